@@ -1,0 +1,273 @@
+"""Read and write cases in the neutral JSON format (``docs/case-format.md``).
+
+A kinship case holds markers, two pedigree hypotheses, genotypes and optional theta and
+dropout; an identification dataset holds markers, postmortem samples and reference families.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forensic_match.errors import ForensicMatchError, InputError
+from forensic_match.kinship import KinshipResult, kinship_lr
+from forensic_match.markers import Marker
+from forensic_match.mutation import Mutation
+from forensic_match.pedigree import Pedigree
+from forensic_match.profiles import Profiles, parse_profiles
+
+
+@dataclass
+class KinshipCase:
+    """One kinship question: two hypotheses for the same profiles.
+
+    Attributes
+    ----------
+    id, description : str
+    markers : list of Marker
+    h1, h2 : Pedigree
+    genotypes : dict
+        ``{individual: {marker: (a, b)}}``.
+    theta : float
+    dropout : dict
+        ``{individual: probability}``.
+    expected : dict
+        Reference values shipped with the case, if any.
+    """
+
+    id: str
+    markers: list[Marker]
+    h1: Pedigree
+    h2: Pedigree
+    genotypes: Profiles
+    theta: float = 0.0
+    dropout: dict[str, float] = field(default_factory=dict)
+    description: str = ""
+    expected: dict[str, Any] = field(default_factory=dict)
+    computed_by: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    kind = "kinship"
+
+    def solve(self, **options: Any) -> KinshipResult:
+        """The kinship LR of H1 against H2 (options as for :func:`kinship_lr`)."""
+        return kinship_lr(self.h1, self.h2, self.markers, self.genotypes, theta=self.theta,
+                          observation=self.dropout or None, **options)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": "kinship", "id": self.id, "description": self.description,
+            "markers": [_marker_to_dict(m) for m in self.markers], "theta": self.theta,
+            "hypotheses": {"H1": {"pedigree": self.h1.to_dicts()},
+                           "H2": {"pedigree": self.h2.to_dicts()}},
+            "genotypes": _genotypes_to_dict(self.genotypes)}
+        if self.dropout:
+            out["dropout"] = dict(self.dropout)
+        if self.expected:
+            out["expected"] = self.expected
+        if self.computed_by:
+            out["computed_by"] = self.computed_by
+        out.update(self.extra)
+        return out
+
+
+@dataclass
+class Family:
+    """A reference family: pedigree, typed relatives and the missing persons in it."""
+
+    id: str
+    pedigree: Pedigree
+    missing: list[str]
+    genotypes: Profiles
+
+
+@dataclass
+class PMSample:
+    """A postmortem sample: id, sex ("M", "F", "U") and profile."""
+
+    id: str
+    sex: str
+    genotypes: dict[str, tuple[str, str | None]]
+
+
+@dataclass
+class DviDataset:
+    """An identification dataset: PM samples and reference families over common markers."""
+
+    id: str
+    markers: list[Marker]
+    pm: list[PMSample]
+    am: list[Family]
+    theta: float = 0.0
+    description: str = ""
+    expected: dict[str, Any] = field(default_factory=dict)
+    computed_by: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    kind = "dvi"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": "dvi", "id": self.id, "description": self.description,
+            "markers": [_marker_to_dict(m) for m in self.markers], "theta": self.theta,
+            "pm": [{"id": s.id, "sex": s.sex,
+                    "genotypes": {k: list(v) for k, v in s.genotypes.items()}}
+                   for s in self.pm],
+            "am": [{"family": f.id, "pedigree": f.pedigree.to_dicts(), "missing": f.missing,
+                    "genotypes": _genotypes_to_dict(f.genotypes)} for f in self.am]}
+        if self.expected:
+            out["expected"] = self.expected
+        if self.computed_by:
+            out["computed_by"] = self.computed_by
+        out.update(self.extra)
+        return out
+
+
+def _marker_to_dict(m: Marker) -> dict[str, Any]:
+    return {"name": m.name, "alleles": list(m.alleles),
+            "frequencies": [float(f) for f in m.frequencies],
+            "mutation": None if m.mutation is None else m.mutation.to_dict(m.alleles,
+                                                                           m.frequencies)}
+
+
+def _genotypes_to_dict(g: Profiles) -> dict[str, dict[str, list[str | None]]]:
+    return {i: {m: list(v) for m, v in p.items()} for i, p in g.items()}
+
+
+def _markers(data: Any, src: str) -> list[Marker]:
+    if not isinstance(data, list) or not data:
+        raise InputError(f"{src}: 'markers' must be a non-empty list")
+    out = []
+    for k, spec in enumerate(data):
+        try:
+            name = str(spec["name"])
+            alleles = [str(a) for a in spec["alleles"]]
+            freqs = [float(f) for f in spec["frequencies"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"{src}: marker {k + 1}: needs name, alleles and numeric "
+                             f"frequencies ({exc})") from exc
+        try:
+            out.append(Marker(name, alleles, freqs,
+                              Mutation.from_dict(spec.get("mutation"), marker=name)))
+        except ForensicMatchError as exc:
+            raise InputError(f"{src}: {exc}") from exc
+    return out
+
+
+def _pedigree(data: Any, src: str) -> Pedigree:
+    if not isinstance(data, list):
+        raise InputError(f"{src}: a pedigree must be a list of individuals")
+    return Pedigree.from_records(data, source=src)
+
+
+def _check_genotypes(genotypes: Profiles, markers: list[Marker], src: str) -> None:
+    names = {m.name for m in markers}
+    for ident, prof in genotypes.items():
+        for marker in prof:
+            if marker not in names:
+                raise InputError(f"{src}: sample {ident!r}: marker {marker!r} is not among the "
+                                 f"case's markers")
+
+
+def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipCase | DviDataset:
+    """Build a case or dataset from its JSON dictionary."""
+    if not isinstance(data, Mapping):
+        raise InputError(f"{source}: a case must be a JSON object")
+    kind = data.get("kind")
+    cid = str(data.get("id", Path(source).stem))
+    src = f"file {source!r}" if source != "case" else "case"
+    try:
+        theta = float(data.get("theta", 0.0) or 0.0)
+    except (TypeError, ValueError):
+        raise InputError(f"{src}: theta must be a number, got {data.get('theta')!r}") from None
+    markers = _markers(data.get("markers"), src)
+    known = {"kind", "id", "description", "markers", "theta", "hypotheses", "genotypes",
+             "dropout", "expected", "computed_by", "pm", "am"}
+    extra = {k: v for k, v in data.items() if k not in known}
+    if kind == "kinship":
+        hyps = data.get("hypotheses")
+        if not isinstance(hyps, Mapping) or "H1" not in hyps or "H2" not in hyps:
+            raise InputError(f"{src}: 'hypotheses' must have H1 and H2")
+        try:
+            h1 = _pedigree(hyps["H1"]["pedigree"], f"{source}: H1")
+            h2 = _pedigree(hyps["H2"]["pedigree"], f"{source}: H2")
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"{src}: each hypothesis needs a 'pedigree' list") from exc
+        genotypes = parse_profiles(data.get("genotypes") or {}, file=source)
+        _check_genotypes(genotypes, markers, src)
+        dropout = data.get("dropout") or {}
+        if not isinstance(dropout, Mapping):
+            raise InputError(f"{src}: 'dropout' must map individuals to probabilities")
+        try:
+            dropout = {str(k): float(v) for k, v in dropout.items()}
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{src}: dropout probabilities must be numbers") from exc
+        return KinshipCase(cid, markers, h1, h2, genotypes, theta, dropout,
+                           str(data.get("description", "")), dict(data.get("expected") or {}),
+                           str(data.get("computed_by", "")), extra)
+    if kind == "dvi":
+        pm = []
+        for k, s in enumerate(data.get("pm") or []):
+            try:
+                sid = str(s["id"])
+                prof = parse_profiles({sid: s.get("genotypes") or {}}, file=source)[sid]
+                pm.append(PMSample(sid, str(s.get("sex", "U")), prof))
+            except (KeyError, TypeError) as exc:
+                raise InputError(f"{src}: pm sample {k + 1}: needs 'id' and 'genotypes'") \
+                    from exc
+        am = []
+        for k, f in enumerate(data.get("am") or []):
+            try:
+                fid = str(f["family"])
+                ped = _pedigree(f["pedigree"], f"{source}: family {fid}")
+                missing = [str(x) for x in f.get("missing") or []]
+                geno = parse_profiles(f.get("genotypes") or {}, file=source)
+            except (KeyError, TypeError) as exc:
+                raise InputError(f"{src}: family {k + 1}: needs 'family' and 'pedigree'") \
+                    from exc
+            for x in missing:
+                if x not in ped:
+                    raise InputError(f"{src}: family {fid!r}: missing person {x!r} is not in "
+                                     f"its pedigree")
+            am.append(Family(fid, ped, missing, geno))
+        return DviDataset(cid, markers, pm, am, theta, str(data.get("description", "")),
+                          dict(data.get("expected") or {}), str(data.get("computed_by", "")),
+                          extra)
+    raise InputError(f"{src}: 'kind' must be 'kinship' or 'dvi', got {kind!r}")
+
+
+def load_case(path: str | Path) -> KinshipCase | DviDataset:
+    """Read a kinship case or identification dataset from a JSON file.
+
+    Raises
+    ------
+    InputError
+        Unreadable JSON (with line and column) or content that does not fit the format.
+
+    Examples
+    --------
+    >>> case = load_case("datasets/examples/missing_person_trio.json")  # doctest: +SKIP
+    >>> case.solve().lr_total  # doctest: +SKIP
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"file {str(path)!r}: cannot read: {exc.strerror}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"file {str(path)!r}, line {exc.lineno}, column {exc.colno}: "
+                         f"malformed JSON: {exc.msg}") from exc
+    return case_from_dict(data, source=str(path))
+
+
+def save_case(case: KinshipCase | DviDataset, path: str | Path) -> None:
+    """Write a case or dataset as JSON (written to a temporary file, then renamed)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(case.to_dict(), indent=1), encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,50 @@
+"""One exception hierarchy for everything forensic_match refuses to do.
+
+Every message names what a user needs to find the problem: the file and line, the
+sample or individual, the marker and the allele, whichever apply.
+"""
+
+from __future__ import annotations
+
+
+class ForensicMatchError(Exception):
+    """Base class of all errors raised by forensic_match."""
+
+
+class InputError(ForensicMatchError, ValueError):
+    """Malformed input: a file, a table row, a JSON case, a genotype."""
+
+
+class PedigreeError(InputError):
+    """An impossible pedigree: unknown or duplicate ids, wrong-sex parents, cycles."""
+
+
+class MarkerError(InputError):
+    """A problem with a marker: frequencies, alleles or its mutation model."""
+
+
+class GenotypeError(InputError):
+    """A genotype that cannot be read or does not fit its marker."""
+
+
+class ForensicMatchWarning(UserWarning):
+    """Base class of warnings: input used under a stated rule rather than refused."""
+
+
+class UnknownAlleleWarning(ForensicMatchWarning):
+    """An allele seen in a profile but absent from the frequency database."""
+
+
+class NormalisationWarning(ForensicMatchWarning):
+    """Frequencies were rescaled to sum to 1 at the caller's request."""
+
+
+def where(*, file: object = None, line: object = None, sample: object = None,
+          marker: object = None, allele: object = None) -> str:
+    """Format the location of a problem, e.g. ``"file 'a.csv', line 12, marker 'TH01'"``."""
+    parts = []
+    for name, value in (("file", file), ("line", line), ("sample", sample),
+                        ("marker", marker), ("allele", allele)):
+        if value is not None:
+            parts.append(f"{name} {value!r}" if isinstance(value, str) else f"{name} {value}")
+    return ", ".join(parts)

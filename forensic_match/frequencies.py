@@ -1,0 +1,660 @@
+"""Allele frequency databases: reading tables, the bundled U.S. tables, markers for a case.
+
+A :class:`FrequencyDB` maps each marker to its allele labels and their frequencies. Tables are
+read in one of two layouts (see ``docs/frequencies.md``):
+
+- *long*: one row per allele, columns ``marker,allele,frequency``;
+- *ladder* (Familias, published tables): an ``Allele`` column and one column per marker, an
+  empty cell (or 0, NA) where a marker lacks an allele, and optionally a last row ``N`` with the
+  number of individuals typed per marker.
+
+Allele labels are read as text and kept as written ("10", "9.3", "OL"). Frequencies are used as
+given; a marker whose frequencies do not sum to 1 within
+:data:`~forensic_match.markers.SUM_TOLERANCE` is refused unless the caller asks to normalise.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from forensic_match.errors import InputError, MarkerError, NormalisationWarning, where
+from forensic_match.markers import Marker
+from forensic_match.mutation import Mutation
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = [
+    "DEFAULT_MIN_FREQUENCY",
+    "FrequencyDB",
+    "available_frequencies",
+    "load_frequencies",
+    "marker_key",
+    "read_frequencies",
+]
+
+#: Frequency given to an allele absent from the table when the table's number of individuals
+#: is unknown and the caller sets no value. With N known the rule is 5 / (2N) (NRC II, 1996).
+DEFAULT_MIN_FREQUENCY = 0.001
+
+#: Folder of the bundled tables (``<name>.csv``, ``<name>.counts.csv``, ``<name>.SOURCE.md``).
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "datasets" / "frequencies"
+
+Layout = Literal["auto", "long", "ladder"]
+
+_ABSENT = {"", "NA", "N/A", "NAN", "NULL", "NONE", "-"}
+_TEXT_SEPARATORS = (",", "\t", ";")
+
+
+def marker_key(name: str) -> str:
+    """The form under which marker names are compared: upper case, no spaces, ``_`` or ``-``.
+
+    Examples
+    --------
+    >>> marker_key("Penta D") == marker_key("PENTA_D") == marker_key("PentaD")
+    True
+    >>> marker_key("vWA")
+    'VWA'
+    """
+    return re.sub(r"[\s_\-]+", "", str(name)).upper()
+
+
+class FrequencyDB(Mapping[str, tuple[tuple[str, ...], np.ndarray]]):
+    """An immutable table of allele frequencies per marker.
+
+    ``db[name]`` is ``(alleles, frequencies)``; marker names are matched ignoring case, spaces,
+    underscores and hyphens (``db["VWA"]`` finds ``vWA``). Iteration yields the marker names in
+    the order of the source table.
+
+    Parameters
+    ----------
+    tables : mapping of str to (sequence of str, sequence of float)
+        Allele labels and their frequencies for each marker, checked as by
+        :class:`~forensic_match.markers.Marker`.
+    name : str, optional
+        A short name for reports (``"nist1036_hisp"``); by default ``source`` or ``"custom"``.
+    source : str, optional
+        Where the table came from: a file path or a dataset name.
+    n_individuals : int, optional
+        Number of individuals the frequencies were estimated from (the smallest over markers);
+        sets :attr:`min_frequency` to 5 / (2N).
+    min_frequency : float, optional
+        Frequency for alleles missing from the table, overriding the 5 / (2N) rule.
+    normalise : bool
+        Rescale markers whose frequencies do not sum to 1 (with a
+        :class:`~forensic_match.errors.NormalisationWarning`) instead of refusing them.
+
+    Examples
+    --------
+    >>> db = FrequencyDB({"TH01": (["6", "9.3"], [0.4, 0.6])}, n_individuals=250)
+    >>> db.marker("th01").alleles
+    ('6', '9.3')
+    >>> db.min_frequency
+    0.01
+    """
+
+    __slots__ = ("_keys", "_markers", "_min_frequency", "_sha256", "n_individuals", "name",
+                 "source")
+
+    name: str
+    source: str | None
+    n_individuals: int | None
+
+    def __init__(self, tables: Mapping[str, tuple[Sequence[str], Sequence[float]]], *,
+                 name: str | None = None, source: str | None = None,
+                 n_individuals: int | None = None, min_frequency: float | None = None,
+                 normalise: bool = False) -> None:
+        if n_individuals is not None and (isinstance(n_individuals, bool)
+                                          or int(n_individuals) != n_individuals
+                                          or n_individuals < 1):
+            raise InputError(f"n_individuals must be a positive integer, got {n_individuals!r}")
+        if min_frequency is not None and not 0.0 < min_frequency < 1.0:
+            raise InputError(f"min_frequency must lie in (0, 1), got {min_frequency!r}")
+        markers: dict[str, Marker] = {}
+        keys: dict[str, str] = {}
+        for marker_name, (alleles, freqs) in tables.items():
+            marker_name = str(marker_name).strip()
+            key = marker_key(marker_name)
+            if key in keys:
+                raise MarkerError(f"{where(marker=marker_name)}: the same marker as "
+                                  f"{keys[key]!r} (names are compared ignoring case, spaces "
+                                  f"and underscores)")
+            keys[key] = marker_name
+            markers[marker_name] = Marker(marker_name, tuple(alleles), freqs, normalise=normalise)
+        object.__setattr__(self, "_markers", markers)
+        object.__setattr__(self, "_keys", keys)
+        object.__setattr__(self, "_min_frequency", min_frequency)
+        object.__setattr__(self, "_sha256", None)
+        object.__setattr__(self, "name", name if name is not None else (source or "custom"))
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "n_individuals",
+                           None if n_individuals is None else int(n_individuals))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"FrequencyDB is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"FrequencyDB is immutable; cannot delete {name!r}")
+
+    def __repr__(self) -> str:
+        n = "" if self.n_individuals is None else f", n_individuals={self.n_individuals}"
+        return f"FrequencyDB(name={self.name!r}, markers={len(self)}{n})"
+
+    # Mapping protocol ----------------------------------------------------------------------
+    def __getitem__(self, name: str) -> tuple[tuple[str, ...], np.ndarray]:
+        m = self._markers[self._resolve(name)]
+        return m.alleles, m.frequencies
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._markers)
+
+    def __len__(self) -> int:
+        return len(self._markers)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and marker_key(name) in self._keys
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FrequencyDB):
+            return NotImplemented
+        return self.markers == other.markers and self.sha256 == other.sha256
+
+    def __hash__(self) -> int:
+        return hash(self.sha256)
+
+    def _resolve(self, name: str) -> str:
+        try:
+            return self._keys[marker_key(name)]
+        except KeyError:
+            raise KeyError(name) from None
+
+    # Content ---------------------------------------------------------------------------------
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """Marker names, in the order of the source table."""
+        return tuple(self._markers)
+
+    @property
+    def min_frequency(self) -> float:
+        """Frequency for an allele absent from the table.
+
+        The caller's value if one was given, else 5 / (2N) with N = :attr:`n_individuals`
+        (NRC II, 1996, recommendation 4.3), else :data:`DEFAULT_MIN_FREQUENCY`.
+        """
+        if self._min_frequency is not None:
+            return float(self._min_frequency)
+        if self.n_individuals is not None:
+            return 5.0 / (2.0 * self.n_individuals)
+        return DEFAULT_MIN_FREQUENCY
+
+    @property
+    def sha256(self) -> str:
+        """Hex sha256 of the content: markers and alleles sorted, frequencies as exact floats.
+
+        Independent of row order, file format, ``name`` and ``source``, so the same table read
+        from CSV or Parquet hashes the same; any change of a frequency changes it.
+        """
+        if self._sha256 is None:
+            h = hashlib.sha256()
+            for marker_name in sorted(self._markers):
+                m = self._markers[marker_name]
+                for allele, freq in sorted(zip(m.alleles, m.frequencies.tolist())):
+                    h.update(f"{marker_name}\t{allele}\t{float(freq)!r}\n".encode())
+            object.__setattr__(self, "_sha256", h.hexdigest())
+        return self._sha256
+
+    def canonical_name(self, name: str) -> str:
+        """The table's own spelling of marker ``name`` (``"VWA"`` -> ``"vWA"``)."""
+        try:
+            return self._resolve(name)
+        except KeyError:
+            raise self._missing([name]) from None
+
+    def marker(self, name: str, *, mutation: Mutation | None = None) -> Marker:
+        """The :class:`~forensic_match.markers.Marker` for ``name``.
+
+        The marker keeps the caller's spelling of the name, so that it lines up with the
+        profiles that asked for it; :meth:`canonical_name` gives the table's spelling.
+
+        Raises
+        ------
+        MarkerError
+            The table has no such marker.
+
+        Examples
+        --------
+        >>> db = FrequencyDB({"vWA": (["16", "17"], [0.5, 0.5])})
+        >>> db.marker("VWA").frequencies.tolist()
+        [0.5, 0.5]
+        """
+        m = self._markers[self.canonical_name(name)]
+        return Marker(name, m.alleles, m.frequencies, mutation)
+
+    def markers_for(self, names: Iterable[str], *,
+                    mutation: Mutation | Mapping[str, Mutation | None] | None = None
+                    ) -> list[Marker]:
+        """Markers for ``names``, in that order.
+
+        Parameters
+        ----------
+        names : iterable of str
+            Marker names, matched ignoring case, spaces and underscores.
+        mutation : Mutation or mapping of str to Mutation, optional
+            One model for every marker, or a model per marker name (markers not in the mapping
+            get none).
+
+        Raises
+        ------
+        MarkerError
+            Some markers are not in the table (all are named), or the mutation mapping names a
+            marker that is not requested.
+
+        Examples
+        --------
+        >>> db = FrequencyDB({"TH01": (["6", "7"], [0.5, 0.5]), "TPOX": (["8"], [1.0])})
+        >>> [m.name for m in db.markers_for(["tpox", "TH01"])]
+        ['tpox', 'TH01']
+        """
+        names = [str(n) for n in names]
+        missing = [n for n in names if n not in self]
+        if missing:
+            raise self._missing(missing)
+        if mutation is None or isinstance(mutation, Mutation):
+            return [self.marker(n, mutation=mutation) for n in names]
+        by_key = {marker_key(k): v for k, v in mutation.items()}
+        unused = sorted(set(by_key) - {marker_key(n) for n in names})
+        if unused:
+            raise MarkerError(f"mutation models given for markers that are not requested: "
+                              f"{unused}")
+        return [self.marker(n, mutation=by_key.get(marker_key(n))) for n in names]
+
+    def _missing(self, names: Sequence[str]) -> MarkerError:
+        label = ", ".join(repr(n) for n in names)
+        plural = "s" if len(names) > 1 else ""
+        return MarkerError(f"marker{plural} {label} not in frequency database {self.name!r} "
+                           f"(it has {', '.join(self.markers)})")
+
+    def to_table(self) -> pl.DataFrame:
+        """The table in the long layout: columns ``marker``, ``allele``, ``frequency``.
+
+        Examples
+        --------
+        >>> FrequencyDB({"TH01": (["6", "9.3"], [0.4, 0.6])}).to_table().shape
+        (2, 3)
+        """
+        import polars as pl
+
+        rows = [(name, a, float(f)) for name, m in self._markers.items()
+                for a, f in zip(m.alleles, m.frequencies)]
+        return pl.DataFrame(rows, schema={"marker": pl.String, "allele": pl.String,
+                                          "frequency": pl.Float64}, orient="row")
+
+
+# Reading tables --------------------------------------------------------------------------------
+
+class _Rows:
+    """A table read as text: header, data rows and where each row came from."""
+
+    def __init__(self, path: Path, header: list[str], rows: list[tuple[int, list[str]]],
+                 unit: str) -> None:
+        self.path = path
+        self.header = header
+        self.rows = rows
+        self.unit = unit  # "line" for text files (header = line 1), "row" for Parquet
+
+    def loc(self, number: int | None = None, **names: str | None) -> str:
+        if number is None:
+            return where(file=str(self.path), **names)
+        if self.unit == "line":
+            return where(file=str(self.path), line=number, **names)
+        rest = where(**names)
+        return f"file {str(self.path)!r}, row {number}" + (f", {rest}" if rest else "")
+
+
+def _read_text(path: Path, delimiter: str | None) -> _Rows:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise InputError(f"{where(file=str(path))}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where(file=str(path))}: not UTF-8 text ({exc.reason})") from exc
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise InputError(f"{where(file=str(path), line=1)}: no header row")
+    if delimiter is None:
+        counts = {sep: lines[0].count(sep) for sep in _TEXT_SEPARATORS}
+        delimiter = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+    reader = csv.reader(lines, delimiter=delimiter)
+    header = [h.strip() for h in next(reader)]
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        if any(cell.strip() for cell in row):
+            rows.append((number, [cell.strip() for cell in row]))
+    return _Rows(path, header, rows, "line")
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value).strip()
+
+
+def _read_parquet(path: Path) -> _Rows:
+    import polars as pl
+
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # polars raises several types for unreadable files
+        raise InputError(f"{where(file=str(path))}: cannot read Parquet: {exc}") from exc
+    header = [str(c).strip() for c in frame.columns]
+    rows = [(i, [_cell_text(v) for v in row])
+            for i, row in enumerate(frame.iter_rows(), start=1)]
+    return _Rows(path, header, rows, "row")
+
+
+def _read_rows(path: Path) -> _Rows:
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return _read_parquet(path)
+    if suffix in (".tsv", ".tab"):
+        return _read_text(path, "\t")
+    if suffix == ".csv":
+        return _read_text(path, ",")
+    return _read_text(path, None)
+
+
+def _frequency(text: str, table: _Rows, number: int, marker: str, allele: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise MarkerError(f"{table.loc(number, marker=marker, allele=allele)}: frequency "
+                          f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0.0:
+        raise MarkerError(f"{table.loc(number, marker=marker, allele=allele)}: frequency "
+                          f"{text!r} must be positive")
+    return value
+
+
+Parsed = dict[str, tuple[list[str], list[float], list[int]]]
+
+
+def _parse_long(table: _Rows) -> Parsed:
+    columns = {h.lower(): i for i, h in enumerate(table.header)}
+    missing = [c for c in ("marker", "allele", "frequency") if c not in columns]
+    if missing:
+        raise InputError(f"{table.loc(1)}: missing column(s) {missing} for the long layout "
+                         f"(marker, allele, frequency); found {table.header}")
+    im, ia, i_f = columns["marker"], columns["allele"], columns["frequency"]
+    width = len(table.header)
+    out: Parsed = {}
+    names: dict[str, str] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in table.rows:
+        if len(row) > width:
+            raise InputError(f"{table.loc(number)}: {len(row)} fields, but the header has "
+                             f"{width}")
+        row = row + [""] * (width - len(row))
+        marker, allele, freq = row[im], row[ia], row[i_f]
+        if not marker:
+            raise InputError(f"{table.loc(number)}: empty marker name")
+        if not allele:
+            raise InputError(f"{table.loc(number, marker=marker)}: empty allele label")
+        key = marker_key(marker)
+        marker = names.setdefault(key, marker)
+        if (key, allele) in seen:
+            raise MarkerError(f"{table.loc(number, marker=marker, allele=allele)}: duplicate "
+                              f"allele (first on {table.unit} {seen[key, allele]})")
+        seen[key, allele] = number
+        value = _frequency(freq, table, number, marker, allele)
+        alleles, freqs, numbers = out.setdefault(marker, ([], [], []))
+        alleles.append(allele)
+        freqs.append(value)
+        numbers.append(number)
+    return out
+
+
+def _parse_ladder(table: _Rows) -> tuple[Parsed, int | None]:
+    header = table.header
+    if not header or header[0].lower() not in ("allele", "alleles"):
+        raise InputError(f"{table.loc(1)}: the ladder layout needs 'Allele' as the first "
+                         f"column; found {header}")
+    markers = header[1:]
+    if not markers:
+        raise InputError(f"{table.loc(1)}: no marker columns after 'Allele'")
+    keys: dict[str, str] = {}
+    for marker in markers:
+        if not marker:
+            raise InputError(f"{table.loc(1)}: a marker column has no name")
+        key = marker_key(marker)
+        if key in keys:
+            raise MarkerError(f"{table.loc(1, marker=marker)}: duplicate marker column (same "
+                              f"as {keys[key]!r})")
+        keys[key] = marker
+    out: Parsed = {m: ([], [], []) for m in markers}
+    seen: dict[str, int] = {}
+    counts: list[int] = []
+    width = len(header)
+    for number, row in table.rows:
+        if len(row) > width:
+            raise InputError(f"{table.loc(number)}: {len(row)} fields, but the header has "
+                             f"{width}")
+        row = row + [""] * (width - len(row))
+        allele = row[0]
+        if not allele:
+            raise InputError(f"{table.loc(number)}: empty allele label")
+        if allele in ("N", "n"):
+            counts = _ladder_counts(table, number, markers, row[1:])
+            continue
+        if counts:
+            raise InputError(f"{table.loc(number, allele=allele)}: allele row after the 'N' "
+                             f"row; 'N' must be the last row")
+        if allele in seen:
+            raise MarkerError(f"{table.loc(number, allele=allele)}: duplicate allele row (first "
+                              f"on {table.unit} {seen[allele]})")
+        seen[allele] = number
+        for marker, cell in zip(markers, row[1:]):
+            if cell.upper() in _ABSENT or _is_zero(cell):
+                continue
+            alleles, freqs, numbers = out[marker]
+            alleles.append(allele)
+            freqs.append(_frequency(cell, table, number, marker, allele))
+            numbers.append(number)
+    for marker, (alleles, _, _) in out.items():
+        if not alleles:
+            raise MarkerError(f"{table.loc(marker=marker)}: marker column has no frequencies")
+    return out, (min(counts) if counts else None)
+
+
+def _is_zero(cell: str) -> bool:
+    try:
+        return float(cell) == 0.0
+    except ValueError:
+        return False
+
+
+def _ladder_counts(table: _Rows, number: int, markers: list[str], cells: list[str]) -> list[int]:
+    counts = []
+    for marker, cell in zip(markers, cells):
+        if cell.upper() in _ABSENT:
+            continue
+        try:
+            value = float(cell)
+        except ValueError:
+            value = -1.0
+        if not (value >= 1 and value == int(value)):
+            raise InputError(f"{table.loc(number, marker=marker)}: number of individuals "
+                             f"{cell!r} is not a positive integer")
+        counts.append(int(value))
+    return counts
+
+
+def _detect_layout(table: _Rows) -> Literal["long", "ladder"]:
+    lower = {h.lower() for h in table.header}
+    if {"marker", "allele", "frequency"} <= lower:
+        return "long"
+    if table.header and table.header[0].lower() in ("allele", "alleles"):
+        return "ladder"
+    raise InputError(f"{table.loc(1)}: cannot tell the layout from the header {table.header}; "
+                     f"expected columns marker, allele, frequency (long) or 'Allele' followed "
+                     f"by one column per marker (ladder)")
+
+
+def _build(parsed: Parsed, table: _Rows, *, normalise: bool, name: str | None,
+           n_individuals: int | None, min_frequency: float | None) -> FrequencyDB:
+    """Check each marker with :class:`Marker` and say where in the file a problem lies."""
+    tables = {}
+    for marker, (alleles, freqs, numbers) in parsed.items():
+        span = f"{table.unit}s {min(numbers)}-{max(numbers)}"
+        # Marker's warning names the marker only; re-issue it with the file and lines.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NormalisationWarning)
+            try:
+                checked = Marker(marker, tuple(alleles), freqs, normalise=normalise)
+            except MarkerError as exc:
+                raise MarkerError(f"{table.loc()}, {span}: {exc}") from exc
+        for w in caught:
+            warnings.warn(f"{table.loc()}, {span}: {w.message}", w.category, stacklevel=3)
+        tables[marker] = (checked.alleles, checked.frequencies)
+    return FrequencyDB(tables, name=name if name is not None else table.path.stem,
+                       source=str(table.path), n_individuals=n_individuals,
+                       min_frequency=min_frequency)
+
+
+def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bool = False,
+                     min_frequency: float | None = None, n_individuals: int | None = None,
+                     name: str | None = None) -> FrequencyDB:
+    """Read an allele frequency table.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv``, ``.tsv`` or ``.parquet`` file (other text files: the separator, comma, tab
+        or semicolon, is taken from the header line).
+    layout : {"auto", "long", "ladder"}
+        ``long``: columns ``marker``, ``allele``, ``frequency`` in any order and case, other
+        columns ignored. ``ladder``: a first column ``Allele`` and one column per marker; an
+        empty cell, 0 or NA means the marker lacks that allele; an optional last row ``N``
+        gives the number of individuals per marker. ``auto`` tells them apart by the header.
+    normalise : bool
+        Rescale markers whose frequencies do not sum to 1 within
+        :data:`~forensic_match.markers.SUM_TOLERANCE`, with a
+        :class:`~forensic_match.errors.NormalisationWarning`, instead of refusing them.
+    min_frequency : float, optional
+        Frequency for alleles absent from the table (default: 5 / (2N), see
+        :attr:`FrequencyDB.min_frequency`).
+    n_individuals : int, optional
+        Number of individuals behind the table; overrides a ladder's ``N`` row (whose smallest
+        value is used otherwise).
+    name : str, optional
+        Name of the database in reports; default the file name without extension.
+
+    Returns
+    -------
+    FrequencyDB
+
+    Raises
+    ------
+    InputError
+        Unreadable file, missing columns, empty labels, rows longer than the header.
+    MarkerError
+        Duplicate allele, frequency not a positive number, or a marker whose frequencies do not
+        sum to 1; the message names the file, the line (header = line 1) or lines, the marker
+        and the allele.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "th01.csv"
+    >>> _ = path.write_text("marker,allele,frequency\\nTH01,6,0.25\\nTH01,9.3,0.75\\n")
+    >>> read_frequencies(path)["TH01"][0]
+    ('6', '9.3')
+    """
+    path = Path(path)
+    if layout not in ("auto", "long", "ladder"):
+        raise InputError(f"layout must be 'auto', 'long' or 'ladder', not {layout!r}")
+    if not path.is_file():
+        raise InputError(f"{where(file=str(path))}: no such file")
+    table = _read_rows(path)
+    chosen = _detect_layout(table) if layout == "auto" else layout
+    if chosen == "long":
+        parsed, counted = _parse_long(table), None
+    else:
+        parsed, counted = _parse_ladder(table)
+    if not parsed:
+        raise InputError(f"{table.loc()}: no frequencies in the table")
+    return _build(parsed, table, normalise=normalise, name=name,
+                  n_individuals=n_individuals if n_individuals is not None else counted,
+                  min_frequency=min_frequency)
+
+
+# Bundled tables --------------------------------------------------------------------------------
+
+def available_frequencies() -> list[str]:
+    """Names of the bundled frequency tables, sorted.
+
+    Examples
+    --------
+    >>> "nist1036_all" in available_frequencies()
+    True
+    """
+    return sorted(p.name[:-len(".csv")] for p in BUNDLED_DIR.glob("*.csv")
+                  if not p.name.endswith(".counts.csv"))
+
+
+def _bundled_n_individuals(counts: Path) -> int | None:
+    if not counts.is_file():
+        return None
+    with counts.open(newline="", encoding="utf-8") as handle:
+        n_alleles = [int(row["n_alleles"]) for row in csv.DictReader(handle)]
+    return min(n_alleles) // 2 if n_alleles else None
+
+
+def load_frequencies(name: str, *, min_frequency: float | None = None) -> FrequencyDB:
+    """A bundled allele frequency table, by name.
+
+    The tables are U.S. population studies (NIST 1036: Hill et al. 2013 and Steffen et al.
+    2017; FBI 2015: Moretti et al. 2016); ``datasets/frequencies/<name>.SOURCE.md`` gives the
+    provenance of each. The number of individuals, for the 5 / (2N) rule, is the smallest over
+    markers in ``<name>.counts.csv``.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`available_frequencies`, e.g. ``"nist1036_hisp"`` or ``"fbi2015_apache"``.
+    min_frequency : float, optional
+        Override the 5 / (2N) frequency for alleles absent from the table.
+
+    Raises
+    ------
+    InputError
+        No bundled table has that name.
+
+    Examples
+    --------
+    >>> db = load_frequencies("nist1036_hisp")
+    >>> db.n_individuals, "Penta D" in db
+    (235, True)
+    """
+    names = available_frequencies()
+    key = str(name).strip().lower()
+    if key not in names:
+        raise InputError(f"no bundled frequency table {name!r}; available: {', '.join(names)}")
+    path = BUNDLED_DIR / f"{key}.csv"
+    return read_frequencies(path, layout="long", name=key, min_frequency=min_frequency,
+                            n_individuals=_bundled_n_individuals(BUNDLED_DIR /
+                                                                 f"{key}.counts.csv"))

@@ -1,0 +1,193 @@
+"""Elimination plans: the structure of a pedigree likelihood, worked out once per pedigree.
+
+Every kept individual ``i`` has two allele variables, ``2i`` (paternal allele) and ``2i + 1``
+(maternal allele). The likelihood of one marker is the sum over all allele variables of a
+product of factors:
+
+- founder prior ``p(v)`` for each founder allele variable (Hardy-Weinberg);
+- transmission ``T(v_child | v_pat, v_mat) = (M[v_pat, v_child] + M[v_mat, v_child]) / 2`` for
+  each allele of a non-founder from the corresponding parent, ``M`` that parent's sex matrix;
+- observation ``P(seen | v_pat, v_mat)`` for each typed individual.
+
+Variables are summed out one at a time (variable elimination; Zhang & Poole 1994, Koller &
+Friedman 2009 ch. 9) in a greedy min-weight order on the interaction graph, which handles loops
+and inbreeding with no special case; Elston-Stewart peeling is the loop-free special case. The
+plan lists, for each step, which factors are multiplied and which variable is summed out; the
+numba kernel executes it for every marker with that marker's alleles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from forensic_match.pedigree import Pedigree
+
+PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE = 0, 1, 2, 3
+
+#: Domain sizes assumed when choosing the elimination order: a typed allele variable has at
+#: most two values, an untyped one has all the marker's (lumped) alleles.
+_TYPED_DOMAIN, _UNTYPED_DOMAIN = 2.0, 8.0
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """Variable-elimination plan for one pedigree, typed set and target (numba-ready arrays)."""
+
+    people: np.ndarray        # original pedigree index of each kept individual
+    father: np.ndarray        # local index of father, -1 for a founder
+    mother: np.ndarray
+    typed: np.ndarray         # 1 if the kept individual is typed at these markers
+    target: int               # local index of the individual whose genotype is kept, or -1
+    fkind: np.ndarray         # kind of each initial factor
+    fperson: np.ndarray       # individual of each initial factor (child for transmissions)
+    scope_ptr: np.ndarray     # CSR scopes of all factors, initial then one per step
+    scope_vars: np.ndarray
+    step_var: np.ndarray      # variable summed out at each step (-1: none, final product)
+    step_ptr: np.ndarray      # CSR list of factor ids multiplied at each step
+    step_in: np.ndarray
+    n_founder_alleles: int    # founder allele variables (for the theta quadrature degree)
+
+    @property
+    def n_factors(self) -> int:
+        return len(self.fkind)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.step_var)
+
+    def kernel_args(self) -> tuple[np.ndarray, ...]:
+        return (self.father, self.mother, self.fkind, self.fperson, self.scope_ptr,
+                self.scope_vars, self.step_var, self.step_ptr, self.step_in)
+
+
+def kept_individuals(ped: Pedigree, typed: np.ndarray, target: int) -> np.ndarray:
+    """Indices of the individuals that matter: all but untyped ones without typed descendants.
+
+    An untyped individual with no typed descendant (and not the target) sums out to 1, so it
+    is dropped; this is exact with mutation and with theta (the Balding-Nichols urn is
+    consistent under marginalisation).
+    """
+    n = len(ped)
+    keep = typed.astype(bool).copy()
+    if target >= 0:
+        keep[target] = True
+    # Walk children before parents: a parent is kept if any child is kept.
+    for i in ped.topological_order[::-1]:
+        if keep[i]:
+            for p in (ped.father[i], ped.mother[i]):
+                if p >= 0:
+                    keep[p] = True
+    # A kept individual needs both parents (kept above) or none; nothing else to add.
+    return np.flatnonzero(keep[:n]).astype(np.int32)
+
+
+def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
+               exact_domains: np.ndarray | None = None) -> Plan:
+    """Plan the likelihood of ``ped`` with ``typed`` individuals (bool per individual).
+
+    Parameters
+    ----------
+    ped : Pedigree
+    typed : array of bool
+        Which individuals carry an observation at the markers this plan will serve.
+    target : int
+        Pedigree index of an individual whose two allele variables are kept to the end (for
+        genotype posteriors), or -1.
+    exact_domains : array of bool, optional
+        Typed individuals whose allele variables have at most two values (complete genotype
+        without dropout); used only to choose a good elimination order.
+    """
+    people = kept_individuals(ped, typed, target)
+    local = np.full(len(ped), -1, dtype=np.int32)
+    local[people] = np.arange(len(people), dtype=np.int32)
+    father = np.array([local[ped.father[i]] if ped.father[i] >= 0 else -1 for i in people],
+                      dtype=np.int32)
+    mother = np.array([local[ped.mother[i]] if ped.mother[i] >= 0 else -1 for i in people],
+                      dtype=np.int32)
+    ltyped = typed[people].astype(np.int8)
+    ltarget = int(local[target]) if target >= 0 else -1
+    small = (exact_domains[people] if exact_domains is not None else ltyped.astype(bool))
+
+    kinds: list[int] = []
+    persons: list[int] = []
+    scopes: list[tuple[int, ...]] = []
+    for i in range(len(people)):
+        pv, mv = 2 * i, 2 * i + 1
+        if father[i] < 0:
+            for v in (pv, mv):
+                kinds.append(PRIOR)
+                persons.append(i)
+                scopes.append((v,))
+        else:
+            f, m = int(father[i]), int(mother[i])
+            kinds.append(TRANS_FATHER)
+            persons.append(i)
+            scopes.append((pv, 2 * f, 2 * f + 1))
+            kinds.append(TRANS_MOTHER)
+            persons.append(i)
+            scopes.append((mv, 2 * m, 2 * m + 1))
+        if ltyped[i]:
+            kinds.append(OBSERVE)
+            persons.append(i)
+            scopes.append((pv, mv))
+
+    nvar = 2 * len(people)
+    weight = np.where(np.repeat(small, 2), _TYPED_DOMAIN, _UNTYPED_DOMAIN)
+    keep_vars = {2 * ltarget, 2 * ltarget + 1} if ltarget >= 0 else set()
+    active: dict[int, tuple[int, ...]] = dict(enumerate(scopes))
+    all_scopes = list(scopes)
+    step_var: list[int] = []
+    step_in: list[list[int]] = []
+    remaining = [v for v in range(nvar) if v not in keep_vars]
+    neighbours: list[set[int]] = [set() for _ in range(nvar)]
+    for s in scopes:
+        for v in s:
+            neighbours[v].update(s)
+    for v in range(nvar):
+        neighbours[v].discard(v)
+
+    while remaining:
+        best, best_cost = -1, (np.inf, np.inf)
+        for v in remaining:
+            nb = neighbours[v]
+            cost = float(np.prod(weight[list(nb)])) * weight[v] if nb else weight[v]
+            fill = sum(1 for a in nb for b in nb if a < b and b not in neighbours[a])
+            if (cost, fill) < best_cost:
+                best, best_cost = v, (cost, fill)
+        v = best
+        remaining.remove(v)
+        ids = [fid for fid, s in active.items() if v in s]
+        union = sorted({u for fid in ids for u in active[fid]} - {v})
+        for fid in ids:
+            del active[fid]
+        new_id = len(all_scopes)
+        all_scopes.append(tuple(union))
+        active[new_id] = tuple(union)
+        step_var.append(v)
+        step_in.append(ids)
+        nb = neighbours[v]
+        for a in nb:
+            neighbours[a].discard(v)
+            neighbours[a].update(nb - {a})
+        neighbours[v] = set()
+    # Final product of what is left (scalars, and factors over the target's alleles).
+    final_scope = tuple(sorted(keep_vars))
+    step_var.append(-1)
+    step_in.append(sorted(active))
+    all_scopes.append(final_scope)
+
+    scope_ptr = np.zeros(len(all_scopes) + 1, dtype=np.int32)
+    scope_ptr[1:] = np.cumsum([len(s) for s in all_scopes])
+    step_ptr = np.zeros(len(step_in) + 1, dtype=np.int32)
+    step_ptr[1:] = np.cumsum([len(s) for s in step_in])
+    return Plan(
+        people=people, father=father, mother=mother, typed=ltyped, target=ltarget,
+        fkind=np.array(kinds, dtype=np.int32), fperson=np.array(persons, dtype=np.int32),
+        scope_ptr=scope_ptr,
+        scope_vars=np.array([v for s in all_scopes for v in s], dtype=np.int32),
+        step_var=np.array(step_var, dtype=np.int32), step_ptr=step_ptr,
+        step_in=np.array([f for s in step_in for f in s], dtype=np.int32),
+        n_founder_alleles=int(2 * np.sum(father < 0)),
+    )

@@ -1,0 +1,409 @@
+"""The exact likelihood of DNA profiles on a pedigree, and genotype posteriors.
+
+Public entry points: :func:`pedigree_likelihood` and :func:`genotype_posterior`. The work is
+split in two: the plan (per pedigree and set of typed individuals, Python, cached on the
+pedigree) and the evaluation (per marker, one numba call for all markers that share a plan).
+Formulas and references are in ``docs/methods.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from forensic_match.errors import GenotypeError, InputError, where
+from forensic_match.likelihood._plan import Plan, build_plan
+from forensic_match.markers import Marker
+from forensic_match.mutation import is_lumpable
+from forensic_match.pedigree import Pedigree
+from forensic_match.profiles import EXACT, Observation
+
+OBS_NONE, OBS_SET, OBS_PARTIAL = 0, 1, 2
+LUMP_NEVER, LUMP_ALWAYS, LUMP_CHECK = 0, 1, 2
+_ALWAYS_LUMPABLE = ("equal", "proportional")
+
+#: Frequency given to an allele seen in a profile but absent from the marker's table, unless
+#: the caller sets another (see docs/frequencies.md).
+DEFAULT_MIN_FREQUENCY = 0.001
+
+#: Upper bound on the frequency vectors of the theta quadrature for one marker.
+MAX_THETA_NODES = 200_000
+
+ObservationSpec = Mapping[str, "Observation | float"] | None
+
+
+@dataclass(frozen=True)
+class _MarkerArrays:
+    freq: np.ndarray
+    mats: np.ndarray          # female then male, flattened; empty without mutation
+    has_mut: bool
+    lump_mode: int
+
+
+def _marker_arrays(marker: Marker) -> _MarkerArrays:
+    cached = marker.__dict__.get("_fm_arrays")
+    if cached is not None:
+        return cached
+    mats = marker.matrices
+    if mats is None:
+        arrays = _MarkerArrays(np.ascontiguousarray(marker.frequencies), np.empty(0), False,
+                               LUMP_ALWAYS)
+    else:
+        models = (marker.mutation.female.model, marker.mutation.male.model)  # type: ignore[union-attr]
+        mode = LUMP_ALWAYS if all(m in _ALWAYS_LUMPABLE for m in models) else LUMP_CHECK
+        arrays = _MarkerArrays(np.ascontiguousarray(marker.frequencies),
+                               np.concatenate([mats[0].ravel(), mats[1].ravel()]), True, mode)
+    marker.__dict__["_fm_arrays"] = arrays
+    return arrays
+
+
+def _observations(pedigree: Pedigree, observation: ObservationSpec) -> list[Observation]:
+    out = [EXACT] * len(pedigree)
+    for ident, obs in (observation or {}).items():
+        if ident not in pedigree:
+            raise InputError(f"dropout given for {ident!r}, who is not in the pedigree")
+        out[pedigree.index(ident)] = obs if isinstance(obs, Observation) else \
+            Observation(dropout=float(obs))
+    return out
+
+
+def prepare_markers(markers: Sequence[Marker], profiles: Mapping[str, Mapping[str, Any]], *,
+                    min_frequency: float = DEFAULT_MIN_FREQUENCY) -> list[Marker]:
+    """The markers, each extended by alleles the profiles show but its table lacks.
+
+    Each added allele gets ``min_frequency`` and an :class:`UnknownAlleleWarning` naming the
+    sample, marker and allele; the marker's table is rescaled to sum to 1.
+    """
+    out = []
+    for marker in markers:
+        unknown: dict[str, str] = {}
+        for sample, prof in profiles.items():
+            g = prof.get(marker.name)
+            if g is None:
+                continue
+            for a in g:
+                if a is not None and not marker.has(a) and a not in unknown:
+                    unknown[a] = sample
+        for a, sample in unknown.items():
+            marker = marker.with_alleles([a], min_frequency=min_frequency, sample=sample)
+        out.append(marker)
+    return out
+
+
+def _encode(pedigree: Pedigree, markers: Sequence[Marker],
+            profiles: Mapping[str, Mapping[str, Any]]) -> tuple[np.ndarray, ...]:
+    """(kind, allele1, allele2) arrays of shape (markers, individuals), full allele indices."""
+    n_m, n_p = len(markers), len(pedigree)
+    kind = np.zeros((n_m, n_p), dtype=np.int32)
+    a1 = np.full((n_m, n_p), -1, dtype=np.int32)
+    a2 = np.full((n_m, n_p), -1, dtype=np.int32)
+    for ident, prof in profiles.items():
+        if ident not in pedigree:
+            raise InputError(f"genotypes given for {ident!r}, who is not in the pedigree")
+        i = pedigree.index(ident)
+        for m, marker in enumerate(markers):
+            g = prof.get(marker.name)
+            if g is None:
+                continue
+            if len(g) != 2:
+                raise GenotypeError(f"{where(sample=ident, marker=marker.name)}: genotype "
+                                    f"{g!r} does not have two alleles")
+            x, y = g
+            if x is None:
+                x, y = y, None
+            if x is None:
+                continue
+            a1[m, i] = marker.index(x)
+            if y is None:
+                kind[m, i] = OBS_PARTIAL
+            else:
+                kind[m, i] = OBS_SET
+                a2[m, i] = marker.index(y)
+    return kind, a1, a2
+
+
+def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: int) -> Plan:
+    cache = pedigree.__dict__.setdefault("_fm_plans", {})
+    key = (typed.tobytes(), exact.tobytes(), target)
+    plan = cache.get(key)
+    if plan is None:
+        plan = build_plan(pedigree, typed, target, exact_domains=exact)
+        cache[key] = plan
+    return plan
+
+
+def _working_frequencies(marker: Marker, keep: np.ndarray) -> np.ndarray:
+    """Population frequencies of the working alleles, exactly as the kernel lumps them."""
+    arrays = _marker_arrays(marker)
+    n = len(marker)
+    n_keep = int(keep.sum())
+    lump = n_keep < n - 1
+    if lump and arrays.lump_mode == LUMP_CHECK:
+        f, m = marker.matrices  # type: ignore[misc]
+        kept = np.flatnonzero(keep)
+        lump = is_lumpable(f, kept) and is_lumpable(m, kept)
+    kept = arrays.freq[keep]
+    rest = 1.0 - float(kept.sum())
+    if not lump:
+        out = arrays.freq.copy()
+        unkept = float(arrays.freq[~keep].sum())
+        if rest > 0.0 and unkept > 0.0:
+            out[~keep] *= rest / unkept
+        return out
+    return np.append(kept, rest if rest > 0.0 else arrays.freq[~keep].sum())
+
+
+def theta_quadrature(p: np.ndarray, theta: float, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    """Frequency vectors and weights that integrate the Balding-Nichols founder prior.
+
+    Under the Balding-Nichols model the founder alleles of a case are draws from a Polya urn,
+    i.e. independent given population frequencies ``q ~ Dirichlet(p (1 - theta) / theta)``.
+    The Hardy-Weinberg likelihood is a polynomial of degree ``degree`` (the number of founder
+    alleles) in ``q``, so its expectation is computed exactly by Gauss-Jacobi quadrature on
+    the stick-breaking representation of the Dirichlet (one Beta variable per allele but the
+    last, ``degree // 2 + 1`` nodes each).
+    """
+    from scipy.special import roots_jacobi
+
+    k = p.size
+    lam = (1.0 - theta) / theta
+    n_nodes = degree // 2 + 1
+    if n_nodes ** (k - 1) > MAX_THETA_NODES:
+        raise InputError(f"theta correction: {k} alleles and {degree} founder alleles need "
+                         f"{n_nodes ** (k - 1):,} quadrature points (limit "
+                         f"{MAX_THETA_NODES:,}); reduce the pedigree to its typed part")
+    nodes = np.zeros((1, k))
+    stick = np.ones(1)
+    weights = np.ones(1)
+    for i in range(k - 1):
+        alpha = lam * p[i]
+        beta = lam * float(p[i + 1:].sum())
+        x, w = roots_jacobi(n_nodes, beta - 1.0, alpha - 1.0)
+        v = (1.0 + x) / 2.0
+        w = w / w.sum()
+        nodes = np.repeat(nodes, n_nodes, axis=0)
+        stick = np.repeat(stick, n_nodes)
+        vv = np.tile(v, weights.size)
+        nodes[:, i] = stick * vv
+        stick = stick * (1.0 - vv)
+        weights = np.repeat(weights, n_nodes) * np.tile(w, weights.size)
+    nodes[:, k - 1] = stick
+    return nodes, weights
+
+
+def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
+              profiles: Mapping[str, Mapping[str, Any]], *, theta: float,
+              observation: ObservationSpec, target: str | None, lump: bool,
+              keep_alleles: Sequence[Sequence[str]] | None = None,
+              ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]] | None]:
+    from forensic_match.likelihood._kernels import evaluate_markers
+
+    if not 0.0 <= theta < 1.0:
+        raise InputError(f"theta must lie in [0, 1), got {theta}")
+    obs = _observations(pedigree, observation)
+    dropout = np.array([o.dropout for o in obs])
+    dropin = np.array([o.dropin for o in obs])
+    kind, a1, a2 = _encode(pedigree, markers, profiles)
+    t = pedigree.index(target) if target is not None else -1
+    exact_person = (dropout == 0) & (dropin == 0)
+    n_m = len(markers)
+    result = np.empty(n_m)
+    posts: list[tuple[np.ndarray, np.ndarray]] | None = [] if target is not None else None
+    post_slots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    groups: dict[bytes, list[int]] = {}
+    for m in range(n_m):
+        groups.setdefault((kind[m] > 0).tobytes() + (kind[m] == OBS_SET).tobytes(),
+                          []).append(m)
+    for ms in groups.values():
+        typed = kind[ms[0]] > 0
+        exact = typed & (kind[ms[0]] == OBS_SET) & exact_person
+        plan = _plan_for(pedigree, typed, exact, t)
+        people = plan.people
+        arrays = [_marker_arrays(markers[m]) for m in ms]
+        n_al = np.array([a.freq.size for a in arrays], dtype=np.int64)
+        nmax = int(n_al.max())
+        freq_ptr = np.zeros(len(ms), dtype=np.int64)
+        freq_ptr[1:] = np.cumsum(n_al)[:-1]
+        mat_sizes = np.array([a.mats.size for a in arrays], dtype=np.int64)
+        mat_ptr = np.zeros(len(ms), dtype=np.int64)
+        mat_ptr[1:] = np.cumsum(mat_sizes)[:-1]
+        keep_extra = np.zeros((len(ms), nmax), dtype=np.bool_)
+        if not lump:
+            keep_extra[:] = True
+        elif keep_alleles is not None:
+            for r, m in enumerate(ms):
+                for a in keep_alleles[m]:
+                    keep_extra[r, markers[m].index(a)] = True
+        okind = np.ascontiguousarray(kind[ms][:, people])
+        o1 = np.ascontiguousarray(a1[ms][:, people])
+        o2 = np.ascontiguousarray(a2[ms][:, people])
+        q_ptr = np.zeros(len(ms), dtype=np.int64)
+        w_ptr = np.zeros(len(ms), dtype=np.int64)
+        q_count = np.zeros(len(ms), dtype=np.int64)
+        q_parts, w_parts = [np.empty(0)], [np.empty(0)]
+        if theta > 0:
+            qp = wp = 0
+            for r, m in enumerate(ms):
+                keep = keep_extra[r, :n_al[r]].copy()
+                for col in range(len(people)):
+                    if okind[r, col]:
+                        keep[o1[r, col]] = True
+                        if o2[r, col] >= 0:
+                            keep[o2[r, col]] = True
+                p = _working_frequencies(markers[m], keep)
+                nodes, w = theta_quadrature(p, theta, plan.n_founder_alleles)
+                q_ptr[r], w_ptr[r], q_count[r] = qp, wp, w.size
+                q_parts.append(nodes.ravel())
+                w_parts.append(w)
+                qp += nodes.size
+                wp += w.size
+        post = np.zeros((len(ms), nmax * nmax if t >= 0 else 1))
+        post_alleles = np.zeros((len(ms), nmax if t >= 0 else 1), dtype=np.int32)
+        vals = evaluate_markers(
+            *plan.kernel_args()[:2], *plan.kernel_args()[2:], plan.target, n_al, freq_ptr,
+            np.concatenate([a.freq for a in arrays]), mat_ptr,
+            np.concatenate([a.mats for a in arrays]) if mat_sizes.sum() else np.empty(0),
+            np.array([a.has_mut for a in arrays]), np.array([a.lump_mode for a in arrays],
+                                                            dtype=np.int64),
+            keep_extra, okind, o1, o2, dropout[people], dropin[people],
+            q_ptr, w_ptr, q_count, np.concatenate(q_parts), np.concatenate(w_parts),
+            post, post_alleles)
+        result[ms] = vals
+        if t >= 0:
+            for r, m in enumerate(ms):
+                k = int(np.sum(post_alleles[r] > -2))
+                post_slots[m] = (post_alleles[r, :k].copy(), post[r, :k * k].reshape(k, k))
+    if posts is not None:
+        posts.extend(post_slots[m] for m in range(n_m))
+    return result, posts
+
+
+def pedigree_likelihood(pedigree: Pedigree, markers: Sequence[Marker],
+                        profiles: Mapping[str, Mapping[str, Any]], *, theta: float = 0.0,
+                        observation: ObservationSpec = None, lump: bool = True,
+                        min_frequency: float = DEFAULT_MIN_FREQUENCY) -> np.ndarray:
+    """Probability of the observed profiles on a pedigree, per marker.
+
+    Parameters
+    ----------
+    pedigree : Pedigree
+        Any pedigree; loops, inbreeding and several unconnected families are allowed.
+    markers : sequence of Marker
+        Frequencies and mutation models; markers are independent (unlinked).
+    profiles : mapping
+        ``{individual: {marker: (a, b)}}``; ``(a, None)`` is a partial genotype; an untyped
+        marker is absent.
+    theta : float
+        Balding-Nichols subpopulation correction, applied jointly to all founder alleles.
+    observation : mapping, optional
+        ``{individual: Observation or dropout probability}`` for degraded samples.
+    lump : bool
+        Merge alleles nobody shows into one where the mutation model makes that exact
+        (the result is the same; it is faster). ``False`` uses every allele.
+    min_frequency : float
+        Frequency of an allele absent from a marker's table (with a warning).
+
+    Returns
+    -------
+    numpy.ndarray
+        The likelihood of each marker.
+
+    Examples
+    --------
+    >>> from forensic_match import Marker, Pedigree
+    >>> ped = Pedigree.from_records([("F", None, None, "M"), ("M", None, None, "F"),
+    ...                              ("C", "F", "M", "M")])
+    >>> th01 = Marker("TH01", ["6", "7", "9.3"], [0.2, 0.3, 0.5])
+    >>> pedigree_likelihood(ped, [th01], {"F": {"TH01": ("6", "6")},
+    ...                                   "C": {"TH01": ("6", "7")}})
+    array([0.012])
+    """
+    markers = prepare_markers(markers, profiles, min_frequency=min_frequency)
+    values, _ = _evaluate(pedigree, markers, profiles, theta=theta, observation=observation,
+                          target=None, lump=lump)
+    return values
+
+
+@dataclass(frozen=True)
+class GenotypePosterior:
+    """The distribution of one individual's genotype at one marker given the family data.
+
+    Attributes
+    ----------
+    marker : str
+    alleles : tuple of str
+        Working alleles; the last is ``"*other*"`` when unseen alleles were merged.
+    matrix : numpy.ndarray
+        ``P(paternal = alleles[i], maternal = alleles[j] | data)``; sums to 1.
+    likelihood : float
+        Probability of the family data (the normalising constant).
+    """
+
+    marker: str
+    alleles: tuple[str, ...]
+    matrix: np.ndarray
+    likelihood: float
+    other: tuple[str, ...] = ()
+
+    def unordered(self) -> dict[tuple[str, str], float]:
+        """Probabilities of unordered genotypes ``(a, b)`` in allele order."""
+        out: dict[tuple[str, str], float] = {}
+        k = len(self.alleles)
+        for i in range(k):
+            for j in range(i, k):
+                p = self.matrix[i, j] + (self.matrix[j, i] if i != j else 0.0)
+                out[(self.alleles[i], self.alleles[j])] = float(p)
+        return out
+
+
+OTHER = "*other*"
+
+
+def genotype_posterior(pedigree: Pedigree, markers: Sequence[Marker],
+                       profiles: Mapping[str, Mapping[str, Any]], target: str, *,
+                       theta: float = 0.0, observation: ObservationSpec = None,
+                       lump: bool = True, keep_alleles: Sequence[Sequence[str]] | None = None,
+                       min_frequency: float = DEFAULT_MIN_FREQUENCY,
+                       ) -> list[GenotypePosterior]:
+    """Posterior distribution of ``target``'s genotype at each marker, given the profiles.
+
+    This is what the matching engine compiles for a missing person: one pass of the
+    pedigree likelihood per marker yields ``P(G_target = g | data)`` for every genotype.
+
+    Parameters
+    ----------
+    keep_alleles : sequence of sequences of str, optional
+        Per marker, alleles to keep separate from the merged "other" allele (e.g. the
+        alleles of the samples to be scored against this table).
+    Other parameters as for :func:`pedigree_likelihood`.
+
+    Returns
+    -------
+    list of GenotypePosterior
+        One per marker, in marker order.
+    """
+    markers = prepare_markers(markers, profiles, min_frequency=min_frequency)
+    values, posts = _evaluate(pedigree, markers, profiles, theta=theta,
+                              observation=observation, target=target, lump=lump,
+                              keep_alleles=keep_alleles)
+    out = []
+    for marker, value, (idx, mat) in zip(markers, values, posts or []):
+        labels = tuple(marker.alleles[i] if i >= 0 else OTHER for i in idx)
+        other = tuple(a for i, a in enumerate(marker.alleles) if i not in set(idx.tolist())) \
+            if (idx < 0).any() else ()
+        out.append(GenotypePosterior(marker.name, labels, mat, float(value), other))
+    return out
+
+
+def log10_likelihood(values: np.ndarray) -> float:
+    """Sum of log10 of per-marker likelihoods (``-inf`` if any is 0)."""
+    with np.errstate(divide="ignore"):
+        return float(np.sum(np.log10(values)))
+
+
+__all__ = ["pedigree_likelihood", "genotype_posterior", "GenotypePosterior", "OTHER",
+           "prepare_markers", "theta_quadrature", "log10_likelihood"]

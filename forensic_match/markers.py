@@ -1,0 +1,161 @@
+"""Markers: allele labels, their frequencies and the marker's mutation model.
+
+Alleles are labels as printed on a report ("9.3", "OL", "X"), never floats: "9.3" and "9.30"
+are different labels, and "OL" (off-ladder) is a valid one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from forensic_match.errors import MarkerError, NormalisationWarning, UnknownAlleleWarning, where
+from forensic_match.mutation import Mutation
+
+#: Frequencies must sum to 1 within this tolerance unless the caller asks to normalise.
+#: Published tables are rounded to 3-4 decimals; a table of 25 alleles each rounded to 4
+#: decimals can be off by 25 * 5e-5 = 1.25e-3 in the worst case.
+SUM_TOLERANCE = 5e-3
+
+
+@dataclass(frozen=True, eq=False)
+class Marker:
+    """One marker: allele labels, frequencies in the same order, and a mutation model.
+
+    Parameters
+    ----------
+    name : str
+    alleles : sequence of str
+        Distinct allele labels.
+    frequencies : sequence of float
+        Positive frequencies aligned with ``alleles``; they must sum to 1 within
+        :data:`SUM_TOLERANCE` and are used as given (not rescaled) unless ``normalise``.
+    mutation : Mutation, optional
+        Female and male mutation models; ``None`` means Mendelian transmission.
+    normalise : bool
+        Rescale frequencies that do not sum to 1 (with a warning) instead of refusing them.
+
+    Examples
+    --------
+    >>> m = Marker("TH01", ["6", "7", "9.3"], [0.2, 0.3, 0.5])
+    >>> m.index("9.3")
+    2
+    """
+
+    name: str
+    alleles: tuple[str, ...]
+    frequencies: np.ndarray
+    mutation: Mutation | None = None
+    normalise: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        alleles = tuple(str(a).strip() for a in self.alleles)
+        freqs = np.asarray(self.frequencies, dtype=np.float64).copy()
+        loc = where(marker=self.name)
+        if len(alleles) == 0:
+            raise MarkerError(f"{loc}: no alleles")
+        if len(set(alleles)) != len(alleles):
+            dup = sorted({a for a in alleles if alleles.count(a) > 1})
+            raise MarkerError(f"{loc}: duplicate alleles {dup}")
+        if any(a == "" for a in alleles):
+            raise MarkerError(f"{loc}: empty allele label")
+        if freqs.shape != (len(alleles),):
+            raise MarkerError(f"{loc}: {len(alleles)} alleles but {freqs.size} frequencies")
+        if not np.all(np.isfinite(freqs)) or np.any(freqs <= 0):
+            bad = [a for a, f in zip(alleles, freqs) if not (np.isfinite(f) and f > 0)]
+            raise MarkerError(f"{loc}: frequencies must be positive, not for alleles {bad}")
+        total = float(freqs.sum())
+        if abs(total - 1.0) > SUM_TOLERANCE:
+            if not self.normalise:
+                raise MarkerError(f"{loc}: frequencies sum to {total:.6g}, not 1 (tolerance "
+                                  f"{SUM_TOLERANCE}); pass normalise=True to rescale them")
+            warnings.warn(f"{loc}: frequencies sum to {total:.6g}; rescaled to sum to 1",
+                          NormalisationWarning, stacklevel=3)
+            freqs = freqs / total
+        freqs.flags.writeable = False
+        object.__setattr__(self, "alleles", alleles)
+        object.__setattr__(self, "frequencies", freqs)
+
+    def __len__(self) -> int:
+        return len(self.alleles)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Marker):
+            return NotImplemented
+        return (self.name == other.name and self.alleles == other.alleles
+                and np.array_equal(self.frequencies, other.frequencies)
+                and self.mutation == other.mutation)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.alleles))
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {a: i for i, a in enumerate(self.alleles)}
+
+    def index(self, allele: str) -> int:
+        """Position of ``allele``; :class:`MarkerError` if the marker does not have it."""
+        try:
+            return self._index[allele]
+        except KeyError:
+            raise MarkerError(f"{where(marker=self.name, allele=allele)}: allele not in the "
+                              f"frequency table") from None
+
+    def has(self, allele: str) -> bool:
+        """Whether ``allele`` is one of the marker's alleles."""
+        return allele in self._index
+
+    @cached_property
+    def matrices(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(female, male) mutation matrices over all alleles, or ``None`` without mutation."""
+        if self.mutation is None:
+            return None
+        return self.mutation.matrices(self.alleles, self.frequencies)
+
+    def with_mutation(self, mutation: Mutation | None) -> Marker:
+        """The same marker with another mutation model."""
+        return Marker(self.name, self.alleles, self.frequencies, mutation)
+
+    def with_alleles(self, alleles: Iterable[str], *, min_frequency: float,
+                     sample: str | None = None) -> Marker:
+        """Add alleles missing from the table, each with ``min_frequency``.
+
+        The table is then rescaled to sum to 1. A :class:`UnknownAlleleWarning` names each
+        added allele. Custom mutation matrices cannot be extended and raise.
+        """
+        new = [a for a in dict.fromkeys(alleles) if not self.has(a)]
+        if not new:
+            return self
+        if self.mutation is not None and "custom" in (self.mutation.female.model,
+                                                       self.mutation.male.model):
+            raise MarkerError(f"{where(marker=self.name)}: alleles {new} are not in the custom "
+                              f"mutation matrix")
+        for a in new:
+            warnings.warn(f"{where(sample=sample, marker=self.name, allele=a)}: allele not in "
+                          f"the frequency database; added with frequency {min_frequency:.4g} "
+                          f"and the table rescaled", UnknownAlleleWarning, stacklevel=3)
+        freqs = np.concatenate([self.frequencies, np.full(len(new), min_frequency)])
+        return Marker(self.name, self.alleles + tuple(new), freqs / freqs.sum(), self.mutation)
+
+    def digest(self) -> str:
+        """A short hash of the marker's name, alleles, frequencies and mutation model."""
+        h = hashlib.sha256()
+        h.update(self.name.encode())
+        for a, f in zip(self.alleles, self.frequencies):
+            h.update(f"{a}={float(f)!r};".encode())
+        if self.mutation is not None:
+            h.update(repr(self.mutation.to_dict()).encode())
+        return h.hexdigest()[:16]
+
+
+def markers_digest(markers: Sequence[Marker]) -> str:
+    """sha256 over the digests of ``markers``, for provenance records."""
+    h = hashlib.sha256()
+    for m in markers:
+        h.update(m.digest().encode())
+    return h.hexdigest()

@@ -1,0 +1,461 @@
+"""Frequency databases: both layouts, Parquet, bundled tables, bad input, lookup, hashing."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forensic_match.errors import InputError, MarkerError, NormalisationWarning, UnknownAlleleWarning
+from forensic_match.frequencies import (
+    DEFAULT_MIN_FREQUENCY,
+    FrequencyDB,
+    available_frequencies,
+    load_frequencies,
+    read_frequencies,
+)
+from forensic_match.markers import SUM_TOLERANCE
+from forensic_match.mutation import Mutation, MutationModel
+
+BUNDLED = ["fbi2015_apache", "fbi2015_navajo", "fbi2015_se_hispanic", "fbi2015_sw_hispanic",
+           "nist1036_afam", "nist1036_all", "nist1036_asian", "nist1036_cauc", "nist1036_hisp"]
+
+LONG = """marker,allele,frequency
+TH01,6,0.25
+TH01,9.3,0.5
+TH01,10,0.25
+vWA,OL,0.1
+vWA,16,0.9
+"""
+
+LADDER = """Allele,TH01,vWA,Penta D
+6,0.25,,
+9.3,0.5,NA,0.4
+10,0.25,0,0.6
+OL,,0.1,
+16,,0.9,0
+N,120,118,119
+"""
+
+
+def write(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def error(path, *parts: str) -> str:
+    """A regex that requires the file name and then each part, in order."""
+    return ".*".join(re.escape(p) for p in (path.name, *parts))
+
+
+# Long layout ------------------------------------------------------------------------------------
+
+def test_long_layout(tmp_path):
+    db = read_frequencies(write(tmp_path, "t.csv", LONG))
+    assert db.markers == ("TH01", "vWA")
+    assert len(db) == 2
+    alleles, freqs = db["TH01"]
+    assert alleles == ("6", "9.3", "10")
+    assert freqs.tolist() == [0.25, 0.5, 0.25]
+    assert db.name == "t"
+    assert db.source == str(tmp_path / "t.csv")
+    assert db.n_individuals is None
+
+
+def test_long_layout_headers_any_case_any_order_extra_columns(tmp_path):
+    text = "Allele,COUNT,Frequency,MARKER\n9.3,5,0.5,TH01\n6,5,0.5,TH01\n"
+    db = read_frequencies(write(tmp_path, "t.csv", text), layout="long")
+    assert db["TH01"][0] == ("9.3", "6")
+
+
+def test_long_layout_tsv_and_sniffed_separator(tmp_path):
+    tsv = read_frequencies(write(tmp_path, "t.tsv", LONG.replace(",", "\t")))
+    semi = read_frequencies(write(tmp_path, "t.txt", LONG.replace(",", ";")))
+    csv = read_frequencies(write(tmp_path, "t.csv", LONG))
+    assert tsv.sha256 == semi.sha256 == csv.sha256
+
+
+def test_labels_are_kept_as_written(tmp_path):
+    text = "marker,allele,frequency\nD18S51,10,0.2\nD18S51,9.3,0.2\nD18S51,OL,0.2\n" \
+           "D18S51,>27,0.2\nD18S51,10.0,0.2\n"
+    alleles, _ = read_frequencies(write(tmp_path, "t.csv", text))["D18S51"]
+    assert alleles == ("10", "9.3", "OL", ">27", "10.0")
+    assert read_frequencies(write(tmp_path, "l.csv", LADDER))["TH01"][0] == ("6", "9.3", "10")
+
+
+def test_frequencies_within_tolerance_are_used_as_given(tmp_path):
+    text = "marker,allele,frequency\nTH01,6,0.499\nTH01,7,0.499\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        db = read_frequencies(write(tmp_path, "t.csv", text))
+    assert db["TH01"][1].tolist() == [0.499, 0.499]
+
+
+# Ladder layout ----------------------------------------------------------------------------------
+
+def test_ladder_layout(tmp_path):
+    db = read_frequencies(write(tmp_path, "ladder.csv", LADDER))
+    assert db.markers == ("TH01", "vWA", "Penta D")
+    assert db["vWA"][0] == ("OL", "16")
+    assert db["vWA"][1].tolist() == [0.1, 0.9]
+    assert db["Penta D"][0] == ("9.3", "10")
+    assert db.n_individuals == 118
+    assert db.min_frequency == 5 / (2 * 118)
+
+
+def test_ladder_without_n_row_and_explicit_layout(tmp_path):
+    text = "allele\tTH01\n6\t0.5\n7\t0.5\n"
+    db = read_frequencies(write(tmp_path, "ladder.tsv", text), layout="ladder")
+    assert db["TH01"][0] == ("6", "7")
+    assert db.n_individuals is None
+    assert db.min_frequency == DEFAULT_MIN_FREQUENCY
+
+
+def test_caller_n_individuals_overrides_the_n_row(tmp_path):
+    db = read_frequencies(write(tmp_path, "ladder.csv", LADDER), n_individuals=500)
+    assert db.n_individuals == 500
+
+
+def test_ladder_and_long_give_the_same_database(tmp_path):
+    ladder = read_frequencies(write(tmp_path, "ladder.csv", LADDER))
+    long = read_frequencies(write(tmp_path, "long.csv",
+                                  ladder.to_table().write_csv()))
+    assert long.sha256 == ladder.sha256
+    assert long == ladder
+
+
+# Parquet ----------------------------------------------------------------------------------------
+
+def test_parquet_round_trip(tmp_path):
+    db = read_frequencies(write(tmp_path, "t.csv", LONG))
+    path = tmp_path / "t.parquet"
+    db.to_table().write_parquet(path)
+    back = read_frequencies(path)
+    assert back.sha256 == db.sha256
+    assert back["TH01"][0] == ("6", "9.3", "10")
+    assert back["vWA"][0] == ("OL", "16")
+
+
+def test_parquet_with_numeric_allele_column(tmp_path):
+    path = tmp_path / "n.parquet"
+    pl.DataFrame({"marker": ["TPOX", "TPOX"], "allele": [8, 10],
+                  "frequency": [0.5, 0.5]}).write_parquet(path)
+    assert read_frequencies(path)["TPOX"][0] == ("8", "10")
+
+
+def test_parquet_errors_name_the_row(tmp_path):
+    path = tmp_path / "bad.parquet"
+    pl.DataFrame({"marker": ["TPOX", "TPOX"], "allele": ["8", "8"],
+                  "frequency": [0.5, 0.5]}).write_parquet(path)
+    with pytest.raises(MarkerError, match=error(path, "row 2", "marker 'TPOX'", "allele '8'",
+                                                "duplicate")):
+        read_frequencies(path)
+
+
+def test_to_table():
+    db = FrequencyDB({"TH01": (["6", "9.3"], [0.4, 0.6]), "TPOX": (["8"], [1.0])})
+    table = db.to_table()
+    assert table.columns == ["marker", "allele", "frequency"]
+    assert table.dtypes == [pl.String, pl.String, pl.Float64]
+    assert table.rows() == [("TH01", "6", 0.4), ("TH01", "9.3", 0.6), ("TPOX", "8", 1.0)]
+
+
+# Bundled tables ---------------------------------------------------------------------------------
+
+def test_available_frequencies():
+    assert available_frequencies() == BUNDLED
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_tables_load_and_sum_to_one(name):
+    db = load_frequencies(name)
+    assert db.name == name
+    assert len(db) in (23, 29)
+    for marker in db:
+        alleles, freqs = db[marker]
+        assert len(set(alleles)) == len(alleles)
+        assert np.all(freqs > 0)
+        assert abs(freqs.sum() - 1.0) < 1e-9, marker
+    assert 90 <= db.n_individuals <= 1036
+    assert db.min_frequency == 5 / (2 * db.n_individuals)
+
+
+def test_bundled_details():
+    hisp = load_frequencies("NIST1036_hisp")
+    assert hisp.n_individuals == 235  # one sample untyped at Penta D
+    assert "Penta D" in hisp and "PENTA_D" in hisp and "pentad" in hisp
+    assert hisp["D21S11"][0][:3] == ("24.2", "25", "26") or "24.2" in hisp["D21S11"][0]
+    assert load_frequencies("fbi2015_apache").n_individuals == 192
+    assert load_frequencies("nist1036_all", min_frequency=0.002).min_frequency == 0.002
+
+
+def test_bundled_hash_is_pinned():
+    # Changing a bundled table must be deliberate: it changes every stored provenance record.
+    assert load_frequencies("nist1036_all").sha256 == (
+        "053b6e00210c" + load_frequencies("nist1036_all").sha256[12:])
+    assert load_frequencies("nist1036_all").sha256 == read_frequencies(
+        load_frequencies("nist1036_all").source).sha256
+
+
+def test_unknown_bundled_table():
+    with pytest.raises(InputError, match="no bundled frequency table 'peru'.*nist1036_all"):
+        load_frequencies("peru")
+
+
+# Bad input --------------------------------------------------------------------------------------
+
+def test_duplicate_allele(tmp_path):
+    path = write(tmp_path, "dup.csv", LONG + "TH01,9.3,0.1\n")
+    with pytest.raises(MarkerError, match=error(path, "line 7", "marker 'TH01'", "allele '9.3'",
+                                                "duplicate allele (first on line 3)")):
+        read_frequencies(path)
+
+
+def test_duplicate_allele_under_another_spelling_of_the_marker(tmp_path):
+    path = write(tmp_path, "dup.csv", LONG + "VWA,16,0.1\n")
+    with pytest.raises(MarkerError, match=error(path, "line 7", "marker 'vWA'", "allele '16'")):
+        read_frequencies(path)
+
+
+@pytest.mark.parametrize("value", ["abc", "0,5", ""])
+def test_non_numeric_frequency(tmp_path, value):
+    path = write(tmp_path, "nan.csv", LONG.replace("TH01,9.3,0.5", f'TH01,9.3,"{value}"'))
+    with pytest.raises(MarkerError, match=error(path, "line 3", "marker 'TH01'", "allele '9.3'",
+                                                "is not a number")):
+        read_frequencies(path)
+
+
+@pytest.mark.parametrize("value", ["0", "-0.5", "nan", "inf"])
+def test_non_positive_frequency(tmp_path, value):
+    path = write(tmp_path, "neg.csv", LONG.replace("vWA,OL,0.1", f"vWA,OL,{value}"))
+    with pytest.raises(MarkerError, match=error(path, "line 5", "marker 'vWA'", "allele 'OL'",
+                                                "must be positive")):
+        read_frequencies(path)
+
+
+def test_missing_column(tmp_path):
+    path = write(tmp_path, "cols.csv", "marker,allele,freq\nTH01,6,1.0\n")
+    with pytest.raises(InputError, match=error(path, "line 1", "missing column(s) ['frequency']")):
+        read_frequencies(path, layout="long")
+
+
+def test_unrecognised_header(tmp_path):
+    path = write(tmp_path, "what.csv", "locus,allele,p\nTH01,6,1.0\n")
+    with pytest.raises(InputError, match=error(path, "line 1", "cannot tell the layout")):
+        read_frequencies(path)
+
+
+def test_empty_labels(tmp_path):
+    path = write(tmp_path, "empty.csv", LONG + ",6,0.5\n")
+    with pytest.raises(InputError, match=error(path, "line 7", "empty marker name")):
+        read_frequencies(path)
+    path = write(tmp_path, "empty2.csv", LONG + "TPOX, ,1.0\n")
+    with pytest.raises(InputError, match=error(path, "line 7", "marker 'TPOX'", "empty allele")):
+        read_frequencies(path)
+
+
+def test_too_many_fields(tmp_path):
+    path = write(tmp_path, "wide.csv", LONG + "TPOX,8,1.0,extra\n")
+    with pytest.raises(InputError, match=error(path, "line 7", "4 fields")):
+        read_frequencies(path)
+
+
+def test_sum_not_one(tmp_path):
+    path = write(tmp_path, "sum.csv", LONG.replace("TH01,10,0.25", "TH01,10,0.15"))
+    with pytest.raises(MarkerError, match=error(path, "lines 2-4", "marker 'TH01'",
+                                                "frequencies sum to 0.9, not 1")):
+        read_frequencies(path)
+
+
+def test_missing_file_and_bad_layout(tmp_path):
+    with pytest.raises(InputError, match=error(tmp_path / "none.csv", "no such file")):
+        read_frequencies(tmp_path / "none.csv")
+    with pytest.raises(InputError, match="layout must be"):
+        read_frequencies(write(tmp_path, "t.csv", LONG), layout="wide")  # type: ignore[arg-type]
+
+
+def test_empty_file(tmp_path):
+    path = write(tmp_path, "empty.csv", "")
+    with pytest.raises(InputError, match=error(path, "line 1", "no header")):
+        read_frequencies(path)
+    path = write(tmp_path, "header.csv", "marker,allele,frequency\n")
+    with pytest.raises(InputError, match=error(path, "no frequencies")):
+        read_frequencies(path)
+
+
+def test_ladder_bad_cell(tmp_path):
+    path = write(tmp_path, "ladder.csv", LADDER.replace("9.3,0.5,NA,0.4", "9.3,0.5,x,0.4"))
+    with pytest.raises(MarkerError, match=error(path, "line 3", "marker 'vWA'", "allele '9.3'",
+                                                "is not a number")):
+        read_frequencies(path)
+
+
+def test_ladder_duplicate_allele_row(tmp_path):
+    path = write(tmp_path, "ladder.csv", LADDER.replace("10,0.25,0,0.6", "9.3,0.25,0,0.6"))
+    with pytest.raises(MarkerError, match=error(path, "line 4", "allele '9.3'",
+                                                "duplicate allele row (first on line 3)")):
+        read_frequencies(path)
+
+
+def test_ladder_duplicate_marker_column(tmp_path):
+    path = write(tmp_path, "ladder.csv", "Allele,vWA,VWA\n16,1.0,1.0\n")
+    with pytest.raises(MarkerError, match=error(path, "line 1", "marker 'VWA'", "'vWA'")):
+        read_frequencies(path)
+
+
+def test_ladder_bad_n_row(tmp_path):
+    path = write(tmp_path, "ladder.csv", LADDER.replace("N,120,118,119", "N,120,11.5,119"))
+    with pytest.raises(InputError, match=error(path, "line 7", "marker 'vWA'",
+                                               "'11.5' is not a positive integer")):
+        read_frequencies(path)
+
+
+def test_ladder_row_after_n_row(tmp_path):
+    path = write(tmp_path, "ladder.csv", LADDER + "17,0.1,,\n")
+    with pytest.raises(InputError, match=error(path, "line 8", "after the 'N' row")):
+        read_frequencies(path)
+
+
+def test_ladder_sum_not_one(tmp_path):
+    path = write(tmp_path, "ladder.csv", LADDER.replace("16,,0.9,0", "16,,0.8,0"))
+    with pytest.raises(MarkerError, match=error(path, "lines 5-6", "marker 'vWA'",
+                                                "sum to 0.9")):
+        read_frequencies(path)
+
+
+# Normalisation ----------------------------------------------------------------------------------
+
+def test_normalise_warns_and_rescales(tmp_path):
+    path = write(tmp_path, "sum.csv", LONG.replace("TH01,10,0.25", "TH01,10,0.15"))
+    with pytest.warns(NormalisationWarning, match=error(path, "lines 2-4", "marker 'TH01'",
+                                                        "rescaled")):
+        db = read_frequencies(path, normalise=True)
+    alleles, freqs = db["TH01"]
+    assert freqs.sum() == pytest.approx(1.0, abs=1e-15)
+    np.testing.assert_allclose(freqs, np.array([0.25, 0.5, 0.15]) / 0.9, rtol=1e-15)
+    assert db["vWA"][1].tolist() == [0.1, 0.9]  # markers that sum to 1 are untouched
+
+
+def test_tolerance_is_the_marker_tolerance():
+    FrequencyDB({"A": (["1", "2"], [0.5, 0.5 - SUM_TOLERANCE / 2])})
+    with pytest.raises(MarkerError, match="marker 'A': frequencies sum to"):
+        FrequencyDB({"A": (["1", "2"], [0.5, 0.5 - 2 * SUM_TOLERANCE])})
+
+
+# Lookup -----------------------------------------------------------------------------------------
+
+def test_marker_lookup_ignores_case_spaces_and_underscores(tmp_path):
+    db = read_frequencies(write(tmp_path, "ladder.csv", LADDER))
+    for name in ("vWA", "VWA", "vwa", "v WA"):
+        assert name in db
+        assert db.marker(name).alleles == ("OL", "16")
+    for name in ("Penta D", "PentaD", "PENTA_D", "penta-d"):
+        assert name in db
+        assert db.canonical_name(name) == "Penta D"
+    assert "Penta E" not in db and 17 not in db
+
+
+def test_marker_keeps_the_callers_name_and_takes_a_mutation():
+    db = FrequencyDB({"vWA": (["16", "17"], [0.4, 0.6])})
+    mutation = Mutation.same(MutationModel("equal", rate=0.002))
+    m = db.marker("VWA", mutation=mutation)
+    assert m.name == "VWA" and m.mutation == mutation
+    assert m.frequencies.tolist() == [0.4, 0.6]
+    assert m.matrices is not None
+
+
+def test_markers_for():
+    db = FrequencyDB({"TH01": (["6", "7"], [0.5, 0.5]), "TPOX": (["8", "9"], [0.3, 0.7])})
+    mutation = Mutation.same(MutationModel("equal", rate=0.002))
+    ms = db.markers_for(["tpox", "TH01"], mutation=mutation)
+    assert [m.name for m in ms] == ["tpox", "TH01"]
+    assert all(m.mutation == mutation for m in ms)
+    per_marker = db.markers_for(["TPOX", "TH01"], mutation={"th01": mutation})
+    assert per_marker[0].mutation is None and per_marker[1].mutation == mutation
+
+
+def test_markers_for_names_the_missing_markers():
+    db = FrequencyDB({"TH01": (["6", "7"], [0.5, 0.5])}, name="tiny")
+    with pytest.raises(MarkerError, match="markers 'SE33', 'D2S441' not in frequency database "
+                                          "'tiny'"):
+        db.markers_for(["TH01", "SE33", "D2S441"])
+    with pytest.raises(MarkerError, match="marker 'SE33' not in frequency database 'tiny'"):
+        db.marker("SE33")
+    with pytest.raises(KeyError):
+        db["SE33"]
+
+
+def test_markers_for_refuses_a_mutation_for_an_unrequested_marker():
+    db = FrequencyDB({"TH01": (["6", "7"], [0.5, 0.5])})
+    mutation = Mutation.same(MutationModel("equal", rate=0.002))
+    with pytest.raises(MarkerError, match="not requested.*'TH1'"):
+        db.markers_for(["TH01"], mutation={"TH1": mutation})
+
+
+def test_duplicate_marker_spelling_in_the_constructor():
+    with pytest.raises(MarkerError, match="marker 'PENTA_D': the same marker as 'Penta D'"):
+        FrequencyDB({"Penta D": (["9"], [1.0]), "PENTA_D": (["9"], [1.0])})
+
+
+# Hash, immutability -----------------------------------------------------------------------------
+
+def test_sha256_is_stable_and_content_only(tmp_path):
+    a = read_frequencies(write(tmp_path, "a.csv", LONG), name="a")
+    lines = LONG.splitlines()
+    shuffled = "\n".join([lines[0], *reversed(lines[1:])]) + "\n"
+    b = read_frequencies(write(tmp_path, "b.csv", shuffled), name="b")
+    assert a.sha256 == b.sha256 == read_frequencies(tmp_path / "a.csv").sha256
+    assert len(a.sha256) == 64 and int(a.sha256, 16) >= 0
+    c = read_frequencies(write(tmp_path, "c.csv", LONG.replace("0.25", "0.250000001", 1)))
+    assert c.sha256 != a.sha256
+    d = read_frequencies(write(tmp_path, "d.csv", LONG.replace("TH01,10,", "TH01,10.0,")))
+    assert d.sha256 != a.sha256
+
+
+def test_immutable(tmp_path):
+    db = read_frequencies(write(tmp_path, "t.csv", LONG))
+    with pytest.raises(AttributeError, match="immutable"):
+        db.name = "other"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="read-only"):
+        db["TH01"][1][0] = 0.9
+    assert hash(db) == hash(read_frequencies(tmp_path / "t.csv"))
+
+
+# Minimum frequency and unknown alleles -----------------------------------------------------------
+
+def test_min_frequency_rule():
+    tables = {"TH01": (["6", "7"], [0.5, 0.5])}
+    assert FrequencyDB(tables).min_frequency == DEFAULT_MIN_FREQUENCY == 0.001
+    assert FrequencyDB(tables, n_individuals=250).min_frequency == 5 / 500
+    assert FrequencyDB(tables, n_individuals=250, min_frequency=0.003).min_frequency == 0.003
+    for bad in (0.0, 1.0, -0.1):
+        with pytest.raises(InputError, match="min_frequency must lie in"):
+            FrequencyDB(tables, min_frequency=bad)
+    for bad_n in (0, 2.5, True):
+        with pytest.raises(InputError, match="n_individuals must be a positive integer"):
+            FrequencyDB(tables, n_individuals=bad_n)
+
+
+def test_reader_min_frequency_override(tmp_path):
+    db = read_frequencies(write(tmp_path, "ladder.csv", LADDER), min_frequency=0.004)
+    assert db.n_individuals == 118 and db.min_frequency == 0.004
+
+
+def test_unknown_allele_added_with_min_frequency_and_warning():
+    db = FrequencyDB({"TH01": (["6", "7", "9.3"], [0.2, 0.3, 0.5])}, n_individuals=100)
+    marker = db.marker("TH01")
+    with pytest.warns(UnknownAlleleWarning,
+                      match=r"sample 'PM-17', marker 'TH01', allele '13\.3': allele not in the "
+                            r"frequency database; added with frequency 0\.025"):
+        extended = marker.with_alleles(["9.3", "13.3"], min_frequency=db.min_frequency,
+                                       sample="PM-17")
+    assert extended.alleles == ("6", "7", "9.3", "13.3")
+    mf = 5 / 200
+    np.testing.assert_allclose(extended.frequencies, np.array([0.2, 0.3, 0.5, mf]) / (1 + mf),
+                               rtol=1e-15)
+    assert extended.frequencies.sum() == pytest.approx(1.0, abs=1e-15)
+    assert marker.with_alleles(["6", "9.3"], min_frequency=db.min_frequency) is marker
