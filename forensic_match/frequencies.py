@@ -188,7 +188,8 @@ class FrequencyDB(Mapping[str, tuple[tuple[str, ...], np.ndarray]]):
         """Frequency for an allele absent from the table.
 
         The caller's value if one was given, else 5 / (2N) with N = :attr:`n_individuals`
-        (NRC II, 1996, recommendation 4.3), else :data:`DEFAULT_MIN_FREQUENCY`.
+        (National Research Council, *The Evaluation of Forensic DNA Evidence*, 1996
+        ("NRC II"), p. 148), else :data:`DEFAULT_MIN_FREQUENCY`.
         """
         if self._min_frequency is not None:
             return float(self._min_frequency)
@@ -207,7 +208,7 @@ class FrequencyDB(Mapping[str, tuple[tuple[str, ...], np.ndarray]]):
             h = hashlib.sha256()
             for marker_name in sorted(self._markers):
                 m = self._markers[marker_name]
-                for allele, freq in sorted(zip(m.alleles, m.frequencies.tolist())):
+                for allele, freq in sorted(zip(m.alleles, m.frequencies.tolist(), strict=True)):
                     h.update(f"{marker_name}\t{allele}\t{float(freq)!r}\n".encode())
             object.__setattr__(self, "_sha256", h.hexdigest())
         return self._sha256
@@ -294,7 +295,7 @@ class FrequencyDB(Mapping[str, tuple[tuple[str, ...], np.ndarray]]):
         import polars as pl
 
         rows = [(name, a, float(f)) for name, m in self._markers.items()
-                for a, f in zip(m.alleles, m.frequencies)]
+                for a, f in zip(m.alleles, m.frequencies, strict=True)]
         return pl.DataFrame(rows, schema={"marker": pl.String, "allele": pl.String,
                                           "frequency": pl.Float64}, orient="row")
 
@@ -467,7 +468,7 @@ def _parse_ladder(table: _Rows) -> tuple[Parsed, int | None]:
             raise MarkerError(f"{table.loc(number, allele=allele)}: duplicate allele row (first "
                               f"on {table.unit} {seen[allele]})")
         seen[allele] = number
-        for marker, cell in zip(markers, row[1:]):
+        for marker, cell in zip(markers, row[1:], strict=True):
             if cell.upper() in _ABSENT or _is_zero(cell):
                 continue
             alleles, freqs, numbers = out[marker]
@@ -489,7 +490,7 @@ def _is_zero(cell: str) -> bool:
 
 def _ladder_counts(table: _Rows, number: int, markers: list[str], cells: list[str]) -> list[int]:
     counts = []
-    for marker, cell in zip(markers, cells):
+    for marker, cell in zip(markers, cells, strict=True):
         if cell.upper() in _ABSENT:
             continue
         try:

@@ -160,7 +160,8 @@ class Pedigree:
         missing = [c for c in ("id", "father", "mother", "sex") if c not in cols]
         if missing:
             raise PedigreeError(f"{source or 'pedigree table'}: missing columns {missing}")
-        recs = list(zip(*(table[cols[c]].to_list() for c in ("id", "father", "mother", "sex"))))
+        recs = list(zip(*(table[cols[c]].to_list() for c in ("id", "father", "mother", "sex")),
+                        strict=True))
         # Blank lines at the end of a file are read as empty rows; they are not records.
         while recs and all(v is None or str(v).strip() == "" for v in recs[-1]):
             recs.pop()

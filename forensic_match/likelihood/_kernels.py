@@ -36,17 +36,19 @@ def _lumpable(mat, n, keep):
 
 
 @jit
-def _complete_to_one(freq, keep):
-    """Frequencies with the unkept alleles rescaled to share exactly 1 - sum(kept).
+def _complete_to_one(freq, seen):
+    """Frequencies with the unseen alleles rescaled to share exactly 1 - sum(seen).
 
     Published tables sum to 1 only within rounding; the alleles seen in the case keep their
-    table values and the others share the rest in proportion (pedprobr's convention).
+    table values and the others share the rest in proportion, so that the working
+    frequencies sum to exactly 1 (this reproduces pedprobr, which gives a merged allele
+    1 - sum(seen)). Where the seen alleles already sum to 1 or more, nothing changes.
     """
     out = freq.copy()
     kept = 0.0
     unkept = 0.0
     for u in range(freq.size):
-        if keep[u]:
+        if seen[u]:
             kept += freq[u]
         else:
             unkept += freq[u]
@@ -54,7 +56,7 @@ def _complete_to_one(freq, keep):
     if rest > 0.0 and unkept > 0.0:
         scale = rest / unkept
         for u in range(freq.size):
-            if not keep[u]:
+            if not seen[u]:
                 out[u] = freq[u] * scale
     return out
 
@@ -76,7 +78,7 @@ def lump_marker(n, freq, matf, matm, has_mut, mode, keep):
         lump = _lumpable(matf, n, keep) and _lumpable(matm, n, keep)
     if not lump:
         alleles = np.arange(n).astype(np.int32)
-        return n, alleles, _complete_to_one(freq, keep), matf.copy(), matm.copy()
+        return n, alleles, freq.copy(), matf.copy(), matm.copy()
     k = n_keep + 1
     alleles = np.full(k, -1, dtype=np.int32)
     lf = np.zeros(k)
@@ -91,13 +93,6 @@ def lump_marker(n, freq, matf, matm, has_mut, mode, keep):
             lf[k - 1] += freq[u]
             if first_out < 0:
                 first_out = u
-    # The merged allele takes what the kept ones leave of 1, so that the working frequencies
-    # sum to exactly 1 even for a table rounded to a few decimals (as pedprobr does).
-    rest = 1.0
-    for i in range(k - 1):
-        rest -= lf[i]
-    if rest > 0.0:
-        lf[k - 1] = rest
     if not has_mut:
         return k, alleles, lf, np.empty(0), np.empty(0)
     out_f = np.zeros(k * k)
@@ -307,14 +302,15 @@ def evaluate_markers(father, mother, fkind, fperson, scope_ptr, scope_vars, step
         nn = n * n if has_mut[m] else 0
         matf = mats[mat_ptr[m]:mat_ptr[m] + nn]
         matm = mats[mat_ptr[m] + nn:mat_ptr[m] + 2 * nn]
-        keep = keep_extra[m, :n].copy()
+        seen = np.zeros(n, dtype=np.bool_)
         for i in range(n_people):
             if obs_kind[m, i] != OBS_NONE:
-                keep[obs1[m, i]] = True
+                seen[obs1[m, i]] = True
                 if obs2[m, i] >= 0:
-                    keep[obs2[m, i]] = True
-        k, alleles, lf, lmf, lmm = lump_marker(n, freq, matf, matm, has_mut[m], lump_mode[m],
-                                               keep)
+                    seen[obs2[m, i]] = True
+        keep = seen | keep_extra[m, :n]
+        k, alleles, lf, lmf, lmm = lump_marker(n, _complete_to_one(freq, seen), matf, matm,
+                                               has_mut[m], lump_mode[m], keep)
         to_work = np.full(n, k - 1, dtype=np.int32)
         for i in range(k):
             if alleles[i] >= 0:

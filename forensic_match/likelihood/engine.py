@@ -135,25 +135,23 @@ def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: 
     return plan
 
 
-def _working_frequencies(marker: Marker, keep: np.ndarray) -> np.ndarray:
-    """Population frequencies of the working alleles, exactly as the kernel lumps them."""
+def _working_frequencies(marker: Marker, seen: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Population frequencies of the working alleles, exactly as the kernel makes them."""
     arrays = _marker_arrays(marker)
+    freq = arrays.freq.copy()
+    rest = 1.0 - float(freq[seen].sum())
+    unseen = float(freq[~seen].sum())
+    if rest > 0.0 and unseen > 0.0:
+        freq[~seen] *= rest / unseen
     n = len(marker)
-    n_keep = int(keep.sum())
-    lump = n_keep < n - 1
+    lump = int(keep.sum()) < n - 1
     if lump and arrays.lump_mode == LUMP_CHECK:
         f, m = marker.matrices  # type: ignore[misc]
         kept = np.flatnonzero(keep)
         lump = is_lumpable(f, kept) and is_lumpable(m, kept)
-    kept = arrays.freq[keep]
-    rest = 1.0 - float(kept.sum())
     if not lump:
-        out = arrays.freq.copy()
-        unkept = float(arrays.freq[~keep].sum())
-        if rest > 0.0 and unkept > 0.0:
-            out[~keep] *= rest / unkept
-        return out
-    return np.append(kept, rest if rest > 0.0 else arrays.freq[~keep].sum())
+        return freq
+    return np.append(freq[keep], freq[~keep].sum())
 
 
 def theta_quadrature(p: np.ndarray, theta: float, degree: int) -> tuple[np.ndarray, np.ndarray]:
@@ -248,13 +246,13 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
         if theta > 0:
             qp = wp = 0
             for r, m in enumerate(ms):
-                keep = keep_extra[r, :n_al[r]].copy()
+                seen = np.zeros(n_al[r], dtype=bool)
                 for col in range(len(people)):
                     if okind[r, col]:
-                        keep[o1[r, col]] = True
+                        seen[o1[r, col]] = True
                         if o2[r, col] >= 0:
-                            keep[o2[r, col]] = True
-                p = _working_frequencies(markers[m], keep)
+                            seen[o2[r, col]] = True
+                p = _working_frequencies(markers[m], seen, seen | keep_extra[r, :n_al[r]])
                 nodes, w = theta_quadrature(p, theta, plan.n_founder_alleles)
                 q_ptr[r], w_ptr[r], q_count[r] = qp, wp, w.size
                 q_parts.append(nodes.ravel())

@@ -1,0 +1,33 @@
+# Each target creates or reuses the local virtual environment .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint clean
+
+$(STAMP): pyproject.toml setup.cfg
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/forensic-match demo
+
+# pytest exits 5 when it collected no test: that must fail, never pass silently.
+test: $(STAMP)
+	@$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+# Benchmarks are kept out of the default test run; results go to docs/benchmarks.md by hand.
+bench: $(STAMP)
+	$(BIN)/python -m pytest benchmarks --benchmark-enable --benchmark-only \
+		--benchmark-columns=min,median,mean,stddev,rounds -p no:randomly
+
+lint: $(STAMP)
+	$(BIN)/ruff check forensic_match tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .benchmarks
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

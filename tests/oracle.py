@@ -1,0 +1,154 @@
+"""A slow, plain-Python reference for the pedigree likelihood: the specification, executed.
+
+Every individual gets every ordered genotype (paternal allele, maternal allele) over every
+allele of the marker; the probability of each joint assignment is the product of
+
+- the founders' prior: Hardy-Weinberg, or with ``theta > 0`` the Balding-Nichols urn over
+  all founder alleles of the pedigree drawn one after the other;
+- each child's transmission: the paternal allele is one of the father's two alleles (1/2
+  each) passed through the male mutation matrix, the maternal allele likewise with the
+  female matrix;
+- each typed individual's observation probability (dropout, drop-in, partial genotypes).
+
+The likelihood is the sum over all joint assignments. No lumping, no pruning, no elimination
+order: only for tiny cases (about 5 individuals and 4 alleles).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from forensic_match.markers import Marker
+from forensic_match.pedigree import Pedigree
+from forensic_match.profiles import Observation
+
+
+def _matrices(marker: Marker) -> tuple[np.ndarray, np.ndarray]:
+    """(female, male) transition matrices; the identity without mutation."""
+    if marker.mutation is None:
+        eye = np.eye(len(marker))
+        return eye, eye
+    female, male = marker.matrices  # type: ignore[misc]
+    return female, male
+
+
+def transmission_prob(parent: tuple[int, int], allele: int, matrix: np.ndarray) -> float:
+    """P(the parent transmits ``allele``): pick one of the two alleles, then mutate it."""
+    return 0.5 * matrix[parent[0], allele] + 0.5 * matrix[parent[1], allele]
+
+
+def founder_prob(alleles: list[int], p: np.ndarray, theta: float) -> float:
+    """Joint probability of the founder alleles, drawn in order from the Balding-Nichols urn.
+
+    With ``theta = 0`` this is the product of the frequencies (Hardy-Weinberg).
+    """
+    prob = 1.0
+    drawn: list[int] = []
+    for a in alleles:
+        n = len(drawn)
+        b = drawn.count(a)
+        prob *= (b * theta + (1.0 - theta) * p[a]) / (1.0 + (n - 1) * theta)
+        drawn.append(a)
+    return prob
+
+
+def _survivor_sets(x: int, y: int, d: float) -> list[tuple[frozenset[int], float]]:
+    """The sets of true alleles that survive dropout, with their probabilities."""
+    if x == y:
+        return [(frozenset([x]), 1.0 - d * d), (frozenset(), d * d)]
+    return [(frozenset([x, y]), (1.0 - d) ** 2), (frozenset([x]), d * (1.0 - d)),
+            (frozenset([y]), d * (1.0 - d)), (frozenset(), d * d)]
+
+
+def observation_prob(true: tuple[int, int], seen: tuple[int, int | None],
+                     obs: Observation, p: np.ndarray) -> float:
+    """P(what was seen | true ordered genotype).
+
+    ``seen = (a, None)`` is a partial genotype: a is one of the true alleles. Otherwise the
+    seen set is ``{a, b}``: each true allele drops out with probability d, then with
+    probability c one allele z (with probability p_z) drops in.
+    """
+    a, b = seen
+    if b is None:
+        return 1.0 if a in true else 0.0
+    seen_set = frozenset([a, b])
+    total = 0.0
+    for survivors, p_survive in _survivor_sets(true[0], true[1], obs.dropout):
+        if survivors == seen_set:
+            total += p_survive * (1.0 - obs.dropin)
+        for z in range(len(p)):
+            if survivors | {z} == seen_set:
+                total += p_survive * obs.dropin * p[z]
+    return total
+
+
+def _joint_terms(pedigree: Pedigree, marker: Marker,
+                 profiles: Mapping[str, Mapping[str, Any]], theta: float,
+                 observation: Mapping[str, Observation | float] | None):
+    """Yield ``(genotypes, probability)`` for every joint ordered-genotype assignment."""
+    n_alleles = len(marker)
+    p = np.asarray(marker.frequencies, dtype=np.float64)
+    female, male = _matrices(marker)
+    genotypes = list(itertools.product(range(n_alleles), repeat=2))
+    people = list(pedigree.ids)
+    index = {ident: i for i, ident in enumerate(people)}
+    parents = [pedigree.parents(ident) for ident in people]
+    founders = [i for i, par in enumerate(parents) if par is None]
+
+    observed: dict[int, tuple[tuple[int, int | None], Observation]] = {}
+    for ident, prof in profiles.items():
+        g = prof.get(marker.name)
+        if g is None:
+            continue
+        a, b = g
+        if a is None:
+            a, b = b, None
+        if a is None:
+            continue
+        seen = (marker.index(a), None if b is None else marker.index(b))
+        obs = (observation or {}).get(ident, Observation())
+        obs = obs if isinstance(obs, Observation) else Observation(dropout=float(obs))
+        observed[index[ident]] = (seen, obs)
+
+    for assignment in itertools.product(genotypes, repeat=len(people)):
+        founder_alleles = [a for i in founders for a in assignment[i]]
+        prob = founder_prob(founder_alleles, p, theta)
+        for i, par in enumerate(parents):
+            if par is None or prob == 0.0:
+                continue
+            fa, mo = index[par[0]], index[par[1]]
+            prob *= transmission_prob(assignment[fa], assignment[i][0], male)
+            prob *= transmission_prob(assignment[mo], assignment[i][1], female)
+        for i, (seen, obs) in observed.items():
+            if prob == 0.0:
+                break
+            prob *= observation_prob(assignment[i], seen, obs, p)
+        yield assignment, prob
+
+
+def oracle_likelihood(pedigree: Pedigree, marker: Marker,
+                      profiles: Mapping[str, Mapping[str, Any]], *, theta: float = 0.0,
+                      observation: Mapping[str, Observation | float] | None = None) -> float:
+    """P(profiles) at one marker, by summing over every joint genotype assignment."""
+    return sum(prob for _, prob in _joint_terms(pedigree, marker, profiles, theta,
+                                                 observation))
+
+
+def oracle_posterior(pedigree: Pedigree, marker: Marker,
+                     profiles: Mapping[str, Mapping[str, Any]], target: str, *,
+                     theta: float = 0.0,
+                     observation: Mapping[str, Observation | float] | None = None,
+                     ) -> dict[tuple[str, str], float]:
+    """P(target's ordered genotype = (a, b) | profiles), keyed by allele labels."""
+    t = pedigree.index(target)
+    mass: dict[tuple[str, str], float] = {
+        (a, b): 0.0 for a in marker.alleles for b in marker.alleles}
+    for assignment, prob in _joint_terms(pedigree, marker, profiles, theta, observation):
+        x, y = assignment[t]
+        mass[(marker.alleles[x], marker.alleles[y])] += prob
+    total = sum(mass.values())
+    return {g: v / total for g, v in mass.items()}
