@@ -81,7 +81,9 @@ def demo_command() -> None:
     click.echo(f"\nTotal LR = {result.lr_total:.6g}  (log10 LR = {result.log10_lr_total:.3f})")
     prior = 1.0 / 1000
     post = prior * result.lr_total / (prior * result.lr_total + 1 - prior)
-    click.echo(f"Posterior probability of identity with a prior of 1/1000: {post:.6f}")
+    complement = (1 - prior) / (prior * result.lr_total + 1 - prior)
+    shown = f"{post:.6f}" if complement > 1e-6 else f"1 - {complement:.2g}"
+    click.echo(f"Posterior probability of identity with a prior of 1/1000: {shown}")
     click.echo(f"Frequencies: {case.extra.get('frequencies', 'case file')}; "
                f"sha256 {result.provenance['frequencies_sha256'][:16]}")
 

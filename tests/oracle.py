@@ -114,19 +114,22 @@ def _joint_terms(pedigree: Pedigree, marker: Marker,
         obs = obs if isinstance(obs, Observation) else Observation(dropout=float(obs))
         observed[index[ident]] = (seen, obs)
 
+    # Tables of the per-individual factors, so that the loop below is only products.
+    child_prob = {(gf, gm): {g: transmission_prob(gf, g[0], male)
+                             * transmission_prob(gm, g[1], female) for g in genotypes}
+                  for gf in genotypes for gm in genotypes}
+    seen_prob = {i: {g: observation_prob(g, seen, obs, p) for g in genotypes}
+                 for i, (seen, obs) in observed.items()}
+    parent_index = [None if par is None else (index[par[0]], index[par[1]])
+                    for par in parents]
+
     for assignment in itertools.product(genotypes, repeat=len(people)):
-        founder_alleles = [a for i in founders for a in assignment[i]]
-        prob = founder_prob(founder_alleles, p, theta)
-        for i, par in enumerate(parents):
-            if par is None or prob == 0.0:
-                continue
-            fa, mo = index[par[0]], index[par[1]]
-            prob *= transmission_prob(assignment[fa], assignment[i][0], male)
-            prob *= transmission_prob(assignment[mo], assignment[i][1], female)
-        for i, (seen, obs) in observed.items():
-            if prob == 0.0:
-                break
-            prob *= observation_prob(assignment[i], seen, obs, p)
+        prob = founder_prob([a for i in founders for a in assignment[i]], p, theta)
+        for i, par in enumerate(parent_index):
+            if par is not None:
+                prob *= child_prob[(assignment[par[0]], assignment[par[1]])][assignment[i]]
+        for i, table in seen_prob.items():
+            prob *= table[assignment[i]]
         yield assignment, prob
 
 

@@ -281,22 +281,23 @@ def _run_plan(father, fkind, fperson, scope_ptr, scope_vars, step_var, step_ptr,
 
 @jit
 def evaluate_markers(father, mother, fkind, fperson, scope_ptr, scope_vars, step_var, step_ptr,
-                     step_in, target, n_alleles, freq_ptr, freqs, mat_ptr, mats, has_mut,
-                     lump_mode, keep_extra, obs_kind, obs1, obs2, dropout, dropin,
+                     step_in, target, people, sel, n_alleles, freq_ptr, freqs, mat_ptr, mats,
+                     has_mut, lump_mode, keep_extra, obs_kind, obs1, obs2, dropout, dropin,
                      q_ptr, w_ptr, q_count, q_nodes, q_weights, post, post_alleles):
-    """Likelihood of every marker (and the target's genotype posterior if ``target >= 0``).
+    """Likelihood of the markers ``sel`` (and the target's genotype posterior if ``target >= 0``).
 
-    ``obs_kind/obs1/obs2`` are ``(markers, individuals)`` over the plan's individuals with
-    full allele indices. With ``q_count[m] > 0`` the likelihood is the weighted sum over the
-    frequency vectors ``q_nodes`` (the theta quadrature); else the marker's frequencies.
-    ``post[m]`` receives the ``k x k`` ordered-genotype posterior and ``post_alleles[m]`` the
-    full index of each working allele (-1 for the merged one, -2 past ``k``).
+    Marker arrays are packed for all markers of the case; ``obs_kind/obs1/obs2`` are
+    ``(markers, pedigree individuals)`` with full allele indices and ``people`` maps the plan's
+    individuals to pedigree individuals. With ``q_count[r] > 0`` the likelihood of the r-th
+    selected marker is the weighted sum over the frequency vectors ``q_nodes`` (the theta
+    quadrature). ``post[r]`` receives the ``k x k`` ordered-genotype posterior and
+    ``post_alleles[r]`` the full index of each working allele (-1 merged, -2 past ``k``).
     """
-    n_markers = n_alleles.size
     n_people = father.size
     nvar = 2 * n_people
-    result = np.empty(n_markers)
-    for m in range(n_markers):
+    result = np.empty(sel.size)
+    for r in range(sel.size):
+        m = sel[r]
         n = n_alleles[m]
         freq = freqs[freq_ptr[m]:freq_ptr[m] + n]
         nn = n * n if has_mut[m] else 0
@@ -304,11 +305,12 @@ def evaluate_markers(father, mother, fkind, fperson, scope_ptr, scope_vars, step
         matm = mats[mat_ptr[m] + nn:mat_ptr[m] + 2 * nn]
         seen = np.zeros(n, dtype=np.bool_)
         for i in range(n_people):
-            if obs_kind[m, i] != OBS_NONE:
-                seen[obs1[m, i]] = True
-                if obs2[m, i] >= 0:
-                    seen[obs2[m, i]] = True
-        keep = seen | keep_extra[m, :n]
+            g = people[i]
+            if obs_kind[m, g] != OBS_NONE:
+                seen[obs1[m, g]] = True
+                if obs2[m, g] >= 0:
+                    seen[obs2[m, g]] = True
+        keep = seen | keep_extra[r, :n]
         k, alleles, lf, lmf, lmm = lump_marker(n, _complete_to_one(freq, seen), matf, matm,
                                                has_mut[m], lump_mode[m], keep)
         to_work = np.full(n, k - 1, dtype=np.int32)
@@ -317,41 +319,48 @@ def evaluate_markers(father, mother, fkind, fperson, scope_ptr, scope_vars, step
                 to_work[alleles[i]] = i
         o1 = np.full(n_people, -1, dtype=np.int32)
         o2 = np.full(n_people, -1, dtype=np.int32)
+        okind = np.zeros(n_people, dtype=np.int32)
+        drop = np.zeros(n_people)
+        din = np.zeros(n_people)
         dom_size = np.full(nvar, k, dtype=np.int64)
         dom_vals = np.empty((nvar, k), dtype=np.int32)
         for v in range(nvar):
             for a in range(k):
                 dom_vals[v, a] = a
         for i in range(n_people):
-            kind = obs_kind[m, i]
+            g = people[i]
+            kind = obs_kind[m, g]
+            drop[i] = dropout[g]
+            din[i] = dropin[g]
+            okind[i] = kind
             if kind == OBS_NONE:
                 continue
-            o1[i] = to_work[obs1[m, i]]
-            o2[i] = to_work[obs2[m, i]] if obs2[m, i] >= 0 else -1
-            if kind == OBS_SET and dropout[i] == 0.0 and dropin[i] == 0.0:
+            o1[i] = to_work[obs1[m, g]]
+            o2[i] = to_work[obs2[m, g]] if obs2[m, g] >= 0 else -1
+            if kind == OBS_SET and drop[i] == 0.0 and din[i] == 0.0:
                 a, b = min(o1[i], o2[i]), max(o1[i], o2[i])
                 for v in (2 * i, 2 * i + 1):
                     dom_vals[v, 0] = a
                     dom_vals[v, 1] = b
                     dom_size[v] = 1 if a == b else 2
-        nq = q_count[m]
+        nq = q_count[r]
         if nq == 0:
             vals = _run_plan(father, fkind, fperson, scope_ptr, scope_vars, step_var, step_ptr,
                              step_in, k, lf, lmf, lmm, has_mut[m], dom_size, dom_vals,
-                             obs_kind[m], o1, o2, dropout, dropin, lf)
+                             okind, o1, o2, drop, din, lf)
         else:
             vals = np.zeros(1)
-            for r in range(nq):
-                q = q_nodes[q_ptr[m] + r * k:q_ptr[m] + (r + 1) * k]
+            for j in range(nq):
+                q = q_nodes[q_ptr[r] + j * k:q_ptr[r] + (j + 1) * k]
                 part = _run_plan(father, fkind, fperson, scope_ptr, scope_vars, step_var,
                                  step_ptr, step_in, k, q, lmf, lmm, has_mut[m], dom_size,
-                                 dom_vals, obs_kind[m], o1, o2, dropout, dropin, lf)
-                if r == 0:
-                    vals = part * q_weights[w_ptr[m] + r]
+                                 dom_vals, okind, o1, o2, drop, din, lf)
+                if j == 0:
+                    vals = part * q_weights[w_ptr[r] + j]
                 else:
-                    vals += part * q_weights[w_ptr[m] + r]
+                    vals += part * q_weights[w_ptr[r] + j]
         if target < 0:
-            result[m] = vals[0]
+            result[r] = vals[0]
         else:
             pv = 2 * target
             mv = pv + 1
@@ -359,13 +368,13 @@ def evaluate_markers(father, mother, fkind, fperson, scope_ptr, scope_vars, step
             for i in range(dom_size[pv]):
                 for j in range(dom_size[mv]):
                     total += vals[i * dom_size[mv] + j]
-            result[m] = total
+            result[r] = total
             for a in range(post.shape[1]):
-                post[m, a] = 0.0
+                post[r, a] = 0.0
             for i in range(dom_size[pv]):
                 for j in range(dom_size[mv]):
-                    post[m, dom_vals[pv, i] * k + dom_vals[mv, j]] = (
+                    post[r, dom_vals[pv, i] * k + dom_vals[mv, j]] = (
                         vals[i * dom_size[mv] + j] / total if total > 0 else 0.0)
             for a in range(post_alleles.shape[1]):
-                post_alleles[m, a] = alleles[a] if a < k else -2
+                post_alleles[r, a] = alleles[a] if a < k else -2
     return result

@@ -93,6 +93,46 @@ def prepare_markers(markers: Sequence[Marker], profiles: Mapping[str, Mapping[st
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class _Pack:
+    """The markers of a case as packed arrays for the kernel (cached per list of markers)."""
+
+    markers: tuple[Marker, ...]
+    n_alleles: np.ndarray
+    freq_ptr: np.ndarray
+    freqs: np.ndarray
+    mat_ptr: np.ndarray
+    mats: np.ndarray
+    has_mut: np.ndarray
+    lump_mode: np.ndarray
+
+
+_PACKS: dict[tuple[int, ...], _Pack] = {}
+_MAX_PACKS = 64
+
+
+def _pack(markers: Sequence[Marker]) -> _Pack:
+    key = tuple(map(id, markers))
+    pack = _PACKS.get(key)
+    if pack is not None:
+        return pack
+    arrays = [_marker_arrays(m) for m in markers]
+    n_al = np.array([a.freq.size for a in arrays], dtype=np.int64)
+    freq_ptr = np.zeros(len(arrays), dtype=np.int64)
+    freq_ptr[1:] = np.cumsum(n_al)[:-1]
+    mat_sizes = np.array([a.mats.size for a in arrays], dtype=np.int64)
+    mat_ptr = np.zeros(len(arrays), dtype=np.int64)
+    mat_ptr[1:] = np.cumsum(mat_sizes)[:-1]
+    pack = _Pack(tuple(markers), n_al, freq_ptr, np.concatenate([a.freq for a in arrays]),
+                 mat_ptr, np.concatenate([a.mats for a in arrays]) if mat_sizes.sum()
+                 else np.empty(0), np.array([a.has_mut for a in arrays], dtype=np.bool_),
+                 np.array([a.lump_mode for a in arrays], dtype=np.int64))
+    if len(_PACKS) >= _MAX_PACKS:
+        _PACKS.pop(next(iter(_PACKS)))
+    _PACKS[key] = pack  # the pack holds the markers, so their ids stay valid
+    return pack
+
+
 def _encode(pedigree: Pedigree, markers: Sequence[Marker],
             profiles: Mapping[str, Mapping[str, Any]]) -> tuple[np.ndarray, ...]:
     """(kind, allele1, allele2) arrays of shape (markers, individuals), full allele indices."""
@@ -100,10 +140,11 @@ def _encode(pedigree: Pedigree, markers: Sequence[Marker],
     kind = np.zeros((n_m, n_p), dtype=np.int32)
     a1 = np.full((n_m, n_p), -1, dtype=np.int32)
     a2 = np.full((n_m, n_p), -1, dtype=np.int32)
+    index = pedigree._index
     for ident, prof in profiles.items():
-        if ident not in pedigree:
+        i = index.get(ident)
+        if i is None:
             raise InputError(f"genotypes given for {ident!r}, who is not in the pedigree")
-        i = pedigree.index(ident)
         for m, marker in enumerate(markers):
             g = prof.get(marker.name)
             if g is None:
@@ -123,6 +164,21 @@ def _encode(pedigree: Pedigree, markers: Sequence[Marker],
                 kind[m, i] = OBS_SET
                 a2[m, i] = marker.index(y)
     return kind, a1, a2
+
+
+def _marker_groups(kind: np.ndarray, exact_person: np.ndarray) -> list[np.ndarray]:
+    """Markers that share the same typed individuals (and the same exact observations)."""
+    typed = kind > 0
+    exact = (kind == OBS_SET) & exact_person
+    if kind.shape[1] <= 62:
+        weights = np.left_shift(np.int64(1), np.arange(kind.shape[1], dtype=np.int64))
+        combined: list[Any] = list(zip((typed @ weights).tolist(), (exact @ weights).tolist()))
+    else:
+        combined = [(typed[m].tobytes(), exact[m].tobytes()) for m in range(kind.shape[0])]
+    groups: dict[Any, list[int]] = {}
+    for m, key in enumerate(combined):
+        groups.setdefault(key, []).append(m)
+    return [np.array(ms, dtype=np.int64) for ms in groups.values()]
 
 
 def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: int) -> Plan:
@@ -154,6 +210,35 @@ def _working_frequencies(marker: Marker, seen: np.ndarray, keep: np.ndarray) -> 
     return np.append(freq[keep], freq[~keep].sum())
 
 
+def gauss_beta(n: int, alpha: float, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss quadrature nodes on [0, 1] and weights (summing to 1) for the Beta(alpha, beta)
+    density: exact for polynomials of degree up to ``2n - 1``.
+
+    Golub & Welsch (1969): the nodes are the eigenvalues of the Jacobi matrix of the monic
+    Jacobi polynomials with parameters ``a = beta - 1``, ``b = alpha - 1`` on [-1, 1] (mapped
+    by ``v = (1 + x) / 2``), the weights the squared first components of its eigenvectors.
+    No gamma functions are evaluated, so large ``alpha + beta`` (small theta) cannot overflow.
+    """
+    from scipy.linalg import eigh_tridiagonal
+
+    a, b = beta - 1.0, alpha - 1.0
+    k = np.arange(n, dtype=np.float64)
+    s = 2.0 * k + a + b
+    diag = np.empty(n)
+    diag[0] = (b - a) / (a + b + 2.0)
+    if n > 1:
+        diag[1:] = (b * b - a * a) / (s[1:] * (s[1:] + 2.0))
+    if n == 1:
+        return np.array([(1.0 + diag[0]) / 2.0]), np.ones(1)
+    j = np.arange(1, n, dtype=np.float64)
+    sj = 2.0 * j + a + b
+    ratio = np.where(j == 1, 1.0, (j + a + b) / np.where(j == 1, 1.0, sj - 1.0))
+    off2 = 4.0 * j * (j + a) * (j + b) * ratio / (sj * sj * (sj + 1.0))
+    x, vec = eigh_tridiagonal(diag, np.sqrt(off2))
+    w = vec[0, :] ** 2
+    return (1.0 + x) / 2.0, w / w.sum()
+
+
 def theta_quadrature(p: np.ndarray, theta: float, degree: int) -> tuple[np.ndarray, np.ndarray]:
     """Frequency vectors and weights that integrate the Balding-Nichols founder prior.
 
@@ -164,8 +249,6 @@ def theta_quadrature(p: np.ndarray, theta: float, degree: int) -> tuple[np.ndarr
     the stick-breaking representation of the Dirichlet (one Beta variable per allele but the
     last, ``degree // 2 + 1`` nodes each).
     """
-    from scipy.special import roots_jacobi
-
     k = p.size
     lam = (1.0 - theta) / theta
     n_nodes = degree // 2 + 1
@@ -179,9 +262,7 @@ def theta_quadrature(p: np.ndarray, theta: float, degree: int) -> tuple[np.ndarr
     for i in range(k - 1):
         alpha = lam * p[i]
         beta = lam * float(p[i + 1:].sum())
-        x, w = roots_jacobi(n_nodes, beta - 1.0, alpha - 1.0)
-        v = (1.0 + x) / 2.0
-        w = w / w.sum()
+        v, w = gauss_beta(n_nodes, alpha, beta)
         nodes = np.repeat(nodes, n_nodes, axis=0)
         stick = np.repeat(stick, n_nodes)
         vv = np.tile(v, weights.size)
@@ -205,30 +286,17 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
     dropout = np.array([o.dropout for o in obs])
     dropin = np.array([o.dropin for o in obs])
     kind, a1, a2 = _encode(pedigree, markers, profiles)
+    pack = _pack(markers)
     t = pedigree.index(target) if target is not None else -1
-    exact_person = (dropout == 0) & (dropin == 0)
     n_m = len(markers)
     result = np.empty(n_m)
-    posts: list[tuple[np.ndarray, np.ndarray]] | None = [] if target is not None else None
+    posts: list[tuple[np.ndarray, np.ndarray]] = []
     post_slots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-    groups: dict[bytes, list[int]] = {}
-    for m in range(n_m):
-        groups.setdefault((kind[m] > 0).tobytes() + (kind[m] == OBS_SET).tobytes(),
-                          []).append(m)
-    for ms in groups.values():
+    exact_person = (dropout == 0) & (dropin == 0)
+    for ms in _marker_groups(kind, exact_person):
         typed = kind[ms[0]] > 0
-        exact = typed & (kind[ms[0]] == OBS_SET) & exact_person
-        plan = _plan_for(pedigree, typed, exact, t)
-        people = plan.people
-        arrays = [_marker_arrays(markers[m]) for m in ms]
-        n_al = np.array([a.freq.size for a in arrays], dtype=np.int64)
-        nmax = int(n_al.max())
-        freq_ptr = np.zeros(len(ms), dtype=np.int64)
-        freq_ptr[1:] = np.cumsum(n_al)[:-1]
-        mat_sizes = np.array([a.mats.size for a in arrays], dtype=np.int64)
-        mat_ptr = np.zeros(len(ms), dtype=np.int64)
-        mat_ptr[1:] = np.cumsum(mat_sizes)[:-1]
+        plan = _plan_for(pedigree, typed, typed & (kind[ms[0]] == OBS_SET) & exact_person, t)
+        nmax = int(pack.n_alleles[ms].max())
         keep_extra = np.zeros((len(ms), nmax), dtype=np.bool_)
         if not lump:
             keep_extra[:] = True
@@ -236,48 +304,79 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
             for r, m in enumerate(ms):
                 for a in keep_alleles[m]:
                     keep_extra[r, markers[m].index(a)] = True
-        okind = np.ascontiguousarray(kind[ms][:, people])
-        o1 = np.ascontiguousarray(a1[ms][:, people])
-        o2 = np.ascontiguousarray(a2[ms][:, people])
         q_ptr = np.zeros(len(ms), dtype=np.int64)
         w_ptr = np.zeros(len(ms), dtype=np.int64)
         q_count = np.zeros(len(ms), dtype=np.int64)
-        q_parts, w_parts = [np.empty(0)], [np.empty(0)]
+        q_nodes, q_weights = np.empty(0), np.empty(0)
         if theta > 0:
-            qp = wp = 0
-            for r, m in enumerate(ms):
-                seen = np.zeros(n_al[r], dtype=bool)
-                for col in range(len(people)):
-                    if okind[r, col]:
-                        seen[o1[r, col]] = True
-                        if o2[r, col] >= 0:
-                            seen[o2[r, col]] = True
-                p = _working_frequencies(markers[m], seen, seen | keep_extra[r, :n_al[r]])
-                nodes, w = theta_quadrature(p, theta, plan.n_founder_alleles)
-                q_ptr[r], w_ptr[r], q_count[r] = qp, wp, w.size
-                q_parts.append(nodes.ravel())
-                w_parts.append(w)
-                qp += nodes.size
-                wp += w.size
+            q_nodes, q_weights = _theta_nodes(markers, ms, plan, kind, a1, a2, keep_extra,
+                                              theta, q_ptr, w_ptr, q_count)
         post = np.zeros((len(ms), nmax * nmax if t >= 0 else 1))
         post_alleles = np.zeros((len(ms), nmax if t >= 0 else 1), dtype=np.int32)
         vals = evaluate_markers(
-            *plan.kernel_args()[:2], *plan.kernel_args()[2:], plan.target, n_al, freq_ptr,
-            np.concatenate([a.freq for a in arrays]), mat_ptr,
-            np.concatenate([a.mats for a in arrays]) if mat_sizes.sum() else np.empty(0),
-            np.array([a.has_mut for a in arrays]), np.array([a.lump_mode for a in arrays],
-                                                            dtype=np.int64),
-            keep_extra, okind, o1, o2, dropout[people], dropin[people],
-            q_ptr, w_ptr, q_count, np.concatenate(q_parts), np.concatenate(w_parts),
+            *plan.kernel_args(), plan.target, plan.people, ms, pack.n_alleles, pack.freq_ptr,
+            pack.freqs, pack.mat_ptr, pack.mats, pack.has_mut, pack.lump_mode, keep_extra,
+            kind, a1, a2, dropout, dropin, q_ptr, w_ptr, q_count, q_nodes, q_weights,
             post, post_alleles)
         result[ms] = vals
         if t >= 0:
             for r, m in enumerate(ms):
                 k = int(np.sum(post_alleles[r] > -2))
-                post_slots[m] = (post_alleles[r, :k].copy(), post[r, :k * k].reshape(k, k))
-    if posts is not None:
-        posts.extend(post_slots[m] for m in range(n_m))
+                post_slots[int(m)] = (post_alleles[r, :k].copy(),
+                                      post[r, :k * k].reshape(k, k))
+    if t < 0:
+        return result, None
+    posts.extend(post_slots[m] for m in range(n_m))
     return result, posts
+
+
+def _theta_nodes(markers: Sequence[Marker], ms: np.ndarray, plan: Plan, kind: np.ndarray,
+                 a1: np.ndarray, a2: np.ndarray, keep_extra: np.ndarray, theta: float,
+                 q_ptr: np.ndarray, w_ptr: np.ndarray, q_count: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Quadrature frequency vectors for each marker of a group (filling the pointers)."""
+    people = plan.people
+    q_parts, w_parts = [np.empty(0)], [np.empty(0)]
+    qp = wp = 0
+    for r, m in enumerate(ms):
+        n = len(markers[m])
+        seen = np.zeros(n, dtype=bool)
+        for g in people:
+            if kind[m, g]:
+                seen[a1[m, g]] = True
+                if a2[m, g] >= 0:
+                    seen[a2[m, g]] = True
+        p = _working_frequencies(markers[m], seen, seen | keep_extra[r, :n])
+        nodes, w = theta_quadrature(p, theta, plan.n_founder_alleles)
+        q_ptr[r], w_ptr[r], q_count[r] = qp, wp, w.size
+        q_parts.append(nodes.ravel())
+        w_parts.append(w)
+        qp += nodes.size
+        wp += w.size
+    return np.concatenate(q_parts), np.concatenate(w_parts)
+
+
+def _evaluate_known(pedigree: Pedigree, markers: Sequence[Marker],
+                    profiles: Mapping[str, Mapping[str, Any]], *, min_frequency: float,
+                    **options: Any) -> tuple[np.ndarray, Any]:
+    """:func:`_evaluate`, first extending the markers by unknown alleles if there are any."""
+    if _has_unknown_alleles(markers, profiles):
+        markers = prepare_markers(markers, profiles, min_frequency=min_frequency)
+    return _evaluate(pedigree, markers, profiles, **options)
+
+
+def _has_unknown_alleles(markers: Sequence[Marker],
+                         profiles: Mapping[str, Mapping[str, Any]]) -> bool:
+    for marker in markers:
+        index = marker._index
+        name = marker.name
+        for prof in profiles.values():
+            g = prof.get(name)
+            if g is not None:
+                for a in g:
+                    if a is not None and a not in index:
+                        return True
+    return False
 
 
 def pedigree_likelihood(pedigree: Pedigree, markers: Sequence[Marker],
@@ -320,9 +419,9 @@ def pedigree_likelihood(pedigree: Pedigree, markers: Sequence[Marker],
     ...                                   "C": {"TH01": ("6", "7")}})
     array([0.012])
     """
-    markers = prepare_markers(markers, profiles, min_frequency=min_frequency)
-    values, _ = _evaluate(pedigree, markers, profiles, theta=theta, observation=observation,
-                          target=None, lump=lump)
+    values, _ = _evaluate_known(pedigree, markers, profiles, theta=theta,
+                                observation=observation, target=None, lump=lump,
+                                min_frequency=min_frequency)
     return values
 
 
