@@ -21,8 +21,7 @@ from forensic_match.likelihood.engine import (
     DEFAULT_MIN_FREQUENCY,
     ObservationSpec,
     _evaluate,
-    _has_unknown_alleles,
-    prepare_markers,
+    evaluate_with_unknown_alleles,
 )
 from forensic_match.markers import Marker, markers_digest
 from forensic_match.pedigree import Pedigree
@@ -160,12 +159,11 @@ def kinship_lr(h1: Pedigree, h2: Pedigree, markers: Sequence[Marker],
             if ident not in ped:
                 raise InputError(f"dropout given for {ident!r}, who is not in hypothesis "
                                  f"{name}")
-    if _has_unknown_alleles(markers, profiles):
-        markers = prepare_markers(markers, profiles, min_frequency=min_frequency)
     if len({m.name for m in markers}) != len(markers):
         raise InputError("marker names must be distinct")
-    l1, _ = _evaluate(h1, markers, profiles, theta=theta, observation=observation,
-                      target=None, lump=lump)
+    l1, _, markers = evaluate_with_unknown_alleles(
+        h1, markers, profiles, theta=theta, observation=observation, target=None, lump=lump,
+        min_frequency=min_frequency)
     l2, _ = _evaluate(h2, markers, profiles, theta=theta, observation=observation,
                       target=None, lump=lump)
     both = np.flatnonzero((l1 == 0) & (l2 == 0))

@@ -61,19 +61,22 @@ def _half_sib_mating() -> list[Record]:
 @st.composite
 def random_records(draw: Any, min_size: int = 2, max_size: int = 5) -> list[Record]:
     """Records in topological order: each new person is a founder or a child of earlier ones."""
-    n = draw(st.integers(min_size, max_size))
+    n = draw(st.sampled_from(range(min_size, max_size + 1)))
     records: list[Record] = []
     for k in range(n):
         males = [r[0] for r in records if r[3] == "M"]
         females = [r[0] for r in records if r[3] == "F"]
         ident = f"i{k}"
-        if males and females and draw(st.booleans()):
+        if males and females and draw(st.sampled_from([True, True, False])):
             father = draw(st.sampled_from(males))
             mother = draw(st.sampled_from(females))
             sex = draw(st.sampled_from(["M", "F", "U"]))
             records.append((ident, father, mother, sex))
         else:
-            records.append((ident, None, None, draw(st.sampled_from(["M", "F"]))))
+            # Lean towards a couple, so that most pedigrees have children.
+            sexes = ["M", "F"] + (["F"] if males and not females else []) \
+                + (["M"] if females and not males else [])
+            records.append((ident, None, None, draw(st.sampled_from(sexes))))
     return records
 
 
@@ -144,13 +147,13 @@ def markers(draw: Any, *, name: str = "M1", min_alleles: int = 2, max_alleles: i
     ``mutation``: False for none, True for none or any model, or a tuple of model names (then
     always one of them).
     """
-    n = draw(st.integers(min_alleles, max(min_alleles, max_alleles)))
+    n = draw(st.sampled_from(range(min_alleles, max(min_alleles, max_alleles) + 1)))
     alleles = tuple(sorted(draw(st.lists(st.sampled_from(ALLELE_POOL), min_size=n, max_size=n,
                                          unique=True)), key=float))
     freqs = draw(frequencies(n))
     mut = None
     if mutation is True:
-        if draw(st.booleans()):
+        if draw(st.sampled_from([False, True, True])):
             mut = draw(mutations(alleles, freqs))
     elif mutation:
         mut = draw(mutations(alleles, freqs, models=tuple(mutation)))
@@ -184,8 +187,7 @@ def marker_profiles(draw: Any, records: list[Record], marker: Marker, *,
     n = len(marker)
     true = _gene_drop(draw, records, n)
     ids = [r[0] for r in records if r[0] not in exclude]
-    typed = draw(st.lists(st.sampled_from(ids), unique=True, min_size=0, max_size=len(ids))) \
-        if ids else []
+    typed = [i for i in ids if draw(st.sampled_from([True, True, False]))]
     out: dict[str, tuple[str, str | None]] = {}
     label = marker.alleles
     for ident in typed:
@@ -209,7 +211,7 @@ def marker_profiles(draw: Any, records: list[Record], marker: Marker, *,
 def observations(draw: Any, ids: list[str], *, dropin: bool = True,
                  ) -> dict[str, Observation | float]:
     """Dropout (and drop-in) for a random subset of ``ids``; some given as a bare float."""
-    chosen = draw(st.lists(st.sampled_from(ids), unique=True, max_size=len(ids))) if ids else []
+    chosen = [i for i in ids if draw(st.booleans())]
     out: dict[str, Observation | float] = {}
     for ident in chosen:
         d = draw(st.floats(0.0, 0.5))

@@ -253,16 +253,34 @@ def _run_plan(father, fkind, fperson, scope_ptr, scope_vars, step_var, step_ptr,
                 fstride *= dom_size[var]
         o = offset[out]
         idx_out = 0
-        for j in range(nu):
-            cnt[j] = 0
-        for _ in range(total):
+        if nu == 0:
             prod = 1.0
             for t in range(n_in):
-                prod *= buf[offs[t] + idx[t]]
-                if prod == 0.0:
-                    break
-            buf[o + idx_out] += prod
-            j = nu - 1
+                prod *= buf[offs[t]]
+            buf[o] = prod
+            continue
+        # The innermost position runs in a tight loop; it is the summed-out variable (output
+        # stride 0) except in the final product.
+        inner = nu - 1
+        d_in = dims[inner]
+        so_in = so[inner]
+        for j in range(nu):
+            cnt[j] = 0
+        for _ in range(total // d_in):
+            acc = 0.0
+            for c in range(d_in):
+                prod = 1.0
+                for t in range(n_in):
+                    prod *= buf[offs[t] + idx[t] + c * st[t, inner]]
+                    if prod == 0.0:
+                        break
+                if so_in == 0:
+                    acc += prod
+                else:
+                    buf[o + idx_out + c * so_in] += prod
+            if so_in == 0:
+                buf[o + idx_out] += acc
+            j = inner - 1
             while j >= 0:
                 cnt[j] += 1
                 for t in range(n_in):

@@ -133,36 +133,58 @@ def _pack(markers: Sequence[Marker]) -> _Pack:
     return pack
 
 
+class _UnknownAllele(Exception):
+    """Internal: a profile shows an allele absent from a marker's table."""
+
+
 def _encode(pedigree: Pedigree, markers: Sequence[Marker],
             profiles: Mapping[str, Mapping[str, Any]]) -> tuple[np.ndarray, ...]:
-    """(kind, allele1, allele2) arrays of shape (markers, individuals), full allele indices."""
+    """(kind, allele1, allele2) arrays of shape (markers, individuals), full allele indices.
+
+    Raises ``_UnknownAllele`` when an allele is not in its marker's table.
+    """
     n_m, n_p = len(markers), len(pedigree)
-    kind = np.zeros((n_m, n_p), dtype=np.int32)
-    a1 = np.full((n_m, n_p), -1, dtype=np.int32)
-    a2 = np.full((n_m, n_p), -1, dtype=np.int32)
+    lookup = [(m.name, m._index) for m in markers]
+    rows: list[int] = []
+    cols: list[int] = []
+    kinds: list[int] = []
+    first: list[int] = []
+    second: list[int] = []
     index = pedigree._index
     for ident, prof in profiles.items():
         i = index.get(ident)
         if i is None:
             raise InputError(f"genotypes given for {ident!r}, who is not in the pedigree")
-        for m, marker in enumerate(markers):
-            g = prof.get(marker.name)
+        for m, (name, alleles) in enumerate(lookup):
+            g = prof.get(name)
             if g is None:
                 continue
             if len(g) != 2:
-                raise GenotypeError(f"{where(sample=ident, marker=marker.name)}: genotype "
-                                    f"{g!r} does not have two alleles")
+                raise GenotypeError(f"{where(sample=ident, marker=name)}: genotype {g!r} "
+                                    f"does not have two alleles")
             x, y = g
             if x is None:
                 x, y = y, None
-            if x is None:
-                continue
-            a1[m, i] = marker.index(x)
-            if y is None:
-                kind[m, i] = OBS_PARTIAL
-            else:
-                kind[m, i] = OBS_SET
-                a2[m, i] = marker.index(y)
+                if x is None:
+                    continue
+            try:
+                rows.append(m)
+                cols.append(i)
+                first.append(alleles[x])
+                if y is None:
+                    kinds.append(OBS_PARTIAL)
+                    second.append(-1)
+                else:
+                    kinds.append(OBS_SET)
+                    second.append(alleles[y])
+            except KeyError:
+                raise _UnknownAllele from None
+    kind = np.zeros((n_m, n_p), dtype=np.int32)
+    a1 = np.full((n_m, n_p), -1, dtype=np.int32)
+    a2 = np.full((n_m, n_p), -1, dtype=np.int32)
+    kind[rows, cols] = kinds
+    a1[rows, cols] = first
+    a2[rows, cols] = second
     return kind, a1, a2
 
 
@@ -356,27 +378,20 @@ def _theta_nodes(markers: Sequence[Marker], ms: np.ndarray, plan: Plan, kind: np
     return np.concatenate(q_parts), np.concatenate(w_parts)
 
 
-def _evaluate_known(pedigree: Pedigree, markers: Sequence[Marker],
-                    profiles: Mapping[str, Mapping[str, Any]], *, min_frequency: float,
-                    **options: Any) -> tuple[np.ndarray, Any]:
-    """:func:`_evaluate`, first extending the markers by unknown alleles if there are any."""
-    if _has_unknown_alleles(markers, profiles):
+def evaluate_with_unknown_alleles(
+        pedigree: Pedigree, markers: Sequence[Marker],
+        profiles: Mapping[str, Mapping[str, Any]], *, min_frequency: float, **options: Any,
+) -> tuple[np.ndarray, Any, Sequence[Marker]]:
+    """:func:`_evaluate`, extending the markers by unknown alleles when a profile shows any.
+
+    Returns the values, the posteriors and the markers actually used.
+    """
+    try:
+        values, posts = _evaluate(pedigree, markers, profiles, **options)
+    except _UnknownAllele:
         markers = prepare_markers(markers, profiles, min_frequency=min_frequency)
-    return _evaluate(pedigree, markers, profiles, **options)
-
-
-def _has_unknown_alleles(markers: Sequence[Marker],
-                         profiles: Mapping[str, Mapping[str, Any]]) -> bool:
-    for marker in markers:
-        index = marker._index
-        name = marker.name
-        for prof in profiles.values():
-            g = prof.get(name)
-            if g is not None:
-                for a in g:
-                    if a is not None and a not in index:
-                        return True
-    return False
+        values, posts = _evaluate(pedigree, markers, profiles, **options)
+    return values, posts, markers
 
 
 def pedigree_likelihood(pedigree: Pedigree, markers: Sequence[Marker],
@@ -419,9 +434,9 @@ def pedigree_likelihood(pedigree: Pedigree, markers: Sequence[Marker],
     ...                                   "C": {"TH01": ("6", "7")}})
     array([0.012])
     """
-    values, _ = _evaluate_known(pedigree, markers, profiles, theta=theta,
-                                observation=observation, target=None, lump=lump,
-                                min_frequency=min_frequency)
+    values, _, _ = evaluate_with_unknown_alleles(
+        pedigree, markers, profiles, theta=theta, observation=observation, target=None,
+        lump=lump, min_frequency=min_frequency)
     return values
 
 
@@ -483,10 +498,9 @@ def genotype_posterior(pedigree: Pedigree, markers: Sequence[Marker],
     list of GenotypePosterior
         One per marker, in marker order.
     """
-    markers = prepare_markers(markers, profiles, min_frequency=min_frequency)
-    values, posts = _evaluate(pedigree, markers, profiles, theta=theta,
-                              observation=observation, target=target, lump=lump,
-                              keep_alleles=keep_alleles)
+    values, posts, markers = evaluate_with_unknown_alleles(
+        pedigree, markers, profiles, theta=theta, observation=observation, target=target,
+        lump=lump, keep_alleles=keep_alleles, min_frequency=min_frequency)
     out = []
     for marker, value, (idx, mat) in zip(markers, values, posts or []):
         labels = tuple(marker.alleles[i] if i >= 0 else OTHER for i in idx)
