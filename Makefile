@@ -20,10 +20,11 @@ test: $(STAMP)
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
-# Benchmarks are kept out of the default test run; results go to docs/benchmarks.md by hand.
+# Benchmarks are kept out of the default test run; results are written to docs/benchmarks.md.
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks --benchmark-enable --benchmark-only \
-		--benchmark-columns=min,median,mean,stddev,rounds -p no:randomly
+		--benchmark-columns=min,median,mean,stddev,rounds --benchmark-json=benchmarks/results.json
+	$(BIN)/python benchmarks/report.py benchmarks/results.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check forensic_match tests benchmarks

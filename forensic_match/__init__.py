@@ -10,17 +10,33 @@ from forensic_match.errors import (
     MarkerError,
     PedigreeError,
 )
+from forensic_match.kinship import KinshipResult, kinship_lr
 from forensic_match.likelihood import GenotypePosterior, genotype_posterior, pedigree_likelihood
 from forensic_match.markers import Marker
 from forensic_match.mutation import Mutation, MutationModel, mutation_matrix
 from forensic_match.pedigree import Pedigree
 from forensic_match.profiles import Observation, parse_genotype
 
+
+def load_case(path):  # noqa: ANN001, ANN201 - thin lazy wrapper, documented in cases.py
+    """Read a kinship case or identification dataset (see :func:`forensic_match.cases.load_case`)."""
+    from forensic_match.cases import load_case as _load
+
+    return _load(path)
+
+
+def save_case(case, path):  # noqa: ANN001, ANN201
+    """Write a case or dataset as JSON (see :func:`forensic_match.cases.save_case`)."""
+    from forensic_match.cases import save_case as _save
+
+    return _save(case, path)
+
+
 __version__ = "0.1.0"
 
 __all__ = [
     "ForensicMatchError", "GenotypeError", "InputError", "MarkerError", "PedigreeError",
-    "GenotypePosterior", "genotype_posterior", "pedigree_likelihood", "Marker", "Mutation",
+    "KinshipResult", "kinship_lr", "GenotypePosterior", "genotype_posterior", "pedigree_likelihood", "Marker", "Mutation",
     "MutationModel", "mutation_matrix", "Pedigree", "Observation", "parse_genotype",
-    "__version__",
+    "load_case", "save_case", "__version__",
 ]

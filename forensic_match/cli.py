@@ -48,9 +48,15 @@ def lr_command(cases: tuple[str, ...], provenance: bool) -> None:
             if not isinstance(case, KinshipCase):
                 raise ForensicMatchError(f"file {path!r}: not a kinship case (kind "
                                          f"{case.kind!r}); use 'forensic-match solve'")
-            result = case.solve()
         except ForensicMatchError as exc:
             click.echo(f"error: {exc}", err=True)
+            failed = True
+            continue
+        try:
+            result = case.solve()
+        except ForensicMatchError as exc:
+            # load_case names the file in its messages; the engine never sees the file name.
+            click.echo(f"error: file {path!r}: {exc}", err=True)
             failed = True
             continue
         record = _lr_record(case.id, result)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from forensic_match.errors import GenotypeError, InputError, where
+from forensic_match.frequencies import DEFAULT_MIN_FREQUENCY
 from forensic_match.likelihood._plan import Plan, build_plan
 from forensic_match.markers import Marker
 from forensic_match.mutation import is_lumpable
@@ -24,10 +25,6 @@ from forensic_match.profiles import EXACT, Observation
 OBS_NONE, OBS_SET, OBS_PARTIAL = 0, 1, 2
 LUMP_NEVER, LUMP_ALWAYS, LUMP_CHECK = 0, 1, 2
 _ALWAYS_LUMPABLE = ("equal", "proportional")
-
-#: Frequency given to an allele seen in a profile but absent from the marker's table, unless
-#: the caller sets another (see docs/frequencies.md).
-DEFAULT_MIN_FREQUENCY = 0.001
 
 #: Upper bound on the frequency vectors of the theta quadrature for one marker.
 MAX_THETA_NODES = 200_000
@@ -65,8 +62,11 @@ def _observations(pedigree: Pedigree, observation: ObservationSpec) -> list[Obse
     for ident, obs in (observation or {}).items():
         if ident not in pedigree:
             raise InputError(f"dropout given for {ident!r}, who is not in the pedigree")
-        out[pedigree.index(ident)] = obs if isinstance(obs, Observation) else \
-            Observation(dropout=float(obs))
+        try:
+            out[pedigree.index(ident)] = obs if isinstance(obs, Observation) else \
+                Observation(dropout=float(obs))
+        except GenotypeError as exc:
+            raise GenotypeError(f"{where(sample=ident)}: {exc}") from None
     return out
 
 
