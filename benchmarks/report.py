@@ -31,7 +31,7 @@ def main(path: str) -> None:
              f"{machine.get('cpu', {}).get('count', '?')} cores, "
              f"{machine['system']} {machine['release']}",
              f"- Python {machine['python_version']}",
-             f"- command: `make bench`", "",
+             "- command: `make bench`", "",
              "## Pedigree likelihood, 23 markers (fbi2015_sw_hispanic)", "",
              "| benchmark | model | median per call | per marker | goal per marker | peer (R) per "
              "marker | speed-up over peer |",

@@ -18,14 +18,14 @@ from forensic_match.pedigree import Pedigree
 from forensic_match.profiles import Observation, parse_genotype
 
 
-def load_case(path):  # noqa: ANN001, ANN201 - thin lazy wrapper, documented in cases.py
-    """Read a kinship case or identification dataset (see :func:`forensic_match.cases.load_case`)."""
+def load_case(path):  # type: ignore[no-untyped-def]
+    """Read a case or dataset (see :func:`forensic_match.cases.load_case`)."""
     from forensic_match.cases import load_case as _load
 
     return _load(path)
 
 
-def save_case(case, path):  # noqa: ANN001, ANN201
+def save_case(case, path):  # type: ignore[no-untyped-def]
     """Write a case or dataset as JSON (see :func:`forensic_match.cases.save_case`)."""
     from forensic_match.cases import save_case as _save
 
@@ -36,7 +36,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ForensicMatchError", "GenotypeError", "InputError", "MarkerError", "PedigreeError",
-    "KinshipResult", "kinship_lr", "GenotypePosterior", "genotype_posterior", "pedigree_likelihood", "Marker", "Mutation",
-    "MutationModel", "mutation_matrix", "Pedigree", "Observation", "parse_genotype",
-    "load_case", "save_case", "__version__",
+    "KinshipResult", "kinship_lr", "GenotypePosterior", "genotype_posterior",
+    "pedigree_likelihood", "Marker", "Mutation", "MutationModel", "mutation_matrix",
+    "Pedigree", "Observation", "parse_genotype", "load_case", "save_case", "__version__",
 ]
