@@ -147,7 +147,10 @@ def _markers(data: Any, src: str) -> list[Marker]:
             alleles = [str(a) for a in spec["alleles"]]
             freqs = [float(f) for f in spec["frequencies"]]
         except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"{src}: marker {k + 1}: needs name, alleles and numeric "
+            label = f"marker {k + 1}"
+            if isinstance(spec, Mapping) and "name" in spec:
+                label += f" ({str(spec['name'])!r})"
+            raise InputError(f"{src}: {label}: needs name, alleles and numeric "
                              f"frequencies ({exc})") from exc
         try:
             out.append(Marker(name, alleles, freqs,

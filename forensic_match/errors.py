@@ -35,6 +35,10 @@ class UnknownAlleleWarning(ForensicMatchWarning):
     """An allele seen in a profile but absent from the frequency database."""
 
 
+class IgnoredMarkerWarning(ForensicMatchWarning):
+    """A profile has markers that are not among the markers analysed."""
+
+
 class NormalisationWarning(ForensicMatchWarning):
     """Frequencies were rescaled to sum to 1 at the caller's request."""
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from forensic_match.errors import InputError
+from forensic_match.errors import IgnoredMarkerWarning, InputError
 from forensic_match.likelihood.engine import (
     DEFAULT_MIN_FREQUENCY,
     ObservationSpec,
@@ -68,8 +69,12 @@ class KinshipResult:
     @property
     def lr_total(self) -> float:
         """The total LR (may overflow to ``inf`` for very strong evidence: use log10)."""
-        return float(10.0 ** self.log10_lr_total) if np.isfinite(self.log10_lr_total) \
-            else (0.0 if self.log10_lr_total < 0 else float("inf"))
+        log10 = self.log10_lr_total
+        if np.isnan(log10):
+            return float("nan")
+        if log10 > 308.25:  # beyond the largest float: 10 ** x would raise OverflowError
+            return float("inf")
+        return float(10.0 ** log10) if np.isfinite(log10) else 0.0
 
     @property
     def table(self) -> Any:
@@ -111,6 +116,18 @@ def _provenance(markers: Sequence[Marker], profiles: Mapping[str, Any], **params
             "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "parameters": params, "frequencies_sha256": markers_digest(markers),
             "profiles_sha256": profiles_digest(profiles)}
+
+
+def _warn_ignored_markers(markers: Sequence[Marker],
+                          profiles: Mapping[str, Mapping[str, Any]]) -> None:
+    """Warn about profile markers that are not analysed (a misspelt name would hide an
+    exclusion)."""
+    names = {m.name for m in markers}
+    for ident, prof in profiles.items():
+        extra = sorted(set(prof) - names)
+        if extra:
+            warnings.warn(f"sample {ident!r}: markers {extra} are not among the markers "
+                          f"analysed and are ignored", IgnoredMarkerWarning, stacklevel=3)
 
 
 def kinship_lr(h1: Pedigree, h2: Pedigree, markers: Sequence[Marker],
@@ -161,6 +178,7 @@ def kinship_lr(h1: Pedigree, h2: Pedigree, markers: Sequence[Marker],
                                  f"{name}")
     if len({m.name for m in markers}) != len(markers):
         raise InputError("marker names must be distinct")
+    _warn_ignored_markers(markers, profiles)
     l1, _, markers = evaluate_with_unknown_alleles(
         h1, markers, profiles, theta=theta, observation=observation, target=None, lump=lump,
         min_frequency=min_frequency)

@@ -26,6 +26,9 @@ MUTATION_MODELS = ("equal", "proportional", "stepwise", "onestep")
 LUMPABLE_MODELS = ("equal", "proportional")
 MAX_RATE = 0.2
 
+#: Subpopulation corrections: (0, 0.3), down to 1e-8 (small theta once broke the quadrature).
+THETAS = st.floats(1e-8, 0.3, exclude_max=True)
+
 Record = tuple[str, "str | None", "str | None", str]
 
 
@@ -199,7 +202,8 @@ def marker_profiles(draw: Any, records: list[Record], marker: Marker, *,
         elif how == "homozygous":
             b = a
         if how == "partial":
-            out[ident] = (label[a], None)
+            # Both spellings of "one allele known": (a, None) and (None, a).
+            out[ident] = (label[a], None) if draw(st.booleans()) else (None, label[a])  # type: ignore[assignment]
             continue
         if dropout and ident in dropout and a != b and draw(st.booleans()):
             a = b = draw(st.sampled_from([a, b]))
@@ -247,7 +251,8 @@ class Case:
 def cases(draw: Any, *, max_markers: int = 2, mutation: Any = True,
           dropout: bool = False, dropin: bool = True, partial: bool = True,
           allow_six: bool = True, untyped_target: bool = False,
-          max_alleles: int = 4, templates_only: bool = False) -> Case:
+          max_alleles: int = 4, templates_only: bool = False,
+          sized_for_oracle: bool = True) -> Case:
     """A random case sized for the oracle.
 
     Parameters
@@ -268,6 +273,9 @@ def cases(draw: Any, *, max_markers: int = 2, mutation: Any = True,
         Upper bound on the alleles of a marker (also bounded by the pedigree size).
     templates_only : bool
         Only the looped / inbred templates.
+    sized_for_oracle : bool
+        Bound the alleles by the pedigree size (:func:`max_alleles_for`); ``False`` for tests
+        that do not call the oracle.
     """
     if isinstance(mutation, st.SearchStrategy):
         mutation = draw(mutation)
@@ -279,7 +287,7 @@ def cases(draw: Any, *, max_markers: int = 2, mutation: Any = True,
     observation = draw(observations([i for i in ids if i not in exclude], dropin=dropin)) \
         if dropout else {}
     n_markers = draw(st.integers(1, max_markers))
-    limit = min(max_alleles, max_alleles_for(len(ids)))
+    limit = min(max_alleles, max_alleles_for(len(ids))) if sized_for_oracle else max_alleles
     marker_list = [draw(markers(name=f"M{k + 1}", max_alleles=limit, mutation=mutation))
                    for k in range(n_markers)]
     profiles: dict[str, dict[str, tuple[str, str | None]]] = {}

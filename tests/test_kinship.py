@@ -129,12 +129,10 @@ def test_half_siblings_both_homozygous(paternal: bool) -> None:
 
 def test_siblings_sharing_nothing() -> None:
     # Only k0 contributes: full siblings LR = 1/4, half siblings 1/2.
-    profiles = {"a/b": ("a", "b"), "c/d": ("c", "d")}
-    g = list(profiles.values())
     assert lr(full_siblings(2), unrelated(["S1", "S2"]),
-              one({"S1": g[0], "S2": g[1]})) == pytest.approx(0.25, rel=REL)
+              one({"S1": ("a", "b"), "S2": ("c", "d")})) == pytest.approx(0.25, rel=REL)
     assert lr(half_siblings(), unrelated(["H1", "H2"]),
-              one({"H1": g[0], "H2": g[1]})) == pytest.approx(0.5, rel=REL)
+              one({"H1": ("a", "b"), "H2": ("c", "d")})) == pytest.approx(0.5, rel=REL)
 
 
 # --- exclusions and mutation -----------------------------------------------------------------
@@ -148,16 +146,18 @@ def test_exclusion_without_mutation_is_zero() -> None:
 
 
 def test_exclusion_with_equal_mutation_is_small_and_exact() -> None:
-    # AF a/a, C b/c: the AF must mutate to b or c, each with r / (n - 1) under the equal model;
-    # the untyped mother gives the other allele. H1 = r / (n - 1) * (p_c + p_b),
-    # H2 = 2 p_b p_c. Only the male rate matters.
-    r_male, n = 0.002, len(ALLELES)
-    mut = Mutation(female=MutationModel("equal", rate=0.0005),
+    # AF a/a, C b/c: the AF must mutate to b or c, each with r_m / (n - 1) under the equal
+    # model; the untyped mother gives the other allele, drawn from q = p M_female (her
+    # founder allele, then her own transmission, which may mutate too).
+    # H1 = r_m / (n - 1) * (q_c + q_b), H2 = 2 p_b p_c.
+    r_female, r_male, n = 0.0005, 0.002, len(ALLELES)
+    mut = Mutation(female=MutationModel("equal", rate=r_female),
                    male=MutationModel("equal", rate=r_male))
     got = lr(DUO, DUO_H2, one({"AF": ("a", "a"), "C": ("b", "c")}), marker(mutation=mut))
-    want = r_male / (n - 1) * (P["b"] + P["c"]) / (2 * P["b"] * P["c"])
+    q = {x: P[x] * (1 - r_female) + (1 - P[x]) * r_female / (n - 1) for x in ALLELES}
+    want = r_male / (n - 1) * (q["b"] + q["c"]) / (2 * P["b"] * P["c"])
     assert 0 < got < 0.01
-    assert got == pytest.approx(want, rel=1e-10)
+    assert got == pytest.approx(want, rel=1e-12)
 
 
 def test_mutation_changes_a_consistent_case_only_slightly() -> None:
@@ -197,15 +197,32 @@ def test_untyped_marker_has_lr_one() -> None:
     assert res.lr_total == pytest.approx(1 / (2 * P["a"]), rel=REL)
 
 
-def test_strong_evidence_stays_finite_in_log10() -> None:
-    # 400 markers with LR 5 each overflow a float product (5^400 ~ 1e280 is fine, 5^500 is
-    # not); the log10 total is the sum and stays exact.
+def test_strong_evidence_stays_exact_in_log10() -> None:
+    # 500 markers with LR 5 each: the product 5^500 ~ 1e349 is beyond a float, the log10
+    # total is a plain sum.
     markers = [marker(f"M{k}") for k in range(500)]
     profiles = {"AF": {m.name: ("a", "a") for m in markers},
                 "C": {m.name: ("a", "b") for m in markers}}
     res = kinship_lr(DUO, DUO_H2, markers, profiles)
     assert res.log10_lr_total == pytest.approx(500 * math.log10(5.0), rel=1e-12)
+
+
+def test_lr_total_overflows_to_inf_as_documented() -> None:
+    markers = [marker(f"M{k}") for k in range(500)]
+    profiles = {"AF": {m.name: ("a", "a") for m in markers},
+                "C": {m.name: ("a", "b") for m in markers}}
+    res = kinship_lr(DUO, DUO_H2, markers, profiles)
     assert res.lr_total == math.inf
+    assert res.log10_lr_total == pytest.approx(500 * math.log10(5.0), rel=1e-12)
+    assert "LR=inf" in repr(res)
+
+
+def test_misspelt_marker_in_a_profile_is_not_silent() -> None:
+    from forensic_match.errors import IgnoredMarkerWarning
+
+    profiles = {"AF": {"M1": ("a", "a")}, "C": {"M1": ("b", "b"), "M1x": ("a", "a")}}
+    with pytest.warns(IgnoredMarkerWarning, match=r"sample 'C': markers \['M1x'\]"):
+        kinship_lr(DUO, DUO_H2, [marker("M1")], profiles)
 
 
 # --- the result object -----------------------------------------------------------------------
