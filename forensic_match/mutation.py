@@ -84,17 +84,23 @@ class Mutation:
 
     female: MutationModel
     male: MutationModel
+    #: Make both matrices stationary for the marker's frequencies by :func:`stabilize_pm`
+    #: ("PM" transformation of Simonsson & Mostad 2016); JSON ``"transform": "PM"``.
+    stationary: bool = False
 
     @classmethod
-    def same(cls, model: MutationModel) -> Mutation:
+    def same(cls, model: MutationModel, *, stationary: bool = False) -> Mutation:
         """The same model for both sexes."""
-        return cls(female=model, male=model)
+        return cls(female=model, male=model, stationary=stationary)
 
     def matrices(self, alleles: list[str] | tuple[str, ...],
                  frequencies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(female, male) transition matrices over ``alleles``."""
-        return (mutation_matrix(self.female, alleles, frequencies),
-                mutation_matrix(self.male, alleles, frequencies))
+        f = mutation_matrix(self.female, alleles, frequencies)
+        m = mutation_matrix(self.male, alleles, frequencies)
+        if self.stationary:
+            f, m = stabilize_pm(f, frequencies), stabilize_pm(m, frequencies)
+        return f, m
 
     @classmethod
     def from_dict(cls, spec: dict[str, Any] | None, *, marker: str = "") -> Mutation | None:
@@ -111,16 +117,24 @@ class Mutation:
                                             range=float(params.get("range", 0.5)),
                                             rate2=float(params.get("rate2", 0.0)),
                                             matrix=matrix))
+            transform = spec.get("transform")
+            if transform not in (None, "PM"):
+                raise ValueError(f"unknown transform {transform!r} (only 'PM')")
         except (KeyError, TypeError, ValueError) as exc:
             raise MarkerError(f"marker {marker!r}: malformed mutation model {spec!r}: {exc}") \
                 from exc
-        return cls(female=models[0], male=models[1])
+        return cls(female=models[0], male=models[1], stationary=transform == "PM")
 
     def to_dict(self, alleles: list[str] | tuple[str, ...] | None = None,
                 frequencies: np.ndarray | None = None) -> dict[str, Any]:
         """The JSON case form; the matrices are written when alleles and frequencies are given."""
+        if self.female.model != self.male.model:
+            raise MarkerError("the JSON case format has one model family for both sexes; "
+                              f"got {self.female.model!r} and {self.male.model!r}")
         out: dict[str, Any] = {"model": self.female.model, "female": self.female.to_dict(),
                                "male": self.male.to_dict()}
+        if self.stationary:
+            out["transform"] = "PM"
         if alleles is not None and frequencies is not None:
             f, m = self.matrices(alleles, frequencies)
             out["matrix_female"] = f.tolist()

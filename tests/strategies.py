@@ -1,15 +1,17 @@
 """Hypothesis strategies for small random kinship cases (sized for the oracle in oracle.py).
 
 A case is a pedigree of 2 to 5 individuals (6 for a half-sibling mating, then with 2 alleles
-only), one or more markers of 2 to 4 alleles with random frequencies and optional mutation
-models, and profiles of a random subset of the individuals. Profiles are mostly gene-dropped
-(so that likelihoods are usually positive) and sometimes arbitrary (exclusions, mutations);
-some are partial or homozygous, some individuals have dropout and drop-in.
+only), one or more markers of 2 to 4 alleles (up to 7 for tests that do not call the oracle)
+with random frequencies and optional mutation models (equal, proportional, stepwise, onestep;
+female and male rates drawn separately), and profiles of a random subset of the individuals.
+Profiles are mostly gene-dropped (so that likelihoods are usually positive) and sometimes
+arbitrary (exclusions, mutations); some are partial or homozygous, some individuals have
+dropout and drop-in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,6 +41,15 @@ def max_alleles_for(n_individuals: int) -> int:
     65,536 or fewer.
     """
     return {1: 4, 2: 4, 3: 4, 4: 4, 5: 3}.get(n_individuals, 2)
+
+
+def _probabilities(low: float, high: float) -> st.SearchStrategy[float]:
+    """0, or a value in [low, high].
+
+    Tiny positive values are left out on purpose: a rate or dropout of 1e-310 makes the
+    likelihood itself subnormal, where floating point keeps too few digits for 1e-12 checks.
+    """
+    return st.one_of(st.just(0.0), st.floats(low, high))
 
 
 # --- pedigrees ---------------------------------------------------------------------------------
@@ -130,13 +141,13 @@ def mutations(draw: Any, alleles: tuple[str, ...], freqs: np.ndarray,
     if model == "proportional":
         # The proportional model exists only while alpha = rate / sum p(1-p) <= 1.
         cap = min(cap, 0.95 * float(np.sum(freqs * (1.0 - freqs))))
-    rates = st.floats(0.0, cap, allow_nan=False, allow_infinity=False)
+    rates = _probabilities(1e-4, cap)
 
     def one() -> MutationModel:
         if model == "stepwise":
             return MutationModel("stepwise", rate=draw(rates),
                                  range=draw(st.floats(0.1, 0.9)),
-                                 rate2=draw(st.floats(0.0, 0.05)))
+                                 rate2=draw(_probabilities(1e-4, 0.05)))
         return MutationModel(model, rate=draw(rates))
 
     return Mutation(female=one(), male=one())
@@ -166,7 +177,8 @@ def markers(draw: Any, *, name: str = "M1", min_alleles: int = 2, max_alleles: i
 # --- profiles ----------------------------------------------------------------------------------
 
 def _gene_drop(draw: Any, records: list[Record], n_alleles: int) -> dict[str, tuple[int, int]]:
-    """Mendelian genotypes (allele indices) for ``records`` in topological order."""
+    """Mendelian genotypes (allele indices) for ``records`` in topological order (gene
+    dropping; the profiles start from these so that most likelihoods are positive)."""
     true: dict[str, tuple[int, int]] = {}
     allele = st.integers(0, n_alleles - 1)
     for ident, father, mother, _ in records:
@@ -203,7 +215,8 @@ def marker_profiles(draw: Any, records: list[Record], marker: Marker, *,
             b = a
         if how == "partial":
             # Both spellings of "one allele known": (a, None) and (None, a).
-            out[ident] = (label[a], None) if draw(st.booleans()) else (None, label[a])  # type: ignore[assignment]
+            pair = (label[a], None) if draw(st.booleans()) else (None, label[a])
+            out[ident] = pair  # type: ignore[assignment]
             continue
         if dropout and ident in dropout and a != b and draw(st.booleans()):
             a = b = draw(st.sampled_from([a, b]))
@@ -218,8 +231,8 @@ def observations(draw: Any, ids: list[str], *, dropin: bool = True,
     chosen = [i for i in ids if draw(st.booleans())]
     out: dict[str, Observation | float] = {}
     for ident in chosen:
-        d = draw(st.floats(0.0, 0.5))
-        c = draw(st.floats(0.0, 0.2)) if dropin else 0.0
+        d = draw(_probabilities(1e-3, 0.5))
+        c = draw(_probabilities(1e-3, 0.2)) if dropin else 0.0
         if c == 0.0 and draw(st.booleans()):
             out[ident] = d
         else:
@@ -242,9 +255,6 @@ class Case:
 
     def typed_at(self, marker: Marker) -> set[str]:
         return {i for i, prof in self.profiles.items() if marker.name in prof}
-
-    def with_profiles(self, profiles: dict[str, dict[str, Any]]) -> Case:
-        return replace(self, profiles=profiles)
 
 
 @st.composite

@@ -313,3 +313,22 @@ def test_malformed_spec_names_the_marker():
         Mutation.from_dict({"female": {"rate": 0.001}}, marker="TH01")
     with pytest.raises(MarkerError, match="marker 'TH01': malformed mutation model"):
         Mutation.from_dict({"model": "equal", "female": {"rate": "high"}}, marker="TH01")
+
+
+def test_stationary_option_transforms_both_matrices_and_survives_json() -> None:
+    from forensic_match.markers import Marker
+    from forensic_match.mutation import Mutation, MutationModel, is_stationary
+
+    alleles, p = ["10", "11", "12", "13"], np.array([0.1, 0.2, 0.3, 0.4])
+    mut = Mutation(female=MutationModel("stepwise", rate=0.001, range=0.5),
+                   male=MutationModel("stepwise", rate=0.004, range=0.5), stationary=True)
+    f, m = mut.matrices(alleles, p)
+    assert is_stationary(f, p) and is_stationary(m, p)
+    raw_f, _ = Mutation(female=mut.female, male=mut.male).matrices(alleles, p)
+    assert not is_stationary(raw_f, p)
+    spec = mut.to_dict(alleles, p)
+    assert spec["transform"] == "PM"
+    again = Mutation.from_dict(spec, marker="X")
+    assert again == mut
+    marker = Marker("X", alleles, p, again)
+    np.testing.assert_allclose(marker.matrices[1], m, rtol=0, atol=1e-15)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from oracle import oracle_likelihood, oracle_posterior
-from strategies import LUMPABLE_MODELS, THETAS, Case, cases
+from strategies import LUMPABLE_MODELS, MUTATION_MODELS, THETAS, Case, cases
 
 from forensic_match.likelihood import OTHER, genotype_posterior, pedigree_likelihood
 from forensic_match.markers import Marker
@@ -54,7 +54,7 @@ def test_likelihood_mendelian(case: Case) -> None:
 
 
 @_settings
-@given(cases(mutation=True), st.booleans())
+@given(cases(mutation=MUTATION_MODELS), st.booleans())
 def test_likelihood_with_mutation(case: Case, lump: bool) -> None:
     """Every mutation model, with different female and male rates; lumped or not."""
     check_likelihood(case, lump=lump)
@@ -75,8 +75,7 @@ def test_likelihood_looped_pedigrees(case: Case) -> None:
 
 
 @settings(_settings, max_examples=40)
-@given(cases(mutation=True, dropout=True),
-       THETAS)
+@given(cases(mutation=True, dropout=True), THETAS)
 def test_likelihood_theta(case: Case, theta: float) -> None:
     """Balding-Nichols: all founder alleles of the pedigree share one urn."""
     check_likelihood(case, theta=theta, rel=THETA_REL)
@@ -155,12 +154,9 @@ def test_posterior_lumped(case: Case, theta: float, data: st.DataObject) -> None
             assert post.alleles == marker.alleles
         want = oracle_posterior(case.pedigree, marker, case.profiles, case.target,
                                 theta=theta, observation=case.observation)
-
-        def members(label: str) -> list[str]:
-            return unseen if label == OTHER else [label]
-
+        members = {label: (unseen if label == OTHER else [label]) for label in post.alleles}
         for (a, b), p in _as_dict(post).items():
-            total = sum(want[(x, y)] for x in members(a) for y in members(b))
+            total = sum(want[(x, y)] for x in members[a] for y in members[b])
             assert math.isclose(p, total, rel_tol=rel, abs_tol=1e-15), \
                 f"{marker.name} genotype {(a, b)}: engine {p!r} != oracle {total!r}"
         assert np.isclose(post.matrix.sum(), 1.0, rtol=0, atol=1e-12)
