@@ -16,6 +16,7 @@ demo: $(STAMP)
 
 # pytest exits 5 when it collected no test: that must fail, never pass silently.
 test: $(STAMP)
+	$(BIN)/ruff check forensic_match tests benchmarks
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc

@@ -76,21 +76,61 @@ class KinshipCase:
 
 @dataclass
 class Family:
-    """A reference family: pedigree, typed relatives and the missing persons in it."""
+    """A reference family: pedigree, typed relatives and the missing persons in it.
+
+    Attributes
+    ----------
+    id : str
+    pedigree : Pedigree
+    missing : list of str
+        Ids (in ``pedigree``) of the missing persons of this family.
+    genotypes : dict
+        Profiles of the typed relatives ``{id: {marker: (a, b)}}``.
+    references : dict
+        Direct references: ``{missing id: profile}`` from personal effects (a toothbrush,
+        a stored biopsy). They are compared with PM samples as "same person", not by kinship.
+    info : dict
+        Antemortem non-DNA records per missing person (``{missing id: {field: value}}``):
+        age, dates, places, dental; kept for the evidence modules.
+    """
 
     id: str
     pedigree: Pedigree
     missing: list[str]
     genotypes: Profiles
+    references: dict[str, dict[str, tuple[str, str | None]]] = field(default_factory=dict)
+    info: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def sex_of(self, missing: str) -> str:
+        """Recorded sex of a missing person ("M", "F" or "U")."""
+        return self.pedigree.sex_of(missing)
 
 
 @dataclass
 class PMSample:
-    """A postmortem sample: id, sex ("M", "F", "U") and profile."""
+    """A postmortem sample.
+
+    Attributes
+    ----------
+    id : str
+    sex : str
+        "M", "F" or "U" (from amelogenin or anthropology).
+    genotypes : dict
+        ``{marker: (a, b)}``; ``(a, a)`` with dropout means only ``a`` was seen.
+    site : str
+        Grave or site of recovery.
+    dropout : float
+        Per-allele dropout probability of this sample (degraded bone), 0 for a good profile.
+    info : dict
+        Postmortem non-DNA records (estimated age, stature, date of recovery...).
+    """
 
     id: str
     sex: str
     genotypes: dict[str, tuple[str, str | None]]
+    site: str = ""
+    dropout: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from forensic_match.pedigree import Pedigree
 REL = 1e-12
 THETA_REL = 1e-9
 
-_settings = settings(deadline=None, max_examples=60,
+_settings = settings(deadline=None, max_examples=150,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                             HealthCheck.data_too_large])
 

@@ -26,6 +26,10 @@ OBS_NONE, OBS_SET, OBS_PARTIAL = 0, 1, 2
 LUMP_NEVER, LUMP_ALWAYS, LUMP_CHECK = 0, 1, 2
 _ALWAYS_LUMPABLE = ("equal", "proportional")
 
+#: Theta below this is treated as 0: it moves a likelihood by less than about 1e-10 relative,
+#: and the quadrature's Dirichlet parameters (1 - theta) / theta would overflow.
+THETA_ZERO = 1e-12
+
 #: Upper bound on the frequency vectors of the theta quadrature for one marker.
 MAX_THETA_NODES = 200_000
 
@@ -304,6 +308,8 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
 
     if not 0.0 <= theta < 1.0:
         raise InputError(f"theta must lie in [0, 1), got {theta}")
+    if theta < THETA_ZERO:
+        theta = 0.0
     obs = _observations(pedigree, observation)
     dropout = np.array([o.dropout for o in obs])
     dropin = np.array([o.dropin for o in obs])
