@@ -1,0 +1,159 @@
+"""The compiled search agrees with the exact pairwise kinship LR of the engine.
+
+Random families (the relationship builders), mutation models (none, equal, proportional,
+stepwise), PM samples that are the true missing person, a relative, or unrelated, with partial
+profiles and dropout. Agreement is required to 1e-9 relative in the LR (frequencies summing to
+exactly 1: see docs/matching.md for tables that sum to 1 only within rounding).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from forensic_match.cases import Family, PMSample, load_case
+from forensic_match.dvi.compile import compile_families, hardy_weinberg, table_size
+from forensic_match.dvi.search import exact_pair_log10_lr, search_samples
+from forensic_match.likelihood import prepare_markers
+from forensic_match.markers import Marker
+from forensic_match.mutation import Mutation, MutationModel
+from forensic_match.pedigree import missing_person_family
+from forensic_match.simulate import degrade, random_profile, simulate_profiles
+
+RTOL = 1e-9
+
+SHAPES = [
+    {"F": "father", "M": "mother"},
+    {"M": "mother", "S1": "full_sibling", "S2": "full_sibling"},
+    {"S1": "full_sibling"},
+    {"W": "spouse", "K1": "child", "K2": "child"},
+    {"H": "half_sibling_paternal", "M": "mother"},
+    {"U": "paternal_uncle", "C": "first_cousin_paternal"},
+]
+MODELS = [None,
+          Mutation(female=MutationModel("equal", rate=0.01), male=MutationModel("equal", 0.03)),
+          Mutation.same(MutationModel("proportional", rate=0.02)),
+          Mutation(female=MutationModel("stepwise", rate=0.01, range=0.3, rate2=1e-3),
+                   male=MutationModel("stepwise", rate=0.02, range=0.3, rate2=1e-3))]
+
+
+def _markers(rng: np.random.Generator, n_markers: int) -> list[Marker]:
+    out = []
+    for k in range(n_markers):
+        n = int(rng.integers(3, 14))
+        alleles = [str(9 + i) for i in range(n - 1)] + ["12.3"]
+        f = rng.dirichlet(np.full(n, 0.8)) + 1e-3
+        out.append(Marker(f"M{k}", alleles, f / f.sum(), MODELS[k % len(MODELS)]))
+    return out
+
+
+def _programme(seed: int) -> tuple[list[Marker], list[Family], list[PMSample]]:
+    rng = np.random.default_rng(seed)
+    markers = _markers(rng, 8)
+    families, samples = [], []
+    for f, shape in enumerate(SHAPES):
+        ped = missing_person_family("MP", missing_sex="M", relatives=shape)
+        truth = simulate_profiles(ped, markers, seed=rng)
+        typed = {i: truth[i] for i in shape}
+        if f % 2:
+            typed[next(iter(shape))].pop(markers[0].name)  # an untyped marker
+        families.append(Family(f"F{f}", ped, ["MP"], typed))
+        mp = truth["MP"]
+        samples.append(PMSample(f"true{f}", "M", dict(mp)))
+        degraded = degrade(mp, dropout=0.3, seed=rng)
+        samples.append(PMSample(f"bone{f}", "U", degraded, dropout=0.3))
+        partial = dict(mp)
+        first = markers[1].name
+        partial[first] = (partial[first][0], None)
+        samples.append(PMSample(f"partial{f}", "M", partial))
+    for u in range(3):
+        samples.append(PMSample(f"unrel{u}", "F", random_profile(markers, seed=rng)))
+    return markers, families, samples
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_compiled_search_equals_exact_pairwise(seed: int) -> None:
+    markers, families, samples = _programme(seed)
+    compiled = compile_families(families, markers)
+    res = search_samples(compiled, samples, top=len(families), threshold=-math.inf,
+                         sex_filter=False)
+    got = {(r["pm"], r["family"]): r["log10_lr"] for r in res.pairs.iter_rows(named=True)}
+    fams = {f.id: f for f in families}
+    checked = 0
+    for sample in samples:
+        for fid, fam in fams.items():
+            exact = float(np.sum(exact_pair_log10_lr(fam, "MP", sample, markers)))
+            if exact == -math.inf:
+                assert got[(sample.id, fid)] == -math.inf
+                continue
+            checked += 1
+            assert math.isclose(10 ** (got[(sample.id, fid)] - exact), 1.0, rel_tol=RTOL), \
+                (sample.id, fid, got[(sample.id, fid)], exact)
+    assert checked > 40
+
+
+def test_true_missing_person_ranks_first() -> None:
+    markers, families, samples = _programme(7)
+    res = search_samples(compile_families(families, markers), samples, top=3,
+                         threshold=4.0)
+    best = {r["pm"]: r["family"] for r in res.by_sample.iter_rows(named=True)
+            if r["rank"] == 1}
+    for f in range(len(families)):
+        assert best[f"true{f}"] == f"F{f}"
+
+
+def test_tables_are_compact_and_normalised() -> None:
+    markers, families, _ = _programme(4)
+    compiled = compile_families(families[:2], markers)
+    assert compiled.log10_lr.shape[1] == sum(table_size(len(m)) for m in markers)
+    # E[LR] = 1 under "unrelated": sum_g P(g) LR(g) = 1 for every marker.
+    for r in range(len(compiled.rows)):
+        for k, m in enumerate(markers):
+            lo, hi = compiled.offsets[k], compiled.offsets[k + 1]
+            lr = 10.0 ** compiled.log10_lr[r, lo:hi]
+            assert float(np.sum(hardy_weinberg(m.frequencies) * lr)) == pytest.approx(1, 1e-12)
+
+
+def test_sex_filter_and_thresholds() -> None:
+    markers, families, samples = _programme(5)
+    compiled = compile_families(families, markers)
+    res = search_samples(compiled, samples, top=2, threshold=2.0)
+    females = {s.id for s in samples if s.sex == "F"}
+    assert not set(res.by_sample["pm"]) & females  # every missing person here is male
+    assert (res.pairs["log10_lr"] >= 2.0).all()
+    assert res.by_missing.group_by(["family", "missing"]).len()["len"].max() <= 2
+
+
+def test_reference_datasets_by_search(reference_dir: Path) -> None:
+    for path in sorted((reference_dir / "dvi").glob("*.json")):
+        if "scaling_100" in path.name:
+            continue
+        ds = load_case(path)
+        profiles = {p.id: p.genotypes for p in ds.pm}
+        for fam in ds.am:
+            profiles.update(fam.genotypes)
+        markers = prepare_markers(ds.markers, profiles)
+        res = search_samples(compile_families(ds.am, markers), ds.pm, top=50,
+                             threshold=-math.inf, sex_filter=False)
+        got = {(a, b): c for a, b, c in res.pairs.select("pm", "missing", "lr").iter_rows()}
+        for rec in ds.expected["pairwise"]:
+            key = (rec["pm"], rec["missing"])
+            if rec["lr"] == 0:
+                assert got[key] == 0.0, (ds.id, key)
+            else:
+                assert math.isclose(got[key], rec["lr"], rel_tol=1e-8), (ds.id, key)
+
+
+def test_pm_sample_without_markers_is_refused() -> None:
+    from forensic_match.errors import InputError
+
+    markers, families, _ = _programme(6)
+    compiled = compile_families(families[:1], markers)
+    with pytest.raises(InputError, match="sample 'empty': PM sample has no typed marker"):
+        search_samples(compiled, [PMSample("empty", "M", {"XYZ": ("1", "2")})])
+    s = PMSample("dup", "M", {markers[0].name: (markers[0].alleles[0],) * 2})
+    with pytest.raises(InputError, match="sample 'dup': duplicate PM sample id"):
+        search_samples(compiled, [s, s])
