@@ -14,20 +14,39 @@ from numba import prange
 from forensic_match.accelerate import jit
 
 
+@jit
+def _insert(vals, idx, slot, value, index):
+    """Insert (value, index) into the descending list ``vals[slot]`` of fixed length."""
+    k = vals.shape[1]
+    if not value > vals[slot, k - 1]:
+        return
+    j = k - 1
+    while j > 0 and vals[slot, j - 1] < value:
+        vals[slot, j] = vals[slot, j - 1]
+        idx[slot, j] = idx[slot, j - 1]
+        j -= 1
+    vals[slot, j] = value
+    idx[slot, j] = index
+
+
 @jit(parallel=True)
-def score_block(table, consistent, rows, pos, unc_ptr, unc_pos, unc_w, score, n_used,
-                n_incons):
+def score_block(table, consistent, rows, row_sex, pos, sample_sex, unc_ptr, unc_pos, unc_w,
+                min_markers, score, n_used, n_incons, row_top, row_top_idx):
     """Scores of every PM sample against the compiled rows ``rows`` (parallel over rows).
 
-    ``score[b, s]`` receives the log10 LR of row ``rows[b]`` and sample ``s``, ``n_used`` the
-    number of markers compared and ``n_incons`` the number where the pair is impossible
-    without mutation.
+    ``score[b, s]``: log10 LR of row ``rows[b]`` and sample ``s`` (``-inf`` for an excluded
+    pair: fewer than ``min_markers`` compared, or known sexes that differ); ``n_used``: markers
+    compared; ``n_incons``: markers where the pair is impossible without mutation.
+    ``row_top[b]`` / ``row_top_idx[b]``: the best samples of each row, descending.
     """
     n_pm, n_markers = pos.shape
     for b in prange(rows.size):
         r = rows[b]
         row = table[r]
         ok = consistent[r]
+        rs = row_sex[r]
+        row_top[b, :] = -np.inf
+        row_top_idx[b, :] = -1
         for s in range(n_pm):
             acc = 0.0
             used = 0
@@ -51,6 +70,54 @@ def score_block(table, consistent, rows, pos, unc_ptr, unc_pos, unc_w, score, n_
                     used += 1
                     if not any_ok:
                         bad += 1
+            ss = sample_sex[s]
+            if used < min_markers or (rs > 0 and ss > 0 and rs != ss):
+                acc = -np.inf
             score[b, s] = acc
             n_used[b, s] = used
             n_incons[b, s] = bad
+            _insert(row_top, row_top_idx, b, acc, s)
+
+
+@jit(parallel=True)
+def merge_sample_best(score, rows, best, best_row):
+    """Merge a block's scores into each sample's running best rows (parallel over samples)."""
+    n_b, n_pm = score.shape
+    for s in prange(n_pm):
+        for b in range(n_b):
+            _insert_col(best, best_row, s, score[b, s], rows[b])
+
+
+@jit
+def _insert_col(vals, idx, col, value, index):
+    k = vals.shape[0]
+    if not value > vals[k - 1, col]:
+        return
+    j = k - 1
+    while j > 0 and vals[j - 1, col] < value:
+        vals[j, col] = vals[j - 1, col]
+        idx[j, col] = idx[j - 1, col]
+        j -= 1
+    vals[j, col] = value
+    idx[j, col] = index
+
+
+@jit
+def pairs_above(score, threshold):
+    """(block row, sample) of every score at or above ``threshold``."""
+    n_b, n_pm = score.shape
+    count = 0
+    for b in range(n_b):
+        for s in range(n_pm):
+            if score[b, s] >= threshold:
+                count += 1
+    out_b = np.empty(count, dtype=np.int64)
+    out_s = np.empty(count, dtype=np.int64)
+    c = 0
+    for b in range(n_b):
+        for s in range(n_pm):
+            if score[b, s] >= threshold:
+                out_b[c] = b
+                out_s[c] = s
+                c += 1
+    return out_b, out_s

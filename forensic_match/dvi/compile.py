@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from forensic_match.cases import Family
-from forensic_match.likelihood.engine import OTHER, GenotypePosterior, genotype_posterior
 from forensic_match.markers import Marker
 
 #: Relative disagreement between a fitted expansion and the merged mass that makes the
@@ -58,92 +57,6 @@ def _expandable(marker: Marker) -> bool:
     return mut.female.model in _EXPANDABLE and mut.male.model in _EXPANDABLE
 
 
-def _tracers(marker: Marker, seen: set[str]) -> list[str] | None:
-    """Three unseen alleles with distinct frequencies spanning the block, or ``None`` when the
-    block is too small or too uniform to fit (then no allele is merged)."""
-    block = [(float(f), a) for a, f in zip(marker.alleles, marker.frequencies) if a not in seen]
-    if len(block) < 5:
-        return None
-    block.sort()
-    lo, hi = block[0], block[-1]
-    mid_target = np.sqrt(lo[0] * hi[0])
-    mid = min(block[1:-1], key=lambda fa: abs(np.log(fa[0]) - np.log(mid_target)))
-    if len({lo[0], mid[0], hi[0]}) < 3:
-        return None
-    return [lo[1], mid[1], hi[1]]
-
-
-def _fit(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    coef, *_ = np.linalg.lstsq(xs, ys, rcond=None)
-    return coef
-
-
-def _expand(post: GenotypePosterior, marker: Marker, tracers: list[str]) -> np.ndarray | None:
-    """Full ordered posterior ``n x n`` from a posterior with tracers kept; ``None`` if a fit
-    fails its check."""
-    n = len(marker)
-    p = marker.frequencies
-    labels = post.alleles
-    full = np.zeros((n, n))
-    work = [marker.index(a) if a != OTHER else -1 for a in labels]
-    kept = [w for w in work if w >= 0]
-    w_idx = np.array(kept)
-    sub = post.matrix[:len(kept), :len(kept)]
-    full[np.ix_(w_idx, w_idx)] = sub
-    if OTHER not in labels:
-        return full
-    o = len(labels) - 1
-    rest = np.array([marker.index(a) for a in post.other])
-    pr = p[rest]
-    pos = {a: k for k, a in enumerate(labels)}
-    t = [pos[a] for a in tracers]
-    pt = np.array([p[marker.index(a)] for a in tracers])
-    ones = np.ones(3)
-    affine = np.column_stack([ones, pt])
-    scale = max(float(post.matrix.max()), 1e-300)
-
-    def check(pred_sum: float, lumped: float) -> bool:
-        return abs(pred_sum - lumped) <= FIT_CHECK_RTOL * scale
-
-    non_tracer = [k for k in range(len(kept)) if labels[k] not in tracers]
-    for k in non_tracer:
-        x = work[k]
-        for row in (True, False):
-            vals = post.matrix[k, t] if row else post.matrix[t, k]
-            a, b = _fit(affine, vals)
-            pred = a + b * pr
-            lumped = post.matrix[k, o] if row else post.matrix[o, k]
-            if not check(float(pred.sum()), float(lumped)):
-                return None
-            if row:
-                full[x, rest] = pred
-            else:
-                full[rest, x] = pred
-    # Pairs of unseen alleles: off-diagonal bilinear, diagonal quadratic in the frequencies.
-    pairs = [(r, c) for r in range(3) for c in range(3) if r != c]
-    design = np.array([[1.0, pt[r], pt[c], pt[r] * pt[c]] for r, c in pairs])
-    coef = _fit(design, np.array([post.matrix[t[r], t[c]] for r, c in pairs]))
-    diag = _fit(np.column_stack([ones, pt, pt * pt]),
-                np.array([post.matrix[t[r], t[r]] for r in range(3)]))
-    # Tracer against a merged allele, and merged against merged.
-    pu, pv = np.meshgrid(pr, pr, indexing="ij")
-    block_rr = coef[0] + coef[1] * pu + coef[2] * pv + coef[3] * pu * pv
-    np.fill_diagonal(block_rr, diag[0] + diag[1] * pr + diag[2] * pr * pr)
-    if not check(float(block_rr.sum()), float(post.matrix[o, o])):
-        return None
-    full[np.ix_(rest, rest)] = block_rr
-    for r in range(3):
-        tr = marker.index(tracers[r])
-        row_vals = coef[0] + coef[1] * pt[r] + coef[2] * pr + coef[3] * pt[r] * pr
-        col_vals = coef[0] + coef[1] * pr + coef[2] * pt[r] + coef[3] * pr * pt[r]
-        if not (check(float(row_vals.sum()), float(post.matrix[t[r], o]))
-                and check(float(col_vals.sum()), float(post.matrix[o, t[r]]))):
-            return None
-        full[tr, rest] = row_vals
-        full[rest, tr] = col_vals
-    return full
-
-
 def _without_mutation(marker: Marker) -> Marker:
     cached = marker.__dict__.get("_fm_no_mutation")
     if cached is None:
@@ -152,13 +65,29 @@ def _without_mutation(marker: Marker) -> Marker:
     return cached
 
 
-def _seen(family: Family, marker: Marker) -> set[str]:
-    out: set[str] = set()
-    for prof in family.genotypes.values():
-        g = prof.get(marker.name)
-        if g is not None:
-            out.update(a for a in g if a is not None)
-    return out
+def _frequency_order(marker: Marker) -> np.ndarray:
+    cached = marker.__dict__.get("_fm_freq_order")
+    if cached is None:
+        cached = np.argsort(marker.frequencies, kind="stable")
+        marker.__dict__["_fm_freq_order"] = cached
+    return cached
+
+
+def _tracer_indices(marker: Marker, seen: np.ndarray) -> np.ndarray | None:
+    """Full indices of three unseen alleles with distinct frequencies spanning the block
+    (lowest, closest to the geometric mean, highest), or ``None`` when the block is too small
+    or too uniform: then nothing is merged."""
+    order = _frequency_order(marker)
+    block = order[~seen[order]]
+    if block.size < 5:
+        return None
+    p = marker.frequencies
+    lo, hi = block[0], block[-1]
+    inner = block[1:-1]
+    mid = inner[np.argmin(np.abs(np.log(p[inner]) - 0.5 * np.log(p[lo] * p[hi])))]
+    if p[lo] == p[mid] or p[mid] == p[hi]:
+        return None
+    return np.array([lo, mid, hi])
 
 
 def compile_missing(family: Family, missing: str, markers: Sequence[Marker],
@@ -174,64 +103,57 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker],
     log10_likelihood : float
         log10 of the family's likelihood (all markers).
     """
+    from forensic_match.dvi._compile_numba import (
+        consistent_table,
+        expand_posterior,
+        log10_lr_table,
+    )
+    from forensic_match.likelihood.engine import _evaluate
+
+    offsets = marker_offsets(markers)
     profiles = family.genotypes
-    seen = [_seen(family, m) for m in markers]
     keep: list[list[str]] = []
-    tracer_sets: list[list[str] | None] = []
-    for marker, s in zip(markers, seen):
-        tracers = _tracers(marker, s) if _expandable(marker) else None
-        tracer_sets.append(tracers)
-        keep.append(list(tracers) if tracers is not None else list(marker.alleles))
-    posts = genotype_posterior(family.pedigree, markers, profiles, missing,
-                               keep_alleles=keep)
+    tracers: list[np.ndarray | None] = []
+    for marker in markers:
+        seen = np.zeros(len(marker), dtype=bool)
+        for prof in profiles.values():
+            g = prof.get(marker.name)
+            if g is not None:
+                for a in g:
+                    if a is not None:
+                        seen[marker.index(a)] = True
+        t = _tracer_indices(marker, seen) if _expandable(marker) else None
+        tracers.append(t)
+        keep.append([marker.alleles[i] for i in t] if t is not None else list(marker.alleles))
+    values, posts = _evaluate(family.pedigree, markers, profiles, theta=0.0, observation=None,
+                              target=missing, lump=True, keep_alleles=keep)
     plain = [_without_mutation(m) for m in markers]
-    consistent_posts = genotype_posterior(family.pedigree, plain, profiles, missing)
-    tables, flags = [], []
-    loglik = 0.0
-    for marker, post, tracers, cpost in zip(markers, posts, tracer_sets, consistent_posts):
-        loglik += np.log10(post.likelihood) if post.likelihood > 0 else -np.inf
-        full = _expand(post, marker, tracers or [])
-        if full is None:
-            again = genotype_posterior(family.pedigree, [marker], profiles, missing,
-                                       lump=False)[0]
-            full = _expand(again, marker, [])
-        tables.append(_log10_lr(full, marker.frequencies))
-        flags.append(_consistent(cpost, marker))
-    return np.concatenate(tables), np.concatenate(flags), float(loglik)
-
-
-def _log10_lr(full: np.ndarray, p: np.ndarray) -> np.ndarray:
-    n = p.size
-    i, j = np.tril_indices(n)
-    post = np.where(i == j, full[i, j], full[i, j] + full[j, i])
-    out = np.empty(table_size(n))
+    cvalues, cposts = _evaluate(family.pedigree, plain, profiles, theta=0.0, observation=None,
+                                target=missing, lump=True)
+    lr = np.empty(offsets[-1])
+    ok = np.empty(offsets[-1], dtype=bool)
+    for k, marker in enumerate(markers):
+        work, post = posts[k]  # type: ignore[index]
+        full = np.empty((len(marker), len(marker)))
+        t = tracers[k]
+        pos = np.full(3, -1, dtype=np.int64)
+        if t is not None and work[-1] < 0:
+            where_ = {int(a): i for i, a in enumerate(work)}
+            pos = np.array([where_[int(a)] for a in t], dtype=np.int64)
+        if not expand_posterior(post, work.astype(np.int64), marker.frequencies, pos,
+                                FIT_CHECK_RTOL, full):
+            _, again = _evaluate(family.pedigree, [marker], profiles, theta=0.0,
+                                 observation=None, target=missing, lump=False)
+            w2, p2 = again[0]  # type: ignore[index]
+            expand_posterior(p2, w2.astype(np.int64), marker.frequencies, pos, FIT_CHECK_RTOL,
+                             full)
+        log10_lr_table(full, marker.frequencies, lr[offsets[k]:offsets[k + 1]])
+        cw, cp = cposts[k]  # type: ignore[index]
+        consistent_table(cp, cw.astype(np.int64), len(marker), float(cvalues[k]),
+                         ok[offsets[k]:offsets[k + 1]])
     with np.errstate(divide="ignore"):
-        out[genotype_index(i, j)] = np.log10(post) - np.log10(
-            np.where(i == j, p[i] * p[i], 2.0 * p[i] * p[j]))
-    return out
-
-
-def _consistent(post: GenotypePosterior, marker: Marker) -> np.ndarray:
-    """Genotypes possible without mutation (all ``True`` if the family itself needs mutation)."""
-    n = len(marker)
-    out = np.ones(table_size(n), dtype=bool)
-    if not post.likelihood > 0:
-        return out
-    work = np.array([marker.index(a) if a != OTHER else -1 for a in post.alleles])
-    sym = post.matrix + post.matrix.T
-    k = len(work)
-    lab = np.where(work >= 0, work, -1)
-    rest = np.array([marker.index(a) for a in post.other], dtype=np.int64)
-    out[:] = False
-    for r in range(k):
-        for c in range(r, k):
-            if sym[r, c] <= 0:
-                continue
-            rows = [lab[r]] if lab[r] >= 0 else rest
-            cols = [lab[c]] if lab[c] >= 0 else rest
-            rr, cc = np.meshgrid(rows, cols, indexing="ij")
-            out[genotype_index(rr.ravel(), cc.ravel())] = True
-    return out
+        loglik = float(np.sum(np.log10(values)))
+    return lr, ok, loglik
 
 
 @dataclass

@@ -90,8 +90,9 @@ def encode_samples(samples: Sequence[PMSample], markers: Sequence[Marker],
             exact = g[1] is not None and (sample.dropout == 0.0 and dropin == 0.0
                                           or g[0] != g[1] and dropin == 0.0)
             if exact:
-                pos[s, k] = offsets[k] + genotype_index(marker.index(g[0]),
-                                                        marker.index(g[1]))  # type: ignore[arg-type]
+                a, b = marker.index(g[0]), marker.index(g[1])  # type: ignore[arg-type]
+                lo, hi = (a, b) if a <= b else (b, a)
+                pos[s, k] = offsets[k] + hi * (hi + 1) // 2 + lo
             else:
                 gi, w = _uncertain(marker, int(offsets[k]), g, sample.dropout, dropin)
                 pos[s, k] = -(len(ptr) - 1) - 2
@@ -155,111 +156,100 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample], *, top
     """
     import polars as pl
 
-    from forensic_match.dvi._search_numba import score_block
+    from forensic_match.dvi._search_numba import merge_sample_best, pairs_above, score_block
 
     enc = encode_samples(samples, compiled.markers, compiled.offsets, dropin=dropin)
     n_rows, n_s = len(compiled.rows), len(samples)
-    row_sex = np.array([_SEX.get(s, 0) for s in compiled.sex] if compiled.sex
-                       else [0] * n_rows)
-    block = max(1, min(n_rows, BLOCK_BYTES // max(1, 12 * n_s)))
-    k_s, k_m = min(top, n_rows), min(top, n_s)
-    best_s = np.full((k_s, n_s), -np.inf)
-    best_r = np.full((k_s, n_s), -1, dtype=np.int64)
-    best_u = np.zeros((k_s, n_s), dtype=np.int64)
-    best_i = np.zeros((k_s, n_s), dtype=np.int64)
-    by_missing: list[tuple[int, int, float, int, int]] = []
-    pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    starts = range(0, n_rows, block)
+    row_sex = np.array([_SEX.get(s, 0) for s in compiled.sex] if compiled.sex and sex_filter
+                       else [0] * n_rows, dtype=np.int64)
+    block = max(1, min(n_rows, BLOCK_BYTES // max(1, 24 * n_s)))
+    k_s, k_m = max(1, min(top, n_rows)), max(1, min(top, n_s))
+    best = np.full((k_s, n_s), -np.inf)
+    best_row = np.full((k_s, n_s), -1, dtype=np.int64)
+    m_rows, m_samples, m_scores = [], [], []
+    pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    starts: Any = range(0, n_rows, block)
     if progress:
         from forensic_match.progress import progress_bar
 
         starts = progress_bar(starts, desc="search", unit="block")
+    score = np.empty((block, n_s))
+    used = np.empty((block, n_s), dtype=np.int64)
+    bad = np.empty((block, n_s), dtype=np.int64)
+    row_top = np.empty((block, k_m))
+    row_top_idx = np.empty((block, k_m), dtype=np.int64)
     for start in starts:
         rows = np.arange(start, min(n_rows, start + block), dtype=np.int64)
-        score = np.empty((rows.size, n_s))
-        used = np.empty((rows.size, n_s), dtype=np.int64)
-        bad = np.empty((rows.size, n_s), dtype=np.int64)
-        score_block(compiled.log10_lr, compiled.consistent, rows, enc.pos, enc.unc_ptr,
-                    enc.unc_pos, enc.unc_w, score, used, bad)
-        mask = used < min_markers
-        if sex_filter:
-            rs = row_sex[rows][:, None]
-            mask |= (rs > 0) & (enc.sex[None, :] > 0) & (rs != enc.sex[None, :])
-        score[mask] = -np.inf
-        # Best rows for each sample: merge this block's best with the running best.
-        cand_s = np.concatenate([best_s, score])
-        cand_r = np.concatenate([best_r, np.broadcast_to(rows[:, None], score.shape)])
-        cand_u = np.concatenate([best_u, used])
-        cand_i = np.concatenate([best_i, bad])
-        keep = np.argpartition(-cand_s, k_s - 1, axis=0)[:k_s]
-        best_s = np.take_along_axis(cand_s, keep, 0)
-        best_r = np.take_along_axis(cand_r, keep, 0)
-        best_u = np.take_along_axis(cand_u, keep, 0)
-        best_i = np.take_along_axis(cand_i, keep, 0)
-        # Best samples for each row.
-        top_cols = np.argpartition(-score, k_m - 1, axis=1)[:, :k_m]
-        for b, r in enumerate(rows):
-            for s in top_cols[b]:
-                if np.isfinite(score[b, s]):
-                    by_missing.append((int(r), int(s), float(score[b, s]), int(used[b, s]),
-                                       int(bad[b, s])))
-        hit_b, hit_s = np.nonzero(score >= threshold)
-        if hit_b.size:
-            pairs.append((rows[hit_b], hit_s, score[hit_b, hit_s], used[hit_b, hit_s],
-                          bad[hit_b, hit_s]))
+        nb = rows.size
+        score_block(compiled.log10_lr, compiled.consistent, rows, row_sex, enc.pos, enc.sex,
+                    enc.unc_ptr, enc.unc_pos, enc.unc_w, min_markers, score[:nb], used[:nb],
+                    bad[:nb], row_top[:nb], row_top_idx[:nb])
+        merge_sample_best(score[:nb], rows, best, best_row)
+        ok = np.isfinite(row_top[:nb])
+        bi, ri = np.nonzero(ok)
+        m_rows.append(rows[bi])
+        m_samples.append(row_top_idx[:nb][bi, ri])
+        m_scores.append(row_top[:nb][bi, ri])
+        hb, hs = pairs_above(score[:nb], threshold)
+        if hb.size:
+            pair_parts.append((rows[hb], hs, score[hb, hs]))
 
-    fam = [r[0] for r in compiled.rows]
-    mis = [r[1] for r in compiled.rows]
+    def frame(r: np.ndarray, s: np.ndarray, sc: np.ndarray) -> Any:
+        return _frame(compiled, enc, r, s, sc)
 
-    def frame(r: np.ndarray, s: np.ndarray, sc: np.ndarray, u: np.ndarray,
-              b: np.ndarray) -> Any:
-        return pl.DataFrame({
-            "pm": [enc.ids[i] for i in s], "family": [fam[i] for i in r],
-            "missing": [mis[i] for i in r], "log10_lr": sc,
-            "lr": np.power(10.0, np.minimum(sc, 308.0)),
-            "n_markers": u, "n_inconsistent": b,
-            "exact": np.zeros(len(sc), dtype=bool)},
-            schema_overrides={"log10_lr": pl.Float64, "lr": pl.Float64,
-                              "n_markers": pl.Int64, "n_inconsistent": pl.Int64})
-
-    valid = np.isfinite(best_s) & (best_r >= 0)
-    order_rank = np.argsort(-np.where(valid, best_s, -np.inf), axis=0, kind="stable")
-    rs, ss = [], []
-    for rank in range(k_s):
-        idx = order_rank[rank]
-        ok = valid[idx, np.arange(n_s)]
-        rs.append((np.flatnonzero(ok), idx[ok], rank + 1))
-    cols: dict[str, list[Any]] = {"s": [], "slot": [], "rank": []}
-    for sample_idx, slot, rank in rs:
-        cols["s"].extend(sample_idx.tolist())
-        cols["slot"].extend(slot.tolist())
-        cols["rank"].extend([rank] * sample_idx.size)
-    s_arr = np.array(cols["s"], dtype=np.int64)
-    slot_arr = np.array(cols["slot"], dtype=np.int64)
-    by_s = frame(best_r[slot_arr, s_arr], s_arr, best_s[slot_arr, s_arr],
-                 best_u[slot_arr, s_arr], best_i[slot_arr, s_arr])
-    by_s = by_s.with_columns(pl.Series("rank", cols["rank"], dtype=pl.Int64)) \
-        .sort(["pm", "rank"])
-    if by_missing:
-        bm = np.array(by_missing, dtype=object)
-        by_m = frame(bm[:, 0].astype(np.int64), bm[:, 1].astype(np.int64),
-                     bm[:, 2].astype(np.float64), bm[:, 3].astype(np.int64),
-                     bm[:, 4].astype(np.int64))
-    else:
-        by_m = frame(*(np.empty(0, dtype=t) for t in (np.int64, np.int64, np.float64,
-                                                       np.int64, np.int64)))
+    valid = np.isfinite(best)
+    ranks = np.broadcast_to(np.arange(1, k_s + 1)[:, None], best.shape)
+    by_s = frame(best_row[valid], np.broadcast_to(np.arange(n_s), best.shape)[valid],
+                 best[valid]).with_columns(pl.Series("rank", ranks[valid], dtype=pl.Int64))
+    by_s = by_s.sort(["pm", "rank"])
+    by_m = frame(np.concatenate(m_rows), np.concatenate(m_samples), np.concatenate(m_scores))
     by_m = by_m.sort(["family", "missing", "log10_lr"], descending=[False, False, True]) \
         .with_columns(pl.col("log10_lr").rank("ordinal", descending=True)
                       .over(["family", "missing"]).cast(pl.Int64).alias("rank"))
-    if pairs:
-        cat = [np.concatenate(x) for x in zip(*pairs)]
+    if pair_parts:
+        cat = [np.concatenate(x) for x in zip(*pair_parts)]
         pr = frame(*cat).sort("log10_lr", descending=True)
     else:
-        pr = frame(*(np.empty(0, dtype=t) for t in (np.int64, np.int64, np.float64,
-                                                     np.int64, np.int64)))
+        empty = np.empty(0, dtype=np.int64)
+        pr = frame(empty, empty, np.empty(0))
     return SearchResult(by_s, by_m, pr, {"top": top, "threshold": threshold,
                                          "sex_filter": sex_filter, "min_markers": min_markers,
                                          "dropin": dropin})
+
+
+def _frame(compiled: CompiledTables, enc: EncodedSamples, r: np.ndarray, s: np.ndarray,
+           sc: np.ndarray) -> Any:
+    """Candidate table: counts of compared and inconsistent markers are recomputed for the
+    listed pairs only (cheap: a gather per marker)."""
+    import polars as pl
+
+    used, bad = _pair_counts(compiled, enc, r, s)
+    return pl.DataFrame({
+        "pm": [enc.ids[i] for i in s.tolist()],
+        "family": [compiled.rows[i][0] for i in r.tolist()],
+        "missing": [compiled.rows[i][1] for i in r.tolist()],
+        "log10_lr": sc.astype(np.float64),
+        "lr": np.power(10.0, np.minimum(sc, 308.0)),
+        "n_markers": used, "n_inconsistent": bad,
+        "exact": np.zeros(len(sc), dtype=bool)},
+        schema_overrides={"log10_lr": pl.Float64, "lr": pl.Float64, "n_markers": pl.Int64,
+                          "n_inconsistent": pl.Int64})
+
+
+def _pair_counts(compiled: CompiledTables, enc: EncodedSamples, r: np.ndarray,
+                 s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    pos = enc.pos[s]
+    used = (pos != -1).sum(axis=1)
+    direct = np.where(pos >= 0, pos, 0)
+    ok = compiled.consistent[r[:, None], direct]
+    bad = ((pos >= 0) & ~ok).sum(axis=1)
+    unc = np.argwhere(pos <= -2)
+    for i, k in unc:
+        e = -(pos[i, k] + 2)
+        cells = enc.unc_pos[enc.unc_ptr[e]:enc.unc_ptr[e + 1]]
+        if not compiled.consistent[r[i], cells].any():
+            bad[i] += 1
+    return used.astype(np.int64), bad.astype(np.int64)
 
 
 def exact_pair_log10_lr(family: Family, missing: str, sample: PMSample,

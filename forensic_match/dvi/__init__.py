@@ -1,0 +1,1 @@
+"""Identification of remains: reference families, PM samples, compile, search, assignment."""

@@ -1,0 +1,814 @@
+"""Records of an identification programme read from tidy tables.
+
+Reference families (pedigree, typed relatives, missing persons, direct references from personal
+effects) and postmortem (PM) samples (profile, sex, site, dropout) arrive as tables exported from
+a laboratory's systems. This module reads them into :class:`~forensic_match.cases.Family` and
+:class:`~forensic_match.cases.PMSample`; ``docs/records.md`` describes the layouts.
+
+- Genotypes, *long* layout: ``sample,marker,allele1,allele2`` (optionally ``family``).
+- Genotypes, *CE* layout (GeneMapper and similar capillary-electrophoresis exports):
+  ``Sample Name, Marker, Allele 1, Allele 2, ...``; other columns (``Dye``, ``Size 1``,
+  ``Height 1``...) are ignored.
+- Pedigrees: ``family,id,father,mother,sex,missing``; further columns on a missing person's row
+  are antemortem records (``Family.info``).
+- PM samples: ``sample,sex,site,dropout``; further columns are postmortem records
+  (``PMSample.info``).
+
+Files are CSV (``.csv``), TSV (``.tsv``, ``.tab``; other text files such as GeneMapper's
+``.txt``: the separator is taken from the header line), Parquet (``.parquet``) or Excel
+(``.xlsx``, ``.xls``, ``.ods``; needs the ``excel`` extra). Every cell is read as text: allele
+"10" stays "10", "9.3" stays "9.3", "OL" stays "OL". Errors name the file, the line (text files:
+header = line 1; Excel: the spreadsheet's row, header = row 1; Parquet: the data row, from 1),
+the family, sample or individual, and the marker.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import math
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from forensic_match.cases import Family, PMSample
+from forensic_match.errors import (
+    ForensicMatchError,
+    ForensicMatchWarning,
+    GenotypeError,
+    InputError,
+    MarkerError,
+    PedigreeError,
+    where,
+)
+from forensic_match.frequencies import FrequencyDB, marker_key
+from forensic_match.markers import Marker
+from forensic_match.pedigree import Pedigree, parse_sex
+from forensic_match.profiles import Genotype, Profiles
+
+__all__ = [
+    "GenotypeTable",
+    "TypedSample",
+    "read_families",
+    "read_genotypes",
+    "read_pedigrees",
+    "read_pm_samples",
+]
+
+GenotypeLayout = Literal["auto", "long", "ce"]
+MarkerSet = FrequencyDB | Sequence[Marker]
+
+#: Marker names (compared with :func:`~forensic_match.frequencies.marker_key`) of the sex marker.
+AMELOGENIN = frozenset({"AMEL", "AMELOGENIN"})
+
+#: Cells that mean "no allele called".
+_NO_CALL = frozenset({"", "NA", "N/A", "NAN", "NULL", "NONE", "-", "?"})
+_TRUE = frozenset({"1", "Y", "YES", "T", "TRUE"})
+_FALSE = frozenset({"", "0", "N", "NO", "F", "FALSE"})
+_TEXT_SEPARATORS = (",", "\t", ";")
+_EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+_ALLELE_COLUMN = re.compile(r"allele(\d+)")
+
+
+# Tables read as text ---------------------------------------------------------------------------
+
+def _column_key(name: str) -> str:
+    """Header names are compared in lower case without spaces, ``_`` or ``-``."""
+    return re.sub(r"[\s_\-]+", "", name).lower()
+
+
+@dataclass
+class _Table:
+    """A table read as text: header, data rows (padded to the header's width), their numbers."""
+
+    path: Path
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    unit: str  # "line" for text files (header = line 1), "row" for Excel and Parquet
+
+    @property
+    def file(self) -> str:
+        return str(self.path)
+
+    def loc(self, number: int | None = None, **names: str | None) -> str:
+        if number is None:
+            return where(file=self.file, **names)
+        if self.unit == "line":
+            return where(file=self.file, line=number, **names)
+        rest = where(**names)
+        return f"file {self.file!r}, row {number}" + (f", {rest}" if rest else "")
+
+    def column(self, *names: str) -> int | None:
+        """Index of the first column whose name is one of ``names`` (as column keys)."""
+        keys = [_column_key(h) for h in self.header]
+        for name in names:
+            if name in keys:
+                return keys.index(name)
+        return None
+
+    def require(self, what: str, *names: str) -> int:
+        index = self.column(*names)
+        if index is None:
+            raise InputError(f"{self.loc(1)}: no {what!r} column; found {self.header}")
+        return index
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value).strip()
+
+
+def _finish(path: Path, header: list[str], raw: list[tuple[int, list[str]]],
+            unit: str) -> _Table:
+    table = _Table(path, header, [], unit)
+    if not header or not any(header):
+        raise InputError(f"{table.loc(1)}: no header row")
+    width = len(header)
+    for number, row in raw:
+        if not any(row):
+            continue
+        if len(row) > width and any(row[width:]):
+            raise InputError(f"{table.loc(number)}: {len(row)} fields, but the header has "
+                             f"{width}")
+        table.rows.append((number, (row + [""] * width)[:width]))
+    return table
+
+
+def _read_text(path: Path, delimiter: str | None) -> _Table:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise InputError(f"{where(file=str(path))}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where(file=str(path))}: not UTF-8 text ({exc.reason})") from exc
+    lines = text.splitlines()
+    if not lines:
+        raise InputError(f"{where(file=str(path), line=1)}: no header row")
+    if delimiter is None:
+        counts = {sep: lines[0].count(sep) for sep in _TEXT_SEPARATORS}
+        delimiter = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+    reader = csv.reader(lines, delimiter=delimiter)
+    header = [h.strip() for h in next(reader)]
+    raw = [(number, [cell.strip() for cell in row]) for number, row in enumerate(reader, start=2)]
+    return _finish(path, header, raw, "line")
+
+
+def _read_parquet(path: Path) -> _Table:
+    import polars as pl
+
+    try:
+        frame = pl.read_parquet(path)
+        # Floats are cast by polars (float32 9.3 prints as "9.3", not 9.300000190734863);
+        # a whole-number float is an allele written as a number: 10.0 is the label "10".
+        frame = frame.select(
+            pl.col(c).cast(pl.String).str.replace(r"\.0$", "") if frame.schema[c].is_float()
+            else pl.col(c).cast(pl.String) for c in frame.columns)
+    except Exception as exc:  # polars raises several types for unreadable files
+        raise InputError(f"{where(file=str(path))}: cannot read Parquet: {exc}") from exc
+    header = [str(c).strip() for c in frame.columns]
+    raw = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(frame.iter_rows(), start=1)]
+    return _finish(path, header, raw, "row")
+
+
+def _read_excel(path: Path) -> _Table:
+    import polars as pl
+
+    if importlib.util.find_spec("fastexcel") is None:
+        raise ImportError(f"reading {path.name!r} needs fastexcel (polars' Excel reader); "
+                          f"install it with: pip install 'forensic_match[excel]'")
+    try:
+        # infer_schema_length=0 reads every cell as text: the engine writes the number 10 as
+        # "10" and 9.3 as "9.3". Empty rows are kept so that row numbers match the sheet's.
+        frame = pl.read_excel(path, infer_schema_length=0, drop_empty_rows=False,
+                              raise_if_empty=False)
+    except Exception as exc:  # the engine raises its own types for unreadable workbooks
+        raise InputError(f"{where(file=str(path))}: cannot read the workbook: {exc}") from exc
+    header = [str(c).strip() for c in frame.columns]
+    raw = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(frame.iter_rows(), start=2)]
+    return _finish(path, header, raw, "row")
+
+
+def _read_table(path: str | Path) -> _Table:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{where(file=str(path))}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return _read_parquet(path)
+    if suffix in _EXCEL_SUFFIXES:
+        return _read_excel(path)
+    if suffix in (".tsv", ".tab"):
+        return _read_text(path, "\t")
+    if suffix == ".csv":
+        return _read_text(path, ",")
+    return _read_text(path, None)
+
+
+# Genotypes -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TypedSample:
+    """The genotypes of one sample as read from a genotype table.
+
+    Attributes
+    ----------
+    id : str
+        Sample id as written in the table.
+    genotypes : dict
+        ``{marker: (a, b)}`` over the typed markers (amelogenin excluded); a single called
+        allele ``a`` is stored as ``(a, a)``.
+    amelogenin : str or None
+        "M" (X,Y or Y), "F" (X only) or "U" (another call, e.g. "OL"); ``None`` without a
+        typed amelogenin row.
+    family : str or None
+        The ``family`` cell, when the table has that column and it is filled in.
+    location : str
+        Where the sample's first row is, e.g. ``"file 'pm.csv', line 2"``.
+    """
+
+    id: str
+    genotypes: dict[str, Genotype]
+    amelogenin: str | None = None
+    family: str | None = None
+    location: str = ""
+
+    @property
+    def label(self) -> str:
+        """Location of the first row and the sample id, for error messages."""
+        return f"{self.location}, sample {self.id!r}"
+
+
+@dataclass(frozen=True)
+class GenotypeTable:
+    """Profiles read from a genotype table (see :func:`read_genotypes`).
+
+    Attributes
+    ----------
+    source : str
+        The file read.
+    layout : str
+        "long" or "ce".
+    samples : tuple of TypedSample
+        In the order of their first row.
+    markers : tuple of str
+        Marker names in the order of their first row (amelogenin excluded); with a frequency
+        database given, the database's spelling.
+    has_family : bool
+        Whether the table has a ``family`` column.
+    """
+
+    source: str
+    layout: str
+    samples: tuple[TypedSample, ...]
+    markers: tuple[str, ...]
+    has_family: bool = False
+
+    @property
+    def profiles(self) -> Profiles:
+        """``{sample: {marker: (a, b)}}``, amelogenin excluded.
+
+        Raises
+        ------
+        InputError
+            The same sample id appears under two families (use :meth:`by_family`).
+        """
+        out: Profiles = {}
+        first: dict[str, TypedSample] = {}
+        for s in self.samples:
+            if s.id in first:
+                raise InputError(f"{s.label}: duplicate sample id (also in family "
+                                 f"{first[s.id].family!r}, {first[s.id].location})")
+            first[s.id] = s
+            out[s.id] = s.genotypes
+        return out
+
+    @property
+    def amelogenin(self) -> dict[str, str]:
+        """``{sample: "M" | "F" | "U"}`` for the samples with a typed amelogenin row."""
+        return {s.id: s.amelogenin for s in self.samples if s.amelogenin is not None}
+
+    def by_family(self) -> dict[str | None, Profiles]:
+        """Profiles grouped by the ``family`` column (``None`` for rows without one)."""
+        out: dict[str | None, Profiles] = {}
+        for s in self.samples:
+            out.setdefault(s.family, {})[s.id] = s.genotypes
+        return out
+
+
+def _marker_names(markers: MarkerSet | None) -> tuple[dict[str, str], str] | None:
+    """``{marker_key: name}`` of the markers to check against, and how to call them."""
+    if markers is None:
+        return None
+    if isinstance(markers, FrequencyDB):
+        return {marker_key(n): n for n in markers.markers}, f"frequency database {markers.name!r}"
+    names = {}
+    for m in markers:
+        if not isinstance(m, Marker):
+            raise InputError(f"markers must be a FrequencyDB or a list of Marker, got "
+                             f"{type(m).__name__}")
+        names[marker_key(m.name)] = m.name
+    return names, "frequency database (the markers given)"
+
+
+def _amelogenin_call(alleles: list[str]) -> str:
+    calls = {a.upper() for a in alleles}
+    if calls <= {"X", "Y"}:
+        return "M" if "Y" in calls else "F"
+    return "U"
+
+
+def _genotype_layout(table: _Table, layout: str) -> str:
+    if layout not in ("auto", "long", "ce"):
+        raise InputError(f"layout must be 'auto', 'long' or 'ce', not {layout!r}")
+    if layout != "auto":
+        return layout
+    if table.column("samplename") is not None:
+        return "ce"
+    if table.column("sample", "sampleid") is not None:
+        return "long"
+    raise InputError(f"{table.loc(1)}: cannot tell the layout from the header {table.header}; "
+                     f"expected sample, marker, allele1, allele2 (long) or Sample Name, Marker, "
+                     f"Allele 1, Allele 2, ... (CE export)")
+
+
+def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
+                   markers: MarkerSet | None = None) -> GenotypeTable:
+    """Read a genotype table in the long or the capillary-electrophoresis (CE) export layout.
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV, TSV/text, Parquet or Excel file (by extension).
+    layout : {"auto", "long", "ce"}
+        ``long``: columns ``sample``, ``marker``, ``allele1``, ``allele2``. ``ce``: columns
+        ``Sample Name``, ``Marker``, ``Allele 1``, ``Allele 2``, ... as exported by GeneMapper;
+        other columns (``Sample File``, ``Dye``, ``Size 1``, ``Height 1``...) are ignored.
+        Column names are compared ignoring case, spaces and underscores. ``auto`` chooses
+        ``ce`` when there is a ``Sample Name`` column, else ``long``. Both may have a
+        ``family`` column (see :func:`read_families`).
+    markers : FrequencyDB or list of Marker, optional
+        When given, every marker must be in it (names compared ignoring case, spaces and
+        underscores) and is renamed to its spelling there.
+
+    Returns
+    -------
+    GenotypeTable
+        ``.profiles`` ``{sample: {marker: (a, b)}}`` and ``.amelogenin`` ``{sample: sex}``.
+
+    Notes
+    -----
+    One row is one sample at one marker. A single called allele ``a`` (the other cell empty,
+    as CE software writes a homozygote) is stored as ``(a, a)``: with a dropout model it means
+    "only ``a`` was seen". A row with no allele is an untyped marker. Allele labels are kept
+    as written, including "OL" (off-ladder). Amelogenin rows (``AMEL``, ``Amelogenin``) give
+    the sex call: "M" for X,Y (or Y alone), "F" for X alone, "U" for anything else.
+
+    Raises
+    ------
+    GenotypeError
+        More than two alleles on a row (mixtures are not supported).
+    MarkerError
+        A marker absent from ``markers`` (at its first row).
+    InputError
+        Unreadable file, missing columns, empty sample or marker cells, a second row for the
+        same sample and marker, a file without rows. Each message names the file, the line
+        (header = line 1; "row N" for Excel and Parquet), the sample and the marker.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "pm.csv"
+    >>> _ = path.write_text("sample,marker,allele1,allele2\\nPM1,TH01,9.3,10\\nPM1,vWA,16,\\n")
+    >>> read_genotypes(path).profiles
+    {'PM1': {'TH01': ('9.3', '10'), 'vWA': ('16', '16')}}
+    """
+    table = _read_table(path)
+    chosen = _genotype_layout(table, layout)
+    if chosen == "ce":
+        i_sample = table.require("Sample Name", "samplename")
+    else:
+        i_sample = table.require("sample", "sample", "sampleid")
+    i_marker = table.require("marker", "marker", "locus")
+    i_family = table.column("family", "familyid")
+    alleles_at = sorted((int(m.group(1)), i) for i, h in enumerate(table.header)
+                        if (m := _ALLELE_COLUMN.fullmatch(_column_key(h))))
+    numbers = [n for n, _ in alleles_at]
+    need = [1, 2] if chosen == "long" else [1]
+    if [n for n in need if n not in numbers]:
+        want = "allele1, allele2" if chosen == "long" else "Allele 1, Allele 2, ..."
+        raise InputError(f"{table.loc(1)}: no allele columns {want}; found {table.header}")
+    allele_columns = [i for _, i in alleles_at]
+    known = _marker_names(markers)
+
+    samples: dict[tuple[str | None, str], dict[str, Any]] = {}
+    names: dict[str, str] = {}
+    seen: dict[tuple[str | None, str, str], int] = {}
+    for number, row in table.rows:
+        sample = row[i_sample]
+        marker = row[i_marker]
+        family = (row[i_family] or None) if i_family is not None else None
+        if not sample:
+            raise InputError(f"{table.loc(number)}: empty sample id")
+        if not marker:
+            raise InputError(f"{table.loc(number, sample=sample)}: empty marker name")
+        key = marker_key(marker)
+        loc = table.loc(number, sample=sample, marker=marker)
+        called = [row[i] for i in allele_columns if row[i].upper() not in _NO_CALL]
+        if len(called) > 2:
+            raise GenotypeError(f"{loc}: {len(called)} alleles {called}; mixtures are not "
+                                f"supported (at most two alleles per marker)")
+        if (family, sample, key) in seen:
+            raise InputError(f"{loc}: second row for this sample and marker (first on "
+                             f"{table.unit} {seen[family, sample, key]})")
+        seen[family, sample, key] = number
+        record = samples.setdefault((family, sample), {"genotypes": {}, "amelogenin": None,
+                                                       "location": table.loc(number)})
+        if key in AMELOGENIN:
+            if called:
+                record["amelogenin"] = _amelogenin_call(called)
+            continue
+        if key not in names:
+            if known is not None:
+                if key not in known[0]:
+                    raise MarkerError(f"{loc}: marker not in the {known[1]} (first row of this "
+                                      f"marker)")
+                names[key] = known[0][key]
+            else:
+                names[key] = marker
+        if called:
+            record["genotypes"][names[key]] = (called[0], called[-1])
+    if not samples:
+        raise InputError(f"{table.loc()}: no genotype rows")
+    typed = tuple(TypedSample(sample, rec["genotypes"], rec["amelogenin"], family,
+                              rec["location"])
+                  for (family, sample), rec in samples.items())
+    return GenotypeTable(table.file, chosen, typed, tuple(names.values()), i_family is not None)
+
+
+# Pedigrees -------------------------------------------------------------------------------------
+
+@dataclass
+class _FamilyRows:
+    pedigree: Pedigree
+    missing: list[str]
+    info: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _flag(value: str, table: _Table, number: int, family: str, ident: str) -> bool:
+    text = value.strip().upper()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InputError(f"{table.loc(number)}, family {family!r}, individual {ident!r}: missing "
+                     f"{value!r} is not one of 1/0, yes/no, true/false, Y/N")
+
+
+def _relocate(message: str, table: _Table, numbers: list[int], family: str) -> str:
+    """Point a pedigree error at the right line of a family whose rows are scattered.
+
+    :meth:`Pedigree.from_records` numbers the family's records consecutively from the first
+    line; the family's rows may be interleaved with other families' rows.
+    """
+    pattern = re.compile(re.escape(f"file {table.file!r}, line ") + r"(\d+)")
+
+    def line(match: re.Match[str]) -> str:
+        k = int(match.group(1)) - numbers[0]
+        number = numbers[k] if 0 <= k < len(numbers) else int(match.group(1))
+        return f"{table.loc(number)}, family {family!r}"
+
+    return pattern.sub(line, message)
+
+
+def _read_pedigree_table(path: str | Path) -> dict[str, _FamilyRows]:
+    table = _read_table(path)
+    columns = {name: table.require(name, name)
+               for name in ("family", "id", "father", "mother", "sex", "missing")}
+    extra = [(i, h) for i, h in enumerate(table.header) if i not in columns.values() and h]
+    grouped: dict[str, list[tuple[int, list[str]]]] = {}
+    for number, row in table.rows:
+        family = row[columns["family"]]
+        if not family:
+            raise InputError(f"{table.loc(number)}: empty family id")
+        grouped.setdefault(family, []).append((number, row))
+    if not grouped:
+        raise InputError(f"{table.loc()}: no pedigree rows")
+    out: dict[str, _FamilyRows] = {}
+    for family, rows in grouped.items():
+        numbers = [n for n, _ in rows]
+        records = [tuple(row[columns[c]] for c in ("id", "father", "mother", "sex"))
+                   for _, row in rows]
+        try:
+            pedigree = Pedigree.from_records(records, source=table.file, first_line=numbers[0])
+        except PedigreeError as exc:
+            raise PedigreeError(_relocate(str(exc), table, numbers, family)) from exc
+        missing: list[str] = []
+        info: dict[str, dict[str, Any]] = {}
+        for number, row in rows:
+            ident = row[columns["id"]]
+            if _flag(row[columns["missing"]], table, number, family, ident):
+                missing.append(ident)
+                info[ident] = {h: row[i] for i, h in extra if row[i]}
+        if not missing:
+            ids = ", ".join(repr(i) for i in pedigree.ids[:10])
+            more = f" and {len(pedigree) - 10} more" if len(pedigree) > 10 else ""
+            raise InputError(f"{table.loc(numbers[0])}, family {family!r}: no missing person "
+                             f"among individuals {ids}{more}; mark them with missing=1")
+        out[family] = _FamilyRows(pedigree, missing, info)
+    return out
+
+
+def read_pedigrees(path: str | Path) -> dict[str, tuple[Pedigree, list[str]]]:
+    """Read the pedigrees of reference families from ``family,id,father,mother,sex,missing``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV, TSV/text, Parquet or Excel table. Column names are compared ignoring case;
+        other columns are allowed (see :func:`read_families`). A family's rows need not be
+        contiguous. ``father`` and ``mother`` are both given or both empty (``0`` and ``NA``
+        also mean unknown); ``sex`` is M/F/U (or 1/2/0); ``missing`` is 1/0, yes/no,
+        true/false or Y/N (empty means no).
+
+    Returns
+    -------
+    dict
+        ``{family: (pedigree, missing ids)}`` in the order of each family's first row.
+
+    Raises
+    ------
+    PedigreeError
+        Unknown parent, duplicate id within a family, wrong-sex parent, one parent only, a
+        person who is their own ancestor; the message names file, line, family and individual.
+    InputError
+        Unreadable file, missing columns, empty family id, an unreadable ``missing`` cell, a
+        family with no missing person.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ped.csv"
+    >>> _ = path.write_text("family,id,father,mother,sex,missing\\n"
+    ...                     "F1,FA,,,M,0\\nF1,MO,,,F,0\\nF1,MP,FA,MO,M,1\\n")
+    >>> ped, missing = read_pedigrees(path)["F1"]
+    >>> ped.parents("MP"), missing
+    (('FA', 'MO'), ['MP'])
+    """
+    return {family: (rows.pedigree, rows.missing)
+            for family, rows in _read_pedigree_table(path).items()}
+
+
+# Reference families ----------------------------------------------------------------------------
+
+def _family_of(sample: TypedSample, families: Mapping[str, _FamilyRows], *, file: str,
+               role: str) -> str:
+    """The family a typed sample belongs to: its ``family`` cell, else the pedigree holding it.
+
+    ``role`` is "relative" (the id must be a non-missing member) or "reference" (the id must be
+    a missing person).
+    """
+    def fits(fid: str) -> bool:
+        rows = families[fid]
+        if role == "reference":
+            return sample.id in rows.missing
+        return sample.id in rows.pedigree
+
+    what = "a missing person" if role == "reference" else "an individual"
+    if sample.family is not None:
+        if sample.family not in families:
+            raise InputError(f"{sample.label}: family {sample.family!r} is not in the "
+                             f"pedigree file {file!r}")
+        if not fits(sample.family):
+            raise InputError(f"{sample.label}: not {what} of family {sample.family!r} in the "
+                             f"pedigree file {file!r}")
+        return sample.family
+    matches = [fid for fid in families if fits(fid)]
+    if not matches:
+        raise InputError(f"{sample.label}: not {what} of any family in the pedigree file "
+                         f"{file!r} (sample ids must equal pedigree ids, or give a family "
+                         f"column)")
+    if len(matches) > 1:
+        raise InputError(f"{sample.label}: {what} of families "
+                         f"{', '.join(repr(f) for f in matches)}; add a family column to say "
+                         f"which")
+    return matches[0]
+
+
+def read_families(pedigrees_path: str | Path, genotypes_path: str | Path | None = None, *,
+                  references_path: str | Path | None = None,
+                  markers: MarkerSet | None = None) -> list[Family]:
+    """Read reference families: pedigrees, typed relatives and direct references.
+
+    Parameters
+    ----------
+    pedigrees_path : str or Path
+        The pedigree table (see :func:`read_pedigrees`). Columns beyond
+        ``family,id,father,mother,sex,missing`` on a missing person's row are antemortem
+        records (age, date and place of disappearance...) and go to ``Family.info[id]`` as
+        text (empty cells left out).
+    genotypes_path : str or Path, optional
+        Profiles of the relatives (see :func:`read_genotypes`). A sample id must equal the id
+        of a relative in the pedigree file. Without a ``family`` column the id must belong to
+        exactly one family; with one, the id is looked up in that family only (so families may
+        reuse ids such as "father").
+    references_path : str or Path, optional
+        Direct references (personal effects, stored biopsies): sample ids are missing-person
+        ids, matched the same way; they go to ``Family.references``.
+    markers : FrequencyDB or list of Marker, optional
+        Every marker of both genotype tables must be in it (see :func:`read_genotypes`).
+
+    Returns
+    -------
+    list of Family
+        In the order of the pedigree file.
+
+    Raises
+    ------
+    InputError
+        Any error of the readers; a typed sample not in (or ambiguous between) the families;
+        a missing person among the relatives (their own profile is a direct reference); a
+        sample with no typed marker. Messages name the file, line, sample and family.
+
+    Warns
+    -----
+    ForensicMatchWarning
+        A relative's amelogenin call contradicts the sex in the pedigree.
+
+    Examples
+    --------
+    >>> fams = read_families("datasets/examples/records/pedigrees.csv",
+    ...                      "datasets/examples/records/relatives.csv")  # doctest: +SKIP
+    >>> fams[0].missing  # doctest: +SKIP
+    ['F1-MP']
+    """
+    families = _read_pedigree_table(pedigrees_path)
+    pfile = str(pedigrees_path)
+    genotypes: dict[str, Profiles] = {fid: {} for fid in families}
+    references: dict[str, dict[str, dict[str, Genotype]]] = {fid: {} for fid in families}
+    if genotypes_path is not None:
+        for s in read_genotypes(genotypes_path, markers=markers).samples:
+            fid = _family_of(s, families, file=pfile, role="relative")
+            rows = families[fid]
+            if s.id in rows.missing:
+                raise InputError(f"{s.label}: {s.id!r} is a missing person of family {fid!r}; "
+                                 f"a profile of the missing person from personal effects is a "
+                                 f"direct reference (references table), not a relative")
+            if not s.genotypes:
+                raise InputError(f"{s.label}: no typed markers")
+            if s.id in genotypes[fid]:
+                raise InputError(f"{s.label}: duplicate sample id in family {fid!r}")
+            sex = rows.pedigree.sex_of(s.id)
+            if s.amelogenin in ("M", "F") and sex in ("M", "F") and s.amelogenin != sex:
+                warnings.warn(f"{s.label}, family {fid!r}: amelogenin says {s.amelogenin} but "
+                              f"the pedigree says {sex}; check for a sample mix-up",
+                              ForensicMatchWarning, stacklevel=2)
+            genotypes[fid][s.id] = s.genotypes
+    if references_path is not None:
+        for s in read_genotypes(references_path, markers=markers).samples:
+            fid = _family_of(s, families, file=pfile, role="reference")
+            if not s.genotypes:
+                raise InputError(f"{s.label}: no typed markers")
+            if s.id in references[fid]:
+                raise InputError(f"{s.label}: duplicate sample id in family {fid!r}")
+            references[fid][s.id] = s.genotypes
+    return [Family(fid, rows.pedigree, rows.missing, genotypes[fid], references[fid],
+                   rows.info) for fid, rows in families.items()]
+
+
+# PM samples ------------------------------------------------------------------------------------
+
+@dataclass
+class _SampleRow:
+    number: int
+    sex: str
+    site: str
+    dropout: float
+    info: dict[str, Any]
+
+
+def _read_sample_table(path: str | Path) -> tuple[_Table, dict[str, _SampleRow]]:
+    table = _read_table(path)
+    i_sample = table.require("sample", "sample", "samplename", "sampleid")
+    i_sex = table.column("sex")
+    i_site = table.column("site", "grave")
+    i_dropout = table.column("dropout")
+    used = {i_sample, i_sex, i_site, i_dropout}
+    extra = [(i, h) for i, h in enumerate(table.header) if i not in used and h]
+    out: dict[str, _SampleRow] = {}
+    for number, row in table.rows:
+        sample = row[i_sample]
+        if not sample:
+            raise InputError(f"{table.loc(number)}: empty sample id")
+        loc = table.loc(number, sample=sample)
+        if sample in out:
+            raise InputError(f"{loc}: duplicate sample id (first on {table.unit} "
+                             f"{out[sample].number})")
+        sex = "U"
+        if i_sex is not None:
+            try:
+                sex = "UMF"[parse_sex(row[i_sex])]
+            except ForensicMatchError:
+                raise InputError(f"{loc}: sex {row[i_sex]!r} is not one of M, F, U (or 1, 2, "
+                                 f"0)") from None
+        dropout = 0.0
+        if i_dropout is not None and row[i_dropout]:
+            try:
+                dropout = float(row[i_dropout])
+            except ValueError:
+                dropout = math.nan
+            if not 0.0 <= dropout < 1.0:
+                raise InputError(f"{loc}: dropout {row[i_dropout]!r} is not a probability in "
+                                 f"[0, 1)")
+        site = row[i_site] if i_site is not None else ""
+        out[sample] = _SampleRow(number, sex, site, dropout,
+                                 {h: row[i] for i, h in extra if row[i]})
+    return table, out
+
+
+def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | None = None,
+                    markers: MarkerSet | None = None) -> list[PMSample]:
+    """Read postmortem samples: profiles and, optionally, a table of what else is known.
+
+    Parameters
+    ----------
+    genotypes_path : str or Path
+        The PM profiles (see :func:`read_genotypes`), long or CE layout.
+    samples_path : str or Path, optional
+        A table with a ``sample`` column and optional ``sex`` (M/F/U, from anthropology or a
+        curated call), ``site`` (grave or site of recovery; ``grave`` is accepted too) and
+        ``dropout`` (per-allele dropout probability in [0, 1), empty = 0) columns. Other
+        columns are postmortem records (estimated age, stature, date of recovery...) and go
+        to ``PMSample.info`` as text (empty cells left out).
+    markers : FrequencyDB or list of Marker, optional
+        Every marker must be in it (see :func:`read_genotypes`).
+
+    Returns
+    -------
+    list of PMSample
+        In the order of the genotype table. ``sex`` is the samples table's M or F, else the
+        amelogenin call, else "U"; the amelogenin call is also kept as ``info["amelogenin"]``.
+
+    Raises
+    ------
+    InputError
+        Any error of :func:`read_genotypes`; a PM sample with no typed marker (only
+        amelogenin, or listed in the samples table but absent from the genotypes); a
+        duplicate sample id in the samples table; an unreadable sex or dropout. Messages
+        name the file, line and sample.
+    MarkerError
+        A marker not in ``markers``, at its first row.
+
+    Warns
+    -----
+    ForensicMatchWarning
+        The samples table's sex contradicts the amelogenin call.
+
+    Examples
+    --------
+    >>> pm = read_pm_samples("datasets/examples/records/pm_genotypes.csv",
+    ...                      samples_path="datasets/examples/records/pm_samples.csv")
+    ... # doctest: +SKIP
+    >>> pm[0].site  # doctest: +SKIP
+    'Grave 1'
+    """
+    table = read_genotypes(genotypes_path, markers=markers)
+    by_id: dict[str, TypedSample] = {}
+    for s in table.samples:
+        if s.id in by_id:
+            raise InputError(f"{s.label}: duplicate sample id (also at {by_id[s.id].location})")
+        by_id[s.id] = s
+    rows: dict[str, _SampleRow] = {}
+    if samples_path is not None:
+        sample_table, rows = _read_sample_table(samples_path)
+        for sid, row in rows.items():
+            if sid not in by_id:
+                raise InputError(f"{sample_table.loc(row.number, sample=sid)}: no typed "
+                                 f"markers (no rows in {table.source!r})")
+    out = []
+    for s in table.samples:
+        if not s.genotypes:
+            raise InputError(f"{s.label}: no typed markers (a PM sample needs at least one "
+                             f"marker besides amelogenin)")
+        row = rows.get(s.id)
+        sex = row.sex if row is not None else "U"
+        if s.amelogenin in ("M", "F") and sex in ("M", "F") and sex != s.amelogenin:
+            warnings.warn(f"{s.label}: the samples table says sex {sex} but amelogenin says "
+                          f"{s.amelogenin}; using {sex}", ForensicMatchWarning, stacklevel=2)
+        if sex == "U" and s.amelogenin is not None:
+            sex = s.amelogenin
+        info = dict(row.info) if row is not None else {}
+        if s.amelogenin is not None:
+            info["amelogenin"] = s.amelogenin
+        out.append(PMSample(s.id, sex, dict(s.genotypes), row.site if row else "",
+                            row.dropout if row else 0.0, info))
+    return out
