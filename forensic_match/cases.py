@@ -153,17 +153,36 @@ class DviDataset:
         out: dict[str, Any] = {
             "kind": "dvi", "id": self.id, "description": self.description,
             "markers": [_marker_to_dict(m) for m in self.markers], "theta": self.theta,
-            "pm": [{"id": s.id, "sex": s.sex,
-                    "genotypes": {k: list(v) for k, v in s.genotypes.items()}}
-                   for s in self.pm],
-            "am": [{"family": f.id, "pedigree": f.pedigree.to_dicts(), "missing": f.missing,
-                    "genotypes": _genotypes_to_dict(f.genotypes)} for f in self.am]}
+            "pm": [_pm_to_dict(s) for s in self.pm],
+            "am": [_family_to_dict(f) for f in self.am]}
         if self.expected:
             out["expected"] = self.expected
         if self.computed_by:
             out["computed_by"] = self.computed_by
         out.update(self.extra)
         return out
+
+
+def _pm_to_dict(s: PMSample) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": s.id, "sex": s.sex,
+                           "genotypes": {k: list(v) for k, v in s.genotypes.items()}}
+    if s.site:
+        out["site"] = s.site
+    if s.dropout:
+        out["dropout"] = s.dropout
+    if s.info:
+        out["info"] = s.info
+    return out
+
+
+def _family_to_dict(f: Family) -> dict[str, Any]:
+    out: dict[str, Any] = {"family": f.id, "pedigree": f.pedigree.to_dicts(),
+                           "missing": f.missing, "genotypes": _genotypes_to_dict(f.genotypes)}
+    if f.references:
+        out["references"] = _genotypes_to_dict(f.references)
+    if f.info:
+        out["info"] = f.info
+    return out
 
 
 def _marker_to_dict(m: Marker) -> dict[str, Any]:
@@ -257,8 +276,9 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
             try:
                 sid = str(s["id"])
                 prof = parse_profiles({sid: s.get("genotypes") or {}}, file=source)[sid]
-                pm.append(PMSample(sid, str(s.get("sex", "U")), prof))
-            except (KeyError, TypeError) as exc:
+                pm.append(PMSample(sid, str(s.get("sex", "U")), prof, str(s.get("site", "")),
+                                   float(s.get("dropout", 0.0) or 0.0), dict(s.get("info") or {})))
+            except (KeyError, TypeError, ValueError) as exc:
                 raise InputError(f"{src}: pm sample {k + 1}: needs 'id' and 'genotypes'") \
                     from exc
         am = []
@@ -268,14 +288,16 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
                 ped = _pedigree(f["pedigree"], f"{source}: family {fid}")
                 missing = [str(x) for x in f.get("missing") or []]
                 geno = parse_profiles(f.get("genotypes") or {}, file=source)
-            except (KeyError, TypeError) as exc:
+                refs = parse_profiles(f.get("references") or {}, file=source)
+                info = {str(k): dict(v) for k, v in (f.get("info") or {}).items()}
+            except (KeyError, TypeError, ValueError) as exc:
                 raise InputError(f"{src}: family {k + 1}: needs 'family' and 'pedigree'") \
                     from exc
             for x in missing:
                 if x not in ped:
                     raise InputError(f"{src}: family {fid!r}: missing person {x!r} is not in "
                                      f"its pedigree")
-            am.append(Family(fid, ped, missing, geno))
+            am.append(Family(fid, ped, missing, geno, refs, info))
         return DviDataset(cid, markers, pm, am, theta, str(data.get("description", "")),
                           dict(data.get("expected") or {}), str(data.get("computed_by", "")),
                           extra)

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-def progress_bar(items: Iterable[T], *, desc: str, unit: str, **options: Any) -> Iterable[T]:
+def progress_bar(items: Iterable[T] | None, *, desc: str, unit: str, **options: Any) -> Any:
     """Wrap ``items`` in a tqdm progress bar (disabled when stderr is not a terminal)."""
     from tqdm.auto import tqdm
 

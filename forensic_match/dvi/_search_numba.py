@@ -80,12 +80,18 @@ def score_block(table, consistent, rows, row_sex, pos, sample_sex, unc_ptr, unc_
 
 
 @jit(parallel=True)
-def merge_sample_best(score, rows, best, best_row):
-    """Merge a block's scores into each sample's running best rows (parallel over samples)."""
+def merge_sample_best(score, rows, best, best_row, lr_sum):
+    """Merge a block's scores into each sample's running best rows, and add the block's LRs
+    to ``lr_sum`` (Σ over missing persons, for posteriors), in parallel over samples."""
     n_b, n_pm = score.shape
     for s in prange(n_pm):
+        total = 0.0
         for b in range(n_b):
-            _insert_col(best, best_row, s, score[b, s], rows[b])
+            v = score[b, s]
+            _insert_col(best, best_row, s, v, rows[b])
+            if v > -np.inf:
+                total += 10.0 ** v
+        lr_sum[s] += total
 
 
 @jit

@@ -194,8 +194,23 @@ def marker_offsets(markers: Sequence[Marker]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
 
+def _compile_chunk(families: Sequence[Family], markers: Sequence[Marker],
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    offsets = marker_offsets(markers)
+    n = sum(len(f.missing) for f in families)
+    lr = np.empty((n, offsets[-1]))
+    ok = np.empty((n, offsets[-1]), dtype=bool)
+    loglik = np.empty(n)
+    r = 0
+    for fam in families:
+        for m in fam.missing:
+            lr[r], ok[r], loglik[r] = compile_missing(fam, m, markers)
+            r += 1
+    return lr, ok, loglik
+
+
 def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
-                     progress: bool = False) -> CompiledTables:
+                     workers: int = 1, progress: bool = False) -> CompiledTables:
     """Compile every missing person of every family (see :func:`compile_missing`).
 
     Parameters
@@ -204,25 +219,52 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
     markers : sequence of Marker
         The panel, with every allele any PM sample shows (extend it first with
         :func:`forensic_match.likelihood.prepare_markers`).
+    workers : int
+        Processes to compile in (families are independent); 1 compiles in this process.
     progress : bool
         Show a progress bar on standard error.
+
+    Returns
+    -------
+    CompiledTables
+        One row per missing person, in family order.
     """
     markers = tuple(markers)
     offsets = marker_offsets(markers)
     rows = [(f.id, m) for f in families for m in f.missing]
+    sexes = [f.sex_of(m) for f in families for m in f.missing]
     lr = np.empty((len(rows), offsets[-1]))
     ok = np.empty((len(rows), offsets[-1]), dtype=bool)
     loglik = np.empty(len(rows))
-    sexes = []
-    r = 0
-    iterator: Any = families
+    n_chunks = max(1, min(len(families), workers * 16))
+    bounds = np.linspace(0, len(families), n_chunks + 1).astype(int)
+    chunks = [families[bounds[c]:bounds[c + 1]] for c in range(n_chunks)]
+    starts = np.cumsum([0] + [sum(len(f.missing) for f in ch) for ch in chunks])
+    bar = None
     if progress:
         from forensic_match.progress import progress_bar
 
-        iterator = progress_bar(families, desc="compile", unit="family")
-    for fam in iterator:
-        for m in fam.missing:
-            lr[r], ok[r], loglik[r] = compile_missing(fam, m, markers)
-            sexes.append(fam.sex_of(m))
-            r += 1
+        bar = progress_bar(None, desc="compile", unit="family", total=len(families))
+
+    def store(c: int, part: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        lo, hi = starts[c], starts[c + 1]
+        lr[lo:hi], ok[lo:hi], loglik[lo:hi] = part
+        if bar is not None:
+            bar.update(len(chunks[c]))  # type: ignore[attr-defined]
+
+    if workers <= 1:
+        for c, chunk in enumerate(chunks):
+            store(c, _compile_chunk(chunk, markers))
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: numba's thread pools are not fork-safe.
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+            futures = {pool.submit(_compile_chunk, chunk, markers): c
+                       for c, chunk in enumerate(chunks)}
+            for fut, c in futures.items():
+                store(c, fut.result())
+    if bar is not None:
+        bar.close()  # type: ignore[attr-defined]
     return CompiledTables(markers, offsets, rows, lr, ok, loglik, sexes)

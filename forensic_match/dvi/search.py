@@ -122,11 +122,15 @@ class SearchResult:
         For each missing person its best samples (same columns).
     pairs : DataFrame
         Every pair with log10 LR at or above the threshold.
+    samples : DataFrame
+        Per PM sample: ``lr_sum``, the sum of its LRs over every compiled missing person
+        (after the sex filter), for posterior probabilities; ``n_typed`` markers.
     """
 
     by_sample: Any
     by_missing: Any
     pairs: Any
+    samples: Any
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
@@ -166,6 +170,7 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample], *, top
     k_s, k_m = max(1, min(top, n_rows)), max(1, min(top, n_s))
     best = np.full((k_s, n_s), -np.inf)
     best_row = np.full((k_s, n_s), -1, dtype=np.int64)
+    lr_sum = np.zeros(n_s)
     m_rows, m_samples, m_scores = [], [], []
     pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     starts: Any = range(0, n_rows, block)
@@ -184,7 +189,7 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample], *, top
         score_block(compiled.log10_lr, compiled.consistent, rows, row_sex, enc.pos, enc.sex,
                     enc.unc_ptr, enc.unc_pos, enc.unc_w, min_markers, score[:nb], used[:nb],
                     bad[:nb], row_top[:nb], row_top_idx[:nb])
-        merge_sample_best(score[:nb], rows, best, best_row)
+        merge_sample_best(score[:nb], rows, best, best_row, lr_sum)
         ok = np.isfinite(row_top[:nb])
         bi, ri = np.nonzero(ok)
         m_rows.append(rows[bi])
@@ -212,7 +217,8 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample], *, top
     else:
         empty = np.empty(0, dtype=np.int64)
         pr = frame(empty, empty, np.empty(0))
-    return SearchResult(by_s, by_m, pr, {"top": top, "threshold": threshold,
+    sums = pl.DataFrame({"pm": enc.ids, "lr_sum": lr_sum, "n_typed": enc.n_typed})
+    return SearchResult(by_s, by_m, pr, sums, {"top": top, "threshold": threshold,
                                          "sex_filter": sex_filter, "min_markers": min_markers,
                                          "dropin": dropin})
 

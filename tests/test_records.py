@@ -1,0 +1,566 @@
+"""Reading programme records from tables: genotypes, pedigrees, PM samples, families.
+
+The example files in ``datasets/examples/records/`` are read as shipped; bad input is written to
+``tmp_path`` and each error is checked to name the file, the line (or row), the sample or
+individual and, where one applies, the marker.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from forensic_match.cases import DviDataset, load_case, save_case
+from forensic_match.dvi.records import (
+    GenotypeTable,
+    read_families,
+    read_genotypes,
+    read_pedigrees,
+    read_pm_samples,
+)
+from forensic_match.errors import (
+    ForensicMatchWarning,
+    GenotypeError,
+    InputError,
+    MarkerError,
+    PedigreeError,
+)
+from forensic_match.frequencies import FrequencyDB, load_frequencies
+from forensic_match.markers import Marker
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "datasets" / "examples" / "records"
+PEDIGREES = EXAMPLES / "pedigrees.csv"
+RELATIVES = EXAMPLES / "relatives.csv"
+REFERENCES = EXAMPLES / "references.csv"
+PM_GENOTYPES = EXAMPLES / "pm_genotypes.csv"
+PM_SAMPLES = EXAMPLES / "pm_samples.csv"
+DB_NAME = "fbi2015_sw_hispanic"
+
+
+def fragment(*parts: str) -> str:
+    """A ``match`` pattern requiring each literal part, in order."""
+    return ".*".join(re.escape(p) for p in parts)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def db() -> FrequencyDB:
+    return load_frequencies(DB_NAME)
+
+
+# Genotypes: long layout --------------------------------------------------------------------------
+
+def test_long_layout_reads_labels_as_text_and_single_allele_as_homozygous_call(tmp_path):
+    path = write(tmp_path, "g.csv", "SAMPLE,Marker,Allele1,ALLELE2\n"
+                                    "S1,TH01,9.3,10\n"
+                                    "S1,vWA,16,\n"
+                                    "S1,FGA,,\n"
+                                    "\n"
+                                    "S2,TH01,10.0,OL\n")
+    table = read_genotypes(path)
+    assert isinstance(table, GenotypeTable)
+    assert table.layout == "long"
+    assert table.profiles == {"S1": {"TH01": ("9.3", "10"), "vWA": ("16", "16")},
+                              "S2": {"TH01": ("10.0", "OL")}}
+    assert table.markers == ("TH01", "vWA", "FGA")
+    assert table.amelogenin == {}
+
+
+def test_relatives_example_in_long_layout():
+    table = read_genotypes(RELATIVES)
+    assert table.layout == "long"
+    assert [s.id for s in table.samples] == ["F1-FA", "F1-MO", "F2-MO", "F2-SIB", "F3-MO"]
+    assert table.profiles["F1-MO"]["TH01"] == ("8", "8")
+    assert table.profiles["F2-MO"]["D21S11"] == ("31.2", "33.2")
+    assert table.amelogenin == {"F2-SIB": "M"}
+    assert "AMEL" not in table.profiles["F2-SIB"]
+
+
+def test_layout_must_be_known(tmp_path):
+    path = write(tmp_path, "g.csv", "sample,marker,allele1,allele2\nS1,TH01,6,7\n")
+    with pytest.raises(InputError, match="layout must be"):
+        read_genotypes(path, layout="wide")  # type: ignore[arg-type]
+    odd = write(tmp_path, "odd.csv", "who,marker,allele1,allele2\nS1,TH01,6,7\n")
+    with pytest.raises(InputError, match=fragment("odd.csv", "line 1", "cannot tell the layout")):
+        read_genotypes(odd)
+
+
+def test_long_layout_needs_both_allele_columns(tmp_path):
+    path = write(tmp_path, "g.csv", "sample,marker,allele1\nS1,TH01,6\n")
+    with pytest.raises(InputError, match=fragment("g.csv", "line 1", "allele1, allele2")):
+        read_genotypes(path)
+
+
+def test_duplicate_sample_and_marker_names_file_line_and_sample(tmp_path):
+    path = write(tmp_path, "dup.csv", "sample,marker,allele1,allele2\n"
+                                      "S1,TH01,6,7\n"
+                                      "S2,TH01,6,6\n"
+                                      "S1,th01,7,8\n")
+    with pytest.raises(InputError, match=fragment("dup.csv", "line 4", "sample 'S1'",
+                                                  "marker 'th01'", "first on line 2")):
+        read_genotypes(path)
+
+
+def test_empty_cells_and_rows_too_long_are_refused(tmp_path):
+    empty = write(tmp_path, "e.csv", "sample,marker,allele1,allele2\n,TH01,6,7\n")
+    with pytest.raises(InputError, match=fragment("e.csv", "line 2", "empty sample id")):
+        read_genotypes(empty)
+    nomarker = write(tmp_path, "m.csv", "sample,marker,allele1,allele2\nS1,,6,7\n")
+    with pytest.raises(InputError, match=fragment("m.csv", "line 2", "sample 'S1'",
+                                                  "empty marker")):
+        read_genotypes(nomarker)
+    long = write(tmp_path, "l.csv", "sample,marker,allele1,allele2\nS1,TH01,6,7,8\n")
+    with pytest.raises(InputError, match=fragment("l.csv", "line 2", "5 fields")):
+        read_genotypes(long)
+    header_only = write(tmp_path, "h.csv", "sample,marker,allele1,allele2\n")
+    with pytest.raises(InputError, match=fragment("h.csv", "no genotype rows")):
+        read_genotypes(header_only)
+
+
+def test_missing_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match=fragment("nothere.csv", "no such file")):
+        read_genotypes(tmp_path / "nothere.csv")
+
+
+# Genotypes: CE export layout ---------------------------------------------------------------------
+
+def test_ce_example_keeps_off_ladder_calls_and_reads_amelogenin():
+    table = read_genotypes(PM_GENOTYPES)
+    assert table.layout == "ce"
+    assert [s.id for s in table.samples] == ["PM-001", "PM-002", "PM-003", "PM-004"]
+    assert table.profiles["PM-003"]["FGA"] == ("OL", "25")
+    assert table.profiles["PM-001"]["vWA"] == ("18", "18")
+    assert "FGA" not in table.profiles["PM-002"]  # no allele called: untyped
+    assert table.amelogenin == {"PM-001": "M", "PM-002": "F", "PM-003": "M", "PM-004": "M"}
+    assert table.markers == ("D3S1358", "vWA", "TH01", "FGA", "D8S1179", "D21S11")
+
+
+def test_ce_tab_delimited_text_export(tmp_path):
+    header = "Sample Name\tMarker\tDye\tAllele 1\tAllele 2\tAllele 3\tHeight 1\tHeight 2"
+    path = write(tmp_path, "run.txt", header + "\n"
+                 "B1\tAmelogenin\tB\tX\t\t\t900\t\n"
+                 "B1\tD8S1179\tB\t12\t15\t\t800\t700\n"
+                 "B2\tAMEL\tB\tOL\t\t\t300\t\n"
+                 "B2\tD8S1179\tB\t13\t\t\t400\t\n")
+    table = read_genotypes(path)
+    assert table.layout == "ce"
+    assert table.profiles == {"B1": {"D8S1179": ("12", "15")}, "B2": {"D8S1179": ("13", "13")}}
+    assert table.amelogenin == {"B1": "F", "B2": "U"}
+
+
+def test_ce_row_with_three_alleles_is_a_mixture_error(tmp_path):
+    path = write(tmp_path, "mix.csv", "Sample Name,Marker,Allele 1,Allele 2,Allele 3\n"
+                                      "PM9,D3S1358,14,15,\n"
+                                      "PM9,TH01,6,7,9.3\n")
+    with pytest.raises(GenotypeError, match=fragment("mix.csv", "line 3", "sample 'PM9'",
+                                                     "marker 'TH01'", "3 alleles",
+                                                     "mixtures are not supported")):
+        read_genotypes(path)
+
+
+def test_ce_layout_forced_on_a_long_file_names_the_missing_column(tmp_path):
+    path = write(tmp_path, "g.csv", "sample,marker,allele1,allele2\nS1,TH01,6,7\n")
+    with pytest.raises(InputError, match=fragment("g.csv", "line 1", "'Sample Name'")):
+        read_genotypes(path, layout="ce")
+
+
+# Markers checked against the frequency database ------------------------------------------------
+
+def test_markers_are_renamed_to_the_database_spelling(tmp_path, db):
+    path = write(tmp_path, "g.csv", "sample,marker,allele1,allele2\nS1,VWA,16,17\n"
+                                    "S1,penta_d,9,12\n")
+    table = read_genotypes(path, markers=db)
+    assert table.profiles == {"S1": {"vWA": ("16", "17"), "Penta D": ("9", "12")}}
+
+
+def test_marker_missing_from_frequency_database_names_file_line_sample_marker(tmp_path, db):
+    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\n"
+                                     "S1,TH01,6,7\n"
+                                     "S2,D99S999,10,11\n"
+                                     "S3,D99S999,10,10\n")
+    with pytest.raises(MarkerError, match=fragment("pm.csv", "line 3", "sample 'S2'",
+                                                   "marker 'D99S999'", DB_NAME)):
+        read_genotypes(path, markers=db)
+    markers = [Marker("TH01", ["6", "7"], [0.5, 0.5])]
+    with pytest.raises(MarkerError, match=fragment("pm.csv", "line 3", "marker 'D99S999'")):
+        read_pm_samples(path, markers=markers)
+
+
+# Parquet and Excel --------------------------------------------------------------------------------
+
+def test_parquet_reads_like_csv_and_numeric_alleles_become_labels(tmp_path):
+    csv_table = read_genotypes(RELATIVES)
+    frame = pl.read_csv(RELATIVES, infer_schema=False)
+    frame.write_parquet(tmp_path / "relatives.parquet")
+    assert read_genotypes(tmp_path / "relatives.parquet").profiles == csv_table.profiles
+
+    numeric = pl.DataFrame({"sample": ["S1", "S1", "S2"], "marker": ["TH01", "vWA", "TH01"],
+                            "allele1": [9.3, 16.0, 6.0], "allele2": [10.0, None, 7.0]},
+                           schema_overrides={"allele1": pl.Float32})
+    numeric.write_parquet(tmp_path / "numeric.parquet")
+    assert read_genotypes(tmp_path / "numeric.parquet").profiles == {
+        "S1": {"TH01": ("9.3", "10"), "vWA": ("16", "16")}, "S2": {"TH01": ("6", "7")}}
+
+
+def test_parquet_errors_name_the_data_row(tmp_path):
+    pl.DataFrame({"sample": ["S1", "S1"], "marker": ["TH01", "TH01"],
+                  "allele1": ["6", "7"], "allele2": ["7", "8"]}
+                 ).write_parquet(tmp_path / "dup.parquet")
+    with pytest.raises(InputError, match=fragment("dup.parquet", "row 2", "sample 'S1'",
+                                                  "marker 'TH01'", "first on row 1")):
+        read_genotypes(tmp_path / "dup.parquet")
+
+
+def _write_xlsx(path: Path, rows: list[list[object]]) -> None:
+    xlsxwriter = pytest.importorskip("xlsxwriter", reason="writing .xlsx needs the excel extra")
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    workbook.close()
+
+
+def test_excel_numeric_cells_become_labels(tmp_path):
+    pytest.importorskip("fastexcel", reason="reading .xlsx needs the excel extra")
+    path = tmp_path / "ce.xlsx"
+    _write_xlsx(path, [["Sample Name", "Marker", "Allele 1", "Allele 2"],
+                       ["PM1", "AMEL", "X", "Y"],
+                       ["PM1", "TH01", 9.3, 10],
+                       ["PM1", "D21S11", 30.2, 31.0],
+                       ["PM1", "FGA", "OL", 22],
+                       ["PM2", "TH01", "9.3", None]])
+    table = read_genotypes(path)
+    assert table.layout == "ce"
+    assert table.profiles == {"PM1": {"TH01": ("9.3", "10"), "D21S11": ("30.2", "31"),
+                                      "FGA": ("OL", "22")},
+                              "PM2": {"TH01": ("9.3", "9.3")}}
+    assert table.amelogenin == {"PM1": "M"}
+
+
+def test_excel_errors_name_the_spreadsheet_row(tmp_path):
+    pytest.importorskip("fastexcel", reason="reading .xlsx needs the excel extra")
+    path = tmp_path / "mix.xlsx"
+    _write_xlsx(path, [["Sample Name", "Marker", "Allele 1", "Allele 2", "Allele 3"],
+                       ["PM1", "TH01", 6, 7, None],
+                       [None, None, None, None, None],
+                       ["PM1", "vWA", 14, 15, 16]])
+    with pytest.raises(GenotypeError, match=fragment("mix.xlsx", "row 4", "sample 'PM1'",
+                                                     "marker 'vWA'", "3 alleles")):
+        read_genotypes(path)
+
+
+def test_excel_pedigree_and_samples_tables(tmp_path):
+    pytest.importorskip("fastexcel", reason="reading .xlsx needs the excel extra")
+    ped = tmp_path / "ped.xlsx"
+    _write_xlsx(ped, [["family", "id", "father", "mother", "sex", "missing"],
+                      ["F1", "FA", None, None, "M", 0],
+                      ["F1", "MO", None, None, "F", 0],
+                      ["F1", "MP", "FA", "XX", "M", 1]])
+    with pytest.raises(PedigreeError, match=fragment("ped.xlsx", "row 4", "family 'F1'",
+                                                     "mother 'XX' of 'MP'")):
+        read_pedigrees(ped)
+
+
+# Pedigrees ---------------------------------------------------------------------------------------
+
+def test_pedigrees_example_with_a_family_split_across_the_file():
+    peds = read_pedigrees(PEDIGREES)
+    assert list(peds) == ["F1", "F2", "F3"]
+    ped, missing = peds["F2"]
+    assert missing == ["F2-MP"]
+    assert set(ped.ids) == {"F2-FA", "F2-MO", "F2-MP", "F2-SIB"}
+    assert ped.parents("F2-SIB") == ("F2-FA", "F2-MO")
+    assert ped.sex_of("F2-MP") == "F"
+    assert peds["F3"][1] == ["F3-MP1", "F3-MP2"]
+
+
+PED_HEADER = "family,id,father,mother,sex,missing\n"
+
+
+def test_unknown_parent_names_the_right_line_of_a_scattered_family(tmp_path):
+    path = write(tmp_path, "ped.csv", PED_HEADER +
+                 "F1,FA,,,M,0\n"      # line 2
+                 "F1,MO,,,F,0\n"      # line 3
+                 "F2,X,,,M,1\n"       # line 4
+                 "F1,MP,FA,MOM,M,1\n")  # line 5
+    with pytest.raises(PedigreeError, match=fragment("ped.csv", "line 5", "family 'F1'",
+                                                     "mother 'MOM' of 'MP'",
+                                                     "not in the pedigree")):
+        read_pedigrees(path)
+
+
+def test_duplicate_id_within_a_family_names_both_lines(tmp_path):
+    path = write(tmp_path, "ped.csv", PED_HEADER +
+                 "F1,A,,,M,1\n"       # line 2
+                 "F2,A,,,M,1\n"       # line 3: same id, other family: fine
+                 "\n"                 # line 4
+                 "F1,B,,,F,0\n"       # line 5
+                 "F1,A,,,M,0\n")      # line 6
+    with pytest.raises(PedigreeError, match=fragment("ped.csv", "line 6", "family 'F1'",
+                                                     "duplicate individual id 'A'",
+                                                     "line 2", "family 'F1'")):
+        read_pedigrees(path)
+
+
+def test_same_id_in_two_families_is_allowed(tmp_path):
+    path = write(tmp_path, "ped.csv", PED_HEADER + "F1,A,,,M,1\nF2,A,,,F,1\n")
+    peds = read_pedigrees(path)
+    assert peds["F1"][0].sex_of("A") == "M" and peds["F2"][0].sex_of("A") == "F"
+
+
+def test_family_without_missing_person_names_file_line_family(tmp_path):
+    path = write(tmp_path, "ped.csv", PED_HEADER + "F1,A,,,M,1\nF2,B,,,M,0\nF2,C,,,F,no\n")
+    with pytest.raises(InputError, match=fragment("ped.csv", "line 3", "family 'F2'",
+                                                  "no missing person", "'B', 'C'")):
+        read_pedigrees(path)
+
+
+def test_bad_missing_flag_and_sex_name_the_individual(tmp_path):
+    flag = write(tmp_path, "flag.csv", PED_HEADER + "F1,A,,,M,maybe\n")
+    with pytest.raises(InputError, match=fragment("flag.csv", "line 2", "family 'F1'",
+                                                  "individual 'A'", "'maybe'")):
+        read_pedigrees(flag)
+    sex = write(tmp_path, "sex.csv", PED_HEADER + "F1,A,,,M,1\nF1,B,,,Q,0\n")
+    with pytest.raises(PedigreeError, match=fragment("sex.csv", "line 3", "family 'F1'",
+                                                     "individual 'B'", "sex 'Q'")):
+        read_pedigrees(sex)
+
+
+def test_pedigree_file_needs_its_columns(tmp_path):
+    path = write(tmp_path, "ped.csv", "family,id,father,mother,sex\nF1,A,,,M\n")
+    with pytest.raises(InputError, match=fragment("ped.csv", "line 1", "'missing'")):
+        read_pedigrees(path)
+
+
+# PM samples --------------------------------------------------------------------------------------
+
+def test_pm_samples_example(db):
+    pm = read_pm_samples(PM_GENOTYPES, samples_path=PM_SAMPLES, markers=db)
+    assert [s.id for s in pm] == ["PM-001", "PM-002", "PM-003", "PM-004"]
+    first, second, third, fourth = pm
+    assert first.sex == "M"                                  # empty in the table: amelogenin
+    assert first.site == "Grave 1" and first.dropout == 0.0
+    assert first.info == {"age_min": "17", "age_max": "25", "stature_cm": "168",
+                          "date_recovered": "2019-05-03", "amelogenin": "M"}
+    assert second.sex == "F" and second.dropout == 0.2
+    assert second.genotypes["vWA"] == ("16", "16")           # only 16 seen
+    assert third.genotypes["FGA"] == ("OL", "25")
+    assert fourth.sex == "M"                                 # "U" in the table: amelogenin
+    assert fourth.dropout == 0.0 and set(fourth.genotypes) == {"D3S1358", "vWA", "TH01", "FGA"}
+
+
+def test_pm_samples_without_samples_table(tmp_path):
+    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\nS1,TH01,6,7\n")
+    (sample,) = read_pm_samples(path)
+    assert (sample.id, sample.sex, sample.site, sample.dropout, sample.info) == (
+        "S1", "U", "", 0.0, {})
+
+
+def test_pm_sample_with_no_typed_markers_names_file_line_sample(tmp_path):
+    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2\n"
+                                     "PM1,TH01,6,7\n"
+                                     "PM2,AMEL,X,Y\n"
+                                     "PM2,TH01,,\n")
+    with pytest.raises(InputError, match=fragment("pm.csv", "line 3", "sample 'PM2'",
+                                                  "no typed markers")):
+        read_pm_samples(path)
+
+
+def test_pm_sample_listed_without_genotypes_names_the_samples_file(tmp_path):
+    genotypes = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\nPM1,TH01,6,7\n")
+    samples = write(tmp_path, "samples.csv", "sample,site\nPM1,G1\nPM7,G2\n")
+    with pytest.raises(InputError, match=fragment("samples.csv", "line 3", "sample 'PM7'",
+                                                  "no typed markers", "pm.csv")):
+        read_pm_samples(genotypes, samples_path=samples)
+
+
+def test_duplicate_sample_ids_in_samples_table(tmp_path):
+    genotypes = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\nPM1,TH01,6,7\n")
+    samples = write(tmp_path, "samples.csv", "sample,site\nPM1,G1\nPM1,G2\n")
+    with pytest.raises(InputError, match=fragment("samples.csv", "line 3", "sample 'PM1'",
+                                                  "duplicate sample id", "first on line 2")):
+        read_pm_samples(genotypes, samples_path=samples)
+
+
+def test_duplicate_sample_ids_across_families_in_a_pm_table(tmp_path):
+    genotypes = write(tmp_path, "pm.csv", "family,sample,marker,allele1,allele2\n"
+                                          "A,PM1,TH01,6,7\nB,PM1,TH01,6,6\n")
+    with pytest.raises(InputError, match=fragment("pm.csv", "line 3", "sample 'PM1'",
+                                                  "duplicate sample id", "line 2")):
+        read_pm_samples(genotypes)
+
+
+def test_bad_dropout_and_sex_in_samples_table(tmp_path):
+    genotypes = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\nPM1,TH01,6,7\n")
+    dropout = write(tmp_path, "d.csv", "sample,dropout\nPM1,1.5\n")
+    with pytest.raises(InputError, match=fragment("d.csv", "line 2", "sample 'PM1'",
+                                                  "dropout '1.5'")):
+        read_pm_samples(genotypes, samples_path=dropout)
+    words = write(tmp_path, "w.csv", "sample,dropout\nPM1,high\n")
+    with pytest.raises(InputError, match=fragment("w.csv", "line 2", "dropout 'high'")):
+        read_pm_samples(genotypes, samples_path=words)
+    sex = write(tmp_path, "s.csv", "sample,sex\nPM1,male?\n")
+    with pytest.raises(InputError, match=fragment("s.csv", "line 2", "sample 'PM1'",
+                                                  "sex 'male?'")):
+        read_pm_samples(genotypes, samples_path=sex)
+
+
+def test_samples_table_sex_wins_over_amelogenin_with_a_warning(tmp_path):
+    genotypes = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\n"
+                                          "PM1,AMEL,X,Y\nPM1,TH01,6,7\n")
+    samples = write(tmp_path, "samples.csv", "sample,sex\nPM1,F\n")
+    with pytest.warns(ForensicMatchWarning, match=fragment("pm.csv", "line 2", "sample 'PM1'",
+                                                           "amelogenin says M")):
+        (sample,) = read_pm_samples(genotypes, samples_path=samples)
+    assert sample.sex == "F" and sample.info["amelogenin"] == "M"
+
+
+# Reference families ------------------------------------------------------------------------------
+
+def test_families_example(db):
+    families = read_families(PEDIGREES, RELATIVES, references_path=REFERENCES, markers=db)
+    assert [f.id for f in families] == ["F1", "F2", "F3"]
+    f1, f2, f3 = families
+    assert f1.missing == ["F1-MP"] and set(f1.genotypes) == {"F1-FA", "F1-MO"}
+    assert f1.genotypes["F1-MO"]["TH01"] == ("8", "8")
+    assert f1.info == {"F1-MP": {"age_at_disappearance": "19", "date_missing": "1984-08-14",
+                                 "place_missing": "Accomarca"}}
+    assert set(f2.genotypes) == {"F2-MO", "F2-SIB"} and f2.references == {}
+    assert f3.missing == ["F3-MP1", "F3-MP2"]
+    assert set(f3.references) == {"F3-MP1"}
+    assert f3.references["F3-MP1"]["D21S11"] == ("33.2", "33.2")
+    assert f3.sex_of("F3-MP2") == "M"
+
+
+def test_a_family_column_lets_families_reuse_ids(tmp_path):
+    peds = write(tmp_path, "ped.csv", PED_HEADER +
+                 "F1,father,,,M,0\nF1,mother,,,F,0\nF1,child,father,mother,M,1\n"
+                 "F2,father,,,M,0\nF2,mother,,,F,0\nF2,child,father,mother,F,1\n")
+    genotypes = write(tmp_path, "rel.csv", "family,sample,marker,allele1,allele2\n"
+                                           "F1,father,TH01,6,7\nF2,father,TH01,8,9\n"
+                                           "F2,mother,TH01,6,6\n")
+    f1, f2 = read_families(peds, genotypes)
+    assert f1.genotypes == {"father": {"TH01": ("6", "7")}}
+    assert f2.genotypes == {"father": {"TH01": ("8", "9")}, "mother": {"TH01": ("6", "6")}}
+    table = read_genotypes(genotypes)
+    assert table.by_family() == {"F1": f1.genotypes, "F2": f2.genotypes}
+    with pytest.raises(InputError, match=fragment("rel.csv", "line 3", "sample 'father'",
+                                                  "duplicate sample id")):
+        _ = table.profiles
+
+
+def test_ambiguous_relative_without_family_column(tmp_path):
+    peds = write(tmp_path, "ped.csv", PED_HEADER +
+                 "F1,father,,,M,0\nF1,child,father,mother,M,1\nF1,mother,,,F,0\n"
+                 "F2,father,,,M,0\nF2,mother,,,F,0\nF2,child,father,mother,F,1\n")
+    genotypes = write(tmp_path, "rel.csv", "sample,marker,allele1,allele2\n"
+                                           "father,TH01,6,7\n")
+    with pytest.raises(InputError, match=fragment("rel.csv", "line 2", "sample 'father'",
+                                                  "families 'F1', 'F2'", "family column")):
+        read_families(peds, genotypes)
+
+
+def test_relative_not_in_any_pedigree(tmp_path):
+    genotypes = write(tmp_path, "rel.csv", "sample,marker,allele1,allele2\n"
+                                           "F1-FA,TH01,6,7\nF9-XX,TH01,6,7\n")
+    with pytest.raises(InputError, match=fragment("rel.csv", "line 3", "sample 'F9-XX'",
+                                                  "not an individual of any family",
+                                                  "pedigrees.csv")):
+        read_families(PEDIGREES, genotypes)
+    named = write(tmp_path, "named.csv", "family,sample,marker,allele1,allele2\n"
+                                         "F7,F1-FA,TH01,6,7\n")
+    with pytest.raises(InputError, match=fragment("named.csv", "line 2", "sample 'F1-FA'",
+                                                  "family 'F7' is not in the pedigree file")):
+        read_families(PEDIGREES, named)
+    wrong = write(tmp_path, "wrong.csv", "family,sample,marker,allele1,allele2\n"
+                                         "F2,F1-FA,TH01,6,7\n")
+    with pytest.raises(InputError, match=fragment("wrong.csv", "line 2", "sample 'F1-FA'",
+                                                  "not an individual of family 'F2'")):
+        read_families(PEDIGREES, wrong)
+
+
+def test_missing_person_among_relatives_is_refused(tmp_path):
+    genotypes = write(tmp_path, "rel.csv", "sample,marker,allele1,allele2\n"
+                                           "F1-MP,TH01,6,7\n")
+    with pytest.raises(InputError, match=fragment("rel.csv", "line 2", "sample 'F1-MP'",
+                                                  "missing person of family 'F1'",
+                                                  "direct reference")):
+        read_families(PEDIGREES, genotypes)
+
+
+def test_reference_must_be_a_missing_person(tmp_path):
+    refs = write(tmp_path, "refs.csv", "sample,marker,allele1,allele2\nF1-FA,TH01,6,7\n")
+    with pytest.raises(InputError, match=fragment("refs.csv", "line 2", "sample 'F1-FA'",
+                                                  "not a missing person of any family")):
+        read_families(PEDIGREES, RELATIVES, references_path=refs)
+
+
+def test_relative_with_no_typed_markers(tmp_path):
+    genotypes = write(tmp_path, "rel.csv", "sample,marker,allele1,allele2\n"
+                                           "F1-FA,AMEL,X,Y\n")
+    with pytest.raises(InputError, match=fragment("rel.csv", "line 2", "sample 'F1-FA'",
+                                                  "no typed markers")):
+        read_families(PEDIGREES, genotypes)
+
+
+def test_relative_amelogenin_against_pedigree_sex_warns(tmp_path):
+    genotypes = write(tmp_path, "rel.csv", "sample,marker,allele1,allele2\n"
+                                           "F1-MO,AMEL,X,Y\nF1-MO,TH01,6,7\n")
+    with pytest.warns(ForensicMatchWarning, match=fragment("rel.csv", "line 2",
+                                                           "sample 'F1-MO'", "family 'F1'",
+                                                           "amelogenin says M")):
+        read_families(PEDIGREES, genotypes)
+
+
+def test_marker_missing_from_database_in_a_relatives_file(tmp_path, db):
+    genotypes = write(tmp_path, "rel.csv", "sample,marker,allele1,allele2\n"
+                                           "F1-FA,TH01,6,7\nF1-MO,DYS391,10,10\n")
+    with pytest.raises(MarkerError, match=fragment("rel.csv", "line 3", "sample 'F1-MO'",
+                                                   "marker 'DYS391'")):
+        read_families(PEDIGREES, genotypes, markers=db)
+
+
+# Round trips -------------------------------------------------------------------------------------
+
+def test_records_round_trip_through_the_dataset_json(tmp_path, db):
+    families = read_families(PEDIGREES, RELATIVES, references_path=REFERENCES, markers=db)
+    pm = read_pm_samples(PM_GENOTYPES, samples_path=PM_SAMPLES, markers=db)
+    names = sorted({m for s in pm for m in s.genotypes}
+                   | {m for f in families for p in f.genotypes.values() for m in p})
+    dataset = DviDataset("records", db.markers_for(names), pm, families)
+    save_case(dataset, tmp_path / "records.json")
+    again = load_case(tmp_path / "records.json")
+    assert isinstance(again, DviDataset)
+    assert [(s.id, s.sex, s.genotypes) for s in again.pm] == [
+        (s.id, s.sex, s.genotypes) for s in pm]
+    assert [(f.id, f.pedigree, f.missing, f.genotypes) for f in again.am] == [
+        (f.id, f.pedigree, f.missing, f.genotypes) for f in families]
+
+
+@pytest.mark.reference
+def test_reference_datasets_survive_save_and_load(reference_dir, tmp_path):
+    paths = sorted((reference_dir / "dvi").glob("*.json"))
+    assert paths, f"no datasets in {reference_dir / 'dvi'}"
+    for path in paths:
+        first = load_case(path)
+        assert isinstance(first, DviDataset), path.name
+        save_case(first, tmp_path / path.name)
+        second = load_case(tmp_path / path.name)
+        assert second.to_dict() == first.to_dict(), path.name
+        original = json.loads(path.read_text(encoding="utf-8"))
+        written = json.loads((tmp_path / path.name).read_text(encoding="utf-8"))
+        for key in ("pm", "am", "expected", "theta"):
+            assert written.get(key) == original.get(key), (path.name, key)
+        assert [(m["name"], m["alleles"], m["frequencies"]) for m in written["markers"]] == [
+            (m["name"], m["alleles"], m["frequencies"]) for m in original["markers"]], path.name
