@@ -14,7 +14,7 @@ mass guards every fit (see docs/matching.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,9 +90,14 @@ def _tracer_indices(marker: Marker, seen: np.ndarray) -> np.ndarray | None:
     return np.array([lo, mid, hi])
 
 
-def compile_missing(family: Family, missing: str, markers: Sequence[Marker],
+def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
+                    observation: Mapping[str, Any] | None = None,
                     ) -> tuple[np.ndarray, np.ndarray, float]:
     """LR table of one missing person.
+
+    ``observation`` (``{individual: Observation}``) gives the observation model of typed
+    individuals that are degraded samples (e.g. a relative identified from remains and
+    added to the family when conditioning).
 
     Returns
     -------
@@ -125,11 +130,12 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker],
         t = _tracer_indices(marker, seen) if _expandable(marker) else None
         tracers.append(t)
         keep.append([marker.alleles[i] for i in t] if t is not None else list(marker.alleles))
-    values, posts = _evaluate(family.pedigree, markers, profiles, theta=0.0, observation=None,
-                              target=missing, lump=True, keep_alleles=keep)
+    values, posts = _evaluate(family.pedigree, markers, profiles, theta=0.0,
+                              observation=observation, target=missing, lump=True,
+                              keep_alleles=keep)
     plain = [_without_mutation(m) for m in markers]
-    cvalues, cposts = _evaluate(family.pedigree, plain, profiles, theta=0.0, observation=None,
-                                target=missing, lump=True)
+    cvalues, cposts = _evaluate(family.pedigree, plain, profiles, theta=0.0,
+                                observation=observation, target=missing, lump=True)
     lr = np.empty(offsets[-1])
     ok = np.empty(offsets[-1], dtype=bool)
     for k, marker in enumerate(markers):
@@ -143,7 +149,7 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker],
         if not expand_posterior(post, work.astype(np.int64), marker.frequencies, pos,
                                 FIT_CHECK_RTOL, full):
             _, again = _evaluate(family.pedigree, [marker], profiles, theta=0.0,
-                                 observation=None, target=missing, lump=False)
+                                 observation=observation, target=missing, lump=False)
             w2, p2 = again[0]  # type: ignore[index]
             expand_posterior(p2, w2.astype(np.int64), marker.frequencies, pos, FIT_CHECK_RTOL,
                              full)

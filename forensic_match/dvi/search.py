@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from forensic_match.cases import Family, PMSample
-from forensic_match.dvi.compile import CompiledTables, genotype_index, table_size
+from forensic_match.dvi.compile import CompiledTables, table_size
+from forensic_match.dvi.fragments import Body
 from forensic_match.errors import InputError, where
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree
@@ -42,65 +43,63 @@ class EncodedSamples:
 _SEX = {"M": 1, "F": 2}
 
 
-def _uncertain(marker: Marker, offset: int, g: tuple[str, str | None], dropout: float,
-               dropin: float) -> tuple[np.ndarray, np.ndarray]:
-    """Positions and normalised weights ``P(g) P(x | g)`` of the genotypes an uncertain
-    observation allows."""
-    from forensic_match.likelihood._kernels import OBS_PARTIAL, OBS_SET, observation_prob
-
-    p = marker.frequencies
-    n = len(marker)
-    a = marker.index(g[0])
-    if g[1] is None:
-        kind, b = OBS_PARTIAL, -1
-    else:
-        kind, b = OBS_SET, marker.index(g[1])
-    i, j = np.tril_indices(n)
-    w = np.array([observation_prob(x, y, kind, a, b, dropout, dropin, p)
-                  for x, y in zip(i.tolist(), j.tolist())])
-    w *= np.where(i == j, p[i] * p[i], 2.0 * p[i] * p[j])
-    keep = w > 0
-    gi = genotype_index(i[keep], j[keep]) + offset
-    return gi.astype(np.int64), w[keep] / w[keep].sum()
+def _combine(parts: list[tuple[np.ndarray, np.ndarray]], hw: np.ndarray,
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Weights ``P(g) Π_i P(x_i | g)`` of a body from its fragments' ``P(g) P(x_i | g)``."""
+    pos, w = parts[0]
+    for p2, w2 in parts[1:]:
+        common, i1, i2 = np.intersect1d(pos, p2, assume_unique=True, return_indices=True)
+        pos, w = common, w[i1] * w2[i2] / hw[common]
+    return pos, w
 
 
-def encode_samples(samples: Sequence[PMSample], markers: Sequence[Marker],
+def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker],
                    offsets: np.ndarray, *, dropin: float = 0.0) -> EncodedSamples:
-    """Encode PM samples for the search kernel.
+    """Encode PM samples (or bodies of several fragments) for the search kernel.
+
+    A complete profile without dropout is one position per marker (the gather path); any
+    other observation, and a body of several fragments, becomes the normalised weights
+    ``w_g ∝ P(g) Π_i P(x_i | g)`` of the genotypes it allows (the exact sum path).
 
     Raises
     ------
     InputError
         A sample with no typed marker of the panel, or duplicate sample ids.
     """
+    from forensic_match.dvi.compile import hardy_weinberg
+    from forensic_match.dvi.fragments import observation_weights
+
     n_s, n_m = len(samples), len(markers)
     pos = np.full((n_s, n_m), -1, dtype=np.int64)
     ptr, upos, uw = [0], [], []
     seen_ids: set[str] = set()
     n_typed = np.zeros(n_s, dtype=np.int64)
-    for s, sample in enumerate(samples):
-        if sample.id in seen_ids:
-            raise InputError(f"{where(sample=sample.id)}: duplicate PM sample id")
-        seen_ids.add(sample.id)
-        for k, marker in enumerate(markers):
-            g = sample.genotypes.get(marker.name)
-            if g is None or g[0] is None:
+    hw = np.concatenate([hardy_weinberg(m.frequencies) for m in markers])
+    for s, item in enumerate(samples):
+        if item.id in seen_ids:
+            raise InputError(f"{where(sample=item.id)}: duplicate PM sample id")
+        seen_ids.add(item.id)
+        fragments = item.fragments if isinstance(item, Body) else [item]
+        per_fragment = [observation_weights(f, markers, offsets, dropin=dropin)
+                        for f in fragments]
+        for k in range(n_m):
+            parts = [pf[k] for pf in per_fragment if pf[k] is not None]
+            if not parts:
                 continue
             n_typed[s] += 1
-            exact = g[1] is not None and (sample.dropout == 0.0 and dropin == 0.0
-                                          or g[0] != g[1] and dropin == 0.0)
-            if exact:
-                a, b = marker.index(g[0]), marker.index(g[1])  # type: ignore[arg-type]
-                lo, hi = (a, b) if a <= b else (b, a)
-                pos[s, k] = offsets[k] + hi * (hi + 1) // 2 + lo
+            gi, w = _combine(parts, hw)  # type: ignore[arg-type]
+            if gi.size == 1 and len(parts) == 1:
+                pos[s, k] = gi[0]
+            elif w.sum() <= 0:
+                pos[s, k] = -(len(ptr) - 1) - 2  # fragments disagree: an empty list, LR 0
+                ptr.append(ptr[-1])
             else:
-                gi, w = _uncertain(marker, int(offsets[k]), g, sample.dropout, dropin)
                 pos[s, k] = -(len(ptr) - 1) - 2
-                upos.append(gi)
-                uw.append(w)
+                upos.append(gi.astype(np.int64))
+                uw.append(w / w.sum())
                 ptr.append(ptr[-1] + gi.size)
         if n_typed[s] == 0:
-            raise InputError(f"{where(sample=sample.id)}: PM sample has no typed marker of the "
+            raise InputError(f"{where(sample=item.id)}: PM sample has no typed marker of the "
                              f"panel ({', '.join(m.name for m in markers[:5])}, ...)")
     return EncodedSamples(
         [x.id for x in samples], np.array([_SEX.get(x.sex, 0) for x in samples]), pos,
@@ -134,9 +133,11 @@ class SearchResult:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
-def search_samples(compiled: CompiledTables, samples: Sequence[PMSample], *, top: int = 5,
+def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body], *,
+                   top: int = 5,
                    threshold: float = 4.0, sex_filter: bool = True, min_markers: int = 1,
-                   dropin: float = 0.0, progress: bool = False) -> SearchResult:
+                   dropin: float = 0.0, active: np.ndarray | None = None,
+                   progress: bool = False) -> SearchResult:
     """Score every PM sample against every compiled missing person.
 
     Parameters
@@ -155,6 +156,8 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample], *, top
         Pairs compared on fewer markers are dropped.
     dropin : float
         Drop-in probability applied to degraded samples.
+    active : array of int, optional
+        Compiled rows to search (default all), e.g. the missing persons not yet identified.
     progress : bool
         Show a progress bar.
     """
@@ -166,14 +169,16 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample], *, top
     n_rows, n_s = len(compiled.rows), len(samples)
     row_sex = np.array([_SEX.get(s, 0) for s in compiled.sex] if compiled.sex and sex_filter
                        else [0] * n_rows, dtype=np.int64)
-    block = max(1, min(n_rows, BLOCK_BYTES // max(1, 24 * n_s)))
+    block = max(1, min(max(n_rows, 1), BLOCK_BYTES // max(1, 24 * n_s)))
     k_s, k_m = max(1, min(top, n_rows)), max(1, min(top, n_s))
     best = np.full((k_s, n_s), -np.inf)
     best_row = np.full((k_s, n_s), -1, dtype=np.int64)
     lr_sum = np.zeros(n_s)
     m_rows, m_samples, m_scores = [], [], []
     pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    starts: Any = range(0, n_rows, block)
+    active_rows = np.arange(n_rows, dtype=np.int64) if active is None \
+        else np.asarray(active, dtype=np.int64)
+    starts: Any = range(0, active_rows.size, block)
     if progress:
         from forensic_match.progress import progress_bar
 
@@ -184,7 +189,7 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample], *, top
     row_top = np.empty((block, k_m))
     row_top_idx = np.empty((block, k_m), dtype=np.int64)
     for start in starts:
-        rows = np.arange(start, min(n_rows, start + block), dtype=np.int64)
+        rows = active_rows[start:start + block]
         nb = rows.size
         score_block(compiled.log10_lr, compiled.consistent, rows, row_sex, enc.pos, enc.sex,
                     enc.unc_ptr, enc.unc_pos, enc.unc_w, min_markers, score[:nb], used[:nb],
@@ -207,7 +212,11 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample], *, top
     by_s = frame(best_row[valid], np.broadcast_to(np.arange(n_s), best.shape)[valid],
                  best[valid]).with_columns(pl.Series("rank", ranks[valid], dtype=pl.Int64))
     by_s = by_s.sort(["pm", "rank"])
-    by_m = frame(np.concatenate(m_rows), np.concatenate(m_samples), np.concatenate(m_scores))
+    if m_rows:
+        by_m = frame(np.concatenate(m_rows), np.concatenate(m_samples),
+                     np.concatenate(m_scores))
+    else:
+        by_m = frame(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0))
     by_m = by_m.sort(["family", "missing", "log10_lr"], descending=[False, False, True]) \
         .with_columns(pl.col("log10_lr").rank("ordinal", descending=True)
                       .over(["family", "missing"]).cast(pl.Int64).alias("rank"))

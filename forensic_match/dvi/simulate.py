@@ -60,7 +60,7 @@ MALE_MISSING_PARENT = 0.85
 SAME_GRAVE = 0.6
 #: Probability that a family's missing person disappeared on the family's common date.
 SAME_EVENT = 0.6
-#: Share of bodies that give two or three fragments that give three.
+#: Of the bodies that give several fragments, the share that give three (the others two).
 THREE_FRAGMENTS = 0.3
 #: Years of disappearance and of recovery for the placeholder dates.
 DISAPPEARANCE_YEARS = (1980, 2000)
@@ -745,8 +745,9 @@ def simulate_programme(n_families: int, n_pm: int, *, markers: Sequence[Marker],
     # True ages of bodies (unrelated: random adults) and PM samples.
     body_age = np.where(body_missing >= 0, miss_age[np.maximum(body_missing, 0)],
                         rng.integers(15, 71, n_bodies))
+    # Unrelated remains: mostly men, like the missing (sex codes 1 male, 2 female).
     body_sex = np.where(body_missing >= 0, sex_code[np.minimum(body_person, n_people - 1)],
-                        np.where(rng.random(n_bodies) < 0.7, 1, 2))
+                        np.where(rng.random(n_bodies) < MALE_MISSING, 1, 2))
     sample_body = np.repeat(np.arange(n_bodies), per_body)
     sample_body = sample_body[rng.permutation(n_pm)]
     dropout = rng.uniform(d_lo, d_hi, n_pm)

@@ -1,0 +1,85 @@
+"""Numba kernel of the same-source comparison of PM samples. Plain arrays only."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from forensic_match.accelerate import jit
+from forensic_match.likelihood._kernels import observation_prob
+
+
+@jit
+def _marker_lr(pos, w, a0, a1, b0, b1, hw):
+    """Σ_g w1[g] w2[g] / P(g) over two sorted sparse weight lists."""
+    total = 0.0
+    i, j = a0, b0
+    while i < a1 and j < b1:
+        if pos[i] == pos[j]:
+            total += w[i] * w[j] / hw[pos[i]]
+            i += 1
+            j += 1
+        elif pos[i] < pos[j]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def pair_scores(start, stop, pos, w, hw, threshold, min_markers):
+    """(i, j, log10 LR, markers) of every pair i < j reaching the threshold.
+
+    Scores are kept per row in ragged storage bounded by the number of samples; a
+    comparison stops at the first excluding marker, so unrelated pairs cost little.
+    """
+    n_s = start.shape[0]
+    out_i, out_j, out_s, out_u = [], [], [], []
+    chunk = max(1, 2**24 // max(1, n_s))
+    for lo in range(0, n_s, chunk):
+        hi = min(n_s, lo + chunk)
+        # Rows lo..hi-1 against all later samples.
+        score = np.full((hi - lo, n_s), -np.inf)
+        used = np.zeros((hi - lo, n_s), dtype=np.int64)
+        _count_rows(start, stop, pos, w, hw, threshold, min_markers, lo, hi, score, used)
+        r, c = np.nonzero(score > -np.inf)
+        out_i.append(r + lo)
+        out_j.append(c)
+        out_s.append(score[r, c])
+        out_u.append(used[r, c])
+    cat = [np.concatenate(x) if x else np.empty(0) for x in (out_i, out_j, out_s, out_u)]
+    return (cat[0].astype(np.int64), cat[1].astype(np.int64), cat[2],
+            cat[3].astype(np.int64))
+
+
+@jit(parallel=True)
+def _count_rows(start, stop, pos, w, hw, threshold, min_markers, lo, hi, score, used):
+    n_s, n_m = start.shape
+    for a in prange(lo, hi):
+        for b in range(a + 1, n_s):
+            acc = 0.0
+            u = 0
+            for k in range(n_m):
+                if stop[a, k] > start[a, k] and stop[b, k] > start[b, k]:
+                    lr = _marker_lr(pos, w, start[a, k], stop[a, k], start[b, k], stop[b, k],
+                                    hw)
+                    if lr <= 0.0:
+                        acc = -np.inf
+                        break
+                    acc += np.log10(lr)
+                    u += 1
+            if acc >= threshold and u >= min_markers:
+                score[a - lo, b] = acc
+                used[a - lo, b] = u
+
+
+@jit
+def observation_vector(p, kind, a, b, dropout, dropin):
+    """``P(g) P(x | g)`` for every unordered genotype (triangular order, ``i >= j``)."""
+    n = p.size
+    out = np.empty(n * (n + 1) // 2)
+    for hi in range(n):
+        for lo in range(hi + 1):
+            hw = p[lo] * p[lo] if lo == hi else 2.0 * p[lo] * p[hi]
+            out[hi * (hi + 1) // 2 + lo] = hw * observation_prob(hi, lo, kind, a, b, dropout,
+                                                                  dropin, p)
+    return out

@@ -1,0 +1,849 @@
+"""Joint identification: pairwise LRs, undisputed identifications and joint assignments.
+
+Three steps on a :class:`~forensic_match.cases.DviDataset`, all by the exact pedigree
+likelihood (:func:`~forensic_match.likelihood.pedigree_likelihood`):
+
+- :func:`pairwise_lr_matrix`: the LR of every PM sample ``V`` against every missing person
+  ``M`` of compatible sex, ``LR = P(F's data, V typed as M) / (P(F's data) P(V))``.
+- :func:`undisputed`: identifications whose LR exceeds a threshold and beats every competing LR
+  of its row and column by a margin, found step by step as the peer (R's dvir) does.
+- :func:`joint_solutions`: every assignment of PM samples to missing persons, ranked by its
+  joint likelihood, with the LR against the null assignment, posteriors under a flat prior
+  over assignments and posterior pairing probabilities.
+
+The peer's conventions (dvir 3.4.2 ``findUndisputed`` and ``jointDVI``), which the defaults
+reproduce exactly, are described with the formulas in ``docs/joint.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from forensic_match.cases import DviDataset, Family
+from forensic_match.errors import ForensicMatchError, InputError
+from forensic_match.likelihood import pedigree_likelihood
+from forensic_match.pedigree import Pedigree
+
+if TYPE_CHECKING:
+    import polars as pl
+
+#: Default threshold and margin of the undisputed rule (the peer's ``threshold = 1e4``).
+UNDISPUTED_THRESHOLD = 1e4
+
+#: Default limit on the number of possible assignments enumerated by :func:`joint_solutions`
+#: (the peer's ``maxAssign`` is 1e5, counted before impossible assignments are pruned).
+MAX_ASSIGNMENTS = 1_000_000
+
+#: Log-likelihoods are rounded to this many decimals before ranking, so that assignments
+#: equal up to rounding noise are ties, broken alphabetically (as the peer does).
+RANK_DECIMALS = 10
+
+
+class AssignmentLimitError(ForensicMatchError):
+    """The joint enumeration would exceed its limit on the number of assignments."""
+
+
+def sex_compatible(pm_sex: str, mp_sex: str) -> bool:
+    """Whether a PM sample of sex ``pm_sex`` may be a missing person of sex ``mp_sex``.
+
+    Sexes are ``"M"``, ``"F"`` or ``"U"``; unknown is compatible with anything.
+    """
+    return pm_sex == "U" or mp_sex == "U" or pm_sex == mp_sex
+
+
+# --------------------------------------------------------------------------------------------
+# Likelihoods, cached per (family, placed PM samples, mutation on/off)
+# --------------------------------------------------------------------------------------------
+
+Pairs = frozenset[tuple[str, str]]  # {(missing person, PM sample)}
+
+
+class _Likelihoods:
+    """Per-marker likelihoods of families with PM samples placed on missing persons.
+
+    Families listed in ``disabled`` are evaluated with every mutation model switched off. A PM
+    sample with ``dropout > 0`` is evaluated with that per-allele dropout probability.
+    """
+
+    def __init__(self, dataset: DviDataset, disabled: Iterable[str] = ()) -> None:
+        self.dataset = dataset
+        self.markers = list(dataset.markers)
+        self.nomut = [m if m.mutation is None else m.with_mutation(None) for m in self.markers]
+        self.has_mutation = any(m.mutation is not None for m in self.markers)
+        self.disabled = frozenset(disabled)
+        self.samples = {s.id: s for s in dataset.pm}
+        self._fam: dict[tuple[str, Pairs, bool], np.ndarray] = {}
+        self._fam_ll: dict[tuple[str, Pairs, bool], float] = {}
+        self._pm: dict[str, np.ndarray] = {}
+        self._pm_ll: dict[str, float] = {}
+
+    def with_disabled(self, disabled: Iterable[str]) -> _Likelihoods:
+        """Another view with other families' mutations switched off (shares the caches)."""
+        other = _Likelihoods.__new__(_Likelihoods)
+        other.__dict__.update(self.__dict__)
+        other.disabled = frozenset(disabled)
+        return other
+
+    def _mutation_on(self, family: Family, mutation: bool | None) -> bool:
+        if mutation is None:
+            mutation = family.id not in self.disabled
+        return mutation and self.has_mutation
+
+    def family(self, family: Family, pairs: Pairs = frozenset(), *,
+               mutation: bool | None = None) -> np.ndarray:
+        """Per-marker ``P(family data, each (M, V) in pairs with V's profile at M)``.
+
+        ``mutation`` None follows ``disabled``; True/False force the models on/off.
+        """
+        on = self._mutation_on(family, mutation)
+        key = (family.id, pairs, on)
+        vals = self._fam.get(key)
+        if vals is None:
+            profiles: dict[str, Any] = dict(family.genotypes)
+            dropout: dict[str, float] = {}
+            for mp, pm in pairs:
+                sample = self.samples[pm]
+                profiles[mp] = sample.genotypes
+                if sample.dropout > 0:
+                    dropout[mp] = sample.dropout
+            vals = pedigree_likelihood(family.pedigree, self.markers if on else self.nomut,
+                                       profiles, theta=self.dataset.theta,
+                                       observation=dropout or None)
+            self._fam[key] = vals
+        return vals
+
+    def family_loglik(self, family: Family, pairs: Pairs = frozenset(), *,
+                      mutation: bool | None = None) -> float:
+        """Natural log of the product of :meth:`family` (``-inf`` when impossible)."""
+        key = (family.id, pairs, self._mutation_on(family, mutation))
+        ll = self._fam_ll.get(key)
+        if ll is None:
+            ll = _log_total(self.family(family, pairs, mutation=mutation))
+            self._fam_ll[key] = ll
+        return ll
+
+    def sample(self, pm: str) -> np.ndarray:
+        """Per-marker ``P(V)`` of a PM sample on its own (an unrelated founder)."""
+        vals = self._pm.get(pm)
+        if vals is None:
+            sample = self.samples[pm]
+            single = Pedigree.from_records([(pm, None, None, "U")])
+            vals = pedigree_likelihood(single, self.markers, {pm: sample.genotypes},
+                                       theta=self.dataset.theta,
+                                       observation={pm: sample.dropout} if sample.dropout > 0
+                                       else None)
+            self._pm[pm] = vals
+        return vals
+
+    def sample_loglik(self, pm: str) -> float:
+        """Natural log of :meth:`sample`."""
+        ll = self._pm_ll.get(pm)
+        if ll is None:
+            ll = _log_total(self.sample(pm))
+            self._pm_ll[pm] = ll
+        return ll
+
+    def pair_ratios(self, family: Family, mp: str, pm: str, fixed: Pairs = frozenset(), *,
+                    mutation: bool | None = None) -> np.ndarray:
+        """Per-marker pairwise LR of ``pm`` as ``mp``, given the PM samples in ``fixed``."""
+        base = self.family(family, fixed, mutation=mutation)
+        if not np.all(base > 0):
+            bad = [self.markers[k].name for k in np.flatnonzero(~(base > 0))]
+            raise InputError(f"family {family.id!r}: the reference data are impossible on the "
+                             f"pedigree at markers {bad} (a Mendelian inconsistency with no "
+                             f"mutation model to explain it)")
+        joint = self.family(family, fixed | {(mp, pm)}, mutation=mutation)
+        return joint / (base * self.sample(pm))
+
+
+def _log_total(values: np.ndarray) -> float:
+    if np.all(values > 0):
+        return float(np.sum(np.log(values)))
+    return -math.inf
+
+
+def _lr_of(ratios: np.ndarray) -> tuple[float, float]:
+    """(LR, log10 LR) of per-marker ratios; the product as the reference computes it."""
+    with np.errstate(divide="ignore", over="ignore"):
+        lr = float(np.prod(ratios))
+        log10 = float(np.sum(np.log10(ratios))) if np.all(ratios > 0) else -math.inf
+    return lr, log10
+
+
+def _consistent_families(dataset: DviDataset, lik: _Likelihoods) -> list[str]:
+    """Families whose reference data are possible with every mutation model switched off."""
+    return [f.id for f in dataset.am
+            if lik.family_loglik(f, frozenset(), mutation=False) > -math.inf]
+
+
+# --------------------------------------------------------------------------------------------
+# Pairwise LR matrix
+# --------------------------------------------------------------------------------------------
+
+def _check_dataset(dataset: DviDataset) -> None:
+    if not isinstance(dataset, DviDataset):
+        raise InputError(f"expected an identification dataset (DviDataset), got "
+                         f"{type(dataset).__name__}")
+    seen: dict[str, str] = {}
+    for f in dataset.am:
+        for m in f.missing:
+            if m in seen:
+                raise InputError(f"missing person {m!r} appears in families {seen[m]!r} and "
+                                 f"{f.id!r}; missing-person ids must be unique")
+            seen[m] = f.id
+    ids = [s.id for s in dataset.pm]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise InputError(f"duplicate PM sample ids {dup}")
+
+
+def pairwise_lr_matrix(dataset: DviDataset) -> pl.DataFrame:
+    """Pairwise LR of every PM sample against every missing person of compatible sex.
+
+    ``LR = P(F's data, V typed as M) / (P(F's data) P(V))`` by the exact engine, with the
+    markers' mutation models as given (the peer's ``pairwiseLR``).
+
+    Parameters
+    ----------
+    dataset : DviDataset
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per sex-compatible pair, PM samples in dataset order and, within each,
+        missing persons in dataset order (families, then each family's ``missing`` list):
+        ``pm``, ``missing``, ``family``, ``lr``, ``log10_lr`` (``-inf`` for an exclusion) and
+        ``inconsistent_markers``, the number of markers at which the family data with ``V``
+        typed as ``M`` are impossible without mutation (Mendelian inconsistencies; a marker
+        at which the reference data alone are inconsistent counts too).
+
+    Raises
+    ------
+    InputError
+        A family whose reference data are impossible (LR undefined).
+
+    Examples
+    --------
+    >>> from forensic_match import load_case
+    >>> ds = load_case("../shared/reference/dvi/example2.json")  # doctest: +SKIP
+    >>> pairwise_lr_matrix(ds).filter(pl.col("lr") > 1)  # doctest: +SKIP
+    """
+    import polars as pl
+
+    _check_dataset(dataset)
+    lik = _Likelihoods(dataset)
+    rows: dict[str, list[Any]] = {k: [] for k in ("pm", "missing", "family", "lr", "log10_lr",
+                                                  "inconsistent_markers")}
+    for s in dataset.pm:
+        for f in dataset.am:
+            for m in f.missing:
+                if not sex_compatible(s.sex, f.sex_of(m)):
+                    continue
+                lr, log10 = _lr_of(lik.pair_ratios(f, m, s.id))
+                pair = frozenset({(m, s.id)})
+                mendel = lik.family(f, pair, mutation=False) if lik.has_mutation else \
+                    lik.family(f, pair)
+                for key, val in (("pm", s.id), ("missing", m), ("family", f.id), ("lr", lr),
+                                 ("log10_lr", log10),
+                                 ("inconsistent_markers", int(np.sum(~(mendel > 0))))):
+                    rows[key].append(val)
+    return pl.DataFrame(rows, schema={"pm": pl.Utf8, "missing": pl.Utf8, "family": pl.Utf8,
+                                      "lr": pl.Float64, "log10_lr": pl.Float64,
+                                      "inconsistent_markers": pl.Int64})
+
+
+# --------------------------------------------------------------------------------------------
+# A (possibly reduced) identification problem, as the peer's findUndisputed reduces it
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Fam:
+    family: Family
+    missing: tuple[str, ...]      # missing persons still to identify
+    fixed: Pairs = frozenset()    # identified (missing, PM) pairs whose data are now AM data
+
+    @property
+    def id(self) -> str:
+        return self.family.id
+
+
+@dataclass(frozen=True)
+class _Problem:
+    families: tuple[_Fam, ...]
+    samples: tuple[str, ...]                  # PM samples still to place
+    pairings: Mapping[str, tuple[str, ...]]   # PM sample -> candidate missing persons
+    dropped: tuple[_Fam, ...] = ()            # families left with no one to identify
+    removed: tuple[str, ...] = ()             # PM samples left with no candidate
+
+    @classmethod
+    def initial(cls, dataset: DviDataset) -> _Problem:
+        fams = tuple(_Fam(f, tuple(f.missing)) for f in dataset.am)
+        pairings = {s.id: tuple(m for f in dataset.am for m in f.missing
+                                if sex_compatible(s.sex, f.sex_of(m))) for s in dataset.pm}
+        return cls(fams, tuple(s.id for s in dataset.pm), pairings)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(m for f in self.families for m in f.missing)
+
+    def family_of(self) -> dict[str, _Fam]:
+        return {m: f for f in self.families for m in f.missing}
+
+    def pair_lrs(self, lik: _Likelihoods | None,
+                 known: Mapping[tuple[str, str], float] | None = None,
+                 ) -> dict[tuple[str, str], float]:
+        """``{(pm, missing): LR}`` over the current pairings, given the fixed pairs.
+
+        LRs in ``known`` are reused for families with no fixed pair (they are unchanged);
+        the others are computed with ``lik`` (or taken from ``known`` when ``lik`` is None).
+        """
+        fam = self.family_of()
+        out = {}
+        for pm in self.samples:
+            for mp in self.pairings[pm]:
+                f = fam[mp]
+                if known is not None and (lik is None or not f.fixed):
+                    if (pm, mp) in known:
+                        out[(pm, mp)] = known[(pm, mp)]
+                    continue
+                assert lik is not None
+                out[(pm, mp)] = _lr_of(lik.pair_ratios(f.family, mp, pm, f.fixed))[0]
+        return out
+
+    def reduce(self, found: Sequence[tuple[str, str]]) -> _Problem:
+        """Remove identified pairs, as the peer's ``subsetDVI`` + ``transferMarkers``.
+
+        Identified missing persons leave their families, whose data now include the PM
+        sample's profile; a family with nobody left to identify is dropped; a PM sample with
+        no candidate left (sex-compatible, not yet identified) is removed.
+        """
+        pm_done = {pm for pm, _ in found}
+        mp_done = {mp for _, mp in found}
+        fams, dropped = [], list(self.dropped)
+        for f in self.families:
+            new = [(mp, pm) for pm, mp in found if mp in f.missing]
+            if not new:
+                fams.append(f)
+                continue
+            g = _Fam(f.family, tuple(m for m in f.missing if m not in mp_done),
+                     f.fixed | frozenset(new))
+            (fams if g.missing else dropped).append(g)
+        samples, removed = [], list(self.removed)
+        pairings = {}
+        for pm in self.samples:
+            if pm in pm_done:
+                continue
+            cands = tuple(m for m in self.pairings[pm] if m not in mp_done)
+            if cands:
+                samples.append(pm)
+                pairings[pm] = cands
+            else:
+                removed.append(pm)
+        return _Problem(tuple(fams), tuple(samples), pairings, tuple(dropped), tuple(removed))
+
+
+def _undisputed_once(lrs: Mapping[tuple[str, str], float], samples: Sequence[str],
+                     missing: Sequence[str], threshold: float, margin: float,
+                     ) -> list[tuple[str, str, float]]:
+    """One step of the rule, in the peer's order (missing person, then PM sample)."""
+    row: dict[str, list[float]] = {}
+    col: dict[str, list[float]] = {}
+    for (pm, mp), lr in lrs.items():
+        row.setdefault(pm, []).append(lr)
+        col.setdefault(mp, []).append(lr)
+    out = []
+    for mp in missing:
+        for pm in samples:
+            lr = lrs.get((pm, mp))
+            if lr is None or not lr > threshold:
+                continue
+            others = [x for x in row[pm] + col[mp]]
+            others.remove(lr)
+            others.remove(lr)
+            if all(x <= lr / margin for x in others):
+                out.append((pm, mp, lr))
+    return out
+
+
+@dataclass
+class _UndisputedRun:
+    found: list[tuple[str, str, float, int]]     # (pm, missing, LR, step)
+    problem: _Problem                           # the reduced problem
+    last_lrs: dict[tuple[str, str], float]      # pairwise LRs of the last step
+
+
+def _find_undisputed(problem: _Problem, lik: _Likelihoods | None,
+                     lrs: Mapping[tuple[str, str], float] | None, threshold: float,
+                     margin: float) -> _UndisputedRun:
+    """The peer's findUndisputed: accept, reduce, recompute (when ``lik``), repeat.
+
+    ``lrs`` are the first step's pairwise LRs (computed with ``lik`` when None).
+    """
+    found: list[tuple[str, str, float, int]] = []
+    step = 0
+    while True:
+        step += 1
+        current = problem.pair_lrs(lik, lrs)
+        new = _undisputed_once(current, problem.samples, problem.missing, threshold, margin)
+        if not new:
+            break
+        found.extend((pm, mp, lr, step) for pm, mp, lr in new)
+        problem = problem.reduce([(pm, mp) for pm, mp, _ in new])
+        if not problem.missing or not problem.samples:
+            break
+    return _UndisputedRun(found, problem, current)
+
+
+def _check_rule(threshold: float, margin: float) -> None:
+    if not threshold >= 0:
+        raise InputError(f"undisputed threshold must be >= 0, got {threshold}")
+    if not margin >= 1:
+        raise InputError(f"undisputed margin must be >= 1, got {margin}")
+
+
+def undisputed(pairwise: pl.DataFrame, *, threshold: float = UNDISPUTED_THRESHOLD,
+               margin: float = UNDISPUTED_THRESHOLD,
+               dataset: DviDataset | None = None) -> pl.DataFrame:
+    """Undisputed identifications, found step by step as the peer's ``findUndisputed``.
+
+    A pair ``V = M`` is undisputed when ``LR > threshold`` and ``LR >= margin · LR'`` for every
+    competing LR' of its row (``V`` against other missing persons) and column (other PM
+    samples against ``M``); pairs of incompatible sex do not compete. All undisputed pairs of
+    a step are accepted together, removed from the problem, and the rule is applied again to
+    what is left until no pair qualifies.
+
+    Parameters
+    ----------
+    pairwise : polars.DataFrame
+        Output of :func:`pairwise_lr_matrix` (columns ``pm``, ``missing``, ``lr``; ``family``
+        is used when present).
+    threshold, margin : float
+        The peer uses one number, 1e4, for both.
+    dataset : DviDataset, optional
+        With the dataset, each later step recomputes the LRs of the remaining pairs with the
+        accepted PM profiles placed on their missing persons (the peer's convention: it
+        matters only in families with several missing persons). Without it, later steps reuse
+        ``pairwise`` unchanged.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``pm``, ``missing``, ``family``, ``lr`` (of the step that accepted it), ``log10_lr``
+        and ``step`` (1 for the first pass), in the peer's order: by step, then missing
+        person, then PM sample.
+    """
+
+    _check_rule(threshold, margin)
+    lrs = {(pm, mp): float(lr) for pm, mp, lr in
+           zip(pairwise["pm"].to_list(), pairwise["missing"].to_list(),
+               pairwise["lr"].to_list())}
+    if dataset is not None:
+        _check_dataset(dataset)
+        problem = _Problem.initial(dataset)
+        unknown = [(pm, mp) for pm in problem.samples for mp in problem.pairings[pm]
+                   if (pm, mp) not in lrs]
+        if unknown:
+            raise InputError(f"pairwise table lacks {len(unknown)} sex-compatible pairs of the "
+                             f"dataset, e.g. {unknown[0]}; compute it with pairwise_lr_matrix")
+        run = _find_undisputed(problem, _Likelihoods(dataset), lrs, threshold, margin)
+        fam = {m: f.id for f in dataset.am for m in f.missing}
+    else:
+        samples = tuple(dict.fromkeys(pairwise["pm"].to_list()))
+        missing = _merge_orders([[mp for p, mp in lrs if p == pm] for pm in samples])
+        pairings = {pm: tuple(mp for mp in missing if (pm, mp) in lrs) for pm in samples}
+        fam = (dict(zip(pairwise["missing"].to_list(), pairwise["family"].to_list()))
+               if "family" in pairwise.columns else {})
+        fams = tuple(_Fam(Family(f"#{mp}", Pedigree.from_records([(mp, None, None, "U")]),
+                                 [mp], {}), (mp,)) for mp in missing)
+        run = _find_undisputed(_Problem(fams, samples, pairings), None, lrs, threshold, margin)
+    return _undisputed_table(run.found, fam)
+
+
+def _merge_orders(rows: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    """One order of the missing persons consistent with every row's order.
+
+    Each PM sample's row lists its candidates in dataset order; merging the rows recovers
+    that order where the rows determine it (missing persons that no common PM sample links,
+    e.g. of different sexes, are taken in natural order of their ids: "M2" before "M10").
+    """
+    first: dict[str, tuple[Any, ...]] = {}
+    after: dict[str, set[str]] = {}
+    indegree: dict[str, int] = {}
+    for row in rows:
+        for m in row:
+            first.setdefault(m, _natural_key(m))
+            after.setdefault(m, set())
+            indegree.setdefault(m, 0)
+        for a, b in zip(row, row[1:]):
+            if b not in after[a]:
+                after[a].add(b)
+                indegree[b] += 1
+    ready = sorted((first[m], m) for m in first if indegree[m] == 0)
+    out: list[str] = []
+    while ready:
+        _, m = ready.pop(0)
+        out.append(m)
+        for b in after[m]:
+            indegree[b] -= 1
+            if indegree[b] == 0:
+                ready.append((first[b], b))
+        ready.sort()
+    if len(out) < len(first):   # contradictory row orders: first appearance
+        return tuple(first)
+    return tuple(out)
+
+
+def _natural_key(text: str) -> tuple[Any, ...]:
+    parts = re.split(r"(\d+)", text)
+    return tuple((0, int(p), p) if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def _undisputed_table(found: Sequence[tuple[str, str, float, int]],
+                      family: Mapping[str, str]) -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(
+        {"pm": [x[0] for x in found], "missing": [x[1] for x in found],
+         "family": [family.get(x[1]) for x in found], "lr": [x[2] for x in found],
+         "log10_lr": [math.log10(x[2]) for x in found], "step": [x[3] for x in found]},
+        schema={"pm": pl.Utf8, "missing": pl.Utf8, "family": pl.Utf8, "lr": pl.Float64,
+                "log10_lr": pl.Float64, "step": pl.Int64})
+
+
+# --------------------------------------------------------------------------------------------
+# Joint assignments
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class JointResult:
+    """Ranked joint assignments of PM samples to missing persons.
+
+    Attributes
+    ----------
+    solutions : polars.DataFrame
+        The best assignments, best first: ``rank``; ``assignment``, a struct with one field
+        per PM sample (dataset order) holding its missing person or null; ``n_identified``;
+        ``loglik`` (natural log, of the problem actually enumerated, see below); ``lr``
+        (against the null assignment, times the undisputed LRs); ``log10_lr``; ``posterior``
+        (flat prior over the enumerated assignments); ``loglik_full`` and ``log10_lr_full``
+        (the joint log-likelihood of the whole dataset and its exact LR against nobody
+        identified).
+    pairing : polars.DataFrame
+        ``pm``, ``missing`` (null: the sample is nobody among the missing), ``family``,
+        ``probability``: the sum of the posteriors of the assignments that contain the pair
+        (1 for a fixed undisputed pair). Pairs of probability 0 are left out, except the
+        null row of each sample that is not undisputed.
+    undisputed : polars.DataFrame
+        Identifications fixed before the enumeration (empty unless ``fix_undisputed``), with
+        their LRs under the joint's mutation setting (see :func:`undisputed`).
+    assignments : list of dict
+        The assignments of ``solutions`` as ``{pm: missing or None}``.
+    mutation_disabled : list of str
+        Families evaluated with mutation models switched off.
+    n_assignments : int
+        Possible assignments enumerated (impossible ones, likelihood 0, are pruned).
+    loglik_null : float
+        Log-likelihood of the null assignment of the enumerated problem.
+    """
+
+    solutions: pl.DataFrame
+    pairing: pl.DataFrame
+    undisputed: pl.DataFrame
+    assignments: list[dict[str, str | None]]
+    mutation_disabled: list[str]
+    n_assignments: int
+    loglik_null: float
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def best(self) -> dict[str, str | None]:
+        """The top assignment ``{pm: missing or None}``."""
+        return dict(self.assignments[0])
+
+
+def _enumerate(problem: _Problem, lik: _Likelihoods, max_assignments: int,
+               ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """All possible assignments of ``problem`` by depth-first search.
+
+    Returns the sample order, the chosen missing person index per sample (``-1`` none;
+    indices into ``problem.missing``) and the log-likelihood of each assignment. A branch
+    that makes a family's data impossible is cut: adding data cannot make them possible.
+    """
+    samples = list(problem.samples)
+    missing = problem.missing
+    index = {m: k for k, m in enumerate(missing)}
+    fam_of = problem.family_of()
+    fams = list(problem.families)
+    fam_pos = {f.id: k for k, f in enumerate(fams)}
+    pm_ll = [lik.sample_loglik(pm) for pm in samples]
+    state: list[Pairs] = [f.fixed for f in fams]
+    fam_ll = [lik.family_loglik(f.family, f.fixed) for f in fams]
+    if any(x == -math.inf for x in fam_ll):
+        bad = [f.id for f, x in zip(fams, fam_ll) if x == -math.inf]
+        raise InputError(f"families {bad}: the reference data are impossible on their "
+                         f"pedigrees (a Mendelian inconsistency with no mutation model)")
+    cands = [[(index[m], fam_pos[fam_of[m].id], m) for m in problem.pairings[pm]]
+             for pm in samples]
+    choice = [-1] * len(samples)
+    used = [False] * len(missing)
+    out_choice: list[tuple[int, ...]] = []
+    out_ll: list[float] = []
+
+    def leaf() -> None:
+        if len(out_ll) >= max_assignments:
+            raise AssignmentLimitError(
+                f"more than {max_assignments:,} possible assignments of {len(samples)} PM "
+                f"samples to {len(missing)} missing persons; fix undisputed identifications "
+                f"first, split the problem, or raise max_assignments")
+        parts = list(fam_ll)
+        parts.extend(pm_ll[i] for i, c in enumerate(choice) if c < 0)
+        out_choice.append(tuple(choice))
+        out_ll.append(math.fsum(parts))
+
+    def visit(i: int) -> None:
+        if i == len(samples):
+            leaf()
+            return
+        pm = samples[i]
+        for k, fpos, m in cands[i]:
+            if used[k]:
+                continue
+            f = fams[fpos]
+            old_state, old_ll = state[fpos], fam_ll[fpos]
+            new_state = old_state | {(m, pm)}
+            new_ll = lik.family_loglik(f.family, new_state)
+            if new_ll == -math.inf:
+                continue
+            state[fpos], fam_ll[fpos] = new_state, new_ll
+            used[k], choice[i] = True, k
+            visit(i + 1)
+            state[fpos], fam_ll[fpos] = old_state, old_ll
+            used[k], choice[i] = False, -1
+        visit(i + 1)
+
+    visit(0)
+    return samples, np.array(out_choice, dtype=np.int64).reshape(len(out_ll), len(samples)), \
+        np.array(out_ll, dtype=np.float64)
+
+
+def joint_solutions(dataset: DviDataset, *, max_solutions: int | None = 100,
+                    mutation_off_if_consistent: bool = True, fix_undisputed: bool = True,
+                    threshold: float = UNDISPUTED_THRESHOLD,
+                    margin: float = UNDISPUTED_THRESHOLD,
+                    max_assignments: int = MAX_ASSIGNMENTS) -> JointResult:
+    """Exact joint identification: every assignment of PM samples to missing persons, ranked.
+
+    An assignment places each PM sample on at most one missing person of compatible sex and
+    each missing person receives at most one sample. Its log-likelihood is
+    ``Σ_families log P(family data, assigned profiles on their missing persons)
+    + Σ_unassigned log P(V)``; the LR is against the null assignment (nobody identified) and
+    the posterior assumes a flat prior over all possible assignments.
+
+    With the defaults the result is the peer's (dvir 3.4.2 ``jointDVI``):
+
+    1. Families whose reference data are consistent without mutation are evaluated with
+       mutation switched off (``mutation_off_if_consistent``); the others keep their models.
+    2. Undisputed identifications are found on that data (:func:`undisputed`, with the
+       dataset) and fixed: their PM profiles become reference data of their families,
+       families with nobody left to identify and PM samples with no candidate left leave the
+       problem (``fix_undisputed``).
+    3. The remaining problem is enumerated; pairs whose LR is 0 are never tried and any branch
+       that makes a family impossible is cut, so only possible assignments are listed.
+       ``loglik`` is that of the remaining problem, ``lr = exp(loglik - loglik_null) ·
+       Π LR_undisputed`` and ``posterior`` is conditional on the undisputed identifications.
+       When every PM sample or every missing person is undisputed, the single assignment is
+       returned with the full log-likelihood, its plain LR and posterior 1.
+
+    With ``fix_undisputed=False`` the whole dataset is enumerated: ``loglik`` is the full
+    joint log-likelihood, ``lr`` the exact LR against nobody identified, and posteriors and
+    pairing probabilities are over all assignments.
+
+    Parameters
+    ----------
+    dataset : DviDataset
+    max_solutions : int or None
+        Rows of ``solutions`` (None: all). Posteriors and pairing probabilities always use
+        every assignment.
+    mutation_off_if_consistent : bool
+        Switch mutation models off in families whose reference data are Mendelian-consistent
+        (judged on the reference data alone, before any PM sample is placed).
+    fix_undisputed : bool
+        Fix undisputed identifications before enumerating (see above).
+    threshold, margin : float
+        The undisputed rule.
+    max_assignments : int
+        Refuse (:class:`AssignmentLimitError`) to enumerate more possible assignments.
+
+    Returns
+    -------
+    JointResult
+
+    Raises
+    ------
+    AssignmentLimitError
+        Too many possible assignments.
+    InputError
+        Impossible reference data, duplicate ids, a bad rule.
+
+    Notes
+    -----
+    Ties (equal log-likelihoods after rounding to :data:`RANK_DECIMALS` decimals) are ordered
+    by the assignment, PM samples in dataset order, missing persons compared as strings with
+    unassigned last: the peer's order (it compares strings in the locale's collation; this
+    compares code points, which agrees for the usual ids).
+    """
+    import polars as pl
+
+    _check_dataset(dataset)
+    _check_rule(threshold, margin)
+    if max_solutions is not None and max_solutions < 1:
+        raise InputError(f"max_solutions must be positive or None, got {max_solutions}")
+    options = {"mutation_off_if_consistent": mutation_off_if_consistent,
+               "fix_undisputed": fix_undisputed, "threshold": threshold, "margin": margin,
+               "max_assignments": max_assignments}
+    lik0 = _Likelihoods(dataset)
+    disabled = _consistent_families(dataset, lik0) if mutation_off_if_consistent and \
+        lik0.has_mutation else []
+    lik = lik0.with_disabled(disabled)
+    origin = _Problem.initial(dataset)
+    all_samples = [s.id for s in dataset.pm]
+    all_missing = origin.missing
+    fam_id = {m: f.id for f in dataset.am for m in f.missing}
+
+    found: list[tuple[str, str, float, int]] = []
+    problem = origin
+    if fix_undisputed:
+        run = _find_undisputed(origin, lik, None, threshold, margin)
+        found = run.found
+        if found and len(found) in (len(all_samples), len(all_missing)):
+            return _single_solution(dataset, lik, found, disabled, fam_id, options)
+        problem = replace(run.problem, pairings={
+            pm: tuple(mp for mp in run.problem.pairings[pm] if run.last_lrs[(pm, mp)] > 0)
+            for pm in run.problem.samples})
+    else:
+        lrs = origin.pair_lrs(lik)
+        problem = replace(origin, pairings={pm: tuple(mp for mp in origin.pairings[pm]
+                                                      if lrs[(pm, mp)] > 0)
+                                            for pm in origin.samples})
+
+    samples, choice, ll = _enumerate(problem, lik, max_assignments)
+    missing = problem.missing
+    ll_null = math.fsum([lik.family_loglik(f.family, f.fixed) for f in problem.families]
+                        + [lik.sample_loglik(pm) for pm in samples])
+    log_undisp = math.fsum(math.log(x[2]) for x in found)
+    top = float(ll.max())
+    weights = np.exp(ll - top)
+    posterior = weights / weights.sum()
+
+    # Constant that turns the problem's loglik into the full dataset's.
+    full_shift = math.fsum([lik.family_loglik(f.family, f.fixed) for f in problem.dropped]
+                           + [lik.sample_loglik(pm) for pm in problem.removed])
+    ll0_full = math.fsum([lik.family_loglik(f.family) for f in origin.families]
+                         + [lik.sample_loglik(pm) for pm in all_samples])
+
+    # Codes per original PM sample: rank of the missing person's id, unassigned last.
+    names = sorted(all_missing)
+    code_of = {m: k for k, m in enumerate(names)}
+    none_code = len(names)
+    codes = np.full((ll.size, len(all_samples)), none_code, dtype=np.int64)
+    col = {pm: k for k, pm in enumerate(all_samples)}
+    for pm, mp, _, _ in found:
+        codes[:, col[pm]] = code_of[mp]
+    mp_codes = np.array([code_of[m] for m in missing] + [none_code], dtype=np.int64)
+    for j, pm in enumerate(samples):
+        codes[:, col[pm]] = mp_codes[choice[:, j]]  # -1 picks none_code
+    rounded = np.round(ll, RANK_DECIMALS)
+    order = np.lexsort(tuple(codes[:, k] for k in reversed(range(codes.shape[1])))
+                       + (-rounded,))
+    keep = order if max_solutions is None else order[:max_solutions]
+
+    label = names + [None]
+    assignments = [{pm: label[codes[r, col[pm]]] for pm in all_samples} for r in keep]
+    sol_ll = ll[keep]
+    log_lr = sol_ll - ll_null + log_undisp
+    with np.errstate(over="ignore"):
+        lr = np.exp(log_lr)
+    full = sol_ll + full_shift
+    solutions = pl.DataFrame({
+        "rank": np.arange(1, keep.size + 1),
+        "assignment": assignments,
+        "n_identified": [sum(v is not None for v in a.values()) for a in assignments],
+        "loglik": sol_ll, "lr": lr, "log10_lr": log_lr / math.log(10),
+        "posterior": posterior[keep], "loglik_full": full,
+        "log10_lr_full": (full - ll0_full) / math.log(10)},
+        schema_overrides={"assignment": pl.Struct({pm: pl.Utf8 for pm in all_samples})})
+
+    pairing = _pairing_table(dataset, samples, missing, choice, posterior, found, fam_id)
+    return JointResult(solutions, pairing, _undisputed_table(found, fam_id), assignments,
+                       list(disabled), int(ll.size), ll_null,
+                       options)
+
+
+def _single_solution(dataset: DviDataset, lik: _Likelihoods,
+                     found: list[tuple[str, str, float, int]], disabled: list[str],
+                     fam_id: Mapping[str, str], options: dict[str, Any]) -> JointResult:
+    """The peer's early return: everything undisputed, one assignment, plain LR."""
+    import polars as pl
+
+    all_samples = [s.id for s in dataset.pm]
+    assignment: dict[str, str | None] = dict.fromkeys(all_samples)
+    for pm, mp, _, _ in found:
+        assignment[pm] = mp
+    placed = {mp: pm for pm, mp, _, _ in found}
+    ll = math.fsum([lik.family_loglik(f, frozenset((m, placed[m]) for m in f.missing
+                                                  if m in placed)) for f in dataset.am]
+                   + [lik.sample_loglik(pm) for pm in all_samples if assignment[pm] is None])
+    ll0 = math.fsum([lik.family_loglik(f) for f in dataset.am]
+                    + [lik.sample_loglik(pm) for pm in all_samples])
+    log_lr = ll - ll0
+    solutions = pl.DataFrame({
+        "rank": [1], "assignment": [assignment], "n_identified": [len(found)],
+        "loglik": [ll], "lr": [math.exp(log_lr) if log_lr < 709.0 else math.inf],
+        "log10_lr": [log_lr / math.log(10)], "posterior": [1.0], "loglik_full": [ll],
+        "log10_lr_full": [log_lr / math.log(10)]},
+        schema_overrides={"assignment": pl.Struct({pm: pl.Utf8 for pm in all_samples}),
+                          "rank": pl.Int64, "n_identified": pl.Int64})
+    pairing = _pairing_table(dataset, [], (), np.zeros((1, 0), dtype=np.int64),
+                             np.ones(1), found, fam_id)
+    return JointResult(solutions, pairing, _undisputed_table(found, fam_id), [assignment],
+                       list(disabled), 1, ll0,
+                       options)
+
+
+def _pairing_table(dataset: DviDataset, samples: Sequence[str], missing: Sequence[str],
+                   choice: np.ndarray, posterior: np.ndarray,
+                   found: Sequence[tuple[str, str, float, int]],
+                   fam_id: Mapping[str, str]) -> pl.DataFrame:
+    """Posterior pairing probabilities, dataset order.
+
+    Rows: every pair with probability > 0, and one row per PM sample not undisputed with
+    ``missing`` null (the probability that it is none of the missing persons).
+    """
+    import polars as pl
+
+    prob: dict[tuple[str, str | None], float] = {}
+    for pm, mp, _, _ in found:
+        prob[(pm, mp)] = 1.0
+    for j, pm in enumerate(samples):
+        sums = np.bincount(choice[:, j] + 1, weights=posterior, minlength=len(missing) + 1)
+        prob[(pm, None)] = float(sums[0])
+        for k, mp in enumerate(missing):
+            if sums[k + 1] > 0:
+                prob[(pm, mp)] = float(sums[k + 1])
+    mp_order = {m: k for k, m in enumerate(m for f in dataset.am for m in f.missing)}
+    pm_order = {s.id: k for k, s in enumerate(dataset.pm)}
+    for s in dataset.pm:   # samples outside the enumeration and not identified
+        if not any(key[0] == s.id for key in prob):
+            prob[(s.id, None)] = 1.0
+    keys = sorted(prob, key=lambda x: (pm_order[x[0]], mp_order.get(x[1], len(mp_order))
+                                       if x[1] is not None else len(mp_order)))
+    return pl.DataFrame({"pm": [k[0] for k in keys], "missing": [k[1] for k in keys],
+                         "family": [fam_id.get(k[1]) if k[1] else None for k in keys],
+                         "probability": [prob[k] for k in keys]},
+                        schema={"pm": pl.Utf8, "missing": pl.Utf8, "family": pl.Utf8,
+                                "probability": pl.Float64})
