@@ -67,12 +67,67 @@ def lr_command(cases: tuple[str, ...], provenance: bool) -> None:
         sys.exit(1)
 
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "datasets" / "examples"
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float):
+        return _finite(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _print_identifications(result: Any) -> None:
+    ids = result.identifications
+    click.echo(f"{ids.height} proposed identifications:\n")
+    for r in ids.iter_rows(named=True):
+        frags = r["fragments"].split(",")
+        body = r["pm"] if len(frags) == 1 else f"{r['pm']} (fragments {', '.join(frags)})"
+        click.echo(f"  {body} -> {r['missing']} of family {r['family']}  [{r['rule']}]")
+        click.echo(f"      {r['reason']}")
+
+
 @main.command("demo")
-def demo_command() -> None:
-    """A worked case: a missing person and both parents, 23 markers (bundled example)."""
+@click.option("--workers", default=1, show_default=True, help="Processes for compiling.")
+def demo_command(workers: int) -> None:
+    """Worked examples on bundled data: one kinship case, then a whole programme.
+
+    First a missing person with both parents typed (23 markers, LR per marker); then the
+    blind search and identification of the bundled synthetic programme (200 families, 150 PM
+    samples), checked against its ground truth.
+    """
+    _demo_kinship()
+    click.echo("\n" + "=" * 78 + "\n")
+    _demo_programme(workers)
+
+
+def _demo_programme(workers: int) -> None:
+    from forensic_match.cases import load_case
+    from forensic_match.dvi.identify import identify
+
+    path = EXAMPLES / "programme_small.json"
+    ds = load_case(path)
+    truth = ds.extra.get("truth", {})
+    click.echo(f"Programme {ds.id}: {len(ds.am)} reference families, "
+               f"{sum(len(f.missing) for f in ds.am)} missing persons, {len(ds.pm)} PM samples")
+    result = identify(ds.am, ds.pm, ds.markers, workers=workers)
+    _print_identifications(result)
+    ids = result.identifications
+    correct = sum(all(truth.get(f) == r["missing"] for f in r["fragments"].split(","))
+                  for r in ids.iter_rows(named=True))
+    found = {b for b, m in truth.items() if m is not None}
+    click.echo(f"\nAgainst the simulation's ground truth: {correct} correct, "
+               f"{ids.height - correct} false, of {len(found)} PM samples from missing "
+               f"persons.")
+
+
+def _demo_kinship() -> None:
     from forensic_match.cases import load_case
 
-    path = Path(__file__).resolve().parents[1] / "datasets" / "examples" / "demo_mp_parents.json"
+    path = EXAMPLES / "demo_mp_parents.json"
     case = load_case(path)
     result = case.solve()
     click.echo(f"Case {case.id}: {case.description}")
@@ -92,6 +147,100 @@ def demo_command() -> None:
     click.echo(f"Posterior probability of identity with a prior of 1/1000: {shown}")
     click.echo(f"Frequencies: {case.extra.get('frequencies', 'case file')}; "
                f"sha256 {result.provenance['frequencies_sha256'][:16]}")
+
+
+@main.command("solve")
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.option("--max-solutions", default=20, show_default=True,
+              help="Joint solutions listed, best first.")
+def solve_command(dataset: str, max_solutions: int) -> None:
+    """Solve an identification DATASET.json; print pairwise LRs, undisputed, joint and
+    proposed identifications as one JSON object."""
+    from forensic_match.cases import DviDataset, load_case
+    from forensic_match.dvi.identify import identify
+    from forensic_match.dvi.joint import joint_solutions, pairwise_lr_matrix, undisputed
+
+    try:
+        ds = load_case(dataset)
+        if not isinstance(ds, DviDataset):
+            raise ForensicMatchError(f"file {dataset!r}: not an identification dataset; use "
+                                     f"'forensic-match lr'")
+        pw = pairwise_lr_matrix(ds)
+        und = undisputed(pw, dataset=ds)
+        joint = joint_solutions(ds, max_solutions=max_solutions)
+        ids = identify(ds.am, ds.pm, ds.markers, min_markers=1).identifications
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    out = {
+        "id": ds.id,
+        "pairwise": [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"],
+                      "inconsistent_markers": r["inconsistent_markers"]}
+                     for r in pw.iter_rows(named=True)],
+        "undisputed": [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"]}
+                       for r in und.iter_rows(named=True)],
+        "joint": [{"assignment": a, "loglik": r["loglik"], "lr": r["lr"],
+                   "posterior": r["posterior"]}
+                  for a, r in zip(joint.assignments, joint.solutions.iter_rows(named=True))],
+        "identifications": [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"],
+                             "posterior": r["posterior"], "rule": r["rule"]}
+                            for r in ids.iter_rows(named=True)]}
+    click.echo(json.dumps(_json_safe(out), allow_nan=False))
+
+
+@main.command("search")
+@click.option("--pedigrees", required=True, type=click.Path(dir_okay=False),
+              help="Table family,id,father,mother,sex,missing.")
+@click.option("--relatives", required=True, type=click.Path(dir_okay=False),
+              help="Genotypes of the typed relatives (long or CE-export layout).")
+@click.option("--pm", "pm_path", required=True, type=click.Path(dir_okay=False),
+              help="Genotypes of the PM samples.")
+@click.option("--samples", type=click.Path(dir_okay=False),
+              help="PM sample table: sample,sex,site,dropout,...")
+@click.option("--frequencies", default="fbi2015_sw_hispanic", show_default=True,
+              help="A bundled table name or a frequency file.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the result tables (created; replaced only when complete).")
+@click.option("--workers", default=1, show_default=True)
+def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | None,
+                   frequencies: str, out_dir: str, workers: int) -> None:
+    """Blind search and identification on your files; writes ranked candidate tables."""
+    import shutil
+    import tempfile
+
+    from forensic_match.dvi.identify import identify
+    from forensic_match.dvi.records import read_families, read_pm_samples
+    from forensic_match.frequencies import available_frequencies, load_frequencies, read_frequencies
+
+    try:
+        db = load_frequencies(frequencies) if frequencies in available_frequencies() \
+            else read_frequencies(frequencies)
+        families = read_families(pedigrees, relatives, markers=db)
+        pm = read_pm_samples(pm_path, samples_path=samples, markers=db)
+        names = sorted({m for s in pm for m in s.genotypes} |
+                       {m for f in families for p in f.genotypes.values() for m in p})
+        markers = db.markers_for([n for n in db.markers if n in names])
+        result = identify(families, pm, markers, workers=workers, progress=True)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    target = Path(out_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".fm-", dir=target.parent))
+    try:
+        result.identifications.write_csv(tmp / "identifications.csv")
+        result.search.by_sample.write_csv(tmp / "candidates_by_sample.csv")
+        result.search.by_missing.write_csv(tmp / "candidates_by_missing.csv")
+        result.search.pairs.write_csv(tmp / "pairs.csv")
+        (tmp / "parameters.json").write_text(json.dumps(_json_safe(result.parameters)))
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.replace(target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    _print_identifications(result)
+    click.echo(f"\nTables written to {target}/")
 
 
 if __name__ == "__main__":  # pragma: no cover

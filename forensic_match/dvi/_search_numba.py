@@ -31,20 +31,45 @@ def _insert(vals, idx, slot, value, index):
 
 @jit(parallel=True)
 def score_block(table, consistent, rows, row_sex, pos, sample_sex, unc_ptr, unc_pos, unc_w,
-                min_markers, score, n_used, n_incons, row_top, row_top_idx):
+                unc_kind, marker_off, allele_off, hw, min_markers, score, n_used, n_incons,
+                row_top, row_top_idx):
     """Scores of every PM sample against the compiled rows ``rows`` (parallel over rows).
 
     ``score[b, s]``: log10 LR of row ``rows[b]`` and sample ``s`` (``-inf`` for an excluded
     pair: fewer than ``min_markers`` compared, or known sexes that differ); ``n_used``: markers
     compared; ``n_incons``: markers where the pair is impossible without mutation.
     ``row_top[b]`` / ``row_top_idx[b]``: the best samples of each row, descending.
+
+    An uncertain entry of kind 1 is a single allele ``a`` seen with dropout: its LR is
+    ``c1 LR[aa] + c2 Σ_{z≠a} P(az) LR[az]``, with the sum computed once per row and allele
+    (``unc_pos`` holds the position of ``aa`` and the allele's index, ``unc_w`` c1 and c2).
     """
     n_pm, n_markers = pos.shape
+    has_uncertain = unc_ptr.size > 1
     for b in prange(rows.size):
         r = rows[b]
         row = table[r]
         ok = consistent[r]
         rs = row_sex[r]
+        # LRs (not logs) of this row, for the exact sums of uncertain observations, and per
+        # allele a the posterior mass of the heterozygotes containing a.
+        lin = np.power(10.0, row) if has_uncertain else row
+        mass = np.zeros(allele_off[-1])
+        mass_ok = np.zeros(allele_off[-1], dtype=np.bool_)
+        if has_uncertain:
+            for k in range(marker_off.size - 1):
+                a0 = allele_off[k]
+                n = allele_off[k + 1] - a0
+                for hi in range(n):
+                    base = marker_off[k] + hi * (hi + 1) // 2
+                    for lo in range(hi):
+                        q = base + lo
+                        v = lin[q] * hw[q]
+                        mass[a0 + hi] += v
+                        mass[a0 + lo] += v
+                        if ok[q]:
+                            mass_ok[a0 + hi] = True
+                            mass_ok[a0 + lo] = True
         row_top[b, :] = -np.inf
         row_top_idx[b, :] = -1
         for s in range(n_pm):
@@ -62,10 +87,17 @@ def score_block(table, consistent, rows, row_sex, pos, sample_sex, unc_ptr, unc_
                     e = -(p + 2)
                     total = 0.0
                     any_ok = False
-                    for j in range(unc_ptr[e], unc_ptr[e + 1]):
-                        total += unc_w[j] * 10.0 ** row[unc_pos[j]]
-                        if ok[unc_pos[j]]:
-                            any_ok = True
+                    j0 = unc_ptr[e]
+                    if unc_kind[e] == 1:
+                        aa = unc_pos[j0]
+                        a = unc_pos[j0 + 1]
+                        total = unc_w[j0] * lin[aa] + unc_w[j0 + 1] * mass[a]
+                        any_ok = ok[aa] or mass_ok[a]
+                    else:
+                        for j in range(j0, unc_ptr[e + 1]):
+                            total += unc_w[j] * lin[unc_pos[j]]
+                            if ok[unc_pos[j]]:
+                                any_ok = True
                     acc += np.log10(total) if total > 0.0 else -np.inf
                     used += 1
                     if not any_ok:

@@ -363,7 +363,7 @@ def _undisputed_once(lrs: Mapping[tuple[str, str], float], samples: Sequence[str
             lr = lrs.get((pm, mp))
             if lr is None or not lr > threshold:
                 continue
-            others = [x for x in row[pm] + col[mp]]
+            others = row[pm] + col[mp]
             others.remove(lr)
             others.remove(lr)
             if all(x <= lr / margin for x in others):

@@ -38,6 +38,9 @@ class EncodedSamples:
     unc_pos: np.ndarray
     unc_w: np.ndarray
     n_typed: np.ndarray
+    unc_kind: np.ndarray       # 0 general weights, 1 single allele with dropout
+    allele_off: np.ndarray     # start of each marker's alleles in a global allele index
+    hw: np.ndarray             # Hardy-Weinberg P(g) at every row position
 
 
 _SEX = {"M": 1, "F": 2}
@@ -71,10 +74,11 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
 
     n_s, n_m = len(samples), len(markers)
     pos = np.full((n_s, n_m), -1, dtype=np.int64)
-    ptr, upos, uw = [0], [], []
+    ptr, upos, uw, kinds = [0], [], [], []
     seen_ids: set[str] = set()
     n_typed = np.zeros(n_s, dtype=np.int64)
     hw = np.concatenate([hardy_weinberg(m.frequencies) for m in markers])
+    allele_off = np.concatenate([[0], np.cumsum([len(m) for m in markers])]).astype(np.int64)
     for s, item in enumerate(samples):
         if item.id in seen_ids:
             raise InputError(f"{where(sample=item.id)}: duplicate PM sample id")
@@ -87,16 +91,30 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
             if not parts:
                 continue
             n_typed[s] += 1
+            single = _single_allele(fragments, markers[k], dropin)
+            if single is not None and len(parts) == 1:
+                a, d = single
+                p = markers[k].frequencies
+                hom = (1.0 - d * d) * p[a] * p[a]
+                denom = hom + d * (1.0 - d) * 2.0 * p[a] * (float(p.sum()) - p[a])
+                pos[s, k] = -(len(ptr) - 1) - 2
+                upos.append(np.array([offsets[k] + a * (a + 1) // 2 + a, allele_off[k] + a]))
+                uw.append(np.array([hom / denom, d * (1.0 - d) / denom]))
+                kinds.append(1)
+                ptr.append(ptr[-1] + 2)
+                continue
             gi, w = _combine(parts, hw)  # type: ignore[arg-type]
             if gi.size == 1 and len(parts) == 1:
                 pos[s, k] = gi[0]
             elif w.sum() <= 0:
                 pos[s, k] = -(len(ptr) - 1) - 2  # fragments disagree: an empty list, LR 0
+                kinds.append(0)
                 ptr.append(ptr[-1])
             else:
                 pos[s, k] = -(len(ptr) - 1) - 2
                 upos.append(gi.astype(np.int64))
                 uw.append(w / w.sum())
+                kinds.append(0)
                 ptr.append(ptr[-1] + gi.size)
         if n_typed[s] == 0:
             raise InputError(f"{where(sample=item.id)}: PM sample has no typed marker of the "
@@ -105,7 +123,22 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
         [x.id for x in samples], np.array([_SEX.get(x.sex, 0) for x in samples]), pos,
         np.array(ptr, dtype=np.int64),
         np.concatenate(upos) if upos else np.empty(0, dtype=np.int64),
-        np.concatenate(uw) if uw else np.empty(0), n_typed)
+        np.concatenate(uw) if uw else np.empty(0), n_typed,
+        np.array(kinds, dtype=np.int64), allele_off, hw)
+
+
+def _single_allele(fragments: list[PMSample], marker: Marker, dropin: float,
+                   ) -> tuple[int, float] | None:
+    """(allele index, dropout) when one fragment alone shows a single allele with dropout and
+    no drop-in: the case the kernel sums in constant time."""
+    typed = [f for f in fragments if marker.name in f.genotypes]
+    if len(typed) != 1 or dropin != 0.0:
+        return None
+    f = typed[0]
+    g = f.genotypes[marker.name]
+    if f.dropout > 0.0 and g[1] is not None and g[0] == g[1]:
+        return marker.index(g[0]), f.dropout
+    return None
 
 
 @dataclass
@@ -192,8 +225,9 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         rows = active_rows[start:start + block]
         nb = rows.size
         score_block(compiled.log10_lr, compiled.consistent, rows, row_sex, enc.pos, enc.sex,
-                    enc.unc_ptr, enc.unc_pos, enc.unc_w, min_markers, score[:nb], used[:nb],
-                    bad[:nb], row_top[:nb], row_top_idx[:nb])
+                    enc.unc_ptr, enc.unc_pos, enc.unc_w, enc.unc_kind, compiled.offsets,
+                    enc.allele_off, enc.hw, min_markers, score[:nb], used[:nb], bad[:nb],
+                    row_top[:nb], row_top_idx[:nb])
         merge_sample_best(score[:nb], rows, best, best_row, lr_sum)
         ok = np.isfinite(row_top[:nb])
         bi, ri = np.nonzero(ok)
@@ -262,6 +296,12 @@ def _pair_counts(compiled: CompiledTables, enc: EncodedSamples, r: np.ndarray,
     for i, k in unc:
         e = -(pos[i, k] + 2)
         cells = enc.unc_pos[enc.unc_ptr[e]:enc.unc_ptr[e + 1]]
+        if enc.unc_kind[e] == 1:  # single allele a with dropout: every genotype with a
+            a = int(cells[1] - enc.allele_off[k])
+            n = int(enc.allele_off[k + 1] - enc.allele_off[k])
+            z = np.arange(n)
+            lo, hi = np.minimum(a, z), np.maximum(a, z)
+            cells = compiled.offsets[k] + hi * (hi + 1) // 2 + lo
         if not compiled.consistent[r[i], cells].any():
             bad[i] += 1
     return used.astype(np.int64), bad.astype(np.int64)

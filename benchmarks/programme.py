@@ -1,0 +1,119 @@
+"""Scale and accuracy runs of the matching engine on simulated programmes.
+
+Usage::
+
+    python benchmarks/programme.py scale --missing 1000 --pm 10000
+    python benchmarks/programme.py accuracy --families 2000 --pm 1500
+
+``scale`` times compile (2 processes) and search, and reports peak memory (ru_maxrss of this
+process and of the compile workers). ``accuracy`` runs the whole identification and checks the
+proposals against the ground truth. Each prints one JSON line; ``make bench-programme``
+collects them into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from forensic_match.dvi.compile import compile_families  # noqa: E402
+from forensic_match.dvi.identify import identify, prepare_panel  # noqa: E402
+from forensic_match.dvi.search import search_samples  # noqa: E402
+from forensic_match.dvi.simulate import simulate_programme  # noqa: E402
+from forensic_match.frequencies import load_frequencies  # noqa: E402
+from forensic_match.mutation import Mutation, MutationModel  # noqa: E402
+
+TABLE = "fbi2015_sw_hispanic"
+
+
+def panel():
+    db = load_frequencies(TABLE)
+    mutation = Mutation(female=MutationModel("equal", rate=0.0005),
+                        male=MutationModel("equal", rate=0.002))
+    return db.markers_for(db.markers, mutation=mutation)
+
+
+def peak_mb() -> dict[str, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"peak_mb_main": round(own, 1), "peak_mb_worker": round(children, 1)}
+
+
+def scale(n_missing: int, n_pm: int, workers: int, seed: int) -> dict:
+    markers = panel()
+    # About 1.0 missing person per family here, so that rows = the register's size.
+    # Remains of at most ~60% of the register are found; the rest of the samples are unrelated.
+    unrelated = min(0.95, max(0.1, 1.0 - 0.6 * n_missing / n_pm))
+    prog = simulate_programme(n_missing, n_pm, markers=markers, seed=seed,
+                              missing_per_family={1: 1.0}, unrelated=unrelated)
+    ds = prog.dataset
+    markers = prepare_panel(markers, ds.am, ds.pm)
+    compile_families(ds.am[:20], markers)  # JIT warm-up (and numba cache)
+    t = time.perf_counter()
+    compiled = compile_families(ds.am, markers, workers=workers)
+    t_compile = time.perf_counter() - t
+    search_samples(compiled, ds.pm[:10])  # warm-up
+    t = time.perf_counter()
+    res = search_samples(compiled, ds.pm, top=5, threshold=4.0)
+    t_search = time.perf_counter() - t
+    return {"run": "scale", "missing": len(compiled.rows), "pm": len(ds.pm),
+            "markers": len(markers), "workers": workers, "compile_s": round(t_compile, 2),
+            "search_s": round(t_search, 2), "pairs_above_1e4": res.pairs.height,
+            "table_kb_per_missing": round(compiled.nbytes_per_row / 1024, 1),
+            "pairs_per_s": round(len(compiled.rows) * len(ds.pm) / t_search),
+            **peak_mb()}
+
+
+def accuracy(n_families: int, n_pm: int, workers: int, seed: int) -> dict:
+    markers = panel()
+    prog = simulate_programme(n_families, n_pm, markers=markers, seed=seed)
+    ds = prog.dataset
+    truth = prog.pm_to_missing
+    t = time.perf_counter()
+    res = identify(ds.am, ds.pm, markers, workers=workers)
+    elapsed = time.perf_counter() - t
+    ids = res.identifications
+    body = dict(zip(prog.truth["pm"].to_list(), prog.truth["body"].to_list()))
+    identifiable_bodies = {body[p] for p, m in truth.items() if m is not None}
+    correct = wrong = 0
+    for r in ids.iter_rows(named=True):
+        frags = r["fragments"].split(",")
+        if all(truth.get(f) == r["missing"] for f in frags):
+            correct += 1
+        else:
+            wrong += 1
+    return {"run": "accuracy", "families": n_families, "missing": len(res.compiled.rows),
+            "pm": len(ds.pm), "bodies_identifiable": len(identifiable_bodies),
+            "proposed": ids.height, "correct": correct, "false": wrong,
+            "identification_rate": round(correct / max(1, len(identifiable_bodies)), 4),
+            "by_rule": dict(zip(*ids.group_by("rule").len().sort("rule").to_dict(
+                as_series=False).values())),
+            "seconds": round(elapsed, 1), **peak_mb()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("run", choices=["scale", "accuracy"])
+    ap.add_argument("--missing", type=int, default=1000)
+    ap.add_argument("--families", type=int, default=2000)
+    ap.add_argument("--pm", type=int, default=10000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=11)
+    a = ap.parse_args()
+    out = scale(a.missing, a.pm, a.workers, a.seed) if a.run == "scale" else \
+        accuracy(a.families, a.pm, a.workers, a.seed)
+    out["machine"] = f"{platform.processor() or platform.machine()}, {np.__version__}"
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
