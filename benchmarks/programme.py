@@ -91,10 +91,19 @@ def accuracy(n_families: int, n_pm: int, workers: int, seed: int) -> dict:
             correct += 1
         else:
             wrong += 1
+    fam_ok = fam_bad = 0
+    for r in res.family_level.iter_rows(named=True):
+        frags = r["fragments"].split(",")
+        if all((truth.get(f) or "").startswith(r["family"] + "_") for f in frags):
+            fam_ok += 1
+        else:
+            fam_bad += 1
     return {"run": "accuracy", "families": n_families, "missing": len(res.compiled.rows),
             "pm": len(ds.pm), "bodies_identifiable": len(identifiable_bodies),
             "proposed": ids.height, "correct": correct, "false": wrong,
             "identification_rate": round(correct / max(1, len(identifiable_bodies)), 4),
+            "family_level_correct": fam_ok, "family_level_false": fam_bad,
+            "held_back": res.held_back.height,
             "by_rule": dict(zip(*ids.group_by("rule").len().sort("rule").to_dict(
                 as_series=False).values())),
             "seconds": round(elapsed, 1), **peak_mb()}

@@ -119,8 +119,20 @@ def _demo_programme(workers: int) -> None:
     correct = sum(all(truth.get(f) == r["missing"] for f in r["fragments"].split(","))
                   for r in ids.iter_rows(named=True))
     found = {b for b, m in truth.items() if m is not None}
+    fam = result.family_level
+    if fam.height:
+        click.echo(f"\n{fam.height} more bodies belong with certainty to one family, but DNA "
+                   f"cannot tell which of its missing persons (antemortem data can):")
+        for r in fam.head(5).iter_rows(named=True):
+            click.echo(f"  {r['pm']} -> family {r['family']}: {r['candidates']} "
+                       f"(posterior for the family {r['posterior']:.6f})")
+        if fam.height > 5:
+            click.echo(f"  ... and {fam.height - 5} more")
+    fam_ok = sum(all((truth.get(f) or "").startswith(r["family"] + "_")
+                     for f in r["fragments"].split(",")) for r in fam.iter_rows(named=True))
     click.echo(f"\nAgainst the simulation's ground truth: {correct} correct, "
-               f"{ids.height - correct} false, of {len(found)} PM samples from missing "
+               f"{ids.height - correct} false identifications; family level {fam_ok} correct, "
+               f"{fam.height - fam_ok} false; {len(found)} PM samples come from missing "
                f"persons.")
 
 

@@ -52,12 +52,22 @@ class IdentificationResult:
     search : SearchResult
         The final round's ranked candidates.
     parameters : dict
+    family_level : polars.DataFrame
+        Bodies not identified individually whose family is certain: the summed posterior over
+        the family's still-missing persons reaches ``posterior_threshold`` (typically two
+        missing brothers with the same references: DNA cannot say which; antemortem data
+        can). Columns pm, family, candidates, posterior, best_lr, fragments.
+    held_back : polars.DataFrame
+        Proposals withheld because the body may be a fragment of a body already identified in
+        the same family (same-source log10 LR >= 4), with the reason.
     """
 
     identifications: Any
     search: SearchResult
     compiled: CompiledTables
     parameters: dict[str, Any] = field(default_factory=dict)
+    family_level: Any = None
+    held_back: Any = None
 
 
 def prepare_panel(markers: Sequence[Marker], families: Sequence[Family],
@@ -208,6 +218,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     if remaining and active.any() and final is not None:
         accepted.extend(_screen(_assign(final, n_missing, prior_not_in_database,
                                         posterior_threshold), accepted, suspects, flags))
+    family_level = _family_level(final, {r["pm"] for r in accepted}, n_missing,
+                                 prior_not_in_database, posterior_threshold, sample_by_id) \
+        if remaining and active.any() and final is not None else _family_level_empty()
     for rec in accepted:
         rec["fragments"] = ",".join(f.id for f in sample_by_id[rec["pm"]].fragments)
     table = pl.DataFrame(accepted, schema={
@@ -220,8 +233,10 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         logs = []
         for r in table.iter_rows(named=True):
             fam = _conditioned_family(fam_by_id[r["family"]], conditioned, r["missing"])
+            # A body is scored on its best fragment (the engine takes one observation per
+            # individual), as the family is conditioned on it.
             logs.append(float(np.sum(exact_pair_log10_lr(fam, r["missing"],
-                                                         sample_by_id[r["pm"]], panel,
+                                                         sample_by_id[r["pm"]].best, panel,
                                                          theta=theta))))
         table = table.with_columns(pl.Series("log10_lr", logs),
                                    pl.Series("lr", np.power(10.0, np.minimum(logs, 308.0))))
@@ -229,13 +244,17 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     table = table.with_columns(pl.Series("exact", exact),
                                pl.Series("reason", [_reason(r, threshold, margin)
                                                     for r in table.iter_rows(named=True)]))
+    held = pl.DataFrame([{k: r[k] for k in ("pm", "family", "missing", "lr", "held_back")}
+                         for r in flags],
+                        schema={"pm": pl.Utf8, "family": pl.Utf8, "missing": pl.Utf8,
+                                "lr": pl.Float64, "held_back": pl.Utf8})
     return IdentificationResult(
         table.sort(["round", "log10_lr"], descending=[False, True]),
-        final if final is not None else search_samples(compiled, samples, top=5),
+        final if final is not None else search_samples(compiled, bodies, top=5),
         compiled,
         {"threshold": threshold, "margin": margin, "prior_not_in_database":
          prior_not_in_database, "posterior_threshold": posterior_threshold, "theta": theta,
-         "min_markers": min_markers, "sex_filter": sex_filter})
+         "min_markers": min_markers, "sex_filter": sex_filter}, family_level, held)
 
 
 def _undisputed(res: SearchResult, threshold: float, margin: float) -> list[dict[str, Any]]:
@@ -322,6 +341,37 @@ def _assign(res: SearchResult, n_missing: int, pi0: float, posterior_threshold: 
                         "n_inconsistent": r["n_inconsistent"],
                         "second_lr": float(second["lr"][0]) if second.height else 0.0})
     return out
+
+
+def _family_level_empty() -> Any:
+    import polars as pl
+
+    return pl.DataFrame(schema={"pm": pl.Utf8, "family": pl.Utf8, "candidates": pl.Utf8,
+                                "posterior": pl.Float64, "best_lr": pl.Float64,
+                                "fragments": pl.Utf8})
+
+
+def _family_level(res: SearchResult, identified: set[str], n_missing: int, pi0: float,
+                  posterior_threshold: float, bodies: dict[str, Body]) -> Any:
+    """Bodies whose family is certain although the missing person within it is not."""
+    import polars as pl
+
+    cand = res.by_sample.filter(~pl.col("pm").is_in(list(identified)))
+    if cand.height == 0:
+        return _family_level_empty()
+    sums = res.samples.select("pm", "lr_sum")
+    grouped = (cand.group_by(["pm", "family"])
+               .agg(pl.col("lr").sum().alias("family_lr"), pl.col("lr").max().alias("best_lr"),
+                    pl.col("missing").sort().str.join(" or ").alias("candidates"),
+                    pl.len().alias("n"))
+               .join(sums, on="pm")
+               .with_columns((pl.col("family_lr") / (pl.col("lr_sum") + n_missing * pi0 /
+                                                     (1.0 - pi0))).alias("posterior"))
+               .filter((pl.col("posterior") >= posterior_threshold) & (pl.col("n") > 1)))
+    return grouped.select(
+        "pm", "family", "candidates", "posterior", "best_lr",
+        pl.col("pm").map_elements(lambda b: ",".join(f.id for f in bodies[b].fragments),
+                                  return_dtype=pl.Utf8).alias("fragments")).sort("pm")
 
 
 def _reason(r: dict[str, Any], threshold: float, margin: float) -> str:
