@@ -53,8 +53,6 @@ def expand_posterior(post, work, p, tracers, rtol, full):
         for j in range(k):
             scale = max(scale, post[i, j])
     tol = rtol * max(scale, 1e-300)
-    affine = np.ones((3, 2))
-    affine[:, 1] = pt
     # Kept (non-tracer) allele with an unseen one: affine in the unseen allele's frequency.
     for i in range(kk):
         if i == tracers[0] or i == tracers[1] or i == tracers[2]:
@@ -64,10 +62,19 @@ def expand_posterior(post, work, p, tracers, rtol, full):
             vals = np.empty(3)
             for r in range(3):
                 vals[r] = post[i, tracers[r]] if side == 0 else post[tracers[r], i]
-            coef = _lstsq(affine, vals)
+            # Least-squares line through the three tracer points (closed form).
+            xm = (pt[0] + pt[1] + pt[2]) / 3.0
+            ym = (vals[0] + vals[1] + vals[2]) / 3.0
+            sxy = 0.0
+            sxx = 0.0
+            for r in range(3):
+                sxy += (pt[r] - xm) * (vals[r] - ym)
+                sxx += (pt[r] - xm) * (pt[r] - xm)
+            slope = sxy / sxx
+            icpt = ym - slope * xm
             total = 0.0
             for u in rest:
-                v = coef[0] + coef[1] * p[u]
+                v = icpt + slope * p[u]
                 total += v
                 if side == 0:
                     full[x, u] = v
