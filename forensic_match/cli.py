@@ -180,7 +180,7 @@ def solve_command(dataset: str, max_solutions: int) -> None:
         pw = pairwise_lr_matrix(ds)
         und = undisputed(pw, dataset=ds)
         joint = joint_solutions(ds, max_solutions=max_solutions)
-        ids = identify(ds.am, ds.pm, ds.markers, min_markers=1).identifications
+        ids = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta).identifications
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -200,6 +200,37 @@ def solve_command(dataset: str, max_solutions: int) -> None:
     click.echo(json.dumps(_json_safe(out), allow_nan=False))
 
 
+def _write_tables_atomically(result: Any, target: Path) -> None:
+    """Write the result tables into ``target``: built in a hidden sibling folder, then swapped
+    in by renames, so that ``target`` is always either the old complete output or the new."""
+    import shutil
+    import tempfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".fm-", dir=target.parent))
+    old = target.with_name(f".fm-old-{target.name}")
+    try:
+        result.identifications.write_csv(tmp / "identifications.csv")
+        result.family_level.write_csv(tmp / "family_level.csv")
+        result.held_back.write_csv(tmp / "held_back.csv")
+        result.search.by_sample.write_csv(tmp / "candidates_by_sample.csv")
+        result.search.by_missing.write_csv(tmp / "candidates_by_missing.csv")
+        result.search.pairs.write_csv(tmp / "pairs.csv")
+        (tmp / "parameters.json").write_text(json.dumps(_json_safe(result.parameters)))
+        if target.exists():
+            target.replace(old)
+        tmp.replace(target)
+        if old.exists():
+            shutil.rmtree(old)
+    except BaseException:
+        if old.exists() and not target.exists():
+            old.replace(target)
+        raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
 @main.command("search")
 @click.option("--pedigrees", required=True, type=click.Path(dir_okay=False),
               help="Table family,id,father,mother,sex,missing.")
@@ -214,11 +245,14 @@ def solve_command(dataset: str, max_solutions: int) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the result tables (created; replaced only when complete).")
 @click.option("--workers", default=1, show_default=True)
+@click.option("--min-markers", default=8, show_default=True,
+              help="Pairs compared on fewer markers are not considered.")
+@click.option("--theta", default=0.0, show_default=True,
+              help="Subpopulation correction (proposed LRs recomputed exactly).")
 def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | None,
-                   frequencies: str, out_dir: str, workers: int) -> None:
+                   frequencies: str, out_dir: str, workers: int, min_markers: int,
+                   theta: float) -> None:
     """Blind search and identification on your files; writes ranked candidate tables."""
-    import shutil
-    import tempfile
 
     from forensic_match.dvi.identify import identify
     from forensic_match.dvi.records import read_families, read_pm_samples
@@ -232,25 +266,17 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
         names = sorted({m for s in pm for m in s.genotypes} |
                        {m for f in families for p in f.genotypes.values() for m in p})
         markers = db.markers_for([n for n in db.markers if n in names])
-        result = identify(families, pm, markers, workers=workers, progress=True)
+        result = identify(families, pm, markers, workers=workers, progress=True,
+                          min_markers=min_markers, theta=theta)
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     target = Path(out_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".fm-", dir=target.parent))
     try:
-        result.identifications.write_csv(tmp / "identifications.csv")
-        result.search.by_sample.write_csv(tmp / "candidates_by_sample.csv")
-        result.search.by_missing.write_csv(tmp / "candidates_by_missing.csv")
-        result.search.pairs.write_csv(tmp / "pairs.csv")
-        (tmp / "parameters.json").write_text(json.dumps(_json_safe(result.parameters)))
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.replace(target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+        _write_tables_atomically(result, target)
+    except OSError as exc:
+        click.echo(f"error: cannot write results to {str(target)!r}: {exc}", err=True)
+        sys.exit(1)
     _print_identifications(result)
     click.echo(f"\nTables written to {target}/")
 

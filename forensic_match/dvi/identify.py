@@ -115,6 +115,9 @@ def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
         partners = suspects.get(rec["pm"], {})
         clash = [b for b in by_family.get(rec["family"], ()) if b in partners]
         if clash:
+            if any((f["pm"], f["family"], f["missing"]) ==
+                   (rec["pm"], rec["family"], rec["missing"]) for f in flags):
+                continue
             flags.append({**rec, "held_back": f"same-source log10 LR "
                           f"{partners[clash[0]]:.1f} with {clash[0]}, already identified in "
                           f"family {rec['family']}"})
@@ -171,7 +174,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     if same_source is None:
         same_source = SAME_SOURCE_LOG10
     panel = prepare_panel(markers, families, samples)
-    pairs = same_source_pairs(samples, panel, threshold=SUSPECT_LOG10)
+    pairs = same_source_pairs(samples, panel, threshold=min(SUSPECT_LOG10, same_source))
     bodies = bodies_from_pairs(samples, pairs, threshold=same_source)
     body_of = {f.id: b.id for b in bodies for f in b.fragments}
     suspects = _suspect_bodies(pairs, body_of)
@@ -235,9 +238,12 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             fam = _conditioned_family(fam_by_id[r["family"]], conditioned, r["missing"])
             # A body is scored on its best fragment (the engine takes one observation per
             # individual), as the family is conditioned on it.
+            obs = {m: Observation(dropout=b.dropout)
+                   for m, b in conditioned.get(r["family"], {}).items()
+                   if m != r["missing"] and b.dropout > 0}
             logs.append(float(np.sum(exact_pair_log10_lr(fam, r["missing"],
                                                          sample_by_id[r["pm"]].best, panel,
-                                                         theta=theta))))
+                                                         theta=theta, observation=obs))))
         table = table.with_columns(pl.Series("log10_lr", logs),
                                    pl.Series("lr", np.power(10.0, np.minimum(logs, 308.0))))
         exact[:] = True

@@ -309,12 +309,15 @@ def _pair_counts(compiled: CompiledTables, enc: EncodedSamples, r: np.ndarray,
 
 def exact_pair_log10_lr(family: Family, missing: str, sample: PMSample,
                         markers: Sequence[Marker], *, theta: float = 0.0,
-                        dropin: float = 0.0) -> np.ndarray:
+                        dropin: float = 0.0,
+                        observation: dict[str, Any] | None = None) -> np.ndarray:
     """Exact per-marker log10 LR of one PM sample being ``missing`` of ``family``.
 
     H1: the family pedigree with the sample's profile on the missing person. H2: the same
     pedigree with the missing person untyped, and the sample as an unrelated founder; with
     theta > 0 both share one urn of founder alleles (so the LR is exact under theta).
+    ``observation`` gives the observation models of other typed family members (e.g. remains
+    identified earlier and added to the family).
     """
     from forensic_match.likelihood import pedigree_likelihood
     from forensic_match.profiles import Observation
@@ -325,8 +328,10 @@ def exact_pair_log10_lr(family: Family, missing: str, sample: PMSample,
     h2 = Pedigree.from_records(family.pedigree.records() + [(node, None, None, "U")])
     p1 = {**family.genotypes, missing: sample.genotypes}
     p2 = {**family.genotypes, node: sample.genotypes}
-    l1 = pedigree_likelihood(h1, markers, p1, theta=theta, observation={missing: obs})
-    l2 = pedigree_likelihood(h2, markers, p2, theta=theta, observation={node: obs})
+    others = {k: v for k, v in (observation or {}).items() if k != missing}
+    l1 = pedigree_likelihood(h1, markers, p1, theta=theta,
+                             observation={**others, missing: obs})
+    l2 = pedigree_likelihood(h2, markers, p2, theta=theta, observation={**others, node: obs})
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log10(l1) - np.log10(l2)
 

@@ -1,0 +1,282 @@
+"""The identification commands: ``solve`` (against the reference datasets), ``search`` (on
+the example record tables; bad input leaves no output behind and never harms a previous
+result) and ``demo``."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner, Result
+
+from forensic_match.cli import main
+from forensic_match.errors import UnknownAlleleWarning
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDS = ROOT / "datasets" / "examples" / "records"
+OUTPUTS = ["candidates_by_missing.csv", "candidates_by_sample.csv", "family_level.csv",
+           "held_back.csv", "identifications.csv", "pairs.csv", "parameters.json"]
+RTOL = 1e-8
+
+
+def invoke(*args: str, catch: bool = False) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=catch)
+
+
+def _close(got: float | None, want: float) -> bool:
+    return got == want or (got is not None and math.isclose(got, want, rel_tol=RTOL))
+
+
+# --- solve ---------------------------------------------------------------------------------------
+
+
+def _datasets(reference_dir: Path) -> list[Path]:
+    paths = [p for p in sorted((reference_dir / "dvi").glob("*.json"))
+             if not p.stem.startswith("scaling_")]
+    assert len(paths) >= 10
+    return paths
+
+
+def test_solve_agrees_with_reference(reference_dir: Path) -> None:
+    failures = []
+    for path in _datasets(reference_dir):
+        result = invoke("solve", str(path))
+        assert result.exit_code == 0, (path.name, result.stderr)
+        out = json.loads(result.stdout)
+        expected = json.loads(path.read_text())
+        ref = expected["expected"]
+        name = path.stem
+        assert set(out) == {"id", "pairwise", "undisputed", "joint", "identifications"}, name
+        assert out["id"] == expected["id"]
+
+        got_pairs = [(r["pm"], r["missing"]) for r in out["pairwise"]]
+        if got_pairs != [(r["pm"], r["missing"]) for r in ref["pairwise"]]:
+            failures.append(f"{name}: pairwise pairs differ")
+        for g, w in zip(out["pairwise"], ref["pairwise"]):
+            if not _close(g["lr"], w["lr"]):
+                failures.append(f"{name} {w['pm']}~{w['missing']}: {g['lr']} != {w['lr']}")
+            assert (g["lr"] == 0) <= (g["inconsistent_markers"] > 0), (name, g)
+
+        und = [(r["pm"], r["missing"]) for r in out["undisputed"]]
+        if und != [(r["pm"], r["missing"]) for r in ref["undisputed"]]:
+            failures.append(f"{name}: undisputed {und} != {ref['undisputed']}")
+        for g, w in zip(out["undisputed"], ref["undisputed"]):
+            if not _close(g["lr"], w["lr"]):
+                failures.append(f"{name} undisputed {w['pm']}: {g['lr']} != {w['lr']}")
+
+        if ref.get("joint"):
+            want = next(r for r in ref["joint"] if r["rank"] == 1)
+            if out["joint"][0]["assignment"] != want["assignment"]:
+                failures.append(f"{name}: joint {out['joint'][0]['assignment']} != "
+                                f"{want['assignment']}")
+            if not math.isclose(out["joint"][0]["loglik"], want["loglik"], rel_tol=1e-6):
+                failures.append(f"{name}: loglik {out['joint'][0]['loglik']}")
+            assert 1 <= len(out["joint"]) <= 20
+
+        pms = {s["id"] for s in expected["pm"]}
+        for r in out["identifications"]:
+            assert r["pm"] in pms and r["posterior"] is not None, (name, r)
+            assert r["rule"] in ("undisputed", "undisputed after conditioning", "assignment")
+            assert r["posterior"] >= 0.9995 or r["rule"].startswith("undisputed"), (name, r)
+        # Every undisputed pair of the peer's rule is among the proposed identifications.
+        proposed = {(r["pm"], r["missing"]) for r in out["identifications"]}
+        assert set(und) <= proposed, name
+    assert not failures, "\n".join(failures[:20])
+
+
+def test_solve_max_solutions(reference_dir: Path) -> None:
+    path = reference_dir / "dvi" / "example1.json"
+    out = json.loads(invoke("solve", str(path), "--max-solutions", "3").stdout)
+    assert len(out["joint"]) == 3
+    assert [r["loglik"] for r in out["joint"]] == sorted((r["loglik"] for r in out["joint"]),
+                                                          reverse=True)
+
+
+def test_solve_refuses_a_kinship_case(tmp_path: Path) -> None:
+    case = ROOT / "datasets" / "examples" / "demo_mp_parents.json"
+    result = invoke("solve", str(case))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: ") and "not an identification dataset" in \
+        result.stderr and str(case) in result.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = invoke("solve", str(bad))
+    assert result.exit_code == 1 and result.stderr.startswith("error: ")
+    assert str(bad) in result.stderr
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+def search_args(out: Path, *, pm: Path | None = None, relatives: Path | None = None,
+                frequencies: str | None = None) -> list[str]:
+    args = ["search", "--pedigrees", str(RECORDS / "pedigrees.csv"),
+            "--relatives", str(relatives or RECORDS / "relatives.csv"),
+            "--pm", str(pm or RECORDS / "pm_genotypes.csv"),
+            "--samples", str(RECORDS / "pm_samples.csv"), "--out", str(out)]
+    if frequencies is not None:
+        args += ["--frequencies", frequencies]
+    return args
+
+
+def run_good(out: Path) -> Result:
+    # PM-003 shows FGA allele "OL" (off-ladder), absent from the table: added with a warning.
+    with pytest.warns(UnknownAlleleWarning, match="'OL'"):
+        result = invoke(*search_args(out))
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".fm-"))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_search_writes_the_tables(tmp_path: Path) -> None:
+    out = tmp_path / "results" / "run1"  # parents are created
+    result = run_good(out)
+    assert sorted(p.name for p in out.iterdir()) == OUTPUTS
+    assert f"Tables written to {out}/" in result.stdout
+    assert "proposed identifications" in result.stdout
+    assert leftovers(out.parent) == []
+    ids = pl.read_csv(out / "identifications.csv")
+    assert ids.columns == ["pm", "family", "missing", "lr", "log10_lr", "posterior", "rule",
+                           "round", "n_markers", "n_inconsistent", "second_lr", "fragments",
+                           "exact", "reason"]
+    for name in ("candidates_by_sample.csv", "candidates_by_missing.csv", "pairs.csv"):
+        table = pl.read_csv(out / name)
+        assert {"pm", "family", "missing", "log10_lr", "lr", "n_markers"} <= set(table.columns)
+    params = json.loads((out / "parameters.json").read_text())
+    assert params["threshold"] == 1e4 and params["margin"] == 1e4
+    assert params["posterior_threshold"] == 0.9995 and params["theta"] == 0.0
+
+
+def test_search_replaces_a_previous_result(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_good(out)
+    (out / "stale.txt").write_text("from an older run")
+    run_good(out)
+    assert sorted(p.name for p in out.iterdir()) == OUTPUTS
+    assert leftovers(tmp_path) == []
+
+
+def _duplicate_row(tmp_path: Path) -> Path:
+    lines = (RECORDS / "pm_genotypes.csv").read_text().splitlines(keepends=True)
+    bad = tmp_path / "pm_dup.csv"
+    bad.write_text("".join(lines[:4] + [lines[3]] + lines[4:]))  # PM-001 TH01 twice
+    return bad
+
+
+def _unknown_marker(tmp_path: Path) -> Path:
+    text = (RECORDS / "relatives.csv").read_text()
+    bad = tmp_path / "relatives_bad.csv"
+    bad.write_text(text + "F1-FA,D99S999,10,11\n")
+    return bad
+
+
+@pytest.mark.parametrize("case", ["duplicate", "unknown_marker", "missing_file",
+                                  "bad_frequencies"])
+def test_search_bad_input_leaves_nothing(tmp_path: Path, case: str) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    out = work / "results"
+    if case == "duplicate":
+        bad = _duplicate_row(tmp_path)
+        args, words = search_args(out, pm=bad), ["line 5", "second row"]
+    elif case == "unknown_marker":
+        bad = _unknown_marker(tmp_path)
+        args, words = search_args(out, relatives=bad), ["D99S999", "marker not in"]
+    elif case == "missing_file":
+        bad = tmp_path / "nowhere.csv"
+        args, words = search_args(out, pm=bad), ["no such file"]
+    else:
+        bad = tmp_path / "freqs.csv"
+        bad.write_text("not,a\nfrequency,table\n")
+        args, words = search_args(out, frequencies=str(bad)), []
+    result = invoke(*args)
+    assert result.exit_code == 1, result.stdout
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: "), result.stderr
+    assert f"file {str(bad)!r}" in result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert list(work.iterdir()) == []  # no output folder, no temporary .fm-* folder
+
+
+def test_failed_run_keeps_the_previous_result(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_good(out)
+    before = snapshot(out)
+    result = invoke(*search_args(out, pm=_duplicate_row(tmp_path)))
+    assert result.exit_code == 1 and result.stderr.startswith("error: ")
+    assert snapshot(out) == before
+    result = invoke(*search_args(out, relatives=_unknown_marker(tmp_path)))
+    assert result.exit_code == 1 and result.stderr.startswith("error: ")
+    assert snapshot(out) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_failure_while_writing_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    """A failure after the temporary folder exists (disk full) removes it and leaves the
+    previous result as it was."""
+    out = tmp_path / "out"
+    run_good(out)
+    before = snapshot(out)
+    real = pl.DataFrame.write_csv
+
+    def failing(self: pl.DataFrame, file: object = None, **kw: object) -> object:
+        if str(file).endswith("pairs.csv"):
+            raise OSError(28, "No space left on device")
+        return real(self, file, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", failing)
+    with pytest.warns(UnknownAlleleWarning):
+        result = invoke(*search_args(out), catch=True)
+    assert result.exit_code == 1
+    assert "error: cannot write results to" in result.output
+    assert "No space left on device" in result.output
+    assert snapshot(out) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_search_on_a_copy_of_the_records(tmp_path: Path) -> None:
+    """Relative paths and an --out next to the inputs."""
+    data = tmp_path / "data"
+    shutil.copytree(RECORDS, data)
+    with pytest.warns(UnknownAlleleWarning):
+        result = CliRunner().invoke(main, [
+            "search", "--pedigrees", str(data / "pedigrees.csv"),
+            "--relatives", str(data / "relatives.csv"), "--pm", str(data / "pm_genotypes.csv"),
+            "--out", str(data / "out")], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in (data / "out").iterdir()) == OUTPUTS
+    assert leftovers(data) == []
+
+
+# --- demo ----------------------------------------------------------------------------------------
+
+
+def test_demo() -> None:
+    result = invoke("demo")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    assert "Total LR = " in text
+    assert "proposed identifications" in text
+    assert "Against the simulation's ground truth" in text
+    summary = text[text.index("Against the simulation's ground truth"):]
+    assert " 0 false" in summary
+    # The kinship part comes first, then the programme.
+    assert text.index("Total LR") < text.index("proposed identifications")
+    n = int(text.split(" proposed identifications")[0].split()[-1])
+    correct = int(summary.split(":")[1].split(" correct")[0])
+    assert n == correct > 0
