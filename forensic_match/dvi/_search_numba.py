@@ -15,8 +15,8 @@ from forensic_match.accelerate import jit
 
 
 @jit
-def _insert(vals, idx, slot, value, index):
-    """Insert (value, index) into the descending list ``vals[slot]`` of fixed length."""
+def _insert(vals, idx, slot, value, index, used_arr, bad_arr, used, bad):
+    """Insert (value, index, used, bad) into the descending list ``vals[slot]``."""
     k = vals.shape[1]
     if not value > vals[slot, k - 1]:
         return
@@ -24,15 +24,19 @@ def _insert(vals, idx, slot, value, index):
     while j > 0 and vals[slot, j - 1] < value:
         vals[slot, j] = vals[slot, j - 1]
         idx[slot, j] = idx[slot, j - 1]
+        used_arr[slot, j] = used_arr[slot, j - 1]
+        bad_arr[slot, j] = bad_arr[slot, j - 1]
         j -= 1
     vals[slot, j] = value
     idx[slot, j] = index
+    used_arr[slot, j] = used
+    bad_arr[slot, j] = bad
 
 
 @jit(parallel=True)
 def score_block(table, consistent, rows, row_sex, pos, sample_sex, unc_ptr, unc_pos, unc_w,
                 unc_kind, marker_off, allele_off, hw, min_markers, score, n_used, n_incons,
-                row_top, row_top_idx):
+                row_top, row_top_idx, row_top_used, row_top_bad):
     """Scores of every PM sample against the compiled rows ``rows`` (parallel over rows).
 
     ``score[b, s]``: log10 LR of row ``rows[b]`` and sample ``s`` (``-inf`` for an excluded
@@ -108,11 +112,12 @@ def score_block(table, consistent, rows, row_sex, pos, sample_sex, unc_ptr, unc_
             score[b, s] = acc
             n_used[b, s] = used
             n_incons[b, s] = bad
-            _insert(row_top, row_top_idx, b, acc, s)
+            _insert(row_top, row_top_idx, b, acc, s, row_top_used, row_top_bad, used, bad)
 
 
 @jit(parallel=True)
-def merge_sample_best(score, rows, best, best_row, lr_sum):
+def merge_sample_best(score, n_used, n_incons, rows, best, best_row, best_used, best_bad,
+                      lr_sum):
     """Merge a block's scores into each sample's running best rows, and add the block's LRs
     to ``lr_sum`` (Σ over missing persons, for posteriors), in parallel over samples."""
     n_b, n_pm = score.shape
@@ -120,14 +125,15 @@ def merge_sample_best(score, rows, best, best_row, lr_sum):
         total = 0.0
         for b in range(n_b):
             v = score[b, s]
-            _insert_col(best, best_row, s, v, rows[b])
+            _insert_col(best, best_row, s, v, rows[b], best_used, best_bad, n_used[b, s],
+                        n_incons[b, s])
             if v > -np.inf:
                 total += 10.0 ** v
         lr_sum[s] += total
 
 
 @jit
-def _insert_col(vals, idx, col, value, index):
+def _insert_col(vals, idx, col, value, index, used_arr, bad_arr, used, bad):
     k = vals.shape[0]
     if not value > vals[k - 1, col]:
         return
@@ -135,9 +141,13 @@ def _insert_col(vals, idx, col, value, index):
     while j > 0 and vals[j - 1, col] < value:
         vals[j, col] = vals[j - 1, col]
         idx[j, col] = idx[j - 1, col]
+        used_arr[j, col] = used_arr[j - 1, col]
+        bad_arr[j, col] = bad_arr[j - 1, col]
         j -= 1
     vals[j, col] = value
     idx[j, col] = index
+    used_arr[j, col] = used
+    bad_arr[j, col] = bad
 
 
 @jit

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -187,11 +188,58 @@ class CompiledTables:
     consistent: np.ndarray
     log10_likelihood: np.ndarray
     sex: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
 
     @property
     def nbytes_per_row(self) -> int:
         """Bytes of one missing person's tables."""
         return int(self.log10_lr.shape[1] * (self.log10_lr.itemsize + 1))
+
+    def save(self, path: str | Path) -> None:
+        """Write the tables to ``path`` (numpy ``.npz``; written to a temporary file, then
+        renamed, so a crash never leaves a half-written cache)."""
+        import json
+
+        from forensic_match.cases import _marker_to_dict
+
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        meta = {"markers": [_marker_to_dict(m) for m in self.markers], "rows": self.rows,
+                "sex": self.sex, "keys": self.keys}
+        np.savez(tmp, log10_lr=self.log10_lr, consistent=self.consistent,
+                 log10_likelihood=self.log10_likelihood, offsets=self.offsets,
+                 meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> CompiledTables:
+        """Read tables written by :meth:`save`."""
+        import json
+
+        from forensic_match.cases import _markers
+
+        with np.load(Path(path)) as data:
+            meta = json.loads(data["meta"].tobytes().decode())
+            markers = tuple(_markers(meta["markers"], f"file {str(path)!r}"))
+            return cls(markers, data["offsets"], [tuple(r) for r in meta["rows"]],
+                       data["log10_lr"], data["consistent"], data["log10_likelihood"],
+                       meta["sex"], meta["keys"])
+
+
+def row_key(family: Family, missing: str, markers: Sequence[Marker]) -> str:
+    """Hash of everything a compiled row depends on: the family's pedigree and profiles, the
+    missing person, and the markers (alleles, frequencies, mutation models)."""
+    import hashlib
+    import json
+
+    from forensic_match.markers import markers_digest
+
+    canon = {"family": family.id, "missing": missing,
+             "pedigree": sorted(family.pedigree.records()),
+             "genotypes": {i: {m: list(g) for m, g in sorted(p.items())}
+                           for i, p in sorted(family.genotypes.items())},
+             "markers": markers_digest(markers)}
+    return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def marker_offsets(markers: Sequence[Marker]) -> np.ndarray:
@@ -216,7 +264,8 @@ def _compile_chunk(families: Sequence[Family], markers: Sequence[Marker],
 
 
 def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
-                     workers: int = 1, progress: bool = False) -> CompiledTables:
+                     workers: int = 1, progress: bool = False,
+                     reuse: CompiledTables | None = None) -> CompiledTables:
     """Compile every missing person of every family (see :func:`compile_missing`).
 
     Parameters
@@ -229,6 +278,10 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
         Processes to compile in (families are independent); 1 compiles in this process.
     progress : bool
         Show a progress bar on standard error.
+    reuse : CompiledTables, optional
+        Tables from an earlier run (e.g. last night's, :meth:`CompiledTables.load`): a row
+        whose family data and markers are unchanged (same :func:`row_key`) is copied, not
+        recompiled.
 
     Returns
     -------
@@ -239,6 +292,23 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
     offsets = marker_offsets(markers)
     rows = [(f.id, m) for f in families for m in f.missing]
     sexes = [f.sex_of(m) for f in families for m in f.missing]
+    keys = [row_key(f, m, markers) for f in families for m in f.missing]
+    old = {k: r for r, k in enumerate(reuse.keys)} if reuse is not None else {}
+    if old and reuse is not None and reuse.log10_lr.shape[1] == offsets[-1]:
+        todo = [f for f in families
+                if any(row_key(f, m, markers) not in old for m in f.missing)]
+        fresh = compile_families(todo, markers, workers=workers, progress=progress) \
+            if todo else None
+        new_rows = {k: r for r, k in enumerate(fresh.keys)} if fresh is not None else {}
+        n, width = len(rows), int(offsets[-1])
+        lr = np.empty((n, width))
+        ok = np.empty((n, width), dtype=bool)
+        loglik = np.empty(n)
+        for r, k in enumerate(keys):
+            src, i = (fresh, new_rows[k]) if k in new_rows else (reuse, old[k])
+            lr[r], ok[r], loglik[r] = src.log10_lr[i], src.consistent[i], \
+                src.log10_likelihood[i]  # type: ignore[union-attr]
+        return CompiledTables(markers, offsets, rows, lr, ok, loglik, sexes, keys)
     lr = np.empty((len(rows), offsets[-1]))
     ok = np.empty((len(rows), offsets[-1]), dtype=bool)
     loglik = np.empty(len(rows))
@@ -273,4 +343,4 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
                 store(c, fut.result())
     if bar is not None:
         bar.close()  # type: ignore[attr-defined]
-    return CompiledTables(markers, offsets, rows, lr, ok, loglik, sexes)
+    return CompiledTables(markers, offsets, rows, lr, ok, loglik, sexes, keys)

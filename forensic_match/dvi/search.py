@@ -206,9 +206,11 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     k_s, k_m = max(1, min(top, n_rows)), max(1, min(top, n_s))
     best = np.full((k_s, n_s), -np.inf)
     best_row = np.full((k_s, n_s), -1, dtype=np.int64)
+    best_used = np.zeros((k_s, n_s), dtype=np.int64)
+    best_bad = np.zeros((k_s, n_s), dtype=np.int64)
     lr_sum = np.zeros(n_s)
     m_rows, m_samples, m_scores = [], [], []
-    pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    pair_parts: list[tuple[np.ndarray, ...]] = []
     active_rows = np.arange(n_rows, dtype=np.int64) if active is None \
         else np.asarray(active, dtype=np.int64)
     starts: Any = range(0, active_rows.size, block)
@@ -221,36 +223,45 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     bad = np.empty((block, n_s), dtype=np.int64)
     row_top = np.empty((block, k_m))
     row_top_idx = np.empty((block, k_m), dtype=np.int64)
+    row_top_used = np.zeros((block, k_m), dtype=np.int64)
+    row_top_bad = np.zeros((block, k_m), dtype=np.int64)
+    m_used, m_bad = [], []
     for start in starts:
         rows = active_rows[start:start + block]
         nb = rows.size
         score_block(compiled.log10_lr, compiled.consistent, rows, row_sex, enc.pos, enc.sex,
                     enc.unc_ptr, enc.unc_pos, enc.unc_w, enc.unc_kind, compiled.offsets,
                     enc.allele_off, enc.hw, min_markers, score[:nb], used[:nb], bad[:nb],
-                    row_top[:nb], row_top_idx[:nb])
-        merge_sample_best(score[:nb], rows, best, best_row, lr_sum)
+                    row_top[:nb], row_top_idx[:nb], row_top_used[:nb], row_top_bad[:nb])
+        merge_sample_best(score[:nb], used[:nb], bad[:nb], rows, best, best_row, best_used,
+                          best_bad, lr_sum)
         ok = np.isfinite(row_top[:nb])
         bi, ri = np.nonzero(ok)
         m_rows.append(rows[bi])
         m_samples.append(row_top_idx[:nb][bi, ri])
         m_scores.append(row_top[:nb][bi, ri])
+        m_used.append(row_top_used[:nb][bi, ri])
+        m_bad.append(row_top_bad[:nb][bi, ri])
         hb, hs = pairs_above(score[:nb], threshold)
         if hb.size:
-            pair_parts.append((rows[hb], hs, score[hb, hs]))
+            pair_parts.append((rows[hb], hs, score[hb, hs], used[hb, hs], bad[hb, hs]))
 
-    def frame(r: np.ndarray, s: np.ndarray, sc: np.ndarray) -> Any:
-        return _frame(compiled, enc, r, s, sc)
+    def frame(r: np.ndarray, s: np.ndarray, sc: np.ndarray, u: np.ndarray,
+              b: np.ndarray) -> Any:
+        return _frame(compiled, enc, r, s, sc, u, b)
 
     valid = np.isfinite(best)
     ranks = np.broadcast_to(np.arange(1, k_s + 1)[:, None], best.shape)
     by_s = frame(best_row[valid], np.broadcast_to(np.arange(n_s), best.shape)[valid],
-                 best[valid]).with_columns(pl.Series("rank", ranks[valid], dtype=pl.Int64))
+                 best[valid], best_used[valid], best_bad[valid]) \
+        .with_columns(pl.Series("rank", ranks[valid], dtype=pl.Int64))
     by_s = by_s.sort(["pm", "rank"])
+    empty_i = np.empty(0, dtype=np.int64)
     if m_rows:
-        by_m = frame(np.concatenate(m_rows), np.concatenate(m_samples),
-                     np.concatenate(m_scores))
+        by_m = frame(*(np.concatenate(x) for x in (m_rows, m_samples, m_scores, m_used,
+                                                    m_bad)))
     else:
-        by_m = frame(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0))
+        by_m = frame(empty_i, empty_i, np.empty(0), empty_i, empty_i)
     by_m = by_m.sort(["family", "missing", "log10_lr"], descending=[False, False, True]) \
         .with_columns(pl.col("log10_lr").rank("ordinal", descending=True)
                       .over(["family", "missing"]).cast(pl.Int64).alias("rank"))
@@ -258,8 +269,7 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         cat = [np.concatenate(x) for x in zip(*pair_parts)]
         pr = frame(*cat).sort("log10_lr", descending=True)
     else:
-        empty = np.empty(0, dtype=np.int64)
-        pr = frame(empty, empty, np.empty(0))
+        pr = frame(empty_i, empty_i, np.empty(0), empty_i, empty_i)
     sums = pl.DataFrame({"pm": enc.ids, "lr_sum": lr_sum, "n_typed": enc.n_typed})
     return SearchResult(by_s, by_m, pr, sums, {"top": top, "threshold": threshold,
                                          "sex_filter": sex_filter, "min_markers": min_markers,
@@ -267,44 +277,22 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
 
 
 def _frame(compiled: CompiledTables, enc: EncodedSamples, r: np.ndarray, s: np.ndarray,
-           sc: np.ndarray) -> Any:
-    """Candidate table: counts of compared and inconsistent markers are recomputed for the
-    listed pairs only (cheap: a gather per marker)."""
+           sc: np.ndarray, used: np.ndarray, bad: np.ndarray) -> Any:
+    """Candidate table for pairs (compiled row, sample) with their kernel counts."""
     import polars as pl
 
-    used, bad = _pair_counts(compiled, enc, r, s)
+    fam = np.array([x[0] for x in compiled.rows], dtype=object)
+    mis = np.array([x[1] for x in compiled.rows], dtype=object)
+    ids = np.array(enc.ids, dtype=object)
     return pl.DataFrame({
-        "pm": [enc.ids[i] for i in s.tolist()],
-        "family": [compiled.rows[i][0] for i in r.tolist()],
-        "missing": [compiled.rows[i][1] for i in r.tolist()],
+        "pm": ids[s].tolist(), "family": fam[r].tolist(), "missing": mis[r].tolist(),
         "log10_lr": sc.astype(np.float64),
         "lr": np.power(10.0, np.minimum(sc, 308.0)),
-        "n_markers": used, "n_inconsistent": bad,
+        "n_markers": used.astype(np.int64), "n_inconsistent": bad.astype(np.int64),
         "exact": np.zeros(len(sc), dtype=bool)},
-        schema_overrides={"log10_lr": pl.Float64, "lr": pl.Float64, "n_markers": pl.Int64,
-                          "n_inconsistent": pl.Int64})
-
-
-def _pair_counts(compiled: CompiledTables, enc: EncodedSamples, r: np.ndarray,
-                 s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    pos = enc.pos[s]
-    used = (pos != -1).sum(axis=1)
-    direct = np.where(pos >= 0, pos, 0)
-    ok = compiled.consistent[r[:, None], direct]
-    bad = ((pos >= 0) & ~ok).sum(axis=1)
-    unc = np.argwhere(pos <= -2)
-    for i, k in unc:
-        e = -(pos[i, k] + 2)
-        cells = enc.unc_pos[enc.unc_ptr[e]:enc.unc_ptr[e + 1]]
-        if enc.unc_kind[e] == 1:  # single allele a with dropout: every genotype with a
-            a = int(cells[1] - enc.allele_off[k])
-            n = int(enc.allele_off[k + 1] - enc.allele_off[k])
-            z = np.arange(n)
-            lo, hi = np.minimum(a, z), np.maximum(a, z)
-            cells = compiled.offsets[k] + hi * (hi + 1) // 2 + lo
-        if not compiled.consistent[r[i], cells].any():
-            bad[i] += 1
-    return used.astype(np.int64), bad.astype(np.int64)
+        schema={"pm": pl.Utf8, "family": pl.Utf8, "missing": pl.Utf8, "log10_lr": pl.Float64,
+                "lr": pl.Float64, "n_markers": pl.Int64, "n_inconsistent": pl.Int64,
+                "exact": pl.Boolean})
 
 
 def exact_pair_log10_lr(family: Family, missing: str, sample: PMSample,
