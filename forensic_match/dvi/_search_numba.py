@@ -2,8 +2,9 @@
 
 Plain arrays in, plain arrays out; no Dask, no objects. ``pos[s, k]`` is the absolute position
 in a compiled row of PM sample ``s``'s genotype at marker ``k``: ``>= 0`` for a complete
-profile (one gather), ``-1`` untyped, ``<= -2`` for an uncertain observation (dropout,
-drop-in, partial) whose genotypes and weights are in CSR entry ``-(pos + 2)``.
+profile (one gather), ``-1`` untyped, ``-2`` a single allele seen with dropout (constant-time
+sum, parameters in dense arrays), ``<= -3`` any other uncertain observation (drop-in, partial,
+several fragments) whose genotypes and weights are in CSR entry ``-(pos + 3)``.
 """
 
 from __future__ import annotations
@@ -33,34 +34,68 @@ def _insert(vals, idx, slot, value, index, used_arr, bad_arr, used, bad):
     bad_arr[slot, j] = bad
 
 
+@jit
+def compact(pos, drop_idx, drop_w):
+    """Per sample, the three kinds of marker as separate dense lists (no per-marker branch in
+    the hot loop): gather positions, single-allele-dropout parameters, general CSR entries."""
+    n_s, n_m = pos.shape
+    n_e = np.zeros(n_s, dtype=np.int64)
+    n_d = np.zeros(n_s, dtype=np.int64)
+    n_g = np.zeros(n_s, dtype=np.int64)
+    e_pos = np.zeros((n_s, n_m), dtype=np.int64)
+    d_aa = np.zeros((n_s, n_m), dtype=np.int64)
+    d_a = np.zeros((n_s, n_m), dtype=np.int64)
+    d_c = np.zeros((n_s, n_m, 2))
+    g_e = np.zeros((n_s, n_m), dtype=np.int64)
+    for s in range(n_s):
+        for k in range(n_m):
+            p = pos[s, k]
+            if p >= 0:
+                e_pos[s, n_e[s]] = p
+                n_e[s] += 1
+            elif p == -2:
+                d_aa[s, n_d[s]] = drop_idx[s, k, 0]
+                d_a[s, n_d[s]] = drop_idx[s, k, 1]
+                d_c[s, n_d[s], 0] = drop_w[s, k, 0]
+                d_c[s, n_d[s], 1] = drop_w[s, k, 1]
+                n_d[s] += 1
+            elif p <= -3:
+                g_e[s, n_g[s]] = -(p + 3)
+                n_g[s] += 1
+    return n_e, e_pos, n_d, d_aa, d_a, d_c, n_g, g_e
+
+
 @jit(parallel=True)
-def score_block(table, consistent, rows, row_sex, pos, sample_sex, unc_ptr, unc_pos, unc_w,
-                unc_kind, marker_off, allele_off, hw, min_markers, score, n_used, n_incons,
-                row_top, row_top_idx, row_top_used, row_top_bad):
+def score_block(table, consistent, rows, row_sex, sample_sex, n_e, e_pos, n_d, d_aa, d_a,
+                d_c, n_g, g_e, unc_ptr, unc_pos, unc_w, marker_off, allele_off, hw,
+                min_markers, score, n_used, n_incons, row_top, row_top_idx, row_top_used,
+                row_top_bad):
     """Scores of every PM sample against the compiled rows ``rows`` (parallel over rows).
+
+    Per sample (from :func:`compact`): ``e_pos`` gather positions; single alleles seen with
+    dropout, whose LR is ``c1 LR[aa] + c2 Σ_{z≠a} P(az) LR[az]`` with the sum computed once
+    per row and allele; general uncertain observations as CSR entries (``unc_*``) with
+    normalised weights, ``LR = Σ_g w_g LR[g]``.
 
     ``score[b, s]``: log10 LR of row ``rows[b]`` and sample ``s`` (``-inf`` for an excluded
     pair: fewer than ``min_markers`` compared, or known sexes that differ); ``n_used``: markers
     compared; ``n_incons``: markers where the pair is impossible without mutation.
-    ``row_top[b]`` / ``row_top_idx[b]``: the best samples of each row, descending.
-
-    An uncertain entry of kind 1 is a single allele ``a`` seen with dropout: its LR is
-    ``c1 LR[aa] + c2 Σ_{z≠a} P(az) LR[az]``, with the sum computed once per row and allele
-    (``unc_pos`` holds the position of ``aa`` and the allele's index, ``unc_w`` c1 and c2).
+    ``row_top*[b]``: the best samples of each row, descending, with their counts.
     """
-    n_pm, n_markers = pos.shape
-    has_uncertain = unc_ptr.size > 1
+    n_pm = n_e.size
+    has_uncertain = n_d.max() > 0 or n_g.max() > 0
+    has_drop = n_d.max() > 0
     for b in prange(rows.size):
         r = rows[b]
         row = table[r]
         ok = consistent[r]
         rs = row_sex[r]
-        # LRs (not logs) of this row, for the exact sums of uncertain observations, and per
-        # allele a the posterior mass of the heterozygotes containing a.
+        # LRs (not logs) of this row for the exact sums, and per allele a the posterior mass
+        # of the heterozygotes containing a (for a single allele seen with dropout).
         lin = np.power(10.0, row) if has_uncertain else row
         mass = np.zeros(allele_off[-1])
         mass_ok = np.zeros(allele_off[-1], dtype=np.bool_)
-        if has_uncertain:
+        if has_drop:
             for k in range(marker_off.size - 1):
                 a0 = allele_off[k]
                 n = allele_off[k + 1] - a0
@@ -78,34 +113,35 @@ def score_block(table, consistent, rows, row_sex, pos, sample_sex, unc_ptr, unc_
         row_top_idx[b, :] = -1
         for s in range(n_pm):
             acc = 0.0
-            used = 0
             bad = 0
-            for k in range(n_markers):
-                p = pos[s, k]
-                if p >= 0:
-                    acc += row[p]
-                    used += 1
-                    if not ok[p]:
-                        bad += 1
-                elif p <= -2:
-                    e = -(p + 2)
-                    total = 0.0
-                    any_ok = False
-                    j0 = unc_ptr[e]
-                    if unc_kind[e] == 1:
-                        aa = unc_pos[j0]
-                        a = unc_pos[j0 + 1]
-                        total = unc_w[j0] * lin[aa] + unc_w[j0 + 1] * mass[a]
-                        any_ok = ok[aa] or mass_ok[a]
-                    else:
-                        for j in range(j0, unc_ptr[e + 1]):
-                            total += unc_w[j] * lin[unc_pos[j]]
-                            if ok[unc_pos[j]]:
-                                any_ok = True
-                    acc += np.log10(total) if total > 0.0 else -np.inf
-                    used += 1
-                    if not any_ok:
-                        bad += 1
+            for j in range(n_e[s]):
+                p = e_pos[s, j]
+                acc += row[p]
+                bad += 1 - ok[p]
+            lin_prod = 1.0  # product of the uncertain markers' LRs: one log10 per pair
+            for j in range(n_d[s]):
+                aa = d_aa[s, j]
+                a = d_a[s, j]
+                lin_prod *= d_c[s, j, 0] * lin[aa] + d_c[s, j, 1] * mass[a]
+                bad += 1 - (ok[aa] | mass_ok[a])
+            if lin_prod < 1e-200:  # 23 small factors could underflow: flush to the log sum
+                acc += np.log10(lin_prod) if lin_prod > 0.0 else -np.inf
+                lin_prod = 1.0
+            for j in range(n_g[s]):
+                e = g_e[s, j]
+                total = 0.0
+                any_ok = False
+                for q in range(unc_ptr[e], unc_ptr[e + 1]):
+                    total += unc_w[q] * lin[unc_pos[q]]
+                    any_ok = any_ok or ok[unc_pos[q]]
+                lin_prod *= total
+                if lin_prod < 1e-200:
+                    acc += np.log10(lin_prod) if lin_prod > 0.0 else -np.inf
+                    lin_prod = 1.0
+                bad += 1 - any_ok
+            if lin_prod != 1.0:
+                acc += np.log10(lin_prod) if lin_prod > 0.0 else -np.inf
+            used = n_e[s] + n_d[s] + n_g[s]
             ss = sample_sex[s]
             if used < min_markers or (rs > 0 and ss > 0 and rs != ss):
                 acc = -np.inf

@@ -38,7 +38,8 @@ class EncodedSamples:
     unc_pos: np.ndarray
     unc_w: np.ndarray
     n_typed: np.ndarray
-    unc_kind: np.ndarray       # 0 general weights, 1 single allele with dropout
+    drop_idx: np.ndarray       # (samples, markers, 2): position of aa, index of allele a
+    drop_w: np.ndarray         # (samples, markers, 2): c1, c2 of a single allele + dropout
     allele_off: np.ndarray     # start of each marker's alleles in a global allele index
     hw: np.ndarray             # Hardy-Weinberg P(g) at every row position
 
@@ -74,7 +75,9 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
 
     n_s, n_m = len(samples), len(markers)
     pos = np.full((n_s, n_m), -1, dtype=np.int64)
-    ptr, upos, uw, kinds = [0], [], [], []
+    ptr, upos, uw = [0], [], []
+    drop_idx = np.zeros((n_s, n_m, 2), dtype=np.int64)
+    drop_w = np.zeros((n_s, n_m, 2))
     seen_ids: set[str] = set()
     n_typed = np.zeros(n_s, dtype=np.int64)
     hw = np.concatenate([hardy_weinberg(m.frequencies) for m in markers])
@@ -84,37 +87,43 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
             raise InputError(f"{where(sample=item.id)}: duplicate PM sample id")
         seen_ids.add(item.id)
         fragments = item.fragments if isinstance(item, Body) else [item]
-        per_fragment = [observation_weights(f, markers, offsets, dropin=dropin)
-                        for f in fragments]
         for k in range(n_m):
-            parts = [pf[k] for pf in per_fragment if pf[k] is not None]
-            if not parts:
+            marker = markers[k]
+            typed = [f for f in fragments if (f.genotypes.get(marker.name) or (None,))[0]
+                     is not None]
+            if not typed:
                 continue
             n_typed[s] += 1
-            single = _single_allele(fragments, markers[k], dropin)
+            if len(typed) == 1:
+                f = typed[0]
+                g = f.genotypes[marker.name]
+                if g[1] is not None and dropin == 0.0 and (f.dropout == 0.0 or g[0] != g[1]):
+                    a, b = marker.index(g[0]), marker.index(g[1])
+                    lo, hi = (a, b) if a <= b else (b, a)
+                    pos[s, k] = offsets[k] + hi * (hi + 1) // 2 + lo
+                    continue
+            parts = [observation_weights(f, [marker], offsets[k:k + 1], dropin=dropin)[0]
+                     for f in typed]
+            single = _single_allele(fragments, marker, dropin)
             if single is not None and len(parts) == 1:
                 a, d = single
                 p = markers[k].frequencies
                 hom = (1.0 - d * d) * p[a] * p[a]
                 denom = hom + d * (1.0 - d) * 2.0 * p[a] * (float(p.sum()) - p[a])
-                pos[s, k] = -(len(ptr) - 1) - 2
-                upos.append(np.array([offsets[k] + a * (a + 1) // 2 + a, allele_off[k] + a]))
-                uw.append(np.array([hom / denom, d * (1.0 - d) / denom]))
-                kinds.append(1)
-                ptr.append(ptr[-1] + 2)
+                pos[s, k] = -2
+                drop_idx[s, k] = (offsets[k] + a * (a + 1) // 2 + a, allele_off[k] + a)
+                drop_w[s, k] = (hom / denom, d * (1.0 - d) / denom)
                 continue
             gi, w = _combine(parts, hw)  # type: ignore[arg-type]
             if gi.size == 1 and len(parts) == 1:
                 pos[s, k] = gi[0]
             elif w.sum() <= 0:
-                pos[s, k] = -(len(ptr) - 1) - 2  # fragments disagree: an empty list, LR 0
-                kinds.append(0)
+                pos[s, k] = -(len(ptr) - 1) - 3  # fragments disagree: an empty list, LR 0
                 ptr.append(ptr[-1])
             else:
-                pos[s, k] = -(len(ptr) - 1) - 2
+                pos[s, k] = -(len(ptr) - 1) - 3
                 upos.append(gi.astype(np.int64))
                 uw.append(w / w.sum())
-                kinds.append(0)
                 ptr.append(ptr[-1] + gi.size)
         if n_typed[s] == 0:
             raise InputError(f"{where(sample=item.id)}: PM sample has no typed marker of the "
@@ -123,8 +132,8 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
         [x.id for x in samples], np.array([_SEX.get(x.sex, 0) for x in samples]), pos,
         np.array(ptr, dtype=np.int64),
         np.concatenate(upos) if upos else np.empty(0, dtype=np.int64),
-        np.concatenate(uw) if uw else np.empty(0), n_typed,
-        np.array(kinds, dtype=np.int64), allele_off, hw)
+        np.concatenate(uw) if uw else np.empty(0), n_typed, drop_idx,
+        drop_w if (pos == -2).any() else np.zeros((0, 0, 2)), allele_off, hw)
 
 
 def _single_allele(fragments: list[PMSample], marker: Marker, dropin: float,
@@ -196,9 +205,16 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     """
     import polars as pl
 
-    from forensic_match.dvi._search_numba import merge_sample_best, pairs_above, score_block
+    from forensic_match.dvi._search_numba import (
+        compact,
+        merge_sample_best,
+        pairs_above,
+        score_block,
+    )
 
     enc = encode_samples(samples, compiled.markers, compiled.offsets, dropin=dropin)
+    lists = compact(enc.pos, enc.drop_idx, enc.drop_w if enc.drop_w.size else
+                    np.zeros(enc.pos.shape + (2,)))
     n_rows, n_s = len(compiled.rows), len(samples)
     row_sex = np.array([_SEX.get(s, 0) for s in compiled.sex] if compiled.sex and sex_filter
                        else [0] * n_rows, dtype=np.int64)
@@ -229,10 +245,10 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     for start in starts:
         rows = active_rows[start:start + block]
         nb = rows.size
-        score_block(compiled.log10_lr, compiled.consistent, rows, row_sex, enc.pos, enc.sex,
-                    enc.unc_ptr, enc.unc_pos, enc.unc_w, enc.unc_kind, compiled.offsets,
-                    enc.allele_off, enc.hw, min_markers, score[:nb], used[:nb], bad[:nb],
-                    row_top[:nb], row_top_idx[:nb], row_top_used[:nb], row_top_bad[:nb])
+        score_block(compiled.log10_lr, compiled.consistent, rows, row_sex, enc.sex, *lists,
+                    enc.unc_ptr, enc.unc_pos, enc.unc_w, compiled.offsets, enc.allele_off,
+                    enc.hw, min_markers, score[:nb], used[:nb], bad[:nb], row_top[:nb],
+                    row_top_idx[:nb], row_top_used[:nb], row_top_bad[:nb])
         merge_sample_best(score[:nb], used[:nb], bad[:nb], rows, best, best_row, best_used,
                           best_bad, lr_sum)
         ok = np.isfinite(row_top[:nb])
