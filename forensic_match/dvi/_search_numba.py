@@ -16,8 +16,8 @@ from forensic_match.accelerate import jit
 
 
 @jit
-def _insert(vals, idx, slot, value, index, used_arr, bad_arr, used, bad):
-    """Insert (value, index, used, bad) into the descending list ``vals[slot]``."""
+def _insert(vals, idx, slot, value, index):
+    """Insert (value, index) into the descending list ``vals[slot]`` of fixed length."""
     k = vals.shape[1]
     if not value > vals[slot, k - 1]:
         return
@@ -25,13 +25,9 @@ def _insert(vals, idx, slot, value, index, used_arr, bad_arr, used, bad):
     while j > 0 and vals[slot, j - 1] < value:
         vals[slot, j] = vals[slot, j - 1]
         idx[slot, j] = idx[slot, j - 1]
-        used_arr[slot, j] = used_arr[slot, j - 1]
-        bad_arr[slot, j] = bad_arr[slot, j - 1]
         j -= 1
     vals[slot, j] = value
     idx[slot, j] = index
-    used_arr[slot, j] = used
-    bad_arr[slot, j] = bad
 
 
 @jit
@@ -66,10 +62,9 @@ def compact(pos, drop_idx, drop_w):
 
 
 @jit(parallel=True)
-def score_block(table, consistent, rows, row_sex, sample_sex, n_e, e_pos, n_d, d_aa, d_a,
-                d_c, n_g, g_e, unc_ptr, unc_pos, unc_w, marker_off, allele_off, hw,
-                min_markers, score, n_used, n_incons, row_top, row_top_idx, row_top_used,
-                row_top_bad):
+def score_block(table, rows, row_sex, sample_sex, n_e, e_pos, n_d, d_aa, d_a, d_c, n_g, g_e,
+                unc_ptr, unc_pos, unc_w, marker_off, allele_off, hw, min_markers, score,
+                row_top, row_top_idx):
     """Scores of every PM sample against the compiled rows ``rows`` (parallel over rows).
 
     Per sample (from :func:`compact`): ``e_pos`` gather positions; single alleles seen with
@@ -78,9 +73,9 @@ def score_block(table, consistent, rows, row_sex, sample_sex, n_e, e_pos, n_d, d
     normalised weights, ``LR = Σ_g w_g LR[g]``.
 
     ``score[b, s]``: log10 LR of row ``rows[b]`` and sample ``s`` (``-inf`` for an excluded
-    pair: fewer than ``min_markers`` compared, or known sexes that differ); ``n_used``: markers
-    compared; ``n_incons``: markers where the pair is impossible without mutation.
-    ``row_top*[b]``: the best samples of each row, descending, with their counts.
+    pair: fewer than ``min_markers`` compared, or known sexes that differ).
+    ``row_top[b]`` / ``row_top_idx[b]``: the best samples of each row, descending. Marker
+    counts are left to :func:`pair_counts`, for the listed pairs only.
     """
     n_pm = n_e.size
     has_uncertain = n_d.max() > 0 or n_g.max() > 0
@@ -88,13 +83,11 @@ def score_block(table, consistent, rows, row_sex, sample_sex, n_e, e_pos, n_d, d
     for b in prange(rows.size):
         r = rows[b]
         row = table[r]
-        ok = consistent[r]
         rs = row_sex[r]
         # LRs (not logs) of this row for the exact sums, and per allele a the posterior mass
         # of the heterozygotes containing a (for a single allele seen with dropout).
         lin = np.power(10.0, row) if has_uncertain else row
         mass = np.zeros(allele_off[-1])
-        mass_ok = np.zeros(allele_off[-1], dtype=np.bool_)
         if has_drop:
             for k in range(marker_off.size - 1):
                 a0 = allele_off[k]
@@ -106,70 +99,102 @@ def score_block(table, consistent, rows, row_sex, sample_sex, n_e, e_pos, n_d, d
                         v = lin[q] * hw[q]
                         mass[a0 + hi] += v
                         mass[a0 + lo] += v
-                        if ok[q]:
-                            mass_ok[a0 + hi] = True
-                            mass_ok[a0 + lo] = True
         row_top[b, :] = -np.inf
         row_top_idx[b, :] = -1
         for s in range(n_pm):
+            used = n_e[s] + n_d[s] + n_g[s]
+            ss = sample_sex[s]
+            if used < min_markers or (rs > 0 and ss > 0 and rs != ss):
+                score[b, s] = -np.inf
+                continue
             acc = 0.0
-            bad = 0
             for j in range(n_e[s]):
-                p = e_pos[s, j]
-                acc += row[p]
-                bad += 1 - ok[p]
+                acc += row[e_pos[s, j]]
             lin_prod = 1.0  # product of the uncertain markers' LRs: one log10 per pair
             for j in range(n_d[s]):
-                aa = d_aa[s, j]
-                a = d_a[s, j]
-                lin_prod *= d_c[s, j, 0] * lin[aa] + d_c[s, j, 1] * mass[a]
-                bad += 1 - (ok[aa] | mass_ok[a])
+                lin_prod *= d_c[s, j, 0] * lin[d_aa[s, j]] + d_c[s, j, 1] * mass[d_a[s, j]]
             if lin_prod < 1e-200:  # 23 small factors could underflow: flush to the log sum
                 acc += np.log10(lin_prod) if lin_prod > 0.0 else -np.inf
                 lin_prod = 1.0
             for j in range(n_g[s]):
                 e = g_e[s, j]
                 total = 0.0
-                any_ok = False
                 for q in range(unc_ptr[e], unc_ptr[e + 1]):
                     total += unc_w[q] * lin[unc_pos[q]]
-                    any_ok = any_ok or ok[unc_pos[q]]
                 lin_prod *= total
                 if lin_prod < 1e-200:
                     acc += np.log10(lin_prod) if lin_prod > 0.0 else -np.inf
                     lin_prod = 1.0
-                bad += 1 - any_ok
             if lin_prod != 1.0:
                 acc += np.log10(lin_prod) if lin_prod > 0.0 else -np.inf
-            used = n_e[s] + n_d[s] + n_g[s]
-            ss = sample_sex[s]
-            if used < min_markers or (rs > 0 and ss > 0 and rs != ss):
-                acc = -np.inf
             score[b, s] = acc
-            n_used[b, s] = used
-            n_incons[b, s] = bad
-            _insert(row_top, row_top_idx, b, acc, s, row_top_used, row_top_bad, used, bad)
+            _insert(row_top, row_top_idx, b, acc, s)
 
 
 @jit(parallel=True)
-def merge_sample_best(score, n_used, n_incons, rows, best, best_row, best_used, best_bad,
-                      lr_sum):
+def pair_counts(consistent, rows, samples, n_e, e_pos, n_d, d_aa, d_a, n_g, g_e, unc_ptr,
+                unc_pos, marker_off, allele_off):
+    """Markers compared, and markers where the pair is impossible without mutation, for the
+    listed pairs ``(rows[i], samples[i])``."""
+    n = rows.size
+    used = np.empty(n, dtype=np.int64)
+    bad = np.empty(n, dtype=np.int64)
+    for i in prange(n):
+        ok = consistent[rows[i]]
+        s = samples[i]
+        used[i] = n_e[s] + n_d[s] + n_g[s]
+        c = 0
+        for j in range(n_e[s]):
+            if not ok[e_pos[s, j]]:
+                c += 1
+        for j in range(n_d[s]):
+            a = d_a[s, j]
+            k = np.searchsorted(allele_off, a, side="right") - 1
+            al = a - allele_off[k]
+            any_ok = False
+            for z in range(allele_off[k + 1] - allele_off[k]):
+                lo, hi = min(al, z), max(al, z)
+                if ok[marker_off[k] + hi * (hi + 1) // 2 + lo]:
+                    any_ok = True
+                    break
+            if not any_ok:
+                c += 1
+        for j in range(n_g[s]):
+            e = g_e[s, j]
+            any_ok = False
+            for q in range(unc_ptr[e], unc_ptr[e + 1]):
+                if ok[unc_pos[q]]:
+                    any_ok = True
+                    break
+            if not any_ok:
+                c += 1
+        bad[i] = c
+    return used, bad
+
+
+#: Pairs below this log10 LR are left out of the per-sample LR sums (saves a power per pair).
+#: At most N pairs per sample each add less than 1e-8, while the posterior's denominator is at
+#: least N * pi0 / (1 - pi0): posteriors move by less than 1e-8 * (1 - pi0) / pi0.
+LR_SUM_FLOOR = -8.0
+
+
+@jit(parallel=True)
+def merge_sample_best(score, rows, best, best_row, lr_sum):
     """Merge a block's scores into each sample's running best rows, and add the block's LRs
-    to ``lr_sum`` (Σ over missing persons, for posteriors), in parallel over samples."""
+    (those above ``LR_SUM_FLOOR``) to ``lr_sum``, in parallel over samples."""
     n_b, n_pm = score.shape
     for s in prange(n_pm):
         total = 0.0
         for b in range(n_b):
             v = score[b, s]
-            _insert_col(best, best_row, s, v, rows[b], best_used, best_bad, n_used[b, s],
-                        n_incons[b, s])
-            if v > -np.inf:
+            _insert_col(best, best_row, s, v, rows[b])
+            if v > LR_SUM_FLOOR:
                 total += 10.0 ** v
         lr_sum[s] += total
 
 
 @jit
-def _insert_col(vals, idx, col, value, index, used_arr, bad_arr, used, bad):
+def _insert_col(vals, idx, col, value, index):
     k = vals.shape[0]
     if not value > vals[k - 1, col]:
         return
@@ -177,13 +202,9 @@ def _insert_col(vals, idx, col, value, index, used_arr, bad_arr, used, bad):
     while j > 0 and vals[j - 1, col] < value:
         vals[j, col] = vals[j - 1, col]
         idx[j, col] = idx[j - 1, col]
-        used_arr[j, col] = used_arr[j - 1, col]
-        bad_arr[j, col] = bad_arr[j - 1, col]
         j -= 1
     vals[j, col] = value
     idx[j, col] = index
-    used_arr[j, col] = used
-    bad_arr[j, col] = bad
 
 
 @jit

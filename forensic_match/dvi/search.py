@@ -208,6 +208,7 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     from forensic_match.dvi._search_numba import (
         compact,
         merge_sample_best,
+        pair_counts,
         pairs_above,
         score_block,
     )
@@ -222,11 +223,9 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     k_s, k_m = max(1, min(top, n_rows)), max(1, min(top, n_s))
     best = np.full((k_s, n_s), -np.inf)
     best_row = np.full((k_s, n_s), -1, dtype=np.int64)
-    best_used = np.zeros((k_s, n_s), dtype=np.int64)
-    best_bad = np.zeros((k_s, n_s), dtype=np.int64)
     lr_sum = np.zeros(n_s)
     m_rows, m_samples, m_scores = [], [], []
-    pair_parts: list[tuple[np.ndarray, ...]] = []
+    pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     active_rows = np.arange(n_rows, dtype=np.int64) if active is None \
         else np.asarray(active, dtype=np.int64)
     starts: Any = range(0, active_rows.size, block)
@@ -235,49 +234,42 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
 
         starts = progress_bar(starts, desc="search", unit="block")
     score = np.empty((block, n_s))
-    used = np.empty((block, n_s), dtype=np.int64)
-    bad = np.empty((block, n_s), dtype=np.int64)
     row_top = np.empty((block, k_m))
     row_top_idx = np.empty((block, k_m), dtype=np.int64)
-    row_top_used = np.zeros((block, k_m), dtype=np.int64)
-    row_top_bad = np.zeros((block, k_m), dtype=np.int64)
-    m_used, m_bad = [], []
     for start in starts:
         rows = active_rows[start:start + block]
         nb = rows.size
-        score_block(compiled.log10_lr, compiled.consistent, rows, row_sex, enc.sex, *lists,
-                    enc.unc_ptr, enc.unc_pos, enc.unc_w, compiled.offsets, enc.allele_off,
-                    enc.hw, min_markers, score[:nb], used[:nb], bad[:nb], row_top[:nb],
-                    row_top_idx[:nb], row_top_used[:nb], row_top_bad[:nb])
-        merge_sample_best(score[:nb], used[:nb], bad[:nb], rows, best, best_row, best_used,
-                          best_bad, lr_sum)
+        score_block(compiled.log10_lr, rows, row_sex, enc.sex, *lists, enc.unc_ptr,
+                    enc.unc_pos, enc.unc_w, compiled.offsets, enc.allele_off, enc.hw,
+                    min_markers, score[:nb], row_top[:nb], row_top_idx[:nb])
+        merge_sample_best(score[:nb], rows, best, best_row, lr_sum)
         ok = np.isfinite(row_top[:nb])
         bi, ri = np.nonzero(ok)
         m_rows.append(rows[bi])
         m_samples.append(row_top_idx[:nb][bi, ri])
         m_scores.append(row_top[:nb][bi, ri])
-        m_used.append(row_top_used[:nb][bi, ri])
-        m_bad.append(row_top_bad[:nb][bi, ri])
         hb, hs = pairs_above(score[:nb], threshold)
         if hb.size:
-            pair_parts.append((rows[hb], hs, score[hb, hs], used[hb, hs], bad[hb, hs]))
+            pair_parts.append((rows[hb], hs, score[hb, hs]))
 
-    def frame(r: np.ndarray, s: np.ndarray, sc: np.ndarray, u: np.ndarray,
-              b: np.ndarray) -> Any:
-        return _frame(compiled, enc, r, s, sc, u, b)
+    n_e, e_pos, n_d, d_aa, d_a, _, n_g, g_e = lists
+
+    def frame(r: np.ndarray, s: np.ndarray, sc: np.ndarray) -> Any:
+        used, bad = pair_counts(compiled.consistent, r.astype(np.int64), s.astype(np.int64),
+                                n_e, e_pos, n_d, d_aa, d_a, n_g, g_e, enc.unc_ptr,
+                                enc.unc_pos, compiled.offsets, enc.allele_off)
+        return _frame(compiled, enc, r, s, sc, used, bad)
 
     valid = np.isfinite(best)
     ranks = np.broadcast_to(np.arange(1, k_s + 1)[:, None], best.shape)
     by_s = frame(best_row[valid], np.broadcast_to(np.arange(n_s), best.shape)[valid],
-                 best[valid], best_used[valid], best_bad[valid]) \
-        .with_columns(pl.Series("rank", ranks[valid], dtype=pl.Int64))
+                 best[valid]).with_columns(pl.Series("rank", ranks[valid], dtype=pl.Int64))
     by_s = by_s.sort(["pm", "rank"])
     empty_i = np.empty(0, dtype=np.int64)
     if m_rows:
-        by_m = frame(*(np.concatenate(x) for x in (m_rows, m_samples, m_scores, m_used,
-                                                    m_bad)))
+        by_m = frame(*(np.concatenate(x) for x in (m_rows, m_samples, m_scores)))
     else:
-        by_m = frame(empty_i, empty_i, np.empty(0), empty_i, empty_i)
+        by_m = frame(empty_i, empty_i, np.empty(0))
     by_m = by_m.sort(["family", "missing", "log10_lr"], descending=[False, False, True]) \
         .with_columns(pl.col("log10_lr").rank("ordinal", descending=True)
                       .over(["family", "missing"]).cast(pl.Int64).alias("rank"))
@@ -285,7 +277,7 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         cat = [np.concatenate(x) for x in zip(*pair_parts)]
         pr = frame(*cat).sort("log10_lr", descending=True)
     else:
-        pr = frame(empty_i, empty_i, np.empty(0), empty_i, empty_i)
+        pr = frame(empty_i, empty_i, np.empty(0))
     sums = pl.DataFrame({"pm": enc.ids, "lr_sum": lr_sum, "n_typed": enc.n_typed})
     return SearchResult(by_s, by_m, pr, sums, {"top": top, "threshold": threshold,
                                          "sex_filter": sex_filter, "min_markers": min_markers,
