@@ -102,10 +102,8 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
                     lo, hi = (a, b) if a <= b else (b, a)
                     pos[s, k] = offsets[k] + hi * (hi + 1) // 2 + lo
                     continue
-            parts = [observation_weights(f, [marker], offsets[k:k + 1], dropin=dropin)[0]
-                     for f in typed]
-            single = _single_allele(fragments, marker, dropin)
-            if single is not None and len(parts) == 1:
+            single = _single_allele(typed, marker, dropin)
+            if single is not None:
                 a, d = single
                 p = markers[k].frequencies
                 hom = (1.0 - d * d) * p[a] * p[a]
@@ -114,6 +112,8 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
                 drop_idx[s, k] = (offsets[k] + a * (a + 1) // 2 + a, allele_off[k] + a)
                 drop_w[s, k] = (hom / denom, d * (1.0 - d) / denom)
                 continue
+            parts = [observation_weights(f, [marker], offsets[k:k + 1], dropin=dropin)[0]
+                     for f in typed]
             gi, w = _combine(parts, hw)  # type: ignore[arg-type]
             if gi.size == 1 and len(parts) == 1:
                 pos[s, k] = gi[0]
