@@ -554,3 +554,31 @@ def test_join_threshold_below_the_suspect_threshold_is_honoured(markers: list[Ma
     assert res.identifications.select("pm", "missing", "fragments").rows() == [("a", "MP", "a,b")]
     apart = identify([family], [a, b], markers)
     assert apart.identifications.select("pm", "missing", "fragments").rows() == [("a", "MP", "a")]
+
+
+def test_direct_reference_identifies_the_missing_person() -> None:
+    """A toothbrush profile of the missing person identifies remains that kinship alone
+    (one half sibling typed) cannot."""
+    import dataclasses as dc
+
+    from forensic_match.frequencies import load_frequencies
+    from forensic_match.pedigree import missing_person_family
+    from forensic_match.simulate import degrade, simulate_profiles
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    markers = db.markers_for(db.markers)
+    ped = missing_person_family("MP", relatives={"H": "half_sibling_paternal"})
+    truth = simulate_profiles(ped, markers, seed=21)
+    fam = Family("F1", ped, ["MP"], {"H": truth["H"]})
+    bone = PMSample("bone", "M", degrade(truth["MP"], dropout=0.2, seed=22), dropout=0.2)
+    other = PMSample("other", "M", simulate_profiles(ped, markers, seed=23)["MP"])
+    without = identify([fam], [bone, other], markers)
+    assert without.identifications.height == 0
+    with_ref = identify([dc.replace(fam, references={"MP": truth["MP"]})], [bone, other],
+                        markers)
+    ids = with_ref.identifications
+    assert ids.height == 1
+    row = ids.row(0, named=True)
+    assert (row["pm"], row["missing"], row["rule"]) == ("bone", "MP", "direct reference")
+    assert row["log10_lr"] >= 10
+    assert "direct reference (personal effects) of MP" in row["reason"]

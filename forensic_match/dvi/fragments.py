@@ -116,7 +116,8 @@ def same_source_pairs(samples: Sequence[PMSample], markers: Sequence[Marker], *,
     return pl.DataFrame({"pm1": [ids[x] for x in i.tolist()],
                          "pm2": [ids[x] for x in j.tolist()],
                          "log10_lr": score, "n_markers": used},
-                        schema_overrides={"log10_lr": pl.Float64, "n_markers": pl.Int64})
+                        schema={"pm1": pl.Utf8, "pm2": pl.Utf8, "log10_lr": pl.Float64,
+                                "n_markers": pl.Int64})
 
 
 def group_fragments(samples: Sequence[PMSample], markers: Sequence[Marker], *,

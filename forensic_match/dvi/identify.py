@@ -127,6 +127,47 @@ def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
     return out
 
 
+#: Id prefix of direct references (personal effects) in the same-source comparison.
+REF_PREFIX = "\u0000ref:"
+
+
+def _reference_samples(families: Sequence[Family]) -> list[tuple[PMSample, str, str]]:
+    """Direct references as samples to compare with the PM samples: (sample, family, missing)."""
+    out = []
+    for fam in families:
+        for m, prof in fam.references.items():
+            out.append((PMSample(f"{REF_PREFIX}{fam.id}:{m}", fam.sex_of(m), dict(prof)),
+                        fam.id, m))
+    return out
+
+
+def _direct_matches(pairs: Any, references: list[tuple[PMSample, str, str]],
+                    body_of: dict[str, str], threshold: float, n_missing: int,
+                    pi0: float) -> list[dict[str, Any]]:
+    """Bodies matching a missing person's direct reference as the same source."""
+    owner = {ref.id: (fam, m) for ref, fam, m in references}
+    best: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for a, b, v, n in pairs.select("pm1", "pm2", "log10_lr", "n_markers").iter_rows():
+        ref, sample = (a, b) if a in owner else (b, a)
+        if v < threshold or sample in owner:
+            continue
+        fam, m = owner[ref]
+        key = (body_of[sample], fam, m)
+        if key not in best or v > best[key]["log10_lr"]:
+            lr = 10.0 ** min(v, 308.0)
+            best[key] = {"pm": key[0], "family": fam, "missing": m, "lr": lr, "log10_lr": v,
+                         "posterior": float(_posterior(np.array([lr]), np.array([lr]),
+                                                       n_missing, pi0)[0]),
+                         "rule": "direct reference", "round": 0, "n_markers": n,
+                         "n_inconsistent": 0, "second_lr": 0.0}
+    # One body per missing person: a second body matching the same reference is a fragment
+    # that was not joined, or a contamination; keep the strongest and flag nothing here.
+    chosen: dict[tuple[str, str], dict[str, Any]] = {}
+    for rec in sorted(best.values(), key=lambda r: -r["log10_lr"]):
+        chosen.setdefault((rec["family"], rec["missing"]), rec)
+    return list(chosen.values())
+
+
 def _posterior(lr: np.ndarray, lr_sum: np.ndarray, n_missing: int, pi0: float) -> np.ndarray:
     return lr / (lr_sum + n_missing * pi0 / (1.0 - pi0))
 
@@ -174,7 +215,13 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     if same_source is None:
         same_source = SAME_SOURCE_LOG10
     panel = prepare_panel(markers, families, samples)
-    pairs = same_source_pairs(samples, panel, threshold=min(SUSPECT_LOG10, same_source))
+    references = _reference_samples(families)
+    everything = list(samples) + [ref for ref, _, _ in references]
+    all_pairs = same_source_pairs(everything, panel,
+                                  threshold=min(SUSPECT_LOG10, same_source))
+    is_ref = pl.col("pm1").str.starts_with(REF_PREFIX) | \
+        pl.col("pm2").str.starts_with(REF_PREFIX)
+    pairs = all_pairs.filter(~is_ref)
     bodies = bodies_from_pairs(samples, pairs, threshold=same_source)
     body_of = {f.id: b.id for b in bodies for f in b.fragments}
     suspects = _suspect_bodies(pairs, body_of)
@@ -189,6 +236,21 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     active = np.ones(n_missing, dtype=bool)
     conditioned: dict[str, dict[str, PMSample]] = {}
     res: SearchResult | None = None
+    direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
+                             n_missing, prior_not_in_database)
+    direct = _screen(direct, accepted, suspects, flags)
+    touched_direct: set[str] = set()
+    for rec in direct:
+        r = row_of[(rec["family"], rec["missing"])]
+        if not active[r] or rec["pm"] not in {b.id for b in remaining}:
+            continue
+        accepted.append(rec)
+        active[r] = False
+        conditioned.setdefault(rec["family"], {})[rec["missing"]] = \
+            sample_by_id[rec["pm"]].best
+        touched_direct.add(rec["family"])
+        remaining = [b for b in remaining if b.id != rec["pm"]]
+    _recondition(compiled, fam_by_id, conditioned, touched_direct, row_of, active, panel)
     for round_no in range(1, max_rounds + 1):
         if not remaining or not active.any():
             break
@@ -384,6 +446,10 @@ def _reason(r: dict[str, Any], threshold: float, margin: float) -> str:
     base = (f"LR {r['lr']:.3g} over {r['n_markers']} markers "
             f"({r['n_inconsistent']} inconsistent without mutation); posterior "
             f"{r['posterior']:.6f}")
+    if r["rule"] == "direct reference":
+        return (f"same-source LR {r['lr']:.3g} over {r['n_markers']} markers with the direct "
+                f"reference (personal effects) of {r['missing']}; posterior "
+                f"{r['posterior']:.6f}")
     if r["rule"].startswith("undisputed"):
         ratio = r["lr"] / r["second_lr"] if r["second_lr"] > 0 else float("inf")
         return (f"{base}; LR >= {threshold:g} and {ratio:.3g} times the best competitor "
