@@ -56,7 +56,8 @@ class IdentificationResult:
         Bodies not identified individually whose family is certain: the summed posterior over
         the family's still-missing persons reaches ``posterior_threshold`` (typically two
         missing brothers with the same references: DNA cannot say which; antemortem data
-        can). Columns pm, family, candidates, posterior, best_lr, fragments.
+        can). Columns pm, family, candidates, posterior, best_lr, fragments, joint_pairing
+        (the exact within-family pairing probabilities).
     held_back : polars.DataFrame
         Proposals withheld because the body may be a fragment of a body already identified in
         the same family (same-source log10 LR >= 4), with the reason.
@@ -286,6 +287,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     family_level = _family_level(final, {r["pm"] for r in accepted}, n_missing,
                                  prior_not_in_database, posterior_threshold, sample_by_id) \
         if remaining and active.any() and final is not None else _family_level_empty()
+    family_level, resolved = _resolve_within_families(
+        family_level, fam_by_id, conditioned, sample_by_id, panel, theta, posterior_threshold)
+    accepted.extend(_screen(resolved, accepted, suspects, flags))
     for rec in accepted:
         rec["fragments"] = ",".join(f.id for f in sample_by_id[rec["pm"]].fragments)
     table = pl.DataFrame(accepted, schema={
@@ -442,10 +446,78 @@ def _family_level(res: SearchResult, identified: set[str], n_missing: int, pi0: 
                                   return_dtype=pl.Utf8).alias("fragments")).sort("pm")
 
 
+#: Bound on the joint assignments enumerated within one family.
+JOINT_MAX_ASSIGNMENTS = 100_000
+
+
+def _resolve_within_families(family_level: Any, fam_by_id: dict[str, Family],
+                             conditioned: dict[str, dict[str, PMSample]],
+                             bodies: dict[str, Body], panel: Sequence[Marker], theta: float,
+                             posterior_threshold: float) -> tuple[Any, list[dict[str, Any]]]:
+    """Exact joint analysis inside each family of the family-level table.
+
+    The bodies placed in family F and F's still-missing persons are enumerated jointly
+    (``joint.joint_solutions``, exact models, nothing fixed). With ``q`` the family-level
+    posterior and ``π(b, m)`` the joint pairing probability, ``P(b is m) = q π(b, m) /
+    (1 − π(b, nobody))``; a pair reaching ``posterior_threshold`` becomes an identification
+    (rule ``joint within family``). The pairing probabilities are added to the table.
+    """
+    import polars as pl
+
+    from forensic_match.cases import DviDataset
+    from forensic_match.dvi.joint import AssignmentLimitError, joint_solutions
+
+    if family_level.height == 0:
+        return family_level.with_columns(pl.lit("").alias("joint_pairing")), []
+    notes: dict[str, str] = {}
+    resolved: list[dict[str, Any]] = []
+    for (fid,), group in family_level.group_by(["family"], maintain_order=True):
+        fam = _conditioned_family(fam_by_id[fid], conditioned)
+        still = [m for m in fam.missing if m not in conditioned.get(fid, {})]
+        fam = dataclasses.replace(fam, missing=still)
+        samples = [dataclasses.replace(bodies[b].best, id=b) for b in group["pm"].to_list()]
+        ds = DviDataset(f"{fid}-joint", list(panel), samples, [fam], theta)
+        try:
+            joint = joint_solutions(ds, max_solutions=1, mutation_off_if_consistent=False,
+                                    fix_undisputed=False,
+                                    max_assignments=JOINT_MAX_ASSIGNMENTS)
+        except AssignmentLimitError:
+            continue
+        pairing = joint.pairing
+        q = dict(zip(group["pm"].to_list(), group["posterior"].to_list()))
+        for b in q:
+            rows = pairing.filter(pl.col("pm") == b)
+            nobody = float(rows.filter(pl.col("missing").is_null())["probability"].sum())
+            named = rows.filter(pl.col("missing").is_not_null())
+            notes[b] = ", ".join(f"{m}: {p:.4f}" for m, p in
+                                 zip(named["missing"].to_list(), named["probability"].to_list()))
+            if nobody >= 1.0:
+                continue
+            for m, p in zip(named["missing"].to_list(), named["probability"].to_list()):
+                post = q[b] * p / (1.0 - nobody)
+                if post >= posterior_threshold:
+                    best_lr = float(group.filter(pl.col("pm") == b)["best_lr"][0])
+                    resolved.append({
+                        "pm": b, "family": fid, "missing": m, "lr": best_lr,
+                        "log10_lr": float(np.log10(best_lr)), "posterior": post,
+                        "rule": "joint within family", "round": 0,
+                        "n_markers": int(sum(1 for _ in bodies[b].best.genotypes)),
+                        "n_inconsistent": 0, "second_lr": 0.0})
+    taken = {r["pm"] for r in resolved}
+    out = family_level.with_columns(
+        pl.col("pm").map_elements(lambda b: notes.get(b, ""), return_dtype=pl.Utf8)
+        .alias("joint_pairing")).filter(~pl.col("pm").is_in(list(taken)))
+    return out, resolved
+
+
 def _reason(r: dict[str, Any], threshold: float, margin: float) -> str:
     base = (f"LR {r['lr']:.3g} over {r['n_markers']} markers "
             f"({r['n_inconsistent']} inconsistent without mutation); posterior "
             f"{r['posterior']:.6f}")
+    if r["rule"] == "joint within family":
+        return (f"the family is certain and the exact joint analysis of its missing persons "
+                f"and bodies places this body on {r['missing']}; posterior "
+                f"{r['posterior']:.6f} (best single LR {r['lr']:.3g})")
     if r["rule"] == "direct reference":
         return (f"same-source LR {r['lr']:.3g} over {r['n_markers']} markers with the direct "
                 f"reference (personal effects) of {r['missing']}; posterior "
