@@ -288,7 +288,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                  prior_not_in_database, posterior_threshold, sample_by_id) \
         if remaining and active.any() and final is not None else _family_level_empty()
     family_level, resolved = _resolve_within_families(
-        family_level, fam_by_id, conditioned, sample_by_id, panel, theta, posterior_threshold)
+        family_level, fam_by_id, conditioned, sample_by_id, panel, theta, posterior_threshold,
+        sex_filter)
     accepted.extend(_screen(resolved, accepted, suspects, flags))
     for rec in accepted:
         rec["fragments"] = ",".join(f.id for f in sample_by_id[rec["pm"]].fragments)
@@ -453,7 +454,8 @@ JOINT_MAX_ASSIGNMENTS = 100_000
 def _resolve_within_families(family_level: Any, fam_by_id: dict[str, Family],
                              conditioned: dict[str, dict[str, PMSample]],
                              bodies: dict[str, Body], panel: Sequence[Marker], theta: float,
-                             posterior_threshold: float) -> tuple[Any, list[dict[str, Any]]]:
+                             posterior_threshold: float, sex_filter: bool,
+                             ) -> tuple[Any, list[dict[str, Any]]]:
     """Exact joint analysis inside each family of the family-level table.
 
     The bodies placed in family F and F's still-missing persons are enumerated jointly
@@ -461,6 +463,8 @@ def _resolve_within_families(family_level: Any, fam_by_id: dict[str, Family],
     posterior and ``π(b, m)`` the joint pairing probability, ``P(b is m) = q π(b, m) /
     (1 − π(b, nobody))``; a pair reaching ``posterior_threshold`` becomes an identification
     (rule ``joint within family``). The pairing probabilities are added to the table.
+    Without the sex filter, the joint analysis ignores recorded sexes too (the same evidence
+    in both steps).
     """
     import polars as pl
 
@@ -475,7 +479,9 @@ def _resolve_within_families(family_level: Any, fam_by_id: dict[str, Family],
         fam = _conditioned_family(fam_by_id[fid], conditioned)
         still = [m for m in fam.missing if m not in conditioned.get(fid, {})]
         fam = dataclasses.replace(fam, missing=still)
-        samples = [dataclasses.replace(bodies[b].best, id=b) for b in group["pm"].to_list()]
+        samples = [dataclasses.replace(bodies[b].best, id=b,
+                                       sex=bodies[b].sex if sex_filter else "U")
+                   for b in group["pm"].to_list()]
         ds = DviDataset(f"{fid}-joint", list(panel), samples, [fam], theta)
         try:
             joint = joint_solutions(ds, max_solutions=1, mutation_off_if_consistent=False,
