@@ -66,12 +66,7 @@ class KinshipCase:
             "genotypes": _genotypes_to_dict(self.genotypes)}
         if self.dropout:
             out["dropout"] = dict(self.dropout)
-        if self.expected:
-            out["expected"] = self.expected
-        if self.computed_by:
-            out["computed_by"] = self.computed_by
-        out.update(self.extra)
-        return out
+        return _with_provenance(out, self.expected, self.computed_by, self.extra)
 
 
 @dataclass
@@ -155,12 +150,18 @@ class DviDataset:
             "markers": [_marker_to_dict(m) for m in self.markers], "theta": self.theta,
             "pm": [_pm_to_dict(s) for s in self.pm],
             "am": [_family_to_dict(f) for f in self.am]}
-        if self.expected:
-            out["expected"] = self.expected
-        if self.computed_by:
-            out["computed_by"] = self.computed_by
-        out.update(self.extra)
-        return out
+        return _with_provenance(out, self.expected, self.computed_by, self.extra)
+
+
+def _with_provenance(out: dict[str, Any], expected: dict[str, Any], computed_by: str,
+                     extra: dict[str, Any]) -> dict[str, Any]:
+    """Add the optional reference values, their source, and unknown keys kept on reading."""
+    if expected:
+        out["expected"] = expected
+    if computed_by:
+        out["computed_by"] = computed_by
+    out.update(extra)
+    return out
 
 
 def _pm_to_dict(s: PMSample) -> dict[str, Any]:

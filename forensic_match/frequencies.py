@@ -22,13 +22,14 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from forensic_match.errors import InputError, MarkerError, NormalisationWarning, where
 from forensic_match.markers import Marker
 from forensic_match.mutation import Mutation
+from forensic_match.profiles import cell_text
 
 if TYPE_CHECKING:
     import polars as pl
@@ -344,17 +345,6 @@ def _read_text(path: Path, delimiter: str | None) -> _Rows:
     return _Rows(path, header, rows, "line")
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        text = repr(value)
-        return text[:-2] if text.endswith(".0") else text
-    return str(value).strip()
-
-
 def _read_parquet(path: Path) -> _Rows:
     import polars as pl
 
@@ -363,7 +353,7 @@ def _read_parquet(path: Path) -> _Rows:
     except Exception as exc:  # polars raises several types for unreadable files
         raise InputError(f"{where(file=str(path))}: cannot read Parquet: {exc}") from exc
     header = [str(c).strip() for c in frame.columns]
-    rows = [(i, [_cell_text(v) for v in row])
+    rows = [(i, [cell_text(v) for v in row])
             for i, row in enumerate(frame.iter_rows(), start=1)]
     return _Rows(path, header, rows, "row")
 

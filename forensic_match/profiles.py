@@ -22,16 +22,21 @@ Profiles = dict[str, dict[str, Genotype]]
 _MISSING = {"", "NA", "NAN", "NONE", "NULL", "-", "?"}
 
 
-def _allele(value: Any) -> str | None:
+def cell_text(value: Any) -> str:
+    """A table cell as an allele label or text: spreadsheet floats become labels (10.0 ->
+    "10", 9.3 -> "9.3"), NaN and None become "", strings are stripped."""
     if value is None:
-        return None
+        return ""
     if isinstance(value, float):
         if value != value:  # NaN from a spreadsheet cell
-            return None
+            return ""
         text = repr(value)
-        text = text[:-2] if text.endswith(".0") else text
-    else:
-        text = str(value).strip()
+        return text[:-2] if text.endswith(".0") else text
+    return str(value).strip()
+
+
+def _allele(value: Any) -> str | None:
+    text = cell_text(value)
     return None if text.upper() in _MISSING else text
 
 

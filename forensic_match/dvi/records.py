@@ -47,7 +47,7 @@ from forensic_match.errors import (
 from forensic_match.frequencies import FrequencyDB, marker_key
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree, parse_sex
-from forensic_match.profiles import Genotype, Profiles
+from forensic_match.profiles import Genotype, Profiles, cell_text
 
 __all__ = [
     "GenotypeTable",
@@ -116,17 +116,6 @@ class _Table:
         return index
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        text = repr(value)
-        return text[:-2] if text.endswith(".0") else text
-    return str(value).strip()
-
-
 def _finish(path: Path, header: list[str], raw: list[tuple[int, list[str]]],
             unit: str) -> _Table:
     table = _Table(path, header, [], unit)
@@ -176,7 +165,7 @@ def _read_parquet(path: Path) -> _Table:
     except Exception as exc:  # polars raises several types for unreadable files
         raise InputError(f"{where(file=str(path))}: cannot read Parquet: {exc}") from exc
     header = [str(c).strip() for c in frame.columns]
-    raw = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(frame.iter_rows(), start=1)]
+    raw = [(i, [cell_text(v) for v in row]) for i, row in enumerate(frame.iter_rows(), start=1)]
     return _finish(path, header, raw, "row")
 
 
@@ -194,7 +183,7 @@ def _read_excel(path: Path) -> _Table:
     except Exception as exc:  # the engine raises its own types for unreadable workbooks
         raise InputError(f"{where(file=str(path))}: cannot read the workbook: {exc}") from exc
     header = [str(c).strip() for c in frame.columns]
-    raw = [(i, [_cell_text(v) for v in row]) for i, row in enumerate(frame.iter_rows(), start=2)]
+    raw = [(i, [cell_text(v) for v in row]) for i, row in enumerate(frame.iter_rows(), start=2)]
     return _finish(path, header, raw, "row")
 
 
