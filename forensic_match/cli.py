@@ -249,9 +249,12 @@ def _write_tables_atomically(result: Any, target: Path) -> None:
               help="Pairs compared on fewer markers are not considered.")
 @click.option("--theta", default=0.0, show_default=True,
               help="Subpopulation correction (proposed LRs recomputed exactly).")
+@click.option("--cache", type=click.Path(dir_okay=False),
+              help="Compiled tables kept between runs (.npz): unchanged families are not "
+                   "compiled again.")
 def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | None,
                    frequencies: str, out_dir: str, workers: int, min_markers: int,
-                   theta: float) -> None:
+                   theta: float, cache: str | None) -> None:
     """Blind search and identification on your files; writes ranked candidate tables."""
 
     from forensic_match.dvi.identify import identify
@@ -267,7 +270,7 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                        {m for f in families for p in f.genotypes.values() for m in p})
         markers = db.markers_for([n for n in db.markers if n in names])
         result = identify(families, pm, markers, workers=workers, progress=True,
-                          min_markers=min_markers, theta=theta)
+                          min_markers=min_markers, theta=theta, cache=cache)
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

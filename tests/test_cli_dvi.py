@@ -280,3 +280,21 @@ def test_demo() -> None:
     n = int(text.split(" proposed identifications")[0].split()[-1])
     correct = int(summary.split(":")[1].split(" correct")[0])
     assert n == correct > 0
+
+
+def test_search_keeps_compiled_tables_between_runs(tmp_path: Path) -> None:
+    """--cache: the first run writes the compiled tables, the second reads them and gives the
+    same candidates (a nightly run recompiles only families whose data changed)."""
+    from forensic_match.dvi.compile import CompiledTables
+
+    cache = tmp_path / "tables.npz"
+    outputs = []
+    for k in range(2):
+        out = tmp_path / f"out{k}"
+        with pytest.warns(UnknownAlleleWarning):
+            result = invoke(*search_args(out), "--min-markers", "1", "--cache", str(cache))
+        assert result.exit_code == 0, result.stderr
+        outputs.append((out / "candidates_by_sample.csv").read_text())
+    assert outputs[0] == outputs[1]
+    tables = CompiledTables.load(cache)
+    assert len(tables.rows) == len(tables.keys) > 0

@@ -157,3 +157,41 @@ def test_pm_sample_without_markers_is_refused() -> None:
     s = PMSample("dup", "M", {markers[0].name: (markers[0].alleles[0],) * 2})
     with pytest.raises(InputError, match="sample 'dup': duplicate PM sample id"):
         search_samples(compiled, [s, s])
+
+
+def test_compiled_tables_are_reused_until_a_family_changes(tmp_path: Path) -> None:
+    import dataclasses
+
+    from forensic_match.dvi.compile import CompiledTables
+
+    markers, families, _ = _programme(8)
+    first = compile_families(families, markers)
+    first.save(tmp_path / "tables.npz")
+    loaded = CompiledTables.load(tmp_path / "tables.npz")
+    np.testing.assert_array_equal(loaded.log10_lr, first.log10_lr)
+    assert loaded.rows == first.rows and loaded.keys == first.keys
+    # One family gains a typed relative's marker: only its row may change.
+    changed = dataclasses.replace(families[2], genotypes={
+        **families[2].genotypes,
+        next(iter(families[2].genotypes)): {
+            **next(iter(families[2].genotypes.values())),
+            markers[0].name: (markers[0].alleles[0], markers[0].alleles[1])}})
+    again = [*families[:2], changed, *families[3:]]
+    calls: list[str] = []
+    import forensic_match.dvi.compile as comp
+
+    real = comp.compile_missing
+
+    def spy(fam, missing, panel, **kw):  # type: ignore[no-untyped-def]
+        calls.append(fam.id)
+        return real(fam, missing, panel, **kw)
+
+    comp.compile_missing = spy  # type: ignore[assignment]
+    try:
+        reused = compile_families(again, markers, reuse=loaded)
+    finally:
+        comp.compile_missing = real  # type: ignore[assignment]
+    assert calls == [changed.id]
+    fresh = compile_families(again, markers)
+    np.testing.assert_array_equal(reused.log10_lr, fresh.log10_lr)
+    assert reused.keys[2] != first.keys[2] and reused.keys[0] == first.keys[0]

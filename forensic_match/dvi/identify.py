@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -178,7 +179,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              prior_not_in_database: float = 0.5, posterior_threshold: float = 0.9995,
              theta: float = 0.0, min_markers: int = 8, sex_filter: bool = True,
              max_rounds: int = 10, same_source: float | None = None, workers: int = 1,
-             progress: bool = False) -> IdentificationResult:
+             cache: str | Path | None = None, progress: bool = False,
+             ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
 
     Parameters
@@ -208,6 +210,10 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         :data:`SUSPECT_LOG10` up are never given to one family as two people.
     workers : int
         Processes for compiling.
+    cache : path, optional
+        File of compiled tables (``.npz``). Rows whose family data and markers are unchanged
+        are taken from it instead of being compiled again; it is then rewritten with this
+        run's tables (before any conditioning), ready for the next night's run.
     progress : bool
         Progress bars on standard error.
     """
@@ -226,7 +232,14 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     bodies = bodies_from_pairs(samples, pairs, threshold=same_source)
     body_of = {f.id: b.id for b in bodies for f in b.fragments}
     suspects = _suspect_bodies(pairs, body_of)
-    compiled = compile_families(families, panel, workers=workers, progress=progress)
+    previous = CompiledTables.load(cache) if cache is not None and Path(cache).exists() \
+        else None
+    compiled = compile_families(families, panel, workers=workers, progress=progress,
+                                reuse=previous)
+    if cache is not None:
+        compiled.save(cache)
+        compiled = dataclasses.replace(compiled, log10_lr=compiled.log10_lr.copy(),
+                                       consistent=compiled.consistent.copy())
     fam_by_id = {f.id: f for f in families}
     row_of = {key: r for r, key in enumerate(compiled.rows)}
     sample_by_id: dict[str, Body] = {b.id: b for b in bodies}
