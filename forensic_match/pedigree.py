@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from forensic_match.errors import PedigreeError
+from forensic_match.profiles import cell_text
 
 UNKNOWN, MALE, FEMALE = 0, 1, 2
 _SEX_CODES = {"M": MALE, "MALE": MALE, "1": MALE, "F": FEMALE, "FEMALE": FEMALE, "2": FEMALE,
@@ -26,7 +27,7 @@ _SEX_LABELS = {MALE: "M", FEMALE: "F", UNKNOWN: "U"}
 
 def parse_sex(value: Any, *, context: str = "") -> int:
     """Sex code (0 unknown, 1 male, 2 female) from "M"/"F"/"U", 1/2/0 or words."""
-    key = "" if value is None else str(value).strip().upper()
+    key = cell_text(value).upper()  # 1.0 from a spreadsheet reads as "1"
     if key not in _SEX_CODES:
         raise PedigreeError(f"{context}: sex {value!r} is not one of M, F, U (or 1, 2, 0)"
                             if context else f"sex {value!r} is not one of M, F, U (or 1, 2, 0)")
@@ -72,16 +73,20 @@ class Pedigree:
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any] | Sequence[Any]], *,
-                     source: str = "", first_line: int | None = None) -> Pedigree:
+                     source: str = "", first_line: int | None = None,
+                     locations: Sequence[str] | None = None) -> Pedigree:
         """Build from ``(id, father, mother, sex)`` tuples or dicts with those keys.
 
         ``source`` (a file name) and ``first_line`` (the line of the first record) make
-        error messages point into the user's file.
+        error messages point into the user's file; ``locations`` gives each record's
+        location text instead (for records scattered through a table, e.g.
+        ``"file 'families.xlsx', row 7, family 'F12'"``).
         """
         rows: list[tuple[str, str | None, str | None, int]] = []
         lines: list[str] = []
         for k, rec in enumerate(records):
-            loc = _loc(source, None if first_line is None else first_line + k, k)
+            loc = locations[k] if locations is not None else \
+                _loc(source, None if first_line is None else first_line + k, k)
             if isinstance(rec, Mapping):
                 try:
                     raw = (rec["id"], rec.get("father"), rec.get("mother"), rec.get("sex"))

@@ -537,3 +537,9 @@ def test_mpf_errors() -> None:
             "relative id 'N_father' clashes with the untyped father of 'N' that the pedigree "
             "needs; rename the relative")):
         family(N="nephew_via_brother", N_father="paternal_uncle")
+
+
+def test_spreadsheet_sex_codes_are_read() -> None:
+    ped = Pedigree.from_records([("F", None, None, 1.0), ("M", None, None, 2.0),
+                                 ("C", "F", "M", float("nan"))])
+    assert [ped.sex_of(i) for i in ("F", "M", "C")] == ["M", "F", "U"]

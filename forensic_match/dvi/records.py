@@ -41,7 +41,6 @@ from forensic_match.errors import (
     GenotypeError,
     InputError,
     MarkerError,
-    PedigreeError,
     where,
 )
 from forensic_match.frequencies import FrequencyDB, marker_key
@@ -463,22 +462,6 @@ def _flag(value: str, table: _Table, number: int, family: str, ident: str) -> bo
                      f"{value!r} is not one of 1/0, yes/no, true/false, Y/N")
 
 
-def _relocate(message: str, table: _Table, numbers: list[int], family: str) -> str:
-    """Point a pedigree error at the right line of a family whose rows are scattered.
-
-    :meth:`Pedigree.from_records` numbers the family's records consecutively from the first
-    line; the family's rows may be interleaved with other families' rows.
-    """
-    pattern = re.compile(re.escape(f"file {table.file!r}, line ") + r"(\d+)")
-
-    def line(match: re.Match[str]) -> str:
-        k = int(match.group(1)) - numbers[0]
-        number = numbers[k] if 0 <= k < len(numbers) else int(match.group(1))
-        return f"{table.loc(number)}, family {family!r}"
-
-    return pattern.sub(line, message)
-
-
 def _read_pedigree_table(path: str | Path) -> dict[str, _FamilyRows]:
     table = _read_table(path)
     columns = {name: table.require(name, name)
@@ -497,10 +480,9 @@ def _read_pedigree_table(path: str | Path) -> dict[str, _FamilyRows]:
         numbers = [n for n, _ in rows]
         records = [tuple(row[columns[c]] for c in ("id", "father", "mother", "sex"))
                    for _, row in rows]
-        try:
-            pedigree = Pedigree.from_records(records, source=table.file, first_line=numbers[0])
-        except PedigreeError as exc:
-            raise PedigreeError(_relocate(str(exc), table, numbers, family)) from exc
+        pedigree = Pedigree.from_records(
+            records, source=table.file,
+            locations=[f"{table.loc(n)}, family {family!r}" for n in numbers])
         missing: list[str] = []
         info: dict[str, dict[str, Any]] = {}
         for number, row in rows:
