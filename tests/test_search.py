@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forensic_match.cases import Family, PMSample, load_case
 from forensic_match.dvi.compile import compile_families, hardy_weinberg, table_size
@@ -195,3 +197,36 @@ def test_compiled_tables_are_reused_until_a_family_changes(tmp_path: Path) -> No
     fresh = compile_families(again, markers)
     np.testing.assert_array_equal(reused.log10_lr, fresh.log10_lr)
     assert reused.keys[2] != first.keys[2] and reused.keys[0] == first.keys[0]
+
+
+@st.composite
+def _marker_and_family(draw: st.DrawFn) -> tuple[Marker, Family, tuple[str, str]]:
+    n = draw(st.integers(6, 14))
+    alleles = [str(9 + i) for i in range(n - 1)] + ["12.3"]
+    raw = np.array(draw(st.lists(st.floats(0.01, 1.0), min_size=n, max_size=n)))
+    model = draw(st.sampled_from(MODELS))
+    marker = Marker("M", alleles, raw / raw.sum(), model)
+    shape = draw(st.sampled_from(SHAPES))
+    ped = missing_person_family("MP", missing_sex="M", relatives=shape)
+    seed = draw(st.integers(0, 2**31))
+    truth = simulate_profiles(ped, [marker], seed=seed)
+    fam = Family("F", ped, ["MP"], {i: truth[i] for i in shape})
+    a = draw(st.sampled_from(alleles))
+    b = draw(st.sampled_from(alleles))
+    return marker, fam, (a, b)
+
+
+@settings(deadline=None, max_examples=60)
+@given(_marker_and_family())
+def test_compiled_table_reproduces_exact_pairwise_likelihood(case) -> None:
+    """Any genotype, seen in the family or not, under every lumpable and non-lumpable model."""
+    marker, fam, genotype = case
+    compiled = compile_families([fam], [marker])
+    sample = PMSample("V", "M", {"M": genotype})
+    exact = float(exact_pair_log10_lr(fam, "MP", sample, [marker])[0])
+    a, b = marker.index(genotype[0]), marker.index(genotype[1])
+    got = float(compiled.log10_lr[0, max(a, b) * (max(a, b) + 1) // 2 + min(a, b)])
+    if exact == -math.inf:
+        assert got == -math.inf
+    else:
+        assert math.isclose(10 ** (got - exact), 1.0, rel_tol=RTOL), (got, exact)
