@@ -144,6 +144,10 @@ class Marker:
 
     def digest(self) -> str:
         """A short hash of the marker's name, alleles, frequencies and mutation model."""
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:
         h = hashlib.sha256()
         h.update(self.name.encode())
         for a, f in zip(self.alleles, self.frequencies):

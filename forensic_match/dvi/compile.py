@@ -226,9 +226,10 @@ class CompiledTables:
                        meta["sex"], meta["keys"])
 
 
-def row_key(family: Family, missing: str, markers: Sequence[Marker]) -> str:
+def row_key(family: Family, missing: str, markers: Sequence[Marker] | str) -> str:
     """Hash of everything a compiled row depends on: the family's pedigree and profiles, the
-    missing person, and the markers (alleles, frequencies, mutation models)."""
+    missing person, and the markers (alleles, frequencies, mutation models; or their
+    :func:`~forensic_match.markers.markers_digest`)."""
     import hashlib
     import json
 
@@ -238,7 +239,7 @@ def row_key(family: Family, missing: str, markers: Sequence[Marker]) -> str:
              "pedigree": sorted(family.pedigree.records()),
              "genotypes": {i: {m: list(g) for m, g in sorted(p.items())}
                            for i, p in sorted(family.genotypes.items())},
-             "markers": markers_digest(markers)}
+             "markers": markers if isinstance(markers, str) else markers_digest(markers)}
     return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -292,11 +293,14 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
     offsets = marker_offsets(markers)
     rows = [(f.id, m) for f in families for m in f.missing]
     sexes = [f.sex_of(m) for f in families for m in f.missing]
-    keys = [row_key(f, m, markers) for f in families for m in f.missing]
+    from forensic_match.markers import markers_digest
+
+    panel_digest = markers_digest(markers)
+    keys = [row_key(f, m, panel_digest) for f in families for m in f.missing]
     old = {k: r for r, k in enumerate(reuse.keys)} if reuse is not None else {}
     if old and reuse is not None and reuse.log10_lr.shape[1] == offsets[-1]:
         todo = [f for f in families
-                if any(row_key(f, m, markers) not in old for m in f.missing)]
+                if any(row_key(f, m, panel_digest) not in old for m in f.missing)]
         fresh = compile_families(todo, markers, workers=workers, progress=progress) \
             if todo else None
         new_rows = {k: r for r, k in enumerate(fresh.keys)} if fresh is not None else {}
