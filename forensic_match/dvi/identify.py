@@ -542,9 +542,10 @@ def _reason(r: dict[str, Any], threshold: float, margin: float) -> str:
                 f"reference (personal effects) of {r['missing']}; posterior "
                 f"{r['posterior']:.6f}")
     if r["rule"].startswith("undisputed"):
-        ratio = r["lr"] / r["second_lr"] if r["second_lr"] > 0 else float("inf")
-        return (f"{base}; LR >= {threshold:g} and {ratio:.3g} times the best competitor "
-                f"(rule: >= {margin:g})" +
+        competitor = (f"{r['lr'] / r['second_lr']:.3g} times the best competitor "
+                      f"(rule: >= {margin:g})" if r["second_lr"] > 0
+                      else "no competing candidate")
+        return (f"{base}; LR >= {threshold:g} and {competitor}" +
                 (" after conditioning the family on earlier identifications"
                  if r["rule"] != "undisputed" else ""))
     return f"{base}; best one-to-one assignment, next candidate LR {r['second_lr']:.3g}"
