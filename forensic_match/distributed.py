@@ -67,14 +67,15 @@ def _concat(tables: Sequence[CompiledTables], markers: tuple[Marker, ...]) -> Co
         np.concatenate([t.log10_lr for t in tables]),
         np.concatenate([t.consistent for t in tables]),
         np.concatenate([t.log10_likelihood for t in tables]),
-        [s for t in tables for s in t.sex], [k for t in tables for k in t.keys])
+        [s for t in tables for s in t.sex], [k for t in tables for k in t.keys],
+        np.concatenate([t.allele_sums for t in tables]))
 
 
 def _rows(compiled: CompiledTables, lo: int, hi: int) -> CompiledTables:
     return CompiledTables(compiled.markers, compiled.offsets, compiled.rows[lo:hi],
                           compiled.log10_lr[lo:hi], compiled.consistent[lo:hi],
                           compiled.log10_likelihood[lo:hi], compiled.sex[lo:hi],
-                          compiled.keys[lo:hi])
+                          compiled.keys[lo:hi], compiled.allele_sums[lo:hi])
 
 
 def search_on_cluster(compiled: CompiledTables, samples: Sequence[PMSample], *,

@@ -164,3 +164,17 @@ def consistent_table(post, work, n, likelihood, out):
             a = to_work[lo]
             b = to_work[hi]
             out[hi * (hi + 1) // 2 + lo] = post[a, b] + post[b, a] > 0.0
+
+
+@jit
+def allele_sums(full, p, out):
+    """Per allele a: the LR of the homozygote aa and ``Σ_{z≠a} P(G = {a, z} | data)``, the
+    posterior mass of the heterozygotes with a (what a single allele seen with dropout needs)."""
+    n = p.size
+    for a in range(n):
+        out[a, 0] = full[a, a] / (p[a] * p[a])
+        mass = 0.0
+        for z in range(n):
+            if z != a:
+                mass += full[a, z] + full[z, a]
+        out[a, 1] = mass

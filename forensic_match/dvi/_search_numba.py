@@ -62,14 +62,13 @@ def compact(pos, drop_idx, drop_w):
 
 
 @jit(parallel=True)
-def score_block(table, rows, row_sex, sample_sex, n_e, e_pos, n_d, d_aa, d_a, d_c, n_g, g_e,
-                unc_ptr, unc_pos, unc_w, marker_off, allele_off, hw, min_markers, score,
-                row_top, row_top_idx):
+def score_block(table, sums, rows, row_sex, sample_sex, n_e, e_pos, n_d, d_a, d_c, n_g, g_e,
+                unc_ptr, unc_pos, unc_w, min_markers, score, row_top, row_top_idx):
     """Scores of every PM sample against the compiled rows ``rows`` (parallel over rows).
 
     Per sample (from :func:`compact`): ``e_pos`` gather positions; single alleles seen with
-    dropout, whose LR is ``c1 LR[aa] + c2 Σ_{z≠a} P(az) LR[az]`` with the sum computed once
-    per row and allele; general uncertain observations as CSR entries (``unc_*``) with
+    dropout, whose LR is ``c1 LR[aa] + c2 Σ_{z≠a} P(az | data)`` read from the compiled
+    per-allele ``sums``; general uncertain observations as CSR entries (``unc_*``) with
     normalised weights, ``LR = Σ_g w_g LR[g]``.
 
     ``score[b, s]``: log10 LR of row ``rows[b]`` and sample ``s`` (``-inf`` for an excluded
@@ -78,27 +77,11 @@ def score_block(table, rows, row_sex, sample_sex, n_e, e_pos, n_d, d_aa, d_a, d_
     counts are left to :func:`pair_counts`, for the listed pairs only.
     """
     n_pm = n_e.size
-    has_uncertain = n_d.max() > 0 or n_g.max() > 0
-    has_drop = n_d.max() > 0
     for b in prange(rows.size):
         r = rows[b]
         row = table[r]
+        alle = sums[r]
         rs = row_sex[r]
-        # LRs (not logs) of this row for the exact sums, and per allele a the posterior mass
-        # of the heterozygotes containing a (for a single allele seen with dropout).
-        lin = np.power(10.0, row) if has_uncertain else row
-        mass = np.zeros(allele_off[-1])
-        if has_drop:
-            for k in range(marker_off.size - 1):
-                a0 = allele_off[k]
-                n = allele_off[k + 1] - a0
-                for hi in range(n):
-                    base = marker_off[k] + hi * (hi + 1) // 2
-                    for lo in range(hi):
-                        q = base + lo
-                        v = lin[q] * hw[q]
-                        mass[a0 + hi] += v
-                        mass[a0 + lo] += v
         row_top[b, :] = -np.inf
         row_top_idx[b, :] = -1
         for s in range(n_pm):
@@ -112,7 +95,8 @@ def score_block(table, rows, row_sex, sample_sex, n_e, e_pos, n_d, d_aa, d_a, d_
                 acc += row[e_pos[s, j]]
             lin_prod = 1.0  # product of the uncertain markers' LRs: one log10 per pair
             for j in range(n_d[s]):
-                lin_prod *= d_c[s, j, 0] * lin[d_aa[s, j]] + d_c[s, j, 1] * mass[d_a[s, j]]
+                a = d_a[s, j]
+                lin_prod *= d_c[s, j, 0] * alle[a, 0] + d_c[s, j, 1] * alle[a, 1]
             if lin_prod < 1e-200:  # 23 small factors could underflow: flush to the log sum
                 acc += np.log10(lin_prod) if lin_prod > 0.0 else -np.inf
                 lin_prod = 1.0
@@ -120,7 +104,7 @@ def score_block(table, rows, row_sex, sample_sex, n_e, e_pos, n_d, d_aa, d_a, d_
                 e = g_e[s, j]
                 total = 0.0
                 for q in range(unc_ptr[e], unc_ptr[e + 1]):
-                    total += unc_w[q] * lin[unc_pos[q]]
+                    total += unc_w[q] * 10.0 ** row[unc_pos[q]]
                 lin_prod *= total
                 if lin_prod < 1e-200:
                     acc += np.log10(lin_prod) if lin_prod > 0.0 else -np.inf

@@ -93,7 +93,7 @@ def _tracer_indices(marker: Marker, seen: np.ndarray) -> np.ndarray | None:
 
 def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
                     observation: Mapping[str, Any] | None = None,
-                    ) -> tuple[np.ndarray, np.ndarray, float]:
+                    ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
     """LR table of one missing person.
 
     ``observation`` (``{individual: Observation}``) gives the observation model of typed
@@ -108,8 +108,12 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
         Whether each genotype is possible for the missing person without mutation.
     log10_likelihood : float
         log10 of the family's likelihood (all markers).
+    allele_sums : numpy.ndarray
+        ``(alleles of the panel, 2)``: per allele a, the LR of aa and the posterior mass of
+        the heterozygotes with a (the search's constant-time sum for dropout).
     """
     from forensic_match.dvi._compile_numba import (
+        allele_sums,
         consistent_table,
         expand_posterior,
         log10_lr_table,
@@ -139,6 +143,8 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
                                 observation=observation, target=missing, lump=True)
     lr = np.empty(offsets[-1])
     ok = np.empty(offsets[-1], dtype=bool)
+    a_off = allele_offsets(markers)
+    sums = np.empty((a_off[-1], 2))
     for k, marker in enumerate(markers):
         work, post = posts[k]  # type: ignore[index]
         full = np.empty((len(marker), len(marker)))
@@ -155,12 +161,13 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
             expand_posterior(p2, w2.astype(np.int64), marker.frequencies, pos, FIT_CHECK_RTOL,
                              full)
         log10_lr_table(full, marker.frequencies, lr[offsets[k]:offsets[k + 1]])
+        allele_sums(full, marker.frequencies, sums[a_off[k]:a_off[k + 1]])
         cw, cp = cposts[k]  # type: ignore[index]
         consistent_table(cp, cw.astype(np.int64), len(marker), float(cvalues[k]),
                          ok[offsets[k]:offsets[k + 1]])
     with np.errstate(divide="ignore"):
         loglik = float(np.sum(np.log10(values)))
-    return lr, ok, loglik
+    return lr, ok, loglik, sums
 
 
 @dataclass
@@ -179,6 +186,8 @@ class CompiledTables:
         ``(rows, offsets[-1])`` bool: genotype possible without mutation.
     log10_likelihood : numpy.ndarray
         Family likelihood per row (for reuse checks and reports).
+    allele_sums : numpy.ndarray
+        ``(rows, alleles of the panel, 2)``: see :func:`compile_missing`.
     """
 
     markers: tuple[Marker, ...]
@@ -189,11 +198,19 @@ class CompiledTables:
     log10_likelihood: np.ndarray
     sex: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    allele_sums: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 2)))
 
     @property
     def nbytes_per_row(self) -> int:
         """Bytes of one missing person's tables."""
-        return int(self.log10_lr.shape[1] * (self.log10_lr.itemsize + 1))
+        sums = self.allele_sums[0].nbytes if len(self.allele_sums) else 0
+        return int(self.log10_lr.shape[1] * (self.log10_lr.itemsize + 1) + sums)
+
+    def set_row(self, r: int, compiled: tuple[np.ndarray, np.ndarray, float, np.ndarray],
+                ) -> None:
+        """Replace row ``r`` by the output of :func:`compile_missing`."""
+        (self.log10_lr[r], self.consistent[r], self.log10_likelihood[r],
+         self.allele_sums[r]) = compiled
 
     def save(self, path: str | Path) -> None:
         """Write the tables to ``path`` (numpy ``.npz``; written to a temporary file, then
@@ -208,6 +225,7 @@ class CompiledTables:
                 "sex": self.sex, "keys": self.keys}
         np.savez(tmp, log10_lr=self.log10_lr, consistent=self.consistent,
                  log10_likelihood=self.log10_likelihood, offsets=self.offsets,
+                 allele_sums=self.allele_sums,
                  meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
         tmp.replace(path)
 
@@ -223,7 +241,7 @@ class CompiledTables:
             markers = tuple(_markers(meta["markers"], f"file {str(path)!r}"))
             return cls(markers, data["offsets"], [tuple(r) for r in meta["rows"]],
                        data["log10_lr"], data["consistent"], data["log10_likelihood"],
-                       meta["sex"], meta["keys"])
+                       meta["sex"], meta["keys"], data["allele_sums"])
 
 
 def row_key(family: Family, missing: str, markers: Sequence[Marker] | str) -> str:
@@ -243,6 +261,11 @@ def row_key(family: Family, missing: str, markers: Sequence[Marker] | str) -> st
     return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def allele_offsets(markers: Sequence[Marker]) -> np.ndarray:
+    """Start of each marker's alleles in a panel-wide allele index."""
+    return np.concatenate([[0], np.cumsum([len(m) for m in markers])]).astype(np.int64)
+
+
 def marker_offsets(markers: Sequence[Marker]) -> np.ndarray:
     """Start of each marker's triangular table in a compiled row."""
     sizes = [table_size(len(m)) for m in markers]
@@ -250,18 +273,19 @@ def marker_offsets(markers: Sequence[Marker]) -> np.ndarray:
 
 
 def _compile_chunk(families: Sequence[Family], markers: Sequence[Marker],
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     offsets = marker_offsets(markers)
     n = sum(len(f.missing) for f in families)
     lr = np.empty((n, offsets[-1]))
     ok = np.empty((n, offsets[-1]), dtype=bool)
     loglik = np.empty(n)
+    sums = np.empty((n, allele_offsets(markers)[-1], 2))
     r = 0
     for fam in families:
         for m in fam.missing:
-            lr[r], ok[r], loglik[r] = compile_missing(fam, m, markers)
+            lr[r], ok[r], loglik[r], sums[r] = compile_missing(fam, m, markers)
             r += 1
-    return lr, ok, loglik
+    return lr, ok, loglik, sums
 
 
 def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
@@ -298,7 +322,9 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
     panel_digest = markers_digest(markers)
     keys = [row_key(f, m, panel_digest) for f in families for m in f.missing]
     old = {k: r for r, k in enumerate(reuse.keys)} if reuse is not None else {}
-    if old and reuse is not None and reuse.log10_lr.shape[1] == offsets[-1]:
+    n_alleles = int(allele_offsets(markers)[-1])
+    if old and reuse is not None and reuse.log10_lr.shape[1] == offsets[-1] and \
+            reuse.allele_sums.shape[1:] == (n_alleles, 2):
         todo = [f for f in families
                 if any(row_key(f, m, panel_digest) not in old for m in f.missing)]
         fresh = compile_families(todo, markers, workers=workers, progress=progress) \
@@ -308,14 +334,17 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
         lr = np.empty((n, width))
         ok = np.empty((n, width), dtype=bool)
         loglik = np.empty(n)
+        sums = np.empty((n, n_alleles, 2))
         for r, k in enumerate(keys):
             src, i = (fresh, new_rows[k]) if k in new_rows else (reuse, old[k])
-            lr[r], ok[r], loglik[r] = src.log10_lr[i], src.consistent[i], \
-                src.log10_likelihood[i]  # type: ignore[union-attr]
-        return CompiledTables(markers, offsets, rows, lr, ok, loglik, sexes, keys)
+            lr[r], ok[r], loglik[r], sums[r] = (  # type: ignore[union-attr]
+                src.log10_lr[i], src.consistent[i], src.log10_likelihood[i],
+                src.allele_sums[i])
+        return CompiledTables(markers, offsets, rows, lr, ok, loglik, sexes, keys, sums)
     lr = np.empty((len(rows), offsets[-1]))
     ok = np.empty((len(rows), offsets[-1]), dtype=bool)
     loglik = np.empty(len(rows))
+    sums = np.empty((len(rows), n_alleles, 2))
     n_chunks = max(1, min(len(families), workers * 16))
     bounds = np.linspace(0, len(families), n_chunks + 1).astype(int)
     chunks = [families[bounds[c]:bounds[c + 1]] for c in range(n_chunks)]
@@ -326,9 +355,9 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
 
         bar = progress_bar(None, desc="compile", unit="family", total=len(families))
 
-    def store(c: int, part: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    def store(c: int, part: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
         lo, hi = starts[c], starts[c + 1]
-        lr[lo:hi], ok[lo:hi], loglik[lo:hi] = part
+        lr[lo:hi], ok[lo:hi], loglik[lo:hi], sums[lo:hi] = part
         if bar is not None:
             bar.update(len(chunks[c]))  # type: ignore[attr-defined]
 
@@ -347,4 +376,4 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
                 store(c, fut.result())
     if bar is not None:
         bar.close()  # type: ignore[attr-defined]
-    return CompiledTables(markers, offsets, rows, lr, ok, loglik, sexes, keys)
+    return CompiledTables(markers, offsets, rows, lr, ok, loglik, sexes, keys, sums)

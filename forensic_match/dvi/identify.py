@@ -239,7 +239,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     if cache is not None:
         compiled.save(cache)
         compiled = dataclasses.replace(compiled, log10_lr=compiled.log10_lr.copy(),
-                                       consistent=compiled.consistent.copy())
+                                       consistent=compiled.consistent.copy(),
+                                       log10_likelihood=compiled.log10_likelihood.copy(),
+                                       allele_sums=compiled.allele_sums.copy())
     fam_by_id = {f.id: f for f in families}
     row_of = {key: r for r, key in enumerate(compiled.rows)}
     sample_by_id: dict[str, Body] = {b.id: b for b in bodies}
@@ -386,8 +388,7 @@ def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
         for m in fam.missing:
             r = row_of[(fid, m)]
             if active[r]:
-                compiled.log10_lr[r], compiled.consistent[r], compiled.log10_likelihood[r] = \
-                    compile_missing(fam, m, panel, observation=obs or None)
+                compiled.set_row(r, compile_missing(fam, m, panel, observation=obs or None))
 
 
 def _assign(res: SearchResult, n_missing: int, pi0: float, posterior_threshold: float,

@@ -214,8 +214,14 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     )
 
     enc = encode_samples(samples, compiled.markers, compiled.offsets, dropin=dropin)
-    lists = compact(enc.pos, enc.drop_idx, enc.drop_w if enc.drop_w.size else
-                    np.zeros(enc.pos.shape + (2,)))
+    n_e, e_pos, n_d, d_aa, d_a, d_c, n_g, g_e = compact(
+        enc.pos, enc.drop_idx, enc.drop_w if enc.drop_w.size else np.zeros(enc.pos.shape + (2,)))
+    sums = compiled.allele_sums
+    if sums.shape[:2] != (len(compiled.rows), enc.allele_off[-1]):
+        if n_d.max(initial=0) > 0:
+            raise InputError("compiled tables lack the per-allele sums (compiled by an older "
+                             "version?): compile them again")
+        sums = np.zeros((len(compiled.rows), 1, 2))  # never read: no dropout entries
     n_rows, n_s = len(compiled.rows), len(samples)
     row_sex = np.array([_SEX.get(s, 0) for s in compiled.sex] if compiled.sex and sex_filter
                        else [0] * n_rows, dtype=np.int64)
@@ -239,9 +245,9 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     for start in starts:
         rows = active_rows[start:start + block]
         nb = rows.size
-        score_block(compiled.log10_lr, rows, row_sex, enc.sex, *lists, enc.unc_ptr,
-                    enc.unc_pos, enc.unc_w, compiled.offsets, enc.allele_off, enc.hw,
-                    min_markers, score[:nb], row_top[:nb], row_top_idx[:nb])
+        score_block(compiled.log10_lr, sums, rows, row_sex, enc.sex, n_e, e_pos, n_d, d_a,
+                    d_c, n_g, g_e, enc.unc_ptr, enc.unc_pos, enc.unc_w, min_markers,
+                    score[:nb], row_top[:nb], row_top_idx[:nb])
         merge_sample_best(score[:nb], rows, best, best_row, lr_sum)
         ok = np.isfinite(row_top[:nb])
         bi, ri = np.nonzero(ok)
@@ -251,8 +257,6 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         hb, hs = pairs_above(score[:nb], threshold)
         if hb.size:
             pair_parts.append((rows[hb], hs, score[hb, hs]))
-
-    n_e, e_pos, n_d, d_aa, d_a, _, n_g, g_e = lists
 
     def frame(r: np.ndarray, s: np.ndarray, sc: np.ndarray) -> Any:
         used, bad = pair_counts(compiled.consistent, r.astype(np.int64), s.astype(np.int64),
