@@ -29,7 +29,7 @@ import numpy as np
 from forensic_match.errors import InputError, MarkerError, NormalisationWarning, where
 from forensic_match.markers import Marker
 from forensic_match.mutation import Mutation
-from forensic_match.profiles import cell_text
+from forensic_match.tables import Table, read_table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -53,7 +53,6 @@ BUNDLED_DIR = Path(__file__).resolve().parents[1] / "datasets" / "frequencies"
 Layout = Literal["auto", "long", "ladder"]
 
 _ABSENT = {"", "NA", "N/A", "NAN", "NULL", "NONE", "-"}
-_TEXT_SEPARATORS = (",", "\t", ";")
 
 
 def marker_key(name: str) -> str:
@@ -303,73 +302,7 @@ class FrequencyDB(Mapping[str, tuple[tuple[str, ...], np.ndarray]]):
 
 # Reading tables --------------------------------------------------------------------------------
 
-class _Rows:
-    """A table read as text: header, data rows and where each row came from."""
-
-    def __init__(self, path: Path, header: list[str], rows: list[tuple[int, list[str]]],
-                 unit: str) -> None:
-        self.path = path
-        self.header = header
-        self.rows = rows
-        self.unit = unit  # "line" for text files (header = line 1), "row" for Parquet
-
-    def loc(self, number: int | None = None, **names: str | None) -> str:
-        if number is None:
-            return where(file=str(self.path), **names)
-        if self.unit == "line":
-            return where(file=str(self.path), line=number, **names)
-        rest = where(**names)
-        return f"file {str(self.path)!r}, row {number}" + (f", {rest}" if rest else "")
-
-
-def _read_text(path: Path, delimiter: str | None) -> _Rows:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            text = handle.read()
-    except OSError as exc:
-        raise InputError(f"{where(file=str(path))}: cannot read: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where(file=str(path))}: not UTF-8 text ({exc.reason})") from exc
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise InputError(f"{where(file=str(path), line=1)}: no header row")
-    if delimiter is None:
-        counts = {sep: lines[0].count(sep) for sep in _TEXT_SEPARATORS}
-        delimiter = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
-    reader = csv.reader(lines, delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
-    rows = []
-    for number, row in enumerate(reader, start=2):
-        if any(cell.strip() for cell in row):
-            rows.append((number, [cell.strip() for cell in row]))
-    return _Rows(path, header, rows, "line")
-
-
-def _read_parquet(path: Path) -> _Rows:
-    import polars as pl
-
-    try:
-        frame = pl.read_parquet(path)
-    except Exception as exc:  # polars raises several types for unreadable files
-        raise InputError(f"{where(file=str(path))}: cannot read Parquet: {exc}") from exc
-    header = [str(c).strip() for c in frame.columns]
-    rows = [(i, [cell_text(v) for v in row])
-            for i, row in enumerate(frame.iter_rows(), start=1)]
-    return _Rows(path, header, rows, "row")
-
-
-def _read_rows(path: Path) -> _Rows:
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return _read_parquet(path)
-    if suffix in (".tsv", ".tab"):
-        return _read_text(path, "\t")
-    if suffix == ".csv":
-        return _read_text(path, ",")
-    return _read_text(path, None)
-
-
-def _frequency(text: str, table: _Rows, number: int, marker: str, allele: str) -> float:
+def _frequency(text: str, table: Table, number: int, marker: str, allele: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -384,7 +317,7 @@ def _frequency(text: str, table: _Rows, number: int, marker: str, allele: str) -
 Parsed = dict[str, tuple[list[str], list[float], list[int]]]
 
 
-def _parse_long(table: _Rows) -> Parsed:
+def _parse_long(table: Table) -> Parsed:
     columns = {h.lower(): i for i, h in enumerate(table.header)}
     missing = [c for c in ("marker", "allele", "frequency") if c not in columns]
     if missing:
@@ -419,7 +352,7 @@ def _parse_long(table: _Rows) -> Parsed:
     return out
 
 
-def _parse_ladder(table: _Rows) -> tuple[Parsed, int | None]:
+def _parse_ladder(table: Table) -> tuple[Parsed, int | None]:
     header = table.header
     if not header or header[0].lower() not in ("allele", "alleles"):
         raise InputError(f"{table.loc(1)}: the ladder layout needs 'Allele' as the first "
@@ -478,7 +411,7 @@ def _is_zero(cell: str) -> bool:
         return False
 
 
-def _ladder_counts(table: _Rows, number: int, markers: list[str], cells: list[str]) -> list[int]:
+def _ladder_counts(table: Table, number: int, markers: list[str], cells: list[str]) -> list[int]:
     counts = []
     for marker, cell in zip(markers, cells, strict=True):
         if cell.upper() in _ABSENT:
@@ -494,7 +427,7 @@ def _ladder_counts(table: _Rows, number: int, markers: list[str], cells: list[st
     return counts
 
 
-def _detect_layout(table: _Rows) -> Literal["long", "ladder"]:
+def _detect_layout(table: Table) -> Literal["long", "ladder"]:
     lower = {h.lower() for h in table.header}
     if {"marker", "allele", "frequency"} <= lower:
         return "long"
@@ -505,7 +438,7 @@ def _detect_layout(table: _Rows) -> Literal["long", "ladder"]:
                      f"by one column per marker (ladder)")
 
 
-def _build(parsed: Parsed, table: _Rows, *, normalise: bool, name: str | None,
+def _build(parsed: Parsed, table: Table, *, normalise: bool, name: str | None,
            n_individuals: int | None, min_frequency: float | None) -> FrequencyDB:
     """Check each marker with :class:`Marker` and say where in the file a problem lies."""
     tables = {}
@@ -578,9 +511,7 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
     path = Path(path)
     if layout not in ("auto", "long", "ladder"):
         raise InputError(f"layout must be 'auto', 'long' or 'ladder', not {layout!r}")
-    if not path.is_file():
-        raise InputError(f"{where(file=str(path))}: no such file")
-    table = _read_rows(path)
+    table = read_table(path, pad=False)
     chosen = _detect_layout(table) if layout == "auto" else layout
     if chosen == "long":
         parsed, counted = _parse_long(table), None

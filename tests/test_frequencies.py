@@ -463,3 +463,14 @@ def test_unknown_allele_added_with_min_frequency_and_warning():
                                rtol=1e-15)
     assert extended.frequencies.sum() == pytest.approx(1.0, abs=1e-15)
     assert marker.with_alleles(["6", "9.3"], min_frequency=db.min_frequency) is marker
+
+
+def test_float32_parquet_labels_read_as_written(tmp_path: Path) -> None:
+    """The shared table reader turns a float32 9.3 into "9.3", not 9.300000190734863."""
+    import polars as pl
+
+    path = tmp_path / "f32.parquet"
+    pl.DataFrame({"marker": ["TH01", "TH01"],
+                  "allele": pl.Series([9.3, 10.0], dtype=pl.Float32),
+                  "frequency": [0.25, 0.75]}).write_parquet(path)
+    assert read_frequencies(path)["TH01"][0] == ("9.3", "10")

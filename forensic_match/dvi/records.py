@@ -24,8 +24,6 @@ the family, sample or individual, and the marker.
 
 from __future__ import annotations
 
-import csv
-import importlib.util
 import math
 import re
 import warnings
@@ -41,12 +39,12 @@ from forensic_match.errors import (
     GenotypeError,
     InputError,
     MarkerError,
-    where,
 )
 from forensic_match.frequencies import FrequencyDB, marker_key
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree, parse_sex
-from forensic_match.profiles import Genotype, Profiles, cell_text
+from forensic_match.profiles import Genotype, Profiles
+from forensic_match.tables import Table, column_key, read_table
 
 __all__ = [
     "GenotypeTable",
@@ -67,139 +65,7 @@ AMELOGENIN = frozenset({"AMEL", "AMELOGENIN"})
 _NO_CALL = frozenset({"", "NA", "N/A", "NAN", "NULL", "NONE", "-", "?"})
 _TRUE = frozenset({"1", "Y", "YES", "T", "TRUE"})
 _FALSE = frozenset({"", "0", "N", "NO", "F", "FALSE"})
-_TEXT_SEPARATORS = (",", "\t", ";")
-_EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 _ALLELE_COLUMN = re.compile(r"allele(\d+)")
-
-
-# Tables read as text ---------------------------------------------------------------------------
-
-def _column_key(name: str) -> str:
-    """Header names are compared in lower case without spaces, ``_`` or ``-``."""
-    return re.sub(r"[\s_\-]+", "", name).lower()
-
-
-@dataclass
-class _Table:
-    """A table read as text: header, data rows (padded to the header's width), their numbers."""
-
-    path: Path
-    header: list[str]
-    rows: list[tuple[int, list[str]]]
-    unit: str  # "line" for text files (header = line 1), "row" for Excel and Parquet
-
-    @property
-    def file(self) -> str:
-        return str(self.path)
-
-    def loc(self, number: int | None = None, **names: str | None) -> str:
-        if number is None:
-            return where(file=self.file, **names)
-        if self.unit == "line":
-            return where(file=self.file, line=number, **names)
-        rest = where(**names)
-        return f"file {self.file!r}, row {number}" + (f", {rest}" if rest else "")
-
-    def column(self, *names: str) -> int | None:
-        """Index of the first column whose name is one of ``names`` (as column keys)."""
-        keys = [_column_key(h) for h in self.header]
-        for name in names:
-            if name in keys:
-                return keys.index(name)
-        return None
-
-    def require(self, what: str, *names: str) -> int:
-        index = self.column(*names)
-        if index is None:
-            raise InputError(f"{self.loc(1)}: no {what!r} column; found {self.header}")
-        return index
-
-
-def _finish(path: Path, header: list[str], raw: list[tuple[int, list[str]]],
-            unit: str) -> _Table:
-    table = _Table(path, header, [], unit)
-    if not header or not any(header):
-        raise InputError(f"{table.loc(1)}: no header row")
-    width = len(header)
-    for number, row in raw:
-        if not any(row):
-            continue
-        if len(row) > width and any(row[width:]):
-            raise InputError(f"{table.loc(number)}: {len(row)} fields, but the header has "
-                             f"{width}")
-        table.rows.append((number, (row + [""] * width)[:width]))
-    return table
-
-
-def _read_text(path: Path, delimiter: str | None) -> _Table:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            text = handle.read()
-    except OSError as exc:
-        raise InputError(f"{where(file=str(path))}: cannot read: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where(file=str(path))}: not UTF-8 text ({exc.reason})") from exc
-    lines = text.splitlines()
-    if not lines:
-        raise InputError(f"{where(file=str(path), line=1)}: no header row")
-    if delimiter is None:
-        counts = {sep: lines[0].count(sep) for sep in _TEXT_SEPARATORS}
-        delimiter = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
-    reader = csv.reader(lines, delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
-    raw = [(number, [cell.strip() for cell in row]) for number, row in enumerate(reader, start=2)]
-    return _finish(path, header, raw, "line")
-
-
-def _read_parquet(path: Path) -> _Table:
-    import polars as pl
-
-    try:
-        frame = pl.read_parquet(path)
-        # Floats are cast by polars (float32 9.3 prints as "9.3", not 9.300000190734863);
-        # a whole-number float is an allele written as a number: 10.0 is the label "10".
-        frame = frame.select(
-            pl.col(c).cast(pl.String).str.replace(r"\.0$", "") if frame.schema[c].is_float()
-            else pl.col(c).cast(pl.String) for c in frame.columns)
-    except Exception as exc:  # polars raises several types for unreadable files
-        raise InputError(f"{where(file=str(path))}: cannot read Parquet: {exc}") from exc
-    header = [str(c).strip() for c in frame.columns]
-    raw = [(i, [cell_text(v) for v in row]) for i, row in enumerate(frame.iter_rows(), start=1)]
-    return _finish(path, header, raw, "row")
-
-
-def _read_excel(path: Path) -> _Table:
-    import polars as pl
-
-    if importlib.util.find_spec("fastexcel") is None:
-        raise ImportError(f"reading {path.name!r} needs fastexcel (polars' Excel reader); "
-                          f"install it with: pip install 'forensic_match[excel]'")
-    try:
-        # infer_schema_length=0 reads every cell as text: the engine writes the number 10 as
-        # "10" and 9.3 as "9.3". Empty rows are kept so that row numbers match the sheet's.
-        frame = pl.read_excel(path, infer_schema_length=0, drop_empty_rows=False,
-                              raise_if_empty=False)
-    except Exception as exc:  # the engine raises its own types for unreadable workbooks
-        raise InputError(f"{where(file=str(path))}: cannot read the workbook: {exc}") from exc
-    header = [str(c).strip() for c in frame.columns]
-    raw = [(i, [cell_text(v) for v in row]) for i, row in enumerate(frame.iter_rows(), start=2)]
-    return _finish(path, header, raw, "row")
-
-
-def _read_table(path: str | Path) -> _Table:
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{where(file=str(path))}: no such file")
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return _read_parquet(path)
-    if suffix in _EXCEL_SUFFIXES:
-        return _read_excel(path)
-    if suffix in (".tsv", ".tab"):
-        return _read_text(path, "\t")
-    if suffix == ".csv":
-        return _read_text(path, ",")
-    return _read_text(path, None)
 
 
 # Genotypes -------------------------------------------------------------------------------------
@@ -315,7 +181,7 @@ def _amelogenin_call(alleles: list[str]) -> str:
     return "U"
 
 
-def _genotype_layout(table: _Table, layout: str) -> str:
+def _genotype_layout(table: Table, layout: str) -> str:
     if layout not in ("auto", "long", "ce"):
         raise InputError(f"layout must be 'auto', 'long' or 'ce', not {layout!r}")
     if layout != "auto":
@@ -380,7 +246,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     >>> read_genotypes(path).profiles
     {'PM1': {'TH01': ('9.3', '10'), 'vWA': ('16', '16')}}
     """
-    table = _read_table(path)
+    table = read_table(path)
     chosen = _genotype_layout(table, layout)
     if chosen == "ce":
         i_sample = table.require("Sample Name", "samplename")
@@ -389,7 +255,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     i_marker = table.require("marker", "marker", "locus")
     i_family = table.column("family", "familyid")
     alleles_at = sorted((int(m.group(1)), i) for i, h in enumerate(table.header)
-                        if (m := _ALLELE_COLUMN.fullmatch(_column_key(h))))
+                        if (m := _ALLELE_COLUMN.fullmatch(column_key(h))))
     numbers = [n for n, _ in alleles_at]
     need = [1, 2] if chosen == "long" else [1]
     if [n for n in need if n not in numbers]:
@@ -452,7 +318,7 @@ class _FamilyRows:
     info: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def _flag(value: str, table: _Table, number: int, family: str, ident: str) -> bool:
+def _flag(value: str, table: Table, number: int, family: str, ident: str) -> bool:
     text = value.strip().upper()
     if text in _TRUE:
         return True
@@ -463,7 +329,7 @@ def _flag(value: str, table: _Table, number: int, family: str, ident: str) -> bo
 
 
 def _read_pedigree_table(path: str | Path) -> dict[str, _FamilyRows]:
-    table = _read_table(path)
+    table = read_table(path)
     columns = {name: table.require(name, name)
                for name in ("family", "id", "father", "mother", "sex", "missing")}
     extra = [(i, h) for i, h in enumerate(table.header) if i not in columns.values() and h]
@@ -667,8 +533,8 @@ class _SampleRow:
     info: dict[str, Any]
 
 
-def _read_sample_table(path: str | Path) -> tuple[_Table, dict[str, _SampleRow]]:
-    table = _read_table(path)
+def _read_sample_table(path: str | Path) -> tuple[Table, dict[str, _SampleRow]]:
+    table = read_table(path)
     i_sample = table.require("sample", "sample", "samplename", "sampleid")
     i_sex = table.column("sex")
     i_site = table.column("site", "grave")

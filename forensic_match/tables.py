@@ -1,0 +1,162 @@
+"""Tables read as text: CSV, TSV, Parquet and Excel, with the location of every row.
+
+Shared by the frequency-table reader and the record readers, so that a label such as "10"
+or "9.3" reads the same from every format and every error names the file and line or row.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from forensic_match.errors import InputError, where
+from forensic_match.profiles import cell_text
+
+TEXT_SEPARATORS = (",", "\t", ";")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+
+
+def column_key(name: str) -> str:
+    """Header names are compared in lower case without spaces, ``_`` or ``-``."""
+    return re.sub(r"[\s_\-]+", "", name).lower()
+
+
+@dataclass
+class Table:
+    """A table read as text: header, data rows and the number of each (line or row)."""
+
+    path: Path
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    unit: str  # "line" for text files (header = line 1), "row" for Excel and Parquet
+
+    @property
+    def file(self) -> str:
+        return str(self.path)
+
+    def loc(self, number: int | None = None, **names: str | None) -> str:
+        if number is None:
+            return where(file=self.file, **names)
+        if self.unit == "line":
+            return where(file=self.file, line=number, **names)
+        rest = where(**names)
+        return f"file {self.file!r}, row {number}" + (f", {rest}" if rest else "")
+
+    def column(self, *names: str) -> int | None:
+        """Index of the first column whose name is one of ``names`` (as column keys)."""
+        keys = [column_key(h) for h in self.header]
+        for name in names:
+            if name in keys:
+                return keys.index(name)
+        return None
+
+    def require(self, what: str, *names: str) -> int:
+        index = self.column(*names)
+        if index is None:
+            raise InputError(f"{self.loc(1)}: no {what!r} column; found {self.header}")
+        return index
+
+
+def _finish(path: Path, header: list[str], raw: list[tuple[int, list[str]]], unit: str,
+            pad: bool) -> Table:
+    table = Table(path, header, [], unit)
+    if not header or not any(header):
+        raise InputError(f"{table.loc(1)}: no header row")
+    width = len(header)
+    for number, row in raw:
+        if not any(row):
+            continue
+        if pad:
+            if len(row) > width and any(row[width:]):
+                raise InputError(f"{table.loc(number)}: {len(row)} fields, but the header has "
+                                 f"{width}")
+            row = (row + [""] * width)[:width]
+        table.rows.append((number, row))
+    return table
+
+
+def _read_text(path: Path, delimiter: str | None, pad: bool) -> Table:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise InputError(f"{where(file=str(path))}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where(file=str(path))}: not UTF-8 text ({exc.reason})") from exc
+    lines = text.splitlines()
+    if not lines:
+        raise InputError(f"{where(file=str(path), line=1)}: no header row")
+    if delimiter is None:
+        counts = {sep: lines[0].count(sep) for sep in TEXT_SEPARATORS}
+        delimiter = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
+    reader = csv.reader(lines, delimiter=delimiter)
+    header = [h.strip() for h in next(reader)]
+    raw = [(number, [cell.strip() for cell in row]) for number, row in enumerate(reader, start=2)]
+    return _finish(path, header, raw, "line", pad)
+
+
+def _read_parquet(path: Path, pad: bool) -> Table:
+    import polars as pl
+
+    try:
+        frame = pl.read_parquet(path)
+        # Floats are cast by polars (float32 9.3 prints as "9.3", not 9.300000190734863);
+        # a whole-number float is an allele written as a number: 10.0 is the label "10".
+        frame = frame.select(
+            pl.col(c).cast(pl.String).str.replace(r"\.0$", "") if frame.schema[c].is_float()
+            else pl.col(c).cast(pl.String) for c in frame.columns)
+    except Exception as exc:  # polars raises several types for unreadable files
+        raise InputError(f"{where(file=str(path))}: cannot read Parquet: {exc}") from exc
+    header = [str(c).strip() for c in frame.columns]
+    raw = [(i, [cell_text(v) for v in row]) for i, row in enumerate(frame.iter_rows(), start=1)]
+    return _finish(path, header, raw, "row", pad)
+
+
+def _read_excel(path: Path, pad: bool) -> Table:
+    import polars as pl
+
+    if importlib.util.find_spec("fastexcel") is None:
+        raise ImportError(f"reading {path.name!r} needs fastexcel (polars' Excel reader); "
+                          f"install it with: pip install 'forensic_match[excel]'")
+    try:
+        # infer_schema_length=0 reads every cell as text: the engine writes the number 10 as
+        # "10" and 9.3 as "9.3". Empty rows are kept so that row numbers match the sheet's.
+        frame = pl.read_excel(path, infer_schema_length=0, drop_empty_rows=False,
+                              raise_if_empty=False)
+    except Exception as exc:  # the engine raises its own types for unreadable workbooks
+        raise InputError(f"{where(file=str(path))}: cannot read the workbook: {exc}") from exc
+    header = [str(c).strip() for c in frame.columns]
+    raw = [(i, [cell_text(v) for v in row]) for i, row in enumerate(frame.iter_rows(), start=2)]
+    return _finish(path, header, raw, "row", pad)
+
+
+def read_table(path: str | Path, *, pad: bool = True) -> Table:
+    """Read a CSV, TSV/text (separator detected), Parquet or Excel table as text.
+
+    Every cell is a string: whole-number floats from Parquet or a spreadsheet become labels
+    ("10", not "10.0"). Blank rows are skipped but keep their numbers. With ``pad``, rows are
+    padded to the header's width and non-empty cells past it are an error; without it, rows
+    are kept as read (the caller checks their width).
+
+    Raises
+    ------
+    InputError
+        A missing or unreadable file, or a table without a header; the message names the file
+        and line (text: header = line 1) or row.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{where(file=str(path))}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return _read_parquet(path, pad)
+    if suffix in EXCEL_SUFFIXES:
+        return _read_excel(path, pad)
+    if suffix in (".tsv", ".tab"):
+        return _read_text(path, "\t", pad)
+    if suffix == ".csv":
+        return _read_text(path, ",", pad)
+    return _read_text(path, None, pad)
