@@ -465,10 +465,8 @@ def test_unknown_allele_added_with_min_frequency_and_warning():
     assert marker.with_alleles(["6", "9.3"], min_frequency=db.min_frequency) is marker
 
 
-def test_float32_parquet_labels_read_as_written(tmp_path: Path) -> None:
+def test_float32_parquet_labels_read_as_written(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The shared table reader turns a float32 9.3 into "9.3", not 9.300000190734863."""
-    import polars as pl
-
     path = tmp_path / "f32.parquet"
     pl.DataFrame({"marker": ["TH01", "TH01"],
                   "allele": pl.Series([9.3, 10.0], dtype=pl.Float32),
