@@ -26,3 +26,16 @@ def reference_dir() -> Path:
     if os.environ.get("FM_REQUIRE_REFERENCE", "").strip() == "1":
         pytest.fail(f"{reason} and FM_REQUIRE_REFERENCE=1", pytrace=False)
     pytest.skip(f"{reason}; set FM_REQUIRE_REFERENCE=1 to make this an error")
+
+
+@pytest.fixture(scope="module")
+def markers() -> list:
+    """The 23 markers of fbi2015_sw_hispanic with the equal mutation model of the bundled
+    examples (female 0.0005, male 0.002)."""
+    from forensic_match.frequencies import load_frequencies
+    from forensic_match.mutation import Mutation, MutationModel
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    mutation = Mutation(female=MutationModel("equal", rate=0.0005),
+                        male=MutationModel("equal", rate=0.002))
+    return db.markers_for(db.markers, mutation=mutation)

@@ -25,21 +25,12 @@ from forensic_match.dvi.simulate import (
     simulate_programme,
 )
 from forensic_match.errors import InputError
-from forensic_match.frequencies import load_frequencies
 from forensic_match.likelihood import pedigree_likelihood
 from forensic_match.markers import Marker
 from forensic_match.mutation import Mutation, MutationModel
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "datasets" / "examples" / "programme_small.json"
-MUTATION = Mutation(female=MutationModel("equal", rate=0.0005),
-                    male=MutationModel("equal", rate=0.002))
-
-
-@pytest.fixture(scope="module")
-def markers() -> list[Marker]:
-    db = load_frequencies("fbi2015_sw_hispanic")
-    return db.markers_for(db.markers, mutation=MUTATION)
 
 
 @pytest.fixture(scope="module")

@@ -50,12 +50,6 @@ MUTATION = Mutation(female=MutationModel("equal", rate=0.0005),
                     male=MutationModel("equal", rate=0.002))
 
 
-@pytest.fixture(scope="module")
-def markers() -> list[Marker]:
-    db = load_frequencies("fbi2015_sw_hispanic")
-    return db.markers_for(db.markers, mutation=MUTATION)
-
-
 # --- hand computations ------------------------------------------------------------------------
 
 
@@ -561,7 +555,6 @@ def test_direct_reference_identifies_the_missing_person() -> None:
     (one half sibling typed) cannot."""
     import dataclasses as dc
 
-    from forensic_match.frequencies import load_frequencies
     from forensic_match.pedigree import missing_person_family
     from forensic_match.simulate import degrade, simulate_profiles
 
