@@ -67,7 +67,8 @@ def lr_command(cases: tuple[str, ...], provenance: bool) -> None:
         sys.exit(1)
 
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "datasets" / "examples"
+#: The bundled examples, package data (``datasets/examples`` links to them in the repository).
+EXAMPLES = Path(__file__).resolve().parent / "data" / "examples"
 
 
 def _json_safe(value: Any) -> Any:

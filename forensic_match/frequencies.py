@@ -47,8 +47,9 @@ __all__ = [
 #: is unknown and the caller sets no value. With N known the rule is 5 / (2N) (NRC II, 1996).
 DEFAULT_MIN_FREQUENCY = 0.001
 
-#: Folder of the bundled tables (``<name>.csv``, ``<name>.counts.csv``, ``<name>.SOURCE.md``).
-BUNDLED_DIR = Path(__file__).resolve().parents[1] / "datasets" / "frequencies"
+#: Folder of the bundled tables (``<name>.csv``, ``<name>.counts.csv``, ``<name>.SOURCE.md``),
+#: package data (``forensic_match/data/frequencies``), so that it travels with any install.
+BUNDLED_DIR = Path(__file__).resolve().parent / "data" / "frequencies"
 
 Layout = Literal["auto", "long", "ladder"]
 
@@ -224,7 +225,9 @@ class FrequencyDB(Mapping[str, tuple[tuple[str, ...], np.ndarray]]):
         """The :class:`~forensic_match.markers.Marker` for ``name``.
 
         The marker keeps the caller's spelling of the name, so that it lines up with the
-        profiles that asked for it; :meth:`canonical_name` gives the table's spelling.
+        profiles that asked for it; :meth:`canonical_name` gives the table's spelling. It
+        carries the table's :attr:`min_frequency`, which the likelihood engine gives to alleles
+        that a profile shows but the table lacks.
 
         Raises
         ------
@@ -238,7 +241,8 @@ class FrequencyDB(Mapping[str, tuple[tuple[str, ...], np.ndarray]]):
         [0.5, 0.5]
         """
         m = self._markers[self.canonical_name(name)]
-        return Marker(name, m.alleles, m.frequencies, mutation)
+        return Marker(name, m.alleles, m.frequencies, mutation,
+                      min_frequency=self.min_frequency)
 
     def markers_for(self, names: Iterable[str], *,
                     mutation: Mutation | Mapping[str, Mutation | None] | None = None
@@ -550,8 +554,8 @@ def load_frequencies(name: str, *, min_frequency: float | None = None) -> Freque
     """A bundled allele frequency table, by name.
 
     The tables are U.S. population studies (NIST 1036: Hill et al. 2013 and Steffen et al.
-    2017; FBI 2015: Moretti et al. 2016); ``datasets/frequencies/<name>.SOURCE.md`` gives the
-    provenance of each. The number of individuals, for the 5 / (2N) rule, is the smallest over
+    2017; FBI 2015: Moretti et al. 2016); ``<name>.SOURCE.md`` beside each table (package
+    data, ``forensic_match/data/frequencies``) gives the provenance of each. The number of individuals, for the 5 / (2N) rule, is the smallest over
     markers in ``<name>.counts.csv``.
 
     Parameters

@@ -19,10 +19,10 @@ import numpy as np
 
 from forensic_match.errors import IgnoredMarkerWarning, InputError
 from forensic_match.likelihood.engine import (
-    DEFAULT_MIN_FREQUENCY,
     ObservationSpec,
     _evaluate,
     evaluate_with_unknown_alleles,
+    unknown_allele_frequency,
 )
 from forensic_match.markers import Marker, markers_digest
 from forensic_match.pedigree import Pedigree
@@ -133,7 +133,7 @@ def _warn_ignored_markers(markers: Sequence[Marker],
 def kinship_lr(h1: Pedigree, h2: Pedigree, markers: Sequence[Marker],
                profiles: Mapping[str, Mapping[str, Any]], *, theta: float = 0.0,
                observation: ObservationSpec = None, lump: bool = True,
-               min_frequency: float = DEFAULT_MIN_FREQUENCY) -> KinshipResult:
+               min_frequency: float | None = None) -> KinshipResult:
     """Likelihood ratio of hypothesis ``h1`` against ``h2`` for the same profiles.
 
     Parameters
@@ -150,8 +150,10 @@ def kinship_lr(h1: Pedigree, h2: Pedigree, markers: Sequence[Marker],
         ``{individual: Observation or dropout probability}``.
     lump : bool
         Merge unseen alleles where exact (faster, same result).
-    min_frequency : float
-        Frequency for alleles missing from a marker's table (with a warning).
+    min_frequency : float, optional
+        Frequency for alleles missing from a marker's table (with a warning); by default each
+        marker's own, from its frequency database (5 / (2N) or the value given to
+        ``load_frequencies``), else 0.001.
 
     Returns
     -------
@@ -192,7 +194,8 @@ def kinship_lr(h1: Pedigree, h2: Pedigree, markers: Sequence[Marker],
     obs = {k: (v if isinstance(v, Observation) else Observation(float(v))).__dict__
            for k, v in (observation or {}).items()}
     prov = _provenance(markers, profiles, theta=theta, lump=lump, observation=obs,
-                       min_frequency=min_frequency,
+                       min_frequency={m.name: unknown_allele_frequency(m, min_frequency)
+                                      for m in markers},
                        mutation={m.name: (m.mutation.to_dict() if m.mutation else None)
                                  for m in markers})
     return KinshipResult(tuple(m.name for m in markers), l1, l2, prov)

@@ -39,6 +39,11 @@ class Marker:
         Female and male mutation models; ``None`` means Mendelian transmission.
     normalise : bool
         Rescale frequencies that do not sum to 1 (with a warning) instead of refusing them.
+    min_frequency : float, optional
+        Frequency given to an allele that a profile shows but the table lacks; set by the
+        :class:`~forensic_match.frequencies.FrequencyDB` the marker comes from (5 / (2N), or
+        the caller's value). ``None``: the engine's fallback
+        :data:`~forensic_match.frequencies.DEFAULT_MIN_FREQUENCY`.
 
     Examples
     --------
@@ -52,6 +57,7 @@ class Marker:
     frequencies: np.ndarray
     mutation: Mutation | None = None
     normalise: bool = field(default=False, repr=False)
+    min_frequency: float | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         alleles = tuple(str(a).strip() for a in self.alleles)
@@ -119,7 +125,8 @@ class Marker:
 
     def with_mutation(self, mutation: Mutation | None) -> Marker:
         """The same marker with another mutation model."""
-        return Marker(self.name, self.alleles, self.frequencies, mutation)
+        return Marker(self.name, self.alleles, self.frequencies, mutation,
+                      min_frequency=self.min_frequency)
 
     def with_alleles(self, alleles: Iterable[str], *, min_frequency: float,
                      sample: str | None = None) -> Marker:
@@ -140,7 +147,8 @@ class Marker:
                           f"the frequency database; added with frequency {min_frequency:.4g} "
                           f"and the table rescaled", UnknownAlleleWarning, stacklevel=3)
         freqs = np.concatenate([self.frequencies, np.full(len(new), min_frequency)])
-        return Marker(self.name, self.alleles + tuple(new), freqs / freqs.sum(), self.mutation)
+        return Marker(self.name, self.alleles + tuple(new), freqs / freqs.sum(), self.mutation,
+                      min_frequency=self.min_frequency)
 
     def digest(self) -> str:
         """A short hash of the marker's name, alleles, frequencies and mutation model."""

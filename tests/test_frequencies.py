@@ -22,7 +22,7 @@ from forensic_match.frequencies import (
     load_frequencies,
     read_frequencies,
 )
-from forensic_match.markers import SUM_TOLERANCE
+from forensic_match.markers import SUM_TOLERANCE, Marker
 from forensic_match.mutation import Mutation, MutationModel
 
 BUNDLED = ["fbi2015_apache", "fbi2015_navajo", "fbi2015_se_hispanic", "fbi2015_sw_hispanic",
@@ -472,3 +472,53 @@ def test_float32_parquet_labels_read_as_written(tmp_path) -> None:  # type: igno
                   "allele": pl.Series([9.3, 10.0], dtype=pl.Float32),
                   "frequency": [0.25, 0.75]}).write_parquet(path)
     assert read_frequencies(path)["TH01"][0] == ("9.3", "10")
+
+
+# --- the unknown-allele frequency reaches the likelihood (issue 7, point 4) ----------------------
+
+
+def _duo_with_unknown_allele(db):  # type: ignore[no-untyped-def]
+    """A father-child duo sharing allele 99 at TH01, absent from every table: LR = 1 / (2 f')
+    with f' the added allele's frequency after rescaling, f' = f / (1 + f)."""
+    from forensic_match.pedigree import parent_child, unrelated
+
+    markers = db.markers_for(["TH01"])
+    profiles = {"AF": {"TH01": ("99", "99")}, "C": {"TH01": ("99", "6")}}
+    return parent_child(), unrelated(["AF", "C"]), markers, profiles
+
+
+@pytest.mark.parametrize(("table", "min_frequency"), [("nist1036_hisp", None),
+                                                      ("nist1036_hisp", 0.02),
+                                                      ("fbi2015_navajo", None)])
+def test_kinship_lr_uses_the_tables_minimum_frequency(table, min_frequency):
+    """5 / (2N) from the table's counts, or the caller's value given to load_frequencies; not
+    the fallback 0.001 (which gave about 10x too much LR per unknown allele)."""
+    from forensic_match.kinship import kinship_lr
+
+    db = load_frequencies(table, min_frequency=min_frequency)
+    want_f = min_frequency if min_frequency is not None else 5 / (2 * db.n_individuals)
+    assert db.min_frequency == want_f
+    h1, h2, markers, profiles = _duo_with_unknown_allele(db)
+    with pytest.warns(UnknownAlleleWarning, match=f"frequency {want_f:.4g}"):
+        res = kinship_lr(h1, h2, markers, profiles)
+    added = want_f / (1 + want_f)
+    assert res.lr_total == pytest.approx(1 / (2 * added), rel=1e-9)
+
+
+def test_kinship_lr_callers_argument_still_wins():
+    from forensic_match.kinship import kinship_lr
+
+    db = load_frequencies("nist1036_hisp")
+    h1, h2, markers, profiles = _duo_with_unknown_allele(db)
+    with pytest.warns(UnknownAlleleWarning, match="frequency 0.05"):
+        res = kinship_lr(h1, h2, markers, profiles, min_frequency=0.05)
+    assert res.lr_total == pytest.approx(1 / (2 * 0.05 / 1.05), rel=1e-9)
+
+
+def test_markers_from_a_database_carry_its_minimum_frequency(tmp_path):
+    db = read_frequencies(write(tmp_path, "ladder.csv", LADDER))
+    assert [m.min_frequency for m in db.markers_for(db.markers)] == \
+        [db.min_frequency] * len(db)
+    marker = db.marker(db.markers[0])
+    assert marker.with_mutation(None).min_frequency == db.min_frequency
+    assert Marker("TH01", ["6", "7"], [0.5, 0.5]).min_frequency is None

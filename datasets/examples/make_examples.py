@@ -13,7 +13,7 @@ from forensic_match.mutation import Mutation, MutationModel
 from forensic_match.pedigree import Pedigree
 from forensic_match.simulate import simulate_profiles
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[2] / "forensic_match" / "data" / "examples"
 TABLE = "fbi2015_sw_hispanic"
 
 

@@ -14,7 +14,7 @@ from forensic_match.dvi.simulate import SimulatedProgramme, simulate_programme
 from forensic_match.frequencies import load_frequencies
 from forensic_match.mutation import Mutation, MutationModel
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[2] / "forensic_match" / "data" / "examples"
 TABLE = "fbi2015_sw_hispanic"
 SEED = 2026
 

@@ -74,15 +74,31 @@ def _observations(pedigree: Pedigree, observation: ObservationSpec) -> list[Obse
     return out
 
 
+def unknown_allele_frequency(marker: Marker, min_frequency: float | None = None) -> float:
+    """Frequency given to an allele that ``marker``'s table lacks.
+
+    In order: the caller's ``min_frequency``; the marker's own (set by the frequency
+    database it came from: 5 / (2N), or the value given to the database); else
+    :data:`~forensic_match.frequencies.DEFAULT_MIN_FREQUENCY`.
+    """
+    if min_frequency is not None:
+        return float(min_frequency)
+    if marker.min_frequency is not None:
+        return float(marker.min_frequency)
+    return DEFAULT_MIN_FREQUENCY
+
+
 def prepare_markers(markers: Sequence[Marker], profiles: Mapping[str, Mapping[str, Any]], *,
-                    min_frequency: float = DEFAULT_MIN_FREQUENCY) -> list[Marker]:
+                    min_frequency: float | None = None) -> list[Marker]:
     """The markers, each extended by alleles the profiles show but its table lacks.
 
-    Each added allele gets ``min_frequency`` and an :class:`UnknownAlleleWarning` naming the
-    sample, marker and allele; the marker's table is rescaled to sum to 1.
+    Each added allele gets the frequency of :func:`unknown_allele_frequency` (``min_frequency``
+    if given, else the marker's own) and an :class:`UnknownAlleleWarning` naming the sample,
+    marker and allele; the marker's table is rescaled to sum to 1.
     """
     out = []
     for marker in markers:
+        value = unknown_allele_frequency(marker, min_frequency)
         unknown: dict[str, str] = {}
         for sample, prof in profiles.items():
             g = prof.get(marker.name)
@@ -92,7 +108,7 @@ def prepare_markers(markers: Sequence[Marker], profiles: Mapping[str, Mapping[st
                 if a is not None and not marker.has(a) and a not in unknown:
                     unknown[a] = sample
         for a, sample in unknown.items():
-            marker = marker.with_alleles([a], min_frequency=min_frequency, sample=sample)
+            marker = marker.with_alleles([a], min_frequency=value, sample=sample)
         out.append(marker)
     return out
 
@@ -386,7 +402,8 @@ def _theta_nodes(markers: Sequence[Marker], ms: np.ndarray, plan: Plan, kind: np
 
 def evaluate_with_unknown_alleles(
         pedigree: Pedigree, markers: Sequence[Marker],
-        profiles: Mapping[str, Mapping[str, Any]], *, min_frequency: float, **options: Any,
+        profiles: Mapping[str, Mapping[str, Any]], *, min_frequency: float | None,
+        **options: Any,
 ) -> tuple[np.ndarray, Any, Sequence[Marker]]:
     """:func:`_evaluate`, extending the markers by unknown alleles when a profile shows any.
 
@@ -403,7 +420,7 @@ def evaluate_with_unknown_alleles(
 def pedigree_likelihood(pedigree: Pedigree, markers: Sequence[Marker],
                         profiles: Mapping[str, Mapping[str, Any]], *, theta: float = 0.0,
                         observation: ObservationSpec = None, lump: bool = True,
-                        min_frequency: float = DEFAULT_MIN_FREQUENCY) -> np.ndarray:
+                        min_frequency: float | None = None) -> np.ndarray:
     """Probability of the observed profiles on a pedigree, per marker.
 
     Parameters
@@ -422,8 +439,10 @@ def pedigree_likelihood(pedigree: Pedigree, markers: Sequence[Marker],
     lump : bool
         Merge alleles nobody shows into one where the mutation model makes that exact
         (the result is the same; it is faster). ``False`` uses every allele.
-    min_frequency : float
-        Frequency of an allele absent from a marker's table (with a warning).
+    min_frequency : float, optional
+        Frequency of an allele absent from a marker's table (with a warning); by default the
+        marker's own (its frequency database's 5 / (2N)), see
+        :func:`unknown_allele_frequency`.
 
     Returns
     -------
@@ -485,7 +504,7 @@ def genotype_posterior(pedigree: Pedigree, markers: Sequence[Marker],
                        profiles: Mapping[str, Mapping[str, Any]], target: str, *,
                        theta: float = 0.0, observation: ObservationSpec = None,
                        lump: bool = True, keep_alleles: Sequence[Sequence[str]] | None = None,
-                       min_frequency: float = DEFAULT_MIN_FREQUENCY,
+                       min_frequency: float | None = None,
                        ) -> list[GenotypePosterior]:
     """Posterior distribution of ``target``'s genotype at each marker, given the profiles.
 
