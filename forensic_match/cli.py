@@ -41,6 +41,7 @@ def lr_command(cases: tuple[str, ...], provenance: bool) -> None:
     """Kinship LR of each CASE.json (H1 against H2), one JSON object per line."""
     from forensic_match.cases import KinshipCase, load_case
 
+    say = _Messages(quiet=False)
     failed = False
     for path in cases:
         try:
@@ -53,7 +54,8 @@ def lr_command(cases: tuple[str, ...], provenance: bool) -> None:
             failed = True
             continue
         try:
-            result = case.solve()
+            with say.collect("lr"):
+                result = case.solve()
         except ForensicMatchError as exc:
             # load_case names the file in its messages; the engine never sees the file name.
             click.echo(f"error: file {path!r}: {exc}", err=True)
@@ -201,23 +203,77 @@ def solve_command(dataset: str, max_solutions: int) -> None:
     click.echo(json.dumps(_json_safe(out), allow_nan=False))
 
 
-def _write_tables_atomically(result: Any, target: Path) -> None:
-    """Write the result tables into ``target``: built in a hidden sibling folder, then swapped
-    in by renames, so that ``target`` is always either the old complete output or the new."""
+#: Prefix of the hidden folder a run writes into before swapping it in (``.fm-<out>.<pid>.*``)
+#: and of the previous output kept during the swap (``.fm-old-<out>``).
+TMP_PREFIX = ".fm-"
+
+
+def _pid_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _clean_stale(target: Path) -> list[Path]:
+    """Remove what a run killed while writing ``target`` left behind; return what went.
+
+    A temporary folder ``.fm-<name>.<pid>.*`` whose process is gone is removed; a kept previous
+    output ``.fm-old-<name>`` is put back if ``target`` is missing (killed between the two
+    renames), removed otherwise.
+    """
+    import shutil
+
+    removed = []
+    parent = target.parent
+    if not parent.is_dir():
+        return removed
+    for path in parent.glob(f"{TMP_PREFIX}{target.name}.*"):
+        pid = path.name[len(TMP_PREFIX) + len(target.name) + 1:].split(".")[0]
+        if path.is_dir() and pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    old = parent / f"{TMP_PREFIX}old-{target.name}"
+    if old.is_dir():
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old)
+        else:
+            old.replace(target)
+    return removed
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write_outputs(tables: dict[str, Any], texts: dict[str, str], target: Path) -> None:
+    """Write the output files into ``target``: built in a hidden sibling folder, then swapped
+    in by renames, so that ``target`` is always either the old complete output or the new.
+    The folder gets the permissions of any new folder (the umask), not mkdtemp's 0700."""
+    import os
     import shutil
     import tempfile
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".fm-", dir=target.parent))
-    old = target.with_name(f".fm-old-{target.name}")
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{target.name}.{os.getpid()}.",
+                                dir=target.parent))
+    old = target.with_name(f"{TMP_PREFIX}old-{target.name}")
     try:
-        result.identifications.write_csv(tmp / "identifications.csv")
-        result.family_level.write_csv(tmp / "family_level.csv")
-        result.held_back.write_csv(tmp / "held_back.csv")
-        result.search.by_sample.write_csv(tmp / "candidates_by_sample.csv")
-        result.search.by_missing.write_csv(tmp / "candidates_by_missing.csv")
-        result.search.pairs.write_csv(tmp / "pairs.csv")
-        (tmp / "parameters.json").write_text(json.dumps(_json_safe(result.parameters)))
+        for name, frame in tables.items():
+            frame.write_csv(tmp / name)
+        for name, text in texts.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        tmp.chmod(0o777 & ~_umask())
         if target.exists():
             target.replace(old)
         tmp.replace(target)
@@ -232,6 +288,113 @@ def _write_tables_atomically(result: Any, target: Path) -> None:
             shutil.rmtree(tmp)
 
 
+class _Messages:
+    """Progress messages and warnings of a command, on standard error.
+
+    Each warning is one line, ``warning: <kind>: <message>``, and is kept for the warnings
+    table of the output; ``quiet`` silences everything but errors.
+    """
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.warnings: list[dict[str, str]] = []
+        self._seen: set[tuple[str, str]] = set()
+
+    def step(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(text, err=True)
+
+    def warn(self, kind: str, message: str, step: str) -> None:
+        if (kind, message) in self._seen:
+            return
+        self._seen.add((kind, message))
+        self.warnings.append({"step": step, "kind": kind, "message": message})
+        if not self.quiet:
+            click.echo(f"warning: {kind}: {message}", err=True)
+
+    def collect(self, step: str) -> Any:
+        """Context manager: warnings issued inside become clean lines, tagged with ``step``."""
+        import contextlib
+        import warnings
+
+        messages = self
+
+        @contextlib.contextmanager
+        def catching() -> Any:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                warnings.filterwarnings("ignore", category=DeprecationWarning)
+                try:
+                    yield
+                finally:
+                    for w in caught:
+                        messages.warn(w.category.__name__, " ".join(str(w.message).split()),
+                                      step)
+        return catching()
+
+    def table(self) -> Any:
+        import polars as pl
+
+        return pl.DataFrame(self.warnings, schema={"step": pl.Utf8, "kind": pl.Utf8,
+                                                   "message": pl.Utf8})
+
+
+def _not_searched(samples: Any, panel: Any, min_markers: int) -> tuple[list[Any], Any]:
+    """The PM samples that can be searched, and a table of those that cannot, with the reason.
+
+    A sample typed at no marker of the panel cannot be scored at all; one typed at fewer than
+    ``min_markers`` is scored against no missing person (every pair needs that many).
+    """
+    import polars as pl
+
+    names = [m.name for m in panel]
+    keep, rows = [], []
+    for s in samples:
+        typed = [n for n in names if (s.genotypes.get(n) or (None,))[0] is not None]
+        if not typed:
+            other = sorted(m for m, g in s.genotypes.items() if g and g[0] is not None)
+            rows.append({"pm": s.id, "n_markers": 0, "reason": (
+                "typed at no marker of the panel" +
+                (f" (its markers {', '.join(other)} are not analysed)" if other else
+                 " (no typed marker)"))})
+            continue
+        keep.append(s)
+        if len(typed) < min_markers:
+            rows.append({"pm": s.id, "n_markers": len(typed), "reason": (
+                f"typed at {len(typed)} marker{'s' if len(typed) != 1 else ''} of the panel, "
+                f"fewer than min_markers = {min_markers}: compared with no missing person "
+                f"(lower --min-markers to search it)")})
+    return keep, pl.DataFrame(rows, schema={"pm": pl.Utf8, "n_markers": pl.Int64,
+                                            "reason": pl.Utf8})
+
+
+def _sha256_file(path: str | None) -> str | None:
+    import hashlib
+
+    if path is None or not Path(path).is_file():
+        return None
+    h = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _load_table(cfg: Any) -> Any:
+    from forensic_match.frequencies import available_frequencies, load_frequencies, read_frequencies
+
+    if cfg.frequencies.strip().lower() in available_frequencies():
+        db = load_frequencies(cfg.frequencies, min_frequency=cfg.min_frequency)
+        if cfg.n_individuals is not None:
+            from forensic_match.frequencies import FrequencyDB
+
+            db = FrequencyDB({m: db[m] for m in db}, name=db.name, source=db.source,
+                             n_individuals=cfg.n_individuals, min_frequency=cfg.min_frequency)
+        return db
+    return read_frequencies(cfg.frequencies, min_frequency=cfg.min_frequency,
+                            n_individuals=cfg.n_individuals)
+
+
 @main.command("search")
 @click.option("--pedigrees", required=True, type=click.Path(dir_okay=False),
               help="Table family,id,father,mother,sex,missing.")
@@ -241,48 +404,185 @@ def _write_tables_atomically(result: Any, target: Path) -> None:
               help="Genotypes of the PM samples.")
 @click.option("--samples", type=click.Path(dir_okay=False),
               help="PM sample table: sample,sex,site,dropout,...")
-@click.option("--frequencies", default="fbi2015_sw_hispanic", show_default=True,
-              help="A bundled table name or a frequency file.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the result tables (created; replaced only when complete).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Run configuration (TOML): frequencies, mutation models, theta, dropout, "
+                   "thresholds, markers to ignore. See docs/configuration.md.")
+@click.option("--frequencies", default=None,
+              help="A bundled table name or a frequency file  [default: the configuration's, "
+                   "fbi2015_sw_hispanic]")
+@click.option("--mutation", type=click.Choice(["stepwise", "onestep", "equal", "proportional",
+                                               "none"]),
+              help="Mutation model of every marker, with the configured rates  [default: "
+                   "stepwise, male 0.002, female 0.0005 per meiosis]")
 @click.option("--workers", default=1, show_default=True)
-@click.option("--min-markers", default=8, show_default=True,
-              help="Pairs compared on fewer markers are not considered.")
-@click.option("--theta", default=0.0, show_default=True,
-              help="Subpopulation correction (proposed LRs recomputed exactly).")
+@click.option("--min-markers", type=int, default=None,
+              help="Pairs compared on fewer markers are not considered  [default: 8]")
+@click.option("--theta", type=float, default=None,
+              help="Subpopulation correction (proposed LRs recomputed exactly)  [default: 0]")
 @click.option("--cache", type=click.Path(dir_okay=False),
               help="Compiled tables kept between runs (.npz): unchanged families are not "
                    "compiled again.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only (no progress, no "
+              "warnings on screen; warnings are still written to warnings.csv).")
 def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | None,
-                   frequencies: str, out_dir: str, workers: int, min_markers: int,
-                   theta: float, cache: str | None) -> None:
-    """Blind search and identification on your files; writes ranked candidate tables."""
+                   out_dir: str, config_path: str | None, frequencies: str | None,
+                   mutation: str | None, workers: int, min_markers: int | None,
+                   theta: float | None, cache: str | None, quiet: bool) -> None:
+    """Blind search and identification on your files; writes ranked candidate tables.
 
-    from forensic_match.dvi.identify import identify
-    from forensic_match.dvi.records import read_families, read_pm_samples
-    from forensic_match.frequencies import available_frequencies, load_frequencies, read_frequencies
+    The output folder holds the candidate tables, the proposed identifications, the near
+    misses (pairs that would match but for one or two markers), the PM samples that could
+    not be searched and why, the warnings, the complete configuration (config.toml) and a
+    provenance record (run.json: version, hashes of the configuration, the frequency table
+    and every input file).
+    """
+    import dataclasses
+    import datetime
+    import time
 
-    try:
-        db = load_frequencies(frequencies) if frequencies in available_frequencies() \
-            else read_frequencies(frequencies)
-        families = read_families(pedigrees, relatives, markers=db)
-        pm = read_pm_samples(pm_path, samples_path=samples, markers=db)
-        names = sorted({m for s in pm for m in s.genotypes} |
-                       {m for f in families for p in f.genotypes.values() for m in p})
-        markers = db.markers_for([n for n in db.markers if n in names])
-        result = identify(families, pm, markers, workers=workers, progress=True,
-                          min_markers=min_markers, theta=theta, cache=cache)
-    except ForensicMatchError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    from forensic_match.config import RunConfig, read_config
+
+    say = _Messages(quiet)
+    started = time.time()
     target = Path(out_dir)
     try:
-        _write_tables_atomically(result, target)
+        for path in _clean_stale(target):
+            say.step(f"removed {path}, left by an interrupted run")
+        cfg = read_config(config_path) if config_path else RunConfig()
+        cfg = cfg.replace(frequencies=frequencies, min_markers=min_markers, theta=theta)
+        if mutation is not None:
+            cfg = cfg.replace(mutation=dataclasses.replace(cfg.mutation, model=mutation),
+                              marker_mutation={})
+        result, extra = _run_search(cfg, say, pedigrees=pedigrees, relatives=relatives,
+                                    pm_path=pm_path, samples=samples, workers=workers,
+                                    cache=cache)
+    except (ForensicMatchError, ImportError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    from forensic_match import __version__
+
+    run = {"command": "forensic-match search", "forensic_match_version": __version__,
+           "python": sys.version.split()[0],
+           "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+           "seconds": round(time.time() - started, 3),
+           "config_sha256": cfg.sha256, "config_file": config_path,
+           "config_file_sha256": _sha256_file(config_path),
+           "frequencies": extra["db"].name, "frequencies_sha256": extra["db"].sha256,
+           "unknown_allele_frequency": extra["db"].min_frequency,
+           "markers": [m.name for m in extra["panel"]],
+           "mutation": {m.name: (m.mutation.to_dict() | {"model": m.mutation.female.model}
+                                 if m.mutation else None) for m in extra["panel"]},
+           "inputs": {name: {"path": path, "sha256": _sha256_file(path)}
+                      for name, path in (("pedigrees", pedigrees), ("relatives", relatives),
+                                         ("pm", pm_path), ("samples", samples),
+                                         ("cache", cache)) if path is not None},
+           "counts": {"families": extra["n_families"], "pm_samples": extra["n_pm"],
+                      "not_searched": extra["not_searched"].height,
+                      "identifications": result.identifications.height,
+                      "near_misses": extra["near"].height, "warnings": len(say.warnings)},
+           "parameters": _json_safe(result.parameters)}
+    tables = {"identifications.csv": result.identifications,
+              "family_level.csv": result.family_level, "held_back.csv": result.held_back,
+              "candidates_by_sample.csv": result.search.by_sample,
+              "candidates_by_missing.csv": result.search.by_missing,
+              "pairs.csv": result.search.pairs, "near_misses.csv": extra["near"],
+              "not_searched.csv": extra["not_searched"], "warnings.csv": say.table()}
+    texts = {"parameters.json": json.dumps(_json_safe(result.parameters)),
+             "config.toml": cfg.to_toml(),
+             "run.json": json.dumps(_json_safe(run), indent=2, allow_nan=False) + "\n"}
+    say.step(f"writing {len(tables) + len(texts)} files to {target}/")
+    try:
+        _write_outputs(tables, texts, target)
     except OSError as exc:
         click.echo(f"error: cannot write results to {str(target)!r}: {exc}", err=True)
         sys.exit(1)
-    _print_identifications(result)
-    click.echo(f"\nTables written to {target}/")
+    if not quiet:
+        _print_identifications(result)
+        near, skipped = extra["near"], extra["not_searched"]
+        click.echo(f"\n{near.height} near misses (pairs with LR >= {cfg.near_miss_lr:g} but "
+                   f"for 1-{cfg.near_miss_max_markers} inconsistent markers): near_misses.csv")
+        for r in near.head(5).iter_rows(named=True):
+            click.echo(f"  {r['pm']} ~ {r['missing']} of family {r['family']}: LR "
+                       f"{r['lr_without']:.3g} without {r['inconsistent_markers']}")
+        click.echo(f"{skipped.height} PM samples not searched: not_searched.csv")
+        for r in skipped.head(5).iter_rows(named=True):
+            click.echo(f"  {r['pm']}: {r['reason']}")
+        if say.warnings:
+            click.echo(f"{len(say.warnings)} warnings: warnings.csv")
+        click.echo(f"\nTables written to {target}/ (configuration sha256 "
+                   f"{cfg.sha256[:16]})")
+
+
+def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_path: str,
+                samples: str | None, workers: int, cache: str | None) -> tuple[Any, dict]:
+    """Read, prepare the panel, identify, find near misses; every step's warnings collected."""
+    import dataclasses
+
+    from forensic_match.dvi.identify import identify
+    from forensic_match.dvi.near_miss import near_misses
+    from forensic_match.dvi.records import read_families, read_pm_samples
+    from forensic_match.likelihood import prepare_markers
+
+    say.step("reading the frequency table and the records ...")
+    with say.collect("read"):
+        db = _load_table(cfg)
+        families = read_families(pedigrees, relatives, markers=db)
+        pm = read_pm_samples(pm_path, samples_path=samples, markers=db)
+    for name in cfg.unused_marker_entries(db.markers):
+        say.warn("ConfigWarning", f"configuration names marker {name!r}, which is not in "
+                 f"frequency table {db.name!r}", "read")
+    present = {m for s in pm for m in s.genotypes} | \
+        {m for f in families for p in f.genotypes.values() for m in p}
+    names = [n for n in db.markers if n in present and not cfg.ignores(n)]
+    n_missing = sum(len(f.missing) for f in families)
+    say.step(f"read {len(families)} families ({n_missing} missing persons), {len(pm)} PM "
+             f"samples; {len(names)} markers in the panel; frequencies {db.name} "
+             f"(unknown alleles {db.min_frequency:.4g})")
+    with say.collect("prepare"):
+        profiles: dict[str, Any] = {f"{f.id}/{i}": p for f in families
+                                    for i, p in f.genotypes.items()}
+        profiles.update({s.id: s.genotypes for s in pm})
+        panel = cfg.with_mutation(prepare_markers(db.markers_for(names), profiles))
+    searchable, not_searched = _not_searched(pm, panel, cfg.min_markers)
+    if not_searched.height:
+        say.step(f"{not_searched.height} PM samples cannot be searched or are below "
+                 f"min_markers = {cfg.min_markers}: see not_searched.csv")
+    if cfg.pm_dropout > 0:
+        searchable = [s if s.dropout > 0 else dataclasses.replace(s, dropout=cfg.pm_dropout)
+                      for s in searchable]
+    if not searchable:
+        raise ForensicMatchError(f"file {pm_path!r}: no PM sample is typed at a marker of the "
+                                 f"panel ({', '.join(names) or 'empty'})")
+    say.step(f"compiling {n_missing} missing persons and searching {len(searchable)} PM "
+             f"samples ({cfg.mutation.model} mutation model) ...")
+    with say.collect("search"):
+        result = identify(families, searchable, panel, workers=workers,
+                          progress=not say.quiet, min_markers=cfg.min_markers,
+                          theta=cfg.theta, cache=cache, threshold=cfg.threshold,
+                          margin=cfg.margin, posterior_threshold=cfg.posterior_threshold,
+                          prior_not_in_database=cfg.prior_not_in_database,
+                          sex_filter=cfg.sex_filter)
+    say.step("looking for near misses ...")
+    with say.collect("near misses"):
+        near = near_misses(result.compiled, families, searchable, panel,
+                           lr=cfg.near_miss_lr, max_markers=cfg.near_miss_max_markers,
+                           min_markers=cfg.min_markers, sex_filter=cfg.sex_filter)
+        near = _mark_identified(near, result.identifications)
+    return result, {"db": db, "panel": panel, "near": near, "not_searched": not_searched,
+                    "n_families": len(families), "n_pm": len(pm)}
+
+
+def _mark_identified(near: Any, ids: Any) -> Any:
+    """Add ``identified``: whether the pair is among the proposed identifications."""
+    import polars as pl
+
+    proposed = {(frag, r["family"], r["missing"]) for r in ids.iter_rows(named=True)
+                for frag in (r["fragments"] or r["pm"]).split(",")}
+    flags = [(r["pm"], r["family"], r["missing"]) in proposed
+             for r in near.iter_rows(named=True)]
+    return near.with_columns(pl.Series("identified", flags, dtype=pl.Boolean))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -555,8 +555,9 @@ def load_frequencies(name: str, *, min_frequency: float | None = None) -> Freque
 
     The tables are U.S. population studies (NIST 1036: Hill et al. 2013 and Steffen et al.
     2017; FBI 2015: Moretti et al. 2016); ``<name>.SOURCE.md`` beside each table (package
-    data, ``forensic_match/data/frequencies``) gives the provenance of each. The number of individuals, for the 5 / (2N) rule, is the smallest over
-    markers in ``<name>.counts.csv``.
+    data, ``forensic_match/data/frequencies``) gives the provenance of each. The number of
+    individuals, for the 5 / (2N) rule, is the smallest over markers in
+    ``<name>.counts.csv``.
 
     Parameters
     ----------

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -144,3 +145,141 @@ def test_import_is_lazy_and_fast() -> None:
     assert report["numba"] == [], "import forensic_match imported numba"
     assert report["kernels"] is False
     assert report["elapsed"] < 2.0
+
+
+# --- search: nothing vanishes, clean messages, a tidy output folder (issue 7, points 8, 10) -----
+
+RECORDS = Path(__file__).resolve().parents[1] / "forensic_match" / "data" / "examples" / "records"
+
+
+def _records(tmp_path: Path, *pm_rows: str) -> Path:
+    """A copy of the example records, with extra rows appended to the PM genotypes."""
+    import shutil
+
+    folder = tmp_path / "records"
+    shutil.copytree(RECORDS, folder)
+    with (folder / "pm_genotypes.csv").open("a") as handle:
+        for row in pm_rows:
+            handle.write(row + "\n")
+    return folder
+
+
+def _search(folder: Path, out: Path, *extra: str, pm: Path | None = None):  # noqa: ANN202
+    return CliRunner().invoke(main, [
+        "search", "--pedigrees", str(folder / "pedigrees.csv"),
+        "--relatives", str(folder / "relatives.csv"),
+        "--pm", str(pm or folder / "pm_genotypes.csv"),
+        "--samples", str(folder / "pm_samples.csv"), "--out", str(out), *extra])
+
+
+CE = "A09_{s}.fsa,{s},GlobalFiler_v2,{m},VIC,{a},{b},,120.37,124.37,,900,810,"
+
+
+def test_samples_not_searched_are_listed_with_the_reason(tmp_path: Path) -> None:
+    """Point 8: the example samples are typed at 4-6 markers, below the default min_markers
+    of 8, and PM-IGN only at D3S1358, which the configuration leaves out: all are listed in
+    not_searched.csv (before, the first vanished without a word and the last stopped the
+    run)."""
+    folder = _records(tmp_path, CE.format(s="PM-IGN", m="D3S1358", a="15", b="16"))
+    config = tmp_path / "run.toml"
+    config.write_text('[search]\nignore_markers = ["D3S1358"]\n')
+    out = tmp_path / "out"
+    result = _search(folder, out, "--config", str(config))
+    assert result.exit_code == 0, result.stderr
+    table = pl.read_csv(out / "not_searched.csv")
+    reasons = dict(zip(table["pm"], table["reason"]))
+    assert sorted(reasons) == ["PM-001", "PM-002", "PM-003", "PM-004", "PM-IGN"]
+    assert "fewer than min_markers = 8" in reasons["PM-001"]
+    assert dict(zip(table["pm"], table["n_markers"]))["PM-004"] == 3
+    assert reasons["PM-IGN"] == ("typed at no marker of the panel (its markers D3S1358 are "
+                                 "not analysed)")
+    assert "5 PM samples not searched: not_searched.csv" in result.stdout
+    assert "PM-004: typed at 3 markers of the panel" in result.stdout
+
+
+def test_warnings_are_one_clean_line_and_a_table(tmp_path: Path) -> None:
+    """Point 10: a warning is one line (no 'identify.py:88:' source location, no code line)
+    on standard error, and a row of warnings.csv."""
+    folder = _records(tmp_path, *[CE.format(s="PM-X", m=m, a=a, b=b) for m, a, b in
+                                  [("D3S1358", "99", "15"), ("vWA", "17", "18"),
+                                   ("TH01", "7", "9.3")]])
+    out = tmp_path / "out"
+    result = _search(folder, out, "--min-markers", "1")
+    assert result.exit_code == 0, result.stderr
+    lines = [x for x in result.stderr.splitlines() if "UnknownAlleleWarning" in x]
+    assert lines == ["warning: UnknownAlleleWarning: sample 'PM-X', marker 'D3S1358', allele "
+                     "'99': allele not in the frequency database; added with frequency 0.01196 "
+                     "and the table rescaled"]
+    assert ".py:" not in result.stderr and "warnings.warn" not in result.stderr
+    table = pl.read_csv(out / "warnings.csv")
+    assert table.columns == ["step", "kind", "message"]
+    assert table.filter(pl.col("kind") == "UnknownAlleleWarning")["message"].to_list() == \
+        [lines[0].split(": ", 2)[2]]
+
+
+def test_quiet_prints_nothing(tmp_path: Path) -> None:
+    folder = _records(tmp_path, CE.format(s="PM-X", m="D3S1358", a="99", b="15"))
+    out = tmp_path / "out"
+    result = _search(folder, out, "--quiet", "--min-markers", "1")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+    assert pl.read_csv(out / "warnings.csv").height >= 1
+    assert (out / "identifications.csv").is_file()
+
+
+def test_output_folder_has_normal_permissions(tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "out"
+    result = _search(RECORDS, out, "--quiet")
+    assert result.exit_code == 0, result.stderr
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~mask
+    assert out.stat().st_mode & 0o777 != 0o700
+
+
+def test_a_killed_run_leaves_nothing_behind_for_long(tmp_path: Path) -> None:
+    """A run killed while writing leaves a hidden temporary folder (its process is gone): the
+    next run into the same folder removes it."""
+    out = tmp_path / "out"
+    stale = tmp_path / ".fm-out.999999999.k1ll3d"   # no process has this id
+    stale.mkdir()
+    (stale / "pairs.csv").write_text("half written")
+    result = _search(RECORDS, out)
+    assert result.exit_code == 0, result.stderr
+    assert not stale.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".fm-")) == []
+    assert f"removed {stale}" in result.stderr
+
+
+def test_killed_between_the_renames_restores_the_previous_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    kept = tmp_path / ".fm-old-out"
+    kept.mkdir()
+    (kept / "identifications.csv").write_text("previous\n")
+    result = _search(RECORDS, out, "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert not kept.exists() and (out / "run.json").is_file()
+
+
+def test_missing_excel_reader_is_one_line_naming_the_extra(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def hide(name: str, *args: object) -> object:
+        return None if name == "fastexcel" else real(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", hide)
+    xlsx = tmp_path / "pm.xlsx"
+    xlsx.write_bytes(b"PK\x03\x04 not really a workbook")
+    result = _search(RECORDS, tmp_path / "out", pm=xlsx)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    (error,) = [x for x in result.stderr.splitlines() if x.startswith("error")]
+    assert error.startswith("error: reading 'pm.xlsx' needs fastexcel")
+    assert error.endswith("pip install 'forensic_match[excel]'")
+    assert "Traceback" not in result.output

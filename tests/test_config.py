@@ -1,0 +1,208 @@
+"""The run configuration of ``forensic-match search`` (issue 7, point 1): mutation models by
+default, near misses, and the configuration with its hash beside every output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner, Result
+
+from forensic_match.cases import load_case
+from forensic_match.cli import main
+from forensic_match.config import (
+    DEFAULT_MUTATION,
+    MutationFallbackWarning,
+    RunConfig,
+    read_config,
+)
+from forensic_match.errors import InputError
+from forensic_match.frequencies import load_frequencies
+
+DEMO = Path(__file__).resolve().parents[1] / "forensic_match" / "data" / "examples" / \
+    "demo_mp_parents.json"
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def mutated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Record tables of one family (father F and mother M typed at 23 markers, their son MP
+    missing) and one PM sample: MP's own profile, except that the father's D3S1358 allele 16
+    mutated to 17 (one step). Without a mutation model the true pair is impossible at
+    D3S1358; its LR over the other 22 markers is about 1e16."""
+    case = load_case(DEMO)
+    geno = {k: dict(v) for k, v in case.genotypes.items()}
+    assert geno["F"]["D3S1358"] == ("15", "16") and geno["M"]["D3S1358"] == ("15", "15")
+    geno["MP"]["D3S1358"] = ("15", "17")
+    folder = tmp_path_factory.mktemp("mutated")
+    (folder / "pedigrees.csv").write_text("family,id,father,mother,sex,missing\n"
+                                          "FAM,F,,,M,0\nFAM,M,,,F,0\nFAM,MP,F,M,M,1\n")
+    lines = ["sample,marker,allele1,allele2"]
+    lines += [f"{who},{m},{a},{b}" for who in ("F", "M") for m, (a, b) in geno[who].items()]
+    (folder / "relatives.csv").write_text("\n".join(lines) + "\n")
+    lines = ["sample,marker,allele1,allele2"]
+    lines += [f"PM-1,{m},{a},{b}" for m, (a, b) in geno["MP"].items()]
+    (folder / "pm.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def search(folder: Path, out: Path, *extra: str) -> Result:
+    result = invoke("search", "--pedigrees", str(folder / "pedigrees.csv"),
+                    "--relatives", str(folder / "relatives.csv"), "--pm",
+                    str(folder / "pm.csv"), "--out", str(out), *extra)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def test_one_step_mutation_is_found_by_default(mutated: Path, tmp_path: Path) -> None:
+    """Point 1: the default configuration has a stepwise mutation model, so the true match
+    survives a one-step paternal mutation (it vanished from every table before)."""
+    out = tmp_path / "out"
+    search(mutated, out)
+    ids = pl.read_csv(out / "identifications.csv")
+    assert ids.select("pm", "family", "missing").rows() == [("PM-1", "FAM", "MP")]
+    (row,) = ids.iter_rows(named=True)
+    assert row["n_markers"] == 23 and row["n_inconsistent"] == 1
+    assert row["lr"] > 1e10
+    near = pl.read_csv(out / "near_misses.csv")
+    assert near.select("pm", "missing", "inconsistent_markers", "identified").rows() == \
+        [("PM-1", "MP", "D3S1358", True)]
+
+
+def test_without_mutation_the_pair_is_a_near_miss(mutated: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = search(mutated, out, "--mutation", "none")
+    assert pl.read_csv(out / "identifications.csv").height == 0
+    near = pl.read_csv(out / "near_misses.csv")
+    assert near.height == 1
+    (row,) = near.iter_rows(named=True)
+    assert (row["pm"], row["family"], row["missing"]) == ("PM-1", "FAM", "MP")
+    assert row["inconsistent_markers"] == "D3S1358" and row["n_inconsistent"] == 1
+    assert row["log10_lr"] is None or row["log10_lr"] == float("-inf")
+    assert row["lr_without"] > 1e15 and row["identified"] is False
+    assert "1 near misses" in result.stdout and "without D3S1358" in result.stdout
+    run = json.loads((out / "run.json").read_text())
+    assert run["mutation"]["D3S1358"] is None
+
+
+def test_configuration_and_its_hash_are_written(mutated: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    search(mutated, out)
+    text = (out / "config.toml").read_bytes()
+    run = json.loads((out / "run.json").read_text())
+    assert run["config_sha256"] == hashlib.sha256(text).hexdigest() == RunConfig().sha256
+    assert run["frequencies"] == "fbi2015_sw_hispanic"
+    assert run["frequencies_sha256"] == load_frequencies("fbi2015_sw_hispanic").sha256
+    assert run["inputs"]["pm"]["sha256"] == \
+        hashlib.sha256((mutated / "pm.csv").read_bytes()).hexdigest()
+    assert run["mutation"]["FGA"] == {"model": "stepwise",
+                                      "female": {"rate": 0.0005, "range": 0.1, "rate2": 1e-6},
+                                      "male": {"rate": 0.002, "range": 0.1, "rate2": 1e-6}}
+    # The written configuration runs again as it is, with the same hash.
+    again = tmp_path / "again"
+    search(mutated, again, "--config", str(out / "config.toml"))
+    run2 = json.loads((again / "run.json").read_text())
+    assert run2["config_sha256"] == run["config_sha256"]
+    assert run2["config_file_sha256"] == hashlib.sha256(text).hexdigest()
+
+
+def test_config_file_per_marker_models_and_ignored_markers(mutated: Path,
+                                                          tmp_path: Path) -> None:
+    config = tmp_path / "run.toml"
+    config.write_text('[frequencies]\ntable = "fbi2015_sw_hispanic"\nmin_frequency = 0.02\n\n'
+                      '[mutation]\nmodel = "none"\n\n'
+                      '[mutation.markers.FGA]\nmodel = "equal"\nmale_rate = 0.003\n\n'
+                      '[search]\nignore_markers = ["d3s1358"]\nmin_markers = 20\n\n'
+                      '[identify]\nthreshold = 1e6\n')
+    out = tmp_path / "out"
+    search(mutated, out, "--config", str(config))
+    ids = pl.read_csv(out / "identifications.csv")
+    assert ids.select("pm", "missing", "n_markers", "n_inconsistent").rows() == \
+        [("PM-1", "MP", 22, 0)]
+    run = json.loads((out / "run.json").read_text())
+    assert "D3S1358" not in run["markers"] and len(run["markers"]) == 22
+    assert run["mutation"]["TH01"] is None
+    assert run["mutation"]["FGA"]["model"] == "equal"
+    assert run["mutation"]["FGA"]["male"] == {"rate": 0.003}
+    assert run["mutation"]["FGA"]["female"] == {"rate": DEFAULT_MUTATION.female_rate}
+    assert run["unknown_allele_frequency"] == 0.02
+    assert run["parameters"]["threshold"] == 1e6 and run["parameters"]["min_markers"] == 20
+    written = read_config(out / "config.toml")
+    assert written.ignore_markers == ("d3s1358",) and written.min_frequency == 0.02
+
+
+def test_command_line_options_override_the_file(mutated: Path, tmp_path: Path) -> None:
+    config = tmp_path / "run.toml"
+    config.write_text('[mutation]\nmodel = "none"\n\n[search]\ntheta = 0.01\nmin_markers = 30\n')
+    out = tmp_path / "out"
+    search(mutated, out, "--config", str(config), "--min-markers", "5", "--theta", "0.02")
+    cfg = read_config(out / "config.toml")
+    assert (cfg.min_markers, cfg.theta) == (5, 0.02)
+
+
+# --- reading configurations ---------------------------------------------------------------------
+
+
+def test_defaults_round_trip() -> None:
+    cfg = RunConfig()
+    assert RunConfig.from_toml(cfg.to_toml()) == cfg
+    assert cfg.mutation.model == "stepwise"
+    assert (cfg.mutation.male_rate, cfg.mutation.female_rate) == (0.002, 0.0005)
+    assert RunConfig.from_toml("") == cfg
+
+
+def test_relative_table_path_is_taken_from_the_config_folder(tmp_path: Path) -> None:
+    (tmp_path / "lab").mkdir()
+    path = tmp_path / "lab" / "run.toml"
+    path.write_text('[frequencies]\ntable = "freqs/table.csv"\n')
+    assert read_config(path).frequencies == str(tmp_path / "lab" / "freqs" / "table.csv")
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("[serch]\ntheta = 0.01\n", ["unknown section [serch]"]),
+    ("[search]\ntheta = 0.9\n", ["search.theta"]),
+    ("[search]\nmin_marker = 3\n", ["unknown key(s) ['min_marker'] in [search]"]),
+    ('[mutation]\nmodel = "stepwize"\n', ["'stepwize'", "stepwise"]),
+    ("[mutation]\nmale_rate = 2\n", ["male_rate"]),
+    ('[mutation.markers.FGA]\nrate = 0.1\n', ["[mutation.markers.FGA]", "'rate'"]),
+    ("[search\n", ["not valid TOML"]),
+])
+def test_bad_configuration_names_file_and_key(tmp_path: Path, text: str,
+                                              words: list[str]) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        read_config(path)
+    message = str(info.value)
+    assert message.startswith(f"file {str(path)!r}: ")
+    for word in words:
+        assert word in message
+
+
+def test_bad_configuration_in_the_cli_is_one_line(mutated: Path, tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[search]\nmin_markers = -1\n")
+    result = CliRunner().invoke(main, [
+        "search", "--pedigrees", str(mutated / "pedigrees.csv"), "--relatives",
+        str(mutated / "relatives.csv"), "--pm", str(mutated / "pm.csv"), "--out",
+        str(tmp_path / "out"), "--config", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: file {str(path)!r}: search.min_markers")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_non_numeric_labels_fall_back_to_proportional() -> None:
+    db = load_frequencies("fbi2015_se_hispanic")   # D18S51 has allele ">27"
+    with pytest.warns(MutationFallbackWarning, match="D18S51.*'>27'"):
+        d18, th01 = RunConfig().with_mutation(db.markers_for(["D18S51", "TH01"]))
+    assert d18.mutation is not None and d18.mutation.male.model == "proportional"
+    assert d18.mutation.male.rate == 0.002
+    assert th01.mutation is not None and th01.mutation.male.model == "stepwise"
+    assert d18.matrices is not None
