@@ -87,6 +87,9 @@ class Family:
     info : dict
         Antemortem non-DNA records per missing person (``{missing id: {field: value}}``):
         age, dates, places, dental; kept for the evidence modules.
+    lineage : dict
+        Y- and X-chromosome STR data of relatives and references, set aside for lineage
+        matching: ``{id: {marker: [allele, ...]}}`` (see ``docs/records.md``).
     """
 
     id: str
@@ -95,6 +98,7 @@ class Family:
     genotypes: Profiles
     references: dict[str, dict[str, tuple[str, str | None]]] = field(default_factory=dict)
     info: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lineage: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def sex_of(self, missing: str) -> str:
         """Recorded sex of a missing person ("M", "F" or "U")."""
@@ -183,6 +187,8 @@ def _family_to_dict(f: Family) -> dict[str, Any]:
         out["references"] = _genotypes_to_dict(f.references)
     if f.info:
         out["info"] = f.info
+    if f.lineage:
+        out["lineage"] = f.lineage
     return out
 
 
@@ -279,6 +285,8 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
                 prof = parse_profiles({sid: s.get("genotypes") or {}}, file=source)[sid]
                 pm.append(PMSample(sid, str(s.get("sex", "U")), prof, str(s.get("site", "")),
                                    float(s.get("dropout", 0.0) or 0.0), dict(s.get("info") or {})))
+            except ForensicMatchError:
+                raise
             except (KeyError, TypeError, ValueError) as exc:
                 raise InputError(f"{src}: pm sample {k + 1}: needs 'id' and 'genotypes'") \
                     from exc
@@ -291,6 +299,10 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
                 geno = parse_profiles(f.get("genotypes") or {}, file=source)
                 refs = parse_profiles(f.get("references") or {}, file=source)
                 info = {str(k): dict(v) for k, v in (f.get("info") or {}).items()}
+                lineage = {str(k): {str(m): [str(a) for a in v] for m, v in p.items()}
+                           for k, p in (f.get("lineage") or {}).items()}
+            except ForensicMatchError:
+                raise
             except (KeyError, TypeError, ValueError) as exc:
                 raise InputError(f"{src}: family {k + 1}: needs 'family' and 'pedigree'") \
                     from exc
@@ -298,7 +310,7 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
                 if x not in ped:
                     raise InputError(f"{src}: family {fid!r}: missing person {x!r} is not in "
                                      f"its pedigree")
-            am.append(Family(fid, ped, missing, geno, refs, info))
+            am.append(Family(fid, ped, missing, geno, refs, info, lineage))
         return DviDataset(cid, markers, pm, am, theta, str(data.get("description", "")),
                           dict(data.get("expected") or {}), str(data.get("computed_by", "")),
                           extra)

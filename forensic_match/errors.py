@@ -6,6 +6,9 @@ sample or individual, the marker and the allele, whichever apply.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
+
 
 class ForensicMatchError(Exception):
     """Base class of all errors raised by forensic_match."""
@@ -43,6 +46,17 @@ class NormalisationWarning(ForensicMatchWarning):
     """Frequencies were rescaled to sum to 1 at the caller's request."""
 
 
+class LineageMarkerWarning(ForensicMatchWarning):
+    """Y- or X-chromosome markers in a genotype table were set aside for lineage matching."""
+
+
+def show_id(name: str) -> str:
+    """``repr`` of an id, with its code points as well when it is not plain ASCII, so that two
+    ids that print alike ("José" with a combined or a combining accent, a Latin or a Cyrillic
+    "e") look different in an error message."""
+    return repr(name) if name.isascii() else f"{name!r} ({ascii(name)})"
+
+
 def where(*, file: object = None, line: object = None, sample: object = None,
           marker: object = None, allele: object = None) -> str:
     """Format the location of a problem, e.g. ``"file 'a.csv', line 12, marker 'TH01'"``."""
@@ -52,3 +66,18 @@ def where(*, file: object = None, line: object = None, sample: object = None,
         if value is not None:
             parts.append(f"{name} {value!r}" if isinstance(value, str) else f"{name} {value}")
     return ", ".join(parts)
+
+
+def plain_text(text: str) -> str:
+    """``text`` stripped, in compatibility form, without accents: "Varón " -> "Varon"."""
+    decomposed = unicodedata.normalize("NFKD", text.strip())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def similar_ids(name: str, ids: Iterable[str]) -> str:
+    """A hint naming ids that differ from ``name`` only in case, accents or Unicode form,
+    shown with their code points (the usual cause of an id that looks right but is not
+    found), or "" when there are none."""
+    key = plain_text(name).casefold()
+    near = [show_id(i) for i in ids if i != name and plain_text(i).casefold() == key]
+    return f" (similar: {', '.join(near)})" if near else ""

@@ -1,7 +1,9 @@
 """Markers: allele labels, their frequencies and the marker's mutation model.
 
-Alleles are labels as printed on a report ("9.3", "OL", "X"), never floats: "9.3" and "9.30"
-are different labels, and "OL" (off-ladder) is a valid one.
+Alleles are labels as printed on a report ("9.3", ">27"), always strings, never numbers: "9.3"
+and "9.30" are different labels, and an integer or float allele is refused with a
+:class:`MarkerError` that says so. Laboratory files are read in one canonical form
+(:func:`forensic_match.profiles.allele_label`); a frequency table may hold other labels.
 """
 
 from __future__ import annotations
@@ -60,9 +62,10 @@ class Marker:
     min_frequency: float | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        alleles = tuple(str(a).strip() for a in self.alleles)
-        freqs = np.asarray(self.frequencies, dtype=np.float64).copy()
         loc = where(marker=self.name)
+        _check_labels(self.alleles, loc)
+        alleles = tuple(a.strip() for a in self.alleles)
+        freqs = np.asarray(self.frequencies, dtype=np.float64).copy()
         if len(alleles) == 0:
             raise MarkerError(f"{loc}: no alleles")
         if len(set(alleles)) != len(alleles):
@@ -135,6 +138,8 @@ class Marker:
         The table is then rescaled to sum to 1. A :class:`UnknownAlleleWarning` names each
         added allele. Custom mutation matrices cannot be extended and raise.
         """
+        alleles = list(alleles)
+        _check_labels(alleles, where(sample=sample, marker=self.name))
         new = [a for a in dict.fromkeys(alleles) if not self.has(a)]
         if not new:
             return self
@@ -163,6 +168,16 @@ class Marker:
         if self.mutation is not None:
             h.update(repr(self.mutation.to_dict()).encode())
         return h.hexdigest()[:16]
+
+
+def _check_labels(alleles: Iterable[object], loc: str) -> None:
+    """Allele labels are strings: a number cannot tell "9.3" from "9.30", and 7 next to "7"
+    would otherwise be reported as a duplicate allele."""
+    odd = [a for a in alleles if not isinstance(a, str)]
+    if odd:
+        raise MarkerError(f"{loc}: alleles are strings (labels as printed on a report, such as "
+                          f"'7' or '9.3'), got {type(odd[0]).__name__} {odd[0]!r}; write "
+                          f"{str(odd[0])!r} if that is the label")
 
 
 def markers_digest(markers: Sequence[Marker]) -> str:

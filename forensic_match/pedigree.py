@@ -15,29 +15,67 @@ from typing import Any
 
 import numpy as np
 
-from forensic_match.errors import PedigreeError
-from forensic_match.profiles import cell_text
+from forensic_match.errors import PedigreeError, plain_text, show_id, similar_ids
+from forensic_match.profiles import cell_text, normal_id
 
 UNKNOWN, MALE, FEMALE = 0, 1, 2
-_SEX_CODES = {"M": MALE, "MALE": MALE, "1": MALE, "F": FEMALE, "FEMALE": FEMALE, "2": FEMALE,
-              "U": UNKNOWN, "UNKNOWN": UNKNOWN, "0": UNKNOWN, "": UNKNOWN, "NONE": UNKNOWN,
-              "NAN": UNKNOWN, "NULL": UNKNOWN}
+#: Sex words, in upper case without accents (English and Spanish), and codes 1/2/0.
+_SEX_WORDS = {"MALE": MALE, "1": MALE, "MASCULINO": MALE, "HOMBRE": MALE, "VARON": MALE,
+              "FEMALE": FEMALE, "2": FEMALE, "FEMENINO": FEMALE, "MUJER": FEMALE,
+              "UNKNOWN": UNKNOWN, "0": UNKNOWN, "": UNKNOWN, "NONE": UNKNOWN, "NAN": UNKNOWN,
+              "NULL": UNKNOWN, "NA": UNKNOWN, "?": UNKNOWN, "DESCONOCIDO": UNKNOWN,
+              "INDETERMINADO": UNKNOWN}
+#: Single-letter codes of the two conventions: English/Spanish M/F (male, masculino /
+#: female, femenino) and Spanish H/M (hombre / mujer), where M means the opposite.
+SEX_CODES = {"MF": {"M": MALE, "F": FEMALE, "U": UNKNOWN},
+             "HM": {"H": MALE, "M": FEMALE, "U": UNKNOWN}}
 _SEX_LABELS = {MALE: "M", FEMALE: "F", UNKNOWN: "U"}
 
 
-def parse_sex(value: Any, *, context: str = "") -> int:
-    """Sex code (0 unknown, 1 male, 2 female) from "M"/"F"/"U", 1/2/0 or words."""
-    key = cell_text(value).upper()  # 1.0 from a spreadsheet reads as "1"
-    if key not in _SEX_CODES:
-        raise PedigreeError(f"{context}: sex {value!r} is not one of M, F, U (or 1, 2, 0)"
-                            if context else f"sex {value!r} is not one of M, F, U (or 1, 2, 0)")
-    return _SEX_CODES[key]
+def _plain(text: str) -> str:
+    """Upper case without accents: "Varón" -> "VARON"."""
+    return plain_text(text).upper()
+
+
+def parse_sex(value: Any, *, context: str = "", codes: str = "MF") -> int:
+    """Sex code (0 unknown, 1 male, 2 female) from a code, a word or 1/2/0.
+
+    Words (any case, with or without accents): male, female, unknown and the Spanish
+    masculino, femenino, hombre, mujer, varón, desconocido, indeterminado; 1/2/0 (PLINK).
+    Single letters follow ``codes``: ``"MF"`` (default: M male, F female, U unknown) or
+    ``"HM"`` (Spanish hombre/mujer: H male, M female, U unknown). A letter of the other
+    convention is refused rather than guessed, since M means male in one and female in the
+    other.
+
+    Examples
+    --------
+    >>> parse_sex("M"), parse_sex("Femenino"), parse_sex("varón"), parse_sex("M", codes="HM")
+    (1, 2, 1, 2)
+    """
+    if codes not in SEX_CODES:
+        raise PedigreeError(f"sex codes must be 'MF' or 'HM', not {codes!r}")
+    key = _plain(cell_text(value))  # 1.0 from a spreadsheet reads as "1"
+    where_ = f"{context}: " if context else ""
+    if key in SEX_CODES[codes]:
+        return SEX_CODES[codes][key]
+    if key in _SEX_WORDS:
+        return _SEX_WORDS[key]
+    if codes == "MF" and key == "H":
+        raise PedigreeError(f"{where_}sex {value!r}: H is the Spanish code for hombre (male) "
+                            f"of the H/M convention, in which M means mujer (female), not "
+                            f"male; declare sex_codes='HM' if the file uses H/M, or write the "
+                            f"sex as a word (masculino, femenino)")
+    if codes == "HM" and key == "F":
+        raise PedigreeError(f"{where_}sex {value!r} is not a code of the H/M (hombre/mujer) "
+                            f"convention declared for this file; use H, M or U, or a word")
+    letters = ", ".join(SEX_CODES[codes])
+    raise PedigreeError(f"{where_}sex {value!r} is not one of {letters} (or 1, 2, 0)")
 
 
 def _parent(value: Any) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    text = normal_id(str(value).strip())
     return None if text in ("", "0", "NA", "None", "null", "nan") else text
 
 
@@ -112,7 +150,7 @@ class Pedigree:
         index: dict[str, int] = {}
         for (ident, *_), loc in zip(rows, lines):
             if ident in index:
-                raise PedigreeError(f"{loc}: duplicate individual id {ident!r} (first at "
+                raise PedigreeError(f"{loc}: duplicate individual id {show_id(ident)} (first at "
                                     f"{lines[index[ident]]})")
             index[ident] = len(index)
         n = len(rows)
@@ -128,8 +166,8 @@ class Pedigree:
                 if parent is None:
                     continue
                 if parent not in index:
-                    raise PedigreeError(f"{loc}: {role} {parent!r} of {ident!r} is not in the "
-                                        f"pedigree")
+                    raise PedigreeError(f"{loc}: {role} {show_id(parent)} of {show_id(ident)} is "
+                                        f"not in the pedigree{similar_ids(parent, index)}")
                 j = index[parent]
                 if j == i:
                     raise PedigreeError(f"{loc}: {ident!r} is their own {role}")

@@ -6,11 +6,18 @@ untyped marker is simply absent. Profiles are held as ``{individual: {marker: (a
 
 Degraded samples carry an :class:`Observation` model: per-allele dropout probability ``d`` and
 drop-in probability ``c``; then ``("14", "14")`` means "only 14 was seen".
+
+Allele labels are strings. A label read from a laboratory file must be in the canonical form
+checked by :func:`allele_label` (``docs/records.md``, *Allele labels*); an off-ladder call
+("OL") is not a label but an unknown allele, so ``7, OL`` is the partial genotype
+``("7", None)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import unicodedata
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +27,112 @@ Genotype = tuple[str, "str | None"]
 Profiles = dict[str, dict[str, Genotype]]
 
 _MISSING = {"", "NA", "NAN", "NONE", "NULL", "-", "?"}
+
+#: The off-ladder call of capillary-electrophoresis software: an allele outside the ladder.
+OFF_LADDER = "OL"
+
+#: Markers whose repeat unit is five bases, so that a microvariant may have 4 extra bases.
+_PENTANUCLEOTIDE = frozenset({"PENTAD", "PENTAE", "PENTAC"})
+_LABEL = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]+))?")
+_DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]+")
+#: Repeat numbers of the STRs in use lie well below this.
+MAX_REPEAT = 100
+
+
+def normal_id(text: str) -> str:
+    """An id in Unicode normal form C, so that "José" typed and "José" pasted (e with a
+    combining accent) are one id."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _canonical_number(text: str) -> str | None:
+    """``text`` rewritten without leading zeros or trailing decimal zeros, if it is a plain
+    decimal number ("07" -> "7", "7.0" -> "7", "9.30" -> "9.3"); else ``None``."""
+    m = re.fullmatch(r"0*([0-9]+)(?:\.([0-9]*?)0*)?", text)
+    if m is None:
+        return None
+    return m.group(1) + (f".{m.group(2)}" if m.group(2) else "")
+
+
+def allele_label(text: str, *, marker: str = "", known: Collection[str] = (),
+                 decimal_comma: bool = False, normalise: bool = False) -> str:
+    """Check one allele label read from a laboratory file; return it in canonical form.
+
+    The canonical form of an STR allele is its repeat number ``N`` (an integer from 1 to 99,
+    no leading zeros, no decimals) or ``N.d`` with one microvariant digit ``d`` from 1 to 3
+    (1 to 4 on the pentanucleotide markers Penta C, D and E). ``X`` and ``Y`` are labels of
+    amelogenin only (``marker`` "AMEL"). A label of the marker's frequency table (``known``)
+    is accepted as written (for table labels such as ">27").
+
+    Parameters
+    ----------
+    text : str
+        The called allele, stripped; not a no-call and not "OL" (the caller handles those).
+    marker : str
+        The marker's name, for the microvariant and amelogenin rules.
+    known : collection of str
+        The labels of the marker's frequency table, if known.
+    decimal_comma : bool
+        Read a decimal comma as a point: ``9,3`` becomes ``9.3``.
+    normalise : bool
+        Rewrite plain numbers in canonical form: ``7.0`` becomes ``7``, ``9.30`` ``9.3``,
+        ``07`` ``7``.
+
+    Raises
+    ------
+    GenotypeError
+        The label is not canonical; the message (without location: the caller adds it) says
+        why and which option, if any, would read it.
+
+    Examples
+    --------
+    >>> allele_label("9.3", marker="TH01")
+    '9.3'
+    >>> allele_label("9,3", marker="TH01", decimal_comma=True)
+    '9.3'
+    >>> allele_label("7.0", marker="TH01", normalise=True)
+    '7'
+    """
+    if text in known:
+        return text
+    key = re.sub(r"[\s_\-]+", "", marker).upper()
+    label = text
+    if _DECIMAL_COMMA.fullmatch(label):
+        if not decimal_comma:
+            raise GenotypeError(f"allele {text!r} has a decimal comma; pass "
+                                f"decimal_comma=True to read it as {label.replace(',', '.')!r}")
+        label = label.replace(",", ".")
+    if normalise:
+        label = _canonical_number(label) or label
+    if label in known:
+        return label
+    if label.upper() in ("X", "Y"):
+        if key in ("AMEL", "AMELOGENIN"):
+            return label.upper()
+        raise GenotypeError(f"allele {text!r}: X and Y are amelogenin calls, not alleles of "
+                            f"an STR")
+    m = _LABEL.fullmatch(label)
+    canonical = _canonical_number(label)
+    if canonical is not None and canonical != label and (m is None or m.group(2) is not None):
+        raise GenotypeError(f"allele {text!r} is not in canonical form (write {canonical!r}); "
+                            f"pass normalise_alleles=True to rewrite such labels")
+    if m is None:
+        if label.startswith("-") and _LABEL.fullmatch(label[1:]):
+            raise GenotypeError(f"allele {text!r} is negative; an allele is a repeat number")
+        raise GenotypeError(f"allele {text!r} is not an allele label: a repeat number such as "
+                            f"'7' or '9.3' (or 'OL' for an off-ladder call)")
+    whole, micro = m.group(1), m.group(2)
+    if whole == "0":
+        raise GenotypeError(f"allele {text!r}: 0 is not a repeat number (some exports write "
+                            f"0 for no call: leave the cell empty instead)")
+    if len(whole) > 3 or int(whole) >= MAX_REPEAT:
+        raise GenotypeError(f"allele {text!r}: repeat number out of range (1 to "
+                            f"{MAX_REPEAT - 1})")
+    top = 4 if key in _PENTANUCLEOTIDE else 3
+    if micro is not None and not (len(micro) == 1 and 1 <= int(micro) <= top):
+        raise GenotypeError(f"allele {text!r}: a microvariant has one digit from 1 to {top} "
+                            f"after the point")
+    return label
 
 
 def cell_text(value: Any) -> str:
@@ -35,8 +148,14 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _allele(value: Any) -> str | None:
-    text = cell_text(value)
+def _allele(value: Any, loc: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise GenotypeError(f"{loc}: allele {value!r} ({type(value).__name__}): alleles are "
+                            f"strings, as printed on a report ('{cell_text(value)}', '9.3'); a "
+                            f"number cannot tell '9.3' from '9.30'")
+    text = value.strip()
     return None if text.upper() in _MISSING else text
 
 
@@ -45,7 +164,10 @@ def parse_genotype(value: Any, *, sample: str | None = None, marker: str | None 
     """Read one genotype.
 
     Accepts a pair ``["14", "15"]`` (``None`` for an unknown second allele), a single allele
-    (read as a homozygous call), or a string ``"14/15"``, ``"14,15"`` or ``"14 15"``.
+    (read as a homozygous call), or a string ``"14/15"``, ``"14,15"`` or ``"14 15"``. Alleles
+    are strings: a number (``7``, ``9.3``) is refused, since it cannot carry a label
+    faithfully. An off-ladder call ``"OL"`` is an unknown allele: ``["7", "OL"]`` is the
+    partial genotype ``("7", None)``, and a genotype of off-ladder calls only is untyped.
 
     Returns
     -------
@@ -77,14 +199,15 @@ def parse_genotype(value: Any, *, sample: str | None = None, marker: str | None 
         parts = list(value)
     elif value is None:
         return None
-    elif isinstance(value, (int, float)):
-        parts = [value]
     else:
-        raise GenotypeError(f"{loc}: cannot read genotype {value!r}")
-    alleles = [_allele(p) for p in parts]
+        parts = [value]
+    alleles = [_allele(p, loc) for p in parts]
     if len(alleles) > 2:
         raise GenotypeError(f"{loc}: genotype {value!r} has {len(alleles)} alleles; a genotype "
                             f"has at most two (mixtures are not supported)")
+    if any(a is not None and a.upper() == OFF_LADDER for a in alleles):
+        known = [a for a in alleles if a is not None and a.upper() != OFF_LADDER]
+        return (known[0], None) if known else None
     if len(alleles) == 0 or all(a is None for a in alleles):
         return None
     if len(alleles) == 1:
@@ -110,7 +233,7 @@ def parse_profiles(data: Mapping[str, Mapping[str, Any]], *, file: str | None = 
             g = parse_genotype(value, sample=str(sample), marker=str(marker), file=file)
             if g is not None:
                 prof[str(marker)] = g
-        out[str(sample)] = prof
+        out[normal_id(str(sample))] = prof
     return out
 
 

@@ -56,8 +56,18 @@ class Table:
     def require(self, what: str, *names: str) -> int:
         index = self.column(*names)
         if index is None:
-            raise InputError(f"{self.loc(1)}: no {what!r} column; found {self.header}")
+            raise InputError(f"{self.loc(1)}: no {what!r} column; found {self.header}"
+                             f"{separator_hint(self.header)}")
         return index
+
+
+def separator_hint(header: list[str]) -> str:
+    """A hint for a header read with the wrong separator (one column holding all names)."""
+    for sep, name in ((";", "';'"), ("\t", "tab")):
+        if any(sep in h for h in header):
+            return (f" (the file looks {name}-separated; a .csv file is read with the "
+                    f"separator of its header line: check that line)")
+    return ""
 
 
 def _finish(path: Path, header: list[str], raw: list[tuple[int, list[str]]], unit: str,
@@ -89,7 +99,9 @@ def _read_text(path: Path, delimiter: str | None, pad: bool) -> Table:
     lines = text.splitlines()
     if not lines:
         raise InputError(f"{where(file=str(path), line=1)}: no header row")
-    if delimiter is None:
+    if delimiter is None or (delimiter == "," and "," not in lines[0]):
+        # A .csv written with a semicolon (spreadsheets in locales with a decimal comma)
+        # or a tab has no comma in its header line: take the separator the header uses.
         counts = {sep: lines[0].count(sep) for sep in TEXT_SEPARATORS}
         delimiter = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
     reader = csv.reader(lines, delimiter=delimiter)
@@ -137,9 +149,11 @@ def read_table(path: str | Path, *, pad: bool = True) -> Table:
     """Read a CSV, TSV/text (separator detected), Parquet or Excel table as text.
 
     Every cell is a string: whole-number floats from Parquet or a spreadsheet become labels
-    ("10", not "10.0"). Blank rows are skipped but keep their numbers. With ``pad``, rows are
-    padded to the header's width and non-empty cells past it are an error; without it, rows
-    are kept as read (the caller checks their width).
+    ("10", not "10.0"). A ``.csv`` file is comma-separated unless its header line has no comma
+    and a semicolon or tab (then that is the separator); other text files take the most
+    frequent of the three in the header line. Blank rows are skipped but keep their numbers.
+    With ``pad``, rows are padded to the header's width and non-empty cells past it are an
+    error; without it, rows are kept as read (the caller checks their width).
 
     Raises
     ------
@@ -158,5 +172,5 @@ def read_table(path: str | Path, *, pad: bool = True) -> Table:
     if suffix in (".tsv", ".tab"):
         return _read_text(path, "\t", pad)
     if suffix == ".csv":
-        return _read_text(path, ",", pad)
+        return _read_text(path, ",", pad)  # or ";" or tab when the header has no comma
     return _read_text(path, None, pad)

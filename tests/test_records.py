@@ -65,12 +65,12 @@ def test_long_layout_reads_labels_as_text_and_single_allele_as_homozygous_call(t
                                     "S1,vWA,16,\n"
                                     "S1,FGA,,\n"
                                     "\n"
-                                    "S2,TH01,10.0,OL\n")
+                                    "S2,TH01,10,OL\n")
     table = read_genotypes(path)
     assert isinstance(table, GenotypeTable)
     assert table.layout == "long"
     assert table.profiles == {"S1": {"TH01": ("9.3", "10"), "vWA": ("16", "16")},
-                              "S2": {"TH01": ("10.0", "OL")}}
+                              "S2": {"TH01": ("10", None)}}  # OL: an unknown allele
     assert table.markers == ("TH01", "vWA", "FGA")
     assert table.amelogenin == {}
 
@@ -133,11 +133,12 @@ def test_missing_file_is_an_input_error(tmp_path):
 
 # Genotypes: CE export layout ---------------------------------------------------------------------
 
-def test_ce_example_keeps_off_ladder_calls_and_reads_amelogenin():
+def test_ce_example_reads_off_ladder_calls_as_unknown_alleles_and_reads_amelogenin():
     table = read_genotypes(PM_GENOTYPES)
     assert table.layout == "ce"
     assert [s.id for s in table.samples] == ["PM-001", "PM-002", "PM-003", "PM-004"]
-    assert table.profiles["PM-003"]["FGA"] == ("OL", "25")
+    assert table.profiles["PM-003"]["FGA"] == ("25", None)
+    assert table.samples[2].off_ladder == ("FGA",)
     assert table.profiles["PM-001"]["vWA"] == ("18", "18")
     assert "FGA" not in table.profiles["PM-002"]  # no allele called: untyped
     assert table.amelogenin == {"PM-001": "M", "PM-002": "F", "PM-003": "M", "PM-004": "M"}
@@ -243,7 +244,7 @@ def test_excel_numeric_cells_become_labels(tmp_path):
     table = read_genotypes(path)
     assert table.layout == "ce"
     assert table.profiles == {"PM1": {"TH01": ("9.3", "10"), "D21S11": ("30.2", "31"),
-                                      "FGA": ("OL", "22")},
+                                      "FGA": ("22", None)},
                               "PM2": {"TH01": ("9.3", "9.3")}}
     assert table.amelogenin == {"PM1": "M"}
 
@@ -355,7 +356,8 @@ def test_pm_samples_example(db):
                           "date_recovered": "2019-05-03", "amelogenin": "M"}
     assert second.sex == "F" and second.dropout == 0.2
     assert second.genotypes["vWA"] == ("16", "16")           # only 16 seen
-    assert third.genotypes["FGA"] == ("OL", "25")
+    assert third.genotypes["FGA"] == ("25", None)            # OL, 25: one allele unknown
+    assert third.info["off_ladder"] == ["FGA"]
     assert fourth.sex == "M"                                 # "U" in the table: amelogenin
     assert fourth.dropout == 0.0 and set(fourth.genotypes) == {"D3S1358", "vWA", "TH01", "FGA"}
 
@@ -525,9 +527,9 @@ def test_relative_amelogenin_against_pedigree_sex_warns(tmp_path):
 
 def test_marker_missing_from_database_in_a_relatives_file(tmp_path, db):
     genotypes = write(tmp_path, "rel.csv", "sample,marker,allele1,allele2\n"
-                                           "F1-FA,TH01,6,7\nF1-MO,DYS391,10,10\n")
+                                           "F1-FA,TH01,6,7\nF1-MO,D99S999,10,10\n")
     with pytest.raises(MarkerError, match=fragment("rel.csv", "line 3", "sample 'F1-MO'",
-                                                   "marker 'DYS391'")):
+                                                   "marker 'D99S999'")):
         read_families(PEDIGREES, genotypes, markers=db)
 
 

@@ -38,12 +38,16 @@ from forensic_match.errors import (
     ForensicMatchWarning,
     GenotypeError,
     InputError,
+    LineageMarkerWarning,
     MarkerError,
+    plain_text,
+    similar_ids,
+    where,
 )
 from forensic_match.frequencies import FrequencyDB, marker_key
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree, parse_sex
-from forensic_match.profiles import Genotype, Profiles
+from forensic_match.profiles import OFF_LADDER, Genotype, Profiles, allele_label, normal_id
 from forensic_match.tables import Table, column_key, read_table
 
 __all__ = [
@@ -56,16 +60,35 @@ __all__ = [
 ]
 
 GenotypeLayout = Literal["auto", "long", "ce"]
+SingleAllele = Literal["homozygote", "partial"]
+SexCodes = Literal["MF", "HM"]
 MarkerSet = FrequencyDB | Sequence[Marker]
 
 #: Marker names (compared with :func:`~forensic_match.frequencies.marker_key`) of the sex marker.
 AMELOGENIN = frozenset({"AMEL", "AMELOGENIN"})
 
+#: Name prefixes (as marker keys) of Y-chromosome and X-chromosome STRs: lineage markers, set
+#: aside rather than matched as autosomal markers.
+Y_PREFIXES = ("DYS", "DYF", "YGATA", "YINDEL")
+X_PREFIXES = ("DXS", "HPRTB")
+
 #: Cells that mean "no allele called".
 _NO_CALL = frozenset({"", "NA", "N/A", "NAN", "NULL", "NONE", "-", "?"})
-_TRUE = frozenset({"1", "Y", "YES", "T", "TRUE"})
-_FALSE = frozenset({"", "0", "N", "NO", "F", "FALSE"})
+#: Yes/no cells (upper case, without accents): English, Spanish, 1/0.
+_TRUE = frozenset({"1", "Y", "YES", "T", "TRUE", "S", "SI", "VERDADERO"})
+_FALSE = frozenset({"", "0", "N", "NO", "F", "FALSE", "FALSO"})
 _ALLELE_COLUMN = re.compile(r"allele(\d+)")
+
+
+def lineage_marker(name: str) -> str | None:
+    """"Y" or "X" for a Y- or X-chromosome STR name (DYS391, DYS385a/b, Y-GATA-H4, Yindel,
+    DXS10135, HPRTB), else ``None``."""
+    key = marker_key(name)
+    if key.startswith(Y_PREFIXES):
+        return "Y"
+    if key.startswith(X_PREFIXES):
+        return "X"
+    return None
 
 
 # Genotypes -------------------------------------------------------------------------------------
@@ -79,8 +102,10 @@ class TypedSample:
     id : str
         Sample id as written in the table.
     genotypes : dict
-        ``{marker: (a, b)}`` over the typed markers (amelogenin excluded); a single called
-        allele ``a`` is stored as ``(a, a)``.
+        ``{marker: (a, b)}`` over the typed autosomal markers (amelogenin and lineage markers
+        excluded); ``(a, None)`` is a partial genotype (one allele known, the other not: an
+        off-ladder call or a lost first call); a lone call in the first allele column is
+        ``(a, a)`` by the CE convention for homozygotes (see :func:`read_genotypes`).
     amelogenin : str or None
         "M" (X,Y or Y), "F" (X only) or "U" (another call, e.g. "OL"); ``None`` without a
         typed amelogenin row.
@@ -88,6 +113,12 @@ class TypedSample:
         The ``family`` cell, when the table has that column and it is filled in.
     location : str
         Where the sample's first row is, e.g. ``"file 'pm.csv', line 2"``.
+    lineage : dict
+        ``{marker: (allele, ...)}`` of the Y- and X-chromosome markers, set aside for lineage
+        matching (every called allele, "OL" included; multi-copy markers such as DYS385a/b
+        have several).
+    off_ladder : tuple of str
+        The autosomal markers with an off-ladder call.
     """
 
     id: str
@@ -95,6 +126,8 @@ class TypedSample:
     amelogenin: str | None = None
     family: str | None = None
     location: str = ""
+    lineage: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    off_ladder: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -119,6 +152,8 @@ class GenotypeTable:
         database given, the database's spelling.
     has_family : bool
         Whether the table has a ``family`` column.
+    lineage_markers : tuple of str
+        The Y- and X-chromosome markers set aside (see :attr:`TypedSample.lineage`).
     """
 
     source: str
@@ -126,6 +161,7 @@ class GenotypeTable:
     samples: tuple[TypedSample, ...]
     markers: tuple[str, ...]
     has_family: bool = False
+    lineage_markers: tuple[str, ...] = ()
 
     @property
     def profiles(self) -> Profiles:
@@ -159,19 +195,31 @@ class GenotypeTable:
         return out
 
 
-def _marker_names(markers: MarkerSet | None) -> tuple[dict[str, str], str] | None:
-    """``{marker_key: name}`` of the markers to check against, and how to call them."""
+@dataclass(frozen=True)
+class _Known:
+    """The markers to check against: ``{marker_key: name}``, each one's allele labels, and
+    how to call them in messages."""
+
+    names: dict[str, str]
+    alleles: dict[str, frozenset[str]]
+    label: str
+
+
+def _marker_names(markers: MarkerSet | None) -> _Known | None:
     if markers is None:
         return None
     if isinstance(markers, FrequencyDB):
-        return {marker_key(n): n for n in markers.markers}, f"frequency database {markers.name!r}"
-    names = {}
+        names = {marker_key(n): n for n in markers.markers}
+        return _Known(names, {k: frozenset(markers.marker(n).alleles) for k, n in names.items()},
+                      f"frequency database {markers.name!r}")
+    names, alleles = {}, {}
     for m in markers:
         if not isinstance(m, Marker):
             raise InputError(f"markers must be a FrequencyDB or a list of Marker, got "
                              f"{type(m).__name__}")
         names[marker_key(m.name)] = m.name
-    return names, "frequency database (the markers given)"
+        alleles[marker_key(m.name)] = frozenset(m.alleles)
+    return _Known(names, alleles, "frequency database (the markers given)")
 
 
 def _amelogenin_call(alleles: list[str]) -> str:
@@ -196,7 +244,9 @@ def _genotype_layout(table: Table, layout: str) -> str:
 
 
 def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
-                   markers: MarkerSet | None = None) -> GenotypeTable:
+                   markers: MarkerSet | None = None, decimal_comma: bool = False,
+                   normalise_alleles: bool = False,
+                   single_allele: SingleAllele = "homozygote") -> GenotypeTable:
     """Read a genotype table in the long or the capillary-electrophoresis (CE) export layout.
 
     Parameters
@@ -211,8 +261,21 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         ``ce`` when there is a ``Sample Name`` column, else ``long``. Both may have a
         ``family`` column (see :func:`read_families`).
     markers : FrequencyDB or list of Marker, optional
-        When given, every marker must be in it (names compared ignoring case, spaces and
-        underscores) and is renamed to its spelling there.
+        When given, every autosomal marker must be in it (names compared ignoring case, spaces
+        and underscores) and is renamed to its spelling there; its allele labels are accepted
+        as written (such as ">27").
+    decimal_comma : bool
+        Read an allele written with a decimal comma as a point (``9,3`` is ``9.3``), as a
+        spreadsheet in a Spanish or other decimal-comma locale writes it. Without it such an
+        allele is an error.
+    normalise_alleles : bool
+        Rewrite plain numbers in canonical form (``7.0`` is ``7``, ``9.30`` is ``9.3``, ``07``
+        is ``7``). Without it such an allele is an error.
+    single_allele : {"homozygote", "partial"}
+        How a lone call in the first allele column (the others empty) is read: ``homozygote``
+        (default) follows the CE convention of writing a homozygote once, ``(a, a)``;
+        ``partial`` reads it as ``(a, None)``, one allele known, for exports that write both
+        alleles of a homozygote.
 
     Returns
     -------
@@ -221,18 +284,26 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
 
     Notes
     -----
-    One row is one sample at one marker. A single called allele ``a`` (the other cell empty,
-    as CE software writes a homozygote) is stored as ``(a, a)``: with a dropout model it means
-    "only ``a`` was seen". A row with no allele is an untyped marker. Allele labels are kept
-    as written, including "OL" (off-ladder). Amelogenin rows (``AMEL``, ``Amelogenin``) give
-    the sex call: "M" for X,Y (or Y alone), "F" for X alone, "U" for anything else.
+    One row is one sample at one marker. Every called allele must be in the canonical form of
+    :func:`~forensic_match.profiles.allele_label` (or a label of the marker in ``markers``).
+    A lone call in the first allele column is ``(a, a)`` (see ``single_allele``); with a
+    dropout model it means "only ``a`` was seen". A lone call after an empty first column
+    (``NaN, 7``) is the partial genotype ``(a, None)``. An off-ladder call "OL" is an allele
+    outside the ladder: ``7, OL`` is ``(7, None)`` and a row of "OL" calls only is untyped;
+    the marker is listed in ``TypedSample.off_ladder``. A row with no allele is an untyped
+    marker. Amelogenin rows (``AMEL``, ``Amelogenin``) give the sex call: "M" for X,Y (or Y
+    alone), "F" for X alone, "U" for anything else. Y- and X-chromosome markers (DYS...,
+    DYF..., Y-GATA-H4, Yindel, DXS..., HPRTB) are set aside in ``TypedSample.lineage`` with
+    a :class:`~forensic_match.errors.LineageMarkerWarning`. Sample and family ids are read in
+    Unicode normal form C.
 
     Raises
     ------
     GenotypeError
-        More than two alleles on a row (mixtures are not supported).
+        More than two alleles on a row (mixtures are not supported); an allele label not in
+        canonical form.
     MarkerError
-        A marker absent from ``markers`` (at its first row).
+        An autosomal marker absent from ``markers`` (at its first row).
     InputError
         Unreadable file, missing columns, empty sample or marker cells, a second row for the
         same sample and marker, a file without rows. Each message names the file, the line
@@ -242,10 +313,14 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     --------
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "pm.csv"
-    >>> _ = path.write_text("sample,marker,allele1,allele2\\nPM1,TH01,9.3,10\\nPM1,vWA,16,\\n")
+    >>> _ = path.write_text("sample,marker,allele1,allele2\\nPM1,TH01,9.3,10\\nPM1,vWA,16,\\n"
+    ...                     "PM1,FGA,22,OL\\n")
     >>> read_genotypes(path).profiles
-    {'PM1': {'TH01': ('9.3', '10'), 'vWA': ('16', '16')}}
+    {'PM1': {'TH01': ('9.3', '10'), 'vWA': ('16', '16'), 'FGA': ('22', None)}}
     """
+    if single_allele not in ("homozygote", "partial"):
+        raise InputError(f"single_allele must be 'homozygote' or 'partial', not "
+                         f"{single_allele!r}")
     table = read_table(path)
     chosen = _genotype_layout(table, layout)
     if chosen == "ce":
@@ -266,47 +341,88 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
 
     samples: dict[tuple[str | None, str], dict[str, Any]] = {}
     names: dict[str, str] = {}
+    lineage: dict[str, str] = {}
     seen: dict[tuple[str | None, str, str], int] = {}
     for number, row in table.rows:
-        sample = row[i_sample]
+        sample = normal_id(row[i_sample])
         marker = row[i_marker]
-        family = (row[i_family] or None) if i_family is not None else None
+        family = (normal_id(row[i_family]) or None) if i_family is not None else None
         if not sample:
             raise InputError(f"{table.loc(number)}: empty sample id")
         if not marker:
             raise InputError(f"{table.loc(number, sample=sample)}: empty marker name")
         key = marker_key(marker)
         loc = table.loc(number, sample=sample, marker=marker)
-        called = [row[i] for i in allele_columns if row[i].upper() not in _NO_CALL]
-        if len(called) > 2:
-            raise GenotypeError(f"{loc}: {len(called)} alleles {called}; mixtures are not "
-                                f"supported (at most two alleles per marker)")
+        cells = [row[i] for i in allele_columns]
+        called = [(k, c) for k, c in enumerate(cells) if c.upper() not in _NO_CALL]
         if (family, sample, key) in seen:
             raise InputError(f"{loc}: second row for this sample and marker (first on "
                              f"{table.unit} {seen[family, sample, key]})")
         seen[family, sample, key] = number
-        record = samples.setdefault((family, sample), {"genotypes": {}, "amelogenin": None,
-                                                       "location": table.loc(number)})
+        record = samples.setdefault((family, sample), {
+            "genotypes": {}, "amelogenin": None, "location": table.loc(number),
+            "lineage": {}, "off_ladder": []})
         if key in AMELOGENIN:
             if called:
-                record["amelogenin"] = _amelogenin_call(called)
+                record["amelogenin"] = _amelogenin_call([c for _, c in called])
             continue
+        autosomal = known is not None and key in known.names
+        if not autosomal and lineage_marker(marker) is not None:
+            lineage.setdefault(key, marker)
+            if called:
+                record["lineage"][lineage[key]] = tuple(
+                    OFF_LADDER if c.upper() == OFF_LADDER else
+                    _checked(c, loc, marker, (), decimal_comma, normalise_alleles)
+                    for _, c in called)
+            continue
+        if len(called) > 2:
+            alleles = [c for _, c in called]
+            raise GenotypeError(f"{loc}: {len(called)} alleles {alleles}; mixtures are not "
+                                f"supported (at most two alleles per marker)")
         if key not in names:
             if known is not None:
-                if key not in known[0]:
-                    raise MarkerError(f"{loc}: marker not in the {known[1]} (first row of this "
-                                      f"marker)")
-                names[key] = known[0][key]
+                if key not in known.names:
+                    raise MarkerError(f"{loc}: marker not in the {known.label} (first row of "
+                                      f"this marker)")
+                names[key] = known.names[key]
             else:
                 names[key] = marker
-        if called:
-            record["genotypes"][names[key]] = (called[0], called[-1])
+        name = names[key]
+        table_labels = known.alleles[key] if known is not None else frozenset()
+        labels = [_checked(c, loc, name, table_labels, decimal_comma, normalise_alleles)
+                  for k, c in called if c.upper() != OFF_LADDER]
+        if len(labels) < len(called):
+            record["off_ladder"].append(name)
+            if labels:
+                record["genotypes"][name] = (labels[0], None)
+        elif len(labels) == 2:
+            record["genotypes"][name] = (labels[0], labels[1])
+        elif labels:
+            lone_first = called[0][0] == 0 and single_allele == "homozygote"
+            record["genotypes"][name] = (labels[0], labels[0] if lone_first else None)
     if not samples:
         raise InputError(f"{table.loc()}: no genotype rows")
+    if lineage:
+        n_typed = sum(1 for rec in samples.values() if rec["lineage"])
+        warnings.warn(f"{where(file=table.file)}: {len(lineage)} Y- or X-chromosome markers "
+                      f"({', '.join(lineage.values())}) set aside for lineage matching, not "
+                      f"used as autosomal markers ({n_typed} samples typed on them; kept in "
+                      f"the sample's lineage data)", LineageMarkerWarning, stacklevel=2)
     typed = tuple(TypedSample(sample, rec["genotypes"], rec["amelogenin"], family,
-                              rec["location"])
+                              rec["location"], rec["lineage"], tuple(rec["off_ladder"]))
                   for (family, sample), rec in samples.items())
-    return GenotypeTable(table.file, chosen, typed, tuple(names.values()), i_family is not None)
+    return GenotypeTable(table.file, chosen, typed, tuple(names.values()), i_family is not None,
+                         tuple(lineage.values()))
+
+
+def _checked(text: str, loc: str, marker: str, known: frozenset[str] | tuple[()],
+             decimal_comma: bool, normalise: bool) -> str:
+    """One called allele in canonical form, or a :class:`GenotypeError` naming its row."""
+    try:
+        return allele_label(text, marker=marker, known=known, decimal_comma=decimal_comma,
+                            normalise=normalise)
+    except GenotypeError as exc:
+        raise GenotypeError(f"{loc}: {exc}") from None
 
 
 # Pedigrees -------------------------------------------------------------------------------------
@@ -319,23 +435,24 @@ class _FamilyRows:
 
 
 def _flag(value: str, table: Table, number: int, family: str, ident: str) -> bool:
-    text = value.strip().upper()
+    text = plain_text(value).upper()
     if text in _TRUE:
         return True
     if text in _FALSE:
         return False
     raise InputError(f"{table.loc(number)}, family {family!r}, individual {ident!r}: missing "
-                     f"{value!r} is not one of 1/0, yes/no, true/false, Y/N")
+                     f"{value!r} is not one of 1/0, yes/no (sí/no), true/false, Y/N")
 
 
-def _read_pedigree_table(path: str | Path) -> dict[str, _FamilyRows]:
+def _read_pedigree_table(path: str | Path, sex_codes: SexCodes = "MF"
+                         ) -> dict[str, _FamilyRows]:
     table = read_table(path)
     columns = {name: table.require(name, name)
                for name in ("family", "id", "father", "mother", "sex", "missing")}
     extra = [(i, h) for i, h in enumerate(table.header) if i not in columns.values() and h]
     grouped: dict[str, list[tuple[int, list[str]]]] = {}
     for number, row in table.rows:
-        family = row[columns["family"]]
+        family = normal_id(row[columns["family"]])
         if not family:
             raise InputError(f"{table.loc(number)}: empty family id")
         grouped.setdefault(family, []).append((number, row))
@@ -344,15 +461,20 @@ def _read_pedigree_table(path: str | Path) -> dict[str, _FamilyRows]:
     out: dict[str, _FamilyRows] = {}
     for family, rows in grouped.items():
         numbers = [n for n, _ in rows]
-        records = [tuple(row[columns[c]] for c in ("id", "father", "mother", "sex"))
-                   for _, row in rows]
+        records = []
+        for number, row in rows:
+            ident, father, mother, sex = (normal_id(row[columns[c]])
+                                          for c in ("id", "father", "mother", "sex"))
+            code = parse_sex(sex, codes=sex_codes, context=f"{table.loc(number)}, family "
+                             f"{family!r}, individual {ident!r}")
+            records.append((ident, father, mother, "UMF"[code]))
         pedigree = Pedigree.from_records(
             records, source=table.file,
             locations=[f"{table.loc(n)}, family {family!r}" for n in numbers])
         missing: list[str] = []
         info: dict[str, dict[str, Any]] = {}
         for number, row in rows:
-            ident = row[columns["id"]]
+            ident = normal_id(row[columns["id"]])
             if _flag(row[columns["missing"]], table, number, family, ident):
                 missing.append(ident)
                 info[ident] = {h: row[i] for i, h in extra if row[i]}
@@ -365,7 +487,8 @@ def _read_pedigree_table(path: str | Path) -> dict[str, _FamilyRows]:
     return out
 
 
-def read_pedigrees(path: str | Path) -> dict[str, tuple[Pedigree, list[str]]]:
+def read_pedigrees(path: str | Path, *, sex_codes: SexCodes = "MF",
+                   ) -> dict[str, tuple[Pedigree, list[str]]]:
     """Read the pedigrees of reference families from ``family,id,father,mother,sex,missing``.
 
     Parameters
@@ -374,8 +497,13 @@ def read_pedigrees(path: str | Path) -> dict[str, tuple[Pedigree, list[str]]]:
         A CSV, TSV/text, Parquet or Excel table. Column names are compared ignoring case;
         other columns are allowed (see :func:`read_families`). A family's rows need not be
         contiguous. ``father`` and ``mother`` are both given or both empty (``0`` and ``NA``
-        also mean unknown); ``sex`` is M/F/U (or 1/2/0); ``missing`` is 1/0, yes/no,
-        true/false or Y/N (empty means no).
+        also mean unknown); ``sex`` is a code of ``sex_codes`` or a word (see
+        :func:`~forensic_match.pedigree.parse_sex`); ``missing`` is 1/0, yes/no, sí/no,
+        true/false or Y/N (empty means no). Ids are read in Unicode normal form C.
+    sex_codes : {"MF", "HM"}
+        Single-letter sex codes of the file: M/F (male/female, masculino/femenino; default)
+        or H/M (Spanish hombre/mujer, where M is female). Under "MF" an "H" is refused with an
+        error that says why.
 
     Returns
     -------
@@ -402,7 +530,7 @@ def read_pedigrees(path: str | Path) -> dict[str, tuple[Pedigree, list[str]]]:
     (('FA', 'MO'), ['MP'])
     """
     return {family: (rows.pedigree, rows.missing)
-            for family, rows in _read_pedigree_table(path).items()}
+            for family, rows in _read_pedigree_table(path, sex_codes).items()}
 
 
 # Reference families ----------------------------------------------------------------------------
@@ -431,9 +559,10 @@ def _family_of(sample: TypedSample, families: Mapping[str, _FamilyRows], *, file
         return sample.family
     matches = [fid for fid in families if fits(fid)]
     if not matches:
+        every = [i for rows in families.values() for i in rows.pedigree.ids]
         raise InputError(f"{sample.label}: not {what} of any family in the pedigree file "
                          f"{file!r} (sample ids must equal pedigree ids, or give a family "
-                         f"column)")
+                         f"column){similar_ids(sample.id, every)}")
     if len(matches) > 1:
         raise InputError(f"{sample.label}: {what} of families "
                          f"{', '.join(repr(f) for f in matches)}; add a family column to say "
@@ -443,7 +572,9 @@ def _family_of(sample: TypedSample, families: Mapping[str, _FamilyRows], *, file
 
 def read_families(pedigrees_path: str | Path, genotypes_path: str | Path | None = None, *,
                   references_path: str | Path | None = None,
-                  markers: MarkerSet | None = None) -> list[Family]:
+                  markers: MarkerSet | None = None, decimal_comma: bool = False,
+                  normalise_alleles: bool = False, single_allele: SingleAllele = "homozygote",
+                  sex_codes: SexCodes = "MF") -> list[Family]:
     """Read reference families: pedigrees, typed relatives and direct references.
 
     Parameters
@@ -463,11 +594,17 @@ def read_families(pedigrees_path: str | Path, genotypes_path: str | Path | None 
         ids, matched the same way; they go to ``Family.references``.
     markers : FrequencyDB or list of Marker, optional
         Every marker of both genotype tables must be in it (see :func:`read_genotypes`).
+    decimal_comma, normalise_alleles, single_allele
+        How allele labels and lone calls are read (see :func:`read_genotypes`).
+    sex_codes : {"MF", "HM"}
+        Single-letter sex codes of the pedigree file (see :func:`read_pedigrees`).
 
     Returns
     -------
     list of Family
-        In the order of the pedigree file.
+        In the order of the pedigree file. Y- and X-chromosome markers of relatives and
+        references are kept in ``Family.lineage`` (``{id: {marker: [alleles]}}``); a relative
+        typed on such markers only is kept there and not among the typed relatives.
 
     Raises
     ------
@@ -488,18 +625,25 @@ def read_families(pedigrees_path: str | Path, genotypes_path: str | Path | None 
     >>> fams[0].missing  # doctest: +SKIP
     ['F1-MP']
     """
-    families = _read_pedigree_table(pedigrees_path)
+    families = _read_pedigree_table(pedigrees_path, sex_codes)
     pfile = str(pedigrees_path)
+    options = {"markers": markers, "decimal_comma": decimal_comma,
+               "normalise_alleles": normalise_alleles, "single_allele": single_allele}
     genotypes: dict[str, Profiles] = {fid: {} for fid in families}
     references: dict[str, dict[str, dict[str, Genotype]]] = {fid: {} for fid in families}
+    lineage: dict[str, dict[str, dict[str, list[str]]]] = {fid: {} for fid in families}
     if genotypes_path is not None:
-        for s in read_genotypes(genotypes_path, markers=markers).samples:
+        for s in read_genotypes(genotypes_path, **options).samples:  # type: ignore[arg-type]
             fid = _family_of(s, families, file=pfile, role="relative")
             rows = families[fid]
             if s.id in rows.missing:
                 raise InputError(f"{s.label}: {s.id!r} is a missing person of family {fid!r}; "
                                  f"a profile of the missing person from personal effects is a "
                                  f"direct reference (references table), not a relative")
+            if s.lineage:
+                lineage[fid][s.id] = {m: list(a) for m, a in s.lineage.items()}
+                if not s.genotypes:
+                    continue
             if not s.genotypes:
                 raise InputError(f"{s.label}: no typed markers")
             if s.id in genotypes[fid]:
@@ -511,15 +655,20 @@ def read_families(pedigrees_path: str | Path, genotypes_path: str | Path | None 
                               ForensicMatchWarning, stacklevel=2)
             genotypes[fid][s.id] = s.genotypes
     if references_path is not None:
-        for s in read_genotypes(references_path, markers=markers).samples:
+        for s in read_genotypes(references_path, **options).samples:  # type: ignore[arg-type]
             fid = _family_of(s, families, file=pfile, role="reference")
+            if s.lineage:
+                lineage[fid].setdefault(s.id, {}).update(
+                    {m: list(a) for m, a in s.lineage.items()})
+                if not s.genotypes:
+                    continue
             if not s.genotypes:
                 raise InputError(f"{s.label}: no typed markers")
             if s.id in references[fid]:
                 raise InputError(f"{s.label}: duplicate sample id in family {fid!r}")
             references[fid][s.id] = s.genotypes
     return [Family(fid, rows.pedigree, rows.missing, genotypes[fid], references[fid],
-                   rows.info) for fid, rows in families.items()]
+                   rows.info, lineage[fid]) for fid, rows in families.items()]
 
 
 # PM samples ------------------------------------------------------------------------------------
@@ -533,7 +682,17 @@ class _SampleRow:
     info: dict[str, Any]
 
 
-def _read_sample_table(path: str | Path) -> tuple[Table, dict[str, _SampleRow]]:
+def _probability(text: str) -> float:
+    """A probability cell; a decimal comma is read as a point ("0,2" is 0.2): in [0, 1) it
+    cannot be a thousands separator."""
+    try:
+        return float(text.replace(",", ".") if re.fullmatch(r"[0-9]*,[0-9]+", text) else text)
+    except ValueError:
+        return math.nan
+
+
+def _read_sample_table(path: str | Path, sex_codes: SexCodes = "MF",
+                       ) -> tuple[Table, dict[str, _SampleRow]]:
     table = read_table(path)
     i_sample = table.require("sample", "sample", "samplename", "sampleid")
     i_sex = table.column("sex")
@@ -543,7 +702,7 @@ def _read_sample_table(path: str | Path) -> tuple[Table, dict[str, _SampleRow]]:
     extra = [(i, h) for i, h in enumerate(table.header) if i not in used and h]
     out: dict[str, _SampleRow] = {}
     for number, row in table.rows:
-        sample = row[i_sample]
+        sample = normal_id(row[i_sample])
         if not sample:
             raise InputError(f"{table.loc(number)}: empty sample id")
         loc = table.loc(number, sample=sample)
@@ -553,16 +712,12 @@ def _read_sample_table(path: str | Path) -> tuple[Table, dict[str, _SampleRow]]:
         sex = "U"
         if i_sex is not None:
             try:
-                sex = "UMF"[parse_sex(row[i_sex])]
-            except ForensicMatchError:
-                raise InputError(f"{loc}: sex {row[i_sex]!r} is not one of M, F, U (or 1, 2, "
-                                 f"0)") from None
+                sex = "UMF"[parse_sex(row[i_sex], codes=sex_codes)]
+            except ForensicMatchError as exc:
+                raise InputError(f"{loc}: {exc}") from None
         dropout = 0.0
         if i_dropout is not None and row[i_dropout]:
-            try:
-                dropout = float(row[i_dropout])
-            except ValueError:
-                dropout = math.nan
+            dropout = _probability(row[i_dropout])
             if not 0.0 <= dropout < 1.0:
                 raise InputError(f"{loc}: dropout {row[i_dropout]!r} is not a probability in "
                                  f"[0, 1)")
@@ -573,7 +728,10 @@ def _read_sample_table(path: str | Path) -> tuple[Table, dict[str, _SampleRow]]:
 
 
 def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | None = None,
-                    markers: MarkerSet | None = None) -> list[PMSample]:
+                    markers: MarkerSet | None = None, decimal_comma: bool = False,
+                    normalise_alleles: bool = False,
+                    single_allele: SingleAllele = "homozygote",
+                    sex_codes: SexCodes = "MF") -> list[PMSample]:
     """Read postmortem samples: profiles and, optionally, a table of what else is known.
 
     Parameters
@@ -581,19 +739,26 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     genotypes_path : str or Path
         The PM profiles (see :func:`read_genotypes`), long or CE layout.
     samples_path : str or Path, optional
-        A table with a ``sample`` column and optional ``sex`` (M/F/U, from anthropology or a
-        curated call), ``site`` (grave or site of recovery; ``grave`` is accepted too) and
-        ``dropout`` (per-allele dropout probability in [0, 1), empty = 0) columns. Other
-        columns are postmortem records (estimated age, stature, date of recovery...) and go
-        to ``PMSample.info`` as text (empty cells left out).
+        A table with a ``sample`` column and optional ``sex`` (M/F/U or a word, from
+        anthropology or a curated call; see ``sex_codes``), ``site`` (grave or site of
+        recovery; ``grave`` is accepted too) and ``dropout`` (per-allele dropout probability
+        in [0, 1), empty = 0; a decimal comma is read as a point) columns. Other columns are
+        postmortem records (estimated age, stature, date of recovery...) and go to
+        ``PMSample.info`` as text (empty cells left out).
     markers : FrequencyDB or list of Marker, optional
-        Every marker must be in it (see :func:`read_genotypes`).
+        Every autosomal marker must be in it (see :func:`read_genotypes`).
+    decimal_comma, normalise_alleles, single_allele
+        How allele labels and lone calls are read (see :func:`read_genotypes`).
+    sex_codes : {"MF", "HM"}
+        Single-letter sex codes of the samples table (see :func:`read_pedigrees`).
 
     Returns
     -------
     list of PMSample
         In the order of the genotype table. ``sex`` is the samples table's M or F, else the
         amelogenin call, else "U"; the amelogenin call is also kept as ``info["amelogenin"]``.
+        Y- and X-chromosome markers go to ``info["lineage"]`` (``{marker: [alleles]}``) and
+        the markers with an off-ladder call are listed in ``info["off_ladder"]``.
 
     Raises
     ------
@@ -618,7 +783,8 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     >>> pm[0].site  # doctest: +SKIP
     'Grave 1'
     """
-    table = read_genotypes(genotypes_path, markers=markers)
+    table = read_genotypes(genotypes_path, markers=markers, decimal_comma=decimal_comma,
+                           normalise_alleles=normalise_alleles, single_allele=single_allele)
     by_id: dict[str, TypedSample] = {}
     for s in table.samples:
         if s.id in by_id:
@@ -626,7 +792,7 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
         by_id[s.id] = s
     rows: dict[str, _SampleRow] = {}
     if samples_path is not None:
-        sample_table, rows = _read_sample_table(samples_path)
+        sample_table, rows = _read_sample_table(samples_path, sex_codes)
         for sid, row in rows.items():
             if sid not in by_id:
                 raise InputError(f"{sample_table.loc(row.number, sample=sid)}: no typed "
@@ -635,7 +801,7 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     for s in table.samples:
         if not s.genotypes:
             raise InputError(f"{s.label}: no typed markers (a PM sample needs at least one "
-                             f"marker besides amelogenin)")
+                             f"autosomal marker besides amelogenin and Y- or X-STRs)")
         row = rows.get(s.id)
         sex = row.sex if row is not None else "U"
         if s.amelogenin in ("M", "F") and sex in ("M", "F") and sex != s.amelogenin:
@@ -646,6 +812,10 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
         info = dict(row.info) if row is not None else {}
         if s.amelogenin is not None:
             info["amelogenin"] = s.amelogenin
+        if s.lineage:
+            info["lineage"] = {m: list(a) for m, a in s.lineage.items()}
+        if s.off_ladder:
+            info["off_ladder"] = list(s.off_ladder)
         out.append(PMSample(s.id, sex, dict(s.genotypes), row.site if row else "",
                             row.dropout if row else 0.0, info))
     return out
