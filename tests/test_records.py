@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +27,7 @@ from forensic_match.errors import (
     ForensicMatchWarning,
     GenotypeError,
     InputError,
+    LineageMarkerWarning,
     MarkerError,
     PedigreeError,
 )
@@ -566,3 +568,120 @@ def test_reference_datasets_survive_save_and_load(reference_dir, tmp_path):
             assert written.get(key) == original.get(key), (path.name, key)
         assert [(m["name"], m["alleles"], m["frequencies"]) for m in written["markers"]] == [
             (m["name"], m["alleles"], m["frequencies"]) for m in original["markers"]], path.name
+
+
+# Spanish-locale exports (issue 7, point 9) -------------------------------------------------------
+
+ES_PEDIGREE = ("familia;family;id;father;mother;sex;missing;edad\n"
+               "Ayacucho;F1;FA;;;Masculino;no;\n"
+               "Ayacucho;F1;MO;;;Femenino;No;\n"
+               "Ayacucho;F1;MP;FA;MO;varón;sí;19\n"
+               "Ayacucho;F1;SIS;FA;MO;mujer;0;\n")
+
+
+def test_semicolon_csv_with_spanish_words_is_read(tmp_path):
+    path = write(tmp_path, "ped.csv", ES_PEDIGREE)
+    ped, missing = read_pedigrees(path)["F1"]
+    assert missing == ["MP"]
+    assert [ped.sex_of(i) for i in ("FA", "MO", "MP", "SIS")] == ["M", "F", "M", "F"]
+    (family,) = read_families(path)
+    assert family.info == {"MP": {"familia": "Ayacucho", "edad": "19"}}
+
+
+def test_a_header_with_semicolons_read_with_commas_hints_at_the_separator(tmp_path):
+    path = write(tmp_path, "ped.csv", "family;id;father;mother;sex;missing, notes\n"
+                                      "F1;A;;;M;1, none\n")
+    with pytest.raises(InputError, match=fragment("ped.csv", "line 1", "no 'family' column",
+                                                  "looks ';'-separated")):
+        read_pedigrees(path)
+
+
+def test_single_letter_sex_codes_of_the_h_m_convention_need_declaring(tmp_path):
+    path = write(tmp_path, "ped.csv", PED_HEADER + "F1,FA,,,H,0\nF1,MO,,,M,0\n"
+                                                   "F1,MP,FA,MO,H,1\n")
+    with pytest.raises(PedigreeError, match=fragment("ped.csv", "line 2", "family 'F1'",
+                                                     "individual 'FA'", "sex 'H'", "hombre",
+                                                     "M means mujer (female)", "sex_codes='HM'")):
+        read_pedigrees(path)
+    ped, _ = read_pedigrees(path, sex_codes="HM")["F1"]
+    assert [ped.sex_of(i) for i in ("FA", "MO", "MP")] == ["M", "F", "M"]
+    mixed = write(tmp_path, "mixed.csv", PED_HEADER + "F1,FA,,,H,0\nF1,MO,,,F,0\n"
+                                                      "F1,MP,FA,MO,H,1\n")
+    with pytest.raises(PedigreeError, match=fragment("mixed.csv", "line 3", "sex 'F'",
+                                                     "H/M (hombre/mujer)")):
+        read_pedigrees(mixed, sex_codes="HM")
+
+
+def test_spanish_samples_table_with_decimal_comma_dropout(tmp_path):
+    genotypes = write(tmp_path, "pm.csv", "sample;marker;allele1;allele2\n"
+                                          "PM1;TH01;6;7\nPM2;TH01;7;\nPM3;TH01;9,3;6\n")
+    samples = write(tmp_path, "samples.csv", "sample;sex;dropout;fosa\n"
+                                             "PM1;Femenino;0,2;Fosa 1\nPM2;H;;\nPM3;M;0,05;\n")
+    with pytest.raises(GenotypeError, match=fragment("pm.csv", "line 4", "sample 'PM3'",
+                                                     "marker 'TH01'", "allele '9,3'",
+                                                     "decimal_comma=True")):
+        read_pm_samples(genotypes, samples_path=samples)
+    with pytest.raises(InputError, match=fragment("samples.csv", "line 3", "sample 'PM2'",
+                                                  "sex 'H'", "sex_codes='HM'")):
+        read_pm_samples(genotypes, samples_path=samples, decimal_comma=True)
+    pm1, pm2, pm3 = read_pm_samples(genotypes, samples_path=samples, decimal_comma=True,
+                                    sex_codes="HM")
+    assert (pm1.sex, pm1.dropout, pm1.info) == ("F", 0.2, {"fosa": "Fosa 1"})
+    assert (pm2.sex, pm3.sex, pm3.dropout) == ("M", "F", 0.05)
+    assert pm3.genotypes == {"TH01": ("9.3", "6")}
+
+
+def test_y_and_x_str_rows_are_set_aside_as_lineage_data(tmp_path, db):
+    path = write(tmp_path, "fusion.txt",
+                 "Sample Name\tMarker\tAllele 1\tAllele 2\tAllele 3\n"
+                 "PM1\tAMEL\tX\tY\t\n"
+                 "PM1\tTH01\t6\t9.3\t\n"
+                 "PM1\tDYS391\t10\t\t\n"
+                 "PM1\tDYS576\t18\t\t\n"
+                 "PM1\tDYS385a/b\t11\t14\t\n"
+                 "PM1\tDYF387S1\t35\t37\t38\n"
+                 "PM2\tTH01\t7\t8\t\n"
+                 "PM2\tDXS10135\t20\t\t\n")
+    with pytest.warns(LineageMarkerWarning, match=fragment(
+            "fusion.txt", "DYS391, DYS576, DYS385a/b, DYF387S1, DXS10135", "set aside")):
+        pm1, pm2 = read_pm_samples(path, markers=db)
+    assert pm1.genotypes == {"TH01": ("6", "9.3")}
+    assert pm1.info["lineage"] == {"DYS391": ["10"], "DYS576": ["18"],
+                                   "DYS385a/b": ["11", "14"], "DYF387S1": ["35", "37", "38"]}
+    assert pm1.sex == "M" and pm2.info["lineage"] == {"DXS10135": ["20"]}
+
+
+def test_relatives_lineage_data_go_to_the_family(tmp_path):
+    relatives = write(tmp_path, "rel.csv", "sample,marker,allele1,allele2\n"
+                                           "F1-FA,TH01,6,7\nF1-FA,DYS391,10,\n"
+                                           "F1-MO,TH01,8,9.3\n")
+    with pytest.warns(LineageMarkerWarning, match="DYS391"):
+        families = read_families(PEDIGREES, relatives)
+    assert families[0].lineage == {"F1-FA": {"DYS391": ["10"]}}
+    assert families[0].genotypes["F1-FA"] == {"TH01": ("6", "7")}
+
+
+def test_nfc_and_nfd_forms_of_an_id_are_one_id(tmp_path):
+    nfc, nfd = unicodedata.normalize("NFC", "José"), unicodedata.normalize("NFD", "José")
+    assert nfc != nfd
+    ped = write(tmp_path, "ped.csv", PED_HEADER + f"F1,{nfc},,,M,0\nF1,MO,,,F,0\n"
+                                                  f"F1,MP,{nfd},MO,M,1\n")
+    relatives = write(tmp_path, "rel.csv", f"sample,marker,allele1,allele2\n{nfd},TH01,6,7\n")
+    (family,) = read_families(ped, relatives)
+    assert family.pedigree.parents("MP") == (nfc, "MO")
+    assert family.genotypes == {nfc: {"TH01": ("6", "7")}}
+
+
+def test_ids_that_still_differ_are_shown_with_their_code_points(tmp_path):
+    cyrillic = "Jos\u0435"  # a Cyrillic e: prints like "Jose"
+    ped = write(tmp_path, "ped.csv", PED_HEADER + "F1,Jose,,,M,0\nF1,MO,,,F,0\n"
+                                                  "F1,MP,Jose,MO,M,1\n")
+    relatives = write(tmp_path, "rel.csv", f"sample,marker,allele1,allele2\n{cyrillic},TH01,6,7\n"
+                      "José,TH01,6,7\n")
+    with pytest.raises(InputError, match=fragment("rel.csv", "line 2", "sample 'Jos\u0435' "
+                                                  "('Jos\\u0435')", "not an individual of")):
+        read_families(ped, relatives)
+    relatives.write_text("sample,marker,allele1,allele2\nJosé,TH01,6,7\n", encoding="utf-8")
+    with pytest.raises(InputError, match=fragment("sample 'José'", "not an individual",
+                                                  "similar: 'Jose'")):
+        read_families(ped, relatives)

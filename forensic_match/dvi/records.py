@@ -41,6 +41,7 @@ from forensic_match.errors import (
     LineageMarkerWarning,
     MarkerError,
     plain_text,
+    show_id,
     similar_ids,
     where,
 )
@@ -131,8 +132,9 @@ class TypedSample:
 
     @property
     def label(self) -> str:
-        """Location of the first row and the sample id, for error messages."""
-        return f"{self.location}, sample {self.id!r}"
+        """Location of the first row and the sample id (with its code points when it is not
+        plain ASCII, so that look-alike ids can be told apart), for error messages."""
+        return f"{self.location}, sample {show_id(self.id)}"
 
 
 @dataclass(frozen=True)
