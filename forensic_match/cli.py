@@ -544,7 +544,8 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
         profiles: dict[str, Any] = {f"{f.id}/{i}": p for f in families
                                     for i, p in f.genotypes.items()}
         profiles.update({s.id: s.genotypes for s in pm})
-        panel = cfg.with_mutation(prepare_markers(db.markers_for(names), profiles))
+        panel = cfg.with_mutation(prepare_markers(db.markers_for(names), profiles),
+                                  lumpable=cfg.theta > 0)
     searchable, not_searched = _not_searched(pm, panel, cfg.min_markers)
     if not_searched.height:
         say.step(f"{not_searched.height} PM samples cannot be searched or are below "

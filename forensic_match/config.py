@@ -315,14 +315,19 @@ class RunConfig:
         by_key = {marker_key(k): v for k, v in self.marker_mutation.items()}
         return by_key.get(marker_key(marker), self.mutation)
 
-    def with_mutation(self, markers: Iterable[Marker]) -> list[Marker]:
+    def with_mutation(self, markers: Iterable[Marker], *, lumpable: bool = False,
+                      ) -> list[Marker]:
         """``markers`` with their configured mutation models.
 
-        A ``stepwise`` or ``onestep`` marker with allele labels that are not numbers ("OL",
-        ">27": these models need repeat numbers) gets ``proportional`` with the same rates,
-        with a :class:`MutationFallbackWarning`.
+        ``proportional`` with the same rates replaces ``stepwise`` or ``onestep``, with a
+        :class:`MutationFallbackWarning`, where those cannot be used: at a marker with allele
+        labels that are not repeat numbers ("OL", ">27"), and everywhere when ``lumpable``
+        is asked for (the exact theta correction enumerates the founders' alleles, which is
+        tractable only when unseen alleles can be merged into one, and stepwise models do not
+        allow that).
         """
         out = []
+        fallen: list[str] = []
         for m in markers:
             settings = self.mutation_settings(m.name)
             model = settings.model
@@ -333,7 +338,15 @@ class RunConfig:
                               f"proportional with the same rates instead",
                               MutationFallbackWarning, stacklevel=2)
                 model = "proportional"
+            elif model in _NUMERIC_MODELS and lumpable:
+                fallen.append(m.name)
+                model = "proportional"
             out.append(m.with_mutation(settings.mutation(model)))
+        if fallen:
+            warnings.warn(f"theta > 0: the exact theta correction needs mutation models that "
+                          f"let unseen alleles be merged, which stepwise and onestep do not; "
+                          f"proportional with the same rates is used at {len(fallen)} markers "
+                          f"({', '.join(fallen)})", MutationFallbackWarning, stacklevel=2)
         return out
 
     def unused_marker_entries(self, markers: Iterable[str]) -> list[str]:

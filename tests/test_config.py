@@ -206,3 +206,17 @@ def test_non_numeric_labels_fall_back_to_proportional() -> None:
     assert d18.mutation.male.rate == 0.002
     assert th01.mutation is not None and th01.mutation.male.model == "stepwise"
     assert d18.matrices is not None
+
+
+def test_theta_uses_lumpable_models(mutated: Path, tmp_path: Path) -> None:
+    """With theta the proposed pairs are recomputed exactly, which needs lumpable models:
+    stepwise becomes proportional with the same rates (a warning says so), and the mutated
+    pair is still identified."""
+    out = tmp_path / "out"
+    result = search(mutated, out, "--theta", "0.02")
+    assert "warning: MutationFallbackWarning: theta > 0" in result.stderr
+    ids = pl.read_csv(out / "identifications.csv")
+    assert ids.select("pm", "missing", "exact").rows() == [("PM-1", "MP", True)]
+    run = json.loads((out / "run.json").read_text())
+    assert run["mutation"]["D3S1358"]["model"] == "proportional"
+    assert pl.read_csv(out / "warnings.csv")["kind"].to_list() == ["MutationFallbackWarning"]
