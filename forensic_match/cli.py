@@ -176,14 +176,16 @@ def solve_command(dataset: str, max_solutions: int) -> None:
     from forensic_match.dvi.joint import joint_solutions, pairwise_lr_matrix, undisputed
 
     try:
-        ds = load_case(dataset)
-        if not isinstance(ds, DviDataset):
-            raise ForensicMatchError(f"file {dataset!r}: not an identification dataset; use "
-                                     f"'forensic-match lr'")
-        pw = pairwise_lr_matrix(ds)
-        und = undisputed(pw, dataset=ds)
-        joint = joint_solutions(ds, max_solutions=max_solutions)
-        ids = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta).identifications
+        with _Messages(quiet=False).collect("solve"):
+            ds = load_case(dataset)
+            if not isinstance(ds, DviDataset):
+                raise ForensicMatchError(f"file {dataset!r}: not an identification dataset; "
+                                         f"use 'forensic-match lr'")
+            pw = pairwise_lr_matrix(ds)
+            und = undisputed(pw, dataset=ds)
+            joint = joint_solutions(ds, max_solutions=max_solutions)
+            ids = identify(ds.am, ds.pm, ds.markers, min_markers=1,
+                           theta=ds.theta).identifications
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -459,7 +461,7 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                                     pm_path=pm_path, samples=samples, workers=workers,
                                     cache=cache)
     except (ForensicMatchError, ImportError) as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
     from forensic_match import __version__
 
