@@ -65,8 +65,8 @@ def separator_hint(header: list[str]) -> str:
     """A hint for a header read with the wrong separator (one column holding all names)."""
     for sep, name in ((";", "';'"), ("\t", "tab")):
         if any(sep in h for h in header):
-            return (f" (the file looks {name}-separated; a .csv file is read with the "
-                    f"separator of its header line: check that line)")
+            return (f" (the file looks {name}-separated; a .csv file is read that way only "
+                    f"when its header line has no comma)")
     return ""
 
 

@@ -49,11 +49,12 @@ from forensic_match.frequencies import FrequencyDB, marker_key
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree, parse_sex
 from forensic_match.profiles import OFF_LADDER, Genotype, Profiles, allele_label, normal_id
-from forensic_match.tables import Table, column_key, read_table
+from forensic_match.tables import Table, column_key, read_table, separator_hint
 
 __all__ = [
     "GenotypeTable",
     "TypedSample",
+    "lineage_marker",
     "read_families",
     "read_genotypes",
     "read_pedigrees",
@@ -242,7 +243,7 @@ def _genotype_layout(table: Table, layout: str) -> str:
         return "long"
     raise InputError(f"{table.loc(1)}: cannot tell the layout from the header {table.header}; "
                      f"expected sample, marker, allele1, allele2 (long) or Sample Name, Marker, "
-                     f"Allele 1, Allele 2, ... (CE export)")
+                     f"Allele 1, Allele 2, ... (CE export){separator_hint(table.header)}")
 
 
 def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
@@ -337,7 +338,8 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     need = [1, 2] if chosen == "long" else [1]
     if [n for n in need if n not in numbers]:
         want = "allele1, allele2" if chosen == "long" else "Allele 1, Allele 2, ..."
-        raise InputError(f"{table.loc(1)}: no allele columns {want}; found {table.header}")
+        raise InputError(f"{table.loc(1)}: no allele columns {want}; found {table.header}"
+                         f"{separator_hint(table.header)}")
     allele_columns = [i for _, i in alleles_at]
     known = _marker_names(markers)
 
