@@ -1,0 +1,760 @@
+"""Conflict-grave scenarios: households killed together, only some of the dead registered.
+
+:func:`simulate_programme` draws the families a programme holds and puts in the graves only
+the missing persons it searches for and unrelated strangers. Real conflict graves are not like
+that. Whole households were killed together (the father and his grown sons; the parents and
+several children), and the survivors registered only some of the dead. The grave then holds
+a registered missing person beside their unregistered brother, father or son, whose kinship
+LR against the family's references is as high as the missing person's own. Neighbouring
+families also share ancestry (one village, one subpopulation). And the real mutation process
+is not the one the analysis assumes.
+
+:func:`simulate_grave_scenario` builds such programmes with full ground truth, so that a
+validation harness (``benchmarks/validation.py``) can measure how often an identification
+engine names a relative as the missing person. A household is a realistic pedigree:
+grandparents, two parents and their 2-6 children, sometimes the father's brother with his wife
+and children, a married eldest child with a spouse and children, or half siblings from another
+partner. A killing pattern picks who died: the men and older boys, most of the household, or
+a few people scattered through it. Each dead person is registered as missing independently.
+The living give the reference samples, in one of several shapes (both parents, one parent, a
+parent and a full sibling, a child and the child's other parent, full siblings, an uncle, a
+half sibling, a first cousin). The family then draws what it reported: its registered missing
+persons, its typed relatives, and the untyped people who connect them. A dead father may
+appear there as an untyped person, never as a missing one unless he was registered.
+
+Households are grouped into villages. With ``theta > 0`` every founder of a village, and every
+unrelated body buried there, draws alleles from the village's own frequencies (Balding-Nichols,
+Dirichlet(p (1 - theta) / theta)). The genotypes are gene-dropped with ``simulate_markers``,
+whose mutation models may differ from those of the analysis markers the dataset carries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from forensic_match.cases import DviDataset, Family, PMSample
+from forensic_match.dvi.simulate import (
+    RECOVERY_YEARS,
+    THREE_FRAGMENTS,
+    SimulatedProgramme,
+    _dates,
+    _gene_drop,
+    _Labels,
+    _Population,
+)
+from forensic_match.errors import InputError
+from forensic_match.markers import Marker
+from forensic_match.mutation import Mutation, MutationModel
+from forensic_match.pedigree import Pedigree
+from forensic_match.simulate import degrade
+
+#: Reference shapes and their weights; a family takes one of the shapes its survivors allow,
+#: relative to one of its registered missing persons (the "focus"):
+#:
+#: ``parents``             father and mother (sometimes a full sibling too);
+#: ``one_parent``          one parent;
+#: ``parent_sibling``      a parent (the mother when she lives) and 1-2 full siblings;
+#: ``child_other_parent``  a child and the child's other parent (the missing person's spouse);
+#: ``children``            1-2 children;
+#: ``siblings``            1-3 full siblings;
+#: ``uncle``               an uncle or aunt;
+#: ``half_sibling``        1-2 half siblings;
+#: ``cousin``              a first cousin.
+REFERENCE_SHAPES: dict[str, float] = {
+    "parents": 0.20, "one_parent": 0.08, "parent_sibling": 0.15, "child_other_parent": 0.12,
+    "children": 0.05, "siblings": 0.20, "uncle": 0.07, "half_sibling": 0.07, "cousin": 0.06}
+
+#: Killing patterns and their weights: ``men`` (the men and boys from 14 years: the father
+#: nearly always), ``household`` (parents and children mostly, grandparents sometimes),
+#: ``scattered`` (anyone, a quarter of the household on average).
+KILLING_PATTERNS: dict[str, float] = {"men": 0.4, "household": 0.4, "scattered": 0.2}
+
+#: Relations from nearest to farthest; ``truth["relation"]`` names the first that links an
+#: unregistered dead person to a registered missing person of the household. ``spouse`` is
+#: no blood relation and comes last.
+RELATIONS: tuple[str, ...] = (
+    "father", "mother", "child", "full sibling", "half sibling", "grandparent", "grandchild",
+    "uncle", "aunt", "nephew", "niece", "first cousin", "spouse")
+
+TRUTH_COLUMNS = ("pm", "body", "family", "missing", "person", "relation", "village", "grave")
+
+#: Probability that a household's recovered dead lie in one grave (else in two).
+ONE_GRAVE = 0.8
+#: Year range of the killings (one date per village).
+EVENT_YEARS = (1983, 1994)
+
+
+class _Tree:
+    """Parents, children and sex of every person of the simulated population."""
+
+    def __init__(self, records: Sequence[tuple[str, str | None, str | None, str]]) -> None:
+        self.parents: dict[str, tuple[str, str] | None] = {}
+        self.sex: dict[str, str] = {}
+        self.kids: dict[str, list[str]] = {}
+        for ident, fa, mo, sex in records:
+            self.parents[ident] = None if fa is None or mo is None else (fa, mo)
+            self.sex[ident] = sex
+            self.kids.setdefault(ident, [])
+            for p in (fa, mo):
+                if p is not None:
+                    self.kids.setdefault(p, []).append(ident)
+
+    def ancestors(self, x: str) -> set[str]:
+        """``x`` and all its ancestors."""
+        out, todo = {x}, [x]
+        while todo:
+            p = self.parents.get(todo.pop())
+            if p is not None:
+                for q in p:
+                    if q not in out:
+                        out.add(q)
+                        todo.append(q)
+        return out
+
+    def blood(self, x: str, y: str) -> bool:
+        """Whether ``x`` and ``y`` share an ancestor (or one descends from the other)."""
+        return bool(self.ancestors(x) & self.ancestors(y))
+
+    def _full_sibs(self, x: str, y: str) -> bool:
+        px, py = self.parents.get(x), self.parents.get(y)
+        return x != y and px is not None and py is not None and set(px) == set(py)
+
+    def relation(self, x: str, m: str) -> str | None:
+        """What ``x`` is to ``m`` (one of :data:`RELATIONS`), or ``None``."""
+        if x == m:
+            return None
+        px, pm = self.parents.get(x), self.parents.get(m)
+        male = self.sex.get(x) == "M"
+        if pm is not None and x in pm:
+            return "father" if male else "mother"
+        if px is not None and m in px:
+            return "child"
+        if px is not None and pm is not None:
+            shared = len(set(px) & set(pm))
+            if shared:
+                return "full sibling" if shared == 2 else "half sibling"
+        if pm is not None and any(x in (self.parents.get(p) or ()) for p in pm):
+            return "grandparent"
+        if px is not None and any(m in (self.parents.get(p) or ()) for p in px):
+            return "grandchild"
+        if pm is not None and any(self._full_sibs(x, p) for p in pm):
+            return "uncle" if male else "aunt"
+        if px is not None and any(self._full_sibs(m, p) for p in px):
+            return "nephew" if male else "niece"
+        if px is not None and pm is not None and \
+                any(self._full_sibs(a, b) for a in px for b in pm):
+            return "first cousin"
+        if set(self.kids.get(x, ())) & set(self.kids.get(m, ())):
+            return "spouse"
+        return None
+
+
+@dataclass
+class GraveScenario(SimulatedProgramme):
+    """A simulated conflict-grave programme: a :class:`SimulatedProgramme` with households.
+
+    Attributes
+    ----------
+    dataset, truth, families, profiles
+        As in :class:`SimulatedProgramme`. ``truth`` has the columns of
+        :data:`TRUTH_COLUMNS`: ``family`` is the body's household (also for a household
+        nobody registered, which has no ``Family`` in the dataset; null for an unrelated
+        body), ``missing`` the registered missing person the body is (else null),
+        ``person`` the body's id in its household (``F0012_C3``; ``U0004`` for an unrelated
+        body), ``relation`` for an unregistered dead relative of a registered missing person
+        of the same household its nearest relation (``"full sibling of F0012_C1"``; else
+        empty), and ``village`` and ``grave``. ``families`` has, besides ``family``,
+        ``shape`` (a key of :data:`REFERENCE_SHAPES`), ``n_missing`` and ``n_typed``:
+        ``village``, ``n_dead``, ``n_recovered`` and ``n_unregistered_dead``.
+    people : polars.DataFrame
+        Every simulated person: ``person``, ``family`` (null for unrelated bodies),
+        ``village``, ``father``, ``mother``, ``sex``, ``age`` (at the killing), ``dead``,
+        ``missing`` (registered and in a family of the dataset), ``typed``, ``body``.
+    genotypes : dict
+        True profile of every person, ``{person: {marker: (a, b)}}``.
+    """
+
+    people: pl.DataFrame = field(default_factory=pl.DataFrame)
+    genotypes: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+
+    @cached_property
+    def _tree(self) -> _Tree:
+        return _Tree(list(zip(self.people["person"].to_list(), self.people["father"].to_list(),
+                              self.people["mother"].to_list(), self.people["sex"].to_list())))
+
+    def relation(self, person: str, other: str) -> str:
+        """What ``person`` is to ``other`` (a key of :data:`RELATIONS`), or ``""``."""
+        return self._tree.relation(person, other) or ""
+
+
+# --- households -------------------------------------------------------------------------------
+
+
+class _Household:
+    """One household's people as records ``(id, father, mother, sex)`` plus ages."""
+
+    def __init__(self, fid: str, rng: np.random.Generator) -> None:
+        self.fid = fid
+        self.rng = rng
+        self.records: list[tuple[str, str | None, str | None, str]] = []
+        self.age: dict[str, int] = {}
+
+    def add(self, role: str, sex: str, age: int, parents: tuple[str, str] | None = None
+            ) -> str:
+        ident = f"{self.fid}_{role}"
+        fa, mo = parents if parents is not None else (None, None)
+        self.records.append((ident, fa, mo, sex))
+        self.age[ident] = max(0, int(age))
+        return ident
+
+    def sex(self) -> str:
+        return "M" if self.rng.random() < 0.5 else "F"
+
+    def sex_of(self, ident: str) -> str:
+        return next(s for i, _, _, s in self.records if i == ident)
+
+    def children(self, prefix: str, parents: tuple[str, str], n: int, first_age: int) -> None:
+        age = first_age
+        for j in range(1, n + 1):
+            self.add(f"{prefix}{j}", self.sex(), age, parents)
+            age -= int(self.rng.integers(1, 5))
+
+
+def _build_household(fid: str, rng: np.random.Generator) -> _Household:
+    """Grandparents, parents and 2-6 children; sometimes an uncle's branch, a married eldest
+    child, half siblings."""
+    h = _Household(fid, rng)
+    r = h.rng
+    fa_age = int(r.integers(30, 56))
+    gf_age = fa_age + int(r.integers(20, 36))
+    gf = h.add("GF", "M", gf_age)
+    gm = h.add("GM", "F", gf_age - int(r.integers(0, 9)))
+    fa = h.add("FA", "M", fa_age, (gf, gm))
+    mo_age = fa_age - int(r.integers(0, 9))
+    mo = h.add("MO", "F", mo_age)
+    n_kids = int(r.integers(2, 7))
+    first = mo_age - int(r.integers(18, 27))
+    h.children("C", (fa, mo), n_kids, first)
+    if r.random() < 0.5:
+        un_age = fa_age + int(r.integers(-8, 9))
+        un = h.add("UN", "M", un_age, (gf, gm))
+        uw_age = un_age - int(r.integers(0, 8))
+        uw = h.add("UW", "F", uw_age)
+        h.children("K", (un, uw), int(r.integers(1, 5)), uw_age - int(r.integers(18, 27)))
+    eldest = f"{fid}_C1"
+    if r.random() < 0.3 and h.age[eldest] >= 20:
+        c_sex = h.sex_of(eldest)
+        cs_age = h.age[eldest] + int(r.integers(-4, 5))
+        cs = h.add("CS", "F" if c_sex == "M" else "M", cs_age)
+        parents = (eldest, cs) if c_sex == "M" else (cs, eldest)
+        young = min(h.age[eldest], cs_age)
+        h.children("G", parents, int(r.integers(1, 4)), young - int(r.integers(17, 22)))
+    if r.random() < 0.15:
+        # A child of the father with an earlier partner, or of the mother with hers.
+        if r.random() < 0.6:
+            hp = h.add("HP", "F", fa_age - int(r.integers(0, 10)))
+            parents = (fa, hp)
+        else:
+            hp = h.add("HP", "M", mo_age + int(r.integers(0, 10)))
+            parents = (hp, mo)
+        h.children("H", parents, int(r.integers(1, 3)), first + int(r.integers(2, 8)))
+    return h
+
+
+def _kill(h: _Household, pattern: str, rng: np.random.Generator) -> list[str]:
+    """Who of the household died, by killing pattern (at least one person)."""
+    dead = []
+    for ident, _, _, sex in h.records:
+        role = ident[len(h.fid) + 1:]
+        age = h.age[ident]
+        if pattern == "men":
+            p = (0.9 if role == "FA" else 0.6) if sex == "M" and age >= 14 else 0.02
+        elif pattern == "household":
+            p = 0.75 if role in ("FA", "MO") or role.startswith("C") and role != "CS" else \
+                0.4 if role in ("GF", "GM") else 0.15
+        else:
+            p = 0.25
+        if rng.random() < p:
+            dead.append(ident)
+    if not dead:
+        nuclear = [i for i, *_ in h.records if i.split("_")[-1] == "FA"
+                   or i.split("_")[-1].startswith("C") and not i.endswith("_CS")]
+        dead.append(nuclear[int(rng.integers(len(nuclear)))])
+    return dead
+
+
+def _pick(rng: np.random.Generator, items: Sequence[str], lo: int, hi: int) -> list[str]:
+    """``lo``-``hi`` items (as many as there are) in random order."""
+    k = min(len(items), int(rng.integers(lo, hi + 1)))
+    return [items[j] for j in rng.permutation(len(items))[:k]]
+
+
+def _reference_options(tree: _Tree, focus: str, alive: Sequence[str],
+                       rng: np.random.Generator) -> dict[str, list[str]]:
+    """The reference sets each shape of :data:`REFERENCE_SHAPES` would give (feasible only)."""
+    rel: dict[str, list[str]] = {}
+    for x in alive:
+        r = tree.relation(x, focus)
+        if r is not None:
+            rel.setdefault(r, []).append(x)
+    parents = rel.get("father", []) + rel.get("mother", [])
+    sibs = rel.get("full sibling", [])
+    out: dict[str, list[str]] = {}
+    if len(parents) == 2:
+        out["parents"] = parents + (_pick(rng, sibs, 1, 1) if rng.random() < 0.3 else [])
+    if parents:
+        out["one_parent"] = _pick(rng, parents, 1, 1)
+        if sibs:
+            out["parent_sibling"] = (rel.get("mother") or parents)[:1] + _pick(rng, sibs, 1, 2)
+    kids = rel.get("child", [])
+    for c in kids:
+        other = [p for p in (tree.parents[c] or ()) if p != focus and p in alive]
+        if other:
+            out["child_other_parent"] = [c, other[0]]
+            break
+    if kids:
+        out["children"] = _pick(rng, kids, 1, 2)
+    if sibs:
+        out["siblings"] = _pick(rng, sibs, 1, 3)
+    uncles = rel.get("uncle", []) + rel.get("aunt", [])
+    if uncles:
+        out["uncle"] = _pick(rng, uncles, 1, 1)
+    if rel.get("half sibling"):
+        out["half_sibling"] = _pick(rng, rel["half sibling"], 1, 2)
+    if rel.get("first cousin"):
+        out["cousin"] = _pick(rng, rel["first cousin"], 1, 1)
+    return out
+
+
+def _reported_pedigree(tree: _Tree, order: Sequence[str], keep: set[str],
+                       ) -> list[tuple[str, str | None, str | None, str]]:
+    """Records of ``keep`` and the people who connect them (in household ``order``).
+
+    All ancestors of ``keep`` are taken, then founder couples that are not in ``keep`` and
+    have a single child in the drawing are removed, repeatedly (they add nothing but HWE
+    founders); the child becomes a founder.
+    """
+    drawn: set[str] = set()
+    for k in keep:
+        drawn |= tree.ancestors(k)
+    changed = True
+    while changed:
+        changed = False
+        for c in order:
+            p = tree.parents.get(c)
+            if c not in drawn or p is None or not set(p) <= drawn or set(p) & keep:
+                continue
+            if any(tree.parents.get(q) is not None and set(tree.parents[q] or ()) <= drawn
+                   for q in p):
+                continue
+            if all([k for k in tree.kids[q] if k in drawn] == [c] for q in p):
+                drawn -= set(p)
+                changed = True
+    records = []
+    for x in order:
+        if x in drawn:
+            p = tree.parents.get(x)
+            fa, mo = p if p is not None and set(p) <= drawn else (None, None)
+            records.append((x, fa, mo, tree.sex[x]))
+    return records
+
+
+# --- markers ----------------------------------------------------------------------------------
+
+
+def onestep_markers(markers: Sequence[Marker], *, female: tuple[float, float] = (0.0005, 0.001),
+                    male: tuple[float, float] = (0.002, 0.003), seed: int = 0) -> list[Marker]:
+    """The markers with a one-step stepwise mutation model, for simulating data.
+
+    Each marker's female and male rates are drawn uniformly from the ranges (per generation;
+    the defaults are realistic autosomal STR rates). A one-step mutation moves an allele to
+    a neighbour one repeat away (``9.3`` to ``8.3`` or ``10.3``), never further.
+
+    Examples
+    --------
+    >>> m = [Marker("M1", ["8", "9", "10"], [0.2, 0.3, 0.5])]
+    >>> onestep_markers(m)[0].mutation.male.model
+    'onestep'
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for m in markers:
+        f_rate, m_rate = float(rng.uniform(*female)), float(rng.uniform(*male))
+        out.append(m.with_mutation(Mutation(female=MutationModel("onestep", rate=f_rate),
+                                            male=MutationModel("onestep", rate=m_rate))))
+    return out
+
+
+# --- the scenario -----------------------------------------------------------------------------
+
+
+def _fraction(name: str, value: float) -> float:
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise InputError(f"{name} must lie in [0, 1], got {value}")
+    return value
+
+
+def _span(name: str, value: float | tuple[float, float]) -> tuple[float, float]:
+    lo, hi = (value, value) if isinstance(value, (int, float)) else value
+    if lo > hi:
+        raise InputError(f"{name} range ({lo}, {hi}) is empty")
+    return float(lo), float(hi)
+
+
+def simulate_grave_scenario(
+        n_families: int, *, markers: Sequence[Marker], seed: int,
+        p_registered: float = 0.6, p_recovered: float = 0.85,
+        unrelated_fraction: float = 0.1, village_size: tuple[int, int] = (10, 30),
+        theta: float = 0.0, simulate_markers: Sequence[Marker] | None = None,
+        single_reference: bool | float = False,
+        reference_mix: dict[str, float] | None = None,
+        killing: dict[str, float] | None = None,
+        mean_grave_size: float = 8.0,
+        dropout_range: tuple[float, float] = (0.0, 0.3),
+        marker_loss: float | tuple[float, float] = (0.0, 0.2),
+        fragments: float = 0.1, unknown_sex: float = 0.1,
+        name: str = "grave_scenario") -> GraveScenario:
+    """A conflict-grave programme: households killed together, some of the dead registered.
+
+    Each of ``n_families`` households (see the module text) loses some members in one
+    killing. Each dead member is registered as missing with probability ``p_registered``;
+    a household enters the register (a :class:`~forensic_match.cases.Family`) when at
+    least one dead member is registered and a living blood relative can give a reference
+    sample. A registered person who is no blood relative of any typed reference (an in-law)
+    cannot be searched for and counts as unregistered. The recovered dead of a household lie
+    in one grave (sometimes two) of the household's village, with the dead of other
+    households of the village and with unrelated bodies.
+
+    Parameters
+    ----------
+    n_families : int
+        Households simulated (registered or not).
+    markers : sequence of Marker
+        The analysis markers: the dataset carries them.
+    seed : int
+        The same seed gives the same scenario.
+    p_registered : float
+        Probability that a dead person is registered as missing.
+    p_recovered : float
+        Probability that a dead person's body is in a grave (recovered).
+    unrelated_fraction : float
+        Share of the bodies that belong to no household (unrelated strangers of the village).
+    village_size : (int, int)
+        Range of households per village; the villages' founders share a subpopulation.
+    theta : float
+        Coancestry of the founders (and unrelated bodies) of one village, 0 <= theta < 1.
+        The dataset's ``theta`` is left at 0: choosing the analysis theta is the caller's.
+    simulate_markers : sequence of Marker, optional
+        The same markers (names, alleles, order) with the mutation models to simulate with,
+        e.g. :func:`onestep_markers`; default ``markers``.
+    single_reference : bool or float
+        Share of registered families that give one reference only (``True``: all).
+    reference_mix : dict, optional
+        Weights of the reference shapes; default :data:`REFERENCE_SHAPES`.
+    killing : dict, optional
+        Weights of the killing patterns; default :data:`KILLING_PATTERNS`.
+    mean_grave_size : float
+        Mean number of bodies per grave (geometric; a household's dead can make it larger).
+    dropout_range, marker_loss, fragments, unknown_sex
+        Degradation of PM samples as in
+        :func:`~forensic_match.dvi.simulate.simulate_programme`.
+    name : str
+        Dataset id.
+
+    Returns
+    -------
+    GraveScenario
+
+    Raises
+    ------
+    InputError
+        Parameters out of range, or ``simulate_markers`` that differ from ``markers`` in
+        names or alleles.
+
+    Examples
+    --------
+    >>> m = [Marker(f"M{k}", ["1", "2", "3"], [0.2, 0.3, 0.5]) for k in range(6)]
+    >>> sc = simulate_grave_scenario(30, markers=m, seed=1)
+    >>> sc.truth.columns[:6]
+    ['pm', 'body', 'family', 'missing', 'person', 'relation']
+    """
+    if n_families < 1:
+        raise InputError(f"need at least one household, got n_families={n_families}")
+    markers = list(markers)
+    if not markers:
+        raise InputError("no markers")
+    sim_markers = list(markers if simulate_markers is None else simulate_markers)
+    if [(m.name, m.alleles) for m in sim_markers] != [(m.name, m.alleles) for m in markers]:
+        raise InputError("simulate_markers must have the names and alleles of markers, "
+                         "in the same order")
+    if not 0.0 <= theta < 1.0:
+        raise InputError(f"theta must lie in [0, 1), got {theta}")
+    p_registered = _fraction("p_registered", p_registered)
+    p_recovered = _fraction("p_recovered", p_recovered)
+    unrelated_fraction = _fraction("unrelated_fraction", unrelated_fraction)
+    if unrelated_fraction >= 1.0:
+        raise InputError("unrelated_fraction must be below 1")
+    single = 1.0 if single_reference is True else _fraction("single_reference",
+                                                              float(single_reference))
+    fragments = _fraction("fragments", fragments)
+    unknown_sex = _fraction("unknown_sex", unknown_sex)
+    d_lo, d_hi = (_fraction("dropout_range", x) for x in _span("dropout_range", dropout_range))
+    l_lo, l_hi = (_fraction("marker_loss", x) for x in _span("marker_loss", marker_loss))
+    if l_hi >= 1.0:
+        raise InputError("marker_loss must be below 1 (a PM sample needs some markers)")
+    v_lo, v_hi = (int(x) for x in village_size)
+    if not 1 <= v_lo <= v_hi:
+        raise InputError(f"village_size must be a range of at least one household, got "
+                         f"{village_size}")
+    if mean_grave_size < 1.0:
+        raise InputError(f"mean_grave_size must be at least 1, got {mean_grave_size}")
+    shapes = dict(REFERENCE_SHAPES if reference_mix is None else reference_mix)
+    patterns = dict(KILLING_PATTERNS if killing is None else killing)
+    for what, spec, known in (("reference_mix", shapes, REFERENCE_SHAPES),
+                              ("killing", patterns, KILLING_PATTERNS)):
+        bad = [k for k in spec if k not in known]
+        if bad or not spec or min(spec.values()) < 0 or sum(spec.values()) <= 0:
+            raise InputError(f"{what} must give non-negative weights to some of "
+                             f"{', '.join(known)}; got {spec!r}")
+    rng = np.random.default_rng(seed)
+    width = max(4, len(str(n_families)))
+
+    # Villages: consecutive households, 10-30 to a village by default.
+    village_of: list[int] = []
+    while len(village_of) < n_families:
+        village_of.extend([len(set(village_of))] * int(rng.integers(v_lo, v_hi + 1)))
+    village_of = village_of[:n_families]
+    n_villages = village_of[-1] + 1
+    event_date = _dates(rng, EVENT_YEARS, n_villages)
+
+    pattern_names = list(patterns)
+    pattern_w = np.array([patterns[k] for k in pattern_names], dtype=np.float64)
+    pattern_w /= pattern_w.sum()
+    households = [_build_household(f"F{f + 1:0{width}d}", rng) for f in range(n_families)]
+    all_records = [r for h in households for r in h.records]
+    tree = _Tree(all_records)
+    person_family = {r[0]: h.fid for h in households for r in h.records}
+    person_village = {r[0]: village_of[f] for f, h in enumerate(households) for r in h.records}
+    age = {k: v for h in households for k, v in h.age.items()}
+
+    dead: set[str] = set()
+    registered_all: set[str] = set()
+    typed_all: set[str] = set()
+    families: list[Family] = []
+    fam_rows: list[dict[str, Any]] = []
+    missing_of: dict[str, list[str]] = {}
+    for f, h in enumerate(households):
+        pattern = pattern_names[int(rng.choice(len(pattern_names), p=pattern_w))]
+        died = _kill(h, pattern, rng)
+        dead.update(died)
+        registered = [d for d in died if rng.random() < p_registered]
+        order = [r[0] for r in h.records]
+        alive = [x for x in order if x not in died]
+        chosen: tuple[str, list[str]] | None = None
+        for j in rng.permutation(len(registered)):
+            options = _reference_options(tree, registered[int(j)], alive, rng)
+            names = [s for s in options if shapes.get(s, 0.0) > 0]
+            if names:
+                w = np.array([shapes[s] for s in names])
+                pick = names[int(rng.choice(len(names), p=w / w.sum()))]
+                chosen = (pick, options[pick])
+                break
+        if chosen is None:
+            continue
+        shape, typed = chosen
+        if rng.random() < single:
+            typed = typed[:1]
+        missing = [m for m in registered if any(tree.blood(m, t) for t in typed)]
+        ped = Pedigree.from_records(_reported_pedigree(tree, order, set(missing) | set(typed)))
+        if not ped.is_connected():
+            continue
+        missing = [m for m in order if m in missing]
+        registered_all.update(missing)
+        typed_all.update(typed)
+        missing_of[h.fid] = missing
+        v = village_of[f]
+        info = {m: {"age": age[m], "date_missing": event_date[v],
+                    "place_missing": f"V{v + 1:03d}"} for m in missing}
+        families.append(Family(h.fid, ped, missing, {t: {} for t in typed}, info=info))
+        fam_rows.append({"family": h.fid, "shape": shape, "n_missing": len(missing),
+                         "n_typed": len(typed), "village": f"V{v + 1:03d}",
+                         "n_dead": len(died), "n_unregistered_dead": len(died) - len(missing)})
+
+    # Bodies: the recovered dead, then unrelated strangers of the villages.
+    order_all = [r[0] for r in all_records]
+    recovered = [x for x in order_all if x in dead and rng.random() < p_recovered]
+    n_unrel = int(round(unrelated_fraction / (1.0 - unrelated_fraction) * len(recovered)))
+    unrel_ids = [f"U{j + 1:0{width}d}" for j in range(n_unrel)]
+    unrel_village = rng.integers(0, n_villages, n_unrel)
+    for j, u in enumerate(unrel_ids):
+        tree.parents[u] = None
+        tree.sex[u] = "M" if rng.random() < 0.75 else "F"
+        tree.kids[u] = []
+        person_village[u] = int(unrel_village[j])
+        age[u] = int(rng.integers(15, 71))
+
+    # Genotypes of everyone; founders of a village share its subpopulation.
+    people = order_all + unrel_ids
+    index = {x: i for i, x in enumerate(people)}
+    parent_idx = [tree.parents.get(x) for x in people]
+    pop = _Population(
+        father=np.array([-1 if p is None else index[p[0]] for p in parent_idx], dtype=np.int64),
+        mother=np.array([-1 if p is None else index[p[1]] for p in parent_idx], dtype=np.int64),
+        group=np.array([person_village[x] for x in people], dtype=np.int64),
+        n_groups=n_villages)
+    lo, hi = _gene_drop(pop, sim_markers, rng, theta=theta, mutation=True)
+    labels = _Labels(markers, lo, hi)
+    genotypes = {x: labels.profile(i) for i, x in enumerate(people)}
+    for fam in families:
+        fam.genotypes = {t: genotypes[t] for t in fam.genotypes}
+
+    # Graves: per village, each household's recovered dead as one cluster (or two), and the
+    # unrelated bodies as single clusters, shuffled and packed into graves.
+    bodies = recovered + unrel_ids
+    body_order = rng.permutation(len(bodies))
+    b_width = max(4, len(str(len(bodies))))
+    body_id = {bodies[j]: f"B{k + 1:0{b_width}d}" for k, j in enumerate(body_order)}
+    clusters_by_village: dict[int, list[list[str]]] = {}
+    by_household: dict[str, list[str]] = {}
+    for x in recovered:
+        by_household.setdefault(person_family[x], []).append(x)
+    for members in by_household.values():
+        v = person_village[members[0]]
+        if len(members) > 1 and rng.random() >= ONE_GRAVE:
+            cut = int(rng.integers(1, len(members)))
+            split = [members[j] for j in rng.permutation(len(members))]
+            clusters_by_village.setdefault(v, []).extend([split[:cut], split[cut:]])
+        else:
+            clusters_by_village.setdefault(v, []).append(members)
+    for u in unrel_ids:
+        clusters_by_village.setdefault(person_village[u], []).append([u])
+    grave_of: dict[str, int] = {}
+    n_graves = 0
+    for v in sorted(clusters_by_village):
+        clusters = clusters_by_village[v]
+        clusters = [clusters[c] for c in rng.permutation(len(clusters))]
+        c = 0
+        while c < len(clusters):
+            size = int(rng.geometric(1.0 / mean_grave_size))
+            held = 0
+            while c < len(clusters) and (held == 0 or held + len(clusters[c]) <= size):
+                for x in clusters[c]:
+                    grave_of[x] = n_graves
+                held += len(clusters[c])
+                c += 1
+            n_graves += 1
+    g_width = max(4, len(str(n_graves)))
+    grave_date = _dates(rng, RECOVERY_YEARS, n_graves)
+
+    # Relation of each unregistered dead body to the registered missing of its household.
+    def nearest(x: str) -> str:
+        fid = person_family.get(x)
+        if fid is None or x in registered_all:
+            return ""
+        best: tuple[int, str] | None = None
+        for m in missing_of.get(fid, []):
+            r = tree.relation(x, m)
+            if r is not None and (best is None or RELATIONS.index(r) < best[0]):
+                best = (RELATIONS.index(r), f"{r} of {m}")
+        return "" if best is None else best[1]
+
+    # PM samples: one per body, or two or three fragments.
+    n_frag = 1 + (rng.random(len(bodies)) < fragments) * \
+        (1 + (rng.random(len(bodies)) < THREE_FRAGMENTS))
+    sample_body = np.repeat(np.arange(len(bodies)), n_frag)
+    sample_body = sample_body[rng.permutation(len(sample_body))]
+    n_pm = len(sample_body)
+    dropout = rng.uniform(d_lo, d_hi, n_pm)
+    loss = rng.uniform(l_lo, l_hi, n_pm)
+    sex_unknown = rng.random(n_pm) < unknown_sex
+    width_age = rng.choice([6, 10, 16], size=n_pm)
+    centre_err = rng.normal(0.0, 4.0, n_pm)
+    pm_width = max(4, len(str(n_pm)))
+    samples, truth_rows = [], []
+    for s in range(n_pm):
+        x = bodies[int(sample_body[s])]
+        genos: dict[str, Any] = {}
+        while not genos:
+            genos = degrade(genotypes[x], dropout=float(dropout[s]), seed=rng,
+                            marker_loss=float(loss[s]))
+        g = grave_of[x]
+        site = f"G{g + 1:0{g_width}d}"
+        pid = f"PM{s + 1:0{pm_width}d}"
+        age_min = max(0, int(round(age[x] + centre_err[s] - width_age[s] / 2)))
+        samples.append(PMSample(
+            pid, "U" if sex_unknown[s] else tree.sex[x], genos, site=site,
+            dropout=float(dropout[s]),
+            info={"age_min": age_min, "age_max": age_min + int(width_age[s]),
+                  "date_recovered": grave_date[g],
+                  "district": f"V{person_village[x] + 1:03d}"}))
+        fid = person_family.get(x)
+        truth_rows.append((pid, body_id[x], fid, x if x in registered_all else None, x,
+                           nearest(x), f"V{person_village[x] + 1:03d}", site))
+    truth = pl.DataFrame(truth_rows, schema={c: pl.String for c in TRUTH_COLUMNS},
+                         orient="row")
+    fam_table = pl.DataFrame(
+        fam_rows, schema={"family": pl.String, "shape": pl.String, "n_missing": pl.Int64,
+                          "n_typed": pl.Int64, "village": pl.String, "n_dead": pl.Int64,
+                          "n_unregistered_dead": pl.Int64})
+    people_table = pl.DataFrame(
+        {"person": people, "family": [person_family.get(x) for x in people],
+         "village": [f"V{person_village[x] + 1:03d}" for x in people],
+         "father": [None if p is None else p[0] for p in parent_idx],
+         "mother": [None if p is None else p[1] for p in parent_idx],
+         "sex": [tree.sex[x] for x in people], "age": [age[x] for x in people],
+         "dead": [x in dead or x in unrel_ids for x in people],
+         "missing": [x in registered_all for x in people],
+         "typed": [x in typed_all for x in people],
+         "body": [body_id.get(x) for x in people]},
+        schema={"person": pl.String, "family": pl.String, "village": pl.String,
+                "father": pl.String, "mother": pl.String, "sex": pl.String,
+                "age": pl.Int64, "dead": pl.Boolean, "missing": pl.Boolean,
+                "typed": pl.Boolean, "body": pl.String})
+    profiles = {body_id[x]: genotypes[x] for x in bodies}
+    from forensic_match import __version__
+
+    params = {"n_families": n_families, "seed": seed, "p_registered": p_registered,
+              "p_recovered": p_recovered, "unrelated_fraction": unrelated_fraction,
+              "village_size": [v_lo, v_hi], "theta": theta, "single_reference": single,
+              "reference_mix": shapes, "killing": patterns, "mean_grave_size": mean_grave_size,
+              "dropout_range": [d_lo, d_hi], "marker_loss": [l_lo, l_hi],
+              "fragments": fragments, "unknown_sex": unknown_sex,
+              "simulate_mutation": _mutation_text(sim_markers),
+              "analysis_mutation": _mutation_text(markers)}
+    n_reg_households = len(families)
+    text = (f"Synthetic conflict-grave scenario (forensic_match {__version__} "
+            f"simulate_grave_scenario, seed {seed}): {n_families} households in {n_villages} "
+            f"villages, {len(dead)} dead, {n_reg_households} registered families with "
+            f"{len(registered_all)} missing persons; {len(bodies)} bodies "
+            f"({n_unrel} unrelated) in {n_graves} graves, {n_pm} PM samples; village theta "
+            f"{theta:g}; simulated with {params['simulate_mutation']} mutation. Ground truth "
+            f"in 'truth'; ages, dates and sites are placeholders.")
+    dataset = DviDataset(name, markers, samples, families, theta=0.0, description=text,
+                         extra={"simulation": {"generator": "forensic_match.dvi.scenarios."
+                                               "simulate_grave_scenario",
+                                               "version": __version__, "parameters": params}})
+    return GraveScenario(dataset, truth, fam_table, profiles, people=people_table,
+                         genotypes=genotypes)
+
+
+def _mutation_text(markers: Sequence[Marker]) -> str:
+    """The markers' mutation models in a few words (``"equal, female 0.0005, male 0.002"``)."""
+    muts = [m.mutation for m in markers if m.mutation is not None]
+    if not muts:
+        return "none"
+    models = sorted({x.female.model for x in muts} | {x.male.model for x in muts})
+
+    def span(rates: list[float]) -> str:
+        lo, hi = min(rates), max(rates)
+        return f"{lo:.4g}" if lo == hi else f"{lo:.4g}-{hi:.4g}"
+
+    return (f"{'/'.join(models)}, female {span([x.female.rate for x in muts])}, "
+            f"male {span([x.male.rate for x in muts])}"
+            + ("" if len(muts) == len(markers) else " (some markers without mutation)"))

@@ -1,0 +1,302 @@
+"""Conflict-grave scenarios: reproducibility, the ground truth (checked against the pedigrees
+by an independent kinship routine), registration and reference pedigrees, Mendelian
+transmission, village substructure, and the markers handed to the analysis."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import combinations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forensic_match.dvi.scenarios import (
+    RELATIONS,
+    GraveScenario,
+    onestep_markers,
+    simulate_grave_scenario,
+)
+from forensic_match.dvi.simulate import SimulatedProgramme
+from forensic_match.errors import InputError
+from forensic_match.markers import Marker
+
+
+@pytest.fixture(scope="module")
+def panel(markers: list[Marker]) -> list[Marker]:
+    return markers[:6]
+
+
+@pytest.fixture(scope="module")
+def scenario(panel: list[Marker]) -> GraveScenario:
+    return simulate_grave_scenario(120, markers=panel, seed=3)
+
+
+def mendelian(panel: list[Marker]) -> list[Marker]:
+    return [m.with_mutation(None) for m in panel]
+
+
+class Kinship:
+    """Kinship coefficients from the people table by the classical recursion
+    (phi(a, b) = (phi(a, father_b) + phi(a, mother_b)) / 2 for b not an ancestor of a)."""
+
+    def __init__(self, sc: GraveScenario) -> None:
+        p = sc.people
+        self.parents = {x: (f, m) for x, f, m in zip(p["person"], p["father"], p["mother"])
+                        if f is not None}
+        self.depth: dict[str, int] = {}
+        self.memo: dict[tuple[str, str], float] = {}
+
+    def generation(self, x: str) -> int:
+        if x not in self.depth:
+            pa = self.parents.get(x)
+            self.depth[x] = 0 if pa is None else 1 + max(map(self.generation, pa))
+        return self.depth[x]
+
+    def __call__(self, a: str, b: str) -> float:
+        if a == b:
+            return 0.5
+        if self.generation(a) > self.generation(b):
+            a, b = b, a
+        key = (a, b)
+        if key not in self.memo:
+            pa = self.parents.get(b)
+            self.memo[key] = 0.0 if pa is None else 0.5 * (self(a, pa[0]) + self(a, pa[1]))
+        return self.memo[key]
+
+
+KINSHIP = {"father": 1 / 4, "mother": 1 / 4, "child": 1 / 4, "full sibling": 1 / 4,
+           "half sibling": 1 / 8, "grandparent": 1 / 8, "grandchild": 1 / 8, "uncle": 1 / 8,
+           "aunt": 1 / 8, "nephew": 1 / 8, "niece": 1 / 8, "first cousin": 1 / 16,
+           "spouse": 0.0}
+
+
+# --- reproducibility and shape ---------------------------------------------------------------
+
+
+def test_same_seed_same_scenario(panel: list[Marker]) -> None:
+    a = simulate_grave_scenario(40, markers=panel, seed=7)
+    b = simulate_grave_scenario(40, markers=panel, seed=7)
+    c = simulate_grave_scenario(40, markers=panel, seed=8)
+    assert a.dataset.to_dict() == b.dataset.to_dict()
+    assert a.truth.equals(b.truth) and a.people.equals(b.people)
+    assert a.families.equals(b.families) and a.genotypes == b.genotypes
+    assert not a.truth.equals(c.truth)
+
+
+def test_is_a_simulated_programme(scenario: GraveScenario) -> None:
+    assert isinstance(scenario, SimulatedProgramme)
+    assert scenario.truth.columns[:6] == ["pm", "body", "family", "missing", "person",
+                                          "relation"]
+    assert set(scenario.truth["pm"]) == {s.id for s in scenario.dataset.pm}
+    assert set(scenario.families["family"]) == {f.id for f in scenario.dataset.am}
+    # Graves hold relatives that nobody registered, and households nobody registered.
+    assert (scenario.truth["relation"] != "").sum() > 10
+    registered = {f.id for f in scenario.dataset.am}
+    unregistered = {f for f in scenario.truth["family"] if f is not None} - registered
+    assert unregistered
+    assert scenario.truth.filter(scenario.truth["family"].is_in(list(unregistered)))[
+        "missing"].null_count() == scenario.truth.filter(
+            scenario.truth["family"].is_in(list(unregistered))).height
+
+
+def test_bad_options(panel: list[Marker]) -> None:
+    with pytest.raises(InputError, match="p_registered"):
+        simulate_grave_scenario(5, markers=panel, seed=1, p_registered=1.5)
+    other = [Marker(m.name, m.alleles[:-1], m.frequencies[:-1] / m.frequencies[:-1].sum())
+             for m in panel]
+    with pytest.raises(InputError, match="simulate_markers"):
+        simulate_grave_scenario(5, markers=panel, seed=1, simulate_markers=other)
+    with pytest.raises(InputError, match="reference_mix"):
+        simulate_grave_scenario(5, markers=panel, seed=1, reference_mix={"grandma": 1.0})
+
+
+# --- truth -----------------------------------------------------------------------------------
+
+
+def test_every_found_missing_person_has_exactly_its_body(scenario: GraveScenario) -> None:
+    truth, people = scenario.truth, scenario.people
+    body_of = dict(zip(people["person"], people["body"]))
+    dead = dict(zip(people["person"], people["dead"]))
+    registered = {m: f.id for f in scenario.dataset.am for m in f.missing}
+    bodies_of: dict[str, set[str]] = {}
+    for r in truth.iter_rows(named=True):
+        assert body_of[r["person"]] == r["body"]
+        if r["missing"] is not None:
+            assert r["missing"] == r["person"] and registered[r["missing"]] == r["family"]
+            assert r["relation"] == ""
+            bodies_of.setdefault(r["missing"], set()).add(r["body"])
+        else:
+            assert r["person"] not in registered
+    assert all(len(b) == 1 for b in bodies_of.values())
+    found = {m for m in registered if body_of[m] is not None}
+    assert set(bodies_of) == found and len(found) > 50
+    assert all(dead[m] for m in registered)
+    # One body per person, fragments sharing it.
+    assert truth.group_by("body").agg(pl.col("person").n_unique())["person"].max() == 1
+
+
+def test_relations_agree_with_kinship(scenario: GraveScenario) -> None:
+    kin = Kinship(scenario)
+    people = {r["person"]: r for r in scenario.people.iter_rows(named=True)}
+    missing_of = {f.id: f.missing for f in scenario.dataset.am}
+    seen: Counter[str] = Counter()
+    for r in scenario.truth.unique("body").iter_rows(named=True):
+        x, fam = r["person"], r["family"]
+        if r["missing"] is not None or fam not in missing_of:
+            assert r["relation"] == ""
+            continue
+        closest = max(kin(x, m) for m in missing_of[fam])
+        if r["relation"] == "":
+            assert closest < 1 / 16
+            continue
+        rel, m = r["relation"].split(" of ")
+        seen[rel] += 1
+        assert rel in RELATIONS and m in missing_of[fam]
+        assert kin(x, m) == pytest.approx(KINSHIP[rel])
+        assert closest == pytest.approx(KINSHIP[rel])  # nearest relation
+        px, pm = people[x], people[m]
+        if rel in ("father", "mother"):
+            assert pm[rel] == x
+        if rel == "child":
+            assert m in (px["father"], px["mother"])
+        if rel == "full sibling":
+            assert (px["father"], px["mother"]) == (pm["father"], pm["mother"])
+        if rel in ("father", "uncle", "nephew"):
+            assert px["sex"] == "M"
+        if rel == "spouse":
+            kids = {p for p, q in people.items()
+                    if {q["father"], q["mother"]} == {x, m}}
+            assert kids
+    assert seen["full sibling"] and seen["child"] and (seen["father"] or seen["mother"])
+
+
+def test_scenario_relation_method(scenario: GraveScenario) -> None:
+    kin = Kinship(scenario)
+    p = scenario.people.filter(scenario.people["family"].is_not_null())
+    for x, m in combinations(p["person"].to_list()[:40], 2):
+        rel = scenario.relation(x, m)
+        if rel and rel != "spouse":
+            assert kin(x, m) == pytest.approx(KINSHIP[rel])
+
+
+def test_sample_sex_is_the_persons(scenario: GraveScenario) -> None:
+    sex = dict(zip(scenario.people["person"], scenario.people["sex"]))
+    person = dict(zip(scenario.truth["pm"], scenario.truth["person"]))
+    recorded = Counter()
+    for s in scenario.dataset.pm:
+        assert s.sex in ("U", sex[person[s.id]])
+        recorded[s.sex != "U"] += 1
+    assert recorded[True] > 5 * recorded[False] > 0
+
+
+# --- what the families report ----------------------------------------------------------------
+
+
+def test_pedigrees_draw_what_the_family_reported(scenario: GraveScenario) -> None:
+    people = {r["person"]: r for r in scenario.people.iter_rows(named=True)}
+    for fam in scenario.dataset.am:
+        ped = fam.pedigree
+        assert ped.is_connected()
+        assert fam.missing and fam.genotypes
+        for m in fam.missing:
+            assert m in ped and people[m]["dead"] and people[m]["missing"]
+        for t, profile in fam.genotypes.items():
+            assert t in ped and not people[t]["dead"] and people[t]["typed"]
+            assert profile == scenario.genotypes[t]
+        for x, fa, mo, sex in ped.records():
+            assert people[x]["family"] == fam.id and people[x]["sex"] == sex
+            # Drawn parents are the true parents; founders may be drawn without theirs.
+            assert fa is None or (fa, mo) == (people[x]["father"], people[x]["mother"])
+            # Unregistered dead appear only as untyped people who connect the others.
+            if people[x]["dead"] and x not in fam.missing:
+                assert x not in fam.genotypes and ped.children(x)
+
+
+def test_single_reference_and_shapes(panel: list[Marker]) -> None:
+    sc = simulate_grave_scenario(80, markers=panel, seed=4, single_reference=True)
+    assert all(len(f.genotypes) == 1 for f in sc.dataset.am)
+    full = simulate_grave_scenario(80, markers=panel, seed=4)
+    assert max(len(f.genotypes) for f in full.dataset.am) > 1
+    assert len(set(full.families["shape"])) >= 6
+
+
+def test_registration_rate(panel: list[Marker]) -> None:
+    counts = []
+    for p in (0.3, 0.9):
+        sc = simulate_grave_scenario(150, markers=panel, seed=5, p_registered=p)
+        dead = int(sc.people.filter(sc.people["family"].is_not_null())["dead"].sum())
+        counts.append(int(sc.people["missing"].sum()) / dead)
+    # Registered and searchable: below p (in-laws, households without references), rising
+    # with p.
+    assert counts[0] < 0.3 and 0.6 < counts[1] < 0.9
+
+
+# --- genetics --------------------------------------------------------------------------------
+
+
+def test_mendelian_without_mutation(panel: list[Marker]) -> None:
+    sc = simulate_grave_scenario(80, markers=mendelian(panel), seed=6)
+    g = sc.genotypes
+    trios = [(x, f, m) for x, f, m in zip(sc.people["person"], sc.people["father"],
+                                          sc.people["mother"]) if f is not None]
+    assert len(trios) > 300
+    for x, f, m in trios:
+        for marker in panel:
+            a, b = g[x][marker.name]
+            assert (a in g[f][marker.name] and b in g[m][marker.name]) or \
+                (b in g[f][marker.name] and a in g[m][marker.name]), (x, marker.name)
+    for body, profile in sc.profiles.items():
+        person = sc.truth.filter(sc.truth["body"] == body)["person"][0]
+        assert profile == g[person]
+
+
+def test_the_mendel_check_sees_mutations(panel: list[Marker]) -> None:
+    wild = onestep_markers(panel, female=(0.3, 0.3), male=(0.3, 0.3))
+    sc = simulate_grave_scenario(40, markers=panel, seed=6, simulate_markers=wild)
+    g = sc.genotypes
+    bad = sum(not ((a in g[f][k] and b in g[m][k]) or (b in g[f][k] and a in g[m][k]))
+              for x, f, m in zip(sc.people["person"], sc.people["father"], sc.people["mother"])
+              if f is not None for k in g[x] for a, b in [g[x][k]])
+    assert bad > 50
+
+
+def _identity_by_state(sc: GraveScenario, marker: str) -> tuple[float, float]:
+    """P(two founder alleles are the same) within a village and across villages."""
+    p = sc.people.filter(sc.people["father"].is_null())
+    alleles: dict[str, list[str]] = {}
+    for x, v in zip(p["person"], p["village"]):
+        alleles.setdefault(v, []).extend(sc.genotypes[x][marker])
+    within = across = n_within = n_across = 0
+    counts = {v: Counter(a) for v, a in alleles.items()}
+    sizes = {v: len(a) for v, a in alleles.items()}
+    for v, c in counts.items():
+        within += sum(k * (k - 1) for k in c.values())
+        n_within += sizes[v] * (sizes[v] - 1)
+    for v, w in combinations(counts, 2):
+        across += sum(k * counts[w][a] for a, k in counts[v].items())
+        n_across += sizes[v] * sizes[w]
+    return within / n_within, across / n_across
+
+
+def test_villages_share_allele_frequencies(panel: list[Marker]) -> None:
+    gaps = {}
+    for theta in (0.0, 0.05):
+        sc = simulate_grave_scenario(200, markers=mendelian(panel), seed=9, theta=theta,
+                                     village_size=(10, 20))
+        assert sc.dataset.theta == 0.0
+        gaps[theta] = np.mean([np.subtract(*_identity_by_state(sc, m.name)) for m in panel])
+    # Within-village identity exceeds across-village identity by about theta (1 - sum p^2).
+    assert abs(gaps[0.0]) < 0.01
+    assert 0.02 < gaps[0.05] < 0.08
+
+
+def test_dataset_carries_the_analysis_markers(panel: list[Marker]) -> None:
+    sim = onestep_markers(panel, seed=2)
+    assert all(m.mutation.male.model == "onestep" for m in sim)
+    assert all(0.002 <= m.mutation.male.rate <= 0.003 and
+               0.0005 <= m.mutation.female.rate <= 0.001 for m in sim)
+    sc = simulate_grave_scenario(30, markers=panel, seed=2, simulate_markers=sim)
+    assert sc.dataset.markers == panel
+    assert {m.mutation.male.model for m in sc.dataset.markers} == {"equal"}
+    assert "onestep" in sc.dataset.extra["simulation"]["parameters"]["simulate_mutation"]
