@@ -112,6 +112,7 @@ class Marker:
         try:
             return self._index[allele]
         except KeyError:
+            _check_labels([allele], where(marker=self.name))
             raise MarkerError(f"{where(marker=self.name, allele=allele)}: allele not in the "
                               f"frequency table") from None
 

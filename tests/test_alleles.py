@@ -99,6 +99,16 @@ def test_bad_allele_label_names_file_line_sample_marker_and_allele(tmp_path, lab
         read_genotypes(path)
 
 
+def test_one_error_lists_every_bad_label_of_a_file(tmp_path):
+    path = write(tmp_path, "es.csv", "sample;marker;allele1;allele2\n"
+                                     "S1;TH01;6;9,3\nS1;FGA;22;7.0\nS2;TH01;9,3;\n")
+    with pytest.raises(GenotypeError, match=fragment(
+            "es.csv", "line 2", "sample 'S1'", "marker 'TH01'", "allele '9,3'", "decimal comma",
+            "and 2 more allele labels refused in this file", "line 3, sample 'S1', marker 'FGA', "
+            "allele '7.0'", "line 4, sample 'S2', marker 'TH01', allele '9,3'")):
+        read_genotypes(path)
+
+
 def test_decimal_comma_and_normalisation_are_options_that_change_nothing_else(
         tmp_path, db, panel, family):
     good = write(tmp_path, "good.csv", CE_HEADER + ce_rows("PM1", {
@@ -151,6 +161,8 @@ def test_numbers_given_as_alleles_to_the_api_are_refused_as_such():
         parse_genotype([9.3, "10"])
     with pytest.raises(GenotypeError, match="alleles are strings"):
         parse_genotype(7)
+    with pytest.raises(MarkerError, match=fragment("marker 'TH01'", "alleles are strings")):
+        th01.index(7)  # type: ignore[arg-type]
 
 
 def test_numbers_as_alleles_in_a_json_case_name_the_file_sample_and_marker(tmp_path):

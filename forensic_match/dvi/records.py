@@ -347,6 +347,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     names: dict[str, str] = {}
     lineage: dict[str, str] = {}
     seen: dict[tuple[str | None, str, str], int] = {}
+    bad: list[tuple[str, str]] = []  # (message, where) of each allele label refused
     for number, row in table.rows:
         sample = normal_id(row[i_sample])
         marker = row[i_marker]
@@ -357,6 +358,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
             raise InputError(f"{table.loc(number, sample=sample)}: empty marker name")
         key = marker_key(marker)
         loc = table.loc(number, sample=sample, marker=marker)
+        short = f"{table.unit} {number}, {where(sample=sample, marker=marker)}"
         cells = [row[i] for i in allele_columns]
         called = [(k, c) for k, c in enumerate(cells) if c.upper() not in _NO_CALL]
         if (family, sample, key) in seen:
@@ -376,7 +378,8 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
             if called:
                 record["lineage"][lineage[key]] = tuple(
                     OFF_LADDER if c.upper() == OFF_LADDER else
-                    _checked(c, loc, marker, (), decimal_comma, normalise_alleles)
+                    _checked(c, loc, marker, (), decimal_comma, normalise_alleles,
+                             (bad, short))
                     for _, c in called)
             continue
         if len(called) > 2:
@@ -393,7 +396,8 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                 names[key] = marker
         name = names[key]
         table_labels = known.alleles[key] if known is not None else frozenset()
-        labels = [_checked(c, loc, name, table_labels, decimal_comma, normalise_alleles)
+        labels = [_checked(c, loc, name, table_labels, decimal_comma, normalise_alleles,
+                           (bad, short))
                   for k, c in called if c.upper() != OFF_LADDER]
         if len(labels) < len(called):
             record["off_ladder"].append(name)
@@ -404,6 +408,10 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         elif labels:
             lone_first = called[0][0] == 0 and single_allele == "homozygote"
             record["genotypes"][name] = (labels[0], labels[0] if lone_first else None)
+    if bad:
+        more = "; ".join(w for _, w in bad[1:6]) + ("; ..." if len(bad) > 6 else "")
+        raise GenotypeError(bad[0][0] + (f" (and {len(bad) - 1} more allele labels refused in "
+                                         f"this file: {more})" if len(bad) > 1 else ""))
     if not samples:
         raise InputError(f"{table.loc()}: no genotype rows")
     if lineage:
@@ -420,13 +428,18 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
 
 
 def _checked(text: str, loc: str, marker: str, known: frozenset[str] | tuple[()],
-             decimal_comma: bool, normalise: bool) -> str:
-    """One called allele in canonical form, or a :class:`GenotypeError` naming its row."""
+             decimal_comma: bool, normalise: bool,
+             refused: tuple[list[tuple[str, str]], str]) -> str:
+    """One called allele in canonical form; a refused label is added to ``bad`` (the message
+    naming its row, and the row in short), so that one error lists every bad label of a
+    file rather than one per run."""
     try:
         return allele_label(text, marker=marker, known=known, decimal_comma=decimal_comma,
                             normalise=normalise)
     except GenotypeError as exc:
-        raise GenotypeError(f"{loc}: {exc}") from None
+        bad, short = refused
+        bad.append((f"{loc}: {exc}", f"{short}, allele {text!r}"))
+        return text
 
 
 # Pedigrees -------------------------------------------------------------------------------------
