@@ -283,3 +283,20 @@ def test_missing_excel_reader_is_one_line_naming_the_extra(tmp_path: Path,
     assert error.startswith("error: reading 'pm.xlsx' needs fastexcel")
     assert error.endswith("pip install 'forensic_match[excel]'")
     assert "Traceback" not in result.output
+
+
+def test_search_says_what_it_is_doing(tmp_path: Path) -> None:
+    """Point 10: one line per step on standard error (read, compile and search, near
+    misses, write); the results on standard output."""
+    result = _search(RECORDS, tmp_path / "out", "--min-markers", "1")
+    assert result.exit_code == 0, result.stderr
+    steps = result.stderr.splitlines()
+    assert steps[0] == "reading the frequency table and the records ..."
+    assert steps[1].startswith("read 3 families (4 missing persons), 4 PM samples; 6 markers "
+                               "in the panel; frequencies fbi2015_sw_hispanic")
+    assert steps[2].startswith("compiling 4 missing persons and searching 4 PM samples "
+                               "(stepwise mutation model)")
+    assert steps[-2:] == ["looking for near misses ...",
+                          f"writing 12 files to {tmp_path / 'out'}/"]
+    assert "proposed identifications" in result.stdout
+    assert f"Tables written to {tmp_path / 'out'}/" in result.stdout

@@ -220,3 +220,16 @@ def test_theta_uses_lumpable_models(mutated: Path, tmp_path: Path) -> None:
     run = json.loads((out / "run.json").read_text())
     assert run["mutation"]["D3S1358"]["model"] == "proportional"
     assert pl.read_csv(out / "warnings.csv")["kind"].to_list() == ["MutationFallbackWarning"]
+
+
+def test_pm_dropout_default_is_applied(mutated: Path, tmp_path: Path) -> None:
+    """A PM sample recorded with no dropout gets [search] pm_dropout: a complete profile then
+    weighs less (its homozygous calls might hide a dropped allele)."""
+    config = tmp_path / "run.toml"
+    config.write_text("[search]\npm_dropout = 0.3\n")
+    plain, degraded = tmp_path / "plain", tmp_path / "degraded"
+    search(mutated, plain)
+    search(mutated, degraded, "--config", str(config))
+    lr = [pl.read_csv(out / "identifications.csv")["log10_lr"][0] for out in (plain, degraded)]
+    assert lr[1] < lr[0] - 0.5
+    assert read_config(degraded / "config.toml").pm_dropout == 0.3
