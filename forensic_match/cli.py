@@ -102,9 +102,10 @@ def demo_command(workers: int) -> None:
     blind search and identification of the bundled synthetic programme (200 families, 150 PM
     samples), checked against its ground truth.
     """
-    _demo_kinship()
-    click.echo("\n" + "=" * 78 + "\n")
-    _demo_programme(workers)
+    with _Messages(quiet=False).collect("demo"):
+        _demo_kinship()
+        click.echo("\n" + "=" * 78 + "\n")
+        _demo_programme(workers)
 
 
 def _demo_programme(workers: int) -> None:
@@ -420,9 +421,11 @@ def _load_table(cfg: Any) -> Any:
                    "stepwise, male 0.002, female 0.0005 per meiosis]")
 @click.option("--workers", default=1, show_default=True)
 @click.option("--min-markers", type=int, default=None,
-              help="Pairs compared on fewer markers are not considered  [default: 8]")
+              help="Pairs compared on fewer markers are not considered  [default: the "
+                   "configuration's, 8]")
 @click.option("--theta", type=float, default=None,
-              help="Subpopulation correction (proposed LRs recomputed exactly)  [default: 0]")
+              help="Subpopulation correction (proposed LRs recomputed exactly)  [default: "
+                   "the configuration's, 0]")
 @click.option("--cache", type=click.Path(dir_okay=False),
               help="Compiled tables kept between runs (.npz): unchanged families are not "
                    "compiled again.")
