@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forensic_match.errors import ForensicMatchError, InputError
+from forensic_match.errors import ForensicMatchError, GenotypeError, InputError
 from forensic_match.kinship import KinshipResult, kinship_lr
 from forensic_match.markers import Marker
 from forensic_match.mutation import Mutation
 from forensic_match.pedigree import Pedigree
-from forensic_match.profiles import Profiles, parse_profiles
+from forensic_match.profiles import Profiles, allele_label, parse_profiles
 
 
 @dataclass
@@ -239,6 +239,28 @@ def _check_genotypes(genotypes: Profiles, markers: list[Marker], src: str) -> No
             if marker not in names:
                 raise InputError(f"{src}: sample {ident!r}: marker {marker!r} is not among the "
                                  f"case's markers")
+    _check_labels(genotypes, markers, src)
+
+
+def _check_labels(genotypes: Profiles, markers: list[Marker], src: str) -> None:
+    """Every allele of a case's genotypes is a label of its marker's table or in the canonical
+    form of :func:`~forensic_match.profiles.allele_label` (then the rule for alleles unknown to
+    the table applies): "9,3" or "7.0" would otherwise be a rare unknown allele and change the
+    LR silently. Markers not in the case are left to the caller."""
+    by_name = {m.name: m for m in markers}
+    for ident, prof in genotypes.items():
+        for name, genotype in prof.items():
+            marker = by_name.get(name)
+            if marker is None:
+                continue
+            for allele in genotype:
+                if allele is None or marker.has(allele):
+                    continue
+                try:
+                    allele_label(allele, marker=name, options=False)
+                except GenotypeError as exc:
+                    raise GenotypeError(f"{src}, sample {ident!r}, marker {name!r}: {exc}") \
+                        from None
 
 
 def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipCase | DviDataset:
@@ -283,6 +305,7 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
             try:
                 sid = str(s["id"])
                 prof = parse_profiles({sid: s.get("genotypes") or {}}, file=source)[sid]
+                _check_labels({sid: prof}, markers, src)
                 pm.append(PMSample(sid, str(s.get("sex", "U")), prof, str(s.get("site", "")),
                                    float(s.get("dropout", 0.0) or 0.0), dict(s.get("info") or {})))
             except ForensicMatchError:
@@ -298,6 +321,8 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
                 missing = [str(x) for x in f.get("missing") or []]
                 geno = parse_profiles(f.get("genotypes") or {}, file=source)
                 refs = parse_profiles(f.get("references") or {}, file=source)
+                _check_labels(geno, markers, src)
+                _check_labels(refs, markers, src)
                 info = {str(k): dict(v) for k, v in (f.get("info") or {}).items()}
                 lineage = {str(k): {str(m): [str(a) for a in v] for m, v in p.items()}
                            for k, p in (f.get("lineage") or {}).items()}

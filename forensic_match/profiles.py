@@ -55,7 +55,8 @@ def _canonical_number(text: str) -> str | None:
 
 
 def allele_label(text: str, *, marker: str = "", known: Collection[str] = (),
-                 decimal_comma: bool = False, normalise: bool = False) -> str:
+                 decimal_comma: bool = False, normalise: bool = False,
+                 options: bool = True) -> str:
     """Check one allele label read from a laboratory file; return it in canonical form.
 
     The canonical form of an STR allele is its repeat number ``N`` (an integer from 1 to 99,
@@ -77,6 +78,9 @@ def allele_label(text: str, *, marker: str = "", known: Collection[str] = (),
     normalise : bool
         Rewrite plain numbers in canonical form: ``7.0`` becomes ``7``, ``9.30`` ``9.3``,
         ``07`` ``7``.
+    options : bool
+        Whether error messages name the reader options (``decimal_comma``,
+        ``normalise_alleles``) that would read the label; off where there are none (JSON).
 
     Raises
     ------
@@ -99,8 +103,10 @@ def allele_label(text: str, *, marker: str = "", known: Collection[str] = (),
     label = text
     if _DECIMAL_COMMA.fullmatch(label):
         if not decimal_comma:
-            raise GenotypeError(f"allele {text!r} has a decimal comma; pass "
-                                f"decimal_comma=True to read it as {label.replace(',', '.')!r}")
+            fixed = label.replace(",", ".")
+            raise GenotypeError(f"allele {text!r} has a decimal comma; " + (
+                f"pass decimal_comma=True to read it as {fixed!r}" if options
+                else f"write {fixed!r}"))
         label = label.replace(",", ".")
     if normalise:
         label = _canonical_number(label) or label
@@ -114,8 +120,9 @@ def allele_label(text: str, *, marker: str = "", known: Collection[str] = (),
     m = _LABEL.fullmatch(label)
     canonical = _canonical_number(label)
     if canonical is not None and canonical != label and (m is None or m.group(2) is not None):
-        raise GenotypeError(f"allele {text!r} is not in canonical form (write {canonical!r}); "
-                            f"pass normalise_alleles=True to rewrite such labels")
+        raise GenotypeError(f"allele {text!r} is not in canonical form (write {canonical!r})"
+                            + ("; pass normalise_alleles=True to rewrite such labels"
+                               if options else ""))
     if m is None:
         if label.startswith("-") and _LABEL.fullmatch(label[1:]):
             raise GenotypeError(f"allele {text!r} is negative; an allele is a repeat number")

@@ -175,6 +175,23 @@ def test_numbers_as_alleles_in_a_json_case_name_the_file_sample_and_marker(tmp_p
         load_case(path)
 
 
+def test_json_case_alleles_are_table_labels_or_canonical(tmp_path):
+    def case(genotype: list[str]) -> dict:
+        return {"kind": "dvi", "id": "x", "markers": [
+            {"name": "D18S51", "alleles": ["12", ">27"], "frequencies": [0.9, 0.1],
+             "mutation": None}],
+            "pm": [{"id": "PM1", "sex": "M", "genotypes": {"D18S51": genotype}}], "am": []}
+
+    good = load_case(write(tmp_path, "good.json", json.dumps(case([">27", "12"]))))
+    assert good.pm[0].genotypes == {"D18S51": (">27", "12")}  # type: ignore[union-attr]
+    for bad, why in (("9,3", "write '9.3'"), ("12.0", "write '12'"), ("OL?", "not an allele")):
+        path = write(tmp_path, "bad.json", json.dumps(case(["12", bad])))
+        with pytest.raises(GenotypeError, match=fragment("bad.json", "sample 'PM1'",
+                                                         "marker 'D18S51'", f"allele {bad!r}",
+                                                         why)):
+            load_case(path)
+
+
 # 6. Off-ladder calls -----------------------------------------------------------------------------
 
 def test_off_ladder_call_is_an_unknown_allele_with_a_finite_lr(tmp_path, db, panel, family):
