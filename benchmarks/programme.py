@@ -90,13 +90,14 @@ def scale(n_missing: int, n_pm: int, workers: int, seed: int) -> dict:
             **peak_mb()}
 
 
-def accuracy(n_families: int, n_pm: int, workers: int, seed: int) -> dict:
+def accuracy(n_families: int, n_pm: int, workers: int, seed: int,
+             relatives: float = 1.0) -> dict:
     markers = panel()
     prog = simulate_programme(n_families, n_pm, markers=markers, seed=seed)
     ds = prog.dataset
     truth = prog.pm_to_missing
     t = time.perf_counter()
-    res = identify(ds.am, ds.pm, markers, workers=workers)
+    res = identify(ds.am, ds.pm, markers, workers=workers, relatives=relatives)
     elapsed = time.perf_counter() - t
     ids = res.identifications
     body = dict(zip(prog.truth["pm"].to_list(), prog.truth["body"].to_list()))
@@ -115,7 +116,8 @@ def accuracy(n_families: int, n_pm: int, workers: int, seed: int) -> dict:
             fam_ok += 1
         else:
             fam_bad += 1
-    return {"run": "accuracy", "families": n_families, "missing": len(res.compiled.rows),
+    return {"run": "accuracy", "relatives": relatives, "families": n_families,
+            "missing": len(res.compiled.rows),
             "pm": len(ds.pm), "bodies_identifiable": len(identifiable_bodies),
             "proposed": ids.height, "correct": correct, "false": wrong,
             "identification_rate": round(correct / max(1, len(identifiable_bodies)), 4),
@@ -134,9 +136,11 @@ def main() -> None:
     ap.add_argument("--pm", type=int, default=10000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--relatives", type=float, default=1.0,
+                    help="identify(relatives=...): 0 for closed family lists")
     a = ap.parse_args()
     out = scale(a.missing, a.pm, a.workers, a.seed) if a.run == "scale" else \
-        accuracy(a.families, a.pm, a.workers, a.seed)
+        accuracy(a.families, a.pm, a.workers, a.seed, a.relatives)
     out["machine"] = f"{platform.processor() or platform.machine()}, {np.__version__}"
     print(json.dumps(out))
 

@@ -1,21 +1,21 @@
 """From ranked candidates to proposed identifications, with the reasoning for each.
 
-The pipeline (``docs/matching.md``):
+A short pipeline over :mod:`forensic_match.decide` (``docs/decisions.md``):
 
-1. compile every missing person's LR table; search every PM sample against every table;
-2. **undisputed** identifications: LR >= ``threshold`` and at least ``margin`` times every
-   competing LR in the sample's row (other missing persons) and the missing person's column
-   (other samples) — the dvir rule;
-3. **conditioning**: an accepted sample is added to its family as the typed missing person,
-   the family's other missing persons are recompiled and searched again; repeated until nothing
-   changes (two missing brothers: identifying one makes the other's table sharper);
-4. **assignment**: for what is left, the one-to-one assignment of samples to missing persons
-   that maximises the summed log LR, with "not identified" allowed; a pair is proposed when its
-   posterior reaches ``posterior_threshold``.
-
-The posterior of "sample s is missing person m" uses a prior uniform over the N compiled
-missing persons plus a mass ``prior_not_in_database`` for "none of them":
-``P = LR_sm / (Σ_m' LR_sm' + N π0 / (1 − π0))``.
+1. fragments of one body are joined (same-source LR); direct references (personal effects)
+   are compared with the bodies;
+2. every missing person's LR table is compiled and every body searched against it;
+3. each family whose missing persons have a candidate body is extended by the relatives its
+   pedigree draws or implies (an unregistered brother, the father, a child), whose tables are
+   compiled and searched the same way;
+4. the joint posterior of every candidate pair under a one-to-one model with those relatives
+   and the open set as alternatives (:func:`forensic_match.decide.decisions.decide`), with
+   priors set from the programme (:func:`forensic_match.decide.priors.programme_priors`);
+5. pairs whose posterior reaches ``posterior_threshold`` are proposed (every rule, direct
+   references included, needs it); their families are conditioned on the identified bodies
+   and the rest is decided again, until nothing changes;
+6. bodies whose family is certain but not who in it they are (a missing son or his
+   unregistered brother) are listed at family level, with the alternatives named.
 """
 
 from __future__ import annotations
@@ -29,7 +29,15 @@ from typing import Any
 import numpy as np
 
 from forensic_match.cases import Family, PMSample
-from forensic_match.dvi.compile import CompiledTables, compile_families, compile_missing
+from forensic_match.decide.alternatives import relative_alternatives
+from forensic_match.decide.decisions import Decision, decide
+from forensic_match.decide.priors import RELATIVES_WEIGHT, Priors, programme_priors
+from forensic_match.dvi.compile import (
+    CompiledTables,
+    compile_families,
+    compile_missing,
+    marker_offsets,
+)
 from forensic_match.dvi.fragments import (
     SAME_SOURCE_LOG10,
     Body,
@@ -37,6 +45,7 @@ from forensic_match.dvi.fragments import (
     same_source_pairs,
 )
 from forensic_match.dvi.search import SearchResult, exact_pair_log10_lr, search_samples
+from forensic_match.errors import InputError
 from forensic_match.markers import Marker
 from forensic_match.profiles import Observation
 
@@ -49,19 +58,24 @@ class IdentificationResult:
     ----------
     identifications : polars.DataFrame
         pm, family, missing, lr, log10_lr, posterior, rule, round, n_markers, n_inconsistent,
-        exact, reason.
+        second_lr (best competitor in the body's row or the missing person's column),
+        alternative and alternative_lr (the strongest relative alternative in the same
+        family), fragments, exact, reason.
     search : SearchResult
         The final round's ranked candidates.
     parameters : dict
     family_level : polars.DataFrame
-        Bodies not identified individually whose family is certain: the summed posterior over
-        the family's still-missing persons reaches ``posterior_threshold`` (typically two
-        missing brothers with the same references: DNA cannot say which; antemortem data
-        can). Columns pm, family, candidates, posterior, best_lr, fragments, joint_pairing
-        (the exact within-family pairing probabilities).
+        Bodies not identified individually whose family is certain: the posterior summed over
+        the family's still-missing persons and its relative alternatives reaches
+        ``posterior_threshold`` (a missing son or his unregistered brother, two missing
+        brothers with the same references: DNA cannot say which; antemortem data can).
+        Columns pm, family, candidates (each with its posterior), posterior,
+        relatives_posterior, best_lr, fragments.
     held_back : polars.DataFrame
         Proposals withheld because the body may be a fragment of a body already identified in
         the same family (same-source log10 LR >= 4), with the reason.
+    decision : Decision
+        The last round's posteriors of every hypothesis (pairs, alternatives, families).
     """
 
     identifications: Any
@@ -70,6 +84,7 @@ class IdentificationResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     family_level: Any = None
     held_back: Any = None
+    decision: Decision | None = None
 
 
 def prepare_panel(markers: Sequence[Marker], families: Sequence[Family],
@@ -144,24 +159,25 @@ def _reference_samples(families: Sequence[Family]) -> list[tuple[PMSample, str, 
 
 
 def _direct_matches(pairs: Any, references: list[tuple[PMSample, str, str]],
-                    body_of: dict[str, str], threshold: float, n_missing: int,
-                    pi0: float) -> list[dict[str, Any]]:
+                    body_of: dict[str, str], threshold: float, priors: Priors,
+                    posterior_threshold: float) -> list[dict[str, Any]]:
     """Bodies matching a missing person's direct reference as the same source."""
     owner = {ref.id: (fam, m) for ref, fam, m in references}
     best: dict[tuple[str, str, str], dict[str, Any]] = {}
     for a, b, v, n in pairs.select("pm1", "pm2", "log10_lr", "n_markers").iter_rows():
         ref, sample = (a, b) if a in owner else (b, a)
-        if v < threshold or sample in owner:
+        if v < threshold or sample in owner or priors.posterior(
+                10.0 ** min(v, 308.0), 10.0 ** min(v, 308.0)) < posterior_threshold:
             continue
         fam, m = owner[ref]
         key = (body_of[sample], fam, m)
         if key not in best or v > best[key]["log10_lr"]:
             lr = 10.0 ** min(v, 308.0)
             best[key] = {"pm": key[0], "family": fam, "missing": m, "lr": lr, "log10_lr": v,
-                         "posterior": float(_posterior(np.array([lr]), np.array([lr]),
-                                                       n_missing, pi0)[0]),
+                         "posterior": priors.posterior(lr, lr),
                          "rule": "direct reference", "round": 0, "n_markers": n,
-                         "n_inconsistent": 0, "second_lr": 0.0}
+                         "n_inconsistent": 0, "second_lr": 0.0, "alternative": "",
+                         "alternative_lr": 0.0}
     # One body per missing person: a second body matching the same reference is a fragment
     # that was not joined, or a contamination; keep the strongest and flag nothing here.
     chosen: dict[tuple[str, str], dict[str, Any]] = {}
@@ -170,15 +186,14 @@ def _direct_matches(pairs: Any, references: list[tuple[PMSample, str, str]],
     return list(chosen.values())
 
 
-def _posterior(lr: np.ndarray, lr_sum: np.ndarray, n_missing: int, pi0: float) -> np.ndarray:
-    return lr / (lr_sum + n_missing * pi0 / (1.0 - pi0))
-
-
 def identify(families: Sequence[Family], samples: Sequence[PMSample],
-             markers: Sequence[Marker], *, threshold: float = 1e4, margin: float = 1e4,
-             prior_not_in_database: float = 0.5, posterior_threshold: float = 0.9995,
-             theta: float = 0.0, min_markers: int = 8, sex_filter: bool = True,
-             max_rounds: int = 10, same_source: float | None = None, workers: int = 1,
+             markers: Sequence[Marker], *, posterior_threshold: float = 0.9995,
+             prior_registered: float | None = None,
+             prior_not_in_database: float | None = None,
+             relatives: float = RELATIVES_WEIGHT, undisputed: bool = False,
+             threshold: float = 1e4, margin: float = 1e4, theta: float = 0.0,
+             min_markers: int = 8, sex_filter: bool = True, max_rounds: int = 10,
+             same_source: float | None = None, workers: int = 1,
              cache: str | Path | None = None, progress: bool = False,
              ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
@@ -189,15 +204,28 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     markers : sequence of Marker
         The panel; alleles absent from it are added with a warning (see
         :func:`prepare_panel`).
-    threshold, margin : float
-        Undisputed rule: LR >= threshold and >= margin x every competitor (dvir's defaults).
-    prior_not_in_database : float
-        Prior mass that a sample is none of the compiled missing persons.
     posterior_threshold : float
-        Posterior needed to propose a pair of the final assignment (ICMP: 99.95%).
+        Posterior a pair needs to be proposed, whatever the rule (ICMP: 99.95%).
+    prior_registered : float, optional
+        Prior probability that a body is one of the registered missing persons; default from
+        the programme, ``min(0.5, missing persons / bodies)``
+        (:func:`~forensic_match.decide.priors.programme_priors`).
+    prior_not_in_database : float, optional
+        The same prior stated the other way round (``1 - prior_registered``); give one of the
+        two.
+    relatives : float
+        Prior weight of each unregistered relative a family's pedigree draws or implies
+        (:func:`~forensic_match.decide.alternatives.relative_alternatives`), against one
+        registered missing person; 0 for a closed list of victims.
+    undisputed : bool
+        Also require dvir's undisputed rule (LR >= ``threshold`` and >= ``margin`` times every
+        competitor in the body's row and the missing person's column): the closed-disaster
+        practice. Off by default; never a way around the posterior threshold.
+    threshold, margin : float
+        The undisputed rule's parameters (dvir's defaults).
     theta : float
-        Subpopulation correction. Candidates are ranked with theta-free tables, then every
-        proposed pair's LR is recomputed exactly with theta (``exact`` column).
+        Subpopulation correction. Candidates are ranked and decided with theta-free tables,
+        then every proposed pair's LR is recomputed exactly with theta (``exact`` column).
     min_markers : int
         Pairs compared on fewer markers are not considered.
     sex_filter : bool
@@ -216,11 +244,21 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         run's tables (before any conditioning), ready for the next night's run.
     progress : bool
         Progress bars on standard error.
+
+    Returns
+    -------
+    IdentificationResult
     """
     import polars as pl
 
     if same_source is None:
         same_source = SAME_SOURCE_LOG10
+    if prior_registered is not None and prior_not_in_database is not None:
+        raise InputError("give prior_registered or prior_not_in_database, not both")
+    if prior_not_in_database is not None:
+        prior_registered = 1.0 - prior_not_in_database
+    if not 0.5 <= posterior_threshold < 1.0:
+        raise InputError(f"posterior_threshold must lie in [0.5, 1), got {posterior_threshold}")
     panel = prepare_panel(markers, families, samples)
     references = _reference_samples(families)
     everything = list(samples) + [ref for ref, _, _ in references]
@@ -242,20 +280,22 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                        consistent=compiled.consistent.copy(),
                                        log10_likelihood=compiled.log10_likelihood.copy(),
                                        allele_sums=compiled.allele_sums.copy())
+    n_missing = len(compiled.rows)
+    priors = programme_priors(max(1, n_missing), max(1, len(bodies)),
+                              registered=prior_registered, relatives=relatives)
     fam_by_id = {f.id: f for f in families}
     row_of = {key: r for r, key in enumerate(compiled.rows)}
     sample_by_id: dict[str, Body] = {b.id: b for b in bodies}
     flags: list[dict[str, Any]] = []
-    n_missing = len(compiled.rows)
     accepted: list[dict[str, Any]] = []
     remaining: list[Body] = list(bodies)
     active = np.ones(n_missing, dtype=bool)
     conditioned: dict[str, dict[str, PMSample]] = {}
-    res: SearchResult | None = None
+    relatives_cache = _RelativeTables(panel)
     direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
-                             n_missing, prior_not_in_database)
+                             priors, posterior_threshold)
     direct = _screen(direct, accepted, suspects, flags)
-    touched_direct: set[str] = set()
+    touched: set[str] = set()
     for rec in direct:
         r = row_of[(rec["family"], rec["missing"])]
         if not active[r] or rec["pm"] not in {b.id for b in remaining}:
@@ -264,26 +304,35 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         active[r] = False
         conditioned.setdefault(rec["family"], {})[rec["missing"]] = \
             sample_by_id[rec["pm"]].best
-        touched_direct.add(rec["family"])
+        touched.add(rec["family"])
         remaining = [b for b in remaining if b.id != rec["pm"]]
-    _recondition(compiled, fam_by_id, conditioned, touched_direct, row_of, active, panel)
+    _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel)
+    res: SearchResult | None = None
+    decision: Decision | None = None
+    # Families whose relatives may be among the bodies: found without the sex filter, since a
+    # woman's body can be the unregistered sister of a missing man.
+    scout = search_samples(compiled, remaining, top=TOP, threshold=np.inf, sex_filter=False,
+                           min_markers=min_markers, active=np.flatnonzero(active)) \
+        if remaining and active.any() and relatives > 0 else None
+    in_play = _families_in_play(scout) if scout is not None else set()
     for round_no in range(1, max_rounds + 1):
         if not remaining or not active.any():
             break
-        res = search_samples(compiled, remaining, top=2, threshold=np.log10(threshold),
+        res = search_samples(compiled, remaining, top=TOP, threshold=np.log10(threshold),
                              sex_filter=sex_filter, min_markers=min_markers,
                              active=np.flatnonzero(active))
-        new = _screen(_undisputed(res, threshold, margin), accepted, suspects, flags)
+        in_play |= _families_in_play(res)
+        alt_res, relations = _search_relatives(in_play, relatives_cache, fam_by_id,
+                                               conditioned, remaining, priors, sex_filter,
+                                               min_markers)
+        decision = decide(res, alt_res, relations, priors)
+        new = _proposals(decision, res, round_no, posterior_threshold,
+                         (threshold, margin) if undisputed else None)
+        new = _screen(new, accepted, suspects, flags)
         if not new:
             break
-        sums = dict(zip(res.samples["pm"].to_list(), res.samples["lr_sum"].to_list()))
-        touched: set[str] = set()
+        touched = set()
         for rec in new:
-            rec.update(rule="undisputed" if round_no == 1 else "undisputed after conditioning",
-                       round=round_no,
-                       posterior=float(_posterior(np.array([rec["lr"]]),
-                                                  np.array([sums[rec["pm"]]]), n_missing,
-                                                  prior_not_in_database)[0]))
             accepted.append(rec)
             active[row_of[(rec["family"], rec["missing"])]] = False
             conditioned.setdefault(rec["family"], {})[rec["missing"]] = \
@@ -292,27 +341,26 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         taken = {rec["pm"] for rec in new}
         remaining = [s for s in remaining if s.id not in taken]
         _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel)
-
-    final = search_samples(compiled, remaining, top=5, threshold=0.0, sex_filter=sex_filter,
-                           min_markers=min_markers, active=np.flatnonzero(active)) \
-        if remaining and active.any() else res
-    if remaining and active.any() and final is not None:
-        accepted.extend(_screen(_assign(final, n_missing, prior_not_in_database,
-                                        posterior_threshold), accepted, suspects, flags))
-    family_level = _family_level(final, {r["pm"] for r in accepted}, n_missing,
-                                 prior_not_in_database, posterior_threshold, sample_by_id) \
-        if remaining and active.any() and final is not None else _family_level_empty()
-    family_level, resolved = _resolve_within_families(
-        family_level, fam_by_id, conditioned, sample_by_id, panel, theta, posterior_threshold,
-        sex_filter)
-    accepted.extend(_screen(resolved, accepted, suspects, flags))
+        decision = None
+    if decision is None and remaining and active.any():
+        res = search_samples(compiled, remaining, top=TOP, threshold=np.log10(threshold),
+                             sex_filter=sex_filter, min_markers=min_markers,
+                             active=np.flatnonzero(active))
+        in_play |= _families_in_play(res)
+        alt_res, relations = _search_relatives(in_play, relatives_cache, fam_by_id,
+                                               conditioned, remaining, priors, sex_filter,
+                                               min_markers)
+        decision = decide(res, alt_res, relations, priors)
+    family_level = _family_level(decision, {r["pm"] for r in accepted}, posterior_threshold,
+                                 sample_by_id) if decision is not None \
+        else _family_level_empty()
     for rec in accepted:
         rec["fragments"] = ",".join(f.id for f in sample_by_id[rec["pm"]].fragments)
     table = pl.DataFrame(accepted, schema={
         "pm": pl.Utf8, "family": pl.Utf8, "missing": pl.Utf8, "lr": pl.Float64,
         "log10_lr": pl.Float64, "posterior": pl.Float64, "rule": pl.Utf8, "round": pl.Int64,
         "n_markers": pl.Int64, "n_inconsistent": pl.Int64, "second_lr": pl.Float64,
-        "fragments": pl.Utf8})
+        "alternative": pl.Utf8, "alternative_lr": pl.Float64, "fragments": pl.Utf8})
     exact = np.zeros(table.height, dtype=bool)
     if theta > 0 and table.height:
         logs = []
@@ -330,7 +378,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                    pl.Series("lr", np.power(10.0, np.minimum(logs, 308.0))))
         exact[:] = True
     table = table.with_columns(pl.Series("exact", exact),
-                               pl.Series("reason", [_reason(r, threshold, margin)
+                               pl.Series("reason", [_reason(r, threshold, margin, priors)
                                                     for r in table.iter_rows(named=True)]))
     held = pl.DataFrame([{k: r[k] for k in ("pm", "family", "missing", "lr", "held_back")}
                          for r in flags],
@@ -338,33 +386,123 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                 "lr": pl.Float64, "held_back": pl.Utf8})
     return IdentificationResult(
         table.sort(["round", "log10_lr"], descending=[False, True]),
-        final if final is not None else search_samples(compiled, bodies, top=5),
+        res if res is not None else search_samples(compiled, bodies, top=TOP),
         compiled,
-        {"threshold": threshold, "margin": margin, "prior_not_in_database":
-         prior_not_in_database, "posterior_threshold": posterior_threshold, "theta": theta,
-         "min_markers": min_markers, "sex_filter": sex_filter}, family_level, held)
+        {"posterior_threshold": posterior_threshold, "undisputed": undisputed,
+         "threshold": threshold, "margin": margin, "theta": theta, "min_markers": min_markers,
+         "sex_filter": sex_filter, "priors": priors.to_dict()},
+        family_level, held, decision)
 
 
-def _undisputed(res: SearchResult, threshold: float, margin: float) -> list[dict[str, Any]]:
-    """Pairs meeting the dvir rule against the best competitor in row and column."""
-    by_s = res.by_sample
-    by_m = res.by_missing
-    second_s = {r["pm"]: r["lr"] for r in by_s.filter(by_s["rank"] == 2).iter_rows(named=True)}
-    first_m = {(r["family"], r["missing"]): r for r in
-               by_m.filter(by_m["rank"] == 1).iter_rows(named=True)}
-    second_m = {(r["family"], r["missing"]): r["lr"] for r in
-                by_m.filter(by_m["rank"] == 2).iter_rows(named=True)}
+#: Candidates kept per body and per missing person in each round's search.
+TOP = 5
+#: A family's relatives are compiled and searched when one of its missing persons has a
+#: candidate body with at least this log10 LR (weaker families cannot reach a decision).
+RELATIVES_FROM_LOG10 = 1.0
+
+
+class _RelativeTables:
+    """Compiled tables of families' relative alternatives, cached by family state."""
+
+    def __init__(self, panel: Sequence[Marker]) -> None:
+        self.panel = tuple(panel)
+        self.cache: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
+
+    def tables(self, family: Family, observation: dict[str, Any] | None,
+               ) -> tuple[Any, ...]:
+        key = (family.id, tuple(sorted(family.genotypes)))
+        if key not in self.cache:
+            alts = relative_alternatives(family)
+            ext = alts.family
+            rows = [compile_missing(ext, a.person, self.panel, observation=observation)
+                    for a in alts.alternatives]
+            self.cache[key] = (alts.alternatives, [ext.pedigree.sex_of(a.person)
+                                                   for a in alts.alternatives], rows)
+        return self.cache[key]
+
+
+def _families_in_play(res: SearchResult) -> set[str]:
+    """Families with a candidate body of log10 LR >= :data:`RELATIVES_FROM_LOG10`."""
+    import polars as pl
+
+    strong = pl.concat([res.by_sample.select("family", "log10_lr"),
+                        res.by_missing.select("family", "log10_lr")]) \
+        .filter(pl.col("log10_lr") >= RELATIVES_FROM_LOG10)
+    return set(strong["family"].to_list())
+
+
+def _search_relatives(in_play: set[str], tables: _RelativeTables,
+                      fam_by_id: dict[str, Family],
+                      conditioned: dict[str, dict[str, PMSample]], remaining: list[Body],
+                      priors: Priors, sex_filter: bool, min_markers: int,
+                      ) -> tuple[SearchResult | None, dict[tuple[str, str], str]]:
+    """Search the bodies against the relative alternatives of the families in play."""
+    if priors.relatives <= 0:
+        return None, {}
+    names: list[tuple[str, str]] = []
+    sexes: list[str] = []
+    parts: list[tuple[np.ndarray, np.ndarray, float, np.ndarray]] = []
+    relations: dict[tuple[str, str], str] = {}
+    for fid in sorted(in_play):
+        fam = _conditioned_family(fam_by_id[fid], conditioned)
+        obs = {m: Observation(dropout=s.dropout) for m, s in conditioned.get(fid, {}).items()
+               if s.dropout > 0}
+        alts, sex, rows = tables.tables(fam, obs or None)
+        for a, sx, row in zip(alts, sex, rows):
+            names.append((fid, a.person))
+            sexes.append(sx)
+            parts.append(row)
+            relations[(fid, a.person)] = a.relation
+    if not parts:
+        return None, relations
+    panel = tables.panel
+    stacked = CompiledTables(panel, marker_offsets(panel), names,
+                             np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts]),
+                             np.array([p[2] for p in parts]), sexes, [],
+                             np.stack([p[3] for p in parts]))
+    return search_samples(stacked, remaining, top=TOP, threshold=np.inf, sex_filter=sex_filter,
+                          min_markers=min_markers), relations
+
+
+def _proposals(decision: Decision, res: SearchResult, round_no: int, posterior_threshold: float,
+               undisputed: tuple[float, float] | None) -> list[dict[str, Any]]:
+    """Pairs whose joint posterior reaches the threshold (and, if asked, dvir's rule)."""
+    import polars as pl
+
+    pairs = decision.pairs
+    sure = pairs.filter(pl.col("posterior") >= posterior_threshold) \
+        .sort("posterior", descending=True)
+    if sure.height == 0:
+        return []
+    best_alt: dict[tuple[str, str], tuple[str, float]] = {}
+    for r in decision.alternatives.sort("lr", descending=True).iter_rows(named=True):
+        best_alt.setdefault((r["pm"], r["family"]), (r["relation"], r["lr"]))
     out = []
-    for r in by_s.filter(by_s["rank"] == 1).iter_rows(named=True):
+    taken_pm: set[str] = set()
+    taken_mp: set[tuple[str, str]] = set()
+    for r in sure.iter_rows(named=True):
         key = (r["family"], r["missing"])
-        if r["lr"] < threshold or first_m.get(key, {}).get("pm") != r["pm"]:
+        if r["pm"] in taken_pm or key in taken_mp:
             continue
-        competitor = max(second_s.get(r["pm"], 0.0), second_m.get(key, 0.0))
-        if r["lr"] >= margin * competitor:
-            out.append({"pm": r["pm"], "family": r["family"], "missing": r["missing"],
-                        "lr": r["lr"], "log10_lr": r["log10_lr"],
-                        "n_markers": r["n_markers"], "n_inconsistent": r["n_inconsistent"],
-                        "second_lr": competitor})
+        row = pairs.filter((pl.col("pm") == r["pm"]) & ((pl.col("family") != r["family"]) |
+                                                       (pl.col("missing") != r["missing"])))
+        col = pairs.filter((pl.col("family") == r["family"]) &
+                           (pl.col("missing") == r["missing"]) & (pl.col("pm") != r["pm"]))
+        second = max(row["lr"].max() or 0.0, col["lr"].max() or 0.0)
+        if undisputed is not None:
+            t, m = undisputed
+            if not (r["lr"] >= t and r["lr"] >= m * second):
+                continue
+        alt, alt_lr = best_alt.get((r["pm"], r["family"]), ("", 0.0))
+        kind = "undisputed" if undisputed is not None else "posterior"
+        out.append({"pm": r["pm"], "family": r["family"], "missing": r["missing"],
+                    "lr": r["lr"], "log10_lr": r["log10_lr"], "posterior": r["posterior"],
+                    "rule": kind if round_no == 1 else f"{kind} after conditioning",
+                    "round": round_no, "n_markers": r["n_markers"],
+                    "n_inconsistent": r["n_inconsistent"], "second_lr": float(second),
+                    "alternative": alt, "alternative_lr": float(alt_lr)})
+        taken_pm.add(r["pm"])
+        taken_mp.add(key)
     return out
 
 
@@ -391,162 +529,61 @@ def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
                 compiled.set_row(r, compile_missing(fam, m, panel, observation=obs or None))
 
 
-def _assign(res: SearchResult, n_missing: int, pi0: float, posterior_threshold: float,
-            ) -> list[dict[str, Any]]:
-    """One-to-one assignment over the remaining candidates; proposes confident pairs."""
-    from scipy.optimize import linear_sum_assignment
-
-    cand = res.by_sample.filter(res.by_sample["lr"] > 1.0)
-    if cand.height == 0:
-        return []
-    sums = dict(zip(res.samples["pm"].to_list(), res.samples["lr_sum"].to_list()))
-    pms = sorted(set(cand["pm"]))
-    mps = sorted(set(zip(cand["family"], cand["missing"])))
-    pi, mi = {p: i for i, p in enumerate(pms)}, {m: i for i, m in enumerate(mps)}
-    # Columns: the missing persons, then one "not identified" column per sample (weight 0).
-    weight = np.full((len(pms), len(mps) + len(pms)), -1e9)
-    weight[:, len(mps):] = -1e9
-    weight[np.arange(len(pms)), len(mps) + np.arange(len(pms))] = 0.0
-    rows = {}
-    for r in cand.iter_rows(named=True):
-        i, j = pi[r["pm"]], mi[(r["family"], r["missing"])]
-        weight[i, j] = r["log10_lr"]
-        rows[(i, j)] = r
-    ri, ci = linear_sum_assignment(-weight)
-    out = []
-    for i, j in zip(ri, ci):
-        if j >= len(mps):
-            continue
-        r = rows[(i, j)]
-        post = float(_posterior(np.array([r["lr"]]), np.array([sums[r["pm"]]]), n_missing,
-                                pi0)[0])
-        if post >= posterior_threshold:
-            second = cand.filter((cand["pm"] == r["pm"]) & (cand["rank"] == 2))
-            out.append({"pm": r["pm"], "family": r["family"], "missing": r["missing"],
-                        "lr": r["lr"], "log10_lr": r["log10_lr"], "posterior": post,
-                        "rule": "assignment", "round": 0, "n_markers": r["n_markers"],
-                        "n_inconsistent": r["n_inconsistent"],
-                        "second_lr": float(second["lr"][0]) if second.height else 0.0})
-    return out
-
-
 def _family_level_empty() -> Any:
     import polars as pl
 
     return pl.DataFrame(schema={"pm": pl.Utf8, "family": pl.Utf8, "candidates": pl.Utf8,
-                                "posterior": pl.Float64, "best_lr": pl.Float64,
-                                "fragments": pl.Utf8})
+                                "posterior": pl.Float64, "relatives_posterior": pl.Float64,
+                                "best_lr": pl.Float64, "fragments": pl.Utf8})
 
 
-def _family_level(res: SearchResult, identified: set[str], n_missing: int, pi0: float,
-                  posterior_threshold: float, bodies: dict[str, Body]) -> Any:
-    """Bodies whose family is certain although the missing person within it is not."""
+def _family_level(decision: Decision, identified: set[str], posterior_threshold: float,
+                  bodies: dict[str, Body]) -> Any:
+    """Bodies whose family is certain although who in it is not: the family's missing persons
+    and its relatives together reach the threshold."""
     import polars as pl
 
-    cand = res.by_sample.filter(~pl.col("pm").is_in(list(identified)))
-    if cand.height == 0:
+    fams = decision.families.filter((pl.col("posterior") >= posterior_threshold) &
+                                    ~pl.col("pm").is_in(list(identified)))
+    if fams.height == 0:
         return _family_level_empty()
-    sums = res.samples.select("pm", "lr_sum")
-    grouped = (cand.group_by(["pm", "family"])
-               .agg(pl.col("lr").sum().alias("family_lr"), pl.col("lr").max().alias("best_lr"),
-                    pl.col("missing").sort().str.join(" or ").alias("candidates"),
-                    pl.len().alias("n"))
-               .join(sums, on="pm")
-               .with_columns((pl.col("family_lr") / (pl.col("lr_sum") + n_missing * pi0 /
-                                                     (1.0 - pi0))).alias("posterior"))
-               .filter((pl.col("posterior") >= posterior_threshold) & (pl.col("n") > 1)))
-    return grouped.select(
-        "pm", "family", "candidates", "posterior", "best_lr",
-        pl.col("pm").map_elements(lambda b: ",".join(f.id for f in bodies[b].fragments),
-                                  return_dtype=pl.Utf8).alias("fragments")).sort("pm")
+    rows = []
+    for r in fams.iter_rows(named=True):
+        mine = decision.pairs.filter((pl.col("pm") == r["pm"]) &
+                                     (pl.col("family") == r["family"]))
+        alts = decision.alternatives.filter((pl.col("pm") == r["pm"]) &
+                                            (pl.col("family") == r["family"]))
+        options = [(p, m) for m, p in zip(mine["missing"].to_list(),
+                                          mine["posterior"].to_list())]
+        options += [(p, f"an unregistered {rel}") for rel, p in
+                    zip(alts["relation"].to_list(), alts["posterior"].to_list())]
+        options = [o for o in sorted(options, reverse=True) if o[0] >= 1e-4]
+        best = max(mine["lr"].max() or 0.0, alts["lr"].max() or 0.0)
+        rows.append({"pm": r["pm"], "family": r["family"],
+                     "candidates": " or ".join(f"{name} ({p:.4f})" for p, name in options),
+                     "posterior": r["posterior"],
+                     "relatives_posterior": float(alts["posterior"].sum()),
+                     "best_lr": float(best),
+                     "fragments": ",".join(f.id for f in bodies[r["pm"]].fragments)})
+    return pl.DataFrame(rows, schema=_family_level_empty().schema).sort("pm")
 
 
-#: Bound on the joint assignments enumerated within one family.
-JOINT_MAX_ASSIGNMENTS = 100_000
-
-
-def _resolve_within_families(family_level: Any, fam_by_id: dict[str, Family],
-                             conditioned: dict[str, dict[str, PMSample]],
-                             bodies: dict[str, Body], panel: Sequence[Marker], theta: float,
-                             posterior_threshold: float, sex_filter: bool,
-                             ) -> tuple[Any, list[dict[str, Any]]]:
-    """Exact joint analysis inside each family of the family-level table.
-
-    The bodies placed in family F and F's still-missing persons are enumerated jointly
-    (``joint.joint_solutions``, exact models, nothing fixed). With ``q`` the family-level
-    posterior and ``π(b, m)`` the joint pairing probability, ``P(b is m) = q π(b, m) /
-    (1 − π(b, nobody))``; a pair reaching ``posterior_threshold`` becomes an identification
-    (rule ``joint within family``). The pairing probabilities are added to the table.
-    Without the sex filter, the joint analysis ignores recorded sexes too (the same evidence
-    in both steps).
-    """
-    import polars as pl
-
-    from forensic_match.cases import DviDataset
-    from forensic_match.dvi.joint import AssignmentLimitError, joint_solutions
-
-    if family_level.height == 0:
-        return family_level.with_columns(pl.lit("").alias("joint_pairing")), []
-    notes: dict[str, str] = {}
-    resolved: list[dict[str, Any]] = []
-    for (fid,), group in family_level.group_by(["family"], maintain_order=True):
-        fam = _conditioned_family(fam_by_id[fid], conditioned)
-        still = [m for m in fam.missing if m not in conditioned.get(fid, {})]
-        fam = dataclasses.replace(fam, missing=still)
-        samples = [dataclasses.replace(bodies[b].best, id=b,
-                                       sex=bodies[b].sex if sex_filter else "U")
-                   for b in group["pm"].to_list()]
-        ds = DviDataset(f"{fid}-joint", list(panel), samples, [fam], theta)
-        try:
-            joint = joint_solutions(ds, max_solutions=1, mutation_off_if_consistent=False,
-                                    fix_undisputed=False,
-                                    max_assignments=JOINT_MAX_ASSIGNMENTS)
-        except AssignmentLimitError:
-            continue
-        pairing = joint.pairing
-        q = dict(zip(group["pm"].to_list(), group["posterior"].to_list()))
-        for b in q:
-            rows = pairing.filter(pl.col("pm") == b)
-            nobody = float(rows.filter(pl.col("missing").is_null())["probability"].sum())
-            named = rows.filter(pl.col("missing").is_not_null())
-            notes[b] = ", ".join(f"{m}: {p:.4f}" for m, p in
-                                 zip(named["missing"].to_list(), named["probability"].to_list()))
-            if nobody >= 1.0:
-                continue
-            for m, p in zip(named["missing"].to_list(), named["probability"].to_list()):
-                post = q[b] * p / (1.0 - nobody)
-                if post >= posterior_threshold:
-                    best_lr = float(group.filter(pl.col("pm") == b)["best_lr"][0])
-                    resolved.append({
-                        "pm": b, "family": fid, "missing": m, "lr": best_lr,
-                        "log10_lr": float(np.log10(best_lr)), "posterior": post,
-                        "rule": "joint within family", "round": 0,
-                        "n_markers": int(sum(1 for _ in bodies[b].best.genotypes)),
-                        "n_inconsistent": 0, "second_lr": 0.0})
-    taken = {r["pm"] for r in resolved}
-    out = family_level.with_columns(
-        pl.col("pm").map_elements(lambda b: notes.get(b, ""), return_dtype=pl.Utf8)
-        .alias("joint_pairing")).filter(~pl.col("pm").is_in(list(taken)))
-    return out, resolved
-
-
-def _reason(r: dict[str, Any], threshold: float, margin: float) -> str:
-    base = (f"LR {r['lr']:.3g} over {r['n_markers']} markers "
-            f"({r['n_inconsistent']} inconsistent without mutation); posterior "
-            f"{r['posterior']:.6f}")
-    if r["rule"] == "joint within family":
-        return (f"the family is certain and the exact joint analysis of its missing persons "
-                f"and bodies places this body on {r['missing']}; posterior "
-                f"{r['posterior']:.6f} (best single LR {r['lr']:.3g})")
+def _reason(r: dict[str, Any], threshold: float, margin: float, priors: Priors) -> str:
     if r["rule"] == "direct reference":
         return (f"same-source LR {r['lr']:.3g} over {r['n_markers']} markers with the direct "
                 f"reference (personal effects) of {r['missing']}; posterior "
                 f"{r['posterior']:.6f}")
+    competitor = (f"best competing body or missing person LR {r['second_lr']:.3g}"
+                  if r["second_lr"] > 0 else "no competing candidate")
+    relative = (f"strongest relative alternative: an unregistered {r['alternative']}, LR "
+                f"{r['alternative_lr']:.3g}" if r["alternative"]
+                else "no relative alternative with LR above 1")
+    text = (f"LR {r['lr']:.3g} over {r['n_markers']} markers ({r['n_inconsistent']} "
+            f"inconsistent without mutation); joint posterior {r['posterior']:.6f} against "
+            f"the other bodies, the other missing persons, the family's relatives and the "
+            f"open set; {competitor}; {relative}; {priors.describe()}")
     if r["rule"].startswith("undisputed"):
-        competitor = (f"{r['lr'] / r['second_lr']:.3g} times the best competitor "
-                      f"(rule: >= {margin:g})" if r["second_lr"] > 0
-                      else "no competing candidate")
-        return (f"{base}; LR >= {threshold:g} and {competitor}" +
-                (" after conditioning the family on earlier identifications"
-                 if r["rule"] != "undisputed" else ""))
-    return f"{base}; best one-to-one assignment, next candidate LR {r['second_lr']:.3g}"
+        text += f"; dvir's rule met: LR >= {threshold:g} and >= {margin:g} x every competitor"
+    if r["rule"].endswith("after conditioning"):
+        text += "; after conditioning the family on earlier identifications"
+    return text

@@ -1,0 +1,137 @@
+"""Posteriors of every hypothesis for every body, from the search's ranked candidates.
+
+One call of :func:`decide` takes
+
+- the search of the bodies against the registered missing persons (each body's best
+  candidates, each missing person's best bodies, and each body's LR summed over all missing
+  persons),
+- the search of the same bodies against the families' relative alternatives
+  (:mod:`~forensic_match.decide.alternatives`),
+- the priors (:mod:`~forensic_match.decide.priors`),
+
+and returns the joint posterior of every candidate pair under the one-to-one model of
+:mod:`~forensic_match.decide.posterior`, the posterior of each listed alternative, and of
+each family as a whole. A body's "free" weight is the open set ``W0``, plus the relatives
+``ρ Σ_r LR_sr``, plus the LRs of the missing persons not listed among its candidates (they
+take no part in the column constraint: too weak to matter).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from forensic_match.decide.posterior import matching_posteriors
+from forensic_match.decide.priors import Priors
+
+LN10 = math.log(10.0)
+
+
+@dataclass
+class Decision:
+    """Posteriors of one round (polars DataFrames).
+
+    Attributes
+    ----------
+    pairs : DataFrame
+        Candidate pairs: pm, family, missing, lr, log10_lr, n_markers, n_inconsistent,
+        posterior, joint_exact (enumerated exactly, else belief propagation).
+    alternatives : DataFrame
+        Each body's best relative alternatives: pm, family, person, relation, lr, log10_lr,
+        posterior.
+    families : DataFrame
+        pm, family, posterior (its missing persons and listed alternatives together).
+    bodies : DataFrame
+        pm, p_open (posterior of the open set: nobody registered nor a listed relative).
+    """
+
+    pairs: Any
+    alternatives: Any
+    families: Any
+    bodies: Any
+
+
+def _logsumexp(*values: float) -> float:
+    finite = [v for v in values if v > -math.inf]
+    if not finite:
+        return -math.inf
+    hi = max(finite)
+    return hi + math.log(sum(math.exp(v - hi) for v in finite))
+
+
+def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[str, str], str],
+           priors: Priors) -> Decision:
+    """Joint posteriors of one round (see the module doc).
+
+    Parameters
+    ----------
+    candidates : SearchResult
+        Bodies against the registered missing persons still to identify.
+    alternatives : SearchResult or None
+        The same bodies against the relative alternatives (rows ``(family, person)``).
+    relations : mapping
+        ``{(family, person): relation text}`` of the alternatives.
+    priors : Priors
+    """
+    import polars as pl
+
+    cols = ["pm", "family", "missing", "lr", "log10_lr", "n_markers", "n_inconsistent"]
+    cand = pl.concat([candidates.by_sample.select(cols), candidates.by_missing.select(cols)]) \
+        .unique(["pm", "family", "missing"], keep="first", maintain_order=True) \
+        .filter(pl.col("log10_lr").is_finite())
+    pm_ids = candidates.samples["pm"].to_list()
+    body_of = {p: i for i, p in enumerate(pm_ids)}
+    mps = sorted(set(zip(cand["family"].to_list(), cand["missing"].to_list())))
+    mp_of = {m: j for j, m in enumerate(mps)}
+    s_idx = np.array([body_of[p] for p in cand["pm"].to_list()], dtype=np.int64)
+    m_idx = np.array([mp_of[k] for k in zip(cand["family"].to_list(),
+                                            cand["missing"].to_list())], dtype=np.int64)
+    log10 = cand["log10_lr"].to_numpy().astype(np.float64)
+    n_s = len(pm_ids)
+    listed = np.zeros(n_s)
+    np.add.at(listed, s_idx, np.power(10.0, np.minimum(log10, 308.0)))
+    lr_sum = np.nan_to_num(candidates.samples["lr_sum"].to_numpy().astype(np.float64),
+                           posinf=1e308)
+    residual = np.maximum(lr_sum - listed, 0.0)
+    alt_sum = np.zeros(n_s)
+    if alternatives is not None and priors.relatives > 0:
+        got = dict(zip(alternatives.samples["pm"].to_list(),
+                       alternatives.samples["lr_sum"].to_list()))
+        alt_sum = np.array([got.get(p, 0.0) for p in pm_ids], dtype=np.float64)
+    log_rho = math.log(priors.relatives) if priors.relatives > 0 else -math.inf
+    log_free = np.array([
+        _logsumexp(priors.log_open,
+                   log_rho + math.log(a) if a > 0 else -math.inf,
+                   math.log(r) if r > 0 else -math.inf)
+        for a, r in zip(alt_sum, residual)])
+    post = matching_posteriors(n_s, len(mps), s_idx, m_idx, log10 * LN10, log_free)
+    pairs = cand.with_columns(pl.Series("posterior", post.p_edge),
+                              pl.Series("joint_exact", post.exact[s_idx]))
+    # P(s = r) = ρ LR_sr P(s free) / f_s; P(open) = W0 P(s free) / f_s.
+    log_pf = np.log(np.maximum(post.p_free, 1e-320)) - log_free
+    alt_rows: list[dict[str, Any]] = []
+    if alternatives is not None and priors.relatives > 0:
+        for r in alternatives.by_sample.iter_rows(named=True):
+            if not math.isfinite(r["log10_lr"]):
+                continue
+            s = body_of[r["pm"]]
+            p = math.exp(min(0.0, log_rho + r["log10_lr"] * LN10 + log_pf[s]))
+            alt_rows.append({"pm": r["pm"], "family": r["family"], "person": r["missing"],
+                             "relation": relations.get((r["family"], r["missing"]), ""),
+                             "lr": r["lr"], "log10_lr": r["log10_lr"], "posterior": p})
+    alts = pl.DataFrame(alt_rows, schema={
+        "pm": pl.Utf8, "family": pl.Utf8, "person": pl.Utf8, "relation": pl.Utf8,
+        "lr": pl.Float64, "log10_lr": pl.Float64, "posterior": pl.Float64})
+    families = pl.concat([pairs.select("pm", "family", "posterior"),
+                          alts.select("pm", "family", "posterior")]) \
+        .group_by(["pm", "family"], maintain_order=True).agg(pl.col("posterior").sum())
+    bodies = pl.DataFrame({"pm": pm_ids,
+                           "p_open": np.exp(np.minimum(0.0, priors.log_open + log_pf))})
+    return Decision(pairs, alts, families, bodies)
+
+
+__all__ = ["Decision", "decide"]

@@ -1,0 +1,121 @@
+"""Prior probabilities of the hypotheses for a body (``docs/decisions.md``).
+
+A body is, a priori,
+
+- one of the N registered missing persons, each with probability ``registered / N``;
+- an unregistered relative drawn or implied by a family's pedigree
+  (:mod:`forensic_match.decide.alternatives`), each with ``relatives`` times the prior of one
+  missing person;
+- someone else: no one in the register nor a relative of a registered family (the open set).
+
+In odds relative to one missing person the weights are 1, ``relatives`` and
+``W0 = N (1 - registered) / registered``. The posterior of "s is m" with no other body
+competing is then ``LR_sm / (Σ_m' LR_sm' + relatives Σ_r LR_sr + W0)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from forensic_match.errors import InputError
+
+#: Cap on the default prior that a body is a registered missing person. The programme default
+#: is the ratio of registered missing persons to bodies (every registered person among the
+#: bodies), which a programme with more missing persons than bodies would put at 1: no body
+#: would then be allowed to be anyone else.
+MAX_REGISTERED = 0.5
+#: Default weight of each relative alternative against a registered missing person. Measured
+#: in households killed together with each dead member registered with probability 0.6, an
+#: unregistered brother in the grave is about 0.4 / 0.6 as likely as the registered one; 1 is
+#: the conservative round figure. 0 switches relatives off (a closed list of victims).
+RELATIVES_WEIGHT = 1.0
+#: Smallest open-set weight: keeps "nobody in the register" possible even for ``registered=1``.
+MIN_OPEN = 1e-300
+
+
+@dataclass(frozen=True)
+class Priors:
+    """The priors every output states.
+
+    Attributes
+    ----------
+    registered : float
+        Prior probability that a body is one of the registered missing persons.
+    relatives : float
+        Weight of each relative alternative, relative to one registered missing person.
+    n_missing, n_bodies : int
+        Registered missing persons and bodies the priors were set from.
+    source : str
+        ``"programme"`` (from the counts) or ``"user"``.
+    """
+
+    registered: float
+    relatives: float
+    n_missing: int
+    n_bodies: int
+    source: str
+
+    @property
+    def open_weight(self) -> float:
+        """``W0 = N (1 - registered) / registered``: the open set in missing-person units."""
+        return max(MIN_OPEN, self.n_missing * (1.0 - self.registered) / self.registered)
+
+    @property
+    def log_open(self) -> float:
+        """Natural log of :attr:`open_weight`."""
+        return math.log(self.open_weight)
+
+    def posterior(self, lr: float, row_sum: float) -> float:
+        """Posterior of one pair with no column competitor and no relatives: ``lr /
+        (row_sum + W0)`` (``row_sum`` the body's LRs summed over the missing persons)."""
+        return lr / (row_sum + self.open_weight)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"registered": self.registered, "relatives": self.relatives,
+                "n_missing": self.n_missing, "n_bodies": self.n_bodies,
+                "open_weight": self.open_weight, "source": self.source}
+
+    def describe(self) -> str:
+        """One sentence for reports."""
+        return (f"prior that a body is a registered missing person {self.registered:.3g} "
+                f"({self.source}: {self.n_missing} registered, {self.n_bodies} bodies), "
+                f"each relative alternative weighted {self.relatives:g} against a missing "
+                f"person")
+
+
+def programme_priors(n_missing: int, n_bodies: int, *, registered: float | None = None,
+                     relatives: float = RELATIVES_WEIGHT) -> Priors:
+    """Priors for a programme of ``n_missing`` registered persons and ``n_bodies`` bodies.
+
+    Parameters
+    ----------
+    n_missing, n_bodies : int
+    registered : float, optional
+        Prior probability that a body is a registered missing person; default
+        ``min(MAX_REGISTERED, n_missing / n_bodies)``.
+    relatives : float
+        Weight of each relative alternative (:data:`RELATIVES_WEIGHT`).
+
+    Examples
+    --------
+    >>> p = programme_priors(1000, 2700)
+    >>> round(p.registered, 4), round(p.open_weight)
+    (0.3704, 1700)
+    """
+    if n_missing < 1 or n_bodies < 1:
+        raise InputError(f"priors need at least one missing person and one body, got "
+                         f"{n_missing} and {n_bodies}")
+    if relatives < 0 or not math.isfinite(relatives):
+        raise InputError(f"the relatives' weight must be finite and >= 0, got {relatives}")
+    if registered is None:
+        return Priors(min(MAX_REGISTERED, n_missing / n_bodies), relatives, n_missing,
+                      n_bodies, "programme")
+    if not 0.0 < registered <= 1.0:
+        raise InputError(f"the prior that a body is a registered missing person must lie in "
+                         f"(0, 1], got {registered}")
+    return Priors(registered, relatives, n_missing, n_bodies, "user")
+
+
+__all__ = ["MAX_REGISTERED", "Priors", "RELATIVES_WEIGHT", "programme_priors"]
