@@ -24,12 +24,13 @@ import pytest
 from forensic_match.cases import Family, PMSample, load_case
 from forensic_match.dvi.compile import compile_families
 from forensic_match.dvi.fragments import same_source_pairs
-from forensic_match.dvi.records import read_genotypes, read_pm_samples
+from forensic_match.dvi.records import read_families, read_genotypes, read_pm_samples
 from forensic_match.dvi.search import exact_pair_log10_lr, search_samples
 from forensic_match.errors import GenotypeError, MarkerError
 from forensic_match.frequencies import FrequencyDB, load_frequencies
 from forensic_match.likelihood import pedigree_likelihood, prepare_markers
 from forensic_match.markers import Marker
+from forensic_match.mutation import Mutation, MutationModel
 from forensic_match.pedigree import Pedigree, trio
 from forensic_match.profiles import allele_label, parse_genotype
 
@@ -208,6 +209,27 @@ def test_off_ladder_call_is_an_unknown_allele_with_a_finite_lr(tmp_path, db, pan
     # One allele known: LR = P(son has a 7 | parents) / P(a random person has a 7).
     p7 = float(panel[1].frequencies[panel[1].index("7")])
     assert 10 ** exact[1] == pytest.approx(0.5 / (2 * p7 - p7 * p7), rel=1e-12)
+
+
+def test_relative_with_an_off_ladder_call_compiles_to_the_exact_lr(tmp_path, db):
+    pedigrees = write(tmp_path, "ped.csv", "family,id,father,mother,sex,missing\n"
+                                           "F1,FA,,,M,0\nF1,MO,,,F,0\nF1,MP,FA,MO,M,1\n")
+    relatives = write(tmp_path, "rel.csv", CE_HEADER + ce_rows("FA", {
+        "D3S1358": ("15", "17"), "TH01": ("OL", "7"), "FGA": ("22", "24")})
+        + ce_rows("MO", {"D3S1358": ("16", "16"), "TH01": ("6", "8"), "FGA": ("", "25")}))
+    (family,) = read_families(pedigrees, relatives, markers=db)
+    assert family.genotypes["FA"]["TH01"] == ("7", None)
+    assert family.genotypes["MO"]["FGA"] == ("25", None)
+    mutation = Mutation.same(MutationModel("equal", rate=0.005))
+    markers = db.markers_for(NAMES, mutation=mutation)
+    sample = PMSample("PM1", "M", {"D3S1358": ("15", "16"), "TH01": ("7", "8"),
+                                   "FGA": ("22", "25")})
+    exact = exact_pair_log10_lr(family, "MP", sample, markers)
+    found = search_samples(compile_families([family], markers), [sample], threshold=-math.inf,
+                           sex_filter=False).pairs
+    assert np.all(np.isfinite(exact)) and exact.sum() > 0
+    assert math.isclose(10 ** (float(found["log10_lr"][0]) - float(exact.sum())), 1.0,
+                        rel_tol=1e-9)
 
 
 def test_fragment_with_an_off_ladder_call_joins_its_body(tmp_path, db, panel):
