@@ -14,12 +14,17 @@ a laboratory's systems. This module reads them into :class:`~forensic_match.case
 - PM samples: ``sample,sex,site,dropout``; further columns are postmortem records
   (``PMSample.info``).
 
-Files are CSV (``.csv``), TSV (``.tsv``, ``.tab``; other text files such as GeneMapper's
-``.txt``: the separator is taken from the header line), Parquet (``.parquet``) or Excel
-(``.xlsx``, ``.xls``, ``.ods``; needs the ``excel`` extra). Every cell is read as text: allele
-"10" stays "10", "9.3" stays "9.3", "OL" stays "OL". Errors name the file, the line (text files:
-header = line 1; Excel: the spreadsheet's row, header = row 1; Parquet: the data row, from 1),
-the family, sample or individual, and the marker.
+Files are CSV (``.csv``; ``;``- or tab-separated when the header has no comma), TSV (``.tsv``,
+``.tab``; other text files such as GeneMapper's ``.txt``: the separator is taken from the header
+line), Parquet (``.parquet``) or Excel (``.xlsx``, ``.xls``, ``.ods``; needs the ``excel``
+extra). Every cell is read as text, and alleles are checked against one canonical form
+(:func:`~forensic_match.profiles.allele_label`: "10", "9.3"; "9,3" and "7.0" only with the
+``decimal_comma`` and ``normalise_alleles`` options). An off-ladder call "OL" is an unknown
+allele (``7, OL`` is the partial genotype ``("7", None)``); Y- and X-STR rows are set aside as
+lineage data; ids are read in Unicode normal form C; sex and yes/no cells take English and
+Spanish words. Errors name the file, the line (text files: header = line 1; Excel: the
+spreadsheet's row, header = row 1; Parquet: the data row, from 1), the family, sample or
+individual, and the marker. ``docs/records.md`` has the full rules.
 """
 
 from __future__ import annotations
