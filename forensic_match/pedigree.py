@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from forensic_match.errors import PedigreeError, plain_text, show_id, similar_ids
-from forensic_match.profiles import cell_text, normal_id
+from forensic_match.profiles import cell_text
 
 UNKNOWN, MALE, FEMALE = 0, 1, 2
 #: Sex words, in upper case without accents (English and Spanish), and codes 1/2/0.
@@ -75,7 +75,7 @@ def parse_sex(value: Any, *, context: str = "", codes: str = "MF") -> int:
 def _parent(value: Any) -> str | None:
     if value is None:
         return None
-    text = normal_id(str(value).strip())
+    text = str(value).strip()
     return None if text in ("", "0", "NA", "None", "null", "nan") else text
 
 

@@ -240,7 +240,7 @@ def parse_profiles(data: Mapping[str, Mapping[str, Any]], *, file: str | None = 
             g = parse_genotype(value, sample=str(sample), marker=str(marker), file=file)
             if g is not None:
                 prof[str(marker)] = g
-        out[normal_id(str(sample))] = prof
+        out[str(sample)] = prof
     return out
 
 
