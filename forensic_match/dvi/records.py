@@ -403,7 +403,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         table_labels = known.alleles[key] if known is not None else frozenset()
         labels = [_checked(c, loc, name, table_labels, decimal_comma, normalise_alleles,
                            (bad, short))
-                  for k, c in called if c.upper() != OFF_LADDER]
+                  for _, c in called if c.upper() != OFF_LADDER]
         if len(labels) < len(called):
             record["off_ladder"].append(name)
             if labels:
