@@ -624,3 +624,65 @@ def test_direct_reference_identifies_the_missing_person() -> None:
     assert (row["pm"], row["missing"], row["rule"]) == ("bone", "MP", "direct reference")
     assert row["log10_lr"] >= 10
     assert "direct reference (personal effects) of MP" in row["reason"]
+
+
+# --- a degraded body conditions its family (issue 7, point 2) ------------------------------------
+
+
+def test_a_degraded_father_identified_first_conditions_his_family_with_his_dropout(
+        markers: list[Marker]) -> None:
+    """A nightly run aborted with "the reference data are impossible on the pedigree": the
+    missing father's body (dropout 0.15, single-allele calls written a/a) was identified and
+    then placed in his family as a typed member *without* its dropout, so a call that had
+    lost an allele read as a homozygote against his children (no mutation model, as the
+    search command then ran). Conditioning now carries the body's dropout, and the run
+    completes.
+    """
+    markers = [m.with_mutation(None) for m in markers]
+    ped = Pedigree.from_records([
+        ("FA", None, None, "M"), ("MO", None, None, "F"), ("S1", "FA", "MO", "M"),
+        ("S2", "FA", "MO", "M"), ("S3", "FA", "MO", "M"), ("D", "FA", "MO", "F")])
+    rng = np.random.default_rng(17)
+    def clash(m: str, called: tuple) -> bool:
+        """Read as a homozygote, the father's call contradicts a typed child."""
+        a, mo = called[0], truth["MO"][m]
+        return called[0] == called[1] and any(
+            not ((x == a and y in mo) or (y == a and x in mo))
+            for x, y in (truth[c][m] for c in ("S2", "D")))
+
+    for _ in range(200):
+        truth = simulate_profiles(ped, markers, seed=rng)
+        father = degrade(truth["FA"], dropout=0.15, seed=rng)
+        if any(clash(m, g) for m, g in father.items()):
+            break
+    else:
+        raise AssertionError("no seed gave the father a call that reads as a clash")
+    # Two missing sons with the same references: their bodies go to the within-family step
+    # (family level), which is where the run aborted.
+    family = Family("F0168", ped, ["FA", "S1", "S3"], {i: truth[i] for i in ("MO", "S2", "D")})
+    bodies = [PMSample("PM_FA", "M", father, dropout=0.15),
+              PMSample("PM_S1", "M", dict(truth["S1"]))]
+    others = simulate_programme(10, 2, markers=markers, seed=5).dataset
+    res = identify([family, *others.am], bodies + list(others.pm), markers, relatives=0)
+    got = {(r["pm"], r["missing"]) for r in res.identifications.iter_rows(named=True)}
+    assert ("PM_FA", "FA") in got
+    assert all(r["pm"] == "PM_FA" for r in res.identifications.iter_rows(named=True)
+               if r["family"] == "F0168")
+    fl = res.family_level.filter(pl.col("pm") == "PM_S1")
+    assert fl["family"].to_list() == ["F0168"]
+    assert "S1 (" in fl["candidates"][0] and "S3 (" in fl["candidates"][0]
+
+
+def test_identify_adds_unknown_alleles_at_the_tables_frequency() -> None:
+    """prepare_panel used 0.001 whatever the table said; it now uses 5/(2N) of the table."""
+    db = load_frequencies("fbi2015_sw_hispanic")
+    markers = db.markers_for(db.markers)
+    th01 = next(m for m in markers if m.name == "TH01")
+    sample = PMSample("bone", "M", {"TH01": ("99", "6")})
+    fam = Family("F", Pedigree.from_records([("MP", None, None, "M")]), ["MP"], {})
+    with pytest.warns(Warning, match="99"):
+        panel = prepare_panel(markers, [fam], [sample])
+    added = next(m for m in panel if m.name == "TH01")
+    f = added.frequencies[added.index("99")]
+    want = th01.min_frequency / (1 + th01.min_frequency)
+    assert f == pytest.approx(want, rel=1e-6) and f > 0.01  # (the table sums to 1 +- 1e-7)

@@ -90,8 +90,8 @@ class IdentificationResult:
 def prepare_panel(markers: Sequence[Marker], families: Sequence[Family],
                   samples: Sequence[PMSample], *, min_frequency: float | None = None,
                   ) -> list[Marker]:
-    """The markers extended by every allele a family or PM sample shows (warning for each)."""
-    from forensic_match.frequencies import DEFAULT_MIN_FREQUENCY
+    """The markers extended by every allele a family or PM sample shows (warning for each), at
+    ``min_frequency`` or each marker's own unknown-allele frequency (5/(2N) of its table)."""
     from forensic_match.likelihood import prepare_markers
 
     profiles: dict[str, Any] = {}
@@ -100,8 +100,7 @@ def prepare_panel(markers: Sequence[Marker], families: Sequence[Family],
             profiles[f"{fam.id}/{ident}"] = prof
     for s in samples:
         profiles[s.id] = s.genotypes
-    return prepare_markers(markers, profiles,
-                           min_frequency=min_frequency or DEFAULT_MIN_FREQUENCY)
+    return prepare_markers(markers, profiles, min_frequency=min_frequency)
 
 
 #: Same-source log10 LR from which two bodies are suspected to be one person: such a pair is

@@ -155,9 +155,12 @@ class _Likelihoods:
         base = self.family(family, fixed, mutation=mutation)
         if not np.all(base > 0):
             bad = [self.markers[k].name for k in np.flatnonzero(~(base > 0))]
-            raise InputError(f"family {family.id!r}: the reference data are impossible on the "
-                             f"pedigree at markers {bad} (a Mendelian inconsistency with no "
-                             f"mutation model to explain it)")
+            what = "the reference data are" if not fixed else (
+                "the reference data with PM samples " + ", ".join(
+                    f"{v!r} as {m!r}" for m, v in sorted(fixed)) + " are")
+            raise InputError(f"family {family.id!r}: {what} impossible on the pedigree at "
+                             f"markers {bad} (a Mendelian inconsistency with no mutation "
+                             f"model to explain it)")
         joint = self.family(family, fixed | {(mp, pm)}, mutation=mutation)
         return joint / (base * self.sample(pm))
 
