@@ -126,7 +126,8 @@ def _demo_programme(workers: int) -> None:
     fam = result.family_level
     if fam.height:
         click.echo(f"\n{fam.height} more bodies belong with certainty to one family, but DNA "
-                   f"cannot tell which of its missing persons (antemortem data can):")
+                   f"cannot tell which of its missing persons, or an unregistered relative "
+                   f"of theirs, each is (antemortem data can):")
         for r in fam.head(5).iter_rows(named=True):
             click.echo(f"  {r['pm']} -> family {r['family']}: {r['candidates']} "
                        f"(posterior for the family {r['posterior']:.6f})")
@@ -169,40 +170,90 @@ def _demo_kinship() -> None:
 @click.argument("dataset", type=click.Path(dir_okay=False))
 @click.option("--max-solutions", default=20, show_default=True,
               help="Joint solutions listed, best first.")
-def solve_command(dataset: str, max_solutions: int) -> None:
-    """Solve an identification DATASET.json; print pairwise LRs, undisputed, joint and
-    proposed identifications as one JSON object."""
+@click.option("--closed", is_flag=True,
+              help="A closed disaster as dvir models it: flat prior over assignments and no "
+                   "unregistered relative as an alternative.")
+@click.option("--undisputed", "require_undisputed", is_flag=True,
+              help="Proposals must also meet dvir's undisputed rule (LR >= 1e4 and 1e4 x "
+                   "every competitor).")
+@click.option("--max-assignments", default=1_000_000, show_default=True,
+              help="Whole-dataset joint enumeration is skipped (with a note) above this.")
+@click.option("--max-pairs", default=20_000, show_default=True,
+              help="Above this many sex-compatible pairs the exact pairwise table, the "
+                   "undisputed list and the whole-dataset joint are skipped (with a note); "
+                   "identifications still come from the compiled search.")
+def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisputed: bool,
+                  max_assignments: int, max_pairs: int) -> None:
+    """Solve an identification DATASET.json; print pairwise LRs, undisputed, joint,
+    proposed identifications and family-level proposals as one JSON object.
+
+    The identifications are those of the programme pipeline (``docs/decisions.md``): joint
+    posteriors with unregistered relatives and the open set as alternatives, priors from the
+    dataset (or ``--closed``), every proposal at posterior >= 0.9995. The pairwise table,
+    dvir's undisputed list and the whole-dataset joint enumeration are the peer-compatible
+    views (``docs/joint.md``), computed where the dataset is small enough.
+    """
     from forensic_match.cases import DviDataset, load_case
     from forensic_match.dvi.identify import identify
-    from forensic_match.dvi.joint import joint_solutions, pairwise_lr_matrix, undisputed
+    from forensic_match.dvi.joint import (
+        AssignmentLimitError,
+        joint_solutions,
+        pairwise_lr_matrix,
+        sex_compatible,
+        undisputed,
+    )
 
+    notes: list[str] = []
     try:
         with _Messages(quiet=False).collect("solve"):
             ds = load_case(dataset)
             if not isinstance(ds, DviDataset):
                 raise ForensicMatchError(f"file {dataset!r}: not an identification dataset; "
                                          f"use 'forensic-match lr'")
-            pw = pairwise_lr_matrix(ds)
-            und = undisputed(pw, dataset=ds)
-            joint = joint_solutions(ds, max_solutions=max_solutions)
-            ids = identify(ds.am, ds.pm, ds.markers, min_markers=1,
-                           theta=ds.theta).identifications
+            n_pairs = sum(sex_compatible(s.sex, f.sex_of(m)) for s in ds.pm for f in ds.am
+                          for m in f.missing)
+            pairwise: list[dict[str, Any]] = []
+            und_rows: list[dict[str, Any]] = []
+            joint_rows: list[dict[str, Any]] = []
+            if n_pairs <= max_pairs:
+                pw = pairwise_lr_matrix(ds)
+                und = undisputed(pw, dataset=ds)
+                pairwise = [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"],
+                             "inconsistent_markers": r["inconsistent_markers"]}
+                            for r in pw.iter_rows(named=True)]
+                und_rows = [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"]}
+                            for r in und.iter_rows(named=True)]
+                try:
+                    joint = joint_solutions(ds, max_solutions=max_solutions,
+                                            max_assignments=max_assignments)
+                    joint_rows = [{"assignment": a, "loglik": r["loglik"], "lr": r["lr"],
+                                   "posterior": r["posterior"]}
+                                  for a, r in zip(joint.assignments,
+                                                  joint.solutions.iter_rows(named=True))]
+                except AssignmentLimitError as exc:
+                    notes.append(f"joint: not enumerated ({exc}); the identifications' joint "
+                                 f"posteriors are computed per component instead")
+            else:
+                notes.append(f"pairwise, undisputed, joint: skipped, {n_pairs} sex-compatible "
+                             f"pairs (more than --max-pairs {max_pairs}); the identifications "
+                             f"come from the compiled search")
+            result = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta,
+                              closed=closed, undisputed=require_undisputed)
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    keep = ("pm", "family", "missing", "lr", "posterior", "rule", "round", "n_markers",
+            "second_lr", "alternative", "alternative_lr", "fragments", "exact", "reason")
     out = {
         "id": ds.id,
-        "pairwise": [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"],
-                      "inconsistent_markers": r["inconsistent_markers"]}
-                     for r in pw.iter_rows(named=True)],
-        "undisputed": [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"]}
-                       for r in und.iter_rows(named=True)],
-        "joint": [{"assignment": a, "loglik": r["loglik"], "lr": r["lr"],
-                   "posterior": r["posterior"]}
-                  for a, r in zip(joint.assignments, joint.solutions.iter_rows(named=True))],
-        "identifications": [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"],
-                             "posterior": r["posterior"], "rule": r["rule"]}
-                            for r in ids.iter_rows(named=True)]}
+        "pairwise": pairwise,
+        "undisputed": und_rows,
+        "joint": joint_rows,
+        "identifications": [{k: r[k] for k in keep}
+                            for r in result.identifications.iter_rows(named=True)],
+        "family_level": result.family_level.to_dicts(),
+        "priors": result.parameters["priors"],
+        "notes": notes}
     click.echo(json.dumps(_json_safe(out), allow_nan=False))
 
 
@@ -568,7 +619,8 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
                           progress=not say.quiet, min_markers=cfg.min_markers,
                           theta=cfg.theta, cache=cache, threshold=cfg.threshold,
                           margin=cfg.margin, posterior_threshold=cfg.posterior_threshold,
-                          prior_not_in_database=cfg.prior_not_in_database,
+                          prior_registered=cfg.prior_registered, relatives=cfg.relatives,
+                          closed=cfg.closed, undisputed=cfg.undisputed,
                           sex_filter=cfg.sex_filter)
     say.step("looking for near misses ...")
     with say.collect("near misses"):

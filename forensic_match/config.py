@@ -137,8 +137,9 @@ class RunConfig:
         Per-marker models (names as in the frequency table, any case or spacing).
     theta, min_markers, sex_filter, ignore_markers, pm_dropout
         Search settings; ``pm_dropout`` is given to PM samples recorded with no dropout.
-    threshold, margin, posterior_threshold, prior_not_in_database
-        Identification rules of :func:`forensic_match.dvi.identify.identify`.
+    posterior_threshold, prior_registered, relatives, closed, undisputed, threshold, margin
+        Identification settings of :func:`forensic_match.dvi.identify.identify`
+        (``docs/decisions.md``); ``prior_registered`` None takes the programme's default.
     near_miss_lr, near_miss_max_markers
         A pair is a near miss when it is inconsistent at 1..``near_miss_max_markers``
         markers and its LR over the other markers reaches ``near_miss_lr``.
@@ -157,7 +158,10 @@ class RunConfig:
     threshold: float = 1e4
     margin: float = 1e4
     posterior_threshold: float = 0.9995
-    prior_not_in_database: float = 0.5
+    prior_registered: float | None = None
+    relatives: float = 1.0
+    closed: bool = False
+    undisputed: bool = False
     near_miss_lr: float = 1e4
     near_miss_max_markers: int = 2
     source: str | None = field(default=None, compare=False)
@@ -174,10 +178,16 @@ class RunConfig:
         _check_number(self.pm_dropout, "search.pm_dropout", low=0.0, high=0.99)
         _check_number(self.threshold, "identify.threshold", low=1.0, high=math.inf)
         _check_number(self.margin, "identify.margin", low=1.0, high=math.inf)
-        _check_number(self.posterior_threshold, "identify.posterior_threshold", low=0.0,
-                      high=1.0, open_low=True)
-        _check_number(self.prior_not_in_database, "identify.prior_not_in_database", low=0.0,
-                      high=0.999999, open_low=True)
+        _check_number(self.posterior_threshold, "identify.posterior_threshold", low=0.5,
+                      high=0.999999)
+        if self.prior_registered is not None:
+            _check_number(self.prior_registered, "identify.prior_registered", low=0.0,
+                          high=1.0, open_low=True)
+        _check_number(self.relatives, "identify.relatives", low=0.0, high=1e6)
+        for key in ("closed", "undisputed"):
+            if not isinstance(getattr(self, key), bool):
+                raise InputError(f"identify.{key} must be true or false, got "
+                                 f"{getattr(self, key)!r}")
         _check_number(self.near_miss_lr, "near_miss.lr", low=1.0, high=math.inf)
         _check_number(self.near_miss_max_markers, "near_miss.max_markers", low=0, high=100,
                       integer=True)
@@ -219,7 +229,7 @@ class RunConfig:
                     "search": {"theta", "min_markers", "sex_filter", "ignore_markers",
                                "pm_dropout"},
                     "identify": {"threshold", "margin", "posterior_threshold",
-                                 "prior_not_in_database"},
+                                 "prior_registered", "relatives", "closed", "undisputed"},
                     "near_miss": {"lr", "max_markers"}}
         for key, value in data.items():
             if key not in sections:
@@ -262,7 +272,8 @@ class RunConfig:
                 raise InputError(f"search.ignore_markers must be a list of marker names, got "
                                  f"{ignore!r}")
             kwargs["ignore_markers"] = tuple(ignore)
-        for key in ("threshold", "margin", "posterior_threshold", "prior_not_in_database"):
+        for key in ("threshold", "margin", "posterior_threshold", "prior_registered",
+                    "relatives", "closed", "undisputed"):
             if key in ident:
                 kwargs[key] = ident[key]
         if "lr" in near:
@@ -290,10 +301,16 @@ class RunConfig:
                   f"sex_filter = {_toml(self.sex_filter)}",
                   f"ignore_markers = {_toml(list(self.ignore_markers))}",
                   f"pm_dropout = {_toml(self.pm_dropout)}",
-                  "", "[identify]", f"threshold = {_toml(self.threshold)}",
-                  f"margin = {_toml(self.margin)}",
+                  "", "[identify]",
                   f"posterior_threshold = {_toml(self.posterior_threshold)}",
-                  f"prior_not_in_database = {_toml(self.prior_not_in_database)}",
+                  (f"prior_registered = {_toml(self.prior_registered)}"
+                   if self.prior_registered is not None else
+                   "# prior_registered: from the programme, min(0.5, missing / bodies)"),
+                  f"relatives = {_toml(self.relatives)}",
+                  f"closed = {_toml(self.closed)}",
+                  f"undisputed = {_toml(self.undisputed)}",
+                  f"threshold = {_toml(self.threshold)}",
+                  f"margin = {_toml(self.margin)}",
                   "", "[near_miss]", f"lr = {_toml(self.near_miss_lr)}",
                   f"max_markers = {_toml(self.near_miss_max_markers)}", ""]
         return "\n".join(lines)

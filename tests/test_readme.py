@@ -17,4 +17,7 @@ def test_readme_python_examples_run() -> None:
     result = namespace["result"]
     assert result.lr_total > 1  # the README case is a true trio
     assert namespace["post"].unordered()[("7", "9.3")] > 0.99  # < 1 only by mutation
-    assert namespace["found"].identifications.height > 10  # the bundled programme
+    found = namespace["found"]
+    assert found.identifications.height >= 3  # the bundled programme
+    assert found.family_level.height > 20
+    assert found.family_level["candidates"].str.contains("an unregistered").any()

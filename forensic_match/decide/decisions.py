@@ -39,7 +39,7 @@ class Decision:
     ----------
     pairs : DataFrame
         Candidate pairs: pm, family, missing, lr, log10_lr, n_markers, n_inconsistent,
-        posterior, joint_exact (enumerated exactly, else belief propagation).
+        posterior (a lower bound of the exact joint posterior), joint_exact.
     alternatives : DataFrame
         Each body's best relative alternatives: pm, family, person, relation, lr, log10_lr,
         posterior.
@@ -110,7 +110,7 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
         for a, r in zip(alt_sum, residual)])
     post = matching_posteriors(n_s, len(mps), s_idx, m_idx, log10 * LN10, log_free)
     pairs = cand.with_columns(pl.Series("posterior", post.p_edge),
-                              pl.Series("joint_exact", post.exact[s_idx]))
+                              pl.Series("joint_exact", post.exact))
     # P(s = r) = ρ LR_sr P(s free) / f_s; P(open) = W0 P(s free) / f_s.
     log_pf = np.log(np.maximum(post.p_free, 1e-320)) - log_free
     alt_rows: list[dict[str, Any]] = []

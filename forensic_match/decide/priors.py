@@ -62,6 +62,13 @@ class Priors:
         """``W0 = N (1 - registered) / registered``: the open set in missing-person units."""
         return max(MIN_OPEN, self.n_missing * (1.0 - self.registered) / self.registered)
 
+    @classmethod
+    def flat(cls, n_missing: int, n_bodies: int) -> Priors:
+        """dvir's closed-disaster prior: flat over assignments, so that "nobody" weighs as
+        much as any one missing person (``W0 = 1``), and no relative alternatives."""
+        return cls(n_missing / (n_missing + 1.0), 0.0, n_missing, n_bodies,
+                   "closed list (dvir's flat prior over assignments)")
+
     @property
     def log_open(self) -> float:
         """Natural log of :attr:`open_weight`."""

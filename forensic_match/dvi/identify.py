@@ -189,7 +189,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              markers: Sequence[Marker], *, posterior_threshold: float = 0.9995,
              prior_registered: float | None = None,
              prior_not_in_database: float | None = None,
-             relatives: float = RELATIVES_WEIGHT, undisputed: bool = False,
+             relatives: float = RELATIVES_WEIGHT, closed: bool = False,
+             undisputed: bool = False,
              threshold: float = 1e4, margin: float = 1e4, theta: float = 0.0,
              min_markers: int = 8, sex_filter: bool = True, max_rounds: int = 10,
              same_source: float | None = None, workers: int = 1,
@@ -216,6 +217,10 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         Prior weight of each unregistered relative a family's pedigree draws or implies
         (:func:`~forensic_match.decide.alternatives.relative_alternatives`), against one
         registered missing person; 0 for a closed list of victims.
+    closed : bool
+        A closed disaster as dvir models it: flat prior over assignments (a body is "nobody"
+        with the weight of any one missing person) and no relative alternatives
+        (:meth:`~forensic_match.decide.priors.Priors.flat`); overrides the three priors above.
     undisputed : bool
         Also require dvir's undisputed rule (LR >= ``threshold`` and >= ``margin`` times every
         competitor in the body's row and the missing person's column): the closed-disaster
@@ -280,8 +285,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                        log10_likelihood=compiled.log10_likelihood.copy(),
                                        allele_sums=compiled.allele_sums.copy())
     n_missing = len(compiled.rows)
-    priors = programme_priors(max(1, n_missing), max(1, len(bodies)),
-                              registered=prior_registered, relatives=relatives)
+    priors = Priors.flat(max(1, n_missing), max(1, len(bodies))) if closed else \
+        programme_priors(max(1, n_missing), max(1, len(bodies)),
+                         registered=prior_registered, relatives=relatives)
     fam_by_id = {f.id: f for f in families}
     row_of = {key: r for r, key in enumerate(compiled.rows)}
     sample_by_id: dict[str, Body] = {b.id: b for b in bodies}
@@ -312,7 +318,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     # woman's body can be the unregistered sister of a missing man.
     scout = search_samples(compiled, remaining, top=TOP, threshold=np.inf, sex_filter=False,
                            min_markers=min_markers, active=np.flatnonzero(active)) \
-        if remaining and active.any() and relatives > 0 else None
+        if remaining and active.any() and priors.relatives > 0 else None
     in_play = _families_in_play(scout) if scout is not None else set()
     for round_no in range(1, max_rounds + 1):
         if not remaining or not active.any():
