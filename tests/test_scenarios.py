@@ -300,3 +300,31 @@ def test_dataset_carries_the_analysis_markers(panel: list[Marker]) -> None:
     assert sc.dataset.markers == panel
     assert {m.mutation.male.model for m in sc.dataset.markers} == {"equal"}
     assert "onestep" in sc.dataset.extra["simulation"]["parameters"]["simulate_mutation"]
+
+
+# --- the validation harness scores what it is given --------------------------------------------
+
+
+def test_harness_scores_a_relative_as_false(scenario: GraveScenario) -> None:
+    from types import SimpleNamespace
+
+    from benchmarks.validation import Score, score, upper_bound
+
+    truth = scenario.truth.unique("body", keep="first", maintain_order=True)
+    right = truth.filter(pl.col("missing").is_not_null()).head(5)
+    sibs = truth.filter(pl.col("relation").str.starts_with("full sibling of ")).head(3)
+    rows = [(r["pm"], r["family"], r["missing"], 0.9999) for r in right.iter_rows(named=True)]
+    rows += [(r["pm"], r["family"], r["relation"].split(" of ")[1], 0.9999)
+             for r in sibs.iter_rows(named=True)]
+    ids = pl.DataFrame(rows, schema=["pm", "family", "missing", "posterior"], orient="row")
+    fam = pl.DataFrame({"pm": [sibs["pm"][0]], "family": [sibs["family"][0]],
+                        "candidates": [f"{sibs['relation'][0].split(' of ')[1]} (0.5) or "
+                                       "an unregistered full sibling (0.5)"],
+                        "posterior": [0.9999], "fragments": [sibs["pm"][0]]})
+    out = Score()
+    score(scenario, SimpleNamespace(identifications=ids.with_columns(
+        pl.col("pm").alias("fragments")), family_level=fam), out)
+    assert (out.proposals, out.true, out.false) == (8, 5, 3)
+    assert out.false_as == Counter({"unregistered full sibling": 3})
+    assert (out.family_right, out.family_candidate, out.family_relative) == (1, 0, 1)
+    assert upper_bound(0, 100) == pytest.approx(1 - 0.05 ** (1 / 100))
