@@ -482,10 +482,21 @@ def _load_table(cfg: Any) -> Any:
                    "compiled again.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only (no progress, no "
               "warnings on screen; warnings are still written to warnings.csv).")
+@click.option("--decimal-comma", is_flag=True,
+              help="Read an allele written 9,3 as 9.3 (docs/records.md).")
+@click.option("--normalise-alleles", is_flag=True,
+              help="Read 7.0 as 7, 9.30 as 9.3, 07 as 7 (docs/records.md).")
+@click.option("--single-allele", type=click.Choice(["homozygote", "partial"]),
+              default="homozygote", show_default=True,
+              help="A lone call in the first allele column: a homozygote a/a, or one allele "
+                   "known and the other not.")
+@click.option("--sex-codes", type=click.Choice(["MF", "HM"]), default="MF", show_default=True,
+              help="Sex letters: M/F, or Spanish H (hombre) / M (mujer).")
 def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | None,
                    out_dir: str, config_path: str | None, frequencies: str | None,
                    mutation: str | None, workers: int, min_markers: int | None,
-                   theta: float | None, cache: str | None, quiet: bool) -> None:
+                   theta: float | None, cache: str | None, quiet: bool, decimal_comma: bool,
+                   normalise_alleles: bool, single_allele: str, sex_codes: str) -> None:
     """Blind search and identification on your files; writes ranked candidate tables.
 
     The output folder holds the candidate tables, the proposed identifications, the near
@@ -511,9 +522,11 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
         if mutation is not None:
             cfg = cfg.replace(mutation=dataclasses.replace(cfg.mutation, model=mutation),
                               marker_mutation={})
+        reading = {"decimal_comma": decimal_comma, "normalise_alleles": normalise_alleles,
+                   "single_allele": single_allele, "sex_codes": sex_codes}
         result, extra = _run_search(cfg, say, pedigrees=pedigrees, relatives=relatives,
                                     pm_path=pm_path, samples=samples, workers=workers,
-                                    cache=cache)
+                                    cache=cache, reading=reading)
     except (ForensicMatchError, ImportError) as exc:
         click.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
@@ -524,6 +537,7 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            "seconds": round(time.time() - started, 3),
            "config_sha256": cfg.sha256, "config_file": config_path,
+           "reading": reading,
            "config_file_sha256": _sha256_file(config_path),
            "frequencies": extra["db"].name, "frequencies_sha256": extra["db"].sha256,
            "unknown_allele_frequency": extra["db"].min_frequency,
@@ -572,7 +586,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
 
 
 def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_path: str,
-                samples: str | None, workers: int, cache: str | None) -> tuple[Any, dict]:
+                samples: str | None, workers: int, cache: str | None,
+                reading: dict[str, Any]) -> tuple[Any, dict]:
     """Read, prepare the panel, identify, find near misses; every step's warnings collected."""
     import dataclasses
 
@@ -584,8 +599,8 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
     say.step("reading the frequency table and the records ...")
     with say.collect("read"):
         db = _load_table(cfg)
-        families = read_families(pedigrees, relatives, markers=db)
-        pm = read_pm_samples(pm_path, samples_path=samples, markers=db)
+        families = read_families(pedigrees, relatives, markers=db, **reading)
+        pm = read_pm_samples(pm_path, samples_path=samples, markers=db, **reading)
     for name in cfg.unused_marker_entries(db.markers):
         say.warn("ConfigWarning", f"configuration names marker {name!r}, which is not in "
                  f"frequency table {db.name!r}", "read")

@@ -180,3 +180,29 @@ def test_generator_writes_the_committed_text_files():
     for name, text in module.text_files().items():
         assert (LAB / name).read_text(encoding="utf-8") == text, name
     assert (LAB / "pm_export.xlsx").is_file()
+
+
+def test_search_command_reads_the_spanish_programme_with_its_flags(tmp_path):
+    """The reader options are `forensic-match search` flags: without them the Spanish files
+    are refused with a hint; with them the run completes and records how it read them."""
+    import json
+
+    from click.testing import CliRunner
+
+    from forensic_match.cli import main
+
+    def run(out, *flags):
+        return CliRunner().invoke(main, [
+            "search", "--pedigrees", str(LAB / "es_pedigrees.csv"), "--relatives",
+            str(LAB / "es_relatives.csv"), "--pm", str(LAB / "globalfiler_pm.csv"),
+            "--samples", str(LAB / "es_pm_samples.csv"), "--out", str(out), "--min-markers",
+            "2", "-q", *flags])
+
+    refused = run(tmp_path / "refused")
+    assert refused.exit_code == 1 and "error:" in refused.stderr
+    assert not (tmp_path / "refused").exists()
+    done = run(tmp_path / "out", "--decimal-comma", "--sex-codes", "HM")
+    assert done.exit_code == 0, done.stderr
+    reading = json.loads((tmp_path / "out" / "run.json").read_text())["reading"]
+    assert reading == {"decimal_comma": True, "normalise_alleles": False,
+                       "single_allele": "homozygote", "sex_codes": "HM"}
