@@ -686,3 +686,38 @@ def test_identify_adds_unknown_alleles_at_the_tables_frequency() -> None:
     f = added.frequencies[added.index("99")]
     want = th01.min_frequency / (1 + th01.min_frequency)
     assert f == pytest.approx(want, rel=1e-6) and f > 0.01  # (the table sums to 1 +- 1e-7)
+
+
+def test_theta_enters_the_decisions(markers: list[Marker]) -> None:
+    """With theta > 0 the decision itself uses exact theta LRs for every contested body: the
+    pairs' LRs in the decision equal exact_pair_log10_lr with theta, and a lower LR under
+    theta lowers the posterior."""
+    theta = 0.02
+    prog = simulate_programme(12, 10, markers=markers, seed=6, theta=theta, fragments=0.0)
+    ds = prog.dataset
+    plain = identify(ds.am, ds.pm, ds.markers, relatives=0)
+    corrected = identify(ds.am, ds.pm, ds.markers, relatives=0, theta=theta)
+    assert _false(prog, corrected.identifications) == []
+    pairs = corrected.decision.pairs  # type: ignore[union-attr]
+    flagged = corrected.search.by_sample.filter(pl.col("exact"))
+    exact = pairs.join(flagged.select("pm", "family", "missing"),
+                       on=["pm", "family", "missing"])
+    assert exact.height >= 3
+    families = {f.id: f for f in ds.am}
+    samples = {s.id: s for s in ds.pm}
+    panel = prepare_panel(ds.markers, ds.am, ds.pm)
+    ids = set(corrected.identifications["pm"])
+    for r in exact.head(8).iter_rows(named=True):
+        if families[r["family"]].genotypes.keys() & {m for m in families[r["family"]].missing}:
+            continue
+        if any(o["family"] == r["family"] for o in corrected.identifications.iter_rows(
+                named=True)) or r["pm"] in ids:
+            continue
+        want = float(np.sum(exact_pair_log10_lr(families[r["family"]], r["missing"],
+                                                samples[r["pm"]], panel, theta=theta)))
+        assert r["log10_lr"] == pytest.approx(want, rel=1e-9, abs=1e-9)
+    # Matches weigh less under theta: no posterior rises for a proposed pair.
+    before = dict(zip(zip(plain.identifications["pm"], plain.identifications["missing"]),
+                      plain.identifications["posterior"]))
+    for r in corrected.identifications.iter_rows(named=True):
+        assert (r["pm"], r["missing"]) in before

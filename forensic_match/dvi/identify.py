@@ -228,8 +228,10 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     threshold, margin : float
         The undisputed rule's parameters (dvir's defaults).
     theta : float
-        Subpopulation correction. Candidates are ranked and decided with theta-free tables,
-        then every proposed pair's LR is recomputed exactly with theta (``exact`` column).
+        Subpopulation correction. Candidates are ranked with theta-free tables; every pair
+        of posterior >= 0.01 is recomputed exactly with theta before deciding
+        (:data:`THETA_CONTESTED`), and every proposed pair's reported LR is exact with theta
+        (``exact`` column).
     min_markers : int
         Pairs compared on fewer markers are not considered.
     sex_filter : bool
@@ -312,25 +314,15 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         touched.add(rec["family"])
         remaining = [b for b in remaining if b.id != rec["pm"]]
     _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel)
+    rounds = _Rounds(compiled, fam_by_id, conditioned, relatives_cache, priors, panel,
+                     theta=theta, sex_filter=sex_filter, min_markers=min_markers,
+                     pairs_from=np.log10(threshold), bodies=sample_by_id)
     res: SearchResult | None = None
     decision: Decision | None = None
-    # Families whose relatives may be among the bodies: found without the sex filter, since a
-    # woman's body can be the unregistered sister of a missing man.
-    scout = search_samples(compiled, remaining, top=TOP, threshold=np.inf, sex_filter=False,
-                           min_markers=min_markers, active=np.flatnonzero(active)) \
-        if remaining and active.any() and priors.relatives > 0 else None
-    in_play = _families_in_play(scout) if scout is not None else set()
     for round_no in range(1, max_rounds + 1):
         if not remaining or not active.any():
             break
-        res = search_samples(compiled, remaining, top=TOP, threshold=np.log10(threshold),
-                             sex_filter=sex_filter, min_markers=min_markers,
-                             active=np.flatnonzero(active))
-        in_play |= _families_in_play(res)
-        alt_res, relations = _search_relatives(in_play, relatives_cache, fam_by_id,
-                                               conditioned, remaining, priors, sex_filter,
-                                               min_markers)
-        decision = decide(res, alt_res, relations, priors)
+        res, decision = rounds.decide(remaining, active)
         new = _proposals(decision, res, round_no, posterior_threshold,
                          (threshold, margin) if undisputed else None)
         new = _screen(new, accepted, suspects, flags)
@@ -348,14 +340,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel)
         decision = None
     if decision is None and remaining and active.any():
-        res = search_samples(compiled, remaining, top=TOP, threshold=np.log10(threshold),
-                             sex_filter=sex_filter, min_markers=min_markers,
-                             active=np.flatnonzero(active))
-        in_play |= _families_in_play(res)
-        alt_res, relations = _search_relatives(in_play, relatives_cache, fam_by_id,
-                                               conditioned, remaining, priors, sex_filter,
-                                               min_markers)
-        decision = decide(res, alt_res, relations, priors)
+        res, decision = rounds.decide(remaining, active)
     family_level = _family_level(decision, {r["pm"] for r in accepted}, posterior_threshold,
                                  sample_by_id) if decision is not None \
         else _family_level_empty()
@@ -406,6 +391,115 @@ TOP = 5
 RELATIVES_FROM_LOG10 = 1.0
 
 
+class _Rounds:
+    """One decision round: search the bodies left, search the relatives of the families in
+    play, re-score contested pairs exactly under theta, decide."""
+
+    def __init__(self, compiled: CompiledTables, fam_by_id: dict[str, Family],
+                 conditioned: dict[str, dict[str, PMSample]], relatives: _RelativeTables,
+                 priors: Priors, panel: Sequence[Marker], *, theta: float, sex_filter: bool,
+                 min_markers: int, pairs_from: float, bodies: dict[str, Body]) -> None:
+        self.compiled, self.fam_by_id, self.conditioned = compiled, fam_by_id, conditioned
+        self.relatives, self.priors, self.panel = relatives, priors, panel
+        self.theta, self.sex_filter, self.min_markers = theta, sex_filter, min_markers
+        self.pairs_from, self.bodies = pairs_from, bodies
+        self.in_play: set[str] | None = None
+
+    def decide(self, remaining: list[Body], active: np.ndarray,
+               ) -> tuple[SearchResult, Decision]:
+        rows = np.flatnonzero(active)
+        if self.in_play is None:
+            # Families whose relatives may be among the bodies: found without the sex
+            # filter too, since a woman's body can be the unregistered sister of a missing man.
+            self.in_play = set()
+            if self.priors.relatives > 0:
+                scout = search_samples(self.compiled, remaining, top=TOP, threshold=np.inf,
+                                       sex_filter=False, min_markers=self.min_markers,
+                                       active=rows)
+                self.in_play = _families_in_play(scout)
+        res = search_samples(self.compiled, remaining, top=TOP, threshold=self.pairs_from,
+                             sex_filter=self.sex_filter, min_markers=self.min_markers,
+                             active=rows)
+        self.in_play |= _families_in_play(res)
+        alt_res, relations = _search_relatives(self.in_play, self.relatives, self.fam_by_id,
+                                               self.conditioned, remaining, self.priors,
+                                               self.sex_filter, self.min_markers)
+        decision = decide(res, alt_res, relations, self.priors)
+        if self.theta > 0:
+            res, alt_res = self._with_theta(decision, res, alt_res)
+            decision = decide(res, alt_res, relations, self.priors)
+        return res, decision
+
+    def _with_theta(self, decision: Decision, res: SearchResult, alt_res: SearchResult | None,
+                    ) -> tuple[SearchResult, SearchResult | None]:
+        """The contested pairs, LRs exact under theta.
+
+        A pair is contested when its posterior reaches :data:`THETA_CONTESTED` with the
+        theta-free tables: only those can be proposed. Each is recomputed with
+        :func:`exact_pair_log10_lr` (the body's best fragment, the family as conditioned so
+        far, one urn of founder alleles for the family and the body), and its body's LR sum
+        corrected by the same difference. The other pairs and the relative alternatives keep
+        their theta-free LRs: the correction lowers the LR of a relative's match, so keeping
+        theirs weighs against a proposal, not for it (an assumption, stated in
+        ``docs/decisions.md``).
+        """
+        import polars as pl
+
+        sure = decision.pairs.filter(pl.col("posterior") >= THETA_CONTESTED)
+        contested = set(zip(sure["pm"], sure["family"], sure["missing"]))
+
+        def exact(pm: str, fam: Family, person: str) -> float:
+            obs = {m: Observation(dropout=b.dropout)
+                   for m, b in self.conditioned.get(fam.id, {}).items()
+                   if m != person and b.dropout > 0}
+            return float(np.sum(exact_pair_log10_lr(fam, person, self.bodies[pm].best,
+                                                    self.panel, theta=self.theta,
+                                                    observation=obs)))
+
+        def patch(table: Any, family_of: Any) -> Any:
+            done: dict[tuple[str, str, str], float] = {}
+            logs = []
+            flags = []
+            for pm, fid, person, v in table.select("pm", "family", "missing",
+                                                   "log10_lr").iter_rows():
+                key = (pm, fid, person)
+                if key in contested and key not in done:
+                    done[key] = exact(pm, family_of(fid), person)
+                logs.append(done.get(key, v))
+                flags.append(key in contested)
+            logs_a = np.array(logs, dtype=np.float64)
+            return table.with_columns(pl.Series("log10_lr", logs_a),
+                                      pl.Series("lr", np.power(10.0, np.minimum(logs_a, 308.0))),
+                                      pl.Series("exact", flags, dtype=pl.Boolean))
+
+        def own(fid: str) -> Family:
+            return _conditioned_family(self.fam_by_id[fid], self.conditioned)
+
+        def resum(result: SearchResult, tables: list[tuple[Any, Any]]) -> Any:
+            """Each body's LR sum, corrected by the changes of its listed pairs."""
+            cols = ["pm", "family", "missing", "lr"]
+            before = pl.concat([b.select(cols) for b, _ in tables]).unique(
+                ["pm", "family", "missing"], keep="first", maintain_order=True)
+            after = pl.concat([a.select(cols) for _, a in tables]).unique(
+                ["pm", "family", "missing"], keep="first", maintain_order=True)
+            delta = dict(before.join(after, on=["pm", "family", "missing"], suffix="_new")
+                         .group_by("pm").agg((pl.col("lr_new") - pl.col("lr")).sum())
+                         .iter_rows())
+            return result.samples.with_columns(pl.Series("lr_sum", [
+                max(0.0, v + delta.get(p, 0.0))
+                for p, v in result.samples.select("pm", "lr_sum").iter_rows()]))
+
+        by_s, by_m = patch(res.by_sample, own), patch(res.by_missing, own)
+        res = dataclasses.replace(res, by_sample=by_s, by_missing=by_m, samples=resum(
+            res, [(res.by_sample, by_s), (res.by_missing, by_m)]))
+        return res, alt_res
+
+
+#: With theta > 0, pairs of at least this posterior with the theta-free tables are
+#: recomputed exactly under theta before deciding.
+THETA_CONTESTED = 1e-2
+
+
 class _RelativeTables:
     """Compiled tables of families' relative alternatives, cached by family state."""
 
@@ -422,8 +516,12 @@ class _RelativeTables:
             rows = [compile_missing(ext, a.person, self.panel, observation=observation)
                     for a in alts.alternatives]
             self.cache[key] = (alts.alternatives, [ext.pedigree.sex_of(a.person)
-                                                   for a in alts.alternatives], rows)
-        return self.cache[key]
+                                                   for a in alts.alternatives], rows, ext)
+        return self.cache[key][:3]
+
+    def extended(self, family: Family) -> Family:
+        """The family extended by its alternatives (after :meth:`tables`)."""
+        return self.cache[(family.id, tuple(sorted(family.genotypes)))][3]
 
 
 def _families_in_play(res: SearchResult) -> set[str]:
