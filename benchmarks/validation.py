@@ -272,11 +272,14 @@ def tables(results: list[tuple[str, Score]], tails: list[tuple[str, Score]]) -> 
                      f"{_pct(s.true, s.identifiable)} | {s.family_level} | "
                      f"{s.family_right} | {s.family_candidate} | {s.family_relative} | "
                      f"{s.seconds:.0f} |")
-    lines += ["", "### What the false proposals truly were", "",
-              "| scenario | body of the false proposal | count |", "|---|---|---:|"]
-    for name, s in results:
-        for label, k in s.false_as.most_common():
-            lines.append(f"| {name} | {label} | {k} |")
+    lines += ["", "### What the false proposals truly were", ""]
+    if any(s.false_as for _, s in results):
+        lines += ["| scenario | body of the false proposal | count |", "|---|---|---:|"]
+        for name, s in results:
+            for label, k in s.false_as.most_common():
+                lines.append(f"| {name} | {label} | {k} |")
+    else:
+        lines.append("No false proposals.")
     lines += ["", "### Calibration of the posterior", "",
               "Among proposals with posterior >= p: how many, the observed false fraction, "
               "its one-sided 95% upper bound (Clopper-Pearson), and 1 - p. A calibrated "
