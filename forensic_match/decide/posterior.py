@@ -25,10 +25,12 @@ identity
     P(s = m) = w_sm (1 - q_m) / (w_sm (1 - q_m) + f_s + Σ_{h≠m} w_sh (1 - q_h)),
 
 ``q_h`` the chance that h is taken by another body when s is left out, with
-``q_m <= Q_m = Σ_{s'≠s} w_s'm / f_s'``: ``P(s = m) >= w_sm (1 - Q_m)⁺ / (w_sm (1 - Q_m)⁺ +
-f_s + Σ_{h≠m} w_sh)``. The posterior reported is the larger of the two lower bounds, so it
-never exceeds the exact joint posterior of the model (``exact`` tells where it is that
-posterior, to rounding). Everything is in natural logarithms: LRs of 1e300 and more are safe.
+``q_m <= Q_m``, a sum over the other bodies of a bound of their chance to take m (the same
+identity applied to them, see ``_second_bound``): ``P(s = m) >= w_sm (1 - Q_m)⁺ /
+(w_sm (1 - Q_m)⁺ + f_s + Σ_{h≠m} w_sh)``. The posterior reported is the larger of the two
+lower bounds, so it never exceeds the exact joint posterior of the model (``exact`` tells
+where it is that posterior, to rounding). Everything is in natural logarithms: LRs of 1e300
+and more are safe.
 """
 
 from __future__ import annotations
@@ -126,8 +128,8 @@ def matching_posteriors(n_bodies: int, n_missing: int, body: np.ndarray, missing
         for piece in np.unique(sub[body[strong]]):
             es = strong[sub[body[strong]] == piece]
             if c > 0 and _count_limited(body[es], missing[es], exact_limit) > exact_limit:
-                if c * 100 <= fold_max:
-                    pending.append((es, c * 100))
+                if c * 10 <= fold_max:
+                    pending.append((es, c * 10))
                 continue
             bodies = np.unique(body[es])
             mps = np.unique(missing[es])
@@ -164,26 +166,61 @@ def _second_bound(body: np.ndarray, missing: np.ndarray, log_w: np.ndarray,
                   log_free: np.ndarray, ratio: np.ndarray) -> np.ndarray:
     """``w (1 - Q)⁺ / (w (1 - Q)⁺ + f + Σ_{h≠m} w_h)`` for every pair (module doc).
 
-    Sums that leave one term out are taken over the other terms (never a total minus the
-    term, which cancels to nothing next to an LR of 1e16)."""
+    ``Q_m = Σ_{s'≠s} u_s'm`` bounds the chance that another body takes m, with ``u_s'm``
+    an upper bound of the chance that s' takes m when s is left out. From the same identity
+    applied to s', ``u_s'm = w_s'm / (w_s'm + f_s' + Σ_{h≠m} w_s'h (1 - Q'_h)⁺)``, where
+    ``Q'_h = Σ_{s''∉{s,s'}} w_s''h / f_s''`` bounds the competition s' meets elsewhere: a
+    rival that is surely someone else hardly competes. Sums that leave terms out are taken
+    over the other terms (never a total minus a term, which cancels next to an LR of 1e16).
+    """
     by_col: dict[int, list[int]] = {}
     by_row: dict[int, list[int]] = {}
     for e in np.flatnonzero(np.isfinite(log_w)):
         by_col.setdefault(int(missing[e]), []).append(int(e))
         by_row.setdefault(int(body[e]), []).append(int(e))
+
+    def lse(terms: list[float]) -> float:
+        hi = max(terms)
+        if hi == -math.inf:
+            return hi
+        return hi + math.log(math.fsum(math.exp(t - hi) for t in terms))
+
+    def rival(x: int, s: int) -> tuple[float, float]:
+        """Upper bound of P(body of pair x takes its missing person), body s left out, and
+        the log of one minus it (computed apart: the bound is often 1 - 1e-15)."""
+        s2 = int(body[x])
+        rest = [log_free[s2]]
+        for y in by_row[s2]:
+            if y == x:
+                continue
+            q = math.fsum(ratio[z] for z in by_col[int(missing[y])]
+                          if int(body[z]) not in (s, s2))
+            if q < 1.0 - SLACK:
+                rest.append(log_w[y] + math.log1p(-q - SLACK))
+        total = lse([log_w[x], *rest])
+        return math.exp(log_w[x] - total), lse(rest) - total
+
     out = np.zeros(body.size)
     for col in by_col.values():
         for e in col:
-            q = math.fsum(ratio[x] for x in col if x != e)
-            if q >= 1.0:
-                continue
             s = int(body[e])
+            rivals = sorted((rival(x, s) for x in col if x != e), reverse=True)
+            if rivals:
+                # 1 - Σ u = (1 - u_max) - Σ the others, less a margin for rounding.
+                free_m = math.exp(rivals[0][1]) - math.fsum(u for u, _ in rivals[1:]) - SLACK
+            else:
+                free_m = 1.0
+            if free_m <= 0.0:
+                continue
             others = [log_w[x] for x in by_row[s] if x != e]
-            terms = [log_w[e] + math.log1p(-q), log_free[s], *others]
-            hi = max(terms)
-            z = math.fsum(math.exp(t - hi) for t in terms)
-            out[e] = math.exp(terms[0] - hi) / z
+            terms = [log_w[e] + math.log(min(1.0, free_m)), log_free[s], *others]
+            out[e] = math.exp(terms[0] - lse(terms))
     return out
+
+
+#: Margin for rounding in the second bound: chances of a missing person being free that are
+#: within this of 0 count as 0 (the bound must never exceed the exact value).
+SLACK = 1e-13
 
 
 def _adjacency(body: np.ndarray, missing: np.ndarray) -> dict[int, list[tuple[int, int]]]:
