@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import fragment, write
 
 from forensic_match.cases import Family, PMSample, load_case
 from forensic_match.dvi.compile import compile_families
@@ -38,14 +37,6 @@ CE_HEADER = "Sample File,Sample Name,Panel,Marker,Dye,Allele 1,Allele 2,Allele 3
 NAMES = ["D3S1358", "TH01", "FGA"]
 
 
-def fragment(*parts: str) -> str:
-    return ".*".join(re.escape(p) for p in parts)
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def ce_rows(sample: str, calls: dict[str, tuple[str, str]]) -> str:

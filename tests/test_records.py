@@ -8,12 +8,12 @@ individual and, where one applies, the marker.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import fragment, write
 
 from forensic_match.cases import DviDataset, load_case, save_case
 from forensic_match.dvi.records import (
@@ -43,15 +43,6 @@ PM_SAMPLES = EXAMPLES / "pm_samples.csv"
 DB_NAME = "fbi2015_sw_hispanic"
 
 
-def fragment(*parts: str) -> str:
-    """A ``match`` pattern requiring each literal part, in order."""
-    return ".*".join(re.escape(p) for p in parts)
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -44,6 +44,7 @@ from forensic_match.dvi.simulate import (
     THREE_FRAGMENTS,
     SimulatedProgramme,
     _dates,
+    _fraction,
     _gene_drop,
     _Labels,
     _Population,
@@ -392,13 +393,6 @@ def onestep_markers(markers: Sequence[Marker], *, female: tuple[float, float] = 
 
 
 # --- the scenario -----------------------------------------------------------------------------
-
-
-def _fraction(name: str, value: float) -> float:
-    value = float(value)
-    if not 0.0 <= value <= 1.0:
-        raise InputError(f"{name} must lie in [0, 1], got {value}")
-    return value
 
 
 def _span(name: str, value: float | tuple[float, float]) -> tuple[float, float]:
