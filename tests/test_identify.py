@@ -721,3 +721,13 @@ def test_theta_enters_the_decisions(markers: list[Marker]) -> None:
                       plain.identifications["posterior"]))
     for r in corrected.identifications.iter_rows(named=True):
         assert (r["pm"], r["missing"]) in before
+
+
+def test_relatives_compiled_in_worker_processes_decide_the_same(markers: list[Marker]) -> None:
+    prog = simulate_programme(40, 30, markers=markers, seed=9)
+    ds = prog.dataset
+    one = identify(ds.am, ds.pm, ds.markers)
+    two = identify(ds.am, ds.pm, ds.markers, workers=2)
+    assert one.identifications.equals(two.identifications)
+    assert one.family_level.equals(two.family_level)
+    assert one.family_level.height >= 3

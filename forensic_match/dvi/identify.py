@@ -298,7 +298,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     remaining: list[Body] = list(bodies)
     active = np.ones(n_missing, dtype=bool)
     conditioned: dict[str, dict[str, PMSample]] = {}
-    relatives_cache = _RelativeTables(panel)
+    relatives_cache = _RelativeTables(panel, workers)
     direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
                              priors, posterior_threshold)
     direct = _screen(direct, accepted, suspects, flags)
@@ -503,9 +503,33 @@ THETA_CONTESTED = 1e-2
 class _RelativeTables:
     """Compiled tables of families' relative alternatives, cached by family state."""
 
-    def __init__(self, panel: Sequence[Marker]) -> None:
+    def __init__(self, panel: Sequence[Marker], workers: int = 1) -> None:
         self.panel = tuple(panel)
+        self.workers = workers
         self.cache: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
+
+    def prepare(self, families: Sequence[Family]) -> None:
+        """Compile the alternatives of every family not cached yet, in one batch over the
+        worker processes (families conditioned on degraded bodies go through
+        :meth:`tables`, which carries their observation models)."""
+        todo = {(f.id, tuple(sorted(f.genotypes))): relative_alternatives(f)
+                for f in families
+                if (f.id, tuple(sorted(f.genotypes))) not in self.cache}
+        if not todo:
+            return
+        ext = [alts.family for alts in todo.values() if alts.alternatives]
+        compiled = compile_families(ext, self.panel, workers=self.workers) if ext else None
+        r = 0
+        for key, alts in todo.items():
+            rows = []
+            for _ in alts.alternatives:
+                assert compiled is not None
+                rows.append((compiled.log10_lr[r], compiled.consistent[r],
+                             float(compiled.log10_likelihood[r]), compiled.allele_sums[r]))
+                r += 1
+            self.cache[key] = (alts.alternatives, [alts.family.pedigree.sex_of(a.person)
+                                                   for a in alts.alternatives], rows,
+                               alts.family)
 
     def tables(self, family: Family, observation: dict[str, Any] | None,
                ) -> tuple[Any, ...]:
@@ -546,6 +570,8 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     sexes: list[str] = []
     parts: list[tuple[np.ndarray, np.ndarray, float, np.ndarray]] = []
     relations: dict[tuple[str, str], str] = {}
+    tables.prepare([_conditioned_family(fam_by_id[fid], conditioned) for fid in sorted(in_play)
+                    if not any(b.dropout > 0 for b in conditioned.get(fid, {}).values())])
     for fid in sorted(in_play):
         fam = _conditioned_family(fam_by_id[fid], conditioned)
         obs = {m: Observation(dropout=s.dropout) for m, s in conditioned.get(fid, {}).items()
