@@ -298,3 +298,17 @@ def test_decide_names_the_brother_at_family_level() -> None:
     assert sib["posterior"][0] == pytest.approx(0.5, abs=1e-3)
     assert sib["lr"][0] == pytest.approx(pairs["lr"][0], rel=1e-9)
     assert res.family_level["posterior"][0] >= 0.9995
+
+
+def test_a_drawn_brother_does_not_replace_the_implied_sibling() -> None:
+    """The harness's false proposal: a family drew an untyped son (father of a missing
+    grandchild); an unregistered *sister* in the grave was taken for the missing daughter,
+    since the only sibling alternative was the drawn son, whom the sex filter removed."""
+    ped = Pedigree.from_records([
+        ("FA", None, None, "M"), ("MO", None, None, "F"), ("C1", "FA", "MO", "M"),
+        ("C3", "FA", "MO", "F"), ("CS", None, None, "F"), ("G3", "C1", "CS", "F")])
+    fam = Family("F", ped, ["C3", "G3"], {"FA": {}, "MO": {}})
+    alts = {a.person: a.relation for a in relative_alternatives(fam).alternatives}
+    assert alts["C1"] == "father of G3"  # and C3's brother: the nearest relation is named
+    assert alts["C3/sibling"] == "full sibling of C3"
+    assert relative_alternatives(fam).family.pedigree.sex_of("C3/sibling") == "U"

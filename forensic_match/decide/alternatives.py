@@ -9,7 +9,7 @@ for every family (``docs/decisions.md``):
 - every **untyped member drawn in the pedigree** who is not registered as missing (a father
   drawn to connect an uncle, a grandparent, a sibling drawn to connect a nephew);
 - relatives the pedigree implies but does not draw: **another full sibling** of each missing
-  person (one per sibship, unless an untyped full sibling is already drawn), **both parents**
+  person (one per sibship, of unknown sex), **both parents**
   of a missing person drawn without parents, and **a child** of each missing person of known
   sex (with an untyped other parent).
 
@@ -160,10 +160,9 @@ def relative_alternatives(family: Family) -> AlternativeSet:
     for m in missing:
         sibships.setdefault(ext_parents[m], []).append(m)  # type: ignore[arg-type]
     for parents, members in sibships.items():
-        drawn_sibling = any(ext_parents.get(i) == parents and i not in typed
-                            and i not in missing for i, *_ in records)
-        if not drawn_sibling:
-            added.append((f"{members[0]}{ADDED}sibling", parents[0], parents[1], "U"))
+        # Always, even beside a drawn untyped sibling: that one's sex is known, and an
+        # unregistered sibling of the other sex is just as possible.
+        added.append((f"{members[0]}{ADDED}sibling", parents[0], parents[1], "U"))
     for m in missing:
         sex = ped.sex_of(m)
         if sex == "U":
