@@ -437,16 +437,18 @@ class _Rounds:
         A pair is contested when its posterior reaches :data:`THETA_CONTESTED` with the
         theta-free tables: only those can be proposed. Each is recomputed with
         :func:`exact_pair_log10_lr` (the body's best fragment, the family as conditioned so
-        far, one urn of founder alleles for the family and the body), and its body's LR sum
-        corrected by the same difference. The other pairs and the relative alternatives keep
-        their theta-free LRs: the correction lowers the LR of a relative's match, so keeping
-        theirs weighs against a proposal, not for it (an assumption, stated in
-        ``docs/decisions.md``).
+        far, one urn of founder alleles for the family and the body), with every other listed
+        pair and relative of the body in that family, and the body's LR sums corrected by the
+        same differences. Pairs with other families keep their theta-free LRs: the correction
+        lowers the LR of a match, so keeping theirs weighs against a proposal, not for it (an
+        assumption, stated in ``docs/decisions.md``).
         """
         import polars as pl
 
         sure = decision.pairs.filter(pl.col("posterior") >= THETA_CONTESTED)
-        contested = set(zip(sure["pm"], sure["family"], sure["missing"]))
+        # Every listed pair and relative of a contested body within the contested family:
+        # corrected or not, they must be on the same footing.
+        contested = set(zip(sure["pm"], sure["family"]))
 
         def exact(pm: str, fam: Family, person: str) -> float:
             obs = {m: Observation(dropout=b.dropout)
@@ -463,10 +465,10 @@ class _Rounds:
             for pm, fid, person, v in table.select("pm", "family", "missing",
                                                    "log10_lr").iter_rows():
                 key = (pm, fid, person)
-                if key in contested and key not in done:
+                if (pm, fid) in contested and key not in done:
                     done[key] = exact(pm, family_of(fid), person)
                 logs.append(done.get(key, v))
-                flags.append(key in contested)
+                flags.append((pm, fid) in contested)
             logs_a = np.array(logs, dtype=np.float64)
             return table.with_columns(pl.Series("log10_lr", logs_a),
                                       pl.Series("lr", np.power(10.0, np.minimum(logs_a, 308.0))),
@@ -492,6 +494,13 @@ class _Rounds:
         by_s, by_m = patch(res.by_sample, own), patch(res.by_missing, own)
         res = dataclasses.replace(res, by_sample=by_s, by_missing=by_m, samples=resum(
             res, [(res.by_sample, by_s), (res.by_missing, by_m)]))
+        if alt_res is not None:
+            def extended(fid: str) -> Family:
+                return self.relatives.extended(own(fid))
+
+            after = patch(alt_res.by_sample, extended)
+            alt_res = dataclasses.replace(alt_res, by_sample=after, samples=resum(
+                alt_res, [(alt_res.by_sample, after)]))
         return res, alt_res
 
 
