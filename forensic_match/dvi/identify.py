@@ -356,14 +356,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         logs = []
         for r in table.iter_rows(named=True):
             fam = _conditioned_family(fam_by_id[r["family"]], conditioned, r["missing"])
-            # A body is scored on its best fragment (the engine takes one observation per
-            # individual), as the family is conditioned on it.
-            obs = {m: Observation(dropout=b.dropout)
-                   for m, b in conditioned.get(r["family"], {}).items()
-                   if m != r["missing"] and b.dropout > 0}
-            logs.append(float(np.sum(exact_pair_log10_lr(fam, r["missing"],
-                                                         sample_by_id[r["pm"]].best, panel,
-                                                         theta=theta, observation=obs))))
+            logs.append(_exact_log10_lr(fam, r["missing"], sample_by_id[r["pm"]], conditioned,
+                                        panel, theta))
         table = table.with_columns(pl.Series("log10_lr", logs),
                                    pl.Series("lr", np.power(10.0, np.minimum(logs, 308.0))))
         exact[:] = True
@@ -451,12 +445,8 @@ class _Rounds:
         contested = set(zip(sure["pm"], sure["family"]))
 
         def exact(pm: str, fam: Family, person: str) -> float:
-            obs = {m: Observation(dropout=b.dropout)
-                   for m, b in self.conditioned.get(fam.id, {}).items()
-                   if m != person and b.dropout > 0}
-            return float(np.sum(exact_pair_log10_lr(fam, person, self.bodies[pm].best,
-                                                    self.panel, theta=self.theta,
-                                                    observation=obs)))
+            return _exact_log10_lr(fam, person, self.bodies[pm], self.conditioned, self.panel,
+                                   self.theta)
 
         def patch(table: Any, family_of: Any) -> Any:
             done: dict[tuple[str, str, str], float] = {}
@@ -580,12 +570,10 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     parts: list[tuple[np.ndarray, np.ndarray, float, np.ndarray]] = []
     relations: dict[tuple[str, str], str] = {}
     tables.prepare([_conditioned_family(fam_by_id[fid], conditioned) for fid in sorted(in_play)
-                    if not any(b.dropout > 0 for b in conditioned.get(fid, {}).values())])
+                    if not _observations(conditioned, fid)])
     for fid in sorted(in_play):
         fam = _conditioned_family(fam_by_id[fid], conditioned)
-        obs = {m: Observation(dropout=s.dropout) for m, s in conditioned.get(fid, {}).items()
-               if s.dropout > 0}
-        alts, sex, rows = tables.tables(fam, obs or None)
+        alts, sex, rows = tables.tables(fam, _observations(conditioned, fid) or None)
         for a, sx, row in zip(alts, sex, rows):
             names.append((fid, a.person))
             sexes.append(sx)
@@ -652,6 +640,25 @@ def _conditioned_family(fam: Family, conditioned: dict[str, dict[str, PMSample]]
     return dataclasses.replace(fam, genotypes={**fam.genotypes, **extra})
 
 
+def _observations(conditioned: dict[str, dict[str, PMSample]], fid: str,
+                  skip: str | None = None) -> dict[str, Observation]:
+    """Observation models of the degraded bodies family ``fid`` is conditioned on (all but
+    ``skip``): their single-allele calls must not read as homozygotes."""
+    return {m: Observation(dropout=b.dropout) for m, b in conditioned.get(fid, {}).items()
+            if m != skip and b.dropout > 0}
+
+
+def _exact_log10_lr(family: Family, person: str, body: Body,
+                    conditioned: dict[str, dict[str, PMSample]], panel: Sequence[Marker],
+                    theta: float) -> float:
+    """Exact log10 LR of ``body`` as ``person`` of ``family`` with theta. The body is scored
+    on its best fragment (the engine takes one observation per individual), as a family is
+    conditioned on it."""
+    return float(np.sum(exact_pair_log10_lr(family, person, body.best, panel, theta=theta,
+                                            observation=_observations(conditioned,
+                                                                      family.id, person))))
+
+
 def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
                  conditioned: dict[str, dict[str, PMSample]], touched: set[str],
                  row_of: dict[tuple[str, str], int], active: np.ndarray,
@@ -659,8 +666,7 @@ def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
     """Recompile the still-missing persons of families that gained an identified member."""
     for fid in touched:
         fam = _conditioned_family(fam_by_id[fid], conditioned)
-        obs = {m: Observation(dropout=s.dropout) for m, s in conditioned[fid].items()
-               if s.dropout > 0}
+        obs = _observations(conditioned, fid)
         for m in fam.missing:
             r = row_of[(fid, m)]
             if active[r]:
