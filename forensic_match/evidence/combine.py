@@ -1,0 +1,299 @@
+"""All the non-DNA evidence of one body against one missing person, piece by piece.
+
+:func:`evidence_lr` applies every evidence kind recorded on both sides (sex, age, stature,
+dental, features, implants, effects) and returns an :class:`EvidenceLR`: the LR of each piece,
+why a piece is 1 (not recorded on one side, not comparable), exclusion flags, and the product.
+
+The product assumes the pieces independent given identity (H1) and given that the body is
+another member of the victim population (H2), except where stated: the DNA and morphological
+sex are combined in one LR (two readings of one sex); the stature LR is conditional on the sex
+evidence (its H2 density is a mixture over the body's sex given the sex observations). Age and
+dental state are treated as independent (tooth loss rises with age: an approximation); age and
+stature too (adult stature). Place and date are a prior, not an LR (another module).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from forensic_match.evidence.age import (
+    AGE_SD,
+    MAX_YEARS_TO_DEATH,
+    PERU_VICTIM_AGES,
+    AgeDistribution,
+    age_estimate_lr,
+    age_interval_lr,
+)
+from forensic_match.evidence.dental import (
+    CHART_ERROR,
+    DEFAULT_YEARS,
+    DENTAL_CAP,
+    DentalPopulation,
+    dental_lr,
+)
+from forensic_match.evidence.features import (
+    EFFECTS_CAP,
+    FEATURE_DETECT,
+    IMPLANT_CAP,
+    SERIAL_COINCIDENCE,
+    effects_lr,
+    feature_lr,
+    implant_lr,
+)
+from forensic_match.evidence.records import AMRecord, PMFindings
+from forensic_match.evidence.sex import (
+    DNA_SEX_ERROR,
+    MORPHOLOGY_SEX_ERROR,
+    PERU_MALE_FRACTION,
+    body_sex_probabilities,
+    sex_lr,
+)
+from forensic_match.evidence.stature import (
+    PERU_STATURE,
+    REPORTING_BIAS,
+    REPORTING_SD,
+    stature_lr,
+)
+
+#: Order of the pieces in an :class:`EvidenceLR`.
+PIECES = ("sex", "age", "stature", "dental", "features", "implants", "effects")
+
+INDEPENDENCE = ("pieces multiplied as independent given H1 and given H2, except: DNA and "
+                "morphological sex combined in one LR; stature conditional on the sex "
+                "evidence; age and dental state assumed independent (an approximation)")
+
+#: Below this age at disappearance a reported stature is not compared (still growing; adult
+#: stature formulas do not apply).
+ADULT_AGE = 18.0
+
+
+@dataclass(frozen=True)
+class Population:
+    """The victim population and the error models behind every evidence LR (H2 is "another
+    member of this population"). Every default and its source: ``docs/evidence.md``.
+
+    Examples
+    --------
+    >>> Population(male_fraction=0.5).male_fraction
+    0.5
+    """
+
+    male_fraction: float = PERU_MALE_FRACTION
+    dna_sex_error: float = DNA_SEX_ERROR
+    morphology_sex_error: float = MORPHOLOGY_SEX_ERROR
+    ages: AgeDistribution = PERU_VICTIM_AGES
+    age_sd: float = AGE_SD
+    max_years_to_death: float = MAX_YEARS_TO_DEATH
+    stature: tuple[tuple[str, float, float], ...] = tuple(
+        (s, m, sd) for s, (m, sd) in PERU_STATURE.items())
+    reporting_bias: float = REPORTING_BIAS
+    reporting_sd: float = REPORTING_SD
+    dental: DentalPopulation | None = None
+    dental_error: float = CHART_ERROR
+    dental_years: float = DEFAULT_YEARS
+    dental_cap: float | None = DENTAL_CAP
+    feature_detect: float = FEATURE_DETECT
+    serial_coincidence: float = SERIAL_COINCIDENCE
+    implant_cap: float = IMPLANT_CAP
+    effects_cap: float = EFFECTS_CAP
+
+    def with_(self, **changes: object) -> Population:
+        """A copy with some settings changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+PERU = Population()
+
+
+@dataclass
+class EvidenceLR:
+    """The non-DNA evidence of one body for one missing person.
+
+    Attributes
+    ----------
+    am_id, pm_id : str
+    pieces : dict
+        ``{piece: LR}`` for every piece of :data:`PIECES` (1 when not applied).
+    notes : dict
+        ``{piece: why}``: what was compared, or why the piece is 1.
+    exclusions : tuple of str
+        Pieces that flag an exclusion (an inconsistent tooth, two different serial numbers).
+    assumption : str
+        The independence assumption of the product.
+    """
+
+    am_id: str
+    pm_id: str
+    pieces: dict[str, float] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    exclusions: tuple[str, ...] = ()
+    assumption: str = INDEPENDENCE
+
+    @property
+    def log10_lr(self) -> float:
+        """Sum of the pieces' log10 LRs (``-inf`` when a piece is 0)."""
+        return sum(math.log10(v) if v > 0 else -math.inf for v in self.pieces.values())
+
+    @property
+    def lr(self) -> float:
+        """Product of the pieces."""
+        return 10.0 ** self.log10_lr
+
+    def applied(self) -> dict[str, float]:
+        """The pieces that were compared (recorded on both sides)."""
+        return {k: v for k, v in self.pieces.items() if not self.notes[k].startswith("not ")}
+
+    def summary(self) -> str:
+        """One line: ``"sex 1.9, age 4.1, stature 0.8 (product 6.2)"``."""
+        parts = [f"{k} {v:.3g}" for k, v in self.applied().items()]
+        text = ", ".join(parts) if parts else "no evidence recorded on both sides"
+        flags = f"; exclusion flagged by {', '.join(self.exclusions)}" if self.exclusions else ""
+        return f"{text} (product {self.lr:.3g}){flags}"
+
+
+def _years(start, end) -> float | None:  # type: ignore[no-untyped-def]
+    if start is None or end is None:
+        return None
+    return (end - start).days / 365.25
+
+
+def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) -> EvidenceLR:
+    """Every non-DNA evidence LR of body ``pm`` for missing person ``am``.
+
+    A piece recorded on one side only is LR 1, with a note saying so. Age: the continuous model
+    when the body has an estimate with a standard error, otherwise the interval. Stature: only
+    for a missing person aged 18 or more. Dental: years between the AM chart and the
+    disappearance from their dates, else ``population.dental_years``.
+
+    Parameters
+    ----------
+    am : AMRecord
+    pm : PMFindings
+    population : Population
+        Victim population and error models (default :data:`PERU`).
+
+    Returns
+    -------
+    EvidenceLR
+
+    Examples
+    --------
+    >>> am = AMRecord("F1_C1", sex="M", age=24, stature_cm=170.0)
+    >>> pm = PMFindings("PM1", dna_sex="M", age_min=20, age_max=30, age_coverage=0.95,
+    ...                 stature_cm=167.0, stature_sd=4.0)
+    >>> r = evidence_lr(am, pm)
+    >>> sorted(r.applied())
+    ['age', 'sex', 'stature']
+    """
+    pop = population
+    pieces: dict[str, float] = {}
+    notes: dict[str, str] = {}
+    exclusions: list[str] = []
+
+    def put(name: str, lr: float, note: str) -> None:
+        pieces[name], notes[name] = lr, note
+
+    # sex
+    if am.sex == "U":
+        put("sex", 1.0, "not recorded for the missing person")
+    elif pm.dna_sex == "U" and pm.sex_morphology == "U":
+        put("sex", 1.0, "not determined on the body")
+    else:
+        put("sex", sex_lr(am.sex, dna=pm.dna_sex, morphology=pm.sex_morphology,
+                          dna_error=pop.dna_sex_error, morphology_error=pop.morphology_sex_error,
+                          male_fraction=pop.male_fraction),
+            f"recorded {am.sex}; DNA {pm.dna_sex}, morphology {pm.sex_morphology}")
+
+    # age
+    age_options = dict(age_sd=pop.age_sd, max_years_to_death=pop.max_years_to_death,
+                       population=pop.ages)
+    if am.age is None:
+        put("age", 1.0, "not recorded for the missing person")
+    elif pm.age_estimate is not None and pm.age_se is not None:
+        put("age", age_estimate_lr(am.age, pm.age_estimate, pm.age_se, **age_options),
+            f"age {am.age:g} at disappearance; estimate {pm.age_estimate:g} "
+            f"(se {pm.age_se:g})")
+    elif pm.age_min is not None and pm.age_max is not None and pm.age_coverage is not None:
+        put("age", age_interval_lr(am.age, pm.age_min, pm.age_max, pm.age_coverage,
+                                   **age_options),
+            f"age {am.age:g} at disappearance; interval {pm.age_min:g}-{pm.age_max:g} "
+            f"({pm.age_coverage:.0%})")
+    else:
+        put("age", 1.0, "not estimated on the body")
+
+    # stature
+    if am.stature_cm is None:
+        put("stature", 1.0, "not reported for the missing person")
+    elif pm.stature_cm is None or pm.stature_sd is None:
+        put("stature", 1.0, "not estimated on the body")
+    elif am.age is not None and am.age < ADULT_AGE:
+        put("stature", 1.0, f"not compared: the missing person was {am.age:g} (growing)")
+    else:
+        sexes = body_sex_probabilities(dna=pm.dna_sex, morphology=pm.sex_morphology,
+                                       dna_error=pop.dna_sex_error,
+                                       morphology_error=pop.morphology_sex_error,
+                                       male_fraction=pop.male_fraction)
+        put("stature", stature_lr(am.stature_cm, pm.stature_cm, pm.stature_sd, sex=sexes,
+                                  reporting_bias=pop.reporting_bias,
+                                  reporting_sd=pop.reporting_sd,
+                                  population={s: (m, sd) for s, m, sd in pop.stature}),
+            f"reported {am.stature_cm:g} cm; estimate {pm.stature_cm:g} "
+            f"(se {pm.stature_sd:g}) cm")
+
+    # dental
+    if am.dental is None or not am.dental.teeth:
+        put("dental", 1.0, "not charted for the missing person")
+    elif pm.dental is None or not pm.dental.teeth:
+        put("dental", 1.0, "not charted on the body")
+    else:
+        years = _years(am.dental.date, am.date_missing)
+        years = pop.dental_years if years is None else max(years, 0.0)
+        result = dental_lr(am.dental, pm.dental, years=years, error=pop.dental_error,
+                           population=pop.dental, cap=pop.dental_cap)
+        if not result.teeth:
+            put("dental", 1.0, "not comparable: no tooth recorded on both charts")
+        else:
+            counts = {c: sum(t.category == c for t in result.teeth)
+                      for c in ("concordant", "explainable", "inconsistent")}
+            put("dental", result.lr,
+                f"{result.compared} teeth over {years:.1f} years: "
+                + ", ".join(f"{n} {c}" for c, n in counts.items()))
+            if result.exclusion:
+                exclusions.append("dental")
+
+    # features
+    if not am.features:
+        put("features", 1.0, "not recorded for the missing person")
+    else:
+        r = feature_lr(am.features, pm.features, pm.features_absent, detect=pop.feature_detect)
+        if not r.matched and not r.absent:
+            put("features", 1.0, "not looked for on the body")
+        else:
+            put("features", r.lr, f"found {list(r.matched)}, absent {list(r.absent)}")
+
+    # implants
+    if not am.implants:
+        put("implants", 1.0, "not recorded for the missing person")
+    else:
+        r = implant_lr(am.implants, pm.implants, pm.features_absent,
+                       coincidence=pop.serial_coincidence, detect=pop.feature_detect,
+                       cap=pop.implant_cap)
+        if not r.matched and not r.absent and not r.exclusion:
+            put("implants", 1.0, "not found or looked for on the body")
+        else:
+            put("implants", r.lr, f"matched {list(r.matched)}, absent {list(r.absent)}"
+                + ("; serial numbers differ" if r.exclusion else ""))
+            if r.exclusion:
+                exclusions.append("implants")
+
+    # effects
+    if not am.effects:
+        put("effects", 1.0, "not described by the relatives")
+    elif not pm.effects:
+        put("effects", 1.0, "not inventoried with the body")
+    else:
+        r = effects_lr(am.effects, pm.effects, cap=pop.effects_cap)
+        put("effects", r.lr, f"matched {list(r.matched)}, not found {list(r.absent)}")
+
+    return EvidenceLR(am.id, pm.id, pieces, notes, tuple(exclusions))
