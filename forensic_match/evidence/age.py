@@ -126,25 +126,33 @@ def _check(value: float, name: str, low: float = 0.0) -> float:
     return x
 
 
-def _int_phi(z: np.ndarray | float) -> np.ndarray:
-    """Antiderivative of Phi: z Phi(z) + phi(z)."""
-    z = np.asarray(z, dtype=float)
-    return z * ndtr(z) + np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+def _int_phi(z: float) -> float:
+    """Antiderivative of Phi: z Phi(z) + phi(z) (z beyond +-40: z and 0, to double
+    precision)."""
+    if z > 40.0:
+        return z
+    if z < -40.0:
+        return 0.0
+    return float(z * ndtr(z) + math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi))
 
 
 def _cdf_h1(t: float, age: float, sd: float, m: float) -> float:
     """P(A + D <= t) for A ~ N(age, sd), D ~ U(0, m); sd or m may be 0."""
+    # Below a second in years a spread is no spread (and its z would overflow).
+    sd, m = (sd if sd >= 1e-9 else 0.0), (m if m >= 1e-9 else 0.0)
     if m == 0.0:
         if sd == 0.0:
             return 1.0 if t >= age else 0.0
         return float(ndtr((t - age) / sd))
-    if sd == 0.0:
+    if sd <= 1e-9 * m:
         return float(min(max((t - age) / m, 0.0), 1.0))
-    return float((_int_phi((t - age) / sd) - _int_phi((t - age - m) / sd)) * sd / m)
+    return min(max((_int_phi((t - age) / sd) - _int_phi((t - age - m) / sd)) * sd / m, 0.0),
+               1.0)
 
 
 def _density_h1(x: float, age: float, sd: float, m: float) -> float:
     """Density of A + D at x for A ~ N(age, sd) (sd > 0), D ~ U(0, m)."""
+    m = m if m >= 1e-9 else 0.0
     if m == 0.0:
         z = (x - age) / sd
         return math.exp(-0.5 * z * z) / (sd * math.sqrt(2 * math.pi))
@@ -198,7 +206,8 @@ def age_interval_lr(age: float, age_min: float, age_max: float, coverage: float,
                              f"with a standard error instead (age_estimate, age_se)")
         return 1.0
     inside, outside = c / width, (1.0 - c) / (span - width)
-    p1 = _cdf_h1(hi, age, sd, m) - _cdf_h1(lo, age, sd, m)
+    # Clipped: two CDFs close to 1 differ by rounding (1e-13) when T lies far below.
+    p1 = min(max(_cdf_h1(hi, age, sd, m) - _cdf_h1(lo, age, sd, m), 0.0), 1.0)
     p2 = population.probability(lo, hi)
     numerator = inside * p1 + outside * (1.0 - p1)
     denominator = inside * p2 + outside * (1.0 - p2)
@@ -227,10 +236,10 @@ def age_estimate_lr(age: float, estimate: float, se: float, *, age_sd: float = A
     12.098536226
     """
     age = _check(age, "age")
-    x = _check(estimate, "age_estimate")
+    x = _check(estimate, "age_estimate", -math.inf)
     s = _check(se, "age_se")
-    if s == 0.0:
-        raise InputError("age_se must be above 0")
+    if s < 1e-3:
+        raise InputError(f"age_se must be above 0 (at least 0.001 years), got {se!r}")
     sd, m = _check(age_sd, "age_sd"), _check(max_years_to_death, "max_years_to_death")
     numerator = _density_h1(x, age, math.hypot(sd, s), m)
     denominator = population.smoothed_density(x, s)

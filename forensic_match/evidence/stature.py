@@ -79,8 +79,8 @@ def stature_lr(reported: float, estimate: float, estimate_sd: float, *,
     for name, value in values.items():
         if not math.isfinite(float(value)):
             raise InputError(f"{name} must be a finite number, got {value!r}")
-    if estimate_sd <= 0:
-        raise InputError(f"stature_sd must be above 0, got {estimate_sd!r}")
+    if estimate_sd < 1e-3:
+        raise InputError(f"stature_sd must be above 0 (at least 0.001 cm), got {estimate_sd!r}")
     if reporting_sd < 0:
         raise InputError(f"reporting_sd must be >= 0, got {reporting_sd!r}")
     if isinstance(sex, str):
