@@ -42,12 +42,18 @@ from forensic_match.cases import DviDataset, Family, PMSample
 from forensic_match.dvi.simulate import (
     RECOVERY_YEARS,
     THREE_FRAGMENTS,
+    EvidenceModel,
     SimulatedProgramme,
     _dates,
+    _Districts,
+    _evidence_model,
+    _evidence_rng,
+    _EvidenceInput,
     _fraction,
     _gene_drop,
     _Labels,
     _Population,
+    _simulate_evidence,
 )
 from forensic_match.errors import InputError
 from forensic_match.markers import Marker
@@ -414,7 +420,8 @@ def simulate_grave_scenario(
         dropout_range: tuple[float, float] = (0.0, 0.3),
         marker_loss: float | tuple[float, float] = (0.0, 0.2),
         fragments: float = 0.1, unknown_sex: float = 0.1,
-        name: str = "grave_scenario") -> GraveScenario:
+        name: str = "grave_scenario",
+        evidence: bool | EvidenceModel = False) -> GraveScenario:
     """A conflict-grave programme: households killed together, some of the dead registered.
 
     Each of ``n_families`` households (see the module text) loses some members in one
@@ -461,6 +468,16 @@ def simulate_grave_scenario(
         :func:`~forensic_match.dvi.simulate.simulate_programme`.
     name : str
         Dataset id.
+    evidence : bool or EvidenceModel
+        Simulate the non-DNA records from the truth (``True``: the default
+        :class:`~forensic_match.dvi.simulate.EvidenceModel`): each registered missing
+        person's reported age, date and district of disappearance (the village's killing
+        date and district) and reported stature; each PM sample's age interval (and
+        sometimes estimate), morphological sex, bone-based stature, date of recovery and the
+        grave's district, drawn from the body's own age, sex and stature (an unregistered
+        brother's findings are his own). The evidence comes from a random stream of its own:
+        the genotypes are those of ``evidence=False``. Without it the records are
+        placeholders. See ``docs/simulation-evidence.md``.
 
     Returns
     -------
@@ -517,6 +534,7 @@ def simulate_grave_scenario(
         if bad or not spec or min(spec.values()) < 0 or sum(spec.values()) <= 0:
             raise InputError(f"{what} must give non-negative weights to some of "
                              f"{', '.join(known)}; got {spec!r}")
+    model = _evidence_model(evidence)
     rng = np.random.default_rng(seed)
     width = max(4, len(str(n_families)))
 
@@ -691,6 +709,38 @@ def simulate_grave_scenario(
         fid = person_family.get(x)
         truth_rows.append((pid, body_id[x], fid, x if x in registered_all else None, x,
                            nearest(x), f"V{person_village[x] + 1:03d}", site))
+    evidence_truth = None
+    if model is not None:
+        ev_rng = _evidence_rng(seed)
+        districts = _Districts(max(4, n_villages), ev_rng, model.district_spacing_km)
+        village_district = ev_rng.integers(0, len(districts.codes), n_villages)
+        grave_village = np.zeros(n_graves, dtype=np.int64)
+        for x, g in grave_of.items():
+            grave_village[g] = person_village[x]
+        grave_district = districts.near(ev_rng, village_district[grave_village],
+                                        model.burial_district)
+        bodies_set = set(bodies)
+        persons = [x for x in order_all if x in registered_all or x in bodies_set] + unrel_ids
+        position = {x: j for j, x in enumerate(persons)}
+        ev = _simulate_evidence(model, ev_rng, districts, _EvidenceInput(
+            person=persons, family=[person_family.get(x) for x in persons],
+            body=[body_id.get(x) for x in persons],
+            registered=[x in registered_all for x in persons],
+            sex=[tree.sex[x] for x in persons], age=np.array([age[x] for x in persons]),
+            date_missing=[event_date[person_village[x]] for x in persons],
+            home=village_district[[person_village[x] for x in persons]],
+            sibship=[tree.parents.get(x) for x in persons],
+            sample_person=np.array([position[bodies[int(b)]] for b in sample_body],
+                                   dtype=np.int64),
+            sample_grave=np.array([grave_of[bodies[int(b)]] for b in sample_body],
+                                  dtype=np.int64),
+            grave_district=grave_district, grave_date=list(grave_date)))
+        for sample, info in zip(samples, ev.pm, strict=True):
+            sample.info = info
+        for fam in families:
+            fam.info = {m: ev.am[m] for m in fam.missing}
+        evidence_truth = ev.truth
+
     truth = pl.DataFrame(truth_rows, schema={c: pl.String for c in TRUTH_COLUMNS},
                          orient="row")
     fam_table = pl.DataFrame(
@@ -722,6 +772,8 @@ def simulate_grave_scenario(
               "fragments": fragments, "unknown_sex": unknown_sex,
               "simulate_mutation": _mutation_text(sim_markers),
               "analysis_mutation": _mutation_text(markers)}
+    if model is not None:
+        params["evidence"] = model.to_dict()
     n_reg_households = len(families)
     text = (f"Synthetic conflict-grave scenario (forensic_match {__version__} "
             f"simulate_grave_scenario, seed {seed}): {n_families} households in {n_villages} "
@@ -729,13 +781,19 @@ def simulate_grave_scenario(
             f"{len(registered_all)} missing persons; {len(bodies)} bodies "
             f"({n_unrel} unrelated) in {n_graves} graves, {n_pm} PM samples; village theta "
             f"{theta:g}; simulated with {params['simulate_mutation']} mutation. Ground truth "
-            f"in 'truth'; ages, dates and sites are placeholders.")
+            f"in 'truth'; "
+            + ("ages, dates and sites are placeholders." if model is None else
+               "AM records and PM findings drawn from the true ages, sexes, statures, dates "
+               "and districts with the stated error models (docs/simulation-evidence.md)."))
+    extra: dict[str, Any] = {"simulation": {"generator": "forensic_match.dvi.scenarios."
+                                            "simulate_grave_scenario",
+                                            "version": __version__, "parameters": params}}
+    if model is not None:
+        extra["district_coordinates"] = districts.coordinates()
     dataset = DviDataset(name, markers, samples, families, theta=0.0, description=text,
-                         extra={"simulation": {"generator": "forensic_match.dvi.scenarios."
-                                               "simulate_grave_scenario",
-                                               "version": __version__, "parameters": params}})
-    return GraveScenario(dataset, truth, fam_table, profiles, people=people_table,
-                         genotypes=genotypes)
+                         extra=extra)
+    return GraveScenario(dataset, truth, fam_table, profiles, evidence_truth,
+                         people=people_table, genotypes=genotypes)
 
 
 def _mutation_text(markers: Sequence[Marker]) -> str:

@@ -11,17 +11,22 @@ false identifications, Tippett plots).
 Genotypes are gene-dropped through every family with the markers' mutation models, all
 families at once with numpy (one vectorised pass per marker and generation), so that a
 programme the size of Peru's register (22,295 missing persons, 10,000 remains) is generated in
-seconds. The non-DNA records (ages, dates, places, recovery sites) are random placeholders for
-the evidence modules: they have plausible types and ranges and no other meaning.
+seconds. By default the non-DNA records (ages, dates, places, recovery sites) are random
+placeholders with plausible types and ranges and no other meaning; with ``evidence=True`` (or
+an :class:`EvidenceModel`) they are antemortem records and postmortem findings drawn from the
+truth with stated error models (``docs/simulation-evidence.md``), from a random stream of
+their own so that the DNA is the same either way.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -87,6 +92,13 @@ class SimulatedProgramme:
         ``n_missing``, ``n_typed``.
     profiles : dict
         True (undegraded) profile of every body, ``{body: {marker: (a, b)}}``.
+    evidence_truth : polars.DataFrame or None
+        With simulated evidence (``evidence=True``), the true non-DNA attributes behind the
+        AM records and PM findings: one row per registered missing person and per body's
+        person, columns of :data:`EVIDENCE_TRUTH_SCHEMA` (``person``, ``family``, ``body``,
+        ``registered``, ``sex``, ``age_missing``, ``age_death`` (fractional years),
+        ``date_missing``, ``date_death``, ``stature_missing``, ``stature_death`` (cm),
+        ``place_missing``). ``None`` otherwise.
     """
 
     dataset: DviDataset
@@ -95,6 +107,7 @@ class SimulatedProgramme:
         schema={"family": pl.String, "shape": pl.String, "n_missing": pl.Int64,
                 "n_typed": pl.Int64}))
     profiles: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    evidence_truth: pl.DataFrame | None = None
 
     @property
     def pm_to_missing(self) -> dict[str, str | None]:
@@ -108,7 +121,8 @@ class SimulatedProgramme:
         (``{pm: missing id or null}``, as the simulated reference datasets
         ``scaling_*.json``), ``"truth_detail"`` (body of each PM sample, shape of each family,
         true profile of each body), and, on each PM sample, ``site``, ``dropout`` and
-        ``info``; on each family, ``info``.
+        ``info``; on each family, ``info``; with simulated evidence, ``truth_detail``
+        also holds ``"evidence"`` (:attr:`evidence_truth` as columns).
         """
         out = self.dataset.to_dict()
         for rec, s in zip(out["pm"], self.dataset.pm, strict=True):
@@ -124,6 +138,8 @@ class SimulatedProgramme:
                               self.families["shape"].to_list())),
             "profiles": {b: {m: list(g) for m, g in p.items()}
                          for b, p in self.profiles.items()}}
+        if self.evidence_truth is not None:
+            out["truth_detail"]["evidence"] = self.evidence_truth.to_dict(as_series=False)
         return out
 
     def save(self, path: str | Path) -> None:
@@ -206,7 +222,10 @@ def load_programme(path: str | Path) -> SimulatedProgramme:
                 "n_typed": pl.Int64})
     profiles = {str(b): {str(m): (str(g[0]), str(g[1])) for m, g in p.items()}
                 for b, p in (detail.get("profiles") or {}).items()}
-    return SimulatedProgramme(dataset, truth, families, profiles)
+    evidence = detail.get("evidence")
+    evidence_truth = None if evidence is None else pl.DataFrame(
+        {c: evidence.get(c, []) for c in EVIDENCE_TRUTH_SCHEMA}, schema=EVIDENCE_TRUTH_SCHEMA)
+    return SimulatedProgramme(dataset, truth, families, profiles, evidence_truth)
 
 
 def _dumps(data: Mapping[str, Any]) -> str:
@@ -511,7 +530,8 @@ def simulate_programme(n_families: int, n_pm: int, *, markers: Sequence[Marker],
                        theta: float = 0.0,
                        mutation: bool = True,
                        name: str = "simulated_programme",
-                       description: str = "") -> SimulatedProgramme:
+                       description: str = "",
+                       evidence: bool | EvidenceModel = False) -> SimulatedProgramme:
     """A synthetic identification programme with ground truth.
 
     Each family is drawn from a mix of reference shapes (:data:`DEFAULT_SHAPES`) with
@@ -573,6 +593,15 @@ def simulate_programme(n_families: int, n_pm: int, *, markers: Sequence[Marker],
         Gene-drop with the markers' mutation models; ``False`` for Mendelian transmission.
     name, description : str
         Dataset id, and text put before the generated description.
+    evidence : bool or EvidenceModel
+        Replace the placeholders by non-DNA records simulated from the truth (``True``: the
+        default :class:`EvidenceModel`; see ``docs/simulation-evidence.md``): true ages by
+        role, sex, stature, dates (a family buried together shares its date) and districts
+        (places of disappearance near the graves, coordinates in
+        ``dataset.extra["district_coordinates"]``), the reported AM records and the PM
+        findings, and the truth behind them in :attr:`SimulatedProgramme.evidence_truth`.
+        The evidence has a random stream of its own: the genotypes, graves and truth map are
+        those of ``evidence=False`` for the same seed.
 
     Returns
     -------
@@ -610,6 +639,7 @@ def simulate_programme(n_families: int, n_pm: int, *, markers: Sequence[Marker],
         raise InputError("marker_loss must be below 1 (a PM sample needs some markers)")
     if mean_grave_size < 1.0:
         raise InputError(f"mean_grave_size must be at least 1, got {mean_grave_size}")
+    model = _evidence_model(evidence)
     counts, count_w = _missing_weights(missing_per_family)
     shape_names, shape_w = _shape_weights(DEFAULT_SHAPES if shapes is None else shapes)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -779,6 +809,58 @@ def simulate_programme(n_families: int, n_pm: int, *, markers: Sequence[Marker],
                            None if mi < 0 else builders[miss_fam[mi]].fid,
                            None if mi < 0 else miss_ids[mi]))
 
+    evidence_truth = None
+    if model is not None:
+        # Bodies as persons: the missing persons (found or not), then the unrelated bodies.
+        ev_rng = _evidence_rng(seed)
+        districts = _Districts(n_districts, ev_rng, model.district_spacing_km)
+        body_of = {int(p): body_ids[j] for j, p in enumerate(body_person.tolist())}
+        person_of_body = np.where(body_missing >= 0, body_missing,
+                                  n_missing + body_person - n_people)
+        # The unrelated persons in the order of their index, each with its body.
+        unrel_j = np.empty(n_unrel, dtype=np.int64)
+        unrel_j[person_of_body[body_missing < 0] - n_missing] = np.flatnonzero(body_missing < 0)
+        grave_d = np.array([int(c[1:]) - 1 for c in grave_district], dtype=np.int64)
+        # A found person disappeared near the grave: one draw per family and grave, so
+        # that a family buried together shares its place, and its family date.
+        grave_of = dict(zip(person_of_body.tolist(), body_grave.tolist()))
+        found_k = np.sort(body_missing[body_missing >= 0]).tolist()
+        home = np.concatenate([fam_district[miss_fam] - 1, np.zeros(n_unrel, dtype=np.int64)])
+        in_grave = Counter((int(miss_fam[k]), grave_of[k]) for k in found_k)
+        together = {k for k in found_k if in_grave[(int(miss_fam[k]), grave_of[k])] > 1}
+        cluster_keys = sorted(in_grave)
+        near = districts.near(ev_rng, grave_d[[g for _, g in cluster_keys]],
+                              model.burial_district)
+        place = dict(zip(cluster_keys, near.tolist()))
+        for k in found_k:
+            home[k] = place[(int(miss_fam[k]), grave_of[k])]
+        home[n_missing:] = districts.near(ev_rng, grave_d[body_grave[unrel_j]],
+                                          model.burial_district)
+        dates = [str(fam_date[miss_fam[k]]) if k in together else str(miss_date[k])
+                 for k in range(n_missing)]
+        dates += _dates(ev_rng, DISAPPEARANCE_YEARS, n_unrel)
+        father = pop.father[miss_idx]
+        mother = pop.mother[miss_idx]
+        ev = _simulate_evidence(model, ev_rng, districts, _EvidenceInput(
+            person=miss_ids + [f"U{u + 1:0{width}d}" for u in range(n_unrel)],
+            family=[builders[f].fid for f in miss_fam.tolist()] + [None] * n_unrel,
+            body=[body_of.get(int(i)) for i in miss_idx.tolist()]
+            + [body_ids[j] for j in unrel_j.tolist()],
+            registered=[True] * n_missing + [False] * n_unrel,
+            sex=["M" if sex_code[i] == 1 else "F" for i in miss_idx.tolist()]
+            + ["M" if body_sex[j] == 1 else "F" for j in unrel_j.tolist()],
+            age=np.concatenate([miss_age, body_age[unrel_j]]),
+            date_missing=dates, home=home,
+            sibship=[None if fa < 0 else (int(fa), int(mo))
+                     for fa, mo in zip(father.tolist(), mother.tolist())] + [None] * n_unrel,
+            sample_person=person_of_body[sample_body], sample_grave=body_grave[sample_body],
+            grave_district=grave_d, grave_date=list(grave_date)))
+        for sample, info in zip(samples, ev.pm, strict=True):
+            sample.info = info
+        for fam in families:
+            fam.info = {m: ev.am[m] for m in fam.missing}
+        evidence_truth = ev.truth
+
     truth = pl.DataFrame(truth_rows, schema={c: pl.String for c in TRUTH_COLUMNS},
                          orient="row")
     fam_table = pl.DataFrame(
@@ -800,6 +882,8 @@ def simulate_programme(n_families: int, n_pm: int, *, markers: Sequence[Marker],
               "dropout_range": [d_lo, d_hi], "marker_loss": [l_lo, l_hi],
               "unknown_sex": unknown_sex, "mean_grave_size": mean_grave_size,
               "theta": theta, "mutation": mutation}
+    if model is not None:
+        params["evidence"] = model.to_dict()
     from forensic_match import __version__
 
     text = (f"Synthetic identification programme (forensic_match {__version__} "
@@ -810,11 +894,378 @@ def simulate_programme(n_families: int, n_pm: int, *, markers: Sequence[Marker],
             f"per-sample dropout {d_lo:g}-{d_hi:g} and marker loss {l_lo:g}-{l_hi:g}; "
             f"{len(markers)} markers, {_mutation_summary(markers)}"
             f"{'' if mutation else ' (gene-dropped without mutation)'}, theta {theta:g}. "
-            f"Ground truth in 'truth'; ages, dates, places and sites are random placeholders.")
+            + ("Ground truth in 'truth'; ages, dates, places and sites are random placeholders."
+               if model is None else
+               "Ground truth in 'truth'; AM records and PM findings drawn from the true ages, "
+               "sexes, statures, dates and districts with the stated error models "
+               "(docs/simulation-evidence.md)."))
+    extra: dict[str, Any] = {"simulation": {"generator": "forensic_match.dvi.simulate."
+                                            "simulate_programme",
+                                            "version": __version__, "parameters": params}}
+    if model is not None:
+        extra["district_coordinates"] = districts.coordinates()
     dataset = DviDataset(name, markers, samples, families, theta=theta,
-                         description=f"{description} {text}".strip(),
-                         extra={"simulation": {"generator": "forensic_match.dvi.simulate."
-                                               "simulate_programme",
-                                               "version": __version__, "parameters": params}})
-    return SimulatedProgramme(dataset, truth, fam_table, true_profiles)
+                         description=f"{description} {text}".strip(), extra=extra)
+    return SimulatedProgramme(dataset, truth, fam_table, true_profiles, evidence_truth)
 
+
+# --- non-DNA evidence -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvidenceModel:
+    """How the simulators draw antemortem (AM) records and postmortem (PM) findings.
+
+    Every parameter is an error model's knob; ``docs/simulation-evidence.md`` gives the
+    sources of the defaults or says that they are assumptions. Ages are in years, stature in
+    centimetres, pairs are ``(men, women)`` unless stated.
+
+    Attributes
+    ----------
+    stature_mean, stature_sd
+        Adult stature, normal per sex (Peruvian adults born 1930-1980).
+    sibling_stature_correlation
+        Correlation of the adult statures of full siblings (a shared sibship component).
+    stature_loss_from, stature_loss_per_year
+        Stature lost with age after ``stature_loss_from`` years.
+    child_stature
+        ``(ages, men, women)``: share of adult stature reached at each age (interpolated).
+    age_report_error, age_report_sd
+        Share of adults (18 and over) whose reported age is off, and the spread of that error
+        (normal, rounded); other reported ages are the completed years.
+    stature_reported, stature_report_bias, stature_report_sd, stature_report_heaping
+        Share of missing persons whose relatives give a stature; the reported stature is the
+        true stature plus ``bias`` plus normal error, rounded to whole centimetres, or to
+        5 cm for the ``heaping`` share.
+    detained, detention_days
+        Share of the missing killed after the day they disappeared, and the mean delay
+        (exponential, days).
+    age_coverage
+        Stated coverage of the anthropologist's age-at-death interval.
+    age_sd_child, age_sd_adult, adult_age
+        Standard error of an age estimate: ``a + b * age`` below ``adult_age``,
+        ``a + b * (age - adult_age)`` from it.
+    age_limit
+        Upper end of an open interval ("60 and over" is written 60-100).
+    age_miscalibration
+        True error spread over the stated one (1: honest intervals; 1.3: over-confident).
+    age_estimate
+        Share of PM samples that give a point estimate and its standard error
+        (``age_estimate``, ``age_se``) besides the interval.
+    sex_min_age, sex_undetermined, sex_error
+        Morphological sex: ``"U"`` below ``sex_min_age`` and for the ``sex_undetermined``
+        share of older remains; otherwise wrong with probability ``sex_error``.
+    stature_estimated, stature_pm_sd, stature_pm_bias
+        Share of PM samples with a bone-based stature estimate; its standard error
+        ``(adult, child)`` (stated and true); a systematic bias of the formula.
+    burial_district
+        ``(same, neighbour)``: probability that a grave lies in the district where its dead
+        disappeared, or in a neighbouring one; otherwise in any district.
+    district_spacing_km
+        Distance between the centres of neighbouring synthetic districts.
+    early_recovery
+        Share of graves recovered before 2002 (between the last burial and 2001).
+    """
+
+    stature_mean: tuple[float, float] = (162.5, 150.5)
+    stature_sd: tuple[float, float] = (6.0, 5.5)
+    sibling_stature_correlation: float = 0.4
+    stature_loss_from: float = 30.0
+    stature_loss_per_year: float = 0.06
+    child_stature: tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]] = (
+        (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18),
+        (0.30, 0.43, 0.50, 0.54, 0.58, 0.62, 0.65, 0.69, 0.72, 0.75, 0.78, 0.81, 0.84, 0.88,
+         0.92, 0.95, 0.97, 0.99, 1.0),
+        (0.31, 0.45, 0.53, 0.57, 0.62, 0.66, 0.70, 0.74, 0.77, 0.81, 0.85, 0.89, 0.93, 0.96,
+         0.98, 0.99, 1.0, 1.0, 1.0))
+    age_report_error: float = 0.15
+    age_report_sd: float = 2.0
+    stature_reported: float = 0.7
+    stature_report_bias: float = 1.5
+    stature_report_sd: float = 3.5
+    stature_report_heaping: float = 0.3
+    detained: float = 0.1
+    detention_days: float = 30.0
+    age_coverage: float = 0.95
+    age_sd_child: tuple[float, float] = (0.5, 0.08)
+    age_sd_adult: tuple[float, float] = (2.5, 0.15)
+    adult_age: float = 18.0
+    age_limit: float = 100.0
+    age_miscalibration: float = 1.0
+    age_estimate: float = 0.5
+    sex_min_age: float = 15.0
+    sex_undetermined: float = 0.1
+    sex_error: float = 0.05
+    stature_estimated: float = 0.7
+    stature_pm_sd: tuple[float, float] = (3.5, 4.5)
+    stature_pm_bias: float = 0.0
+    burial_district: tuple[float, float] = (0.75, 0.2)
+    district_spacing_km: float = 20.0
+    early_recovery: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("sibling_stature_correlation", "age_report_error", "stature_reported",
+                     "stature_report_heaping", "detained", "age_estimate", "sex_undetermined",
+                     "sex_error", "stature_estimated", "early_recovery"):
+            _fraction(name, getattr(self, name))
+        if not 0.0 < self.age_coverage < 1.0:
+            raise InputError(f"age_coverage must lie in (0, 1), got {self.age_coverage}")
+        same, near = self.burial_district
+        if min(same, near) < 0 or same + near > 1:
+            raise InputError(f"burial_district must be two probabilities summing to at most 1, "
+                             f"got {self.burial_district}")
+        if min(*self.stature_sd, *self.stature_pm_sd, self.stature_report_sd,
+               self.age_report_sd, self.detention_days, self.age_miscalibration,
+               self.district_spacing_km) < 0:
+            raise InputError("EvidenceModel spreads, delays and distances must be >= 0")
+        ages, men, women = self.child_stature
+        if not len(ages) == len(men) == len(women) or list(ages) != sorted(ages):
+            raise InputError("child_stature needs increasing ages and one share per age and sex")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The parameters as JSON-ready values (tuples as lists)."""
+        return json.loads(json.dumps(self.__dict__))
+
+    def age_se(self, age: np.ndarray) -> np.ndarray:
+        """Standard error of an anthropological age estimate at ``age`` (stated)."""
+        age = np.asarray(age, dtype=np.float64)
+        (ca, cb), (aa, ab) = self.age_sd_child, self.age_sd_adult
+        return np.where(age < self.adult_age, ca + cb * age,
+                        aa + ab * (age - self.adult_age))
+
+    def age_interval(self, estimate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The anthropologist's interval for a point estimate: the true ages ``a`` with
+        ``|estimate - a| <= z * age_se(a)``, ``z`` the normal quantile of
+        :attr:`age_coverage`. With an estimate drawn as ``N(a, age_se(a))`` it holds the
+        true age with probability ``age_coverage`` exactly (a confidence interval by
+        inverting the test), and it widens with age as the standard error does.
+        """
+        est = np.asarray(estimate, dtype=np.float64)
+        z = _normal_quantile((1.0 + self.age_coverage) / 2.0)
+        (ca, cb), (aa, ab) = self.age_sd_child, self.age_sd_adult
+        lo = np.full(est.shape, np.inf)
+        hi = np.full(est.shape, -np.inf)
+        # se(a) = alpha + beta * a on each piece [start, end).
+        for alpha, beta, start, end in ((ca, cb, 0.0, self.adult_age),
+                                        (aa - ab * self.adult_age, ab, self.adult_age, np.inf)):
+            a = np.maximum(start, (est - z * alpha) / (1.0 + z * beta))
+            b = np.minimum(end, (est + z * alpha) / (1.0 - z * beta) if z * beta < 1.0
+                           else np.inf)
+            ok = a <= b
+            lo = np.where(ok, np.minimum(lo, a), lo)
+            hi = np.where(ok, np.maximum(hi, b), hi)
+        empty = lo > hi
+        point = np.clip(est, 0.0, self.age_limit)
+        return (np.where(empty, point, np.minimum(lo, self.age_limit)),
+                np.where(empty, point, np.minimum(hi, self.age_limit)))
+
+    def stature_at(self, adult: np.ndarray, male: np.ndarray, age: np.ndarray) -> np.ndarray:
+        """Stature at ``age`` of people whose adult stature is ``adult``."""
+        ages, men, women = (np.asarray(x, dtype=np.float64) for x in self.child_stature)
+        share = np.where(male, np.interp(age, ages, men), np.interp(age, ages, women))
+        loss = self.stature_loss_per_year * np.maximum(0.0, age - self.stature_loss_from)
+        return adult * share - loss
+
+
+EVIDENCE_TRUTH_SCHEMA: dict[str, Any] = {
+    "person": pl.String, "family": pl.String, "body": pl.String, "registered": pl.Boolean,
+    "sex": pl.String, "age_missing": pl.Float64, "age_death": pl.Float64,
+    "date_missing": pl.String, "date_death": pl.String, "stature_missing": pl.Float64,
+    "stature_death": pl.Float64, "place_missing": pl.String}
+
+
+def _evidence_model(evidence: bool | EvidenceModel) -> EvidenceModel | None:
+    if isinstance(evidence, EvidenceModel):
+        return evidence
+    if evidence is True:
+        return EvidenceModel()
+    if evidence is False:
+        return None
+    raise InputError(f"evidence must be True, False or an EvidenceModel, got {evidence!r}")
+
+
+def _evidence_rng(seed: Seed) -> np.random.Generator:
+    """A stream of its own for the non-DNA evidence: drawing it leaves the DNA untouched."""
+    if isinstance(seed, np.random.Generator):
+        return seed.spawn(1)[0]
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+
+
+class _Districts:
+    """Synthetic districts on a jittered square grid (codes ``D001``...), with neighbours."""
+
+    #: Centre of the grid (Ayacucho), degrees.
+    ORIGIN = (-13.16, -74.22)
+
+    def __init__(self, n: int, rng: np.random.Generator, spacing_km: float) -> None:
+        self.codes = [f"D{k + 1:03d}" for k in range(n)]
+        cols = int(np.ceil(np.sqrt(n)))
+        row, col = np.divmod(np.arange(n), cols)
+        jitter = rng.uniform(-0.25, 0.25, (n, 2))
+        deg = spacing_km / 111.2
+        lat0, lon0 = self.ORIGIN
+        self.lat = lat0 - (row - row.mean() + jitter[:, 0]) * deg
+        self.lon = lon0 + (col - col.mean() + jitter[:, 1]) * deg / np.cos(np.radians(lat0))
+        self.neighbours = [np.flatnonzero((np.abs(row - row[k]) <= 1)
+                                          & (np.abs(col - col[k]) <= 1)
+                                          & (np.arange(n) != k)) for k in range(n)]
+
+    def coordinates(self) -> dict[str, list[float]]:
+        return {c: [round(float(a), 5), round(float(b), 5)]
+                for c, a, b in zip(self.codes, self.lat, self.lon)}
+
+    def near(self, rng: np.random.Generator, district: np.ndarray,
+             mix: tuple[float, float]) -> np.ndarray:
+        """The same district, a neighbour, or any district, with probabilities ``mix``."""
+        district = np.asarray(district, dtype=np.int64)
+        u = rng.random(len(district))
+        pick = rng.random(len(district))
+        anywhere = rng.integers(0, len(self.codes), len(district))
+        out = district.copy()
+        for j, d in enumerate(district.tolist()):
+            nb = self.neighbours[d]
+            if u[j] >= mix[0] + mix[1]:
+                out[j] = anywhere[j]
+            elif u[j] >= mix[0] and len(nb):
+                out[j] = nb[int(pick[j] * len(nb))]
+        return out
+
+
+def _iso(ordinals: np.ndarray) -> list[str]:
+    return [date.fromordinal(int(d)).isoformat() for d in ordinals]
+
+
+def _ordinals(dates: Sequence[str]) -> np.ndarray:
+    return np.array([date.fromisoformat(d).toordinal() for d in dates], dtype=np.int64)
+
+
+@dataclass
+class _EvidenceInput:
+    """True attributes of everyone who needs evidence, and where each PM sample lies.
+
+    ``sibship`` is a hashable key shared by full siblings (``None``: nobody's sibling here);
+    ``home`` the district index where the person disappeared; ``age`` completed years at
+    disappearance; ``date_missing`` ISO dates. Samples name a person and a grave.
+    """
+
+    person: list[str]
+    family: list[str | None]
+    body: list[str | None]
+    registered: list[bool]
+    sex: list[str]
+    age: np.ndarray
+    date_missing: list[str]
+    home: np.ndarray
+    sibship: list[Any]
+    sample_person: np.ndarray
+    sample_grave: np.ndarray
+    grave_district: np.ndarray
+    grave_date: list[str]
+
+
+@dataclass
+class _Evidence:
+    am: dict[str, dict[str, Any]]
+    pm: list[dict[str, Any]]
+    truth: pl.DataFrame
+
+
+def _simulate_evidence(model: EvidenceModel, rng: np.random.Generator,
+                       districts: _Districts, x: _EvidenceInput) -> _Evidence:
+    """AM records of the registered, PM findings of every sample, and the truth behind them."""
+    n = len(x.person)
+    male = np.array([s == "M" for s in x.sex])
+    sx = np.where(male, 0, 1)
+
+    # Truth: fractional ages, date of death, stature.
+    age_missing = np.asarray(x.age, dtype=np.float64) + rng.random(n)
+    delay = np.where(rng.random(n) < model.detained,
+                     np.ceil(rng.exponential(max(model.detention_days, 1e-9), n)), 0.0)
+    missing_day = _ordinals(x.date_missing)
+    death_day = missing_day + delay.astype(np.int64)
+    age_death = age_missing + delay / 365.25
+    keys = sorted({k for k in x.sibship if k is not None}, key=repr)
+    shared = dict(zip(keys, rng.standard_normal(len(keys)).tolist()))
+    own = rng.standard_normal(n)
+    rho = model.sibling_stature_correlation
+    z = np.array([np.sqrt(rho) * shared[k] + np.sqrt(1 - rho) * own[j] if k is not None
+                  else own[j] for j, k in enumerate(x.sibship)])
+    adult = np.array(model.stature_mean)[sx] + np.array(model.stature_sd)[sx] * z
+    stature_missing = model.stature_at(adult, male, age_missing)
+    stature_death = model.stature_at(adult, male, age_death)
+
+    # AM records: reported age and stature.
+    off = (age_missing >= 18) & (rng.random(n) < model.age_report_error)
+    reported_age = np.where(off, np.rint(age_missing + rng.normal(0, model.age_report_sd, n)),
+                            np.floor(age_missing)).clip(0).astype(np.int64)
+    said = rng.random(n) < model.stature_reported
+    raw = stature_missing + model.stature_report_bias + rng.normal(0, model.stature_report_sd, n)
+    heaped = rng.random(n) < model.stature_report_heaping
+    reported_stature = np.where(heaped, 5.0 * np.rint(raw / 5.0), np.rint(raw))
+    home_codes = [districts.codes[int(d)] for d in x.home]
+    am: dict[str, dict[str, Any]] = {}
+    for j in np.flatnonzero(x.registered).tolist():
+        rec: dict[str, Any] = {"age": int(reported_age[j]), "date_missing": x.date_missing[j],
+                               "place_missing": home_codes[j]}
+        if said[j]:
+            rec["stature_cm"] = float(reported_stature[j])
+        am[x.person[j]] = rec
+
+    # Graves recovered early: between the last burial in them and the end of 2001.
+    grave_day = _ordinals(x.grave_date)
+    last = np.full(len(grave_day), np.iinfo(np.int64).min)
+    np.maximum.at(last, x.sample_grave, death_day[x.sample_person])
+    early_day = last + 30 + (rng.random(len(grave_day))
+                             * np.maximum(0, date(2001, 12, 31).toordinal() - last - 30))
+    early = (rng.random(len(grave_day)) < model.early_recovery) & \
+        (last + 30 <= date(2001, 12, 31).toordinal())
+    grave_day = np.where(early, early_day.astype(np.int64), grave_day)
+    grave_date = _iso(grave_day)
+
+    # PM findings, one set per sample (fragments of a body are examined apart).
+    s_person = np.asarray(x.sample_person, dtype=np.int64)
+    m = len(s_person)
+    true_age = age_death[s_person]
+    raw_est = true_age + rng.standard_normal(m) * model.age_miscalibration \
+        * model.age_se(true_age)
+    est = np.clip(raw_est, 0.0, model.age_limit)
+    se = model.age_se(est)
+    lo, hi = model.age_interval(raw_est)
+    age_min = np.rint(lo).astype(np.int64)
+    age_max = np.maximum(age_min + 1, np.rint(hi).astype(np.int64))
+    give_point = rng.random(m) < model.age_estimate
+    s_male = male[s_person]
+    undetermined = (true_age < model.sex_min_age) | (rng.random(m) < model.sex_undetermined)
+    wrong = rng.random(m) < model.sex_error
+    morph = np.where(undetermined, "U", np.where(s_male ^ wrong, "M", "F"))
+    child = true_age < model.adult_age
+    st_sd = np.where(child, model.stature_pm_sd[1], model.stature_pm_sd[0])
+    st_est = stature_death[s_person] + model.stature_pm_bias + rng.standard_normal(m) * st_sd
+    has_stature = rng.random(m) < model.stature_estimated
+    pm: list[dict[str, Any]] = []
+    for s in range(m):
+        g = int(x.sample_grave[s])
+        rec = {"age_min": int(age_min[s]), "age_max": int(age_max[s]),
+               "age_coverage": model.age_coverage}
+        if give_point[s]:
+            rec |= {"age_estimate": round(float(est[s]), 1), "age_se": round(float(se[s]), 2)}
+        rec["sex_morphology"] = str(morph[s])
+        if has_stature[s]:
+            rec |= {"stature_cm": round(float(st_est[s]), 1),
+                    "stature_sd": float(st_sd[s])}
+        rec |= {"date_recovered": grave_date[g],
+                "district": districts.codes[int(x.grave_district[g])]}
+        pm.append(rec)
+
+    truth = pl.DataFrame(
+        {"person": x.person, "family": x.family, "body": x.body, "registered": x.registered,
+         "sex": x.sex, "age_missing": np.round(age_missing, 3),
+         "age_death": np.round(age_death, 3), "date_missing": x.date_missing,
+         "date_death": _iso(death_day), "stature_missing": np.round(stature_missing, 2),
+         "stature_death": np.round(stature_death, 2), "place_missing": home_codes},
+        schema=EVIDENCE_TRUTH_SCHEMA)
+    return _Evidence(am, pm, truth)
+
+
+def _normal_quantile(p: float) -> float:
+    return NormalDist().inv_cdf(p)

@@ -1,0 +1,295 @@
+"""Place and time as a prior over which registered missing person a body is.
+
+Where and when a person disappeared says something about which remains can be theirs, but it
+is not evidence about the remains in the sense of a likelihood ratio: it is the context in
+which the search starts. A body cannot be someone who disappeared after it was recovered;
+among the others, people who disappeared near the grave are a priori likelier than people who
+disappeared far away. :class:`PlacePrior` turns the registered persons' places and dates of
+disappearance into a prior over "which registered person is this body", with an explicit mass
+for "nobody on the register" (the open set). ``docs/place-prior.md`` states the model and its
+defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from forensic_match.errors import InputError
+
+#: Mean radius of the Earth (km), for great-circle distances.
+EARTH_RADIUS_KM = 6371.0
+
+Place = str | tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class PlaceModel:
+    """Parameters of the place-and-time prior.
+
+    Attributes
+    ----------
+    scale_km : float
+        Distance scale of the kernel: the weight of a place ``scale_km`` away falls to
+        ``floor + (1 - floor) / e`` of the weight of the same place.
+    floor : float
+        Weight of a very distant place relative to the same place (0 <= floor <= 1); keeps
+        people moved far before they were killed (or bodies moved far after) possible.
+    open_mass : float
+        Prior probability that the body is nobody on the register (0 <= open_mass < 1).
+    unknown_weight : float
+        Kernel weight of a person whose place of disappearance is not recorded.
+    date_slack_days : int
+        Tolerance on the date exclusion: a person who disappeared up to this many days
+        after the body's date keeps a weight (recording errors in dates).
+    kernel : callable, optional
+        ``kernel(distance_km) -> weight`` on numpy arrays, replacing
+        :func:`place_kernel`; must be non-negative.
+    """
+
+    scale_km: float = 30.0
+    floor: float = 0.02
+    open_mass: float = 0.2
+    unknown_weight: float = 0.1
+    date_slack_days: int = 0
+    kernel: Callable[[np.ndarray], np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.scale_km > 0:
+            raise InputError(f"scale_km must be positive, got {self.scale_km}")
+        if not 0.0 <= self.floor <= 1.0:
+            raise InputError(f"floor must lie in [0, 1], got {self.floor}")
+        if not 0.0 <= self.open_mass < 1.0:
+            raise InputError(f"open_mass must lie in [0, 1), got {self.open_mass}")
+        if not self.unknown_weight >= 0:
+            raise InputError(f"unknown_weight must be >= 0, got {self.unknown_weight}")
+        if self.date_slack_days < 0:
+            raise InputError(f"date_slack_days must be >= 0, got {self.date_slack_days}")
+
+    def weight(self, distance_km: np.ndarray) -> np.ndarray:
+        """Kernel weight of each distance (the custom ``kernel`` if set)."""
+        d = np.asarray(distance_km, dtype=np.float64)
+        if self.kernel is None:
+            return place_kernel(d, scale_km=self.scale_km, floor=self.floor)
+        w = np.asarray(self.kernel(d), dtype=np.float64)
+        if w.shape != d.shape or not np.all(w >= 0):
+            raise InputError("the place kernel must return one non-negative weight per distance")
+        return w
+
+
+def place_kernel(distance_km: np.ndarray | float, *, scale_km: float = 30.0,
+                 floor: float = 0.02) -> np.ndarray:
+    """Weight of a place at ``distance_km`` from the grave, relative to the grave's place.
+
+    .. math:: k(d) = f + (1 - f)\\, e^{-d / s}
+
+    with scale ``s`` (``scale_km``) and floor ``f``: 1 in the same district, falling with
+    distance to the floor.
+
+    Examples
+    --------
+    >>> place_kernel([0.0, 30.0], scale_km=30.0, floor=0.0).round(3).tolist()
+    [1.0, 0.368]
+    """
+    d = np.asarray(distance_km, dtype=np.float64)
+    if np.any(d < 0):
+        raise InputError("distances must be >= 0")
+    return floor + (1.0 - floor) * np.exp(-d / scale_km)
+
+
+def distance_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Great-circle (haversine) distance between ``(lat, lon)`` rows of ``a`` and ``b``.
+
+    Examples
+    --------
+    >>> round(float(distance_km(np.array([[0.0, 0.0]]), np.array([[0.0, 1.0]]))[0]), 1)
+    111.2
+    """
+    a, b = np.radians(np.asarray(a, dtype=np.float64)), np.radians(np.asarray(b, dtype=np.float64))
+    dlat, dlon = b[..., 0] - a[..., 0], b[..., 1] - a[..., 1]
+    h = np.sin(dlat / 2) ** 2 + np.cos(a[..., 0]) * np.cos(b[..., 0]) * np.sin(dlon / 2) ** 2
+    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def _day(value: Any, what: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10]).toordinal()
+    except ValueError as exc:
+        raise InputError(f"{what}: date {value!r} is not YYYY-MM-DD") from exc
+
+
+class _Places:
+    """Distinct places (codes or coordinates) as indices into one coordinate table."""
+
+    def __init__(self, coordinates: Mapping[str, Sequence[float]] | None) -> None:
+        self.table = {str(k): (float(v[0]), float(v[1])) for k, v in (coordinates or {}).items()}
+        self.index: dict[Any, int] = {}
+        self.coords: list[tuple[float, float]] = []
+        self._array: np.ndarray | None = None
+
+    def array(self) -> np.ndarray:
+        """The coordinates as an ``(n, 2)`` array (cached until a place is added)."""
+        if self._array is None or len(self._array) != len(self.coords):
+            self._array = np.array(self.coords, dtype=np.float64).reshape(-1, 2)
+        return self._array
+
+    def add(self, place: Place, what: str) -> int:
+        """Index of ``place``; -1 when not recorded."""
+        if place is None or place == "":
+            return -1
+        key: Any = place if isinstance(place, str) else (float(place[0]), float(place[1]))
+        if key not in self.index:
+            if isinstance(key, str):
+                if key not in self.table:
+                    raise InputError(f"{what}: place {key!r} has no coordinates in the table")
+                self.coords.append(self.table[key])
+            else:
+                self.coords.append(key)
+            self.index[key] = len(self.coords) - 1
+        return self.index[key]
+
+
+class PlacePrior:
+    """Prior over which registered missing person a body is, from place and date.
+
+    For a body ``b`` found at place ``p_b`` and recovered (or known buried) on ``t_b``, and
+    registered persons ``m`` who disappeared at ``p_m`` on ``t_m``:
+
+    .. math::
+
+        w(b, m) = \\begin{cases} 0 & t_m > t_b + \\text{slack} \\\\
+                                 k(\\mathrm{dist}(p_b, p_m)) & \\text{otherwise} \\end{cases}
+
+        \\pi(b, m) = (1 - \\pi_0)\\, \\frac{w(b, m)}{\\sum_{m'} w(b, m')}, \\qquad
+        \\pi(b, \\varnothing) = \\pi_0
+
+    with kernel ``k`` (:func:`place_kernel`, or :attr:`PlaceModel.kernel`), open-set mass
+    ``pi_0`` (:attr:`PlaceModel.open_mass`) and ``w = unknown_weight`` for a person without
+    a recorded place. A body without a recorded place gives every person who is not excluded
+    by date the same weight; without a date nobody is excluded. When every person is excluded
+    the whole mass goes to the open set. :meth:`factor` is the prior relative to the uniform
+    prior ``(1 - pi_0) / N`` over all ``N`` registered persons ("place x3").
+
+    Parameters
+    ----------
+    persons : sequence of str
+        Registered missing persons' ids.
+    places : sequence
+        Place of disappearance of each person: a code of ``coordinates``, a ``(lat, lon)``
+        pair, or ``None`` (not recorded).
+    dates : sequence of str or None
+        Date of disappearance of each person (ISO), or ``None``.
+    coordinates : mapping of str to (lat, lon), optional
+        Coordinates of the place codes (district centroids; UBIGEO codes in Peru).
+    model : PlaceModel
+        Kernel, floor, open-set mass, tolerances.
+
+    Raises
+    ------
+    InputError
+        Lengths that differ, a malformed date, or a place code without coordinates.
+
+    Examples
+    --------
+    >>> coords = {"D1": (-13.16, -74.22), "D2": (-13.16, -74.0)}
+    >>> prior = PlacePrior(["A", "B", "C"], ["D1", "D2", "D1"],
+    ...                    ["1984-01-01", "1984-01-01", "1990-05-01"], coordinates=coords)
+    >>> p, open_mass = prior.prior("D1", "1985-06-30")
+    >>> p.round(3).tolist(), open_mass
+    ([0.547, 0.253, 0.0], 0.2)
+    """
+
+    def __init__(self, persons: Sequence[str], places: Sequence[Place],
+                 dates: Sequence[str | None], *,
+                 coordinates: Mapping[str, Sequence[float]] | None = None,
+                 model: PlaceModel | None = None) -> None:
+        if not len(persons) == len(places) == len(dates):
+            raise InputError(f"persons ({len(persons)}), places ({len(places)}) and dates "
+                             f"({len(dates)}) must have one entry per person")
+        self.model = model or PlaceModel()
+        self.persons = [str(p) for p in persons]
+        self._places = _Places(coordinates)
+        self._person_place = np.array([self._places.add(p, f"person {m!r}")
+                                       for m, p in zip(self.persons, places)], dtype=np.int64)
+        days = [_day(t, f"person {m!r}") for m, t in zip(self.persons, dates)]
+        self._person_day = np.array([np.iinfo(np.int64).min if d is None else d for d in days],
+                                    dtype=np.int64)
+
+    @classmethod
+    def from_dataset(cls, dataset: Any, *,
+                     coordinates: Mapping[str, Sequence[float]] | None = None,
+                     model: PlaceModel | None = None) -> PlacePrior:
+        """The prior over a dataset's registered missing persons.
+
+        Places and dates come from ``Family.info[m]["place_missing"]`` and
+        ``["date_missing"]`` (FORMAT.md); coordinates default to the dataset's
+        ``extra["district_coordinates"]`` (written by the simulators).
+        """
+        persons, places, dates = [], [], []
+        for fam in dataset.am:
+            for m in fam.missing:
+                rec = fam.info.get(m, {})
+                persons.append(m)
+                places.append(rec.get("place_missing"))
+                dates.append(rec.get("date_missing"))
+        if coordinates is None:
+            coordinates = dataset.extra.get("district_coordinates")
+        return cls(persons, places, dates, coordinates=coordinates, model=model)
+
+    def weights(self, place: Place, date_recovered: str | None) -> np.ndarray:
+        """Unnormalised weights ``w(b, m)`` of every registered person for one body."""
+        body = self._places.add(place, "body")
+        day = _day(date_recovered, "body")
+        pp = self._person_place
+        if body < 0:
+            w = np.ones(len(pp))
+        else:
+            coords = self._places.array()
+            k = self.model.weight(distance_km(coords[body][None, :], coords))
+            w = np.where(pp >= 0, k[np.maximum(pp, 0)], self.model.unknown_weight)
+        if day is not None:
+            w = np.where(self._person_day > day + self.model.date_slack_days, 0.0, w)
+        return w
+
+    def prior(self, place: Place, date_recovered: str | None) -> tuple[np.ndarray, float]:
+        """``(pi(b, m) for every person, pi(b, open set))``; they sum to 1."""
+        w = self.weights(place, date_recovered)
+        total = float(w.sum())
+        if total <= 0.0:
+            return np.zeros(len(w)), 1.0
+        return (1.0 - self.model.open_mass) * w / total, self.model.open_mass
+
+    def factor(self, place: Place, date_recovered: str | None) -> np.ndarray:
+        """Prior of each person relative to the uniform ``(1 - pi_0) / N`` (0 if excluded)."""
+        p, open_mass = self.prior(place, date_recovered)
+        if open_mass >= 1.0:
+            return p
+        return p * len(p) / (1.0 - open_mass)
+
+    def table(self, samples: Sequence[Any]) -> pl.DataFrame:
+        """Tidy prior for PM samples (``id``, ``info["district"]``, ``info["date_recovered"]``).
+
+        One row per sample and registered person (``pm``, ``missing``, ``weight``,
+        ``prior``, ``factor``) plus one row per sample with ``missing`` null for the open
+        set. Meant for small sets; at programme scale call :meth:`prior` per body.
+        """
+        rows: list[tuple[str, str | None, float, float, float]] = []
+        for s in samples:
+            info = getattr(s, "info", {}) or {}
+            place, day = info.get("district"), info.get("date_recovered")
+            w = self.weights(place, day)
+            p, open_mass = self.prior(place, day)
+            f = self.factor(place, day)
+            rows.extend((s.id, m, float(a), float(b), float(c))
+                        for m, a, b, c in zip(self.persons, w, p, f))
+            rows.append((s.id, None, float("nan"), open_mass, float("nan")))
+        return pl.DataFrame(rows, schema={"pm": pl.String, "missing": pl.String,
+                                          "weight": pl.Float64, "prior": pl.Float64,
+                                          "factor": pl.Float64}, orient="row")
