@@ -27,6 +27,7 @@ Not compared: a tooth unknown on either chart, a PM ``unerupted`` tooth, an AM `
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -181,11 +182,16 @@ def _generator(rates: Mapping[str, float]) -> np.ndarray:
 
 def transition_matrix(years: float, rates: Mapping[str, float] | None = None) -> np.ndarray:
     """P(state after ``years`` | state now) over (sound, filled, crowned, missing)."""
-    from scipy.linalg import expm
-
     if not math.isfinite(years) or years < 0:
         raise InputError(f"years between dental charts must be >= 0, got {years!r}")
-    return expm(_generator(rates or {}) * years)
+    return _transition(float(years), tuple(sorted((rates or {}).items()))).copy()
+
+
+@functools.lru_cache(maxsize=1024)
+def _transition(years: float, rates: tuple[tuple[str, float], ...]) -> np.ndarray:
+    from scipy.linalg import expm
+
+    return expm(_generator(dict(rates)) * years)
 
 
 def _am_prior(state: str, population: np.ndarray) -> np.ndarray | None:
