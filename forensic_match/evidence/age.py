@@ -30,7 +30,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
 
 from forensic_match.errors import InputError
 
@@ -98,7 +97,7 @@ class AgeDistribution:
         """Density at ``x`` of T + N(0, sd)."""
         e = np.asarray(self.edges)
         p = np.asarray(self.probabilities)
-        mass = ndtr((e[1:] - x) / sd) - ndtr((e[:-1] - x) / sd)
+        mass = _normal_cdf((e[1:] - x) / sd) - _normal_cdf((e[:-1] - x) / sd)
         return float(np.sum(p * mass / np.diff(e)))
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -119,6 +118,14 @@ PERU_VICTIM_AGES = AgeDistribution(
     "assumption (docs/evidence.md), not a published table")
 
 
+def _normal_cdf(z: float | np.ndarray) -> float | np.ndarray:
+    """Standard normal CDF (through erfc: accurate in both tails, no scipy import)."""
+    if np.ndim(z) == 0:
+        return 0.5 * math.erfc(-float(z) / math.sqrt(2.0))
+    return np.array([0.5 * math.erfc(-v / math.sqrt(2.0)) for v in np.ravel(z)]).reshape(
+        np.shape(z))
+
+
 def _check(value: float, name: str, low: float = 0.0) -> float:
     x = float(value)
     if not math.isfinite(x) or x < low:
@@ -133,7 +140,7 @@ def _int_phi(z: float) -> float:
         return z
     if z < -40.0:
         return 0.0
-    return float(z * ndtr(z) + math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi))
+    return float(z * _normal_cdf(z) + math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi))
 
 
 def _cdf_h1(t: float, age: float, sd: float, m: float) -> float:
@@ -143,7 +150,7 @@ def _cdf_h1(t: float, age: float, sd: float, m: float) -> float:
     if m == 0.0:
         if sd == 0.0:
             return 1.0 if t >= age else 0.0
-        return float(ndtr((t - age) / sd))
+        return float(_normal_cdf((t - age) / sd))
     if sd <= 1e-9 * m:
         return float(min(max((t - age) / m, 0.0), 1.0))
     return min(max((_int_phi((t - age) / sd) - _int_phi((t - age - m) / sd)) * sd / m, 0.0),
@@ -156,7 +163,7 @@ def _density_h1(x: float, age: float, sd: float, m: float) -> float:
     if m == 0.0:
         z = (x - age) / sd
         return math.exp(-0.5 * z * z) / (sd * math.sqrt(2 * math.pi))
-    return float((ndtr((x - age) / sd) - ndtr((x - age - m) / sd)) / m)
+    return float((_normal_cdf((x - age) / sd) - _normal_cdf((x - age - m) / sd)) / m)
 
 
 def age_interval_lr(age: float, age_min: float, age_max: float, coverage: float, *,
