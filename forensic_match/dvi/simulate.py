@@ -917,7 +917,10 @@ class EvidenceModel:
     """How the simulators draw antemortem (AM) records and postmortem (PM) findings.
 
     Every parameter is an error model's knob; ``docs/simulation-evidence.md`` gives the
-    sources of the defaults or says that they are assumptions. Ages are in years, stature in
+    sources of the defaults or says that they are assumptions. Where the evidence LRs of
+    :mod:`forensic_match.evidence` assume a population value (adult stature, reporting error,
+    morphological sex error), the default here is the same, so that by default the data
+    follow the model the LRs assume. Ages are in years, stature in
     centimetres, pairs are ``(men, women)`` unless stated.
 
     Attributes
@@ -967,8 +970,8 @@ class EvidenceModel:
         Share of graves recovered before 2002 (between the last burial and 2001).
     """
 
-    stature_mean: tuple[float, float] = (162.5, 150.5)
-    stature_sd: tuple[float, float] = (6.0, 5.5)
+    stature_mean: tuple[float, float] = (163.0, 151.0)
+    stature_sd: tuple[float, float] = (6.5, 6.0)
     sibling_stature_correlation: float = 0.4
     stature_loss_from: float = 30.0
     stature_loss_per_year: float = 0.06
@@ -981,8 +984,8 @@ class EvidenceModel:
     age_report_error: float = 0.15
     age_report_sd: float = 2.0
     stature_reported: float = 0.7
-    stature_report_bias: float = 1.5
-    stature_report_sd: float = 3.5
+    stature_report_bias: float = 2.0
+    stature_report_sd: float = 4.0
     stature_report_heaping: float = 0.3
     detained: float = 0.1
     detention_days: float = 30.0
