@@ -403,6 +403,16 @@ def test_evidence_lr_child_stature_not_compared_and_settings():
     assert evidence_lr(am, pm, population=half).pieces["sex"] == pytest.approx(1.9)
 
 
+def test_interval_without_coverage_uses_the_stated_default():
+    pm = pm_findings_from_info("P", {"age_min": 20, "age_max": 30}, sex="M")
+    assert pm.age_coverage is None
+    r = evidence_lr(AMRecord("A", sex="M", age=24), pm)
+    assert r.pieces["age"] == pytest.approx(age_interval_lr(24, 20, 30, 0.95))
+    assert "coverage not recorded: assumed" in r.notes["age"]
+    r = evidence_lr(AMRecord("A", sex="M", age=24), pm, population=Population(age_coverage=0.8))
+    assert r.pieces["age"] == pytest.approx(age_interval_lr(24, 20, 30, 0.8))
+
+
 def test_evidence_lr_exclusions_are_reported():
     am = AMRecord("M1", sex="M", dental=DentalChart({36: "missing"}),
                   implants=[Implant("plate", "S1")])
@@ -501,7 +511,6 @@ def test_bad_am_fields(info, message):
 
 @pytest.mark.parametrize("info, message", [
     ({"age_min": 40, "age_max": 30, "age_coverage": 0.9}, r"age_min 40 is above age_max 30"),
-    ({"age_min": 30, "age_max": 40}, r"field 'age_coverage': an age interval needs"),
     ({"age_min": 30}, r"field 'age_max': an age interval needs both"),
     ({"age_estimate": 30}, r"field 'age_se'"),
     ({"stature_cm": 160}, r"field 'stature_sd': a stature estimate needs"),

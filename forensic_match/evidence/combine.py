@@ -85,6 +85,7 @@ class Population:
     ages: AgeDistribution = PERU_VICTIM_AGES
     age_sd: float = AGE_SD
     max_years_to_death: float = MAX_YEARS_TO_DEATH
+    age_coverage: float = 0.95
     stature: tuple[tuple[str, float, float], ...] = tuple(
         (s, m, sd) for s, (m, sd) in PERU_STATURE.items())
     reporting_bias: float = REPORTING_BIAS
@@ -162,7 +163,8 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
     """Every non-DNA evidence LR of body ``pm`` for missing person ``am``.
 
     A piece recorded on one side only is LR 1, with a note saying so. Age: the continuous model
-    when the body has an estimate with a standard error, otherwise the interval. Stature: only
+    when the body has an estimate with a standard error, otherwise the interval (its coverage
+    ``population.age_coverage`` when not recorded, stated in the note). Stature: only
     for a missing person aged 18 or more. Dental: years between the AM chart and the
     disappearance from their dates, else ``population.dental_years``.
 
@@ -214,11 +216,12 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
         put("age", age_estimate_lr(am.age, pm.age_estimate, pm.age_se, **age_options),
             f"age {am.age:g} at disappearance; estimate {pm.age_estimate:g} "
             f"(se {pm.age_se:g})")
-    elif pm.age_min is not None and pm.age_max is not None and pm.age_coverage is not None:
-        put("age", age_interval_lr(am.age, pm.age_min, pm.age_max, pm.age_coverage,
-                                   **age_options),
+    elif pm.age_min is not None and pm.age_max is not None:
+        coverage = pm.age_coverage if pm.age_coverage is not None else pop.age_coverage
+        stated = "" if pm.age_coverage is not None else ", coverage not recorded: assumed"
+        put("age", age_interval_lr(am.age, pm.age_min, pm.age_max, coverage, **age_options),
             f"age {am.age:g} at disappearance; interval {pm.age_min:g}-{pm.age_max:g} "
-            f"({pm.age_coverage:.0%})")
+            f"({coverage:.0%}{stated})")
     else:
         put("age", 1.0, "not estimated on the body")
 

@@ -202,6 +202,8 @@ class PMFindings:
         Estimated age-at-death interval, holding the true age with probability
         ``age_coverage``.
     age_coverage : float or None
+        ``None`` when not recorded: the evidence then assumes
+        :attr:`~forensic_match.evidence.combine.Population.age_coverage` and says so.
     age_estimate, age_se : float or None
         A point estimate of age at death and its standard error (the continuous model).
     stature_cm, stature_sd : float or None
@@ -516,8 +518,8 @@ def pm_findings_from_info(ident: str, info: Mapping[str, Any], *, sex: str = "U"
     Raises
     ------
     InputError
-        A malformed, out-of-range or inconsistent field (``age_min > age_max``, an interval
-        without its coverage); the message names the source, the id and the field.
+        A malformed, out-of-range or inconsistent field (``age_min > age_max``, one end of an
+        interval without the other); the message names the source, the id and the field.
 
     Examples
     --------
@@ -561,9 +563,6 @@ def _check_pm(f: PMFindings, loc: str) -> None:
         if f.age_min > f.age_max:
             raise InputError(f"{loc}, field 'age_min': age_min {f.age_min:g} is above "
                              f"age_max {f.age_max:g}")
-        if f.age_coverage is None:
-            raise InputError(f"{loc}, field 'age_coverage': an age interval needs its coverage "
-                             f"(the probability that it holds the true age, e.g. 0.95)")
         if f.age_coverage == 0.0:
             raise InputError(f"{loc}, field 'age_coverage': a coverage of 0 says the interval "
                              f"never holds the age")
