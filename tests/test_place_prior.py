@@ -67,6 +67,22 @@ def test_date_exclusion_slack_and_unknowns() -> None:
     assert slack.weights("D1", "1984-01-04").tolist() == [0.0]
 
 
+def test_event_date() -> None:
+    """A dated event excludes later disappearances and favours those of the day."""
+    model = PlaceModel(event_scale_days=90.0, event_floor=0.05)
+    prior = PlacePrior(["A", "B", "C", "D"], ["D1", "D1", "D1", "D1"],
+                       ["1984-08-14", "1984-05-16", "1984-09-01", None], coordinates=COORDS,
+                       model=model)
+    w = prior.weights("D1", "2005-01-01", event_date="1984-08-14")
+    assert w.tolist() == pytest.approx([1.0, 0.05 + 0.95 * math.exp(-1.0), 0.0,
+                                        0.05 + 0.95 * math.exp(-1.0)])
+    p, open_mass = prior.prior("D1", "2005-01-01", event_date="1984-08-14")
+    assert float(p.sum()) + open_mass == pytest.approx(1.0) and p[0] > p[1] > p[2] == 0.0
+    assert prior.weights("D1", "2005-01-01").tolist() == [1.0, 1.0, 1.0, 1.0]
+    with pytest.raises(InputError, match="event_scale_days must be positive"):
+        PlaceModel(event_scale_days=0.0)
+
+
 def test_everyone_excluded_goes_to_open_set() -> None:
     prior = PlacePrior(["A", "B"], ["D1", "D2"], ["1999-01-01", "1999-02-01"],
                        coordinates=COORDS)
@@ -139,26 +155,28 @@ def iso(day: int | None) -> str | None:
 
 @settings(deadline=None, max_examples=150)
 @given(register=register, body_place=st.sampled_from(["D1", "D2", "D3", None]),
-       body_day=st.one_of(st.none(), days), open_mass=st.floats(0.0, 0.95),
-       scale=st.floats(1.0, 500.0), floor=st.floats(0.0, 1.0),
-       unknown=st.floats(0.0, 2.0))
+       body_day=st.one_of(st.none(), days), event_day=st.one_of(st.none(), days),
+       open_mass=st.floats(0.0, 0.95), scale=st.floats(1.0, 500.0),
+       floor=st.floats(0.0, 1.0), unknown=st.floats(0.0, 2.0))
 def test_properties(register: list[tuple[str | None, int | None]], body_place: str | None,
-                    body_day: int | None, open_mass: float, scale: float, floor: float,
-                    unknown: float) -> None:
+                    body_day: int | None, event_day: int | None, open_mass: float,
+                    scale: float, floor: float, unknown: float) -> None:
     model = PlaceModel(scale_km=scale, floor=floor, open_mass=open_mass, unknown_weight=unknown)
     persons = [f"P{j}" for j in range(len(register))]
     prior = PlacePrior(persons, [p for p, _ in register], [iso(d) for _, d in register],
                        coordinates=COORDS, model=model)
-    w = prior.weights(body_place, iso(body_day))
-    p, rest = prior.prior(body_place, iso(body_day))
+    w = prior.weights(body_place, iso(body_day), event_date=iso(event_day))
+    p, rest = prior.prior(body_place, iso(body_day), event_date=iso(event_day))
     assert np.all(w >= 0) and np.all(p >= 0) and 0 <= rest <= 1
     assert float(p.sum()) + rest == pytest.approx(1.0)
-    # Nobody who disappeared after the body's date has any prior.
+    # Nobody who disappeared after the body's date (or its event's) has any prior.
     for (_, d), wj, pj in zip(register, w, p):
-        if body_day is not None and d is not None and d > body_day:
-            assert wj == 0.0 and pj == 0.0
-    # Among people with known places and no exclusion, nearer is never less likely.
-    if body_place is not None:
+        for limit in (body_day, event_day):
+            if limit is not None and d is not None and d > limit:
+                assert wj == 0.0 and pj == 0.0
+    # Among people with known places and no exclusion, nearer is never less likely (with
+    # no event date, which weighs them by time too).
+    if body_place is not None and event_day is None:
         dist = {k: float(distance_km(np.array([COORDS[body_place]]), np.array([COORDS[k]]))[0])
                 for k in COORDS}
         live = [(dist[pl], wj) for (pl, _), wj in zip(register, w) if pl is not None and wj > 0]
@@ -169,6 +187,7 @@ def test_properties(register: list[tuple[str | None, int | None]], body_place: s
     if float(w.sum()) > 0:
         assert rest == open_mass
         # The factors against the uniform prior average 1 over the register.
-        assert float(prior.factor(body_place, iso(body_day)).mean()) == pytest.approx(1.0)
+        f = prior.factor(body_place, iso(body_day), event_date=iso(event_day))
+        assert float(f.mean()) == pytest.approx(1.0)
     else:
         assert rest == 1.0

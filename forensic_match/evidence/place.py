@@ -50,6 +50,11 @@ class PlaceModel:
     kernel : callable, optional
         ``kernel(distance_km) -> weight`` on numpy arrays, replacing
         :func:`place_kernel`; must be non-negative.
+    event_scale_days, event_floor : float
+        Time kernel used when a body's event date is known (a grave attributed to a
+        documented killing): ``event_floor + (1 - event_floor) * exp(-|t_m - t_e| /
+        event_scale_days)`` for a person who disappeared ``|t_m - t_e|`` days before it; a
+        person without a date gets the kernel's value at one scale.
     """
 
     scale_km: float = 30.0
@@ -58,6 +63,8 @@ class PlaceModel:
     unknown_weight: float = 0.1
     date_slack_days: int = 0
     kernel: Callable[[np.ndarray], np.ndarray] | None = None
+    event_scale_days: float = 90.0
+    event_floor: float = 0.05
 
     def __post_init__(self) -> None:
         if not self.scale_km > 0:
@@ -70,6 +77,10 @@ class PlaceModel:
             raise InputError(f"unknown_weight must be >= 0, got {self.unknown_weight}")
         if self.date_slack_days < 0:
             raise InputError(f"date_slack_days must be >= 0, got {self.date_slack_days}")
+        if not self.event_scale_days > 0:
+            raise InputError(f"event_scale_days must be positive, got {self.event_scale_days}")
+        if not 0.0 <= self.event_floor <= 1.0:
+            raise InputError(f"event_floor must lie in [0, 1], got {self.event_floor}")
 
     def weight(self, distance_km: np.ndarray) -> np.ndarray:
         """Kernel weight of each distance (the custom ``kernel`` if set)."""
@@ -173,9 +184,13 @@ class PlacePrior:
     with kernel ``k`` (:func:`place_kernel`, or :attr:`PlaceModel.kernel`), open-set mass
     ``pi_0`` (:attr:`PlaceModel.open_mass`) and ``w = unknown_weight`` for a person without
     a recorded place. A body without a recorded place gives every person who is not excluded
-    by date the same weight; without a date nobody is excluded. When every person is excluded
-    the whole mass goes to the open set. :meth:`factor` is the prior relative to the uniform
-    prior ``(1 - pi_0) / N`` over all ``N`` registered persons ("place x3").
+    by date the same weight; without a date nobody is excluded. When the event that filled
+    the grave is dated (``event_date``), people who disappeared after it are excluded too and
+    ``w`` is multiplied by the time kernel ``f_t + (1 - f_t) exp(-|t_e - t_m| / s_t)``
+    (:attr:`PlaceModel.event_scale_days`, :attr:`PlaceModel.event_floor`). When every
+    person is excluded the whole mass goes to the open set. :meth:`factor` is the prior
+    relative to the uniform prior ``(1 - pi_0) / N`` over all ``N`` registered persons
+    ("place x3").
 
     Parameters
     ----------
@@ -243,10 +258,17 @@ class PlacePrior:
             coordinates = dataset.extra.get("district_coordinates")
         return cls(persons, places, dates, coordinates=coordinates, model=model)
 
-    def weights(self, place: Place, date_recovered: str | None) -> np.ndarray:
-        """Unnormalised weights ``w(b, m)`` of every registered person for one body."""
+    def weights(self, place: Place, date_recovered: str | None, *,
+                event_date: str | None = None) -> np.ndarray:
+        """Unnormalised weights ``w(b, m)`` of every registered person for one body.
+
+        ``event_date``, when the killing or burial that filled the grave is dated, excludes
+        those who disappeared after it and weighs the others by the time kernel of
+        :class:`PlaceModel`.
+        """
         body = self._places.add(place, "body")
         day = _day(date_recovered, "body")
+        event = _day(event_date, "body event")
         pp = self._person_place
         if body < 0:
             w = np.ones(len(pp))
@@ -254,21 +276,31 @@ class PlacePrior:
             coords = self._places.array()
             k = self.model.weight(distance_km(coords[body][None, :], coords))
             w = np.where(pp >= 0, k[np.maximum(pp, 0)], self.model.unknown_weight)
-        if day is not None:
-            w = np.where(self._person_day > day + self.model.date_slack_days, 0.0, w)
+        known = self._person_day != np.iinfo(np.int64).min
+        for limit in (day, event):
+            if limit is not None:
+                w = np.where(known & (self._person_day > limit + self.model.date_slack_days),
+                             0.0, w)
+        if event is not None:
+            gap = np.where(known, np.abs(event - self._person_day) / self.model.event_scale_days,
+                           1.0)
+            f = self.model.event_floor
+            w = w * (f + (1.0 - f) * np.exp(-gap))
         return w
 
-    def prior(self, place: Place, date_recovered: str | None) -> tuple[np.ndarray, float]:
+    def prior(self, place: Place, date_recovered: str | None, *,
+              event_date: str | None = None) -> tuple[np.ndarray, float]:
         """``(pi(b, m) for every person, pi(b, open set))``; they sum to 1."""
-        w = self.weights(place, date_recovered)
+        w = self.weights(place, date_recovered, event_date=event_date)
         total = float(w.sum())
         if total <= 0.0:
             return np.zeros(len(w)), 1.0
         return (1.0 - self.model.open_mass) * w / total, self.model.open_mass
 
-    def factor(self, place: Place, date_recovered: str | None) -> np.ndarray:
+    def factor(self, place: Place, date_recovered: str | None, *,
+               event_date: str | None = None) -> np.ndarray:
         """Prior of each person relative to the uniform ``(1 - pi_0) / N`` (0 if excluded)."""
-        p, open_mass = self.prior(place, date_recovered)
+        p, open_mass = self.prior(place, date_recovered, event_date=event_date)
         if open_mass >= 1.0:
             return p
         return p * len(p) / (1.0 - open_mass)
