@@ -293,6 +293,31 @@ def test_dna_unchanged_by_evidence_scenario(panel: list[Marker]) -> None:
     assert off.genotypes == on.genotypes
 
 
+def test_dna_unchanged_with_a_generator_seed(panel: list[Marker]) -> None:
+    off = simulate_programme(80, 60, markers=panel, seed=np.random.default_rng(33))
+    on = simulate_programme(80, 60, markers=panel, seed=np.random.default_rng(33),
+                            evidence=True)
+    assert [s.genotypes for s in off.dataset.pm] == [s.genotypes for s in on.dataset.pm]
+    assert off.truth.equals(on.truth)
+
+
+def test_graves_near_the_place_of_disappearance(scenario: GraveScenario) -> None:
+    """Graves lie mostly in the district where their dead disappeared, sometimes in a
+    neighbouring one (EvidenceModel.burial_district)."""
+    coords = scenario.dataset.extra["district_coordinates"]
+    rows = body_person(scenario)
+    same = far = 0
+    for s in scenario.dataset.pm:
+        home = rows[s.id]["place_missing"]
+        if s.info["district"] == home:
+            same += 1
+        else:
+            (a, b), (c, d) = coords[home], coords[s.info["district"]]
+            far += 1
+            assert abs(a - c) + abs(b - d) > 0
+    assert 0.55 < same / (same + far) < 0.95 and far > 0
+
+
 def test_same_seed_same_evidence(panel: list[Marker]) -> None:
     a = simulate_programme(60, 40, markers=panel, seed=5, evidence=True)
     b = simulate_programme(60, 40, markers=panel, seed=5, evidence=True)
