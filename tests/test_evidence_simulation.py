@@ -57,6 +57,16 @@ def valid_date(text: str) -> bool:
     return date.fromisoformat(text).isoformat() == text
 
 
+def test_sample_evidence_truth(programme: SimulatedProgramme, panel: list[Marker]) -> None:
+    table = programme.sample_evidence_truth()
+    assert table["pm"].to_list() == programme.truth["pm"].to_list()
+    rows = body_person(programme)
+    assert table["person"].to_list() == [rows[p]["person"] for p in table["pm"]]
+    assert table["age_death"].null_count() == 0
+    with pytest.raises(InputError, match="no simulated evidence"):
+        simulate_programme(5, 3, markers=panel, seed=1).sample_evidence_truth()
+
+
 # --- fields ------------------------------------------------------------------------------------
 
 

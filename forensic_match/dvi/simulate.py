@@ -114,6 +114,21 @@ class SimulatedProgramme:
         """``{pm id: true missing id or None}``, the ``truth`` map of the reference files."""
         return dict(zip(self.truth["pm"].to_list(), self.truth["missing"].to_list()))
 
+    def sample_evidence_truth(self) -> pl.DataFrame:
+        """One row per PM sample (in ``truth`` order): ``pm``, ``body`` and the true
+        non-DNA attributes of the body's person (the columns of :attr:`evidence_truth`).
+
+        Raises
+        ------
+        InputError
+            The programme was simulated without evidence.
+        """
+        if self.evidence_truth is None:
+            raise InputError("no simulated evidence: simulate with evidence=True")
+        bodies = self.evidence_truth.filter(pl.col("body").is_not_null())
+        return self.truth.select("pm", "body").join(bodies, on="body", how="left",
+                                                    maintain_order="left")
+
     def to_dict(self) -> dict[str, Any]:
         """The dataset's JSON dictionary with the ground truth embedded.
 
