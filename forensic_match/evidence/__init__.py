@@ -5,8 +5,9 @@ missing person" (H1) against "the body is another member of the victim populatio
 :mod:`~forensic_match.evidence.sex`, :mod:`~forensic_match.evidence.age`,
 :mod:`~forensic_match.evidence.stature`, :mod:`~forensic_match.evidence.dental`,
 :mod:`~forensic_match.evidence.features`; :mod:`~forensic_match.evidence.records` reads the
-records and :func:`evidence_lr` applies every piece recorded on both sides. Formulas, defaults
-and their sources: ``docs/evidence.md``.
+records, :func:`evidence_lr` applies every piece recorded on both sides, and
+:func:`evidence_log10_block` computes sex, age and stature for a block of pairs at once.
+Formulas, defaults and their sources: ``docs/evidence.md``.
 """
 
 from forensic_match.evidence.age import (
@@ -15,6 +16,7 @@ from forensic_match.evidence.age import (
     age_estimate_lr,
     age_interval_lr,
 )
+from forensic_match.evidence.batch import evidence_log10_block
 from forensic_match.evidence.combine import PERU, EvidenceLR, Population, evidence_lr
 from forensic_match.evidence.dental import DentalPopulation, DentalResult, dental_lr
 from forensic_match.evidence.features import effects_lr, feature_lr, implant_lr
@@ -39,7 +41,8 @@ __all__ = [
     "AMRecord", "AgeDistribution", "DentalChart", "DentalPopulation", "DentalResult", "Effect",
     "EvidenceLR", "Feature", "Implant", "PERU", "PERU_VICTIM_AGES", "PMFindings", "Population",
     "age_estimate_lr", "age_interval_lr", "am_record_from_info", "am_records_from_dataset",
-    "body_sex_probabilities", "dental_lr", "discrete_lr", "effects_lr", "evidence_lr",
+    "body_sex_probabilities", "dental_lr", "discrete_lr", "effects_lr", "evidence_log10_block",
+    "evidence_lr",
     "feature_lr", "implant_lr", "pm_findings_from_dataset", "pm_findings_from_info",
     "read_am_records", "read_pm_findings", "sex_lr", "stature_lr",
 ]
