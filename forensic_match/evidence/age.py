@@ -97,7 +97,7 @@ class AgeDistribution:
         """Density at ``x`` of T + N(0, sd)."""
         e = np.asarray(self.edges)
         p = np.asarray(self.probabilities)
-        mass = _normal_cdf((e[1:] - x) / sd) - _normal_cdf((e[:-1] - x) / sd)
+        mass = _normal_mass((e[:-1] - x) / sd, (e[1:] - x) / sd)
         return float(np.sum(p * mass / np.diff(e)))
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -124,6 +124,13 @@ def _normal_cdf(z: float | np.ndarray) -> float | np.ndarray:
         return 0.5 * math.erfc(-float(z) / math.sqrt(2.0))
     return np.array([0.5 * math.erfc(-v / math.sqrt(2.0)) for v in np.ravel(z)]).reshape(
         np.shape(z))
+
+
+def _normal_mass(a: float | np.ndarray, b: float | np.ndarray) -> float | np.ndarray:
+    """P(a < Z < b) for a standard normal Z, from the nearer tail (no cancellation near 1)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    out = np.where(a > 0, _normal_cdf(-a) - _normal_cdf(-b), _normal_cdf(b) - _normal_cdf(a))
+    return float(out) if out.ndim == 0 else out
 
 
 def _check(value: float, name: str, low: float = 0.0) -> float:
@@ -153,17 +160,21 @@ def _cdf_h1(t: float, age: float, sd: float, m: float) -> float:
         return float(_normal_cdf((t - age) / sd))
     if sd <= 1e-9 * m:
         return float(min(max((t - age) / m, 0.0), 1.0))
+    if m <= 1e-5 * sd:
+        # Midpoint rule, where the difference quotient below would cancel.
+        return float(_normal_cdf((t - age - m / 2) / sd))
     return min(max((_int_phi((t - age) / sd) - _int_phi((t - age - m) / sd)) * sd / m, 0.0),
                1.0)
 
 
 def _density_h1(x: float, age: float, sd: float, m: float) -> float:
     """Density of A + D at x for A ~ N(age, sd) (sd > 0), D ~ U(0, m)."""
-    m = m if m >= 1e-9 else 0.0
-    if m == 0.0:
-        z = (x - age) / sd
+    if m <= 1e-5 * sd:
+        # Midpoint rule (relative error below 1e-9 within 10 sd), where the difference
+        # quotient below would cancel.
+        z = (x - age - m / 2) / sd
         return math.exp(-0.5 * z * z) / (sd * math.sqrt(2 * math.pi))
-    return float((_normal_cdf((x - age) / sd) - _normal_cdf((x - age - m) / sd)) / m)
+    return _normal_mass((x - age - m) / sd, (x - age) / sd) / m
 
 
 def age_interval_lr(age: float, age_min: float, age_max: float, coverage: float, *,

@@ -36,6 +36,13 @@ def _normal_pdf(z: np.ndarray, sd: np.ndarray | float) -> np.ndarray:
     return np.exp(-0.5 * z * z) / (np.asarray(sd) * math.sqrt(2 * math.pi))
 
 
+def _normal_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """P(a < Z < b) from the nearer tail, as in the scalar function."""
+    from scipy.special import ndtr
+
+    return np.where(a > 0, ndtr(-a) - ndtr(-b), ndtr(b) - ndtr(a))
+
+
 def _int_phi(z: np.ndarray) -> np.ndarray:
     """z Phi(z) + phi(z), exact to double precision beyond |z| = 40 (z and 0)."""
     from scipy.special import ndtr
@@ -55,6 +62,8 @@ def _cdf_h1(t: np.ndarray, age: np.ndarray, sd: float, m: float) -> np.ndarray:
         return ndtr((t - age) / sd)
     if sd <= 1e-9 * m:
         return np.clip((t - age) / m, 0.0, 1.0)
+    if m <= 1e-5 * sd:
+        return ndtr((t - age - m / 2) / sd)
     out = (_int_phi((t - age) / sd) - _int_phi((t - age - m) / sd)) * (sd / m)
     return np.clip(out, 0.0, 1.0)
 
@@ -90,14 +99,12 @@ def _age_block(am: Sequence[AMRecord], pm: Sequence[PMFindings], pop: Population
 
 
 def _age_rows(age: np.ndarray, pm: Sequence[PMFindings], pop: Population) -> np.ndarray:
-    from scipy.special import ndtr
 
     est, se = _values(pm, "age_estimate"), _values(pm, "age_se")
     lo, hi = _values(pm, "age_min"), _values(pm, "age_max")
     cov = _values(pm, "age_coverage")
     cov = np.where(np.isnan(cov), pop.age_coverage, cov)
     ages, sd, m = pop.ages, pop.age_sd, pop.max_years_to_death
-    m = m if m >= 1e-9 else 0.0
     out = np.zeros((len(age), len(pm)))
     e, p = np.asarray(ages.edges), np.asarray(ages.probabilities)
 
@@ -105,11 +112,11 @@ def _age_rows(age: np.ndarray, pm: Sequence[PMFindings], pop: Population) -> np.
     if point.any():
         x, s = est[point], se[point]
         big = np.hypot(sd, s)
-        if m == 0.0:
-            f1 = _normal_pdf((x - age) / big, big)
-        else:
-            f1 = (ndtr((x - age) / big) - ndtr((x - age - m) / big)) / m
-        mass = ndtr((e[1:, None] - x) / s) - ndtr((e[:-1, None] - x) / s)
+        small = m <= 1e-5 * big  # midpoint rule, as in the scalar function
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f1 = np.where(small, _normal_pdf((x - age - m / 2) / big, big),
+                          _normal_mass((x - age - m) / big, (x - age) / big) / m)
+        mass = _normal_mass((e[:-1, None] - x) / s, (e[1:, None] - x) / s)
         f2 = np.sum((p / np.diff(e))[:, None] * mass, axis=0)
         if np.any(f2 == 0):
             k = np.flatnonzero(point)[np.argmax(f2 == 0)]
