@@ -59,6 +59,9 @@ from forensic_match.evidence import (
 )
 from forensic_match.evidence.dental import STATES, classify_tooth, transition_matrix
 
+#: Exact ages: no completed-years offset, no recording error, no misreport, death on the day.
+EXACT = dict(age_sd=0.0, max_years_to_death=0.0, age_offset=0.0, misreport=0.0)
+
 
 def _phi(z: float) -> float:
     return math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
@@ -158,7 +161,7 @@ def test_body_sex_probabilities_is_bayes():
 
 def test_mispitools_lr_age_defaults():
     uniform80 = AgeDistribution.uniform(0, 80)
-    options = dict(age_sd=0.0, max_years_to_death=0.0, population=uniform80)
+    options = dict(EXACT, population=uniform80)
     # MPa 40 +- MPr 6 -> [34, 46], epa 0.05: LR1 = 0.95 / 0.15, LR0 = 0.05 / 0.85.
     assert age_interval_lr(40, 34, 46, 0.95, **options) == pytest.approx(0.95 / 0.15, rel=1e-12)
     assert age_interval_lr(40, 34, 46, 0.95, **options) == pytest.approx(6.333333333333333)
@@ -168,8 +171,7 @@ def test_mispitools_lr_age_defaults():
 
 def test_dvir_age_aic_lr():
     # k * dnorm(aV, aM, sigma) with k = 100, sigma = 2, aM = 58: aV = 60 -> 50 * phi(1).
-    options = dict(age_sd=0.0, max_years_to_death=0.0,
-                   population=AgeDistribution.uniform(0, 100))
+    options = dict(EXACT, population=AgeDistribution.uniform(0, 100))
     assert age_estimate_lr(58, 60, 2, **options) == pytest.approx(12.098536225957168, rel=1e-9)
     assert age_estimate_lr(58, 58, 2, **options) == pytest.approx(100 * _phi(0) / 2, rel=1e-9)
     # Far from the edges the smoothed uniform density is 1/k to within 1e-12.
@@ -183,8 +185,8 @@ def test_age_interval_closed_form_with_time_to_death():
     pop = AgeDistribution.uniform(0, 80)
     num = c / w * 0.5 + (1 - c) / (r - w) * 0.5
     den = c / w * (10 / 80) + (1 - c) / (r - w) * (70 / 80)
-    assert age_interval_lr(30, 31, 41, c, age_sd=0, max_years_to_death=2, population=pop) == \
-        pytest.approx(num / den, rel=1e-12)
+    assert age_interval_lr(30, 31, 41, c, age_sd=0, max_years_to_death=2, age_offset=0,
+                           misreport=0, population=pop) == pytest.approx(num / den, rel=1e-12)
 
 
 def test_age_estimate_closed_form_normal_and_uniform():
@@ -195,9 +197,17 @@ def test_age_estimate_closed_form_normal_and_uniform():
 
     s = math.hypot(1, 3)
     f1 = (cdf(3 / s) - cdf(1 / s)) / 2
-    lr = age_estimate_lr(30, 33, 3, age_sd=1, max_years_to_death=2,
+    lr = age_estimate_lr(30, 33, 3, age_sd=1, max_years_to_death=2, age_offset=0, misreport=0,
                          population=AgeDistribution.uniform(0, 100))
     assert lr == pytest.approx(f1 * 100, rel=1e-9)
+    # Completed years and a misreported share: a two-normal mixture centred at 30.5.
+    s2 = math.hypot(1, 5, 3)
+    f1_wide = (cdf((33 - 30.5) / s2) - cdf((33 - 32.5) / s2)) / 2
+    f1_mixed = 0.9 * (cdf(2.5 / s) - cdf(0.5 / s)) / 2 + 0.1 * f1_wide
+    lr = age_estimate_lr(30, 33, 3, age_sd=1, max_years_to_death=2, age_offset=0.5,
+                         misreport=0.1, misreport_sd=5,
+                         population=AgeDistribution.uniform(0, 100))
+    assert lr == pytest.approx(f1_mixed * 100, rel=1e-9)
 
 
 def test_age_population_default_is_a_distribution():

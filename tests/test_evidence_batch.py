@@ -65,6 +65,8 @@ def random_records(rng: np.random.Generator, n_am: int, n_pm: int):
                ages=AgeDistribution.uniform(0, 90)),
     Population(age_sd=2.5, max_years_to_death=4.0, reporting_bias=0.0, reporting_sd=6.0),
     Population(age_sd=0.0, max_years_to_death=2.0),
+    Population(age_sd=0.0, max_years_to_death=0.0, age_offset=0.0, age_misreport=0.0),
+    Population(age_misreport=1.0, age_misreport_sd=3.0),
 ])
 def test_block_equals_scalar(population):
     rng = np.random.default_rng(11)
@@ -77,9 +79,11 @@ def test_block_equals_scalar(population):
 
 
 @settings(deadline=None, max_examples=40)
-@given(seed=st.integers(0, 2**32 - 1), sd=st.floats(0, 3), m=st.floats(0, 5))
-def test_block_equals_scalar_random(seed, sd, m):
-    population = Population(age_sd=sd, max_years_to_death=m)
+@given(seed=st.integers(0, 2**32 - 1), sd=st.floats(0, 3), m=st.floats(0, 5),
+       q=st.floats(0, 1), qsd=st.floats(0, 10))
+def test_block_equals_scalar_random(seed, sd, m, q, qsd):
+    population = Population(age_sd=sd, max_years_to_death=m, age_misreport=q,
+                            age_misreport_sd=qsd)
     am, pm = random_records(np.random.default_rng(seed), 4, 5)
     block = evidence_log10_block(am, pm, population=population)
     expected = oracle(am, pm, population)

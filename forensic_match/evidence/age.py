@@ -1,7 +1,10 @@
 """Age: the body's estimated age at death against the missing person's age at disappearance.
 
-Under H1 the true age at death is ``T = A + D``: ``A`` the age at disappearance, recorded with a
-normal error of standard deviation ``age_sd``, and ``D`` the time from disappearance to death,
+Under H1 the true age at death is ``T = A + D``. ``A`` is the age at disappearance: the recorded
+age ``a`` in completed years plus ``age_offset`` (0.5), with a normal error of standard
+deviation ``age_sd``; a share ``misreport`` of records is off by more (a mixture component of
+standard deviation ``hypot(age_sd, misreport_sd)``), so that one grossly wrong age does not
+exclude the true person by a normal tail. ``D`` is the time from disappearance to death,
 uniform on ``[0, max_years_to_death]`` (default 1 year: most of the disappeared were killed
 within days or weeks; set it larger for detention, 0 for a massacre on the recorded date).
 Under H2 ``T`` follows the age-at-death distribution of the victim population, a table of age
@@ -38,6 +41,12 @@ from forensic_match.errors import InputError
 AGE_SD = 1.0
 #: Default upper bound (years) of the time from disappearance to death.
 MAX_YEARS_TO_DEATH = 1.0
+#: Recorded ages are completed years: the true age is on average half a year more.
+AGE_OFFSET = 0.5
+#: Default share of recorded ages that are off by more than ``AGE_SD`` (relatives' estimates,
+#: heaping on multiples of 5), and the standard deviation (years) of that error. Assumed.
+AGE_MISREPORT = 0.1
+AGE_MISREPORT_SD = 5.0
 
 
 @dataclass(frozen=True)
@@ -177,8 +186,23 @@ def _density_h1(x: float, age: float, sd: float, m: float) -> float:
     return _normal_mass((x - age - m) / sd, (x - age) / sd) / m
 
 
+def _components(age: float, age_offset: float, age_sd: float, misreport: float,
+                misreport_sd: float) -> list[tuple[float, float, float]]:
+    """(weight, centre, sd) of the normal mixture of A under H1."""
+    age = _check(age, "age")
+    sd = _check(age_sd, "age_sd")
+    q = _check(misreport, "misreport")
+    if q > 1.0:
+        raise InputError(f"misreport must be a probability, got {misreport!r}")
+    wide = math.hypot(sd, _check(misreport_sd, "misreport_sd"))
+    centre = age + float(age_offset)
+    return [(w, centre, d) for w, d in ((1.0 - q, sd), (q, wide)) if w > 0.0]
+
+
 def age_interval_lr(age: float, age_min: float, age_max: float, coverage: float, *,
                     age_sd: float = AGE_SD, max_years_to_death: float = MAX_YEARS_TO_DEATH,
+                    age_offset: float = AGE_OFFSET, misreport: float = AGE_MISREPORT,
+                    misreport_sd: float = AGE_MISREPORT_SD,
                     population: AgeDistribution = PERU_VICTIM_AGES) -> float:
     """LR of an estimated age-at-death interval for a missing person of recorded age.
 
@@ -195,6 +219,10 @@ def age_interval_lr(age: float, age_min: float, age_max: float, coverage: float,
         Standard deviation of the recorded age (0: exact).
     max_years_to_death : float
         D ~ U(0, max_years_to_death) (0: death on the date of disappearance).
+    age_offset : float
+        True age minus recorded age, on average (0.5 for completed years, 0 for exact ages).
+    misreport, misreport_sd : float
+        Share of recorded ages off by more, and the standard deviation of that error.
     population : AgeDistribution
         Age at death in the victim population (H2).
 
@@ -202,19 +230,20 @@ def age_interval_lr(age: float, age_min: float, age_max: float, coverage: float,
     --------
     mispitools ``lr_age`` defaults (MPa 40, MPr 6, epa 0.05, uniform over 80 years): 0.95/0.15.
 
-    >>> lr = age_interval_lr(40, 34, 46, 0.95, age_sd=0, max_years_to_death=0,
+    >>> exact = dict(age_sd=0, max_years_to_death=0, age_offset=0, misreport=0)
+    >>> lr = age_interval_lr(40, 34, 46, 0.95, **exact,
     ...                      population=AgeDistribution.uniform(0, 80))
     >>> round(lr, 10)
     6.3333333333
     """
-    age = _check(age, "age")
+    parts = _components(age, age_offset, age_sd, misreport, misreport_sd)
     lo, hi = _check(age_min, "age_min"), _check(age_max, "age_max")
     if lo > hi:
         raise InputError(f"age_min {lo:g} is above age_max {hi:g}")
     c = _check(coverage, "age_coverage")
     if not 0.0 < c <= 1.0:
         raise InputError(f"age_coverage must be in (0, 1], got {coverage!r}")
-    sd, m = _check(age_sd, "age_sd"), _check(max_years_to_death, "max_years_to_death")
+    m = _check(max_years_to_death, "max_years_to_death")
     width, span = hi - lo, population.span
     if width <= 0.0 or width >= span:
         # A point "interval" has no width to spread over, and one spanning the whole
@@ -225,7 +254,8 @@ def age_interval_lr(age: float, age_min: float, age_max: float, coverage: float,
         return 1.0
     inside, outside = c / width, (1.0 - c) / (span - width)
     # Clipped: two CDFs close to 1 differ by rounding (1e-13) when T lies far below.
-    p1 = min(max(_cdf_h1(hi, age, sd, m) - _cdf_h1(lo, age, sd, m), 0.0), 1.0)
+    p1 = min(max(sum(w * (_cdf_h1(hi, a, sd, m) - _cdf_h1(lo, a, sd, m))
+                     for w, a, sd in parts), 0.0), 1.0)
     p2 = population.probability(lo, hi)
     numerator = inside * p1 + outside * (1.0 - p1)
     denominator = inside * p2 + outside * (1.0 - p2)
@@ -237,29 +267,32 @@ def age_interval_lr(age: float, age_min: float, age_max: float, coverage: float,
 
 def age_estimate_lr(age: float, estimate: float, se: float, *, age_sd: float = AGE_SD,
                     max_years_to_death: float = MAX_YEARS_TO_DEATH,
+                    age_offset: float = AGE_OFFSET, misreport: float = AGE_MISREPORT,
+                    misreport_sd: float = AGE_MISREPORT_SD,
                     population: AgeDistribution = PERU_VICTIM_AGES) -> float:
     """LR of a point estimate of age at death (with standard error) for a missing person.
 
     LR = f1(x) / f2(x), f1 the density of A + D + N(0, se) at the estimate x, f2 the population
-    density smoothed by N(0, se) (module docstring).
+    density smoothed by N(0, se) (module docstring); options as for
+    :func:`age_interval_lr`.
 
     Examples
     --------
     dvir ``ageAIC``: victim 60, missing person 58, sigma 2, uniform on [0, 100]:
     100 * dnorm(60, 58, 2).
 
-    >>> lr = age_estimate_lr(58, 60, 2, age_sd=0, max_years_to_death=0,
-    ...                      population=AgeDistribution.uniform(0, 100))
+    >>> exact = dict(age_sd=0, max_years_to_death=0, age_offset=0, misreport=0)
+    >>> lr = age_estimate_lr(58, 60, 2, **exact, population=AgeDistribution.uniform(0, 100))
     >>> round(lr, 10)
     12.098536226
     """
-    age = _check(age, "age")
+    parts = _components(age, age_offset, age_sd, misreport, misreport_sd)
     x = _check(estimate, "age_estimate", -math.inf)
     s = _check(se, "age_se")
     if s < 1e-3:
         raise InputError(f"age_se must be above 0 (at least 0.001 years), got {se!r}")
-    sd, m = _check(age_sd, "age_sd"), _check(max_years_to_death, "max_years_to_death")
-    numerator = _density_h1(x, age, math.hypot(sd, s), m)
+    m = _check(max_years_to_death, "max_years_to_death")
+    numerator = sum(w * _density_h1(x, a, math.hypot(sd, s), m) for w, a, sd in parts)
     denominator = population.smoothed_density(x, s)
     if denominator == 0.0:
         raise InputError(f"age_estimate {x:g} (se {s:g}) lies outside the population age "

@@ -104,18 +104,24 @@ def _age_rows(age: np.ndarray, pm: Sequence[PMFindings], pop: Population) -> np.
     lo, hi = _values(pm, "age_min"), _values(pm, "age_max")
     cov = _values(pm, "age_coverage")
     cov = np.where(np.isnan(cov), pop.age_coverage, cov)
-    ages, sd, m = pop.ages, pop.age_sd, pop.max_years_to_death
+    ages, m = pop.ages, pop.max_years_to_death
+    q = pop.age_misreport
+    parts = [(w, age + pop.age_offset, d) for w, d in
+             ((1.0 - q, pop.age_sd), (q, math.hypot(pop.age_sd, pop.age_misreport_sd)))
+             if w > 0.0]
     out = np.zeros((len(age), len(pm)))
     e, p = np.asarray(ages.edges), np.asarray(ages.probabilities)
 
     point = ~np.isnan(est) & ~np.isnan(se)
     if point.any():
         x, s = est[point], se[point]
-        big = np.hypot(sd, s)
-        small = m <= 1e-5 * big  # midpoint rule, as in the scalar function
-        with np.errstate(divide="ignore", invalid="ignore"):
-            f1 = np.where(small, _normal_pdf((x - age - m / 2) / big, big),
-                          _normal_mass((x - age - m) / big, (x - age) / big) / m)
+        f1 = np.zeros((len(age), len(x)))
+        for w, centre, sd in parts:
+            big = np.hypot(sd, s)
+            small = m <= 1e-5 * big  # midpoint rule, as in the scalar function
+            with np.errstate(divide="ignore", invalid="ignore"):
+                f1 += w * np.where(small, _normal_pdf((x - centre - m / 2) / big, big),
+                                   _normal_mass((x - centre - m) / big, (x - centre) / big) / m)
         mass = _normal_mass((e[:-1, None] - x) / s, (e[1:, None] - x) / s)
         f2 = np.sum((p / np.diff(e))[:, None] * mass, axis=0)
         if np.any(f2 == 0):
@@ -133,7 +139,8 @@ def _age_rows(age: np.ndarray, pm: Sequence[PMFindings], pop: Population) -> np.
             k = np.flatnonzero(interval)[np.argmax(w <= 0)]
             raise InputError(f"PM sample {pm[k].id!r}: age interval [{lo[k]:g}, {hi[k]:g}] has "
                              f"no width; give the estimate with a standard error instead")
-        p1 = np.clip(_cdf_h1(b, age, sd, m) - _cdf_h1(a, age, sd, m), 0.0, 1.0)
+        p1 = np.clip(sum(w * (_cdf_h1(b, centre, sd, m) - _cdf_h1(a, centre, sd, m))
+                         for w, centre, sd in parts), 0.0, 1.0)
         overlap = np.clip(np.minimum(e[1:, None], b) - np.maximum(e[:-1, None], a), 0.0, None)
         p2 = np.sum((p / np.diff(e))[:, None] * overlap, axis=0)
         full = w >= span

@@ -18,6 +18,9 @@ import math
 from dataclasses import dataclass, field, replace
 
 from forensic_match.evidence.age import (
+    AGE_MISREPORT,
+    AGE_MISREPORT_SD,
+    AGE_OFFSET,
     AGE_SD,
     MAX_YEARS_TO_DEATH,
     PERU_VICTIM_AGES,
@@ -86,6 +89,9 @@ class Population:
     age_sd: float = AGE_SD
     max_years_to_death: float = MAX_YEARS_TO_DEATH
     age_coverage: float = 0.95
+    age_offset: float = AGE_OFFSET
+    age_misreport: float = AGE_MISREPORT
+    age_misreport_sd: float = AGE_MISREPORT_SD
     stature: tuple[tuple[str, float, float], ...] = tuple(
         (s, m, sd) for s, (m, sd) in PERU_STATURE.items())
     reporting_bias: float = REPORTING_BIAS
@@ -209,7 +215,8 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
 
     # age
     age_options = dict(age_sd=pop.age_sd, max_years_to_death=pop.max_years_to_death,
-                       population=pop.ages)
+                       age_offset=pop.age_offset, misreport=pop.age_misreport,
+                       misreport_sd=pop.age_misreport_sd, population=pop.ages)
     if am.age is None:
         put("age", 1.0, "not recorded for the missing person")
     elif pm.age_estimate is not None and pm.age_se is not None:
