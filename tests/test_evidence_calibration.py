@@ -252,3 +252,38 @@ def test_dental_lr_nonnegative_finite(am, pm, years, e):
     r = dental_lr(DentalChart(am), DentalChart(pm), years=years, error=e)
     assert r.lr >= 0 and math.isfinite(r.lr)
     assert r.exclusion == any(t.category == "inconsistent" for t in r.teeth)
+
+
+codes = st.sampled_from(["a", "b", "c", "d"])
+
+
+@settings(deadline=None, max_examples=60)
+@given(am=st.lists(st.tuples(codes, probability), max_size=4),
+       found=st.lists(codes, max_size=4), absent=st.lists(codes, max_size=4),
+       d=st.floats(0.05, 0.99), fp=st.floats(0, 0.04))
+def test_feature_lr_nonnegative_finite(am, found, absent, d, fp):
+    r = feature_lr([Feature(c, frequency=f) for c, f in am], found, absent, detect=d,
+                   false_positive=fp)
+    assert r.lr > 0 and math.isfinite(r.lr)
+
+
+@settings(deadline=None, max_examples=60)
+@given(am=st.lists(st.tuples(codes, probability, probability), max_size=4),
+       pm=st.lists(codes, max_size=4), inventoried=st.booleans(), cap=st.floats(1, 1e6))
+def test_effects_lr_within_cap(am, pm, inventoried, cap):
+    r = effects_lr([Effect(c, frequency=f, retained=p) for c, f, p in am],
+                   [Effect(c) for c in pm], inventoried=inventoried, cap=cap)
+    assert 1 / cap * (1 - 1e-12) <= r.lr <= cap * (1 + 1e-12)
+
+
+serials = st.sampled_from(["", "A1", "a-1", "B2"])
+
+
+@settings(deadline=None, max_examples=60)
+@given(am=st.lists(st.tuples(codes, serials), max_size=3),
+       pm=st.lists(st.tuples(codes, serials), max_size=3), absent=st.lists(codes, max_size=2),
+       q=st.floats(1e-9, 0.1), cap=st.floats(1, 1e9))
+def test_implant_lr_nonnegative_finite_capped(am, pm, absent, q, cap):
+    r = implant_lr([Implant(k, s) for k, s in am], [Implant(k, s) for k, s in pm], absent,
+                   coincidence=q, cap=cap)
+    assert 0 < r.lr <= cap and math.isfinite(r.lr)
