@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from forensic_match.errors import ForensicMatchError, InputError
+from forensic_match.errors import ForensicMatchError, InputError, plain_text
 
 #: FDI two-digit codes: permanent 11-18, 21-28, 31-38, 41-48; deciduous 51-55 ... 81-85.
 PERMANENT_TEETH = tuple(q * 10 + t for q in (1, 2, 3, 4) for t in range(1, 9))
@@ -332,8 +332,6 @@ def tooth_state(value: Any, loc: str = "dental chart") -> str:
     >>> tooth_state("Obturado"), tooth_state("X")
     ('filled', 'missing')
     """
-    from forensic_match.errors import plain_text
-
     key = _key(plain_text(_text(value)))
     if key in _STATE_WORDS:
         return _STATE_WORDS[key]
@@ -618,7 +616,7 @@ Form = Literal["auto", "wide", "long"]
 _LIST_FIELDS = {"features", "implants", "effects", "features_absent"}
 
 
-def _rows(path: str | Path, form: Form) -> tuple[Any, str, Iterable[tuple[str, str, dict]]]:
+def _rows(path: str | Path, form: Form) -> Iterable[tuple[str, str, dict[str, Any]]]:
     """Read a table; yield ``(id, location, fields)`` per record, merged over long rows."""
     from forensic_match.tables import read_table
 
@@ -643,7 +641,7 @@ def _rows(path: str | Path, form: Form) -> tuple[Any, str, Iterable[tuple[str, s
                 seen[ident] = number
                 fields = {k: v for k, v in zip(keys, row) if k != keys[id_col] and v != ""}
                 yield ident, table.loc(number), fields
-        return table, "wide", wide()
+        return wide()
     if "field" not in keys or "value" not in keys:
         raise InputError(f"{table.loc(1)}: a long table needs 'field' and 'value' columns; "
                          f"found {table.header}")
@@ -676,7 +674,7 @@ def _rows(path: str | Path, form: Form) -> tuple[Any, str, Iterable[tuple[str, s
         for ident, (first, fields, _lines, sources) in merged.items():
             fields["_sources"] = sources
             yield ident, table.loc(first), fields
-    return table, "long", long()
+    return long()
 
 
 def _wide_dental(fields: dict[str, Any]) -> dict[str, Any]:
@@ -714,8 +712,7 @@ def read_am_records(path: str | Path, *, form: Form = "auto") -> dict[str, AMRec
         Naming the file, line (or row), id and field.
     """
     out = {}
-    _, _, records = _rows(path, form)
-    for ident, loc, fields in records:
+    for ident, loc, fields in _rows(path, form):
         sources = fields.pop("_sources", {})
         rec = am_record_from_info(ident, _wide_dental(fields), source=loc)
         rec.sources = sources
@@ -727,8 +724,7 @@ def read_pm_findings(path: str | Path, *, form: Form = "auto") -> dict[str, PMFi
     """Read PM findings from a table (CSV, TSV, Excel, Parquet), wide or long as for
     :func:`read_am_records`; the DNA sex is the column or field ``sex`` (or ``dna_sex``)."""
     out = {}
-    _, _, records = _rows(path, form)
-    for ident, loc, fields in records:
+    for ident, loc, fields in _rows(path, form):
         sources = fields.pop("_sources", {})
         rec = pm_findings_from_info(ident, _wide_dental(fields), source=loc)
         rec.sources = sources
