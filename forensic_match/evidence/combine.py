@@ -124,6 +124,8 @@ class EvidenceLR:
         ``{piece: LR}`` for every piece of :data:`PIECES` (1 when not applied).
     notes : dict
         ``{piece: why}``: what was compared, or why the piece is 1.
+    compared : tuple of str
+        The pieces recorded on both sides and compared.
     exclusions : tuple of str
         Pieces that flag an exclusion (an inconsistent tooth, two different serial numbers).
     assumption : str
@@ -134,6 +136,7 @@ class EvidenceLR:
     pm_id: str
     pieces: dict[str, float] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    compared: tuple[str, ...] = ()
     exclusions: tuple[str, ...] = ()
     assumption: str = INDEPENDENCE
 
@@ -149,7 +152,7 @@ class EvidenceLR:
 
     def applied(self) -> dict[str, float]:
         """The pieces that were compared (recorded on both sides)."""
-        return {k: v for k, v in self.pieces.items() if not self.notes[k].startswith("not ")}
+        return {k: v for k, v in self.pieces.items() if k in self.compared}
 
     def summary(self) -> str:
         """One line: ``"sex 1.9, age 4.1, stature 0.8 (product 6.2)"``."""
@@ -199,14 +202,21 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
     notes: dict[str, str] = {}
     exclusions: list[str] = []
 
-    def put(name: str, lr: float, note: str) -> None:
+    compared: list[str] = []
+
+    def put(name: str, lr: float, note: str, *, applied: bool = True) -> None:
         pieces[name], notes[name] = lr, note
+        if applied:
+            compared.append(name)
+
+    def skip(name: str, note: str) -> None:
+        put(name, 1.0, note, applied=False)
 
     # sex
     if am.sex == "U":
-        put("sex", 1.0, "not recorded for the missing person")
+        skip("sex", "not recorded for the missing person")
     elif pm.dna_sex == "U" and pm.sex_morphology == "U":
-        put("sex", 1.0, "not determined on the body")
+        skip("sex", "not determined on the body")
     else:
         put("sex", sex_lr(am.sex, dna=pm.dna_sex, morphology=pm.sex_morphology,
                           dna_error=pop.dna_sex_error, morphology_error=pop.morphology_sex_error,
@@ -218,7 +228,7 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
                        age_offset=pop.age_offset, misreport=pop.age_misreport,
                        misreport_sd=pop.age_misreport_sd, population=pop.ages)
     if am.age is None:
-        put("age", 1.0, "not recorded for the missing person")
+        skip("age", "not recorded for the missing person")
     elif pm.age_estimate is not None and pm.age_se is not None:
         put("age", age_estimate_lr(am.age, pm.age_estimate, pm.age_se, **age_options),
             f"age {am.age:g} at disappearance; estimate {pm.age_estimate:g} "
@@ -230,15 +240,15 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
             f"age {am.age:g} at disappearance; interval {pm.age_min:g}-{pm.age_max:g} "
             f"({coverage:.0%}{stated})")
     else:
-        put("age", 1.0, "not estimated on the body")
+        skip("age", "not estimated on the body")
 
     # stature
     if am.stature_cm is None:
-        put("stature", 1.0, "not reported for the missing person")
+        skip("stature", "not reported for the missing person")
     elif pm.stature_cm is None or pm.stature_sd is None:
-        put("stature", 1.0, "not estimated on the body")
+        skip("stature", "not estimated on the body")
     elif am.age is not None and am.age < ADULT_AGE:
-        put("stature", 1.0, f"not compared: the missing person was {am.age:g} (growing)")
+        skip("stature", f"not compared: the missing person was {am.age:g} (growing)")
     else:
         sexes = body_sex_probabilities(dna=pm.dna_sex, morphology=pm.sex_morphology,
                                        dna_error=pop.dna_sex_error,
@@ -253,16 +263,16 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
 
     # dental
     if am.dental is None or not am.dental.teeth:
-        put("dental", 1.0, "not charted for the missing person")
+        skip("dental", "not charted for the missing person")
     elif pm.dental is None or not pm.dental.teeth:
-        put("dental", 1.0, "not charted on the body")
+        skip("dental", "not charted on the body")
     else:
         years = _years(am.dental.date, am.date_missing)
         years = pop.dental_years if years is None else max(years, 0.0)
         result = dental_lr(am.dental, pm.dental, years=years, error=pop.dental_error,
                            population=pop.dental, cap=pop.dental_cap)
         if not result.teeth:
-            put("dental", 1.0, "not comparable: no tooth recorded on both charts")
+            skip("dental", "not comparable: no tooth recorded on both charts")
         else:
             counts = {c: sum(t.category == c for t in result.teeth)
                       for c in ("concordant", "explainable", "inconsistent")}
@@ -274,23 +284,23 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
 
     # features
     if not am.features:
-        put("features", 1.0, "not recorded for the missing person")
+        skip("features", "not recorded for the missing person")
     else:
         r = feature_lr(am.features, pm.features, pm.features_absent, detect=pop.feature_detect)
         if not r.matched and not r.absent:
-            put("features", 1.0, "not looked for on the body")
+            skip("features", "not looked for on the body")
         else:
             put("features", r.lr, f"found {list(r.matched)}, absent {list(r.absent)}")
 
     # implants
     if not am.implants:
-        put("implants", 1.0, "not recorded for the missing person")
+        skip("implants", "not recorded for the missing person")
     else:
         r = implant_lr(am.implants, pm.implants, pm.features_absent,
                        coincidence=pop.serial_coincidence, detect=pop.feature_detect,
                        cap=pop.implant_cap)
         if not r.matched and not r.absent and not r.exclusion:
-            put("implants", 1.0, "not found or looked for on the body")
+            skip("implants", "not found or looked for on the body")
         else:
             put("implants", r.lr, f"matched {list(r.matched)}, absent {list(r.absent)}"
                 + ("; serial numbers differ" if r.exclusion else ""))
@@ -299,11 +309,11 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
 
     # effects
     if not am.effects:
-        put("effects", 1.0, "not described by the relatives")
+        skip("effects", "not described by the relatives")
     elif not pm.effects:
-        put("effects", 1.0, "not inventoried with the body")
+        skip("effects", "not inventoried with the body")
     else:
         r = effects_lr(am.effects, pm.effects, cap=pop.effects_cap)
         put("effects", r.lr, f"matched {list(r.matched)}, not found {list(r.absent)}")
 
-    return EvidenceLR(am.id, pm.id, pieces, notes, tuple(exclusions))
+    return EvidenceLR(am.id, pm.id, pieces, notes, tuple(compared), tuple(exclusions))

@@ -98,8 +98,7 @@ class DentalPopulation:
     @classmethod
     def default(cls) -> DentalPopulation:
         """The assumed table (module constants), one row per FDI tooth."""
-        return cls({t: _CLASS_FREQUENCIES[tooth_class(t)] for t in sorted(FDI_TEETH)},
-                   "assumption (docs/evidence.md)")
+        return _default_population()
 
     @classmethod
     def from_table(cls, path: str | Path) -> DentalPopulation:
@@ -127,6 +126,12 @@ class DentalPopulation:
         if tooth not in self.frequencies:
             raise InputError(f"dental population has no frequencies for tooth {tooth}")
         return np.asarray(self.frequencies[tooth], dtype=float)
+
+
+@functools.cache
+def _default_population() -> DentalPopulation:
+    return DentalPopulation({t: _CLASS_FREQUENCIES[tooth_class(t)] for t in sorted(FDI_TEETH)},
+                            "assumption (docs/evidence.md)")
 
 
 @dataclass(frozen=True)
