@@ -47,6 +47,7 @@ from forensic_match.evidence import (
     dental_lr,
     discrete_lr,
     effects_lr,
+    evidence_frame,
     evidence_lr,
     feature_lr,
     implant_lr,
@@ -402,6 +403,22 @@ def test_evidence_lr_pieces_and_product():
     r2 = evidence_lr(am, pm["PM0002"])
     assert sorted(r2.applied()) == ["sex"] and r2.lr < 0.05
     assert r2.notes["age"] == "not estimated on the body"
+
+
+def test_evidence_frame_and_provenance():
+    ds = case_from_dict(_dataset())
+    am = am_records_from_dataset(ds)["F1_C1"]
+    pm = pm_findings_from_dataset(ds)
+    rows = [evidence_lr(am, p) for p in pm.values()]
+    frame = evidence_frame(rows)
+    assert frame.columns == ["am", "pm", "sex", "age", "stature", "dental", "features",
+                             "implants", "effects", "lr", "log10_lr", "compared", "exclusions"]
+    assert frame["pm"].to_list() == ["PM0001", "PM0002"]
+    assert frame["lr"].to_list() == pytest.approx([r.lr for r in rows])
+    assert frame["compared"].to_list() == ["sex,age,stature,dental", "sex"]
+    settings = PERU.to_dict()
+    assert json.loads(json.dumps(settings)) == settings
+    assert settings["male_fraction"] == 0.8 and "assumption" in settings["ages"]["source"]
 
 
 def test_evidence_lr_child_stature_not_compared_and_settings():

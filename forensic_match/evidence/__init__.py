@@ -17,7 +17,13 @@ from forensic_match.evidence.age import (
     age_interval_lr,
 )
 from forensic_match.evidence.batch import evidence_log10_block
-from forensic_match.evidence.combine import PERU, EvidenceLR, Population, evidence_lr
+from forensic_match.evidence.combine import (
+    PERU,
+    EvidenceLR,
+    Population,
+    evidence_frame,
+    evidence_lr,
+)
 from forensic_match.evidence.dental import DentalPopulation, DentalResult, dental_lr
 from forensic_match.evidence.features import effects_lr, feature_lr, implant_lr
 from forensic_match.evidence.records import (
@@ -41,8 +47,8 @@ __all__ = [
     "AMRecord", "AgeDistribution", "DentalChart", "DentalPopulation", "DentalResult", "Effect",
     "EvidenceLR", "Feature", "Implant", "PERU", "PERU_VICTIM_AGES", "PMFindings", "Population",
     "age_estimate_lr", "age_interval_lr", "am_record_from_info", "am_records_from_dataset",
-    "body_sex_probabilities", "dental_lr", "discrete_lr", "effects_lr", "evidence_log10_block",
-    "evidence_lr",
-    "feature_lr", "implant_lr", "pm_findings_from_dataset", "pm_findings_from_info",
-    "read_am_records", "read_pm_findings", "sex_lr", "stature_lr",
+    "body_sex_probabilities", "dental_lr", "discrete_lr", "effects_lr", "evidence_frame",
+    "evidence_log10_block", "evidence_lr", "feature_lr", "implant_lr",
+    "pm_findings_from_dataset", "pm_findings_from_info", "read_am_records", "read_pm_findings",
+    "sex_lr", "stature_lr",
 ]

@@ -15,7 +15,9 @@ stature too (adult stature). Place and date are a prior, not an LR (another modu
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from forensic_match.evidence.age import (
     AGE_MISREPORT,
@@ -58,6 +60,9 @@ from forensic_match.evidence.stature import (
     REPORTING_SD,
     stature_lr,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: Order of the pieces in an :class:`EvidenceLR`.
 PIECES = ("sex", "age", "stature", "dental", "features", "implants", "effects")
@@ -109,6 +114,22 @@ class Population:
         """A copy with some settings changed."""
         return replace(self, **changes)  # type: ignore[arg-type]
 
+    def to_dict(self) -> dict[str, object]:
+        """Every setting as JSON-ready values, for the provenance of a result."""
+        out: dict[str, object] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, AgeDistribution):
+                value = {"edges": list(value.edges), "probabilities": list(value.probabilities),
+                         "source": value.source}
+            elif isinstance(value, DentalPopulation):
+                value = {"source": value.source,
+                         "frequencies": {str(t): list(p) for t, p in value.frequencies.items()}}
+            elif name == "stature":
+                value = {s: {"mean": m, "sd": sd} for s, m, sd in value}
+            out[name] = value
+        return out
+
 
 PERU = Population()
 
@@ -154,12 +175,35 @@ class EvidenceLR:
         """The pieces that were compared (recorded on both sides)."""
         return {k: v for k, v in self.pieces.items() if k in self.compared}
 
+    def to_dict(self) -> dict[str, object]:
+        """One flat row: ids, each piece's LR, the product, compared pieces and exclusions."""
+        return {"am": self.am_id, "pm": self.pm_id, **self.pieces, "lr": self.lr,
+                "log10_lr": self.log10_lr, "compared": ",".join(self.compared),
+                "exclusions": ",".join(self.exclusions)}
+
     def summary(self) -> str:
         """One line: ``"sex 1.9, age 4.1, stature 0.8 (product 6.2)"``."""
         parts = [f"{k} {v:.3g}" for k, v in self.applied().items()]
         text = ", ".join(parts) if parts else "no evidence recorded on both sides"
         flags = f"; exclusion flagged by {', '.join(self.exclusions)}" if self.exclusions else ""
         return f"{text} (product {self.lr:.3g}){flags}"
+
+
+def evidence_frame(results: Iterable[EvidenceLR]) -> pl.DataFrame:
+    """A tidy table of evidence results, one row per (missing person, body) pair.
+
+    Examples
+    --------
+    >>> r = evidence_lr(AMRecord("A", sex="M"), PMFindings("P", dna_sex="M"))
+    >>> evidence_frame([r]).columns[:4]
+    ['am', 'pm', 'sex', 'age']
+    """
+    import polars as pl
+
+    schema = {"am": pl.String, "pm": pl.String, **{k: pl.Float64 for k in PIECES},
+              "lr": pl.Float64, "log10_lr": pl.Float64, "compared": pl.String,
+              "exclusions": pl.String}
+    return pl.DataFrame([r.to_dict() for r in results], schema=schema)
 
 
 def _years(start, end) -> float | None:  # type: ignore[no-untyped-def]
