@@ -22,10 +22,11 @@ from collections.abc import Mapping
 
 from forensic_match.errors import InputError
 
-#: Share of men among the victims of the Peruvian internal armed conflict: the CVR final report
-#: (2003) puts women at under 20% of the dead and disappeared reported to it. An approximate
-#: default; set ``male_fraction`` for another population.
-PERU_MALE_FRACTION = 0.80
+#: Share of men among the disappeared of the Peruvian internal armed conflict (1980-2000): 17,644
+#: of the 22,295 persons of RENADE (Registro Nacional de Personas Desaparecidas y de Sitios de
+#: Entierro), Reporte Estadístico n.° 3, Ministerio de Justicia y Derechos Humanos, data to
+#: 25 August 2022 (as reported by Inforegión). Set ``male_fraction`` for another population.
+PERU_MALE_FRACTION = 17644 / 22295
 #: Default error of a DNA sex call: AMELY deletions (a male typed as female) and Y dropout in
 #: degraded bone. Assumed; set per laboratory.
 DNA_SEX_ERROR = 0.01
