@@ -117,10 +117,11 @@ class AgeDistribution:
 
 
 #: Assumed age-at-death distribution of the victims of the Peruvian internal armed conflict
-#: (1980-2000). No published table of ages was found for this release; the bands follow the
-#: profile the sources describe (most victims young adult men; the CVR final report, 2003; the
-#: Defensoría del Pueblo's 2000 report on the disappeared: nearly half aged 15-25) and must be
-#: replaced by RENADE margins when available. See ``docs/evidence.md``.
+#: (1980-2000). No published table of their ages was found for this release (RENADE's published
+#: margins give sex and region, not age); the bands follow the profile the sources describe
+#: (most victims young adult men: the CVR final report, 2003; nearly half of the disappeared
+#: documented by the Defensoría del Pueblo in 2000 aged 15-25) and must be replaced by RENADE
+#: age margins when available. See ``docs/evidence.md``.
 PERU_VICTIM_AGES = AgeDistribution(
     (0.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 70.0, 90.0),
     (0.04, 0.04, 0.14, 0.20, 0.15, 0.18, 0.11, 0.07, 0.045, 0.025),
