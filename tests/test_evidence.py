@@ -568,9 +568,17 @@ def test_bad_table_rows_name_file_line_id_and_field(tmp_path):
     with pytest.raises(InputError, match=r"line 3, sample 'PM1', field 'age_min': value '25' "
                                          r"differs from '20' at line 2"):
         read_pm_findings(long)
-    long.write_text("id,field,value\nPM1,tooth_99,sound\n")
-    with pytest.raises(InputError, match=r"line 2, PM sample 'PM1', field 'dental': tooth "
+    long.write_text("id,field,value\nPM1,sex,M\nPM1,tooth_99,sound\n")
+    with pytest.raises(InputError, match=r"line 3, sample 'PM1', field 'dental': tooth "
                                          r"'99' is not an FDI"):
+        read_pm_findings(long)
+    # A bad value is named at its own line, not at the first line of its id.
+    long.write_text("id,field,value\nPM1,sex,M\nPM2,sex,F\nPM1,age_se,x\n")
+    with pytest.raises(InputError, match=r"line 4, sample 'PM1', field 'age_se': 'x' is not "
+                                         r"a number"):
+        read_pm_findings(long)
+    long.write_text("id,field,value\nPM1,sex,M\nPM1,date_recovered,2019-13-01\n")
+    with pytest.raises(InputError, match=r"line 3, sample 'PM1', field 'date_recovered'"):
         read_pm_findings(long)
 
 

@@ -444,6 +444,35 @@ def _codes(value: Any, loc: str, name: str) -> list[str]:
 
 # --- records from field dictionaries --------------------------------------------------------
 
+#: Accepted range of each numeric field.
+_NUMBERS = {"age": (0.0, 120.0), "stature_cm": (40.0, 230.0), "age_min": (0.0, 120.0),
+            "age_max": (0.0, 120.0), "age_coverage": (0.0, 1.0), "age_estimate": (0.0, 120.0),
+            "age_se": (0.0, 60.0), "stature_sd": (0.0, 30.0)}
+_DATES = ("date_missing", "date_recovered", "dental_date")
+_SEXES = ("sex", "dna_sex", "sex_morphology")
+
+
+def _num(data: Mapping[str, Any], name: str, loc: str) -> float | None:
+    return _number(data.get(name), loc, name, *_NUMBERS[name])
+
+
+def _check_value(name: str, value: str, loc: str) -> None:
+    """Check one cell of a long table with its own location (the record's other fields are
+    checked together later)."""
+    if name in _NUMBERS:
+        _number(value, loc, name, *_NUMBERS[name])
+    elif name in _DATES:
+        _date(value, loc, name)
+    elif name in _SEXES:
+        _sex(value, loc, name)
+    elif name == "dental" or name.startswith("tooth_"):
+        dental_chart(f"{name[6:]}:{value}" if name.startswith("tooth_") else value, loc)
+    elif name == "implants":
+        _implants(value, loc)
+    elif name in ("features", "effects", "features_absent"):
+        _items(value, loc, name)
+
+
 _AM_FIELDS = ("sex", "age", "date_missing", "place_missing", "stature_cm", "dental",
               "dental_date", "features", "implants", "effects", "family")
 _PM_FIELDS = ("sex", "dna_sex", "sex_morphology", "age_min", "age_max", "age_coverage",
@@ -482,10 +511,10 @@ def am_record_from_info(ident: str, info: Mapping[str, Any], *, sex: str = "U",
     record = AMRecord(
         id=str(ident), family=_text(data.get("family")) or family,
         sex=_sex(data["sex"], loc, "sex") if "sex" in data else _sex(sex, loc, "sex"),
-        age=_number(data.get("age"), loc, "age", 0.0, 120.0),
+        age=_num(data, "age", loc),
         date_missing=_date(data.get("date_missing"), loc, "date_missing"),
         place_missing=_text(data.get("place_missing")),
-        stature_cm=_number(data.get("stature_cm"), loc, "stature_cm", 40.0, 230.0),
+        stature_cm=_num(data, "stature_cm", loc),
         dental=dental_chart(data.get("dental"), loc,
                             date=_date(data.get("dental_date"), loc, "dental_date")),
         features=_features(data.get("features"), loc),
@@ -533,13 +562,13 @@ def pm_findings_from_info(ident: str, info: Mapping[str, Any], *, sex: str = "U"
     f = PMFindings(
         id=str(ident), dna_sex=_sex(dna, loc, "dna_sex"),
         sex_morphology=_sex(data.get("sex_morphology"), loc, "sex_morphology"),
-        age_min=_number(data.get("age_min"), loc, "age_min", 0.0, 120.0),
-        age_max=_number(data.get("age_max"), loc, "age_max", 0.0, 120.0),
-        age_coverage=_number(data.get("age_coverage"), loc, "age_coverage", 0.0, 1.0),
-        age_estimate=_number(data.get("age_estimate"), loc, "age_estimate", 0.0, 120.0),
-        age_se=_number(data.get("age_se"), loc, "age_se", 0.0, 60.0),
-        stature_cm=_number(data.get("stature_cm"), loc, "stature_cm", 40.0, 230.0),
-        stature_sd=_number(data.get("stature_sd"), loc, "stature_sd", 0.0, 30.0),
+        age_min=_num(data, "age_min", loc),
+        age_max=_num(data, "age_max", loc),
+        age_coverage=_num(data, "age_coverage", loc),
+        age_estimate=_num(data, "age_estimate", loc),
+        age_se=_num(data, "age_se", loc),
+        stature_cm=_num(data, "stature_cm", loc),
+        stature_sd=_num(data, "stature_sd", loc),
         date_recovered=_date(data.get("date_recovered"), loc, "date_recovered"),
         district=_text(data.get("district")),
         dental=dental_chart(data.get("dental"), loc,
@@ -655,6 +684,7 @@ def _rows(path: str | Path, form: Form) -> Iterable[tuple[str, str, dict[str, An
             raise InputError(f"{table.loc(number)}: empty id")
         if not name:
             raise InputError(f"{table.loc(number, sample=ident)}: empty field name")
+        _check_value(name, value, table.loc(number, sample=ident))
         first, fields, lines, sources = merged.setdefault(ident, (number, {}, {}, {}))
         source = (row[scol] if scol is not None else "", row[dcol] if dcol is not None else "")
         if name in _LIST_FIELDS:
