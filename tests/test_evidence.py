@@ -309,6 +309,23 @@ def test_dental_population_from_table(tmp_path):
         DentalPopulation.from_table(path)
 
 
+def test_dental_population_from_charts():
+    charts = [DentalChart({16: "missing", 11: "sound"}), DentalChart({16: "filled"}),
+              DentalChart({16: "missing", 11: "present"}), DentalChart({16: "unknown"})]
+    prior = DentalPopulation.default()
+    pop = DentalPopulation.from_charts(charts, prior_weight=4)
+    # Tooth 16: counts (sound 0, filled 1, crowned 0, missing 2) + 4 x prior molar row.
+    expected = [(c + 4 * p) / (3 + 4) for c, p in zip([0, 1, 0, 2], prior.of(16))]
+    assert list(pop.of(16)) == pytest.approx(expected, rel=1e-12)
+    # Tooth 11: one sound chart ("present" is not counted).
+    assert list(pop.of(11)) == pytest.approx(
+        [(c + 4 * p) / 5 for c, p in zip([1, 0, 0, 0], prior.of(11))], rel=1e-12)
+    assert list(pop.of(48)) == pytest.approx(list(prior.of(48)))
+    assert pop.source.startswith("4 charts, prior weight 4")
+    with pytest.raises(InputError, match="prior_weight must be above 0"):
+        DentalPopulation.from_charts(charts, prior_weight=0)
+
+
 # --- features, implants, effects ---------------------------------------------------------
 
 def test_implant_serial_match_capped_and_mismatch_flagged():

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +121,38 @@ class DentalPopulation:
                                  f"[0, 1] and sum to 1, got {p}")
             freqs[tooth] = p  # type: ignore[assignment]
         return cls(freqs, str(path))
+
+    @classmethod
+    def from_charts(cls, charts: Iterable[DentalChart], *, prior: DentalPopulation | None = None,
+                    prior_weight: float = 10.0) -> DentalPopulation:
+        """Frequencies estimated from charts of the victim population (the PM charts of a
+        programme's bodies are such a sample): per tooth, the counts of sound, filled, crowned
+        and missing, plus ``prior_weight`` pseudo-counts spread as in ``prior`` (the default
+        table), so that a tooth seen a few times is not given a frequency of 0. Entries
+        ``present``, ``missing_pm``, ``unerupted`` and ``unknown`` are not counted.
+
+        Examples
+        --------
+        >>> pop = DentalPopulation.from_charts([DentalChart({36: "filled"})] * 90,
+        ...                                    prior_weight=10)
+        >>> round(float(pop.of(36)[1]), 3)  # (90 + 10 * 0.07) / 100
+        0.907
+        """
+        if not (math.isfinite(prior_weight) and prior_weight > 0):
+            raise InputError(f"prior_weight must be above 0, got {prior_weight!r}")
+        prior = prior or cls.default()
+        counts = {t: np.zeros(4) for t in prior.frequencies}
+        n = 0
+        for chart in charts:
+            n += 1
+            for tooth, state in chart.teeth.items():
+                if state in STATES and tooth in counts:
+                    counts[tooth][STATES.index(state)] += 1
+        freqs = {}
+        for tooth, c in counts.items():
+            p = (c + prior_weight * prior.of(tooth)) / (c.sum() + prior_weight)
+            freqs[tooth] = tuple(float(x) for x in p)
+        return cls(freqs, f"{n} charts, prior weight {prior_weight:g} on {prior.source}")
 
     def of(self, tooth: int) -> np.ndarray:
         if tooth not in self.frequencies:
