@@ -66,7 +66,13 @@ _CLASS_FREQUENCIES = {
 
 
 def tooth_class(tooth: int) -> str:
-    """molar, premolar, canine, incisor or deciduous, from an FDI code."""
+    """molar, premolar, canine, incisor or deciduous, from an FDI code.
+
+    Examples
+    --------
+    >>> tooth_class(36), tooth_class(13), tooth_class(55)
+    ('molar', 'canine', 'deciduous')
+    """
     if tooth in DECIDUOUS_TEETH:
         return "deciduous"
     position = tooth % 10
@@ -218,7 +224,14 @@ def _generator(rates: Mapping[str, float]) -> np.ndarray:
 
 
 def transition_matrix(years: float, rates: Mapping[str, float] | None = None) -> np.ndarray:
-    """P(state after ``years`` | state now) over (sound, filled, crowned, missing)."""
+    """P(state after ``years`` | state now) over (sound, filled, crowned, missing).
+
+    Examples
+    --------
+    >>> p = transition_matrix(10.0)
+    >>> round(float(p[0, 0]), 6)  # still sound: exp(-(0.01 + 0.005) * 10)
+    0.860708
+    """
     if not math.isfinite(years) or years < 0:
         raise InputError(f"years between dental charts must be >= 0, got {years!r}")
     return _transition(float(years), tuple(sorted((rates or {}).items()))).copy()
@@ -261,7 +274,13 @@ _ORDER = {"sound": 0, "filled": 1, "crowned": 2, "missing": 3}
 
 
 def classify_tooth(am: str, pm: str) -> str:
-    """concordant, explainable or inconsistent (module docstring)."""
+    """concordant, explainable or inconsistent (module docstring).
+
+    Examples
+    --------
+    >>> classify_tooth("sound", "filled"), classify_tooth("missing", "sound")
+    ('explainable', 'inconsistent')
+    """
     pm = "present" if pm == "missing_pm" else pm
     if am == "unerupted":
         return "concordant" if pm in ("sound", "present") else "explainable"

@@ -339,7 +339,14 @@ def tooth_state(value: Any, loc: str = "dental chart") -> str:
 
 
 def dental_chart(value: Any, loc: str, *, date: dt.date | None = None) -> DentalChart | None:
-    """A dental chart from ``{"11": "filled", ...}`` or the text ``"11:filled; 36:missing"``."""
+    """A dental chart from ``{"11": "filled", ...}`` or the text ``"11:filled; 36:missing"``
+    (``None`` for a blank value); ``loc`` names the record in error messages.
+
+    Examples
+    --------
+    >>> dental_chart("11: sound; 36: Obturado", "record 'A'").teeth
+    {11: 'sound', 36: 'filled'}
+    """
     if _blank(value):
         return None
     if isinstance(value, DentalChart):
@@ -740,6 +747,12 @@ def read_am_records(path: str | Path, *, form: Form = "auto") -> dict[str, AMRec
     ------
     InputError
         Naming the file, line (or row), id and field.
+
+    Examples
+    --------
+    >>> records = read_am_records("am.csv")  # doctest: +SKIP
+    >>> records["F1_C1"].age  # doctest: +SKIP
+    24.0
     """
     out = {}
     for ident, loc, fields in _rows(path, form):
