@@ -624,3 +624,14 @@ def test_bad_parameters():
 
 def test_states_cover_the_chart_vocabulary():
     assert STATES == ("sound", "filled", "crowned", "missing")
+
+
+@pytest.mark.parametrize("module", ["records", "sex", "age", "stature", "dental", "features",
+                                    "combine", "batch"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"forensic_match.evidence.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
