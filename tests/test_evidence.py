@@ -622,6 +622,25 @@ def test_bad_parameters():
         feature_lr([Feature("f", frequency=1.0)], ["f"])
 
 
+@pytest.mark.parametrize("changes, message", [
+    ({"male_fraction": 1.0}, r"Population\.male_fraction must be strictly between 0 and 1"),
+    ({"dna_sex_error": -0.1}, r"Population\.dna_sex_error must be a probability"),
+    ({"age_coverage": 0.0}, r"Population\.age_coverage must be in \(0, 1\]"),
+    ({"age_sd": math.nan}, r"Population\.age_sd must be a finite number >= 0"),
+    ({"dental_error": 0.0}, r"Population\.dental_error must be in \(0, 0\.75\)"),
+    ({"stature": (("M", 163.0, 0.0),)}, r"Population\.stature: \('M', 163\.0, 0\.0\)"),
+])
+def test_bad_population(changes, message):
+    with pytest.raises(InputError, match=message):
+        Population(**changes)
+
+
+def test_recorded_sex_error_reaches_the_sex_piece():
+    am, pm = AMRecord("A", sex="M"), PMFindings("P", dna_sex="F")
+    r = evidence_lr(am, pm, population=Population(recorded_sex_error=0.02))
+    assert r.pieces["sex"] == pytest.approx(sex_lr("M", dna="F", recorded_error=0.02))
+
+
 def test_states_cover_the_chart_vocabulary():
     assert STATES == ("sound", "filled", "crowned", "missing")
 

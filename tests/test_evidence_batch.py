@@ -66,7 +66,7 @@ def random_records(rng: np.random.Generator, n_am: int, n_pm: int):
     Population(age_sd=2.5, max_years_to_death=4.0, reporting_bias=0.0, reporting_sd=6.0),
     Population(age_sd=0.0, max_years_to_death=2.0),
     Population(age_sd=0.0, max_years_to_death=0.0, age_offset=0.0, age_misreport=0.0),
-    Population(age_misreport=1.0, age_misreport_sd=3.0),
+    Population(age_misreport=1.0, age_misreport_sd=3.0, recorded_sex_error=0.03),
 ])
 def test_block_equals_scalar(population):
     rng = np.random.default_rng(11)

@@ -75,7 +75,8 @@ def _sex_block(am: Sequence[AMRecord], pm: Sequence[PMFindings], pop: Population
             for morph, k in _SEX.items():
                 table[i, j, k] = math.log10(sex_lr(
                     rec, dna=dna, morphology=morph, dna_error=pop.dna_sex_error,
-                    morphology_error=pop.morphology_sex_error, male_fraction=pop.male_fraction))
+                    morphology_error=pop.morphology_sex_error,
+                    recorded_error=pop.recorded_sex_error, male_fraction=pop.male_fraction))
     r = np.array([_SEX[a.sex] for a in am])
     d = np.array([_SEX[p.dna_sex] for p in pm])
     m = np.array([_SEX[p.sex_morphology] for p in pm])

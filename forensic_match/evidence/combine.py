@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from forensic_match.errors import InputError
 from forensic_match.evidence.age import (
     AGE_MISREPORT,
     AGE_MISREPORT_SD,
@@ -90,6 +91,7 @@ class Population:
     male_fraction: float = PERU_MALE_FRACTION
     dna_sex_error: float = DNA_SEX_ERROR
     morphology_sex_error: float = MORPHOLOGY_SEX_ERROR
+    recorded_sex_error: float = 0.0
     ages: AgeDistribution = PERU_VICTIM_AGES
     age_sd: float = AGE_SD
     max_years_to_death: float = MAX_YEARS_TO_DEATH
@@ -109,6 +111,33 @@ class Population:
     serial_coincidence: float = SERIAL_COINCIDENCE
     implant_cap: float = IMPLANT_CAP
     effects_cap: float = EFFECTS_CAP
+
+    def __post_init__(self) -> None:
+        def bad(name: str, rule: str) -> InputError:
+            return InputError(f"Population.{name} must be {rule}, got {getattr(self, name)!r}")
+
+        if not 0.0 < self.male_fraction < 1.0:
+            raise bad("male_fraction", "strictly between 0 and 1")
+        for name in ("dna_sex_error", "morphology_sex_error", "recorded_sex_error",
+                     "age_misreport"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise bad(name, "a probability")
+        if not 0.0 < self.age_coverage <= 1.0:
+            raise bad("age_coverage", "in (0, 1]")
+        for name in ("age_sd", "max_years_to_death", "age_misreport_sd", "reporting_sd",
+                     "dental_years"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0.0):
+                raise bad(name, "a finite number >= 0")
+        if not 0.0 < self.dental_error < 0.75:
+            raise bad("dental_error", "in (0, 0.75)")
+        for name in ("serial_coincidence", "feature_detect"):
+            if not 0.0 < getattr(self, name) < 1.0:
+                raise bad(name, "strictly between 0 and 1")
+        for sex, mean, sd in self.stature:
+            if sex not in ("M", "F") or not (math.isfinite(mean) and sd > 0):
+                raise InputError(f"Population.stature: ({sex!r}, {mean!r}, {sd!r}) must be a "
+                                 f"sex M or F, a mean and an sd above 0")
 
     def with_(self, **changes: object) -> Population:
         """A copy with some settings changed."""
@@ -264,6 +293,7 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
     else:
         put("sex", sex_lr(am.sex, dna=pm.dna_sex, morphology=pm.sex_morphology,
                           dna_error=pop.dna_sex_error, morphology_error=pop.morphology_sex_error,
+                          recorded_error=pop.recorded_sex_error,
                           male_fraction=pop.male_fraction),
             f"recorded {am.sex}; DNA {pm.dna_sex}, morphology {pm.sex_morphology}")
 
