@@ -535,6 +535,8 @@ def test_json_round_trip_of_own_fields():
     assert r.features[0].frequency == 0.02
     assert r.implants[0] == Implant("pin", "X1", "M")
     assert r.effects[0] == Effect("ring:JQ", "", 0.01, 0.5)
+    r = am_record_from_info("B", {"implants": ["plate:AB-12", "pacemaker"]})
+    assert r.implants == [Implant("plate", "AB-12"), Implant("pacemaker")]
 
 
 # --- bad input ---------------------------------------------------------------------------

@@ -373,20 +373,21 @@ def dental_chart(value: Any, loc: str, *, date: dt.date | None = None) -> Dental
     return DentalChart(teeth, date)
 
 
+def _item(text: str, name: str) -> dict[str, Any]:
+    """An item written as text: an implant ``kind:serial``, anything else a code."""
+    if name != "implants":
+        return {"code": text}
+    kind, _, serial = text.partition(":")
+    return {"kind": kind.strip(), **({"serial": serial.strip()} if serial.strip() else {})}
+
+
 def _items(value: Any, loc: str, name: str) -> list[dict[str, Any]]:
     """A list of items from JSON (a list of strings or objects) or a table cell
     ("code; code" or "kind:serial; kind:serial")."""
     if _blank(value):
         return []
     if isinstance(value, str):
-        out = []
-        for part in value.split(";"):
-            if part.strip():
-                head, _, tail = part.strip().partition(":") if name == "implants" else \
-                    (part.strip(), "", "")
-                out.append({"kind" if name == "implants" else "code": head.strip(),
-                            **({"serial": tail.strip()} if tail.strip() else {})})
-        return out
+        return [_item(part.strip(), name) for part in value.split(";") if part.strip()]
     if isinstance(value, Mapping):
         value = [value]
     if not isinstance(value, (list, tuple)):
@@ -394,7 +395,7 @@ def _items(value: Any, loc: str, name: str) -> list[dict[str, Any]]:
     out = []
     for k, item in enumerate(value):
         if isinstance(item, str):
-            out.append({"kind" if name == "implants" else "code": item})
+            out.append(_item(item.strip(), name))
         elif isinstance(item, Mapping):
             out.append(dict(item))
         else:
