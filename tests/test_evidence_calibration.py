@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from forensic_match.evidence import (
     PERU,
     AgeDistribution,
+    AMRecord,
     DentalChart,
     DentalPopulation,
     Effect,
@@ -287,3 +288,32 @@ def test_implant_lr_nonnegative_finite_capped(am, pm, absent, q, cap):
     r = implant_lr([Implant(k, s) for k, s in am], [Implant(k, s) for k, s in pm], absent,
                    coincidence=q, cap=cap)
     assert 0 < r.lr <= cap and math.isfinite(r.lr)
+
+
+def test_sex_age_stature_together_simulated_under_h2():
+    """Bodies drawn from the population model (sex, DNA and morphological sex readings, age,
+    bone stature): the product of the three pieces has E = 1, which needs the stature piece
+    conditional on the sex evidence (its H2 mixture over the body's sex given the readings)."""
+    from forensic_match.evidence import PMFindings, Population, evidence_log10_block
+
+    pop = Population()
+    rng = np.random.default_rng(9)
+    n, se, sb = 20000, 5.0, 3.5
+    male = rng.random(n) < pop.male_fraction
+    truth = np.where(male, "M", "F")
+    other = np.where(male, "F", "M")
+    dna = np.where(rng.random(n) < pop.dna_sex_error, other, truth)
+    morph = np.where(rng.random(n) < pop.morphology_sex_error, other, truth)
+    morph = np.where(rng.random(n) < 0.3, "U", morph)  # undetermined on some remains
+    age = pop.ages.sample(rng, n) + rng.normal(0.0, se, n)
+    stature = {s: (m, sd) for s, m, sd in pop.stature}
+    mu = np.where(male, stature["M"][0], stature["F"][0])
+    sd = np.where(male, stature["M"][1], stature["F"][1])
+    y = mu + sd * rng.standard_normal(n) + rng.normal(0.0, sb, n)
+    bodies = [PMFindings(f"P{k}", dna_sex=str(dna[k]), sex_morphology=str(morph[k]),
+                         age_estimate=float(age[k]), age_se=se, stature_cm=float(y[k]),
+                         stature_sd=sb) for k in range(n)]
+    am = [AMRecord("A", sex="F", age=26.0, stature_cm=150.0)]
+    block = evidence_log10_block(am, bodies, population=pop)
+    total = block["sex"] + block["age"] + block["stature"]
+    check_calibrated(10.0 ** total[0])
