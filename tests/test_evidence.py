@@ -233,6 +233,22 @@ def test_stature_closed_form():
         pytest.approx(num / (0.7 * den_m + 0.3 * den_f), rel=1e-12)
 
 
+def test_stature_loss_with_age():
+    # Reported at 50: 0.06 * (50 - 30) = 1.2 cm lost; the bone estimate is maximum stature.
+    pop = {"M": (163.0, 6.5), "F": (151.0, 6.0)}
+    h, y, sb = 165.0, 166.0, 3.5
+    num = _phi((y - (h - 2.0 + 1.2)) / math.hypot(4.0, sb)) / math.hypot(4.0, sb)
+    den = _phi((y - 163.0) / math.hypot(6.5, sb)) / math.hypot(6.5, sb)
+    assert stature_lr(h, y, sb, sex="M", age=50, population=pop) == \
+        pytest.approx(num / den, rel=1e-12)
+    assert stature_lr(h, y, sb, sex="M", age=25, population=pop) == \
+        stature_lr(h, y, sb, sex="M", population=pop)
+    am = AMRecord("A", sex="M", age=50, stature_cm=h)
+    pm = PMFindings("P", dna_sex="M", stature_cm=y, stature_sd=sb)
+    assert evidence_lr(am, pm).pieces["stature"] == pytest.approx(
+        stature_lr(h, y, sb, sex=body_sex_probabilities(dna="M"), age=50), rel=1e-12)
+
+
 # --- dental ------------------------------------------------------------------------------
 
 def test_dental_one_tooth_closed_form():

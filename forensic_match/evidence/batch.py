@@ -164,6 +164,9 @@ def _stature_block(am: Sequence[AMRecord], pm: Sequence[PMFindings],
     h = _values(am, "stature_cm")
     age = _values(am, "age")
     h = np.where(age < ADULT_AGE, np.nan, h)  # a growing child is not compared
+    # The stature lost with age moves the reported value up to the maximum stature.
+    h = h + np.where(np.isnan(age), 0.0,
+                     pop.stature_loss_per_year * np.maximum(0.0, age - pop.stature_loss_from))
     y, sb = _values(pm, "stature_cm"), _values(pm, "stature_sd")
     have = ~np.isnan(y) & ~np.isnan(sb)
     if not have.any():

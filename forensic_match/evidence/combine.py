@@ -59,6 +59,8 @@ from forensic_match.evidence.stature import (
     PERU_STATURE,
     REPORTING_BIAS,
     REPORTING_SD,
+    STATURE_LOSS_FROM,
+    STATURE_LOSS_PER_YEAR,
     stature_lr,
 )
 
@@ -103,6 +105,8 @@ class Population:
         (s, m, sd) for s, (m, sd) in PERU_STATURE.items())
     reporting_bias: float = REPORTING_BIAS
     reporting_sd: float = REPORTING_SD
+    stature_loss_per_year: float = STATURE_LOSS_PER_YEAR
+    stature_loss_from: float = STATURE_LOSS_FROM
     dental: DentalPopulation | None = None
     dental_error: float = CHART_ERROR
     dental_years: float = DEFAULT_YEARS
@@ -125,7 +129,7 @@ class Population:
         if not 0.0 < self.age_coverage <= 1.0:
             raise bad("age_coverage", "in (0, 1]")
         for name in ("age_sd", "max_years_to_death", "age_misreport_sd", "reporting_sd",
-                     "dental_years"):
+                     "dental_years", "stature_loss_per_year"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0.0):
                 raise bad(name, "a finite number >= 0")
@@ -330,7 +334,9 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
                                        male_fraction=pop.male_fraction)
         put("stature", stature_lr(am.stature_cm, pm.stature_cm, pm.stature_sd, sex=sexes,
                                   reporting_bias=pop.reporting_bias,
-                                  reporting_sd=pop.reporting_sd,
+                                  reporting_sd=pop.reporting_sd, age=am.age,
+                                  loss_per_year=pop.stature_loss_per_year,
+                                  loss_from=pop.stature_loss_from,
                                   population={s: (m, sd) for s, m, sd in pop.stature}),
             f"reported {am.stature_cm:g} cm; estimate {pm.stature_cm:g} "
             f"(se {pm.stature_sd:g}) cm")

@@ -4,12 +4,17 @@ The calibration approach: the true living stature S is hidden. The PM estimate i
 ``y = S + e_b``, ``e_b ~ N(0, s_b)`` (the standard error of the regression formula used, e.g.
 Trotter and Gleser 1952, Genovés 1967 for Mesoamerican populations). The AM report is
 ``h = S + bias + e_r``, ``e_r ~ N(0, s_r)``: people and their relatives overstate height by about
-2 cm on average and scatter around it (Willey and Falsetti 1991, J Forensic Sci 36:1403;
-Giles and Hutchinson 1991, J Forensic Sci 36:765; Ousley 1995, J Forensic Sci 40:768). Then
+2 cm on average and scatter around it (Willey and Falsetti 1991, J Forensic Sci 36(3);
+Giles and Hutchinson 1991, J Forensic Sci 36(3):765-780; Ousley 1995, J Forensic Sci
+40(5):768-773). Then
 
-    H1: y ~ N(h - bias, sqrt(s_r^2 + s_b^2))
+    H1: y ~ N(h - bias + loss, sqrt(s_r^2 + s_b^2))
     H2: y ~ sum_t P(t) N(mu_t, sqrt(sigma_t^2 + s_b^2))
 
+where ``loss = loss_per_year * max(0, age - loss_from)`` is the stature lost with age by the time
+of the report, for a PM estimate of maximum living stature as the regression formulas give
+(Trotter and Gleser 1951, Am J Phys Anthropol 9:311-324: 0.06 cm a year after 30; set
+``loss_per_year=0`` when the PM estimate is already corrected for age at death), and
 with ``(mu_t, sigma_t)`` the stature distribution of sex t in the victim population and P(t)
 the probability of the body's sex given its sex observations under H2
 (:func:`~forensic_match.evidence.sex.body_sex_probabilities`), so that the stature LR stays
@@ -29,6 +34,9 @@ REPORTING_BIAS = 2.0
 #: Default standard deviation (cm) of a reported stature around true stature + bias: relatives
 #: reporting decades later, often without a measurement. Assumed.
 REPORTING_SD = 4.0
+#: Stature lost per year of age after ``STATURE_LOSS_FROM`` (Trotter and Gleser 1951).
+STATURE_LOSS_PER_YEAR = 0.06
+STATURE_LOSS_FROM = 30.0
 #: Assumed adult stature distributions (mean, sd in cm) of the Peruvian victim population,
 #: cohorts born about 1930-1980: men about 163 cm, women about 151 cm, of the order of the
 #: NCD-RisC estimates for Peru (eLife 2016;5:e13410). To be checked against the source before
@@ -41,14 +49,35 @@ def _normal_pdf(x: float, mean: float, sd: float) -> float:
     return math.exp(-0.5 * z * z) / (sd * math.sqrt(2 * math.pi))
 
 
+def stature_loss(age: float | None, loss_per_year: float = STATURE_LOSS_PER_YEAR,
+                 loss_from: float = STATURE_LOSS_FROM) -> float:
+    """Stature lost with age (cm): ``loss_per_year * max(0, age - loss_from)``, 0 for an
+    unknown age.
+
+    Examples
+    --------
+    >>> round(stature_loss(50), 6)
+    1.2
+    """
+    if age is None:
+        return 0.0
+    if not (math.isfinite(loss_per_year) and loss_per_year >= 0):
+        raise InputError(f"loss_per_year must be >= 0, got {loss_per_year!r}")
+    return loss_per_year * max(0.0, float(age) - loss_from)
+
+
 def stature_lr(reported: float, estimate: float, estimate_sd: float, *,
                sex: str | Mapping[str, float] = "U",
                reporting_bias: float = REPORTING_BIAS, reporting_sd: float = REPORTING_SD,
+               age: float | None = None, loss_per_year: float = STATURE_LOSS_PER_YEAR,
+               loss_from: float = STATURE_LOSS_FROM,
                population: Mapping[str, tuple[float, float]] = PERU_STATURE,
                male_fraction: float = 0.5) -> float:
     """LR of a bone-based stature estimate for a missing person of reported stature.
 
-    LR = N(y; h - bias, sqrt(s_r^2 + s_b^2)) / sum_t P(t) N(y; mu_t, sqrt(sigma_t^2 + s_b^2)).
+    LR = N(y; h - bias + loss, sqrt(s_r^2 + s_b^2))
+         / sum_t P(t) N(y; mu_t, sqrt(sigma_t^2 + s_b^2)),
+    with loss = loss_per_year * max(0, age - loss_from).
 
     Parameters
     ----------
@@ -61,6 +90,11 @@ def stature_lr(reported: float, estimate: float, estimate_sd: float, *,
         ``{"M": p, "F": 1 - p}``.
     reporting_bias, reporting_sd : float
         Mean and standard deviation of the reporting error (cm).
+    age : float, optional
+        Age of the missing person when the stature was reported (at disappearance); ``None``
+        (unknown) applies no loss.
+    loss_per_year, loss_from : float
+        Stature lost per year of age after ``loss_from`` (cm, years).
     population : mapping
         ``{"M": (mean, sd), "F": (mean, sd)}`` of stature in the victim population.
     male_fraction : float
@@ -91,7 +125,8 @@ def stature_lr(reported: float, estimate: float, estimate_sd: float, *,
         weights = dict(sex)
     if any(w < 0 for w in weights.values()) or abs(sum(weights.values()) - 1.0) > 1e-9:
         raise InputError(f"sex probabilities must be >= 0 and sum to 1, got {weights}")
-    numerator = _normal_pdf(estimate, reported - reporting_bias,
+    numerator = _normal_pdf(estimate, reported - reporting_bias
+                            + stature_loss(age, loss_per_year, loss_from),
                             math.hypot(reporting_sd, estimate_sd))
     denominator = 0.0
     for t, w in weights.items():
