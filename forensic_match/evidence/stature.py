@@ -27,6 +27,7 @@ import math
 from collections.abc import Mapping
 
 from forensic_match.errors import InputError
+from forensic_match.evidence.sex import PERU_MALE_FRACTION
 
 #: Default mean overstatement (cm) of a reported stature over the measured one (Willey and
 #: Falsetti 1991; Giles and Hutchinson 1991: of the order of 1-3 cm, more in short men).
@@ -72,7 +73,7 @@ def stature_lr(reported: float, estimate: float, estimate_sd: float, *,
                age: float | None = None, loss_per_year: float = STATURE_LOSS_PER_YEAR,
                loss_from: float = STATURE_LOSS_FROM,
                population: Mapping[str, tuple[float, float]] = PERU_STATURE,
-               male_fraction: float = 0.5) -> float:
+               male_fraction: float = PERU_MALE_FRACTION) -> float:
     """LR of a bone-based stature estimate for a missing person of reported stature.
 
     LR = N(y; h - bias + loss, sqrt(s_r^2 + s_b^2))
@@ -98,7 +99,7 @@ def stature_lr(reported: float, estimate: float, estimate_sd: float, *,
     population : mapping
         ``{"M": (mean, sd), "F": (mean, sd)}`` of stature in the victim population.
     male_fraction : float
-        P(male) under H2 when ``sex`` is "U".
+        P(male) under H2 when ``sex`` is "U" (default the Peruvian share).
 
     Examples
     --------
