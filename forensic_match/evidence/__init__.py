@@ -7,6 +7,7 @@ missing person" (H1) against "the body is another member of the victim populatio
 :mod:`~forensic_match.evidence.features`; :mod:`~forensic_match.evidence.records` reads the
 records, :func:`evidence_lr` applies every piece recorded on both sides, and
 :func:`evidence_log10_block` computes sex, age and stature for a block of pairs at once.
+Place and time are a prior, not an LR: :mod:`~forensic_match.evidence.place`.
 Formulas, defaults and their sources: ``docs/evidence.md``.
 """
 
@@ -26,6 +27,7 @@ from forensic_match.evidence.combine import (
 )
 from forensic_match.evidence.dental import DentalPopulation, DentalResult, dental_lr
 from forensic_match.evidence.features import effects_lr, feature_lr, implant_lr
+from forensic_match.evidence.place import PlaceModel, PlacePrior, distance_km, place_kernel
 from forensic_match.evidence.records import (
     AMRecord,
     DentalChart,
@@ -45,7 +47,8 @@ from forensic_match.evidence.stature import stature_lr
 
 __all__ = [
     "AMRecord", "AgeDistribution", "DentalChart", "DentalPopulation", "DentalResult", "Effect",
-    "EvidenceLR", "Feature", "Implant", "PERU", "PERU_VICTIM_AGES", "PMFindings", "Population",
+    "EvidenceLR", "Feature", "Implant", "PERU", "PERU_VICTIM_AGES", "PMFindings", "PlaceModel",
+    "PlacePrior", "Population", "distance_km", "place_kernel",
     "age_estimate_lr", "age_interval_lr", "am_record_from_info", "am_records_from_dataset",
     "body_sex_probabilities", "dental_lr", "discrete_lr", "effects_lr", "evidence_frame",
     "evidence_log10_block", "evidence_lr", "feature_lr", "implant_lr",
