@@ -1,0 +1,98 @@
+"""Numba kernels of the evidence scores: plain arrays in, plain arrays out.
+
+:func:`age_bin_likelihoods` gives, per body, the PM age likelihood averaged over the bins of an
+age grid (the relatives' numerators are then a matrix product); :func:`score_rows` sums the
+per-row and per-body tables of :class:`~forensic_match.evidence.scoring.EvidenceScores` into a
+block of log10 LRs.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import prange
+
+from forensic_match.accelerate import jit
+
+#: Kinds of PM age finding (``age_kind``).
+AGE_NONE, AGE_ESTIMATE, AGE_INTERVAL = 0, 1, 2
+#: Kinds of compiled row (``row_kind``).
+ROW_EMPTY, ROW_REGISTERED, ROW_RELATIVE = 0, 1, 2
+
+_LOG10E = 1.0 / math.log(10.0)
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+
+
+@jit(parallel=True)
+def age_bin_likelihoods(kind, x, s, lo, hi, inside, outside, step, out):
+    """``out[j, k]``: the mean over age bin ``[k step, (k + 1) step]`` of body j's PM age
+    likelihood as a function of the true age at death T: ``N(x; T, s)`` for an estimate,
+    ``inside`` within ``[lo, hi]`` and ``outside`` elsewhere for an interval; 0 for a body
+    without an age finding."""
+    n, n_bins = out.shape
+    for j in prange(n):
+        if kind[j] == AGE_ESTIMATE:
+            # Normal masses from the nearer tail: one erfc per edge.
+            xj, sj = x[j], s[j]
+            prev_z = (0.0 - xj) / sj
+            prev_t = 0.5 * math.erfc(abs(prev_z) * _SQRT1_2)
+            for k in range(n_bins):
+                z = ((k + 1) * step - xj) / sj
+                t = 0.5 * math.erfc(abs(z) * _SQRT1_2)
+                if prev_z > 0.0:
+                    mass = prev_t - t
+                elif z <= 0.0:
+                    mass = t - prev_t
+                else:
+                    mass = (1.0 - t) - prev_t
+                out[j, k] = max(mass, 0.0) / step
+                prev_z, prev_t = z, t
+        elif kind[j] == AGE_INTERVAL:
+            a, b = lo[j], hi[j]
+            for k in range(n_bins):
+                overlap = min((k + 1) * step, b) - max(k * step, a)
+                share = min(max(overlap / step, 0.0), 1.0)
+                out[j, k] = outside[j] + (inside[j] - outside[j]) * share
+        else:
+            for k in range(n_bins):
+                out[j, k] = 0.0
+
+
+@jit(parallel=True)
+def score_rows(rows, row_kind, sex_class, age_code, stature_mean, relative_code, sex_table,
+               age_table, stature_y, stature_inv, stature_const, relative_table, out):
+    """``out[r, b]``: log10 LR of sex, age and stature for compiled row ``rows[r]`` and body b.
+
+    A registered row sums its sex class's row of ``sex_table`` (``sex_class`` -1: none), its
+    recorded age's row of ``age_table`` (``age_code`` -1: none) and the stature LR, a normal
+    density of mean ``stature_mean`` (nan: not compared) with per-body ``stature_y``,
+    ``stature_inv`` (1 / scale, 0 without a stature) and ``stature_const`` (-log10 of the
+    scale and of the H2 density). A relative's row is row ``relative_code`` of
+    ``relative_table``, all three pieces summed in advance (relatives share a few models).
+    """
+    n = rows.size
+    n_bodies = out.shape[1]
+    for r in prange(n):
+        i = rows[r]
+        kind = row_kind[i]
+        if kind == ROW_RELATIVE:
+            code = relative_code[i]
+            for b in range(n_bodies):
+                out[r, b] = relative_table[code, b]
+            continue
+        for b in range(n_bodies):
+            out[r, b] = 0.0
+        if kind == ROW_EMPTY:
+            continue
+        sc, ac = sex_class[i], age_code[i]
+        if sc >= 0:
+            for b in range(n_bodies):
+                out[r, b] += sex_table[sc, b]
+        if ac >= 0:
+            for b in range(n_bodies):
+                out[r, b] += age_table[ac, b]
+        mean = stature_mean[i]
+        if mean == mean:
+            for b in range(n_bodies):
+                z = (stature_y[b] - mean) * stature_inv[b]
+                out[r, b] += stature_const[b] - 0.5 * z * z * _LOG10E

@@ -1,0 +1,804 @@
+"""AM/PM evidence for the search: log10 LRs of sex, age and stature for blocks of
+(compiled row, body) pairs, registered missing persons and their unregistered relatives alike.
+
+A compiled row is a registered missing person (his :class:`AMRecord`) or a relative who could
+be the body instead of him (:mod:`forensic_match.decide.alternatives`: a full sibling, a
+parent, a child...), whom nobody registered. A relative has no record of his own; a
+:class:`RelativeModel` derives one from the registered person's record and the relation:
+
+- **sex** from the pedigree, or unknown (an implied sibling, a child): then male with
+  probability ``male_probability`` (default the population's male fraction);
+- **age** at disappearance = the missing person's true age + an age gap (:class:`AgeGap`,
+  :data:`RELATION_AGE_GAPS`: a full sibling N(0, 7) years, a parent 18-45 years older, a child
+  18-45 younger...), conditioned on 0 to 110 years; the same time from disappearance to death
+  (killed together);
+- **stature** not reported: the body's stature is that of a person of the relative's sex
+  (the population distribution), so the stature tells only through the sex; with the
+  probability that the relative was under 18 it tells nothing (a growing child; adult
+  distributions).
+
+The LR of "the body is this relative" against H2 (another member of the victim population) is
+``P(PM findings | relative model) / P(PM findings | population)``, each piece a proper
+likelihood ratio, so E[LR | H2] = 1 (``tests/test_evidence_scoring.py``). For a registered
+person the pieces are exactly those of :func:`~forensic_match.evidence.combine.evidence_lr`.
+
+The relative's age at death is computed on a grid of :data:`GRID_STEP` years (exact bin
+masses of the continuous model, uniform within a bin), so the relatives' age LRs agree with a
+continuous numerical integration to about 1e-3 (relative). Formulas, assumptions and speed:
+``docs/evidence.md``, "Scoring in the search and relatives".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from forensic_match.errors import InputError
+from forensic_match.evidence.batch import evidence_log10_block
+from forensic_match.evidence.combine import ADULT_AGE, PERU, Population
+from forensic_match.evidence.records import AMRecord, PMFindings
+from forensic_match.evidence.sex import body_sex_probabilities, sex_lr
+
+if TYPE_CHECKING:
+    from forensic_match.decide.alternatives import AlternativeSet
+    from forensic_match.dvi.fragments import Body
+
+#: Width (years) of the bins on which a relative's age is computed.
+GRID_STEP = 0.1
+#: A relative's age at disappearance is conditioned on [0, RELATIVE_AGE_LIMIT] (born, alive).
+RELATIVE_AGE_LIMIT = 110.0
+#: Below this probability that the relative's age lies in [0, RELATIVE_AGE_LIMIT] (a child of a
+#: missing child) the relative cannot exist: his age LR is 0 where a body's age was estimated.
+IMPOSSIBLE = 1e-6
+#: Standard deviation (years) of the age gap between two full siblings. Assumption: sibships of
+#: about six born about three years apart (rural Peru in the 1950s-1980s), for which two
+#: siblings differ by sd 3 sqrt(2 (6^2 - 1) / 12) = 7.2 years.
+SIBLING_AGE_SD = 7.0
+#: Age of a parent at the birth of a child (years). Assumption, the range of the brief: mothers
+#: from 15, fathers to 50 and more in rural Peru; set ``RELATION_AGE_GAPS`` to change it.
+PARENT_AGE = (18.0, 45.0)
+#: Standard deviation (years) of the age gap between half siblings (another partner, often
+#: years later). Assumption.
+HALF_SIBLING_AGE_SD = 10.0
+#: Standard deviation (years) of the age gap between partners. Assumption.
+PARTNER_AGE_SD = 5.0
+
+_SEXES = {"M": 0, "F": 1, "U": 2}
+
+
+@dataclass(frozen=True)
+class AgeGap:
+    """A relative's age at disappearance minus the missing person's: ``N(mean, sd)`` plus the
+    sum of independent uniforms ``U(lo, hi)`` (at most three).
+
+    Examples
+    --------
+    >>> AgeGap(uniforms=((18.0, 45.0),)).support()
+    (18.0, 45.0)
+    """
+
+    mean: float = 0.0
+    sd: float = 0.0
+    uniforms: tuple[tuple[float, float], ...] = ()
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.mean) and math.isfinite(self.sd) and self.sd >= 0):
+            raise InputError(f"AgeGap: mean and sd must be finite, sd >= 0; got {self.mean!r}, "
+                             f"{self.sd!r}")
+        if len(self.uniforms) > 3:
+            raise InputError(f"AgeGap: at most three uniform terms, got {len(self.uniforms)}")
+        for lo, hi in self.uniforms:
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+                raise InputError(f"AgeGap: uniform ({lo!r}, {hi!r}) needs lo < hi")
+
+    def support(self) -> tuple[float, float]:
+        """Lowest and highest gap (infinite with a normal term)."""
+        spread = math.inf if self.sd > 0 else 0.0
+        return (self.mean + sum(lo for lo, _ in self.uniforms) - spread,
+                self.mean + sum(hi for _, hi in self.uniforms) + spread)
+
+
+_UP, _DOWN = PARENT_AGE, (-PARENT_AGE[1], -PARENT_AGE[0])
+
+#: Age gap of each relation (the relative's age minus the registered person's), all stated
+#: assumptions (``docs/evidence.md``). A relation not listed ("untyped member ... of the
+#: family": no close relation) has no age model: its age is not compared (LR 1).
+RELATION_AGE_GAPS: dict[str, AgeGap] = {
+    "full sibling": AgeGap(0.0, SIBLING_AGE_SD, (), "assumption: sibships of ~6, ~3 years apart"),
+    "half sibling": AgeGap(0.0, HALF_SIBLING_AGE_SD, (), "assumption"),
+    "father": AgeGap(0.0, 0.0, (_UP,), "assumption: parent 18-45 years older"),
+    "mother": AgeGap(0.0, 0.0, (_UP,), "assumption: parent 18-45 years older"),
+    "parent": AgeGap(0.0, 0.0, (_UP,), "assumption: parent 18-45 years older"),
+    "child": AgeGap(0.0, 0.0, (_DOWN,), "assumption: child 18-45 years younger"),
+    "grandparent": AgeGap(0.0, 0.0, (_UP, _UP), "two parent gaps"),
+    "grandchild": AgeGap(0.0, 0.0, (_DOWN, _DOWN), "two child gaps"),
+    "uncle or aunt": AgeGap(0.0, SIBLING_AGE_SD, (_UP,), "a parent's sibling"),
+    "nephew or niece": AgeGap(0.0, SIBLING_AGE_SD, (_DOWN,), "a sibling's child"),
+    "first cousin": AgeGap(0.0, SIBLING_AGE_SD, (_UP, _DOWN), "a parent's sibling's child"),
+    "partner": AgeGap(0.0, PARTNER_AGE_SD, (), "assumption"),
+}
+#: Relations known to have no age model (:func:`relative_model` accepts them).
+NO_AGE_MODEL = ("untyped member",)
+
+
+@dataclass(frozen=True)
+class RelativeModel:
+    """What is known of an unregistered relative of a registered missing person.
+
+    Attributes
+    ----------
+    relation : str
+        The relation alone ("full sibling", "father", ...; see :data:`RELATION_AGE_GAPS`).
+    of : str
+        Id of the registered missing person ("" for an untyped member with no close relation).
+    sex : str
+        "M", "F" (from the pedigree) or "U".
+    male_probability : float or None
+        P(male) when ``sex`` is "U"; ``None`` takes the population's male fraction.
+    anchor_age : float or None
+        Recorded age at disappearance of the missing person (``None``: age not compared).
+    gap : AgeGap or None
+        Age gap of the relation (``None``: no age model).
+    date_missing : datetime.date or None
+        The missing person's (killed together); for the place and date prior.
+    place_missing : str
+        The missing person's place of disappearance.
+    """
+
+    relation: str
+    of: str
+    sex: str = "U"
+    male_probability: float | None = None
+    anchor_age: float | None = None
+    gap: AgeGap | None = None
+    date_missing: dt.date | None = None
+    place_missing: str = ""
+
+    def age_masses(self, population: Population = PERU) -> tuple[np.ndarray, float, float] | None:
+        """The relative's age at death on the grid, P(adult at disappearance), P(existence).
+
+        Returns ``None`` without an age model. Otherwise ``(masses, adult, existence)``:
+        ``masses[k]`` = P(T in [k step, (k + 1) step]) for T the age at death (age at
+        disappearance, conditioned on [0, :data:`RELATIVE_AGE_LIMIT`], plus the time to death
+        U(0, ``population.max_years_to_death``)); ``adult`` = P(age at disappearance >= 18);
+        ``existence`` = P(age at disappearance in [0, :data:`RELATIVE_AGE_LIMIT`]) before
+        conditioning (below :data:`IMPOSSIBLE` the masses are all 0).
+        """
+        if self.gap is None or self.anchor_age is None:
+            return None
+        return _relative_masses(self.anchor_age, self.gap, population)
+
+    def adult_without_age(self) -> float:
+        """P(adult) when no age model applies: 1 when the gap alone makes him 18 or more (a
+        parent, a grandparent), else 0 (stature not compared)."""
+        if self.gap is None:
+            return 0.0
+        return 1.0 if self.gap.support()[0] >= ADULT_AGE else 0.0
+
+
+def _relation_kind(relation: str) -> tuple[str, str]:
+    """``"full sibling of F1_C1"`` -> ``("full sibling", "F1_C1")``; a bare relation -> ``(relation,
+    "")``; ``"untyped member X of the family"`` -> ``("untyped member", "")``."""
+    text = relation.strip()
+    for kind in NO_AGE_MODEL:
+        if text.startswith(kind):
+            return kind, ""
+    for kind in sorted(RELATION_AGE_GAPS, key=len, reverse=True):
+        if text == kind:
+            return kind, ""
+        if text.startswith(kind + " of "):
+            return kind, text[len(kind) + 4:].strip()
+    return text, ""
+
+
+def relative_model(record: AMRecord, relation: str, sex: str, *,
+                   gaps: Mapping[str, AgeGap] = RELATION_AGE_GAPS,
+                   male_probability: float | None = None) -> RelativeModel:
+    """The evidence model of an unregistered relative of the missing person of ``record``.
+
+    Parameters
+    ----------
+    record : AMRecord
+        The registered missing person's record (his age anchors the relative's; his date and
+        place of disappearance are the relative's).
+    relation : str
+        What the relative is to him: ``"full sibling"``, or an
+        :attr:`~forensic_match.decide.alternatives.Alternative.relation` such as
+        ``"full sibling of F1_C1"``; ``"untyped member ... of the family"`` has no age model.
+    sex : str
+        The relative's sex from the pedigree ("M", "F", "U").
+    gaps : mapping
+        Age gap per relation (default :data:`RELATION_AGE_GAPS`).
+    male_probability : float, optional
+        P(male) of a relative of unknown sex (default: the population's male fraction).
+
+    Returns
+    -------
+    RelativeModel
+
+    Raises
+    ------
+    InputError
+        An unknown relation or sex.
+
+    Examples
+    --------
+    >>> son = AMRecord("F1_C1", sex="M", age=17.0)
+    >>> father = relative_model(son, "father of F1_C1", "M")
+    >>> father.relation, father.of, father.anchor_age, father.gap.support()
+    ('father', 'F1_C1', 17.0, (18.0, 45.0))
+    """
+    if sex not in _SEXES:
+        raise InputError(f"relative of {record.id!r}: sex must be 'M', 'F' or 'U', got {sex!r}")
+    if male_probability is not None and not 0.0 <= male_probability <= 1.0:
+        raise InputError(f"relative of {record.id!r}: male_probability must be a probability, "
+                         f"got {male_probability!r}")
+    kind, _ = _relation_kind(relation)
+    if kind in NO_AGE_MODEL:
+        gap = None
+    elif kind in gaps:
+        gap = gaps[kind]
+    else:
+        raise InputError(f"relative of {record.id!r}: unknown relation {relation!r} (known: "
+                         f"{', '.join(sorted(gaps))}, untyped member)")
+    return RelativeModel(kind, "" if gap is None else record.id, sex, male_probability,
+                         record.age, gap, record.date_missing, record.place_missing)
+
+
+def relative_models(sets: Iterable[AlternativeSet], records: Mapping[str, AMRecord], *,
+                    gaps: Mapping[str, AgeGap] = RELATION_AGE_GAPS
+                    ) -> dict[tuple[str, str], RelativeModel]:
+    """``{(family, alternative person): RelativeModel}`` for the relative alternatives of
+    :func:`~forensic_match.decide.alternatives.relative_alternatives`.
+
+    The sex is the extended pedigree's; the record is that of the missing person named in the
+    relation; an untyped member with no close relation gets no age model and the date and place
+    of the family's first registered missing person with a record.
+    """
+    out: dict[tuple[str, str], RelativeModel] = {}
+    for alt_set in sets:
+        ped = alt_set.family.pedigree
+        for alt in alt_set.alternatives:
+            kind, anchor = _relation_kind(alt.relation)
+            record = records.get(anchor) if anchor else None
+            if record is None:
+                record = AMRecord(anchor)
+                if kind in NO_AGE_MODEL:
+                    record = next((records[m] for m in _registered(alt_set) if m in records),
+                                  record)
+                    record = AMRecord(record.id, date_missing=record.date_missing,
+                                      place_missing=record.place_missing)
+            out[(alt.family, alt.person)] = relative_model(record, alt.relation,
+                                                           ped.sex_of(alt.person), gaps=gaps)
+    return out
+
+
+def _registered(alt_set: AlternativeSet) -> list[str]:
+    """The family's registered missing persons: people of the relations."""
+    found = []
+    for alt in alt_set.alternatives:
+        _, anchor = _relation_kind(alt.relation)
+        if anchor and anchor not in found:
+            found.append(anchor)
+    return found
+
+
+def findings_for_bodies(bodies: Sequence[Body], findings_by_sample: Mapping[str, PMFindings]
+                        ) -> list[PMFindings | None]:
+    """PM findings per body: those of its first fragment (in ``body.fragments`` order) that has
+    any finding recorded (sex, age, stature, dental chart, features, implants or effects);
+    ``None`` when no fragment has. Fragments of one body are examined apart; their findings are
+    not merged (an age from one and a stature from another would need a joint model).
+
+    Examples
+    --------
+    >>> from forensic_match.cases import PMSample
+    >>> from forensic_match.dvi.fragments import Body
+    >>> body = Body("B1", [PMSample("S1", "U", {}), PMSample("S2", "M", {})])
+    >>> found = {"S1": PMFindings("S1"), "S2": PMFindings("S2", dna_sex="M")}
+    >>> [f.id for f in findings_for_bodies([body], found)]
+    ['S2']
+    """
+    out: list[PMFindings | None] = []
+    for body in bodies:
+        chosen = None
+        for fragment in body.fragments:
+            f = findings_by_sample.get(fragment.id)
+            if f is not None and _recorded(f):
+                chosen = f
+                break
+        out.append(chosen)
+    return out
+
+
+def _recorded(f: PMFindings) -> bool:
+    return (f.dna_sex != "U" or f.sex_morphology != "U"
+            or any(v is not None for v in (f.age_min, f.age_max, f.age_estimate, f.stature_cm))
+            or bool(f.dental and f.dental.teeth) or bool(f.features or f.features_absent
+                                                         or f.implants or f.effects))
+
+
+# --- the relatives' age on a grid -------------------------------------------------------------
+
+def _antiderivative(n: int, z: np.ndarray) -> np.ndarray:
+    """n-th antiderivative of the standard normal CDF (0: Phi itself)."""
+    from scipy.special import ndtr
+
+    cdf, pdf = ndtr(z), np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    if n == 0:
+        return cdf
+    if n == 1:
+        return z * cdf + pdf
+    if n == 2:
+        return ((z * z + 1.0) * cdf + z * pdf) / 2.0
+    return ((z ** 3 + 3.0 * z) * cdf + (z * z + 2.0) * pdf) / 6.0
+
+
+def _sum_cdf(t: np.ndarray, mean: float, sd: float,
+             uniforms: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """CDF at ``t`` of N(mean, sd) + sum of independent U(lo, hi): the n-th finite difference
+    of the n-th antiderivative of Phi, one per uniform (E Phi((t - mean - U)/sd) integrated
+    over each U)."""
+    sd = max(sd, 1e-3)  # a spread below a day is none; keeps z finite
+    n = len(uniforms)
+    scale = sd ** n / math.prod(hi - lo for lo, hi in uniforms)
+    base = t - mean - sum(lo for lo, _ in uniforms)
+    out = np.zeros_like(t)
+    for mask in range(1 << n):
+        shift = sum(hi - lo for j, (lo, hi) in enumerate(uniforms) if mask >> j & 1)
+        sign = -1.0 if bin(mask).count("1") % 2 else 1.0
+        out += sign * _antiderivative(n, (base - shift) / sd)
+    return np.clip(out * scale, 0.0, 1.0)
+
+
+def _death_kernel(m: float) -> np.ndarray:
+    """Share of a bin's mass (uniform within the bin) that U(0, m) moves j bins up."""
+    h = GRID_STEP
+    if m < 1e-9:
+        return np.ones(1)
+    j = np.arange(int(math.ceil(m / h)) + 2, dtype=float)
+
+    def ramp(u: np.ndarray) -> np.ndarray:
+        return np.maximum(u, 0.0) ** 2 / 2.0
+
+    def cdf(t: np.ndarray) -> np.ndarray:
+        return (ramp(t) - ramp(t - h) - ramp(t - m) + ramp(t - h - m)) / (h * m)
+
+    kernel = np.clip(cdf((j + 1) * h) - cdf(j * h), 0.0, None)
+    return kernel / kernel.sum()
+
+
+def _relative_masses(anchor_age: float, gap: AgeGap, pop: Population
+                     ) -> tuple[np.ndarray, float, float]:
+    h = GRID_STEP
+    n_bins = int(round(RELATIVE_AGE_LIMIT / h))
+    edges = np.arange(n_bins + 1) * h
+    q = pop.age_misreport
+    parts = [(w, sd) for w, sd in ((1.0 - q, pop.age_sd),
+                                   (q, math.hypot(pop.age_sd, pop.age_misreport_sd))) if w > 0]
+    centre = float(anchor_age) + pop.age_offset + gap.mean
+    cdf = sum(w * _sum_cdf(edges, centre, math.hypot(sd, gap.sd), gap.uniforms)
+              for w, sd in parts)
+    masses = np.clip(np.diff(cdf), 0.0, None)
+    existence = float(masses.sum())
+    kernel = _death_kernel(pop.max_years_to_death)
+    if existence < IMPOSSIBLE:
+        return np.zeros(n_bins + kernel.size - 1), 0.0, existence
+    masses /= existence
+    adult = float(masses[int(round(ADULT_AGE / h)):].sum())
+    return np.convolve(masses, kernel), min(adult, 1.0), existence
+
+
+# --- the scores ---------------------------------------------------------------------------------
+
+def _empty(k: int) -> PMFindings:
+    return PMFindings(f"#{k}")
+
+
+def _age_findings(bodies: Sequence[PMFindings], pop: Population) -> dict[str, np.ndarray]:
+    """Per body: kind of age finding, its parameters, and its H2 likelihood (denominator):
+    the formulas of :func:`~forensic_match.evidence.age.age_estimate_lr` and
+    :func:`~forensic_match.evidence.age.age_interval_lr`, vectorised."""
+    from scipy.special import ndtr
+
+    from forensic_match.evidence._scoring_numba import AGE_ESTIMATE, AGE_INTERVAL, AGE_NONE
+
+    def values(name: str) -> np.ndarray:
+        return np.array([np.nan if getattr(f, name) is None else getattr(f, name)
+                         for f in bodies], dtype=float)
+
+    x, s = values("age_estimate"), values("age_se")
+    lo, hi, cov = values("age_min"), values("age_max"), values("age_coverage")
+    cov = np.where(np.isnan(cov), pop.age_coverage, cov)
+    e = np.asarray(pop.ages.edges)
+    p = np.asarray(pop.ages.probabilities)
+    span = pop.ages.span
+    n = len(bodies)
+    kind = np.full(n, AGE_NONE, dtype=np.int8)
+    inside, outside, den = np.zeros(n), np.zeros(n), np.ones(n)
+
+    estimate = ~np.isnan(x) & ~np.isnan(s)
+    if np.any(s[estimate] < 1e-3):
+        k = int(np.flatnonzero(estimate & (s < 1e-3))[0])
+        raise InputError(f"PM sample {bodies[k].id!r}: age_se must be at least 0.001 years, "
+                         f"got {s[k]!r}")
+    if estimate.any():
+        a = (e[:-1, None] - x[estimate]) / s[estimate]
+        b = (e[1:, None] - x[estimate]) / s[estimate]
+        mass = np.where(a > 0, ndtr(-a) - ndtr(-b), ndtr(b) - ndtr(a))
+        den[estimate] = np.sum((p / np.diff(e))[:, None] * mass, axis=0)
+        kind[estimate] = AGE_ESTIMATE
+        if np.any(den[estimate] == 0.0):
+            k = int(np.flatnonzero(estimate & (den == 0.0))[0])
+            raise InputError(f"PM sample {bodies[k].id!r}: age_estimate {x[k]:g} (se {s[k]:g}) "
+                             f"lies outside the population age distribution")
+
+    interval = ~estimate & ~np.isnan(lo) & ~np.isnan(hi)
+    width = hi - lo
+    if np.any(width[interval] <= 0):
+        k = int(np.flatnonzero(interval & (width <= 0))[0])
+        raise InputError(f"PM sample {bodies[k].id!r}: age interval [{lo[k]:g}, {hi[k]:g}] has "
+                         f"no width; give the estimate with a standard error instead")
+    interval &= width < span  # an interval spanning the whole population says nothing
+    if interval.any():
+        w = width[interval]
+        inside[interval] = cov[interval] / w
+        outside[interval] = (1.0 - cov[interval]) / (span - w)
+        overlap = np.clip(np.minimum(e[1:, None], hi[interval])
+                          - np.maximum(e[:-1, None], lo[interval]), 0.0, None)
+        p2 = np.sum((p / np.diff(e))[:, None] * overlap, axis=0)
+        den[interval] = inside[interval] * p2 + outside[interval] * (1.0 - p2)
+        kind[interval] = AGE_INTERVAL
+        if np.any(den[interval] == 0.0):
+            k = int(np.flatnonzero(interval & (den == 0.0))[0])
+            raise InputError(f"PM sample {bodies[k].id!r}: age interval [{lo[k]:g}, "
+                             f"{hi[k]:g}] has probability 0 in the population age "
+                             f"distribution")
+    zero = kind == AGE_NONE
+    return {"kind": kind, "x": np.where(estimate, x, 0.0), "s": np.where(estimate, s, 1.0),
+            "lo": np.where(zero, 0.0, lo), "hi": np.where(zero, 0.0, hi), "inside": inside,
+            "outside": outside, "den": den}
+
+
+def _relative_age_table(masses: np.ndarray, findings: dict[str, np.ndarray],
+                        chunk: int = 2048) -> np.ndarray:
+    """log10 of sum_k masses[c, k] W[b, k] / den[b] for every relative age model c and body b
+    (0 for a body without an age finding; -inf for a model of mass 0)."""
+    from forensic_match.evidence._scoring_numba import AGE_NONE, age_bin_likelihoods
+
+    n_bodies = findings["kind"].size
+    out = np.zeros((masses.shape[0], n_bodies))
+    if masses.shape[0] == 0:
+        return out
+    for start in range(0, n_bodies, chunk):
+        sl = slice(start, min(start + chunk, n_bodies))
+        w = np.empty((sl.stop - sl.start, masses.shape[1]))
+        age_bin_likelihoods(findings["kind"][sl], findings["x"][sl], findings["s"][sl],
+                            findings["lo"][sl], findings["hi"][sl], findings["inside"][sl],
+                            findings["outside"][sl], GRID_STEP, w)
+        with np.errstate(divide="ignore"):
+            block = np.log10(masses @ w.T) - np.log10(findings["den"][sl])
+        block[:, findings["kind"][sl] == AGE_NONE] = 0.0
+        out[:, sl] = block
+    return out
+
+
+def _sex_codes(bodies: Sequence[PMFindings]) -> tuple[np.ndarray, np.ndarray]:
+    for f in bodies:
+        for name, value in (("dna_sex", f.dna_sex), ("sex_morphology", f.sex_morphology)):
+            if value not in _SEXES:
+                raise InputError(f"PM sample {f.id!r}: {name} must be 'M', 'F' or 'U', got "
+                                 f"{value!r}")
+    return (np.array([_SEXES[f.dna_sex] for f in bodies], dtype=np.int64),
+            np.array([_SEXES[f.sex_morphology] for f in bodies], dtype=np.int64))
+
+
+@dataclass
+class EvidenceScores:
+    """log10 evidence LRs (sex, age, stature; pieces recorded on both sides) for blocks of
+    (compiled row, body) pairs.
+
+    Build with :meth:`build`; :meth:`block` gives the log10 LRs of many rows against every
+    body, :meth:`pieces` one pair's pieces. Row arrays are indexed by compiled row, body
+    arrays by body (the order of ``bodies`` given to :meth:`build`).
+
+    Attributes
+    ----------
+    n_bodies : int
+    row_kind : numpy.ndarray
+        Per row: 0 no evidence (no record), 1 registered missing person, 2 relative.
+    existence : numpy.ndarray
+        Per row: P(a relative of the stated relation has an age in 0-110 years given the
+        registered person's recorded age), 1 for registered rows and relatives without an
+        age model. A prior weight for the decision; the LRs are conditional on it.
+    population : Population
+
+    Examples
+    --------
+    >>> son = AMRecord("F1_C1", sex="M", age=17.0)
+    >>> rows = [("F1", "F1_C1"), ("F1", "F1_C1/father")]
+    >>> father = relative_model(son, "father of F1_C1", "M")
+    >>> body = PMFindings("PM1", dna_sex="M", age_estimate=18.0, age_se=2.0)
+    >>> scores = EvidenceScores.build(rows, {"F1_C1": son}, [body],
+    ...                               alternatives={rows[1]: father})
+    >>> lr = scores.block(np.array([0, 1]))
+    >>> bool(lr[0, 0] > 0 > lr[1, 0])
+    True
+    """
+
+    n_bodies: int
+    row_kind: np.ndarray
+    sex_class: np.ndarray
+    age_code: np.ndarray
+    stature_mean: np.ndarray
+    adult: np.ndarray
+    existence: np.ndarray
+    relative_code: np.ndarray
+    sex_table: np.ndarray
+    age_table: np.ndarray
+    stature_y: np.ndarray
+    stature_inv: np.ndarray
+    stature_const: np.ndarray
+    relative_ratio: np.ndarray
+    relative_log: np.ndarray
+    relative_table: np.ndarray
+    population: Population = PERU
+
+    @classmethod
+    def build(cls, rows: Sequence[tuple[str, str]], records: Mapping[str, AMRecord | None],
+              bodies: Sequence[PMFindings | None], *, population: Population = PERU,
+              alternatives: Mapping[tuple[str, str], RelativeModel] | None = None
+              ) -> EvidenceScores:
+        """Precompute the per-row and per-body tables.
+
+        Parameters
+        ----------
+        rows : sequence of (family, person)
+            The compiled rows (``CompiledTables.rows``).
+        records : mapping
+            ``{person: AMRecord}`` of the registered missing persons; a person absent or
+            ``None`` has no evidence (0 against every body).
+        bodies : sequence of PMFindings or None
+            One per body (:func:`findings_for_bodies`); ``None`` has no findings.
+        population : Population
+        alternatives : mapping, optional
+            ``{(family, person): RelativeModel}`` for rows that are relatives
+            (:func:`relative_models`); they take precedence over ``records``.
+
+        Returns
+        -------
+        EvidenceScores
+        """
+        from forensic_match.evidence._scoring_numba import (
+            ROW_EMPTY,
+            ROW_REGISTERED,
+            ROW_RELATIVE,
+        )
+
+        pop = population
+        alternatives = alternatives or {}
+        pm = [f if f is not None else _empty(k) for k, f in enumerate(bodies)]
+        n_rows, n_bodies = len(rows), len(pm)
+        dna, morph = _sex_codes(pm)
+
+        row_kind = np.full(n_rows, ROW_EMPTY, dtype=np.int8)
+        sex_class = np.full(n_rows, -1, dtype=np.int32)
+        age_code = np.full(n_rows, -1, dtype=np.int32)
+        stature_mean = np.full(n_rows, np.nan)
+        adult = np.zeros(n_rows)
+        existence = np.ones(n_rows)
+
+        # Sex classes: P(male) under H1 (registered M: 1 - recorded error).
+        classes: dict[float, int] = {}
+
+        def sex_class_of(male: float) -> int:
+            return classes.setdefault(male, len(classes))
+
+        ages: dict[float, int] = {}
+        models: dict[tuple[float, AgeGap], int] = {}
+        model_rows: list[tuple[np.ndarray, float, float]] = []
+        e_rec = pop.recorded_sex_error
+        for i, (family, person) in enumerate(rows):
+            rel = alternatives.get((family, person))
+            if rel is not None:
+                row_kind[i] = ROW_RELATIVE
+                if rel.sex == "U":
+                    q = pop.male_fraction if rel.male_probability is None else \
+                        rel.male_probability
+                    sex_class[i] = sex_class_of(q)
+                else:
+                    sex_class[i] = sex_class_of(1.0 - e_rec if rel.sex == "M" else e_rec)
+                if rel.gap is None or rel.anchor_age is None:
+                    adult[i] = rel.adult_without_age()
+                    continue
+                key = (float(rel.anchor_age), rel.gap)
+                if key not in models:
+                    models[key] = len(models)
+                    model_rows.append(_relative_masses(key[0], rel.gap, pop))
+                _, adult[i], existence[i] = model_rows[models[key]]
+                age_code[i] = models[key]
+                continue
+            record = records.get(person)
+            if record is None:
+                continue
+            row_kind[i] = ROW_REGISTERED
+            if record.sex in ("M", "F"):
+                sex_class[i] = sex_class_of(1.0 - e_rec if record.sex == "M" else e_rec)
+            if record.age is not None:
+                age_code[i] = ages.setdefault(float(record.age), len(ages))
+            if record.stature_cm is not None and not (record.age is not None
+                                                      and record.age < ADULT_AGE):
+                loss = 0.0 if record.age is None else pop.stature_loss_per_year * max(
+                    0.0, record.age - pop.stature_loss_from)
+                stature_mean[i] = record.stature_cm - pop.reporting_bias + loss
+
+        # Age: registered ages (exactly as evidence_lr), then the relatives' models.
+        n_reg = len(ages)
+        age_code[(row_kind == ROW_RELATIVE) & (age_code >= 0)] += np.int32(n_reg)
+        age_table = np.zeros((n_reg + len(models), n_bodies))
+        if ages:
+            unique = [AMRecord("", age=a) for a in ages]
+            age_table[:n_reg] = evidence_log10_block(unique, pm, population=pop)["age"]
+        if models:
+            masses = np.stack([m for m, _, _ in model_rows])
+            # An impossible relative has masses 0: -inf where a body's age was estimated.
+            age_table[n_reg:] = _relative_age_table(masses, _age_findings(pm, pop))
+
+        sex_table, ratio, log_ratio, y, inv, const = _body_tables(
+            pm, dna, morph, sorted(classes, key=classes.get), pop)
+
+        # Relatives share a few (age model, sex class, P(adult)) triples: their three pieces
+        # are summed once per triple, and a relative's row is a copy.
+        relative_code = np.full(n_rows, -1, dtype=np.int32)
+        triples: dict[tuple[int, int, float], int] = {}
+        for i in np.flatnonzero(row_kind == ROW_RELATIVE):
+            key = (int(age_code[i]), int(sex_class[i]), float(adult[i]))
+            relative_code[i] = triples.setdefault(key, len(triples))
+        relative_table = np.zeros((len(triples), n_bodies))
+        for (ac, sc, pa), code in triples.items():
+            row = relative_table[code]
+            row += sex_table[sc]
+            if ac >= 0:
+                row += age_table[ac]
+            row += _relative_stature(pa, ratio[sc], log_ratio[sc])
+        return cls(n_bodies, row_kind, sex_class, age_code, stature_mean, adult, existence,
+                   relative_code, sex_table, age_table, y, inv, const, ratio, log_ratio,
+                   relative_table, pop)
+
+    def block(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), n_bodies) float64 log10 LR, 0.0 where nothing can be compared.
+
+        Parameters
+        ----------
+        rows : numpy.ndarray
+            Compiled row indices.
+        """
+        from forensic_match.evidence._scoring_numba import score_rows
+
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= self.row_kind.size):
+            raise InputError(f"row index out of range 0..{self.row_kind.size - 1}")
+        out = np.empty((rows.size, self.n_bodies))
+        score_rows(rows, self.row_kind, self.sex_class, self.age_code, self.stature_mean,
+                   self.relative_code, self.sex_table, self.age_table, self.stature_y,
+                   self.stature_inv, self.stature_const, self.relative_table, out)
+        return out
+
+    def pieces(self, row: int, body: int) -> dict[str, float]:
+        """The same as separate named pieces (for reports: 'age 4.1, sex 1.9, stature 0.8'):
+        ``{"sex", "age", "stature"}`` -> log10 LR (0.0 where not compared), summing to
+        ``block([row])[0, body]``."""
+        from forensic_match.evidence._scoring_numba import ROW_REGISTERED, ROW_RELATIVE
+
+        sc, ac, kind = self.sex_class[row], self.age_code[row], self.row_kind[row]
+        out = {"sex": float(self.sex_table[sc, body]) if sc >= 0 else 0.0,
+               "age": float(self.age_table[ac, body]) if ac >= 0 else 0.0, "stature": 0.0}
+        if kind == ROW_REGISTERED and not np.isnan(self.stature_mean[row]):
+            z = (self.stature_y[body] - self.stature_mean[row]) * self.stature_inv[body]
+            out["stature"] = float(self.stature_const[body] - 0.5 * z * z / math.log(10.0))
+        elif kind == ROW_RELATIVE:
+            out["stature"] = float(_relative_stature(
+                float(self.adult[row]), self.relative_ratio[sc, body:body + 1],
+                self.relative_log[sc, body:body + 1])[0])
+        return out
+
+
+def _relative_stature(adult: float, ratio: np.ndarray, log_ratio: np.ndarray) -> np.ndarray:
+    """log10 stature LR of a relative: adult with probability ``adult`` (then the ratio of
+    his sex's stature density to the population's), else a growing child whose stature tells
+    nothing: log10(adult * ratio + 1 - adult)."""
+    if adult >= 1.0:
+        return log_ratio
+    if adult <= 0.0:
+        return np.zeros_like(ratio)
+    return np.log10(adult * ratio + (1.0 - adult))
+
+
+def _body_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
+                 males: list[float], pop: Population) -> tuple[np.ndarray, ...]:
+    """Per sex class and body: sex log10 LR, the relative's stature LR (linear and log10);
+    per body: stature, 1/scale of the registered H1 normal, and its constant log10 terms."""
+    n = len(pm)
+    stature = {s: (mu, sd) for s, mu, sd in pop.stature}
+    errors = {"dna_error": pop.dna_sex_error, "morphology_error": pop.morphology_sex_error}
+    sex_table = np.zeros((len(males), n))
+    for c, male in enumerate(males):
+        # sum_t w_t P(readings | t) / sum_t p_t P(readings | t), w = (male, 1 - male): the
+        # sex_lr of a recorded man with a register error of 1 - male.
+        table = np.zeros((3, 3))
+        for d, i in _SEXES.items():
+            for m, j in _SEXES.items():
+                table[i, j] = math.log10(sex_lr("M", dna=d, morphology=m,
+                                                recorded_error=1.0 - male,
+                                                male_fraction=pop.male_fraction, **errors))
+        sex_table[c] = table[dna, morph]
+
+    y = np.array([np.nan if f.stature_cm is None or f.stature_sd is None else f.stature_cm
+                  for f in pm])
+    sb = np.array([np.nan if f.stature_sd is None else f.stature_sd for f in pm])
+    have = ~np.isnan(y)
+    inv, const = np.zeros(n), np.zeros(n)
+    ratio, log_ratio = np.ones((len(males), n)), np.zeros((len(males), n))
+    y_out = np.where(have, y, 0.0)
+    if not have.any():
+        return sex_table, ratio, log_ratio, y_out, inv, const
+    if np.any(sb[have] < 1e-3):
+        k = int(np.flatnonzero(have & (sb < 1e-3))[0])
+        raise InputError(f"PM sample {pm[k].id!r}: stature_sd must be at least 0.001 cm, got "
+                         f"{sb[k]!r}")
+    for name in ("M", "F"):
+        if name not in stature:
+            raise InputError(f"no stature distribution for sex {name!r} (have "
+                             f"{sorted(stature)})")
+
+    def density(sex: str) -> np.ndarray:
+        mu, sd = stature[sex]
+        big = np.hypot(sd, sb[have])
+        return np.exp(-0.5 * ((y[have] - mu) / big) ** 2) / (big * math.sqrt(2 * math.pi))
+
+    f_m, f_f = density("M"), density("F")
+    p_male = np.zeros(n)
+    for d, i in _SEXES.items():
+        for m, j in _SEXES.items():
+            p_male[(dna == i) & (morph == j)] = body_sex_probabilities(
+                dna=d, morphology=m, male_fraction=pop.male_fraction, **errors)["M"]
+    pm_h = p_male[have]
+    den = pm_h * f_m + (1.0 - pm_h) * f_f
+    if np.any(den == 0.0):
+        k = int(np.flatnonzero(have)[np.argmax(den == 0.0)])
+        raise InputError(f"PM sample {pm[k].id!r}: stature estimate {y[k]:g} cm has density 0 "
+                         f"in the population")
+    big = np.hypot(pop.reporting_sd, sb[have])
+    inv[have] = 1.0 / big
+    const[have] = -np.log10(big * math.sqrt(2 * math.pi)) - np.log10(den)
+
+    # A relative's stature: a person of his sex, given the sex readings (H1 weights w).
+    lik = {}
+    for t in ("M", "F"):
+        lik[t] = np.ones(int(have.sum()))
+        for codes, e in ((dna[have], pop.dna_sex_error), (morph[have], pop.morphology_sex_error)):
+            lik[t] = lik[t] * np.where(codes == _SEXES["U"], 1.0,
+                                       np.where(codes == _SEXES[t], 1.0 - e, e))
+    for c, male in enumerate(males):
+        wm, wf = male * lik["M"], (1.0 - male) * lik["F"]
+        total = wm + wf
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.where(total > 0, (wm * f_m + wf * f_f) / np.where(total > 0, total, 1.0)
+                         / den, 1.0)
+        ratio[c, have] = r
+        with np.errstate(divide="ignore"):
+            log_ratio[c, have] = np.log10(r)
+    return sex_table, ratio, log_ratio, y_out, inv, const
+
+
+__all__ = [
+    "GRID_STEP", "IMPOSSIBLE", "RELATION_AGE_GAPS", "RELATIVE_AGE_LIMIT", "AgeGap",
+    "EvidenceScores", "RelativeModel", "findings_for_bodies", "relative_model",
+    "relative_models",
+]
