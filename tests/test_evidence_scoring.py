@@ -328,3 +328,32 @@ def test_findings_for_bodies_takes_first_fragment_with_findings():
     got = findings_for_bodies([Body("B1", frags), Body("B2", frags[:1]),
                                Body("B3", [PMSample("S9", "U", {})])], found)
     assert [None if f is None else f.id for f in got] == ["S2", None, None]
+
+
+@settings(deadline=None, max_examples=10)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_block_equals_pieces_for_mixed_rows(seed):
+    rng = np.random.default_rng(seed)
+    am, pm = random_records(rng, 6, 12)
+    relations = sorted(RELATION_AGE_GAPS)
+    rows, alternatives = [("F", a.id) for a in am], {}
+    for k, a in enumerate(am):
+        row = ("F", f"{a.id}/r{k}")
+        rows.append(row)
+        alternatives[row] = relative_model(a, str(rng.choice(relations)),
+                                           str(rng.choice(["M", "F", "U"])))
+    scores = EvidenceScores.build(rows, {a.id: a for a in am}, pm, alternatives=alternatives)
+    block = scores.block(np.arange(len(rows)))
+    expected = np.array([[sum(scores.pieces(i, b).values()) for b in range(len(pm))]
+                         for i in range(len(rows))])
+    assert np.allclose(np.maximum(block, -300), np.maximum(expected, -300), rtol=1e-12,
+                       atol=1e-12)
+
+
+def test_no_bodies_or_no_rows():
+    son = AMRecord("S", sex="M", age=17.0, stature_cm=170.0)
+    alternatives = {("F", "S/f"): relative_model(son, "father", "M")}
+    rows = [("F", "S"), ("F", "S/f")]
+    assert EvidenceScores.build(rows, {"S": son}, [], alternatives=alternatives).block(
+        np.arange(2)).shape == (2, 0)
+    assert EvidenceScores.build([], {}, [PMFindings("P")]).block(np.arange(0)).shape == (0, 1)

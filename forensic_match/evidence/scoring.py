@@ -642,10 +642,10 @@ class EvidenceScores:
         n_reg = len(ages)
         age_code[(row_kind == ROW_RELATIVE) & (age_code >= 0)] += np.int32(n_reg)
         age_table = np.zeros((n_reg + len(models), n_bodies))
-        if ages:
+        if ages and n_bodies:
             unique = [AMRecord("", age=a) for a in ages]
             age_table[:n_reg] = evidence_log10_block(unique, pm, population=pop)["age"]
-        if models:
+        if models and n_bodies:
             masses = np.stack([m for m, _, _ in model_rows])
             # An impossible relative has masses 0: -inf where a body's age was estimated.
             age_table[n_reg:] = _relative_age_table(masses, _age_findings(pm, pop))
