@@ -243,7 +243,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     keep = ("pm", "family", "missing", "lr", "posterior", "rule", "round", "n_markers",
-            "second_lr", "alternative", "alternative_lr", "fragments", "exact", "reason")
+            "second_lr", "alternative", "alternative_lr", "fragments", "theta", "reason")
     out = {
         "id": ds.id,
         "pairwise": pairwise,

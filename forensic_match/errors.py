@@ -30,6 +30,11 @@ class GenotypeError(InputError):
     """A genotype that cannot be read or does not fit its marker."""
 
 
+class ThetaLimitError(InputError):
+    """The exact theta correction of a pedigree would need more quadrature points than
+    allowed (many founders and many distinct alleles at one marker)."""
+
+
 class ForensicMatchWarning(UserWarning):
     """Base class of warnings: input used under a stated rule rather than refused."""
 
@@ -44,6 +49,11 @@ class IgnoredMarkerWarning(ForensicMatchWarning):
 
 class NormalisationWarning(ForensicMatchWarning):
     """Frequencies were rescaled to sum to 1 at the caller's request."""
+
+
+class ThetaFallbackWarning(ForensicMatchWarning):
+    """Rows of families whose exact theta correction exceeds the quadrature limit were
+    compiled with theta 0 (their ``theta`` column says so)."""
 
 
 class LineageMarkerWarning(ForensicMatchWarning):

@@ -225,7 +225,7 @@ def test_theta_uses_lumpable_models(mutated: Path, tmp_path: Path) -> None:
     result = search(mutated, out, "--theta", "0.02")
     assert "warning: MutationFallbackWarning: theta > 0" in result.stderr
     ids = pl.read_csv(out / "identifications.csv")
-    assert ids.select("pm", "missing", "exact").rows() == [("PM-1", "MP", True)]
+    assert ids.select("pm", "missing", "theta").rows() == [("PM-1", "MP", 0.02)]
     run = json.loads((out / "run.json").read_text())
     assert run["mutation"]["D3S1358"]["model"] == "proportional"
     assert pl.read_csv(out / "warnings.csv")["kind"].to_list() == ["MutationFallbackWarning"]

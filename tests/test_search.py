@@ -230,3 +230,87 @@ def test_compiled_table_reproduces_exact_pairwise_likelihood(case) -> None:
         assert got == -math.inf
     else:
         assert math.isclose(10 ** (got - exact), 1.0, rel_tol=RTOL), (got, exact)
+
+
+LUMPABLE = MODELS[:3]
+
+
+def _theta_programme(seed: int) -> tuple[list[Marker], list[Family], list[PMSample]]:
+    """:func:`_programme` with models the theta quadrature can take (equal, proportional or
+    none: a stepwise model needs every allele in the quadrature)."""
+    markers, families, samples = _programme(seed)
+    return ([m.with_mutation(LUMPABLE[k % len(LUMPABLE)]) for k, m in enumerate(markers)],
+            families, samples)
+
+
+@pytest.mark.parametrize("seed", [4])
+def test_theta_tables_equal_the_exact_theta_lr(seed: int) -> None:
+    """Tables compiled with theta give the exact Balding-Nichols LR (H1 the family with the
+    sample on M, H2 the sample an unrelated founder of the same urn) for complete profiles,
+    single alleles with dropout and partial genotypes: the three search paths."""
+    theta = 0.03
+    markers, families, samples = _theta_programme(seed)
+    compiled = compile_families(families, markers, theta=theta)
+    assert compiled.theta == theta and compiled.denominator.shape == compiled.log10_lr.shape
+    res = search_samples(compiled, samples, top=len(families), threshold=-math.inf,
+                         sex_filter=False)
+    got = {(r["pm"], r["family"]): r["log10_lr"] for r in res.pairs.iter_rows(named=True)}
+    plain = search_samples(compile_families(families, markers), samples,
+                           top=len(families), threshold=-math.inf, sex_filter=False)
+    free = {(r["pm"], r["family"]): r["log10_lr"] for r in plain.pairs.iter_rows(named=True)}
+    fams = {f.id: f for f in families}
+    moved = 0
+    for sample in samples:
+        for fid, fam in fams.items():
+            exact = float(np.sum(exact_pair_log10_lr(fam, "MP", sample, markers, theta=theta)))
+            if exact == -math.inf:
+                assert got[(sample.id, fid)] == -math.inf
+                continue
+            assert math.isclose(10 ** (got[(sample.id, fid)] - exact), 1.0, rel_tol=RTOL), \
+                (sample.id, fid, got[(sample.id, fid)], exact)
+            moved += abs(got[(sample.id, fid)] - free[(sample.id, fid)]) > 1e-3
+    assert moved > 40  # theta changed the LRs
+
+
+@settings(deadline=None, max_examples=10)  # the exact theta engine takes seconds per case
+@given(_marker_and_family(), st.sampled_from([0.01, 0.05, 0.2]))
+def test_theta_table_reproduces_exact_theta_lr(case, theta: float) -> None:
+    """Any genotype, seen in the family or not, under theta and every lumpable model."""
+    marker, fam, genotype = case
+    marker = marker.with_mutation(LUMPABLE[hash(marker.mutation) % len(LUMPABLE)]) \
+        if marker.mutation is not None and marker.mutation not in LUMPABLE else marker
+    compiled = compile_families([fam], [marker], theta=theta)
+    sample = PMSample("V", "M", {"M": genotype})
+    if compiled.row_theta[0] == 0.0:
+        # The documented fallback: only where the exact correction exceeds the quadrature
+        # limit (here the unrelated person's urn); the row then carries theta 0.
+        from forensic_match.dvi.compile import family_denominator
+
+        assert family_denominator(fam, [marker], theta)[2][0] == 0.0
+        theta = 0.0
+    exact = float(exact_pair_log10_lr(fam, "MP", sample, [marker], theta=theta)[0])
+    a, b = marker.index(genotype[0]), marker.index(genotype[1])
+    got = float(compiled.log10_lr[0, max(a, b) * (max(a, b) + 1) // 2 + min(a, b)])
+    if exact == -math.inf:
+        assert got == -math.inf
+    else:
+        assert math.isclose(10 ** (got - exact), 1.0, rel_tol=RTOL), (got, exact)
+
+
+def test_theta_tables_are_saved_and_not_reused_across_theta(tmp_path: Path) -> None:
+    from forensic_match.dvi.compile import CompiledTables
+
+    markers, families, samples = _theta_programme(6)
+    families = families[:2]
+    tables = compile_families(families, markers, theta=0.02)
+    tables.save(tmp_path / "t.npz")
+    loaded = CompiledTables.load(tmp_path / "t.npz")
+    assert loaded.theta == 0.02
+    np.testing.assert_array_equal(loaded.denominator, tables.denominator)
+    np.testing.assert_array_equal(loaded.denominator_sums, tables.denominator_sums)
+    one = search_samples(tables, samples, threshold=-math.inf, sex_filter=False).pairs
+    two = search_samples(loaded, samples, threshold=-math.inf, sex_filter=False).pairs
+    assert one.equals(two)
+    free = compile_families(families, markers, reuse=loaded)
+    assert free.theta == 0.0 and set(free.keys).isdisjoint(loaded.keys)
+    assert not np.allclose(free.log10_lr, loaded.log10_lr)

@@ -178,3 +178,16 @@ def allele_sums(full, p, out):
             if z != a:
                 mass += full[a, z] + full[z, a]
         out[a, 1] = mass
+
+
+@jit
+def ratio_table(full, p, out):
+    """Triangular ``P(g | data) / P(g)`` (unordered posterior over Hardy-Weinberg), linear."""
+    n = p.size
+    for hi in range(n):
+        for lo in range(hi + 1):
+            if lo == hi:
+                out[hi * (hi + 1) // 2 + lo] = full[lo, lo] / (p[lo] * p[lo])
+            else:
+                out[hi * (hi + 1) // 2 + lo] = (full[lo, hi] + full[hi, lo]) / \
+                    (2.0 * p[lo] * p[hi])

@@ -62,14 +62,22 @@ def compact(pos, drop_idx, drop_w):
 
 
 @jit(parallel=True)
-def score_block(table, sums, rows, row_sex, sample_sex, n_e, e_pos, n_d, d_a, d_c, n_g, g_e,
-                unc_ptr, unc_pos, unc_w, min_markers, score, row_top, row_top_idx):
+def score_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sample_sex, n_e,
+                e_pos, n_d, d_a, d_c, n_g, g_e, unc_ptr, unc_pos, unc_w, min_markers, score,
+                row_top, row_top_idx):
     """Scores of every PM sample against the compiled rows ``rows`` (parallel over rows).
 
     Per sample (from :func:`compact`): ``e_pos`` gather positions; single alleles seen with
     dropout, whose LR is ``c1 LR[aa] + c2 Σ_{z≠a} P(az | data)`` read from the compiled
     per-allele ``sums``; general uncertain observations as CSR entries (``unc_*``) with
     normalised weights, ``LR = Σ_g w_g LR[g]``.
+
+    Tables compiled with theta > 0 come with ``has_den`` and ``den_table`` / ``den_sums``
+    (rows first; one unused row otherwise): the unrelated person's ``P(G_V = g | data) /
+    P(g)`` and per-allele sums. The table then holds ``P(G_M = g | data) / P(G_V = g |
+    data)``, and an uncertain marker's LR is
+    ``Σ_g w_g LR[g] d[g] / Σ_g w_g d[g]`` (``d`` = ``den_table``), the dropout sum likewise
+    ``(c1 x_aa + c2 x_a) / (c1 y_aa + c2 y_a)`` with V's sums ``y``.
 
     ``score[b, s]``: log10 LR of row ``rows[b]`` and sample ``s`` (``-inf`` for an excluded
     pair: fewer than ``min_markers`` compared, or known sexes that differ).
@@ -81,6 +89,8 @@ def score_block(table, sums, rows, row_sex, sample_sex, n_e, e_pos, n_d, d_a, d_
         r = rows[b]
         row = table[r]
         alle = sums[r]
+        den = den_table[r if has_den else 0]
+        den_alle = den_sums[r if has_den else 0]
         rs = row_sex[r]
         row_top[b, :] = -np.inf
         row_top_idx[b, :] = -1
@@ -97,14 +107,25 @@ def score_block(table, sums, rows, row_sex, sample_sex, n_e, e_pos, n_d, d_a, d_
             for j in range(n_d[s]):
                 a = d_a[s, j]
                 lin_prod *= d_c[s, j, 0] * alle[a, 0] + d_c[s, j, 1] * alle[a, 1]
+                if has_den:
+                    lin_prod /= d_c[s, j, 0] * den_alle[a, 0] + d_c[s, j, 1] * den_alle[a, 1]
             if lin_prod < 1e-200:  # 23 small factors could underflow: flush to the log sum
                 acc += np.log10(lin_prod) if lin_prod > 0.0 else -np.inf
                 lin_prod = 1.0
             for j in range(n_g[s]):
                 e = g_e[s, j]
                 total = 0.0
-                for q in range(unc_ptr[e], unc_ptr[e + 1]):
-                    total += unc_w[q] * 10.0 ** row[unc_pos[q]]
+                if has_den:
+                    norm = 0.0
+                    for q in range(unc_ptr[e], unc_ptr[e + 1]):
+                        wd = unc_w[q] * den[unc_pos[q]]
+                        norm += wd
+                        if wd > 0.0:
+                            total += wd * 10.0 ** row[unc_pos[q]]
+                    total = total / norm if norm > 0.0 else 0.0
+                else:
+                    for q in range(unc_ptr[e], unc_ptr[e + 1]):
+                        total += unc_w[q] * 10.0 ** row[unc_pos[q]]
                 lin_prod *= total
                 if lin_prod < 1e-200:
                     acc += np.log10(lin_prod) if lin_prod > 0.0 else -np.inf

@@ -14,15 +14,19 @@ mass guards every fit (see docs/matching.md).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from forensic_match.cases import Family
+from forensic_match.errors import InputError, ThetaFallbackWarning, ThetaLimitError
+from forensic_match.likelihood.engine import THETA_ZERO
 from forensic_match.markers import Marker
+from forensic_match.pedigree import Pedigree
 
 #: Relative disagreement between a fitted expansion and the merged mass that makes the
 #: compiler fall back to the full allele list for that marker.
@@ -91,37 +95,20 @@ def _tracer_indices(marker: Marker, seen: np.ndarray) -> np.ndarray | None:
     return np.array([lo, mid, hi])
 
 
-def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
-                    observation: Mapping[str, Any] | None = None,
-                    ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
-    """LR table of one missing person.
+class CompiledRow(NamedTuple):
+    """One missing person's compiled tables (see :func:`compile_missing`)."""
 
-    ``observation`` (``{individual: Observation}``) gives the observation model of typed
-    individuals that are degraded samples (e.g. a relative identified from remains and
-    added to the family when conditioning).
+    log10_lr: np.ndarray
+    consistent: np.ndarray
+    log10_likelihood: float
+    allele_sums: np.ndarray
+    denominator: np.ndarray | None = None
+    denominator_sums: np.ndarray | None = None
+    theta: float = 0.0
 
-    Returns
-    -------
-    log10_lr : numpy.ndarray
-        Concatenated per-marker triangular tables of log10 LR (``-inf`` where impossible).
-    consistent : numpy.ndarray of bool
-        Whether each genotype is possible for the missing person without mutation.
-    log10_likelihood : float
-        log10 of the family's likelihood (all markers).
-    allele_sums : numpy.ndarray
-        ``(alleles of the panel, 2)``: per allele a, the LR of aa and the posterior mass of
-        the heterozygotes with a (the search's constant-time sum for dropout).
-    """
-    from forensic_match.dvi._compile_numba import (
-        allele_sums,
-        consistent_table,
-        expand_posterior,
-        log10_lr_table,
-    )
-    from forensic_match.likelihood.engine import _evaluate
 
-    offsets = marker_offsets(markers)
-    profiles = family.genotypes
+def _seen_and_tracers(profiles: Mapping[str, Any], markers: Sequence[Marker],
+                      ) -> tuple[list[list[str]], list[np.ndarray | None]]:
     keep: list[list[str]] = []
     tracers: list[np.ndarray | None] = []
     for marker in markers:
@@ -135,17 +122,67 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
         t = _tracer_indices(marker, seen) if _expandable(marker) else None
         tracers.append(t)
         keep.append([marker.alleles[i] for i in t] if t is not None else list(marker.alleles))
-    values, posts = _evaluate(family.pedigree, markers, profiles, theta=0.0,
-                              observation=observation, target=missing, lump=True,
-                              keep_alleles=keep)
-    plain = [_without_mutation(m) for m in markers]
-    cvalues, cposts = _evaluate(family.pedigree, plain, profiles, theta=0.0,
-                                observation=observation, target=missing, lump=True)
-    lr = np.empty(offsets[-1])
-    ok = np.empty(offsets[-1], dtype=bool)
-    a_off = allele_offsets(markers)
-    sums = np.empty((a_off[-1], 2))
+    return keep, tracers
+
+
+def _evaluate_by_theta(pedigree: Pedigree, markers: Sequence[Marker],
+                      profiles: Mapping[str, Any], thetas: np.ndarray, target: str,
+                      observation: Mapping[str, Any] | None, keep: list[list[str]],
+                      ) -> tuple[np.ndarray, list[Any]]:
+    """The engine's lumped posteriors of ``target``, each marker at its own theta (markers
+    grouped by theta, so one engine call per distinct value)."""
+    from forensic_match.likelihood.engine import _evaluate
+
+    values = np.empty(len(markers))
+    posts: list[Any] = [None] * len(markers)
+    for value in np.unique(thetas):
+        idx = np.flatnonzero(thetas == value)
+        v, p = _evaluate(pedigree, [markers[i] for i in idx], profiles, theta=float(value),
+                         observation=observation, target=target, lump=True,
+                         keep_alleles=[keep[i] for i in idx])
+        for j, i in enumerate(idx):
+            values[i] = v[j]
+            posts[i] = p[j]  # type: ignore[index]
+    return values, posts
+
+
+def feasible_thetas(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
+                    markers: Sequence[Marker], theta: float,
+                    observation: Mapping[str, Any] | None) -> np.ndarray:
+    """Per marker, ``theta`` where the exact correction of ``target``'s posterior is within
+    the quadrature limit and 0 where it is not (:class:`~forensic_match.errors.ThetaLimitError`:
+    many untyped founders and many distinct alleles, e.g. a stepwise marker that cannot merge
+    unseen alleles)."""
+    from forensic_match.likelihood.engine import _evaluate
+
+    keep, _ = _seen_and_tracers(profiles, markers)
+    out = np.full(len(markers), theta)
     for k, marker in enumerate(markers):
+        try:
+            _evaluate(pedigree, [marker], profiles, theta=theta, observation=observation,
+                      target=target, lump=True, keep_alleles=[keep[k]])
+        except ThetaLimitError:
+            out[k] = 0.0
+    return out
+
+
+def _posteriors(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
+                markers: Sequence[Marker], theta: float | np.ndarray,
+                observation: Mapping[str, Any] | None, what: str,
+                ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``P(G_target = (a, b) | data)`` over every ordered pair of each marker's full allele
+    list (merged alleles expanded from three tracers), and the likelihood per marker.
+    ``theta`` is one value or one per marker."""
+    from forensic_match.dvi._compile_numba import expand_posterior
+    from forensic_match.likelihood.engine import _evaluate
+
+    thetas = np.broadcast_to(np.asarray(theta, dtype=np.float64), (len(markers),))
+    keep, tracers = _seen_and_tracers(profiles, markers)
+    values, posts = _evaluate_by_theta(pedigree, markers, profiles, thetas, target,
+                                       observation, keep)
+    out = []
+    for k, marker in enumerate(markers):
+        theta = float(thetas[k])
         work, post = posts[k]  # type: ignore[index]
         full = np.empty((len(marker), len(marker)))
         t = tracers[k]
@@ -155,11 +192,113 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
             pos = np.array([where_[int(a)] for a in t], dtype=np.int64)
         if not expand_posterior(post, work.astype(np.int64), marker.frequencies, pos,
                                 FIT_CHECK_RTOL, full):
-            _, again = _evaluate(family.pedigree, [marker], profiles, theta=0.0,
-                                 observation=observation, target=missing, lump=False)
+            if theta > 0:
+                raise InputError(f"{what}, marker {marker.name}: the theta-corrected "
+                                 "posterior of alleles nobody in the family shows could not "
+                                 "be recovered exactly from the merged allele; compile with "
+                                 "theta 0 or report this case")
+            _, again = _evaluate(pedigree, [marker], profiles, theta=theta,
+                                 observation=observation, target=target, lump=False)
             w2, p2 = again[0]  # type: ignore[index]
             expand_posterior(p2, w2.astype(np.int64), marker.frequencies, pos, FIT_CHECK_RTOL,
                              full)
+        out.append(full)
+    return values, out
+
+
+#: Id of the unrelated person added to a family for the theta denominator.
+UNRELATED = "\u0000unrelated"
+
+
+def family_denominator(family: Family, markers: Sequence[Marker], theta: float, *,
+                       observation: Mapping[str, Any] | None = None,
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The theta denominator of a family: ``P(G_V = g | data) / P(g)`` for an unrelated
+    person V of the family's subpopulation (an untyped founder sharing the family's urn of
+    founder alleles), over every genotype (concatenated triangular tables), per allele
+    ``a`` the same ratio for ``aa`` and ``Σ_{z≠a} P(G_V = {a, z} | data)``, and the theta
+    used at each marker.
+
+    Under theta the chance that an unrelated body shows a genotype depends on the alleles the
+    family shows (Balding & Nichols 1994); with theta 0 it is ``P(g)`` and the ratio is 1.
+    A marker whose exact correction exceeds the quadrature limit is computed with theta 0
+    (its entry of the third array is 0); the rows compiled with this denominator use the
+    same per-marker theta, so numerator and denominator always agree.
+    """
+    from forensic_match.dvi._compile_numba import allele_sums, ratio_table
+
+    ped = Pedigree.from_records(family.pedigree.records() + [(UNRELATED, None, None, "U")])
+    what = f"family {family.id!r} (theta denominator)"
+    thetas = np.full(len(markers), theta)
+    try:
+        _, posts = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas,
+                               observation, what)
+    except ThetaLimitError:
+        thetas = feasible_thetas(ped, family.genotypes, UNRELATED, markers, theta,
+                                 observation)
+        _, posts = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas,
+                               observation, what)
+    offsets = marker_offsets(markers)
+    a_off = allele_offsets(markers)
+    table = np.empty(offsets[-1])
+    sums = np.empty((a_off[-1], 2))
+    for k, marker in enumerate(markers):
+        ratio_table(posts[k], marker.frequencies, table[offsets[k]:offsets[k + 1]])
+        allele_sums(posts[k], marker.frequencies, sums[a_off[k]:a_off[k + 1]])
+    return table, sums, thetas
+
+
+def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
+                    observation: Mapping[str, Any] | None = None, theta: float = 0.0,
+                    denominator: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                    ) -> CompiledRow:
+    """LR table of one missing person.
+
+    ``observation`` (``{individual: Observation}``) gives the observation model of typed
+    individuals that are degraded samples (e.g. a relative identified from remains and
+    added to the family when conditioning).
+
+    With ``theta > 0`` the table is the LR exact under the Balding-Nichols model,
+    ``LR[g] = P(G_M = g | data) / P(G_V = g | data)`` with V an unrelated person of the
+    same subpopulation (:func:`family_denominator`, computed here unless given), and the row
+    carries the denominator for the search's sums over uncertain genotypes. Each marker is
+    computed at the denominator's theta for it (0 where the exact correction exceeds the
+    quadrature limit); the row's ``theta`` is ``theta`` only when every marker is exact.
+
+    Returns
+    -------
+    CompiledRow
+        ``log10_lr``: concatenated per-marker triangular tables of log10 LR (``-inf`` where
+        impossible); ``consistent``: whether each genotype is possible for the missing person
+        without mutation; ``log10_likelihood``: log10 of the family's likelihood (all
+        markers); ``allele_sums``: ``(alleles of the panel, 2)``, per allele a the
+        ``P(G_M = aa | data) / P(aa)`` and the posterior mass of the heterozygotes with a (the
+        search's constant-time sum for dropout); with theta, ``denominator`` and
+        ``denominator_sums``: :func:`family_denominator`.
+    """
+    from forensic_match.dvi._compile_numba import (
+        allele_sums,
+        consistent_table,
+        log10_lr_table,
+    )
+    from forensic_match.likelihood.engine import _evaluate
+
+    if theta > 0 and denominator is None:
+        denominator = family_denominator(family, markers, theta, observation=observation)
+    offsets = marker_offsets(markers)
+    profiles = family.genotypes
+    thetas = denominator[2] if denominator is not None else 0.0
+    values, posts = _posteriors(family.pedigree, profiles, missing, markers, thetas,
+                                observation, f"family {family.id!r}, missing {missing!r}")
+    plain = [_without_mutation(m) for m in markers]
+    cvalues, cposts = _evaluate(family.pedigree, plain, profiles, theta=0.0,
+                                observation=observation, target=missing, lump=True)
+    lr = np.empty(offsets[-1])
+    ok = np.empty(offsets[-1], dtype=bool)
+    a_off = allele_offsets(markers)
+    sums = np.empty((a_off[-1], 2))
+    for k, marker in enumerate(markers):
+        full = posts[k]
         log10_lr_table(full, marker.frequencies, lr[offsets[k]:offsets[k + 1]])
         allele_sums(full, marker.frequencies, sums[a_off[k]:a_off[k + 1]])
         cw, cp = cposts[k]  # type: ignore[index]
@@ -167,7 +306,35 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
                          ok[offsets[k]:offsets[k + 1]])
     with np.errstate(divide="ignore"):
         loglik = float(np.sum(np.log10(values)))
-    return lr, ok, loglik, sums
+        if denominator is not None:
+            lr -= np.log10(denominator[0])
+            exact = theta if bool(np.all(denominator[2] == theta)) else 0.0
+            return CompiledRow(lr, ok, loglik, sums, denominator[0], denominator[1], exact)
+    return CompiledRow(lr, ok, loglik, sums)
+
+
+def compile_rows(family: Family, persons: Sequence[str], markers: Sequence[Marker], *,
+                 theta: float = 0.0, observation: Mapping[str, Any] | None = None,
+                 ) -> list[CompiledRow]:
+    """:func:`compile_missing` for several persons of one family (one theta denominator).
+
+    Markers where the family's exact theta correction would exceed the quadrature limit
+    (:class:`~forensic_match.errors.ThetaLimitError`: many untyped founders and many
+    distinct alleles) are compiled with theta 0, with a
+    :class:`~forensic_match.errors.ThetaFallbackWarning` naming them; the rows then say
+    ``theta`` 0 (``CompiledRow.theta`` and :attr:`CompiledTables.row_theta`): a documented
+    fallback, never silent.
+    """
+    if theta <= 0:
+        return [compile_missing(family, m, markers, observation=observation) for m in persons]
+    den = family_denominator(family, markers, theta, observation=observation)
+    fallen = [marker.name for marker, t in zip(markers, den[2]) if t != theta]
+    if fallen:
+        warnings.warn(f"family {family.id!r}: the exact theta correction at "
+                      f"{', '.join(fallen)} would exceed the quadrature limit; those markers "
+                      f"are compiled with theta 0", ThetaFallbackWarning, stacklevel=2)
+    return [compile_missing(family, m, markers, observation=observation, theta=theta,
+                            denominator=den) for m in persons]
 
 
 @dataclass
@@ -188,6 +355,17 @@ class CompiledTables:
         Family likelihood per row (for reuse checks and reports).
     allele_sums : numpy.ndarray
         ``(rows, alleles of the panel, 2)``: see :func:`compile_missing`.
+    theta : float
+        Subpopulation correction the tables were compiled with (0: none).
+    row_theta : numpy.ndarray
+        The theta each row carries: ``theta``, or 0 for the families whose exact correction
+        exceeded the quadrature limit (:func:`compile_rows`).
+    denominator : numpy.ndarray
+        With theta > 0, ``(rows, offsets[-1])``: ``P(G_V = g | data) / P(g)`` of an unrelated
+        person V of the row's family (:func:`family_denominator`); empty with theta 0.
+    denominator_sums : numpy.ndarray
+        With theta > 0, ``(rows, alleles of the panel, 2)``: V's per-allele sums; empty with
+        theta 0.
     """
 
     markers: tuple[Marker, ...]
@@ -199,18 +377,59 @@ class CompiledTables:
     sex: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     allele_sums: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 2)))
+    theta: float = 0.0
+    denominator: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    denominator_sums: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 2)))
+    row_theta: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        if self.row_theta.shape != (len(self.rows),):
+            self.row_theta = np.full(len(self.rows), self.theta)
 
     @property
     def nbytes_per_row(self) -> int:
         """Bytes of one missing person's tables."""
+        n = len(self.rows)
+        extra = (self.denominator.nbytes + self.denominator_sums.nbytes) // n if n and \
+            self.theta > 0 else 0
         sums = self.allele_sums[0].nbytes if len(self.allele_sums) else 0
-        return int(self.log10_lr.shape[1] * (self.log10_lr.itemsize + 1) + sums)
+        return int(self.log10_lr.shape[1] * (self.log10_lr.itemsize + 1) + sums + extra)
 
-    def set_row(self, r: int, compiled: tuple[np.ndarray, np.ndarray, float, np.ndarray],
-                ) -> None:
-        """Replace row ``r`` by the output of :func:`compile_missing`."""
+    def set_row(self, r: int, compiled: CompiledRow) -> None:
+        """Replace row ``r`` by the output of :func:`compile_missing` (compiled with this
+        table's theta)."""
         (self.log10_lr[r], self.consistent[r], self.log10_likelihood[r],
-         self.allele_sums[r]) = compiled
+         self.allele_sums[r]) = compiled[:4]
+        if self.theta > 0:
+            if compiled.denominator is None:
+                raise ValueError("a theta-free row cannot replace a row of theta tables")
+            self.denominator[r], self.denominator_sums[r] = \
+                compiled.denominator, compiled.denominator_sums
+            self.row_theta[r] = compiled.theta
+
+    @classmethod
+    def stack(cls, markers: Sequence[Marker], rows: list[tuple[str, str]],
+              compiled: Sequence[CompiledRow], sex: list[str], theta: float = 0.0,
+              ) -> CompiledTables:
+        """Tables from single rows (:func:`compile_missing`), all of one theta."""
+        markers = tuple(markers)
+        den = np.stack([c.denominator for c in compiled]) if theta > 0 else np.zeros((0, 0))
+        den_sums = np.stack([c.denominator_sums for c in compiled]) if theta > 0 \
+            else np.zeros((0, 0, 2))
+        return cls(markers, marker_offsets(markers), rows,
+                   np.stack([c.log10_lr for c in compiled]),
+                   np.stack([c.consistent for c in compiled]),
+                   np.array([c.log10_likelihood for c in compiled]), sex, [],
+                   np.stack([c.allele_sums for c in compiled]), theta, den, den_sums,
+                   np.array([c.theta for c in compiled], dtype=np.float64))
+
+    def row(self, r: int) -> CompiledRow:
+        """Row ``r`` as :func:`compile_missing` returns it."""
+        den = (self.denominator[r], self.denominator_sums[r]) if self.theta > 0 \
+            else (None, None)
+        return CompiledRow(self.log10_lr[r], self.consistent[r],
+                           float(self.log10_likelihood[r]), self.allele_sums[r], *den,
+                           float(self.row_theta[r]))
 
     def save(self, path: str | Path) -> None:
         """Write the tables to ``path`` (numpy ``.npz``; written to a temporary file, then
@@ -222,10 +441,11 @@ class CompiledTables:
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp.npz")
         meta = {"markers": [_marker_to_dict(m) for m in self.markers], "rows": self.rows,
-                "sex": self.sex, "keys": self.keys}
+                "sex": self.sex, "keys": self.keys, "theta": self.theta}
         np.savez(tmp, log10_lr=self.log10_lr, consistent=self.consistent,
                  log10_likelihood=self.log10_likelihood, offsets=self.offsets,
-                 allele_sums=self.allele_sums,
+                 allele_sums=self.allele_sums, denominator=self.denominator,
+                 denominator_sums=self.denominator_sums, row_theta=self.row_theta,
                  meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
         tmp.replace(path)
 
@@ -239,15 +459,20 @@ class CompiledTables:
         with np.load(Path(path)) as data:
             meta = json.loads(data["meta"].tobytes().decode())
             markers = tuple(_markers(meta["markers"], f"file {str(path)!r}"))
+            theta = float(meta.get("theta", 0.0))
+            den = (data["denominator"], data["denominator_sums"]) if theta > 0 \
+                else (np.zeros((0, 0)), np.zeros((0, 0, 2)))
+            row_theta = data["row_theta"] if "row_theta" in data else np.zeros(0)
             return cls(markers, data["offsets"], [tuple(r) for r in meta["rows"]],
                        data["log10_lr"], data["consistent"], data["log10_likelihood"],
-                       meta["sex"], meta["keys"], data["allele_sums"])
+                       meta["sex"], meta["keys"], data["allele_sums"], theta, *den, row_theta)
 
 
-def row_key(family: Family, missing: str, markers: Sequence[Marker] | str) -> str:
+def row_key(family: Family, missing: str, markers: Sequence[Marker] | str,
+            theta: float = 0.0) -> str:
     """Hash of everything a compiled row depends on: the family's pedigree and profiles, the
-    missing person, and the markers (alleles, frequencies, mutation models; or their
-    :func:`~forensic_match.markers.markers_digest`)."""
+    missing person, the markers (alleles, frequencies, mutation models; or their
+    :func:`~forensic_match.markers.markers_digest`) and theta."""
     import hashlib
     import json
 
@@ -258,6 +483,8 @@ def row_key(family: Family, missing: str, markers: Sequence[Marker] | str) -> st
              "genotypes": {i: {m: list(g) for m, g in sorted(p.items())}
                            for i, p in sorted(family.genotypes.items())},
              "markers": markers if isinstance(markers, str) else markers_digest(markers)}
+    if theta > 0:
+        canon["theta"] = repr(float(theta))
     return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -272,25 +499,51 @@ def marker_offsets(markers: Sequence[Marker]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
 
-def _compile_chunk(families: Sequence[Family], markers: Sequence[Marker],
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    offsets = marker_offsets(markers)
-    n = sum(len(f.missing) for f in families)
-    lr = np.empty((n, offsets[-1]))
-    ok = np.empty((n, offsets[-1]), dtype=bool)
-    loglik = np.empty(n)
-    sums = np.empty((n, allele_offsets(markers)[-1], 2))
-    r = 0
+def _compile_chunk(families: Sequence[Family], markers: Sequence[Marker], theta: float = 0.0,
+                   ) -> CompiledTables:
+    rows, compiled, sexes = [], [], []
     for fam in families:
         for m in fam.missing:
-            lr[r], ok[r], loglik[r], sums[r] = compile_missing(fam, m, markers)
-            r += 1
-    return lr, ok, loglik, sums
+            rows.append((fam.id, m))
+            sexes.append(fam.sex_of(m))
+        compiled.extend(compile_rows(fam, fam.missing, markers, theta=theta))
+    if not compiled:
+        return _empty(markers, theta)
+    return CompiledTables.stack(markers, rows, compiled, sexes, theta)
+
+
+def _empty(markers: Sequence[Marker], theta: float) -> CompiledTables:
+    markers = tuple(markers)
+    offsets = marker_offsets(markers)
+    n_alleles = int(allele_offsets(markers)[-1])
+    width = int(offsets[-1])
+    return CompiledTables(markers, offsets, [], np.empty((0, width)),
+                          np.empty((0, width), dtype=bool), np.empty(0), [], [],
+                          np.empty((0, n_alleles, 2)), theta,
+                          np.empty((0, width)) if theta > 0 else np.zeros((0, 0)),
+                          np.empty((0, n_alleles, 2)) if theta > 0 else np.zeros((0, 0, 2)))
+
+
+def _concatenate(markers: Sequence[Marker], parts: Sequence[CompiledTables],
+                 theta: float) -> CompiledTables:
+    parts = [p for p in parts if p.rows] or [_empty(markers, theta)]
+    first = parts[0]
+    return CompiledTables(
+        first.markers, first.offsets, [r for p in parts for r in p.rows],
+        np.concatenate([p.log10_lr for p in parts]),
+        np.concatenate([p.consistent for p in parts]),
+        np.concatenate([p.log10_likelihood for p in parts]),
+        [x for p in parts for x in p.sex], [], np.concatenate([p.allele_sums for p in parts]),
+        theta,
+        np.concatenate([p.denominator for p in parts]) if theta > 0 else first.denominator,
+        np.concatenate([p.denominator_sums for p in parts]) if theta > 0
+        else first.denominator_sums, np.concatenate([p.row_theta for p in parts]))
 
 
 def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
                      workers: int = 1, progress: bool = False,
-                     reuse: CompiledTables | None = None) -> CompiledTables:
+                     reuse: CompiledTables | None = None, theta: float = 0.0,
+                     ) -> CompiledTables:
     """Compile every missing person of every family (see :func:`compile_missing`).
 
     Parameters
@@ -305,75 +558,69 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
         Show a progress bar on standard error.
     reuse : CompiledTables, optional
         Tables from an earlier run (e.g. last night's, :meth:`CompiledTables.load`): a row
-        whose family data and markers are unchanged (same :func:`row_key`) is copied, not
-        recompiled.
+        whose family data, markers and theta are unchanged (same :func:`row_key`) is copied,
+        not recompiled.
+    theta : float
+        Subpopulation correction (Balding-Nichols); tables exact under it (see
+        :func:`compile_missing`). Costs far more than theta 0 (``docs/benchmarks.md``).
 
     Returns
     -------
     CompiledTables
         One row per missing person, in family order.
     """
-    markers = tuple(markers)
-    offsets = marker_offsets(markers)
-    rows = [(f.id, m) for f in families for m in f.missing]
-    sexes = [f.sex_of(m) for f in families for m in f.missing]
     from forensic_match.markers import markers_digest
 
+    markers = tuple(markers)
+    theta = float(theta) if theta >= THETA_ZERO else 0.0
     panel_digest = markers_digest(markers)
-    keys = [row_key(f, m, panel_digest) for f in families for m in f.missing]
+    keys = [row_key(f, m, panel_digest, theta) for f in families for m in f.missing]
     old = {k: r for r, k in enumerate(reuse.keys)} if reuse is not None else {}
-    n_alleles = int(allele_offsets(markers)[-1])
-    if old and reuse is not None and reuse.log10_lr.shape[1] == offsets[-1] and \
-            reuse.allele_sums.shape[1:] == (n_alleles, 2):
+    compatible = reuse is not None and reuse.theta == theta and \
+        reuse.log10_lr.shape[1] == marker_offsets(markers)[-1] and \
+        reuse.allele_sums.shape[1:] == (int(allele_offsets(markers)[-1]), 2)
+    if old and compatible and reuse is not None:
         todo = [f for f in families
-                if any(row_key(f, m, panel_digest) not in old for m in f.missing)]
-        fresh = compile_families(todo, markers, workers=workers, progress=progress) \
-            if todo else None
-        new_rows = {k: r for r, k in enumerate(fresh.keys)} if fresh is not None else {}
-        n, width = len(rows), int(offsets[-1])
-        lr = np.empty((n, width))
-        ok = np.empty((n, width), dtype=bool)
-        loglik = np.empty(n)
-        sums = np.empty((n, n_alleles, 2))
-        for r, k in enumerate(keys):
-            src, i = (fresh, new_rows[k]) if k in new_rows else (reuse, old[k])
-            lr[r], ok[r], loglik[r], sums[r] = (  # type: ignore[union-attr]
-                src.log10_lr[i], src.consistent[i], src.log10_likelihood[i],
-                src.allele_sums[i])
-        return CompiledTables(markers, offsets, rows, lr, ok, loglik, sexes, keys, sums)
-    lr = np.empty((len(rows), offsets[-1]))
-    ok = np.empty((len(rows), offsets[-1]), dtype=bool)
-    loglik = np.empty(len(rows))
-    sums = np.empty((len(rows), n_alleles, 2))
+                if any(row_key(f, m, panel_digest, theta) not in old for m in f.missing)]
+        fresh = compile_families(todo, markers, workers=workers, progress=progress,
+                                 theta=theta) if todo else _empty(markers, theta)
+        new_rows = {k: r for r, k in enumerate(fresh.keys)}
+        rows = [fresh.row(new_rows[k]) if k in new_rows else reuse.row(old[k]) for k in keys]
+        out = CompiledTables.stack(markers, [(f.id, m) for f in families for m in f.missing],
+                                   rows, [f.sex_of(m) for f in families for m in f.missing],
+                                   theta) if rows else _empty(markers, theta)
+        out.keys = keys
+        return out
     n_chunks = max(1, min(len(families), workers * 16))
     bounds = np.linspace(0, len(families), n_chunks + 1).astype(int)
     chunks = [families[bounds[c]:bounds[c + 1]] for c in range(n_chunks)]
-    starts = np.cumsum([0] + [sum(len(f.missing) for f in ch) for ch in chunks])
+    parts: list[CompiledTables | None] = [None] * len(chunks)
     bar = None
     if progress:
         from forensic_match.progress import progress_bar
 
         bar = progress_bar(None, desc="compile", unit="family", total=len(families))
 
-    def store(c: int, part: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
-        lo, hi = starts[c], starts[c + 1]
-        lr[lo:hi], ok[lo:hi], loglik[lo:hi], sums[lo:hi] = part
+    def store(c: int, part: CompiledTables) -> None:
+        parts[c] = part
         if bar is not None:
             bar.update(len(chunks[c]))  # type: ignore[attr-defined]
 
     if workers <= 1:
         for c, chunk in enumerate(chunks):
-            store(c, _compile_chunk(chunk, markers))
+            store(c, _compile_chunk(chunk, markers, theta))
     else:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn, not fork: numba's thread pools are not fork-safe.
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-            futures = {pool.submit(_compile_chunk, chunk, markers): c
+            futures = {pool.submit(_compile_chunk, chunk, markers, theta): c
                        for c, chunk in enumerate(chunks)}
             for fut, c in futures.items():
                 store(c, fut.result())
     if bar is not None:
         bar.close()  # type: ignore[attr-defined]
-    return CompiledTables(markers, offsets, rows, lr, ok, loglik, sexes, keys, sums)
+    out = _concatenate(markers, [p for p in parts if p is not None], theta)
+    out.keys = keys
+    return out

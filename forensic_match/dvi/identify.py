@@ -21,6 +21,7 @@ A short pipeline over :mod:`forensic_match.decide` (``docs/decisions.md``):
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +34,10 @@ from forensic_match.decide.alternatives import relative_alternatives
 from forensic_match.decide.decisions import Decision, decide
 from forensic_match.decide.priors import RELATIVES_WEIGHT, Priors, programme_priors
 from forensic_match.dvi.compile import (
+    CompiledRow,
     CompiledTables,
     compile_families,
-    compile_missing,
-    marker_offsets,
+    compile_rows,
 )
 from forensic_match.dvi.fragments import (
     SAME_SOURCE_LOG10,
@@ -44,8 +45,8 @@ from forensic_match.dvi.fragments import (
     bodies_from_pairs,
     same_source_pairs,
 )
-from forensic_match.dvi.search import SearchResult, exact_pair_log10_lr, search_samples
-from forensic_match.errors import InputError
+from forensic_match.dvi.search import SearchResult, search_samples
+from forensic_match.errors import InputError, ThetaFallbackWarning
 from forensic_match.markers import Marker
 from forensic_match.profiles import Observation
 
@@ -228,10 +229,11 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     threshold, margin : float
         The undisputed rule's parameters (dvir's defaults).
     theta : float
-        Subpopulation correction. Candidates are ranked with theta-free tables; every pair
-        of posterior >= 0.01 is recomputed exactly with theta before deciding
-        (:data:`THETA_CONTESTED`), and every proposed pair's reported LR is exact with theta
-        (``exact`` column).
+        Subpopulation correction (Balding-Nichols). Every table (missing persons, their
+        relative alternatives, families conditioned on identified bodies) is compiled exactly
+        under it, so ranking, LR sums, posteriors and reported LRs all carry it
+        (:func:`~forensic_match.dvi.compile.compile_missing`). Costs far more than theta 0
+        (``docs/benchmarks.md``).
     min_markers : int
         Pairs compared on fewer markers are not considered.
     sex_filter : bool
@@ -279,13 +281,16 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     previous = CompiledTables.load(cache) if cache is not None and Path(cache).exists() \
         else None
     compiled = compile_families(families, panel, workers=workers, progress=progress,
-                                reuse=previous)
+                                reuse=previous, theta=theta)
+    _warn_theta_fallback(compiled)
     if cache is not None:
         compiled.save(cache)
         compiled = dataclasses.replace(compiled, log10_lr=compiled.log10_lr.copy(),
                                        consistent=compiled.consistent.copy(),
                                        log10_likelihood=compiled.log10_likelihood.copy(),
-                                       allele_sums=compiled.allele_sums.copy())
+                                       allele_sums=compiled.allele_sums.copy(),
+                                       denominator=compiled.denominator.copy(),
+                                       denominator_sums=compiled.denominator_sums.copy())
     n_missing = len(compiled.rows)
     priors = Priors.flat(max(1, n_missing), max(1, len(bodies))) if closed else \
         programme_priors(max(1, n_missing), max(1, len(bodies)),
@@ -298,7 +303,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     remaining: list[Body] = list(bodies)
     active = np.ones(n_missing, dtype=bool)
     conditioned: dict[str, dict[str, PMSample]] = {}
-    relatives_cache = _RelativeTables(panel, workers)
+    relatives_cache = _RelativeTables(panel, workers, compiled.theta)
     direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
                              priors, posterior_threshold)
     direct = _screen(direct, accepted, suspects, flags)
@@ -315,7 +320,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         remaining = [b for b in remaining if b.id != rec["pm"]]
     _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel)
     rounds = _Rounds(compiled, fam_by_id, conditioned, relatives_cache, priors, panel,
-                     theta=theta, sex_filter=sex_filter, min_markers=min_markers,
+                     sex_filter=sex_filter, min_markers=min_markers,
                      pairs_from=np.log10(threshold), bodies=sample_by_id)
     res: SearchResult | None = None
     decision: Decision | None = None
@@ -351,17 +356,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         "log10_lr": pl.Float64, "posterior": pl.Float64, "rule": pl.Utf8, "round": pl.Int64,
         "n_markers": pl.Int64, "n_inconsistent": pl.Int64, "second_lr": pl.Float64,
         "alternative": pl.Utf8, "alternative_lr": pl.Float64, "fragments": pl.Utf8})
-    exact = np.zeros(table.height, dtype=bool)
-    if theta > 0 and table.height:
-        logs = []
-        for r in table.iter_rows(named=True):
-            fam = _conditioned_family(fam_by_id[r["family"]], conditioned, r["missing"])
-            logs.append(_exact_log10_lr(fam, r["missing"], sample_by_id[r["pm"]], conditioned,
-                                        panel, theta))
-        table = table.with_columns(pl.Series("log10_lr", logs),
-                                   pl.Series("lr", np.power(10.0, np.minimum(logs, 308.0))))
-        exact[:] = True
-    table = table.with_columns(pl.Series("exact", exact),
+    table = table.with_columns(pl.Series("theta", [
+        float(compiled.row_theta[row_of[(r["family"], r["missing"])]])
+        for r in table.iter_rows(named=True)], dtype=pl.Float64),
                                pl.Series("reason", [_reason(r, threshold, margin, priors)
                                                     for r in table.iter_rows(named=True)]))
     held = pl.DataFrame([{k: r[k] for k in ("pm", "family", "missing", "lr", "held_back")}
@@ -387,15 +384,15 @@ RELATIVES_FROM_LOG10 = 1.0
 
 class _Rounds:
     """One decision round: search the bodies left, search the relatives of the families in
-    play, re-score contested pairs exactly under theta, decide."""
+    play, decide."""
 
     def __init__(self, compiled: CompiledTables, fam_by_id: dict[str, Family],
                  conditioned: dict[str, dict[str, PMSample]], relatives: _RelativeTables,
-                 priors: Priors, panel: Sequence[Marker], *, theta: float, sex_filter: bool,
+                 priors: Priors, panel: Sequence[Marker], *, sex_filter: bool,
                  min_markers: int, pairs_from: float, bodies: dict[str, Body]) -> None:
         self.compiled, self.fam_by_id, self.conditioned = compiled, fam_by_id, conditioned
         self.relatives, self.priors, self.panel = relatives, priors, panel
-        self.theta, self.sex_filter, self.min_markers = theta, sex_filter, min_markers
+        self.sex_filter, self.min_markers = sex_filter, min_markers
         self.pairs_from, self.bodies = pairs_from, bodies
         self.in_play: set[str] | None = None
 
@@ -418,93 +415,31 @@ class _Rounds:
         alt_res, relations = _search_relatives(self.in_play, self.relatives, self.fam_by_id,
                                                self.conditioned, remaining, self.priors,
                                                self.sex_filter, self.min_markers)
-        decision = decide(res, alt_res, relations, self.priors)
-        if self.theta > 0:
-            res, alt_res = self._with_theta(decision, res, alt_res)
-            decision = decide(res, alt_res, relations, self.priors)
-        return res, decision
-
-    def _with_theta(self, decision: Decision, res: SearchResult, alt_res: SearchResult | None,
-                    ) -> tuple[SearchResult, SearchResult | None]:
-        """The contested pairs, LRs exact under theta.
-
-        A pair is contested when its posterior reaches :data:`THETA_CONTESTED` with the
-        theta-free tables: only those can be proposed. Each is recomputed with
-        :func:`exact_pair_log10_lr` (the body's best fragment, the family as conditioned so
-        far, one urn of founder alleles for the family and the body), with every other listed
-        pair and relative of the body in that family, and the body's LR sums corrected by the
-        same differences. Pairs with other families keep their theta-free LRs: the correction
-        lowers the LR of a match, so keeping theirs weighs against a proposal, not for it (an
-        assumption, stated in ``docs/decisions.md``).
-        """
-        import polars as pl
-
-        sure = decision.pairs.filter(pl.col("posterior") >= THETA_CONTESTED)
-        # Every listed pair and relative of a contested body within the contested family:
-        # corrected or not, they must be on the same footing.
-        contested = set(zip(sure["pm"], sure["family"]))
-
-        def exact(pm: str, fam: Family, person: str) -> float:
-            return _exact_log10_lr(fam, person, self.bodies[pm], self.conditioned, self.panel,
-                                   self.theta)
-
-        def patch(table: Any, family_of: Any) -> Any:
-            done: dict[tuple[str, str, str], float] = {}
-            logs = []
-            flags = []
-            for pm, fid, person, v in table.select("pm", "family", "missing",
-                                                   "log10_lr").iter_rows():
-                key = (pm, fid, person)
-                if (pm, fid) in contested and key not in done:
-                    done[key] = exact(pm, family_of(fid), person)
-                logs.append(done.get(key, v))
-                flags.append((pm, fid) in contested)
-            logs_a = np.array(logs, dtype=np.float64)
-            return table.with_columns(pl.Series("log10_lr", logs_a),
-                                      pl.Series("lr", np.power(10.0, np.minimum(logs_a, 308.0))),
-                                      pl.Series("exact", flags, dtype=pl.Boolean))
-
-        def own(fid: str) -> Family:
-            return _conditioned_family(self.fam_by_id[fid], self.conditioned)
-
-        def resum(result: SearchResult, tables: list[tuple[Any, Any]]) -> Any:
-            """Each body's LR sum, corrected by the changes of its listed pairs."""
-            cols = ["pm", "family", "missing", "lr"]
-            before = pl.concat([b.select(cols) for b, _ in tables]).unique(
-                ["pm", "family", "missing"], keep="first", maintain_order=True)
-            after = pl.concat([a.select(cols) for _, a in tables]).unique(
-                ["pm", "family", "missing"], keep="first", maintain_order=True)
-            delta = dict(before.join(after, on=["pm", "family", "missing"], suffix="_new")
-                         .group_by("pm").agg((pl.col("lr_new") - pl.col("lr")).sum())
-                         .iter_rows())
-            return result.samples.with_columns(pl.Series("lr_sum", [
-                max(0.0, v + delta.get(p, 0.0))
-                for p, v in result.samples.select("pm", "lr_sum").iter_rows()]))
-
-        by_s, by_m = patch(res.by_sample, own), patch(res.by_missing, own)
-        res = dataclasses.replace(res, by_sample=by_s, by_missing=by_m, samples=resum(
-            res, [(res.by_sample, by_s), (res.by_missing, by_m)]))
-        if alt_res is not None:
-            def extended(fid: str) -> Family:
-                return self.relatives.extended(own(fid))
-
-            after = patch(alt_res.by_sample, extended)
-            alt_res = dataclasses.replace(alt_res, by_sample=after, samples=resum(
-                alt_res, [(alt_res.by_sample, after)]))
-        return res, alt_res
+        return res, decide(res, alt_res, relations, self.priors)
 
 
-#: With theta > 0, pairs of at least this posterior with the theta-free tables are
-#: recomputed exactly under theta before deciding.
-THETA_CONTESTED = 1e-2
+def _warn_theta_fallback(compiled: CompiledTables) -> None:
+    """One :class:`ThetaFallbackWarning` naming the families compiled without their theta."""
+    if compiled.theta <= 0:
+        return
+    fallen = sorted({compiled.rows[r][0] for r in np.flatnonzero(compiled.row_theta
+                                                               < compiled.theta)})
+    if fallen:
+        shown = ", ".join(fallen[:10]) + (f" and {len(fallen) - 10} more" if len(fallen) > 10
+                                          else "")
+        warnings.warn(f"theta {compiled.theta:g}: in {len(fallen)} families the exact "
+                      f"correction of some markers would exceed the quadrature limit; those "
+                      f"markers are compiled with theta 0 and the rows say theta 0: {shown}",
+                      ThetaFallbackWarning,
+                      stacklevel=3)
 
 
 class _RelativeTables:
     """Compiled tables of families' relative alternatives, cached by family state."""
 
-    def __init__(self, panel: Sequence[Marker], workers: int = 1) -> None:
+    def __init__(self, panel: Sequence[Marker], workers: int = 1, theta: float = 0.0) -> None:
         self.panel = tuple(panel)
-        self.workers = workers
+        self.workers, self.theta = workers, theta
         self.cache: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
 
     def prepare(self, families: Sequence[Family]) -> None:
@@ -517,14 +452,14 @@ class _RelativeTables:
         if not todo:
             return
         ext = [alts.family for alts in todo.values() if alts.alternatives]
-        compiled = compile_families(ext, self.panel, workers=self.workers) if ext else None
+        compiled = compile_families(ext, self.panel, workers=self.workers, theta=self.theta) \
+            if ext else None
         r = 0
         for key, alts in todo.items():
             rows = []
             for _ in alts.alternatives:
                 assert compiled is not None
-                rows.append((compiled.log10_lr[r], compiled.consistent[r],
-                             float(compiled.log10_likelihood[r]), compiled.allele_sums[r]))
+                rows.append(compiled.row(r))
                 r += 1
             self.cache[key] = (alts.alternatives, [alts.family.pedigree.sex_of(a.person)
                                                    for a in alts.alternatives], rows,
@@ -536,8 +471,8 @@ class _RelativeTables:
         if key not in self.cache:
             alts = relative_alternatives(family)
             ext = alts.family
-            rows = [compile_missing(ext, a.person, self.panel, observation=observation)
-                    for a in alts.alternatives]
+            rows = compile_rows(ext, [a.person for a in alts.alternatives], self.panel,
+                                theta=self.theta, observation=observation)
             self.cache[key] = (alts.alternatives, [ext.pedigree.sex_of(a.person)
                                                    for a in alts.alternatives], rows, ext)
         return self.cache[key][:3]
@@ -567,7 +502,7 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
         return None, {}
     names: list[tuple[str, str]] = []
     sexes: list[str] = []
-    parts: list[tuple[np.ndarray, np.ndarray, float, np.ndarray]] = []
+    parts: list[CompiledRow] = []
     relations: dict[tuple[str, str], str] = {}
     tables.prepare([_conditioned_family(fam_by_id[fid], conditioned) for fid in sorted(in_play)
                     if not _observations(conditioned, fid)])
@@ -581,11 +516,7 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
             relations[(fid, a.person)] = a.relation
     if not parts:
         return None, relations
-    panel = tables.panel
-    stacked = CompiledTables(panel, marker_offsets(panel), names,
-                             np.stack([p[0] for p in parts]), np.stack([p[1] for p in parts]),
-                             np.array([p[2] for p in parts]), sexes, [],
-                             np.stack([p[3] for p in parts]))
+    stacked = CompiledTables.stack(tables.panel, names, parts, sexes, tables.theta)
     return search_samples(stacked, remaining, top=TOP, threshold=np.inf, sex_filter=sex_filter,
                           min_markers=min_markers), relations
 
@@ -648,17 +579,6 @@ def _observations(conditioned: dict[str, dict[str, PMSample]], fid: str,
             if m != skip and b.dropout > 0}
 
 
-def _exact_log10_lr(family: Family, person: str, body: Body,
-                    conditioned: dict[str, dict[str, PMSample]], panel: Sequence[Marker],
-                    theta: float) -> float:
-    """Exact log10 LR of ``body`` as ``person`` of ``family`` with theta. The body is scored
-    on its best fragment (the engine takes one observation per individual), as a family is
-    conditioned on it."""
-    return float(np.sum(exact_pair_log10_lr(family, person, body.best, panel, theta=theta,
-                                            observation=_observations(conditioned,
-                                                                      family.id, person))))
-
-
 def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
                  conditioned: dict[str, dict[str, PMSample]], touched: set[str],
                  row_of: dict[tuple[str, str], int], active: np.ndarray,
@@ -666,11 +586,11 @@ def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
     """Recompile the still-missing persons of families that gained an identified member."""
     for fid in touched:
         fam = _conditioned_family(fam_by_id[fid], conditioned)
-        obs = _observations(conditioned, fid)
-        for m in fam.missing:
-            r = row_of[(fid, m)]
-            if active[r]:
-                compiled.set_row(r, compile_missing(fam, m, panel, observation=obs or None))
+        todo = [m for m in fam.missing if active[row_of[(fid, m)]]]
+        for m, row in zip(todo, compile_rows(fam, todo, panel, theta=compiled.theta,
+                                             observation=_observations(conditioned, fid)
+                                             or None)):
+            compiled.set_row(row_of[(fid, m)], row)
 
 
 def _family_level_empty() -> Any:

@@ -223,6 +223,13 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
                              "version?): compile them again")
         sums = np.zeros((len(compiled.rows), 1, 2))  # never read: no dropout entries
     n_rows, n_s = len(compiled.rows), len(samples)
+    if compiled.theta > 0:
+        den_table, den_sums = compiled.denominator, compiled.denominator_sums
+        if den_table.shape != compiled.log10_lr.shape:
+            raise InputError("tables compiled with theta lack their denominator: compile "
+                             "them again")
+    else:
+        den_table, den_sums = np.zeros((1, 1)), np.zeros((1, 1, 2))
     row_sex = np.array([_SEX.get(s, 0) for s in compiled.sex] if compiled.sex and sex_filter
                        else [0] * n_rows, dtype=np.int64)
     block = max(1, min(max(n_rows, 1), BLOCK_BYTES // max(1, 24 * n_s)))
@@ -245,9 +252,9 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     for start in starts:
         rows = active_rows[start:start + block]
         nb = rows.size
-        score_block(compiled.log10_lr, sums, rows, row_sex, enc.sex, n_e, e_pos, n_d, d_a,
-                    d_c, n_g, g_e, enc.unc_ptr, enc.unc_pos, enc.unc_w, min_markers,
-                    score[:nb], row_top[:nb], row_top_idx[:nb])
+        score_block(compiled.log10_lr, sums, compiled.theta > 0, den_table, den_sums, rows,
+                    row_sex, enc.sex, n_e, e_pos, n_d, d_a, d_c, n_g, g_e, enc.unc_ptr,
+                    enc.unc_pos, enc.unc_w, min_markers, score[:nb], row_top[:nb], row_top_idx[:nb])
         merge_sample_best(score[:nb], rows, best, best_row, lr_sum)
         ok = np.isfinite(row_top[:nb])
         bi, ri = np.nonzero(ok)

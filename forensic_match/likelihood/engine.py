@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from forensic_match.errors import GenotypeError, InputError, where
+from forensic_match.errors import GenotypeError, InputError, ThetaLimitError, where
 from forensic_match.frequencies import DEFAULT_MIN_FREQUENCY
 from forensic_match.likelihood._plan import Plan, build_plan
 from forensic_match.markers import Marker
@@ -295,9 +295,9 @@ def theta_quadrature(p: np.ndarray, theta: float, degree: int) -> tuple[np.ndarr
     lam = (1.0 - theta) / theta
     n_nodes = degree // 2 + 1
     if n_nodes ** (k - 1) > MAX_THETA_NODES:
-        raise InputError(f"theta correction: {k} alleles and {degree} founder alleles need "
-                         f"{n_nodes ** (k - 1):,} quadrature points (limit "
-                         f"{MAX_THETA_NODES:,}); reduce the pedigree to its typed part")
+        raise ThetaLimitError(f"theta correction: {k} alleles and {degree} founder alleles "
+                              f"need {n_nodes ** (k - 1):,} quadrature points (limit "
+                              f"{MAX_THETA_NODES:,}); reduce the pedigree to its typed part")
     nodes = np.zeros((1, k))
     stick = np.ones(1)
     weights = np.ones(1)
