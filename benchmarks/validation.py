@@ -344,6 +344,9 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--families", type=int, default=1000,
                     help="households per scenario (baseline: families and PM samples)")
+    ap.add_argument("--families-for", nargs="+", default=[], metavar="SCENARIO=N",
+                    help="households for one scenario, e.g. village=200 (theta compiles "
+                         "take seconds per family)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1])
     ap.add_argument("--scenarios", nargs="+", default=list(SCENARIOS),
                     choices=list(SCENARIOS))
@@ -353,6 +356,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="only the unrelated-pair LR tails (no identification)")
     ap.add_argument("--workers", type=int, default=2, help="compile processes")
     a = ap.parse_args(argv)
+    sizes = {k: int(v) for k, v in (item.split("=", 1) for item in a.families_for)}
+    unknown = set(sizes) - set(SCENARIOS)
+    if unknown:
+        ap.error(f"--families-for: unknown scenarios {sorted(unknown)}")
     commit = _commit()  # before running: the tree may change while the scenarios run
     markers = analysis_markers()
     results: list[tuple[str, Score]] = []
@@ -364,7 +371,7 @@ def main(argv: list[str] | None = None) -> None:
         tail = {label: Score() for label, _ in sc.analyses}
         for seed in a.seeds:
             t = time.perf_counter()
-            prog = sc.simulate(a.families, seed, markers)
+            prog = sc.simulate(sizes.get(key, a.families), seed, markers)
             t_sim = time.perf_counter() - t
             for label, theta in sc.analyses:
                 if sc.tail:
@@ -396,7 +403,9 @@ def main(argv: list[str] | None = None) -> None:
         f"Measured on commit {commit}, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.",
         "",
         f"- command: `{cmd.strip()}`",
-        f"- households per scenario: {a.families}; seeds: {', '.join(map(str, a.seeds))}",
+        f"- households per scenario: {a.families}"
+        + "".join(f" ({k}: {n})" for k, n in sizes.items())
+        + f"; seeds: {', '.join(map(str, a.seeds))}",
         f"- machine: {platform.machine()}, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, numpy {np.__version__}, scipy "
         f"{scipy.__version__}; total {time.perf_counter() - started:.0f} s",
