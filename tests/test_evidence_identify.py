@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import forensic_match.dvi.identify as identify_module
 from forensic_match.cases import Family, PMSample
 from forensic_match.dvi._search_numba import LR_SUM_FLOOR
 from forensic_match.dvi.compile import compile_families
@@ -258,3 +259,48 @@ def test_relatives_take_the_prior_weight_existence(markers: list[Marker]) -> Non
     np.testing.assert_array_equal(weighted.block(idx), want)
     child = [i for i, (_, p) in enumerate(rows) if p.endswith("/child")]
     assert child and all(plain.existence[i] < 0.5 for i in child)
+
+
+def test_evidence_decides_between_two_missing_brothers_in_every_round(
+        markers: list[Marker], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The missing father and two missing sons of one family (mother, a son and a daughter
+    typed; closed list) and a stranger's body. DNA alone identifies the father and leaves the
+    son's body at family level (either son); the sons' recorded ages (20 and 40) against the
+    body's (about 20) pick the right one. Every round's search of the missing persons (the
+    stranger's body is left for a second round) carries the evidence."""
+    ped = Pedigree.from_records([
+        ("FA", None, None, "M"), ("MO", None, None, "F"), ("S1", "FA", "MO", "M"),
+        ("S2", "FA", "MO", "M"), ("S3", "FA", "MO", "M"), ("D", "FA", "MO", "F")])
+    truth = simulate_profiles(ped, markers, seed=17)
+    family = Family("F1", ped, ["FA", "S1", "S3"], {i: truth[i] for i in ("MO", "S2", "D")})
+    stranger = simulate_profiles(ped, markers, seed=99)["FA"]
+    bodies = [PMSample("PM_FA", "M", dict(truth["FA"])),
+              PMSample("PM_S1", "M", dict(truth["S1"])), PMSample("PM_X", "M", stranger)]
+    records = {"FA": AMRecord("FA", family="F1", sex="M", age=50.0),
+               "S1": AMRecord("S1", family="F1", sex="M", age=20.0),
+               "S3": AMRecord("S3", family="F1", sex="M", age=40.0)}
+    findings = {"PM_FA": PMFindings("PM_FA", dna_sex="M", age_min=45.0, age_max=60.0),
+                "PM_S1": PMFindings("PM_S1", dna_sex="M", age_estimate=20.0, age_se=1.5)}
+    dna = identify([family], bodies, markers, relatives=0)
+    assert dna.identifications.select("pm", "missing").rows() == [("PM_FA", "FA")]
+    assert dna.family_level["pm"].to_list() == ["PM_S1"]
+
+    calls: list[bool] = []
+    real = identify_module.search_samples
+
+    def spy(compiled: object, samples: object, **kw: object) -> object:
+        if kw.get("sex_filter", True) and kw.get("threshold") != math.inf:
+            calls.append(kw.get("evidence") is not None)
+        return real(compiled, samples, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(identify_module, "search_samples", spy)
+    both = identify([family], bodies, markers, relatives=0, evidence=(records, findings))
+    assert len(calls) >= 2 and all(calls)  # a round after the first proposals, with evidence
+    got = {r["pm"]: r for r in both.identifications.iter_rows(named=True)}
+    assert set(got) == {"PM_FA", "PM_S1"} and got["PM_S1"]["missing"] == "S1"
+    son = got["PM_S1"]
+    assert son["posterior"] >= 0.9995
+    assert son["lr"] == pytest.approx(son["dna_lr"] * son["evidence_lr"], rel=1e-9)
+    s3 = Evidence(records, findings).scores([("F1", "S3")], [findings["PM_S1"]])
+    assert s3.block(np.array([0]))[0, 0] < -2.0  # the other son: 20 years older
+    assert both.family_level.height == 0

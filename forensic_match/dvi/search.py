@@ -212,7 +212,8 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         ``log10 LR_DNA + log10 LR_evidence`` (DNA and non-DNA evidence independent given
         who the body is) for ranking, listing, the threshold and ``lr_sum``; an excluded
         pair (sex filter, ``min_markers``) stays excluded. The tables gain
-        ``dna_log10_lr`` and ``evidence_log10_lr``.
+        ``dna_log10_lr`` and ``evidence_log10_lr`` (``dna_log10_lr`` is NaN for a pair the
+        evidence makes impossible, listed only with ``threshold=-inf``).
     progress : bool
         Show a progress bar.
 
@@ -295,7 +296,10 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         if evidence is None:
             return out
         ev = _pair_evidence(evidence, r.astype(np.int64), s.astype(np.int64), n_s, block)
-        return out.with_columns(pl.Series("dna_log10_lr", sc.astype(np.float64) - ev),
+        # A pair the evidence makes impossible (-inf) has lost its DNA score: NaN.
+        with np.errstate(invalid="ignore"):
+            dna = sc.astype(np.float64) - ev
+        return out.with_columns(pl.Series("dna_log10_lr", dna),
                                 pl.Series("evidence_log10_lr", ev))
 
     valid = np.isfinite(best)
