@@ -16,6 +16,10 @@ A short pipeline over :mod:`forensic_match.decide` (``docs/decisions.md``):
    and the rest is decided again, until nothing changes;
 6. bodies whose family is certain but not who in it they are (a missing son or his
    unregistered brother) are listed at family level, with the alternatives named.
+
+With ``evidence`` (AM records and PM findings) every LR of steps 2-5 is the DNA LR times the
+sex, age and stature evidence LR, the relatives' from their relative models
+(``docs/evidence.md``, "In the identification").
 """
 
 from __future__ import annotations
