@@ -5,13 +5,16 @@ Usage::
     python benchmarks/validation.py                       # 1,000 households, seed 1
     python benchmarks/validation.py --families 200 --seeds 1 2
     python benchmarks/validation.py --scenarios grave village --no-write
+    python benchmarks/validation.py --families 200 --scenarios grave_evidence --no-write
 
 Each scenario simulates a programme (:mod:`forensic_match.dvi.scenarios`, or the plain
 :func:`~forensic_match.dvi.simulate.simulate_programme` for ``baseline``), runs
-:func:`~forensic_match.dvi.identify.identify` at its defaults, and scores every proposal
-through its fragments: true when every fragment is the proposed missing person. A false
-proposal is labelled by what its body truly is (an unregistered full sibling of the proposed
-person, another registered member of the family, a body of another household...). Then
+:func:`~forensic_match.dvi.identify.identify` at its defaults (``grave_evidence``: once with
+DNA alone and once with the simulated AM/PM evidence, ``identify(evidence=...)``), and
+scores every proposal through its fragments: true when every fragment is the proposed
+missing person. A false proposal is labelled by what its body truly is (an unregistered full
+sibling of the proposed person, another registered member of the family, a body of another
+household...). Then
 calibration: among proposals with posterior >= p, the false fraction against 1 - p, with a
 one-sided binomial 95% upper bound. A second, cheap check counts the unrelated-pair LR tail
 P(LR >= t) against its bound 1/t. The tables go to ``docs/validation.md`` below the line
@@ -46,6 +49,7 @@ from forensic_match.dvi.scenarios import (  # noqa: E402
 )
 from forensic_match.dvi.search import search_samples  # noqa: E402
 from forensic_match.dvi.simulate import SimulatedProgramme, simulate_programme  # noqa: E402
+from forensic_match.evidence import Evidence  # noqa: E402
 from forensic_match.frequencies import load_frequencies  # noqa: E402
 from forensic_match.markers import Marker  # noqa: E402
 from forensic_match.mutation import Mutation, MutationModel  # noqa: E402
@@ -71,12 +75,14 @@ def analysis_markers() -> list[Marker]:
 
 @dataclass
 class Scenario:
-    """A named scenario: how to simulate it, and the analyses (label, theta) to run on it."""
+    """A named scenario: how to simulate it, and the analyses (label, theta, with the non-DNA
+    evidence or not) to run on it."""
 
     name: str
     text: str
     simulate: Callable[[int, int, list[Marker]], SimulatedProgramme]
-    analyses: list[tuple[str, float]] = field(default_factory=lambda: [("", 0.0)])
+    analyses: list[tuple[str, float, bool]] = field(
+        default_factory=lambda: [("", 0.0, False)])
     tail: bool = False
 
 
@@ -103,10 +109,16 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("village", f"as grave, villages share a subpopulation (theta "
              f"{VILLAGE_THETA:g}); analysed with theta 0 and theta {VILLAGE_THETA:g}",
              _grave(theta=VILLAGE_THETA),
-             analyses=[("theta 0", 0.0), (f"theta {VILLAGE_THETA:g}", VILLAGE_THETA)],
+             analyses=[("theta 0", 0.0, False),
+                       (f"theta {VILLAGE_THETA:g}", VILLAGE_THETA, False)],
              tail=True),
     Scenario("single_reference", "as grave, every family gives one reference only",
              _grave(single_reference=True)),
+    Scenario("grave_evidence", "as grave, with AM records and PM findings simulated "
+             "(simulate_grave_scenario(evidence=True): the same genotypes as grave); analysed "
+             "with DNA alone and with DNA + sex, age and stature evidence",
+             _grave(evidence=True),
+             analyses=[("DNA only", 0.0, False), ("DNA + evidence", 0.0, True)]),
     Scenario("stepwise_data", "as grave, data simulated with one-step stepwise mutation "
              "(female 0.0005-0.001, male 0.002-0.003), analysed with equal", _stepwise),
 )}
@@ -367,13 +379,13 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     for key in a.scenarios:
         sc = SCENARIOS[key]
-        scores = {label: Score() for label, _ in sc.analyses}
-        tail = {label: Score() for label, _ in sc.analyses}
+        scores = {label: Score() for label, _, _ in sc.analyses}
+        tail = {label: Score() for label, _, _ in sc.analyses}
         for seed in a.seeds:
             t = time.perf_counter()
             prog = sc.simulate(sizes.get(key, a.families), seed, markers)
             t_sim = time.perf_counter() - t
-            for label, theta in sc.analyses:
+            for label, theta, with_evidence in sc.analyses:
                 if sc.tail:
                     t = time.perf_counter()
                     lr_tail(prog, markers, tail[label], theta, a.workers)
@@ -382,10 +394,12 @@ def main(argv: list[str] | None = None) -> None:
                     continue
                 t = time.perf_counter()
                 res = identify(prog.dataset.am, prog.dataset.pm, prog.dataset.markers,
-                               theta=theta, workers=a.workers)
+                               theta=theta, workers=a.workers,
+                               evidence=Evidence.from_dataset(prog.dataset) if with_evidence
+                               else None)
                 scores[label].seconds += t_sim + time.perf_counter() - t
                 score(prog, res, scores[label])
-        for label, _ in sc.analyses:
+        for label, _, _ in sc.analyses:
             if sc.tail:
                 tails.append((f"{key} ({label})" if label else key, tail[label]))
             if a.tail_only:

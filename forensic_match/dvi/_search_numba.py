@@ -231,3 +231,20 @@ def pairs_above(score, threshold):
                 out_s[c] = s
                 c += 1
     return out_b, out_s
+
+
+@jit(parallel=True)
+def add_evidence(score, evidence, row_top, row_top_idx):
+    """Add a block of evidence log10 LRs to the DNA scores (an excluded pair, ``-inf``, stays
+    excluded) and rank each row's samples again on the combined scores."""
+    n_b, n_pm = score.shape
+    for b in prange(n_b):
+        row_top[b, :] = -np.inf
+        row_top_idx[b, :] = -1
+        for s in range(n_pm):
+            v = score[b, s]
+            if v == -np.inf:
+                continue
+            v += evidence[b, s]
+            score[b, s] = v
+            _insert(row_top, row_top_idx, b, v, s)

@@ -16,6 +16,10 @@ A short pipeline over :mod:`forensic_match.decide` (``docs/decisions.md``):
    and the rest is decided again, until nothing changes;
 6. bodies whose family is certain but not who in it they are (a missing son or his
    unregistered brother) are listed at family level, with the alternatives named.
+
+With ``evidence`` (AM records and PM findings) every LR of steps 2-5 is the DNA LR times the
+sex, age and stature evidence LR, the relatives' from their relative models
+(``docs/evidence.md``, "In the identification").
 """
 
 from __future__ import annotations
@@ -25,12 +29,12 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from forensic_match.cases import Family, PMSample
-from forensic_match.decide.alternatives import relative_alternatives
+from forensic_match.decide.alternatives import AlternativeSet, relative_alternatives
 from forensic_match.decide.decisions import Decision, decide
 from forensic_match.decide.priors import RELATIVES_WEIGHT, Priors, programme_priors
 from forensic_match.dvi.compile import (
@@ -50,6 +54,10 @@ from forensic_match.errors import InputError, ThetaFallbackWarning
 from forensic_match.markers import Marker
 from forensic_match.profiles import Observation
 
+if TYPE_CHECKING:
+    from forensic_match.evidence.records import PMFindings
+    from forensic_match.evidence.scoring import Evidence
+
 
 @dataclass
 class IdentificationResult:
@@ -61,7 +69,9 @@ class IdentificationResult:
         pm, family, missing, lr, log10_lr, posterior, rule, round, n_markers, n_inconsistent,
         second_lr (best competitor in the body's row or the missing person's column),
         alternative and alternative_lr (the strongest relative alternative in the same
-        family), fragments, exact, reason.
+        family), fragments, exact, reason. With ``evidence``: also ``dna_lr`` and
+        ``evidence_lr`` (``lr`` is their product) and ``evidence``, the evidence pieces'
+        LRs in words ("sex 2.1, age 4.3, stature 1.2").
     search : SearchResult
         The final round's ranked candidates.
     parameters : dict
@@ -196,6 +206,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              min_markers: int = 8, sex_filter: bool = True, max_rounds: int = 10,
              same_source: float | None = None, workers: int = 1,
              cache: str | Path | None = None, progress: bool = False,
+             evidence: Evidence | tuple[Any, Any] | None = None,
              ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
 
@@ -252,10 +263,28 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         run's tables (before any conditioning), ready for the next night's run.
     progress : bool
         Progress bars on standard error.
+    evidence : Evidence or (records, findings), optional
+        Non-DNA AM/PM evidence (:class:`~forensic_match.evidence.scoring.Evidence`, or the
+        pair ``({missing id: AMRecord}, {PM sample id: PMFindings})``). Every pair's LR in
+        the search and the decisions is then ``LR_DNA x LR_evidence`` (sex, age, stature;
+        DNA and non-DNA evidence taken as independent given who the body is), and the
+        relative alternatives take their relative models' evidence and prior weight
+        (``docs/evidence.md``, "In the identification"), in every round. A body of several
+        fragments takes the findings of
+        :func:`~forensic_match.evidence.scoring.findings_for_bodies`. Direct-reference
+        matches are not combined with it. ``None`` (default): DNA only, exactly as without
+        the option.
 
     Returns
     -------
     IdentificationResult
+
+    Examples
+    --------
+    >>> from forensic_match.evidence.scoring import Evidence
+    >>> res = identify(ds.am, ds.pm, ds.markers,
+    ...                evidence=Evidence.from_dataset(ds))  # doctest: +SKIP
+    >>> res.identifications.select("missing", "dna_lr", "evidence_lr")  # doctest: +SKIP
     """
     import polars as pl
 
@@ -267,6 +296,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         prior_registered = 1.0 - prior_not_in_database
     if not 0.5 <= posterior_threshold < 1.0:
         raise InputError(f"posterior_threshold must lie in [0.5, 1), got {posterior_threshold}")
+    evidence = _as_evidence(evidence)
     panel = prepare_panel(markers, families, samples)
     references = _reference_samples(families)
     everything = list(samples) + [ref for ref, _, _ in references]
@@ -321,7 +351,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel)
     rounds = _Rounds(compiled, fam_by_id, conditioned, relatives_cache, priors, panel,
                      sex_filter=sex_filter, min_markers=min_markers,
-                     pairs_from=np.log10(threshold), bodies=sample_by_id)
+                     pairs_from=np.log10(threshold), bodies=sample_by_id, evidence=evidence)
     res: SearchResult | None = None
     decision: Decision | None = None
     for round_no in range(1, max_rounds + 1):
@@ -361,18 +391,69 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         for r in table.iter_rows(named=True)], dtype=pl.Float64),
                                pl.Series("reason", [_reason(r, threshold, margin, priors)
                                                     for r in table.iter_rows(named=True)]))
+    if evidence is not None:
+        table = _with_evidence(table, evidence, sample_by_id)
     held = pl.DataFrame([{k: r[k] for k in ("pm", "family", "missing", "lr", "held_back")}
                          for r in flags],
                         schema={"pm": pl.Utf8, "family": pl.Utf8, "missing": pl.Utf8,
                                 "lr": pl.Float64, "held_back": pl.Utf8})
+    parameters = {"posterior_threshold": posterior_threshold, "undisputed": undisputed,
+                  "threshold": threshold, "margin": margin, "theta": theta,
+                  "min_markers": min_markers, "sex_filter": sex_filter,
+                  "priors": priors.to_dict()}
+    if evidence is not None:
+        parameters["evidence"] = {"records": len(evidence.records),
+                                  "findings": len(evidence.findings),
+                                  "population": repr(evidence.population)}
     return IdentificationResult(
         table.sort(["round", "log10_lr"], descending=[False, True]),
         res if res is not None else search_samples(compiled, bodies, top=TOP),
-        compiled,
-        {"posterior_threshold": posterior_threshold, "undisputed": undisputed,
-         "threshold": threshold, "margin": margin, "theta": theta, "min_markers": min_markers,
-         "sex_filter": sex_filter, "priors": priors.to_dict()},
-        family_level, held, decision)
+        compiled, parameters, family_level, held, decision)
+
+
+def _as_evidence(evidence: Evidence | tuple[Any, Any] | None) -> Evidence | None:
+    """``identify``'s ``evidence`` argument as an :class:`Evidence` (or ``None``)."""
+    from forensic_match.evidence.scoring import Evidence
+
+    if evidence is None or isinstance(evidence, Evidence):
+        return evidence
+    if isinstance(evidence, tuple) and len(evidence) == 2:
+        return Evidence(*evidence)
+    raise InputError("evidence must be an Evidence or a pair (AM records by missing person, "
+                     f"PM findings by sample), got {type(evidence).__name__}")
+
+
+def _with_evidence(table: Any, evidence: Evidence, bodies: dict[str, Body]) -> Any:
+    """The identifications with ``dna_lr``, ``evidence_lr`` and the evidence in words; the
+    reason says how the LR splits."""
+    import polars as pl
+
+    from forensic_match.evidence.scoring import findings_for_bodies
+
+    recs = table.rows(named=True)
+    scores = evidence.scores([(r["family"], r["missing"]) for r in recs],
+                             findings_for_bodies([bodies[r["pm"]] for r in recs],
+                                                 evidence.findings))
+    dna, ev, text, reason = [], [], [], []
+    for i, r in enumerate(recs):
+        e = float(sum(scores.pieces(i, i).values()))
+        words = evidence.describe(scores, i, i)
+        if r["rule"] == "direct reference":
+            dna.append(r["lr"])
+            ev.append(1.0)
+            text.append(f"not applied to a direct reference ({words})")
+            reason.append(r["reason"])
+            continue
+        d = r["log10_lr"] - e
+        dna.append(10.0 ** min(d, 308.0))
+        ev.append(10.0 ** min(e, 308.0))
+        text.append(words)
+        reason.append(f"{r['reason']}; the LR is DNA LR {dna[-1]:.3g} x non-DNA evidence LR "
+                      f"{ev[-1]:.3g} ({words})")
+    return table.with_columns(pl.Series("reason", reason, dtype=pl.Utf8),
+                              pl.Series("dna_lr", dna, dtype=pl.Float64),
+                              pl.Series("evidence_lr", ev, dtype=pl.Float64),
+                              pl.Series("evidence", text, dtype=pl.Utf8))
 
 
 #: Candidates kept per body and per missing person in each round's search.
@@ -389,16 +470,24 @@ class _Rounds:
     def __init__(self, compiled: CompiledTables, fam_by_id: dict[str, Family],
                  conditioned: dict[str, dict[str, PMSample]], relatives: _RelativeTables,
                  priors: Priors, panel: Sequence[Marker], *, sex_filter: bool,
-                 min_markers: int, pairs_from: float, bodies: dict[str, Body]) -> None:
+                 min_markers: int, pairs_from: float, bodies: dict[str, Body],
+                 evidence: Evidence | None = None) -> None:
         self.compiled, self.fam_by_id, self.conditioned = compiled, fam_by_id, conditioned
         self.relatives, self.priors, self.panel = relatives, priors, panel
         self.sex_filter, self.min_markers = sex_filter, min_markers
         self.pairs_from, self.bodies = pairs_from, bodies
+        self.evidence = evidence
         self.in_play: set[str] | None = None
 
     def decide(self, remaining: list[Body], active: np.ndarray,
                ) -> tuple[SearchResult, Decision]:
         rows = np.flatnonzero(active)
+        scores, found = None, None
+        if self.evidence is not None:
+            from forensic_match.evidence.scoring import findings_for_bodies
+
+            found = findings_for_bodies(remaining, self.evidence.findings)
+            scores = self.evidence.scores(self.compiled.rows, found)
         if self.in_play is None:
             # Families whose relatives may be among the bodies: found without the sex
             # filter too, since a woman's body can be the unregistered sister of a missing man.
@@ -410,11 +499,15 @@ class _Rounds:
                 self.in_play = _families_in_play(scout)
         res = search_samples(self.compiled, remaining, top=TOP, threshold=self.pairs_from,
                              sex_filter=self.sex_filter, min_markers=self.min_markers,
-                             active=rows)
+                             active=rows, evidence=scores)
+        # With evidence, the scout above (DNA alone) and the combined scores both bring
+        # families into play.
         self.in_play |= _families_in_play(res)
         alt_res, relations = _search_relatives(self.in_play, self.relatives, self.fam_by_id,
                                                self.conditioned, remaining, self.priors,
-                                               self.sex_filter, self.min_markers)
+                                               self.sex_filter, self.min_markers,
+                                               None if self.evidence is None or found is None
+                                               else (self.evidence, found))
         return res, decide(res, alt_res, relations, self.priors)
 
 
@@ -496,19 +589,25 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
                       fam_by_id: dict[str, Family],
                       conditioned: dict[str, dict[str, PMSample]], remaining: list[Body],
                       priors: Priors, sex_filter: bool, min_markers: int,
+                      evidence: tuple[Evidence, list[PMFindings | None]] | None = None,
                       ) -> tuple[SearchResult | None, dict[tuple[str, str], str]]:
-    """Search the bodies against the relative alternatives of the families in play."""
+    """Search the bodies against the relative alternatives of the families in play; with
+    ``evidence`` (and the bodies' findings) each relative's score adds his relative model's
+    evidence and prior weight (``Evidence.relative_scores``)."""
     if priors.relatives <= 0:
         return None, {}
     names: list[tuple[str, str]] = []
     sexes: list[str] = []
     parts: list[CompiledRow] = []
     relations: dict[tuple[str, str], str] = {}
+    sets: list[AlternativeSet] = []
     tables.prepare([_conditioned_family(fam_by_id[fid], conditioned) for fid in sorted(in_play)
                     if not _observations(conditioned, fid)])
     for fid in sorted(in_play):
         fam = _conditioned_family(fam_by_id[fid], conditioned)
         alts, sex, rows = tables.tables(fam, _observations(conditioned, fid) or None)
+        if alts:
+            sets.append(AlternativeSet(tables.extended(fam), tuple(alts)))
         for a, sx, row in zip(alts, sex, rows):
             names.append((fid, a.person))
             sexes.append(sx)
@@ -517,8 +616,10 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     if not parts:
         return None, relations
     stacked = CompiledTables.stack(tables.panel, names, parts, sexes, tables.theta)
+    scores = None if evidence is None else \
+        evidence[0].relative_scores(stacked.rows, sets, evidence[1])
     return search_samples(stacked, remaining, top=TOP, threshold=np.inf, sex_filter=sex_filter,
-                          min_markers=min_markers), relations
+                          min_markers=min_markers, evidence=scores), relations
 
 
 def _proposals(decision: Decision, res: SearchResult, round_no: int, posterior_threshold: float,

@@ -166,6 +166,9 @@ class SearchResult:
     samples : DataFrame
         Per PM sample: ``lr_sum``, the sum of its LRs over every compiled missing person
         (after the sex filter), for posterior probabilities; ``n_typed`` markers.
+
+    With ``evidence`` (:func:`search_samples`) ``log10_lr`` and ``lr`` are DNA and evidence
+    combined, and the three tables also hold ``dna_log10_lr`` and ``evidence_log10_lr``.
     """
 
     by_sample: Any
@@ -179,7 +182,7 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
                    top: int = 5,
                    threshold: float = 4.0, sex_filter: bool = True, min_markers: int = 1,
                    dropin: float = 0.0, active: np.ndarray | None = None,
-                   progress: bool = False) -> SearchResult:
+                   evidence: Any = None, progress: bool = False) -> SearchResult:
     """Score every PM sample against every compiled missing person.
 
     Parameters
@@ -200,12 +203,29 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         Drop-in probability applied to degraded samples.
     active : array of int, optional
         Compiled rows to search (default all), e.g. the missing persons not yet identified.
+    evidence : object, optional
+        Non-DNA evidence of the pairs: an object whose ``block(rows)`` gives the log10
+        evidence LR of compiled rows ``rows`` (array of int) against every sample, shape
+        ``(len(rows), len(samples))``, samples in the order of ``samples``; e.g.
+        :class:`~forensic_match.evidence.scoring.EvidenceScores` built on
+        ``compiled.rows`` and the samples' findings. Each pair's score is then
+        ``log10 LR_DNA + log10 LR_evidence`` (DNA and non-DNA evidence independent given
+        who the body is) for ranking, listing, the threshold and ``lr_sum``; an excluded
+        pair (sex filter, ``min_markers``) stays excluded. The tables gain
+        ``dna_log10_lr`` and ``evidence_log10_lr`` (``dna_log10_lr`` is NaN for a pair the
+        evidence makes impossible, listed only with ``threshold=-inf``).
     progress : bool
         Show a progress bar.
+
+    Examples
+    --------
+    >>> res = search_samples(compiled, samples, evidence=scores)  # doctest: +SKIP
+    >>> res.pairs.select("pm", "log10_lr", "dna_log10_lr", "evidence_log10_lr")  # doctest: +SKIP
     """
     import polars as pl
 
     from forensic_match.dvi._search_numba import (
+        add_evidence,
         compact,
         merge_sample_best,
         pair_counts,
@@ -255,6 +275,9 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         score_block(compiled.log10_lr, sums, compiled.theta > 0, den_table, den_sums, rows,
                     row_sex, enc.sex, n_e, e_pos, n_d, d_a, d_c, n_g, g_e, enc.unc_ptr,
                     enc.unc_pos, enc.unc_w, min_markers, score[:nb], row_top[:nb], row_top_idx[:nb])
+        if evidence is not None:
+            add_evidence(score[:nb], _evidence_block(evidence, rows, n_s), row_top[:nb],
+                         row_top_idx[:nb])
         merge_sample_best(score[:nb], rows, best, best_row, lr_sum)
         ok = np.isfinite(row_top[:nb])
         bi, ri = np.nonzero(ok)
@@ -269,7 +292,15 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         used, bad = pair_counts(compiled.consistent, r.astype(np.int64), s.astype(np.int64),
                                 n_e, e_pos, n_d, d_aa, d_a, n_g, g_e, enc.unc_ptr,
                                 enc.unc_pos, compiled.offsets, enc.allele_off)
-        return _frame(compiled, enc, r, s, sc, used, bad)
+        out = _frame(compiled, enc, r, s, sc, used, bad)
+        if evidence is None:
+            return out
+        ev = _pair_evidence(evidence, r.astype(np.int64), s.astype(np.int64), n_s, block)
+        # A pair the evidence makes impossible (-inf) has lost its DNA score: NaN.
+        with np.errstate(invalid="ignore"):
+            dna = sc.astype(np.float64) - ev
+        return out.with_columns(pl.Series("dna_log10_lr", dna),
+                                pl.Series("evidence_log10_lr", ev))
 
     valid = np.isfinite(best)
     ranks = np.broadcast_to(np.arange(1, k_s + 1)[:, None], best.shape)
@@ -290,9 +321,36 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     else:
         pr = frame(empty_i, empty_i, np.empty(0))
     sums = pl.DataFrame({"pm": enc.ids, "lr_sum": lr_sum, "n_typed": enc.n_typed})
-    return SearchResult(by_s, by_m, pr, sums, {"top": top, "threshold": threshold,
-                                         "sex_filter": sex_filter, "min_markers": min_markers,
-                                         "dropin": dropin})
+    parameters = {"top": top, "threshold": threshold, "sex_filter": sex_filter,
+                  "min_markers": min_markers, "dropin": dropin}
+    if evidence is not None:
+        parameters["evidence"] = type(evidence).__name__
+    return SearchResult(by_s, by_m, pr, sums, parameters)
+
+
+def _evidence_block(evidence: Any, rows: np.ndarray, n_s: int) -> np.ndarray:
+    """The evidence's log10 LRs of ``rows`` against every sample, checked."""
+    ev = np.ascontiguousarray(evidence.block(rows), dtype=np.float64)
+    if ev.shape != (rows.size, n_s):
+        raise InputError(f"evidence block of shape {ev.shape} for {rows.size} rows and {n_s} "
+                         f"samples: build the evidence on the compiled rows and the samples "
+                         f"searched, in their order")
+    return ev
+
+
+def _pair_evidence(evidence: Any, r: np.ndarray, s: np.ndarray, n_s: int,
+                   block: int) -> np.ndarray:
+    """The evidence log10 LR of each listed pair (rows ``r``, samples ``s``), computed again
+    block by block over the distinct rows."""
+    out = np.zeros(r.size)
+    if r.size == 0:
+        return out
+    uniq, inv = np.unique(r, return_inverse=True)
+    for start in range(0, uniq.size, block):
+        sel = (inv >= start) & (inv < start + block)
+        ev = _evidence_block(evidence, uniq[start:start + block], n_s)
+        out[sel] = ev[inv[sel] - start, s[sel]]
+    return out
 
 
 def _frame(compiled: CompiledTables, enc: EncodedSamples, r: np.ndarray, s: np.ndarray,

@@ -6,7 +6,9 @@ missing person" (H1) against "the body is another member of the victim populatio
 :mod:`~forensic_match.evidence.stature`, :mod:`~forensic_match.evidence.dental`,
 :mod:`~forensic_match.evidence.features`; :mod:`~forensic_match.evidence.records` reads the
 records, :func:`evidence_lr` applies every piece recorded on both sides, and
-:func:`evidence_log10_block` computes sex, age and stature for a block of pairs at once.
+:func:`evidence_log10_block` computes sex, age and stature for a block of pairs at once;
+:class:`Evidence` carries the records and findings into
+:func:`~forensic_match.dvi.identify.identify`.
 Place and time are a prior, not an LR: :mod:`~forensic_match.evidence.place`.
 Formulas, defaults and their sources: ``docs/evidence.md``.
 """
@@ -42,13 +44,14 @@ from forensic_match.evidence.records import (
     read_am_records,
     read_pm_findings,
 )
+from forensic_match.evidence.scoring import Evidence
 from forensic_match.evidence.sex import body_sex_probabilities, discrete_lr, sex_lr
 from forensic_match.evidence.stature import stature_lr
 
 __all__ = [
     "AMRecord", "AgeDistribution", "DentalChart", "DentalPopulation", "DentalResult", "Effect",
-    "EvidenceLR", "Feature", "Implant", "PERU", "PERU_VICTIM_AGES", "PMFindings", "PlaceModel",
-    "PlacePrior", "Population", "distance_km", "place_kernel",
+    "Evidence", "EvidenceLR", "Feature", "Implant", "PERU", "PERU_VICTIM_AGES", "PMFindings",
+    "PlaceModel", "PlacePrior", "Population", "distance_km", "place_kernel",
     "age_estimate_lr", "age_interval_lr", "am_record_from_info", "am_records_from_dataset",
     "body_sex_probabilities", "dental_lr", "discrete_lr", "effects_lr", "evidence_frame",
     "evidence_log10_block", "evidence_lr", "feature_lr", "implant_lr",

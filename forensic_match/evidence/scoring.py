@@ -709,6 +709,96 @@ class EvidenceScores:
         return out
 
 
+@dataclass(frozen=True)
+class PriorWeightedScores:
+    """:class:`EvidenceScores` whose blocks also carry each row's prior weight
+    ``log10 existence``: the evidence of the relative alternatives as the search of
+    :func:`~forensic_match.dvi.identify.identify` takes it.
+
+    A relative's weight in the decision is ``relatives x existence x LR_DNA x LR_evidence``:
+    ``existence`` (the probability that a relative of that relation can exist given the
+    registered person's recorded age) is a prior factor of that relative, and the evidence LR
+    is conditional on it (``docs/evidence.md``). Registered rows have existence 1.
+    """
+
+    scores: EvidenceScores
+
+    def block(self, rows: np.ndarray) -> np.ndarray:
+        """``scores.block(rows) + log10(existence[rows])`` (``-inf`` for a relative who cannot
+        exist)."""
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        with np.errstate(divide="ignore"):
+            weight = np.log10(self.scores.existence[rows])
+        return self.scores.block(rows) + weight[:, None]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The non-DNA evidence of an identification run: AM records and PM findings.
+
+    Given to :func:`~forensic_match.dvi.identify.identify` (``evidence=``), it adds the sex,
+    age and stature evidence LR of every (missing person, body) pair to its DNA LR, and the
+    relative models' evidence (and prior weight ``existence``) to the relative alternatives.
+
+    Attributes
+    ----------
+    records : mapping
+        ``{missing person id: AMRecord}``, e.g. from
+        :func:`~forensic_match.evidence.records.am_records_from_dataset`. A missing person
+        without a record has no evidence (LR 1).
+    findings : mapping
+        ``{PM sample id: PMFindings}``, e.g. from
+        :func:`~forensic_match.evidence.records.pm_findings_from_dataset`; a body of several
+        fragments takes those of :func:`findings_for_bodies`.
+    population : Population
+        The victim population of the H2 denominators (default :data:`PERU`).
+
+    Examples
+    --------
+    >>> ev = Evidence({"F1_C1": AMRecord("F1_C1", sex="M", age=17.0)},
+    ...               {"PM1": PMFindings("PM1", dna_sex="M", age_estimate=18.0, age_se=2.0)})
+    >>> scores = ev.scores([("F1", "F1_C1")], [ev.findings["PM1"]])
+    >>> bool(scores.block(np.array([0]))[0, 0] > 0)
+    True
+    """
+
+    records: Mapping[str, AMRecord]
+    findings: Mapping[str, PMFindings]
+    population: Population = PERU
+
+    @classmethod
+    def from_dataset(cls, dataset: object, *, population: Population = PERU) -> Evidence:
+        """The records and findings of a :class:`~forensic_match.cases.DviDataset`."""
+        from forensic_match.evidence.records import (
+            am_records_from_dataset,
+            pm_findings_from_dataset,
+        )
+
+        return cls(am_records_from_dataset(dataset), pm_findings_from_dataset(dataset),
+                   population)
+
+    def scores(self, rows: Sequence[tuple[str, str]], bodies: Sequence[PMFindings | None],
+               ) -> EvidenceScores:
+        """:meth:`EvidenceScores.build` on registered rows ``rows`` and ``bodies``' findings."""
+        return EvidenceScores.build(rows, self.records, bodies, population=self.population)
+
+    def relative_scores(self, rows: Sequence[tuple[str, str]], sets: Iterable[AlternativeSet],
+                        bodies: Sequence[PMFindings | None]) -> PriorWeightedScores:
+        """The relative alternatives' evidence (:func:`relative_models` of ``sets``) on
+        ``rows``, with their prior weight ``existence`` (:class:`PriorWeightedScores`)."""
+        models = relative_models(sets, self.records)
+        return PriorWeightedScores(EvidenceScores.build(rows, self.records, bodies,
+                                                        population=self.population,
+                                                        alternatives=models))
+
+    def describe(self, scores: EvidenceScores, row: int, body: int) -> str:
+        """One pair's evidence in words: each piece's LR (``"sex 2.1, age 4.3, stature
+        1.2"``); ``"no AM record"`` for a row without one."""
+        if scores.row_kind[row] == 0:
+            return "no AM record"
+        return ", ".join(f"{k} {10.0 ** v:.3g}" for k, v in scores.pieces(row, body).items())
+
+
 def _relative_stature(adult: float, ratio: np.ndarray, log_ratio: np.ndarray) -> np.ndarray:
     """log10 stature LR of a relative: adult with probability ``adult`` (then the ratio of
     his sex's stature density to the population's), else a growing child whose stature tells
@@ -798,7 +888,7 @@ def _body_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
 
 
 __all__ = [
-    "GRID_STEP", "IMPOSSIBLE", "RELATION_AGE_GAPS", "RELATIVE_AGE_LIMIT", "AgeGap",
-    "EvidenceScores", "RelativeModel", "findings_for_bodies", "relative_model",
-    "relative_models",
+    "GRID_STEP", "IMPOSSIBLE", "RELATION_AGE_GAPS", "RELATIVE_AGE_LIMIT", "AgeGap", "Evidence",
+    "EvidenceScores", "PriorWeightedScores", "RelativeModel", "findings_for_bodies",
+    "relative_model", "relative_models",
 ]
