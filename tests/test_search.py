@@ -9,6 +9,7 @@ exactly 1: see docs/matching.md for tables that sum to 1 only within rounding).
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from forensic_match.cases import Family, PMSample, load_case
 from forensic_match.dvi.compile import compile_families, hardy_weinberg, table_size
 from forensic_match.dvi.search import exact_pair_log10_lr, search_samples
+from forensic_match.errors import ThetaFallbackWarning
 from forensic_match.likelihood import prepare_markers
 from forensic_match.markers import Marker
 from forensic_match.mutation import Mutation, MutationModel
@@ -279,11 +281,16 @@ def test_theta_table_reproduces_exact_theta_lr(case, theta: float) -> None:
     marker, fam, genotype = case
     marker = marker.with_mutation(LUMPABLE[hash(marker.mutation) % len(LUMPABLE)]) \
         if marker.mutation is not None and marker.mutation not in LUMPABLE else marker
-    compiled = compile_families([fam], [marker], theta=theta)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ThetaFallbackWarning)
+        compiled = compile_families([fam], [marker], theta=theta)
+    fell_back = [w for w in caught if issubclass(w.category, ThetaFallbackWarning)]
     sample = PMSample("V", "M", {"M": genotype})
-    if compiled.row_theta[0] == 0.0:
-        # The documented fallback: only where the exact correction exceeds the quadrature
-        # limit (here the unrelated person's urn); the row then carries theta 0.
+    # The documented fallback, never silent: only where the exact correction exceeds the
+    # quadrature limit (here the unrelated person's urn), with a warning, and the row then
+    # carries theta 0.
+    assert bool(fell_back) == (compiled.row_theta[0] == 0.0)
+    if fell_back:
         from forensic_match.dvi.compile import family_denominator
 
         assert family_denominator(fam, [marker], theta)[2][0] == 0.0
