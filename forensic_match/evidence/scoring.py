@@ -513,14 +513,17 @@ def _has_distinctive_pm(f: PMFindings) -> bool:
 
 
 def _distinctive_pairs(rows: Sequence[tuple[str, str]], records: Mapping[str, AMRecord | None],
-                       pm: Sequence[PMFindings], row_kind: np.ndarray, pop: Population
+                       pm: Sequence[PMFindings], row_kind: np.ndarray, pop: Population,
+                       cache: dict[tuple[str, str], tuple[float, ...] | None] | None = None,
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinctive pieces (:data:`DISTINCTIVE`) of registered rows against bodies, sparse:
     ``(ptr, body, log10)`` by row (``body[ptr[i]:ptr[i + 1]]`` ascending), one entry per pair
     where some piece was compared. Each entry is :func:`~forensic_match.evidence.combine.
     evidence_lr` of the distinctive fields alone, so the pieces are exactly its own. Only
     rows whose record has a dental chart, features, implants or effects meet only bodies
-    whose findings have one (a loop over that sparse set; relatives get none: LR 1)."""
+    whose findings have one (a loop over that sparse set; relatives get none: LR 1).
+    ``cache`` keeps each (record id, findings id) result for the next rounds of the same run
+    (records and findings are not changed in between)."""
     from forensic_match.evidence._scoring_numba import ROW_REGISTERED
 
     bodies = [k for k, f in enumerate(pm) if _has_distinctive_pm(f)]
@@ -537,12 +540,19 @@ def _distinctive_pairs(rows: Sequence[tuple[str, str]], records: Mapping[str, AM
         am = AMRecord(rec.id, date_missing=rec.date_missing, dental=rec.dental,
                       features=rec.features, implants=rec.implants, effects=rec.effects)
         for k in bodies:
-            r = evidence_lr(am, found[k], population=pop)
-            if not r.compared:
+            key = (rec.id, pm[k].id)
+            if cache is not None and key in cache:
+                got = cache[key]
+            else:
+                r = evidence_lr(am, found[k], population=pop)
+                got = tuple(math.log10(r.pieces[n]) if r.pieces[n] > 0 else -math.inf
+                            for n in DISTINCTIVE) if r.compared else None
+                if cache is not None:
+                    cache[key] = got
+            if got is None:
                 continue
             hit_body.append(k)
-            hit_log.append([math.log10(r.pieces[n]) if r.pieces[n] > 0 else -math.inf
-                            for n in DISTINCTIVE])
+            hit_log.append(list(got))
             counts[i + 1] += 1
     return (np.cumsum(counts), np.array(hit_body, dtype=np.int64),
             np.array(hit_log, dtype=np.float64).reshape(-1, len(DISTINCTIVE)))
@@ -618,7 +628,9 @@ class EvidenceScores:
     def build(cls, rows: Sequence[tuple[str, str]], records: Mapping[str, AMRecord | None],
               bodies: Sequence[PMFindings | None], *, population: Population = PERU,
               alternatives: Mapping[tuple[str, str], RelativeModel] | None = None,
-              place: PlaceFactors | None = None) -> EvidenceScores:
+              place: PlaceFactors | None = None,
+              cache: dict[tuple[str, str], tuple[float, ...] | None] | None = None,
+              ) -> EvidenceScores:
         """Precompute the per-row and per-body tables.
 
         Parameters
@@ -639,6 +651,9 @@ class EvidenceScores:
             factor is added to :meth:`block` (not to :meth:`pieces`); a relative takes the
             factor of :attr:`RelativeModel.place_of`; a row whose person the prior does not
             know takes factor 1.
+        cache : dict, optional
+            Distinctive pieces already computed, by (record id, findings id), filled as it
+            goes (:class:`Evidence` keeps one per run).
 
         Returns
         -------
@@ -736,7 +751,7 @@ class EvidenceScores:
             if ac >= 0:
                 row += age_table[ac]
             row += _relative_stature(pa, ratio[sc], log_ratio[sc])
-        ptr, d_body, d_log = _distinctive_pairs(rows, records, pm, row_kind, pop)
+        ptr, d_body, d_log = _distinctive_pairs(rows, records, pm, row_kind, pop, cache)
         place_person = None
         if place is not None:
             index = {m: k for k, m in enumerate(place.prior.persons)}
@@ -872,6 +887,8 @@ class Evidence:
     findings: Mapping[str, PMFindings]
     population: Population = PERU
     place: PlacePrior | None = None
+    _cache: dict[tuple[str, str], tuple[float, ...] | None] = field(
+        default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_dataset(cls, dataset: object, *, population: Population = PERU,
@@ -904,7 +921,7 @@ class Evidence:
         """:meth:`EvidenceScores.build` on registered rows ``rows`` and ``bodies``' findings
         (with the place prior's factors when there is one)."""
         return EvidenceScores.build(rows, self.records, bodies, population=self.population,
-                                    place=self.place_factors(bodies))
+                                    place=self.place_factors(bodies), cache=self._cache)
 
     def relative_scores(self, rows: Sequence[tuple[str, str]], sets: Iterable[AlternativeSet],
                         bodies: Sequence[PMFindings | None]) -> PriorWeightedScores:
