@@ -1,5 +1,7 @@
 """AM/PM evidence for the search: log10 LRs of sex, age and stature for blocks of
-(compiled row, body) pairs, registered missing persons and their unregistered relatives alike.
+(compiled row, body) pairs, registered missing persons and their unregistered relatives alike;
+for registered persons also the distinctive pieces (dental chart, features, implants,
+effects) where both sides recorded them, and optionally the place-and-date prior factor.
 
 A compiled row is a registered missing person (his :class:`AMRecord`) or a relative who could
 be the body instead of him (:mod:`forensic_match.decide.alternatives`: a full sibling, a
@@ -24,8 +26,10 @@ person the pieces are exactly those of :func:`~forensic_match.evidence.combine.e
 
 The relative's age at death is computed on a grid of :data:`GRID_STEP` years (exact bin
 masses of the continuous model, uniform within a bin), so the relatives' age LRs agree with a
-continuous numerical integration to about 1e-3 (relative). Formulas, assumptions and speed:
-``docs/evidence.md``, "Scoring in the search and relatives".
+continuous numerical integration to about 1e-3 (relative). A relative's distinctive pieces are
+LR 1 (the registered person's teeth, fractures, implants and effects do not describe him).
+Formulas, assumptions and speed: ``docs/evidence.md``, "Scoring in the search and relatives",
+"Distinctive evidence in the decisions" and "The place and date prior in the decisions".
 """
 
 from __future__ import annotations
@@ -570,8 +574,9 @@ def _sex_codes(bodies: Sequence[PMFindings]) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class EvidenceScores:
-    """log10 evidence LRs (sex, age, stature; pieces recorded on both sides) for blocks of
-    (compiled row, body) pairs.
+    """log10 evidence LRs (sex, age, stature; for registered rows also dental, features,
+    implants, effects; pieces recorded on both sides) for blocks of (compiled row, body)
+    pairs, plus the place prior's log10 factor when built with one.
 
     Build with :meth:`build`; :meth:`block` gives the log10 LRs of many rows against every
     body, :meth:`pieces` one pair's pieces. Row arrays are indexed by compiled row, body
