@@ -75,13 +75,14 @@ def analysis_markers() -> list[Marker]:
 
 @dataclass
 class Scenario:
-    """A named scenario: how to simulate it, and the analyses (label, theta, with the non-DNA
-    evidence or not) to run on it."""
+    """A named scenario: how to simulate it, and the analyses (label, theta, the non-DNA
+    evidence: False, True, or "place" for the evidence with the place-and-date prior) to run
+    on it."""
 
     name: str
     text: str
     simulate: Callable[[int, int, list[Marker]], SimulatedProgramme]
-    analyses: list[tuple[str, float, bool]] = field(
+    analyses: list[tuple[str, float, bool | str]] = field(
         default_factory=lambda: [("", 0.0, False)])
     tail: bool = False
 
@@ -116,9 +117,11 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              _grave(single_reference=True)),
     Scenario("grave_evidence", "as grave, with AM records and PM findings simulated "
              "(simulate_grave_scenario(evidence=True): the same genotypes as grave); analysed "
-             "with DNA alone and with DNA + sex, age and stature evidence",
+             "with DNA alone, with DNA + evidence LRs (sex, age, stature, dental, features, "
+             "implants) and with them and the place-and-date prior",
              _grave(evidence=True),
-             analyses=[("DNA only", 0.0, False), ("DNA + evidence", 0.0, True)]),
+             analyses=[("DNA only", 0.0, False), ("DNA + evidence", 0.0, True),
+                       ("DNA + evidence + place prior", 0.0, "place")]),
     Scenario("stepwise_data", "as grave, data simulated with one-step stepwise mutation "
              "(female 0.0005-0.001, male 0.002-0.003), analysed with equal", _stepwise),
 )}
@@ -395,8 +398,9 @@ def main(argv: list[str] | None = None) -> None:
                 t = time.perf_counter()
                 res = identify(prog.dataset.am, prog.dataset.pm, prog.dataset.markers,
                                theta=theta, workers=a.workers,
-                               evidence=Evidence.from_dataset(prog.dataset) if with_evidence
-                               else None)
+                               evidence=Evidence.from_dataset(
+                                   prog.dataset, place=with_evidence == "place")
+                               if with_evidence else None)
                 scores[label].seconds += t_sim + time.perf_counter() - t
                 score(prog, res, scores[label])
         for label, _, _ in sc.analyses:

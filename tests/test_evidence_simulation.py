@@ -26,6 +26,8 @@ from forensic_match.evidence.place import PlacePrior
 from forensic_match.markers import Marker
 
 AM_FIELDS = {"age", "date_missing", "place_missing"}
+DISTINCTIVE_AM = {"dental", "dental_date", "features", "implants"}
+DISTINCTIVE_PM = {"dental", "features", "features_absent", "implants"}
 PM_FIELDS = {"age_min", "age_max", "age_coverage", "sex_morphology", "date_recovered",
              "district"}
 
@@ -90,7 +92,7 @@ def test_fields_present_and_valid(which: str, request: pytest.FixtureRequest) ->
     for fam in prog.dataset.am:
         assert set(fam.info) == set(fam.missing)
         for rec in fam.info.values():
-            assert AM_FIELDS <= set(rec) <= AM_FIELDS | {"stature_cm"}
+            assert AM_FIELDS <= set(rec) <= AM_FIELDS | {"stature_cm"} | DISTINCTIVE_AM
             assert isinstance(rec["age"], int) and 0 <= rec["age"] <= 100
             assert valid_date(rec["date_missing"]) and rec["place_missing"] in coords
             assert "1980-01-01" <= rec["date_missing"] <= "2000-12-31"
@@ -390,3 +392,28 @@ def test_records_read_by_the_evidence_package(which: str, request: pytest.Fixtur
     pm = pm_findings_from_dataset(prog.dataset)
     assert set(am) == {m for f in prog.dataset.am for m in f.missing}
     assert set(pm) == {s.id for s in prog.dataset.pm}
+
+
+# --- distinctive evidence ----------------------------------------------------------------------
+
+
+def test_distinctive_evidence_has_its_own_stream(panel: list[Marker],
+                                                 scenario: GraveScenario) -> None:
+    """Without dental charts, features and implants the other fields are exactly those drawn
+    with them; the distinctive records parse, and the true pairs agree on implant serials."""
+    from forensic_match.dvi.simulate import EvidenceModel
+    from forensic_match.evidence import Evidence
+
+    none = EvidenceModel(dental_chart=0.0, dental_examined=0.0, feature_rate=0.0,
+                         feature_examined=0.0, implant_rate=0.0)
+    plain = simulate_grave_scenario(150, markers=panel, seed=7, evidence=none)
+    for a, b in zip(plain.dataset.pm, scenario.dataset.pm, strict=True):
+        assert a.genotypes == b.genotypes
+        assert a.info == {k: v for k, v in b.info.items() if k not in DISTINCTIVE_PM}
+    for fa, fb in zip(plain.dataset.am, scenario.dataset.am, strict=True):
+        for m in fa.missing:
+            assert fa.info[m] == {k: v for k, v in fb.info[m].items() if k not in DISTINCTIVE_AM}
+    ev = Evidence.from_dataset(scenario.dataset)
+    assert sum(r.dental is not None for r in ev.records.values()) > 0
+    assert sum(f.dental is not None for f in ev.findings.values()) > 0
+    assert sum(bool(f.features_absent) for f in ev.findings.values()) > 0

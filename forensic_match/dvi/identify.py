@@ -71,7 +71,10 @@ class IdentificationResult:
         alternative and alternative_lr (the strongest relative alternative in the same
         family), fragments, exact, reason. With ``evidence``: also ``dna_lr`` and
         ``evidence_lr`` (``lr`` is their product) and ``evidence``, the evidence pieces'
-        LRs in words ("sex 2.1, age 4.3, stature 1.2").
+        LRs in words ("sex 2.1, age 4.3, stature 1.2, dental 1e+04"). With a place prior
+        (``Evidence.place``) also ``place_prior``, the factor that weighed the pair in the
+        decision (a prior, not an LR: ``lr`` stays DNA x evidence); ``second_lr`` and
+        ``alternative_lr`` are then the competitors' prior-weighted scores.
     search : SearchResult
         The final round's ranked candidates.
     parameters : dict
@@ -266,8 +269,10 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     evidence : Evidence or (records, findings), optional
         Non-DNA AM/PM evidence (:class:`~forensic_match.evidence.scoring.Evidence`, or the
         pair ``({missing id: AMRecord}, {PM sample id: PMFindings})``). Every pair's LR in
-        the search and the decisions is then ``LR_DNA x LR_evidence`` (sex, age, stature;
-        DNA and non-DNA evidence taken as independent given who the body is), and the
+        the search and the decisions is then ``LR_DNA x LR_evidence`` (sex, age, stature,
+        and, where both sides recorded them, dental chart, features, implants and effects;
+        DNA and non-DNA evidence taken as independent given who the body is), times the
+        place-and-date prior factor when ``Evidence.place`` is set, and the
         relative alternatives take their relative models' evidence and prior weight
         (``docs/evidence.md``, "In the identification"), in every round. A body of several
         fragments takes the findings of
@@ -434,26 +439,39 @@ def _with_evidence(table: Any, evidence: Evidence, bodies: dict[str, Body]) -> A
     scores = evidence.scores([(r["family"], r["missing"]) for r in recs],
                              findings_for_bodies([bodies[r["pm"]] for r in recs],
                                                  evidence.findings))
-    dna, ev, text, reason = [], [], [], []
+    dna, ev, text, reason, prior, lr = [], [], [], [], [], []
     for i, r in enumerate(recs):
         e = float(sum(scores.pieces(i, i).values()))
         words = evidence.describe(scores, i, i)
         if r["rule"] == "direct reference":
             dna.append(r["lr"])
             ev.append(1.0)
+            prior.append(1.0)
+            lr.append(r["log10_lr"])
             text.append(f"not applied to a direct reference ({words})")
             reason.append(r["reason"])
             continue
-        d = r["log10_lr"] - e
+        # The search score is log10 (LR_DNA x LR_evidence x place prior factor).
+        f = scores.prior_log10(i, i)
+        d = r["log10_lr"] - e - f
         dna.append(10.0 ** min(d, 308.0))
         ev.append(10.0 ** min(e, 308.0))
+        prior.append(10.0 ** min(f, 308.0))
+        lr.append(d + e)
         text.append(words)
         reason.append(f"{r['reason']}; the LR is DNA LR {dna[-1]:.3g} x non-DNA evidence LR "
                       f"{ev[-1]:.3g} ({words})")
-    return table.with_columns(pl.Series("reason", reason, dtype=pl.Utf8),
-                              pl.Series("dna_lr", dna, dtype=pl.Float64),
-                              pl.Series("evidence_lr", ev, dtype=pl.Float64),
-                              pl.Series("evidence", text, dtype=pl.Utf8))
+    out = table.with_columns(pl.Series("reason", reason, dtype=pl.Utf8),
+                             pl.Series("dna_lr", dna, dtype=pl.Float64),
+                             pl.Series("evidence_lr", ev, dtype=pl.Float64),
+                             pl.Series("evidence", text, dtype=pl.Utf8))
+    if evidence.place is None:
+        return out
+    # With a place prior the decision weighed prior x LR: report the LR and the prior apart.
+    return out.with_columns(pl.Series("log10_lr", lr, dtype=pl.Float64),
+                            pl.Series("lr", [10.0 ** min(v, 308.0) for v in lr],
+                                      dtype=pl.Float64),
+                            pl.Series("place_prior", prior, dtype=pl.Float64))
 
 
 #: Candidates kept per body and per missing person in each round's search.

@@ -983,6 +983,22 @@ class EvidenceModel:
         Distance between the centres of neighbouring synthetic districts.
     early_recovery
         Share of graves recovered before 2002 (between the last burial and 2001).
+    dental_chart, dental_examined, dental_observed, dental_error
+        Distinctive evidence (its own random stream): share of registered missing persons
+        aged 12 or more with a usable AM dental chart of the 28 permanent teeth, dated 0-5
+        years before the disappearance; share of PM samples whose teeth are charted; share
+        of teeth observable on a PM chart; probability that a charted tooth's state is
+        recorded wrong (either side). Everyone's true teeth are drawn from the dental
+        population the LRs assume (:mod:`forensic_match.evidence.dental`); no change between
+        the AM chart and death is simulated.
+    feature_rate, feature_reported, feature_examined, feature_detect
+        Share of people with one distinctive feature (a healed fracture, an amputation...,
+        one of :data:`FEATURE_CODES`, equally likely); share of those the relatives report;
+        share of PM samples examined for every code (the codes not found are recorded as
+        absent); probability that an examination finds a feature that is there.
+    implant_rate, implant_serial
+        Share of people with an implant (a femoral nail, one kind); probability that its
+        serial number is known on each side (AM hospital record, PM reading).
     """
 
     stature_mean: tuple[float, float] = (163.0, 151.0)
@@ -1020,11 +1036,24 @@ class EvidenceModel:
     burial_district: tuple[float, float] = (0.75, 0.2)
     district_spacing_km: float = 20.0
     early_recovery: float = 0.0
+    dental_chart: float = 0.1
+    dental_examined: float = 0.8
+    dental_observed: float = 0.8
+    dental_error: float = 0.02
+    feature_rate: float = 0.05
+    feature_reported: float = 0.7
+    feature_examined: float = 0.5
+    feature_detect: float = 0.8
+    implant_rate: float = 0.005
+    implant_serial: float = 0.5
 
     def __post_init__(self) -> None:
         for name in ("sibling_stature_correlation", "age_report_error", "stature_reported",
                      "stature_report_heaping", "detained", "age_estimate", "sex_undetermined",
-                     "sex_error", "stature_estimated", "early_recovery"):
+                     "sex_error", "stature_estimated", "early_recovery", "dental_chart",
+                     "dental_examined", "dental_observed", "dental_error", "feature_rate",
+                     "feature_reported", "feature_examined", "feature_detect", "implant_rate",
+                     "implant_serial"):
             _fraction(name, getattr(self, name))
         if not 0.0 < self.age_coverage < 1.0:
             raise InputError(f"age_coverage must lie in (0, 1), got {self.age_coverage}")
@@ -1274,6 +1303,7 @@ def _simulate_evidence(model: EvidenceModel, rng: np.random.Generator,
         rec |= {"date_recovered": grave_date[g],
                 "district": districts.codes[int(x.grave_district[g])]}
         pm.append(rec)
+    _simulate_distinctive(model, rng.spawn(1)[0], x, age_missing, missing_day, am, pm)
 
     truth = pl.DataFrame(
         {"person": x.person, "family": x.family, "body": x.body, "registered": x.registered,
@@ -1283,6 +1313,72 @@ def _simulate_evidence(model: EvidenceModel, rng: np.random.Generator,
          "stature_death": np.round(stature_death, 2), "place_missing": home_codes},
         schema=EVIDENCE_TRUTH_SCHEMA)
     return _Evidence(am, pm, truth)
+
+
+#: Codes of the simulated distinctive features.
+FEATURE_CODES = ("fracture:left_femur", "fracture:right_femur", "fracture:left_tibia",
+                 "fracture:right_tibia", "fracture:left_radius", "fracture:right_radius",
+                 "fracture:skull", "amputation:finger", "amputation:toe", "anomaly:spine")
+#: The 28 permanent teeth (FDI) of a simulated dental chart.
+PERMANENT_TEETH = tuple(10 * q + t for q in (1, 2, 3, 4) for t in range(1, 8))
+
+
+def _simulate_distinctive(model: EvidenceModel, rng: np.random.Generator, x: _EvidenceInput,
+                          age_missing: np.ndarray, missing_day: np.ndarray,
+                          am: dict[str, dict[str, Any]], pm: list[dict[str, Any]]) -> None:
+    """Dental charts, distinctive features and implants (a stream of their own, drawn after
+    everything else: the other evidence fields are those of a model without them)."""
+    from forensic_match.evidence.dental import STATES, _default_population
+
+    n, teeth = len(x.person), PERMANENT_TEETH
+    freq = _default_population().frequencies
+    cdf = np.cumsum(np.array([freq[t] for t in teeth]), axis=1)
+    mouth = (rng.random((n, len(teeth)))[:, :, None] > cdf[None, :, :]).sum(axis=2)
+    mouth = np.minimum(mouth, len(STATES) - 1)
+    has_feature = rng.random(n) < model.feature_rate
+    feature = rng.integers(0, len(FEATURE_CODES), n)
+    reported = rng.random(n) < model.feature_reported
+    has_implant = rng.random(n) < model.implant_rate
+    serial = rng.integers(10 ** 7, 10 ** 8, n)
+    am_serial = rng.random(n) < model.implant_serial
+    charted = (rng.random(n) < model.dental_chart) & (age_missing >= 12)
+    chart_age = rng.random(n) * 5 * 365.25
+
+    def chart(person: int, observed: np.ndarray) -> dict[str, str]:
+        wrong = rng.random(len(teeth)) < model.dental_error
+        other = (mouth[person] + rng.integers(1, len(STATES), len(teeth))) % len(STATES)
+        states = np.where(wrong, other, mouth[person])
+        return {str(t): STATES[int(v)] for t, v, o in zip(teeth, states, observed) if o}
+
+    index = {p: j for j, p in enumerate(x.person)}
+    for name, rec in am.items():
+        j = index[name]
+        if charted[j]:
+            rec["dental"] = chart(j, np.ones(len(teeth), dtype=bool))
+            rec["dental_date"] = date.fromordinal(int(missing_day[j] - chart_age[j])).isoformat()
+        if has_feature[j] and reported[j]:
+            rec["features"] = [FEATURE_CODES[int(feature[j])]]
+        if has_implant[j]:
+            rec["implants"] = [f"femoral_nail:SN{serial[j]}" if am_serial[j]
+                               else "femoral_nail"]
+    for s, rec in enumerate(pm):
+        j = int(x.sample_person[s])
+        examined = rng.random() < model.dental_examined
+        observed = rng.random(len(teeth)) < model.dental_observed
+        looked = rng.random() < model.feature_examined
+        found = rng.random() < model.feature_detect
+        read = rng.random() < model.implant_serial
+        if examined and age_missing[j] >= 12 and observed.any():
+            rec["dental"] = chart(j, observed)
+        if looked:
+            have = [FEATURE_CODES[int(feature[j])]] if has_feature[j] and found else []
+            nail = ["femoral_nail"] if has_implant[j] and found else []
+            if have:
+                rec["features"] = have
+            if nail:
+                rec["implants"] = [f"femoral_nail:SN{serial[j]}" if read else "femoral_nail"]
+            rec["features_absent"] = [c for c in (*FEATURE_CODES, "femoral_nail")
+                                      if c not in have and c not in nail]
 
 
 def _normal_quantile(p: float) -> float:

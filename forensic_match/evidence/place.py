@@ -27,6 +27,9 @@ EARTH_RADIUS_KM = 6371.0
 
 Place = str | tuple[float, float] | None
 
+#: Day number standing for "no date recorded".
+_NO_DAY = np.iinfo(np.int64).min
+
 
 @dataclass(frozen=True)
 class PlaceModel:
@@ -234,7 +237,7 @@ class PlacePrior:
         self._person_place = np.array([self._places.add(p, f"person {m!r}")
                                        for m, p in zip(self.persons, places)], dtype=np.int64)
         days = [_day(t, f"person {m!r}") for m, t in zip(self.persons, dates)]
-        self._person_day = np.array([np.iinfo(np.int64).min if d is None else d for d in days],
+        self._person_day = np.array([_NO_DAY if d is None else d for d in days],
                                     dtype=np.int64)
 
     @classmethod
@@ -267,25 +270,37 @@ class PlacePrior:
         :class:`PlaceModel`.
         """
         body = self._places.add(place, "body")
-        day = _day(date_recovered, "body")
-        event = _day(event_date, "body event")
-        pp = self._person_place
-        if body < 0:
-            w = np.ones(len(pp))
-        else:
+        day, event = _day(date_recovered, "body"), _day(event_date, "body event")
+        persons = np.arange(len(self.persons), dtype=np.int64)
+        return self._weight_matrix(persons, np.array([body]), np.array([_NO_DAY if day is None
+                                                                         else day]),
+                                   np.array([_NO_DAY if event is None else event]))[:, 0]
+
+    def _weight_matrix(self, persons: np.ndarray, body_place: np.ndarray, body_day: np.ndarray,
+                       body_event: np.ndarray) -> np.ndarray:
+        """``w(b, m)`` of persons ``persons`` (indices) and bodies given by place index (-1
+        not recorded), day and event day (:data:`_NO_DAY` not recorded): shape
+        ``(len(persons), len(body_place))``. The one formula behind :meth:`weights` and
+        :class:`PlaceFactors`."""
+        pp = self._person_place[persons][:, None]
+        pday = self._person_day[persons][:, None]
+        bp = body_place[None, :]
+        w = np.ones((pp.shape[0], bp.shape[1]))
+        if np.any(body_place >= 0) and pp.size:
             coords = self._places.array()
-            k = self.model.weight(distance_km(coords[body][None, :], coords))
-            w = np.where(pp >= 0, k[np.maximum(pp, 0)], self.model.unknown_weight)
-        known = self._person_day != np.iinfo(np.int64).min
-        for limit in (day, event):
-            if limit is not None:
-                w = np.where(known & (self._person_day > limit + self.model.date_slack_days),
-                             0.0, w)
-        if event is not None:
-            gap = np.where(known, np.abs(event - self._person_day) / self.model.event_scale_days,
-                           1.0)
+            k = self.model.weight(distance_km(coords[np.maximum(pp, 0)],
+                                              coords[np.maximum(bp, 0)]))
+            w = np.where(bp < 0, 1.0, np.where(pp >= 0, k, self.model.unknown_weight))
+        known = pday != _NO_DAY
+        slack = self.model.date_slack_days
+        for limit in (body_day[None, :], body_event[None, :]):
+            w = np.where(known & (limit != _NO_DAY) & (pday > limit + slack), 0.0, w)
+        has_event = body_event[None, :] != _NO_DAY
+        if np.any(has_event):
+            gap = np.where(known, np.abs(body_event[None, :] - pday)
+                           / self.model.event_scale_days, 1.0)
             f = self.model.event_floor
-            w = w * (f + (1.0 - f) * np.exp(-gap))
+            w = np.where(has_event, w * (f + (1.0 - f) * np.exp(-gap)), w)
         return w
 
     def prior(self, place: Place, date_recovered: str | None, *,
@@ -325,3 +340,75 @@ class PlacePrior:
         return pl.DataFrame(rows, schema={"pm": pl.String, "missing": pl.String,
                                           "weight": pl.Float64, "prior": pl.Float64,
                                           "factor": pl.Float64}, orient="row")
+
+
+class PlaceFactors:
+    """The place-and-date prior factors of (registered person, body) pairs, a block of persons
+    at a time: :meth:`PlacePrior.factor` of each body, without the whole (persons x bodies)
+    matrix in memory.
+
+    ``factor(b, m) = w(b, m) N / sum_m' w(b, m')`` over the ``N`` persons of the prior (0 when
+    every person is excluded). Its mean over the register is 1 for every body (unless all are
+    excluded), so multiplying each registered person's prior weight by it keeps the
+    registered mass of the body; the open set keeps its own prior weight.
+
+    Parameters
+    ----------
+    prior : PlacePrior
+    places : sequence
+        Each body's place (a code, ``(lat, lon)`` or ``None``).
+    dates : sequence
+        Each body's date of recovery (or burial), ISO text, :class:`datetime.date` or ``None``.
+    event_dates : sequence, optional
+        Each body's dated event (see :meth:`PlacePrior.weights`).
+
+    Examples
+    --------
+    >>> coords = {"D1": (-13.16, -74.22), "D2": (-13.16, -74.0)}
+    >>> prior = PlacePrior(["A", "B", "C"], ["D1", "D2", "D1"],
+    ...                    ["1984-01-01", "1984-01-01", "1990-05-01"], coordinates=coords)
+    >>> f = PlaceFactors(prior, ["D1"], ["1985-06-30"])
+    >>> bool(np.allclose(f.block(np.array([0, 1, 2]))[:, 0], prior.factor("D1", "1985-06-30")))
+    True
+    """
+
+    def __init__(self, prior: PlacePrior, places: Sequence[Place],
+                 dates: Sequence[Any], event_dates: Sequence[Any] | None = None) -> None:
+        if len(places) != len(dates) or (event_dates is not None
+                                         and len(event_dates) != len(places)):
+            raise InputError(f"places ({len(places)}), dates ({len(dates)}) and event dates "
+                             f"must have one entry per body")
+        self.prior = prior
+        self.body_place = np.array([prior._places.add(p, "body") for p in places],
+                                   dtype=np.int64)
+
+        def days(values: Sequence[Any], what: str) -> np.ndarray:
+            out = [_day(v, what) for v in values]
+            return np.array([_NO_DAY if d is None else d for d in out], dtype=np.int64)
+
+        self.body_day = days(dates, "body")
+        self.body_event = days(event_dates if event_dates is not None else [None] * len(places),
+                               "body event")
+        n = len(prior.persons)
+        self.total = np.zeros(len(places))
+        everyone = np.arange(n, dtype=np.int64)
+        for start in range(0, len(places), 256):
+            sl = slice(start, start + 256)
+            self.total[sl] = prior._weight_matrix(everyone, self.body_place[sl],
+                                                  self.body_day[sl], self.body_event[sl]
+                                                  ).sum(axis=0)
+
+    def block(self, persons: np.ndarray) -> np.ndarray:
+        """Factors of persons ``persons`` (indices into ``prior.persons``; -1: no person
+        known, factor 1) against every body, shape ``(len(persons), n_bodies)``."""
+        persons = np.asarray(persons, dtype=np.int64)
+        out = np.ones((persons.size, self.body_place.size))
+        known = persons >= 0
+        if known.any():
+            w = self.prior._weight_matrix(persons[known], self.body_place, self.body_day,
+                                          self.body_event)
+            n = len(self.prior.persons)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[known] = np.where(self.total > 0, w * n / np.where(self.total > 0,
+                                                                       self.total, 1.0), 0.0)
+        return out

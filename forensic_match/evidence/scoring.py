@@ -1,5 +1,7 @@
 """AM/PM evidence for the search: log10 LRs of sex, age and stature for blocks of
-(compiled row, body) pairs, registered missing persons and their unregistered relatives alike.
+(compiled row, body) pairs, registered missing persons and their unregistered relatives alike;
+for registered persons also the distinctive pieces (dental chart, features, implants,
+effects) where both sides recorded them, and optionally the place-and-date prior factor.
 
 A compiled row is a registered missing person (his :class:`AMRecord`) or a relative who could
 be the body instead of him (:mod:`forensic_match.decide.alternatives`: a full sibling, a
@@ -24,8 +26,10 @@ person the pieces are exactly those of :func:`~forensic_match.evidence.combine.e
 
 The relative's age at death is computed on a grid of :data:`GRID_STEP` years (exact bin
 masses of the continuous model, uniform within a bin), so the relatives' age LRs agree with a
-continuous numerical integration to about 1e-3 (relative). Formulas, assumptions and speed:
-``docs/evidence.md``, "Scoring in the search and relatives".
+continuous numerical integration to about 1e-3 (relative). A relative's distinctive pieces are
+LR 1 (the registered person's teeth, fractures, implants and effects do not describe him).
+Formulas, assumptions and speed: ``docs/evidence.md``, "Scoring in the search and relatives",
+"Distinctive evidence in the decisions" and "The place and date prior in the decisions".
 """
 
 from __future__ import annotations
@@ -33,20 +37,26 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from forensic_match.errors import InputError
 from forensic_match.evidence.batch import evidence_log10_block
-from forensic_match.evidence.combine import ADULT_AGE, PERU, Population
+from forensic_match.evidence.combine import ADULT_AGE, PERU, Population, evidence_lr
 from forensic_match.evidence.records import AMRecord, PMFindings
 from forensic_match.evidence.sex import body_sex_probabilities, sex_lr
 
 if TYPE_CHECKING:
     from forensic_match.decide.alternatives import AlternativeSet
     from forensic_match.dvi.fragments import Body
+    from forensic_match.evidence.place import PlaceFactors, PlacePrior
+
+#: The distinctive pieces: compared only where the registered person's record and the body's
+#: findings both hold the item (sparse), and LR 1 for a relative (his registered kinsman's
+#: dental chart, fractures, implants and effects do not describe him).
+DISTINCTIVE = ("dental", "features", "implants", "effects")
 
 #: Width (years) of the bins on which a relative's age is computed.
 GRID_STEP = 0.1
@@ -149,6 +159,10 @@ class RelativeModel:
         The missing person's (killed together); for the place and date prior.
     place_missing : str
         The missing person's place of disappearance.
+    place_of : str
+        Id of the registered person whose date and place the relative takes (killed
+        together): the one named in the relation, or for an untyped member the family's first
+        registered person with a record ("" when none).
     """
 
     relation: str
@@ -159,6 +173,7 @@ class RelativeModel:
     gap: AgeGap | None = None
     date_missing: dt.date | None = None
     place_missing: str = ""
+    place_of: str = ""
 
     def age_masses(self, population: Population = PERU) -> tuple[np.ndarray, float, float] | None:
         """The relative's age at death on the grid, P(adult at disappearance), P(existence).
@@ -248,7 +263,7 @@ def relative_model(record: AMRecord, relation: str, sex: str, *,
         raise InputError(f"relative of {record.id!r}: unknown relation {relation!r} (known: "
                          f"{', '.join(sorted(gaps))}, untyped member)")
     return RelativeModel(kind, "" if gap is None else record.id, sex, male_probability,
-                         record.age, gap, record.date_missing, record.place_missing)
+                         record.age, gap, record.date_missing, record.place_missing, record.id)
 
 
 def relative_models(sets: Iterable[AlternativeSet], records: Mapping[str, AMRecord], *,
@@ -292,7 +307,8 @@ def _registered(alt_set: AlternativeSet) -> list[str]:
 def findings_for_bodies(bodies: Sequence[Body], findings_by_sample: Mapping[str, PMFindings]
                         ) -> list[PMFindings | None]:
     """PM findings per body: those of its first fragment (in ``body.fragments`` order) that has
-    any finding recorded (sex, age, stature, dental chart, features, implants or effects);
+    any finding recorded (sex, age, stature, dental chart, features, implants, effects, date
+    of recovery or district);
     ``None`` when no fragment has. Fragments of one body are examined apart; their findings are
     not merged (an age from one and a stature from another would need a joint model).
 
@@ -319,9 +335,10 @@ def findings_for_bodies(bodies: Sequence[Body], findings_by_sample: Mapping[str,
 
 def _recorded(f: PMFindings) -> bool:
     return (f.dna_sex != "U" or f.sex_morphology != "U"
-            or any(v is not None for v in (f.age_min, f.age_max, f.age_estimate, f.stature_cm))
-            or bool(f.dental and f.dental.teeth) or bool(f.features or f.features_absent
-                                                         or f.implants or f.effects))
+            or any(v is not None for v in (f.age_min, f.age_max, f.age_estimate, f.stature_cm,
+                                           f.date_recovered))
+            or bool(f.district) or bool(f.dental and f.dental.teeth)
+            or bool(f.features or f.features_absent or f.implants or f.effects))
 
 
 # --- the relatives' age on a grid -------------------------------------------------------------
@@ -489,6 +506,62 @@ def _relative_age_table(masses: np.ndarray, findings: dict[str, np.ndarray],
     return out
 
 
+def _has_distinctive_am(r: AMRecord) -> bool:
+    return bool((r.dental is not None and r.dental.teeth) or r.features or r.implants
+                or r.effects)
+
+
+def _has_distinctive_pm(f: PMFindings) -> bool:
+    return bool((f.dental is not None and f.dental.teeth) or f.features or f.features_absent
+                or f.implants or f.effects)
+
+
+def _distinctive_pairs(rows: Sequence[tuple[str, str]], records: Mapping[str, AMRecord | None],
+                       pm: Sequence[PMFindings], row_kind: np.ndarray, pop: Population,
+                       cache: dict[tuple[str, str], tuple[float, ...] | None] | None = None,
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinctive pieces (:data:`DISTINCTIVE`) of registered rows against bodies, sparse:
+    ``(ptr, body, log10)`` by row (``body[ptr[i]:ptr[i + 1]]`` ascending), one entry per pair
+    where some piece was compared. Each entry is :func:`~forensic_match.evidence.combine.
+    evidence_lr` of the distinctive fields alone, so the pieces are exactly its own. Only
+    rows whose record has a dental chart, features, implants or effects meet only bodies
+    whose findings have one (a loop over that sparse set; relatives get none: LR 1).
+    ``cache`` keeps each (record id, findings id) result for the next rounds of the same run
+    (records and findings are not changed in between)."""
+    from forensic_match.evidence._scoring_numba import ROW_REGISTERED
+
+    bodies = [k for k, f in enumerate(pm) if _has_distinctive_pm(f)]
+    found = {k: PMFindings(pm[k].id, dental=pm[k].dental, implants=pm[k].implants,
+                           features=pm[k].features, features_absent=pm[k].features_absent,
+                           effects=pm[k].effects) for k in bodies}
+    counts = np.zeros(len(rows) + 1, dtype=np.int64)
+    hit_body: list[int] = []
+    hit_log: list[list[float]] = []
+    for i, (_, person) in enumerate(rows):
+        rec = records.get(person) if bodies and row_kind[i] == ROW_REGISTERED else None
+        if rec is None or not _has_distinctive_am(rec):
+            continue
+        am = AMRecord(rec.id, date_missing=rec.date_missing, dental=rec.dental,
+                      features=rec.features, implants=rec.implants, effects=rec.effects)
+        for k in bodies:
+            key = (rec.id, pm[k].id)
+            if cache is not None and key in cache:
+                got = cache[key]
+            else:
+                r = evidence_lr(am, found[k], population=pop)
+                got = tuple(math.log10(r.pieces[n]) if r.pieces[n] > 0 else -math.inf
+                            for n in DISTINCTIVE) if r.compared else None
+                if cache is not None:
+                    cache[key] = got
+            if got is None:
+                continue
+            hit_body.append(k)
+            hit_log.append(list(got))
+            counts[i + 1] += 1
+    return (np.cumsum(counts), np.array(hit_body, dtype=np.int64),
+            np.array(hit_log, dtype=np.float64).reshape(-1, len(DISTINCTIVE)))
+
+
 def _sex_codes(bodies: Sequence[PMFindings]) -> tuple[np.ndarray, np.ndarray]:
     for f in bodies:
         for name, value in (("dna_sex", f.dna_sex), ("sex_morphology", f.sex_morphology)):
@@ -501,8 +574,9 @@ def _sex_codes(bodies: Sequence[PMFindings]) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class EvidenceScores:
-    """log10 evidence LRs (sex, age, stature; pieces recorded on both sides) for blocks of
-    (compiled row, body) pairs.
+    """log10 evidence LRs (sex, age, stature; for registered rows also dental, features,
+    implants, effects; pieces recorded on both sides) for blocks of (compiled row, body)
+    pairs, plus the place prior's log10 factor when built with one.
 
     Build with :meth:`build`; :meth:`block` gives the log10 LRs of many rows against every
     body, :meth:`pieces` one pair's pieces. Row arrays are indexed by compiled row, body
@@ -549,11 +623,18 @@ class EvidenceScores:
     relative_log: np.ndarray
     relative_table: np.ndarray
     population: Population = PERU
+    distinct_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    distinct_body: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    distinct_log10: np.ndarray = field(default_factory=lambda: np.zeros((0, len(DISTINCTIVE))))
+    place: PlaceFactors | None = None
+    place_person: np.ndarray | None = None
 
     @classmethod
     def build(cls, rows: Sequence[tuple[str, str]], records: Mapping[str, AMRecord | None],
               bodies: Sequence[PMFindings | None], *, population: Population = PERU,
-              alternatives: Mapping[tuple[str, str], RelativeModel] | None = None
+              alternatives: Mapping[tuple[str, str], RelativeModel] | None = None,
+              place: PlaceFactors | None = None,
+              cache: dict[tuple[str, str], tuple[float, ...] | None] | None = None,
               ) -> EvidenceScores:
         """Precompute the per-row and per-body tables.
 
@@ -570,6 +651,14 @@ class EvidenceScores:
         alternatives : mapping, optional
             ``{(family, person): RelativeModel}`` for rows that are relatives
             (:func:`relative_models`); they take precedence over ``records``.
+        place : PlaceFactors, optional
+            The place-and-date prior of the bodies (same order as ``bodies``): its log10
+            factor is added to :meth:`block` (not to :meth:`pieces`); a relative takes the
+            factor of :attr:`RelativeModel.place_of`; a row whose person the prior does not
+            know takes factor 1.
+        cache : dict, optional
+            Distinctive pieces already computed, by (record id, findings id), filled as it
+            goes (:class:`Evidence` keeps one per run).
 
         Returns
         -------
@@ -667,12 +756,22 @@ class EvidenceScores:
             if ac >= 0:
                 row += age_table[ac]
             row += _relative_stature(pa, ratio[sc], log_ratio[sc])
+        ptr, d_body, d_log = _distinctive_pairs(rows, records, pm, row_kind, pop, cache)
+        place_person = None
+        if place is not None:
+            index = {m: k for k, m in enumerate(place.prior.persons)}
+            place_person = np.full(n_rows, -1, dtype=np.int64)
+            for i, (family, person) in enumerate(rows):
+                rel = alternatives.get((family, person))
+                place_person[i] = index.get(rel.place_of if rel is not None else person, -1)
         return cls(n_bodies, row_kind, sex_class, age_code, stature_mean, adult, existence,
                    relative_code, sex_table, age_table, y, inv, const, ratio, log_ratio,
-                   relative_table, pop)
+                   relative_table, pop, ptr, d_body, d_log, place, place_person)
 
     def block(self, rows: np.ndarray) -> np.ndarray:
-        """(len(rows), n_bodies) float64 log10 LR, 0.0 where nothing can be compared.
+        """(len(rows), n_bodies) float64 log10 LR, 0.0 where nothing can be compared; with a
+        place prior, plus its log10 factor (:meth:`prior_log10`; ``-inf`` for a person who
+        disappeared after the body was recovered).
 
         Parameters
         ----------
@@ -688,12 +787,29 @@ class EvidenceScores:
         score_rows(rows, self.row_kind, self.sex_class, self.age_code, self.stature_mean,
                    self.relative_code, self.sex_table, self.age_table, self.stature_y,
                    self.stature_inv, self.stature_const, self.relative_table, out)
+        if self.distinct_body.size:
+            starts, ends = self.distinct_ptr[rows], self.distinct_ptr[rows + 1]
+            total = self.distinct_log10.sum(axis=1)
+            for i in np.flatnonzero(ends > starts):
+                sl = slice(starts[i], ends[i])
+                out[i, self.distinct_body[sl]] += total[sl]
+        if self.place is not None and self.place_person is not None:
+            with np.errstate(divide="ignore"):
+                out += np.log10(self.place.block(self.place_person[rows]))
         return out
+
+    def prior_log10(self, row: int, body: int) -> float:
+        """log10 place-and-date prior factor of one pair (0.0 without a place prior)."""
+        if self.place is None or self.place_person is None:
+            return 0.0
+        f = float(self.place.block(self.place_person[row:row + 1])[0, body])
+        return math.log10(f) if f > 0 else -math.inf
 
     def pieces(self, row: int, body: int) -> dict[str, float]:
         """The same as separate named pieces (for reports: 'age 4.1, sex 1.9, stature 0.8'):
-        ``{"sex", "age", "stature"}`` -> log10 LR (0.0 where not compared), summing to
-        ``block([row])[0, body]``."""
+        ``{"sex", "age", "stature", "dental", "features", "implants", "effects"}`` -> log10 LR
+        (0.0 where not compared), summing to ``block([row])[0, body]`` less
+        :meth:`prior_log10`."""
         from forensic_match.evidence._scoring_numba import ROW_REGISTERED, ROW_RELATIVE
 
         sc, ac, kind = self.sex_class[row], self.age_code[row], self.row_kind[row]
@@ -706,6 +822,11 @@ class EvidenceScores:
             out["stature"] = float(_relative_stature(
                 float(self.adult[row]), self.relative_ratio[sc, body:body + 1],
                 self.relative_log[sc, body:body + 1])[0])
+        lo, hi = int(self.distinct_ptr[row]), int(self.distinct_ptr[row + 1])
+        k = lo + int(np.searchsorted(self.distinct_body[lo:hi], body))
+        hit = k < hi and self.distinct_body[k] == body
+        for j, name in enumerate(DISTINCTIVE):
+            out[name] = float(self.distinct_log10[k, j]) if hit else 0.0
         return out
 
 
@@ -752,6 +873,11 @@ class Evidence:
         fragments takes those of :func:`findings_for_bodies`.
     population : Population
         The victim population of the H2 denominators (default :data:`PERU`).
+    place : PlacePrior, optional
+        The place-and-date prior over the registered persons
+        (:class:`~forensic_match.evidence.place.PlacePrior`): each pair's score gains the log10
+        prior factor of the body (its findings' ``district`` and ``date_recovered``) for the
+        person, a relative that of his registered kinsman; ``None`` (default): no place prior.
 
     Examples
     --------
@@ -765,22 +891,42 @@ class Evidence:
     records: Mapping[str, AMRecord]
     findings: Mapping[str, PMFindings]
     population: Population = PERU
+    place: PlacePrior | None = None
+    _cache: dict[tuple[str, str], tuple[float, ...] | None] = field(
+        default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_dataset(cls, dataset: object, *, population: Population = PERU) -> Evidence:
-        """The records and findings of a :class:`~forensic_match.cases.DviDataset`."""
+    def from_dataset(cls, dataset: object, *, population: Population = PERU,
+                     place: bool | PlacePrior = False) -> Evidence:
+        """The records and findings of a :class:`~forensic_match.cases.DviDataset`;
+        ``place=True`` adds :meth:`PlacePrior.from_dataset
+        <forensic_match.evidence.place.PlacePrior.from_dataset>` (or give the prior)."""
+        from forensic_match.evidence.place import PlacePrior
         from forensic_match.evidence.records import (
             am_records_from_dataset,
             pm_findings_from_dataset,
         )
 
+        prior = PlacePrior.from_dataset(dataset) if place is True else place or None
         return cls(am_records_from_dataset(dataset), pm_findings_from_dataset(dataset),
-                   population)
+                   population, prior)
+
+    def place_factors(self, bodies: Sequence[PMFindings | None]) -> PlaceFactors | None:
+        """The place prior's factors for ``bodies`` (``None`` without a place prior)."""
+        if self.place is None:
+            return None
+        from forensic_match.evidence.place import PlaceFactors
+
+        return PlaceFactors(self.place, [None if f is None or not f.district else f.district
+                                         for f in bodies],
+                            [None if f is None else f.date_recovered for f in bodies])
 
     def scores(self, rows: Sequence[tuple[str, str]], bodies: Sequence[PMFindings | None],
                ) -> EvidenceScores:
-        """:meth:`EvidenceScores.build` on registered rows ``rows`` and ``bodies``' findings."""
-        return EvidenceScores.build(rows, self.records, bodies, population=self.population)
+        """:meth:`EvidenceScores.build` on registered rows ``rows`` and ``bodies``' findings
+        (with the place prior's factors when there is one)."""
+        return EvidenceScores.build(rows, self.records, bodies, population=self.population,
+                                    place=self.place_factors(bodies), cache=self._cache)
 
     def relative_scores(self, rows: Sequence[tuple[str, str]], sets: Iterable[AlternativeSet],
                         bodies: Sequence[PMFindings | None]) -> PriorWeightedScores:
@@ -789,14 +935,22 @@ class Evidence:
         models = relative_models(sets, self.records)
         return PriorWeightedScores(EvidenceScores.build(rows, self.records, bodies,
                                                         population=self.population,
-                                                        alternatives=models))
+                                                        alternatives=models,
+                                                        place=self.place_factors(bodies)))
 
     def describe(self, scores: EvidenceScores, row: int, body: int) -> str:
         """One pair's evidence in words: each piece's LR (``"sex 2.1, age 4.3, stature
-        1.2"``); ``"no AM record"`` for a row without one."""
+        1.2"``; a distinctive piece only when compared, ``"dental 1e+04"``), then the place
+        prior's factor (``"place prior x3.1"``, a prior, not an LR); ``"no AM record"`` for
+        a row without one."""
+        prior = scores.prior_log10(row, body)
+        place = "" if scores.place is None else f"place prior x{10.0 ** prior:.3g}"
         if scores.row_kind[row] == 0:
-            return "no AM record"
-        return ", ".join(f"{k} {10.0 ** v:.3g}" for k, v in scores.pieces(row, body).items())
+            return "no AM record" + (f"; {place}" if place else "")
+        pieces = scores.pieces(row, body)
+        words = ", ".join(f"{k} {10.0 ** v:.3g}" for k, v in pieces.items()
+                          if k not in DISTINCTIVE or v != 0.0)
+        return words + (f"; {place}" if place else "")
 
 
 def _relative_stature(adult: float, ratio: np.ndarray, log_ratio: np.ndarray) -> np.ndarray:
@@ -888,7 +1042,7 @@ def _body_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
 
 
 __all__ = [
-    "GRID_STEP", "IMPOSSIBLE", "RELATION_AGE_GAPS", "RELATIVE_AGE_LIMIT", "AgeGap", "Evidence",
-    "EvidenceScores", "PriorWeightedScores", "RelativeModel", "findings_for_bodies",
-    "relative_model", "relative_models",
+    "DISTINCTIVE", "GRID_STEP", "IMPOSSIBLE", "RELATION_AGE_GAPS", "RELATIVE_AGE_LIMIT",
+    "AgeGap", "Evidence", "EvidenceScores", "PriorWeightedScores", "RelativeModel",
+    "findings_for_bodies", "relative_model", "relative_models",
 ]
