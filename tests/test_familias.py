@@ -358,3 +358,10 @@ def test_a_file_that_is_not_familias_is_refused(tmp_path: Path) -> None:
     path.write_text("id,father,mother,sex\n")
     with pytest.raises(InputError, match=r"line 1: not a Familias file"):
         read_fam(path)
+
+
+def test_a_child_with_two_fathers_is_refused(tmp_path: Path) -> None:
+    persons = [("F1", True, []), ("F2", True, []), ("C", True, [])]
+    path = _fam(tmp_path, persons=persons, pedigrees=[("H1", (0, 0), [(0, 2), (1, 2)])])
+    with pytest.raises(InputError, match=r"line \d+: 'C' has two fathers"):
+        read_fam(path)

@@ -349,6 +349,9 @@ class _Reader:
                 raise self.error(at, f"relation {parent} -> {child} names a person that does "
                                      f"not exist (there are {len(names)})")
             role = father if sex[names[parent]] == "M" else mother
+            if role.get(names[child], names[parent]) != names[parent]:
+                raise self.error(at, f"{names[child]!r} has two "
+                                     f"{'fathers' if role is father else 'mothers'}")
             role[names[child]] = names[parent]
         return self.pedigree(names, sex, father, mother, f"line {k + 1}")
 
