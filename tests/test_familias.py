@@ -360,8 +360,10 @@ def test_a_file_that_is_not_familias_is_refused(tmp_path: Path) -> None:
         read_fam(path)
 
 
-def test_a_child_with_two_fathers_is_refused(tmp_path: Path) -> None:
+def test_a_second_father_replaces_the_first_with_a_warning(tmp_path: Path) -> None:
     persons = [("F1", True, []), ("F2", True, []), ("C", True, [])]
     path = _fam(tmp_path, persons=persons, pedigrees=[("H1", (0, 0), [(0, 2), (1, 2)])])
-    with pytest.raises(InputError, match=r"line \d+: 'C' has two fathers"):
-        read_fam(path)
+    with pytest.warns(FamiliasWarning, match=r"line 36, pedigree 'H1': 'C' already has father "
+                                             r"'F1'; the later relation, father 'F2', is kept"):
+        case = read_fam(path)
+    assert case.pedigrees["H1"].parents("C") == ("F2", "added_1")

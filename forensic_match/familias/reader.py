@@ -323,7 +323,8 @@ class _Reader:
         base.update(extras)
         pedigrees: dict[str, Pedigree] = {}
         if n == 0 and persons:
-            pedigrees["Known relations"] = self.build_main(list(base.items()), known, k)
+            pedigrees["Known relations"] = self.build_main(list(base.items()), known, k,
+                                                           "Known relations")
         for _ in range(n):
             index = self.int(k, "a pedigree index")
             name = self.line(k + 1, "a pedigree name")
@@ -334,12 +335,14 @@ class _Reader:
             own = [(f"extra_ped{index + 1}_{i + 1}", "F" if i < females else "M")
                    for i in range(females + males)]
             relations, end = self.read_relations(k + 4)
-            pedigrees[name] = self.build_main(list(base.items()) + own, known + relations, k)
+            pedigrees[name] = self.build_main(list(base.items()) + own, known + relations, k,
+                                              name)
             k = end
         return pedigrees, k
 
     def build_main(self, people: list[tuple[str, str]], relations: list[tuple[int, int, int]],
-                   k: int) -> Pedigree:
+                   k: int, name: str) -> Pedigree:
+        where = f"pedigree {name!r}"
         names = [p for p, _ in people]
         sex = dict(people)
         father: dict[str, str] = {}
@@ -349,11 +352,17 @@ class _Reader:
                 raise self.error(at, f"relation {parent} -> {child} names a person that does "
                                      f"not exist (there are {len(names)})")
             role = father if sex[names[parent]] == "M" else mother
-            if role.get(names[child], names[parent]) != names[parent]:
-                raise self.error(at, f"{names[child]!r} has two "
-                                     f"{'fathers' if role is father else 'mothers'}")
+            self.one_parent(role, names[child], names[parent], at, role is father, where)
             role[names[child]] = names[parent]
         return self.pedigree(names, sex, father, mother, f"line {k + 1}")
+
+    def one_parent(self, role: dict[str, str], child: str, parent: str, at: int, is_father: bool,
+                   where: str) -> None:
+        """Warn when a relation gives ``child`` a second father (or mother)."""
+        if role.get(child, parent) != parent:
+            kind = "father" if is_father else "mother"
+            self.warn(f"line {at + 1}, {where}: {child!r} already has {kind} {role[child]!r}; "
+                      f"the later relation, {kind} {parent!r}, is kept (as pedFamilias does)")
 
     def pedigree(self, names: list[str], sex: dict[str, str], father: dict[str, str],
                  mother: dict[str, str], where: str) -> Pedigree:
@@ -670,9 +679,8 @@ class _Reader:
         mother: dict[str, str] = {}
         for parent, child, at in pairs:
             role = father if sex[parent] == "M" else mother
-            if child in role and role[child] != parent:
-                raise self.error(at, f"family {family!r}, pedigree {name!r}: {child!r} has two "
-                                     f"{'fathers' if role is father else 'mothers'}")
+            self.one_parent(role, child, parent, at, role is father,
+                            f"family {family!r}, pedigree {name!r}")
             role[child] = parent
         return self.pedigree(list(sex), sex, father, mother,
                              f"line {node.line + 1}, family {family!r}, pedigree {name!r}")
