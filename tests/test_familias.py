@@ -367,3 +367,30 @@ def test_a_second_father_replaces_the_first_with_a_warning(tmp_path: Path) -> No
                                              r"'F1'; the later relation, father 'F2', is kept"):
         case = read_fam(path)
     assert case.pedigrees["H1"].parents("C") == ("F2", "added_1")
+
+
+#: The warnings each reference file gives (substrings), and no others.
+REFERENCE_WARNINGS = {
+    "Ch4-example-4-8-4.fam": ["[Advanced] Dropout= 0.1"],
+    "Ch4-table-4-4.fam": ["[Advanced] Dropout= 0.1"],
+    "Exercise-Helicopter-solved.fam": ["[Advanced] Dropout= 0.1"],
+    "KETPex498.fam": ["pedigree 'Reference pedigree': the sex of parent 'Missing person'"],
+    "Solution3_3.fam": ["pedigree 'Reference pedigree': the sex of parent 'Missing person'",
+                        "pedigree 'Son': the sex of parent 'Missing person'"],
+    "kinship-riddle.fam": ["line 167, pedigree 'H2': 'S2' already has mother '2'"],
+    "planecrash.fam": ["pedigree 'Reference pedigree': the sex of parent 'Missing person'",
+                       "pedigree 'Son': the sex of parent 'Missing person'"],
+}
+
+
+def test_reference_files_give_the_documented_warnings(fam_files: list[Path]) -> None:
+    for path in fam_files:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            case = read_fam(path)
+        assert [str(w.message) for w in caught] == list(case.warnings)
+        assert all(issubclass(w.category, FamiliasWarning) for w in caught)
+        want = REFERENCE_WARNINGS.get(path.name, [])
+        assert len(case.warnings) == len(want), (path.name, case.warnings)
+        for text, fragment in zip(case.warnings, want):
+            assert fragment in text, (path.name, text)
