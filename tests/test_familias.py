@@ -407,3 +407,91 @@ def test_reference_files_give_the_documented_warnings(fam_files: list[Path]) -> 
         assert len(case.warnings) == len(want), (path.name, case.warnings)
         for text, fragment in zip(case.warnings, want):
             assert fragment in text, (path.name, text)
+
+
+DVI_TAIL = """[DVI]
+[[Unidentified persons]]
+nPersons= 1
+[[[Person 1 ]]]
+Name= V1
+Gender= Male
+[[[[DNA data]]]]
+nSystems= 1
+SystemName= L1
+Allele1= 10
+Allele2= 11
+[[Reference Families]]
+nFamilies= 1
+[[[Family 1 ]]]
+Name= F1
+[[[[Persons]]]]
+nPersons= 1
+[[[[[Person 1]]]]]
+Name= R
+Gender= Female
+[[[[[[DNA data]]]]]]
+nSystems= 1
+SystemName= L1
+Allele1= 10
+Allele2= 10
+[[[[Pedigrees]]]]
+nPedigrees= 2
+[[[[[Pedigree 1]]]]]
+Name= Reference pedigree
+nRelations= 0
+[[[[[Pedigree 2]]]]]
+Name= Mother and son
+nRelations= 2
+Parent= R
+Child= Missing person
+Parent= Missing father
+Child= Missing person
+[Prior]
+UseList= Yes""".splitlines()
+
+
+def test_a_dvi_section_is_read(tmp_path: Path) -> None:
+    case = read_fam(_fam(tmp_path, persons=[], tail=DVI_TAIL))
+    assert case.persons == {} and case.pedigrees == {}
+    dvi = case.dvi
+    assert dvi.unidentified == {"V1": "M"}
+    assert dvi.genotypes == {"V1": {"L1": ("10", "11")}}
+    (family,) = dvi.families
+    assert family.persons == {"R": "F"} and family.genotypes == {"R": {"L1": ("10", "10")}}
+    assert list(family.pedigrees) == ["Reference pedigree", "Mother and son"]
+    ped = family.pedigrees["Mother and son"]
+    assert ped.parents("Missing person") == ("Missing father", "R")
+    assert ped.sex_of("Missing father") == "M" and ped.sex_of("Missing person") == "U"
+    assert case.settings == {"Prior": {"UseList": "Yes"}}
+    # R is 10/10 (p10^2); her son has her 10 and 11 from an untyped father (p11).
+    joint = pedigree_likelihood(ped, case.markers, {"R": {"L1": ("10", "10")},
+                                                    "Missing person": {"L1": ("10", "11")}})
+    assert joint[0] == pytest.approx(0.1 ** 2 * 0.2, rel=1e-12)
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("nSystems= 1\nSystemName= L1\nAllele1= 10\nAllele2= 11",
+     "nSystems= 2\nSystemName= L1\nAllele1= 10\nAllele2= 11",
+     r"line \d+: section 'DNA data' says nSystems= 2 but holds 1"),
+    ("Allele2= 11", "Allele2= 13", r"person 'V1', marker 'L1': allele '13' is not in the"),
+    ("SystemName= L1\nAllele1= 10\nAllele2= 11", "SystemName= TH01\nAllele1= 10\nAllele2= 11",
+     r"person 'V1': marker 'TH01' is not in the database"),
+])
+def test_a_broken_dvi_section_is_refused(tmp_path: Path, old: str, new: str,
+                                         message: str) -> None:
+    path = _fam(tmp_path, persons=[], tail=DVI_TAIL)
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(InputError, match=message):
+        read_fam(path)
+
+
+def test_person_fields_not_understood_are_warned(tmp_path: Path) -> None:
+    path = _paternity(tmp_path)
+    lines = path.read_text().splitlines()
+    assert lines[6] == "#FALSE#"
+    lines[6] = "#TRUE#"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.warns(FamiliasWarning, match=r"lines 7-9, person 'AF': .* not understood"):
+        read_fam(path)

@@ -281,8 +281,15 @@ class _Reader:
             name = self.line(k, "a person's name")
             if name in persons:
                 raise self.error(k, f"duplicate person {name!r}")
-            if "(Consider dropouts)" in self.line(k + 2, f"the dropout line of {name!r}"):
+            dropout_line = self.line(k + 2, f"the dropout line of {name!r}")
+            if dropout_line.endswith("(Consider dropouts)"):
                 dropout_persons.append(name)
+            # Familias (and pedFamilias' writer) put #FALSE#, -1, #FALSE# here; what other
+            # values would mean is not known, so they are reported, not guessed at.
+            seen = (self.lines[k + 1], dropout_line.split(" ")[0], self.lines[k + 3])
+            if seen != ("#FALSE#", "-1", "#FALSE#"):
+                self.warn(f"lines {k + 2}-{k + 4}, person {name!r}: {seen} where Familias "
+                          f"writes ('#FALSE#', '-1', '#FALSE#'); not understood, ignored")
             persons[name] = "M" if self.flag(k + 4, f"the sex of {name!r} (male?)") else "F"
             count = self.int(k + 5, f"the number of genotypes of {name!r}")
             rows = []
@@ -571,6 +578,7 @@ class _Reader:
         unidentified: dict[str, str] = {}
         pm_genotypes: Genotypes = {}
         for section in tree.find("Unidentified persons"):
+            self.count(section, "nPersons", len(section.children))
             for person in section.children:
                 name, sex = self.dvi_person(person)
                 if name in unidentified:
@@ -581,6 +589,7 @@ class _Reader:
                     pm_genotypes[name] = calls
         families = []
         for section in tree.find("Reference Families"):
+            self.count(section, "nFamilies", len(section.children))
             for fam in section.children:
                 families.append(self.dvi_family(fam, by_name))
         return FamiliasDVI(unidentified, pm_genotypes, tuple(families))
@@ -592,6 +601,13 @@ class _Reader:
         gender = node.value("Gender")
         return name, {"Male": "M", "Female": "F"}.get(gender or "", "U")
 
+    def count(self, node: _Node, key: str, found: int) -> None:
+        """Check a section's stated count (``nPersons= 3``) against what it holds."""
+        stated = node.value(key)
+        if stated is not None and _number(stated) != found:
+            raise self.error(node.line, f"section {node.name!r} says {key}= {stated} but holds "
+                                        f"{found}")
+
     def dna(self, person: _Node, markers: Mapping[str, Marker], name: str
             ) -> dict[str, tuple[str, str]]:
         out: dict[str, tuple[str, str]] = {}
@@ -599,6 +615,7 @@ class _Reader:
             if data.name != "DNA data":
                 continue
             entries = [e for e in data.entries if e[0] != "nSystems"]
+            self.count(data, "nSystems", len(entries) // 3)
             if len(entries) % 3:
                 raise self.error(data.line, f"person {name!r}: DNA data is not in "
                                             f"SystemName/Allele1/Allele2 triples")
@@ -623,6 +640,7 @@ class _Reader:
         for section in node.children:
             if section.name != "Persons":
                 continue
+            self.count(section, "nPersons", len(section.children))
             for person in section.children:
                 name, sex = self.dvi_person(person)
                 if name in persons:
@@ -636,6 +654,7 @@ class _Reader:
         for section in node.children:
             if section.name != "Pedigrees":
                 continue
+            self.count(section, "nPedigrees", len(section.children))
             for ped in section.children:
                 name = ped.value("Name") or ped.name
                 if name in pedigrees:
@@ -647,6 +666,7 @@ class _Reader:
                      ) -> Pedigree:
         pairs = []
         entries = [e for e in node.entries if e[0] in ("Parent", "Child")]
+        self.count(node, "nRelations", len(entries) // 2)
         for i in range(0, len(entries), 2):
             pair = entries[i:i + 2]
             if len(pair) != 2 or (pair[0][0], pair[1][0]) != ("Parent", "Child"):
