@@ -56,6 +56,11 @@ class ThetaFallbackWarning(ForensicMatchWarning):
     compiled with theta 0 (their ``theta`` column says so)."""
 
 
+class FamiliasWarning(ForensicMatchWarning):
+    """A Familias ``.fam`` file was read under a stated rule (``docs/familias.md``), e.g. a
+    stepwise model replaced by ``equal`` for a marker with a non-numeric allele."""
+
+
 class LineageMarkerWarning(ForensicMatchWarning):
     """Y- or X-chromosome markers in a genotype table were set aside for lineage matching."""
 
