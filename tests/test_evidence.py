@@ -585,6 +585,15 @@ def test_bad_pm_fields(info, message):
         pm_findings_from_info("PM9", info)
 
 
+def test_infant_stature_is_accepted_and_metres_are_not():
+    """Perinatal remains measure 30-50 cm (the simulator's infants gave 39.8 cm, once refused);
+    a stature written in metres is still an error."""
+    assert pm_findings_from_info("PM9", {"stature_cm": 38.5, "stature_sd": 3.0}).stature_cm \
+        == 38.5
+    with pytest.raises(InputError, match=r"field 'stature_cm': 1\.7 is outside 20"):
+        pm_findings_from_info("PM9", {"stature_cm": 1.7, "stature_sd": 0.05})
+
+
 def test_bad_table_rows_name_file_line_id_and_field(tmp_path):
     path = tmp_path / "am.csv"
     path.write_text("id,sex,age\nF1_C1,M,24\nF2_C1,F,twenty\n")

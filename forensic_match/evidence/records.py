@@ -453,7 +453,7 @@ def _codes(value: Any, loc: str, name: str) -> list[str]:
 # --- records from field dictionaries --------------------------------------------------------
 
 #: Accepted range of each numeric field.
-_NUMBERS = {"age": (0.0, 120.0), "stature_cm": (40.0, 230.0), "age_min": (0.0, 120.0),
+_NUMBERS = {"age": (0.0, 120.0), "stature_cm": (20.0, 230.0), "age_min": (0.0, 120.0),
             "age_max": (0.0, 120.0), "age_coverage": (0.0, 1.0), "age_estimate": (0.0, 120.0),
             "age_se": (0.0, 60.0), "stature_sd": (0.0, 30.0)}
 _DATES = ("date_missing", "date_recovered", "dental_date")
