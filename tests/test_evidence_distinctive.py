@@ -80,6 +80,61 @@ def _findings(rng: np.random.Generator, k: int) -> PMFindings:
         effects=[Effect(c) for c in ("poncho:red", "ring:JQ") if rng.random() < 0.3])
 
 
+ALL_STATES = ("sound", "filled", "crowned", "missing", "missing_pm", "present", "unerupted",
+              "unknown")
+ALL_TEETH = (*(10 * q + t for q in (1, 2, 3, 4) for t in range(1, 9)), 55, 61, 74, 83)
+
+
+def _full_chart(rng: np.random.Generator, date: dt.date | None) -> DentalChart | None:
+    """Every state on both sides, up to all 36 teeth (the cap is reached), sometimes no
+    date (the default years)."""
+    if rng.random() < 0.2:
+        return None
+    teeth = rng.choice(ALL_TEETH, size=int(rng.integers(0, len(ALL_TEETH) + 1)), replace=False)
+    states = rng.choice(ALL_STATES, size=teeth.size,
+                        p=[0.55, 0.1, 0.05, 0.1, 0.04, 0.08, 0.04, 0.04])
+    return DentalChart({int(t): str(x) for t, x in zip(teeth, states)},
+                       date if rng.random() < 0.7 else None)
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_distinctive_tables_equal_evidence_lr_on_every_entry(seed: int) -> None:
+    """The per-record tables against the reference function on dental entries of every
+    kind, capped sums, undated charts, several implants with serials and effects."""
+    rng = np.random.default_rng(seed)
+    records, bodies = [], []
+    for k in range(20):
+        rec = _record(rng, k)
+        rec.dental = _full_chart(rng, rec.date_missing - dt.timedelta(days=400))
+        if rng.random() < 0.3:
+            rec.implants = [Implant("hip", "AB1"), Implant("pacemaker", str(rng.choice(
+                ["P-77", ""])))]
+        records.append(rec)
+    for k in range(25):
+        body = _findings(rng, k)
+        body.dental = _full_chart(rng, None)
+        if rng.random() < 0.3:
+            body.implants = [Implant("pacemaker", str(rng.choice(["p77", "P78", ""])))]
+            body.features_absent = [*body.features_absent, "hip"]
+        bodies.append(body)
+    # One mouth of restorations charted on both sides: far above the cap.
+    records[0].dental = DentalChart({t: "filled" for t in ALL_TEETH[:32]}, dt.date(1983, 1, 1))
+    bodies[0].dental = DentalChart({t: "filled" for t in ALL_TEETH[:32]})
+    rows = [("F", r.id) for r in records]
+    scores = EvidenceScores.build(rows, {r.id: r for r in records}, bodies)
+    block = scores.block(np.arange(len(rows)))
+    capped = 0
+    for i, rec in enumerate(records):
+        for j, body in enumerate(bodies):
+            want = evidence_lr(rec, body)
+            assert block[i, j] == pytest.approx(want.log10_lr, abs=TOL)
+            pieces = scores.pieces(i, j)
+            for name in DISTINCTIVE:
+                assert pieces[name] == pytest.approx(math.log10(want.pieces[name]), abs=TOL)
+            capped += want.pieces["dental"] == scores.population.dental_cap
+    assert capped > 0  # the cap was exercised
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_block_equals_evidence_lr_on_random_registered_pairs(seed: int) -> None:
     rng = np.random.default_rng(seed)

@@ -37,14 +37,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from forensic_match.errors import InputError
 from forensic_match.evidence.batch import evidence_log10_block
-from forensic_match.evidence.combine import ADULT_AGE, PERU, Population, evidence_lr
+from forensic_match.evidence.combine import ADULT_AGE, PERU, Population
+from forensic_match.evidence.distinctive import DistinctiveTables
 from forensic_match.evidence.records import AMRecord, PMFindings
 from forensic_match.evidence.sex import body_sex_probabilities, sex_lr
 
@@ -506,62 +507,6 @@ def _relative_age_table(masses: np.ndarray, findings: dict[str, np.ndarray],
     return out
 
 
-def _has_distinctive_am(r: AMRecord) -> bool:
-    return bool((r.dental is not None and r.dental.teeth) or r.features or r.implants
-                or r.effects)
-
-
-def _has_distinctive_pm(f: PMFindings) -> bool:
-    return bool((f.dental is not None and f.dental.teeth) or f.features or f.features_absent
-                or f.implants or f.effects)
-
-
-def _distinctive_pairs(rows: Sequence[tuple[str, str]], records: Mapping[str, AMRecord | None],
-                       pm: Sequence[PMFindings], row_kind: np.ndarray, pop: Population,
-                       cache: dict[tuple[str, str], tuple[float, ...] | None] | None = None,
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinctive pieces (:data:`DISTINCTIVE`) of registered rows against bodies, sparse:
-    ``(ptr, body, log10)`` by row (``body[ptr[i]:ptr[i + 1]]`` ascending), one entry per pair
-    where some piece was compared. Each entry is :func:`~forensic_match.evidence.combine.
-    evidence_lr` of the distinctive fields alone, so the pieces are exactly its own. Only
-    rows whose record has a dental chart, features, implants or effects meet only bodies
-    whose findings have one (a loop over that sparse set; relatives get none: LR 1).
-    ``cache`` keeps each (record id, findings id) result for the next rounds of the same run
-    (records and findings are not changed in between)."""
-    from forensic_match.evidence._scoring_numba import ROW_REGISTERED
-
-    bodies = [k for k, f in enumerate(pm) if _has_distinctive_pm(f)]
-    found = {k: PMFindings(pm[k].id, dental=pm[k].dental, implants=pm[k].implants,
-                           features=pm[k].features, features_absent=pm[k].features_absent,
-                           effects=pm[k].effects) for k in bodies}
-    counts = np.zeros(len(rows) + 1, dtype=np.int64)
-    hit_body: list[int] = []
-    hit_log: list[list[float]] = []
-    for i, (_, person) in enumerate(rows):
-        rec = records.get(person) if bodies and row_kind[i] == ROW_REGISTERED else None
-        if rec is None or not _has_distinctive_am(rec):
-            continue
-        am = AMRecord(rec.id, date_missing=rec.date_missing, dental=rec.dental,
-                      features=rec.features, implants=rec.implants, effects=rec.effects)
-        for k in bodies:
-            key = (rec.id, pm[k].id)
-            if cache is not None and key in cache:
-                got = cache[key]
-            else:
-                r = evidence_lr(am, found[k], population=pop)
-                got = tuple(math.log10(r.pieces[n]) if r.pieces[n] > 0 else -math.inf
-                            for n in DISTINCTIVE) if r.compared else None
-                if cache is not None:
-                    cache[key] = got
-            if got is None:
-                continue
-            hit_body.append(k)
-            hit_log.append(list(got))
-            counts[i + 1] += 1
-    return (np.cumsum(counts), np.array(hit_body, dtype=np.int64),
-            np.array(hit_log, dtype=np.float64).reshape(-1, len(DISTINCTIVE)))
-
-
 def _sex_codes(bodies: Sequence[PMFindings]) -> tuple[np.ndarray, np.ndarray]:
     for f in bodies:
         for name, value in (("dna_sex", f.dna_sex), ("sex_morphology", f.sex_morphology)):
@@ -623,9 +568,7 @@ class EvidenceScores:
     relative_log: np.ndarray
     relative_table: np.ndarray
     population: Population = PERU
-    distinct_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
-    distinct_body: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    distinct_log10: np.ndarray = field(default_factory=lambda: np.zeros((0, len(DISTINCTIVE))))
+    distinctive: DistinctiveTables | None = None
     place: PlaceFactors | None = None
     place_person: np.ndarray | None = None
 
@@ -634,7 +577,6 @@ class EvidenceScores:
               bodies: Sequence[PMFindings | None], *, population: Population = PERU,
               alternatives: Mapping[tuple[str, str], RelativeModel] | None = None,
               place: PlaceFactors | None = None,
-              cache: dict[tuple[str, str], tuple[float, ...] | None] | None = None,
               ) -> EvidenceScores:
         """Precompute the per-row and per-body tables.
 
@@ -656,10 +598,6 @@ class EvidenceScores:
             factor is added to :meth:`block` (not to :meth:`pieces`); a relative takes the
             factor of :attr:`RelativeModel.place_of`; a row whose person the prior does not
             know takes factor 1.
-        cache : dict, optional
-            Distinctive pieces already computed, by (record id, findings id), filled as it
-            goes (:class:`Evidence` keeps one per run).
-
         Returns
         -------
         EvidenceScores
@@ -756,7 +694,8 @@ class EvidenceScores:
             if ac >= 0:
                 row += age_table[ac]
             row += _relative_stature(pa, ratio[sc], log_ratio[sc])
-        ptr, d_body, d_log = _distinctive_pairs(rows, records, pm, row_kind, pop, cache)
+        distinctive = DistinctiveTables.build(rows, records, pm, row_kind == ROW_REGISTERED,
+                                              pop)
         place_person = None
         if place is not None:
             index = {m: k for k, m in enumerate(place.prior.persons)}
@@ -766,7 +705,7 @@ class EvidenceScores:
                 place_person[i] = index.get(rel.place_of if rel is not None else person, -1)
         return cls(n_bodies, row_kind, sex_class, age_code, stature_mean, adult, existence,
                    relative_code, sex_table, age_table, y, inv, const, ratio, log_ratio,
-                   relative_table, pop, ptr, d_body, d_log, place, place_person)
+                   relative_table, pop, distinctive, place, place_person)
 
     def block(self, rows: np.ndarray) -> np.ndarray:
         """(len(rows), n_bodies) float64 log10 LR, 0.0 where nothing can be compared; with a
@@ -787,12 +726,8 @@ class EvidenceScores:
         score_rows(rows, self.row_kind, self.sex_class, self.age_code, self.stature_mean,
                    self.relative_code, self.sex_table, self.age_table, self.stature_y,
                    self.stature_inv, self.stature_const, self.relative_table, out)
-        if self.distinct_body.size:
-            starts, ends = self.distinct_ptr[rows], self.distinct_ptr[rows + 1]
-            total = self.distinct_log10.sum(axis=1)
-            for i in np.flatnonzero(ends > starts):
-                sl = slice(starts[i], ends[i])
-                out[i, self.distinct_body[sl]] += total[sl]
+        if self.distinctive is not None:
+            self.distinctive.add_block(rows, out)
         if self.place is not None and self.place_person is not None:
             with np.errstate(divide="ignore"):
                 out += np.log10(self.place.block(self.place_person[rows]))
@@ -822,11 +757,10 @@ class EvidenceScores:
             out["stature"] = float(_relative_stature(
                 float(self.adult[row]), self.relative_ratio[sc, body:body + 1],
                 self.relative_log[sc, body:body + 1])[0])
-        lo, hi = int(self.distinct_ptr[row]), int(self.distinct_ptr[row + 1])
-        k = lo + int(np.searchsorted(self.distinct_body[lo:hi], body))
-        hit = k < hi and self.distinct_body[k] == body
-        for j, name in enumerate(DISTINCTIVE):
-            out[name] = float(self.distinct_log10[k, j]) if hit else 0.0
+        if self.distinctive is not None:
+            out.update(self.distinctive.pair(row, body))
+        else:
+            out.update(dict.fromkeys(DISTINCTIVE, 0.0))
         return out
 
 
@@ -892,8 +826,6 @@ class Evidence:
     findings: Mapping[str, PMFindings]
     population: Population = PERU
     place: PlacePrior | None = None
-    _cache: dict[tuple[str, str], tuple[float, ...] | None] = field(
-        default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_dataset(cls, dataset: object, *, population: Population = PERU,
@@ -926,7 +858,7 @@ class Evidence:
         """:meth:`EvidenceScores.build` on registered rows ``rows`` and ``bodies``' findings
         (with the place prior's factors when there is one)."""
         return EvidenceScores.build(rows, self.records, bodies, population=self.population,
-                                    place=self.place_factors(bodies), cache=self._cache)
+                                    place=self.place_factors(bodies))
 
     def relative_scores(self, rows: Sequence[tuple[str, str]], sets: Iterable[AlternativeSet],
                         bodies: Sequence[PMFindings | None]) -> PriorWeightedScores:
