@@ -656,6 +656,8 @@ def test_bad_parameters():
     ({"age_sd": math.nan}, r"Population\.age_sd must be a finite number >= 0"),
     ({"dental_error": 0.0}, r"Population\.dental_error must be in \(0, 0\.75\)"),
     ({"stature": (("M", 163.0, 0.0),)}, r"Population\.stature: \('M', 163\.0, 0\.0\)"),
+    ({"dental_cap": 0.5}, r"Population\.dental_cap must be at least 1 \(or None\)"),
+    ({"effects_cap": math.nan}, r"Population\.effects_cap must be at least 1"),
 ])
 def test_bad_population(changes, message):
     with pytest.raises(InputError, match=message):

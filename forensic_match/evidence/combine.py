@@ -138,6 +138,12 @@ class Population:
         for name in ("serial_coincidence", "feature_detect"):
             if not 0.0 < getattr(self, name) < 1.0:
                 raise bad(name, "strictly between 0 and 1")
+        # Caps bound an LR from above: below 1 they would turn "nothing compared" (LR 1)
+        # into evidence against.
+        for name in ("dental_cap", "implant_cap", "effects_cap"):
+            value = getattr(self, name)
+            if value is not None and not (value >= 1.0):
+                raise bad(name, "at least 1" + (" (or None)" if name == "dental_cap" else ""))
         for sex, mean, sd in self.stature:
             if sex not in ("M", "F") or not (math.isfinite(mean) and sd > 0):
                 raise InputError(f"Population.stature: ({sex!r}, {mean!r}, {sd!r}) must be a "
