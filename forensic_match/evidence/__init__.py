@@ -10,6 +10,7 @@ records, :func:`evidence_lr` applies every piece recorded on both sides, and
 :class:`Evidence` carries the records and findings into
 :func:`~forensic_match.dvi.identify.identify`.
 Place and time are a prior, not an LR: :mod:`~forensic_match.evidence.place`.
+:func:`decision_stability` says whether proposals hold across the model's error ranges.
 Formulas, defaults and their sources: ``docs/evidence.md``.
 """
 
@@ -45,13 +46,15 @@ from forensic_match.evidence.records import (
     read_pm_findings,
 )
 from forensic_match.evidence.scoring import Evidence
+from forensic_match.evidence.sensitivity import RANGES, Stability, decision_stability
 from forensic_match.evidence.sex import body_sex_probabilities, discrete_lr, sex_lr
 from forensic_match.evidence.stature import stature_lr
 
 __all__ = [
     "AMRecord", "AgeDistribution", "DentalChart", "DentalPopulation", "DentalResult", "Effect",
     "Evidence", "EvidenceLR", "Feature", "Implant", "PERU", "PERU_VICTIM_AGES", "PMFindings",
-    "PlaceModel", "PlacePrior", "Population", "distance_km", "place_kernel",
+    "PlaceModel", "PlacePrior", "Population", "RANGES", "Stability", "decision_stability",
+    "distance_km", "place_kernel",
     "age_estimate_lr", "age_interval_lr", "am_record_from_info", "am_records_from_dataset",
     "body_sex_probabilities", "dental_lr", "discrete_lr", "effects_lr", "evidence_frame",
     "evidence_log10_block", "evidence_lr", "feature_lr", "implant_lr",
