@@ -10,7 +10,8 @@ records, :func:`evidence_lr` applies every piece recorded on both sides, and
 :class:`Evidence` carries the records and findings into
 :func:`~forensic_match.dvi.identify.identify`.
 Place and time are a prior, not an LR: :mod:`~forensic_match.evidence.place`.
-:func:`decision_stability` says whether proposals hold across the model's error ranges.
+:func:`decision_stability` says whether proposals hold across the model's error ranges;
+:func:`shortlist` ranks the missing persons for remains with no usable DNA.
 Formulas, defaults and their sources: ``docs/evidence.md``.
 """
 
@@ -48,6 +49,7 @@ from forensic_match.evidence.records import (
 from forensic_match.evidence.scoring import Evidence
 from forensic_match.evidence.sensitivity import RANGES, Stability, decision_stability
 from forensic_match.evidence.sex import body_sex_probabilities, discrete_lr, sex_lr
+from forensic_match.evidence.shortlist import shortlist
 from forensic_match.evidence.stature import stature_lr
 
 __all__ = [
@@ -59,5 +61,5 @@ __all__ = [
     "body_sex_probabilities", "dental_lr", "discrete_lr", "effects_lr", "evidence_frame",
     "evidence_log10_block", "evidence_lr", "feature_lr", "implant_lr",
     "pm_findings_from_dataset", "pm_findings_from_info", "read_am_records", "read_pm_findings",
-    "sex_lr", "stature_lr",
+    "sex_lr", "shortlist", "stature_lr",
 ]
