@@ -5,20 +5,21 @@ several row blocks."""
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
 
 from forensic_match.errors import InputError
 from forensic_match.evidence import Evidence, evidence_lr
-from forensic_match.evidence import shortlist as module
 from forensic_match.evidence.shortlist import shortlist
 from tests.test_evidence_distinctive import _findings, _record
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_shortlist_is_the_sorted_evidence_lr(seed: int, monkeypatch) -> None:
-    monkeypatch.setattr(module, "BLOCK_ROWS", 4)  # several blocks to merge
+    # Several blocks to merge (the package's ``shortlist`` is the function, not the module).
+    monkeypatch.setattr(sys.modules["forensic_match.evidence.shortlist"], "BLOCK_ROWS", 4)
     rng = np.random.default_rng(seed)
     records = {}
     for k in range(15):
