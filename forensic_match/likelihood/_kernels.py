@@ -11,7 +11,7 @@ import numpy as np
 
 from forensic_match.accelerate import jit
 
-PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE = 0, 1, 2, 3
+PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE, PIN_FATHER, PIN_MOTHER = 0, 1, 2, 3, 4, 5
 OBS_NONE, OBS_SET, OBS_PARTIAL = 0, 1, 2
 LUMP_NEVER, LUMP_ALWAYS, LUMP_CHECK = 0, 1, 2
 
@@ -183,6 +183,19 @@ def _run_plan(father, fkind, fperson, scope_ptr, scope_vars, step_var, step_ptr,
                     buf[o + i * dom_size[mv] + j] = observation_prob(
                         dom_vals[pv, i], dom_vals[mv, j], obs_kind[person], obs1[person],
                         obs2[person], dropout[person], dropin[person], pop)
+        elif kind == PIN_FATHER or kind == PIN_MOTHER:
+            cv = scope_vars[base]
+            av = scope_vars[base + 1]
+            mat = matm if kind == PIN_FATHER else matf
+            da = dom_size[av]
+            for ic in range(dom_size[cv]):
+                x = dom_vals[cv, ic]
+                for ia in range(da):
+                    u = dom_vals[av, ia]
+                    if has_mut:
+                        buf[o + ic * da + ia] = mat[u * k + x]
+                    else:
+                        buf[o + ic * da + ia] = 1.0 if u == x else 0.0
         else:
             cv = scope_vars[base]
             av = scope_vars[base + 1]

@@ -7,6 +7,8 @@ product of factors:
 - founder prior ``p(v)`` for each founder allele variable (Hardy-Weinberg);
 - transmission ``T(v_child | v_pat, v_mat) = (M[v_pat, v_child] + M[v_mat, v_child]) / 2`` for
   each allele of a non-founder from the corresponding parent, ``M`` that parent's sex matrix;
+  for one child of each founder (not the target) the "pinned" transmission
+  ``M[v_1, v_child]`` from the founder's first allele instead (exact: see ``_pinned``);
 - observation ``P(seen | v_pat, v_mat)`` for each typed individual.
 
 Variables are summed out one at a time (variable elimination; Zhang & Poole 1994, Koller &
@@ -24,7 +26,7 @@ import numpy as np
 
 from forensic_match.pedigree import Pedigree
 
-PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE = 0, 1, 2, 3
+PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE, PIN_FATHER, PIN_MOTHER = 0, 1, 2, 3, 4, 5
 
 #: Domain sizes assumed when choosing the elimination order: a typed allele variable has at
 #: most two values, an untyped one has all the marker's (lumped) alleles.
@@ -83,6 +85,34 @@ def kept_individuals(ped: Pedigree, typed: np.ndarray, target: int) -> np.ndarra
     return np.flatnonzero(keep[:n]).astype(np.int32)
 
 
+def _pinned(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, small: np.ndarray,
+            target: int) -> np.ndarray:
+    """Per kept individual, the child whose transmission from it is pinned (-1: none).
+
+    A founder's two allele variables are exchangeable: their prior ``p(a) p(b)`` (or the
+    Balding-Nichols urn), their observation and every transmission
+    ``(M[a, x] + M[b, x]) / 2`` to a child are symmetric in ``(a, b)``. So for any one child
+    the transmission may be replaced by ``M[a, x]`` (the child received the first allele):
+    for every value of the other variables, ``sum_ab h(a, b) (M[a, x] + M[b, x]) / 2 =
+    sum_ab h(a, b) M[a, x]`` when ``h`` is symmetric. The factor over three allele variables
+    becomes one over two, so the founder's second allele no longer meets that child: with
+    ``n`` alleles the elimination costs ``n^2`` where it cost ``n^3``. A founder who is the
+    target is not pinned (its ordered posterior would lose its symmetry).
+
+    The child pinned is the target if it is a child of the founder, else the child with the
+    largest domain (untyped, then typed with dropout, then typed), the first in order.
+    """
+    n = father.size
+    best = np.full(n, -1, dtype=np.int32)
+    rank = np.full(n, -1, dtype=np.int32)
+    for c in range(n):
+        score = 3 if c == target else (2 if not typed[c] else (1 if not small[c] else 0))
+        for p in (father[c], mother[c]):
+            if p >= 0 and father[p] < 0 and p != target and score > rank[p]:
+                best[p], rank[p] = c, score
+    return best
+
+
 def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
                exact_domains: np.ndarray | None = None) -> Plan:
     """Plan the likelihood of ``ped`` with ``typed`` individuals (bool per individual).
@@ -110,6 +140,7 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
     ltarget = int(local[target]) if target >= 0 else -1
     small = (exact_domains[people] if exact_domains is not None else ltyped.astype(bool))
 
+    pin = _pinned(father, mother, ltyped, small, ltarget)
     kinds: list[int] = []
     persons: list[int] = []
     scopes: list[tuple[int, ...]] = []
@@ -122,12 +153,15 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
                 scopes.append((v,))
         else:
             f, m = int(father[i]), int(mother[i])
-            kinds.append(TRANS_FATHER)
-            persons.append(i)
-            scopes.append((pv, 2 * f, 2 * f + 1))
-            kinds.append(TRANS_MOTHER)
-            persons.append(i)
-            scopes.append((mv, 2 * m, 2 * m + 1))
+            for v, parent, whole, pinned in ((pv, f, TRANS_FATHER, PIN_FATHER),
+                                             (mv, m, TRANS_MOTHER, PIN_MOTHER)):
+                persons.append(i)
+                if pin[parent] == i:
+                    kinds.append(pinned)
+                    scopes.append((v, 2 * parent))
+                else:
+                    kinds.append(whole)
+                    scopes.append((v, 2 * parent, 2 * parent + 1))
         if ltyped[i]:
             kinds.append(OBSERVE)
             persons.append(i)
