@@ -8,7 +8,9 @@ product of factors:
 - transmission ``T(v_child | v_pat, v_mat) = (M[v_pat, v_child] + M[v_mat, v_child]) / 2`` for
   each allele of a non-founder from the corresponding parent, ``M`` that parent's sex matrix;
   for one child of each founder (not the target) the "pinned" transmission
-  ``M[v_1, v_child]`` from the founder's first allele instead (exact: see ``_pinned``);
+  ``M[v_1, v_child]`` from the founder's first allele instead (exact: see ``_pinned``); for
+  the only child of an untyped non-founder, the transmission split by a two-valued selector
+  variable ``s`` into ``S_1(s, v_child, v_1) S_2(s, v_child, v_2)`` (see ``_split``);
 - observation ``P(seen | v_pat, v_mat)`` for each typed individual.
 
 Variables are summed out one at a time (variable elimination; Zhang & Poole 1994, Koller &
@@ -27,10 +29,11 @@ import numpy as np
 from forensic_match.pedigree import Pedigree
 
 PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE, PIN_FATHER, PIN_MOTHER = 0, 1, 2, 3, 4, 5
+SPLIT_FATHER, SPLIT_MOTHER = 6, 7
 
 #: Domain sizes assumed when choosing the elimination order: a typed allele variable has at
 #: most two values, an untyped one has all the marker's (lumped) alleles.
-_TYPED_DOMAIN, _UNTYPED_DOMAIN = 2.0, 8.0
+_TYPED_DOMAIN, _UNTYPED_DOMAIN, _SELECTOR_DOMAIN = 2.0, 8.0, 2.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +53,7 @@ class Plan:
     step_ptr: np.ndarray      # CSR list of factor ids multiplied at each step
     step_in: np.ndarray
     n_founder_alleles: int    # founder allele variables (for the theta quadrature degree)
+    n_vars: int               # allele variables (2 per individual), then selectors
 
     @property
     def n_factors(self) -> int:
@@ -60,8 +64,8 @@ class Plan:
         return len(self.step_var)
 
     def kernel_args(self) -> tuple[np.ndarray, ...]:
-        return (self.father, self.mother, self.fkind, self.fperson, self.scope_ptr,
-                self.scope_vars, self.step_var, self.step_ptr, self.step_in)
+        return (self.father, self.mother, self.n_vars, self.fkind, self.fperson,
+                self.scope_ptr, self.scope_vars, self.step_var, self.step_ptr, self.step_in)
 
 
 def kept_individuals(ped: Pedigree, typed: np.ndarray, target: int) -> np.ndarray:
@@ -113,6 +117,33 @@ def _pinned(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, small: np
     return best
 
 
+def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray,
+           target: int) -> np.ndarray:
+    """Per kept individual, the child whose transmission from it is split (-1: none).
+
+    ``T(x | a, b) = (M[a, x] + M[b, x]) / 2 = sum_s S_1(s, x, a) S_2(s, x, b)`` with a
+    selector ``s`` in {0, 1}, ``S_1 = M[a, x] / 2`` if ``s = 0`` else 1 and
+    ``S_2 = M[b, x] / 2`` if ``s = 1`` else 1: an identity, so exact for any model. The two
+    parental alleles then meet only through ``s`` (two values) instead of in a factor over
+    three allele variables. It pays for an untyped non-founder (whose alleles come from two
+    different parents, so pinning does not apply) with exactly one child: the chain
+    grandparents -> untyped parent -> child; with several children the selectors would
+    multiply.
+    """
+    n = father.size
+    children = np.zeros(n, dtype=np.int32)
+    only = np.full(n, -1, dtype=np.int32)
+    for c in range(n):
+        for p in (father[c], mother[c]):
+            if p >= 0:
+                children[p] += 1
+                only[p] = c
+    split = (children == 1) & (father >= 0) & (typed == 0)
+    if target >= 0:
+        split[target] = False
+    return np.where(split, only, -1).astype(np.int32)
+
+
 def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
                exact_domains: np.ndarray | None = None) -> Plan:
     """Plan the likelihood of ``ped`` with ``typed`` individuals (bool per individual).
@@ -141,6 +172,8 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
     small = (exact_domains[people] if exact_domains is not None else ltyped.astype(bool))
 
     pin = _pinned(father, mother, ltyped, small, ltarget)
+    split = _split(father, mother, ltyped, ltarget)
+    n_sel = 0
     kinds: list[int] = []
     persons: list[int] = []
     scopes: list[tuple[int, ...]] = []
@@ -153,8 +186,17 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
                 scopes.append((v,))
         else:
             f, m = int(father[i]), int(mother[i])
-            for v, parent, whole, pinned in ((pv, f, TRANS_FATHER, PIN_FATHER),
-                                             (mv, m, TRANS_MOTHER, PIN_MOTHER)):
+            for v, parent, whole, pinned, halves in (
+                    (pv, f, TRANS_FATHER, PIN_FATHER, SPLIT_FATHER),
+                    (mv, m, TRANS_MOTHER, PIN_MOTHER, SPLIT_MOTHER)):
+                if split[parent] == i:
+                    sel = 2 * len(people) + n_sel
+                    n_sel += 1
+                    for a in (2 * parent, 2 * parent + 1):
+                        kinds.append(halves)
+                        persons.append(i)
+                        scopes.append((sel, v, a))
+                    continue
                 persons.append(i)
                 if pin[parent] == i:
                     kinds.append(pinned)
@@ -167,8 +209,9 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
             persons.append(i)
             scopes.append((pv, mv))
 
-    nvar = 2 * len(people)
-    weight = np.where(np.repeat(small, 2), _TYPED_DOMAIN, _UNTYPED_DOMAIN)
+    nvar = 2 * len(people) + n_sel
+    weight = np.concatenate([np.where(np.repeat(small, 2), _TYPED_DOMAIN, _UNTYPED_DOMAIN),
+                             np.full(n_sel, _SELECTOR_DOMAIN)])
     keep_vars = {2 * ltarget, 2 * ltarget + 1} if ltarget >= 0 else set()
     active: dict[int, tuple[int, ...]] = dict(enumerate(scopes))
     all_scopes = list(scopes)
@@ -223,5 +266,5 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         scope_vars=np.array([v for s in all_scopes for v in s], dtype=np.int32),
         step_var=np.array(step_var, dtype=np.int32), step_ptr=step_ptr,
         step_in=np.array([f for s in step_in for f in s], dtype=np.int32),
-        n_founder_alleles=int(2 * np.sum(father < 0)),
+        n_founder_alleles=int(2 * np.sum(father < 0)), n_vars=nvar,
     )
