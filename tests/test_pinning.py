@@ -204,3 +204,25 @@ def test_stationary_equal_model_is_checked_before_lumping() -> None:
     for lump in (True, False):
         got = pedigree_likelihood(ped, [marker], profiles, lump=lump)[0]
         assert math.isclose(got, want, rel_tol=REL)
+
+
+def test_split_transmission_of_an_untyped_parent() -> None:
+    """Typed grandparents and mother, untyped father: his transmission to the missing
+    grandchild is split by a selector; posterior and likelihood as without it."""
+    from benchmarks.cases import markers as panel
+    from forensic_match.simulate import simulate_profiles
+
+    ped = Pedigree.from_records([("GF", None, None, "M"), ("GM", None, None, "F"),
+                                 ("FA", "GF", "GM", "M"), ("MO", None, None, "F"),
+                                 ("MP", "FA", "MO", "M")])
+    for model in ("stepwise", "equal"):
+        markers = panel(model)
+        profiles = simulate_profiles(ped, markers, seed=5, typed=["GF", "GM", "MO"])
+        got = genotype_posterior(ped, markers, profiles, "MP")
+        plans = list(ped.__dict__["_fm_plans"].values())
+        assert all(np.isin(p.fkind, (_plan.SPLIT_FATHER,)).any() for p in plans)
+        with unpinned(ped):
+            want = genotype_posterior(ped, markers, profiles, "MP")
+        for g, w in zip(got, want):
+            assert math.isclose(g.likelihood, w.likelihood, rel_tol=REL)
+            _close(g.matrix, w.matrix)

@@ -117,7 +117,7 @@ def _pinned(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, small: np
     return best
 
 
-def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray,
+def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, small: np.ndarray,
            target: int) -> np.ndarray:
     """Per kept individual, the child whose transmission from it is split (-1: none).
 
@@ -126,9 +126,11 @@ def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray,
     ``S_2 = M[b, x] / 2`` if ``s = 1`` else 1: an identity, so exact for any model. The two
     parental alleles then meet only through ``s`` (two values) instead of in a factor over
     three allele variables. It pays for an untyped non-founder (whose alleles come from two
-    different parents, so pinning does not apply) with exactly one child: the chain
-    grandparents -> untyped parent -> child; with several children the selectors would
-    multiply.
+    different parents, so pinning does not apply) with exactly one child and both parents
+    typed without dropout: the chain typed grandparents -> untyped parent -> child costs
+    ``n^2`` instead of ``n^3``. Where the two alleles are coupled elsewhere (untyped
+    grandparents with other children) the selector only doubles the work, and with several
+    children the selectors would multiply: then the transmission is left whole.
     """
     n = father.size
     children = np.zeros(n, dtype=np.int32)
@@ -138,7 +140,9 @@ def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray,
             if p >= 0:
                 children[p] += 1
                 only[p] = c
-    split = (children == 1) & (father >= 0) & (typed == 0)
+    founder = father < 0
+    split = (children == 1) & ~founder & (typed == 0)
+    split[~founder] &= small[father[~founder]] & small[mother[~founder]]
     if target >= 0:
         split[target] = False
     return np.where(split, only, -1).astype(np.int32)
@@ -172,7 +176,7 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
     small = (exact_domains[people] if exact_domains is not None else ltyped.astype(bool))
 
     pin = _pinned(father, mother, ltyped, small, ltarget)
-    split = _split(father, mother, ltyped, ltarget)
+    split = _split(father, mother, ltyped, small, ltarget)
     n_sel = 0
     kinds: list[int] = []
     persons: list[int] = []
