@@ -37,16 +37,17 @@ _settings = settings(deadline=None, max_examples=25,
 
 @contextmanager
 def unpinned(*pedigrees: Pedigree) -> Iterator[None]:
-    """The engine with every transmission over both parental alleles, neither pinned nor
-    split (plans rebuilt)."""
-    saved = _plan._pinned, _plan._split
-    _plan._pinned = _plan._split = lambda father, *_: np.full(father.size, -1, dtype=np.int32)
+    """The engine with every transmission over both parental alleles, neither pinned, split
+    nor presummed (plans rebuilt)."""
+    saved = _plan._pinned, _plan._split, _plan._presummed
+    _plan._pinned = _plan._split = _plan._presummed = \
+        lambda father, *_: np.full(father.size, -1, dtype=np.int32)
     for ped in pedigrees:
         ped.__dict__.pop("_fm_plans", None)
     try:
         yield
     finally:
-        _plan._pinned, _plan._split = saved
+        _plan._pinned, _plan._split, _plan._presummed = saved
         for ped in pedigrees:
             ped.__dict__.pop("_fm_plans", None)
 
@@ -145,7 +146,8 @@ def test_pinned_posterior_matches_oracle(case: Case, theta: float,
 
 def test_pinning_on_benchmark_families() -> None:
     """Real panels (23 markers, up to 50 alleles), stepwise and equal: the three-generation
-    family's missing person and the cousin loop, pinned == unpinned to 1e-12."""
+    family's missing person and the cousin loop (grandparents with two children: pinned and
+    presummed), reduced == unreduced to 1e-12."""
     from benchmarks.cases import case
 
     for shape, target in (("family12", "MP"), ("cousin_loop", "C")):
@@ -154,8 +156,9 @@ def test_pinning_on_benchmark_families() -> None:
             profiles = {k: v for k, v in profiles.items() if k != target}
             got = genotype_posterior(ped, markers, profiles, target)
             plans = list(ped.__dict__["_fm_plans"].values())
-            assert all(np.isin(p.fkind, (_plan.PIN_FATHER, _plan.PIN_MOTHER)).any()
-                       for p in plans)
+            for kinds in ((_plan.PIN_FATHER, _plan.PIN_MOTHER),
+                          (_plan.PRESUM_FATHER, _plan.PRESUM_MOTHER)):
+                assert all(np.isin(p.fkind, kinds).any() for p in plans)
             with unpinned(ped):
                 want = genotype_posterior(ped, markers, profiles, target)
                 plans = list(ped.__dict__["_fm_plans"].values())

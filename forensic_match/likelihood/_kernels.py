@@ -12,7 +12,7 @@ import numpy as np
 from forensic_match.accelerate import jit
 
 PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE, PIN_FATHER, PIN_MOTHER = 0, 1, 2, 3, 4, 5
-SPLIT_FATHER, SPLIT_MOTHER = 6, 7
+SPLIT_FATHER, SPLIT_MOTHER, PRESUM_FATHER, PRESUM_MOTHER = 6, 7, 8, 9
 OBS_NONE, OBS_SET, OBS_PARTIAL = 0, 1, 2
 LUMP_NEVER, LUMP_ALWAYS, LUMP_CHECK = 0, 1, 2
 
@@ -197,6 +197,24 @@ def _run_plan(father, fkind, fperson, scope_ptr, scope_vars, step_var, step_ptr,
                         buf[o + ic * da + ia] = mat[u * k + x]
                     else:
                         buf[o + ic * da + ia] = 1.0 if u == x else 0.0
+        elif kind == PRESUM_FATHER or kind == PRESUM_MOTHER:
+            cv = scope_vars[base]
+            av = scope_vars[base + 1]
+            mat = matm if kind == PRESUM_FATHER else matf
+            da = dom_size[av]
+            for ic in range(dom_size[cv]):
+                x = dom_vals[cv, ic]
+                # (qM)[x]: the founder's other allele, drawn from q, passed on.
+                other = 0.0
+                if has_mut:
+                    for a in range(k):
+                        other += q[a] * mat[a * k + x]
+                else:
+                    other = q[x]
+                for ia in range(da):
+                    u = dom_vals[av, ia]
+                    own = mat[u * k + x] if has_mut else (1.0 if u == x else 0.0)
+                    buf[o + ic * da + ia] = 0.5 * (own + other)
         elif kind == SPLIT_FATHER or kind == SPLIT_MOTHER:
             # scope (selector, child allele, parental allele); the selector is outermost
             cv = scope_vars[base + 1]

@@ -10,7 +10,9 @@ product of factors:
   for one child of each founder (not the target) the "pinned" transmission
   ``M[v_1, v_child]`` from the founder's first allele instead (exact: see ``_pinned``); for
   the only child of an untyped non-founder, the transmission split by a two-valued selector
-  variable ``s`` into ``S_1(s, v_child, v_1) S_2(s, v_child, v_2)`` (see ``_split``);
+  variable ``s`` into ``S_1(s, v_child, v_1) S_2(s, v_child, v_2)`` (see ``_split``); for
+  the second child of an untyped founder with two children, ``(M[v_1, v_child] +
+  (pM)[v_child]) / 2`` with the founder's second allele summed out (see ``_presummed``);
 - observation ``P(seen | v_pat, v_mat)`` for each typed individual.
 
 Variables are summed out one at a time (variable elimination; Zhang & Poole 1994, Koller &
@@ -29,7 +31,7 @@ import numpy as np
 from forensic_match.pedigree import Pedigree
 
 PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE, PIN_FATHER, PIN_MOTHER = 0, 1, 2, 3, 4, 5
-SPLIT_FATHER, SPLIT_MOTHER = 6, 7
+SPLIT_FATHER, SPLIT_MOTHER, PRESUM_FATHER, PRESUM_MOTHER = 6, 7, 8, 9
 
 #: Domain sizes assumed when choosing the elimination order: a typed allele variable has at
 #: most two values, an untyped one has all the marker's (lumped) alleles.
@@ -117,7 +119,32 @@ def _pinned(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, small: np
     return best
 
 
-def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, small: np.ndarray,
+def _presummed(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, pin: np.ndarray,
+               target: int) -> np.ndarray:
+    """Per kept individual, the child whose transmission has the founder's second allele
+    summed out in closed form (-1: none).
+
+    For an untyped founder (not the target) with exactly two children, one pinned to its
+    first allele ``a`` (:func:`_pinned`), the second allele ``b`` meets only its prior and
+    the other child's transmission: ``sum_b p(b) (M[a, x] + M[b, x]) / 2 =
+    (M[a, x] + (pM)[x]) / 2``, a factor over two allele variables instead of three (with
+    theta, ``p`` is each quadrature node's frequency vector: founders are independent given
+    it).
+    """
+    n = father.size
+    children: list[list[int]] = [[] for _ in range(n)]
+    for c in range(n):
+        for p in (father[c], mother[c]):
+            if p >= 0:
+                children[p].append(c)
+    out = np.full(n, -1, dtype=np.int32)
+    for p in range(n):
+        if father[p] < 0 and not typed[p] and p != target and len(children[p]) == 2:
+            out[p] = children[p][1] if children[p][0] == pin[p] else children[p][0]
+    return out
+
+
+def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray,
            target: int) -> np.ndarray:
     """Per kept individual, the child whose transmission from it is split (-1: none).
 
@@ -125,12 +152,12 @@ def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, small: np.
     selector ``s`` in {0, 1}, ``S_1 = M[a, x] / 2`` if ``s = 0`` else 1 and
     ``S_2 = M[b, x] / 2`` if ``s = 1`` else 1: an identity, so exact for any model. The two
     parental alleles then meet only through ``s`` (two values) instead of in a factor over
-    three allele variables. It pays for an untyped non-founder (whose alleles come from two
-    different parents, so pinning does not apply) with exactly one child and both parents
-    typed without dropout: the chain typed grandparents -> untyped parent -> child costs
-    ``n^2`` instead of ``n^3``. Where the two alleles are coupled elsewhere (untyped
-    grandparents with other children) the selector only doubles the work, and with several
-    children the selectors would multiply: then the transmission is left whole.
+    three allele variables. Candidates are the untyped non-founders (whose alleles come from
+    two different parents, so pinning does not apply) with exactly one child: on a chain
+    grandparents -> untyped parent -> child this costs ``n^2`` instead of ``n^3``. Where
+    the two alleles are coupled elsewhere (e.g. through a typed aunt) the selector only
+    doubles the work, so :func:`build_plan` keeps the split only when its estimated cost is
+    lower; with several children the selectors would multiply, so they are not candidates.
     """
     n = father.size
     children = np.zeros(n, dtype=np.int32)
@@ -140,9 +167,7 @@ def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, small: np.
             if p >= 0:
                 children[p] += 1
                 only[p] = c
-    founder = father < 0
-    split = (children == 1) & ~founder & (typed == 0)
-    split[~founder] &= small[father[~founder]] & small[mother[~founder]]
+    split = (children == 1) & (father >= 0) & (typed == 0)
     if target >= 0:
         split[target] = False
     return np.where(split, only, -1).astype(np.int32)
@@ -176,7 +201,21 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
     small = (exact_domains[people] if exact_domains is not None else ltyped.astype(bool))
 
     pin = _pinned(father, mother, ltyped, small, ltarget)
-    split = _split(father, mother, ltyped, small, ltarget)
+    presum = _presummed(father, mother, ltyped, pin, ltarget)
+    split = _split(father, mother, ltyped, ltarget)
+    plan, cost = _assemble(people, father, mother, ltyped, ltarget, small, pin, presum, split)
+    if (split >= 0).any():
+        whole, whole_cost = _assemble(people, father, mother, ltyped, ltarget, small, pin,
+                                      presum, np.full_like(split, -1))
+        if whole_cost <= cost:
+            return whole
+    return plan
+
+
+def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped: np.ndarray,
+              ltarget: int, small: np.ndarray, pin: np.ndarray, presum: np.ndarray,
+              split: np.ndarray) -> tuple[Plan, float]:
+    """The factors and the elimination order, with the plan's estimated cost."""
     n_sel = 0
     kinds: list[int] = []
     persons: list[int] = []
@@ -190,9 +229,9 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
                 scopes.append((v,))
         else:
             f, m = int(father[i]), int(mother[i])
-            for v, parent, whole, pinned, halves in (
-                    (pv, f, TRANS_FATHER, PIN_FATHER, SPLIT_FATHER),
-                    (mv, m, TRANS_MOTHER, PIN_MOTHER, SPLIT_MOTHER)):
+            for v, parent, whole, pinned, halves, summed in (
+                    (pv, f, TRANS_FATHER, PIN_FATHER, SPLIT_FATHER, PRESUM_FATHER),
+                    (mv, m, TRANS_MOTHER, PIN_MOTHER, SPLIT_MOTHER, PRESUM_MOTHER)):
                 if split[parent] == i:
                     sel = 2 * len(people) + n_sel
                     n_sel += 1
@@ -204,6 +243,9 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
                 persons.append(i)
                 if pin[parent] == i:
                     kinds.append(pinned)
+                    scopes.append((v, 2 * parent))
+                elif presum[parent] == i:
+                    kinds.append(summed)
                     scopes.append((v, 2 * parent))
                 else:
                     kinds.append(whole)
@@ -229,6 +271,7 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
     for v in range(nvar):
         neighbours[v].discard(v)
 
+    total = 0.0
     while remaining:
         best, best_cost = -1, (np.inf, np.inf)
         for v in remaining:
@@ -248,6 +291,7 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         active[new_id] = tuple(union)
         step_var.append(v)
         step_in.append(ids)
+        total += best_cost[0] * len(ids)
         nb = neighbours[v]
         for a in nb:
             neighbours[a].discard(v)
@@ -271,4 +315,4 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         step_var=np.array(step_var, dtype=np.int32), step_ptr=step_ptr,
         step_in=np.array([f for s in step_in for f in s], dtype=np.int32),
         n_founder_alleles=int(2 * np.sum(father < 0)), n_vars=nvar,
-    )
+    ), total
