@@ -59,7 +59,9 @@ def _expandable(marker: Marker) -> bool:
     mut = marker.mutation
     if mut is None:
         return True
-    return mut.female.model in _EXPANDABLE and mut.male.model in _EXPANDABLE
+    # A PM-stationary matrix no longer has the equal/proportional form the fit assumes.
+    return mut.female.model in _EXPANDABLE and mut.male.model in _EXPANDABLE and \
+        not mut.stationary
 
 
 def _without_mutation(marker: Marker) -> Marker:

@@ -11,7 +11,8 @@ import numpy as np
 
 from forensic_match.accelerate import jit
 
-PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE = 0, 1, 2, 3
+PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE, PIN_FATHER, PIN_MOTHER = 0, 1, 2, 3, 4, 5
+SPLIT_FATHER, SPLIT_MOTHER, PRESUM_FATHER, PRESUM_MOTHER = 6, 7, 8, 9
 OBS_NONE, OBS_SET, OBS_PARTIAL = 0, 1, 2
 LUMP_NEVER, LUMP_ALWAYS, LUMP_CHECK = 0, 1, 2
 
@@ -183,6 +184,56 @@ def _run_plan(father, fkind, fperson, scope_ptr, scope_vars, step_var, step_ptr,
                     buf[o + i * dom_size[mv] + j] = observation_prob(
                         dom_vals[pv, i], dom_vals[mv, j], obs_kind[person], obs1[person],
                         obs2[person], dropout[person], dropin[person], pop)
+        elif kind == PIN_FATHER or kind == PIN_MOTHER:
+            cv = scope_vars[base]
+            av = scope_vars[base + 1]
+            mat = matm if kind == PIN_FATHER else matf
+            da = dom_size[av]
+            for ic in range(dom_size[cv]):
+                x = dom_vals[cv, ic]
+                for ia in range(da):
+                    u = dom_vals[av, ia]
+                    if has_mut:
+                        buf[o + ic * da + ia] = mat[u * k + x]
+                    else:
+                        buf[o + ic * da + ia] = 1.0 if u == x else 0.0
+        elif kind == PRESUM_FATHER or kind == PRESUM_MOTHER:
+            cv = scope_vars[base]
+            av = scope_vars[base + 1]
+            mat = matm if kind == PRESUM_FATHER else matf
+            da = dom_size[av]
+            for ic in range(dom_size[cv]):
+                x = dom_vals[cv, ic]
+                # (qM)[x]: the founder's other allele, drawn from q, passed on.
+                other = 0.0
+                if has_mut:
+                    for a in range(k):
+                        other += q[a] * mat[a * k + x]
+                else:
+                    other = q[x]
+                for ia in range(da):
+                    u = dom_vals[av, ia]
+                    own = mat[u * k + x] if has_mut else (1.0 if u == x else 0.0)
+                    buf[o + ic * da + ia] = 0.5 * (own + other)
+        elif kind == SPLIT_FATHER or kind == SPLIT_MOTHER:
+            # scope (selector, child allele, parental allele); the selector is outermost
+            cv = scope_vars[base + 1]
+            av = scope_vars[base + 2]
+            side = av % 2  # the selector value under which this parental allele is passed
+            mat = matm if kind == SPLIT_FATHER else matf
+            dc = dom_size[cv]
+            da = dom_size[av]
+            for chosen in range(2):
+                for ic in range(dc):
+                    x = dom_vals[cv, ic]
+                    for ia in range(da):
+                        if chosen != side:
+                            val = 1.0
+                        elif has_mut:
+                            val = 0.5 * mat[dom_vals[av, ia] * k + x]
+                        else:
+                            val = 0.5 if dom_vals[av, ia] == x else 0.0
+                        buf[o + (chosen * dc + ic) * da + ia] = val
         else:
             cv = scope_vars[base]
             av = scope_vars[base + 1]
@@ -298,10 +349,11 @@ def _run_plan(father, fkind, fperson, scope_ptr, scope_vars, step_var, step_ptr,
 
 
 @jit
-def evaluate_markers(father, mother, fkind, fperson, scope_ptr, scope_vars, step_var, step_ptr,
-                     step_in, target, people, sel, n_alleles, freq_ptr, freqs, mat_ptr, mats,
-                     has_mut, lump_mode, keep_extra, obs_kind, obs1, obs2, dropout, dropin,
-                     q_ptr, w_ptr, q_count, q_nodes, q_weights, post, post_alleles):
+def evaluate_markers(father, mother, n_vars, fkind, fperson, scope_ptr, scope_vars, step_var,
+                     step_ptr, step_in, target, people, sel, n_alleles, freq_ptr, freqs,
+                     mat_ptr, mats, has_mut, lump_mode, keep_extra, obs_kind, obs1, obs2,
+                     dropout, dropin, q_ptr, w_ptr, q_count, q_nodes, q_weights, post,
+                     post_alleles):
     """Likelihood of the markers ``sel`` (and the target's genotype posterior if ``target >= 0``).
 
     Marker arrays are packed for all markers of the case; ``obs_kind/obs1/obs2`` are
@@ -312,7 +364,7 @@ def evaluate_markers(father, mother, fkind, fperson, scope_ptr, scope_vars, step
     ``post_alleles[r]`` the full index of each working allele (-1 merged, -2 past ``k``).
     """
     n_people = father.size
-    nvar = 2 * n_people
+    nvar = n_vars
     result = np.empty(sel.size)
     for r in range(sel.size):
         m = sel[r]
@@ -341,10 +393,12 @@ def evaluate_markers(father, mother, fkind, fperson, scope_ptr, scope_vars, step
         drop = np.zeros(n_people)
         din = np.zeros(n_people)
         dom_size = np.full(nvar, k, dtype=np.int64)
-        dom_vals = np.empty((nvar, k), dtype=np.int32)
+        dom_vals = np.empty((nvar, max(k, 2)), dtype=np.int32)
         for v in range(nvar):
-            for a in range(k):
+            for a in range(max(k, 2)):
                 dom_vals[v, a] = a
+        for v in range(2 * n_people, nvar):  # selectors: which parental allele was passed
+            dom_size[v] = 2
         for i in range(n_people):
             g = people[i]
             kind = obs_kind[m, g]

@@ -7,6 +7,12 @@ product of factors:
 - founder prior ``p(v)`` for each founder allele variable (Hardy-Weinberg);
 - transmission ``T(v_child | v_pat, v_mat) = (M[v_pat, v_child] + M[v_mat, v_child]) / 2`` for
   each allele of a non-founder from the corresponding parent, ``M`` that parent's sex matrix;
+  for one child of each founder (not the target) the "pinned" transmission
+  ``M[v_1, v_child]`` from the founder's first allele instead (exact: see ``_pinned``); for
+  the only child of an untyped non-founder, the transmission split by a two-valued selector
+  variable ``s`` into ``S_1(s, v_child, v_1) S_2(s, v_child, v_2)`` (see ``_split``); for
+  the second child of an untyped founder with two children, ``(M[v_1, v_child] +
+  (pM)[v_child]) / 2`` with the founder's second allele summed out (see ``_presummed``);
 - observation ``P(seen | v_pat, v_mat)`` for each typed individual.
 
 Variables are summed out one at a time (variable elimination; Zhang & Poole 1994, Koller &
@@ -24,11 +30,12 @@ import numpy as np
 
 from forensic_match.pedigree import Pedigree
 
-PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE = 0, 1, 2, 3
+PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE, PIN_FATHER, PIN_MOTHER = 0, 1, 2, 3, 4, 5
+SPLIT_FATHER, SPLIT_MOTHER, PRESUM_FATHER, PRESUM_MOTHER = 6, 7, 8, 9
 
 #: Domain sizes assumed when choosing the elimination order: a typed allele variable has at
 #: most two values, an untyped one has all the marker's (lumped) alleles.
-_TYPED_DOMAIN, _UNTYPED_DOMAIN = 2.0, 8.0
+_TYPED_DOMAIN, _UNTYPED_DOMAIN, _SELECTOR_DOMAIN = 2.0, 8.0, 2.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +55,7 @@ class Plan:
     step_ptr: np.ndarray      # CSR list of factor ids multiplied at each step
     step_in: np.ndarray
     n_founder_alleles: int    # founder allele variables (for the theta quadrature degree)
+    n_vars: int               # allele variables (2 per individual), then selectors
 
     @property
     def n_factors(self) -> int:
@@ -58,8 +66,8 @@ class Plan:
         return len(self.step_var)
 
     def kernel_args(self) -> tuple[np.ndarray, ...]:
-        return (self.father, self.mother, self.fkind, self.fperson, self.scope_ptr,
-                self.scope_vars, self.step_var, self.step_ptr, self.step_in)
+        return (self.father, self.mother, self.n_vars, self.fkind, self.fperson,
+                self.scope_ptr, self.scope_vars, self.step_var, self.step_ptr, self.step_in)
 
 
 def kept_individuals(ped: Pedigree, typed: np.ndarray, target: int) -> np.ndarray:
@@ -81,6 +89,88 @@ def kept_individuals(ped: Pedigree, typed: np.ndarray, target: int) -> np.ndarra
                     keep[p] = True
     # A kept individual needs both parents (kept above) or none; nothing else to add.
     return np.flatnonzero(keep[:n]).astype(np.int32)
+
+
+def _pinned(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, small: np.ndarray,
+            target: int) -> np.ndarray:
+    """Per kept individual, the child whose transmission from it is pinned (-1: none).
+
+    A founder's two allele variables are exchangeable: their prior ``p(a) p(b)`` (or the
+    Balding-Nichols urn), their observation and every transmission
+    ``(M[a, x] + M[b, x]) / 2`` to a child are symmetric in ``(a, b)``. So for any one child
+    the transmission may be replaced by ``M[a, x]`` (the child received the first allele):
+    for every value of the other variables, ``sum_ab h(a, b) (M[a, x] + M[b, x]) / 2 =
+    sum_ab h(a, b) M[a, x]`` when ``h`` is symmetric. The factor over three allele variables
+    becomes one over two, so the founder's second allele no longer meets that child: with
+    ``n`` alleles the elimination costs ``n^2`` where it cost ``n^3``. A founder who is the
+    target is not pinned (its ordered posterior would lose its symmetry).
+
+    The child pinned is the target if it is a child of the founder, else the child with the
+    largest domain (untyped, then typed with dropout, then typed), the first in order.
+    """
+    n = father.size
+    best = np.full(n, -1, dtype=np.int32)
+    rank = np.full(n, -1, dtype=np.int32)
+    for c in range(n):
+        score = 3 if c == target else (2 if not typed[c] else (1 if not small[c] else 0))
+        for p in (father[c], mother[c]):
+            if p >= 0 and father[p] < 0 and p != target and score > rank[p]:
+                best[p], rank[p] = c, score
+    return best
+
+
+def _presummed(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, pin: np.ndarray,
+               target: int) -> np.ndarray:
+    """Per kept individual, the child whose transmission has the founder's second allele
+    summed out in closed form (-1: none).
+
+    For an untyped founder (not the target) with exactly two children, one pinned to its
+    first allele ``a`` (:func:`_pinned`), the second allele ``b`` meets only its prior and
+    the other child's transmission: ``sum_b p(b) (M[a, x] + M[b, x]) / 2 =
+    (M[a, x] + (pM)[x]) / 2``, a factor over two allele variables instead of three (with
+    theta, ``p`` is each quadrature node's frequency vector: founders are independent given
+    it).
+    """
+    n = father.size
+    children: list[list[int]] = [[] for _ in range(n)]
+    for c in range(n):
+        for p in (father[c], mother[c]):
+            if p >= 0:
+                children[p].append(c)
+    out = np.full(n, -1, dtype=np.int32)
+    for p in range(n):
+        if father[p] < 0 and not typed[p] and p != target and len(children[p]) == 2:
+            out[p] = children[p][1] if children[p][0] == pin[p] else children[p][0]
+    return out
+
+
+def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray,
+           target: int) -> np.ndarray:
+    """Per kept individual, the child whose transmission from it is split (-1: none).
+
+    ``T(x | a, b) = (M[a, x] + M[b, x]) / 2 = sum_s S_1(s, x, a) S_2(s, x, b)`` with a
+    selector ``s`` in {0, 1}, ``S_1 = M[a, x] / 2`` if ``s = 0`` else 1 and
+    ``S_2 = M[b, x] / 2`` if ``s = 1`` else 1: an identity, so exact for any model. The two
+    parental alleles then meet only through ``s`` (two values) instead of in a factor over
+    three allele variables. Candidates are the untyped non-founders (whose alleles come from
+    two different parents, so pinning does not apply) with exactly one child: on a chain
+    grandparents -> untyped parent -> child this costs ``n^2`` instead of ``n^3``. Where
+    the two alleles are coupled elsewhere (e.g. through a typed aunt) the selector only
+    doubles the work, so :func:`build_plan` keeps the split only when its estimated cost is
+    lower; with several children the selectors would multiply, so they are not candidates.
+    """
+    n = father.size
+    children = np.zeros(n, dtype=np.int32)
+    only = np.full(n, -1, dtype=np.int32)
+    for c in range(n):
+        for p in (father[c], mother[c]):
+            if p >= 0:
+                children[p] += 1
+                only[p] = c
+    split = (children == 1) & (father >= 0) & (typed == 0)
+    if target >= 0:
+        split[target] = False
+    return np.where(split, only, -1).astype(np.int32)
 
 
 def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
@@ -110,6 +200,23 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
     ltarget = int(local[target]) if target >= 0 else -1
     small = (exact_domains[people] if exact_domains is not None else ltyped.astype(bool))
 
+    pin = _pinned(father, mother, ltyped, small, ltarget)
+    presum = _presummed(father, mother, ltyped, pin, ltarget)
+    split = _split(father, mother, ltyped, ltarget)
+    plan, cost = _assemble(people, father, mother, ltyped, ltarget, small, pin, presum, split)
+    if (split >= 0).any():
+        whole, whole_cost = _assemble(people, father, mother, ltyped, ltarget, small, pin,
+                                      presum, np.full_like(split, -1))
+        if whole_cost <= cost:
+            return whole
+    return plan
+
+
+def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped: np.ndarray,
+              ltarget: int, small: np.ndarray, pin: np.ndarray, presum: np.ndarray,
+              split: np.ndarray) -> tuple[Plan, float]:
+    """The factors and the elimination order, with the plan's estimated cost."""
+    n_sel = 0
     kinds: list[int] = []
     persons: list[int] = []
     scopes: list[tuple[int, ...]] = []
@@ -122,19 +229,35 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
                 scopes.append((v,))
         else:
             f, m = int(father[i]), int(mother[i])
-            kinds.append(TRANS_FATHER)
-            persons.append(i)
-            scopes.append((pv, 2 * f, 2 * f + 1))
-            kinds.append(TRANS_MOTHER)
-            persons.append(i)
-            scopes.append((mv, 2 * m, 2 * m + 1))
+            for v, parent, whole, pinned, halves, summed in (
+                    (pv, f, TRANS_FATHER, PIN_FATHER, SPLIT_FATHER, PRESUM_FATHER),
+                    (mv, m, TRANS_MOTHER, PIN_MOTHER, SPLIT_MOTHER, PRESUM_MOTHER)):
+                if split[parent] == i:
+                    sel = 2 * len(people) + n_sel
+                    n_sel += 1
+                    for a in (2 * parent, 2 * parent + 1):
+                        kinds.append(halves)
+                        persons.append(i)
+                        scopes.append((sel, v, a))
+                    continue
+                persons.append(i)
+                if pin[parent] == i:
+                    kinds.append(pinned)
+                    scopes.append((v, 2 * parent))
+                elif presum[parent] == i:
+                    kinds.append(summed)
+                    scopes.append((v, 2 * parent))
+                else:
+                    kinds.append(whole)
+                    scopes.append((v, 2 * parent, 2 * parent + 1))
         if ltyped[i]:
             kinds.append(OBSERVE)
             persons.append(i)
             scopes.append((pv, mv))
 
-    nvar = 2 * len(people)
-    weight = np.where(np.repeat(small, 2), _TYPED_DOMAIN, _UNTYPED_DOMAIN)
+    nvar = 2 * len(people) + n_sel
+    weight = np.concatenate([np.where(np.repeat(small, 2), _TYPED_DOMAIN, _UNTYPED_DOMAIN),
+                             np.full(n_sel, _SELECTOR_DOMAIN)])
     keep_vars = {2 * ltarget, 2 * ltarget + 1} if ltarget >= 0 else set()
     active: dict[int, tuple[int, ...]] = dict(enumerate(scopes))
     all_scopes = list(scopes)
@@ -148,6 +271,7 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
     for v in range(nvar):
         neighbours[v].discard(v)
 
+    total = 0.0
     while remaining:
         best, best_cost = -1, (np.inf, np.inf)
         for v in remaining:
@@ -167,6 +291,7 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         active[new_id] = tuple(union)
         step_var.append(v)
         step_in.append(ids)
+        total += best_cost[0] * len(ids)
         nb = neighbours[v]
         for a in nb:
             neighbours[a].discard(v)
@@ -189,5 +314,5 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         scope_vars=np.array([v for s in all_scopes for v in s], dtype=np.int32),
         step_var=np.array(step_var, dtype=np.int32), step_ptr=step_ptr,
         step_in=np.array([f for s in step_in for f in s], dtype=np.int32),
-        n_founder_alleles=int(2 * np.sum(father < 0)),
-    )
+        n_founder_alleles=int(2 * np.sum(father < 0)), n_vars=nvar,
+    ), total

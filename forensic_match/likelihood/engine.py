@@ -53,8 +53,13 @@ def _marker_arrays(marker: Marker) -> _MarkerArrays:
         arrays = _MarkerArrays(np.ascontiguousarray(marker.frequencies), np.empty(0), False,
                                LUMP_ALWAYS)
     else:
-        models = (marker.mutation.female.model, marker.mutation.male.model)  # type: ignore[union-attr]
-        mode = LUMP_ALWAYS if all(m in _ALWAYS_LUMPABLE for m in models) else LUMP_CHECK
+        mutation = marker.mutation
+        models = (mutation.female.model, mutation.male.model)  # type: ignore[union-attr]
+        # The PM-stationary version of an equal or proportional matrix is not lumpable in
+        # general: it is checked like any other matrix.
+        always = all(m in _ALWAYS_LUMPABLE for m in models) and \
+            not mutation.stationary  # type: ignore[union-attr]
+        mode = LUMP_ALWAYS if always else LUMP_CHECK
         arrays = _MarkerArrays(np.ascontiguousarray(marker.frequencies),
                                np.concatenate([mats[0].ravel(), mats[1].ravel()]), True, mode)
     marker.__dict__["_fm_arrays"] = arrays
