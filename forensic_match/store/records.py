@@ -1,0 +1,267 @@
+"""Families, persons, samples and versioned profiles in the case store; identities; exports.
+
+Ids are pseudonymous: a family's id, ``family/individual`` for a person of its pedigree and
+for a typed relative's sample, ``family/missing/reference`` for a direct reference (personal
+effects), the lab's id for a PM sample. Names are only in ``identities``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from forensic_match.store import schema
+from forensic_match.store.audit import audit_row, canonical_json, now
+from forensic_match.store.database import StoreError
+
+
+@dataclass
+class IngestSummary:
+    """What :func:`ingest_dataset` wrote.
+
+    Attributes
+    ----------
+    new_versions : list of (kind, id, version)
+        ``("family", id, v)`` or ``("profile", sample id, v)`` for every version written
+        (version 1 for data new to the store).
+    unchanged : int
+        Families and profiles identical to their newest stored version (nothing written).
+    flagged : list of int
+        Proposals flagged for re-review because data they were computed from changed.
+    """
+
+    new_versions: list[tuple[str, str, int]] = field(default_factory=list)
+    unchanged: int = 0
+    flagged: list[int] = field(default_factory=list)
+
+
+def _sha(content: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def _genotypes(profile: dict[str, Any]) -> dict[str, list[str | None]]:
+    return {m: list(g) for m, g in sorted(profile.items())}
+
+
+def _ensure(conn: sa.Connection, entity: str, values: dict[str, Any], *, actor: str) -> bool:
+    """Insert a row of an identity table (families, persons, samples) unless present; the
+    existing row must agree on ``kind``."""
+    table = schema.metadata.tables[entity]
+    pk = [c.name for c in table.primary_key.columns]
+    cond = sa.and_(*(table.c[k] == values[k] for k in pk))
+    row = conn.execute(sa.select(table).where(cond)).mappings().first()
+    if row is not None:
+        if "kind" in values and row["kind"] != values["kind"]:
+            raise StoreError(f"sample {values['sample_id']!r} is stored as a {row['kind']} "
+                             f"sample and cannot become a {values['kind']} sample")
+        return False
+    conn.execute(table.insert().values(**values))
+    audit_row(conn, entity, {k: values[k] for k in pk}, actor=actor, action="create")
+    return True
+
+
+def _put_version(conn: sa.Connection, kind: str, ref_id: str, content: dict[str, Any], *,
+                 actor: str, run_id: str | None, summary: IngestSummary) -> None:
+    """Write ``content`` as the next version of a family or profile if it differs from the
+    newest; earlier versions are never changed."""
+    table = schema.family_versions if kind == "family" else schema.profiles
+    key = table.c.family_id if kind == "family" else table.c.sample_id
+    latest = conn.execute(sa.select(table.c.version, table.c.sha256).where(key == ref_id)
+                          .order_by(table.c.version.desc()).limit(1)).first()
+    digest = _sha(content)
+    if latest is not None and latest.sha256 == digest:
+        summary.unchanged += 1
+        return
+    version = 1 if latest is None else latest.version + 1
+    conn.execute(table.insert().values({key.name: ref_id, "version": version,
+                                        "content": canonical_json(content), "sha256": digest,
+                                        "created_at": now(), "run_id": run_id}))
+    audit_row(conn, table.name, {key.name: ref_id, "version": version}, actor=actor,
+              action="new_version")
+    summary.new_versions.append((kind, ref_id, version))
+    if version > 1:
+        summary.flagged += flag_stale(conn, kind, ref_id, version, actor=actor)
+
+
+def flag_stale(conn: sa.Connection, kind: str, ref_id: str, version: int, *,
+               actor: str) -> list[int]:
+    """Flag for re-review every proposal computed from an older version of ``ref_id``.
+
+    Returns the ids of the proposals flagged now (already flagged ones are left as they are).
+    """
+    b, p = schema.proposal_basis, schema.proposals
+    rows = conn.execute(
+        sa.select(p.c.proposal_id, b.c.version)
+        .join(b, b.c.proposal_id == p.c.proposal_id)
+        .where(b.c.kind == kind, b.c.ref_id == ref_id, b.c.version < version,
+               p.c.needs_review == sa.false())
+        .order_by(p.c.proposal_id)).all()
+    what = "pedigree of family" if kind == "family" else "profile of sample"
+    for pid, old in rows:
+        reason = f"{what} {ref_id!r} changed (version {old} -> {version}) after this proposal"
+        conn.execute(p.update().where(p.c.proposal_id == pid)
+                     .values(needs_review=True, stale_reason=reason, updated_at=now()))
+        audit_row(conn, "proposals", {"proposal_id": pid}, actor=actor, action="flag_rereview",
+                  extra={"reason": reason})
+    return [pid for pid, _ in rows]
+
+
+def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
+                   run_id: str | None = None) -> IngestSummary:
+    """Store a dataset's families and PM samples, as new versions where they changed.
+
+    A family version holds the pedigree, the missing persons, the ids of the typed relatives
+    and references, and the antemortem records; each typed relative, direct reference and PM
+    sample has its own profile versions. Nothing stored is overwritten. Proposals computed
+    from a version that is now superseded are flagged for re-review (:func:`flag_stale`).
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        Inside the caller's transaction: the whole dataset is stored, or nothing.
+    dataset : DviDataset
+    actor : str
+        Who stores it (the audit log's actor).
+    run_id : str, optional
+        The run that stores it.
+
+    Returns
+    -------
+    IngestSummary
+    """
+    summary = IngestSummary()
+    t = now()
+    pm_ids = {s.id for s in dataset.pm}
+    for fam in dataset.am:
+        _ensure(conn, "families", {"family_id": fam.id, "created_at": t}, actor=actor)
+        for ind, *_ in fam.pedigree.records():
+            _ensure(conn, "persons", {"person_id": f"{fam.id}/{ind}", "family_id": fam.id,
+                                      "created_at": t}, actor=actor)
+        content = {"pedigree": fam.pedigree.to_dicts(), "missing": list(fam.missing),
+                   "typed": sorted(fam.genotypes), "references": sorted(fam.references),
+                   "info": fam.info, "lineage": fam.lineage}
+        _put_version(conn, "family", fam.id, content, actor=actor, run_id=run_id,
+                     summary=summary)
+        for kind, profiles, suffix in (("relative", fam.genotypes, ""),
+                                       ("reference", fam.references, "/reference")):
+            for ind, prof in sorted(profiles.items()):
+                sid = f"{fam.id}/{ind}{suffix}"
+                if sid in pm_ids:
+                    raise StoreError(f"PM sample id {sid!r} is also the id of a sample of "
+                                     f"family {fam.id!r}")
+                _ensure(conn, "samples", {"sample_id": sid, "kind": kind, "family_id": fam.id,
+                                          "person_id": f"{fam.id}/{ind}", "created_at": t},
+                        actor=actor)
+                _put_version(conn, "profile", sid, {"genotypes": _genotypes(prof)},
+                             actor=actor, run_id=run_id, summary=summary)
+    for s in dataset.pm:
+        _ensure(conn, "samples", {"sample_id": s.id, "kind": "pm", "family_id": None,
+                                  "person_id": None, "created_at": t}, actor=actor)
+        content = {"sex": s.sex, "genotypes": _genotypes(s.genotypes), "site": s.site,
+                   "dropout": s.dropout, "info": s.info}
+        _put_version(conn, "profile", s.id, content, actor=actor, run_id=run_id,
+                     summary=summary)
+    return summary
+
+
+def profile_versions(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
+    """Every version of a sample's profile, oldest first (``content`` decoded)."""
+    t = schema.profiles
+    rows = conn.execute(sa.select(t).where(t.c.sample_id == sample_id)
+                        .order_by(t.c.version)).mappings()
+    return [dict(r) | {"content": json.loads(r["content"])} for r in rows]
+
+
+def _latest(conn: sa.Connection, table: sa.Table, key: str) -> dict[str, tuple[int, Any]]:
+    newest = sa.select(table.c[key], sa.func.max(table.c.version).label("v")) \
+        .group_by(table.c[key]).subquery()
+    rows = conn.execute(sa.select(table.c[key], table.c.version, table.c.content)
+                        .join(newest, sa.and_(newest.c[key] == table.c[key],
+                                              newest.c.v == table.c.version)))
+    return {r[0]: (r[1], json.loads(r[2])) for r in rows}
+
+
+def latest_versions(conn: sa.Connection) -> tuple[dict[str, tuple[int, Any]],
+                                                   dict[str, tuple[int, Any]]]:
+    """``({family id: (version, content)}, {sample id: (version, content)})``, newest only."""
+    return (_latest(conn, schema.family_versions, "family_id"),
+            _latest(conn, schema.profiles, "sample_id"))
+
+
+def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store") -> Any:
+    """The newest version of every family and PM sample in the store, as a ``DviDataset``
+    over ``markers`` (read back through :func:`forensic_match.cases.case_from_dict`)."""
+    from forensic_match.cases import _marker_to_dict, case_from_dict
+
+    fams, profs = latest_versions(conn)
+    kinds = dict(conn.execute(sa.select(schema.samples.c.sample_id,
+                                        schema.samples.c.kind)).tuples().all())
+    am = []
+    for fid in sorted(fams):
+        c = fams[fid][1]
+        am.append({"family": fid, "pedigree": c["pedigree"], "missing": c["missing"],
+                   "genotypes": {i: profs[f"{fid}/{i}"][1]["genotypes"] for i in c["typed"]},
+                   "references": {i: profs[f"{fid}/{i}/reference"][1]["genotypes"]
+                                  for i in c["references"]},
+                   "info": c["info"], "lineage": c["lineage"]})
+    pm = [{"id": sid} | profs[sid][1] for sid in sorted(profs) if kinds.get(sid) == "pm"]
+    return case_from_dict({"kind": "dvi", "id": id, "markers": [_marker_to_dict(m)
+                                                                 for m in markers],
+                           "pm": pm, "am": am})
+
+
+def set_identity(conn: sa.Connection, person_id: str, name: str, *, actor: str,
+                 details: dict[str, Any] | None = None) -> None:
+    """Record (or replace) the name and personal data of a stored person.
+
+    The audit log keeps only the sha256 of the identity row, never the name.
+    """
+    if conn.execute(sa.select(schema.persons.c.person_id)
+                    .where(schema.persons.c.person_id == person_id)).first() is None:
+        raise StoreError(f"no person {person_id!r} in the store")
+    if not name.strip():
+        raise StoreError(f"person {person_id!r}: the name is empty")
+    t = schema.identities
+    values = {"name": name, "details": canonical_json(details or {}), "updated_at": now()}
+    exists = conn.execute(sa.select(t.c.person_id).where(t.c.person_id == person_id)).first()
+    if exists:
+        conn.execute(t.update().where(t.c.person_id == person_id).values(**values))
+    else:
+        conn.execute(t.insert().values(person_id=person_id, **values))
+    audit_row(conn, "identities", {"person_id": person_id}, actor=actor,
+              action="update" if exists else "create")
+
+
+def _rows(conn: sa.Connection, table: sa.Table) -> list[dict[str, Any]]:
+    order = list(table.primary_key.columns)
+    out = []
+    for r in conn.execute(sa.select(table).order_by(*order)).mappings():
+        row = dict(r)
+        for key in ("content", "config", "inputs", "timings", "counts", "details"):
+            if key in row and isinstance(row[key], str):
+                row[key] = json.loads(row[key])
+        out.append(row)
+    return out
+
+
+def export_store(conn: sa.Connection, *, identities: bool = False) -> dict[str, Any]:
+    """Every table of the store except the audit log, as lists of rows.
+
+    Names and personal data (``identities``) are included only when asked; the genetic data
+    and decisions carry pseudonymous ids only. The audit head (last entry and its hash) is
+    included so that an export can be tied to a verified state of the log.
+    """
+    from forensic_match.store.database import current_revision
+
+    out: dict[str, Any] = {"schema_revision": current_revision(conn)}
+    for name in ("families", "family_versions", "persons", "samples", "profiles", "runs",
+                 "candidates", "proposals", "proposal_basis", "reviews", "users"):
+        out[name] = _rows(conn, schema.metadata.tables[name])
+    if identities:
+        out["identities"] = _rows(conn, schema.identities)
+    out["audit_head"] = _rows(conn, schema.audit_head)[0]
+    return out
