@@ -730,7 +730,8 @@ def store_export_command(db: str, out: str, identities: bool) -> None:
         store.close()
     path = Path(out)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(_json_safe(data), indent=1, allow_nan=False), encoding="utf-8")
+    tmp.write_text(json.dumps(_json_safe(data), indent=1, allow_nan=False, ensure_ascii=False),
+                   encoding="utf-8")
     tmp.replace(path)
     click.echo(f"exported {db} to {out}" + (" (with identities)" if identities else ""))
 

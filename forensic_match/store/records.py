@@ -198,8 +198,8 @@ def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store") -> A
     from forensic_match.cases import _marker_to_dict, case_from_dict
 
     fams, profs = latest_versions(conn)
-    kinds = dict(conn.execute(sa.select(schema.samples.c.sample_id,
-                                        schema.samples.c.kind)).tuples().all())
+    kinds = {r.sample_id: r.kind for r in
+             conn.execute(sa.select(schema.samples.c.sample_id, schema.samples.c.kind))}
     am = []
     for fid in sorted(fams):
         c = fams[fid][1]
