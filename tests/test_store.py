@@ -164,9 +164,13 @@ def test_a_pedigree_change_is_a_new_family_version(store: CaseStore) -> None:
 
 def test_a_run_records_provenance_candidates_and_proposals(run_done: CaseStore) -> None:
     (run,) = _raw(run_done, "SELECT status, software_version, config_sha256, "
-                            "frequencies_sha256, counts, finished_at FROM runs")
+                            "frequencies_sha256, counts, finished_at, inputs, config FROM runs")
     assert run[0] == "finished" and run[1] and len(run[2]) == 64 and len(run[3]) == 64
     assert run[5] is not None
+    inputs = json.loads(run[6])
+    assert inputs["dataset"]["id"] == "store_small"
+    assert inputs["store"]["families"] == 3 and len(inputs["store"]["versions_sha256"]) == 64
+    assert json.loads(run[7])["identify"] == {"min_markers": 8}
     counts = json.loads(run[4])
     assert counts["identifications"] == 2 and counts["new_proposals"] == 2
     assert counts["candidates"] == _raw(run_done, "SELECT COUNT(*) FROM candidates")[0][0] > 0

@@ -147,6 +147,9 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     config = {"identify": dict(sorted(options.items())), "theta_dataset": dataset.theta}
     identify_options = {"theta": dataset.theta} | options
     timings: dict[str, float] = {}
+    inputs: dict[str, Any] = {"dataset": {
+        "id": dataset.id, "path": str(dataset_path) if dataset_path else None,
+        "sha256": _sha256_file(dataset_path)}}
     t0 = time.perf_counter()
     with store.transaction() as conn:
         abandoned = abandon_stale_runs(conn, actor=actor)
@@ -155,9 +158,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
             config=canonical_json(config),
             config_sha256=hashlib.sha256(canonical_json(config).encode()).hexdigest(),
             frequencies_sha256=markers_digest(dataset.markers),
-            inputs=canonical_json({"dataset": {"id": dataset.id, "path": str(dataset_path)
-                                               if dataset_path else None,
-                                               "sha256": _sha256_file(dataset_path)}}),
+            inputs=canonical_json(inputs),
             host=socket.gethostname(), pid=os.getpid(), started_at=now(), timings="{}",
             counts="{}"))
         audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="start")
@@ -183,8 +184,14 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                        "new_versions": len(ingest.new_versions),
                        "flagged": len(ingest.flagged), "abandoned": len(abandoned)}
             timings["write"] = time.perf_counter() - t0
+            inputs["store"] = {"families": len(fams), "profiles": len(profs),
+                               "versions_sha256": hashlib.sha256(canonical_json(
+                                   [sorted([k, v[0]] for k, v in fams.items()),
+                                    sorted([k, v[0]] for k, v in profs.items())])
+                                   .encode()).hexdigest()}
             conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
                 status="finished", finished_at=now(), counts=canonical_json(counts),
+                inputs=canonical_json(inputs),
                 timings=canonical_json({k: round(v, 3) for k, v in timings.items()}),
                 candidates_sha256=candidates_sha256(conn, run_id)))
             audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="finish")
