@@ -116,6 +116,19 @@ def append_entry(conn: sa.Connection, *, actor: str, action: str, entity: str, k
     return digest
 
 
+def audit_values(conn: sa.Connection, entity: str, values: dict[str, Any], *, actor: str,
+                 action: str) -> str:
+    """Log a row just inserted into an audited table from the values written (every column
+    given), without reading it back."""
+    table = schema.metadata.tables[entity]
+    missing = {c.name for c in table.columns} - set(values)
+    if missing:
+        raise ValueError(f"{entity}: audit_values needs every column, {sorted(missing)} "
+                         f"missing")
+    return append_entry(conn, actor=actor, action=action, entity=entity,
+                        key=row_key(entity, values), data=_logged_image(entity, values))
+
+
 def audit_row(conn: sa.Connection, entity: str, key_values: dict[str, Any], *, actor: str,
               action: str, extra: dict[str, Any] | None = None) -> str:
     """Read a row of an audited table back and log its full image under ``action``."""

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from forensic_match.store import schema
-from forensic_match.store.audit import audit_row, canonical_json, now
+from forensic_match.store.audit import audit_row, audit_values, canonical_json, now
 from forensic_match.store.database import StoreError
 
 
@@ -47,41 +47,66 @@ def _genotypes(profile: dict[str, Any]) -> dict[str, list[str | None]]:
     return {m: list(g) for m, g in sorted(profile.items())}
 
 
-def _ensure(conn: sa.Connection, entity: str, values: dict[str, Any], *, actor: str) -> bool:
+class _Known:
+    """What the store holds, read once per ingest (inside its transaction, under the write
+    lock): the ids of families, persons and samples, and the newest version of each family
+    and profile with its sha256. Kept up to date as the ingest writes."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.ids: dict[str, dict[str, Any]] = {
+            "families": {r[0]: None for r in conn.execute(sa.select(
+                schema.families.c.family_id))},
+            "persons": {r[0]: None for r in conn.execute(sa.select(
+                schema.persons.c.person_id))},
+            "samples": {r[0]: r[1] for r in conn.execute(sa.select(
+                schema.samples.c.sample_id, schema.samples.c.kind))}}
+        self.latest: dict[str, dict[str, tuple[int, str]]] = {}
+        for kind, table, key in (("family", schema.family_versions, "family_id"),
+                                 ("profile", schema.profiles, "sample_id")):
+            newest = sa.select(table.c[key], sa.func.max(table.c.version).label("v")) \
+                .group_by(table.c[key]).subquery()
+            rows = conn.execute(sa.select(table.c[key], table.c.version, table.c.sha256)
+                                .join(newest, sa.and_(newest.c[key] == table.c[key],
+                                                      newest.c.v == table.c.version)))
+            self.latest[kind] = {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _ensure(conn: sa.Connection, known: _Known, entity: str, values: dict[str, Any], *,
+            actor: str) -> bool:
     """Insert a row of an identity table (families, persons, samples) unless present; the
     existing row must agree on ``kind``."""
     table = schema.metadata.tables[entity]
-    pk = [c.name for c in table.primary_key.columns]
-    cond = sa.and_(*(table.c[k] == values[k] for k in pk))
-    row = conn.execute(sa.select(table).where(cond)).mappings().first()
-    if row is not None:
-        if "kind" in values and row["kind"] != values["kind"]:
-            raise StoreError(f"sample {values['sample_id']!r} is stored as a {row['kind']} "
+    (pk,) = [c.name for c in table.primary_key.columns]
+    seen = known.ids[entity]
+    if values[pk] in seen:
+        if "kind" in values and seen[values[pk]] != values["kind"]:
+            raise StoreError(f"sample {values[pk]!r} is stored as a {seen[values[pk]]} "
                              f"sample and cannot become a {values['kind']} sample")
         return False
     conn.execute(table.insert().values(**values))
-    audit_row(conn, entity, {k: values[k] for k in pk}, actor=actor, action="create")
+    audit_values(conn, entity, values, actor=actor, action="create")
+    seen[values[pk]] = values.get("kind")
     return True
 
 
-def _put_version(conn: sa.Connection, kind: str, ref_id: str, content: dict[str, Any], *,
-                 actor: str, run_id: str | None, summary: IngestSummary) -> None:
+def _put_version(conn: sa.Connection, known: _Known, kind: str, ref_id: str,
+                 content: dict[str, Any], *, actor: str, run_id: str | None,
+                 summary: IngestSummary) -> None:
     """Write ``content`` as the next version of a family or profile if it differs from the
     newest; earlier versions are never changed."""
     table = schema.family_versions if kind == "family" else schema.profiles
-    key = table.c.family_id if kind == "family" else table.c.sample_id
-    latest = conn.execute(sa.select(table.c.version, table.c.sha256).where(key == ref_id)
-                          .order_by(table.c.version.desc()).limit(1)).first()
+    key = "family_id" if kind == "family" else "sample_id"
+    latest = known.latest[kind].get(ref_id)
     digest = _sha(content)
-    if latest is not None and latest.sha256 == digest:
+    if latest is not None and latest[1] == digest:
         summary.unchanged += 1
         return
-    version = 1 if latest is None else latest.version + 1
-    conn.execute(table.insert().values({key.name: ref_id, "version": version,
-                                        "content": canonical_json(content), "sha256": digest,
-                                        "created_at": now(), "run_id": run_id}))
-    audit_row(conn, table.name, {key.name: ref_id, "version": version}, actor=actor,
-              action="new_version")
+    version = 1 if latest is None else latest[0] + 1
+    values = {key: ref_id, "version": version, "content": canonical_json(content),
+              "sha256": digest, "created_at": now(), "run_id": run_id}
+    conn.execute(table.insert().values(**values))
+    audit_values(conn, table.name, values, actor=actor, action="new_version")
+    known.latest[kind][ref_id] = (version, digest)
     summary.new_versions.append((kind, ref_id, version))
     if version > 1:
         summary.flagged += flag_stale(conn, kind, ref_id, version, actor=actor)
@@ -134,17 +159,19 @@ def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
     IngestSummary
     """
     summary = IngestSummary()
+    known = _Known(conn)
     t = now()
     pm_ids = {s.id for s in dataset.pm}
     for fam in dataset.am:
-        _ensure(conn, "families", {"family_id": fam.id, "created_at": t}, actor=actor)
+        _ensure(conn, known, "families", {"family_id": fam.id, "created_at": t}, actor=actor)
         for ind, *_ in fam.pedigree.records():
-            _ensure(conn, "persons", {"person_id": f"{fam.id}/{ind}", "family_id": fam.id,
-                                      "created_at": t}, actor=actor)
+            _ensure(conn, known, "persons", {"person_id": f"{fam.id}/{ind}",
+                                             "family_id": fam.id, "created_at": t},
+                    actor=actor)
         content = {"pedigree": fam.pedigree.to_dicts(), "missing": list(fam.missing),
                    "typed": sorted(fam.genotypes), "references": sorted(fam.references),
                    "info": fam.info, "lineage": fam.lineage}
-        _put_version(conn, "family", fam.id, content, actor=actor, run_id=run_id,
+        _put_version(conn, known, "family", fam.id, content, actor=actor, run_id=run_id,
                      summary=summary)
         for kind, profiles, suffix in (("relative", fam.genotypes, ""),
                                        ("reference", fam.references, "/reference")):
@@ -153,17 +180,17 @@ def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
                 if sid in pm_ids:
                     raise StoreError(f"PM sample id {sid!r} is also the id of a sample of "
                                      f"family {fam.id!r}")
-                _ensure(conn, "samples", {"sample_id": sid, "kind": kind, "family_id": fam.id,
-                                          "person_id": f"{fam.id}/{ind}", "created_at": t},
-                        actor=actor)
-                _put_version(conn, "profile", sid, {"genotypes": _genotypes(prof)},
+                _ensure(conn, known, "samples",
+                        {"sample_id": sid, "kind": kind, "family_id": fam.id,
+                         "person_id": f"{fam.id}/{ind}", "created_at": t}, actor=actor)
+                _put_version(conn, known, "profile", sid, {"genotypes": _genotypes(prof)},
                              actor=actor, run_id=run_id, summary=summary)
     for s in dataset.pm:
-        _ensure(conn, "samples", {"sample_id": s.id, "kind": "pm", "family_id": None,
-                                  "person_id": None, "created_at": t}, actor=actor)
+        _ensure(conn, known, "samples", {"sample_id": s.id, "kind": "pm", "family_id": None,
+                                         "person_id": None, "created_at": t}, actor=actor)
         content = {"sex": s.sex, "genotypes": _genotypes(s.genotypes), "site": s.site,
                    "dropout": s.dropout, "info": s.info}
-        _put_version(conn, "profile", s.id, content, actor=actor, run_id=run_id,
+        _put_version(conn, known, "profile", s.id, content, actor=actor, run_id=run_id,
                      summary=summary)
     return summary
 
