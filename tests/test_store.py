@@ -427,3 +427,34 @@ def test_run_command_writes_to_the_store(tmp_path: Path) -> None:
         assert len(store.proposals()) == 2 and store.verify().ok
     ok = CliRunner().invoke(main, ["store", "verify", db])
     assert ok.exit_code == 0 and "audit log intact" in ok.output
+
+
+def test_concurrent_writers_keep_one_chain(store_target: str) -> None:  # noqa: F811
+    import threading
+
+    with CaseStore(store_target) as first:
+        first.ingest(_dataset(), actor="lab")
+    errors: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            with CaseStore(store_target) as store:
+                for k in range(15):
+                    store.add_user(f"user{worker}_{k}", ["reviewer"], actor=f"admin{worker}")
+                    store.set_identity("F0021/F0021_MP1", f"Name {worker} {k}",
+                                       actor=f"registry{worker}")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with CaseStore(store_target) as store:
+        report = store.verify()
+        assert report.ok, report.problems
+        seqs = [r[0] for r in _raw(store, "SELECT seq FROM audit_log ORDER BY seq")]
+        assert seqs == list(range(1, len(seqs) + 1))
+        assert _raw(store, "SELECT COUNT(*) FROM users")[0][0] == 45

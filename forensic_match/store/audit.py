@@ -94,6 +94,15 @@ def _logged_image(entity: str, row: Any) -> dict[str, Any]:
     return {"row": image}
 
 
+def lock_audit(conn: sa.Connection) -> None:
+    """Take the audit head's row lock now (PostgreSQL ``FOR UPDATE``; SQLite transactions
+    hold the write lock from their start anyway). Writers that also lock other rows (a review
+    locks its proposal) take this one first, so that every writer locks in the same order and
+    two of them cannot deadlock."""
+    conn.execute(sa.select(schema.audit_head.c.seq).where(schema.audit_head.c.id == 1)
+                 .with_for_update()).one()
+
+
 def append_entry(conn: sa.Connection, *, actor: str, action: str, entity: str, key: str,
                  data: dict[str, Any], at: str | None = None) -> str:
     """Append one entry to the chain (inside the caller's transaction); return its hash.

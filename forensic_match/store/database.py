@@ -168,8 +168,14 @@ class CaseStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
-        """A connection inside one transaction: committed on leaving, rolled back on error."""
+        """A connection inside one writing transaction: committed on leaving, rolled back on
+        error. It holds the audit head's lock from the start, so writers take turns (as
+        SQLite's ``BEGIN IMMEDIATE`` makes them anyway): a check-then-write of one cannot
+        interleave with another's."""
+        from forensic_match.store.audit import lock_audit
+
         with self.engine.begin() as conn:
+            lock_audit(conn)
             yield conn
 
     # Records ---------------------------------------------------------------------------------

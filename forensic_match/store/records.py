@@ -15,7 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from forensic_match.store import schema
-from forensic_match.store.audit import audit_row, audit_values, canonical_json, now
+from forensic_match.store.audit import (
+    audit_row,
+    audit_values,
+    canonical_json,
+    lock_audit,
+    now,
+)
 from forensic_match.store.database import StoreError
 
 
@@ -159,6 +165,7 @@ def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
     IngestSummary
     """
     summary = IngestSummary()
+    lock_audit(conn)
     known = _Known(conn)
     t = now()
     pm_ids = {s.id for s in dataset.pm}
@@ -247,6 +254,7 @@ def set_identity(conn: sa.Connection, person_id: str, name: str, *, actor: str,
 
     The audit log keeps only the sha256 of the identity row, never the name.
     """
+    lock_audit(conn)
     if conn.execute(sa.select(schema.persons.c.person_id)
                     .where(schema.persons.c.person_id == person_id)).first() is None:
         raise StoreError(f"no person {person_id!r} in the store")

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from forensic_match.store import schema
-from forensic_match.store.audit import audit_row, now
+from forensic_match.store.audit import audit_row, lock_audit, now
 from forensic_match.store.database import StoreError
 
 #: Roles a user may hold.
@@ -41,6 +41,7 @@ MIN_REASON = 3
 def add_user(conn: sa.Connection, user_id: str, roles: list[str] | tuple[str, ...], *,
              actor: str) -> None:
     """Create a user with ``roles`` (from :data:`ROLES`) or replace their roles."""
+    lock_audit(conn)
     bad = sorted(set(roles) - set(ROLES))
     if bad or not roles:
         raise StoreError(f"user {user_id!r}: roles must be some of {', '.join(ROLES)}, got "
@@ -95,6 +96,7 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
         raise StoreError(f"unknown action {action!r}; expected one of "
                          f"{', '.join(TRANSITIONS)}")
     sources, target, allowed = TRANSITIONS[action]
+    lock_audit(conn)
     p = schema.proposals
     row = conn.execute(sa.select(p).where(p.c.proposal_id == proposal_id)
                        .with_for_update()).mappings().first()

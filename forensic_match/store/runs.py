@@ -27,7 +27,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from forensic_match.store import schema
-from forensic_match.store.audit import audit_row, candidates_sha256, canonical_json, now
+from forensic_match.store.audit import (
+    audit_row,
+    candidates_sha256,
+    canonical_json,
+    lock_audit,
+    now,
+)
 from forensic_match.store.database import CaseStore
 
 #: The actor of what the pipeline itself writes.
@@ -152,6 +158,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         "sha256": _sha256_file(dataset_path)}}
     t0 = time.perf_counter()
     with store.transaction() as conn:
+        lock_audit(conn)
         abandoned = abandon_stale_runs(conn, actor=actor)
         conn.execute(schema.runs.insert().values(
             run_id=run_id, status="running", software_version=__version__,
@@ -179,6 +186,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         timings["identify"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         with store.transaction() as conn:
+            lock_audit(conn)
             counts = _write_results(conn, run_id, result, fams, profs, actor=actor)
             counts |= {"families": len(ds.am), "pm_samples": len(ds.pm),
                        "new_versions": len(ingest.new_versions),
