@@ -772,6 +772,24 @@ def store_proposals_command(db: str, state: str | None) -> None:
                    f"{r['posterior']:.6f}{flag}")
 
 
+@store_group.command("trace")
+@click.argument("db")
+@click.argument("sample")
+def store_trace_command(db: str, sample: str) -> None:
+    """The history of SAMPLE: profile versions, runs that ranked it, proposals resting on it,
+    their review steps and re-review flags, oldest first."""
+    store = _open_store(db)
+    try:
+        events = store.trace(sample)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    for e in events:
+        click.echo(f"{e['at'][:19]}  {e['event']:<22} {e['detail']}")
+
+
 @store_group.command("review")
 @click.argument("db")
 @click.argument("proposal", type=int)

@@ -174,6 +174,12 @@ def test_a_run_records_provenance_candidates_and_proposals(run_done: CaseStore) 
     counts = json.loads(run[4])
     assert counts["identifications"] == 2 and counts["new_proposals"] == 2
     assert counts["candidates"] == _raw(run_done, "SELECT COUNT(*) FROM candidates")[0][0] > 0
+    # Every PM sample's ranking as first compiled, identified samples included.
+    best = _raw(run_done, "SELECT pm, family_id, missing FROM candidates WHERE rank = 1 "
+                          "ORDER BY pm")
+    assert [r[0] for r in best] == sorted(["PM0001", "PM0002", "PM0066", "PM0086", "PM0136",
+                                           "PM0143"])
+    assert ("PM0066", "F0055", "F0055_MP1") in best and ("PM0143", "F0021", "F0021_MP1") in best
     props = run_done.proposals()
     assert {(p["pm"], p["missing"]) for p in props} == {
         ("PM0066,PM0086", "F0055_MP1"), ("PM0136,PM0143", "F0021_MP1")}
@@ -458,3 +464,24 @@ def test_concurrent_writers_keep_one_chain(store_target: str) -> None:  # noqa: 
         seqs = [r[0] for r in _raw(store, "SELECT seq FROM audit_log ORDER BY seq")]
         assert seqs == list(range(1, len(seqs) + 1))
         assert _raw(store, "SELECT COUNT(*) FROM users")[0][0] == 45
+
+
+def test_the_trace_of_a_sample(run_done: CaseStore, tmp_path: Path) -> None:
+    pid = next(p for p in run_done.proposals() if p["family_id"] == "F0055")["proposal_id"]
+    run_done.act(pid, "review", actor="ana", reason="checked")
+    run_done.ingest(_dataset(pm="PM0066"), actor="lab")
+    events = run_done.trace("PM0066")
+    assert [e["event"] for e in events] == ["profile version", "candidates", "proposal",
+                                            "review", "profile version",
+                                            "flagged for re-review"]
+    assert "on profile version 1; now reviewed, flagged for re-review" in events[2]["detail"]
+    assert events[3]["detail"] == f"proposal {pid} by ana (pending -> reviewed): checked"
+    assert "changed (version 1 -> 2)" in events[5]["detail"]
+    relative = [e["event"] for e in run_done.trace("F0055/F0055_C1")]
+    assert relative == ["profile version", "proposal", "review", "flagged for re-review"]
+    with pytest.raises(StoreError, match="no sample 'PM9999'"):
+        run_done.trace("PM9999")
+    if run_done.url.startswith("sqlite"):
+        out = CliRunner().invoke(main, ["store", "trace", run_done.url.removeprefix(
+            "sqlite:///"), "PM0066"])
+        assert out.exit_code == 0 and "flagged for re-review" in out.output

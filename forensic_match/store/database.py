@@ -217,6 +217,14 @@ class CaseStore:
         with self.reading() as conn:
             return latest_dataset(conn, markers, id=id)
 
+    def trace(self, sample_id: str) -> list[dict[str, Any]]:
+        """The history of one sample, oldest first (see
+        :func:`forensic_match.store.records.trace_sample`)."""
+        from forensic_match.store.records import trace_sample
+
+        with self.reading() as conn:
+            return trace_sample(conn, sample_id)
+
     def export(self, *, identities: bool = False) -> dict[str, Any]:
         """The store's content as JSON-ready data; names only with ``identities=True``."""
         from forensic_match.store.records import export_store

@@ -300,3 +300,67 @@ def export_store(conn: sa.Connection, *, identities: bool = False) -> dict[str, 
         out["identities"] = _rows(conn, schema.identities)
     out["audit_head"] = _rows(conn, schema.audit_head)[0]
     return out
+
+
+def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
+    """The history of one sample, oldest first: its profile versions, the runs that ranked it
+    (PM samples), the proposals resting on it, their review steps and re-review flags. A
+    run's candidates and proposals are dated by the run's end, when they were committed.
+
+    Returns
+    -------
+    list of dict
+        ``{"at": ISO time, "event": str, "detail": str}``.
+
+    Raises
+    ------
+    StoreError
+        No such sample.
+    """
+    s, pv, c, r = schema.samples, schema.profiles, schema.candidates, schema.runs
+    if conn.execute(sa.select(s.c.sample_id).where(s.c.sample_id == sample_id)).first() is None:
+        raise StoreError(f"no sample {sample_id!r} in the store")
+    events = []
+    for v in conn.execute(sa.select(pv).where(pv.c.sample_id == sample_id)
+                          .order_by(pv.c.version)).mappings():
+        by = f", stored by run {v['run_id']}" if v["run_id"] else ""
+        events.append({"at": v["created_at"], "event": "profile version",
+                       "detail": f"version {v['version']} (sha256 {v['sha256'][:16]}){by}"})
+    best = sa.select(c.c.run_id, sa.func.count().label("n"), sa.func.max(c.c.log10_lr)
+                     .label("best")).where(c.c.pm == sample_id).group_by(c.c.run_id).subquery()
+    for row in conn.execute(sa.select(best, r.c.finished_at).join(r, r.c.run_id ==
+                                                                   best.c.run_id)):
+        events.append({"at": row.finished_at, "event": "candidates",
+                       "detail": f"run {row.run_id}: {row.n} candidates, best log10 LR "
+                                 f"{row.best:.2f}"})
+    b, p = schema.proposal_basis, schema.proposals
+    props = conn.execute(sa.select(p, b.c.version.label("basis_version"),
+                                   r.c.finished_at.label("run_finished_at"))
+                         .join(b, b.c.proposal_id == p.c.proposal_id)
+                         .join(r, r.c.run_id == p.c.run_id)
+                         .where(b.c.kind == "profile", b.c.ref_id == sample_id)
+                         .order_by(p.c.proposal_id)).mappings().all()
+    for row in props:
+        events.append({"at": row["run_finished_at"], "event": "proposal",
+                       "detail": f"proposal {row['proposal_id']} (run {row['run_id']}): "
+                                 f"{row['pm']} -> {row['missing']} of {row['family_id']}, "
+                                 f"on profile version {row['basis_version']}; now "
+                                 f"{row['state']}"
+                                 + (", flagged for re-review" if row["needs_review"] else "")})
+    ids = [row["proposal_id"] for row in props]
+    if ids:
+        rv = schema.reviews
+        for row in conn.execute(sa.select(rv).where(rv.c.proposal_id.in_(ids))
+                                .order_by(rv.c.review_id)).mappings():
+            events.append({"at": row["at"], "event": row["action"],
+                           "detail": f"proposal {row['proposal_id']} by {row['actor']} "
+                                     f"({row['from_state']} -> {row['to_state']}): "
+                                     f"{row['reason']}"})
+        log = schema.audit_log
+        for row in conn.execute(sa.select(log).where(
+                log.c.entity == "proposals", log.c.action == "flag_rereview",
+                log.c.entity_key.in_([str(i) for i in ids])).order_by(log.c.seq)).mappings():
+            events.append({"at": row["at"], "event": "flagged for re-review",
+                           "detail": f"proposal {row['entity_key']}: "
+                                     f"{json.loads(row['data']).get('reason', '')}"})
+    return sorted(events, key=lambda e: e["at"])

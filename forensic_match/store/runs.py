@@ -144,7 +144,6 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     ...     run_store(store, load_case("tonight.json"), min_markers=8)
     """
     from forensic_match import __version__
-    from forensic_match.dvi.identify import identify
     from forensic_match.markers import markers_digest
     from forensic_match.store.records import ingest_dataset, latest_dataset, latest_versions
 
@@ -182,12 +181,13 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
             ds = latest_dataset(conn, dataset.markers, id=dataset.id)
         say(f"run {run_id}: identifying {len(ds.pm)} PM samples against {len(ds.am)} "
             f"families ...")
-        result = identify(ds.am, ds.pm, ds.markers, workers=workers, **identify_options)
+        result, candidates = _identify(ds, workers, identify_options)
         timings["identify"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         with store.transaction() as conn:
             lock_audit(conn)
-            counts = _write_results(conn, run_id, result, fams, profs, actor=actor)
+            counts = _write_results(conn, run_id, result, candidates, fams, profs,
+                                    actor=actor)
             counts |= {"families": len(ds.am), "pm_samples": len(ds.pm),
                        "new_versions": len(ingest.new_versions),
                        "flagged": len(ingest.flagged), "abandoned": len(abandoned)}
@@ -216,10 +216,33 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     return RunSummary(run_id, "finished", counts, timings)
 
 
-def _write_results(conn: sa.Connection, run_id: str, result: Any,
+#: Candidates kept per PM sample and run.
+TOP = 5
+
+
+def _identify(ds: Any, workers: int, options: dict[str, Any]) -> tuple[Any, Any]:
+    """:func:`~forensic_match.dvi.identify.identify`, and every PM sample's ranked candidates
+    against the tables as first compiled (identify's own ranking is of its last round, where
+    identified bodies are gone and their families conditioned on them). The tables come from
+    identify's ``cache`` file, written before any conditioning, so nothing is compiled twice."""
+    import tempfile
+
+    from forensic_match.dvi.compile import CompiledTables
+    from forensic_match.dvi.identify import identify
+    from forensic_match.dvi.search import search_samples
+
+    with tempfile.TemporaryDirectory(prefix="fm-run-") as tmp:
+        cache = Path(tmp) / "tables.npz"
+        result = identify(ds.am, ds.pm, ds.markers, workers=workers, cache=cache, **options)
+        first = CompiledTables.load(cache)
+    by_sample = search_samples(first, ds.pm, top=TOP, min_markers=options.get("min_markers", 8),
+                               sex_filter=options.get("sex_filter", True)).by_sample
+    return result, by_sample
+
+
+def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                    fams: dict[str, tuple[int, Any]], profs: dict[str, tuple[int, Any]], *,
                    actor: str) -> dict[str, int]:
-    cand = result.search.by_sample
     rows = [{"run_id": run_id, "pm": r["pm"], "rank": int(r["rank"]), "family_id": r["family"],
              "missing": r["missing"], "log10_lr": float(r["log10_lr"]),
              "n_markers": int(r["n_markers"]), "n_inconsistent": int(r["n_inconsistent"])}
