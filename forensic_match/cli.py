@@ -697,12 +697,15 @@ def store_upgrade_command(db: str) -> None:
 
 @store_group.command("verify")
 @click.argument("db")
-def store_verify_command(db: str) -> None:
+@click.option("--head", "heads", multiple=True,
+              help="A head hash printed by an earlier verify and kept outside the store: the "
+                   "chain must pass through it (repeatable).")
+def store_verify_command(db: str, heads: tuple[str, ...]) -> None:
     """Recompute the audit chain and check every audited row; exit 1 naming the first broken
     link and every row changed behind the log's back."""
     store = _open_store(db)
     try:
-        report = store.verify()
+        report = store.verify(heads=heads)
     finally:
         store.close()
     if report.ok:

@@ -485,3 +485,34 @@ def test_the_trace_of_a_sample(run_done: CaseStore, tmp_path: Path) -> None:
         out = CliRunner().invoke(main, ["store", "trace", run_done.url.removeprefix(
             "sqlite:///"), "PM0066"])
         assert out.exit_code == 0 and "flagged for re-review" in out.output
+
+
+def test_verify_checks_heads_written_down_earlier(run_done: CaseStore) -> None:
+    head = run_done.verify().head
+    run_done.add_user("dora", ["approver"], actor="admin")
+    assert run_done.verify(heads=[head]).ok
+    # Rewrite the log consistently from entry 2 on: the chain verifies by itself, but
+    # no longer passes through the head kept outside.
+    rows = _raw(run_done, "SELECT seq, at, actor, action, entity, entity_key, data, prev_hash "
+                          "FROM audit_log ORDER BY seq")
+    prev = rows[1][7]
+    from forensic_match.store.audit import chain_hash as rehash
+
+    for seq, at, actor, action, entity, key, data, _ in rows[1:]:
+        actor = "mallory" if seq == 2 else actor
+        entry = {"seq": seq, "at": at, "actor": actor, "action": action, "entity": entity,
+                 "key": key, "data": json.loads(data)}
+        digest = rehash(prev, entry)
+        _raw(run_done, "UPDATE audit_log SET actor = :a, prev_hash = :p, hash = :h "
+                       "WHERE seq = :s", a=actor, p=prev, h=digest, s=seq)
+        prev = digest
+    _raw(run_done, "UPDATE audit_head SET hash = :h", h=prev)
+    assert run_done.verify().ok
+    report = run_done.verify(heads=[head])
+    assert not report.ok
+    assert report.problems == [f"head {head} written down earlier is not in the chain: the "
+                               f"log was rewritten or replaced since"]
+    if run_done.url.startswith("sqlite"):
+        out = CliRunner().invoke(main, ["store", "verify", run_done.url.removeprefix(
+            "sqlite:///"), "--head", head])
+        assert out.exit_code == 1 and f"head {head} written down earlier" in out.output

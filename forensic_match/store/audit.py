@@ -18,6 +18,7 @@ import datetime
 import hashlib
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,7 +195,7 @@ class AuditReport:
     problems: list[str] = field(default_factory=list)
 
 
-def verify_audit(conn: sa.Connection) -> AuditReport:
+def verify_audit(conn: sa.Connection, *, heads: Iterable[str] = ()) -> AuditReport:
     """Recompute the audit chain and check the audited rows against it.
 
     Three checks: every entry's ``prev_hash`` is the previous entry's hash and its ``hash``
@@ -203,11 +204,20 @@ def verify_audit(conn: sa.Connection) -> AuditReport:
     last image the log holds for it (a row changed, added or deleted by raw SQL is named),
     and every finished run's candidates hash to what its row says.
 
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+    heads : iterable of str
+        Head hashes written down earlier, outside the store (``verify`` prints the head).
+        Each must be the hash of an entry of the chain: a log rewritten from scratch, even
+        consistently, no longer passes through them.
+
     Returns
     -------
     AuditReport
     """
     log = schema.audit_log
+    wanted = {h.strip().lower() for h in heads if h.strip()}
     problems: list[str] = []
     first: int | None = None
     prev = GENESIS
@@ -238,6 +248,7 @@ def verify_audit(conn: sa.Connection) -> AuditReport:
             problems.append(f"audit entry {r['seq']} ({r['action']} {r['entity']} "
                             f"{r['entity_key']}): {broken}")
         prev = r["hash"]
+        wanted.discard(prev)
         expected_seq = r["seq"] + 1
         if isinstance(data, dict) and r["entity"] in AUDITED and \
                 ("row" in data or "row_sha256" in data):
@@ -252,6 +263,9 @@ def verify_audit(conn: sa.Connection) -> AuditReport:
                         f"entries at the end were deleted or the head was changed")
         if first is None:
             first = n + 1
+    for h in sorted(wanted):
+        problems.append(f"head {h} written down earlier is not in the chain: the log was "
+                        f"rewritten or replaced since")
     problems.extend(_check_rows(conn, images))
     return AuditReport(not problems, n, prev, first, problems)
 

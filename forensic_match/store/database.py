@@ -249,10 +249,10 @@ class CaseStore:
             return act(conn, proposal_id, action, actor=actor, reason=reason)
 
     # Audit -----------------------------------------------------------------------------------
-    def verify(self) -> Any:
-        """Check the audit chain and the audited rows (:func:`~forensic_match.store.audit.
-        verify_audit`)."""
+    def verify(self, *, heads: tuple[str, ...] | list[str] = ()) -> Any:
+        """Check the audit chain and the audited rows, and that the chain passes through
+        ``heads`` written down earlier (:func:`~forensic_match.store.audit.verify_audit`)."""
         from forensic_match.store.audit import verify_audit
 
         with self.reading() as conn:
-            return verify_audit(conn)
+            return verify_audit(conn, heads=heads)
