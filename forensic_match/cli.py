@@ -658,5 +658,200 @@ def _mark_identified(near: Any, ids: Any) -> Any:
     return near.with_columns(pl.Series("identified", flags, dtype=pl.Boolean))
 
 
+@main.group("store")
+def store_group() -> None:
+    """The case store: schema upgrade, audit verification, review, export (docs/store.md).
+
+    DB is a file (SQLite, the default) or a SQLAlchemy URL
+    (postgresql+psycopg://user@host/db).
+    """
+
+
+def _open_store(db: str, *, upgrade: bool = False) -> Any:
+    from forensic_match.store import CaseStore
+
+    try:
+        return CaseStore(db, upgrade=upgrade)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+@store_group.command("upgrade")
+@click.argument("db")
+def store_upgrade_command(db: str) -> None:
+    """Create the store DB or migrate it to this version's schema (idempotent)."""
+    from forensic_match.store import create_store_engine, upgrade_store
+
+    engine = create_store_engine(db)
+    try:
+        before, after = upgrade_store(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        click.echo(f"store {db}: schema already at revision {after}")
+    else:
+        click.echo(f"store {db}: schema upgraded from revision {before or '(empty)'} to "
+                   f"{after}")
+
+
+@store_group.command("verify")
+@click.argument("db")
+@click.option("--head", "heads", multiple=True,
+              help="A head hash printed by an earlier verify and kept outside the store: the "
+                   "chain must pass through it (repeatable).")
+def store_verify_command(db: str, heads: tuple[str, ...]) -> None:
+    """Recompute the audit chain and check every audited row; exit 1 naming the first broken
+    link and every row changed behind the log's back."""
+    store = _open_store(db)
+    try:
+        report = store.verify(heads=heads)
+    finally:
+        store.close()
+    if report.ok:
+        click.echo(f"audit log intact: {report.entries} entries, head {report.head}")
+        return
+    if report.first_broken is not None:
+        click.echo(f"audit log BROKEN: first broken link at entry {report.first_broken}",
+                   err=True)
+    for line in report.problems:
+        click.echo(f"  {line}", err=True)
+    sys.exit(1)
+
+
+@store_group.command("export")
+@click.argument("db")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--identities", is_flag=True,
+              help="Include names and personal data (left out unless asked).")
+def store_export_command(db: str, out: str, identities: bool) -> None:
+    """Write the store's content to OUT (JSON), pseudonymous unless --identities."""
+    store = _open_store(db)
+    try:
+        data = store.export(identities=identities)
+    finally:
+        store.close()
+    path = Path(out)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(_json_safe(data), indent=1, allow_nan=False, ensure_ascii=False),
+                   encoding="utf-8")
+    tmp.replace(path)
+    click.echo(f"exported {db} to {out}" + (" (with identities)" if identities else ""))
+
+
+@store_group.command("user")
+@click.argument("db")
+@click.argument("user")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["reviewer", "approver"]), help="Repeat for several roles.")
+@click.option("--as", "actor", required=True, help="Who makes the change (audit log).")
+def store_user_command(db: str, user: str, roles: tuple[str, ...], actor: str) -> None:
+    """Create USER with roles, or replace their roles."""
+    store = _open_store(db)
+    try:
+        store.add_user(user, list(roles), actor=actor)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    click.echo(f"user {user}: {', '.join(sorted(set(roles)))}")
+
+
+@store_group.command("proposals")
+@click.argument("db")
+@click.option("--state", type=click.Choice(["pending", "reviewed", "approved", "rejected"]))
+def store_proposals_command(db: str, state: str | None) -> None:
+    """List the proposals (id, state, flag, pair, LR, posterior), one per line."""
+    store = _open_store(db)
+    try:
+        rows = store.proposals(state=state)
+    finally:
+        store.close()
+    for r in rows:
+        flag = "  RE-REVIEW: " + r["stale_reason"] if r["needs_review"] else ""
+        click.echo(f"{r['proposal_id']:>6} {r['state']:<9} {r['pm']} -> {r['missing']} of "
+                   f"{r['family_id']}  log10 LR {r['log10_lr']:.2f}  posterior "
+                   f"{r['posterior']:.6f}{flag}")
+
+
+@store_group.command("trace")
+@click.argument("db")
+@click.argument("sample")
+def store_trace_command(db: str, sample: str) -> None:
+    """The history of SAMPLE: profile versions, runs that ranked it, proposals resting on it,
+    their review steps and re-review flags, oldest first."""
+    store = _open_store(db)
+    try:
+        events = store.trace(sample)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    for e in events:
+        click.echo(f"{e['at'][:19]}  {e['event']:<22} {e['detail']}")
+
+
+@store_group.command("review")
+@click.argument("db")
+@click.argument("proposal", type=int)
+@click.argument("action", type=click.Choice(["review", "approve", "reject", "reopen"]))
+@click.option("--as", "actor", required=True, help="The user acting (needs the role).")
+@click.option("--reason", required=True, help="Why (required for every action).")
+def store_review_command(db: str, proposal: int, action: str, actor: str, reason: str) -> None:
+    """Move PROPOSAL through review: review, approve, reject, reopen (four eyes: the
+    approver is not the reviewer)."""
+    store = _open_store(db)
+    try:
+        row = store.act(proposal, action, actor=actor, reason=reason)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    click.echo(f"proposal {proposal}: {row['state']}")
+
+
+@main.command("run")
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.option("--store", "db", required=True,
+              help="The case store: a file (SQLite) or a SQLAlchemy URL; created or upgraded.")
+@click.option("--min-markers", type=int, default=8, show_default=True)
+@click.option("--workers", default=1, show_default=True, help="Processes for compiling.")
+@click.option("--as", "actor", default="forensic-match", show_default=True,
+              help="Who runs it (audit log).")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+def run_command(dataset: str, db: str, min_markers: int, workers: int, actor: str,
+                quiet: bool) -> None:
+    """Store DATASET.json in the case store (new versions where changed), identify on the
+    store's newest data, and record the run's candidates and proposals.
+
+    A run killed at any point leaves the store as it was or with the run unfinished; the next
+    run marks it failed and does the work (docs/store.md).
+    """
+    from forensic_match.cases import DviDataset, load_case
+    from forensic_match.store import run_store
+
+    say = _Messages(quiet)
+    try:
+        ds = load_case(dataset)
+        if not isinstance(ds, DviDataset):
+            raise ForensicMatchError(f"file {dataset!r}: not an identification dataset")
+        store = _open_store(db, upgrade=True)
+        try:
+            with say.collect("run"):
+                summary = run_store(store, ds, actor=actor, dataset_path=dataset,
+                                    workers=workers, say=say.step, min_markers=min_markers)
+        finally:
+            store.close()
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if not quiet:
+        click.echo(f"run {summary.run_id} finished: {summary.counts['new_proposals']} new "
+                   f"proposals, {summary.counts['flagged']} flagged for re-review")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -56,6 +56,8 @@ def test_wheel_carries_the_bundled_data(wheel: Path) -> None:
                  "records/relatives.csv", "records/pm_genotypes.csv",
                  "records/pm_samples.csv"):
         assert f"forensic_match/data/examples/{name}" in names
+    for name in ("env.py", "script.py.mako", "versions/0001_initial.py"):
+        assert f"forensic_match/store/migrations/{name}" in names
 
 
 def test_installed_wheel_runs_demo_and_search(wheel: Path, tmp_path: Path) -> None:
@@ -100,3 +102,11 @@ def test_installed_wheel_runs_demo_and_search(wheel: Path, tmp_path: Path) -> No
     assert search.returncode == 0, search.stderr
     assert (work / "results" / "identifications.csv").is_file()
     assert (work / "results" / "run.json").is_file()
+
+    # The store's migrations travel in the wheel: the schema is created from outside the
+    # repository.
+    upgrade = _run([cli, "store", "upgrade", "cases.db"], cwd=work, env=env)
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "upgraded from revision (empty) to 0001" in upgrade.stdout
+    verify = _run([cli, "store", "verify", "cases.db"], cwd=work, env=env)
+    assert verify.returncode == 0 and "audit log intact: 0 entries" in verify.stdout

@@ -1,0 +1,303 @@
+"""The hash-chained audit log of the case store.
+
+Every change to the store appends one entry in the same transaction as the change. Entry ``n``
+holds ``seq``, ``at``, ``actor``, ``action``, ``entity``, ``key`` and ``data`` (for a row
+written or changed: the row's full image after the change), and
+
+    hash_n = sha256(hash_{n-1} + canonical_json(entry_n)),   hash_0 = "0" * 64,
+
+where ``canonical_json`` is JSON with sorted keys, no spaces, UTF-8 text and no NaN.
+:func:`verify_audit` recomputes the chain and compares every audited row of the store with
+the last image the log holds for it, and names the first broken link and every row changed
+behind the log's back.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from forensic_match.store import schema
+
+#: Tables the log keeps only a hash of each row of.
+PRIVATE = ("identities",)
+
+#: ``prev_hash`` of the first entry.
+GENESIS = "0" * 64
+
+#: Tables whose rows the log holds images of, and the columns of their keys.
+AUDITED = {
+    "families": ("family_id",), "family_versions": ("family_id", "version"),
+    "persons": ("person_id",), "identities": ("person_id",), "samples": ("sample_id",),
+    "profiles": ("sample_id", "version"), "runs": ("run_id",),
+    "proposals": ("proposal_id",), "reviews": ("review_id",), "users": ("user_id",),
+}
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no spaces: one text for one value (what the chain hashes).
+
+    Examples
+    --------
+    >>> canonical_json({"b": 1, "a": [1.5, None, "é"]})
+    '{"a":[1.5,null,"é"],"b":1}'
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def chain_hash(prev_hash: str, entry: dict[str, Any]) -> str:
+    """``sha256(prev_hash + canonical_json(entry))`` as hex.
+
+    Examples
+    --------
+    >>> chain_hash(GENESIS, {"seq": 1})[:16]
+    '0a00898550374c41'
+    """
+    return hashlib.sha256((prev_hash + canonical_json(entry)).encode("utf-8")).hexdigest()
+
+
+def now() -> str:
+    """The current time, ISO 8601 UTC with microseconds (the store's time format)."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    return value
+
+
+def row_key(entity: str, row: Any) -> str:
+    """The log's key of a row of an audited table: its key columns joined by ``|``."""
+    return "|".join(str(row[c]) for c in AUDITED[entity])
+
+
+def row_image(entity: str, row: Any) -> dict[str, Any]:
+    """Every column of a row of an audited table, as JSON values."""
+    table = schema.metadata.tables[entity]
+    return {c.name: _json_value(row[c.name]) for c in table.columns}
+
+
+def _logged_image(entity: str, row: Any) -> dict[str, Any]:
+    """What the log keeps of a row: its image, or for ``identities`` (names and personal
+    data) only the image's sha256, so that no name is ever in the log or its exports."""
+    image = row_image(entity, row)
+    if entity in PRIVATE:
+        return {"row_sha256": hashlib.sha256(canonical_json(image).encode()).hexdigest()}
+    return {"row": image}
+
+
+def lock_audit(conn: sa.Connection) -> None:
+    """Take the audit head's row lock now (PostgreSQL ``FOR UPDATE``; SQLite transactions
+    hold the write lock from their start anyway). Writers that also lock other rows (a review
+    locks its proposal) take this one first, so that every writer locks in the same order and
+    two of them cannot deadlock."""
+    conn.execute(sa.select(schema.audit_head.c.seq).where(schema.audit_head.c.id == 1)
+                 .with_for_update()).one()
+
+
+def append_entry(conn: sa.Connection, *, actor: str, action: str, entity: str, key: str,
+                 data: dict[str, Any], at: str | None = None) -> str:
+    """Append one entry to the chain (inside the caller's transaction); return its hash.
+
+    The single row of ``audit_head`` is read ``FOR UPDATE`` (PostgreSQL) or under the write
+    lock the store's SQLite transactions take at ``BEGIN IMMEDIATE``, so that two writers
+    never append after the same entry.
+    """
+    head = conn.execute(sa.select(schema.audit_head).where(schema.audit_head.c.id == 1)
+                        .with_for_update()).one()
+    at = at or now()
+    entry = {"seq": head.seq + 1, "at": at, "actor": actor, "action": action,
+             "entity": entity, "key": key, "data": data}
+    digest = chain_hash(head.hash, entry)
+    conn.execute(schema.audit_log.insert().values(
+        seq=entry["seq"], at=at, actor=actor, action=action, entity=entity, entity_key=key,
+        data=canonical_json(data), prev_hash=head.hash, hash=digest))
+    conn.execute(schema.audit_head.update().where(schema.audit_head.c.id == 1)
+                 .values(seq=entry["seq"], hash=digest))
+    return digest
+
+
+def audit_values(conn: sa.Connection, entity: str, values: dict[str, Any], *, actor: str,
+                 action: str) -> str:
+    """Log a row just inserted into an audited table from the values written (every column
+    given), without reading it back."""
+    table = schema.metadata.tables[entity]
+    missing = {c.name for c in table.columns} - set(values)
+    if missing:
+        raise ValueError(f"{entity}: audit_values needs every column, {sorted(missing)} "
+                         f"missing")
+    return append_entry(conn, actor=actor, action=action, entity=entity,
+                        key=row_key(entity, values), data=_logged_image(entity, values))
+
+
+def audit_row(conn: sa.Connection, entity: str, key_values: dict[str, Any], *, actor: str,
+              action: str, extra: dict[str, Any] | None = None) -> str:
+    """Read a row of an audited table back and log its full image under ``action``."""
+    table = schema.metadata.tables[entity]
+    cond = sa.and_(*(table.c[k] == v for k, v in key_values.items()))
+    row = conn.execute(sa.select(table).where(cond)).mappings().one()
+    data = _logged_image(entity, row) | (extra or {})
+    return append_entry(conn, actor=actor, action=action, entity=entity,
+                        key=row_key(entity, row), data=data)
+
+
+def candidates_sha256(conn: sa.Connection, run_id: str) -> str:
+    """sha256 of the canonical JSON of a run's candidate rows (by pm and rank)."""
+    t = schema.candidates
+    rows = conn.execute(sa.select(t).where(t.c.run_id == run_id)
+                        .order_by(t.c.pm, t.c.rank)).mappings()
+    text = canonical_json([[_json_value(r[c.name]) for c in t.columns] for r in rows])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def basis_sha256(conn: sa.Connection, proposal_id: int) -> str:
+    """sha256 of the canonical JSON of a proposal's basis, ``[[kind, ref_id, version], ...]``
+    sorted."""
+    b = schema.proposal_basis
+    rows = conn.execute(sa.select(b.c.kind, b.c.ref_id, b.c.version)
+                        .where(b.c.proposal_id == proposal_id)).all()
+    basis = sorted([list(r) for r in rows])
+    return hashlib.sha256(canonical_json(basis).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class AuditReport:
+    """What :func:`verify_audit` found.
+
+    Attributes
+    ----------
+    ok : bool
+        The chain is intact, its head matches, and every audited row matches its last image.
+    entries : int
+        Entries in the log.
+    head : str
+        Hash of the last entry (write it down elsewhere: a later verify that starts from it
+        shows the log was not rewritten wholesale).
+    first_broken : int or None
+        ``seq`` of the first entry whose hash or link does not hold.
+    problems : list of str
+        Every finding, in words, the first broken link first.
+    """
+
+    ok: bool
+    entries: int
+    head: str
+    first_broken: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def verify_audit(conn: sa.Connection, *, heads: Iterable[str] = ()) -> AuditReport:
+    """Recompute the audit chain and check the audited rows against it.
+
+    Three checks: every entry's ``prev_hash`` is the previous entry's hash and its ``hash``
+    is ``sha256(prev_hash + canonical_json(entry))`` with ``seq`` counting 1, 2, 3...; the
+    ``audit_head`` row points at the last entry; every row of an audited table equals the
+    last image the log holds for it (a row changed, added or deleted by raw SQL is named),
+    and every finished run's candidates hash to what its row says.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+    heads : iterable of str
+        Head hashes written down earlier, outside the store (``verify`` prints the head).
+        Each must be the hash of an entry of the chain: a log rewritten from scratch, even
+        consistently, no longer passes through them.
+
+    Returns
+    -------
+    AuditReport
+    """
+    log = schema.audit_log
+    wanted = {h.strip().lower() for h in heads if h.strip()}
+    problems: list[str] = []
+    first: int | None = None
+    prev = GENESIS
+    expected_seq = 1
+    images: dict[tuple[str, str], tuple[int, Any]] = {}
+    n = 0
+    for r in conn.execute(sa.select(log).order_by(log.c.seq)).mappings():
+        n += 1
+        try:
+            data = json.loads(r["data"])
+        except ValueError:
+            data = None
+        broken = None
+        if r["seq"] != expected_seq:
+            broken = f"expected entry {expected_seq} here (entries deleted or inserted)"
+        elif r["prev_hash"] != prev:
+            broken = "its prev_hash is not the previous entry's hash"
+        elif data is None:
+            broken = "its data is not JSON"
+        else:
+            entry = {"seq": r["seq"], "at": r["at"], "actor": r["actor"], "action": r["action"],
+                     "entity": r["entity"], "key": r["entity_key"], "data": data}
+            if chain_hash(prev, entry) != r["hash"]:
+                broken = "its content does not hash to its stored hash (changed after writing)"
+        if broken is not None:
+            if first is None:
+                first = r["seq"]
+            problems.append(f"audit entry {r['seq']} ({r['action']} {r['entity']} "
+                            f"{r['entity_key']}): {broken}")
+        prev = r["hash"]
+        wanted.discard(prev)
+        expected_seq = r["seq"] + 1
+        if isinstance(data, dict) and r["entity"] in AUDITED and \
+                ("row" in data or "row_sha256" in data):
+            images[(r["entity"], r["entity_key"])] = (r["seq"], {
+                k: data[k] for k in ("row", "row_sha256") if k in data})
+        elif isinstance(data, dict) and data.get("deleted") and r["entity"] in AUDITED:
+            images.pop((r["entity"], r["entity_key"]), None)
+    head = conn.execute(sa.select(schema.audit_head)).mappings().all()
+    if len(head) != 1 or head[0]["seq"] != n or head[0]["hash"] != prev:
+        got = f"entry {head[0]['seq']}" if len(head) == 1 else f"{len(head)} rows"
+        problems.append(f"audit head points at {got}, but the log ends at entry {n}: "
+                        f"entries at the end were deleted or the head was changed")
+        if first is None:
+            first = n + 1
+    for h in sorted(wanted):
+        problems.append(f"head {h} written down earlier is not in the chain: the log was "
+                        f"rewritten or replaced since")
+    problems.extend(_check_rows(conn, images))
+    return AuditReport(not problems, n, prev, first, problems)
+
+
+def _check_rows(conn: sa.Connection, images: dict[tuple[str, str], tuple[int, Any]],
+                ) -> list[str]:
+    problems = []
+    seen: set[tuple[str, str]] = set()
+    for entity in AUDITED:
+        table = schema.metadata.tables[entity]
+        for row in conn.execute(sa.select(table)).mappings():
+            key = row_key(entity, row)
+            seen.add((entity, key))
+            logged = images.get((entity, key))
+            if logged is None:
+                problems.append(f"{entity} row {key}: not in the audit log (written behind "
+                                f"its back)")
+            elif _logged_image(entity, row) != logged[1]:
+                old = logged[1].get("row")
+                changed = "" if old is None else " (columns " + ", ".join(sorted(
+                    k for k, v in row_image(entity, row).items() if old.get(k) != v)) + ")"
+                problems.append(f"{entity} row {key}: differs from its image in audit entry "
+                                f"{logged[0]}{changed}")
+            if entity == "proposals" and basis_sha256(conn, row["proposal_id"]) != \
+                    row["basis_sha256"]:
+                problems.append(f"proposal_basis of proposal {key}: does not hash to the "
+                                f"proposal's basis_sha256 (changed after the proposal)")
+            if entity == "runs" and row["candidates_sha256"] is not None and \
+                    candidates_sha256(conn, row["run_id"]) != row["candidates_sha256"]:
+                problems.append(f"candidates of run {row['run_id']}: do not hash to the run's "
+                                f"candidates_sha256 (changed after the run)")
+    for entity, key in sorted(set(images) - seen):
+        problems.append(f"{entity} row {key}: in audit entry {images[(entity, key)][0]} but "
+                        f"no longer in the store (deleted behind the log's back)")
+    return problems

@@ -1,0 +1,258 @@
+"""Opening a case store and bringing its schema up to date (Alembic, shipped in the package)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from forensic_match.errors import ForensicMatchError
+
+#: Folder of the Alembic environment and its revisions, inside the package.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class StoreError(ForensicMatchError):
+    """The case store refuses an operation: an unknown id, a forbidden review step, a schema
+    that is not up to date."""
+
+
+def store_url(target: str | Path) -> str:
+    """A SQLAlchemy URL for ``target``: a URL is kept, a file path becomes SQLite.
+
+    Examples
+    --------
+    >>> store_url("postgresql+psycopg://fm@localhost/cases")
+    'postgresql+psycopg://fm@localhost/cases'
+    >>> store_url("/data/cases.db")
+    'sqlite:////data/cases.db'
+    """
+    text = str(target)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def create_store_engine(target: str | Path) -> sa.Engine:
+    """An engine for the store at ``target`` (a file path or a SQLAlchemy URL).
+
+    SQLite: one file in WAL mode with foreign keys on, a 60 s busy timeout, and every
+    transaction opened with ``BEGIN IMMEDIATE`` (it takes the write lock at once, so the
+    audit chain's head is read and moved under the lock, and DDL of the migrations is
+    transactional); connections with the execution option ``fm_read_only=True`` begin a plain
+    (deferred) transaction, so that readers do not hold the write lock.
+    """
+    from sqlalchemy import event
+
+    url = store_url(target)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            # pysqlite's own BEGIN would start transactions late; ours start them.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: sa.Connection) -> None:
+            read_only = conn.get_execution_options().get("fm_read_only", False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+        return engine
+    return sa.create_engine(url)
+
+
+def _alembic_config(conn: sa.Connection) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of forensic_match ships."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(bind: sa.Engine | sa.Connection) -> str | None:
+    """The schema revision of the store (``None``: an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    if isinstance(bind, sa.Connection):
+        return MigrationContext.configure(bind).get_current_revision()
+    with bind.connect().execution_options(fm_read_only=True) as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade_store(engine: sa.Engine) -> tuple[str | None, str]:
+    """Migrate the store to the newest schema in one transaction; return (before, after).
+
+    Running it again on an up-to-date store changes nothing.
+    """
+    from alembic import command
+
+    before = current_revision(engine)
+    head = head_revision()
+    if before != head:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+    return before, head
+
+
+class CaseStore:
+    """A case store: families, samples and versioned profiles, runs, proposals, reviews, and
+    the hash-chained audit log (``docs/store.md``).
+
+    Parameters
+    ----------
+    target : str or Path
+        A file (SQLite, created if absent) or a SQLAlchemy URL
+        (``postgresql+psycopg://user@host/db``).
+    upgrade : bool
+        Migrate the schema to this version's newest on opening (default). With ``False`` a
+        store whose schema is not the newest is refused (:class:`StoreError`), e.g. for
+        read-only tools that must not change it.
+
+    Examples
+    --------
+    >>> store = CaseStore("cases.db")                       # doctest: +SKIP
+    >>> store.ingest(load_case("programme.json"), actor="lab")  # doctest: +SKIP
+    >>> store.verify().ok                                   # doctest: +SKIP
+    True
+    """
+
+    def __init__(self, target: str | Path, *, upgrade: bool = True) -> None:
+        self.url = store_url(target)
+        self.engine = create_store_engine(target)
+        if upgrade:
+            upgrade_store(self.engine)
+        else:
+            rev = current_revision(self.engine)
+            if rev != head_revision():
+                self.engine.dispose()
+                raise StoreError(f"store {self.url!r} has schema revision {rev}, this version "
+                                 f"needs {head_revision()}: run 'forensic-match store upgrade'")
+
+    def close(self) -> None:
+        """Close every connection of the store."""
+        self.engine.dispose()
+
+    def __enter__(self) -> CaseStore:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        """A connection for reading (one consistent snapshot; no write lock on SQLite)."""
+        with self.engine.connect().execution_options(fm_read_only=True) as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """A connection inside one writing transaction: committed on leaving, rolled back on
+        error. It holds the audit head's lock from the start, so writers take turns (as
+        SQLite's ``BEGIN IMMEDIATE`` makes them anyway): a check-then-write of one cannot
+        interleave with another's."""
+        from forensic_match.store.audit import lock_audit
+
+        with self.engine.begin() as conn:
+            lock_audit(conn)
+            yield conn
+
+    # Records ---------------------------------------------------------------------------------
+    def ingest(self, dataset: Any, *, actor: str, run_id: str | None = None) -> Any:
+        """Store a dataset's families and samples as new versions where they changed (see
+        :func:`forensic_match.store.records.ingest_dataset`)."""
+        from forensic_match.store.records import ingest_dataset
+
+        with self.transaction() as conn:
+            return ingest_dataset(conn, dataset, actor=actor, run_id=run_id)
+
+    def set_identity(self, person_id: str, name: str, *, actor: str,
+                     details: dict[str, Any] | None = None) -> None:
+        """Record the name and personal data of a person (the ``identities`` table)."""
+        from forensic_match.store.records import set_identity
+
+        with self.transaction() as conn:
+            set_identity(conn, person_id, name, actor=actor, details=details)
+
+    def add_user(self, user_id: str, roles: list[str] | tuple[str, ...], *,
+                 actor: str) -> None:
+        """Create a user with roles (``reviewer``, ``approver``) or replace their roles."""
+        from forensic_match.store.review import add_user
+
+        with self.transaction() as conn:
+            add_user(conn, user_id, roles, actor=actor)
+
+    def profile_versions(self, sample_id: str) -> list[dict[str, Any]]:
+        """Every stored version of a sample's profile, oldest first."""
+        from forensic_match.store.records import profile_versions
+
+        with self.reading() as conn:
+            return profile_versions(conn, sample_id)
+
+    def dataset(self, markers: Any, *, id: str = "store") -> Any:
+        """The newest version of every family and PM sample, as a ``DviDataset``."""
+        from forensic_match.store.records import latest_dataset
+
+        with self.reading() as conn:
+            return latest_dataset(conn, markers, id=id)
+
+    def trace(self, sample_id: str) -> list[dict[str, Any]]:
+        """The history of one sample, oldest first (see
+        :func:`forensic_match.store.records.trace_sample`)."""
+        from forensic_match.store.records import trace_sample
+
+        with self.reading() as conn:
+            return trace_sample(conn, sample_id)
+
+    def export(self, *, identities: bool = False) -> dict[str, Any]:
+        """The store's content as JSON-ready data; names only with ``identities=True``."""
+        from forensic_match.store.records import export_store
+
+        with self.reading() as conn:
+            return export_store(conn, identities=identities)
+
+    # Review ----------------------------------------------------------------------------------
+    def proposals(self, *, state: str | None = None) -> list[dict[str, Any]]:
+        """Proposals (every column), optionally of one state, by id."""
+        from forensic_match.store.review import list_proposals
+
+        with self.reading() as conn:
+            return list_proposals(conn, state=state)
+
+    def act(self, proposal_id: int, action: str, *, actor: str, reason: str) -> dict[str, Any]:
+        """Apply a review action (``review``, ``approve``, ``reject``, ``reopen``) to a
+        proposal; see :func:`forensic_match.store.review.act`."""
+        from forensic_match.store.review import act
+
+        with self.transaction() as conn:
+            return act(conn, proposal_id, action, actor=actor, reason=reason)
+
+    # Audit -----------------------------------------------------------------------------------
+    def verify(self, *, heads: tuple[str, ...] | list[str] = ()) -> Any:
+        """Check the audit chain and the audited rows, and that the chain passes through
+        ``heads`` written down earlier (:func:`~forensic_match.store.audit.verify_audit`)."""
+        from forensic_match.store.audit import verify_audit
+
+        with self.reading() as conn:
+            return verify_audit(conn, heads=heads)

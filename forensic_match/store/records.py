@@ -1,0 +1,366 @@
+"""Families, persons, samples and versioned profiles in the case store; identities; exports.
+
+Ids are pseudonymous: a family's id, ``family/individual`` for a person of its pedigree and
+for a typed relative's sample, ``family/missing/reference`` for a direct reference (personal
+effects), the lab's id for a PM sample. Names are only in ``identities``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from forensic_match.store import schema
+from forensic_match.store.audit import (
+    audit_row,
+    audit_values,
+    canonical_json,
+    lock_audit,
+    now,
+)
+from forensic_match.store.database import StoreError
+
+
+@dataclass
+class IngestSummary:
+    """What :func:`ingest_dataset` wrote.
+
+    Attributes
+    ----------
+    new_versions : list of (kind, id, version)
+        ``("family", id, v)`` or ``("profile", sample id, v)`` for every version written
+        (version 1 for data new to the store).
+    unchanged : int
+        Families and profiles identical to their newest stored version (nothing written).
+    flagged : list of int
+        Proposals flagged for re-review because data they were computed from changed.
+    """
+
+    new_versions: list[tuple[str, str, int]] = field(default_factory=list)
+    unchanged: int = 0
+    flagged: list[int] = field(default_factory=list)
+
+
+def _sha(content: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def _genotypes(profile: dict[str, Any]) -> dict[str, list[str | None]]:
+    return {m: list(g) for m, g in sorted(profile.items())}
+
+
+class _Known:
+    """What the store holds, read once per ingest (inside its transaction, under the write
+    lock): the ids of families, persons and samples, and the newest version of each family
+    and profile with its sha256. Kept up to date as the ingest writes."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.ids: dict[str, dict[str, Any]] = {
+            "families": {r[0]: None for r in conn.execute(sa.select(
+                schema.families.c.family_id))},
+            "persons": {r[0]: None for r in conn.execute(sa.select(
+                schema.persons.c.person_id))},
+            "samples": {r[0]: r[1] for r in conn.execute(sa.select(
+                schema.samples.c.sample_id, schema.samples.c.kind))}}
+        self.latest: dict[str, dict[str, tuple[int, str]]] = {}
+        for kind, table, key in (("family", schema.family_versions, "family_id"),
+                                 ("profile", schema.profiles, "sample_id")):
+            newest = sa.select(table.c[key], sa.func.max(table.c.version).label("v")) \
+                .group_by(table.c[key]).subquery()
+            rows = conn.execute(sa.select(table.c[key], table.c.version, table.c.sha256)
+                                .join(newest, sa.and_(newest.c[key] == table.c[key],
+                                                      newest.c.v == table.c.version)))
+            self.latest[kind] = {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _ensure(conn: sa.Connection, known: _Known, entity: str, values: dict[str, Any], *,
+            actor: str) -> bool:
+    """Insert a row of an identity table (families, persons, samples) unless present; the
+    existing row must agree on ``kind``."""
+    table = schema.metadata.tables[entity]
+    (pk,) = [c.name for c in table.primary_key.columns]
+    seen = known.ids[entity]
+    if values[pk] in seen:
+        if "kind" in values and seen[values[pk]] != values["kind"]:
+            raise StoreError(f"sample {values[pk]!r} is stored as a {seen[values[pk]]} "
+                             f"sample and cannot become a {values['kind']} sample")
+        return False
+    conn.execute(table.insert().values(**values))
+    audit_values(conn, entity, values, actor=actor, action="create")
+    seen[values[pk]] = values.get("kind")
+    return True
+
+
+def _put_version(conn: sa.Connection, known: _Known, kind: str, ref_id: str,
+                 content: dict[str, Any], *, actor: str, run_id: str | None,
+                 summary: IngestSummary) -> None:
+    """Write ``content`` as the next version of a family or profile if it differs from the
+    newest; earlier versions are never changed."""
+    table = schema.family_versions if kind == "family" else schema.profiles
+    key = "family_id" if kind == "family" else "sample_id"
+    latest = known.latest[kind].get(ref_id)
+    digest = _sha(content)
+    if latest is not None and latest[1] == digest:
+        summary.unchanged += 1
+        return
+    version = 1 if latest is None else latest[0] + 1
+    values = {key: ref_id, "version": version, "content": canonical_json(content),
+              "sha256": digest, "created_at": now(), "run_id": run_id}
+    conn.execute(table.insert().values(**values))
+    audit_values(conn, table.name, values, actor=actor, action="new_version")
+    known.latest[kind][ref_id] = (version, digest)
+    summary.new_versions.append((kind, ref_id, version))
+    if version > 1:
+        summary.flagged += flag_stale(conn, kind, ref_id, version, actor=actor)
+
+
+def flag_stale(conn: sa.Connection, kind: str, ref_id: str, version: int, *,
+               actor: str) -> list[int]:
+    """Flag for re-review every proposal computed from an older version of ``ref_id``.
+
+    Returns the ids of the proposals flagged now (already flagged ones are left as they are).
+    """
+    b, p = schema.proposal_basis, schema.proposals
+    rows = conn.execute(
+        sa.select(p.c.proposal_id, b.c.version)
+        .join(b, b.c.proposal_id == p.c.proposal_id)
+        .where(b.c.kind == kind, b.c.ref_id == ref_id, b.c.version < version,
+               p.c.needs_review == sa.false())
+        .order_by(p.c.proposal_id)).all()
+    what = "pedigree of family" if kind == "family" else "profile of sample"
+    for pid, old in rows:
+        reason = f"{what} {ref_id!r} changed (version {old} -> {version}) after this proposal"
+        conn.execute(p.update().where(p.c.proposal_id == pid)
+                     .values(needs_review=True, stale_reason=reason, updated_at=now()))
+        audit_row(conn, "proposals", {"proposal_id": pid}, actor=actor, action="flag_rereview",
+                  extra={"reason": reason})
+    return [pid for pid, _ in rows]
+
+
+def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
+                   run_id: str | None = None) -> IngestSummary:
+    """Store a dataset's families and PM samples, as new versions where they changed.
+
+    A family version holds the pedigree, the missing persons, the ids of the typed relatives
+    and references, and the antemortem records; each typed relative, direct reference and PM
+    sample has its own profile versions. Nothing stored is overwritten. Proposals computed
+    from a version that is now superseded are flagged for re-review (:func:`flag_stale`).
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        Inside the caller's transaction: the whole dataset is stored, or nothing.
+    dataset : DviDataset
+    actor : str
+        Who stores it (the audit log's actor).
+    run_id : str, optional
+        The run that stores it.
+
+    Returns
+    -------
+    IngestSummary
+    """
+    summary = IngestSummary()
+    lock_audit(conn)
+    known = _Known(conn)
+    t = now()
+    pm_ids = {s.id for s in dataset.pm}
+    for fam in dataset.am:
+        _ensure(conn, known, "families", {"family_id": fam.id, "created_at": t}, actor=actor)
+        for ind, *_ in fam.pedigree.records():
+            _ensure(conn, known, "persons", {"person_id": f"{fam.id}/{ind}",
+                                             "family_id": fam.id, "created_at": t},
+                    actor=actor)
+        content = {"pedigree": fam.pedigree.to_dicts(), "missing": list(fam.missing),
+                   "typed": sorted(fam.genotypes), "references": sorted(fam.references),
+                   "info": fam.info, "lineage": fam.lineage}
+        _put_version(conn, known, "family", fam.id, content, actor=actor, run_id=run_id,
+                     summary=summary)
+        for kind, profiles, suffix in (("relative", fam.genotypes, ""),
+                                       ("reference", fam.references, "/reference")):
+            for ind, prof in sorted(profiles.items()):
+                sid = f"{fam.id}/{ind}{suffix}"
+                if sid in pm_ids:
+                    raise StoreError(f"PM sample id {sid!r} is also the id of a sample of "
+                                     f"family {fam.id!r}")
+                _ensure(conn, known, "samples",
+                        {"sample_id": sid, "kind": kind, "family_id": fam.id,
+                         "person_id": f"{fam.id}/{ind}", "created_at": t}, actor=actor)
+                _put_version(conn, known, "profile", sid, {"genotypes": _genotypes(prof)},
+                             actor=actor, run_id=run_id, summary=summary)
+    for s in dataset.pm:
+        _ensure(conn, known, "samples", {"sample_id": s.id, "kind": "pm", "family_id": None,
+                                         "person_id": None, "created_at": t}, actor=actor)
+        content = {"sex": s.sex, "genotypes": _genotypes(s.genotypes), "site": s.site,
+                   "dropout": s.dropout, "info": s.info}
+        _put_version(conn, known, "profile", s.id, content, actor=actor, run_id=run_id,
+                     summary=summary)
+    return summary
+
+
+def profile_versions(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
+    """Every version of a sample's profile, oldest first (``content`` decoded)."""
+    t = schema.profiles
+    rows = conn.execute(sa.select(t).where(t.c.sample_id == sample_id)
+                        .order_by(t.c.version)).mappings()
+    return [dict(r) | {"content": json.loads(r["content"])} for r in rows]
+
+
+def _latest(conn: sa.Connection, table: sa.Table, key: str) -> dict[str, tuple[int, Any]]:
+    newest = sa.select(table.c[key], sa.func.max(table.c.version).label("v")) \
+        .group_by(table.c[key]).subquery()
+    rows = conn.execute(sa.select(table.c[key], table.c.version, table.c.content)
+                        .join(newest, sa.and_(newest.c[key] == table.c[key],
+                                              newest.c.v == table.c.version)))
+    return {r[0]: (r[1], json.loads(r[2])) for r in rows}
+
+
+def latest_versions(conn: sa.Connection) -> tuple[dict[str, tuple[int, Any]],
+                                                   dict[str, tuple[int, Any]]]:
+    """``({family id: (version, content)}, {sample id: (version, content)})``, newest only."""
+    return (_latest(conn, schema.family_versions, "family_id"),
+            _latest(conn, schema.profiles, "sample_id"))
+
+
+def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store") -> Any:
+    """The newest version of every family and PM sample in the store, as a ``DviDataset``
+    over ``markers`` (read back through :func:`forensic_match.cases.case_from_dict`)."""
+    from forensic_match.cases import _marker_to_dict, case_from_dict
+
+    fams, profs = latest_versions(conn)
+    kinds = {r.sample_id: r.kind for r in
+             conn.execute(sa.select(schema.samples.c.sample_id, schema.samples.c.kind))}
+    am = []
+    for fid in sorted(fams):
+        c = fams[fid][1]
+        am.append({"family": fid, "pedigree": c["pedigree"], "missing": c["missing"],
+                   "genotypes": {i: profs[f"{fid}/{i}"][1]["genotypes"] for i in c["typed"]},
+                   "references": {i: profs[f"{fid}/{i}/reference"][1]["genotypes"]
+                                  for i in c["references"]},
+                   "info": c["info"], "lineage": c["lineage"]})
+    pm = [{"id": sid} | profs[sid][1] for sid in sorted(profs) if kinds.get(sid) == "pm"]
+    return case_from_dict({"kind": "dvi", "id": id, "markers": [_marker_to_dict(m)
+                                                                 for m in markers],
+                           "pm": pm, "am": am})
+
+
+def set_identity(conn: sa.Connection, person_id: str, name: str, *, actor: str,
+                 details: dict[str, Any] | None = None) -> None:
+    """Record (or replace) the name and personal data of a stored person.
+
+    The audit log keeps only the sha256 of the identity row, never the name.
+    """
+    lock_audit(conn)
+    if conn.execute(sa.select(schema.persons.c.person_id)
+                    .where(schema.persons.c.person_id == person_id)).first() is None:
+        raise StoreError(f"no person {person_id!r} in the store")
+    if not name.strip():
+        raise StoreError(f"person {person_id!r}: the name is empty")
+    t = schema.identities
+    values = {"name": name, "details": canonical_json(details or {}), "updated_at": now()}
+    exists = conn.execute(sa.select(t.c.person_id).where(t.c.person_id == person_id)).first()
+    if exists:
+        conn.execute(t.update().where(t.c.person_id == person_id).values(**values))
+    else:
+        conn.execute(t.insert().values(person_id=person_id, **values))
+    audit_row(conn, "identities", {"person_id": person_id}, actor=actor,
+              action="update" if exists else "create")
+
+
+def _rows(conn: sa.Connection, table: sa.Table) -> list[dict[str, Any]]:
+    order = list(table.primary_key.columns)
+    out = []
+    for r in conn.execute(sa.select(table).order_by(*order)).mappings():
+        row = dict(r)
+        for key in ("content", "config", "inputs", "timings", "counts", "details"):
+            if key in row and isinstance(row[key], str):
+                row[key] = json.loads(row[key])
+        out.append(row)
+    return out
+
+
+def export_store(conn: sa.Connection, *, identities: bool = False) -> dict[str, Any]:
+    """Every table of the store except the audit log, as lists of rows.
+
+    Names and personal data (``identities``) are included only when asked; the genetic data
+    and decisions carry pseudonymous ids only. The audit head (last entry and its hash) is
+    included so that an export can be tied to a verified state of the log.
+    """
+    from forensic_match.store.database import current_revision
+
+    out: dict[str, Any] = {"schema_revision": current_revision(conn)}
+    for name in ("families", "family_versions", "persons", "samples", "profiles", "runs",
+                 "candidates", "proposals", "proposal_basis", "reviews", "users"):
+        out[name] = _rows(conn, schema.metadata.tables[name])
+    if identities:
+        out["identities"] = _rows(conn, schema.identities)
+    out["audit_head"] = _rows(conn, schema.audit_head)[0]
+    return out
+
+
+def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
+    """The history of one sample, oldest first: its profile versions, the runs that ranked it
+    (PM samples), the proposals resting on it, their review steps and re-review flags. A
+    run's candidates and proposals are dated by the run's end, when they were committed.
+
+    Returns
+    -------
+    list of dict
+        ``{"at": ISO time, "event": str, "detail": str}``.
+
+    Raises
+    ------
+    StoreError
+        No such sample.
+    """
+    s, pv, c, r = schema.samples, schema.profiles, schema.candidates, schema.runs
+    if conn.execute(sa.select(s.c.sample_id).where(s.c.sample_id == sample_id)).first() is None:
+        raise StoreError(f"no sample {sample_id!r} in the store")
+    events = []
+    for v in conn.execute(sa.select(pv).where(pv.c.sample_id == sample_id)
+                          .order_by(pv.c.version)).mappings():
+        by = f", stored by run {v['run_id']}" if v["run_id"] else ""
+        events.append({"at": v["created_at"], "event": "profile version",
+                       "detail": f"version {v['version']} (sha256 {v['sha256'][:16]}){by}"})
+    best = sa.select(c.c.run_id, sa.func.count().label("n"), sa.func.max(c.c.log10_lr)
+                     .label("best")).where(c.c.pm == sample_id).group_by(c.c.run_id).subquery()
+    for row in conn.execute(sa.select(best, r.c.finished_at).join(r, r.c.run_id ==
+                                                                   best.c.run_id)):
+        events.append({"at": row.finished_at, "event": "candidates",
+                       "detail": f"run {row.run_id}: {row.n} candidates, best log10 LR "
+                                 f"{row.best:.2f}"})
+    b, p = schema.proposal_basis, schema.proposals
+    props = conn.execute(sa.select(p, b.c.version.label("basis_version"),
+                                   r.c.finished_at.label("run_finished_at"))
+                         .join(b, b.c.proposal_id == p.c.proposal_id)
+                         .join(r, r.c.run_id == p.c.run_id)
+                         .where(b.c.kind == "profile", b.c.ref_id == sample_id)
+                         .order_by(p.c.proposal_id)).mappings().all()
+    for row in props:
+        events.append({"at": row["run_finished_at"], "event": "proposal",
+                       "detail": f"proposal {row['proposal_id']} (run {row['run_id']}): "
+                                 f"{row['pm']} -> {row['missing']} of {row['family_id']}, "
+                                 f"on profile version {row['basis_version']}; now "
+                                 f"{row['state']}"
+                                 + (", flagged for re-review" if row["needs_review"] else "")})
+    ids = [row["proposal_id"] for row in props]
+    if ids:
+        rv = schema.reviews
+        for row in conn.execute(sa.select(rv).where(rv.c.proposal_id.in_(ids))
+                                .order_by(rv.c.review_id)).mappings():
+            events.append({"at": row["at"], "event": row["action"],
+                           "detail": f"proposal {row['proposal_id']} by {row['actor']} "
+                                     f"({row['from_state']} -> {row['to_state']}): "
+                                     f"{row['reason']}"})
+        log = schema.audit_log
+        for row in conn.execute(sa.select(log).where(
+                log.c.entity == "proposals", log.c.action == "flag_rereview",
+                log.c.entity_key.in_([str(i) for i in ids])).order_by(log.c.seq)).mappings():
+            events.append({"at": row["at"], "event": "flagged for re-review",
+                           "detail": f"proposal {row['entity_key']}: "
+                                     f"{json.loads(row['data']).get('reason', '')}"})
+    return sorted(events, key=lambda e: e["at"])

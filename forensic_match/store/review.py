@@ -1,0 +1,139 @@
+"""Review of proposed identifications: states, the four-eyes rule, reasons, roles.
+
+States and actions (``docs/store.md``, "Review")::
+
+    pending  --review-->  reviewed  --approve-->  approved
+                          reviewed  --reject--->  rejected
+    reviewed, approved, rejected  --reopen-->  pending
+
+``review`` needs the role ``reviewer``; ``approve`` and ``reject`` need ``approver`` and a
+different person from the one who reviewed (four eyes); ``reopen`` needs either role. Every
+action needs a reason. A proposal flagged for re-review (its data changed after it was made)
+cannot be approved or rejected: it is reopened and reviewed again, which clears the flag.
+Each action writes a ``reviews`` row and an audit entry with the proposal's new image.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from forensic_match.store import schema
+from forensic_match.store.audit import audit_row, lock_audit, now
+from forensic_match.store.database import StoreError
+
+#: Roles a user may hold.
+ROLES = ("reviewer", "approver")
+
+#: action -> (states it applies to, state it leads to, roles allowed)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
+    "review": (("pending",), "reviewed", ("reviewer",)),
+    "approve": (("reviewed",), "approved", ("approver",)),
+    "reject": (("reviewed",), "rejected", ("approver",)),
+    "reopen": (("reviewed", "approved", "rejected"), "pending", ("reviewer", "approver")),
+}
+
+#: Shortest reason accepted (a word or two, not a blank or a dot).
+MIN_REASON = 3
+
+
+def add_user(conn: sa.Connection, user_id: str, roles: list[str] | tuple[str, ...], *,
+             actor: str) -> None:
+    """Create a user with ``roles`` (from :data:`ROLES`) or replace their roles."""
+    lock_audit(conn)
+    bad = sorted(set(roles) - set(ROLES))
+    if bad or not roles:
+        raise StoreError(f"user {user_id!r}: roles must be some of {', '.join(ROLES)}, got "
+                         f"{list(roles)}")
+    t = schema.users
+    value = ",".join(sorted(set(roles)))
+    exists = conn.execute(sa.select(t.c.user_id).where(t.c.user_id == user_id)).first()
+    if exists:
+        conn.execute(t.update().where(t.c.user_id == user_id).values(roles=value))
+    else:
+        conn.execute(t.insert().values(user_id=user_id, roles=value, created_at=now()))
+    audit_row(conn, "users", {"user_id": user_id}, actor=actor,
+              action="update" if exists else "create")
+
+
+def list_proposals(conn: sa.Connection, *, state: str | None = None) -> list[dict[str, Any]]:
+    """Every proposal (all columns), optionally only those in ``state``, by id."""
+    p = schema.proposals
+    query = sa.select(p).order_by(p.c.proposal_id)
+    if state is not None:
+        query = query.where(p.c.state == state)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
+        reason: str) -> dict[str, Any]:
+    """Apply a review action to a proposal, inside the caller's transaction.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+    proposal_id : int
+    action : {"review", "approve", "reject", "reopen"}
+    actor : str
+        A user of the store with a role that allows the action.
+    reason : str
+        Why (required, at least :data:`MIN_REASON` characters).
+
+    Returns
+    -------
+    dict
+        The proposal after the action.
+
+    Raises
+    ------
+    StoreError
+        Unknown proposal, action or user; a role that does not allow the action; a state the
+        action does not apply to; the approver is the reviewer; a flagged proposal approved or
+        rejected; a missing reason. Nothing is changed then.
+    """
+    if action not in TRANSITIONS:
+        raise StoreError(f"unknown action {action!r}; expected one of "
+                         f"{', '.join(TRANSITIONS)}")
+    sources, target, allowed = TRANSITIONS[action]
+    lock_audit(conn)
+    p = schema.proposals
+    row = conn.execute(sa.select(p).where(p.c.proposal_id == proposal_id)
+                       .with_for_update()).mappings().first()
+    if row is None:
+        raise StoreError(f"no proposal {proposal_id}")
+    label = f"proposal {proposal_id} ({row['pm']} -> {row['missing']} of {row['family_id']})"
+    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
+        raise StoreError(f"{label}: {action} needs a reason")
+    user = conn.execute(sa.select(schema.users.c.roles)
+                        .where(schema.users.c.user_id == actor)).first()
+    if user is None:
+        raise StoreError(f"{label}: {actor!r} is not a user of the store")
+    roles = set(user.roles.split(","))
+    if not roles & set(allowed):
+        raise StoreError(f"{label}: {actor!r} (roles {', '.join(sorted(roles))}) may not "
+                         f"{action}; it needs the role {' or '.join(allowed)}")
+    if row["state"] not in sources:
+        raise StoreError(f"{label} is {row['state']}; {action} applies to "
+                         f"{' or '.join(sources)} proposals")
+    if action in ("approve", "reject"):
+        if row["reviewer"] == actor:
+            raise StoreError(f"{label}: {actor!r} reviewed it and cannot also {action} it "
+                             f"(four-eyes rule)")
+        if row["needs_review"]:
+            raise StoreError(f"{label} is flagged for re-review ({row['stale_reason']}); "
+                             f"reopen it and review it again")
+    values: dict[str, Any] = {"state": target, "updated_at": now()}
+    if action == "review":
+        values |= {"reviewer": actor, "needs_review": False, "stale_reason": None}
+    elif action == "reopen":
+        values["reviewer"] = None
+    conn.execute(p.update().where(p.c.proposal_id == proposal_id).values(**values))
+    result = conn.execute(schema.reviews.insert().values(
+        proposal_id=proposal_id, actor=actor, action=action, from_state=row["state"],
+        to_state=target, reason=reason.strip(), at=values["updated_at"]))
+    review_id = result.inserted_primary_key[0]
+    audit_row(conn, "reviews", {"review_id": review_id}, actor=actor, action=action)
+    audit_row(conn, "proposals", {"proposal_id": proposal_id}, actor=actor, action=action)
+    return dict(conn.execute(sa.select(p).where(p.c.proposal_id == proposal_id))
+                .mappings().one())

@@ -1,0 +1,276 @@
+"""Runs of the identification pipeline against the case store.
+
+A run is written in two transactions, so that a run killed at any moment leaves the store
+consistent:
+
+1. the run's row (``running``, with the software version, configuration, hashes) and the
+   dataset's families and samples, as new versions where they changed: both or neither;
+2. after :func:`~forensic_match.dvi.identify.identify` (outside any transaction), the run's
+   candidates, its new proposals with the data versions they rest on, and the run marked
+   ``finished``: all or nothing.
+
+A run killed between the two stays ``running``; the next run on the same host finds its
+process gone, marks it ``failed`` (with the reason, in the audit log) and does the work again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from forensic_match.store import schema
+from forensic_match.store.audit import (
+    audit_row,
+    candidates_sha256,
+    canonical_json,
+    lock_audit,
+    now,
+)
+from forensic_match.store.database import CaseStore
+
+#: The actor of what the pipeline itself writes.
+SYSTEM = "forensic-match"
+
+
+@dataclass
+class RunSummary:
+    """What :func:`run_store` did.
+
+    Attributes
+    ----------
+    run_id : str
+    status : str
+        ``finished`` (or ``failed``, with the error raised after recording it).
+    counts : dict
+        families, pm_samples, new_versions, flagged, candidates, identifications,
+        new_proposals, abandoned (earlier runs found interrupted and marked failed).
+    timings : dict
+        Seconds spent ingesting, identifying and writing.
+    """
+
+    run_id: str
+    status: str
+    counts: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def abandon_stale_runs(conn: sa.Connection, *, actor: str = SYSTEM) -> list[str]:
+    """Mark ``failed`` every ``running`` run of this host whose process has ended.
+
+    Runs of other hosts are left alone (their process cannot be checked from here).
+    """
+    r = schema.runs
+    host = socket.gethostname()
+    stale = []
+    for run in conn.execute(sa.select(r.c.run_id, r.c.pid).where(
+            r.c.status == "running", r.c.host == host)).all():
+        if run.pid == os.getpid() or _pid_alive(run.pid):
+            continue
+        error = (f"interrupted: process {run.pid} on {host} ended before the run finished "
+                 f"(found at {now()})")
+        conn.execute(r.update().where(r.c.run_id == run.run_id)
+                     .values(status="failed", error=error, finished_at=now()))
+        audit_row(conn, "runs", {"run_id": run.run_id}, actor=actor, action="abandon")
+        stale.append(run.run_id)
+    return stale
+
+
+def _sha256_file(path: str | Path | None) -> str | None:
+    if path is None or not Path(path).is_file():
+        return None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _basis(family: str, fragments: list[str], fams: dict[str, tuple[int, Any]],
+           profs: dict[str, tuple[int, Any]]) -> list[list[Any]]:
+    """The data versions a proposal rests on: its PM samples' profiles, its family's
+    pedigree, and the profiles of the family's typed relatives and references."""
+    content = fams[family][1]
+    sids = [f"{family}/{i}" for i in content["typed"]] + \
+        [f"{family}/{i}/reference" for i in content["references"]] + fragments
+    return sorted([["family", family, fams[family][0]]] +
+                  [["profile", s, profs[s][0]] for s in sids])
+
+
+def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
+              dataset_path: str | Path | None = None, workers: int = 1,
+              say: Callable[[str], None] | None = None, **options: Any) -> RunSummary:
+    """Ingest a dataset into the store, run the identification on the store's newest data,
+    and record the run's candidates and proposals.
+
+    Parameters
+    ----------
+    store : CaseStore
+    dataset : DviDataset
+        Its families and PM samples are stored as new versions where they changed; its
+        markers (frequencies, mutation models) are the run's panel.
+    actor : str
+        Who starts the run (the audit log's actor for what it writes).
+    dataset_path : path, optional
+        The file the dataset was read from (its sha256 goes into the run's inputs).
+    workers : int
+        Processes for compiling.
+    say : callable, optional
+        Receives one line per step (progress).
+    **options
+        Passed to :func:`~forensic_match.dvi.identify.identify` (``min_markers``, ``theta``,
+        ``posterior_threshold``...) and recorded, hashed, as the run's configuration.
+
+    Returns
+    -------
+    RunSummary
+
+    Examples
+    --------
+    >>> with CaseStore("cases.db") as store:                      # doctest: +SKIP
+    ...     run_store(store, load_case("tonight.json"), min_markers=8)
+    """
+    from forensic_match import __version__
+    from forensic_match.markers import markers_digest
+    from forensic_match.store.records import ingest_dataset, latest_dataset, latest_versions
+
+    say = say or (lambda _line: None)
+    run_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.urandom(4).hex()}"
+    config = {"identify": dict(sorted(options.items())), "theta_dataset": dataset.theta}
+    identify_options = {"theta": dataset.theta} | options
+    timings: dict[str, float] = {}
+    inputs: dict[str, Any] = {"dataset": {
+        "id": dataset.id, "path": str(dataset_path) if dataset_path else None,
+        "sha256": _sha256_file(dataset_path)}}
+    t0 = time.perf_counter()
+    with store.transaction() as conn:
+        lock_audit(conn)
+        abandoned = abandon_stale_runs(conn, actor=actor)
+        conn.execute(schema.runs.insert().values(
+            run_id=run_id, status="running", software_version=__version__,
+            config=canonical_json(config),
+            config_sha256=hashlib.sha256(canonical_json(config).encode()).hexdigest(),
+            frequencies_sha256=markers_digest(dataset.markers),
+            inputs=canonical_json(inputs),
+            host=socket.gethostname(), pid=os.getpid(), started_at=now(), timings="{}",
+            counts="{}"))
+        audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="start")
+        ingest = ingest_dataset(conn, dataset, actor=actor, run_id=run_id)
+    timings["ingest"] = time.perf_counter() - t0
+    say(f"run {run_id}: stored {len(ingest.new_versions)} new versions "
+        f"({ingest.unchanged} unchanged), {len(ingest.flagged)} proposals flagged for "
+        f"re-review" + (f"; {len(abandoned)} interrupted runs marked failed" if abandoned
+                        else ""))
+    try:
+        t0 = time.perf_counter()
+        with store.reading() as conn:
+            fams, profs = latest_versions(conn)
+            ds = latest_dataset(conn, dataset.markers, id=dataset.id)
+        say(f"run {run_id}: identifying {len(ds.pm)} PM samples against {len(ds.am)} "
+            f"families ...")
+        result, candidates = _identify(ds, workers, identify_options)
+        timings["identify"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        with store.transaction() as conn:
+            lock_audit(conn)
+            counts = _write_results(conn, run_id, result, candidates, fams, profs,
+                                    actor=actor)
+            counts |= {"families": len(ds.am), "pm_samples": len(ds.pm),
+                       "new_versions": len(ingest.new_versions),
+                       "flagged": len(ingest.flagged), "abandoned": len(abandoned)}
+            timings["write"] = time.perf_counter() - t0
+            inputs["store"] = {"families": len(fams), "profiles": len(profs),
+                               "versions_sha256": hashlib.sha256(canonical_json(
+                                   [sorted([k, v[0]] for k, v in fams.items()),
+                                    sorted([k, v[0]] for k, v in profs.items())])
+                                   .encode()).hexdigest()}
+            conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
+                status="finished", finished_at=now(), counts=canonical_json(counts),
+                inputs=canonical_json(inputs),
+                timings=canonical_json({k: round(v, 3) for k, v in timings.items()}),
+                candidates_sha256=candidates_sha256(conn, run_id)))
+            audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="finish")
+    except BaseException as exc:
+        with store.transaction() as conn:
+            conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
+                status="failed", finished_at=now(),
+                error=f"{type(exc).__name__}: {exc}"[:10_000]))
+            audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="fail")
+        raise
+    say(f"run {run_id}: finished; {counts['candidates']} candidates, "
+        f"{counts['identifications']} identifications, {counts['new_proposals']} new "
+        f"proposals")
+    return RunSummary(run_id, "finished", counts, timings)
+
+
+#: Candidates kept per PM sample and run.
+TOP = 5
+
+
+def _identify(ds: Any, workers: int, options: dict[str, Any]) -> tuple[Any, Any]:
+    """:func:`~forensic_match.dvi.identify.identify`, and every PM sample's ranked candidates
+    against the tables as first compiled (identify's own ranking is of its last round, where
+    identified bodies are gone and their families conditioned on them). The tables come from
+    identify's ``cache`` file, written before any conditioning, so nothing is compiled twice."""
+    import tempfile
+
+    from forensic_match.dvi.compile import CompiledTables
+    from forensic_match.dvi.identify import identify
+    from forensic_match.dvi.search import search_samples
+
+    with tempfile.TemporaryDirectory(prefix="fm-run-") as tmp:
+        cache = Path(tmp) / "tables.npz"
+        result = identify(ds.am, ds.pm, ds.markers, workers=workers, cache=cache, **options)
+        first = CompiledTables.load(cache)
+    by_sample = search_samples(first, ds.pm, top=TOP, min_markers=options.get("min_markers", 8),
+                               sex_filter=options.get("sex_filter", True)).by_sample
+    return result, by_sample
+
+
+def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
+                   fams: dict[str, tuple[int, Any]], profs: dict[str, tuple[int, Any]], *,
+                   actor: str) -> dict[str, int]:
+    rows = [{"run_id": run_id, "pm": r["pm"], "rank": int(r["rank"]), "family_id": r["family"],
+             "missing": r["missing"], "log10_lr": float(r["log10_lr"]),
+             "n_markers": int(r["n_markers"]), "n_inconsistent": int(r["n_inconsistent"])}
+            for r in cand.iter_rows(named=True)]
+    if rows:
+        conn.execute(schema.candidates.insert(), rows)
+    p, b = schema.proposals, schema.proposal_basis
+    new = 0
+    for r in result.identifications.iter_rows(named=True):
+        fragments = sorted((r["fragments"] or r["pm"]).split(","))
+        basis = _basis(r["family"], fragments, fams, profs)
+        basis_sha = hashlib.sha256(canonical_json(basis).encode()).hexdigest()
+        pm = ",".join(fragments)
+        if conn.execute(sa.select(p.c.proposal_id).where(
+                p.c.pm == pm, p.c.family_id == r["family"], p.c.missing == r["missing"],
+                p.c.basis_sha256 == basis_sha)).first() is not None:
+            continue
+        t = now()
+        res = conn.execute(p.insert().values(
+            run_id=run_id, pm=pm, family_id=r["family"], missing=r["missing"],
+            log10_lr=float(r["log10_lr"]), posterior=float(r["posterior"]), rule=r["rule"],
+            engine_reason=r["reason"] or "", basis_sha256=basis_sha, state="pending",
+            reviewer=None, needs_review=False, stale_reason=None, created_at=t, updated_at=t))
+        pid = res.inserted_primary_key[0]
+        conn.execute(b.insert(), [{"proposal_id": pid, "kind": k, "ref_id": ref, "version": v}
+                                  for k, ref, v in basis])
+        audit_row(conn, "proposals", {"proposal_id": pid}, actor=actor, action="propose",
+                  extra={"basis": basis})
+        new += 1
+    return {"candidates": len(rows), "identifications": result.identifications.height,
+            "new_proposals": new}

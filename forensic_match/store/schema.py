@@ -1,0 +1,188 @@
+"""Tables of the case store (SQLAlchemy Core), portable to SQLite and PostgreSQL.
+
+Nothing here is SQLite-only: strings have lengths, JSON is kept as canonical text (so that
+the audit hashes are byte-exact on every backend), times are ISO 8601 UTC strings, and
+booleans are :class:`sqlalchemy.Boolean`. The migrations in ``migrations/versions`` create
+exactly these tables (``tests/test_store.py`` compares them).
+
+Genetic data are keyed by pseudonymous ids (``family/individual`` for relatives, the lab's
+sample id for PM samples); names and personal data are only in :data:`identities`.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+ID = 200        # length of every id column
+HASH = 64       # a hex sha256
+TIME = 32       # ISO 8601 UTC, "2026-12-04T07:08:09.123456+00:00"
+
+#: Proposal states (``docs/store.md``, "Review").
+STATES = ("pending", "reviewed", "approved", "rejected")
+#: Run states.
+RUN_STATES = ("running", "finished", "failed")
+
+families = sa.Table(
+    "families", metadata,
+    sa.Column("family_id", sa.String(ID), primary_key=True),
+    sa.Column("created_at", sa.String(TIME), nullable=False),
+)
+
+# A family's pedigree, missing persons and antemortem records; a change is a new version.
+family_versions = sa.Table(
+    "family_versions", metadata,
+    sa.Column("family_id", sa.String(ID), sa.ForeignKey("families.family_id"),
+              primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(HASH), nullable=False),
+    sa.Column("created_at", sa.String(TIME), nullable=False),
+    sa.Column("run_id", sa.String(ID), nullable=True),
+)
+
+persons = sa.Table(
+    "persons", metadata,
+    sa.Column("person_id", sa.String(ID), primary_key=True),
+    sa.Column("family_id", sa.String(ID), sa.ForeignKey("families.family_id"), nullable=False),
+    sa.Column("created_at", sa.String(TIME), nullable=False),
+)
+
+# Names and personal identity: the only table that says who a pseudonymous id is.
+identities = sa.Table(
+    "identities", metadata,
+    sa.Column("person_id", sa.String(ID), sa.ForeignKey("persons.person_id"),
+              primary_key=True),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.String(TIME), nullable=False),
+)
+
+samples = sa.Table(
+    "samples", metadata,
+    sa.Column("sample_id", sa.String(ID), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # pm, relative, reference
+    sa.Column("family_id", sa.String(ID), sa.ForeignKey("families.family_id"), nullable=True),
+    sa.Column("person_id", sa.String(ID), sa.ForeignKey("persons.person_id"), nullable=True),
+    sa.Column("created_at", sa.String(TIME), nullable=False),
+)
+
+# Profiles are never overwritten: a changed profile is a new version row.
+profiles = sa.Table(
+    "profiles", metadata,
+    sa.Column("sample_id", sa.String(ID), sa.ForeignKey("samples.sample_id"),
+              primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(HASH), nullable=False),
+    sa.Column("created_at", sa.String(TIME), nullable=False),
+    sa.Column("run_id", sa.String(ID), nullable=True),
+)
+
+runs = sa.Table(
+    "runs", metadata,
+    sa.Column("run_id", sa.String(ID), primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("software_version", sa.String(50), nullable=False),
+    sa.Column("config", sa.Text, nullable=False),
+    sa.Column("config_sha256", sa.String(HASH), nullable=False),
+    sa.Column("frequencies_sha256", sa.String(HASH), nullable=False),
+    sa.Column("inputs", sa.Text, nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.String(TIME), nullable=False),
+    sa.Column("finished_at", sa.String(TIME), nullable=True),
+    sa.Column("timings", sa.Text, nullable=False),
+    sa.Column("counts", sa.Text, nullable=False),
+    sa.Column("candidates_sha256", sa.String(HASH), nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
+candidates = sa.Table(
+    "candidates", metadata,
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("pm", sa.String(ID), primary_key=True),
+    sa.Column("rank", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("family_id", sa.String(ID), nullable=False),
+    sa.Column("missing", sa.String(ID), nullable=False),
+    sa.Column("log10_lr", sa.Float, nullable=False),
+    sa.Column("n_markers", sa.Integer, nullable=False),
+    sa.Column("n_inconsistent", sa.Integer, nullable=False),
+)
+
+proposals = sa.Table(
+    "proposals", metadata,
+    sa.Column("proposal_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("pm", sa.String(ID), nullable=False),
+    sa.Column("family_id", sa.String(ID), sa.ForeignKey("families.family_id"), nullable=False),
+    sa.Column("missing", sa.String(ID), nullable=False),
+    sa.Column("log10_lr", sa.Float, nullable=False),
+    sa.Column("posterior", sa.Float, nullable=False),
+    sa.Column("rule", sa.String(100), nullable=False),
+    sa.Column("engine_reason", sa.Text, nullable=False),
+    sa.Column("basis_sha256", sa.String(HASH), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("reviewer", sa.String(ID), nullable=True),
+    sa.Column("needs_review", sa.Boolean, nullable=False),
+    sa.Column("stale_reason", sa.Text, nullable=True),
+    sa.Column("created_at", sa.String(TIME), nullable=False),
+    sa.Column("updated_at", sa.String(TIME), nullable=False),
+    sa.UniqueConstraint("pm", "family_id", "missing", "basis_sha256",
+                        name="uq_proposals_pair_basis"),
+)
+
+# The data versions a proposal was computed from: its PM samples' profiles, the family's
+# pedigree and every profile of its relatives and references.
+proposal_basis = sa.Table(
+    "proposal_basis", metadata,
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposals.proposal_id"),
+              primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(20), primary_key=True),  # profile, family
+    sa.Column("ref_id", sa.String(ID), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_proposal_basis_ref", "kind", "ref_id"),
+)
+
+reviews = sa.Table(
+    "reviews", metadata,
+    sa.Column("review_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposals.proposal_id"),
+              nullable=False),
+    sa.Column("actor", sa.String(ID), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("from_state", sa.String(20), nullable=False),
+    sa.Column("to_state", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("at", sa.String(TIME), nullable=False),
+)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("user_id", sa.String(ID), primary_key=True),
+    sa.Column("roles", sa.String(200), nullable=False),  # comma-separated, sorted
+    sa.Column("created_at", sa.String(TIME), nullable=False),
+)
+
+# Hash-chained log of every change: hash = sha256(prev_hash + canonical JSON of the entry).
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.String(TIME), nullable=False),
+    sa.Column("actor", sa.String(ID), nullable=False),
+    sa.Column("action", sa.String(50), nullable=False),
+    sa.Column("entity", sa.String(50), nullable=False),
+    sa.Column("entity_key", sa.String(ID), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(HASH), nullable=False),
+    sa.Column("hash", sa.String(HASH), nullable=False),
+)
+
+# One row: the last entry of the chain. Appending locks it, so two writers cannot fork the chain.
+audit_head = sa.Table(
+    "audit_head", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("hash", sa.String(HASH), nullable=False),
+)

@@ -1,0 +1,79 @@
+"""Shared pieces of the case-store tests: the store location and a small dataset.
+
+Every store test runs on a real SQLite file in a temporary folder; with ``FM_STORE_URL`` set
+(a SQLAlchemy URL of an empty PostgreSQL database, e.g.
+``postgresql+psycopg://fm@localhost/fm_test``) they also run there. That database is wiped
+(every table dropped) before each test.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PROGRAMME = ROOT / "forensic_match" / "data" / "examples" / "programme_small.json"
+
+#: Families whose missing person two PM fragments identify in the bundled programme.
+FAMILIES = ("F0055", "F0021", "F0145")
+PM_IDS = ("PM0066", "PM0086", "PM0136", "PM0143", "PM0001", "PM0002")
+
+
+def small_dataset_dict() -> dict[str, Any]:
+    """Three families and six PM samples of the bundled programme: two bodies (two fragments
+    each) are identified."""
+    data = json.loads(PROGRAMME.read_text(encoding="utf-8"))
+    out = {k: data[k] for k in ("kind", "id", "markers", "theta")}
+    out["id"] = "store_small"
+    out["am"] = [f for f in data["am"] if f["family"] in FAMILIES]
+    out["pm"] = [p for p in data["pm"] if p["id"] in PM_IDS]
+    return copy.deepcopy(out)
+
+
+def write_small_dataset(path: Path, change: dict[str, Any] | None = None) -> Path:
+    data = small_dataset_dict()
+    if change:
+        change_dataset(data, **change)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def change_dataset(data: dict[str, Any], *, pm: str | None = None,
+                   relative: tuple[str, str] | None = None) -> None:
+    """Change one genotype of a PM sample or of a family's typed relative (a re-typing)."""
+    if pm is not None:
+        sample = next(p for p in data["pm"] if p["id"] == pm)
+        sample["genotypes"]["TH01"] = ["6", "9.3"]
+    if relative is not None:
+        fam = next(f for f in data["am"] if f["family"] == relative[0])
+        fam["genotypes"][relative[1]].pop("TH01", None)
+
+
+def wipe(url: str) -> None:
+    """Drop every table of the database at ``url`` (a PostgreSQL test database)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        meta = sa.MetaData()
+        meta.reflect(conn)
+        meta.drop_all(conn)
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "url"])
+def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A SQLite file in ``tmp_path``, then the database of ``FM_STORE_URL`` if set."""
+    if request.param == "sqlite":
+        return str(tmp_path / "cases.db")
+    url = os.environ.get("FM_STORE_URL", "").strip()
+    if not url:
+        pytest.skip("FM_STORE_URL is not set: no PostgreSQL (or other) server to test the "
+                    "store on; the SQLite variant ran")
+    wipe(url)
+    return url
