@@ -28,22 +28,11 @@ bench: $(STAMP)
 		--benchmark-columns=min,median,mean,stddev,rounds --benchmark-json=benchmarks/results.json
 	$(BIN)/python benchmarks/report.py benchmarks/results.json
 
-# The case-store tests on a throwaway PostgreSQL server (docs/store.md): needs the server
-# binaries (initdb, pg_ctl, createdb; e.g. apt-get install postgresql) on PATH, and a user
-# other than root (initdb refuses root). The cluster lives in PG_DIR and is stopped afterwards.
-PG_DIR ?= /tmp/forensic_match_pg
-PG_PORT ?= 55432
+# The case-store tests on a throwaway PostgreSQL server (docs/store.md): .ci/postgres-tests
+# installs the server from the system packages when it is absent, starts it in PG_DIR on
+# PG_PORT, runs tests/test_store.py against it and stops it.
 test-postgres: $(STAMP)
-	@command -v initdb >/dev/null && command -v pg_ctl >/dev/null || { echo "error: \
-	PostgreSQL server binaries (initdb, pg_ctl) are not on PATH" >&2; exit 1; }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'psycopg[binary]>=3.1'
-	test -d $(PG_DIR)/data || initdb -D $(PG_DIR)/data -A trust -U fm >/dev/null
-	pg_ctl -D $(PG_DIR)/data -o "-p $(PG_PORT) -k $(PG_DIR) -c listen_addresses=" \
-		-l $(PG_DIR)/server.log -w start
-	createdb -h $(PG_DIR) -p $(PG_PORT) -U fm fm_test 2>/dev/null || true
-	@FM_STORE_URL="postgresql+psycopg://fm@/fm_test?host=$(PG_DIR)&port=$(PG_PORT)" \
-		$(BIN)/python -m pytest tests/test_store.py; rc=$$?; \
-	pg_ctl -D $(PG_DIR)/data -w stop -m fast; exit $$rc
+	PY=$(BIN)/python .ci/postgres-tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check forensic_match tests benchmarks
