@@ -64,6 +64,90 @@ def _rsum(values: Any) -> float:
     return float(acc)
 
 
+def compiled_pairs(dataset: DviDataset, *, no_mutation: Sequence[str] = (),
+                   ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], int]] | None:
+    """Pairwise LRs and exclusion counts of every PM sample against every missing person
+    from the compiled tables (:func:`~forensic_match.dvi.compile.compile_families` and the
+    search kernel: one table gather per marker), regardless of sex.
+
+    ``LR = P(F's data, V typed as M) / (P(F's data) P(V))`` as
+    :func:`~forensic_match.dvi.joint.pairwise_lr_matrix` computes it with the exact engine
+    (agreement 4e-10 relative or better on the reference datasets), and the number of
+    markers at which that placement is impossible without mutation (forrel
+    ``findExclusions``: a marker where the family's data alone are impossible counts too).
+
+    Parameters
+    ----------
+    dataset : DviDataset
+    no_mutation : sequence of str
+        Families compiled with every mutation model switched off (the joint analysis's
+        convention for Mendelian-consistent families).
+
+    Returns
+    -------
+    (dict, dict) or None
+        ``{(pm, missing): LR}`` and ``{(pm, missing): count}``; None when the tables cannot
+        serve (theta > 0: the peer's pairwise LR evaluates the sample on its own, which the
+        tables do not; no sample or no missing person; an allele outside the panel).
+    """
+    from forensic_match.dvi._search_numba import compact, pair_counts, score_block
+    from forensic_match.dvi.compile import _concatenate, compile_families
+    from forensic_match.dvi.search import encode_samples
+    from forensic_match.errors import InputError
+
+    ds = dataset
+    if ds.theta > 0 or not ds.pm or not any(f.missing for f in ds.am):
+        return None
+    off = set(no_mutation)
+    plain = [m if m.mutation is None else m.with_mutation(None) for m in ds.markers]
+    try:
+        parts = [compile_families([f], plain if f.id in off else ds.markers)
+                 for f in ds.am] if off else [compile_families(ds.am, ds.markers)]
+        tables = _concatenate(parts[0].markers, parts, 0.0) if off else parts[0]
+        enc = encode_samples(ds.pm, tables.markers, tables.offsets)
+    except InputError:
+        return None
+    if not np.all(np.isfinite(tables.log10_likelihood)):
+        return None  # impossible reference data: the exact path says where
+    n_e, e_pos, n_d, d_aa, d_a, d_c, n_g, g_e = compact(
+        enc.pos, enc.drop_idx,
+        enc.drop_w if enc.drop_w.size else np.zeros(enc.pos.shape + (2,)))
+    n_rows, n_s = len(tables.rows), len(ds.pm)
+    sums = tables.allele_sums if tables.allele_sums.shape[:2] == (
+        n_rows, enc.allele_off[-1]) else np.zeros((n_rows, 1, 2))
+    rows = np.arange(n_rows, dtype=np.int64)
+    score = np.empty((n_rows, n_s))
+    top = np.empty((n_rows, 1))
+    top_idx = np.empty((n_rows, 1), dtype=np.int64)
+    score_block(tables.log10_lr, sums, False, np.zeros((1, 1)), np.zeros((1, 1, 2)), rows,
+                np.zeros(n_rows, dtype=np.int64), enc.sex, n_e, e_pos, n_d, d_a, d_c, n_g,
+                g_e, enc.unc_ptr, enc.unc_pos, enc.unc_w, 0, score, top, top_idx)
+    r_all = np.repeat(rows, n_s)
+    s_all = np.tile(np.arange(n_s, dtype=np.int64), n_rows)
+    _, bad = pair_counts(tables.consistent, r_all, s_all, n_e, e_pos, n_d, d_aa, d_a, n_g,
+                         g_e, enc.unc_ptr, enc.unc_pos, tables.offsets, enc.allele_off)
+    bad = bad.reshape(n_rows, n_s)
+    # A marker where the reference data alone are impossible without mutation counts for
+    # every sample (forrel::findExclusions), also where the sample is untyped.
+    offs = tables.offsets
+    untyped = np.array([[(s.genotypes.get(m.name) or (None,))[0] is None
+                         for m in tables.markers] for s in ds.pm], dtype=bool)
+    for r in range(n_rows):
+        ok = tables.consistent[r]
+        dead = [k for k in range(len(tables.markers)) if not ok[offs[k]:offs[k + 1]].any()]
+        if dead:
+            bad[r] += untyped[:, dead].sum(axis=1)
+    with np.errstate(over="ignore"):
+        lr = np.power(10.0, score)
+    ids = [s.id for s in ds.pm]
+    lr_out: dict[tuple[str, str], float] = {}
+    bad_out: dict[tuple[str, str], int] = {}
+    for r, (_, m) in enumerate(tables.rows):
+        lr_out.update(zip(((v, m) for v in ids), lr[r].tolist()))
+        bad_out.update(zip(((v, m) for v in ids), bad[r].tolist()))
+    return lr_out, bad_out
+
+
 # --------------------------------------------------------------------------------------------
 # Likelihoods
 # --------------------------------------------------------------------------------------------
@@ -86,57 +170,11 @@ class _Engine:
         if compiled and dataset.theta == 0:
             self.compiled = self._compile()
 
-    # -- compiled tables -----------------------------------------------------------------
     def _compile(self) -> bool:
-        """LRs and exclusion counts of every pair from the compiled tables."""
-        from forensic_match.dvi._search_numba import compact, pair_counts, score_block
-        from forensic_match.dvi.compile import compile_families
-        from forensic_match.dvi.search import encode_samples
-        from forensic_match.errors import InputError
-
-        ds = self.ds
-        if not ds.pm or not any(f.missing for f in ds.am):
+        got = compiled_pairs(self.ds)
+        if got is None:
             return False
-        try:
-            tables = compile_families(ds.am, ds.markers)
-            enc = encode_samples(ds.pm, tables.markers, tables.offsets)
-        except InputError:
-            return False
-        n_e, e_pos, n_d, d_aa, d_a, d_c, n_g, g_e = compact(
-            enc.pos, enc.drop_idx,
-            enc.drop_w if enc.drop_w.size else np.zeros(enc.pos.shape + (2,)))
-        n_rows, n_s = len(tables.rows), len(ds.pm)
-        sums = tables.allele_sums if tables.allele_sums.shape[:2] == (
-            n_rows, enc.allele_off[-1]) else np.zeros((n_rows, 1, 2))
-        rows = np.arange(n_rows, dtype=np.int64)
-        score = np.empty((n_rows, n_s))
-        top = np.empty((n_rows, 1))
-        top_idx = np.empty((n_rows, 1), dtype=np.int64)
-        score_block(tables.log10_lr, sums, False, np.zeros((1, 1)), np.zeros((1, 1, 2)), rows,
-                    np.zeros(n_rows, dtype=np.int64), enc.sex, n_e, e_pos, n_d, d_a, d_c, n_g,
-                    g_e, enc.unc_ptr, enc.unc_pos, enc.unc_w, 0, score, top, top_idx)
-        r_all = np.repeat(rows, n_s)
-        s_all = np.tile(np.arange(n_s, dtype=np.int64), n_rows)
-        _, bad = pair_counts(tables.consistent, r_all, s_all, n_e, e_pos, n_d, d_aa, d_a, n_g,
-                             g_e, enc.unc_ptr, enc.unc_pos, tables.offsets, enc.allele_off)
-        bad = bad.reshape(n_rows, n_s)
-        # A marker where the reference data alone are impossible without mutation counts for
-        # every sample (forrel::findExclusions), also where the sample is untyped.
-        offs = tables.offsets
-        for r in range(n_rows):
-            ok = tables.consistent[r]
-            for k, marker in enumerate(tables.markers):
-                if ok[offs[k]:offs[k + 1]].any():
-                    continue
-                for s, sample in enumerate(ds.pm):
-                    if (sample.genotypes.get(marker.name) or (None,))[0] is None:
-                        bad[r, s] += 1
-        with np.errstate(over="ignore"):
-            lr = np.power(10.0, score)
-        for r, (_, m) in enumerate(tables.rows):
-            for s, sample in enumerate(ds.pm):
-                self.lr0[(sample.id, m)] = float(lr[r, s])
-                self.bad0[(sample.id, m)] = int(bad[r, s])
+        self.lr0, self.bad0 = got
         return True
 
     # -- exact, dvir's way ---------------------------------------------------------------
@@ -951,4 +989,5 @@ def _symmetric(eng: _Engine, red: _State, f: str, rows: list[tuple[str | None, .
     return None
 
 
-__all__ = ["AM_COLUMNS", "PM_COLUMNS", "DviSolveResult", "dvi_solve", "relationship"]
+__all__ = ["AM_COLUMNS", "PM_COLUMNS", "DviSolveResult", "compiled_pairs", "dvi_solve",
+           "relationship"]
