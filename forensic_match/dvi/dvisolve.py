@@ -65,7 +65,7 @@ def _rsum(values: Any) -> float:
 
 
 def compiled_pairs(dataset: DviDataset, *, no_mutation: Sequence[str] = (),
-                   ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], int]] | None:
+                   ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], int], Any] | None:
     """Pairwise LRs and exclusion counts of every PM sample against every missing person
     from the compiled tables (:func:`~forensic_match.dvi.compile.compile_families` and the
     search kernel: one table gather per marker), regardless of sex.
@@ -85,20 +85,38 @@ def compiled_pairs(dataset: DviDataset, *, no_mutation: Sequence[str] = (),
 
     Returns
     -------
-    (dict, dict) or None
-        ``{(pm, missing): LR}`` and ``{(pm, missing): count}``; None when the tables cannot
+    (dict, dict, CompiledTables) or None
+        ``{(pm, missing): LR}``, ``{(pm, missing): count}`` and the tables; None when they cannot
         serve (theta > 0: the peer's pairwise LR evaluates the sample on its own, which the
         tables do not; no sample or no missing person; an allele outside the panel).
     """
+    ds = dataset
+    if ds.theta > 0 or not ds.pm or not any(f.missing for f in ds.am):
+        return None
+    off = set(no_mutation) if any(m.mutation is not None for m in ds.markers) else set()
+    # Cached on the dataset object (as markers cache their derived forms): the command line
+    # asks for the same tables for the pairwise list, the joint and the dviSolve tables.
+    cache = ds.__dict__.setdefault("_fm_compiled_pairs", {})
+    key = frozenset(off)
+    if key not in cache:
+        cache[key] = _compiled_pairs(ds, off)
+    return cache[key]
+
+
+def compiled_tables(dataset: DviDataset) -> Any:
+    """The :class:`~forensic_match.dvi.compile.CompiledTables` that
+    :func:`compiled_pairs` built for ``dataset`` (mutation models as given), or None; for
+    reuse by :func:`~forensic_match.dvi.identify.identify`."""
+    got = dataset.__dict__.get("_fm_compiled_pairs", {}).get(frozenset())
+    return None if got is None else got[2]
+
+
+def _compiled_pairs(ds: DviDataset, off: set[str]) -> Any:
     from forensic_match.dvi._search_numba import compact, pair_counts, score_block
     from forensic_match.dvi.compile import _concatenate, compile_families
     from forensic_match.dvi.search import encode_samples
     from forensic_match.errors import InputError
 
-    ds = dataset
-    if ds.theta > 0 or not ds.pm or not any(f.missing for f in ds.am):
-        return None
-    off = set(no_mutation)
     plain = [m if m.mutation is None else m.with_mutation(None) for m in ds.markers]
     try:
         parts = [compile_families([f], plain if f.id in off else ds.markers)
@@ -145,7 +163,7 @@ def compiled_pairs(dataset: DviDataset, *, no_mutation: Sequence[str] = (),
     for r, (_, m) in enumerate(tables.rows):
         lr_out.update(zip(((v, m) for v in ids), lr[r].tolist()))
         bad_out.update(zip(((v, m) for v in ids), bad[r].tolist()))
-    return lr_out, bad_out
+    return lr_out, bad_out, tables
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,7 +192,7 @@ class _Engine:
         got = compiled_pairs(self.ds)
         if got is None:
             return False
-        self.lr0, self.bad0 = got
+        self.lr0, self.bad0 = got[:2]
         return True
 
     # -- exact, dvir's way ---------------------------------------------------------------
@@ -815,7 +833,11 @@ def _joint_table(eng: _Engine, sub: _State, f: str, max_assign: int,
     vics = sub.pm
     if not vics:
         return "no assignments"
+    from forensic_match.dvi.joint import count_assignments
+
     cands = [sub.pairings[v] for v in vics]
+    if count_assignments(cands, max_assign) > max_assign:
+        return f"more than {max_assign:,} assignments (max_assign)"
     rows: list[tuple[str | None, ...]] = []
     choice: list[str | None] = [None] * len(vics)
     used: set[str] = set()
@@ -989,5 +1011,6 @@ def _symmetric(eng: _Engine, red: _State, f: str, rows: list[tuple[str | None, .
     return None
 
 
-__all__ = ["AM_COLUMNS", "PM_COLUMNS", "DviSolveResult", "compiled_pairs", "dvi_solve",
+__all__ = ["AM_COLUMNS", "PM_COLUMNS", "DviSolveResult", "compiled_pairs", "compiled_tables",
+           "dvi_solve",
            "relationship"]

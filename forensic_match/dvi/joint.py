@@ -255,7 +255,7 @@ def pairwise_lr_matrix(dataset: DviDataset, *, compiled: bool = False) -> pl.Dat
 
         fast = compiled_pairs(dataset)
     if fast is not None:
-        lrs, bad = fast
+        lrs, bad = fast[:2]
         for s in dataset.pm:
             for f in dataset.am:
                 for m in f.missing:
@@ -910,6 +910,10 @@ def _enumerate_components(problem: _Problem, lik: _Likelihoods, max_assignments:
                           ) -> list[_Part]:
     parts = []
     for comp in _components(problem):
+        if count_assignments([comp.pairings[pm] for pm in comp.samples],
+                             max_assignments) > max_assignments:
+            parts.append(_Part(comp))   # decided on the count alone, before any likelihood
+            continue
         try:
             _, choice, ll = _enumerate(comp, lik, max_assignments)
         except AssignmentLimitError:
@@ -919,6 +923,45 @@ def _enumerate_components(problem: _Problem, lik: _Likelihoods, max_assignments:
         w = np.exp(ll - top)
         parts.append(_Part(comp, choice, ll, w / w.sum()))
     return parts
+
+
+def count_assignments(candidates: Sequence[Sequence[str]], cap: int) -> int:
+    """Number of assignments of samples to distinct candidates (or nobody), counted up to
+    ``cap + 1`` (dvir's ``dviGridSize``, without likelihoods).
+
+    Parameters
+    ----------
+    candidates : sequence of sequences of str
+        Each sample's candidate missing persons.
+    cap : int
+
+    Returns
+    -------
+    int
+        The count, or ``cap + 1`` when it is larger.
+    """
+    shared = {m for c in candidates for m in c
+              if sum(m in other for other in candidates) > 1}
+    free = [sum(m not in shared for m in c) + 1 for c in candidates]  # private ones + nobody
+    memo: dict[tuple[int, frozenset[str]], int] = {}
+
+    def count(i: int, used: frozenset[str]) -> int:
+        if i == len(candidates):
+            return 1
+        key = (i, used)
+        if key in memo:
+            return memo[key]
+        total = free[i] * count(i + 1, used)
+        for m in candidates[i]:
+            if total > cap:
+                break
+            if m in shared and m not in used:
+                total += count(i + 1, used | {m})
+        total = min(total, cap + 1)
+        memo[key] = total
+        return total
+
+    return count(0, frozenset())
 
 
 def _product(parts: Sequence[_Part], samples: Sequence[str], mp_index: Mapping[str, int],
