@@ -147,3 +147,28 @@ def test_relationship_words() -> None:
     assert relationship(fam, "D", "G") == "aunt-nephew"
     assert relationship(fam, "FA", "G") == "grandfather-grandson"
     assert relationship(fam, "S", "U") == "unrelated"
+
+
+def test_compiled_counts_markers_where_the_references_need_mutation() -> None:
+    """forrel's findExclusions counts a marker where the family's own data are impossible
+    without mutation for every sample; the compiled path agrees with the exact engine."""
+    from forensic_match.dvi.joint import pairwise_lr_matrix
+    from forensic_match.mutation import Mutation, MutationModel
+
+    mut = Mutation(female=MutationModel("equal", rate=0.01), male=MutationModel("equal",
+                                                                              rate=0.01))
+    markers = [Marker(f"M{k}", ("1", "2", "3", "4"), (0.25,) * 4, mutation=mut)
+               for k in range(3)]
+    fam = _family("F1", [("FA", None, None, "M"), ("MO", None, None, "F"),
+                         ("C", "FA", "MO", "M"), ("S", "FA", "MO", "F")], ["C"],
+                  {"FA": {m.name: ("1", "1") for m in markers},
+                   "S": {"M0": ("3", "4"), "M1": ("1", "2"), "M2": ("1", "3")}})
+    samples = [PMSample("V1", "M", {"M0": ("1", "2"), "M1": ("3", "4")}),
+               PMSample("V2", "M", {"M1": ("1", "4"), "M2": ("1", "1")})]
+    ds = DviDataset("t", markers, samples, [fam])
+    exact = pairwise_lr_matrix(ds)
+    fast = pairwise_lr_matrix(ds, compiled=True)
+    assert exact["inconsistent_markers"].to_list() == [2, 1]
+    assert fast["inconsistent_markers"].to_list() == exact["inconsistent_markers"].to_list()
+    for a, b in zip(fast["lr"], exact["lr"]):
+        assert math.isclose(a, b, rel_tol=RTOL)

@@ -146,15 +146,22 @@ def _compiled_pairs(ds: DviDataset, off: set[str]) -> Any:
                          g_e, enc.unc_ptr, enc.unc_pos, tables.offsets, enc.allele_off)
     bad = bad.reshape(n_rows, n_s)
     # A marker where the reference data alone are impossible without mutation counts for
-    # every sample (forrel::findExclusions), also where the sample is untyped.
-    offs = tables.offsets
-    untyped = np.array([[(s.genotypes.get(m.name) or (None,))[0] is None
-                         for m in tables.markers] for s in ds.pm], dtype=bool)
-    for r in range(n_rows):
-        ok = tables.consistent[r]
-        dead = [k for k in range(len(tables.markers)) if not ok[offs[k]:offs[k + 1]].any()]
-        if dead:
-            bad[r] += untyped[:, dead].sum(axis=1)
+    # every sample (forrel::findExclusions); the compiled flags call every genotype possible
+    # there (no judgement), so those markers are found with the engine, once per family.
+    if any(m.mutation is not None for m in tables.markers):
+        from forensic_match.likelihood import pedigree_likelihood
+
+        plain_markers = [m if m.mutation is None else m.with_mutation(None)
+                         for m in tables.markers]
+        row_of = {key: r for r, key in enumerate(tables.rows)}
+        for f in ds.am:
+            if not f.missing:
+                continue
+            dead = int(np.sum(~(pedigree_likelihood(f.pedigree, plain_markers,
+                                                    f.genotypes) > 0)))
+            if dead:
+                for m in f.missing:
+                    bad[row_of[(f.id, m)]] += dead
     with np.errstate(over="ignore"):
         lr = np.power(10.0, score)
     ids = [s.id for s in ds.pm]
