@@ -1005,6 +1005,8 @@ def _k_best(parts: Sequence[_Part], samples: Sequence[str], mp_index: Mapping[st
     def total(idx: tuple[int, ...]) -> float:
         return math.fsum(float(sl[i]) for sl, i in zip(sorted_ll, idx))
 
+    # Only components with a choice can move; the others stay at their single assignment.
+    movable = [c for c in range(len(parts)) if sorted_ll[c].size > 1]
     heap = [(-total(start), start, 0)]
     picked: list[tuple[int, ...]] = []
     kth = None
@@ -1015,10 +1017,12 @@ def _k_best(parts: Sequence[_Part], samples: Sequence[str], mp_index: Mapping[st
         picked.append(idx)
         if len(picked) == k:
             kth = round(-neg, RANK_DECIMALS)
-        for c in range(last, len(parts)):
+        for pos in range(last, len(movable)):
+            c = movable[pos]
             if idx[c] + 1 < sorted_ll[c].size:
                 nxt = idx[:c] + (idx[c] + 1,) + idx[c + 1:]
-                heapq.heappush(heap, (-total(nxt), nxt, c))
+                step = float(sorted_ll[c][idx[c] + 1] - sorted_ll[c][idx[c]])
+                heapq.heappush(heap, (neg - step, nxt, pos))
     choice = np.full((len(picked), len(samples)), -1, dtype=np.int64)
     ll = np.empty(len(picked))
     log_post = np.empty(len(picked))
