@@ -940,8 +940,20 @@ def count_assignments(candidates: Sequence[Sequence[str]], cap: int) -> int:
     int
         The count, or ``cap + 1`` when it is larger.
     """
-    shared = {m for c in candidates for m in c
-              if sum(m in other for other in candidates) > 1}
+    from collections import Counter
+
+    candidates = [c for c in candidates if c]   # nobody only: a factor 1
+    if 1 + sum(len(c) for c in candidates) > cap:
+        return cap + 1   # the null assignment and every single pair are distinct
+    taken: set[str] = set()
+    for c in candidates:   # a matching of t pairs gives 2^t assignments
+        m = next((x for x in c if x not in taken), None)
+        if m is not None:
+            taken.add(m)
+    if len(taken) >= 63 or 2 ** len(taken) > cap:
+        return cap + 1
+    seen = Counter(m for c in candidates for m in set(c))
+    shared = {m for m, n in seen.items() if n > 1}
     free = [sum(m not in shared for m in c) + 1 for c in candidates]  # private ones + nobody
     memo: dict[tuple[int, frozenset[str]], int] = {}
 
@@ -961,7 +973,14 @@ def count_assignments(candidates: Sequence[Sequence[str]], cap: int) -> int:
         memo[key] = total
         return total
 
-    return count(0, frozenset())
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, len(candidates) + 100))
+    try:
+        return count(0, frozenset())
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _product(parts: Sequence[_Part], samples: Sequence[str], mp_index: Mapping[str, int],
