@@ -535,17 +535,18 @@ def _undisputed_entries(lrs: Mapping[tuple[str, str], float], st: _State,
         row[v].append(lr)
         col[m].append(lr)
     out = []
-    for m in st.missing:
-        for v in st.pm:
-            lr = lrs.get((v, m))
-            if lr is None or not lr >= threshold - _SQRT_EPS:
-                continue
-            others = row[v] + col[m]
-            others.remove(lr)
-            others.remove(lr)
-            # NA entries of the matrix count as -1 in dvir: they never block.
-            if all(x <= lr / threshold for x in others):
-                out.append((v, m))
+    m_pos = {m: k for k, m in enumerate(st.missing)}
+    v_pos = {v: k for k, v in enumerate(st.pm)}
+    high = sorted((key for key, lr in lrs.items() if lr >= threshold - _SQRT_EPS),
+                  key=lambda k: (m_pos[k[1]], v_pos[k[0]]))
+    for v, m in high:
+        lr = lrs[(v, m)]
+        others = row[v] + col[m]
+        others.remove(lr)
+        others.remove(lr)
+        # NA entries of the matrix count as -1 in dvir: they never block.
+        if all(x <= lr / threshold for x in others):
+            out.append((v, m))
     return out
 
 
@@ -621,8 +622,10 @@ def dvi_solve(dataset: DviDataset, *, threshold: float = 1e4, threshold2: float 
                   for v in st.pm for m in st.pairings.get(v, [])}
         pm_min = {v: min((counts[(v, m)] for m in st.pairings.get(v, [])), default=math.inf)
                   for v in st.pm}
-        mp_min = {m: min((c for (v, mm), c in counts.items() if mm == m), default=math.inf)
-                  for m in st.missing}
+        mp_min: dict[str, float] = dict.fromkeys(st.missing, math.inf)
+        for (_, m), c in counts.items():
+            if c < mp_min[m]:
+                mp_min[m] = c
 
         def comment(x: float) -> str:
             return "No compatible pairings" if x == math.inf else f"{int(x)}+ inconsistencies"
@@ -703,6 +706,12 @@ def dvi_solve(dataset: DviDataset, *, threshold: float = 1e4, threshold2: float 
             pm_rows.append(_row(PM_COLUMNS, **r))
         st = work
 
+    by_col: dict[str, list[tuple[str, float]]] = {}
+    by_row: dict[str, list[tuple[str, float]]] = {}
+    for (v, m), lr in lr_mat.items():
+        by_col.setdefault(m, []).append((v, lr))
+        by_row.setdefault(v, []).append((m, lr))
+
     # AM-driven: families with one missing person.
     n_miss: dict[str, int] = {}
     for m in st.missing:
@@ -712,14 +721,15 @@ def dvi_solve(dataset: DviDataset, *, threshold: float = 1e4, threshold2: float 
         if n_miss[f] != 1:
             continue
         m = next(x for x in st.missing if fam_of[x] == f)
-        am_rows.append(_simple_family(f, m, lr_mat, t2))
+        am_rows.append(_simple_family(f, m, by_col.get(m, []), t2))
 
     # AM-driven: families with several missing persons, jointly.
     for f in fams:
         if n_miss[f] < 2:
             continue
         sub, _ = st.subset(families=[f])
-        res = _complex_family(eng, sub, f, lr_mat, lr_dims, threshold, max_assign, notes)
+        res = _complex_family(eng, sub, f, lr_mat, by_col, lr_dims, threshold, max_assign,
+                              notes)
         if res is None:
             continue
         s_am, s_pm = res
@@ -731,7 +741,7 @@ def dvi_solve(dataset: DviDataset, *, threshold: float = 1e4, threshold2: float 
                           remove_unpaired=False)
 
     # PM-driven: the remaining samples.
-    pm_rows.extend(_pm_driven(st.pm, lr_mat, t2, fam_of))
+    pm_rows.extend(_pm_driven(st.pm, by_row, t2, fam_of))
 
     am_table = _format(am_rows, AM_COLUMNS, "Missing", all_missing, fam_of)
     pm_table = _format(pm_rows, PM_COLUMNS, "Sample", [s.id for s in ds.pm])
@@ -770,10 +780,10 @@ def _best(lrs: Sequence[tuple[str, float]]) -> tuple[str, float]:
     return best
 
 
-def _simple_family(f: str, m: str, lr_mat: Mapping[tuple[str, str], float],
-                   t2: float) -> dict[str, Any]:
-    """dvir's ``.simpleFamDVI``: the missing person's column of the last LR matrix."""
-    lrs = [(v, lr) for (v, mm), lr in lr_mat.items() if mm == m]
+def _simple_family(f: str, m: str, lrs: list[tuple[str, float]], t2: float,
+                   ) -> dict[str, Any]:
+    """dvir's ``.simpleFamDVI``: the missing person's column of the last LR matrix
+    (``lrs``, in row order)."""
     if not lrs:
         return _row(AM_COLUMNS, Family=f, Missing=m, Conclusion=None,
                     Comment="No LRs for this missing person")
@@ -798,12 +808,12 @@ def _simple_family(f: str, m: str, lr_mat: Mapping[tuple[str, str], float],
                 Comment=comment)
 
 
-def _pm_driven(samples: Sequence[str], lr_mat: Mapping[tuple[str, str], float], t2: float,
-               fam_of: Mapping[str, str]) -> list[dict[str, Any]]:
+def _pm_driven(samples: Sequence[str], by_row: Mapping[str, list[tuple[str, float]]],
+               t2: float, fam_of: Mapping[str, str]) -> list[dict[str, Any]]:
     """dvir's ``.pmDrivenDVI``: each sample's row of the last LR matrix."""
     out = []
     for v in samples:
-        lrs = [(m, lr) for (vv, m), lr in lr_mat.items() if vv == v]
+        lrs = by_row.get(v, [])
         if not lrs:
             out.append(_row(PM_COLUMNS, Sample=v, Missing="", Family="", Conclusion="No match",
                             Comment="No remaining pairings"))
@@ -881,6 +891,7 @@ def _joint_table(eng: _Engine, sub: _State, f: str, max_assign: int,
 
 
 def _complex_family(eng: _Engine, sub: _State, f: str, lr_mat: Mapping[tuple[str, str], float],
+                    by_col: Mapping[str, list[tuple[str, float]]],
                     lr_dims: tuple[list[str], list[str]], threshold: float, max_assign: int,
                     notes: list[str],
                     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
@@ -942,7 +953,7 @@ def _complex_family(eng: _Engine, sub: _State, f: str, lr_mat: Mapping[tuple[str
             gl = [glr[(i, j)] for i in range(len(vics)) if (i, j) in glr]
             r["GLR"] = max(gl) if gl else None
             r["Conclusion"] = "Inconclusive"
-            lrs = [lr for (_, mm), lr in lr_mat.items() if mm == r["Missing"]]
+            lrs = [lr for _, lr in by_col.get(r["Missing"], [])]
             r["LR"] = max(lrs) if lrs else None
     pm = sorted((r for r in s_pm if r.get("Sample") is not None),
                 key=lambda r: r["Sample"])
