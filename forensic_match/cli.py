@@ -222,7 +222,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
             n_pairs = sum(sex_compatible(s.sex, f.sex_of(m)) for s in ds.pm for f in ds.am
                           for m in f.missing)
             pw = pairwise_lr_matrix(ds, compiled=True)
-            und = undisputed(pw, dataset=ds)
+            und = undisputed(pw, dataset=ds, compiled=True)
             pairwise = []
             if n_pairs <= max_pairs:
                 pairwise = [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"],

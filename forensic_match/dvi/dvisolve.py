@@ -103,6 +103,76 @@ def compiled_pairs(dataset: DviDataset, *, no_mutation: Sequence[str] = (),
     return cache[key]
 
 
+def _encoded(ds: DviDataset, tables: Any) -> Any:
+    """The PM samples encoded for the search kernel on ``tables``' panel (cached)."""
+    from forensic_match.dvi._search_numba import compact
+    from forensic_match.dvi.search import encode_samples
+
+    cache = ds.__dict__.setdefault("_fm_encoded", {})
+    key = tuple((m.name, len(m)) for m in tables.markers)
+    if key not in cache:
+        enc = encode_samples(ds.pm, tables.markers, tables.offsets)
+        cache[key] = (enc, compact(
+            enc.pos, enc.drop_idx,
+            enc.drop_w if enc.drop_w.size else np.zeros(enc.pos.shape + (2,))))
+    return cache[key]
+
+
+def _scores(ds: DviDataset, tables: Any) -> np.ndarray:
+    """log10 LR of every compiled row (rows) against every PM sample (columns)."""
+    from forensic_match.dvi._search_numba import score_block
+
+    enc, (n_e, e_pos, n_d, d_aa, d_a, d_c, n_g, g_e) = _encoded(ds, tables)
+    n_rows, n_s = len(tables.rows), len(ds.pm)
+    sums = tables.allele_sums if tables.allele_sums.shape[:2] == (
+        n_rows, enc.allele_off[-1]) else np.zeros((n_rows, 1, 2))
+    rows = np.arange(n_rows, dtype=np.int64)
+    score = np.empty((n_rows, n_s))
+    top = np.empty((n_rows, 1))
+    top_idx = np.empty((n_rows, 1), dtype=np.int64)
+    score_block(tables.log10_lr, sums, False, np.zeros((1, 1)), np.zeros((1, 1, 2)), rows,
+                np.zeros(n_rows, dtype=np.int64), enc.sex, n_e, e_pos, n_d, d_a, d_c, n_g,
+                g_e, enc.unc_ptr, enc.unc_pos, enc.unc_w, 0, score, top, top_idx)
+    return score
+
+
+def conditioned_pairs(dataset: DviDataset, family: Family, fixed: Pairs,
+                      missing: Sequence[str], markers: Sequence[Any],
+                      ) -> dict[tuple[str, str], float] | None:
+    """Pairwise LRs of every PM sample against ``missing`` of ``family`` once the samples of
+    ``fixed`` ({(missing person, sample)}) are placed in it, from tables compiled on the
+    family with those profiles added: what dvir's ``findUndisputed`` recomputes after each
+    step, at the cost of one compile instead of one pedigree likelihood per pair.
+
+    Returns None where the tables cannot serve (theta > 0, a placed sample with dropout,
+    impossible data); the caller then uses the exact engine.
+    """
+    from forensic_match.dvi.compile import compile_families
+    from forensic_match.errors import InputError
+
+    samples = {s.id: s for s in dataset.pm}
+    if dataset.theta > 0 or any(samples[pm].dropout > 0 for _, pm in fixed) or not missing:
+        return None
+    genotypes = dict(family.genotypes)
+    for mp, pm in fixed:
+        genotypes[mp] = samples[pm].genotypes
+    placed = Family(family.id, family.pedigree, list(missing), genotypes)
+    try:
+        tables = compile_families([placed], list(markers))
+        if not np.all(np.isfinite(tables.log10_likelihood)):
+            return None
+        score = _scores(dataset, tables)
+    except InputError:
+        return None
+    with np.errstate(over="ignore"):
+        lr = np.power(10.0, score)
+    ids = [s.id for s in dataset.pm]
+    out: dict[tuple[str, str], float] = {}
+    for r, (_, m) in enumerate(tables.rows):
+        out.update(zip(((v, m) for v in ids), lr[r].tolist()))
+    return out
+
+
 def compiled_tables(dataset: DviDataset) -> Any:
     """The :class:`~forensic_match.dvi.compile.CompiledTables` that
     :func:`compiled_pairs` built for ``dataset`` (mutation models as given), or None; for
@@ -516,10 +586,20 @@ def _lr_matrix(eng: _Engine, st: _State, thresholds: Sequence[float],
         with np.errstate(over="ignore"):
             return math.exp(move - cache["ll0"]) if move > -math.inf else 0.0
 
+    cond: dict[str, dict[tuple[str, str], float] | None] = {}
     for v in st.pm:
         for m in st.pairings.get(v, []):
             f = eng.fam_of[m]
-            lr = eng.lr0.get((v, m)) if eng.compiled and not st.fixed.get(f) else None
+            if not eng.compiled:
+                lr = None
+            elif not st.fixed.get(f):
+                lr = eng.lr0.get((v, m))
+            else:
+                if f not in cond:
+                    cond[f] = conditioned_pairs(eng.ds, eng.fam[f], st.fixed[f],
+                                                [x for x in st.missing if eng.fam_of[x] == f],
+                                                eng.ds.markers)
+                lr = cond[f].get((v, m)) if cond[f] is not None else None
             if lr is None or any(abs(lr - t) <= BOUNDARY_RTOL * t for t in thresholds):
                 lr = exact(v, m)
             out[(v, m)] = lr
@@ -1030,5 +1110,5 @@ def _symmetric(eng: _Engine, red: _State, f: str, rows: list[tuple[str | None, .
 
 
 __all__ = ["AM_COLUMNS", "PM_COLUMNS", "DviSolveResult", "compiled_pairs", "compiled_tables",
-           "dvi_solve",
+           "conditioned_pairs", "dvi_solve",
            "relationship"]

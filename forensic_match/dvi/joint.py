@@ -77,6 +77,7 @@ class _Likelihoods:
         self.nomut = [m if m.mutation is None else m.with_mutation(None) for m in self.markers]
         self.has_mutation = any(m.mutation is not None for m in self.markers)
         self.disabled = frozenset(disabled)
+        self.fast = False   # LRs of conditioned families from compiled tables
         self.samples = {s.id: s for s in dataset.pm}
         self._fam: dict[tuple[str, Pairs, bool], np.ndarray] = {}
         self._fam_ll: dict[tuple[str, Pairs, bool], float] = {}
@@ -337,6 +338,7 @@ class _Problem:
         """
         fam = self.family_of()
         out = {}
+        fast: dict[str, dict[tuple[str, str], float] | None] = {}
         for pm in self.samples:
             for mp in self.pairings[pm]:
                 f = fam[mp]
@@ -345,6 +347,18 @@ class _Problem:
                         out[(pm, mp)] = known[(pm, mp)]
                     continue
                 assert lik is not None
+                if lik.fast and f.fixed:
+                    if f.id not in fast:
+                        from forensic_match.dvi.dvisolve import conditioned_pairs
+
+                        on = lik._mutation_on(f.family, None)
+                        fast[f.id] = conditioned_pairs(lik.dataset, f.family, f.fixed,
+                                                       f.missing,
+                                                       lik.markers if on else lik.nomut)
+                    table = fast[f.id]
+                    if table is not None:
+                        out[(pm, mp)] = table[(pm, mp)]
+                        continue
                 out[(pm, mp)] = _lr_of(lik.pair_ratios(f.family, mp, pm, f.fixed))[0]
         return out
 
@@ -441,7 +455,7 @@ def _check_rule(threshold: float, margin: float) -> None:
 
 def undisputed(pairwise: pl.DataFrame, *, threshold: float = UNDISPUTED_THRESHOLD,
                margin: float = UNDISPUTED_THRESHOLD,
-               dataset: DviDataset | None = None) -> pl.DataFrame:
+               dataset: DviDataset | None = None, compiled: bool = False) -> pl.DataFrame:
     """Undisputed identifications, found step by step as the peer's ``findUndisputed``.
 
     A pair ``V = M`` is undisputed when ``LR > threshold`` and ``LR >= margin · LR'`` for every
@@ -462,6 +476,10 @@ def undisputed(pairwise: pl.DataFrame, *, threshold: float = UNDISPUTED_THRESHOL
         accepted PM profiles placed on their missing persons (the peer's convention: it
         matters only in families with several missing persons). Without it, later steps reuse
         ``pairwise`` unchanged.
+    compiled : bool
+        Those recomputed LRs come from tables compiled on the family with the accepted
+        profiles added (:func:`~forensic_match.dvi.dvisolve.conditioned_pairs`), not from
+        one exact pedigree likelihood per pair.
 
     Returns
     -------
@@ -483,7 +501,9 @@ def undisputed(pairwise: pl.DataFrame, *, threshold: float = UNDISPUTED_THRESHOL
         if unknown:
             raise InputError(f"pairwise table lacks {len(unknown)} sex-compatible pairs of the "
                              f"dataset, e.g. {unknown[0]}; compute it with pairwise_lr_matrix")
-        run = _find_undisputed(problem, _Likelihoods(dataset), lrs, threshold, margin)
+        lik = _Likelihoods(dataset)
+        lik.fast = compiled
+        run = _find_undisputed(problem, lik, lrs, threshold, margin)
         fam = {m: f.id for f in dataset.am for m in f.missing}
     else:
         samples = tuple(dict.fromkeys(pairwise["pm"].to_list()))
@@ -765,6 +785,7 @@ def joint_solutions(dataset: DviDataset, *, max_solutions: int | None = 100,
     if compiled:
         from forensic_match.dvi.dvisolve import compiled_pairs
 
+        lik.fast = True
         fast = compiled_pairs(dataset, no_mutation=disabled)
         if fast is not None:
             first = {(pm, mp): fast[0][(pm, mp)] for pm in origin.samples
