@@ -192,3 +192,12 @@ def test_conditioned_pairs_agree_with_the_exact_engine(reference_dir: Path) -> N
         for m in rest:
             want = float(np.prod(lik.pair_ratios(fam, m, s.id, fixed)))
             assert math.isclose(fast[(s.id, m)], want, rel_tol=RTOL, abs_tol=1e-300), (s.id, m)
+    # A placed sample with dropout enters with its observation model.
+    from dataclasses import replace
+    degraded = replace(ds, pm=[replace(s, dropout=0.2) if s.id == "V1" else s for s in ds.pm])
+    fast = conditioned_pairs(degraded, fam, fixed, rest, ds.markers)
+    lik = _Likelihoods(degraded)
+    for s in ds.pm:
+        for m in rest:
+            want = float(np.prod(lik.pair_ratios(fam, m, s.id, fixed)))
+            assert math.isclose(fast[(s.id, m)], want, rel_tol=RTOL, abs_tol=1e-300), (s.id, m)

@@ -144,21 +144,29 @@ def conditioned_pairs(dataset: DviDataset, family: Family, fixed: Pairs,
     family with those profiles added: what dvir's ``findUndisputed`` recomputes after each
     step, at the cost of one compile instead of one pedigree likelihood per pair.
 
-    Returns None where the tables cannot serve (theta > 0, a placed sample with dropout,
-    impossible data); the caller then uses the exact engine.
+    A placed sample with dropout is placed with its observation model. Returns None where
+    the tables cannot serve (theta > 0, impossible data); the caller then uses the exact
+    engine.
     """
-    from forensic_match.dvi.compile import compile_families
+    from forensic_match.dvi.compile import CompiledTables, compile_rows
     from forensic_match.errors import InputError
+    from forensic_match.profiles import Observation
 
     samples = {s.id: s for s in dataset.pm}
-    if dataset.theta > 0 or any(samples[pm].dropout > 0 for _, pm in fixed) or not missing:
+    if dataset.theta > 0 or not missing:
         return None
     genotypes = dict(family.genotypes)
+    observation = {}
     for mp, pm in fixed:
         genotypes[mp] = samples[pm].genotypes
+        if samples[pm].dropout > 0:
+            observation[mp] = Observation(dropout=samples[pm].dropout)
     placed = Family(family.id, family.pedigree, list(missing), genotypes)
     try:
-        tables = compile_families([placed], list(markers))
+        rows = compile_rows(placed, list(missing), list(markers),
+                            observation=observation or None)
+        tables = CompiledTables.stack(list(markers), [(family.id, m) for m in missing], rows,
+                                      [family.sex_of(m) for m in missing])
         if not np.all(np.isfinite(tables.log10_likelihood)):
             return None
         score = _scores(dataset, tables)
