@@ -177,26 +177,35 @@ def _demo_kinship() -> None:
               help="Proposals must also meet dvir's undisputed rule (LR >= 1e4 and 1e4 x "
                    "every competitor).")
 @click.option("--max-assignments", default=1_000_000, show_default=True,
-              help="Whole-dataset joint enumeration is skipped (with a note) above this.")
+              help="Joint analysis: a connected component with more possible assignments is "
+                   "not enumerated (named in the notes); above it in all, the best solutions "
+                   "are found without listing every combination. dviSolve's joint of one "
+                   "family is skipped above min(this, its maxAssign 1e5).")
 @click.option("--max-pairs", default=20_000, show_default=True,
-              help="Above this many sex-compatible pairs the exact pairwise table, the "
-                   "undisputed list and the whole-dataset joint are skipped (with a note); "
-                   "identifications still come from the compiled search.")
+              help="Above this many sex-compatible pairs the pairwise list is left out of the "
+                   "output (with a note); the LRs are still computed and used.")
+@click.option("--tables", "show_tables", is_flag=True,
+              help="Print dviSolve's AM and PM tables as readable text instead of the JSON.")
 def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisputed: bool,
-                  max_assignments: int, max_pairs: int) -> None:
+                  max_assignments: int, max_pairs: int, show_tables: bool) -> None:
     """Solve an identification DATASET.json; print pairwise LRs, undisputed, joint,
-    proposed identifications and family-level proposals as one JSON object.
+    dviSolve's AM and PM tables, proposed identifications and family-level proposals as one
+    JSON object.
 
-    The identifications are those of the programme pipeline (``docs/decisions.md``): joint
-    posteriors with unregistered relatives and the open set as alternatives, priors from the
-    dataset (or ``--closed``), every proposal at posterior >= 0.9995. The pairwise table,
-    dvir's undisputed list and the whole-dataset joint enumeration are the peer-compatible
-    views (``docs/joint.md``), computed where the dataset is small enough.
+    Pairwise LRs come from the compiled tables (docs/matching.md), computed once and shared
+    by the undisputed list, the joint analysis (per connected component, docs/joint.md) and
+    the dviSolve tables (``am_table``, ``pm_table``: dvir 3.4's conclusions,
+    docs/dvisolve.md); the exact engine computes what the tables cannot (theta, families
+    conditioned on identified profiles, joint likelihoods). The identifications are those
+    of the programme pipeline (``docs/decisions.md``): joint posteriors with unregistered
+    relatives and the open set as alternatives, priors from the dataset (or ``--closed``),
+    every proposal at posterior >= 0.9995; each table row says in its ``forensic_match``
+    column whether the pipeline agrees with dvir's conclusion.
     """
     from forensic_match.cases import DviDataset, load_case
+    from forensic_match.dvi.dvisolve import compiled_tables, dvi_solve
     from forensic_match.dvi.identify import identify
     from forensic_match.dvi.joint import (
-        AssignmentLimitError,
         joint_solutions,
         pairwise_lr_matrix,
         sex_compatible,
@@ -212,36 +221,47 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                                          f"use 'forensic-match lr'")
             n_pairs = sum(sex_compatible(s.sex, f.sex_of(m)) for s in ds.pm for f in ds.am
                           for m in f.missing)
-            pairwise: list[dict[str, Any]] = []
-            und_rows: list[dict[str, Any]] = []
-            joint_rows: list[dict[str, Any]] = []
+            pw = pairwise_lr_matrix(ds, compiled=True)
+            und = undisputed(pw, dataset=ds, compiled=True)
+            pairwise = []
             if n_pairs <= max_pairs:
-                pw = pairwise_lr_matrix(ds)
-                und = undisputed(pw, dataset=ds)
                 pairwise = [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"],
                              "inconsistent_markers": r["inconsistent_markers"]}
                             for r in pw.iter_rows(named=True)]
-                und_rows = [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"]}
-                            for r in und.iter_rows(named=True)]
-                try:
-                    joint = joint_solutions(ds, max_solutions=max_solutions,
-                                            max_assignments=max_assignments)
-                    joint_rows = [{"assignment": a, "loglik": r["loglik"], "lr": r["lr"],
-                                   "posterior": r["posterior"]}
-                                  for a, r in zip(joint.assignments,
-                                                  joint.solutions.iter_rows(named=True))]
-                except AssignmentLimitError as exc:
-                    notes.append(f"joint: not enumerated ({exc}); the identifications' joint "
-                                 f"posteriors are computed per component instead")
             else:
-                notes.append(f"pairwise, undisputed, joint: skipped, {n_pairs} sex-compatible "
-                             f"pairs (more than --max-pairs {max_pairs}); the identifications "
-                             f"come from the compiled search")
+                notes.append(f"pairwise: not listed, {n_pairs} sex-compatible pairs (more "
+                             f"than --max-pairs {max_pairs}); computed and used")
+            und_rows = [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"]}
+                        for r in und.iter_rows(named=True)]
+            joint = joint_solutions(ds, max_solutions=max_solutions,
+                                    max_assignments=max_assignments, compiled=True)
+            skipped = joint.options.get("not_enumerated", [])
+            if skipped:
+                notes.append(f"joint: {len(skipped)} PM samples in components of more than "
+                             f"--max-assignments {max_assignments} possible assignments were "
+                             f"not enumerated and are unassigned in the solutions: "
+                             f"{', '.join(skipped[:10])}{' ...' if len(skipped) > 10 else ''}")
+            joint_rows = [{"assignment": {k: v for k, v in a.items() if k not in skipped},
+                           "loglik": r["loglik"], "lr": r["lr"], "posterior": r["posterior"]}
+                          for a, r in zip(joint.assignments,
+                                          joint.solutions.iter_rows(named=True))]
+            solved = dvi_solve(ds, max_assign=min(100_000, max_assignments))
+            notes.extend(f"dviSolve: {n}" for n in solved.notes)
             result = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta,
-                              closed=closed, undisputed=require_undisputed)
+                              closed=closed, undisputed=require_undisputed,
+                              reuse=compiled_tables(ds))
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    am_table, pm_table = _compare_with_pipeline(solved, result)
+    if show_tables:
+        click.echo(f"dviSolve (dvir 3.4 rules) on {ds.id}: AM table\n")
+        click.echo(_text_table(am_table))
+        click.echo("\nPM table\n")
+        click.echo(_text_table(pm_table))
+        for note in notes:
+            click.echo(f"\nnote: {note}")
+        return
     keep = ("pm", "family", "missing", "lr", "posterior", "rule", "round", "n_markers",
             "second_lr", "alternative", "alternative_lr", "fragments", "theta", "reason")
     out = {
@@ -249,12 +269,78 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
         "pairwise": pairwise,
         "undisputed": und_rows,
         "joint": joint_rows,
+        "am_table": am_table,
+        "pm_table": pm_table,
         "identifications": [{k: r[k] for k in keep}
                             for r in result.identifications.iter_rows(named=True)],
         "family_level": result.family_level.to_dicts(),
         "priors": result.parameters["priors"],
         "notes": notes}
     click.echo(json.dumps(_json_safe(out), allow_nan=False))
+
+
+#: dviSolve conclusions that identify a sample as a missing person.
+_DVIR_IDENTIFIES = ("Undisputed", "Match (GLR)")
+
+
+def _compare_with_pipeline(solved: Any, result: Any,
+                           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """dviSolve's tables with a ``forensic_match`` column: whether the identification
+    pipeline (its own rules, docs/decisions.md) proposes the same, per row."""
+    by_pm: dict[str, dict[str, Any]] = {}
+    for r in result.identifications.iter_rows(named=True):
+        for frag in (r["fragments"] or r["pm"]).split(","):
+            by_pm[frag] = r
+    by_mp = {r["missing"]: r for r in by_pm.values()}
+    fam_level = {}
+    for r in result.family_level.iter_rows(named=True):
+        for frag in (r.get("fragments") or r["pm"]).split(","):
+            fam_level[frag] = r["family"]
+
+    def verdict(dvir_pair: tuple[str, str] | None, fm: dict[str, Any] | None,
+                sample: str | None) -> str:
+        if fm is not None:
+            mine = (fm["pm"] if sample is None else sample, fm["missing"])
+            text = f"identifies {mine[0]} = {mine[1]} (posterior {fm['posterior']:.6g})"
+            if dvir_pair is not None and (dvir_pair[0] == mine[0] or sample is not None) \
+                    and dvir_pair[1] == mine[1]:
+                return f"same: {text}"
+            return f"differs: {text}"
+        who = sample if sample is not None else (dvir_pair[0] if dvir_pair else None)
+        extra = f" (family level: {fam_level[who]})" if who in fam_level else ""
+        if dvir_pair is not None:
+            return f"differs: no identification at posterior 0.9995{extra}"
+        return f"same: no identification{extra}"
+
+    am = []
+    for r in solved.am_table:
+        pair = (r["Sample"], r["Missing"]) if r["Conclusion"] in _DVIR_IDENTIFIES else None
+        am.append({**r, "forensic_match": verdict(pair, by_mp.get(r["Missing"]), None)})
+    pm = []
+    for r in solved.pm_table:
+        pair = (r["Sample"], r["Missing"]) if r["Conclusion"] in _DVIR_IDENTIFIES else None
+        pm.append({**r, "forensic_match": verdict(pair, by_pm.get(r["Sample"]), r["Sample"])})
+    return am, pm
+
+
+def _text_table(rows: list[dict[str, Any]]) -> str:
+    """Rows as aligned text columns (numbers to 4 significant digits, NA as '-')."""
+    if not rows:
+        return "(empty)"
+    cols = list(rows[0])
+
+    def cell(v: Any) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return str(v)
+
+    cells = [[cell(r[c]) for c in cols] for r in rows]
+    width = [max(len(c), *(len(x[k]) for x in cells)) for k, c in enumerate(cols)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(cols, width)).rstrip()]
+    lines += ["  ".join(x.ljust(w) for x, w in zip(r, width)).rstrip() for r in cells]
+    return "\n".join(lines)
 
 
 #: Prefix of the hidden folder a run writes into before swapping it in (``.fm-<out>.<pid>.*``)

@@ -51,8 +51,14 @@ def test_solve_agrees_with_reference(reference_dir: Path) -> None:
         expected = json.loads(path.read_text())
         ref = expected["expected"]
         name = path.stem
-        assert set(out) == {"id", "pairwise", "undisputed", "joint", "identifications",
-                            "family_level", "priors", "notes"}, name
+        assert set(out) == {"id", "pairwise", "undisputed", "joint", "am_table", "pm_table",
+                            "identifications", "family_level", "priors", "notes"}, name
+        want = ref["dvisolve"]
+        for table in ("am_table", "pm_table"):
+            assert len(out[table]) == len(want[table]), (name, table)
+            for g, w in zip(out[table], want[table]):
+                assert all(g[k] == w[k] or _close(g[k], w[k]) for k in w), (name, g, w)
+                assert g["forensic_match"].startswith(("same: ", "differs: ")), (name, g)
         assert out["priors"]["relatives"] == 0 and out["notes"] == []
         assert out["id"] == expected["id"]
 
@@ -97,9 +103,9 @@ def test_solve_agrees_with_reference(reference_dir: Path) -> None:
 
 
 def test_solve_answers_for_a_programme(tmp_path: Path) -> None:
-    """A programme too large for the whole-dataset views still gets its identifications and
-    family-level proposals, with notes saying what was skipped, under the programme's priors
-    (relatives as alternatives)."""
+    """A programme above --max-pairs still gets everything but the pairwise list (with a
+    note): undisputed, joint per component, dviSolve tables, identifications and
+    family-level proposals under the programme's priors (relatives as alternatives)."""
     from forensic_match.dvi.simulate import simulate_programme
     from forensic_match.frequencies import load_frequencies
     from forensic_match.mutation import Mutation, MutationModel
@@ -110,11 +116,16 @@ def test_solve_answers_for_a_programme(tmp_path: Path) -> None:
     prog = simulate_programme(60, 45, markers=markers, seed=3)
     path = tmp_path / "programme.json"
     prog.save(path)
-    result = invoke("solve", str(path), "--max-pairs", "100")
+    result = invoke("solve", str(path), "--max-pairs", "100", "--max-assignments", "5000")
     assert result.exit_code == 0, result.stderr
     out = json.loads(result.stdout)
-    assert out["pairwise"] == [] and out["joint"] == []
-    assert "skipped" in out["notes"][0] and "--max-pairs 100" in out["notes"][0]
+    assert out["pairwise"] == [] and out["joint"]
+    assert "not listed" in out["notes"][0] and "--max-pairs 100" in out["notes"][0]
+    n_missing = sum(len(f["missing"]) for f in json.loads(path.read_text())["am"])
+    assert len(out["am_table"]) == n_missing and len(out["pm_table"]) == 45
+    for r in out["pm_table"]:
+        if r["Conclusion"] in ("Undisputed", "Match (GLR)"):
+            assert prog.pm_to_missing[r["Sample"]] == r["Missing"], r
     assert out["priors"]["relatives"] == 1.0 and out["priors"]["source"] == "programme"
     truth = prog.pm_to_missing
     assert out["identifications"] or out["family_level"]
@@ -124,6 +135,17 @@ def test_solve_answers_for_a_programme(tmp_path: Path) -> None:
     for r in out["family_level"]:
         assert all((truth[f] or "").startswith(r["family"] + "_")
                    for f in r["fragments"].split(","))
+
+
+def test_solve_tables_flag(reference_dir: Path) -> None:
+    result = invoke("solve", str(reference_dir / "dvi" / "planecrash.json"), "--tables")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    assert text.startswith("dviSolve (dvir 3.4 rules) on planecrash: AM table")
+    assert "PM table" in text and "Undisputed" in text and "forensic_match" in text
+    lines = text.splitlines()
+    assert any(line.startswith("V7 ") and "Excluded" in line and "No compatible pairings"
+               in line for line in lines)
 
 
 def test_solve_max_solutions(reference_dir: Path) -> None:

@@ -215,8 +215,36 @@ def test_scaling_joint_and_limit(datasets: dict[str, DviDataset]) -> None:
     assert res.solutions["posterior"].to_list() == [1.0]
     exact = joint_solutions(ds, fix_undisputed=False, max_solutions=1)
     assert exact.best() == ds.extra["truth"]
-    with pytest.raises(AssignmentLimitError, match="max_assignments"):
-        joint_solutions(ds, fix_undisputed=False, max_assignments=50)
+    # Independent components (samples joined to the families of their candidates) are
+    # enumerated separately: above max_assignments combinations in all, the best ones are
+    # found without listing the rest, in the same order and with the same values.
+    full = joint_solutions(ds, fix_undisputed=False, max_solutions=20)
+    best = joint_solutions(ds, fix_undisputed=False, max_solutions=20, max_assignments=50)
+    assert full.options["components"] > 1 and full.options["not_enumerated"] == []
+    assert best.n_assignments == full.n_assignments > 50
+    assert best.assignments == full.assignments
+    for key in ("loglik", "posterior", "lr"):
+        assert np.allclose(best.solutions[key], full.solutions[key], rtol=1e-12, atol=0)
+    assert np.allclose(best.pairing["probability"], full.pairing["probability"],
+                       rtol=1e-12, atol=1e-300)
+    assert best.pairing.select("pm", "missing").rows() == \
+        full.pairing.select("pm", "missing").rows()
+
+
+def test_component_above_the_limit_is_not_enumerated(datasets: dict[str, DviDataset],
+                                                     ) -> None:
+    """A single component with more possible assignments than max_assignments is not
+    enumerated (never a refusal): its samples are listed in ``not_enumerated``, appear
+    unassigned in the solutions, and have no pairing rows."""
+    ds = datasets["icmp"]
+    res = joint_solutions(ds, fix_undisputed=False, max_assignments=50)
+    assert res.options["not_enumerated"] == [s.id for s in ds.pm]
+    assert res.solutions.height == 1 and res.assignments[0] == dict.fromkeys(
+        s.id for s in ds.pm)
+    assert res.pairing.height == 0
+    with pytest.raises(AssignmentLimitError):
+        from forensic_match.dvi.joint import _enumerate, _Likelihoods, _Problem
+        _enumerate(_Problem.initial(ds), _Likelihoods(ds), 50)
 
 
 def test_pm_dropout_is_used(datasets: dict[str, DviDataset]) -> None:

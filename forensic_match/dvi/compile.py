@@ -250,6 +250,35 @@ def family_denominator(family: Family, markers: Sequence[Marker], theta: float, 
     return table, sums, thetas
 
 
+def _unscale_unseen(full: np.ndarray, marker: Marker, profiles: Mapping[str, Any],
+                    ) -> np.ndarray:
+    """The posterior as the exact pairwise LR sees it when the frequencies do not sum to 1.
+
+    The engine completes a marker's frequencies to 1 by rescaling the alleles nobody typed
+    shows by ``c = (1 - Σ seen) / Σ unseen`` (as pedprobr does), so the compiled posterior
+    carries ``c`` once per unseen allele of the missing person's genotype, while the pairwise
+    LR of a sample showing that allele evaluates it unscaled (it is then seen). Dividing by
+    ``c^n`` (``n`` unseen alleles in the genotype) makes the two agree; it is exact without
+    mutation and for founder-origin alleles (mutation-origin paths of an unseen allele
+    differ by ``rate x (c - 1)``). With frequencies that sum to 1, ``c = 1``.
+    """
+    p = marker.frequencies
+    seen = np.zeros(len(marker), dtype=bool)
+    for prof in profiles.values():
+        g = prof.get(marker.name)
+        if g is not None:
+            for a in g:
+                if a is not None and marker.has(a):
+                    seen[marker.index(a)] = True
+    rest = 1.0 - float(p[seen].sum())
+    unseen = float(p[~seen].sum())
+    if not (rest > 0.0 and unseen > 0.0) or rest == unseen:
+        return full
+    inv = unseen / rest
+    factor = np.where(seen, 1.0, inv)
+    return full * factor[:, None] * factor[None, :]
+
+
 def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
                     observation: Mapping[str, Any] | None = None, theta: float = 0.0,
                     denominator: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
@@ -301,6 +330,8 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
     sums = np.empty((a_off[-1], 2))
     for k, marker in enumerate(markers):
         full = posts[k]
+        if denominator is None:
+            full = _unscale_unseen(full, marker, profiles)
         log10_lr_table(full, marker.frequencies, lr[offsets[k]:offsets[k + 1]])
         allele_sums(full, marker.frequencies, sums[a_off[k]:a_off[k + 1]])
         cw, cp = cposts[k]  # type: ignore[index]

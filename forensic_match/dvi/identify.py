@@ -210,6 +210,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              same_source: float | None = None, workers: int = 1,
              cache: str | Path | None = None, progress: bool = False,
              evidence: Evidence | tuple[Any, Any] | None = None,
+             reuse: CompiledTables | None = None,
              ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
 
@@ -264,6 +265,10 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         File of compiled tables (``.npz``). Rows whose family data and markers are unchanged
         are taken from it instead of being compiled again; it is then rewritten with this
         run's tables (before any conditioning), ready for the next night's run.
+    reuse : CompiledTables, optional
+        Tables already compiled for these families on this panel (e.g. by
+        :func:`~forensic_match.dvi.dvisolve.compiled_pairs`): rows whose family data, markers
+        and theta are unchanged are copied, not compiled again (as with ``cache``).
     progress : bool
         Progress bars on standard error.
     evidence : Evidence or (records, findings), optional
@@ -313,8 +318,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     bodies = bodies_from_pairs(samples, pairs, threshold=same_source)
     body_of = {f.id: b.id for b in bodies for f in b.fragments}
     suspects = _suspect_bodies(pairs, body_of)
-    previous = CompiledTables.load(cache) if cache is not None and Path(cache).exists() \
-        else None
+    previous = reuse if reuse is not None else CompiledTables.load(cache) \
+        if cache is not None and Path(cache).exists() else None
     compiled = compile_families(families, panel, workers=workers, progress=progress,
                                 reuse=previous, theta=theta)
     _warn_theta_fallback(compiled)

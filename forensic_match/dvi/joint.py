@@ -77,6 +77,7 @@ class _Likelihoods:
         self.nomut = [m if m.mutation is None else m.with_mutation(None) for m in self.markers]
         self.has_mutation = any(m.mutation is not None for m in self.markers)
         self.disabled = frozenset(disabled)
+        self.fast = False   # LRs of conditioned families from compiled tables
         self.samples = {s.id: s for s in dataset.pm}
         self._fam: dict[tuple[str, Pairs, bool], np.ndarray] = {}
         self._fam_ll: dict[tuple[str, Pairs, bool], float] = {}
@@ -206,7 +207,7 @@ def _check_dataset(dataset: DviDataset) -> None:
         raise InputError(f"duplicate PM sample ids {dup}")
 
 
-def pairwise_lr_matrix(dataset: DviDataset) -> pl.DataFrame:
+def pairwise_lr_matrix(dataset: DviDataset, *, compiled: bool = False) -> pl.DataFrame:
     """Pairwise LR of every PM sample against every missing person of compatible sex.
 
     ``LR = P(F's data, V typed as M) / (P(F's data) P(V))`` by the exact engine, with the
@@ -215,6 +216,12 @@ def pairwise_lr_matrix(dataset: DviDataset) -> pl.DataFrame:
     Parameters
     ----------
     dataset : DviDataset
+    compiled : bool
+        Take LRs and inconsistency counts from the compiled tables
+        (:func:`~forensic_match.dvi.dvisolve.compiled_pairs`: one table gather per marker
+        and pair instead of two pedigree likelihoods; agreement with the exact engine 4e-10
+        relative or better on the reference datasets). Falls back to the exact engine where
+        the tables cannot serve (theta > 0).
 
     Returns
     -------
@@ -243,6 +250,29 @@ def pairwise_lr_matrix(dataset: DviDataset) -> pl.DataFrame:
     lik = _Likelihoods(dataset)
     rows: dict[str, list[Any]] = {k: [] for k in ("pm", "missing", "family", "lr", "log10_lr",
                                                   "inconsistent_markers")}
+    fast = None
+    if compiled:
+        from forensic_match.dvi.dvisolve import compiled_pairs
+
+        fast = compiled_pairs(dataset)
+    if fast is not None:
+        lrs, bad = fast[:2]
+        for s in dataset.pm:
+            for f in dataset.am:
+                for m in f.missing:
+                    if not sex_compatible(s.sex, f.sex_of(m)):
+                        continue
+                    lr = lrs[(s.id, m)]
+                    with np.errstate(divide="ignore"):
+                        log10 = math.log10(lr) if lr > 0 else -math.inf
+                    for key, val in (("pm", s.id), ("missing", m), ("family", f.id),
+                                     ("lr", lr), ("log10_lr", log10),
+                                     ("inconsistent_markers", bad[(s.id, m)])):
+                        rows[key].append(val)
+        return pl.DataFrame(rows, schema={"pm": pl.Utf8, "missing": pl.Utf8,
+                                          "family": pl.Utf8, "lr": pl.Float64,
+                                          "log10_lr": pl.Float64,
+                                          "inconsistent_markers": pl.Int64})
     for s in dataset.pm:
         for f in dataset.am:
             for m in f.missing:
@@ -308,6 +338,7 @@ class _Problem:
         """
         fam = self.family_of()
         out = {}
+        fast: dict[str, dict[tuple[str, str], float] | None] = {}
         for pm in self.samples:
             for mp in self.pairings[pm]:
                 f = fam[mp]
@@ -316,6 +347,18 @@ class _Problem:
                         out[(pm, mp)] = known[(pm, mp)]
                     continue
                 assert lik is not None
+                if lik.fast and f.fixed:
+                    if f.id not in fast:
+                        from forensic_match.dvi.dvisolve import conditioned_pairs
+
+                        on = lik._mutation_on(f.family, None)
+                        fast[f.id] = conditioned_pairs(lik.dataset, f.family, f.fixed,
+                                                       f.missing,
+                                                       lik.markers if on else lik.nomut)
+                    table = fast[f.id]
+                    if table is not None:
+                        out[(pm, mp)] = table[(pm, mp)]
+                        continue
                 out[(pm, mp)] = _lr_of(lik.pair_ratios(f.family, mp, pm, f.fixed))[0]
         return out
 
@@ -412,7 +455,7 @@ def _check_rule(threshold: float, margin: float) -> None:
 
 def undisputed(pairwise: pl.DataFrame, *, threshold: float = UNDISPUTED_THRESHOLD,
                margin: float = UNDISPUTED_THRESHOLD,
-               dataset: DviDataset | None = None) -> pl.DataFrame:
+               dataset: DviDataset | None = None, compiled: bool = False) -> pl.DataFrame:
     """Undisputed identifications, found step by step as the peer's ``findUndisputed``.
 
     A pair ``V = M`` is undisputed when ``LR > threshold`` and ``LR >= margin · LR'`` for every
@@ -433,6 +476,10 @@ def undisputed(pairwise: pl.DataFrame, *, threshold: float = UNDISPUTED_THRESHOL
         accepted PM profiles placed on their missing persons (the peer's convention: it
         matters only in families with several missing persons). Without it, later steps reuse
         ``pairwise`` unchanged.
+    compiled : bool
+        Those recomputed LRs come from tables compiled on the family with the accepted
+        profiles added (:func:`~forensic_match.dvi.dvisolve.conditioned_pairs`), not from
+        one exact pedigree likelihood per pair.
 
     Returns
     -------
@@ -454,7 +501,9 @@ def undisputed(pairwise: pl.DataFrame, *, threshold: float = UNDISPUTED_THRESHOL
         if unknown:
             raise InputError(f"pairwise table lacks {len(unknown)} sex-compatible pairs of the "
                              f"dataset, e.g. {unknown[0]}; compute it with pairwise_lr_matrix")
-        run = _find_undisputed(problem, _Likelihoods(dataset), lrs, threshold, margin)
+        lik = _Likelihoods(dataset)
+        lik.fast = compiled
+        run = _find_undisputed(problem, lik, lrs, threshold, margin)
         fam = {m: f.id for f in dataset.am for m in f.missing}
     else:
         samples = tuple(dict.fromkeys(pairwise["pm"].to_list()))
@@ -550,7 +599,9 @@ class JointResult:
     mutation_disabled : list of str
         Families evaluated with mutation models switched off.
     n_assignments : int
-        Possible assignments enumerated (impossible ones, likelihood 0, are pruned).
+        Possible assignments (impossible ones, likelihood 0, are pruned): the product of the
+        enumerated components' counts, listed in full or not (see ``max_assignments`` of
+        :func:`joint_solutions`).
     loglik_null : float
         Log-likelihood of the null assignment of the enumerated problem.
     """
@@ -638,7 +689,8 @@ def joint_solutions(dataset: DviDataset, *, max_solutions: int | None = 100,
                     mutation_off_if_consistent: bool = True, fix_undisputed: bool = True,
                     threshold: float = UNDISPUTED_THRESHOLD,
                     margin: float = UNDISPUTED_THRESHOLD,
-                    max_assignments: int = MAX_ASSIGNMENTS) -> JointResult:
+                    max_assignments: int = MAX_ASSIGNMENTS,
+                    compiled: bool = False) -> JointResult:
     """Exact joint identification: every assignment of PM samples to missing persons, ranked.
 
     An assignment places each PM sample on at most one missing person of compatible sex and
@@ -680,7 +732,18 @@ def joint_solutions(dataset: DviDataset, *, max_solutions: int | None = 100,
     threshold, margin : float
         The undisputed rule.
     max_assignments : int
-        Refuse (:class:`AssignmentLimitError`) to enumerate more possible assignments.
+        The problem is split into connected components (PM samples joined to the families
+        of their candidate missing persons; components are independent). Each component is
+        enumerated on its own; a component with more possible assignments than this is not
+        enumerated: its samples are listed in ``options["not_enumerated"]``, unassigned in
+        every solution, and its likelihood is held at its null assignment. When the product
+        of the components' counts exceeds this, the best ``max_solutions`` combinations are
+        found by a best-first search over the components' sorted lists instead of being
+        listed in full (same order and values; pairing probabilities per component).
+    compiled : bool
+        Take the first undisputed step's pairwise LRs from the compiled tables, with the
+        mutation models off in the families where the joint switches them off
+        (:func:`~forensic_match.dvi.dvisolve.compiled_pairs`), instead of the exact engine.
 
     Returns
     -------
@@ -688,8 +751,6 @@ def joint_solutions(dataset: DviDataset, *, max_solutions: int | None = 100,
 
     Raises
     ------
-    AssignmentLimitError
-        Too many possible assignments.
     InputError
         Impossible reference data, duplicate ids, a bad rule.
 
@@ -720,8 +781,17 @@ def joint_solutions(dataset: DviDataset, *, max_solutions: int | None = 100,
 
     found: list[tuple[str, str, float, int]] = []
     problem = origin
+    first: dict[tuple[str, str], float] | None = None
+    if compiled:
+        from forensic_match.dvi.dvisolve import compiled_pairs
+
+        lik.fast = True
+        fast = compiled_pairs(dataset, no_mutation=disabled)
+        if fast is not None:
+            first = {(pm, mp): fast[0][(pm, mp)] for pm in origin.samples
+                     for mp in origin.pairings[pm]}
     if fix_undisputed:
-        run = _find_undisputed(origin, lik, None, threshold, margin)
+        run = _find_undisputed(origin, lik, first, threshold, margin)
         found = run.found
         if found and len(found) in (len(all_samples), len(all_missing)):
             return _single_solution(dataset, lik, found, disabled, fam_id, options)
@@ -729,19 +799,39 @@ def joint_solutions(dataset: DviDataset, *, max_solutions: int | None = 100,
             pm: tuple(mp for mp in run.problem.pairings[pm] if run.last_lrs[(pm, mp)] > 0)
             for pm in run.problem.samples})
     else:
-        lrs = origin.pair_lrs(lik)
+        lrs = first if first is not None else origin.pair_lrs(lik)
         problem = replace(origin, pairings={pm: tuple(mp for mp in origin.pairings[pm]
                                                       if lrs[(pm, mp)] > 0)
                                             for pm in origin.samples})
 
-    samples, choice, ll = _enumerate(problem, lik, max_assignments)
+    samples = list(problem.samples)
     missing = problem.missing
+    parts = _enumerate_components(problem, lik, max_assignments)
+    skipped = [p for p in parts if p.choice is None]
+    ll_skipped = math.fsum([lik.family_loglik(f.family, f.fixed) for c in skipped
+                            for f in c.problem.families]
+                           + [lik.sample_loglik(pm) for c in skipped
+                              for pm in c.problem.samples])
     ll_null = math.fsum([lik.family_loglik(f.family, f.fixed) for f in problem.families]
                         + [lik.sample_loglik(pm) for pm in samples])
     log_undisp = math.fsum(math.log(x[2]) for x in found)
-    top = float(ll.max())
-    weights = np.exp(ll - top)
-    posterior = weights / weights.sum()
+    done = [p for p in parts if p.choice is not None]
+    n_assign = math.prod(p.ll.size for p in done)
+    mp_index = {m: k for k, m in enumerate(missing)}
+    s_index = {pm: k for k, pm in enumerate(samples)}
+    if not skipped and n_assign <= max(max_assignments, 1):
+        choice, ll = _product(done, samples, mp_index, s_index)
+        top = float(ll.max())
+        weights = np.exp(ll - top)
+        posterior = weights / weights.sum()
+        blocks = [(samples, missing, choice, posterior)]
+    else:
+        choice, ll, posterior = _k_best(done, samples, mp_index, s_index,
+                                        max_solutions or 100)
+        ll = ll + ll_skipped
+        blocks = [(list(p.problem.samples), p.problem.missing, p.choice, p.posterior)
+                  for p in done]
+    not_enumerated = [pm for c in skipped for pm in c.problem.samples]
 
     # Constant that turns the problem's loglik into the full dataset's.
     full_shift = math.fsum([lik.family_loglik(f.family, f.fixed) for f in problem.dropped]
@@ -781,10 +871,211 @@ def joint_solutions(dataset: DviDataset, *, max_solutions: int | None = 100,
         "log10_lr_full": (full - ll0_full) / math.log(10)},
         schema_overrides={"assignment": pl.Struct({pm: pl.Utf8 for pm in all_samples})})
 
-    pairing = _pairing_table(dataset, samples, missing, choice, posterior, found, fam_id)
+    pairing = _pairing_table(dataset, blocks, found, fam_id, not_enumerated)
+    options = {**options, "components": len(parts), "largest_component": max(
+        (len(p.problem.samples) for p in parts), default=0),
+        "not_enumerated": not_enumerated}
     return JointResult(solutions, pairing, _undisputed_table(found, fam_id), assignments,
-                       list(disabled), int(ll.size), ll_null,
+                       list(disabled), int(n_assign), ll_null,
                        options)
+
+
+@dataclass
+class _Part:
+    """One connected component of the problem and its enumerated assignments (``choice``
+    None: more than ``max_assignments``, not enumerated)."""
+
+    problem: _Problem
+    choice: np.ndarray | None = None
+    ll: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    posterior: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def _components(problem: _Problem) -> list[_Problem]:
+    """Connected components of the problem: PM samples joined to the families of their
+    candidate missing persons. Assignments of different components are independent (the
+    joint likelihood is a product over families and unassigned samples), so each is
+    enumerated on its own."""
+    parent: dict[Any, Any] = {}
+
+    def find(x: Any) -> Any:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    fam_of = problem.family_of()
+    for f in problem.families:
+        find(("f", f.id))
+    for pm in problem.samples:
+        find(("s", pm))
+        for mp in problem.pairings[pm]:
+            a, b = find(("s", pm)), find(("f", fam_of[mp].id))
+            if a != b:
+                parent[a] = b
+    groups: dict[Any, list[Any]] = {}
+    for f in problem.families:
+        groups.setdefault(find(("f", f.id)), []).append(f)
+    samples: dict[Any, list[str]] = {}
+    for pm in problem.samples:
+        samples.setdefault(find(("s", pm)), []).append(pm)
+    out = []
+    for root in list(groups) + [r for r in samples if r not in groups]:
+        sm = samples.get(root, [])
+        out.append(_Problem(tuple(groups.get(root, [])), tuple(sm),
+                            {pm: problem.pairings[pm] for pm in sm}))
+    return out
+
+
+def _enumerate_components(problem: _Problem, lik: _Likelihoods, max_assignments: int,
+                          ) -> list[_Part]:
+    parts = []
+    for comp in _components(problem):
+        if count_assignments([comp.pairings[pm] for pm in comp.samples],
+                             max_assignments) > max_assignments:
+            parts.append(_Part(comp))   # decided on the count alone, before any likelihood
+            continue
+        try:
+            _, choice, ll = _enumerate(comp, lik, max_assignments)
+        except AssignmentLimitError:
+            parts.append(_Part(comp))
+            continue
+        top = float(ll.max())
+        w = np.exp(ll - top)
+        parts.append(_Part(comp, choice, ll, w / w.sum()))
+    return parts
+
+
+def count_assignments(candidates: Sequence[Sequence[str]], cap: int) -> int:
+    """Number of assignments of samples to distinct candidates (or nobody), counted up to
+    ``cap + 1`` (dvir's ``dviGridSize``, without likelihoods).
+
+    Parameters
+    ----------
+    candidates : sequence of sequences of str
+        Each sample's candidate missing persons.
+    cap : int
+
+    Returns
+    -------
+    int
+        The count, or ``cap + 1`` when it is larger.
+    """
+    from collections import Counter
+
+    candidates = [c for c in candidates if c]   # nobody only: a factor 1
+    if 1 + sum(len(c) for c in candidates) > cap:
+        return cap + 1   # the null assignment and every single pair are distinct
+    taken: set[str] = set()
+    for c in candidates:   # a matching of t pairs gives 2^t assignments
+        m = next((x for x in c if x not in taken), None)
+        if m is not None:
+            taken.add(m)
+    if len(taken) >= 63 or 2 ** len(taken) > cap:
+        return cap + 1
+    seen = Counter(m for c in candidates for m in set(c))
+    shared = {m for m, n in seen.items() if n > 1}
+    free = [sum(m not in shared for m in c) + 1 for c in candidates]  # private ones + nobody
+    memo: dict[tuple[int, frozenset[str]], int] = {}
+
+    def count(i: int, used: frozenset[str]) -> int:
+        if i == len(candidates):
+            return 1
+        key = (i, used)
+        if key in memo:
+            return memo[key]
+        total = free[i] * count(i + 1, used)
+        for m in candidates[i]:
+            if total > cap:
+                break
+            if m in shared and m not in used:
+                total += count(i + 1, used | {m})
+        total = min(total, cap + 1)
+        memo[key] = total
+        return total
+
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, len(candidates) + 100))
+    try:
+        return count(0, frozenset())
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _product(parts: Sequence[_Part], samples: Sequence[str], mp_index: Mapping[str, int],
+             s_index: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every combination of the components' assignments: choices over ``samples`` (indices
+    into the problem's missing persons) and summed log-likelihoods."""
+    choice = np.full((1, len(samples)), -1, dtype=np.int64)
+    ll = np.zeros(1)
+    for p in parts:
+        assert p.choice is not None
+        local = _to_problem_index(p, mp_index)
+        cols = [s_index[pm] for pm in p.problem.samples]
+        n, m = ll.size, p.ll.size
+        choice = np.repeat(choice, m, axis=0)
+        if cols:
+            choice[:, cols] = np.tile(local, (n, 1))
+        ll = (ll[:, None] + p.ll[None, :]).ravel()
+    return choice, ll
+
+
+def _to_problem_index(p: _Part, mp_index: Mapping[str, int]) -> np.ndarray:
+    assert p.choice is not None
+    remap = np.array([mp_index[m] for m in p.problem.missing] + [-1], dtype=np.int64)
+    return remap[p.choice]  # -1 picks the last entry
+
+
+def _k_best(parts: Sequence[_Part], samples: Sequence[str], mp_index: Mapping[str, int],
+            s_index: Mapping[str, int], k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The best combinations of the components' assignments without listing them all: a
+    best-first search over one sorted list per component (each combination generated once,
+    by raising the index of one component at or after the last one raised). Stops after
+    ``k`` combinations and every further one tied with the ``k``-th after rounding (ties are
+    then ordered like the full enumeration's)."""
+    import heapq
+
+    orders = [np.argsort(-p.ll, kind="stable") for p in parts]
+    sorted_ll = [p.ll[o] for p, o in zip(parts, orders)]
+    log_z = [float(p.ll.max() + np.log(np.sum(np.exp(p.ll - p.ll.max())))) for p in parts]
+    start = tuple(0 for _ in parts)
+
+    def total(idx: tuple[int, ...]) -> float:
+        return math.fsum(float(sl[i]) for sl, i in zip(sorted_ll, idx))
+
+    # Only components with a choice can move; the others stay at their single assignment.
+    movable = [c for c in range(len(parts)) if sorted_ll[c].size > 1]
+    heap = [(-total(start), start, 0)]
+    picked: list[tuple[int, ...]] = []
+    kth = None
+    while heap and len(picked) < k + 10_000:
+        neg, idx, last = heapq.heappop(heap)
+        if kth is not None and round(-neg, RANK_DECIMALS) < kth:
+            break
+        picked.append(idx)
+        if len(picked) == k:
+            kth = round(-neg, RANK_DECIMALS)
+        for pos in range(last, len(movable)):
+            c = movable[pos]
+            if idx[c] + 1 < sorted_ll[c].size:
+                nxt = idx[:c] + (idx[c] + 1,) + idx[c + 1:]
+                step = float(sorted_ll[c][idx[c] + 1] - sorted_ll[c][idx[c]])
+                heapq.heappush(heap, (neg - step, nxt, pos))
+    choice = np.full((len(picked), len(samples)), -1, dtype=np.int64)
+    ll = np.empty(len(picked))
+    log_post = np.empty(len(picked))
+    local = [_to_problem_index(p, mp_index) for p in parts]
+    cols = [[s_index[pm] for pm in p.problem.samples] for p in parts]
+    for r, idx in enumerate(picked):
+        rows = [int(o[i]) for o, i in zip(orders, idx)]
+        for c, row in enumerate(rows):
+            if cols[c]:
+                choice[r, cols[c]] = local[c][row]
+        ll[r] = math.fsum(float(p.ll[row]) for p, row in zip(parts, rows))
+        log_post[r] = math.fsum(float(p.ll[row]) - z for p, row, z in zip(parts, rows, log_z))
+    return choice, ll, np.exp(log_post)
 
 
 def _single_solution(dataset: DviDataset, lik: _Likelihoods,
@@ -811,37 +1102,44 @@ def _single_solution(dataset: DviDataset, lik: _Likelihoods,
         "log10_lr_full": [log_lr / math.log(10)]},
         schema_overrides={"assignment": pl.Struct({pm: pl.Utf8 for pm in all_samples}),
                           "rank": pl.Int64, "n_identified": pl.Int64})
-    pairing = _pairing_table(dataset, [], (), np.zeros((1, 0), dtype=np.int64),
-                             np.ones(1), found, fam_id)
+    pairing = _pairing_table(dataset, [], found, fam_id)
     return JointResult(solutions, pairing, _undisputed_table(found, fam_id), [assignment],
                        list(disabled), 1, ll0,
                        options)
 
 
-def _pairing_table(dataset: DviDataset, samples: Sequence[str], missing: Sequence[str],
-                   choice: np.ndarray, posterior: np.ndarray,
+def _pairing_table(dataset: DviDataset,
+                   blocks: Sequence[tuple[Sequence[str], Sequence[str], np.ndarray,
+                                          np.ndarray]],
                    found: Sequence[tuple[str, str, float, int]],
-                   fam_id: Mapping[str, str]) -> pl.DataFrame:
+                   fam_id: Mapping[str, str],
+                   not_enumerated: Sequence[str] = ()) -> pl.DataFrame:
     """Posterior pairing probabilities, dataset order.
 
-    Rows: every pair with probability > 0, and one row per PM sample not undisputed with
-    ``missing`` null (the probability that it is none of the missing persons).
+    ``blocks``: (samples, missing, choice, posterior) of independent parts of the problem
+    (one block for the whole enumeration, or one per connected component). Rows: every pair
+    with probability > 0, and one row per PM sample not undisputed with ``missing`` null
+    (the probability that it is none of the missing persons). Samples of components not
+    enumerated have no row.
     """
     import polars as pl
 
     prob: dict[tuple[str, str | None], float] = {}
     for pm, mp, _, _ in found:
         prob[(pm, mp)] = 1.0
-    for j, pm in enumerate(samples):
-        sums = np.bincount(choice[:, j] + 1, weights=posterior, minlength=len(missing) + 1)
-        prob[(pm, None)] = float(sums[0])
-        for k, mp in enumerate(missing):
-            if sums[k + 1] > 0:
-                prob[(pm, mp)] = float(sums[k + 1])
+    for samples, missing, choice, posterior in blocks:
+        for j, pm in enumerate(samples):
+            sums = np.bincount(choice[:, j] + 1, weights=posterior,
+                               minlength=len(missing) + 1)
+            prob[(pm, None)] = float(sums[0])
+            for k, mp in enumerate(missing):
+                if sums[k + 1] > 0:
+                    prob[(pm, mp)] = float(sums[k + 1])
     mp_order = {m: k for k, m in enumerate(m for f in dataset.am for m in f.missing)}
     pm_order = {s.id: k for k, s in enumerate(dataset.pm)}
+    skip = set(not_enumerated) | {key[0] for key in prob}
     for s in dataset.pm:   # samples outside the enumeration and not identified
-        if not any(key[0] == s.id for key in prob):
+        if s.id not in skip:
             prob[(s.id, None)] = 1.0
     keys = sorted(prob, key=lambda x: (pm_order[x[0]], mp_order.get(x[1], len(mp_order))
                                        if x[1] is not None else len(mp_order)))
