@@ -186,8 +186,16 @@ def _demo_kinship() -> None:
                    "output (with a note); the LRs are still computed and used.")
 @click.option("--tables", "show_tables", is_flag=True,
               help="Print dviSolve's AM and PM tables as readable text instead of the JSON.")
+@click.option("--evidence", "use_evidence", is_flag=True,
+              help="Use the dataset's antemortem and postmortem fields (age, stature, sex "
+                   "morphology, dental, features, implants, effects; docs/evidence.md) in the "
+                   "identifications. Off by default: the fields' error model (e.g. the "
+                   "coverage of an age interval) must be the one docs/evidence.md states.")
+@click.option("--place-prior", is_flag=True,
+              help="With the evidence, also the place-and-date prior (docs/place-prior.md).")
 def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisputed: bool,
-                  max_assignments: int, max_pairs: int, show_tables: bool) -> None:
+                  max_assignments: int, max_pairs: int, show_tables: bool,
+                  use_evidence: bool, place_prior: bool) -> None:
     """Solve an identification DATASET.json; print pairwise LRs, undisputed, joint,
     dviSolve's AM and PM tables, proposed identifications and family-level proposals as one
     JSON object.
@@ -200,7 +208,9 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
     of the programme pipeline (``docs/decisions.md``): joint posteriors with unregistered
     relatives and the open set as alternatives, priors from the dataset (or ``--closed``),
     every proposal at posterior >= 0.9995; each table row says in its ``forensic_match``
-    column whether the pipeline agrees with dvir's conclusion.
+    column whether the pipeline agrees with dvir's conclusion. With ``--evidence`` the
+    dataset's antemortem and postmortem fields enter the identifications; dvir's tables and
+    the pairwise LRs stay DNA only.
     """
     from forensic_match.cases import DviDataset, load_case
     from forensic_match.dvi.dvisolve import compiled_tables, dvi_solve
@@ -247,9 +257,10 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                                           joint.solutions.iter_rows(named=True))]
             solved = dvi_solve(ds, max_assign=min(100_000, max_assignments))
             notes.extend(f"dviSolve: {n}" for n in solved.notes)
+            evidence = _dataset_evidence(ds, use_evidence, place_prior, notes)
             result = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta,
                               closed=closed, undisputed=require_undisputed,
-                              reuse=compiled_tables(ds))
+                              reuse=compiled_tables(ds), evidence=evidence)
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -264,6 +275,8 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
         return
     keep = ("pm", "family", "missing", "lr", "posterior", "rule", "round", "n_markers",
             "second_lr", "alternative", "alternative_lr", "fragments", "theta", "reason")
+    if evidence is not None:
+        keep += ("dna_lr", "evidence_lr", "evidence")
     out = {
         "id": ds.id,
         "pairwise": pairwise,
@@ -277,6 +290,44 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
         "priors": result.parameters["priors"],
         "notes": notes}
     click.echo(json.dumps(_json_safe(out), allow_nan=False))
+
+
+def _dataset_evidence(ds: Any, use: bool, place: bool, notes: list[str]) -> Any:
+    """The dataset's AM/PM evidence for ``identify`` (``None``: not asked for), saying in
+    ``notes`` how much of it there is."""
+    from forensic_match.evidence import Evidence
+
+    if not use:
+        if place:
+            raise ForensicMatchError("--place-prior needs --evidence")
+        return None
+    evidence = Evidence.from_dataset(ds, place=place)
+    recorded = sum(_recorded(r, ("id", "family", "sex", "sources", "extra"))
+                   for r in evidence.records.values())
+    found = sum(_recorded(f, ("id", "dna_sex", "sources", "extra"))
+                for f in evidence.findings.values())
+    if not (recorded or found):
+        raise ForensicMatchError("--evidence: the dataset has no antemortem or postmortem "
+                                 "fields beyond the sexes")
+    notes.append(f"evidence: antemortem fields of {recorded} of {len(evidence.records)} "
+                 f"missing persons and postmortem findings of {found} of "
+                 f"{len(evidence.findings)} samples used in the identifications"
+                 + (", with the place-and-date prior" if place else "")
+                 + " (docs/evidence.md)")
+    return evidence
+
+
+def _recorded(record: Any, ignore: tuple[str, ...]) -> bool:
+    """Whether a record has any field set beyond ``ignore`` (a default is not set)."""
+    from dataclasses import fields
+
+    for f in fields(record):
+        if f.name in ignore:
+            continue
+        value = getattr(record, f.name)
+        if value not in (None, "", "U") and value != [] and value != {}:
+            return True
+    return False
 
 
 #: dviSolve conclusions that identify a sample as a missing person.

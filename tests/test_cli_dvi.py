@@ -356,3 +356,37 @@ def test_search_keeps_compiled_tables_between_runs(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
     tables = CompiledTables.load(cache)
     assert len(tables.rows) == len(tables.keys) > 0
+
+
+def test_solve_evidence_flag(tmp_path: Path) -> None:
+    """A grave scenario with AM/PM fields: with ``--evidence`` the identifications carry the
+    evidence (and a note says so); without it the DNA-only pipeline; dvir's tables and the
+    pairwise LRs are DNA only either way; ``--place-prior`` needs ``--evidence``."""
+    from forensic_match.cases import save_case
+    from forensic_match.dvi.scenarios import simulate_grave_scenario
+    from forensic_match.frequencies import load_frequencies
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    prog = simulate_grave_scenario(12, markers=db.markers_for(db.markers), seed=3,
+                                   evidence=True)
+    path = tmp_path / "grave.json"
+    save_case(prog.dataset, path)
+    with_ev = invoke("solve", str(path), "--evidence")
+    assert with_ev.exit_code == 0, with_ev.stderr
+    out = json.loads(with_ev.stdout)
+    assert any(n.startswith("evidence: antemortem fields of") for n in out["notes"])
+    assert out["identifications"]
+    for row in out["identifications"]:
+        assert math.isclose(row["lr"], row["dna_lr"] * row["evidence_lr"], rel_tol=1e-9)
+        assert row["evidence"]
+    without = json.loads(invoke("solve", str(path)).stdout)
+    assert not any(n.startswith("evidence:") for n in without["notes"])
+    assert all("evidence_lr" not in r for r in without["identifications"])
+    # dvir's tables and the pairwise LRs stay DNA only (the forensic_match column follows
+    # the pipeline, which the evidence changes).
+    assert out["pairwise"] == without["pairwise"]
+    for table in ("am_table", "pm_table"):
+        assert [{k: v for k, v in r.items() if k != "forensic_match"} for r in out[table]] \
+            == [{k: v for k, v in r.items() if k != "forensic_match"} for r in without[table]]
+    refused = invoke("solve", str(path), "--place-prior")
+    assert refused.exit_code == 1 and "--place-prior needs --evidence" in refused.stderr
