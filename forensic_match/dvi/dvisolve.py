@@ -190,9 +190,8 @@ def compiled_tables(dataset: DviDataset) -> Any:
 
 
 def _compiled_pairs(ds: DviDataset, off: set[str]) -> Any:
-    from forensic_match.dvi._search_numba import compact, pair_counts, score_block
+    from forensic_match.dvi._search_numba import pair_counts
     from forensic_match.dvi.compile import _concatenate, compile_families
-    from forensic_match.dvi.search import encode_samples
     from forensic_match.errors import InputError
 
     plain = [m if m.mutation is None else m.with_mutation(None) for m in ds.markers]
@@ -200,24 +199,14 @@ def _compiled_pairs(ds: DviDataset, off: set[str]) -> Any:
         parts = [compile_families([f], plain if f.id in off else ds.markers)
                  for f in ds.am] if off else [compile_families(ds.am, ds.markers)]
         tables = _concatenate(parts[0].markers, parts, 0.0) if off else parts[0]
-        enc = encode_samples(ds.pm, tables.markers, tables.offsets)
+        enc, (n_e, e_pos, n_d, d_aa, d_a, d_c, n_g, g_e) = _encoded(ds, tables)
     except InputError:
         return None
     if not np.all(np.isfinite(tables.log10_likelihood)):
         return None  # impossible reference data: the exact path says where
-    n_e, e_pos, n_d, d_aa, d_a, d_c, n_g, g_e = compact(
-        enc.pos, enc.drop_idx,
-        enc.drop_w if enc.drop_w.size else np.zeros(enc.pos.shape + (2,)))
     n_rows, n_s = len(tables.rows), len(ds.pm)
-    sums = tables.allele_sums if tables.allele_sums.shape[:2] == (
-        n_rows, enc.allele_off[-1]) else np.zeros((n_rows, 1, 2))
     rows = np.arange(n_rows, dtype=np.int64)
-    score = np.empty((n_rows, n_s))
-    top = np.empty((n_rows, 1))
-    top_idx = np.empty((n_rows, 1), dtype=np.int64)
-    score_block(tables.log10_lr, sums, False, np.zeros((1, 1)), np.zeros((1, 1, 2)), rows,
-                np.zeros(n_rows, dtype=np.int64), enc.sex, n_e, e_pos, n_d, d_a, d_c, n_g,
-                g_e, enc.unc_ptr, enc.unc_pos, enc.unc_w, 0, score, top, top_idx)
+    score = _scores(ds, tables)
     r_all = np.repeat(rows, n_s)
     s_all = np.tile(np.arange(n_s, dtype=np.int64), n_rows)
     _, bad = pair_counts(tables.consistent, r_all, s_all, n_e, e_pos, n_d, d_aa, d_a, n_g,
