@@ -598,6 +598,7 @@ class EvidenceScores:
             factor is added to :meth:`block` (not to :meth:`pieces`); a relative takes the
             factor of :attr:`RelativeModel.place_of`; a row whose person the prior does not
             know takes factor 1.
+
         Returns
         -------
         EvidenceScores
