@@ -950,6 +950,76 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
     click.echo(f"proposal {proposal}: {row['state']}")
 
 
+@store_group.command("report")
+@click.argument("db")
+@click.argument("proposal", type=int)
+@click.option("--lang", "language", type=click.Choice(["es", "en"]), default="es",
+              show_default=True, help="Language of the report.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write.")
+@click.option("--identities", is_flag=True,
+              help="Put names from the identities table into the report (codes only unless "
+                   "asked).")
+@click.option("--markers", "markers_file", type=click.Path(dir_okay=False),
+              help="A dataset (JSON) with the run's markers and frequencies; default: the "
+                   "dataset file the run records.")
+def store_report_command(db: str, proposal: int, language: str, out: str, identities: bool,
+                         markers_file: str | None) -> None:
+    """Write the print-ready HTML report of PROPOSAL (docs/reports.md): propositions, LR per
+    marker and in total with its verbal equivalent, pedigree, posterior and prior,
+    limitations, provenance."""
+    from forensic_match.reports import render_report
+
+    store = _open_store(db)
+    try:
+        markers = None
+        if markers_file is not None:
+            from forensic_match.cases import load_case
+
+            markers = load_case(markers_file).markers
+        html = render_report(store, proposal, language=language, identities=identities,
+                             markers=markers)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    _write_text(out, html)
+    click.echo(f"proposal {proposal}: report ({language}) written to {out}"
+               + (" (with identities)" if identities else ""))
+
+
+@store_group.command("dashboard")
+@click.argument("db")
+@click.option("--lang", "language", type=click.Choice(["es", "en"]), default="es",
+              show_default=True, help="Language of the page.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write.")
+def store_dashboard_command(db: str, language: str, out: str) -> None:
+    """Write the programme's dashboard (HTML): proposals by state, those waiting for review,
+    LR distributions, the last runs. Codes only, never names."""
+    from forensic_match.reports import render_dashboard
+
+    store = _open_store(db)
+    try:
+        html = render_dashboard(store, language=language)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    _write_text(out, html)
+    click.echo(f"dashboard ({language}) written to {out}")
+
+
+def _write_text(out: str, text: str) -> None:
+    """Write ``text`` to ``out`` through a temporary file (never a half-written page)."""
+    path = Path(out)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 @main.command("run")
 @click.argument("dataset", type=click.Path(dir_okay=False))
 @click.option("--store", "db", required=True,
