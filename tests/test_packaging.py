@@ -58,6 +58,8 @@ def test_wheel_carries_the_bundled_data(wheel: Path) -> None:
         assert f"forensic_match/data/examples/{name}" in names
     for name in ("env.py", "script.py.mako", "versions/0001_initial.py"):
         assert f"forensic_match/store/migrations/{name}" in names
+    for name in ("base.html", "report.html", "dashboard.html", "style.css"):
+        assert f"forensic_match/reports/templates/{name}" in names
 
 
 def test_installed_wheel_runs_demo_and_search(wheel: Path, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from forensic_match.cases import Family, PMSample
+from forensic_match.errors import InputError
 from forensic_match.markers import Marker
 
 
@@ -137,7 +138,9 @@ def _fragments_marker_log10(post: dict[tuple[str, str], float], marker: Marker,
         num += pg * w
         den += hw * w
     if den == 0.0:
-        return None
+        raise InputError(f"marker {marker.name!r}: the fragments "
+                         f"{', '.join(f.id for f in fragments)} show genotypes that one "
+                         f"person cannot have; they are not one body")
     return math.log10(num / den) if num > 0.0 else -math.inf
 
 

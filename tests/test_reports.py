@@ -1,0 +1,345 @@
+"""Reports from the case store, without a browser: the HTML itself (the LR shown is the
+stored one, the recomputed per-marker LRs add up to it, identities only when asked and
+escaped, both languages), the verbal scale, the observation model and the multi-fragment
+formula against the exact engine, the pedigree drawing, the CLI commands."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from report_helpers import ODD_NAME, RELATIVE_NAME, build_report_store
+from strategies import pedigrees
+
+from forensic_match.cases import Family, PMSample, load_case
+from forensic_match.cli import main
+from forensic_match.errors import InputError
+from forensic_match.markers import Marker
+from forensic_match.pedigree import Pedigree, missing_person_family, trio
+from forensic_match.reports import render_dashboard, render_report, verbal_level
+from forensic_match.reports.messages import MESSAGES
+from forensic_match.reports.pedigree_svg import generations, layout, pedigree_svg
+from forensic_match.reports.recompute import (
+    _fragments_marker_log10,
+    body_marker_lrs,
+    observation_probability,
+)
+from forensic_match.reports.render import format_lr, format_number, format_probability
+from forensic_match.store import CaseStore
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return build_report_store(tmp_path_factory.mktemp("reports"))
+
+
+@pytest.fixture(scope="module")
+def pages(built: tuple[Path, Path]) -> dict[str, Any]:
+    db, _ = built
+    with CaseStore(db, upgrade=False) as store:
+        props = store.proposals()
+        out: dict[str, Any] = {"proposals": props}
+        for lang in ("es", "en"):
+            out[lang] = render_report(store, props[0]["proposal_id"], language=lang)
+            out[f"{lang}_names"] = render_report(store, props[0]["proposal_id"],
+                                                 language=lang, identities=True)
+            out[f"{lang}_2"] = render_report(store, props[1]["proposal_id"], language=lang)
+            out[f"dash_{lang}"] = render_dashboard(store, language=lang)
+    return out
+
+
+def _attr(page: str, element_id: str, attr: str) -> str:
+    m = re.search(rf'id="{element_id}"[^>]*{attr}="([^"]*)"', page)
+    assert m is not None, f"no #{element_id}[{attr}] in the page"
+    return m.group(1)
+
+
+# The HTML -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_total_lr_is_the_stored_one(pages: dict[str, Any], lang: str) -> None:
+    for key, prop in ((lang, pages["proposals"][0]), (f"{lang}_2", pages["proposals"][1])):
+        page = pages[key]
+        assert float(_attr(page, "lr-total", "data-log10-lr")) == prop["log10_lr"]
+        assert f"log10 LR = {prop['log10_lr']:.2f}".replace(
+            ".", "," if lang == "es" else ".") in page
+        level, _ = verbal_level(prop["log10_lr"])
+        assert _attr(page, "verbal", "data-level") == level
+
+
+@pytest.mark.parametrize("key", ["es", "en_2"])
+def test_marker_lrs_add_up_to_the_stored_total(pages: dict[str, Any], key: str) -> None:
+    page = pages[key]
+    prop = pages["proposals"][0 if key == "es" else 1]
+    values = [float(v) for v in re.findall(r'class="marker-row"[^>]*data-log10-lr="([^"]+)"',
+                                           page)]
+    assert len(values) == int(re.search(r'id="n-markers">(\d+)<', page).group(1)) == 23
+    assert math.isclose(sum(values), prop["log10_lr"], rel_tol=1e-9)
+    assert 'id="recompute-differs"' not in page
+
+
+def test_both_languages_say_the_same_things(pages: dict[str, Any]) -> None:
+    es, en = pages["es"], pages["en"]
+    assert '<html lang="es">' in es and '<html lang="en">' in en
+    assert "Informe de identificación genética" in es
+    assert "Genetic identification report" in en
+    assert "apoyo extremadamente fuerte" in es and "extremely strong support" in en
+    assert "2,1 × 10<sup>24</sup> veces más probable" in es
+    assert "2.1 × 10<sup>24</sup> times more probable" in en
+    for page in (es, en):
+        for section in ("summary", "propositions", "results", "pedigree", "evidence",
+                        "posterior", "reviews", "limitations", "provenance", "glossary"):
+            assert re.search(rf'<section [^>]*id="{section}"', page), section
+    # Approved: no warning; the second proposal is pending and says it is not final.
+    assert 'id="not-approved"' not in es
+    assert 'id="not-approved"' in pages["es_2"] and "No es una identificación definitiva" \
+        in pages["es_2"]
+    assert "perfiles y árbol revisados" in es and "de acuerdo" in es
+
+
+def test_provenance_is_the_runs(pages: dict[str, Any], built: tuple[Path, Path]) -> None:
+    db, _ = built
+    with CaseStore(db, upgrade=False) as store:
+        run = store.export()["runs"][0]
+    page = pages["en"]
+    assert run["run_id"] in page and run["config_sha256"] in page
+    assert run["frequencies_sha256"] in page
+    assert pages["proposals"][0]["basis_sha256"] in page
+    assert "forensic_match 0.1.0" in page
+
+
+def test_prior_and_posterior(pages: dict[str, Any]) -> None:
+    # The engine's reason states prior 0.5; posterior 0.99999991... truncated, not rounded.
+    assert re.search(r'id="prior-value">0,500<', pages["es"])
+    post = pages["proposals"][0]["posterior"]
+    shown = re.search(r'id="posterior-value">([^<]+)<', pages["en"]).group(1)
+    assert shown == f"{math.floor(post * 1e8) / 1e6:.6f} %"
+
+
+def test_identities_only_when_asked_and_escaped(pages: dict[str, Any]) -> None:
+    for key in ("es", "en", "es_2", "dash_es", "dash_en"):
+        assert "Ñusta" not in pages[key] and "Huamán" not in pages[key]
+    for key in ("es_names", "en_names"):
+        page = pages[key]
+        assert html.escape(ODD_NAME, quote=True) in page or html.escape(ODD_NAME) in page
+        assert "<script>alert(1)</script>" not in page
+        assert "<b>Quispe</b>" not in page
+        assert RELATIVE_NAME in page
+    assert "confidencial" in pages["es_names"] and "confidential" in pages["en_names"]
+
+
+def test_dashboard(pages: dict[str, Any]) -> None:
+    es, en = pages["dash_es"], pages["dash_en"]
+    assert re.search(r'data-state="approved" data-count="1"', es)
+    assert re.search(r'data-state="pending" data-count="1"', es)
+    assert re.search(r'data-state="total" data-count="2"', en)
+    waiting = re.findall(r'class="waiting-row" data-proposal="(\d+)"', en)
+    assert waiting == [str(pages["proposals"][1]["proposal_id"])]
+    assert es.count("<svg") == 1 and "Distribución de los LR" in es
+    assert "Distribution of the LRs" in en
+
+
+def test_bad_requests(built: tuple[Path, Path]) -> None:
+    db, data = built
+    markers = load_case(data).markers
+    with CaseStore(db, upgrade=False) as store:
+        with pytest.raises(InputError, match="no proposal 99"):
+            render_report(store, 99)
+        with pytest.raises(InputError, match="language 'qu'"):
+            render_report(store, 1, language="qu")
+        other = [Marker(m.name, m.alleles, m.frequencies) for m in markers]
+        swapped = markers[0].frequencies.copy()
+        swapped[[0, 1]] = swapped[[1, 0]]
+        other[0] = Marker(markers[0].name, markers[0].alleles, swapped)
+        with pytest.raises(InputError, match="frequency table has sha256"):
+            render_report(store, 1, markers=other)
+
+
+def test_cli(built: tuple[Path, Path], tmp_path: Path) -> None:
+    db, data = built
+    runner = CliRunner()
+    out = tmp_path / "r.html"
+    res = runner.invoke(main, ["store", "report", str(db), "1", "--lang", "en", "--out",
+                               str(out), "--markers", str(data)])
+    assert res.exit_code == 0, res.output
+    assert "Genetic identification report" in out.read_text(encoding="utf-8")
+    assert "Ñusta" not in out.read_text(encoding="utf-8")
+    res = runner.invoke(main, ["store", "report", str(db), "1", "--out", str(out),
+                               "--identities"])
+    assert res.exit_code == 0, res.output
+    assert "Ñusta" in out.read_text(encoding="utf-8")
+    assert "with identities" in res.output
+    res = runner.invoke(main, ["store", "report", str(db), "7", "--out", str(out)])
+    assert res.exit_code == 1 and "no proposal 7" in res.output
+    dash = tmp_path / "d.html"
+    res = runner.invoke(main, ["store", "dashboard", str(db), "--out", str(dash)])
+    assert res.exit_code == 0, res.output
+    assert "Panel del programa de identificación" in dash.read_text(encoding="utf-8")
+
+
+# Catalogues and formats -----------------------------------------------------------------------
+def test_catalogues_have_the_same_keys_and_placeholders() -> None:
+    es, en = MESSAGES["es"], MESSAGES["en"]
+    assert es.keys() == en.keys()
+    for key in es:
+        assert set(re.findall(r"{(\w+)}", es[key])) == set(re.findall(r"{(\w+)}", en[key])), key
+
+
+def test_formats() -> None:
+    assert str(format_lr(24.325527929021092, "es")) == "2,1 × 10<sup>24</sup>"
+    assert str(format_lr(math.log10(99.96e6), "en")) == "1.0 × 10<sup>8</sup>"
+    assert str(format_lr(math.log10(5.72), "es")) == "5,72"
+    assert str(format_lr(math.log10(123456.0), "en")) == "123,000"
+    assert str(format_lr(-math.inf, "en")) == "0"
+    assert format_number(0.0283, "es") == "0,0283"
+    assert format_probability(0.99999999999, "en") == "99.999999 %"
+    assert format_probability(0.123456, "es") == "12,34 %"
+
+
+# Verbal scale -----------------------------------------------------------------------------------
+def test_verbal_scale_ends() -> None:
+    # ENFSI (2015): 1-10 weak, 10-100 moderate, 100-1000 moderately strong, 1000-10000
+    # strong, 10^4-10^6 very strong, above 10^6 extremely strong; each range holds its upper end.
+    cases = [(0.0, "neutral"), (1e-12, "weak"), (1.0, "weak"), (1.0 + 1e-12, "moderate"),
+             (2.0, "moderate"), (2.5, "moderately_strong"), (3.0, "moderately_strong"),
+             (4.0, "strong"), (5.0, "very_strong"), (6.0, "very_strong"),
+             (6.0 + 1e-9, "extremely_strong"), (math.inf, "extremely_strong")]
+    for x, level in cases:
+        assert verbal_level(x) == (level, True), x
+        if x > 0:
+            assert verbal_level(-x) == (level, False), x
+    with pytest.raises(ValueError, match="NaN"):
+        verbal_level(math.nan)
+
+
+@given(st.floats(-400, 400), st.floats(-400, 400))
+def test_verbal_scale_is_monotone_and_symmetric(a: float, b: float) -> None:
+    order = [k for _, k in __import__("forensic_match.reports.verbal",
+                                      fromlist=["LEVELS"]).LEVELS]
+    la, lb = verbal_level(a)[0], verbal_level(b)[0]
+    if abs(a) <= abs(b):
+        assert order.index(la) <= order.index(lb)
+    assert verbal_level(-a)[0] == la
+
+
+# The observation model and the fragments formula -------------------------------------------------
+def test_observation_probability_hand_values() -> None:
+    d = 0.2
+    assert observation_probability((0, 1), (0, 1), d) == pytest.approx(0.64)
+    assert observation_probability((0, 1), (1, 1), d) == pytest.approx(0.16)
+    assert observation_probability((0, 0), (0, 0), d) == pytest.approx(0.96)
+    assert observation_probability((0, 0), (0, 1), d) == 0.0
+    assert observation_probability((0, 1), (2, 2), d) == 0.0
+    assert observation_probability((2, 1), (1, None), d) == 1.0
+    assert observation_probability((0, 1), (0, 0), 0.0) == 0.0
+
+
+@given(st.integers(0, 3), st.integers(0, 3), st.floats(0, 0.9))
+def test_observation_probabilities_sum_to_something_seen(x: int, y: int, d: float) -> None:
+    # Over every non-empty observation, P(seen | g) sums to 1 - d^2 (both alleles lost is
+    # an untyped marker).
+    seen = [(a, b) for a in range(4) for b in range(a, 4)]
+    total = sum(observation_probability((x, y), s, d) for s in seen)
+    assert total == pytest.approx(1.0 - d * d, rel=1e-12)
+
+
+def _family_case() -> tuple[Family, list[Marker]]:
+    ped = missing_person_family(relatives={"FA": "father", "MO": "mother",
+                                           "BR": "full_sibling"}, sexes={"BR": "M"})
+    markers = [Marker("M1", ["7", "8", "9", "10"], [0.1, 0.2, 0.3, 0.4]),
+               Marker("M2", ["11", "12", "13"], [0.5, 0.3, 0.2])]
+    genotypes = {"FA": {"M1": ("7", "8"), "M2": ("11", "12")},
+                 "MO": {"M1": ("9", "10"), "M2": ("11", "13")},
+                 "BR": {"M1": ("7", "9")}}
+    return Family("F1", ped, ["MP"], genotypes), markers
+
+
+@settings(deadline=None, max_examples=25)
+@given(st.sampled_from(["7", "8", "9", "10"]), st.sampled_from(["7", "8", "9", "10"]),
+       st.one_of(st.just(0.0), st.floats(1e-4, 0.5)), st.booleans())
+def test_fragment_formula_equals_the_exact_pair_engine(a: str, b: str, d: float,
+                                                       alone: bool) -> None:
+    # One fragment: Σ post[g] P(x|g) / Σ P(g) P(x|g) must equal the exact pairwise pedigree
+    # likelihood ratio (H2 with the sample as an unrelated founder), marker by marker.
+    from forensic_match.dvi.search import exact_pair_log10_lr
+    from forensic_match.likelihood import genotype_posterior
+
+    fam, markers = _family_case()
+    g = (a, a) if alone else (a, b)
+    sample = PMSample("PM1", "U", {"M1": g, "M2": ("11", "12")}, dropout=d)
+    exact = exact_pair_log10_lr(fam, "MP", sample, markers)
+    posts = genotype_posterior(fam.pedigree, markers, fam.genotypes, "MP", lump=False)
+    for k, (m, gp) in enumerate(zip(markers, posts)):
+        ours = _fragments_marker_log10(gp.unordered(), m, [sample])
+        if math.isinf(exact[k]):
+            assert ours == exact[k]
+        else:
+            assert math.isclose(10 ** ours, 10 ** exact[k], rel_tol=1e-9)
+
+
+def test_two_fragments_hand_value() -> None:
+    # Trio without mutation: father 7/8, mother 9/10, so the child is 7/9, 7/10, 8/9 or 8/10
+    # with 1/4 each. Two fragments, dropout 0: one shows 7/9, the other only 7 (dropout 0.5):
+    # LR = (1/4 * 1 * (0.5*0.5)) / (2*0.1*0.3 * 1 * (0.5*0.5)) = 0.25 / 0.06.
+    m = Marker("M1", ["7", "8", "9", "10"], [0.1, 0.2, 0.3, 0.4])
+    ped = trio("C", "AF", "MO")
+    fam = Family("F", ped, ["C"], {"AF": {"M1": ("7", "8")}, "MO": {"M1": ("9", "10")}})
+    f1 = PMSample("P1", "U", {"M1": ("7", "9")})
+    f2 = PMSample("P2", "U", {"M1": ("7", "7")}, dropout=0.5)
+    res = body_marker_lrs(fam, "C", [f1, f2], [m])
+    assert res.method == "posterior_fragments"
+    assert math.isclose(10 ** res.log10_lr[0], 0.25 / 0.06, rel_tol=1e-12)
+    assert res.observed == ["7/9 + 7"]
+    # A fragment excluded by the parents: LR 0, shown as -inf.
+    f3 = PMSample("P3", "U", {"M1": ("9", "10")})
+    f4 = PMSample("P4", "U", {"M1": ("9", "10")}, dropout=0.1)
+    assert body_marker_lrs(fam, "C", [f3, f4], [m]).log10_lr[0] == -math.inf
+    # Fragments that one person cannot have are refused, never counted as LR 1.
+    with pytest.raises(InputError, match="marker 'M1': the fragments P3, P1"):
+        body_marker_lrs(fam, "C", [f3, f1], [m])
+    # Theta with several fragments is not recomputed, and says so.
+    assert body_marker_lrs(fam, "C", [f1, f2], [m], theta=0.01).note
+
+
+# The pedigree drawing -----------------------------------------------------------------------------
+def test_pedigree_svg_symbols() -> None:
+    ped = Pedigree.from_records([("F", None, None, "M"), ("M", None, None, "F"),
+                                 ("A", "F", "M", "U"), ("S", None, None, "F"),
+                                 ("B", "F", "M", "M"), ("K", "B", "S", "F")])
+    svg = pedigree_svg(ped, typed=["F", "K"], missing="B", remains="PM1 + PM2",
+                       labels={"S": "<María & José>"})
+    groups = re.findall(r'<g class="person" data-id="([^"]+)" data-sex="(\w)" '
+                        r'data-role="([\w-]+)"><title>[^<]*</title><(\w+) class="shape (\w+)"',
+                        svg)
+    found = {i: (sex, role, shape, fill) for i, sex, role, shape, fill in groups}
+    assert found == {"F": ("M", "typed", "rect", "typed"), "M": ("F", "untyped", "circle",
+                                                                  "untyped"),
+                     "A": ("U", "untyped", "polygon", "untyped"),
+                     "S": ("F", "untyped", "circle", "untyped"),
+                     "B": ("M", "missing", "rect", "untyped"),
+                     "K": ("F", "typed", "circle", "typed")}
+    assert "&lt;María &amp; José&gt;" in svg and "<María" not in svg
+    assert "PM1 + PM2" in svg
+    assert generations(ped) == {"F": 0, "M": 0, "A": 1, "S": 1, "B": 1, "K": 2}
+
+
+@settings(deadline=None, max_examples=40)
+@given(pedigrees(max_size=6))
+def test_layout_places_everyone_apart_and_children_below(ped: Pedigree) -> None:
+    pos = layout(ped)
+    ids = [r[0] for r in ped.records()]
+    assert set(pos) == set(ids)
+    assert len(set(pos.values())) == len(ids)
+    for i in ids:
+        par = ped.parents(i)
+        if par is not None:
+            assert all(pos[p][1] < pos[i][1] for p in par)
+    svg = pedigree_svg(ped, typed=ids[:1], missing=ids[-1])
+    assert svg.count('<g class="person"') == len(ids)
