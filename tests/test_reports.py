@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -343,3 +342,27 @@ def test_layout_places_everyone_apart_and_children_below(ped: Pedigree) -> None:
             assert all(pos[p][1] < pos[i][1] for p in par)
     svg = pedigree_svg(ped, typed=ids[:1], missing=ids[-1])
     assert svg.count('<g class="person"') == len(ids)
+
+
+@pytest.mark.parametrize("rule,shown,absent", [
+    ("direct reference", 'id="recompute-missing"', 'id="lr-table"'),
+    ("posterior after conditioning", 'id="conditioned"', 'id="recompute-differs"')])
+def test_rules_that_are_not_recomputed_as_stored(built: tuple[Path, Path], tmp_path: Path,
+                                                 rule: str, shown: str, absent: str) -> None:
+    # A copy of the store whose proposal 2 carries another rule (raw SQL: only the report
+    # is looked at here, not the audit chain).
+    import shutil
+
+    import sqlalchemy as sa
+
+    db, data = built
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    engine = sa.create_engine(f"sqlite:///{copy}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE proposals SET rule = :r, log10_lr = log10_lr + 1 "
+                             "WHERE proposal_id = 2"), {"r": rule})
+    engine.dispose()
+    with CaseStore(copy, upgrade=False) as store:
+        page = render_report(store, 2, language="en", markers=load_case(data).markers)
+    assert shown in page and absent not in page

@@ -30,7 +30,7 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome-stable", "google-chro
 def _browser() -> str | None:
     given = os.environ.get("FM_CHROMIUM", "").strip()
     if given:
-        return given
+        return shutil.which(given)
     for name in BROWSERS:
         path = shutil.which(name)
         if path:
@@ -53,7 +53,7 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     given = os.environ.get("FM_REPORT_OUTPUT", "").strip()
-    path = Path(given) if given else tmp_path_factory.mktemp("report-output")
+    path = Path(given).resolve() if given else tmp_path_factory.mktemp("report-output")
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -94,6 +94,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "recompute_differs": ("Atención: el total recalculado difiere del guardado en "
                               "{diff} (en log10). El LR que sostiene la propuesta es el "
                               "guardado; la diferencia debe revisarse."),
+        "recompute_conditioned": ("El LR guardado se calculó con la familia ampliada por otros "
+                                  "restos ya identificados en ella (regla «después de "
+                                  "condicionar»); los LR por marcador se recalcularon con la "
+                                  "familia tal como fue declarada, por eso los totales pueden "
+                                  "diferir."),
         "recompute_missing": ("Los LR por marcador no se pudieron recalcular ({note}); el "
                               "informe muestra solo el LR total guardado."),
         "pedigree_h": "Árbol familiar",
@@ -317,6 +322,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "recompute_differs": ("Note: the recomputed total differs from the stored one by "
                               "{diff} (in log10). The LR the proposal rests on is the stored "
                               "one; the difference must be examined."),
+        "recompute_conditioned": ("The stored LR was computed on the family extended by other "
+                                  "remains already identified in it (rule “after "
+                                  "conditioning”); the per-marker LRs were recomputed on "
+                                  "the family as declared, so the totals may differ."),
         "recompute_missing": ("The per-marker LRs could not be recomputed ({note}); the "
                               "report shows only the stored total LR."),
         "pedigree_h": "Family tree",

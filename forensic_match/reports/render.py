@@ -170,7 +170,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     from forensic_match import __version__
     from forensic_match.reports.data import read_proposal, run_panel
     from forensic_match.reports.pedigree_svg import pedigree_svg
-    from forensic_match.reports.recompute import body_marker_lrs
+    from forensic_match.reports.recompute import MarkerLRs, body_marker_lrs
     from forensic_match.reports.verbal import verbal_level
     from forensic_match.store import schema
     from forensic_match.store.audit import canonical_json
@@ -192,7 +192,12 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     fam = data.family
     theta = float(data.run["config"].get("identify", {}).get(
         "theta", data.run["config"].get("theta_dataset", 0.0)))
-    lrs = body_marker_lrs(fam, missing, data.fragments, panel, theta=theta)
+    if p["rule"] == "direct reference":
+        lrs = MarkerLRs([m.name for m in panel], [None] * len(panel),
+                        [""] * len(panel), "", note="direct reference")
+    else:
+        lrs = body_marker_lrs(fam, missing, data.fragments, panel, theta=theta)
+    conditioned = p["rule"].endswith("after conditioning")
     stored = float(p["log10_lr"])
     level, supports = verbal_level(stored)
     names = {k: v["name"] for k, v in data.identities.items()} if identities else {}
@@ -243,7 +248,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "rows": rows, "recomputed": lrs, "n_typed": lrs.n_typed,
         "recomputed_total": format_log10(lrs.log10_total, language),
         "stored_total": format_log10(stored, language),
-        "differs": diff is not None and diff > AGREEMENT_LOG10,
+        "differs": diff is not None and diff > AGREEMENT_LOG10 and not conditioned,
+        "conditioned": conditioned,
         "diff": format_log10(diff, language) if diff is not None else "",
         "method": t(f"method_{lrs.method}") if lrs.method else "",
         "svg": svg, "persons": persons, "identities": identities,
