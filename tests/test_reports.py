@@ -324,7 +324,8 @@ def test_pedigree_svg_symbols() -> None:
                      "S": ("F", "untyped", "circle", "untyped"),
                      "B": ("M", "missing", "rect", "untyped"),
                      "K": ("F", "typed", "circle", "typed")}
-    assert "&lt;María &amp; José&gt;" in svg and "<María" not in svg
+    assert "&lt;María &amp; José&gt; (S)</title>" in svg and "<María" not in svg
+    assert re.search(r'<tspan x="[0-9.]+" dy="14">&lt;María &amp; José&gt;</tspan>', svg)
     assert "PM1 + PM2" in svg
     assert generations(ped) == {"F": 0, "M": 0, "A": 1, "S": 1, "B": 1, "K": 2}
 

@@ -65,8 +65,9 @@ def _couples(pedigree: Pedigree) -> list[tuple[str, str]]:
     return seen
 
 
-def layout(pedigree: Pedigree) -> dict[str, tuple[float, float]]:
-    """``{person: (x, y)}`` centres of the symbols (generations top to bottom)."""
+def layout(pedigree: Pedigree, *, gap_y: float = GAP_Y) -> dict[str, tuple[float, float]]:
+    """``{person: (x, y)}`` centres of the symbols (generations ``gap_y`` apart, top to
+    bottom)."""
     gen = generations(pedigree)
     couples = _couples(pedigree)
     spouses: dict[str, list[str]] = {}
@@ -104,7 +105,7 @@ def layout(pedigree: Pedigree) -> dict[str, tuple[float, float]]:
     for g, members in rows.items():
         shift = (width - len(members)) / 2
         for i in members:
-            pos[i] = (MARGIN + SIZE + (slot[i] + shift) * GAP_X, MARGIN + SIZE + g * GAP_Y)
+            pos[i] = (MARGIN + SIZE + (slot[i] + shift) * GAP_X, MARGIN + SIZE + g * gap_y)
     return pos
 
 
@@ -116,6 +117,30 @@ def _shape(sex: str, x: float, y: float, r: float, css: str) -> str:
         return f'<circle class="{css}" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/>'
     return (f'<polygon class="{css}" points="{x:.1f},{y - r * 1.2:.1f} {x + r * 1.2:.1f},'
             f'{y:.1f} {x:.1f},{y + r * 1.2:.1f} {x - r * 1.2:.1f},{y:.1f}"/>')
+
+
+#: Characters per line and lines of a name under a symbol (the rest is cut with "…").
+NAME_WIDTH = 16
+NAME_LINES = 2
+
+
+def _label_lines(ident: str, name: str | None) -> list[str]:
+    """The id, then the name (if any) wrapped to :data:`NAME_LINES` lines.
+
+    Examples
+    --------
+    >>> _label_lines("F1_MP", "Teodora Huamán Ccori de la Cruz")
+    ['F1_MP', 'Teodora Huamán', 'Ccori de la Cruz']
+    """
+    import textwrap
+
+    if not name:
+        return [ident]
+    wrapped = textwrap.wrap(name, NAME_WIDTH, break_long_words=True) or [""]
+    if len(wrapped) > NAME_LINES:
+        wrapped = wrapped[:NAME_LINES]
+        wrapped[-1] = wrapped[-1][:NAME_WIDTH - 1] + "…"
+    return [ident] + wrapped
 
 
 def pedigree_svg(pedigree: Pedigree, *, typed: Sequence[str], missing: str,
@@ -136,7 +161,8 @@ def pedigree_svg(pedigree: Pedigree, *, typed: Sequence[str], missing: str,
     remains : str
         Label of the remains (PM sample ids) drawn beside ``missing``; empty for none.
     labels : mapping, optional
-        Text under each person (default: the id); e.g. names when identities are asked for.
+        Names, written under the person's id (wrapped, cut after two lines; the full name is
+        in the tooltip), when identities are asked for.
     words : callable
         Translates the legend's keys (``legend_male``...).
 
@@ -155,7 +181,10 @@ def pedigree_svg(pedigree: Pedigree, *, typed: Sequence[str], missing: str,
     """
     labels = labels or {}
     top = 48 if remains else 0
-    pos = {k: (x, y + top) for k, (x, y) in layout(pedigree).items()}
+    n_lines = max((len(_label_lines(i, labels.get(i))) for i, *_ in pedigree.records()),
+                  default=1)
+    below = 14 * (n_lines - 1)
+    pos = {k: (x, y + top) for k, (x, y) in layout(pedigree, gap_y=GAP_Y + below).items()}
     typed_set = set(typed)
     r = SIZE / 2
     parts: list[str] = []
@@ -181,7 +210,7 @@ def pedigree_svg(pedigree: Pedigree, *, typed: Sequence[str], missing: str,
         role = ("missing" if ident == missing else "other-missing" if ident in other_missing
                 else "typed" if ident in typed_set else "untyped")
         fill = "typed" if ident in typed_set else "untyped"
-        label = labels.get(ident, ident)
+        label = f"{labels[ident]} ({ident})" if labels.get(ident) else ident
         shape = _shape(sex, x, y, r, f"shape {fill}")
         extra = ""
         if ident == missing:
@@ -189,10 +218,12 @@ def pedigree_svg(pedigree: Pedigree, *, typed: Sequence[str], missing: str,
                 f'<text class="mark" x="{x:.1f}" y="{y + 7:.1f}">?</text>'
         elif ident in other_missing:
             extra = f'<text class="mark" x="{x:.1f}" y="{y + 7:.1f}">?</text>'
+        lines = "".join(f'<tspan x="{x:.1f}" dy="{0 if k == 0 else 14}">{escape(line)}</tspan>'
+                        for k, line in enumerate(_label_lines(ident, labels.get(ident))))
         parts.append(
             f'<g class="person" data-id="{escape(ident)}" data-sex="{sex}" '
             f'data-role="{role}"><title>{escape(label)}</title>{shape}{extra}'
-            f'<text class="label" x="{x:.1f}" y="{y + r + 22:.1f}">{escape(label)}</text></g>')
+            f'<text class="label" x="{x:.1f}" y="{y + r + 22:.1f}">{lines}</text></g>')
     if remains and missing in pos:
         x, y = pos[missing]
         bw = max(GAP_X * 0.9, 7.0 * len(remains) + 12)
@@ -204,7 +235,7 @@ def pedigree_svg(pedigree: Pedigree, *, typed: Sequence[str], missing: str,
                      f'<text class="remains-text" x="{x:.1f}" y="{by + 18:.1f}">'
                      f'{escape(remains)}</text></g>')
     width = max(x for x, _ in pos.values()) + GAP_X + MARGIN + 40
-    height = max(y for _, y in pos.values()) + r + 40
+    height = max(y for _, y in pos.values()) + r + 40 + below
     legend_y = height + 10
     items = [("M", "shape untyped", "legend_male"), ("F", "shape untyped", "legend_female"),
              ("U", "shape untyped", "legend_unknown"), ("M", "shape typed", "legend_typed"),

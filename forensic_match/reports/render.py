@@ -221,7 +221,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     pm_label = " + ".join(f.id for f in data.fragments)
     svg = pedigree_svg(fam.pedigree, typed=sorted(fam.genotypes), missing=missing,
                        other_missing=[m for m in fam.missing if m != missing],
-                       remains=pm_label, labels={k: who(k) for k in names},
+                       remains=pm_label, labels=names,
                        words=lambda key: str(t(key)))
     am_info = fam.info.get(missing) or {}
     pm_info = []
