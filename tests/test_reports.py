@@ -367,3 +367,25 @@ def test_rules_that_are_not_recomputed_as_stored(built: tuple[Path, Path], tmp_p
     with CaseStore(copy, upgrade=False) as store:
         page = render_report(store, 2, language="en", markers=load_case(data).markers)
     assert shown in page and absent not in page
+
+
+_XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+
+
+@settings(deadline=None, max_examples=60)
+@given(_XML_TEXT, _XML_TEXT)
+def test_pedigree_svg_is_well_formed_for_any_name(name: str, remains: str) -> None:
+    # Whatever a name or a sample id holds, the drawing stays one well-formed SVG element
+    # whose text is the name itself (escaped, never markup).
+    import xml.etree.ElementTree as ET
+
+    svg = pedigree_svg(trio(), typed=["AF"], missing="C", remains=remains,
+                       labels={"MO": name})
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    persons = [g for g in root.iter(f"{ns}g") if g.get("class") == "person"]
+    assert [g.get("data-id") for g in persons] == ["AF", "MO", "C"]
+    mother = persons[1]
+    assert mother.find(f"{ns}title").text == f"{name} (MO)"
+    box = next(g for g in root.iter(f"{ns}g") if g.get("class") == "remains")
+    assert box.find(f"{ns}text").text == remains
