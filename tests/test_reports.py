@@ -32,6 +32,7 @@ from forensic_match.reports.recompute import (
     observation_probability,
 )
 from forensic_match.reports.render import format_lr, format_number, format_probability
+from forensic_match.reports.verbal import LEVELS
 from forensic_match.store import CaseStore
 
 
@@ -161,6 +162,31 @@ def test_bad_requests(built: tuple[Path, Path]) -> None:
             render_report(store, 1, markers=other)
 
 
+def test_markers_from_the_runs_dataset_file(built: tuple[Path, Path], tmp_path: Path) -> None:
+    # By default the markers come from the dataset file the run recorded; a store whose file
+    # is gone asks for them by name of the run, and takes them when given.
+    import json
+    import shutil
+
+    import sqlalchemy as sa
+
+    db, data = built
+    copy = tmp_path / "moved.db"
+    shutil.copy(db, copy)
+    engine = sa.create_engine(f"sqlite:///{copy}")
+    with engine.begin() as conn:
+        run_id, inputs = conn.execute(sa.text("SELECT run_id, inputs FROM runs")).one()
+        inputs = json.loads(inputs)
+        inputs["dataset"]["path"] = str(tmp_path / "gone.json")
+        conn.execute(sa.text("UPDATE runs SET inputs = :i"), {"i": json.dumps(inputs)})
+    engine.dispose()
+    with CaseStore(copy, upgrade=False) as store:
+        with pytest.raises(InputError, match=f"run {run_id}: its dataset file .*gone.json"):
+            render_report(store, 1)
+        page = render_report(store, 1, markers=load_case(data).markers)
+    assert 'id="lr-table"' in page
+
+
 def test_cli(built: tuple[Path, Path], tmp_path: Path) -> None:
     db, data = built
     runner = CliRunner()
@@ -220,8 +246,7 @@ def test_verbal_scale_ends() -> None:
 
 @given(st.floats(-400, 400), st.floats(-400, 400))
 def test_verbal_scale_is_monotone_and_symmetric(a: float, b: float) -> None:
-    order = [k for _, k in __import__("forensic_match.reports.verbal",
-                                      fromlist=["LEVELS"]).LEVELS]
+    order = [k for _, k in LEVELS]
     la, lb = verbal_level(a)[0], verbal_level(b)[0]
     if abs(a) <= abs(b):
         assert order.index(la) <= order.index(lb)

@@ -24,6 +24,9 @@ from report_helpers import ODD_NAME, build_report_store
 from forensic_match.reports import render_dashboard, render_report
 from forensic_match.store import CaseStore
 
+# Three browser launches per page, about 35 s in all.
+pytestmark = pytest.mark.slow
+
 BROWSERS = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
 
 

@@ -6,6 +6,7 @@ import datetime as _dt
 import json
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from forensic_match.errors import ForensicMatchError, InputError
@@ -143,7 +144,7 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _markers_of(store: Any, run: dict[str, Any], markers: Sequence[Marker] | None
+def _markers_of(run: dict[str, Any], markers: Sequence[Marker] | None
                 ) -> list[Marker]:
     if markers is not None:
         return list(markers)
@@ -153,12 +154,10 @@ def _markers_of(store: Any, run: dict[str, Any], markers: Sequence[Marker] | Non
     if not path:
         raise InputError(f"run {run['run_id']}: it records no dataset file to read its "
                          f"markers from; give the markers (a dataset file) explicitly")
-    try:
-        case = load_case(path)
-    except FileNotFoundError:
+    if not Path(path).is_file():
         raise InputError(f"run {run['run_id']}: its dataset file {path!r} is gone; give the "
-                         f"markers (a dataset file with the run's frequency table)") from None
-    return list(case.markers)
+                         f"markers (a dataset file with the run's frequency table)")
+    return list(load_case(path).markers)
 
 
 def report_context(store: Any, proposal_id: int, *, language: str = "es",
@@ -184,7 +183,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         if run_row is None:
             raise InputError(f"no proposal {proposal_id} in the store")
         run = dict(run_row) | {"inputs": json.loads(run_row["inputs"])}
-        marker_list = _markers_of(store, run, markers)
+        marker_list = _markers_of(run, markers)
         data = read_proposal(conn, proposal_id, marker_list, identities=identities)
         panel = run_panel(conn, marker_list, data.run)
     p = data.proposal
