@@ -24,7 +24,7 @@ from forensic_match.errors import InputError
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree, missing_person_family, trio
 from forensic_match.reports import render_dashboard, render_report, verbal_level
-from forensic_match.reports.messages import MESSAGES
+from forensic_match.reports.messages import FIELDS, MESSAGES
 from forensic_match.reports.pedigree_svg import generations, layout, pedigree_svg
 from forensic_match.reports.recompute import (
     _fragments_marker_log10,
@@ -102,6 +102,16 @@ def test_both_languages_say_the_same_things(pages: dict[str, Any]) -> None:
     assert 'id="not-approved"' in pages["es_2"] and "No es una identificación definitiva" \
         in pages["es_2"]
     assert "perfiles y árbol revisados" in es and "de acuerdo" in es
+
+
+def test_non_dna_records(pages: dict[str, Any]) -> None:
+    # F0055_MP1's AM records and the fragments' PM records, with the fields named in the
+    # report's language (the recorded key beside it).
+    es, en = pages["es"], pages["en"]
+    assert "<td>edad al desaparecer (años) (age)</td>" in es
+    assert "<td>age at disappearance (years) (age)</td>" in en
+    assert "<td>fecha de recuperación (date_recovered)</td>" in es
+    assert "Restos PM0066" in es and "Remains PM0086" in en
 
 
 def test_provenance_is_the_runs(pages: dict[str, Any], built: tuple[Path, Path]) -> None:
@@ -211,6 +221,7 @@ def test_cli(built: tuple[Path, Path], tmp_path: Path) -> None:
 
 # Catalogues and formats -----------------------------------------------------------------------
 def test_catalogues_have_the_same_keys_and_placeholders() -> None:
+    assert FIELDS["es"].keys() == FIELDS["en"].keys()
     es, en = MESSAGES["es"], MESSAGES["en"]
     assert es.keys() == en.keys()
     for key in es:

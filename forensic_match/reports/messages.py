@@ -464,3 +464,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dash_pseudonymous": "This dashboard shows codes only, never names.",
     },
 }
+
+#: Names of the recorded non-DNA fields (``docs/evidence.md``, "Records"); other keys are
+#: shown as recorded.
+FIELDS: dict[str, dict[str, str]] = {
+    "es": {"sex": "sexo", "age": "edad al desaparecer (años)",
+           "date_missing": "fecha de desaparición", "place_missing": "lugar de desaparición",
+           "stature_cm": "estatura (cm)", "stature_sd": "desviación de la estatura (cm)",
+           "dental": "ficha dental", "dental_date": "fecha de la ficha dental",
+           "features": "rasgos particulares", "features_absent": "rasgos buscados y ausentes",
+           "implants": "implantes", "effects": "objetos personales",
+           "dna_sex": "sexo por ADN", "sex_morphology": "sexo por antropología",
+           "age_min": "edad mínima estimada", "age_max": "edad máxima estimada",
+           "age_coverage": "probabilidad de que la edad esté en el intervalo",
+           "age_estimate": "edad estimada", "age_se": "error de la edad estimada",
+           "date_recovered": "fecha de recuperación", "district": "distrito",
+           "site": "lugar de hallazgo"},
+    "en": {"sex": "sex", "age": "age at disappearance (years)",
+           "date_missing": "date of disappearance", "place_missing": "place of disappearance",
+           "stature_cm": "stature (cm)", "stature_sd": "stature standard deviation (cm)",
+           "dental": "dental chart", "dental_date": "date of the dental chart",
+           "features": "distinctive features", "features_absent": "features looked for, absent",
+           "implants": "implants", "effects": "personal effects",
+           "dna_sex": "sex from DNA", "sex_morphology": "sex from anthropology",
+           "age_min": "estimated minimum age", "age_max": "estimated maximum age",
+           "age_coverage": "probability that the age lies in the interval",
+           "age_estimate": "estimated age", "age_se": "standard error of the estimated age",
+           "date_recovered": "date of recovery", "district": "district",
+           "site": "site of recovery"},
+}

@@ -11,7 +11,7 @@ from typing import Any
 
 from forensic_match.errors import ForensicMatchError, InputError
 from forensic_match.markers import Marker
-from forensic_match.reports.messages import LANGUAGES, MESSAGES
+from forensic_match.reports.messages import FIELDS, LANGUAGES, MESSAGES
 
 #: Recomputed and stored totals may differ by this much (log10) before the report warns.
 AGREEMENT_LOG10 = 1e-6
@@ -223,6 +223,14 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
                        remains=pm_label, labels=names,
                        words=lambda key: str(t(key)))
     am_info = fam.info.get(missing) or {}
+    names_of = FIELDS[language]
+
+    def field(key: str) -> str:
+        return f"{names_of[key]} ({key})" if key in names_of else key
+
+    def value(v: Any) -> str:
+        return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
     pm_info = []
     for f in data.fragments:
         items = [(str(t("field_sex")), str(t(f"sex_{f.sex}")))]
@@ -230,7 +238,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
             items.append((str(t("field_site")), f.site))
         items.append((str(t("field_dropout")), format_number(f.dropout, language)
                       if f.dropout else "0"))
-        items += [(k, str(v)) for k, v in sorted(f.info.items())]
+        items += [(field(k), value(v)) for k, v in sorted(f.info.items())]
         pm_info.append({"id": f.id, "items": items})
     diff = None if lrs.note else abs(lrs.log10_total - stored)
     config = data.run["config"]
@@ -252,7 +260,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "diff": format_log10(diff, language) if diff is not None else "",
         "method": t(f"method_{lrs.method}") if lrs.method else "",
         "svg": svg, "persons": persons, "identities": identities,
-        "am_info": [(k, str(v)) for k, v in sorted(am_info.items())], "pm_info": pm_info,
+        "am_info": [(field(k), value(v)) for k, v in sorted(am_info.items())],
+        "pm_info": pm_info,
         "show_evidence": bool(am_info) or any(f.info or f.sex in "MF" or f.site
                                               for f in data.fragments),
         "evidence_used": bool(config.get("identify", {}).get("evidence")),
