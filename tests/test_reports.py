@@ -425,3 +425,37 @@ def test_pedigree_svg_is_well_formed_for_any_name(name: str, remains: str) -> No
     assert mother.find(f"{ns}title").text == f"{name} (MO)"
     box = next(g for g in root.iter(f"{ns}g") if g.get("class") == "remains")
     assert box.find(f"{ns}text").text == remains
+
+
+def test_relationship_words_against_the_pedigree_builder() -> None:
+    # The family is built by missing_person_family from relationship words; our reading of
+    # the drawn pedigree must give them back.
+    from forensic_match.reports.relations import relationship, relationship_words
+
+    built = {"FA": "father", "MO": "mother", "SIS": "full_sibling", "HB": "half_sibling_paternal",
+             "K1": "child", "SP": "spouse", "PGF": "paternal_grandfather",
+             "MU": "maternal_uncle", "NE": "niece_via_brother", "CO": "first_cousin_paternal"}
+    ped = missing_person_family(relatives=built, sexes={"SIS": "F", "K1": "F", "CO": "M"})
+    expected = {"FA": "parent", "MO": "parent", "SIS": "full_sibling", "HB": "half_sibling",
+                "K1": "child", "SP": "partner", "PGF": "grandparent", "MU": "avuncular",
+                "NE": "nephew", "CO": "cousin", "MP": "self"}
+    assert {i: relationship(ped, i, "MP") for i in expected} == expected
+    words = {i: relationship_words(ped, i, "MP", "es") for i in ("MO", "SIS", "K1", "NE")}
+    assert words == {"MO": "madre", "SIS": "hermana", "K1": "hija", "NE": "sobrina"}
+    assert relationship_words(ped, "MU", "MP", "en") == "uncle"
+    # The other way round: the missing person is the child, grandchild, nephew of them.
+    assert relationship(ped, "MP", "FA") == "child"
+    assert relationship(ped, "MP", "PGF") == "grandchild"
+    assert relationship(ped, "MP", "MU") == "nephew"
+    assert relationship(ped, "MP", "NE") == "avuncular"
+    # The husband of the niece's aunt... anything further is "another relative".
+    assert relationship(ped, "SP", "FA") == "other"
+
+
+def test_report_names_the_relationships(pages: dict[str, Any]) -> None:
+    # F0055: the missing person F0055_MP1 (a woman), her partner and their children.
+    assert "<th>Relación con F0055_MP1</th>" in pages["es"]
+    assert re.search(r'data-person="F0055_C1"><td>F0055_C1</td><td>hija</td>', pages["es"])
+    assert re.search(r'data-person="F0055_C3"><td>F0055_C3</td><td>son</td>', pages["en"])
+    assert re.search(r'data-person="F0055_SP"><td>F0055_SP</td><td>partner \(father',
+                     pages["en"])

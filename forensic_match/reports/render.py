@@ -170,6 +170,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     from forensic_match.reports.data import read_proposal, run_panel
     from forensic_match.reports.pedigree_svg import pedigree_svg
     from forensic_match.reports.recompute import MarkerLRs, body_marker_lrs
+    from forensic_match.reports.relations import relationship_words
     from forensic_match.reports.verbal import verbal_level
     from forensic_match.store import schema
     from forensic_match.store.audit import canonical_json
@@ -216,6 +217,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
                 "role_missing_other" if ident in fam.missing else
                 "role_typed" if ident in fam.genotypes else "role_untyped")
         persons.append({"id": ident, "label": who(ident), "sex": t(f"sex_{sex}"),
+                        "relation": relationship_words(fam.pedigree, ident, missing, language),
                         "role": t(role), "markers": len(fam.genotypes.get(ident, {}))})
     pm_label = " + ".join(f.id for f in data.fragments)
     svg = pedigree_svg(fam.pedigree, typed=sorted(fam.genotypes), missing=missing,
