@@ -114,6 +114,29 @@ def test_non_dna_records(pages: dict[str, Any]) -> None:
     assert "Restos PM0066" in es and "Remains PM0086" in en
 
 
+def test_annex_shows_the_profiles_as_stored(pages: dict[str, Any],
+                                           built: tuple[Path, Path]) -> None:
+    db, data = built
+    ds = load_case(data)
+    fam = next(f for f in ds.am if f.id == "F0055")
+    pm = next(s for s in ds.pm if s.id == "PM0066")
+    page = pages["en"]
+    table = page[page.index('id="profiles-table"'):page.index("</table>",
+                                                              page.index('id="profiles-table"'))]
+    header = re.findall(r"<th>([^<]+)</th>", table)
+    assert header[:3] == ["Marker", "PM0066", "PM0086"]
+    assert header[3:] == [f"{i} ({w})" for i, w in zip(
+        sorted(fam.genotypes), ["daughter", "daughter", "son", "partner (father of their "
+                                "children)"])]
+    rows = {r[0]: r[1:] for r in (re.findall(r"<td>([^<]*)</td>", tr) for tr in
+                                  re.findall(r"<tr><td>.*?</tr>", table))}
+    for marker, g in pm.genotypes.items():
+        assert rows[marker][0] == "/".join(g)
+    c1 = fam.genotypes["F0055_C1"]
+    for marker, cells in rows.items():
+        assert cells[2] == ("/".join(c1[marker]) if marker in c1 else "–")
+
+
 def test_provenance_is_the_runs(pages: dict[str, Any], built: tuple[Path, Path]) -> None:
     db, _ = built
     with CaseStore(db, upgrade=False) as store:

@@ -178,6 +178,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "el LR no."),
         "lim_dropout": ("Los restos degradados pueden perder alelos; el cálculo lo tiene en "
                         "cuenta con la probabilidad de pérdida indicada para cada muestra."),
+        "annex_h": "Anexo: perfiles de ADN comparados",
+        "annex_intro": ("Los alelos de cada marcador en los restos y en los familiares "
+                        "analizados, tal como constan en las versiones de los datos usadas. "
+                        "«–»: sin resultado; «?»: alelo no determinado. En los restos con "
+                        "degradación, «15/15» puede querer decir que solo se vio el 15."),
         "provenance_h": "Procedencia (para auditoría)",
         "prov_software": "Versión del programa de la corrida",
         "prov_run": "Corrida (run id)",
@@ -402,6 +407,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "lim_posterior": "The final probability depends on the chosen prior; the LR does not.",
         "lim_dropout": ("Degraded remains can lose alleles; the calculation allows for it "
                         "with each sample's stated probability of allele loss."),
+        "annex_h": "Annex: DNA profiles compared",
+        "annex_intro": ("The alleles at each marker in the remains and in the typed "
+                        "relatives, as recorded in the data versions used. “–”: no "
+                        "result; “?”: allele not determined. In degraded remains, "
+                        "“15/15” can mean that only 15 was seen."),
         "provenance_h": "Provenance (for audit)",
         "prov_software": "Software version of the run",
         "prov_run": "Run id",

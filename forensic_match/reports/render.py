@@ -219,6 +219,15 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         persons.append({"id": ident, "label": who(ident), "sex": t(f"sex_{sex}"),
                         "relation": relationship_words(fam.pedigree, ident, missing, language),
                         "role": t(role), "markers": len(fam.genotypes.get(ident, {}))})
+    typed = sorted(fam.genotypes)
+    columns = [f.id for f in data.fragments] + [
+        f"{ident} ({relationship_words(fam.pedigree, ident, missing, language)})"
+        for ident in typed]
+    profiles = [f.genotypes for f in data.fragments] + [fam.genotypes[i] for i in typed]
+    annex = [{"marker": m.name,
+              "cells": ["/".join(a or "?" for a in g) if (g := prof.get(m.name)) else "–"
+                        for prof in profiles]}
+             for m in panel]
     pm_label = " + ".join(f.id for f in data.fragments)
     svg = pedigree_svg(fam.pedigree, typed=sorted(fam.genotypes), missing=missing,
                        other_missing=[m for m in fam.missing if m != missing],
@@ -255,6 +264,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "level": t(f"level_{level}"), "level_key": level, "supports": supports,
         "neutral": level == "neutral",
         "rows": rows, "recomputed": lrs, "n_typed": lrs.n_typed,
+        "annex_columns": columns, "annex": annex,
         "recomputed_total": format_log10(lrs.log10_total, language),
         "stored_total": format_log10(stored, language),
         "differs": diff is not None and diff > AGREEMENT_LOG10 and not conditioned,
