@@ -101,7 +101,10 @@ def test_both_languages_say_the_same_things(pages: dict[str, Any]) -> None:
     assert 'id="not-approved"' not in es
     assert 'id="not-approved"' in pages["es_2"] and "No es una identificación definitiva" \
         in pages["es_2"]
-    assert "perfiles y árbol revisados" in es and "de acuerdo" in es
+    reviews = re.findall(r'<tr class="review-row"><td>[^<]+</td><td>(\w+)</td><td>(\w+)</td>'
+                         r'<td>([^<]+)</td>', es)
+    assert reviews == [("ana", "revisó", "perfiles y árbol revisados"),
+                       ("berta", "aprobó", "de acuerdo")]
 
 
 def test_non_dna_records(pages: dict[str, Any]) -> None:

@@ -159,6 +159,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_who": "Quién",
         "col_action": "Acción",
         "col_reason": "Motivo",
+        "action_review": "revisó",
+        "action_approve": "aprobó",
+        "action_reject": "rechazó",
+        "action_reopen": "reabrió",
         "limitations_h": "Límites de este resultado",
         "lim_pedigree": ("El cálculo supone que el árbol familiar es el declarado: si un "
                          "parentesco no es biológico (adopción, otro padre), el LR no es "
@@ -390,6 +394,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_who": "Who",
         "col_action": "Action",
         "col_reason": "Reason",
+        "action_review": "reviewed",
+        "action_approve": "approved",
+        "action_reject": "rejected",
+        "action_reopen": "reopened",
         "limitations_h": "Limits of this result",
         "lim_pedigree": ("The calculation assumes the family tree as declared: if a "
                          "relationship is not biological (adoption, another father), the LR "
