@@ -265,6 +265,22 @@ def test_formats() -> None:
     assert format_probability(0.123456, "es") == "12,34 %"
 
 
+@given(st.floats(-4, 40, allow_nan=False))
+def test_shown_lr_reads_back_as_the_lr(x: float) -> None:
+    # What a family reads is the LR to the shown precision: three significant digits below
+    # 10^6, two (m.m × 10^e) above, in both languages' number styles.
+    for lang, thousands, decimal in (("es", "\u202f", ","), ("en", ",", ".")):
+        text = str(format_lr(x, lang))
+        m = re.fullmatch(r"([0-9.,]+) × 10<sup>(\d+)</sup>", text)
+        if m is None:
+            value = float(text.replace(thousands, "").replace(decimal, "."))
+            assert value == pytest.approx(10 ** x, rel=5e-3)
+        else:
+            value = float(m.group(1).replace(decimal, ".")) * 10 ** int(m.group(2))
+            assert 1.0 <= float(m.group(1).replace(decimal, ".")) < 10.0
+            assert value == pytest.approx(10 ** x, rel=5.1e-2)
+
+
 # Verbal scale -----------------------------------------------------------------------------------
 def test_verbal_scale_ends() -> None:
     # ENFSI (2015): 1-10 weak, 10-100 moderate, 100-1000 moderately strong, 1000-10000
