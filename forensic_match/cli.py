@@ -930,6 +930,35 @@ def store_trace_command(db: str, sample: str) -> None:
         click.echo(f"{e['at'][:19]}  {e['event']:<22} {e['detail']}")
 
 
+@store_group.command("changes")
+@click.argument("db")
+@click.option("--run", "run_id", default=None, help="A finished run (default: the newest).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def store_changes_command(db: str, run_id: str | None, fmt: str) -> None:
+    """What a run's candidates changed against the run before it: new, stronger, weaker,
+    withdrawn (unchanged candidates are not listed)."""
+    store = _open_store(db)
+    try:
+        rows = store.changes(run_id)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    if fmt == "json":
+        for row in rows:
+            click.echo(json.dumps(_json_safe(row), allow_nan=False))
+        return
+    if rows:
+        click.echo(f"run {rows[0]['run_id']} against {rows[0]['previous_run'] or 'no run'}")
+        click.echo(_text_table([{k: r[k] for k in ("pm", "family", "missing", "change",
+                                                   "previous_log10_lr", "log10_lr")}
+                                for r in rows]))
+    else:
+        click.echo("no candidate changed")
+
+
 @store_group.command("review")
 @click.argument("db")
 @click.argument("proposal", type=int)
@@ -956,16 +985,22 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
               help="The case store: a file (SQLite) or a SQLAlchemy URL; created or upgraded.")
 @click.option("--min-markers", type=int, default=8, show_default=True)
 @click.option("--workers", default=1, show_default=True, help="Processes for compiling.")
+@click.option("--tables", "tables_dir", type=click.Path(file_okay=False), default=None,
+              help="Directory of the compiled tables kept between runs (default: DB.tables "
+                   "beside a SQLite store; none for a server).")
+@click.option("--no-tables", is_flag=True,
+              help="Compile every family, keep no tables (a full run).")
 @click.option("--as", "actor", default="forensic-match", show_default=True,
               help="Who runs it (audit log).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
-def run_command(dataset: str, db: str, min_markers: int, workers: int, actor: str,
-                quiet: bool) -> None:
+def run_command(dataset: str, db: str, min_markers: int, workers: int,
+                tables_dir: str | None, no_tables: bool, actor: str, quiet: bool) -> None:
     """Store DATASET.json in the case store (new versions where changed), identify on the
     store's newest data, and record the run's candidates and proposals.
 
-    A run killed at any point leaves the store as it was or with the run unfinished; the next
-    run marks it failed and does the work (docs/store.md).
+    Families whose data, markers and theta are unchanged since an earlier run are not
+    compiled again (--tables). A run killed at any point leaves the store as it was or with
+    the run unfinished; the next run marks it failed and does the work (docs/store.md).
     """
     from forensic_match.cases import DviDataset, load_case
     from forensic_match.store import run_store
@@ -979,15 +1014,20 @@ def run_command(dataset: str, db: str, min_markers: int, workers: int, actor: st
         try:
             with say.collect("run"):
                 summary = run_store(store, ds, actor=actor, dataset_path=dataset,
-                                    workers=workers, say=say.step, min_markers=min_markers)
+                                    workers=workers, say=say.step, min_markers=min_markers,
+                                    cache=False if no_tables else tables_dir or True)
         finally:
             store.close()
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     if not quiet:
+        moved = ", ".join(f"{summary.counts.get('candidates_' + k, 0)} {k}"
+                          for k in ("new", "stronger", "weaker", "withdrawn"))
         click.echo(f"run {summary.run_id} finished: {summary.counts['new_proposals']} new "
-                   f"proposals, {summary.counts['flagged']} flagged for re-review")
+                   f"proposals, {summary.counts['flagged']} flagged for re-review; "
+                   f"candidates {moved}; {summary.counts['compiled_families']} of "
+                   f"{summary.counts['families']} families compiled")
 
 
 if __name__ == "__main__":  # pragma: no cover
