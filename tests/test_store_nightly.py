@@ -24,7 +24,7 @@ from forensic_match.cli import main
 from forensic_match.dvi.identify import prepare_panel
 from forensic_match.errors import CacheWarning
 from forensic_match.store import CaseStore, run_store
-from forensic_match.store.runs import CHANGES
+from forensic_match.store.runs import CHANGES, latest_finished_run
 from forensic_match.store.schema import candidates as candidates_table
 
 PROGRAMME = Path(__file__).resolve().parents[1] / "forensic_match" / "data" / "examples" / \
@@ -223,3 +223,64 @@ def test_run_and_changes_commands(programme: DviDataset, tmp_path: Path) -> None
     assert rows and {r["change"] for r in rows} == {"new"}
     full = runner.invoke(main, ["run", str(data), "--store", db, "--no-tables"])
     assert full.exit_code == 0 and "12 of 12 families compiled" in full.output
+
+
+def test_run_on_the_laboratory_tables_over_two_nights(tmp_path: Path) -> None:
+    """Families one night, PM samples the next, from the lab's tables (as ``search`` reads
+    them): the store's candidates are those of ``search`` over all the tables at once."""
+    import json
+
+    import polars as pl
+
+    records = Path(__file__).resolve().parents[1] / "datasets" / "examples" / "records"
+    db = str(tmp_path / "cases.db")
+    runner = CliRunner()
+    families = ["--pedigrees", str(records / "pedigrees.csv"),
+                "--relatives", str(records / "relatives.csv")]
+    samples = ["--pm", str(records / "pm_genotypes.csv"),
+               "--samples", str(records / "pm_samples.csv")]
+    # The example PM samples are typed at 4-6 markers.
+    first = runner.invoke(main, ["run", "--store", db, *families, "--min-markers", "4"])
+    assert first.exit_code == 0, first.output
+    assert "3 of 3 families compiled" in first.output
+    second = runner.invoke(main, ["run", "--store", db, *samples, "--min-markers", "4"])
+    assert second.exit_code == 0, second.output
+    assert "0 of 3 families compiled" in second.output
+    out = tmp_path / "search"
+    searched = runner.invoke(main, ["search", *families, *samples, "--out", str(out),
+                                    "--min-markers", "4", "-q"])
+    assert searched.exit_code == 0, searched.output
+    want = pl.read_csv(out / "candidates_by_sample.csv").sort(["pm", "rank"])
+    with CaseStore(db) as store:
+        with store.reading() as conn:
+            run_id = latest_finished_run(conn)
+        assert run_id is not None
+        got = _candidates(store, run_id)
+        with store.reading() as conn:
+            config, inputs = conn.execute(sa.text(
+                "SELECT config, inputs FROM runs WHERE run_id = :r"), {"r": run_id}).one()
+    assert len(got) == want.height > 0
+    for g, w in zip(got, want.iter_rows(named=True)):
+        assert (g[0], g[1], g[2], g[3]) == (w["pm"], w["rank"], w["family"], w["missing"])
+        assert g[4] == pytest.approx(w["log10_lr"], rel=1e-12, abs=1e-12)
+    config, inputs = json.loads(config), json.loads(inputs)
+    assert config["identify"]["min_markers"] == 4 and len(config["config_sha256"]) == 64
+    assert config["frequencies"] == "fbi2015_sw_hispanic"
+    assert set(inputs) >= {"pm", "samples", "dataset"} and len(inputs["pm"]["sha256"]) == 64
+
+
+def test_run_refuses_unclear_input(tmp_path: Path, programme: DviDataset) -> None:
+    records = Path(__file__).resolve().parents[1] / "datasets" / "examples" / "records"
+    db = str(tmp_path / "cases.db")
+    runner = CliRunner()
+    nothing = runner.invoke(main, ["run", "--store", db])
+    assert nothing.exit_code == 1 and "nothing to run on" in nothing.output
+    lone = runner.invoke(main, ["run", "--store", db,
+                                "--relatives", str(records / "relatives.csv")])
+    assert lone.exit_code == 1 and "--relatives needs --pedigrees" in lone.output
+    data = tmp_path / "night.json"
+    data.write_text("{}", encoding="utf-8")
+    both = runner.invoke(main, ["run", str(data), "--store", db,
+                                "--pm", str(records / "pm_genotypes.csv")])
+    assert both.exit_code == 1 and "not both" in both.output
+    assert not (tmp_path / "cases.db").exists()

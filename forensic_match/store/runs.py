@@ -112,7 +112,8 @@ def _basis(family: str, fragments: list[str], fams: dict[str, tuple[int, Any]],
 
 def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
               dataset_path: str | Path | None = None, workers: int = 1,
-              cache: str | Path | bool = True,
+              cache: str | Path | bool = True, typed_markers_only: bool = False,
+              provenance: dict[str, Any] | None = None,
               say: Callable[[str], None] | None = None, **options: Any) -> RunSummary:
     """Ingest a dataset into the store, run the identification on the store's newest data,
     and record the run's candidates and proposals.
@@ -136,6 +137,14 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         depends on, so a stale or damaged file can cost time, never change an LR). ``True``
         (default): :attr:`CaseStore.tables_dir` (``<file>.tables`` beside a SQLite store;
         none for a server); ``False``: compile everything.
+    typed_markers_only : bool
+        Restrict the panel to the dataset's markers that some stored profile types (for a
+        whole frequency table given as the markers, as ``forensic-match run`` does with the
+        laboratory's tables); by default the dataset's markers are the panel.
+    provenance : dict, optional
+        More of the run's configuration and inputs to record (the configuration file's hash,
+        reading options, input files with their sha256), as ``{"config": {...},
+        "inputs": {...}}``.
     say : callable, optional
         Receives one line per step (progress).
     **options
@@ -158,12 +167,14 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     say = say or (lambda _line: None)
     tables_dir = store.tables_dir if cache is True else None if cache is False else Path(cache)
     run_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.urandom(4).hex()}"
-    config = {"identify": dict(sorted(options.items())), "theta_dataset": dataset.theta}
+    provenance = provenance or {}
+    config = {"identify": dict(sorted(options.items())), "theta_dataset": dataset.theta} | \
+        provenance.get("config", {})
     identify_options = {"theta": dataset.theta} | options
     timings: dict[str, float] = {}
     inputs: dict[str, Any] = {"dataset": {
         "id": dataset.id, "path": str(dataset_path) if dataset_path else None,
-        "sha256": _sha256_file(dataset_path)}}
+        "sha256": _sha256_file(dataset_path)}} | provenance.get("inputs", {})
     t0 = time.perf_counter()
     with store.transaction() as conn:
         lock_audit(conn)
@@ -188,6 +199,10 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         with store.reading() as conn:
             fams, profs = latest_versions(conn)
             ds = latest_dataset(conn, dataset.markers, id=dataset.id)
+        if typed_markers_only:
+            typed = {m for s in ds.pm for m in s.genotypes} | \
+                {m for f in ds.am for p in f.genotypes.values() for m in p}
+            ds.markers = [m for m in ds.markers if m.name in typed]
         say(f"run {run_id}: identifying {len(ds.pm)} PM samples against {len(ds.am)} "
             f"families ...")
         result, candidates = _identify(ds, workers, identify_options, tables_dir)
