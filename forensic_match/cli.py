@@ -689,8 +689,9 @@ def _load_table(cfg: Any) -> Any:
               help="Run configuration (TOML): frequencies, mutation models, theta, dropout, "
                    "thresholds, markers to ignore. See docs/configuration.md.")
 @click.option("--frequencies", default=None,
-              help="A bundled table name or a frequency file  [default: the configuration's, "
-                   "fbi2015_sw_hispanic]")
+              help="A bundled table name or a frequency file (CSV long or ladder, a Familias "
+                   ".fam file or Familias' list layout; docs/frequencies.md)  [default: the "
+                   "configuration's, fbi2015_sw_hispanic]")
 @click.option("--mutation", type=click.Choice(["stepwise", "onestep", "equal", "proportional",
                                                "none"]),
               help="Mutation model of every marker, with the configured rates  [default: "
