@@ -241,6 +241,11 @@ def _with_mutation(mutation: Mutation, alleles: tuple[str, ...] = ("10", "11", "
     (_small_case(settings={"DVI/Other": {"x": "1"}}),
      "setting section 'DVI/Other' would be read as part of the DVI module"),
     (_small_case(pedigrees={}), "persons but no pedigree"),
+    (_small_case(genotypes={"AF": {"L1": ("10", None)}}),
+     "person 'AF', marker 'L1': a partial genotype; Familias genotypes have two alleles"),
+    (_small_case(dvi=FamiliasDVI({"V1": "M"}, {"V2": {"L1": ("10", "10")}}, ()),
+                 version="3.3.1 (DVI)"),
+     "DVI genotypes of 'V2', who is not an unidentified person"),
 ])
 def test_what_familias_cannot_say_is_refused(case: FamiliasCase, message: str,
                                              tmp_path: Path) -> None:
@@ -300,3 +305,18 @@ def test_a_text_that_windows_cannot_hold_is_written_as_utf8(tmp_path: Path) -> N
     case = replace(case, database="ДНК")
     assert "ДНК".encode() in write_fam(case, tmp_path / "b.fam").read_bytes()
     assert _read(tmp_path / "b.fam").database == "ДНК"
+
+
+def test_a_folder_that_does_not_exist_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="nowhere/out.fam'?: cannot write"):
+        write_fam(_small_case(), tmp_path / "nowhere" / "out.fam")
+
+
+def test_order_of_dropout_persons_and_empty_calls_are_not_differences(tmp_path: Path) -> None:
+    case = _small_case(dropout_persons=("CH", "AF"),
+                       genotypes={"AF": {"L1": ("10", "11")}, "MO": {}, "CH": {"L1": ("10", "12")}})
+    back = _read(write_fam(case, tmp_path / "d.fam"))
+    assert back.dropout_persons == ("AF", "CH")
+    assert back.genotypes == {"AF": {"L1": ("10", "11")}, "CH": {"L1": ("10", "12")}}
+    text = (tmp_path / "d.fam").read_text().splitlines()
+    assert text[5:8] == ['"AF"', "#FALSE#", "-1 (Consider dropouts)"]

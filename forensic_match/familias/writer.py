@@ -88,7 +88,10 @@ def write_fam(case: FamiliasCase, path: str | Path) -> Path:
     """
     path = Path(path)
     text = _Writer(case, str(path)).text()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"file {str(path)!r}: cannot write: {exc.strerror}") from exc
     try:
         with os.fdopen(fd, "w", encoding=_encoding(text), newline="\r\n") as out:
             out.write(text)
@@ -150,7 +153,14 @@ def _difference(case: FamiliasCase, back: FamiliasCase) -> str | None:
                 persons.setdefault(ident, ped.sex_of(ident))
     if persons != back.persons:
         return f"persons {persons!r} read back as {back.persons!r}"
-    for key in ("genotypes", "theta", "database", "dropout_persons", "settings"):
+    # A person with no calls is untyped, and who is marked for dropout has no order.
+    genotypes = {p: {m: tuple(g) for m, g in calls.items()}
+                 for p, calls in case.genotypes.items() if calls}
+    if genotypes != back.genotypes:
+        return f"genotypes {genotypes!r} read back as {back.genotypes!r}"
+    if set(case.dropout_persons) != set(back.dropout_persons):
+        return f"dropout persons {case.dropout_persons!r} read back as {back.dropout_persons!r}"
+    for key in ("theta", "database", "settings"):
         if getattr(case, key) != getattr(back, key):
             return f"{key} {getattr(case, key)!r} read back as {getattr(back, key)!r}"
     if list(case.pedigrees) != list(back.pedigrees):
@@ -283,6 +293,9 @@ class _Writer:
         return self.case.markers[self.markers[name]]
 
     def allele(self, marker: Marker, allele: str, who: str) -> int:
+        if allele is None:
+            raise InputError(f"{self.where}: person {who!r}, marker {marker.name!r}: a partial "
+                             f"genotype; Familias genotypes have two alleles")
         if not marker.has(allele):
             raise InputError(f"{self.where}: person {who!r}, marker {marker.name!r}: allele "
                              f"{allele!r} is not in the database")
@@ -409,6 +422,10 @@ class _Writer:
     # -- the INI-like sections --------------------------------------------------------------
 
     def write_dvi(self, dvi: FamiliasDVI) -> None:
+        for name in dvi.genotypes:
+            if name not in dvi.unidentified:
+                raise InputError(f"{self.where}: DVI genotypes of {name!r}, who is not an "
+                                 f"unidentified person")
         self.add("[DVI]", "[[Unidentified persons]]", f"nPersons= {len(dvi.unidentified)}")
         for i, (name, sex) in enumerate(dvi.unidentified.items()):
             self.add(f"[[[Person {i + 1} ]]]")
