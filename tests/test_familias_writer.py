@@ -320,3 +320,47 @@ def test_order_of_dropout_persons_and_empty_calls_are_not_differences(tmp_path: 
     assert back.genotypes == {"AF": {"L1": ("10", "11")}, "CH": {"L1": ("10", "12")}}
     text = (tmp_path / "d.fam").read_text().splitlines()
     assert text[5:8] == ['"AF"', "#FALSE#", "-1 (Consider dropouts)"]
+
+
+@pytest.mark.parametrize(("codes", "rates", "written"), [
+    ((0, 0), (0.001, 0.002), ("0", "0")),
+    ((1, 1), (0.001, 0.002), ("1", "1")),
+    ((2, 2), (0.001, 0.002), ("4", "4")),   # stepwise without "extended": the same model
+    ((4, 4), (0.001, 0.002), ("4", "4")),
+    ((3, 3), (0.001, 0.002), ("3", "3")),
+    ((3, 3), (0.0, 0.002), ("3", "3")),     # a sex that never mutates
+    ((0, 4), (0.001, 0.002), ("0", "4")),   # a model family per sex
+    ((1, 0), (0.0, 0.0), ("0", "0")),       # no mutation at all
+])
+def test_every_familias_model_code_round_trips(tmp_path: Path, codes: tuple[int, int],
+                                               rates: tuple[float, float],
+                                               written: tuple[str, str]) -> None:
+    from tests.test_familias import _fam, _locus
+
+    locus = _locus("L1", [("10", 0.1), ("11", 0.2), ("12", 0.7)], codes=codes, rates=rates)
+    case = _read(_fam(tmp_path, persons=[("AF", True, [(0, 1, 0)]), ("CH", True, [(1, 2, 0)])],
+                      pedigrees=[("H1", (0, 1), [(0, 1), (2, 1)]), ("H2", (0, 0), [])],
+                      loci=[locus]))
+    out = write_fam(case, tmp_path / "out.fam")
+    lines = out.read_text().splitlines()
+    start = lines.index('"L1"')
+    assert tuple(lines[start + 3:start + 5]) == written
+    back = _read(out)
+    _assert_same(case, back)
+    for name, ped in case.pedigrees.items():
+        np.testing.assert_array_equal(
+            pedigree_likelihood(back.pedigrees[name], back.markers, back.genotypes),
+            pedigree_likelihood(ped, case.markers, case.genotypes))
+
+
+def test_one_sex_stationary_is_refused(tmp_path: Path) -> None:
+    from tests.test_familias import _fam, _locus
+
+    locus = _locus("L1", [("10", 0.1), ("11", 0.2), ("12", 0.7)], codes=(3, 4),
+                   rates=(0.001, 0.002))
+    case = _read(_fam(tmp_path, persons=[("AF", True, [])], loci=[locus],
+                      pedigrees=[("H1", (0, 0), [])]))
+    assert case.markers[0].mutation.female.model == "custom"
+    with pytest.raises(InputError, match="marker 'L1': mutation model 'custom' has no "
+                                         "Familias code"):
+        write_fam(case, tmp_path / "out.fam")
