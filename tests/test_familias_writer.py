@@ -241,6 +241,11 @@ def _with_mutation(mutation: Mutation, alleles: tuple[str, ...] = ("10", "11", "
     (_small_case(settings={"DVI/Other": {"x": "1"}}),
      "setting section 'DVI/Other' would be read as part of the DVI module"),
     (_small_case(pedigrees={}), "persons but no pedigree"),
+    (_small_case(persons={"AF": "M", "MO": "F", "CH": "M", "extra_2": "F"}),
+     "the extras shared by all pedigrees are ['extra_2']; the reader numbers them extra_1, "
+     "extra_2, ... in order"),
+    (_small_case(persons={"AF": "M", "MO": "F", "CH": "M", "extra_1": "M", "extra_2": "F"}),
+     "have sexes ['M', 'F']; Familias lists female extras first"),
     (_small_case(genotypes={"AF": {"L1": ("10", None)}}),
      "person 'AF', marker 'L1': a partial genotype; Familias genotypes have two alleles"),
     (_small_case(dvi=FamiliasDVI({"V1": "M"}, {"V2": {"L1": ("10", "10")}}, ()),

@@ -253,6 +253,7 @@ class _Writer:
                 raise InputError(f"{self.where}: person {name!r} has sex {sex!r}; Familias "
                                  f"persons are male or female")
             people.append(name)
+        shared.sort(key=_extra_number)
         self.check_extras(shared, "extra_{}", "the extras shared by all pedigrees")
         return people, shared
 
@@ -317,10 +318,10 @@ class _Writer:
                              f"their known relations a pedigree called 'Known relations'")
         self.add('"Known relations"', *self.extra_counts(shared), 0, len(pedigrees))
         for k, (name, ped) in enumerate(pedigrees.items()):
-            own = [i for i in ped.ids if _OWN_EXTRA.match(i)]
-            self.check_extras(own, f"extra_ped{k + 1}_{{}}", f"the extras of pedigree {name!r}",
-                              {i: ped.sex_of(i) for i in own})
+            own = sorted((i for i in ped.ids if _OWN_EXTRA.match(i)), key=_extra_number)
             own_sex = {i: ped.sex_of(i) for i in own}
+            self.check_extras(own, f"extra_ped{k + 1}_{{}}", f"the extras of pedigree {name!r}",
+                              own_sex)
             relations = self.relations(name, ped, base + own, k + 1, own_sex)
             self.add(k, _quoted(name, "pedigree name", self.where),
                      *self.extra_counts(own, own_sex),
@@ -499,6 +500,11 @@ class _Writer:
                         raise InputError(f"{self.where}: setting {k!r}= {v!r} cannot be "
                                          f"written")
                     self.add(f"{k}= {v}")
+
+
+def _extra_number(name: str) -> int:
+    """The N of ``extra_N`` or ``extra_pedK_N``."""
+    return int(name.rsplit("_", 1)[1])
 
 
 def _check_value(text: str, what: str, where: str) -> None:
