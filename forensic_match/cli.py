@@ -37,36 +37,110 @@ def main() -> None:
 @click.argument("cases", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--provenance/--no-provenance", default=False,
               help="Add package version, parameters and input hashes to each record.")
-def lr_command(cases: tuple[str, ...], provenance: bool) -> None:
-    """Kinship LR of each CASE.json (H1 against H2), one JSON object per line."""
+@click.option("--h1", "h1", default=None, metavar="NAME",
+              help="Familias .fam files: the one pedigree to compare (default: every pedigree "
+                   "other than the reference).")
+@click.option("--h2", "h2", default=None, metavar="NAME",
+              help="Familias .fam files: the reference pedigree, the LR's denominator "
+                   "(default: the last pedigree in which no two typed persons are related; "
+                   "if there is none, the last pedigree).")
+def lr_command(cases: tuple[str, ...], provenance: bool, h1: str | None, h2: str | None
+               ) -> None:
+    """Kinship LR of each CASE.json (H1 against H2), one JSON object per line.
+
+    A Familias file (CASE.fam) gives one line per pedigree against a reference pedigree
+    (--h1, --h2; docs/familias.md), with the pedigrees' names in ``h1`` and ``h2``.
+    """
     from forensic_match.cases import KinshipCase, load_case
 
     say = _Messages(quiet=False)
     failed = False
     for path in cases:
         try:
-            case = load_case(path)
-            if not isinstance(case, KinshipCase):
-                raise ForensicMatchError(f"file {path!r}: not a kinship case (kind "
-                                         f"{case.kind!r}); use 'forensic-match solve'")
+            if _is_fam(path):
+                with say.collect("lr"):
+                    questions = _fam_kinship(path, h1, h2)
+            else:
+                if h1 is not None or h2 is not None:
+                    raise ForensicMatchError(f"file {path!r}: --h1 and --h2 choose pedigrees "
+                                             f"of Familias .fam files; a JSON case has its own "
+                                             f"H1 and H2")
+                case = load_case(path)
+                if not isinstance(case, KinshipCase):
+                    raise ForensicMatchError(f"file {path!r}: not a kinship case (kind "
+                                             f"{case.kind!r}); use 'forensic-match solve'")
+                questions = [(case, None)]
         except ForensicMatchError as exc:
             click.echo(f"error: {exc}", err=True)
             failed = True
             continue
-        try:
-            with say.collect("lr"):
-                result = case.solve()
-        except ForensicMatchError as exc:
-            # load_case names the file in its messages; the engine never sees the file name.
-            click.echo(f"error: file {path!r}: {exc}", err=True)
-            failed = True
-            continue
-        record = _lr_record(case.id, result)
-        if provenance:
-            record["provenance"] = result.provenance
-        click.echo(json.dumps(record, allow_nan=False))
+        for case, names in questions:
+            try:
+                with say.collect("lr"):
+                    result = case.solve()
+            except ForensicMatchError as exc:
+                # load_case names the file in its messages; the engine never sees the file name.
+                click.echo(f"error: file {path!r}: {exc}", err=True)
+                failed = True
+                continue
+            record = _lr_record(case.id, result)
+            if names is not None:
+                record = {"id": record["id"], "h1": names[0], "h2": names[1],
+                          **{k: v for k, v in record.items() if k != "id"}}
+            if provenance:
+                record["provenance"] = result.provenance
+            click.echo(json.dumps(record, allow_nan=False))
     if failed:
         sys.exit(1)
+
+
+def _is_fam(path: str) -> bool:
+    return path.lower().endswith(".fam")
+
+
+def _fam_kinship(path: str, h1: str | None, h2: str | None) -> list[tuple[Any, tuple[str, str]]]:
+    """The kinship cases of a Familias file, each with its (h1, h2) pedigree names; says on
+    stderr which pedigrees were compared and that dropout settings are not applied."""
+    from forensic_match.familias import read_fam
+    from forensic_match.familias.convert import kinship_cases
+
+    case = read_fam(path)
+    if not case.pedigrees and case.dvi is not None:
+        raise ForensicMatchError(f"file {path!r}: only a [DVI] section, no pedigrees; use "
+                                 f"'forensic-match solve'")
+    questions = kinship_cases(case, h1=h1, h2=h2)
+    rule = "--h2" if h2 is not None else "the last pedigree relating no typed persons, else " \
+        "the last"
+    click.echo(f"{path}: LR of {[q.extra['h1'] for q in questions]} against "
+               f"{questions[0].extra['h2']!r} ({rule})", err=True)
+    dropout = any(v > 0 for v in case.dropout.values()) and case.dropout_persons
+    advanced = case.settings.get("Advanced/Direct/Identity", {}).get("Dropout", "0")
+    if dropout or _nonzero(advanced):
+        click.echo(f"warning: {path}: Familias dropout settings are read but not applied; "
+                   f"these LRs assume no dropout (docs/familias.md)", err=True)
+    return [(q, (q.extra["h1"], q.extra["h2"])) for q in questions]
+
+
+def _fam_dataset(path: str, pedigree: str | None, missing_prefix: str) -> Any:
+    """The identification dataset of a Familias file's [DVI] section."""
+    from forensic_match.familias import read_fam
+    from forensic_match.familias.convert import dvi_dataset
+
+    case = read_fam(path)
+    if case.dvi is None:
+        raise ForensicMatchError(f"file {path!r}: no [DVI] section; use 'forensic-match lr'")
+    advanced = case.settings.get("Advanced/Direct/Identity", {}).get("Dropout", "0")
+    if _nonzero(advanced) or (case.dropout_persons and any(case.dropout.values())):
+        click.echo(f"warning: {path}: Familias dropout settings are read but not applied; "
+                   f"these LRs assume no dropout (docs/familias.md)", err=True)
+    return dvi_dataset(case, pedigree=pedigree, missing_prefix=missing_prefix)
+
+
+def _nonzero(text: str) -> bool:
+    try:
+        return float(text) != 0.0
+    except ValueError:
+        return bool(text.strip())
 
 
 #: The bundled examples, package data (``datasets/examples`` links to them in the repository).
@@ -193,12 +267,19 @@ def _demo_kinship() -> None:
                    "coverage of an age interval) must be the one docs/evidence.md states.")
 @click.option("--place-prior", is_flag=True,
               help="With the evidence, also the place-and-date prior (docs/place-prior.md).")
+@click.option("--pedigree", "fam_pedigree", default=None, metavar="NAME",
+              help="Familias .fam files: the pedigree of every DVI family to use (default: "
+                   "each family's one pedigree not called 'Reference pedigree', as dvir).")
+@click.option("--missing-prefix", default="Missing", show_default=True,
+              help="Familias .fam files: the missing persons of a DVI family are the members "
+                   "of its pedigree whose name begins with this (as dvir).")
 def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisputed: bool,
                   max_assignments: int, max_pairs: int, show_tables: bool,
-                  use_evidence: bool, place_prior: bool) -> None:
-    """Solve an identification DATASET.json; print pairwise LRs, undisputed, joint,
-    dviSolve's AM and PM tables, proposed identifications and family-level proposals as one
-    JSON object.
+                  use_evidence: bool, place_prior: bool, fam_pedigree: str | None,
+                  missing_prefix: str) -> None:
+    """Solve an identification DATASET.json, or the [DVI] section of a Familias DATASET.fam
+    (docs/familias.md); print pairwise LRs, undisputed, joint, dviSolve's AM and PM tables,
+    proposed identifications and family-level proposals as one JSON object.
 
     Pairwise LRs come from the compiled tables (docs/matching.md), computed once and shared
     by the undisputed list, the joint analysis (per connected component, docs/joint.md) and
@@ -225,7 +306,14 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
     notes: list[str] = []
     try:
         with _Messages(quiet=False).collect("solve"):
-            ds = load_case(dataset)
+            if _is_fam(dataset):
+                ds = _fam_dataset(dataset, fam_pedigree, missing_prefix)
+                notes.extend(f"familias: {n}" for n in ds.extra["notes"])
+            elif fam_pedigree is not None or missing_prefix != "Missing":
+                raise ForensicMatchError(f"file {dataset!r}: --pedigree and --missing-prefix "
+                                         f"apply to Familias .fam files")
+            else:
+                ds = load_case(dataset)
             if not isinstance(ds, DviDataset):
                 raise ForensicMatchError(f"file {dataset!r}: not an identification dataset; "
                                          f"use 'forensic-match lr'")
@@ -613,8 +701,10 @@ def _table_reading(f: Any) -> Any:
                           "dropout, thresholds, markers to ignore. See "
                           "docs/configuration.md."),
         click.option("--frequencies", default=None,
-                     help="A bundled table name or a frequency file  [default: the "
-                          "configuration's, fbi2015_sw_hispanic]"),
+                     help="A bundled table name or a frequency file (CSV long or ladder, a "
+                          "Familias .fam file or Familias' list layout; "
+                          "docs/frequencies.md)  [default: the configuration's, "
+                          "fbi2015_sw_hispanic]"),
         click.option("--mutation", type=click.Choice(["stepwise", "onestep", "equal",
                                                       "proportional", "none"]),
                      help="Mutation model of every marker, with the configured rates  "
