@@ -1132,20 +1132,40 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
 @click.option("--markers", "markers_file", type=click.Path(dir_okay=False),
               help="A dataset (JSON) with the run's markers and frequencies; default: the "
                    "dataset file the run records.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="For a run on the laboratory's tables: its configuration (TOML), as given "
+                   "to 'run'.")
+@click.option("--frequencies", default=None,
+              help="For a run on the laboratory's tables: its --frequencies, as given to 'run'.")
+@click.option("--mutation", type=click.Choice(["stepwise", "onestep", "equal",
+                                              "proportional", "none"]),
+              help="For a run on the laboratory's tables: its --mutation, as given to 'run'.")
 def store_report_command(db: str, proposal: int, language: str, out: str, identities: bool,
-                         markers_file: str | None) -> None:
+                         markers_file: str | None, config_path: str | None,
+                         frequencies: str | None, mutation: str | None) -> None:
     """Write the print-ready HTML report of PROPOSAL (docs/reports.md): propositions, LR per
     marker and in total with its verbal equivalent, pedigree, posterior and prior,
-    limitations, provenance."""
+    limitations, provenance.
+
+    The per-marker LRs need the run's markers: the dataset file the run records (or
+    --markers), or for a run on the laboratory's tables the --config, --frequencies and
+    --mutation it was given; a table whose hash is not the run's is refused.
+    """
     from forensic_match.reports import render_report
 
     store = _open_store(db)
     try:
         markers = None
+        lab = any(x is not None for x in (config_path, frequencies, mutation))
+        if markers_file is not None and lab:
+            raise ForensicMatchError("give --markers (a dataset) or the laboratory run's "
+                                     "--config/--frequencies/--mutation, not both")
         if markers_file is not None:
             from forensic_match.cases import load_case
 
             markers = load_case(markers_file).markers
+        elif lab:
+            markers = _run_panel(_configuration(config_path, frequencies, mutation))
         html = render_report(store, proposal, language=language, identities=identities,
                              markers=markers)
     except ForensicMatchError as exc:
@@ -1179,6 +1199,16 @@ def store_dashboard_command(db: str, language: str, out: str) -> None:
         store.close()
     _write_text(out, html)
     click.echo(f"dashboard ({language}) written to {out}")
+
+
+def _run_panel(cfg: Any) -> list[Any]:
+    """The markers a run on the laboratory's tables starts from (``run_store`` then keeps
+    those some stored profile types and extends them): every marker of the configured
+    frequency table that the configuration does not ignore, with its mutation models, as
+    :func:`_read_tables` builds them with ``every_marker``."""
+    table = _load_table(cfg)
+    names = [n for n in table.markers if not cfg.ignores(n)]
+    return cfg.with_mutation(table.markers_for(names), lumpable=cfg.theta > 0)
 
 
 def _write_text(out: str, text: str) -> None:

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from report_helpers import ODD_NAME, RELATIVE_NAME, build_report_store
+from store_helpers import write_small_dataset
 from strategies import pedigrees
 
 from forensic_match.cases import Family, PMSample, load_case
@@ -501,3 +502,38 @@ def test_report_names_the_relationships(pages: dict[str, Any]) -> None:
     assert re.search(r'data-person="F0055_C3"><td>F0055_C3</td><td>son</td>', pages["en"])
     assert re.search(r'data-person="F0055_SP"><td>F0055_SP</td><td>partner \(father',
                      pages["en"])
+
+
+def test_cli_report_of_a_run_on_the_laboratory_tables(tmp_path: Path) -> None:
+    # A run as 'forensic-match run --pedigrees ...' makes it: the panel is the configured
+    # frequency table (every marker, its mutation models), no dataset file is recorded. The
+    # report takes the run's --frequencies / --config / --mutation and checks the table's hash.
+    from forensic_match.cli import _run_panel
+    from forensic_match.config import RunConfig
+    from forensic_match.store import run_store
+
+    ds = load_case(write_small_dataset(tmp_path / "small.json"))
+    ds.markers = _run_panel(RunConfig())
+    db = tmp_path / "lab.db"
+    with CaseStore(db) as store:
+        run_store(store, ds, typed_markers_only=True, min_markers=8)
+        stored = store.proposals()[0]["log10_lr"]
+    runner = CliRunner()
+    out = tmp_path / "r.html"
+    res = runner.invoke(main, ["store", "report", str(db), "1", "--out", str(out)])
+    assert res.exit_code == 1 and "records no dataset file" in res.output
+    assert "--config, --frequencies, --mutation" in res.output
+    res = runner.invoke(main, ["store", "report", str(db), "1", "--out", str(out),
+                               "--frequencies", "nist1036_hisp"])
+    assert res.exit_code == 1 and "its frequency table has sha256" in res.output
+    res = runner.invoke(main, ["store", "report", str(db), "1", "--out", str(out),
+                               "--frequencies", "fbi2015_sw_hispanic"])
+    assert res.exit_code == 0, res.output
+    page = out.read_text(encoding="utf-8")
+    values = [float(v) for v in re.findall(r'class="marker-row"[^>]*data-log10-lr="([^"]+)"',
+                                           page)]
+    assert math.isclose(sum(values), stored, rel_tol=1e-9)
+    res = runner.invoke(main, ["store", "report", str(db), "1", "--out", str(out),
+                               "--frequencies", "fbi2015_sw_hispanic", "--markers",
+                               str(tmp_path / "small.json")])
+    assert res.exit_code == 1 and "not both" in res.output
