@@ -1234,6 +1234,12 @@ def _write_text(out: str, text: str) -> None:
                    "beside a SQLite store; none for a server).")
 @click.option("--no-tables", is_flag=True,
               help="Compile every family, keep no tables (a full run).")
+@click.option("--evidence", "use_evidence", is_flag=True,
+              help="Weigh the stored antemortem records and postmortem findings too (LR = DNA "
+                   "x evidence; docs/evidence.md).")
+@click.option("--place-prior", is_flag=True,
+              help="With --evidence: weigh pairs by where and when the person disappeared and "
+                   "the body was found (docs/place-prior.md).")
 @click.option("--as", "actor", default="forensic-match", show_default=True,
               help="Who runs it (audit log).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
@@ -1242,7 +1248,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                 frequencies: str | None, mutation: str | None, decimal_comma: bool,
                 normalise_alleles: bool, single_allele: str, sex_codes: str,
                 min_markers: int | None, workers: int, tables_dir: str | None,
-                no_tables: bool, actor: str, quiet: bool) -> None:
+                no_tables: bool, use_evidence: bool, place_prior: bool, actor: str,
+                quiet: bool) -> None:
     """Store tonight's records in the case store (new versions where changed), identify on
     the store's newest data, and record the run's candidates and proposals.
 
@@ -1273,6 +1280,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                      "belong to)")
         if samples is not None and pm_path is None:
             raise ForensicMatchError("--samples needs --pm (the PM profiles)")
+        if place_prior and not use_evidence:
+            raise ForensicMatchError("--place-prior needs --evidence")
         options = {"min_markers": cfg.min_markers}
         provenance: dict[str, Any] = {}
         if dataset is not None:
@@ -1313,6 +1322,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                     workers=workers, say=say.step,
                                     cache=False if no_tables else tables_dir or True,
                                     typed_markers_only=dataset is None,
+                                    evidence=use_evidence, place_prior=place_prior,
                                     provenance=provenance, **options)
         finally:
             store.close()
