@@ -954,6 +954,19 @@ def _open_store(db: str, *, upgrade: bool = False) -> Any:
         sys.exit(1)
 
 
+def _with_store(db: str, call: Any) -> Any:
+    """Open the store at ``db``, return ``call(store)`` and close it; an error of the
+    project's (a refused action, a store behind the schema...) is printed and exits 1."""
+    store = _open_store(db)
+    try:
+        return call(store)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+
+
 @store_group.command("upgrade")
 @click.argument("db")
 def store_upgrade_command(db: str) -> None:
@@ -980,11 +993,7 @@ def store_upgrade_command(db: str) -> None:
 def store_verify_command(db: str, heads: tuple[str, ...]) -> None:
     """Recompute the audit chain and check every audited row; exit 1 naming the first broken
     link and every row changed behind the log's back."""
-    store = _open_store(db)
-    try:
-        report = store.verify(heads=heads)
-    finally:
-        store.close()
+    report = _with_store(db, lambda store: store.verify(heads=heads))
     if report.ok:
         click.echo(f"audit log intact: {report.entries} entries, head {report.head}")
         return
@@ -1003,11 +1012,7 @@ def store_verify_command(db: str, heads: tuple[str, ...]) -> None:
               help="Include names and personal data (left out unless asked).")
 def store_export_command(db: str, out: str, identities: bool) -> None:
     """Write the store's content to OUT (JSON), pseudonymous unless --identities."""
-    store = _open_store(db)
-    try:
-        data = store.export(identities=identities)
-    finally:
-        store.close()
+    data = _with_store(db, lambda store: store.export(identities=identities))
     path = Path(out)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(_json_safe(data), indent=1, allow_nan=False, ensure_ascii=False),
@@ -1024,14 +1029,7 @@ def store_export_command(db: str, out: str, identities: bool) -> None:
 @click.option("--as", "actor", required=True, help="Who makes the change (audit log).")
 def store_user_command(db: str, user: str, roles: tuple[str, ...], actor: str) -> None:
     """Create USER with roles, or replace their roles."""
-    store = _open_store(db)
-    try:
-        store.add_user(user, list(roles), actor=actor)
-    except ForensicMatchError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        store.close()
+    _with_store(db, lambda store: store.add_user(user, list(roles), actor=actor))
     click.echo(f"user {user}: {', '.join(sorted(set(roles)))}")
 
 
@@ -1040,11 +1038,7 @@ def store_user_command(db: str, user: str, roles: tuple[str, ...], actor: str) -
 @click.option("--state", type=click.Choice(["pending", "reviewed", "approved", "rejected"]))
 def store_proposals_command(db: str, state: str | None) -> None:
     """List the proposals (id, state, flag, pair, LR, posterior), one per line."""
-    store = _open_store(db)
-    try:
-        rows = store.proposals(state=state)
-    finally:
-        store.close()
+    rows = _with_store(db, lambda store: store.proposals(state=state))
     for r in rows:
         flag = "  RE-REVIEW: " + r["stale_reason"] if r["needs_review"] else ""
         click.echo(f"{r['proposal_id']:>6} {r['state']:<9} {r['pm']} -> {r['missing']} of "
@@ -1058,14 +1052,7 @@ def store_proposals_command(db: str, state: str | None) -> None:
 def store_trace_command(db: str, sample: str) -> None:
     """The history of SAMPLE: profile versions, runs that ranked it, proposals resting on it,
     their review steps and re-review flags, oldest first."""
-    store = _open_store(db)
-    try:
-        events = store.trace(sample)
-    except ForensicMatchError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        store.close()
+    events = _with_store(db, lambda store: store.trace(sample))
     for e in events:
         click.echo(f"{e['at'][:19]}  {e['event']:<22} {e['detail']}")
 
@@ -1078,14 +1065,7 @@ def store_trace_command(db: str, sample: str) -> None:
 def store_changes_command(db: str, run_id: str | None, fmt: str) -> None:
     """What a run's candidates changed against the run before it: new, stronger, weaker,
     withdrawn (unchanged candidates are not listed)."""
-    store = _open_store(db)
-    try:
-        rows = store.changes(run_id)
-    except ForensicMatchError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        store.close()
+    rows = _with_store(db, lambda store: store.changes(run_id))
     if fmt == "json":
         for row in rows:
             click.echo(json.dumps(_json_safe(row), allow_nan=False))
@@ -1108,14 +1088,8 @@ def store_changes_command(db: str, run_id: str | None, fmt: str) -> None:
 def store_review_command(db: str, proposal: int, action: str, actor: str, reason: str) -> None:
     """Move PROPOSAL through review: review, approve, reject, reopen (four eyes: the
     approver is not the reviewer)."""
-    store = _open_store(db)
-    try:
-        row = store.act(proposal, action, actor=actor, reason=reason)
-    except ForensicMatchError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        store.close()
+    row = _with_store(db, lambda store: store.act(proposal, action, actor=actor,
+                                                  reason=reason))
     click.echo(f"proposal {proposal}: {row['state']}")
 
 
@@ -1189,14 +1163,7 @@ def store_dashboard_command(db: str, language: str, out: str) -> None:
     LR distributions, the last runs. Codes only, never names."""
     from forensic_match.reports import render_dashboard
 
-    store = _open_store(db)
-    try:
-        html = render_dashboard(store, language=language)
-    except ForensicMatchError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        store.close()
+    html = _with_store(db, lambda store: render_dashboard(store, language=language))
     _write_text(out, html)
     click.echo(f"dashboard ({language}) written to {out}")
 
