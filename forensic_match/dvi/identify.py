@@ -329,13 +329,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                 reuse=previous, theta=theta)
     _warn_theta_fallback(compiled)
     if cache is not None:
+        # Saved before any conditioning changes rows in place (the tables are this call's
+        # own arrays: compile_families copies reused rows into new ones).
         compiled.save(cache)
-        compiled = dataclasses.replace(compiled, log10_lr=compiled.log10_lr.copy(),
-                                       consistent=compiled.consistent.copy(),
-                                       log10_likelihood=compiled.log10_likelihood.copy(),
-                                       allele_sums=compiled.allele_sums.copy(),
-                                       denominator=compiled.denominator.copy(),
-                                       denominator_sums=compiled.denominator_sums.copy())
     n_missing = len(compiled.rows)
     priors = Priors.flat(max(1, n_missing), max(1, len(bodies))) if closed else \
         programme_priors(max(1, n_missing), max(1, len(bodies)),
