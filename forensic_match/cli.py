@@ -755,12 +755,19 @@ def _configuration(config_path: str | None, frequencies: str | None, mutation: s
 @click.option("--cache", type=click.Path(dir_okay=False),
               help="Compiled tables kept between runs (.npz): unchanged families are not "
                    "compiled again.")
+@click.option("--evidence", "use_evidence", is_flag=True,
+              help="Weigh the antemortem columns of --pedigrees and the postmortem columns of "
+                   "--samples too (LR = DNA x evidence; docs/evidence.md).")
+@click.option("--place-prior", is_flag=True,
+              help="With --evidence: weigh pairs by where and when the person disappeared and "
+                   "the body was found (docs/place-prior.md).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only (no progress, no "
               "warnings on screen; warnings are still written to warnings.csv).")
 def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | None,
                    out_dir: str, config_path: str | None, frequencies: str | None,
                    mutation: str | None, workers: int, min_markers: int | None,
-                   theta: float | None, cache: str | None, quiet: bool, decimal_comma: bool,
+                   theta: float | None, cache: str | None, use_evidence: bool,
+                   place_prior: bool, quiet: bool, decimal_comma: bool,
                    normalise_alleles: bool, single_allele: str, sex_codes: str) -> None:
     """Blind search and identification on your files; writes ranked candidate tables.
 
@@ -783,9 +790,12 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                              theta=theta)
         reading = {"decimal_comma": decimal_comma, "normalise_alleles": normalise_alleles,
                    "single_allele": single_allele, "sex_codes": sex_codes}
+        if place_prior and not use_evidence:
+            raise ForensicMatchError("--place-prior needs --evidence")
         result, extra = _run_search(cfg, say, pedigrees=pedigrees, relatives=relatives,
                                     pm_path=pm_path, samples=samples, workers=workers,
-                                    cache=cache, reading=reading)
+                                    cache=cache, reading=reading, use_evidence=use_evidence,
+                                    place_prior=place_prior)
     except (ForensicMatchError, ImportError) as exc:
         click.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
@@ -884,7 +894,8 @@ def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: 
 
 def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_path: str,
                 samples: str | None, workers: int, cache: str | None,
-                reading: dict[str, Any]) -> tuple[Any, dict]:
+                reading: dict[str, Any], use_evidence: bool = False,
+                place_prior: bool = False) -> tuple[Any, dict]:
     """Read, prepare the panel, identify, find near misses; every step's warnings collected."""
     import dataclasses
 
@@ -907,13 +918,24 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
     say.step(f"compiling {n_missing} missing persons and searching {len(searchable)} PM "
              f"samples ({cfg.mutation.model} mutation model) ...")
     with say.collect("search"):
+        evidence = None
+        if use_evidence:
+            from forensic_match.cases import DviDataset
+
+            notes: list[str] = []
+            evidence = _dataset_evidence(
+                DviDataset(id=f"{pedigrees} and {samples or pm_path}", markers=panel,
+                           pm=searchable, am=families),
+                True, place_prior, notes)
+            for note in notes:
+                say.step(note)
         result = identify(families, searchable, panel, workers=workers,
                           progress=not say.quiet, min_markers=cfg.min_markers,
                           theta=cfg.theta, cache=cache, threshold=cfg.threshold,
                           margin=cfg.margin, posterior_threshold=cfg.posterior_threshold,
                           prior_registered=cfg.prior_registered, relatives=cfg.relatives,
                           closed=cfg.closed, undisputed=cfg.undisputed,
-                          sex_filter=cfg.sex_filter)
+                          sex_filter=cfg.sex_filter, evidence=evidence)
     say.step("looking for near misses ...")
     with say.collect("near misses"):
         near = near_misses(result.compiled, families, searchable, panel,
