@@ -1,0 +1,331 @@
+"""Lineage likelihood ratios of a PM sample against a missing person, and their combination
+with the autosomal LR.
+
+For the Y line (and likewise mtDNA):
+
+- **H1**: the PM sample is the missing person M; the typed relative R nearest to M on M's
+  paternal line is ``k`` meioses from M;
+- **H2**: the PM sample is a man of the population that the database samples, unrelated to R;
+
+    LR = P(h_PM | h_R, k) / P(h_PM | population),
+
+the numerator from the mutation model (:mod:`~forensic_match.lineage.ystr`,
+:mod:`~forensic_match.lineage.mtdna`), the denominator a stated frequency estimate.
+Y, mtDNA and autosomal markers are taken to be independent given the hypotheses (no linkage
+between them; the pedigree alone ties them), so their log10 LRs add: the lineage LR is an
+extra factor and replaces nothing. ``docs/lineage.md`` states what this ignores.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from forensic_match.errors import InputError
+from forensic_match.lineage.data import (
+    LineageData,
+    family_mitotypes,
+    family_y_haplotypes,
+    pm_mitotype,
+    pm_y_haplotype,
+)
+from forensic_match.lineage.frequency import HaplotypeFrequency, frequency_from_count
+from forensic_match.lineage.lines import lineage_links
+from forensic_match.lineage.mtdna import (
+    PARSONS_1997_RATE,
+    Mitotype,
+    compare_mitotypes,
+    transmission_probability,
+)
+from forensic_match.lineage.ystr import (
+    MULTISTEP_FRACTION,
+    YHaplotype,
+    compare_haplotypes,
+    split_allele,
+)
+from forensic_match.pedigree import Pedigree
+
+YMethod = Literal["count", "count_upper", "kappa", "disclap"]
+MtMethod = Literal["count", "count_upper"]
+
+
+@dataclass(frozen=True)
+class LineageLR:
+    """The LR of one line (Y or mtDNA) for one PM sample and missing person.
+
+    Attributes
+    ----------
+    line : {"Y", "mtDNA"}
+    lr, log10_lr : float
+        ``numerator / frequency.value`` (``log10_lr`` is ``-inf`` for 0).
+    reference : str
+        The relative compared with (nearest on the line; ties: first id).
+    meioses : int
+        Meioses between the missing person and ``reference`` on the line.
+    numerator : float
+        P(PM data | reference data, ``meioses``).
+    frequency : HaplotypeFrequency
+        P(PM data | H2), with its method and database.
+    compared : tuple of str
+        Loci compared (Y), or the count of sites as one string (mtDNA).
+    differences : tuple of str
+        What differs between PM and reference.
+    set_aside : dict
+        Loci typed in both but not compared, and why (Y); C-tract length variants ignored
+        (mtDNA).
+    other_references : tuple of str
+        Typed relatives on the same line not used (see ``docs/lineage.md``).
+    hypotheses : str
+        H1 and H2 in words, with the database and method: for every report.
+    """
+
+    line: str
+    lr: float
+    log10_lr: float
+    reference: str
+    meioses: int
+    numerator: float
+    frequency: HaplotypeFrequency
+    compared: tuple[str, ...]
+    differences: tuple[str, ...]
+    set_aside: dict[str, str]
+    other_references: tuple[str, ...]
+    hypotheses: str
+
+
+@dataclass(frozen=True)
+class LineageResult:
+    """Y and mtDNA LRs of one PM sample against one missing person.
+
+    Attributes
+    ----------
+    pm, family, missing : str
+    y, mtdna : LineageLR or None
+        ``None`` with the reason in ``notes`` when the line could not be compared.
+    notes : tuple of str
+    """
+
+    pm: str
+    family: str
+    missing: str
+    y: LineageLR | None
+    mtdna: LineageLR | None
+    notes: tuple[str, ...]
+
+    @property
+    def log10_lr(self) -> float:
+        """Sum of the available lines' log10 LRs (0 when neither was compared)."""
+        return sum(x.log10_lr for x in (self.y, self.mtdna) if x is not None)
+
+
+def _log10(x: float) -> float:
+    return math.log10(x) if x > 0 else -math.inf
+
+
+def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData, *,
+         method: YMethod = "count", level: float = 0.95,
+         multistep: float = MULTISTEP_FRACTION, reference_id: str = "R",
+         missing: str = "M", other_references: tuple[str, ...] = ()) -> LineageLR | None:
+    """Y-STR LR of a PM haplotype against a reference ``meioses`` meioses from the missing
+    person on the paternal line; ``None`` when no locus can be compared.
+
+    ``method`` chooses the frequency (:func:`~forensic_match.lineage.frequency.count_frequency`
+    or ``"disclap"``: the fitted discrete Laplace model, over the loci it describes only).
+
+    Examples
+    --------
+    >>> from forensic_match.lineage.ystr import YMarker
+    >>> from forensic_match.lineage.data import YDatabase
+    >>> data = LineageData((YMarker("DYS391", 1, 0.01),),
+    ...                    YDatabase("toy", ({"DYS391": ("10",)}, {"DYS391": ("11",)})))
+    >>> r = y_lr({"DYS391": ("10",)}, {"DYS391": ("10",)}, 1, data)
+    >>> round(r.lr, 10) == round(0.99 / (2 / 3), 10)    # (1 - rate) / ((1 + 1) / (2 + 1))
+    True
+    """
+    if not data.markers:
+        raise InputError("Y-STR LR: the dataset has no Y-STR panel (lineage.ystr.markers)")
+    if data.y_database is None:
+        raise InputError("Y-STR LR: the dataset has no Y-STR database (lineage.ystr.database)")
+    if method == "disclap" and data.disclap is None:
+        raise InputError("Y-STR LR by discrete Laplace: fit the model first "
+                         "(LineageData.fit_disclap)")
+    cmp = compare_haplotypes(reference, pm, data.markers, meioses=meioses, multistep=multistep)
+    aside = dict(cmp.set_aside)
+    loci = list(cmp.loci)
+    if method == "disclap":
+        assert data.disclap is not None
+        model_loci = set(data.disclap.loci)
+        keep = [k for k in loci if k in model_loci and len(pm[k]) == 1
+                and split_allele(pm[k][0])[1] == 0 and split_allele(reference[k][0])[1] == 0]
+        for k in sorted(set(loci) - set(keep)):
+            aside[k] = ("not in the discrete Laplace model (multi-copy, null, duplicated or "
+                        "partial-repeat)")
+        if keep != loci:
+            cmp = compare_haplotypes({k: reference[k] for k in keep}, {k: pm[k] for k in keep},
+                                     data.markers, meioses=meioses, multistep=multistep)
+        loci = keep
+    if not loci:
+        return None
+    db = data.y_database
+    if method == "disclap":
+        assert data.disclap is not None
+        value = float(data.disclap.probability(
+            np.array([[split_allele(pm[k][0])[0] for k in loci]]), tuple(loci))[0])
+        fit = data.disclap
+        freq = HaplotypeFrequency(
+            value, "disclap", db.name, 0, fit.n,
+            f"discrete Laplace mixture ({len(fit.tau)} clusters, {fit.model} dispersions) "
+            f"fitted to {fit.n} haplotypes of database {db.name!r}, over {len(loci)} loci: "
+            f"{value:.4g}")
+    else:
+        keys = db.keys(loci)
+        mine = tuple(tuple(sorted(pm[k], key=split_allele)) for k in loci)
+        freq = frequency_from_count(keys.count(mine), len(keys),
+                                    method=method, name=db.name, level=level,
+                                    type_counts=list(_counts(keys).values()))
+    num = cmp.probability
+    lr = num / freq.value
+    diffs = tuple(f"{k}: {'/'.join(a) or 'null'} -> {'/'.join(b) or 'null'}"
+                  for k, (a, b) in cmp.differences.items())
+    hyp = (f"H1: the PM sample is {missing}, {meioses} meioses from {reference_id} on the "
+           f"paternal line; H2: it is a man of the population sampled by database "
+           f"{db.name!r}, unrelated to {reference_id}. Frequency: {freq.description}")
+    return LineageLR("Y", lr, _log10(lr), reference_id, meioses, num, freq, tuple(loci),
+                     diffs, aside, other_references, hyp)
+
+
+def _counts(keys: list[Any]) -> dict[Any, int]:
+    out: dict[Any, int] = {}
+    for k in keys:
+        out[k] = out.get(k, 0) + 1
+    return out
+
+
+def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
+          method: MtMethod = "count", level: float = 0.95, rate: float = PARSONS_1997_RATE,
+          reference_id: str = "R", missing: str = "M",
+          other_references: tuple[str, ...] = ()) -> LineageLR | None:
+    """mtDNA LR of a PM mitotype against a reference ``meioses`` meioses from the missing
+    person on the maternal line; ``None`` when the two share no read position.
+
+    The frequency counts database mitotypes that read every compared site and do not differ
+    from the PM mitotype there (:meth:`MitotypeDatabase.matches`).
+    """
+    if data.mt_database is None:
+        raise InputError("mtDNA LR: the dataset has no mtDNA database (lineage.mtdna.database)")
+    cmp = compare_mitotypes(reference, pm)
+    if cmp.sites == 0:
+        return None
+    region = reference.positions & pm.positions
+    x, n = data.mt_database.matches(pm, region)
+    freq = frequency_from_count(x, n, method=method, name=data.mt_database.name, level=level)
+    num = transmission_probability(cmp, meioses=meioses, rate=rate)
+    lr = num / freq.value
+    hyp = (f"H1: the PM sample is {missing}, {meioses} meioses from {reference_id} on the "
+           f"maternal line; H2: it is a person of the population sampled by database "
+           f"{data.mt_database.name!r}, not maternally related to {reference_id}. Frequency "
+           f"over the {cmp.sites} sites read in both: {freq.description}")
+    aside = {v: "C-tract length variant, ignored" for v in cmp.ignored}
+    return LineageLR("mtDNA", lr, _log10(lr), reference_id, meioses, num, freq,
+                     (f"{cmp.sites} sites",), cmp.differences, aside, other_references, hyp)
+
+
+def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
+               y_method: YMethod = "count", mt_method: MtMethod = "count",
+               level: float = 0.95, multistep: float = MULTISTEP_FRACTION,
+               mt_rate: float = PARSONS_1997_RATE) -> LineageResult:
+    """Y and mtDNA LRs of a PM sample (:class:`~forensic_match.cases.PMSample`) against a
+    missing person of a family (:class:`~forensic_match.cases.Family`).
+
+    Each line uses the typed relative nearest to the missing person on it
+    (:func:`~forensic_match.lineage.lines.lineage_links`); the others are listed in
+    ``other_references``. A line is skipped, with a note, when the PM sample or every relative
+    on it lacks data, or the missing person is a woman (Y).
+
+    Examples
+    --------
+    See ``tests/test_lineage_lr.py``.
+    """
+    ped: Pedigree = family.pedigree
+    if missing not in ped:
+        raise InputError(f"family {family.id!r}: missing person {missing!r} is not in its "
+                         f"pedigree")
+    notes: list[str] = []
+    y_res = mt_res = None
+    hy = pm_y_haplotype(pm)
+    refs_y = family_y_haplotypes(family)
+    if hy is None:
+        notes.append("Y: the PM sample has no Y-STR data")
+    elif ped.sex_of(missing) == "F":
+        notes.append(f"Y: the missing person {missing!r} is a woman")
+    else:
+        links = lineage_links(ped, missing, "Y", among=sorted(refs_y))
+        if not links:
+            notes.append("Y: no relative typed for Y-STRs is on the missing person's paternal "
+                         "line")
+        else:
+            best = links[0]
+            y_res = y_lr(hy, refs_y[best.relative], best.meioses, data, method=y_method,
+                         level=level, multistep=multistep, reference_id=best.relative,
+                         missing=missing,
+                         other_references=tuple(x.relative for x in links[1:]))
+            if y_res is None:
+                notes.append(f"Y: no locus typed in both the PM sample and {best.relative!r}")
+    hm = pm_mitotype(pm)
+    refs_mt = family_mitotypes(family)
+    if hm is None:
+        notes.append("mtDNA: the PM sample has no mtDNA data")
+    else:
+        links = lineage_links(ped, missing, "mtDNA", among=sorted(refs_mt))
+        if not links:
+            notes.append("mtDNA: no relative typed for mtDNA is on the missing person's "
+                         "maternal line")
+        else:
+            best = links[0]
+            mt_res = mt_lr(hm, refs_mt[best.relative], best.meioses, data, method=mt_method,
+                           level=level, rate=mt_rate, reference_id=best.relative,
+                           missing=missing,
+                           other_references=tuple(x.relative for x in links[1:]))
+            if mt_res is None:
+                notes.append(f"mtDNA: no position read in both the PM sample and "
+                             f"{best.relative!r}")
+    return LineageResult(pm.id, family.id, missing, y_res, mt_res, tuple(notes))
+
+
+def combine_log10_lr(autosomal_log10_lr: float, lineage: LineageResult | float) -> float:
+    """The combined log10 LR: autosomal + Y + mtDNA.
+
+    Assumption (``docs/lineage.md``): given H1 or H2 the autosomal markers, the Y haplotype and
+    the mitotype are independent (unlinked, and the pedigree is the only tie between them), so
+    the LRs multiply; the lineage LR is an additional factor and replaces nothing. Under H2 this
+    also assumes that an unrelated man is not more likely to share the relatives' Y or mtDNA
+    line than the database says (village structure breaks this: see the docs).
+
+    Examples
+    --------
+    >>> combine_log10_lr(3.0, 1.5)
+    4.5
+    """
+    extra = lineage if isinstance(lineage, (int, float)) else lineage.log10_lr
+    return float(autosomal_log10_lr) + float(extra)
+
+
+def lineage_lrs(dataset: Any, pairs: Mapping[str, list[tuple[str, str]]] | None = None,
+                **options: Any) -> list[LineageResult]:
+    """:func:`lineage_lr` for every PM sample with lineage data against every missing person
+    of the dataset (or, with ``pairs``, ``{pm id: [(family id, missing id), ...]}``)."""
+    data = dataset.lineage
+    fams = {f.id: f for f in dataset.am}
+    out = []
+    for pm in dataset.pm:
+        if pm_y_haplotype(pm) is None and pm_mitotype(pm) is None:
+            continue
+        targets = pairs.get(pm.id, []) if pairs is not None else \
+            [(f.id, m) for f in dataset.am for m in f.missing]
+        for fid, m in targets:
+            out.append(lineage_lr(pm, fams[fid], m, data, **options))
+    return out
