@@ -6,6 +6,7 @@ and the Y haplotypes and mitotypes of PM samples and relatives, whichever way th
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,10 +31,20 @@ class YDatabase:
 
     name: str
     haplotypes: tuple[YHaplotype, ...]
+    _counts: dict[tuple[str, ...], tuple[Counter, int]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def keys(self, loci: Sequence[str]) -> list[tuple[tuple[str, ...], ...]]:
         """The haplotypes typed at every locus of ``loci``, as comparable tuples."""
         return [tuple(h[k] for k in loci) for h in self.haplotypes if all(k in h for k in loci)]
+
+    def counts(self, loci: Sequence[str]) -> tuple[Counter, int]:
+        """(count of each haplotype over ``loci``, number typed at all of them); cached."""
+        key = tuple(loci)
+        if key not in self._counts:
+            keys = self.keys(key)
+            self._counts[key] = (Counter(keys), len(keys))
+        return self._counts[key]
 
 
 @dataclass

@@ -182,11 +182,10 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
             f"fitted to {fit.n} haplotypes of database {db.name!r}, over {len(loci)} loci: "
             f"{value:.4g}")
     else:
-        keys = db.keys(loci)
+        counts, size = db.counts(loci)
         mine = tuple(tuple(sorted(pm[k], key=split_allele)) for k in loci)
-        freq = frequency_from_count(keys.count(mine), len(keys),
-                                    method=method, name=db.name, level=level,
-                                    type_counts=list(_counts(keys).values()))
+        freq = frequency_from_count(counts.get(mine, 0), size, method=method, name=db.name,
+                                    level=level, type_counts=list(counts.values()))
     num = cmp.probability
     lr = num / freq.value
     diffs = tuple(f"{k}: {'/'.join(a) or 'null'} -> {'/'.join(b) or 'null'}"
@@ -196,13 +195,6 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
            f"{db.name!r}, unrelated to {reference_id}. Frequency: {freq.description}")
     return LineageLR("Y", lr, _log10(lr), reference_id, meioses, num, freq, tuple(loci),
                      diffs, aside, other_references, hyp)
-
-
-def _counts(keys: list[Any]) -> dict[Any, int]:
-    out: dict[Any, int] = {}
-    for k in keys:
-        out[k] = out.get(k, 0) + 1
-    return out
 
 
 def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,

@@ -13,6 +13,7 @@ and never changes the partial-repeat part. Loci and copies mutate independently.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -172,6 +173,7 @@ def y_markers(spec: Sequence[Mapping[str, Any]], *, where: str = "lineage.ystr")
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def step_distribution(rate: float, meioses: int, *,
                       multistep: float = MULTISTEP_FRACTION) -> np.ndarray:
     """Probabilities of a net change of ``d`` repeats over ``meioses`` meioses of one copy,
@@ -192,6 +194,7 @@ def step_distribution(rate: float, meioses: int, *,
     out = np.ones(1)
     for _ in range(meioses):
         out = np.convolve(out, one)
+    out.setflags(write=False)  # cached: shared by every caller
     return out
 
 
