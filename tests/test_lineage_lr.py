@@ -15,7 +15,7 @@ from forensic_match.cases import Family, PMSample, case_from_dict, load_case, sa
 from forensic_match.dvi.records import read_pm_samples
 from forensic_match.errors import InputError, LineageMarkerWarning
 from forensic_match.frequencies import load_frequencies
-from forensic_match.lineage import combine_log10_lr, lineage_lr, lineage_lrs
+from forensic_match.lineage import combine_log10_lr, lineage_frame, lineage_lr, lineage_lrs
 from forensic_match.lineage.mtdna import PARSONS_1997_RATE, site_probabilities
 from forensic_match.lineage.ystr import step_distribution
 
@@ -123,7 +123,13 @@ def test_dataset_round_trip_keeps_lineage_and_unknown_keys(tmp_path):
     one = lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage)
     two = lineage_lr(again.pm[0], again.am[0], "MP", again.lineage)
     assert one.log10_lr == two.log10_lr
-    assert [r.pm for r in lineage_lrs(again)] == ["PM1"]
+    results = lineage_lrs(again)
+    assert [r.pm for r in results] == ["PM1"]
+    frame = lineage_frame(results)
+    assert frame.select("pm", "missing", "y_reference", "y_meioses", "mt_reference",
+                        "mt_meioses", "y_method", "mt_database").row(0) == \
+        ("PM1", "MP", "UN", 3, "AU", 3, "count", "mttoy")
+    assert frame["log10_lr"][0] == pytest.approx(one.log10_lr)
 
 
 def test_bad_lineage_input_names_file_family_and_sample(tmp_path):

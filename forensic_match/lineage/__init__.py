@@ -22,6 +22,7 @@ from forensic_match.lineage.lr import (
     LineageLR,
     LineageResult,
     combine_log10_lr,
+    lineage_frame,
     lineage_lr,
     lineage_lrs,
     mt_lr,
@@ -34,6 +35,7 @@ __all__ = [
     "DiscLapFit", "HaplotypeFrequency", "LineageData", "LineageLR", "LineageLink",
     "LineageResult", "Mitotype", "MitotypeDatabase", "YDatabase", "YMarker",
     "brenner_kappa", "clopper_pearson_upper", "combine_log10_lr", "compare_haplotypes",
-    "compare_mitotypes", "count_frequency", "fit_disclap", "lineage_links", "lineage_lr",
+    "compare_mitotypes", "count_frequency", "fit_disclap", "lineage_frame", "lineage_links",
+    "lineage_lr",
     "lineage_lrs", "mt_lr", "parse_haplotype", "parse_mitotype", "y_lr",
 ]

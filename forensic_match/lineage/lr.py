@@ -321,3 +321,33 @@ def lineage_lrs(dataset: Any, pairs: Mapping[str, list[tuple[str, str]]] | None 
         for fid, m in targets:
             out.append(lineage_lr(pm, fams[fid], m, data, **options))
     return out
+
+
+def lineage_frame(results: list[LineageResult]) -> Any:
+    """The results as a polars DataFrame, one row per (PM sample, missing person): ``pm``,
+    ``family``, ``missing``, ``log10_lr`` (Y and mtDNA together), and per line (``y_``,
+    ``mt_``) ``log10_lr``, ``reference``, ``meioses``, ``method``, ``database``,
+    ``differences``; a line not compared has nulls. ``notes`` joins the reasons."""
+    import polars as pl
+
+    rows = []
+    for r in results:
+        row: dict[str, Any] = {"pm": r.pm, "family": r.family, "missing": r.missing,
+                               "log10_lr": r.log10_lr}
+        for prefix, x in (("y_", r.y), ("mt_", r.mtdna)):
+            row[prefix + "log10_lr"] = None if x is None else x.log10_lr
+            row[prefix + "reference"] = None if x is None else x.reference
+            row[prefix + "meioses"] = None if x is None else x.meioses
+            row[prefix + "method"] = None if x is None else x.frequency.method
+            row[prefix + "database"] = None if x is None else x.frequency.database
+            row[prefix + "differences"] = None if x is None else len(x.differences)
+        row["notes"] = "; ".join(r.notes)
+        rows.append(row)
+    schema = {"pm": pl.String, "family": pl.String, "missing": pl.String,
+              "log10_lr": pl.Float64}
+    for prefix in ("y_", "mt_"):
+        schema |= {prefix + "log10_lr": pl.Float64, prefix + "reference": pl.String,
+                   prefix + "meioses": pl.Int64, prefix + "method": pl.String,
+                   prefix + "database": pl.String, prefix + "differences": pl.Int64}
+    schema["notes"] = pl.String
+    return pl.DataFrame(rows, schema=schema)
