@@ -16,8 +16,9 @@ from forensic_match.dvi.records import read_pm_samples
 from forensic_match.errors import InputError, LineageMarkerWarning
 from forensic_match.frequencies import load_frequencies
 from forensic_match.lineage import combine_log10_lr, lineage_frame, lineage_lr, lineage_lrs
+from forensic_match.lineage.lines import line_tree
 from forensic_match.lineage.mtdna import PARSONS_1997_RATE, site_probabilities
-from forensic_match.lineage.ystr import step_distribution
+from forensic_match.lineage.ystr import step_distribution, tree_locus_probability
 
 HV = [[16024, 16569], [1, 576]]
 UN_Y = {"DYS391": ["10"], "DYS576": ["18"], "DYS385": ["11", "14"]}
@@ -103,12 +104,39 @@ def test_no_line_no_lr_with_the_reason():
                          "person's maternal line")
 
 
-def test_nearest_reference_is_used_and_the_others_are_named():
+def test_nearest_reference_and_the_others_on_the_line():
     data = copy.deepcopy(DATASET)
     data["am"][0]["ystr"]["GF"] = UN_Y
     ds = case_from_dict(data)
-    res = lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage)
-    assert (res.y.reference, res.y.meioses, res.y.other_references) == ("GF", 2, ("UN",))
+    near = lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage, references="nearest")
+    assert (near.y.reference, near.y.meioses, near.y.other_references) == ("GF", 2, ("UN",))
+    assert not near.y.joint and near.y.numerator == pytest.approx(_y_numerator(2), rel=1e-12)
+    # the uncle hangs below the grandfather: given GF he says nothing more about MP
+    both = lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage)
+    assert both.y.joint and "with UN on the same line" in both.y.hypotheses
+    assert both.y.numerator == pytest.approx(near.y.numerator, rel=1e-12)
+
+
+def test_a_brother_and_a_cousin_enter_the_y_numerator_jointly():
+    data = copy.deepcopy(DATASET)
+    data["am"][0]["pedigree"] += [{"id": "BR", "father": "FA", "mother": "MO", "sex": "M"},
+                                  {"id": "UW", "father": None, "mother": None, "sex": "F"},
+                                  {"id": "CO", "father": "UN", "mother": "UW", "sex": "M"}]
+    data["am"][0]["ystr"] = {"BR": UN_Y, "CO": UN_Y}
+    ds = case_from_dict(data)
+    near = lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage, references="nearest")
+    both = lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage)
+    assert (both.y.reference, both.y.meioses, both.y.other_references) == ("BR", 2, ("CO",))
+    tree = line_tree(ds.am[0].pedigree, ["MP", "BR", "CO"], "Y")
+    want = 1.0
+    for locus, rate, copies in (("DYS391", 0.0025, 1), ("DYS576", 0.0143, 1),
+                                ("DYS385", 0.0041, 2)):
+        obs = {"MP": ds.pm[0].ystr[locus], "BR": tuple(UN_Y[locus]), "CO": tuple(UN_Y[locus])}
+        want *= tree_locus_probability(tree, obs, "MP", rate=rate, copies=copies)
+    assert both.y.numerator == pytest.approx(want, rel=1e-12)
+    assert both.y.numerator > near.y.numerator       # an agreeing cousin adds support
+    with pytest.raises(InputError, match="references must be 'all' or 'nearest'"):
+        lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage, references="some")
 
 
 def test_dataset_round_trip_keeps_lineage_and_unknown_keys(tmp_path):

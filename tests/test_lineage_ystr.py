@@ -216,3 +216,87 @@ def test_y_lr_disclap_uses_only_the_loci_the_model_describes():
     expected = fit.probability(np.array([[10, 18]]))[0]
     assert r.frequency.value == pytest.approx(expected, rel=1e-12)
     assert r.frequency.method == "disclap"
+
+
+# --- several references on one line: the tree likelihood ---------------------------------------
+
+
+def _brute_tree(parent, observed, target, rate, copies, w):
+    """Oracle: sum over every value of every unobserved node (window wide enough) and every
+    physical ordering of every observed multiset, flat root prior; ratio with and without the
+    target."""
+    from forensic_match.lineage.ystr import split_allele
+
+    edges = sum(1 for p in parent.values() if p is not None)
+    c = rate / copies
+    q1 = {0: 1 - c, 1: c * (1 - w) / 2, -1: c * (1 - w) / 2, 2: c * w / 2, -2: c * w / 2}
+    nodes = sorted(parent)
+
+    def joint(obs):
+        whole = [split_allele(a)[0] for v in obs.values() for a in v]
+        window = range(min(whole) - 2 * edges - 2, max(whole) + 2 * edges + 3)
+        total = 0.0
+        orderings = [sorted(set(itertools.permutations(obs[n]))) for n in sorted(obs)]
+        for combo in itertools.product(*orderings):
+            assigned = dict(zip(sorted(obs), combo))
+            term = 1.0
+            for i in range(copies):
+                if len({split_allele(assigned[n][i])[1] for n in assigned}) > 1:
+                    term = 0.0
+                    break
+                fixed = {n: split_allele(assigned[n][i])[0] for n in assigned}
+                free = [n for n in nodes if n not in fixed]
+                s = 0.0
+                for vals in itertools.product(window, repeat=len(free)):
+                    val = fixed | dict(zip(free, vals))
+                    s += math.prod(q1.get(val[n] - val[p], 0.0)
+                                   for n, p in parent.items() if p is not None)
+                term *= s
+            total += term
+        return total
+
+    rest = {n: v for n, v in observed.items() if n != target}
+    return joint(observed) / joint(rest)
+
+
+COUSIN_TREE = {"GF": None, "FA": "GF", "UN": "GF", "MP": "FA", "CO": "UN"}
+
+
+def test_tree_with_one_reference_is_the_pairwise_formula():
+    from forensic_match.lineage.ystr import tree_locus_probability
+
+    for pm, ref in ((["14"], ["15"]), (["14"], ["14"]), (["11", "14"], ["11", "15"]),
+                    (["17.2"], ["18.2"])):
+        got = tree_locus_probability(COUSIN_TREE, {"MP": pm, "CO": ref}, "MP", rate=0.01,
+                                     copies=len(pm))
+        want = locus_probability(ref, pm, rate=0.01, copies=len(pm), meioses=4)
+        assert got == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize(("observed", "copies"), [
+    ({"MP": ["14"], "UN": ["15"], "CO": ["15"]}, 1),
+    ({"MP": ["14"], "UN": ["14"], "CO": ["16"]}, 1),
+    ({"MP": ["14"], "FA": ["14"], "CO": ["13"]}, 1),
+    ({"MP": ["11", "14"], "UN": ["11", "15"], "CO": ["12", "15"]}, 2),
+    ({"MP": ["12", "12"], "UN": ["12", "13"], "CO": ["12", "13"]}, 2),
+])
+def test_tree_likelihood_agrees_with_brute_force(observed, copies):
+    from forensic_match.lineage.ystr import tree_locus_probability
+
+    for rate, w in ((0.05, 0.1), (0.2, MULTISTEP_FRACTION)):
+        got = tree_locus_probability(COUSIN_TREE, observed, "MP", rate=rate, copies=copies,
+                                     multistep=w)
+        want = _brute_tree(COUSIN_TREE, observed, "MP", rate, copies, w)
+        assert got == pytest.approx(want, rel=1e-9)
+
+
+def test_a_second_reference_that_agrees_strengthens_one_that_disagrees_weakens():
+    from forensic_match.lineage.ystr import tree_locus_probability
+
+    one = tree_locus_probability(COUSIN_TREE, {"MP": ["14"], "CO": ["14"]}, "MP",
+                                 rate=0.01, copies=1)
+    agree = tree_locus_probability(COUSIN_TREE, {"MP": ["14"], "CO": ["14"], "UN": ["14"]},
+                                   "MP", rate=0.01, copies=1)
+    disagree = tree_locus_probability(COUSIN_TREE, {"MP": ["14"], "CO": ["14"], "UN": ["15"]},
+                                      "MP", rate=0.01, copies=1)
+    assert disagree < one < agree

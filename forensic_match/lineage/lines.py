@@ -109,4 +109,24 @@ def lineage_links(pedigree: Pedigree, missing: str, line: Line, *,
     return sorted(out, key=lambda x: (x.meioses, x.relative))
 
 
-__all__ = ["LineageLink", "Line", "lineage_links"]
+def line_tree(pedigree: Pedigree, members: Iterable[str], line: Line) -> dict[str, str | None]:
+    """The tree of a line through ``members``: each member and each of their ancestors through
+    fathers (``"Y"``) or mothers (``"mtDNA"``), mapped to that parent (``None`` at the top).
+    Members who share the line share the top; each edge is one meiosis.
+
+    Examples
+    --------
+    >>> from forensic_match.pedigree import avuncular
+    >>> tree = line_tree(avuncular(uncle="UN", nephew="MP"), ["MP", "UN"], "Y")
+    >>> sorted(tree.items(), key=lambda kv: kv[0])
+    [('MP', 'MP_father'), ('MP_father', 'UN_father'), ('UN', 'UN_father'), ('UN_father', None)]
+    """
+    tree: dict[str, str | None] = {}
+    for ident in members:
+        chain = _line_up(pedigree, ident, line)
+        for child, up in zip(chain, chain[1:] + [None]):
+            tree[child] = up
+    return tree
+
+
+__all__ = ["LineageLink", "Line", "line_tree", "lineage_links"]

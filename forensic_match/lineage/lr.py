@@ -34,7 +34,7 @@ from forensic_match.lineage.data import (
     pm_y_haplotype,
 )
 from forensic_match.lineage.frequency import HaplotypeFrequency, frequency_from_count
-from forensic_match.lineage.lines import lineage_links
+from forensic_match.lineage.lines import line_tree, lineage_links
 from forensic_match.lineage.mtdna import (
     PARSONS_1997_RATE,
     Mitotype,
@@ -46,6 +46,7 @@ from forensic_match.lineage.ystr import (
     YHaplotype,
     compare_haplotypes,
     split_allele,
+    tree_locus_probability,
 )
 from forensic_match.pedigree import Pedigree
 
@@ -78,9 +79,13 @@ class LineageLR:
         Loci typed in both but not compared, and why (Y); C-tract length variants ignored
         (mtDNA).
     other_references : tuple of str
-        Typed relatives on the same line not used (see ``docs/lineage.md``).
+        The other typed relatives on the same line, farther than ``reference``.
     hypotheses : str
         H1 and H2 in words, with the database and method: for every report.
+    joint : bool
+        Whether ``other_references`` entered the numerator (Y: the tree likelihood of
+        :func:`~forensic_match.lineage.ystr.tree_locus_probability`); otherwise they are
+        listed only.
     """
 
     line: str
@@ -95,6 +100,7 @@ class LineageLR:
     set_aside: dict[str, str]
     other_references: tuple[str, ...]
     hypotheses: str
+    joint: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,9 +135,17 @@ def _log10(x: float) -> float:
 def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData, *,
          method: YMethod = "count", level: float = 0.95,
          multistep: float = MULTISTEP_FRACTION, reference_id: str = "R",
-         missing: str = "M", other_references: tuple[str, ...] = ()) -> LineageLR | None:
+         missing: str = "M", other_references: tuple[str, ...] = (),
+         others: Mapping[str, YHaplotype] | None = None,
+         tree: Mapping[str, str | None] | None = None) -> LineageLR | None:
     """Y-STR LR of a PM haplotype against a reference ``meioses`` meioses from the missing
     person on the paternal line; ``None`` when no locus can be compared.
+
+    With ``others`` (``{id: haplotype}`` of further references on the line) and ``tree`` (the
+    line's tree, :func:`~forensic_match.lineage.lines.line_tree`, with ``missing`` and
+    ``reference_id`` in it), the numerator at each compared locus is the tree likelihood
+    P(PM | every reference typed there with the PM's copy number); otherwise the pairwise
+    formula.
 
     ``method`` chooses the frequency (:func:`~forensic_match.lineage.frequency.count_frequency`
     or ``"disclap"``: the fitted discrete Laplace model, over the loci it describes only).
@@ -186,15 +200,28 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
         mine = tuple(tuple(sorted(pm[k], key=split_allele)) for k in loci)
         freq = frequency_from_count(counts.get(mine, 0), size, method=method, name=db.name,
                                     level=level, type_counts=list(counts.values()))
-    num = cmp.probability
+    joint = bool(others) and tree is not None
+    if joint:
+        assert tree is not None and others is not None
+        panel = {m.key: m for m in data.markers}
+        num = 1.0
+        for k in loci:
+            obs = {missing: pm[k], reference_id: reference[k]}
+            obs.update({i: h[k] for i, h in others.items()
+                        if k in h and len(h[k]) == len(pm[k])})
+            num *= tree_locus_probability(tree, obs, missing, rate=panel[k].rate,
+                                          copies=panel[k].copies, multistep=multistep)
+    else:
+        num = cmp.probability
     lr = num / freq.value
     diffs = tuple(f"{k}: {'/'.join(a) or 'null'} -> {'/'.join(b) or 'null'}"
                   for k, (a, b) in cmp.differences.items())
+    also = f" (with {', '.join(sorted(others or {}))} on the same line)" if joint else ""
     hyp = (f"H1: the PM sample is {missing}, {meioses} meioses from {reference_id} on the "
-           f"paternal line; H2: it is a man of the population sampled by database "
+           f"paternal line{also}; H2: it is a man of the population sampled by database "
            f"{db.name!r}, unrelated to {reference_id}. Frequency: {freq.description}")
     return LineageLR("Y", lr, _log10(lr), reference_id, meioses, num, freq, tuple(loci),
-                     diffs, aside, other_references, hyp)
+                     diffs, aside, other_references, hyp, joint)
 
 
 def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
@@ -229,14 +256,17 @@ def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
 def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
                y_method: YMethod = "count", mt_method: MtMethod = "count",
                level: float = 0.95, multistep: float = MULTISTEP_FRACTION,
-               mt_rate: float = PARSONS_1997_RATE) -> LineageResult:
+               mt_rate: float = PARSONS_1997_RATE,
+               references: Literal["all", "nearest"] = "all") -> LineageResult:
     """Y and mtDNA LRs of a PM sample (:class:`~forensic_match.cases.PMSample`) against a
     missing person of a family (:class:`~forensic_match.cases.Family`).
 
-    Each line uses the typed relative nearest to the missing person on it
-    (:func:`~forensic_match.lineage.lines.lineage_links`); the others are listed in
-    ``other_references``. A line is skipped, with a note, when the PM sample or every relative
-    on it lacks data, or the missing person is a woman (Y).
+    Each line is compared with the typed relative nearest to the missing person on it
+    (:func:`~forensic_match.lineage.lines.lineage_links`). With ``references="all"`` (default)
+    the other typed men on the Y line enter the numerator jointly (tree likelihood); for mtDNA,
+    and with ``"nearest"``, they are only listed in ``other_references``. A line is skipped,
+    with a note, when the PM sample or every relative on it lacks data, or the missing person is
+    a woman (Y).
 
     Examples
     --------
@@ -246,6 +276,8 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
     if missing not in ped:
         raise InputError(f"family {family.id!r}: missing person {missing!r} is not in its "
                          f"pedigree")
+    if references not in ("all", "nearest"):
+        raise InputError(f"references must be 'all' or 'nearest', not {references!r}")
     notes: list[str] = []
     y_res = mt_res = None
     hy = pm_y_haplotype(pm)
@@ -261,10 +293,13 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
                          "line")
         else:
             best = links[0]
+            rest = tuple(x.relative for x in links[1:])
+            others = {i: refs_y[i] for i in rest} if references == "all" else {}
+            tree = line_tree(ped, [missing, *(x.relative for x in links)], "Y") \
+                if others else None
             y_res = y_lr(hy, refs_y[best.relative], best.meioses, data, method=y_method,
                          level=level, multistep=multistep, reference_id=best.relative,
-                         missing=missing,
-                         other_references=tuple(x.relative for x in links[1:]))
+                         missing=missing, other_references=rest, others=others, tree=tree)
             if y_res is None:
                 notes.append(f"Y: no locus typed in both the PM sample and {best.relative!r}")
     hm = pm_mitotype(pm)

@@ -288,3 +288,94 @@ def compare_haplotypes(ref: YHaplotype, pm: YHaplotype, markers: Sequence[YMarke
         if a != b:
             diffs[key] = (a, b)
     return YComparison(prob, tuple(loci), aside, diffs)
+
+
+def _peel(parent: Mapping[str, str | None], order: Sequence[str], values: Mapping[str, int],
+          lo: int, size: int, one: np.ndarray) -> float:
+    """Likelihood of one copy's repeat numbers ``values`` at observed nodes of a Y-line tree
+    (``parent``: node -> father or ``None``; ``order``: children before fathers), one meiosis
+    per edge with per-meiosis distribution ``one`` (5 entries, -2..+2), and a flat prior on
+    the root's value: sum over the root value of the product of edge and observation terms."""
+    vec: dict[str, np.ndarray] = {}
+    total = 0.0
+    for node in order:
+        v = vec.pop(node, None)
+        if node in values:
+            obs = np.zeros(size)
+            obs[values[node] - lo] = 1.0
+            v = obs if v is None else v * obs
+        if v is None:  # nothing observed below: the message is 1 everywhere
+            continue
+        up = parent[node]
+        if up is None:
+            total += float(v.sum())
+            continue
+        msg = np.convolve(v, one, mode="same")
+        vec[up] = msg if up not in vec else vec[up] * msg
+    return total
+
+
+def tree_locus_probability(parent: Mapping[str, str | None], observed: Mapping[str, Sequence[str]],
+                           target: str, *, rate: float, copies: int,
+                           multistep: float = MULTISTEP_FRACTION) -> float:
+    """P(``target``'s alleles | the other observed nodes' alleles) at one locus on a Y-line tree.
+
+    ``parent`` maps each node of the tree (the missing person, the references and their
+    paternal ancestors up to a common one) to its father (``None`` at the root); each edge is
+    one meiosis, each copy mutates as in :func:`step_distribution` at ``rate / copies``, the
+    root's allele has a flat prior (so that only differences matter, as with one reference,
+    where this equals :func:`locus_probability`). Multi-copy observations are unordered: the
+    likelihood sums over the distinct orderings of every observed node but one reference,
+    whose order is fixed (the same factor in numerator and denominator). Every observed
+    multiset must have the same size.
+    """
+    if target not in observed or len(observed) < 2:
+        raise InputError("tree_locus_probability: need the target and at least one reference")
+    sizes = {len(v) for v in observed.values()}
+    if len(sizes) != 1:
+        raise InputError(f"tree_locus_probability: copy numbers differ ({sizes})")
+    if not next(iter(sizes)):
+        return 1.0
+    children: dict[str, list[str]] = {n: [] for n in parent}
+    for node, up in parent.items():
+        if up is not None:
+            children[up].append(node)
+    order: list[str] = []
+
+    def visit(node: str) -> None:
+        for c in sorted(children[node]):
+            visit(c)
+        order.append(node)
+
+    for root in sorted(n for n, up in parent.items() if up is None):
+        visit(root)
+    edges = sum(1 for up in parent.values() if up is not None)
+    split = {n: [split_allele(a) for a in v] for n, v in observed.items()}
+    whole = [r for v in split.values() for r, _ in v]
+    lo = min(whole) - 2 * edges - 2
+    size = max(whole) + 2 * edges + 3 - lo
+    c = rate / copies
+    one = np.array([c * multistep / 2, c * (1 - multistep) / 2, 1 - c,
+                    c * (1 - multistep) / 2, c * multistep / 2])
+    anchor = min(n for n in observed if n != target)
+    others = sorted(n for n in observed if n != anchor)
+
+    def likelihood(nodes: list[str]) -> float:
+        total = 0.0
+        choices = [sorted(set(itertools.permutations(split[n]))) for n in nodes]
+        for combo in itertools.product(*choices):
+            assigned = dict(zip(nodes, combo, strict=True))
+            assigned[anchor] = tuple(split[anchor])
+            term = 1.0
+            for i in range(len(split[anchor])):
+                fracs = {assigned[n][i][1] for n in assigned}
+                if len(fracs) > 1:
+                    term = 0.0
+                    break
+                term *= _peel(parent, order, {n: assigned[n][i][0] for n in assigned}, lo,
+                              size, one)
+            total += term
+        return total
+
+    denominator = likelihood([n for n in others if n != target])
+    return likelihood(others) / denominator if denominator > 0 else 0.0
