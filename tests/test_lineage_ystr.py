@@ -145,6 +145,8 @@ def test_counting_bound_and_kappa_by_hand():
     # a new type: kappa of the database with it added = 4/9; (1 - 4/9) / 9
     assert count_frequency("Z", db, method="kappa").value == pytest.approx((5 / 9) / 9)
     assert count_frequency("A", db, method="kappa").value == pytest.approx(4 / 9)
+    with pytest.raises(InputError, match="kappa is 1 for database 'all singletons'"):
+        count_frequency("Z", ["a", "b", "c"], method="kappa", name="all singletons")
     up = count_frequency("Z", db, method="count_upper")
     assert up.value == pytest.approx(1 - 0.05 ** (1 / 8), rel=1e-12)
     assert "Clopper-Pearson" in up.description and up.count == 0 and up.size == 8

@@ -129,6 +129,10 @@ def frequency_from_count(x: int, n: int, *, method: str = "count", name: str = "
         if type_counts is None:
             raise InputError("Brenner's kappa needs the counts of every database type")
         kappa = brenner_kappa([*type_counts, 1])
+        if kappa >= 1:
+            raise InputError(f"Brenner's kappa is 1 for {label} ({n} haplotypes, every one "
+                             f"seen once): (1-kappa)/(N+1) would be 0, an infinite LR; use "
+                             f"'count', 'count_upper' or the discrete Laplace model")
         value = (1 - kappa) / (n + 1)
         text = (f"not seen in {n} haplotypes of {label}; Brenner's kappa {kappa:.4g} of the "
                 f"database with it added, (1-kappa)/(N+1) = {value:.4g}")
