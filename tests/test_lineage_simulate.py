@@ -108,3 +108,56 @@ def test_drop_y_and_mt_follow_the_lines_of_a_pedigree():
     mutated = drop_mt(ped, founders_mt, rate=0.01, seed=1)
     assert compare_mitotypes(mutated["MP"], founders_mt["MP_mother"]).n_differences == \
         pytest.approx(0.01 * 1122, abs=30)
+
+
+def _mt_pool(n: int, seed: int) -> list:
+    from forensic_match.lineage.mtdna import Mitotype
+
+    rng = np.random.default_rng(seed)
+    ranges = ((16024, 16365), (73, 340))
+    sites = [p for a, b in ranges for p in range(a, b + 1)]
+    return [Mitotype(ranges, {int(p): "ACGT"[int(rng.integers(4))]
+                              for p in rng.choice(sites, size=6, replace=False)})
+            for _ in range(n)]
+
+
+def test_add_lineage_to_a_simulated_programme(markers, tmp_path):
+    from forensic_match.cases import load_case, save_case
+    from forensic_match.dvi.simulate import simulate_programme
+    from forensic_match.lineage.lr import lineage_lrs
+    from forensic_match.lineage.simulate import add_lineage
+
+    prog = simulate_programme(25, 30, markers=markers, seed=3)
+    add_lineage(prog, population=_population(), mitotypes=_mt_pool(50, 1), seed=4,
+                database_size=200, villages=3, lineages=2)
+    ds = prog.dataset
+    for fam in ds.am:
+        assert set(fam.mtdna) == set(fam.genotypes)
+        assert set(fam.ystr) == {i for i in fam.genotypes if fam.pedigree.sex_of(i) != "F"}
+    truth = dict(zip(prog.truth["pm"].to_list(), zip(prog.truth["family"].to_list(),
+                                                     prog.truth["missing"].to_list())))
+    fams = {f.id: f for f in ds.am}
+    checked = 0
+    for pm in ds.pm:
+        fid, mid = truth[pm.id]
+        assert pm.mtdna is not None
+        if pm.sex == "F":
+            assert pm.ystr is None
+        if mid is None:
+            continue
+        for result in lineage_lrs(ds, {pm.id: [(fid, mid)]}):
+            for line in (result.y, result.mtdna):
+                if line is not None:
+                    assert line.lr > 0     # the true family is never excluded by the model
+                    checked += 1
+        fam = fams[fid]
+        if fam.pedigree.sex_of(mid) == "F":
+            assert pm.ystr is None
+    assert checked > 10
+    path = tmp_path / "prog.json"
+    save_case(ds, path)
+    again = load_case(path)
+    assert [p.ystr for p in again.pm] == [p.ystr for p in ds.pm]
+    assert [p.mtdna for p in again.pm] == [p.mtdna for p in ds.pm]
+    assert again.lineage.y_database.haplotypes == ds.lineage.y_database.haplotypes
+    assert again.lineage.mt_database.mitotypes == ds.lineage.mt_database.mitotypes

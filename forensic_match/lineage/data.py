@@ -66,7 +66,6 @@ class LineageData:
     y_database: YDatabase | None = None
     mt_database: MitotypeDatabase | None = None
     disclap: DiscLapFit | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, *, where: str = "lineage") -> LineageData:
@@ -86,11 +85,24 @@ class LineageData:
         mt = data.get("mtdna") or {}
         mtdb = MitotypeDatabase.from_dict(mt["database"], where=f"{where}.mtdna.database") \
             if mt.get("database") else None
-        return cls(markers, ydb, mtdb, None, dict(data))
+        return cls(markers, ydb, mtdb, None)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form as read (databases are written back unchanged)."""
-        return dict(self.raw)
+        """The JSON form of ``FORMAT.md`` ("Lineage markers"); a fit is not written."""
+        out: dict[str, Any] = {}
+        ystr: dict[str, Any] = {}
+        if self.markers:
+            ystr["markers"] = [{"name": m.name, "copies": m.copies, "rate": m.rate}
+                               for m in self.markers]
+        if self.y_database is not None:
+            ystr["database"] = {"name": self.y_database.name, "haplotypes": [
+                {k: list(v) for k, v in h.items()} for h in self.y_database.haplotypes]}
+        if ystr:
+            out["ystr"] = ystr
+        if self.mt_database is not None:
+            out["mtdna"] = {"database": {"name": self.mt_database.name, "mitotypes": [
+                m.to_dict() for m in self.mt_database.mitotypes]}}
+        return out
 
     def __bool__(self) -> bool:
         return bool(self.markers or self.y_database or self.mt_database)

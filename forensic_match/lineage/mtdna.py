@@ -34,6 +34,7 @@ PARSONS_1997_RATE = 10 / 327 / 610
 
 IUPAC = {"A": "A", "C": "C", "G": "G", "T": "T", "R": "AG", "Y": "CT", "K": "GT", "M": "AC",
          "S": "CG", "W": "AT", "B": "CGT", "H": "ACT", "V": "ACG", "N": "ACGT"}
+_CODE = {bases: code for code, bases in IUPAC.items()}
 
 _RANGE_DEL = re.compile(r"^[ACGT]?(\d+)-(\d+)(?:d|del|DEL|Del)$")
 _DEL = re.compile(r"^[ACGT]?(\d+)(?:d|del|DEL|Del|-)$")
@@ -60,23 +61,33 @@ class Mitotype:
     insertions : dict
         ``{(position, index): bases}`` for ``315.1C`` -> ``{(315, 1): "C"}``.
     variants : tuple of str
-        The variants as written.
+        The variants as written (not compared: two mitotypes are equal when their ranges,
+        substitutions, deletions and insertions are).
     """
 
     ranges: tuple[tuple[int, int], ...]
     substitutions: dict[int, str] = field(default_factory=dict)
     deletions: frozenset[int] = frozenset()
     insertions: dict[tuple[int, int], str] = field(default_factory=dict)
-    variants: tuple[str, ...] = ()
+    variants: tuple[str, ...] = field(default=(), compare=False)
 
     @cached_property
     def positions(self) -> frozenset[int]:
         """All positions read."""
         return frozenset(p for a, b in self.ranges for p in range(a, b + 1))
 
+    def notation(self) -> list[str]:
+        """The variants in canonical notation, by position: ``73G``, ``16189Y``, ``249d``,
+        ``315.1C`` (a run of deletions as single positions)."""
+        items = [(p, 0, f"{p}{_CODE[b]}") for p, b in self.substitutions.items()]
+        items += [(p, 0, f"{p}d") for p in self.deletions]
+        items += [(p, i, f"{p}.{i}{_CODE[b]}") for (p, i), b in self.insertions.items()]
+        return [t for _, _, t in sorted(items)]
+
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form ``{"range": [[a, b], ...], "variants": [...]}``."""
-        return {"range": [list(r) for r in self.ranges], "variants": list(self.variants)}
+        """The JSON form ``{"range": [[a, b], ...], "variants": [...]}`` (canonical
+        notation, :meth:`notation`)."""
+        return {"range": [list(r) for r in self.ranges], "variants": self.notation()}
 
 
 def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "") -> Mitotype:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from forensic_match.errors import InputError
 from forensic_match.lineage.disclap import disclap_pmf
-from forensic_match.lineage.mtdna import Mitotype
+from forensic_match.lineage.mtdna import PARSONS_1997_RATE, Mitotype
 from forensic_match.lineage.ystr import MULTISTEP_FRACTION, YHaplotype, YMarker
 from forensic_match.pedigree import FEMALE, Pedigree
 
@@ -174,3 +175,95 @@ def drop_mt(pedigree: Pedigree, founders: Mapping[str, Mitotype], *, rate: float
         else:
             out[ident] = mutate_mt(out[pedigree.ids[mo]], 1, rate=rate, seed=rng)
     return out
+
+
+def add_lineage(programme: Any, *, population: YPopulation, mitotypes: Sequence[Mitotype],
+                seed: Seed, database_size: int = 1000, mt_rate: float = PARSONS_1997_RATE,
+                villages: int = 0, lineages: int = 5, generations: int = 5,
+                name: str = "simulated") -> Any:
+    """Add Y haplotypes and mitotypes to a simulated programme
+    (:func:`~forensic_match.dvi.simulate.simulate_programme`), in place, and return it.
+
+    Every family's pedigree gets Y haplotypes (men) and mitotypes (everyone) dropped from its
+    founders with mutation (:func:`drop_y`, :func:`drop_mt`); its typed relatives (those with
+    autosomal profiles) get ``Family.ystr`` / ``Family.mtdna``, and each PM sample the data of
+    the person it is (``programme.truth``): the missing person's, or for a body that matches
+    nobody a man or woman of the population. ``dataset.lineage`` gets the Y panel
+    (``population.markers``) and databases of ``database_size`` people drawn afresh from the
+    populations.
+
+    Village structure (``villages`` > 0): each village has ``lineages`` patrilineage founders
+    drawn from ``population``; every family and every unrelated body belongs to a random
+    village, and a male founder's haplotype is that of one of his village's patrilineages
+    after ``generations`` meioses. The database is still drawn from the population at large,
+    so men of a village share Y haplotypes more often than the database says.
+
+    Mitotypes of founders and of unrelated bodies are drawn from ``mitotypes`` (no village
+    structure for mtDNA). A body that matches nobody gets a Y haplotype when one of its samples
+    is typed male (its true sex is not recorded by the simulator); a sample typed female gets
+    none.
+    """
+    from forensic_match.lineage.data import LineageData, YDatabase
+    from forensic_match.lineage.mtdna import MitotypeDatabase
+
+    rng = _rng(seed)
+    ds = programme.dataset
+    markers = population.markers
+    pool = list(mitotypes)
+    patri = [population.sample(lineages, seed=rng) for _ in range(villages)]
+
+    def founder_y() -> YHaplotype:
+        if not villages:
+            return population.sample(1, seed=rng)[0]
+        lines = patri[int(rng.integers(villages))]
+        return mutate_y(lines[int(rng.integers(len(lines)))], markers, generations, seed=rng)
+
+    def founder_mt() -> Mitotype:
+        return pool[int(rng.integers(len(pool)))]
+
+    person_y: dict[tuple[str, str], YHaplotype] = {}
+    person_mt: dict[tuple[str, str], Mitotype] = {}
+    for fam in ds.am:
+        ped = fam.pedigree
+        if villages:
+            v = int(rng.integers(villages))
+            lines = patri[v]
+
+            def village_founder(lines: list[YHaplotype] = lines) -> YHaplotype:
+                return mutate_y(lines[int(rng.integers(len(lines)))], markers, generations,
+                                seed=rng)
+
+            fy = {i: village_founder() for i in ped.founders if ped.sex_of(i) != "F"}
+        else:
+            fy = {i: founder_y() for i in ped.founders if ped.sex_of(i) != "F"}
+        ys = drop_y(ped, markers, fy, seed=rng)
+        mts = drop_mt(ped, {i: founder_mt() for i in ped.founders}, rate=mt_rate, seed=rng)
+        for ident in ped.ids:
+            if ident in ys:
+                person_y[(fam.id, ident)] = ys[ident]
+            person_mt[(fam.id, ident)] = mts[ident]
+        fam.ystr = {i: ys[i] for i in fam.genotypes if i in ys}
+        fam.mtdna = {i: mts[i] for i in fam.genotypes}
+    truth = programme.truth
+    by_id = {s.id: s for s in ds.pm}
+    rows = list(zip(truth["pm"].to_list(), truth["body"].to_list(), truth["family"].to_list(),
+                    truth["missing"].to_list(), strict=True))
+    male_bodies = {body for pm_id, body, _, _ in rows if by_id[pm_id].sex == "M"}
+    body_data: dict[str, tuple[YHaplotype | None, Mitotype]] = {}
+    for _, body, fid, mid in rows:
+        if body in body_data:
+            continue
+        if mid is not None:
+            body_data[body] = (person_y.get((fid, mid)), person_mt[(fid, mid)])
+        else:
+            body_data[body] = (founder_y() if body in male_bodies else None, founder_mt())
+    for pm_id, body, _, _ in rows:
+        sample = by_id[pm_id]
+        y, m = body_data[body]
+        sample.ystr = y if sample.sex != "F" else None
+        sample.mtdna = m
+    ds.lineage = LineageData(markers, YDatabase(name, tuple(population.sample(database_size,
+                                                                              seed=rng))),
+                             MitotypeDatabase(name, tuple(founder_mt()
+                                                          for _ in range(database_size))))
+    return programme
