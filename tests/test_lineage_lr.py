@@ -207,3 +207,24 @@ def test_relatives_y_rows_from_a_lab_export_count_as_references():
     res = lineage_lr(pm, lab, "MP", ds.lineage)
     assert (res.y.reference, res.y.meioses) == ("FA", 1)
     assert res.y.numerator == pytest.approx(_y_numerator(1), rel=1e-12)
+
+
+def test_lineage_data_survive_the_case_store(tmp_path):
+    from forensic_match.store import CaseStore
+
+    ds = case_from_dict(DATASET)
+    store = CaseStore(str(tmp_path / "cases.db"))
+    try:
+        first = store.ingest(ds, actor="lab")
+        again = store.ingest(case_from_dict(DATASET), actor="lab")
+        back = store.dataset(ds.markers)
+    finally:
+        store.close()
+    assert sorted(first.new_versions) == [("family", "F1", 1), ("profile", "F1/UN", 1),
+                                          ("profile", "PM1", 1)]
+    assert again.new_versions == [] and again.unchanged == 3   # same data, nothing new
+    assert back.pm[0].ystr == ds.pm[0].ystr and back.pm[0].mtdna == ds.pm[0].mtdna
+    assert back.am[0].ystr == ds.am[0].ystr and back.am[0].mtdna == ds.am[0].mtdna
+    back.lineage = ds.lineage
+    assert lineage_lr(back.pm[0], back.am[0], "MP", ds.lineage).log10_lr == \
+        lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage).log10_lr
