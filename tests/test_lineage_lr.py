@@ -228,3 +228,16 @@ def test_lineage_data_survive_the_case_store(tmp_path):
     back.lineage = ds.lineage
     assert lineage_lr(back.pm[0], back.am[0], "MP", ds.lineage).log10_lr == \
         lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage).log10_lr
+
+
+def test_an_off_ladder_y_call_in_a_lab_export_leaves_that_locus_out_with_a_warning():
+    ds = case_from_dict(DATASET)
+    pm = PMSample("PM9", "M", {}, info={"lineage": {"DYS391": ["10"], "DYS576": ["OL"],
+                                                     "DYS385a/b": ["11", "14"]}})
+    with pytest.warns(LineageMarkerWarning, match="sample 'PM9': Y locus 'DYS576' has an "
+                                                  "off-ladder call"):
+        res = lineage_lr(pm, ds.am[0], "MP", ds.lineage)
+    assert res.y.compared == ("DYS385", "DYS391")
+    bad = PMSample("PM8", "M", {}, info={"lineage": {"DYS391": ["10,0"]}})
+    with pytest.raises(InputError, match="sample 'PM8': locus 'DYS391': allele '10,0'"):
+        lineage_lr(bad, ds.am[0], "MP", ds.lineage)

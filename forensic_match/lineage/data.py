@@ -6,6 +6,7 @@ and the Y haplotypes and mitotypes of PM samples and relatives, whichever way th
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from forensic_match.errors import InputError
+from forensic_match.errors import InputError, LineageMarkerWarning
 from forensic_match.lineage.disclap import DiscLapFit, fit_disclap
 from forensic_match.lineage.mtdna import Mitotype, MitotypeDatabase, parse_mitotype
 from forensic_match.lineage.ystr import (
@@ -141,13 +142,31 @@ def _y_rows(calls: Mapping[str, Any] | None) -> dict[str, Any]:
     return {m: a for m, a in (calls or {}).items() if lineage_marker(m) == "Y"}
 
 
+def _lab_haplotype(rows: Mapping[str, Any], sample: str, where: str = "") -> YHaplotype | None:
+    """A Y haplotype from lab-export rows; a locus with an off-ladder call ("OL", kept as
+    written by the readers) is left out, with a warning naming sample and locus (it cannot be
+    compared: its repeat number is unknown)."""
+    keep = {}
+    for locus, alleles in rows.items():
+        calls = [alleles] if isinstance(alleles, str) else list(alleles)
+        if any(str(a).strip().upper() == "OL" for a in calls):
+            place = f"{where}, " if where else ""
+            warnings.warn(f"{place}sample {sample!r}: Y locus {locus!r} has an off-ladder "
+                          f"call {calls}: left out of the Y haplotype", LineageMarkerWarning,
+                          stacklevel=3)
+            continue
+        keep[locus] = alleles
+    return parse_haplotype(keep, sample=sample, where=where) if keep else None
+
+
 def pm_y_haplotype(pm: Any) -> YHaplotype | None:
     """The Y haplotype of a PM sample: ``pm.ystr`` from the dataset, else the Y-STR rows of
-    its lab export (``pm.info["lineage"]``), else ``None``."""
+    its lab export (``pm.info["lineage"]``; loci with an off-ladder call left out, with a
+    :class:`~forensic_match.errors.LineageMarkerWarning`), else ``None``."""
     if getattr(pm, "ystr", None):
         return pm.ystr
     rows = _y_rows(pm.info.get("lineage"))
-    return parse_haplotype(rows, sample=pm.id) if rows else None
+    return _lab_haplotype(rows, pm.id) if rows else None
 
 
 def pm_mitotype(pm: Any) -> Mitotype | None:
@@ -157,12 +176,14 @@ def pm_mitotype(pm: Any) -> Mitotype | None:
 
 def family_y_haplotypes(family: Any) -> dict[str, YHaplotype]:
     """``{id: Y haplotype}`` of a family's relatives: ``family.ystr`` and the Y-STR rows of
-    its lab exports (``family.lineage``), the former winning for a person in both."""
+    its lab exports (``family.lineage``; off-ladder loci left out with a warning), the former
+    winning for a person in both."""
     out = {}
     for ident, calls in (family.lineage or {}).items():
         rows = _y_rows(calls)
-        if rows:
-            out[ident] = parse_haplotype(rows, sample=ident, where=f"family {family.id!r}")
+        hap = _lab_haplotype(rows, ident, f"family {family.id!r}") if rows else None
+        if hap:
+            out[ident] = hap
     out.update(getattr(family, "ystr", None) or {})
     return out
 
