@@ -5,8 +5,8 @@ meioses apart; :mod:`~forensic_match.lineage.ystr` and :mod:`~forensic_match.lin
 read, compare and transmit haplotypes and mitotypes; :mod:`~forensic_match.lineage.frequency`
 and :mod:`~forensic_match.lineage.disclap` estimate their population frequencies;
 :mod:`~forensic_match.lineage.lr` makes the LR of a PM sample against a missing person and
-combines it with the autosomal LR. Models, formulas, sources and assumptions:
-``docs/lineage.md``.
+combines it with the autosomal LR; :class:`LineageScores` feeds it to the search. Models,
+formulas, sources and assumptions: ``docs/lineage.md``.
 """
 
 from forensic_match.lineage.data import LineageData, MitotypeDatabase, YDatabase
@@ -29,11 +29,12 @@ from forensic_match.lineage.lr import (
     y_lr,
 )
 from forensic_match.lineage.mtdna import Mitotype, compare_mitotypes, parse_mitotype
+from forensic_match.lineage.scores import LineageScores
 from forensic_match.lineage.ystr import YMarker, compare_haplotypes, parse_haplotype
 
 __all__ = [
     "DiscLapFit", "HaplotypeFrequency", "LineageData", "LineageLR", "LineageLink",
-    "LineageResult", "Mitotype", "MitotypeDatabase", "YDatabase", "YMarker",
+    "LineageResult", "LineageScores", "Mitotype", "MitotypeDatabase", "YDatabase", "YMarker",
     "brenner_kappa", "clopper_pearson_upper", "combine_log10_lr", "compare_haplotypes",
     "compare_mitotypes", "count_frequency", "fit_disclap", "lineage_frame", "lineage_links",
     "lineage_lr",
