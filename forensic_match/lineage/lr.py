@@ -147,8 +147,29 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
     P(PM | every reference typed there with the PM's copy number); otherwise the pairwise
     formula.
 
-    ``method`` chooses the frequency (:func:`~forensic_match.lineage.frequency.count_frequency`
-    or ``"disclap"``: the fitted discrete Laplace model, over the loci it describes only).
+    Parameters
+    ----------
+    pm, reference : dict
+        Y haplotypes (:func:`~forensic_match.lineage.ystr.parse_haplotype`).
+    meioses : int
+        Meioses between the missing person and the reference on the paternal line.
+    data : LineageData
+        The Y-STR panel (rates) and database.
+    method : {"count", "count_upper", "kappa", "disclap"}
+        The frequency (:func:`~forensic_match.lineage.frequency.count_frequency`, or the
+        fitted discrete Laplace model over the loci it describes only).
+    level : float
+        Confidence level of ``"count_upper"``.
+    multistep : float
+        Fraction of mutations that change two repeats.
+    reference_id, missing : str
+        Ids used in the result's text.
+    other_references : tuple of str
+        Ids of further references on the line, for the record.
+
+    Returns
+    -------
+    LineageLR or None
 
     Examples
     --------
@@ -233,6 +254,27 @@ def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
 
     The frequency counts database mitotypes that read every compared site and do not differ
     from the PM mitotype there (:meth:`MitotypeDatabase.matches`).
+
+    Parameters
+    ----------
+    pm, reference : Mitotype
+    meioses : int
+        Meioses between the missing person and the reference on the maternal line.
+    data : LineageData
+        Holds the mtDNA database.
+    method : {"count", "count_upper"}
+    level : float
+        Confidence level of ``"count_upper"``.
+    rate : float
+        Per-site, per-generation substitution rate (default Parsons et al. 1997).
+    reference_id, missing : str
+        Ids used in the result's text.
+    other_references : tuple of str
+        Ids of further references on the line, for the record.
+
+    Returns
+    -------
+    LineageLR or None
     """
     if data.mt_database is None:
         raise InputError("mtDNA LR: the dataset has no mtDNA database (lineage.mtdna.database)")
@@ -268,9 +310,32 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
     with a note, when the PM sample or every relative on it lacks data, or the missing person is
     a woman (Y).
 
+    Parameters
+    ----------
+    pm : PMSample
+        With ``ystr``/``mtdna``, or Y rows of a lab export in ``info["lineage"]``.
+    family : Family
+        With ``ystr``/``mtdna`` of relatives, or Y rows of lab exports in ``lineage``.
+    missing : str
+        The missing person, in ``family.pedigree``.
+    data : LineageData
+        Panel and databases (``DviDataset.lineage``).
+    y_method, mt_method : str
+        Frequency methods (:func:`y_lr`, :func:`mt_lr`).
+    level, multistep, mt_rate
+        As for :func:`y_lr` and :func:`mt_lr`.
+    references : {"all", "nearest"}
+        Y: every typed man on the line jointly, or the nearest only.
+
+    Returns
+    -------
+    LineageResult
+
     Examples
     --------
-    See ``tests/test_lineage_lr.py``.
+    >>> ds = load_case("dataset_with_lineage.json")  # doctest: +SKIP
+    >>> res = lineage_lr(ds.pm[0], ds.am[0], ds.am[0].missing[0], ds.lineage)  # doctest: +SKIP
+    >>> combine_log10_lr(autosomal_log10_lr, res)  # doctest: +SKIP
     """
     ped: Pedigree = family.pedigree
     if missing not in ped:
@@ -344,7 +409,20 @@ def combine_log10_lr(autosomal_log10_lr: float, lineage: LineageResult | float) 
 def lineage_lrs(dataset: Any, pairs: Mapping[str, list[tuple[str, str]]] | None = None,
                 **options: Any) -> list[LineageResult]:
     """:func:`lineage_lr` for every PM sample with lineage data against every missing person
-    of the dataset (or, with ``pairs``, ``{pm id: [(family id, missing id), ...]}``)."""
+    of the dataset.
+
+    Parameters
+    ----------
+    dataset : DviDataset
+    pairs : mapping, optional
+        ``{pm id: [(family id, missing id), ...]}``: only these pairs.
+    **options
+        Passed to :func:`lineage_lr`.
+
+    Returns
+    -------
+    list of LineageResult
+    """
     data = dataset.lineage
     fams = {f.id: f for f in dataset.am}
     out = []
