@@ -282,6 +282,8 @@ class MitotypeDatabase:
 
     name: str
     mitotypes: tuple[Mitotype, ...]
+    _matches: dict[Any, tuple[int, int]] = field(default_factory=dict, repr=False,
+                                                 compare=False)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "lineage.mtdna.database"
@@ -296,8 +298,12 @@ class MitotypeDatabase:
     def matches(self, mitotype: Mitotype, region: Sequence[int] | frozenset[int]
                 ) -> tuple[int, int]:
         """(x, N): entries that read all of ``region``, and those among them with no difference
-        from ``mitotype`` over it."""
+        from ``mitotype`` over it (cached by mitotype and region)."""
         region = frozenset(region)
+        key = (mitotype.ranges, tuple(sorted(mitotype.substitutions.items())),
+               mitotype.deletions, tuple(sorted(mitotype.insertions.items())), region)
+        if key in self._matches:
+            return self._matches[key]
         x = n = 0
         for entry in self.mitotypes:
             if not region <= entry.positions:
@@ -305,4 +311,5 @@ class MitotypeDatabase:
             n += 1
             if compare_mitotypes(mitotype, entry, region=region).n_differences == 0:
                 x += 1
+        self._matches[key] = (x, n)
         return x, n

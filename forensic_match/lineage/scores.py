@@ -36,6 +36,9 @@ class LineageScores:
         Panel and databases (``DviDataset.lineage``).
     also : object, optional
         Another evidence object (``block(rows)``), e.g. AM/PM evidence scores, added in.
+    cache : dict, optional
+        ``{(family id, missing id, sample id): LineageResult}`` shared between score objects
+        (the rounds of an identification), so that no pair is computed twice.
     **options
         Passed to :func:`~forensic_match.lineage.lr.lineage_lr` (``y_method``, ...).
 
@@ -47,6 +50,7 @@ class LineageScores:
 
     def __init__(self, rows: Sequence[tuple[str, str]], families: Sequence[Any],
                  samples: Sequence[Any], data: LineageData, *, also: Any = None,
+                 cache: dict[tuple[str, str, str], LineageResult] | None = None,
                  **options: Any) -> None:
         self.rows = list(rows)
         self.families = {f.id: f for f in families}
@@ -60,13 +64,14 @@ class LineageScores:
         self.options = options
         self._typed = [j for j, s in enumerate(self.samples)
                        if pm_y_haplotype(s) is not None or pm_mitotype(s) is not None]
-        self.results: dict[tuple[int, int], LineageResult] = {}
+        self.results: dict[tuple[str, str, str], LineageResult] = {} if cache is None \
+            else cache
 
     def result(self, row: int, sample: int) -> LineageResult:
         """The :class:`LineageResult` of one pair (computed once, then kept)."""
-        key = (row, sample)
+        fid, mid = self.rows[row]
+        key = (fid, mid, self.samples[sample].id)
         if key not in self.results:
-            fid, mid = self.rows[row]
             self.results[key] = lineage_lr(self.samples[sample], self.families[fid], mid,
                                            self.data, **self.options)
         return self.results[key]
