@@ -33,3 +33,25 @@ def test_lineage_markers_place_bodies_in_their_families_and_nothing_false(marker
             assert r["relatives_posterior"] > 0.05   # the brother is never ruled out
         for r in res.identifications.iter_rows(named=True):
             assert family_of[r["pm"]] == r["family"]
+
+
+def test_solve_command_uses_lineage_on_request(tmp_path):
+    import copy
+    import json
+
+    from click.testing import CliRunner
+    from test_lineage_lr import DATASET
+
+    from forensic_match.cli import main
+
+    path = tmp_path / "ds.json"
+    path.write_text(json.dumps(DATASET), encoding="utf-8")
+    out = CliRunner().invoke(main, ["solve", str(path), "--lineage"])
+    assert out.exit_code == 0, out.output
+    notes = json.loads(out.output)["notes"]
+    assert any(n.startswith("lineage: Y-STR and mtDNA LRs added") for n in notes)
+    bare = copy.deepcopy(DATASET)
+    del bare["lineage"]
+    path.write_text(json.dumps(bare), encoding="utf-8")
+    out = CliRunner().invoke(main, ["solve", str(path), "--lineage"])
+    assert out.exit_code == 1 and "has no 'lineage' data" in out.output
