@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean test-postgres
+.PHONY: demo test bench lint clean test-postgres test-reports
 
 $(STAMP): pyproject.toml setup.cfg
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ bench: $(STAMP)
 # PG_PORT, runs tests/test_store.py against it and stops it.
 test-postgres: $(STAMP)
 	PY=$(BIN)/python .ci/postgres-tests
+
+# The report pages in a real headless browser (docs/reports.md): .ci/report-tests installs
+# Chromium from the system packages when it is absent and runs tests/test_reports_browser.py,
+# which then may not skip; screenshots, PDFs and DOM dumps go to test-output/reports.
+test-reports: $(STAMP)
+	PY=$(BIN)/python .ci/report-tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check forensic_match tests benchmarks

@@ -37,36 +37,110 @@ def main() -> None:
 @click.argument("cases", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--provenance/--no-provenance", default=False,
               help="Add package version, parameters and input hashes to each record.")
-def lr_command(cases: tuple[str, ...], provenance: bool) -> None:
-    """Kinship LR of each CASE.json (H1 against H2), one JSON object per line."""
+@click.option("--h1", "h1", default=None, metavar="NAME",
+              help="Familias .fam files: the one pedigree to compare (default: every pedigree "
+                   "other than the reference).")
+@click.option("--h2", "h2", default=None, metavar="NAME",
+              help="Familias .fam files: the reference pedigree, the LR's denominator "
+                   "(default: the last pedigree in which no two typed persons are related; "
+                   "if there is none, the last pedigree).")
+def lr_command(cases: tuple[str, ...], provenance: bool, h1: str | None, h2: str | None
+               ) -> None:
+    """Kinship LR of each CASE.json (H1 against H2), one JSON object per line.
+
+    A Familias file (CASE.fam) gives one line per pedigree against a reference pedigree
+    (--h1, --h2; docs/familias.md), with the pedigrees' names in ``h1`` and ``h2``.
+    """
     from forensic_match.cases import KinshipCase, load_case
 
     say = _Messages(quiet=False)
     failed = False
     for path in cases:
         try:
-            case = load_case(path)
-            if not isinstance(case, KinshipCase):
-                raise ForensicMatchError(f"file {path!r}: not a kinship case (kind "
-                                         f"{case.kind!r}); use 'forensic-match solve'")
+            if _is_fam(path):
+                with say.collect("lr"):
+                    questions = _fam_kinship(path, h1, h2)
+            else:
+                if h1 is not None or h2 is not None:
+                    raise ForensicMatchError(f"file {path!r}: --h1 and --h2 choose pedigrees "
+                                             f"of Familias .fam files; a JSON case has its own "
+                                             f"H1 and H2")
+                case = load_case(path)
+                if not isinstance(case, KinshipCase):
+                    raise ForensicMatchError(f"file {path!r}: not a kinship case (kind "
+                                             f"{case.kind!r}); use 'forensic-match solve'")
+                questions = [(case, None)]
         except ForensicMatchError as exc:
             click.echo(f"error: {exc}", err=True)
             failed = True
             continue
-        try:
-            with say.collect("lr"):
-                result = case.solve()
-        except ForensicMatchError as exc:
-            # load_case names the file in its messages; the engine never sees the file name.
-            click.echo(f"error: file {path!r}: {exc}", err=True)
-            failed = True
-            continue
-        record = _lr_record(case.id, result)
-        if provenance:
-            record["provenance"] = result.provenance
-        click.echo(json.dumps(record, allow_nan=False))
+        for case, names in questions:
+            try:
+                with say.collect("lr"):
+                    result = case.solve()
+            except ForensicMatchError as exc:
+                # load_case names the file in its messages; the engine never sees the file name.
+                click.echo(f"error: file {path!r}: {exc}", err=True)
+                failed = True
+                continue
+            record = _lr_record(case.id, result)
+            if names is not None:
+                record = {"id": record["id"], "h1": names[0], "h2": names[1],
+                          **{k: v for k, v in record.items() if k != "id"}}
+            if provenance:
+                record["provenance"] = result.provenance
+            click.echo(json.dumps(record, allow_nan=False))
     if failed:
         sys.exit(1)
+
+
+def _is_fam(path: str) -> bool:
+    return path.lower().endswith(".fam")
+
+
+def _fam_kinship(path: str, h1: str | None, h2: str | None) -> list[tuple[Any, tuple[str, str]]]:
+    """The kinship cases of a Familias file, each with its (h1, h2) pedigree names; says on
+    stderr which pedigrees were compared and that dropout settings are not applied."""
+    from forensic_match.familias import read_fam
+    from forensic_match.familias.convert import kinship_cases
+
+    case = read_fam(path)
+    if not case.pedigrees and case.dvi is not None:
+        raise ForensicMatchError(f"file {path!r}: only a [DVI] section, no pedigrees; use "
+                                 f"'forensic-match solve'")
+    questions = kinship_cases(case, h1=h1, h2=h2)
+    rule = "--h2" if h2 is not None else "the last pedigree relating no typed persons, else " \
+        "the last"
+    click.echo(f"{path}: LR of {[q.extra['h1'] for q in questions]} against "
+               f"{questions[0].extra['h2']!r} ({rule})", err=True)
+    dropout = any(v > 0 for v in case.dropout.values()) and case.dropout_persons
+    advanced = case.settings.get("Advanced/Direct/Identity", {}).get("Dropout", "0")
+    if dropout or _nonzero(advanced):
+        click.echo(f"warning: {path}: Familias dropout settings are read but not applied; "
+                   f"these LRs assume no dropout (docs/familias.md)", err=True)
+    return [(q, (q.extra["h1"], q.extra["h2"])) for q in questions]
+
+
+def _fam_dataset(path: str, pedigree: str | None, missing_prefix: str) -> Any:
+    """The identification dataset of a Familias file's [DVI] section."""
+    from forensic_match.familias import read_fam
+    from forensic_match.familias.convert import dvi_dataset
+
+    case = read_fam(path)
+    if case.dvi is None:
+        raise ForensicMatchError(f"file {path!r}: no [DVI] section; use 'forensic-match lr'")
+    advanced = case.settings.get("Advanced/Direct/Identity", {}).get("Dropout", "0")
+    if _nonzero(advanced) or (case.dropout_persons and any(case.dropout.values())):
+        click.echo(f"warning: {path}: Familias dropout settings are read but not applied; "
+                   f"these LRs assume no dropout (docs/familias.md)", err=True)
+    return dvi_dataset(case, pedigree=pedigree, missing_prefix=missing_prefix)
+
+
+def _nonzero(text: str) -> bool:
+    try:
+        return float(text) != 0.0
+    except ValueError:
+        return bool(text.strip())
 
 
 #: The bundled examples, package data (``datasets/examples`` links to them in the repository).
@@ -193,15 +267,22 @@ def _demo_kinship() -> None:
                    "coverage of an age interval) must be the one docs/evidence.md states.")
 @click.option("--place-prior", is_flag=True,
               help="With the evidence, also the place-and-date prior (docs/place-prior.md).")
+@click.option("--pedigree", "fam_pedigree", default=None, metavar="NAME",
+              help="Familias .fam files: the pedigree of every DVI family to use (default: "
+                   "each family's one pedigree not called 'Reference pedigree', as dvir).")
+@click.option("--missing-prefix", default="Missing", show_default=True,
+              help="Familias .fam files: the missing persons of a DVI family are the members "
+                   "of its pedigree whose name begins with this (as dvir).")
 @click.option("--lineage", "use_lineage", is_flag=True,
               help="Add the Y-STR and mtDNA LRs of the dataset's lineage data (docs/lineage.md) "
                    "to the identifications' scores. Off by default.")
 def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisputed: bool,
                   max_assignments: int, max_pairs: int, show_tables: bool,
-                  use_evidence: bool, place_prior: bool, use_lineage: bool) -> None:
-    """Solve an identification DATASET.json; print pairwise LRs, undisputed, joint,
-    dviSolve's AM and PM tables, proposed identifications and family-level proposals as one
-    JSON object.
+                  use_evidence: bool, place_prior: bool, fam_pedigree: str | None,
+                  missing_prefix: str, use_lineage: bool) -> None:
+    """Solve an identification DATASET.json, or the [DVI] section of a Familias DATASET.fam
+    (docs/familias.md); print pairwise LRs, undisputed, joint, dviSolve's AM and PM tables,
+    proposed identifications and family-level proposals as one JSON object.
 
     Pairwise LRs come from the compiled tables (docs/matching.md), computed once and shared
     by the undisputed list, the joint analysis (per connected component, docs/joint.md) and
@@ -230,7 +311,14 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
     notes: list[str] = []
     try:
         with _Messages(quiet=False).collect("solve"):
-            ds = load_case(dataset)
+            if _is_fam(dataset):
+                ds = _fam_dataset(dataset, fam_pedigree, missing_prefix)
+                notes.extend(f"familias: {n}" for n in ds.extra["notes"])
+            elif fam_pedigree is not None or missing_prefix != "Missing":
+                raise ForensicMatchError(f"file {dataset!r}: --pedigree and --missing-prefix "
+                                         f"apply to Familias .fam files")
+            else:
+                ds = load_case(dataset)
             if not isinstance(ds, DviDataset):
                 raise ForensicMatchError(f"file {dataset!r}: not an identification dataset; "
                                          f"use 'forensic-match lr'")
@@ -602,27 +690,77 @@ def _load_table(cfg: Any) -> Any:
                             n_individuals=cfg.n_individuals)
 
 
+def _lab_tables(required: bool) -> Any:
+    """The options naming the laboratory's tables (``search``: required; ``run``: each night
+    brings what it has)."""
+    def apply(f: Any) -> Any:
+        for option in reversed([
+            click.option("--pedigrees", required=required, type=click.Path(dir_okay=False),
+                         help="Table family,id,father,mother,sex,missing."),
+            click.option("--relatives", required=required, type=click.Path(dir_okay=False),
+                         help="Genotypes of the typed relatives (long or CE-export "
+                              "layout)."),
+            click.option("--pm", "pm_path", required=required,
+                         type=click.Path(dir_okay=False), help="Genotypes of the PM samples."),
+            click.option("--samples", type=click.Path(dir_okay=False),
+                         help="PM sample table: sample,sex,site,dropout,...")]):
+            f = option(f)
+        return f
+    return apply
+
+
+def _table_reading(f: Any) -> Any:
+    """The options of reading the laboratory's tables and of the frequency table and model."""
+    for option in reversed([
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Run configuration (TOML): frequencies, mutation models, theta, "
+                          "dropout, thresholds, markers to ignore. See "
+                          "docs/configuration.md."),
+        click.option("--frequencies", default=None,
+                     help="A bundled table name or a frequency file (CSV long or ladder, a "
+                          "Familias .fam file or Familias' list layout; "
+                          "docs/frequencies.md)  [default: the configuration's, "
+                          "fbi2015_sw_hispanic]"),
+        click.option("--mutation", type=click.Choice(["stepwise", "onestep", "equal",
+                                                      "proportional", "none"]),
+                     help="Mutation model of every marker, with the configured rates  "
+                          "[default: stepwise, male 0.002, female 0.0005 per meiosis]"),
+        click.option("--decimal-comma", is_flag=True,
+                     help="Read an allele written 9,3 as 9.3 (docs/records.md)."),
+        click.option("--normalise-alleles", is_flag=True,
+                     help="Read 7.0 as 7, 9.30 as 9.3, 07 as 7 (docs/records.md)."),
+        click.option("--single-allele", type=click.Choice(["homozygote", "partial"]),
+                     default="homozygote", show_default=True,
+                     help="A lone call in the first allele column: a homozygote a/a, or one "
+                          "allele known and the other not."),
+        click.option("--sex-codes", type=click.Choice(["MF", "HM"]), default="MF",
+                     show_default=True,
+                     help="Sex letters: M/F, or Spanish H (hombre) / M (mujer).")]):
+        f = option(f)
+    return f
+
+
+def _configuration(config_path: str | None, frequencies: str | None, mutation: str | None,
+                   **changes: Any) -> Any:
+    """The run configuration: the file's (or the defaults), with the command line's
+    changes."""
+    import dataclasses
+
+    from forensic_match.config import RunConfig, read_config
+
+    cfg = read_config(config_path) if config_path else RunConfig()
+    cfg = cfg.replace(frequencies=frequencies, **changes)
+    if mutation is not None:
+        cfg = cfg.replace(mutation=dataclasses.replace(cfg.mutation, model=mutation),
+                          marker_mutation={})
+    return cfg
+
+
 @main.command("search")
-@click.option("--pedigrees", required=True, type=click.Path(dir_okay=False),
-              help="Table family,id,father,mother,sex,missing.")
-@click.option("--relatives", required=True, type=click.Path(dir_okay=False),
-              help="Genotypes of the typed relatives (long or CE-export layout).")
-@click.option("--pm", "pm_path", required=True, type=click.Path(dir_okay=False),
-              help="Genotypes of the PM samples.")
-@click.option("--samples", type=click.Path(dir_okay=False),
-              help="PM sample table: sample,sex,site,dropout,...")
+@_lab_tables(required=True)
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the result tables (created; replaced only when complete).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Run configuration (TOML): frequencies, mutation models, theta, dropout, "
-                   "thresholds, markers to ignore. See docs/configuration.md.")
-@click.option("--frequencies", default=None,
-              help="A bundled table name or a frequency file  [default: the configuration's, "
-                   "fbi2015_sw_hispanic]")
-@click.option("--mutation", type=click.Choice(["stepwise", "onestep", "equal", "proportional",
-                                               "none"]),
-              help="Mutation model of every marker, with the configured rates  [default: "
-                   "stepwise, male 0.002, female 0.0005 per meiosis]")
+@_table_reading
 @click.option("--workers", default=1, show_default=True)
 @click.option("--min-markers", type=int, default=None,
               help="Pairs compared on fewer markers are not considered  [default: the "
@@ -635,16 +773,6 @@ def _load_table(cfg: Any) -> Any:
                    "compiled again.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only (no progress, no "
               "warnings on screen; warnings are still written to warnings.csv).")
-@click.option("--decimal-comma", is_flag=True,
-              help="Read an allele written 9,3 as 9.3 (docs/records.md).")
-@click.option("--normalise-alleles", is_flag=True,
-              help="Read 7.0 as 7, 9.30 as 9.3, 07 as 7 (docs/records.md).")
-@click.option("--single-allele", type=click.Choice(["homozygote", "partial"]),
-              default="homozygote", show_default=True,
-              help="A lone call in the first allele column: a homozygote a/a, or one allele "
-                   "known and the other not.")
-@click.option("--sex-codes", type=click.Choice(["MF", "HM"]), default="MF", show_default=True,
-              help="Sex letters: M/F, or Spanish H (hombre) / M (mujer).")
 def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | None,
                    out_dir: str, config_path: str | None, frequencies: str | None,
                    mutation: str | None, workers: int, min_markers: int | None,
@@ -658,11 +786,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
     provenance record (run.json: version, hashes of the configuration, the frequency table
     and every input file).
     """
-    import dataclasses
     import datetime
     import time
-
-    from forensic_match.config import RunConfig, read_config
 
     say = _Messages(quiet)
     started = time.time()
@@ -670,11 +795,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
     try:
         for path in _clean_stale(target):
             say.step(f"removed {path}, left by an interrupted run")
-        cfg = read_config(config_path) if config_path else RunConfig()
-        cfg = cfg.replace(frequencies=frequencies, min_markers=min_markers, theta=theta)
-        if mutation is not None:
-            cfg = cfg.replace(mutation=dataclasses.replace(cfg.mutation, model=mutation),
-                              marker_mutation={})
+        cfg = _configuration(config_path, frequencies, mutation, min_markers=min_markers,
+                             theta=theta)
         reading = {"decimal_comma": decimal_comma, "normalise_alleles": normalise_alleles,
                    "single_allele": single_allele, "sex_codes": sex_codes}
         result, extra = _run_search(cfg, say, pedigrees=pedigrees, relatives=relatives,
@@ -738,28 +860,30 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                    f"{cfg.sha256[:16]})")
 
 
-def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_path: str,
-                samples: str | None, workers: int, cache: str | None,
-                reading: dict[str, Any]) -> tuple[Any, dict]:
-    """Read, prepare the panel, identify, find near misses; every step's warnings collected."""
-    import dataclasses
-
-    from forensic_match.dvi.identify import identify
-    from forensic_match.dvi.near_miss import near_misses
+def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: str | None,
+                 pm_path: str | None, samples: str | None, reading: dict[str, Any],
+                 every_marker: bool = False) -> tuple[Any, list[Any], list[Any], list[Any]]:
+    """The frequency table, families, PM samples and marker panel (with the configuration's
+    mutation models) of a run on the lab's tables. The panel is the table's markers that the
+    records type, less those the configuration ignores, extended by the alleles the records
+    show; with ``every_marker``, every marker of the table not ignored, as in the table (a
+    store run extends it by what the whole store shows)."""
     from forensic_match.dvi.records import read_families, read_pm_samples
     from forensic_match.likelihood import prepare_markers
 
     say.step("reading the frequency table and the records ...")
     with say.collect("read"):
         db = _load_table(cfg)
-        families = read_families(pedigrees, relatives, markers=db, **reading)
-        pm = read_pm_samples(pm_path, samples_path=samples, markers=db, **reading)
+        families = read_families(pedigrees, relatives, markers=db, **reading) \
+            if pedigrees is not None else []
+        pm = read_pm_samples(pm_path, samples_path=samples, markers=db, **reading) \
+            if pm_path is not None else []
     for name in cfg.unused_marker_entries(db.markers):
         say.warn("ConfigWarning", f"configuration names marker {name!r}, which is not in "
                  f"frequency table {db.name!r}", "read")
     present = {m for s in pm for m in s.genotypes} | \
         {m for f in families for p in f.genotypes.values() for m in p}
-    names = [n for n in db.markers if n in present and not cfg.ignores(n)]
+    names = [n for n in db.markers if (every_marker or n in present) and not cfg.ignores(n)]
     n_missing = sum(len(f.missing) for f in families)
     say.step(f"read {len(families)} families ({n_missing} missing persons), {len(pm)} PM "
              f"samples; {len(names)} markers in the panel; frequencies {db.name} "
@@ -768,8 +892,24 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
         profiles: dict[str, Any] = {f"{f.id}/{i}": p for f in families
                                     for i, p in f.genotypes.items()}
         profiles.update({s.id: s.genotypes for s in pm})
-        panel = cfg.with_mutation(prepare_markers(db.markers_for(names), profiles),
-                                  lumpable=cfg.theta > 0)
+        markers = db.markers_for(names)
+        panel = cfg.with_mutation(markers if every_marker else
+                                  prepare_markers(markers, profiles), lumpable=cfg.theta > 0)
+    return db, families, pm, panel
+
+
+def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_path: str,
+                samples: str | None, workers: int, cache: str | None,
+                reading: dict[str, Any]) -> tuple[Any, dict]:
+    """Read, prepare the panel, identify, find near misses; every step's warnings collected."""
+    import dataclasses
+
+    from forensic_match.dvi.identify import identify
+    from forensic_match.dvi.near_miss import near_misses
+
+    db, families, pm, panel = _read_tables(cfg, say, pedigrees=pedigrees, relatives=relatives,
+                                           pm_path=pm_path, samples=samples, reading=reading)
+    n_missing = sum(len(f.missing) for f in families)
     searchable, not_searched = _not_searched(pm, panel, cfg.min_markers)
     if not_searched.height:
         say.step(f"{not_searched.height} PM samples cannot be searched or are below "
@@ -779,7 +919,7 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
                       for s in searchable]
     if not searchable:
         raise ForensicMatchError(f"file {pm_path!r}: no PM sample is typed at a marker of the "
-                                 f"panel ({', '.join(names) or 'empty'})")
+                                 f"panel ({', '.join(m.name for m in panel) or 'empty'})")
     say.step(f"compiling {n_missing} missing persons and searching {len(searchable)} PM "
              f"samples ({cfg.mutation.model} mutation model) ...")
     with say.collect("search"):
@@ -946,6 +1086,35 @@ def store_trace_command(db: str, sample: str) -> None:
         click.echo(f"{e['at'][:19]}  {e['event']:<22} {e['detail']}")
 
 
+@store_group.command("changes")
+@click.argument("db")
+@click.option("--run", "run_id", default=None, help="A finished run (default: the newest).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def store_changes_command(db: str, run_id: str | None, fmt: str) -> None:
+    """What a run's candidates changed against the run before it: new, stronger, weaker,
+    withdrawn (unchanged candidates are not listed)."""
+    store = _open_store(db)
+    try:
+        rows = store.changes(run_id)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    if fmt == "json":
+        for row in rows:
+            click.echo(json.dumps(_json_safe(row), allow_nan=False))
+        return
+    if rows:
+        click.echo(f"run {rows[0]['run_id']} against {rows[0]['previous_run'] or 'no run'}")
+        click.echo(_text_table([{k: r[k] for k in ("pm", "family", "missing", "change",
+                                                   "previous_log10_lr", "log10_lr")}
+                                for r in rows]))
+    else:
+        click.echo("no candidate changed")
+
+
 @store_group.command("review")
 @click.argument("db")
 @click.argument("proposal", type=int)
@@ -966,44 +1135,231 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
     click.echo(f"proposal {proposal}: {row['state']}")
 
 
+@store_group.command("report")
+@click.argument("db")
+@click.argument("proposal", type=int)
+@click.option("--lang", "language", type=click.Choice(["es", "en"]), default="es",
+              show_default=True, help="Language of the report.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write.")
+@click.option("--identities", is_flag=True,
+              help="Put names from the identities table into the report (codes only unless "
+                   "asked).")
+@click.option("--markers", "markers_file", type=click.Path(dir_okay=False),
+              help="A dataset (JSON) with the run's markers and frequencies; default: the "
+                   "dataset file the run records.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="For a run on the laboratory's tables: its configuration (TOML), as given "
+                   "to 'run'.")
+@click.option("--frequencies", default=None,
+              help="For a run on the laboratory's tables: its --frequencies, as given to 'run'.")
+@click.option("--mutation", type=click.Choice(["stepwise", "onestep", "equal",
+                                              "proportional", "none"]),
+              help="For a run on the laboratory's tables: its --mutation, as given to 'run'.")
+def store_report_command(db: str, proposal: int, language: str, out: str, identities: bool,
+                         markers_file: str | None, config_path: str | None,
+                         frequencies: str | None, mutation: str | None) -> None:
+    """Write the print-ready HTML report of PROPOSAL (docs/reports.md): propositions, LR per
+    marker and in total with its verbal equivalent, pedigree, posterior and prior,
+    limitations, provenance.
+
+    The per-marker LRs need the run's markers: the dataset file the run records (or
+    --markers), or for a run on the laboratory's tables the --config, --frequencies and
+    --mutation it was given; a table whose hash is not the run's is refused.
+    """
+    from forensic_match.reports import render_report
+
+    store = _open_store(db)
+    try:
+        markers = None
+        lab = any(x is not None for x in (config_path, frequencies, mutation))
+        if markers_file is not None and lab:
+            raise ForensicMatchError("give --markers (a dataset) or the laboratory run's "
+                                     "--config/--frequencies/--mutation, not both")
+        if markers_file is not None:
+            from forensic_match.cases import load_case
+
+            markers = load_case(markers_file).markers
+        elif lab:
+            markers = _run_panel(_configuration(config_path, frequencies, mutation))
+        html = render_report(store, proposal, language=language, identities=identities,
+                             markers=markers)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    _write_text(out, html)
+    click.echo(f"proposal {proposal}: report ({language}) written to {out}"
+               + (" (with identities)" if identities else ""))
+
+
+@store_group.command("dashboard")
+@click.argument("db")
+@click.option("--lang", "language", type=click.Choice(["es", "en"]), default="es",
+              show_default=True, help="Language of the page.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="The HTML file to write.")
+def store_dashboard_command(db: str, language: str, out: str) -> None:
+    """Write the programme's dashboard (HTML): proposals by state, those waiting for review,
+    LR distributions, the last runs. Codes only, never names."""
+    from forensic_match.reports import render_dashboard
+
+    store = _open_store(db)
+    try:
+        html = render_dashboard(store, language=language)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    _write_text(out, html)
+    click.echo(f"dashboard ({language}) written to {out}")
+
+
+def _run_panel(cfg: Any) -> list[Any]:
+    """The markers a run on the laboratory's tables starts from (``run_store`` then keeps
+    those some stored profile types and extends them): every marker of the configured
+    frequency table that the configuration does not ignore, with its mutation models, as
+    :func:`_read_tables` builds them with ``every_marker``."""
+    table = _load_table(cfg)
+    names = [n for n in table.markers if not cfg.ignores(n)]
+    return cfg.with_mutation(table.markers_for(names), lumpable=cfg.theta > 0)
+
+
+def _write_text(out: str, text: str) -> None:
+    """Write ``text`` to ``out`` through a temporary file (never a half-written page)."""
+    path = Path(out)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 @main.command("run")
-@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.argument("dataset", required=False, type=click.Path(dir_okay=False))
 @click.option("--store", "db", required=True,
               help="The case store: a file (SQLite) or a SQLAlchemy URL; created or upgraded.")
-@click.option("--min-markers", type=int, default=8, show_default=True)
+@_lab_tables(required=False)
+@_table_reading
+@click.option("--min-markers", type=int, default=None,
+              help="Pairs compared on fewer markers are not considered  [default: the "
+                   "configuration's, 8]")
 @click.option("--workers", default=1, show_default=True, help="Processes for compiling.")
+@click.option("--tables", "tables_dir", type=click.Path(file_okay=False), default=None,
+              help="Directory of the compiled tables kept between runs (default: DB.tables "
+                   "beside a SQLite store; none for a server).")
+@click.option("--no-tables", is_flag=True,
+              help="Compile every family, keep no tables (a full run).")
+@click.option("--evidence", "use_evidence", is_flag=True,
+              help="Weigh the stored antemortem records and postmortem findings too (LR = DNA "
+                   "x evidence; docs/evidence.md).")
+@click.option("--place-prior", is_flag=True,
+              help="With --evidence: weigh pairs by where and when the person disappeared and "
+                   "the body was found (docs/place-prior.md).")
 @click.option("--as", "actor", default="forensic-match", show_default=True,
               help="Who runs it (audit log).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
-def run_command(dataset: str, db: str, min_markers: int, workers: int, actor: str,
+def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: str | None,
+                pm_path: str | None, samples: str | None, config_path: str | None,
+                frequencies: str | None, mutation: str | None, decimal_comma: bool,
+                normalise_alleles: bool, single_allele: str, sex_codes: str,
+                min_markers: int | None, workers: int, tables_dir: str | None,
+                no_tables: bool, use_evidence: bool, place_prior: bool, actor: str,
                 quiet: bool) -> None:
-    """Store DATASET.json in the case store (new versions where changed), identify on the
-    store's newest data, and record the run's candidates and proposals.
+    """Store tonight's records in the case store (new versions where changed), identify on
+    the store's newest data, and record the run's candidates and proposals.
 
-    A run killed at any point leaves the store as it was or with the run unfinished; the next
-    run marks it failed and does the work (docs/store.md).
+    The records are DATASET.json, or the laboratory's tables (--pedigrees with --relatives,
+    --pm with --samples; a night may bring any of them) read as 'forensic-match search'
+    reads them, with the frequency table, mutation models, thresholds and priors of
+    --config. Families whose data, markers and theta are unchanged since an earlier run are
+    not compiled again (--tables). A run killed at any point leaves the store as it was or
+    with the run unfinished; the next run marks it failed and does the work (docs/store.md).
     """
+    import dataclasses
+
     from forensic_match.cases import DviDataset, load_case
     from forensic_match.store import run_store
 
     say = _Messages(quiet)
+    tables_given = any(p is not None for p in (pedigrees, relatives, pm_path, samples))
     try:
-        ds = load_case(dataset)
-        if not isinstance(ds, DviDataset):
-            raise ForensicMatchError(f"file {dataset!r}: not an identification dataset")
+        cfg = _configuration(config_path, frequencies, mutation, min_markers=min_markers)
+        if dataset is not None and tables_given:
+            raise ForensicMatchError("give DATASET.json or the laboratory's tables "
+                                     "(--pedigrees, --relatives, --pm, --samples), not both")
+        if dataset is None and not tables_given:
+            raise ForensicMatchError("nothing to run on: give DATASET.json or the laboratory's "
+                                     "tables (--pedigrees, --relatives, --pm, --samples)")
+        if relatives is not None and pedigrees is None:
+            raise ForensicMatchError("--relatives needs --pedigrees (the families they "
+                                     "belong to)")
+        if samples is not None and pm_path is None:
+            raise ForensicMatchError("--samples needs --pm (the PM profiles)")
+        if place_prior and not use_evidence:
+            raise ForensicMatchError("--place-prior needs --evidence")
+        options = {"min_markers": cfg.min_markers}
+        provenance: dict[str, Any] = {}
+        if dataset is not None:
+            if frequencies is not None or mutation is not None:
+                raise ForensicMatchError(f"file {dataset!r}: a dataset carries its own "
+                                         f"markers; --frequencies and --mutation are for the "
+                                         f"laboratory's tables")
+            ds = load_case(dataset)
+            if not isinstance(ds, DviDataset):
+                raise ForensicMatchError(f"file {dataset!r}: not an identification dataset")
+            if config_path is not None:
+                options |= _decision_options(cfg)
+        else:
+            reading = {"decimal_comma": decimal_comma, "normalise_alleles": normalise_alleles,
+                       "single_allele": single_allele, "sex_codes": sex_codes}
+            table, families, pm, panel = _read_tables(
+                cfg, say, pedigrees=pedigrees, relatives=relatives, pm_path=pm_path,
+                samples=samples, reading=reading, every_marker=True)
+            if cfg.pm_dropout > 0:
+                pm = [s if s.dropout > 0 else dataclasses.replace(s, dropout=cfg.pm_dropout)
+                      for s in pm]
+            ds = DviDataset(id="laboratory-tables", markers=panel, pm=pm, am=families,
+                            theta=cfg.theta)
+            options |= _decision_options(cfg)
+            provenance = {
+                "config": {"config_sha256": cfg.sha256, "reading": reading,
+                           "frequencies": table.name, "frequencies_file_sha256": table.sha256,
+                           "pm_dropout": cfg.pm_dropout},
+                "inputs": {name: {"path": path, "sha256": _sha256_file(path)}
+                           for name, path in (("pedigrees", pedigrees),
+                                              ("relatives", relatives), ("pm", pm_path),
+                                              ("samples", samples),
+                                              ("config", config_path)) if path is not None}}
         store = _open_store(db, upgrade=True)
         try:
             with say.collect("run"):
                 summary = run_store(store, ds, actor=actor, dataset_path=dataset,
-                                    workers=workers, say=say.step, min_markers=min_markers)
+                                    workers=workers, say=say.step,
+                                    cache=False if no_tables else tables_dir or True,
+                                    typed_markers_only=dataset is None,
+                                    evidence=use_evidence, place_prior=place_prior,
+                                    provenance=provenance, **options)
         finally:
             store.close()
     except ForensicMatchError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
     if not quiet:
+        moved = ", ".join(f"{summary.counts.get('candidates_' + k, 0)} {k}"
+                          for k in ("new", "stronger", "weaker", "withdrawn"))
         click.echo(f"run {summary.run_id} finished: {summary.counts['new_proposals']} new "
-                   f"proposals, {summary.counts['flagged']} flagged for re-review")
+                   f"proposals, {summary.counts['flagged']} flagged for re-review; "
+                   f"candidates {moved}; {summary.counts['compiled_families']} of "
+                   f"{summary.counts['families']} families compiled")
+
+
+def _decision_options(cfg: Any) -> dict[str, Any]:
+    """``identify``'s options from a run configuration (theta comes with the dataset)."""
+    return {"threshold": cfg.threshold, "margin": cfg.margin,
+            "posterior_threshold": cfg.posterior_threshold,
+            "prior_registered": cfg.prior_registered, "relatives": cfg.relatives,
+            "closed": cfg.closed, "undisputed": cfg.undisputed, "sex_filter": cfg.sex_filter}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -56,6 +56,10 @@ class ThetaFallbackWarning(ForensicMatchWarning):
     compiled with theta 0 (their ``theta`` column says so)."""
 
 
+class CacheWarning(ForensicMatchWarning):
+    """A file of compiled tables could not be read: its rows are compiled again."""
+
+
 class FamiliasWarning(ForensicMatchWarning):
     """A Familias ``.fam`` file was read under a stated rule (``docs/familias.md``), e.g. a
     stepwise model replaced by ``equal`` for a marker with a non-numeric allele."""

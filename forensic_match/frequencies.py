@@ -1,12 +1,15 @@
 """Allele frequency databases: reading tables, the bundled U.S. tables, markers for a case.
 
 A :class:`FrequencyDB` maps each marker to its allele labels and their frequencies. Tables are
-read in one of two layouts (see ``docs/frequencies.md``):
+read in one of these layouts (see ``docs/frequencies.md``):
 
 - *long*: one row per allele, columns ``marker,allele,frequency``;
 - *ladder* (Familias, published tables): an ``Allele`` column and one column per marker, an
   empty cell (or 0, NA) where a marker lacks an allele, and optionally a last row ``N`` with the
-  number of individuals typed per marker.
+  number of individuals typed per marker;
+- *list* (Familias' exported frequencies, pedtools' "list"): a marker name line, then
+  ``allele<TAB>frequency`` lines, a blank line between markers;
+- *fam*: the allele database of a Familias ``.fam`` file.
 
 Allele labels are read as text and kept as written ("10", "9.3", "OL"). Frequencies are used as
 given; a marker whose frequencies do not sum to 1 within
@@ -51,7 +54,7 @@ DEFAULT_MIN_FREQUENCY = 0.001
 #: package data (``forensic_match/data/frequencies``), so that it travels with any install.
 BUNDLED_DIR = Path(__file__).resolve().parent / "data" / "frequencies"
 
-Layout = Literal["auto", "long", "ladder"]
+Layout = Literal["auto", "long", "ladder", "list", "fam"]
 
 _ABSENT = {"", "NA", "N/A", "NAN", "NULL", "NONE", "-"}
 
@@ -463,6 +466,100 @@ def _build(parsed: Parsed, table: Table, *, normalise: bool, name: str | None,
                        min_frequency=min_frequency)
 
 
+def _text_lines(path: Path) -> list[str]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"file {str(path)!r}: cannot read: {exc.strerror}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    return text.splitlines()
+
+
+def _list_fields(line: str) -> list[str]:
+    return [f.strip() for f in line.split("\t")] if "\t" in line else line.split()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _looks_like_list(path: Path) -> bool:
+    """A first line with one field (a marker name) followed by ``allele frequency``."""
+    if path.suffix.lower() in (".csv", ".parquet", ".xlsx", ".ods", ".xls"):
+        return False
+    lines = [line for line in _text_lines(path)[:50] if line.strip()]
+    if len(lines) < 2:
+        return False
+    first, second = _list_fields(lines[0]), _list_fields(lines[1])
+    return len(first) == 1 and len(second) == 2 and _is_number(second[1])
+
+
+def _parse_list(path: Path, table: Table) -> Parsed:
+    """Familias' exported frequencies (pedtools' "list" format): a marker name line, then
+    ``allele<TAB>frequency`` lines; a blank line (or the next name) ends the marker."""
+    parsed: Parsed = {}
+    marker: str | None = None
+    for number, line in enumerate(_text_lines(path), start=1):
+        if not line.strip():
+            marker = None
+            continue
+        fields = _list_fields(line)
+        if marker is not None and len(fields) == 2 and _is_number(fields[1]):
+            allele = fields[0]
+            if not allele:
+                raise InputError(f"{table.loc(number, marker=marker)}: empty allele label")
+            alleles, freqs, numbers = parsed[marker]
+            alleles.append(allele)
+            freqs.append(_frequency(fields[1], table, number, marker, allele))
+            numbers.append(number)
+            continue
+        if marker is not None and "\t" in line and len(fields) == 2:
+            # Tab-separated: a marker name is one field, so this is a bad frequency.
+            _frequency(fields[1], table, number, marker, fields[0])
+        if marker is not None and not parsed[marker][0]:
+            raise InputError(f"{table.loc(number, marker=marker)}: expected 'allele "
+                             f"frequency' after the marker name, found {line.strip()!r}")
+        if len(fields) >= 2 and _is_number(fields[-1]):
+            raise InputError(f"{table.loc(number)}: 'allele frequency' line {line.strip()!r} "
+                             f"before any marker name")
+        marker = line.strip()
+        if marker in parsed:
+            raise MarkerError(f"{table.loc(number, marker=marker)}: the marker appears twice")
+        parsed[marker] = ([], [], [])
+    if marker is not None and not parsed[marker][0]:
+        raise InputError(f"{table.loc(marker=marker)}: the marker has no alleles (the file "
+                         f"ends)")
+    return parsed
+
+
+def _read_fam_database(path: Path, *, normalise: bool, name: str | None,
+                       n_individuals: int | None, min_frequency: float | None) -> FrequencyDB:
+    """The allele database of a Familias ``.fam`` file (a whole case, or a database alone)."""
+    from forensic_match.errors import FamiliasWarning
+    from forensic_match.familias import read_fam
+
+    case = read_fam(path)
+    if not case.markers:
+        raise InputError(f"file {str(path)!r}: the Familias file has no loci in its database")
+    moving = [m.name for m in case.markers if m.mutation is not None]
+    if moving:
+        warnings.warn(f"file {str(path)!r}: read as a frequency table; the mutation models of "
+                      f"{len(moving)} loci ({', '.join(moving[:5])}"
+                      f"{', ...' if len(moving) > 5 else ''}) are not part of it (give them "
+                      f"with the case or the configuration)", FamiliasWarning, stacklevel=3)
+    tables = {m.name: (m.alleles, m.frequencies) for m in case.markers}
+    return FrequencyDB(tables, name=name if name is not None else (case.database or path.stem),
+                       source=str(path), n_individuals=n_individuals,
+                       min_frequency=min_frequency, normalise=normalise)
+
+
 def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bool = False,
                      min_frequency: float | None = None, n_individuals: int | None = None,
                      name: str | None = None) -> FrequencyDB:
@@ -473,11 +570,17 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
     path : str or Path
         A ``.csv``, ``.tsv`` or ``.parquet`` file (other text files: the separator, comma, tab
         or semicolon, is taken from the header line).
-    layout : {"auto", "long", "ladder"}
+    layout : {"auto", "long", "ladder", "list", "fam"}
         ``long``: columns ``marker``, ``allele``, ``frequency`` in any order and case, other
         columns ignored. ``ladder``: a first column ``Allele`` and one column per marker; an
         empty cell, 0 or NA means the marker lacks that allele; an optional last row ``N``
-        gives the number of individuals per marker. ``auto`` tells them apart by the header.
+        gives the number of individuals per marker. ``list`` (Familias' exported frequencies,
+        pedtools' "list" format): a line with the marker name, then one line ``allele
+        frequency`` (tab or spaces) per allele, markers separated by blank lines. ``fam``: the
+        database of a Familias ``.fam`` file (its frequencies only; the file's mutation models
+        are not part of a frequency table). ``auto``: ``fam`` for a ``.fam`` file, else by the
+        header (a first line with one field followed by an ``allele frequency`` line is a
+        list).
     normalise : bool
         Rescale markers whose frequencies do not sum to 1 within
         :data:`~forensic_match.markers.SUM_TOLERANCE`, with a
@@ -513,8 +616,19 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
     ('6', '9.3')
     """
     path = Path(path)
-    if layout not in ("auto", "long", "ladder"):
-        raise InputError(f"layout must be 'auto', 'long' or 'ladder', not {layout!r}")
+    if layout not in ("auto", "long", "ladder", "list", "fam"):
+        raise InputError(f"layout must be 'auto', 'long', 'ladder', 'list' or 'fam', not "
+                         f"{layout!r}")
+    if layout == "fam" or (layout == "auto" and path.suffix.lower() == ".fam"):
+        return _read_fam_database(path, normalise=normalise, name=name,
+                                  n_individuals=n_individuals, min_frequency=min_frequency)
+    if layout == "list" or (layout == "auto" and _looks_like_list(path)):
+        table = Table(path, [], [], "line")
+        parsed = _parse_list(path, table)
+        if not parsed:
+            raise InputError(f"{table.loc()}: no frequencies in the file")
+        return _build(parsed, table, normalise=normalise, name=name,
+                      n_individuals=n_individuals, min_frequency=min_frequency)
     table = read_table(path, pad=False)
     chosen = _detect_layout(table) if layout == "auto" else layout
     if chosen == "long":

@@ -12,16 +12,21 @@ allele of the marker; the probability of each joint assignment is the product of
 
 The likelihood is the sum over all joint assignments. No lumping, no pruning, no elimination
 order: only for tiny cases (about 5 individuals and 4 alleles).
+
+At the end: the plain-Python definition of the decision layer's second lower bound, the
+oracle of its numba kernel.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from forensic_match.decide.posterior import SLACK as POSTERIOR_SLACK
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree
 from forensic_match.profiles import Observation
@@ -155,3 +160,64 @@ def oracle_posterior(pedigree: Pedigree, marker: Marker,
         mass[(marker.alleles[x], marker.alleles[y])] += prob
     total = sum(mass.values())
     return {g: v / total for g, v in mass.items()}
+
+
+# --- the decision layer's second bound -------------------------------------------------------
+
+def second_bound(body: np.ndarray, missing: np.ndarray, log_w: np.ndarray,
+                 log_free: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """Plain-Python definition of the decision layer's second lower bound (the numba kernel
+    ``forensic_match.decide._posterior_numba.second_bound`` must agree with it):
+    ``w (1 - Q)⁺ / (w (1 - Q)⁺ + f + Σ_{h≠m} w_h)`` for every pair (module doc).
+
+    ``Q_m = Σ_{s'≠s} u_s'm`` bounds the chance that another body takes m, with ``u_s'm``
+    an upper bound of the chance that s' takes m when s is left out. From the same identity
+    applied to s', ``u_s'm = w_s'm / (w_s'm + f_s' + Σ_{h≠m} w_s'h (1 - Q'_h)⁺)``, where
+    ``Q'_h = Σ_{s''∉{s,s'}} w_s''h / f_s''`` bounds the competition s' meets elsewhere: a
+    rival that is surely someone else hardly competes. Sums that leave terms out are taken
+    over the other terms (never a total minus a term, which cancels next to an LR of 1e16).
+    """
+    by_col: dict[int, list[int]] = {}
+    by_row: dict[int, list[int]] = {}
+    for e in np.flatnonzero(np.isfinite(log_w)):
+        by_col.setdefault(int(missing[e]), []).append(int(e))
+        by_row.setdefault(int(body[e]), []).append(int(e))
+
+    def lse(terms: list[float]) -> float:
+        hi = max(terms)
+        if hi == -math.inf:
+            return hi
+        return hi + math.log(math.fsum(math.exp(t - hi) for t in terms))
+
+    def rival(x: int, s: int) -> tuple[float, float]:
+        """Upper bound of P(body of pair x takes its missing person), body s left out, and
+        the log of one minus it (computed apart: the bound is often 1 - 1e-15)."""
+        s2 = int(body[x])
+        rest = [log_free[s2]]
+        for y in by_row[s2]:
+            if y == x:
+                continue
+            q = math.fsum(ratio[z] for z in by_col[int(missing[y])]
+                          if int(body[z]) not in (s, s2))
+            if q < 1.0 - POSTERIOR_SLACK:
+                rest.append(log_w[y] + math.log1p(-q - POSTERIOR_SLACK))
+        total = lse([log_w[x], *rest])
+        return math.exp(log_w[x] - total), lse(rest) - total
+
+    out = np.zeros(body.size)
+    for col in by_col.values():
+        for e in col:
+            s = int(body[e])
+            rivals = sorted((rival(x, s) for x in col if x != e), reverse=True)
+            if rivals:
+                # 1 - Σ u = (1 - u_max) - Σ the others, less a margin for rounding.
+                free_m = math.exp(rivals[0][1]) - math.fsum(u for u, _ in rivals[1:]) \
+                    - POSTERIOR_SLACK
+            else:
+                free_m = 1.0
+            if free_m <= 0.0:
+                continue
+            others = [log_w[x] for x in by_row[s] if x != e]
+            terms = [log_w[e] + math.log(min(1.0, free_m)), log_free[s], *others]
+            out[e] = math.exp(terms[0] - lse(terms))
+    return out

@@ -190,6 +190,62 @@ def test_a_component_too_large_to_enumerate_keeps_a_valid_bound() -> None:
     assert lone.p_edge[0] > 0.95 and not lone.exact.any()
 
 
+@st.composite
+def bound_problems(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
+    """Larger, denser problems than the enumeration can take: up to 12 bodies and 8 missing
+    persons, LRs from impossible (-inf) to 1e130 and free weights on both sides of them."""
+    n_s = draw(st.integers(1, 12))
+    n_m = draw(st.integers(1, 8))
+    pairs = draw(st.lists(st.tuples(st.integers(0, n_s - 1), st.integers(0, n_m - 1)),
+                          max_size=40, unique=True))
+    logs = st.one_of(st.floats(-30, 300, allow_nan=False), st.just(-math.inf),
+                     st.sampled_from([0.0, 15 * math.log(10)]))
+    log_w = np.array([draw(logs) for _ in pairs], dtype=np.float64)
+    log_free = np.array([draw(st.floats(-5, 40, allow_nan=False)) for _ in range(n_s)])
+    body = np.array([p[0] for p in pairs], dtype=np.int64)
+    missing = np.array([p[1] for p in pairs], dtype=np.int64)
+    return body, missing, log_w, log_free
+
+
+@settings(deadline=None, max_examples=200)
+@given(bound_problems())
+def test_second_bound_kernel_equals_its_plain_python_definition(problem: tuple) -> None:
+    """The numba kernel (compensated sums) against ``tests/oracle.py`` (``math.fsum``)."""
+    from oracle import second_bound as oracle_second_bound
+
+    from forensic_match.decide.posterior import _second_bound
+
+    body, missing, log_w, log_free = problem
+    ratio = np.where(np.isfinite(log_w),
+                     np.exp(np.minimum(log_w - log_free[body], 700.0)), 0.0) \
+        if body.size else np.zeros(0)
+    got = _second_bound(body, missing, log_w, log_free, ratio)
+    want = oracle_second_bound(body, missing, log_w, log_free, ratio)
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-13)
+
+
+def test_second_bound_kernel_on_a_programme_sized_problem() -> None:
+    """Hundreds of bodies with overlapping columns (the shape of a real round)."""
+    from oracle import second_bound as oracle_second_bound
+
+    from forensic_match.decide._posterior_numba import SLACK as KERNEL_SLACK
+    from forensic_match.decide.posterior import SLACK, _second_bound
+
+    assert SLACK == KERNEL_SLACK
+    rng = np.random.default_rng(7)
+    n_s, n_m = 300, 200
+    pairs = sorted({(int(rng.integers(n_s)), int(rng.integers(n_m))) for _ in range(1500)})
+    body = np.array([p[0] for p in pairs], dtype=np.int64)
+    missing = np.array([p[1] for p in pairs], dtype=np.int64)
+    log_w = rng.normal(5.0, 12.0, body.size)
+    log_free = rng.normal(7.0, 2.0, n_s)
+    ratio = np.exp(np.minimum(log_w - log_free[body], 700.0))
+    got = _second_bound(body, missing, log_w, log_free, ratio)
+    want = oracle_second_bound(body, missing, log_w, log_free, ratio)
+    assert (want > 0.5).sum() >= 10 and (want > 1e-6).sum() >= 50
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-13)
+
+
 def test_free_weights_must_be_finite() -> None:
     with pytest.raises(ValueError, match="finite free weight"):
         run(1, 1, [(0, 0, 1.0)], [-math.inf])

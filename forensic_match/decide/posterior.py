@@ -172,50 +172,25 @@ def _second_bound(body: np.ndarray, missing: np.ndarray, log_w: np.ndarray,
     ``Q'_h = Σ_{s''∉{s,s'}} w_s''h / f_s''`` bounds the competition s' meets elsewhere: a
     rival that is surely someone else hardly competes. Sums that leave terms out are taken
     over the other terms (never a total minus a term, which cancels next to an LR of 1e16).
+    Computed by :func:`~forensic_match.decide._posterior_numba.second_bound` (compensated
+    sums; the plain-Python definition is ``tests/oracle.py``'s ``second_bound``).
     """
-    by_col: dict[int, list[int]] = {}
-    by_row: dict[int, list[int]] = {}
-    for e in np.flatnonzero(np.isfinite(log_w)):
-        by_col.setdefault(int(missing[e]), []).append(int(e))
-        by_row.setdefault(int(body[e]), []).append(int(e))
+    from forensic_match.decide._posterior_numba import second_bound
 
-    def lse(terms: list[float]) -> float:
-        hi = max(terms)
-        if hi == -math.inf:
-            return hi
-        return hi + math.log(math.fsum(math.exp(t - hi) for t in terms))
+    finite = np.flatnonzero(np.isfinite(log_w))
+    if finite.size == 0:
+        return np.zeros(body.size)
 
-    def rival(x: int, s: int) -> tuple[float, float]:
-        """Upper bound of P(body of pair x takes its missing person), body s left out, and
-        the log of one minus it (computed apart: the bound is often 1 - 1e-15)."""
-        s2 = int(body[x])
-        rest = [log_free[s2]]
-        for y in by_row[s2]:
-            if y == x:
-                continue
-            q = math.fsum(ratio[z] for z in by_col[int(missing[y])]
-                          if int(body[z]) not in (s, s2))
-            if q < 1.0 - SLACK:
-                rest.append(log_w[y] + math.log1p(-q - SLACK))
-        total = lse([log_w[x], *rest])
-        return math.exp(log_w[x] - total), lse(rest) - total
+    def compressed(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        order = finite[np.argsort(index[finite], kind="stable")]
+        ptr = np.zeros(int(index.max()) + 2, dtype=np.int64)
+        np.cumsum(np.bincount(index[finite], minlength=ptr.size - 1), out=ptr[1:])
+        return ptr, order.astype(np.int64)
 
-    out = np.zeros(body.size)
-    for col in by_col.values():
-        for e in col:
-            s = int(body[e])
-            rivals = sorted((rival(x, s) for x in col if x != e), reverse=True)
-            if rivals:
-                # 1 - Σ u = (1 - u_max) - Σ the others, less a margin for rounding.
-                free_m = math.exp(rivals[0][1]) - math.fsum(u for u, _ in rivals[1:]) - SLACK
-            else:
-                free_m = 1.0
-            if free_m <= 0.0:
-                continue
-            others = [log_w[x] for x in by_row[s] if x != e]
-            terms = [log_w[e] + math.log(min(1.0, free_m)), log_free[s], *others]
-            out[e] = math.exp(terms[0] - lse(terms))
-    return out
+    col_ptr, col_edges = compressed(missing)
+    row_ptr, row_edges = compressed(body)
+    return second_bound(body, missing, log_w, log_free, ratio, col_ptr, col_edges,
+                        row_ptr, row_edges)
 
 
 #: Margin for rounding in the second bound: chances of a missing person being free that are

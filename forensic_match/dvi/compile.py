@@ -399,6 +399,9 @@ class CompiledTables:
     denominator_sums : numpy.ndarray
         With theta > 0, ``(rows, alleles of the panel, 2)``: V's per-allele sums; empty with
         theta 0.
+    compiled_families : tuple of str
+        Ids of the families whose rows :func:`compile_families` compiled in the call that
+        made these tables (the others were copied from ``reuse``); not saved.
     """
 
     markers: tuple[Marker, ...]
@@ -414,6 +417,7 @@ class CompiledTables:
     denominator: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     denominator_sums: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 2)))
     row_theta: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    compiled_families: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.row_theta.shape != (len(self.rows),):
@@ -468,11 +472,13 @@ class CompiledTables:
         """Write the tables to ``path`` (numpy ``.npz``; written to a temporary file, then
         renamed, so a crash never leaves a half-written cache)."""
         import json
+        import os
 
         from forensic_match.cases import _marker_to_dict
 
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp.npz")
+        # One temporary name per process: two runs saving at once each rename a whole file.
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
         meta = {"markers": [_marker_to_dict(m) for m in self.markers], "rows": self.rows,
                 "sex": self.sex, "keys": self.keys, "theta": self.theta}
         np.savez(tmp, log10_lr=self.log10_lr, consistent=self.consistent,
@@ -623,6 +629,7 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
                                    rows, [f.sex_of(m) for f in families for m in f.missing],
                                    theta) if rows else _empty(markers, theta)
         out.keys = keys
+        out.compiled_families = tuple(f.id for f in todo)
         return out
     n_chunks = max(1, min(len(families), workers * 16))
     bounds = np.linspace(0, len(families), n_chunks + 1).astype(int)
@@ -656,4 +663,5 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
         bar.close()  # type: ignore[attr-defined]
     out = _concatenate(markers, [p for p in parts if p is not None], theta)
     out.keys = keys
+    out.compiled_families = tuple(f.id for f in families)
     return out

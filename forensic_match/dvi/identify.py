@@ -50,7 +50,7 @@ from forensic_match.dvi.fragments import (
     same_source_pairs,
 )
 from forensic_match.dvi.search import SearchResult, search_samples
-from forensic_match.errors import InputError, ThetaFallbackWarning
+from forensic_match.errors import CacheWarning, InputError, ThetaFallbackWarning
 from forensic_match.markers import Marker
 from forensic_match.profiles import Observation
 
@@ -91,6 +91,11 @@ class IdentificationResult:
         the same family (same-source log10 LR >= 4), with the reason.
     decision : Decision
         The last round's posteriors of every hypothesis (pairs, alternatives, families).
+    counts : dict
+        The work done: ``families``, ``compiled_families`` (families whose tables were
+        compiled, not taken from ``cache``/``reuse``), ``relative_families`` (families whose
+        relative alternatives were searched) and ``compiled_relative_families`` (of those,
+        compiled rather than taken from the cache).
     """
 
     identifications: Any
@@ -100,6 +105,7 @@ class IdentificationResult:
     family_level: Any = None
     held_back: Any = None
     decision: Decision | None = None
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def prepare_panel(markers: Sequence[Marker], families: Sequence[Family],
@@ -334,8 +340,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     bodies = bodies_from_pairs(samples, pairs, threshold=same_source)
     body_of = {f.id: b.id for b in bodies for f in b.fragments}
     suspects = _suspect_bodies(pairs, body_of)
-    previous = reuse if reuse is not None else CompiledTables.load(cache) \
-        if cache is not None and Path(cache).exists() else None
+    previous = reuse if reuse is not None else _load_cache(cache)
     compiled = compile_families(families, panel, workers=workers, progress=progress,
                                 reuse=previous, theta=theta)
     _warn_theta_fallback(compiled)
@@ -359,7 +364,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     remaining: list[Body] = list(bodies)
     active = np.ones(n_missing, dtype=bool)
     conditioned: dict[str, dict[str, PMSample]] = {}
-    relatives_cache = _RelativeTables(panel, workers, compiled.theta)
+    relatives_cache = _RelativeTables(panel, workers, compiled.theta,
+                                      reuse=_load_cache(_relatives_cache(cache)))
     direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
                              priors, posterior_threshold)
     direct = _screen(direct, accepted, suspects, flags)
@@ -441,10 +447,15 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         parameters["evidence"] = {"records": len(evidence.records),
                                   "findings": len(evidence.findings),
                                   "population": repr(evidence.population)}
+    if cache is not None:
+        relatives_cache.save(_relatives_cache(cache))
+    counts = {"families": len(families), "compiled_families": len(compiled.compiled_families),
+              "relative_families": len(relatives_cache.families),
+              "compiled_relative_families": len(relatives_cache.compiled_families)}
     return IdentificationResult(
         table.sort(["round", "log10_lr"], descending=[False, True]),
         res if res is not None else search_samples(compiled, bodies, top=TOP),
-        compiled, parameters, family_level, held, decision)
+        compiled, parameters, family_level, held, decision, counts)
 
 
 def _as_evidence(evidence: Evidence | tuple[Any, Any] | None) -> Evidence | None:
@@ -617,13 +628,76 @@ def _warn_theta_fallback(compiled: CompiledTables) -> None:
                       stacklevel=3)
 
 
-class _RelativeTables:
-    """Compiled tables of families' relative alternatives, cached by family state."""
+def _relatives_cache(cache: str | Path | None) -> Path | None:
+    """The file of the relative alternatives' tables that goes with ``cache``."""
+    if cache is None:
+        return None
+    cache = Path(cache)
+    return cache.with_name(cache.name.removesuffix(".npz") + ".relatives.npz")
 
-    def __init__(self, panel: Sequence[Marker], workers: int = 1, theta: float = 0.0) -> None:
+
+def _load_cache(path: str | Path | None) -> CompiledTables | None:
+    """Tables saved by an earlier run, or ``None`` (absent, or unreadable: then a
+    :class:`~forensic_match.errors.CacheWarning` and everything is compiled again; the
+    cache holds only what can be recomputed)."""
+    if path is None or not Path(path).exists():
+        return None
+    try:
+        return CompiledTables.load(path)
+    except Exception as exc:  # noqa: BLE001 - any damage to a derived file means recompiling
+        warnings.warn(f"file {str(path)!r}: compiled tables could not be read "
+                      f"({type(exc).__name__}: {exc}); compiling again", CacheWarning,
+                      stacklevel=3)
+        return None
+
+
+class _RelativeTables:
+    """Compiled tables of families' relative alternatives, cached by family state (in
+    memory for one identification; with ``reuse``, rows of an earlier run whose
+    :func:`~forensic_match.dvi.compile.row_key` still matches are copied, not compiled)."""
+
+    def __init__(self, panel: Sequence[Marker], workers: int = 1, theta: float = 0.0, *,
+                 reuse: CompiledTables | None = None) -> None:
         self.panel = tuple(panel)
         self.workers, self.theta = workers, theta
+        self.reuse = reuse
         self.cache: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
+        self.parts: list[CompiledTables] = []
+        self.families: set[str] = set()
+        self.compiled_families: set[str] = set()
+
+    def save(self, path: str | Path | None) -> None:
+        """Write the rows prepared in this identification, and the earlier run's rows of the
+        families not prepared now (same panel and theta), for the next run's ``reuse``."""
+        from forensic_match.markers import markers_digest
+
+        if path is None:
+            return
+        names: list[tuple[str, str]] = []
+        rows: list[CompiledRow] = []
+        sexes: list[str] = []
+        keys: list[str] = []
+        seen: set[str] = set()
+        now = {name[0] for part in self.parts for name in part.rows}
+        sources = list(self.parts)
+        old = self.reuse
+        if old is not None and old.theta == self.theta and old.keys and \
+                markers_digest(old.markers) == markers_digest(self.panel):
+            sources.append(old)
+        for part in sources:
+            for r, (name, key) in enumerate(zip(part.rows, part.keys)):
+                if key in seen or (part is old and name[0] in now):
+                    continue
+                seen.add(key)
+                names.append(name)
+                rows.append(part.row(r))
+                sexes.append(part.sex[r])
+                keys.append(key)
+        if not rows:
+            return
+        tables = CompiledTables.stack(self.panel, names, rows, sexes, self.theta)
+        tables.keys = keys
+        tables.save(path)
 
     def prepare(self, families: Sequence[Family]) -> None:
         """Compile the alternatives of every family not cached yet, in one batch over the
@@ -635,8 +709,12 @@ class _RelativeTables:
         if not todo:
             return
         ext = [alts.family for alts in todo.values() if alts.alternatives]
-        compiled = compile_families(ext, self.panel, workers=self.workers, theta=self.theta) \
-            if ext else None
+        compiled = compile_families(ext, self.panel, workers=self.workers, theta=self.theta,
+                                    reuse=self.reuse) if ext else None
+        if compiled is not None:
+            self.parts.append(compiled)
+            self.families.update(f.id for f in ext)
+            self.compiled_families.update(compiled.compiled_families)
         r = 0
         for key, alts in todo.items():
             rows = []

@@ -481,8 +481,11 @@ class _Reader:
                 models[s] = MutationModel(family, rate=rate[s])
         stationary = {s: code[s] == STATIONARY_CODE and (rate[s] > 0 or rate2[s] > 0)
                       for s in "FM"}
-        if stationary["F"] == stationary["M"]:
-            return Mutation(female=models["F"], male=models["M"], stationary=stationary["F"])
+        # A sex that never mutates has the identity matrix, which the PM transform keeps.
+        moving = {stationary[s] for s in "FM"
+                  if rate[s] > 0 or (MODEL_CODES[code[s]] == "stepwise" and rate2[s] > 0)}
+        if len(moving) == 1:
+            return Mutation(female=models["F"], male=models["M"], stationary=moving.pop())
         # One sex stationary and the other not: give each sex its own matrix.
         custom = {}
         for s in "FM":

@@ -150,6 +150,28 @@ class CaseStore:
                 raise StoreError(f"store {self.url!r} has schema revision {rev}, this version "
                                  f"needs {head_revision()}: run 'forensic-match store upgrade'")
 
+    @property
+    def tables_dir(self) -> Path | None:
+        """Where runs keep their compiled tables by default: ``<file>.tables`` beside a SQLite
+        store file; ``None`` for a server (give ``run_store(..., cache=DIR)``)."""
+        prefix = "sqlite:///"
+        if not self.url.startswith(prefix) or self.url[len(prefix):] in ("", ":memory:"):
+            return None
+        db = Path(self.url[len(prefix):])
+        return db.with_name(db.name + ".tables")
+
+    def changes(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """What a finished run's candidates changed against the finished run before it (the
+        newest finished run by default): see
+        :func:`forensic_match.store.runs.candidate_changes`."""
+        from forensic_match.store.runs import candidate_changes, latest_finished_run
+
+        with self.reading() as conn:
+            run_id = run_id or latest_finished_run(conn)
+            if run_id is None:
+                raise StoreError(f"store {self.url!r}: no finished run")
+            return candidate_changes(conn, run_id)
+
     def close(self) -> None:
         """Close every connection of the store."""
         self.engine.dispose()

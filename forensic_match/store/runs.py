@@ -16,6 +16,7 @@ process gone, marks it ``failed`` (with the reason, in the audit log) and does t
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import socket
 import time
@@ -26,9 +27,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from forensic_match.errors import InputError
 from forensic_match.store import schema
 from forensic_match.store.audit import (
     audit_row,
+    audit_values,
     candidates_sha256,
     canonical_json,
     lock_audit,
@@ -112,6 +115,9 @@ def _basis(family: str, fragments: list[str], fams: dict[str, tuple[int, Any]],
 
 def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
               dataset_path: str | Path | None = None, workers: int = 1,
+              cache: str | Path | bool = True, typed_markers_only: bool = False,
+              evidence: bool = False, place_prior: bool = False,
+              provenance: dict[str, Any] | None = None,
               say: Callable[[str], None] | None = None, **options: Any) -> RunSummary:
     """Ingest a dataset into the store, run the identification on the store's newest data,
     and record the run's candidates and proposals.
@@ -128,6 +134,29 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         The file the dataset was read from (its sha256 goes into the run's inputs).
     workers : int
         Processes for compiling.
+    cache : path or bool
+        Directory of the compiled tables kept between runs (``tables.npz`` and
+        ``tables.relatives.npz``): a family whose pedigree, profiles, markers and theta are
+        unchanged is not compiled again (each row is keyed by the hash of everything it
+        depends on, so a stale or damaged file can cost time, never change an LR). ``True``
+        (default): :attr:`CaseStore.tables_dir` (``<file>.tables`` beside a SQLite store;
+        none for a server); ``False``: compile everything.
+    typed_markers_only : bool
+        Restrict the panel to the dataset's markers that some stored profile types (for a
+        whole frequency table given as the markers, as ``forensic-match run`` does with the
+        laboratory's tables); by default the dataset's markers are the panel.
+    evidence : bool
+        Weigh the stored antemortem records and postmortem findings too
+        (:class:`~forensic_match.evidence.scoring.Evidence` from the store's newest data;
+        ``docs/evidence.md``): every pair's LR is then DNA x evidence, and each proposal's
+        DNA LR, evidence LR and pieces are stored (``proposal_evidence``).
+    place_prior : bool
+        With ``evidence``, weigh pairs by the place-and-date prior as well
+        (``docs/place-prior.md``).
+    provenance : dict, optional
+        More of the run's configuration and inputs to record (the configuration file's hash,
+        reading options, input files with their sha256), as ``{"config": {...},
+        "inputs": {...}}``.
     say : callable, optional
         Receives one line per step (progress).
     **options
@@ -148,13 +177,20 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     from forensic_match.store.records import ingest_dataset, latest_dataset, latest_versions
 
     say = say or (lambda _line: None)
+    tables_dir = store.tables_dir if cache is True else None if cache is False else Path(cache)
     run_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.urandom(4).hex()}"
-    config = {"identify": dict(sorted(options.items())), "theta_dataset": dataset.theta}
+    provenance = provenance or {}
+    if place_prior and not evidence:
+        raise InputError("place_prior needs evidence")
+    config = {"identify": dict(sorted(options.items())), "theta_dataset": dataset.theta} | \
+        provenance.get("config", {})
+    if evidence:
+        config["evidence"] = {"place_prior": place_prior}
     identify_options = {"theta": dataset.theta} | options
     timings: dict[str, float] = {}
     inputs: dict[str, Any] = {"dataset": {
         "id": dataset.id, "path": str(dataset_path) if dataset_path else None,
-        "sha256": _sha256_file(dataset_path)}}
+        "sha256": _sha256_file(dataset_path)}} | provenance.get("inputs", {})
     t0 = time.perf_counter()
     with store.transaction() as conn:
         lock_audit(conn)
@@ -179,9 +215,19 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         with store.reading() as conn:
             fams, profs = latest_versions(conn)
             ds = latest_dataset(conn, dataset.markers, id=dataset.id)
+        if typed_markers_only:
+            typed = {m for s in ds.pm for m in s.genotypes} | \
+                {m for f in ds.am for p in f.genotypes.values() for m in p}
+            ds.markers = [m for m in ds.markers if m.name in typed]
         say(f"run {run_id}: identifying {len(ds.pm)} PM samples against {len(ds.am)} "
             f"families ...")
-        result, candidates = _identify(ds, workers, identify_options)
+        if evidence:
+            from forensic_match.evidence import Evidence
+
+            identify_options["evidence"] = Evidence.from_dataset(ds, place=place_prior)
+        result, candidates = _identify(ds, workers, identify_options, tables_dir)
+        say(f"run {run_id}: compiled {result.counts.get('compiled_families', 0)} of "
+            f"{len(ds.am)} families (the others from the tables of earlier runs)")
         timings["identify"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         with store.transaction() as conn:
@@ -190,7 +236,13 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                                     actor=actor)
             counts |= {"families": len(ds.am), "pm_samples": len(ds.pm),
                        "new_versions": len(ingest.new_versions),
-                       "flagged": len(ingest.flagged), "abandoned": len(abandoned)}
+                       "flagged": len(ingest.flagged), "abandoned": len(abandoned),
+                       "compiled_families": result.counts.get("compiled_families", 0),
+                       "compiled_relative_families":
+                           result.counts.get("compiled_relative_families", 0)}
+            for change in candidate_changes(conn, run_id):
+                key = f"candidates_{change['change']}"
+                counts[key] = counts.get(key, 0) + 1
             timings["write"] = time.perf_counter() - t0
             inputs["store"] = {"families": len(fams), "profiles": len(profs),
                                "versions_sha256": hashlib.sha256(canonical_json(
@@ -210,9 +262,10 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                 error=f"{type(exc).__name__}: {exc}"[:10_000]))
             audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="fail")
         raise
-    say(f"run {run_id}: finished; {counts['candidates']} candidates, "
-        f"{counts['identifications']} identifications, {counts['new_proposals']} new "
-        f"proposals")
+    moved = ", ".join(f"{counts.get('candidates_' + k, 0)} {k}" for k in CHANGES)
+    say(f"run {run_id}: finished; {counts['candidates']} candidates ({moved} against the "
+        f"previous run), {counts['identifications']} identifications, "
+        f"{counts['new_proposals']} new proposals")
     return RunSummary(run_id, "finished", counts, timings)
 
 
@@ -220,11 +273,13 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
 TOP = 5
 
 
-def _identify(ds: Any, workers: int, options: dict[str, Any]) -> tuple[Any, Any]:
+def _identify(ds: Any, workers: int, options: dict[str, Any],
+              tables_dir: Path | None) -> tuple[Any, Any]:
     """:func:`~forensic_match.dvi.identify.identify`, and every PM sample's ranked candidates
     against the tables as first compiled (identify's own ranking is of its last round, where
     identified bodies are gone and their families conditioned on them). The tables come from
-    identify's ``cache`` file, written before any conditioning, so nothing is compiled twice."""
+    identify's ``cache`` file, written before any conditioning, so nothing is compiled twice;
+    in ``tables_dir`` that file stays for the next run."""
     import tempfile
 
     from forensic_match.dvi.compile import CompiledTables
@@ -232,7 +287,13 @@ def _identify(ds: Any, workers: int, options: dict[str, Any]) -> tuple[Any, Any]
     from forensic_match.dvi.search import search_samples
 
     with tempfile.TemporaryDirectory(prefix="fm-run-") as tmp:
-        cache = Path(tmp) / "tables.npz"
+        if tables_dir is not None:
+            tables_dir.mkdir(parents=True, exist_ok=True)
+            for stray in tables_dir.glob("*.tmp.npz"):  # left by a run killed while saving
+                pid = stray.name.split(".")[-3]
+                if pid.isdigit() and not _pid_alive(int(pid)):
+                    stray.unlink(missing_ok=True)
+        cache = (tables_dir or Path(tmp)) / "tables.npz"
         result = identify(ds.am, ds.pm, ds.markers, workers=workers, cache=cache, **options)
         first = CompiledTables.load(cache)
     by_sample = search_samples(first, ds.pm, top=TOP, min_markers=options.get("min_markers", 8),
@@ -271,6 +332,91 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                                   for k, ref, v in basis])
         audit_row(conn, "proposals", {"proposal_id": pid}, actor=actor, action="propose",
                   extra={"basis": basis})
+        if "evidence_lr" in r:
+            ev = {"proposal_id": pid, "dna_log10_lr": _log10(r["dna_lr"]),
+                  "evidence_log10_lr": _log10(r["evidence_lr"]),
+                  "pieces": r["evidence"] or "",
+                  "place_prior": None if r.get("place_prior") is None
+                  else float(r["place_prior"])}
+            conn.execute(schema.proposal_evidence.insert().values(**ev))
+            audit_values(conn, "proposal_evidence", ev, actor=actor, action="propose")
         new += 1
     return {"candidates": len(rows), "identifications": result.identifications.height,
             "new_proposals": new}
+
+
+def _log10(lr: float) -> float:
+    return math.log10(lr) if lr > 0 else -math.inf
+
+
+#: The kinds of change between two runs' candidates (:func:`candidate_changes`).
+CHANGES = ("new", "stronger", "weaker", "withdrawn")
+
+#: log10 LR differences up to this are "unchanged" (rounding between identical computations
+#: is far below it; a re-typed relative or a changed frequency table is far above it).
+CHANGE_TOLERANCE = 1e-9
+
+
+def latest_finished_run(conn: sa.Connection, *, before: str | None = None) -> str | None:
+    """The newest finished run, or the newest that started before run ``before``."""
+    r = schema.runs
+    query = sa.select(r.c.run_id).where(r.c.status == "finished")
+    if before is not None:
+        start = conn.execute(sa.select(r.c.started_at).where(r.c.run_id == before)).scalar()
+        query = query.where(r.c.run_id != before, sa.or_(
+            r.c.started_at < start, sa.and_(r.c.started_at == start, r.c.run_id < before)))
+    row = conn.execute(query.order_by(r.c.started_at.desc(), r.c.run_id.desc())
+                       .limit(1)).first()
+    return None if row is None else row.run_id
+
+
+def candidate_changes(conn: sa.Connection, run_id: str) -> list[dict[str, Any]]:
+    """What run ``run_id``'s candidates changed against the finished run that started before
+    it.
+
+    A candidate is a (PM sample, family, missing person) among the sample's :data:`TOP`
+    ranked candidates. ``new``: not among the previous run's (a new sample, a new or changed
+    family, or a stronger LR that moved it up); ``stronger`` / ``weaker``: in both, log10 LR
+    up or down by more than :data:`CHANGE_TOLERANCE` (a re-typed profile, a changed pedigree
+    or frequency table); ``withdrawn``: among the previous run's, not among this run's (its
+    LR fell, or stronger candidates displaced it). Unchanged candidates are not listed.
+    Every candidate is ``new`` when there is no previous run.
+
+    Returns
+    -------
+    list of dict
+        run_id, previous_run, pm, family, missing, change, log10_lr, previous_log10_lr,
+        rank, previous_rank; sorted by PM sample, family, missing person.
+    """
+    c = schema.candidates
+    previous = latest_finished_run(conn, before=run_id)
+
+    def ranked(run: str | None) -> dict[tuple[str, str, str], tuple[float, int]]:
+        if run is None:
+            return {}
+        rows = conn.execute(sa.select(c.c.pm, c.c.family_id, c.c.missing, c.c.log10_lr,
+                                      c.c.rank).where(c.c.run_id == run)).all()
+        return {(r.pm, r.family_id, r.missing): (float(r.log10_lr), int(r.rank))
+                for r in rows}
+
+    now_, before = ranked(run_id), ranked(previous)
+    out = []
+    for key in sorted(set(now_) | set(before)):
+        new, old = now_.get(key), before.get(key)
+        if old is None:
+            change = "new"
+        elif new is None:
+            change = "withdrawn"
+        elif new[0] > old[0] + CHANGE_TOLERANCE:
+            change = "stronger"
+        elif new[0] < old[0] - CHANGE_TOLERANCE:
+            change = "weaker"
+        else:
+            continue
+        out.append({"run_id": run_id, "previous_run": previous, "pm": key[0],
+                    "family": key[1], "missing": key[2], "change": change,
+                    "log10_lr": None if new is None else new[0],
+                    "previous_log10_lr": None if old is None else old[0],
+                    "rank": None if new is None else new[1],
+                    "previous_rank": None if old is None else old[1]})
+    return out

@@ -1,0 +1,114 @@
+"""A nightly run against the case store, against the full run that filled it.
+
+Usage::
+
+    python benchmarks/nightly.py --missing 22295 --pm 10000 --new-pm 100 --changed 50
+
+A programme is simulated (one missing person per family, as ``programme.py scale``); the
+first run stores every family and ``--pm`` PM samples in a fresh SQLite store and identifies
+(everything compiled); the second, the night, brings ``--new-pm`` new PM samples and
+``--changed`` families with a re-typed relative (one marker of their first typed relative no
+longer typed). The frequency table already holds every allele of the programme, as an
+institution's table does once its new alleles are added (a new allele would recompile every
+family: ``docs/store.md``). Prints one JSON line: each run's wall time and its parts
+(ingest, identify, write), families compiled, and the night's time as a fraction of the full
+run's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import platform
+import resource
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from programme import panel  # noqa: E402
+
+from forensic_match.dvi.identify import prepare_panel  # noqa: E402
+from forensic_match.dvi.simulate import simulate_programme  # noqa: E402
+from forensic_match.store import CaseStore, run_store  # noqa: E402
+
+
+def _retyped(family):  # noqa: ANN001, ANN202 - a benchmark helper
+    who = sorted(family.genotypes)[0]
+    genotypes = dict(family.genotypes)
+    profile = dict(genotypes[who])
+    profile.pop(sorted(profile)[0])
+    genotypes[who] = profile
+    return dataclasses.replace(family, genotypes=genotypes)
+
+
+def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, seed: int,
+            folder: Path) -> dict:
+    markers = panel()
+    total_pm = n_pm + new_pm
+    unrelated = min(0.95, max(0.1, 1.0 - 0.6 * n_missing / total_pm))
+    prog = simulate_programme(n_missing, total_pm, markers=markers, seed=seed,
+                              missing_per_family={1: 1.0}, unrelated=unrelated)
+    ds = prog.dataset
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full_panel = prepare_panel(ds.markers, ds.am, ds.pm)
+    ds = dataclasses.replace(ds, markers=full_panel)
+    first = dataclasses.replace(ds, pm=ds.pm[:n_pm])
+    # The night: new samples, and re-typed relatives in families spread over the register.
+    step = max(1, len(ds.am) // max(1, changed))
+    retyped = [_retyped(f) for f in ds.am[::step][:changed]]
+    night = dataclasses.replace(ds, am=retyped, pm=ds.pm[n_pm:])
+    out: dict = {"run": "nightly", "missing": n_missing, "families": len(ds.am),
+                 "pm_first": len(first.pm), "pm_new": len(night.pm),
+                 "families_changed": len(retyped), "workers": workers,
+                 "machine": platform.platform(), "date": time.strftime("%Y-%m-%d")}
+    with CaseStore(folder / "cases.db") as store, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, data in (("full", first), ("night", night)):
+            t = time.perf_counter()
+            summary = run_store(store, data, workers=workers, min_markers=8)
+            wall = time.perf_counter() - t
+            out[name] = {"wall_s": round(wall, 1),
+                         **{k: round(v, 1) for k, v in summary.timings.items()},
+                         "compiled_families": summary.counts["compiled_families"],
+                         "compiled_relative_families":
+                             summary.counts["compiled_relative_families"],
+                         "identifications": summary.counts["identifications"],
+                         "changes": {k: summary.counts.get(f"candidates_{k}", 0)
+                                     for k in ("new", "stronger", "weaker", "withdrawn")}}
+    out["night_fraction_of_full"] = round(out["night"]["wall_s"] / out["full"]["wall_s"], 3)
+    out["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["peak_mb_workers"] = round(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--missing", type=int, default=2000)
+    ap.add_argument("--pm", type=int, default=1000)
+    ap.add_argument("--new-pm", type=int, default=100)
+    ap.add_argument("--changed", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--dir", type=Path, default=None,
+                    help="Folder for the store (default: a temporary one, removed after).")
+    a = ap.parse_args()
+    if a.dir is not None:
+        a.dir.mkdir(parents=True, exist_ok=True)
+        result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed, a.dir)
+    else:
+        with tempfile.TemporaryDirectory(prefix="fm-nightly-") as tmp:
+            result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed,
+                             Path(tmp))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

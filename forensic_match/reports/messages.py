@@ -1,0 +1,536 @@
+"""The words of the reports in Spanish and English: one catalogue (a dict) per language.
+
+Messages are our own trusted text; the values put into them (ids, names, numbers) are
+escaped when the message is rendered (:func:`forensic_match.reports.render.translator`).
+Plain language first: every technical word is explained where it appears or in the glossary,
+since a family report is often read aloud (and translated, e.g. into Quechua) to people who
+are not geneticists.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("es", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "es": {
+        "lang_name": "Español",
+        "report_title": "Informe de identificación genética",
+        "proposal_n": "Propuesta n.º {id}",
+        "generated": "Informe generado el {date} por forensic_match {version}.",
+        "state_pending": "pendiente de revisión",
+        "state_reviewed": "revisada, pendiente de aprobación",
+        "state_approved": "aprobada",
+        "state_rejected": "rechazada",
+        "state_line": "Estado de la propuesta: {state}.",
+        "not_approved": ("Atención: esta propuesta todavía no ha sido aprobada por el equipo "
+                         "responsable. No es una identificación definitiva."),
+        "flagged": ("Atención: los datos de esta propuesta cambiaron después de calcularla "
+                    "({reason}); debe revisarse de nuevo antes de cualquier decisión."),
+        "summary_h": "Resumen en palabras sencillas",
+        "summary_compared": ("Se comparó el ADN de los restos {pm} con el ADN de {n} "
+                             "familiares de la persona desaparecida {missing} (familia "
+                             "{family})."),
+        "summary_times": ("Es {lr} veces más probable obtener estos resultados de ADN si los "
+                          "restos son de {missing} que si son de una persona sin parentesco "
+                          "con la familia."),
+        "summary_times_against": ("Es {lr} veces más probable obtener estos resultados de ADN "
+                                  "si los restos son de una persona sin parentesco con la "
+                                  "familia que si son de {missing}."),
+        "summary_verbal": ("En la escala de la Red Europea de Institutos de Ciencias Forenses "
+                           "(ENFSI, 2015) esto es un {level} a la primera explicación frente "
+                           "a la segunda."),
+        "summary_verbal_against": ("En la escala de la Red Europea de Institutos de Ciencias "
+                                   "Forenses (ENFSI, 2015) esto es un {level} a la segunda "
+                                   "explicación frente a la primera."),
+        "summary_neutral": ("Los resultados de ADN no apoyan una explicación más que la "
+                            "otra."),
+        "summary_lr_means": ("Este número no es la probabilidad de que los restos sean de "
+                             "{missing}: dice cuánto más esperables son los resultados de ADN "
+                             "con una explicación que con la otra."),
+        "summary_posterior": ("Al combinarlo con la probabilidad inicial indicada más abajo, "
+                              "la probabilidad calculada de que los restos sean de {missing} "
+                              "es {posterior}."),
+        "level_neutral": "apoyo nulo",
+        "level_weak": "apoyo débil o limitado",
+        "level_moderate": "apoyo moderado",
+        "level_moderately_strong": "apoyo moderadamente fuerte",
+        "level_strong": "apoyo fuerte",
+        "level_very_strong": "apoyo muy fuerte",
+        "level_extremely_strong": "apoyo extremadamente fuerte",
+        "propositions_h": "Las dos explicaciones comparadas (proposiciones)",
+        "propositions_intro": ("Un resultado de ADN solo tiene sentido frente a dos "
+                               "explicaciones posibles. El cálculo compara estas dos:"),
+        "h1": ("H1: los restos ({pm}) son de {missing}, la persona desaparecida de la familia "
+               "{family}, emparentada con los familiares analizados como indica el árbol "
+               "familiar de este informe."),
+        "h2": ("H2: los restos ({pm}) son de otra persona, sin parentesco con la familia "
+               "{family}, tomada al azar de la población que describe la tabla de "
+               "frecuencias."),
+        "alternatives_note": ("La probabilidad final (más abajo) consideró además otras "
+                              "explicaciones: otros restos, otras personas desaparecidas y "
+                              "familiares no registrados de {missing} (por ejemplo un hermano). "
+                              "El motivo que dio el programa (su texto, en inglés): «{reason}»"),
+        "results_h": "Resultado del ADN",
+        "lr_total": "Cociente de verosimilitud (LR) total",
+        "lr_total_value": "LR = {lr} (log10 LR = {log10})",
+        "verbal": "Equivalente verbal (ENFSI 2015)",
+        "markers_compared": "Marcadores comparados",
+        "table_h": "LR por marcador",
+        "table_intro": ("Cada marcador es un lugar del ADN que se examinó. El LR total es el "
+                        "producto de los LR de todos los marcadores, porque los marcadores se "
+                        "heredan de forma independiente. En los restos, un solo número quiere "
+                        "decir que solo se vio ese alelo (el otro pudo perderse por la "
+                        "degradación); «+» separa lo visto en distintos fragmentos."),
+        "col_marker": "Marcador",
+        "col_observed": "Alelos vistos en los restos",
+        "col_lr": "LR",
+        "col_log10": "log10 LR",
+        "not_typed": "sin resultado (LR 1)",
+        "recomputed": ("Los LR por marcador no se guardan en el registro de casos: se "
+                       "recalcularon al generar este informe con el motor exacto "
+                       "(verosimilitud del árbol familiar completo), a partir de las mismas "
+                       "versiones de los datos en que se basa la propuesta. Su suma en log10 "
+                       "es {recomputed}; el valor guardado por la corrida es {stored}."),
+        "recompute_differs": ("Atención: el total recalculado difiere del guardado en "
+                              "{diff} (en log10). El LR que sostiene la propuesta es el "
+                              "guardado; la diferencia debe revisarse."),
+        "recompute_conditioned": ("El LR guardado se calculó con la familia ampliada por otros "
+                                  "restos ya identificados en ella (regla «después de "
+                                  "condicionar»); los LR por marcador se recalcularon con la "
+                                  "familia tal como fue declarada, por eso los totales pueden "
+                                  "diferir."),
+        "recompute_missing": ("Los LR por marcador no se pudieron recalcular ({note}); el "
+                              "informe muestra solo el LR total guardado."),
+        "pedigree_h": "Árbol familiar",
+        "pedigree_intro": ("El dibujo muestra la familia como fue declarada. Los cuadrados "
+                           "son hombres, los círculos mujeres y los rombos personas de sexo "
+                           "no registrado. Las figuras rellenas son familiares cuyo ADN fue "
+                           "analizado."),
+        "legend_male": "hombre",
+        "legend_female": "mujer",
+        "legend_unknown": "sexo no registrado",
+        "legend_typed": "ADN analizado",
+        "legend_missing": "persona desaparecida buscada",
+        "legend_pm": "restos comparados",
+        "persons_h": "Personas del árbol",
+        "col_person": "Persona",
+        "col_relation": "Relación con {missing}",
+        "col_sex": "Sexo",
+        "col_role": "Papel",
+        "col_markers": "Marcadores con resultado",
+        "sex_M": "hombre",
+        "sex_F": "mujer",
+        "sex_U": "no registrado",
+        "role_missing": "persona desaparecida (la que se busca)",
+        "role_missing_other": "otra persona desaparecida de la familia",
+        "role_typed": "familiar con ADN analizado",
+        "role_untyped": "sin ADN (solo une el árbol)",
+        "names_hidden": ("Este informe usa códigos en lugar de nombres. Los nombres solo se "
+                         "incluyen cuando se pide expresamente."),
+        "names_shown": ("Este informe incluye nombres y datos personales a pedido expreso: "
+                        "trátelo como documento confidencial."),
+        "evidence_h": "Otra información (no genética)",
+        "evidence_intro": ("Datos registrados de la persona desaparecida (antes de la "
+                           "desaparición) y de los restos (después del hallazgo). Se muestran "
+                           "como información; el LR de este informe es solo del ADN."),
+        "evidence_used": ("La corrida combinó esta información con el ADN (ver "
+                          "configuración)."),
+        "evidence_lr_h": "Peso de la otra información",
+        "evidence_lr_intro": ("La corrida también calculó cuánto más probables son estos "
+                              "datos (sexo, edad, estatura, dientes, señas particulares) si "
+                              "los restos son de {missing} que si son de otra persona. Se "
+                              "toma como independiente del ADN, y los dos números se "
+                              "multiplican."),
+        "evidence_lr": "LR de la otra información",
+        "evidence_pieces": "Cada dato (LR)",
+        "combined_lr": "LR combinado (ADN × otra información)",
+        "place_prior": ("Factor de lugar y fecha (una probabilidad inicial, no un LR: pesó "
+                        "en la decisión, no en el LR)"),
+        "am_h": "Persona desaparecida {missing}",
+        "pm_h": "Restos {pm}",
+        "col_field": "Dato",
+        "col_value": "Valor",
+        "field_sex": "sexo",
+        "field_site": "lugar de hallazgo",
+        "field_dropout": "probabilidad de pérdida de alelos (degradación)",
+        "posterior_h": "Probabilidad final y probabilidad inicial",
+        "posterior_value": "Probabilidad final (posterior) de que los restos sean de {missing}",
+        "prior_value": ("Probabilidad inicial (prior) de que unos restos sean de alguna "
+                        "persona desaparecida registrada"),
+        "prior_unknown": "no indicada por el programa para esta propuesta",
+        "posterior_explain": ("La probabilidad final combina el LR con la probabilidad "
+                              "inicial, fijada antes de mirar el ADN a partir del número de "
+                              "personas desaparecidas y de restos del programa. Con otra "
+                              "probabilidad inicial el resultado sería otro; el LR no "
+                              "cambia."),
+        "rule": "Regla de decisión aplicada",
+        "reviews_h": "Historial de revisión",
+        "no_reviews": "Todavía nadie revisó esta propuesta.",
+        "col_when": "Fecha",
+        "col_who": "Quién",
+        "col_action": "Acción",
+        "col_reason": "Motivo",
+        "action_review": "revisó",
+        "action_approve": "aprobó",
+        "action_reject": "rechazó",
+        "action_reopen": "reabrió",
+        "limitations_h": "Límites de este resultado",
+        "lim_pedigree": ("El cálculo supone que el árbol familiar es el declarado: si un "
+                         "parentesco no es biológico (adopción, otro padre), el LR no es "
+                         "válido."),
+        "lim_frequencies": ("Usa la tabla de frecuencias de alelos indicada abajo; con otra "
+                            "población de referencia el LR sería algo distinto."),
+        "lim_mutation": ("Usa el modelo de mutación de cada marcador que registra esa tabla; "
+                         "una mutación no prevista puede bajar el LR de un marcador."),
+        "lim_independence": ("Supone que los marcadores se heredan de forma independiente "
+                             "(por eso se multiplican) y que no hay más parentesco entre los "
+                             "fundadores del árbol que el indicado por el parámetro theta "
+                             "({theta})."),
+        "lim_relatives": ("Un familiar no registrado de {missing} (un hermano, el padre, un "
+                          "hijo) puede tener un LR alto; el LR de este informe no lo "
+                          "descarta. La probabilidad final lo considera."),
+        "lim_posterior": ("La probabilidad final depende de la probabilidad inicial elegida; "
+                          "el LR no."),
+        "lim_dropout": ("Los restos degradados pueden perder alelos; el cálculo lo tiene en "
+                        "cuenta con la probabilidad de pérdida indicada para cada muestra."),
+        "annex_h": "Anexo: perfiles de ADN comparados",
+        "annex_intro": ("Los alelos de cada marcador en los restos y en los familiares "
+                        "analizados, tal como constan en las versiones de los datos usadas. "
+                        "«–»: sin resultado; «?»: alelo no determinado. En los restos con "
+                        "degradación, «15/15» puede querer decir que solo se vio el 15."),
+        "provenance_h": "Procedencia (para auditoría)",
+        "prov_software": "Versión del programa de la corrida",
+        "prov_run": "Corrida (run id)",
+        "prov_run_time": "Inicio y fin de la corrida",
+        "prov_config": "Huella (sha256) de la configuración",
+        "prov_config_json": "Configuración",
+        "prov_frequencies": "Huella (sha256) de la tabla de frecuencias",
+        "prov_dataset": "Archivo de datos y su huella (sha256)",
+        "prov_basis": "Huella (sha256) de los datos en que se basa la propuesta",
+        "prov_versions": "Versiones de datos usadas",
+        "prov_report": "Informe generado con",
+        "prov_method": "Método del LR por marcador",
+        "method_exact_pair": "verosimilitud exacta del par (una muestra)",
+        "method_posterior_fragments": ("distribución exacta del genotipo de la persona "
+                                       "desaparecida, combinada con los fragmentos"),
+        "glossary_h": "Palabras técnicas",
+        "g_dna": ("ADN: la información heredada que cada persona recibe mitad de su padre y "
+                  "mitad de su madre."),
+        "g_marker": ("Marcador: un lugar del ADN que se examina. Cada persona tiene dos "
+                     "versiones (alelos) en cada marcador, una de cada progenitor."),
+        "g_allele": "Alelo: cada una de las versiones de un marcador, indicada por un número.",
+        "g_lr": ("LR (cociente de verosimilitud): cuántas veces más probables son los "
+                 "resultados de ADN con una explicación que con la otra. Mayor que 1 apoya "
+                 "la primera; menor que 1, la segunda."),
+        "g_log10": ("log10 LR: el número de ceros del LR (log10 LR = 6 es un LR de "
+                    "1 000 000)."),
+        "g_posterior": ("Probabilidad final: la probabilidad de que los restos sean de la "
+                        "persona, teniendo en cuenta el ADN y la probabilidad inicial."),
+        "g_prior": ("Probabilidad inicial: la probabilidad antes de mirar el ADN, según "
+                    "cuántas personas se buscan y cuántos restos hay."),
+        "g_pedigree": "Árbol familiar (pedigrí): quién es hijo o hija de quién.",
+        "yes": "sí",
+        "no": "no",
+        "dashboard_title": "Panel del programa de identificación",
+        "dash_generated": "Generado el {date} por forensic_match {version}.",
+        "dash_counts_h": "Propuestas por estado",
+        "dash_state": "Estado",
+        "dash_count": "Número",
+        "dash_flagged": "marcadas para volver a revisar",
+        "dash_total": "total",
+        "dash_waiting_h": "Propuestas que esperan revisión",
+        "dash_waiting_none": "Ninguna propuesta espera revisión.",
+        "col_proposal": "Propuesta",
+        "col_pm": "Restos",
+        "col_family": "Familia",
+        "col_missing": "Persona desaparecida",
+        "col_posterior": "Probabilidad final",
+        "col_state": "Estado",
+        "col_flag": "Aviso",
+        "dash_runs_h": "Corridas",
+        "col_run": "Corrida",
+        "col_status": "Estado",
+        "col_started": "Inicio",
+        "col_counts": "Recuentos",
+        "dash_lr_h": "Distribución de los LR",
+        "dash_lr_intro": ("A la izquierda, el log10 LR de las propuestas según su estado; a "
+                          "la derecha, el mejor candidato de cada muestra de restos en la "
+                          "última corrida terminada."),
+        "plot_proposals": "Propuestas",
+        "plot_candidates": "Mejor candidato por muestra (corrida {run})",
+        "plot_x": "log10 LR",
+        "plot_y": "número",
+        "dash_no_data": "Sin datos todavía.",
+        "dash_pseudonymous": "Este panel muestra solo códigos, nunca nombres.",
+    },
+    "en": {
+        "lang_name": "English",
+        "report_title": "Genetic identification report",
+        "proposal_n": "Proposal no. {id}",
+        "generated": "Report generated on {date} by forensic_match {version}.",
+        "state_pending": "pending review",
+        "state_reviewed": "reviewed, awaiting approval",
+        "state_approved": "approved",
+        "state_rejected": "rejected",
+        "state_line": "State of the proposal: {state}.",
+        "not_approved": ("Note: this proposal has not yet been approved by the responsible "
+                         "team. It is not a final identification."),
+        "flagged": ("Note: the data of this proposal changed after it was computed "
+                    "({reason}); it must be reviewed again before any decision."),
+        "summary_h": "Summary in plain words",
+        "summary_compared": ("The DNA of the remains {pm} was compared with the DNA of {n} "
+                             "relatives of the missing person {missing} (family {family})."),
+        "summary_times": ("These DNA results are {lr} times more probable if the remains are "
+                          "those of {missing} than if they are those of a person unrelated to "
+                          "the family."),
+        "summary_times_against": ("These DNA results are {lr} times more probable if the "
+                                  "remains are those of a person unrelated to the family than "
+                                  "if they are those of {missing}."),
+        "summary_verbal": ("On the scale of the European Network of Forensic Science "
+                           "Institutes (ENFSI, 2015) this is {level} for the first "
+                           "explanation over the second."),
+        "summary_verbal_against": ("On the scale of the European Network of Forensic Science "
+                                   "Institutes (ENFSI, 2015) this is {level} for the second "
+                                   "explanation over the first."),
+        "summary_neutral": "The DNA results support neither explanation over the other.",
+        "summary_lr_means": ("This number is not the probability that the remains are those "
+                             "of {missing}: it says how much more expected the DNA results "
+                             "are under one explanation than under the other."),
+        "summary_posterior": ("Combined with the starting probability given below, the "
+                              "computed probability that the remains are those of {missing} "
+                              "is {posterior}."),
+        "level_neutral": "no support",
+        "level_weak": "weak or limited support",
+        "level_moderate": "moderate support",
+        "level_moderately_strong": "moderately strong support",
+        "level_strong": "strong support",
+        "level_very_strong": "very strong support",
+        "level_extremely_strong": "extremely strong support",
+        "propositions_h": "The two explanations compared (propositions)",
+        "propositions_intro": ("A DNA result only has meaning against two possible "
+                               "explanations. The calculation compares these two:"),
+        "h1": ("H1: the remains ({pm}) are those of {missing}, the missing person of family "
+               "{family}, related to the typed relatives as the family tree of this report "
+               "shows."),
+        "h2": ("H2: the remains ({pm}) are those of another person, unrelated to family "
+               "{family}, taken at random from the population that the frequency table "
+               "describes."),
+        "alternatives_note": ("The final probability (below) also weighed other "
+                              "explanations: other remains, other missing persons, and "
+                              "unregistered relatives of {missing} (a brother, for example). "
+                              "The reason the software gave: \u201c{reason}\u201d"),
+        "results_h": "DNA result",
+        "lr_total": "Total likelihood ratio (LR)",
+        "lr_total_value": "LR = {lr} (log10 LR = {log10})",
+        "verbal": "Verbal equivalent (ENFSI 2015)",
+        "markers_compared": "Markers compared",
+        "table_h": "LR per marker",
+        "table_intro": ("Each marker is one place in the DNA that was examined. The total LR "
+                        "is the product of the markers' LRs, because markers are inherited "
+                        "independently. In the remains, a single number means that only that "
+                        "allele was seen (the other may have been lost to degradation); “+” "
+                        "separates what different fragments showed."),
+        "col_marker": "Marker",
+        "col_observed": "Alleles seen in the remains",
+        "col_lr": "LR",
+        "col_log10": "log10 LR",
+        "not_typed": "no result (LR 1)",
+        "recomputed": ("The case store does not keep per-marker LRs: they were recomputed "
+                       "when this report was made, with the exact engine (likelihood of the "
+                       "whole family tree), from the same data versions the proposal rests "
+                       "on. Their log10 sum is {recomputed}; the value stored by the run is "
+                       "{stored}."),
+        "recompute_differs": ("Note: the recomputed total differs from the stored one by "
+                              "{diff} (in log10). The LR the proposal rests on is the stored "
+                              "one; the difference must be examined."),
+        "recompute_conditioned": ("The stored LR was computed on the family extended by other "
+                                  "remains already identified in it (rule “after "
+                                  "conditioning”); the per-marker LRs were recomputed on "
+                                  "the family as declared, so the totals may differ."),
+        "recompute_missing": ("The per-marker LRs could not be recomputed ({note}); the "
+                              "report shows only the stored total LR."),
+        "pedigree_h": "Family tree",
+        "pedigree_intro": ("The drawing shows the family as declared. Squares are men, "
+                           "circles women, diamonds persons whose sex was not recorded. "
+                           "Filled shapes are relatives whose DNA was analysed."),
+        "legend_male": "man",
+        "legend_female": "woman",
+        "legend_unknown": "sex not recorded",
+        "legend_typed": "DNA analysed",
+        "legend_missing": "missing person sought",
+        "legend_pm": "remains compared",
+        "persons_h": "Persons in the tree",
+        "col_person": "Person",
+        "col_relation": "Relationship to {missing}",
+        "col_sex": "Sex",
+        "col_role": "Role",
+        "col_markers": "Markers with a result",
+        "sex_M": "man",
+        "sex_F": "woman",
+        "sex_U": "not recorded",
+        "role_missing": "missing person (the one sought)",
+        "role_missing_other": "another missing person of the family",
+        "role_typed": "relative with DNA analysed",
+        "role_untyped": "no DNA (only links the tree)",
+        "names_hidden": ("This report uses codes instead of names. Names are included only "
+                         "when explicitly asked for."),
+        "names_shown": ("This report includes names and personal data on explicit request: "
+                        "treat it as a confidential document."),
+        "evidence_h": "Other information (not genetic)",
+        "evidence_intro": ("Data recorded about the missing person (before the "
+                           "disappearance) and about the remains (after recovery). They are "
+                           "shown for information; the LR of this report is DNA only."),
+        "evidence_used": "The run combined this information with the DNA (see configuration).",
+        "evidence_lr_h": "Weight of the other information",
+        "evidence_lr_intro": ("The run also computed how much more probable these data (sex, "
+                              "age, stature, teeth, distinctive features) are if the remains "
+                              "are {missing} than if they are someone else. It is taken as "
+                              "independent of the DNA, and the two numbers are multiplied."),
+        "evidence_lr": "LR of the other information",
+        "evidence_pieces": "Each item (LR)",
+        "combined_lr": "Combined LR (DNA × other information)",
+        "place_prior": ("Place-and-date factor (a prior probability, not an LR: it weighed "
+                        "in the decision, not in the LR)"),
+        "am_h": "Missing person {missing}",
+        "pm_h": "Remains {pm}",
+        "col_field": "Item",
+        "col_value": "Value",
+        "field_sex": "sex",
+        "field_site": "site of recovery",
+        "field_dropout": "probability of allele loss (degradation)",
+        "posterior_h": "Final probability and starting probability",
+        "posterior_value": "Final probability (posterior) that the remains are those of {missing}",
+        "prior_value": ("Starting probability (prior) that a body is one of the registered "
+                        "missing persons"),
+        "prior_unknown": "not stated by the software for this proposal",
+        "posterior_explain": ("The final probability combines the LR with the starting "
+                              "probability, set before looking at the DNA from the numbers of "
+                              "missing persons and of remains in the programme. A different "
+                              "starting probability gives a different result; the LR does not "
+                              "change."),
+        "rule": "Decision rule applied",
+        "reviews_h": "Review history",
+        "no_reviews": "Nobody has reviewed this proposal yet.",
+        "col_when": "Date",
+        "col_who": "Who",
+        "col_action": "Action",
+        "col_reason": "Reason",
+        "action_review": "reviewed",
+        "action_approve": "approved",
+        "action_reject": "rejected",
+        "action_reopen": "reopened",
+        "limitations_h": "Limits of this result",
+        "lim_pedigree": ("The calculation assumes the family tree as declared: if a "
+                         "relationship is not biological (adoption, another father), the LR "
+                         "is not valid."),
+        "lim_frequencies": ("It uses the allele frequency table named below; with another "
+                            "reference population the LR would be somewhat different."),
+        "lim_mutation": ("It uses each marker's mutation model as that table records it; an "
+                         "unforeseen mutation can lower a marker's LR."),
+        "lim_independence": ("It assumes that markers are inherited independently (so they "
+                             "multiply) and no more relatedness among the tree's founders "
+                             "than the theta parameter states ({theta})."),
+        "lim_relatives": ("An unregistered relative of {missing} (a brother, the father, a "
+                          "son) can have a high LR; the LR of this report does not rule one "
+                          "out. The final probability weighs it."),
+        "lim_posterior": "The final probability depends on the chosen prior; the LR does not.",
+        "lim_dropout": ("Degraded remains can lose alleles; the calculation allows for it "
+                        "with each sample's stated probability of allele loss."),
+        "annex_h": "Annex: DNA profiles compared",
+        "annex_intro": ("The alleles at each marker in the remains and in the typed "
+                        "relatives, as recorded in the data versions used. “–”: no "
+                        "result; “?”: allele not determined. In degraded remains, "
+                        "“15/15” can mean that only 15 was seen."),
+        "provenance_h": "Provenance (for audit)",
+        "prov_software": "Software version of the run",
+        "prov_run": "Run id",
+        "prov_run_time": "Start and end of the run",
+        "prov_config": "Configuration hash (sha256)",
+        "prov_config_json": "Configuration",
+        "prov_frequencies": "Frequency table hash (sha256)",
+        "prov_dataset": "Data file and its hash (sha256)",
+        "prov_basis": "Hash (sha256) of the data the proposal rests on",
+        "prov_versions": "Data versions used",
+        "prov_report": "Report made with",
+        "prov_method": "Method of the per-marker LR",
+        "method_exact_pair": "exact pairwise likelihood (one sample)",
+        "method_posterior_fragments": ("exact genotype distribution of the missing person, "
+                                       "combined with the fragments"),
+        "glossary_h": "Technical words",
+        "g_dna": ("DNA: the inherited information each person receives, half from the father "
+                  "and half from the mother."),
+        "g_marker": ("Marker: one place in the DNA that is examined. Everyone has two "
+                     "versions (alleles) at each marker, one from each parent."),
+        "g_allele": "Allele: one of the versions of a marker, written as a number.",
+        "g_lr": ("LR (likelihood ratio): how many times more probable the DNA results are "
+                 "under one explanation than under the other. Above 1 supports the first; "
+                 "below 1, the second."),
+        "g_log10": "log10 LR: the number of zeros of the LR (log10 LR = 6 is an LR of 1,000,000).",
+        "g_posterior": ("Final probability: the probability that the remains are those of the "
+                        "person, given the DNA and the starting probability."),
+        "g_prior": ("Starting probability: the probability before looking at the DNA, from "
+                    "how many persons are sought and how many remains there are."),
+        "g_pedigree": "Family tree (pedigree): who is the son or daughter of whom.",
+        "yes": "yes",
+        "no": "no",
+        "dashboard_title": "Identification programme dashboard",
+        "dash_generated": "Generated on {date} by forensic_match {version}.",
+        "dash_counts_h": "Proposals by state",
+        "dash_state": "State",
+        "dash_count": "Count",
+        "dash_flagged": "flagged for re-review",
+        "dash_total": "total",
+        "dash_waiting_h": "Proposals waiting for review",
+        "dash_waiting_none": "No proposal is waiting for review.",
+        "col_proposal": "Proposal",
+        "col_pm": "Remains",
+        "col_family": "Family",
+        "col_missing": "Missing person",
+        "col_posterior": "Final probability",
+        "col_state": "State",
+        "col_flag": "Warning",
+        "dash_runs_h": "Runs",
+        "col_run": "Run",
+        "col_status": "Status",
+        "col_started": "Started",
+        "col_counts": "Counts",
+        "dash_lr_h": "Distribution of the LRs",
+        "dash_lr_intro": ("Left, the log10 LR of the proposals by state; right, the best "
+                          "candidate of every PM sample in the last finished run."),
+        "plot_proposals": "Proposals",
+        "plot_candidates": "Best candidate per sample (run {run})",
+        "plot_x": "log10 LR",
+        "plot_y": "count",
+        "dash_no_data": "No data yet.",
+        "dash_pseudonymous": "This dashboard shows codes only, never names.",
+    },
+}
+
+#: Names of the recorded non-DNA fields (``docs/evidence.md``, "Records"); other keys are
+#: shown as recorded.
+FIELDS: dict[str, dict[str, str]] = {
+    "es": {"sex": "sexo", "age": "edad al desaparecer (años)",
+           "date_missing": "fecha de desaparición", "place_missing": "lugar de desaparición",
+           "stature_cm": "estatura (cm)", "stature_sd": "desviación de la estatura (cm)",
+           "dental": "ficha dental", "dental_date": "fecha de la ficha dental",
+           "features": "rasgos particulares", "features_absent": "rasgos buscados y ausentes",
+           "implants": "implantes", "effects": "objetos personales",
+           "dna_sex": "sexo por ADN", "sex_morphology": "sexo por antropología",
+           "age_min": "edad mínima estimada", "age_max": "edad máxima estimada",
+           "age_coverage": "probabilidad de que la edad esté en el intervalo",
+           "age_estimate": "edad estimada", "age_se": "error de la edad estimada",
+           "date_recovered": "fecha de recuperación", "district": "distrito",
+           "site": "lugar de hallazgo"},
+    "en": {"sex": "sex", "age": "age at disappearance (years)",
+           "date_missing": "date of disappearance", "place_missing": "place of disappearance",
+           "stature_cm": "stature (cm)", "stature_sd": "stature standard deviation (cm)",
+           "dental": "dental chart", "dental_date": "date of the dental chart",
+           "features": "distinctive features", "features_absent": "features looked for, absent",
+           "implants": "implants", "effects": "personal effects",
+           "dna_sex": "sex from DNA", "sex_morphology": "sex from anthropology",
+           "age_min": "estimated minimum age", "age_max": "estimated maximum age",
+           "age_coverage": "probability that the age lies in the interval",
+           "age_estimate": "estimated age", "age_se": "standard error of the estimated age",
+           "date_recovered": "date of recovery", "district": "district",
+           "site": "site of recovery"},
+}

@@ -1,0 +1,266 @@
+"""A pedigree drawn as inline SVG with the standard symbols (square male, circle female,
+diamond sex unknown; Bennett et al. 2008, the pedigree nomenclature of the National Society
+of Genetic Counselors).
+
+Layout (our own, for the small families of missing-person cases): every person gets a
+generation (founders 0, a child one below its lower parent; a founder who married in moves
+down to one above their first child), then each generation is ordered by the mean position
+of its members' parents, with couples side by side. Typed persons are filled; the missing
+person sought has a double outline and a "?"; the remains compared are shown in a dashed box
+linked to the missing person. Each person is one ``<g class="person">`` holding one shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from html import escape
+
+from forensic_match.pedigree import Pedigree
+
+#: Drawing sizes (SVG user units).
+SIZE = 36
+GAP_X = 96
+GAP_Y = 110
+MARGIN = 40
+
+
+def generations(pedigree: Pedigree) -> dict[str, int]:
+    """Generation of every person: 0 for the top; a child one below its lower parent; a
+    founder with children one above their highest child.
+
+    Examples
+    --------
+    >>> from forensic_match.pedigree import trio
+    >>> generations(trio())
+    {'AF': 0, 'MO': 0, 'C': 1}
+    """
+    ids = [r[0] for r in pedigree.records()]
+    gen = {i: 0 for i in ids}
+    for _ in range(len(ids) + 1):
+        changed = False
+        for i in ids:
+            par = pedigree.parents(i)
+            if par is not None:
+                g = max(gen[p] for p in par) + 1
+                if g != gen[i]:
+                    gen[i], changed = g, True
+        for i in ids:
+            kids = pedigree.children(i)
+            if pedigree.parents(i) is None and kids:
+                g = min(gen[c] for c in kids) - 1
+                if g > gen[i]:
+                    gen[i], changed = g, True
+        if not changed:
+            break
+    low = min(gen.values(), default=0)
+    return {i: g - low for i, g in gen.items()}
+
+
+def _couples(pedigree: Pedigree) -> list[tuple[str, str]]:
+    seen: list[tuple[str, str]] = []
+    for ident, *_ in pedigree.records():
+        par = pedigree.parents(ident)
+        if par is not None and par not in seen:
+            seen.append(par)
+    return seen
+
+
+def layout(pedigree: Pedigree, *, gap_y: float = GAP_Y) -> dict[str, tuple[float, float]]:
+    """``{person: (x, y)}`` centres of the symbols (generations ``gap_y`` apart, top to
+    bottom)."""
+    gen = generations(pedigree)
+    couples = _couples(pedigree)
+    spouses: dict[str, list[str]] = {}
+    for f, m in couples:
+        spouses.setdefault(f, []).append(m)
+        spouses.setdefault(m, []).append(f)
+    order = {r[0]: k for k, r in enumerate(pedigree.records())}
+    rows: dict[int, list[str]] = {}
+    for i in sorted(gen, key=order.__getitem__):
+        rows.setdefault(gen[i], []).append(i)
+    slot: dict[str, float] = {}
+    for g in sorted(rows):
+        def key(i: str) -> tuple[float, int]:
+            par = pedigree.parents(i)
+            if par is not None and all(p in slot for p in par):
+                return (sum(slot[p] for p in par) / 2, order[i])
+            for s in spouses.get(i, []):
+                sp = pedigree.parents(s)
+                if sp is not None and all(p in slot for p in sp):
+                    return (sum(slot[p] for p in sp) / 2 + 0.5, order[i])
+            return (float(len(slot) + order[i]), order[i])
+
+        placed: list[str] = []
+        for i in sorted(rows[g], key=key):
+            if i in placed:
+                continue
+            placed.append(i)
+            for s in spouses.get(i, []):
+                if gen[s] == g and s not in placed:
+                    placed.append(s)
+        for k, i in enumerate(placed):
+            slot[i] = float(k)
+    width = max(len(r) for r in rows.values())
+    pos = {}
+    for g, members in rows.items():
+        shift = (width - len(members)) / 2
+        for i in members:
+            pos[i] = (MARGIN + SIZE + (slot[i] + shift) * GAP_X, MARGIN + SIZE + g * gap_y)
+    return pos
+
+
+def _shape(sex: str, x: float, y: float, r: float, css: str) -> str:
+    if sex == "M":
+        return (f'<rect class="{css}" x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" '
+                f'height="{2 * r:.1f}"/>')
+    if sex == "F":
+        return f'<circle class="{css}" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/>'
+    return (f'<polygon class="{css}" points="{x:.1f},{y - r * 1.2:.1f} {x + r * 1.2:.1f},'
+            f'{y:.1f} {x:.1f},{y + r * 1.2:.1f} {x - r * 1.2:.1f},{y:.1f}"/>')
+
+
+#: Characters per line and lines of a name under a symbol (the rest is cut with "…").
+NAME_WIDTH = 16
+NAME_LINES = 2
+
+
+def _label_lines(ident: str, name: str | None) -> list[str]:
+    """The id, then the name (if any) wrapped to :data:`NAME_LINES` lines.
+
+    Examples
+    --------
+    >>> _label_lines("F1_MP", "Teodora Huamán Ccori de la Cruz")
+    ['F1_MP', 'Teodora Huamán', 'Ccori de la Cruz']
+    """
+    import textwrap
+
+    if not name:
+        return [ident]
+    wrapped = textwrap.wrap(name, NAME_WIDTH, break_long_words=True) or [""]
+    if len(wrapped) > NAME_LINES:
+        wrapped = wrapped[:NAME_LINES]
+        wrapped[-1] = wrapped[-1][:NAME_WIDTH - 1] + "…"
+    return [ident] + wrapped
+
+
+def pedigree_svg(pedigree: Pedigree, *, typed: Sequence[str], missing: str,
+                 other_missing: Sequence[str] = (), remains: str = "",
+                 labels: Mapping[str, str] | None = None,
+                 words: Callable[[str], str] = str) -> str:
+    """The pedigree as an inline ``<svg>`` element (text, escaped).
+
+    Parameters
+    ----------
+    pedigree : Pedigree
+    typed : sequence of str
+        Persons whose DNA was analysed (filled).
+    missing : str
+        The missing person the remains are compared with (double outline, "?").
+    other_missing : sequence of str
+        Other missing persons of the family ("?").
+    remains : str
+        Label of the remains (PM sample ids) drawn beside ``missing``; empty for none.
+    labels : mapping, optional
+        Names, written under the person's id (wrapped, cut after two lines; the full name is
+        in the tooltip), when identities are asked for.
+    words : callable
+        Translates the legend's keys (``legend_male``...).
+
+    Returns
+    -------
+    str
+        One ``<svg>`` element: one ``<g class="person" data-id=...>`` with one shape per
+        person, the lines of descent, and a legend.
+
+    Examples
+    --------
+    >>> from forensic_match.pedigree import trio
+    >>> svg = pedigree_svg(trio(), typed=["AF"], missing="C")
+    >>> svg.count('class="person"')
+    3
+    """
+    labels = labels or {}
+    top = 48 if remains else 0
+    n_lines = max((len(_label_lines(i, labels.get(i))) for i, *_ in pedigree.records()),
+                  default=1)
+    below = 14 * (n_lines - 1)
+    pos = {k: (x, y + top) for k, (x, y) in layout(pedigree, gap_y=GAP_Y + below).items()}
+    typed_set = set(typed)
+    r = SIZE / 2
+    parts: list[str] = []
+    for f, m in _couples(pedigree):
+        kids = [i for i, *_ in pedigree.records() if pedigree.parents(i) == (f, m)]
+        (xf, yf), (xm, ym) = pos[f], pos[m]
+        parts.append(f'<line class="mate" x1="{xf:.1f}" y1="{yf:.1f}" x2="{xm:.1f}" '
+                     f'y2="{ym:.1f}"/>')
+        mx, my = (xf + xm) / 2, max(yf, ym)
+        ky = min(pos[k][1] for k in kids) - r * 1.3 - 14
+        xs = [pos[k][0] for k in kids]
+        parts.append(f'<line class="descent" x1="{mx:.1f}" y1="{my:.1f}" x2="{mx:.1f}" '
+                     f'y2="{ky:.1f}"/>')
+        parts.append(f'<line class="descent" x1="{min(xs + [mx]):.1f}" y1="{ky:.1f}" '
+                     f'x2="{max(xs + [mx]):.1f}" y2="{ky:.1f}"/>')
+        for k in kids:
+            kx, kyy = pos[k]
+            parts.append(f'<line class="descent" x1="{kx:.1f}" y1="{ky:.1f}" x2="{kx:.1f}" '
+                         f'y2="{kyy - r * 1.2:.1f}"/>')
+    for ident, *_ in pedigree.records():
+        x, y = pos[ident]
+        sex = pedigree.sex_of(ident)
+        role = ("missing" if ident == missing else "other-missing" if ident in other_missing
+                else "typed" if ident in typed_set else "untyped")
+        fill = "typed" if ident in typed_set else "untyped"
+        label = f"{labels[ident]} ({ident})" if labels.get(ident) else ident
+        shape = _shape(sex, x, y, r, f"shape {fill}")
+        extra = ""
+        if ident == missing:
+            extra = _shape(sex, x, y, r + 5, "outline") + \
+                f'<text class="mark" x="{x:.1f}" y="{y + 7:.1f}">?</text>'
+        elif ident in other_missing:
+            extra = f'<text class="mark" x="{x:.1f}" y="{y + 7:.1f}">?</text>'
+        lines = "".join(f'<tspan x="{x:.1f}" dy="{0 if k == 0 else 14}">{escape(line)}</tspan>'
+                        for k, line in enumerate(_label_lines(ident, labels.get(ident))))
+        parts.append(
+            f'<g class="person" data-id="{escape(ident)}" data-sex="{sex}" '
+            f'data-role="{role}"><title>{escape(label)}</title>{shape}{extra}'
+            f'<text class="label" x="{x:.1f}" y="{y + r + 22:.1f}">{lines}</text></g>')
+    if remains and missing in pos:
+        x, y = pos[missing]
+        bw = max(GAP_X * 0.9, 7.0 * len(remains) + 12)
+        by = y - r - 5 - 52
+        parts.append(f'<g class="remains"><line class="link" x1="{x:.1f}" '
+                     f'y1="{by + 28:.1f}" x2="{x:.1f}" y2="{y - r - 5:.1f}"/>'
+                     f'<rect class="remains-box" x="{x - bw / 2:.1f}" y="{by:.1f}" '
+                     f'width="{bw:.1f}" height="28"/>'
+                     f'<text class="remains-text" x="{x:.1f}" y="{by + 18:.1f}">'
+                     f'{escape(remains)}</text></g>')
+    width = max(x for x, _ in pos.values()) + GAP_X + MARGIN + 40
+    height = max(y for _, y in pos.values()) + r + 40 + below
+    legend_y = height + 10
+    items = [("M", "shape untyped", "legend_male"), ("F", "shape untyped", "legend_female"),
+             ("U", "shape untyped", "legend_unknown"), ("M", "shape typed", "legend_typed"),
+             ("M", "shape untyped", "legend_missing")]
+    legend = []
+    lx = MARGIN
+    for k, (sex, css, key) in enumerate(items):
+        cx = lx + 10
+        mark = (_shape(sex, cx, legend_y, 13, "outline") +
+                f'<text class="mark" x="{cx:.1f}" y="{legend_y + 5:.1f}">?</text>'
+                if key == "legend_missing" else "")
+        legend.append(f'<g class="legend-item">{_shape(sex, cx, legend_y, 8, css)}{mark}'
+                      f'<text class="legend-text" x="{cx + 18:.1f}" y="{legend_y + 4:.1f}">'
+                      f'{escape(words(key))}</text></g>')
+        lx += 40 + 7 * len(words(key))
+        if k == 2 or lx > width - 100:
+            legend_y += 26
+            lx = MARGIN
+    if remains:
+        legend.append(f'<g class="legend-item"><rect class="remains-box" x="{lx:.1f}" '
+                      f'y="{legend_y - 8:.1f}" width="20" height="16"/><text '
+                      f'class="legend-text" x="{lx + 28:.1f}" y="{legend_y + 4:.1f}">'
+                      f'{escape(words("legend_pm"))}</text></g>')
+    total_h = legend_y + 24
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="pedigree" role="img" '
+            f'viewBox="0 0 {width:.0f} {total_h:.0f}" width="{width:.0f}" '
+            f'height="{total_h:.0f}">' + "".join(parts) +
+            '<g class="legend">' + "".join(legend) + "</g></svg>")

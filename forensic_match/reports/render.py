@@ -1,0 +1,416 @@
+"""Rendering the report of one proposal and the programme dashboard (Jinja2 templates)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from forensic_match.errors import ForensicMatchError, InputError
+from forensic_match.markers import Marker
+from forensic_match.reports.messages import FIELDS, LANGUAGES, MESSAGES
+
+#: Recomputed and stored totals may differ by this much (log10) before the report warns.
+AGREEMENT_LOG10 = 1e-6
+
+
+def require_extra() -> None:
+    """Raise a clear error when the ``reports`` extra (Jinja2, matplotlib) is missing."""
+    import importlib.util
+
+    missing = [m for m in ("jinja2", "matplotlib") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ForensicMatchError(f"reports need {' and '.join(missing)}: pip install "
+                                 f"'forensic_match[reports]'")
+
+
+def _env() -> Any:
+    require_extra()
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(loader=PackageLoader("forensic_match.reports", "templates"),
+                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def check_language(language: str) -> str:
+    """``language`` if a catalogue exists for it, else :class:`InputError`."""
+    if language not in LANGUAGES:
+        raise InputError(f"language {language!r}: reports exist in {', '.join(LANGUAGES)}")
+    return language
+
+
+def translator(language: str) -> Callable[..., Any]:
+    """``t(key, **values)``: the message in ``language`` with the values escaped into it."""
+    from markupsafe import Markup, escape
+
+    catalogue = MESSAGES[check_language(language)]
+
+    def t(key: str, **values: Any) -> Any:
+        text = catalogue[key]
+        return Markup(text.format(**{k: escape(v) for k, v in values.items()}))
+
+    return t
+
+
+def _group(digits: str, sep: str) -> str:
+    out = []
+    while len(digits) > 3:
+        out.insert(0, digits[-3:])
+        digits = digits[:-3]
+    return sep.join([digits] + out)
+
+
+def format_number(x: float, language: str, *, significant: int = 3) -> str:
+    """A plain number in the language's style: ``1 234,5`` (es, thin space, decimal comma),
+    ``1,234.5`` (en).
+
+    Examples
+    --------
+    >>> format_number(12345.678, "es")
+    '12\u202f300'
+    >>> format_number(0.00331, "en")
+    '0.00331'
+    """
+    if x == 0:
+        return "0"
+    places = significant - 1 - math.floor(math.log10(abs(x)))
+    text = f"{round(x, places):.{max(0, places)}f}"
+    whole, _, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = whole.lstrip("-")
+    thousands, decimal = ("\u202f", ",") if language == "es" else (",", ".")
+    whole = _group(whole, thousands)
+    return sign + whole + (decimal + frac if frac else "")
+
+
+def format_lr(log10_lr: float, language: str) -> Any:
+    """An LR given as log10, for reading: a plain number from 10^-4 to 10^6, else
+    ``2,1 × 10²⁴`` (as HTML with ``<sup>``); ``0`` for an exclusion, ``∞`` for infinity.
+
+    Examples
+    --------
+    >>> str(format_lr(24.3255, "es"))
+    '2,1 × 10<sup>24</sup>'
+    >>> str(format_lr(2.0, "en"))
+    '100'
+    """
+    from markupsafe import Markup
+
+    if log10_lr == -math.inf:
+        return Markup("0")
+    if log10_lr == math.inf:
+        return Markup("∞")
+    if -4 <= log10_lr < 6:
+        return Markup(format_number(10.0 ** log10_lr, language))
+    exponent = math.floor(log10_lr)
+    mantissa = 10.0 ** (log10_lr - exponent)
+    if round(mantissa, 1) >= 10.0:
+        mantissa, exponent = 1.0, exponent + 1
+    m = f"{mantissa:.1f}".replace(".", "," if language == "es" else ".")
+    return Markup(f"{m} × 10<sup>{exponent}</sup>")
+
+
+def format_log10(x: float | None, language: str) -> str:
+    """log10 LR with two decimals (``-∞`` for an exclusion)."""
+    if x is None:
+        return ""
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    text = f"{x:.2f}".replace("-", "−")
+    return text.replace(".", ",") if language == "es" else text
+
+
+def format_probability(p: float, language: str) -> str:
+    """A probability as a percentage, truncated (never rounded up to 100 %).
+
+    Examples
+    --------
+    >>> format_probability(0.9999999103841373, "es")
+    '99,999991 %'
+    >>> format_probability(0.5, "en")
+    '50.00 %'
+    """
+    decimals = 6 if p >= 0.99 else 2
+    scaled = math.floor(p * 100 * 10 ** decimals) / 10 ** decimals
+    text = f"{scaled:.{decimals}f}"
+    return (text.replace(".", ",") if language == "es" else text) + " %"
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _markers_of(run: dict[str, Any], markers: Sequence[Marker] | None
+                ) -> list[Marker]:
+    if markers is not None:
+        return list(markers)
+    from forensic_match.cases import load_case
+
+    path = (run.get("inputs") or {}).get("dataset", {}).get("path")
+    if not path:
+        raise InputError(f"run {run['run_id']}: it records no dataset file to read its "
+                         f"markers from (a run on the laboratory's tables?); give the markers "
+                         f"(forensic-match store report: --config, --frequencies, --mutation "
+                         f"as given to the run, or --markers DATASET.json)")
+    if not Path(path).is_file():
+        raise InputError(f"run {run['run_id']}: its dataset file {path!r} is gone; give the "
+                         f"markers (a dataset file with the run's frequency table)")
+    return list(load_case(path).markers)
+
+
+def report_context(store: Any, proposal_id: int, *, language: str = "es",
+                   identities: bool = False, markers: Sequence[Marker] | None = None
+                   ) -> dict[str, Any]:
+    """Everything the report template shows, as plain values (see :func:`render_report`)."""
+    import sqlalchemy as sa
+
+    from forensic_match import __version__
+    from forensic_match.reports.data import read_proposal, run_panel
+    from forensic_match.reports.pedigree_svg import pedigree_svg
+    from forensic_match.reports.recompute import MarkerLRs, body_marker_lrs
+    from forensic_match.reports.relations import relationship_words
+    from forensic_match.reports.verbal import verbal_level
+    from forensic_match.store import schema
+    from forensic_match.store.audit import canonical_json
+
+    check_language(language)
+    t = translator(language)
+    with store.reading() as conn:
+        run_row = conn.execute(sa.select(schema.runs).join(
+            schema.proposals, schema.proposals.c.run_id == schema.runs.c.run_id).where(
+            schema.proposals.c.proposal_id == proposal_id)).mappings().first()
+        if run_row is None:
+            raise InputError(f"no proposal {proposal_id} in the store")
+        run = dict(run_row) | {"inputs": json.loads(run_row["inputs"])}
+        marker_list = _markers_of(run, markers)
+        data = read_proposal(conn, proposal_id, marker_list, identities=identities)
+        panel = run_panel(conn, marker_list, data.run)
+        ev = conn.execute(sa.select(schema.proposal_evidence).where(
+            schema.proposal_evidence.c.proposal_id == proposal_id)).mappings().first()
+    p = data.proposal
+    missing = p["missing"]
+    fam = data.family
+    theta = float(data.run["config"].get("identify", {}).get(
+        "theta", data.run["config"].get("theta_dataset", 0.0)))
+    if p["rule"] == "direct reference":
+        lrs = MarkerLRs([m.name for m in panel], [None] * len(panel),
+                        [""] * len(panel), "", note="direct reference")
+    else:
+        lrs = body_marker_lrs(fam, missing, data.fragments, panel, theta=theta)
+    conditioned = p["rule"].endswith("after conditioning")
+    # With AM/PM evidence the proposal's LR is DNA x evidence: the DNA part is shown and
+    # checked against the markers, the evidence part beside it.
+    stored = float(ev["dna_log10_lr"]) if ev is not None else float(p["log10_lr"])
+    evidence_lr = None if ev is None else {
+        "lr": format_lr(float(ev["evidence_log10_lr"]), language),
+        "pieces": ev["pieces"],
+        "combined": format_lr(float(p["log10_lr"]), language),
+        "place_prior": None if ev["place_prior"] is None
+        else format_number(float(ev["place_prior"]), language)}
+    level, supports = verbal_level(stored)
+    names = {k: v["name"] for k, v in data.identities.items()} if identities else {}
+
+    def who(ident: str) -> str:
+        return f"{names[ident]} ({ident})" if ident in names else ident
+
+    rows = []
+    for name, value, seen in zip(lrs.markers, lrs.log10_lr, lrs.observed):
+        rows.append({"marker": name, "observed": seen, "typed": value is not None,
+                     "lr": format_lr(value, language) if value is not None else "",
+                     "log10": format_log10(value, language),
+                     "log10_raw": repr(value) if value is not None else ""})
+    persons = []
+    for ident, _f, _m, sex in fam.pedigree.records():
+        role = ("role_missing" if ident == missing else
+                "role_missing_other" if ident in fam.missing else
+                "role_typed" if ident in fam.genotypes else "role_untyped")
+        persons.append({"id": ident, "label": who(ident), "sex": t(f"sex_{sex}"),
+                        "relation": relationship_words(fam.pedigree, ident, missing, language),
+                        "role": t(role), "markers": len(fam.genotypes.get(ident, {}))})
+    typed = sorted(fam.genotypes)
+    columns = [f.id for f in data.fragments] + [
+        f"{ident} ({relationship_words(fam.pedigree, ident, missing, language)})"
+        for ident in typed]
+    profiles = [f.genotypes for f in data.fragments] + [fam.genotypes[i] for i in typed]
+    annex = [{"marker": m.name,
+              "cells": ["/".join(a or "?" for a in g) if (g := prof.get(m.name)) else "–"
+                        for prof in profiles]}
+             for m in panel]
+    pm_label = " + ".join(f.id for f in data.fragments)
+    svg = pedigree_svg(fam.pedigree, typed=sorted(fam.genotypes), missing=missing,
+                       other_missing=[m for m in fam.missing if m != missing],
+                       remains=pm_label, labels=names,
+                       words=lambda key: str(t(key)))
+    am_info = fam.info.get(missing) or {}
+    names_of = FIELDS[language]
+
+    def field(key: str) -> str:
+        return f"{names_of[key]} ({key})" if key in names_of else key
+
+    def value(v: Any) -> str:
+        return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+    pm_info = []
+    for f in data.fragments:
+        items = [(str(t("field_sex")), str(t(f"sex_{f.sex}")))]
+        if f.site:
+            items.append((str(t("field_site")), f.site))
+        items.append((str(t("field_dropout")), format_number(f.dropout, language)
+                      if f.dropout else "0"))
+        items += [(field(k), value(v)) for k, v in sorted(f.info.items())]
+        pm_info.append({"id": f.id, "items": items})
+    diff = None if lrs.note else abs(lrs.log10_total - stored)
+    config = data.run["config"]
+    return {
+        "lang": language, "t": t, "version": __version__, "generated": _now(),
+        "proposal": p, "state": t(f"state_{p['state']}"),
+        "approved": p["state"] == "approved", "flagged": bool(p["needs_review"]),
+        "missing": who(missing), "missing_id": missing, "family": fam.id, "pm": pm_label,
+        "n_relatives": len(fam.genotypes),
+        "lr_text": format_lr(abs(stored), language), "lr_total": format_lr(stored, language),
+        "log10_total": format_log10(stored, language), "log10_raw": repr(stored),
+        "level": t(f"level_{level}"), "level_key": level, "supports": supports,
+        "neutral": level == "neutral",
+        "rows": rows, "recomputed": lrs, "n_typed": lrs.n_typed,
+        "annex_columns": columns, "annex": annex,
+        "recomputed_total": format_log10(lrs.log10_total, language),
+        "stored_total": format_log10(stored, language),
+        "differs": diff is not None and diff > AGREEMENT_LOG10 and not conditioned,
+        "conditioned": conditioned,
+        "diff": format_log10(diff, language) if diff is not None else "",
+        "method": t(f"method_{lrs.method}") if lrs.method else "",
+        "svg": svg, "persons": persons, "identities": identities,
+        "am_info": [(field(k), value(v)) for k, v in sorted(am_info.items())],
+        "pm_info": pm_info,
+        "show_evidence": bool(am_info) or evidence_lr is not None or any(
+            f.info or f.sex in "MF" or f.site for f in data.fragments),
+        "evidence_lr": evidence_lr,
+        "evidence_used": bool(config.get("identify", {}).get("evidence")),
+        "posterior": format_probability(float(p["posterior"]), language),
+        "prior": (format_number(data.prior, language) if data.prior is not None
+                  else None),
+        "rule": p["rule"], "reason": p["engine_reason"], "reviews": data.reviews,
+        "theta": format_number(theta, language) if theta else "0",
+        "dropout": any(f.dropout > 0 for f in data.fragments),
+        "run": data.run, "config_json": canonical_json(config),
+        "basis": data.basis, "family_version": data.family_version,
+    }
+
+
+def render_report(store: Any, proposal_id: int, language: str = "es", identities: bool = False,
+                  *, markers: Sequence[Marker] | None = None) -> str:
+    """The print-ready HTML report of one proposed identification.
+
+    It shows the two propositions, the total LR with its verbal equivalent (ENFSI 2015) and
+    the LR per marker (recomputed with the exact engine from the data versions the proposal
+    rests on, beside the stored total), the pedigree drawn with who was typed, the non-DNA
+    records when present, the posterior and its prior, the review history, the limitations
+    and the provenance (software version, run id, configuration and frequency table hashes).
+
+    Parameters
+    ----------
+    store : CaseStore
+    proposal_id : int
+    language : {"es", "en"}
+    identities : bool
+        Put the names of the store's ``identities`` table into the report (default: codes
+        only).
+    markers : sequence of Marker, optional
+        The run's markers (frequency table and mutation models); by default read from the
+        dataset file the run records. They must have the run's ``frequencies_sha256``.
+
+    Returns
+    -------
+    str
+        One self-contained HTML page (inline CSS and SVG).
+
+    Raises
+    ------
+    InputError
+        Unknown proposal or language; markers that are not the run's (or not found).
+
+    Examples
+    --------
+    >>> with CaseStore("cases.db") as store:                            # doctest: +SKIP
+    ...     html = render_report(store, 1, language="en")
+    """
+    ctx = report_context(store, proposal_id, language=language, identities=identities,
+                         markers=markers)
+    return _env().get_template("report.html").render(**ctx)
+
+
+def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
+    """Everything the dashboard template shows (see :func:`render_dashboard`)."""
+    import sqlalchemy as sa
+
+    from forensic_match import __version__
+    from forensic_match.reports.plots import lr_histograms
+    from forensic_match.reports.verbal import verbal_level
+    from forensic_match.store import schema
+    from forensic_match.store.schema import STATES
+
+    check_language(language)
+    require_extra()
+    t = translator(language)
+    p, r, c = schema.proposals, schema.runs, schema.candidates
+    with store.reading() as conn:
+        props = [dict(x) for x in conn.execute(sa.select(p).order_by(p.c.proposal_id))
+                 .mappings()]
+        runs = [dict(x) for x in conn.execute(sa.select(
+            r.c.run_id, r.c.status, r.c.started_at, r.c.finished_at, r.c.counts,
+            r.c.software_version).order_by(r.c.started_at.desc())).mappings()]
+        last = next((x["run_id"] for x in runs if x["status"] == "finished"), None)
+        best = [row[0] for row in conn.execute(sa.select(c.c.log10_lr).where(
+            c.c.run_id == last, c.c.rank == 1))] if last else []
+    counts = {s: sum(1 for x in props if x["state"] == s) for s in STATES}
+    flagged = sum(1 for x in props if x["needs_review"])
+    waiting = []
+    for x in props:
+        if x["state"] in ("pending", "reviewed") or x["needs_review"]:
+            level, supports = verbal_level(x["log10_lr"])
+            waiting.append(x | {"lr": format_lr(x["log10_lr"], language),
+                                "level": t(f"level_{level}"),
+                                "posterior_text": format_probability(x["posterior"], language),
+                                "state_text": t(f"state_{x['state']}")})
+    by_state = {s: [x["log10_lr"] for x in props if x["state"] == s] for s in STATES}
+    plot = ""
+    if props or best:
+        plot = lr_histograms(by_state, best,
+                             titles=(str(t("plot_proposals")),
+                                     str(t("plot_candidates", run=last or "-"))),
+                             xlabel=str(t("plot_x")), ylabel=str(t("plot_y")),
+                             labels={s: str(t(f"state_{s}")) for s in STATES})
+    return {"lang": language, "t": t, "version": __version__, "generated": _now(),
+            "counts": [(s, t(f"state_{s}"), counts[s]) for s in STATES],
+            "total": len(props), "flagged": flagged, "waiting": waiting,
+            "runs": [x | {"counts": json.loads(x["counts"])} for x in runs[:10]],
+            "plot": plot}
+
+
+def render_dashboard(store: Any, language: str = "es") -> str:
+    """The programme's dashboard page: proposals by state, those waiting for review, the
+    last runs, and the distributions of the proposals' and candidates' log10 LR.
+
+    Pseudonymous only: no name from the ``identities`` table ever appears on it.
+
+    Parameters
+    ----------
+    store : CaseStore
+    language : {"es", "en"}
+
+    Returns
+    -------
+    str
+        One self-contained HTML page.
+
+    Examples
+    --------
+    >>> with CaseStore("cases.db") as store:                            # doctest: +SKIP
+    ...     html = render_dashboard(store, language="en")
+    """
+    ctx = dashboard_context(store, language=language)
+    return _env().get_template("dashboard.html").render(**ctx)

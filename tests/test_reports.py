@@ -1,0 +1,539 @@
+"""Reports from the case store, without a browser: the HTML itself (the LR shown is the
+stored one, the recomputed per-marker LRs add up to it, identities only when asked and
+escaped, both languages), the verbal scale, the observation model and the multi-fragment
+formula against the exact engine, the pedigree drawing, the CLI commands."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from report_helpers import ODD_NAME, RELATIVE_NAME, build_report_store
+from store_helpers import write_small_dataset
+from strategies import pedigrees
+
+from forensic_match.cases import Family, PMSample, load_case
+from forensic_match.cli import main
+from forensic_match.errors import InputError
+from forensic_match.markers import Marker
+from forensic_match.pedigree import Pedigree, missing_person_family, trio
+from forensic_match.reports import render_dashboard, render_report, verbal_level
+from forensic_match.reports.messages import FIELDS, MESSAGES
+from forensic_match.reports.pedigree_svg import generations, layout, pedigree_svg
+from forensic_match.reports.recompute import (
+    _fragments_marker_log10,
+    body_marker_lrs,
+    observation_probability,
+)
+from forensic_match.reports.render import format_lr, format_number, format_probability
+from forensic_match.reports.verbal import LEVELS
+from forensic_match.store import CaseStore
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return build_report_store(tmp_path_factory.mktemp("reports"))
+
+
+@pytest.fixture(scope="module")
+def pages(built: tuple[Path, Path]) -> dict[str, Any]:
+    db, _ = built
+    with CaseStore(db, upgrade=False) as store:
+        props = store.proposals()
+        out: dict[str, Any] = {"proposals": props}
+        for lang in ("es", "en"):
+            out[lang] = render_report(store, props[0]["proposal_id"], language=lang)
+            out[f"{lang}_names"] = render_report(store, props[0]["proposal_id"],
+                                                 language=lang, identities=True)
+            out[f"{lang}_2"] = render_report(store, props[1]["proposal_id"], language=lang)
+            out[f"dash_{lang}"] = render_dashboard(store, language=lang)
+    return out
+
+
+def _attr(page: str, element_id: str, attr: str) -> str:
+    m = re.search(rf'id="{element_id}"[^>]*{attr}="([^"]*)"', page)
+    assert m is not None, f"no #{element_id}[{attr}] in the page"
+    return m.group(1)
+
+
+# The HTML -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_total_lr_is_the_stored_one(pages: dict[str, Any], lang: str) -> None:
+    for key, prop in ((lang, pages["proposals"][0]), (f"{lang}_2", pages["proposals"][1])):
+        page = pages[key]
+        assert float(_attr(page, "lr-total", "data-log10-lr")) == prop["log10_lr"]
+        assert f"log10 LR = {prop['log10_lr']:.2f}".replace(
+            ".", "," if lang == "es" else ".") in page
+        level, _ = verbal_level(prop["log10_lr"])
+        assert _attr(page, "verbal", "data-level") == level
+
+
+@pytest.mark.parametrize("key", ["es", "en_2"])
+def test_marker_lrs_add_up_to_the_stored_total(pages: dict[str, Any], key: str) -> None:
+    page = pages[key]
+    prop = pages["proposals"][0 if key == "es" else 1]
+    values = [float(v) for v in re.findall(r'class="marker-row"[^>]*data-log10-lr="([^"]+)"',
+                                           page)]
+    assert len(values) == int(re.search(r'id="n-markers">(\d+)<', page).group(1)) == 23
+    assert math.isclose(sum(values), prop["log10_lr"], rel_tol=1e-9)
+    assert 'id="recompute-differs"' not in page
+
+
+def test_both_languages_say_the_same_things(pages: dict[str, Any]) -> None:
+    es, en = pages["es"], pages["en"]
+    assert '<html lang="es">' in es and '<html lang="en">' in en
+    assert "Informe de identificación genética" in es
+    assert "Genetic identification report" in en
+    assert "apoyo extremadamente fuerte" in es and "extremely strong support" in en
+    assert "2,1 × 10<sup>24</sup> veces más probable" in es
+    assert "2.1 × 10<sup>24</sup> times more probable" in en
+    for page in (es, en):
+        for section in ("summary", "propositions", "results", "pedigree", "evidence",
+                        "posterior", "reviews", "limitations", "provenance", "glossary"):
+            assert re.search(rf'<section [^>]*id="{section}"', page), section
+    # Approved: no warning; the second proposal is pending and says it is not final.
+    assert 'id="not-approved"' not in es
+    assert 'id="not-approved"' in pages["es_2"] and "No es una identificación definitiva" \
+        in pages["es_2"]
+    reviews = re.findall(r'<tr class="review-row"><td>[^<]+</td><td>(\w+)</td><td>(\w+)</td>'
+                         r'<td>([^<]+)</td>', es)
+    assert reviews == [("ana", "revisó", "perfiles y árbol revisados"),
+                       ("berta", "aprobó", "de acuerdo")]
+
+
+def test_non_dna_records(pages: dict[str, Any]) -> None:
+    # F0055_MP1's AM records and the fragments' PM records, with the fields named in the
+    # report's language (the recorded key beside it).
+    es, en = pages["es"], pages["en"]
+    assert "<td>edad al desaparecer (años) (age)</td>" in es
+    assert "<td>age at disappearance (years) (age)</td>" in en
+    assert "<td>fecha de recuperación (date_recovered)</td>" in es
+    assert "Restos PM0066" in es and "Remains PM0086" in en
+
+
+def test_annex_shows_the_profiles_as_stored(pages: dict[str, Any],
+                                           built: tuple[Path, Path]) -> None:
+    db, data = built
+    ds = load_case(data)
+    fam = next(f for f in ds.am if f.id == "F0055")
+    pm = next(s for s in ds.pm if s.id == "PM0066")
+    page = pages["en"]
+    table = page[page.index('id="profiles-table"'):page.index("</table>",
+                                                              page.index('id="profiles-table"'))]
+    header = re.findall(r"<th>([^<]+)</th>", table)
+    assert header[:3] == ["Marker", "PM0066", "PM0086"]
+    assert header[3:] == [f"{i} ({w})" for i, w in zip(
+        sorted(fam.genotypes), ["daughter", "daughter", "son", "partner (father of their "
+                                "children)"])]
+    rows = {r[0]: r[1:] for r in (re.findall(r"<td>([^<]*)</td>", tr) for tr in
+                                  re.findall(r"<tr><td>.*?</tr>", table))}
+    for marker, g in pm.genotypes.items():
+        assert rows[marker][0] == "/".join(g)
+    c1 = fam.genotypes["F0055_C1"]
+    for marker, cells in rows.items():
+        assert cells[2] == ("/".join(c1[marker]) if marker in c1 else "–")
+
+
+def test_provenance_is_the_runs(pages: dict[str, Any], built: tuple[Path, Path]) -> None:
+    db, _ = built
+    with CaseStore(db, upgrade=False) as store:
+        run = store.export()["runs"][0]
+    page = pages["en"]
+    assert run["run_id"] in page and run["config_sha256"] in page
+    assert run["frequencies_sha256"] in page
+    assert pages["proposals"][0]["basis_sha256"] in page
+    assert "forensic_match 0.1.0" in page
+
+
+def test_prior_and_posterior(pages: dict[str, Any]) -> None:
+    # The engine's reason states prior 0.5; posterior 0.99999991... truncated, not rounded.
+    assert re.search(r'id="prior-value">0,500<', pages["es"])
+    post = pages["proposals"][0]["posterior"]
+    shown = re.search(r'id="posterior-value">([^<]+)<', pages["en"]).group(1)
+    assert shown == f"{math.floor(post * 1e8) / 1e6:.6f} %"
+
+
+def test_identities_only_when_asked_and_escaped(pages: dict[str, Any]) -> None:
+    for key in ("es", "en", "es_2", "dash_es", "dash_en"):
+        assert "Ñusta" not in pages[key] and "Huamán" not in pages[key]
+    for key in ("es_names", "en_names"):
+        page = pages[key]
+        assert html.escape(ODD_NAME, quote=True) in page or html.escape(ODD_NAME) in page
+        assert "<script>alert(1)</script>" not in page
+        assert "<b>Quispe</b>" not in page
+        assert RELATIVE_NAME in page
+    assert "confidencial" in pages["es_names"] and "confidential" in pages["en_names"]
+
+
+def test_dashboard(pages: dict[str, Any]) -> None:
+    es, en = pages["dash_es"], pages["dash_en"]
+    assert re.search(r'data-state="approved" data-count="1"', es)
+    assert re.search(r'data-state="pending" data-count="1"', es)
+    assert re.search(r'data-state="total" data-count="2"', en)
+    waiting = re.findall(r'class="waiting-row" data-proposal="(\d+)"', en)
+    assert waiting == [str(pages["proposals"][1]["proposal_id"])]
+    assert es.count("<svg") == 1 and "Distribución de los LR" in es
+    assert "Distribution of the LRs" in en
+
+
+def test_bad_requests(built: tuple[Path, Path]) -> None:
+    db, data = built
+    markers = load_case(data).markers
+    with CaseStore(db, upgrade=False) as store:
+        with pytest.raises(InputError, match="no proposal 99"):
+            render_report(store, 99)
+        with pytest.raises(InputError, match="language 'qu'"):
+            render_report(store, 1, language="qu")
+        other = [Marker(m.name, m.alleles, m.frequencies) for m in markers]
+        swapped = markers[0].frequencies.copy()
+        swapped[[0, 1]] = swapped[[1, 0]]
+        other[0] = Marker(markers[0].name, markers[0].alleles, swapped)
+        with pytest.raises(InputError, match="frequency table has sha256"):
+            render_report(store, 1, markers=other)
+
+
+def test_markers_from_the_runs_dataset_file(built: tuple[Path, Path], tmp_path: Path) -> None:
+    # By default the markers come from the dataset file the run recorded; a store whose file
+    # is gone asks for them by name of the run, and takes them when given.
+    import json
+    import shutil
+
+    import sqlalchemy as sa
+
+    db, data = built
+    copy = tmp_path / "moved.db"
+    shutil.copy(db, copy)
+    engine = sa.create_engine(f"sqlite:///{copy}")
+    with engine.begin() as conn:
+        run_id, inputs = conn.execute(sa.text("SELECT run_id, inputs FROM runs")).one()
+        inputs = json.loads(inputs)
+        inputs["dataset"]["path"] = str(tmp_path / "gone.json")
+        conn.execute(sa.text("UPDATE runs SET inputs = :i"), {"i": json.dumps(inputs)})
+    engine.dispose()
+    with CaseStore(copy, upgrade=False) as store:
+        with pytest.raises(InputError, match=f"run {run_id}: its dataset file .*gone.json"):
+            render_report(store, 1)
+        page = render_report(store, 1, markers=load_case(data).markers)
+    assert 'id="lr-table"' in page
+
+
+def test_cli(built: tuple[Path, Path], tmp_path: Path) -> None:
+    db, data = built
+    runner = CliRunner()
+    out = tmp_path / "r.html"
+    res = runner.invoke(main, ["store", "report", str(db), "1", "--lang", "en", "--out",
+                               str(out), "--markers", str(data)])
+    assert res.exit_code == 0, res.output
+    assert "Genetic identification report" in out.read_text(encoding="utf-8")
+    assert "Ñusta" not in out.read_text(encoding="utf-8")
+    res = runner.invoke(main, ["store", "report", str(db), "1", "--out", str(out),
+                               "--identities"])
+    assert res.exit_code == 0, res.output
+    assert "Ñusta" in out.read_text(encoding="utf-8")
+    assert "with identities" in res.output
+    res = runner.invoke(main, ["store", "report", str(db), "7", "--out", str(out)])
+    assert res.exit_code == 1 and "no proposal 7" in res.output
+    dash = tmp_path / "d.html"
+    res = runner.invoke(main, ["store", "dashboard", str(db), "--out", str(dash)])
+    assert res.exit_code == 0, res.output
+    assert "Panel del programa de identificación" in dash.read_text(encoding="utf-8")
+
+
+# Catalogues and formats -----------------------------------------------------------------------
+def test_catalogues_have_the_same_keys_and_placeholders() -> None:
+    assert FIELDS["es"].keys() == FIELDS["en"].keys()
+    es, en = MESSAGES["es"], MESSAGES["en"]
+    assert es.keys() == en.keys()
+    for key in es:
+        assert set(re.findall(r"{(\w+)}", es[key])) == set(re.findall(r"{(\w+)}", en[key])), key
+
+
+def test_formats() -> None:
+    assert str(format_lr(24.325527929021092, "es")) == "2,1 × 10<sup>24</sup>"
+    assert str(format_lr(math.log10(99.96e6), "en")) == "1.0 × 10<sup>8</sup>"
+    assert str(format_lr(math.log10(5.72), "es")) == "5,72"
+    assert str(format_lr(math.log10(123456.0), "en")) == "123,000"
+    assert str(format_lr(-math.inf, "en")) == "0"
+    assert format_number(0.0283, "es") == "0,0283"
+    assert format_probability(0.99999999999, "en") == "99.999999 %"
+    assert format_probability(0.123456, "es") == "12,34 %"
+
+
+@given(st.floats(-4, 40, allow_nan=False))
+def test_shown_lr_reads_back_as_the_lr(x: float) -> None:
+    # What a family reads is the LR to the shown precision: three significant digits below
+    # 10^6, two (m.m × 10^e) above, in both languages' number styles.
+    for lang, thousands, decimal in (("es", "\u202f", ","), ("en", ",", ".")):
+        text = str(format_lr(x, lang))
+        m = re.fullmatch(r"([0-9.,]+) × 10<sup>(\d+)</sup>", text)
+        if m is None:
+            value = float(text.replace(thousands, "").replace(decimal, "."))
+            assert value == pytest.approx(10 ** x, rel=5e-3)
+        else:
+            value = float(m.group(1).replace(decimal, ".")) * 10 ** int(m.group(2))
+            assert 1.0 <= float(m.group(1).replace(decimal, ".")) < 10.0
+            assert value == pytest.approx(10 ** x, rel=5.1e-2)
+
+
+# Verbal scale -----------------------------------------------------------------------------------
+def test_verbal_scale_ends() -> None:
+    # ENFSI (2015): 1-10 weak, 10-100 moderate, 100-1000 moderately strong, 1000-10000
+    # strong, 10^4-10^6 very strong, above 10^6 extremely strong; each range holds its upper end.
+    cases = [(0.0, "neutral"), (1e-12, "weak"), (1.0, "weak"), (1.0 + 1e-12, "moderate"),
+             (2.0, "moderate"), (2.5, "moderately_strong"), (3.0, "moderately_strong"),
+             (4.0, "strong"), (5.0, "very_strong"), (6.0, "very_strong"),
+             (6.0 + 1e-9, "extremely_strong"), (math.inf, "extremely_strong")]
+    for x, level in cases:
+        assert verbal_level(x) == (level, True), x
+        if x > 0:
+            assert verbal_level(-x) == (level, False), x
+    with pytest.raises(ValueError, match="NaN"):
+        verbal_level(math.nan)
+
+
+@given(st.floats(-400, 400), st.floats(-400, 400))
+def test_verbal_scale_is_monotone_and_symmetric(a: float, b: float) -> None:
+    order = [k for _, k in LEVELS]
+    la, lb = verbal_level(a)[0], verbal_level(b)[0]
+    if abs(a) <= abs(b):
+        assert order.index(la) <= order.index(lb)
+    assert verbal_level(-a)[0] == la
+
+
+# The observation model and the fragments formula -------------------------------------------------
+def test_observation_probability_hand_values() -> None:
+    d = 0.2
+    assert observation_probability((0, 1), (0, 1), d) == pytest.approx(0.64)
+    assert observation_probability((0, 1), (1, 1), d) == pytest.approx(0.16)
+    assert observation_probability((0, 0), (0, 0), d) == pytest.approx(0.96)
+    assert observation_probability((0, 0), (0, 1), d) == 0.0
+    assert observation_probability((0, 1), (2, 2), d) == 0.0
+    assert observation_probability((2, 1), (1, None), d) == 1.0
+    assert observation_probability((0, 1), (0, 0), 0.0) == 0.0
+
+
+@given(st.integers(0, 3), st.integers(0, 3), st.floats(0, 0.9))
+def test_observation_probabilities_sum_to_something_seen(x: int, y: int, d: float) -> None:
+    # Over every non-empty observation, P(seen | g) sums to 1 - d^2 (both alleles lost is
+    # an untyped marker).
+    seen = [(a, b) for a in range(4) for b in range(a, 4)]
+    total = sum(observation_probability((x, y), s, d) for s in seen)
+    assert total == pytest.approx(1.0 - d * d, rel=1e-12)
+
+
+def _family_case() -> tuple[Family, list[Marker]]:
+    ped = missing_person_family(relatives={"FA": "father", "MO": "mother",
+                                           "BR": "full_sibling"}, sexes={"BR": "M"})
+    markers = [Marker("M1", ["7", "8", "9", "10"], [0.1, 0.2, 0.3, 0.4]),
+               Marker("M2", ["11", "12", "13"], [0.5, 0.3, 0.2])]
+    genotypes = {"FA": {"M1": ("7", "8"), "M2": ("11", "12")},
+                 "MO": {"M1": ("9", "10"), "M2": ("11", "13")},
+                 "BR": {"M1": ("7", "9")}}
+    return Family("F1", ped, ["MP"], genotypes), markers
+
+
+@settings(deadline=None, max_examples=25)
+@given(st.sampled_from(["7", "8", "9", "10"]), st.sampled_from(["7", "8", "9", "10"]),
+       st.one_of(st.just(0.0), st.floats(1e-4, 0.5)), st.booleans())
+def test_fragment_formula_equals_the_exact_pair_engine(a: str, b: str, d: float,
+                                                       alone: bool) -> None:
+    # One fragment: Σ post[g] P(x|g) / Σ P(g) P(x|g) must equal the exact pairwise pedigree
+    # likelihood ratio (H2 with the sample as an unrelated founder), marker by marker.
+    from forensic_match.dvi.search import exact_pair_log10_lr
+    from forensic_match.likelihood import genotype_posterior
+
+    fam, markers = _family_case()
+    g = (a, a) if alone else (a, b)
+    sample = PMSample("PM1", "U", {"M1": g, "M2": ("11", "12")}, dropout=d)
+    exact = exact_pair_log10_lr(fam, "MP", sample, markers)
+    posts = genotype_posterior(fam.pedigree, markers, fam.genotypes, "MP", lump=False)
+    for k, (m, gp) in enumerate(zip(markers, posts)):
+        ours = _fragments_marker_log10(gp.unordered(), m, [sample])
+        if math.isinf(exact[k]):
+            assert ours == exact[k]
+        else:
+            assert math.isclose(10 ** ours, 10 ** exact[k], rel_tol=1e-9)
+
+
+def test_two_fragments_hand_value() -> None:
+    # Trio without mutation: father 7/8, mother 9/10, so the child is 7/9, 7/10, 8/9 or 8/10
+    # with 1/4 each. Two fragments, dropout 0: one shows 7/9, the other only 7 (dropout 0.5):
+    # LR = (1/4 * 1 * (0.5*0.5)) / (2*0.1*0.3 * 1 * (0.5*0.5)) = 0.25 / 0.06.
+    m = Marker("M1", ["7", "8", "9", "10"], [0.1, 0.2, 0.3, 0.4])
+    ped = trio("C", "AF", "MO")
+    fam = Family("F", ped, ["C"], {"AF": {"M1": ("7", "8")}, "MO": {"M1": ("9", "10")}})
+    f1 = PMSample("P1", "U", {"M1": ("7", "9")})
+    f2 = PMSample("P2", "U", {"M1": ("7", "7")}, dropout=0.5)
+    res = body_marker_lrs(fam, "C", [f1, f2], [m])
+    assert res.method == "posterior_fragments"
+    assert math.isclose(10 ** res.log10_lr[0], 0.25 / 0.06, rel_tol=1e-12)
+    assert res.observed == ["7/9 + 7"]
+    # A fragment excluded by the parents: LR 0, shown as -inf.
+    f3 = PMSample("P3", "U", {"M1": ("9", "10")})
+    f4 = PMSample("P4", "U", {"M1": ("9", "10")}, dropout=0.1)
+    assert body_marker_lrs(fam, "C", [f3, f4], [m]).log10_lr[0] == -math.inf
+    # Fragments that one person cannot have are refused, never counted as LR 1.
+    with pytest.raises(InputError, match="marker 'M1': the fragments P3, P1"):
+        body_marker_lrs(fam, "C", [f3, f1], [m])
+    # Theta with several fragments is not recomputed, and says so.
+    assert body_marker_lrs(fam, "C", [f1, f2], [m], theta=0.01).note
+
+
+# The pedigree drawing -----------------------------------------------------------------------------
+def test_pedigree_svg_symbols() -> None:
+    ped = Pedigree.from_records([("F", None, None, "M"), ("M", None, None, "F"),
+                                 ("A", "F", "M", "U"), ("S", None, None, "F"),
+                                 ("B", "F", "M", "M"), ("K", "B", "S", "F")])
+    svg = pedigree_svg(ped, typed=["F", "K"], missing="B", remains="PM1 + PM2",
+                       labels={"S": "<María & José>"})
+    groups = re.findall(r'<g class="person" data-id="([^"]+)" data-sex="(\w)" '
+                        r'data-role="([\w-]+)"><title>[^<]*</title><(\w+) class="shape (\w+)"',
+                        svg)
+    found = {i: (sex, role, shape, fill) for i, sex, role, shape, fill in groups}
+    assert found == {"F": ("M", "typed", "rect", "typed"), "M": ("F", "untyped", "circle",
+                                                                  "untyped"),
+                     "A": ("U", "untyped", "polygon", "untyped"),
+                     "S": ("F", "untyped", "circle", "untyped"),
+                     "B": ("M", "missing", "rect", "untyped"),
+                     "K": ("F", "typed", "circle", "typed")}
+    assert "&lt;María &amp; José&gt; (S)</title>" in svg and "<María" not in svg
+    assert re.search(r'<tspan x="[0-9.]+" dy="14">&lt;María &amp; José&gt;</tspan>', svg)
+    assert "PM1 + PM2" in svg
+    assert generations(ped) == {"F": 0, "M": 0, "A": 1, "S": 1, "B": 1, "K": 2}
+
+
+@settings(deadline=None, max_examples=40)
+@given(pedigrees(max_size=6))
+def test_layout_places_everyone_apart_and_children_below(ped: Pedigree) -> None:
+    pos = layout(ped)
+    ids = [r[0] for r in ped.records()]
+    assert set(pos) == set(ids)
+    assert len(set(pos.values())) == len(ids)
+    for i in ids:
+        par = ped.parents(i)
+        if par is not None:
+            assert all(pos[p][1] < pos[i][1] for p in par)
+    svg = pedigree_svg(ped, typed=ids[:1], missing=ids[-1])
+    assert svg.count('<g class="person"') == len(ids)
+
+
+@pytest.mark.parametrize("rule,shown,absent", [
+    ("direct reference", 'id="recompute-missing"', 'id="lr-table"'),
+    ("posterior after conditioning", 'id="conditioned"', 'id="recompute-differs"')])
+def test_rules_that_are_not_recomputed_as_stored(built: tuple[Path, Path], tmp_path: Path,
+                                                 rule: str, shown: str, absent: str) -> None:
+    # A copy of the store whose proposal 2 carries another rule (raw SQL: only the report
+    # is looked at here, not the audit chain).
+    import shutil
+
+    import sqlalchemy as sa
+
+    db, data = built
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    engine = sa.create_engine(f"sqlite:///{copy}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE proposals SET rule = :r, log10_lr = log10_lr + 1 "
+                             "WHERE proposal_id = 2"), {"r": rule})
+    engine.dispose()
+    with CaseStore(copy, upgrade=False) as store:
+        page = render_report(store, 2, language="en", markers=load_case(data).markers)
+    assert shown in page and absent not in page
+
+
+_XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+
+
+@settings(deadline=None, max_examples=60)
+@given(_XML_TEXT, _XML_TEXT)
+def test_pedigree_svg_is_well_formed_for_any_name(name: str, remains: str) -> None:
+    # Whatever a name or a sample id holds, the drawing stays one well-formed SVG element
+    # whose text is the name itself (escaped, never markup).
+    import xml.etree.ElementTree as ET
+
+    svg = pedigree_svg(trio(), typed=["AF"], missing="C", remains=remains,
+                       labels={"MO": name})
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    persons = [g for g in root.iter(f"{ns}g") if g.get("class") == "person"]
+    assert [g.get("data-id") for g in persons] == ["AF", "MO", "C"]
+    mother = persons[1]
+    assert mother.find(f"{ns}title").text == f"{name} (MO)"
+    box = next(g for g in root.iter(f"{ns}g") if g.get("class") == "remains")
+    assert box.find(f"{ns}text").text == remains
+
+
+def test_relationship_words_against_the_pedigree_builder() -> None:
+    # The family is built by missing_person_family from relationship words; our reading of
+    # the drawn pedigree must give them back.
+    from forensic_match.reports.relations import relationship, relationship_words
+
+    built = {"FA": "father", "MO": "mother", "SIS": "full_sibling", "HB": "half_sibling_paternal",
+             "K1": "child", "SP": "spouse", "PGF": "paternal_grandfather",
+             "MU": "maternal_uncle", "NE": "niece_via_brother", "CO": "first_cousin_paternal"}
+    ped = missing_person_family(relatives=built, sexes={"SIS": "F", "K1": "F", "CO": "M"})
+    expected = {"FA": "parent", "MO": "parent", "SIS": "full_sibling", "HB": "half_sibling",
+                "K1": "child", "SP": "partner", "PGF": "grandparent", "MU": "avuncular",
+                "NE": "nephew", "CO": "cousin", "MP": "self"}
+    assert {i: relationship(ped, i, "MP") for i in expected} == expected
+    words = {i: relationship_words(ped, i, "MP", "es") for i in ("MO", "SIS", "K1", "NE")}
+    assert words == {"MO": "madre", "SIS": "hermana", "K1": "hija", "NE": "sobrina"}
+    assert relationship_words(ped, "MU", "MP", "en") == "uncle"
+    # The other way round: the missing person is the child, grandchild, nephew of them.
+    assert relationship(ped, "MP", "FA") == "child"
+    assert relationship(ped, "MP", "PGF") == "grandchild"
+    assert relationship(ped, "MP", "MU") == "nephew"
+    assert relationship(ped, "MP", "NE") == "avuncular"
+    # The husband of the niece's aunt... anything further is "another relative".
+    assert relationship(ped, "SP", "FA") == "other"
+
+
+def test_report_names_the_relationships(pages: dict[str, Any]) -> None:
+    # F0055: the missing person F0055_MP1 (a woman), her partner and their children.
+    assert "<th>Relación con F0055_MP1</th>" in pages["es"]
+    assert re.search(r'data-person="F0055_C1"><td>F0055_C1</td><td>hija</td>', pages["es"])
+    assert re.search(r'data-person="F0055_C3"><td>F0055_C3</td><td>son</td>', pages["en"])
+    assert re.search(r'data-person="F0055_SP"><td>F0055_SP</td><td>partner \(father',
+                     pages["en"])
+
+
+def test_cli_report_of_a_run_on_the_laboratory_tables(tmp_path: Path) -> None:
+    # A run as 'forensic-match run --pedigrees ...' makes it: the panel is the configured
+    # frequency table (every marker, its mutation models), no dataset file is recorded. The
+    # report takes the run's --frequencies / --config / --mutation and checks the table's hash.
+    from forensic_match.cli import _run_panel
+    from forensic_match.config import RunConfig
+    from forensic_match.store import run_store
+
+    ds = load_case(write_small_dataset(tmp_path / "small.json"))
+    ds.markers = _run_panel(RunConfig())
+    db = tmp_path / "lab.db"
+    with CaseStore(db) as store:
+        run_store(store, ds, typed_markers_only=True, min_markers=8)
+        stored = store.proposals()[0]["log10_lr"]
+    runner = CliRunner()
+    out = tmp_path / "r.html"
+    res = runner.invoke(main, ["store", "report", str(db), "1", "--out", str(out)])
+    assert res.exit_code == 1 and "records no dataset file" in res.output
+    assert "--config, --frequencies, --mutation" in res.output
+    res = runner.invoke(main, ["store", "report", str(db), "1", "--out", str(out),
+                               "--frequencies", "nist1036_hisp"])
+    assert res.exit_code == 1 and "its frequency table has sha256" in res.output
+    res = runner.invoke(main, ["store", "report", str(db), "1", "--out", str(out),
+                               "--frequencies", "fbi2015_sw_hispanic"])
+    assert res.exit_code == 0, res.output
+    page = out.read_text(encoding="utf-8")
+    values = [float(v) for v in re.findall(r'class="marker-row"[^>]*data-log10-lr="([^"]+)"',
+                                           page)]
+    assert math.isclose(sum(values), stored, rel_tol=1e-9)
+    res = runner.invoke(main, ["store", "report", str(db), "1", "--out", str(out),
+                               "--frequencies", "fbi2015_sw_hispanic", "--markers",
+                               str(tmp_path / "small.json")])
+    assert res.exit_code == 1 and "not both" in res.output
