@@ -273,10 +273,13 @@ def _demo_kinship() -> None:
 @click.option("--missing-prefix", default="Missing", show_default=True,
               help="Familias .fam files: the missing persons of a DVI family are the members "
                    "of its pedigree whose name begins with this (as dvir).")
+@click.option("--lineage", "use_lineage", is_flag=True,
+              help="Add the Y-STR and mtDNA LRs of the dataset's lineage data (docs/lineage.md) "
+                   "to the identifications' scores. Off by default.")
 def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisputed: bool,
                   max_assignments: int, max_pairs: int, show_tables: bool,
                   use_evidence: bool, place_prior: bool, fam_pedigree: str | None,
-                  missing_prefix: str) -> None:
+                  missing_prefix: str, use_lineage: bool) -> None:
     """Solve an identification DATASET.json, or the [DVI] section of a Familias DATASET.fam
     (docs/familias.md); print pairwise LRs, undisputed, joint, dviSolve's AM and PM tables,
     proposed identifications and family-level proposals as one JSON object.
@@ -291,7 +294,9 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
     every proposal at posterior >= 0.9995; each table row says in its ``forensic_match``
     column whether the pipeline agrees with dvir's conclusion. With ``--evidence`` the
     dataset's antemortem and postmortem fields enter the identifications; dvir's tables and
-    the pairwise LRs stay DNA only.
+    the pairwise LRs stay DNA only. With ``--lineage`` the identifications also use the Y-STR
+    and mtDNA data (``lineage``, ``pm[].ystr/mtdna``, ``am[].ystr/mtdna``, lab-export Y rows);
+    the other outputs stay autosomal.
     """
     from forensic_match.cases import DviDataset, load_case
     from forensic_match.dvi.dvisolve import compiled_tables, dvi_solve
@@ -346,9 +351,18 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
             solved = dvi_solve(ds, max_assign=min(100_000, max_assignments))
             notes.extend(f"dviSolve: {n}" for n in solved.notes)
             evidence = _dataset_evidence(ds, use_evidence, place_prior, notes)
+            lineage = None
+            if use_lineage:
+                if not ds.lineage:
+                    raise ForensicMatchError(f"--lineage: file {dataset!r} has no 'lineage' "
+                                             f"data (Y-STR panel and databases)")
+                lineage = ds.lineage
+                notes.append("lineage: Y-STR and mtDNA LRs added to the identifications' "
+                             "scores (docs/lineage.md); pairwise, joint and dviSolve tables "
+                             "are autosomal only")
             result = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta,
                               closed=closed, undisputed=require_undisputed,
-                              reuse=compiled_tables(ds), evidence=evidence)
+                              reuse=compiled_tables(ds), evidence=evidence, lineage=lineage)
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -365,6 +379,8 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
             "second_lr", "alternative", "alternative_lr", "fragments", "theta", "reason")
     if evidence is not None:
         keep += ("dna_lr", "evidence_lr", "evidence")
+    if lineage is not None:
+        keep += ("lineage_log10_lr",)
     out = {
         "id": ds.id,
         "pairwise": pairwise,
