@@ -522,3 +522,25 @@ def test_markers_from_a_database_carry_its_minimum_frequency(tmp_path):
     marker = db.marker(db.markers[0])
     assert marker.with_mutation(None).min_frequency == db.min_frequency
     assert Marker("TH01", ["6", "7"], [0.5, 0.5]).min_frequency is None
+
+
+def test_extend_markers_rebuilds_prepare_markers_to_the_bit() -> None:
+    """The alleles prepare_markers added, replayed by extend_markers, give the same markers
+    (frequencies equal to the bit, same digest)."""
+    import warnings
+
+    from forensic_match.likelihood.engine import added_alleles, extend_markers, prepare_markers
+    from forensic_match.markers import markers_digest
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    base = db.markers_for(["TH01", "FGA", "SE33"])
+    profiles = {"a": {"TH01": ("5.3", "9.3"), "FGA": ("17.1", "40")},
+                "b": {"SE33": ("50.2", "12"), "TH01": ("4", "5.3")}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ext = prepare_markers(base, profiles)
+        added = added_alleles(base, ext)
+        again = extend_markers(base, added)
+    assert added["TH01"] == ["5.3", "4"] and "40" in added["FGA"]
+    assert markers_digest(again) == markers_digest(ext)
+    assert all((a.frequencies == b.frequencies).all() for a, b in zip(again, ext))

@@ -537,3 +537,31 @@ def test_cli_report_of_a_run_on_the_laboratory_tables(tmp_path: Path) -> None:
                                "--frequencies", "fbi2015_sw_hispanic", "--markers",
                                str(tmp_path / "small.json")])
     assert res.exit_code == 1 and "not both" in res.output
+
+
+def test_the_runs_recorded_panel_is_rebuilt_exactly(built: tuple[Path, Path]) -> None:
+    """A run records its panel (markers, the alleles it added, sha256); the report rebuilds
+    it from that record, equal to the panel computed again from the stored profiles, and a
+    record that does not rebuild is refused."""
+    import json
+
+    import sqlalchemy as sa
+
+    from forensic_match.markers import markers_digest
+    from forensic_match.reports.data import run_panel
+
+    db, data = built
+    markers = load_case(data).markers
+    with CaseStore(db, upgrade=False) as store, store.reading() as conn:
+        row = conn.execute(sa.text("SELECT run_id, frequencies_sha256, inputs FROM runs")) \
+            .mappings().first()
+        run = {"run_id": row["run_id"], "frequencies_sha256": row["frequencies_sha256"],
+               "inputs": json.loads(row["inputs"])}
+        recorded = run["inputs"]["panel"]
+        assert isinstance(recorded["added_alleles"], dict) and len(recorded["sha256"]) == 64
+        rebuilt = run_panel(conn, list(markers), run)
+        again = run_panel(conn, list(markers), {**run, "inputs": {}})
+        assert markers_digest(rebuilt) == markers_digest(again) == recorded["sha256"]
+        broken = {**recorded, "added_alleles": {recorded["markers"][0]: ["99.9"]}}
+        with pytest.raises(InputError, match="could not be rebuilt"):
+            run_panel(conn, list(markers), {**run, "inputs": {"panel": broken}})

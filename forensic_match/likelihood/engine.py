@@ -118,6 +118,34 @@ def prepare_markers(markers: Sequence[Marker], profiles: Mapping[str, Mapping[st
     return out
 
 
+def added_alleles(base: Sequence[Marker], extended: Sequence[Marker]) -> dict[str, list[str]]:
+    """The alleles :func:`prepare_markers` added to each marker, in the order it added them
+    (``{marker: [allele, ...]}``, markers with none left out)."""
+    by_name = {m.name: m for m in base}
+    out = {}
+    for m in extended:
+        old = by_name[m.name]
+        if m.alleles[:len(old.alleles)] != old.alleles:
+            raise ValueError(f"marker {m.name!r}: not an extension of the base marker")
+        if len(m.alleles) > len(old.alleles):
+            out[m.name] = list(m.alleles[len(old.alleles):])
+    return out
+
+
+def extend_markers(markers: Sequence[Marker], added: Mapping[str, Sequence[str]], *,
+                   min_frequency: float | None = None) -> list[Marker]:
+    """``markers`` extended by the alleles of :func:`added_alleles`, one after the other at
+    the unknown-allele frequency, as :func:`prepare_markers` extends them (the same
+    frequencies to the bit)."""
+    out = []
+    for marker in markers:
+        value = unknown_allele_frequency(marker, min_frequency)
+        for a in added.get(marker.name, ()):
+            marker = marker.with_alleles([a], min_frequency=value)
+        out.append(marker)
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class _Pack:
     """The markers of a case as packed arrays for the kernel (cached per list of markers)."""

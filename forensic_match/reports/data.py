@@ -154,8 +154,10 @@ def run_panel(conn: sa.Connection, markers: list[Marker], run: dict[str, Any]) -
     profile shows and the frequency table lacks (with the rescaling of
     :func:`~forensic_match.dvi.identify.prepare_panel`).
 
-    The profiles are the store's newest; when profiles were added after the run with new
-    alleles, the extension (and so the LRs) can differ slightly from the run's: the report
+    A run that recorded its panel (``inputs["panel"]``: its markers and the alleles it added,
+    with the panel's sha256) gets exactly that panel back. For older runs the extension is
+    computed again from the store's newest profiles; when profiles were added after the run
+    with new alleles, it (and so the LRs) can differ slightly from the run's: the report
     prints the recomputed total beside the stored one.
 
     Raises
@@ -177,6 +179,20 @@ def run_panel(conn: sa.Connection, markers: list[Marker], run: dict[str, Any]) -
                          f"{run['frequencies_sha256'][:16]}..., the markers given have "
                          f"{digest[:16]}...: give the markers (dataset or frequency file) the "
                          f"run used")
+    recorded = (run.get("inputs") or {}).get("panel")
+    if recorded:
+        # The run recorded its panel: rebuilt exactly, without reading the store's profiles.
+        from forensic_match.likelihood.engine import extend_markers
+
+        by_name = {m.name: m for m in markers}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnknownAlleleWarning)
+            panel = extend_markers([by_name[n] for n in recorded["markers"]],
+                                   recorded["added_alleles"])
+        if markers_digest(panel) != recorded["sha256"]:
+            raise InputError(f"run {run['run_id']}: its panel could not be rebuilt from the "
+                             f"markers given and the alleles it added (sha256 differs)")
+        return panel
     ds = latest_dataset(conn, markers)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnknownAlleleWarning)

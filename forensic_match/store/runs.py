@@ -173,6 +173,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     ...     run_store(store, load_case("tonight.json"), min_markers=8)
     """
     from forensic_match import __version__
+    from forensic_match.likelihood.engine import added_alleles
     from forensic_match.markers import markers_digest
     from forensic_match.store.records import ingest_dataset, latest_dataset, latest_versions
 
@@ -244,6 +245,10 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                 key = f"candidates_{change['change']}"
                 counts[key] = counts.get(key, 0) + 1
             timings["write"] = time.perf_counter() - t0
+            panel = result.compiled.markers
+            inputs["panel"] = {"markers": [m.name for m in panel],
+                               "added_alleles": added_alleles(ds.markers, panel),
+                               "sha256": markers_digest(panel)}
             inputs["store"] = {"families": len(fams), "profiles": len(profs),
                                "versions_sha256": hashlib.sha256(canonical_json(
                                    [sorted([k, v[0]] for k, v in fams.items()),
