@@ -25,6 +25,7 @@ sex, age and stature evidence LR, the relatives' from their relative models
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -658,6 +659,7 @@ class _RelativeTables:
         self.workers, self.theta = workers, theta
         self.reuse = reuse
         self.cache: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
+        self.search_memo: _RelativeSearchMemo | None = None
         self.parts: list[CompiledTables] = []
         self.families: set[str] = set()
         self.compiled_families: set[str] = set()
@@ -782,6 +784,17 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     if not parts:
         return None, relations
     stacked = CompiledTables.stack(tables.panel, names, parts, sexes, tables.theta)
+    keys = {fid: (fid, tuple(sorted(_conditioned_family(fam_by_id[fid], conditioned)
+                                     .genotypes))) for fid in in_play}
+    if evidence is None and lineage is None and REUSE_RELATIVE_SEARCH:
+        memo = tables.search_memo
+        res = _search_relatives_again(memo, keys, stacked, tables, remaining, sex_filter,
+                                      min_markers) if memo is not None else None
+        if res is None:
+            res = search_samples(stacked, remaining, top=TOP, threshold=np.inf,
+                                 sex_filter=sex_filter, min_markers=min_markers)
+        tables.search_memo = _RelativeSearchMemo(keys, res)
+        return res, relations
     scores = None if evidence is None else \
         evidence[0].relative_scores(stacked.rows, sets, evidence[1])
     if lineage is not None:
@@ -789,6 +802,102 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
                                         scores)
     return search_samples(stacked, remaining, top=TOP, threshold=np.inf, sex_filter=sex_filter,
                           min_markers=min_markers, evidence=scores), relations
+
+
+#: Reuse the previous round's search of the relative alternatives for the families whose
+#: state did not change (``_search_relatives_again``); ``False`` searches every row every
+#: round (the reference the reuse is tested against).
+REUSE_RELATIVE_SEARCH = True
+
+
+@dataclass
+class _RelativeSearchMemo:
+    """The last round's search of the relative alternatives: each in-play family's state
+    key and the result (per body: LR sum over every row, best rows)."""
+
+    keys: dict[str, tuple[str, tuple[str, ...]]]
+    result: SearchResult
+
+
+def _search_relatives_again(memo: _RelativeSearchMemo,
+                            keys: dict[str, tuple[str, tuple[str, ...]]],
+                            stacked: CompiledTables, tables: _RelativeTables,
+                            remaining: list[Body], sex_filter: bool, min_markers: int,
+                            ) -> SearchResult | None:
+    """This round's search of the alternatives from the last round's, searching only the rows
+    of families whose state changed (conditioned on a body since, or new in play).
+
+    Per body, ``LR sum = last sum - the changed families' old rows + their new rows``. The
+    subtraction is exact to rounding while the removed part is at most half the last sum;
+    a body where it is more, or whose last best rows held a changed family's row, is searched
+    again against every unchanged row (so its best rows are exact too). Returns ``None``
+    (search everything) when nothing can be reused."""
+    import polars as pl
+
+    changed = {fid for fid, k in keys.items() if memo.keys.get(fid) != k}
+    removed = {fid for fid in changed if fid in memo.keys}
+    if len(changed) == len(keys):
+        return None
+    row_family = np.array([r[0] for r in stacked.rows], dtype=object)
+    is_changed = np.isin(row_family, list(changed))
+    opts = {"top": TOP, "threshold": np.inf, "sex_filter": sex_filter,
+            "min_markers": min_markers}
+    frames = []
+    new_sum = {p: 0.0 for p in (b.id for b in remaining)}
+    if is_changed.any():
+        new = search_samples(stacked, remaining, active=np.flatnonzero(is_changed), **opts)
+        new_sum = dict(zip(new.samples["pm"].to_list(), new.samples["lr_sum"].to_list()))
+        frames.append(new.by_sample)
+    old_sum = {p: 0.0 for p in new_sum}
+    if removed:
+        names, rows, sexes = [], [], []
+        for fid in sorted(removed):
+            alts, sex, fam_rows = tables.cache[memo.keys[fid]][:3]
+            names += [(fid, a.person) for a in alts]
+            rows += list(fam_rows)
+            sexes += list(sex)
+        if rows:
+            old = search_samples(CompiledTables.stack(tables.panel, names, rows, sexes,
+                                                      tables.theta), remaining, **opts)
+            old_sum = dict(zip(old.samples["pm"].to_list(), old.samples["lr_sum"].to_list()))
+    last = memo.result
+    last_sum = dict(zip(last.samples["pm"].to_list(), last.samples["lr_sum"].to_list()))
+    hit = set(last.by_sample.filter(pl.col("family").is_in(list(removed)))["pm"].to_list())
+    total: dict[str, float] = {}
+    redo = []
+    for body in remaining:
+        p = body.id
+        before, gone = last_sum.get(p), old_sum[p]
+        if before is None or p in hit or not (math.isfinite(before) and math.isfinite(gone)) \
+                or gone > 0.5 * before:
+            redo.append(body)
+        else:
+            total[p] = before - gone + new_sum[p]
+    kept = last.by_sample.filter(pl.col("pm").is_in([b.id for b in remaining if b.id in total]))
+    frames.append(kept)
+    if redo:
+        same = search_samples(stacked, redo, active=np.flatnonzero(~is_changed), **opts)
+        for p, v in zip(same.samples["pm"].to_list(), same.samples["lr_sum"].to_list()):
+            total[p] = v + new_sum[p]
+        frames.append(same.by_sample)
+    # The best rows per body, ties broken by row order as the full search breaks them.
+    order = {name: r for r, name in enumerate(stacked.rows)}
+    cols = last.by_sample.columns
+    merged = pl.concat([f.select(cols) for f in frames])
+    merged = merged.with_columns(pl.Series("_row", [
+        order[(f, m)] for f, m in zip(merged["family"].to_list(), merged["missing"].to_list())]))
+    by_sample = merged.sort(["pm", "log10_lr", "_row"], descending=[False, True, False]) \
+        .group_by("pm", maintain_order=True).head(TOP) \
+        .with_columns(pl.col("log10_lr").rank("ordinal", descending=True).over("pm")
+                      .cast(pl.Int64).alias("rank")).drop("_row").sort(["pm", "rank"])
+    typed = dict(zip(last.samples["pm"].to_list(), last.samples["n_typed"].to_list()))
+    ids = [b.id for b in remaining]
+    samples = pl.DataFrame({"pm": ids, "lr_sum": [total[p] for p in ids],
+                            "n_typed": [typed.get(p, 0) for p in ids]},
+                           schema=last.samples.schema)
+    empty = last.by_missing.clear()
+    return SearchResult(by_sample, empty, last.pairs.clear(), samples,
+                        dict(last.parameters, reused=True))
 
 
 def _proposals(decision: Decision, res: SearchResult, round_no: int, posterior_threshold: float,
