@@ -1,0 +1,26 @@
+"""Kinship with dense linked SNPs: panels with a genetic map, the pairwise inheritance HMM,
+relationship pedigrees and gene-dropping simulation (``docs/linked.md``)."""
+
+from forensic_match.linked.pair import (
+    LinkedResult,
+    PairProcess,
+    genotype_codes,
+    linked_kinship_lr,
+    pair_log_likelihood,
+    pair_process,
+)
+from forensic_match.linked.panel import (
+    GeneticMap,
+    SnpPanel,
+    load_decode_map,
+    load_force_panel,
+    panel_from_markers,
+    read_genetic_map,
+    read_panel,
+)
+from forensic_match.linked.relationships import RELATIONSHIPS, Relationship, relationship_pedigree
+
+__all__ = ["GeneticMap", "LinkedResult", "PairProcess", "RELATIONSHIPS", "Relationship",
+           "SnpPanel", "genotype_codes", "linked_kinship_lr", "load_decode_map",
+           "load_force_panel", "pair_log_likelihood", "pair_process", "panel_from_markers",
+           "read_genetic_map", "read_panel", "relationship_pedigree"]
