@@ -21,7 +21,7 @@ import math
 import platform
 import time
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from forensic_match.linked.simulate import degrade, simulate_pair
 THRESHOLDS = (10.0, 100.0, 1e3, 1e4)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _process(name: str, first_line: str, second_line: str) -> tuple[object, PairProcess]:
     rel = RELATIONSHIPS[name]
     ped = rel.pedigree(first_line=first_line if rel.up_first > 0 else None,
