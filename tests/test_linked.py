@@ -304,3 +304,55 @@ def test_simulated_degradation_rates():
     a, b = simulate_pair(ped, "A", "B", PANEL, rng, error=0.01, missing=0.3)
     assert abs(np.mean(a < 0) - 0.3) < 0.03
     assert set(np.unique(a)) <= {-1, 0, 1, 2}
+
+
+# --- inference and segments ---------------------------------------------------------------------
+
+def test_posterior_of_sharing_agrees_with_forward_ratios():
+    """P(IBD > 0 at marker i | data) = L(data, IBD > 0 at i) / L(data): the second is the
+    forward pass (checked against the oracle) with marker i's emission masked."""
+    from forensic_match.linked._pair_numba import forward_log_likelihood, prepare_emissions
+    from forensic_match.linked.infer import ibd_posterior
+    from forensic_match.linked.pair import _PATTERN_ARRAY, PATTERNS
+
+    rng = np.random.default_rng(2)
+    panel = PANEL.subset([m.name for m in PANEL.markers[:60]])
+    ped = RELATIONSHIPS["avuncular"].pedigree()
+    a, b = simulate_pair(ped, "A", "B", panel, rng, error=0.01, missing=0.3)
+    proc = pair_process(ped, "A", "B")
+    index, post = ibd_posterior(proc, panel, a, b, error=(0.01, 0.02))
+    emis, theta, _, kept = prepare_emissions(panel.freq_a1, a, b, np.array([0.01, 0.02]),
+                                             np.zeros(2), _PATTERN_ARRAY[proc.used],
+                                             panel.theta)
+    assert index.tolist() == kept.tolist() and index.size > 10
+    shared = np.array([len(set(PATTERNS[p][:2]) & set(PATTERNS[p][2:])) > 0
+                       for p in proc.used])
+    args = (proc.bit_sex, proc.sym_sex, proc.sym_mask)
+    total = forward_log_likelihood(proc.column, emis, theta, *args)
+    for i in range(index.size):
+        masked = emis.copy()
+        masked[i] *= shared
+        part = forward_log_likelihood(proc.column, masked, theta, *args)
+        assert post[i] == pytest.approx(math.exp(part - total), rel=1e-9, abs=1e-12)
+
+
+def test_segments_and_relationship_ranking():
+    from forensic_match.linked import relationship_lrs, shared_segments
+
+    rng = np.random.default_rng(5)
+    ped = RELATIONSHIPS["half siblings"].pedigree()
+    a, b = simulate_pair(ped, "A", "B", PANEL, rng, error=0.01, missing=0.3)
+    table = relationship_lrs(PANEL, a, b, error=(0.01, 0.01))
+    assert table["degree"][0] == 2
+    assert table["posterior"].sum() == pytest.approx(1.0)
+    assert table.filter(table["relationship"] == "unrelated")["log10_lr"][0] == 0.0
+    seg = shared_segments(pair_process(ped, "A", "B"), PANEL, a, b, error=(0.01, 0.01))
+    assert seg.columns == ["chrom", "first_marker", "last_marker", "start_mb", "end_mb", "cm",
+                           "markers", "mean_posterior"]
+    # half siblings share one gene over half the genome on average (~3,500 cM averaged map)
+    assert 800 < seg["cm"].sum() < 2800
+    assert (seg["mean_posterior"] >= 0.5).all()
+    x = simulate_pair(ped, "A", "B", PANEL, rng, error=0.01, missing=0.3)[0]
+    y = simulate_pair(ped, "A", "B", PANEL, rng, error=0.01, missing=0.3)[0]
+    apart = shared_segments(pair_process(ped, "A", "B"), PANEL, x, y, error=(0.01, 0.01))
+    assert apart["cm"].sum() < 400

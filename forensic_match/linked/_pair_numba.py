@@ -27,6 +27,20 @@ def _flip(f: np.ndarray, mask: np.int64, t: float) -> None:
 
 
 @jit
+def _transition(f: np.ndarray, theta: np.ndarray, bit_sex: np.ndarray, sym_sex: np.ndarray,
+                sym_mask: np.ndarray) -> None:
+    """Apply one interval's transition (a product of commuting symmetric flips) in place."""
+    for s in range(sym_sex.size):
+        t = theta[sym_sex[s]]
+        if t > 0.0:
+            _flip(f, sym_mask[s], t)
+    for b in range(bit_sex.size):
+        t = theta[bit_sex[b]]
+        if t > 0.0:
+            _flip(f, np.int64(1) << b, t)
+
+
+@jit
 def forward_log_likelihood(pattern: np.ndarray, emission: np.ndarray, theta: np.ndarray,
                            bit_sex: np.ndarray, sym_sex: np.ndarray, sym_mask: np.ndarray,
                            ) -> float:
@@ -44,14 +58,7 @@ def forward_log_likelihood(pattern: np.ndarray, emission: np.ndarray, theta: np.
     total = 0.0
     for i in range(emission.shape[0]):
         if i > 0:
-            for s in range(sym_sex.size):
-                t = theta[i, sym_sex[s]]
-                if t > 0.0:
-                    _flip(f, sym_mask[s], t)
-            for b in range(bit_sex.size):
-                t = theta[i, bit_sex[b]]
-                if t > 0.0:
-                    _flip(f, np.int64(1) << b, t)
+            _transition(f, theta[i], bit_sex, sym_sex, sym_mask)
         c = 0.0
         for x in range(n_states):
             f[x] *= emission[i, pattern[x]]
@@ -88,9 +95,10 @@ def _observation(p: float, call: int, error: float, d: float, out: np.ndarray) -
 @jit
 def prepare_emissions(freq: np.ndarray, first: np.ndarray, second: np.ndarray,
                       error: np.ndarray, dropout: np.ndarray, patterns: np.ndarray,
-                      theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Emissions of the informative markers, the recombination fractions between them and
-    the log of the constant factor of the others.
+                      theta: np.ndarray,
+                      ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """Emissions of the informative markers, the recombination fractions between them, the
+    log of the constant factor of the others and the panel index of each informative marker.
 
     freq : float64 (n,) frequency of allele 1; first, second : int64 (n,) call codes
     error, dropout : float64 (2,) per person; patterns : int64 (P, 4) restricted growth
@@ -105,6 +113,7 @@ def prepare_emissions(freq: np.ndarray, first: np.ndarray, second: np.ndarray,
     la = np.empty(3)
     lb = np.empty(3)
     row = np.empty(n_pat)
+    index = np.empty(n, dtype=np.int64)
     q0 = 1.0
     q1 = 1.0
     constant = 0.0
@@ -135,6 +144,7 @@ def prepare_emissions(freq: np.ndarray, first: np.ndarray, second: np.ndarray,
             lo = min(lo, s)
         if hi - lo > 1e-13 * hi:
             emis[kept, :] = row
+            index[kept] = i
             if kept == 0:
                 th[kept, 0] = 0.5
                 th[kept, 1] = 0.5
@@ -146,4 +156,45 @@ def prepare_emissions(freq: np.ndarray, first: np.ndarray, second: np.ndarray,
             kept += 1
         else:
             constant += np.log(hi)
-    return emis[:kept], th[:kept], constant
+    return emis[:kept], th[:kept], constant, index[:kept]
+
+
+@jit
+def posterior_shared(pattern: np.ndarray, emission: np.ndarray, theta: np.ndarray,
+                     bit_sex: np.ndarray, sym_sex: np.ndarray, sym_mask: np.ndarray,
+                     weight: np.ndarray) -> np.ndarray:
+    """Posterior expectation of ``weight[pattern]`` at each marker (forward-backward; the
+    transition operators are symmetric, so the backward pass applies the same ones)."""
+    n = emission.shape[0]
+    n_states = pattern.size
+    fwd = np.empty((n, n_states))
+    f = np.full(n_states, 1.0 / n_states)
+    for i in range(n):
+        if i > 0:
+            _transition(f, theta[i], bit_sex, sym_sex, sym_mask)
+        c = 0.0
+        for x in range(n_states):
+            f[x] *= emission[i, pattern[x]]
+            c += f[x]
+        for x in range(n_states):
+            f[x] /= c
+        fwd[i] = f
+    out = np.empty(n)
+    b = np.ones(n_states)
+    for i in range(n - 1, -1, -1):
+        num = 0.0
+        den = 0.0
+        for x in range(n_states):
+            w = fwd[i, x] * b[x]
+            num += w * weight[pattern[x]]
+            den += w
+        out[i] = num / den
+        if i > 0:
+            c = 0.0
+            for x in range(n_states):
+                b[x] *= emission[i, pattern[x]]
+                c += b[x]
+            for x in range(n_states):
+                b[x] /= c
+            _transition(b, theta[i], bit_sex, sym_sex, sym_mask)
+    return out

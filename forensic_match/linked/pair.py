@@ -175,7 +175,7 @@ def pair_log_likelihood(process: PairProcess, panel: SnpPanel, first: np.ndarray
 
     theta = panel.theta if theta is None else theta
     patterns = _PATTERN_ARRAY[process.used]
-    emission, theta, constant = prepare_emissions(
+    emission, theta, constant, _ = prepare_emissions(
         panel.freq_a1, np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64),
         np.array(error, dtype=np.float64), np.array(dropout, dtype=np.float64), patterns,
         np.ascontiguousarray(theta, dtype=np.float64))
