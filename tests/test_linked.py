@@ -356,3 +356,51 @@ def test_segments_and_relationship_ranking():
     y = simulate_pair(ped, "A", "B", PANEL, rng, error=0.01, missing=0.3)[0]
     apart = shared_segments(pair_process(ped, "A", "B"), PANEL, x, y, error=(0.01, 0.01))
     assert apart["cm"].sum() < 400
+
+
+# --- screen and search ----------------------------------------------------------------------------
+
+def test_screen_is_the_unlinked_limit_and_its_kernel_agrees_with_a_loop():
+    from forensic_match.linked.pair import _unrelated_process
+    from forensic_match.linked.search import screen, screen_table
+
+    rng = np.random.default_rng(8)
+    panel = PANEL.subset([m.name for m in PANEL.markers[:400]])
+    ped = RELATIONSHIPS["avuncular"].pedigree()
+    proc = pair_process(ped, "A", "B")
+    pairs = [simulate_pair(ped, "A", "B", panel, rng, error=0.02, missing=0.3)
+             for _ in range(3)]
+    first = np.stack([p[0] for p in pairs])
+    second = np.stack([p[1] for p in pairs])
+    scores = screen(panel, first, second, proc.kappa, error=0.02)
+    table = screen_table(panel, proc.kappa, error=0.02)
+    free = panel.without_linkage()
+    for i in range(3):
+        for j in range(3):
+            loop = sum(table[m, first[i, m] + 1, second[j, m] + 1] for m in range(len(panel)))
+            assert scores[i, j] == pytest.approx(loop, rel=1e-9, abs=1e-12)
+            hmm = (pair_log_likelihood(proc, free, first[i], second[j], error=(0.02, 0.02))
+                   - pair_log_likelihood(_unrelated_process("A", "B"), free, first[i],
+                                         second[j], error=(0.02, 0.02))) / math.log(10)
+            assert scores[i, j] == pytest.approx(hmm, rel=1e-9, abs=1e-9)
+
+
+def test_search_returns_the_related_pairs_that_pass_the_screen():
+    from forensic_match.linked.search import screen, search_linked
+
+    rng = np.random.default_rng(9)
+    ped = RELATIONSHIPS["half siblings"].pedigree()
+    pairs = [simulate_pair(ped, "A", "B", PANEL, rng, error=0.01, missing=0.3)
+             for _ in range(4)]
+    pm = np.stack([p[0] for p in pairs])
+    refs = np.stack([p[1] for p in pairs])
+    found = search_linked(PANEL, pm, refs, pair_process(ped, "A", "B"), screen_threshold=3.0,
+                          error=0.01, pm_ids=["P0", "P1", "P2", "P3"],
+                          reference_ids=["R0", "R1", "R2", "R3"])
+    assert sorted(zip(found["pm"], found["reference"])) == [("P0", "R0"), ("P1", "R1"),
+                                                            ("P2", "R2"), ("P3", "R3")]
+    assert (found["log10_lr"] > 4).all()
+    with pytest.raises(InputError, match="kappa must be three probabilities"):
+        screen(PANEL, pm, refs, (0.5, 0.6, 0.0))
+    with pytest.raises(InputError, match="call codes"):
+        screen(PANEL, pm[:, :10], refs, (0.5, 0.5, 0.0))
