@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from forensic_match.linked import RELATIONSHIPS, load_force_panel, pair_log_likelihood
-from forensic_match.linked.pair import _unrelated_process, pair_process
+from forensic_match.linked.pair import _unrelated_process, emission_table, pair_process
 from forensic_match.linked.search import screen, screen_table, search_linked
 from forensic_match.linked.simulate import degrade, simulate_pair
 
@@ -81,9 +81,10 @@ def speed(args: argparse.Namespace) -> None:
     passed = np.argwhere(scores >= args.threshold)
     err = (args.error, args.error)
     unrelated = _unrelated_process("A", "B")
+    tables = [emission_table(p, panel, error=err) for p in (proc, unrelated)]
     for i, j in passed:
-        pair_log_likelihood(proc, panel, pm[i], refs[j], error=err)
-        pair_log_likelihood(unrelated, panel, pm[i], refs[j], error=err)
+        pair_log_likelihood(proc, panel, pm[i], refs[j], table=tables[0])
+        pair_log_likelihood(unrelated, panel, pm[i], refs[j], table=tables[1])
     t2 = time.perf_counter()
     print(f"{platform.node()}: {args.pm} PM x {args.references} references = "
           f"{scores.size:,} pairs, {len(panel)} SNPs; screen {t1 - t0:.1f} s "

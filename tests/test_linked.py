@@ -404,3 +404,20 @@ def test_search_returns_the_related_pairs_that_pass_the_screen():
         screen(PANEL, pm, refs, (0.5, 0.6, 0.0))
     with pytest.raises(InputError, match="call codes"):
         screen(PANEL, pm[:, :10], refs, (0.5, 0.5, 0.0))
+
+
+def test_emission_table_gives_the_same_likelihood():
+    from forensic_match.linked.pair import emission_table
+
+    rng = np.random.default_rng(12)
+    ped = RELATIONSHIPS["first cousins"].pedigree()
+    proc = pair_process(ped, "A", "B")
+    table = emission_table(proc, PANEL, error=(0.01, 0.03), dropout=(0.05, 0.0))
+    for _ in range(3):
+        a, b = simulate_pair(ped, "A", "B", PANEL, rng, error=0.01, missing=0.3)
+        direct = pair_log_likelihood(proc, PANEL, a, b, error=(0.01, 0.03),
+                                     dropout=(0.05, 0.0))
+        assert pair_log_likelihood(proc, PANEL, a, b, table=table) == \
+            pytest.approx(direct, rel=1e-12)
+    with pytest.raises(InputError, match="does not fit"):
+        pair_log_likelihood(proc, PANEL, a, b, table=table[:10])

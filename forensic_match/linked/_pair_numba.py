@@ -93,40 +93,23 @@ def _observation(p: float, call: int, error: float, d: float, out: np.ndarray) -
 
 
 @jit
-def prepare_emissions(freq: np.ndarray, first: np.ndarray, second: np.ndarray,
-                      error: np.ndarray, dropout: np.ndarray, patterns: np.ndarray,
-                      theta: np.ndarray,
-                      ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
-    """Emissions of the informative markers, the recombination fractions between them, the
-    log of the constant factor of the others and the panel index of each informative marker.
+def emission_rows(freq: np.ndarray, first: np.ndarray, second: np.ndarray, error: np.ndarray,
+                  dropout: np.ndarray, patterns: np.ndarray) -> np.ndarray:
+    """Emission of every marker under every identity pattern, shape (n, P).
 
     freq : float64 (n,) frequency of allele 1; first, second : int64 (n,) call codes
     error, dropout : float64 (2,) per person; patterns : int64 (P, 4) restricted growth
-    strings of the pair's genes; theta : float64 (n, 2).
-    A marker whose emission is the same for every pattern is dropped: the flips across it
-    compose as ``1 - 2 theta = (1 - 2 theta_1)(1 - 2 theta_2)``.
+    strings of the pair's genes.
     """
     n = freq.size
     n_pat = patterns.shape[0]
-    emis = np.empty((n, n_pat))
-    th = np.empty((n, 2))
+    rows = np.empty((n, n_pat))
     la = np.empty(3)
     lb = np.empty(3)
-    row = np.empty(n_pat)
-    index = np.empty(n, dtype=np.int64)
-    q0 = 1.0
-    q1 = 1.0
-    constant = 0.0
-    kept = 0
     for i in range(n):
-        if i > 0:
-            q0 *= 1.0 - 2.0 * theta[i, 0]
-            q1 *= 1.0 - 2.0 * theta[i, 1]
         p = freq[i]
         _observation(p, first[i], error[0], dropout[0], la)
         _observation(p, second[i], error[1], dropout[1], lb)
-        hi = -1.0
-        lo = math.inf
         for k in range(n_pat):
             blocks = 0
             for j in range(4):
@@ -139,11 +122,48 @@ def prepare_emissions(freq: np.ndarray, first: np.ndarray, second: np.ndarray,
                 ca = ((bits >> patterns[k, 0]) & 1) + ((bits >> patterns[k, 1]) & 1)
                 cb = ((bits >> patterns[k, 2]) & 1) + ((bits >> patterns[k, 3]) & 1)
                 s += w * la[ca] * lb[cb]
-            row[k] = s
-            hi = max(hi, s)
-            lo = min(lo, s)
+            rows[i, k] = s
+    return rows
+
+
+@jit
+def gather_rows(table: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Emission rows looked up in a table (n, 4, 4, P) by call code + 1 of both persons."""
+    n = first.size
+    rows = np.empty((n, table.shape[3]))
+    for i in range(n):
+        rows[i] = table[i, first[i] + 1, second[i] + 1]
+    return rows
+
+
+@jit
+def compress(rows: np.ndarray, theta: np.ndarray,
+             ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """The informative markers' emissions, the recombination fractions between them, the log
+    of the constant factor of the others and the panel index of each informative marker.
+
+    A marker whose emission is the same for every pattern is dropped: the flips across it
+    compose as ``1 - 2 theta = (1 - 2 theta_1)(1 - 2 theta_2)``.
+    """
+    n, n_pat = rows.shape
+    emis = np.empty((n, n_pat))
+    th = np.empty((n, 2))
+    index = np.empty(n, dtype=np.int64)
+    q0 = 1.0
+    q1 = 1.0
+    constant = 0.0
+    kept = 0
+    for i in range(n):
+        if i > 0:
+            q0 *= 1.0 - 2.0 * theta[i, 0]
+            q1 *= 1.0 - 2.0 * theta[i, 1]
+        hi = -1.0
+        lo = math.inf
+        for k in range(n_pat):
+            hi = max(hi, rows[i, k])
+            lo = min(lo, rows[i, k])
         if hi - lo > 1e-13 * hi:
-            emis[kept, :] = row
+            emis[kept, :] = rows[i]
             index[kept] = i
             if kept == 0:
                 th[kept, 0] = 0.5
@@ -157,6 +177,15 @@ def prepare_emissions(freq: np.ndarray, first: np.ndarray, second: np.ndarray,
         else:
             constant += np.log(hi)
     return emis[:kept], th[:kept], constant, index[:kept]
+
+
+@jit
+def prepare_emissions(freq: np.ndarray, first: np.ndarray, second: np.ndarray,
+                      error: np.ndarray, dropout: np.ndarray, patterns: np.ndarray,
+                      theta: np.ndarray,
+                      ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """:func:`emission_rows` then :func:`compress`."""
+    return compress(emission_rows(freq, first, second, error, dropout, patterns), theta)
 
 
 @jit

@@ -161,24 +161,60 @@ def pair_process(pedigree: Pedigree, first: str, second: str) -> PairProcess:
                        np.array(sym_mask, dtype=np.int64), pattern, names)
 
 
+def emission_table(process: PairProcess, panel: SnpPanel, *,
+                   error: tuple[float, float] = (0.0, 0.0),
+                   dropout: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """Emissions of every call pair at every marker for ``process``: shape (n, 4, 4, P),
+    indexed by call code + 1 of both persons. Pass it as ``table=`` to
+    :func:`pair_log_likelihood` when many pairs share the panel, process, error and dropout
+    (a search, a simulation): each pair is then a lookup instead of a computation."""
+    from forensic_match.linked._pair_numba import emission_rows
+
+    n = len(panel)
+    patterns = _PATTERN_ARRAY[process.used]
+    table = np.empty((n, 4, 4, patterns.shape[0]))
+    for ca in range(-1, 3):
+        for cb in range(-1, 3):
+            table[:, ca + 1, cb + 1] = emission_rows(
+                panel.freq_a1, np.full(n, ca, np.int64), np.full(n, cb, np.int64),
+                np.array(error, dtype=np.float64), np.array(dropout, dtype=np.float64),
+                patterns)
+    return table
+
+
 def pair_log_likelihood(process: PairProcess, panel: SnpPanel, first: np.ndarray,
                         second: np.ndarray, *, error: tuple[float, float] = (0.0, 0.0),
                         dropout: tuple[float, float] = (0.0, 0.0),
-                        theta: np.ndarray | None = None) -> float:
+                        theta: np.ndarray | None = None,
+                        table: np.ndarray | None = None) -> float:
     """Natural log of ``P(calls of both persons | the process)`` over the panel.
 
     ``first`` and ``second`` are call codes (copies of allele 1: 0, 1, 2; -1 missing) in
     panel order (see :func:`genotype_codes`); ``error`` and ``dropout`` per person.
-    ``theta`` overrides the map (from :func:`interval_theta`).
+    ``theta`` overrides the map (from :func:`~forensic_match.linked.panel.interval_theta`);
+    ``table`` is :func:`emission_table` of the same process, panel, error and dropout (then
+    ``error`` and ``dropout`` are not used).
     """
-    from forensic_match.linked._pair_numba import forward_log_likelihood, prepare_emissions
+    from forensic_match.linked._pair_numba import (
+        compress,
+        emission_rows,
+        forward_log_likelihood,
+        gather_rows,
+    )
 
     theta = panel.theta if theta is None else theta
-    patterns = _PATTERN_ARRAY[process.used]
-    emission, theta, constant, _ = prepare_emissions(
-        panel.freq_a1, np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64),
-        np.array(error, dtype=np.float64), np.array(dropout, dtype=np.float64), patterns,
-        np.ascontiguousarray(theta, dtype=np.float64))
+    first = np.asarray(first, dtype=np.int64)
+    second = np.asarray(second, dtype=np.int64)
+    if table is None:
+        rows = emission_rows(panel.freq_a1, first, second, np.array(error, dtype=np.float64),
+                             np.array(dropout, dtype=np.float64), _PATTERN_ARRAY[process.used])
+    else:
+        if table.shape != (len(panel), 4, 4, process.used.size):
+            raise InputError(f"emission table of shape {table.shape} does not fit "
+                             f"{len(panel)} markers and {process.used.size} patterns")
+        rows = gather_rows(table, first, second)
+    emission, theta, constant, _ = compress(rows, np.ascontiguousarray(theta,
+                                                                       dtype=np.float64))
     if emission.shape[0] == 0:
         return float(constant)
     return float(constant) + forward_log_likelihood(process.column, emission, theta,

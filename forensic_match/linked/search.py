@@ -23,6 +23,7 @@ from forensic_match.linked.pair import (
     _PATTERN_INDEX,
     PairProcess,
     _unrelated_process,
+    emission_table,
     pair_log_likelihood,
 )
 from forensic_match.linked.panel import SnpPanel
@@ -97,11 +98,12 @@ def search_linked(panel: SnpPanel, pm: np.ndarray, references: np.ndarray,
     reference_ids = [str(j) for j in range(scores.shape[1])] if reference_ids is None \
         else list(reference_ids)
     unrelated = _unrelated_process(process.first, process.second)
+    tables = [emission_table(p, panel, error=(error, error)) for p in (process, unrelated)]
     rows = []
     for i, j in zip(*np.nonzero(scores >= screen_threshold)):
         a, b = pm[i], references[j]
-        ll = (pair_log_likelihood(process, panel, a, b, error=(error, error))
-              - pair_log_likelihood(unrelated, panel, a, b, error=(error, error)))
+        ll = (pair_log_likelihood(process, panel, a, b, table=tables[0])
+              - pair_log_likelihood(unrelated, panel, a, b, table=tables[1]))
         rows.append((pm_ids[i], reference_ids[j], float(scores[i, j]), ll / np.log(10.0)))
     return pl.DataFrame(rows, schema={"pm": pl.String, "reference": pl.String,
                                       "screen_log10_lr": pl.Float64, "log10_lr": pl.Float64},
