@@ -421,3 +421,27 @@ def test_emission_table_gives_the_same_likelihood():
             pytest.approx(direct, rel=1e-12)
     with pytest.raises(InputError, match="does not fit"):
         pair_log_likelihood(proc, PANEL, a, b, table=table[:10])
+
+
+# --- genotype tables ------------------------------------------------------------------------------
+
+def test_long_form_genotype_table(tmp_path):
+    from forensic_match.errors import IgnoredMarkerWarning
+    from forensic_match.linked import read_snp_genotypes
+
+    path = write(tmp_path, "calls.csv", "sample,marker,allele1,allele2\n"
+                 "PM1,rs9442372,G,A\nPM1,rs4648727,A,\nREF7,rs9442372,,\n"
+                 "REF7,rs4648727,C,C\nREF7,rsNOTHERE,A,G\n")
+    with pytest.warns(IgnoredMarkerWarning, match="rsNOTHERE"):
+        samples, codes = read_snp_genotypes(path, PANEL)
+    assert samples == ("PM1", "REF7")
+    assert codes[:, :2].tolist() == [[1, 0], [-1, 2]]
+    assert (codes[:, 2:] == -1).all()
+    bad = write(tmp_path, "bad.csv", "sample,marker,allele1,allele2\nPM1,rs9442372,G,T\n")
+    with pytest.raises(GenotypeError, match=fragment("bad.csv", "line 2", "sample 'PM1'",
+                                                     "marker 'rs9442372'", "'T'")):
+        read_snp_genotypes(bad, PANEL)
+    twice = write(tmp_path, "twice.csv", "sample,marker,allele1,allele2\n"
+                  "PM1,rs9442372,G,A\nPM1,rs9442372,G,G\n")
+    with pytest.raises(InputError, match=fragment("line 3", "typed again", "line 2")):
+        read_snp_genotypes(twice, PANEL)

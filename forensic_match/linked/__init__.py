@@ -1,6 +1,7 @@
 """Kinship with dense linked SNPs: panels with a genetic map, the pairwise inheritance HMM,
 relationship pedigrees and gene-dropping simulation (``docs/linked.md``)."""
 
+from forensic_match.linked.genotypes import read_snp_genotypes
 from forensic_match.linked.infer import ibd_posterior, relationship_lrs, shared_segments
 from forensic_match.linked.pair import (
     LinkedResult,
@@ -24,5 +25,6 @@ from forensic_match.linked.relationships import RELATIONSHIPS, Relationship, rel
 __all__ = ["GeneticMap", "LinkedResult", "PairProcess", "RELATIONSHIPS", "Relationship",
            "SnpPanel", "genotype_codes", "ibd_posterior", "linked_kinship_lr", "load_decode_map",
            "load_force_panel", "pair_log_likelihood", "pair_process", "panel_from_markers",
-           "read_genetic_map", "read_panel", "relationship_lrs", "relationship_pedigree",
+           "read_genetic_map", "read_panel", "read_snp_genotypes", "relationship_lrs",
+           "relationship_pedigree",
            "shared_segments"]
