@@ -445,3 +445,13 @@ def test_long_form_genotype_table(tmp_path):
                   "PM1,rs9442372,G,A\nPM1,rs9442372,G,G\n")
     with pytest.raises(InputError, match=fragment("line 3", "typed again", "line 2")):
         read_snp_genotypes(twice, PANEL)
+
+
+@pytest.mark.parametrize("module", ["panel", "pair", "relationships", "infer", "simulate"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"forensic_match.linked.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

@@ -82,8 +82,8 @@ def relationship_pedigree(up_first: int, up_second: int, *, half: bool = False,
         One common ancestor (of sex ``ancestor_sex``) instead of a couple.
     first, second : str
         Ids of the two persons; the others are named ``{first}_1``, ``{second}_1``... down
-        each line and ``..._sp`` for their partners, ``CA_M``, ``CA_F`` or ``CA`` for the
-        common ancestors.
+        each line, ``{child}_sp`` for the other parent of each line member, and ``CA_M``,
+        ``CA_F`` or ``CA`` for the common ancestors.
     first_sex, second_sex : str
         Sexes of the two persons.
     first_line, second_line : str, optional
@@ -94,8 +94,8 @@ def relationship_pedigree(up_first: int, up_second: int, *, half: bool = False,
     Examples
     --------
     >>> ped = relationship_pedigree(1, 2)  # avuncular: A is the uncle of B
-    >>> ped.parents("B")
-    ('B_1', 'B_1_sp')
+    >>> ped.parents("B")  # B_1 (female by default) is A's sister; B_sp is B's father
+    ('B_sp', 'B_1')
     """
     if up_second < 1 or up_first < 0:
         raise PedigreeError(f"relationship lines must be up_first >= 0 and up_second >= 1, not "
