@@ -43,22 +43,47 @@ def transmit(haplotypes: np.ndarray, cm: np.ndarray, chrom_id: np.ndarray, spans
     return haplotypes[which, np.arange(cm.size)]
 
 
-def drop_genes(pedigree: Pedigree, panel: SnpPanel, rng: np.random.Generator,
-               ) -> dict[str, np.ndarray]:
-    """Haplotypes (2, n: paternal, maternal; 1 = allele 1) of everyone in ``pedigree``."""
+def drop_labels(pedigree: Pedigree, panel: SnpPanel, rng: np.random.Generator,
+                ) -> dict[str, np.ndarray]:
+    """Founder-gene labels (2, n: paternal, maternal) of everyone in ``pedigree``: founder
+    ``k`` (in pedigree order) carries genes ``2k`` and ``2k + 1``; two persons share a gene
+    identical by descent at a marker where a label is the same."""
     chrom_id, spans = _chromosome_spans(panel)
-    p = panel.freq_a1
-    haps: dict[str, np.ndarray] = {}
+    n = len(panel)
+    labels: dict[str, np.ndarray] = {}
+    founders = 0
     for i in pedigree.topological_order:
         ident = pedigree.ids[i]
         parents = pedigree.parents(ident)
         if parents is None:
-            haps[ident] = (rng.random((2, p.size)) < p).astype(np.int8)
+            labels[ident] = np.stack([np.full(n, 2 * founders), np.full(n, 2 * founders + 1)])
+            founders += 1
         else:
-            haps[ident] = np.stack([
-                transmit(haps[parents[0]], panel.cm_male, chrom_id, spans, rng),
-                transmit(haps[parents[1]], panel.cm_female, chrom_id, spans, rng)])
-    return haps
+            labels[ident] = np.stack([
+                transmit(labels[parents[0]], panel.cm_male, chrom_id, spans, rng),
+                transmit(labels[parents[1]], panel.cm_female, chrom_id, spans, rng)])
+    return labels
+
+
+def drop_genes(pedigree: Pedigree, panel: SnpPanel, rng: np.random.Generator, *,
+               labels: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Haplotypes (2, n: paternal, maternal; 1 = allele 1) of everyone in ``pedigree``:
+    founder genes drawn from the panel frequencies, passed down along ``labels`` (from
+    :func:`drop_labels`, drawn if not given)."""
+    labels = drop_labels(pedigree, panel, rng) if labels is None else labels
+    n_genes = 1 + max(int(lab.max()) for lab in labels.values())
+    p = panel.freq_a1
+    founder_alleles = (rng.random((n_genes, p.size)) < p).astype(np.int8)
+    cols = np.arange(p.size)
+    return {ident: founder_alleles[lab, cols] for ident, lab in labels.items()}
+
+
+def shared_ibd(labels: dict[str, np.ndarray], first: str, second: str) -> np.ndarray:
+    """Number of genes (0, 1, 2) the two persons share identical by descent at each marker."""
+    a, b = labels[first], labels[second]
+    same = (a[0] == b[0]) | (a[0] == b[1])
+    other = (a[1] == b[0]) | (a[1] == b[1])
+    return same.astype(np.int64) + (other & (a[1] != a[0])).astype(np.int64)
 
 
 def degrade(haplotypes: np.ndarray, freq_a1: np.ndarray, rng: np.random.Generator, *,
@@ -90,8 +115,10 @@ def degrade(haplotypes: np.ndarray, freq_a1: np.ndarray, rng: np.random.Generato
 
 def simulate_pair(pedigree: Pedigree, first: str, second: str, panel: SnpPanel,
                   rng: np.random.Generator, *, error: float = 0.0, missing: float = 0.0,
-                  dropout: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Call codes of two persons of ``pedigree`` after gene dropping and degradation.
+                  dropout: float = 0.0, labels: dict[str, np.ndarray] | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Call codes of two persons of ``pedigree`` after gene dropping and degradation
+    (``labels``: a given :func:`drop_labels` outcome, to know the true IBD).
 
     Examples
     --------
@@ -101,7 +128,7 @@ def simulate_pair(pedigree: Pedigree, first: str, second: str, panel: SnpPanel,
     >>> a.shape
     (3930,)
     """
-    haps = drop_genes(pedigree, panel, rng)
+    haps = drop_genes(pedigree, panel, rng, labels=labels)
     return (degrade(haps[first], panel.freq_a1, rng, error=error, missing=missing,
                     dropout=dropout),
             degrade(haps[second], panel.freq_a1, rng, error=error, missing=missing,
