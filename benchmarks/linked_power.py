@@ -26,18 +26,25 @@ from functools import cache
 import numpy as np
 
 from forensic_match.linked import RELATIONSHIPS, load_force_panel, pair_log_likelihood
-from forensic_match.linked.pair import PairProcess, _unrelated_process, pair_process
+from forensic_match.linked.pair import (
+    PairProcess,
+    _unrelated_process,
+    emission_table,
+    pair_process,
+)
 from forensic_match.linked.simulate import degrade, simulate_pair
 
 THRESHOLDS = (10.0, 100.0, 1e3, 1e4)
 
 
 @cache
-def _process(name: str, first_line: str, second_line: str) -> tuple[object, PairProcess]:
+def _process(name: str, first_line: str, second_line: str, error: float,
+             ) -> tuple[object, PairProcess, np.ndarray]:
     rel = RELATIONSHIPS[name]
     ped = rel.pedigree(first_line=first_line if rel.up_first > 0 else None,
                        second_line=second_line)
-    return ped, pair_process(ped, "A", "B")
+    proc = pair_process(ped, "A", "B")
+    return ped, proc, emission_table(proc, load_force_panel(), error=(error, error))
 
 
 def main() -> None:
@@ -52,6 +59,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     err = (args.error, args.error)
     unrelated = _unrelated_process("A", "B")
+    base_table = emission_table(unrelated, panel, error=err)
     start = time.perf_counter()
     print(f"FORCE panel, {len(panel)} SNPs; genotype error {args.error}, missing calls "
           f"{args.missing}; {args.pairs} pairs per relationship, seed {args.seed}; "
@@ -63,27 +71,29 @@ def main() -> None:
         for k in range(args.pairs):
             lines = ["".join(rng.choice(["M", "F"], size=max(up - 1, 0)))
                      for up in (rel.up_first, rel.up_second)]
-            ped, proc = _process(name, lines[0], lines[1])
+            ped, proc, table = _process(name, lines[0], lines[1], args.error)
             a, b = simulate_pair(ped, "A", "B", panel, rng, error=args.error,  # type: ignore
                                  missing=args.missing)
-            logs[k] = (pair_log_likelihood(proc, panel, a, b, error=err)
-                       - pair_log_likelihood(unrelated, panel, a, b, error=err)) / math.log(10)
+            logs[k] = (pair_log_likelihood(proc, panel, a, b, table=table)
+                       - pair_log_likelihood(unrelated, panel, a, b, table=base_table)
+                       ) / math.log(10)
         print(f"| {rel.degree} | {name} | {args.pairs} | {np.mean(logs >= 4):.3f} | "
               f"{np.median(logs):.2f} | {np.percentile(logs, 5):.2f} |", flush=True)
     print(f"\nUnrelated pairs ({args.unrelated}) scored against each relationship: "
           f"fraction with LR >= t (bound 1/t)\n")
     print("| relationship | " + " | ".join(f"t = {t:g}" for t in THRESHOLDS) + " | max log10 LR |")
     print("|---|" + "---|" * (len(THRESHOLDS) + 1))
-    procs = {name: _process(name, "M" * max(r.up_first - 1, 0), "F" * (r.up_second - 1))[1]
+    procs = {name: _process(name, "M" * max(r.up_first - 1, 0), "F" * (r.up_second - 1),
+                            args.error)[1:]
              for name, r in RELATIONSHIPS.items()}
     scores = {name: np.empty(args.unrelated) for name in RELATIONSHIPS}
     for k in range(args.unrelated):
         a, b = (degrade((rng.random((2, len(panel))) < panel.freq_a1).astype(np.int8),
                         panel.freq_a1, rng, error=args.error, missing=args.missing)
                 for _ in range(2))
-        base = pair_log_likelihood(unrelated, panel, a, b, error=err)
-        for name, proc in procs.items():
-            scores[name][k] = (pair_log_likelihood(proc, panel, a, b, error=err) - base) \
+        base = pair_log_likelihood(unrelated, panel, a, b, table=base_table)
+        for name, (proc, table) in procs.items():
+            scores[name][k] = (pair_log_likelihood(proc, panel, a, b, table=table) - base) \
                 / math.log(10)
     for name, s in scores.items():
         cells = " | ".join(f"{np.mean(s >= math.log10(t)):.4f}" for t in THRESHOLDS)
