@@ -37,9 +37,11 @@ _PATTERN_ARRAY = np.array(PATTERNS, dtype=np.int64)
 MAX_BITS = 20
 
 
-def _canonical(genes: Sequence[int]) -> tuple[int, int, int, int]:
+def _canonical(genes: Sequence[int]) -> tuple[int, ...]:
+    """Restricted growth string of gene labels: equal labels get equal numbers, in order of
+    first appearance."""
     labels: dict[int, int] = {}
-    return tuple(labels.setdefault(g, len(labels)) for g in genes)  # type: ignore[return-value]
+    return tuple(labels.setdefault(g, len(labels)) for g in genes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,7 +118,23 @@ def pair_process(pedigree: Pedigree, first: str, second: str) -> PairProcess:
             raise PedigreeError(f"{ident!r} is not in the pedigree")
     if first == second:
         raise PedigreeError(f"a pair needs two persons, not {first!r} twice")
-    keep = {first, second} | pedigree.ancestors(first) | pedigree.ancestors(second)
+    bit_sex, sym_sex, sym_mask, genes, names = inheritance(pedigree, (first, second))
+    pattern = np.array([_PATTERN_INDEX[_canonical(g)] for g in genes], dtype=np.int64)
+    return PairProcess(first, second, bit_sex, sym_sex, sym_mask, pattern, names)
+
+
+def inheritance(pedigree: Pedigree, persons: Sequence[str],
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, ...]],
+                           tuple[str, ...]]:
+    """The reduced inheritance process of ``persons`` (see :class:`PairProcess`).
+
+    Returns the sex of each free meiosis, the sex and bit mask of each founder symmetry, for
+    every state the founder genes of the persons (paternal, maternal for each, in order) and
+    a description of each free meiosis.
+    """
+    keep = set(persons)
+    for ident in persons:
+        keep |= pedigree.ancestors(ident)
     order = [pedigree.ids[i] for i in pedigree.topological_order if pedigree.ids[i] in keep]
     meioses: list[tuple[str, str, int]] = []  # (child, parent, 0 paternal / 1 maternal)
     for ident in order:
@@ -124,16 +142,16 @@ def pair_process(pedigree: Pedigree, first: str, second: str) -> PairProcess:
         if parents is not None:
             meioses += [(ident, parents[0], 0), (ident, parents[1], 1)]
     founders = [i for i in order if pedigree.parents(i) is None]
-    pivots: dict[int, int] = {}  # meiosis -> its founder's symmetry
+    pivots: set[int] = set()
     groups: list[list[int]] = []
     for f in founders:
         own = [k for k, (_, parent, _) in enumerate(meioses) if parent == f]
         if own:
-            pivots[own[0]] = len(groups)
+            pivots.add(own[0])
             groups.append(own)
     free = [k for k in range(len(meioses)) if k not in pivots]
     if len(free) > MAX_BITS:
-        raise PedigreeError(f"{first!r} and {second!r}: {len(free)} free meioses, more than "
+        raise PedigreeError(f"persons {list(persons)}: {len(free)} free meioses, more than "
                             f"{MAX_BITS} (a state space of 2 ** {len(free)})")
     bit_of = {k: b for b, k in enumerate(free)}
     bit_sex = np.array([0 if meioses[k][2] == 0 else 1 for k in free], dtype=np.int64)
@@ -144,21 +162,19 @@ def pair_process(pedigree: Pedigree, first: str, second: str) -> PairProcess:
             sym_sex.append(0 if meioses[own[0]][2] == 0 else 1)
             sym_mask.append(mask)
     founder_index = {f: k for k, f in enumerate(founders)}
-    pattern = np.empty(1 << len(free), dtype=np.int64)
-    for state in range(pattern.size):
-        genes: dict[str, tuple[int, int]] = {}
-        for ident in order:
-            if ident in founder_index:
-                genes[ident] = (2 * founder_index[ident], 2 * founder_index[ident] + 1)
+    states: list[tuple[int, ...]] = []
+    for state in range(1 << len(free)):
+        genes: dict[str, tuple[int, int]] = {
+            f: (2 * k, 2 * k + 1) for f, k in founder_index.items()}
         for k, (child, parent, side) in enumerate(meioses):
             pick = (state >> bit_of[k]) & 1 if k in bit_of else 0
             got = genes[parent][pick]
             have = genes.get(child, (-1, -1))
             genes[child] = (got, have[1]) if side == 0 else (have[0], got)
-        pattern[state] = _PATTERN_INDEX[_canonical(genes[first] + genes[second])]
+        states.append(tuple(g for ident in persons for g in genes[ident]))
     names = tuple(f"{meioses[k][0]} <- {meioses[k][1]}" for k in free)
-    return PairProcess(first, second, bit_sex, np.array(sym_sex, dtype=np.int64),
-                       np.array(sym_mask, dtype=np.int64), pattern, names)
+    return (bit_sex, np.array(sym_sex, dtype=np.int64), np.array(sym_mask, dtype=np.int64),
+            states, names)
 
 
 def emission_table(process: PairProcess, panel: SnpPanel, *,
