@@ -42,6 +42,16 @@ def oracle_likelihood(pedigree: Pedigree, first: str, second: str, freq: list[fl
                       error: tuple[float, float] = (0.0, 0.0),
                       dropout: tuple[float, float] = (0.0, 0.0)) -> float:
     """P(calls of the two persons | pedigree) over linked biallelic markers."""
+    return oracle_family_likelihood(pedigree, [first, second], freq, chrom, cm_male,
+                                    cm_female, [calls_first, calls_second], list(error),
+                                    list(dropout))
+
+
+def oracle_family_likelihood(pedigree: Pedigree, typed: list[str], freq: list[float],
+                             chrom: list[str], cm_male: list[float], cm_female: list[float],
+                             calls: list[list[int]], error: list[float],
+                             dropout: list[float]) -> float:
+    """P(calls of the typed persons | pedigree) over linked biallelic markers."""
     ids = list(pedigree.ids)
     founders = [i for i in ids if pedigree.parents(i) is None]
     meioses = []  # (child, parent, side)
@@ -69,10 +79,9 @@ def oracle_likelihood(pedigree: Pedigree, first: str, second: str, freq: list[fl
         total = 0.0
         for alleles in itertools.product((0, 1), repeat=2 * len(founders)):
             prob = math.prod(p if a else 1 - p for a in alleles)
-            ga = alleles[genes[first][0]] + alleles[genes[first][1]]
-            gb = alleles[genes[second][0]] + alleles[genes[second][1]]
-            prob *= call_probability(calls_first[marker], ga, p, error[0], dropout[0])
-            prob *= call_probability(calls_second[marker], gb, p, error[1], dropout[1])
+            for j, person in enumerate(typed):
+                count = alleles[genes[person][0]] + alleles[genes[person][1]]
+                prob *= call_probability(calls[j][marker], count, p, error[j], dropout[j])
             total += prob
         return total
 

@@ -148,6 +148,9 @@ def _compare(ped, freq, cmm, cmf, chrom, ca, cb, error, dropout):
 @settings(deadline=None, max_examples=40)
 @given(name=st.sampled_from(SMALL), n=st.integers(1, 3), data=st.data())
 def test_kernel_agrees_with_oracle(name, n, data):
+    ped = RELATIONSHIPS[name].pedigree()
+    meioses = 2 * sum(ped.parents(i) is not None for i in ped.ids)
+    n = max(1, min(n, 12 // meioses))  # the oracle visits 2 ** (meioses * markers) sequences
     freq = data.draw(st.lists(st.floats(0.05, 0.95), min_size=n, max_size=n))
     steps = st.lists(st.floats(0.0, 80.0), min_size=n, max_size=n)
     cmm, cmf = np.cumsum(data.draw(steps)), np.cumsum(data.draw(steps))
@@ -156,8 +159,7 @@ def test_kernel_agrees_with_oracle(name, n, data):
     calls = st.lists(st.integers(-1, 2), min_size=n, max_size=n)
     error = (data.draw(st.floats(0, 0.3)), data.draw(st.floats(0, 0.3)))
     dropout = (data.draw(st.floats(0, 0.3)), data.draw(st.floats(0, 0.3)))
-    _compare(RELATIONSHIPS[name].pedigree(), freq, cmm, cmf, chrom, data.draw(calls),
-             data.draw(calls), error, dropout)
+    _compare(ped, freq, cmm, cmf, chrom, data.draw(calls), data.draw(calls), error, dropout)
 
 
 @pytest.mark.parametrize("name", ["avuncular", "first cousins", "great-grandparent"])
@@ -491,3 +493,62 @@ def test_true_ibd_of_full_siblings_reaches_two():
                          np.random.default_rng(3))
     counts = np.bincount(shared_ibd(labels, "A", "B"), minlength=3) / len(PANEL)
     assert counts == pytest.approx([0.25, 0.5, 0.25], abs=0.12)
+
+
+# --- several typed persons ------------------------------------------------------------------------
+
+def _family():
+    """A missing person MP, the father's brother U, and the paternal grandmother GM."""
+    from forensic_match.pedigree import Pedigree
+
+    return Pedigree.from_records([
+        ("GF", None, None, "M"), ("GM", None, None, "F"), ("F", "GF", "GM", "M"),
+        ("U", "GF", "GM", "M"), ("MO", None, None, "F"), ("MP", "F", "MO", "M")])
+
+
+def test_family_kernel_agrees_with_oracle():
+    from forensic_match.linked.family import family_log_likelihood, family_process
+    from tests.linked_oracle import oracle_family_likelihood
+
+    ped = _family()
+    typed = ["U", "MP", "GM"]
+    panel = tiny_panel([0.3, 0.7], [0.0, 25.0], [0.0, 40.0])
+    calls = [[1, 2], [1, -1], [0, 1]]
+    error, dropout = [0.02, 0.05, 0.0], [0.0, 0.1, 0.0]
+    kernel = family_log_likelihood(family_process(ped, typed), panel, np.array(calls),
+                                   error=error, dropout=dropout)
+    oracle = oracle_family_likelihood(ped, typed, [0.3, 0.7], ["1", "1"], [0.0, 25.0],
+                                      [0.0, 40.0], calls, error, dropout)
+    assert math.exp(kernel) == pytest.approx(oracle, rel=1e-9)
+
+
+def test_family_of_two_is_the_pair_model_and_unlinked_limit_is_the_engine():
+    from forensic_match.linked.family import (
+        family_log_likelihood,
+        family_process,
+        linked_pedigree_lr,
+    )
+    from forensic_match.linked.simulate import degrade, drop_genes
+
+    rng = np.random.default_rng(13)
+    panel = PANEL.subset([m.name for m in PANEL.markers[:250]])
+    ped = _family()
+    haps = drop_genes(ped, panel, rng)
+    typed = ["U", "MP", "GM"]
+    calls = np.stack([degrade(haps[i], panel.freq_a1, rng, missing=0.2) for i in typed])
+    pair = pair_log_likelihood(pair_process(ped, "U", "MP"), panel, calls[0], calls[1],
+                               error=(0.01, 0.02))
+    fam = family_log_likelihood(family_process(ped, ["U", "MP"]), panel, calls[:2],
+                                error=[0.01, 0.02])
+    assert fam == pytest.approx(pair, rel=1e-12)
+    profiles = {i: {m.name: (m.alleles[0] if c >= 1 else m.alleles[1],
+                             m.alleles[0] if c == 2 else m.alleles[1])
+                    for m, c in zip(panel.markers, codes) if c >= 0}
+                for i, codes in zip(typed, calls)}
+    exact = np.sum(np.log(pedigree_likelihood(ped, panel.markers, profiles,
+                                              observation={"MP": 0.1})))
+    unlinked = family_log_likelihood(family_process(ped, typed), panel.without_linkage(),
+                                     calls, dropout=[0.0, 0.1, 0.0])
+    assert unlinked == pytest.approx(exact, rel=1e-9)
+    assert linked_pedigree_lr(ped, ped, panel, profiles) == 0.0
+    assert linked_pedigree_lr(ped, None, panel, profiles) > 3
