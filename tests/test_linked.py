@@ -449,7 +449,8 @@ def test_long_form_genotype_table(tmp_path):
         read_snp_genotypes(twice, PANEL)
 
 
-@pytest.mark.parametrize("module", ["panel", "pair", "relationships", "infer", "simulate"])
+@pytest.mark.parametrize("module", ["panel", "pair", "relationships", "infer", "simulate",
+                                    "family"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib
