@@ -553,3 +553,28 @@ def test_family_of_two_is_the_pair_model_and_unlinked_limit_is_the_engine():
     assert unlinked == pytest.approx(exact, rel=1e-9)
     assert linked_pedigree_lr(ped, ped, panel, profiles) == 0.0
     assert linked_pedigree_lr(ped, None, panel, profiles) > 3
+
+
+VCF = ("##fileformat=VCFv4.2\n##contig=<ID=1>\n"
+       '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+       "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tPM1\tREF7\n"
+       "1\t1083324\trs9442372\tG\tA\t.\t.\t.\tGT\t0/1\t./.\n"
+       "1\t1844830\trs4648727\tA\tC\t.\t.\t.\tGT\t1|1\t0/.\n"
+       "1\t5000000\trsOTHER\tA\tG\t.\t.\t.\tGT\t0/1\t0/1\n")
+
+
+def test_vcf_genotypes(tmp_path):
+    pytest.importorskip("cyvcf2")
+    from forensic_match.errors import IgnoredMarkerWarning
+    from forensic_match.linked import read_vcf_genotypes
+
+    path = write(tmp_path, "calls.vcf", VCF)
+    with pytest.warns(IgnoredMarkerWarning, match="1 variants are not in the panel"):
+        samples, codes = read_vcf_genotypes(path, PANEL)
+    assert samples == ("PM1", "REF7")
+    # rs4648727: panel allele 1 is C, the VCF's REF is A
+    assert codes[:, :2].tolist() == [[1, 2], [-1, 0]]
+    bad = write(tmp_path, "bad.vcf", VCF.replace("rs9442372\tG\tA", "rs9442372\tG\tT"))
+    with pytest.raises(GenotypeError, match=fragment("bad.vcf", "sample 'PM1'",
+                                                     "marker 'rs9442372'", "allele 'T'")):
+        read_vcf_genotypes(bad, PANEL)

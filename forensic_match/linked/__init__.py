@@ -7,7 +7,7 @@ from forensic_match.linked.family import (
     family_process,
     linked_pedigree_lr,
 )
-from forensic_match.linked.genotypes import read_snp_genotypes
+from forensic_match.linked.genotypes import read_snp_genotypes, read_vcf_genotypes
 from forensic_match.linked.infer import ibd_posterior, relationship_lrs, shared_segments
 from forensic_match.linked.pair import (
     LinkedResult,
@@ -33,4 +33,5 @@ __all__ = ["FamilyProcess", "GeneticMap", "LinkedResult", "PairProcess", "RELATI
            "genotype_codes", "ibd_posterior", "linked_kinship_lr", "linked_pedigree_lr",
            "load_decode_map", "load_force_panel", "pair_log_likelihood", "pair_process",
            "panel_from_markers", "read_genetic_map", "read_panel", "read_snp_genotypes",
+           "read_vcf_genotypes",
            "relationship_lrs", "relationship_pedigree", "shared_segments"]

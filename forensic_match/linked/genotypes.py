@@ -78,3 +78,70 @@ def read_snp_genotypes(path: str | Path, panel: SnpPanel) -> tuple[tuple[str, ..
     for s, m, c in calls:
         codes[s, m] = c
     return tuple(samples), codes
+
+
+def read_vcf_genotypes(path: str | Path, panel: SnpPanel) -> tuple[tuple[str, ...], np.ndarray]:
+    """Read the GT calls of a VCF (plain or bgzipped) into call codes, with cyvcf2.
+
+    Variants are matched to the panel by their ID (the rs number); positions are not used
+    (the panel is on GRCh37, many files are on GRCh38). Each called allele must be one of
+    the panel's two labels (no strand flipping); a call with one allele missing (``0/.``) or
+    a haploid call is read as homozygous, ``./.`` as missing. Genotype likelihoods (GL, PL)
+    are not read.
+
+    Returns
+    -------
+    samples : tuple of str
+    codes : numpy.ndarray of int8, shape (samples, markers)
+        Copies of the panel's allele 1, -1 missing; markers in panel order.
+
+    Raises
+    ------
+    InputError
+        cyvcf2 missing (install ``forensic_match[vcf]``), an unreadable file, a panel marker
+        seen twice, or an allele that is not one of the SNP's (:class:`GenotypeError`, naming
+        file, sample, marker and allele).
+    """
+    try:
+        from cyvcf2 import VCF
+    except ImportError:
+        raise InputError("reading VCF files needs cyvcf2: pip install 'forensic_match[vcf]'"
+                         ) from None
+    loc = str(path)
+    if not Path(path).is_file():
+        raise InputError(f"file {loc!r}: no such file")
+    try:
+        vcf = VCF(loc)
+    except (OSError, ValueError) as err:
+        raise InputError(f"file {loc!r}: not a readable VCF ({err})") from None
+    samples = tuple(vcf.samples)
+    codes = np.full((len(samples), len(panel)), -1, dtype=np.int8)
+    seen: set[int] = set()
+    ignored = 0
+    for var in vcf:
+        m = panel.index.get(var.ID or "")
+        if m is None:
+            ignored += 1
+            continue
+        if m in seen:
+            raise InputError(f"file {loc!r}, marker {var.ID!r}: the variant appears twice")
+        seen.add(m)
+        alleles = [var.REF, *var.ALT]
+        labels = panel.markers[m].alleles
+        for s, gt in enumerate(var.genotypes):
+            called = [alleles[a] for a in gt[:-1] if a >= 0]
+            if not called:
+                continue
+            for a in called:
+                if a not in labels:
+                    raise GenotypeError(f"file {loc!r}, sample {samples[s]!r}, marker "
+                                        f"{var.ID!r}, allele {a!r}: not one of the SNP's "
+                                        f"alleles {labels} (strands are not flipped)")
+            if len(called) == 1:
+                called = called * 2
+            codes[s, m] = sum(a == labels[0] for a in called)
+    vcf.close()
+    if ignored:
+        warnings.warn(f"file {loc!r}: {ignored} variants are not in the panel and are ignored",
+                      IgnoredMarkerWarning, stacklevel=2)
+    return samples, codes
