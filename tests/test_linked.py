@@ -578,3 +578,17 @@ def test_vcf_genotypes(tmp_path):
     with pytest.raises(GenotypeError, match=fragment("bad.vcf", "sample 'PM1'",
                                                      "marker 'rs9442372'", "allele 'T'")):
         read_vcf_genotypes(bad, PANEL)
+
+
+def test_exclusions_without_genotype_error():
+    panel = PANEL.subset(["rs9442372"])
+    prof = {"A": {"rs9442372": ("G", "G")}, "B": {"rs9442372": ("A", "A")}}
+    pc = RELATIONSHIPS["parent-child"].pedigree()
+    assert linked_kinship_lr(pc, None, panel, prof, first="A", second="B").log10_lr == -math.inf
+    with pytest.raises(InputError, match="impossible under both hypotheses"):
+        linked_kinship_lr(pc, pc, panel, prof, first="A", second="B")
+    eased = linked_kinship_lr(pc, None, panel, prof, first="A", second="B",
+                              genotype_error={"A": 0.01})
+    assert math.isfinite(eased.log10_lr) and eased.log10_lr < -1
+    with pytest.raises(InputError, match="call codes"):
+        pair_log_likelihood(pair_process(pc, "A", "B"), panel, np.array([3]), np.array([0]))

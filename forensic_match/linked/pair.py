@@ -221,6 +221,10 @@ def pair_log_likelihood(process: PairProcess, panel: SnpPanel, first: np.ndarray
     theta = panel.theta if theta is None else theta
     first = np.asarray(first, dtype=np.int64)
     second = np.asarray(second, dtype=np.int64)
+    for name, codes in (("first", first), ("second", second)):
+        if codes.shape != (len(panel),) or codes.min(initial=0) < -1 or codes.max(initial=0) > 2:
+            raise InputError(f"{name}: call codes (-1, 0, 1, 2) for the {len(panel)} panel "
+                             f"markers expected, got shape {codes.shape}")
     if table is None:
         rows = emission_rows(panel.freq_a1, first, second, np.array(error, dtype=np.float64),
                              np.array(dropout, dtype=np.float64), _PATTERN_ARRAY[process.used])
@@ -361,6 +365,10 @@ def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
         ll = pair_log_likelihood(proc, panel, codes[0], codes[1], error=error,  # type: ignore
                                  dropout=tuple(drops))  # type: ignore[arg-type]
         logs.append(ll / math.log(10.0))
+    if logs[0] == -math.inf and logs[1] == -math.inf:
+        raise InputError(f"the calls of {first!r} and {second!r} are impossible under both "
+                         f"hypotheses (an exclusion with no genotype error: set "
+                         f"genotype_error)")
     from forensic_match import __version__
 
     prov = {"package": "forensic_match", "version": __version__,
