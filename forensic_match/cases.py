@@ -14,6 +14,9 @@ from typing import Any
 
 from forensic_match.errors import ForensicMatchError, GenotypeError, InputError
 from forensic_match.kinship import KinshipResult, kinship_lr
+from forensic_match.lineage.data import LineageData, parse_family_lineage, parse_pm_lineage
+from forensic_match.lineage.mtdna import Mitotype
+from forensic_match.lineage.ystr import YHaplotype
 from forensic_match.markers import Marker
 from forensic_match.mutation import Mutation
 from forensic_match.pedigree import Pedigree
@@ -90,6 +93,9 @@ class Family:
     lineage : dict
         Y- and X-chromosome STR data of relatives and references, set aside for lineage
         matching: ``{id: {marker: [allele, ...]}}`` (see ``docs/records.md``).
+    ystr, mtdna : dict
+        Y haplotypes and mitotypes of relatives from the dataset's ``am[].ystr`` and
+        ``am[].mtdna`` (``{id: ...}``; see ``docs/lineage.md``).
     """
 
     id: str
@@ -99,6 +105,8 @@ class Family:
     references: dict[str, dict[str, tuple[str, str | None]]] = field(default_factory=dict)
     info: dict[str, dict[str, Any]] = field(default_factory=dict)
     lineage: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    ystr: dict[str, YHaplotype] = field(default_factory=dict)
+    mtdna: dict[str, Mitotype] = field(default_factory=dict)
 
     def sex_of(self, missing: str) -> str:
         """Recorded sex of a missing person ("M", "F" or "U")."""
@@ -122,6 +130,10 @@ class PMSample:
         Per-allele dropout probability of this sample (degraded bone), 0 for a good profile.
     info : dict
         Postmortem non-DNA records (estimated age, stature, date of recovery...).
+    ystr : dict or None
+        Y haplotype from the dataset's ``pm[].ystr`` (``{locus: (allele, ...)}``).
+    mtdna : Mitotype or None
+        Mitotype from ``pm[].mtdna``.
     """
 
     id: str
@@ -130,11 +142,17 @@ class PMSample:
     site: str = ""
     dropout: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
+    ystr: YHaplotype | None = None
+    mtdna: Mitotype | None = None
 
 
 @dataclass
 class DviDataset:
-    """An identification dataset: PM samples and reference families over common markers."""
+    """An identification dataset: PM samples and reference families over common markers.
+
+    ``lineage`` holds the Y-STR panel and the Y and mtDNA databases of the dataset's
+    ``"lineage"`` key (empty when absent).
+    """
 
     id: str
     markers: list[Marker]
@@ -145,6 +163,7 @@ class DviDataset:
     expected: dict[str, Any] = field(default_factory=dict)
     computed_by: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    lineage: LineageData = field(default_factory=LineageData)
 
     kind = "dvi"
 
@@ -154,6 +173,8 @@ class DviDataset:
             "markers": [_marker_to_dict(m) for m in self.markers], "theta": self.theta,
             "pm": [_pm_to_dict(s) for s in self.pm],
             "am": [_family_to_dict(f) for f in self.am]}
+        if self.lineage:
+            out["lineage"] = self.lineage.to_dict()
         return _with_provenance(out, self.expected, self.computed_by, self.extra)
 
 
@@ -177,6 +198,10 @@ def _pm_to_dict(s: PMSample) -> dict[str, Any]:
         out["dropout"] = s.dropout
     if s.info:
         out["info"] = s.info
+    if s.ystr:
+        out["ystr"] = {k: list(v) for k, v in s.ystr.items()}
+    if s.mtdna is not None:
+        out["mtdna"] = s.mtdna.to_dict()
     return out
 
 
@@ -189,6 +214,10 @@ def _family_to_dict(f: Family) -> dict[str, Any]:
         out["info"] = f.info
     if f.lineage:
         out["lineage"] = f.lineage
+    if f.ystr:
+        out["ystr"] = {i: {k: list(v) for k, v in h.items()} for i, h in f.ystr.items()}
+    if f.mtdna:
+        out["mtdna"] = {i: m.to_dict() for i, m in f.mtdna.items()}
     return out
 
 
@@ -276,7 +305,7 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
         raise InputError(f"{src}: theta must be a number, got {data.get('theta')!r}") from None
     markers = _markers(data.get("markers"), src)
     known = {"kind", "id", "description", "markers", "theta", "hypotheses", "genotypes",
-             "dropout", "expected", "computed_by", "pm", "am"}
+             "dropout", "expected", "computed_by", "pm", "am", "lineage"}
     extra = {k: v for k, v in data.items() if k not in known}
     if kind == "kinship":
         hyps = data.get("hypotheses")
@@ -300,14 +329,17 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
                            str(data.get("description", "")), dict(data.get("expected") or {}),
                            str(data.get("computed_by", "")), extra)
     if kind == "dvi":
+        lineage = LineageData.from_dict(data.get("lineage"), where=f"{src}, lineage")
         pm = []
         for k, s in enumerate(data.get("pm") or []):
             try:
                 sid = str(s["id"])
                 prof = parse_profiles({sid: s.get("genotypes") or {}}, file=source)[sid]
                 _check_labels({sid: prof}, markers, src)
+                ystr, mtdna = parse_pm_lineage(s, sid, src)
                 pm.append(PMSample(sid, str(s.get("sex", "U")), prof, str(s.get("site", "")),
-                                   float(s.get("dropout", 0.0) or 0.0), dict(s.get("info") or {})))
+                                   float(s.get("dropout", 0.0) or 0.0), dict(s.get("info") or {}),
+                                   ystr, mtdna))
             except ForensicMatchError:
                 raise
             except (KeyError, TypeError, ValueError) as exc:
@@ -324,8 +356,9 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
                 _check_labels(geno, markers, src)
                 _check_labels(refs, markers, src)
                 info = {str(k): dict(v) for k, v in (f.get("info") or {}).items()}
-                lineage = {str(k): {str(m): [str(a) for a in v] for m, v in p.items()}
-                           for k, p in (f.get("lineage") or {}).items()}
+                set_aside = {str(k): {str(m): [str(a) for a in v] for m, v in p.items()}
+                             for k, p in (f.get("lineage") or {}).items()}
+                ystrs, mts = parse_family_lineage(f, fid, src, ped)
             except ForensicMatchError:
                 raise
             except (KeyError, TypeError, ValueError) as exc:
@@ -335,10 +368,10 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
                 if x not in ped:
                     raise InputError(f"{src}: family {fid!r}: missing person {x!r} is not in "
                                      f"its pedigree")
-            am.append(Family(fid, ped, missing, geno, refs, info, lineage))
+            am.append(Family(fid, ped, missing, geno, refs, info, set_aside, ystrs, mts))
         return DviDataset(cid, markers, pm, am, theta, str(data.get("description", "")),
                           dict(data.get("expected") or {}), str(data.get("computed_by", "")),
-                          extra)
+                          extra, lineage)
     raise InputError(f"{src}: 'kind' must be 'kinship' or 'dvi', got {kind!r}")
 
 

@@ -273,10 +273,13 @@ def _demo_kinship() -> None:
 @click.option("--missing-prefix", default="Missing", show_default=True,
               help="Familias .fam files: the missing persons of a DVI family are the members "
                    "of its pedigree whose name begins with this (as dvir).")
+@click.option("--lineage", "use_lineage", is_flag=True,
+              help="Add the Y-STR and mtDNA LRs of the dataset's lineage data (docs/lineage.md) "
+                   "to the identifications' scores. Off by default.")
 def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisputed: bool,
                   max_assignments: int, max_pairs: int, show_tables: bool,
                   use_evidence: bool, place_prior: bool, fam_pedigree: str | None,
-                  missing_prefix: str) -> None:
+                  missing_prefix: str, use_lineage: bool) -> None:
     """Solve an identification DATASET.json, or the [DVI] section of a Familias DATASET.fam
     (docs/familias.md); print pairwise LRs, undisputed, joint, dviSolve's AM and PM tables,
     proposed identifications and family-level proposals as one JSON object.
@@ -291,7 +294,9 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
     every proposal at posterior >= 0.9995; each table row says in its ``forensic_match``
     column whether the pipeline agrees with dvir's conclusion. With ``--evidence`` the
     dataset's antemortem and postmortem fields enter the identifications; dvir's tables and
-    the pairwise LRs stay DNA only.
+    the pairwise LRs stay DNA only. With ``--lineage`` the identifications also use the Y-STR
+    and mtDNA data (``lineage``, ``pm[].ystr/mtdna``, ``am[].ystr/mtdna``, lab-export Y rows);
+    the other outputs stay autosomal.
     """
     from forensic_match.cases import DviDataset, load_case
     from forensic_match.dvi.dvisolve import compiled_tables, dvi_solve
@@ -346,9 +351,18 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
             solved = dvi_solve(ds, max_assign=min(100_000, max_assignments))
             notes.extend(f"dviSolve: {n}" for n in solved.notes)
             evidence = _dataset_evidence(ds, use_evidence, place_prior, notes)
+            lineage = None
+            if use_lineage:
+                if not ds.lineage:
+                    raise ForensicMatchError(f"--lineage: file {dataset!r} has no 'lineage' "
+                                             f"data (Y-STR panel and databases)")
+                lineage = ds.lineage
+                notes.append("lineage: Y-STR and mtDNA LRs added to the identifications' "
+                             "scores (docs/lineage.md); pairwise, joint and dviSolve tables "
+                             "are autosomal only")
             result = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta,
                               closed=closed, undisputed=require_undisputed,
-                              reuse=compiled_tables(ds), evidence=evidence)
+                              reuse=compiled_tables(ds), evidence=evidence, lineage=lineage)
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -365,6 +379,8 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
             "second_lr", "alternative", "alternative_lr", "fragments", "theta", "reason")
     if evidence is not None:
         keep += ("dna_lr", "evidence_lr", "evidence")
+    if lineage is not None:
+        keep += ("lineage_log10_lr",)
     out = {
         "id": ds.id,
         "pairwise": pairwise,
@@ -755,12 +771,19 @@ def _configuration(config_path: str | None, frequencies: str | None, mutation: s
 @click.option("--cache", type=click.Path(dir_okay=False),
               help="Compiled tables kept between runs (.npz): unchanged families are not "
                    "compiled again.")
+@click.option("--evidence", "use_evidence", is_flag=True,
+              help="Weigh the antemortem columns of --pedigrees and the postmortem columns of "
+                   "--samples too (LR = DNA x evidence; docs/evidence.md).")
+@click.option("--place-prior", is_flag=True,
+              help="With --evidence: weigh pairs by where and when the person disappeared and "
+                   "the body was found (docs/place-prior.md).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only (no progress, no "
               "warnings on screen; warnings are still written to warnings.csv).")
 def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | None,
                    out_dir: str, config_path: str | None, frequencies: str | None,
                    mutation: str | None, workers: int, min_markers: int | None,
-                   theta: float | None, cache: str | None, quiet: bool, decimal_comma: bool,
+                   theta: float | None, cache: str | None, use_evidence: bool,
+                   place_prior: bool, quiet: bool, decimal_comma: bool,
                    normalise_alleles: bool, single_allele: str, sex_codes: str) -> None:
     """Blind search and identification on your files; writes ranked candidate tables.
 
@@ -783,9 +806,12 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                              theta=theta)
         reading = {"decimal_comma": decimal_comma, "normalise_alleles": normalise_alleles,
                    "single_allele": single_allele, "sex_codes": sex_codes}
+        if place_prior and not use_evidence:
+            raise ForensicMatchError("--place-prior needs --evidence")
         result, extra = _run_search(cfg, say, pedigrees=pedigrees, relatives=relatives,
                                     pm_path=pm_path, samples=samples, workers=workers,
-                                    cache=cache, reading=reading)
+                                    cache=cache, reading=reading, use_evidence=use_evidence,
+                                    place_prior=place_prior)
     except (ForensicMatchError, ImportError) as exc:
         click.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
@@ -884,7 +910,8 @@ def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: 
 
 def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_path: str,
                 samples: str | None, workers: int, cache: str | None,
-                reading: dict[str, Any]) -> tuple[Any, dict]:
+                reading: dict[str, Any], use_evidence: bool = False,
+                place_prior: bool = False) -> tuple[Any, dict]:
     """Read, prepare the panel, identify, find near misses; every step's warnings collected."""
     import dataclasses
 
@@ -907,13 +934,24 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
     say.step(f"compiling {n_missing} missing persons and searching {len(searchable)} PM "
              f"samples ({cfg.mutation.model} mutation model) ...")
     with say.collect("search"):
+        evidence = None
+        if use_evidence:
+            from forensic_match.cases import DviDataset
+
+            notes: list[str] = []
+            evidence = _dataset_evidence(
+                DviDataset(id=f"{pedigrees} and {samples or pm_path}", markers=panel,
+                           pm=searchable, am=families),
+                True, place_prior, notes)
+            for note in notes:
+                say.step(note)
         result = identify(families, searchable, panel, workers=workers,
                           progress=not say.quiet, min_markers=cfg.min_markers,
                           theta=cfg.theta, cache=cache, threshold=cfg.threshold,
                           margin=cfg.margin, posterior_threshold=cfg.posterior_threshold,
                           prior_registered=cfg.prior_registered, relatives=cfg.relatives,
                           closed=cfg.closed, undisputed=cfg.undisputed,
-                          sex_filter=cfg.sex_filter)
+                          sex_filter=cfg.sex_filter, evidence=evidence)
     say.step("looking for near misses ...")
     with say.collect("near misses"):
         near = near_misses(result.compiled, families, searchable, panel,
@@ -954,6 +992,19 @@ def _open_store(db: str, *, upgrade: bool = False) -> Any:
         sys.exit(1)
 
 
+def _with_store(db: str, call: Any) -> Any:
+    """Open the store at ``db``, return ``call(store)`` and close it; an error of the
+    project's (a refused action, a store behind the schema...) is printed and exits 1."""
+    store = _open_store(db)
+    try:
+        return call(store)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+
+
 @store_group.command("upgrade")
 @click.argument("db")
 def store_upgrade_command(db: str) -> None:
@@ -980,11 +1031,7 @@ def store_upgrade_command(db: str) -> None:
 def store_verify_command(db: str, heads: tuple[str, ...]) -> None:
     """Recompute the audit chain and check every audited row; exit 1 naming the first broken
     link and every row changed behind the log's back."""
-    store = _open_store(db)
-    try:
-        report = store.verify(heads=heads)
-    finally:
-        store.close()
+    report = _with_store(db, lambda store: store.verify(heads=heads))
     if report.ok:
         click.echo(f"audit log intact: {report.entries} entries, head {report.head}")
         return
@@ -1003,11 +1050,7 @@ def store_verify_command(db: str, heads: tuple[str, ...]) -> None:
               help="Include names and personal data (left out unless asked).")
 def store_export_command(db: str, out: str, identities: bool) -> None:
     """Write the store's content to OUT (JSON), pseudonymous unless --identities."""
-    store = _open_store(db)
-    try:
-        data = store.export(identities=identities)
-    finally:
-        store.close()
+    data = _with_store(db, lambda store: store.export(identities=identities))
     path = Path(out)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(_json_safe(data), indent=1, allow_nan=False, ensure_ascii=False),
@@ -1024,14 +1067,7 @@ def store_export_command(db: str, out: str, identities: bool) -> None:
 @click.option("--as", "actor", required=True, help="Who makes the change (audit log).")
 def store_user_command(db: str, user: str, roles: tuple[str, ...], actor: str) -> None:
     """Create USER with roles, or replace their roles."""
-    store = _open_store(db)
-    try:
-        store.add_user(user, list(roles), actor=actor)
-    except ForensicMatchError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        store.close()
+    _with_store(db, lambda store: store.add_user(user, list(roles), actor=actor))
     click.echo(f"user {user}: {', '.join(sorted(set(roles)))}")
 
 
@@ -1040,11 +1076,7 @@ def store_user_command(db: str, user: str, roles: tuple[str, ...], actor: str) -
 @click.option("--state", type=click.Choice(["pending", "reviewed", "approved", "rejected"]))
 def store_proposals_command(db: str, state: str | None) -> None:
     """List the proposals (id, state, flag, pair, LR, posterior), one per line."""
-    store = _open_store(db)
-    try:
-        rows = store.proposals(state=state)
-    finally:
-        store.close()
+    rows = _with_store(db, lambda store: store.proposals(state=state))
     for r in rows:
         flag = "  RE-REVIEW: " + r["stale_reason"] if r["needs_review"] else ""
         click.echo(f"{r['proposal_id']:>6} {r['state']:<9} {r['pm']} -> {r['missing']} of "
@@ -1058,14 +1090,7 @@ def store_proposals_command(db: str, state: str | None) -> None:
 def store_trace_command(db: str, sample: str) -> None:
     """The history of SAMPLE: profile versions, runs that ranked it, proposals resting on it,
     their review steps and re-review flags, oldest first."""
-    store = _open_store(db)
-    try:
-        events = store.trace(sample)
-    except ForensicMatchError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        store.close()
+    events = _with_store(db, lambda store: store.trace(sample))
     for e in events:
         click.echo(f"{e['at'][:19]}  {e['event']:<22} {e['detail']}")
 
@@ -1078,14 +1103,7 @@ def store_trace_command(db: str, sample: str) -> None:
 def store_changes_command(db: str, run_id: str | None, fmt: str) -> None:
     """What a run's candidates changed against the run before it: new, stronger, weaker,
     withdrawn (unchanged candidates are not listed)."""
-    store = _open_store(db)
-    try:
-        rows = store.changes(run_id)
-    except ForensicMatchError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        store.close()
+    rows = _with_store(db, lambda store: store.changes(run_id))
     if fmt == "json":
         for row in rows:
             click.echo(json.dumps(_json_safe(row), allow_nan=False))
@@ -1108,14 +1126,8 @@ def store_changes_command(db: str, run_id: str | None, fmt: str) -> None:
 def store_review_command(db: str, proposal: int, action: str, actor: str, reason: str) -> None:
     """Move PROPOSAL through review: review, approve, reject, reopen (four eyes: the
     approver is not the reviewer)."""
-    store = _open_store(db)
-    try:
-        row = store.act(proposal, action, actor=actor, reason=reason)
-    except ForensicMatchError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        store.close()
+    row = _with_store(db, lambda store: store.act(proposal, action, actor=actor,
+                                                  reason=reason))
     click.echo(f"proposal {proposal}: {row['state']}")
 
 
@@ -1189,14 +1201,7 @@ def store_dashboard_command(db: str, language: str, out: str) -> None:
     LR distributions, the last runs. Codes only, never names."""
     from forensic_match.reports import render_dashboard
 
-    store = _open_store(db)
-    try:
-        html = render_dashboard(store, language=language)
-    except ForensicMatchError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        store.close()
+    html = _with_store(db, lambda store: render_dashboard(store, language=language))
     _write_text(out, html)
     click.echo(f"dashboard ({language}) written to {out}")
 
@@ -1234,6 +1239,12 @@ def _write_text(out: str, text: str) -> None:
                    "beside a SQLite store; none for a server).")
 @click.option("--no-tables", is_flag=True,
               help="Compile every family, keep no tables (a full run).")
+@click.option("--evidence", "use_evidence", is_flag=True,
+              help="Weigh the stored antemortem records and postmortem findings too (LR = DNA "
+                   "x evidence; docs/evidence.md).")
+@click.option("--place-prior", is_flag=True,
+              help="With --evidence: weigh pairs by where and when the person disappeared and "
+                   "the body was found (docs/place-prior.md).")
 @click.option("--as", "actor", default="forensic-match", show_default=True,
               help="Who runs it (audit log).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
@@ -1242,7 +1253,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                 frequencies: str | None, mutation: str | None, decimal_comma: bool,
                 normalise_alleles: bool, single_allele: str, sex_codes: str,
                 min_markers: int | None, workers: int, tables_dir: str | None,
-                no_tables: bool, actor: str, quiet: bool) -> None:
+                no_tables: bool, use_evidence: bool, place_prior: bool, actor: str,
+                quiet: bool) -> None:
     """Store tonight's records in the case store (new versions where changed), identify on
     the store's newest data, and record the run's candidates and proposals.
 
@@ -1273,6 +1285,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                      "belong to)")
         if samples is not None and pm_path is None:
             raise ForensicMatchError("--samples needs --pm (the PM profiles)")
+        if place_prior and not use_evidence:
+            raise ForensicMatchError("--place-prior needs --evidence")
         options = {"min_markers": cfg.min_markers}
         provenance: dict[str, Any] = {}
         if dataset is not None:
@@ -1313,6 +1327,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                     workers=workers, say=say.step,
                                     cache=False if no_tables else tables_dir or True,
                                     typed_markers_only=dataset is None,
+                                    evidence=use_evidence, place_prior=place_prior,
                                     provenance=provenance, **options)
         finally:
             store.close()

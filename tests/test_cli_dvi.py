@@ -390,3 +390,37 @@ def test_solve_evidence_flag(tmp_path: Path) -> None:
             == [{k: v for k, v in r.items() if k != "forensic_match"} for r in without[table]]
     refused = invoke("solve", str(path), "--place-prior")
     assert refused.exit_code == 1 and "--place-prior needs --evidence" in refused.stderr
+
+
+def test_search_with_evidence_from_the_record_tables(tmp_path: Path) -> None:
+    """--evidence weighs the AM columns of the pedigree table and the PM columns of the sample
+    table: each pair's log10 LR is DNA + evidence, both kept; a stature without its standard
+    error is refused naming the file, sample and field."""
+    rows = (RECORDS / "pm_samples.csv").read_text().splitlines()
+    sd = [rows[0] + ",stature_sd"] + [r + (",4" if r.split(",")[6] else ",") for r in rows[1:]]
+    samples = tmp_path / "pm_samples.csv"
+    samples.write_text("\n".join(sd) + "\n")
+    out = tmp_path / "out"
+    args = ["search", "--pedigrees", str(RECORDS / "pedigrees.csv"),
+            "--relatives", str(RECORDS / "relatives.csv"),
+            "--pm", str(RECORDS / "pm_genotypes.csv"), "--samples", str(samples),
+            "--out", str(out), "--min-markers", "4"]
+    result = invoke(*args, "--evidence")
+    assert result.exit_code == 0, result.stderr
+    assert "evidence: antemortem fields of" in result.stderr
+    cand = pl.read_csv(out / "candidates_by_sample.csv")
+    assert {"dna_log10_lr", "evidence_log10_lr"} <= set(cand.columns)
+    both = cand.filter(pl.col("dna_log10_lr").is_finite())
+    assert both.height > 0
+    assert (both["log10_lr"] - both["dna_log10_lr"] - both["evidence_log10_lr"]).abs().max() \
+        < 1e-9
+    assert (both["evidence_log10_lr"].abs() > 0).any()
+    params = json.loads((out / "parameters.json").read_text())
+    assert params["evidence"]["findings"] == 4
+    # Without a standard error the stature estimate cannot be weighed: refused, nothing kept.
+    bad = invoke(*[a if a != str(samples) else str(RECORDS / "pm_samples.csv") for a in args]
+                 [:-4] + ["--out", str(tmp_path / "bad"), "--min-markers", "4", "--evidence"])
+    assert bad.exit_code == 1 and "stature_sd" in bad.stderr and "PM-001" in bad.stderr
+    assert "pm_samples.csv" in bad.stderr and not (tmp_path / "bad").exists()
+    lone = invoke(*args[:-4], "--out", str(tmp_path / "x"), "--place-prior")
+    assert lone.exit_code == 1 and "--place-prior needs --evidence" in lone.stderr

@@ -23,8 +23,11 @@ import datetime as dt
 import json
 import math
 
+import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forensic_match.cases import case_from_dict
 from forensic_match.errors import InputError
@@ -683,3 +686,26 @@ def test_docstring_examples(module):
     mod = importlib.import_module(f"forensic_match.evidence.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+@settings(deadline=None, max_examples=60)
+@given(t=st.floats(-8, 8), sd=st.floats(0.05, 10), ratio=st.floats(1e-7, 0.3))
+def test_age_at_death_cdf_equals_numerical_integration(t: float, sd: float,
+                                                       ratio: float) -> None:
+    """P(A + D <= t), A ~ N(0, sd), D ~ U(0, m), against scipy's adaptive quadrature of
+    Phi((t - d) / sd) / m over the window, on both sides of the switch between Gauss-Legendre
+    and the difference quotient (a window of 1e-7 to 0.3 of the spread; below 1e-9 years a
+    window is no window, by design)."""
+    from scipy.integrate import quad
+    from scipy.special import ndtr
+
+    from forensic_match.evidence.age import _cdf_h1
+    from forensic_match.evidence.batch import _cdf_h1 as batch_cdf
+
+    m = ratio * sd
+    x = t * sd
+    want = quad(lambda d: ndtr((x - d) / sd), 0.0, m, epsabs=0, epsrel=1e-13)[0] / m
+    got = _cdf_h1(x, 0.0, sd, m)
+    assert got == pytest.approx(want, rel=1e-11, abs=1e-15)
+    assert float(batch_cdf(np.array([x]), np.array([0.0]), sd, m)[0]) == \
+        pytest.approx(want, rel=1e-11, abs=1e-15)

@@ -109,6 +109,8 @@ def test_installed_wheel_runs_demo_and_search(wheel: Path, tmp_path: Path) -> No
     # repository.
     upgrade = _run([cli, "store", "upgrade", "cases.db"], cwd=work, env=env)
     assert upgrade.returncode == 0, upgrade.stderr
-    assert "upgraded from revision (empty) to 0001" in upgrade.stdout
+    from forensic_match.store.database import head_revision
+
+    assert f"upgraded from revision (empty) to {head_revision()}" in upgrade.stdout
     verify = _run([cli, "store", "verify", "cases.db"], cwd=work, env=env)
     assert verify.returncode == 0 and "audit log intact: 0 entries" in verify.stdout

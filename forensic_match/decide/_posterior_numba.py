@@ -22,6 +22,18 @@ from numba import njit
 SLACK = 1e-13
 
 
+@njit(cache=True, inline="always")
+def _add(total: float, comp: float, v: float) -> tuple[float, float]:  # pragma: no cover
+    """One step of Neumaier's compensated sum: ``(total, compensation)`` after adding v
+    (the sum is ``total + compensation``)."""
+    t = total + v
+    if abs(total) >= abs(v):
+        comp += (total - t) + v
+    else:
+        comp += (v - t) + total
+    return t, comp
+
+
 @njit(cache=True)
 def _lse(buf: np.ndarray, n: int) -> float:  # pragma: no cover - compiled
     """log Σ exp(buf[:n]) (``-inf`` when every term is)."""
@@ -34,13 +46,7 @@ def _lse(buf: np.ndarray, n: int) -> float:  # pragma: no cover - compiled
     total = 0.0
     comp = 0.0
     for k in range(n):
-        v = math.exp(buf[k] - hi)
-        t = total + v
-        if abs(total) >= abs(v):
-            comp += (total - t) + v
-        else:
-            comp += (v - t) + total
-        total = t
+        total, comp = _add(total, comp, math.exp(buf[k] - hi))
     return hi + math.log(total + comp)
 
 
@@ -67,13 +73,7 @@ def _rival(x: int, s: int, body: np.ndarray, missing: np.ndarray, log_w: np.ndar
             b = body[z]
             if b == s or b == s2:
                 continue
-            v = ratio[z]
-            t = q + v
-            if abs(q) >= abs(v):
-                comp += (q - t) + v
-            else:
-                comp += (v - t) + q
-            q = t
+            q, comp = _add(q, comp, ratio[z])
         q += comp
         if q < 1.0 - SLACK:
             buf[n] = log_w[y] + math.log1p(-q - SLACK)
@@ -123,13 +123,7 @@ def second_bound(body: np.ndarray, missing: np.ndarray, log_w: np.ndarray,
                 for k in range(n_r):
                     if k == best:
                         continue
-                    v = us[k]
-                    t = others + v
-                    if abs(others) >= abs(v):
-                        comp += (others - t) + v
-                    else:
-                        comp += (v - t) + others
-                    others = t
+                    others, comp = _add(others, comp, us[k])
                 free_m = (math.exp(ls[best]) - (others + comp)) - SLACK
             else:
                 free_m = 1.0

@@ -57,6 +57,7 @@ from forensic_match.profiles import Observation
 if TYPE_CHECKING:
     from forensic_match.evidence.records import PMFindings
     from forensic_match.evidence.scoring import Evidence
+    from forensic_match.lineage.data import LineageData
 
 
 @dataclass
@@ -217,6 +218,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              cache: str | Path | None = None, progress: bool = False,
              evidence: Evidence | tuple[Any, Any] | None = None,
              reuse: CompiledTables | None = None,
+             lineage: LineageData | None = None,
+             lineage_options: dict[str, Any] | None = None,
              ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
 
@@ -290,6 +293,19 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         :func:`~forensic_match.evidence.scoring.findings_for_bodies`. Direct-reference
         matches are not combined with it. ``None`` (default): DNA only, exactly as without
         the option.
+    lineage : LineageData, optional
+        Y-STR panel and lineage databases (``DviDataset.lineage``): every pair's score, the
+        registered missing persons' and their relative alternatives' alike, then also adds
+        the lineage log10 LR of the body's Y haplotype and mitotype against the family's
+        (:func:`~forensic_match.lineage.lr.lineage_lr`; lineage and autosomal markers
+        independent given the hypotheses, ``docs/lineage.md``). The identifications gain a
+        ``lineage_log10_lr`` column. A Y match supports the patrilineage, not the man: an
+        unregistered brother drawn as an alternative shares it, and only autosomal (and
+        AM/PM) evidence separates them. ``None`` (default): no lineage markers, exactly as
+        without the option.
+    lineage_options : dict, optional
+        Options of :func:`~forensic_match.lineage.lr.lineage_lr` (``y_method``,
+        ``references``, ...).
 
     Returns
     -------
@@ -329,13 +345,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                 reuse=previous, theta=theta)
     _warn_theta_fallback(compiled)
     if cache is not None:
+        # Saved before any conditioning changes rows in place (the tables are this call's
+        # own arrays: compile_families copies reused rows into new ones).
         compiled.save(cache)
-        compiled = dataclasses.replace(compiled, log10_lr=compiled.log10_lr.copy(),
-                                       consistent=compiled.consistent.copy(),
-                                       log10_likelihood=compiled.log10_likelihood.copy(),
-                                       allele_sums=compiled.allele_sums.copy(),
-                                       denominator=compiled.denominator.copy(),
-                                       denominator_sums=compiled.denominator_sums.copy())
     n_missing = len(compiled.rows)
     priors = Priors.flat(max(1, n_missing), max(1, len(bodies))) if closed else \
         programme_priors(max(1, n_missing), max(1, len(bodies)),
@@ -367,7 +379,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel)
     rounds = _Rounds(compiled, fam_by_id, conditioned, relatives_cache, priors, panel,
                      sex_filter=sex_filter, min_markers=min_markers,
-                     pairs_from=np.log10(threshold), bodies=sample_by_id, evidence=evidence)
+                     pairs_from=np.log10(threshold), bodies=sample_by_id, evidence=evidence,
+                     lineage=lineage, lineage_options=lineage_options)
     res: SearchResult | None = None
     decision: Decision | None = None
     for round_no in range(1, max_rounds + 1):
@@ -409,6 +422,10 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                                     for r in table.iter_rows(named=True)]))
     if evidence is not None:
         table = _with_evidence(table, evidence, sample_by_id)
+    if lineage is not None:
+        table = table.with_columns(pl.Series("lineage_log10_lr", [
+            rounds.lineage_log10(r["family"], r["missing"], sample_by_id[r["pm"]], fam_by_id)
+            for r in table.iter_rows(named=True)], dtype=pl.Float64))
     held = pl.DataFrame([{k: r[k] for k in ("pm", "family", "missing", "lr", "held_back")}
                          for r in flags],
                         schema={"pm": pl.Utf8, "family": pl.Utf8, "missing": pl.Utf8,
@@ -417,6 +434,11 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                   "threshold": threshold, "margin": margin, "theta": theta,
                   "min_markers": min_markers, "sex_filter": sex_filter,
                   "priors": priors.to_dict()}
+    if lineage is not None:
+        parameters["lineage"] = {
+            "y_database": None if lineage.y_database is None else lineage.y_database.name,
+            "mt_database": None if lineage.mt_database is None else lineage.mt_database.name,
+            "y_loci": [m.name for m in lineage.markers], "options": dict(lineage_options or {})}
     if evidence is not None:
         parameters["evidence"] = {"records": len(evidence.records),
                                   "findings": len(evidence.findings),
@@ -505,13 +527,40 @@ class _Rounds:
                  conditioned: dict[str, dict[str, PMSample]], relatives: _RelativeTables,
                  priors: Priors, panel: Sequence[Marker], *, sex_filter: bool,
                  min_markers: int, pairs_from: float, bodies: dict[str, Body],
-                 evidence: Evidence | None = None) -> None:
+                 evidence: Evidence | None = None, lineage: LineageData | None = None,
+                 lineage_options: dict[str, Any] | None = None) -> None:
         self.compiled, self.fam_by_id, self.conditioned = compiled, fam_by_id, conditioned
         self.relatives, self.priors, self.panel = relatives, priors, panel
         self.sex_filter, self.min_markers = sex_filter, min_markers
         self.pairs_from, self.bodies = pairs_from, bodies
         self.evidence = evidence
         self.in_play: set[str] | None = None
+        self.lineage, self.lineage_options = lineage, dict(lineage_options or {})
+        self.lineage_cache: dict[tuple[str, str, str], Any] = {}
+
+    def lineage_scores(self, rows: list[tuple[str, str]], families: Sequence[Family],
+                       remaining: list[Body], also: Any) -> Any:
+        """``also`` with the lineage log10 LRs of ``rows`` against the bodies added (or
+        ``also`` itself without lineage data)."""
+        if self.lineage is None:
+            return also
+        from forensic_match.lineage.scores import LineageScores
+
+        return LineageScores(rows, families, [_lineage_sample(b) for b in remaining],
+                             self.lineage, also=also, cache=self.lineage_cache,
+                             **self.lineage_options)
+
+    def lineage_log10(self, fid: str, mid: str, body: Body, fam_by_id: dict[str, Family]
+                      ) -> float:
+        """The lineage log10 LR of one identified pair (for the table)."""
+        from forensic_match.lineage.lr import lineage_lr
+
+        key = (fid, mid, body.id)
+        if key not in self.lineage_cache:
+            assert self.lineage is not None
+            self.lineage_cache[key] = lineage_lr(_lineage_sample(body), fam_by_id[fid], mid,
+                                                 self.lineage, **self.lineage_options)
+        return float(self.lineage_cache[key].log10_lr)
 
     def decide(self, remaining: list[Body], active: np.ndarray,
                ) -> tuple[SearchResult, Decision]:
@@ -522,6 +571,8 @@ class _Rounds:
 
             found = findings_for_bodies(remaining, self.evidence.findings)
             scores = self.evidence.scores(self.compiled.rows, found)
+        scores = self.lineage_scores(self.compiled.rows, list(self.fam_by_id.values()),
+                                     remaining, scores)
         if self.in_play is None:
             # Families whose relatives may be among the bodies: found without the sex
             # filter too, since a woman's body can be the unregistered sister of a missing man.
@@ -541,8 +592,20 @@ class _Rounds:
                                                self.conditioned, remaining, self.priors,
                                                self.sex_filter, self.min_markers,
                                                None if self.evidence is None or found is None
-                                               else (self.evidence, found))
+                                               else (self.evidence, found),
+                                               lineage=self if self.lineage is not None
+                                               else None)
         return res, decide(res, alt_res, relations, self.priors)
+
+
+def _lineage_sample(body: Body) -> PMSample:
+    """The body as one sample for lineage markers: the first Y haplotype and the first
+    mitotype among its fragments (fragments of one body share them)."""
+    from forensic_match.lineage.data import pm_mitotype, pm_y_haplotype
+
+    y = next((h for f in body.fragments if (h := pm_y_haplotype(f)) is not None), None)
+    mt = next((m for f in body.fragments if (m := pm_mitotype(f)) is not None), None)
+    return dataclasses.replace(body.best, id=body.id, ystr=y, mtdna=mt)
 
 
 def _warn_theta_fallback(compiled: CompiledTables) -> None:
@@ -691,10 +754,12 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
                       conditioned: dict[str, dict[str, PMSample]], remaining: list[Body],
                       priors: Priors, sex_filter: bool, min_markers: int,
                       evidence: tuple[Evidence, list[PMFindings | None]] | None = None,
+                      lineage: _Rounds | None = None,
                       ) -> tuple[SearchResult | None, dict[tuple[str, str], str]]:
     """Search the bodies against the relative alternatives of the families in play; with
     ``evidence`` (and the bodies' findings) each relative's score adds his relative model's
-    evidence and prior weight (``Evidence.relative_scores``)."""
+    evidence and prior weight (``Evidence.relative_scores``); with ``lineage`` (the rounds,
+    which hold the lineage data) his lineage LR on the family extended by him."""
     if priors.relatives <= 0:
         return None, {}
     names: list[tuple[str, str]] = []
@@ -719,6 +784,9 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     stacked = CompiledTables.stack(tables.panel, names, parts, sexes, tables.theta)
     scores = None if evidence is None else \
         evidence[0].relative_scores(stacked.rows, sets, evidence[1])
+    if lineage is not None:
+        scores = lineage.lineage_scores(stacked.rows, [a.family for a in sets], remaining,
+                                        scores)
     return search_samples(stacked, remaining, top=TOP, threshold=np.inf, sex_filter=sex_filter,
                           min_markers=min_markers, evidence=scores), relations
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from forensic_match.errors import InputError
+from forensic_match.evidence.age import GAUSS_LEGENDRE_3, WINDOW_QUADRATURE
 from forensic_match.evidence.combine import ADULT_AGE, PERU, Population
 from forensic_match.evidence.records import AMRecord, PMFindings
 from forensic_match.evidence.sex import body_sex_probabilities, sex_lr
@@ -62,8 +63,9 @@ def _cdf_h1(t: np.ndarray, age: np.ndarray, sd: float, m: float) -> np.ndarray:
         return ndtr((t - age) / sd)
     if sd <= 1e-9 * m:
         return np.clip((t - age) / m, 0.0, 1.0)
-    if m <= 1e-5 * sd:
-        return ndtr((t - age - m / 2) / sd)
+    if m <= WINDOW_QUADRATURE * sd:
+        centre, half = (t - age - m / 2) / sd, m / (2 * sd)
+        return sum(w * ndtr(centre + half * x) for x, w in GAUSS_LEGENDRE_3) / 2
     out = (_int_phi((t - age) / sd) - _int_phi((t - age - m) / sd)) * (sd / m)
     return np.clip(out, 0.0, 1.0)
 

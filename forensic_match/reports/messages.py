@@ -135,6 +135,17 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "como información; el LR de este informe es solo del ADN."),
         "evidence_used": ("La corrida combinó esta información con el ADN (ver "
                           "configuración)."),
+        "evidence_lr_h": "Peso de la otra información",
+        "evidence_lr_intro": ("La corrida también calculó cuánto más probables son estos "
+                              "datos (sexo, edad, estatura, dientes, señas particulares) si "
+                              "los restos son de {missing} que si son de otra persona. Se "
+                              "toma como independiente del ADN, y los dos números se "
+                              "multiplican."),
+        "evidence_lr": "LR de la otra información",
+        "evidence_pieces": "Cada dato (LR)",
+        "combined_lr": "LR combinado (ADN × otra información)",
+        "place_prior": ("Factor de lugar y fecha (una probabilidad inicial, no un LR: pesó "
+                        "en la decisión, no en el LR)"),
         "am_h": "Persona desaparecida {missing}",
         "pm_h": "Restos {pm}",
         "col_field": "Dato",
@@ -370,6 +381,16 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "disappearance) and about the remains (after recovery). They are "
                            "shown for information; the LR of this report is DNA only."),
         "evidence_used": "The run combined this information with the DNA (see configuration).",
+        "evidence_lr_h": "Weight of the other information",
+        "evidence_lr_intro": ("The run also computed how much more probable these data (sex, "
+                              "age, stature, teeth, distinctive features) are if the remains "
+                              "are {missing} than if they are someone else. It is taken as "
+                              "independent of the DNA, and the two numbers are multiplied."),
+        "evidence_lr": "LR of the other information",
+        "evidence_pieces": "Each item (LR)",
+        "combined_lr": "Combined LR (DNA × other information)",
+        "place_prior": ("Place-and-date factor (a prior probability, not an LR: it weighed "
+                        "in the decision, not in the LR)"),
         "am_h": "Missing person {missing}",
         "pm_h": "Remains {pm}",
         "col_field": "Item",

@@ -189,6 +189,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         marker_list = _markers_of(run, markers)
         data = read_proposal(conn, proposal_id, marker_list, identities=identities)
         panel = run_panel(conn, marker_list, data.run)
+        ev = conn.execute(sa.select(schema.proposal_evidence).where(
+            schema.proposal_evidence.c.proposal_id == proposal_id)).mappings().first()
     p = data.proposal
     missing = p["missing"]
     fam = data.family
@@ -200,7 +202,15 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     else:
         lrs = body_marker_lrs(fam, missing, data.fragments, panel, theta=theta)
     conditioned = p["rule"].endswith("after conditioning")
-    stored = float(p["log10_lr"])
+    # With AM/PM evidence the proposal's LR is DNA x evidence: the DNA part is shown and
+    # checked against the markers, the evidence part beside it.
+    stored = float(ev["dna_log10_lr"]) if ev is not None else float(p["log10_lr"])
+    evidence_lr = None if ev is None else {
+        "lr": format_lr(float(ev["evidence_log10_lr"]), language),
+        "pieces": ev["pieces"],
+        "combined": format_lr(float(p["log10_lr"]), language),
+        "place_prior": None if ev["place_prior"] is None
+        else format_number(float(ev["place_prior"]), language)}
     level, supports = verbal_level(stored)
     names = {k: v["name"] for k, v in data.identities.items()} if identities else {}
 
@@ -276,8 +286,9 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "svg": svg, "persons": persons, "identities": identities,
         "am_info": [(field(k), value(v)) for k, v in sorted(am_info.items())],
         "pm_info": pm_info,
-        "show_evidence": bool(am_info) or any(f.info or f.sex in "MF" or f.site
-                                              for f in data.fragments),
+        "show_evidence": bool(am_info) or evidence_lr is not None or any(
+            f.info or f.sex in "MF" or f.site for f in data.fragments),
+        "evidence_lr": evidence_lr,
         "evidence_used": bool(config.get("identify", {}).get("evidence")),
         "posterior": format_probability(float(p["posterior"]), language),
         "prior": (format_number(data.prior, language) if data.prior is not None

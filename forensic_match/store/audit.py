@@ -37,7 +37,8 @@ AUDITED = {
     "families": ("family_id",), "family_versions": ("family_id", "version"),
     "persons": ("person_id",), "identities": ("person_id",), "samples": ("sample_id",),
     "profiles": ("sample_id", "version"), "runs": ("run_id",),
-    "proposals": ("proposal_id",), "reviews": ("review_id",), "users": ("user_id",),
+    "proposals": ("proposal_id",), "proposal_evidence": ("proposal_id",),
+    "reviews": ("review_id",), "users": ("user_id",),
 }
 
 

@@ -146,8 +146,11 @@ def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
     """Store a dataset's families and PM samples, as new versions where they changed.
 
     A family version holds the pedigree, the missing persons, the ids of the typed relatives
-    and references, and the antemortem records; each typed relative, direct reference and PM
-    sample has its own profile versions. Nothing stored is overwritten. Proposals computed
+    and references, the antemortem records and the relatives' lineage data (Y haplotypes and
+    mitotypes when there are any); each typed relative, direct reference and PM sample has its
+    own profile versions (a PM sample's with its Y haplotype and mitotype, if any). The
+    dataset's Y-STR panel and lineage databases are not stored (like the frequency tables,
+    they are given to each run). Nothing stored is overwritten. Proposals computed
     from a version that is now superseded are flagged for re-review (:func:`flag_stale`).
 
     Parameters
@@ -178,6 +181,13 @@ def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
         content = {"pedigree": fam.pedigree.to_dicts(), "missing": list(fam.missing),
                    "typed": sorted(fam.genotypes), "references": sorted(fam.references),
                    "info": fam.info, "lineage": fam.lineage}
+        # Y haplotypes and mitotypes only when present, so that a family without them keeps
+        # the content (and hash) it had before they existed.
+        if fam.ystr:
+            content["ystr"] = {i: {k: list(v) for k, v in h.items()}
+                               for i, h in sorted(fam.ystr.items())}
+        if fam.mtdna:
+            content["mtdna"] = {i: m.to_dict() for i, m in sorted(fam.mtdna.items())}
         _put_version(conn, known, "family", fam.id, content, actor=actor, run_id=run_id,
                      summary=summary)
         for kind, profiles, suffix in (("relative", fam.genotypes, ""),
@@ -197,6 +207,10 @@ def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
                                          "person_id": None, "created_at": t}, actor=actor)
         content = {"sex": s.sex, "genotypes": _genotypes(s.genotypes), "site": s.site,
                    "dropout": s.dropout, "info": s.info}
+        if s.ystr:
+            content["ystr"] = {k: list(v) for k, v in s.ystr.items()}
+        if s.mtdna is not None:
+            content["mtdna"] = s.mtdna.to_dict()
         _put_version(conn, known, "profile", s.id, content, actor=actor, run_id=run_id,
                      summary=summary)
     return summary
@@ -241,7 +255,8 @@ def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store") -> A
                    "genotypes": {i: profs[f"{fid}/{i}"][1]["genotypes"] for i in c["typed"]},
                    "references": {i: profs[f"{fid}/{i}/reference"][1]["genotypes"]
                                   for i in c["references"]},
-                   "info": c["info"], "lineage": c["lineage"]})
+                   "info": c["info"], "lineage": c["lineage"]}
+                  | {k: c[k] for k in ("ystr", "mtdna") if k in c})
     pm = [{"id": sid} | profs[sid][1] for sid in sorted(profs) if kinds.get(sid) == "pm"]
     return case_from_dict({"kind": "dvi", "id": id, "markers": [_marker_to_dict(m)
                                                                  for m in markers],
@@ -294,7 +309,8 @@ def export_store(conn: sa.Connection, *, identities: bool = False) -> dict[str, 
 
     out: dict[str, Any] = {"schema_revision": current_revision(conn)}
     for name in ("families", "family_versions", "persons", "samples", "profiles", "runs",
-                 "candidates", "proposals", "proposal_basis", "reviews", "users"):
+                 "candidates", "proposals", "proposal_basis", "proposal_evidence", "reviews",
+                 "users"):
         out[name] = _rows(conn, schema.metadata.tables[name])
     if identities:
         out["identities"] = _rows(conn, schema.identities)

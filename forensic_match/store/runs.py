@@ -16,6 +16,7 @@ process gone, marks it ``failed`` (with the reason, in the audit log) and does t
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import socket
 import time
@@ -26,9 +27,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from forensic_match.errors import InputError
 from forensic_match.store import schema
 from forensic_match.store.audit import (
     audit_row,
+    audit_values,
     candidates_sha256,
     canonical_json,
     lock_audit,
@@ -113,6 +116,7 @@ def _basis(family: str, fragments: list[str], fams: dict[str, tuple[int, Any]],
 def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
               dataset_path: str | Path | None = None, workers: int = 1,
               cache: str | Path | bool = True, typed_markers_only: bool = False,
+              evidence: bool = False, place_prior: bool = False,
               provenance: dict[str, Any] | None = None,
               say: Callable[[str], None] | None = None, **options: Any) -> RunSummary:
     """Ingest a dataset into the store, run the identification on the store's newest data,
@@ -141,6 +145,14 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         Restrict the panel to the dataset's markers that some stored profile types (for a
         whole frequency table given as the markers, as ``forensic-match run`` does with the
         laboratory's tables); by default the dataset's markers are the panel.
+    evidence : bool
+        Weigh the stored antemortem records and postmortem findings too
+        (:class:`~forensic_match.evidence.scoring.Evidence` from the store's newest data;
+        ``docs/evidence.md``): every pair's LR is then DNA x evidence, and each proposal's
+        DNA LR, evidence LR and pieces are stored (``proposal_evidence``).
+    place_prior : bool
+        With ``evidence``, weigh pairs by the place-and-date prior as well
+        (``docs/place-prior.md``).
     provenance : dict, optional
         More of the run's configuration and inputs to record (the configuration file's hash,
         reading options, input files with their sha256), as ``{"config": {...},
@@ -168,8 +180,12 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     tables_dir = store.tables_dir if cache is True else None if cache is False else Path(cache)
     run_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.urandom(4).hex()}"
     provenance = provenance or {}
+    if place_prior and not evidence:
+        raise InputError("place_prior needs evidence")
     config = {"identify": dict(sorted(options.items())), "theta_dataset": dataset.theta} | \
         provenance.get("config", {})
+    if evidence:
+        config["evidence"] = {"place_prior": place_prior}
     identify_options = {"theta": dataset.theta} | options
     timings: dict[str, float] = {}
     inputs: dict[str, Any] = {"dataset": {
@@ -205,6 +221,10 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
             ds.markers = [m for m in ds.markers if m.name in typed]
         say(f"run {run_id}: identifying {len(ds.pm)} PM samples against {len(ds.am)} "
             f"families ...")
+        if evidence:
+            from forensic_match.evidence import Evidence
+
+            identify_options["evidence"] = Evidence.from_dataset(ds, place=place_prior)
         result, candidates = _identify(ds, workers, identify_options, tables_dir)
         say(f"run {run_id}: compiled {result.counts.get('compiled_families', 0)} of "
             f"{len(ds.am)} families (the others from the tables of earlier runs)")
@@ -312,9 +332,21 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                                   for k, ref, v in basis])
         audit_row(conn, "proposals", {"proposal_id": pid}, actor=actor, action="propose",
                   extra={"basis": basis})
+        if "evidence_lr" in r:
+            ev = {"proposal_id": pid, "dna_log10_lr": _log10(r["dna_lr"]),
+                  "evidence_log10_lr": _log10(r["evidence_lr"]),
+                  "pieces": r["evidence"] or "",
+                  "place_prior": None if r.get("place_prior") is None
+                  else float(r["place_prior"])}
+            conn.execute(schema.proposal_evidence.insert().values(**ev))
+            audit_values(conn, "proposal_evidence", ev, actor=actor, action="propose")
         new += 1
     return {"candidates": len(rows), "identifications": result.identifications.height,
             "new_proposals": new}
+
+
+def _log10(lr: float) -> float:
+    return math.log10(lr) if lr > 0 else -math.inf
 
 
 #: The kinds of change between two runs' candidates (:func:`candidate_changes`).

@@ -133,6 +133,19 @@ proposals = sa.Table(
                         name="uq_proposals_pair_basis"),
 )
 
+# The non-DNA evidence a proposal was computed with (runs with AM/PM evidence only): the DNA
+# LR, the evidence LR (the proposal's log10_lr is their product), the pieces in words, and the
+# place-and-date prior factor that weighed the pair in the decision (a prior, not an LR).
+proposal_evidence = sa.Table(
+    "proposal_evidence", metadata,
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposals.proposal_id"),
+              primary_key=True, autoincrement=False),
+    sa.Column("dna_log10_lr", sa.Float, nullable=False),
+    sa.Column("evidence_log10_lr", sa.Float, nullable=False),
+    sa.Column("pieces", sa.Text, nullable=False),
+    sa.Column("place_prior", sa.Float, nullable=True),
+)
+
 # The data versions a proposal was computed from: its PM samples' profiles, the family's
 # pedigree and every profile of its relatives and references.
 proposal_basis = sa.Table(

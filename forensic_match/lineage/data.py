@@ -1,0 +1,220 @@
+"""A dataset's lineage data: the Y-STR panel and databases (``"lineage"`` of the dataset JSON),
+and the Y haplotypes and mitotypes of PM samples and relatives, whichever way they came in
+(the ``ystr``/``mtdna`` keys of ``FORMAT.md``, or Y-STR rows of a lab export set aside by
+:mod:`forensic_match.dvi.records`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from forensic_match.errors import InputError, LineageMarkerWarning
+from forensic_match.lineage.disclap import DiscLapFit, fit_disclap
+from forensic_match.lineage.mtdna import Mitotype, MitotypeDatabase, parse_mitotype
+from forensic_match.lineage.ystr import (
+    YHaplotype,
+    YMarker,
+    parse_haplotype,
+    split_allele,
+    y_markers,
+)
+
+
+@dataclass(frozen=True)
+class YDatabase:
+    """A population sample of Y haplotypes used for frequencies."""
+
+    name: str
+    haplotypes: tuple[YHaplotype, ...]
+    _counts: dict[tuple[str, ...], tuple[Counter, int]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def keys(self, loci: Sequence[str]) -> list[tuple[tuple[str, ...], ...]]:
+        """The haplotypes typed at every locus of ``loci``, as comparable tuples."""
+        return [tuple(h[k] for k in loci) for h in self.haplotypes if all(k in h for k in loci)]
+
+    def counts(self, loci: Sequence[str]) -> tuple[Counter, int]:
+        """(count of each haplotype over ``loci``, number typed at all of them); cached."""
+        key = tuple(loci)
+        if key not in self._counts:
+            keys = self.keys(key)
+            self._counts[key] = (Counter(keys), len(keys))
+        return self._counts[key]
+
+
+@dataclass
+class LineageData:
+    """The Y-STR panel and the Y and mtDNA databases of a dataset.
+
+    Attributes
+    ----------
+    markers : tuple of YMarker
+        The Y-STR panel with per-locus mutation rates.
+    y_database : YDatabase or None
+    mt_database : MitotypeDatabase or None
+    disclap : DiscLapFit or None
+        A discrete Laplace fit of ``y_database`` (:meth:`fit_disclap`), needed by the
+        ``"disclap"`` frequency method.
+    """
+
+    markers: tuple[YMarker, ...] = ()
+    y_database: YDatabase | None = None
+    mt_database: MitotypeDatabase | None = None
+    disclap: DiscLapFit | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, *, where: str = "lineage") -> LineageData:
+        """Read the dataset's ``"lineage"`` object (``FORMAT.md``, "Lineage markers")."""
+        if not data:
+            return cls()
+        if not isinstance(data, Mapping):
+            raise InputError(f"{where}: must be an object with 'ystr' and/or 'mtdna'")
+        ystr = data.get("ystr") or {}
+        markers = tuple(y_markers(ystr.get("markers") or [], where=f"{where}.ystr.markers"))
+        ydb = None
+        if ystr.get("database"):
+            db = ystr["database"]
+            ydb = YDatabase(str(db.get("name", "")), tuple(
+                parse_haplotype(h, sample=f"entry {k + 1}", where=f"{where}.ystr.database")
+                for k, h in enumerate(db.get("haplotypes") or [])))
+        mt = data.get("mtdna") or {}
+        mtdb = MitotypeDatabase.from_dict(mt["database"], where=f"{where}.mtdna.database") \
+            if mt.get("database") else None
+        return cls(markers, ydb, mtdb, None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of ``FORMAT.md`` ("Lineage markers"); a fit is not written."""
+        out: dict[str, Any] = {}
+        ystr: dict[str, Any] = {}
+        if self.markers:
+            ystr["markers"] = [{"name": m.name, "copies": m.copies, "rate": m.rate}
+                               for m in self.markers]
+        if self.y_database is not None:
+            ystr["database"] = {"name": self.y_database.name, "haplotypes": [
+                {k: list(v) for k, v in h.items()} for h in self.y_database.haplotypes]}
+        if ystr:
+            out["ystr"] = ystr
+        if self.mt_database is not None:
+            out["mtdna"] = {"database": {"name": self.mt_database.name, "mitotypes": [
+                m.to_dict() for m in self.mt_database.mitotypes]}}
+        return out
+
+    def __bool__(self) -> bool:
+        return bool(self.markers or self.y_database or self.mt_database)
+
+    def disclap_loci(self) -> tuple[str, ...]:
+        """Single-copy panel loci with whole repeat numbers in every database haplotype typed
+        there: the loci a discrete Laplace model can describe."""
+        if self.y_database is None:
+            return ()
+        out = []
+        for m in self.markers:
+            if m.copies != 1:
+                continue
+            values = [h[m.key] for h in self.y_database.haplotypes if m.key in h]
+            if values and all(len(v) == 1 and split_allele(v[0])[1] == 0 for v in values):
+                out.append(m.key)
+        return tuple(out)
+
+    def fit_disclap(self, clusters: int, **options: Any) -> DiscLapFit:
+        """Fit the discrete Laplace mixture to the database haplotypes typed at every
+        :meth:`disclap_loci` locus, keep it for the ``"disclap"`` method and return it."""
+        loci = self.disclap_loci()
+        if not loci or self.y_database is None:
+            raise InputError("discrete Laplace: no Y database or no single-copy integer loci")
+        rows = [[split_allele(h[k][0])[0] for k in loci] for h in self.y_database.haplotypes
+                if all(k in h for k in loci)]
+        self.disclap = fit_disclap(np.array(rows, dtype=np.int64), clusters, loci=loci,
+                                   **options)
+        return self.disclap
+
+
+def _y_rows(calls: Mapping[str, Any] | None) -> dict[str, Any]:
+    # dvi.records reads cases, which reads lineage data: imported here, not at the top
+    from forensic_match.dvi.records import lineage_marker
+
+    return {m: a for m, a in (calls or {}).items() if lineage_marker(m) == "Y"}
+
+
+def _lab_haplotype(rows: Mapping[str, Any], sample: str, where: str = "") -> YHaplotype | None:
+    """A Y haplotype from lab-export rows; a locus with an off-ladder call ("OL", kept as
+    written by the readers) is left out, with a warning naming sample and locus (it cannot be
+    compared: its repeat number is unknown)."""
+    keep = {}
+    for locus, alleles in rows.items():
+        calls = [alleles] if isinstance(alleles, str) else list(alleles)
+        if any(str(a).strip().upper() == "OL" for a in calls):
+            place = f"{where}, " if where else ""
+            warnings.warn(f"{place}sample {sample!r}: Y locus {locus!r} has an off-ladder "
+                          f"call {calls}: left out of the Y haplotype", LineageMarkerWarning,
+                          stacklevel=3)
+            continue
+        keep[locus] = alleles
+    return parse_haplotype(keep, sample=sample, where=where) if keep else None
+
+
+def pm_y_haplotype(pm: Any) -> YHaplotype | None:
+    """The Y haplotype of a PM sample: ``pm.ystr`` from the dataset, else the Y-STR rows of
+    its lab export (``pm.info["lineage"]``; loci with an off-ladder call left out, with a
+    :class:`~forensic_match.errors.LineageMarkerWarning`), else ``None``."""
+    if getattr(pm, "ystr", None):
+        return pm.ystr
+    rows = _y_rows(pm.info.get("lineage"))
+    return _lab_haplotype(rows, pm.id) if rows else None
+
+
+def pm_mitotype(pm: Any) -> Mitotype | None:
+    """The mitotype of a PM sample, or ``None``."""
+    return getattr(pm, "mtdna", None)
+
+
+def family_y_haplotypes(family: Any) -> dict[str, YHaplotype]:
+    """``{id: Y haplotype}`` of a family's relatives: ``family.ystr`` and the Y-STR rows of
+    its lab exports (``family.lineage``; off-ladder loci left out with a warning), the former
+    winning for a person in both."""
+    out = {}
+    for ident, calls in (family.lineage or {}).items():
+        rows = _y_rows(calls)
+        hap = _lab_haplotype(rows, ident, f"family {family.id!r}") if rows else None
+        if hap:
+            out[ident] = hap
+    out.update(getattr(family, "ystr", None) or {})
+    return out
+
+
+def family_mitotypes(family: Any) -> dict[str, Mitotype]:
+    """``{id: mitotype}`` of a family's relatives."""
+    return dict(getattr(family, "mtdna", None) or {})
+
+
+def parse_pm_lineage(sample: Mapping[str, Any], sid: str, src: str
+                     ) -> tuple[YHaplotype | None, Mitotype | None]:
+    """The ``ystr`` and ``mtdna`` keys of one ``pm[]`` entry of a dataset."""
+    y = sample.get("ystr")
+    mt = sample.get("mtdna")
+    return (parse_haplotype(y, sample=sid, where=src) if y else None,
+            parse_mitotype(mt, sample=sid, where=src) if mt else None)
+
+
+def parse_family_lineage(entry: Mapping[str, Any], fid: str, src: str, pedigree: Any
+                         ) -> tuple[dict[str, YHaplotype], dict[str, Mitotype]]:
+    """The ``ystr`` and ``mtdna`` keys (``{id: ...}``) of one ``am[]`` entry of a dataset; every
+    id must be in the family's pedigree."""
+    where = f"{src}, family {fid!r}"
+    ys, mts = {}, {}
+    for key, store, parse in (("ystr", ys, parse_haplotype), ("mtdna", mts, parse_mitotype)):
+        block = entry.get(key) or {}
+        if not isinstance(block, Mapping):
+            raise InputError(f"{where}: '{key}' must map individuals to their data")
+        for ident, raw in block.items():
+            ident = str(ident)
+            if ident not in pedigree:
+                raise InputError(f"{where}: {key} of {ident!r}, who is not in the pedigree")
+            store[ident] = parse(raw, sample=ident, where=where)
+    return ys, mts

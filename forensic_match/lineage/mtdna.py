@@ -1,0 +1,315 @@
+"""mtDNA mitotypes: variants against the revised Cambridge Reference Sequence (rCRS) over
+stated read ranges, their comparison, and transmission along a maternal line.
+
+Notation (as in EMPOP and ``FORMAT.md``): ``16189C`` a substitution (the base at 16189 is C),
+``16189Y`` a point heteroplasmy (IUPAC: C and T), ``315.1C`` an insertion of C after 315,
+``249d`` (or ``249del``) a deletion, ``8281-8289d`` the deletion of 8281 to 8289. A leading
+rCRS base (``T16189C``) is accepted and ignored.
+
+Comparison is over the positions read in both samples only. A heteroplasmic position is
+compatible with either of its bases. Insertions and deletions inside the C-tracts
+(:data:`C_TRACTS`) are length variants and are ignored, as is customary (SWGDAM 2019).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from forensic_match.errors import InputError
+
+#: Length of the rCRS (Andrews et al. 1999, Nat Genet 23:147).
+MT_LENGTH = 16569
+#: Homopolymeric C-tracts whose length variants (insertions, deletions) are not used for
+#: comparison: HV1 16184-16193, HV2 303-315, HV3 568-573 (SWGDAM Interpretation Guidelines
+#: for Mitochondrial DNA Analysis by Forensic DNA Testing Laboratories, 2019).
+C_TRACTS = ((16184, 16193), (303, 315), (568, 573))
+#: Per-site, per-generation substitution rate of the control region: 10 substitutions in 327
+#: generational events over about 610 sequenced sites of HV1 and HV2 (Parsons et al. 1997,
+#: Nat Genet 15:363-368).
+PARSONS_1997_RATE = 10 / 327 / 610
+
+IUPAC = {"A": "A", "C": "C", "G": "G", "T": "T", "R": "AG", "Y": "CT", "K": "GT", "M": "AC",
+         "S": "CG", "W": "AT", "B": "CGT", "H": "ACT", "V": "ACG", "N": "ACGT"}
+_CODE = {bases: code for code, bases in IUPAC.items()}
+
+_RANGE_DEL = re.compile(r"^[ACGT]?(\d+)-(\d+)(?:d|del|DEL|Del)$")
+_DEL = re.compile(r"^[ACGT]?(\d+)(?:d|del|DEL|Del|-)$")
+_INS = re.compile(r"^(\d+)\.(\d+)([ACGTRYKMSWBHVN])$")
+_SUB = re.compile(r"^[ACGT]?(\d+)([ACGTRYKMSWBHVN])$")
+
+
+def in_c_tract(position: int) -> bool:
+    """Whether ``position`` lies in one of the :data:`C_TRACTS`."""
+    return any(a <= position <= b for a, b in C_TRACTS)
+
+
+@dataclass(frozen=True)
+class Mitotype:
+    """An mtDNA sequence as variants against rCRS over inclusive read ranges.
+
+    Attributes
+    ----------
+    ranges : tuple of (int, int)
+        Inclusive read ranges, e.g. ``((16024, 16569), (1, 576))``.
+    substitutions : dict
+        ``{position: bases}``: one base, or the bases of a heteroplasmy (``"CT"``).
+    deletions : frozenset of int
+    insertions : dict
+        ``{(position, index): bases}`` for ``315.1C`` -> ``{(315, 1): "C"}``.
+    variants : tuple of str
+        The variants as written (not compared: two mitotypes are equal when their ranges,
+        substitutions, deletions and insertions are).
+    """
+
+    ranges: tuple[tuple[int, int], ...]
+    substitutions: dict[int, str] = field(default_factory=dict)
+    deletions: frozenset[int] = frozenset()
+    insertions: dict[tuple[int, int], str] = field(default_factory=dict)
+    variants: tuple[str, ...] = field(default=(), compare=False)
+
+    @cached_property
+    def positions(self) -> frozenset[int]:
+        """All positions read."""
+        return frozenset(p for a, b in self.ranges for p in range(a, b + 1))
+
+    def notation(self) -> list[str]:
+        """The variants in canonical notation, by position: ``73G``, ``16189Y``, ``249d``,
+        ``315.1C`` (a run of deletions as single positions)."""
+        items = [(p, 0, f"{p}{_CODE[b]}") for p, b in self.substitutions.items()]
+        items += [(p, 0, f"{p}d") for p in self.deletions]
+        items += [(p, i, f"{p}.{i}{_CODE[b]}") for (p, i), b in self.insertions.items()]
+        return [t for _, _, t in sorted(items)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form ``{"range": [[a, b], ...], "variants": [...]}`` (canonical
+        notation, :meth:`notation`)."""
+        return {"range": [list(r) for r in self.ranges], "variants": self.notation()}
+
+
+def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "") -> Mitotype:
+    """A :class:`Mitotype` from ``{"range": [[start, end], ...], "variants": [...]}``.
+
+    Raises
+    ------
+    InputError
+        A malformed range or variant, or a variant outside the read ranges, naming the sample
+        and the variant.
+
+    Examples
+    --------
+    >>> mt = parse_mitotype({"range": [[16024, 16569], [1, 576]],
+    ...                      "variants": ["73G", "263G", "315.1C", "16189Y", "523-524d"]})
+    >>> mt.substitutions, sorted(mt.deletions), mt.insertions
+    ({73: 'G', 263: 'G', 16189: 'CT'}, [523, 524], {(315, 1): 'C'})
+    """
+    label = ", ".join(p for p in (where, f"sample {sample!r}" if sample else "sample") if p)
+    if not isinstance(raw, Mapping) or "range" not in raw:
+        raise InputError(f"{label}: an mtDNA record needs 'range' and 'variants'")
+    ranges = []
+    try:
+        spans = raw["range"]
+        if spans and not isinstance(spans[0], (list, tuple)):
+            spans = [spans]
+        for span in spans:
+            a, b = (int(v) for v in span)
+            ranges.append((a, b))
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{label}: 'range' must be a list of [start, end] pairs, got "
+                         f"{raw['range']!r}") from exc
+    for a, b in ranges:
+        if not 1 <= a <= b <= MT_LENGTH:
+            raise InputError(f"{label}: read range [{a}, {b}] must have 1 <= start <= end <= "
+                             f"{MT_LENGTH} (write a range across the origin as two ranges, "
+                             f"[16024, 16569] and [1, 576])")
+    subs: dict[int, str] = {}
+    dels: set[int] = set()
+    ins: dict[tuple[int, int], str] = {}
+    variants = raw.get("variants") or []
+    if isinstance(variants, str):
+        variants = variants.split()
+    inside = frozenset(p for a, b in ranges for p in range(a, b + 1))
+    shown = [list(r) for r in ranges]
+    for v in variants:
+        text = str(v).strip()
+        where_v = f"{label}: variant {text!r}"
+        if m := _RANGE_DEL.match(text):
+            a, b = int(m.group(1)), int(m.group(2))
+            if a > b:
+                raise InputError(f"{where_v}: deletion range runs backwards")
+            pos = list(range(a, b + 1))
+            dels.update(pos)
+        elif m := _DEL.match(text):
+            pos = [int(m.group(1))]
+            dels.add(pos[0])
+        elif m := _INS.match(text):
+            pos = [int(m.group(1))]
+            ins[(pos[0], int(m.group(2)))] = IUPAC[m.group(3)]
+        elif m := _SUB.match(text):
+            pos = [int(m.group(1))]
+            subs[pos[0]] = IUPAC[m.group(2)]
+        else:
+            hint = (" (write a deletion as 249d or 249DEL: D is also the IUPAC code for A/G/T)"
+                    if text.upper().endswith("D") else "")
+            raise InputError(f"{where_v} is not in the usual notation (16189C, 16189Y, "
+                             f"315.1C, 249d, 8281-8289d){hint}")
+        if any(not inside.__contains__(p) for p in pos):
+            raise InputError(f"{where_v} is outside the read ranges {shown}")
+    return Mitotype(tuple(ranges), subs, frozenset(dels), ins,
+                    tuple(str(v).strip() for v in variants))
+
+
+@dataclass(frozen=True)
+class MtComparison:
+    """Two mitotypes compared over a region.
+
+    Attributes
+    ----------
+    sites : int
+        Positions compared (read in both, and in ``region`` when given).
+    differences : tuple of str
+        Each difference, e.g. ``"16189: T/C"`` style text (``"16189 C/-"`` means C in the first
+        and the rCRS base in the second).
+    heteroplasmic : tuple of int
+        Positions where a heteroplasmy was compatible with the other's base.
+    ignored : tuple of str
+        Length variants in C-tracts, present in one only, that were ignored.
+    """
+
+    sites: int
+    differences: tuple[str, ...]
+    heteroplasmic: tuple[int, ...]
+    ignored: tuple[str, ...]
+
+    @property
+    def n_differences(self) -> int:
+        return len(self.differences)
+
+
+def _show(bases: str | None) -> str:
+    return "rCRS" if bases is None else bases
+
+
+def compare_mitotypes(a: Mitotype, b: Mitotype, *,
+                      region: Iterable[int] | None = None) -> MtComparison:
+    """Compare two mitotypes over the positions both read (and within ``region``).
+
+    A position differs when one has a variant the other has not, or both have variants with no
+    base in common; a heteroplasmy is compatible with either of its bases, and a heteroplasmy
+    against no variant is taken to include the rCRS base (the usual reading of a mixture of the
+    reference and a variant base). Insertions after a position count when that position is
+    compared; insertions and deletions inside :data:`C_TRACTS` are ignored.
+
+    Examples
+    --------
+    >>> x = parse_mitotype({"range": [[16024, 16365]], "variants": ["16189C", "16193.1C"]})
+    >>> y = parse_mitotype({"range": [[16100, 16400]], "variants": ["16189Y", "16311C"]})
+    >>> c = compare_mitotypes(x, y)
+    >>> c.sites, c.differences, c.heteroplasmic, c.ignored
+    (266, ('16311: rCRS/C',), (16189,), ('16193.1C',))
+    """
+    common = a.positions & b.positions
+    if region is not None:
+        common = common & frozenset(region)
+    diffs: list[tuple[float, str]] = []
+    het: list[int] = []
+    ignored: list[str] = []
+    for pos in sorted((set(a.substitutions) | set(b.substitutions) | a.deletions | b.deletions)
+                      & common):
+        da, db = pos in a.deletions, pos in b.deletions
+        if da or db:
+            if da and db:
+                continue
+            if in_c_tract(pos):
+                ignored.append(f"{pos}d")
+                continue
+            diffs.append((pos, f"{pos}: {'-' if da else _show(a.substitutions.get(pos))}/"
+                               f"{'-' if db else _show(b.substitutions.get(pos))}"))
+            continue
+        sa, sb = a.substitutions.get(pos), b.substitutions.get(pos)
+        if sa is None or sb is None:
+            one = sa if sb is None else sb
+            if len(one) > 1:
+                het.append(pos)
+            else:
+                diffs.append((pos, f"{pos}: {_show(sa)}/{_show(sb)}"))
+        elif set(sa) & set(sb):
+            if sa != sb:
+                het.append(pos)
+        else:
+            diffs.append((pos, f"{pos}: {sa}/{sb}"))
+    for key in sorted(set(a.insertions) | set(b.insertions)):
+        pos, idx = key
+        if pos not in common:
+            continue
+        ia, ib = a.insertions.get(key), b.insertions.get(key)
+        if ia is not None and ib is not None and set(ia) & set(ib):
+            continue
+        if in_c_tract(pos) or in_c_tract(pos + 1):
+            ignored.append(f"{pos}.{idx}{ia or ib}")
+        else:
+            diffs.append((pos + idx / 100, f"{pos}.{idx}: {ia or '-'}/{ib or '-'}"))
+    diffs.sort()
+    return MtComparison(len(common), tuple(t for _, t in diffs), tuple(het), tuple(ignored))
+
+
+def site_probabilities(rate: float, meioses: int) -> tuple[float, float]:
+    """(P(a site is unchanged), P(it became one given other base)) after ``meioses`` maternal
+    transmissions under the Jukes-Cantor model with per-site, per-generation rate ``rate``:
+    ``1/4 + 3/4 (1 - 4 rate / 3)**k`` and a third of the rest (Jukes & Cantor 1969)."""
+    if not 0 <= rate < 0.75 or meioses < 0:
+        raise InputError(f"need 0 <= rate < 0.75 and meioses >= 0, got {rate}, {meioses}")
+    same = 0.25 + 0.75 * (1 - 4 * rate / 3) ** meioses
+    return same, (1 - same) / 3
+
+
+def transmission_probability(comparison: MtComparison, *, meioses: int,
+                             rate: float = PARSONS_1997_RATE) -> float:
+    """P(the PM mitotype over the compared sites | the reference's, ``meioses`` apart):
+    ``same**(sites - d) * other**d`` from :func:`site_probabilities`, ``d`` the differences
+    (an insertion or deletion difference counts as one site changed)."""
+    same, other = site_probabilities(rate, meioses)
+    d = comparison.n_differences
+    return same ** max(comparison.sites - d, 0) * other ** d
+
+
+@dataclass(frozen=True)
+class MitotypeDatabase:
+    """A population sample of mitotypes used for frequencies."""
+
+    name: str
+    mitotypes: tuple[Mitotype, ...]
+    _matches: dict[Any, tuple[int, int]] = field(default_factory=dict, repr=False,
+                                                 compare=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, where: str = "lineage.mtdna.database"
+                  ) -> MitotypeDatabase:
+        if not isinstance(data, Mapping):
+            raise InputError(f"{where}: must be an object with 'name' and 'mitotypes'")
+        entries = data.get("mitotypes") or []
+        return cls(str(data.get("name", "")),
+                   tuple(parse_mitotype(e, sample=f"entry {k + 1}", where=where)
+                         for k, e in enumerate(entries)))
+
+    def matches(self, mitotype: Mitotype, region: Sequence[int] | frozenset[int]
+                ) -> tuple[int, int]:
+        """(x, N): entries that read all of ``region``, and those among them with no difference
+        from ``mitotype`` over it (cached by mitotype and region)."""
+        region = frozenset(region)
+        key = (mitotype.ranges, tuple(sorted(mitotype.substitutions.items())),
+               mitotype.deletions, tuple(sorted(mitotype.insertions.items())), region)
+        if key in self._matches:
+            return self._matches[key]
+        x = n = 0
+        for entry in self.mitotypes:
+            if not region <= entry.positions:
+                continue
+            n += 1
+            if compare_mitotypes(mitotype, entry, region=region).n_differences == 0:
+                x += 1
+        self._matches[key] = (x, n)
+        return x, n

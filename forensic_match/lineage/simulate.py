@@ -1,0 +1,269 @@
+"""Simulated lineage data: Y haplotypes and mitotypes of unrelated people, of villages made of
+a few patrilineages, and passed down pedigrees with mutation.
+
+The mutation processes are those of the LR models (:mod:`~forensic_match.lineage.ystr`: one-
+and two-repeat steps per copy; :mod:`~forensic_match.lineage.mtdna`: Jukes-Cantor
+substitutions), so that simulations check the LRs under their own assumptions and show what a
+departure from them (village structure) does. Every function takes ``seed``, an integer or a
+:class:`numpy.random.Generator`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from forensic_match.errors import InputError
+from forensic_match.lineage.disclap import disclap_pmf
+from forensic_match.lineage.mtdna import PARSONS_1997_RATE, Mitotype
+from forensic_match.lineage.ystr import MULTISTEP_FRACTION, YHaplotype, YMarker
+from forensic_match.pedigree import FEMALE, Pedigree
+
+Seed = int | np.random.Generator
+
+
+def _rng(seed: Seed) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+@dataclass(frozen=True)
+class YPopulation:
+    """A population of Y haplotypes: a discrete Laplace mixture over single-copy loci
+    (:mod:`~forensic_match.lineage.disclap`), whose probabilities are known exactly.
+
+    Attributes
+    ----------
+    markers : tuple of YMarker
+        Single-copy loci, in the column order of ``centers``.
+    centers : numpy.ndarray of int, (clusters, loci)
+    dispersion : numpy.ndarray, (clusters, loci)
+    tau : numpy.ndarray, (clusters,)
+    """
+
+    markers: tuple[YMarker, ...]
+    centers: np.ndarray
+    dispersion: np.ndarray
+    tau: np.ndarray
+
+    def __post_init__(self) -> None:
+        if any(m.copies != 1 for m in self.markers):
+            raise InputError("YPopulation: single-copy loci only")
+
+    def sample(self, n: int, *, seed: Seed) -> list[YHaplotype]:
+        """``n`` haplotypes of unrelated men."""
+        rng = _rng(seed)
+        z = rng.choice(len(self.tau), size=n, p=self.tau)
+        p = self.dispersion[z]
+        d = (rng.geometric(1 - p) - 1) - (rng.geometric(1 - p) - 1)
+        x = self.centers[z] + d
+        return [self._haplotype(row) for row in x]
+
+    def _haplotype(self, row: np.ndarray) -> YHaplotype:
+        return {m.key: (str(int(v)),) for m, v in zip(self.markers, row, strict=True)}
+
+    def probability(self, haplotype: YHaplotype) -> float:
+        """The exact population probability of a haplotype over the population's loci."""
+        x = np.array([int(haplotype[m.key][0]) for m in self.markers])
+        per = disclap_pmf(x[None, :] - self.centers, self.dispersion).prod(axis=1)
+        return float(per @ self.tau)
+
+
+def mutate_y(haplotype: YHaplotype, markers: Sequence[YMarker], meioses: int, *, seed: Seed,
+             multistep: float = MULTISTEP_FRACTION) -> YHaplotype:
+    """A haplotype after ``meioses`` father-son transmissions under the step model of
+    :func:`~forensic_match.lineage.ystr.step_distribution` (each copy at ``rate / copies``)."""
+    rng = _rng(seed)
+    out = dict(haplotype)
+    for m in markers:
+        alleles = haplotype.get(m.key)
+        if not alleles:
+            continue
+        new = []
+        for a in alleles:
+            whole, _, part = a.partition(".")
+            v = int(whole)
+            for _ in range(meioses):
+                if rng.random() < m.rate / m.copies:
+                    size = 2 if rng.random() < multistep else 1
+                    v += size if rng.random() < 0.5 else -size
+            new.append(f"{v}.{part}" if part else str(v))
+        out[m.key] = tuple(sorted(new, key=lambda s: tuple(int(t) for t in s.split("."))))
+    return out
+
+
+def drop_y(pedigree: Pedigree, markers: Sequence[YMarker], founders: Mapping[str, YHaplotype],
+           *, seed: Seed) -> dict[str, YHaplotype]:
+    """Y haplotypes of every man of ``pedigree``: a male founder has ``founders[id]``, a son
+    his father's after one meiosis. Women get none."""
+    rng = _rng(seed)
+    out: dict[str, YHaplotype] = {}
+    for i in pedigree.topological_order:
+        ident = pedigree.ids[i]
+        if int(pedigree.sex[i]) == FEMALE:
+            continue
+        fa = int(pedigree.father[i])
+        if fa < 0:
+            if ident not in founders:
+                raise InputError(f"drop_y: no haplotype for male founder {ident!r}")
+            out[ident] = founders[ident]
+        else:
+            out[ident] = mutate_y(out[pedigree.ids[fa]], markers, 1, seed=rng)
+    return out
+
+
+def village_haplotypes(population: YPopulation, *, villages: int, lineages: int, men: int,
+                       generations: int, seed: Seed) -> list[tuple[int, int, YHaplotype]]:
+    """Men of villages made of patrilineages: each village has ``lineages`` founders drawn from
+    ``population``; each of its ``men`` per lineage descends from his lineage's founder
+    ``generations`` generations back along his own line (two men of one lineage are then
+    ``2 * generations`` meioses apart, though no pedigree records it).
+
+    Returns ``[(village, lineage, haplotype), ...]``.
+    """
+    rng = _rng(seed)
+    out = []
+    for v in range(villages):
+        for lin, founder in enumerate(population.sample(lineages, seed=rng)):
+            for _ in range(men):
+                out.append((v, lin, mutate_y(founder, population.markers, generations,
+                                             seed=rng)))
+    return out
+
+
+def _synthetic_base(pos: int) -> str:
+    """A fixed stand-in for the rCRS base at ``pos`` (the simulation never needs the real
+    sequence: mitotypes are compared by their variants)."""
+    return "ACGT"[(pos * 2654435761) % 4]
+
+
+def mutate_mt(mitotype: Mitotype, meioses: int, *, rate: float, seed: Seed) -> Mitotype:
+    """A mitotype after ``meioses`` maternal transmissions: each read site changes with
+    probability ``rate`` per transmission to one of the three other bases (Jukes-Cantor)."""
+    rng = _rng(seed)
+    subs = dict(mitotype.substitutions)
+    sites = np.array(sorted(mitotype.positions))
+    for _ in range(meioses):
+        hit = sites[rng.random(len(sites)) < rate]
+        for pos in hit.tolist():
+            current = subs.get(pos, _synthetic_base(pos))
+            new = rng.choice([b for b in "ACGT" if b != current])
+            if new == _synthetic_base(pos):
+                subs.pop(pos, None)
+            else:
+                subs[pos] = str(new)
+    variants = tuple(f"{p}{b}" for p, b in sorted(subs.items()))
+    return Mitotype(mitotype.ranges, subs, mitotype.deletions, dict(mitotype.insertions),
+                    variants)
+
+
+def drop_mt(pedigree: Pedigree, founders: Mapping[str, Mitotype], *, rate: float, seed: Seed
+            ) -> dict[str, Mitotype]:
+    """Mitotypes of everyone in ``pedigree``: a founder has ``founders[id]``, a child its
+    mother's after one transmission."""
+    rng = _rng(seed)
+    out: dict[str, Mitotype] = {}
+    for i in pedigree.topological_order:
+        ident = pedigree.ids[i]
+        mo = int(pedigree.mother[i])
+        if mo < 0:
+            if ident not in founders:
+                raise InputError(f"drop_mt: no mitotype for founder {ident!r}")
+            out[ident] = founders[ident]
+        else:
+            out[ident] = mutate_mt(out[pedigree.ids[mo]], 1, rate=rate, seed=rng)
+    return out
+
+
+def add_lineage(programme: Any, *, population: YPopulation, mitotypes: Sequence[Mitotype],
+                seed: Seed, database_size: int = 1000, mt_rate: float = PARSONS_1997_RATE,
+                villages: int = 0, lineages: int = 5, generations: int = 5,
+                name: str = "simulated") -> Any:
+    """Add Y haplotypes and mitotypes to a simulated programme
+    (:func:`~forensic_match.dvi.simulate.simulate_programme`), in place, and return it.
+
+    Every family's pedigree gets Y haplotypes (men) and mitotypes (everyone) dropped from its
+    founders with mutation (:func:`drop_y`, :func:`drop_mt`); its typed relatives (those with
+    autosomal profiles) get ``Family.ystr`` / ``Family.mtdna``, and each PM sample the data of
+    the person it is (``programme.truth``): the missing person's, or for a body that matches
+    nobody a man or woman of the population. ``dataset.lineage`` gets the Y panel
+    (``population.markers``) and databases of ``database_size`` people drawn afresh from the
+    populations.
+
+    Village structure (``villages`` > 0): each village has ``lineages`` patrilineage founders
+    drawn from ``population``; every family and every unrelated body belongs to a random
+    village, and a male founder's haplotype is that of one of his village's patrilineages
+    after ``generations`` meioses. The database is still drawn from the population at large,
+    so men of a village share Y haplotypes more often than the database says.
+
+    Mitotypes of founders and of unrelated bodies are drawn from ``mitotypes`` (no village
+    structure for mtDNA). A body that matches nobody gets a Y haplotype when one of its samples
+    is typed male (its true sex is not recorded by the simulator); a sample typed female gets
+    none.
+    """
+    from forensic_match.lineage.data import LineageData, YDatabase
+    from forensic_match.lineage.mtdna import MitotypeDatabase
+
+    rng = _rng(seed)
+    ds = programme.dataset
+    markers = population.markers
+    pool = list(mitotypes)
+    patri = [population.sample(lineages, seed=rng) for _ in range(villages)]
+
+    def founder_y() -> YHaplotype:
+        if not villages:
+            return population.sample(1, seed=rng)[0]
+        lines = patri[int(rng.integers(villages))]
+        return mutate_y(lines[int(rng.integers(len(lines)))], markers, generations, seed=rng)
+
+    def founder_mt() -> Mitotype:
+        return pool[int(rng.integers(len(pool)))]
+
+    person_y: dict[tuple[str, str], YHaplotype] = {}
+    person_mt: dict[tuple[str, str], Mitotype] = {}
+    for fam in ds.am:
+        ped = fam.pedigree
+        if villages:
+            v = int(rng.integers(villages))
+            lines = patri[v]
+
+            def village_founder(lines: list[YHaplotype] = lines) -> YHaplotype:
+                return mutate_y(lines[int(rng.integers(len(lines)))], markers, generations,
+                                seed=rng)
+
+            fy = {i: village_founder() for i in ped.founders if ped.sex_of(i) != "F"}
+        else:
+            fy = {i: founder_y() for i in ped.founders if ped.sex_of(i) != "F"}
+        ys = drop_y(ped, markers, fy, seed=rng)
+        mts = drop_mt(ped, {i: founder_mt() for i in ped.founders}, rate=mt_rate, seed=rng)
+        for ident in ped.ids:
+            if ident in ys:
+                person_y[(fam.id, ident)] = ys[ident]
+            person_mt[(fam.id, ident)] = mts[ident]
+        fam.ystr = {i: ys[i] for i in fam.genotypes if i in ys}
+        fam.mtdna = {i: mts[i] for i in fam.genotypes}
+    truth = programme.truth
+    by_id = {s.id: s for s in ds.pm}
+    rows = list(zip(truth["pm"].to_list(), truth["body"].to_list(), truth["family"].to_list(),
+                    truth["missing"].to_list(), strict=True))
+    male_bodies = {body for pm_id, body, _, _ in rows if by_id[pm_id].sex == "M"}
+    body_data: dict[str, tuple[YHaplotype | None, Mitotype]] = {}
+    for _, body, fid, mid in rows:
+        if body in body_data:
+            continue
+        if mid is not None:
+            body_data[body] = (person_y.get((fid, mid)), person_mt[(fid, mid)])
+        else:
+            body_data[body] = (founder_y() if body in male_bodies else None, founder_mt())
+    for pm_id, body, _, _ in rows:
+        sample = by_id[pm_id]
+        y, m = body_data[body]
+        sample.ystr = y if sample.sex != "F" else None
+        sample.mtdna = m
+    ds.lineage = LineageData(markers, YDatabase(name, tuple(population.sample(database_size,
+                                                                              seed=rng))),
+                             MitotypeDatabase(name, tuple(founder_mt()
+                                                          for _ in range(database_size))))
+    return programme

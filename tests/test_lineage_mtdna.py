@@ -1,0 +1,130 @@
+"""mtDNA: the usual notation, comparison over the overlap, heteroplasmy, C-tracts, the LR."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from forensic_match.errors import InputError
+from forensic_match.lineage.data import LineageData
+from forensic_match.lineage.lr import mt_lr
+from forensic_match.lineage.mtdna import (
+    PARSONS_1997_RATE,
+    MitotypeDatabase,
+    MtComparison,
+    compare_mitotypes,
+    parse_mitotype,
+    site_probabilities,
+    transmission_probability,
+)
+
+HV = [[16024, 16569], [1, 576]]
+
+
+def mt(variants, ranges=None):
+    return parse_mitotype({"range": ranges or HV, "variants": variants}, sample="S")
+
+
+def test_usual_notation_is_read():
+    m = mt(["T16189C", "16189Y", "73G", "315.1C", "315.2C", "249d", "523-524DEL", "152del"])
+    assert m.substitutions == {16189: "CT", 73: "G"}
+    assert m.insertions == {(315, 1): "C", (315, 2): "C"}
+    assert sorted(m.deletions) == [152, 249, 523, 524]
+    assert len(m.positions) == (16569 - 16024 + 1) + 576
+
+
+@pytest.mark.parametrize(("variant", "message"), [
+    ("249D", "D is also the IUPAC code"),
+    ("16189Z", "is not in the usual notation"),
+    ("600G", "is outside the read ranges"),
+    ("8281-8289d", "is outside the read ranges"),
+])
+def test_bad_variants_are_refused_naming_sample_and_variant(variant, message):
+    with pytest.raises(InputError, match=f"file 'x.json', sample 'PM3': variant '{variant}'.*"
+                                         f"{message}"):
+        parse_mitotype({"range": HV, "variants": [variant]}, sample="PM3", where="file 'x.json'")
+
+
+@pytest.mark.parametrize("ranges", [[[600, 500]], [[0, 10]], [[1, 16570]], "all"])
+def test_bad_ranges_are_refused(ranges):
+    with pytest.raises(InputError, match="sample 'S'"):
+        parse_mitotype({"range": ranges, "variants": []}, sample="S")
+
+
+def test_comparison_is_over_the_overlap_only():
+    a = mt(["16189C", "16311C", "73G"], [[16024, 16365], [73, 340]])
+    b = mt(["16189C", "16519C", "73G", "499A"])
+    c = compare_mitotypes(a, b)
+    assert c.sites == (16365 - 16024 + 1) + (340 - 73 + 1)
+    assert c.differences == ("16311: C/rCRS",)
+
+
+def test_heteroplasmy_is_compatible_with_either_base():
+    assert compare_mitotypes(mt(["16189Y"]), mt(["16189C"])).differences == ()
+    assert compare_mitotypes(mt(["16189Y"]), mt([])).differences == ()
+    assert compare_mitotypes(mt(["16189Y"]), mt([])).heteroplasmic == (16189,)
+    assert compare_mitotypes(mt(["16189Y"]), mt(["16189R"])).differences == \
+        ("16189: CT/AG",)
+    assert compare_mitotypes(mt(["16189C"]), mt(["16189T"])).differences == ("16189: C/T",)
+
+
+def test_c_tract_length_variants_are_ignored_other_indels_count():
+    a = mt(["309.1C", "315.1C", "16193.1C", "573.1C", "310d"])
+    c = compare_mitotypes(a, mt(["315.1C", "315.2C"]))
+    assert c.differences == ()
+    assert set(c.ignored) == {"309.1C", "315.2C", "16193.1C", "573.1C", "310d"}
+    c = compare_mitotypes(mt(["249d", "523-524d", "455.1T"]), mt([]))
+    assert c.differences == ("249: -/rCRS", "455.1: T/-", "523: -/rCRS", "524: -/rCRS")
+
+
+def test_site_probabilities_by_hand():
+    same, other = site_probabilities(0.001, 1)
+    assert same == pytest.approx(0.999, rel=1e-12) and other == pytest.approx(0.001 / 3)
+    same, other = site_probabilities(0.001, 3)
+    assert same == pytest.approx(0.25 + 0.75 * (1 - 0.004 / 3) ** 3, rel=1e-12)
+    assert same + 3 * other == pytest.approx(1.0, rel=1e-15)
+
+
+@pytest.mark.parametrize("meioses", [1, 4, 9])
+def test_transmission_is_a_proper_distribution_over_configurations(meioses):
+    sites = 12
+    total = sum(math.comb(sites, d) * 3**d
+                * transmission_probability(MtComparison(sites, ("x",) * d, (), ()),
+                                           meioses=meioses, rate=0.01)
+                for d in range(sites + 1))
+    assert total == pytest.approx(1.0, rel=1e-12)
+
+
+def test_database_counts_only_entries_that_read_the_compared_region():
+    db = MitotypeDatabase.from_dict({"name": "toy", "mitotypes": [
+        {"range": HV, "variants": ["16189C", "73G"]},
+        {"range": HV, "variants": ["16189Y", "73G", "315.1C"]},
+        {"range": HV, "variants": ["73G"]},
+        {"range": [[16024, 16365]], "variants": ["16189C"]},
+    ]})
+    pm = mt(["16189C", "73G"])
+    assert db.matches(pm, pm.positions) == (2, 3)
+    assert db.matches(pm, range(16024, 16366)) == (3, 4)
+
+
+def test_mt_lr_by_hand_for_a_maternal_cousin():
+    db = MitotypeDatabase.from_dict({"name": "toy", "mitotypes": [
+        {"range": HV, "variants": ["16189C", "73G"]},
+        {"range": HV, "variants": ["73G", "263G"]},
+        {"range": HV, "variants": ["263G"]},
+    ]})
+    data = LineageData(mt_database=db)
+    ref = mt(["16189C", "73G", "309.1C"])
+    pm = mt(["16189C", "73G"], [[16024, 16400], [1, 400]])
+    r = mt_lr(pm, ref, 4, data, reference_id="F1_AU", missing="F1_MP")
+    sites = (16400 - 16024 + 1) + 400
+    same, _ = site_probabilities(PARSONS_1997_RATE, 4)
+    assert r.numerator == pytest.approx(same**sites, rel=1e-12)
+    assert r.frequency.value == pytest.approx(2 / 4)
+    assert r.lr == pytest.approx(same**sites / 0.5, rel=1e-12)
+    assert r.compared == (f"{sites} sites",) and r.differences == ()
+    assert "maternal line" in r.hypotheses and "'toy'" in r.hypotheses
+    one_off = mt_lr(mt(["16189C", "73G", "16311C"]), ref, 4, data)
+    assert one_off.differences == ("16311: rCRS/C",)
+    assert 0 < one_off.lr < r.lr
