@@ -1,0 +1,42 @@
+"""Emissions for several typed persons: the identity pattern of all their genes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forensic_match.accelerate import jit
+from forensic_match.linked._pair_numba import _observation
+
+
+@jit
+def family_emission_rows(freq: np.ndarray, calls: np.ndarray, error: np.ndarray,
+                         dropout: np.ndarray, patterns: np.ndarray) -> np.ndarray:
+    """Emission of every marker under every identity pattern, shape (n, U).
+
+    freq : float64 (n,); calls : int64 (k, n) call codes of the k persons; error, dropout :
+    float64 (k,); patterns : int64 (U, 2k) restricted growth strings of the persons' genes
+    (paternal, maternal for each person in order). Distinct genes carry independent alleles.
+    """
+    k, n = calls.shape
+    n_pat = patterns.shape[0]
+    rows = np.empty((n, n_pat))
+    like = np.empty((k, 3))
+    for i in range(n):
+        p = freq[i]
+        for j in range(k):
+            _observation(p, calls[j, i], error[j], dropout[j], like[j])
+        for u in range(n_pat):
+            blocks = 0
+            for g in range(2 * k):
+                blocks = max(blocks, patterns[u, g] + 1)
+            s = 0.0
+            for bits in range(1 << blocks):
+                w = 1.0
+                for b in range(blocks):
+                    w *= p if (bits >> b) & 1 else 1.0 - p
+                for j in range(k):
+                    c = ((bits >> patterns[u, 2 * j]) & 1) + ((bits >> patterns[u, 2 * j + 1]) & 1)
+                    w *= like[j, c]
+                s += w
+            rows[i, u] = s
+    return rows

@@ -1,0 +1,386 @@
+"""Pairwise kinship likelihood over linked SNPs: a hidden Markov model along each chromosome.
+
+For two persons in a pedigree, the hidden state at a marker is the inheritance vector of the
+meioses that connect them (Lander & Green 1987; Thompson 2013, Genetics 194:301); each meiosis
+switches between the two grand-parental origins at the recombination fraction of the interval
+(Haldane map function on the sex-specific cM distances of the parent's sex). The observation
+at a marker depends on the state only through the pattern of identity by descent among the
+pair's four genes. Method, formulas, reductions and assumptions: ``docs/linked.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from forensic_match.errors import GenotypeError, InputError, PedigreeError, where
+from forensic_match.linked.panel import SnpPanel
+from forensic_match.markers import markers_digest
+from forensic_match.pedigree import Pedigree
+from forensic_match.profiles import Observation
+
+#: The 15 partitions of the pair's genes (first paternal, first maternal, second paternal,
+#: second maternal) as restricted growth strings: equal numbers share a gene by descent.
+PATTERNS: tuple[tuple[int, int, int, int], ...] = tuple(
+    p for p in itertools.product(range(4), repeat=4)
+    if p[0] == 0 and all(p[k] <= max(p[:k]) + 1 for k in range(1, 4)))
+_PATTERN_INDEX = {p: k for k, p in enumerate(PATTERNS)}
+_PATTERN_ARRAY = np.array(PATTERNS, dtype=np.int64)
+#: Free meioses beyond which the state space (2 ** bits) is refused.
+MAX_BITS = 20
+
+
+def _canonical(genes: Sequence[int]) -> tuple[int, ...]:
+    """Restricted growth string of gene labels: equal labels get equal numbers, in order of
+    first appearance."""
+    labels: dict[int, int] = {}
+    return tuple(labels.setdefault(g, len(labels)) for g in genes)
+
+
+@dataclass(frozen=True, eq=False)
+class PairProcess:
+    """The inheritance process of two persons of a pedigree, reduced for the HMM.
+
+    Built by :func:`pair_process`. Only meioses into the two persons and their ancestors
+    count; for every founder, swapping its two genes is a symmetry, so one of its meioses
+    (the *pivot*) is fixed and its switches become a joint flip of the founder's other
+    meioses (exact lumping, see ``docs/linked.md``).
+
+    Attributes
+    ----------
+    first, second : str
+    bit_sex : numpy.ndarray of int64
+        Sex of the parent (0 male, 1 female) of each free meiosis (state bit).
+    sym_sex, sym_mask : numpy.ndarray of int64
+        Sex of each founder symmetry and the state bits it flips.
+    pattern : numpy.ndarray of int64
+        Index in :data:`PATTERNS` of each state's identity pattern.
+    meioses : tuple of str
+        Description of each free meiosis, e.g. ``"B_1 <- B_sp"``.
+    """
+
+    first: str
+    second: str
+    bit_sex: np.ndarray
+    sym_sex: np.ndarray
+    sym_mask: np.ndarray
+    pattern: np.ndarray
+    meioses: tuple[str, ...] = ()
+
+    @property
+    def n_states(self) -> int:
+        return int(self.pattern.size)
+
+    @cached_property
+    def used(self) -> np.ndarray:
+        """The patterns that occur, and each state's column among them."""
+        return np.unique(self.pattern)
+
+    @cached_property
+    def column(self) -> np.ndarray:
+        return np.searchsorted(self.used, self.pattern).astype(np.int64)
+
+    @cached_property
+    def kappa(self) -> np.ndarray:
+        """Stationary probabilities of sharing 0, 1 and 2 genes by descent (non-inbred
+        pair; patterns with a person's two genes identical count by the genes shared)."""
+        out = np.zeros(3)
+        for p in self.pattern:
+            a, b = PATTERNS[p][:2], PATTERNS[p][2:]
+            out[len(set(a) & set(b))] += 1
+        return out / self.pattern.size
+
+
+def pair_process(pedigree: Pedigree, first: str, second: str) -> PairProcess:
+    """The reduced inheritance process of ``first`` and ``second`` in ``pedigree``.
+
+    Raises
+    ------
+    PedigreeError
+        Unknown or equal persons, or more than :data:`MAX_BITS` free meioses.
+
+    Examples
+    --------
+    >>> from forensic_match.pedigree import full_siblings
+    >>> proc = pair_process(full_siblings(), "S1", "S2")
+    >>> proc.n_states, proc.kappa.tolist()
+    (4, [0.25, 0.5, 0.25])
+    """
+    for ident in (first, second):
+        if ident not in pedigree:
+            raise PedigreeError(f"{ident!r} is not in the pedigree")
+    if first == second:
+        raise PedigreeError(f"a pair needs two persons, not {first!r} twice")
+    bit_sex, sym_sex, sym_mask, genes, names = inheritance(pedigree, (first, second))
+    pattern = np.array([_PATTERN_INDEX[_canonical(g)] for g in genes], dtype=np.int64)
+    return PairProcess(first, second, bit_sex, sym_sex, sym_mask, pattern, names)
+
+
+def inheritance(pedigree: Pedigree, persons: Sequence[str],
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, ...]],
+                           tuple[str, ...]]:
+    """The reduced inheritance process of ``persons`` (see :class:`PairProcess`).
+
+    Returns the sex of each free meiosis, the sex and bit mask of each founder symmetry, for
+    every state the founder genes of the persons (paternal, maternal for each, in order) and
+    a description of each free meiosis.
+    """
+    keep = set(persons)
+    for ident in persons:
+        keep |= pedigree.ancestors(ident)
+    order = [pedigree.ids[i] for i in pedigree.topological_order if pedigree.ids[i] in keep]
+    meioses: list[tuple[str, str, int]] = []  # (child, parent, 0 paternal / 1 maternal)
+    for ident in order:
+        parents = pedigree.parents(ident)
+        if parents is not None:
+            meioses += [(ident, parents[0], 0), (ident, parents[1], 1)]
+    founders = [i for i in order if pedigree.parents(i) is None]
+    pivots: set[int] = set()
+    groups: list[list[int]] = []
+    for f in founders:
+        own = [k for k, (_, parent, _) in enumerate(meioses) if parent == f]
+        if own:
+            pivots.add(own[0])
+            groups.append(own)
+    free = [k for k in range(len(meioses)) if k not in pivots]
+    if len(free) > MAX_BITS:
+        raise PedigreeError(f"persons {list(persons)}: {len(free)} free meioses, more than "
+                            f"{MAX_BITS} (a state space of 2 ** {len(free)})")
+    bit_of = {k: b for b, k in enumerate(free)}
+    bit_sex = np.array([0 if meioses[k][2] == 0 else 1 for k in free], dtype=np.int64)
+    sym_sex, sym_mask = [], []
+    for own in groups:
+        mask = sum(1 << bit_of[k] for k in own[1:])
+        if mask:
+            sym_sex.append(0 if meioses[own[0]][2] == 0 else 1)
+            sym_mask.append(mask)
+    founder_index = {f: k for k, f in enumerate(founders)}
+    states: list[tuple[int, ...]] = []
+    for state in range(1 << len(free)):
+        genes: dict[str, tuple[int, int]] = {
+            f: (2 * k, 2 * k + 1) for f, k in founder_index.items()}
+        for k, (child, parent, side) in enumerate(meioses):
+            pick = (state >> bit_of[k]) & 1 if k in bit_of else 0
+            got = genes[parent][pick]
+            have = genes.get(child, (-1, -1))
+            genes[child] = (got, have[1]) if side == 0 else (have[0], got)
+        states.append(tuple(g for ident in persons for g in genes[ident]))
+    names = tuple(f"{meioses[k][0]} <- {meioses[k][1]}" for k in free)
+    return (bit_sex, np.array(sym_sex, dtype=np.int64), np.array(sym_mask, dtype=np.int64),
+            states, names)
+
+
+def emission_table(process: PairProcess, panel: SnpPanel, *,
+                   error: tuple[float, float] = (0.0, 0.0),
+                   dropout: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """Emissions of every call pair at every marker for ``process``: shape (n, 4, 4, P),
+    indexed by call code + 1 of both persons. Pass it as ``table=`` to
+    :func:`pair_log_likelihood` when many pairs share the panel, process, error and dropout
+    (a search, a simulation): each pair is then a lookup instead of a computation."""
+    from forensic_match.linked._pair_numba import emission_rows
+
+    n = len(panel)
+    patterns = _PATTERN_ARRAY[process.used]
+    table = np.empty((n, 4, 4, patterns.shape[0]))
+    for ca in range(-1, 3):
+        for cb in range(-1, 3):
+            table[:, ca + 1, cb + 1] = emission_rows(
+                panel.freq_a1, np.full(n, ca, np.int64), np.full(n, cb, np.int64),
+                np.array(error, dtype=np.float64), np.array(dropout, dtype=np.float64),
+                patterns)
+    return table
+
+
+def pair_log_likelihood(process: PairProcess, panel: SnpPanel, first: np.ndarray,
+                        second: np.ndarray, *, error: tuple[float, float] = (0.0, 0.0),
+                        dropout: tuple[float, float] = (0.0, 0.0),
+                        theta: np.ndarray | None = None,
+                        table: np.ndarray | None = None) -> float:
+    """Natural log of ``P(calls of both persons | the process)`` over the panel.
+
+    ``first`` and ``second`` are call codes (copies of allele 1: 0, 1, 2; -1 missing) in
+    panel order (see :func:`genotype_codes`); ``error`` and ``dropout`` per person.
+    ``theta`` overrides the map (from :func:`~forensic_match.linked.panel.interval_theta`);
+    ``table`` is :func:`emission_table` of the same process, panel, error and dropout (then
+    ``error`` and ``dropout`` are not used).
+    """
+    from forensic_match.linked._pair_numba import (
+        compress,
+        emission_rows,
+        forward_log_likelihood,
+        gather_rows,
+    )
+
+    theta = panel.theta if theta is None else theta
+    first = np.asarray(first, dtype=np.int64)
+    second = np.asarray(second, dtype=np.int64)
+    for name, codes in (("first", first), ("second", second)):
+        if codes.shape != (len(panel),) or codes.min(initial=0) < -1 or codes.max(initial=0) > 2:
+            raise InputError(f"{name}: call codes (-1, 0, 1, 2) for the {len(panel)} panel "
+                             f"markers expected, got shape {codes.shape}")
+    if table is None:
+        rows = emission_rows(panel.freq_a1, first, second, np.array(error, dtype=np.float64),
+                             np.array(dropout, dtype=np.float64), _PATTERN_ARRAY[process.used])
+    else:
+        if table.shape != (len(panel), 4, 4, process.used.size):
+            raise InputError(f"emission table of shape {table.shape} does not fit "
+                             f"{len(panel)} markers and {process.used.size} patterns")
+        rows = gather_rows(table, first, second)
+    emission, theta, constant, _ = compress(rows, np.ascontiguousarray(theta,
+                                                                       dtype=np.float64))
+    if emission.shape[0] == 0:
+        return float(constant)
+    return float(constant) + forward_log_likelihood(process.column, emission, theta,
+                                                    process.bit_sex, process.sym_sex,
+                                                    process.sym_mask)
+
+
+def genotype_codes(panel: SnpPanel, profile: Mapping[str, Any], *, sample: str = "",
+                   file: str | None = None) -> np.ndarray:
+    """Call codes (copies of allele 1, -1 missing) of a profile ``{marker: (a, b)}``.
+
+    A call of ``None`` or ``(None, None)`` is missing; a lone allele ``(a, None)`` is read
+    as ``a/a`` (dropout), as elsewhere in forensic_match.
+
+    Raises
+    ------
+    GenotypeError
+        An allele that is not one of the marker's two, naming sample and marker.
+    """
+    codes = np.full(len(panel), -1, dtype=np.int64)
+    for name, call in profile.items():
+        if name not in panel.index:
+            continue
+        if call is None:
+            continue
+        m = panel.markers[panel.index[name]]
+        alleles = [a for a in call if a is not None]
+        if not alleles:
+            continue
+        if len(alleles) == 1:
+            alleles = alleles * 2
+        if len(call) != 2:
+            raise GenotypeError(f"{where(file=file, sample=sample, marker=name)}: a genotype "
+                                f"has two alleles, got {call!r}")
+        count = 0
+        for a in alleles:
+            if a not in m.alleles:
+                raise GenotypeError(f"{where(file=file, sample=sample, marker=name, allele=a)}"
+                                    f": not one of the SNP's alleles {m.alleles}")
+            count += a == m.alleles[0]
+        codes[panel.index[name]] = count
+    return codes
+
+
+@dataclass(frozen=True)
+class LinkedResult:
+    """The outcome of :func:`linked_kinship_lr`: log10 likelihoods per hypothesis."""
+
+    log10_likelihood_h1: float
+    log10_likelihood_h2: float
+    markers_typed: int
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def log10_lr(self) -> float:
+        return self.log10_likelihood_h1 - self.log10_likelihood_h2
+
+    @property
+    def lr(self) -> float:
+        return float(10.0 ** self.log10_lr) if self.log10_lr < 308.25 else math.inf
+
+    def __repr__(self) -> str:
+        return f"LinkedResult(log10 LR={self.log10_lr:.4f}, {self.markers_typed} markers typed)"
+
+
+def _sample_options(spec: Mapping[str, Any] | None, ident: str, name: str) -> float:
+    value = float((spec or {}).get(ident, 0.0))
+    if not 0.0 <= value < 1.0:
+        raise InputError(f"{name} of sample {ident!r} must lie in [0, 1), got {value}")
+    return value
+
+
+def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
+                      profiles: Mapping[str, Mapping[str, Any]], *, first: str, second: str,
+                      genotype_error: Mapping[str, float] | None = None,
+                      observation: Mapping[str, Observation | float] | None = None,
+                      ) -> LinkedResult:
+    """LR of two pedigree hypotheses for two typed persons over linked SNPs.
+
+    Parameters
+    ----------
+    h1, h2 : Pedigree
+        Hypotheses containing both persons; ``h2=None`` means unrelated.
+    panel : SnpPanel
+        Markers with their genetic positions (:func:`~forensic_match.linked.load_force_panel`).
+    profiles : mapping
+        ``{person: {marker: (a, b)}}``; markers absent from a profile are missing calls.
+    first, second : str
+        The two typed persons.
+    genotype_error : mapping, optional
+        ``{person: probability}`` that a call is replaced by a genotype drawn from the
+        population (FORMAT.md ``genotype_error``).
+    observation : mapping, optional
+        ``{person: Observation or dropout probability}`` (drop-in is not modelled here).
+
+    Returns
+    -------
+    LinkedResult
+
+    Examples
+    --------
+    >>> from forensic_match.linked import RELATIONSHIPS, load_force_panel
+    >>> panel = load_force_panel().subset(["rs9442372", "rs4648727"])
+    >>> sibs = RELATIONSHIPS["full siblings"].pedigree()
+    >>> res = linked_kinship_lr(sibs, None, panel, {"A": {"rs9442372": ("G", "G")},
+    ...                         "B": {"rs9442372": ("G", "G")}}, first="A", second="B")
+    >>> round(res.lr, 6) == round((1 + 0.611) ** 2 / (4 * 0.611 ** 2), 6)
+    True
+    """
+    for ident in profiles:
+        if ident not in (first, second):
+            raise InputError(f"profile of {ident!r}: only the pair {first!r}, {second!r} is "
+                             f"analysed by the pairwise linked model")
+    codes = [genotype_codes(panel, profiles.get(i, {}), sample=i) for i in (first, second)]
+    error = tuple(_sample_options(genotype_error, i, "genotype_error") for i in (first, second))
+    drops = []
+    for ident in (first, second):
+        obs = (observation or {}).get(ident, 0.0)
+        if isinstance(obs, Observation):
+            if obs.dropin:
+                raise InputError(f"sample {ident!r}: drop-in is not modelled for linked SNPs")
+            obs = obs.dropout
+        drops.append(_sample_options({ident: obs}, ident, "dropout"))
+    logs = []
+    for ped in (h1, h2):
+        proc = _unrelated_process(first, second) if ped is None else \
+            pair_process(ped, first, second)
+        ll = pair_log_likelihood(proc, panel, codes[0], codes[1], error=error,  # type: ignore
+                                 dropout=tuple(drops))  # type: ignore[arg-type]
+        logs.append(ll / math.log(10.0))
+    if logs[0] == -math.inf and logs[1] == -math.inf:
+        raise InputError(f"the calls of {first!r} and {second!r} are impossible under both "
+                         f"hypotheses (an exclusion with no genotype error: set "
+                         f"genotype_error)")
+    from forensic_match import __version__
+
+    prov = {"package": "forensic_match", "version": __version__,
+            "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "model": "pairwise inheritance HMM, Haldane map, no interference",
+            "panel": panel.source, "markers_sha256": markers_digest(panel.markers),
+            "genotype_error": dict(zip((first, second), error)),
+            "dropout": dict(zip((first, second), drops))}
+    typed = int(np.sum((codes[0] >= 0) & (codes[1] >= 0)))
+    return LinkedResult(logs[0], logs[1], typed, prov)
+
+
+def _unrelated_process(first: str, second: str) -> PairProcess:
+    return PairProcess(first, second, np.zeros(0, np.int64), np.zeros(0, np.int64),
+                       np.zeros(0, np.int64), np.array([_PATTERN_INDEX[(0, 1, 2, 3)]]))

@@ -1,0 +1,135 @@
+"""Gene dropping with crossovers on a sex-specific genetic map, and degraded SNP calls.
+
+Crossovers of a meiosis form a Poisson process along each chromosome in genetic distance
+(rate 1 per Morgan: no interference, the process behind the Haldane map function), on the male
+map for a father and the female map for a mother; the transmitted haplotype starts on a random
+one of the parent's two and switches at each crossover. Founder haplotypes are drawn
+independently at each SNP from the panel's allele frequencies (no linkage disequilibrium).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forensic_match.errors import InputError
+from forensic_match.linked.panel import SnpPanel
+from forensic_match.pedigree import Pedigree
+
+
+def _chromosome_spans(panel: SnpPanel) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each marker's chromosome and its first and last marker."""
+    chrom_id = np.cumsum(panel.chrom_start) - 1
+    starts = np.flatnonzero(panel.chrom_start)
+    ends = np.append(starts[1:], len(panel)) - 1
+    return chrom_id, np.stack([starts, ends], axis=1)
+
+
+def transmit(haplotypes: np.ndarray, cm: np.ndarray, chrom_id: np.ndarray, spans: np.ndarray,
+             rng: np.random.Generator) -> np.ndarray:
+    """One meiosis: the haplotype passed on by a parent with ``haplotypes`` (2, n markers).
+
+    ``cm`` are the markers' positions on the parent's sex map; crossovers outside the span
+    of a chromosome's markers change no marker and are not drawn.
+    """
+    start_bit = rng.integers(0, 2, size=spans.shape[0])
+    lo, hi = cm[spans[:, 0]], cm[spans[:, 1]]
+    counts = rng.poisson((hi - lo) / 100.0)
+    # crossovers of chromosome k are placed at k * BIG + position so one sorted array serves
+    offset = np.arange(spans.shape[0]) * (hi.max(initial=0.0) + 1.0)
+    points = np.sort(np.repeat(lo + offset, counts) + rng.random(counts.sum())
+                     * np.repeat(hi - lo, counts))
+    before = np.searchsorted(points, cm + offset[chrom_id], side="right")
+    which = (before + start_bit[chrom_id]) % 2
+    return haplotypes[which, np.arange(cm.size)]
+
+
+def drop_labels(pedigree: Pedigree, panel: SnpPanel, rng: np.random.Generator,
+                ) -> dict[str, np.ndarray]:
+    """Founder-gene labels (2, n: paternal, maternal) of everyone in ``pedigree``: founder
+    ``k`` (in pedigree order) carries genes ``2k`` and ``2k + 1``; two persons share a gene
+    identical by descent at a marker where a label is the same."""
+    chrom_id, spans = _chromosome_spans(panel)
+    n = len(panel)
+    labels: dict[str, np.ndarray] = {}
+    founders = 0
+    for i in pedigree.topological_order:
+        ident = pedigree.ids[i]
+        parents = pedigree.parents(ident)
+        if parents is None:
+            labels[ident] = np.stack([np.full(n, 2 * founders), np.full(n, 2 * founders + 1)])
+            founders += 1
+        else:
+            labels[ident] = np.stack([
+                transmit(labels[parents[0]], panel.cm_male, chrom_id, spans, rng),
+                transmit(labels[parents[1]], panel.cm_female, chrom_id, spans, rng)])
+    return labels
+
+
+def drop_genes(pedigree: Pedigree, panel: SnpPanel, rng: np.random.Generator, *,
+               labels: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Haplotypes (2, n: paternal, maternal; 1 = allele 1) of everyone in ``pedigree``:
+    founder genes drawn from the panel frequencies, passed down along ``labels`` (from
+    :func:`drop_labels`, drawn if not given)."""
+    labels = drop_labels(pedigree, panel, rng) if labels is None else labels
+    n_genes = 1 + max(int(lab.max()) for lab in labels.values())
+    p = panel.freq_a1
+    founder_alleles = (rng.random((n_genes, p.size)) < p).astype(np.int8)
+    cols = np.arange(p.size)
+    return {ident: founder_alleles[lab, cols] for ident, lab in labels.items()}
+
+
+def shared_ibd(labels: dict[str, np.ndarray], first: str, second: str) -> np.ndarray:
+    """Number of genes (0, 1, 2) the two persons share identical by descent at each marker."""
+    a, b = labels[first], labels[second]
+    same = (a[0] == b[0]) | (a[0] == b[1])
+    other = (a[1] == b[0]) | (a[1] == b[1])
+    return same.astype(np.int64) + (other & (a[1] != a[0])).astype(np.int64)
+
+
+def degrade(haplotypes: np.ndarray, freq_a1: np.ndarray, rng: np.random.Generator, *,
+            error: float = 0.0, missing: float = 0.0, dropout: float = 0.0) -> np.ndarray:
+    """Call codes (copies of allele 1, -1 missing) of a sample typed with errors.
+
+    With probability ``error`` a call is replaced by a genotype drawn from the population
+    (Hardy-Weinberg); then each allele copy drops out with probability ``dropout`` (a lone
+    allele is called homozygous, none is a missing call); finally each call is missing with
+    probability ``missing``. The same model as the likelihood's (``docs/linked.md``).
+    """
+    for name, v in (("error", error), ("missing", missing), ("dropout", dropout)):
+        if not 0.0 <= v <= 1.0:
+            raise InputError(f"{name} probability must lie in [0, 1], got {v}")
+    n = freq_a1.size
+    alleles = haplotypes.astype(np.int64).copy()
+    swap = rng.random(n) < error
+    alleles[:, swap] = (rng.random((2, int(swap.sum()))) < freq_a1[swap]).astype(np.int64)
+    shown = rng.random((2, n)) >= dropout
+    codes = np.full(n, -1, dtype=np.int64)
+    both = shown[0] & shown[1]
+    codes[both] = alleles[0, both] + alleles[1, both]
+    for k in (0, 1):
+        alone = shown[k] & ~shown[1 - k]
+        codes[alone] = 2 * alleles[k, alone]
+    codes[rng.random(n) < missing] = -1
+    return codes
+
+
+def simulate_pair(pedigree: Pedigree, first: str, second: str, panel: SnpPanel,
+                  rng: np.random.Generator, *, error: float = 0.0, missing: float = 0.0,
+                  dropout: float = 0.0, labels: dict[str, np.ndarray] | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Call codes of two persons of ``pedigree`` after gene dropping and degradation
+    (``labels``: a given :func:`drop_labels` outcome, to know the true IBD).
+
+    Examples
+    --------
+    >>> from forensic_match.linked import RELATIONSHIPS, load_force_panel
+    >>> a, b = simulate_pair(RELATIONSHIPS["first cousins"].pedigree(), "A", "B",
+    ...                      load_force_panel(), np.random.default_rng(1), missing=0.3)
+    >>> a.shape
+    (3930,)
+    """
+    haps = drop_genes(pedigree, panel, rng, labels=labels)
+    return (degrade(haps[first], panel.freq_a1, rng, error=error, missing=missing,
+                    dropout=dropout),
+            degrade(haps[second], panel.freq_a1, rng, error=error, missing=missing,
+                    dropout=dropout))
