@@ -191,3 +191,12 @@ def test_properties(register: list[tuple[str | None, int | None]], body_place: s
         assert float(f.mean()) == pytest.approx(1.0)
     else:
         assert rest == 1.0
+
+
+def test_the_tiniest_weights_still_sum_to_one() -> None:
+    """A subnormal unknown-place weight (5e-324) for the only candidate: its prior is
+    1 - pi_0, not lost to underflow (found by hypothesis)."""
+    model = PlaceModel(open_mass=0.5, unknown_weight=5e-324)
+    prior = PlacePrior(["P0"], [None], [None], coordinates=COORDS, model=model)
+    p, rest = prior.prior("D1", None)
+    assert float(p.sum()) + rest == pytest.approx(1.0) and p[0] == pytest.approx(0.5)

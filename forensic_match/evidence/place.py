@@ -310,7 +310,8 @@ class PlacePrior:
         total = float(w.sum())
         if total <= 0.0:
             return np.zeros(len(w)), 1.0
-        return (1.0 - self.model.open_mass) * w / total, self.model.open_mass
+        # Normalised first: (1 - pi_0) * w would underflow for the tiniest weights.
+        return (w / total) * (1.0 - self.model.open_mass), self.model.open_mass
 
     def factor(self, place: Place, date_recovered: str | None, *,
                event_date: str | None = None) -> np.ndarray:
