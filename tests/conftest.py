@@ -4,6 +4,10 @@ The reference values computed by an independent implementation live outside the 
 in ``../shared/reference`` (next to the repository root). Tests that need them use the
 ``reference_dir`` fixture: it skips them, with the reason, when the folder is absent, unless
 ``FM_REQUIRE_REFERENCE=1`` is set (as in CI), when a missing folder is a failure.
+
+Hypothesis profiles: the default explores new random examples on every run (where edge cases
+are found during development); ``HYPOTHESIS_PROFILE=ci`` (set by ``.ci/run``) draws the same
+examples every time, so that CI judges the change, not the luck of the draw.
 """
 
 from __future__ import annotations
@@ -12,6 +16,10 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE_DIR = SHARED_DIR / "reference"
