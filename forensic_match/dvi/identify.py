@@ -648,6 +648,12 @@ def _load_cache(path: str | Path | None) -> CompiledTables | None:
         return None
 
 
+def _state_key(family: Family) -> tuple[str, tuple[str, ...]]:
+    """A family's state for its relative alternatives: its id and who is typed in it (a
+    conditioned family gains the identified bodies as typed members)."""
+    return family.id, tuple(sorted(family.genotypes))
+
+
 class _RelativeTables:
     """Compiled tables of families' relative alternatives, cached by family state (in
     memory for one identification; with ``reuse``, rows of an earlier run whose
@@ -701,9 +707,8 @@ class _RelativeTables:
         """Compile the alternatives of every family not cached yet, in one batch over the
         worker processes (families conditioned on degraded bodies go through
         :meth:`tables`, which carries their observation models)."""
-        todo = {(f.id, tuple(sorted(f.genotypes))): relative_alternatives(f)
-                for f in families
-                if (f.id, tuple(sorted(f.genotypes))) not in self.cache}
+        todo = {_state_key(f): relative_alternatives(f) for f in families
+                if _state_key(f) not in self.cache}
         if not todo:
             return
         ext = [alts.family for alts in todo.values() if alts.alternatives]
@@ -726,7 +731,7 @@ class _RelativeTables:
 
     def tables(self, family: Family, observation: dict[str, Any] | None,
                ) -> tuple[Any, ...]:
-        key = (family.id, tuple(sorted(family.genotypes)))
+        key = _state_key(family)
         if key not in self.cache:
             alts = relative_alternatives(family)
             ext = alts.family
@@ -738,7 +743,7 @@ class _RelativeTables:
 
     def extended(self, family: Family) -> Family:
         """The family extended by its alternatives (after :meth:`tables`)."""
-        return self.cache[(family.id, tuple(sorted(family.genotypes)))][3]
+        return self.cache[_state_key(family)][3]
 
 
 def _families_in_play(res: SearchResult) -> set[str]:
@@ -771,8 +776,10 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     sets: list[AlternativeSet] = []
     tables.prepare([_conditioned_family(fam_by_id[fid], conditioned) for fid in sorted(in_play)
                     if not _observations(conditioned, fid)])
+    keys: dict[str, tuple[str, tuple[str, ...]]] = {}
     for fid in sorted(in_play):
         fam = _conditioned_family(fam_by_id[fid], conditioned)
+        keys[fid] = _state_key(fam)
         alts, sex, rows = tables.tables(fam, _observations(conditioned, fid) or None)
         if alts:
             sets.append(AlternativeSet(tables.extended(fam), tuple(alts)))
@@ -784,8 +791,6 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     if not parts:
         return None, relations
     stacked = CompiledTables.stack(tables.panel, names, parts, sexes, tables.theta)
-    keys = {fid: (fid, tuple(sorted(_conditioned_family(fam_by_id[fid], conditioned)
-                                     .genotypes))) for fid in in_play}
     if evidence is None and lineage is None and REUSE_RELATIVE_SEARCH:
         memo = tables.search_memo
         res = _search_relatives_again(memo, keys, stacked, tables, remaining, sex_filter,
