@@ -947,11 +947,8 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
                 say.step(note)
         result = identify(families, searchable, panel, workers=workers,
                           progress=not say.quiet, min_markers=cfg.min_markers,
-                          theta=cfg.theta, cache=cache, threshold=cfg.threshold,
-                          margin=cfg.margin, posterior_threshold=cfg.posterior_threshold,
-                          prior_registered=cfg.prior_registered, relatives=cfg.relatives,
-                          closed=cfg.closed, undisputed=cfg.undisputed,
-                          sex_filter=cfg.sex_filter, evidence=evidence)
+                          theta=cfg.theta, cache=cache, evidence=evidence,
+                          **_decision_options(cfg))
     say.step("looking for near misses ...")
     with say.collect("near misses"):
         near = near_misses(result.compiled, families, searchable, panel,
