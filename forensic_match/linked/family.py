@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 
 from forensic_match.errors import InputError, PedigreeError
-from forensic_match.linked.pair import _canonical, _sample_options, genotype_codes, inheritance
+from forensic_match.linked.pair import (
+    _canonical,
+    _sample_options,
+    genotype_codes,
+    inheritance,
+    sample_dropouts,
+)
 from forensic_match.linked.panel import SnpPanel
 from forensic_match.pedigree import Pedigree
 from forensic_match.profiles import Observation
@@ -121,14 +127,7 @@ def linked_pedigree_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
     persons = tuple(profiles)
     calls = np.stack([genotype_codes(panel, profiles[i], sample=i) for i in persons])
     error = [_sample_options(genotype_error, i, "genotype_error") for i in persons]
-    drops = []
-    for ident in persons:
-        obs = (observation or {}).get(ident, 0.0)
-        if isinstance(obs, Observation):
-            if obs.dropin:
-                raise InputError(f"sample {ident!r}: drop-in is not modelled for linked SNPs")
-            obs = obs.dropout
-        drops.append(_sample_options({ident: obs}, ident, "dropout"))
+    drops = sample_dropouts(observation, persons)
     logs = []
     for ped in (h1, h2):
         if ped is None:

@@ -307,6 +307,21 @@ def _sample_options(spec: Mapping[str, Any] | None, ident: str, name: str) -> fl
     return value
 
 
+def sample_dropouts(observation: Mapping[str, Observation | float] | None,
+                    persons: Sequence[str]) -> list[float]:
+    """Each person's dropout probability from ``observation`` (an :class:`Observation` or a
+    number; 0 when absent); drop-in is refused, as the linked model does not have it."""
+    drops = []
+    for ident in persons:
+        obs = (observation or {}).get(ident, 0.0)
+        if isinstance(obs, Observation):
+            if obs.dropin:
+                raise InputError(f"sample {ident!r}: drop-in is not modelled for linked SNPs")
+            obs = obs.dropout
+        drops.append(_sample_options({ident: obs}, ident, "dropout"))
+    return drops
+
+
 def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
                       profiles: Mapping[str, Mapping[str, Any]], *, first: str, second: str,
                       genotype_error: Mapping[str, float] | None = None,
@@ -350,14 +365,7 @@ def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
                              f"analysed by the pairwise linked model")
     codes = [genotype_codes(panel, profiles.get(i, {}), sample=i) for i in (first, second)]
     error = tuple(_sample_options(genotype_error, i, "genotype_error") for i in (first, second))
-    drops = []
-    for ident in (first, second):
-        obs = (observation or {}).get(ident, 0.0)
-        if isinstance(obs, Observation):
-            if obs.dropin:
-                raise InputError(f"sample {ident!r}: drop-in is not modelled for linked SNPs")
-            obs = obs.dropout
-        drops.append(_sample_options({ident: obs}, ident, "dropout"))
+    drops = sample_dropouts(observation, (first, second))
     logs = []
     for ped in (h1, h2):
         proc = _unrelated_process(first, second) if ped is None else \
