@@ -8,7 +8,6 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from forensic_match.cases import load_case
@@ -73,4 +72,3 @@ def test_reuse_on_the_bundled_programme(monkeypatch: pytest.MonkeyPatch) -> None
     reused, full, calls = _both(monkeypatch, ds.am, ds.pm, ds.markers)
     assert any(calls)
     _same(reused, full)
-    assert pl.DataFrame  # polars imported for the frames compared above
