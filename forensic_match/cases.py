@@ -7,7 +7,7 @@ dropout; an identification dataset holds markers, postmortem samples and referen
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,6 +176,12 @@ class DviDataset:
         if self.lineage:
             out["lineage"] = self.lineage.to_dict()
         return _with_provenance(out, self.expected, self.computed_by, self.extra)
+
+
+def typed_markers(families: Sequence[Family], samples: Sequence[PMSample]) -> set[str]:
+    """Names of the markers at which some typed relative or PM sample is typed."""
+    return {m for s in samples for m in s.genotypes} | \
+        {m for f in families for p in f.genotypes.values() for m in p}
 
 
 def _with_provenance(out: dict[str, Any], expected: dict[str, Any], computed_by: str,

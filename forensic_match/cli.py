@@ -878,6 +878,7 @@ def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: 
     records type, less those the configuration ignores, extended by the alleles the records
     show; with ``every_marker``, every marker of the table not ignored, as in the table (a
     store run extends it by what the whole store shows)."""
+    from forensic_match.cases import typed_markers
     from forensic_match.dvi.records import read_families, read_pm_samples
     from forensic_match.likelihood import prepare_markers
 
@@ -891,8 +892,7 @@ def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: 
     for name in cfg.unused_marker_entries(db.markers):
         say.warn("ConfigWarning", f"configuration names marker {name!r}, which is not in "
                  f"frequency table {db.name!r}", "read")
-    present = {m for s in pm for m in s.genotypes} | \
-        {m for f in families for p in f.genotypes.values() for m in p}
+    present = typed_markers(families, pm)
     names = [n for n in db.markers if (every_marker or n in present) and not cfg.ignores(n)]
     n_missing = sum(len(f.missing) for f in families)
     say.step(f"read {len(families)} families ({n_missing} missing persons), {len(pm)} PM "
@@ -1266,6 +1266,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
 
     from forensic_match.cases import DviDataset, load_case
     from forensic_match.store import run_store
+    from forensic_match.store.runs import CHANGES
 
     say = _Messages(quiet)
     tables_given = any(p is not None for p in (pedigrees, relatives, pm_path, samples))
@@ -1332,8 +1333,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
         click.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
     if not quiet:
-        moved = ", ".join(f"{summary.counts.get('candidates_' + k, 0)} {k}"
-                          for k in ("new", "stronger", "weaker", "withdrawn"))
+        moved = ", ".join(f"{summary.counts.get('candidates_' + k, 0)} {k}" for k in CHANGES)
         click.echo(f"run {summary.run_id} finished: {summary.counts['new_proposals']} new "
                    f"proposals, {summary.counts['flagged']} flagged for re-review; "
                    f"candidates {moved}; {summary.counts['compiled_families']} of "

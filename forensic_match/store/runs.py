@@ -217,8 +217,9 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
             fams, profs = latest_versions(conn)
             ds = latest_dataset(conn, dataset.markers, id=dataset.id)
         if typed_markers_only:
-            typed = {m for s in ds.pm for m in s.genotypes} | \
-                {m for f in ds.am for p in f.genotypes.values() for m in p}
+            from forensic_match.cases import typed_markers
+
+            typed = typed_markers(ds.am, ds.pm)
             ds.markers = [m for m in ds.markers if m.name in typed]
         say(f"run {run_id}: identifying {len(ds.pm)} PM samples against {len(ds.am)} "
             f"families ...")
