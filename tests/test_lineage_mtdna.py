@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forensic_match.errors import InputError
 from forensic_match.lineage.data import LineageData
@@ -128,3 +130,34 @@ def test_mt_lr_by_hand_for_a_maternal_cousin():
     one_off = mt_lr(mt(["16189C", "73G", "16311C"]), ref, 4, data)
     assert one_off.differences == ("16311: rCRS/C",)
     assert 0 < one_off.lr < r.lr
+
+
+# --- the database count against its definition -----------------------------------------------
+
+_SITES = [300, 303, 305, 309, 310, 315, 320, 16185, 16189, 16190, 16200, 16210]
+_RANGES = [[[290, 330], [16180, 16215]], [[300, 330], [16180, 16215]],
+           [[290, 312], [16185, 16215]], [[290, 330]], [[16180, 16215]]]
+
+
+@st.composite
+def _mitotypes(draw: st.DrawFn) -> object:
+    ranges = draw(st.sampled_from(_RANGES))
+    inside = [p for p in _SITES if any(a <= p <= b for a, b in ranges)]
+    variants = []
+    for p in draw(st.lists(st.sampled_from(inside), unique=True, max_size=5)) if inside else []:
+        kind = draw(st.sampled_from(["A", "C", "Y", "R", "d", ".1C", ".2T"]))
+        variants.append(f"{p}{kind}" if not kind.startswith(".") else f"{p}{kind}")
+    return parse_mitotype({"range": ranges, "variants": variants})
+
+
+@given(_mitotypes(), st.lists(_mitotypes(), max_size=12), _mitotypes())
+@settings(max_examples=150, deadline=None)
+def test_database_count_equals_comparing_every_entry_over_the_region(pm, entries, ref):
+    """``matches`` compares each entry once and restricts to the region; the definition
+    compares each entry over the region (C-tracts, heteroplasmy, indels, partial reads)."""
+    region = ref.positions & pm.positions
+    db = MitotypeDatabase("toy", tuple(entries))
+    readers = [e for e in entries if region <= e.positions]
+    x = sum(compare_mitotypes(pm, e, region=region).n_differences == 0 for e in readers)
+    assert db.matches(pm, region) == (x, len(readers))
+    assert db.matches(pm, region) == (x, len(readers))   # from the cache

@@ -282,8 +282,7 @@ class MitotypeDatabase:
 
     name: str
     mitotypes: tuple[Mitotype, ...]
-    _matches: dict[Any, tuple[int, int]] = field(default_factory=dict, repr=False,
-                                                 compare=False)
+    _matches: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "lineage.mtdna.database"
@@ -298,18 +297,46 @@ class MitotypeDatabase:
     def matches(self, mitotype: Mitotype, region: Sequence[int] | frozenset[int]
                 ) -> tuple[int, int]:
         """(x, N): entries that read all of ``region``, and those among them with no difference
-        from ``mitotype`` over it (cached by mitotype and region)."""
+        from ``mitotype`` over it (cached by mitotype and region).
+
+        Only entries that could match are compared: an entry with no variant at a position
+        where ``mitotype`` has a single-base substitution, or a deletion outside the C-tracts,
+        differs there (:func:`compare_mitotypes`), so the candidates are the entries with a
+        variant at every such position of the region (an index by position, built once)."""
         region = frozenset(region)
         key = (mitotype.ranges, tuple(sorted(mitotype.substitutions.items())),
                mitotype.deletions, tuple(sorted(mitotype.insertions.items())), region)
         if key in self._matches:
             return self._matches[key]
-        x = n = 0
-        for entry in self.mitotypes:
-            if not region <= entry.positions:
-                continue
-            n += 1
-            if compare_mitotypes(mitotype, entry, region=region).n_differences == 0:
-                x += 1
-        self._matches[key] = (x, n)
-        return x, n
+        reads: dict[tuple[tuple[int, int], ...], bool] = {}
+        readers = []
+        for k, entry in enumerate(self.mitotypes):
+            if entry.ranges not in reads:
+                reads[entry.ranges] = region <= entry.positions
+            if reads[entry.ranges]:
+                readers.append(k)
+        required = [p for p, bases in mitotype.substitutions.items()
+                    if len(bases) == 1 and p in region]
+        required += [p for p in mitotype.deletions if p in region and not in_c_tract(p)]
+        candidates = set(readers)
+        index = self._index()
+        for p in sorted(required, key=lambda p: len(index.get(p, ()))):
+            candidates &= index.get(p, frozenset())
+            if not candidates:
+                break
+        x = sum(compare_mitotypes(mitotype, self.mitotypes[k], region=region).n_differences
+                == 0 for k in candidates)
+        self._matches[key] = (x, len(readers))
+        return x, len(readers)
+
+    def _index(self) -> dict[int, frozenset[int]]:
+        """``{position: entries with a substitution, deletion or insertion there}`` (an
+        insertion at the position it follows); built once."""
+        if "index" not in self._matches:
+            at: dict[int, set[int]] = {}
+            for k, entry in enumerate(self.mitotypes):
+                for p in (*entry.substitutions, *entry.deletions,
+                          *(pos for pos, _ in entry.insertions)):
+                    at.setdefault(p, set()).add(k)
+            self._matches["index"] = {p: frozenset(ks) for p, ks in at.items()}
+        return self._matches["index"]
