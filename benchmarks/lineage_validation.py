@@ -44,6 +44,10 @@ def main() -> None:
     ap.add_argument("--bodies", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--villages", type=int, default=0)
+    ap.add_argument("--y-method", default="count", choices=["count", "kappa", "disclap"],
+                    help="Y haplotype frequency method of lineage_lr")
+    ap.add_argument("--clusters", type=int, default=6,
+                    help="clusters of the discrete Laplace fit (--y-method disclap)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     markers = bench_markers("equal")
@@ -54,17 +58,20 @@ def main() -> None:
                 seed=rng, database_size=1000, villages=args.villages, lineages=3,
                 generations=5)
     ds = prog.dataset
+    if args.y_method == "disclap":
+        ds.lineage.fit_disclap(args.clusters)
     truth_missing = prog.pm_to_missing
     truth_family = dict(zip(prog.truth["pm"].to_list(), prog.truth["family"].to_list()))
     found = sum(1 for m in truth_missing.values() if m is not None)
     print(f"families {args.families}, PM samples {args.bodies} ({found} of missing persons), "
-          f"seed {args.seed}, villages {args.villages}")
+          f"seed {args.seed}, villages {args.villages}, Y frequencies {args.y_method}")
     print("relatives | lineage | identifications right | wrong | family level right | wrong "
           "| seconds")
     for relatives in (1.0, 0.0):
         for lineage in (None, ds.lineage):
             t = time.perf_counter()
-            res = identify(ds.am, ds.pm, ds.markers, relatives=relatives, lineage=lineage)
+            res = identify(ds.am, ds.pm, ds.markers, relatives=relatives, lineage=lineage,
+                           lineage_options={"y_method": args.y_method})
             right, wrong, fright, fwrong = _count(res, truth_missing, truth_family)
             print(f"{relatives:g} | {'yes' if lineage else 'no'} | {right} | {wrong} | "
                   f"{fright} | {fwrong} | {time.perf_counter() - t:.1f}")

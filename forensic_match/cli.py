@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from forensic_match.decide.priors import LINEAGE_KIN_WEIGHT
 from forensic_match.errors import ForensicMatchError
 
 
@@ -276,10 +277,17 @@ def _demo_kinship() -> None:
 @click.option("--lineage", "use_lineage", is_flag=True,
               help="Add the Y-STR and mtDNA LRs of the dataset's lineage data (docs/lineage.md) "
                    "to the identifications' scores. Off by default.")
+@click.option("--lineage-kin", type=click.FloatRange(min=0.0), default=LINEAGE_KIN_WEIGHT,
+              show_default=True,
+              help="With --lineage: prior weight of an unrecorded kinsman of each missing "
+                   "person's lineages (a man of his patrilineage outside the pedigree), against "
+                   "one missing person; he shares the Y haplotype, so only autosomal evidence "
+                   "sets the missing person above him (docs/decisions.md). 0 lets a lineage "
+                   "match stand in for autosomal evidence.")
 def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisputed: bool,
                   max_assignments: int, max_pairs: int, show_tables: bool,
                   use_evidence: bool, place_prior: bool, fam_pedigree: str | None,
-                  missing_prefix: str, use_lineage: bool) -> None:
+                  missing_prefix: str, use_lineage: bool, lineage_kin: float) -> None:
     """Solve an identification DATASET.json, or the [DVI] section of a Familias DATASET.fam
     (docs/familias.md); print pairwise LRs, undisputed, joint, dviSolve's AM and PM tables,
     proposed identifications and family-level proposals as one JSON object.
@@ -359,10 +367,13 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                 lineage = ds.lineage
                 notes.append("lineage: Y-STR and mtDNA LRs added to the identifications' "
                              "scores (docs/lineage.md); pairwise, joint and dviSolve tables "
-                             "are autosomal only")
+                             "are autosomal only; an unrecorded kinsman of each compared "
+                             f"lineage weighs {lineage_kin:g} missing persons "
+                             "(docs/decisions.md)")
             result = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta,
                               closed=closed, undisputed=require_undisputed,
-                              reuse=compiled_tables(ds), evidence=evidence, lineage=lineage)
+                              reuse=compiled_tables(ds), evidence=evidence, lineage=lineage,
+                              lineage_kin=lineage_kin)
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

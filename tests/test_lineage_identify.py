@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from test_lineage_simulate import _mt_pool, _population
 
 from forensic_match.dvi.identify import identify
@@ -55,3 +56,111 @@ def test_solve_command_uses_lineage_on_request(tmp_path):
     path.write_text(json.dumps(bare), encoding="utf-8")
     out = CliRunner().invoke(main, ["solve", str(path), "--lineage"])
     assert out.exit_code == 1 and "has no 'lineage' data" in out.output
+
+
+def _uncle_case(markers, seed: int = 5):
+    """A missing man whose only reference is his paternal uncle (autosomal STRs and a Y
+    haplotype), and a body that is NOT the missing man: an unrelated man of the uncle's
+    patrilineage (autosomally anyone, with the uncle's Y haplotype), as in a village of a few
+    patrilineages. The Y database (20,000 haplotypes, none of them the uncle's) makes the Y
+    LR of a match large."""
+    import numpy as np
+
+    from forensic_match.cases import Family, PMSample
+    from forensic_match.lineage.data import LineageData, YDatabase
+    from forensic_match.lineage.ystr import YMarker
+    from forensic_match.pedigree import missing_person_family
+    from forensic_match.simulate import simulate_profiles
+
+    rng = np.random.default_rng(seed)
+    loci = [f"DYS{400 + k}" for k in range(15)]
+    panel = tuple(YMarker(name, 1, 0.002) for name in loci)
+    uncle_y = {name: ("15",) for name in loci}
+    database = []
+    while len(database) < 20_000:
+        h = {name: (str(int(v)),) for name, v in zip(loci, rng.integers(8, 23, len(loci)))}
+        if h != uncle_y:
+            database.append(h)
+    data = LineageData(panel, YDatabase("toy", tuple(database)))
+    ped = missing_person_family("MP", missing_sex="M", relatives={"U": "paternal_uncle"})
+    truth = simulate_profiles(ped, markers, seed=seed)
+    fam = Family("FAM", ped, ["MP"], {"U": truth["U"]})
+    fam.ystr = {"U": uncle_y}
+    stranger = simulate_profiles(missing_person_family("X", missing_sex="M", relatives={}),
+                                 markers, seed=seed + 100)["X"]
+    body = PMSample("kinsman", "M", dict(stranger))
+    body.ystr = dict(uncle_y)
+    return fam, body, data
+
+
+def test_a_lineage_match_does_not_stand_in_for_autosomal_evidence(markers):
+    """The village hazard (``docs/decisions.md``, "Kinsmen of a lineage"): a man of the
+    missing man's patrilineage who is not in the pedigree shares the Y haplotype. Without the
+    kinsman alternative (``lineage_kin=0``) the Y match alone places him in the family with
+    posterior >= 0.9995 (a wrong body in the family's grave); with the default weight he is
+    not placed, and the pair's posterior is the closed form ``w / (w + W0 + rho Σ alt + kappa
+    LR_Y)``."""
+    import math
+
+    from forensic_match.decide.alternatives import relative_alternatives
+    from forensic_match.lineage.lr import lineage_lr
+
+    fam, body, data = _uncle_case(markers)
+    bare = identify([fam], [body], markers, lineage=data, lineage_kin=0.0)
+    assert bare.family_level.height == 1 and bare.family_level["family"][0] == "FAM"
+    res = identify([fam], [body], markers, lineage=data)
+    assert res.identifications.height == 0 and res.family_level.height == 0
+    assert res.parameters["priors"]["lineage_kin"] == 1.0
+    dec = res.decision
+    pair = dec.pairs.row(0, named=True)
+    # the kinsman's lineage LR: the largest among the family's members compared with the
+    # body (the missing man, and the alternatives: his father, who is nearer the uncle, and
+    # an unregistered brother)
+    alts = relative_alternatives(fam)
+    logs = [lineage_lr(body, fam, "MP", data).log10_lr] + [
+        lineage_lr(body, alts.family, a.person, data).log10_lr for a in alts.alternatives]
+    y = 10.0 ** max(logs)
+    assert y > 1e4 and max(logs) > logs[0]
+    alt = sum(dec.alternatives["lr"].to_list())
+    w0 = res.parameters["priors"]["open_weight"]
+    expected = pair["lr"] / (pair["lr"] + w0 + alt + y)
+    assert pair["posterior"] == pytest.approx(expected, rel=1e-9)
+    kin = dec.bodies["p_lineage_kin"][0]
+    assert kin == pytest.approx(y / (pair["lr"] + w0 + alt + y), rel=1e-9)
+    assert math.isclose(dec.bodies["p_open"][0] + kin + pair["posterior"]
+                        + sum(dec.alternatives["posterior"].to_list()), 1.0, rel_tol=1e-9)
+
+
+def test_closed_lists_and_no_lineage_leave_the_kinsmen_out(markers):
+    """``closed=True`` (dvir's flat prior) has no kinsman alternative, like no relatives;
+    without lineage markers ``lineage_kin`` changes nothing."""
+    fam, body, data = _uncle_case(markers)
+    closed = identify([fam], [body], markers, lineage=data, closed=True)
+    assert closed.parameters["priors"]["lineage_kin"] == 0.0
+    assert closed.decision.bodies["p_lineage_kin"][0] == 0.0
+    plain = identify([fam], [body], markers)
+    again = identify([fam], [body], markers, lineage_kin=5.0)
+    assert plain.decision.pairs["posterior"].to_list() == \
+        again.decision.pairs["posterior"].to_list()
+
+
+def test_solve_states_and_takes_the_kinsmen_weight(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+    from test_lineage_lr import DATASET
+
+    from forensic_match.cli import main
+
+    path = tmp_path / "ds.json"
+    path.write_text(json.dumps(DATASET), encoding="utf-8")
+    for weight in ("1", "0.25"):
+        out = CliRunner().invoke(main, ["solve", str(path), "--lineage",
+                                        "--lineage-kin", weight])
+        assert out.exit_code == 0, out.output
+        body = json.loads(out.output)
+        assert body["priors"]["lineage_kin"] == float(weight)
+        assert any(f"kinsman of each compared lineage weighs {float(weight):g}" in n
+                   for n in body["notes"])
+    out = CliRunner().invoke(main, ["solve", str(path), "--lineage", "--lineage-kin", "-1"])
+    assert out.exit_code == 2

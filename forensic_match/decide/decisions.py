@@ -13,7 +13,12 @@ and returns the joint posterior of every candidate pair under the one-to-one mod
 :mod:`~forensic_match.decide.posterior`, the posterior of each listed alternative, and of
 each family as a whole. A body's "free" weight is the open set ``W0``, plus the relatives
 ``ρ Σ_r LR_sr``, plus the LRs of the missing persons not listed among its candidates (they
-take no part in the column constraint: too weak to matter).
+take no part in the column constraint: too weak to matter), plus, with lineage markers, the
+unrecorded kinsmen of the families' lineages ``κ Σ_f K_sf``, ``K_sf`` the largest lineage
+LR of family f's members compared with body s on a line (their autosomal LR is 1: a man of
+the patrilineage outside the pedigree is, autosomally, anyone; his Y haplotype is the
+line's). A kinsman is no member of the family: his mass counts for neither an
+identification nor a family-level proposal.
 """
 
 from __future__ import annotations
@@ -46,7 +51,9 @@ class Decision:
     families : DataFrame
         pm, family, posterior (its missing persons and listed alternatives together).
     bodies : DataFrame
-        pm, p_open (posterior of the open set: nobody registered nor a listed relative).
+        pm, p_open (posterior of the open set: nobody registered nor a listed relative),
+        p_lineage_kin (posterior of an unrecorded kinsman of a compared lineage; 0 without
+        lineage markers).
     """
 
     pairs: Any
@@ -64,7 +71,7 @@ def _logsumexp(*values: float) -> float:
 
 
 def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[str, str], str],
-           priors: Priors) -> Decision:
+           priors: Priors, lineage_kin: Mapping[str, float] | None = None) -> Decision:
     """Joint posteriors of one round (see the module doc).
 
     Parameters
@@ -76,6 +83,10 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
     relations : mapping
         ``{(family, person): relation text}`` of the alternatives.
     priors : Priors
+    lineage_kin : mapping, optional
+        ``{pm: Σ_f K_sf}``: per body, over the families with a member compared with it on
+        a line, the largest such member's lineage LR, summed (see the module doc); weighted
+        by ``priors.lineage_kin``. ``None``: no lineage markers.
     """
     import polars as pl
 
@@ -103,11 +114,15 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
                        alternatives.samples["lr_sum"].to_list()))
         alt_sum = np.array([got.get(p, 0.0) for p in pm_ids], dtype=np.float64)
     log_rho = math.log(priors.relatives) if priors.relatives > 0 else -math.inf
+    log_kin = np.full(n_s, -math.inf)
+    if lineage_kin is not None and priors.lineage_kin > 0:
+        kin = np.array([lineage_kin.get(p, 0.0) for p in pm_ids], dtype=np.float64)
+        log_kin[kin > 0] = math.log(priors.lineage_kin) + np.log(kin[kin > 0])
     log_free = np.array([
         _logsumexp(priors.log_open,
                    log_rho + math.log(a) if a > 0 else -math.inf,
-                   math.log(r) if r > 0 else -math.inf)
-        for a, r in zip(alt_sum, residual)])
+                   math.log(r) if r > 0 else -math.inf, k)
+        for a, r, k in zip(alt_sum, residual, log_kin.tolist())])
     post = matching_posteriors(n_s, len(mps), s_idx, m_idx, log10 * LN10, log_free)
     pairs = cand.with_columns(pl.Series("posterior", post.p_edge),
                               pl.Series("joint_exact", post.exact))
@@ -130,7 +145,8 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
                           alts.select("pm", "family", "posterior")]) \
         .group_by(["pm", "family"], maintain_order=True).agg(pl.col("posterior").sum())
     bodies = pl.DataFrame({"pm": pm_ids,
-                           "p_open": np.exp(np.minimum(0.0, priors.log_open + log_pf))})
+                           "p_open": np.exp(np.minimum(0.0, priors.log_open + log_pf)),
+                           "p_lineage_kin": np.exp(np.minimum(0.0, log_kin + log_pf))})
     return Decision(pairs, alts, families, bodies)
 
 

@@ -31,6 +31,14 @@ MAX_REGISTERED = 0.5
 #: unregistered brother in the grave is about 0.4 / 0.6 as likely as the registered one; 1 is
 #: the conservative round figure. 0 switches relatives off (a closed list of victims).
 RELATIVES_WEIGHT = 1.0
+#: Default weight of an unrecorded kinsman of a missing person's lineage (a man of his
+#: patrilineage, a person of his matriline, outside the pedigree) against one registered
+#: missing person, where lineage markers are compared. Such a kinsman shares the Y haplotype or
+#: mitotype, so lineage markers cannot tell him from the missing person; in villages of a few
+#: patrilineages, killed together, he may well be among the bodies. 1 is the conservative
+#: round figure, as for :data:`RELATIVES_WEIGHT`; 0 (a closed list) lets a lineage match stand
+#: in for autosomal evidence (``docs/decisions.md``, "Kinsmen of a lineage").
+LINEAGE_KIN_WEIGHT = 1.0
 #: Smallest open-set weight: keeps "nobody in the register" possible even for ``registered=1``.
 MIN_OPEN = 1e-300
 
@@ -49,6 +57,10 @@ class Priors:
         Registered missing persons and bodies the priors were set from.
     source : str
         ``"programme"`` (from the counts) or ``"user"``.
+    lineage_kin : float
+        Weight of an unrecorded kinsman of each missing person's lineages, against one
+        registered missing person, for bodies compared on lineage markers
+        (:data:`LINEAGE_KIN_WEIGHT`; unused without lineage markers).
     """
 
     registered: float
@@ -56,6 +68,7 @@ class Priors:
     n_missing: int
     n_bodies: int
     source: str
+    lineage_kin: float = LINEAGE_KIN_WEIGHT
 
     @property
     def open_weight(self) -> float:
@@ -67,7 +80,7 @@ class Priors:
         """dvir's closed-disaster prior: flat over assignments, so that "nobody" weighs as
         much as any one missing person (``W0 = 1``), and no relative alternatives."""
         return cls(n_missing / (n_missing + 1.0), 0.0, n_missing, n_bodies,
-                   "closed list (dvir's flat prior over assignments)")
+                   "closed list (dvir's flat prior over assignments)", 0.0)
 
     @property
     def log_open(self) -> float:
@@ -82,7 +95,8 @@ class Priors:
     def to_dict(self) -> dict[str, Any]:
         return {"registered": self.registered, "relatives": self.relatives,
                 "n_missing": self.n_missing, "n_bodies": self.n_bodies,
-                "open_weight": self.open_weight, "source": self.source}
+                "open_weight": self.open_weight, "source": self.source,
+                "lineage_kin": self.lineage_kin}
 
     def describe(self) -> str:
         """One sentence for reports."""
@@ -93,7 +107,8 @@ class Priors:
 
 
 def programme_priors(n_missing: int, n_bodies: int, *, registered: float | None = None,
-                     relatives: float = RELATIVES_WEIGHT) -> Priors:
+                     relatives: float = RELATIVES_WEIGHT,
+                     lineage_kin: float = LINEAGE_KIN_WEIGHT) -> Priors:
     """Priors for a programme of ``n_missing`` registered persons and ``n_bodies`` bodies.
 
     Parameters
@@ -104,6 +119,9 @@ def programme_priors(n_missing: int, n_bodies: int, *, registered: float | None 
         ``min(MAX_REGISTERED, n_missing / n_bodies)``.
     relatives : float
         Weight of each relative alternative (:data:`RELATIVES_WEIGHT`).
+    lineage_kin : float
+        Weight of an unrecorded kinsman of each missing person's lineages
+        (:data:`LINEAGE_KIN_WEIGHT`), where lineage markers are compared.
 
     Examples
     --------
@@ -116,13 +134,17 @@ def programme_priors(n_missing: int, n_bodies: int, *, registered: float | None 
                          f"{n_missing} and {n_bodies}")
     if relatives < 0 or not math.isfinite(relatives):
         raise InputError(f"the relatives' weight must be finite and >= 0, got {relatives}")
+    if lineage_kin < 0 or not math.isfinite(lineage_kin):
+        raise InputError(f"the lineage kinsmen's weight must be finite and >= 0, got "
+                         f"{lineage_kin}")
     if registered is None:
         return Priors(min(MAX_REGISTERED, n_missing / n_bodies), relatives, n_missing,
-                      n_bodies, "programme")
+                      n_bodies, "programme", lineage_kin)
     if not 0.0 < registered <= 1.0:
         raise InputError(f"the prior that a body is a registered missing person must lie in "
                          f"(0, 1], got {registered}")
-    return Priors(registered, relatives, n_missing, n_bodies, "user")
+    return Priors(registered, relatives, n_missing, n_bodies, "user", lineage_kin)
 
 
-__all__ = ["MAX_REGISTERED", "Priors", "RELATIVES_WEIGHT", "programme_priors"]
+__all__ = ["LINEAGE_KIN_WEIGHT", "MAX_REGISTERED", "Priors", "RELATIVES_WEIGHT",
+           "programme_priors"]

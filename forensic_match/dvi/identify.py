@@ -37,7 +37,12 @@ import numpy as np
 from forensic_match.cases import Family, PMSample
 from forensic_match.decide.alternatives import AlternativeSet, relative_alternatives
 from forensic_match.decide.decisions import Decision, decide
-from forensic_match.decide.priors import RELATIVES_WEIGHT, Priors, programme_priors
+from forensic_match.decide.priors import (
+    LINEAGE_KIN_WEIGHT,
+    RELATIVES_WEIGHT,
+    Priors,
+    programme_priors,
+)
 from forensic_match.dvi.compile import (
     CompiledRow,
     CompiledTables,
@@ -212,7 +217,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              prior_registered: float | None = None,
              prior_not_in_database: float | None = None,
              relatives: float = RELATIVES_WEIGHT, closed: bool = False,
-             undisputed: bool = False,
+             lineage_kin: float = LINEAGE_KIN_WEIGHT, undisputed: bool = False,
              threshold: float = 1e4, margin: float = 1e4, theta: float = 0.0,
              min_markers: int = 8, sex_filter: bool = True, max_rounds: int = 10,
              same_source: float | None = None, workers: int = 1,
@@ -246,7 +251,16 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     closed : bool
         A closed disaster as dvir models it: flat prior over assignments (a body is "nobody"
         with the weight of any one missing person) and no relative alternatives
-        (:meth:`~forensic_match.decide.priors.Priors.flat`); overrides the three priors above.
+        (:meth:`~forensic_match.decide.priors.Priors.flat`); overrides the three priors above
+        and ``lineage_kin``.
+    lineage_kin : float
+        With ``lineage``: prior weight of an unrecorded kinsman of each missing person's
+        lineages (a man of his patrilineage, a person of his matriline, outside the
+        pedigree), against one registered missing person
+        (:data:`~forensic_match.decide.priors.LINEAGE_KIN_WEIGHT`). He shares the line, so
+        his lineage LR is the missing person's and his autosomal LR 1: only autosomal (and
+        AM/PM) evidence can set the missing person above him. 0 lets a lineage match stand
+        in for autosomal evidence (a closed list of victims).
     undisputed : bool
         Also require dvir's undisputed rule (LR >= ``threshold`` and >= ``margin`` times every
         competitor in the body's row and the missing person's column): the closed-disaster
@@ -352,7 +366,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     n_missing = len(compiled.rows)
     priors = Priors.flat(max(1, n_missing), max(1, len(bodies))) if closed else \
         programme_priors(max(1, n_missing), max(1, len(bodies)),
-                         registered=prior_registered, relatives=relatives)
+                         registered=prior_registered, relatives=relatives,
+                         lineage_kin=lineage_kin)
     fam_by_id = {f.id: f for f in families}
     row_of = {key: r for r, key in enumerate(compiled.rows)}
     sample_by_id: dict[str, Body] = {b.id: b for b in bodies}
@@ -596,7 +611,29 @@ class _Rounds:
                                                else (self.evidence, found),
                                                lineage=self if self.lineage is not None
                                                else None)
-        return res, decide(res, alt_res, relations, self.priors)
+        kin = self.lineage_kin(remaining) \
+            if self.lineage is not None and self.priors.lineage_kin > 0 else None
+        return res, decide(res, alt_res, relations, self.priors, lineage_kin=kin)
+
+    def lineage_kin(self, remaining: list[Body]) -> dict[str, float]:
+        """Per body, the weight of the unrecorded kinsmen of the families' lineages
+        (``docs/decisions.md``, "Kinsmen of a lineage"): one kinsman per family, whose
+        lineage LR is the largest among the family's members compared with the body on a
+        line (its missing persons and relative alternatives, in any round so far); summed
+        over the families. A family with no line compared adds nothing (its kinsmen are in
+        the open set)."""
+        best: dict[tuple[str, str], float] = {}
+        for (fid, _, pm), result in self.lineage_cache.items():
+            if result.y is None and result.mtdna is None:
+                continue
+            log10 = result.log10_lr
+            if log10 > best.get((pm, fid), -math.inf):
+                best[(pm, fid)] = log10
+        total = {b.id: 0.0 for b in remaining}
+        for (pm, _), log10 in best.items():
+            if pm in total:
+                total[pm] += 10.0 ** min(log10, 308.0)
+        return total
 
 
 def _lineage_sample(body: Body) -> PMSample:
