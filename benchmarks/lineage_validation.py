@@ -44,6 +44,9 @@ def main() -> None:
     ap.add_argument("--bodies", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--villages", type=int, default=0)
+    ap.add_argument("--shapes", nargs="+", default=["half_siblings", "nephew", "cousin_aunt"],
+                    help="family shapes of simulate_programme (e.g. the single-reference "
+                         "shapes cousin, half_sibling, uncle)")
     ap.add_argument("--y-method", default="count", choices=["count", "kappa", "disclap"],
                     help="Y haplotype frequency method of lineage_lr")
     ap.add_argument("--clusters", type=int, default=6,
@@ -52,7 +55,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     markers = bench_markers("equal")
     prog = simulate_programme(args.families, args.bodies, markers=markers, seed=args.seed,
-                              shapes=["half_siblings", "nephew", "cousin_aunt"],
+                              shapes=args.shapes,
                               missing_per_family=(1, 1), unrelated=0.2)
     add_lineage(prog, population=_y_population(rng), mitotypes=_mt_population(rng, 2000),
                 seed=rng, database_size=1000, villages=args.villages, lineages=3,
@@ -64,7 +67,8 @@ def main() -> None:
     truth_family = dict(zip(prog.truth["pm"].to_list(), prog.truth["family"].to_list()))
     found = sum(1 for m in truth_missing.values() if m is not None)
     print(f"families {args.families}, PM samples {args.bodies} ({found} of missing persons), "
-          f"seed {args.seed}, villages {args.villages}, Y frequencies {args.y_method}")
+          f"seed {args.seed}, villages {args.villages}, Y frequencies {args.y_method}, shapes "
+          f"{' '.join(args.shapes)}")
     print("relatives | lineage | identifications right | wrong | family level right | wrong "
           "| seconds")
     for relatives in (1.0, 0.0):

@@ -449,3 +449,23 @@ def test_scale_2000_families_1000_samples(markers: list[Marker]) -> None:
     assert len(prog.dataset.am) == 2000 and len(prog.dataset.pm) == 1000
     assert prog.truth["missing"].drop_nulls().n_unique() > 700
     assert elapsed < 10.0
+
+
+def test_single_distant_reference_shapes(markers: list[Marker]) -> None:
+    """``cousin``, ``half_sibling`` and ``uncle``: one typed relative of that kind, on the
+    father's side in some families and the mother's in others (so that lineage markers
+    reach the missing man through one line or the other)."""
+    from forensic_match.lineage.lines import lineage_links
+
+    words = {"cousin": "cousin", "half_sibling": "half_sibling", "uncle": "aunt"}
+    for shape, word in words.items():
+        prog = simulate_programme(40, 10, markers=markers, seed=6, shapes=[shape])
+        lines = {"Y": 0, "mtDNA": 0}
+        for fam in prog.dataset.am:
+            assert len(fam.genotypes) == 1, (shape, fam.id)
+            assert relationships(fam) == {word}, (shape, fam.id, relationships(fam))
+            for m in fam.missing:
+                for line in ("Y", "mtDNA") if fam.pedigree.sex_of(m) == "M" else ("mtDNA",):
+                    lines[line] += bool(lineage_links(fam.pedigree, m, line,
+                                                      among=fam.genotypes))
+        assert lines["Y"] > 0 and lines["mtDNA"] > 0, (shape, lines)

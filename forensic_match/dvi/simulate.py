@@ -52,6 +52,15 @@ Seed = int | np.random.Generator
 #: ``nephew``           1-2 nephews or nieces through a sibling (sometimes with the sibling's
 #:                      partner);
 #: ``cousin_aunt``      a first cousin (through an uncle) and an aunt.
+#:
+#: Shapes with a single distant reference (not in the default mix; for lineage-marker
+#: studies: the side is drawn, so a paternal relative shares the missing man's Y line and a
+#: maternal one his mtDNA line in about half the families):
+#:
+#: ``cousin``           one first cousin, child of a brother or sister of the father or of
+#:                      the mother;
+#: ``half_sibling``     one half sibling, through the father or the mother;
+#: ``uncle``            one uncle or aunt, a brother or sister of the father or the mother.
 DEFAULT_SHAPES: dict[str, float] = {
     "parents": 0.20, "parent_siblings": 0.20, "spouse_children": 0.15, "siblings": 0.15,
     "half_siblings": 0.10, "nephew": 0.10, "cousin_aunt": 0.10}
@@ -369,10 +378,42 @@ def _cousin_aunt(b: _Builder, k: int) -> None:
     b.person("CO", b.sex(), (uncle, b.person("UW", "F")), typed=True)
 
 
+def _parent_sibling(b: _Builder, k: int) -> tuple[str, str]:
+    """The missing children of untyped parents, one of whose parents has a full sibling
+    (returned with his or her sex drawn): the link of the single-reference shapes."""
+    grandparents = b.person("GF", "M"), b.person("GM", "F")
+    if b.chance(0.5):
+        parents = b.person("FA", "M", grandparents), b.person("MO", "F")
+    else:
+        parents = b.person("FA", "M"), b.person("MO", "F", grandparents)
+    b.missing_children(parents, k)
+    sex = b.sex()
+    return b.person("UN" if sex == "M" else "AU", sex, grandparents), sex
+
+
+def _uncle(b: _Builder, k: int) -> None:
+    ident, _ = _parent_sibling(b, k)
+    b.typed.append(ident)
+
+
+def _cousin(b: _Builder, k: int) -> None:
+    link, sex = _parent_sibling(b, k)
+    other = b.person("UW" if sex == "M" else "AH", "F" if sex == "M" else "M")
+    b.person("CO", b.sex(), (link, other) if sex == "M" else (other, link), typed=True)
+
+
+def _half_sibling(b: _Builder, k: int) -> None:
+    fa, mo = b.untyped_parents()
+    b.missing_children((fa, mo), k)
+    parents = (b.person("HF", "M"), mo) if b.chance(0.5) else (fa, b.person("HM", "F"))
+    b.typed_children("H", parents, 1)
+
+
 _SHAPE_BUILDERS = {"parents": _parents, "parent_siblings": _parent_siblings,
                    "spouse_children": _spouse_children, "siblings": _siblings,
                    "half_siblings": _half_siblings, "nephew": _nephew,
-                   "cousin_aunt": _cousin_aunt}
+                   "cousin_aunt": _cousin_aunt, "cousin": _cousin,
+                   "half_sibling": _half_sibling, "uncle": _uncle}
 
 
 # --- vectorised gene dropping ------------------------------------------------------------------
