@@ -241,6 +241,27 @@ def _demo_kinship() -> None:
                f"sha256 {result.provenance['frequencies_sha256'][:16]}")
 
 
+def _lineage_decision(f: Any) -> Any:
+    """How lineage markers are weighed, for the commands that use them."""
+    for option in reversed([
+        click.option("--lineage-kin", type=click.FloatRange(min=0.0),
+                     default=LINEAGE_KIN_WEIGHT, show_default=True,
+                     help="With lineage markers: prior weight of an unrecorded kinsman of each "
+                          "family's lineages (a man of the patrilineage outside the pedigree), "
+                          "against one missing person; he shares the Y haplotype, so only "
+                          "autosomal evidence sets the missing person above him "
+                          "(docs/decisions.md). 0 lets a lineage match stand in for autosomal "
+                          "evidence."),
+        click.option("--y-frequencies", type=click.Choice(["count", "count_upper", "kappa"]),
+                     default="count",
+                     show_default=True,
+                     help="With lineage markers: Y haplotype frequencies by counting in the "
+                          "database ((x+1)/(N+1)), its Clopper-Pearson upper bound, or "
+                          "Brenner's kappa (docs/lineage.md).")]):
+        f = option(f)
+    return f
+
+
 @main.command("solve")
 @click.argument("dataset", type=click.Path(dir_okay=False))
 @click.option("--max-solutions", default=20, show_default=True,
@@ -277,17 +298,12 @@ def _demo_kinship() -> None:
 @click.option("--lineage", "use_lineage", is_flag=True,
               help="Add the Y-STR and mtDNA LRs of the dataset's lineage data (docs/lineage.md) "
                    "to the identifications' scores. Off by default.")
-@click.option("--lineage-kin", type=click.FloatRange(min=0.0), default=LINEAGE_KIN_WEIGHT,
-              show_default=True,
-              help="With --lineage: prior weight of an unrecorded kinsman of each missing "
-                   "person's lineages (a man of his patrilineage outside the pedigree), against "
-                   "one missing person; he shares the Y haplotype, so only autosomal evidence "
-                   "sets the missing person above him (docs/decisions.md). 0 lets a lineage "
-                   "match stand in for autosomal evidence.")
+@_lineage_decision
 def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisputed: bool,
                   max_assignments: int, max_pairs: int, show_tables: bool,
                   use_evidence: bool, place_prior: bool, fam_pedigree: str | None,
-                  missing_prefix: str, use_lineage: bool, lineage_kin: float) -> None:
+                  missing_prefix: str, use_lineage: bool, lineage_kin: float,
+                  y_frequencies: str) -> None:
     """Solve an identification DATASET.json, or the [DVI] section of a Familias DATASET.fam
     (docs/familias.md); print pairwise LRs, undisputed, joint, dviSolve's AM and PM tables,
     proposed identifications and family-level proposals as one JSON object.
@@ -373,7 +389,8 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
             result = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta,
                               closed=closed, undisputed=require_undisputed,
                               reuse=compiled_tables(ds), evidence=evidence, lineage=lineage,
-                              lineage_kin=lineage_kin)
+                              lineage_kin=lineage_kin,
+                              lineage_options={"y_method": y_frequencies})
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -788,13 +805,20 @@ def _configuration(config_path: str | None, frequencies: str | None, mutation: s
 @click.option("--place-prior", is_flag=True,
               help="With --evidence: weigh pairs by where and when the person disappeared and "
                    "the body was found (docs/place-prior.md).")
+@click.option("--lineage", "lineage_path", type=click.Path(dir_okay=False), default=None,
+              help="A JSON file with the Y-STR panel (per-locus mutation rates) and the Y and "
+                   "mtDNA databases (the 'lineage' object of FORMAT.md): the Y rows of the "
+                   "tables are then weighed with the autosomal markers (docs/lineage.md). "
+                   "Without it Y rows are set aside.")
+@_lineage_decision
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only (no progress, no "
               "warnings on screen; warnings are still written to warnings.csv).")
 def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | None,
                    out_dir: str, config_path: str | None, frequencies: str | None,
                    mutation: str | None, workers: int, min_markers: int | None,
                    theta: float | None, cache: str | None, use_evidence: bool,
-                   place_prior: bool, quiet: bool, decimal_comma: bool,
+                   place_prior: bool, lineage_path: str | None, lineage_kin: float,
+                   y_frequencies: str, quiet: bool, decimal_comma: bool,
                    normalise_alleles: bool, single_allele: str, sex_codes: str) -> None:
     """Blind search and identification on your files; writes ranked candidate tables.
 
@@ -819,10 +843,18 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                    "single_allele": single_allele, "sex_codes": sex_codes}
         if place_prior and not use_evidence:
             raise ForensicMatchError("--place-prior needs --evidence")
+        lineage = None
+        if lineage_path is not None:
+            from forensic_match.lineage.data import LineageData
+
+            lineage = LineageData.from_file(lineage_path)
         result, extra = _run_search(cfg, say, pedigrees=pedigrees, relatives=relatives,
                                     pm_path=pm_path, samples=samples, workers=workers,
                                     cache=cache, reading=reading, use_evidence=use_evidence,
-                                    place_prior=place_prior)
+                                    place_prior=place_prior,
+                                    lineage=None if lineage is None else
+                                    {"lineage": lineage, "lineage_kin": lineage_kin,
+                                     "lineage_options": {"y_method": y_frequencies}})
     except (ForensicMatchError, ImportError) as exc:
         click.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
@@ -843,7 +875,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
            "inputs": {name: {"path": path, "sha256": _sha256_file(path)}
                       for name, path in (("pedigrees", pedigrees), ("relatives", relatives),
                                          ("pm", pm_path), ("samples", samples),
-                                         ("cache", cache)) if path is not None},
+                                         ("cache", cache), ("lineage", lineage_path))
+                      if path is not None},
            "counts": {"families": extra["n_families"], "pm_samples": extra["n_pm"],
                       "not_searched": extra["not_searched"].height,
                       "identifications": result.identifications.height,
@@ -922,8 +955,10 @@ def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: 
 def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_path: str,
                 samples: str | None, workers: int, cache: str | None,
                 reading: dict[str, Any], use_evidence: bool = False,
-                place_prior: bool = False) -> tuple[Any, dict]:
-    """Read, prepare the panel, identify, find near misses; every step's warnings collected."""
+                place_prior: bool = False, lineage: dict[str, Any] | None = None,
+                ) -> tuple[Any, dict]:
+    """Read, prepare the panel, identify (with ``lineage``: identify's lineage options),
+    find near misses; every step's warnings collected."""
     import dataclasses
 
     from forensic_match.dvi.identify import identify
@@ -959,7 +994,7 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
         result = identify(families, searchable, panel, workers=workers,
                           progress=not say.quiet, min_markers=cfg.min_markers,
                           theta=cfg.theta, cache=cache, evidence=evidence,
-                          **_decision_options(cfg))
+                          **(lineage or {}), **_decision_options(cfg))
     say.step("looking for near misses ...")
     with say.collect("near misses"):
         near = near_misses(result.compiled, families, searchable, panel,

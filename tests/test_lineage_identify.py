@@ -164,3 +164,80 @@ def test_solve_states_and_takes_the_kinsmen_weight(tmp_path):
                    for n in body["notes"])
     out = CliRunner().invoke(main, ["solve", str(path), "--lineage", "--lineage-kin", "-1"])
     assert out.exit_code == 2
+
+
+def test_search_weighs_the_y_rows_of_the_lab_tables_with_a_lineage_file(tmp_path):
+    """``forensic-match search --lineage FILE``: the Y rows of a relative and of a PM sample
+    in the lab's tables are compared (the father typed on the Y panel of FILE); each pair's
+    score is the autosomal log10 LR plus the lineage LR computed by the API on the same
+    records, and the outputs state the lineage file and the kinsmen's weight."""
+    import json
+    import shutil
+    import warnings
+    from pathlib import Path
+
+    import polars as pl
+    from click.testing import CliRunner
+
+    from forensic_match.cli import main
+    from forensic_match.dvi.records import read_families, read_pm_samples
+    from forensic_match.errors import LineageMarkerWarning
+    from forensic_match.frequencies import load_frequencies
+    from forensic_match.lineage.data import LineageData
+    from forensic_match.lineage.lr import lineage_lr
+
+    records = Path(__file__).parents[1] / "datasets" / "examples" / "records"
+    for name in ("pedigrees.csv", "pm_samples.csv"):
+        shutil.copy(records / name, tmp_path / name)
+    y = {"DYS391": "10", "DYS576": "18", "DYS389II": "29"}
+    rel = (records / "relatives.csv").read_text(encoding="utf-8")
+    rel += "".join(f"F1-FA,{k},{v},\n" for k, v in y.items())
+    (tmp_path / "relatives.csv").write_text(rel, encoding="utf-8")
+    pm = (records / "pm_genotypes.csv").read_text(encoding="utf-8")
+    pm += "".join(f"A01_PM-001.fsa,PM-001,Yfiler,{k},VIC,{v},,,100,,,1500,,\n"
+                  for k, v in y.items())
+    (tmp_path / "pm_genotypes.csv").write_text(pm, encoding="utf-8")
+    lineage = {"lineage": {"ystr": {
+        "markers": [{"name": "DYS391", "copies": 1, "rate": 0.0025},
+                    {"name": "DYS576", "copies": 1, "rate": 0.0143},
+                    {"name": "DYS389II", "copies": 1, "rate": 0.0040}],
+        "database": {"name": "ytoy", "haplotypes": [
+            {"DYS391": [str(a)], "DYS576": [str(b)], "DYS389II": ["29"]}
+            for a in (9, 10, 11, 12) for b in (16, 17, 19)]}}}}
+    (tmp_path / "lineage.json").write_text(json.dumps(lineage), encoding="utf-8")
+    args = ["search", "--pedigrees", str(tmp_path / "pedigrees.csv"),
+            "--relatives", str(tmp_path / "relatives.csv"),
+            "--pm", str(tmp_path / "pm_genotypes.csv"),
+            "--samples", str(tmp_path / "pm_samples.csv"), "--min-markers", "3", "-q"]
+    plain = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "plain")])
+    lin = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "lin"),
+                                    "--lineage", str(tmp_path / "lineage.json"),
+                                    "--lineage-kin", "0.5"])
+    assert plain.exit_code == 0 and lin.exit_code == 0, plain.output + lin.output
+
+    def pair(out: str) -> dict:
+        table = pl.read_csv(tmp_path / out / "candidates_by_sample.csv")
+        return table.filter((pl.col("pm") == "PM-001") & (pl.col("missing") == "F1-MP")) \
+            .row(0, named=True)
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LineageMarkerWarning)
+        fam = next(f for f in read_families(tmp_path / "pedigrees.csv",
+                                            tmp_path / "relatives.csv", markers=db)
+                   if f.id == "F1")
+        sample = next(s for s in read_pm_samples(tmp_path / "pm_genotypes.csv", markers=db)
+                      if s.id == "PM-001")
+    expected = lineage_lr(sample, fam, "F1-MP", LineageData.from_file(tmp_path / "lineage.json"))
+    assert expected.y is not None and expected.y.meioses == 1 and expected.log10_lr > 0
+    assert pair("lin")["log10_lr"] == pytest.approx(
+        pair("plain")["log10_lr"] + expected.log10_lr, rel=1e-9)
+    params = json.loads((tmp_path / "lin" / "parameters.json").read_text())
+    assert params["lineage"]["y_database"] == "ytoy"
+    assert params["priors"]["lineage_kin"] == 0.5
+    run = json.loads((tmp_path / "lin" / "run.json").read_text())
+    assert run["inputs"]["lineage"]["path"] == str(tmp_path / "lineage.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    out = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "x"), "--lineage", str(bad)])
+    assert out.exit_code == 1 and "bad.json" in out.output and "no Y-STR panel" in out.output

@@ -10,6 +10,7 @@ import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,26 @@ class LineageData:
         mtdb = MitotypeDatabase.from_dict(mt["database"], where=f"{where}.mtdna.database") \
             if mt.get("database") else None
         return cls(markers, ydb, mtdb, None)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> LineageData:
+        """Read a JSON file holding the ``"lineage"`` object of ``FORMAT.md`` ("Lineage
+        markers": the Y-STR panel with per-locus rates, the Y and mtDNA databases), bare or
+        as the ``"lineage"`` key of a dataset; the lineage data for runs on the lab's tables
+        (``forensic-match search --lineage FILE``). Errors name the file."""
+        import json
+
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"file {str(path)!r}: cannot read lineage data ({exc})") from exc
+        if isinstance(raw, Mapping) and "lineage" in raw:
+            raw = raw["lineage"]
+        data = cls.from_dict(raw, where=f"file {str(path)!r}")
+        if not data:
+            raise InputError(f"file {str(path)!r}: no Y-STR panel or lineage database (expected "
+                             f"'ystr' and/or 'mtdna', FORMAT.md \"Lineage markers\")")
+        return data
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of ``FORMAT.md`` ("Lineage markers"); a fit is not written."""
