@@ -366,13 +366,20 @@ def _nephew(b: _Builder, k: int) -> None:
                      b.count((0.6, 0.4)))
 
 
-def _cousin_aunt(b: _Builder, k: int) -> None:
+def _grandparents(b: _Builder, k: int) -> tuple[str, str]:
+    """The missing children of untyped parents, one of whom (drawn) is the child of the
+    untyped grandparents returned: the link to aunts, uncles and cousins."""
     grandparents = b.person("GF", "M"), b.person("GM", "F")
     if b.chance(0.5):
         parents = b.person("FA", "M", grandparents), b.person("MO", "F")
     else:
         parents = b.person("FA", "M"), b.person("MO", "F", grandparents)
     b.missing_children(parents, k)
+    return grandparents
+
+
+def _cousin_aunt(b: _Builder, k: int) -> None:
+    grandparents = _grandparents(b, k)
     b.person("AU", "F", grandparents, typed=True)
     uncle = b.person("UN", "M", grandparents)
     b.person("CO", b.sex(), (uncle, b.person("UW", "F")), typed=True)
@@ -381,12 +388,7 @@ def _cousin_aunt(b: _Builder, k: int) -> None:
 def _parent_sibling(b: _Builder, k: int) -> tuple[str, str]:
     """The missing children of untyped parents, one of whose parents has a full sibling
     (returned with his or her sex drawn): the link of the single-reference shapes."""
-    grandparents = b.person("GF", "M"), b.person("GM", "F")
-    if b.chance(0.5):
-        parents = b.person("FA", "M", grandparents), b.person("MO", "F")
-    else:
-        parents = b.person("FA", "M"), b.person("MO", "F", grandparents)
-    b.missing_children(parents, k)
+    grandparents = _grandparents(b, k)
     sex = b.sex()
     return b.person("UN" if sex == "M" else "AU", sex, grandparents), sex
 
