@@ -256,12 +256,26 @@ def _marker_groups(kind: np.ndarray, exact_person: np.ndarray) -> list[np.ndarra
     return [np.array(ms, dtype=np.int64) for ms in groups.values()]
 
 
+#: Plans by pedigree shape (``father``, ``mother`` index arrays), typed and exact sets and
+#: target: a plan depends on nothing else, so pedigrees of one shape (the families of a
+#: simulated programme, a family extended by each of its relative alternatives in turn)
+#: share it, and the likelihoods are the same to the last bit.
+_PLANS: dict[tuple[bytes, bytes, bytes, bytes, int], Plan] = {}
+_MAX_PLANS = 4096
+
+
 def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: int) -> Plan:
     cache = pedigree.__dict__.setdefault("_fm_plans", {})
     key = (typed.tobytes(), exact.tobytes(), target)
     plan = cache.get(key)
     if plan is None:
-        plan = build_plan(pedigree, typed, target, exact_domains=exact)
+        shape = (pedigree.father.tobytes(), pedigree.mother.tobytes(), *key[:2], target)
+        plan = _PLANS.get(shape)
+        if plan is None:
+            plan = build_plan(pedigree, typed, target, exact_domains=exact)
+            if len(_PLANS) >= _MAX_PLANS:
+                _PLANS.pop(next(iter(_PLANS)))
+            _PLANS[shape] = plan
         cache[key] = plan
     return plan
 
