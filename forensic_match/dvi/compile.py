@@ -109,10 +109,20 @@ class CompiledRow(NamedTuple):
     theta: float = 0.0
 
 
-def _seen_and_tracers(profiles: Mapping[str, Any], markers: Sequence[Marker],
-                      ) -> tuple[list[list[str]], list[np.ndarray | None]]:
+class _Seen(NamedTuple):
+    """Per marker, what the family's typed members show: the alleles the engine keeps
+    apart (``keep``), the three tracers of the merged ones (or ``None``) and the mask of
+    seen alleles. The same for every person compiled in one family."""
+
+    keep: list[list[str]]
+    tracers: list[np.ndarray | None]
+    seen: list[np.ndarray]
+
+
+def _seen_and_tracers(profiles: Mapping[str, Any], markers: Sequence[Marker]) -> _Seen:
     keep: list[list[str]] = []
     tracers: list[np.ndarray | None] = []
+    masks: list[np.ndarray] = []
     for marker in markers:
         seen = np.zeros(len(marker), dtype=bool)
         for prof in profiles.values():
@@ -123,8 +133,9 @@ def _seen_and_tracers(profiles: Mapping[str, Any], markers: Sequence[Marker],
                         seen[marker.index(a)] = True
         t = _tracer_indices(marker, seen) if _expandable(marker) else None
         tracers.append(t)
+        masks.append(seen)
         keep.append([marker.alleles[i] for i in t] if t is not None else list(marker.alleles))
-    return keep, tracers
+    return _Seen(keep, tracers, masks)
 
 
 def _evaluate_by_theta(pedigree: Pedigree, markers: Sequence[Marker],
@@ -157,7 +168,7 @@ def feasible_thetas(pedigree: Pedigree, profiles: Mapping[str, Any], target: str
     unseen alleles)."""
     from forensic_match.likelihood.engine import _evaluate
 
-    keep, _ = _seen_and_tracers(profiles, markers)
+    keep = _seen_and_tracers(profiles, markers).keep
     out = np.full(len(markers), theta)
     for k, marker in enumerate(markers):
         try:
@@ -171,15 +182,16 @@ def feasible_thetas(pedigree: Pedigree, profiles: Mapping[str, Any], target: str
 def _posteriors(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
                 markers: Sequence[Marker], theta: float | np.ndarray,
                 observation: Mapping[str, Any] | None, what: str,
-                ) -> tuple[np.ndarray, list[np.ndarray]]:
+                seen: _Seen | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """``P(G_target = (a, b) | data)`` over every ordered pair of each marker's full allele
     list (merged alleles expanded from three tracers), and the likelihood per marker.
-    ``theta`` is one value or one per marker."""
+    ``theta`` is one value or one per marker; ``seen``: :func:`_seen_and_tracers` of
+    ``profiles`` when the caller has it."""
     from forensic_match.dvi._compile_numba import expand_posterior
     from forensic_match.likelihood.engine import _evaluate
 
     thetas = np.broadcast_to(np.asarray(theta, dtype=np.float64), (len(markers),))
-    keep, tracers = _seen_and_tracers(profiles, markers)
+    keep, tracers, _ = seen if seen is not None else _seen_and_tracers(profiles, markers)
     values, posts = _evaluate_by_theta(pedigree, markers, profiles, thetas, target,
                                        observation, keep)
     out = []
@@ -250,8 +262,7 @@ def family_denominator(family: Family, markers: Sequence[Marker], theta: float, 
     return table, sums, thetas
 
 
-def _unscale_unseen(full: np.ndarray, marker: Marker, profiles: Mapping[str, Any],
-                    ) -> np.ndarray:
+def _unscale_unseen(full: np.ndarray, marker: Marker, seen: np.ndarray) -> np.ndarray:
     """The posterior as the exact pairwise LR sees it when the frequencies do not sum to 1.
 
     The engine completes a marker's frequencies to 1 by rescaling the alleles nobody typed
@@ -260,16 +271,10 @@ def _unscale_unseen(full: np.ndarray, marker: Marker, profiles: Mapping[str, Any
     LR of a sample showing that allele evaluates it unscaled (it is then seen). Dividing by
     ``c^n`` (``n`` unseen alleles in the genotype) makes the two agree; it is exact without
     mutation and for founder-origin alleles (mutation-origin paths of an unseen allele
-    differ by ``rate x (c - 1)``). With frequencies that sum to 1, ``c = 1``.
+    differ by ``rate x (c - 1)``). With frequencies that sum to 1, ``c = 1``. ``seen``:
+    the alleles the family's typed members show.
     """
     p = marker.frequencies
-    seen = np.zeros(len(marker), dtype=bool)
-    for prof in profiles.values():
-        g = prof.get(marker.name)
-        if g is not None:
-            for a in g:
-                if a is not None and marker.has(a):
-                    seen[marker.index(a)] = True
     rest = 1.0 - float(p[seen].sum())
     unseen = float(p[~seen].sum())
     if not (rest > 0.0 and unseen > 0.0) or rest == unseen:
@@ -307,6 +312,18 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
         search's constant-time sum for dropout); with theta, ``denominator`` and
         ``denominator_sums``: :func:`family_denominator`.
     """
+    if theta > 0 and denominator is None:
+        denominator = family_denominator(family, markers, theta, observation=observation)
+    return _compile_one(family, missing, markers, observation, theta, denominator,
+                        _seen_and_tracers(family.genotypes, markers))
+
+
+def _compile_one(family: Family, missing: str, markers: Sequence[Marker],
+                 observation: Mapping[str, Any] | None, theta: float,
+                 denominator: tuple[np.ndarray, np.ndarray, np.ndarray] | None, seen: _Seen,
+                 ) -> CompiledRow:
+    """:func:`compile_missing` with the family's :func:`_seen_and_tracers` given (computed
+    once for all the persons :func:`compile_rows` compiles in one family)."""
     from forensic_match.dvi._compile_numba import (
         allele_sums,
         consistent_table,
@@ -314,13 +331,12 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
     )
     from forensic_match.likelihood.engine import _evaluate
 
-    if theta > 0 and denominator is None:
-        denominator = family_denominator(family, markers, theta, observation=observation)
     offsets = marker_offsets(markers)
     profiles = family.genotypes
     thetas = denominator[2] if denominator is not None else 0.0
     values, posts = _posteriors(family.pedigree, profiles, missing, markers, thetas,
-                                observation, f"family {family.id!r}, missing {missing!r}")
+                                observation, f"family {family.id!r}, missing {missing!r}",
+                                seen)
     plain = [_without_mutation(m) for m in markers]
     cvalues, cposts = _evaluate(family.pedigree, plain, profiles, theta=0.0,
                                 observation=observation, target=missing, lump=True)
@@ -331,7 +347,7 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
     for k, marker in enumerate(markers):
         full = posts[k]
         if denominator is None:
-            full = _unscale_unseen(full, marker, profiles)
+            full = _unscale_unseen(full, marker, seen.seen[k])
         log10_lr_table(full, marker.frequencies, lr[offsets[k]:offsets[k + 1]])
         allele_sums(full, marker.frequencies, sums[a_off[k]:a_off[k + 1]])
         cw, cp = cposts[k]  # type: ignore[index]
@@ -358,16 +374,17 @@ def compile_rows(family: Family, persons: Sequence[str], markers: Sequence[Marke
     ``theta`` 0 (``CompiledRow.theta`` and :attr:`CompiledTables.row_theta`): a documented
     fallback, never silent.
     """
+    seen = _seen_and_tracers(family.genotypes, markers)
     if theta <= 0:
-        return [compile_missing(family, m, markers, observation=observation) for m in persons]
+        return [_compile_one(family, m, markers, observation, 0.0, None, seen)
+                for m in persons]
     den = family_denominator(family, markers, theta, observation=observation)
     fallen = [marker.name for marker, t in zip(markers, den[2]) if t != theta]
     if fallen:
         warnings.warn(f"family {family.id!r}: the exact theta correction at "
                       f"{', '.join(fallen)} would exceed the quadrature limit; those markers "
                       f"are compiled with theta 0", ThetaFallbackWarning, stacklevel=2)
-    return [compile_missing(family, m, markers, observation=observation, theta=theta,
-                            denominator=den) for m in persons]
+    return [_compile_one(family, m, markers, observation, theta, den, seen) for m in persons]
 
 
 @dataclass
