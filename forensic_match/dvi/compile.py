@@ -117,6 +117,7 @@ class _Seen(NamedTuple):
     keep: list[list[str]]
     tracers: list[np.ndarray | None]
     seen: list[np.ndarray]
+    unseen_factor: list[np.ndarray | None]
 
 
 def _seen_and_tracers(profiles: Mapping[str, Any], markers: Sequence[Marker]) -> _Seen:
@@ -135,7 +136,7 @@ def _seen_and_tracers(profiles: Mapping[str, Any], markers: Sequence[Marker]) ->
         tracers.append(t)
         masks.append(seen)
         keep.append([marker.alleles[i] for i in t] if t is not None else list(marker.alleles))
-    return _Seen(keep, tracers, masks)
+    return _Seen(keep, tracers, masks, [_unseen_factor(m, s) for m, s in zip(markers, masks)])
 
 
 def _evaluate_by_theta(pedigree: Pedigree, markers: Sequence[Marker],
@@ -191,7 +192,7 @@ def _posteriors(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
     from forensic_match.likelihood.engine import _evaluate
 
     thetas = np.broadcast_to(np.asarray(theta, dtype=np.float64), (len(markers),))
-    keep, tracers, _ = seen if seen is not None else _seen_and_tracers(profiles, markers)
+    keep, tracers = (seen if seen is not None else _seen_and_tracers(profiles, markers))[:2]
     values, posts = _evaluate_by_theta(pedigree, markers, profiles, thetas, target,
                                        observation, keep)
     out = []
@@ -202,8 +203,8 @@ def _posteriors(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
         t = tracers[k]
         pos = np.full(3, -1, dtype=np.int64)
         if t is not None and work[-1] < 0:
-            where_ = {int(a): i for i, a in enumerate(work)}
-            pos = np.array([where_[int(a)] for a in t], dtype=np.int64)
+            listed = work.tolist()
+            pos = np.array([listed.index(a) for a in t.tolist()], dtype=np.int64)
         if not expand_posterior(post, work.astype(np.int64), marker.frequencies, pos,
                                 FIT_CHECK_RTOL, full):
             if theta > 0:
@@ -262,8 +263,10 @@ def family_denominator(family: Family, markers: Sequence[Marker], theta: float, 
     return table, sums, thetas
 
 
-def _unscale_unseen(full: np.ndarray, marker: Marker, seen: np.ndarray) -> np.ndarray:
-    """The posterior as the exact pairwise LR sees it when the frequencies do not sum to 1.
+def _unseen_factor(marker: Marker, seen: np.ndarray) -> np.ndarray | None:
+    """Per allele, the factor that gives the posterior as the exact pairwise LR sees it when
+    the frequencies do not sum to 1 (``None``: nothing to change); the posterior is
+    multiplied by it along both allele axes.
 
     The engine completes a marker's frequencies to 1 by rescaling the alleles nobody typed
     shows by ``c = (1 - Σ seen) / Σ unseen`` (as pedprobr does), so the compiled posterior
@@ -278,10 +281,9 @@ def _unscale_unseen(full: np.ndarray, marker: Marker, seen: np.ndarray) -> np.nd
     rest = 1.0 - float(p[seen].sum())
     unseen = float(p[~seen].sum())
     if not (rest > 0.0 and unseen > 0.0) or rest == unseen:
-        return full
+        return None
     inv = unseen / rest
-    factor = np.where(seen, 1.0, inv)
-    return full * factor[:, None] * factor[None, :]
+    return np.where(seen, 1.0, inv)
 
 
 def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
@@ -346,8 +348,9 @@ def _compile_one(family: Family, missing: str, markers: Sequence[Marker],
     sums = np.empty((a_off[-1], 2))
     for k, marker in enumerate(markers):
         full = posts[k]
-        if denominator is None:
-            full = _unscale_unseen(full, marker, seen.seen[k])
+        factor = seen.unseen_factor[k]
+        if denominator is None and factor is not None:
+            full = full * factor[:, None] * factor[None, :]
         log10_lr_table(full, marker.frequencies, lr[offsets[k]:offsets[k + 1]])
         allele_sums(full, marker.frequencies, sums[a_off[k]:a_off[k + 1]])
         cw, cp = cposts[k]  # type: ignore[index]

@@ -411,10 +411,8 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
             post, post_alleles)
         result[ms] = vals
         if t >= 0:
-            for r, m in enumerate(ms):
-                k = int(np.sum(post_alleles[r] > -2))
-                post_slots[int(m)] = (post_alleles[r, :k].copy(),
-                                      post[r, :k * k].reshape(k, k))
+            for r, (m, k) in enumerate(zip(ms.tolist(), (post_alleles > -2).sum(axis=1).tolist())):
+                post_slots[m] = (post_alleles[r, :k].copy(), post[r, :k * k].reshape(k, k))
     if t < 0:
         return result, None
     posts.extend(post_slots[m] for m in range(n_m))
