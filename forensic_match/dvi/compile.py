@@ -183,9 +183,11 @@ def feasible_thetas(pedigree: Pedigree, profiles: Mapping[str, Any], target: str
 def _posteriors(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
                 markers: Sequence[Marker], theta: float | np.ndarray,
                 observation: Mapping[str, Any] | None, what: str,
-                seen: _Seen | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+                seen: _Seen | None = None,
+                ) -> tuple[np.ndarray, list[np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
     """``P(G_target = (a, b) | data)`` over every ordered pair of each marker's full allele
-    list (merged alleles expanded from three tracers), and the likelihood per marker.
+    list (merged alleles expanded from three tracers), the likelihood per marker, and the
+    engine's merged posteriors (working alleles, posterior) they were expanded from.
     ``theta`` is one value or one per marker; ``seen``: :func:`_seen_and_tracers` of
     ``profiles`` when the caller has it."""
     from forensic_match.dvi._compile_numba import expand_posterior
@@ -218,7 +220,7 @@ def _posteriors(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
             expand_posterior(p2, w2.astype(np.int64), marker.frequencies, pos, FIT_CHECK_RTOL,
                              full)
         out.append(full)
-    return values, out
+    return values, out, posts  # type: ignore[return-value]
 
 
 #: Id of the unrelated person added to a family for the theta denominator.
@@ -246,13 +248,13 @@ def family_denominator(family: Family, markers: Sequence[Marker], theta: float, 
     what = f"family {family.id!r} (theta denominator)"
     thetas = np.full(len(markers), theta)
     try:
-        _, posts = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas,
-                               observation, what)
+        _, posts, _ = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas,
+                                  observation, what)
     except ThetaLimitError:
         thetas = feasible_thetas(ped, family.genotypes, UNRELATED, markers, theta,
                                  observation)
-        _, posts = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas,
-                               observation, what)
+        _, posts, _ = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas,
+                                  observation, what)
     offsets = marker_offsets(markers)
     a_off = allele_offsets(markers)
     table = np.empty(offsets[-1])
@@ -335,13 +337,24 @@ def _compile_one(family: Family, missing: str, markers: Sequence[Marker],
 
     offsets = marker_offsets(markers)
     profiles = family.genotypes
-    thetas = denominator[2] if denominator is not None else 0.0
-    values, posts = _posteriors(family.pedigree, profiles, missing, markers, thetas,
-                                observation, f"family {family.id!r}, missing {missing!r}",
-                                seen)
-    plain = [_without_mutation(m) for m in markers]
-    cvalues, cposts = _evaluate(family.pedigree, plain, profiles, theta=0.0,
-                                observation=observation, target=missing, lump=True)
+    thetas = np.zeros(len(markers)) if denominator is None else denominator[2]
+    values, posts, merged = _posteriors(family.pedigree, profiles, missing, markers, thetas,
+                                        observation,
+                                        f"family {family.id!r}, missing {missing!r}", seen)
+    # Which genotypes are possible without mutation: only their posterior being positive
+    # matters, so a marker without mutation computed at theta 0 reads it from the posterior
+    # above (merging alleles nobody shows, or keeping three of them apart, changes no
+    # positivity); the others are computed again with their mutation models switched off.
+    cvalues = values.copy()
+    cposts = list(merged)
+    again = [k for k, m in enumerate(markers) if m.mutation is not None or thetas[k] != 0]
+    if again:
+        v, p = _evaluate(family.pedigree, [_without_mutation(markers[k]) for k in again],
+                         profiles, theta=0.0, observation=observation, target=missing,
+                         lump=True)
+        for j, k in enumerate(again):
+            cvalues[k] = v[j]
+            cposts[k] = p[j]  # type: ignore[index]
     lr = np.empty(offsets[-1])
     ok = np.empty(offsets[-1], dtype=bool)
     a_off = allele_offsets(markers)
