@@ -318,8 +318,9 @@ class _Problem:
     @classmethod
     def initial(cls, dataset: DviDataset) -> _Problem:
         fams = tuple(_Fam(f, tuple(f.missing)) for f in dataset.am)
-        pairings = {s.id: tuple(m for f in dataset.am for m in f.missing
-                                if sex_compatible(s.sex, f.sex_of(m))) for s in dataset.pm}
+        sexes = [(m, f.sex_of(m)) for f in dataset.am for m in f.missing]
+        pairings = {s.id: tuple(m for m, sex in sexes if sex_compatible(s.sex, sex))
+                    for s in dataset.pm}
         return cls(fams, tuple(s.id for s in dataset.pm), pairings)
 
     @property
