@@ -328,7 +328,6 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
     from forensic_match.dvi.joint import (
         joint_solutions,
         pairwise_lr_matrix,
-        sex_compatible,
         undisputed,
     )
 
@@ -346,15 +345,12 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
             if not isinstance(ds, DviDataset):
                 raise ForensicMatchError(f"file {dataset!r}: not an identification dataset; "
                                          f"use 'forensic-match lr'")
-            n_pairs = sum(sex_compatible(s.sex, f.sex_of(m)) for s in ds.pm for f in ds.am
-                          for m in f.missing)
             pw = pairwise_lr_matrix(ds, compiled=True)
+            n_pairs = pw.height  # one row per sex-compatible pair
             und = undisputed(pw, dataset=ds, compiled=True)
             pairwise = []
             if n_pairs <= max_pairs:
-                pairwise = [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"],
-                             "inconsistent_markers": r["inconsistent_markers"]}
-                            for r in pw.iter_rows(named=True)]
+                pairwise = pw.select("pm", "missing", "lr", "inconsistent_markers").to_dicts()
             else:
                 notes.append(f"pairwise: not listed, {n_pairs} sex-compatible pairs (more "
                              f"than --max-pairs {max_pairs}); computed and used")
@@ -427,12 +423,12 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
 def _dataset_evidence(ds: Any, use: bool, place: bool, notes: list[str]) -> Any:
     """The dataset's AM/PM evidence for ``identify`` (``None``: not asked for), saying in
     ``notes`` how much of it there is."""
-    from forensic_match.evidence import Evidence
-
     if not use:
         if place:
             raise ForensicMatchError("--place-prior needs --evidence")
         return None
+    from forensic_match.evidence import Evidence
+
     evidence = Evidence.from_dataset(ds, place=place)
     recorded = sum(_recorded(r, ("id", "family", "sex", "sources", "extra"))
                    for r in evidence.records.values())

@@ -1,7 +1,9 @@
 """Pedigrees: individuals with sex, father and mother, and the relationships case workers name.
 
 A :class:`Pedigree` stores integer arrays (``father[i]``, ``mother[i]``, -1 for a founder) for the
-likelihood kernels; networkx is used for validation and queries only. Loops (a cousin
+likelihood kernels; the queries on every path (acyclicity, topological order, ancestors,
+descendants) walk those arrays, and networkx serves the rarer graph questions (``graph``,
+connectivity, naming a cycle in an error message). Loops (a cousin
 marriage, two sisters marrying two brothers) and inbreeding are allowed; a person who is their
 own ancestor is not.
 """
@@ -211,11 +213,13 @@ class Pedigree:
         return cls.from_records(recs, source=source, first_line=2 if source else None)
 
     def _check_acyclic(self, lines: list[str]) -> None:
-        import networkx as nx
+        order = self._kahn_order()
+        if order.size == len(self):
+            self.__dict__["topological_order"] = order
+        else:
+            import networkx as nx
 
-        graph = self.graph
-        if not nx.is_directed_acyclic_graph(graph):
-            cycle = nx.find_cycle(graph)
+            cycle = nx.find_cycle(self.graph)
             people = [self.ids[a] for a, _ in cycle]
             raise PedigreeError(f"{lines[cycle[0][0]]}: {people[0]!r} is their own ancestor "
                                 f"(cycle {' -> '.join(people + [people[0]])})")
@@ -286,22 +290,61 @@ class Pedigree:
 
     def ancestors(self, ident: str) -> set[str]:
         """Ids of all ancestors of ``ident``."""
-        import networkx as nx
-
-        return {self.ids[j] for j in nx.ancestors(self.graph, self.index(ident))}
+        father, mother = self.father.tolist(), self.mother.tolist()
+        return {self.ids[j] for j in self._reach(self.index(ident),
+                                                 lambda i: (father[i], mother[i]))}
 
     def descendants(self, ident: str) -> set[str]:
         """Ids of all descendants of ``ident``."""
-        import networkx as nx
+        kids = self._children_lists
+        return {self.ids[j] for j in self._reach(self.index(ident), kids.__getitem__)}
 
-        return {self.ids[j] for j in nx.descendants(self.graph, self.index(ident))}
+    @staticmethod
+    def _reach(start: int, step: Any) -> set[int]:
+        """Indices reachable from ``start`` (itself excluded) by repeating ``step``."""
+        seen: set[int] = set()
+        todo = [start]
+        while todo:
+            for j in step(todo.pop()):
+                if j >= 0 and j not in seen:
+                    seen.add(j)
+                    todo.append(j)
+        seen.discard(start)
+        return seen
+
+    @cached_property
+    def _children_lists(self) -> list[list[int]]:
+        """Per individual, the indices of their children in increasing order."""
+        kids: list[list[int]] = [[] for _ in range(len(self))]
+        for i, (f, m) in enumerate(zip(self.father.tolist(), self.mother.tolist())):
+            if f >= 0:
+                kids[f].append(i)
+                kids[m].append(i)
+        return kids
+
+    def _kahn_order(self) -> np.ndarray:
+        """Kahn's topological sort taking the smallest ready index first (the order of
+        networkx's ``lexicographical_topological_sort`` on :attr:`graph`); shorter than the
+        pedigree when there is a cycle."""
+        import heapq
+
+        waiting = [0 if f < 0 else 2 for f in self.father.tolist()]
+        ready = [i for i, w in enumerate(waiting) if w == 0]
+        kids = self._children_lists
+        order: list[int] = []
+        while ready:
+            i = heapq.heappop(ready)
+            order.append(i)
+            for c in kids[i]:
+                waiting[c] -= 1
+                if waiting[c] == 0:
+                    heapq.heappush(ready, c)
+        return np.array(order, dtype=np.int32)
 
     @cached_property
     def topological_order(self) -> np.ndarray:
-        """Indices with every parent before its children."""
-        import networkx as nx
-
-        return np.array(list(nx.lexicographical_topological_sort(self.graph)), dtype=np.int32)
+        """Indices with every parent before its children (the smallest ready index first)."""
+        return self._kahn_order()
 
     def is_connected(self) -> bool:
         """Whether the pedigree is one connected family."""

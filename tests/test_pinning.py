@@ -24,6 +24,7 @@ from strategies import THETAS, Case, cases
 
 from forensic_match.errors import MarkerError, ThetaLimitError
 from forensic_match.likelihood import _plan, genotype_posterior, pedigree_likelihood
+from forensic_match.likelihood.engine import _PLANS
 from forensic_match.markers import Marker
 from forensic_match.mutation import MODELS, Mutation, MutationModel
 from forensic_match.pedigree import Pedigree
@@ -44,12 +45,14 @@ def unpinned(*pedigrees: Pedigree) -> Iterator[None]:
         lambda father, *_: np.full(father.size, -1, dtype=np.int32)
     for ped in pedigrees:
         ped.__dict__.pop("_fm_plans", None)
+    _PLANS.clear()
     try:
         yield
     finally:
         _plan._pinned, _plan._split, _plan._presummed = saved
         for ped in pedigrees:
             ped.__dict__.pop("_fm_plans", None)
+        _PLANS.clear()
 
 
 @st.composite

@@ -184,17 +184,17 @@ def test_compiled_tables_are_reused_until_a_family_changes(tmp_path: Path) -> No
     calls: list[str] = []
     import forensic_match.dvi.compile as comp
 
-    real = comp.compile_missing
+    real = comp._compile_one
 
-    def spy(fam, missing, panel, **kw):  # type: ignore[no-untyped-def]
+    def spy(fam, *args):  # type: ignore[no-untyped-def]
         calls.append(fam.id)
-        return real(fam, missing, panel, **kw)
+        return real(fam, *args)
 
-    comp.compile_missing = spy  # type: ignore[assignment]
+    comp._compile_one = spy  # type: ignore[assignment]
     try:
         reused = compile_families(again, markers, reuse=loaded)
     finally:
-        comp.compile_missing = real  # type: ignore[assignment]
+        comp._compile_one = real  # type: ignore[assignment]
     assert calls == [changed.id]
     fresh = compile_families(again, markers)
     np.testing.assert_array_equal(reused.log10_lr, fresh.log10_lr)

@@ -109,10 +109,21 @@ class CompiledRow(NamedTuple):
     theta: float = 0.0
 
 
-def _seen_and_tracers(profiles: Mapping[str, Any], markers: Sequence[Marker],
-                      ) -> tuple[list[list[str]], list[np.ndarray | None]]:
+class _Seen(NamedTuple):
+    """Per marker, what the family's typed members show: the alleles the engine keeps
+    apart (``keep``), the three tracers of the merged ones (or ``None``) and the mask of
+    seen alleles. The same for every person compiled in one family."""
+
+    keep: list[list[str]]
+    tracers: list[np.ndarray | None]
+    seen: list[np.ndarray]
+    unseen_factor: list[np.ndarray | None]
+
+
+def _seen_and_tracers(profiles: Mapping[str, Any], markers: Sequence[Marker]) -> _Seen:
     keep: list[list[str]] = []
     tracers: list[np.ndarray | None] = []
+    masks: list[np.ndarray] = []
     for marker in markers:
         seen = np.zeros(len(marker), dtype=bool)
         for prof in profiles.values():
@@ -123,8 +134,9 @@ def _seen_and_tracers(profiles: Mapping[str, Any], markers: Sequence[Marker],
                         seen[marker.index(a)] = True
         t = _tracer_indices(marker, seen) if _expandable(marker) else None
         tracers.append(t)
+        masks.append(seen)
         keep.append([marker.alleles[i] for i in t] if t is not None else list(marker.alleles))
-    return keep, tracers
+    return _Seen(keep, tracers, masks, [_unseen_factor(m, s) for m, s in zip(markers, masks)])
 
 
 def _evaluate_by_theta(pedigree: Pedigree, markers: Sequence[Marker],
@@ -157,7 +169,7 @@ def feasible_thetas(pedigree: Pedigree, profiles: Mapping[str, Any], target: str
     unseen alleles)."""
     from forensic_match.likelihood.engine import _evaluate
 
-    keep, _ = _seen_and_tracers(profiles, markers)
+    keep = _seen_and_tracers(profiles, markers).keep
     out = np.full(len(markers), theta)
     for k, marker in enumerate(markers):
         try:
@@ -171,15 +183,18 @@ def feasible_thetas(pedigree: Pedigree, profiles: Mapping[str, Any], target: str
 def _posteriors(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
                 markers: Sequence[Marker], theta: float | np.ndarray,
                 observation: Mapping[str, Any] | None, what: str,
-                ) -> tuple[np.ndarray, list[np.ndarray]]:
+                seen: _Seen | None = None,
+                ) -> tuple[np.ndarray, list[np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
     """``P(G_target = (a, b) | data)`` over every ordered pair of each marker's full allele
-    list (merged alleles expanded from three tracers), and the likelihood per marker.
-    ``theta`` is one value or one per marker."""
+    list (merged alleles expanded from three tracers), the likelihood per marker, and the
+    engine's merged posteriors (working alleles, posterior) they were expanded from.
+    ``theta`` is one value or one per marker; ``seen``: :func:`_seen_and_tracers` of
+    ``profiles`` when the caller has it."""
     from forensic_match.dvi._compile_numba import expand_posterior
     from forensic_match.likelihood.engine import _evaluate
 
     thetas = np.broadcast_to(np.asarray(theta, dtype=np.float64), (len(markers),))
-    keep, tracers = _seen_and_tracers(profiles, markers)
+    keep, tracers = (seen if seen is not None else _seen_and_tracers(profiles, markers))[:2]
     values, posts = _evaluate_by_theta(pedigree, markers, profiles, thetas, target,
                                        observation, keep)
     out = []
@@ -190,8 +205,8 @@ def _posteriors(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
         t = tracers[k]
         pos = np.full(3, -1, dtype=np.int64)
         if t is not None and work[-1] < 0:
-            where_ = {int(a): i for i, a in enumerate(work)}
-            pos = np.array([where_[int(a)] for a in t], dtype=np.int64)
+            listed = work.tolist()
+            pos = np.array([listed.index(a) for a in t.tolist()], dtype=np.int64)
         if not expand_posterior(post, work.astype(np.int64), marker.frequencies, pos,
                                 FIT_CHECK_RTOL, full):
             if theta > 0:
@@ -205,7 +220,7 @@ def _posteriors(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
             expand_posterior(p2, w2.astype(np.int64), marker.frequencies, pos, FIT_CHECK_RTOL,
                              full)
         out.append(full)
-    return values, out
+    return values, out, posts  # type: ignore[return-value]
 
 
 #: Id of the unrelated person added to a family for the theta denominator.
@@ -233,13 +248,13 @@ def family_denominator(family: Family, markers: Sequence[Marker], theta: float, 
     what = f"family {family.id!r} (theta denominator)"
     thetas = np.full(len(markers), theta)
     try:
-        _, posts = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas,
-                               observation, what)
+        _, posts, _ = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas,
+                                  observation, what)
     except ThetaLimitError:
         thetas = feasible_thetas(ped, family.genotypes, UNRELATED, markers, theta,
                                  observation)
-        _, posts = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas,
-                               observation, what)
+        _, posts, _ = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas,
+                                  observation, what)
     offsets = marker_offsets(markers)
     a_off = allele_offsets(markers)
     table = np.empty(offsets[-1])
@@ -250,9 +265,10 @@ def family_denominator(family: Family, markers: Sequence[Marker], theta: float, 
     return table, sums, thetas
 
 
-def _unscale_unseen(full: np.ndarray, marker: Marker, profiles: Mapping[str, Any],
-                    ) -> np.ndarray:
-    """The posterior as the exact pairwise LR sees it when the frequencies do not sum to 1.
+def _unseen_factor(marker: Marker, seen: np.ndarray) -> np.ndarray | None:
+    """Per allele, the factor that gives the posterior as the exact pairwise LR sees it when
+    the frequencies do not sum to 1 (``None``: nothing to change); the posterior is
+    multiplied by it along both allele axes.
 
     The engine completes a marker's frequencies to 1 by rescaling the alleles nobody typed
     shows by ``c = (1 - Σ seen) / Σ unseen`` (as pedprobr does), so the compiled posterior
@@ -260,23 +276,16 @@ def _unscale_unseen(full: np.ndarray, marker: Marker, profiles: Mapping[str, Any
     LR of a sample showing that allele evaluates it unscaled (it is then seen). Dividing by
     ``c^n`` (``n`` unseen alleles in the genotype) makes the two agree; it is exact without
     mutation and for founder-origin alleles (mutation-origin paths of an unseen allele
-    differ by ``rate x (c - 1)``). With frequencies that sum to 1, ``c = 1``.
+    differ by ``rate x (c - 1)``). With frequencies that sum to 1, ``c = 1``. ``seen``:
+    the alleles the family's typed members show.
     """
     p = marker.frequencies
-    seen = np.zeros(len(marker), dtype=bool)
-    for prof in profiles.values():
-        g = prof.get(marker.name)
-        if g is not None:
-            for a in g:
-                if a is not None and marker.has(a):
-                    seen[marker.index(a)] = True
     rest = 1.0 - float(p[seen].sum())
     unseen = float(p[~seen].sum())
     if not (rest > 0.0 and unseen > 0.0) or rest == unseen:
-        return full
+        return None
     inv = unseen / rest
-    factor = np.where(seen, 1.0, inv)
-    return full * factor[:, None] * factor[None, :]
+    return np.where(seen, 1.0, inv)
 
 
 def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
@@ -307,6 +316,18 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
         search's constant-time sum for dropout); with theta, ``denominator`` and
         ``denominator_sums``: :func:`family_denominator`.
     """
+    if theta > 0 and denominator is None:
+        denominator = family_denominator(family, markers, theta, observation=observation)
+    return _compile_one(family, missing, markers, observation, theta, denominator,
+                        _seen_and_tracers(family.genotypes, markers))
+
+
+def _compile_one(family: Family, missing: str, markers: Sequence[Marker],
+                 observation: Mapping[str, Any] | None, theta: float,
+                 denominator: tuple[np.ndarray, np.ndarray, np.ndarray] | None, seen: _Seen,
+                 ) -> CompiledRow:
+    """:func:`compile_missing` with the family's :func:`_seen_and_tracers` given (computed
+    once for all the persons :func:`compile_rows` compiles in one family)."""
     from forensic_match.dvi._compile_numba import (
         allele_sums,
         consistent_table,
@@ -314,24 +335,35 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
     )
     from forensic_match.likelihood.engine import _evaluate
 
-    if theta > 0 and denominator is None:
-        denominator = family_denominator(family, markers, theta, observation=observation)
     offsets = marker_offsets(markers)
     profiles = family.genotypes
-    thetas = denominator[2] if denominator is not None else 0.0
-    values, posts = _posteriors(family.pedigree, profiles, missing, markers, thetas,
-                                observation, f"family {family.id!r}, missing {missing!r}")
-    plain = [_without_mutation(m) for m in markers]
-    cvalues, cposts = _evaluate(family.pedigree, plain, profiles, theta=0.0,
-                                observation=observation, target=missing, lump=True)
+    thetas = np.zeros(len(markers)) if denominator is None else denominator[2]
+    values, posts, merged = _posteriors(family.pedigree, profiles, missing, markers, thetas,
+                                        observation,
+                                        f"family {family.id!r}, missing {missing!r}", seen)
+    # Which genotypes are possible without mutation: only their posterior being positive
+    # matters, so a marker without mutation computed at theta 0 reads it from the posterior
+    # above (merging alleles nobody shows, or keeping three of them apart, changes no
+    # positivity); the others are computed again with their mutation models switched off.
+    cvalues = values.copy()
+    cposts = list(merged)
+    again = [k for k, m in enumerate(markers) if m.mutation is not None or thetas[k] != 0]
+    if again:
+        v, p = _evaluate(family.pedigree, [_without_mutation(markers[k]) for k in again],
+                         profiles, theta=0.0, observation=observation, target=missing,
+                         lump=True)
+        for j, k in enumerate(again):
+            cvalues[k] = v[j]
+            cposts[k] = p[j]  # type: ignore[index]
     lr = np.empty(offsets[-1])
     ok = np.empty(offsets[-1], dtype=bool)
     a_off = allele_offsets(markers)
     sums = np.empty((a_off[-1], 2))
     for k, marker in enumerate(markers):
         full = posts[k]
-        if denominator is None:
-            full = _unscale_unseen(full, marker, profiles)
+        factor = seen.unseen_factor[k]
+        if denominator is None and factor is not None:
+            full = full * factor[:, None] * factor[None, :]
         log10_lr_table(full, marker.frequencies, lr[offsets[k]:offsets[k + 1]])
         allele_sums(full, marker.frequencies, sums[a_off[k]:a_off[k + 1]])
         cw, cp = cposts[k]  # type: ignore[index]
@@ -358,16 +390,17 @@ def compile_rows(family: Family, persons: Sequence[str], markers: Sequence[Marke
     ``theta`` 0 (``CompiledRow.theta`` and :attr:`CompiledTables.row_theta`): a documented
     fallback, never silent.
     """
+    seen = _seen_and_tracers(family.genotypes, markers)
     if theta <= 0:
-        return [compile_missing(family, m, markers, observation=observation) for m in persons]
+        return [_compile_one(family, m, markers, observation, 0.0, None, seen)
+                for m in persons]
     den = family_denominator(family, markers, theta, observation=observation)
     fallen = [marker.name for marker, t in zip(markers, den[2]) if t != theta]
     if fallen:
         warnings.warn(f"family {family.id!r}: the exact theta correction at "
                       f"{', '.join(fallen)} would exceed the quadrature limit; those markers "
                       f"are compiled with theta 0", ThetaFallbackWarning, stacklevel=2)
-    return [compile_missing(family, m, markers, observation=observation, theta=theta,
-                            denominator=den) for m in persons]
+    return [_compile_one(family, m, markers, observation, theta, den, seen) for m in persons]
 
 
 @dataclass

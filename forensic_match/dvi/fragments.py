@@ -139,14 +139,26 @@ def group_fragments(samples: Sequence[PMSample], markers: Sequence[Marker], *,
 
 def bodies_from_pairs(samples: Sequence[PMSample], pairs: Any, *,
                       threshold: float = SAME_SOURCE_LOG10) -> list[Body]:
-    """Single-linkage bodies from same-source pairs at or above ``threshold``."""
-    import networkx as nx
+    """Single-linkage bodies from same-source pairs at or above ``threshold``.
 
+    The connected components of the pairs' graph (union-find; no graph library, so that
+    ``solve`` does not import one), each in sample order, in the order of their first
+    sample.
+    """
     pairs = pairs.filter(pairs["log10_lr"] >= threshold)
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(samples)))
+    root = list(range(len(samples)))
+
+    def find(k: int) -> int:
+        while root[k] != k:
+            root[k] = root[root[k]]
+            k = root[k]
+        return k
+
     index = {s.id: k for k, s in enumerate(samples)}
-    graph.add_edges_from((index[a], index[b]) for a, b in
-                         zip(pairs["pm1"].to_list(), pairs["pm2"].to_list()))
-    comps = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: c[0])
-    return [Body(samples[c[0]].id, [samples[k] for k in c]) for c in comps]
+    for a, b in zip(pairs["pm1"].to_list(), pairs["pm2"].to_list()):
+        ra, rb = find(index[a]), find(index[b])
+        root[max(ra, rb)] = min(ra, rb)
+    comps: dict[int, list[int]] = {}
+    for k in range(len(samples)):
+        comps.setdefault(find(k), []).append(k)
+    return [Body(samples[c[0]].id, [samples[k] for k in c]) for c in comps.values()]

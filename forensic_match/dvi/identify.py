@@ -472,9 +472,11 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
 
 def _as_evidence(evidence: Evidence | tuple[Any, Any] | None) -> Evidence | None:
     """``identify``'s ``evidence`` argument as an :class:`Evidence` (or ``None``)."""
+    if evidence is None:
+        return None
     from forensic_match.evidence.scoring import Evidence
 
-    if evidence is None or isinstance(evidence, Evidence):
+    if isinstance(evidence, Evidence):
         return evidence
     if isinstance(evidence, tuple) and len(evidence) == 2:
         return Evidence(*evidence)

@@ -257,18 +257,19 @@ def pairwise_lr_matrix(dataset: DviDataset, *, compiled: bool = False) -> pl.Dat
         fast = compiled_pairs(dataset)
     if fast is not None:
         lrs, bad = fast[:2]
+        wanted = [(f.id, m, f.sex_of(m)) for f in dataset.am for m in f.missing]
         for s in dataset.pm:
-            for f in dataset.am:
-                for m in f.missing:
-                    if not sex_compatible(s.sex, f.sex_of(m)):
-                        continue
-                    lr = lrs[(s.id, m)]
-                    with np.errstate(divide="ignore"):
-                        log10 = math.log10(lr) if lr > 0 else -math.inf
-                    for key, val in (("pm", s.id), ("missing", m), ("family", f.id),
-                                     ("lr", lr), ("log10_lr", log10),
-                                     ("inconsistent_markers", bad[(s.id, m)])):
-                        rows[key].append(val)
+            for fid, m, sex in wanted:
+                if not sex_compatible(s.sex, sex):
+                    continue
+                pair = (s.id, m)
+                lr = lrs[pair]
+                rows["pm"].append(s.id)
+                rows["missing"].append(m)
+                rows["family"].append(fid)
+                rows["lr"].append(lr)
+                rows["log10_lr"].append(math.log10(lr) if lr > 0 else -math.inf)
+                rows["inconsistent_markers"].append(bad[pair])
         return pl.DataFrame(rows, schema={"pm": pl.Utf8, "missing": pl.Utf8,
                                           "family": pl.Utf8, "lr": pl.Float64,
                                           "log10_lr": pl.Float64,
@@ -317,8 +318,9 @@ class _Problem:
     @classmethod
     def initial(cls, dataset: DviDataset) -> _Problem:
         fams = tuple(_Fam(f, tuple(f.missing)) for f in dataset.am)
-        pairings = {s.id: tuple(m for f in dataset.am for m in f.missing
-                                if sex_compatible(s.sex, f.sex_of(m))) for s in dataset.pm}
+        sexes = [(m, f.sex_of(m)) for f in dataset.am for m in f.missing]
+        pairings = {s.id: tuple(m for m, sex in sexes if sex_compatible(s.sex, sex))
+                    for s in dataset.pm}
         return cls(fams, tuple(s.id for s in dataset.pm), pairings)
 
     @property

@@ -256,12 +256,26 @@ def _marker_groups(kind: np.ndarray, exact_person: np.ndarray) -> list[np.ndarra
     return [np.array(ms, dtype=np.int64) for ms in groups.values()]
 
 
+#: Plans by pedigree shape (``father``, ``mother`` index arrays), typed and exact sets and
+#: target: a plan depends on nothing else, so pedigrees of one shape (the families of a
+#: simulated programme, a family extended by each of its relative alternatives in turn)
+#: share it, and the likelihoods are the same to the last bit.
+_PLANS: dict[tuple[bytes, bytes, bytes, bytes, int], Plan] = {}
+_MAX_PLANS = 4096
+
+
 def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: int) -> Plan:
     cache = pedigree.__dict__.setdefault("_fm_plans", {})
     key = (typed.tobytes(), exact.tobytes(), target)
     plan = cache.get(key)
     if plan is None:
-        plan = build_plan(pedigree, typed, target, exact_domains=exact)
+        shape = (pedigree.father.tobytes(), pedigree.mother.tobytes(), *key[:2], target)
+        plan = _PLANS.get(shape)
+        if plan is None:
+            plan = build_plan(pedigree, typed, target, exact_domains=exact)
+            if len(_PLANS) >= _MAX_PLANS:
+                _PLANS.pop(next(iter(_PLANS)))
+            _PLANS[shape] = plan
         cache[key] = plan
     return plan
 
@@ -397,10 +411,8 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
             post, post_alleles)
         result[ms] = vals
         if t >= 0:
-            for r, m in enumerate(ms):
-                k = int(np.sum(post_alleles[r] > -2))
-                post_slots[int(m)] = (post_alleles[r, :k].copy(),
-                                      post[r, :k * k].reshape(k, k))
+            for r, (m, k) in enumerate(zip(ms.tolist(), (post_alleles > -2).sum(axis=1).tolist())):
+                post_slots[m] = (post_alleles[r, :k].copy(), post[r, :k * k].reshape(k, k))
     if t < 0:
         return result, None
     posts.extend(post_slots[m] for m in range(n_m))
