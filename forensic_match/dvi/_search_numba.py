@@ -9,6 +9,8 @@ several fragments) whose genotypes and weights are in CSR entry ``-(pos + 3)``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import prange
 
@@ -182,34 +184,206 @@ def pair_counts(consistent, rows, samples, n_e, e_pos, n_d, d_aa, d_a, n_g, g_e,
 #: least N * pi0 / (1 - pi0): posteriors move by less than 1e-8 * (1 - pi0) / pi0.
 LR_SUM_FLOOR = -8.0
 
+#: Compiled rows scored together against each sample: their tables, transposed so that the
+#: tile's values of one genotype are adjacent, stay in the core's cache while the samples'
+#: encodings stream past once per tile instead of once per row.
+TILE = 8
 
-@jit(parallel=True)
-def merge_sample_best(score, rows, best, best_row, lr_sum):
-    """Merge a block's scores into each sample's running best rows, and add the block's LRs
-    (those above ``LR_SUM_FLOOR``) to ``lr_sum``, in parallel over samples."""
-    n_b, n_pm = score.shape
-    for s in prange(n_pm):
-        total = 0.0
-        for b in range(n_b):
-            v = score[b, s]
-            _insert_col(best, best_row, s, v, rows[b])
-            if v > LR_SUM_FLOOR:
-                total += 10.0 ** v
-        lr_sum[s] += total
+#: log10(2): ``x = m 2^e`` with ``0.5 <= m < 1`` has ``log10 x < e log10(2)``.
+_LOG10_2 = 0.30102999566398120
 
 
 @jit
-def _insert_col(vals, idx, col, value, index):
-    k = vals.shape[0]
-    if not value > vals[k - 1, col]:
+def _insert_tied(vals, idx, slot, value, index):
+    """Insert (value, index) into ``vals[slot]``, ordered by value descending and, among equal
+    values, by index ascending (the order a scan of ascending indices with strict ``>``
+    produces, whatever order the values arrive in)."""
+    k = vals.shape[1]
+    last = vals[slot, k - 1]
+    if not (value > last or (value == last and index < idx[slot, k - 1])):
         return
     j = k - 1
-    while j > 0 and vals[j - 1, col] < value:
-        vals[j, col] = vals[j - 1, col]
-        idx[j, col] = idx[j - 1, col]
+    while j > 0 and (vals[slot, j - 1] < value
+                     or (vals[slot, j - 1] == value and idx[slot, j - 1] > index)):
+        vals[slot, j] = vals[slot, j - 1]
+        idx[slot, j] = idx[slot, j - 1]
         j -= 1
-    vals[j, col] = value
-    idx[j, col] = index
+    vals[slot, j] = value
+    idx[slot, j] = index
+
+
+@jit(parallel=True)
+def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sample_sex, order,
+                 chunk_ptr, n_e, e_pos, n_d, d_a, d_c, n_g, g_e, unc_ptr, unc_pos, unc_w,
+                 min_markers, has_ev, evidence, threshold, best, best_row, lr_sum, row_top,
+                 row_top_idx, pair_b, pair_s, pair_v, n_pairs):
+    """Score a block of compiled rows against every PM sample and fold the scores into the
+    search's outputs in the same pass (no score matrix).
+
+    The scores are those of :func:`score_block` (same formulas, same order of operations),
+    plus ``evidence[b, s]`` when ``has_ev`` (an excluded pair stays ``-inf``). The samples'
+    arrays (``sample_sex``, ``n_e`` ... ``g_e``) are in processing order: position ``i``
+    is sample ``order[i]`` of the caller, and ``evidence``, the row tops and the pairs name
+    samples by that number. Positions are split into chunks ``chunk_ptr[c]:chunk_ptr[c + 1]``,
+    one per parallel task, so that each task owns its samples' outputs (by position):
+
+    - ``best[i]`` / ``best_row[i]``: the sample's best compiled rows so far, descending
+      (rows are met in ascending order, ties keep the first);
+    - ``lr_sum[i]`` += the block's sum of ``10 ** score`` over scores above
+      ``LR_SUM_FLOOR``, summed in ascending row order;
+    - ``row_top[c, b]`` / ``row_top_idx[c, b]``: row ``b``'s best samples within chunk ``c``
+      (ties by ascending sample; :func:`merge_row_tops` merges the chunks);
+    - ``pair_*[c, :n_pairs[c]]``: (block row, sample, score) of every pair scoring at least
+      ``threshold``; ``n_pairs[c]`` counts them all, so a count above the buffers' length
+      tells the caller to run the block again with larger buffers.
+
+    A pair's ``log10`` of the product of its uncertain markers' LRs is skipped when an upper
+    bound of its score (from the product's binary exponent) is below every use a score can
+    have (the threshold, ``LR_SUM_FLOOR``, the sample's and the row's last kept score): such
+    a score changes no output.
+    """
+    n_rows = rows.size
+    n_col = table.shape[1]
+    n_al = sums.shape[1]
+    k_s = best.shape[1]
+    cap = pair_b.shape[1]
+    cut0 = min(threshold, LR_SUM_FLOOR)
+    for c in prange(chunk_ptr.size - 1):
+        lo, hi = chunk_ptr[c], chunk_ptr[c + 1]
+        tab = np.empty((n_col, TILE))
+        alle = np.empty((n_al, 2, TILE))
+        den = np.empty((n_col if has_den else 1, TILE))
+        den_alle = np.empty((n_al if has_den else 1, 2, TILE))
+        acc = np.empty(TILE)
+        lin = np.empty(TILE)
+        total = np.zeros(hi - lo)
+        top = row_top[c]
+        top_idx = row_top_idx[c]
+        top[:, :] = -np.inf
+        top_idx[:, :] = -1
+        count = 0
+        for t0 in range(0, n_rows, TILE):
+            nr = min(TILE, n_rows - t0)
+            if nr < TILE:  # the last tile: its unused columns are computed, never read
+                tab[:, nr:] = 0.0
+                alle[:, :, nr:] = 1.0
+                den[:, nr:] = 1.0
+                den_alle[:, :, nr:] = 1.0
+            for r in range(nr):
+                rr = rows[t0 + r]
+                for q in range(n_col):
+                    tab[q, r] = table[rr, q]
+                for q in range(n_al):
+                    alle[q, 0, r] = sums[rr, q, 0]
+                    alle[q, 1, r] = sums[rr, q, 1]
+                if has_den:
+                    for q in range(n_col):
+                        den[q, r] = den_table[rr, q]
+                    for q in range(n_al):
+                        den_alle[q, 0, r] = den_sums[rr, q, 0]
+                        den_alle[q, 1, r] = den_sums[rr, q, 1]
+            for i in range(lo, hi):
+                s = order[i]
+                if n_e[i] + n_d[i] + n_g[i] < min_markers:
+                    if threshold == -np.inf:  # excluded pairs are listed too
+                        for r in range(nr):
+                            _record(-np.inf, t0 + r, s, c, threshold, pair_b, pair_s, pair_v,
+                                    count, cap)
+                            count += 1
+                    continue
+                for r in range(TILE):  # a fixed trip count: unrolled, kept in registers
+                    acc[r] = 0.0
+                    lin[r] = 1.0
+                for j in range(n_e[i]):
+                    p = e_pos[i, j]
+                    for r in range(TILE):
+                        acc[r] += tab[p, r]
+                for j in range(n_d[i]):
+                    a = d_a[i, j]
+                    c1 = d_c[i, j, 0]
+                    c2 = d_c[i, j, 1]
+                    for r in range(TILE):
+                        lin[r] *= c1 * alle[a, 0, r] + c2 * alle[a, 1, r]
+                        if has_den:
+                            lin[r] /= c1 * den_alle[a, 0, r] + c2 * den_alle[a, 1, r]
+                for r in range(nr):
+                    if lin[r] < 1e-200:
+                        acc[r] += np.log10(lin[r]) if lin[r] > 0.0 else -np.inf
+                        lin[r] = 1.0
+                for j in range(n_g[i]):
+                    e = g_e[i, j]
+                    for r in range(nr):
+                        tot = 0.0
+                        if has_den:
+                            norm = 0.0
+                            for q in range(unc_ptr[e], unc_ptr[e + 1]):
+                                wd = unc_w[q] * den[unc_pos[q], r]
+                                norm += wd
+                                if wd > 0.0:
+                                    tot += wd * 10.0 ** tab[unc_pos[q], r]
+                            tot = tot / norm if norm > 0.0 else 0.0
+                        else:
+                            for q in range(unc_ptr[e], unc_ptr[e + 1]):
+                                tot += unc_w[q] * 10.0 ** tab[unc_pos[q], r]
+                        lin[r] *= tot
+                        if lin[r] < 1e-200:
+                            acc[r] += np.log10(lin[r]) if lin[r] > 0.0 else -np.inf
+                            lin[r] = 1.0
+                ss = sample_sex[i]
+                for r in range(nr):
+                    b = t0 + r
+                    rs = row_sex[rows[b]]
+                    if rs > 0 and ss > 0 and rs != ss:
+                        v = -np.inf
+                    else:
+                        v = acc[r]
+                        ev = evidence[b, s] if has_ev else 0.0
+                        if lin[r] != 1.0:
+                            if lin[r] > 0.0 and v > -np.inf:
+                                cut = min(cut0, best[i, k_s - 1], top[b, top.shape[1] - 1])
+                                ub = v + math.frexp(lin[r])[1] * _LOG10_2 + ev
+                                if ub + 1e-9 + 1e-12 * abs(ub) < cut:
+                                    continue  # changes no output (see the docstring)
+                                v += np.log10(lin[r])
+                            else:
+                                v += np.log10(lin[r]) if lin[r] > 0.0 else -np.inf
+                        if has_ev and v != -np.inf:
+                            v += ev
+                        if v > LR_SUM_FLOOR:
+                            total[i - lo] += 10.0 ** v
+                        _insert(best, best_row, i, v, rows[b])
+                        _insert_tied(top, top_idx, b, v, s)
+                    if v >= threshold:
+                        _record(v, b, s, c, threshold, pair_b, pair_s, pair_v, count, cap)
+                        count += 1
+        for i in range(lo, hi):
+            lr_sum[i] += total[i - lo]
+        n_pairs[c] = count
+
+
+@jit
+def _record(v, b, s, c, threshold, pair_b, pair_s, pair_v, count, cap):
+    """Store pair (b, s) of score ``v`` at ``count`` of chunk ``c``'s buffers if ``v`` reaches
+    the threshold and there is room (the caller counts it)."""
+    if v >= threshold and count < cap:
+        pair_b[c, count] = b
+        pair_s[c, count] = s
+        pair_v[c, count] = v
+
+
+@jit
+def merge_row_tops(row_top, row_top_idx, out, out_idx):
+    """Each row's best samples over all chunks (``row_top[c, b]``) into ``out[b]``, by
+    score descending and sample ascending among ties."""
+    n_c, n_b, k = row_top.shape
+    out[:, :] = -np.inf
+    out_idx[:, :] = -1
+    for b in range(n_b):
+        for c in range(n_c):
+            for j in range(k):
+                if row_top_idx[c, b, j] < 0:
+                    break
+                _insert_tied(out, out_idx, b, row_top[c, b, j], row_top_idx[c, b, j])
 
 
 @jit
@@ -231,20 +405,3 @@ def pairs_above(score, threshold):
                 out_s[c] = s
                 c += 1
     return out_b, out_s
-
-
-@jit(parallel=True)
-def add_evidence(score, evidence, row_top, row_top_idx):
-    """Add a block of evidence log10 LRs to the DNA scores (an excluded pair, ``-inf``, stays
-    excluded) and rank each row's samples again on the combined scores."""
-    n_b, n_pm = score.shape
-    for b in prange(n_b):
-        row_top[b, :] = -np.inf
-        row_top_idx[b, :] = -1
-        for s in range(n_pm):
-            v = score[b, s]
-            if v == -np.inf:
-                continue
-            v += evidence[b, s]
-            score[b, s] = v
-            _insert(row_top, row_top_idx, b, v, s)

@@ -224,69 +224,19 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     """
     import polars as pl
 
-    from forensic_match.dvi._search_numba import (
-        add_evidence,
-        compact,
-        merge_sample_best,
-        pair_counts,
-        pairs_above,
-        score_block,
-    )
+    from forensic_match.dvi._search_numba import compact, pair_counts
 
     enc = encode_samples(samples, compiled.markers, compiled.offsets, dropin=dropin)
     n_e, e_pos, n_d, d_aa, d_a, d_c, n_g, g_e = compact(
         enc.pos, enc.drop_idx, enc.drop_w if enc.drop_w.size else np.zeros(enc.pos.shape + (2,)))
-    sums = compiled.allele_sums
-    if sums.shape[:2] != (len(compiled.rows), enc.allele_off[-1]):
-        if n_d.max(initial=0) > 0:
-            raise InputError("compiled tables lack the per-allele sums (compiled by an older "
-                             "version?): compile them again")
-        sums = np.zeros((len(compiled.rows), 1, 2))  # never read: no dropout entries
     n_rows, n_s = len(compiled.rows), len(samples)
-    if compiled.theta > 0:
-        den_table, den_sums = compiled.denominator, compiled.denominator_sums
-        if den_table.shape != compiled.log10_lr.shape:
-            raise InputError("tables compiled with theta lack their denominator: compile "
-                             "them again")
-    else:
-        den_table, den_sums = np.zeros((1, 1)), np.zeros((1, 1, 2))
-    row_sex = np.array([_SEX.get(s, 0) for s in compiled.sex] if compiled.sex and sex_filter
-                       else [0] * n_rows, dtype=np.int64)
-    block = max(1, min(max(n_rows, 1), BLOCK_BYTES // max(1, 24 * n_s)))
-    k_s, k_m = max(1, min(top, n_rows)), max(1, min(top, n_s))
-    best = np.full((k_s, n_s), -np.inf)
-    best_row = np.full((k_s, n_s), -1, dtype=np.int64)
-    lr_sum = np.zeros(n_s)
-    m_rows, m_samples, m_scores = [], [], []
-    pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     active_rows = np.arange(n_rows, dtype=np.int64) if active is None \
         else np.asarray(active, dtype=np.int64)
-    starts: Any = range(0, active_rows.size, block)
-    if progress:
-        from forensic_match.progress import progress_bar
-
-        starts = progress_bar(starts, desc="search", unit="block")
-    score = np.empty((block, n_s))
-    row_top = np.empty((block, k_m))
-    row_top_idx = np.empty((block, k_m), dtype=np.int64)
-    for start in starts:
-        rows = active_rows[start:start + block]
-        nb = rows.size
-        score_block(compiled.log10_lr, sums, compiled.theta > 0, den_table, den_sums, rows,
-                    row_sex, enc.sex, n_e, e_pos, n_d, d_a, d_c, n_g, g_e, enc.unc_ptr,
-                    enc.unc_pos, enc.unc_w, min_markers, score[:nb], row_top[:nb], row_top_idx[:nb])
-        if evidence is not None:
-            add_evidence(score[:nb], _evidence_block(evidence, rows, n_s), row_top[:nb],
-                         row_top_idx[:nb])
-        merge_sample_best(score[:nb], rows, best, best_row, lr_sum)
-        ok = np.isfinite(row_top[:nb])
-        bi, ri = np.nonzero(ok)
-        m_rows.append(rows[bi])
-        m_samples.append(row_top_idx[:nb][bi, ri])
-        m_scores.append(row_top[:nb][bi, ri])
-        hb, hs = pairs_above(score[:nb], threshold)
-        if hb.size:
-            pair_parts.append((rows[hb], hs, score[hb, hs]))
+    k_s, k_m = max(1, min(top, n_rows)), max(1, min(top, n_s))
+    folded = _fold_search(compiled, enc, (n_e, e_pos, n_d, d_a, d_c, n_g, g_e), active_rows,
+                          k_s=k_s, k_m=k_m, threshold=threshold, sex_filter=sex_filter,
+                          min_markers=min_markers, evidence=evidence, progress=progress)
+    best, best_row, lr_sum, m_rows, m_samples, m_scores, pair_parts, block = folded
 
     def frame(r: np.ndarray, s: np.ndarray, sc: np.ndarray) -> Any:
         used, bad = pair_counts(compiled.consistent, r.astype(np.int64), s.astype(np.int64),
@@ -302,6 +252,7 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         return out.with_columns(pl.Series("dna_log10_lr", dna),
                                 pl.Series("evidence_log10_lr", ev))
 
+    best, best_row = best.T, best_row.T  # (rank, sample): the order the tables are built in
     valid = np.isfinite(best)
     ranks = np.broadcast_to(np.arange(1, k_s + 1)[:, None], best.shape)
     by_s = frame(best_row[valid], np.broadcast_to(np.arange(n_s), best.shape)[valid],
@@ -326,6 +277,103 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     if evidence is not None:
         parameters["evidence"] = type(evidence).__name__
     return SearchResult(by_s, by_m, pr, sums, parameters)
+
+
+#: Room for listed pairs per parallel task and block before a block is run again with more.
+PAIR_BUFFER = 4096
+
+
+def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.ndarray, ...],
+                 active_rows: np.ndarray, *, k_s: int, k_m: int, threshold: float,
+                 sex_filter: bool, min_markers: int, evidence: Any, progress: bool,
+                 ) -> tuple[Any, ...]:
+    """Run :func:`~forensic_match.dvi._search_numba.search_block` over the active rows, block
+    by block: each sample's best rows and LR sum, each row's best samples, the pairs at or
+    above ``threshold``."""
+    import numba
+
+    from forensic_match.dvi._search_numba import merge_row_tops, search_block
+
+    n_e, e_pos, n_d, d_a, d_c, n_g, g_e = dense
+    n_rows, n_s = len(compiled.rows), len(enc.ids)
+    sums = compiled.allele_sums
+    if sums.shape[:2] != (n_rows, enc.allele_off[-1]):
+        if n_d.max(initial=0) > 0:
+            raise InputError("compiled tables lack the per-allele sums (compiled by an older "
+                             "version?): compile them again")
+        sums = np.zeros((n_rows, 1, 2))  # never read: no dropout entries
+    if compiled.theta > 0:
+        den_table, den_sums = compiled.denominator, compiled.denominator_sums
+        if den_table.shape != compiled.log10_lr.shape:
+            raise InputError("tables compiled with theta lack their denominator: compile "
+                             "them again")
+    else:
+        den_table, den_sums = np.zeros((1, 1)), np.zeros((1, 1, 2))
+    row_sex = np.array([_SEX.get(s, 0) for s in compiled.sex] if compiled.sex and sex_filter
+                       else [0] * n_rows, dtype=np.int64)
+    # Samples of one kind (as many gathers, dropout and general markers) side by side keep the
+    # kernel's loop lengths predictable; the tasks take every n-th sample so that each gets
+    # a like share of the costly kinds.
+    n_chunks = max(1, min(2 * numba.get_num_threads(), n_s))
+    by_kind = np.lexsort((n_e, n_d, n_g)).astype(np.int64)
+    order = np.concatenate([by_kind[c::n_chunks] for c in range(n_chunks)])
+    chunk_ptr = np.concatenate([[0], np.cumsum([by_kind[c::n_chunks].size
+                                                for c in range(n_chunks)])]).astype(np.int64)
+    # The kernel reads the samples in that order: lay their arrays out so.
+    n_e, e_pos, n_d, d_a, d_c, n_g, g_e, sample_sex = (
+        np.ascontiguousarray(x[order]) for x in (n_e, e_pos, n_d, d_a, d_c, n_g, g_e, enc.sex))
+    block = max(1, min(max(n_rows, 1), BLOCK_BYTES // max(1, 24 * n_s)))
+    best = np.full((n_s, k_s), -np.inf)
+    best_row = np.full((n_s, k_s), -1, dtype=np.int64)
+    lr_sum = np.zeros(n_s)
+    m_rows, m_samples, m_scores = [], [], []
+    pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    starts: Any = range(0, active_rows.size, block)
+    if progress:
+        from forensic_match.progress import progress_bar
+
+        starts = progress_bar(starts, desc="search", unit="block")
+    chunk_max = int(np.diff(chunk_ptr).max())
+    cap = block * chunk_max if threshold == -np.inf else min(PAIR_BUFFER, block * chunk_max)
+    row_top = np.empty((n_chunks, block, k_m))
+    row_top_idx = np.empty((n_chunks, block, k_m), dtype=np.int64)
+    top, top_idx = np.empty((block, k_m)), np.empty((block, k_m), dtype=np.int64)
+    no_ev = np.zeros((1, 1))
+    for start in starts:
+        rows = active_rows[start:start + block]
+        nb = rows.size
+        ev = no_ev if evidence is None else _evidence_block(evidence, rows, n_s)
+        while True:
+            pair_b = np.empty((n_chunks, cap), dtype=np.int64)
+            pair_s = np.empty((n_chunks, cap), dtype=np.int64)
+            pair_v = np.empty((n_chunks, cap))
+            n_pairs = np.zeros(n_chunks, dtype=np.int64)
+            kept = (best.copy(), best_row.copy(), lr_sum.copy())
+            search_block(compiled.log10_lr, sums, compiled.theta > 0, den_table, den_sums, rows,
+                         row_sex, sample_sex, order, chunk_ptr, n_e, e_pos, n_d, d_a, d_c, n_g,
+                         g_e, enc.unc_ptr, enc.unc_pos, enc.unc_w, min_markers,
+                         evidence is not None, ev, threshold, best, best_row, lr_sum,
+                         row_top[:, :nb], row_top_idx[:, :nb], pair_b, pair_s, pair_v, n_pairs)
+            if n_pairs.max() <= cap:
+                break
+            cap = int(n_pairs.max())  # rare: more pairs than room; run the block again
+            best, best_row, lr_sum = kept
+        merge_row_tops(row_top[:, :nb], row_top_idx[:, :nb], top[:nb], top_idx[:nb])
+        ok = np.isfinite(top[:nb])
+        bi, ri = np.nonzero(ok)
+        m_rows.append(rows[bi])
+        m_samples.append(top_idx[:nb][bi, ri])
+        m_scores.append(top[:nb][bi, ri])
+        if n_pairs.sum():
+            hb = np.concatenate([pair_b[c, :n_pairs[c]] for c in range(n_chunks)])
+            hs = np.concatenate([pair_s[c, :n_pairs[c]] for c in range(n_chunks)])
+            hv = np.concatenate([pair_v[c, :n_pairs[c]] for c in range(n_chunks)])
+            o = np.lexsort((hs, hb))  # block row, then sample: the order of a row-major scan
+            pair_parts.append((rows[hb[o]], hs[o], hv[o]))
+    back = np.empty_like(order)
+    back[order] = np.arange(n_s)
+    return (best[back], best_row[back], lr_sum[back], m_rows, m_samples, m_scores, pair_parts,
+            block)
 
 
 def _evidence_block(evidence: Any, rows: np.ndarray, n_s: int) -> np.ndarray:
