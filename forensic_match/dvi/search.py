@@ -71,69 +71,135 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
         A sample with no typed marker of the panel, or duplicate sample ids.
     """
     from forensic_match.dvi.compile import hardy_weinberg
-    from forensic_match.dvi.fragments import observation_weights
 
     n_s, n_m = len(samples), len(markers)
-    pos = np.full((n_s, n_m), -1, dtype=np.int64)
-    ptr, upos, uw = [0], [], []
-    drop_idx = np.zeros((n_s, n_m, 2), dtype=np.int64)
-    drop_w = np.zeros((n_s, n_m, 2))
     seen_ids: set[str] = set()
-    n_typed = np.zeros(n_s, dtype=np.int64)
-    hw = np.concatenate([hardy_weinberg(m.frequencies) for m in markers])
-    allele_off = np.concatenate([[0], np.cumsum([len(m) for m in markers])]).astype(np.int64)
-    for s, item in enumerate(samples):
+    for item in samples:
         if item.id in seen_ids:
             raise InputError(f"{where(sample=item.id)}: duplicate PM sample id")
         seen_ids.add(item.id)
+    pos = np.full((n_s, n_m), -1, dtype=np.int64)
+    drop_idx = np.zeros((n_s, n_m, 2), dtype=np.int64)
+    drop_w = np.zeros((n_s, n_m, 2))
+    hw = np.concatenate([hardy_weinberg(m.frequencies) for m in markers])
+    allele_off = np.concatenate([[0], np.cumsum([len(m) for m in markers])]).astype(np.int64)
+    plain = [s for s, x in enumerate(samples) if not isinstance(x, Body)] if dropin == 0.0 \
+        else []
+    rest = _encode_plain([samples[s] for s in plain], np.array(plain, dtype=np.int64), markers,
+                         offsets, allele_off, pos, drop_idx, drop_w)
+    is_plain = np.zeros(n_s, dtype=bool)
+    is_plain[plain] = True
+    rest += [(s, k) for s in np.flatnonzero(~is_plain).tolist() for k in range(n_m)]
+    rest.sort()
+    ptr, upos, uw = [0], [], []
+    for s, k in rest:
+        item = samples[s]
         fragments = item.fragments if isinstance(item, Body) else [item]
-        for k in range(n_m):
-            marker = markers[k]
-            typed = [f for f in fragments if (f.genotypes.get(marker.name) or (None,))[0]
-                     is not None]
-            if not typed:
-                continue
-            n_typed[s] += 1
-            if len(typed) == 1:
-                f = typed[0]
-                g = f.genotypes[marker.name]
-                if g[1] is not None and dropin == 0.0 and (f.dropout == 0.0 or g[0] != g[1]):
-                    a, b = marker.index(g[0]), marker.index(g[1])
-                    lo, hi = (a, b) if a <= b else (b, a)
-                    pos[s, k] = offsets[k] + hi * (hi + 1) // 2 + lo
-                    continue
-            single = _single_allele(typed, marker, dropin)
-            if single is not None:
-                a, d = single
-                p = markers[k].frequencies
-                hom = (1.0 - d * d) * p[a] * p[a]
-                denom = hom + d * (1.0 - d) * 2.0 * p[a] * (float(p.sum()) - p[a])
-                pos[s, k] = -2
-                drop_idx[s, k] = (offsets[k] + a * (a + 1) // 2 + a, allele_off[k] + a)
-                drop_w[s, k] = (hom / denom, d * (1.0 - d) / denom)
-                continue
-            parts = [observation_weights(f, [marker], offsets[k:k + 1], dropin=dropin)[0]
-                     for f in typed]
-            gi, w = _combine(parts, hw)  # type: ignore[arg-type]
-            if gi.size == 1 and len(parts) == 1:
-                pos[s, k] = gi[0]
-            elif w.sum() <= 0:
-                pos[s, k] = -(len(ptr) - 1) - 3  # fragments disagree: an empty list, LR 0
-                ptr.append(ptr[-1])
-            else:
-                pos[s, k] = -(len(ptr) - 1) - 3
-                upos.append(gi.astype(np.int64))
-                uw.append(w / w.sum())
-                ptr.append(ptr[-1] + gi.size)
-        if n_typed[s] == 0:
-            raise InputError(f"{where(sample=item.id)}: PM sample has no typed marker of the "
-                             f"panel ({', '.join(m.name for m in markers[:5])}, ...)")
+        _encode_marker(s, k, fragments, markers[k], offsets, allele_off, hw, dropin, pos,
+                       drop_idx, drop_w, ptr, upos, uw)
+    n_typed = (pos != -1).sum(axis=1).astype(np.int64)
+    for s in np.flatnonzero(n_typed == 0)[:1].tolist():
+        raise InputError(f"{where(sample=samples[s].id)}: PM sample has no typed marker of the "
+                         f"panel ({', '.join(m.name for m in markers[:5])}, ...)")
     return EncodedSamples(
         [x.id for x in samples], np.array([_SEX.get(x.sex, 0) for x in samples]), pos,
         np.array(ptr, dtype=np.int64),
         np.concatenate(upos) if upos else np.empty(0, dtype=np.int64),
         np.concatenate(uw) if uw else np.empty(0), n_typed, drop_idx,
         drop_w if (pos == -2).any() else np.zeros((0, 0, 2)), allele_off, hw)
+
+
+def _encode_plain(samples: Sequence[PMSample], where_s: np.ndarray, markers: Sequence[Marker],
+                  offsets: np.ndarray, allele_off: np.ndarray, pos: np.ndarray,
+                  drop_idx: np.ndarray, drop_w: np.ndarray) -> list[tuple[int, int]]:
+    """Fill, marker by marker, the complete genotypes and the single alleles seen with
+    dropout of single-fragment samples without drop-in (rows ``where_s`` of the outputs);
+    return the (sample, marker) pairs left to :func:`_encode_marker` (partial genotypes)."""
+    n = len(samples)
+    rest: list[tuple[int, int]] = []
+    if n == 0:
+        return rest
+    dropout = np.array([x.dropout for x in samples], dtype=np.float64)
+    genotypes = [x.genotypes for x in samples]
+    for k, marker in enumerate(markers):
+        lookup = {allele: i for i, allele in enumerate(marker.alleles)}
+        name = marker.name
+        gs = [g.get(name) for g in genotypes]
+        typed = np.array([i for i, g in enumerate(gs) if g is not None and g[0] is not None],
+                         dtype=np.int64)
+        first = [gs[i][0] for i in typed]  # type: ignore[index]
+        second = [gs[i][1] for i in typed]  # type: ignore[index]
+        ia = np.array([lookup.get(x, -1) for x in first], dtype=np.int64)
+        ib = np.array([-2 if x is None else lookup.get(x, -1) for x in second], dtype=np.int64)
+        for i in np.flatnonzero(ia == -1)[:1].tolist() + np.flatnonzero(ib == -1)[:1].tolist():
+            marker.index(first[i] if ia[i] == -1 else second[i])  # the marker's error
+        rest += [(int(where_s[i]), k) for i in typed[ib == -2]]
+        a = np.full(n, -1, dtype=np.int64)
+        b = np.full(n, -1, dtype=np.int64)
+        a[typed] = ia
+        b[typed] = np.where(ib == -2, -1, ib)
+        full = (b >= 0) & ((dropout == 0.0) | (a != b))
+        lo, hi = np.minimum(a, b)[full], np.maximum(a, b)[full]
+        pos[where_s[full], k] = offsets[k] + hi * (hi + 1) // 2 + lo
+        single = (b >= 0) & (dropout > 0.0) & (a == b)
+        if single.any():
+            al, d = a[single], dropout[single]
+            p = marker.frequencies
+            pa = p[al]
+            hom = (1.0 - d * d) * pa * pa
+            denom = hom + d * (1.0 - d) * 2.0 * pa * (float(p.sum()) - pa)
+            rows = where_s[single]
+            pos[rows, k] = -2
+            drop_idx[rows, k, 0] = offsets[k] + al * (al + 1) // 2 + al
+            drop_idx[rows, k, 1] = allele_off[k] + al
+            drop_w[rows, k, 0] = hom / denom
+            drop_w[rows, k, 1] = d * (1.0 - d) / denom
+    return rest
+
+
+def _encode_marker(s: int, k: int, fragments: list[PMSample], marker: Marker,
+                   offsets: np.ndarray, allele_off: np.ndarray, hw: np.ndarray, dropin: float,
+                   pos: np.ndarray, drop_idx: np.ndarray, drop_w: np.ndarray, ptr: list[int],
+                   upos: list[np.ndarray], uw: list[np.ndarray]) -> None:
+    """Encode marker ``k`` of sample (or body) ``s``, one fragment at a time: the general
+    path, for bodies, drop-in and partial genotypes."""
+    from forensic_match.dvi.fragments import observation_weights
+
+    typed = [f for f in fragments if (f.genotypes.get(marker.name) or (None,))[0]
+             is not None]
+    if not typed:
+        return
+    if len(typed) == 1:
+        f = typed[0]
+        g = f.genotypes[marker.name]
+        if g[1] is not None and dropin == 0.0 and (f.dropout == 0.0 or g[0] != g[1]):
+            a, b = marker.index(g[0]), marker.index(g[1])
+            lo, hi = (a, b) if a <= b else (b, a)
+            pos[s, k] = offsets[k] + hi * (hi + 1) // 2 + lo
+            return
+    single = _single_allele(typed, marker, dropin)
+    if single is not None:
+        a, d = single
+        p = marker.frequencies
+        hom = (1.0 - d * d) * p[a] * p[a]
+        denom = hom + d * (1.0 - d) * 2.0 * p[a] * (float(p.sum()) - p[a])
+        pos[s, k] = -2
+        drop_idx[s, k] = (offsets[k] + a * (a + 1) // 2 + a, allele_off[k] + a)
+        drop_w[s, k] = (hom / denom, d * (1.0 - d) / denom)
+        return
+    parts = [observation_weights(f, [marker], offsets[k:k + 1], dropin=dropin)[0]
+             for f in typed]
+    gi, w = _combine(parts, hw)  # type: ignore[arg-type]
+    if gi.size == 1 and len(parts) == 1:
+        pos[s, k] = gi[0]
+    elif w.sum() <= 0:
+        pos[s, k] = -(len(ptr) - 1) - 3  # fragments disagree: an empty list, LR 0
+        ptr.append(ptr[-1])
+    else:
+        pos[s, k] = -(len(ptr) - 1) - 3
+        upos.append(gi.astype(np.int64))
+        uw.append(w / w.sum())
+        ptr.append(ptr[-1] + gi.size)
 
 
 def _single_allele(fragments: list[PMSample], marker: Marker, dropin: float,
