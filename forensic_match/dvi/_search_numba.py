@@ -272,8 +272,8 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
         alle = np.empty((n_al, 2, TILE))
         den = np.empty((n_col if has_den else 1, TILE))
         den_alle = np.empty((n_al if has_den else 1, 2, TILE))
-        acc = np.empty(TILE)
-        lin = np.empty(TILE)
+        accs = np.empty((hi - lo, TILE))
+        lins = np.empty((hi - lo, TILE))
         tile_sex = np.zeros(TILE, dtype=np.int64)
         total = np.zeros(hi - lo)
         top = row_top[c]
@@ -302,8 +302,12 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
                     for q in range(n_al):
                         den_alle[q, 0, r] = den_sums[rr, q, 0]
                         den_alle[q, 1, r] = den_sums[rr, q, 1]
+            _gather_tile(tab, alle, den_alle, has_den, lo, hi, n_e, e_pos, n_d, d_a, d_c, accs,
+                         lins)
             for i in range(lo, hi):
                 s = order[i]
+                acc = accs[i - lo]
+                lin = lins[i - lo]
                 if n_e[i] + n_d[i] + n_g[i] < min_markers:
                     if threshold == -np.inf:  # excluded pairs are listed too
                         for r in range(nr):
@@ -311,24 +315,6 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
                                     count, cap)
                             count += 1
                     continue
-                for r in range(TILE):  # a fixed trip count: unrolled, kept in registers
-                    acc[r] = 0.0
-                    lin[r] = 1.0
-                for j in range(n_e[i]):
-                    p = e_pos[i, j]
-                    for r in range(TILE):
-                        acc[r] += tab[p, r]
-                for j in range(n_d[i]):
-                    a = d_a[i, j]
-                    c1 = d_c[i, j, 0]
-                    c2 = d_c[i, j, 1]
-                    if has_den:
-                        for r in range(TILE):
-                            lin[r] *= c1 * alle[a, 0, r] + c2 * alle[a, 1, r]
-                            lin[r] /= c1 * den_alle[a, 0, r] + c2 * den_alle[a, 1, r]
-                    else:
-                        for r in range(TILE):
-                            lin[r] *= c1 * alle[a, 0, r] + c2 * alle[a, 1, r]
                 for r in range(nr):
                     if lin[r] < 1e-200:
                         acc[r] += np.log10(lin[r]) if lin[r] > 0.0 else -np.inf
@@ -395,6 +381,33 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
         for i in range(lo, hi):
             lr_sum[i] += total[i - lo]
         n_pairs[c] = count
+
+
+@jit
+def _gather_tile(tab, alle, den_alle, has_den, lo, hi, n_e, e_pos, n_d, d_a, d_c, acc, lin):
+    """For samples ``lo:hi`` and the rows of a tile (columns of ``tab``): ``acc`` the sum of
+    the gathered log10 LRs, ``lin`` the product of the single-allele dropout LRs (a tight
+    loop of its own, apart from the rarer paths)."""
+    for i in range(lo, hi):
+        o = i - lo
+        for r in range(TILE):  # a fixed trip count: unrolled
+            acc[o, r] = 0.0
+            lin[o, r] = 1.0
+        for j in range(n_e[i]):
+            p = e_pos[i, j]
+            for r in range(TILE):
+                acc[o, r] += tab[p, r]
+        for j in range(n_d[i]):
+            a = d_a[i, j]
+            c1 = d_c[i, j, 0]
+            c2 = d_c[i, j, 1]
+            if has_den:
+                for r in range(TILE):
+                    lin[o, r] *= c1 * alle[a, 0, r] + c2 * alle[a, 1, r]
+                    lin[o, r] /= c1 * den_alle[a, 0, r] + c2 * den_alle[a, 1, r]
+            else:
+                for r in range(TILE):
+                    lin[o, r] *= c1 * alle[a, 0, r] + c2 * alle[a, 1, r]
 
 
 @jit
