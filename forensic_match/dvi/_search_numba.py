@@ -433,24 +433,3 @@ def merge_row_tops(row_top, row_top_idx, out, out_idx):
                 if row_top_idx[c, b, j] < 0:
                     break
                 _insert_tied(out, out_idx, b, row_top[c, b, j], row_top_idx[c, b, j])
-
-
-@jit
-def pairs_above(score, threshold):
-    """(block row, sample) of every score at or above ``threshold``."""
-    n_b, n_pm = score.shape
-    count = 0
-    for b in range(n_b):
-        for s in range(n_pm):
-            if score[b, s] >= threshold:
-                count += 1
-    out_b = np.empty(count, dtype=np.int64)
-    out_s = np.empty(count, dtype=np.int64)
-    c = 0
-    for b in range(n_b):
-        for s in range(n_pm):
-            if score[b, s] >= threshold:
-                out_b[c] = b
-                out_s[c] = s
-                c += 1
-    return out_b, out_s
