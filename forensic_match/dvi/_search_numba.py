@@ -353,6 +353,9 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
                             # it may enter a list; the LR sum's term is 10^(v + ev) x.
                             cut = min(threshold, best[i, k_s - 1], top[b, k_m - 1])
                             u = v + ev
+                            ub = u + (x - 1.0) * _LOG10_E  # the cheap bound first
+                            if ub + 1e-9 + 1e-12 * abs(ub) < min(cut, LR_SUM_FLOOR):
+                                continue  # no output at all
                             ub = u + _log10_bound(x)
                             tol = 1e-9 + 1e-12 * abs(ub) if ub > -np.inf else 0.0
                             if ub + tol < cut:

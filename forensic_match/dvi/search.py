@@ -23,8 +23,11 @@ from forensic_match.errors import InputError, where
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree
 
-#: Memory allowed for one block of scores (rows x samples x 12 bytes).
+#: Memory allowed for what one block holds per (row, sample): the evidence block, or the
+#: listed pairs when every pair is listed (``threshold=-inf``); 24 bytes a pair.
 BLOCK_BYTES = 64 * 2**20
+#: Rows of one block otherwise: each block ends a parallel section, few are cheaper.
+BLOCK_ROWS = 4096
 
 
 @dataclass
@@ -345,7 +348,8 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     return SearchResult(by_s, by_m, pr, sums, parameters)
 
 
-#: Room for listed pairs per parallel task and block before a block is run again with more.
+#: Room for listed pairs per parallel task and block (at least; or 1/256 of the task's pairs)
+#: before a block is run again with more.
 PAIR_BUFFER = 4096
 
 
@@ -388,7 +392,10 @@ def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.
     # The kernel reads the samples in that order: lay their arrays out so.
     n_e, e_pos, n_d, d_a, d_c, n_g, g_e, sample_sex = (
         np.ascontiguousarray(x[order]) for x in (n_e, e_pos, n_d, d_a, d_c, n_g, g_e, enc.sex))
-    block = max(1, min(max(n_rows, 1), BLOCK_BYTES // max(1, 24 * n_s)))
+    if evidence is not None or threshold == -np.inf:
+        block = max(1, min(max(n_rows, 1), BLOCK_BYTES // max(1, 24 * n_s)))
+    else:
+        block = max(1, min(max(n_rows, 1), BLOCK_ROWS))
     best = np.full((n_s, k_s), -np.inf)
     best_row = np.full((n_s, k_s), -1, dtype=np.int64)
     lr_sum = np.zeros(n_s)
@@ -400,7 +407,8 @@ def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.
 
         starts = progress_bar(starts, desc="search", unit="block")
     chunk_max = int(np.diff(chunk_ptr).max())
-    cap = block * chunk_max if threshold == -np.inf else min(PAIR_BUFFER, block * chunk_max)
+    cap = block * chunk_max if threshold == -np.inf else \
+        min(max(PAIR_BUFFER, block * chunk_max // 256), block * chunk_max)
     row_top = np.empty((n_chunks, block, k_m))
     row_top_idx = np.empty((n_chunks, block, k_m), dtype=np.int64)
     top, top_idx = np.empty((block, k_m)), np.empty((block, k_m), dtype=np.int64)
