@@ -5,6 +5,10 @@ in a compiled row of PM sample ``s``'s genotype at marker ``k``: ``>= 0`` for a 
 profile (one gather), ``-1`` untyped, ``-2`` a single allele seen with dropout (constant-time
 sum, parameters in dense arrays), ``<= -3`` any other uncertain observation (drop-in, partial,
 several fragments) whose genotypes and weights are in CSR entry ``-(pos + 3)``.
+
+:func:`search_block` is the search's kernel: it scores a block of rows against every sample
+and keeps only what the search returns. :func:`score_block` gives every score of a block (for
+callers that need the whole matrix, e.g. ``dvisolve``).
 """
 
 from __future__ import annotations
