@@ -14,7 +14,8 @@ The likelihood is the sum over all joint assignments. No lumping, no pruning, no
 order: only for tiny cases (about 5 individuals and 4 alleles).
 
 At the end: the plain-Python definition of the decision layer's second lower bound, the
-oracle of its numba kernel.
+oracle of its numba kernel; and the blind search's scores and outputs (the oracle of
+``dvi._search_numba.search_block``).
 """
 
 from __future__ import annotations
@@ -221,3 +222,69 @@ def second_bound(body: np.ndarray, missing: np.ndarray, log_w: np.ndarray,
             terms = [log_w[e] + math.log(min(1.0, free_m)), log_free[s], *others]
             out[e] = math.exp(terms[0] - lse(terms))
     return out
+
+
+def search_scores(table: np.ndarray, sums: np.ndarray, den_table: np.ndarray | None,
+                  den_sums: np.ndarray | None, rows: np.ndarray, row_sex: np.ndarray,
+                  sample_sex: np.ndarray, samples: list[dict[str, Any]], min_markers: int,
+                  evidence: np.ndarray | None) -> list[list[float]]:
+    """log10 LR of every (row ``rows[b]``, sample) pair, one at a time, from the definition.
+
+    A sample is a dict: ``gather`` (positions), ``dropout`` (``(a, c1, c2)``: LR
+    ``c1 S[a, 0] + c2 S[a, 1]``, over V's sums with theta), ``general`` (lists of
+    ``(position, weight)``: LR ``Σ w 10^t[g]``, or with theta ``Σ w d[g] 10^t[g] / Σ w d[g]``).
+    Excluded pairs (fewer than ``min_markers`` markers, known sexes that differ) are -inf;
+    ``evidence[b][s]`` is added to a pair that is not -inf.
+    """
+    out = []
+    for b, r in enumerate(rows):
+        line = []
+        for s, smp in enumerate(samples):
+            used = len(smp["gather"]) + len(smp["dropout"]) + len(smp["general"])
+            rs, ss = int(row_sex[r]), int(sample_sex[s])
+            if used < min_markers or (rs > 0 and ss > 0 and rs != ss):
+                line.append(-math.inf)
+                continue
+            acc = 0.0
+            for p in smp["gather"]:
+                acc += float(table[r, p])
+            lin = 1.0
+            for a, c1, c2 in smp["dropout"]:
+                lin *= c1 * sums[r, a, 0] + c2 * sums[r, a, 1]
+                if den_sums is not None:
+                    lin /= c1 * den_sums[r, a, 0] + c2 * den_sums[r, a, 1]
+            for entry in smp["general"]:
+                if den_table is not None:
+                    num = sum(w * den_table[r, g] * 10.0 ** table[r, g] for g, w in entry)
+                    norm = sum(w * den_table[r, g] for g, w in entry)
+                    lin *= num / norm if norm > 0 else 0.0
+                else:
+                    lin *= sum(w * 10.0 ** table[r, g] for g, w in entry)
+            score = acc + (math.log10(lin) if lin > 0 else -math.inf) if lin != 1.0 else acc
+            if evidence is not None and score != -math.inf:
+                score += float(evidence[b][s])
+            line.append(score)
+        out.append(line)
+    return out
+
+
+def search_outputs(scores: list[list[float]], rows: np.ndarray, k_s: int, k_m: int,
+                   threshold: float, floor: float) -> dict[str, Any]:
+    """What the search keeps of a score matrix: per sample its ``k_s`` best rows (score
+    descending, then row ascending), per row its ``k_m`` best samples (score descending, then
+    sample ascending), per sample the sum of ``10^score`` over scores above ``floor``, and
+    the pairs (block row, sample) scoring at least ``threshold``. Excluded (-inf) scores
+    enter no ranking and no sum."""
+    n_b, n_s = len(scores), len(scores[0]) if scores else 0
+    by_sample, lr_sum = [], []
+    for s in range(n_s):
+        cand = sorted((-scores[b][s], int(rows[b])) for b in range(n_b)
+                      if scores[b][s] > -math.inf)
+        by_sample.append([(int(r), -v) for v, r in cand[:k_s]])
+        lr_sum.append(sum(10.0 ** scores[b][s] for b in range(n_b) if scores[b][s] > floor))
+    by_row = []
+    for b in range(n_b):
+        cand = sorted((-scores[b][s], s) for s in range(n_s) if scores[b][s] > -math.inf)
+        by_row.append([(s, -v) for v, s in cand[:k_m]])
+    pairs = sorted((b, s) for b in range(n_b) for s in range(n_s) if scores[b][s] >= threshold)
+    return {"by_sample": by_sample, "lr_sum": lr_sum, "by_row": by_row, "pairs": pairs}

@@ -5,9 +5,15 @@ in a compiled row of PM sample ``s``'s genotype at marker ``k``: ``>= 0`` for a 
 profile (one gather), ``-1`` untyped, ``-2`` a single allele seen with dropout (constant-time
 sum, parameters in dense arrays), ``<= -3`` any other uncertain observation (drop-in, partial,
 several fragments) whose genotypes and weights are in CSR entry ``-(pos + 3)``.
+
+:func:`search_block` is the search's kernel: it scores a block of rows against every sample
+and keeps only what the search returns. :func:`score_block` gives every score of a block (for
+callers that need the whole matrix, e.g. ``dvisolve``).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import prange
@@ -182,69 +188,255 @@ def pair_counts(consistent, rows, samples, n_e, e_pos, n_d, d_aa, d_a, n_g, g_e,
 #: least N * pi0 / (1 - pi0): posteriors move by less than 1e-8 * (1 - pi0) / pi0.
 LR_SUM_FLOOR = -8.0
 
+#: Compiled rows scored together against each sample: their tables, transposed so that the
+#: tile's values of one genotype are adjacent, stay in the core's cache while the samples'
+#: encodings stream past once per tile instead of once per row.
+TILE = 8
 
-@jit(parallel=True)
-def merge_sample_best(score, rows, best, best_row, lr_sum):
-    """Merge a block's scores into each sample's running best rows, and add the block's LRs
-    (those above ``LR_SUM_FLOOR``) to ``lr_sum``, in parallel over samples."""
-    n_b, n_pm = score.shape
-    for s in prange(n_pm):
-        total = 0.0
-        for b in range(n_b):
-            v = score[b, s]
-            _insert_col(best, best_row, s, v, rows[b])
-            if v > LR_SUM_FLOOR:
-                total += 10.0 ** v
-        lr_sum[s] += total
+#: log10(2): ``x = m 2^e`` with ``0.5 <= m < 1`` has ``log10 x < e log10(2)``.
+_LOG10_2 = 0.30102999566398120
+_LOG10_E = 0.43429448190325176
+#: ``10 ** v = exp(v ln 10)``: libm's exp is about 3x faster than its pow; the two differ by
+#: a few units in the last place (relative error below 1e-14 for |v| < 100).
+_LN10 = 2.302585092994046
+#: A term 10^(v + ev) x computed without the log10 of x is within 1e-13 of 10^score: above
+#: _SUM_HI the score is above LR_SUM_FLOOR, below _SUM_LO under it; between, it is computed.
+_SUM_HI = 10.0 ** LR_SUM_FLOOR * (1.0 + 1e-9)
+_SUM_LO = 10.0 ** LR_SUM_FLOOR * (1.0 - 1e-9)
 
 
 @jit
-def _insert_col(vals, idx, col, value, index):
-    k = vals.shape[0]
-    if not value > vals[k - 1, col]:
+def _log10_bound(x):
+    """An upper bound of ``log10 x`` (``x > 0``): ``(x - 1) log10(e)`` (from ``ln x <= x - 1``)
+    or, tighter below 1, ``e log10(2)`` for ``x = m 2^e``, ``0.5 <= m < 1``."""
+    if x >= 0.5:
+        return (x - 1.0) * _LOG10_E
+    return math.frexp(x)[1] * _LOG10_2
+
+
+@jit
+def _insert_tied(vals, idx, slot, value, index):
+    """Insert (value, index) into ``vals[slot]``, ordered by value descending and, among equal
+    values, by index ascending (the order a scan of ascending indices with strict ``>``
+    produces, whatever order the values arrive in)."""
+    k = vals.shape[1]
+    last = vals[slot, k - 1]
+    if not (value > last or (value == last and index < idx[slot, k - 1])):
         return
     j = k - 1
-    while j > 0 and vals[j - 1, col] < value:
-        vals[j, col] = vals[j - 1, col]
-        idx[j, col] = idx[j - 1, col]
+    while j > 0 and (vals[slot, j - 1] < value
+                     or (vals[slot, j - 1] == value and idx[slot, j - 1] > index)):
+        vals[slot, j] = vals[slot, j - 1]
+        idx[slot, j] = idx[slot, j - 1]
         j -= 1
-    vals[j, col] = value
-    idx[j, col] = index
-
-
-@jit
-def pairs_above(score, threshold):
-    """(block row, sample) of every score at or above ``threshold``."""
-    n_b, n_pm = score.shape
-    count = 0
-    for b in range(n_b):
-        for s in range(n_pm):
-            if score[b, s] >= threshold:
-                count += 1
-    out_b = np.empty(count, dtype=np.int64)
-    out_s = np.empty(count, dtype=np.int64)
-    c = 0
-    for b in range(n_b):
-        for s in range(n_pm):
-            if score[b, s] >= threshold:
-                out_b[c] = b
-                out_s[c] = s
-                c += 1
-    return out_b, out_s
+    vals[slot, j] = value
+    idx[slot, j] = index
 
 
 @jit(parallel=True)
-def add_evidence(score, evidence, row_top, row_top_idx):
-    """Add a block of evidence log10 LRs to the DNA scores (an excluded pair, ``-inf``, stays
-    excluded) and rank each row's samples again on the combined scores."""
-    n_b, n_pm = score.shape
-    for b in prange(n_b):
-        row_top[b, :] = -np.inf
-        row_top_idx[b, :] = -1
-        for s in range(n_pm):
-            v = score[b, s]
-            if v == -np.inf:
-                continue
-            v += evidence[b, s]
-            score[b, s] = v
-            _insert(row_top, row_top_idx, b, v, s)
+def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sample_sex, order,
+                 chunk_ptr, n_e, e_pos, n_d, d_a, d_c, n_g, g_e, unc_ptr, unc_pos, unc_w,
+                 min_markers, has_ev, evidence, threshold, best, best_row, lr_sum, row_top,
+                 row_top_idx, pair_b, pair_s, pair_v, n_pairs):
+    """Score a block of compiled rows against every PM sample and fold the scores into the
+    search's outputs in the same pass (no score matrix).
+
+    The scores are those of :func:`score_block` (same formulas, same order of operations),
+    plus ``evidence[b, s]`` when ``has_ev`` (an excluded pair stays ``-inf``). The samples'
+    arrays (``sample_sex``, ``n_e`` ... ``g_e``) are in processing order: position ``i``
+    is sample ``order[i]`` of the caller, and ``evidence``, the row tops and the pairs name
+    samples by that number. Positions are split into chunks ``chunk_ptr[c]:chunk_ptr[c + 1]``,
+    one per parallel task, so that each task owns its samples' outputs (by position):
+
+    - ``best[i]`` / ``best_row[i]``: the sample's best compiled rows so far, descending
+      (rows are met in ascending order, ties keep the first);
+    - ``lr_sum[i]`` += the block's sum of ``10 ** score`` over scores above
+      ``LR_SUM_FLOOR``, summed in ascending row order (each power as ``exp(score ln 10)``);
+    - ``row_top[c, b]`` / ``row_top_idx[c, b]``: row ``b``'s best samples within chunk ``c``
+      (ties by ascending sample; :func:`merge_row_tops` merges the chunks);
+    - ``pair_*[c, :n_pairs[c]]``: (block row, sample, score) of every pair scoring at least
+      ``threshold``; ``n_pairs[c]`` counts them all, so a count above the buffers' length
+      tells the caller to run the block again with larger buffers.
+
+    A pair's ``log10`` of the product ``x`` of its uncertain markers' LRs is taken only when
+    an upper bound of its score (:func:`_log10_bound`) reaches the threshold or the sample's
+    or the row's last kept score, i.e. when the score may enter a list; otherwise its LR-sum
+    term is ``10 ** (gathered + evidence) * x`` (the log10 is taken after all when that term
+    is within 1e-9 of the floor, so that the floor decides as on the exact score).
+    """
+    n_rows = rows.size
+    n_col = table.shape[1]
+    n_al = sums.shape[1]
+    k_s = best.shape[1]
+    k_m = row_top.shape[2]
+    cap = pair_b.shape[1]
+    for c in prange(chunk_ptr.size - 1):
+        lo, hi = chunk_ptr[c], chunk_ptr[c + 1]
+        tab = np.empty((n_col, TILE))
+        alle = np.empty((n_al, 2, TILE))
+        den = np.empty((n_col if has_den else 1, TILE))
+        den_alle = np.empty((n_al if has_den else 1, 2, TILE))
+        accs = np.empty((hi - lo, TILE))
+        lins = np.empty((hi - lo, TILE))
+        tile_sex = np.zeros(TILE, dtype=np.int64)
+        total = np.zeros(hi - lo)
+        top = row_top[c]
+        top_idx = row_top_idx[c]
+        top[:, :] = -np.inf
+        top_idx[:, :] = -1
+        count = 0
+        for t0 in range(0, n_rows, TILE):
+            nr = min(TILE, n_rows - t0)
+            if nr < TILE:  # the last tile: its unused columns are computed, never read
+                tab[:, nr:] = 0.0
+                alle[:, :, nr:] = 1.0
+                den[:, nr:] = 1.0
+                den_alle[:, :, nr:] = 1.0
+            for r in range(nr):
+                rr = rows[t0 + r]
+                tile_sex[r] = row_sex[rr]
+                for q in range(n_col):
+                    tab[q, r] = table[rr, q]
+                for q in range(n_al):
+                    alle[q, 0, r] = sums[rr, q, 0]
+                    alle[q, 1, r] = sums[rr, q, 1]
+                if has_den:
+                    for q in range(n_col):
+                        den[q, r] = den_table[rr, q]
+                    for q in range(n_al):
+                        den_alle[q, 0, r] = den_sums[rr, q, 0]
+                        den_alle[q, 1, r] = den_sums[rr, q, 1]
+            _gather_tile(tab, alle, den_alle, has_den, lo, hi, n_e, e_pos, n_d, d_a, d_c, accs,
+                         lins)
+            for i in range(lo, hi):
+                s = order[i]
+                acc = accs[i - lo]
+                lin = lins[i - lo]
+                if n_e[i] + n_d[i] + n_g[i] < min_markers:
+                    if threshold == -np.inf:  # excluded pairs are listed too
+                        for r in range(nr):
+                            _record(-np.inf, t0 + r, s, c, threshold, pair_b, pair_s, pair_v,
+                                    count, cap)
+                            count += 1
+                    continue
+                for r in range(nr):
+                    if lin[r] < 1e-200:
+                        acc[r] += np.log10(lin[r]) if lin[r] > 0.0 else -np.inf
+                        lin[r] = 1.0
+                for j in range(n_g[i]):
+                    e = g_e[i, j]
+                    for r in range(nr):
+                        tot = 0.0
+                        if has_den:
+                            norm = 0.0
+                            for q in range(unc_ptr[e], unc_ptr[e + 1]):
+                                wd = unc_w[q] * den[unc_pos[q], r]
+                                norm += wd
+                                if wd > 0.0:
+                                    tot += wd * 10.0 ** tab[unc_pos[q], r]
+                            tot = tot / norm if norm > 0.0 else 0.0
+                        else:
+                            for q in range(unc_ptr[e], unc_ptr[e + 1]):
+                                tot += unc_w[q] * 10.0 ** tab[unc_pos[q], r]
+                        lin[r] *= tot
+                        if lin[r] < 1e-200:
+                            acc[r] += np.log10(lin[r]) if lin[r] > 0.0 else -np.inf
+                            lin[r] = 1.0
+                ss = sample_sex[i]
+                for r in range(nr):
+                    b = t0 + r
+                    rs = tile_sex[r]
+                    if rs > 0 and ss > 0 and rs != ss:
+                        v = -np.inf
+                    else:
+                        v = acc[r]
+                        x = lin[r]
+                        ev = evidence[b, s] if has_ev else 0.0
+                        if x != 1.0 and x > 0.0 and v > -np.inf:
+                            # The score is (v + log10 x) + ev. Its log10 is taken only if
+                            # it may enter a list; the LR sum's term is 10^(v + ev) x.
+                            cut = min(threshold, best[i, k_s - 1], top[b, k_m - 1])
+                            u = v + ev
+                            ub = u + (x - 1.0) * _LOG10_E  # the cheap bound first
+                            if ub + 1e-9 + 1e-12 * abs(ub) < min(cut, LR_SUM_FLOOR):
+                                continue  # no output at all
+                            ub = u + _log10_bound(x)
+                            tol = 1e-9 + 1e-12 * abs(ub) if ub > -np.inf else 0.0
+                            if ub + tol < cut:
+                                if ub + tol > LR_SUM_FLOOR:
+                                    term = math.exp(u * _LN10) * x if u < 300.0 else np.inf
+                                    if term > _SUM_HI:
+                                        total[i - lo] += term
+                                    elif term >= _SUM_LO:  # at the floor: decide exactly
+                                        v = (v + np.log10(x)) + ev
+                                        if v > LR_SUM_FLOOR:
+                                            total[i - lo] += math.exp(v * _LN10)
+                                continue  # below every list: no other output
+                            v = (v + np.log10(x)) + ev
+                        else:
+                            if x != 1.0:
+                                v += np.log10(x) if x > 0.0 else -np.inf
+                            if has_ev and v != -np.inf:
+                                v += ev
+                        if v > LR_SUM_FLOOR:
+                            total[i - lo] += math.exp(v * _LN10)
+                        _insert(best, best_row, i, v, rows[b])
+                        _insert_tied(top, top_idx, b, v, s)
+                    if v >= threshold:
+                        _record(v, b, s, c, threshold, pair_b, pair_s, pair_v, count, cap)
+                        count += 1
+        for i in range(lo, hi):
+            lr_sum[i] += total[i - lo]
+        n_pairs[c] = count
+
+
+@jit
+def _gather_tile(tab, alle, den_alle, has_den, lo, hi, n_e, e_pos, n_d, d_a, d_c, acc, lin):
+    """For samples ``lo:hi`` and the rows of a tile (columns of ``tab``): ``acc`` the sum of
+    the gathered log10 LRs, ``lin`` the product of the single-allele dropout LRs (a tight
+    loop of its own, apart from the rarer paths)."""
+    for i in range(lo, hi):
+        o = i - lo
+        for r in range(TILE):  # a fixed trip count: unrolled
+            acc[o, r] = 0.0
+            lin[o, r] = 1.0
+        for j in range(n_e[i]):
+            p = e_pos[i, j]
+            for r in range(TILE):
+                acc[o, r] += tab[p, r]
+        for j in range(n_d[i]):
+            a = d_a[i, j]
+            c1 = d_c[i, j, 0]
+            c2 = d_c[i, j, 1]
+            if has_den:
+                for r in range(TILE):
+                    lin[o, r] *= c1 * alle[a, 0, r] + c2 * alle[a, 1, r]
+                    lin[o, r] /= c1 * den_alle[a, 0, r] + c2 * den_alle[a, 1, r]
+            else:
+                for r in range(TILE):
+                    lin[o, r] *= c1 * alle[a, 0, r] + c2 * alle[a, 1, r]
+
+
+@jit
+def _record(v, b, s, c, threshold, pair_b, pair_s, pair_v, count, cap):
+    """Store pair (b, s) of score ``v`` at ``count`` of chunk ``c``'s buffers if ``v`` reaches
+    the threshold and there is room (the caller counts it)."""
+    if v >= threshold and count < cap:
+        pair_b[c, count] = b
+        pair_s[c, count] = s
+        pair_v[c, count] = v
+
+
+@jit
+def merge_row_tops(row_top, row_top_idx, out, out_idx):
+    """Each row's best samples over all chunks (``row_top[c, b]``) into ``out[b]``, by
+    score descending and sample ascending among ties."""
+    n_c, n_b, k = row_top.shape
+    out[:, :] = -np.inf
+    out_idx[:, :] = -1
+    for b in range(n_b):
+        for c in range(n_c):
+            for j in range(k):
+                if row_top_idx[c, b, j] < 0:
+                    break
+                _insert_tied(out, out_idx, b, row_top[c, b, j], row_top_idx[c, b, j])

@@ -23,8 +23,11 @@ from forensic_match.errors import InputError, where
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree
 
-#: Memory allowed for one block of scores (rows x samples x 12 bytes).
+#: Memory allowed for what one block holds per (row, sample): the evidence block, or the
+#: listed pairs when every pair is listed (``threshold=-inf``); 24 bytes a pair.
 BLOCK_BYTES = 64 * 2**20
+#: Rows of one block otherwise: each block ends a parallel section, few are cheaper.
+BLOCK_ROWS = 4096
 
 
 @dataclass
@@ -71,69 +74,135 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
         A sample with no typed marker of the panel, or duplicate sample ids.
     """
     from forensic_match.dvi.compile import hardy_weinberg
-    from forensic_match.dvi.fragments import observation_weights
 
     n_s, n_m = len(samples), len(markers)
-    pos = np.full((n_s, n_m), -1, dtype=np.int64)
-    ptr, upos, uw = [0], [], []
-    drop_idx = np.zeros((n_s, n_m, 2), dtype=np.int64)
-    drop_w = np.zeros((n_s, n_m, 2))
     seen_ids: set[str] = set()
-    n_typed = np.zeros(n_s, dtype=np.int64)
-    hw = np.concatenate([hardy_weinberg(m.frequencies) for m in markers])
-    allele_off = np.concatenate([[0], np.cumsum([len(m) for m in markers])]).astype(np.int64)
-    for s, item in enumerate(samples):
+    for item in samples:
         if item.id in seen_ids:
             raise InputError(f"{where(sample=item.id)}: duplicate PM sample id")
         seen_ids.add(item.id)
+    pos = np.full((n_s, n_m), -1, dtype=np.int64)
+    drop_idx = np.zeros((n_s, n_m, 2), dtype=np.int64)
+    drop_w = np.zeros((n_s, n_m, 2))
+    hw = np.concatenate([hardy_weinberg(m.frequencies) for m in markers])
+    allele_off = np.concatenate([[0], np.cumsum([len(m) for m in markers])]).astype(np.int64)
+    plain = [s for s, x in enumerate(samples) if not isinstance(x, Body)] if dropin == 0.0 \
+        else []
+    rest = _encode_plain([samples[s] for s in plain], np.array(plain, dtype=np.int64), markers,
+                         offsets, allele_off, pos, drop_idx, drop_w)
+    is_plain = np.zeros(n_s, dtype=bool)
+    is_plain[plain] = True
+    rest += [(s, k) for s in np.flatnonzero(~is_plain).tolist() for k in range(n_m)]
+    rest.sort()
+    ptr, upos, uw = [0], [], []
+    for s, k in rest:
+        item = samples[s]
         fragments = item.fragments if isinstance(item, Body) else [item]
-        for k in range(n_m):
-            marker = markers[k]
-            typed = [f for f in fragments if (f.genotypes.get(marker.name) or (None,))[0]
-                     is not None]
-            if not typed:
-                continue
-            n_typed[s] += 1
-            if len(typed) == 1:
-                f = typed[0]
-                g = f.genotypes[marker.name]
-                if g[1] is not None and dropin == 0.0 and (f.dropout == 0.0 or g[0] != g[1]):
-                    a, b = marker.index(g[0]), marker.index(g[1])
-                    lo, hi = (a, b) if a <= b else (b, a)
-                    pos[s, k] = offsets[k] + hi * (hi + 1) // 2 + lo
-                    continue
-            single = _single_allele(typed, marker, dropin)
-            if single is not None:
-                a, d = single
-                p = markers[k].frequencies
-                hom = (1.0 - d * d) * p[a] * p[a]
-                denom = hom + d * (1.0 - d) * 2.0 * p[a] * (float(p.sum()) - p[a])
-                pos[s, k] = -2
-                drop_idx[s, k] = (offsets[k] + a * (a + 1) // 2 + a, allele_off[k] + a)
-                drop_w[s, k] = (hom / denom, d * (1.0 - d) / denom)
-                continue
-            parts = [observation_weights(f, [marker], offsets[k:k + 1], dropin=dropin)[0]
-                     for f in typed]
-            gi, w = _combine(parts, hw)  # type: ignore[arg-type]
-            if gi.size == 1 and len(parts) == 1:
-                pos[s, k] = gi[0]
-            elif w.sum() <= 0:
-                pos[s, k] = -(len(ptr) - 1) - 3  # fragments disagree: an empty list, LR 0
-                ptr.append(ptr[-1])
-            else:
-                pos[s, k] = -(len(ptr) - 1) - 3
-                upos.append(gi.astype(np.int64))
-                uw.append(w / w.sum())
-                ptr.append(ptr[-1] + gi.size)
-        if n_typed[s] == 0:
-            raise InputError(f"{where(sample=item.id)}: PM sample has no typed marker of the "
-                             f"panel ({', '.join(m.name for m in markers[:5])}, ...)")
+        _encode_marker(s, k, fragments, markers[k], offsets, allele_off, hw, dropin, pos,
+                       drop_idx, drop_w, ptr, upos, uw)
+    n_typed = (pos != -1).sum(axis=1).astype(np.int64)
+    for s in np.flatnonzero(n_typed == 0)[:1].tolist():
+        raise InputError(f"{where(sample=samples[s].id)}: PM sample has no typed marker of the "
+                         f"panel ({', '.join(m.name for m in markers[:5])}, ...)")
     return EncodedSamples(
         [x.id for x in samples], np.array([_SEX.get(x.sex, 0) for x in samples]), pos,
         np.array(ptr, dtype=np.int64),
         np.concatenate(upos) if upos else np.empty(0, dtype=np.int64),
         np.concatenate(uw) if uw else np.empty(0), n_typed, drop_idx,
         drop_w if (pos == -2).any() else np.zeros((0, 0, 2)), allele_off, hw)
+
+
+def _encode_plain(samples: Sequence[PMSample], where_s: np.ndarray, markers: Sequence[Marker],
+                  offsets: np.ndarray, allele_off: np.ndarray, pos: np.ndarray,
+                  drop_idx: np.ndarray, drop_w: np.ndarray) -> list[tuple[int, int]]:
+    """Fill, marker by marker, the complete genotypes and the single alleles seen with
+    dropout of single-fragment samples without drop-in (rows ``where_s`` of the outputs);
+    return the (sample, marker) pairs left to :func:`_encode_marker` (partial genotypes)."""
+    n = len(samples)
+    rest: list[tuple[int, int]] = []
+    if n == 0:
+        return rest
+    dropout = np.array([x.dropout for x in samples], dtype=np.float64)
+    genotypes = [x.genotypes for x in samples]
+    for k, marker in enumerate(markers):
+        lookup = {allele: i for i, allele in enumerate(marker.alleles)}
+        name = marker.name
+        gs = [g.get(name) for g in genotypes]
+        typed = np.array([i for i, g in enumerate(gs) if g is not None and g[0] is not None],
+                         dtype=np.int64)
+        first = [gs[i][0] for i in typed]  # type: ignore[index]
+        second = [gs[i][1] for i in typed]  # type: ignore[index]
+        ia = np.array([lookup.get(x, -1) for x in first], dtype=np.int64)
+        ib = np.array([-2 if x is None else lookup.get(x, -1) for x in second], dtype=np.int64)
+        for i in np.flatnonzero(ia == -1)[:1].tolist() + np.flatnonzero(ib == -1)[:1].tolist():
+            marker.index(first[i] if ia[i] == -1 else second[i])  # the marker's error
+        rest += [(int(where_s[i]), k) for i in typed[ib == -2]]
+        a = np.full(n, -1, dtype=np.int64)
+        b = np.full(n, -1, dtype=np.int64)
+        a[typed] = ia
+        b[typed] = np.where(ib == -2, -1, ib)
+        full = (b >= 0) & ((dropout == 0.0) | (a != b))
+        lo, hi = np.minimum(a, b)[full], np.maximum(a, b)[full]
+        pos[where_s[full], k] = offsets[k] + hi * (hi + 1) // 2 + lo
+        single = (b >= 0) & (dropout > 0.0) & (a == b)
+        if single.any():
+            al, d = a[single], dropout[single]
+            p = marker.frequencies
+            pa = p[al]
+            hom = (1.0 - d * d) * pa * pa
+            denom = hom + d * (1.0 - d) * 2.0 * pa * (float(p.sum()) - pa)
+            rows = where_s[single]
+            pos[rows, k] = -2
+            drop_idx[rows, k, 0] = offsets[k] + al * (al + 1) // 2 + al
+            drop_idx[rows, k, 1] = allele_off[k] + al
+            drop_w[rows, k, 0] = hom / denom
+            drop_w[rows, k, 1] = d * (1.0 - d) / denom
+    return rest
+
+
+def _encode_marker(s: int, k: int, fragments: list[PMSample], marker: Marker,
+                   offsets: np.ndarray, allele_off: np.ndarray, hw: np.ndarray, dropin: float,
+                   pos: np.ndarray, drop_idx: np.ndarray, drop_w: np.ndarray, ptr: list[int],
+                   upos: list[np.ndarray], uw: list[np.ndarray]) -> None:
+    """Encode marker ``k`` of sample (or body) ``s``, one fragment at a time: the general
+    path, for bodies, drop-in and partial genotypes."""
+    from forensic_match.dvi.fragments import observation_weights
+
+    typed = [f for f in fragments if (f.genotypes.get(marker.name) or (None,))[0]
+             is not None]
+    if not typed:
+        return
+    if len(typed) == 1:
+        f = typed[0]
+        g = f.genotypes[marker.name]
+        if g[1] is not None and dropin == 0.0 and (f.dropout == 0.0 or g[0] != g[1]):
+            a, b = marker.index(g[0]), marker.index(g[1])
+            lo, hi = (a, b) if a <= b else (b, a)
+            pos[s, k] = offsets[k] + hi * (hi + 1) // 2 + lo
+            return
+    single = _single_allele(typed, marker, dropin)
+    if single is not None:
+        a, d = single
+        p = marker.frequencies
+        hom = (1.0 - d * d) * p[a] * p[a]
+        denom = hom + d * (1.0 - d) * 2.0 * p[a] * (float(p.sum()) - p[a])
+        pos[s, k] = -2
+        drop_idx[s, k] = (offsets[k] + a * (a + 1) // 2 + a, allele_off[k] + a)
+        drop_w[s, k] = (hom / denom, d * (1.0 - d) / denom)
+        return
+    parts = [observation_weights(f, [marker], offsets[k:k + 1], dropin=dropin)[0]
+             for f in typed]
+    gi, w = _combine(parts, hw)  # type: ignore[arg-type]
+    if gi.size == 1 and len(parts) == 1:
+        pos[s, k] = gi[0]
+    elif w.sum() <= 0:
+        pos[s, k] = -(len(ptr) - 1) - 3  # fragments disagree: an empty list, LR 0
+        ptr.append(ptr[-1])
+    else:
+        pos[s, k] = -(len(ptr) - 1) - 3
+        upos.append(gi.astype(np.int64))
+        uw.append(w / w.sum())
+        ptr.append(ptr[-1] + gi.size)
 
 
 def _single_allele(fragments: list[PMSample], marker: Marker, dropin: float,
@@ -224,69 +293,19 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     """
     import polars as pl
 
-    from forensic_match.dvi._search_numba import (
-        add_evidence,
-        compact,
-        merge_sample_best,
-        pair_counts,
-        pairs_above,
-        score_block,
-    )
+    from forensic_match.dvi._search_numba import compact, pair_counts
 
     enc = encode_samples(samples, compiled.markers, compiled.offsets, dropin=dropin)
     n_e, e_pos, n_d, d_aa, d_a, d_c, n_g, g_e = compact(
         enc.pos, enc.drop_idx, enc.drop_w if enc.drop_w.size else np.zeros(enc.pos.shape + (2,)))
-    sums = compiled.allele_sums
-    if sums.shape[:2] != (len(compiled.rows), enc.allele_off[-1]):
-        if n_d.max(initial=0) > 0:
-            raise InputError("compiled tables lack the per-allele sums (compiled by an older "
-                             "version?): compile them again")
-        sums = np.zeros((len(compiled.rows), 1, 2))  # never read: no dropout entries
     n_rows, n_s = len(compiled.rows), len(samples)
-    if compiled.theta > 0:
-        den_table, den_sums = compiled.denominator, compiled.denominator_sums
-        if den_table.shape != compiled.log10_lr.shape:
-            raise InputError("tables compiled with theta lack their denominator: compile "
-                             "them again")
-    else:
-        den_table, den_sums = np.zeros((1, 1)), np.zeros((1, 1, 2))
-    row_sex = np.array([_SEX.get(s, 0) for s in compiled.sex] if compiled.sex and sex_filter
-                       else [0] * n_rows, dtype=np.int64)
-    block = max(1, min(max(n_rows, 1), BLOCK_BYTES // max(1, 24 * n_s)))
-    k_s, k_m = max(1, min(top, n_rows)), max(1, min(top, n_s))
-    best = np.full((k_s, n_s), -np.inf)
-    best_row = np.full((k_s, n_s), -1, dtype=np.int64)
-    lr_sum = np.zeros(n_s)
-    m_rows, m_samples, m_scores = [], [], []
-    pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     active_rows = np.arange(n_rows, dtype=np.int64) if active is None \
         else np.asarray(active, dtype=np.int64)
-    starts: Any = range(0, active_rows.size, block)
-    if progress:
-        from forensic_match.progress import progress_bar
-
-        starts = progress_bar(starts, desc="search", unit="block")
-    score = np.empty((block, n_s))
-    row_top = np.empty((block, k_m))
-    row_top_idx = np.empty((block, k_m), dtype=np.int64)
-    for start in starts:
-        rows = active_rows[start:start + block]
-        nb = rows.size
-        score_block(compiled.log10_lr, sums, compiled.theta > 0, den_table, den_sums, rows,
-                    row_sex, enc.sex, n_e, e_pos, n_d, d_a, d_c, n_g, g_e, enc.unc_ptr,
-                    enc.unc_pos, enc.unc_w, min_markers, score[:nb], row_top[:nb], row_top_idx[:nb])
-        if evidence is not None:
-            add_evidence(score[:nb], _evidence_block(evidence, rows, n_s), row_top[:nb],
-                         row_top_idx[:nb])
-        merge_sample_best(score[:nb], rows, best, best_row, lr_sum)
-        ok = np.isfinite(row_top[:nb])
-        bi, ri = np.nonzero(ok)
-        m_rows.append(rows[bi])
-        m_samples.append(row_top_idx[:nb][bi, ri])
-        m_scores.append(row_top[:nb][bi, ri])
-        hb, hs = pairs_above(score[:nb], threshold)
-        if hb.size:
-            pair_parts.append((rows[hb], hs, score[hb, hs]))
+    k_s, k_m = max(1, min(top, n_rows)), max(1, min(top, n_s))
+    folded = _fold_search(compiled, enc, (n_e, e_pos, n_d, d_a, d_c, n_g, g_e), active_rows,
+                          k_s=k_s, k_m=k_m, threshold=threshold, sex_filter=sex_filter,
+                          min_markers=min_markers, evidence=evidence, progress=progress)
+    best, best_row, lr_sum, m_rows, m_samples, m_scores, pair_parts, block = folded
 
     def frame(r: np.ndarray, s: np.ndarray, sc: np.ndarray) -> Any:
         used, bad = pair_counts(compiled.consistent, r.astype(np.int64), s.astype(np.int64),
@@ -302,6 +321,7 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         return out.with_columns(pl.Series("dna_log10_lr", dna),
                                 pl.Series("evidence_log10_lr", ev))
 
+    best, best_row = best.T, best_row.T  # (rank, sample): the order the tables are built in
     valid = np.isfinite(best)
     ranks = np.broadcast_to(np.arange(1, k_s + 1)[:, None], best.shape)
     by_s = frame(best_row[valid], np.broadcast_to(np.arange(n_s), best.shape)[valid],
@@ -326,6 +346,108 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     if evidence is not None:
         parameters["evidence"] = type(evidence).__name__
     return SearchResult(by_s, by_m, pr, sums, parameters)
+
+
+#: Room for listed pairs per parallel task and block (at least; or 1/256 of the task's pairs)
+#: before a block is run again with more.
+PAIR_BUFFER = 4096
+
+
+def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.ndarray, ...],
+                 active_rows: np.ndarray, *, k_s: int, k_m: int, threshold: float,
+                 sex_filter: bool, min_markers: int, evidence: Any, progress: bool,
+                 ) -> tuple[Any, ...]:
+    """Run :func:`~forensic_match.dvi._search_numba.search_block` over the active rows, block
+    by block: each sample's best rows and LR sum, each row's best samples, the pairs at or
+    above ``threshold``."""
+    import numba
+
+    from forensic_match.dvi._search_numba import merge_row_tops, search_block
+
+    n_e, e_pos, n_d, d_a, d_c, n_g, g_e = dense
+    n_rows, n_s = len(compiled.rows), len(enc.ids)
+    sums = compiled.allele_sums
+    if sums.shape[:2] != (n_rows, enc.allele_off[-1]):
+        if n_d.max(initial=0) > 0:
+            raise InputError("compiled tables lack the per-allele sums (compiled by an older "
+                             "version?): compile them again")
+        sums = np.zeros((n_rows, 1, 2))  # never read: no dropout entries
+    if compiled.theta > 0:
+        den_table, den_sums = compiled.denominator, compiled.denominator_sums
+        if den_table.shape != compiled.log10_lr.shape:
+            raise InputError("tables compiled with theta lack their denominator: compile "
+                             "them again")
+    else:
+        den_table, den_sums = np.zeros((1, 1)), np.zeros((1, 1, 2))
+    row_sex = np.array([_SEX.get(s, 0) for s in compiled.sex] if compiled.sex and sex_filter
+                       else [0] * n_rows, dtype=np.int64)
+    # Samples of one kind (as many gathers, dropout and general markers) side by side keep the
+    # kernel's loop lengths predictable; the tasks take every n-th sample so that each gets
+    # a like share of the costly kinds.
+    n_chunks = max(1, min(2 * numba.get_num_threads(), n_s))
+    by_kind = np.lexsort((n_e, n_d, n_g)).astype(np.int64)
+    order = np.concatenate([by_kind[c::n_chunks] for c in range(n_chunks)])
+    chunk_ptr = np.concatenate([[0], np.cumsum([by_kind[c::n_chunks].size
+                                                for c in range(n_chunks)])]).astype(np.int64)
+    # The kernel reads the samples in that order: lay their arrays out so.
+    n_e, e_pos, n_d, d_a, d_c, n_g, g_e, sample_sex = (
+        np.ascontiguousarray(x[order]) for x in (n_e, e_pos, n_d, d_a, d_c, n_g, g_e, enc.sex))
+    if evidence is not None or threshold == -np.inf:
+        block = max(1, min(max(n_rows, 1), BLOCK_BYTES // max(1, 24 * n_s)))
+    else:
+        block = max(1, min(max(n_rows, 1), BLOCK_ROWS))
+    best = np.full((n_s, k_s), -np.inf)
+    best_row = np.full((n_s, k_s), -1, dtype=np.int64)
+    lr_sum = np.zeros(n_s)
+    m_rows, m_samples, m_scores = [], [], []
+    pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    starts: Any = range(0, active_rows.size, block)
+    if progress:
+        from forensic_match.progress import progress_bar
+
+        starts = progress_bar(starts, desc="search", unit="block")
+    chunk_max = int(np.diff(chunk_ptr).max())
+    cap = block * chunk_max if threshold == -np.inf else \
+        min(max(PAIR_BUFFER, block * chunk_max // 256), block * chunk_max)
+    row_top = np.empty((n_chunks, block, k_m))
+    row_top_idx = np.empty((n_chunks, block, k_m), dtype=np.int64)
+    top, top_idx = np.empty((block, k_m)), np.empty((block, k_m), dtype=np.int64)
+    no_ev = np.zeros((1, 1))
+    for start in starts:
+        rows = active_rows[start:start + block]
+        nb = rows.size
+        ev = no_ev if evidence is None else _evidence_block(evidence, rows, n_s)
+        while True:
+            pair_b = np.empty((n_chunks, cap), dtype=np.int64)
+            pair_s = np.empty((n_chunks, cap), dtype=np.int64)
+            pair_v = np.empty((n_chunks, cap))
+            n_pairs = np.zeros(n_chunks, dtype=np.int64)
+            kept = (best.copy(), best_row.copy(), lr_sum.copy())
+            search_block(compiled.log10_lr, sums, compiled.theta > 0, den_table, den_sums, rows,
+                         row_sex, sample_sex, order, chunk_ptr, n_e, e_pos, n_d, d_a, d_c, n_g,
+                         g_e, enc.unc_ptr, enc.unc_pos, enc.unc_w, min_markers,
+                         evidence is not None, ev, threshold, best, best_row, lr_sum,
+                         row_top[:, :nb], row_top_idx[:, :nb], pair_b, pair_s, pair_v, n_pairs)
+            if n_pairs.max() <= cap:
+                break
+            cap = int(n_pairs.max())  # rare: more pairs than room; run the block again
+            best, best_row, lr_sum = kept
+        merge_row_tops(row_top[:, :nb], row_top_idx[:, :nb], top[:nb], top_idx[:nb])
+        ok = np.isfinite(top[:nb])
+        bi, ri = np.nonzero(ok)
+        m_rows.append(rows[bi])
+        m_samples.append(top_idx[:nb][bi, ri])
+        m_scores.append(top[:nb][bi, ri])
+        if n_pairs.sum():
+            hb = np.concatenate([pair_b[c, :n_pairs[c]] for c in range(n_chunks)])
+            hs = np.concatenate([pair_s[c, :n_pairs[c]] for c in range(n_chunks)])
+            hv = np.concatenate([pair_v[c, :n_pairs[c]] for c in range(n_chunks)])
+            o = np.lexsort((hs, hb))  # block row, then sample: the order of a row-major scan
+            pair_parts.append((rows[hb[o]], hs[o], hv[o]))
+    back = np.empty_like(order)
+    back[order] = np.arange(n_s)
+    return (best[back], best_row[back], lr_sum[back], m_rows, m_samples, m_scores, pair_parts,
+            block)
 
 
 def _evidence_block(evidence: Any, rows: np.ndarray, n_s: int) -> np.ndarray:
