@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import store_oracle
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from store_helpers import PROGRAMME, change_dataset, small_dataset_dict
 from store_oracle import ingest_per_row
@@ -180,3 +180,69 @@ def test_entry_text_is_the_canonical_json_of_the_entry(seq: int, fields: list[st
              "key": key, "data": data}
     assert entry_text(seq, at, actor, action, entity, key, canonical_json(data)) == \
         canonical_json(entry)
+
+
+# Reading the store back -----------------------------------------------------------------------
+
+_ALLELES = ["9", "9.3", "10", " 9", "9 ", "OL", "ol", "NA", "", "?", "7.0", "9,3", "x", None,
+            7, 9.3, ["9"]]
+_genotype = st.one_of(st.lists(st.sampled_from(_ALLELES), max_size=3),
+                      st.tuples(st.sampled_from(_ALLELES), st.sampled_from(_ALLELES)),
+                      st.sampled_from(["9/10", "9.3", "OL", None, 9, "9/10/11"]))
+_profiles = st.dictionaries(st.sampled_from(["A", "B", "C"]), st.dictionaries(
+    st.sampled_from(["M1", "M2", "OTHER"]), _genotype, max_size=3), max_size=3)
+
+
+def _outcome(read: Any, data: Any) -> Any:
+    try:
+        return ("ok", read(data))
+    except Exception as exc:  # noqa: BLE001 - the error itself is compared
+        return ("error", type(exc), str(exc))
+
+
+@settings(deadline=None, max_examples=300)
+@given(batches=st.lists(_profiles, min_size=1, max_size=4))
+@example(batches=[{"A": {"M1": ["9", " 9"]}}, {"A": {"M1": ["9", "9 "]}}])
+@example(batches=[{"A": {"M1": ["9", "OL"], "M2": ["ol", "9"]}}, {"B": {"M1": ["NA", "10"]}}])
+@example(batches=[{"A": {"M1": ["9", "10"]}}, {"A": {"M1": ["9", "7.0"], "M2": ["x", "9"]}}])
+def test_the_profile_reader_reads_and_refuses_as_parse_profiles_and_check_labels(
+        batches: list[Any]) -> None:
+    from forensic_match.cases import _check_labels, _ProfileReader
+    from forensic_match.markers import Marker
+    from forensic_match.profiles import parse_profiles
+
+    markers = [Marker("M1", ["9", "9.3", "10"], [0.5, 0.3, 0.2]),
+               Marker("M2", ["7", "9"], [0.5, 0.5])]
+
+    def reference(data: Any) -> Any:
+        out = parse_profiles(data, file="f.json")
+        _check_labels(out, markers, "file 'f.json'")
+        return out
+
+    reader = _ProfileReader(markers, "f.json", "file 'f.json'")  # one reader: memo carried over
+    for data in batches:
+        assert _outcome(reader.profiles, data) == _outcome(reference, data)
+
+
+def test_the_store_reads_back_what_was_ingested(tmp_path: Path) -> None:
+    ds = load_case(PROGRAMME)
+    with CaseStore(tmp_path / "c.db") as store:
+        store.ingest(ds, actor="lab")
+        back = store.dataset(ds.markers)
+    original = ds.to_dict()
+    again = back.to_dict()
+    assert again["am"] == sorted(original["am"], key=lambda f: f["family"])
+    assert again["pm"] == sorted(original["pm"], key=lambda s: s["id"])
+    assert again["markers"] == original["markers"]
+    assert all(type(g) is tuple for s in back.pm for g in s.genotypes.values())
+
+
+def test_a_content_changed_behind_the_log_stops_the_read_back(tmp_path: Path) -> None:
+    with CaseStore(tmp_path / "c.db") as store:
+        store.ingest(load_case(PROGRAMME), actor="lab")
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE profiles SET content = replace(content, '\"15\"', "
+                                 "'\"16\"') WHERE sample_id = 'PM0001'"))
+        with pytest.raises(records.StoreError, match=r"profiles of sample 'PM0001', version 1: "
+                           r"its content does not hash to its sha256"):
+            store.dataset(load_case(PROGRAMME).markers)

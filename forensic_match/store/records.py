@@ -291,25 +291,44 @@ def profile_versions(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]
 def _latest(conn: sa.Connection, table: sa.Table, key: str) -> dict[str, tuple[int, Any]]:
     newest = sa.select(table.c[key], sa.func.max(table.c.version).label("v")) \
         .group_by(table.c[key]).subquery()
-    rows = conn.execute(sa.select(table.c[key], table.c.version, table.c.content)
+    rows = conn.execute(sa.select(table.c[key], table.c.version, table.c.content,
+                                  table.c.sha256)
                         .join(newest, sa.and_(newest.c[key] == table.c[key],
                                               newest.c.v == table.c.version)))
-    return {r[0]: (r[1], json.loads(r[2])) for r in rows}
+    what = "family" if key == "family_id" else "sample"
+    out = {}
+    for ref_id, version, text, digest in rows:
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != digest:
+            raise StoreError(f"{table.name} of {what} {ref_id!r}, version {version}: its content "
+                             f"does not hash to its sha256 (changed behind the audit log); "
+                             f"'forensic-match store verify' names what changed")
+        out[ref_id] = (version, json.loads(text))
+    return out
 
 
 def latest_versions(conn: sa.Connection) -> tuple[dict[str, tuple[int, Any]],
                                                    dict[str, tuple[int, Any]]]:
-    """``({family id: (version, content)}, {sample id: (version, content)})``, newest only."""
+    """``({family id: (version, content)}, {sample id: (version, content)})``, newest only.
+
+    Each content is checked against its row's sha256 before it is used: a row changed
+    behind the audit log stops the reading (:class:`StoreError`) instead of entering a run.
+    """
     return (_latest(conn, schema.family_versions, "family_id"),
             _latest(conn, schema.profiles, "sample_id"))
 
 
-def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store") -> Any:
+def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store",
+                   versions: tuple[dict[str, tuple[int, Any]], dict[str, tuple[int, Any]]]
+                   | None = None) -> Any:
     """The newest version of every family and PM sample in the store, as a ``DviDataset``
-    over ``markers`` (read back through :func:`forensic_match.cases.case_from_dict`)."""
+    over ``markers`` (read back through :func:`forensic_match.cases.case_from_dict`).
+
+    ``versions``: what :func:`latest_versions` returned in the same transaction, so that a
+    caller who needs both reads and parses the store once.
+    """
     from forensic_match.cases import _marker_to_dict, case_from_dict
 
-    fams, profs = latest_versions(conn)
+    fams, profs = versions if versions is not None else latest_versions(conn)
     kinds = {r.sample_id: r.kind for r in
              conn.execute(sa.select(schema.samples.c.sample_id, schema.samples.c.kind))}
     am = []

@@ -215,7 +215,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         t0 = time.perf_counter()
         with store.reading() as conn:
             fams, profs = latest_versions(conn)
-            ds = latest_dataset(conn, dataset.markers, id=dataset.id)
+            ds = latest_dataset(conn, dataset.markers, id=dataset.id, versions=(fams, profs))
         if typed_markers_only:
             from forensic_match.cases import typed_markers
 
