@@ -332,18 +332,18 @@ class _ProfileReader:
         """The profile read without parsing, or None if some genotype needs parsing."""
         if not isinstance(prof, Mapping):
             return None
-        known = self.canonical
-        out: dict[str, Genotype] = {}
-        for marker, value in prof.items():
-            if (type(value) is not list and type(value) is not tuple) or len(value) != 2 or \
-                    type(marker) is not str:
+        pairs = list(prof.items())
+        try:
+            if not all(type(m) is str and (type(v) is list or type(v) is tuple) and len(v) == 2
+                       for m, v in pairs):
                 return None
-            a, b = value
-            if not (type(a) is str and a in known or self._is_canonical(a)) or \
-                    not (b is None or type(b) is str and b in known or self._is_canonical(b)):
-                return None
-            out[marker] = (a, b)
-        return out
+            alleles = {v[0] for _, v in pairs} | {v[1] for _, v in pairs if v[1] is not None}
+        except TypeError:  # an unhashable allele: parse_genotype names it
+            return None
+        if not alleles <= self.canonical and \
+                not all(self._is_canonical(a) for a in alleles - self.canonical):
+            return None
+        return {m: (v[0], v[1]) for m, v in pairs}
 
     def profiles(self, data: Any) -> Profiles:
         """``{individual: {marker: genotype}}`` read, then its labels checked (in the order

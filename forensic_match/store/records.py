@@ -346,6 +346,14 @@ def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store",
                            "pm": pm, "am": am})
 
 
+def read_latest(conn: sa.Connection, markers: Any, *, id: str = "store") -> tuple[
+        dict[str, tuple[int, Any]], dict[str, tuple[int, Any]], Any]:
+    """What a run reads before identifying, parsing the store once: the newest versions
+    (:func:`latest_versions`) and the dataset built from them (:func:`latest_dataset`)."""
+    fams, profs = latest_versions(conn)
+    return fams, profs, latest_dataset(conn, markers, id=id, versions=(fams, profs))
+
+
 def set_identity(conn: sa.Connection, person_id: str, name: str, *, actor: str,
                  details: dict[str, Any] | None = None) -> None:
     """Record (or replace) the name and personal data of a stored person.
