@@ -246,3 +246,25 @@ def test_a_content_changed_behind_the_log_stops_the_read_back(tmp_path: Path) ->
         with pytest.raises(records.StoreError, match=r"profiles of sample 'PM0001', version 1: "
                            r"its content does not hash to its sha256"):
             store.dataset(load_case(PROGRAMME).markers)
+
+
+def test_bulk_steps_pause_the_garbage_collector_and_restore_it() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with records._paused_gc():
+        assert not gc.isenabled()
+        with records._paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with records._paused_gc():
+            pass
+        assert not gc.isenabled()  # it was off: left off
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), records._paused_gc():
+        raise RuntimeError("an error inside")
+    assert gc.isenabled()

@@ -20,6 +20,7 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import sqlalchemy as sa
@@ -127,7 +128,8 @@ def entry_text(seq: int, at: str, actor: str, action: str, entity: str, key: str
 
 
 def _text(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    # what json.dumps(value, ensure_ascii=False) writes for a string, without its set-up
+    return encode_basestring(value)
 
 
 def append_entries(conn: sa.Connection, entries: Iterable[dict[str, Any]]) -> str:
