@@ -20,7 +20,7 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 import sqlalchemy as sa
