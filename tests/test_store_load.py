@@ -30,6 +30,7 @@ import forensic_match.store.audit as audit
 import forensic_match.store.records as records
 from forensic_match.cases import case_from_dict, load_case
 from forensic_match.store import CaseStore, run_store, schema
+from forensic_match.store._bulk import paused_gc
 from forensic_match.store.audit import canonical_json, entry_text
 
 
@@ -252,19 +253,19 @@ def test_bulk_steps_pause_the_garbage_collector_and_restore_it() -> None:
     import gc
 
     assert gc.isenabled()
-    with records._paused_gc():
+    with paused_gc():
         assert not gc.isenabled()
-        with records._paused_gc():
+        with paused_gc():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
     gc.disable()
     try:
-        with records._paused_gc():
+        with paused_gc():
             pass
         assert not gc.isenabled()  # it was off: left off
     finally:
         gc.enable()
-    with pytest.raises(RuntimeError), records._paused_gc():
+    with pytest.raises(RuntimeError), paused_gc():
         raise RuntimeError("an error inside")
     assert gc.isenabled()

@@ -269,6 +269,13 @@ def verify_audit(conn: sa.Connection, *, heads: Iterable[str] = ()) -> AuditRepo
     -------
     AuditReport
     """
+    from forensic_match.store._bulk import paused_gc
+
+    with paused_gc():
+        return _verify(conn, heads)
+
+
+def _verify(conn: sa.Connection, heads: Iterable[str]) -> AuditReport:
     log = schema.audit_log
     wanted = {h.strip().lower() for h in heads if h.strip()}
     problems: list[str] = []

@@ -7,18 +7,15 @@ effects), the lab's id for a PM sample. Names are only in ``identities``.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from forensic_match.store import schema
+from forensic_match.store._bulk import paused_gc
 from forensic_match.store.audit import (
     append_entries,
     audit_row,
@@ -28,33 +25,6 @@ from forensic_match.store.audit import (
     values_entry,
 )
 from forensic_match.store.database import StoreError
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a bulk step builds many objects (a first
-    load writes and a run reads hundreds of thousands of rows: the collector's repeated scans
-    of the growing heap doubled the read-back at Peru scale, ``docs/store.md``), on again
-    afterwards if it was on. Nested and concurrent pauses count, so the last one out restores
-    it. Memory is not at risk: these objects hold no reference cycles, and what has cycles is
-    collected once the collector is back."""
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 @dataclass
@@ -277,7 +247,7 @@ def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
     -------
     IngestSummary
     """
-    with _paused_gc():
+    with paused_gc():
         return _ingest(conn, dataset, actor=actor, run_id=run_id)
 
 
@@ -387,7 +357,7 @@ def read_latest(conn: sa.Connection, markers: Any, *, id: str = "store") -> tupl
         dict[str, tuple[int, Any]], dict[str, tuple[int, Any]], Any]:
     """What a run reads before identifying, parsing the store once: the newest versions
     (:func:`latest_versions`) and the dataset built from them (:func:`latest_dataset`)."""
-    with _paused_gc():
+    with paused_gc():
         fams, profs = latest_versions(conn)
         return fams, profs, latest_dataset(conn, markers, id=id, versions=(fams, profs))
 
