@@ -119,8 +119,8 @@ def entry_text(seq: int, at: str, actor: str, action: str, entity: str, key: str
     >>> data = {"row": {"b": 1, "a": "x"}}
     >>> entry = {"seq": 3, "at": "t", "actor": "lab", "action": "create",
     ...          "entity": "families", "key": "F1", "data": data}
-    >>> entry_text(3, "t", "lab", "create", "families", "F1", canonical_json(data)) == \
-    ...     canonical_json(entry)
+    >>> text = entry_text(3, "t", "lab", "create", "families", "F1", canonical_json(data))
+    >>> text == canonical_json(entry)
     True
     """
     return (f'{{"action":{_text(action)},"actor":{_text(actor)},"at":{_text(at)},'
