@@ -20,7 +20,13 @@ from forensic_match.lineage.ystr import YHaplotype
 from forensic_match.markers import Marker
 from forensic_match.mutation import Mutation
 from forensic_match.pedigree import Pedigree
-from forensic_match.profiles import Profiles, allele_label, parse_profiles
+from forensic_match.profiles import (
+    Genotype,
+    Profiles,
+    allele_label,
+    is_canonical_allele,
+    parse_profiles,
+)
 
 
 @dataclass
@@ -298,6 +304,66 @@ def _check_labels(genotypes: Profiles, markers: list[Marker], src: str) -> None:
                         from None
 
 
+class _ProfileReader:
+    """:func:`~forensic_match.profiles.parse_profiles` followed by :func:`_check_labels`, for
+    the many profiles of one dataset: an allele text already found canonical (a string with
+    no surrounding spaces that is neither a missing-value token nor off-ladder, which
+    ``parse_genotype`` keeps as it is) and a (marker, allele) label already checked are
+    remembered, so a genotype ``[a, b]`` of such alleles is read without parsing. Anything
+    else goes through ``parse_genotype`` and ``_check_labels`` as before: the result and the
+    errors are theirs (``tests/test_store_load.py`` checks the equality)."""
+
+    def __init__(self, markers: list[Marker], source: str, src: str) -> None:
+        self.markers, self.source, self.src = markers, source, src
+        self.canonical: set[str] = set()
+        self.labelled: set[tuple[str, str]] = set()
+
+    def _is_canonical(self, allele: Any) -> bool:
+        if type(allele) is not str:
+            return False
+        if allele in self.canonical:
+            return True
+        if not is_canonical_allele(allele):
+            return False
+        self.canonical.add(allele)
+        return True
+
+    def _fast(self, prof: Any) -> dict[str, Genotype] | None:
+        """The profile read without parsing, or None if some genotype needs parsing."""
+        if not isinstance(prof, Mapping):
+            return None
+        pairs = list(prof.items())
+        try:
+            if not all(type(m) is str and (type(v) is list or type(v) is tuple) and len(v) == 2
+                       for m, v in pairs):
+                return None
+            alleles = {v[0] for _, v in pairs} | {v[1] for _, v in pairs if v[1] is not None}
+        except TypeError:  # an unhashable allele: parse_genotype names it
+            return None
+        if not alleles <= self.canonical and \
+                not all(self._is_canonical(a) for a in alleles - self.canonical):
+            return None
+        return {m: (v[0], v[1]) for m, v in pairs}
+
+    def profiles(self, data: Any) -> Profiles:
+        """``{individual: {marker: genotype}}`` read, then its labels checked (in the order
+        ``parse_profiles`` and ``_check_labels`` would raise their errors)."""
+        if not isinstance(data, Mapping):
+            return parse_profiles(data, file=self.source)
+        out: Profiles = {}
+        for sample, prof in data.items():
+            fast = self._fast(prof) if type(sample) is str else None
+            out[str(sample)] = fast if fast is not None else \
+                parse_profiles({sample: prof}, file=self.source)[str(sample)]
+        for sample, prof in out.items():
+            for name, genotype in prof.items():
+                for allele in genotype:
+                    if allele is not None and (name, allele) not in self.labelled:
+                        _check_labels({sample: {name: genotype}}, self.markers, self.src)
+                        self.labelled.add((name, allele))
+        return out
+
+
 def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipCase | DviDataset:
     """Build a case or dataset from its JSON dictionary."""
     if not isinstance(data, Mapping):
@@ -336,12 +402,12 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
                            str(data.get("computed_by", "")), extra)
     if kind == "dvi":
         lineage = LineageData.from_dict(data.get("lineage"), where=f"{src}, lineage")
+        reader = _ProfileReader(markers, source, src)
         pm = []
         for k, s in enumerate(data.get("pm") or []):
             try:
                 sid = str(s["id"])
-                prof = parse_profiles({sid: s.get("genotypes") or {}}, file=source)[sid]
-                _check_labels({sid: prof}, markers, src)
+                prof = reader.profiles({sid: s.get("genotypes") or {}})[sid]
                 ystr, mtdna = parse_pm_lineage(s, sid, src)
                 pm.append(PMSample(sid, str(s.get("sex", "U")), prof, str(s.get("site", "")),
                                    float(s.get("dropout", 0.0) or 0.0), dict(s.get("info") or {}),
@@ -357,10 +423,8 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
                 fid = str(f["family"])
                 ped = _pedigree(f["pedigree"], f"{source}: family {fid}")
                 missing = [str(x) for x in f.get("missing") or []]
-                geno = parse_profiles(f.get("genotypes") or {}, file=source)
-                refs = parse_profiles(f.get("references") or {}, file=source)
-                _check_labels(geno, markers, src)
-                _check_labels(refs, markers, src)
+                geno = reader.profiles(f.get("genotypes") or {})
+                refs = reader.profiles(f.get("references") or {})
                 info = {str(k): dict(v) for k, v in (f.get("info") or {}).items()}
                 set_aside = {str(k): {str(m): [str(a) for a in v] for m, v in p.items()}
                              for k, p in (f.get("lineage") or {}).items()}

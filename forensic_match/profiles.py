@@ -166,6 +166,19 @@ def _allele(value: Any, loc: str) -> str | None:
     return None if text.upper() in _MISSING else text
 
 
+def is_canonical_allele(value: Any) -> bool:
+    """True when ``parse_genotype`` keeps ``value`` as an allele exactly as it is: a string
+    with no surrounding spaces that is neither a missing-value token nor off-ladder.
+
+    Examples
+    --------
+    >>> is_canonical_allele("9.3"), is_canonical_allele(" 9.3"), is_canonical_allele("OL")
+    (True, False, False)
+    """
+    return type(value) is str and value == value.strip() and \
+        value.upper() not in _MISSING and value.upper() != OFF_LADDER
+
+
 def parse_genotype(value: Any, *, sample: str | None = None, marker: str | None = None,
                    file: str | None = None, line: int | None = None) -> Genotype | None:
     """Read one genotype.

@@ -20,6 +20,7 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from typing import Any
 
 import sqlalchemy as sa
@@ -105,39 +106,90 @@ def lock_audit(conn: sa.Connection) -> None:
                  .with_for_update()).one()
 
 
-def append_entry(conn: sa.Connection, *, actor: str, action: str, entity: str, key: str,
-                 data: dict[str, Any], at: str | None = None) -> str:
-    """Append one entry to the chain (inside the caller's transaction); return its hash.
+def entry_text(seq: int, at: str, actor: str, action: str, entity: str, key: str,
+               data_text: str) -> str:
+    """``canonical_json`` of an entry whose ``data`` is already canonical JSON text.
 
-    The single row of ``audit_head`` is read ``FOR UPDATE`` (PostgreSQL) or under the write
-    lock the store's SQLite transactions take at ``BEGIN IMMEDIATE``, so that two writers
-    never append after the same entry.
+    Canonical JSON nests (sorted keys, no spaces at every level), so the entry's text is the
+    data's text inside the entry's fields in key order: the data is serialised once, for its
+    column and for the chain alike.
+
+    Examples
+    --------
+    >>> data = {"row": {"b": 1, "a": "x"}}
+    >>> entry = {"seq": 3, "at": "t", "actor": "lab", "action": "create",
+    ...          "entity": "families", "key": "F1", "data": data}
+    >>> text = entry_text(3, "t", "lab", "create", "families", "F1", canonical_json(data))
+    >>> text == canonical_json(entry)
+    True
+    """
+    return (f'{{"action":{_text(action)},"actor":{_text(actor)},"at":{_text(at)},'
+            f'"data":{data_text},"entity":{_text(entity)},"key":{_text(key)},"seq":{seq:d}}}')
+
+
+def _text(value: str) -> str:
+    # what json.dumps(value, ensure_ascii=False) writes for a string, without its set-up
+    return encode_basestring(value)
+
+
+def append_entries(conn: sa.Connection, entries: Iterable[dict[str, Any]]) -> str:
+    """Append entries to the chain in their order (inside the caller's transaction) with one
+    read and one move of the head and one multi-row insert; return the new head's hash.
+
+    Each entry is a dict with ``actor``, ``action``, ``entity``, ``key``, ``data`` and
+    optionally ``at`` (default: now). The chain is computed here exactly as entry by entry:
+    ``hash_n = sha256(hash_{n-1} + canonical_json(entry_n))``. The single row of
+    ``audit_head`` is read ``FOR UPDATE`` (PostgreSQL) or under the write lock the store's
+    SQLite transactions take at ``BEGIN IMMEDIATE``, so that two writers never append after
+    the same entry.
     """
     head = conn.execute(sa.select(schema.audit_head).where(schema.audit_head.c.id == 1)
                         .with_for_update()).one()
-    at = at or now()
-    entry = {"seq": head.seq + 1, "at": at, "actor": actor, "action": action,
-             "entity": entity, "key": key, "data": data}
-    digest = chain_hash(head.hash, entry)
-    conn.execute(schema.audit_log.insert().values(
-        seq=entry["seq"], at=at, actor=actor, action=action, entity=entity, entity_key=key,
-        data=canonical_json(data), prev_hash=head.hash, hash=digest))
-    conn.execute(schema.audit_head.update().where(schema.audit_head.c.id == 1)
-                 .values(seq=entry["seq"], hash=digest))
-    return digest
+    seq, prev = head.seq, head.hash
+    rows = []
+    for e in entries:
+        seq += 1
+        at = e.get("at") or now()
+        data_text = canonical_json(e["data"])
+        text = entry_text(seq, at, e["actor"], e["action"], e["entity"], e["key"], data_text)
+        digest = hashlib.sha256((prev + text).encode("utf-8")).hexdigest()
+        rows.append({"seq": seq, "at": at, "actor": e["actor"], "action": e["action"],
+                     "entity": e["entity"], "entity_key": e["key"], "data": data_text,
+                     "prev_hash": prev, "hash": digest})
+        prev = digest
+    if rows:
+        conn.execute(schema.audit_log.insert(), rows)
+        conn.execute(schema.audit_head.update().where(schema.audit_head.c.id == 1)
+                     .values(seq=seq, hash=prev))
+    return prev
+
+
+def append_entry(conn: sa.Connection, *, actor: str, action: str, entity: str, key: str,
+                 data: dict[str, Any], at: str | None = None) -> str:
+    """Append one entry to the chain (inside the caller's transaction); return its hash
+    (:func:`append_entries` with one entry)."""
+    return append_entries(conn, [{"actor": actor, "action": action, "entity": entity,
+                                  "key": key, "data": data, "at": at}])
+
+
+def values_entry(entity: str, values: dict[str, Any], *, actor: str,
+                 action: str) -> dict[str, Any]:
+    """The entry (for :func:`append_entries`) logging a row about to be inserted into an
+    audited table, from the values written (every column given), timed now."""
+    table = schema.metadata.tables[entity]
+    missing = {c.name for c in table.columns} - set(values)
+    if missing:
+        raise ValueError(f"{entity}: audit_values needs every column, {sorted(missing)} "
+                         f"missing")
+    return {"at": now(), "actor": actor, "action": action, "entity": entity,
+            "key": row_key(entity, values), "data": _logged_image(entity, values)}
 
 
 def audit_values(conn: sa.Connection, entity: str, values: dict[str, Any], *, actor: str,
                  action: str) -> str:
     """Log a row just inserted into an audited table from the values written (every column
     given), without reading it back."""
-    table = schema.metadata.tables[entity]
-    missing = {c.name for c in table.columns} - set(values)
-    if missing:
-        raise ValueError(f"{entity}: audit_values needs every column, {sorted(missing)} "
-                         f"missing")
-    return append_entry(conn, actor=actor, action=action, entity=entity,
-                        key=row_key(entity, values), data=_logged_image(entity, values))
+    return append_entries(conn, [values_entry(entity, values, actor=actor, action=action)])
 
 
 def audit_row(conn: sa.Connection, entity: str, key_values: dict[str, Any], *, actor: str,
@@ -217,6 +269,13 @@ def verify_audit(conn: sa.Connection, *, heads: Iterable[str] = ()) -> AuditRepo
     -------
     AuditReport
     """
+    from forensic_match.store._bulk import paused_gc
+
+    with paused_gc():
+        return _verify(conn, heads)
+
+
+def _verify(conn: sa.Connection, heads: Iterable[str]) -> AuditReport:
     log = schema.audit_log
     wanted = {h.strip().lower() for h in heads if h.strip()}
     problems: list[str] = []

@@ -15,12 +15,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from forensic_match.store import schema
+from forensic_match.store._bulk import paused_gc
 from forensic_match.store.audit import (
+    append_entries,
     audit_row,
-    audit_values,
     canonical_json,
     lock_audit,
     now,
+    values_entry,
 )
 from forensic_match.store.database import StoreError
 
@@ -45,12 +47,16 @@ class IngestSummary:
     flagged: list[int] = field(default_factory=list)
 
 
-def _sha(content: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
-
-
 def _genotypes(profile: dict[str, Any]) -> dict[str, list[str | None]]:
     return {m: list(g) for m, g in sorted(profile.items())}
+
+
+#: Audit entries (and their rows) buffered before one multi-row insert of each table: bounds
+#: the memory of a first load at Peru scale (~280,000 entries) at a few tens of MB.
+FLUSH_ENTRIES = 5000
+
+#: Identity and version tables in the order their rows can be inserted (foreign keys).
+_INSERT_ORDER = ("families", "persons", "samples", "family_versions", "profiles")
 
 
 class _Known:
@@ -77,8 +83,36 @@ class _Known:
             self.latest[kind] = {r[0]: (r[1], r[2]) for r in rows}
 
 
-def _ensure(conn: sa.Connection, known: _Known, entity: str, values: dict[str, Any], *,
-            actor: str) -> bool:
+class _Batch:
+    """The rows an ingest writes and their audit entries, in the order of the entries.
+
+    Rows wait here and are written by :meth:`flush`, each table in one multi-row insert (in
+    the order of :data:`_INSERT_ORDER`, so that foreign keys hold), followed by the entries
+    in one append (:func:`~forensic_match.store.audit.append_entries`): the log and the rows
+    are the same as if each row had been inserted and logged on its own, at a fraction of the
+    statements. Everything stays inside the caller's transaction."""
+
+    def __init__(self, conn: sa.Connection, actor: str) -> None:
+        self.conn, self.actor = conn, actor
+        self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in _INSERT_ORDER}
+        self.entries: list[dict[str, Any]] = []
+
+    def add(self, entity: str, values: dict[str, Any], action: str) -> None:
+        self.rows[entity].append(values)
+        self.entries.append(values_entry(entity, values, actor=self.actor, action=action))
+        if len(self.entries) >= FLUSH_ENTRIES:
+            self.flush()
+
+    def flush(self) -> None:
+        for name in _INSERT_ORDER:
+            if self.rows[name]:
+                self.conn.execute(schema.metadata.tables[name].insert(), self.rows[name])
+                self.rows[name] = []
+        append_entries(self.conn, self.entries)
+        self.entries = []
+
+
+def _ensure(batch: _Batch, known: _Known, entity: str, values: dict[str, Any]) -> bool:
     """Insert a row of an identity table (families, persons, samples) unless present; the
     existing row must agree on ``kind``."""
     table = schema.metadata.tables[entity]
@@ -89,33 +123,63 @@ def _ensure(conn: sa.Connection, known: _Known, entity: str, values: dict[str, A
             raise StoreError(f"sample {values[pk]!r} is stored as a {seen[values[pk]]} "
                              f"sample and cannot become a {values['kind']} sample")
         return False
-    conn.execute(table.insert().values(**values))
-    audit_values(conn, entity, values, actor=actor, action="create")
+    batch.add(entity, values, "create")
     seen[values[pk]] = values.get("kind")
     return True
 
 
-def _put_version(conn: sa.Connection, known: _Known, kind: str, ref_id: str,
-                 content: dict[str, Any], *, actor: str, run_id: str | None,
+def _put_version(batch: _Batch, known: _Known, kind: str, ref_id: str,
+                 content: dict[str, Any], *, run_id: str | None,
                  summary: IngestSummary) -> None:
     """Write ``content`` as the next version of a family or profile if it differs from the
     newest; earlier versions are never changed."""
     table = schema.family_versions if kind == "family" else schema.profiles
     key = "family_id" if kind == "family" else "sample_id"
     latest = known.latest[kind].get(ref_id)
-    digest = _sha(content)
+    text = canonical_json(content)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if latest is not None and latest[1] == digest:
         summary.unchanged += 1
         return
     version = 1 if latest is None else latest[0] + 1
-    values = {key: ref_id, "version": version, "content": canonical_json(content),
+    values = {key: ref_id, "version": version, "content": text,
               "sha256": digest, "created_at": now(), "run_id": run_id}
-    conn.execute(table.insert().values(**values))
-    audit_values(conn, table.name, values, actor=actor, action="new_version")
+    batch.add(table.name, values, "new_version")
     known.latest[kind][ref_id] = (version, digest)
     summary.new_versions.append((kind, ref_id, version))
     if version > 1:
-        summary.flagged += flag_stale(conn, kind, ref_id, version, actor=actor)
+        stale = _stale_proposals(batch.conn, kind, ref_id, version)
+        if stale:
+            # The flags' entries follow the new version's entry in the chain.
+            batch.flush()
+            summary.flagged += _flag(batch.conn, stale, kind, ref_id, version,
+                                     actor=batch.actor)
+
+
+def _stale_proposals(conn: sa.Connection, kind: str, ref_id: str,
+                     version: int) -> list[tuple[int, int]]:
+    """``(proposal id, version of ref_id it rests on)`` of the unflagged proposals computed
+    from a version of ``ref_id`` older than ``version``."""
+    b, p = schema.proposal_basis, schema.proposals
+    return [(pid, old) for pid, old in conn.execute(
+        sa.select(p.c.proposal_id, b.c.version)
+        .join(b, b.c.proposal_id == p.c.proposal_id)
+        .where(b.c.kind == kind, b.c.ref_id == ref_id, b.c.version < version,
+               p.c.needs_review == sa.false())
+        .order_by(p.c.proposal_id)).all()]
+
+
+def _flag(conn: sa.Connection, stale: list[tuple[int, int]], kind: str, ref_id: str,
+          version: int, *, actor: str) -> list[int]:
+    what = "pedigree of family" if kind == "family" else "profile of sample"
+    p = schema.proposals
+    for pid, old in stale:
+        reason = f"{what} {ref_id!r} changed (version {old} -> {version}) after this proposal"
+        conn.execute(p.update().where(p.c.proposal_id == pid)
+                     .values(needs_review=True, stale_reason=reason, updated_at=now()))
+        audit_row(conn, "proposals", {"proposal_id": pid}, actor=actor, action="flag_rereview",
+                  extra={"reason": reason})
+    return [pid for pid, _ in stale]
 
 
 def flag_stale(conn: sa.Connection, kind: str, ref_id: str, version: int, *,
@@ -124,21 +188,34 @@ def flag_stale(conn: sa.Connection, kind: str, ref_id: str, version: int, *,
 
     Returns the ids of the proposals flagged now (already flagged ones are left as they are).
     """
-    b, p = schema.proposal_basis, schema.proposals
-    rows = conn.execute(
-        sa.select(p.c.proposal_id, b.c.version)
-        .join(b, b.c.proposal_id == p.c.proposal_id)
-        .where(b.c.kind == kind, b.c.ref_id == ref_id, b.c.version < version,
-               p.c.needs_review == sa.false())
-        .order_by(p.c.proposal_id)).all()
-    what = "pedigree of family" if kind == "family" else "profile of sample"
-    for pid, old in rows:
-        reason = f"{what} {ref_id!r} changed (version {old} -> {version}) after this proposal"
-        conn.execute(p.update().where(p.c.proposal_id == pid)
-                     .values(needs_review=True, stale_reason=reason, updated_at=now()))
-        audit_row(conn, "proposals", {"proposal_id": pid}, actor=actor, action="flag_rereview",
-                  extra={"reason": reason})
-    return [pid for pid, _ in rows]
+    return _flag(conn, _stale_proposals(conn, kind, ref_id, version), kind, ref_id, version,
+                 actor=actor)
+
+
+def family_content(fam: Any) -> dict[str, Any]:
+    """What a family version stores of a :class:`~forensic_match.cases.Family`."""
+    content = {"pedigree": fam.pedigree.to_dicts(), "missing": list(fam.missing),
+               "typed": sorted(fam.genotypes), "references": sorted(fam.references),
+               "info": fam.info, "lineage": fam.lineage}
+    # Y haplotypes and mitotypes only when present, so that a family without them keeps
+    # the content (and hash) it had before they existed.
+    if fam.ystr:
+        content["ystr"] = {i: {k: list(v) for k, v in h.items()}
+                           for i, h in sorted(fam.ystr.items())}
+    if fam.mtdna:
+        content["mtdna"] = {i: m.to_dict() for i, m in sorted(fam.mtdna.items())}
+    return content
+
+
+def pm_content(s: Any) -> dict[str, Any]:
+    """What a profile version stores of a :class:`~forensic_match.cases.PMSample`."""
+    content = {"sex": s.sex, "genotypes": _genotypes(s.genotypes), "site": s.site,
+               "dropout": s.dropout, "info": s.info}
+    if s.ystr:
+        content["ystr"] = {k: list(v) for k, v in s.ystr.items()}
+    if s.mtdna is not None:
+        content["mtdna"] = s.mtdna.to_dict()
+    return content
 
 
 def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
@@ -152,6 +229,9 @@ def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
     dataset's Y-STR panel and lineage databases are not stored (like the frequency tables,
     they are given to each run). Nothing stored is overwritten. Proposals computed
     from a version that is now superseded are flagged for re-review (:func:`flag_stale`).
+
+    Every row written gets its own audit entry, as always; rows and entries are written in
+    multi-row inserts of up to :data:`FLUSH_ENTRIES` entries (``docs/store.md``, "Loading").
 
     Parameters
     ----------
@@ -167,28 +247,24 @@ def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
     -------
     IngestSummary
     """
+    with paused_gc():
+        return _ingest(conn, dataset, actor=actor, run_id=run_id)
+
+
+def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
+            run_id: str | None) -> IngestSummary:
     summary = IngestSummary()
     lock_audit(conn)
     known = _Known(conn)
+    batch = _Batch(conn, actor)
     t = now()
     pm_ids = {s.id for s in dataset.pm}
     for fam in dataset.am:
-        _ensure(conn, known, "families", {"family_id": fam.id, "created_at": t}, actor=actor)
+        _ensure(batch, known, "families", {"family_id": fam.id, "created_at": t})
         for ind, *_ in fam.pedigree.records():
-            _ensure(conn, known, "persons", {"person_id": f"{fam.id}/{ind}",
-                                             "family_id": fam.id, "created_at": t},
-                    actor=actor)
-        content = {"pedigree": fam.pedigree.to_dicts(), "missing": list(fam.missing),
-                   "typed": sorted(fam.genotypes), "references": sorted(fam.references),
-                   "info": fam.info, "lineage": fam.lineage}
-        # Y haplotypes and mitotypes only when present, so that a family without them keeps
-        # the content (and hash) it had before they existed.
-        if fam.ystr:
-            content["ystr"] = {i: {k: list(v) for k, v in h.items()}
-                               for i, h in sorted(fam.ystr.items())}
-        if fam.mtdna:
-            content["mtdna"] = {i: m.to_dict() for i, m in sorted(fam.mtdna.items())}
-        _put_version(conn, known, "family", fam.id, content, actor=actor, run_id=run_id,
+            _ensure(batch, known, "persons", {"person_id": f"{fam.id}/{ind}",
+                                              "family_id": fam.id, "created_at": t})
+        _put_version(batch, known, "family", fam.id, family_content(fam), run_id=run_id,
                      summary=summary)
         for kind, profiles, suffix in (("relative", fam.genotypes, ""),
                                        ("reference", fam.references, "/reference")):
@@ -197,22 +273,17 @@ def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
                 if sid in pm_ids:
                     raise StoreError(f"PM sample id {sid!r} is also the id of a sample of "
                                      f"family {fam.id!r}")
-                _ensure(conn, known, "samples",
+                _ensure(batch, known, "samples",
                         {"sample_id": sid, "kind": kind, "family_id": fam.id,
-                         "person_id": f"{fam.id}/{ind}", "created_at": t}, actor=actor)
-                _put_version(conn, known, "profile", sid, {"genotypes": _genotypes(prof)},
-                             actor=actor, run_id=run_id, summary=summary)
+                         "person_id": f"{fam.id}/{ind}", "created_at": t})
+                _put_version(batch, known, "profile", sid, {"genotypes": _genotypes(prof)},
+                             run_id=run_id, summary=summary)
     for s in dataset.pm:
-        _ensure(conn, known, "samples", {"sample_id": s.id, "kind": "pm", "family_id": None,
-                                         "person_id": None, "created_at": t}, actor=actor)
-        content = {"sex": s.sex, "genotypes": _genotypes(s.genotypes), "site": s.site,
-                   "dropout": s.dropout, "info": s.info}
-        if s.ystr:
-            content["ystr"] = {k: list(v) for k, v in s.ystr.items()}
-        if s.mtdna is not None:
-            content["mtdna"] = s.mtdna.to_dict()
-        _put_version(conn, known, "profile", s.id, content, actor=actor, run_id=run_id,
+        _ensure(batch, known, "samples", {"sample_id": s.id, "kind": "pm", "family_id": None,
+                                          "person_id": None, "created_at": t})
+        _put_version(batch, known, "profile", s.id, pm_content(s), run_id=run_id,
                      summary=summary)
+    batch.flush()
     return summary
 
 
@@ -227,25 +298,44 @@ def profile_versions(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]
 def _latest(conn: sa.Connection, table: sa.Table, key: str) -> dict[str, tuple[int, Any]]:
     newest = sa.select(table.c[key], sa.func.max(table.c.version).label("v")) \
         .group_by(table.c[key]).subquery()
-    rows = conn.execute(sa.select(table.c[key], table.c.version, table.c.content)
+    rows = conn.execute(sa.select(table.c[key], table.c.version, table.c.content,
+                                  table.c.sha256)
                         .join(newest, sa.and_(newest.c[key] == table.c[key],
                                               newest.c.v == table.c.version)))
-    return {r[0]: (r[1], json.loads(r[2])) for r in rows}
+    what = "family" if key == "family_id" else "sample"
+    out = {}
+    for ref_id, version, text, digest in rows:
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != digest:
+            raise StoreError(f"{table.name} of {what} {ref_id!r}, version {version}: its content "
+                             f"does not hash to its sha256 (changed behind the audit log); "
+                             f"'forensic-match store verify' names what changed")
+        out[ref_id] = (version, json.loads(text))
+    return out
 
 
 def latest_versions(conn: sa.Connection) -> tuple[dict[str, tuple[int, Any]],
                                                    dict[str, tuple[int, Any]]]:
-    """``({family id: (version, content)}, {sample id: (version, content)})``, newest only."""
+    """``({family id: (version, content)}, {sample id: (version, content)})``, newest only.
+
+    Each content is checked against its row's sha256 before it is used: a row changed
+    behind the audit log stops the reading (:class:`StoreError`) instead of entering a run.
+    """
     return (_latest(conn, schema.family_versions, "family_id"),
             _latest(conn, schema.profiles, "sample_id"))
 
 
-def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store") -> Any:
+def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store",
+                   versions: tuple[dict[str, tuple[int, Any]], dict[str, tuple[int, Any]]]
+                   | None = None) -> Any:
     """The newest version of every family and PM sample in the store, as a ``DviDataset``
-    over ``markers`` (read back through :func:`forensic_match.cases.case_from_dict`)."""
+    over ``markers`` (read back through :func:`forensic_match.cases.case_from_dict`).
+
+    ``versions``: what :func:`latest_versions` returned in the same transaction, so that a
+    caller who needs both reads and parses the store once.
+    """
     from forensic_match.cases import _marker_to_dict, case_from_dict
 
-    fams, profs = latest_versions(conn)
+    fams, profs = versions if versions is not None else latest_versions(conn)
     kinds = {r.sample_id: r.kind for r in
              conn.execute(sa.select(schema.samples.c.sample_id, schema.samples.c.kind))}
     am = []
@@ -261,6 +351,15 @@ def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store") -> A
     return case_from_dict({"kind": "dvi", "id": id, "markers": [_marker_to_dict(m)
                                                                  for m in markers],
                            "pm": pm, "am": am})
+
+
+def read_latest(conn: sa.Connection, markers: Any, *, id: str = "store") -> tuple[
+        dict[str, tuple[int, Any]], dict[str, tuple[int, Any]], Any]:
+    """What a run reads before identifying, parsing the store once: the newest versions
+    (:func:`latest_versions`) and the dataset built from them (:func:`latest_dataset`)."""
+    with paused_gc():
+        fams, profs = latest_versions(conn)
+        return fams, profs, latest_dataset(conn, markers, id=id, versions=(fams, profs))
 
 
 def set_identity(conn: sa.Connection, person_id: str, name: str, *, actor: str,

@@ -175,7 +175,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     from forensic_match import __version__
     from forensic_match.likelihood.engine import added_alleles
     from forensic_match.markers import markers_digest
-    from forensic_match.store.records import ingest_dataset, latest_dataset, latest_versions
+    from forensic_match.store.records import ingest_dataset, read_latest
 
     say = say or (lambda _line: None)
     tables_dir = store.tables_dir if cache is True else None if cache is False else Path(cache)
@@ -214,8 +214,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     try:
         t0 = time.perf_counter()
         with store.reading() as conn:
-            fams, profs = latest_versions(conn)
-            ds = latest_dataset(conn, dataset.markers, id=dataset.id)
+            fams, profs, ds = read_latest(conn, dataset.markers, id=dataset.id)
         if typed_markers_only:
             from forensic_match.cases import typed_markers
 
