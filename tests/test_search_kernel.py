@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import forensic_match.dvi.search as search_module
 from forensic_match.cases import PMSample
 from forensic_match.dvi._search_numba import (
     LR_SUM_FLOOR,
@@ -291,6 +292,13 @@ def test_encoding_by_marker_equals_the_general_path(samples: list[PMSample]) -> 
     markers = [Marker(m, _ALLELES, f) for m in ("A", "B", "C")]
     offsets = marker_offsets(markers)
     fast = encode_samples(samples, markers, offsets)
-    slow = encode_samples([Body(s.id, [s]) for s in samples], markers, offsets)
+    bodies = encode_samples([Body(s.id, [s]) for s in samples], markers, offsets)
+    saved = search_module.VECTOR_ENCODING
+    search_module.VECTOR_ENCODING = False
+    try:
+        slow = encode_samples([Body(s.id, [s]) for s in samples], markers, offsets)
+    finally:
+        search_module.VECTOR_ENCODING = saved
     for name in ("pos", "unc_ptr", "unc_pos", "unc_w", "n_typed", "drop_idx", "drop_w"):
         assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
+        assert np.array_equal(getattr(bodies, name), getattr(slow, name)), name

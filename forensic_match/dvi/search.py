@@ -86,9 +86,10 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
     drop_w = np.zeros((n_s, n_m, 2))
     hw = np.concatenate([hardy_weinberg(m.frequencies) for m in markers])
     allele_off = np.concatenate([[0], np.cumsum([len(m) for m in markers])]).astype(np.int64)
-    plain = [s for s, x in enumerate(samples) if not isinstance(x, Body)] if dropin == 0.0 \
-        else []
-    rest = _encode_plain([samples[s] for s in plain], np.array(plain, dtype=np.int64), markers,
+    single = [_single(x) for x in samples] if dropin == 0.0 and VECTOR_ENCODING \
+        else [None] * n_s
+    plain = [s for s, x in enumerate(single) if x is not None]
+    rest = _encode_plain([single[s] for s in plain], np.array(plain, dtype=np.int64), markers,
                          offsets, allele_off, pos, drop_idx, drop_w)
     is_plain = np.zeros(n_s, dtype=bool)
     is_plain[plain] = True
@@ -110,6 +111,19 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
         np.concatenate(upos) if upos else np.empty(0, dtype=np.int64),
         np.concatenate(uw) if uw else np.empty(0), n_typed, drop_idx,
         drop_w if (pos == -2).any() else np.zeros((0, 0, 2)), allele_off, hw)
+
+
+#: Encode single samples and one-fragment bodies marker by marker (:func:`_encode_plain`);
+#: ``False`` sends every sample through the per-marker path (the reference the vectorised
+#: one is tested against).
+VECTOR_ENCODING = True
+
+
+def _single(item: PMSample | Body) -> PMSample | None:
+    """The one sample of ``item`` (a sample, or a body of one fragment), else ``None``."""
+    if not isinstance(item, Body):
+        return item
+    return item.fragments[0] if len(item.fragments) == 1 else None
 
 
 def _encode_plain(samples: Sequence[PMSample], where_s: np.ndarray, markers: Sequence[Marker],
