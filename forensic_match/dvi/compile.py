@@ -646,14 +646,14 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
     markers = tuple(markers)
     theta = float(theta) if theta >= THETA_ZERO else 0.0
     panel_digest = markers_digest(markers)
-    keys = [row_key(f, m, panel_digest, theta) for f in families for m in f.missing]
+    family_keys = [[row_key(f, m, panel_digest, theta) for m in f.missing] for f in families]
+    keys = [k for ks in family_keys for k in ks]
     old = {k: r for r, k in enumerate(reuse.keys)} if reuse is not None else {}
     compatible = reuse is not None and reuse.theta == theta and \
         reuse.log10_lr.shape[1] == marker_offsets(markers)[-1] and \
         reuse.allele_sums.shape[1:] == (int(allele_offsets(markers)[-1]), 2)
     if old and compatible and reuse is not None:
-        todo = [f for f in families
-                if any(row_key(f, m, panel_digest, theta) not in old for m in f.missing)]
+        todo = [f for f, ks in zip(families, family_keys) if any(k not in old for k in ks)]
         fresh = compile_families(todo, markers, workers=workers, progress=progress,
                                  theta=theta) if todo else _empty(markers, theta)
         new_rows = {k: r for r, k in enumerate(fresh.keys)}
