@@ -282,7 +282,8 @@ class MitotypeDatabase:
 
     name: str
     mitotypes: tuple[Mitotype, ...]
-    _matches: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    _matches: dict[Any, tuple[int, int]] = field(default_factory=dict, repr=False,
+                                                 compare=False)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "lineage.mtdna.database"
@@ -319,7 +320,7 @@ class MitotypeDatabase:
                     if len(bases) == 1 and p in region]
         required += [p for p in mitotype.deletions if p in region and not in_c_tract(p)]
         candidates = set(readers)
-        index = self._index()
+        index = self._by_position
         for p in sorted(required, key=lambda p: len(index.get(p, ()))):
             candidates &= index.get(p, frozenset())
             if not candidates:
@@ -329,14 +330,13 @@ class MitotypeDatabase:
         self._matches[key] = (x, len(readers))
         return x, len(readers)
 
-    def _index(self) -> dict[int, frozenset[int]]:
+    @cached_property
+    def _by_position(self) -> dict[int, frozenset[int]]:
         """``{position: entries with a substitution, deletion or insertion there}`` (an
-        insertion at the position it follows); built once."""
-        if "index" not in self._matches:
-            at: dict[int, set[int]] = {}
-            for k, entry in enumerate(self.mitotypes):
-                for p in (*entry.substitutions, *entry.deletions,
-                          *(pos for pos, _ in entry.insertions)):
-                    at.setdefault(p, set()).add(k)
-            self._matches["index"] = {p: frozenset(ks) for p, ks in at.items()}
-        return self._matches["index"]
+        insertion at the position it follows)."""
+        at: dict[int, set[int]] = {}
+        for k, entry in enumerate(self.mitotypes):
+            for p in (*entry.substitutions, *entry.deletions,
+                      *(pos for pos, _ in entry.insertions)):
+                at.setdefault(p, set()).add(k)
+        return {p: frozenset(ks) for p, ks in at.items()}
