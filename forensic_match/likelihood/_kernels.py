@@ -13,6 +13,7 @@ from forensic_match.accelerate import jit
 
 PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE, PIN_FATHER, PIN_MOTHER = 0, 1, 2, 3, 4, 5
 SPLIT_FATHER, SPLIT_MOTHER, PRESUM_FATHER, PRESUM_MOTHER = 6, 7, 8, 9
+TIE = 10
 OBS_NONE, OBS_SET, OBS_PARTIAL = 0, 1, 2
 LUMP_NEVER, LUMP_ALWAYS, LUMP_CHECK = 0, 1, 2
 
@@ -175,6 +176,14 @@ def _run_plan(father, fkind, fperson, scope_ptr, scope_vars, step_var, step_ptr,
             v = scope_vars[base]
             for i in range(dom_size[v]):
                 buf[o + i] = q[dom_vals[v, i]]
+        elif kind == TIE:
+            # [rep = v]: a founder allele tied to its block's representative
+            rv = scope_vars[base]
+            tv = scope_vars[base + 1]
+            dt = dom_size[tv]
+            for i in range(dom_size[rv]):
+                for j in range(dt):
+                    buf[o + i * dt + j] = 1.0 if dom_vals[rv, i] == dom_vals[tv, j] else 0.0
         elif kind == OBSERVE:
             pv = scope_vars[base]
             mv = scope_vars[base + 1]

@@ -13,7 +13,11 @@ product of factors:
   variable ``s`` into ``S_1(s, v_child, v_1) S_2(s, v_child, v_2)`` (see ``_split``); for
   the second child of an untyped founder with two children, ``(M[v_1, v_child] +
   (pM)[v_child]) / 2`` with the founder's second allele summed out (see ``_presummed``);
-- observation ``P(seen | v_pat, v_mat)`` for each typed individual.
+- observation ``P(seen | v_pat, v_mat)`` for each typed individual;
+- with theta (``urn=True``), no prior for founders whose genotype is known exactly (the
+  Balding-Nichols urn is conditioned on their alleles, see ``engine._urn``), and for one term
+  of the urn's partition expansion, ``[v_rep = v]`` in place of the prior of a founder allele
+  variable tied to the representative of its block (``ties``).
 
 Variables are summed out one at a time (variable elimination; Zhang & Poole 1994, Koller &
 Friedman 2009 ch. 9) in a greedy min-weight order on the interaction graph, which handles loops
@@ -24,6 +28,7 @@ numba kernel executes it for every marker with that marker's alleles.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +37,7 @@ from forensic_match.pedigree import Pedigree
 
 PRIOR, TRANS_FATHER, TRANS_MOTHER, OBSERVE, PIN_FATHER, PIN_MOTHER = 0, 1, 2, 3, 4, 5
 SPLIT_FATHER, SPLIT_MOTHER, PRESUM_FATHER, PRESUM_MOTHER = 6, 7, 8, 9
+TIE = 10
 
 #: Domain sizes assumed when choosing the elimination order: a typed allele variable has at
 #: most two values, an untyped one has all the marker's (lumped) alleles.
@@ -56,6 +62,7 @@ class Plan:
     step_in: np.ndarray
     n_founder_alleles: int    # founder allele variables (for the theta quadrature degree)
     n_vars: int               # allele variables (2 per individual), then selectors
+    free_alleles: tuple[int, ...] = ()  # with urn=True: the urn's free draws (see build_plan)
 
     @property
     def n_factors(self) -> int:
@@ -173,8 +180,25 @@ def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray,
     return np.where(split, only, -1).astype(np.int32)
 
 
+def _cheapest(remaining: list[int], neighbours: list[set[int]], weight: list[float],
+              ) -> tuple[int, float]:
+    """The variable to sum out next (greedy min-weight, fewest fill edges on a tie) and its
+    cost, the product of the domain sizes it meets."""
+    best, best_cost = -1, (math.inf, math.inf)
+    for v in remaining:
+        nb = neighbours[v]
+        cost = math.prod([weight[a] for a in nb]) * weight[v]
+        if cost > best_cost[0]:
+            continue
+        fill = sum(1 for a in nb for b in nb if a < b and b not in neighbours[a])
+        if (cost, fill) < best_cost:
+            best, best_cost = v, (cost, fill)
+    return best, best_cost[0]
+
+
 def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
-               exact_domains: np.ndarray | None = None) -> Plan:
+               exact_domains: np.ndarray | None = None, urn: bool = False,
+               ties: tuple[tuple[int, ...], ...] = ()) -> Plan:
     """Plan the likelihood of ``ped`` with ``typed`` individuals (bool per individual).
 
     Parameters
@@ -187,8 +211,23 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         genotype posteriors), or -1.
     exact_domains : array of bool, optional
         Typed individuals whose allele variables have at most two values (complete genotype
-        without dropout); used only to choose a good elimination order.
+        without dropout); used to choose a good elimination order and, with ``urn``, to
+        know whose genotype is known exactly.
+    urn : bool
+        Theta mode: founders in ``exact_domains`` get no prior factor (the caller conditions
+        the urn on their alleles), and a founder allele variable that meets nothing but its
+        prior (the second allele of an untyped founder whose only child is pinned to the
+        first) is left out: its prior sums to 1, and a draw nobody sees leaves the urn's
+        other draws as they were (the urn is consistent under marginalisation).
+        ``Plan.free_alleles`` lists the founder allele variables left to the urn: those of
+        founders whose genotype is not known exactly, but the ones left out.
+    ties : tuple of tuple of int
+        Blocks of founder allele variables (local ids ``2i``, ``2i + 1`` of the kept
+        individuals, from ``Plan.free_alleles``) that take the same allele: the first of a
+        block keeps the prior, each other one gets a factor ``[v_first = v]`` instead.
     """
+    if urn and exact_domains is None:
+        raise ValueError("build_plan(urn=True) needs exact_domains")
     people = kept_individuals(ped, typed, target)
     local = np.full(len(ped), -1, dtype=np.int32)
     local[people] = np.arange(len(people), dtype=np.int32)
@@ -200,13 +239,20 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
     ltarget = int(local[target]) if target >= 0 else -1
     small = (exact_domains[people] if exact_domains is not None else ltyped.astype(bool))
 
+    flat = (father < 0) & small if urn else np.zeros(len(people), dtype=bool)
+    tied = {v: block[0] for block in ties for v in block[1:]}
     pin = _pinned(father, mother, ltyped, small, ltarget)
     presum = _presummed(father, mother, ltyped, pin, ltarget)
+    for block in ties:  # a tied second allele meets more than its prior: not presummed
+        for v in block:
+            if v % 2 == 1:
+                presum[v // 2] = -1
     split = _split(father, mother, ltyped, ltarget)
-    plan, cost = _assemble(people, father, mother, ltyped, ltarget, small, pin, presum, split)
+    plan, cost = _assemble(people, father, mother, ltyped, ltarget, small, pin, presum, split,
+                           flat, tied, urn)
     if (split >= 0).any():
         whole, whole_cost = _assemble(people, father, mother, ltyped, ltarget, small, pin,
-                                      presum, np.full_like(split, -1))
+                                      presum, np.full_like(split, -1), flat, tied, urn)
         if whole_cost <= cost:
             return whole
     return plan
@@ -214,7 +260,8 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
 
 def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped: np.ndarray,
               ltarget: int, small: np.ndarray, pin: np.ndarray, presum: np.ndarray,
-              split: np.ndarray) -> tuple[Plan, float]:
+              split: np.ndarray, flat: np.ndarray, tied: dict[int, int], urn: bool,
+              ) -> tuple[Plan, float]:
     """The factors and the elimination order, with the plan's estimated cost."""
     n_sel = 0
     kinds: list[int] = []
@@ -224,9 +271,15 @@ def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped
         pv, mv = 2 * i, 2 * i + 1
         if father[i] < 0:
             for v in (pv, mv):
-                kinds.append(PRIOR)
+                if flat[i]:
+                    continue
                 persons.append(i)
-                scopes.append((v,))
+                if v in tied:
+                    kinds.append(TIE)
+                    scopes.append((tied[v], v))
+                else:
+                    kinds.append(PRIOR)
+                    scopes.append((v,))
         else:
             f, m = int(father[i]), int(mother[i])
             for v, parent, whole, pinned, halves, summed in (
@@ -259,11 +312,28 @@ def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped
     weight = np.concatenate([np.where(np.repeat(small, 2), _TYPED_DOMAIN, _UNTYPED_DOMAIN),
                              np.full(n_sel, _SELECTOR_DOMAIN)])
     keep_vars = {2 * ltarget, 2 * ltarget + 1} if ltarget >= 0 else set()
+    unused: set[int] = set()
+    free: tuple[int, ...] = ()
+    if urn:
+        uses: dict[int, int] = {}
+        for sc in scopes:
+            for v in sc:
+                uses[v] = uses.get(v, 0) + 1
+        unused = {sc[0] for kind, sc in zip(kinds, scopes) if kind == PRIOR
+                  and uses[sc[0]] == 1 and sc[0] not in keep_vars
+                  and not (sc[0] % 2 == 1 and presum[sc[0] // 2] >= 0)}
+        kept_f = [f for f, (kind, sc) in enumerate(zip(kinds, scopes))
+                  if not (kind == PRIOR and sc[0] in unused)]
+        kinds = [kinds[f] for f in kept_f]
+        persons = [persons[f] for f in kept_f]
+        scopes = [scopes[f] for f in kept_f]
+        free = tuple(v for i in range(len(people)) if father[i] < 0 and not flat[i]
+                     for v in (2 * i, 2 * i + 1) if v not in unused)
     active: dict[int, tuple[int, ...]] = dict(enumerate(scopes))
     all_scopes = list(scopes)
     step_var: list[int] = []
     step_in: list[list[int]] = []
-    remaining = [v for v in range(nvar) if v not in keep_vars]
+    remaining = [v for v in range(nvar) if v not in keep_vars and v not in unused]
     neighbours: list[set[int]] = [set() for _ in range(nvar)]
     for s in scopes:
         for v in s:
@@ -272,15 +342,9 @@ def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped
         neighbours[v].discard(v)
 
     total = 0.0
+    wl = weight.tolist()
     while remaining:
-        best, best_cost = -1, (np.inf, np.inf)
-        for v in remaining:
-            nb = neighbours[v]
-            cost = float(np.prod(weight[list(nb)])) * weight[v] if nb else weight[v]
-            fill = sum(1 for a in nb for b in nb if a < b and b not in neighbours[a])
-            if (cost, fill) < best_cost:
-                best, best_cost = v, (cost, fill)
-        v = best
+        v, cost = _cheapest(remaining, neighbours, wl)
         remaining.remove(v)
         ids = [fid for fid, s in active.items() if v in s]
         union = sorted({u for fid in ids for u in active[fid]} - {v})
@@ -291,7 +355,7 @@ def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped
         active[new_id] = tuple(union)
         step_var.append(v)
         step_in.append(ids)
-        total += best_cost[0] * len(ids)
+        total += cost * len(ids)
         nb = neighbours[v]
         for a in nb:
             neighbours[a].discard(v)
@@ -314,5 +378,5 @@ def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped
         scope_vars=np.array([v for s in all_scopes for v in s], dtype=np.int32),
         step_var=np.array(step_var, dtype=np.int32), step_ptr=step_ptr,
         step_in=np.array([f for s in step_in for f in s], dtype=np.int32),
-        n_founder_alleles=int(2 * np.sum(father < 0)), n_vars=nvar,
+        n_founder_alleles=int(2 * np.sum(father < 0)), n_vars=nvar, free_alleles=free,
     ), total

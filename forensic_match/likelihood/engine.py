@@ -260,19 +260,21 @@ def _marker_groups(kind: np.ndarray, exact_person: np.ndarray) -> list[np.ndarra
 #: target: a plan depends on nothing else, so pedigrees of one shape (the families of a
 #: simulated programme, a family extended by each of its relative alternatives in turn)
 #: share it, and the likelihoods are the same to the last bit.
-_PLANS: dict[tuple[bytes, bytes, bytes, bytes, int], Plan] = {}
-_MAX_PLANS = 4096
+_PLANS: dict[tuple[Any, ...], Plan] = {}
+_MAX_PLANS = 8192
 
 
-def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: int) -> Plan:
+def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: int, *,
+              urn: bool = False, ties: tuple[tuple[int, ...], ...] = ()) -> Plan:
     cache = pedigree.__dict__.setdefault("_fm_plans", {})
-    key = (typed.tobytes(), exact.tobytes(), target)
+    key = (typed.tobytes(), exact.tobytes(), target, urn, ties)
     plan = cache.get(key)
     if plan is None:
-        shape = (pedigree.father.tobytes(), pedigree.mother.tobytes(), *key[:2], target)
+        shape = (pedigree.father.tobytes(), pedigree.mother.tobytes(), *key)
         plan = _PLANS.get(shape)
         if plan is None:
-            plan = build_plan(pedigree, typed, target, exact_domains=exact)
+            plan = build_plan(pedigree, typed, target, exact_domains=exact, urn=urn,
+                              ties=ties)
             if len(_PLANS) >= _MAX_PLANS:
                 _PLANS.pop(next(iter(_PLANS)))
             _PLANS[shape] = plan
@@ -336,10 +338,20 @@ def theta_quadrature(p: np.ndarray, theta: float, degree: int) -> tuple[np.ndarr
     The Hardy-Weinberg likelihood is a polynomial of degree ``degree`` (the number of founder
     alleles) in ``q``, so its expectation is computed exactly by Gauss-Jacobi quadrature on
     the stick-breaking representation of the Dirichlet (one Beta variable per allele but the
-    last, ``degree // 2 + 1`` nodes each).
+    last, ``degree // 2 + 1`` nodes each): :func:`dirichlet_quadrature`.
     """
-    k = p.size
-    lam = (1.0 - theta) / theta
+    return dirichlet_quadrature(p * ((1.0 - theta) / theta), degree)
+
+
+def dirichlet_quadrature(alpha: np.ndarray, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points and weights (summing to 1) that integrate every polynomial of degree up to
+    ``degree`` in each coordinate exactly against ``Dirichlet(alpha)``.
+
+    Stick-breaking (Connor & Mosimann 1969): ``q_i = v_i prod_{j<i} (1 - v_j)`` with
+    independent ``v_i ~ Beta(alpha_i, sum_{j>i} alpha_j)``; a Gauss rule with
+    ``degree // 2 + 1`` nodes per ``v_i`` (:func:`gauss_beta`).
+    """
+    k = alpha.size
     n_nodes = degree // 2 + 1
     if n_nodes ** (k - 1) > MAX_THETA_NODES:
         raise ThetaLimitError(f"theta correction: {k} alleles and {degree} founder alleles "
@@ -349,9 +361,7 @@ def theta_quadrature(p: np.ndarray, theta: float, degree: int) -> tuple[np.ndarr
     stick = np.ones(1)
     weights = np.ones(1)
     for i in range(k - 1):
-        alpha = lam * p[i]
-        beta = lam * float(p[i + 1:].sum())
-        v, w = gauss_beta(n_nodes, alpha, beta)
+        v, w = gauss_beta(n_nodes, float(alpha[i]), float(alpha[i + 1:].sum()))
         nodes = np.repeat(nodes, n_nodes, axis=0)
         stick = np.repeat(stick, n_nodes)
         vv = np.tile(v, weights.size)
@@ -367,8 +377,6 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
               observation: ObservationSpec, target: str | None, lump: bool,
               keep_alleles: Sequence[Sequence[str]] | None = None,
               ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]] | None]:
-    from forensic_match.likelihood._kernels import evaluate_markers
-
     if not 0.0 <= theta < 1.0:
         raise InputError(f"theta must lie in [0, 1), got {theta}")
     if theta < THETA_ZERO:
@@ -386,7 +394,7 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
     exact_person = (dropout == 0) & (dropin == 0)
     for ms in _marker_groups(kind, exact_person):
         typed = kind[ms[0]] > 0
-        plan = _plan_for(pedigree, typed, typed & (kind[ms[0]] == OBS_SET) & exact_person, t)
+        exact = typed & (kind[ms[0]] == OBS_SET) & exact_person
         nmax = int(pack.n_alleles[ms].max())
         keep_extra = np.zeros((len(ms), nmax), dtype=np.bool_)
         if not lump:
@@ -395,20 +403,13 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
             for r, m in enumerate(ms):
                 for a in keep_alleles[m]:
                     keep_extra[r, markers[m].index(a)] = True
-        q_ptr = np.zeros(len(ms), dtype=np.int64)
-        w_ptr = np.zeros(len(ms), dtype=np.int64)
-        q_count = np.zeros(len(ms), dtype=np.int64)
-        q_nodes, q_weights = np.empty(0), np.empty(0)
+        run = _GroupRun(ms, nmax, t, pack, keep_extra, kind, a1, a2, dropout, dropin)
         if theta > 0:
-            q_nodes, q_weights = _theta_nodes(markers, ms, plan, kind, a1, a2, keep_extra,
-                                              theta, q_ptr, w_ptr, q_count)
-        post = np.zeros((len(ms), nmax * nmax if t >= 0 else 1))
-        post_alleles = np.zeros((len(ms), nmax if t >= 0 else 1), dtype=np.int32)
-        vals = evaluate_markers(
-            *plan.kernel_args(), plan.target, plan.people, ms, pack.n_alleles, pack.freq_ptr,
-            pack.freqs, pack.mat_ptr, pack.mats, pack.has_mut, pack.lump_mode, keep_extra,
-            kind, a1, a2, dropout, dropin, q_ptr, w_ptr, q_count, q_nodes, q_weights,
-            post, post_alleles)
+            vals, post, post_alleles = _urn_group(pedigree, markers, typed, exact, theta, run)
+        else:
+            plan = _plan_for(pedigree, typed, exact, t)
+            vals, post, post_alleles = run(plan, np.zeros(len(ms), dtype=np.int64),
+                                           np.empty(0), np.empty(0))
         result[ms] = vals
         if t >= 0:
             for r, (m, k) in enumerate(zip(ms.tolist(), (post_alleles > -2).sum(axis=1).tolist())):
@@ -419,30 +420,198 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
     return result, posts
 
 
-def _theta_nodes(markers: Sequence[Marker], ms: np.ndarray, plan: Plan, kind: np.ndarray,
-                 a1: np.ndarray, a2: np.ndarray, keep_extra: np.ndarray, theta: float,
-                 q_ptr: np.ndarray, w_ptr: np.ndarray, q_count: np.ndarray,
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Quadrature frequency vectors for each marker of a group (filling the pointers)."""
-    people = plan.people
-    q_parts, w_parts = [np.empty(0)], [np.empty(0)]
-    qp = wp = 0
+@dataclass
+class _GroupRun:
+    """One kernel call over a group of markers that share a plan (typed and exact sets)."""
+
+    ms: np.ndarray
+    nmax: int
+    target: int
+    pack: Any
+    keep_extra: np.ndarray
+    kind: np.ndarray
+    a1: np.ndarray
+    a2: np.ndarray
+    dropout: np.ndarray
+    dropin: np.ndarray
+
+    def __call__(self, plan: Plan, q_count: np.ndarray, q_nodes: np.ndarray,
+                 q_weights: np.ndarray, sizes: np.ndarray | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Likelihoods, normalised posteriors and working alleles (see ``evaluate_markers``);
+        ``q_count[r]`` frequency vectors of marker ``r`` (0: the population's), each of
+        ``sizes[r]`` working alleles, stored one after the other in ``q_nodes`` with their
+        weights in ``q_weights``."""
+        from forensic_match.likelihood._kernels import evaluate_markers
+
+        n = len(self.ms)
+        q_ptr = np.zeros(n, dtype=np.int64)
+        w_ptr = np.zeros(n, dtype=np.int64)
+        if n > 1 and sizes is not None:
+            w_ptr[1:] = np.cumsum(q_count[:-1])
+            q_ptr[1:] = np.cumsum((q_count * sizes)[:-1])
+        post = np.zeros((n, self.nmax * self.nmax if self.target >= 0 else 1))
+        post_alleles = np.zeros((n, self.nmax if self.target >= 0 else 1), dtype=np.int32)
+        pack = self.pack
+        vals = evaluate_markers(
+            *plan.kernel_args(), plan.target, plan.people, self.ms, pack.n_alleles,
+            pack.freq_ptr, pack.freqs, pack.mat_ptr, pack.mats, pack.has_mut, pack.lump_mode,
+            self.keep_extra, self.kind, self.a1, self.a2, self.dropout, self.dropin, q_ptr,
+            w_ptr, q_count, q_nodes, q_weights, post, post_alleles)
+        return vals, post, post_alleles
+
+
+#: Largest number of set partitions of the urn's free founder alleles evaluated one by one
+#: (Bell(8) = 4,140); beyond it the quadrature is used if it is within its own limit.
+MAX_THETA_PARTITIONS = 4140
+
+#: Tests only: force "partitions" or "quadrature" in :func:`_urn_group` (None: the cheaper).
+_URN_METHOD: str | None = None
+
+
+def _set_partitions(n: int) -> list[list[list[int]]]:
+    """All partitions of ``range(n)`` into blocks (restricted growth strings)."""
+    out: list[list[list[int]]] = []
+
+    def grow(i: int, blocks: list[list[int]]) -> None:
+        if i == n:
+            out.append([list(b) for b in blocks])
+            return
+        for b in blocks:
+            b.append(i)
+            grow(i + 1, blocks)
+            b.pop()
+        blocks.append([i])
+        grow(i + 1, blocks)
+        blocks.pop()
+
+    grow(0, [])
+    return out
+
+
+def _bell(n: int) -> int:
+    row = [1]
+    for _ in range(n):
+        nxt = [row[-1]]
+        for v in row:
+            nxt.append(nxt[-1] + v)
+        row = nxt
+    return row[0]
+
+
+def _urn_group(pedigree: Pedigree, markers: Sequence[Marker], typed: np.ndarray,
+               exact: np.ndarray, theta: float, run: _GroupRun,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Likelihoods and target posteriors of a marker group under the Balding-Nichols urn.
+
+    The founder alleles of the kept pedigree are exchangeable draws from a Polya urn with
+    parameters ``lam p`` (``lam = (1 - theta) / theta``). Drawing first the alleles of the
+    founders whose genotype is known exactly, with probability ``U`` (same for every order),
+    leaves the others as draws from the urn ``alpha = lam p + c`` (``c``: those known
+    alleles' counts). The ``F`` free draws are then summed either over the set partitions of
+    the ``F`` draws (the Chinese restaurant expansion of the urn: a partition with blocks
+    ``B`` weighs ``prod (|B| - 1)! A^|blocks| / A (A + 1) ... (A + F - 1)``, ``A = sum
+    alpha``, each block one allele drawn from ``alpha / A``), or by Gauss quadrature over
+    ``q ~ Dirichlet(alpha)`` of degree ``F``, whichever needs fewer likelihood evaluations.
+    Both are exact; docs/methods.md, section 3.
+    """
+    ms = run.ms
+    base = _plan_for(pedigree, typed, exact, run.target, urn=True)
+    free = list(base.free_alleles)
+    known = [int(base.people[i]) for i in range(base.people.size)
+             if base.father[i] < 0 and exact[base.people[i]]]
+    lam = (1.0 - theta) / theta
+    alphas, consts, sizes = [], [], []
     for r, m in enumerate(ms):
-        n = len(markers[m])
+        marker = markers[m]
+        n = len(marker)
         seen = np.zeros(n, dtype=bool)
-        for g in people:
-            if kind[m, g]:
-                seen[a1[m, g]] = True
-                if a2[m, g] >= 0:
-                    seen[a2[m, g]] = True
-        p = _working_frequencies(markers[m], seen, seen | keep_extra[r, :n])
-        nodes, w = theta_quadrature(p, theta, plan.n_founder_alleles)
-        q_ptr[r], w_ptr[r], q_count[r] = qp, wp, w.size
+        for g in base.people:
+            if run.kind[m, g]:
+                seen[run.a1[m, g]] = True
+                if run.a2[m, g] >= 0:
+                    seen[run.a2[m, g]] = True
+        p, to_work = _working(marker, seen, seen | run.keep_extra[r, :n])
+        alpha = lam * p
+        log_u = 0.0
+        drawn = 0
+        for g in known:
+            for a in (run.a1[m, g], run.a2[m, g]):
+                w = to_work[a]
+                log_u += np.log(alpha[w] / (lam + drawn))
+                alpha[w] += 1.0
+                drawn += 1
+        alphas.append(alpha)
+        consts.append(np.exp(log_u))
+        sizes.append(p.size)
+    n_free = len(free)
+    per_node = n_free // 2 + 1
+    nodes_needed = [per_node ** (k - 1) for k in sizes]
+    n_parts = _bell(n_free)
+    cheaper = n_parts * len(ms) <= sum(nodes_needed) if _URN_METHOD is None else \
+        _URN_METHOD == "partitions"
+    if n_parts <= MAX_THETA_PARTITIONS and cheaper:
+        return _urn_partitions(pedigree, typed, exact, run, base, free, alphas, consts,
+                               np.array(sizes, dtype=np.int64))
+    worst = int(np.argmax(nodes_needed))
+    if nodes_needed[worst] > MAX_THETA_NODES:
+        raise ThetaLimitError(
+            f"theta correction: {sizes[worst]} alleles and {n_free} founder alleles of "
+            f"unknown genotype need {nodes_needed[worst]:,} quadrature points (limit "
+            f"{MAX_THETA_NODES:,}) or {n_parts:,} partitions (limit "
+            f"{MAX_THETA_PARTITIONS:,}); reduce the pedigree to its typed part")
+    q_parts, w_parts = [], []
+    for alpha, const in zip(alphas, consts):
+        nodes, w = dirichlet_quadrature(alpha, n_free)
         q_parts.append(nodes.ravel())
-        w_parts.append(w)
-        qp += nodes.size
-        wp += w.size
-    return np.concatenate(q_parts), np.concatenate(w_parts)
+        w_parts.append(w * const)
+    q_count = np.array([w.size for w in w_parts], dtype=np.int64)
+    return run(base, q_count, np.concatenate(q_parts), np.concatenate(w_parts),
+               np.array(sizes, dtype=np.int64))
+
+
+def _urn_partitions(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, run: _GroupRun,
+                    base: Plan, free: list[int], alphas: list[np.ndarray], consts: list[float],
+                    sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_urn_group` by the partition expansion: one plan per partition of the free
+    founder alleles (the alleles of a block tied to its first), each evaluated at the urn's
+    mean ``alpha / A``."""
+    total = float(alphas[0].sum())  # A: the same for every marker of the group
+    n_free = len(free)
+    log_rising = float(np.sum(np.log(total + np.arange(n_free))))
+    mean = np.concatenate([a / a.sum() for a in alphas])
+    q_count = np.ones(len(run.ms), dtype=np.int64)
+    consts_arr = np.asarray(consts)
+    vals_sum = np.zeros(len(run.ms))
+    joint = None
+    post_alleles = None
+    for blocks in _set_partitions(n_free):
+        log_w = len(blocks) * np.log(total) - log_rising
+        for b in blocks:
+            log_w += float(np.sum(np.log(np.arange(1, len(b)))))
+        ties = tuple(tuple(free[i] for i in b) for b in blocks if len(b) > 1)
+        plan = _plan_for(pedigree, typed, exact, run.target, urn=True, ties=ties)
+        vals, post, post_alleles = run(plan, q_count, mean, consts_arr * np.exp(log_w),
+                                       sizes)
+        vals_sum += vals
+        part = post * vals[:, None]
+        joint = part if joint is None else joint + part
+    assert joint is not None and post_alleles is not None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        post = np.where(vals_sum[:, None] > 0, joint / vals_sum[:, None], 0.0)
+    return vals_sum, post, post_alleles
+
+
+def _working(marker: Marker, seen: np.ndarray, keep: np.ndarray,
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_working_frequencies` and, per full allele index, its working index."""
+    p = _working_frequencies(marker, seen, keep)
+    n = len(marker)
+    if p.size == n:
+        return p, np.arange(n)
+    to_work = np.full(n, p.size - 1)
+    to_work[np.flatnonzero(keep)] = np.arange(p.size - 1)
+    return p, to_work
 
 
 def evaluate_with_unknown_alleles(
@@ -587,4 +756,4 @@ def log10_likelihood(values: np.ndarray) -> float:
 
 
 __all__ = ["pedigree_likelihood", "genotype_posterior", "GenotypePosterior", "OTHER",
-           "prepare_markers", "theta_quadrature", "log10_likelihood"]
+           "prepare_markers", "theta_quadrature", "dirichlet_quadrature", "log10_likelihood"]
