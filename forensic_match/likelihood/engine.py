@@ -8,6 +8,7 @@ Formulas and references are in ``docs/methods.md``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 
 from forensic_match.errors import GenotypeError, InputError, ThetaLimitError, where
 from forensic_match.frequencies import DEFAULT_MIN_FREQUENCY
-from forensic_match.likelihood._plan import Plan, build_plan
+from forensic_match.likelihood._plan import Plan, build_plan, kept_individuals
 from forensic_match.markers import Marker
 from forensic_match.mutation import is_lumpable
 from forensic_match.pedigree import Pedigree
@@ -256,10 +257,12 @@ def _marker_groups(kind: np.ndarray, exact_person: np.ndarray) -> list[np.ndarra
     return [np.array(ms, dtype=np.int64) for ms in groups.values()]
 
 
-#: Plans by pedigree shape (``father``, ``mother`` index arrays), typed and exact sets and
-#: target: a plan depends on nothing else, so pedigrees of one shape (the families of a
-#: simulated programme, a family extended by each of its relative alternatives in turn)
-#: share it, and the likelihoods are the same to the last bit.
+#: Plans by the shape of the individuals that matter (``kept_individuals``: their local
+#: ``father`` and ``mother`` index arrays, typed and exact flags and target), urn mode and
+#: ties: a plan depends on nothing else but the pedigree indices of those individuals
+#: (``Plan.people``, replaced per pedigree), so pedigrees of one shape (the families of a
+#: programme, a family extended by each of its relative alternatives in turn) share it, and
+#: the likelihoods are the same to the last bit.
 _PLANS: dict[tuple[Any, ...], Plan] = {}
 _MAX_PLANS = 8192
 
@@ -270,7 +273,13 @@ def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: 
     key = (typed.tobytes(), exact.tobytes(), target, urn, ties)
     plan = cache.get(key)
     if plan is None:
-        shape = (pedigree.father.tobytes(), pedigree.mother.tobytes(), *key)
+        people = kept_individuals(pedigree, typed, target)
+        local = np.full(len(pedigree), -1, dtype=np.int32)
+        local[people] = np.arange(people.size, dtype=np.int32)
+        father = np.where(pedigree.father[people] >= 0, local[pedigree.father[people]], -1)
+        mother = np.where(pedigree.mother[people] >= 0, local[pedigree.mother[people]], -1)
+        shape = (father.tobytes(), mother.tobytes(), typed[people].tobytes(),
+                 exact[people].tobytes(), int(local[target]) if target >= 0 else -1, urn, ties)
         plan = _PLANS.get(shape)
         if plan is None:
             plan = build_plan(pedigree, typed, target, exact_domains=exact, urn=urn,
@@ -278,6 +287,8 @@ def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: 
             if len(_PLANS) >= _MAX_PLANS:
                 _PLANS.pop(next(iter(_PLANS)))
             _PLANS[shape] = plan
+        if not np.array_equal(plan.people, people):
+            plan = dataclasses.replace(plan, people=people)
         cache[key] = plan
     return plan
 
@@ -585,7 +596,20 @@ def _urn_partitions(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, ru
     vals_sum = np.zeros(len(run.ms))
     joint = None
     post_alleles = None
+    # A target founder's two draws are exchangeable and it is never pinned: the partition
+    # with them swapped gives the same likelihood and the transposed posterior, so one of
+    # each such pair is evaluated and counted twice.
+    tvars = (2 * base.target, 2 * base.target + 1)
+    swap = {free.index(tvars[0]): free.index(tvars[1]), free.index(tvars[1]):
+            free.index(tvars[0])} if base.target >= 0 and set(tvars) <= set(free) else {}
     for blocks in _set_partitions(n_free):
+        twice = False
+        if swap:
+            own = sorted(tuple(sorted(b)) for b in blocks)
+            other = sorted(tuple(sorted(swap.get(i, i) for i in b)) for b in blocks)
+            if other < own:
+                continue
+            twice = other != own
         log_w = len(blocks) * np.log(total) - log_rising
         for b in blocks:
             log_w += float(np.sum(np.log(np.arange(1, len(b)))))
@@ -593,13 +617,27 @@ def _urn_partitions(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, ru
         plan = _plan_for(pedigree, typed, exact, run.target, urn=True, ties=ties)
         vals, post, post_alleles = run(plan, q_count, mean, consts_arr * np.exp(log_w),
                                        sizes)
+        if twice:
+            post = post + _transposed(post, sizes)
+            vals = 2.0 * vals
+            part = post * (vals[:, None] / 2.0)
+        else:
+            part = post * vals[:, None]
         vals_sum += vals
-        part = post * vals[:, None]
         joint = part if joint is None else joint + part
     assert joint is not None and post_alleles is not None
     with np.errstate(invalid="ignore", divide="ignore"):
         post = np.where(vals_sum[:, None] > 0, joint / vals_sum[:, None], 0.0)
     return vals_sum, post, post_alleles
+
+
+def _transposed(post: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Each marker's ``k x k`` ordered posterior (row ``r``'s first ``k^2`` entries,
+    ``k = sizes[r]``) transposed."""
+    out = np.zeros_like(post)
+    for r, k in enumerate(sizes.tolist()):
+        out[r, :k * k] = post[r, :k * k].reshape(k, k).T.ravel()
+    return out
 
 
 def _working(marker: Marker, seen: np.ndarray, keep: np.ndarray,
