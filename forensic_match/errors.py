@@ -52,7 +52,7 @@ class NormalisationWarning(ForensicMatchWarning):
 
 
 class ThetaFallbackWarning(ForensicMatchWarning):
-    """Rows of families whose exact theta correction exceeds the quadrature limit were
+    """Rows of families whose exact theta correction exceeds the engine's limits were
     compiled with theta 0 (their ``theta`` column says so)."""
 
 

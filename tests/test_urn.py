@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from oracle import oracle_likelihood, oracle_posterior
 from strategies import LUMPABLE_MODELS, THETAS, Case, cases
 
-from forensic_match.likelihood import engine
-from forensic_match.likelihood import genotype_posterior, pedigree_likelihood
+from forensic_match.cases import Family
+from forensic_match.likelihood import engine, genotype_posterior, pedigree_likelihood
 from forensic_match.likelihood.engine import (
     _bell,
     _set_partitions,
@@ -27,6 +27,7 @@ from forensic_match.likelihood.engine import (
     theta_quadrature,
 )
 from forensic_match.markers import Marker
+from forensic_match.mutation import Mutation, MutationModel
 from forensic_match.pedigree import Pedigree
 
 REL = 1e-9
@@ -190,3 +191,52 @@ def test_known_founders_condition_the_urn(method: str) -> None:
     idx = {a: i for i, a in enumerate(got.alleles)}
     assert math.isclose(float(got.matrix[idx["9"], idx["9"]]), 0.5, rel_tol=1e-12)
     assert math.isclose(float(got.matrix[idx["10"], idx["9"]]), 0.5, rel_tol=1e-12)
+
+
+# --- compile: feasibility first ----------------------------------------------------------------
+
+def _deep_family() -> tuple[Family, Marker]:
+    """A typed father and the missing person, whose mother's untyped ancestry is drawn four
+    generations back (16 founders, one free draw each), with a stepwise marker of 12
+    alleles (nothing merged): the missing person's correction exceeds both the partition
+    and the quadrature limits, the unrelated person's (the father conditions the urn, two
+    free draws) does not."""
+    records: list[tuple[str, str | None, str | None, str]] = []
+
+    def ancestry(ident: str, sex: str, depth: int) -> None:
+        if depth == 0:
+            records.append((ident, None, None, sex))
+            return
+        ancestry(ident + "f", "M", depth - 1)
+        ancestry(ident + "m", "F", depth - 1)
+        records.append((ident, ident + "f", ident + "m", sex))
+
+    ancestry("MO", "F", 4)
+    records += [("FA", None, None, "M"), ("MP", "FA", "MO", "M")]
+    alleles = tuple(str(a) for a in range(8, 20))
+    p = np.linspace(1.0, 2.0, len(alleles))
+    mutation = Mutation(female=MutationModel("stepwise", rate=0.001, range=0.5),
+                        male=MutationModel("stepwise", rate=0.002, range=0.5))
+    marker = Marker("M1", alleles, p / p.sum(), mutation=mutation)
+    return Family("DEEP", Pedigree.from_records(records), ["MP"],
+                  {"FA": {"M1": ("8", "9")}}), marker
+
+
+def test_infeasible_theta_falls_back_before_the_work() -> None:
+    """The numerator's correction exceeds every limit while the denominator's does not:
+    the family's rows are compiled at theta 0 at that marker (numerator and denominator
+    alike), with a warning, and nothing fails half-way (this raised in the middle of the
+    compile before the check came first)."""
+    from forensic_match.dvi.compile import compile_families, family_thetas
+    from forensic_match.errors import ThetaFallbackWarning, ThetaLimitError
+
+    fam, marker = _deep_family()
+    with pytest.raises(ThetaLimitError):
+        genotype_posterior(fam.pedigree, [marker], fam.genotypes, "MP", theta=0.02)
+    assert family_thetas(fam, [], [marker], 0.02)[0] == 0.02  # the denominator alone
+    assert family_thetas(fam, ["MP"], [marker], 0.02)[0] == 0.0
+    with pytest.warns(ThetaFallbackWarning, match="DEEP"):
+        tables = compile_families([fam], [marker], theta=0.02)
+    assert tables.row_theta[0] == 0.0
+    plain = compile_families([fam], [marker], theta=0.0)
+    np.testing.assert_allclose(tables.log10_lr, plain.log10_lr, rtol=1e-12)

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from forensic_match.cases import Family
-from forensic_match.errors import InputError, ThetaFallbackWarning, ThetaLimitError
+from forensic_match.errors import InputError, ThetaFallbackWarning
 from forensic_match.likelihood.engine import THETA_ZERO
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree
@@ -164,19 +164,27 @@ def feasible_thetas(pedigree: Pedigree, profiles: Mapping[str, Any], target: str
                     markers: Sequence[Marker], theta: float,
                     observation: Mapping[str, Any] | None) -> np.ndarray:
     """Per marker, ``theta`` where the exact correction of ``target``'s posterior is within
-    the quadrature limit and 0 where it is not (:class:`~forensic_match.errors.ThetaLimitError`:
-    many untyped founders and many distinct alleles, e.g. a stepwise marker that cannot merge
-    unseen alleles)."""
-    from forensic_match.likelihood.engine import _evaluate
+    the engine's limits and 0 where it is not (:func:`~forensic_match.likelihood.engine.
+    theta_feasible`: found from the pedigree and the alleles, without computing it)."""
+    from forensic_match.likelihood.engine import theta_feasible
 
     keep = _seen_and_tracers(profiles, markers).keep
-    out = np.full(len(markers), theta)
-    for k, marker in enumerate(markers):
-        try:
-            _evaluate(pedigree, [marker], profiles, theta=theta, observation=observation,
-                      target=target, lump=True, keep_alleles=[keep[k]])
-        except ThetaLimitError:
-            out[k] = 0.0
+    ok = theta_feasible(pedigree, markers, profiles, theta=theta, observation=observation,
+                        target=target, lump=True, keep_alleles=keep)
+    return np.where(ok, theta, 0.0)
+
+
+def family_thetas(family: Family, persons: Sequence[str], markers: Sequence[Marker],
+                  theta: float, observation: Mapping[str, Any] | None = None) -> np.ndarray:
+    """Per marker, the theta at which a family's rows are compiled: ``theta`` where the exact
+    correction is feasible for the unrelated person of the denominator and for every person
+    compiled, else 0. Checked before anything is computed, so that a family never fails
+    half-way (and numerator and denominator always share their theta)."""
+    ped = Pedigree.from_records(family.pedigree.records() + [(UNRELATED, None, None, "U")])
+    out = feasible_thetas(ped, family.genotypes, UNRELATED, markers, theta, observation)
+    for person in persons:
+        out = np.minimum(out, feasible_thetas(family.pedigree, family.genotypes, person,
+                                              markers, theta, observation))
     return out
 
 
@@ -229,6 +237,7 @@ UNRELATED = "\u0000unrelated"
 
 def family_denominator(family: Family, markers: Sequence[Marker], theta: float, *,
                        observation: Mapping[str, Any] | None = None,
+                       thetas: np.ndarray | None = None,
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The theta denominator of a family: ``P(G_V = g | data) / P(g)`` for an unrelated
     person V of the family's subpopulation (an untyped founder sharing the family's urn of
@@ -238,23 +247,20 @@ def family_denominator(family: Family, markers: Sequence[Marker], theta: float, 
 
     Under theta the chance that an unrelated body shows a genotype depends on the alleles the
     family shows (Balding & Nichols 1994); with theta 0 it is ``P(g)`` and the ratio is 1.
-    A marker whose exact correction exceeds the quadrature limit is computed with theta 0
-    (its entry of the third array is 0); the rows compiled with this denominator use the
-    same per-marker theta, so numerator and denominator always agree.
+    ``thetas`` (per marker) is the theta of each marker, by default ``theta`` where the exact
+    correction is feasible (:func:`feasible_thetas`) and 0 where not; the rows compiled with
+    this denominator use the same per-marker theta, so numerator and denominator always
+    agree.
     """
     from forensic_match.dvi._compile_numba import allele_sums, ratio_table
 
     ped = Pedigree.from_records(family.pedigree.records() + [(UNRELATED, None, None, "U")])
     what = f"family {family.id!r} (theta denominator)"
-    thetas = np.full(len(markers), theta)
-    try:
-        _, posts, _ = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas,
-                                  observation, what)
-    except ThetaLimitError:
+    if thetas is None:
         thetas = feasible_thetas(ped, family.genotypes, UNRELATED, markers, theta,
                                  observation)
-        _, posts, _ = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas,
-                                  observation, what)
+    _, posts, _ = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas, observation,
+                              what)
     offsets = marker_offsets(markers)
     a_off = allele_offsets(markers)
     table = np.empty(offsets[-1])
@@ -303,7 +309,7 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
     same subpopulation (:func:`family_denominator`, computed here unless given), and the row
     carries the denominator for the search's sums over uncertain genotypes. Each marker is
     computed at the denominator's theta for it (0 where the exact correction exceeds the
-    quadrature limit); the row's ``theta`` is ``theta`` only when every marker is exact.
+    engine's limits); the row's ``theta`` is ``theta`` only when every marker is exact.
 
     Returns
     -------
@@ -317,7 +323,9 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
         ``denominator_sums``: :func:`family_denominator`.
     """
     if theta > 0 and denominator is None:
-        denominator = family_denominator(family, markers, theta, observation=observation)
+        denominator = family_denominator(
+            family, markers, theta, observation=observation,
+            thetas=family_thetas(family, [missing], markers, theta, observation))
     return _compile_one(family, missing, markers, observation, theta, denominator,
                         _seen_and_tracers(family.genotypes, markers))
 
@@ -383,9 +391,9 @@ def compile_rows(family: Family, persons: Sequence[str], markers: Sequence[Marke
                  ) -> list[CompiledRow]:
     """:func:`compile_missing` for several persons of one family (one theta denominator).
 
-    Markers where the family's exact theta correction would exceed the quadrature limit
-    (:class:`~forensic_match.errors.ThetaLimitError`: many untyped founders and many
-    distinct alleles) are compiled with theta 0, with a
+    Markers where the family's exact theta correction would exceed the engine's limits
+    (:func:`family_thetas`, checked before any work: more than eight founder alleles of
+    unknown genotype and many distinct alleles) are compiled with theta 0, with a
     :class:`~forensic_match.errors.ThetaFallbackWarning` naming them; the rows then say
     ``theta`` 0 (``CompiledRow.theta`` and :attr:`CompiledTables.row_theta`): a documented
     fallback, never silent.
@@ -394,11 +402,12 @@ def compile_rows(family: Family, persons: Sequence[str], markers: Sequence[Marke
     if theta <= 0:
         return [_compile_one(family, m, markers, observation, 0.0, None, seen)
                 for m in persons]
-    den = family_denominator(family, markers, theta, observation=observation)
+    thetas = family_thetas(family, persons, markers, theta, observation)
+    den = family_denominator(family, markers, theta, observation=observation, thetas=thetas)
     fallen = [marker.name for marker, t in zip(markers, den[2]) if t != theta]
     if fallen:
         warnings.warn(f"family {family.id!r}: the exact theta correction at "
-                      f"{', '.join(fallen)} would exceed the quadrature limit; those markers "
+                      f"{', '.join(fallen)} would exceed the engine's limits; those markers "
                       f"are compiled with theta 0", ThetaFallbackWarning, stacklevel=2)
     return [_compile_one(family, m, markers, observation, theta, den, seen) for m in persons]
 
@@ -425,7 +434,7 @@ class CompiledTables:
         Subpopulation correction the tables were compiled with (0: none).
     row_theta : numpy.ndarray
         The theta each row carries: ``theta``, or 0 for the families whose exact correction
-        exceeded the quadrature limit (:func:`compile_rows`).
+        exceeded the engine's limits (:func:`compile_rows`).
     denominator : numpy.ndarray
         With theta > 0, ``(rows, offsets[-1])``: ``P(G_V = g | data) / P(g)`` of an unrelated
         person V of the row's family (:func:`family_denominator`); empty with theta 0.

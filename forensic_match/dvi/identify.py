@@ -658,7 +658,7 @@ def _warn_theta_fallback(compiled: CompiledTables) -> None:
         shown = ", ".join(fallen[:10]) + (f" and {len(fallen) - 10} more" if len(fallen) > 10
                                           else "")
         warnings.warn(f"theta {compiled.theta:g}: in {len(fallen)} families the exact "
-                      f"correction of some markers would exceed the quadrature limit; those "
+                      f"correction of some markers would exceed the engine's limits; those "
                       f"markers are compiled with theta 0 and the rows say theta 0: {shown}",
                       ThetaFallbackWarning,
                       stacklevel=3)

@@ -383,25 +383,16 @@ def dirichlet_quadrature(alpha: np.ndarray, degree: int) -> tuple[np.ndarray, np
     return nodes, weights
 
 
-def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
-              profiles: Mapping[str, Mapping[str, Any]], *, theta: float,
-              observation: ObservationSpec, target: str | None, lump: bool,
-              keep_alleles: Sequence[Sequence[str]] | None = None,
-              ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]] | None]:
-    if not 0.0 <= theta < 1.0:
-        raise InputError(f"theta must lie in [0, 1), got {theta}")
-    if theta < THETA_ZERO:
-        theta = 0.0
+def _groups(pedigree: Pedigree, markers: Sequence[Marker],
+            profiles: Mapping[str, Mapping[str, Any]], observation: ObservationSpec,
+            t: int, lump: bool, keep_alleles: Sequence[Sequence[str]] | None):
+    """Per group of markers that share a plan: the typed and exactly typed individuals and
+    the kernel call (:class:`_GroupRun`)."""
     obs = _observations(pedigree, observation)
     dropout = np.array([o.dropout for o in obs])
     dropin = np.array([o.dropin for o in obs])
     kind, a1, a2 = _encode(pedigree, markers, profiles)
     pack = _pack(markers)
-    t = pedigree.index(target) if target is not None else -1
-    n_m = len(markers)
-    result = np.empty(n_m)
-    posts: list[tuple[np.ndarray, np.ndarray]] = []
-    post_slots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     exact_person = (dropout == 0) & (dropin == 0)
     for ms in _marker_groups(kind, exact_person):
         typed = kind[ms[0]] > 0
@@ -414,7 +405,46 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
             for r, m in enumerate(ms):
                 for a in keep_alleles[m]:
                     keep_extra[r, markers[m].index(a)] = True
-        run = _GroupRun(ms, nmax, t, pack, keep_extra, kind, a1, a2, dropout, dropin)
+        yield typed, exact, _GroupRun(ms, nmax, t, pack, keep_extra, kind, a1, a2, dropout,
+                                      dropin)
+
+
+def theta_feasible(pedigree: Pedigree, markers: Sequence[Marker],
+                   profiles: Mapping[str, Mapping[str, Any]], *, theta: float,
+                   observation: ObservationSpec = None, target: str | None = None,
+                   lump: bool = True, keep_alleles: Sequence[Sequence[str]] | None = None,
+                   ) -> np.ndarray:
+    """Per marker, whether the exact theta correction is within the engine's limits
+    (:data:`MAX_THETA_PARTITIONS`, :data:`MAX_THETA_NODES`), found without computing it:
+    callers check before they start the work, never fail after it. Arguments as
+    :func:`genotype_posterior`; ``True`` everywhere at theta 0."""
+    out = np.ones(len(markers), dtype=bool)
+    if theta < THETA_ZERO:
+        return out
+    t = pedigree.index(target) if target is not None else -1
+    for typed, exact, run in _groups(pedigree, markers, profiles, observation, t, lump,
+                                     keep_alleles):
+        out[run.ms] = _urn_setup(pedigree, markers, typed, exact, theta, run).feasible()
+    return out
+
+
+def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
+              profiles: Mapping[str, Mapping[str, Any]], *, theta: float,
+              observation: ObservationSpec, target: str | None, lump: bool,
+              keep_alleles: Sequence[Sequence[str]] | None = None,
+              ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]] | None]:
+    if not 0.0 <= theta < 1.0:
+        raise InputError(f"theta must lie in [0, 1), got {theta}")
+    if theta < THETA_ZERO:
+        theta = 0.0
+    t = pedigree.index(target) if target is not None else -1
+    n_m = len(markers)
+    result = np.empty(n_m)
+    posts: list[tuple[np.ndarray, np.ndarray]] = []
+    post_slots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for typed, exact, run in _groups(pedigree, markers, profiles, observation, t, lump,
+                                     keep_alleles):
+        ms = run.ms
         if theta > 0:
             vals, post, post_alleles = _urn_group(pedigree, markers, typed, exact, theta, run)
         else:
@@ -510,25 +540,46 @@ def _bell(n: int) -> int:
     return row[0]
 
 
-def _urn_group(pedigree: Pedigree, markers: Sequence[Marker], typed: np.ndarray,
-               exact: np.ndarray, theta: float, run: _GroupRun,
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Likelihoods and target posteriors of a marker group under the Balding-Nichols urn.
+@dataclass
+class _Urn:
+    """The urn of one marker group, conditioned on the exactly typed founders (see
+    :func:`_urn_group`)."""
 
-    The founder alleles of the kept pedigree are exchangeable draws from a Polya urn with
-    parameters ``lam p`` (``lam = (1 - theta) / theta``). Drawing first the alleles of the
-    founders whose genotype is known exactly, with probability ``U`` (same for every order),
-    leaves the others as draws from the urn ``alpha = lam p + c`` (``c``: those known
-    alleles' counts). The ``F`` free draws are then summed either over the set partitions of
-    the ``F`` draws (the Chinese restaurant expansion of the urn: a partition with blocks
-    ``B`` weighs ``prod (|B| - 1)! A^|blocks| / A (A + 1) ... (A + F - 1)``, ``A = sum
-    alpha``, each block one allele drawn from ``alpha / A``), or by Gauss quadrature over
-    ``q ~ Dirichlet(alpha)`` of degree ``F``, whichever needs fewer likelihood evaluations.
-    Both are exact; docs/methods.md, section 3.
-    """
+    base: Plan
+    free: list[int]
+    alphas: list[np.ndarray]
+    consts: list[float]
+    sizes: np.ndarray
+
+    def method(self) -> str | None:
+        """"partitions" or "quadrature" (the one with fewer likelihood evaluations), or
+        ``None`` when both exceed their limits."""
+        n_free = len(self.free)
+        n_parts = _bell(n_free)
+        nodes = self.nodes()
+        cheaper = n_parts * len(nodes) <= sum(nodes) if _URN_METHOD is None else \
+            _URN_METHOD == "partitions"
+        if n_parts <= MAX_THETA_PARTITIONS and (cheaper or max(nodes) > MAX_THETA_NODES):
+            return "partitions"
+        return "quadrature" if max(nodes) <= MAX_THETA_NODES else None
+
+    def nodes(self) -> list[int]:
+        """Quadrature points per marker."""
+        return [(len(self.free) // 2 + 1) ** (int(k) - 1) for k in self.sizes]
+
+    def feasible(self) -> np.ndarray:
+        """Per marker of the group, whether it can be computed exactly (partitions for the
+        whole group, or quadrature within its limit for that marker)."""
+        if _bell(len(self.free)) <= MAX_THETA_PARTITIONS:
+            return np.ones(len(self.sizes), dtype=bool)
+        return np.array(self.nodes()) <= MAX_THETA_NODES
+
+
+def _urn_setup(pedigree: Pedigree, markers: Sequence[Marker], typed: np.ndarray,
+               exact: np.ndarray, theta: float, run: _GroupRun) -> _Urn:
+    """The plan, free draws, urn parameters and constants of :func:`_urn_group`."""
     ms = run.ms
     base = _plan_for(pedigree, typed, exact, run.target, urn=True)
-    free = list(base.free_alleles)
     known = [int(base.people[i]) for i in range(base.people.size)
              if base.father[i] < 0 and exact[base.people[i]]]
     lam = (1.0 - theta) / theta
@@ -553,32 +604,48 @@ def _urn_group(pedigree: Pedigree, markers: Sequence[Marker], typed: np.ndarray,
                 alpha[w] += 1.0
                 drawn += 1
         alphas.append(alpha)
-        consts.append(np.exp(log_u))
+        consts.append(float(np.exp(log_u)))
         sizes.append(p.size)
-    n_free = len(free)
-    per_node = n_free // 2 + 1
-    nodes_needed = [per_node ** (k - 1) for k in sizes]
-    n_parts = _bell(n_free)
-    cheaper = n_parts * len(ms) <= sum(nodes_needed) if _URN_METHOD is None else \
-        _URN_METHOD == "partitions"
-    if n_parts <= MAX_THETA_PARTITIONS and cheaper:
-        return _urn_partitions(pedigree, typed, exact, run, base, free, alphas, consts,
-                               np.array(sizes, dtype=np.int64))
-    worst = int(np.argmax(nodes_needed))
-    if nodes_needed[worst] > MAX_THETA_NODES:
+    return _Urn(base, list(base.free_alleles), alphas, consts, np.array(sizes, dtype=np.int64))
+
+
+def _urn_group(pedigree: Pedigree, markers: Sequence[Marker], typed: np.ndarray,
+               exact: np.ndarray, theta: float, run: _GroupRun,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Likelihoods and target posteriors of a marker group under the Balding-Nichols urn.
+
+    The founder alleles of the kept pedigree are exchangeable draws from a Polya urn with
+    parameters ``lam p`` (``lam = (1 - theta) / theta``). Drawing first the alleles of the
+    founders whose genotype is known exactly, with probability ``U`` (same for every order),
+    leaves the others as draws from the urn ``alpha = lam p + c`` (``c``: those known
+    alleles' counts). The ``F`` free draws are then summed either over the set partitions of
+    the ``F`` draws (the Chinese restaurant expansion of the urn: a partition with blocks
+    ``B`` weighs ``prod (|B| - 1)! A^|blocks| / A (A + 1) ... (A + F - 1)``, ``A = sum
+    alpha``, each block one allele drawn from ``alpha / A``), or by Gauss quadrature over
+    ``q ~ Dirichlet(alpha)`` of degree ``F``, whichever needs fewer likelihood evaluations.
+    Both are exact; docs/methods.md, section 3.
+    """
+    urn = _urn_setup(pedigree, markers, typed, exact, theta, run)
+    method = urn.method()
+    if method == "partitions":
+        return _urn_partitions(pedigree, typed, exact, run, urn.base, urn.free, urn.alphas,
+                               urn.consts, urn.sizes)
+    if method is None:
+        nodes = urn.nodes()
+        worst = int(np.argmax(nodes))
         raise ThetaLimitError(
-            f"theta correction: {sizes[worst]} alleles and {n_free} founder alleles of "
-            f"unknown genotype need {nodes_needed[worst]:,} quadrature points (limit "
-            f"{MAX_THETA_NODES:,}) or {n_parts:,} partitions (limit "
+            f"theta correction: {urn.sizes[worst]} alleles and {len(urn.free)} founder "
+            f"alleles of unknown genotype need {nodes[worst]:,} quadrature points (limit "
+            f"{MAX_THETA_NODES:,}) or {_bell(len(urn.free)):,} partitions (limit "
             f"{MAX_THETA_PARTITIONS:,}); reduce the pedigree to its typed part")
     q_parts, w_parts = [], []
-    for alpha, const in zip(alphas, consts):
-        nodes, w = dirichlet_quadrature(alpha, n_free)
-        q_parts.append(nodes.ravel())
+    for alpha, const in zip(urn.alphas, urn.consts):
+        nodes_q, w = dirichlet_quadrature(alpha, len(urn.free))
+        q_parts.append(nodes_q.ravel())
         w_parts.append(w * const)
     q_count = np.array([w.size for w in w_parts], dtype=np.int64)
-    return run(base, q_count, np.concatenate(q_parts), np.concatenate(w_parts),
-               np.array(sizes, dtype=np.int64))
+    return run(urn.base, q_count, np.concatenate(q_parts), np.concatenate(w_parts),
+               urn.sizes)
 
 
 def _urn_partitions(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, run: _GroupRun,
@@ -794,4 +861,5 @@ def log10_likelihood(values: np.ndarray) -> float:
 
 
 __all__ = ["pedigree_likelihood", "genotype_posterior", "GenotypePosterior", "OTHER",
-           "prepare_markers", "theta_quadrature", "dirichlet_quadrature", "log10_likelihood"]
+           "prepare_markers", "theta_quadrature", "dirichlet_quadrature", "theta_feasible",
+           "log10_likelihood"]
