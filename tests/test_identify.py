@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import warnings
 from collections.abc import Sequence
 
 import networkx as nx
@@ -38,6 +39,7 @@ from forensic_match.dvi.fragments import (
 from forensic_match.dvi.identify import SUSPECT_LOG10, identify, prepare_panel
 from forensic_match.dvi.search import exact_pair_log10_lr, search_samples
 from forensic_match.dvi.simulate import SimulatedProgramme, simulate_programme
+from forensic_match.errors import ThetaFallbackWarning
 from forensic_match.frequencies import load_frequencies
 from forensic_match.likelihood import OTHER, genotype_posterior
 from forensic_match.markers import Marker
@@ -535,42 +537,78 @@ def test_theta_with_a_body_of_several_fragments(markers: list[Marker]) -> None:
         assert got == pytest.approx(want, rel=1e-9)
 
 
-def test_theta_beyond_the_quadrature_limit_falls_back_with_a_warning(markers: list[Marker],
-                                                                     ) -> None:
-    """A stepwise marker cannot merge unseen alleles, so a trio's exact theta correction at
-    it needs more quadrature points than allowed: that marker is compiled with theta 0, the
-    others stay exact under theta, the identification says ``theta`` 0 and a warning names
-    the family and the marker."""
-    from forensic_match.errors import ThetaFallbackWarning
-    from forensic_match.mutation import Mutation, MutationModel
-
-    theta = 0.02
+def _stepwise_at_d21(markers: list[Marker]) -> list[Marker]:
     stepwise = Mutation(female=MutationModel("stepwise", rate=0.0005, rate2=1e-6, range=0.1),
                         male=MutationModel("stepwise", rate=0.002, rate2=1e-6, range=0.1))
-    panel = [m.with_mutation(stepwise) if m.name == "D21S11" else m for m in markers]
+    return [m.with_mutation(stepwise) if m.name == "D21S11" else m for m in markers]
+
+
+def test_theta_with_a_stepwise_marker_is_exact_for_a_trio(markers: list[Marker]) -> None:
+    """A stepwise marker cannot merge unseen alleles; with both parents typed the urn is
+    conditioned on their alleles and the body's two draws are the only free ones, so the
+    exact correction is cheap (it once needed 531,441 quadrature points and fell back to
+    theta 0): every marker is exact under theta, no warning."""
+    theta = 0.02
+    panel = _stepwise_at_d21(markers)
     rng = np.random.default_rng(21)
     ped = missing_person_family("MP", missing_sex="M",
                                 relatives={"F": "father", "M": "mother"})
     truth = simulate_profiles(ped, markers, seed=rng)
     family = Family("FAM", ped, ["MP"], {i: truth[i] for i in ("F", "M")})
     sample = PMSample("pm", "M", truth["MP"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ThetaFallbackWarning)
+        res = identify([family], [sample], panel, theta=theta, relatives=0)
+    r = res.identifications.row(0, named=True)
+    assert res.identifications.height == 1 and r["theta"] == theta
+    prepared = prepare_panel(panel, [family], [sample])
+    want = float(np.sum(exact_pair_log10_lr(family, "MP", sample, prepared, theta=theta)))
+    assert r["log10_lr"] == pytest.approx(want, rel=1e-9)
+    assert want != pytest.approx(float(np.sum(exact_pair_log10_lr(
+        family, "MP", sample, prepared))), rel=1e-6)  # theta does change the LR
+
+
+def test_theta_beyond_the_limits_falls_back_with_a_warning(markers: list[Marker]) -> None:
+    """A typed father and a missing son whose mother's untyped ancestry holds nine free
+    founder draws (more than the 4,140 set partitions allowed): at the stepwise marker (all
+    alleles kept) the quadrature is beyond its limit too, so that marker is compiled with
+    theta 0, found before the work starts; the others stay exact under theta, the
+    identification says ``theta`` 0 and a warning names the family and the marker."""
+    theta = 0.02
+    panel = _stepwise_at_d21(markers)
+    records: list[tuple[str, str | None, str | None, str]] = []
+
+    def ancestry(ident: str, sex: str, depth: int) -> None:
+        if depth == 0:
+            records.append((ident, None, None, sex))
+            return
+        ancestry(ident + "f", "M", depth - 1)
+        ancestry(ident + "m", "F", depth - 1)
+        records.append((ident, ident + "f", ident + "m", sex))
+
+    ancestry("MOf", "M", 3)  # eight founders, one draw each
+    records += [("MOm", None, None, "F"), ("MO", "MOf", "MOm", "F"),
+                ("F", None, None, "M"), ("MP", "F", "MO", "M")]
+    ped = Pedigree.from_records(records)
+    truth = simulate_profiles(ped, markers, seed=np.random.default_rng(22))
+    family = Family("FAM", ped, ["MP"], {"F": truth["F"]})
+    sample = PMSample("pm", "M", truth["MP"])
     with pytest.warns(ThetaFallbackWarning) as caught:
         res = identify([family], [sample], panel, theta=theta, relatives=0)
     said = [str(w.message) for w in caught]
     assert any("'FAM'" in m and "D21S11" in m for m in said)
     assert all("FAM" in m for m in said)
-    r = res.identifications.row(0, named=True)
-    assert res.identifications.height == 1 and r["theta"] == 0.0
     prepared = prepare_panel(panel, [family], [sample])
     rest = [m for m in prepared if m.name != "D21S11"]
     stepwise_marker = [m for m in prepared if m.name == "D21S11"]
     want = float(np.sum(exact_pair_log10_lr(family, "MP", sample, rest, theta=theta))) + \
         float(np.sum(exact_pair_log10_lr(family, "MP", sample, stepwise_marker)))
-    assert r["log10_lr"] == pytest.approx(want, rel=1e-9)
-    with_theta = float(np.sum(exact_pair_log10_lr(family, "MP", sample, prepared[:1],
-                                                  theta=theta)))
-    assert with_theta != pytest.approx(float(np.sum(exact_pair_log10_lr(
-        family, "MP", sample, prepared[:1]))), rel=1e-6)  # theta does change the others
+    with pytest.warns(ThetaFallbackWarning, match="D21S11"):
+        compiled = compile_families([family], prepared, theta=theta)
+    assert compiled.row_theta[0] == 0.0
+    got = search_samples(compiled, [sample], threshold=-math.inf, sex_filter=False).pairs
+    assert float(got["log10_lr"][0]) == pytest.approx(want, rel=1e-9)
+    assert res.parameters["theta"] == theta
 
 
 def test_female_sample_is_never_proposed_for_a_male_missing_person(markers: list[Marker],
