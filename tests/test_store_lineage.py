@@ -167,3 +167,202 @@ def test_two_nights_store_the_lineage_lrs_that_identify_computes(nights: dict) -
     text = json.dumps(db, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert config["lineage"]["y_database"]["sha256"] == hashlib.sha256(
         text.encode()).hexdigest()
+
+
+def _proposal_id(store: CaseStore, family: str) -> int:
+    p = schema.proposals
+    with store.reading() as conn:
+        return int(conn.execute(sa.select(p.c.proposal_id).where(
+            p.c.family_id == family)).scalar_one())
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_report_of_a_lineage_identification_states_it(nights: dict, language: str) -> None:
+    from forensic_match.reports import render_report
+    from forensic_match.reports.render import report_context
+
+    fid, son = nights["family"], nights["son"]
+    markers = case_from_dict(nights["data"][1]).markers
+    with CaseStore(nights["path"]) as store:
+        pid = _proposal_id(store, fid)
+        html = render_report(store, pid, language=language, markers=markers)
+        ctx = report_context(store, pid, language=language, markers=markers)
+        lin = schema.proposal_lineage
+        with store.reading() as conn:
+            (row,) = conn.execute(sa.select(lin).where(lin.c.proposal_id == pid)).mappings()
+    words = {
+        "en": ["Lineage markers: Y chromosome and mitochondrial DNA",
+               "Y chromosome (paternal line)",
+               f"is 1 parent-to-child transmissions from {fid}_MP1 along this line",
+               "database \u201csimulated\u201d describes, not related to",
+               "counting in the database, the remains counted too",
+               "is multiplied by the LR of the other markers",
+               "inherited independently", "replaces none of them",
+               "not that they are", "unregistered relative of the same line"],
+        "es": ["Marcadores de linaje: cromosoma Y y ADN mitocondrial",
+               "cromosoma Y (línea paterna)",
+               f"está a 1 transmisiones de padre o madre a hijo de {fid}_MP1",
+               "la base de datos «simulated», sin parentesco con",
+               "conteo en la base de datos, contando también los restos",
+               "se multiplica por el LR de los otros marcadores",
+               "se heredan de forma independiente", "no reemplaza a ninguno",
+               "no que sean de", "un pariente de su línea que no está registrado"]}[language]
+    for text in words:
+        assert text in html, text
+    assert f'class="lineage-reference">{son} (' in html
+    # the engine's propositions, as recorded (LineageLR.hypotheses)
+    hypotheses = json.loads(row["detail"])["hypotheses"]
+    assert hypotheses.startswith(f"H1: the PM sample is {fid}_MP1, 1 meioses from {son}")
+    assert json.dumps(hypotheses)[1:-1].replace("'", "&#39;") in html
+    # the markers' table adds up to the autosomal part, not to autosomal x lineage
+    proposal = next(iter(_proposal_lines_of(nights, fid)))
+    assert not ctx["differs"]
+    assert ctx["recomputed"].log10_total == pytest.approx(
+        proposal["log10_lr"] - row["log10_lr"], abs=1e-6)
+
+
+def _proposal_lines_of(nights: dict, family: str) -> list[dict]:
+    with CaseStore(nights["path"]) as store:
+        found = _proposal_lines(store, nights["runs"][1])
+    return [e for k, e in found.items() if k[1] == family]
+
+
+def test_a_run_without_lineage_data_stores_what_it_stored_before(nights: dict,
+                                                                 tmp_path: Path) -> None:
+    """No lineage rows, no lineage key in the configuration, candidates hashed as a plain list
+    of rows (the formula of the first schema), ranked by the autosomal LR; and those LRs are
+    the lineage run's candidates less their lineage lines."""
+    from forensic_match.dvi.compile import compile_families
+    from forensic_match.dvi.search import search_samples
+
+    ds = case_from_dict(nights["data"][1])
+    with CaseStore(str(tmp_path / "plain.db")) as store:
+        run = run_store(store, ds, min_markers=8).run_id
+        c, r = schema.candidates, schema.runs
+        with store.reading() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(
+                schema.candidate_lineage)).scalar_one() == 0
+            assert conn.execute(sa.select(sa.func.count()).select_from(
+                schema.proposal_lineage)).scalar_one() == 0
+            row = conn.execute(sa.select(r).where(r.c.run_id == run)).mappings().one()
+            cand = conn.execute(sa.select(c).where(c.c.run_id == run)
+                                .order_by(c.c.pm, c.c.rank)).mappings().all()
+        assert store.verify().ok
+    assert set(json.loads(row["config"])) == {"identify", "theta_dataset"}
+    plain = json.dumps([[x[k.name] for k in c.columns] for x in cand], sort_keys=True,
+                       separators=(",", ":"), ensure_ascii=False)
+    assert row["candidates_sha256"] == hashlib.sha256(plain.encode()).hexdigest()
+    auto = search_samples(compile_families(ds.am, ds.markers), ds.pm, top=5,
+                          min_markers=8).by_sample
+    assert [(x["pm"], x["family_id"], x["missing"]) for x in cand] == \
+        [(x["pm"], x["family"], x["missing"]) for x in auto.iter_rows(named=True)]
+    by_pair = {(x["pm"], x["family_id"], x["missing"]): x["log10_lr"] for x in cand}
+    lin, cl = schema.candidates, schema.candidate_lineage
+    with CaseStore(nights["path"]) as store, store.reading() as conn:
+        rows = conn.execute(sa.select(lin.c.pm, lin.c.family_id, lin.c.missing, lin.c.log10_lr,
+                                      sa.func.coalesce(sa.func.sum(cl.c.log10_lr), 0.0))
+                            .join(cl, sa.and_(cl.c.run_id == lin.c.run_id, cl.c.pm == lin.c.pm,
+                                              cl.c.rank == lin.c.rank), isouter=True)
+                            .where(lin.c.run_id == nights["runs"][1])
+                            .group_by(lin.c.pm, lin.c.family_id, lin.c.missing,
+                                      lin.c.log10_lr)).all()
+    shared = [x for x in rows if (x[0], x[1], x[2]) in by_pair]
+    assert len(shared) >= len(rows) // 2
+    with_lines = 0
+    for pm, fam, mp, total, lineage in shared:
+        assert total - lineage == pytest.approx(by_pair[(pm, fam, mp)], rel=1e-9, abs=1e-9)
+        with_lines += lineage != 0
+    assert with_lines > 0
+
+
+def test_the_lineage_tables_migrate_down_and_up_with_the_data(nights: dict,
+                                                              tmp_path: Path) -> None:
+    import shutil
+
+    from alembic import command
+
+    from forensic_match.store.database import (
+        _alembic_config,
+        create_store_engine,
+        current_revision,
+        head_revision,
+    )
+
+    path = tmp_path / "copy.db"
+    shutil.copy(nights["path"], path)
+    engine = create_store_engine(path)
+    with engine.begin() as conn:
+        before = {t: conn.execute(sa.select(sa.func.count()).select_from(
+            schema.metadata.tables[t])).scalar_one()
+            for t in ("proposal_lineage", "candidate_lineage", "proposals")}
+        command.downgrade(_alembic_config(conn), "0002")
+    assert current_revision(engine) == "0002"
+    with engine.connect() as conn:
+        assert "proposal_lineage" not in sa.inspect(conn).get_table_names()
+    engine.dispose()
+    assert head_revision() == "0003"
+    with CaseStore(path) as store:   # opening upgrades
+        assert current_revision(store.engine) == "0003"
+        with store.reading() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(
+                schema.proposals)).scalar_one() == before["proposals"]
+        assert before["proposal_lineage"] > 0 and before["candidate_lineage"] > 0
+
+
+def test_run_command_takes_the_lineage_options(nights: dict, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from forensic_match.cli import main
+
+    data = copy.deepcopy(nights["data"][1])
+    data["pm"] = data["pm"][:4]
+    dataset = tmp_path / "night.json"
+    dataset.write_text(json.dumps(data), encoding="utf-8")
+    db = str(tmp_path / "cli.db")
+    out = CliRunner().invoke(main, ["run", str(dataset), "--store", db, "--lineage",
+                                    str(dataset), "--y-frequencies", "count_upper",
+                                    "--lineage-kin", "0.5", "-q"])
+    assert out.exit_code == 0, out.output
+    with CaseStore(db) as store, store.reading() as conn:
+        row = conn.execute(sa.select(schema.runs)).mappings().one()
+        lines = {r[0] for r in conn.execute(sa.select(schema.candidate_lineage.c.line))}
+    config, inputs = json.loads(row["config"]), json.loads(row["inputs"])
+    assert (config["lineage"]["y_method"], config["lineage"]["kin"]) == ("count_upper", 0.5)
+    assert config["lineage"]["y_database"]["name"] == "simulated"
+    assert inputs["lineage"] == {"path": str(dataset), "sha256": hashlib.sha256(
+        dataset.read_bytes()).hexdigest()}
+    assert lines <= {"Y", "mtDNA"} and lines
+    bad = CliRunner().invoke(main, ["run", str(dataset), "--store", db, "--lineage",
+                                    str(tmp_path / "absent.json")])
+    assert bad.exit_code == 1 and "absent.json" in bad.output
+
+
+def test_a_discrete_laplace_run_is_refused_until_its_fit_is_recorded(nights: dict,
+                                                                     tmp_path: Path) -> None:
+    from forensic_match.errors import InputError
+
+    ds = case_from_dict(nights["data"][1])
+    with CaseStore(str(tmp_path / "x.db")) as store:
+        with pytest.raises(InputError, match="discrete Laplace fit is not recorded"):
+            run_store(store, ds, lineage=ds.lineage, lineage_options={"y_method": "disclap"})
+        with pytest.raises(InputError, match="need lineage data"):
+            run_store(store, ds, lineage_kin=0.5)
+
+
+def test_a_lineage_run_on_every_backend(nights: dict, store_target: str) -> None:
+    """The lineage tables written and verified on SQLite and, with ``FM_STORE_URL``, on
+    PostgreSQL (``make test-postgres``)."""
+    from store_helpers import wipe
+
+    data = copy.deepcopy(nights["data"][1])
+    data["pm"] = data["pm"][:6]
+    ds = case_from_dict(data)
+    with CaseStore(store_target) as store:
+        run_store(store, ds, lineage=nights["lineage"], min_markers=8, cache=False)
+        assert store.verify().ok
+        with store.reading() as conn:
+            n = [conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                 for t in (schema.proposal_lineage, schema.candidate_lineage)]
+    assert n[0] > 0 and n[1] > 0
+    if "://" in store_target:
+        wipe(store_target)

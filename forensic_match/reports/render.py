@@ -191,6 +191,9 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         panel = run_panel(conn, marker_list, data.run)
         ev = conn.execute(sa.select(schema.proposal_evidence).where(
             schema.proposal_evidence.c.proposal_id == proposal_id)).mappings().first()
+        lin = schema.proposal_lineage
+        lineage_rows = [dict(r) for r in conn.execute(sa.select(lin).where(
+            lin.c.proposal_id == proposal_id).order_by(lin.c.line.desc())).mappings()]
     p = data.proposal
     missing = p["missing"]
     fam = data.family
@@ -205,6 +208,10 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     # With AM/PM evidence the proposal's LR is DNA x evidence: the DNA part is shown and
     # checked against the markers, the evidence part beside it.
     stored = float(ev["dna_log10_lr"]) if ev is not None else float(p["log10_lr"])
+    # With lineage markers the DNA LR is autosomal x Y x mtDNA: the markers' table (autosomal)
+    # is checked against the autosomal part, the lineage lines are shown in their section.
+    lineage_log10 = sum(float(r["log10_lr"]) for r in lineage_rows)
+    autosomal = stored - lineage_log10
     evidence_lr = None if ev is None else {
         "lr": format_lr(float(ev["evidence_log10_lr"]), language),
         "pieces": ev["pieces"],
@@ -263,8 +270,20 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
                       if f.dropout else "0"))
         items += [(field(k), value(v)) for k, v in sorted(f.info.items())]
         pm_info.append({"id": f.id, "items": items})
-    diff = None if lrs.note else abs(lrs.log10_total - stored)
+    diff = None if lrs.note else abs(lrs.log10_total - autosomal)
     config = data.run["config"]
+    lineage = None
+    if lineage_rows:
+        lineage = {
+            "lines": [_lineage_line(r, t, language, pm_label=" + ".join(
+                f.id for f in data.fragments), missing=who(missing), missing_id=missing,
+                family=fam)
+                for r in lineage_rows],
+            "lr": format_lr(lineage_log10, language),
+            "autosomal": format_lr(autosomal, language),
+            "total": format_lr(stored, language),
+            "kin": format_number(float(config.get("lineage", {}).get("kin", 1.0)), language)
+            if float(config.get("lineage", {}).get("kin", 1.0)) else "0"}
     return {
         "lang": language, "t": t, "version": __version__, "generated": _now(),
         "proposal": p, "state": t(f"state_{p['state']}"),
@@ -278,7 +297,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "rows": rows, "recomputed": lrs, "n_typed": lrs.n_typed,
         "annex_columns": columns, "annex": annex,
         "recomputed_total": format_log10(lrs.log10_total, language),
-        "stored_total": format_log10(stored, language),
+        "stored_total": format_log10(autosomal, language),
+        "lineage": lineage,
         "differs": diff is not None and diff > AGREEMENT_LOG10 and not conditioned,
         "conditioned": conditioned,
         "diff": format_log10(diff, language) if diff is not None else "",
@@ -299,6 +319,37 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "run": data.run, "config_json": canonical_json(config),
         "basis": data.basis, "family_version": data.family_version,
     }
+
+
+def _lineage_line(row: dict[str, Any], t: Callable[..., Any], language: str, *, pm_label: str,
+                  missing: str, missing_id: str, family: Any) -> dict[str, Any]:
+    """One stored lineage line (``proposal_lineage``) for the report: propositions in the
+    report's language, the engine's own wording, reference, meioses, database and method."""
+    from forensic_match.reports.relations import relationship_words
+
+    detail = json.loads(row["detail"])
+    line = row["line"]
+    relation = relationship_words(family.pedigree, row["reference"], missing_id, language)
+    method = row["method"]
+    return {
+        "line": line, "title": t(f"lineage_line_{line}"),
+        "h1": t("lineage_h1", pm=pm_label, missing=missing, reference=row["reference"],
+                relation=relation, meioses=row["meioses"]),
+        "h2": t(f"lineage_h2_{line}", pm=pm_label, database=row["database"],
+                reference=row["reference"]),
+        "engine_text": t("lineage_engine_text", text=detail.get("hypotheses", "")),
+        "reference": f"{row['reference']} ({relation})", "meioses": row["meioses"],
+        "database": row["database"],
+        "method": t(f"lineage_method_{method}") if f"lineage_method_{method}" in
+        _catalogue(language) else method,
+        "frequency": format_number(float(row["frequency"]), language),
+        "lr": format_lr(float(row["log10_lr"]), language),
+        "log10": format_log10(float(row["log10_lr"]), language),
+        "log10_raw": repr(float(row["log10_lr"]))}
+
+
+def _catalogue(language: str) -> dict[str, str]:
+    return MESSAGES[check_language(language)]
 
 
 def render_report(store: Any, proposal_id: int, language: str = "es", identities: bool = False,
