@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from store_helpers import store_target, wipe  # noqa: F401  (store_target: a fixture)
 from test_lineage_simulate import _mt_pool, _population
 
 from forensic_match.cases import case_from_dict
@@ -349,11 +350,10 @@ def test_a_discrete_laplace_run_is_refused_until_its_fit_is_recorded(nights: dic
             run_store(store, ds, lineage_kin=0.5)
 
 
-def test_a_lineage_run_on_every_backend(nights: dict, store_target: str) -> None:
+def test_a_lineage_run_on_every_backend(nights: dict,
+                                        store_target: str) -> None:  # noqa: F811 - fixture
     """The lineage tables written and verified on SQLite and, with ``FM_STORE_URL``, on
     PostgreSQL (``make test-postgres``)."""
-    from store_helpers import wipe
-
     data = copy.deepcopy(nights["data"][1])
     data["pm"] = data["pm"][:6]
     ds = case_from_dict(data)
@@ -366,3 +366,95 @@ def test_a_lineage_run_on_every_backend(nights: dict, store_target: str) -> None
     assert n[0] > 0 and n[1] > 0
     if "://" in store_target:
         wipe(store_target)
+
+
+def _lab_tables_with_y_rows(tmp_path: Path) -> dict[str, Path]:
+    """The example laboratory tables with Y-STR rows for the father of family F1 and for
+    PM-001 (the rows a lab export carries), and a lineage file with a three-locus panel and a
+    toy database (as ``tests/test_lineage_identify.py`` builds them)."""
+    import shutil
+
+    records = Path(__file__).resolve().parents[1] / "datasets" / "examples" / "records"
+    for name in ("pedigrees.csv", "pm_samples.csv"):
+        shutil.copy(records / name, tmp_path / name)
+    y = {"DYS391": "10", "DYS576": "18", "DYS389II": "29"}
+    rel = (records / "relatives.csv").read_text(encoding="utf-8")
+    rel += "".join(f"F1-FA,{k},{v},\n" for k, v in y.items())
+    (tmp_path / "relatives.csv").write_text(rel, encoding="utf-8")
+    pm = (records / "pm_genotypes.csv").read_text(encoding="utf-8")
+    pm += "".join(f"A01_PM-001.fsa,PM-001,Yfiler,{k},VIC,{v},,,100,,,1500,,\n"
+                  for k, v in y.items())
+    (tmp_path / "pm_genotypes.csv").write_text(pm, encoding="utf-8")
+    lineage = {"ystr": {
+        "markers": [{"name": "DYS391", "copies": 1, "rate": 0.0025},
+                    {"name": "DYS576", "copies": 1, "rate": 0.0143},
+                    {"name": "DYS389II", "copies": 1, "rate": 0.0040}],
+        "database": {"name": "ytoy", "haplotypes": [
+            {"DYS391": [str(a)], "DYS576": [str(b)], "DYS389II": ["29"]}
+            for a in (9, 10, 11, 12) for b in (16, 17, 19)]}}}
+    (tmp_path / "lineage.json").write_text(json.dumps(lineage), encoding="utf-8")
+    return {name: tmp_path / f"{name}.{'json' if name == 'lineage' else 'csv'}"
+            for name in ("pedigrees", "relatives", "pm_genotypes", "pm_samples", "lineage")}
+
+
+def test_lab_tables_y_rows_stored_one_night_are_used_the_next(tmp_path: Path) -> None:
+    """Families (with a father's Y rows) one night, PM samples (with Y rows) the next, from
+    the lab's tables: the store's candidates equal ``search --lineage`` over all the tables at
+    once, and the pair with Y data on both sides keeps its Y line (the father, one meiosis,
+    the LR of ``lineage_lr`` on the same records)."""
+    import warnings
+
+    import polars as pl
+    from click.testing import CliRunner
+
+    from forensic_match.cli import main
+    from forensic_match.dvi.records import read_families, read_pm_samples
+    from forensic_match.errors import LineageMarkerWarning
+    from forensic_match.frequencies import load_frequencies
+    from forensic_match.lineage.data import LineageData
+    from forensic_match.store.runs import latest_finished_run
+
+    f = _lab_tables_with_y_rows(tmp_path)
+    families = ["--pedigrees", str(f["pedigrees"]), "--relatives", str(f["relatives"])]
+    samples = ["--pm", str(f["pm_genotypes"]), "--samples", str(f["pm_samples"])]
+    lineage = ["--lineage", str(f["lineage"]), "--lineage-kin", "0.5"]
+    db = str(tmp_path / "cases.db")
+    runner = CliRunner()
+    for night in (families, samples):
+        out = runner.invoke(main, ["run", "--store", db, *night, *lineage,
+                                   "--min-markers", "3", "-q"])
+        assert out.exit_code == 0, out.output
+    searched = runner.invoke(main, ["search", *families, *samples, *lineage, "--out",
+                                    str(tmp_path / "search"), "--min-markers", "3", "-q"])
+    assert searched.exit_code == 0, searched.output
+    want = pl.read_csv(tmp_path / "search" / "candidates_by_sample.csv").sort(["pm", "rank"])
+    c, cl = schema.candidates, schema.candidate_lineage
+    with CaseStore(db) as store, store.reading() as conn:
+        run_id = latest_finished_run(conn)
+        got = conn.execute(sa.select(c.c.pm, c.c.rank, c.c.family_id, c.c.missing,
+                                     c.c.log10_lr).where(c.c.run_id == run_id)
+                           .order_by(c.c.pm, c.c.rank)).all()
+        lines = conn.execute(sa.select(cl.c.pm, c.c.missing, cl.c.line, cl.c.log10_lr,
+                                       cl.c.reference, cl.c.meioses)
+                             .join(c, sa.and_(c.c.run_id == cl.c.run_id, c.c.pm == cl.c.pm,
+                                              c.c.rank == cl.c.rank))
+                             .where(cl.c.run_id == run_id)).all()
+        config = json.loads(conn.execute(sa.select(schema.runs.c.config).where(
+            schema.runs.c.run_id == run_id)).scalar_one())
+    assert len(got) == want.height > 0
+    for g, w in zip(got, want.iter_rows(named=True)):
+        assert tuple(g[:4]) == (w["pm"], w["rank"], w["family"], w["missing"])
+        assert g[4] == pytest.approx(w["log10_lr"], rel=1e-12, abs=1e-12)
+    freq = load_frequencies("fbi2015_sw_hispanic")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LineageMarkerWarning)
+        fam = next(x for x in read_families(f["pedigrees"], f["relatives"], markers=freq)
+                   if x.id == "F1")
+        sample = next(s for s in read_pm_samples(f["pm_genotypes"], markers=freq)
+                      if s.id == "PM-001")
+    expected = lineage_lr(sample, fam, "F1-MP", LineageData.from_file(f["lineage"]))
+    (line,) = [x for x in lines if (x[0], x[1]) == ("PM-001", "F1-MP")]
+    assert tuple(line[2:3] + line[4:]) == ("Y", "F1-FA", 1)
+    assert line[3] == pytest.approx(expected.y.log10_lr, rel=1e-12)
+    assert len(lines) == 1   # no other pair has Y data on both sides
+    assert (config["lineage"]["y_database"]["name"], config["lineage"]["kin"]) == ("ytoy", 0.5)
