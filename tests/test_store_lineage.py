@@ -23,17 +23,22 @@ from forensic_match.store import CaseStore, run_store, schema
 from forensic_match.store.runs import lineage_provenance
 
 
-@pytest.fixture(scope="module")
-def programme(markers) -> dict:
+def lineage_programme(markers: list) -> dict:
     """12 families whose references are the spouse and children of a missing parent (a son
     shares a missing man's Y line at one meiosis, every child a missing woman's mitotype),
-    12 bodies, with Y haplotypes and mitotypes dropped down the pedigrees; as JSON, so that
-    each night can be cut from it."""
+    12 bodies, with Y haplotypes and mitotypes dropped down the pedigrees (database of 300
+    simulated men and mitotypes, named "simulated"); as JSON, so that each night can be cut
+    from it."""
     prog = simulate_programme(12, 12, markers=markers, seed=3, shapes=["spouse_children"],
                               missing_per_family=(1, 1), fragments=0.0, unrelated=0.2)
     add_lineage(prog, population=_population(), mitotypes=_mt_pool(60, 2), seed=4,
                 database_size=300)
     return prog.dataset.to_dict()
+
+
+@pytest.fixture(scope="module")
+def programme(markers) -> dict:
+    return lineage_programme(markers)
 
 
 def _without_reference(data: dict, family: str, person: str) -> dict:
@@ -194,20 +199,26 @@ def test_the_report_of_a_lineage_identification_states_it(nights: dict, language
     words = {
         "en": ["Lineage markers: Y chromosome and mitochondrial DNA",
                "Y chromosome (paternal line)",
-               f"is 1 parent-to-child transmissions from {fid}_MP1 along this line",
+               f"Between {fid}_MP1 and the relative compared, {son} (son), this line "
+               "counts 1 parent-to-child step(s) (meioses).",
                "database \u201csimulated\u201d describes, not related to",
                "counting in the database, the remains counted too",
                "is multiplied by the LR of the other markers",
-               "inherited independently", "replaces none of them",
-               "not that they are", "unregistered relative of the same line"],
+               "inherited independently", "it replaces none of them",
+               f"not that they are those of {fid}_MP1 in particular",
+               "unregistered relative of the same line",
+               "with the starting weight of 1 missing person(s)"],
         "es": ["Marcadores de linaje: cromosoma Y y ADN mitocondrial",
-               "cromosoma Y (línea paterna)",
-               f"está a 1 transmisiones de padre o madre a hijo de {fid}_MP1",
+               "Cromosoma Y (línea paterna)",
+               f"Entre {fid}_MP1 y el familiar comparado, {son} (hijo), hay por esta "
+               "línea 1 paso(s) de padre o madre a hijo (meiosis).",
                "la base de datos «simulated», sin parentesco con",
                "conteo en la base de datos, contando también los restos",
                "se multiplica por el LR de los otros marcadores",
                "se heredan de forma independiente", "no reemplaza a ninguno",
-               "no que sean de", "un pariente de su línea que no está registrado"]}[language]
+               f"no que sean precisamente de {fid}_MP1",
+               "un pariente de su línea que no está registrado",
+               "con el peso inicial de 1 persona(s) desaparecida(s)"]}[language]
     for text in words:
         assert text in html, text
     assert f'class="lineage-reference">{son} (' in html

@@ -269,11 +269,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "madre a todos sus hijos e hijas. Los parientes de una misma línea "
                           "lo comparten, salvo cambios raros (mutaciones) de una generación a "
                           "otra."),
-        "lineage_line_Y": "cromosoma Y (línea paterna)",
+        "lineage_line_Y": "Cromosoma Y (línea paterna)",
         "lineage_line_mtDNA": "ADN mitocondrial (línea materna)",
-        "lineage_h1": ("H1: los restos ({pm}) son de {missing}; el familiar comparado, "
-                       "{reference} ({relation}), está a {meioses} transmisiones de padre o "
-                       "madre a hijo de {missing} por esta línea."),
+        "lineage_h1": ("H1: los restos ({pm}) son de {missing}. Entre {missing} y el "
+                       "familiar comparado, {reference} ({relation}), hay por esta línea "
+                       "{meioses} paso(s) de padre o madre a hijo (meiosis)."),
         "lineage_h2_Y": ("H2: los restos ({pm}) son de otro hombre de la población que "
                          "describe la base de datos «{database}», sin parentesco con "
                          "{reference} por la línea paterna."),
@@ -300,19 +300,21 @@ MESSAGES: dict[str, dict[str, str]] = {
                              "marcadores de linaje y los otros se heredan de forma "
                              "independiente: están en el cromosoma Y, en las mitocondrias y en "
                              "los otros cromosomas, y conocer unos no dice nada de los otros "
-                             "bajo ninguna de las dos explicaciones. El LR de linaje se suma a "
-                             "los demás; no reemplaza a ninguno."),
+                             "bajo ninguna de las dos explicaciones. El LR de linaje es un "
+                             "factor más; no reemplaza a ninguno."),
         "lineage_kin": ("Lo que esta parte no puede decir: todos los hombres de una misma línea "
                         "paterna (padre, hijos, hermanos, tíos y primos por parte de padre, y "
                         "también hombres de esa línea que no figuran en el árbol familiar, "
                         "por ejemplo de la misma comunidad) tienen casi el mismo cromosoma Y; "
                         "y todas las personas de una misma línea materna tienen el mismo ADN "
                         "mitocondrial. Una coincidencia en estos marcadores dice que los "
-                        "restos son de alguien de la línea de {missing}, no que sean de "
-                        "{missing}. Solo los otros marcadores (y la otra información) pueden "
+                        "restos son de alguien de la línea de {missing}, no que sean "
+                        "precisamente de {missing}. Solo los otros marcadores (y la otra "
+                        "información) pueden "
                         "distinguir a {missing} de un pariente de su línea que no está "
                         "registrado. Por eso la probabilidad final contó a ese pariente como "
-                        "una explicación posible (con un peso de {kin})."),
+                        "una explicación posible, con el peso inicial de {kin} persona(s) "
+                        "desaparecida(s)."),
         "lineage_table_note": ("La tabla muestra los otros marcadores; el cromosoma Y y el ADN "
                                "mitocondrial están en la sección «Marcadores de linaje»."),
         "lim_lineage": ("Los marcadores de linaje no distinguen a {missing} de un pariente de "
@@ -567,9 +569,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "the next."),
         "lineage_line_Y": "Y chromosome (paternal line)",
         "lineage_line_mtDNA": "mitochondrial DNA (maternal line)",
-        "lineage_h1": ("H1: the remains ({pm}) are those of {missing}; the relative compared, "
-                       "{reference} ({relation}), is {meioses} parent-to-child transmissions "
-                       "from {missing} along this line."),
+        "lineage_h1": ("H1: the remains ({pm}) are those of {missing}. Between {missing} and "
+                       "the relative compared, {reference} ({relation}), this line counts "
+                       "{meioses} parent-to-child step(s) (meioses)."),
         "lineage_h2_Y": ("H2: the remains ({pm}) are those of another man of the population "
                          "that database “{database}” describes, not related to "
                          "{reference} through the paternal line."),
@@ -595,18 +597,20 @@ MESSAGES: dict[str, dict[str, str]] = {
                              "markers are inherited independently: they lie on the Y "
                              "chromosome, in the mitochondria and on the other chromosomes, "
                              "and under either explanation knowing one says nothing about the "
-                             "others. The lineage LR is added to the others; it replaces none "
-                             "of them."),
+                             "others. The lineage LR is one more factor; it replaces none of "
+                             "them."),
         "lineage_kin": ("What this part cannot tell: all men of one paternal line (father, "
                         "sons, brothers, paternal uncles and cousins, and also men of that "
                         "line who are not in the family tree, for example from the same "
                         "community) carry nearly the same Y chromosome; and all people of one "
                         "maternal line carry the same mitochondrial DNA. A match on these "
-                        "markers says that the remains are those of someone of {missing}'s "
-                        "line, not that they are {missing}'s. Only the other markers (and the "
+                        "markers says that the remains are those of someone of the line of "
+                        "{missing}, not that they are those of {missing} in particular. Only "
+                        "the other markers (and the "
                         "other information) can tell {missing} from an unregistered relative "
                         "of the same line. This is why the final probability counted such a "
-                        "relative as a possible explanation (with a weight of {kin})."),
+                        "relative as a possible explanation, with the starting weight of {kin} "
+                        "missing person(s)."),
         "lineage_table_note": ("The table shows the other markers; the Y chromosome and "
                                "mitochondrial DNA are in the section “Lineage "
                                "markers”."),

@@ -282,8 +282,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
             "lr": format_lr(lineage_log10, language),
             "autosomal": format_lr(autosomal, language),
             "total": format_lr(stored, language),
-            "kin": format_number(float(config.get("lineage", {}).get("kin", 1.0)), language)
-            if float(config.get("lineage", {}).get("kin", 1.0)) else "0"}
+            "kin": _plain_number(float(config.get("lineage", {}).get("kin", 1.0)), language)}
     return {
         "lang": language, "t": t, "version": __version__, "generated": _now(),
         "proposal": p, "state": t(f"state_{p['state']}"),
@@ -346,6 +345,12 @@ def _lineage_line(row: dict[str, Any], t: Callable[..., Any], language: str, *, 
         "lr": format_lr(float(row["log10_lr"]), language),
         "log10": format_log10(float(row["log10_lr"]), language),
         "log10_raw": repr(float(row["log10_lr"]))}
+
+
+def _plain_number(x: float, language: str) -> str:
+    """``x`` as written in a configuration (``1``, ``0.5``; ``0,5`` in Spanish)."""
+    text = f"{x:g}"
+    return text.replace(".", ",") if language == "es" else text
 
 
 def _catalogue(language: str) -> dict[str, str]:
