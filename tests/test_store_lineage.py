@@ -164,6 +164,8 @@ def test_two_nights_store_the_lineage_lrs_that_identify_computes(nights: dict) -
             config = json.loads(conn.execute(sa.select(schema.runs.c.config).where(
                 schema.runs.c.run_id == runs[1])).scalar_one())
         assert store.verify().ok
+        exported = store.export()
+    assert len(exported["proposal_lineage"]) == 7 and exported["candidate_lineage"]
     assert config["lineage"] == lineage_provenance(nights["lineage"], 1.0, {})
     assert config["lineage"]["y_method"] == "count"
     assert config["lineage"]["y_database"]["name"] == "simulated"
@@ -222,6 +224,10 @@ def test_the_report_of_a_lineage_identification_states_it(nights: dict, language
     for text in words:
         assert text in html, text
     assert f'class="lineage-reference">{son} (' in html
+    # provenance: the run's lineage databases with their hashes and the method
+    recorded = lineage_provenance(nights["lineage"], 1.0, {})
+    for key, size in (("y_database", "300 haplotypes"), ("mt_database", "300 mitotypes")):
+        assert f"simulated ({size}, count) · {recorded[key]['sha256']}" in html
     # the engine's propositions, as recorded (LineageLR.hypotheses)
     hypotheses = json.loads(row["detail"])["hypotheses"]
     assert hypotheses.startswith(f"H1: the PM sample is {fid}_MP1, 1 meioses from {son}")

@@ -210,6 +210,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prov_versions": "Versiones de datos usadas",
         "prov_report": "Informe generado con",
         "prov_method": "Método del LR por marcador",
+        "prov_lineage": ("Marcadores de linaje: bases de datos, sus huellas (sha256) y método de "
+                         "frecuencia"),
         "method_exact_pair": "verosimilitud exacta del par (una muestra)",
         "method_posterior_fragments": ("distribución exacta del genotipo de la persona "
                                        "desaparecida, combinada con los fragmentos"),
@@ -510,6 +512,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prov_versions": "Data versions used",
         "prov_report": "Report made with",
         "prov_method": "Method of the per-marker LR",
+        "prov_lineage": "Lineage markers: databases, their hashes (sha256) and frequency method",
         "method_exact_pair": "exact pairwise likelihood (one sample)",
         "method_posterior_fragments": ("exact genotype distribution of the missing person, "
                                        "combined with the fragments"),

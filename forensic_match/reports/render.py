@@ -282,7 +282,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
             "lr": format_lr(lineage_log10, language),
             "autosomal": format_lr(autosomal, language),
             "total": format_lr(stored, language),
-            "kin": _plain_number(float(config.get("lineage", {}).get("kin", 1.0)), language)}
+            "kin": _plain_number(float(config.get("lineage", {}).get("kin", 1.0)), language),
+            "provenance": _lineage_provenance(config.get("lineage") or {})}
     return {
         "lang": language, "t": t, "version": __version__, "generated": _now(),
         "proposal": p, "state": t(f"state_{p['state']}"),
@@ -345,6 +346,22 @@ def _lineage_line(row: dict[str, Any], t: Callable[..., Any], language: str, *, 
         "lr": format_lr(float(row["log10_lr"]), language),
         "log10": format_log10(float(row["log10_lr"]), language),
         "log10_raw": repr(float(row["log10_lr"]))}
+
+
+def _lineage_provenance(recorded: dict[str, Any]) -> list[str]:
+    """The run's recorded lineage databases and methods, one line each (codes and hashes,
+    as recorded: ``runs.config["lineage"]``)."""
+    out = []
+    for key, line, size, method in (("y_database", "Y", "haplotypes", "y_method"),
+                                    ("mt_database", "mtDNA", "mitotypes", "mt_method")):
+        db = recorded.get(key)
+        if db:
+            out.append(f"{line}: {db['name']} ({db[size]} {size}, {recorded.get(method)}) · "
+                       f"{db['sha256']}")
+    panel = recorded.get("y_markers")
+    if panel:
+        out.append(f"Y-STR panel ({len(panel['loci'])} loci, rates) · {panel['sha256']}")
+    return out
 
 
 def _plain_number(x: float, language: str) -> str:
