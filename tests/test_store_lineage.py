@@ -224,6 +224,16 @@ def test_the_report_of_a_lineage_identification_states_it(nights: dict, language
     for text in words:
         assert text in html, text
     assert f'class="lineage-reference">{son} (' in html
+    # the annex shows the Y haplotypes compared: the body's, then the relatives' (by id)
+    ds = case_from_dict(nights["data"][1])
+    fam = next(f for f in ds.am if f.id == fid)
+    pm = next(s for s in ds.pm if s.id == _proposal_pm(nights, fid))
+    cols = sorted(fam.genotypes)
+    for locus, alleles in pm.ystr.items():
+        cells = ["/".join(alleles)] + ["/".join(fam.ystr[i][locus]) if i in fam.ystr else "–"
+                                       for i in cols]
+        assert f"<tr><td>Y {locus}</td>" + "".join(f"<td>{c}</td>" for c in cells) in html
+    assert "<tr><td>mtDNA</td>" in html
     # provenance: the run's lineage databases with their hashes and the method
     recorded = lineage_provenance(nights["lineage"], 1.0, {})
     for key, size in (("y_database", "300 haplotypes"), ("mt_database", "300 mitotypes")):
@@ -237,6 +247,12 @@ def test_the_report_of_a_lineage_identification_states_it(nights: dict, language
     assert not ctx["differs"]
     assert ctx["recomputed"].log10_total == pytest.approx(
         proposal["log10_lr"] - row["log10_lr"], abs=1e-6)
+
+
+def _proposal_pm(nights: dict, family: str) -> str:
+    with CaseStore(nights["path"]) as store, store.reading() as conn:
+        return conn.execute(sa.select(schema.proposals.c.pm).where(
+            schema.proposals.c.family_id == family)).scalar_one()
 
 
 def _proposal_lines_of(nights: dict, family: str) -> list[dict]:
@@ -475,3 +491,28 @@ def test_lab_tables_y_rows_stored_one_night_are_used_the_next(tmp_path: Path) ->
     assert line[3] == pytest.approx(expected.y.log10_lr, rel=1e-12)
     assert len(lines) == 1   # no other pair has Y data on both sides
     assert (config["lineage"]["y_database"]["name"], config["lineage"]["kin"]) == ("ytoy", 0.5)
+
+
+def test_evidence_and_lineage_together(programme: dict, tmp_path: Path) -> None:
+    """``run --evidence --lineage``: the proposal's LR is autosomal x lineage x evidence; its
+    DNA part (``proposal_evidence``) holds the lineage lines, and the report's markers, summed
+    afresh by the exact engine, equal the DNA part less the lineage lines."""
+    from forensic_match.reports.render import report_context
+
+    ds = case_from_dict(programme)
+    with CaseStore(str(tmp_path / "ev.db")) as store:
+        run_store(store, ds, lineage=ds.lineage, evidence=True, min_markers=8)
+        p, ev, lin = schema.proposals, schema.proposal_evidence, schema.proposal_lineage
+        with store.reading() as conn:
+            rows = conn.execute(
+                sa.select(p.c.proposal_id, p.c.log10_lr, ev.c.dna_log10_lr,
+                          ev.c.evidence_log10_lr,
+                          sa.select(sa.func.coalesce(sa.func.sum(lin.c.log10_lr), 0.0))
+                          .where(lin.c.proposal_id == p.c.proposal_id).scalar_subquery())
+                .join(ev, ev.c.proposal_id == p.c.proposal_id)).all()
+        assert len(rows) == 8 and sum(r[4] != 0 for r in rows) == 7   # measured
+        for pid, total, dna, evidence, lineage in rows:
+            assert total == pytest.approx(dna + evidence, rel=1e-9)
+            ctx = report_context(store, pid, language="en", markers=ds.markers)
+            assert not ctx["differs"]
+            assert ctx["recomputed"].log10_total == pytest.approx(dna - lineage, abs=1e-6)

@@ -247,6 +247,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
               "cells": ["/".join(a or "?" for a in g) if (g := prof.get(m.name)) else "–"
                         for prof in profiles]}
              for m in panel]
+    if lineage_rows:
+        annex += _lineage_annex(data.fragments, fam, typed)
     pm_label = " + ".join(f.id for f in data.fragments)
     svg = pedigree_svg(fam.pedigree, typed=sorted(fam.genotypes), missing=missing,
                        other_missing=[m for m in fam.missing if m != missing],
@@ -346,6 +348,38 @@ def _lineage_line(row: dict[str, Any], t: Callable[..., Any], language: str, *, 
         "lr": format_lr(float(row["log10_lr"]), language),
         "log10": format_log10(float(row["log10_lr"]), language),
         "log10_raw": repr(float(row["log10_lr"]))}
+
+
+def _lineage_annex(fragments: Sequence[Any], family: Any, typed: Sequence[str]
+                   ) -> list[dict[str, Any]]:
+    """Annex rows of the lineage data, in the annex's columns (the PM fragments, then the
+    typed relatives): one row per Y-STR locus (alleles joined by "/", "null" for a null
+    allele) and one for the mitotype (variants against rCRS and the read ranges)."""
+    import warnings
+
+    from forensic_match.errors import LineageMarkerWarning
+    from forensic_match.lineage.data import (
+        family_mitotypes,
+        family_y_haplotypes,
+        pm_mitotype,
+        pm_y_haplotype,
+    )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LineageMarkerWarning)  # warned when the run read them
+        fam_y, fam_mt = family_y_haplotypes(family), family_mitotypes(family)
+        ys = [pm_y_haplotype(f) for f in fragments] + [fam_y.get(i) for i in typed]
+        mts = [pm_mitotype(f) for f in fragments] + [fam_mt.get(i) for i in typed]
+    rows = []
+    for locus in sorted({k for h in ys if h for k in h}):
+        rows.append({"marker": f"Y {locus}", "cells": [
+            "–" if h is None or locus not in h else "/".join(h[locus]) or "null"
+            for h in ys]})
+    if any(m is not None for m in mts):
+        rows.append({"marker": "mtDNA", "cells": [
+            "–" if m is None else " ".join(m.notation() or ["rCRS"]) + " ["
+            + ", ".join(f"{a}-{b}" for a, b in m.ranges) + "]" for m in mts]})
+    return rows
 
 
 def _lineage_provenance(recorded: dict[str, Any]) -> list[str]:
