@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from store_helpers import store_target, wipe  # noqa: F401  (store_target: a fixture)
 from test_lineage_simulate import _mt_pool, _population
 
@@ -516,3 +518,72 @@ def test_evidence_and_lineage_together(programme: dict, tmp_path: Path) -> None:
             ctx = report_context(store, pid, language="en", markers=ds.markers)
             assert not ctx["differs"]
             assert ctx["recomputed"].log10_total == pytest.approx(dna - lineage, abs=1e-6)
+
+
+@pytest.mark.parametrize("change,found", [
+    ("UPDATE proposal_lineage SET log10_lr = log10_lr + 1 WHERE line = 'Y'",
+     "proposal_lineage row "),
+    ("UPDATE proposal_lineage SET reference = 'someone' WHERE line = 'Y'",
+     "proposal_lineage row "),
+    ("DELETE FROM proposal_lineage WHERE line = 'Y'", "proposal_lineage row "),
+    ("UPDATE candidate_lineage SET meioses = meioses + 1", "candidates of run "),
+    ("DELETE FROM candidate_lineage", "candidates of run ")])
+def test_verify_finds_lineage_rows_changed_behind_the_log(nights: dict, tmp_path: Path,
+                                                          change: str, found: str) -> None:
+    import shutil
+
+    path = tmp_path / "copy.db"
+    shutil.copy(nights["path"], path)
+    with CaseStore(path) as store:
+        assert store.verify().ok
+        with store.transaction() as conn:
+            conn.execute(sa.text(change))
+        report = store.verify()
+    assert not report.ok and report.first_broken is None
+    assert any(p.startswith(found) for p in report.problems), report.problems
+
+
+_ids = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1,
+               max_size=8)
+_floats = st.floats(allow_nan=False, width=64).map(lambda x: x + 0.0)  # SQLite keeps no -0.0
+
+
+@settings(deadline=None, max_examples=40)
+@given(cands=st.lists(st.tuples(_ids, _ids, _ids, _floats, st.integers(0, 40)),
+                      max_size=6, unique_by=lambda c: c[0]),
+       lines=st.lists(st.tuples(st.sampled_from(["Y", "mtDNA"]), _floats, _ids,
+                                st.integers(1, 8)), max_size=2, unique_by=lambda x: x[0]))
+def test_candidates_hash_is_the_first_schemas_without_lineage_rows(cands, lines) -> None:
+    """A run's candidates hash: without lineage rows, the first schema's formula (sha256 of the
+    plain list of rows) whatever the rows; with them, a hash of both that any change of a
+    lineage row changes."""
+    from forensic_match.store.audit import candidates_sha256
+
+    engine = sa.create_engine("sqlite://")
+    schema.metadata.create_all(engine)
+
+    def value(x):
+        return repr(x) if isinstance(x, float) and not math.isfinite(x) else x
+
+    rows = [{"run_id": "r", "pm": pm, "rank": 1, "family_id": fam, "missing": mp,
+             "log10_lr": lr, "n_markers": n, "n_inconsistent": 0}
+            for pm, fam, mp, lr, n in cands]
+    text = json.dumps(sorted([[value(r[c.name]) for c in schema.candidates.columns]
+                              for r in rows], key=lambda r: r[1]),
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    with engine.begin() as conn:
+        if rows:
+            conn.execute(schema.candidates.insert(), rows)
+        plain = candidates_sha256(conn, "r")
+        assert plain == hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if rows and lines:
+            conn.execute(schema.candidate_lineage.insert(), [
+                {"run_id": "r", "pm": rows[0]["pm"], "rank": 1, "line": line,
+                 "log10_lr": lr, "reference": ref, "meioses": k}
+                for line, lr, ref, k in lines])
+            with_lines = candidates_sha256(conn, "r")
+            assert with_lines != plain
+            conn.execute(schema.candidate_lineage.update().values(
+                meioses=schema.candidate_lineage.c.meioses + 1))
+            assert candidates_sha256(conn, "r") not in (plain, with_lines)
+    engine.dispose()
