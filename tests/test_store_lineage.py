@@ -385,15 +385,15 @@ def test_a_discrete_laplace_run_is_refused_until_its_fit_is_recorded(nights: dic
             run_store(store, ds, lineage_kin=0.5)
 
 
-def test_a_lineage_run_on_every_backend(nights: dict,
+def test_a_lineage_run_on_every_backend(programme: dict,
                                         store_target: str) -> None:  # noqa: F811 - fixture
     """The lineage tables written and verified on SQLite and, with ``FM_STORE_URL``, on
     PostgreSQL (``make test-postgres``)."""
-    data = copy.deepcopy(nights["data"][1])
+    data = copy.deepcopy(programme)
     data["pm"] = data["pm"][:6]
     ds = case_from_dict(data)
     with CaseStore(store_target) as store:
-        run_store(store, ds, lineage=nights["lineage"], min_markers=8, cache=False)
+        run_store(store, ds, lineage=ds.lineage, min_markers=8, cache=False)
         assert store.verify().ok
         with store.reading() as conn:
             n = [conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
