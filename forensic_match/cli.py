@@ -1372,6 +1372,12 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                               ("samples", samples),
                                               ("config", config_path)) if path is not None}}
         lineage: dict[str, Any] = {}
+        given = [f"--{name.replace('_', '-')}" for name in ("lineage_kin", "y_frequencies")
+                 if click.get_current_context().get_parameter_source(name)
+                 is not click.core.ParameterSource.DEFAULT]
+        if lineage_path is None and given:
+            raise ForensicMatchError(f"{' and '.join(given)} need --lineage FILE (the Y-STR "
+                                     f"panel and the lineage databases)")
         if lineage_path is not None:
             from forensic_match.lineage.data import LineageData
 

@@ -371,6 +371,10 @@ def test_run_command_takes_the_lineage_options(nights: dict, tmp_path: Path) -> 
     bad = CliRunner().invoke(main, ["run", str(dataset), "--store", db, "--lineage",
                                     str(tmp_path / "absent.json")])
     assert bad.exit_code == 1 and "absent.json" in bad.output
+    alone = CliRunner().invoke(main, ["run", str(dataset), "--store", db, "--y-frequencies",
+                                      "kappa"])
+    assert alone.exit_code == 1
+    assert "--y-frequencies need --lineage FILE" in alone.output
 
 
 def test_a_discrete_laplace_run_is_refused_until_its_fit_is_recorded(nights: dict,

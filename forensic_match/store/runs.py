@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -38,6 +38,9 @@ from forensic_match.store.audit import (
     now,
 )
 from forensic_match.store.database import CaseStore, StoreError
+
+if TYPE_CHECKING:
+    from forensic_match.lineage.data import LineageData
 
 #: The actor of what the pipeline itself writes.
 SYSTEM = "forensic-match"
@@ -117,7 +120,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
               dataset_path: str | Path | None = None, workers: int = 1,
               cache: str | Path | bool = True, typed_markers_only: bool = False,
               evidence: bool = False, place_prior: bool = False,
-              lineage: Any = None, lineage_kin: float | None = None,
+              lineage: LineageData | None = None, lineage_kin: float | None = None,
               lineage_options: dict[str, Any] | None = None,
               provenance: dict[str, Any] | None = None,
               say: Callable[[str], None] | None = None, **options: Any) -> RunSummary:
@@ -434,7 +437,8 @@ def _sha256_json(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
-def lineage_provenance(data: Any, kin: float, options: dict[str, Any]) -> dict[str, Any]:
+def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
+                       ) -> dict[str, Any]:
     """What a run records of its lineage data (``runs.config["lineage"]``): the Y-STR panel
     (loci, copies, rates) and each database (name, size) with the sha256 of their canonical
     JSON (``LineageData.to_dict``: what enters the LRs, whatever file they came from), the
