@@ -1284,6 +1284,14 @@ def _write_text(out: str, text: str) -> None:
 @click.option("--place-prior", is_flag=True,
               help="With --evidence: weigh pairs by where and when the person disappeared and "
                    "the body was found (docs/place-prior.md).")
+@click.option("--lineage", "lineage_path", type=click.Path(dir_okay=False), default=None,
+              help="A JSON file with the Y-STR panel (per-locus mutation rates) and the Y and "
+                   "mtDNA databases (the 'lineage' object of FORMAT.md, bare or inside a "
+                   "dataset: DATASET.json itself will do): the stored Y haplotypes and "
+                   "mitotypes are then weighed with the autosomal markers, and each proposal "
+                   "and candidate keeps its lineage LRs (docs/lineage.md, docs/store.md). "
+                   "Without it nothing lineage is used or stored.")
+@_lineage_decision
 @click.option("--as", "actor", default="forensic-match", show_default=True,
               help="Who runs it (audit log).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
@@ -1292,7 +1300,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                 frequencies: str | None, mutation: str | None, decimal_comma: bool,
                 normalise_alleles: bool, single_allele: str, sex_codes: str,
                 min_markers: int | None, workers: int, tables_dir: str | None,
-                no_tables: bool, use_evidence: bool, place_prior: bool, actor: str,
+                no_tables: bool, use_evidence: bool, place_prior: bool,
+                lineage_path: str | None, lineage_kin: float, y_frequencies: str, actor: str,
                 quiet: bool) -> None:
     """Store tonight's records in the case store (new versions where changed), identify on
     the store's newest data, and record the run's candidates and proposals.
@@ -1301,8 +1310,10 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
     --pm with --samples; a night may bring any of them) read as 'forensic-match search'
     reads them, with the frequency table, mutation models, thresholds and priors of
     --config. Families whose data, markers and theta are unchanged since an earlier run are
-    not compiled again (--tables). A run killed at any point leaves the store as it was or
-    with the run unfinished; the next run marks it failed and does the work (docs/store.md).
+    not compiled again (--tables). With --lineage FILE the stored Y-STR and mtDNA data
+    enter the identification as in 'search --lineage'. A run killed at any point leaves the
+    store as it was or with the run unfinished; the next run marks it failed and does the
+    work (docs/store.md).
     """
     import dataclasses
 
@@ -1360,6 +1371,21 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                               ("relatives", relatives), ("pm", pm_path),
                                               ("samples", samples),
                                               ("config", config_path)) if path is not None}}
+        lineage: dict[str, Any] = {}
+        given = [f"--{name.replace('_', '-')}" for name in ("lineage_kin", "y_frequencies")
+                 if click.get_current_context().get_parameter_source(name)
+                 is not click.core.ParameterSource.DEFAULT]
+        if lineage_path is None and given:
+            raise ForensicMatchError(f"{' and '.join(given)} need --lineage FILE (the Y-STR "
+                                     f"panel and the lineage databases)")
+        if lineage_path is not None:
+            from forensic_match.lineage.data import LineageData
+
+            lineage = {"lineage": LineageData.from_file(lineage_path),
+                       "lineage_kin": lineage_kin,
+                       "lineage_options": {"y_method": y_frequencies}}
+            provenance.setdefault("inputs", {})["lineage"] = {
+                "path": lineage_path, "sha256": _sha256_file(lineage_path)}
         store = _open_store(db, upgrade=True)
         try:
             with say.collect("run"):
@@ -1368,7 +1394,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                     cache=False if no_tables else tables_dir or True,
                                     typed_markers_only=dataset is None,
                                     evidence=use_evidence, place_prior=place_prior,
-                                    provenance=provenance, **options)
+                                    provenance=provenance, **lineage, **options)
         finally:
             store.close()
     except ForensicMatchError as exc:

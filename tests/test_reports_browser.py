@@ -80,6 +80,12 @@ PROBE = """<script>
   b.setAttribute('data-probe-lr-total', t ? t.innerText : '');
   var plot = document.querySelector('.plot svg');
   b.setAttribute('data-probe-plot-width', plot ? plot.getBoundingClientRect().width : 0);
+  var lines = document.querySelectorAll('#lineage .lineage-line');
+  var laid = 0;
+  lines.forEach(function (l) { if (l.getBoundingClientRect().height > 0) laid++; });
+  b.setAttribute('data-probe-lineage-lines', laid);
+  var kin = document.getElementById('lineage-kin');
+  b.setAttribute('data-probe-lineage-kin', kin ? kin.innerText.length : 0);
   b.setAttribute('data-probe-text', b.innerText.length);
 })();
 </script>"""
@@ -166,3 +172,42 @@ def test_dashboard_in_the_browser(chromium: str, out_dir: Path, store_db: Path, 
     assert title in dom
     assert float(probe["plot-width"]) > 300
     assert 'class="waiting-row" data-proposal="2"' in dom
+
+
+@pytest.fixture(scope="module")
+def lineage_store(tmp_path_factory: pytest.TempPathFactory, markers: list) -> tuple[Path, int,
+                                                                                   list]:
+    """A store after one run with lineage markers (``tests/test_store_lineage.py``'s
+    programme) and a proposal with a Y line."""
+    import sqlalchemy as sa
+    from test_store_lineage import lineage_programme
+
+    from forensic_match.cases import case_from_dict
+    from forensic_match.store import run_store, schema
+
+    ds = case_from_dict(lineage_programme(markers))
+    db = tmp_path_factory.mktemp("lineage-store") / "cases.db"
+    with CaseStore(db) as store:
+        run_store(store, ds, lineage=ds.lineage, min_markers=8)
+        lin = schema.proposal_lineage
+        with store.reading() as conn:
+            pid = conn.execute(sa.select(sa.func.min(lin.c.proposal_id)).where(
+                lin.c.line == "Y")).scalar_one()
+    return db, int(pid), ds.markers
+
+
+@pytest.mark.parametrize("lang,heading", [
+    ("es", "Marcadores de linaje: cromosoma Y y ADN mitocondrial"),
+    ("en", "Lineage markers: Y chromosome and mitochondrial DNA")])
+def test_lineage_report_in_the_browser(chromium: str, out_dir: Path, lineage_store: tuple,
+                                       lang: str, heading: str) -> None:
+    db, pid, markers = lineage_store
+    with CaseStore(db, upgrade=False) as store:
+        page = render_report(store, pid, language=lang, markers=markers)
+        n_rows = page.count('class="marker-row"')
+    probe = _show(chromium, page, out_dir, f"report-lineage-{pid}-{lang}")
+    dom = (out_dir / f"report-lineage-{pid}-{lang}.dom.html").read_text(encoding="utf-8")
+    assert heading in dom
+    assert probe["lineage-lines"] == "1"          # the Y line, laid out
+    assert int(probe["lineage-kin"]) > 400         # the kinsman caveat, visible
+    assert probe["lr-rows"] == str(n_rows) and n_rows >= 20   # the autosomal markers typed

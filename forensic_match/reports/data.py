@@ -133,7 +133,8 @@ def read_proposal(conn: sa.Connection, proposal_id: int, markers: list[Marker], 
                                   for i in content["typed"]},
                     "references": {i: profile(f"{fid}/{i}/reference")["genotypes"]
                                    for i in content["references"]},
-                    "info": content["info"], "lineage": content["lineage"]}]}
+                    "info": content["info"], "lineage": content["lineage"]}
+                   | {k: content[k] for k in ("ystr", "mtdna") if k in content}]}
     ds = case_from_dict(data, source=f"proposal {proposal_id}")
     rv = schema.reviews
     reviews = [dict(r) for r in conn.execute(sa.select(rv).where(

@@ -210,6 +210,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prov_versions": "Versiones de datos usadas",
         "prov_report": "Informe generado con",
         "prov_method": "Método del LR por marcador",
+        "prov_lineage": ("Marcadores de linaje: bases de datos, sus huellas (sha256) y método de "
+                         "frecuencia"),
         "method_exact_pair": "verosimilitud exacta del par (una muestra)",
         "method_posterior_fragments": ("distribución exacta del genotipo de la persona "
                                        "desaparecida, combinada con los fragmentos"),
@@ -262,6 +264,63 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plot_y": "número",
         "dash_no_data": "Sin datos todavía.",
         "dash_pseudonymous": "Este panel muestra solo códigos, nunca nombres.",
+        "lineage_h": "Marcadores de linaje: cromosoma Y y ADN mitocondrial",
+        "lineage_intro": ("Además de los marcadores de los otros cromosomas, la corrida comparó "
+                          "marcadores que pasan por una sola línea de la familia: el cromosoma "
+                          "Y pasa del padre a sus hijos varones, y el ADN mitocondrial de la "
+                          "madre a todos sus hijos e hijas. Los parientes de una misma línea "
+                          "lo comparten, salvo cambios raros (mutaciones) de una generación a "
+                          "otra."),
+        "lineage_line_Y": "Cromosoma Y (línea paterna)",
+        "lineage_line_mtDNA": "ADN mitocondrial (línea materna)",
+        "lineage_h1": ("H1: los restos ({pm}) son de {missing}. Entre {missing} y el "
+                       "familiar comparado, {reference} ({relation}), hay por esta línea "
+                       "{meioses} paso(s) de padre o madre a hijo (meiosis)."),
+        "lineage_h2_Y": ("H2: los restos ({pm}) son de otro hombre de la población que "
+                         "describe la base de datos «{database}», sin parentesco con "
+                         "{reference} por la línea paterna."),
+        "lineage_h2_mtDNA": ("H2: los restos ({pm}) son de otra persona de la población que "
+                             "describe la base de datos «{database}», sin parentesco con "
+                             "{reference} por la línea materna."),
+        "lineage_engine_text": ("Las proposiciones tal como las registró el programa (en "
+                                "inglés): «{text}»"),
+        "lineage_reference": "Familiar comparado",
+        "lineage_meioses": "Transmisiones (meiosis) entre ambos",
+        "lineage_database": "Base de datos de la población",
+        "lineage_method": "Cálculo de la frecuencia",
+        "lineage_frequency": "Frecuencia en la población",
+        "lineage_lr": "LR de esta línea",
+        "lineage_method_count": ("conteo en la base de datos, contando también los restos: "
+                                 "(x + 1) / (N + 1)"),
+        "lineage_method_count_upper": ("límite superior de confianza al 95 % de la "
+                                       "frecuencia en la base de datos (Clopper-Pearson)"),
+        "lineage_method_kappa": ("método kappa de Brenner (para tipos no vistos en la base "
+                                 "de datos)"),
+        "lineage_combined": ("El LR de los marcadores de linaje ({lineage}) se multiplica por "
+                             "el LR de los otros marcadores ({autosomal}); el resultado es el "
+                             "LR del ADN de este informe ({total}). Esto supone que los "
+                             "marcadores de linaje y los otros se heredan de forma "
+                             "independiente: están en el cromosoma Y, en las mitocondrias y en "
+                             "los otros cromosomas, y conocer unos no dice nada de los otros "
+                             "bajo ninguna de las dos explicaciones. El LR de linaje es un "
+                             "factor más; no reemplaza a ninguno."),
+        "lineage_kin": ("Lo que esta parte no puede decir: todos los hombres de una misma línea "
+                        "paterna (padre, hijos, hermanos, tíos y primos por parte de padre, y "
+                        "también hombres de esa línea que no figuran en el árbol familiar, "
+                        "por ejemplo de la misma comunidad) tienen casi el mismo cromosoma Y; "
+                        "y todas las personas de una misma línea materna tienen el mismo ADN "
+                        "mitocondrial. Una coincidencia en estos marcadores dice que los "
+                        "restos son de alguien de la línea de {missing}, no que sean "
+                        "precisamente de {missing}. Solo los otros marcadores (y la otra "
+                        "información) pueden "
+                        "distinguir a {missing} de un pariente de su línea que no está "
+                        "registrado. Por eso la probabilidad final contó a ese pariente como "
+                        "una explicación posible, con el peso inicial de {kin} persona(s) "
+                        "desaparecida(s)."),
+        "lineage_table_note": ("La tabla muestra los otros marcadores; el cromosoma Y y el ADN "
+                               "mitocondrial están en la sección «Marcadores de linaje»."),
+        "lim_lineage": ("Los marcadores de linaje no distinguen a {missing} de un pariente de "
+                        "su misma línea paterna o materna (ver «Marcadores de linaje»)."),
     },
     "en": {
         "lang_name": "English",
@@ -453,6 +512,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prov_versions": "Data versions used",
         "prov_report": "Report made with",
         "prov_method": "Method of the per-marker LR",
+        "prov_lineage": "Lineage markers: databases, their hashes (sha256) and frequency method",
         "method_exact_pair": "exact pairwise likelihood (one sample)",
         "method_posterior_fragments": ("exact genotype distribution of the missing person, "
                                        "combined with the fragments"),
@@ -503,6 +563,62 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plot_y": "count",
         "dash_no_data": "No data yet.",
         "dash_pseudonymous": "This dashboard shows codes only, never names.",
+        "lineage_h": "Lineage markers: Y chromosome and mitochondrial DNA",
+        "lineage_intro": ("Besides the markers of the other chromosomes, the run compared "
+                          "markers that pass down one line of the family only: the Y "
+                          "chromosome passes from a father to his sons, and mitochondrial DNA "
+                          "from a mother to all her children. Relatives on the same line share "
+                          "them, apart from rare changes (mutations) from one generation to "
+                          "the next."),
+        "lineage_line_Y": "Y chromosome (paternal line)",
+        "lineage_line_mtDNA": "mitochondrial DNA (maternal line)",
+        "lineage_h1": ("H1: the remains ({pm}) are those of {missing}. Between {missing} and "
+                       "the relative compared, {reference} ({relation}), this line counts "
+                       "{meioses} parent-to-child step(s) (meioses)."),
+        "lineage_h2_Y": ("H2: the remains ({pm}) are those of another man of the population "
+                         "that database “{database}” describes, not related to "
+                         "{reference} through the paternal line."),
+        "lineage_h2_mtDNA": ("H2: the remains ({pm}) are those of another person of the "
+                             "population that database “{database}” describes, not "
+                             "related to {reference} through the maternal line."),
+        "lineage_engine_text": ("The propositions as the software recorded them: "
+                                "“{text}”"),
+        "lineage_reference": "Relative compared",
+        "lineage_meioses": "Transmissions (meioses) between them",
+        "lineage_database": "Population database",
+        "lineage_method": "Frequency estimate",
+        "lineage_frequency": "Frequency in the population",
+        "lineage_lr": "LR of this line",
+        "lineage_method_count": ("counting in the database, the remains counted too: "
+                                 "(x + 1) / (N + 1)"),
+        "lineage_method_count_upper": ("95 % upper confidence bound of the frequency in the "
+                                       "database (Clopper-Pearson)"),
+        "lineage_method_kappa": "Brenner's kappa method (for types not seen in the database)",
+        "lineage_combined": ("The LR of the lineage markers ({lineage}) is multiplied by the LR "
+                             "of the other markers ({autosomal}); the result is this report's "
+                             "DNA LR ({total}). This assumes that lineage markers and the other "
+                             "markers are inherited independently: they lie on the Y "
+                             "chromosome, in the mitochondria and on the other chromosomes, "
+                             "and under either explanation knowing one says nothing about the "
+                             "others. The lineage LR is one more factor; it replaces none of "
+                             "them."),
+        "lineage_kin": ("What this part cannot tell: all men of one paternal line (father, "
+                        "sons, brothers, paternal uncles and cousins, and also men of that "
+                        "line who are not in the family tree, for example from the same "
+                        "community) carry nearly the same Y chromosome; and all people of one "
+                        "maternal line carry the same mitochondrial DNA. A match on these "
+                        "markers says that the remains are those of someone of the line of "
+                        "{missing}, not that they are those of {missing} in particular. Only "
+                        "the other markers (and the "
+                        "other information) can tell {missing} from an unregistered relative "
+                        "of the same line. This is why the final probability counted such a "
+                        "relative as a possible explanation, with the starting weight of {kin} "
+                        "missing person(s)."),
+        "lineage_table_note": ("The table shows the other markers; the Y chromosome and "
+                               "mitochondrial DNA are in the section “Lineage "
+                               "markers”."),
+        "lim_lineage": ("Lineage markers do not tell {missing} from a relative of the same "
+                        "paternal or maternal line (see “Lineage markers”)."),
     },
 }
 

@@ -191,6 +191,9 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         panel = run_panel(conn, marker_list, data.run)
         ev = conn.execute(sa.select(schema.proposal_evidence).where(
             schema.proposal_evidence.c.proposal_id == proposal_id)).mappings().first()
+        lin = schema.proposal_lineage
+        lineage_rows = [dict(r) for r in conn.execute(sa.select(lin).where(
+            lin.c.proposal_id == proposal_id).order_by(lin.c.line.desc())).mappings()]
     p = data.proposal
     missing = p["missing"]
     fam = data.family
@@ -205,6 +208,10 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     # With AM/PM evidence the proposal's LR is DNA x evidence: the DNA part is shown and
     # checked against the markers, the evidence part beside it.
     stored = float(ev["dna_log10_lr"]) if ev is not None else float(p["log10_lr"])
+    # With lineage markers the DNA LR is autosomal x Y x mtDNA: the markers' table (autosomal)
+    # is checked against the autosomal part, the lineage lines are shown in their section.
+    lineage_log10 = sum(float(r["log10_lr"]) for r in lineage_rows)
+    autosomal = stored - lineage_log10
     evidence_lr = None if ev is None else {
         "lr": format_lr(float(ev["evidence_log10_lr"]), language),
         "pieces": ev["pieces"],
@@ -240,6 +247,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
               "cells": ["/".join(a or "?" for a in g) if (g := prof.get(m.name)) else "–"
                         for prof in profiles]}
              for m in panel]
+    if lineage_rows:
+        annex += _lineage_annex(data.fragments, fam, typed)
     pm_label = " + ".join(f.id for f in data.fragments)
     svg = pedigree_svg(fam.pedigree, typed=sorted(fam.genotypes), missing=missing,
                        other_missing=[m for m in fam.missing if m != missing],
@@ -263,8 +272,20 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
                       if f.dropout else "0"))
         items += [(field(k), value(v)) for k, v in sorted(f.info.items())]
         pm_info.append({"id": f.id, "items": items})
-    diff = None if lrs.note else abs(lrs.log10_total - stored)
+    diff = None if lrs.note else abs(lrs.log10_total - autosomal)
     config = data.run["config"]
+    lineage = None
+    if lineage_rows:
+        lineage = {
+            "lines": [_lineage_line(r, t, language, pm_label=" + ".join(
+                f.id for f in data.fragments), missing=who(missing), missing_id=missing,
+                family=fam)
+                for r in lineage_rows],
+            "lr": format_lr(lineage_log10, language),
+            "autosomal": format_lr(autosomal, language),
+            "total": format_lr(stored, language),
+            "kin": _plain_number(float(config.get("lineage", {}).get("kin", 1.0)), language),
+            "provenance": _lineage_provenance(config.get("lineage") or {})}
     return {
         "lang": language, "t": t, "version": __version__, "generated": _now(),
         "proposal": p, "state": t(f"state_{p['state']}"),
@@ -278,7 +299,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "rows": rows, "recomputed": lrs, "n_typed": lrs.n_typed,
         "annex_columns": columns, "annex": annex,
         "recomputed_total": format_log10(lrs.log10_total, language),
-        "stored_total": format_log10(stored, language),
+        "stored_total": format_log10(autosomal, language),
+        "lineage": lineage,
         "differs": diff is not None and diff > AGREEMENT_LOG10 and not conditioned,
         "conditioned": conditioned,
         "diff": format_log10(diff, language) if diff is not None else "",
@@ -299,6 +321,91 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "run": data.run, "config_json": canonical_json(config),
         "basis": data.basis, "family_version": data.family_version,
     }
+
+
+def _lineage_line(row: dict[str, Any], t: Callable[..., Any], language: str, *, pm_label: str,
+                  missing: str, missing_id: str, family: Any) -> dict[str, Any]:
+    """One stored lineage line (``proposal_lineage``) for the report: propositions in the
+    report's language, the engine's own wording, reference, meioses, database and method."""
+    from forensic_match.reports.relations import relationship_words
+
+    detail = json.loads(row["detail"])
+    line = row["line"]
+    relation = relationship_words(family.pedigree, row["reference"], missing_id, language)
+    method = row["method"]
+    return {
+        "line": line, "title": t(f"lineage_line_{line}"),
+        "h1": t("lineage_h1", pm=pm_label, missing=missing, reference=row["reference"],
+                relation=relation, meioses=row["meioses"]),
+        "h2": t(f"lineage_h2_{line}", pm=pm_label, database=row["database"],
+                reference=row["reference"]),
+        "engine_text": t("lineage_engine_text", text=detail.get("hypotheses", "")),
+        "reference": f"{row['reference']} ({relation})", "meioses": row["meioses"],
+        "database": row["database"],
+        "method": t(f"lineage_method_{method}") if f"lineage_method_{method}" in
+        _catalogue(language) else method,
+        "frequency": format_number(float(row["frequency"]), language),
+        "lr": format_lr(float(row["log10_lr"]), language),
+        "log10": format_log10(float(row["log10_lr"]), language),
+        "log10_raw": repr(float(row["log10_lr"]))}
+
+
+def _lineage_annex(fragments: Sequence[Any], family: Any, typed: Sequence[str]
+                   ) -> list[dict[str, Any]]:
+    """Annex rows of the lineage data, in the annex's columns (the PM fragments, then the
+    typed relatives): one row per Y-STR locus (alleles joined by "/", "null" for a null
+    allele) and one for the mitotype (variants against rCRS and the read ranges)."""
+    import warnings
+
+    from forensic_match.errors import LineageMarkerWarning
+    from forensic_match.lineage.data import (
+        family_mitotypes,
+        family_y_haplotypes,
+        pm_mitotype,
+        pm_y_haplotype,
+    )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LineageMarkerWarning)  # warned when the run read them
+        fam_y, fam_mt = family_y_haplotypes(family), family_mitotypes(family)
+        ys = [pm_y_haplotype(f) for f in fragments] + [fam_y.get(i) for i in typed]
+        mts = [pm_mitotype(f) for f in fragments] + [fam_mt.get(i) for i in typed]
+    rows = []
+    for locus in sorted({k for h in ys if h for k in h}):
+        rows.append({"marker": f"Y {locus}", "cells": [
+            "–" if h is None or locus not in h else "/".join(h[locus]) or "null"
+            for h in ys]})
+    if any(m is not None for m in mts):
+        rows.append({"marker": "mtDNA", "cells": [
+            "–" if m is None else " ".join(m.notation() or ["rCRS"]) + " ["
+            + ", ".join(f"{a}-{b}" for a, b in m.ranges) + "]" for m in mts]})
+    return rows
+
+
+def _lineage_provenance(recorded: dict[str, Any]) -> list[str]:
+    """The run's recorded lineage databases and methods, one line each (codes and hashes,
+    as recorded: ``runs.config["lineage"]``)."""
+    out = []
+    for key, line, size, method in (("y_database", "Y", "haplotypes", "y_method"),
+                                    ("mt_database", "mtDNA", "mitotypes", "mt_method")):
+        db = recorded.get(key)
+        if db:
+            out.append(f"{line}: {db['name']} ({db[size]} {size}, {recorded.get(method)}) · "
+                       f"{db['sha256']}")
+    panel = recorded.get("y_markers")
+    if panel:
+        out.append(f"Y-STR panel ({len(panel['loci'])} loci, rates) · {panel['sha256']}")
+    return out
+
+
+def _plain_number(x: float, language: str) -> str:
+    """``x`` as written in a configuration (``1``, ``0.5``; ``0,5`` in Spanish)."""
+    text = f"{x:g}"
+    return text.replace(".", ",") if language == "es" else text
+
+
+def _catalogue(language: str) -> dict[str, str]:
+    return MESSAGES[check_language(language)]
 
 
 def render_report(store: Any, proposal_id: int, language: str = "es", identities: bool = False,

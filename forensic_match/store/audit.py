@@ -39,6 +39,7 @@ AUDITED = {
     "persons": ("person_id",), "identities": ("person_id",), "samples": ("sample_id",),
     "profiles": ("sample_id", "version"), "runs": ("run_id",),
     "proposals": ("proposal_id",), "proposal_evidence": ("proposal_id",),
+    "proposal_lineage": ("proposal_id", "line"),
     "reviews": ("review_id",), "users": ("user_id",),
 }
 
@@ -204,11 +205,17 @@ def audit_row(conn: sa.Connection, entity: str, key_values: dict[str, Any], *, a
 
 
 def candidates_sha256(conn: sa.Connection, run_id: str) -> str:
-    """sha256 of the canonical JSON of a run's candidate rows (by pm and rank)."""
-    t = schema.candidates
+    """sha256 of the canonical JSON of a run's candidate rows (by pm and rank); for a run with
+    lineage data, of ``{"candidates": rows, "lineage": candidate_lineage rows}`` (by pm, rank
+    and line), so that a run without them hashes as before."""
+    t, lin = schema.candidates, schema.candidate_lineage
     rows = conn.execute(sa.select(t).where(t.c.run_id == run_id)
                         .order_by(t.c.pm, t.c.rank)).mappings()
-    text = canonical_json([[_json_value(r[c.name]) for c in t.columns] for r in rows])
+    cand = [[_json_value(r[c.name]) for c in t.columns] for r in rows]
+    extra = conn.execute(sa.select(lin).where(lin.c.run_id == run_id)
+                         .order_by(lin.c.pm, lin.c.rank, lin.c.line)).mappings()
+    lineage = [[_json_value(r[c.name]) for c in lin.columns] for r in extra]
+    text = canonical_json({"candidates": cand, "lineage": lineage} if lineage else cand)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -408,8 +408,8 @@ def export_store(conn: sa.Connection, *, identities: bool = False) -> dict[str, 
 
     out: dict[str, Any] = {"schema_revision": current_revision(conn)}
     for name in ("families", "family_versions", "persons", "samples", "profiles", "runs",
-                 "candidates", "proposals", "proposal_basis", "proposal_evidence", "reviews",
-                 "users"):
+                 "candidates", "candidate_lineage", "proposals", "proposal_basis",
+                 "proposal_evidence", "proposal_lineage", "reviews", "users"):
         out[name] = _rows(conn, schema.metadata.tables[name])
     if identities:
         out["identities"] = _rows(conn, schema.identities)

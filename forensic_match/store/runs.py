@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -37,7 +37,10 @@ from forensic_match.store.audit import (
     lock_audit,
     now,
 )
-from forensic_match.store.database import CaseStore
+from forensic_match.store.database import CaseStore, StoreError
+
+if TYPE_CHECKING:
+    from forensic_match.lineage.data import LineageData
 
 #: The actor of what the pipeline itself writes.
 SYSTEM = "forensic-match"
@@ -117,6 +120,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
               dataset_path: str | Path | None = None, workers: int = 1,
               cache: str | Path | bool = True, typed_markers_only: bool = False,
               evidence: bool = False, place_prior: bool = False,
+              lineage: LineageData | None = None, lineage_kin: float | None = None,
+              lineage_options: dict[str, Any] | None = None,
               provenance: dict[str, Any] | None = None,
               say: Callable[[str], None] | None = None, **options: Any) -> RunSummary:
     """Ingest a dataset into the store, run the identification on the store's newest data,
@@ -153,6 +158,23 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     place_prior : bool
         With ``evidence``, weigh pairs by the place-and-date prior as well
         (``docs/place-prior.md``).
+    lineage : LineageData, optional
+        The Y-STR panel and the Y and mtDNA databases (``docs/lineage.md``): the stored Y
+        haplotypes and mitotypes of the families' relatives and of the PM samples (their
+        newest versions) are weighed with the autosomal markers, as
+        ``identify(..., lineage=...)`` does. Each candidate is then ranked by autosomal +
+        lineage log10 LR and gets its lines in ``candidate_lineage``; each new proposal gets
+        its lines (LR, reference, meioses, database, method, propositions) in
+        ``proposal_lineage``; the run's configuration records the databases' names, sizes
+        and sha256 and the frequency method. ``None`` (default): the run stores exactly what
+        it stored before lineage markers existed.
+    lineage_kin : float, optional
+        With ``lineage``: weight of an unrecorded kinsman of each family's lineages
+        (``identify``'s ``lineage_kin``; default its default, 1).
+    lineage_options : dict, optional
+        With ``lineage``: options of :func:`~forensic_match.lineage.lr.lineage_lr`
+        (``y_method``: ``"count"``, ``"count_upper"`` or ``"kappa"``; ``mt_method``,
+        ``level``, ``references``...). ``"disclap"`` is refused: a fit is not recorded.
     provenance : dict, optional
         More of the run's configuration and inputs to record (the configuration file's hash,
         reading options, input files with their sha256), as ``{"config": {...},
@@ -188,6 +210,16 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     if evidence:
         config["evidence"] = {"place_prior": place_prior}
     identify_options = {"theta": dataset.theta} | options
+    if lineage is not None:
+        from forensic_match.decide.priors import LINEAGE_KIN_WEIGHT
+
+        lineage_options = dict(lineage_options or {})
+        kin = LINEAGE_KIN_WEIGHT if lineage_kin is None else float(lineage_kin)
+        config["lineage"] = lineage_provenance(lineage, kin, lineage_options)
+        identify_options |= {"lineage": lineage, "lineage_kin": kin,
+                             "lineage_options": lineage_options}
+    elif lineage_kin is not None or lineage_options:
+        raise InputError("lineage_kin and lineage_options need lineage data (lineage=...)")
     timings: dict[str, float] = {}
     inputs: dict[str, Any] = {"dataset": {
         "id": dataset.id, "path": str(dataset_path) if dataset_path else None,
@@ -227,6 +259,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
 
             identify_options["evidence"] = Evidence.from_dataset(ds, place=place_prior)
         result, candidates = _identify(ds, workers, identify_options, tables_dir)
+        lineage_check = None if lineage is None else _ProposalLineage(ds, lineage,
+                                                                      lineage_options or {})
         say(f"run {run_id}: compiled {result.counts.get('compiled_families', 0)} of "
             f"{len(ds.am)} families (the others from the tables of earlier runs)")
         timings["identify"] = time.perf_counter() - t0
@@ -234,7 +268,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         with store.transaction() as conn:
             lock_audit(conn)
             counts = _write_results(conn, run_id, result, candidates, fams, profs,
-                                    actor=actor)
+                                    actor=actor, lineage=lineage_check)
             counts |= {"families": len(ds.am), "pm_samples": len(ds.pm),
                        "new_versions": len(ingest.new_versions),
                        "flagged": len(ingest.flagged), "abandoned": len(abandoned),
@@ -301,20 +335,53 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
         cache = (tables_dir or Path(tmp)) / "tables.npz"
         result = identify(ds.am, ds.pm, ds.markers, workers=workers, cache=cache, **options)
         first = CompiledTables.load(cache)
+    scores = None
+    if options.get("lineage") is not None:
+        from forensic_match.lineage.scores import LineageScores
+
+        scores = LineageScores(first.rows, ds.am, ds.pm, options["lineage"],
+                               **options.get("lineage_options") or {})
     by_sample = search_samples(first, ds.pm, top=TOP, min_markers=options.get("min_markers", 8),
-                               sex_filter=options.get("sex_filter", True)).by_sample
+                               sex_filter=options.get("sex_filter", True),
+                               evidence=scores).by_sample
+    if scores is not None:
+        by_sample = _with_candidate_lineage(by_sample, scores, first.rows, ds.pm)
     return result, by_sample
+
+
+def _with_candidate_lineage(by_sample: Any, scores: Any, rows: list[tuple[str, str]],
+                            samples: list[Any]) -> Any:
+    """The candidates with ``lineage``: per candidate, its lines as ``(line, log10 LR,
+    reference, meioses)`` (the :class:`~forensic_match.lineage.scores.LineageScores` results
+    its ranking used)."""
+    import polars as pl
+
+    row_of = {key: r for r, key in enumerate(rows)}
+    sample_of = {s.id: j for j, s in enumerate(samples)}
+    lines = []
+    for r in by_sample.iter_rows(named=True):
+        res = scores.result(row_of[(r["family"], r["missing"])], sample_of[r["pm"]])
+        lines.append([(x.line, float(x.log10_lr), x.reference, int(x.meioses))
+                      for x in (res.y, res.mtdna) if x is not None])
+    return by_sample.with_columns(pl.Series("lineage", lines, dtype=pl.Object))
 
 
 def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                    fams: dict[str, tuple[int, Any]], profs: dict[str, tuple[int, Any]], *,
-                   actor: str) -> dict[str, int]:
+                   actor: str, lineage: _ProposalLineage | None = None) -> dict[str, int]:
     rows = [{"run_id": run_id, "pm": r["pm"], "rank": int(r["rank"]), "family_id": r["family"],
              "missing": r["missing"], "log10_lr": float(r["log10_lr"]),
              "n_markers": int(r["n_markers"]), "n_inconsistent": int(r["n_inconsistent"])}
             for r in cand.iter_rows(named=True)]
     if rows:
         conn.execute(schema.candidates.insert(), rows)
+    if "lineage" in cand.columns:
+        lines = [{"run_id": run_id, "pm": r["pm"], "rank": int(r["rank"]), "line": line,
+                  "log10_lr": _finite(log10, f"candidate {r['pm']} ~ {r['missing']}"),
+                  "reference": ref, "meioses": k}
+                 for r in cand.iter_rows(named=True) for line, log10, ref, k in r["lineage"]]
+        if lines:
+            conn.execute(schema.candidate_lineage.insert(), lines)
     p, b = schema.proposals, schema.proposal_basis
     new = 0
     for r in result.identifications.iter_rows(named=True):
@@ -345,6 +412,11 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                   else float(r["place_prior"])}
             conn.execute(schema.proposal_evidence.insert().values(**ev))
             audit_values(conn, "proposal_evidence", ev, actor=actor, action="propose")
+        if lineage is not None:
+            for line in lineage.rows(r):
+                values = {"proposal_id": pid} | line
+                conn.execute(schema.proposal_lineage.insert().values(**values))
+                audit_values(conn, "proposal_lineage", values, actor=actor, action="propose")
         new += 1
     return {"candidates": len(rows), "identifications": result.identifications.height,
             "new_proposals": new}
@@ -352,6 +424,107 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
 
 def _log10(lr: float) -> float:
     return math.log10(lr) if lr > 0 else -math.inf
+
+
+def _finite(x: float, what: str) -> float:
+    if not math.isfinite(x):
+        raise StoreError(f"{what}: lineage log10 LR {x!r} is not finite; such a pair is "
+                         f"impossible and should not have been listed")
+    return float(x)
+
+
+def _sha256_json(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
+                       ) -> dict[str, Any]:
+    """What a run records of its lineage data (``runs.config["lineage"]``): the Y-STR panel
+    (loci, copies, rates) and each database (name, size) with the sha256 of their canonical
+    JSON (``LineageData.to_dict``: what enters the LRs, whatever file they came from), the
+    frequency methods and the other options of
+    :func:`~forensic_match.lineage.lr.lineage_lr`, and the kinsmen's weight.
+
+    Raises
+    ------
+    InputError
+        ``y_method="disclap"`` (the fit is not recorded, so the run could not be reproduced
+        from its record) or an unknown option value.
+    """
+    y_method = options.get("y_method", "count")
+    mt_method = options.get("mt_method", "count")
+    if y_method not in ("count", "count_upper", "kappa"):
+        raise InputError(f"lineage y_method {y_method!r}: a stored run takes 'count', "
+                         f"'count_upper' or 'kappa' (a discrete Laplace fit is not recorded)")
+    if mt_method not in ("count", "count_upper"):
+        raise InputError(f"lineage mt_method {mt_method!r}: 'count' or 'count_upper'")
+    raw = data.to_dict()
+    ystr = raw.get("ystr", {})
+    out: dict[str, Any] = {
+        "kin": kin, "y_method": y_method, "mt_method": mt_method,
+        "options": dict(sorted(options.items())),
+        "y_markers": None, "y_database": None, "mt_database": None}
+    if "markers" in ystr:
+        out["y_markers"] = {"loci": [m["name"] for m in ystr["markers"]],
+                            "sha256": _sha256_json(ystr["markers"])}
+    if "database" in ystr:
+        db = ystr["database"]
+        out["y_database"] = {"name": db["name"], "haplotypes": len(db["haplotypes"]),
+                             "sha256": _sha256_json(db)}
+    if "mtdna" in raw:
+        db = raw["mtdna"]["database"]
+        out["mt_database"] = {"name": db["name"], "mitotypes": len(db["mitotypes"]),
+                              "sha256": _sha256_json(db)}
+    return out
+
+
+class _ProposalLineage:
+    """The lineage lines of each proposal, computed as ``identify`` computed them (the body's
+    first Y haplotype and first mitotype among its fragments, in the body's order, against the
+    family as stored) and checked against the identification's ``lineage_log10_lr``, so that
+    what is stored is what the decision used."""
+
+    def __init__(self, ds: Any, data: Any, options: dict[str, Any]) -> None:
+        self.pm = {s.id: s for s in ds.pm}
+        self.families = {f.id: f for f in ds.am}
+        self.data, self.options = data, options
+
+    def rows(self, r: dict[str, Any]) -> list[dict[str, Any]]:
+        import dataclasses
+
+        from forensic_match.lineage.data import pm_mitotype, pm_y_haplotype
+        from forensic_match.lineage.lr import lineage_lr
+
+        if r["rule"] == "direct reference":
+            return []  # the LR of a direct reference is its own comparison, no lineage
+        fragments = [self.pm[f] for f in (r["fragments"] or r["pm"]).split(",")]
+        y = next((h for f in fragments if (h := pm_y_haplotype(f)) is not None), None)
+        mt = next((m for f in fragments if (m := pm_mitotype(f)) is not None), None)
+        body = dataclasses.replace(fragments[0], id=r["pm"], ystr=y, mtdna=mt)
+        res = lineage_lr(body, self.families[r["family"]], r["missing"], self.data,
+                         **self.options)
+        used = float(r["lineage_log10_lr"])
+        if not math.isclose(res.log10_lr, used, rel_tol=1e-9, abs_tol=1e-12):
+            raise StoreError(f"proposal {r['pm']} ~ {r['missing']} of family {r['family']}: "
+                             f"lineage log10 LR {res.log10_lr!r} recomputed for the store, "
+                             f"{used!r} in the identification")
+        out = []
+        for x in (res.y, res.mtdna):
+            if x is None:
+                continue
+            what = f"proposal {r['pm']} ~ {r['missing']} ({x.line})"
+            detail = {"hypotheses": x.hypotheses, "compared": list(x.compared),
+                      "differences": list(x.differences), "set_aside": x.set_aside,
+                      "other_references": list(x.other_references), "joint": x.joint,
+                      "frequency": {"count": x.frequency.count, "size": x.frequency.size,
+                                    "description": x.frequency.description},
+                      "notes": list(res.notes)}
+            out.append({"line": x.line, "log10_lr": _finite(x.log10_lr, what),
+                        "reference": x.reference, "meioses": int(x.meioses),
+                        "numerator": float(x.numerator), "frequency": float(x.frequency.value),
+                        "method": x.frequency.method, "database": x.frequency.database,
+                        "detail": canonical_json(detail)})
+        return out
 
 
 #: The kinds of change between two runs' candidates (:func:`candidate_changes`).

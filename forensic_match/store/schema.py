@@ -146,6 +146,39 @@ proposal_evidence = sa.Table(
     sa.Column("place_prior", sa.Float, nullable=True),
 )
 
+# The lineage markers a proposal was computed with (runs with lineage data only): one row per
+# line compared (Y, mtDNA), with the relative compared with, the meioses between them, the
+# database and frequency method, and H1/H2 in words. The proposal's log10_lr includes them
+# (autosomal + Y + mtDNA, plus AM/PM evidence when used).
+proposal_lineage = sa.Table(
+    "proposal_lineage", metadata,
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposals.proposal_id"),
+              primary_key=True, autoincrement=False),
+    sa.Column("line", sa.String(10), primary_key=True),  # Y, mtDNA
+    sa.Column("log10_lr", sa.Float, nullable=False),
+    sa.Column("reference", sa.String(ID), nullable=False),
+    sa.Column("meioses", sa.Integer, nullable=False),
+    sa.Column("numerator", sa.Float, nullable=False),
+    sa.Column("frequency", sa.Float, nullable=False),
+    sa.Column("method", sa.String(50), nullable=False),
+    sa.Column("database", sa.String(ID), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+)
+
+# The lineage part of a run's candidates (runs with lineage data only): per candidate and line
+# compared, the lineage log10 LR, the relative compared with and the meioses; the candidate's
+# log10_lr is then autosomal + its lineage rows.
+candidate_lineage = sa.Table(
+    "candidate_lineage", metadata,
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("pm", sa.String(ID), primary_key=True),
+    sa.Column("rank", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("line", sa.String(10), primary_key=True),
+    sa.Column("log10_lr", sa.Float, nullable=False),
+    sa.Column("reference", sa.String(ID), nullable=False),
+    sa.Column("meioses", sa.Integer, nullable=False),
+)
+
 # The data versions a proposal was computed from: its PM samples' profiles, the family's
 # pedigree and every profile of its relatives and references.
 proposal_basis = sa.Table(
