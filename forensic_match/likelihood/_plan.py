@@ -198,7 +198,7 @@ def _cheapest(remaining: list[int], neighbours: list[set[int]], weight: list[flo
 
 def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
                exact_domains: np.ndarray | None = None, urn: bool = False,
-               ties: tuple[tuple[int, ...], ...] = ()) -> Plan:
+               ties: tuple[tuple[int, ...], ...] = (), split: bool | None = None) -> Plan:
     """Plan the likelihood of ``ped`` with ``typed`` individuals (bool per individual).
 
     Parameters
@@ -225,6 +225,10 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         Blocks of founder allele variables (local ids ``2i``, ``2i + 1`` of the kept
         individuals, from ``Plan.free_alleles``) that take the same allele: the first of a
         block keeps the prior, each other one gets a factor ``[v_first = v]`` instead.
+    split : bool, optional
+        Whether to split transmissions (``_split``) where possible; by default the plan is
+        built both ways and the cheaper kept (the plans of one pedigree with different
+        ``ties`` take the choice of the plan without them, to build once).
     """
     if urn and exact_domains is None:
         raise ValueError("build_plan(urn=True) needs exact_domains")
@@ -247,12 +251,17 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         for v in block:
             if v % 2 == 1:
                 presum[v // 2] = -1
-    split = _split(father, mother, ltyped, ltarget)
-    plan, cost = _assemble(people, father, mother, ltyped, ltarget, small, pin, presum, split,
+    splits = _split(father, mother, ltyped, ltarget)
+    if split is not None:
+        if not split:
+            splits = np.full_like(splits, -1)
+        return _assemble(people, father, mother, ltyped, ltarget, small, pin, presum, splits,
+                         flat, tied, urn)[0]
+    plan, cost = _assemble(people, father, mother, ltyped, ltarget, small, pin, presum, splits,
                            flat, tied, urn)
-    if (split >= 0).any():
+    if (splits >= 0).any():
         whole, whole_cost = _assemble(people, father, mother, ltyped, ltarget, small, pin,
-                                      presum, np.full_like(split, -1), flat, tied, urn)
+                                      presum, np.full_like(splits, -1), flat, tied, urn)
         if whole_cost <= cost:
             return whole
     return plan

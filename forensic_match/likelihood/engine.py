@@ -268,7 +268,8 @@ _MAX_PLANS = 8192
 
 
 def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: int, *,
-              urn: bool = False, ties: tuple[tuple[int, ...], ...] = ()) -> Plan:
+              urn: bool = False, ties: tuple[tuple[int, ...], ...] = (),
+              split: bool | None = None) -> Plan:
     cache = pedigree.__dict__.setdefault("_fm_plans", {})
     key = (typed.tobytes(), exact.tobytes(), target, urn, ties)
     plan = cache.get(key)
@@ -283,7 +284,7 @@ def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: 
         plan = _PLANS.get(shape)
         if plan is None:
             plan = build_plan(pedigree, typed, target, exact_domains=exact, urn=urn,
-                              ties=ties)
+                              ties=ties, split=split)
             if len(_PLANS) >= _MAX_PLANS:
                 _PLANS.pop(next(iter(_PLANS)))
             _PLANS[shape] = plan
@@ -681,7 +682,8 @@ def _urn_partitions(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, ru
         for b in blocks:
             log_w += float(np.sum(np.log(np.arange(1, len(b)))))
         ties = tuple(tuple(free[i] for i in b) for b in blocks if len(b) > 1)
-        plan = _plan_for(pedigree, typed, exact, run.target, urn=True, ties=ties)
+        plan = _plan_for(pedigree, typed, exact, run.target, urn=True, ties=ties,
+                         split=base.n_vars > 2 * base.people.size)
         vals, post, post_alleles = run(plan, q_count, mean, consts_arr * np.exp(log_w),
                                        sizes)
         if twice:
