@@ -61,6 +61,7 @@ from forensic_match.markers import Marker
 from forensic_match.profiles import Observation
 
 if TYPE_CHECKING:
+    from forensic_match.dvi.search_reuse import NightSearches, SearchMemo
     from forensic_match.evidence.records import PMFindings
     from forensic_match.evidence.scoring import Evidence
     from forensic_match.lineage.data import LineageData
@@ -226,6 +227,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              reuse: CompiledTables | None = None,
              lineage: LineageData | None = None,
              lineage_options: dict[str, Any] | None = None,
+             search_memos: dict[str, SearchMemo] | None = None,
              ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
 
@@ -321,6 +323,17 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     lineage_options : dict, optional
         Options of :func:`~forensic_match.lineage.lr.lineage_lr` (``y_method``,
         ``references``, ...).
+    search_memos : dict, optional
+        The memos of an earlier identification's searches
+        (:class:`~forensic_match.dvi.search_reuse.SearchMemo` by name, e.g. last night's:
+        :func:`~forensic_match.dvi.search_reuse.load_memos`), read and replaced in place by
+        this one's. The searches (bodies against the missing persons, in every round, and
+        against the relative alternatives) then search only what changed since
+        (:func:`~forensic_match.dvi.search_reuse.search_reusing`): the same candidates and
+        decisions as without, LR sums within rounding (``docs/store.md``, "Nightly reuse of
+        the searches"). Rows removed since the memos are found in ``reuse``/``cache``'s
+        tables; where they are not, that search is done in full. Not used with
+        ``evidence`` or ``lineage``. ``None`` (default): every search in full.
 
     Returns
     -------
@@ -358,6 +371,13 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     previous = reuse if reuse is not None else _load_cache(cache)
     compiled = compile_families(families, panel, workers=workers, progress=progress,
                                 reuse=previous, theta=theta)
+    night = None
+    if search_memos is not None and evidence is None and lineage is None:
+        from forensic_match.dvi.search_reuse import NightSearches
+
+        night = NightSearches(search_memos)
+        for stray in [k for k in search_memos if k.startswith("_")]:
+            del search_memos[stray]
     _warn_theta_fallback(compiled)
     if cache is not None:
         # Saved before any conditioning changes rows in place (the tables are this call's
@@ -378,6 +398,13 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     conditioned: dict[str, dict[str, PMSample]] = {}
     relatives_cache = _RelativeTables(panel, workers, compiled.theta,
                                       reuse=_load_cache(_relatives_cache(cache)))
+    row_ids = list(compiled.keys)
+    if night is not None:
+        night.keep_rows(compiled, row_ids)
+        if previous is not None:
+            night.keep_rows(previous, previous.keys)
+        if relatives_cache.reuse is not None:
+            night.keep_rows(relatives_cache.reuse, relatives_cache.reuse.keys)
     direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
                              priors, posterior_threshold)
     direct = _screen(direct, accepted, suspects, flags)
@@ -392,11 +419,13 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             sample_by_id[rec["pm"]].best
         touched.add(rec["family"])
         remaining = [b for b in remaining if b.id != rec["pm"]]
-    _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel)
+    _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel,
+                 night=night, row_ids=row_ids)
     rounds = _Rounds(compiled, fam_by_id, conditioned, relatives_cache, priors, panel,
                      sex_filter=sex_filter, min_markers=min_markers,
                      pairs_from=np.log10(threshold), bodies=sample_by_id, evidence=evidence,
-                     lineage=lineage, lineage_options=lineage_options)
+                     lineage=lineage, lineage_options=lineage_options, night=night,
+                     row_ids=row_ids)
     res: SearchResult | None = None
     decision: Decision | None = None
     for round_no in range(1, max_rounds + 1):
@@ -417,7 +446,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             touched.add(rec["family"])
         taken = {rec["pm"] for rec in new}
         remaining = [s for s in remaining if s.id not in taken]
-        _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel)
+        _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel,
+                     night=night, row_ids=row_ids)
         decision = None
     if decision is None and remaining and active.any():
         res, decision = rounds.decide(remaining, active)
@@ -464,6 +494,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     counts = {"families": len(families), "compiled_families": len(compiled.compiled_families),
               "relative_families": len(relatives_cache.families),
               "compiled_relative_families": len(relatives_cache.compiled_families)}
+    if night is not None:
+        counts["searches_reused"] = sum(night.reused.values())
     return IdentificationResult(
         table.sort(["round", "log10_lr"], descending=[False, True]),
         res if res is not None else search_samples(compiled, bodies, top=TOP),
@@ -546,8 +578,12 @@ class _Rounds:
                  priors: Priors, panel: Sequence[Marker], *, sex_filter: bool,
                  min_markers: int, pairs_from: float, bodies: dict[str, Body],
                  evidence: Evidence | None = None, lineage: LineageData | None = None,
-                 lineage_options: dict[str, Any] | None = None) -> None:
+                 lineage_options: dict[str, Any] | None = None,
+                 night: NightSearches | None = None, row_ids: list[str] | None = None,
+                 ) -> None:
         self.compiled, self.fam_by_id, self.conditioned = compiled, fam_by_id, conditioned
+        self.night, self.row_ids = night, row_ids
+        self.round_no = 0
         self.relatives, self.priors, self.panel = relatives, priors, panel
         self.sex_filter, self.min_markers = sex_filter, min_markers
         self.pairs_from, self.bodies = pairs_from, bodies
@@ -591,18 +627,29 @@ class _Rounds:
             scores = self.evidence.scores(self.compiled.rows, found)
         scores = self.lineage_scores(self.compiled.rows, list(self.fam_by_id.values()),
                                      remaining, scores)
+        self.round_no += 1
+        night = self.night if scores is None else None
         if self.in_play is None:
             # Families whose relatives may be among the bodies: found without the sex
             # filter too, since a woman's body can be the unregistered sister of a missing man.
             self.in_play = set()
             if self.priors.relatives > 0:
-                scout = search_samples(self.compiled, remaining, top=TOP, threshold=np.inf,
-                                       sex_filter=False, min_markers=self.min_markers,
-                                       active=rows)
+                scout_options = {"top": TOP, "threshold": np.inf, "sex_filter": False,
+                                 "min_markers": self.min_markers, "active": rows}
+                scout = search_samples(self.compiled, remaining, **scout_options) \
+                    if night is None else \
+                    night.search("scout", self.compiled, remaining, self.row_ids,
+                                 **scout_options)
                 self.in_play = _families_in_play(scout)
-        res = search_samples(self.compiled, remaining, top=TOP, threshold=self.pairs_from,
-                             sex_filter=self.sex_filter, min_markers=self.min_markers,
-                             active=rows, evidence=scores)
+        options = {"top": TOP, "threshold": self.pairs_from, "sex_filter": self.sex_filter,
+                   "min_markers": self.min_markers, "active": rows}
+        if night is None:
+            res = search_samples(self.compiled, remaining, evidence=scores, **options)
+        elif self.round_no == 1:
+            res = night.search("round", self.compiled, remaining, self.row_ids,
+                               also=("_round",), **options)
+        else:
+            res = night.search("_round", self.compiled, remaining, self.row_ids, **options)
         # With evidence, the scout above (DNA alone) and the combined scores both bring
         # families into play.
         self.in_play |= _families_in_play(res)
@@ -612,7 +659,7 @@ class _Rounds:
                                                None if self.evidence is None or found is None
                                                else (self.evidence, found),
                                                lineage=self if self.lineage is not None
-                                               else None)
+                                               else None, night=night)
         kin = self.lineage_kin(remaining) \
             if self.lineage is not None and self.priors.lineage_kin > 0 else None
         return res, decide(res, alt_res, relations, self.priors, lineage_kin=kin)
@@ -759,14 +806,15 @@ class _RelativeTables:
             self.compiled_families.update(compiled.compiled_families)
         r = 0
         for key, alts in todo.items():
-            rows = []
+            rows, ids = [], []
             for _ in alts.alternatives:
                 assert compiled is not None
                 rows.append(compiled.row(r))
+                ids.append(compiled.keys[r])
                 r += 1
             self.cache[key] = (alts.alternatives, [alts.family.pedigree.sex_of(a.person)
                                                    for a in alts.alternatives], rows,
-                               alts.family)
+                               alts.family, ids)
 
     def tables(self, family: Family, observation: dict[str, Any] | None,
                ) -> tuple[Any, ...]:
@@ -777,8 +825,27 @@ class _RelativeTables:
             rows = compile_rows(ext, [a.person for a in alts.alternatives], self.panel,
                                 theta=self.theta, observation=observation)
             self.cache[key] = (alts.alternatives, [ext.pedigree.sex_of(a.person)
-                                                   for a in alts.alternatives], rows, ext)
+                                                   for a in alts.alternatives], rows, ext,
+                               None)
         return self.cache[key][:3]
+
+    def ids(self, family: Family, observation: dict[str, Any] | None) -> list[str]:
+        """Ids of the family's alternatives' rows (after :meth:`tables`): their row keys,
+        or, for rows compiled here, keys that hash the observation models too."""
+        import hashlib
+
+        from forensic_match.dvi.compile import row_key
+        from forensic_match.markers import markers_digest
+
+        entry = self.cache[_state_key(family)]
+        if entry[4] is None:
+            digest = markers_digest(self.panel)
+            models = repr(sorted((k, repr(v)) for k, v in (observation or {}).items()))
+            ids = [hashlib.sha256((row_key(entry[3], a.person, digest, self.theta) + models)
+                                  .encode()).hexdigest() for a in entry[0]]
+            self.cache[_state_key(family)] = (*entry[:4], ids)
+            return ids
+        return list(entry[4])
 
     def extended(self, family: Family) -> Family:
         """The family extended by its alternatives (after :meth:`tables`)."""
@@ -800,12 +867,13 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
                       conditioned: dict[str, dict[str, PMSample]], remaining: list[Body],
                       priors: Priors, sex_filter: bool, min_markers: int,
                       evidence: tuple[Evidence, list[PMFindings | None]] | None = None,
-                      lineage: _Rounds | None = None,
+                      lineage: _Rounds | None = None, night: NightSearches | None = None,
                       ) -> tuple[SearchResult | None, dict[tuple[str, str], str]]:
     """Search the bodies against the relative alternatives of the families in play; with
     ``evidence`` (and the bodies' findings) each relative's score adds his relative model's
     evidence and prior weight (``Evidence.relative_scores``); with ``lineage`` (the rounds,
-    which hold the lineage data) his lineage LR on the family extended by him."""
+    which hold the lineage data) his lineage LR on the family extended by him; with ``night``
+    the first search reuses an earlier identification's (``search_memos``)."""
     if priors.relatives <= 0:
         return None, {}
     names: list[tuple[str, str]] = []
@@ -816,10 +884,13 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     tables.prepare([_conditioned_family(fam_by_id[fid], conditioned) for fid in sorted(in_play)
                     if not _observations(conditioned, fid)])
     keys: dict[str, tuple[str, tuple[str, ...]]] = {}
+    row_ids: list[str] = []
     for fid in sorted(in_play):
         fam = _conditioned_family(fam_by_id[fid], conditioned)
         keys[fid] = _state_key(fam)
         alts, sex, rows = tables.tables(fam, _observations(conditioned, fid) or None)
+        if night is not None:
+            row_ids += tables.ids(fam, _observations(conditioned, fid) or None)
         if alts:
             sets.append(AlternativeSet(tables.extended(fam), tuple(alts)))
         for a, sx, row in zip(alts, sex, rows):
@@ -834,6 +905,10 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
         memo = tables.search_memo
         res = _search_relatives_again(memo, keys, stacked, tables, remaining, sex_filter,
                                       min_markers) if memo is not None else None
+        if res is None and night is not None and memo is None:
+            res = night.search("relatives", stacked, remaining, row_ids, top=TOP,
+                               threshold=np.inf, sex_filter=sex_filter,
+                               min_markers=min_markers)
         if res is None:
             res = search_samples(stacked, remaining, top=TOP, threshold=np.inf,
                                  sex_filter=sex_filter, min_markers=min_markers)
@@ -1005,15 +1080,34 @@ def _observations(conditioned: dict[str, dict[str, PMSample]], fid: str,
 def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
                  conditioned: dict[str, dict[str, PMSample]], touched: set[str],
                  row_of: dict[tuple[str, str], int], active: np.ndarray,
-                 panel: Sequence[Marker]) -> None:
-    """Recompile the still-missing persons of families that gained an identified member."""
+                 panel: Sequence[Marker], *, night: NightSearches | None = None,
+                 row_ids: list[str] | None = None) -> None:
+    """Recompile the still-missing persons of families that gained an identified member
+    (with ``night``, the replaced rows are kept for it and ``row_ids`` updated: the new id
+    hashes the family's row key and the bodies it is conditioned on)."""
     for fid in touched:
         fam = _conditioned_family(fam_by_id[fid], conditioned)
         todo = [m for m in fam.missing if active[row_of[(fid, m)]]]
         for m, row in zip(todo, compile_rows(fam, todo, panel, theta=compiled.theta,
                                              observation=_observations(conditioned, fid)
                                              or None)):
-            compiled.set_row(row_of[(fid, m)], row)
+            r = row_of[(fid, m)]
+            if night is not None and row_ids is not None:
+                night.retire(row_ids[r], compiled, r)
+                row_ids[r] = _conditioned_id(compiled.keys[r], conditioned.get(fid, {}))
+            compiled.set_row(r, row)
+
+
+def _conditioned_id(key: str, bodies: dict[str, PMSample]) -> str:
+    """Id of a row compiled from the family of row key ``key`` conditioned on ``bodies``
+    (by missing person): everything the conditioned row adds to the row key (the bodies'
+    genotypes and dropout)."""
+    import hashlib
+
+    from forensic_match.dvi.search_reuse import sample_key
+
+    text = key + "".join(f"|{m}:{sample_key(b)}" for m, b in sorted(bodies.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _family_level_empty() -> Any:
