@@ -50,7 +50,7 @@ def _retyped(family):  # noqa: ANN001, ANN202 - a benchmark helper
 
 
 def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, seed: int,
-            folder: Path, profile_night: bool = False) -> dict:
+            folder: Path, profile_night: bool = False, reuse_searches: bool = True) -> dict:
     markers = panel()
     total_pm = n_pm + new_pm
     unrelated = min(0.95, max(0.1, 1.0 - 0.6 * n_missing / total_pm))
@@ -69,21 +69,25 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
     out: dict = {"run": "nightly", "missing": n_missing, "families": len(ds.am),
                  "pm_first": len(first.pm), "pm_new": len(night.pm),
                  "families_changed": len(retyped), "workers": workers,
+                 "reuse_searches": reuse_searches,
                  "machine": platform.platform(), "date": time.strftime("%Y-%m-%d")}
     with CaseStore(folder / "cases.db") as store, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name, data in (("full", first), ("night", night)):
             profiler = cProfile.Profile() if profile_night and name == "night" else None
             t = time.perf_counter()
+            cpu = time.process_time()
             if profiler is not None:
                 profiler.enable()
-            summary = run_store(store, data, workers=workers, min_markers=8)
+            summary = run_store(store, data, workers=workers, min_markers=8,
+                                reuse_searches=reuse_searches)
             if profiler is not None:
                 profiler.disable()
                 pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative") \
                     .print_stats("forensic_match", 30)
             wall = time.perf_counter() - t
-            out[name] = {"wall_s": round(wall, 1),
+            cpu = time.process_time() - cpu
+            out[name] = {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
                          **{k: round(v, 1) for k, v in summary.timings.items()},
                          "compiled_families": summary.counts["compiled_families"],
                          "compiled_relative_families":
@@ -92,6 +96,7 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
                          "changes": {k: summary.counts.get(f"candidates_{k}", 0)
                                      for k in ("new", "stronger", "weaker", "withdrawn")}}
     out["night_fraction_of_full"] = round(out["night"]["wall_s"] / out["full"]["wall_s"], 3)
+    out["night_cpu_fraction_of_full"] = round(out["night"]["cpu_s"] / out["full"]["cpu_s"], 3)
     out["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["peak_mb_workers"] = round(
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
@@ -109,17 +114,19 @@ def main() -> None:
     ap.add_argument("--profile-night", action="store_true",
                     help="Profile the night's run (cProfile, top 30 by cumulative time, on "
                          "standard error; its wall time then includes the profiler's cost).")
+    ap.add_argument("--no-reuse-searches", dest="reuse_searches", action="store_false",
+                    help="Search everything every night (run_store(reuse_searches=False)).")
     ap.add_argument("--dir", type=Path, default=None,
                     help="Folder for the store (default: a temporary one, removed after).")
     a = ap.parse_args()
     if a.dir is not None:
         a.dir.mkdir(parents=True, exist_ok=True)
         result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed, a.dir,
-                         a.profile_night)
+                         a.profile_night, a.reuse_searches)
     else:
         with tempfile.TemporaryDirectory(prefix="fm-nightly-") as tmp:
             result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed,
-                             Path(tmp), a.profile_night)
+                             Path(tmp), a.profile_night, a.reuse_searches)
     print(json.dumps(result))
 
 

@@ -176,7 +176,9 @@ def test_nights_with_reuse_equal_nights_without(tmp_path: Path,
     # The nights after the first reused searches; without reuse nothing was kept.
     assert all(a["result"].counts["searches_reused"] > 0 for a in on[1:])
     assert "searches_reused" not in off[1]["result"].counts
-    assert not (tmp_path / "off" / "cases.db.tables" / "tables.search.npz").exists()
+    for name in ("tables.search.npz", "tables.conditioned.npz"):
+        assert (tmp_path / "on" / "cases.db.tables" / name).exists()
+        assert not (tmp_path / "off" / "cases.db.tables" / name).exists()
     assert on[-1]["proposals"] and any(c[3] == "withdrawn" for c in on[2]["changes"])
 
 

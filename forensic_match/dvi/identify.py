@@ -399,6 +399,11 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     relatives_cache = _RelativeTables(panel, workers, compiled.theta,
                                       reuse=_load_cache(_relatives_cache(cache)))
     row_ids = list(compiled.keys)
+    if night is not None and cache is not None and compiled.theta == 0:
+        # (With theta a conditioned family's ThetaFallbackWarning is given when it is
+        # compiled; reused rows would not give it again: theta runs compile them.)
+        relatives_cache.conditioned = _ConditionedRows(
+            panel, compiled.theta, _load_cache(_conditioned_cache(cache)))
     if night is not None:
         night.keep_rows(compiled, row_ids)
         if previous is not None:
@@ -420,7 +425,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         touched.add(rec["family"])
         remaining = [b for b in remaining if b.id != rec["pm"]]
     _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel,
-                 night=night, row_ids=row_ids)
+                 night=night, row_ids=row_ids, store=relatives_cache.conditioned)
     rounds = _Rounds(compiled, fam_by_id, conditioned, relatives_cache, priors, panel,
                      sex_filter=sex_filter, min_markers=min_markers,
                      pairs_from=np.log10(threshold), bodies=sample_by_id, evidence=evidence,
@@ -447,7 +452,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         taken = {rec["pm"] for rec in new}
         remaining = [s for s in remaining if s.id not in taken]
         _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel,
-                     night=night, row_ids=row_ids)
+                     night=night, row_ids=row_ids, store=relatives_cache.conditioned)
         decision = None
     if decision is None and remaining and active.any():
         res, decision = rounds.decide(remaining, active)
@@ -491,11 +496,13 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                   "population": repr(evidence.population)}
     if cache is not None:
         relatives_cache.save(_relatives_cache(cache))
+        if relatives_cache.conditioned is not None:
+            relatives_cache.conditioned.save(_conditioned_cache(cache))
     counts = {"families": len(families), "compiled_families": len(compiled.compiled_families),
               "relative_families": len(relatives_cache.families),
               "compiled_relative_families": len(relatives_cache.compiled_families)}
     if night is not None:
-        counts["searches_reused"] = sum(night.reused.values())
+        counts["searches_reused"] = sum(bool(v) for v in night.reused.values())
     return IdentificationResult(
         table.sort(["round", "log10_lr"], descending=[False, True]),
         res if res is not None else search_samples(compiled, bodies, top=TOP),
@@ -719,6 +726,62 @@ def _relatives_cache(cache: str | Path | None) -> Path | None:
     return cache.with_name(cache.name.removesuffix(".npz") + ".relatives.npz")
 
 
+def _conditioned_cache(cache: str | Path) -> Path:
+    """The file of rows compiled on families conditioned on identified bodies (their
+    missing persons' and their relative alternatives') that goes with ``cache``."""
+    cache = Path(cache)
+    return cache.with_name(cache.name.removesuffix(".npz") + ".conditioned.npz")
+
+
+class _ConditionedRows:
+    """Rows compiled on families conditioned on identified bodies, by id (a hash of
+    everything each is compiled from: :func:`_conditioned_id`, :meth:`_RelativeTables.
+    _conditioned_ids`), from an earlier identification's file (``reuse``, used only on the
+    same panel and theta) and this one's; :meth:`save` writes the rows this one used."""
+
+    def __init__(self, panel: Sequence[Marker], theta: float,
+                 reuse: CompiledTables | None) -> None:
+        from forensic_match.markers import markers_digest
+
+        self.panel, self.theta = tuple(panel), theta
+        self.rows: dict[str, tuple[tuple[str, str], CompiledRow, str]] = {}
+        self.used: list[str] = []
+        self.reuse = reuse if reuse is not None and reuse.theta == theta and \
+            len(reuse.keys) == len(reuse.rows) and \
+            markers_digest(reuse.markers) == markers_digest(self.panel) else None
+        self.index = {k: r for r, k in enumerate(self.reuse.keys)} \
+            if self.reuse is not None else {}
+
+    def take(self, ids: list[str]) -> list[CompiledRow] | None:
+        """The rows of ``ids`` if all were compiled before, else ``None``."""
+        out = []
+        for i in ids:
+            if i in self.rows:
+                out.append(self.rows[i][1])
+            elif i in self.index and self.reuse is not None:
+                out.append(self.reuse.row(self.index[i]))
+            else:
+                return None
+        return out
+
+    def keep(self, ids: list[str], names: list[tuple[str, str]], rows: Sequence[CompiledRow],
+             sexes: list[str]) -> None:
+        for i, name, row, sex in zip(ids, names, rows, sexes):
+            if i not in self.rows:
+                self.rows[i] = (name, row, sex)
+                self.used.append(i)
+
+    def save(self, path: Path) -> None:
+        if not self.used:
+            path.unlink(missing_ok=True)
+            return
+        parts = [self.rows[i] for i in self.used]
+        tables = CompiledTables.stack(self.panel, [p[0] for p in parts],
+                                      [p[1] for p in parts], [p[2] for p in parts], self.theta)
+        tables.keys = list(self.used)
+        tables.save(path)
+
+
 def _load_cache(path: str | Path | None) -> CompiledTables | None:
     """Tables saved by an earlier run, or ``None`` (absent, or unreadable: then a
     :class:`~forensic_match.errors.CacheWarning` and everything is compiled again; the
@@ -752,6 +815,7 @@ class _RelativeTables:
         self.reuse = reuse
         self.cache: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
         self.search_memo: _RelativeSearchMemo | None = None
+        self.conditioned: _ConditionedRows | None = None
         self.parts: list[CompiledTables] = []
         self.families: set[str] = set()
         self.compiled_families: set[str] = set()
@@ -822,27 +886,40 @@ class _RelativeTables:
         if key not in self.cache:
             alts = relative_alternatives(family)
             ext = alts.family
-            rows = compile_rows(ext, [a.person for a in alts.alternatives], self.panel,
-                                theta=self.theta, observation=observation)
-            self.cache[key] = (alts.alternatives, [ext.pedigree.sex_of(a.person)
-                                                   for a in alts.alternatives], rows, ext,
-                               None)
+            persons = [a.person for a in alts.alternatives]
+            sexes = [ext.pedigree.sex_of(p) for p in persons]
+            ids = self._conditioned_ids(ext, persons, observation) \
+                if self.conditioned is not None else None
+            rows = None if ids is None else self.conditioned.take(ids)
+            if rows is None:
+                rows = compile_rows(ext, persons, self.panel, theta=self.theta,
+                                    observation=observation)
+            if ids is not None:
+                self.conditioned.keep(ids, [(family.id, p) for p in persons], rows, sexes)
+            self.cache[key] = (alts.alternatives, sexes, rows, ext, ids)
         return self.cache[key][:3]
 
-    def ids(self, family: Family, observation: dict[str, Any] | None) -> list[str]:
-        """Ids of the family's alternatives' rows (after :meth:`tables`): their row keys,
-        or, for rows compiled here, keys that hash the observation models too."""
+    def _conditioned_ids(self, ext: Family, persons: list[str],
+                         observation: dict[str, Any] | None) -> list[str]:
+        """Ids of rows compiled by :meth:`tables`: the row key of the extended family and
+        person, and the observation models of its degraded members."""
         import hashlib
 
         from forensic_match.dvi.compile import row_key
         from forensic_match.markers import markers_digest
 
+        digest = markers_digest(self.panel)
+        models = repr(sorted((k, repr(v)) for k, v in (observation or {}).items()))
+        return [hashlib.sha256((row_key(ext, p, digest, self.theta) + models).encode())
+                .hexdigest() for p in persons]
+
+    def ids(self, family: Family, observation: dict[str, Any] | None) -> list[str]:
+        """Ids of the family's alternatives' rows (after :meth:`tables`): their row keys,
+        or, for rows compiled by :meth:`tables`, keys that hash the observation models
+        too."""
         entry = self.cache[_state_key(family)]
         if entry[4] is None:
-            digest = markers_digest(self.panel)
-            models = repr(sorted((k, repr(v)) for k, v in (observation or {}).items()))
-            ids = [hashlib.sha256((row_key(entry[3], a.person, digest, self.theta) + models)
-                                  .encode()).hexdigest() for a in entry[0]]
+            ids = self._conditioned_ids(entry[3], [a.person for a in entry[0]], observation)
             self.cache[_state_key(family)] = (*entry[:4], ids)
             return ids
         return list(entry[4])
@@ -1081,20 +1158,31 @@ def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
                  conditioned: dict[str, dict[str, PMSample]], touched: set[str],
                  row_of: dict[tuple[str, str], int], active: np.ndarray,
                  panel: Sequence[Marker], *, night: NightSearches | None = None,
-                 row_ids: list[str] | None = None) -> None:
+                 row_ids: list[str] | None = None, store: _ConditionedRows | None = None,
+                 ) -> None:
     """Recompile the still-missing persons of families that gained an identified member
     (with ``night``, the replaced rows are kept for it and ``row_ids`` updated: the new id
-    hashes the family's row key and the bodies it is conditioned on)."""
+    hashes the family's row key and the bodies it is conditioned on; with ``store``, rows
+    of those ids compiled before are taken from it, and the rows used are kept in it)."""
     for fid in touched:
         fam = _conditioned_family(fam_by_id[fid], conditioned)
         todo = [m for m in fam.missing if active[row_of[(fid, m)]]]
-        for m, row in zip(todo, compile_rows(fam, todo, panel, theta=compiled.theta,
-                                             observation=_observations(conditioned, fid)
-                                             or None)):
+        ids = [_conditioned_id(compiled.keys[row_of[(fid, m)]], conditioned.get(fid, {}))
+               for m in todo] if store is not None else None
+        rows = None if ids is None else store.take(ids)
+        if rows is None:
+            rows = compile_rows(fam, todo, panel, theta=compiled.theta,
+                                observation=_observations(conditioned, fid) or None)
+        if ids is not None:
+            store.keep(ids, [(fid, m) for m in todo], rows,
+                       [compiled.sex[row_of[(fid, m)]] if compiled.sex else "U"
+                        for m in todo])
+        for k, (m, row) in enumerate(zip(todo, rows)):
             r = row_of[(fid, m)]
             if night is not None and row_ids is not None:
                 night.retire(row_ids[r], compiled, r)
-                row_ids[r] = _conditioned_id(compiled.keys[r], conditioned.get(fid, {}))
+                row_ids[r] = _conditioned_id(compiled.keys[r], conditioned.get(fid, {})) \
+                    if ids is None else ids[k]
             compiled.set_row(r, row)
 
 

@@ -44,7 +44,7 @@ import numpy as np
 from forensic_match.cases import PMSample
 from forensic_match.dvi.compile import CompiledTables
 from forensic_match.dvi.fragments import Body
-from forensic_match.dvi.search import SearchResult, search_samples
+from forensic_match.dvi.search import SearchResult, _search_encoded, encode_samples
 from forensic_match.errors import CacheWarning, InputError
 
 #: Nights a sample's LR sum may be carried forward (corrected by removed and new rows) before
@@ -151,6 +151,7 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
                    old_rows: Callable[[list[str]], CompiledTables | None] | None = None,
                    active: np.ndarray | None = None, top: int = 5, threshold: float = 4.0,
                    sex_filter: bool = True, min_markers: int = 1, dropin: float = 0.0,
+                   encodings: dict[Any, Any] | None = None,
                    ) -> tuple[SearchResult, SearchMemo]:
     """:func:`~forensic_match.dvi.search.search_samples` of ``samples`` against the ``active``
     rows of ``compiled``, reusing ``memo`` (an earlier such search) where rows and samples are
@@ -172,6 +173,9 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         cannot: then everything is searched in full.
     active, top, threshold, sex_filter, min_markers, dropin
         As for :func:`~forensic_match.dvi.search.search_samples`.
+    encodings : dict, optional
+        Encoded samples of earlier calls, by panel and the samples' keys: searches of the
+        same samples on the same panel encode them once (this call adds its own).
 
     Returns
     -------
@@ -194,8 +198,31 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     key_of = {s.id: k for s, k in zip(samples, keys)}
     setting = _setting(compiled, len(samples), opts)
 
+    from forensic_match.markers import markers_digest
+
+    digest = markers_digest(compiled.markers)
+    signature = (digest, repr(float(dropin)), tuple(keys))
+    enc = None
+    for (d, drop, those), cached in (encodings or {}).items():
+        if (d, drop) == signature[:2]:
+            at = {k: i for i, k in enumerate(those)}
+            if all(k in at for k in keys):
+                enc = cached.take([at[k] for k in keys])
+    if enc is None:
+        enc = encode_samples(samples, compiled.markers, compiled.offsets, dropin=dropin)
+        if encodings is not None:
+            encodings.clear()  # one set of samples at a time: they are large
+            encodings[signature] = enc
+    position = {s.id: i for i, s in enumerate(samples)}
+
+    def search(tables: CompiledTables, some: Sequence[PMSample | Body], *,
+               active: np.ndarray | None, **changed: Any) -> SearchResult:
+        return _search_encoded(tables, enc.take([position[x.id] for x in some]),
+                               active=active, evidence=None, progress=False,
+                               **(opts | changed))
+
     def full() -> tuple[SearchResult, SearchMemo]:
-        res = search_samples(compiled, samples, active=active, **opts)
+        res = search(compiled, samples, active=active)
         frames = _tag(res, compiled, row_ids, key_of)
         return (SearchResult(res.by_sample, res.by_missing, res.pairs, res.samples,
                              dict(res.parameters, reused=False)),
@@ -221,7 +248,9 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     old_tables = None
     if removed:
         old_tables = old_rows(removed) if old_rows is not None else None
-        if old_tables is None or len(old_tables.rows) != len(removed):
+        if old_tables is None or len(old_tables.rows) != len(removed) or \
+                old_tables.theta != compiled.theta or \
+                markers_digest(old_tables.markers) != digest:
             return full()
 
     kept_samples = [s for s, k in zip(samples, kept_s) if k]
@@ -239,19 +268,18 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     sums: dict[str, float] = {}
     typed: dict[str, int] = {}
     if new_samples:
-        res = search_samples(compiled, new_samples, active=rows, **opts)
+        res = search(compiled, new_samples, active=rows)
         add(res, compiled, row_ids)
         sums.update(zip(res.samples["pm"].to_list(), res.samples["lr_sum"].to_list()))
         typed.update(zip(res.samples["pm"].to_list(), res.samples["n_typed"].to_list()))
     plus = {s.id: 0.0 for s in kept_samples}
     if changed_rows.size and kept_samples:
-        res = search_samples(compiled, kept_samples, active=changed_rows, **opts)
+        res = search(compiled, kept_samples, active=changed_rows)
         add(res, compiled, row_ids)
         plus = dict(zip(res.samples["pm"].to_list(), res.samples["lr_sum"].to_list()))
     minus = {s.id: 0.0 for s in kept_samples}
     if old_tables is not None and kept_samples:
-        res = search_samples(old_tables, kept_samples, top=top, threshold=math.inf,
-                             sex_filter=sex_filter, min_markers=min_markers, dropin=dropin)
+        res = search(old_tables, kept_samples, active=None, threshold=math.inf)
         minus = dict(zip(res.samples["pm"].to_list(), res.samples["lr_sum"].to_list()))
 
     # Kept samples: their lists over the kept rows are last night's unless a removed row was
@@ -276,7 +304,7 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     kept_keys = {key_of[s.id] for s in kept_samples}
     parts["by_sample"].append(last.filter(pl.col("_sample").is_in(list(kept_keys - redo_keys))))
     if redo:
-        res = search_samples(compiled, redo, active=same_rows, **opts)
+        res = search(compiled, redo, active=same_rows)
         add(res, compiled, row_ids, ("by_sample",))
         for p, v in zip(res.samples["pm"].to_list(), res.samples["lr_sum"].to_list()):
             sums[p] = v + plus[p]
@@ -289,7 +317,7 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     if redo_rows and kept_samples:
         again = np.array([r for r, i in zip(rows.tolist(), rid) if i in redo_rows],
                          dtype=np.int64)
-        res = search_samples(compiled, kept_samples, active=again, **opts)
+        res = search(compiled, kept_samples, active=again)
         add(res, compiled, row_ids, ("by_missing",))
     parts["pairs"].append(memo.pairs.filter(pl.col("_row").is_in(list(now_rows - {
         r for r, k in zip(rid, kept_r) if not k})) & pl.col("_sample").is_in(list(kept_keys))))
@@ -300,7 +328,11 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     n_typed = np.array([typed[p] for p in ids], dtype=np.int64)
     table = pl.DataFrame({"pm": ids, "lr_sum": lr_sum, "n_typed": n_typed},
                          schema={"pm": pl.Utf8, "lr_sum": pl.Float64, "n_typed": pl.Int64})
-    parameters = dict(opts, reused=True)
+    parameters = dict(opts, reused=True, reuse={
+        "new_samples": len(new_samples), "kept_samples": len(kept_samples),
+        "gone_samples": len(gone_samples), "redone_samples": len(redo),
+        "changed_rows": int(changed_rows.size), "kept_rows": int(same_rows.size),
+        "removed_rows": len(removed), "redone_rows": len(redo_rows)})
     out_memo = _memo(setting, rid, keys, lr_sum, n_typed,
                      np.array([carried.get(k, 0) for k in keys]), frames)
     return _result(frames, table, parameters), out_memo
@@ -446,7 +478,8 @@ class NightSearches:
         self.memos = memos
         self._sources: list[tuple[CompiledTables, Sequence[str]]] = []
         self._retired: dict[str, tuple[tuple[str, str], Any, str]] = {}
-        self.reused: dict[str, bool] = {}
+        self.reused: dict[str, Any] = {}
+        self._encodings: dict[Any, Any] = {}
 
     def keep_rows(self, tables: CompiledTables | None, ids: Sequence[str]) -> None:
         """Register ``tables`` (ids per row; the sequence may change as rows are replaced)."""
@@ -494,8 +527,9 @@ class NightSearches:
         """:func:`search_reusing` with the memo ``use`` (default ``name``); this search's memo
         is kept under ``name`` and the names in ``also``."""
         res, memo = search_reusing(compiled, samples, memo=self.memos.get(use or name),
-                                   row_ids=list(row_ids), old_rows=self.old_rows, **options)
+                                   row_ids=list(row_ids), old_rows=self.old_rows,
+                                   encodings=self._encodings, **options)
         for n in (name, *also):
             self.memos[n] = memo
-        self.reused[name] = bool(res.parameters["reused"])
+        self.reused[name] = res.parameters.get("reuse", False)
         return res

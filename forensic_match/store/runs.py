@@ -249,7 +249,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                        "flagged": len(ingest.flagged), "abandoned": len(abandoned),
                        "compiled_families": result.counts.get("compiled_families", 0),
                        "compiled_relative_families":
-                           result.counts.get("compiled_relative_families", 0)}
+                           result.counts.get("compiled_relative_families", 0),
+                       "searches_reused": result.counts.get("searches_reused", 0)}
             for change in candidate_changes(conn, run_id):
                 key = f"candidates_{change['change']}"
                 counts[key] = counts.get(key, 0) + 1
