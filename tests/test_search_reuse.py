@@ -170,3 +170,36 @@ def test_sums_of_reused_samples_are_carried_then_recomputed() -> None:
     assert res.parameters["reused"]
     assert memo.carried.max() == 1 and memo.carried[-1] == 0
     assert pl.Series(memo.samples).n_unique() == len(pm)
+
+
+def test_memos_survive_the_file_and_a_damaged_file_is_refused(tmp_path) -> None:  # noqa: ANN001
+    import pytest
+
+    from forensic_match.dvi.search_reuse import load_memos, save_memos
+    from forensic_match.errors import CacheWarning
+
+    compiled, pm = _base()
+    ids = list(compiled.keys)
+    _, memo = search_reusing(compiled, pm, memo=None, row_ids=ids, threshold=-2.0,
+                             min_markers=8)
+    path = tmp_path / "tables.search.npz"
+    save_memos(path, {"round": memo})
+    back = load_memos(path)["round"]
+    assert (back.setting, back.rows, back.samples) == (memo.setting, memo.rows, memo.samples)
+    assert np.array_equal(back.lr_sum, memo.lr_sum)
+    assert np.array_equal(back.carried, memo.carried)
+    for name in ("by_sample", "by_missing", "pairs"):
+        assert getattr(back, name).equals(getattr(memo, name)), name
+    res, _ = search_reusing(compiled, pm, memo=back, row_ids=ids, threshold=-2.0,
+                            min_markers=8)
+    assert res.parameters["reused"]
+    assert_same(res, search_samples(compiled, pm, threshold=-2.0, min_markers=8))
+    data = bytearray(path.read_bytes())
+    data[-200] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.warns(CacheWarning):
+        assert load_memos(path) == {}
+    path.write_bytes(b"not a memo file")
+    with pytest.warns(CacheWarning):
+        assert load_memos(path) == {}
+    assert load_memos(tmp_path / "absent.npz") == {}

@@ -252,3 +252,23 @@ def test_random_nights_decide_alike_with_and_without_memos(nights: list) -> None
                            search_memos=memos)
             want = identify(am, pm, markers, min_markers=8)
             assert_same_decisions(got, want)
+
+
+def test_the_command_line_switch(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from store_helpers import write_small_dataset
+
+    from forensic_match.cli import main
+
+    data = write_small_dataset(tmp_path / "small.json")
+    db = str(tmp_path / "cases.db")
+    memo_file = tmp_path / "cases.db.tables" / "tables.search.npz"
+    runner = CliRunner()
+    off = runner.invoke(main, ["run", str(data), "--store", db, "--no-search-reuse", "-q"])
+    assert off.exit_code == 0, off.output
+    assert (tmp_path / "cases.db.tables" / "tables.npz").exists() and not memo_file.exists()
+    on = runner.invoke(main, ["run", str(data), "--store", db, "-q"])
+    assert on.exit_code == 0, on.output
+    assert set(load_memos(memo_file)) == {"scout", "round", "relatives", "candidates"}
+    with CaseStore(db) as store:
+        assert store.changes() == []

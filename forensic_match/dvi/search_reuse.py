@@ -86,9 +86,13 @@ class SearchMemo:
     carried : numpy.ndarray
         Per sample, the nights its LR sum has been carried forward since last computed in
         full.
-    by_sample, by_missing, pairs : polars.DataFrame
-        The search's tables, each entry with its row's id (``_row``) and its sample's key
-        (``_sample``).
+    by_sample, by_missing : polars.DataFrame
+        Each sample's best rows and each row's best samples, :data:`DEPTH` times deeper
+        than the search's lists where known, each entry with its row's id (``_row``), its
+        sample's key (``_sample``) and whether its list holds every finite score of its
+        sample (row) (``_full``).
+    pairs : polars.DataFrame
+        The listed pairs, with ``_row`` and ``_sample``.
     """
 
     setting: str
@@ -108,7 +112,8 @@ def _setting(compiled: CompiledTables, n_s: int, options: dict[str, Any]) -> str
     top = options["top"]
     canon = {"options": {k: repr(v) for k, v in sorted(options.items())},
              "markers": markers_digest(compiled.markers), "theta": repr(float(compiled.theta)),
-             "k_s": max(1, min(top, len(compiled.rows))), "k_m": max(1, min(top, n_s))}
+             "k_s": max(1, min(top, len(compiled.rows))), "k_m": max(1, min(top, n_s)),
+             "depth": DEPTH}
     return hashlib.sha256(json.dumps(canon, sort_keys=True).encode()).hexdigest()
 
 
@@ -134,7 +139,7 @@ def _memo(setting: str, row_ids: list[str], keys: list[str], lr_sum: np.ndarray,
           n_typed: np.ndarray, carried: np.ndarray, frames: dict[str, Any]) -> SearchMemo:
     return SearchMemo(setting, row_ids, keys, np.asarray(lr_sum, dtype=np.float64),
                       np.asarray(n_typed, dtype=np.int64), np.asarray(carried, dtype=np.int64),
-                      frames["by_sample"], frames["by_missing"], frames["pairs"])
+                      frames["memo_by_sample"], frames["memo_by_missing"], frames["pairs"])
 
 
 def _result(frames: dict[str, Any], samples: Any, parameters: dict[str, Any]) -> SearchResult:
@@ -215,19 +220,37 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
             encodings[signature] = enc
     position = {s.id: i for i, s in enumerate(samples)}
 
+    n_table = len(compiled.rows)
+    k_s, k_m = max(1, min(top, n_table)), max(1, min(top, len(samples)))
+    deep = DEPTH * top
+
     def search(tables: CompiledTables, some: Sequence[PMSample | Body], *,
-               active: np.ndarray | None, **changed: Any) -> SearchResult:
-        return _search_encoded(tables, enc.take([position[x.id] for x in some]),
-                               active=active, evidence=None, progress=False,
-                               **(opts | changed))
+               active: np.ndarray | None, names: Sequence[str] = _FRAMES,
+               **changed: Any) -> tuple[SearchResult, dict[str, Any]]:
+        """A search of ``some`` samples with lists of depth ``deep``, its tables tagged and
+        each list marked complete (it holds every finite score) or not."""
+        res = _search_encoded(tables, enc.take([position[x.id] for x in some]),
+                              active=active, evidence=None, progress=False,
+                              **(opts | {"top": deep} | changed))
+        frames = _tag(res, tables, row_ids if tables is compiled else old_ids, key_of)
+        n_active = len(tables.rows) if active is None else len(active)
+        for name, by, most, n in (("by_sample", "_sample", min(deep, len(tables.rows)),
+                                   n_active),
+                                  ("by_missing", "_row", min(deep, len(some)), len(some))):
+            if name in names:
+                size = pl.len().over(by)
+                frames[name] = frames[name].with_columns(
+                    ((size < max(1, most)) | (size >= n)).alias("_complete"))
+        return res, frames
+
+    old_ids: list[str] = []
 
     def full() -> tuple[SearchResult, SearchMemo]:
-        res = search(compiled, samples, active=active)
-        frames = _tag(res, compiled, row_ids, key_of)
-        return (SearchResult(res.by_sample, res.by_missing, res.pairs, res.samples,
-                             dict(res.parameters, reused=False)),
+        res, frames = search(compiled, samples, active=active)
+        merged = _merge({n: [frames[n]] for n in _FRAMES}, row_ids, keys, k_s, k_m, deep)
+        return (_result(merged, res.samples, dict(opts, reused=False)),
                 _memo(setting, rid, keys, res.samples["lr_sum"].to_numpy(),
-                      res.samples["n_typed"].to_numpy(), np.zeros(len(keys)), frames))
+                      res.samples["n_typed"].to_numpy(), np.zeros(len(keys)), merged))
 
     if memo is None or memo.setting != setting or not samples or rows.size == 0 or \
             len(set(rid)) != len(rid) or len(set(keys)) != len(keys):
@@ -239,7 +262,7 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     now_rows = set(rid)
     removed = [r for r in memo.rows if r not in now_rows]
     now_samples = set(keys)
-    gone_samples = {k for k in memo.samples if k not in now_samples}
+    gone_samples = [k for k in memo.samples if k not in now_samples]
     n_changed_rows = int((~kept_r).sum()) + len(removed)
     if n_changed_rows > FULL_ABOVE * rows.size or (~kept_s).sum() > FULL_ABOVE * len(keys) \
             or not _increasing([old_row_pos[r] for r, k in zip(rid, kept_r) if k]) \
@@ -252,6 +275,7 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
                 old_tables.theta != compiled.theta or \
                 markers_digest(old_tables.markers) != digest:
             return full()
+        old_ids = list(removed)
 
     kept_samples = [s for s, k in zip(samples, kept_s) if k]
     new_samples = [s for s, k in zip(samples, kept_s) if not k]
@@ -259,34 +283,33 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     same_rows = rows[kept_r]
     parts: dict[str, list[Any]] = {n: [] for n in _FRAMES}
 
-    def add(res: SearchResult, tables: CompiledTables, ids: Sequence[str],
-            names: Sequence[str] = _FRAMES) -> None:
-        frames = _tag(res, tables, ids, key_of)
-        for n in names:
-            parts[n].append(frames[n])
-
     sums: dict[str, float] = {}
     typed: dict[str, int] = {}
     if new_samples:
-        res = search(compiled, new_samples, active=rows)
-        add(res, compiled, row_ids)
+        res, frames = search(compiled, new_samples, active=rows)
+        for n in _FRAMES:
+            parts[n].append(frames[n])
         sums.update(zip(res.samples["pm"].to_list(), res.samples["lr_sum"].to_list()))
         typed.update(zip(res.samples["pm"].to_list(), res.samples["n_typed"].to_list()))
     plus = {s.id: 0.0 for s in kept_samples}
     if changed_rows.size and kept_samples:
-        res = search(compiled, kept_samples, active=changed_rows)
-        add(res, compiled, row_ids)
+        res, frames = search(compiled, kept_samples, active=changed_rows)
+        for n in _FRAMES:
+            parts[n].append(frames[n])
         plus = dict(zip(res.samples["pm"].to_list(), res.samples["lr_sum"].to_list()))
     minus = {s.id: 0.0 for s in kept_samples}
     if old_tables is not None and kept_samples:
-        res = search(old_tables, kept_samples, active=None, threshold=math.inf)
+        res, _ = search(old_tables, kept_samples, active=None, names=(), threshold=math.inf)
         minus = dict(zip(res.samples["pm"].to_list(), res.samples["lr_sum"].to_list()))
 
-    # Kept samples: their lists over the kept rows are last night's unless a removed row was
-    # in them (then the rows beyond the list are unknown: search the sample again).
-    last = memo.by_sample
-    removed_set = set(removed)
-    hit = set(last.filter(pl.col("_row").is_in(list(removed_set)))["_sample"].to_list())
+    # Kept samples: their lists less the removed rows are the best of the kept rows, known
+    # to the depth left; a sample with fewer than it needs left (and not all of its finite
+    # scores) is searched again.
+    kept_keys = [key_of[s.id] for s in kept_samples]
+    last = memo.by_sample.filter(pl.col("_sample").is_in(kept_keys)
+                                 & ~pl.col("_row").is_in(removed))
+    left = dict(last.group_by("_sample").agg(pl.len(), pl.col("_full").first())
+                .select("_sample", pl.struct("len", "_full")).iter_rows())
     carried: dict[str, int] = {}
     redo = []
     for s in kept_samples:
@@ -294,35 +317,42 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         i = old_sample_pos[k]
         before, gone = float(memo.lr_sum[i]), minus[s.id]
         typed[s.id] = int(memo.n_typed[i])
-        if k in hit or memo.carried[i] + 1 >= MAX_CARRIED or \
-                not (math.isfinite(before) and math.isfinite(gone)) or gone > 0.5 * before:
+        have = left.get(k, {"len": 0, "_full": True})
+        if (not have["_full"] and have["len"] < k_s) or memo.carried[i] + 1 >= MAX_CARRIED \
+                or not (math.isfinite(before) and math.isfinite(gone)) or gone > 0.5 * before:
             redo.append(s)
         else:
             sums[s.id] = before - gone + plus[s.id]
             carried[k] = int(memo.carried[i]) + 1
     redo_keys = {key_of[s.id] for s in redo}
-    kept_keys = {key_of[s.id] for s in kept_samples}
-    parts["by_sample"].append(last.filter(pl.col("_sample").is_in(list(kept_keys - redo_keys))))
+    parts["by_sample"].append(last.filter(~pl.col("_sample").is_in(list(redo_keys)))
+                              .with_columns(pl.col("_full").alias("_complete")))
     if redo:
-        res = search(compiled, redo, active=same_rows)
-        add(res, compiled, row_ids, ("by_sample",))
+        res, frames = search(compiled, redo, active=same_rows, names=("by_sample",))
+        parts["by_sample"].append(frames["by_sample"])
         for p, v in zip(res.samples["pm"].to_list(), res.samples["lr_sum"].to_list()):
             sums[p] = v + plus[p]
 
-    # Kept rows: their lists over the kept samples are last night's unless a sample gone or
-    # changed since was in them (then search the row again against the kept samples).
-    lastm = memo.by_missing.filter(pl.col("_row").is_in([r for r, k in zip(rid, kept_r) if k]))
-    redo_rows = set(lastm.filter(pl.col("_sample").is_in(list(gone_samples)))["_row"].to_list())
-    parts["by_missing"].append(lastm.filter(~pl.col("_row").is_in(list(redo_rows))))
+    # Kept rows, likewise, less the samples gone or changed since.
+    kept_ids = [r for r, k in zip(rid, kept_r) if k]
+    lastm = memo.by_missing.filter(pl.col("_row").is_in(kept_ids)
+                                   & ~pl.col("_sample").is_in(gone_samples))
+    left_m = dict(lastm.group_by("_row").agg(pl.len(), pl.col("_full").first())
+                  .select("_row", pl.struct("len", "_full")).iter_rows())
+    redo_rows = {r for r in kept_ids
+                 if not left_m.get(r, {"_full": True})["_full"] and left_m[r]["len"] < k_m}
+    parts["by_missing"].append(lastm.filter(~pl.col("_row").is_in(list(redo_rows)))
+                               .with_columns(pl.col("_full").alias("_complete")))
     if redo_rows and kept_samples:
         again = np.array([r for r, i in zip(rows.tolist(), rid) if i in redo_rows],
                          dtype=np.int64)
-        res = search(compiled, kept_samples, active=again)
-        add(res, compiled, row_ids, ("by_missing",))
-    parts["pairs"].append(memo.pairs.filter(pl.col("_row").is_in(list(now_rows - {
-        r for r, k in zip(rid, kept_r) if not k})) & pl.col("_sample").is_in(list(kept_keys))))
+        _, frames = search(compiled, kept_samples, active=again, names=("by_missing",))
+        parts["by_missing"].append(frames["by_missing"])
+    changed_ids = {r for r, k in zip(rid, kept_r) if not k}
+    parts["pairs"].append(memo.pairs.filter(pl.col("_row").is_in(list(now_rows - changed_ids))
+                                            & pl.col("_sample").is_in(kept_keys)))
 
-    frames = _merge(parts, compiled, row_ids, rows, keys, top, len(samples))
+    merged = _merge(parts, row_ids, keys, k_s, k_m, deep)
     ids = [s.id for s in samples]
     lr_sum = np.array([sums[p] for p in ids], dtype=np.float64)
     n_typed = np.array([typed[p] for p in ids], dtype=np.int64)
@@ -334,46 +364,70 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         "changed_rows": int(changed_rows.size), "kept_rows": int(same_rows.size),
         "removed_rows": len(removed), "redone_rows": len(redo_rows)})
     out_memo = _memo(setting, rid, keys, lr_sum, n_typed,
-                     np.array([carried.get(k, 0) for k in keys]), frames)
-    return _result(frames, table, parameters), out_memo
+                     np.array([carried.get(k, 0) for k in keys]), merged)
+    return _result(merged, table, parameters), out_memo
 
 
-def _merge(parts: dict[str, list[Any]], compiled: CompiledTables, row_ids: Sequence[str],
-           rows: np.ndarray, keys: list[str], top: int, n_s: int) -> dict[str, Any]:
-    """The tables of a full search from the pieces: each sample's best rows (score
-    descending, row ascending), each row's best samples (score descending, sample
-    ascending), the listed pairs."""
+#: Memo lists are kept this many times deeper than the search's lists, so that a few rows
+#: or samples removed from them leave enough known entries (a list left shorter than the
+#: search's is searched again).
+DEPTH = 2
+
+_BIG = 2**62
+
+
+def _lists(frame: Any, group: str, tie: str, k_out: int, deep: int) -> tuple[Any, Any]:
+    """Per group (a sample, or a row) the merged list of its parts (each marked complete or
+    not): the first ``k_out`` entries, and the entries known to be right (up to the last
+    entry of each incomplete part, and at most ``deep``) marked ``_full`` when every finite
+    score of the group is among them."""
+    import polars as pl
+
+    f = frame.sort([group, "log10_lr", tie], descending=[False, True, False])
+    f = f.with_columns(pl.int_range(pl.len()).over(group).alias("_pos"),
+                       pl.len().over(group).alias("_n"))
+    cut = f.filter(~pl.col("_complete")).group_by([group, "_part"]) \
+        .agg(pl.col("_pos").max()).group_by(group).agg((pl.col("_pos").min() + 1)
+                                                       .alias("_cut"))
+    f = f.join(cut, on=group, how="left", maintain_order="left") \
+        .with_columns(pl.col("_cut").fill_null(_BIG))
+    out = f.filter(pl.col("_pos") < k_out).with_columns((pl.col("_pos") + 1).alias("rank"))
+    keep = f.filter((pl.col("_pos") < pl.col("_cut")) & (pl.col("_pos") < deep)) \
+        .with_columns(((pl.col("_cut") == _BIG) & (pl.col("_n") <= deep)).alias("_full"))
+    return out, keep
+
+
+def _merge(parts: dict[str, list[Any]], row_ids: Sequence[str], keys: list[str], k_s: int,
+           k_m: int, deep: int) -> dict[str, Any]:
+    """The tables of a full search from the pieces (each sample's best rows: score
+    descending, row ascending; each row's best samples: score descending, sample ascending;
+    the listed pairs), each with its memo part (``_memo_by_sample``...)."""
     import polars as pl
 
     row_index = {r: i for i, r in enumerate(row_ids)}
     sample_index = {k: i for i, k in enumerate(keys)}
-    k_s, k_m = max(1, min(top, len(compiled.rows))), max(1, min(top, n_s))
 
     def indexed(name: str) -> Any:
-        frame = pl.concat(parts[name], how="vertical_relaxed")
+        frames = [f.drop([c for c in ("rank", "_full") if c in f.columns])
+                  .with_columns(pl.lit(i, dtype=pl.Int64).alias("_part"))
+                  for i, f in enumerate(parts[name])]
+        frame = pl.concat(frames, how="diagonal_relaxed")
         return frame.with_columns(
             pl.Series("_ri", [row_index[r] for r in frame["_row"].to_list()], dtype=pl.Int64),
             pl.Series("_si", [sample_index[k] for k in frame["_sample"].to_list()],
                       dtype=pl.Int64))
 
-    cols = [c for c in parts["by_sample"][0].columns if c != "rank"]
-    by_s = indexed("by_sample").unique(["_si", "_ri"], keep="first", maintain_order=True) \
-        .sort(["_si", "log10_lr", "_ri"], descending=[False, True, False]) \
-        .group_by("_si", maintain_order=True).head(k_s)
-    by_s = by_s.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("_si")
-                             .alias("rank"))
-    by_m = indexed("by_missing").unique(["_ri", "_si"], keep="first", maintain_order=True) \
-        .sort(["_ri", "log10_lr", "_si"], descending=[False, True, False]) \
-        .group_by("_ri", maintain_order=True).head(k_m)
-    by_m = by_m.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("_ri")
-                             .alias("rank"))
+    cols = [c for c in parts["pairs"][0].columns if not c.startswith("_") and c != "rank"]
+    out_s, keep_s = _lists(indexed("by_sample"), "_si", "_ri", k_s, deep)
+    out_m, keep_m = _lists(indexed("by_missing"), "_ri", "_si", k_m, deep)
     pairs = indexed("pairs").sort(["log10_lr", "_ri", "_si"], descending=[True, False, False])
-    order = [c for c in cols if not c.startswith("_")]
     return {
-        "by_sample": by_s.sort(["pm", "rank"]).select(*order, "rank", "_row", "_sample"),
-        "by_missing": by_m.sort(["family", "missing", "rank"])
-        .select(*order, "rank", "_row", "_sample"),
-        "pairs": pairs.select(*order, "_row", "_sample")}
+        "by_sample": out_s.sort(["pm", "rank"]).select(*cols, "rank", "_row", "_sample"),
+        "by_missing": out_m.sort(["family", "missing", "rank"])
+        .select(*cols, "rank", "_row", "_sample"),
+        "pairs": pairs.select(*cols, "_row", "_sample"),
+        "memo_by_sample": keep_s.select(*cols, "_row", "_sample", "_full"),
+        "memo_by_missing": keep_m.select(*cols, "_row", "_sample", "_full")}
 
 
 _DTYPES = ("Utf8", "String", "Float64", "Int64", "Boolean")
@@ -453,7 +507,10 @@ def load_memos(path: str | Path | None) -> dict[str, SearchMemo]:
                                           for c, dtype in cols])
             out[name] = _memo(m["setting"], arrays[f"{name}/rows"].tolist(),
                               arrays[f"{name}/samples"].tolist(), arrays[f"{name}/lr_sum"],
-                              arrays[f"{name}/n_typed"], arrays[f"{name}/carried"], frames)
+                              arrays[f"{name}/n_typed"], arrays[f"{name}/carried"],
+                              {"memo_by_sample": frames["by_sample"],
+                               "memo_by_missing": frames["by_missing"],
+                               "pairs": frames["pairs"]})
             if not (len(out[name].samples) == out[name].lr_sum.size ==
                     out[name].n_typed.size == out[name].carried.size):
                 raise ValueError(f"inconsistent lengths in {name}")
