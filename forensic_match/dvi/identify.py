@@ -980,12 +980,19 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     stacked = CompiledTables.stack(tables.panel, names, parts, sexes, tables.theta)
     if evidence is None and lineage is None and REUSE_RELATIVE_SEARCH:
         memo = tables.search_memo
-        res = _search_relatives_again(memo, keys, stacked, tables, remaining, sex_filter,
-                                      min_markers) if memo is not None else None
-        if res is None and night is not None and memo is None:
-            res = night.search("relatives", stacked, remaining, row_ids, top=TOP,
+        if night is not None:
+            # The first round from the last night's search, later rounds from the round
+            # before (the rows of this round are kept for the next: conditioned families'
+            # old rows are its removed rows).
+            night.add_rows(row_ids, names, parts, sexes)
+            first = memo is None
+            res = night.search("relatives" if first else "_relatives", stacked, remaining,
+                               row_ids, also=("_relatives",) if first else (), top=TOP,
                                threshold=np.inf, sex_filter=sex_filter,
                                min_markers=min_markers)
+        else:
+            res = _search_relatives_again(memo, keys, stacked, tables, remaining, sex_filter,
+                                          min_markers) if memo is not None else None
         if res is None:
             res = search_samples(stacked, remaining, top=TOP, threshold=np.inf,
                                  sex_filter=sex_filter, min_markers=min_markers)

@@ -9,7 +9,9 @@ searches only
 - the unchanged samples against the rows that are new or changed,
 - the unchanged samples against the *removed* rows (their old tables, supplied by the
   caller), whose LRs leave each sample's LR sum,
-- and, in full again, the few samples or rows whose kept lists held a removed partner.
+- and, in full again, the few samples or rows whose kept lists, less their removed
+  partners, are left too short (lists are kept :data:`DEPTH` times deeper than the search's
+  and marked complete or not, so that this is rare).
 
 An earlier search is kept as a :class:`SearchMemo`: the search's options and panel, and its
 results with each entry keyed by content, the row by an id that changes whenever the row's
@@ -189,6 +191,13 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         within rounding (module doc). ``parameters["reused"]`` says whether ``memo`` served.
     SearchMemo
         This search's memo, for the next one.
+
+    Examples
+    --------
+    >>> res, memo = search_reusing(tables, bodies, memo=None, row_ids=tables.keys)  # doctest: +SKIP
+    >>> res, memo = search_reusing(tonight, bodies_tonight, memo=memo,
+    ...                            row_ids=tonight.keys, old_rows=old_rows)  # doctest: +SKIP
+    >>> res.parameters["reuse"]["new_samples"]  # doctest: +SKIP
     """
     import polars as pl
 
@@ -549,9 +558,22 @@ class NightSearches:
         self._retired[row_id] = (tables.rows[r], type(row)(*(
             x.copy() if isinstance(x, np.ndarray) else x for x in row)), tables.sex[r])
 
+    def add_rows(self, ids: Sequence[str], names: Sequence[tuple[str, str]],
+                 rows: Sequence[Any], sexes: Sequence[str]) -> None:
+        """Register single rows (not copied: they must not change) by id."""
+        for i, name, row, sex in zip(ids, names, rows, sexes):
+            self._retired.setdefault(i, (name, row, sex))
+
     def old_rows(self, ids: list[str]) -> CompiledTables | None:
-        """The rows ``ids`` as tables (from the retired rows and the registered tables), or
-        ``None`` when one is not found or the tables disagree on panel or theta."""
+        """The rows ``ids`` as tables, from the rows registered one by one (this night's,
+        on the first registered tables' panel) and the registered tables on that panel and
+        theta (others are skipped); ``None`` when one is not found."""
+        from forensic_match.markers import markers_digest
+
+        if not self._sources:
+            return None
+        first = self._sources[0][0]
+        digest = markers_digest(first.markers)
         found: dict[str, tuple[tuple[str, str], Any, str]] = {}
         wanted = set(ids)
         for rid in wanted & self._retired.keys():
@@ -559,24 +581,17 @@ class NightSearches:
         for tables, row_ids in self._sources:
             if len(found) == len(wanted):
                 break
+            if tables.theta != first.theta or markers_digest(tables.markers) != digest:
+                continue
             for r, rid in enumerate(row_ids):
                 if rid in wanted and rid not in found:
                     found[rid] = (tables.rows[r], tables.row(r), tables.sex[r])
         if len(found) != len(wanted):
             return None
-        tables = self._sources[0][0] if self._sources else None
-        if tables is None:
-            return None
-        from forensic_match.markers import markers_digest
-
-        digest = markers_digest(tables.markers)
-        if any(markers_digest(t.markers) != digest or t.theta != tables.theta
-               for t, _ in self._sources):
-            return None
         parts = [found[i] for i in ids]
-        return CompiledTables.stack(tables.markers, [p[0] for p in parts],
+        return CompiledTables.stack(first.markers, [p[0] for p in parts],
                                     [p[1] for p in parts], [p[2] for p in parts],
-                                    tables.theta)
+                                    first.theta)
 
     def search(self, name: str, compiled: CompiledTables, samples: Sequence[PMSample | Body],
                row_ids: Sequence[str], *, use: str | None = None,
@@ -590,3 +605,7 @@ class NightSearches:
             self.memos[n] = memo
         self.reused[name] = res.parameters.get("reuse", False)
         return res
+
+
+__all__ = ["DEPTH", "MAX_CARRIED", "NightSearches", "SearchMemo", "load_memos", "sample_key",
+           "save_memos", "search_reusing"]
