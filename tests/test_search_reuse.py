@@ -203,3 +203,19 @@ def test_memos_survive_the_file_and_a_damaged_file_is_refused(tmp_path) -> None:
     with pytest.warns(CacheWarning):
         assert load_memos(path) == {}
     assert load_memos(tmp_path / "absent.npz") == {}
+
+
+def test_a_memo_of_another_panel_is_not_used() -> None:
+    compiled, pm = _base()
+    ids = list(compiled.keys)
+    _, memo = search_reusing(compiled, pm, memo=None, row_ids=ids, min_markers=8)
+    # The same rows and ids on a panel whose first marker's frequencies changed (a new
+    # frequency table): the memo's setting differs, so everything is searched again.
+    first = compiled.markers[0]
+    freqs = first.frequencies[::-1] / first.frequencies.sum()
+    other = dataclasses.replace(compiled, markers=(dataclasses.replace(first,
+                                                                       frequencies=freqs),
+                                                   *compiled.markers[1:]))
+    res, _ = search_reusing(other, pm, memo=memo, row_ids=ids, min_markers=8)
+    assert not res.parameters["reused"]
+    assert_same(res, search_samples(other, pm, min_markers=8))
