@@ -85,13 +85,13 @@ def nights(draw: st.DrawFn) -> tuple:
     compiled, pm = _base()
     n_rows, n_pm = len(compiled.rows), len(pm)
     rows1 = sorted(draw(st.sets(st.integers(0, n_rows - 1), min_size=20, max_size=n_rows)))
-    removed = set(draw(st.sets(st.sampled_from(rows1), max_size=4)))
+    removed = set(draw(st.sets(st.sampled_from(rows1), max_size=7)))
     changed = set(draw(st.sets(st.sampled_from(rows1), max_size=4)))
     added = set(draw(st.sets(st.integers(0, n_rows - 1), max_size=4))) - set(rows1)
     rows2 = sorted([(r, 1 if r in changed else 0) for r in rows1 if r not in removed] +
                    [(r, 0) for r in added])
     s1 = sorted(draw(st.sets(st.integers(0, n_pm - 1), min_size=8, max_size=n_pm)))
-    gone = set(draw(st.sets(st.sampled_from(s1), max_size=3)))
+    gone = set(draw(st.sets(st.sampled_from(s1), max_size=5)))
     retyped = set(draw(st.sets(st.sampled_from(s1), max_size=3)))
     new = set(draw(st.sets(st.integers(0, n_pm - 1), max_size=3))) - set(s1)
     samples1 = [pm[i] for i in s1]
@@ -100,6 +100,7 @@ def nights(draw: st.DrawFn) -> tuple:
     options = draw(st.sampled_from([
         {"top": 5, "threshold": 4.0, "sex_filter": True, "min_markers": 8},
         {"top": 3, "threshold": np.inf, "sex_filter": False, "min_markers": 8},
+        {"top": 1, "threshold": np.inf, "sex_filter": True, "min_markers": 8},
         {"top": 5, "threshold": -2.0, "sex_filter": True, "min_markers": 1}]))
     active = draw(st.booleans())
     return [(r, 0) for r in rows1], rows2, samples1, samples2, options, active
@@ -219,3 +220,37 @@ def test_a_memo_of_another_panel_is_not_used() -> None:
     res, _ = search_reusing(other, pm, memo=memo, row_ids=ids, min_markers=8)
     assert not res.parameters["reused"]
     assert_same(res, search_samples(other, pm, min_markers=8))
+
+
+def test_a_list_whose_every_entry_was_removed_is_searched_again() -> None:
+    """A sample whose whole kept list was in removed rows (and a row whose whole kept list
+    was removed samples) is searched again, not taken as an empty list."""
+    from forensic_match.dvi.search_reuse import DEPTH
+
+    compiled, pm = _base()
+    ids = list(compiled.keys)
+    options = {"top": 2, "threshold": np.inf, "min_markers": 8}
+    _, memo = search_reusing(compiled, pm, memo=None, row_ids=ids, **options)
+    deep = memo.by_sample.filter(pl.col("_sample") == memo.samples[0])
+    assert deep.height == DEPTH * 2 and not deep["_full"].any()
+    gone = {ids.index(r) for r in deep["_row"].to_list()}
+    active = np.array([r for r in range(len(ids)) if r not in gone], dtype=np.int64)
+
+    def old_rows(wanted: list[str]) -> CompiledTables:
+        idx = [ids.index(i) for i in wanted]
+        return CompiledTables.stack(compiled.markers, [compiled.rows[i] for i in idx],
+                                    [compiled.row(i) for i in idx],
+                                    [compiled.sex[i] for i in idx], compiled.theta)
+
+    res, _ = search_reusing(compiled, pm, memo=memo, row_ids=ids, old_rows=old_rows,
+                            active=active, **options)
+    assert res.parameters["reused"] and res.parameters["reuse"]["redone_samples"] >= 1
+    assert_same(res, search_samples(compiled, pm, active=active, **options))
+    sizes = memo.by_missing.group_by("_row").agg(pl.len(), pl.col("_full").first())
+    target = sizes.filter((pl.col("len") == DEPTH * 2) & ~pl.col("_full"))["_row"][0]
+    row = memo.by_missing.filter(pl.col("_row") == target)
+    dropped = set(row["_sample"].to_list())
+    fewer = [s for s, k in zip(pm, memo.samples) if k not in dropped]
+    res, _ = search_reusing(compiled, fewer, memo=memo, row_ids=ids, **options)
+    assert res.parameters["reused"] and res.parameters["reuse"]["redone_rows"] >= 1
+    assert_same(res, search_samples(compiled, fewer, **options))

@@ -315,10 +315,9 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     # to the depth left; a sample with fewer than it needs left (and not all of its finite
     # scores) is searched again.
     kept_keys = [key_of[s.id] for s in kept_samples]
-    last = memo.by_sample.filter(pl.col("_sample").is_in(kept_keys)
-                                 & ~pl.col("_row").is_in(removed))
-    left = dict(last.group_by("_sample").agg(pl.len(), pl.col("_full").first())
-                .select("_sample", pl.struct("len", "_full")).iter_rows())
+    mine = memo.by_sample.filter(pl.col("_sample").is_in(kept_keys))
+    last = mine.filter(~pl.col("_row").is_in(removed))
+    left = _left(mine, last, "_sample")
     carried: dict[str, int] = {}
     redo = []
     for s in kept_samples:
@@ -326,8 +325,8 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
         i = old_sample_pos[k]
         before, gone = float(memo.lr_sum[i]), minus[s.id]
         typed[s.id] = int(memo.n_typed[i])
-        have = left.get(k, {"len": 0, "_full": True})
-        if (not have["_full"] and have["len"] < k_s) or memo.carried[i] + 1 >= MAX_CARRIED \
+        full_list, n_left = left.get(k, (True, 0))
+        if (not full_list and n_left < k_s) or memo.carried[i] + 1 >= MAX_CARRIED \
                 or not (math.isfinite(before) and math.isfinite(gone)) or gone > 0.5 * before:
             redo.append(s)
         else:
@@ -344,12 +343,11 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
 
     # Kept rows, likewise, less the samples gone or changed since.
     kept_ids = [r for r, k in zip(rid, kept_r) if k]
-    lastm = memo.by_missing.filter(pl.col("_row").is_in(kept_ids)
-                                   & ~pl.col("_sample").is_in(gone_samples))
-    left_m = dict(lastm.group_by("_row").agg(pl.len(), pl.col("_full").first())
-                  .select("_row", pl.struct("len", "_full")).iter_rows())
+    mine_m = memo.by_missing.filter(pl.col("_row").is_in(kept_ids))
+    lastm = mine_m.filter(~pl.col("_sample").is_in(gone_samples))
+    left_m = _left(mine_m, lastm, "_row")
     redo_rows = {r for r in kept_ids
-                 if not left_m.get(r, {"_full": True})["_full"] and left_m[r]["len"] < k_m}
+                 if not left_m.get(r, (True, 0))[0] and left_m[r][1] < k_m}
     parts["by_missing"].append(lastm.filter(~pl.col("_row").is_in(list(redo_rows)))
                                .with_columns(pl.col("_full").alias("_complete")))
     if redo_rows and kept_samples:
@@ -375,6 +373,16 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     out_memo = _memo(setting, rid, keys, lr_sum, n_typed,
                      np.array([carried.get(k, 0) for k in keys]), merged)
     return _result(merged, table, parameters), out_memo
+
+
+def _left(before: Any, after: Any, group: str) -> dict[str, tuple[bool, int]]:
+    """Per group of a memo list: whether the list was complete, and how many entries are
+    left after the removals (a group whose entries were all removed is listed with 0)."""
+    import polars as pl
+
+    full = dict(before.group_by(group).agg(pl.col("_full").first()).iter_rows())
+    counts = dict(after.group_by(group).agg(pl.len()).iter_rows())
+    return {g: (bool(f), int(counts.get(g, 0))) for g, f in full.items()}
 
 
 #: Memo lists are kept this many times deeper than the search's lists, so that a few rows
