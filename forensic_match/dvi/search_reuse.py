@@ -450,17 +450,35 @@ def _merge(parts: dict[str, list[Any]], row_ids: Sequence[str], keys: list[str],
 _DTYPES = ("Utf8", "String", "Float64", "Int64", "Boolean")
 
 
+def _encoded(strings: Sequence[str]) -> np.ndarray:
+    """UTF-8 bytes (one byte per ASCII character, where numpy's text arrays take four)."""
+    return np.char.encode(np.array(list(strings), dtype=np.str_), "utf-8") if len(strings) \
+        else np.zeros(0, dtype="S1")
+
+
+def _decoded(array: np.ndarray) -> list[str]:
+    return np.char.decode(array, "utf-8").tolist() if array.size else []
+
+
 def _memo_arrays(name: str, memo: SearchMemo) -> dict[str, np.ndarray]:
-    arrays = {f"{name}/rows": np.array(memo.rows, dtype=np.str_),
-              f"{name}/samples": np.array(memo.samples, dtype=np.str_),
+    """A memo as plain arrays: text as UTF-8 bytes, text columns as the distinct values and
+    one int32 code per entry (ids repeat across the lists)."""
+    import polars as pl
+
+    arrays = {f"{name}/rows": _encoded(memo.rows), f"{name}/samples": _encoded(memo.samples),
               f"{name}/lr_sum": memo.lr_sum, f"{name}/n_typed": memo.n_typed,
               f"{name}/carried": memo.carried}
     for frame_name in _FRAMES:
         frame = getattr(memo, frame_name)
         for col in frame.columns:
-            values = frame[col].to_numpy()
-            arrays[f"{name}/{frame_name}/{col}"] = values.astype(np.str_) \
-                if values.dtype == object else values
+            key = f"{name}/{frame_name}/{col}"
+            if frame[col].dtype == pl.String:
+                values, codes = np.unique(np.array(frame[col].to_list(), dtype=np.str_),
+                                          return_inverse=True)
+                arrays[f"{key}/values"] = _encoded(values.tolist())
+                arrays[f"{key}/codes"] = codes.astype(np.int32).reshape(-1)
+            else:
+                arrays[key] = frame[col].to_numpy()
     return arrays
 
 
@@ -517,13 +535,21 @@ def load_memos(path: str | Path | None) -> dict[str, SearchMemo]:
             for f, cols in m["frames"].items():
                 if any(dtype not in _DTYPES for _, dtype in cols):
                     raise ValueError(f"unexpected column types in {name}/{f}")
-                frames[f] = pl.DataFrame([pl.Series(c, arrays[f"{name}/{f}/{c}"].tolist()
-                                                    if dtype in ("Utf8", "String")
-                                                    else arrays[f"{name}/{f}/{c}"],
-                                                    dtype=getattr(pl, dtype))
-                                          for c, dtype in cols])
-            out[name] = _memo(m["setting"], arrays[f"{name}/rows"].tolist(),
-                              arrays[f"{name}/samples"].tolist(), arrays[f"{name}/lr_sum"],
+                columns = []
+                for c, dtype in cols:
+                    key = f"{name}/{f}/{c}"
+                    if dtype in ("Utf8", "String"):
+                        values = np.array(_decoded(arrays[f"{key}/values"]), dtype=object)
+                        codes = arrays[f"{key}/codes"]
+                        if codes.size and (codes.min() < 0 or codes.max() >= values.size):
+                            raise ValueError(f"codes out of range in {key}")
+                        data: Any = values[codes].tolist() if codes.size else []
+                    else:
+                        data = arrays[key]
+                    columns.append(pl.Series(c, data, dtype=getattr(pl, dtype)))
+                frames[f] = pl.DataFrame(columns)
+            out[name] = _memo(m["setting"], _decoded(arrays[f"{name}/rows"]),
+                              _decoded(arrays[f"{name}/samples"]), arrays[f"{name}/lr_sum"],
                               arrays[f"{name}/n_typed"], arrays[f"{name}/carried"],
                               {"memo_by_sample": frames["by_sample"],
                                "memo_by_missing": frames["by_missing"],
