@@ -12,7 +12,9 @@ longer typed). The frequency table already holds every allele of the programme, 
 institution's table does once its new alleles are added (a new allele would recompile every
 family: ``docs/store.md``). Prints one JSON line: each run's wall time and its parts
 (ingest, identify, write), families compiled, and the night's time as a fraction of the full
-run's.
+run's. ``--compare-reuse`` runs the night twice on the same store and tables (a copy without
+reusing the last run's searches, then the store with it: ``run_store(reuse_searches=)``),
+``--profile-night`` profiles the night(s).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ import argparse
 import cProfile
 import dataclasses
 import json
+import os
 import platform
 import pstats
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -50,7 +54,8 @@ def _retyped(family):  # noqa: ANN001, ANN202 - a benchmark helper
 
 
 def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, seed: int,
-            folder: Path, profile_night: bool = False) -> dict:
+            folder: Path, profile_night: bool = False, reuse_searches: bool = True,
+            compare: bool = False) -> dict:
     markers = panel()
     total_pm = n_pm + new_pm
     unrelated = min(0.95, max(0.1, 1.0 - 0.6 * n_missing / total_pm))
@@ -69,29 +74,52 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
     out: dict = {"run": "nightly", "missing": n_missing, "families": len(ds.am),
                  "pm_first": len(first.pm), "pm_new": len(night.pm),
                  "families_changed": len(retyped), "workers": workers,
+                 "reuse_searches": reuse_searches,
                  "machine": platform.platform(), "date": time.strftime("%Y-%m-%d")}
-    with CaseStore(folder / "cases.db") as store, warnings.catch_warnings():
+    def one(store: CaseStore, name: str, data, reuse: bool) -> None:  # noqa: ANN001
+        profiler = cProfile.Profile() if profile_night and name != "full" else None
+        t = time.perf_counter()
+        cpu = time.process_time()
+        if profiler is not None:
+            profiler.enable()
+        summary = run_store(store, data, workers=workers, min_markers=8,
+                            reuse_searches=reuse)
+        if profiler is not None:
+            profiler.disable()
+            print(f"--- {name}", file=sys.stderr)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative") \
+                .print_stats("forensic_match", 30)
+        wall = time.perf_counter() - t
+        cpu = time.process_time() - cpu
+        out[name] = {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+                     "load": round(os.getloadavg()[0], 1),
+                     **{k: round(v, 1) for k, v in summary.timings.items()},
+                     "compiled_families": summary.counts["compiled_families"],
+                     "compiled_relative_families":
+                         summary.counts["compiled_relative_families"],
+                     "searches_reused": summary.counts.get("searches_reused", 0),
+                     "identifications": summary.counts["identifications"],
+                     "changes": {k: summary.counts.get(f"candidates_{k}", 0)
+                                 for k in ("new", "stronger", "weaker", "withdrawn")}}
+
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for name, data in (("full", first), ("night", night)):
-            profiler = cProfile.Profile() if profile_night and name == "night" else None
-            t = time.perf_counter()
-            if profiler is not None:
-                profiler.enable()
-            summary = run_store(store, data, workers=workers, min_markers=8)
-            if profiler is not None:
-                profiler.disable()
-                pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative") \
-                    .print_stats("forensic_match", 30)
-            wall = time.perf_counter() - t
-            out[name] = {"wall_s": round(wall, 1),
-                         **{k: round(v, 1) for k, v in summary.timings.items()},
-                         "compiled_families": summary.counts["compiled_families"],
-                         "compiled_relative_families":
-                             summary.counts["compiled_relative_families"],
-                         "identifications": summary.counts["identifications"],
-                         "changes": {k: summary.counts.get(f"candidates_{k}", 0)
-                                     for k in ("new", "stronger", "weaker", "withdrawn")}}
+        with CaseStore(folder / "cases.db") as store:
+            one(store, "full", first, reuse_searches)
+        if compare:
+            # The same store and tables twice: tonight without reuse, then with it.
+            other = folder / "without"
+            other.mkdir()
+            for part in ("cases.db", "cases.db-wal", "cases.db-shm"):
+                if (folder / part).exists():
+                    shutil.copy(folder / part, other / part)
+            shutil.copytree(folder / "cases.db.tables", other / "cases.db.tables")
+            with CaseStore(other / "cases.db") as store:
+                one(store, "night_without_reuse", night, False)
+        with CaseStore(folder / "cases.db") as store:
+            one(store, "night", night, reuse_searches)
     out["night_fraction_of_full"] = round(out["night"]["wall_s"] / out["full"]["wall_s"], 3)
+    out["night_cpu_fraction_of_full"] = round(out["night"]["cpu_s"] / out["full"]["cpu_s"], 3)
     out["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["peak_mb_workers"] = round(
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
@@ -109,17 +137,22 @@ def main() -> None:
     ap.add_argument("--profile-night", action="store_true",
                     help="Profile the night's run (cProfile, top 30 by cumulative time, on "
                          "standard error; its wall time then includes the profiler's cost).")
+    ap.add_argument("--no-reuse-searches", dest="reuse_searches", action="store_false",
+                    help="Search everything every night (run_store(reuse_searches=False)).")
+    ap.add_argument("--compare-reuse", action="store_true",
+                    help="After the full run, run the night on a copy of the store and "
+                         "tables without reuse, then on the store with it.")
     ap.add_argument("--dir", type=Path, default=None,
                     help="Folder for the store (default: a temporary one, removed after).")
     a = ap.parse_args()
     if a.dir is not None:
         a.dir.mkdir(parents=True, exist_ok=True)
         result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed, a.dir,
-                         a.profile_night)
+                         a.profile_night, a.reuse_searches, a.compare_reuse)
     else:
         with tempfile.TemporaryDirectory(prefix="fm-nightly-") as tmp:
             result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed,
-                             Path(tmp), a.profile_night)
+                             Path(tmp), a.profile_night, a.reuse_searches, a.compare_reuse)
     print(json.dumps(result))
 
 

@@ -1278,6 +1278,9 @@ def _write_text(out: str, text: str) -> None:
                    "beside a SQLite store; none for a server).")
 @click.option("--no-tables", is_flag=True,
               help="Compile every family, keep no tables (a full run).")
+@click.option("--no-search-reuse", is_flag=True,
+              help="Search every body against every row, as if no earlier run were kept "
+                   "(default: search only what changed since the last run; docs/store.md).")
 @click.option("--evidence", "use_evidence", is_flag=True,
               help="Weigh the stored antemortem records and postmortem findings too (LR = DNA "
                    "x evidence; docs/evidence.md).")
@@ -1300,9 +1303,9 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                 frequencies: str | None, mutation: str | None, decimal_comma: bool,
                 normalise_alleles: bool, single_allele: str, sex_codes: str,
                 min_markers: int | None, workers: int, tables_dir: str | None,
-                no_tables: bool, use_evidence: bool, place_prior: bool,
-                lineage_path: str | None, lineage_kin: float, y_frequencies: str, actor: str,
-                quiet: bool) -> None:
+                no_tables: bool, no_search_reuse: bool, use_evidence: bool,
+                place_prior: bool, lineage_path: str | None, lineage_kin: float,
+                y_frequencies: str, actor: str, quiet: bool) -> None:
     """Store tonight's records in the case store (new versions where changed), identify on
     the store's newest data, and record the run's candidates and proposals.
 
@@ -1392,6 +1395,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                 summary = run_store(store, ds, actor=actor, dataset_path=dataset,
                                     workers=workers, say=say.step,
                                     cache=False if no_tables else tables_dir or True,
+                                    reuse_searches=not no_search_reuse,
                                     typed_markers_only=dataset is None,
                                     evidence=use_evidence, place_prior=place_prior,
                                     provenance=provenance, **lineage, **options)

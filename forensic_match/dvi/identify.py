@@ -61,6 +61,7 @@ from forensic_match.markers import Marker
 from forensic_match.profiles import Observation
 
 if TYPE_CHECKING:
+    from forensic_match.dvi.search_reuse import NightSearches, SearchMemo
     from forensic_match.evidence.records import PMFindings
     from forensic_match.evidence.scoring import Evidence
     from forensic_match.lineage.data import LineageData
@@ -226,6 +227,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              reuse: CompiledTables | None = None,
              lineage: LineageData | None = None,
              lineage_options: dict[str, Any] | None = None,
+             search_memos: dict[str, SearchMemo] | None = None,
              ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
 
@@ -321,6 +323,17 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     lineage_options : dict, optional
         Options of :func:`~forensic_match.lineage.lr.lineage_lr` (``y_method``,
         ``references``, ...).
+    search_memos : dict, optional
+        The memos of an earlier identification's searches
+        (:class:`~forensic_match.dvi.search_reuse.SearchMemo` by name, e.g. last night's:
+        :func:`~forensic_match.dvi.search_reuse.load_memos`), read and replaced in place by
+        this one's. The searches (bodies against the missing persons, in every round, and
+        against the relative alternatives) then search only what changed since
+        (:func:`~forensic_match.dvi.search_reuse.search_reusing`): the same candidates and
+        decisions as without, LR sums within rounding (``docs/store.md``, "Nightly reuse of
+        the searches"). Rows removed since the memos are found in ``reuse``/``cache``'s
+        tables; where they are not, that search is done in full. Not used with
+        ``evidence`` or ``lineage``. ``None`` (default): every search in full.
 
     Returns
     -------
@@ -358,6 +371,13 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     previous = reuse if reuse is not None else _load_cache(cache)
     compiled = compile_families(families, panel, workers=workers, progress=progress,
                                 reuse=previous, theta=theta)
+    night = None
+    if search_memos is not None and evidence is None and lineage is None:
+        from forensic_match.dvi.search_reuse import NightSearches
+
+        night = NightSearches(search_memos)
+        for stray in [k for k in search_memos if k.startswith("_")]:
+            del search_memos[stray]
     _warn_theta_fallback(compiled)
     if cache is not None:
         # Saved before any conditioning changes rows in place (the tables are this call's
@@ -378,6 +398,18 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     conditioned: dict[str, dict[str, PMSample]] = {}
     relatives_cache = _RelativeTables(panel, workers, compiled.theta,
                                       reuse=_load_cache(_relatives_cache(cache)))
+    row_ids = list(compiled.keys)
+    if night is not None and cache is not None and compiled.theta == 0:
+        # (With theta a conditioned family's ThetaFallbackWarning is given when it is
+        # compiled; reused rows would not give it again: theta runs compile them.)
+        relatives_cache.conditioned = _ConditionedRows(
+            panel, compiled.theta, _load_cache(_conditioned_cache(cache)))
+    if night is not None:
+        night.keep_rows(compiled, row_ids)
+        if previous is not None:
+            night.keep_rows(previous, previous.keys)
+        if relatives_cache.reuse is not None:
+            night.keep_rows(relatives_cache.reuse, relatives_cache.reuse.keys)
     direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
                              priors, posterior_threshold)
     direct = _screen(direct, accepted, suspects, flags)
@@ -392,11 +424,13 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             sample_by_id[rec["pm"]].best
         touched.add(rec["family"])
         remaining = [b for b in remaining if b.id != rec["pm"]]
-    _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel)
+    _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel,
+                 night=night, row_ids=row_ids, store=relatives_cache.conditioned)
     rounds = _Rounds(compiled, fam_by_id, conditioned, relatives_cache, priors, panel,
                      sex_filter=sex_filter, min_markers=min_markers,
                      pairs_from=np.log10(threshold), bodies=sample_by_id, evidence=evidence,
-                     lineage=lineage, lineage_options=lineage_options)
+                     lineage=lineage, lineage_options=lineage_options, night=night,
+                     row_ids=row_ids)
     res: SearchResult | None = None
     decision: Decision | None = None
     for round_no in range(1, max_rounds + 1):
@@ -417,7 +451,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             touched.add(rec["family"])
         taken = {rec["pm"] for rec in new}
         remaining = [s for s in remaining if s.id not in taken]
-        _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel)
+        _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel,
+                     night=night, row_ids=row_ids, store=relatives_cache.conditioned)
         decision = None
     if decision is None and remaining and active.any():
         res, decision = rounds.decide(remaining, active)
@@ -461,9 +496,13 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                   "population": repr(evidence.population)}
     if cache is not None:
         relatives_cache.save(_relatives_cache(cache))
+        if relatives_cache.conditioned is not None:
+            relatives_cache.conditioned.save(_conditioned_cache(cache))
     counts = {"families": len(families), "compiled_families": len(compiled.compiled_families),
               "relative_families": len(relatives_cache.families),
               "compiled_relative_families": len(relatives_cache.compiled_families)}
+    if night is not None:
+        counts["searches_reused"] = sum(bool(v) for v in night.reused.values())
     return IdentificationResult(
         table.sort(["round", "log10_lr"], descending=[False, True]),
         res if res is not None else search_samples(compiled, bodies, top=TOP),
@@ -546,8 +585,12 @@ class _Rounds:
                  priors: Priors, panel: Sequence[Marker], *, sex_filter: bool,
                  min_markers: int, pairs_from: float, bodies: dict[str, Body],
                  evidence: Evidence | None = None, lineage: LineageData | None = None,
-                 lineage_options: dict[str, Any] | None = None) -> None:
+                 lineage_options: dict[str, Any] | None = None,
+                 night: NightSearches | None = None, row_ids: list[str] | None = None,
+                 ) -> None:
         self.compiled, self.fam_by_id, self.conditioned = compiled, fam_by_id, conditioned
+        self.night, self.row_ids = night, row_ids
+        self.round_no = 0
         self.relatives, self.priors, self.panel = relatives, priors, panel
         self.sex_filter, self.min_markers = sex_filter, min_markers
         self.pairs_from, self.bodies = pairs_from, bodies
@@ -591,18 +634,29 @@ class _Rounds:
             scores = self.evidence.scores(self.compiled.rows, found)
         scores = self.lineage_scores(self.compiled.rows, list(self.fam_by_id.values()),
                                      remaining, scores)
+        self.round_no += 1
+        night = self.night if scores is None else None
         if self.in_play is None:
             # Families whose relatives may be among the bodies: found without the sex
             # filter too, since a woman's body can be the unregistered sister of a missing man.
             self.in_play = set()
             if self.priors.relatives > 0:
-                scout = search_samples(self.compiled, remaining, top=TOP, threshold=np.inf,
-                                       sex_filter=False, min_markers=self.min_markers,
-                                       active=rows)
+                scout_options = {"top": TOP, "threshold": np.inf, "sex_filter": False,
+                                 "min_markers": self.min_markers, "active": rows}
+                scout = search_samples(self.compiled, remaining, **scout_options) \
+                    if night is None else \
+                    night.search("scout", self.compiled, remaining, self.row_ids,
+                                 **scout_options)
                 self.in_play = _families_in_play(scout)
-        res = search_samples(self.compiled, remaining, top=TOP, threshold=self.pairs_from,
-                             sex_filter=self.sex_filter, min_markers=self.min_markers,
-                             active=rows, evidence=scores)
+        options = {"top": TOP, "threshold": self.pairs_from, "sex_filter": self.sex_filter,
+                   "min_markers": self.min_markers, "active": rows}
+        if night is None:
+            res = search_samples(self.compiled, remaining, evidence=scores, **options)
+        elif self.round_no == 1:
+            res = night.search("round", self.compiled, remaining, self.row_ids,
+                               also=("_round",), **options)
+        else:
+            res = night.search("_round", self.compiled, remaining, self.row_ids, **options)
         # With evidence, the scout above (DNA alone) and the combined scores both bring
         # families into play.
         self.in_play |= _families_in_play(res)
@@ -612,7 +666,7 @@ class _Rounds:
                                                None if self.evidence is None or found is None
                                                else (self.evidence, found),
                                                lineage=self if self.lineage is not None
-                                               else None)
+                                               else None, night=night)
         kin = self.lineage_kin(remaining) \
             if self.lineage is not None and self.priors.lineage_kin > 0 else None
         return res, decide(res, alt_res, relations, self.priors, lineage_kin=kin)
@@ -672,6 +726,62 @@ def _relatives_cache(cache: str | Path | None) -> Path | None:
     return cache.with_name(cache.name.removesuffix(".npz") + ".relatives.npz")
 
 
+def _conditioned_cache(cache: str | Path) -> Path:
+    """The file of rows compiled on families conditioned on identified bodies (their
+    missing persons' and their relative alternatives') that goes with ``cache``."""
+    cache = Path(cache)
+    return cache.with_name(cache.name.removesuffix(".npz") + ".conditioned.npz")
+
+
+class _ConditionedRows:
+    """Rows compiled on families conditioned on identified bodies, by id (a hash of
+    everything each is compiled from: :func:`_conditioned_id`, :meth:`_RelativeTables.
+    _conditioned_ids`), from an earlier identification's file (``reuse``, used only on the
+    same panel and theta) and this one's; :meth:`save` writes the rows this one used."""
+
+    def __init__(self, panel: Sequence[Marker], theta: float,
+                 reuse: CompiledTables | None) -> None:
+        from forensic_match.markers import markers_digest
+
+        self.panel, self.theta = tuple(panel), theta
+        self.rows: dict[str, tuple[tuple[str, str], CompiledRow, str]] = {}
+        self.used: list[str] = []
+        self.reuse = reuse if reuse is not None and reuse.theta == theta and \
+            len(reuse.keys) == len(reuse.rows) and \
+            markers_digest(reuse.markers) == markers_digest(self.panel) else None
+        self.index = {k: r for r, k in enumerate(self.reuse.keys)} \
+            if self.reuse is not None else {}
+
+    def take(self, ids: list[str]) -> list[CompiledRow] | None:
+        """The rows of ``ids`` if all were compiled before, else ``None``."""
+        out = []
+        for i in ids:
+            if i in self.rows:
+                out.append(self.rows[i][1])
+            elif i in self.index and self.reuse is not None:
+                out.append(self.reuse.row(self.index[i]))
+            else:
+                return None
+        return out
+
+    def keep(self, ids: list[str], names: list[tuple[str, str]], rows: Sequence[CompiledRow],
+             sexes: list[str]) -> None:
+        for i, name, row, sex in zip(ids, names, rows, sexes):
+            if i not in self.rows:
+                self.rows[i] = (name, row, sex)
+                self.used.append(i)
+
+    def save(self, path: Path) -> None:
+        if not self.used:
+            path.unlink(missing_ok=True)
+            return
+        parts = [self.rows[i] for i in self.used]
+        tables = CompiledTables.stack(self.panel, [p[0] for p in parts],
+                                      [p[1] for p in parts], [p[2] for p in parts], self.theta)
+        tables.keys = list(self.used)
+        tables.save(path)
+
+
 def _load_cache(path: str | Path | None) -> CompiledTables | None:
     """Tables saved by an earlier run, or ``None`` (absent, or unreadable: then a
     :class:`~forensic_match.errors.CacheWarning` and everything is compiled again; the
@@ -705,6 +815,7 @@ class _RelativeTables:
         self.reuse = reuse
         self.cache: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
         self.search_memo: _RelativeSearchMemo | None = None
+        self.conditioned: _ConditionedRows | None = None
         self.parts: list[CompiledTables] = []
         self.families: set[str] = set()
         self.compiled_families: set[str] = set()
@@ -759,14 +870,15 @@ class _RelativeTables:
             self.compiled_families.update(compiled.compiled_families)
         r = 0
         for key, alts in todo.items():
-            rows = []
+            rows, ids = [], []
             for _ in alts.alternatives:
                 assert compiled is not None
                 rows.append(compiled.row(r))
+                ids.append(compiled.keys[r])
                 r += 1
             self.cache[key] = (alts.alternatives, [alts.family.pedigree.sex_of(a.person)
                                                    for a in alts.alternatives], rows,
-                               alts.family)
+                               alts.family, ids)
 
     def tables(self, family: Family, observation: dict[str, Any] | None,
                ) -> tuple[Any, ...]:
@@ -774,11 +886,43 @@ class _RelativeTables:
         if key not in self.cache:
             alts = relative_alternatives(family)
             ext = alts.family
-            rows = compile_rows(ext, [a.person for a in alts.alternatives], self.panel,
-                                theta=self.theta, observation=observation)
-            self.cache[key] = (alts.alternatives, [ext.pedigree.sex_of(a.person)
-                                                   for a in alts.alternatives], rows, ext)
+            persons = [a.person for a in alts.alternatives]
+            sexes = [ext.pedigree.sex_of(p) for p in persons]
+            ids = self._conditioned_ids(ext, persons, observation) \
+                if self.conditioned is not None else None
+            rows = None if ids is None else self.conditioned.take(ids)
+            if rows is None:
+                rows = compile_rows(ext, persons, self.panel, theta=self.theta,
+                                    observation=observation)
+            if ids is not None:
+                self.conditioned.keep(ids, [(family.id, p) for p in persons], rows, sexes)
+            self.cache[key] = (alts.alternatives, sexes, rows, ext, ids)
         return self.cache[key][:3]
+
+    def _conditioned_ids(self, ext: Family, persons: list[str],
+                         observation: dict[str, Any] | None) -> list[str]:
+        """Ids of rows compiled by :meth:`tables`: the row key of the extended family and
+        person, and the observation models of its degraded members."""
+        import hashlib
+
+        from forensic_match.dvi.compile import row_key
+        from forensic_match.markers import markers_digest
+
+        digest = markers_digest(self.panel)
+        models = repr(sorted((k, repr(v)) for k, v in (observation or {}).items()))
+        return [hashlib.sha256((row_key(ext, p, digest, self.theta) + models).encode())
+                .hexdigest() for p in persons]
+
+    def ids(self, family: Family, observation: dict[str, Any] | None) -> list[str]:
+        """Ids of the family's alternatives' rows (after :meth:`tables`): their row keys,
+        or, for rows compiled by :meth:`tables`, keys that hash the observation models
+        too."""
+        entry = self.cache[_state_key(family)]
+        if entry[4] is None:
+            ids = self._conditioned_ids(entry[3], [a.person for a in entry[0]], observation)
+            self.cache[_state_key(family)] = (*entry[:4], ids)
+            return ids
+        return list(entry[4])
 
     def extended(self, family: Family) -> Family:
         """The family extended by its alternatives (after :meth:`tables`)."""
@@ -800,12 +944,13 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
                       conditioned: dict[str, dict[str, PMSample]], remaining: list[Body],
                       priors: Priors, sex_filter: bool, min_markers: int,
                       evidence: tuple[Evidence, list[PMFindings | None]] | None = None,
-                      lineage: _Rounds | None = None,
+                      lineage: _Rounds | None = None, night: NightSearches | None = None,
                       ) -> tuple[SearchResult | None, dict[tuple[str, str], str]]:
     """Search the bodies against the relative alternatives of the families in play; with
     ``evidence`` (and the bodies' findings) each relative's score adds his relative model's
     evidence and prior weight (``Evidence.relative_scores``); with ``lineage`` (the rounds,
-    which hold the lineage data) his lineage LR on the family extended by him."""
+    which hold the lineage data) his lineage LR on the family extended by him; with ``night``
+    the first search reuses an earlier identification's (``search_memos``)."""
     if priors.relatives <= 0:
         return None, {}
     names: list[tuple[str, str]] = []
@@ -816,10 +961,13 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     tables.prepare([_conditioned_family(fam_by_id[fid], conditioned) for fid in sorted(in_play)
                     if not _observations(conditioned, fid)])
     keys: dict[str, tuple[str, tuple[str, ...]]] = {}
+    row_ids: list[str] = []
     for fid in sorted(in_play):
         fam = _conditioned_family(fam_by_id[fid], conditioned)
         keys[fid] = _state_key(fam)
         alts, sex, rows = tables.tables(fam, _observations(conditioned, fid) or None)
+        if night is not None:
+            row_ids += tables.ids(fam, _observations(conditioned, fid) or None)
         if alts:
             sets.append(AlternativeSet(tables.extended(fam), tuple(alts)))
         for a, sx, row in zip(alts, sex, rows):
@@ -832,8 +980,19 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     stacked = CompiledTables.stack(tables.panel, names, parts, sexes, tables.theta)
     if evidence is None and lineage is None and REUSE_RELATIVE_SEARCH:
         memo = tables.search_memo
-        res = _search_relatives_again(memo, keys, stacked, tables, remaining, sex_filter,
-                                      min_markers) if memo is not None else None
+        if night is not None:
+            # The first round from the last night's search, later rounds from the round
+            # before (the rows of this round are kept for the next: conditioned families'
+            # old rows are its removed rows).
+            night.add_rows(row_ids, names, parts, sexes)
+            first = memo is None
+            res = night.search("relatives" if first else "_relatives", stacked, remaining,
+                               row_ids, also=("_relatives",) if first else (), top=TOP,
+                               threshold=np.inf, sex_filter=sex_filter,
+                               min_markers=min_markers)
+        else:
+            res = _search_relatives_again(memo, keys, stacked, tables, remaining, sex_filter,
+                                          min_markers) if memo is not None else None
         if res is None:
             res = search_samples(stacked, remaining, top=TOP, threshold=np.inf,
                                  sex_filter=sex_filter, min_markers=min_markers)
@@ -1005,15 +1164,45 @@ def _observations(conditioned: dict[str, dict[str, PMSample]], fid: str,
 def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
                  conditioned: dict[str, dict[str, PMSample]], touched: set[str],
                  row_of: dict[tuple[str, str], int], active: np.ndarray,
-                 panel: Sequence[Marker]) -> None:
-    """Recompile the still-missing persons of families that gained an identified member."""
+                 panel: Sequence[Marker], *, night: NightSearches | None = None,
+                 row_ids: list[str] | None = None, store: _ConditionedRows | None = None,
+                 ) -> None:
+    """Recompile the still-missing persons of families that gained an identified member
+    (with ``night``, the replaced rows are kept for it and ``row_ids`` updated: the new id
+    hashes the family's row key and the bodies it is conditioned on; with ``store``, rows
+    of those ids compiled before are taken from it, and the rows used are kept in it)."""
     for fid in touched:
         fam = _conditioned_family(fam_by_id[fid], conditioned)
         todo = [m for m in fam.missing if active[row_of[(fid, m)]]]
-        for m, row in zip(todo, compile_rows(fam, todo, panel, theta=compiled.theta,
-                                             observation=_observations(conditioned, fid)
-                                             or None)):
-            compiled.set_row(row_of[(fid, m)], row)
+        ids = [_conditioned_id(compiled.keys[row_of[(fid, m)]], conditioned.get(fid, {}))
+               for m in todo] if store is not None else None
+        rows = None if ids is None else store.take(ids)
+        if rows is None:
+            rows = compile_rows(fam, todo, panel, theta=compiled.theta,
+                                observation=_observations(conditioned, fid) or None)
+        if ids is not None:
+            store.keep(ids, [(fid, m) for m in todo], rows,
+                       [compiled.sex[row_of[(fid, m)]] if compiled.sex else "U"
+                        for m in todo])
+        for k, (m, row) in enumerate(zip(todo, rows)):
+            r = row_of[(fid, m)]
+            if night is not None and row_ids is not None:
+                night.retire(row_ids[r], compiled, r)
+                row_ids[r] = _conditioned_id(compiled.keys[r], conditioned.get(fid, {})) \
+                    if ids is None else ids[k]
+            compiled.set_row(r, row)
+
+
+def _conditioned_id(key: str, bodies: dict[str, PMSample]) -> str:
+    """Id of a row compiled from the family of row key ``key`` conditioned on ``bodies``
+    (by missing person): everything the conditioned row adds to the row key (the bodies'
+    genotypes and dropout)."""
+    import hashlib
+
+    from forensic_match.dvi.search_reuse import sample_key
+
+    text = key + "".join(f"|{m}:{sample_key(b)}" for m, b in sorted(bodies.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _family_level_empty() -> Any:

@@ -46,6 +46,15 @@ class EncodedSamples:
     allele_off: np.ndarray     # start of each marker's alleles in a global allele index
     hw: np.ndarray             # Hardy-Weinberg P(g) at every row position
 
+    def take(self, idx: Sequence[int]) -> EncodedSamples:
+        """The samples at positions ``idx``, in that order (the uncertain markers' lists are
+        shared: each sample's entries keep their numbers)."""
+        i = np.asarray(idx, dtype=np.int64)
+        return EncodedSamples([self.ids[j] for j in i.tolist()], self.sex[i], self.pos[i],
+                              self.unc_ptr, self.unc_pos, self.unc_w, self.n_typed[i],
+                              self.drop_idx[i], self.drop_w[i] if self.drop_w.size
+                              else self.drop_w, self.allele_off, self.hw)
+
 
 _SEX = {"M": 1, "F": 2}
 
@@ -305,14 +314,24 @@ def search_samples(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     >>> res = search_samples(compiled, samples, evidence=scores)  # doctest: +SKIP
     >>> res.pairs.select("pm", "log10_lr", "dna_log10_lr", "evidence_log10_lr")  # doctest: +SKIP
     """
+    enc = encode_samples(samples, compiled.markers, compiled.offsets, dropin=dropin)
+    return _search_encoded(compiled, enc, top=top, threshold=threshold, sex_filter=sex_filter,
+                           min_markers=min_markers, dropin=dropin, active=active,
+                           evidence=evidence, progress=progress)
+
+
+def _search_encoded(compiled: CompiledTables, enc: EncodedSamples, *, top: int,
+                    threshold: float, sex_filter: bool, min_markers: int, dropin: float,
+                    active: np.ndarray | None, evidence: Any, progress: bool) -> SearchResult:
+    """:func:`search_samples` of samples already encoded for ``compiled``'s panel (with
+    ``dropin``)."""
     import polars as pl
 
     from forensic_match.dvi._search_numba import compact, pair_counts
 
-    enc = encode_samples(samples, compiled.markers, compiled.offsets, dropin=dropin)
     n_e, e_pos, n_d, d_aa, d_a, d_c, n_g, g_e = compact(
         enc.pos, enc.drop_idx, enc.drop_w if enc.drop_w.size else np.zeros(enc.pos.shape + (2,)))
-    n_rows, n_s = len(compiled.rows), len(samples)
+    n_rows, n_s = len(compiled.rows), len(enc.ids)
     active_rows = np.arange(n_rows, dtype=np.int64) if active is None \
         else np.asarray(active, dtype=np.int64)
     k_s, k_m = max(1, min(top, n_rows)), max(1, min(top, n_s))

@@ -123,7 +123,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
               lineage: LineageData | None = None, lineage_kin: float | None = None,
               lineage_options: dict[str, Any] | None = None,
               provenance: dict[str, Any] | None = None,
-              say: Callable[[str], None] | None = None, **options: Any) -> RunSummary:
+              say: Callable[[str], None] | None = None, reuse_searches: bool = True,
+              **options: Any) -> RunSummary:
     """Ingest a dataset into the store, run the identification on the store's newest data,
     and record the run's candidates and proposals.
 
@@ -181,6 +182,13 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         "inputs": {...}}``.
     say : callable, optional
         Receives one line per step (progress).
+    reuse_searches : bool
+        With a tables directory (``cache``), keep this run's searches there
+        (``tables.search.npz``) and let the next run search only what changed since
+        (``docs/store.md``, "Nightly reuse of the searches"): the same candidates,
+        identifications and proposals as searching everything. ``False``: search everything
+        and keep nothing (the reference the reuse is tested against). Not used with
+        ``evidence``.
     **options
         Passed to :func:`~forensic_match.dvi.identify.identify` (``min_markers``, ``theta``,
         ``posterior_threshold``...) and recorded, hashed, as the run's configuration.
@@ -258,7 +266,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
             from forensic_match.evidence import Evidence
 
             identify_options["evidence"] = Evidence.from_dataset(ds, place=place_prior)
-        result, candidates = _identify(ds, workers, identify_options, tables_dir)
+        result, candidates = _identify(ds, workers, identify_options, tables_dir,
+                                       reuse_searches=reuse_searches)
         lineage_check = None if lineage is None else _ProposalLineage(ds, lineage,
                                                                       lineage_options or {})
         say(f"run {run_id}: compiled {result.counts.get('compiled_families', 0)} of "
@@ -274,7 +283,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                        "flagged": len(ingest.flagged), "abandoned": len(abandoned),
                        "compiled_families": result.counts.get("compiled_families", 0),
                        "compiled_relative_families":
-                           result.counts.get("compiled_relative_families", 0)}
+                           result.counts.get("compiled_relative_families", 0),
+                       "searches_reused": result.counts.get("searches_reused", 0)}
             for change in candidate_changes(conn, run_id):
                 key = f"candidates_{change['change']}"
                 counts[key] = counts.get(key, 0) + 1
@@ -313,17 +323,20 @@ TOP = 5
 
 
 def _identify(ds: Any, workers: int, options: dict[str, Any],
-              tables_dir: Path | None) -> tuple[Any, Any]:
+              tables_dir: Path | None, *, reuse_searches: bool = False) -> tuple[Any, Any]:
     """:func:`~forensic_match.dvi.identify.identify`, and every PM sample's ranked candidates
     against the tables as first compiled (identify's own ranking is of its last round, where
     identified bodies are gone and their families conditioned on them). The tables come from
     identify's ``cache`` file, written before any conditioning, so nothing is compiled twice;
-    in ``tables_dir`` that file stays for the next run."""
+    in ``tables_dir`` that file stays for the next run. With ``reuse_searches`` and a
+    ``tables_dir``, the searches reuse the last run's (``tables.search.npz``) and leave
+    this run's there."""
     import tempfile
 
     from forensic_match.dvi.compile import CompiledTables
     from forensic_match.dvi.identify import identify
     from forensic_match.dvi.search import search_samples
+    from forensic_match.dvi.search_reuse import NightSearches, load_memos, save_memos
 
     with tempfile.TemporaryDirectory(prefix="fm-run-") as tmp:
         if tables_dir is not None:
@@ -333,6 +346,14 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
                 if pid.isdigit() and not _pid_alive(int(pid)):
                     stray.unlink(missing_ok=True)
         cache = (tables_dir or Path(tmp)) / "tables.npz"
+        night = None
+        if reuse_searches and tables_dir is not None and options.get("evidence") is None \
+                and options.get("lineage") is None:
+            previous = _previous_tables(cache)
+            memo_file = tables_dir / "tables.search.npz"
+            night = NightSearches(load_memos(memo_file))
+            night.keep_rows(previous, previous.keys if previous is not None else [])
+            options = dict(options, reuse=previous, search_memos=night.memos)
         result = identify(ds.am, ds.pm, ds.markers, workers=workers, cache=cache, **options)
         first = CompiledTables.load(cache)
     scores = None
@@ -341,13 +362,20 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
 
         scores = LineageScores(first.rows, ds.am, ds.pm, options["lineage"],
                                **options.get("lineage_options") or {})
-    by_sample = search_samples(first, ds.pm, top=TOP, min_markers=options.get("min_markers", 8),
-                               sex_filter=options.get("sex_filter", True),
-                               evidence=scores).by_sample
+    candidate_options = {"top": TOP, "min_markers": options.get("min_markers", 8),
+                         "sex_filter": options.get("sex_filter", True)}
+    if night is None:
+        by_sample = search_samples(first, ds.pm, evidence=scores,
+                                   **candidate_options).by_sample
+    else:
+        night.keep_rows(first, first.keys)
+        by_sample = night.search("candidates", first, ds.pm, first.keys,
+                                 **candidate_options).by_sample
+        save_memos(memo_file, {k: v for k, v in night.memos.items()
+                               if not k.startswith("_")})
     if scores is not None:
         by_sample = _with_candidate_lineage(by_sample, scores, first.rows, ds.pm)
     return result, by_sample
-
 
 def _with_candidate_lineage(by_sample: Any, scores: Any, rows: list[tuple[str, str]],
                             samples: list[Any]) -> Any:
@@ -364,6 +392,25 @@ def _with_candidate_lineage(by_sample: Any, scores: Any, rows: list[tuple[str, s
         lines.append([(x.line, float(x.log10_lr), x.reference, int(x.meioses))
                       for x in (res.y, res.mtdna) if x is not None])
     return by_sample.with_columns(pl.Series("lineage", lines, dtype=pl.Object))
+
+def _previous_tables(path: Path) -> Any:
+    """The tables an earlier run left in ``path``, or ``None`` (absent; or unreadable: a
+    :class:`~forensic_match.errors.CacheWarning`, as ``identify`` gives, and everything is
+    compiled again)."""
+    import warnings
+
+    from forensic_match.dvi.compile import CompiledTables
+    from forensic_match.errors import CacheWarning
+
+    if not path.exists():
+        return None
+    try:
+        return CompiledTables.load(path)
+    except Exception as exc:  # noqa: BLE001 - any damage to a derived file means recompiling
+        warnings.warn(f"file {str(path)!r}: compiled tables could not be read "
+                      f"({type(exc).__name__}: {exc}); compiling again", CacheWarning,
+                      stacklevel=3)
+        return None
 
 
 def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,

@@ -1,0 +1,274 @@
+"""Nights that reuse the last night's searches (``run_store(reuse_searches=True)``, the
+default) against the same nights searching everything (``reuse_searches=False``): every
+night's identifications, family-level proposals, stored proposals and candidate changes are
+the same, posteriors to 1e-12 relative. The nights bring new references, new PM samples, a
+re-typed relative and a re-typed PM sample, and a run killed during its identification; a
+damaged memo file is ignored with a warning. At the identification level (hypothesis),
+random sequences of nights that add, change and withdraw families and samples give the same
+decisions with and without the memos."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from forensic_match.cases import DviDataset, Family, PMSample, load_case
+from forensic_match.dvi import identify as identify_module
+from forensic_match.dvi.identify import identify, prepare_panel
+from forensic_match.dvi.search_reuse import load_memos
+from forensic_match.errors import CacheWarning
+from forensic_match.store import CaseStore, run_store
+from forensic_match.store import runs as runs_module
+
+PROGRAMME = Path(__file__).resolve().parents[1] / "forensic_match" / "data" / "examples" / \
+    "programme_small.json"
+RETYPED_FAMILY, RETYPED_PM = "F0055", "PM0066"
+
+
+@cache
+def _programme() -> DviDataset:
+    ds = load_case(PROGRAMME)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        panel = prepare_panel(ds.markers, ds.am, ds.pm)
+    return dataclasses.replace(ds, markers=panel)
+
+
+def _retyped_family(family: Family, k: int = 0) -> Family:
+    who = sorted(family.genotypes)[k % len(family.genotypes)]
+    profile = dict(family.genotypes[who])
+    profile.pop(sorted(profile)[0])
+    return dataclasses.replace(family, genotypes={**family.genotypes, who: profile})
+
+
+def _retyped_sample(sample: PMSample, k: int = 0) -> PMSample:
+    genotypes = dict(sample.genotypes)
+    genotypes.pop(sorted(genotypes)[k % len(genotypes)])
+    return dataclasses.replace(sample, genotypes=genotypes)
+
+
+def _nights() -> list[DviDataset]:
+    ds = _programme()
+    fams = {f.id: f for f in ds.am}
+    pms = {p.id: p for p in ds.pm}
+    am, pm = list(ds.am), list(ds.pm)
+    return [
+        dataclasses.replace(ds, am=am[:100], pm=pm[:75]),
+        dataclasses.replace(ds, am=am[100:150], pm=pm[75:110]),
+        dataclasses.replace(ds, am=[_retyped_family(fams[RETYPED_FAMILY])],
+                            pm=[_retyped_sample(pms[RETYPED_PM])]),
+        dataclasses.replace(ds, am=am[150:], pm=pm[110:]),
+    ]
+
+
+class Killed(Exception):
+    """Stands for SIGKILL during a run's identification (the process ends there)."""
+
+
+def _run_nights(folder: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch,
+                ) -> list[dict[str, Any]]:
+    """Run the nights into a fresh store; the fourth is killed once during its decisions and
+    run again. Per finished night: identify's result, the stored proposals, the changes."""
+    seen: list[Any] = []
+    original = runs_module._identify
+
+    def capture(*args: Any, **kwargs: Any) -> Any:
+        out = original(*args, **kwargs)
+        seen.append(out[0])
+        return out
+
+    monkeypatch.setattr(runs_module, "_identify", capture)
+    out = []
+    with CaseStore(folder / "cases.db") as store, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for n, night in enumerate(_nights()):
+            if n == 3:
+                real = identify_module.decide
+
+                def dies(*args: Any, **kwargs: Any) -> Any:
+                    raise Killed
+
+                monkeypatch.setattr(identify_module, "decide", dies)
+                with pytest.raises(Killed):
+                    run_store(store, night, min_markers=8, reuse_searches=reuse)
+                monkeypatch.setattr(identify_module, "decide", real)
+            summary = run_store(store, night, min_markers=8, reuse_searches=reuse)
+            proposals = sorted(
+                (p["pm"], p["family_id"], p["missing"], p["rule"], p["basis_sha256"],
+                 p["log10_lr"], p["posterior"], p["state"], p["needs_review"])
+                for p in store.proposals())
+            changes = sorted((c["pm"], c["family"], c["missing"], c["change"],
+                              c["log10_lr"], c["previous_log10_lr"])
+                             for c in store.changes(summary.run_id))
+            out.append({"result": seen[-1], "proposals": proposals, "changes": changes,
+                        "counts": summary.counts})
+    return out
+
+
+#: Posteriors and LRs agree to this relative difference ...
+RELATIVE = 1e-12
+#: ... or, for posteriors near zero (1e-37 and the like, whose last digits follow the LR
+#: sums' rounding through the matching's folding), to this absolute one.
+ABSOLUTE = 1e-15
+
+
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or abs(a - b) <= RELATIVE * abs(b) or \
+            (abs(b) < 1e-3 and abs(a - b) <= ABSOLUTE)
+    return a == b
+
+
+def _all_close(u: np.ndarray, v: np.ndarray) -> bool:
+    return bool(all(_close(float(a), float(b)) for a, b in zip(u, v)))
+
+
+def assert_same_decisions(got: Any, want: Any) -> None:
+    """identify's results agree: identifications, family level, every posterior (1e-12)."""
+    keys = ["pm", "family", "missing", "rule", "round", "fragments", "alternative",
+            "n_markers", "n_inconsistent"]
+    a, b = got.identifications, want.identifications
+    assert a.select(keys).equals(b.select(keys))
+    for col in ("posterior", "log10_lr", "lr", "second_lr", "alternative_lr"):
+        assert all(_close(x, y) for x, y in zip(a[col].to_list(), b[col].to_list())), col
+    fa, fb = got.family_level, want.family_level
+    assert fa.select("pm", "family", "fragments").equals(fb.select("pm", "family", "fragments"))
+    assert all(_close(x, y) for x, y in zip(fa["posterior"].to_list(),
+                                             fb["posterior"].to_list()))
+    for name, key in (("pairs", ["pm", "family", "missing"]),
+                      ("alternatives", ["pm", "family", "person"]),
+                      ("families", ["pm", "family"]), ("bodies", ["pm"])):
+        x, y = getattr(got.decision, name).sort(key), getattr(want.decision, name).sort(key)
+        assert x.select(key).equals(y.select(key)), name
+        for col in x.columns:
+            if x[col].dtype.is_float():
+                u, v = x[col].to_numpy(), y[col].to_numpy()
+                assert _all_close(u, v), (name, col)
+    assert got.held_back.equals(want.held_back)
+
+
+def test_nights_with_reuse_equal_nights_without(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "on").mkdir()
+    (tmp_path / "off").mkdir()
+    on = _run_nights(tmp_path / "on", True, monkeypatch)
+    off = _run_nights(tmp_path / "off", False, monkeypatch)
+    assert len(on) == len(off) == 4
+    for n, (a, b) in enumerate(zip(on, off)):
+        assert_same_decisions(a["result"], b["result"])
+        assert len(a["proposals"]) == len(b["proposals"])
+        for x, y in zip(a["proposals"], b["proposals"]):
+            assert all(_close(u, v) for u, v in zip(x, y)), (n, x, y)
+        assert len(a["changes"]) == len(b["changes"])
+        for x, y in zip(a["changes"], b["changes"]):
+            assert all(_close(u, v) for u, v in zip(x, y)), (n, x, y)
+        for k in ("identifications", "new_proposals", "candidates", "compiled_families",
+                  *(f"candidates_{c}" for c in runs_module.CHANGES)):
+            assert a["counts"].get(k) == b["counts"].get(k), (n, k)
+    # The nights after the first reused searches; without reuse nothing was kept.
+    assert all(a["result"].counts["searches_reused"] > 0 for a in on[1:])
+    assert "searches_reused" not in off[1]["result"].counts
+    for name in ("tables.search.npz", "tables.conditioned.npz"):
+        assert (tmp_path / "on" / "cases.db.tables" / name).exists()
+        assert not (tmp_path / "off" / "cases.db.tables" / name).exists()
+    assert on[-1]["proposals"] and any(c[3] == "withdrawn" for c in on[2]["changes"])
+
+
+def test_a_damaged_memo_file_is_ignored(tmp_path: Path) -> None:
+    ds = _programme()
+    nights = [dataclasses.replace(ds, am=ds.am[:60], pm=ds.pm[:50]),
+              dataclasses.replace(ds, am=ds.am[60:70], pm=ds.pm[50:60])]
+    with CaseStore(tmp_path / "cases.db") as store, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_store(store, nights[0], min_markers=8)
+        memo_file = tmp_path / "cases.db.tables" / "tables.search.npz"
+        assert set(load_memos(memo_file)) == {"scout", "round", "relatives", "candidates"}
+        data = bytearray(memo_file.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        memo_file.write_bytes(bytes(data))
+    with pytest.warns(CacheWarning, match="search memos could not be read"):
+        assert load_memos(memo_file) == {}
+    with CaseStore(tmp_path / "cases.db") as store:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            damaged = run_store(store, nights[1], min_markers=8)
+        assert damaged.counts["identifications"] >= 0
+        assert set(load_memos(memo_file)) == {"scout", "round", "relatives", "candidates"}
+    with CaseStore(tmp_path / "other.db") as store, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_store(store, nights[0], min_markers=8, reuse_searches=False)
+        full = run_store(store, nights[1], min_markers=8, reuse_searches=False)
+    assert {k: v for k, v in damaged.counts.items() if k.startswith("candidates")} == \
+        {k: v for k, v in full.counts.items() if k.startswith("candidates")}
+    assert damaged.counts["identifications"] == full.counts["identifications"]
+
+
+@st.composite
+def night_sequences(draw: st.DrawFn) -> list[tuple[list[Family], list[PMSample]]]:
+    ds = _programme()
+    am, pm = ds.am[:60], ds.pm[:45]
+    fams = sorted(draw(st.sets(st.integers(0, len(am) - 1), min_size=35, max_size=45)))
+    samples = sorted(draw(st.sets(st.integers(0, len(pm) - 1), min_size=30, max_size=38)))
+    changed_f: dict[int, int] = {}
+    changed_s: dict[int, int] = {}
+    out = [([am[i] for i in fams], [pm[i] for i in samples])]
+    for _ in range(2):
+        fams = sorted((set(fams) - draw(st.sets(st.sampled_from(fams), max_size=2)))
+                      | draw(st.sets(st.integers(0, len(am) - 1), max_size=4)))
+        samples = sorted((set(samples) - draw(st.sets(st.sampled_from(samples), max_size=2)))
+                         | draw(st.sets(st.integers(0, len(pm) - 1), max_size=4)))
+        for i in draw(st.sets(st.sampled_from(fams), max_size=2)):
+            changed_f[i] = changed_f.get(i, 0) + 1
+        for i in draw(st.sets(st.sampled_from(samples), max_size=2)):
+            changed_s[i] = changed_s.get(i, 0) + 1
+        out.append(([_retyped_family(am[i], changed_f[i]) if i in changed_f else am[i]
+                     for i in fams],
+                    [_retyped_sample(pm[i], changed_s[i]) if i in changed_s else pm[i]
+                     for i in samples]))
+    return out
+
+
+@pytest.mark.slow
+@settings(deadline=None, max_examples=4, suppress_health_check=[HealthCheck.too_slow])
+@given(night_sequences())
+def test_random_nights_decide_alike_with_and_without_memos(nights: list) -> None:
+    import tempfile
+
+    markers = _programme().markers
+    memos: dict = {}
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cache_file = Path(tmp) / "tables.npz"
+        for am, pm in nights:
+            got = identify(am, pm, markers, min_markers=8, cache=cache_file,
+                           search_memos=memos)
+            want = identify(am, pm, markers, min_markers=8)
+            assert_same_decisions(got, want)
+
+
+def test_the_command_line_switch(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from store_helpers import write_small_dataset
+
+    from forensic_match.cli import main
+
+    data = write_small_dataset(tmp_path / "small.json")
+    db = str(tmp_path / "cases.db")
+    memo_file = tmp_path / "cases.db.tables" / "tables.search.npz"
+    runner = CliRunner()
+    off = runner.invoke(main, ["run", str(data), "--store", db, "--no-search-reuse", "-q"])
+    assert off.exit_code == 0, off.output
+    assert (tmp_path / "cases.db.tables" / "tables.npz").exists() and not memo_file.exists()
+    on = runner.invoke(main, ["run", str(data), "--store", db, "-q"])
+    assert on.exit_code == 0, on.output
+    assert set(load_memos(memo_file)) == {"scout", "round", "relatives", "candidates"}
+    with CaseStore(db) as store:
+        assert store.changes() == []
