@@ -25,6 +25,7 @@ import networkx as nx
 import numpy as np
 import polars as pl
 import pytest
+from helpers import untyped_ancestry
 
 import forensic_match.dvi.identify as identify_module
 from forensic_match.cases import Family, PMSample
@@ -578,15 +579,7 @@ def test_theta_beyond_the_limits_falls_back_with_a_warning(markers: list[Marker]
     panel = _stepwise_at_d21(markers)
     records: list[tuple[str, str | None, str | None, str]] = []
 
-    def ancestry(ident: str, sex: str, depth: int) -> None:
-        if depth == 0:
-            records.append((ident, None, None, sex))
-            return
-        ancestry(ident + "f", "M", depth - 1)
-        ancestry(ident + "m", "F", depth - 1)
-        records.append((ident, ident + "f", ident + "m", sex))
-
-    ancestry("MOf", "M", 3)  # eight founders, one draw each
+    untyped_ancestry(records, "MOf", "M", 3)  # eight founders, one draw each
     records += [("MOm", None, None, "F"), ("MO", "MOf", "MOm", "F"),
                 ("F", None, None, "M"), ("MP", "F", "MO", "M")]
     ped = Pedigree.from_records(records)

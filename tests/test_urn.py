@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import untyped_ancestry
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from oracle import oracle_likelihood, oracle_posterior
@@ -203,15 +204,7 @@ def _deep_family() -> tuple[Family, Marker]:
     free draws) does not."""
     records: list[tuple[str, str | None, str | None, str]] = []
 
-    def ancestry(ident: str, sex: str, depth: int) -> None:
-        if depth == 0:
-            records.append((ident, None, None, sex))
-            return
-        ancestry(ident + "f", "M", depth - 1)
-        ancestry(ident + "m", "F", depth - 1)
-        records.append((ident, ident + "f", ident + "m", sex))
-
-    ancestry("MO", "F", 4)
+    untyped_ancestry(records, "MO", "F", 4)
     records += [("FA", None, None, "M"), ("MP", "FA", "MO", "M")]
     alleles = tuple(str(a) for a in range(8, 20))
     p = np.linspace(1.0, 2.0, len(alleles))

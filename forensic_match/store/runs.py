@@ -397,20 +397,9 @@ def _previous_tables(path: Path) -> Any:
     """The tables an earlier run left in ``path``, or ``None`` (absent; or unreadable: a
     :class:`~forensic_match.errors.CacheWarning`, as ``identify`` gives, and everything is
     compiled again)."""
-    import warnings
+    from forensic_match.dvi.identify import _load_cache
 
-    from forensic_match.dvi.compile import CompiledTables
-    from forensic_match.errors import CacheWarning
-
-    if not path.exists():
-        return None
-    try:
-        return CompiledTables.load(path)
-    except Exception as exc:  # noqa: BLE001 - any damage to a derived file means recompiling
-        warnings.warn(f"file {str(path)!r}: compiled tables could not be read "
-                      f"({type(exc).__name__}: {exc}); compiling again", CacheWarning,
-                      stacklevel=3)
-        return None
+    return _load_cache(path)
 
 
 def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
