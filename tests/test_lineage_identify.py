@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers import lab_tables_with_y_rows
 from test_lineage_simulate import _mt_pool, _population
 
 from forensic_match.dvi.identify import identify
@@ -172,9 +173,7 @@ def test_search_weighs_the_y_rows_of_the_lab_tables_with_a_lineage_file(tmp_path
     score is the autosomal log10 LR plus the lineage LR computed by the API on the same
     records, and the outputs state the lineage file and the kinsmen's weight."""
     import json
-    import shutil
     import warnings
-    from pathlib import Path
 
     import polars as pl
     from click.testing import CliRunner
@@ -186,25 +185,7 @@ def test_search_weighs_the_y_rows_of_the_lab_tables_with_a_lineage_file(tmp_path
     from forensic_match.lineage.data import LineageData
     from forensic_match.lineage.lr import lineage_lr
 
-    records = Path(__file__).parents[1] / "datasets" / "examples" / "records"
-    for name in ("pedigrees.csv", "pm_samples.csv"):
-        shutil.copy(records / name, tmp_path / name)
-    y = {"DYS391": "10", "DYS576": "18", "DYS389II": "29"}
-    rel = (records / "relatives.csv").read_text(encoding="utf-8")
-    rel += "".join(f"F1-FA,{k},{v},\n" for k, v in y.items())
-    (tmp_path / "relatives.csv").write_text(rel, encoding="utf-8")
-    pm = (records / "pm_genotypes.csv").read_text(encoding="utf-8")
-    pm += "".join(f"A01_PM-001.fsa,PM-001,Yfiler,{k},VIC,{v},,,100,,,1500,,\n"
-                  for k, v in y.items())
-    (tmp_path / "pm_genotypes.csv").write_text(pm, encoding="utf-8")
-    lineage = {"lineage": {"ystr": {
-        "markers": [{"name": "DYS391", "copies": 1, "rate": 0.0025},
-                    {"name": "DYS576", "copies": 1, "rate": 0.0143},
-                    {"name": "DYS389II", "copies": 1, "rate": 0.0040}],
-        "database": {"name": "ytoy", "haplotypes": [
-            {"DYS391": [str(a)], "DYS576": [str(b)], "DYS389II": ["29"]}
-            for a in (9, 10, 11, 12) for b in (16, 17, 19)]}}}}
-    (tmp_path / "lineage.json").write_text(json.dumps(lineage), encoding="utf-8")
+    lab_tables_with_y_rows(tmp_path, as_dataset_key=True)
     args = ["search", "--pedigrees", str(tmp_path / "pedigrees.csv"),
             "--relatives", str(tmp_path / "relatives.csv"),
             "--pm", str(tmp_path / "pm_genotypes.csv"),

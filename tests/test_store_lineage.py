@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from helpers import lab_tables_with_y_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from store_helpers import store_target, wipe  # noqa: F401  (store_target: a fixture)
@@ -407,35 +408,6 @@ def test_a_lineage_run_on_every_backend(programme: dict,
         wipe(store_target)
 
 
-def _lab_tables_with_y_rows(tmp_path: Path) -> dict[str, Path]:
-    """The example laboratory tables with Y-STR rows for the father of family F1 and for
-    PM-001 (the rows a lab export carries), and a lineage file with a three-locus panel and a
-    toy database (as ``tests/test_lineage_identify.py`` builds them)."""
-    import shutil
-
-    records = Path(__file__).resolve().parents[1] / "datasets" / "examples" / "records"
-    for name in ("pedigrees.csv", "pm_samples.csv"):
-        shutil.copy(records / name, tmp_path / name)
-    y = {"DYS391": "10", "DYS576": "18", "DYS389II": "29"}
-    rel = (records / "relatives.csv").read_text(encoding="utf-8")
-    rel += "".join(f"F1-FA,{k},{v},\n" for k, v in y.items())
-    (tmp_path / "relatives.csv").write_text(rel, encoding="utf-8")
-    pm = (records / "pm_genotypes.csv").read_text(encoding="utf-8")
-    pm += "".join(f"A01_PM-001.fsa,PM-001,Yfiler,{k},VIC,{v},,,100,,,1500,,\n"
-                  for k, v in y.items())
-    (tmp_path / "pm_genotypes.csv").write_text(pm, encoding="utf-8")
-    lineage = {"ystr": {
-        "markers": [{"name": "DYS391", "copies": 1, "rate": 0.0025},
-                    {"name": "DYS576", "copies": 1, "rate": 0.0143},
-                    {"name": "DYS389II", "copies": 1, "rate": 0.0040}],
-        "database": {"name": "ytoy", "haplotypes": [
-            {"DYS391": [str(a)], "DYS576": [str(b)], "DYS389II": ["29"]}
-            for a in (9, 10, 11, 12) for b in (16, 17, 19)]}}}
-    (tmp_path / "lineage.json").write_text(json.dumps(lineage), encoding="utf-8")
-    return {name: tmp_path / f"{name}.{'json' if name == 'lineage' else 'csv'}"
-            for name in ("pedigrees", "relatives", "pm_genotypes", "pm_samples", "lineage")}
-
-
 def test_lab_tables_y_rows_stored_one_night_are_used_the_next(tmp_path: Path) -> None:
     """Families (with a father's Y rows) one night, PM samples (with Y rows) the next, from
     the lab's tables: the store's candidates equal ``search --lineage`` over all the tables at
@@ -453,7 +425,7 @@ def test_lab_tables_y_rows_stored_one_night_are_used_the_next(tmp_path: Path) ->
     from forensic_match.lineage.data import LineageData
     from forensic_match.store.runs import latest_finished_run
 
-    f = _lab_tables_with_y_rows(tmp_path)
+    f = lab_tables_with_y_rows(tmp_path)
     families = ["--pedigrees", str(f["pedigrees"]), "--relatives", str(f["relatives"])]
     samples = ["--pm", str(f["pm_genotypes"]), "--samples", str(f["pm_samples"])]
     lineage = ["--lineage", str(f["lineage"]), "--lineage-kin", "0.5"]
