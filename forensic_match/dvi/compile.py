@@ -162,13 +162,17 @@ def _evaluate_by_theta(pedigree: Pedigree, markers: Sequence[Marker],
 
 def feasible_thetas(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
                     markers: Sequence[Marker], theta: float,
-                    observation: Mapping[str, Any] | None) -> np.ndarray:
+                    observation: Mapping[str, Any] | None,
+                    keep: list[list[str]] | None = None) -> np.ndarray:
     """Per marker, ``theta`` where the exact correction of ``target``'s posterior is within
     the engine's limits and 0 where it is not (:func:`~forensic_match.likelihood.engine.
-    theta_feasible`: found from the pedigree and the alleles, without computing it)."""
+    theta_feasible`: found from the pedigree and the alleles, without computing it).
+    ``keep``: the alleles kept apart (:func:`_seen_and_tracers` of ``profiles``) when the
+    caller has them."""
     from forensic_match.likelihood.engine import theta_feasible
 
-    keep = _seen_and_tracers(profiles, markers).keep
+    if keep is None:
+        keep = _seen_and_tracers(profiles, markers).keep
     ok = theta_feasible(pedigree, markers, profiles, theta=theta, observation=observation,
                         target=target, lump=True, keep_alleles=keep)
     return np.where(ok, theta, 0.0)
@@ -181,10 +185,11 @@ def family_thetas(family: Family, persons: Sequence[str], markers: Sequence[Mark
     compiled, else 0. Checked before anything is computed, so that a family never fails
     half-way (and numerator and denominator always share their theta)."""
     ped = Pedigree.from_records(family.pedigree.records() + [(UNRELATED, None, None, "U")])
-    out = feasible_thetas(ped, family.genotypes, UNRELATED, markers, theta, observation)
+    keep = _seen_and_tracers(family.genotypes, markers).keep
+    out = feasible_thetas(ped, family.genotypes, UNRELATED, markers, theta, observation, keep)
     for person in persons:
         out = np.minimum(out, feasible_thetas(family.pedigree, family.genotypes, person,
-                                              markers, theta, observation))
+                                              markers, theta, observation, keep))
     return out
 
 

@@ -15,7 +15,7 @@ product of factors:
   (pM)[v_child]) / 2`` with the founder's second allele summed out (see ``_presummed``);
 - observation ``P(seen | v_pat, v_mat)`` for each typed individual;
 - with theta (``urn=True``), no prior for founders whose genotype is known exactly (the
-  Balding-Nichols urn is conditioned on their alleles, see ``engine._urn``), and for one term
+  Balding-Nichols urn is conditioned on their alleles, see ``engine._urn_group``), and for one term
   of the urn's partition expansion, ``[v_rep = v]`` in place of the prior of a founder allele
   variable tied to the representative of its block (``ties``).
 
@@ -60,7 +60,6 @@ class Plan:
     step_var: np.ndarray      # variable summed out at each step (-1: none, final product)
     step_ptr: np.ndarray      # CSR list of factor ids multiplied at each step
     step_in: np.ndarray
-    n_founder_alleles: int    # founder allele variables (for the theta quadrature degree)
     n_vars: int               # allele variables (2 per individual), then selectors
     free_alleles: tuple[int, ...] = ()  # with urn=True: the urn's free draws (see build_plan)
 
@@ -387,5 +386,5 @@ def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped
         scope_vars=np.array([v for s in all_scopes for v in s], dtype=np.int32),
         step_var=np.array(step_var, dtype=np.int32), step_ptr=step_ptr,
         step_in=np.array([f for s in step_in for f in s], dtype=np.int32),
-        n_founder_alleles=int(2 * np.sum(father < 0)), n_vars=nvar, free_alleles=free,
+        n_vars=nvar, free_alleles=free,
     ), total

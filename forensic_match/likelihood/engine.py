@@ -629,8 +629,7 @@ def _urn_group(pedigree: Pedigree, markers: Sequence[Marker], typed: np.ndarray,
     urn = _urn_setup(pedigree, markers, typed, exact, theta, run)
     method = urn.method()
     if method == "partitions":
-        return _urn_partitions(pedigree, typed, exact, run, urn.base, urn.free, urn.alphas,
-                               urn.consts, urn.sizes)
+        return _urn_partitions(pedigree, typed, exact, run, urn)
     if method is None:
         nodes = urn.nodes()
         worst = int(np.argmax(nodes))
@@ -650,26 +649,27 @@ def _urn_group(pedigree: Pedigree, markers: Sequence[Marker], typed: np.ndarray,
 
 
 def _urn_partitions(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, run: _GroupRun,
-                    base: Plan, free: list[int], alphas: list[np.ndarray], consts: list[float],
-                    sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    urn: _Urn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_urn_group` by the partition expansion: one plan per partition of the free
     founder alleles (the alleles of a block tied to its first), each evaluated at the urn's
     mean ``alpha / A``."""
-    total = float(alphas[0].sum())  # A: the same for every marker of the group
+    base, free = urn.base, urn.free
+    total = float(urn.alphas[0].sum())  # A: the same for every marker of the group
     n_free = len(free)
     log_rising = float(np.sum(np.log(total + np.arange(n_free))))
-    mean = np.concatenate([a / a.sum() for a in alphas])
+    mean = np.concatenate([a / a.sum() for a in urn.alphas])
     q_count = np.ones(len(run.ms), dtype=np.int64)
-    consts_arr = np.asarray(consts)
+    consts = np.asarray(urn.consts)
     vals_sum = np.zeros(len(run.ms))
     joint = None
     post_alleles = None
     # A target founder's two draws are exchangeable and it is never pinned: the partition
     # with them swapped gives the same likelihood and the transposed posterior, so one of
     # each such pair is evaluated and counted twice.
-    tvars = (2 * base.target, 2 * base.target + 1)
-    swap = {free.index(tvars[0]): free.index(tvars[1]), free.index(tvars[1]):
-            free.index(tvars[0])} if base.target >= 0 and set(tvars) <= set(free) else {}
+    swap: dict[int, int] = {}
+    if base.target >= 0 and {2 * base.target, 2 * base.target + 1} <= set(free):
+        i, j = free.index(2 * base.target), free.index(2 * base.target + 1)
+        swap = {i: j, j: i}
     for blocks in _set_partitions(n_free):
         twice = False
         if swap:
@@ -684,14 +684,12 @@ def _urn_partitions(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, ru
         ties = tuple(tuple(free[i] for i in b) for b in blocks if len(b) > 1)
         plan = _plan_for(pedigree, typed, exact, run.target, urn=True, ties=ties,
                          split=base.n_vars > 2 * base.people.size)
-        vals, post, post_alleles = run(plan, q_count, mean, consts_arr * np.exp(log_w),
-                                       sizes)
-        if twice:
-            post = post + _transposed(post, sizes)
+        vals, post, post_alleles = run(plan, q_count, mean, consts * np.exp(log_w),
+                                       urn.sizes)
+        part = post * vals[:, None]
+        if twice:  # the swapped partition: same likelihood, posterior transposed
+            part = part + _transposed(part, urn.sizes)
             vals = 2.0 * vals
-            part = post * (vals[:, None] / 2.0)
-        else:
-            part = post * vals[:, None]
         vals_sum += vals
         joint = part if joint is None else joint + part
     assert joint is not None and post_alleles is not None
