@@ -9,8 +9,10 @@ Usage::
 
 Each scenario simulates a programme (:mod:`forensic_match.dvi.scenarios`, or the plain
 :func:`~forensic_match.dvi.simulate.simulate_programme` for ``baseline``), runs
-:func:`~forensic_match.dvi.identify.identify` at its defaults (``grave_evidence``: once with
-DNA alone and once with the simulated AM/PM evidence, ``identify(evidence=...)``), and
+:func:`~forensic_match.dvi.identify.identify` at its defaults (``grave_evidence`` and
+``grave_evidence_wrong``: with DNA alone and with the simulated AM/PM evidence,
+``identify(evidence=...)``, each also with ``relatives=0``, the rules before the grave
+issue's safety rules), and
 scores every proposal through its fragments: true when every fragment is the proposed
 missing person. A false proposal is labelled by what its body truly is (an unregistered full
 sibling of the proposed person, another registered member of the family, a body of another
@@ -48,7 +50,11 @@ from forensic_match.dvi.scenarios import (  # noqa: E402
     simulate_grave_scenario,
 )
 from forensic_match.dvi.search import search_samples  # noqa: E402
-from forensic_match.dvi.simulate import SimulatedProgramme, simulate_programme  # noqa: E402
+from forensic_match.dvi.simulate import (  # noqa: E402
+    EvidenceModel,
+    SimulatedProgramme,
+    simulate_programme,
+)
 from forensic_match.evidence import Evidence  # noqa: E402
 from forensic_match.frequencies import load_frequencies  # noqa: E402
 from forensic_match.markers import Marker  # noqa: E402
@@ -73,18 +79,41 @@ def analysis_markers() -> list[Marker]:
 # --- scenarios --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """One identification run on a scenario: ``identify`` at its defaults except these.
+
+    ``evidence``: False, True (the non-DNA evidence LRs), or "place" (and the place-and-date
+    prior). ``relatives``: the relative alternatives' weight; None keeps identify's default
+    (1), 0 is a closed list of victims, the rules before the grave issue's decision rewrite.
+    """
+
+    label: str = ""
+    theta: float = 0.0
+    evidence: bool | str = False
+    relatives: float | None = None
+
+
 @dataclass
 class Scenario:
-    """A named scenario: how to simulate it, and the analyses (label, theta, the non-DNA
-    evidence: False, True, or "place" for the evidence with the place-and-date prior) to run
-    on it."""
+    """A named scenario: how to simulate it, and the analyses to run on it."""
 
     name: str
     text: str
     simulate: Callable[[int, int, list[Marker]], SimulatedProgramme]
-    analyses: list[tuple[str, float, bool | str]] = field(
-        default_factory=lambda: [("", 0.0, False)])
+    analyses: list[Analysis] = field(default_factory=lambda: [Analysis()])
     tail: bool = False
+
+
+# The evidence scenarios: DNA alone and with the evidence, each with the relative alternatives
+# (identify's default) and without them (relatives 0: a closed list, as before the grave issue's
+# safety rules: the issue's yardstick for what the evidence must recover).
+EVIDENCE_ANALYSES = [
+    Analysis("DNA only"), Analysis("DNA + evidence", evidence=True),
+    Analysis("DNA + evidence + place prior", evidence="place"),
+    Analysis("DNA only, no relatives", relatives=0.0),
+    Analysis("DNA + evidence, no relatives", evidence=True, relatives=0.0),
+]
 
 
 def _grave(**options: Any) -> Callable[[int, int, list[Marker]], SimulatedProgramme]:
@@ -96,6 +125,20 @@ def _grave(**options: Any) -> Callable[[int, int, list[Marker]], SimulatedProgra
 def _stepwise(n: int, seed: int, markers: list[Marker]) -> SimulatedProgramme:
     return simulate_grave_scenario(n, markers=markers, seed=seed,
                                    simulate_markers=onestep_markers(markers, seed=seed))
+
+
+# The evidence of a world other than the one the evidence LRs assume (their defaults are the
+# simulator's defaults): each setting is a plausible way in which real records differ.
+WRONG_EVIDENCE = EvidenceModel(
+    age_miscalibration=1.5,            # anthropologists' SEs too small by a third
+    stature_pm_bias=4.0,               # a regression formula from a taller population
+    stature_report_bias=4.0, stature_report_sd=6.0,   # relatives' reports (LR: +2, sd 4)
+    sex_error=0.10,                    # LR: 0.05
+    dental_error=0.05,                 # LR: 0.02
+    age_report_error=0.33, age_report_sd=5.0,          # LR: 0.1 misreported, sd 5
+    detained=0.3, detention_days=400.0,                # LR: death within a year
+    burial_district=(0.5, 0.3),        # place prior: 0.75 / 0.2
+)
 
 
 def _baseline(n: int, seed: int, markers: list[Marker]) -> SimulatedProgramme:
@@ -110,8 +153,8 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("village", f"as grave, villages share a subpopulation (theta "
              f"{VILLAGE_THETA:g}); analysed with theta 0 and theta {VILLAGE_THETA:g}",
              _grave(theta=VILLAGE_THETA),
-             analyses=[("theta 0", 0.0, False),
-                       (f"theta {VILLAGE_THETA:g}", VILLAGE_THETA, False)],
+             analyses=[Analysis("theta 0"),
+                       Analysis(f"theta {VILLAGE_THETA:g}", VILLAGE_THETA)],
              tail=True),
     Scenario("single_reference", "as grave, every family gives one reference only",
              _grave(single_reference=True)),
@@ -120,8 +163,15 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              "with DNA alone, with DNA + evidence LRs (sex, age, stature, dental, features, "
              "implants) and with them and the place-and-date prior",
              _grave(evidence=True),
-             analyses=[("DNA only", 0.0, False), ("DNA + evidence", 0.0, True),
-                       ("DNA + evidence + place prior", 0.0, "place")]),
+             analyses=EVIDENCE_ANALYSES),
+    Scenario("grave_evidence_wrong", "as grave_evidence, the evidence drawn from a world "
+             "the LRs do not assume (WRONG_EVIDENCE: age SEs understated by a third, a stature "
+             "formula 4 cm high, reported statures +4 +- 6 cm, morphological sex 10% wrong "
+             "where 5% is stated, dental charts 5% wrong where 2% is stated, a third of "
+             "reported ages off by +-5 years, detention of 400 days on average, graves "
+             "farther from home)",
+             _grave(evidence=WRONG_EVIDENCE),
+             analyses=EVIDENCE_ANALYSES),
     Scenario("stepwise_data", "as grave, data simulated with one-step stepwise mutation "
              "(female 0.0005-0.001, male 0.002-0.003), analysed with equal", _stepwise),
 )}
@@ -382,28 +432,30 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     for key in a.scenarios:
         sc = SCENARIOS[key]
-        scores = {label: Score() for label, _, _ in sc.analyses}
-        tail = {label: Score() for label, _, _ in sc.analyses}
+        scores = {an.label: Score() for an in sc.analyses}
+        tail = {an.label: Score() for an in sc.analyses}
         for seed in a.seeds:
             t = time.perf_counter()
             prog = sc.simulate(sizes.get(key, a.families), seed, markers)
             t_sim = time.perf_counter() - t
-            for label, theta, with_evidence in sc.analyses:
+            for an in sc.analyses:
+                label = an.label
                 if sc.tail:
                     t = time.perf_counter()
-                    lr_tail(prog, markers, tail[label], theta, a.workers)
+                    lr_tail(prog, markers, tail[label], an.theta, a.workers)
                     tail[label].seconds += time.perf_counter() - t
                 if a.tail_only:
                     continue
                 t = time.perf_counter()
+                options = {} if an.relatives is None else {"relatives": an.relatives}
                 res = identify(prog.dataset.am, prog.dataset.pm, prog.dataset.markers,
-                               theta=theta, workers=a.workers,
+                               theta=an.theta, workers=a.workers,
                                evidence=Evidence.from_dataset(
-                                   prog.dataset, place=with_evidence == "place")
-                               if with_evidence else None)
+                                   prog.dataset, place=an.evidence == "place")
+                               if an.evidence else None, **options)
                 scores[label].seconds += t_sim + time.perf_counter() - t
                 score(prog, res, scores[label])
-        for label, _, _ in sc.analyses:
+        for label in (an.label for an in sc.analyses):
             if sc.tail:
                 tails.append((f"{key} ({label})" if label else key, tail[label]))
             if a.tail_only:
