@@ -51,6 +51,7 @@ from forensic_match.evidence import (
     discrete_lr,
     effects_lr,
     evidence_frame,
+    evidence_log10_block,
     evidence_lr,
     feature_lr,
     implant_lr,
@@ -62,6 +63,13 @@ from forensic_match.evidence import (
     stature_lr,
 )
 from forensic_match.evidence.dental import STATES, classify_tooth, transition_matrix
+from forensic_match.evidence.gross import (
+    AGE_GROSS_ERROR,
+    STATURE_GROSS_ERROR,
+    log10_with_gross_error,
+    with_gross_error,
+)
+from forensic_match.evidence.scoring import EvidenceScores
 
 #: Exact ages: no completed-years offset, no recording error, no misreport, death on the day.
 EXACT = dict(age_sd=0.0, max_years_to_death=0.0, age_offset=0.0, misreport=0.0)
@@ -175,7 +183,7 @@ def test_mispitools_lr_age_defaults():
 
 def test_dvir_age_aic_lr():
     # k * dnorm(aV, aM, sigma) with k = 100, sigma = 2, aM = 58: aV = 60 -> 50 * phi(1).
-    options = dict(EXACT, population=AgeDistribution.uniform(0, 100))
+    options = dict(EXACT, population=AgeDistribution.uniform(0, 100), gross_error=0.0)
     assert age_estimate_lr(58, 60, 2, **options) == pytest.approx(12.098536225957168, rel=1e-9)
     assert age_estimate_lr(58, 58, 2, **options) == pytest.approx(100 * _phi(0) / 2, rel=1e-9)
     # Far from the edges the smoothed uniform density is 1/k to within 1e-12.
@@ -202,7 +210,7 @@ def test_age_estimate_closed_form_normal_and_uniform():
     s = math.hypot(1, 3)
     f1 = (cdf(3 / s) - cdf(1 / s)) / 2
     lr = age_estimate_lr(30, 33, 3, age_sd=1, max_years_to_death=2, age_offset=0, misreport=0,
-                         population=AgeDistribution.uniform(0, 100))
+                         population=AgeDistribution.uniform(0, 100), gross_error=0.0)
     assert lr == pytest.approx(f1 * 100, rel=1e-9)
     # Completed years and a misreported share: a two-normal mixture centred at 30.5.
     s2 = math.hypot(1, 5, 3)
@@ -211,7 +219,9 @@ def test_age_estimate_closed_form_normal_and_uniform():
     lr = age_estimate_lr(30, 33, 3, age_sd=1, max_years_to_death=2, age_offset=0.5,
                          misreport=0.1, misreport_sd=5,
                          population=AgeDistribution.uniform(0, 100))
-    assert lr == pytest.approx(f1_mixed * 100, rel=1e-9)
+    # With the default share of gross errors (docs/evidence.md): (1 - eps) LR + eps.
+    assert lr == pytest.approx((1 - AGE_GROSS_ERROR) * f1_mixed * 100 + AGE_GROSS_ERROR,
+                               rel=1e-9)
 
 
 def test_age_population_default_is_a_distribution():
@@ -230,10 +240,11 @@ def test_stature_closed_form():
     den_m = _phi((y - 163.0) / math.hypot(6.5, sb)) / math.hypot(6.5, sb)
     den_f = _phi((y - 151.0) / math.hypot(6.0, sb)) / math.hypot(6.0, sb)
     assert stature_lr(h, y, sb, sex="M", reporting_bias=bias, reporting_sd=sr,
-                      population=pop) == pytest.approx(num / den_m, rel=1e-12)
+                      population=pop, gross_error=0.0) == pytest.approx(num / den_m, rel=1e-12)
+    eps = STATURE_GROSS_ERROR  # the default share of gross errors: (1 - eps) LR + eps
     assert stature_lr(h, y, sb, sex={"M": 0.7, "F": 0.3}, reporting_bias=bias,
                       reporting_sd=sr, population=pop) == \
-        pytest.approx(num / (0.7 * den_m + 0.3 * den_f), rel=1e-12)
+        pytest.approx((1 - eps) * num / (0.7 * den_m + 0.3 * den_f) + eps, rel=1e-12)
 
 
 def test_stature_loss_with_age():
@@ -242,7 +253,7 @@ def test_stature_loss_with_age():
     h, y, sb = 165.0, 166.0, 3.5
     num = _phi((y - (h - 2.0 + 1.2)) / math.hypot(4.0, sb)) / math.hypot(4.0, sb)
     den = _phi((y - 163.0) / math.hypot(6.5, sb)) / math.hypot(6.5, sb)
-    assert stature_lr(h, y, sb, sex="M", age=50, population=pop) == \
+    assert stature_lr(h, y, sb, sex="M", age=50, population=pop, gross_error=0.0) == \
         pytest.approx(num / den, rel=1e-12)
     assert stature_lr(h, y, sb, sex="M", age=25, population=pop) == \
         stature_lr(h, y, sb, sex="M", population=pop)
@@ -709,3 +720,48 @@ def test_age_at_death_cdf_equals_numerical_integration(t: float, sd: float,
     assert got == pytest.approx(want, rel=1e-11, abs=1e-15)
     assert float(batch_cdf(np.array([x]), np.array([0.0]), sd, m)[0]) == \
         pytest.approx(want, rel=1e-11, abs=1e-15)
+
+
+# --- gross errors of a measurement ---------------------------------------------------------
+
+@given(st.floats(-300.0, 300.0), st.floats(0.0, 0.5))
+def test_gross_error_on_log10_equals_the_linear_form(log10_lr: float, eps: float) -> None:
+    got = float(log10_with_gross_error(log10_lr, eps))
+    assert got == pytest.approx(math.log10(with_gross_error(10.0 ** log10_lr, eps)),
+                                rel=1e-12, abs=1e-12)
+    assert got >= math.log10(eps) - 1e-12 if eps > 0 else got == log10_lr
+
+
+@settings(deadline=None)  # the first call compiles the kernel
+@given(st.floats(-8.0, 8.0), st.floats(-5.0, 5.0), st.floats(0.0, 0.2))
+def test_the_stature_kernel_takes_the_same_gross_error(z: float, const: float,
+                                                       eps: float) -> None:
+    from forensic_match.evidence._scoring_numba import stature_log10
+
+    bare = const - 0.5 * z * z / math.log(10.0)
+    assert stature_log10(z, const, eps) == pytest.approx(
+        float(log10_with_gross_error(bare, eps)), rel=1e-12, abs=1e-12)
+
+
+def test_a_wild_estimate_does_not_exclude_the_true_person() -> None:
+    # Recorded 51, estimated 22.7 with se 3.2 (the case of docs/simulation-evidence.md): the
+    # bare model gives about 1e-6 (1e-15 in the simulation note, which had no misreported
+    # share); with the gross-error share the LR is at least eps,
+    # in the scalar, block and search forms alike.
+    am, pm = AMRecord("M", sex="M", age=51.0), PMFindings("P", age_estimate=22.7, age_se=3.2)
+    bare = age_estimate_lr(51.0, 22.7, 3.2, gross_error=0.0)
+    assert bare < 1e-5
+    lr = evidence_lr(am, pm).pieces["age"]
+    assert lr == pytest.approx((1 - AGE_GROSS_ERROR) * bare + AGE_GROSS_ERROR, rel=1e-12)
+    block = evidence_log10_block([am], [pm])["age"][0, 0]
+    assert block == pytest.approx(math.log10(lr), rel=1e-12)
+    scores = EvidenceScores.build([("F", "M")], {"M": am}, [pm])
+    assert scores.pieces(0, 0)["age"] == pytest.approx(math.log10(lr), rel=1e-12)
+    # An agreeing estimate keeps its weight: (1 - eps) LR + eps.
+    near = age_estimate_lr(51.0, 50.0, 3.2)
+    assert near == pytest.approx((1 - AGE_GROSS_ERROR) * age_estimate_lr(
+        51.0, 50.0, 3.2, gross_error=0.0) + AGE_GROSS_ERROR, rel=1e-12)
+    # Intervals carry their own tail (the stated coverage) and are unchanged.
+    assert Population(age_gross_error=0.0).age_gross_error == 0.0
+    with pytest.raises(InputError, match="age_gross_error"):
+        Population(age_gross_error=1.0)

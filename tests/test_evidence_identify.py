@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -29,7 +30,7 @@ from forensic_match.dvi.identify import identify, prepare_panel
 from forensic_match.dvi.scenarios import simulate_grave_scenario
 from forensic_match.dvi.search import search_samples
 from forensic_match.errors import InputError
-from forensic_match.evidence import AMRecord, Evidence, PMFindings
+from forensic_match.evidence import PERU, AMRecord, Evidence, PMFindings
 from forensic_match.evidence.scoring import EvidenceScores, relative_models
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree
@@ -265,9 +266,11 @@ def test_evidence_decides_between_two_missing_brothers_in_every_round(
         markers: list[Marker], monkeypatch: pytest.MonkeyPatch) -> None:
     """The missing father and two missing sons of one family (mother, a son and a daughter
     typed; closed list) and a stranger's body. DNA alone identifies the father and leaves the
-    son's body at family level (either son); the sons' recorded ages (20 and 40) against the
-    body's (about 20) pick the right one. Every round's search of the missing persons (the
-    stranger's body is left for a second round) carries the evidence."""
+    son's body at family level (either son); the sons' recorded ages (20 and 40) and statures
+    (170 and 158 cm) against the body's (about 20, 171 cm) pick the right one. Age alone does
+    not: a point estimate may be a gross error (``Population.age_gross_error``), so it cannot
+    exclude the other son by more than a factor of 50. Every round's search of the missing
+    persons (the stranger's body is left for a second round) carries the evidence."""
     ped = Pedigree.from_records([
         ("FA", None, None, "M"), ("MO", None, None, "F"), ("S1", "FA", "MO", "M"),
         ("S2", "FA", "MO", "M"), ("S3", "FA", "MO", "M"), ("D", "FA", "MO", "F")])
@@ -277,10 +280,11 @@ def test_evidence_decides_between_two_missing_brothers_in_every_round(
     bodies = [PMSample("PM_FA", "M", dict(truth["FA"])),
               PMSample("PM_S1", "M", dict(truth["S1"])), PMSample("PM_X", "M", stranger)]
     records = {"FA": AMRecord("FA", family="F1", sex="M", age=50.0),
-               "S1": AMRecord("S1", family="F1", sex="M", age=20.0),
-               "S3": AMRecord("S3", family="F1", sex="M", age=40.0)}
+               "S1": AMRecord("S1", family="F1", sex="M", age=20.0, stature_cm=170.0),
+               "S3": AMRecord("S3", family="F1", sex="M", age=40.0, stature_cm=158.0)}
     findings = {"PM_FA": PMFindings("PM_FA", dna_sex="M", age_min=45.0, age_max=60.0),
-                "PM_S1": PMFindings("PM_S1", dna_sex="M", age_estimate=20.0, age_se=1.5)}
+                "PM_S1": PMFindings("PM_S1", dna_sex="M", age_estimate=20.0, age_se=1.5,
+                                    stature_cm=171.0, stature_sd=3.5)}
     dna = identify([family], bodies, markers, relatives=0)
     assert dna.identifications.select("pm", "missing").rows() == [("PM_FA", "FA")]
     assert dna.family_level["pm"].to_list() == ["PM_S1"]
@@ -302,5 +306,11 @@ def test_evidence_decides_between_two_missing_brothers_in_every_round(
     assert son["posterior"] >= 0.9995
     assert son["lr"] == pytest.approx(son["dna_lr"] * son["evidence_lr"], rel=1e-9)
     s3 = Evidence(records, findings).scores([("F1", "S3")], [findings["PM_S1"]])
-    assert s3.block(np.array([0]))[0, 0] < -2.0  # the other son: 20 years older
+    assert s3.block(np.array([0]))[0, 0] < -2.0  # the other son: 20 years older, 12 cm shorter
+    assert s3.pieces(0, 0)["age"] == pytest.approx(math.log10(PERU.age_gross_error), abs=5e-3)
+    # Age alone, without the statures, leaves the body at family level.
+    no_stature = {k: dataclasses.replace(v, stature_cm=None) for k, v in records.items()}
+    by_age = identify([family], bodies, markers, relatives=0,
+                      evidence=(no_stature, findings))
+    assert "PM_S1" in by_age.family_level["pm"].to_list()
     assert both.family_level.height == 0

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from forensic_match.errors import InputError
 from forensic_match.evidence import PERU, AgeDistribution, AMRecord, PMFindings, Population
 from forensic_match.evidence import evidence_lr as scalar_evidence_lr
+from forensic_match.evidence.gross import with_gross_error
 from forensic_match.evidence.scoring import (
     RELATION_AGE_GAPS,
     EvidenceScores,
@@ -171,7 +172,10 @@ def test_relative_age_equals_numerical_integration(pop):
     for i, (rel, age) in enumerate(RELATIVE_CASES):
         for b, body in enumerate(BODIES):
             got = scores.pieces(i, b)["age"]
-            expected = math.log10(oracle_relative_age_lr(age, rel, body, pop))
+            lr = oracle_relative_age_lr(age, rel, body, pop)
+            if body.age_estimate is not None:  # a point estimate may be a gross error
+                lr = with_gross_error(lr, pop.age_gross_error)
+            expected = math.log10(lr)
             if expected < -6:
                 # Below the oracle's FFT rounding floor: both negligible.
                 assert got < -5, (rel, age, body.id, got, expected)
@@ -199,9 +203,10 @@ def test_relative_sex_and_stature_through_sex_only():
         return math.exp(-0.5 * ((y - mu) / sd) ** 2) / sd
 
     f_m, f_f = n(155.0, 163.0, math.hypot(6.5, 3.5)), n(155.0, 151.0, math.hypot(6.0, 3.5))
-    # P(adult) of the father is 1 - 3e-9 (a misreported age of the son): rel 1e-6.
-    assert father["stature"] == pytest.approx(math.log10(f_m / (p_m * f_m + (1 - p_m) * f_f)),
-                                              rel=1e-6)
+    # P(adult) of the father is 1 - 3e-9 (a misreported age of the son): rel 1e-6. The
+    # estimate may be a gross error, as for a registered person: (1 - eps) LR + eps.
+    lr = with_gross_error(f_m / (p_m * f_m + (1 - p_m) * f_f), pop.stature_gross_error)
+    assert father["stature"] == pytest.approx(math.log10(lr), rel=1e-6)
     # Unknown sex at the population's male fraction: sex and stature say nothing.
     sibling = scores.pieces(1, 0)
     assert sibling["sex"] == pytest.approx(0.0, abs=1e-12)

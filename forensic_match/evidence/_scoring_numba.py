@@ -58,17 +58,32 @@ def age_bin_likelihoods(kind, x, s, lo, hi, inside, outside, step, out):
                 out[j, k] = 0.0
 
 
+@jit
+def stature_log10(z, const, gross_error):
+    """log10 of ``(1 - eps) LR + eps`` for the stature LR ``LR = 10**(const - z**2 / 2 /
+    ln 10)`` (a normal density over the H2 density) and ``eps = gross_error``."""
+    v = const - 0.5 * z * z * _LOG10E
+    if gross_error <= 0.0:
+        return v
+    a = v + math.log10(1.0 - gross_error)
+    b = math.log10(gross_error)
+    top = max(a, b)
+    return top + math.log10(10.0 ** (a - top) + 10.0 ** (b - top))
+
+
 @jit(parallel=True)
 def score_rows(rows, row_kind, sex_class, age_code, stature_mean, relative_code, sex_table,
-               age_table, stature_y, stature_inv, stature_const, relative_table, out):
+               age_table, stature_y, stature_inv, stature_const, stature_gross_error,
+               relative_table, out):
     """``out[r, b]``: log10 LR of sex, age and stature for compiled row ``rows[r]`` and body b.
 
     A registered row sums its sex class's row of ``sex_table`` (``sex_class`` -1: none), its
     recorded age's row of ``age_table`` (``age_code`` -1: none) and the stature LR, a normal
     density of mean ``stature_mean`` (nan: not compared) with per-body ``stature_y``,
     ``stature_inv`` (1 / scale, 0 without a stature) and ``stature_const`` (-log10 of the
-    scale and of the H2 density). A relative's row is row ``relative_code`` of
-    ``relative_table``, all three pieces summed in advance (relatives share a few models).
+    scale and of the H2 density), taken as ``(1 - eps) LR + eps`` with ``eps =
+    stature_gross_error`` (:func:`stature_log10`). A relative's row is row ``relative_code``
+    of ``relative_table``, all three pieces summed in advance (relatives share a few models).
     """
     n = rows.size
     n_bodies = out.shape[1]
@@ -94,5 +109,6 @@ def score_rows(rows, row_kind, sex_class, age_code, stature_mean, relative_code,
         mean = stature_mean[i]
         if mean == mean:
             for b in range(n_bodies):
-                z = (stature_y[b] - mean) * stature_inv[b]
-                out[r, b] += stature_const[b] - 0.5 * z * z * _LOG10E
+                if stature_inv[b] > 0.0:
+                    z = (stature_y[b] - mean) * stature_inv[b]
+                    out[r, b] += stature_log10(z, stature_const[b], stature_gross_error)

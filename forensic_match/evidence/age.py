@@ -21,10 +21,12 @@ Two forms of PM evidence:
   With T known under H1 and a uniform population this is mispitools' ``lr_age``:
   ``(1 - epa) / P(T1)`` inside, ``epa / P(T0)`` outside (Marsico et al. 2023).
 - an estimate ``x`` with standard error ``s`` (:func:`age_estimate_lr`):
-  ``LR = f1(x) / f2(x)`` with ``f1`` the density of ``A + D + N(0, s)`` (closed form: a normal
-  convolved with a uniform) and ``f2(x) = sum_b p_b [Phi((hi_b - x)/s) - Phi((lo_b - x)/s)] /
-  (hi_b - lo_b)``. With A known exactly, D = 0 and a uniform population on [0, k] this is
-  dvir's ``ageAIC`` age likelihood ratio ``k * dnorm(x, A, sigma)`` (Egeland, dvir 2021).
+  ``LR = (1 - eps) f1(x) / f2(x) + eps`` with ``f1`` the density of ``A + D + N(0, s)``
+  (closed form: a normal convolved with a uniform), ``f2(x) = sum_b p_b [Phi((hi_b - x)/s) -
+  Phi((lo_b - x)/s)] / (hi_b - lo_b)`` and ``eps`` the share of estimates unrelated to the
+  true age (:mod:`~forensic_match.evidence.gross`). With A known exactly, D = 0, eps = 0 and a
+  uniform population on [0, k] this is dvir's ``ageAIC`` age likelihood ratio
+  ``k * dnorm(x, A, sigma)`` (Egeland, dvir 2021).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from forensic_match.errors import InputError
+from forensic_match.evidence.gross import AGE_GROSS_ERROR, with_gross_error
 
 #: Default standard deviation (years) of the recorded age at disappearance around the true
 #: age: completed years (up to 1 year low) and relatives' recollection decades later.
@@ -280,19 +283,22 @@ def age_estimate_lr(age: float, estimate: float, se: float, *, age_sd: float = A
                     max_years_to_death: float = MAX_YEARS_TO_DEATH,
                     age_offset: float = AGE_OFFSET, misreport: float = AGE_MISREPORT,
                     misreport_sd: float = AGE_MISREPORT_SD,
-                    population: AgeDistribution = PERU_VICTIM_AGES) -> float:
+                    population: AgeDistribution = PERU_VICTIM_AGES,
+                    gross_error: float = AGE_GROSS_ERROR) -> float:
     """LR of a point estimate of age at death (with standard error) for a missing person.
 
-    LR = f1(x) / f2(x), f1 the density of A + D + N(0, se) at the estimate x, f2 the population
-    density smoothed by N(0, se) (module docstring); options as for
-    :func:`age_interval_lr`.
+    LR = (1 - eps) f1(x) / f2(x) + eps, f1 the density of A + D + N(0, se) at the estimate x,
+    f2 the population density smoothed by N(0, se) (module docstring), eps = ``gross_error``
+    the share of estimates unrelated to the true age (:mod:`~forensic_match.evidence.gross`:
+    no normal tail excludes the true person by itself; 0 for the bare normal model); other
+    options as for :func:`age_interval_lr`.
 
     Examples
     --------
     dvir ``ageAIC``: victim 60, missing person 58, sigma 2, uniform on [0, 100]:
     100 * dnorm(60, 58, 2).
 
-    >>> exact = dict(age_sd=0, max_years_to_death=0, age_offset=0, misreport=0)
+    >>> exact = dict(age_sd=0, max_years_to_death=0, age_offset=0, misreport=0, gross_error=0)
     >>> lr = age_estimate_lr(58, 60, 2, **exact, population=AgeDistribution.uniform(0, 100))
     >>> round(lr, 10)
     12.098536226
@@ -308,5 +314,8 @@ def age_estimate_lr(age: float, estimate: float, se: float, *, age_sd: float = A
     if denominator == 0.0:
         raise InputError(f"age_estimate {x:g} (se {s:g}) lies outside the population age "
                          f"distribution ({population.edges[0]:g}-{population.edges[-1]:g})")
-    return numerator / denominator
+    eps = _check(gross_error, "gross_error")
+    if eps >= 1.0:
+        raise InputError(f"gross_error must be a probability below 1, got {gross_error!r}")
+    return with_gross_error(numerator / denominator, eps)
 

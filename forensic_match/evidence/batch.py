@@ -21,6 +21,7 @@ import numpy as np
 from forensic_match.errors import InputError
 from forensic_match.evidence.age import GAUSS_LEGENDRE_3, WINDOW_QUADRATURE
 from forensic_match.evidence.combine import ADULT_AGE, PERU, Population
+from forensic_match.evidence.gross import log10_with_gross_error
 from forensic_match.evidence.records import AMRecord, PMFindings
 from forensic_match.evidence.sex import body_sex_probabilities, sex_lr
 
@@ -132,7 +133,7 @@ def _age_rows(age: np.ndarray, pm: Sequence[PMFindings], pop: Population) -> np.
             raise InputError(f"PM sample {pm[k].id!r}: age_estimate {est[k]:g} (se {se[k]:g}) "
                              f"lies outside the population age distribution")
         with np.errstate(divide="ignore"):
-            out[:, point] = np.log10(f1 / f2)
+            out[:, point] = log10_with_gross_error(np.log10(f1 / f2), pop.age_gross_error)
 
     interval = ~point & ~np.isnan(lo) & ~np.isnan(hi)
     if interval.any():
@@ -193,7 +194,8 @@ def _stature_block(am: Sequence[AMRecord], pm: Sequence[PMFindings],
         out = np.zeros((len(reported), len(pm)))
         num = _normal_pdf((y[have] - (reported - pop.reporting_bias)) / big, big)
         with np.errstate(divide="ignore"):
-            out[:, have] = np.log10(num / den[have])
+            out[:, have] = log10_with_gross_error(np.log10(num / den[have]),
+                                                  pop.stature_gross_error)
         return out
 
     return _by_unique(h, rows, len(pm))

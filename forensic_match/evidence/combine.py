@@ -47,6 +47,7 @@ from forensic_match.evidence.features import (
     feature_lr,
     implant_lr,
 )
+from forensic_match.evidence.gross import AGE_GROSS_ERROR, STATURE_GROSS_ERROR
 from forensic_match.evidence.records import AMRecord, PMFindings
 from forensic_match.evidence.sex import (
     DNA_SEX_ERROR,
@@ -101,6 +102,8 @@ class Population:
     age_offset: float = AGE_OFFSET
     age_misreport: float = AGE_MISREPORT
     age_misreport_sd: float = AGE_MISREPORT_SD
+    age_gross_error: float = AGE_GROSS_ERROR
+    stature_gross_error: float = STATURE_GROSS_ERROR
     stature: tuple[tuple[str, float, float], ...] = tuple(
         (s, m, sd) for s, (m, sd) in PERU_STATURE.items())
     reporting_bias: float = REPORTING_BIAS
@@ -126,6 +129,9 @@ class Population:
                      "age_misreport"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise bad(name, "a probability")
+        for name in ("age_gross_error", "stature_gross_error"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise bad(name, "a probability below 1")
         if not 0.0 < self.age_coverage <= 1.0:
             raise bad("age_coverage", "in (0, 1]")
         for name in ("age_sd", "max_years_to_death", "age_misreport_sd", "reporting_sd",
@@ -314,7 +320,8 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
     if am.age is None:
         skip("age", "not recorded for the missing person")
     elif pm.age_estimate is not None and pm.age_se is not None:
-        put("age", age_estimate_lr(am.age, pm.age_estimate, pm.age_se, **age_options),
+        put("age", age_estimate_lr(am.age, pm.age_estimate, pm.age_se, **age_options,
+                                   gross_error=pop.age_gross_error),
             f"age {am.age:g} at disappearance; estimate {pm.age_estimate:g} "
             f"(se {pm.age_se:g})")
     elif pm.age_min is not None and pm.age_max is not None:
@@ -343,6 +350,7 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
                                   reporting_sd=pop.reporting_sd, age=am.age,
                                   loss_per_year=pop.stature_loss_per_year,
                                   loss_from=pop.stature_loss_from,
+                                  gross_error=pop.stature_gross_error,
                                   population={s: (m, sd) for s, m, sd in pop.stature}),
             f"reported {am.stature_cm:g} cm; estimate {pm.stature_cm:g} "
             f"(se {pm.stature_sd:g}) cm")

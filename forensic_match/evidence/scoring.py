@@ -46,6 +46,7 @@ from forensic_match.errors import InputError
 from forensic_match.evidence.batch import evidence_log10_block
 from forensic_match.evidence.combine import ADULT_AGE, PERU, Population
 from forensic_match.evidence.distinctive import DistinctiveTables
+from forensic_match.evidence.gross import log10_with_gross_error
 from forensic_match.evidence.records import AMRecord, PMFindings
 from forensic_match.evidence.sex import body_sex_probabilities, sex_lr
 
@@ -485,15 +486,22 @@ def _age_findings(bodies: Sequence[PMFindings], pop: Population) -> dict[str, np
 
 
 def _relative_age_table(masses: np.ndarray, findings: dict[str, np.ndarray],
-                        chunk: int = 2048) -> np.ndarray:
+                        gross_error: float, chunk: int = 2048) -> np.ndarray:
     """log10 of sum_k masses[c, k] W[b, k] / den[b] for every relative age model c and body b
-    (0 for a body without an age finding; -inf for a model of mass 0)."""
-    from forensic_match.evidence._scoring_numba import AGE_NONE, age_bin_likelihoods
+    (0 for a body without an age finding; -inf for a model of mass 0 unless the body's age is
+    a point estimate, which may be a gross error: ``(1 - eps) LR + eps``, as for a registered
+    person)."""
+    from forensic_match.evidence._scoring_numba import (
+        AGE_ESTIMATE,
+        AGE_NONE,
+        age_bin_likelihoods,
+    )
 
     n_bodies = findings["kind"].size
     out = np.zeros((masses.shape[0], n_bodies))
     if masses.shape[0] == 0:
         return out
+    possible = masses.sum(axis=1) > 0
     for start in range(0, n_bodies, chunk):
         sl = slice(start, min(start + chunk, n_bodies))
         w = np.empty((sl.stop - sl.start, masses.shape[1]))
@@ -502,6 +510,9 @@ def _relative_age_table(masses: np.ndarray, findings: dict[str, np.ndarray],
                             findings["outside"][sl], GRID_STEP, w)
         with np.errstate(divide="ignore"):
             block = np.log10(masses @ w.T) - np.log10(findings["den"][sl])
+        # A relative who cannot exist (all masses 0) stays impossible.
+        sel = np.ix_(possible, findings["kind"][sl] == AGE_ESTIMATE)
+        block[sel] = log10_with_gross_error(block[sel], gross_error)
         block[:, findings["kind"][sl] == AGE_NONE] = 0.0
         out[:, sl] = block
     return out
@@ -676,7 +687,8 @@ class EvidenceScores:
         if models and n_bodies:
             masses = np.stack([m for m, _, _ in model_rows])
             # An impossible relative has masses 0: -inf where a body's age was estimated.
-            age_table[n_reg:] = _relative_age_table(masses, _age_findings(pm, pop))
+            age_table[n_reg:] = _relative_age_table(masses, _age_findings(pm, pop),
+                                                    pop.age_gross_error)
 
         sex_table, ratio, log_ratio, y, inv, const = _body_tables(
             pm, dna, morph, sorted(classes, key=classes.get), pop)
@@ -726,7 +738,8 @@ class EvidenceScores:
         out = np.empty((rows.size, self.n_bodies))
         score_rows(rows, self.row_kind, self.sex_class, self.age_code, self.stature_mean,
                    self.relative_code, self.sex_table, self.age_table, self.stature_y,
-                   self.stature_inv, self.stature_const, self.relative_table, out)
+                   self.stature_inv, self.stature_const, self.population.stature_gross_error,
+                   self.relative_table, out)
         if self.distinctive is not None:
             self.distinctive.add_block(rows, out)
         if self.place is not None and self.place_person is not None:
@@ -746,14 +759,20 @@ class EvidenceScores:
         ``{"sex", "age", "stature", "dental", "features", "implants", "effects"}`` -> log10 LR
         (0.0 where not compared), summing to ``block([row])[0, body]`` less
         :meth:`prior_log10`."""
-        from forensic_match.evidence._scoring_numba import ROW_REGISTERED, ROW_RELATIVE
+        from forensic_match.evidence._scoring_numba import (
+            ROW_REGISTERED,
+            ROW_RELATIVE,
+            stature_log10,
+        )
 
         sc, ac, kind = self.sex_class[row], self.age_code[row], self.row_kind[row]
         out = {"sex": float(self.sex_table[sc, body]) if sc >= 0 else 0.0,
                "age": float(self.age_table[ac, body]) if ac >= 0 else 0.0, "stature": 0.0}
-        if kind == ROW_REGISTERED and not np.isnan(self.stature_mean[row]):
+        if (kind == ROW_REGISTERED and not np.isnan(self.stature_mean[row])
+                and self.stature_inv[body] > 0.0):
             z = (self.stature_y[body] - self.stature_mean[row]) * self.stature_inv[body]
-            out["stature"] = float(self.stature_const[body] - 0.5 * z * z / math.log(10.0))
+            out["stature"] = float(stature_log10(z, self.stature_const[body],
+                                                 self.population.stature_gross_error))
         elif kind == ROW_RELATIVE:
             out["stature"] = float(_relative_stature(
                 float(self.adult[row]), self.relative_ratio[sc, body:body + 1],
@@ -962,12 +981,14 @@ def _body_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
         for codes, e in ((dna[have], pop.dna_sex_error), (morph[have], pop.morphology_sex_error)):
             lik[t] = lik[t] * np.where(codes == _SEXES["U"], 1.0,
                                        np.where(codes == _SEXES[t], 1.0 - e, e))
+    eps = pop.stature_gross_error
     for c, male in enumerate(males):
         wm, wf = male * lik["M"], (1.0 - male) * lik["F"]
         total = wm + wf
         with np.errstate(invalid="ignore", divide="ignore"):
             r = np.where(total > 0, (wm * f_m + wf * f_f) / np.where(total > 0, total, 1.0)
                          / den, 1.0)
+        r = (1.0 - eps) * r + eps  # a gross error of the estimate, as for a registered row
         ratio[c, have] = r
         with np.errstate(divide="ignore"):
             log_ratio[c, have] = np.log10(r)

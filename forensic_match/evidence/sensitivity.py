@@ -38,8 +38,10 @@ RANGES: dict[str, tuple[float, float]] = {
     "age_sd": (0.75, 1.5),
     "age_misreport": (0.05, 0.2),
     "age_misreport_sd": (3.75, 7.5),
+    "age_gross_error": (0.01, 0.05),
     "reporting_bias": (0.0, 4.0),
     "reporting_sd": (3.0, 6.0),
+    "stature_gross_error": (0.01, 0.05),
     "dental_error": (0.01, 0.05),
     "feature_detect": (0.6, 0.95),
 }

@@ -18,7 +18,10 @@ of the report, for a PM estimate of maximum living stature as the regression for
 with ``(mu_t, sigma_t)`` the stature distribution of sex t in the victim population and P(t)
 the probability of the body's sex given its sex observations under H2
 (:func:`~forensic_match.evidence.sex.body_sex_probabilities`), so that the stature LR stays
-conditional on the sex evidence and multiplies with the sex LR.
+conditional on the sex evidence and multiplies with the sex LR. A share ``gross_error`` of
+estimates is unrelated to the true stature (a bone of another body, a formula of another
+population): the LR is then ``(1 - eps) LR + eps`` (:mod:`~forensic_match.evidence.gross`),
+so that no normal tail excludes the true person by itself.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import math
 from collections.abc import Mapping
 
 from forensic_match.errors import InputError
+from forensic_match.evidence.gross import STATURE_GROSS_ERROR, with_gross_error
 from forensic_match.evidence.sex import PERU_MALE_FRACTION
 
 #: Default mean overstatement (cm) of a reported stature over the measured one (Willey and
@@ -73,12 +77,13 @@ def stature_lr(reported: float, estimate: float, estimate_sd: float, *,
                age: float | None = None, loss_per_year: float = STATURE_LOSS_PER_YEAR,
                loss_from: float = STATURE_LOSS_FROM,
                population: Mapping[str, tuple[float, float]] = PERU_STATURE,
-               male_fraction: float = PERU_MALE_FRACTION) -> float:
+               male_fraction: float = PERU_MALE_FRACTION,
+               gross_error: float = STATURE_GROSS_ERROR) -> float:
     """LR of a bone-based stature estimate for a missing person of reported stature.
 
-    LR = N(y; h - bias + loss, sqrt(s_r^2 + s_b^2))
-         / sum_t P(t) N(y; mu_t, sqrt(sigma_t^2 + s_b^2)),
-    with loss = loss_per_year * max(0, age - loss_from).
+    LR = (1 - eps) N(y; h - bias + loss, sqrt(s_r^2 + s_b^2))
+         / sum_t P(t) N(y; mu_t, sqrt(sigma_t^2 + s_b^2)) + eps,
+    with loss = loss_per_year * max(0, age - loss_from) and eps = ``gross_error``.
 
     Parameters
     ----------
@@ -100,11 +105,14 @@ def stature_lr(reported: float, estimate: float, estimate_sd: float, *,
         ``{"M": (mean, sd), "F": (mean, sd)}`` of stature in the victim population.
     male_fraction : float
         P(male) under H2 when ``sex`` is "U" (default the Peruvian share).
+    gross_error : float
+        Share of estimates unrelated to the true stature
+        (:mod:`~forensic_match.evidence.gross`); 0 for the bare normal model.
 
     Examples
     --------
     >>> lr = stature_lr(170, 168, 4, sex="M", reporting_bias=2, reporting_sd=3,
-    ...                 population={"M": (160, 6), "F": (150, 6)})
+    ...                 population={"M": (160, 6), "F": (150, 6)}, gross_error=0)
     >>> round(lr, 6)  # N(168; 168, 5) / N(168; 160, sqrt(52))
     2.668639
     """
@@ -141,4 +149,6 @@ def stature_lr(reported: float, estimate: float, estimate_sd: float, *,
         denominator += w * _normal_pdf(estimate, mean, math.hypot(sd, estimate_sd))
     if denominator == 0.0:
         raise InputError(f"stature estimate {estimate:g} cm has density 0 in the population")
-    return numerator / denominator
+    if not 0.0 <= gross_error < 1.0:
+        raise InputError(f"gross_error must be a probability below 1, got {gross_error!r}")
+    return with_gross_error(numerator / denominator, gross_error)
