@@ -765,3 +765,58 @@ def test_a_wild_estimate_does_not_exclude_the_true_person() -> None:
     assert Population(age_gross_error=0.0).age_gross_error == 0.0
     with pytest.raises(InputError, match="age_gross_error"):
         Population(age_gross_error=1.0)
+
+
+# --- the register as the population -----------------------------------------------------------
+
+def test_population_from_register_smooths_its_margins() -> None:
+    base = Population(ages=AgeDistribution((0.0, 20.0, 40.0), (0.5, 0.5)),
+                      max_years_to_death=1.0, male_fraction=0.8)
+    recs = ([AMRecord(f"C{i}", sex="F", age=9.0) for i in range(30)]
+            + [AMRecord(f"A{i}", sex="M", age=45.0) for i in range(10)]
+            + [AMRecord("X")])                       # no age, no sex: counts for neither
+    pop = Population.from_register(recs, base=base, prior_weight=10.0)
+    # Ages + 0.5 (completed years) + 0.5 (half the time to death): 10.0 and 46.0; the last
+    # band widens to hold 46.
+    assert pop.ages.edges == (0.0, 20.0, 47.0)
+    assert pop.ages.probabilities == pytest.approx(((30 + 5) / 50, (10 + 5) / 50), rel=1e-12)
+    assert pop.male_fraction == pytest.approx((10 + 10 * 0.8) / 50, rel=1e-12)
+    assert pop.dna_sex_error == base.dna_sex_error           # everything else is the base's
+    # An empty register is the base.
+    empty = Population.from_register([], base=base)
+    assert empty.ages.probabilities == base.ages.probabilities
+    assert empty.male_fraction == pytest.approx(base.male_fraction)
+    with pytest.raises(InputError, match="prior_weight"):
+        Population.from_register(recs, prior_weight=0.0)
+
+
+def test_evidence_from_dataset_takes_the_register_population() -> None:
+    from forensic_match.evidence import Evidence
+
+    ds = case_from_dict({
+        "kind": "dvi",
+        "markers": [{"name": "M1", "alleles": ["1", "2"], "frequencies": [0.5, 0.5]}],
+        "pm": [{"id": "P1", "sex": "M", "genotypes": {"M1": ["1", "2"]},
+                "info": {"age_min": 20, "age_max": 30}}],
+        "am": [{"family": "F1", "missing": ["F1_C1"], "genotypes": {},
+                "pedigree": [{"id": "F1_C1", "sex": "F"}],
+                "info": {"F1_C1": {"age": 25}}}]})
+    ev = Evidence.from_dataset(ds, population="register")
+    assert ev.population.male_fraction < PERU.male_fraction     # one woman in the register
+    assert Evidence.from_dataset(ds).population is PERU
+    with pytest.raises(InputError, match="register"):
+        Evidence.from_dataset(ds, population="census")
+
+
+def test_a_child_body_stature_is_not_compared() -> None:
+    adult = AMRecord("A", sex="F", age=30.0, stature_cm=148.0)
+    child = PMFindings("P", dna_sex="F", age_estimate=9.0, age_se=1.0, stature_cm=130.0,
+                       stature_sd=4.5)
+    lr = evidence_lr(adult, child)
+    assert lr.pieces["stature"] == 1.0 and "growing" in lr.notes["stature"]
+    assert evidence_log10_block([adult], [child])["stature"][0, 0] == 0.0
+    scores = EvidenceScores.build([("F", "A")], {"A": adult}, [child])
+    assert scores.pieces(0, 0)["stature"] == 0.0
+    grown = PMFindings("Q", dna_sex="F", age_min=16.0, age_max=24.0, stature_cm=150.0,
+                       stature_sd=3.5)                        # middle of the interval: 20
+    assert evidence_lr(adult, grown).pieces["stature"] != 1.0

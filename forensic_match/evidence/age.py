@@ -32,6 +32,7 @@ Two forms of PM evidence:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,6 +93,36 @@ class AgeDistribution:
     def uniform(cls, low: float, high: float) -> AgeDistribution:
         """Uniform on ``[low, high]``."""
         return cls((float(low), float(high)), (1.0,), f"uniform on [{low:g}, {high:g}]")
+
+    @classmethod
+    def from_ages(cls, ages: Sequence[float], *, prior: AgeDistribution | None = None,
+                  prior_weight: float = 20.0, source: str = "") -> AgeDistribution:
+        """The age distribution of a sample of ages (e.g. a register's), on the bands of
+        ``prior`` (default :data:`PERU_VICTIM_AGES`), smoothed by ``prior_weight``
+        pseudo-observations spread as ``prior``: ``p_b = (n_b + w q_b) / (N + w)``, so that no
+        band a small register misses gets probability 0. Ages beyond the last band widen it.
+
+        Examples
+        --------
+        >>> d = AgeDistribution.from_ages([5.0] * 80, prior=AgeDistribution((0, 10, 20),
+        ...                               (0.5, 0.5)), prior_weight=20)
+        >>> d.probabilities
+        (0.9, 0.1)
+        """
+        base = prior or PERU_VICTIM_AGES
+        x = np.asarray(list(ages), dtype=float)
+        if x.size and (not np.all(np.isfinite(x)) or np.any(x < base.edges[0])):
+            raise InputError(f"register ages must be finite and at least {base.edges[0]:g}")
+        if not (math.isfinite(prior_weight) and prior_weight > 0):
+            raise InputError(f"prior_weight must be above 0, got {prior_weight!r}")
+        edges = list(base.edges)
+        if x.size and x.max() >= edges[-1]:
+            edges[-1] = float(math.floor(x.max()) + 1.0)
+        counts = np.histogram(x, bins=np.asarray(edges))[0].astype(float)
+        p = (counts + prior_weight * np.asarray(base.probabilities)) / (x.size + prior_weight)
+        return cls(tuple(edges), tuple(float(v) for v in p / p.sum()),
+                   source or f"{x.size} ages, smoothed by {prior_weight:g} pseudo-observations "
+                             f"of: {base.source or 'the prior bands'}")
 
     @property
     def span(self) -> float:

@@ -20,7 +20,7 @@ import numpy as np
 
 from forensic_match.errors import InputError
 from forensic_match.evidence.age import GAUSS_LEGENDRE_3, WINDOW_QUADRATURE
-from forensic_match.evidence.combine import ADULT_AGE, PERU, Population
+from forensic_match.evidence.combine import ADULT_AGE, PERU, Population, subadult_body
 from forensic_match.evidence.gross import log10_with_gross_error
 from forensic_match.evidence.records import AMRecord, PMFindings
 from forensic_match.evidence.sex import body_sex_probabilities, sex_lr
@@ -171,7 +171,8 @@ def _stature_block(am: Sequence[AMRecord], pm: Sequence[PMFindings],
     h = h + np.where(np.isnan(age), 0.0,
                      pop.stature_loss_per_year * np.maximum(0.0, age - pop.stature_loss_from))
     y, sb = _values(pm, "stature_cm"), _values(pm, "stature_sd")
-    have = ~np.isnan(y) & ~np.isnan(sb)
+    growing = np.array([subadult_body(p) for p in pm], dtype=bool)
+    have = ~np.isnan(y) & ~np.isnan(sb) & ~growing
     if not have.any():
         return np.zeros((len(am), len(pm)))
     population = {s: (mu, sd) for s, mu, sd in pop.stature}

@@ -68,6 +68,10 @@ from forensic_match.evidence.stature import (
 if TYPE_CHECKING:
     import polars as pl
 
+#: Pseudo-observations of the base population that smooth a register's margins
+#: (:meth:`Population.from_register`).
+REGISTER_PRIOR_WEIGHT = 20.0
+
 #: Order of the pieces in an :class:`EvidenceLR`.
 PIECES = ("sex", "age", "stature", "dental", "features", "implants", "effects")
 
@@ -76,8 +80,18 @@ INDEPENDENCE = ("pieces multiplied as independent given H1 and given H2, except:
                 "evidence; age and dental state assumed independent (an approximation)")
 
 #: Below this age at disappearance a reported stature is not compared (still growing; adult
-#: stature formulas do not apply).
+#: stature formulas do not apply); nor is the stature estimated on a body whose estimated age
+#: at death is below it (:func:`subadult_body`).
 ADULT_AGE = 18.0
+
+
+def subadult_body(pm: PMFindings) -> bool:
+    """Whether the body is estimated to be under :data:`ADULT_AGE` at death (its point
+    estimate, or the middle of its interval): its stature is then not compared, as for a
+    missing person who was growing (the adult stature distribution of H2 does not hold for a
+    child, whose small stature would make every short adult a strong candidate)."""
+    age = pm.age_point()
+    return age is not None and age < ADULT_AGE
 
 
 @dataclass(frozen=True)
@@ -154,6 +168,39 @@ class Population:
             if sex not in ("M", "F") or not (math.isfinite(mean) and sd > 0):
                 raise InputError(f"Population.stature: ({sex!r}, {mean!r}, {sd!r}) must be a "
                                  f"sex M or F, a mean and an sd above 0")
+
+    @classmethod
+    def from_register(cls, records: Iterable[AMRecord], *, base: Population | None = None,
+                      prior_weight: float = REGISTER_PRIOR_WEIGHT) -> Population:
+        """``base`` (default :data:`PERU`) with the age distribution and the male fraction of
+        the register ``records`` (the missing persons' AM records): H2 is "another member of
+        the victim population", and a programme's register is its best sample of it.
+
+        Ages at death are taken as the recorded ages plus ``age_offset`` plus half of
+        ``max_years_to_death``; both margins are smoothed by ``prior_weight``
+        pseudo-observations of ``base`` (:meth:`AgeDistribution.from_ages`), so that a small
+        register does not put probability 0 on an age or a sex. Records without an age (or
+        a sex) do not count for that margin.
+
+        Examples
+        --------
+        >>> recs = [AMRecord(f"M{i}", sex="F", age=30.0) for i in range(80)]
+        >>> pop = Population.from_register(recs, prior_weight=20)
+        >>> round(pop.male_fraction, 4)  # (0 + 20 x 0.7914) / 100
+        0.1583
+        """
+        b = base or PERU
+        recs = list(records)
+        shift = b.age_offset + 0.5 * b.max_years_to_death
+        ages = [r.age + shift for r in recs if r.age is not None]
+        sexes = [r.sex for r in recs if r.sex in ("M", "F")]
+        male = (sum(s == "M" for s in sexes) + prior_weight * b.male_fraction) / (
+            len(sexes) + prior_weight)
+        dist = AgeDistribution.from_ages(
+            ages, prior=b.ages, prior_weight=prior_weight,
+            source=f"the register's {len(ages)} ages at disappearance (+{shift:g} years), "
+                   f"smoothed by {prior_weight:g} pseudo-observations of: {b.ages.source}")
+        return b.with_(ages=dist, male_fraction=male)
 
     def with_(self, **changes: object) -> Population:
         """A copy with some settings changed."""
@@ -340,6 +387,8 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
         skip("stature", "not estimated on the body")
     elif am.age is not None and am.age < ADULT_AGE:
         skip("stature", f"not compared: the missing person was {am.age:g} (growing)")
+    elif subadult_body(pm):
+        skip("stature", f"not compared: the body is estimated {pm.age_point():g} (growing)")
     else:
         sexes = body_sex_probabilities(dna=pm.dna_sex, morphology=pm.sex_morphology,
                                        dna_error=pop.dna_sex_error,

@@ -243,6 +243,21 @@ class PMFindings:
     sources: dict[str, tuple[str, str]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def age_point(self) -> float | None:
+        """The body's estimated age at death as one number: the point estimate, else the
+        middle of the interval, else ``None`` (no age finding).
+
+        Examples
+        --------
+        >>> PMFindings("P", age_min=10.0, age_max=14.0).age_point()
+        12.0
+        """
+        if self.age_estimate is not None:
+            return self.age_estimate
+        if self.age_min is not None and self.age_max is not None:
+            return 0.5 * (self.age_min + self.age_max)
+        return None
+
 
 # --- parsing of single values -------------------------------------------------------------
 

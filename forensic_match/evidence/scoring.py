@@ -44,7 +44,7 @@ import numpy as np
 
 from forensic_match.errors import InputError
 from forensic_match.evidence.batch import evidence_log10_block
-from forensic_match.evidence.combine import ADULT_AGE, PERU, Population
+from forensic_match.evidence.combine import ADULT_AGE, PERU, Population, subadult_body
 from forensic_match.evidence.distinctive import DistinctiveTables
 from forensic_match.evidence.gross import log10_with_gross_error
 from forensic_match.evidence.records import AMRecord, PMFindings
@@ -848,20 +848,27 @@ class Evidence:
     place: PlacePrior | None = None
 
     @classmethod
-    def from_dataset(cls, dataset: object, *, population: Population = PERU,
+    def from_dataset(cls, dataset: object, *, population: Population | str = PERU,
                      place: bool | PlacePrior = False) -> Evidence:
         """The records and findings of a :class:`~forensic_match.cases.DviDataset`;
         ``place=True`` adds :meth:`PlacePrior.from_dataset
-        <forensic_match.evidence.place.PlacePrior.from_dataset>` (or give the prior)."""
+        <forensic_match.evidence.place.PlacePrior.from_dataset>` (or give the prior).
+        ``population="register"`` takes the ages and the male fraction of H2 from the
+        dataset's own register (:meth:`Population.from_register` over :data:`PERU`)."""
         from forensic_match.evidence.place import PlacePrior
         from forensic_match.evidence.records import (
             am_records_from_dataset,
             pm_findings_from_dataset,
         )
 
+        records = am_records_from_dataset(dataset)
+        if isinstance(population, str):
+            if population != "register":
+                raise InputError(f"population must be a Population or 'register', got "
+                                 f"{population!r}")
+            population = Population.from_register(records.values())
         prior = PlacePrior.from_dataset(dataset) if place is True else place or None
-        return cls(am_records_from_dataset(dataset), pm_findings_from_dataset(dataset),
-                   population, prior)
+        return cls(records, pm_findings_from_dataset(dataset), population, prior)
 
     def place_factors(self, bodies: Sequence[PMFindings | None]) -> PlaceFactors | None:
         """The place prior's factors for ``bodies`` (``None`` without a place prior)."""
@@ -935,8 +942,9 @@ def _body_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
                                                 male_fraction=pop.male_fraction, **errors))
         sex_table[c] = table[dna, morph]
 
-    y = np.array([np.nan if f.stature_cm is None or f.stature_sd is None else f.stature_cm
-                  for f in pm])
+    # A body estimated under 18 is growing: its stature is not compared (subadult_body).
+    y = np.array([np.nan if f.stature_cm is None or f.stature_sd is None or subadult_body(f)
+                  else f.stature_cm for f in pm])
     sb = np.array([np.nan if f.stature_sd is None else f.stature_sd for f in pm])
     have = ~np.isnan(y)
     inv, const = np.zeros(n), np.zeros(n)
