@@ -96,8 +96,8 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
     Raises
     ------
     InputError
-        A malformed range or variant, or a variant outside the read ranges, naming the sample
-        and the variant.
+        A malformed range or variant, overlapping read ranges, or a variant outside the read
+        ranges, naming the sample and the variant.
 
     Examples
     --------
@@ -125,6 +125,10 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
             raise InputError(f"{label}: read range [{a}, {b}] must have 1 <= start <= end <= "
                              f"{MT_LENGTH} (write a range across the origin as two ranges, "
                              f"[16024, 16569] and [1, 576])")
+    for (a, b), (c, d) in zip(sorted(ranges), sorted(ranges)[1:]):
+        if c <= b:
+            raise InputError(f"{label}: read ranges [{a}, {b}] and [{c}, {d}] overlap (write "
+                             f"each position read once)")
     subs: dict[int, str] = {}
     dels: set[int] = set()
     ins: dict[tuple[int, int], str] = {}
@@ -340,3 +344,4 @@ class MitotypeDatabase:
                       *(pos for pos, _ in entry.insertions)):
                 at.setdefault(p, set()).add(k)
         return {p: frozenset(ks) for p, ks in at.items()}
+
