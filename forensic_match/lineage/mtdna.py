@@ -13,6 +13,7 @@ compatible with either of its bases. Insertions and deletions inside the C-tract
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -422,13 +423,20 @@ def tree_site_likelihood(parent: Mapping[str, str | None], observed: Mapping[str
     >>> tree_site_likelihood(tree, {"M": "CT", "MO": "T"}, same=same, other=other) == same / 4
     True
     """
-    order, children = _tree_order(parent)
-    nodes = sorted(observed)
-    for n in nodes:
+    for n in observed:
         if n not in parent:
             raise InputError(f"tree_site_likelihood: observed node {n!r} is not on the tree")
         if not observed[n]:
             raise InputError(f"tree_site_likelihood: node {n!r} has an empty observation")
+    order, children = _tree_order(parent)
+    return _site_max(order, children, parent, observed, same, other)
+
+
+def _site_max(order: list[str], children: Mapping[str, list[str]],
+              parent: Mapping[str, str | None], observed: Mapping[str, str], same: float,
+              other: float) -> float:
+    """:func:`tree_site_likelihood` on a tree already ordered by :func:`_tree_order`."""
+    nodes = sorted(observed)
     choices = [sorted(set(observed[n])) for n in nodes]
     best = 0.0
     seen: set[tuple[int, ...]] = set()
@@ -453,21 +461,47 @@ def _site_observation(m: Mitotype, pos: int) -> str:
     return m.substitutions.get(pos, "r")
 
 
-def _with_rcrs(parent: Mapping[str, str | None], observed: Mapping[str, str], pos: int,
+def _canonical(observed: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The observations with the bases renamed A, C, G, T in order of first appearance (by
+    node id): the Jukes-Cantor likelihood, and the choice of the rCRS base among the bases no
+    one shows as a substitution, do not change when the four bases are permuted."""
+    rename: dict[str, str] = {}
+    out = []
+    for n in sorted(observed):
+        obs = observed[n]
+        for b in obs:
+            if b in "ACGT" and b not in rename:
+                rename[b] = "ACGT"[len(rename)]
+        out.append((n, "".join(sorted(rename.get(b, b) for b in obs))))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _ordered(tree: tuple[tuple[str, str | None], ...]
+             ) -> tuple[dict[str, str | None], list[str], dict[str, list[str]]]:
+    parent = dict(tree)
+    return (parent, *_tree_order(parent))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _with_rcrs(tree: tuple[tuple[str, str | None], ...], observed: tuple[tuple[str, str], ...],
                same: float, other: float) -> float:
     """:func:`tree_site_likelihood` with ``r`` (no variant) read as the rCRS base, unknown
     here: the largest likelihood over the bases that no observation shows as a single-base
-    substitution (a substitution differs from rCRS by definition)."""
-    if not any(o == "r" for o in observed.values()):
-        return tree_site_likelihood(parent, observed, same=same, other=other)
-    taken = {o for o in observed.values() if len(o) == 1 and o in "ACGT"}
+    substitution (a substitution differs from rCRS by definition). Cached by tree, canonical
+    observations (:func:`_canonical`) and rate."""
+    parent, order, children = _ordered(tree)
+    obs = dict(observed)
+    if "r" not in obs.values():
+        return _site_max(order, children, parent, obs, same, other)
+    taken = {o for o in obs.values() if len(o) == 1 and o in "ACGT"}
     free = [b for b in "ACGT" if b not in taken]
     if not free:
-        raise InputError(f"mtDNA position {pos}: the relatives show all four bases as "
-                         f"substitutions, so no base is left for rCRS; check the data")
-    return max(tree_site_likelihood(parent, {n: (b if o == "r" else o)
-                                             for n, o in observed.items()},
-                                    same=same, other=other) for b in free)
+        raise InputError("the relatives show all four bases as substitutions, so no base is "
+                         "left for rCRS; check the data")
+    return max(_site_max(order, children, parent, {n: (b if o == "r" else o)
+                                                   for n, o in obs.items()}, same, other)
+               for b in free)
 
 
 def tree_mitotype_probability(parent: Mapping[str, str | None],
@@ -506,32 +540,47 @@ def tree_mitotype_probability(parent: Mapping[str, str | None],
         raise InputError("tree_mitotype_probability: need the target and a reference")
     same, other = site_probabilities(rate, 1)
     refs = sorted(n for n in mitotypes if n != target)
-    tgt = mitotypes[target]
-    region = tgt.positions & frozenset().union(*(mitotypes[n].positions for n in refs))
+    nodes = (target, *refs)
     variable = set()
     for m in mitotypes.values():
         variable |= set(m.substitutions) | m.deletions
+    # positions in stretches read by the same samples: breakpoints at every range's ends
+    cuts = sorted({x for m in mitotypes.values() for a, b in m.ranges for x in (a, b + 1)})
     plain: dict[frozenset[str], int] = {}
+    spans: list[range] = []
+    for lo, hi in zip(cuts, cuts[1:]):
+        readers = frozenset(n for n in nodes
+                            if any(a <= lo <= b for a, b in mitotypes[n].ranges))
+        if target not in readers or len(readers) < 2:
+            continue
+        spans.append(range(lo, hi))
+        inside = sum(1 for p in variable if lo <= p < hi)
+        plain[readers] = plain.get(readers, 0) + (hi - lo - inside)
+    region = frozenset().union(*spans)
     prob = 1.0
 
-    def ratio(observed: dict[str, str], pos: int) -> float:
-        den = _with_rcrs(parent, {n: o for n, o in observed.items() if n != target}, pos,
-                         same, other)
-        return _with_rcrs(parent, observed, pos, same, other) / den if den > 0 else 0.0
+    tree = tuple(sorted(parent.items()))
+    _ordered(tree)   # checks the tree
 
-    for pos in sorted(region):
-        readers = [n for n in (target, *refs) if pos in mitotypes[n].positions]
-        if pos not in variable:
-            key = frozenset(readers)
-            plain[key] = plain.get(key, 0) + 1
-            continue
+    def ratio(observed: dict[str, str], pos: int) -> float:
+        try:
+            den = _with_rcrs(tree, _canonical({n: o for n, o in observed.items()
+                                               if n != target}), same, other)
+            num = _with_rcrs(tree, _canonical(observed), same, other)
+        except InputError as exc:
+            raise InputError(f"mtDNA position {pos}: {exc}") from None
+        return num / den if den > 0 else 0.0
+
+    for pos in sorted(variable & region):
+        readers = [n for n in nodes if pos in mitotypes[n].positions]
         prob *= ratio({n: _site_observation(mitotypes[n], pos) for n in readers}, pos)
     for key, count in plain.items():
-        prob *= ratio(dict.fromkeys(key, "r"), 0) ** count
+        if count:
+            prob *= ratio(dict.fromkeys(key, "r"), 0) ** count
     slots = sorted({k for m in mitotypes.values() for k in m.insertions
                     if k[0] in region and not in_c_tract(k[0]) and not in_c_tract(k[0] + 1)})
     for pos, idx in slots:
-        readers = [n for n in (target, *refs) if pos in mitotypes[n].positions]
+        readers = [n for n in nodes if pos in mitotypes[n].positions]
         seen = {n: mitotypes[n].insertions.get((pos, idx), "0") for n in readers}
         prob *= ratio(seen, pos) / ratio(dict.fromkeys(readers, "0"), pos)
     return prob, region
