@@ -101,7 +101,8 @@ class Family:
         matching: ``{id: {marker: [allele, ...]}}`` (see ``docs/records.md``).
     ystr, mtdna : dict
         Y haplotypes and mitotypes of relatives from the dataset's ``am[].ystr`` and
-        ``am[].mtdna`` (``{id: ...}``; see ``docs/lineage.md``).
+        ``am[].mtdna`` (``{id: ...}``; see ``docs/lineage.md``); mitotypes also from the
+        ``mtDNA`` rows of lab tables (``docs/records.md``).
     """
 
     id: str
@@ -139,7 +140,7 @@ class PMSample:
     ystr : dict or None
         Y haplotype from the dataset's ``pm[].ystr`` (``{locus: (allele, ...)}``).
     mtdna : Mitotype or None
-        Mitotype from ``pm[].mtdna``.
+        Mitotype from ``pm[].mtdna``, or from the sample's ``mtDNA`` row of a lab table.
     """
 
     id: str

@@ -31,23 +31,55 @@ def untyped_ancestry(records: list, ident: str, sex: str, depth: int) -> None:
     records.append((ident, ident + "f", ident + "m", sex))
 
 
+#: Mitotypes of the example records for :func:`lab_tables_with_y_rows` with ``mtdna``, in
+#: the dataset's JSON form (``pm[].mtdna`` / ``am[].mtdna``): the mother of F1's missing
+#: person, the mother of F2 and two PM samples.
+LAB_MITOTYPES = {
+    "F1-MO": {"range": [[16024, 16569], [1, 576]],
+              "variants": ["16189C", "16223T", "16311C", "263G", "309.1C", "315.1C", "73G"]},
+    "F2-MO": {"range": [[16024, 16365], [73, 340]],
+              "variants": ["16129A", "16223T", "73G", "263G", "249d"]},
+    "PM-001": {"range": [[16024, 16569], [1, 576]],
+               "variants": ["16189Y", "16223T", "263G", "315.1C", "73G"]},
+    "PM-002": {"range": [[16024, 16400], [60, 400]],
+               "variants": ["16129A", "16223T", "73G", "263G", "249d", "16311C"]},
+}
+
+
+def _mt_cells(raw: dict) -> tuple[str, str]:
+    """The range and variant cells of an mtDNA row for a JSON mitotype."""
+    return (";".join(f"{a}-{b}" for a, b in raw["range"]), " ".join(raw["variants"]))
+
+
 def lab_tables_with_y_rows(tmp_path: Path, *, as_dataset_key: bool = False,
-                           ) -> dict[str, Path]:
+                           mtdna: bool = False) -> dict[str, Path]:
     """The example laboratory tables (``datasets/examples/records``) copied to ``tmp_path``
     with Y-STR rows for the father of family F1 and for PM-001 (the rows a lab export
     carries), and a lineage file with a three-locus panel and a toy database ("ytoy"),
-    bare or, with ``as_dataset_key``, as the ``"lineage"`` key of a dataset. Returns the
-    paths by name (pedigrees, relatives, pm_genotypes, pm_samples, lineage)."""
+    bare or, with ``as_dataset_key``, as the ``"lineage"`` key of a dataset. With ``mtdna``,
+    ``mtDNA`` rows of :data:`LAB_MITOTYPES` too (relatives in the long layout, PM samples in
+    the CE layout with the variants over two allele cells) and a toy mtDNA database
+    ("mttoy") in the lineage file. Returns the paths by name (pedigrees, relatives,
+    pm_genotypes, pm_samples, lineage)."""
     records = Path(__file__).resolve().parents[1] / "datasets" / "examples" / "records"
     for name in ("pedigrees.csv", "pm_samples.csv"):
         shutil.copy(records / name, tmp_path / name)
     y = {"DYS391": "10", "DYS576": "18", "DYS389II": "29"}
     rel = (records / "relatives.csv").read_text(encoding="utf-8")
     rel += "".join(f"F1-FA,{k},{v},\n" for k, v in y.items())
+    if mtdna:
+        rel += "".join(f"{i},mtDNA,{','.join(_mt_cells(LAB_MITOTYPES[i]))}\n"
+                       for i in ("F1-MO", "F2-MO"))
     (tmp_path / "relatives.csv").write_text(rel, encoding="utf-8")
     pm = (records / "pm_genotypes.csv").read_text(encoding="utf-8")
     pm += "".join(f"A01_PM-001.fsa,PM-001,Yfiler,{k},VIC,{v},,,100,,,1500,,\n"
                   for k, v in y.items())
+    if mtdna:
+        for i in ("PM-001", "PM-002"):
+            ranges, variants = _mt_cells(LAB_MITOTYPES[i])
+            half = variants.split()
+            pm += (f"mt_{i}.ab1,{i},mtDNA CR,mtDNA,,{ranges},{' '.join(half[:3])},"
+                   f"{'; '.join(half[3:])},,,,,,\n")
     (tmp_path / "pm_genotypes.csv").write_text(pm, encoding="utf-8")
     lineage = {"ystr": {
         "markers": [{"name": "DYS391", "copies": 1, "rate": 0.0025},
@@ -56,6 +88,12 @@ def lab_tables_with_y_rows(tmp_path: Path, *, as_dataset_key: bool = False,
         "database": {"name": "ytoy", "haplotypes": [
             {"DYS391": [str(a)], "DYS576": [str(b)], "DYS389II": ["29"]}
             for a in (9, 10, 11, 12) for b in (16, 17, 19)]}}}
+    if mtdna:
+        base = ["16223T", "73G", "263G"]
+        lineage["mtdna"] = {"database": {"name": "mttoy", "mitotypes": [
+            {"range": [[16024, 16569], [1, 576]], "variants": base + extra}
+            for extra in ([], ["16189C"], ["16129A"], ["16129A", "249d"], ["16311C"],
+                          ["16189C", "315.1C"], ["16129A", "16311C", "249d"], ["152C"])]}}
     text = json.dumps({"lineage": lineage} if as_dataset_key else lineage)
     (tmp_path / "lineage.json").write_text(text, encoding="utf-8")
     return {name: tmp_path / f"{name}.{'json' if name == 'lineage' else 'csv'}"

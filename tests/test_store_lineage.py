@@ -563,3 +563,57 @@ def test_candidates_hash_is_the_first_schemas_without_lineage_rows(cands, lines)
                 meioses=schema.candidate_lineage.c.meioses + 1))
             assert candidates_sha256(conn, "r") not in (plain, with_lines)
     engine.dispose()
+
+
+def test_lab_tables_mtdna_rows_stored_one_night_are_used_the_next(tmp_path: Path) -> None:
+    """Families with mothers' ``mtDNA`` rows one night, PM samples with theirs the next (lab
+    tables): the stored candidates keep an mtDNA line for each pair with mitotypes on both
+    sides, with the mother as reference at one meiosis and the LR of ``lineage_lr`` on the
+    same records given as the dataset's JSON keys."""
+    import dataclasses
+    import warnings
+
+    from click.testing import CliRunner
+    from helpers import LAB_MITOTYPES
+
+    from forensic_match.cli import main
+    from forensic_match.dvi.records import read_families, read_pm_samples
+    from forensic_match.errors import LineageMarkerWarning
+    from forensic_match.frequencies import load_frequencies
+    from forensic_match.lineage.data import LineageData, parse_pm_lineage
+    from forensic_match.lineage.mtdna import parse_mitotype
+    from forensic_match.store.runs import latest_finished_run
+
+    f = lab_tables_with_y_rows(tmp_path, mtdna=True)
+    db = str(tmp_path / "cases.db")
+    lineage = ["--lineage", str(f["lineage"])]
+    for night in (["--pedigrees", str(f["pedigrees"]), "--relatives", str(f["relatives"])],
+                  ["--pm", str(f["pm_genotypes"]), "--samples", str(f["pm_samples"])]):
+        out = CliRunner().invoke(main, ["run", "--store", db, *night, *lineage,
+                                        "--min-markers", "3", "-q"])
+        assert out.exit_code == 0, out.output
+    c, cl = schema.candidates, schema.candidate_lineage
+    with CaseStore(db) as store, store.reading() as conn:
+        run_id = latest_finished_run(conn)
+        lines = conn.execute(sa.select(cl.c.pm, c.c.missing, cl.c.line, cl.c.log10_lr,
+                                       cl.c.reference, cl.c.meioses)
+                             .join(c, sa.and_(c.c.run_id == cl.c.run_id, c.c.pm == cl.c.pm,
+                                              c.c.rank == cl.c.rank))
+                             .where((cl.c.run_id == run_id) & (cl.c.line == "mtDNA"))).all()
+    freq = load_frequencies("fbi2015_sw_hispanic")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LineageMarkerWarning)
+        fams = {x.id: x for x in read_families(f["pedigrees"], f["relatives"], markers=freq)}
+        pm = {s.id: s for s in read_pm_samples(f["pm_genotypes"], markers=freq)}
+    data = LineageData.from_file(f["lineage"])
+    got = {(x[0], x[1]): x[2:] for x in lines}
+    assert set(got) == {("PM-001", "F1-MP"), ("PM-002", "F2-MP")}
+    for (sid, mid), (_, log10_lr, reference, meioses) in got.items():
+        fam = fams[mid[:2]]
+        as_json = dataclasses.replace(
+            fam, mtdna={i: parse_mitotype(LAB_MITOTYPES[i]) for i in fam.mtdna})
+        body = dataclasses.replace(
+            pm[sid], mtdna=parse_pm_lineage({"mtdna": LAB_MITOTYPES[sid]}, sid, "x")[1])
+        expected = lineage_lr(body, as_json, mid, data).mtdna
+        assert (reference, meioses) == (f"{mid[:2]}-MO", 1)
+        assert log10_lr == pytest.approx(expected.log10_lr, rel=1e-12)

@@ -21,10 +21,11 @@ extra). Every cell is read as text, and alleles are checked against one canonica
 (:func:`~forensic_match.profiles.allele_label`: "10", "9.3"; "9,3" and "7.0" only with the
 ``decimal_comma`` and ``normalise_alleles`` options). An off-ladder call "OL" is an unknown
 allele (``7, OL`` is the partial genotype ``("7", None)``); Y- and X-STR rows are set aside as
-lineage data; ids are read in Unicode normal form C; sex and yes/no cells take English and
-Spanish words. Errors name the file, the line (text files: header = line 1; Excel: the
-spreadsheet's row, header = row 1; Parquet: the data row, from 1), the family, sample or
-individual, and the marker. ``docs/records.md`` has the full rules.
+lineage data; ``mtDNA`` rows give a sample's mitotype (read ranges and variants); ids are
+read in Unicode normal form C; sex and yes/no cells take English and Spanish words. Errors
+name the file, the line (text files: header = line 1; Excel: the spreadsheet's row, header =
+row 1; Parquet: the data row, from 1), the family, sample or individual, and the marker.
+``docs/records.md`` has the full rules.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from forensic_match.errors import (
     where,
 )
 from forensic_match.frequencies import FrequencyDB, marker_key
+from forensic_match.lineage.mtdna import Mitotype, parse_mitotype
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree, parse_sex
 from forensic_match.profiles import OFF_LADDER, Genotype, Profiles, allele_label, normal_id
@@ -78,6 +80,12 @@ AMELOGENIN = frozenset({"AMEL", "AMELOGENIN"})
 #: aside rather than matched as autosomal markers.
 Y_PREFIXES = ("DYS", "DYF", "YGATA", "YINDEL")
 X_PREFIXES = ("DXS", "HPRTB")
+
+#: Marker names (as marker keys) of a row holding a sample's mitotype (``mtDNA``).
+MTDNA_MARKERS = frozenset({"MTDNA", "MITOTYPE"})
+#: Separators of read ranges and of variants in an mtDNA row: spaces, ``;`` and ``,``.
+_MT_SPLIT = re.compile(r"[\s;,]+")
+_MT_RANGE = re.compile(r"(\d+)(?:-(\d+))?")
 
 #: Cells that mean "no allele called".
 _NO_CALL = frozenset({"", "NA", "N/A", "NAN", "NULL", "NONE", "-", "?"})
@@ -126,6 +134,9 @@ class TypedSample:
         have several).
     off_ladder : tuple of str
         The autosomal markers with an off-ladder call.
+    mtdna : Mitotype or None
+        The mitotype of the sample's ``mtDNA`` row (read ranges and variants against rCRS;
+        see :func:`read_genotypes`), or ``None``.
     """
 
     id: str
@@ -135,6 +146,7 @@ class TypedSample:
     location: str = ""
     lineage: dict[str, tuple[str, ...]] = field(default_factory=dict)
     off_ladder: tuple[str, ...] = ()
+    mtdna: Mitotype | None = None
 
     @property
     def label(self) -> str:
@@ -237,6 +249,43 @@ def _amelogenin_call(alleles: list[str]) -> str:
     return "U"
 
 
+def _read_ranges(text: str, loc: str) -> list[list[int]]:
+    """Read ranges of an mtDNA row: ``16024-16569;1-576`` (also separated by spaces or
+    commas); a single position ``310`` is the range ``310-310``."""
+    out = []
+    for token in (t for t in _MT_SPLIT.split(text.strip()) if t):
+        m = _MT_RANGE.fullmatch(token)
+        if m is None:
+            raise InputError(f"{loc}: read range {token!r} is not start-end (e.g. "
+                             f"16024-16569;1-576)")
+        a = int(m.group(1))
+        out.append([a, int(m.group(2)) if m.group(2) else a])
+    if not out:
+        raise InputError(f"{loc}: an mtDNA row needs its read ranges (e.g. 16024-16569;1-576)")
+    return out
+
+
+def _mitotype_row(row: list[str], cells: list[str], columns: tuple[int | None, int | None],
+                  loc: str, sample: str, where_row: str) -> Mitotype:
+    """The mitotype of one ``mtDNA`` row: read ranges and variants from the ``range`` and
+    ``variants`` columns when the table has them, else from the first allele column and the
+    other allele columns."""
+    i_range, i_variants = columns
+    if i_range is not None:
+        if any(c.upper() not in _NO_CALL for c in cells):
+            raise InputError(f"{loc}: an mtDNA row of a table with 'range' and 'variants' "
+                             f"columns must leave the allele columns empty")
+        range_text = row[i_range]
+        variant_cells = [row[i_variants]] if i_variants is not None else []
+    else:
+        range_text, variant_cells = (cells[0] if cells else ""), cells[1:]
+    ranges = _read_ranges(range_text, loc)
+    variants = [v for c in variant_cells if c.upper() not in _NO_CALL
+                for v in _MT_SPLIT.split(c.strip()) if v]
+    return parse_mitotype({"range": ranges, "variants": variants}, sample=sample,
+                          where=where_row)
+
+
 def _genotype_layout(table: Table, layout: str) -> str:
     if layout not in ("auto", "long", "ce"):
         raise InputError(f"layout must be 'auto', 'long' or 'ce', not {layout!r}")
@@ -302,8 +351,13 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     marker. Amelogenin rows (``AMEL``, ``Amelogenin``) give the sex call: "M" for X,Y (or Y
     alone), "F" for X alone, "U" for anything else. Y- and X-chromosome markers (DYS...,
     DYF..., Y-GATA-H4, Yindel, DXS..., HPRTB) are set aside in ``TypedSample.lineage`` with
-    a :class:`~forensic_match.errors.LineageMarkerWarning`. Sample and family ids are read in
-    Unicode normal form C.
+    a :class:`~forensic_match.errors.LineageMarkerWarning`. An ``mtDNA`` row holds the
+    sample's mitotype in ``TypedSample.mtdna``: read ranges (``16024-16569;1-576``) in the first
+    allele column and variants against rCRS (``16189C 263G 315.1C``, separated by spaces,
+    ``;`` or ``,``) in the others, or in ``range`` and ``variants`` columns when the table has
+    them; it is read by :func:`~forensic_match.lineage.mtdna.parse_mitotype`, and a second
+    mtDNA row of a sample must give the same mitotype (``docs/records.md``, "mtDNA rows").
+    Sample and family ids are read in Unicode normal form C.
 
     Raises
     ------
@@ -314,8 +368,10 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         An autosomal marker absent from ``markers`` (at its first row).
     InputError
         Unreadable file, missing columns, empty sample or marker cells, a second row for the
-        same sample and marker, a file without rows. Each message names the file, the line
-        (header = line 1; "row N" for Excel and Parquet), the sample and the marker.
+        same sample and marker (mtDNA: a different one), a file without rows; a malformed read
+        range or variant, overlapping ranges or a variant outside them in an mtDNA row. Each
+        message names the file, the line (header = line 1; "row N" for Excel and Parquet), the
+        sample and the marker.
 
     Examples
     --------
@@ -347,6 +403,9 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                          f"{separator_hint(table.header)}")
     allele_columns = [i for _, i in alleles_at]
     known = _marker_names(markers)
+    i_range = table.column("range", "readrange", "ranges")
+    mt_columns = (i_range, table.column("variants", "variant", "mutations")
+                  if i_range is not None else None)
 
     samples: dict[tuple[str | None, str], dict[str, Any]] = {}
     names: dict[str, str] = {}
@@ -366,13 +425,26 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         short = f"{table.unit} {number}, {where(sample=sample, marker=marker)}"
         cells = [row[i] for i in allele_columns]
         called = [(k, c) for k, c in enumerate(cells) if c.upper() not in _NO_CALL]
+        if key in MTDNA_MARKERS:
+            mito = _mitotype_row(row, cells, mt_columns, loc, sample, table.loc(number))
+            record = samples.setdefault((family, sample), {
+                "genotypes": {}, "amelogenin": None, "location": table.loc(number),
+                "lineage": {}, "off_ladder": [], "mtdna": None})
+            first = seen.get((family, sample, "MTDNA"))
+            if first is not None and record["mtdna"] != mito:
+                raise InputError(f"{loc}: a second mtDNA row for this sample with different "
+                                 f"ranges or variants (first on {table.unit} {first}: "
+                                 f"{record['mtdna'].to_dict()}; this row: {mito.to_dict()})")
+            seen.setdefault((family, sample, "MTDNA"), number)
+            record["mtdna"] = mito
+            continue
         if (family, sample, key) in seen:
             raise InputError(f"{loc}: second row for this sample and marker (first on "
                              f"{table.unit} {seen[family, sample, key]})")
         seen[family, sample, key] = number
         record = samples.setdefault((family, sample), {
             "genotypes": {}, "amelogenin": None, "location": table.loc(number),
-            "lineage": {}, "off_ladder": []})
+            "lineage": {}, "off_ladder": [], "mtdna": None})
         if key in AMELOGENIN:
             if called:
                 record["amelogenin"] = _amelogenin_call([c for _, c in called])
@@ -426,7 +498,8 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                       f"used as autosomal markers ({n_typed} samples typed on them; kept in "
                       f"the sample's lineage data)", LineageMarkerWarning, stacklevel=2)
     typed = tuple(TypedSample(sample, rec["genotypes"], rec["amelogenin"], family,
-                              rec["location"], rec["lineage"], tuple(rec["off_ladder"]))
+                              rec["location"], rec["lineage"], tuple(rec["off_ladder"]),
+                              rec["mtdna"])
                   for (family, sample), rec in samples.items())
     return GenotypeTable(table.file, chosen, typed, tuple(names.values()), i_family is not None,
                          tuple(lineage.values()))
@@ -654,6 +727,7 @@ def read_families(pedigrees_path: str | Path, genotypes_path: str | Path | None 
     genotypes: dict[str, Profiles] = {fid: {} for fid in families}
     references: dict[str, dict[str, dict[str, Genotype]]] = {fid: {} for fid in families}
     lineage: dict[str, dict[str, dict[str, list[str]]]] = {fid: {} for fid in families}
+    mtdna: dict[str, dict[str, Mitotype]] = {fid: {} for fid in families}
     if genotypes_path is not None:
         for s in read_genotypes(genotypes_path, **options).samples:  # type: ignore[arg-type]
             fid = _family_of(s, families, file=pfile, role="relative")
@@ -662,10 +736,12 @@ def read_families(pedigrees_path: str | Path, genotypes_path: str | Path | None 
                 raise InputError(f"{s.label}: {s.id!r} is a missing person of family {fid!r}; "
                                  f"a profile of the missing person from personal effects is a "
                                  f"direct reference (references table), not a relative")
+            if s.mtdna is not None:
+                mtdna[fid][s.id] = s.mtdna
             if s.lineage:
                 lineage[fid][s.id] = {m: list(a) for m, a in s.lineage.items()}
-                if not s.genotypes:
-                    continue
+            if (s.lineage or s.mtdna is not None) and not s.genotypes:
+                continue
             if not s.genotypes:
                 raise InputError(f"{s.label}: no typed markers")
             if s.id in genotypes[fid]:
@@ -679,18 +755,20 @@ def read_families(pedigrees_path: str | Path, genotypes_path: str | Path | None 
     if references_path is not None:
         for s in read_genotypes(references_path, **options).samples:  # type: ignore[arg-type]
             fid = _family_of(s, families, file=pfile, role="reference")
+            if s.mtdna is not None:
+                mtdna[fid][s.id] = s.mtdna
             if s.lineage:
                 lineage[fid].setdefault(s.id, {}).update(
                     {m: list(a) for m, a in s.lineage.items()})
-                if not s.genotypes:
-                    continue
+            if (s.lineage or s.mtdna is not None) and not s.genotypes:
+                continue
             if not s.genotypes:
                 raise InputError(f"{s.label}: no typed markers")
             if s.id in references[fid]:
                 raise InputError(f"{s.label}: duplicate sample id in family {fid!r}")
             references[fid][s.id] = s.genotypes
     return [Family(fid, rows.pedigree, rows.missing, genotypes[fid], references[fid],
-                   rows.info, lineage[fid]) for fid, rows in families.items()]
+                   rows.info, lineage[fid], mtdna=mtdna[fid]) for fid, rows in families.items()]
 
 
 # PM samples ------------------------------------------------------------------------------------
@@ -839,5 +917,5 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
         if s.off_ladder:
             info["off_ladder"] = list(s.off_ladder)
         out.append(PMSample(s.id, sex, dict(s.genotypes), row.site if row else "",
-                            row.dropout if row else 0.0, info))
+                            row.dropout if row else 0.0, info, mtdna=s.mtdna))
     return out

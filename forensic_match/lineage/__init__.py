@@ -28,7 +28,12 @@ from forensic_match.lineage.lr import (
     mt_lr,
     y_lr,
 )
-from forensic_match.lineage.mtdna import Mitotype, compare_mitotypes, parse_mitotype
+from forensic_match.lineage.mtdna import (
+    Mitotype,
+    compare_mitotypes,
+    parse_mitotype,
+    tree_mitotype_probability,
+)
 from forensic_match.lineage.scores import LineageScores
 from forensic_match.lineage.ystr import YMarker, compare_haplotypes, parse_haplotype
 
@@ -38,5 +43,6 @@ __all__ = [
     "brenner_kappa", "clopper_pearson_upper", "combine_log10_lr", "compare_haplotypes",
     "compare_mitotypes", "count_frequency", "fit_disclap", "lineage_frame", "lineage_links",
     "lineage_lr",
-    "lineage_lrs", "mt_lr", "parse_haplotype", "parse_mitotype", "y_lr",
+    "lineage_lrs", "mt_lr", "parse_haplotype", "parse_mitotype", "tree_mitotype_probability",
+    "y_lr",
 ]

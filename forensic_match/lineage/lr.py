@@ -40,6 +40,7 @@ from forensic_match.lineage.mtdna import (
     Mitotype,
     compare_mitotypes,
     transmission_probability,
+    tree_mitotype_probability,
 )
 from forensic_match.lineage.ystr import (
     MULTISTEP_FRACTION,
@@ -83,9 +84,10 @@ class LineageLR:
     hypotheses : str
         H1 and H2 in words, with the database and method: for every report.
     joint : bool
-        Whether ``other_references`` entered the numerator (Y: the tree likelihood of
-        :func:`~forensic_match.lineage.ystr.tree_locus_probability`); otherwise they are
-        listed only.
+        Whether ``other_references`` entered the numerator (the tree likelihood of
+        :func:`~forensic_match.lineage.ystr.tree_locus_probability` for Y,
+        :func:`~forensic_match.lineage.mtdna.tree_mitotype_probability` for mtDNA); otherwise
+        they are listed only.
     """
 
     line: str
@@ -248,12 +250,18 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
 def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
           method: MtMethod = "count", level: float = 0.95, rate: float = PARSONS_1997_RATE,
           reference_id: str = "R", missing: str = "M",
-          other_references: tuple[str, ...] = ()) -> LineageLR | None:
+          other_references: tuple[str, ...] = (),
+          others: Mapping[str, Mitotype] | None = None,
+          tree: Mapping[str, str | None] | None = None) -> LineageLR | None:
     """mtDNA LR of a PM mitotype against a reference ``meioses`` meioses from the missing
     person on the maternal line; ``None`` when the two share no read position.
 
     The frequency counts database mitotypes that read every compared site and do not differ
-    from the PM mitotype there (:meth:`MitotypeDatabase.matches`).
+    from the PM mitotype there (:meth:`MitotypeDatabase.matches`). With ``others`` and
+    ``tree``, every reference enters the numerator jointly
+    (:func:`~forensic_match.lineage.mtdna.tree_mitotype_probability`), over the positions the
+    PM sample reads and at least one reference reads; the frequency is over the same
+    positions.
 
     Parameters
     ----------
@@ -271,6 +279,11 @@ def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
         Ids used in the result's text.
     other_references : tuple of str
         Ids of further references on the line, for the record.
+    others : mapping, optional
+        ``{id: Mitotype}`` of further references on the line, used jointly with ``tree``.
+    tree : mapping, optional
+        The line's tree (:func:`~forensic_match.lineage.lines.line_tree`) through the missing
+        person (``missing``), ``reference_id`` and ``others``.
 
     Returns
     -------
@@ -279,20 +292,31 @@ def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
     if data.mt_database is None:
         raise InputError("mtDNA LR: the dataset has no mtDNA database (lineage.mtdna.database)")
     cmp = compare_mitotypes(reference, pm)
-    if cmp.sites == 0:
+    joint = bool(others) and tree is not None
+    if joint:
+        assert tree is not None and others is not None
+        typed = {**others, reference_id: reference, missing: pm}
+        num, region = tree_mitotype_probability(tree, typed, missing, rate=rate)
+        sites = len(region)
+    else:
+        region = reference.positions & pm.positions
+        num = transmission_probability(cmp, meioses=meioses, rate=rate)
+        sites = cmp.sites
+    if sites == 0:
         return None
-    region = reference.positions & pm.positions
     x, n = data.mt_database.matches(pm, region)
     freq = frequency_from_count(x, n, method=method, name=data.mt_database.name, level=level)
-    num = transmission_probability(cmp, meioses=meioses, rate=rate)
     lr = num / freq.value
+    also = f" (with {', '.join(sorted(others or {}))} on the same line)" if joint else ""
+    read = "read by the PM sample and a reference" if joint else "read in both"
     hyp = (f"H1: the PM sample is {missing}, {meioses} meioses from {reference_id} on the "
-           f"maternal line; H2: it is a person of the population sampled by database "
+           f"maternal line{also}; H2: it is a person of the population sampled by database "
            f"{data.mt_database.name!r}, not maternally related to {reference_id}. Frequency "
-           f"over the {cmp.sites} sites read in both: {freq.description}")
+           f"over the {sites} sites {read}: {freq.description}")
     aside = {v: "C-tract length variant, ignored" for v in cmp.ignored}
     return LineageLR("mtDNA", lr, _log10(lr), reference_id, meioses, num, freq,
-                     (f"{cmp.sites} sites",), cmp.differences, aside, other_references, hyp)
+                     (f"{sites} sites",), cmp.differences, aside, other_references, hyp,
+                     joint)
 
 
 def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
@@ -305,8 +329,9 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
 
     Each line is compared with the typed relative nearest to the missing person on it
     (:func:`~forensic_match.lineage.lines.lineage_links`). With ``references="all"`` (default)
-    the other typed men on the Y line enter the numerator jointly (tree likelihood); for mtDNA,
-    and with ``"nearest"``, they are only listed in ``other_references``. A line is skipped,
+    the other typed relatives on the line (men on the Y line) enter the numerator jointly
+    (tree likelihoods); with ``"nearest"`` they are only listed in ``other_references``. With
+    one typed relative on a line the LR is the pairwise one. A line is skipped,
     with a note, when the PM sample or every relative on it lacks data, or the missing person is
     a woman (Y).
 
@@ -325,7 +350,7 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
     level, multistep, mt_rate
         As for :func:`y_lr` and :func:`mt_lr`.
     references : {"all", "nearest"}
-        Y: every typed man on the line jointly, or the nearest only.
+        Every typed relative on each line jointly, or the nearest only.
 
     Returns
     -------
@@ -378,10 +403,14 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
                          "maternal line")
         else:
             best = links[0]
+            rest = tuple(x.relative for x in links[1:])
+            others_mt = {i: refs_mt[i] for i in rest} if references == "all" else {}
+            tree_mt = line_tree(ped, [missing, *(x.relative for x in links)], "mtDNA") \
+                if others_mt else None
             mt_res = mt_lr(hm, refs_mt[best.relative], best.meioses, data, method=mt_method,
                            level=level, rate=mt_rate, reference_id=best.relative,
-                           missing=missing,
-                           other_references=tuple(x.relative for x in links[1:]))
+                           missing=missing, other_references=rest, others=others_mt,
+                           tree=tree_mt)
             if mt_res is None:
                 notes.append(f"mtDNA: no position read in both the PM sample and "
                              f"{best.relative!r}")

@@ -13,6 +13,8 @@ compatible with either of its bases. Insertions and deletions inside the C-tract
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,8 +98,8 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
     Raises
     ------
     InputError
-        A malformed range or variant, or a variant outside the read ranges, naming the sample
-        and the variant.
+        A malformed range or variant, overlapping read ranges, or a variant outside the read
+        ranges, naming the sample and the variant.
 
     Examples
     --------
@@ -125,6 +127,10 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
             raise InputError(f"{label}: read range [{a}, {b}] must have 1 <= start <= end <= "
                              f"{MT_LENGTH} (write a range across the origin as two ranges, "
                              f"[16024, 16569] and [1, 576])")
+    for (a, b), (c, d) in zip(sorted(ranges), sorted(ranges)[1:]):
+        if c <= b:
+            raise InputError(f"{label}: read ranges [{a}, {b}] and [{c}, {d}] overlap (write "
+                             f"each position read once)")
     subs: dict[int, str] = {}
     dels: set[int] = set()
     ins: dict[tuple[int, int], str] = {}
@@ -340,3 +346,241 @@ class MitotypeDatabase:
                       *(pos for pos, _ in entry.insertions)):
                 at.setdefault(p, set()).add(k)
         return {p: frozenset(ks) for p, ks in at.items()}
+
+
+# Several references on one maternal line ------------------------------------------------------
+
+#: Symbols of a site on a line's tree: the four bases, ``-`` a deletion (outside the C-tracts),
+#: ``0`` no insertion at an insertion slot; ``r`` stands for the rCRS base (not shipped).
+_ANY = "ACGT-"
+
+
+def _tree_order(parent: Mapping[str, str | None]) -> tuple[list[str], dict[str, list[str]]]:
+    """Nodes children first (post-order from each root) and each node's children."""
+    children: dict[str, list[str]] = {n: [] for n in parent}
+    for node, up in parent.items():
+        if up is not None:
+            if up not in children:
+                raise InputError(f"line tree: parent {up!r} of {node!r} is not a node")
+            children[up].append(node)
+    order: list[str] = []
+    stack = [(r, False) for r in sorted(n for n, up in parent.items() if up is None)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in sorted(children[node], reverse=True))
+    if len(order) != len(parent):
+        raise InputError("line tree: not a forest (a node is its own ancestor)")
+    return order, children
+
+
+def _peel_states(order: list[str], children: Mapping[str, list[str]],
+                 parent: Mapping[str, str | None], states: Mapping[str, int],
+                 same: float, other: float) -> float:
+    """Sum over the unobserved nodes' states (4 Jukes-Cantor states, flat root) of the tree's
+    probability with each observed node in its state; each edge is ``same`` on the diagonal
+    and ``other`` off it."""
+    msg: dict[str, list[float]] = {}
+    total = 1.0
+    for node in order:
+        s = states.get(node)
+        vec = [1.0] * 4 if s is None else [1.0 if k == s else 0.0 for k in range(4)]
+        for c in children[node]:
+            m = msg.pop(c)
+            tot = sum(m)
+            vec = [v * (other * tot + (same - other) * m[k]) for k, v in enumerate(vec)]
+        if parent[node] is None:
+            total *= sum(vec) / 4
+        else:
+            msg[node] = vec
+    return total
+
+
+def tree_site_likelihood(parent: Mapping[str, str | None], observed: Mapping[str, str], *,
+                         same: float, other: float) -> float:
+    """Likelihood of one site's observations on a maternal line's tree.
+
+    Each edge of ``parent`` (node -> mother, ``None`` at the top) is one transmission under
+    the Jukes-Cantor model (``same`` = P(unchanged), ``other`` = P(a given other state), from
+    :func:`site_probabilities`); the top's state has the flat prior 1/4. ``observed`` maps
+    nodes to the symbols they are compatible with: one symbol, or several for a heteroplasmy
+    (``"CT"``) or a C-tract length variant (``"ACGT-"``). Each observation is **resolved** to
+    one of its symbols, and the largest likelihood over the resolutions is returned (so a
+    heteroplasmy counts as whichever of its bases fits, as in :func:`compare_mitotypes`).
+    Different symbols are different states (a deletion ``-`` or an absent insertion ``0`` is
+    a state of its own); more than four different symbols on the tree have likelihood 0.
+    Unobserved nodes (ancestors, relatives who did not read the site) are summed over.
+
+    Examples
+    --------
+    >>> same, other = site_probabilities(0.01, 1)
+    >>> tree = {"M": "MO", "MO": None}
+    >>> tree_site_likelihood(tree, {"M": "C", "MO": "C"}, same=same, other=other) == same / 4
+    True
+    >>> tree_site_likelihood(tree, {"M": "CT", "MO": "T"}, same=same, other=other) == same / 4
+    True
+    """
+    for n in observed:
+        if n not in parent:
+            raise InputError(f"tree_site_likelihood: observed node {n!r} is not on the tree")
+        if not observed[n]:
+            raise InputError(f"tree_site_likelihood: node {n!r} has an empty observation")
+    order, children = _tree_order(parent)
+    return _site_max(order, children, parent, observed, same, other)
+
+
+def _site_max(order: list[str], children: Mapping[str, list[str]],
+              parent: Mapping[str, str | None], observed: Mapping[str, str], same: float,
+              other: float) -> float:
+    """:func:`tree_site_likelihood` on a tree already ordered by :func:`_tree_order`."""
+    nodes = sorted(observed)
+    choices = [sorted(set(observed[n])) for n in nodes]
+    best = 0.0
+    seen: set[tuple[int, ...]] = set()
+    for combo in itertools.product(*choices):
+        code: dict[str, int] = {}
+        pattern = tuple(code.setdefault(sym, len(code)) for sym in combo)
+        if len(code) > 4 or pattern in seen:
+            continue
+        seen.add(pattern)
+        value = _peel_states(order, children, parent, dict(zip(nodes, pattern, strict=True)),
+                             same, other)
+        best = max(best, value)
+    return best
+
+
+def _site_observation(m: Mitotype, pos: int) -> str:
+    """What a mitotype shows at a position it reads: ``r`` (no variant: the rCRS base), the
+    bases of a substitution or heteroplasmy, ``-`` a deletion, or every state for a deletion
+    in a C-tract (a length variant, compatible with any base, as it is ignored pairwise)."""
+    if pos in m.deletions:
+        return _ANY if in_c_tract(pos) else "-"
+    return m.substitutions.get(pos, "r")
+
+
+def _canonical(observed: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The observations with the bases renamed A, C, G, T in order of first appearance (by
+    node id): the Jukes-Cantor likelihood, and the choice of the rCRS base among the bases no
+    one shows as a substitution, do not change when the four bases are permuted."""
+    rename: dict[str, str] = {}
+    out = []
+    for n in sorted(observed):
+        obs = observed[n]
+        for b in obs:
+            if b in "ACGT" and b not in rename:
+                rename[b] = "ACGT"[len(rename)]
+        out.append((n, "".join(sorted(rename.get(b, b) for b in obs))))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _ordered(tree: tuple[tuple[str, str | None], ...]
+             ) -> tuple[dict[str, str | None], list[str], dict[str, list[str]]]:
+    parent = dict(tree)
+    return (parent, *_tree_order(parent))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _with_rcrs(tree: tuple[tuple[str, str | None], ...], observed: tuple[tuple[str, str], ...],
+               same: float, other: float) -> float:
+    """:func:`tree_site_likelihood` with ``r`` (no variant) read as the rCRS base, unknown
+    here: the largest likelihood over the bases that no observation shows as a single-base
+    substitution (a substitution differs from rCRS by definition). Cached by tree, canonical
+    observations (:func:`_canonical`) and rate."""
+    parent, order, children = _ordered(tree)
+    obs = dict(observed)
+    if "r" not in obs.values():
+        return _site_max(order, children, parent, obs, same, other)
+    taken = {o for o in obs.values() if len(o) == 1 and o in "ACGT"}
+    free = [b for b in "ACGT" if b not in taken]
+    if not free:
+        raise InputError("the relatives show all four bases as substitutions, so no base is "
+                         "left for rCRS; check the data")
+    return max(_site_max(order, children, parent, {n: (b if o == "r" else o)
+                                                   for n, o in obs.items()}, same, other)
+               for b in free)
+
+
+def tree_mitotype_probability(parent: Mapping[str, str | None],
+                              mitotypes: Mapping[str, Mitotype], target: str, *,
+                              rate: float = PARSONS_1997_RATE
+                              ) -> tuple[float, frozenset[int]]:
+    """P(``target``'s mitotype | the other mitotypes on a maternal line's tree), and the
+    region it covers.
+
+    The region is the positions ``target`` reads that at least one other mitotype reads. Per
+    position, ``L(target and references) / L(references)`` (:func:`tree_site_likelihood`,
+    each edge one maternal transmission at ``rate``; a relative who did not read the position
+    is unobserved there; no variant is the rCRS base, see :func:`_with_rcrs`); per insertion
+    slot (``315.1`` ...) outside the C-tracts that some mitotype shows in the region, the same
+    ratio over "no insertion" and the inserted bases, divided by its value with no insertion
+    anywhere (an insertion difference replaces one unchanged site by a changed one, as in
+    :func:`transmission_probability`). With one reference this is
+    ``transmission_probability(compare_mitotypes(reference, target))`` (tested).
+
+    Parameters
+    ----------
+    parent : mapping
+        The line's tree (:func:`~forensic_match.lineage.lines.line_tree` with ``"mtDNA"``).
+    mitotypes : mapping
+        ``{node: Mitotype}``: the target (the missing person's node, holding the PM
+        mitotype) and at least one reference.
+    target : str
+    rate : float
+        Per-site, per-generation substitution rate.
+
+    Returns
+    -------
+    (float, frozenset of int)
+    """
+    if target not in mitotypes or len(mitotypes) < 2:
+        raise InputError("tree_mitotype_probability: need the target and a reference")
+    same, other = site_probabilities(rate, 1)
+    refs = sorted(n for n in mitotypes if n != target)
+    nodes = (target, *refs)
+    variable = set()
+    for m in mitotypes.values():
+        variable |= set(m.substitutions) | m.deletions
+    # positions in stretches read by the same samples: breakpoints at every range's ends
+    cuts = sorted({x for m in mitotypes.values() for a, b in m.ranges for x in (a, b + 1)})
+    plain: dict[frozenset[str], int] = {}
+    spans: list[range] = []
+    for lo, hi in zip(cuts, cuts[1:]):
+        readers = frozenset(n for n in nodes
+                            if any(a <= lo <= b for a, b in mitotypes[n].ranges))
+        if target not in readers or len(readers) < 2:
+            continue
+        spans.append(range(lo, hi))
+        inside = sum(1 for p in variable if lo <= p < hi)
+        plain[readers] = plain.get(readers, 0) + (hi - lo - inside)
+    region = frozenset().union(*spans)
+    prob = 1.0
+
+    tree = tuple(sorted(parent.items()))
+    _ordered(tree)   # checks the tree
+
+    def ratio(observed: dict[str, str], pos: int) -> float:
+        try:
+            den = _with_rcrs(tree, _canonical({n: o for n, o in observed.items()
+                                               if n != target}), same, other)
+            num = _with_rcrs(tree, _canonical(observed), same, other)
+        except InputError as exc:
+            raise InputError(f"mtDNA position {pos}: {exc}") from None
+        return num / den if den > 0 else 0.0
+
+    for pos in sorted(variable & region):
+        readers = [n for n in nodes if pos in mitotypes[n].positions]
+        prob *= ratio({n: _site_observation(mitotypes[n], pos) for n in readers}, pos)
+    for key, count in plain.items():
+        if count:
+            prob *= ratio(dict.fromkeys(key, "r"), 0) ** count
+    slots = sorted({k for m in mitotypes.values() for k in m.insertions
+                    if k[0] in region and not in_c_tract(k[0]) and not in_c_tract(k[0] + 1)})
+    for pos, idx in slots:
+        readers = [n for n in nodes if pos in mitotypes[n].positions]
+        seen = {n: mitotypes[n].insertions.get((pos, idx), "0") for n in readers}
+        prob *= ratio(seen, pos) / ratio(dict.fromkeys(readers, "0"), pos)
+    return prob, region
