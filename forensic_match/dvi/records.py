@@ -497,6 +497,12 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                       f"({', '.join(lineage.values())}) set aside for lineage matching, not "
                       f"used as autosomal markers ({n_typed} samples typed on them; kept in "
                       f"the sample's lineage data)", LineageMarkerWarning, stacklevel=2)
+    n_mito = sum(1 for rec in samples.values() if rec["mtdna"] is not None)
+    if n_mito:
+        warnings.warn(f"{where(file=table.file)}: mtDNA rows of {n_mito} samples set aside for "
+                      f"lineage matching, not used as autosomal markers (kept in the sample's "
+                      f"lineage data; compared only with a lineage file, --lineage)",
+                      LineageMarkerWarning, stacklevel=2)
     typed = tuple(TypedSample(sample, rec["genotypes"], rec["amelogenin"], family,
                               rec["location"], rec["lineage"], tuple(rec["off_ladder"]),
                               rec["mtdna"])
