@@ -26,8 +26,8 @@ from forensic_match.evidence.place import PlacePrior
 from forensic_match.markers import Marker
 
 AM_FIELDS = {"age", "date_missing", "place_missing"}
-DISTINCTIVE_AM = {"dental", "dental_date", "features", "implants"}
-DISTINCTIVE_PM = {"dental", "features", "features_absent", "implants"}
+DISTINCTIVE_AM = {"dental", "dental_date", "features", "implants", "effects"}
+DISTINCTIVE_PM = {"dental", "features", "features_absent", "implants", "effects"}
 PM_FIELDS = {"age_min", "age_max", "age_coverage", "sex_morphology", "date_recovered",
              "district"}
 
@@ -409,10 +409,12 @@ def test_distinctive_evidence_has_its_own_stream(panel: list[Marker],
     plain = simulate_grave_scenario(150, markers=panel, seed=7, evidence=none)
     for a, b in zip(plain.dataset.pm, scenario.dataset.pm, strict=True):
         assert a.genotypes == b.genotypes
-        assert a.info == {k: v for k, v in b.info.items() if k not in DISTINCTIVE_PM}
+        assert {k: v for k, v in a.info.items() if k != "effects"} == \
+            {k: v for k, v in b.info.items() if k not in DISTINCTIVE_PM}
     for fa, fb in zip(plain.dataset.am, scenario.dataset.am, strict=True):
         for m in fa.missing:
-            assert fa.info[m] == {k: v for k, v in fb.info[m].items() if k not in DISTINCTIVE_AM}
+            assert {k: v for k, v in fa.info[m].items() if k != "effects"} == \
+                {k: v for k, v in fb.info[m].items() if k not in DISTINCTIVE_AM}
     ev = Evidence.from_dataset(scenario.dataset)
     assert sum(r.dental is not None for r in ev.records.values()) > 0
     assert sum(f.dental is not None for f in ev.findings.values()) > 0
@@ -445,3 +447,40 @@ def test_evidence_lr_averages_one_over_other_households(scenario: GraveScenario)
     children = [p for p in pm if ev.findings[p].age_point() is not None
                 and ev.findings[p].age_point() < 18 and ev.findings[p].stature_cm is not None]
     assert children and all(block["stature"][:, pm.index(p)].max() == 0.0 for p in children)
+
+
+def test_effects_have_their_own_stream_and_follow_the_lr_model(panel: list[Marker],
+                                                               scenario: GraveScenario) -> None:
+    """Personal effects are drawn after everything else (without them every other field is
+    the same); the relatives' descriptions state ``frequency`` = wear x retained, so under H2
+    (bodies of other households) the effects LR averages about 1 (above 1 only by the floor
+    of 1/10 that the cap puts on small values) and stays under the 1/t bound; the true
+    pairs' LRs are mostly above 1."""
+    from forensic_match.dvi.simulate import EvidenceModel
+    from forensic_match.evidence import Evidence, effects_lr
+
+    none = EvidenceModel(effects_described=0.0, effects_inventoried=0.0)
+    plain = simulate_grave_scenario(150, markers=panel, seed=7, evidence=none)
+    for a, b in zip(plain.dataset.pm, scenario.dataset.pm, strict=True):
+        assert a.info == {k: v for k, v in b.info.items() if k != "effects"}
+    for fa, fb in zip(plain.dataset.am, scenario.dataset.am, strict=True):
+        for m in fa.missing:
+            assert fa.info[m] == {k: v for k, v in fb.info[m].items() if k != "effects"}
+    ev = Evidence.from_dataset(scenario.dataset)
+    family_of = {m: f.id for f in scenario.dataset.am for m in f.missing}
+    household = dict(zip(scenario.truth["pm"], scenario.truth["family"]))
+    person = dict(zip(scenario.truth["pm"], scenario.truth["missing"]))
+    h1, h2 = [], []
+    for i, rec in ev.records.items():
+        for p, found in ev.findings.items():
+            if rec.effects and found.effects:
+                lr = effects_lr(rec.effects, found.effects).lr
+                if person[p] == i:
+                    h1.append(lr)
+                elif family_of[i] != household[p]:
+                    h2.append(lr)
+    h1_, h2_ = np.array(h1), np.array(h2)
+    assert h2_.size > 10_000 and h1_.size > 30
+    assert 0.95 < h2_.mean() < 1.3
+    assert np.mean(h2_ >= 10.0 - 1e-9) <= 0.1
+    assert np.median(h1_) > 2.0

@@ -1042,6 +1042,13 @@ class EvidenceModel:
     implant_rate, implant_serial
         Share of people with an implant (a femoral nail, one kind); probability that its
         serial number is known on each side (AM hospital record, PM reading).
+    effects_described, effects_retained, effects_inventoried
+        Personal effects (a stream of their own, drawn after the distinctive fields): each
+        person wears each item of :data:`EFFECT_CATALOGUE` with its probability; share of
+        registered persons whose relatives describe what they wore when taken; probability
+        that a worn item is found with the body (the AM record states it as ``retained``,
+        and ``frequency`` = wear probability x retained, as the LR assumes); share of bodies
+        whose effects are inventoried (a body with nothing found has no inventory).
     """
 
     stature_mean: tuple[float, float] = (163.0, 151.0)
@@ -1089,6 +1096,9 @@ class EvidenceModel:
     feature_detect: float = 0.8
     implant_rate: float = 0.005
     implant_serial: float = 0.5
+    effects_described: float = 0.5
+    effects_retained: float = 0.5
+    effects_inventoried: float = 0.8
 
     def __post_init__(self) -> None:
         for name in ("sibling_stature_correlation", "age_report_error", "stature_reported",
@@ -1096,7 +1106,8 @@ class EvidenceModel:
                      "sex_error", "stature_estimated", "early_recovery", "dental_chart",
                      "dental_examined", "dental_observed", "dental_error", "feature_rate",
                      "feature_reported", "feature_examined", "feature_detect", "implant_rate",
-                     "implant_serial"):
+                     "implant_serial", "effects_described", "effects_retained",
+                     "effects_inventoried"):
             _fraction(name, getattr(self, name))
         if not 0.0 < self.age_coverage < 1.0:
             raise InputError(f"age_coverage must lie in (0, 1), got {self.age_coverage}")
@@ -1347,6 +1358,7 @@ def _simulate_evidence(model: EvidenceModel, rng: np.random.Generator,
                 "district": districts.codes[int(x.grave_district[g])]}
         pm.append(rec)
     _simulate_distinctive(model, rng.spawn(1)[0], x, age_missing, missing_day, am, pm)
+    _simulate_effects(model, rng.spawn(1)[0], x, am, pm)
 
     truth = pl.DataFrame(
         {"person": x.person, "family": x.family, "body": x.body, "registered": x.registered,
@@ -1422,6 +1434,44 @@ def _simulate_distinctive(model: EvidenceModel, rng: np.random.Generator, x: _Ev
                 rec["implants"] = [f"femoral_nail:SN{serial[j]}" if read else "femoral_nail"]
             rec["features_absent"] = [c for c in (*FEATURE_CODES, "femoral_nail")
                                       if c not in have and c not in nail]
+
+
+#: Personal effects of the simulation: (code, probability that a person wears such an item
+#: when taken). Synthetic codes and probabilities (assumption: rural highland clothing of
+#: the 1980s, no published frequencies); about 2.4 items per person.
+EFFECT_CATALOGUE = (
+    ("poncho:brown", 0.25), ("poncho:red_striped", 0.08), ("hat:felt_black", 0.20),
+    ("hat:chullo_wool", 0.15), ("sandals:tyre_rubber", 0.35), ("shoes:leather_black", 0.10),
+    ("trousers:blue_jeans", 0.12), ("shirt:white", 0.20), ("shirt:blue_checked", 0.06),
+    ("jacket:green_wool", 0.05), ("belt:woven_chumpi", 0.10), ("ring:metal_plain", 0.03),
+    ("cross:wooden", 0.04), ("bag:woven_red", 0.07), ("watch:steel", 0.02))
+
+
+def _simulate_effects(model: EvidenceModel, rng: np.random.Generator, x: _EvidenceInput,
+                      am: dict[str, dict[str, Any]], pm: list[dict[str, Any]]) -> None:
+    """Personal effects (a stream of their own, drawn after everything else): the items each
+    person wore, the relatives' description of a registered person's, and the items found
+    with each body (each worn item with probability ``effects_retained``). The LR's model
+    holds: another victim's body has a matching item with probability wear x retained."""
+    n, k = len(x.person), len(EFFECT_CATALOGUE)
+    wear = np.array([q for _, q in EFFECT_CATALOGUE])
+    worn = rng.random((n, k)) < wear[None, :]
+    described = rng.random(n) < model.effects_described
+    r = model.effects_retained
+    index = {p: j for j, p in enumerate(x.person)}
+    for name, rec in am.items():
+        j = index[name]
+        items = np.flatnonzero(worn[j])
+        if described[j] and items.size:
+            rec["effects"] = [{"code": EFFECT_CATALOGUE[c][0],
+                               "frequency": round(float(wear[c] * r), 6), "retained": r}
+                              for c in items]
+    for s, rec in enumerate(pm):
+        j = int(x.sample_person[s])
+        inventoried = rng.random() < model.effects_inventoried
+        found = worn[j] & (rng.random(k) < r)
+        if inventoried and found.any():
+            rec["effects"] = [{"code": EFFECT_CATALOGUE[c][0]} for c in np.flatnonzero(found)]
 
 
 def _normal_quantile(p: float) -> float:
