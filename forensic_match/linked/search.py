@@ -56,7 +56,8 @@ def screen_table(panel: SnpPanel, kappa: Sequence[float], *, error: float = 0.0)
         for cb in range(3):
             emis, _, _, index = prepare_emissions(
                 panel.freq_a1, np.full(n, ca, np.int64), np.full(n, cb, np.int64),
-                np.array([error, error]), np.zeros(2), _PATTERN_ARRAY[_IBD_PATTERNS], no_link)
+                np.array([error, error]), np.zeros(2), _PATTERN_ARRAY[_IBD_PATTERNS], no_link,
+                0.0)
             table[index, ca + 1, cb + 1] = np.log10(emis @ kappa / emis[:, 0])
     return table
 
