@@ -121,7 +121,9 @@ def emission_rows(freq: np.ndarray, first: np.ndarray, second: np.ndarray, error
                 w = 1.0
                 n1 = 0
                 for j in range(blocks):
-                    if (bits >> j) & 1:
+                    if fst == 0.0:
+                        w *= p if (bits >> j) & 1 else 1.0 - p
+                    elif (bits >> j) & 1:
                         w *= (n1 * fst + (1.0 - fst) * p) / (1.0 + (j - 1) * fst)
                         n1 += 1
                     else:
