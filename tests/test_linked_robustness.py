@@ -204,3 +204,67 @@ def test_block_ld_keeps_frequencies_and_correlates_neighbours():
     one = drop_genes(ped, PANEL, np.random.default_rng(1))
     two = drop_genes(ped, PANEL, np.random.default_rng(1), freq_a1=PANEL.freq_a1)
     assert all(np.array_equal(one[k], two[k]) for k in one)
+
+
+# --- F_ST in the family model and the search screen ------------------------------------------
+
+def test_family_kernel_with_fst_agrees_with_oracle_and_the_engine():
+    """Three typed persons (uncle, missing person, grandmother) with F: the kernel equals the
+    enumeration oracle on two linked markers, k = 2 equals the pair model, and without
+    linkage the exact engine with the same theta."""
+    from forensic_match.linked.family import (
+        family_log_likelihood,
+        family_process,
+        linked_pedigree_lr,
+    )
+    from tests.linked_oracle import oracle_family_likelihood
+    from tests.test_linked import _family
+
+    ped = _family()
+    typed = ["U", "MP", "GM"]
+    panel = tiny_panel([0.3, 0.7], [0.0, 25.0], [0.0, 40.0])
+    calls = [[1, 2], [1, -1], [0, 1]]
+    error, dropout = [0.02, 0.05, 0.0], [0.0, 0.1, 0.0]
+    kernel = family_log_likelihood(family_process(ped, typed), panel, np.array(calls),
+                                   error=error, dropout=dropout, fst=0.04)
+    oracle = oracle_family_likelihood(ped, typed, [0.3, 0.7], ["1", "1"], [0.0, 25.0],
+                                      [0.0, 40.0], calls, error, dropout, fst=0.04)
+    assert math.exp(kernel) == pytest.approx(oracle, rel=1e-9)
+
+    rng = np.random.default_rng(17)
+    sub = PANEL.subset([m.name for m in PANEL.markers[:150]])
+    from forensic_match.linked.simulate import degrade
+
+    haps = drop_genes(ped, sub, rng)
+    codes = np.stack([degrade(haps[i], sub.freq_a1, rng, missing=0.2) for i in typed])
+    pair = pair_log_likelihood(pair_process(ped, "U", "MP"), sub, codes[0], codes[1],
+                               error=(0.01, 0.02), fst=0.03)
+    fam = family_log_likelihood(family_process(ped, ["U", "MP"]), sub, codes[:2],
+                                error=[0.01, 0.02], fst=0.03)
+    assert fam == pytest.approx(pair, rel=1e-12)
+    profiles = {i: {m.name: (m.alleles[0] if c >= 1 else m.alleles[1],
+                             m.alleles[0] if c == 2 else m.alleles[1])
+                    for m, c in zip(sub.markers, row) if c >= 0}
+                for i, row in zip(typed, codes)}
+    exact = np.sum(np.log(pedigree_likelihood(ped, sub.markers, profiles, theta=0.03)))
+    unlinked = family_log_likelihood(family_process(ped, typed), sub.without_linkage(), codes,
+                                     fst=0.03)
+    assert unlinked == pytest.approx(exact, rel=1e-9)
+    assert linked_pedigree_lr(ped, ped, sub, profiles, fst=0.03) == 0.0
+
+
+def test_screen_with_fst_is_the_unlinked_limit_of_the_hmm():
+    from forensic_match.linked.search import screen
+
+    rng = np.random.default_rng(19)
+    panel = PANEL.subset([m.name for m in PANEL.markers[:200]])
+    ped = RELATIONSHIPS["half siblings"].pedigree()
+    proc = pair_process(ped, "A", "B")
+    a, b = simulate_pair(ped, "A", "B", panel, rng, error=0.01, missing=0.3)
+    score = screen(panel, a, b, proc.kappa, error=0.02, fst=0.03)[0, 0]
+    free = panel.without_linkage()
+    hmm = (pair_log_likelihood(proc, free, a, b, error=(0.02, 0.02), fst=0.03)
+           - pair_log_likelihood(_unrelated_process("A", "B"), free, a, b, error=(0.02, 0.02),
+                                 fst=0.03)) / math.log(10)
+    assert score == pytest.approx(hmm, rel=1e-9, abs=1e-9)
+    assert score != pytest.approx(screen(panel, a, b, proc.kappa, error=0.02)[0, 0], rel=1e-6)
