@@ -40,17 +40,35 @@ def oracle_likelihood(pedigree: Pedigree, first: str, second: str, freq: list[fl
                       chrom: list[str], cm_male: list[float], cm_female: list[float],
                       calls_first: list[int], calls_second: list[int], *,
                       error: tuple[float, float] = (0.0, 0.0),
-                      dropout: tuple[float, float] = (0.0, 0.0)) -> float:
+                      dropout: tuple[float, float] = (0.0, 0.0), fst: float = 0.0) -> float:
     """P(calls of the two persons | pedigree) over linked biallelic markers."""
     return oracle_family_likelihood(pedigree, [first, second], freq, chrom, cm_male,
                                     cm_female, [calls_first, calls_second], list(error),
-                                    list(dropout))
+                                    list(dropout), fst=fst)
+
+
+def founder_alleles_probability(alleles: tuple[int, ...], p: float, fst: float) -> float:
+    """P(founder genes carry ``alleles``, 1 = allele 1) when they are a sample from one
+    subpopulation whose frequency is Beta(a, b), a = p (1 - F) / F, b = (1 - p)(1 - F) / F:
+    the Beta-binomial moment ``B(a + n1, b + n0) / B(a, b)`` as rising factorials
+    ``a^(n1) b^(n0) / (a + b)^(n)`` (independent draws with probability ``p`` when F = 0)."""
+    n1 = sum(alleles)
+    n0 = len(alleles) - n1
+    if fst == 0.0:
+        return p ** n1 * (1 - p) ** n0
+    a, b = p * (1 - fst) / fst, (1 - p) * (1 - fst) / fst
+    out = 1.0
+    for i in range(n1):
+        out *= (a + i) / (a + b + i)
+    for j in range(n0):
+        out *= (b + j) / (a + b + n1 + j)
+    return out
 
 
 def oracle_family_likelihood(pedigree: Pedigree, typed: list[str], freq: list[float],
                              chrom: list[str], cm_male: list[float], cm_female: list[float],
                              calls: list[list[int]], error: list[float],
-                             dropout: list[float]) -> float:
+                             dropout: list[float], *, fst: float = 0.0) -> float:
     """P(calls of the typed persons | pedigree) over linked biallelic markers."""
     ids = list(pedigree.ids)
     founders = [i for i in ids if pedigree.parents(i) is None]
@@ -78,7 +96,7 @@ def oracle_family_likelihood(pedigree: Pedigree, typed: list[str], freq: list[fl
         p = freq[marker]
         total = 0.0
         for alleles in itertools.product((0, 1), repeat=2 * len(founders)):
-            prob = math.prod(p if a else 1 - p for a in alleles)
+            prob = founder_alleles_probability(alleles, p, fst)
             for j, person in enumerate(typed):
                 count = alleles[genes[person][0]] + alleles[genes[person][1]]
                 prob *= call_probability(calls[j][marker], count, p, error[j], dropout[j])

@@ -325,7 +325,7 @@ def test_posterior_of_sharing_agrees_with_forward_ratios():
     index, post = ibd_posterior(proc, panel, a, b, error=(0.01, 0.02))
     emis, theta, _, kept = prepare_emissions(panel.freq_a1, a, b, np.array([0.01, 0.02]),
                                              np.zeros(2), _PATTERN_ARRAY[proc.used],
-                                             panel.theta)
+                                             panel.theta, 0.0)
     assert index.tolist() == kept.tolist() and index.size > 10
     shared = np.array([len(set(PATTERNS[p][:2]) & set(PATTERNS[p][2:])) > 0
                        for p in proc.used])

@@ -10,12 +10,13 @@ from forensic_match.linked._pair_numba import _observation
 
 @jit
 def family_emission_rows(freq: np.ndarray, calls: np.ndarray, error: np.ndarray,
-                         dropout: np.ndarray, patterns: np.ndarray) -> np.ndarray:
+                         dropout: np.ndarray, patterns: np.ndarray, fst: float) -> np.ndarray:
     """Emission of every marker under every identity pattern, shape (n, U).
 
     freq : float64 (n,); calls : int64 (k, n) call codes of the k persons; error, dropout :
     float64 (k,); patterns : int64 (U, 2k) restricted growth strings of the persons' genes
-    (paternal, maternal for each person in order). Distinct genes carry independent alleles.
+    (paternal, maternal for each person in order); fst : coancestry of distinct genes
+    (Balding-Nichols urn as in ``_pair_numba.emission_rows``; 0: independent alleles).
     """
     k, n = calls.shape
     n_pat = patterns.shape[0]
@@ -32,8 +33,15 @@ def family_emission_rows(freq: np.ndarray, calls: np.ndarray, error: np.ndarray,
             s = 0.0
             for bits in range(1 << blocks):
                 w = 1.0
+                n1 = 0
                 for b in range(blocks):
-                    w *= p if (bits >> b) & 1 else 1.0 - p
+                    if fst == 0.0:
+                        w *= p if (bits >> b) & 1 else 1.0 - p
+                    elif (bits >> b) & 1:
+                        w *= (n1 * fst + (1.0 - fst) * p) / (1.0 + (b - 1) * fst)
+                        n1 += 1
+                    else:
+                        w *= ((b - n1) * fst + (1.0 - fst) * (1.0 - p)) / (1.0 + (b - 1) * fst)
                 for j in range(k):
                     c = ((bits >> patterns[u, 2 * j]) & 1) + ((bits >> patterns[u, 2 * j + 1]) & 1)
                     w *= like[j, c]

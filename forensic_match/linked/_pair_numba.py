@@ -94,12 +94,14 @@ def _observation(p: float, call: int, error: float, d: float, out: np.ndarray) -
 
 @jit
 def emission_rows(freq: np.ndarray, first: np.ndarray, second: np.ndarray, error: np.ndarray,
-                  dropout: np.ndarray, patterns: np.ndarray) -> np.ndarray:
+                  dropout: np.ndarray, patterns: np.ndarray, fst: float) -> np.ndarray:
     """Emission of every marker under every identity pattern, shape (n, P).
 
     freq : float64 (n,) frequency of allele 1; first, second : int64 (n,) call codes
     error, dropout : float64 (2,) per person; patterns : int64 (P, 4) restricted growth
-    strings of the pair's genes.
+    strings of the pair's genes; fst : the coancestry of distinct founder genes (their alleles
+    are drawn in turn from the Balding-Nichols urn: the j-th, after n_a of j earlier draws
+    were a, is a with probability ``(n_a F + (1 - F) p_a) / (1 + (j - 1) F)``; 0: independent).
     """
     n = freq.size
     n_pat = patterns.shape[0]
@@ -117,8 +119,15 @@ def emission_rows(freq: np.ndarray, first: np.ndarray, second: np.ndarray, error
             s = 0.0
             for bits in range(1 << blocks):
                 w = 1.0
+                n1 = 0
                 for j in range(blocks):
-                    w *= p if (bits >> j) & 1 else 1.0 - p
+                    if fst == 0.0:
+                        w *= p if (bits >> j) & 1 else 1.0 - p
+                    elif (bits >> j) & 1:
+                        w *= (n1 * fst + (1.0 - fst) * p) / (1.0 + (j - 1) * fst)
+                        n1 += 1
+                    else:
+                        w *= ((j - n1) * fst + (1.0 - fst) * (1.0 - p)) / (1.0 + (j - 1) * fst)
                 ca = ((bits >> patterns[k, 0]) & 1) + ((bits >> patterns[k, 1]) & 1)
                 cb = ((bits >> patterns[k, 2]) & 1) + ((bits >> patterns[k, 3]) & 1)
                 s += w * la[ca] * lb[cb]
@@ -182,10 +191,10 @@ def compress(rows: np.ndarray, theta: np.ndarray,
 @jit
 def prepare_emissions(freq: np.ndarray, first: np.ndarray, second: np.ndarray,
                       error: np.ndarray, dropout: np.ndarray, patterns: np.ndarray,
-                      theta: np.ndarray,
+                      theta: np.ndarray, fst: float,
                       ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
     """:func:`emission_rows` then :func:`compress`."""
-    return compress(emission_rows(freq, first, second, error, dropout, patterns), theta)
+    return compress(emission_rows(freq, first, second, error, dropout, patterns, fst), theta)
 
 
 @jit

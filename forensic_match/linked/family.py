@@ -20,6 +20,7 @@ from forensic_match.errors import InputError, PedigreeError
 from forensic_match.linked.pair import (
     _canonical,
     _sample_options,
+    check_fst,
     genotype_codes,
     inheritance,
     sample_dropouts,
@@ -82,10 +83,11 @@ def family_process(pedigree: Pedigree, persons: Sequence[str]) -> FamilyProcess:
 
 def family_log_likelihood(process: FamilyProcess, panel: SnpPanel, calls: np.ndarray, *,
                           error: Sequence[float] | None = None,
-                          dropout: Sequence[float] | None = None) -> float:
+                          dropout: Sequence[float] | None = None, fst: float = 0.0) -> float:
     """Natural log of ``P(calls of all persons | the process)`` over the panel.
 
-    ``calls`` is (k, n): call codes of ``process.persons`` in panel order.
+    ``calls`` is (k, n): call codes of ``process.persons`` in panel order; ``fst`` the
+    coancestry of founder genes (see :func:`~forensic_match.linked.pair_log_likelihood`).
     """
     from forensic_match.linked._family_numba import family_emission_rows
     from forensic_match.linked._pair_numba import compress, forward_log_likelihood
@@ -96,7 +98,8 @@ def family_log_likelihood(process: FamilyProcess, panel: SnpPanel, calls: np.nda
         raise InputError(f"calls of shape {calls.shape}, expected ({k}, {len(panel)})")
     error = np.zeros(k) if error is None else np.asarray(error, dtype=np.float64)
     dropout = np.zeros(k) if dropout is None else np.asarray(dropout, dtype=np.float64)
-    rows = family_emission_rows(panel.freq_a1, calls, error, dropout, process.patterns)
+    rows = family_emission_rows(panel.freq_a1, calls, error, dropout, process.patterns,
+                                check_fst(fst))
     emission, theta, constant, _ = compress(rows, np.ascontiguousarray(panel.theta))
     if emission.shape[0] == 0:
         return float(constant)
@@ -109,11 +112,13 @@ def linked_pedigree_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
                        profiles: Mapping[str, Mapping[str, Any]], *,
                        genotype_error: Mapping[str, float] | None = None,
                        observation: Mapping[str, Observation | float] | None = None,
-                       ) -> float:
+                       fst: float = 0.0) -> float:
     """log10 LR of two pedigrees for all persons typed in ``profiles`` over linked SNPs.
 
-    ``h2=None`` means every typed person unrelated. Typed persons and their ancestors may
-    leave at most :data:`~forensic_match.linked.pair.MAX_BITS` free meioses.
+    ``h2=None`` means every typed person unrelated; ``fst`` is the coancestry of founder
+    genes under both hypotheses (see :func:`~forensic_match.linked.linked_kinship_lr`).
+    Typed persons and their ancestors may leave at most
+    :data:`~forensic_match.linked.pair.MAX_BITS` free meioses.
 
     Examples
     --------
@@ -133,5 +138,6 @@ def linked_pedigree_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
         if ped is None:
             ped = Pedigree.from_records([(i, None, None, "U") for i in persons])
         proc = family_process(ped, persons)
-        logs.append(family_log_likelihood(proc, panel, calls, error=error, dropout=drops))
+        logs.append(family_log_likelihood(proc, panel, calls, error=error, dropout=drops,
+                                          fst=fst))
     return (logs[0] - logs[1]) / math.log(10.0)

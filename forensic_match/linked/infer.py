@@ -38,7 +38,8 @@ def _process_of(rel: Relationship) -> PairProcess:
 def relationship_lrs(panel: SnpPanel, first: np.ndarray, second: np.ndarray, *,
                      error: tuple[float, float] = (0.0, 0.0),
                      dropout: tuple[float, float] = (0.0, 0.0),
-                     relationships: Mapping[str, Relationship] | None = None) -> pl.DataFrame:
+                     relationships: Mapping[str, Relationship] | None = None,
+                     fst: float = 0.0) -> pl.DataFrame:
     """log10 LR of each relationship against unrelated, best first.
 
     Parameters
@@ -50,6 +51,8 @@ def relationship_lrs(panel: SnpPanel, first: np.ndarray, second: np.ndarray, *,
         Per person.
     relationships : mapping, optional
         ``{name: Relationship}``; default :data:`RELATIONSHIPS` (degrees 1-5).
+    fst : float, optional
+        Coancestry of founder genes (see :func:`~forensic_match.linked.pair_log_likelihood`).
 
     Returns
     -------
@@ -70,11 +73,11 @@ def relationship_lrs(panel: SnpPanel, first: np.ndarray, second: np.ndarray, *,
     """
     rels = RELATIONSHIPS if relationships is None else relationships
     base = pair_log_likelihood(_unrelated_process("A", "B"), panel, first, second,
-                               error=error, dropout=dropout)
+                               error=error, dropout=dropout, fst=fst)
     rows = [("unrelated", 0, 0.0)]
     for name, rel in rels.items():
         ll = pair_log_likelihood(_process_of(rel), panel, first, second, error=error,
-                                 dropout=dropout)
+                                 dropout=dropout, fst=fst)
         rows.append((name, rel.degree, (ll - base) / math.log(10.0)))
     logs = np.array([r[2] for r in rows])
     with np.errstate(invalid="ignore"):
@@ -87,7 +90,8 @@ def relationship_lrs(panel: SnpPanel, first: np.ndarray, second: np.ndarray, *,
 
 def ibd_posterior(process: PairProcess, panel: SnpPanel, first: np.ndarray,
                   second: np.ndarray, *, error: tuple[float, float] = (0.0, 0.0),
-                  dropout: tuple[float, float] = (0.0, 0.0)) -> tuple[np.ndarray, np.ndarray]:
+                  dropout: tuple[float, float] = (0.0, 0.0), fst: float = 0.0,
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Posterior probability of sharing at least one gene by descent, per informative marker.
 
     Returns the panel indices of the informative markers (both typed, or otherwise carrying
@@ -96,14 +100,14 @@ def ibd_posterior(process: PairProcess, panel: SnpPanel, first: np.ndarray,
     from forensic_match.linked._pair_numba import posterior_shared, prepare_emissions
 
     if not math.isfinite(pair_log_likelihood(process, panel, first, second, error=error,
-                                              dropout=dropout)):
+                                              dropout=dropout, fst=fst)):
         raise InputError(f"the calls of {process.first!r} and {process.second!r} are "
                          f"impossible under this relationship (an exclusion with no genotype "
                          f"error): no segments can be decoded")
     emission, theta, _, index = prepare_emissions(
         panel.freq_a1, np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64),
         np.array(error, dtype=np.float64), np.array(dropout, dtype=np.float64),
-        _PATTERN_ARRAY[process.used], np.ascontiguousarray(panel.theta))
+        _PATTERN_ARRAY[process.used], np.ascontiguousarray(panel.theta), float(fst))
     if index.size == 0:
         return index, np.zeros(0)
     weight = np.array([float(len(set(PATTERNS[p][:2]) & set(PATTERNS[p][2:])) > 0)

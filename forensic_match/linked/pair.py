@@ -179,13 +179,14 @@ def inheritance(pedigree: Pedigree, persons: Sequence[str],
 
 def emission_table(process: PairProcess, panel: SnpPanel, *,
                    error: tuple[float, float] = (0.0, 0.0),
-                   dropout: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+                   dropout: tuple[float, float] = (0.0, 0.0), fst: float = 0.0) -> np.ndarray:
     """Emissions of every call pair at every marker for ``process``: shape (n, 4, 4, P),
     indexed by call code + 1 of both persons. Pass it as ``table=`` to
-    :func:`pair_log_likelihood` when many pairs share the panel, process, error and dropout
-    (a search, a simulation): each pair is then a lookup instead of a computation."""
+    :func:`pair_log_likelihood` when many pairs share the panel, process, error, dropout and
+    ``fst`` (a search, a simulation): each pair is then a lookup instead of a computation."""
     from forensic_match.linked._pair_numba import emission_rows
 
+    fst = check_fst(fst)
     n = len(panel)
     patterns = _PATTERN_ARRAY[process.used]
     table = np.empty((n, 4, 4, patterns.shape[0]))
@@ -194,22 +195,34 @@ def emission_table(process: PairProcess, panel: SnpPanel, *,
             table[:, ca + 1, cb + 1] = emission_rows(
                 panel.freq_a1, np.full(n, ca, np.int64), np.full(n, cb, np.int64),
                 np.array(error, dtype=np.float64), np.array(dropout, dtype=np.float64),
-                patterns)
+                patterns, fst)
     return table
+
+
+def check_fst(fst: float) -> float:
+    """``fst`` as a float in [0, 1), or an :class:`InputError`."""
+    value = float(fst)
+    if not 0.0 <= value < 1.0:
+        raise InputError(f"fst (the coancestry of founder genes, the forensic theta) must lie "
+                         f"in [0, 1), got {fst}")
+    return value
 
 
 def pair_log_likelihood(process: PairProcess, panel: SnpPanel, first: np.ndarray,
                         second: np.ndarray, *, error: tuple[float, float] = (0.0, 0.0),
                         dropout: tuple[float, float] = (0.0, 0.0),
                         theta: np.ndarray | None = None,
-                        table: np.ndarray | None = None) -> float:
+                        table: np.ndarray | None = None, fst: float = 0.0) -> float:
     """Natural log of ``P(calls of both persons | the process)`` over the panel.
 
     ``first`` and ``second`` are call codes (copies of allele 1: 0, 1, 2; -1 missing) in
     panel order (see :func:`genotype_codes`); ``error`` and ``dropout`` per person.
     ``theta`` overrides the map (from :func:`~forensic_match.linked.panel.interval_theta`);
-    ``table`` is :func:`emission_table` of the same process, panel, error and dropout (then
-    ``error`` and ``dropout`` are not used).
+    ``table`` is :func:`emission_table` of the same process, panel, error, dropout and
+    ``fst`` (then ``error``, ``dropout`` and ``fst`` are not used). ``fst`` is the coancestry
+    of the founders' genes (Balding-Nichols; the forensic ``theta``, named ``fst`` here as
+    ``theta`` is the recombination fraction): distinct genes of the pair are drawn from one
+    subpopulation's urn instead of independently (``docs/linked.md``, "Subpopulation").
     """
     from forensic_match.linked._pair_numba import (
         compress,
@@ -227,7 +240,8 @@ def pair_log_likelihood(process: PairProcess, panel: SnpPanel, first: np.ndarray
                              f"markers expected, got shape {codes.shape}")
     if table is None:
         rows = emission_rows(panel.freq_a1, first, second, np.array(error, dtype=np.float64),
-                             np.array(dropout, dtype=np.float64), _PATTERN_ARRAY[process.used])
+                             np.array(dropout, dtype=np.float64), _PATTERN_ARRAY[process.used],
+                             check_fst(fst))
     else:
         if table.shape != (len(panel), 4, 4, process.used.size):
             raise InputError(f"emission table of shape {table.shape} does not fit "
@@ -326,7 +340,7 @@ def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
                       profiles: Mapping[str, Mapping[str, Any]], *, first: str, second: str,
                       genotype_error: Mapping[str, float] | None = None,
                       observation: Mapping[str, Observation | float] | None = None,
-                      ) -> LinkedResult:
+                      fst: float = 0.0) -> LinkedResult:
     """LR of two pedigree hypotheses for two typed persons over linked SNPs.
 
     Parameters
@@ -344,6 +358,11 @@ def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
         population (FORMAT.md ``genotype_error``).
     observation : mapping, optional
         ``{person: Observation or dropout probability}`` (drop-in is not modelled here).
+    fst : float, optional
+        Coancestry of the founders' genes within the population (Balding-Nichols, the
+        forensic ``theta``; 0: independent founder genes). The same value enters both
+        hypotheses; a positive value guards the LR of distant relationships against
+        substructure (``docs/validation.md``, "Robustness").
 
     Returns
     -------
@@ -371,7 +390,7 @@ def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
         proc = _unrelated_process(first, second) if ped is None else \
             pair_process(ped, first, second)
         ll = pair_log_likelihood(proc, panel, codes[0], codes[1], error=error,  # type: ignore
-                                 dropout=tuple(drops))  # type: ignore[arg-type]
+                                 dropout=tuple(drops), fst=fst)  # type: ignore[arg-type]
         logs.append(ll / math.log(10.0))
     if logs[0] == -math.inf and logs[1] == -math.inf:
         raise InputError(f"the calls of {first!r} and {second!r} are impossible under both "
@@ -384,7 +403,7 @@ def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
             "model": "pairwise inheritance HMM, Haldane map, no interference",
             "panel": panel.source, "markers_sha256": markers_digest(panel.markers),
             "genotype_error": dict(zip((first, second), error)),
-            "dropout": dict(zip((first, second), drops))}
+            "dropout": dict(zip((first, second), drops)), "fst": check_fst(fst)}
     typed = int(np.sum((codes[0] >= 0) & (codes[1] >= 0)))
     return LinkedResult(logs[0], logs[1], typed, prov)
 

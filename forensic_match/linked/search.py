@@ -23,6 +23,7 @@ from forensic_match.linked.pair import (
     _PATTERN_INDEX,
     PairProcess,
     _unrelated_process,
+    check_fst,
     emission_table,
     pair_log_likelihood,
 )
@@ -33,11 +34,13 @@ _IBD_PATTERNS = [_PATTERN_INDEX[(0, 1, 2, 3)], _PATTERN_INDEX[(0, 1, 0, 2)],
                  _PATTERN_INDEX[(0, 1, 0, 1)]]
 
 
-def screen_table(panel: SnpPanel, kappa: Sequence[float], *, error: float = 0.0) -> np.ndarray:
+def screen_table(panel: SnpPanel, kappa: Sequence[float], *, error: float = 0.0,
+                 fst: float = 0.0) -> np.ndarray:
     """Per-marker log10 LR of the kinship class ``kappa`` against unrelated, by the two calls.
 
     ``LR = sum_k kappa_k P(calls | IBD k) / P(calls | IBD 0)`` with the genotype-error model
-    of the HMM (same ``error`` for both samples); a missing call gives LR 1.
+    of the HMM (same ``error`` for both samples) and its founder coancestry ``fst``; a
+    missing call gives LR 1.
 
     Returns
     -------
@@ -56,13 +59,14 @@ def screen_table(panel: SnpPanel, kappa: Sequence[float], *, error: float = 0.0)
         for cb in range(3):
             emis, _, _, index = prepare_emissions(
                 panel.freq_a1, np.full(n, ca, np.int64), np.full(n, cb, np.int64),
-                np.array([error, error]), np.zeros(2), _PATTERN_ARRAY[_IBD_PATTERNS], no_link)
+                np.array([error, error]), np.zeros(2), _PATTERN_ARRAY[_IBD_PATTERNS], no_link,
+                check_fst(fst))
             table[index, ca + 1, cb + 1] = np.log10(emis @ kappa / emis[:, 0])
     return table
 
 
 def screen(panel: SnpPanel, first: np.ndarray, second: np.ndarray, kappa: Sequence[float], *,
-           error: float = 0.0) -> np.ndarray:
+           error: float = 0.0, fst: float = 0.0) -> np.ndarray:
     """Screen scores (log10 unlinked LR of ``kappa`` against unrelated) of every pair.
 
     ``first`` (P, n) and ``second`` (R, n) are call codes in panel order; returns (P, R).
@@ -74,17 +78,18 @@ def screen(panel: SnpPanel, first: np.ndarray, second: np.ndarray, kappa: Sequen
         if arr.shape[1] != len(panel) or arr.min(initial=0) < -1 or arr.max(initial=0) > 2:
             raise InputError(f"{name}: call codes (-1, 0, 1, 2) for the {len(panel)} panel "
                              f"markers expected, got shape {arr.shape}")
-    return screen_scores(screen_table(panel, kappa, error=error), first.astype(np.int8),
+    return screen_scores(screen_table(panel, kappa, error=error, fst=fst), first.astype(np.int8),
                          second.astype(np.int8))
 
 
 def search_linked(panel: SnpPanel, pm: np.ndarray, references: np.ndarray,
                   process: PairProcess, *, kappa: Sequence[float] | None = None,
-                  screen_threshold: float = 0.0, error: float = 0.0,
+                  screen_threshold: float = 0.0, error: float = 0.0, fst: float = 0.0,
                   pm_ids: Sequence[str] | None = None,
                   reference_ids: Sequence[str] | None = None) -> pl.DataFrame:
     """Every PM sample against every reference: screen, then the linked LR of ``process``
-    (a relationship) against unrelated for the pairs with screen score >= threshold.
+    (a relationship) against unrelated for the pairs with screen score >= threshold; the
+    screen and the HMM use the same genotype ``error`` and founder coancestry ``fst``.
 
     Returns
     -------
@@ -93,12 +98,13 @@ def search_linked(panel: SnpPanel, pm: np.ndarray, references: np.ndarray,
         best first.
     """
     kappa = process.kappa if kappa is None else kappa
-    scores = screen(panel, pm, references, kappa, error=error)
+    scores = screen(panel, pm, references, kappa, error=error, fst=fst)
     pm_ids = [str(i) for i in range(scores.shape[0])] if pm_ids is None else list(pm_ids)
     reference_ids = [str(j) for j in range(scores.shape[1])] if reference_ids is None \
         else list(reference_ids)
     unrelated = _unrelated_process(process.first, process.second)
-    tables = [emission_table(p, panel, error=(error, error)) for p in (process, unrelated)]
+    tables = [emission_table(p, panel, error=(error, error), fst=fst)
+              for p in (process, unrelated)]
     rows = []
     for i, j in zip(*np.nonzero(scores >= screen_threshold)):
         a, b = pm[i], references[j]

@@ -5,6 +5,11 @@ Crossovers of a meiosis form a Poisson process along each chromosome in genetic 
 map for a father and the female map for a mother; the transmitted haplotype starts on a random
 one of the parent's two and switches at each crossover. Founder haplotypes are drawn
 independently at each SNP from the panel's allele frequencies (no linkage disequilibrium).
+
+For robustness studies the founders can break the likelihood's assumptions:
+:func:`balding_nichols` draws a subpopulation's (or another population's) frequencies around
+the panel's, and ``ld`` in :func:`founder_haplotypes` copies alleles of neighbouring SNPs in
+blocks (a crude linkage disequilibrium that keeps every SNP's allele frequency).
 """
 
 from __future__ import annotations
@@ -65,15 +70,68 @@ def drop_labels(pedigree: Pedigree, panel: SnpPanel, rng: np.random.Generator,
     return labels
 
 
+def balding_nichols(freq_a1: np.ndarray, fst: float, rng: np.random.Generator) -> np.ndarray:
+    """Allele-1 frequencies of a subpopulation drawn around ``freq_a1``: at each SNP
+    independently ``Beta(p (1 - F) / F, (1 - p)(1 - F) / F)``, which has mean ``p`` and
+    variance ``F p (1 - p)`` (Balding & Nichols 1995, *Genetica* 96:3; ``F`` is Wright's
+    ``F_ST``, the forensic ``theta``). ``fst = 0`` returns a copy of ``freq_a1``.
+
+    Examples
+    --------
+    >>> q = balding_nichols(np.array([0.2, 0.7]), 0.02, np.random.default_rng(1))
+    >>> q.shape, bool(np.all((q >= 0) & (q <= 1)))
+    ((2,), True)
+    """
+    if not 0.0 <= fst < 1.0:
+        raise InputError(f"F_ST must lie in [0, 1), got {fst}")
+    p = np.asarray(freq_a1, dtype=np.float64)
+    if fst == 0.0:
+        return p.copy()
+    scale = (1.0 - fst) / fst
+    return rng.beta(p * scale, (1.0 - p) * scale)
+
+
+def founder_haplotypes(freq_a1: np.ndarray, count: int, rng: np.random.Generator, *,
+                       chrom_start: np.ndarray | None = None, ld: float = 0.0) -> np.ndarray:
+    """``count`` founder haplotypes (count, n; 1 = allele 1) with allele-1 frequencies
+    ``freq_a1``.
+
+    With ``ld = 0`` every allele is an independent draw. With ``ld > 0`` a crude linkage
+    disequilibrium: each haplotype carries a uniform number ``U`` per SNP, the allele is
+    ``U < p``, and ``U`` is copied from the previous SNP of the same chromosome with
+    probability ``ld`` (drawn afresh otherwise and at each ``chrom_start``). Runs of copied
+    ``U`` are blocks of correlated alleles (neighbours are positively correlated, most when
+    their frequencies are close); each SNP keeps its frequency exactly.
+    """
+    if not 0.0 <= ld < 1.0:
+        raise InputError(f"ld must lie in [0, 1), got {ld}")
+    p = np.asarray(freq_a1, dtype=np.float64)
+    u = rng.random((count, p.size))
+    if ld > 0.0:
+        fresh = rng.random((count, p.size)) >= ld
+        fresh[:, 0] = True
+        if chrom_start is not None:
+            fresh[:, np.asarray(chrom_start, dtype=bool)] = True
+        last = np.maximum.accumulate(np.where(fresh, np.arange(p.size), 0), axis=1)
+        u = np.take_along_axis(u, last, axis=1)
+    return (u < p).astype(np.int8)
+
+
 def drop_genes(pedigree: Pedigree, panel: SnpPanel, rng: np.random.Generator, *,
-               labels: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+               labels: dict[str, np.ndarray] | None = None,
+               freq_a1: np.ndarray | None = None, ld: float = 0.0) -> dict[str, np.ndarray]:
     """Haplotypes (2, n: paternal, maternal; 1 = allele 1) of everyone in ``pedigree``:
-    founder genes drawn from the panel frequencies, passed down along ``labels`` (from
-    :func:`drop_labels`, drawn if not given)."""
+    founder genes drawn from ``freq_a1`` (the panel frequencies if not given; with linkage
+    disequilibrium ``ld``, see :func:`founder_haplotypes`), passed down along ``labels``
+    (from :func:`drop_labels`, drawn if not given)."""
     labels = drop_labels(pedigree, panel, rng) if labels is None else labels
     n_genes = 1 + max(int(lab.max()) for lab in labels.values())
-    p = panel.freq_a1
-    founder_alleles = (rng.random((n_genes, p.size)) < p).astype(np.int8)
+    p = panel.freq_a1 if freq_a1 is None else np.asarray(freq_a1, dtype=np.float64)
+    if ld > 0.0:
+        founder_alleles = founder_haplotypes(p, n_genes, rng, chrom_start=panel.chrom_start,
+                                             ld=ld)
+    else:  # the original draw, so that seeded simulations stay the same
+        founder_alleles = (rng.random((n_genes, p.size)) < p).astype(np.int8)
     cols = np.arange(p.size)
     return {ident: founder_alleles[lab, cols] for ident, lab in labels.items()}
 
@@ -116,9 +174,12 @@ def degrade(haplotypes: np.ndarray, freq_a1: np.ndarray, rng: np.random.Generato
 def simulate_pair(pedigree: Pedigree, first: str, second: str, panel: SnpPanel,
                   rng: np.random.Generator, *, error: float = 0.0, missing: float = 0.0,
                   dropout: float = 0.0, labels: dict[str, np.ndarray] | None = None,
+                  freq_a1: np.ndarray | None = None, ld: float = 0.0,
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Call codes of two persons of ``pedigree`` after gene dropping and degradation
-    (``labels``: a given :func:`drop_labels` outcome, to know the true IBD).
+    (``labels``: a given :func:`drop_labels` outcome, to know the true IBD; ``freq_a1``: the
+    founders' population frequencies, the panel's if not given, also used for the error
+    draws; ``ld``: see :func:`founder_haplotypes`).
 
     Examples
     --------
@@ -128,8 +189,7 @@ def simulate_pair(pedigree: Pedigree, first: str, second: str, panel: SnpPanel,
     >>> a.shape
     (3930,)
     """
-    haps = drop_genes(pedigree, panel, rng, labels=labels)
-    return (degrade(haps[first], panel.freq_a1, rng, error=error, missing=missing,
-                    dropout=dropout),
-            degrade(haps[second], panel.freq_a1, rng, error=error, missing=missing,
-                    dropout=dropout))
+    haps = drop_genes(pedigree, panel, rng, labels=labels, freq_a1=freq_a1, ld=ld)
+    p = panel.freq_a1 if freq_a1 is None else np.asarray(freq_a1, dtype=np.float64)
+    return (degrade(haps[first], p, rng, error=error, missing=missing, dropout=dropout),
+            degrade(haps[second], p, rng, error=error, missing=missing, dropout=dropout))
