@@ -46,6 +46,17 @@ LAB_MITOTYPES = {
 }
 
 
+def pair_profiles(markers: list, a, b) -> dict[str, dict[str, tuple[str, str]]]:
+    """Profiles ``{"A": ..., "B": ...}`` for the exact engine from two call-code vectors of
+    the linked-SNP simulator (copies of the first allele; -1 missing: left out)."""
+    out = {}
+    for ident, codes in (("A", a), ("B", b)):
+        out[ident] = {m.name: (m.alleles[0] if c >= 1 else m.alleles[1],
+                               m.alleles[0] if c == 2 else m.alleles[1])
+                      for m, c in zip(markers, codes) if c >= 0}
+    return out
+
+
 def _mt_cells(raw: dict) -> tuple[str, str]:
     """The range and variant cells of an mtDNA row for a JSON mitotype."""
     return (";".join(f"{a}-{b}" for a, b in raw["range"]), " ".join(raw["variants"]))

@@ -28,7 +28,7 @@ from forensic_match.linked import (
 from forensic_match.linked.panel import haldane
 from forensic_match.linked.simulate import _chromosome_spans, simulate_pair, transmit
 from forensic_match.markers import Marker
-from tests.helpers import fragment, write
+from tests.helpers import fragment, pair_profiles, write
 from tests.linked_oracle import oracle_likelihood
 
 PANEL = load_force_panel()
@@ -188,11 +188,7 @@ def test_unlinked_limit_equals_the_exact_engine(name):
     panel = PANEL.subset([m.name for m in PANEL.markers[:300]])
     ped = RELATIONSHIPS[name].pedigree()
     a, b = simulate_pair(ped, "A", "B", panel, rng, missing=0.2)
-    profiles = {}
-    for ident, codes in (("A", a), ("B", b)):
-        profiles[ident] = {m.name: (m.alleles[0] if c >= 1 else m.alleles[1],
-                                    m.alleles[0] if c == 2 else m.alleles[1])
-                           for m, c in zip(panel.markers, codes) if c >= 0}
+    profiles = pair_profiles(panel.markers, a, b)
     dropout = {"A": 0.0, "B": 0.15}
     exact = np.sum(np.log(pedigree_likelihood(ped, panel.markers, profiles,
                                               observation=dropout)))

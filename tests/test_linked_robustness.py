@@ -29,6 +29,7 @@ from forensic_match.linked.simulate import (
     simulate_pair,
 )
 from forensic_match.pedigree import Pedigree
+from tests.helpers import pair_profiles
 from tests.linked_oracle import founder_alleles_probability, oracle_likelihood
 from tests.test_linked import SMALL, tiny_panel
 
@@ -112,11 +113,7 @@ def test_unlinked_limit_with_fst_equals_the_engine_with_theta(name):
     panel = PANEL.subset([m.name for m in PANEL.markers[:200]])
     ped = RELATIONSHIPS[name].pedigree()
     a, b = simulate_pair(ped, "A", "B", panel, rng, missing=0.2)
-    profiles = {}
-    for ident, codes in (("A", a), ("B", b)):
-        profiles[ident] = {m.name: (m.alleles[0] if c >= 1 else m.alleles[1],
-                                    m.alleles[0] if c == 2 else m.alleles[1])
-                           for m, c in zip(panel.markers, codes) if c >= 0}
+    profiles = pair_profiles(panel.markers, a, b)
     exact = np.sum(np.log(pedigree_likelihood(ped, panel.markers, profiles, theta=0.03)))
     unlinked = pair_log_likelihood(pair_process(ped, "A", "B"), panel.without_linkage(), a, b,
                                    fst=0.03)
