@@ -46,15 +46,13 @@ LAB_MITOTYPES = {
 }
 
 
-def pair_profiles(markers: list, a, b) -> dict[str, dict[str, tuple[str, str]]]:
-    """Profiles ``{"A": ..., "B": ...}`` for the exact engine from two call-code vectors of
-    the linked-SNP simulator (copies of the first allele; -1 missing: left out)."""
-    out = {}
-    for ident, codes in (("A", a), ("B", b)):
-        out[ident] = {m.name: (m.alleles[0] if c >= 1 else m.alleles[1],
-                               m.alleles[0] if c == 2 else m.alleles[1])
-                      for m, c in zip(markers, codes) if c >= 0}
-    return out
+def call_profiles(markers: list, calls: dict) -> dict[str, dict[str, tuple[str, str]]]:
+    """Profiles for the exact engine from call-code vectors of the linked-SNP simulator
+    (``{id: codes}``; a code counts copies of the first allele, -1 missing: left out)."""
+    return {ident: {m.name: (m.alleles[0] if c >= 1 else m.alleles[1],
+                             m.alleles[0] if c == 2 else m.alleles[1])
+                    for m, c in zip(markers, codes) if c >= 0}
+            for ident, codes in calls.items()}
 
 
 def _mt_cells(raw: dict) -> tuple[str, str]:

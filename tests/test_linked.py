@@ -28,7 +28,7 @@ from forensic_match.linked import (
 from forensic_match.linked.panel import haldane
 from forensic_match.linked.simulate import _chromosome_spans, simulate_pair, transmit
 from forensic_match.markers import Marker
-from tests.helpers import fragment, pair_profiles, write
+from tests.helpers import call_profiles, fragment, write
 from tests.linked_oracle import oracle_likelihood
 
 PANEL = load_force_panel()
@@ -188,7 +188,7 @@ def test_unlinked_limit_equals_the_exact_engine(name):
     panel = PANEL.subset([m.name for m in PANEL.markers[:300]])
     ped = RELATIONSHIPS[name].pedigree()
     a, b = simulate_pair(ped, "A", "B", panel, rng, missing=0.2)
-    profiles = pair_profiles(panel.markers, a, b)
+    profiles = call_profiles(panel.markers, {"A": a, "B": b})
     dropout = {"A": 0.0, "B": 0.15}
     exact = np.sum(np.log(pedigree_likelihood(ped, panel.markers, profiles,
                                               observation=dropout)))
@@ -503,7 +503,8 @@ def _family():
         ("U", "GF", "GM", "M"), ("MO", None, None, "F"), ("MP", "F", "MO", "M")])
 
 
-def test_family_kernel_agrees_with_oracle():
+@pytest.mark.parametrize("fst", [0.0, 0.04])
+def test_family_kernel_agrees_with_oracle(fst):
     from forensic_match.linked.family import family_log_likelihood, family_process
     from tests.linked_oracle import oracle_family_likelihood
 
@@ -513,9 +514,9 @@ def test_family_kernel_agrees_with_oracle():
     calls = [[1, 2], [1, -1], [0, 1]]
     error, dropout = [0.02, 0.05, 0.0], [0.0, 0.1, 0.0]
     kernel = family_log_likelihood(family_process(ped, typed), panel, np.array(calls),
-                                   error=error, dropout=dropout)
+                                   error=error, dropout=dropout, fst=fst)
     oracle = oracle_family_likelihood(ped, typed, [0.3, 0.7], ["1", "1"], [0.0, 25.0],
-                                      [0.0, 40.0], calls, error, dropout)
+                                      [0.0, 40.0], calls, error, dropout, fst=fst)
     assert math.exp(kernel) == pytest.approx(oracle, rel=1e-9)
 
 

@@ -29,7 +29,7 @@ from forensic_match.linked.simulate import (
     simulate_pair,
 )
 from forensic_match.pedigree import Pedigree
-from tests.helpers import pair_profiles
+from tests.helpers import call_profiles
 from tests.linked_oracle import founder_alleles_probability, oracle_likelihood
 from tests.test_linked import SMALL, tiny_panel
 
@@ -113,7 +113,7 @@ def test_unlinked_limit_with_fst_equals_the_engine_with_theta(name):
     panel = PANEL.subset([m.name for m in PANEL.markers[:200]])
     ped = RELATIONSHIPS[name].pedigree()
     a, b = simulate_pair(ped, "A", "B", panel, rng, missing=0.2)
-    profiles = pair_profiles(panel.markers, a, b)
+    profiles = call_profiles(panel.markers, {"A": a, "B": b})
     exact = np.sum(np.log(pedigree_likelihood(ped, panel.markers, profiles, theta=0.03)))
     unlinked = pair_log_likelihood(pair_process(ped, "A", "B"), panel.without_linkage(), a, b,
                                    fst=0.03)
@@ -205,28 +205,19 @@ def test_block_ld_keeps_frequencies_and_correlates_neighbours():
 
 # --- F_ST in the family model and the search screen ------------------------------------------
 
-def test_family_kernel_with_fst_agrees_with_oracle_and_the_engine():
-    """Three typed persons (uncle, missing person, grandmother) with F: the kernel equals the
-    enumeration oracle on two linked markers, k = 2 equals the pair model, and without
-    linkage the exact engine with the same theta."""
+def test_family_kernel_with_fst_agrees_with_the_pair_model_and_the_engine():
+    """Three typed persons (uncle, missing person, grandmother) with F (the kernel against
+    the enumeration oracle with F: tests/test_linked.py): k = 2 equals the pair model, and
+    without linkage the exact engine with the same theta."""
     from forensic_match.linked.family import (
         family_log_likelihood,
         family_process,
         linked_pedigree_lr,
     )
-    from tests.linked_oracle import oracle_family_likelihood
     from tests.test_linked import _family
 
     ped = _family()
     typed = ["U", "MP", "GM"]
-    panel = tiny_panel([0.3, 0.7], [0.0, 25.0], [0.0, 40.0])
-    calls = [[1, 2], [1, -1], [0, 1]]
-    error, dropout = [0.02, 0.05, 0.0], [0.0, 0.1, 0.0]
-    kernel = family_log_likelihood(family_process(ped, typed), panel, np.array(calls),
-                                   error=error, dropout=dropout, fst=0.04)
-    oracle = oracle_family_likelihood(ped, typed, [0.3, 0.7], ["1", "1"], [0.0, 25.0],
-                                      [0.0, 40.0], calls, error, dropout, fst=0.04)
-    assert math.exp(kernel) == pytest.approx(oracle, rel=1e-9)
 
     rng = np.random.default_rng(17)
     sub = PANEL.subset([m.name for m in PANEL.markers[:150]])
@@ -239,10 +230,7 @@ def test_family_kernel_with_fst_agrees_with_oracle_and_the_engine():
     fam = family_log_likelihood(family_process(ped, ["U", "MP"]), sub, codes[:2],
                                 error=[0.01, 0.02], fst=0.03)
     assert fam == pytest.approx(pair, rel=1e-12)
-    profiles = {i: {m.name: (m.alleles[0] if c >= 1 else m.alleles[1],
-                             m.alleles[0] if c == 2 else m.alleles[1])
-                    for m, c in zip(sub.markers, row) if c >= 0}
-                for i, row in zip(typed, codes)}
+    profiles = call_profiles(sub.markers, dict(zip(typed, codes)))
     exact = np.sum(np.log(pedigree_likelihood(ped, sub.markers, profiles, theta=0.03)))
     unlinked = family_log_likelihood(family_process(ped, typed), sub.without_linkage(), codes,
                                      fst=0.03)
