@@ -139,6 +139,8 @@ WRONG_EVIDENCE = EvidenceModel(
     age_report_error=0.33, age_report_sd=5.0,          # LR: 0.1 misreported, sd 5
     detained=0.3, detention_days=400.0,                # LR: death within a year
     burial_district=(0.5, 0.3),        # place prior: 0.75 / 0.2
+    effects_retained=0.3, effects_stated_retained=0.5,  # clothes lost more than families think
+    effects_stated_frequency=0.5,      # and taken for rarer than they are
 )
 
 
@@ -170,7 +172,8 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              "formula 4 cm high, reported statures +4 +- 6 cm, morphological sex 10% wrong "
              "where 5% is stated, dental charts 5% wrong where 2% is stated, a third of "
              "reported ages off by +-5 years, detention of 400 days on average, graves "
-             "farther from home)",
+             "farther from home, clothes found with the body less often and commoner than "
+             "the families state)",
              _grave(evidence=WRONG_EVIDENCE),
              analyses=EVIDENCE_ANALYSES),
     Scenario("stepwise_data", "as grave, data simulated with one-step stepwise mutation "

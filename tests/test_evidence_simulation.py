@@ -484,3 +484,21 @@ def test_effects_have_their_own_stream_and_follow_the_lr_model(panel: list[Marke
     assert 0.95 < h2_.mean() < 1.3
     assert np.mean(h2_ >= 10.0 - 1e-9) <= 0.1
     assert np.median(h1_) > 2.0
+
+
+def test_effects_can_be_stated_wrongly(panel: list[Marker]) -> None:
+    """A world whose families misjudge their clothes: the records state retained 0.5 and half
+    the true frequency while items are found with probability 0.3."""
+    from forensic_match.dvi.simulate import EFFECT_CATALOGUE, EvidenceModel
+    from forensic_match.evidence import Evidence
+
+    wrong = EvidenceModel(effects_retained=0.3, effects_stated_retained=0.5,
+                          effects_stated_frequency=0.5)
+    sc = simulate_grave_scenario(60, markers=panel, seed=3, evidence=wrong)
+    wear = dict(EFFECT_CATALOGUE)
+    stated = [e for r in Evidence.from_dataset(sc.dataset).records.values() for e in r.effects]
+    assert stated and all(e.retained == 0.5 for e in stated)
+    assert all(e.frequency == pytest.approx(wear[e.code] * 0.3 * 0.5, abs=1e-6)
+               for e in stated)
+    with pytest.raises(InputError, match="effects_stated_frequency"):
+        EvidenceModel(effects_stated_frequency=0.0)

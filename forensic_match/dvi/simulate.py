@@ -1049,6 +1049,10 @@ class EvidenceModel:
         that a worn item is found with the body (the AM record states it as ``retained``,
         and ``frequency`` = wear probability x retained, as the LR assumes); share of bodies
         whose effects are inventoried (a body with nothing found has no inventory).
+    effects_stated_retained, effects_stated_frequency
+        What the AM record states, when it is not the truth: ``retained`` (None: the true
+        ``effects_retained``) and a factor on ``frequency`` (1: wear x retained, the truth;
+        below 1: families take their clothes for rarer than they are).
     """
 
     stature_mean: tuple[float, float] = (163.0, 151.0)
@@ -1099,6 +1103,8 @@ class EvidenceModel:
     effects_described: float = 0.5
     effects_retained: float = 0.5
     effects_inventoried: float = 0.8
+    effects_stated_retained: float | None = None
+    effects_stated_frequency: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("sibling_stature_correlation", "age_report_error", "stature_reported",
@@ -1109,6 +1115,11 @@ class EvidenceModel:
                      "implant_serial", "effects_described", "effects_retained",
                      "effects_inventoried"):
             _fraction(name, getattr(self, name))
+        if self.effects_stated_retained is not None:
+            _fraction("effects_stated_retained", self.effects_stated_retained)
+        if not 0.0 < self.effects_stated_frequency <= 1.0 / max(q for _, q in EFFECT_CATALOGUE):
+            raise InputError(f"effects_stated_frequency must make every stated frequency a "
+                             f"probability, got {self.effects_stated_frequency}")
         if not 0.0 < self.age_coverage < 1.0:
             raise InputError(f"age_coverage must lie in (0, 1), got {self.age_coverage}")
         same, near = self.burial_district
@@ -1458,13 +1469,16 @@ def _simulate_effects(model: EvidenceModel, rng: np.random.Generator, x: _Eviden
     worn = rng.random((n, k)) < wear[None, :]
     described = rng.random(n) < model.effects_described
     r = model.effects_retained
+    stated = r if model.effects_stated_retained is None else model.effects_stated_retained
+    factor = model.effects_stated_frequency
     index = {p: j for j, p in enumerate(x.person)}
     for name, rec in am.items():
         j = index[name]
         items = np.flatnonzero(worn[j])
         if described[j] and items.size:
             rec["effects"] = [{"code": EFFECT_CATALOGUE[c][0],
-                               "frequency": round(float(wear[c] * r), 6), "retained": r}
+                               "frequency": round(float(min(1.0, wear[c] * r * factor)), 6),
+                               "retained": stated}
                               for c in items]
     for s, rec in enumerate(pm):
         j = int(x.sample_person[s])
