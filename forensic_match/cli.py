@@ -241,6 +241,15 @@ def _demo_kinship() -> None:
                f"sha256 {result.provenance['frequencies_sha256'][:16]}")
 
 
+#: The H2 population of the evidence LRs (``solve`` and ``search``).
+_evidence_population = click.option(
+    "--evidence-population", type=click.Choice(["peru", "register"]), default="peru",
+    show_default=True,
+    help="With --evidence: the victim population of the H2 denominators: the documented "
+         "Peruvian table, or the ages and sexes of this run's own register of missing persons "
+         "(docs/evidence.md, 'The register as the population').")
+
+
 def _lineage_decision(f: Any) -> Any:
     """How lineage markers are weighed, for the commands that use them."""
     for option in reversed([
@@ -289,6 +298,7 @@ def _lineage_decision(f: Any) -> Any:
                    "coverage of an age interval) must be the one docs/evidence.md states.")
 @click.option("--place-prior", is_flag=True,
               help="With the evidence, also the place-and-date prior (docs/place-prior.md).")
+@_evidence_population
 @click.option("--pedigree", "fam_pedigree", default=None, metavar="NAME",
               help="Familias .fam files: the pedigree of every DVI family to use (default: "
                    "each family's one pedigree not called 'Reference pedigree', as dvir).")
@@ -303,7 +313,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                   max_assignments: int, max_pairs: int, show_tables: bool,
                   use_evidence: bool, place_prior: bool, fam_pedigree: str | None,
                   missing_prefix: str, use_lineage: bool, lineage_kin: float,
-                  y_frequencies: str) -> None:
+                  y_frequencies: str, evidence_population: str = "peru") -> None:
     """Solve an identification DATASET.json, or the [DVI] section of a Familias DATASET.fam
     (docs/familias.md); print pairwise LRs, undisputed, joint, dviSolve's AM and PM tables,
     proposed identifications and family-level proposals as one JSON object.
@@ -370,7 +380,8 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                                           joint.solutions.iter_rows(named=True))]
             solved = dvi_solve(ds, max_assign=min(100_000, max_assignments))
             notes.extend(f"dviSolve: {n}" for n in solved.notes)
-            evidence = _dataset_evidence(ds, use_evidence, place_prior, notes)
+            evidence = _dataset_evidence(ds, use_evidence, place_prior, notes,
+                                         evidence_population)
             lineage = None
             if use_lineage:
                 if not ds.lineage:
@@ -420,16 +431,24 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
     click.echo(json.dumps(_json_safe(out), allow_nan=False))
 
 
-def _dataset_evidence(ds: Any, use: bool, place: bool, notes: list[str]) -> Any:
+def _dataset_evidence(ds: Any, use: bool, place: bool, notes: list[str],
+                      population: str = "peru") -> Any:
     """The dataset's AM/PM evidence for ``identify`` (``None``: not asked for), saying in
-    ``notes`` how much of it there is."""
+    ``notes`` how much of it there is; ``population`` "register" takes the H2 ages and sexes
+    from the dataset's register (``Population.from_register``), "peru" the default table."""
     if not use:
-        if place:
-            raise ForensicMatchError("--place-prior needs --evidence")
+        if place or population != "peru":
+            raise ForensicMatchError(("--place-prior" if place else "--evidence-population")
+                                     + " needs --evidence")
         return None
-    from forensic_match.evidence import Evidence
+    from forensic_match.evidence import PERU, Evidence
 
-    evidence = Evidence.from_dataset(ds, place=place)
+    evidence = Evidence.from_dataset(ds, place=place,
+                                     population="register" if population == "register"
+                                     else PERU)
+    if population == "register":
+        notes.append(f"evidence: H2 population from the register ({evidence.population.ages.source}"
+                     f"; male fraction {evidence.population.male_fraction:.3f})")
     recorded = sum(_recorded(r, ("id", "family", "sex", "sources", "extra"))
                    for r in evidence.records.values())
     found = sum(_recorded(f, ("id", "dna_sex", "sources", "extra"))
@@ -801,6 +820,7 @@ def _configuration(config_path: str | None, frequencies: str | None, mutation: s
 @click.option("--place-prior", is_flag=True,
               help="With --evidence: weigh pairs by where and when the person disappeared and "
                    "the body was found (docs/place-prior.md).")
+@_evidence_population
 @click.option("--lineage", "lineage_path", type=click.Path(dir_okay=False), default=None,
               help="A JSON file with the Y-STR panel (per-locus mutation rates) and the Y and "
                    "mtDNA databases (the 'lineage' object of FORMAT.md): the Y rows of the "
@@ -815,7 +835,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                    theta: float | None, cache: str | None, use_evidence: bool,
                    place_prior: bool, lineage_path: str | None, lineage_kin: float,
                    y_frequencies: str, quiet: bool, decimal_comma: bool,
-                   normalise_alleles: bool, single_allele: str, sex_codes: str) -> None:
+                   normalise_alleles: bool, single_allele: str, sex_codes: str,
+                   evidence_population: str = "peru") -> None:
     """Blind search and identification on your files; writes ranked candidate tables.
 
     The output folder holds the candidate tables, the proposed identifications, the near
@@ -839,6 +860,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                    "single_allele": single_allele, "sex_codes": sex_codes}
         if place_prior and not use_evidence:
             raise ForensicMatchError("--place-prior needs --evidence")
+        if evidence_population != "peru" and not use_evidence:
+            raise ForensicMatchError("--evidence-population needs --evidence")
         lineage = None
         if lineage_path is not None:
             from forensic_match.lineage.data import LineageData
@@ -848,6 +871,7 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                                     pm_path=pm_path, samples=samples, workers=workers,
                                     cache=cache, reading=reading, use_evidence=use_evidence,
                                     place_prior=place_prior,
+                                    evidence_population=evidence_population,
                                     lineage=None if lineage is None else
                                     {"lineage": lineage, "lineage_kin": lineage_kin,
                                      "lineage_options": {"y_method": y_frequencies}})
@@ -952,7 +976,7 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
                 samples: str | None, workers: int, cache: str | None,
                 reading: dict[str, Any], use_evidence: bool = False,
                 place_prior: bool = False, lineage: dict[str, Any] | None = None,
-                ) -> tuple[Any, dict]:
+                evidence_population: str = "peru") -> tuple[Any, dict]:
     """Read, prepare the panel, identify (with ``lineage``: identify's lineage options),
     find near misses; every step's warnings collected."""
     import dataclasses
@@ -984,7 +1008,7 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
             evidence = _dataset_evidence(
                 DviDataset(id=f"{pedigrees} and {samples or pm_path}", markers=panel,
                            pm=searchable, am=families),
-                True, place_prior, notes)
+                True, place_prior, notes, evidence_population)
             for note in notes:
                 say.step(note)
         result = identify(families, searchable, panel, workers=workers,

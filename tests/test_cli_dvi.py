@@ -9,6 +9,7 @@ import math
 import shutil
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from click.testing import CliRunner, Result
@@ -390,6 +391,25 @@ def test_solve_evidence_flag(tmp_path: Path) -> None:
             == [{k: v for k, v in r.items() if k != "forensic_match"} for r in without[table]]
     refused = invoke("solve", str(path), "--place-prior")
     assert refused.exit_code == 1 and "--place-prior needs --evidence" in refused.stderr
+    refused = invoke("solve", str(path), "--evidence-population", "register")
+    assert refused.exit_code == 1 and "--evidence-population needs --evidence" in refused.stderr
+    # The register as the H2 population: a note says so, the identifications' evidence LRs
+    # are those of Population.from_register over the dataset's AM records.
+    register = invoke("solve", str(path), "--evidence", "--evidence-population", "register")
+    assert register.exit_code == 0, register.stderr
+    got = json.loads(register.stdout)
+    assert any(n.startswith("evidence: H2 population from the register") for n in got["notes"])
+    from forensic_match.evidence import Evidence
+
+    ev = Evidence.from_dataset(prog.dataset, population="register")
+    compared = 0
+    for row in got["identifications"]:
+        if row["pm"] in ev.findings and row["missing"] in ev.records:
+            scores = ev.scores([(row["family"], row["missing"])], [ev.findings[row["pm"]]])
+            assert math.isclose(math.log10(row["evidence_lr"]),
+                                float(scores.block(np.array([0]))[0, 0]), abs_tol=1e-9)
+            compared += 1
+    assert compared > 0
 
 
 def test_search_with_evidence_from_the_record_tables(tmp_path: Path) -> None:
@@ -424,3 +444,13 @@ def test_search_with_evidence_from_the_record_tables(tmp_path: Path) -> None:
     assert "pm_samples.csv" in bad.stderr and not (tmp_path / "bad").exists()
     lone = invoke(*args[:-4], "--out", str(tmp_path / "x"), "--place-prior")
     assert lone.exit_code == 1 and "--place-prior needs --evidence" in lone.stderr
+    lone = invoke(*args[:-4], "--out", str(tmp_path / "x"), "--evidence-population", "register")
+    assert lone.exit_code == 1 and "--evidence-population needs --evidence" in lone.stderr
+    register = invoke(*args[:-4], "--out", str(tmp_path / "reg"), "--min-markers", "4",
+                      "--evidence", "--evidence-population", "register")
+    assert register.exit_code == 0, register.stderr
+    assert "H2 population from the register" in register.stderr
+    population = json.loads((tmp_path / "reg" / "parameters.json").read_text())["evidence"][
+        "population"]
+    assert "the register's" in population and "the register's" not in params["evidence"][
+        "population"]
