@@ -303,3 +303,20 @@ def test_lineage_lr_uses_every_maternal_relative() -> None:
     fam.mtdna.pop("CO")
     assert lineage_lr(pm, fam, "MP", data).mtdna == mt_lr(
         pm.mtdna, fam.mtdna["MO"], 1, data, reference_id="MO", missing="MP")
+
+
+def test_no_overlap_with_any_maternal_relative_is_noted() -> None:
+    """A PM sample read only where neither the mother nor the cousin was read: no mtDNA LR,
+    and the note names every relative compared (the nearest alone with one)."""
+    from forensic_match.cases import PMSample
+
+    fam, data = _family(), _data()
+    fam.mtdna["CO"] = parse_mitotype({"range": [[16024, 16365]], "variants": ["16189C"]})
+    pm = PMSample("PM", "M", {}, mtdna=parse_mitotype({"range": [[1, 576]],
+                                                       "variants": ["263G"]}))
+    res = lineage_lr(pm, fam, "MP", data)
+    assert res.mtdna is None
+    assert "mtDNA: no position read in both the PM sample and any of ['CO', 'MO']" in res.notes
+    fam.mtdna.pop("CO")
+    assert "mtDNA: no position read in both the PM sample and 'MO'" in \
+        lineage_lr(pm, fam, "MP", data).notes

@@ -412,8 +412,9 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
                            missing=missing, other_references=rest, others=others_mt,
                            tree=tree_mt)
             if mt_res is None:
-                notes.append(f"mtDNA: no position read in both the PM sample and "
-                             f"{best.relative!r}")
+                whom = (f"any of {sorted([best.relative, *others_mt])}" if others_mt
+                        else repr(best.relative))
+                notes.append(f"mtDNA: no position read in both the PM sample and {whom}")
     return LineageResult(pm.id, family.id, missing, y_res, mt_res, tuple(notes))
 
 
