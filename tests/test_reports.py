@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from report_helpers import ODD_NAME, RELATIVE_NAME, build_report_store
 from store_helpers import write_small_dataset
@@ -451,11 +451,20 @@ def test_rules_that_are_not_recomputed_as_stored(built: tuple[Path, Path], tmp_p
 _XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
 
 
+def _as_xml_text(text: str) -> str:
+    """What XML 1.0 can hold of ``text``: U+FFFE and U+FFFF (the noncharacters its Char
+    production leaves out, besides controls and surrogates) shown as U+FFFD."""
+    return "".join("\ufffd" if ord(c) in (0xFFFE, 0xFFFF) else c for c in text)
+
+
 @settings(deadline=None, max_examples=60)
 @given(_XML_TEXT, _XML_TEXT)
+@example("0", "\ufffe")
+@example("\uffff<b>", "a\ufffeb&")
 def test_pedigree_svg_is_well_formed_for_any_name(name: str, remains: str) -> None:
     # Whatever a name or a sample id holds, the drawing stays one well-formed SVG element
-    # whose text is the name itself (escaped, never markup).
+    # whose text is the name itself (escaped, never markup; a character XML cannot hold,
+    # such as U+FFFE, which hypothesis found, shown as U+FFFD).
     import xml.etree.ElementTree as ET
 
     svg = pedigree_svg(trio(), typed=["AF"], missing="C", remains=remains,
@@ -465,9 +474,9 @@ def test_pedigree_svg_is_well_formed_for_any_name(name: str, remains: str) -> No
     persons = [g for g in root.iter(f"{ns}g") if g.get("class") == "person"]
     assert [g.get("data-id") for g in persons] == ["AF", "MO", "C"]
     mother = persons[1]
-    assert mother.find(f"{ns}title").text == f"{name} (MO)"
+    assert mother.find(f"{ns}title").text == f"{_as_xml_text(name)} (MO)"
     box = next(g for g in root.iter(f"{ns}g") if g.get("class") == "remains")
-    assert box.find(f"{ns}text").text == remains
+    assert box.find(f"{ns}text").text == _as_xml_text(remains)
 
 
 def test_relationship_words_against_the_pedigree_builder() -> None:

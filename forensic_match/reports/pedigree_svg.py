@@ -12,10 +12,22 @@ linked to the missing person. Each person is one ``<g class="person">`` holding 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
-from html import escape
+from html import escape as _html_escape
 
 from forensic_match.pedigree import Pedigree
+
+#: Characters XML 1.0 cannot hold at all, escaped or not (its ``Char`` production): control
+#: characters other than tab, newline and return, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def escape(text: str) -> str:
+    """``text`` as SVG (XML) character data or attribute value: markup escaped, and each
+    character XML cannot hold (a name from a damaged export) shown as U+FFFD, so that the
+    drawing stays well-formed whatever a name holds."""
+    return _html_escape(_NOT_XML.sub("\ufffd", text))
 
 #: Drawing sizes (SVG user units).
 SIZE = 36
