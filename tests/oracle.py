@@ -165,6 +165,28 @@ def oracle_posterior(pedigree: Pedigree, marker: Marker,
 
 # --- the decision layer's second bound -------------------------------------------------------
 
+def assert_posterior_is_oracle(post: Any, pedigree: Pedigree, marker: Marker,
+                               profiles: Mapping[str, Any], target: str, *, theta: float,
+                               observation: Any, rel: float, where: str = "") -> None:
+    """An engine ``GenotypePosterior`` of one marker against the enumeration: its likelihood
+    (relative ``rel``, absolute 1e-300), then, when that is above 0 (hypothesis ``assume``),
+    every ordered genotype of its alleles (relative ``rel``, absolute 1e-15)."""
+    from hypothesis import assume
+
+    lik = oracle_likelihood(pedigree, marker, profiles, theta=theta, observation=observation)
+    assert math.isclose(post.likelihood, lik, rel_tol=rel, abs_tol=1e-300), \
+        f"{where} likelihood at {marker.name}: {post.likelihood!r} != {lik!r}"
+    assume(lik > 0.0)
+    want = oracle_posterior(pedigree, marker, profiles, target, theta=theta,
+                            observation=observation)
+    k = len(post.alleles)
+    for i in range(k):
+        for j in range(k):
+            g = (post.alleles[i], post.alleles[j])
+            assert math.isclose(float(post.matrix[i, j]), want[g], rel_tol=rel,
+                                abs_tol=1e-15), f"{where} {marker.name} {g}"
+
+
 def second_bound(body: np.ndarray, missing: np.ndarray, log_w: np.ndarray,
                  log_free: np.ndarray, ratio: np.ndarray) -> np.ndarray:
     """Plain-Python definition of the decision layer's second lower bound (the numba kernel

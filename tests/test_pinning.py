@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from oracle import oracle_likelihood, oracle_posterior
+from oracle import assert_posterior_is_oracle, oracle_likelihood
 from strategies import THETAS, Case, cases
 
 from forensic_match.errors import MarkerError, ThetaLimitError
@@ -134,17 +134,8 @@ def test_pinned_posterior_matches_oracle(case: Case, theta: float,
     posts = genotype_posterior(case.pedigree, markers, case.profiles, case.target,
                                theta=theta, observation=case.observation, lump=False)
     for post, marker in zip(posts, markers):
-        lik = oracle_likelihood(case.pedigree, marker, case.profiles, theta=theta,
-                                observation=case.observation)
-        assert math.isclose(post.likelihood, lik, rel_tol=rel, abs_tol=1e-300)
-        assume(lik > 0.0)
-        want = oracle_posterior(case.pedigree, marker, case.profiles, case.target,
-                                theta=theta, observation=case.observation)
-        k = len(post.alleles)
-        for i in range(k):
-            for j in range(k):
-                w = want[(post.alleles[i], post.alleles[j])]
-                assert math.isclose(post.matrix[i, j], w, rel_tol=rel, abs_tol=1e-15)
+        assert_posterior_is_oracle(post, case.pedigree, marker, case.profiles, case.target,
+                                   theta=theta, observation=case.observation, rel=rel)
 
 
 def test_pinning_on_benchmark_families() -> None:

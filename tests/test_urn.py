@@ -16,7 +16,7 @@ import pytest
 from helpers import untyped_ancestry
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from oracle import oracle_likelihood, oracle_posterior
+from oracle import assert_posterior_is_oracle, oracle_likelihood, oracle_posterior
 from strategies import LUMPABLE_MODELS, THETAS, Case, cases
 
 from forensic_match.cases import Family
@@ -132,18 +132,9 @@ def test_posterior(case: Case, theta: float) -> None:
         finally:
             engine._URN_METHOD = None
         for post, marker in zip(got, case.markers):
-            lik = oracle_likelihood(case.pedigree, marker, case.profiles, theta=theta,
-                                    observation=case.observation)
-            _close(post.likelihood, lik, f"{forced}, likelihood at {marker.name}")
-            assume(lik > 0.0)
-            want = oracle_posterior(case.pedigree, marker, case.profiles, case.target,
-                                    theta=theta, observation=case.observation)
-            k = len(post.alleles)
-            for i in range(k):
-                for j in range(k):
-                    g = (post.alleles[i], post.alleles[j])
-                    assert math.isclose(float(post.matrix[i, j]), want[g], rel_tol=REL,
-                                        abs_tol=1e-15), f"{forced} {marker.name} {g}"
+            assert_posterior_is_oracle(post, case.pedigree, marker, case.profiles, case.target,
+                                       theta=theta, observation=case.observation, rel=REL,
+                                       where=forced)
 
 
 def _siblings_case(target: str) -> tuple[Pedigree, Marker, dict[str, dict[str, tuple]]]:
