@@ -168,6 +168,129 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
                     tuple(str(v).strip() for v in variants))
 
 
+def _calls_at(m: Mitotype, positions: frozenset[int]) -> dict[int, tuple[str, ...]]:
+    """``{position: variants there in canonical notation}`` over ``positions`` (an insertion
+    at the position it follows)."""
+    out: dict[int, list[str]] = {}
+    for p, b in m.substitutions.items():
+        if p in positions:
+            out.setdefault(p, []).append(f"{p}{_CODE[b]}")
+    for p in m.deletions:
+        if p in positions:
+            out.setdefault(p, []).append(f"{p}d")
+    for (p, i), b in m.insertions.items():
+        if p in positions:
+            out.setdefault(p, []).append(f"{p}.{i}{_CODE[b]}")
+    return {p: tuple(sorted(v)) for p, v in out.items()}
+
+
+def mitotype_conflicts(a: Mitotype, b: Mitotype) -> tuple[frozenset[int], list[str]]:
+    """The positions two records of one sample both read, and each position among them where
+    their calls differ, as text (``"16189: 16189C / rCRS"``); no differences means the records
+    agree wherever both read."""
+    both = a.positions & b.positions
+    ca, cb = _calls_at(a, both), _calls_at(b, both)
+    diffs = [f"{p}: {' '.join(ca.get(p, ())) or 'rCRS'} / {' '.join(cb.get(p, ())) or 'rCRS'}"
+             for p in sorted(set(ca) | set(cb)) if ca.get(p) != cb.get(p)]
+    return both, diffs
+
+
+def _spans(positions: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Inclusive ranges coalesced where they overlap or touch, by start."""
+    out: list[list[int]] = []
+    for a, b in sorted(positions):
+        if out and a <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return tuple((a, b) for a, b in out)
+
+
+def merge_mitotypes(parts: Sequence[Mitotype], labels: Sequence[str] | None = None, *,
+                    sample: str = "", where: str = "") -> Mitotype:
+    """One mitotype from several records of one sample, e.g. an HV1 row (16024-16365) and an
+    HV2 row (73-340) of a laboratory export.
+
+    Each record has been read on its own (:func:`parse_mitotype`: every variant inside that
+    record's ranges). The merged mitotype reads the union of the ranges (coalesced where they
+    overlap or touch, by start) and carries the union of the variants. Records equal to an
+    earlier one (same ranges and variants, however written) are duplicates and are dropped.
+    Records that read a position in common must make the same calls at every such position
+    (the same substitution or heteroplasmy, deletion, insertions, or no variant); otherwise
+    the records are refused, naming both and the positions: the reader does not guess which
+    is right. A single distinct record is returned unchanged.
+
+    Parameters
+    ----------
+    parts : sequence of Mitotype
+    labels : sequence of str, optional
+        Where each record was read (``"line 3"``, ``"record 2"``), for error messages.
+    sample, where : str
+        The sample and the file or dataset, for error messages.
+
+    Raises
+    ------
+    InputError
+        Two records reading a common position with different calls there.
+
+    Examples
+    --------
+    >>> hv1 = parse_mitotype({"range": [[16024, 16365]], "variants": ["16189C", "16223T"]})
+    >>> hv2 = parse_mitotype({"range": [[73, 340]], "variants": ["73G", "263G", "315.1C"]})
+    >>> mt = merge_mitotypes([hv1, hv2])
+    >>> mt.ranges, mt.notation()
+    (((73, 340), (16024, 16365)), ['73G', '263G', '315.1C', '16189C', '16223T'])
+    """
+    if not parts:
+        raise InputError(f"{where or 'mtDNA'}: no mtDNA record to merge")
+    labels = list(labels) if labels is not None else [f"record {k + 1}" for k in
+                                                       range(len(parts))]
+    distinct: list[tuple[Mitotype, str]] = []
+    for m, label in zip(parts, labels, strict=True):
+        if any(m == d for d, _ in distinct):
+            continue
+        for d, dlabel in distinct:
+            both, diffs = mitotype_conflicts(d, m)
+            if diffs:
+                head = ", ".join(x for x in (where, f"sample {sample!r}" if sample else "")
+                                 if x)
+                raise InputError(f"{head + ': ' if head else ''}the mtDNA records on {dlabel} "
+                                 f"and {label} both read {len(both)} positions "
+                                 f"({[list(r) for r in _spans((p, p) for p in both)]}) and "
+                                 f"differ there ({'; '.join(diffs[:5])}"
+                                 f"{'; ...' if len(diffs) > 5 else ''}); a sample has one "
+                                 f"mitotype: correct or remove one of them")
+        distinct.append((m, label))
+    if len(distinct) == 1:
+        return distinct[0][0]
+    subs: dict[int, str] = {}
+    ins: dict[tuple[int, int], str] = {}
+    dels: set[int] = set()
+    variants: dict[str, None] = {}
+    for m, _ in distinct:
+        subs.update(m.substitutions)
+        ins.update(m.insertions)
+        dels |= m.deletions
+        variants.update(dict.fromkeys(m.variants))
+    return Mitotype(_spans(r for m, _ in distinct for r in m.ranges), subs, frozenset(dels),
+                    ins, tuple(variants))
+
+
+def parse_mitotypes(raw: Any, *, sample: str = "", where: str = "") -> Mitotype:
+    """A mitotype from one record ``{"range", "variants"}`` or a list of records of the same
+    sample (e.g. one per read range), merged by :func:`merge_mitotypes` (errors name the
+    record, counted from 1)."""
+    if isinstance(raw, Sequence) and not isinstance(raw, (str, bytes)):
+        if not raw:
+            label = ", ".join(p for p in (where, f"sample {sample!r}" if sample else "") if p)
+            raise InputError(f"{label}: an empty list of mtDNA records")
+        labels = [f"mtDNA record {k + 1}" for k in range(len(raw))]
+        parts = [parse_mitotype(r, sample=sample, where=f"{where}, {lab}" if where else lab)
+                 for r, lab in zip(raw, labels, strict=True)]
+        return merge_mitotypes(parts, labels, sample=sample, where=where)
+    return parse_mitotype(raw, sample=sample, where=where)
+
+
 @dataclass(frozen=True)
 class MtComparison:
     """Two mitotypes compared over a region.
