@@ -160,6 +160,35 @@ def test_dataset_round_trip_keeps_lineage_and_unknown_keys(tmp_path):
     assert frame["log10_lr"][0] == pytest.approx(one.log10_lr)
 
 
+def test_mtdna_records_listed_per_read_range_load_merge_and_save_as_one(tmp_path):
+    """``pm[].mtdna`` and ``am[].mtdna`` given as one record per read range (HV1+ and HV2+)
+    give the LR of the one-record dataset; ``save_case`` writes the merged mitotype as one
+    record, which loads back to the same LR."""
+    data = copy.deepcopy(DATASET)
+    pm_mt, au_mt = data["pm"][0]["mtdna"], data["am"][0]["mtdna"]["AU"]
+
+    def split(record: dict) -> list[dict]:
+        hv1 = [v for v in record["variants"] if int(v.split(".")[0].rstrip("ACGTd")) > 576]
+        return [{"range": [[1, 576]], "variants": [v for v in record["variants"]
+                                                   if v not in hv1]},
+                {"range": [[16024, 16569]], "variants": hv1}]
+
+    data["pm"][0]["mtdna"] = split(pm_mt)
+    data["am"][0]["mtdna"] = {"AU": split(au_mt)[::-1]}
+    whole, parts = case_from_dict(DATASET), case_from_dict(data)
+    assert parts.pm[0].mtdna.positions == whole.pm[0].mtdna.positions
+    one = lineage_lr(whole.pm[0], whole.am[0], "MP", whole.lineage)
+    two = lineage_lr(parts.pm[0], parts.am[0], "MP", parts.lineage)
+    assert two.mtdna.lr == one.mtdna.lr and two.mtdna.differences == one.mtdna.differences
+    path = tmp_path / "ds.json"
+    save_case(parts, path)
+    saved = json.loads(path.read_text())
+    assert saved["pm"][0]["mtdna"] == {"range": [[1, 576], [16024, 16569]],
+                                       "variants": whole.pm[0].mtdna.notation()}
+    again = load_case(path)
+    assert lineage_lr(again.pm[0], again.am[0], "MP", again.lineage).mtdna.lr == one.mtdna.lr
+
+
 def test_bad_lineage_input_names_file_family_and_sample(tmp_path):
     data = copy.deepcopy(DATASET)
     data["am"][0]["ystr"] = {"XX": UN_Y}

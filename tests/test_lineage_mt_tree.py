@@ -29,27 +29,32 @@ from forensic_match.lineage.mtdna import (
 
 
 def brute_site(parent: dict, observed: dict, rate: float) -> float:
-    """max over each observation's bases of the sum over every node's base (observed nodes
-    fixed) of 1/4 x the product over edges of the one-meiosis Jukes-Cantor probabilities;
-    bases are the real letters A, C, G, T."""
+    """max over the bases of each ``*`` node (a C-tract length variant, resolved to the base
+    that fits) of the sum over the bases each other observation is compatible with (one, or
+    those of a heteroplasmy: a coarsened observation) and over every unobserved node's base
+    of 1/4 x the product over edges of the one-meiosis Jukes-Cantor probabilities; bases are
+    the real letters A, C, G, T."""
     same, other = site_probabilities(rate, 1)
     nodes = sorted(parent)
-    fixed = sorted(observed)
+    wild = sorted(n for n in observed if observed[n] == "*")
+    fixed = sorted(n for n in observed if observed[n] != "*")
     best = 0.0
-    for resolved in itertools.product(*(sorted(observed[n]) for n in fixed)):
-        states = dict(zip(fixed, resolved, strict=True))
-        free = [n for n in nodes if n not in states]
+    for chosen in itertools.product("ACGT", repeat=len(wild)):
         total = 0.0
-        for combo in itertools.product("ACGT", repeat=len(free)):
-            base = {**states, **dict(zip(free, combo, strict=True))}
-            term = 1.0
-            for n in nodes:
-                up = parent[n]
-                if up is None:
-                    term *= 0.25
-                else:
-                    term *= same if base[n] == base[up] else other
-            total += term
+        for resolved in itertools.product(*(sorted(observed[n]) for n in fixed)):
+            states = {**dict(zip(fixed, resolved, strict=True)),
+                      **dict(zip(wild, chosen, strict=True))}
+            free = [n for n in nodes if n not in states]
+            for combo in itertools.product("ACGT", repeat=len(free)):
+                base = {**states, **dict(zip(free, combo, strict=True))}
+                term = 1.0
+                for n in nodes:
+                    up = parent[n]
+                    if up is None:
+                        term *= 0.25
+                    else:
+                        term *= same if base[n] == base[up] else other
+                total += term
         best = max(best, total)
     return best
 
@@ -92,7 +97,7 @@ def trees(draw, max_nodes: int = 6) -> dict:
             for i in range(k)}
 
 
-OBS = st.sampled_from(["A", "C", "G", "T", "CT", "AG", "ACGT"])
+OBS = st.sampled_from(["A", "C", "G", "T", "CT", "AG", "ACG", "ACGT", "*"])
 
 
 @st.composite
@@ -117,14 +122,16 @@ def test_site_peeling_agrees_with_brute_force(case: tuple[dict, dict], rate: flo
 @given(trees(), st.floats(1e-4, 0.3), st.data())
 def test_site_probabilities_sum_to_one_over_the_target_base(parent: dict, rate: float,
                                                             data: st.DataObject) -> None:
-    """Without heteroplasmy the numerator is a distribution: summed over the target's four
-    bases, L(target, refs) / L(refs) is 1, whatever the tree and the references."""
+    """The numerator is a distribution over what the target can show: summed over the
+    target's four bases, L(target, refs) / L(refs) is 1, whatever the tree and the references,
+    heteroplasmic references included (their observations are summed, not resolved)."""
     same, other = site_probabilities(rate, 1)
     nodes = sorted(parent)
     target = data.draw(st.sampled_from(nodes))
     refs = data.draw(st.lists(st.sampled_from([n for n in nodes if n != target]), min_size=1,
                               unique=True))
-    obs = {n: data.draw(st.sampled_from("ACGT")) for n in refs}
+    obs = {n: data.draw(st.sampled_from(["A", "C", "G", "T", "CT", "AG", "ACG", "ACGT"]))
+           for n in refs}
     den = tree_site_likelihood(parent, obs, same=same, other=other)
     total = sum(tree_site_likelihood(parent, {**obs, target: b}, same=same, other=other)
                 for b in "ACGT") / den

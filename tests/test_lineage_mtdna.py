@@ -12,6 +12,7 @@ from forensic_match.errors import InputError
 from forensic_match.lineage.data import LineageData
 from forensic_match.lineage.lr import mt_lr
 from forensic_match.lineage.mtdna import (
+    IUPAC,
     PARSONS_1997_RATE,
     MitotypeDatabase,
     MtComparison,
@@ -19,6 +20,7 @@ from forensic_match.lineage.mtdna import (
     parse_mitotype,
     site_probabilities,
     transmission_probability,
+    tree_mitotype_probability,
 )
 
 HV = [[16024, 16569], [1, 576]]
@@ -69,6 +71,55 @@ def test_heteroplasmy_is_compatible_with_either_base():
     assert compare_mitotypes(mt(["16189Y"]), mt(["16189R"])).differences == \
         ("16189: CT/AG",)
     assert compare_mitotypes(mt(["16189C"]), mt(["16189T"])).differences == ("16189: C/T",)
+
+
+@pytest.mark.parametrize(("ref", "pm", "factor"), [
+    # (reference's call at 16093, PM's call, the site's factor from same s and other o)
+    ("16093C", "16093Y", lambda s, o: s + o),             # PM C/T, reference C
+    ([], "16093Y", lambda s, o: s + o),                   # rCRS (T) taken to be among C/T
+    ("16093Y", "16093C", lambda s, o: (s + o) / 2),       # reference C or T, PM C
+    ("16093Y", [], lambda s, o: (s + o) / 2),
+    ("16093Y", "16093Y", lambda s, o: s + o),             # (2 s + 2 o) / 2
+    ("16093Y", "16093M", lambda s, o: (s + 3 * o) / 2),   # C/T against A/C: C shared
+    ("16093Y", "16093R", lambda s, o: 2 * o),             # C/T against A/G: none shared
+    ("16093C", "16093R", lambda s, o: 2 * o),
+    ("16093R", "16093C", lambda s, o: o),
+    ("16093Y", "16093B", lambda s, o: (2 * s + 4 * o) / 2),
+    ("16093d", "16093Y", lambda s, o: 2 * o),             # a deletion is a state of its own
+    ("16093C", "16093A", lambda s, o: o),                 # no heteroplasmy: as before
+    ("16093C", "16093C", lambda s, o: s),
+])
+@pytest.mark.parametrize("meioses", [1, 3])
+def test_heteroplasmy_is_a_coarsened_observation_by_hand(ref, pm, factor, meioses):
+    """P(PM | reference) over 16090-16099 (10 sites, one with the calls given): the 9 others
+    unchanged, times the site's factor ``(c s + (n_r n_p - c) o) / n_r`` (``docs/lineage.md``,
+    section 4), in the pairwise formula and on the one-reference tree alike."""
+    rng = [[16090, 16099]]
+    a = mt([ref] if isinstance(ref, str) else ref, rng)
+    b = mt([pm] if isinstance(pm, str) else pm, rng)
+    s, o = site_probabilities(PARSONS_1997_RATE, meioses)
+    want = s ** 9 * factor(s, o)
+    got = transmission_probability(compare_mitotypes(a, b), meioses=meioses)
+    assert got == pytest.approx(want, rel=1e-12)
+    chain = ["M", *(f"a{i}" for i in range(1, meioses)), "R"]
+    tree, _ = tree_mitotype_probability({**dict(zip(chain, chain[1:])), "R": None},
+                                        {"M": b, "R": a}, "M")
+    assert tree == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("ref", ["16093Y", "16093W", "16093K", "16093B", "16093H", "16093N",
+                                 "16093C"])
+def test_a_heteroplasmic_reference_gives_a_distribution_over_the_pm_base(ref):
+    """Summed over what the PM sample can show at 16093 (no variant, i.e. the rCRS base T, or
+    one of A, C, G), the probability given a (heteroplasmic) reference is 1: the summed
+    observation keeps the numerator a distribution (the resolved one of earlier versions
+    gave s for each compatible base, more than 1 in total)."""
+    rng = [[16093, 16093]]
+    a = mt([ref], rng)
+    assert len(IUPAC[ref[-1]]) == 1 or "T" in IUPAC[ref[-1]]   # rCRS T among them (rule)
+    total = sum(transmission_probability(compare_mitotypes(a, mt(v, rng)), meioses=2)
+                for v in ([], ["16093A"], ["16093C"], ["16093G"]))
+    assert total == pytest.approx(1.0, rel=1e-12)
 
 
 def test_c_tract_length_variants_are_ignored_other_indels_count():

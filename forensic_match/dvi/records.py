@@ -52,7 +52,12 @@ from forensic_match.errors import (
     where,
 )
 from forensic_match.frequencies import FrequencyDB, marker_key
-from forensic_match.lineage.mtdna import Mitotype, parse_mitotype
+from forensic_match.lineage.mtdna import (
+    Mitotype,
+    merge_mitotypes,
+    mitotype_conflicts,
+    parse_mitotype,
+)
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree, parse_sex
 from forensic_match.profiles import OFF_LADDER, Genotype, Profiles, allele_label, normal_id
@@ -355,8 +360,12 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     sample's mitotype in ``TypedSample.mtdna``: read ranges (``16024-16569;1-576``) in the first
     allele column and variants against rCRS (``16189C 263G 315.1C``, separated by spaces,
     ``;`` or ``,``) in the others, or in ``range`` and ``variants`` columns when the table has
-    them; it is read by :func:`~forensic_match.lineage.mtdna.parse_mitotype`, and a second
-    mtDNA row of a sample must give the same mitotype (``docs/records.md``, "mtDNA rows").
+    them; it is read by :func:`~forensic_match.lineage.mtdna.parse_mitotype` (every variant
+    inside that row's ranges). Several mtDNA rows of one sample (one per read range, e.g. HV1
+    and HV2) are merged into one mitotype (union of ranges and variants,
+    :func:`~forensic_match.lineage.mtdna.merge_mitotypes`); a repeated identical row is a
+    duplicate; rows reading a common position with different calls there are refused
+    (``docs/records.md``, "mtDNA rows").
     Sample and family ids are read in Unicode normal form C.
 
     Raises
@@ -368,8 +377,9 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         An autosomal marker absent from ``markers`` (at its first row).
     InputError
         Unreadable file, missing columns, empty sample or marker cells, a second row for the
-        same sample and marker (mtDNA: a different one), a file without rows; a malformed read
-        range or variant, overlapping ranges or a variant outside them in an mtDNA row. Each
+        same sample and marker (mtDNA: one with different calls at a position read by both), a
+        file without rows; a malformed read range or variant, overlapping ranges or a variant
+        outside them in an mtDNA row. Each
         message names the file, the line (header = line 1; "row N" for Excel and Parquet), the
         sample and the marker.
 
@@ -411,6 +421,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     names: dict[str, str] = {}
     lineage: dict[str, str] = {}
     seen: dict[tuple[str | None, str, str], int] = {}
+    mt_rows: dict[tuple[str | None, str], list[tuple[Mitotype, int]]] = {}
     bad: list[tuple[str, str]] = []  # (message, where) of each allele label refused
     for number, row in table.rows:
         sample = normal_id(row[i_sample])
@@ -430,13 +441,23 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
             record = samples.setdefault((family, sample), {
                 "genotypes": {}, "amelogenin": None, "location": table.loc(number),
                 "lineage": {}, "off_ladder": [], "mtdna": None})
-            first = seen.get((family, sample, "MTDNA"))
-            if first is not None and record["mtdna"] != mito:
-                raise InputError(f"{loc}: a second mtDNA row for this sample with different "
-                                 f"ranges or variants (first on {table.unit} {first}: "
-                                 f"{record['mtdna'].to_dict()}; this row: {mito.to_dict()})")
-            seen.setdefault((family, sample, "MTDNA"), number)
-            record["mtdna"] = mito
+            rows = mt_rows.setdefault((family, sample), [])
+            if any(mito == m for m, _ in rows):
+                continue   # the same mitotype again, however written: a duplicate row
+            for earlier, line in rows:
+                both, diffs = mitotype_conflicts(earlier, mito)
+                if diffs:
+                    raise InputError(
+                        f"{loc}: this mtDNA row and the one on {table.unit} {line} of the same "
+                        f"sample both read {len(both)} positions and differ there "
+                        f"({'; '.join(diffs[:5])}{'; ...' if len(diffs) > 5 else ''}); rows of "
+                        f"one sample are merged into one mitotype only when they agree "
+                        f"wherever both read ({table.unit} {line}: {earlier.to_dict()}; this "
+                        f"row: {mito.to_dict()})")
+            rows.append((mito, number))
+            record["mtdna"] = merge_mitotypes([m for m, _ in rows],
+                                              [f"{table.unit} {n}" for _, n in rows],
+                                              sample=sample, where=table.loc())
             continue
         if (family, sample, key) in seen:
             raise InputError(f"{loc}: second row for this sample and marker (first on "

@@ -31,7 +31,9 @@ from forensic_match.lineage.lr import (
 from forensic_match.lineage.mtdna import (
     Mitotype,
     compare_mitotypes,
+    merge_mitotypes,
     parse_mitotype,
+    parse_mitotypes,
     tree_mitotype_probability,
 )
 from forensic_match.lineage.scores import LineageScores
@@ -43,6 +45,7 @@ __all__ = [
     "brenner_kappa", "clopper_pearson_upper", "combine_log10_lr", "compare_haplotypes",
     "compare_mitotypes", "count_frequency", "fit_disclap", "lineage_frame", "lineage_links",
     "lineage_lr",
-    "lineage_lrs", "mt_lr", "parse_haplotype", "parse_mitotype", "tree_mitotype_probability",
+    "lineage_lrs", "merge_mitotypes", "mt_lr", "parse_haplotype", "parse_mitotype",
+    "parse_mitotypes", "tree_mitotype_probability",
     "y_lr",
 ]

@@ -17,7 +17,7 @@ import numpy as np
 
 from forensic_match.errors import InputError, LineageMarkerWarning
 from forensic_match.lineage.disclap import DiscLapFit, fit_disclap
-from forensic_match.lineage.mtdna import Mitotype, MitotypeDatabase, parse_mitotype
+from forensic_match.lineage.mtdna import Mitotype, MitotypeDatabase, parse_mitotypes
 from forensic_match.lineage.ystr import (
     YHaplotype,
     YMarker,
@@ -216,20 +216,23 @@ def family_mitotypes(family: Any) -> dict[str, Mitotype]:
 
 def parse_pm_lineage(sample: Mapping[str, Any], sid: str, src: str
                      ) -> tuple[YHaplotype | None, Mitotype | None]:
-    """The ``ystr`` and ``mtdna`` keys of one ``pm[]`` entry of a dataset."""
+    """The ``ystr`` and ``mtdna`` keys of one ``pm[]`` entry of a dataset (``mtdna``: one
+    record, or a list of records of the sample merged by
+    :func:`~forensic_match.lineage.mtdna.merge_mitotypes`)."""
     y = sample.get("ystr")
     mt = sample.get("mtdna")
     return (parse_haplotype(y, sample=sid, where=src) if y else None,
-            parse_mitotype(mt, sample=sid, where=src) if mt else None)
+            parse_mitotypes(mt, sample=sid, where=src) if mt else None)
 
 
 def parse_family_lineage(entry: Mapping[str, Any], fid: str, src: str, pedigree: Any
                          ) -> tuple[dict[str, YHaplotype], dict[str, Mitotype]]:
     """The ``ystr`` and ``mtdna`` keys (``{id: ...}``) of one ``am[]`` entry of a dataset; every
-    id must be in the family's pedigree."""
+    id must be in the family's pedigree; an ``mtdna`` value is one record or a list of records
+    of that person, merged (:func:`~forensic_match.lineage.mtdna.merge_mitotypes`)."""
     where = f"{src}, family {fid!r}"
     ys, mts = {}, {}
-    for key, store, parse in (("ystr", ys, parse_haplotype), ("mtdna", mts, parse_mitotype)):
+    for key, store, parse in (("ystr", ys, parse_haplotype), ("mtdna", mts, parse_mitotypes)):
         block = entry.get(key) or {}
         if not isinstance(block, Mapping):
             raise InputError(f"{where}: '{key}' must map individuals to their data")

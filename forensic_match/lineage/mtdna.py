@@ -7,8 +7,10 @@ Notation (as in EMPOP and ``FORMAT.md``): ``16189C`` a substitution (the base at
 rCRS base (``T16189C``) is accepted and ignored.
 
 Comparison is over the positions read in both samples only. A heteroplasmic position is
-compatible with either of its bases. Insertions and deletions inside the C-tracts
-(:data:`C_TRACTS`) are length variants and are ignored, as is customary (SWGDAM 2019).
+compatible with either of its bases: a coarsened observation, whose likelihood is summed over
+them (:func:`transmission_probability`, :func:`tree_site_likelihood`). Insertions and
+deletions inside the C-tracts (:data:`C_TRACTS`) are length variants and are ignored, as is
+customary (SWGDAM 2019).
 """
 
 from __future__ import annotations
@@ -168,6 +170,129 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
                     tuple(str(v).strip() for v in variants))
 
 
+def _calls_at(m: Mitotype, positions: frozenset[int]) -> dict[int, tuple[str, ...]]:
+    """``{position: variants there in canonical notation}`` over ``positions`` (an insertion
+    at the position it follows)."""
+    out: dict[int, list[str]] = {}
+    for p, b in m.substitutions.items():
+        if p in positions:
+            out.setdefault(p, []).append(f"{p}{_CODE[b]}")
+    for p in m.deletions:
+        if p in positions:
+            out.setdefault(p, []).append(f"{p}d")
+    for (p, i), b in m.insertions.items():
+        if p in positions:
+            out.setdefault(p, []).append(f"{p}.{i}{_CODE[b]}")
+    return {p: tuple(sorted(v)) for p, v in out.items()}
+
+
+def mitotype_conflicts(a: Mitotype, b: Mitotype) -> tuple[frozenset[int], list[str]]:
+    """The positions two records of one sample both read, and each position among them where
+    their calls differ, as text (``"16189: 16189C / rCRS"``); no differences means the records
+    agree wherever both read."""
+    both = a.positions & b.positions
+    ca, cb = _calls_at(a, both), _calls_at(b, both)
+    diffs = [f"{p}: {' '.join(ca.get(p, ())) or 'rCRS'} / {' '.join(cb.get(p, ())) or 'rCRS'}"
+             for p in sorted(set(ca) | set(cb)) if ca.get(p) != cb.get(p)]
+    return both, diffs
+
+
+def _spans(positions: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Inclusive ranges coalesced where they overlap or touch, by start."""
+    out: list[list[int]] = []
+    for a, b in sorted(positions):
+        if out and a <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return tuple((a, b) for a, b in out)
+
+
+def merge_mitotypes(parts: Sequence[Mitotype], labels: Sequence[str] | None = None, *,
+                    sample: str = "", where: str = "") -> Mitotype:
+    """One mitotype from several records of one sample, e.g. an HV1 row (16024-16365) and an
+    HV2 row (73-340) of a laboratory export.
+
+    Each record has been read on its own (:func:`parse_mitotype`: every variant inside that
+    record's ranges). The merged mitotype reads the union of the ranges (coalesced where they
+    overlap or touch, by start) and carries the union of the variants. Records equal to an
+    earlier one (same ranges and variants, however written) are duplicates and are dropped.
+    Records that read a position in common must make the same calls at every such position
+    (the same substitution or heteroplasmy, deletion, insertions, or no variant); otherwise
+    the records are refused, naming both and the positions: the reader does not guess which
+    is right. A single distinct record is returned unchanged.
+
+    Parameters
+    ----------
+    parts : sequence of Mitotype
+    labels : sequence of str, optional
+        Where each record was read (``"line 3"``, ``"record 2"``), for error messages.
+    sample, where : str
+        The sample and the file or dataset, for error messages.
+
+    Raises
+    ------
+    InputError
+        Two records reading a common position with different calls there.
+
+    Examples
+    --------
+    >>> hv1 = parse_mitotype({"range": [[16024, 16365]], "variants": ["16189C", "16223T"]})
+    >>> hv2 = parse_mitotype({"range": [[73, 340]], "variants": ["73G", "263G", "315.1C"]})
+    >>> mt = merge_mitotypes([hv1, hv2])
+    >>> mt.ranges, mt.notation()
+    (((73, 340), (16024, 16365)), ['73G', '263G', '315.1C', '16189C', '16223T'])
+    """
+    if not parts:
+        raise InputError(f"{where or 'mtDNA'}: no mtDNA record to merge")
+    labels = list(labels) if labels is not None else [f"record {k + 1}" for k in
+                                                       range(len(parts))]
+    distinct: list[tuple[Mitotype, str]] = []
+    for m, label in zip(parts, labels, strict=True):
+        if any(m == d for d, _ in distinct):
+            continue
+        for d, dlabel in distinct:
+            both, diffs = mitotype_conflicts(d, m)
+            if diffs:
+                head = ", ".join(x for x in (where, f"sample {sample!r}" if sample else "")
+                                 if x)
+                raise InputError(f"{head + ': ' if head else ''}the mtDNA records on {dlabel} "
+                                 f"and {label} both read {len(both)} positions "
+                                 f"({[list(r) for r in _spans((p, p) for p in both)]}) and "
+                                 f"differ there ({'; '.join(diffs[:5])}"
+                                 f"{'; ...' if len(diffs) > 5 else ''}); a sample has one "
+                                 f"mitotype: correct or remove one of them")
+        distinct.append((m, label))
+    if len(distinct) == 1:
+        return distinct[0][0]
+    subs: dict[int, str] = {}
+    ins: dict[tuple[int, int], str] = {}
+    dels: set[int] = set()
+    variants: dict[str, None] = {}
+    for m, _ in distinct:
+        subs.update(m.substitutions)
+        ins.update(m.insertions)
+        dels |= m.deletions
+        variants.update(dict.fromkeys(m.variants))
+    return Mitotype(_spans(r for m, _ in distinct for r in m.ranges), subs, frozenset(dels),
+                    ins, tuple(variants))
+
+
+def parse_mitotypes(raw: Any, *, sample: str = "", where: str = "") -> Mitotype:
+    """A mitotype from one record ``{"range", "variants"}`` or a list of records of the same
+    sample (e.g. one per read range), merged by :func:`merge_mitotypes` (errors name the
+    record, counted from 1)."""
+    if isinstance(raw, Sequence) and not isinstance(raw, (str, bytes)):
+        if not raw:
+            label = ", ".join(p for p in (where, f"sample {sample!r}" if sample else "") if p)
+            raise InputError(f"{label}: an empty list of mtDNA records")
+        labels = [f"mtDNA record {k + 1}" for k in range(len(raw))]
+        parts = [parse_mitotype(r, sample=sample, where=f"{where}, {lab}" if where else lab)
+                 for r, lab in zip(raw, labels, strict=True)]
+        return merge_mitotypes(parts, labels, sample=sample, where=where)
+    return parse_mitotype(raw, sample=sample, where=where)
+
+
 @dataclass(frozen=True)
 class MtComparison:
     """Two mitotypes compared over a region.
@@ -183,12 +308,20 @@ class MtComparison:
         Positions where a heteroplasmy was compatible with the other's base.
     ignored : tuple of str
         Length variants in C-tracts, present in one only, that were ignored.
+    coarse : tuple of (float, int, int, int)
+        The compared positions and insertion slots where either side shows a heteroplasmy
+        (a coarsened observation), as ``(position, n_a, n_b, shared)``: the number of states
+        the first and the second mitotype are compatible with there and how many they share
+        (no variant counts as the rCRS base, taken to be among the heteroplasmy's bases; a
+        C-tract length variant as the state that fits). An insertion slot ``315.1`` is
+        ``315.01``. Used by :func:`transmission_probability`.
     """
 
     sites: int
     differences: tuple[str, ...]
     heteroplasmic: tuple[int, ...]
     ignored: tuple[str, ...]
+    coarse: tuple[tuple[float, int, int, int], ...] = ()
 
     @property
     def n_differences(self) -> int:
@@ -223,43 +356,61 @@ def compare_mitotypes(a: Mitotype, b: Mitotype, *,
     diffs: list[tuple[float, str]] = []
     het: list[int] = []
     ignored: list[str] = []
+    coarse: list[tuple[float, int, int, int]] = []
+
+    def sizes(key: float, na: int, nb: int, shared: int) -> None:
+        if na > 1 or nb > 1:
+            coarse.append((key, na, nb, shared))
+
     for pos in sorted((set(a.substitutions) | set(b.substitutions) | a.deletions | b.deletions)
                       & common):
         da, db = pos in a.deletions, pos in b.deletions
+        sa, sb = a.substitutions.get(pos), b.substitutions.get(pos)
         if da or db:
             if da and db:
                 continue
             if in_c_tract(pos):
                 ignored.append(f"{pos}d")
+                # the length variant is resolved to the state that fits the other side
+                sizes(pos, 1 if da else len(sa or "r"), 1 if db else len(sb or "r"), 1)
                 continue
-            diffs.append((pos, f"{pos}: {'-' if da else _show(a.substitutions.get(pos))}/"
-                               f"{'-' if db else _show(b.substitutions.get(pos))}"))
+            diffs.append((pos, f"{pos}: {'-' if da else _show(sa)}/{'-' if db else _show(sb)}"))
+            sizes(pos, 1 if da else len(sa or "r"), 1 if db else len(sb or "r"), 0)
             continue
-        sa, sb = a.substitutions.get(pos), b.substitutions.get(pos)
         if sa is None or sb is None:
             one = sa if sb is None else sb
+            assert one is not None
             if len(one) > 1:
                 het.append(pos)
+                sizes(pos, len(sa or "r"), len(sb or "r"), 1)
             else:
                 diffs.append((pos, f"{pos}: {_show(sa)}/{_show(sb)}"))
-        elif set(sa) & set(sb):
+            continue
+        shared = len(set(sa) & set(sb))
+        if shared:
             if sa != sb:
                 het.append(pos)
         else:
             diffs.append((pos, f"{pos}: {sa}/{sb}"))
+        sizes(pos, len(sa), len(sb), shared)
     for key in sorted(set(a.insertions) | set(b.insertions)):
         pos, idx = key
         if pos not in common:
             continue
         ia, ib = a.insertions.get(key), b.insertions.get(key)
-        if ia is not None and ib is not None and set(ia) & set(ib):
+        in_tract = in_c_tract(pos) or in_c_tract(pos + 1)
+        shared = len(set(ia) & set(ib)) if ia is not None and ib is not None else 0
+        if not in_tract:
+            sizes(pos + idx / 100, len(ia or "0"), len(ib or "0"), shared)
+        if shared:
             continue
-        if in_c_tract(pos) or in_c_tract(pos + 1):
+        if in_tract:
             ignored.append(f"{pos}.{idx}{ia or ib}")
         else:
             diffs.append((pos + idx / 100, f"{pos}.{idx}: {ia or '-'}/{ib or '-'}"))
     diffs.sort()
-    return MtComparison(len(common), tuple(t for _, t in diffs), tuple(het), tuple(ignored))
+    return MtComparison(len(common), tuple(t for _, t in diffs), tuple(het), tuple(ignored),
+                        tuple(sorted(coarse)))
 
 
 def site_probabilities(rate: float, meioses: int) -> tuple[float, float]:
@@ -274,12 +425,29 @@ def site_probabilities(rate: float, meioses: int) -> tuple[float, float]:
 
 def transmission_probability(comparison: MtComparison, *, meioses: int,
                              rate: float = PARSONS_1997_RATE) -> float:
-    """P(the PM mitotype over the compared sites | the reference's, ``meioses`` apart):
-    ``same**(sites - d) * other**d`` from :func:`site_probabilities`, ``d`` the differences
-    (an insertion or deletion difference counts as one site changed)."""
+    """P(the PM mitotype over the compared sites | the reference's, ``meioses`` apart), with
+    the reference the **first** mitotype of ``comparison``.
+
+    ``same**(sites - d - h) * other**d * prod_h f_h`` from :func:`site_probabilities`: ``d``
+    the differences without a heteroplasmy (an insertion or deletion difference counts as one
+    site changed), and for each of the ``h`` positions with a heteroplasmy
+    (:attr:`MtComparison.coarse`: ``n_r`` and ``n_p`` states the reference and the PM sample
+    are compatible with, ``c`` of them shared) the coarsened-observation factor
+
+        f = (c * same + (n_r * n_p - c) * other) / n_r,
+
+    the sum over the reference's compatible states (equally likely a priori) and the PM's of
+    the transmission probability: ``same + other`` for a PM heteroplasmy containing the
+    reference's base, ``(same + other) / 2`` for a two-base heteroplasmy of the reference
+    containing the PM's base. It equals the one-reference case of
+    :func:`tree_mitotype_probability` (tested)."""
     same, other = site_probabilities(rate, meioses)
-    d = comparison.n_differences
-    return same ** max(comparison.sites - d, 0) * other ** d
+    d = comparison.n_differences - sum(1 for *_, c in comparison.coarse if c == 0)
+    factor = 1.0
+    for _, n_r, n_p, c in comparison.coarse:
+        factor *= (c * same + (n_r * n_p - c) * other) / n_r
+    plain = comparison.sites - d - len(comparison.coarse)
+    return same ** max(plain, 0) * other ** d * factor
 
 
 @dataclass(frozen=True)
@@ -351,8 +519,11 @@ class MitotypeDatabase:
 # Several references on one maternal line ------------------------------------------------------
 
 #: Symbols of a site on a line's tree: the four bases, ``-`` a deletion (outside the C-tracts),
-#: ``0`` no insertion at an insertion slot; ``r`` stands for the rCRS base (not shipped).
-_ANY = "ACGT-"
+#: ``0`` no insertion at an insertion slot; ``r`` stands for the rCRS base (not shipped), ``*``
+#: for a C-tract length variant, resolved to the best-fitting of the bases ``_ANY`` (no ``-``
+#: or ``0`` is shown at a C-tract position: its deletions are all ``*`` and its insertion slots
+#: are not compared).
+_ANY = "ACGT"
 
 
 def _tree_order(parent: Mapping[str, str | None]) -> tuple[list[str], dict[str, list[str]]]:
@@ -406,13 +577,19 @@ def tree_site_likelihood(parent: Mapping[str, str | None], observed: Mapping[str
     Each edge of ``parent`` (node -> mother, ``None`` at the top) is one transmission under
     the Jukes-Cantor model (``same`` = P(unchanged), ``other`` = P(a given other state), from
     :func:`site_probabilities`); the top's state has the flat prior 1/4. ``observed`` maps
-    nodes to the symbols they are compatible with: one symbol, or several for a heteroplasmy
-    (``"CT"``) or a C-tract length variant (``"ACGT-"``). Each observation is **resolved** to
-    one of its symbols, and the largest likelihood over the resolutions is returned (so a
-    heteroplasmy counts as whichever of its bases fits, as in :func:`compare_mitotypes`).
+    nodes to what they show:
+
+    - one symbol: that state (a base, ``-`` a deletion, ``0`` no insertion);
+    - several symbols, e.g. ``"CT"`` for the point heteroplasmy ``Y``: a **coarsened
+      observation**, compatible with each of its states, P(observation | state) = 1 for each
+      of them and 0 otherwise; the likelihood is **summed** over them;
+    - ``*``: a C-tract length variant, ignored as in :func:`compare_mitotypes`: the node is
+      **resolved** to the base that gives the largest likelihood.
+
     Different symbols are different states (a deletion ``-`` or an absent insertion ``0`` is
-    a state of its own); more than four different symbols on the tree have likelihood 0.
-    Unobserved nodes (ancestors, relatives who did not read the site) are summed over.
+    a state of its own); an assignment with more than four different symbols on the tree has
+    likelihood 0. Unobserved nodes (ancestors, relatives who did not read the site) are
+    summed over.
 
     Examples
     --------
@@ -420,7 +597,10 @@ def tree_site_likelihood(parent: Mapping[str, str | None], observed: Mapping[str
     >>> tree = {"M": "MO", "MO": None}
     >>> tree_site_likelihood(tree, {"M": "C", "MO": "C"}, same=same, other=other) == same / 4
     True
-    >>> tree_site_likelihood(tree, {"M": "CT", "MO": "T"}, same=same, other=other) == same / 4
+    >>> het = tree_site_likelihood(tree, {"M": "CT", "MO": "T"}, same=same, other=other)
+    >>> abs(het - (same + other) / 4) < 1e-15
+    True
+    >>> tree_site_likelihood(tree, {"M": "*", "MO": "T"}, same=same, other=other) == same / 4
     True
     """
     for n in observed:
@@ -429,35 +609,47 @@ def tree_site_likelihood(parent: Mapping[str, str | None], observed: Mapping[str
         if not observed[n]:
             raise InputError(f"tree_site_likelihood: node {n!r} has an empty observation")
     order, children = _tree_order(parent)
-    return _site_max(order, children, parent, observed, same, other)
+    return _site_value(order, children, parent, observed, same, other)
 
 
-def _site_max(order: list[str], children: Mapping[str, list[str]],
-              parent: Mapping[str, str | None], observed: Mapping[str, str], same: float,
-              other: float) -> float:
-    """:func:`tree_site_likelihood` on a tree already ordered by :func:`_tree_order`."""
+def _site_value(order: list[str], children: Mapping[str, list[str]],
+                parent: Mapping[str, str | None], observed: Mapping[str, str], same: float,
+                other: float) -> float:
+    """:func:`tree_site_likelihood` on a tree already ordered by :func:`_tree_order`: the
+    maximum over the resolutions of the ``*`` nodes of the sum over the symbols of the
+    multi-symbol (coarsened) observations of the peeled likelihood. Jukes-Cantor is symmetric
+    in the states, so an assignment's likelihood depends only on which nodes share a symbol
+    (its pattern): each pattern is peeled once and weighted by the number of assignments that
+    have it."""
     nodes = sorted(observed)
-    choices = [sorted(set(observed[n])) for n in nodes]
+    wild = [n for n in nodes if observed[n] == "*"]
+    peeled: dict[tuple[int, ...], float] = {}
     best = 0.0
-    seen: set[tuple[int, ...]] = set()
-    for combo in itertools.product(*choices):
-        code: dict[str, int] = {}
-        pattern = tuple(code.setdefault(sym, len(code)) for sym in combo)
-        if len(code) > 4 or pattern in seen:
-            continue
-        seen.add(pattern)
-        value = _peel_states(order, children, parent, dict(zip(nodes, pattern, strict=True)),
-                             same, other)
-        best = max(best, value)
+    for resolved in itertools.product(_ANY, repeat=len(wild)):
+        obs = {**observed, **dict(zip(wild, resolved, strict=True))}
+        counts: dict[tuple[int, ...], int] = {}
+        for combo in itertools.product(*(sorted(set(obs[n])) for n in nodes)):
+            code: dict[str, int] = {}
+            pattern = tuple(code.setdefault(sym, len(code)) for sym in combo)
+            if len(code) <= 4:
+                counts[pattern] = counts.get(pattern, 0) + 1
+        total = 0.0
+        for pattern, count in counts.items():
+            if pattern not in peeled:
+                peeled[pattern] = _peel_states(order, children, parent,
+                                               dict(zip(nodes, pattern, strict=True)),
+                                               same, other)
+            total += count * peeled[pattern]
+        best = max(best, total)
     return best
 
 
 def _site_observation(m: Mitotype, pos: int) -> str:
     """What a mitotype shows at a position it reads: ``r`` (no variant: the rCRS base), the
-    bases of a substitution or heteroplasmy, ``-`` a deletion, or every state for a deletion
-    in a C-tract (a length variant, compatible with any base, as it is ignored pairwise)."""
+    bases of a substitution or heteroplasmy, ``-`` a deletion, or ``*`` for a deletion in a
+    C-tract (a length variant: ignored, resolved to the best-fitting state, as pairwise)."""
     if pos in m.deletions:
-        return _ANY if in_c_tract(pos) else "-"
+        return "*" if in_c_tract(pos) else "-"
     return m.substitutions.get(pos, "r")
 
 
@@ -489,17 +681,18 @@ def _with_rcrs(tree: tuple[tuple[str, str | None], ...], observed: tuple[tuple[s
     """:func:`tree_site_likelihood` with ``r`` (no variant) read as the rCRS base, unknown
     here: the largest likelihood over the bases that no observation shows as a single-base
     substitution (a substitution differs from rCRS by definition). Cached by tree, canonical
-    observations (:func:`_canonical`) and rate."""
+    observations (:func:`_canonical`) and rate. (The rCRS base is a fixed unknown of the
+    reference sequence, not an observation: it is chosen, not summed over.)"""
     parent, order, children = _ordered(tree)
     obs = dict(observed)
     if "r" not in obs.values():
-        return _site_max(order, children, parent, obs, same, other)
+        return _site_value(order, children, parent, obs, same, other)
     taken = {o for o in obs.values() if len(o) == 1 and o in "ACGT"}
     free = [b for b in "ACGT" if b not in taken]
     if not free:
         raise InputError("the relatives show all four bases as substitutions, so no base is "
                          "left for rCRS; check the data")
-    return max(_site_max(order, children, parent, {n: (b if o == "r" else o)
+    return max(_site_value(order, children, parent, {n: (b if o == "r" else o)
                                                    for n, o in obs.items()}, same, other)
                for b in free)
 
