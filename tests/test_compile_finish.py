@@ -151,3 +151,19 @@ def test_compiled_row_is_the_per_marker_path(case) -> None:  # type: ignore[no-u
     np.testing.assert_array_equal(row.log10_lr, lr)
     np.testing.assert_array_equal(row.consistent, ok)
     np.testing.assert_array_equal(row.allele_sums, sums)
+
+
+def test_an_allele_outside_the_panel_is_named() -> None:
+    """The family's profiles are encoded once for the whole compile; an allele the panel does
+    not have still gives the marker's own error, naming marker and allele."""
+    import pytest
+
+    from forensic_match.errors import MarkerError
+    from forensic_match.pedigree import Pedigree
+
+    ped = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+                                 ("C", "FA", "MO", "M")])
+    marker = Marker("M1", ["10", "11", "12", "13"], [0.1, 0.2, 0.3, 0.4])
+    family = Family("F", ped, ["C"], {"FA": {"M1": ("10", "99")}, "MO": {"M1": ("12", "12")}})
+    with pytest.raises(MarkerError, match="marker 'M1', allele '99'"):
+        compile_missing(family, "C", [marker])

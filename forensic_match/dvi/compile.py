@@ -166,7 +166,8 @@ def _seen_and_tracers(profiles: Mapping[str, Any], markers: Sequence[Marker],
                     base = int(panel.freq_ptr[k])
                     for a in g:
                         if a is not None:
-                            hits.append(base + panel.index[k][a])
+                            i = panel.index[k].get(a)
+                            hits.append(base + (i if i is not None else marker.index(a)))
         seen[hits] = True
     n_m = len(panel.markers)
     tracers = np.empty((n_m, 3), dtype=np.int64)
@@ -445,9 +446,12 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
 def _family_seen(family: Family, markers: Sequence[Marker]) -> _Seen:
     """:func:`_seen_and_tracers` of a family, with the engine's encoding of its profiles
     (shared by every engine call on the family's own pedigree)."""
-    from forensic_match.likelihood.engine import _encode
+    from forensic_match.likelihood.engine import _encode, _UnknownAllele
 
-    encoded = _encode(family.pedigree, markers, family.genotypes)
+    try:
+        encoded = _encode(family.pedigree, markers, family.genotypes)
+    except _UnknownAllele:  # not in the panel: the profile path names marker and allele
+        return _seen_and_tracers(family.genotypes, markers)
     return _seen_and_tracers(family.genotypes, markers, encoded)
 
 
