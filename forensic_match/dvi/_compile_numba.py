@@ -14,8 +14,51 @@ from forensic_match.accelerate import jit
 
 @jit
 def _lstsq(a, b):
-    coef, _, _, _ = np.linalg.lstsq(a, b)
-    return coef
+    """Least-squares solution of ``a x = b`` for a small full-rank ``a`` (rows >= columns) by
+    Householder QR (Golub & Van Loan, *Matrix Computations*, 4th ed., algorithm 5.3.2):
+    backward stable like LAPACK's SVD solver, and without its per-call workspace, which made
+    the compile's fits cost more than the rest of a row."""
+    m, n = a.shape
+    r = a.copy()
+    y = b.copy()
+    for j in range(n):
+        norm = 0.0
+        for i in range(j, m):
+            norm += r[i, j] * r[i, j]
+        norm = np.sqrt(norm)
+        if norm == 0.0:
+            continue
+        alpha = -norm if r[j, j] >= 0.0 else norm
+        v0 = r[j, j] - alpha
+        # Householder vector v = (v0, r[j+1:, j]); H = I - 2 v v' / (v' v).
+        vtv = v0 * v0
+        for i in range(j + 1, m):
+            vtv += r[i, j] * r[i, j]
+        if vtv == 0.0:
+            continue
+        for c in range(j + 1, n):
+            dot = v0 * r[j, c]
+            for i in range(j + 1, m):
+                dot += r[i, j] * r[i, c]
+            f = 2.0 * dot / vtv
+            r[j, c] -= f * v0
+            for i in range(j + 1, m):
+                r[i, c] -= f * r[i, j]
+        dot = v0 * y[j]
+        for i in range(j + 1, m):
+            dot += r[i, j] * y[i]
+        f = 2.0 * dot / vtv
+        y[j] -= f * v0
+        for i in range(j + 1, m):
+            y[i] -= f * r[i, j]
+        r[j, j] = alpha
+    x = np.zeros(n)
+    for j in range(n - 1, -1, -1):
+        acc = y[j]
+        for c in range(j + 1, n):
+            acc -= r[j, c] * x[c]
+        x[j] = acc / r[j, j] if r[j, j] != 0.0 else 0.0
+    return x
 
 
 @jit
@@ -191,3 +234,137 @@ def ratio_table(full, p, out):
             else:
                 out[hi * (hi + 1) // 2 + lo] = (full[lo, hi] + full[hi, lo]) / \
                     (2.0 * p[lo] * p[hi])
+
+
+@jit
+def _pairwise_sum(a, lo, n):
+    """``a[lo:lo + n].sum()`` added in numpy's order for ``n <= 128`` (eight running sums),
+    so that the result is numpy's to the bit; longer runs (no marker has that many alleles)
+    are added in order, which may differ from numpy's in the last bit. Not recursive: numba
+    cannot reliably cache recursive functions."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    if n > 128:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r = np.empty(8)
+    for j in range(8):
+        r[j] = a[lo + j]
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[lo + i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@jit
+def panel_tracers(seen, freq_ptr, freqs, log_freqs, order, tracers, inverse):
+    """For every marker of a panel at once: ``tracers[m]`` the full indices of three unseen
+    alleles (lowest frequency, closest to the geometric mean of the two ends in log scale,
+    highest; -1 when the unseen block has fewer than 5 alleles or the three frequencies are
+    not distinct), and
+    ``inverse[m]`` the unseen factor ``Σ unseen / (1 - Σ seen)`` (1.0 when none applies;
+    ``compile._factor_of``); the sums are numpy's to the bit.
+    ``seen``, ``freqs``, ``log_freqs``: flat over the panel's alleles (``freq_ptr``);
+    ``order``: each marker's stable frequency order (local indices), flat likewise."""
+    for m in range(freq_ptr.size - 1):
+        lo_ptr = freq_ptr[m]
+        n = freq_ptr[m + 1] - lo_ptr
+        tracers[m, :] = -1
+        inverse[m] = 1.0
+        # The two sums as numpy adds the selected frequencies (bit for bit).
+        picked = np.empty(n)
+        n_unseen = 0
+        for u in range(n):
+            if not seen[lo_ptr + u]:
+                picked[n_unseen] = freqs[lo_ptr + u]
+                n_unseen += 1
+        sum_unseen = _pairwise_sum(picked, 0, n_unseen)
+        n_seen = 0
+        for u in range(n):
+            if seen[lo_ptr + u]:
+                picked[n_seen] = freqs[lo_ptr + u]
+                n_seen += 1
+        sum_seen = _pairwise_sum(picked, 0, n_seen)
+        rest = 1.0 - sum_seen
+        if rest > 0.0 and sum_unseen > 0.0 and rest != sum_unseen:
+            inverse[m] = sum_unseen / rest
+        if n_unseen < 5:
+            continue
+        first = -1
+        last = -1
+        for r in range(n):
+            u = order[lo_ptr + r]
+            if not seen[lo_ptr + u]:
+                if first < 0:
+                    first = u
+                last = u
+        centre = 0.5 * np.log(freqs[lo_ptr + first] * freqs[lo_ptr + last])
+        mid = -1
+        best = np.inf
+        for r in range(n):
+            u = order[lo_ptr + r]
+            if seen[lo_ptr + u] or u == first or u == last:
+                continue
+            d = abs(log_freqs[lo_ptr + u] - centre)
+            if d < best:
+                best = d
+                mid = u
+        p_lo = freqs[lo_ptr + first]
+        p_mid = freqs[lo_ptr + mid]
+        p_hi = freqs[lo_ptr + last]
+        if p_lo == p_mid or p_mid == p_hi:
+            continue
+        tracers[m, 0] = first
+        tracers[m, 1] = mid
+        tracers[m, 2] = last
+
+
+@jit
+def finish_row(freq_ptr, freqs, seen, table_ptr, allele_ptr, k_all, work_all, post_all,
+               tracers, inverse, use_factor, ck_all, cwork_all, cpost_all, cvalues, rtol,
+               full_buf, lr, ok, sums, failed):
+    """One compiled row from the engine's merged posteriors of every marker: each marker's
+    full ordered posterior (:func:`expand_posterior`), times the unseen factor on both axes
+    when ``use_factor``, then its :func:`log10_lr_table`, :func:`allele_sums` and, from the
+    no-mutation posterior (``ck_all`` ...), its :func:`consistent_table`. A marker whose fit
+    fails its mass check is marked in ``failed`` and left for the caller."""
+    pos = np.empty(3, dtype=np.int64)
+    for m in range(freq_ptr.size - 1):
+        lo_ptr = freq_ptr[m]
+        n = freq_ptr[m + 1] - lo_ptr
+        p = freqs[lo_ptr:freq_ptr[m + 1]]
+        k = k_all[m]
+        work = work_all[m, :k]
+        post = post_all[m, :k * k].reshape((k, k))
+        pos[:] = -1
+        if tracers[m, 0] >= 0 and work[k - 1] < 0:
+            for r in range(3):
+                for i in range(k):
+                    if work[i] == tracers[m, r]:
+                        pos[r] = i
+        full = full_buf[:n * n].reshape((n, n))
+        if not expand_posterior(post, work, p, pos, rtol, full):
+            failed[m] = True
+            continue
+        if use_factor and inverse[m] != 1.0:
+            for u in range(n):
+                fu = 1.0 if seen[lo_ptr + u] else inverse[m]
+                for v in range(n):
+                    fv = 1.0 if seen[lo_ptr + v] else inverse[m]
+                    full[u, v] = full[u, v] * fu * fv
+        log10_lr_table(full, p, lr[table_ptr[m]:table_ptr[m + 1]])
+        allele_sums(full, p, sums[allele_ptr[m]:allele_ptr[m + 1]])
+        ck = ck_all[m]
+        consistent_table(cpost_all[m, :ck * ck].reshape((ck, ck)), cwork_all[m, :ck], n,
+                         cvalues[m], ok[table_ptr[m]:table_ptr[m + 1]])

@@ -80,23 +80,6 @@ def _frequency_order(marker: Marker) -> np.ndarray:
     return cached
 
 
-def _tracer_indices(marker: Marker, seen: np.ndarray) -> np.ndarray | None:
-    """Full indices of three unseen alleles with distinct frequencies spanning the block
-    (lowest, closest to the geometric mean, highest), or ``None`` when the block is too small
-    or too uniform: then nothing is merged."""
-    order = _frequency_order(marker)
-    block = order[~seen[order]]
-    if block.size < 5:
-        return None
-    p = marker.frequencies
-    lo, hi = block[0], block[-1]
-    inner = block[1:-1]
-    mid = inner[np.argmin(np.abs(np.log(p[inner]) - 0.5 * np.log(p[lo] * p[hi])))]
-    if p[lo] == p[mid] or p[mid] == p[hi]:
-        return None
-    return np.array([lo, mid, hi])
-
-
 class CompiledRow(NamedTuple):
     """One missing person's compiled tables (see :func:`compile_missing`)."""
 
@@ -111,37 +94,128 @@ class CompiledRow(NamedTuple):
 
 class _Seen(NamedTuple):
     """Per marker, what the family's typed members show: the alleles the engine keeps
-    apart (``keep``), the three tracers of the merged ones (or ``None``) and the mask of
-    seen alleles. The same for every person compiled in one family."""
+    apart (``keep``: a mask over the marker's alleles, the three tracers of the merged ones,
+    or every allele when nothing is merged), the tracers' full indices (``-1`` rows: none),
+    the seen alleles (flat over the panel, :class:`_PanelArrays`), the inverse ``1 / c`` of
+    the unseen alleles' rescaling (:func:`_factor_of`; 1.0: none) and the engine's encoding
+    of the profiles (or ``None``). The same for every person compiled in one family."""
 
-    keep: list[list[str]]
-    tracers: list[np.ndarray | None]
-    seen: list[np.ndarray]
-    unseen_factor: list[np.ndarray | None]
+    keep: list[np.ndarray]
+    tracers: np.ndarray
+    seen: np.ndarray
+    inverse: np.ndarray
+    encoded: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
-def _seen_and_tracers(profiles: Mapping[str, Any], markers: Sequence[Marker]) -> _Seen:
-    keep: list[list[str]] = []
-    tracers: list[np.ndarray | None] = []
-    masks: list[np.ndarray] = []
-    for marker in markers:
-        seen = np.zeros(len(marker), dtype=bool)
+class _PanelArrays(NamedTuple):
+    """A panel's frequencies as flat arrays for the compile kernels (kept per panel)."""
+
+    markers: tuple[Marker, ...]
+    freq_ptr: np.ndarray
+    freqs: np.ndarray
+    log_freqs: np.ndarray
+    order: np.ndarray
+    expandable: np.ndarray
+    index: tuple[dict[str, int], ...]
+    table_ptr: np.ndarray
+    allele_ptr: np.ndarray
+
+
+_PANELS: dict[tuple[int, ...], _PanelArrays] = {}
+
+
+def _panel_arrays(markers: Sequence[Marker]) -> _PanelArrays:
+    key = tuple(id(m) for m in markers)
+    panel = _PANELS.get(key)
+    if panel is None:
+        markers = tuple(markers)
+        freqs = np.concatenate([m.frequencies for m in markers]).astype(np.float64)
+        panel = _PanelArrays(
+            markers, allele_offsets(markers), freqs, np.log(freqs),
+            np.concatenate([_frequency_order(m) for m in markers]).astype(np.int64),
+            np.array([_expandable(m) for m in markers]),
+            tuple(m._index for m in markers), marker_offsets(markers),
+            allele_offsets(markers))
+        if len(_PANELS) >= 16:
+            _PANELS.pop(next(iter(_PANELS)))
+        _PANELS[key] = panel  # the entry holds the markers, so their ids stay valid
+    return panel
+
+
+def _seen_and_tracers(profiles: Mapping[str, Any], markers: Sequence[Marker],
+                      encoded: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                      ) -> _Seen:
+    """:class:`_Seen` of a family's ``profiles``; ``encoded``: the engine's encoding of
+    them on the family's pedigree (``_encode``), when the caller has it."""
+    from forensic_match.dvi._compile_numba import panel_tracers
+
+    panel = _panel_arrays(markers)
+    seen = np.zeros(panel.freqs.size, dtype=np.bool_)
+    if encoded is not None:
+        kind, a1, a2 = encoded
+        base = panel.freq_ptr[:-1, None]
+        typed = kind > 0
+        seen[(base + a1)[typed]] = True
+        seen[(base + a2)[typed & (a2 >= 0)]] = True
+    else:
+        hits: list[int] = []
         for prof in profiles.values():
-            g = prof.get(marker.name)
-            if g is not None:
-                for a in g:
-                    if a is not None:
-                        seen[marker.index(a)] = True
-        t = _tracer_indices(marker, seen) if _expandable(marker) else None
-        tracers.append(t)
-        masks.append(seen)
-        keep.append([marker.alleles[i] for i in t] if t is not None else list(marker.alleles))
-    return _Seen(keep, tracers, masks, [_unseen_factor(m, s) for m, s in zip(markers, masks)])
+            for k, marker in enumerate(panel.markers):
+                g = prof.get(marker.name)
+                if g is not None:
+                    base = int(panel.freq_ptr[k])
+                    for a in g:
+                        if a is not None:
+                            i = panel.index[k].get(a)
+                            hits.append(base + (i if i is not None else marker.index(a)))
+        seen[hits] = True
+    n_m = len(panel.markers)
+    tracers = np.empty((n_m, 3), dtype=np.int64)
+    inverse = np.empty(n_m)
+    panel_tracers(seen, panel.freq_ptr, panel.freqs, panel.log_freqs, panel.order, tracers,
+                  inverse)
+    tracers[~panel.expandable] = -1
+    keep = []
+    for k in range(n_m):
+        n = int(panel.freq_ptr[k + 1] - panel.freq_ptr[k])
+        if tracers[k, 0] < 0:
+            keep.append(np.ones(n, dtype=np.bool_))
+        else:
+            mask = np.zeros(n, dtype=np.bool_)
+            mask[tracers[k]] = True
+            keep.append(mask)
+    return _Seen(keep, tracers, seen, inverse, encoded)
+
+
+def _tracers_of(seen: _Seen, k: int) -> np.ndarray | None:
+    return seen.tracers[k] if seen.tracers[k, 0] >= 0 else None
+
+
+def _factor_of(seen: _Seen, markers: Sequence[Marker], k: int) -> np.ndarray | None:
+    """Per allele of marker ``k``, the factor that gives the posterior as the exact pairwise
+    LR sees it when the frequencies do not sum to 1 (``None``: nothing to change); the
+    posterior is multiplied by it along both allele axes (``finish_row`` does it in the
+    kernel; this is for the rare marker finished in Python).
+
+    The engine completes a marker's frequencies to 1 by rescaling the alleles nobody typed
+    shows by ``c = (1 - Σ seen) / Σ unseen`` (as pedprobr does), so the compiled posterior
+    carries ``c`` once per unseen allele of the missing person's genotype, while the pairwise
+    LR of a sample showing that allele evaluates it unscaled (it is then seen). Dividing by
+    ``c^n`` (``n`` unseen alleles in the genotype) makes the two agree; it is exact without
+    mutation and for founder-origin alleles (mutation-origin paths of an unseen allele
+    differ by ``rate x (c - 1)``). With frequencies that sum to 1, ``c = 1``.
+    """
+    inv = float(seen.inverse[k])
+    if inv == 1.0:
+        return None
+    panel = _panel_arrays(markers)
+    mask = seen.seen[panel.freq_ptr[k]:panel.freq_ptr[k + 1]]
+    return np.where(mask, 1.0, inv)
 
 
 def _evaluate_by_theta(pedigree: Pedigree, markers: Sequence[Marker],
                       profiles: Mapping[str, Any], thetas: np.ndarray, target: str,
-                      observation: Mapping[str, Any] | None, keep: list[list[str]],
+                      observation: Mapping[str, Any] | None, keep: Sequence[Any],
                       ) -> tuple[np.ndarray, list[Any]]:
     """The engine's lumped posteriors of ``target``, each marker at its own theta (markers
     grouped by theta, so one engine call per distinct value)."""
@@ -163,7 +237,7 @@ def _evaluate_by_theta(pedigree: Pedigree, markers: Sequence[Marker],
 def feasible_thetas(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
                     markers: Sequence[Marker], theta: float,
                     observation: Mapping[str, Any] | None,
-                    keep: list[list[str]] | None = None) -> np.ndarray:
+                    keep: Sequence[Any] | None = None) -> np.ndarray:
     """Per marker, ``theta`` where the exact correction of ``target``'s posterior is within
     the engine's limits and 0 where it is not (:func:`~forensic_match.likelihood.engine.
     theta_feasible`: found from the pedigree and the alleles, without computing it).
@@ -193,6 +267,56 @@ def family_thetas(family: Family, persons: Sequence[str], markers: Sequence[Mark
     return out
 
 
+class _Packed(NamedTuple):
+    """The engine's merged posteriors of every marker of a panel, one row per marker (see
+    :func:`_packed_posteriors`)."""
+
+    values: np.ndarray
+    k: np.ndarray
+    work: np.ndarray
+    post: np.ndarray
+
+
+def _pack(n_markers: int, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+          width: int = 0) -> _Packed:
+    width = max([width] + [pa.shape[1] for _, _, _, pa in parts])
+    values = np.empty(n_markers)
+    work = np.full((n_markers, width), -2, dtype=np.int64)
+    post = np.zeros((n_markers, width * width))
+    for g, vals, pst, pa in parts:
+        values[g] = vals
+        work[g, :pa.shape[1]] = pa
+        post[g, :pst.shape[1]] = pst
+    return _Packed(values, (work > -2).sum(axis=1), work, post)
+
+
+def _packed_posteriors(pedigree: Pedigree, markers: Sequence[Marker],
+                       profiles: Mapping[str, Any], thetas: np.ndarray, target: str,
+                       observation: Mapping[str, Any] | None, keep: Sequence[Any] | None,
+                       encoded: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                       ) -> _Packed:
+    """:func:`_evaluate_by_theta` (or, with ``keep=None``, every marker merged as far as
+    exact) as the kernel returns it: no per-marker Python. ``encoded``: the engine's
+    encoding of ``profiles`` on ``pedigree`` for ``markers``, when the caller has it."""
+    from forensic_match.likelihood.engine import _evaluate_groups
+
+    t = pedigree.index(target)
+    parts = []
+    for value in np.unique(thetas):
+        idx = np.flatnonzero(thetas == value)
+        every = idx.size == len(markers)
+        sub = markers if every else [markers[i] for i in idx]
+        sub_keep = None if keep is None else (keep if every else [keep[i] for i in idx])
+        sub_enc = None if encoded is None else \
+            (encoded if every else tuple(x[idx] for x in encoded))
+        for ms, vals, post, pa in _evaluate_groups(
+                pedigree, sub, profiles, theta=float(value) if value >= THETA_ZERO else 0.0,
+                observation=observation, t=t, lump=True, keep_alleles=sub_keep,
+                encoded=sub_enc):  # type: ignore[arg-type]
+            parts.append((idx[ms], vals, post, pa))
+    return _pack(len(markers), parts)
+
+
 def _posteriors(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
                 markers: Sequence[Marker], theta: float | np.ndarray,
                 observation: Mapping[str, Any] | None, what: str,
@@ -203,37 +327,44 @@ def _posteriors(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
     engine's merged posteriors (working alleles, posterior) they were expanded from.
     ``theta`` is one value or one per marker; ``seen``: :func:`_seen_and_tracers` of
     ``profiles`` when the caller has it."""
+    thetas = np.broadcast_to(np.asarray(theta, dtype=np.float64), (len(markers),))
+    seen = seen if seen is not None else _seen_and_tracers(profiles, markers)
+    values, posts = _evaluate_by_theta(pedigree, markers, profiles, thetas, target,
+                                       observation, seen.keep)
+    out = [_full_posterior(pedigree, profiles, target, marker, float(thetas[k]), observation,
+                           what, posts[k][0], posts[k][1], _tracers_of(seen, k))
+           for k, marker in enumerate(markers)]
+    return values, out, posts  # type: ignore[return-value]
+
+
+def _full_posterior(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
+                    marker: Marker, theta: float, observation: Mapping[str, Any] | None,
+                    what: str, work: np.ndarray, post: np.ndarray,
+                    tracers: np.ndarray | None) -> np.ndarray:
+    """``target``'s ordered posterior over the marker's full allele list from the engine's
+    merged one (``work``, ``post``), expanded from the tracers; where the fit fails its mass
+    check, computed again over every allele (theta 0) or refused (theta > 0)."""
     from forensic_match.dvi._compile_numba import expand_posterior
     from forensic_match.likelihood.engine import _evaluate
 
-    thetas = np.broadcast_to(np.asarray(theta, dtype=np.float64), (len(markers),))
-    keep, tracers = (seen if seen is not None else _seen_and_tracers(profiles, markers))[:2]
-    values, posts = _evaluate_by_theta(pedigree, markers, profiles, thetas, target,
-                                       observation, keep)
-    out = []
-    for k, marker in enumerate(markers):
-        theta = float(thetas[k])
-        work, post = posts[k]  # type: ignore[index]
-        full = np.empty((len(marker), len(marker)))
-        t = tracers[k]
-        pos = np.full(3, -1, dtype=np.int64)
-        if t is not None and work[-1] < 0:
-            listed = work.tolist()
-            pos = np.array([listed.index(a) for a in t.tolist()], dtype=np.int64)
-        if not expand_posterior(post, work.astype(np.int64), marker.frequencies, pos,
-                                FIT_CHECK_RTOL, full):
-            if theta > 0:
-                raise InputError(f"{what}, marker {marker.name}: the theta-corrected "
-                                 "posterior of alleles nobody in the family shows could not "
-                                 "be recovered exactly from the merged allele; compile with "
-                                 "theta 0 or report this case")
-            _, again = _evaluate(pedigree, [marker], profiles, theta=theta,
-                                 observation=observation, target=target, lump=False)
-            w2, p2 = again[0]  # type: ignore[index]
-            expand_posterior(p2, w2.astype(np.int64), marker.frequencies, pos, FIT_CHECK_RTOL,
-                             full)
-        out.append(full)
-    return values, out, posts  # type: ignore[return-value]
+    full = np.empty((len(marker), len(marker)))
+    pos = np.full(3, -1, dtype=np.int64)
+    if tracers is not None and work[-1] < 0:
+        listed = work.tolist()
+        pos = np.array([listed.index(a) for a in tracers.tolist()], dtype=np.int64)
+    if not expand_posterior(post, work.astype(np.int64), marker.frequencies, pos,
+                            FIT_CHECK_RTOL, full):
+        if theta > 0:
+            raise InputError(f"{what}, marker {marker.name}: the theta-corrected "
+                             "posterior of alleles nobody in the family shows could not "
+                             "be recovered exactly from the merged allele; compile with "
+                             "theta 0 or report this case")
+        _, again = _evaluate(pedigree, [marker], profiles, theta=theta,
+                             observation=observation, target=target, lump=False)
+        w2, p2 = again[0]  # type: ignore[index]
+        expand_posterior(p2, w2.astype(np.int64), marker.frequencies, pos, FIT_CHECK_RTOL,
+                         full)
+    return full
 
 
 #: Id of the unrelated person added to a family for the theta denominator.
@@ -276,29 +407,6 @@ def family_denominator(family: Family, markers: Sequence[Marker], theta: float, 
     return table, sums, thetas
 
 
-def _unseen_factor(marker: Marker, seen: np.ndarray) -> np.ndarray | None:
-    """Per allele, the factor that gives the posterior as the exact pairwise LR sees it when
-    the frequencies do not sum to 1 (``None``: nothing to change); the posterior is
-    multiplied by it along both allele axes.
-
-    The engine completes a marker's frequencies to 1 by rescaling the alleles nobody typed
-    shows by ``c = (1 - Σ seen) / Σ unseen`` (as pedprobr does), so the compiled posterior
-    carries ``c`` once per unseen allele of the missing person's genotype, while the pairwise
-    LR of a sample showing that allele evaluates it unscaled (it is then seen). Dividing by
-    ``c^n`` (``n`` unseen alleles in the genotype) makes the two agree; it is exact without
-    mutation and for founder-origin alleles (mutation-origin paths of an unseen allele
-    differ by ``rate x (c - 1)``). With frequencies that sum to 1, ``c = 1``. ``seen``:
-    the alleles the family's typed members show.
-    """
-    p = marker.frequencies
-    rest = 1.0 - float(p[seen].sum())
-    unseen = float(p[~seen].sum())
-    if not (rest > 0.0 and unseen > 0.0) or rest == unseen:
-        return None
-    inv = unseen / rest
-    return np.where(seen, 1.0, inv)
-
-
 def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
                     observation: Mapping[str, Any] | None = None, theta: float = 0.0,
                     denominator: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
@@ -332,7 +440,19 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
             family, markers, theta, observation=observation,
             thetas=family_thetas(family, [missing], markers, theta, observation))
     return _compile_one(family, missing, markers, observation, theta, denominator,
-                        _seen_and_tracers(family.genotypes, markers))
+                        _family_seen(family, markers))
+
+
+def _family_seen(family: Family, markers: Sequence[Marker]) -> _Seen:
+    """:func:`_seen_and_tracers` of a family, with the engine's encoding of its profiles
+    (shared by every engine call on the family's own pedigree)."""
+    from forensic_match.likelihood.engine import _encode, _UnknownAllele
+
+    try:
+        encoded = _encode(family.pedigree, markers, family.genotypes)
+    except _UnknownAllele:  # not in the panel: the profile path names marker and allele
+        return _seen_and_tracers(family.genotypes, markers)
+    return _seen_and_tracers(family.genotypes, markers, encoded)
 
 
 def _compile_one(family: Family, missing: str, markers: Sequence[Marker],
@@ -344,44 +464,55 @@ def _compile_one(family: Family, missing: str, markers: Sequence[Marker],
     from forensic_match.dvi._compile_numba import (
         allele_sums,
         consistent_table,
+        finish_row,
         log10_lr_table,
     )
-    from forensic_match.likelihood.engine import _evaluate
 
-    offsets = marker_offsets(markers)
+    panel = _panel_arrays(markers)
     profiles = family.genotypes
     thetas = np.zeros(len(markers)) if denominator is None else denominator[2]
-    values, posts, merged = _posteriors(family.pedigree, profiles, missing, markers, thetas,
-                                        observation,
-                                        f"family {family.id!r}, missing {missing!r}", seen)
+    main = _packed_posteriors(family.pedigree, markers, profiles, thetas, missing,
+                              observation, seen.keep, seen.encoded)
     # Which genotypes are possible without mutation: only their posterior being positive
     # matters, so a marker without mutation computed at theta 0 reads it from the posterior
     # above (merging alleles nobody shows, or keeping three of them apart, changes no
     # positivity); the others are computed again with their mutation models switched off.
-    cvalues = values.copy()
-    cposts = list(merged)
     again = [k for k, m in enumerate(markers) if m.mutation is not None or thetas[k] != 0]
+    cons = main
     if again:
-        v, p = _evaluate(family.pedigree, [_without_mutation(markers[k]) for k in again],
-                         profiles, theta=0.0, observation=observation, target=missing,
-                         lump=True)
-        for j, k in enumerate(again):
-            cvalues[k] = v[j]
-            cposts[k] = p[j]  # type: ignore[index]
-    lr = np.empty(offsets[-1])
-    ok = np.empty(offsets[-1], dtype=bool)
-    a_off = allele_offsets(markers)
-    sums = np.empty((a_off[-1], 2))
-    for k, marker in enumerate(markers):
-        full = posts[k]
-        factor = seen.unseen_factor[k]
+        sub = _packed_posteriors(family.pedigree,
+                                 [_without_mutation(markers[k]) for k in again], profiles,
+                                 np.zeros(len(again)), missing, observation, None,
+                                 None if seen.encoded is None else
+                                 tuple(x[again] for x in seen.encoded))
+        cons = _pack(len(markers), [(np.arange(len(markers)), main.values, main.post,
+                                     main.work),
+                                    (np.array(again), sub.values, sub.post, sub.work)])
+    lr = np.empty(panel.table_ptr[-1])
+    ok = np.empty(panel.table_ptr[-1], dtype=bool)
+    sums = np.empty((panel.allele_ptr[-1], 2))
+    failed = np.zeros(len(markers), dtype=np.bool_)
+    n_max = int(np.diff(panel.freq_ptr).max())
+    finish_row(panel.freq_ptr, panel.freqs, seen.seen, panel.table_ptr, panel.allele_ptr,
+               main.k, main.work, main.post, seen.tracers, seen.inverse, denominator is None,
+               cons.k, cons.work, cons.post, cons.values, FIT_CHECK_RTOL,
+               np.empty(n_max * n_max), lr, ok, sums, failed)
+    what = f"family {family.id!r}, missing {missing!r}"
+    for k in np.flatnonzero(failed).tolist():  # a fit failed: every allele kept (rare)
+        marker = markers[k]
+        kk, kc = int(main.k[k]), int(cons.k[k])
+        full = _full_posterior(family.pedigree, profiles, missing, marker, float(thetas[k]),
+                               observation, what, main.work[k, :kk],
+                               main.post[k, :kk * kk].reshape(kk, kk), _tracers_of(seen, k))
+        factor = _factor_of(seen, markers, k)
         if denominator is None and factor is not None:
             full = full * factor[:, None] * factor[None, :]
-        log10_lr_table(full, marker.frequencies, lr[offsets[k]:offsets[k + 1]])
-        allele_sums(full, marker.frequencies, sums[a_off[k]:a_off[k + 1]])
-        cw, cp = cposts[k]  # type: ignore[index]
-        consistent_table(cp, cw.astype(np.int64), len(marker), float(cvalues[k]),
-                         ok[offsets[k]:offsets[k + 1]])
+        t0, t1 = panel.table_ptr[k], panel.table_ptr[k + 1]
+        log10_lr_table(full, marker.frequencies, lr[t0:t1])
+        allele_sums(full, marker.frequencies, sums[panel.allele_ptr[k]:panel.allele_ptr[k + 1]])
+        consistent_table(cons.post[k, :kc * kc].reshape(kc, kc), cons.work[k, :kc],
+                         len(marker), float(cons.values[k]), ok[t0:t1])
+    values = main.values
     with np.errstate(divide="ignore"):
         loglik = float(np.sum(np.log10(values)))
         if denominator is not None:
@@ -403,7 +534,7 @@ def compile_rows(family: Family, persons: Sequence[str], markers: Sequence[Marke
     ``theta`` 0 (``CompiledRow.theta`` and :attr:`CompiledTables.row_theta`): a documented
     fallback, never silent.
     """
-    seen = _seen_and_tracers(family.genotypes, markers)
+    seen = _family_seen(family, markers)
     if theta <= 0:
         return [_compile_one(family, m, markers, observation, 0.0, None, seen)
                 for m in persons]

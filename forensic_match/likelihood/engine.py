@@ -386,13 +386,15 @@ def dirichlet_quadrature(alpha: np.ndarray, degree: int) -> tuple[np.ndarray, np
 
 def _groups(pedigree: Pedigree, markers: Sequence[Marker],
             profiles: Mapping[str, Mapping[str, Any]], observation: ObservationSpec,
-            t: int, lump: bool, keep_alleles: Sequence[Sequence[str]] | None):
+            t: int, lump: bool, keep_alleles: Sequence[Sequence[str]] | None,
+            encoded: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
     """Per group of markers that share a plan: the typed and exactly typed individuals and
-    the kernel call (:class:`_GroupRun`)."""
+    the kernel call (:class:`_GroupRun`). ``encoded``: :func:`_encode` of the same
+    arguments, when the caller has it."""
     obs = _observations(pedigree, observation)
     dropout = np.array([o.dropout for o in obs])
     dropin = np.array([o.dropin for o in obs])
-    kind, a1, a2 = _encode(pedigree, markers, profiles)
+    kind, a1, a2 = encoded if encoded is not None else _encode(pedigree, markers, profiles)
     pack = _pack(markers)
     exact_person = (dropout == 0) & (dropin == 0)
     for ms in _marker_groups(kind, exact_person):
@@ -404,7 +406,11 @@ def _groups(pedigree: Pedigree, markers: Sequence[Marker],
             keep_extra[:] = True
         elif keep_alleles is not None:
             for r, m in enumerate(ms):
-                for a in keep_alleles[m]:
+                keep = keep_alleles[m]
+                if isinstance(keep, np.ndarray):  # a mask over the marker's alleles
+                    keep_extra[r, :keep.size] = keep
+                    continue
+                for a in keep:
                     keep_extra[r, markers[m].index(a)] = True
         yield typed, exact, _GroupRun(ms, nmax, t, pack, keep_extra, kind, a1, a2, dropout,
                                       dropin)
@@ -443,15 +449,9 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
     result = np.empty(n_m)
     posts: list[tuple[np.ndarray, np.ndarray]] = []
     post_slots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for typed, exact, run in _groups(pedigree, markers, profiles, observation, t, lump,
-                                     keep_alleles):
-        ms = run.ms
-        if theta > 0:
-            vals, post, post_alleles = _urn_group(pedigree, markers, typed, exact, theta, run)
-        else:
-            plan = _plan_for(pedigree, typed, exact, t)
-            vals, post, post_alleles = run(plan, np.zeros(len(ms), dtype=np.int64),
-                                           np.empty(0), np.empty(0))
+    for ms, vals, post, post_alleles in _evaluate_groups(
+            pedigree, markers, profiles, theta=theta, observation=observation, t=t, lump=lump,
+            keep_alleles=keep_alleles):
         result[ms] = vals
         if t >= 0:
             for r, (m, k) in enumerate(zip(ms.tolist(), (post_alleles > -2).sum(axis=1).tolist())):
@@ -460,6 +460,27 @@ def _evaluate(pedigree: Pedigree, markers: Sequence[Marker],
         return result, None
     posts.extend(post_slots[m] for m in range(n_m))
     return result, posts
+
+
+def _evaluate_groups(pedigree: Pedigree, markers: Sequence[Marker],
+                     profiles: Mapping[str, Mapping[str, Any]], *, theta: float,
+                     observation: ObservationSpec, t: int, lump: bool,
+                     keep_alleles: Sequence[Any] | None = None,
+                     encoded: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
+    """The kernel's output per group of markers that share a plan: the group's marker
+    indices, likelihoods, target posteriors (row ``r``: the ``k x k`` ordered matrix in its
+    first ``k^2`` entries) and working alleles (full indices, -1 the merged allele, -2 after
+    the ``k`` used). ``theta`` already checked by the caller (0 below ``THETA_ZERO``);
+    ``encoded`` as for :func:`_groups`."""
+    for typed, exact, run in _groups(pedigree, markers, profiles, observation, t, lump,
+                                     keep_alleles, encoded):
+        if theta > 0:
+            vals, post, post_alleles = _urn_group(pedigree, markers, typed, exact, theta, run)
+        else:
+            plan = _plan_for(pedigree, typed, exact, t)
+            vals, post, post_alleles = run(plan, np.zeros(len(run.ms), dtype=np.int64),
+                                           np.empty(0), np.empty(0))
+        yield run.ms, vals, post, post_alleles
 
 
 @dataclass

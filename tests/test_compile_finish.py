@@ -1,0 +1,169 @@
+"""The compile's per-family kernels against plain-Python oracles.
+
+``panel_tracers`` (every marker's three tracer alleles and unseen factor at once) against
+the per-marker functions it replaced; the small least-squares solver of the tracer fits
+against numpy's; and a whole compiled row (``finish_row`` over the kernel's packed output)
+against the per-marker path: the engine's posteriors one marker at a time, expanded,
+scaled and tabulated by the same per-marker kernels, bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from strategies import cases
+
+from forensic_match.cases import Family
+from forensic_match.dvi._compile_numba import (
+    _lstsq,
+    allele_sums,
+    consistent_table,
+    log10_lr_table,
+    panel_tracers,
+)
+from forensic_match.dvi.compile import (
+    _frequency_order,
+    _panel_arrays,
+    _posteriors,
+    _seen_and_tracers,
+    _without_mutation,
+    allele_offsets,
+    compile_missing,
+    marker_offsets,
+)
+from forensic_match.errors import ForensicMatchError
+from forensic_match.likelihood.engine import _evaluate
+from forensic_match.markers import Marker
+
+_settings = settings(deadline=None, max_examples=60,
+                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def tracer_oracle(p: np.ndarray, seen: np.ndarray) -> list[int] | None:
+    """Three unseen alleles with distinct frequencies spanning the unseen block (lowest,
+    closest to the geometric mean of the ends, highest), as numpy computes them."""
+    order = np.argsort(p, kind="stable")
+    block = order[~seen[order]]
+    if block.size < 5:
+        return None
+    lo, hi = block[0], block[-1]
+    inner = block[1:-1]
+    mid = inner[np.argmin(np.abs(np.log(p[inner]) - 0.5 * np.log(p[lo] * p[hi])))]
+    if p[lo] == p[mid] or p[mid] == p[hi]:
+        return None
+    return [int(lo), int(mid), int(hi)]
+
+
+def inverse_oracle(p: np.ndarray, seen: np.ndarray) -> float:
+    """``Σ unseen / (1 - Σ seen)`` with numpy's sums, 1.0 where no rescaling applies."""
+    rest = 1.0 - float(p[seen].sum())
+    unseen = float(p[~seen].sum())
+    if not (rest > 0.0 and unseen > 0.0) or rest == unseen:
+        return 1.0
+    return unseen / rest
+
+
+@st.composite
+def panels(draw):  # type: ignore[no-untyped-def]
+    """Markers of 1-60 alleles, frequencies with ties and not always summing to 1 (within
+    the marker's tolerance), and a seen mask per marker."""
+    markers, seen = [], []
+    for k in range(draw(st.integers(1, 4))):
+        n = draw(st.integers(1, 60))
+        levels = draw(st.lists(st.floats(1e-4, 0.5), min_size=1, max_size=6))
+        freq = np.array(draw(st.lists(st.sampled_from(levels), min_size=n, max_size=n)))
+        freq = freq / freq.sum() * draw(st.sampled_from([1.0, 0.998, 1.004]))
+        markers.append(Marker(f"M{k}", [str(i) for i in range(n)], freq))
+        seen.append(np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))))
+    return markers, seen
+
+
+@_settings
+@given(panels())
+def test_panel_tracers_is_the_per_marker_oracle(drawn) -> None:  # type: ignore[no-untyped-def]
+    markers, seen = drawn
+    panel = _panel_arrays(markers)
+    tracers = np.empty((len(markers), 3), dtype=np.int64)
+    inverse = np.empty(len(markers))
+    panel_tracers(np.concatenate(seen), panel.freq_ptr, panel.freqs, panel.log_freqs,
+                  panel.order, tracers, inverse)
+    for k, (marker, mask) in enumerate(zip(markers, seen)):
+        want = tracer_oracle(marker.frequencies, mask)
+        assert (tracers[k].tolist() if tracers[k, 0] >= 0 else None) == want
+        assert inverse[k] == inverse_oracle(marker.frequencies, mask)  # to the bit
+        np.testing.assert_array_equal(panel.order[panel.freq_ptr[k]:panel.freq_ptr[k + 1]],
+                                      _frequency_order(marker))
+
+
+@_settings
+@given(st.integers(0, 2**32 - 1), st.sampled_from([(3, 3), (6, 4), (5, 2), (8, 8)]))
+def test_small_least_squares_as_numpy(seed, shape) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(-1, 1, shape)
+    assume(np.linalg.cond(a) < 1e8)
+    b = rng.normal(size=shape[0])
+    x = _lstsq(a, b)
+    ref = np.linalg.lstsq(a, b, rcond=None)[0]
+    scale = np.linalg.cond(a) * 1e-13
+    np.testing.assert_allclose(x, ref, rtol=scale, atol=scale * np.abs(ref).max())
+    # The residual is orthogonal to the columns (the normal equations hold).
+    np.testing.assert_allclose(a.T @ (a @ x - b), 0.0, atol=1e-10 * np.abs(b).max() *
+                               np.abs(a).max() * shape[0])
+
+
+def row_oracle(family: Family, missing: str, markers: list[Marker]):  # type: ignore[no-untyped-def]
+    """A compiled row (log10 LR, consistent, allele sums) marker by marker."""
+    seen = _seen_and_tracers(family.genotypes, markers)
+    _, fulls, merged = _posteriors(family.pedigree, family.genotypes, missing, markers, 0.0,
+                                   None, "test", seen)
+    plain = [_without_mutation(m) for m in markers]
+    cvalues, cposts = _evaluate(family.pedigree, plain, family.genotypes, theta=0.0,
+                                observation=None, target=missing, lump=True)
+    offsets, a_off = marker_offsets(markers), allele_offsets(markers)
+    lr = np.empty(offsets[-1])
+    ok = np.empty(offsets[-1], dtype=bool)
+    sums = np.empty((a_off[-1], 2))
+    for k, marker in enumerate(markers):
+        full = fulls[k]
+        if seen.inverse[k] != 1.0:
+            mask = seen.seen[_panel_arrays(markers).freq_ptr[k]:][:len(marker)]
+            factor = np.where(mask, 1.0, seen.inverse[k])
+            full = full * factor[:, None] * factor[None, :]
+        log10_lr_table(full, marker.frequencies, lr[offsets[k]:offsets[k + 1]])
+        allele_sums(full, marker.frequencies, sums[a_off[k]:a_off[k + 1]])
+        work, post = cposts[k]  # type: ignore[index]
+        consistent_table(post, work.astype(np.int64), len(marker), float(cvalues[k]),
+                         ok[offsets[k]:offsets[k + 1]])
+    return lr, ok, sums
+
+
+@_settings
+@given(cases(max_markers=3, mutation=True, untyped_target=True, sized_for_oracle=False,
+             max_alleles=7))
+def test_compiled_row_is_the_per_marker_path(case) -> None:  # type: ignore[no-untyped-def]
+    family = Family("F", case.pedigree, [case.target], case.profiles)
+    try:
+        row = compile_missing(family, case.target, case.markers)
+    except ForensicMatchError:
+        assume(False)
+    lr, ok, sums = row_oracle(family, case.target, case.markers)
+    np.testing.assert_array_equal(row.log10_lr, lr)
+    np.testing.assert_array_equal(row.consistent, ok)
+    np.testing.assert_array_equal(row.allele_sums, sums)
+
+
+def test_an_allele_outside_the_panel_is_named() -> None:
+    """The family's profiles are encoded once for the whole compile; an allele the panel does
+    not have still gives the marker's own error, naming marker and allele."""
+    import pytest
+
+    from forensic_match.errors import MarkerError
+    from forensic_match.pedigree import Pedigree
+
+    ped = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+                                 ("C", "FA", "MO", "M")])
+    marker = Marker("M1", ["10", "11", "12", "13"], [0.1, 0.2, 0.3, 0.4])
+    family = Family("F", ped, ["C"], {"FA": {"M1": ("10", "99")}, "MO": {"M1": ("12", "12")}})
+    with pytest.raises(MarkerError, match="marker 'M1', allele '99'"):
+        compile_missing(family, "C", [marker])
