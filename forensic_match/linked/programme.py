@@ -16,6 +16,7 @@ when within the limits set, else a stated approximation. Method, formulas and as
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ import polars as pl
 from forensic_match.errors import InputError, PedigreeError
 from forensic_match.linked.family import FamilyProcess, family_log_likelihood, family_process
 from forensic_match.linked.pair import (
+    _PATTERN_ARRAY,
     PairProcess,
     _unrelated_process,
     check_fst,
@@ -193,23 +195,30 @@ class _Link:
 def _plan(families: Sequence[SnpFamily]) -> tuple[list[_Link], pl.DataFrame]:
     """The scored links and the table of every reference with its relationship and use."""
     links, rows = [], []
+    known: dict[tuple[Any, ...], tuple[str, int | None, PairProcess | None]] = {}
     for fam in families:
         for mp in fam.missing:
             for ref in fam.references:
-                name, degree = describe_relationship(fam.pedigree, mp, ref)
-                proc = weights = None
+                ped = trimmed_pedigree(fam.pedigree, [mp, ref])
+                key = _structure(ped, (mp, ref))
+                if key not in known:
+                    name, degree = describe_relationship(ped, mp, ref)
+                    proc = None
+                    if name != "unrelated in the pedigree":
+                        try:
+                            proc = pair_process(ped, mp, ref)
+                        except PedigreeError as err:
+                            raise PedigreeError(
+                                f"family {fam.id!r}, reference {ref!r}: its relationship to "
+                                f"missing person {mp!r} ({name}) cannot be computed by the "
+                                f"linked model: {err}") from None
+                    known[key] = (name, degree, proc)
+                name, degree, proc = known[key]
+                weights = None
                 status = "used"
-                if name == "unrelated in the pedigree":
+                if proc is None:
                     status = "unrelated in the pedigree: no pairwise information"
                 else:
-                    try:
-                        proc = pair_process(trimmed_pedigree(fam.pedigree, [mp, ref]), mp,
-                                            ref)
-                    except PedigreeError as err:
-                        raise PedigreeError(
-                            f"family {fam.id!r}, reference {ref!r}: its relationship to "
-                            f"missing person {mp!r} ({name}) cannot be computed by the linked "
-                            f"model: {err}") from None
                     weights = np.bincount(proc.column, minlength=proc.used.size) \
                         / proc.n_states
                 links.append(_Link(fam.id, mp, ref, name, degree, proc, weights))
@@ -280,6 +289,18 @@ def free_meioses(pedigree: Pedigree, persons: Sequence[str]) -> int:
     return 2 * len(children) - sum(pedigree.parents(p) is None for p in parents)
 
 
+def _structure(pedigree: Pedigree, persons: Sequence[str]) -> tuple[Any, ...]:
+    """The pedigree without its ids: parents (as positions in topological order) and sex of
+    everyone, and the positions of ``persons``. Two pedigrees with the same structure have
+    the same inheritance process for those persons (:func:`pair_process` reads nothing
+    else)."""
+    order = [pedigree.ids[i] for i in pedigree.topological_order]
+    pos = {ident: k for k, ident in enumerate(order)}
+    parents = tuple(None if (p := pedigree.parents(i)) is None else (pos[p[0]], pos[p[1]])
+                    for i in order)
+    return parents, tuple(pedigree.sex_of(i) for i in order), tuple(pos[i] for i in persons)
+
+
 def _related(pedigree: Pedigree, a: str, b: str) -> bool:
     anc_a, anc_b = pedigree.ancestors(a), pedigree.ancestors(b)
     return a in anc_b or b in anc_a or bool(anc_a & anc_b)
@@ -320,6 +341,8 @@ class ProgrammeSearch:
     not_searched : polars.DataFrame
         PM samples typed at fewer than ``min_snps`` SNPs, with the reason.
     parameters : dict
+        The search's parameters, and ``cpu_seconds`` of its steps (plan, screen, linked,
+        segments).
     """
 
     candidates: pl.DataFrame
@@ -423,7 +446,18 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
     pm_ids = [pm_ids[i] for i in keep]
     pm = pm_codes[keep].astype(np.int8)
     fam_of = {f.id: f for f in families}
+    if len(fam_of) != len(families):
+        dup = sorted({f.id for f in families if sum(g.id == f.id for g in families) > 1})[:5]
+        raise InputError(f"families {dup} appear more than once")
+    clock = [time.process_time()]
+    seconds: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        clock.append(time.process_time())
+        seconds[name] = round(clock[-1] - clock[-2], 3)
+
     links, ref_table = _plan(families)
+    lap("plan")
     scored = [k for k, link in enumerate(links) if link.process is not None]
     err = (pm_error, reference_error)
     drop = (pm_dropout, 0.0)
@@ -451,10 +485,17 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
         proc, weights = links[members[0]].process, links[members[0]].weights
         with np.errstate(divide="ignore"):
             scr_table = np.log10(table_of(proc) @ weights / base)
+        if not any(p[0] == p[1] or p[2] == p[3] for p in _PATTERN_ARRAY[proc.used]):
+            # neither person inbred: a missing call leaves the other's Hardy-Weinberg (or
+            # urn) marginal under every pattern, LR exactly 1; the sums give 1 +- 1e-16
+            scr_table[:, 0, :] = 0.0
+            scr_table[:, :, 0] = 0.0
         refs = np.stack([fam_of[links[k].family].references[links[k].reference]
                          for k in members]).astype(np.int8)
         if len(pm_ids):
             screen[:, members] = screen_scores_blocked(scr_table, pm, refs)
+
+    lap("screen")
 
     # candidates: (pm, family, missing) with any reference at or above the threshold
     by_candidate: dict[tuple[str, str], list[int]] = {}
@@ -538,6 +579,7 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
                                         for k in sorted(members,
                                                         key=lambda k: links[k].reference)),
                               int(i), best_k))
+    lap("linked")
     cand_schema = {"pm": pl.String, "family": pl.String, "missing": pl.String,
                    "log10_lr": pl.Float64, "method": pl.String, "n_references": pl.Int64,
                    "best_reference": pl.String, "relationship": pl.String,
@@ -560,7 +602,7 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
                 try:
                     seg = shared_segments(link.process, panel, pm[i],
                                           fam_of[link.family].references[link.reference],
-                                          error=err, dropout=drop)
+                                          error=err, dropout=drop, fst=fst)
                     seg_cache[(i, k)] = (seg.height, float(seg["cm"].sum()))
                 except InputError:
                     seg_cache[(i, k)] = (None, None)
@@ -582,8 +624,11 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
               "family_max_persons": family_max_persons, "family_max_bits": family_max_bits,
               "model": "inheritance HMM per family pedigree, Haldane map, no interference",
               "screen": "unlinked log10 LR of each reference's pedigree relationship"}
-    return ProgrammeSearch(cands.drop("_pm_index", "_link"), segs(by_pm), segs(by_missing),
-                           pairs, ref_table, not_searched, params)
+    by_pm, by_missing = segs(by_pm), segs(by_missing)
+    lap("segments")
+    params["cpu_seconds"] = seconds
+    return ProgrammeSearch(cands.drop("_pm_index", "_link"), by_pm, by_missing, pairs,
+                           ref_table, not_searched, params)
 
 
 def _top(frame: pl.DataFrame, by: str | list[str], top: int) -> pl.DataFrame:

@@ -1,0 +1,130 @@
+"""Programme-scale search on linked SNPs (``forensic_match.linked.programme``): speed, and the
+error of the approximation for several references against the exact family LR.
+
+Usage::
+
+    python benchmarks/linked_programme.py speed [--families 5000 --pm 1000 --true 100]
+    python benchmarks/linked_programme.py approx [--families 100]
+
+``speed``: ``--families`` families of one 16-person pedigree (paternal grandparents, an uncle
+and his daughter, the mother's parents and sister, ...), each with two typed references drawn
+from uncle, first cousin, grandmother and maternal aunt (FORCE panel, 1% error, 30% missing);
+``--pm`` PM samples, the first ``--true`` of them the missing persons of the first families,
+the others unrelated. Prints the CPU seconds of each step (plan, screen, linked LRs, segments)
+and whether each true PM ranks its family first.
+``approx``: for families with a paternal uncle and a maternal aunt typed, the exact family
+log10 LR and the ``branches`` approximation (sum of the two pairwise log10 LRs) for the true
+missing person and for an unrelated PM sample; prints the distribution of the difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import time
+
+import numpy as np
+
+from forensic_match.linked import load_force_panel
+from forensic_match.linked.programme import SnpFamily, search_programme
+from forensic_match.linked.simulate import degrade, drop_genes
+from forensic_match.pedigree import Pedigree
+
+FAMILY = [("GF", None, None, "M"), ("GM", None, None, "F"), ("FA", "GF", "GM", "M"),
+          ("UN", "GF", "GM", "M"), ("AW", None, None, "F"), ("CO", "UN", "AW", "F"),
+          ("MGF", None, None, "M"), ("MGM", None, None, "F"), ("MO", "MGF", "MGM", "F"),
+          ("AU", "MGF", "MGM", "F"), ("MP", "FA", "MO", "M")]
+
+
+def _families(panel, rng, n, typed_sets, error, missing):
+    ped = Pedigree.from_records(FAMILY)
+    fams, mps = [], []
+    for k in range(n):
+        haps = drop_genes(ped, panel, rng)
+        typed = typed_sets[k % len(typed_sets)]
+        refs = {r: degrade(haps[r], panel.freq_a1, rng, error=error, missing=missing)
+                for r in typed}
+        fams.append(SnpFamily(f"F{k:05d}", ped, ("MP",), refs))
+        mps.append(degrade(haps["MP"], panel.freq_a1, rng, error=error, missing=missing))
+    return fams, mps
+
+
+def _unrelated(panel, rng, n, error, missing):
+    return [degrade((rng.random((2, len(panel))) < panel.freq_a1).astype(np.int8),
+                    panel.freq_a1, rng, error=error, missing=missing) for _ in range(n)]
+
+
+def speed(args: argparse.Namespace) -> None:
+    panel = load_force_panel()
+    rng = np.random.default_rng(args.seed)
+    sets = [("UN", "CO"), ("GM", "AU"), ("CO", "AU"), ("UN", "GM")]
+    t0 = time.process_time()
+    fams, mps = _families(panel, rng, args.families, sets, args.error, args.missing)
+    pm = np.stack(mps[:args.true] + _unrelated(panel, rng, args.pm - args.true, args.error,
+                                               args.missing))
+    ids = [f"PM{k:05d}" for k in range(args.pm)]
+    t1 = time.process_time()
+    w0 = time.perf_counter()
+    res = search_programme(panel, fams, ids, pm, pm_error=args.error,
+                           reference_error=args.error, screen_threshold=args.threshold,
+                           top=args.top)
+    w1 = time.perf_counter()
+    best = res.by_pm.filter(res.by_pm["rank"] == 1)
+    found = dict(zip(best["pm"], best["family"]))
+    right = sum(found.get(f"PM{k:05d}") == f"F{k:05d}" for k in range(args.true))
+    methods = res.candidates["method"].value_counts().sort("method").rows()
+    print(f"{platform.node()}: {args.pm} PM x {args.families} families "
+          f"({sum(len(f.references) for f in fams)} references), {len(panel)} SNPs, screen "
+          f">= {args.threshold:g}; simulation {t1 - t0:.1f} s CPU; search {w1 - w0:.1f} s "
+          f"wall, CPU by step {res.parameters['cpu_seconds']}; {res.candidates.height} "
+          f"candidates {methods}; true PM ranked first: {right}/{args.true}")
+
+
+def approx(args: argparse.Namespace) -> None:
+    panel = load_force_panel()
+    rng = np.random.default_rng(args.seed)
+    fams, mps = _families(panel, rng, args.families, [("UN", "AU")], args.error, args.missing)
+    others = _unrelated(panel, rng, args.families, args.error, args.missing)
+    kw = {"pm_error": args.error, "reference_error": args.error,
+          "screen_threshold": -math.inf, "min_snps": 0, "segments": False}
+    rows = {"true": [], "unrelated": []}
+    for fam, mp, other in zip(fams, mps, others):
+        pm = np.stack([mp, other])
+        exact = search_programme(panel, [fam], ["true", "unrelated"], pm, **kw).candidates
+        branch = search_programme(panel, [fam], ["true", "unrelated"], pm,
+                                  family_max_persons=1, **kw).candidates
+        for who in rows:
+            e = exact.filter(exact["pm"] == who)["log10_lr"][0]
+            b = branch.filter(branch["pm"] == who)["log10_lr"][0]
+            rows[who].append((e, b))
+    print(f"{platform.node()}: {args.families} families, paternal uncle + maternal aunt typed, "
+          f"{len(panel)} SNPs, {args.error:.0%} error, {args.missing:.0%} missing\n")
+    print("| PM | median exact log10 LR | median branches - exact | 5% | 95% | max | "
+          "P(branches > exact) |")
+    print("|---|---|---|---|---|---|---|")
+    for who, vals in rows.items():
+        e, b = np.array(vals).T
+        d = b - e
+        print(f"| {who} | {np.median(e):.2f} | {np.median(d):+.3f} | "
+              f"{np.quantile(d, 0.05):+.3f} | {np.quantile(d, 0.95):+.3f} | {d.max():+.3f} | "
+              f"{np.mean(d > 0):.2f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["speed", "approx"])
+    parser.add_argument("--families", type=int, default=5000)
+    parser.add_argument("--pm", type=int, default=1000)
+    parser.add_argument("--true", type=int, default=100)
+    parser.add_argument("--threshold", type=float, default=1.0)
+    parser.add_argument("--top", type=int, default=5)
+    parser.add_argument("--error", type=float, default=0.01)
+    parser.add_argument("--missing", type=float, default=0.3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    (speed if args.what == "speed" else approx)(args)
+
+
+if __name__ == "__main__":
+    main()
