@@ -292,3 +292,27 @@ def test_an_uncomputable_relationship_is_refused_naming_family_and_reference():
     with pytest.raises(InputError, match="approximation must be one of"):
         search_programme(SMALL, [ok], ["PM"], np.zeros((1, len(SMALL)), np.int8),
                          approximation="product")
+
+
+def test_reference_table_with_a_family_column(tmp_path):
+    from forensic_match.linked.genotypes import read_snp_reference_genotypes, read_snp_samples
+
+    path = tmp_path / "refs.csv"
+    path.write_text("family,sample,marker,allele1,allele2\n"
+                    "F1,UN,rs9442372,G,A\nF2,UN,rs9442372,G,G\nF2,UN,rs4648727,C,\n"
+                    ",AU,rs4648727,A,C\n")
+    keys, codes = read_snp_reference_genotypes(path, PANEL)
+    assert keys == (("F1", "UN"), ("F2", "UN"), (None, "AU"))
+    assert codes[:, :2].tolist() == [[1, -1], [2, 2], [-1, 1]]
+    twice = tmp_path / "twice.csv"
+    twice.write_text("family,sample,marker,allele1,allele2\n"
+                     "F1,UN,rs9442372,G,A\nF1,UN,rs9442372,G,G\n")
+    with pytest.raises(InputError, match="line 3.*typed again"):
+        read_snp_reference_genotypes(twice, PANEL)
+    # the PM reader ignores a family column: a sample id is one sample
+    with pytest.raises(InputError, match="line 3, sample 'UN'.*typed again"):
+        read_snp_samples(path, PANEL)
+    bones = tmp_path / "pm.csv"
+    bones.write_text("sample,marker,allele1,allele2\nB1,rs9442372,A,A\n")
+    samples, pm = read_snp_samples(bones, PANEL)
+    assert samples == ("B1",) and pm[0, 0] == 0 and (pm[0, 1:] == -1).all()
