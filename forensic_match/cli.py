@@ -985,6 +985,9 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
 @click.option("--family-max-bits", type=click.IntRange(min=0, max=20), default=12,
               show_default=True, help="Exact family LR with at most this many free meioses.")
 @click.option("--no-segments", is_flag=True, help="Do not decode shared segments.")
+@click.option("--skip-uncomputable", is_flag=True,
+              help="Leave out (with a warning) a reference whose relationship to a missing "
+                   "person the linked model cannot compute, instead of stopping.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv",
               show_default=True, help="Format of the result tables.")
 @click.option("--sex-codes", type=click.Choice(["MF", "HM"]), default="MF", show_default=True,
@@ -995,7 +998,8 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str, out_dir: s
                        fst: float, pm_error: float, reference_error: float, pm_dropout: float,
                        min_snps: int, screen_threshold: float, top: int, approximation: str,
                        family_max_persons: int, family_max_bits: int, no_segments: bool,
-                       fmt: str, sex_codes: str, quiet: bool) -> None:
+                       skip_uncomputable: bool, fmt: str, sex_codes: str, quiet: bool
+                       ) -> None:
     """Search every PM sample against every SNP-typed reference of every family (linked SNPs).
 
     Each reference's hypothesis is its relationship to the missing person in the family
@@ -1037,7 +1041,8 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str, out_dir: s
                                    fst=fst, screen_threshold=screen_threshold, top=top,
                                    min_snps=min_snps, approximation=approximation,
                                    family_max_persons=family_max_persons,
-                                   family_max_bits=family_max_bits, segments=not no_segments)
+                                   family_max_bits=family_max_bits, segments=not no_segments,
+                                   skip_uncomputable=skip_uncomputable)
     except (ForensicMatchError, ImportError) as exc:
         click.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)

@@ -284,6 +284,13 @@ def test_an_uncomputable_relationship_is_refused_naming_family_and_reference():
     fam = SnpFamily("F7", far, ("MP",), {"R": np.zeros(len(SMALL), dtype=np.int8)})
     with pytest.raises(PedigreeError, match="family 'F7', reference 'R'.*missing person 'MP'"):
         search_programme(SMALL, [fam], ["PM"], np.zeros((1, len(SMALL)), dtype=np.int8))
+    from forensic_match.linked.programme import UncomputableReferenceWarning
+
+    with pytest.warns(UncomputableReferenceWarning, match="family 'F7', reference 'R'"):
+        res = search_programme(SMALL, [fam], ["PM"], np.zeros((1, len(SMALL)), np.int8),
+                               skip_uncomputable=True)
+    assert res.references["status"][0].startswith("refused: ")
+    assert res.candidates.height == 0
     ok = SnpFamily("F3", RELATIONSHIPS["second cousins"].pedigree("MP", "R"), ("MP",),
                    {"R": np.zeros(len(SMALL), dtype=np.int8)})
     assert search_programme(SMALL, [ok], ["PM"], np.zeros((1, len(SMALL)), np.int8),

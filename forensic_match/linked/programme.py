@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from forensic_match.errors import InputError, PedigreeError
+from forensic_match.errors import ForensicMatchWarning, InputError, PedigreeError
 from forensic_match.linked.family import FamilyProcess, family_log_likelihood, family_process
 from forensic_match.linked.pair import (
     _PATTERN_ARRAY,
@@ -47,6 +48,10 @@ METHODS = {"pair": "pair (exact)", "family": "family (exact)",
            "branches": "approx: product over independent branches, best reference per branch",
            "best": "approx: best single reference"}
 LN10 = math.log(10.0)
+
+
+class UncomputableReferenceWarning(ForensicMatchWarning):
+    """A reference left out because the linked model cannot compute its relationship."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,10 +197,11 @@ class _Link:
     weights: np.ndarray | None  # stationary probability of each used pattern
 
 
-def _plan(families: Sequence[SnpFamily]) -> tuple[list[_Link], pl.DataFrame]:
+def _plan(families: Sequence[SnpFamily], skip_uncomputable: bool = False
+          ) -> tuple[list[_Link], pl.DataFrame]:
     """The scored links and the table of every reference with its relationship and use."""
     links, rows = [], []
-    known: dict[tuple[Any, ...], tuple[str, int | None, PairProcess | None]] = {}
+    known: dict[tuple[Any, ...], tuple[str, int | None, PairProcess | None, str | None]] = {}
     for fam in families:
         for mp in fam.missing:
             for ref in fam.references:
@@ -203,20 +209,26 @@ def _plan(families: Sequence[SnpFamily]) -> tuple[list[_Link], pl.DataFrame]:
                 key = _structure(ped, (mp, ref))
                 if key not in known:
                     name, degree = describe_relationship(ped, mp, ref)
-                    proc = None
+                    proc, refusal = None, None
                     if name != "unrelated in the pedigree":
                         try:
                             proc = pair_process(ped, mp, ref)
                         except PedigreeError as err:
-                            raise PedigreeError(
-                                f"family {fam.id!r}, reference {ref!r}: its relationship to "
-                                f"missing person {mp!r} ({name}) cannot be computed by the "
-                                f"linked model: {err}") from None
-                    known[key] = (name, degree, proc)
-                name, degree, proc = known[key]
+                            refusal = str(err)
+                    known[key] = (name, degree, proc, refusal)
+                name, degree, proc, refusal = known[key]
                 weights = None
                 status = "used"
-                if proc is None:
+                if refusal is not None:
+                    message = (f"family {fam.id!r}, reference {ref!r}: its relationship to "
+                               f"missing person {mp!r} ({name}) cannot be computed by the "
+                               f"linked model: {refusal}")
+                    if not skip_uncomputable:
+                        raise PedigreeError(message)
+                    warnings.warn(f"{message}; the reference is not used for {mp!r}",
+                                  UncomputableReferenceWarning, stacklevel=3)
+                    status = f"refused: {refusal}"
+                elif proc is None:
                     status = "unrelated in the pedigree: no pairwise information"
                 else:
                     weights = np.bincount(proc.column, minlength=proc.used.size) \
@@ -367,7 +379,8 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
                      fst: float = 0.0, screen_threshold: float = 1.0, top: int = 5,
                      min_snps: int = 100, approximation: str = "branches",
                      family_max_persons: int = 4, family_max_bits: int = 12,
-                     segments: bool = True) -> ProgrammeSearch:
+                     segments: bool = True, skip_uncomputable: bool = False
+                     ) -> ProgrammeSearch:
     """Every PM sample against every typed reference of every family, on linked SNPs.
 
     Parameters
@@ -400,6 +413,10 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
         Limits of the exact family computation: typed persons (PM included) and free meioses.
     segments : bool
         Decode shared segments for the kept candidates.
+    skip_uncomputable : bool
+        A reference whose relationship to a missing person the model cannot compute is
+        refused (``PedigreeError``); with this, it is left out for that missing person with an
+        :class:`UncomputableReferenceWarning` and marked ``refused`` in ``references``.
 
     Returns
     -------
@@ -409,7 +426,8 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
     ------
     PedigreeError
         A reference whose relationship to a missing person cannot be computed (more free
-        meioses than the model takes), naming family, reference and missing person.
+        meioses than the model takes), naming family, reference and missing person (unless
+        ``skip_uncomputable``).
     """
     from forensic_match.linked._screen_numba import screen_scores_blocked
 
@@ -456,7 +474,7 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
         clock.append(time.process_time())
         seconds[name] = round(clock[-1] - clock[-2], 3)
 
-    links, ref_table = _plan(families)
+    links, ref_table = _plan(families, skip_uncomputable)
     lap("plan")
     scored = [k for k, link in enumerate(links) if link.process is not None]
     err = (pm_error, reference_error)
@@ -622,6 +640,7 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
               "top": top, "min_snps": min_snps, "approximation": approximation,
               "approximation_method": METHODS[approximation],
               "family_max_persons": family_max_persons, "family_max_bits": family_max_bits,
+              "skip_uncomputable": skip_uncomputable,
               "model": "inheritance HMM per family pedigree, Haldane map, no interference",
               "screen": "unlinked log10 LR of each reference's pedigree relationship"}
     by_pm, by_missing = segs(by_pm), segs(by_missing)
