@@ -1107,9 +1107,14 @@ def _snp_panel(panel_path: str | None, map_path: str | None, chromosomes: str | 
         panel = panel.subset([m.name for m, c in zip(panel.markers, panel.chrom)
                               if c in wanted])
     if map_path is None:
+        from forensic_match.linked.panel import _data
+
+        bundled = panel_path is None or \
+            _sha256_file(panel_path) == _sha256_file(str(_data("force_panel.csv")))
         source = (f"cM columns of the panel file {panel.source!r}" +
-                  (" (deCODE 2019 sex-specific map, Halldorsson et al. 2019, Science "
-                   "363:eaau1043, as thinned in ibdsim2 2.3.2)" if panel_path is None else ""))
+                  (" (the FORCE panel as bundled: deCODE 2019 sex-specific map, Halldorsson et "
+                   "al. 2019, Science 363:eaau1043, as thinned in ibdsim2 2.3.2)"
+                   if bundled else ""))
         return panel, source
     gmap = read_genetic_map(map_path)
     male, female = panel.cm_male.copy(), panel.cm_female.copy()
