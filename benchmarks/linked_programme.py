@@ -93,15 +93,18 @@ def approx(args: argparse.Namespace) -> None:
     kw = {"pm_error": args.error, "reference_error": args.error,
           "screen_threshold": -math.inf, "min_snps": 0, "segments": False}
     rows: dict[str, list[tuple[float, float, float]]] = {"true": [], "unrelated": []}
+    screens: dict[str, list[float]] = {"true": [], "unrelated": []}
     for fam, mp, other in zip(fams, mps, others):
         pm = np.stack([mp, other])
         exact = search_programme(panel, [fam], ["true", "unrelated"], pm, **kw)
         for who in rows:
-            e = exact.candidates.filter(exact.candidates["pm"] == who)["log10_lr"][0]
+            row = exact.candidates.filter(exact.candidates["pm"] == who)
+            e = row["log10_lr"][0]
             pair = exact.pairs.filter(exact.pairs["pm"] == who)["log10_lr"]
             # paternal and maternal references: independent branches, branches = sum,
             # best = max
             rows[who].append((e, float(pair.sum()), float(pair.max())))
+            screens[who].append(row["screen_log10_lr"][0])
     print(f"{platform.node()}: {args.families} families, {' and '.join(typed)} typed, "
           f"{len(panel)} SNPs, {args.error:.0%} error, {args.missing:.0%} missing, seed "
           f"{args.seed}\n")
@@ -115,6 +118,18 @@ def approx(args: argparse.Namespace) -> None:
             print(f"| {who} | {name} | {np.median(e):.2f} | {np.median(d):+.3f} | "
                   f"{np.quantile(d, 0.05):+.3f} | {np.quantile(d, 0.95):+.3f} | "
                   f"{d.max():+.3f} | {np.mean(d > 0):.2f} |")
+    exact_true = np.array(rows["true"])[:, 0]
+    scr_true, scr_unrel = np.array(screens["true"]), np.array(screens["unrelated"])
+    print("\nScreen (the best reference's unlinked log10 LR) of the family candidates: true "
+          "candidates with exact LR >= 1e4 that a threshold would drop, and unrelated ones "
+          "it passes:\n")
+    print("| threshold | true lost | unrelated passed |")
+    print("|---|---|---|")
+    found = exact_true >= 4
+    for t in (0.0, 1.0, 2.0, 3.0):
+        lost = np.sum(found & (scr_true < t)) / max(found.sum(), 1)
+        print(f"| {t:g} | {lost:.3f} ({found.sum()} with LR >= 1e4) | "
+              f"{np.mean(scr_unrel >= t):.3f} |")
 
 
 def main() -> None:

@@ -452,9 +452,11 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
             if np.shape(codes) != (len(panel),):
                 raise InputError(f"family {fam.id!r}, reference {ref!r}: call codes for the "
                                  f"{len(panel)} panel markers expected, got {np.shape(codes)}")
-    for arr in [pm_codes] + [c for f in families for c in f.references.values()]:
-        if arr.size and (arr.min() < -1 or arr.max() > 2):
-            raise InputError("call codes must be -1 (missing), 0, 1 or 2")
+    for arr in [pm_codes] + [np.asarray(c) for f in families for c in f.references.values()]:
+        if arr.size and (not np.issubdtype(arr.dtype, np.integer) or arr.min() < -1
+                         or arr.max() > 2):
+            raise InputError(f"call codes must be integers -1 (missing), 0, 1 or 2, got "
+                             f"{arr.dtype} from {arr.min()} to {arr.max()}")
     typed = (pm_codes >= 0).sum(axis=1)
     keep = np.flatnonzero(typed >= min_snps)
     not_searched = pl.DataFrame(
