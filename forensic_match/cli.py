@@ -1065,6 +1065,8 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str, out_dir: s
               "counts": {"families": len(families), "references": n_refs,
                          "pm_samples": len(pm_ids), "not_searched": res.not_searched.height,
                          "candidates": res.candidates.height, "pairs": res.pairs.height,
+                         "pm_without_candidates": len(pm_ids) - res.not_searched.height
+                         - res.candidates["pm"].n_unique(),
                          "warnings": len(say.warnings)}}
     ext = "." + fmt
     tables = {f"candidates_by_sample{ext}": res.by_pm,
@@ -1086,6 +1088,10 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str, out_dir: s
             click.echo(f"  {r['pm']} -> {r['missing']} of family {r['family']}: log10 LR "
                        f"{r['log10_lr']:.2f} [{r['method']}; best reference "
                        f"{r['best_reference']}, {r['relationship']}]")
+        without = params["counts"]["pm_without_candidates"]
+        if without:
+            click.echo(f"{without} searched PM samples have no candidate at screen log10 LR >= "
+                       f"{screen_threshold:g}.")
         click.echo(f"Tables written to {target}/")
 
 

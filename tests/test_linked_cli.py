@@ -80,6 +80,7 @@ def test_snp_search_ranks_the_true_relatives_first(tmp_path):
         CHROMS.split(",")
     assert "deCODE 2019" in params["map_source"]
     assert params["inputs"]["pm"]["sha256"] and params["counts"]["families"] == 4
+    assert params["counts"]["pm_without_candidates"] == 0
     # the same search with the map given explicitly, as Parquet: the same candidates
     from forensic_match.linked.panel import _data
 
