@@ -608,7 +608,10 @@ def _write_outputs(tables: dict[str, Any], texts: dict[str, str], target: Path) 
     old = target.with_name(f"{TMP_PREFIX}old-{target.name}")
     try:
         for name, frame in tables.items():
-            frame.write_csv(tmp / name)
+            if name.endswith(".parquet"):
+                frame.write_parquet(tmp / name)
+            else:
+                frame.write_csv(tmp / name)
         for name, text in texts.items():
             (tmp / name).write_text(text, encoding="utf-8")
         tmp.chmod(0o777 & ~_umask())
@@ -932,6 +935,214 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
             click.echo(f"{len(say.warnings)} warnings: warnings.csv")
         click.echo(f"\nTables written to {target}/ (configuration sha256 "
                    f"{cfg.sha256[:16]})")
+
+
+@main.command("snp-search")
+@click.option("--pedigrees", required=True, type=click.Path(dir_okay=False),
+              help="Table family,id,father,mother,sex,missing (as 'search' reads it).")
+@click.option("--references", required=True, type=click.Path(dir_okay=False),
+              help="SNP genotypes of the typed relatives: long form sample,marker,allele1,"
+                   "allele2 (optional family column; CSV, TSV, Parquet, Excel) or a VCF with "
+                   "GT calls.")
+@click.option("--pm", "pm_path", required=True, type=click.Path(dir_okay=False),
+              help="SNP genotypes of the PM samples (long form or VCF).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the result tables (created; replaced only when complete).")
+@click.option("--panel", "panel_path", type=click.Path(dir_okay=False), default=None,
+              help="SNP panel (chrom,marker,mb,a1,a2,freq_a1,cm_male,cm_female)  [default: "
+                   "the bundled FORCE panel, as in ../shared/snp]")
+@click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
+              help="Sex-specific genetic map (chrom,mb,cm_male,cm_female): the panel's cM "
+                   "positions are interpolated from it  [default: the panel's own cM columns]")
+@click.option("--chromosomes", default=None, metavar="LIST",
+              help="Use only these chromosomes of the panel (comma-separated).")
+@click.option("--fst", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.0,
+              show_default=True,
+              help="Coancestry of founder genes under both hypotheses (Balding-Nichols F_ST, "
+                   "the forensic theta; docs/linked.md).")
+@click.option("--pm-error", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.01,
+              show_default=True, help="Genotype error probability of the PM samples.")
+@click.option("--reference-error", type=click.FloatRange(0.0, 1.0, max_open=True),
+              default=0.01, show_default=True,
+              help="Genotype error probability of the references.")
+@click.option("--pm-dropout", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.0,
+              show_default=True, help="Allele dropout probability of the PM samples.")
+@click.option("--min-snps", type=click.IntRange(min=0), default=100, show_default=True,
+              help="PM samples typed at fewer SNPs are not searched (not_searched table); "
+                   "missing calls carry no information.")
+@click.option("--screen-threshold", type=float, default=1.0, show_default=True,
+              help="A candidate gets the linked LR when one of its references' screen "
+                   "(unlinked log10 LR) reaches this.")
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Candidates kept per PM sample and per missing person.")
+@click.option("--approximation", type=click.Choice(["branches", "best"]), default="branches",
+              show_default=True,
+              help="Several references beyond the exact family computation's limits: product "
+                   "over independent branches of each branch's best LR, or the best single "
+                   "reference (docs/linked.md).")
+@click.option("--family-max-persons", type=click.IntRange(min=1), default=4,
+              show_default=True, help="Exact family LR with at most this many typed persons.")
+@click.option("--family-max-bits", type=click.IntRange(min=0, max=20), default=12,
+              show_default=True, help="Exact family LR with at most this many free meioses.")
+@click.option("--no-segments", is_flag=True, help="Do not decode shared segments.")
+@click.option("--skip-uncomputable", is_flag=True,
+              help="Leave out (with a warning) a reference whose relationship to a missing "
+                   "person the linked model cannot compute, instead of stopping.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv",
+              show_default=True, help="Format of the result tables.")
+@click.option("--sex-codes", type=click.Choice(["MF", "HM"]), default="MF", show_default=True,
+              help="Sex letters of the pedigree table: M/F, or Spanish H (hombre) / M (mujer).")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+def snp_search_command(pedigrees: str, references: str, pm_path: str, out_dir: str,
+                       panel_path: str | None, map_path: str | None, chromosomes: str | None,
+                       fst: float, pm_error: float, reference_error: float, pm_dropout: float,
+                       min_snps: int, screen_threshold: float, top: int, approximation: str,
+                       family_max_persons: int, family_max_bits: int, no_segments: bool,
+                       skip_uncomputable: bool, fmt: str, sex_codes: str, quiet: bool
+                       ) -> None:
+    """Search every PM sample against every SNP-typed reference of every family (linked SNPs).
+
+    Each reference's hypothesis is its relationship to the missing person in the family
+    pedigree; a screen (unlinked LR) picks the candidates, which get the linked LR (inheritance
+    HMM on the genetic map; exact over several references of a family within the limits, else
+    the stated approximation). Writes the best candidates per PM sample and per missing
+    person, every candidate, every pairwise score, the references with their relationships,
+    the PM samples not searched, the warnings and parameters.json (fst, panel digest, map
+    source, input hashes). Method: docs/linked.md.
+    """
+    import datetime
+    import time
+
+    say = _Messages(quiet)
+    started = time.time()
+    target = Path(out_dir)
+    try:
+        for path in _clean_stale(target):
+            say.step(f"removed {path}, left by an interrupted run")
+        with say.collect("read"):
+            panel, map_source = _snp_panel(panel_path, map_path, chromosomes)
+            from forensic_match.dvi.records import read_pedigrees
+            from forensic_match.linked.genotypes import (
+                read_snp_reference_genotypes,
+                read_snp_samples,
+            )
+            from forensic_match.linked.programme import search_programme, snp_families
+
+            peds = read_pedigrees(pedigrees, sex_codes=sex_codes)  # type: ignore[arg-type]
+            keys, codes = read_snp_reference_genotypes(references, panel)
+            families = snp_families(peds, keys, codes, file=references)
+            pm_ids, pm_codes = read_snp_samples(pm_path, panel)
+        n_refs = sum(len(f.references) for f in families)
+        say.step(f"read {len(families)} families ({n_refs} typed references), {len(pm_ids)} "
+                 f"PM samples; panel {len(panel)} SNPs")
+        with say.collect("search"):
+            res = search_programme(panel, families, list(pm_ids), pm_codes, pm_error=pm_error,
+                                   reference_error=reference_error, pm_dropout=pm_dropout,
+                                   fst=fst, screen_threshold=screen_threshold, top=top,
+                                   min_snps=min_snps, approximation=approximation,
+                                   family_max_persons=family_max_persons,
+                                   family_max_bits=family_max_bits, segments=not no_segments,
+                                   skip_uncomputable=skip_uncomputable)
+    except (ForensicMatchError, ImportError) as exc:
+        click.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        sys.exit(1)
+    from forensic_match import __version__
+
+    params = {"command": "forensic-match snp-search", "forensic_match_version": __version__,
+              "python": sys.version.split()[0],
+              "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                  timespec="seconds"),
+              "seconds": round(time.time() - started, 3),
+              **res.parameters,
+              "panel": {"source": panel.source, "snps": len(panel),
+                        "chromosomes": list(panel.chromosomes),
+                        "sha256": _panel_digest(panel),
+                        "file_sha256": _sha256_file(panel.source)},
+              "map_source": map_source, "map_sha256": _sha256_file(map_path),
+              "inputs": {name: {"path": path, "sha256": _sha256_file(path)}
+                         for name, path in (("pedigrees", pedigrees),
+                                            ("references", references), ("pm", pm_path))},
+              "counts": {"families": len(families), "references": n_refs,
+                         "pm_samples": len(pm_ids), "not_searched": res.not_searched.height,
+                         "candidates": res.candidates.height, "pairs": res.pairs.height,
+                         "pm_without_candidates": len(pm_ids) - res.not_searched.height
+                         - res.candidates["pm"].n_unique(),
+                         "warnings": len(say.warnings)}}
+    ext = "." + fmt
+    tables = {f"candidates_by_sample{ext}": res.by_pm,
+              f"candidates_by_missing{ext}": res.by_missing,
+              f"candidates{ext}": res.candidates, f"pairs{ext}": res.pairs,
+              f"references{ext}": res.references, f"not_searched{ext}": res.not_searched,
+              f"warnings{ext}": say.table()}
+    texts = {"parameters.json": json.dumps(_json_safe(params), indent=2, allow_nan=False)
+             + "\n"}
+    try:
+        _write_outputs(tables, texts, target)
+    except OSError as exc:
+        click.echo(f"error: cannot write results to {str(target)!r}: {exc}", err=True)
+        sys.exit(1)
+    if not quiet:
+        click.echo(f"{res.candidates.height} candidates (PM sample, missing person) passed the "
+                   f"screen; best per PM sample:")
+        for r in res.by_pm.filter(res.by_pm["rank"] == 1).head(10).iter_rows(named=True):
+            click.echo(f"  {r['pm']} -> {r['missing']} of family {r['family']}: log10 LR "
+                       f"{r['log10_lr']:.2f} [{r['method']}; best reference "
+                       f"{r['best_reference']}, {r['relationship']}]")
+        without = params["counts"]["pm_without_candidates"]
+        if without:
+            click.echo(f"{without} searched PM samples have no candidate at screen log10 LR >= "
+                       f"{screen_threshold:g}.")
+        click.echo(f"Tables written to {target}/")
+
+
+def _snp_panel(panel_path: str | None, map_path: str | None, chromosomes: str | None
+               ) -> tuple[Any, str]:
+    """The SNP panel (bundled FORCE panel by default), its cM positions from ``map_path`` if
+    given, restricted to ``chromosomes``; and where the map came from."""
+    import dataclasses
+
+    from forensic_match.linked import load_force_panel, read_genetic_map, read_panel
+
+    panel = load_force_panel() if panel_path is None else read_panel(panel_path)
+    if chromosomes:
+        wanted = [c.strip() for c in chromosomes.split(",") if c.strip()]
+        unknown = sorted(set(wanted) - set(panel.chromosomes))
+        if unknown:
+            raise ForensicMatchError(f"--chromosomes: {unknown} are not chromosomes of panel "
+                                     f"{panel.source!r} ({', '.join(panel.chromosomes)})")
+        panel = panel.subset([m.name for m, c in zip(panel.markers, panel.chrom)
+                              if c in wanted])
+    if map_path is None:
+        from forensic_match.linked.panel import _data
+
+        bundled = panel_path is None or \
+            _sha256_file(panel_path) == _sha256_file(str(_data("force_panel.csv")))
+        source = (f"cM columns of the panel file {panel.source!r}" +
+                  (" (the FORCE panel as bundled: deCODE 2019 sex-specific map, Halldorsson et "
+                   "al. 2019, Science 363:eaau1043, as thinned in ibdsim2 2.3.2)"
+                   if bundled else ""))
+        return panel, source
+    gmap = read_genetic_map(map_path)
+    male, female = panel.cm_male.copy(), panel.cm_female.copy()
+    for c in panel.chromosomes:
+        if c not in gmap.chromosomes:
+            raise ForensicMatchError(f"map {map_path!r} has no chromosome {c!r} of the panel")
+        at = panel.chrom == c
+        male[at], female[at] = gmap.positions(c, panel.mb[at])
+    panel = dataclasses.replace(panel, cm_male=male, cm_female=female)
+    return panel, f"interpolated from map file {map_path!r} at the panel's Mb positions"
+
+
+def _panel_digest(panel: Any) -> str:
+    """sha256 of the panel's markers (names, alleles, frequencies) and positions."""
+    import hashlib
+
+    from forensic_match.markers import markers_digest
+
+    h = hashlib.sha256(markers_digest(panel.markers).encode())
+    for arr in (panel.chrom.astype(str), panel.mb, panel.cm_male, panel.cm_female):
+        h.update(json.dumps([str(x) for x in arr.tolist()]).encode())
+    return h.hexdigest()
 
 
 def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: str | None,

@@ -36,26 +36,65 @@ def read_snp_genotypes(path: str | Path, panel: SnpPanel) -> tuple[tuple[str, ..
         the SNP's two (:class:`GenotypeError`); the message names file, line, sample and
         marker. Markers not in the panel are skipped with an :class:`IgnoredMarkerWarning`.
     """
+    keys, codes = _read_long(path, panel, family=False)
+    return tuple(sample for _, sample in keys), codes
+
+
+def read_snp_reference_genotypes(path: str | Path, panel: SnpPanel
+                                 ) -> tuple[tuple[tuple[str | None, str], ...], np.ndarray]:
+    """Read the SNP genotypes of typed relatives: a long-form table as
+    :func:`read_snp_genotypes`, with an optional ``family`` column (so that families may reuse
+    ids such as "father"), or a VCF (:func:`read_vcf_genotypes`, no family).
+
+    Returns
+    -------
+    samples : tuple of (family or None, sample id)
+    codes : numpy.ndarray of int8, shape (samples, markers)
+    """
+    if _is_vcf(path):
+        samples, codes = read_vcf_genotypes(path, panel)
+        return tuple((None, s) for s in samples), codes
+    return _read_long(path, panel, family=True)
+
+
+def _is_vcf(path: str | Path) -> bool:
+    name = str(path).lower()
+    return name.endswith((".vcf", ".vcf.gz", ".vcf.bgz", ".bcf"))
+
+
+def read_snp_samples(path: str | Path, panel: SnpPanel) -> tuple[tuple[str, ...], np.ndarray]:
+    """Call codes of a long-form table (:func:`read_snp_genotypes`) or a VCF
+    (:func:`read_vcf_genotypes`), by the file name's ending."""
+    if _is_vcf(path):
+        return read_vcf_genotypes(path, panel)
+    keys, codes = _read_long(path, panel, family=False)
+    return tuple(sample for _, sample in keys), codes
+
+
+def _read_long(path: str | Path, panel: SnpPanel, *, family: bool
+               ) -> tuple[tuple[tuple[str | None, str], ...], np.ndarray]:
     table = read_table(path)
     col = {name: table.require(name, name) for name in ("sample", "marker", "allele1",
                                                        "allele2")}
-    samples: dict[str, int] = {}
-    seen: dict[tuple[str, str], int] = {}
+    fam_col = table.column("family") if family else None
+    samples: dict[tuple[str | None, str], int] = {}
+    seen: dict[tuple[str | None, str, str], int] = {}
     calls: list[tuple[int, int, int]] = []
     ignored: dict[str, int] = {}
     for number, row in table.rows:
         sample, marker = row[col["sample"]].strip(), row[col["marker"]].strip()
+        fam = (row[fam_col].strip() or None) if fam_col is not None else None
         if not sample or not marker:
             raise InputError(f"{table.loc(number)}: empty sample or marker")
         if marker not in panel.index:
             ignored.setdefault(marker, number)
             continue
-        key = (sample, marker)
+        key = (fam, sample, marker)
         if key in seen:
             raise InputError(f"{table.loc(number, sample=sample, marker=marker)}: typed again "
                              f"(first on line {seen[key]})")
         seen[key] = number
-        s = samples.setdefault(sample, len(samples))
+        s = samples.setdefault((fam, sample), len(samples))
         alleles = [a for a in (row[col["allele1"]].strip(), row[col["allele2"]].strip()) if a]
         m = panel.index[marker]
         if not alleles:
@@ -73,7 +112,7 @@ def read_snp_genotypes(path: str | Path, panel: SnpPanel) -> tuple[tuple[str, ..
         names = sorted(ignored)
         warnings.warn(f"{table.loc()}: markers {names[:5]}{' ...' if len(names) > 5 else ''} "
                       f"({len(names)}) are not in the panel and are ignored",
-                      IgnoredMarkerWarning, stacklevel=2)
+                      IgnoredMarkerWarning, stacklevel=3)
     codes = np.full((len(samples), len(panel)), -1, dtype=np.int8)
     for s, m, c in calls:
         codes[s, m] = c

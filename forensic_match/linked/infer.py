@@ -120,13 +120,14 @@ def ibd_posterior(process: PairProcess, panel: SnpPanel, first: np.ndarray,
 def shared_segments(process: PairProcess, panel: SnpPanel, first: np.ndarray,
                     second: np.ndarray, *, error: tuple[float, float] = (0.0, 0.0),
                     dropout: tuple[float, float] = (0.0, 0.0), threshold: float = 0.5,
-                    ) -> pl.DataFrame:
+                    fst: float = 0.0) -> pl.DataFrame:
     """Segments where the posterior of sharing a gene by descent is at least ``threshold``.
 
     Decoded under ``process`` (a relationship's prior on IBD; choose the most likely
     relationship or the one under test). Lengths are in cM on the sex-averaged map (the mean
     of the male and female positions) between the first and last informative marker of the
-    run, so a segment seen at one marker has length 0.
+    run, so a segment seen at one marker has length 0. ``fst``: the founder coancestry of
+    the likelihood (see :func:`ibd_posterior`).
 
     Returns
     -------
@@ -134,7 +135,8 @@ def shared_segments(process: PairProcess, panel: SnpPanel, first: np.ndarray,
         ``chrom``, ``first_marker``, ``last_marker``, ``start_mb``, ``end_mb``, ``cm``,
         ``markers`` (informative markers in the run), ``mean_posterior``.
     """
-    index, post = ibd_posterior(process, panel, first, second, error=error, dropout=dropout)
+    index, post = ibd_posterior(process, panel, first, second, error=error, dropout=dropout,
+                                fst=fst)
     cm = 0.5 * (panel.cm_male + panel.cm_female)
     rows: list[tuple[str, str, str, float, float, float, int, float]] = []
     run: list[int] = []

@@ -70,16 +70,18 @@ def screen(panel: SnpPanel, first: np.ndarray, second: np.ndarray, kappa: Sequen
     """Screen scores (log10 unlinked LR of ``kappa`` against unrelated) of every pair.
 
     ``first`` (P, n) and ``second`` (R, n) are call codes in panel order; returns (P, R).
+    Computed as blocked matrix products (``_screen_numba.screen_scores_blocked``); the plain
+    loop ``_screen_numba.screen_scores`` is its oracle in the tests.
     """
-    from forensic_match.linked._screen_numba import screen_scores
+    from forensic_match.linked._screen_numba import screen_scores_blocked
 
     first, second = np.atleast_2d(first), np.atleast_2d(second)
     for name, arr in (("first", first), ("second", second)):
         if arr.shape[1] != len(panel) or arr.min(initial=0) < -1 or arr.max(initial=0) > 2:
             raise InputError(f"{name}: call codes (-1, 0, 1, 2) for the {len(panel)} panel "
                              f"markers expected, got shape {arr.shape}")
-    return screen_scores(screen_table(panel, kappa, error=error, fst=fst), first.astype(np.int8),
-                         second.astype(np.int8))
+    return screen_scores_blocked(screen_table(panel, kappa, error=error, fst=fst),
+                                 first.astype(np.int8), second.astype(np.int8))
 
 
 def search_linked(panel: SnpPanel, pm: np.ndarray, references: np.ndarray,

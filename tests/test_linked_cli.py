@@ -1,0 +1,107 @@
+"""``forensic-match snp-search`` end to end on small simulated data (linked/simulate.py)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+from click.testing import CliRunner
+
+from forensic_match.cli import main
+from forensic_match.linked import load_force_panel
+from forensic_match.linked.simulate import degrade, drop_genes
+from forensic_match.pedigree import Pedigree
+
+CHROMS = "17,18,19,20,21,22"
+#: family rows: (id, father, mother, sex, missing)
+FAMILY = [("GF", "", "", "M", 0), ("GM", "", "", "F", 0), ("FA", "GF", "GM", "M", 0),
+          ("UN", "GF", "GM", "M", 0), ("MO", "", "", "F", 0), ("MP", "FA", "MO", "M", 1),
+          ("AW", "", "", "F", 0), ("CO", "UN", "AW", "F", 0)]
+
+
+def _lines(codes, panel, sample, family=None):
+    out = []
+    for m, c in zip(panel.markers, codes):
+        if c < 0:
+            continue
+        a1, a2 = m.alleles
+        pair = (a1, a1) if c == 2 else (a1, a2) if c == 1 else (a2, a2)
+        out.append(",".join(([family] if family else []) + [sample, m.name, *pair]))
+    return out
+
+
+def write_programme(tmp_path, n_families=4, seed=3):
+    panel = load_force_panel()
+    wanted = CHROMS.split(",")
+    panel = panel.subset([m.name for m, c in zip(panel.markers, panel.chrom) if c in wanted])
+    ped = Pedigree.from_records([(i, f or None, m or None, s) for i, f, m, s, _ in FAMILY])
+    rng = np.random.default_rng(seed)
+    peds, refs, pms = ["family,id,father,mother,sex,missing"], \
+        ["family,sample,marker,allele1,allele2"], ["sample,marker,allele1,allele2"]
+    for k in range(n_families):
+        fam = f"FAM{k}"
+        peds += [f"{fam},{i},{f},{m},{s},{x}" for i, f, m, s, x in FAMILY]
+        haps = drop_genes(ped, panel, rng)
+        typed = ("UN", "GM") if k % 2 else ("CO", "UN")  # several references per family
+        for ident in typed:
+            codes = degrade(haps[ident], panel.freq_a1, rng, error=0.01, missing=0.1)
+            refs += _lines(codes, panel, ident, fam)
+        pm_codes = degrade(haps["MP"], panel.freq_a1, rng, error=0.01, missing=0.2)
+        pms += _lines(pm_codes, panel, f"BONE{k}")
+    paths = {}
+    for name, lines in (("pedigrees", peds), ("references", refs), ("pm", pms)):
+        paths[name] = tmp_path / f"{name}.csv"
+        paths[name].write_text("\n".join(lines) + "\n")
+    return paths
+
+
+def test_snp_search_ranks_the_true_relatives_first(tmp_path):
+    paths = write_programme(tmp_path)
+    out = tmp_path / "out"
+    common = ["snp-search", "--pedigrees", str(paths["pedigrees"]), "--references",
+              str(paths["references"]), "--pm", str(paths["pm"]), "--chromosomes", CHROMS,
+              "--fst", "0.01", "--min-snps", "50", "--top", "2"]
+    args = common + ["--out", str(out)]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    best = pl.read_csv(out / "candidates_by_sample.csv").filter(pl.col("rank") == 1)
+    assert best["pm"].to_list() == [f"BONE{k}" for k in range(4)]
+    assert best["family"].to_list() == [f"FAM{k}" for k in range(4)]
+    assert (best["missing"] == "MP").all()
+    assert (best["log10_lr"] > 4).all()
+    assert set(best["method"]) == {"family (exact)"}
+    refs = pl.read_csv(out / "references.csv")
+    assert dict(zip(refs["reference"], refs["relationship"])) == {
+        "CO": "first cousins", "UN": "avuncular", "GM": "grandparent"}
+    params = json.loads((out / "parameters.json").read_text())
+    assert params["fst"] == 0.01 and params["pm_error"] == 0.01
+    assert len(params["panel"]["sha256"]) == 64 and params["panel"]["chromosomes"] == \
+        CHROMS.split(",")
+    assert "deCODE 2019" in params["map_source"]
+    assert params["inputs"]["pm"]["sha256"] and params["counts"]["families"] == 4
+    assert params["counts"]["pm_without_candidates"] == 0
+    # the same search with the map given explicitly, as Parquet: the same candidates
+    from forensic_match.linked.panel import _data
+
+    out2 = tmp_path / "out2"
+    args2 = common + ["--out", str(out2), "--map", str(_data("decode2019_map.csv")),
+                      "--format", "parquet", "-q"]
+    result = CliRunner().invoke(main, args2, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    again = pl.read_parquet(out2 / "candidates_by_sample.parquet").filter(pl.col("rank") == 1)
+    assert again["family"].to_list() == best["family"].to_list()
+    assert "interpolated from map file" in json.loads(
+        (out2 / "parameters.json").read_text())["map_source"]
+
+
+def test_snp_search_refuses_a_reference_of_no_family(tmp_path):
+    paths = write_programme(tmp_path, n_families=1)
+    text = paths["references"].read_text().replace("FAM0,UN,", "FAM9,UN,", 1)
+    paths["references"].write_text(text)
+    result = CliRunner().invoke(main, [
+        "snp-search", "--pedigrees", str(paths["pedigrees"]), "--references",
+        str(paths["references"]), "--pm", str(paths["pm"]), "--out", str(tmp_path / "o"),
+        "--chromosomes", CHROMS])
+    assert result.exit_code == 1
+    assert "sample 'UN': family 'FAM9' is not in the pedigree table" in result.output
