@@ -26,6 +26,11 @@ from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree
 from tests.linked_oracle import oracle_family_likelihood
 
+# Most tests here score distant relatives at fst 0 on purpose; the warning that this is not
+# robust to substructure is tested on its own (test_distant_relatives_at_fst_0_are_warned).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::forensic_match.linked.programme.SubstructureWarning")
+
 PANEL = load_force_panel()
 #: Chromosomes 21 and 22 of the FORCE panel: fast, still linked.
 SMALL = PANEL.subset([m.name for m, c in zip(PANEL.markers, PANEL.chrom) if c in ("21", "22")])
@@ -323,3 +328,26 @@ def test_reference_table_with_a_family_column(tmp_path):
     bones.write_text("sample,marker,allele1,allele2\nB1,rs9442372,A,A\n")
     samples, pm = read_snp_samples(bones, PANEL)
     assert samples == ("B1",) and pm[0, 0] == 0 and (pm[0, 1:] == -1).all()
+
+
+@pytest.mark.filterwarnings("error::forensic_match.linked.programme.SubstructureWarning")
+def test_distant_relatives_at_fst_0_are_warned():
+    """At fst 0 a third-degree (or more distant) reference gets a SubstructureWarning
+    (docs/linked.md item 10: such LRs break P(LR >= t) <= 1/t under substructure); with fst
+    above 0, or with close relatives only, no warning."""
+    import warnings
+
+    from forensic_match.linked.programme import SubstructureWarning
+
+    codes = np.zeros(len(SMALL), dtype=np.int8)
+    far = SnpFamily("F3", RELATIONSHIPS["second cousins"].pedigree("MP", "R"), ("MP",),
+                    {"R": codes})
+    near = SnpFamily("F1", RELATIONSHIPS["full siblings"].pedigree("MP", "R"), ("MP",),
+                     {"R": codes})
+    pm = np.zeros((1, len(SMALL)), dtype=np.int8)
+    with pytest.warns(SubstructureWarning, match="fst is 0 and 1 .* degree 3 or more"):
+        search_programme(SMALL, [far, near], ["PM"], pm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        search_programme(SMALL, [far, near], ["PM"], pm, fst=0.02)
+        search_programme(SMALL, [near], ["PM"], pm)

@@ -54,6 +54,16 @@ class UncomputableReferenceWarning(ForensicMatchWarning):
     """A reference left out because the linked model cannot compute its relationship."""
 
 
+class SubstructureWarning(ForensicMatchWarning):
+    """Distant relatives scored without a subpopulation correction (``fst`` 0): their linked
+    LRs are not robust to substructure or to another population's frequencies."""
+
+
+#: Relationships of this degree or more distant are not robust at ``fst`` 0 (measured:
+#: ``docs/validation.md``, "Linked SNPs: robustness"; ``docs/linked.md`` item 10).
+FRAGILE_DEGREE = 3
+
+
 @dataclass(frozen=True, eq=False)
 class SnpFamily:
     """A reference family typed on SNPs.
@@ -477,6 +487,15 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
         seconds[name] = round(clock[-1] - clock[-2], 3)
 
     links, ref_table = _plan(families, skip_uncomputable)
+    distant = sum(1 for link in links if link.process is not None and
+                  (link.degree is None or link.degree >= FRAGILE_DEGREE))
+    if fst == 0.0 and distant:
+        warnings.warn(f"fst is 0 and {distant} (missing person, reference) pairs are "
+                      f"relatives of degree {FRAGILE_DEGREE} or more distant: their linked LRs "
+                      f"are not robust to population substructure or to frequencies of another "
+                      f"population (at F_ST 0.02 an unrelated pair reaches LR >= 1e3 about 5 "
+                      f"times as often as 1/1e3; docs/linked.md, item 10); set fst to the "
+                      f"population's F_ST", SubstructureWarning, stacklevel=2)
     lap("plan")
     scored = [k for k, link in enumerate(links) if link.process is not None]
     err = (pm_error, reference_error)
