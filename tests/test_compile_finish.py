@@ -112,14 +112,15 @@ def test_small_least_squares_as_numpy(seed, shape) -> None:  # type: ignore[no-u
                                np.abs(a).max() * shape[0])
 
 
-def row_oracle(family: Family, missing: str, markers: list[Marker]):  # type: ignore[no-untyped-def]
+def row_oracle(family: Family, missing: str, markers: list[Marker],  # type: ignore[no-untyped-def]
+               observation: dict | None = None):
     """A compiled row (log10 LR, consistent, allele sums) marker by marker."""
     seen = _seen_and_tracers(family.genotypes, markers)
     _, fulls, merged = _posteriors(family.pedigree, family.genotypes, missing, markers, 0.0,
-                                   None, "test", seen)
+                                   observation, "test", seen)
     plain = [_without_mutation(m) for m in markers]
     cvalues, cposts = _evaluate(family.pedigree, plain, family.genotypes, theta=0.0,
-                                observation=None, target=missing, lump=True)
+                                observation=observation, target=missing, lump=True)
     offsets, a_off = marker_offsets(markers), allele_offsets(markers)
     lr = np.empty(offsets[-1])
     ok = np.empty(offsets[-1], dtype=bool)
@@ -139,15 +140,19 @@ def row_oracle(family: Family, missing: str, markers: list[Marker]):  # type: ig
 
 
 @_settings
-@given(cases(max_markers=3, mutation=True, untyped_target=True, sized_for_oracle=False,
-             max_alleles=7))
+@given(st.one_of(*(cases(max_markers=3, mutation=True, untyped_target=True,
+                        sized_for_oracle=False, max_alleles=7, dropout=d)
+                  for d in (False, True))))
 def test_compiled_row_is_the_per_marker_path(case) -> None:  # type: ignore[no-untyped-def]
+    """With every mutation model, partial genotypes, and degraded relatives (dropout and
+    drop-in) or not."""
     family = Family("F", case.pedigree, [case.target], case.profiles)
+    observation = case.observation or None
     try:
-        row = compile_missing(family, case.target, case.markers)
+        row = compile_missing(family, case.target, case.markers, observation=observation)
     except ForensicMatchError:
         assume(False)
-    lr, ok, sums = row_oracle(family, case.target, case.markers)
+    lr, ok, sums = row_oracle(family, case.target, case.markers, observation)
     np.testing.assert_array_equal(row.log10_lr, lr)
     np.testing.assert_array_equal(row.consistent, ok)
     np.testing.assert_array_equal(row.allele_sums, sums)
