@@ -35,10 +35,18 @@ from forensic_match.mutation import Mutation, MutationModel  # noqa: E402
 TABLE = "fbi2015_sw_hispanic"
 
 
-def panel():
+def panel(model: str = "equal"):
+    """The 23 markers of ``TABLE`` with ``equal`` (female 0.0005, male 0.002 per meiosis)
+    or Familias-style ``stepwise`` mutation (the same rates, range 0.1, microvariant rate
+    1e-6: ``benchmarks/cases.py``)."""
     db = load_frequencies(TABLE)
-    mutation = Mutation(female=MutationModel("equal", rate=0.0005),
-                        male=MutationModel("equal", rate=0.002))
+    if model == "stepwise":
+        mutation = Mutation(
+            female=MutationModel("stepwise", rate=0.0005, range=0.1, rate2=1e-6),
+            male=MutationModel("stepwise", rate=0.002, range=0.1, rate2=1e-6))
+    else:
+        mutation = Mutation(female=MutationModel(model, rate=0.0005),
+                            male=MutationModel(model, rate=0.002))
     return db.markers_for(db.markers, mutation=mutation)
 
 
@@ -48,8 +56,9 @@ def peak_mb() -> dict[str, float]:
     return {"peak_mb_main": round(own, 1), "peak_mb_worker": round(children, 1)}
 
 
-def scale(n_missing: int, n_pm: int, workers: int, seed: int) -> dict:
-    markers = panel()
+def scale(n_missing: int, n_pm: int, workers: int, seed: int, model: str = "equal",
+          theta: float = 0.0) -> dict:
+    markers = panel(model)
     # About 1.0 missing person per family here, so that rows = the register's size.
     # Remains of at most ~60% of the register are found; the rest of the samples are unrelated.
     unrelated = min(0.95, max(0.1, 1.0 - 0.6 * n_missing / n_pm))
@@ -57,9 +66,9 @@ def scale(n_missing: int, n_pm: int, workers: int, seed: int) -> dict:
                               missing_per_family={1: 1.0}, unrelated=unrelated)
     ds = prog.dataset
     markers = prepare_panel(markers, ds.am, ds.pm)
-    compile_families(ds.am[:20], markers)  # JIT warm-up (and numba cache)
+    compile_families(ds.am[:20], markers, theta=theta)  # JIT warm-up (and numba cache)
     t = time.perf_counter()
-    compiled = compile_families(ds.am, markers, workers=workers)
+    compiled = compile_families(ds.am, markers, workers=workers, theta=theta)
     t_compile = time.perf_counter() - t
     search_samples(compiled, ds.pm[:10])  # warm-up
     t = time.perf_counter()
@@ -83,7 +92,8 @@ def scale(n_missing: int, n_pm: int, workers: int, seed: int) -> dict:
             "speedup_search_vs_exact": round(per_pair * n_pairs / t_search),
             "speedup_compile_and_search_vs_exact": round(per_pair * n_pairs /
                                                          (t_search + t_compile)),
-            "markers": len(markers), "workers": workers, "compile_s": round(t_compile, 2),
+            "markers": len(markers), "model": model, "theta": theta, "workers": workers,
+            "compile_s": round(t_compile, 2),
             "search_s": round(t_search, 2), "pairs_above_1e4": res.pairs.height,
             "table_kb_per_missing": round(compiled.nbytes_per_row / 1024, 1),
             "pairs_per_s": round(len(compiled.rows) * len(ds.pm) / t_search),
@@ -138,9 +148,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--relatives", type=float, default=1.0,
                     help="identify(relatives=...): 0 for closed family lists")
+    ap.add_argument("--model", choices=["equal", "stepwise"], default="equal",
+                    help="scale: mutation model of the panel (see panel())")
+    ap.add_argument("--theta", type=float, default=0.0, help="scale: theta of the compile")
     a = ap.parse_args()
-    out = scale(a.missing, a.pm, a.workers, a.seed) if a.run == "scale" else \
-        accuracy(a.families, a.pm, a.workers, a.seed, a.relatives)
+    if a.run == "scale":
+        out = scale(a.missing, a.pm, a.workers, a.seed, a.model, a.theta)
+    else:
+        out = accuracy(a.families, a.pm, a.workers, a.seed, a.relatives)
     out["machine"] = f"{platform.processor() or platform.machine()}, {np.__version__}"
     print(json.dumps(out))
 
