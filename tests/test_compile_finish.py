@@ -172,3 +172,42 @@ def test_an_allele_outside_the_panel_is_named() -> None:
     family = Family("F", ped, ["C"], {"FA": {"M1": ("10", "99")}, "MO": {"M1": ("12", "12")}})
     with pytest.raises(MarkerError, match="marker 'M1', allele '99'"):
         compile_missing(family, "C", [marker])
+
+
+@settings(deadline=None, max_examples=40,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.one_of(*(cases(max_markers=2, mutation=m, untyped_target=True,
+                         sized_for_oracle=False, max_alleles=7, dropout=d)
+                   for m in (False, ("equal", "proportional")) for d in (False, True))),
+       st.sampled_from([0.01, 0.05, 0.2]))
+def test_theta_denominator_in_closed_form_is_the_full_allele_list(case, theta) -> None:  # type: ignore[no-untyped-def]
+    """The unrelated person's theta posterior, its unseen alleles in closed form from the
+    merged allele, against the engine over every allele (no merging, no fit)."""
+    from forensic_match.dvi.compile import UNRELATED, family_denominator, hardy_weinberg
+    from forensic_match.likelihood.engine import genotype_posterior
+    from forensic_match.pedigree import Pedigree
+
+    family = Family("F", case.pedigree, [case.target], case.profiles)
+    observation = case.observation or None
+    thetas = np.full(len(case.markers), theta)
+    try:
+        table, _, _ = family_denominator(family, case.markers, theta, observation=observation,
+                                         thetas=thetas)
+    except ForensicMatchError:
+        assume(False)
+    ped = Pedigree.from_records(case.pedigree.records() + [(UNRELATED, None, None, "U")])
+    posts = genotype_posterior(ped, case.markers, case.profiles, UNRELATED, theta=theta,
+                               observation=observation, lump=False)
+    offsets = marker_offsets(case.markers)
+    for k, (marker, gp) in enumerate(zip(case.markers, posts)):
+        n = len(marker)
+        idx = [marker.index(a) for a in gp.alleles]
+        full = np.zeros((n, n))
+        full[np.ix_(idx, idx)] = gp.matrix
+        i, j = np.tril_indices(n)
+        unordered = np.where(i == j, full[i, j], full[i, j] + full[j, i])
+        want = np.empty(offsets[k + 1] - offsets[k])
+        want[i * (i + 1) // 2 + j] = unordered
+        want /= hardy_weinberg(marker.frequencies)
+        np.testing.assert_allclose(table[offsets[k]:offsets[k + 1]], want, rtol=1e-9,
+                                   atol=1e-12)

@@ -395,16 +395,72 @@ def family_denominator(family: Family, markers: Sequence[Marker], theta: float, 
     if thetas is None:
         thetas = feasible_thetas(ped, family.genotypes, UNRELATED, markers, theta,
                                  observation)
-    _, posts, _ = _posteriors(ped, family.genotypes, UNRELATED, markers, thetas, observation,
-                              what)
+    seen = _seen_and_tracers(family.genotypes, markers)
+    panel = _panel_arrays(markers)
+    # Markers whose unseen alleles follow in closed form from the merged one need no tracers.
+    closed = [bool(panel.expandable[k]) and thetas[k] > 0 for k in range(len(markers))]
+    keep = [np.zeros(len(m), dtype=np.bool_) if closed[k] else seen.keep[k]
+            for k, m in enumerate(markers)]
+    _, merged = _evaluate_by_theta(ped, markers, family.genotypes, thetas, UNRELATED,
+                                   observation, keep)
     offsets = marker_offsets(markers)
     a_off = allele_offsets(markers)
     table = np.empty(offsets[-1])
     sums = np.empty((a_off[-1], 2))
     for k, marker in enumerate(markers):
-        ratio_table(posts[k], marker.frequencies, table[offsets[k]:offsets[k + 1]])
-        allele_sums(posts[k], marker.frequencies, sums[a_off[k]:a_off[k + 1]])
+        work, post = merged[k]
+        if closed[k]:
+            mask = seen.seen[panel.freq_ptr[k]:panel.freq_ptr[k + 1]]
+            full = _unrelated_posterior(marker, mask, work, post, float(thetas[k]))
+        else:
+            full = _full_posterior(ped, family.genotypes, UNRELATED, marker, float(thetas[k]),
+                                   observation, what, work, post, _tracers_of(seen, k))
+        ratio_table(full, marker.frequencies, table[offsets[k]:offsets[k + 1]])
+        allele_sums(full, marker.frequencies, sums[a_off[k]:a_off[k + 1]])
     return table, sums, thetas
+
+
+def _unrelated_posterior(marker: Marker, seen: np.ndarray, work: np.ndarray, post: np.ndarray,
+                         theta: float) -> np.ndarray:
+    """The unrelated person's ordered posterior over the marker's full allele list from the
+    engine's posterior over the seen alleles and one merged allele (``work``, ``post``), in
+    closed form (``docs/matching.md``, "Theta"; no tracers, no fit).
+
+    With a lumpable model (no mutation, ``equal``, ``proportional``) the family's likelihood
+    depends on its founders' unseen alleles only through their being unseen, so given which
+    founder draws are unseen, which unseen alleles they are follows the urn restricted to the
+    unseen alleles (the Dirichlet's aggregation and neutrality), whatever the data. The
+    unrelated person's draws come after the family's in the urn; averaged over those
+    identities (exchangeability), an unseen allele ``a`` of the person takes the share
+    ``r_a = p_a / Σ_unseen p`` of the merged allele's posterior mass, and two unseen alleles
+    ``a != b`` the share ``r_a r_b α / (α + 1)``, ``a = b`` the share
+    ``r_a (α r_a + 1) / (α + 1)``, with ``α = (1 - θ) / θ · p_merged`` the urn parameter of
+    the merged allele (``p_merged`` as the engine completes it). The shares sum to one.
+    """
+    from forensic_match.likelihood.engine import _working_frequencies
+
+    n = len(marker)
+    work = np.asarray(work, dtype=np.int64)
+    k = work.size
+    full = np.zeros((n, n))
+    if work[-1] >= 0:  # nothing was merged
+        full[np.ix_(work, work)] = post
+        return full
+    kept = work[:-1]
+    unseen = np.ones(n, dtype=bool)
+    unseen[kept] = False
+    out = np.flatnonzero(unseen)
+    p = marker.frequencies
+    r = p[out] / p[out].sum()
+    alpha = (1.0 - theta) / theta * float(_working_frequencies(marker, seen, seen)[-1])
+    o = k - 1
+    full[np.ix_(kept, kept)] = post[:o, :o]
+    full[np.ix_(kept, out)] = post[:o, o][:, None] * r[None, :]
+    full[np.ix_(out, kept)] = r[:, None] * post[o, :o][None, :]
+    both = post[o, o] * (alpha / (alpha + 1.0)) * np.outer(r, r)
+    both[np.diag_indices(out.size)] = post[o, o] * r * (alpha * r + 1.0) / (alpha + 1.0)
+    full[np.ix_(out, out)] = both
+    return full
 
 
 def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
