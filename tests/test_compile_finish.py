@@ -23,10 +23,12 @@ from forensic_match.dvi._compile_numba import (
     panel_tracers,
 )
 from forensic_match.dvi.compile import (
+    _evaluate_by_theta,
     _frequency_order,
+    _full_posterior,
     _panel_arrays,
-    _posteriors,
     _seen_and_tracers,
+    _tracers_of,
     _without_mutation,
     allele_offsets,
     compile_missing,
@@ -116,8 +118,12 @@ def row_oracle(family: Family, missing: str, markers: list[Marker],  # type: ign
                observation: dict | None = None):
     """A compiled row (log10 LR, consistent, allele sums) marker by marker."""
     seen = _seen_and_tracers(family.genotypes, markers)
-    _, fulls, merged = _posteriors(family.pedigree, family.genotypes, missing, markers, 0.0,
-                                   observation, "test", seen)
+    _, merged = _evaluate_by_theta(family.pedigree, markers, family.genotypes,
+                                   np.zeros(len(markers)), missing, observation, seen.keep)
+    fulls = [_full_posterior(family.pedigree, family.genotypes, missing, marker, 0.0,
+                             observation, "test", merged[k][0], merged[k][1],
+                             _tracers_of(seen, k))
+             for k, marker in enumerate(markers)]
     plain = [_without_mutation(m) for m in markers]
     cvalues, cposts = _evaluate(family.pedigree, plain, family.genotypes, theta=0.0,
                                 observation=observation, target=missing, lump=True)

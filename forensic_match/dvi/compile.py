@@ -317,26 +317,6 @@ def _packed_posteriors(pedigree: Pedigree, markers: Sequence[Marker],
     return _pack(len(markers), parts)
 
 
-def _posteriors(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
-                markers: Sequence[Marker], theta: float | np.ndarray,
-                observation: Mapping[str, Any] | None, what: str,
-                seen: _Seen | None = None,
-                ) -> tuple[np.ndarray, list[np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
-    """``P(G_target = (a, b) | data)`` over every ordered pair of each marker's full allele
-    list (merged alleles expanded from three tracers), the likelihood per marker, and the
-    engine's merged posteriors (working alleles, posterior) they were expanded from.
-    ``theta`` is one value or one per marker; ``seen``: :func:`_seen_and_tracers` of
-    ``profiles`` when the caller has it."""
-    thetas = np.broadcast_to(np.asarray(theta, dtype=np.float64), (len(markers),))
-    seen = seen if seen is not None else _seen_and_tracers(profiles, markers)
-    values, posts = _evaluate_by_theta(pedigree, markers, profiles, thetas, target,
-                                       observation, seen.keep)
-    out = [_full_posterior(pedigree, profiles, target, marker, float(thetas[k]), observation,
-                           what, posts[k][0], posts[k][1], _tracers_of(seen, k))
-           for k, marker in enumerate(markers)]
-    return values, out, posts  # type: ignore[return-value]
-
-
 def _full_posterior(pedigree: Pedigree, profiles: Mapping[str, Any], target: str,
                     marker: Marker, theta: float, observation: Mapping[str, Any] | None,
                     what: str, work: np.ndarray, post: np.ndarray,
