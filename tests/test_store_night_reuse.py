@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from forensic_match.cases import DviDataset, Family, PMSample, load_case
 from forensic_match.dvi import identify as identify_module
+from forensic_match.dvi.fragments import SameSourceMemo
 from forensic_match.dvi.identify import identify, prepare_panel
 from forensic_match.dvi.search_reuse import load_memos
 from forensic_match.errors import CacheWarning
@@ -176,7 +177,7 @@ def test_nights_with_reuse_equal_nights_without(tmp_path: Path,
     # The nights after the first reused searches; without reuse nothing was kept.
     assert all(a["result"].counts["searches_reused"] > 0 for a in on[1:])
     assert "searches_reused" not in off[1]["result"].counts
-    for name in ("tables.search.npz", "tables.conditioned.npz"):
+    for name in ("tables.search.npz", "tables.conditioned.npz", "tables.pairs.npz"):
         assert (tmp_path / "on" / "cases.db.tables" / name).exists()
         assert not (tmp_path / "off" / "cases.db.tables" / name).exists()
     assert on[-1]["proposals"] and any(c[3] == "withdrawn" for c in on[2]["changes"])
@@ -244,12 +245,13 @@ def test_random_nights_decide_alike_with_and_without_memos(nights: list) -> None
 
     markers = _programme().markers
     memos: dict = {}
+    pairs = SameSourceMemo()
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cache_file = Path(tmp) / "tables.npz"
         for am, pm in nights:
             got = identify(am, pm, markers, min_markers=8, cache=cache_file,
-                           search_memos=memos)
+                           search_memos=memos, same_source_memo=pairs)
             want = identify(am, pm, markers, min_markers=8)
             assert_same_decisions(got, want)
 

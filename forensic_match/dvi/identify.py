@@ -52,6 +52,7 @@ from forensic_match.dvi.compile import (
 from forensic_match.dvi.fragments import (
     SAME_SOURCE_LOG10,
     Body,
+    SameSourceMemo,
     bodies_from_pairs,
     same_source_pairs,
 )
@@ -228,6 +229,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              lineage: LineageData | None = None,
              lineage_options: dict[str, Any] | None = None,
              search_memos: dict[str, SearchMemo] | None = None,
+             same_source_memo: SameSourceMemo | None = None,
              ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
 
@@ -334,6 +336,14 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         the searches"). Rows removed since the memos are found in ``reuse``/``cache``'s
         tables; where they are not, that search is done in full. Not used with
         ``evidence`` or ``lineage``. ``None`` (default): every search in full.
+    same_source_memo : SameSourceMemo, optional
+        An earlier identification's same-source comparisons of the PM samples and direct
+        references (:class:`~forensic_match.dvi.fragments.SameSourceMemo`, e.g. last
+        night's: :func:`~forensic_match.dvi.fragments.load_same_source_memo`), read and
+        replaced in place by this one's: only pairs with a new or changed sample are
+        compared, with the same pairs and scores as without
+        (:func:`~forensic_match.dvi.fragments.same_source_pairs`). ``None`` (default): every
+        pair is compared.
 
     Returns
     -------
@@ -361,7 +371,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     references = _reference_samples(families)
     everything = list(samples) + [ref for ref, _, _ in references]
     all_pairs = same_source_pairs(everything, panel,
-                                  threshold=min(SUSPECT_LOG10, same_source))
+                                  threshold=min(SUSPECT_LOG10, same_source),
+                                  memo=same_source_memo)
     is_ref = pl.col("pm1").str.starts_with(REF_PREFIX) | \
         pl.col("pm2").str.starts_with(REF_PREFIX)
     pairs = all_pairs.filter(~is_ref)
