@@ -16,7 +16,8 @@ run's. ``--compare-reuse`` runs the night twice on the same store and tables (a 
 reusing the last run's searches, then the store with it: ``run_store(reuse_searches=)``),
 ``--profile-night`` profiles the night(s). ``--save-full DIR`` keeps the store and tables
 after the full run, and ``--night-from DIR`` runs only the night from such a copy (to compare
-two versions' nights on one full run).
+two versions' nights on one full run; ``--prime`` runs the full run's data once more
+before the night, so that each version's night follows a run of its own).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def _retyped(family):  # noqa: ANN001, ANN202 - a benchmark helper
 def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, seed: int,
             folder: Path, profile_night: bool = False, reuse_searches: bool = True,
             compare: bool = False, profile_file: Path | None = None,
-            save_full: Path | None = None, night_from: Path | None = None) -> dict:
+            save_full: Path | None = None, night_from: Path | None = None,
+            prime: bool = False) -> dict:
     markers = panel()
     total_pm = n_pm + new_pm
     unrelated = min(0.95, max(0.1, 1.0 - 0.6 * n_missing / total_pm))
@@ -138,6 +140,11 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
             shutil.copytree(folder / "cases.db.tables", other / "cases.db.tables")
             with CaseStore(other / "cases.db") as store:
                 one(store, "night_without_reuse", night, False)
+        if prime:
+            # The full run's data again (nothing new): this version's memos are then made
+            # from the full run's state, whichever version made it.
+            with CaseStore(folder / "cases.db") as store:
+                one(store, "unchanged_night", first, reuse_searches)
         with CaseStore(folder / "cases.db") as store:
             one(store, "night", night, reuse_searches)
     out["night_fraction_of_full"] = round(out["night"]["wall_s"] / out["full"]["wall_s"], 3)
@@ -169,6 +176,9 @@ def main() -> None:
                     help="Skip the full run: start the night from a --save-full folder "
                          "(made with the same options), e.g. to compare two versions' "
                          "nights on one full run.")
+    ap.add_argument("--prime", action="store_true",
+                    help="Before the night, run the full run's data again (an unchanged "
+                         "night, reported as unchanged_night).")
     ap.add_argument("--no-reuse-searches", dest="reuse_searches", action="store_false",
                     help="Search everything every night (run_store(reuse_searches=False)).")
     ap.add_argument("--compare-reuse", action="store_true",
@@ -181,12 +191,12 @@ def main() -> None:
         a.dir.mkdir(parents=True, exist_ok=True)
         result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed, a.dir,
                          a.profile_night, a.reuse_searches, a.compare_reuse, a.profile_file,
-                         a.save_full, a.night_from)
+                         a.save_full, a.night_from, a.prime)
     else:
         with tempfile.TemporaryDirectory(prefix="fm-nightly-") as tmp:
             result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed,
                              Path(tmp), a.profile_night, a.reuse_searches, a.compare_reuse,
-                             a.profile_file, a.save_full, a.night_from)
+                             a.profile_file, a.save_full, a.night_from, a.prime)
     print(json.dumps(result))
 
 

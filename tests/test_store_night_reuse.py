@@ -87,6 +87,14 @@ def _run_nights(folder: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch,
         return out
 
     monkeypatch.setattr(runs_module, "_identify", capture)
+    drawn = [0]
+    draw = identify_module.relative_alternatives
+
+    def counted(family: Family) -> Any:
+        drawn[0] += 1
+        return draw(family)
+
+    monkeypatch.setattr(identify_module, "relative_alternatives", counted)
     out = []
     with CaseStore(folder / "cases.db") as store, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -101,6 +109,7 @@ def _run_nights(folder: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch,
                 with pytest.raises(Killed):
                     run_store(store, night, min_markers=8, reuse_searches=reuse)
                 monkeypatch.setattr(identify_module, "decide", real)
+            drawn[0] = 0
             summary = run_store(store, night, min_markers=8, reuse_searches=reuse)
             proposals = sorted(
                 (p["pm"], p["family_id"], p["missing"], p["rule"], p["basis_sha256"],
@@ -110,7 +119,7 @@ def _run_nights(folder: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch,
                               c["log10_lr"], c["previous_log10_lr"])
                              for c in store.changes(summary.run_id))
             out.append({"result": seen[-1], "proposals": proposals, "changes": changes,
-                        "counts": summary.counts})
+                        "counts": summary.counts, "drawn": drawn[0]})
     return out
 
 
@@ -177,7 +186,10 @@ def test_nights_with_reuse_equal_nights_without(tmp_path: Path,
     # The nights after the first reused searches; without reuse nothing was kept.
     assert all(a["result"].counts["searches_reused"] > 0 for a in on[1:])
     assert "searches_reused" not in off[1]["result"].counts
-    for name in ("tables.search.npz", "tables.conditioned.npz", "tables.pairs.npz"):
+    # Unchanged families' relative alternatives came from the memo, not drawn again.
+    assert all(a["drawn"] < b["drawn"] for a, b in zip(on[1:], off[1:]))
+    for name in ("tables.search.npz", "tables.conditioned.npz", "tables.pairs.npz",
+                 "tables.alternatives.npz"):
         assert (tmp_path / "on" / "cases.db.tables" / name).exists()
         assert not (tmp_path / "off" / "cases.db.tables" / name).exists()
     assert on[-1]["proposals"] and any(c[3] == "withdrawn" for c in on[2]["changes"])
