@@ -77,10 +77,13 @@ def nights(draw: st.DrawFn) -> list[list[PMSample]]:
 @given(nights(), st.sampled_from([-math.inf, 0.0, 2.0]), st.integers(0, 3))
 def test_reused_pairs_equal_the_full_comparison(nights: list[list[PMSample]],
                                                 threshold: float, min_markers: int) -> None:
-    from forensic_match.dvi import fragments
+    from forensic_match.dvi import _fragments_numba, fragments
 
     default = fragments.FULL_PAIRS_ABOVE
     memos = {0.0: SameSourceMemo(), default: SameSourceMemo(), 1.0: SameSourceMemo()}
+    block = _fragments_numba.PAIRS_PER_BLOCK
+    # Blocks of one to a few marked samples: the pairs are listed block by block.
+    _fragments_numba.PAIRS_PER_BLOCK = 3 * len(nights[0])
     try:
         for night in nights:
             want = same_source_pairs(night, PANEL, threshold=threshold,
@@ -94,6 +97,7 @@ def test_reused_pairs_equal_the_full_comparison(nights: list[list[PMSample]],
                 assert len(memo.keys) == len(night) and memo.first.size == want.height
     finally:
         fragments.FULL_PAIRS_ABOVE = default
+        _fragments_numba.PAIRS_PER_BLOCK = block
 
 
 def test_a_few_new_samples_are_compared_with_everything(monkeypatch: pytest.MonkeyPatch,

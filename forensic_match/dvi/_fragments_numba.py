@@ -78,6 +78,10 @@ def _count_rows(start, stop, pos, w, hw, threshold, min_markers, lo, hi, score, 
                 used[a - lo, b] = u
 
 
+#: Pairs listed at once by :func:`pair_scores_with` (seven arrays of 8 bytes per pair).
+PAIRS_PER_BLOCK = 2**22
+
+
 def pair_scores_with(start, stop, pos, w, hw, threshold, min_markers, fresh):
     """As :func:`pair_scores`, but only the pairs ``i < j`` of which ``fresh[i]`` or
     ``fresh[j]`` holds (a pair's score is that of :func:`pair_scores`: the same arithmetic on
@@ -88,18 +92,25 @@ def pair_scores_with(start, stop, pos, w, hw, threshold, min_markers, fresh):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty.copy(), np.empty(0), empty.copy()
     others = np.arange(n_s, dtype=np.int64)
-    # Each marked sample against every sample; a pair of two marked samples once.
-    ia = np.repeat(marked, n_s)
-    ib = np.tile(others, marked.size)
-    keep = (ia != ib) & (~fresh[ib] | (ia < ib))
-    ia, ib = ia[keep], ib[keep]
-    lo, hi = np.minimum(ia, ib), np.maximum(ia, ib)
-    score = np.full(lo.size, -np.inf)
-    used = np.zeros(lo.size, dtype=np.int64)
-    _score_pairs(start, stop, pos, w, hw, lo, hi, score, used)
-    ok = (score > -np.inf) & (score >= threshold) & (used >= min_markers)
-    order = np.lexsort((hi[ok], lo[ok]))
-    return lo[ok][order], hi[ok][order], score[ok][order], used[ok][order]
+    found = []
+    # Each marked sample against every sample (a pair of two marked samples once), a block
+    # of marked samples at a time so that the listed pairs stay within a few hundred MB.
+    step = max(1, PAIRS_PER_BLOCK // n_s)
+    for first in range(0, marked.size, step):
+        block = marked[first:first + step]
+        ia = np.repeat(block, n_s)
+        ib = np.tile(others, block.size)
+        keep = (ia != ib) & (~fresh[ib] | (ia < ib))
+        ia, ib = ia[keep], ib[keep]
+        lo, hi = np.minimum(ia, ib), np.maximum(ia, ib)
+        score = np.full(lo.size, -np.inf)
+        used = np.zeros(lo.size, dtype=np.int64)
+        _score_pairs(start, stop, pos, w, hw, lo, hi, score, used)
+        ok = (score > -np.inf) & (score >= threshold) & (used >= min_markers)
+        found.append((lo[ok], hi[ok], score[ok], used[ok]))
+    lo, hi, score, used = (np.concatenate([f[k] for f in found]) for k in range(4))
+    order = np.lexsort((hi, lo))
+    return lo[order], hi[order], score[order], used[order]
 
 
 @jit(parallel=True)
