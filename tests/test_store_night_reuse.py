@@ -195,6 +195,31 @@ def test_nights_with_reuse_equal_nights_without(tmp_path: Path,
     assert on[-1]["proposals"] and any(c[3] == "withdrawn" for c in on[2]["changes"])
 
 
+def test_a_cut_memo_or_table_file_is_ignored_and_closed(tmp_path: Path) -> None:
+    """A file cut short (a disk full, a copy interrupted) gives a CacheWarning and no
+    unclosed file (pytest turns a ResourceWarning into an error)."""
+    import gc
+
+    from forensic_match.dvi.identify import _load_cache
+    from forensic_match.dvi.search_reuse import save_memos
+
+    ds = _programme()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        identify(ds.am[:20], ds.pm[:15], ds.markers, min_markers=8,
+                 cache=tmp_path / "tables.npz", search_memos=(memos := {}))
+    save_memos(tmp_path / "tables.search.npz", memos)
+    for name in ("tables.npz", "tables.search.npz"):
+        path = tmp_path / name
+        whole = path.read_bytes()
+        path.write_bytes(whole[: len(whole) // 2])
+    with pytest.warns(CacheWarning, match="search memos could not be read"):
+        assert load_memos(tmp_path / "tables.search.npz") == {}
+    with pytest.warns(CacheWarning, match="compiled tables could not be read"):
+        assert _load_cache(tmp_path / "tables.npz") is None
+    gc.collect()
+
+
 def test_a_damaged_memo_file_is_ignored(tmp_path: Path) -> None:
     ds = _programme()
     nights = [dataclasses.replace(ds, am=ds.am[:60], pm=ds.pm[:50]),
