@@ -14,7 +14,10 @@ family: ``docs/store.md``). Prints one JSON line: each run's wall time and its p
 (ingest, identify, write), families compiled, and the night's time as a fraction of the full
 run's. ``--compare-reuse`` runs the night twice on the same store and tables (a copy without
 reusing the last run's searches, then the store with it: ``run_store(reuse_searches=)``),
-``--profile-night`` profiles the night(s).
+``--profile-night`` profiles the night(s). ``--save-full DIR`` keeps the store and tables
+after the full run, and ``--night-from DIR`` runs only the night from such a copy (to compare
+two versions' nights on one full run; ``--prime`` runs the full run's data once more
+before the night, so that each version's night follows a run of its own).
 """
 
 from __future__ import annotations
@@ -55,7 +58,9 @@ def _retyped(family):  # noqa: ANN001, ANN202 - a benchmark helper
 
 def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, seed: int,
             folder: Path, profile_night: bool = False, reuse_searches: bool = True,
-            compare: bool = False) -> dict:
+            compare: bool = False, profile_file: Path | None = None,
+            save_full: Path | None = None, night_from: Path | None = None,
+            prime: bool = False) -> dict:
     markers = panel()
     total_pm = n_pm + new_pm
     unrelated = min(0.95, max(0.1, 1.0 - 0.6 * n_missing / total_pm))
@@ -89,6 +94,8 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
             print(f"--- {name}", file=sys.stderr)
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative") \
                 .print_stats("forensic_match", 30)
+            if profile_file is not None:
+                profiler.dump_stats(f"{profile_file}.{name}")
         wall = time.perf_counter() - t
         cpu = time.process_time() - cpu
         out[name] = {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
@@ -102,10 +109,27 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
                      "changes": {k: summary.counts.get(f"candidates_{k}", 0)
                                  for k in ("new", "stronger", "weaker", "withdrawn")}}
 
+    def copy_state(src: Path, dst: Path) -> None:
+        dst.mkdir(parents=True, exist_ok=True)
+        for part in ("cases.db", "cases.db-wal", "cases.db-shm"):
+            if (src / part).exists():
+                shutil.copy(src / part, dst / part)
+        shutil.copytree(src / "cases.db.tables", dst / "cases.db.tables", dirs_exist_ok=True)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with CaseStore(folder / "cases.db") as store:
-            one(store, "full", first, reuse_searches)
+        if night_from is not None:
+            # The full run's store and tables, kept by an earlier --save-full (same options).
+            copy_state(night_from, folder)
+            saved = json.loads((night_from / "full.json").read_text())
+            out["full"] = saved["full"]
+            out["full_from"] = str(night_from)
+        else:
+            with CaseStore(folder / "cases.db") as store:
+                one(store, "full", first, reuse_searches)
+            if save_full is not None:
+                copy_state(folder, save_full)
+                (save_full / "full.json").write_text(json.dumps({"full": out["full"]}))
         if compare:
             # The same store and tables twice: tonight without reuse, then with it.
             other = folder / "without"
@@ -116,6 +140,11 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
             shutil.copytree(folder / "cases.db.tables", other / "cases.db.tables")
             with CaseStore(other / "cases.db") as store:
                 one(store, "night_without_reuse", night, False)
+        if prime:
+            # The full run's data again (nothing new): this version's memos are then made
+            # from the full run's state, whichever version made it.
+            with CaseStore(folder / "cases.db") as store:
+                one(store, "unchanged_night", first, reuse_searches)
         with CaseStore(folder / "cases.db") as store:
             one(store, "night", night, reuse_searches)
     out["night_fraction_of_full"] = round(out["night"]["wall_s"] / out["full"]["wall_s"], 3)
@@ -137,6 +166,19 @@ def main() -> None:
     ap.add_argument("--profile-night", action="store_true",
                     help="Profile the night's run (cProfile, top 30 by cumulative time, on "
                          "standard error; its wall time then includes the profiler's cost).")
+    ap.add_argument("--profile-file", type=Path, default=None,
+                    help="With --profile-night, also dump each night's profile to "
+                         "PROFILE_FILE.<night> (pstats format).")
+    ap.add_argument("--save-full", type=Path, default=None,
+                    help="Copy the store and tables after the full run to this folder "
+                         "(with the full run's figures), for --night-from.")
+    ap.add_argument("--night-from", type=Path, default=None,
+                    help="Skip the full run: start the night from a --save-full folder "
+                         "(made with the same options), e.g. to compare two versions' "
+                         "nights on one full run.")
+    ap.add_argument("--prime", action="store_true",
+                    help="Before the night, run the full run's data again (an unchanged "
+                         "night, reported as unchanged_night).")
     ap.add_argument("--no-reuse-searches", dest="reuse_searches", action="store_false",
                     help="Search everything every night (run_store(reuse_searches=False)).")
     ap.add_argument("--compare-reuse", action="store_true",
@@ -148,11 +190,13 @@ def main() -> None:
     if a.dir is not None:
         a.dir.mkdir(parents=True, exist_ok=True)
         result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed, a.dir,
-                         a.profile_night, a.reuse_searches, a.compare_reuse)
+                         a.profile_night, a.reuse_searches, a.compare_reuse, a.profile_file,
+                         a.save_full, a.night_from, a.prime)
     else:
         with tempfile.TemporaryDirectory(prefix="fm-nightly-") as tmp:
             result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed,
-                             Path(tmp), a.profile_night, a.reuse_searches, a.compare_reuse)
+                             Path(tmp), a.profile_night, a.reuse_searches, a.compare_reuse,
+                             a.profile_file, a.save_full, a.night_from, a.prime)
     print(json.dumps(result))
 
 

@@ -145,6 +145,21 @@ def test_relabelling_bodies_and_missing_persons_changes_nothing(problem: tuple,
     assert np.allclose(a.p_edge, b.p_edge, atol=1e-12)
 
 
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.integers(0, 9), max_size=40), st.sets(st.integers(0, 12), max_size=6))
+def test_pairs_around_nodes_equal_a_pass_over_every_pair(node: list[int],
+                                                          nodes: set[int]) -> None:
+    """The folding step's pairs of a piece's bodies (missing persons), found from the
+    compressed rows, are the pairs a mask over every pair finds, in the same order."""
+    from forensic_match.decide.posterior import _incident_pairs, _pairs_around
+
+    node_array = np.array(node, dtype=np.int64)
+    wanted = np.array(sorted(n for n in nodes if n < 10), dtype=np.int64)
+    incident = _incident_pairs(node_array, 10)
+    got = _pairs_around(incident, wanted)
+    assert got.tolist() == np.flatnonzero(np.isin(node_array, wanted)).tolist()
+
+
 def test_folding_weak_pairs_changes_posteriors_by_less_than_the_bound() -> None:
     rng = np.random.default_rng(4)
     for _ in range(20):

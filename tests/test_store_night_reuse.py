@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from forensic_match.cases import DviDataset, Family, PMSample, load_case
 from forensic_match.dvi import identify as identify_module
+from forensic_match.dvi.fragments import SameSourceMemo
 from forensic_match.dvi.identify import identify, prepare_panel
 from forensic_match.dvi.search_reuse import load_memos
 from forensic_match.errors import CacheWarning
@@ -86,6 +87,14 @@ def _run_nights(folder: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch,
         return out
 
     monkeypatch.setattr(runs_module, "_identify", capture)
+    drawn = [0]
+    draw = identify_module.relative_alternatives
+
+    def counted(family: Family) -> Any:
+        drawn[0] += 1
+        return draw(family)
+
+    monkeypatch.setattr(identify_module, "relative_alternatives", counted)
     out = []
     with CaseStore(folder / "cases.db") as store, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -100,6 +109,7 @@ def _run_nights(folder: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch,
                 with pytest.raises(Killed):
                     run_store(store, night, min_markers=8, reuse_searches=reuse)
                 monkeypatch.setattr(identify_module, "decide", real)
+            drawn[0] = 0
             summary = run_store(store, night, min_markers=8, reuse_searches=reuse)
             proposals = sorted(
                 (p["pm"], p["family_id"], p["missing"], p["rule"], p["basis_sha256"],
@@ -109,7 +119,7 @@ def _run_nights(folder: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch,
                               c["log10_lr"], c["previous_log10_lr"])
                              for c in store.changes(summary.run_id))
             out.append({"result": seen[-1], "proposals": proposals, "changes": changes,
-                        "counts": summary.counts})
+                        "counts": summary.counts, "drawn": drawn[0]})
     return out
 
 
@@ -176,10 +186,38 @@ def test_nights_with_reuse_equal_nights_without(tmp_path: Path,
     # The nights after the first reused searches; without reuse nothing was kept.
     assert all(a["result"].counts["searches_reused"] > 0 for a in on[1:])
     assert "searches_reused" not in off[1]["result"].counts
-    for name in ("tables.search.npz", "tables.conditioned.npz"):
+    # Unchanged families' relative alternatives came from the memo, not drawn again.
+    assert all(a["drawn"] < b["drawn"] for a, b in zip(on[1:], off[1:]))
+    for name in ("tables.search.npz", "tables.conditioned.npz", "tables.pairs.npz",
+                 "tables.alternatives.npz"):
         assert (tmp_path / "on" / "cases.db.tables" / name).exists()
         assert not (tmp_path / "off" / "cases.db.tables" / name).exists()
     assert on[-1]["proposals"] and any(c[3] == "withdrawn" for c in on[2]["changes"])
+
+
+def test_a_cut_memo_or_table_file_is_ignored_and_closed(tmp_path: Path) -> None:
+    """A file cut short (a disk full, a copy interrupted) gives a CacheWarning and no
+    unclosed file (pytest turns a ResourceWarning into an error)."""
+    import gc
+
+    from forensic_match.dvi.identify import _load_cache
+    from forensic_match.dvi.search_reuse import save_memos
+
+    ds = _programme()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        identify(ds.am[:20], ds.pm[:15], ds.markers, min_markers=8,
+                 cache=tmp_path / "tables.npz", search_memos=(memos := {}))
+    save_memos(tmp_path / "tables.search.npz", memos)
+    for name in ("tables.npz", "tables.search.npz"):
+        path = tmp_path / name
+        whole = path.read_bytes()
+        path.write_bytes(whole[: len(whole) // 2])
+    with pytest.warns(CacheWarning, match="search memos could not be read"):
+        assert load_memos(tmp_path / "tables.search.npz") == {}
+    with pytest.warns(CacheWarning, match="compiled tables could not be read"):
+        assert _load_cache(tmp_path / "tables.npz") is None
+    gc.collect()
 
 
 def test_a_damaged_memo_file_is_ignored(tmp_path: Path) -> None:
@@ -244,12 +282,13 @@ def test_random_nights_decide_alike_with_and_without_memos(nights: list) -> None
 
     markers = _programme().markers
     memos: dict = {}
+    pairs = SameSourceMemo()
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cache_file = Path(tmp) / "tables.npz"
         for am, pm in nights:
             got = identify(am, pm, markers, min_markers=8, cache=cache_file,
-                           search_memos=memos)
+                           search_memos=memos, same_source_memo=pairs)
             want = identify(am, pm, markers, min_markers=8)
             assert_same_decisions(got, want)
 

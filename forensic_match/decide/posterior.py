@@ -116,6 +116,10 @@ def matching_posteriors(n_bodies: int, n_missing: int, body: np.ndarray, missing
     corr = np.ones(n_e)
     exact = np.zeros(n_e, dtype=bool)
     label = _components(n_bodies, body, missing, possible & (ratio >= fold_below))
+    # Pairs around each body and missing person, found once (not by a pass over every pair
+    # for every piece: that grew with pieces x pairs).
+    by_body = _incident_pairs(body, n_bodies)
+    by_missing = _incident_pairs(missing, int(missing.max(initial=-1)) + 1)
     pending = [(np.flatnonzero(possible & (label[body] == c)), fold_below)
                for c in np.unique(label[body[possible]])]
     while pending:
@@ -133,9 +137,12 @@ def matching_posteriors(n_bodies: int, n_missing: int, body: np.ndarray, missing
                 continue
             bodies = np.unique(body[es])
             mps = np.unique(missing[es])
-            folded = possible & (ratio < c) & (np.isin(body, bodies) | np.isin(missing, mps))
+            # The weaker pairs of the piece's bodies and missing persons, in pair order.
+            of_bodies = _pairs_around(by_body, bodies)
+            near = np.union1d(of_bodies, _pairs_around(by_missing, mps))
+            folded = near[possible[near] & (ratio[near] < c)]
             free = log_free.copy()
-            for e in np.flatnonzero(folded & np.isin(body, bodies)):
+            for e in of_bodies[possible[of_bodies] & (ratio[of_bodies] < c)]:
                 free[body[e]] = np.logaddexp(free[body[e]], log_w[e])
             pe, pf = _enumerate(body[es], missing[es], log_w[es], free, bodies)
             p_fold[es] = pe
@@ -148,6 +155,23 @@ def matching_posteriors(n_bodies: int, n_missing: int, body: np.ndarray, missing
     p_edge[~possible] = 0.0
     return MatchingPosteriors(np.clip(p_edge, 0.0, 1.0), p_free, exact & possible,
                               label[:n_bodies])
+
+
+def _incident_pairs(node: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of every node (body or missing person: ``node[e]`` is pair e's) as
+    compressed rows: node k's pairs are ``order[ptr[k]:ptr[k + 1]]``, in pair order."""
+    order = np.argsort(node, kind="stable").astype(np.int64)
+    ptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(node, minlength=n_nodes), out=ptr[1:])
+    return ptr, order
+
+
+def _pairs_around(incident: tuple[np.ndarray, np.ndarray], nodes: np.ndarray) -> np.ndarray:
+    """The pairs of ``nodes`` (distinct), ascending: ``np.flatnonzero(np.isin(node,
+    nodes))`` without a pass over every pair."""
+    ptr, order = incident
+    parts = [order[ptr[k]:ptr[k + 1]] for k in nodes.tolist()]
+    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _components(n_bodies: int, body: np.ndarray, missing: np.ndarray,

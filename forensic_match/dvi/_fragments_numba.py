@@ -51,25 +51,72 @@ def pair_scores(start, stop, pos, w, hw, threshold, min_markers):
             cat[3].astype(np.int64))
 
 
+@jit
+def _pair_score(start, stop, pos, w, hw, a, b):
+    """(log10 LR, markers compared) of samples ``a`` and ``b``; -inf at the first excluding
+    marker."""
+    acc = 0.0
+    u = 0
+    for k in range(start.shape[1]):
+        if stop[a, k] > start[a, k] and stop[b, k] > start[b, k]:
+            lr = _marker_lr(pos, w, start[a, k], stop[a, k], start[b, k], stop[b, k], hw)
+            if lr <= 0.0:
+                return -np.inf, u
+            acc += np.log10(lr)
+            u += 1
+    return acc, u
+
+
 @jit(parallel=True)
 def _count_rows(start, stop, pos, w, hw, threshold, min_markers, lo, hi, score, used):
-    n_s, n_m = start.shape
+    n_s = start.shape[0]
     for a in prange(lo, hi):
         for b in range(a + 1, n_s):
-            acc = 0.0
-            u = 0
-            for k in range(n_m):
-                if stop[a, k] > start[a, k] and stop[b, k] > start[b, k]:
-                    lr = _marker_lr(pos, w, start[a, k], stop[a, k], start[b, k], stop[b, k],
-                                    hw)
-                    if lr <= 0.0:
-                        acc = -np.inf
-                        break
-                    acc += np.log10(lr)
-                    u += 1
+            acc, u = _pair_score(start, stop, pos, w, hw, a, b)
             if acc >= threshold and u >= min_markers:
                 score[a - lo, b] = acc
                 used[a - lo, b] = u
+
+
+#: Pairs listed at once by :func:`pair_scores_with` (seven arrays of 8 bytes per pair).
+PAIRS_PER_BLOCK = 2**22
+
+
+def pair_scores_with(start, stop, pos, w, hw, threshold, min_markers, fresh):
+    """As :func:`pair_scores`, but only the pairs ``i < j`` of which ``fresh[i]`` or
+    ``fresh[j]`` holds (a pair's score is that of :func:`pair_scores`: the same arithmetic on
+    the same two samples' arrays)."""
+    n_s = start.shape[0]
+    marked = np.flatnonzero(fresh).astype(np.int64)
+    if n_s == 0 or marked.size == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty.copy(), np.empty(0), empty.copy()
+    others = np.arange(n_s, dtype=np.int64)
+    found = []
+    # Each marked sample against every sample (a pair of two marked samples once), a block
+    # of marked samples at a time so that the listed pairs stay within a few hundred MB.
+    step = max(1, PAIRS_PER_BLOCK // n_s)
+    for first in range(0, marked.size, step):
+        block = marked[first:first + step]
+        ia = np.repeat(block, n_s)
+        ib = np.tile(others, block.size)
+        keep = (ia != ib) & (~fresh[ib] | (ia < ib))
+        ia, ib = ia[keep], ib[keep]
+        lo, hi = np.minimum(ia, ib), np.maximum(ia, ib)
+        score = np.full(lo.size, -np.inf)
+        used = np.zeros(lo.size, dtype=np.int64)
+        _score_pairs(start, stop, pos, w, hw, lo, hi, score, used)
+        ok = (score > -np.inf) & (score >= threshold) & (used >= min_markers)
+        found.append((lo[ok], hi[ok], score[ok], used[ok]))
+    lo, hi, score, used = (np.concatenate([f[k] for f in found]) for k in range(4))
+    order = np.lexsort((hi, lo))
+    return lo[order], hi[order], score[order], used[order]
+
+
+@jit(parallel=True)
+def _score_pairs(start, stop, pos, w, hw, lo, hi, score, used):
+    for p in prange(lo.size):
+        score[p], used[p] = _pair_score(start, stop, pos, w, hw, lo[p], hi[p])
 
 
 @jit

@@ -709,7 +709,8 @@ class CompiledTables:
 
         from forensic_match.cases import _markers
 
-        with np.load(Path(path)) as data:
+        # The file handle is ours: numpy leaves its own open when the archive is damaged.
+        with open(path, "rb") as handle, np.load(handle) as data:
             meta = json.loads(data["meta"].tobytes().decode())
             markers = tuple(_markers(meta["markers"], f"file {str(path)!r}"))
             theta = float(meta.get("theta", 0.0))

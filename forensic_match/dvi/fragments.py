@@ -14,7 +14,8 @@ of a body uses all of its fragments exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -75,15 +76,76 @@ def observation_weights(sample: PMSample, markers: Sequence[Marker], offsets: np
     return out
 
 
+@dataclass
+class SameSourceMemo:
+    """The pairs an earlier :func:`same_source_pairs` call found, keyed by content, for the
+    next call to take instead of comparing its unchanged samples again.
+
+    Attributes
+    ----------
+    setting : str
+        sha256 of the call's panel (:func:`~forensic_match.markers.markers_digest`),
+        threshold, minimum markers and drop-in: used only by a call with the same setting.
+    keys : list of str
+        :func:`~forensic_match.dvi.search_reuse.sample_key` of each sample compared, in the
+        call's order.
+    first, second : numpy.ndarray
+        The pairs found, as positions in ``keys`` (``first < second``).
+    log10_lr, n_markers : numpy.ndarray
+        Their scores.
+    """
+
+    setting: str = ""
+    keys: list[str] = field(default_factory=list)
+    first: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    second: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    log10_lr: np.ndarray = field(default_factory=lambda: np.empty(0))
+    n_markers: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+
+#: Above this share of samples not in the memo every pair is compared (less work).
+FULL_PAIRS_ABOVE = 0.25
+
+
+def _pair_setting(markers: Sequence[Marker], threshold: float, min_markers: int,
+                  dropin: float) -> str:
+    import hashlib
+    import json
+
+    from forensic_match.markers import markers_digest
+
+    canon = {"markers": markers_digest(markers), "threshold": repr(float(threshold)),
+             "min_markers": int(min_markers), "dropin": repr(float(dropin))}
+    return hashlib.sha256(json.dumps(canon, sort_keys=True).encode()).hexdigest()
+
+
 def same_source_pairs(samples: Sequence[PMSample], markers: Sequence[Marker], *,
                       threshold: float = SAME_SOURCE_LOG10, min_markers: int = 6,
-                      dropin: float = 0.0) -> Any:
+                      dropin: float = 0.0, memo: SameSourceMemo | None = None) -> Any:
     """Pairs of PM samples whose same-source log10 LR reaches ``threshold``.
+
+    Parameters
+    ----------
+    samples : sequence of PMSample
+    markers : sequence of Marker
+    threshold : float
+        log10 LR a pair must reach.
+    min_markers : int
+        Markers a pair must be compared on.
+    dropin : float
+        Drop-in probability of the observation model.
+    memo : SameSourceMemo, optional
+        An earlier call's pairs (e.g. last night's), read and replaced in place by this
+        call's. A pair of two samples whose :func:`~forensic_match.dvi.search_reuse.
+        sample_key` the memo holds is taken from it (its score depends on the two samples
+        and the setting alone), so only pairs with a new or changed sample are compared;
+        the result is the same table as without (``docs/store.md``). A memo of another
+        setting is not used.
 
     Returns
     -------
     polars.DataFrame
-        pm1, pm2, log10_lr, n_markers.
+        pm1, pm2, log10_lr, n_markers; pm1 before pm2 in ``samples``, in that order.
     """
     import polars as pl
 
@@ -110,14 +172,135 @@ def same_source_pairs(samples: Sequence[PMSample], markers: Sequence[Marker], *,
             stop[s, k] = cursor
     pos = np.concatenate(pos_parts) if pos_parts else np.empty(0, dtype=np.int64)
     wts = np.concatenate(w_parts) if w_parts else np.empty(0)
-    i, j, score, used = pair_scores(start, stop, pos.astype(np.int64), wts, hw, threshold,
-                                    min_markers)
+    pos = pos.astype(np.int64)
+    if memo is None:
+        i, j, score, used = pair_scores(start, stop, pos, wts, hw, threshold, min_markers)
+    else:
+        i, j, score, used = _pairs_reusing(memo, samples, markers, threshold, min_markers,
+                                           dropin, (start, stop, pos, wts, hw))
     ids = [s.id for s in samples]
     return pl.DataFrame({"pm1": [ids[x] for x in i.tolist()],
                          "pm2": [ids[x] for x in j.tolist()],
                          "log10_lr": score, "n_markers": used},
                         schema={"pm1": pl.Utf8, "pm2": pl.Utf8, "log10_lr": pl.Float64,
                                 "n_markers": pl.Int64})
+
+
+def _pairs_reusing(memo: SameSourceMemo, samples: Sequence[PMSample],
+                   markers: Sequence[Marker], threshold: float, min_markers: int,
+                   dropin: float, arrays: tuple[np.ndarray, ...],
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of ``samples`` as :func:`~forensic_match.dvi._fragments_numba.pair_scores`
+    gives them, the pairs of two samples ``memo`` holds taken from it; ``memo`` then holds
+    this call's."""
+    from forensic_match.dvi._fragments_numba import pair_scores, pair_scores_with
+    from forensic_match.dvi.search_reuse import sample_key
+
+    setting = _pair_setting(markers, threshold, min_markers, dropin)
+    keys = [sample_key(s) for s in samples]
+    n_s = len(keys)
+    old = {k: p for p, k in enumerate(memo.keys)} if memo.setting == setting else {}
+    now = np.full(len(memo.keys), -1, dtype=np.int64)
+    fresh = np.ones(n_s, dtype=bool)
+    for p, k in enumerate(keys):
+        q = old.get(k)
+        if q is not None:
+            now[q] = p
+            fresh[p] = False
+    if fresh.sum() > FULL_PAIRS_ABOVE * n_s:
+        i, j, score, used = pair_scores(*arrays, threshold, min_markers)
+    else:
+        i, j, score, used = pair_scores_with(*arrays, threshold, min_markers, fresh)
+        a, b = now[memo.first], now[memo.second]
+        kept = (a >= 0) & (b >= 0)
+        # The score of a pair does not depend on which of the two comes first.
+        a, b = a[kept], b[kept]
+        i = np.concatenate([i, np.minimum(a, b)])
+        j = np.concatenate([j, np.maximum(a, b)])
+        score = np.concatenate([score, memo.log10_lr[kept]])
+        used = np.concatenate([used, memo.n_markers[kept]])
+        order = np.lexsort((j, i))
+        i, j, score, used = i[order], j[order], score[order], used[order]
+    memo.setting, memo.keys = setting, keys
+    memo.first, memo.second = i.astype(np.int64), j.astype(np.int64)
+    memo.log10_lr, memo.n_markers = np.asarray(score, dtype=np.float64), \
+        used.astype(np.int64)
+    return i, j, score, used
+
+
+def save_same_source_memo(path: str | Path, memo: SameSourceMemo) -> None:
+    """Write ``memo`` to ``path`` (numpy ``.npz``, no pickled objects) with the sha256 of its
+    content; written to a temporary file, then renamed, so a crash never leaves a
+    half-written file."""
+    import json
+    import os
+
+    path = Path(path)
+    arrays = _memo_arrays(memo)
+    meta = {"setting": memo.setting, "sha256": _memo_digest(memo.setting, arrays)}
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
+    np.savez(tmp, **arrays, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+    tmp.replace(path)
+
+
+def load_same_source_memo(path: str | Path | None) -> SameSourceMemo:
+    """The memo written by :func:`save_same_source_memo`, or an empty one: an absent file
+    gives an empty memo; an unreadable one, or one whose content does not match its sha256
+    or is inconsistent, a :class:`~forensic_match.errors.CacheWarning` and an empty memo
+    (every pair is then compared: the memo holds only what can be recomputed)."""
+    import json
+    import warnings
+
+    from forensic_match.errors import CacheWarning
+
+    if path is None or not Path(path).exists():
+        return SameSourceMemo()
+    try:
+        # The file handle is ours: numpy leaves its own open when the archive is damaged.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in _MEMO_ARRAYS}
+            meta = json.loads(data["meta"].tobytes().decode())
+        if _memo_digest(meta["setting"], arrays) != meta["sha256"]:
+            raise ValueError("content does not match its sha256")
+        keys = np.char.decode(arrays["keys"], "ascii").tolist() if arrays["keys"].size \
+            else []
+        first, second = arrays["first"].astype(np.int64), arrays["second"].astype(np.int64)
+        n = first.size
+        if not (second.size == arrays["log10_lr"].size == arrays["n_markers"].size == n) or \
+                (n and (first.min() < 0 or second.max() >= len(keys)
+                        or not np.all(first < second))):
+            raise ValueError("inconsistent pairs")
+        return SameSourceMemo(str(meta["setting"]), keys, first, second,
+                              arrays["log10_lr"].astype(np.float64),
+                              arrays["n_markers"].astype(np.int64))
+    except Exception as exc:  # noqa: BLE001 - any damage to a derived file means recomputing
+        warnings.warn(f"file {str(path)!r}: same-source memo could not be read "
+                      f"({type(exc).__name__}: {exc}); comparing every pair", CacheWarning,
+                      stacklevel=2)
+        return SameSourceMemo()
+
+
+_MEMO_ARRAYS = ("keys", "first", "second", "log10_lr", "n_markers")
+
+
+def _memo_arrays(memo: SameSourceMemo) -> dict[str, np.ndarray]:
+    keys = np.array([k.encode("ascii") for k in memo.keys], dtype="S64") if memo.keys \
+        else np.zeros(0, dtype="S64")
+    return {"keys": keys, "first": np.asarray(memo.first, dtype=np.int64),
+            "second": np.asarray(memo.second, dtype=np.int64),
+            "log10_lr": np.asarray(memo.log10_lr, dtype=np.float64),
+            "n_markers": np.asarray(memo.n_markers, dtype=np.int64)}
+
+
+def _memo_digest(setting: str, arrays: dict[str, np.ndarray]) -> str:
+    import hashlib
+
+    h = hashlib.sha256(setting.encode())
+    for key in _MEMO_ARRAYS:
+        a = np.ascontiguousarray(arrays[key])
+        h.update(f"{key}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
 
 
 def group_fragments(samples: Sequence[PMSample], markers: Sequence[Marker], *,

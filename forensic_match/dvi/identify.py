@@ -43,6 +43,11 @@ from forensic_match.decide.priors import (
     Priors,
     programme_priors,
 )
+from forensic_match.dvi.alternatives_memo import (
+    AlternativesMemo,
+    Entry,
+    load_alternatives_memo,
+)
 from forensic_match.dvi.compile import (
     CompiledRow,
     CompiledTables,
@@ -52,6 +57,7 @@ from forensic_match.dvi.compile import (
 from forensic_match.dvi.fragments import (
     SAME_SOURCE_LOG10,
     Body,
+    SameSourceMemo,
     bodies_from_pairs,
     same_source_pairs,
 )
@@ -228,6 +234,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              lineage: LineageData | None = None,
              lineage_options: dict[str, Any] | None = None,
              search_memos: dict[str, SearchMemo] | None = None,
+             same_source_memo: SameSourceMemo | None = None,
              ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
 
@@ -333,7 +340,18 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         decisions as without, LR sums within rounding (``docs/store.md``, "Nightly reuse of
         the searches"). Rows removed since the memos are found in ``reuse``/``cache``'s
         tables; where they are not, that search is done in full. Not used with
-        ``evidence`` or ``lineage``. ``None`` (default): every search in full.
+        ``evidence`` or ``lineage``. ``None`` (default): every search in full. With
+        ``cache`` too, each family's relative alternatives and their rows are taken from the
+        earlier identification's memo beside ``cache`` where the family's content is
+        unchanged (:mod:`~forensic_match.dvi.alternatives_memo`).
+    same_source_memo : SameSourceMemo, optional
+        An earlier identification's same-source comparisons of the PM samples and direct
+        references (:class:`~forensic_match.dvi.fragments.SameSourceMemo`, e.g. last
+        night's: :func:`~forensic_match.dvi.fragments.load_same_source_memo`), read and
+        replaced in place by this one's: only pairs with a new or changed sample are
+        compared, with the same pairs and scores as without
+        (:func:`~forensic_match.dvi.fragments.same_source_pairs`). ``None`` (default): every
+        pair is compared.
 
     Returns
     -------
@@ -361,7 +379,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     references = _reference_samples(families)
     everything = list(samples) + [ref for ref, _, _ in references]
     all_pairs = same_source_pairs(everything, panel,
-                                  threshold=min(SUSPECT_LOG10, same_source))
+                                  threshold=min(SUSPECT_LOG10, same_source),
+                                  memo=same_source_memo)
     is_ref = pl.col("pm1").str.starts_with(REF_PREFIX) | \
         pl.col("pm2").str.starts_with(REF_PREFIX)
     pairs = all_pairs.filter(~is_ref)
@@ -396,8 +415,10 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     remaining: list[Body] = list(bodies)
     active = np.ones(n_missing, dtype=bool)
     conditioned: dict[str, dict[str, PMSample]] = {}
-    relatives_cache = _RelativeTables(panel, workers, compiled.theta,
-                                      reuse=_load_cache(_relatives_cache(cache)))
+    relatives_cache = _RelativeTables(
+        panel, workers, compiled.theta, reuse=_load_cache(_relatives_cache(cache)),
+        memo=None if cache is None or search_memos is None
+        else load_alternatives_memo(_alternatives_cache(cache)))
     row_ids = list(compiled.keys)
     if night is not None and cache is not None and compiled.theta == 0:
         # (With theta a conditioned family's ThetaFallbackWarning is given when it is
@@ -495,7 +516,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                   "findings": len(evidence.findings),
                                   "population": repr(evidence.population)}
     if cache is not None:
-        relatives_cache.save(_relatives_cache(cache))
+        relatives_cache.save(_relatives_cache(cache), _alternatives_cache(cache))
         if relatives_cache.conditioned is not None:
             relatives_cache.conditioned.save(_conditioned_cache(cache))
     counts = {"families": len(families), "compiled_families": len(compiled.compiled_families),
@@ -726,6 +747,13 @@ def _relatives_cache(cache: str | Path | None) -> Path | None:
     return cache.with_name(cache.name.removesuffix(".npz") + ".relatives.npz")
 
 
+def _alternatives_cache(cache: str | Path) -> Path:
+    """The file of the relative alternatives' memo (per family content, its alternatives
+    and their row keys) that goes with ``cache``."""
+    cache = Path(cache)
+    return cache.with_name(cache.name.removesuffix(".npz") + ".alternatives.npz")
+
+
 def _conditioned_cache(cache: str | Path) -> Path:
     """The file of rows compiled on families conditioned on identified bodies (their
     missing persons' and their relative alternatives') that goes with ``cache``."""
@@ -806,13 +834,24 @@ def _state_key(family: Family) -> tuple[str, tuple[str, ...]]:
 class _RelativeTables:
     """Compiled tables of families' relative alternatives, cached by family state (in
     memory for one identification; with ``reuse``, rows of an earlier run whose
-    :func:`~forensic_match.dvi.compile.row_key` still matches are copied, not compiled)."""
+    :func:`~forensic_match.dvi.compile.row_key` still matches are copied, not compiled; with
+    ``memo`` too, a family whose content the memo holds takes its alternatives and their
+    rows from it and ``reuse`` without drawing or hashing them again:
+    :mod:`~forensic_match.dvi.alternatives_memo`)."""
 
     def __init__(self, panel: Sequence[Marker], workers: int = 1, theta: float = 0.0, *,
-                 reuse: CompiledTables | None = None) -> None:
+                 reuse: CompiledTables | None = None,
+                 memo: AlternativesMemo | None = None) -> None:
+        from forensic_match.markers import markers_digest
+
         self.panel = tuple(panel)
+        self.panel_digest = markers_digest(self.panel)
         self.workers, self.theta = workers, theta
         self.reuse = reuse
+        self.memo = memo
+        self.kept: dict[str, list[Entry]] = {}
+        self.taken: list[tuple[tuple[str, str], CompiledRow, str, str]] = []
+        self._reuse_rows: dict[str, int] | None = None
         self.cache: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
         self.search_memo: _RelativeSearchMemo | None = None
         self.conditioned: _ConditionedRows | None = None
@@ -820,9 +859,12 @@ class _RelativeTables:
         self.families: set[str] = set()
         self.compiled_families: set[str] = set()
 
-    def save(self, path: str | Path | None) -> None:
+    def save(self, path: str | Path | None, memo_path: str | Path | None = None) -> None:
         """Write the rows prepared in this identification, and the earlier run's rows of the
-        families not prepared now (same panel and theta), for the next run's ``reuse``."""
+        families not prepared now (same panel and theta), for the next run's ``reuse``;
+        with ``memo_path`` and a memo, the alternatives of the families whose rows are
+        written there."""
+        from forensic_match.dvi.alternatives_memo import save_alternatives_memo
         from forensic_match.markers import markers_digest
 
         if path is None:
@@ -832,36 +874,87 @@ class _RelativeTables:
         sexes: list[str] = []
         keys: list[str] = []
         seen: set[str] = set()
-        now = {name[0] for part in self.parts for name in part.rows}
-        sources = list(self.parts)
-        old = self.reuse
-        if old is not None and old.theta == self.theta and old.keys and \
-                markers_digest(old.markers) == markers_digest(self.panel):
-            sources.append(old)
-        for part in sources:
-            for r, (name, key) in enumerate(zip(part.rows, part.keys)):
-                if key in seen or (part is old and name[0] in now):
-                    continue
+
+        def add(name: tuple[str, str], row: CompiledRow, sex: str, key: str) -> None:
+            if key not in seen:
                 seen.add(key)
                 names.append(name)
-                rows.append(part.row(r))
-                sexes.append(part.sex[r])
+                rows.append(row)
+                sexes.append(sex)
                 keys.append(key)
+
+        now = {name[0] for part in self.parts for name in part.rows} | \
+            {name[0] for name, *_ in self.taken}
+        for part in self.parts:
+            for r, (name, key) in enumerate(zip(part.rows, part.keys)):
+                add(name, part.row(r), part.sex[r], key)
+        for name, row, sex, key in self.taken:
+            add(name, row, sex, key)
+        old = self.reuse
+        if old is not None and old.theta == self.theta and old.keys and \
+                markers_digest(old.markers) == self.panel_digest:
+            for r, (name, key) in enumerate(zip(old.rows, old.keys)):
+                if name[0] not in now:
+                    add(name, old.row(r), old.sex[r], key)
         if not rows:
             return
         tables = CompiledTables.stack(self.panel, names, rows, sexes, self.theta)
         tables.keys = keys
         tables.save(path)
+        if memo_path is not None and self.memo is not None:
+            # This identification's families, and the earlier memo's whose rows are kept.
+            entries = {d: e for d, e in self.memo.entries.items()
+                       if all(x[4] in seen for x in e)}
+            entries.update(self.kept)
+            save_alternatives_memo(memo_path, AlternativesMemo(entries))
+
+    def _take(self, family: Family) -> tuple[Any, ...] | None:
+        """The cache entry of ``family`` from the memo and ``reuse``, or ``None`` when the
+        memo does not hold its content or a row is not in ``reuse``."""
+        from forensic_match.decide.alternatives import Alternative
+        from forensic_match.dvi.alternatives_memo import family_digest
+
+        reuse = self.reuse
+        if self.memo is None or reuse is None or reuse.theta != self.theta or \
+                len(reuse.keys) != len(reuse.rows):
+            return None
+        digest = family_digest(family, self.panel_digest, self.theta)
+        entries = self.memo.entries.get(digest)
+        if entries is None:
+            return None
+        if self._reuse_rows is None:
+            self._reuse_rows = {k: r for r, k in enumerate(reuse.keys)}
+        at = [self._reuse_rows.get(e[4]) for e in entries]
+        if any(r is None for r in at):
+            return None
+        rows = [reuse.row(r) for r in at if r is not None]
+        alts = [Alternative(family.id, e[0], e[1], e[2]) for e in entries]
+        self.kept[digest] = entries
+        for e, row in zip(entries, rows):
+            self.taken.append(((family.id, e[0]), row, e[3], e[4]))
+        if entries:
+            self.families.add(family.id)
+        return (tuple(alts), [e[3] for e in entries], rows, None, [e[4] for e in entries])
 
     def prepare(self, families: Sequence[Family]) -> None:
         """Compile the alternatives of every family not cached yet, in one batch over the
         worker processes (families conditioned on degraded bodies go through
         :meth:`tables`, which carries their observation models)."""
-        todo = {_state_key(f): relative_alternatives(f) for f in families
-                if _state_key(f) not in self.cache}
+        from forensic_match.dvi.alternatives_memo import family_digest
+
+        todo = {}
+        for f in families:
+            key = _state_key(f)
+            if key in self.cache:
+                continue
+            entry = self._take(f)
+            if entry is not None:
+                self.cache[key] = entry
+            else:
+                todo[key] = (f, relative_alternatives(f))
         if not todo:
             return
-        ext = [alts.family for alts in todo.values() if alts.alternatives]
+        ext = [alts.family for _, alts in todo.values() if alts.alternatives]
         compiled = compile_families(ext, self.panel, workers=self.workers, theta=self.theta,
                                     reuse=self.reuse) if ext else None
         if compiled is not None:
@@ -869,16 +962,19 @@ class _RelativeTables:
             self.families.update(f.id for f in ext)
             self.compiled_families.update(compiled.compiled_families)
         r = 0
-        for key, alts in todo.items():
+        for key, (fam, alts) in todo.items():
             rows, ids = [], []
             for _ in alts.alternatives:
                 assert compiled is not None
                 rows.append(compiled.row(r))
                 ids.append(compiled.keys[r])
                 r += 1
-            self.cache[key] = (alts.alternatives, [alts.family.pedigree.sex_of(a.person)
-                                                   for a in alts.alternatives], rows,
-                               alts.family, ids)
+            sexes = [alts.family.pedigree.sex_of(a.person) for a in alts.alternatives]
+            self.cache[key] = (alts.alternatives, sexes, rows, alts.family, ids)
+            if self.memo is not None:
+                self.kept[family_digest(fam, self.panel_digest, self.theta)] = [
+                    (a.person, a.relation, a.drawn, sx, i)
+                    for a, sx, i in zip(alts.alternatives, sexes, ids)]
 
     def tables(self, family: Family, observation: dict[str, Any] | None,
                ) -> tuple[Any, ...]:
@@ -925,8 +1021,13 @@ class _RelativeTables:
         return list(entry[4])
 
     def extended(self, family: Family) -> Family:
-        """The family extended by its alternatives (after :meth:`tables`)."""
-        return self.cache[_state_key(family)][3]
+        """The family extended by its alternatives (after :meth:`tables`; drawn now for a
+        family taken from the memo)."""
+        entry = self.cache[_state_key(family)]
+        if entry[3] is None:
+            entry = (*entry[:3], relative_alternatives(family).family, entry[4])
+            self.cache[_state_key(family)] = entry
+        return entry[3]
 
 
 def _families_in_play(res: SearchResult) -> set[str]:
@@ -968,7 +1069,7 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
         alts, sex, rows = tables.tables(fam, _observations(conditioned, fid) or None)
         if night is not None:
             row_ids += tables.ids(fam, _observations(conditioned, fid) or None)
-        if alts:
+        if alts and (evidence is not None or lineage is not None):
             sets.append(AlternativeSet(tables.extended(fam), tuple(alts)))
         for a, sx, row in zip(alts, sex, rows):
             names.append((fid, a.person))

@@ -523,7 +523,8 @@ def load_memos(path: str | Path | None) -> dict[str, SearchMemo]:
     if path is None or not Path(path).exists():
         return {}
     try:
-        with np.load(Path(path), allow_pickle=False) as data:
+        # The file handle is ours: numpy leaves its own open when the archive is damaged.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files if k != "meta"}
             meta = json.loads(data["meta"].tobytes().decode())
         stated = meta.pop("sha256")

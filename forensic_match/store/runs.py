@@ -329,11 +329,12 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
     identified bodies are gone and their families conditioned on them). The tables come from
     identify's ``cache`` file, written before any conditioning, so nothing is compiled twice;
     in ``tables_dir`` that file stays for the next run. With ``reuse_searches`` and a
-    ``tables_dir``, the searches reuse the last run's (``tables.search.npz``) and leave
-    this run's there."""
+    ``tables_dir``, the searches reuse the last run's (``tables.search.npz``), and the
+    same-source comparisons theirs (``tables.pairs.npz``), and leave this run's there."""
     import tempfile
 
     from forensic_match.dvi.compile import CompiledTables
+    from forensic_match.dvi.fragments import load_same_source_memo, save_same_source_memo
     from forensic_match.dvi.identify import identify
     from forensic_match.dvi.search import search_samples
     from forensic_match.dvi.search_reuse import NightSearches, load_memos, save_memos
@@ -347,6 +348,11 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
                     stray.unlink(missing_ok=True)
         cache = (tables_dir or Path(tmp)) / "tables.npz"
         night = None
+        pairs_file = None
+        if reuse_searches and tables_dir is not None:
+            # Same-source pairs read DNA alone: kept with evidence and lineage runs too.
+            pairs_file = tables_dir / "tables.pairs.npz"
+            options = dict(options, same_source_memo=load_same_source_memo(pairs_file))
         if reuse_searches and tables_dir is not None and options.get("evidence") is None \
                 and options.get("lineage") is None:
             previous = _previous_tables(cache)
@@ -355,6 +361,8 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
             night.keep_rows(previous, previous.keys if previous is not None else [])
             options = dict(options, reuse=previous, search_memos=night.memos)
         result = identify(ds.am, ds.pm, ds.markers, workers=workers, cache=cache, **options)
+        if pairs_file is not None:
+            save_same_source_memo(pairs_file, options["same_source_memo"])
         first = CompiledTables.load(cache)
     scores = None
     if options.get("lineage") is not None:
