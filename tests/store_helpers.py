@@ -9,8 +9,11 @@ Every store test runs on a real SQLite file in a temporary folder; with ``FM_STO
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
+import warnings
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,20 @@ PROGRAMME = ROOT / "forensic_match" / "data" / "examples" / "programme_small.jso
 #: Families whose missing person two PM fragments identify in the bundled programme.
 FAMILIES = ("F0055", "F0021", "F0145")
 PM_IDS = ("PM0066", "PM0086", "PM0136", "PM0143", "PM0001", "PM0002")
+
+
+@cache
+def programme_with_panel() -> Any:
+    """The bundled programme (200 families, 150 PM samples) with its panel extended by every
+    allele its samples show (``prepare_panel``), loaded once per test session."""
+    from forensic_match.cases import load_case
+    from forensic_match.dvi.identify import prepare_panel
+
+    ds = load_case(PROGRAMME)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        panel = prepare_panel(ds.markers, ds.am, ds.pm)
+    return dataclasses.replace(ds, markers=panel)
 
 
 def small_dataset_dict() -> dict[str, Any]:

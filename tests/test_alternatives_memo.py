@@ -6,16 +6,15 @@ family's content; the file round-trips and a damaged one is ignored with a warni
 from __future__ import annotations
 
 import dataclasses
-import warnings
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from store_helpers import programme_with_panel
 
-from forensic_match.cases import DviDataset, Family, load_case
+from forensic_match.cases import Family
 from forensic_match.dvi.alternatives_memo import (
     AlternativesMemo,
     family_digest,
@@ -23,21 +22,9 @@ from forensic_match.dvi.alternatives_memo import (
     save_alternatives_memo,
 )
 from forensic_match.dvi.compile import CompiledTables
-from forensic_match.dvi.identify import _RelativeTables, _state_key, prepare_panel
+from forensic_match.dvi.identify import _RelativeTables, _state_key
 from forensic_match.errors import CacheWarning
 from forensic_match.markers import markers_digest
-
-PROGRAMME = Path(__file__).resolve().parents[1] / "forensic_match" / "data" / "examples" / \
-    "programme_small.json"
-
-
-@cache
-def _programme() -> DviDataset:
-    ds = load_case(PROGRAMME)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        panel = prepare_panel(ds.markers, ds.am, ds.pm)
-    return dataclasses.replace(ds, markers=panel)
 
 
 def _retyped(family: Family, k: int) -> Family:
@@ -63,7 +50,7 @@ def _entries(tables: _RelativeTables, families: list[Family]) -> list:
 def test_taken_from_the_memo_equals_drawn_and_compiled(tmp_path_factory: pytest.TempPathFactory,
                                                        first: set[int], changed: set[int],
                                                        k: int) -> None:
-    ds = _programme()
+    ds = programme_with_panel()
     tmp = tmp_path_factory.mktemp("alt")
     am = ds.am[:30]
     night1 = [am[i] for i in sorted(first)]
@@ -90,7 +77,7 @@ def test_taken_from_the_memo_equals_drawn_and_compiled(tmp_path_factory: pytest.
 
 
 def test_the_digest_follows_every_part_of_the_content() -> None:
-    ds = _programme()
+    ds = programme_with_panel()
     f = ds.am[3]
     digest = markers_digest(ds.markers)
     base = family_digest(f, digest, 0.0)

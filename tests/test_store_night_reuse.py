@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,28 +18,20 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from store_helpers import programme_with_panel
 
-from forensic_match.cases import DviDataset, Family, PMSample, load_case
+from forensic_match.cases import DviDataset, Family, PMSample
 from forensic_match.dvi import identify as identify_module
 from forensic_match.dvi.fragments import SameSourceMemo
-from forensic_match.dvi.identify import identify, prepare_panel
+from forensic_match.dvi.identify import identify
 from forensic_match.dvi.search_reuse import load_memos
 from forensic_match.errors import CacheWarning
 from forensic_match.store import CaseStore, run_store
 from forensic_match.store import runs as runs_module
 
-PROGRAMME = Path(__file__).resolve().parents[1] / "forensic_match" / "data" / "examples" / \
-    "programme_small.json"
 RETYPED_FAMILY, RETYPED_PM = "F0055", "PM0066"
 
 
-@cache
-def _programme() -> DviDataset:
-    ds = load_case(PROGRAMME)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        panel = prepare_panel(ds.markers, ds.am, ds.pm)
-    return dataclasses.replace(ds, markers=panel)
 
 
 def _retyped_family(family: Family, k: int = 0) -> Family:
@@ -57,7 +48,7 @@ def _retyped_sample(sample: PMSample, k: int = 0) -> PMSample:
 
 
 def _nights() -> list[DviDataset]:
-    ds = _programme()
+    ds = programme_with_panel()
     fams = {f.id: f for f in ds.am}
     pms = {p.id: p for p in ds.pm}
     am, pm = list(ds.am), list(ds.pm)
@@ -203,7 +194,7 @@ def test_a_cut_memo_or_table_file_is_ignored_and_closed(tmp_path: Path) -> None:
     from forensic_match.dvi.identify import _load_cache
     from forensic_match.dvi.search_reuse import save_memos
 
-    ds = _programme()
+    ds = programme_with_panel()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         identify(ds.am[:20], ds.pm[:15], ds.markers, min_markers=8,
@@ -221,7 +212,7 @@ def test_a_cut_memo_or_table_file_is_ignored_and_closed(tmp_path: Path) -> None:
 
 
 def test_a_damaged_memo_file_is_ignored(tmp_path: Path) -> None:
-    ds = _programme()
+    ds = programme_with_panel()
     nights = [dataclasses.replace(ds, am=ds.am[:60], pm=ds.pm[:50]),
               dataclasses.replace(ds, am=ds.am[60:70], pm=ds.pm[50:60])]
     with CaseStore(tmp_path / "cases.db") as store, warnings.catch_warnings():
@@ -251,7 +242,7 @@ def test_a_damaged_memo_file_is_ignored(tmp_path: Path) -> None:
 
 @st.composite
 def night_sequences(draw: st.DrawFn) -> list[tuple[list[Family], list[PMSample]]]:
-    ds = _programme()
+    ds = programme_with_panel()
     am, pm = ds.am[:60], ds.pm[:45]
     fams = sorted(draw(st.sets(st.integers(0, len(am) - 1), min_size=35, max_size=45)))
     samples = sorted(draw(st.sets(st.integers(0, len(pm) - 1), min_size=30, max_size=38)))
@@ -280,7 +271,7 @@ def night_sequences(draw: st.DrawFn) -> list[tuple[list[Family], list[PMSample]]
 def test_random_nights_decide_alike_with_and_without_memos(nights: list) -> None:
     import tempfile
 
-    markers = _programme().markers
+    markers = programme_with_panel().markers
     memos: dict = {}
     pairs = SameSourceMemo()
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
