@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from forensic_match.cases import Family
+from forensic_match.dvi.npz_file import arrays_sha256, load_npz, save_npz
 from forensic_match.errors import CacheWarning
 
 #: Raised whenever :func:`~forensic_match.decide.alternatives.relative_alternatives` or
@@ -93,26 +94,15 @@ def _arrays(memo: AlternativesMemo) -> dict[str, np.ndarray]:
 
 
 def _digest(arrays: dict[str, np.ndarray]) -> str:
-    h = hashlib.sha256(RULES.encode())
-    for name in _ARRAYS:
-        a = np.ascontiguousarray(arrays[name])
-        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
+    return arrays_sha256(RULES, arrays, _ARRAYS)
 
 
 def save_alternatives_memo(path: str | Path, memo: AlternativesMemo) -> None:
     """Write ``memo`` to ``path`` (numpy ``.npz``, no pickled objects) with the sha256 of its
     content; written to a temporary file, then renamed, so a crash never leaves a
     half-written file."""
-    import os
-
-    path = Path(path)
     arrays = _arrays(memo)
-    meta = {"sha256": _digest(arrays)}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
-    np.savez(tmp, **arrays, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
-    tmp.replace(path)
+    save_npz(path, arrays, {"sha256": _digest(arrays)})
 
 
 def load_alternatives_memo(path: str | Path | None) -> AlternativesMemo:
@@ -122,10 +112,7 @@ def load_alternatives_memo(path: str | Path | None) -> AlternativesMemo:
     if path is None or not Path(path).exists():
         return AlternativesMemo()
     try:
-        # The file handle is ours: numpy leaves its own open when the archive is damaged.
-        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in _ARRAYS}
-            meta = json.loads(data["meta"].tobytes().decode())
+        arrays, meta = load_npz(path, _ARRAYS)
         if _digest(arrays) != meta["sha256"]:
             raise ValueError("content does not match its sha256")
         text = {t: _unpack(arrays[f"{t}/utf8"], arrays[f"{t}/end"]) for t in _TEXT}

@@ -685,41 +685,32 @@ class CompiledTables:
     def save(self, path: str | Path) -> None:
         """Write the tables to ``path`` (numpy ``.npz``; written to a temporary file, then
         renamed, so a crash never leaves a half-written cache)."""
-        import json
-        import os
-
         from forensic_match.cases import _marker_to_dict
+        from forensic_match.dvi.npz_file import save_npz
 
-        path = Path(path)
-        # One temporary name per process: two runs saving at once each rename a whole file.
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
         meta = {"markers": [_marker_to_dict(m) for m in self.markers], "rows": self.rows,
                 "sex": self.sex, "keys": self.keys, "theta": self.theta}
-        np.savez(tmp, log10_lr=self.log10_lr, consistent=self.consistent,
-                 log10_likelihood=self.log10_likelihood, offsets=self.offsets,
-                 allele_sums=self.allele_sums, denominator=self.denominator,
-                 denominator_sums=self.denominator_sums, row_theta=self.row_theta,
-                 meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
-        tmp.replace(path)
+        save_npz(path, {"log10_lr": self.log10_lr, "consistent": self.consistent,
+                        "log10_likelihood": self.log10_likelihood, "offsets": self.offsets,
+                        "allele_sums": self.allele_sums, "denominator": self.denominator,
+                        "denominator_sums": self.denominator_sums,
+                        "row_theta": self.row_theta}, meta)
 
     @classmethod
     def load(cls, path: str | Path) -> CompiledTables:
         """Read tables written by :meth:`save`."""
-        import json
-
         from forensic_match.cases import _markers
+        from forensic_match.dvi.npz_file import load_npz
 
-        # The file handle is ours: numpy leaves its own open when the archive is damaged.
-        with open(path, "rb") as handle, np.load(handle) as data:
-            meta = json.loads(data["meta"].tobytes().decode())
-            markers = tuple(_markers(meta["markers"], f"file {str(path)!r}"))
-            theta = float(meta.get("theta", 0.0))
-            den = (data["denominator"], data["denominator_sums"]) if theta > 0 \
-                else (np.zeros((0, 0)), np.zeros((0, 0, 2)))
-            row_theta = data["row_theta"] if "row_theta" in data else np.zeros(0)
-            return cls(markers, data["offsets"], [tuple(r) for r in meta["rows"]],
-                       data["log10_lr"], data["consistent"], data["log10_likelihood"],
-                       meta["sex"], meta["keys"], data["allele_sums"], theta, *den, row_theta)
+        data, meta = load_npz(path)
+        markers = tuple(_markers(meta["markers"], f"file {str(path)!r}"))
+        theta = float(meta.get("theta", 0.0))
+        den = (data["denominator"], data["denominator_sums"]) if theta > 0 \
+            else (np.zeros((0, 0)), np.zeros((0, 0, 2)))
+        row_theta = data["row_theta"] if "row_theta" in data else np.zeros(0)
+        return cls(markers, data["offsets"], [tuple(r) for r in meta["rows"]],
+                   data["log10_lr"], data["consistent"], data["log10_likelihood"],
+                   meta["sex"], meta["keys"], data["allele_sums"], theta, *den, row_theta)
 
 
 def row_key(family: Family, missing: str, markers: Sequence[Marker] | str,

@@ -232,15 +232,11 @@ def save_same_source_memo(path: str | Path, memo: SameSourceMemo) -> None:
     """Write ``memo`` to ``path`` (numpy ``.npz``, no pickled objects) with the sha256 of its
     content; written to a temporary file, then renamed, so a crash never leaves a
     half-written file."""
-    import json
-    import os
+    from forensic_match.dvi.npz_file import save_npz
 
-    path = Path(path)
     arrays = _memo_arrays(memo)
-    meta = {"setting": memo.setting, "sha256": _memo_digest(memo.setting, arrays)}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
-    np.savez(tmp, **arrays, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
-    tmp.replace(path)
+    save_npz(path, arrays, {"setting": memo.setting,
+                            "sha256": _memo_digest(memo.setting, arrays)})
 
 
 def load_same_source_memo(path: str | Path | None) -> SameSourceMemo:
@@ -248,18 +244,15 @@ def load_same_source_memo(path: str | Path | None) -> SameSourceMemo:
     gives an empty memo; an unreadable one, or one whose content does not match its sha256
     or is inconsistent, a :class:`~forensic_match.errors.CacheWarning` and an empty memo
     (every pair is then compared: the memo holds only what can be recomputed)."""
-    import json
     import warnings
 
+    from forensic_match.dvi.npz_file import load_npz
     from forensic_match.errors import CacheWarning
 
     if path is None or not Path(path).exists():
         return SameSourceMemo()
     try:
-        # The file handle is ours: numpy leaves its own open when the archive is damaged.
-        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in _MEMO_ARRAYS}
-            meta = json.loads(data["meta"].tobytes().decode())
+        arrays, meta = load_npz(path, _MEMO_ARRAYS)
         if _memo_digest(meta["setting"], arrays) != meta["sha256"]:
             raise ValueError("content does not match its sha256")
         keys = np.char.decode(arrays["keys"], "ascii").tolist() if arrays["keys"].size \
@@ -293,14 +286,9 @@ def _memo_arrays(memo: SameSourceMemo) -> dict[str, np.ndarray]:
 
 
 def _memo_digest(setting: str, arrays: dict[str, np.ndarray]) -> str:
-    import hashlib
+    from forensic_match.dvi.npz_file import arrays_sha256
 
-    h = hashlib.sha256(setting.encode())
-    for key in _MEMO_ARRAYS:
-        a = np.ascontiguousarray(arrays[key])
-        h.update(f"{key}|{a.dtype.str}|{a.shape}|".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
+    return arrays_sha256(setting, arrays, _MEMO_ARRAYS)
 
 
 def group_fragments(samples: Sequence[PMSample], markers: Sequence[Marker], *,

@@ -46,6 +46,7 @@ import numpy as np
 from forensic_match.cases import PMSample
 from forensic_match.dvi.compile import CompiledTables
 from forensic_match.dvi.fragments import Body
+from forensic_match.dvi.npz_file import load_npz, save_npz
 from forensic_match.dvi.search import SearchResult, _search_encoded, encode_samples
 from forensic_match.errors import CacheWarning, InputError
 
@@ -497,9 +498,6 @@ def save_memos(path: str | Path, memos: dict[str, SearchMemo]) -> None:
     """Write ``memos`` (by name) to ``path`` (numpy ``.npz``, no pickled objects) with the
     sha256 of its content; written to a temporary file, then renamed, so a crash never leaves
     a half-written file."""
-    import os
-
-    path = Path(path)
     arrays: dict[str, np.ndarray] = {}
     meta: dict[str, Any] = {"memos": {}}
     for name, memo in sorted(memos.items()):
@@ -508,9 +506,7 @@ def save_memos(path: str | Path, memos: dict[str, SearchMemo]) -> None:
             f: [[c, str(getattr(memo, f)[c].dtype)] for c in getattr(memo, f).columns]
             for f in _FRAMES}}
     meta["sha256"] = _digest(meta, arrays)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
-    np.savez(tmp, **arrays, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
-    tmp.replace(path)
+    save_npz(path, arrays, meta)
 
 
 def load_memos(path: str | Path | None) -> dict[str, SearchMemo]:
@@ -523,10 +519,7 @@ def load_memos(path: str | Path | None) -> dict[str, SearchMemo]:
     if path is None or not Path(path).exists():
         return {}
     try:
-        # The file handle is ours: numpy leaves its own open when the archive is damaged.
-        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files if k != "meta"}
-            meta = json.loads(data["meta"].tobytes().decode())
+        arrays, meta = load_npz(path)
         stated = meta.pop("sha256")
         if _digest(meta, arrays) != stated:
             raise ValueError("content does not match its sha256")
