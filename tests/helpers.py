@@ -107,3 +107,17 @@ def lab_tables_with_y_rows(tmp_path: Path, *, as_dataset_key: bool = False,
     (tmp_path / "lineage.json").write_text(text, encoding="utf-8")
     return {name: tmp_path / f"{name}.{'json' if name == 'lineage' else 'csv'}"
             for name in ("pedigrees", "relatives", "pm_genotypes", "pm_samples", "lineage")}
+
+
+def damaged_npz(path: Path, member: str) -> list[bytes]:
+    """Two damaged copies of the (uncompressed) ``.npz`` at ``path``: the last data byte of
+    array ``member`` flipped (not a header byte the reader never checks), and the file cut in
+    half."""
+    import zipfile
+
+    whole = path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(member)
+    at = info.header_offset + 30 + len(info.filename) + info.file_size - 1
+    return [whole[:at] + bytes([whole[at] ^ 0x01]) + whole[at + 1:], whole[: len(whole) // 2]]
+

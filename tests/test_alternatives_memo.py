@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import damaged_npz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from store_helpers import programme_with_panel
@@ -108,17 +109,10 @@ def test_the_memo_file_round_trips(tmp_path_factory: pytest.TempPathFactory,
 
 
 def test_a_damaged_memo_is_ignored(tmp_path: Path) -> None:
-    import zipfile
-
     path = tmp_path / "alt.npz"
     entries = {"a" * 64: [("P1::sibling", "full sibling of P1", False, "U", "b" * 64)]}
     save_alternatives_memo(path, AlternativesMemo(entries))
-    whole = path.read_bytes()
-    with zipfile.ZipFile(path) as z:
-        info = z.getinfo("relation/utf8.npy")
-    at = info.header_offset + 30 + len(info.filename) + info.file_size - 1
-    for damage in (whole[:at] + bytes([whole[at] ^ 0x01]) + whole[at + 1:],
-                   whole[: len(whole) // 2]):
+    for damage in damaged_npz(path, "relation/utf8.npy"):
         path.write_bytes(damage)
         with pytest.warns(CacheWarning, match="alternatives' memo could not be read"):
             assert load_alternatives_memo(path).entries == {}

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import damaged_npz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -147,13 +147,7 @@ def test_the_memo_file_round_trips_and_damage_is_ignored(tmp_path: Path) -> None
     assert same_source_pairs(pool, PANEL, threshold=0.0, min_markers=1,
                              memo=back).equals(want)
     assert load_same_source_memo(tmp_path / "absent.npz").keys == []
-    whole = path.read_bytes()
-    with zipfile.ZipFile(path) as z:
-        info = z.getinfo("log10_lr.npy")
-    # The last byte of the scores (an array's data, not a header the reader skips).
-    at = info.header_offset + 30 + len(info.filename) + info.file_size - 1
-    for damage in (whole[:at] + bytes([whole[at] ^ 0x01]) + whole[at + 1:],
-                   whole[: len(whole) // 2]):
+    for damage in damaged_npz(path, "log10_lr.npy"):
         path.write_bytes(damage)
         with pytest.warns(CacheWarning, match="same-source memo could not be read"):
             damaged = load_same_source_memo(path)
