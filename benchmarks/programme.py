@@ -24,30 +24,21 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cases import markers as bench_markers  # noqa: E402
 
 from forensic_match.dvi.compile import compile_families  # noqa: E402
 from forensic_match.dvi.identify import identify, prepare_panel  # noqa: E402
 from forensic_match.dvi.search import exact_pair_log10_lr, search_samples  # noqa: E402
 from forensic_match.dvi.simulate import simulate_programme  # noqa: E402
-from forensic_match.frequencies import load_frequencies  # noqa: E402
-from forensic_match.mutation import Mutation, MutationModel  # noqa: E402
-
-TABLE = "fbi2015_sw_hispanic"
 
 
 def panel(model: str = "equal"):
-    """The 23 markers of ``TABLE`` with ``equal`` (female 0.0005, male 0.002 per meiosis)
-    or Familias-style ``stepwise`` mutation (the same rates, range 0.1, microvariant rate
-    1e-6: ``benchmarks/cases.py``)."""
-    db = load_frequencies(TABLE)
-    if model == "stepwise":
-        mutation = Mutation(
-            female=MutationModel("stepwise", rate=0.0005, range=0.1, rate2=1e-6),
-            male=MutationModel("stepwise", rate=0.002, range=0.1, rate2=1e-6))
-    else:
-        mutation = Mutation(female=MutationModel(model, rate=0.0005),
-                            male=MutationModel(model, rate=0.002))
-    return db.markers_for(db.markers, mutation=mutation)
+    """The 23 markers of ``fbi2015_sw_hispanic`` with the benchmarks' ``equal`` (female
+    0.0005, male 0.002 per meiosis) or Familias-style ``stepwise`` mutation (the same rates,
+    range 0.1, microvariant rate 1e-6): ``benchmarks/cases.py``."""
+    return bench_markers(model)
 
 
 def peak_mb() -> dict[str, float]:
