@@ -302,3 +302,27 @@ def test_encoding_by_marker_equals_the_general_path(samples: list[PMSample]) -> 
     for name in ("pos", "unc_ptr", "unc_pos", "unc_w", "n_typed", "drop_idx", "drop_w"):
         assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
         assert np.array_equal(getattr(bodies, name), getattr(slow, name)), name
+
+
+def test_a_chunk_copies_the_columns_its_samples_read() -> None:
+    """``_chunk_reads``: the union of the gathered positions, the uncertain genotypes' positions
+    and the dropout alleles of the chunk's samples only; every column once more than half are
+    read (the tile is then copied whole)."""
+    from forensic_match.dvi._search_numba import _chunk_reads
+
+    n_e = np.array([2, 1, 0])
+    e_pos = np.array([[3, 7], [1, 0], [0, 0]])
+    n_d = np.array([1, 0, 1])
+    d_a = np.array([[2], [0], [1]])
+    n_g = np.array([0, 1, 0])
+    g_e = np.array([[0], [0], [0]])
+    unc_ptr = np.array([0, 2])
+    unc_pos = np.array([9, 3])
+    cols, als = _chunk_reads(0, 1, 20, 4, n_e, e_pos, n_d, d_a, n_g, g_e, unc_ptr, unc_pos)
+    assert cols.tolist() == [3, 7] and als.tolist() == [2]
+    cols, als = _chunk_reads(1, 3, 20, 4, n_e, e_pos, n_d, d_a, n_g, g_e, unc_ptr, unc_pos)
+    assert cols.tolist() == [1, 3, 9] and als.tolist() == [1]
+    # Three of five columns read: the whole tile.
+    cols, _ = _chunk_reads(0, 1, 5, 4, np.array([3]), np.array([[0, 2, 4]]), np.array([0]),
+                           d_a[:1], np.array([0]), g_e[:1], unc_ptr, unc_pos)
+    assert cols.tolist() == [0, 1, 2, 3, 4]

@@ -285,6 +285,10 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
         top[:, :] = -np.inf
         top_idx[:, :] = -1
         count = 0
+        # The tile holds only the columns and allele sums this chunk's samples read (all of
+        # them when most are read): a few samples against many rows copy a few columns.
+        cols, als = _chunk_reads(lo, hi, n_col, n_al, n_e, e_pos, n_d, d_a, n_g, g_e, unc_ptr,
+                                 unc_pos)
         for t0 in range(0, n_rows, TILE):
             nr = min(TILE, n_rows - t0)
             if nr < TILE:  # the last tile: its unused columns are computed, never read
@@ -295,15 +299,19 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
             for r in range(nr):
                 rr = rows[t0 + r]
                 tile_sex[r] = row_sex[rr]
-                for q in range(n_col):
-                    tab[q, r] = table[rr, q]
-                for q in range(n_al):
+                if cols.size == n_col:
+                    for q in range(n_col):
+                        tab[q, r] = table[rr, q]
+                else:
+                    for q in cols:
+                        tab[q, r] = table[rr, q]
+                for q in als:
                     alle[q, 0, r] = sums[rr, q, 0]
                     alle[q, 1, r] = sums[rr, q, 1]
                 if has_den:
-                    for q in range(n_col):
+                    for q in cols:
                         den[q, r] = den_table[rr, q]
-                    for q in range(n_al):
+                    for q in als:
                         den_alle[q, 0, r] = den_sums[rr, q, 0]
                         den_alle[q, 1, r] = den_sums[rr, q, 1]
             _gather_tile(tab, alle, den_alle, has_den, lo, hi, n_e, e_pos, n_d, d_a, d_c, accs,
@@ -388,6 +396,28 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
         for i in range(lo, hi):
             lr_sum[i] += total[i - lo]
         n_pairs[c] = count
+
+
+@jit
+def _chunk_reads(lo, hi, n_col, n_al, n_e, e_pos, n_d, d_a, n_g, g_e, unc_ptr, unc_pos):
+    """The table columns and allele-sum columns that samples ``lo:hi`` read (the gathers of
+    complete markers, the genotypes of uncertain ones, the alleles of single-allele dropout
+    markers), ascending; every column when more than half of them are read."""
+    col = np.zeros(n_col, dtype=np.bool_)
+    al = np.zeros(n_al, dtype=np.bool_)
+    for i in range(lo, hi):
+        for j in range(n_e[i]):
+            col[e_pos[i, j]] = True
+        for j in range(n_d[i]):
+            al[d_a[i, j]] = True
+        for j in range(n_g[i]):
+            e = g_e[i, j]
+            for q in range(unc_ptr[e], unc_ptr[e + 1]):
+                col[unc_pos[q]] = True
+    cols = np.nonzero(col)[0]
+    if 2 * cols.size > n_col:
+        cols = np.arange(n_col)
+    return cols, np.nonzero(al)[0]
 
 
 @jit
