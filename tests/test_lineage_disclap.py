@@ -18,6 +18,7 @@ from forensic_match.lineage.disclap import (
     disclap_pmf,
     fit_disclap,
     pam_medoids,
+    select_disclap,
 )
 
 DANES = Path(__file__).resolve().parent / "data" / "lineage" / "danes_ystr.tsv"
@@ -236,6 +237,20 @@ def test_published_fit_is_reproduced_to_the_printed_digits():
     # the dispersions are additive on the log scale: clusters differ by constant ratios
     ratio = best.dispersion / best.dispersion[0]
     np.testing.assert_allclose(ratio, ratio[:, :1] * np.ones((1, 10)), rtol=1e-12)
+
+
+def test_adaptive_choice_of_clusters_is_the_printed_one():
+    """The vignette's "short version", disclapmix_adaptive with margin 5: 1 to 5 clusters,
+    then more until the least BIC is 5 below the largest tried; 4 clusters again, the same fit
+    as the "longer version"."""
+    loci, db = _danes()
+    fits = select_disclap(db, loci=loci, procedure="disclapmix")
+    assert [f.centers.shape[0] for f in fits] == list(range(1, 10))
+    best = min(fits, key=lambda f: f.bic)
+    assert best.centers.tolist() == PRINTED_CENTRES
+    assert [round(f.bic, 2) for f in fits[:5]] == [5202.65, 4418.50, 3726.16, 3670.03, 3697.72]
+    with pytest.raises(InputError, match="margin must be at least 1"):
+        select_disclap(db, margin=0)
 
 
 def test_published_mixture_vignette_probabilities_are_reproduced():

@@ -32,6 +32,7 @@ Only single-copy loci with whole repeat numbers enter the model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -442,3 +443,40 @@ def _fit_disclapmix(x: np.ndarray, centers: np.ndarray, loci: tuple[str, ...],
     loglik = float(np.log(_cluster_densities(x, centers, p) @ tau).sum())
     return DiscLapFit(loci, centers, tau, p, loglik, done, n, "additive", "disclapmix", moves,
                       converged)
+
+
+def select_disclap(haplotypes: np.ndarray, *, margin: int = 5,
+                   **options: Any) -> list[DiscLapFit]:
+    """Fits for 1, 2, ... clusters until the least marginal BIC lies at least ``margin``
+    cluster counts below the largest tried (1 to 5 always), as disclapmix 1.7.4's
+    ``disclapmix_adaptive`` chooses the number of clusters.
+
+    Parameters
+    ----------
+    haplotypes : array of int, (n, loci)
+    margin : int
+    **options
+        Passed to :func:`fit_disclap`.
+
+    Returns
+    -------
+    list of DiscLapFit
+        One per number of clusters, from 1; the chosen fit is ``min(fits, key=bic)``.
+
+    Examples
+    --------
+    >>> x = np.array([[10, 20]] * 5 + [[11, 20], [14, 24], [14, 25], [15, 24]])
+    >>> fits = select_disclap(x, margin=1)
+    >>> [len(f.tau) for f in fits], len(min(fits, key=lambda f: f.bic).tau)
+    ([1, 2, 3, 4, 5], 2)
+    """
+    if margin < 1:
+        raise InputError(f"discrete Laplace: margin must be at least 1, got {margin}")
+    n = np.asarray(haplotypes).shape[0]
+    fits = [fit_disclap(haplotypes, k, **options) for k in range(1, min(5, n) + 1)]
+    while len(fits) < n:
+        best = int(np.argmin([f.bic for f in fits])) + 1
+        if best <= len(fits) - margin:
+            break
+        fits.append(fit_disclap(haplotypes, len(fits) + 1, **options))
+    return fits
