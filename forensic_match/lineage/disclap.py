@@ -123,6 +123,25 @@ class DiscLapFit:
         return float(np.log(self.n * self.centers.shape[1]) * self.parameters
                      - 2 * self.loglik)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The fit as JSON-ready values (what a stored run records; :meth:`from_dict` reads
+        it back to the same probabilities)."""
+        return {"loci": list(self.loci), "centers": self.centers.tolist(),
+                "tau": [float(t) for t in self.tau],
+                "dispersion": [[float(p) for p in row] for row in self.dispersion],
+                "loglik": self.loglik, "iterations": self.iterations, "n": self.n,
+                "model": self.model, "procedure": self.procedure,
+                "center_moves": self.center_moves, "converged": self.converged}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DiscLapFit:
+        """Read :meth:`to_dict`'s values back."""
+        return cls(tuple(data["loci"]), np.array(data["centers"], dtype=np.int64),
+                   np.array(data["tau"], dtype=float),
+                   np.array(data["dispersion"], dtype=float), float(data["loglik"]),
+                   int(data["iterations"]), int(data["n"]), data["model"],
+                   data["procedure"], int(data["center_moves"]), bool(data["converged"]))
+
     def probability(self, haplotypes: np.ndarray,
                     loci: tuple[str, ...] | None = None) -> np.ndarray:
         """P(h) of each row of ``haplotypes`` (integer repeats, columns ``loci``, default all
