@@ -261,14 +261,24 @@ def _lineage_decision(f: Any) -> Any:
                           "autosomal evidence sets the missing person above him "
                           "(docs/decisions.md). 0 lets a lineage match stand in for autosomal "
                           "evidence."),
-        click.option("--y-frequencies", type=click.Choice(["count", "count_upper", "kappa"]),
+        click.option("--y-frequencies",
+                     type=click.Choice(["count", "count_upper", "kappa", "disclap"]),
                      default="count",
                      show_default=True,
                      help="With lineage markers: Y haplotype frequencies by counting in the "
-                          "database ((x+1)/(N+1)), its Clopper-Pearson upper bound, or "
-                          "Brenner's kappa (docs/lineage.md).")]):
+                          "database ((x+1)/(N+1)), its Clopper-Pearson upper bound, "
+                          "Brenner's kappa, or a discrete Laplace mixture fitted to the "
+                          "database, its number of clusters by BIC (docs/lineage.md).")]):
         f = option(f)
     return f
+
+
+def _with_y_fit(lineage: Any, y_frequencies: str) -> Any:
+    """The lineage data, with a discrete Laplace fit of its Y database when the Y
+    frequencies are ``disclap`` and it has none."""
+    if y_frequencies == "disclap" and lineage.disclap is None:
+        lineage.fit_disclap()
+    return lineage
 
 
 @main.command("solve")
@@ -387,7 +397,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                 if not ds.lineage:
                     raise ForensicMatchError(f"--lineage: file {dataset!r} has no 'lineage' "
                                              f"data (Y-STR panel and databases)")
-                lineage = ds.lineage
+                lineage = _with_y_fit(ds.lineage, y_frequencies)
                 notes.append("lineage: Y-STR and mtDNA LRs added to the identifications' "
                              "scores (docs/lineage.md); pairwise, joint and dviSolve tables "
                              "are autosomal only; an unrecorded kinsman of each compared "
@@ -869,7 +879,7 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
         if lineage_path is not None:
             from forensic_match.lineage.data import LineageData
 
-            lineage = LineageData.from_file(lineage_path)
+            lineage = _with_y_fit(LineageData.from_file(lineage_path), y_frequencies)
         result, extra = _run_search(cfg, say, pedigrees=pedigrees, relatives=relatives,
                                     pm_path=pm_path, samples=samples, workers=workers,
                                     cache=cache, reading=reading, use_evidence=use_evidence,
@@ -1619,7 +1629,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
         if lineage_path is not None:
             from forensic_match.lineage.data import LineageData
 
-            lineage = {"lineage": LineageData.from_file(lineage_path),
+            lineage = {"lineage": _with_y_fit(LineageData.from_file(lineage_path),
+                                              y_frequencies),
                        "lineage_kin": lineage_kin,
                        "lineage_options": {"y_method": y_frequencies}}
             provenance.setdefault("inputs", {})["lineage"] = {

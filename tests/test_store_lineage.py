@@ -9,6 +9,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from helpers import lab_tables_with_y_rows
@@ -378,16 +379,74 @@ def test_run_command_takes_the_lineage_options(nights: dict, tmp_path: Path) -> 
     assert "--y-frequencies need --lineage FILE" in alone.output
 
 
-def test_a_discrete_laplace_run_is_refused_until_its_fit_is_recorded(nights: dict,
-                                                                     tmp_path: Path) -> None:
+def test_a_discrete_laplace_run_records_its_fit(programme: dict, tmp_path: Path) -> None:
+    """y_method="disclap" needs a fit; the run records it (centres, weights, dispersions),
+    and the fit read back from the record gives the Y lines' stored LRs again."""
     from forensic_match.errors import InputError
+    from forensic_match.lineage.disclap import DiscLapFit
+    from forensic_match.reports import render_report
 
-    ds = case_from_dict(nights["data"][1])
+    data = copy.deepcopy(programme)
+    data["pm"] = data["pm"][:6]
+    ds = case_from_dict(data)
     with CaseStore(str(tmp_path / "x.db")) as store:
-        with pytest.raises(InputError, match="discrete Laplace fit is not recorded"):
+        with pytest.raises(InputError, match="'disclap' needs a discrete Laplace fit"):
             run_store(store, ds, lineage=ds.lineage, lineage_options={"y_method": "disclap"})
         with pytest.raises(InputError, match="need lineage data"):
             run_store(store, ds, lineage_kin=0.5)
+        fit = ds.lineage.fit_disclap(3)
+        run = run_store(store, ds, lineage=ds.lineage, min_markers=8, cache=False,
+                        lineage_options={"y_method": "disclap"}).run_id
+        assert store.verify().ok
+        with store.reading() as conn:
+            config = json.loads(conn.execute(sa.select(schema.runs.c.config).where(
+                schema.runs.c.run_id == run)).scalar_one())
+            pid = conn.execute(sa.select(schema.proposal_lineage.c.proposal_id).where(
+                schema.proposal_lineage.c.line == "Y")).scalars().first()
+        lines = _proposal_lines(store, run)
+        html = {language: render_report(store, pid, language=language, markers=ds.markers)
+                for language in ("en", "es")}
+    assert "discrete Laplace model fitted to the database" in html["en"]
+    assert "modelo de Laplace discreto ajustado a la base de datos" in html["es"]
+    recorded = config["lineage"]["disclap"]
+    assert recorded["fit"] == fit.to_dict()
+    assert recorded["sha256"] == hashlib.sha256(json.dumps(
+        recorded["fit"], sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    again = DiscLapFit.from_dict(recorded["fit"])
+    assert again.loci == fit.loci and again.n == 300
+    np.testing.assert_array_equal(again.dispersion, fit.dispersion)
+    ys = [(k, e["lines"]["Y"]) for k, e in lines.items() if "Y" in e["lines"]]
+    assert ys and all(y["method"] == "disclap" for _, y in ys)
+    ds.lineage.disclap = again
+    for (pm, family, missing), y in ys:
+        body = next(s for s in ds.pm if s.id == pm)
+        fam = next(f for f in ds.am if f.id == family)
+        res = lineage_lr(body, fam, missing, ds.lineage, y_method="disclap")
+        assert res.y is not None and res.y.frequency.method == "disclap"
+        assert y["line_log10_lr"] == pytest.approx(res.y.log10_lr, rel=1e-12)
+
+
+def test_run_command_fits_the_discrete_laplace_model(programme: dict, tmp_path: Path) -> None:
+    """``run --y-frequencies disclap`` fits the Y database (clusters by BIC) and records the
+    fit: the same as LineageData.fit_disclap() on the same data (the fit is deterministic)."""
+    from click.testing import CliRunner
+
+    from forensic_match.cli import main
+
+    data = copy.deepcopy(programme)
+    data["pm"] = data["pm"][:4]
+    dataset = tmp_path / "night.json"
+    dataset.write_text(json.dumps(data), encoding="utf-8")
+    db = str(tmp_path / "cli.db")
+    out = CliRunner().invoke(main, ["run", str(dataset), "--store", db, "--lineage",
+                                    str(dataset), "--y-frequencies", "disclap", "-q"])
+    assert out.exit_code == 0, out.output
+    with CaseStore(db) as store, store.reading() as conn:
+        config = json.loads(conn.execute(sa.select(schema.runs.c.config)).scalar_one())
+    assert config["lineage"]["y_method"] == "disclap"
+    expected = case_from_dict(data).lineage.fit_disclap()
+    assert config["lineage"]["disclap"]["fit"] == expected.to_dict()
+    assert len(expected.tau) >= 1 and expected.procedure == "default"
 
 
 def test_a_lineage_run_on_every_backend(programme: dict,

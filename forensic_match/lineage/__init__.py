@@ -10,7 +10,7 @@ formulas, sources and assumptions: ``docs/lineage.md``.
 """
 
 from forensic_match.lineage.data import LineageData, MitotypeDatabase, YDatabase
-from forensic_match.lineage.disclap import DiscLapFit, fit_disclap
+from forensic_match.lineage.disclap import DiscLapFit, fit_disclap, select_disclap
 from forensic_match.lineage.frequency import (
     HaplotypeFrequency,
     brenner_kappa,
@@ -46,6 +46,6 @@ __all__ = [
     "compare_mitotypes", "count_frequency", "fit_disclap", "lineage_frame", "lineage_links",
     "lineage_lr",
     "lineage_lrs", "merge_mitotypes", "mt_lr", "parse_haplotype", "parse_mitotype",
-    "parse_mitotypes", "tree_mitotype_probability",
+    "parse_mitotypes", "select_disclap", "tree_mitotype_probability",
     "y_lr",
 ]

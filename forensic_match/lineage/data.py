@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from forensic_match.errors import InputError, LineageMarkerWarning
-from forensic_match.lineage.disclap import DiscLapFit, fit_disclap
+from forensic_match.lineage.disclap import DiscLapFit, fit_disclap, select_disclap
 from forensic_match.lineage.mtdna import Mitotype, MitotypeDatabase, parse_mitotypes
 from forensic_match.lineage.ystr import (
     YHaplotype,
@@ -143,16 +143,24 @@ class LineageData:
                 out.append(m.key)
         return tuple(out)
 
-    def fit_disclap(self, clusters: int, **options: Any) -> DiscLapFit:
+    def fit_disclap(self, clusters: int | None = None, **options: Any) -> DiscLapFit:
         """Fit the discrete Laplace mixture to the database haplotypes typed at every
-        :meth:`disclap_loci` locus, keep it for the ``"disclap"`` method and return it."""
+        :meth:`disclap_loci` locus, keep it for the ``"disclap"`` method and return it.
+
+        ``clusters=None``: the number of clusters with the least marginal BIC
+        (:func:`~forensic_match.lineage.disclap.select_disclap`). ``options`` go to
+        :func:`~forensic_match.lineage.disclap.fit_disclap`."""
         loci = self.disclap_loci()
         if not loci or self.y_database is None:
             raise InputError("discrete Laplace: no Y database or no single-copy integer loci")
-        rows = [[split_allele(h[k][0])[0] for k in loci] for h in self.y_database.haplotypes
-                if all(k in h for k in loci)]
-        self.disclap = fit_disclap(np.array(rows, dtype=np.int64), clusters, loci=loci,
-                                   **options)
+        rows = np.array([[split_allele(h[k][0])[0] for k in loci]
+                         for h in self.y_database.haplotypes if all(k in h for k in loci)],
+                        dtype=np.int64)
+        if clusters is None:
+            fits = select_disclap(rows, loci=loci, **options)
+            self.disclap = min(fits, key=lambda f: f.bic)
+        else:
+            self.disclap = fit_disclap(rows, clusters, loci=loci, **options)
         return self.disclap
 
 

@@ -296,6 +296,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                                        "frecuencia en la base de datos (Clopper-Pearson)"),
         "lineage_method_kappa": ("método kappa de Brenner (para tipos no vistos en la base "
                                  "de datos)"),
+        "lineage_method_disclap": ("modelo de Laplace discreto ajustado a la base de datos "
+                                   "(Andersen, Eriksen y Morling 2013)"),
         "lineage_combined": ("El LR de los marcadores de linaje ({lineage}) se multiplica por "
                              "el LR de los otros marcadores ({autosomal}); el resultado es el "
                              "LR del ADN de este informe ({total}). Esto supone que los "
@@ -594,6 +596,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "lineage_method_count_upper": ("95 % upper confidence bound of the frequency in the "
                                        "database (Clopper-Pearson)"),
         "lineage_method_kappa": "Brenner's kappa method (for types not seen in the database)",
+        "lineage_method_disclap": ("discrete Laplace model fitted to the database (Andersen, "
+                                   "Eriksen & Morling 2013)"),
         "lineage_combined": ("The LR of the lineage markers ({lineage}) is multiplied by the LR "
                              "of the other markers ({autosomal}); the result is this report's "
                              "DNA LR ({total}). This assumes that lineage markers and the other "

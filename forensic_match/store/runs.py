@@ -174,8 +174,10 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         (``identify``'s ``lineage_kin``; default its default, 1).
     lineage_options : dict, optional
         With ``lineage``: options of :func:`~forensic_match.lineage.lr.lineage_lr`
-        (``y_method``: ``"count"``, ``"count_upper"`` or ``"kappa"``; ``mt_method``,
-        ``level``, ``references``...). ``"disclap"`` is refused: a fit is not recorded.
+        (``y_method``: ``"count"``, ``"count_upper"``, ``"kappa"`` or ``"disclap"``;
+        ``mt_method``, ``level``, ``references``...). ``"disclap"`` needs
+        ``lineage.disclap`` (:meth:`~forensic_match.lineage.data.LineageData.fit_disclap`);
+        the fit itself (centres, weights, dispersions) is recorded.
     provenance : dict, optional
         More of the run's configuration and inputs to record (the configuration file's hash,
         reading options, input files with their sha256), as ``{"config": {...},
@@ -487,19 +489,23 @@ def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
     (loci, copies, rates) and each database (name, size) with the sha256 of their canonical
     JSON (``LineageData.to_dict``: what enters the LRs, whatever file they came from), the
     frequency methods and the other options of
-    :func:`~forensic_match.lineage.lr.lineage_lr`, and the kinsmen's weight.
+    :func:`~forensic_match.lineage.lr.lineage_lr`, and the kinsmen's weight. With
+    ``y_method="disclap"`` also the discrete Laplace fit used (``DiscLapFit.to_dict``, which
+    ``DiscLapFit.from_dict`` reads back to the same frequencies) and its sha256.
 
     Raises
     ------
     InputError
-        ``y_method="disclap"`` (the fit is not recorded, so the run could not be reproduced
-        from its record) or an unknown option value.
+        ``y_method="disclap"`` without a fit (``data.disclap``), or an unknown option value.
     """
     y_method = options.get("y_method", "count")
     mt_method = options.get("mt_method", "count")
-    if y_method not in ("count", "count_upper", "kappa"):
-        raise InputError(f"lineage y_method {y_method!r}: a stored run takes 'count', "
-                         f"'count_upper' or 'kappa' (a discrete Laplace fit is not recorded)")
+    if y_method not in ("count", "count_upper", "kappa", "disclap"):
+        raise InputError(f"lineage y_method {y_method!r}: 'count', 'count_upper', 'kappa' "
+                         f"or 'disclap'")
+    if y_method == "disclap" and data.disclap is None:
+        raise InputError("lineage y_method 'disclap' needs a discrete Laplace fit of the Y "
+                         "database (LineageData.fit_disclap)")
     if mt_method not in ("count", "count_upper"):
         raise InputError(f"lineage mt_method {mt_method!r}: 'count' or 'count_upper'")
     raw = data.to_dict()
@@ -519,6 +525,10 @@ def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
         db = raw["mtdna"]["database"]
         out["mt_database"] = {"name": db["name"], "mitotypes": len(db["mitotypes"]),
                               "sha256": _sha256_json(db)}
+    if y_method == "disclap":
+        assert data.disclap is not None
+        fit = data.disclap.to_dict()
+        out["disclap"] = {"fit": fit, "sha256": _sha256_json(fit)}
     return out
 
 
