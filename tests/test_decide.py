@@ -160,6 +160,28 @@ def test_pairs_around_nodes_equal_a_pass_over_every_pair(node: list[int],
     assert got.tolist() == np.flatnonzero(np.isin(node_array, wanted)).tolist()
 
 
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=40,
+                unique=True))
+def test_pieces_found_among_their_own_pairs_equal_the_programme_wide_components(
+        pairs: list[tuple[int, int]]) -> None:
+    """A piece's components, found on a graph of its own bodies and missing persons, group
+    the pairs as the programme-wide labelling does, numbered in the same order."""
+    from forensic_match.decide.posterior import _components, _pair_components
+
+    body = np.array([b for b, _ in pairs], dtype=np.int64)
+    missing = np.array([m for _, m in pairs], dtype=np.int64)
+    wide = _components(40, body, missing, np.ones(body.size, dtype=bool))[body]
+    own = _pair_components(body, missing)
+    # The same partition, and labels in the same order (a monotone map between them).
+    assert len(set(zip(wide.tolist(), own.tolist()))) == len(set(wide.tolist())) \
+        == len(set(own.tolist()))
+    first = {}
+    for w, o in zip(wide.tolist(), own.tolist()):
+        first.setdefault(w, o)
+    assert sorted(first) == sorted(first, key=first.get)
+
 def test_folding_weak_pairs_changes_posteriors_by_less_than_the_bound() -> None:
     rng = np.random.default_rng(4)
     for _ in range(20):

@@ -127,10 +127,9 @@ def matching_posteriors(n_bodies: int, n_missing: int, body: np.ndarray, missing
         strong = edges[ratio[edges] >= c] if c > 0 else edges
         if strong.size == 0:
             continue
-        sub = _components(n_bodies, body[strong], missing[strong],
-                          np.ones(strong.size, dtype=bool))
-        for piece in np.unique(sub[body[strong]]):
-            es = strong[sub[body[strong]] == piece]
+        sub = _pair_components(body[strong], missing[strong])
+        for piece in np.unique(sub):
+            es = strong[sub == piece]
             if c > 0 and _count_limited(body[es], missing[es], exact_limit) > exact_limit:
                 if c * 10 <= fold_max:
                     pending.append((es, c * 10))
@@ -184,6 +183,21 @@ def _components(n_bodies: int, body: np.ndarray, missing: np.ndarray,
     graph = coo_matrix((np.ones(int(keep.sum())), (body[keep], n_bodies + missing[keep])),
                        shape=(n_bodies + n_m,) * 2)
     return connected_components(graph, directed=False)[1]
+
+
+def _pair_components(body: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Component label of each pair in the graph of these pairs alone (nodes renumbered to
+    the pieces' own bodies and missing persons, so the cost follows the pairs, not the
+    programme), numbered in order of each component's lowest body, as :func:`_components`
+    numbers them."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    bodies, b = np.unique(body, return_inverse=True)
+    persons, m = np.unique(missing, return_inverse=True)
+    n = bodies.size + persons.size
+    graph = coo_matrix((np.ones(body.size), (b, bodies.size + m)), shape=(n, n))
+    return connected_components(graph, directed=False)[1][b]
 
 
 def _second_bound(body: np.ndarray, missing: np.ndarray, log_w: np.ndarray,
