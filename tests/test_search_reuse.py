@@ -254,3 +254,19 @@ def test_a_list_whose_every_entry_was_removed_is_searched_again() -> None:
     res, _ = search_reusing(compiled, fewer, memo=memo, row_ids=ids, **options)
     assert res.parameters["reused"] and res.parameters["reuse"]["redone_rows"] >= 1
     assert_same(res, search_samples(compiled, fewer, **options))
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",),
+                                               blacklist_characters="\x00"), max_size=6),
+                max_size=30))
+def test_memo_text_codes_are_numpys_unique(texts: list[str]) -> None:
+    """A memo's text column is stored as its distinct values and one code per entry exactly
+    as ``np.unique(..., return_inverse=True)`` gives them (files of earlier versions stay
+    valid, and the same memo gives the same file)."""
+    from forensic_match.dvi.search_reuse import _codes
+
+    values, codes = _codes(pl.Series(texts, dtype=pl.Utf8))
+    want_values, want_codes = np.unique(np.array(texts, dtype=np.str_), return_inverse=True)
+    assert values == want_values.tolist()
+    assert codes.dtype == np.int32 and codes.tolist() == want_codes.reshape(-1).tolist()

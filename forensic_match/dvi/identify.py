@@ -1324,22 +1324,36 @@ def _family_level(decision: Decision, identified: set[str], posterior_threshold:
                                     ~pl.col("pm").is_in(list(identified)))
     if fams.height == 0:
         return _family_level_empty()
+    wanted = set(zip(fams["pm"].to_list(), fams["family"].to_list()))
+
+    def by_pair(frame: Any, name: str) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
+        # The rows of each wanted (body, family), in the frame's order: one pass over the
+        # frame, not one filter per body (thousands a night at Peru scale).
+        out: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        for row in zip(frame["pm"].to_list(), frame["family"].to_list(),
+                       frame[name].to_list(), frame["posterior"].to_list(),
+                       frame["lr"].to_list()):
+            if row[:2] in wanted:
+                out.setdefault(row[:2], []).append(row[2:])
+        return out
+
+    pairs = by_pair(decision.pairs, "missing")
+    relatives = by_pair(decision.alternatives, "relation")
     rows = []
     for r in fams.iter_rows(named=True):
-        mine = decision.pairs.filter((pl.col("pm") == r["pm"]) &
-                                     (pl.col("family") == r["family"]))
-        alts = decision.alternatives.filter((pl.col("pm") == r["pm"]) &
-                                            (pl.col("family") == r["family"]))
-        options = [(p, m) for m, p in zip(mine["missing"].to_list(),
-                                          mine["posterior"].to_list())]
-        options += [(p, f"an unregistered {rel}") for rel, p in
-                    zip(alts["relation"].to_list(), alts["posterior"].to_list())]
+        mine = pairs.get((r["pm"], r["family"]), [])
+        alts = relatives.get((r["pm"], r["family"]), [])
+        options = [(p, m) for m, p, _ in mine]
+        options += [(p, f"an unregistered {rel}") for rel, p, _ in alts]
         options = [o for o in sorted(options, reverse=True) if o[0] >= 1e-4]
-        best = max(mine["lr"].max() or 0.0, alts["lr"].max() or 0.0)
+        best = max(max((lr for *_, lr in mine), default=0.0) or 0.0,
+                   max((lr for *_, lr in alts), default=0.0) or 0.0)
         rows.append({"pm": r["pm"], "family": r["family"],
                      "candidates": " or ".join(f"{name} ({p:.4f})" for p, name in options),
                      "posterior": r["posterior"],
-                     "relatives_posterior": float(alts["posterior"].sum()),
+                     # summed as polars sums a column, so the figure is unchanged
+                     "relatives_posterior": float(pl.Series([p for _, p, _ in alts],
+                                                            dtype=pl.Float64).sum()),
                      "best_lr": float(best),
                      "fragments": ",".join(f.id for f in bodies[r["pm"]].fragments)})
     return pl.DataFrame(rows, schema=_family_level_empty().schema).sort("pm")

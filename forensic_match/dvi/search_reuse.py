@@ -125,16 +125,22 @@ def _tag(res: SearchResult, compiled: CompiledTables, row_ids: Sequence[str],
     """The result's tables with ``_row`` and ``_sample`` columns."""
     import polars as pl
 
-    by_name = {name: row_ids[r] for r, name in enumerate(compiled.rows)}
+    # Each row name's id (the last row of a name, as a dict built over the rows keeps), by a
+    # join rather than a Python lookup per listed entry (hundreds of thousands a night).
+    names = pl.DataFrame({"family": [f for f, _ in compiled.rows],
+                          "missing": [m for _, m in compiled.rows],
+                          "_row": list(row_ids[:len(compiled.rows)])},
+                         schema={"family": pl.Utf8, "missing": pl.Utf8, "_row": pl.Utf8}) \
+        .unique(["family", "missing"], keep="last", maintain_order=True)
     out = {}
     for name in _FRAMES:
         frame = getattr(res, name)
-        rid = [by_name[(f, m)] for f, m in zip(frame["family"].to_list(),
-                                               frame["missing"].to_list())]
-        out[name] = frame.with_columns(pl.Series("_row", rid, dtype=pl.Utf8),
-                                       pl.Series("_sample", [keys[p] for p in
-                                                             frame["pm"].to_list()],
-                                                 dtype=pl.Utf8))
+        tagged = frame.join(names, on=["family", "missing"], how="left",
+                            maintain_order="left")
+        if tagged["_row"].null_count():
+            raise KeyError("a listed row is not among the compiled rows")
+        out[name] = tagged.with_columns(
+            frame["pm"].replace_strict(keys, return_dtype=pl.Utf8).alias("_sample"))
     return out
 
 
@@ -431,9 +437,8 @@ def _merge(parts: dict[str, list[Any]], row_ids: Sequence[str], keys: list[str],
                   for i, f in enumerate(parts[name])]
         frame = pl.concat(frames, how="diagonal_relaxed")
         return frame.with_columns(
-            pl.Series("_ri", [row_index[r] for r in frame["_row"].to_list()], dtype=pl.Int64),
-            pl.Series("_si", [sample_index[k] for k in frame["_sample"].to_list()],
-                      dtype=pl.Int64))
+            frame["_row"].replace_strict(row_index, return_dtype=pl.Int64).alias("_ri"),
+            frame["_sample"].replace_strict(sample_index, return_dtype=pl.Int64).alias("_si"))
 
     cols = [c for c in parts["pairs"][0].columns if not c.startswith("_") and c != "rank"]
     out_s, keep_s = _lists(indexed("by_sample"), "_si", "_ri", k_s, deep)
@@ -461,6 +466,19 @@ def _decoded(array: np.ndarray) -> list[str]:
     return np.char.decode(array, "utf-8").tolist() if array.size else []
 
 
+def _codes(column: Any) -> tuple[list[str], np.ndarray]:
+    """A text column's distinct values, ascending by code point, and each entry's int32 index
+    among them: ``np.unique(..., return_inverse=True)`` of the column, computed in polars
+    (UTF-8 bytes order as code points do; a column with nulls goes through numpy as before)."""
+    if column.null_count():
+        values, codes = np.unique(np.array(column.to_list(), dtype=np.str_),
+                                  return_inverse=True)
+        return values.tolist(), codes.astype(np.int32).reshape(-1)
+    values = column.unique().sort()
+    codes = values.search_sorted(column, side="left").to_numpy()
+    return values.to_list(), codes.astype(np.int32).reshape(-1)
+
+
 def _memo_arrays(name: str, memo: SearchMemo) -> dict[str, np.ndarray]:
     """A memo as plain arrays: text as UTF-8 bytes, text columns as the distinct values and
     one int32 code per entry (ids repeat across the lists)."""
@@ -474,10 +492,9 @@ def _memo_arrays(name: str, memo: SearchMemo) -> dict[str, np.ndarray]:
         for col in frame.columns:
             key = f"{name}/{frame_name}/{col}"
             if frame[col].dtype == pl.String:
-                values, codes = np.unique(np.array(frame[col].to_list(), dtype=np.str_),
-                                          return_inverse=True)
-                arrays[f"{key}/values"] = _encoded(values.tolist())
-                arrays[f"{key}/codes"] = codes.astype(np.int32).reshape(-1)
+                values, codes = _codes(frame[col])
+                arrays[f"{key}/values"] = _encoded(values)
+                arrays[f"{key}/codes"] = codes
             else:
                 arrays[key] = frame[col].to_numpy()
     return arrays
