@@ -118,6 +118,30 @@ def test_an_unregistered_brother_gets_the_missing_persons_snp_lr(small_panel, re
     assert not np.allclose(block[2], block[0])  # the uncle is another hypothesis
 
 
+@settings(deadline=None, max_examples=10)
+@given(seed=st.integers(0, 10_000), data=st.data())
+def test_scores_do_not_depend_on_the_order_of_rows_or_samples(small_panel, seed, data):
+    """Permuting the rows and the samples permutes the block, nothing else (exact)."""
+    rng = np.random.default_rng(seed)
+    fam = _cousin_family()
+    ext = relative_alternatives(fam)
+    calls = _codes(fam.pedigree, small_panel, rng, ["MP", "CO", "UN", "FA"])
+    snp = SnpData(small_panel, {"B1": calls["MP"], "B2": calls["UN"], "B3": calls["FA"]},
+                  {"F1": {"CO": calls["CO"]}})
+    rows = [("F1", "MP")] + [("F1", a.person) for a in ext.alternatives]
+    bodies = ["B1", "B2", "B3", "B4"]
+    pr = data.draw(st.permutations(range(len(rows))))
+    ps = data.draw(st.permutations(range(len(bodies))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SubstructureWarning)
+        a = SnpScores(rows, [ext.family], _bodies(bodies), snp, min_snps=10)
+        b = SnpScores([rows[i] for i in pr], [ext.family], _bodies([bodies[j] for j in ps]),
+                      snp, min_snps=10)
+    block_a = a.block(np.arange(len(rows)))
+    block_b = b.block(np.arange(len(rows)))
+    np.testing.assert_array_equal(block_b, block_a[np.ix_(pr, ps)])
+
+
 def test_pairs_without_snp_data_score_zero_and_say_why(small_panel):
     rng = np.random.default_rng(3)
     fam = _cousin_family()
@@ -227,6 +251,7 @@ def test_snps_place_bodies_that_a_cousin_on_str_cannot(cousin_programme):
     params = combined.parameters["snp"]
     assert params["fst"] == 0.01 and params["panel"]["snps"] == 3930
     assert params["pm_error"] == 0.01 and "Hardy-Weinberg" in params["error_model"]
+    assert "force_panel.csv" in params["map_source"] and len(params["panel"]["sha256"]) == 64
     closed_plain = identify(ds.am, ds.pm, ds.markers, relatives=0.0)
     closed = identify(ds.am, ds.pm, ds.markers, relatives=0.0, snp=snp, snp_options=opts)
     assert _outcome(prog, closed_plain)[:2] == (0, 0)

@@ -74,7 +74,8 @@ class SnpData:
         ``{family id: {individual id: call codes}}`` of the SNP-typed relatives (ids of the
         family pedigree; not missing persons).
     map_source : str
-        Where the panel's cM positions come from (provenance).
+        Where the panel's cM positions come from (provenance); empty: the panel file's cM
+        columns (the bundled FORCE panel's are the deCODE 2019 map, ``docs/linked.md``).
 
     Raises
     ------
@@ -144,7 +145,9 @@ class SnpData:
         return {"panel": {"source": self.panel.source, "snps": len(self.panel),
                           "chromosomes": list(self.panel.chromosomes),
                           "sha256": panel_digest(self.panel)},
-                "map_source": self.map_source, "pm_samples": len(self.pm),
+                "map_source": self.map_source or f"cM columns of the panel file "
+                                                 f"{self.panel.source!r}",
+                "pm_samples": len(self.pm),
                 "references": sum(len(v) for v in self.references.values())}
 
 
