@@ -252,6 +252,8 @@ def test_snps_place_bodies_that_a_cousin_on_str_cannot(cousin_programme):
     assert params["fst"] == 0.01 and params["panel"]["snps"] == 3930
     assert params["pm_error"] == 0.01 and "Hardy-Weinberg" in params["error_model"]
     assert "force_panel.csv" in params["map_source"] and len(params["panel"]["sha256"]) == 64
+    assert set(params["pairs_by_method"]) == {METHODS["pair"]}   # one cousin each
+    assert sum(params["pairs_by_method"].values()) >= 24 * 24
     closed_plain = identify(ds.am, ds.pm, ds.markers, relatives=0.0)
     closed = identify(ds.am, ds.pm, ds.markers, relatives=0.0, snp=snp, snp_options=opts)
     assert _outcome(prog, closed_plain)[:2] == (0, 0)

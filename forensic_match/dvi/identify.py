@@ -674,8 +674,14 @@ class _Rounds:
         return scores.result(0, 0)
 
     def snp_parameters(self) -> dict[str, Any]:
-        """The SNP panel, map, fst, error model and options."""
-        return self.snp_scores([], [], [], None).parameters()
+        """The SNP panel, map, fst, error model and options, and how many pairs were scored
+        by each method (every round, relative alternatives included)."""
+        from collections import Counter
+
+        out = self.snp_scores([], [], [], None).parameters()
+        out["pairs_by_method"] = dict(sorted(Counter(
+            r.method for r in self.snp_cache.results.values()).items()))
+        return out
 
     def lineage_scores(self, rows: list[tuple[str, str]], families: Sequence[Family],
                        remaining: list[Body], also: Any) -> Any:
