@@ -15,7 +15,8 @@ the deCODE 2019 map), then three log10 LRs of the relationship against unrelated
 
 Printed: the median, the 5/95/99% quantiles and the maximum of ``product - joint`` (log10),
 and the share of pairs whose product crosses LR 1e4 while the joint LR does not, and the
-other way round.
+other way round; then the share of pairs at log10 LR >= 0, 1, 2 under each (for unrelated
+pairs the tail that ``P(LR >= t) <= 1/t`` bounds for the joint LR).
 Pairs that an STR locus excludes (no mutation modelled here: LR 0 either way) are counted
 apart. The joint HMM also links the STR loci among themselves (vWA and D12S391 lie ~11 cM
 apart), which the product, like the STR engine, ignores.
@@ -135,6 +136,7 @@ def main() -> None:
             diffs: dict[str, list[float]] = {"all": [], "thinned": []}
             cross: dict[str, list[tuple[bool, bool]]] = {"all": [], "thinned": []}
             excluded = {"all": 0, "thinned": 0}
+            values: dict[str, list[tuple[float, float]]] = {"all": [], "thinned": []}
             for _ in range(args.pairs):
                 if truth == "related":
                     lab = drop_labels(ped, panel, rng)
@@ -192,6 +194,7 @@ def main() -> None:
                         excluded[name] += 1
                         continue
                     diffs[name].append(prod_ - joint)
+                    values[name].append((prod_, joint))
                     cross[name].append((prod_ >= 4 > joint, joint >= 4 > prod_))
             for name in ("all", "thinned"):
                 d = np.array(diffs[name])
@@ -206,6 +209,10 @@ def main() -> None:
                       f"{np.quantile(d, 0.95):+.3f} | {np.quantile(d, 0.99):+.3f} | "
                       f"{d.max():+.3f} | {c[:, 0].mean():.3f} | "
                       f"{c[:, 1].mean():.3f}", flush=True)
+                v = np.array(values[name])
+                print("    share with log10 LR >= 0, 1, 2 (product; joint): "
+                      + ", ".join(f"{(v[:, 0] >= k).mean():.3f}; {(v[:, 1] >= k).mean():.3f}"
+                                  for k in (0, 1, 2)), flush=True)
 
 
 def _theta_of(panel: SnpPanel, keep: np.ndarray, theta_all: np.ndarray) -> np.ndarray:
