@@ -1145,14 +1145,9 @@ def _snp_panel(panel_path: str | None, map_path: str | None, chromosomes: str | 
 
 def _panel_digest(panel: Any) -> str:
     """sha256 of the panel's markers (names, alleles, frequencies) and positions."""
-    import hashlib
+    from forensic_match.linked.panel import panel_digest
 
-    from forensic_match.markers import markers_digest
-
-    h = hashlib.sha256(markers_digest(panel.markers).encode())
-    for arr in (panel.chrom.astype(str), panel.mb, panel.cm_male, panel.cm_female):
-        h.update(json.dumps([str(x) for x in arr.tolist()]).encode())
-    return h.hexdigest()
+    return panel_digest(panel)
 
 
 def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: str | None,

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from forensic_match.evidence.records import PMFindings
     from forensic_match.evidence.scoring import Evidence
     from forensic_match.lineage.data import LineageData
+    from forensic_match.linked.scores import SnpData
 
 
 @dataclass
@@ -233,6 +234,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              reuse: CompiledTables | None = None,
              lineage: LineageData | None = None,
              lineage_options: dict[str, Any] | None = None,
+             snp: SnpData | None = None, snp_options: dict[str, Any] | None = None,
              search_memos: dict[str, SearchMemo] | None = None,
              same_source_memo: SameSourceMemo | None = None,
              ) -> IdentificationResult:
@@ -330,6 +332,23 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     lineage_options : dict, optional
         Options of :func:`~forensic_match.lineage.lr.lineage_lr` (``y_method``,
         ``references``, ...).
+    snp : SnpData, optional
+        Dense SNP calls of PM samples and references with their panel and genetic map
+        (:class:`~forensic_match.linked.scores.SnpData`): every pair's score in every round,
+        the relative alternatives' included (on the family extended by each), adds the
+        linked-SNP log10 LR of the body being that person in the family pedigree against
+        unrelated, on the family's SNP-typed references
+        (:class:`~forensic_match.linked.scores.SnpScores`: exact pairwise or family
+        likelihood, else a stated approximation; 0 where the body or the family has no SNP
+        data). STR and SNP markers are taken as independent given the hypotheses
+        (``docs/linked.md``, "Combination with STR evidence"). A body of several fragments
+        uses the fragment typed at the most SNPs. The identifications gain ``snp_log10_lr``
+        and ``snp_method``; ``parameters["snp"]`` names the panel (sha256), map, fst, error
+        model and options. With ``fst`` 0 and references of degree 3 or more a
+        :class:`~forensic_match.linked.programme.SubstructureWarning` is given.
+    snp_options : dict, optional
+        Options of :class:`~forensic_match.linked.scores.SnpScores` (``fst``, ``pm_error``,
+        ``reference_error``, ``pm_dropout``, ``approximation``, ``min_snps``, ...).
     search_memos : dict, optional
         The memos of an earlier identification's searches
         (:class:`~forensic_match.dvi.search_reuse.SearchMemo` by name, e.g. last night's:
@@ -340,7 +359,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         decisions as without, LR sums within rounding (``docs/store.md``, "Nightly reuse of
         the searches"). Rows removed since the memos are found in ``reuse``/``cache``'s
         tables; where they are not, that search is done in full. Not used with
-        ``evidence`` or ``lineage``. ``None`` (default): every search in full. With
+        ``evidence``, ``lineage`` or ``snp``. ``None`` (default): every search in full. With
         ``cache`` too, each family's relative alternatives and their rows are taken from the
         earlier identification's memo beside ``cache`` where the family's content is
         unchanged (:mod:`~forensic_match.dvi.alternatives_memo`).
@@ -391,7 +410,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     compiled = compile_families(families, panel, workers=workers, progress=progress,
                                 reuse=previous, theta=theta)
     night = None
-    if search_memos is not None and evidence is None and lineage is None:
+    if snp is not None:
+        snp = _prepare_snp(snp, families, bodies, snp_options)
+    if search_memos is not None and evidence is None and lineage is None and snp is None:
         from forensic_match.dvi.search_reuse import NightSearches
 
         night = NightSearches(search_memos)
@@ -450,8 +471,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     rounds = _Rounds(compiled, fam_by_id, conditioned, relatives_cache, priors, panel,
                      sex_filter=sex_filter, min_markers=min_markers,
                      pairs_from=np.log10(threshold), bodies=sample_by_id, evidence=evidence,
-                     lineage=lineage, lineage_options=lineage_options, night=night,
-                     row_ids=row_ids)
+                     lineage=lineage, lineage_options=lineage_options, snp=snp,
+                     snp_options=snp_options, night=night, row_ids=row_ids)
     res: SearchResult | None = None
     decision: Decision | None = None
     for round_no in range(1, max_rounds + 1):
@@ -498,6 +519,12 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         table = table.with_columns(pl.Series("lineage_log10_lr", [
             rounds.lineage_log10(r["family"], r["missing"], sample_by_id[r["pm"]], fam_by_id)
             for r in table.iter_rows(named=True)], dtype=pl.Float64))
+    if snp is not None:
+        found = [rounds.snp_result(r["family"], r["missing"], sample_by_id[r["pm"]])
+                 for r in table.iter_rows(named=True)]
+        table = table.with_columns(
+            pl.Series("snp_log10_lr", [f.log10_lr for f in found], dtype=pl.Float64),
+            pl.Series("snp_method", [f.method for f in found], dtype=pl.Utf8))
     held = pl.DataFrame([{k: r[k] for k in ("pm", "family", "missing", "lr", "held_back")}
                          for r in flags],
                         schema={"pm": pl.Utf8, "family": pl.Utf8, "missing": pl.Utf8,
@@ -511,6 +538,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             "y_database": None if lineage.y_database is None else lineage.y_database.name,
             "mt_database": None if lineage.mt_database is None else lineage.mt_database.name,
             "y_loci": [m.name for m in lineage.markers], "options": dict(lineage_options or {})}
+    if snp is not None:
+        parameters["snp"] = rounds.snp_parameters()
     if evidence is not None:
         parameters["evidence"] = {"records": len(evidence.records),
                                   "findings": len(evidence.findings),
@@ -607,6 +636,7 @@ class _Rounds:
                  min_markers: int, pairs_from: float, bodies: dict[str, Body],
                  evidence: Evidence | None = None, lineage: LineageData | None = None,
                  lineage_options: dict[str, Any] | None = None,
+                 snp: SnpData | None = None, snp_options: dict[str, Any] | None = None,
                  night: NightSearches | None = None, row_ids: list[str] | None = None,
                  ) -> None:
         self.compiled, self.fam_by_id, self.conditioned = compiled, fam_by_id, conditioned
@@ -619,6 +649,39 @@ class _Rounds:
         self.in_play: set[str] | None = None
         self.lineage, self.lineage_options = lineage, dict(lineage_options or {})
         self.lineage_cache: dict[tuple[str, str, str], Any] = {}
+        self.snp, self.snp_options = snp, dict(snp_options or {})
+        self.snp_cache: Any = None
+        if snp is not None:
+            from forensic_match.linked.scores import SnpCache
+
+            self.snp_cache = SnpCache()
+
+    def snp_scores(self, rows: list[tuple[str, str]], families: Sequence[Family],
+                   remaining: list[Body], also: Any) -> Any:
+        """``also`` with the linked-SNP log10 LRs of ``rows`` against the bodies added (or
+        ``also`` itself without SNP data). The SubstructureWarning was given once, by
+        :func:`_prepare_snp`."""
+        if self.snp is None:
+            return also
+        from forensic_match.linked.scores import SnpScores
+
+        return SnpScores(rows, families, remaining, self.snp, also=also, cache=self.snp_cache,
+                         warn=False, **self.snp_options)
+
+    def snp_result(self, fid: str, mid: str, body: Body) -> Any:
+        """The :class:`~forensic_match.linked.scores.SnpResult` of one identified pair."""
+        scores = self.snp_scores([(fid, mid)], [self.fam_by_id[fid]], [body], None)
+        return scores.result(0, 0)
+
+    def snp_parameters(self) -> dict[str, Any]:
+        """The SNP panel, map, fst, error model and options, and how many pairs were scored
+        by each method (every round, relative alternatives included)."""
+        from collections import Counter
+
+        out = self.snp_scores([], [], [], None).parameters()
+        out["pairs_by_method"] = dict(sorted(Counter(
+            r.method for r in self.snp_cache.results.values()).items()))
+        return out
 
     def lineage_scores(self, rows: list[tuple[str, str]], families: Sequence[Family],
                        remaining: list[Body], also: Any) -> Any:
@@ -655,6 +718,8 @@ class _Rounds:
             scores = self.evidence.scores(self.compiled.rows, found)
         scores = self.lineage_scores(self.compiled.rows, list(self.fam_by_id.values()),
                                      remaining, scores)
+        scores = self.snp_scores(self.compiled.rows, list(self.fam_by_id.values()),
+                                 remaining, scores)
         self.round_no += 1
         night = self.night if scores is None else None
         if self.in_play is None:
@@ -687,7 +752,9 @@ class _Rounds:
                                                None if self.evidence is None or found is None
                                                else (self.evidence, found),
                                                lineage=self if self.lineage is not None
-                                               else None, night=night)
+                                               else None,
+                                               snp=self if self.snp is not None else None,
+                                               night=night)
         kin = self.lineage_kin(remaining) \
             if self.lineage is not None and self.priors.lineage_kin > 0 else None
         return res, decide(res, alt_res, relations, self.priors, lineage_kin=kin)
@@ -711,6 +778,19 @@ class _Rounds:
             if pm in total:
                 total[pm] += 10.0 ** min(log10, 308.0)
         return total
+
+
+def _prepare_snp(snp: SnpData, families: Sequence[Family], bodies: Sequence[Body],
+                 options: dict[str, Any] | None) -> SnpData:
+    """The SNP data checked against the families, its PM calls keyed by body, and the
+    SubstructureWarning (given here once, not in every round)."""
+    from forensic_match.linked.scores import SnpScores
+
+    snp.check(families)
+    snp = snp.for_bodies(bodies)
+    rows = [(f.id, m) for f in families for m in f.missing]
+    SnpScores(rows, families, [], snp, **dict(options or {}))
+    return snp
 
 
 def _lineage_sample(body: Body) -> PMSample:
@@ -1046,11 +1126,13 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
                       priors: Priors, sex_filter: bool, min_markers: int,
                       evidence: tuple[Evidence, list[PMFindings | None]] | None = None,
                       lineage: _Rounds | None = None, night: NightSearches | None = None,
+                      snp: _Rounds | None = None,
                       ) -> tuple[SearchResult | None, dict[tuple[str, str], str]]:
     """Search the bodies against the relative alternatives of the families in play; with
     ``evidence`` (and the bodies' findings) each relative's score adds his relative model's
     evidence and prior weight (``Evidence.relative_scores``); with ``lineage`` (the rounds,
-    which hold the lineage data) his lineage LR on the family extended by him; with ``night``
+    which hold the lineage data) his lineage LR on the family extended by him; with ``snp``
+    (the rounds again) his linked-SNP LR on the extended family; with ``night``
     the first search reuses an earlier identification's (``search_memos``)."""
     if priors.relatives <= 0:
         return None, {}
@@ -1069,7 +1151,7 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
         alts, sex, rows = tables.tables(fam, _observations(conditioned, fid) or None)
         if night is not None:
             row_ids += tables.ids(fam, _observations(conditioned, fid) or None)
-        if alts and (evidence is not None or lineage is not None):
+        if alts and (evidence is not None or lineage is not None or snp is not None):
             sets.append(AlternativeSet(tables.extended(fam), tuple(alts)))
         for a, sx, row in zip(alts, sex, rows):
             names.append((fid, a.person))
@@ -1079,7 +1161,7 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     if not parts:
         return None, relations
     stacked = CompiledTables.stack(tables.panel, names, parts, sexes, tables.theta)
-    if evidence is None and lineage is None and REUSE_RELATIVE_SEARCH:
+    if evidence is None and lineage is None and snp is None and REUSE_RELATIVE_SEARCH:
         memo = tables.search_memo
         if night is not None:
             # The first round from the last night's search, later rounds from the round
@@ -1104,6 +1186,8 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
     if lineage is not None:
         scores = lineage.lineage_scores(stacked.rows, [a.family for a in sets], remaining,
                                         scores)
+    if snp is not None:
+        scores = snp.snp_scores(stacked.rows, [a.family for a in sets], remaining, scores)
     return search_samples(stacked, remaining, top=TOP, threshold=np.inf, sex_filter=sex_filter,
                           min_markers=min_markers, evidence=scores), relations
 

@@ -131,6 +131,20 @@ class SnpPanel:
                         self.mb, self.cm_male, self.cm_female, self.source)
 
 
+def panel_digest(panel: SnpPanel) -> str:
+    """sha256 of the panel's markers (names, alleles, frequencies) and positions (the
+    provenance of an SNP search or identification)."""
+    import hashlib
+    import json
+
+    from forensic_match.markers import markers_digest
+
+    h = hashlib.sha256(markers_digest(panel.markers).encode())
+    for arr in (panel.chrom.astype(str), panel.mb, panel.cm_male, panel.cm_female):
+        h.update(json.dumps([str(x) for x in arr.tolist()]).encode())
+    return h.hexdigest()
+
+
 def haldane(cm: np.ndarray) -> np.ndarray:
     """Recombination fraction of a map distance in cM (Haldane 1919): ``(1 - e^{-2d}) / 2``."""
     return 0.5 * (1.0 - np.exp(-2.0 * np.asarray(cm, dtype=np.float64) / 100.0))

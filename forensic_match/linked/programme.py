@@ -383,6 +383,122 @@ def _check_probability(value: float, name: str) -> float:
     return value
 
 
+def warn_substructure(links: Sequence[_Link], fst: float, *, stacklevel: int = 2) -> int:
+    """Warn (:class:`SubstructureWarning`) when ``fst`` is 0 and some scored (missing person,
+    reference) pairs are relatives of :data:`FRAGILE_DEGREE` or more distant; return their
+    number."""
+    distant = sum(1 for link in links if link.process is not None and
+                  (link.degree is None or link.degree >= FRAGILE_DEGREE))
+    if fst == 0.0 and distant:
+        warnings.warn(f"fst is 0 and {distant} (missing person, reference) pairs are "
+                      f"relatives of degree {FRAGILE_DEGREE} or more distant: their linked LRs "
+                      f"are not robust to population substructure or to frequencies of another "
+                      f"population (at F_ST 0.02 an unrelated pair reaches LR >= 1e3 about 5 "
+                      f"times as often as 1/1e3; docs/linked.md, item 10); set fst to the "
+                      f"population's F_ST", SubstructureWarning, stacklevel=stacklevel)
+    return distant
+
+
+class CandidateScorer:
+    """The linked log10 LR of one PM sample being a missing person of a family, against
+    unrelated: the computation of :func:`search_programme` for one candidate (used by it and
+    by :class:`~forensic_match.linked.scores.SnpScores`).
+
+    One reference: the exact pairwise HMM (``"pair"``). Several: the exact Lander-Green
+    family computation over every typed reference when within ``family_max_persons`` and
+    ``family_max_bits`` (``"family"``), else ``approximation`` over the scored references.
+    Emission tables, the PM samples' and references' own log likelihoods and family
+    processes are kept between calls; ``pm_key`` names a PM sample's call codes in them.
+    """
+
+    def __init__(self, panel: SnpPanel, *, pm_error: float, reference_error: float,
+                 pm_dropout: float, fst: float, approximation: str,
+                 family_max_persons: int, family_max_bits: int) -> None:
+        self.panel = panel
+        self.pm_error, self.reference_error, self.pm_dropout = pm_error, reference_error, \
+            pm_dropout
+        self.fst, self.approximation = fst, approximation
+        self.family_max_persons, self.family_max_bits = family_max_persons, family_max_bits
+        self.tables: dict[tuple[int, ...], np.ndarray] = {}
+        self.unrelated = _unrelated_process("M", "R")
+        self.loglik_unrelated: dict[tuple[Any, str, str], float] = {}
+        self.family_cache: dict[tuple[str, str], tuple[FamilyProcess, float] | None] = {}
+        self.single_ll: dict[Any, float] = {}
+        self.solo = family_process(Pedigree.from_records([("X", None, None, "U")]), ["X"])
+
+    def table_of(self, proc: PairProcess) -> np.ndarray:
+        """The emission table of a process's identity patterns (built once per set)."""
+        key = tuple(proc.used.tolist())
+        if key not in self.tables:
+            self.tables[key] = emission_table(
+                proc, self.panel, error=(self.pm_error, self.reference_error),
+                dropout=(self.pm_dropout, 0.0), fst=self.fst)
+        return self.tables[key]
+
+    def pair_lr(self, pm_key: Any, pm: np.ndarray, link: _Link, ref: np.ndarray) -> float:
+        """log10 pairwise LR of the PM sample against one reference under its link."""
+        assert link.process is not None
+        key = (pm_key, link.family, link.reference)
+        if key not in self.loglik_unrelated:
+            self.loglik_unrelated[key] = pair_log_likelihood(
+                self.unrelated, self.panel, pm, ref, table=self.table_of(self.unrelated))
+        ll = pair_log_likelihood(link.process, self.panel, pm, ref,
+                                 table=self.table_of(link.process))
+        return (ll - self.loglik_unrelated[key]) / LN10
+
+    def exact_family(self, fam: SnpFamily, mp: str) -> tuple[FamilyProcess, float] | None:
+        """The family process of the missing person and every typed reference, and the log
+        likelihood of the references alone; None outside the limits."""
+        if (fam.id, mp) not in self.family_cache:
+            refs = sorted(fam.references)
+            out = None
+            ped = trimmed_pedigree(fam.pedigree, [mp, *refs])
+            if 2 <= len(refs) and len(refs) + 1 <= self.family_max_persons \
+                    and free_meioses(ped, [mp, *refs]) <= self.family_max_bits:
+                try:
+                    proc = family_process(ped, [mp, *refs])
+                    alone = family_process(trimmed_pedigree(fam.pedigree, refs), refs)
+                    calls = np.stack([fam.references[r] for r in refs])
+                    out = (proc, family_log_likelihood(
+                        alone, self.panel, calls, error=[self.reference_error] * len(refs),
+                        fst=self.fst))
+                except PedigreeError:
+                    out = None
+            self.family_cache[(fam.id, mp)] = out
+        return self.family_cache[(fam.id, mp)]
+
+    def candidate(self, pm_key: Any, pm: np.ndarray, fam: SnpFamily, mp: str,
+                  members: Sequence[_Link]) -> tuple[str, float, dict[str, float]]:
+        """``(method, log10 LR, {reference: pairwise log10 LR})`` of the PM sample (call
+        codes ``pm``) being ``mp`` of ``fam``; ``members`` are the scored links of
+        (``fam``, ``mp``), at least one."""
+        scores = {link.reference: self.pair_lr(pm_key, pm, link,
+                                                fam.references[link.reference])
+                  for link in members}
+        best = max(scores, key=lambda r: (scores[r], r))
+        refs = sorted(fam.references)
+        if len(refs) == 1:
+            return "pair", scores[best], scores
+        ex = self.exact_family(fam, mp)
+        if ex is not None:
+            proc, ll_refs = ex
+            if pm_key not in self.single_ll:
+                self.single_ll[pm_key] = family_log_likelihood(
+                    self.solo, self.panel, pm[None].astype(np.int64), error=[self.pm_error],
+                    dropout=[self.pm_dropout], fst=self.fst)
+            calls = np.stack([pm] + [fam.references[r] for r in refs])
+            ll = family_log_likelihood(proc, self.panel, calls,
+                                       error=[self.pm_error] + [self.reference_error] * len(refs),
+                                       dropout=[self.pm_dropout] + [0.0] * len(refs),
+                                       fst=self.fst)
+            return "family", (ll - ll_refs - self.single_ll[pm_key]) / LN10, scores
+        if self.approximation == "best":
+            return "best", scores[best], scores
+        used = [link.reference for link in members]
+        return "branches", sum(max(scores[r] for r in g)
+                               for g in _branches(fam.pedigree, used)), scores
+
+
 def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Sequence[str],
                      pm_codes: np.ndarray, *, pm_error: float = 0.01,
                      reference_error: float = 0.01, pm_dropout: float = 0.0,
@@ -487,31 +603,17 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
         seconds[name] = round(clock[-1] - clock[-2], 3)
 
     links, ref_table = _plan(families, skip_uncomputable)
-    distant = sum(1 for link in links if link.process is not None and
-                  (link.degree is None or link.degree >= FRAGILE_DEGREE))
-    if fst == 0.0 and distant:
-        warnings.warn(f"fst is 0 and {distant} (missing person, reference) pairs are "
-                      f"relatives of degree {FRAGILE_DEGREE} or more distant: their linked LRs "
-                      f"are not robust to population substructure or to frequencies of another "
-                      f"population (at F_ST 0.02 an unrelated pair reaches LR >= 1e3 about 5 "
-                      f"times as often as 1/1e3; docs/linked.md, item 10); set fst to the "
-                      f"population's F_ST", SubstructureWarning, stacklevel=2)
+    warn_substructure(links, fst, stacklevel=3)
     lap("plan")
     scored = [k for k, link in enumerate(links) if link.process is not None]
     err = (pm_error, reference_error)
     drop = (pm_dropout, 0.0)
-
-    # emission tables per set of identity patterns (a table depends on nothing else)
-    tables: dict[tuple[int, ...], np.ndarray] = {}
-
-    def table_of(proc: PairProcess) -> np.ndarray:
-        key = tuple(proc.used.tolist())
-        if key not in tables:
-            tables[key] = emission_table(proc, panel, error=err, dropout=drop, fst=fst)
-        return tables[key]
-
-    unrelated = _unrelated_process("M", "R")
-    base = table_of(unrelated)[..., 0]
+    scorer = CandidateScorer(panel, pm_error=pm_error, reference_error=reference_error,
+                             pm_dropout=pm_dropout, fst=fst, approximation=approximation,
+                             family_max_persons=family_max_persons,
+                             family_max_bits=family_max_bits)
+    table_of = scorer.table_of
+    base = table_of(scorer.unrelated)[..., 0]
 
     # screen: links grouped by (patterns, weights); the unlinked log10 LR of each
     screen = np.full((len(pm_ids), len(links)), -np.inf)
@@ -540,49 +642,13 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
     by_candidate: dict[tuple[str, str], list[int]] = {}
     for k in scored:
         by_candidate.setdefault((links[k].family, links[k].missing), []).append(k)
-    all_refs: dict[tuple[str, str], list[str]] = {
-        (f.id, mp): sorted(f.references) for f in families for mp in f.missing}
-    single_ll: dict[int, float] = {}
-    family_cache: dict[tuple[str, str], tuple[FamilyProcess, float] | None] = {}
     pair_rows, cand_rows = [], []
-    loglik_unrel: dict[tuple[int, str, str], float] = {}
-
-    def pair_lr(i: int, k: int) -> float:
-        link = links[k]
-        ref = fam_of[link.family].references[link.reference]
-        key = (i, link.family, link.reference)
-        if key not in loglik_unrel:
-            loglik_unrel[key] = pair_log_likelihood(unrelated, panel, pm[i], ref,
-                                                    table=table_of(unrelated))
-        ll = pair_log_likelihood(link.process, panel, pm[i], ref, table=table_of(link.process))
-        return (ll - loglik_unrel[key]) / LN10
-
-    def exact_family(fid: str, mp: str) -> tuple[FamilyProcess, float] | None:
-        """The family process of the missing person and every typed reference, and the log
-        likelihood of the references alone; None outside the limits."""
-        if (fid, mp) not in family_cache:
-            fam, refs = fam_of[fid], all_refs[(fid, mp)]
-            out = None
-            ped = trimmed_pedigree(fam.pedigree, [mp, *refs])
-            if 2 <= len(refs) and len(refs) + 1 <= family_max_persons \
-                    and free_meioses(ped, [mp, *refs]) <= family_max_bits:
-                try:
-                    proc = family_process(ped, [mp, *refs])
-                    alone = family_process(trimmed_pedigree(fam.pedigree, refs), refs)
-                    calls = np.stack([fam.references[r] for r in refs])
-                    out = (proc, family_log_likelihood(
-                        alone, panel, calls, error=[reference_error] * len(refs), fst=fst))
-                except PedigreeError:
-                    out = None
-            family_cache[(fid, mp)] = out
-        return family_cache[(fid, mp)]
-
-    solo = family_process(Pedigree.from_records([("X", None, None, "U")]), ["X"])
 
     for (fid, mp), members in sorted(by_candidate.items()):
         fam = fam_of[fid]
         for i in np.flatnonzero((screen[:, members] >= screen_threshold).any(axis=1)):
-            scores = {links[k].reference: pair_lr(int(i), k) for k in members}
+            method, value, scores = scorer.candidate(int(i), pm[i], fam, mp,
+                                                     [links[k] for k in members])
             for k in members:
                 pair_rows.append((pm_ids[i], fid, mp, links[k].reference,
                                   links[k].relationship, float(screen[i, k]),
@@ -590,26 +656,6 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
             best_k = max(members, key=lambda k: (scores[links[k].reference],
                                                  links[k].reference))
             best = links[best_k].reference
-            refs = all_refs[(fid, mp)]
-            if len(refs) == 1:
-                method, value = "pair", scores[best]
-            elif (ex := exact_family(fid, mp)) is not None:
-                proc, ll_refs = ex
-                if int(i) not in single_ll:
-                    single_ll[int(i)] = family_log_likelihood(
-                        solo, panel, pm[i][None].astype(np.int64), error=[pm_error],
-                        dropout=[pm_dropout], fst=fst)
-                calls = np.stack([pm[i]] + [fam.references[r] for r in refs])
-                ll = family_log_likelihood(proc, panel, calls,
-                                           error=[pm_error] + [reference_error] * len(refs),
-                                           dropout=[pm_dropout] + [0.0] * len(refs), fst=fst)
-                method, value = "family", (ll - ll_refs - single_ll[int(i)]) / LN10
-            elif approximation == "best":
-                method, value = "best", scores[best]
-            else:
-                used = [links[k].reference for k in members]
-                method = "branches"
-                value = sum(max(scores[r] for r in g) for g in _branches(fam.pedigree, used))
             cand_rows.append((pm_ids[i], fid, mp, float(value), METHODS[method],
                               len(members), best, links[best_k].relationship,
                               scores[best], float(screen[i, members].max()),

@@ -14,6 +14,8 @@ blocks (a crude linkage disequilibrium that keeps every SNP's allele frequency).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from forensic_match.errors import InputError
@@ -193,3 +195,43 @@ def simulate_pair(pedigree: Pedigree, first: str, second: str, panel: SnpPanel,
     p = panel.freq_a1 if freq_a1 is None else np.asarray(freq_a1, dtype=np.float64)
     return (degrade(haps[first], p, rng, error=error, missing=missing, dropout=dropout),
             degrade(haps[second], p, rng, error=error, missing=missing, dropout=dropout))
+
+
+def simulate_programme_snps(programme: Any, panel: SnpPanel, rng: np.random.Generator, *,
+                            pm_error: float = 0.01, reference_error: float = 0.01,
+                            pm_missing: float = 0.3, reference_missing: float = 0.0,
+                            pm_typed: float = 1.0, map_source: str = "") -> Any:
+    """SNP calls for a simulated identification programme
+    (:class:`~forensic_match.dvi.simulate.SimulatedProgramme`), as
+    :class:`~forensic_match.linked.scores.SnpData`.
+
+    Genes are dropped down each family's pedigree (:func:`drop_genes`, independently of the
+    programme's STR gene drop: the two marker sets unlinked, as the combination assumes);
+    the family's typed relatives are SNP-typed, and each PM sample of a missing person takes
+    his haplotypes, of an unrelated body fresh founder haplotypes (one draw per body, shared
+    by its fragments). Each sample is then degraded independently (:func:`degrade`: error,
+    then missing calls); a PM sample is SNP-typed with probability ``pm_typed``.
+    """
+    from forensic_match.linked.scores import SnpData
+
+    p = panel.freq_a1
+    haps: dict[tuple[str, str], np.ndarray] = {}
+    refs: dict[str, dict[str, np.ndarray]] = {}
+    for fam in programme.dataset.am:
+        dropped = drop_genes(fam.pedigree, panel, rng)
+        for ident, h in dropped.items():
+            haps[(fam.id, ident)] = h
+        refs[fam.id] = {ident: degrade(dropped[ident], p, rng, error=reference_error,
+                                       missing=reference_missing).astype(np.int8)
+                        for ident in sorted(fam.genotypes)}
+    body_haps: dict[str, np.ndarray] = {}
+    pm: dict[str, np.ndarray] = {}
+    for rec in programme.truth.iter_rows(named=True):
+        body = rec["body"]
+        if body not in body_haps:
+            body_haps[body] = haps[(rec["family"], rec["missing"])] \
+                if rec["family"] is not None else founder_haplotypes(p, 2, rng)
+        if rng.random() < pm_typed:
+            pm[rec["pm"]] = degrade(body_haps[body], p, rng, error=pm_error,
+                                    missing=pm_missing).astype(np.int8)
+    return SnpData(panel, pm, refs, map_source)

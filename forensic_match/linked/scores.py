@@ -1,0 +1,311 @@
+"""Linked-SNP LRs as scores for the search and the identification: the ``evidence`` hook of
+:func:`forensic_match.dvi.search.search_samples` and the ``snp`` argument of
+:func:`forensic_match.dvi.identify.identify`.
+
+For a compiled row (a family's missing person, or a relative alternative on the family
+extended by him) and a PM sample typed on SNPs, the score is the log10 LR of "the sample is
+that person in the family pedigree" against "unrelated to the family" on the family's
+SNP-typed references, computed as :func:`~forensic_match.linked.programme.search_programme`
+computes a candidate (exact pairwise HMM for one reference, exact Lander-Green family
+likelihood within limits, else a stated approximation; the method is kept per pair). STR and
+SNP markers are taken as independent given the hypotheses, so the search adds the log10 LRs
+(``docs/linked.md``, "Combination with STR evidence"). A pair with no SNP data on either side
+scores 0. ``also`` chains another evidence object (lineage, AM/PM).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from forensic_match.errors import InputError
+from forensic_match.linked.pair import check_fst
+from forensic_match.linked.panel import SnpPanel, panel_digest
+from forensic_match.linked.programme import (
+    APPROXIMATIONS,
+    METHODS,
+    CandidateScorer,
+    SnpFamily,
+    _check_probability,
+    _Link,
+    _plan,
+    warn_substructure,
+)
+
+#: ``method`` of a pair that got no SNP score (log10 LR 0), by reason.
+NOT_SCORED = {"pm": "none: the PM sample is not typed on SNPs (or at fewer than min_snps)",
+              "family": "none: no SNP-typed reference in the family",
+              "unrelated": "none: no SNP-typed reference related to the person in the pedigree",
+              "typed": "none: the person is an SNP-typed reference himself (direct "
+                       "comparison not done on SNPs)"}
+#: The observation model of SNP calls (FORMAT.md ``genotype_error``; ``docs/linked.md``).
+ERROR_MODEL = ("genotype error: with probability e a call's true genotype is replaced by a "
+               "Hardy-Weinberg draw (pm_error for PM samples, reference_error for "
+               "references); allele dropout pm_dropout on PM samples; missing calls missing "
+               "at random")
+
+
+def _codes(panel: SnpPanel, codes: Any, what: str) -> np.ndarray:
+    arr = np.asarray(codes)
+    if arr.shape != (len(panel),):
+        raise InputError(f"{what}: call codes for the {len(panel)} SNPs of panel "
+                         f"{panel.source!r} expected, got shape {arr.shape}")
+    if arr.size and (not np.issubdtype(arr.dtype, np.integer) or arr.min() < -1
+                     or arr.max() > 2):
+        raise InputError(f"{what}: call codes must be integers -1 (missing), 0, 1 or 2, got "
+                         f"{arr.dtype} from {arr.min()} to {arr.max()}")
+    return arr.astype(np.int8)
+
+
+@dataclass(frozen=True, eq=False)
+class SnpData:
+    """SNP calls of an identification: the panel, the PM samples' and the references' calls.
+
+    Attributes
+    ----------
+    panel : SnpPanel
+    pm : dict
+        ``{PM sample id: call codes}`` (panel order, copies of allele 1, -1 missing; from
+        :func:`~forensic_match.linked.read_snp_samples`).
+    references : dict
+        ``{family id: {individual id: call codes}}`` of the SNP-typed relatives (ids of the
+        family pedigree; not missing persons).
+    map_source : str
+        Where the panel's cM positions come from (provenance); empty: the panel file's cM
+        columns (the bundled FORCE panel's are the deCODE 2019 map, ``docs/linked.md``).
+
+    Raises
+    ------
+    InputError
+        Call codes of the wrong length or outside -1..2, naming the sample.
+    """
+
+    panel: SnpPanel
+    pm: Mapping[str, np.ndarray] = field(default_factory=dict)
+    references: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
+    map_source: str = ""
+
+    def __post_init__(self) -> None:
+        pm = {k: _codes(self.panel, v, f"PM sample {k!r}") for k, v in self.pm.items()}
+        refs = {fid: {r: _codes(self.panel, v, f"family {fid!r}, reference {r!r}")
+                      for r, v in members.items()}
+                for fid, members in self.references.items()}
+        object.__setattr__(self, "pm", pm)
+        object.__setattr__(self, "references", refs)
+
+    @classmethod
+    def from_codes(cls, panel: SnpPanel, pm_ids: Sequence[str], pm_codes: np.ndarray,
+                   reference_keys: Sequence[tuple[str, str]], reference_codes: np.ndarray, *,
+                   map_source: str = "") -> SnpData:
+        """From the arrays of :func:`~forensic_match.linked.read_snp_samples` and
+        :func:`~forensic_match.linked.read_snp_reference_genotypes` (keys ``(family, id)``,
+        the family given)."""
+        if len(set(pm_ids)) != len(pm_ids):
+            raise InputError("PM samples appear more than once in the SNP calls")
+        refs: dict[str, dict[str, np.ndarray]] = {}
+        for (fid, ident), row in zip(reference_keys, np.asarray(reference_codes)):
+            if fid is None:
+                raise InputError(f"SNP reference {ident!r}: no family (give a family column)")
+            if ident in refs.setdefault(fid, {}):
+                raise InputError(f"SNP reference {ident!r} of family {fid!r} appears twice")
+            refs[fid][ident] = row
+        return cls(panel, dict(zip(pm_ids, np.asarray(pm_codes))), refs, map_source)
+
+    def check(self, families: Sequence[Any]) -> None:
+        """Refuse references of an unknown family, of no individual of its pedigree, or that
+        are its missing persons (``InputError`` naming family and reference)."""
+        by_id = {f.id: f for f in families}
+        for fid, members in self.references.items():
+            if fid not in by_id:
+                raise InputError(f"SNP references of family {fid!r}: no such family")
+            for ident in members:
+                if ident not in by_id[fid].pedigree:
+                    raise InputError(f"family {fid!r}, SNP reference {ident!r}: not an "
+                                     f"individual of the family pedigree")
+                if ident in by_id[fid].missing:
+                    raise InputError(f"family {fid!r}, SNP reference {ident!r}: a missing "
+                                     f"person; a direct reference is not searched on SNPs")
+
+    def for_bodies(self, bodies: Sequence[Any]) -> SnpData:
+        """The same data with PM calls keyed by body id: of a body's fragments (``fragments``,
+        each with ``id``) the one typed at the most SNPs (first on ties)."""
+        pm = {}
+        for body in bodies:
+            typed = [(int((self.pm[f.id] >= 0).sum()), -k, f.id)
+                     for k, f in enumerate(body.fragments) if f.id in self.pm]
+            if typed:
+                pm[body.id] = self.pm[max(typed)[2]]
+        return SnpData(self.panel, pm, self.references, self.map_source)
+
+    def describe(self) -> dict[str, Any]:
+        """The panel and map for ``parameters`` (source, SNP count, chromosomes, sha256)."""
+        return {"panel": {"source": self.panel.source, "snps": len(self.panel),
+                          "chromosomes": list(self.panel.chromosomes),
+                          "sha256": panel_digest(self.panel)},
+                "map_source": self.map_source or f"cM columns of the panel file "
+                                                 f"{self.panel.source!r}",
+                "pm_samples": len(self.pm),
+                "references": sum(len(v) for v in self.references.values())}
+
+
+@dataclass(frozen=True)
+class SnpResult:
+    """The SNP score of one (row, PM sample) pair: ``log10_lr`` (0 when not scored),
+    ``method`` (:data:`~forensic_match.linked.programme.METHODS` or :data:`NOT_SCORED`),
+    ``n_references`` used and the ``best_reference`` with its ``relationship``."""
+
+    log10_lr: float
+    method: str
+    n_references: int = 0
+    best_reference: str | None = None
+    relationship: str | None = None
+
+
+@dataclass
+class SnpCache:
+    """What :class:`SnpScores` keeps between score objects (the rounds of an
+    identification): the pairs' results, the plan of each (family pedigree, person) and the
+    scorer (emission tables, family processes, PM log likelihoods)."""
+
+    results: dict[tuple[str, str, str], SnpResult] = field(default_factory=dict)
+    plans: dict[tuple[str, str], tuple[SnpFamily, list[_Link], str | None]] = \
+        field(default_factory=dict)
+    variants: dict[tuple[str, tuple[Any, ...]], str] = field(default_factory=dict)
+    scorer: CandidateScorer | None = None
+
+
+class SnpScores:
+    """Linked-SNP log10 LRs of compiled rows against PM samples (bodies).
+
+    Parameters
+    ----------
+    rows : sequence of (family id, person id)
+        The compiled rows, in order (``CompiledTables.rows``): missing persons, or relative
+        alternatives (ids of the extended pedigree).
+    families : sequence of Family
+        The families of those rows (extended by the alternatives for alternative rows); only
+        ``id``, ``pedigree`` are read.
+    samples : sequence
+        The samples searched (objects with ``id``), in the order given to the search; their
+        calls are ``data.pm[id]``.
+    data : SnpData
+    also : object, optional
+        Another evidence object (``block(rows)``) added in (lineage, AM/PM).
+    cache : SnpCache, optional
+        Shared between score objects of the same data and options.
+    warn : bool
+        Warn (:class:`~forensic_match.linked.programme.SubstructureWarning`) when ``fst`` is
+        0 and some scored pairs are relatives of degree 3 or more.
+    pm_error, reference_error, pm_dropout, fst, approximation, family_max_persons,
+    family_max_bits, skip_uncomputable
+        As :func:`~forensic_match.linked.search_programme`.
+    min_snps : int
+        PM samples typed at fewer SNPs score 0.
+
+    Examples
+    --------
+    >>> scores = SnpScores(compiled.rows, families, bodies, data, fst=0.01)  # doctest: +SKIP
+    >>> search_samples(compiled, bodies, evidence=scores).pairs  # doctest: +SKIP
+    """
+
+    def __init__(self, rows: Sequence[tuple[str, str]], families: Sequence[Any],
+                 samples: Sequence[Any], data: SnpData, *, also: Any = None,
+                 cache: SnpCache | None = None, warn: bool = True, pm_error: float = 0.01,
+                 reference_error: float = 0.01, pm_dropout: float = 0.0, fst: float = 0.0,
+                 approximation: str = "branches", family_max_persons: int = 4,
+                 family_max_bits: int = 12, min_snps: int = 100,
+                 skip_uncomputable: bool = False) -> None:
+        if approximation not in APPROXIMATIONS:
+            raise InputError(f"approximation must be one of {APPROXIMATIONS}, not "
+                             f"{approximation!r}")
+        self.options = {"pm_error": _check_probability(pm_error, "pm_error"),
+                        "reference_error": _check_probability(reference_error,
+                                                              "reference_error"),
+                        "pm_dropout": _check_probability(pm_dropout, "pm_dropout"),
+                        "fst": check_fst(fst), "approximation": approximation,
+                        "family_max_persons": int(family_max_persons),
+                        "family_max_bits": int(family_max_bits)}
+        self.min_snps, self.skip_uncomputable = int(min_snps), skip_uncomputable
+        self.rows = list(rows)
+        fams = {f.id: f for f in families}
+        missing = sorted({fid for fid, _ in self.rows} - set(fams))
+        if missing:
+            raise InputError(f"SNP scores: families {missing} of the compiled rows were not "
+                             f"given")
+        self.data, self.also = data, also
+        self.cache = SnpCache() if cache is None else cache
+        if self.cache.scorer is None:
+            self.cache.scorer = CandidateScorer(data.panel, **self.options)
+        self.samples = list(samples)
+        self._typed = [j for j, s in enumerate(self.samples)
+                       if s.id in data.pm and int((data.pm[s.id] >= 0).sum()) >= self.min_snps]
+        self._plan = [self._plan_row(fams[fid], person) for fid, person in self.rows]
+        if warn:
+            warn_substructure([link for _, links, _ in self._plan for link in links],
+                              self.options["fst"], stacklevel=3)
+
+    def _plan_row(self, family: Any, person: str) -> tuple[SnpFamily, list[_Link], str | None]:
+        """The SNP family of a row (its pedigree, the person as the one missing, the
+        references), the scored links and, when the row scores 0, why."""
+        refs = self.data.references.get(family.id, {})
+        key = (family.id, tuple(family.pedigree.records()))
+        if key not in self.cache.variants:
+            k = sum(1 for fid, _ in self.cache.variants if fid == family.id)
+            self.cache.variants[key] = family.id if k == 0 else f"{family.id}~{k}"
+        vid = self.cache.variants[key]
+        if (vid, person) not in self.cache.plans:
+            fam = SnpFamily(vid, family.pedigree, (person,), dict(refs))
+            reason: str | None = None
+            links: list[_Link] = []
+            if not refs:
+                reason = "family"
+            elif person in refs:
+                reason = "typed"
+            else:
+                links = [link for link in _plan([fam], self.skip_uncomputable)[0]
+                         if link.process is not None]
+                reason = None if links else "unrelated"
+            self.cache.plans[(vid, person)] = (fam, links, reason)
+        return self.cache.plans[(vid, person)]
+
+    def result(self, row: int, sample: int) -> SnpResult:
+        """The :class:`SnpResult` of one pair (computed once, then kept)."""
+        fam, links, reason = self._plan[row]
+        person = self.rows[row][1]
+        ident = self.samples[sample].id
+        if sample not in self._typed:
+            return SnpResult(0.0, NOT_SCORED["pm"])
+        if reason is not None:
+            return SnpResult(0.0, NOT_SCORED[reason])
+        key = (fam.id, person, ident)
+        if key not in self.cache.results:
+            assert self.cache.scorer is not None
+            method, value, scores = self.cache.scorer.candidate(
+                ident, self.data.pm[ident], fam, person, links)
+            best = max(links, key=lambda link: (scores[link.reference], link.reference))
+            self.cache.results[key] = SnpResult(float(value), METHODS[method], len(links),
+                                                best.reference, best.relationship)
+        return self.cache.results[key]
+
+    def block(self, rows: np.ndarray) -> np.ndarray:
+        """log10 SNP LR (plus ``also``'s) of ``rows`` against every sample."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros((rows.size, len(self.samples)))
+        for i, r in enumerate(rows.tolist()):
+            if self._plan[r][2] is not None:
+                continue
+            for j in self._typed:
+                out[i, j] = self.result(r, j).log10_lr
+        if self.also is not None:
+            out += np.asarray(self.also.block(rows), dtype=np.float64)
+        return out
+
+    def parameters(self) -> dict[str, Any]:
+        """Panel, map, fst, error model and options (for ``parameters``)."""
+        return {**self.data.describe(), **self.options, "min_snps": self.min_snps,
+                "skip_uncomputable": self.skip_uncomputable, "error_model": ERROR_MODEL,
+                "combination": "log10 LR_STR + log10 LR_SNP: STR and SNP markers independent "
+                               "given the hypotheses (docs/linked.md)"}
