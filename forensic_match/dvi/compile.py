@@ -685,16 +685,55 @@ class CompiledTables:
     def save(self, path: str | Path) -> None:
         """Write the tables to ``path`` (numpy ``.npz``; written to a temporary file, then
         renamed, so a crash never leaves a half-written cache)."""
-        from forensic_match.cases import _marker_to_dict
         from forensic_match.dvi.npz_file import save_npz
 
-        meta = {"markers": [_marker_to_dict(m) for m in self.markers], "rows": self.rows,
-                "sex": self.sex, "keys": self.keys, "theta": self.theta}
         save_npz(path, {"log10_lr": self.log10_lr, "consistent": self.consistent,
                         "log10_likelihood": self.log10_likelihood, "offsets": self.offsets,
                         "allele_sums": self.allele_sums, "denominator": self.denominator,
                         "denominator_sums": self.denominator_sums,
-                        "row_theta": self.row_theta}, meta)
+                        "row_theta": self.row_theta},
+                 _tables_meta(self.markers, self.rows, self.sex, self.keys, self.theta))
+
+    @staticmethod
+    def save_rows(path: str | Path, markers: Sequence[Marker],
+                  picks: Sequence[tuple[CompiledTables, int]], rows: list[tuple[str, str]],
+                  sex: list[str], keys: list[str], theta: float = 0.0) -> None:
+        """Write, as :meth:`save` writes them, the tables whose row ``i`` is row
+        ``picks[i][1]`` of the tables ``picks[i][0]`` (each of theta ``theta`` and the panel
+        ``markers``), named ``rows[i]``, of sex ``sex[i]`` and key ``keys[i]``.
+
+        The rows are streamed into the file (runs of consecutive rows of one table as
+        slices of it), never assembled in memory: the same file as ``stack`` of the rows
+        followed by :meth:`save`, without the copy.
+        """
+        from forensic_match.dvi.npz_file import Blocks, save_npz
+
+        if not picks:
+            raise ValueError("no rows to write")
+        runs: list[tuple[CompiledTables, int, int]] = []
+        for table, r in picks:
+            if runs and runs[-1][0] is table and runs[-1][2] == r:
+                runs[-1] = (table, runs[-1][1], r + 1)
+            else:
+                runs.append((table, r, r + 1))
+
+        def gather(name: str) -> Blocks:
+            first = getattr(runs[0][0], name)
+            return Blocks(first.dtype, (len(picks), *first.shape[1:]),
+                          [getattr(t, name)[a:b] for t, a, b in runs])
+
+        markers = tuple(markers)
+        arrays: dict[str, Any] = {
+            "log10_lr": gather("log10_lr"), "consistent": gather("consistent"),
+            "log10_likelihood": np.concatenate(
+                [t.log10_likelihood[a:b] for t, a, b in runs]).astype(np.float64),
+            "offsets": marker_offsets(markers), "allele_sums": gather("allele_sums"),
+            "denominator": gather("denominator") if theta > 0 else np.zeros((0, 0)),
+            "denominator_sums": gather("denominator_sums") if theta > 0
+            else np.zeros((0, 0, 2)),
+            "row_theta": np.concatenate([t.row_theta[a:b] for t, a, b in runs]
+                                        ).astype(np.float64)}
+        save_npz(path, arrays, _tables_meta(markers, rows, sex, keys, theta))
 
     @classmethod
     def load(cls, path: str | Path) -> CompiledTables:
@@ -711,6 +750,15 @@ class CompiledTables:
         return cls(markers, data["offsets"], [tuple(r) for r in meta["rows"]],
                    data["log10_lr"], data["consistent"], data["log10_likelihood"],
                    meta["sex"], meta["keys"], data["allele_sums"], theta, *den, row_theta)
+
+
+def _tables_meta(markers: Sequence[Marker], rows: list[tuple[str, str]], sex: list[str],
+                 keys: list[str], theta: float) -> dict[str, Any]:
+    """The JSON metadata of a tables file."""
+    from forensic_match.cases import _marker_to_dict
+
+    return {"markers": [_marker_to_dict(m) for m in markers], "rows": rows, "sex": sex,
+            "keys": keys, "theta": theta}
 
 
 def row_key(family: Family, missing: str, markers: Sequence[Marker] | str,

@@ -850,7 +850,8 @@ class _RelativeTables:
         self.reuse = reuse
         self.memo = memo
         self.kept: dict[str, list[Entry]] = {}
-        self.taken: list[tuple[tuple[str, str], CompiledRow, str, str]] = []
+        # Rows taken from ``reuse``: (name, row of reuse, sex, key).
+        self.taken: list[tuple[tuple[str, str], int, str, str]] = []
         self._reuse_rows: dict[str, int] | None = None
         self.cache: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
         self.search_memo: _RelativeSearchMemo | None = None
@@ -870,16 +871,17 @@ class _RelativeTables:
         if path is None:
             return
         names: list[tuple[str, str]] = []
-        rows: list[CompiledRow] = []
+        picks: list[tuple[CompiledTables, int]] = []
         sexes: list[str] = []
         keys: list[str] = []
         seen: set[str] = set()
 
-        def add(name: tuple[str, str], row: CompiledRow, sex: str, key: str) -> None:
+        def add(name: tuple[str, str], table: CompiledTables, r: int, sex: str,
+                key: str) -> None:
             if key not in seen:
                 seen.add(key)
                 names.append(name)
-                rows.append(row)
+                picks.append((table, r))
                 sexes.append(sex)
                 keys.append(key)
 
@@ -887,20 +889,19 @@ class _RelativeTables:
             {name[0] for name, *_ in self.taken}
         for part in self.parts:
             for r, (name, key) in enumerate(zip(part.rows, part.keys)):
-                add(name, part.row(r), part.sex[r], key)
-        for name, row, sex, key in self.taken:
-            add(name, row, sex, key)
+                add(name, part, r, part.sex[r], key)
         old = self.reuse
+        for name, r, sex, key in self.taken:
+            assert old is not None
+            add(name, old, r, sex, key)
         if old is not None and old.theta == self.theta and old.keys and \
                 markers_digest(old.markers) == self.panel_digest:
             for r, (name, key) in enumerate(zip(old.rows, old.keys)):
                 if name[0] not in now:
-                    add(name, old.row(r), old.sex[r], key)
-        if not rows:
+                    add(name, old, r, old.sex[r], key)
+        if not picks:
             return
-        tables = CompiledTables.stack(self.panel, names, rows, sexes, self.theta)
-        tables.keys = keys
-        tables.save(path)
+        CompiledTables.save_rows(path, self.panel, picks, names, sexes, keys, self.theta)
         if memo_path is not None and self.memo is not None:
             # This identification's families, and the earlier memo's whose rows are kept.
             entries = {d: e for d, e in self.memo.entries.items()
@@ -930,8 +931,9 @@ class _RelativeTables:
         rows = [reuse.row(r) for r in at if r is not None]
         alts = [Alternative(family.id, e[0], e[1], e[2]) for e in entries]
         self.kept[digest] = entries
-        for e, row in zip(entries, rows):
-            self.taken.append(((family.id, e[0]), row, e[3], e[4]))
+        for e, r in zip(entries, at):
+            assert r is not None
+            self.taken.append(((family.id, e[0]), r, e[3], e[4]))
         if entries:
             self.families.add(family.id)
         return (tuple(alts), [e[3] for e in entries], rows, None, [e[4] for e in entries])
