@@ -674,6 +674,34 @@ class CompiledTables:
                    np.stack([c.allele_sums for c in compiled]), theta, den, den_sums,
                    np.array([c.theta for c in compiled], dtype=np.float64))
 
+    @classmethod
+    def gather(cls, markers: Sequence[Marker], rows: list[tuple[str, str]],
+               picks: Sequence[tuple[CompiledTables, int] | CompiledRow], sex: list[str],
+               theta: float = 0.0) -> CompiledTables:
+        """The tables :meth:`stack` makes of the rows ``picks``, each row ``r`` of tables
+        ``t`` given as ``(t, r)`` (or a :class:`CompiledRow`; all of one theta and panel):
+        runs of consecutive rows of one table are copied as slices, not row by row."""
+        if not picks:
+            raise ValueError("no rows to gather")
+        runs = _runs(picks)
+        markers = tuple(markers)
+
+        def fill(name: str, dtype: Any = None) -> np.ndarray:
+            first = _run_part(runs[0], name)
+            out = np.empty((len(picks), *first.shape[1:]), dtype=dtype or first.dtype)
+            at = 0
+            for run in runs:
+                part = _run_part(run, name)
+                out[at:at + len(part)] = part
+                at += len(part)
+            return out
+
+        den = (fill("denominator"), fill("denominator_sums")) if theta > 0 else \
+            (np.zeros((0, 0)), np.zeros((0, 0, 2)))
+        return cls(markers, marker_offsets(markers), rows, fill("log10_lr"),
+                   fill("consistent"), fill("log10_likelihood", np.float64), sex, [],
+                   fill("allele_sums"), theta, *den, fill("row_theta", np.float64))
+
     def row(self, r: int) -> CompiledRow:
         """Row ``r`` as :func:`compile_missing` returns it."""
         den = (self.denominator[r], self.denominator_sums[r]) if self.theta > 0 \
@@ -685,16 +713,52 @@ class CompiledTables:
     def save(self, path: str | Path) -> None:
         """Write the tables to ``path`` (numpy ``.npz``; written to a temporary file, then
         renamed, so a crash never leaves a half-written cache)."""
-        from forensic_match.cases import _marker_to_dict
         from forensic_match.dvi.npz_file import save_npz
 
-        meta = {"markers": [_marker_to_dict(m) for m in self.markers], "rows": self.rows,
-                "sex": self.sex, "keys": self.keys, "theta": self.theta}
         save_npz(path, {"log10_lr": self.log10_lr, "consistent": self.consistent,
                         "log10_likelihood": self.log10_likelihood, "offsets": self.offsets,
                         "allele_sums": self.allele_sums, "denominator": self.denominator,
                         "denominator_sums": self.denominator_sums,
-                        "row_theta": self.row_theta}, meta)
+                        "row_theta": self.row_theta},
+                 _tables_meta(self.markers, self.rows, self.sex, self.keys, self.theta))
+
+    @staticmethod
+    def save_rows(path: str | Path, markers: Sequence[Marker],
+                  picks: Sequence[tuple[CompiledTables, int] | CompiledRow],
+                  rows: list[tuple[str, str]],
+                  sex: list[str], keys: list[str], theta: float = 0.0) -> None:
+        """Write, as :meth:`save` writes them, the tables whose row ``i`` is row
+        ``picks[i][1]`` of the tables ``picks[i][0]`` (each of theta ``theta`` and the panel
+        ``markers``), named ``rows[i]``, of sex ``sex[i]`` and key ``keys[i]``.
+
+        The rows are streamed into the file (runs of consecutive rows of one table as
+        slices of it), never assembled in memory: the same file as ``stack`` of the rows
+        followed by :meth:`save`, without the copy.
+        """
+        from forensic_match.dvi.npz_file import Blocks, save_npz
+
+        if not picks:
+            raise ValueError("no rows to write")
+        runs = _runs(picks)
+
+        def gather(name: str) -> Blocks:
+            first = _run_part(runs[0], name)
+            return Blocks(first.dtype, (len(picks), *first.shape[1:]),
+                          [_run_part(run, name) for run in runs])
+
+        def small(name: str) -> np.ndarray:
+            return np.concatenate([_run_part(run, name) for run in runs]).astype(np.float64)
+
+        markers = tuple(markers)
+        arrays: dict[str, Any] = {
+            "log10_lr": gather("log10_lr"), "consistent": gather("consistent"),
+            "log10_likelihood": small("log10_likelihood"), "offsets": marker_offsets(markers),
+            "allele_sums": gather("allele_sums"),
+            "denominator": gather("denominator") if theta > 0 else np.zeros((0, 0)),
+            "denominator_sums": gather("denominator_sums") if theta > 0
+            else np.zeros((0, 0, 2)),
+            "row_theta": small("row_theta")}
+        save_npz(path, arrays, _tables_meta(markers, rows, sex, keys, theta))
 
     @classmethod
     def load(cls, path: str | Path) -> CompiledTables:
@@ -711,6 +775,48 @@ class CompiledTables:
         return cls(markers, data["offsets"], [tuple(r) for r in meta["rows"]],
                    data["log10_lr"], data["consistent"], data["log10_likelihood"],
                    meta["sex"], meta["keys"], data["allele_sums"], theta, *den, row_theta)
+
+
+#: The fields of a :class:`CompiledRow` by the names of the :class:`CompiledTables` arrays.
+_ROW_FIELD = {"log10_lr": "log10_lr", "consistent": "consistent",
+              "log10_likelihood": "log10_likelihood", "allele_sums": "allele_sums",
+              "denominator": "denominator", "denominator_sums": "denominator_sums",
+              "row_theta": "theta"}
+
+
+def _runs(picks: Sequence[tuple[CompiledTables, int] | CompiledRow],
+          ) -> list[tuple[CompiledTables, int, int] | CompiledRow]:
+    """``picks`` as runs ``(tables, first row, end)`` of consecutive rows of one table
+    (a :class:`CompiledRow` stays a run of its own)."""
+    runs: list[Any] = []
+    for pick in picks:
+        if isinstance(pick, CompiledRow):
+            runs.append(pick)
+            continue
+        table, r = pick
+        last = runs[-1] if runs else None
+        if isinstance(last, list) and last[0] is table and last[2] == r:
+            last[2] = r + 1
+        else:
+            runs.append([table, r, r + 1])
+    return runs
+
+
+def _run_part(run: Any, name: str) -> np.ndarray:
+    """The rows of array ``name`` a run of :func:`_runs` stands for."""
+    if isinstance(run, CompiledRow):
+        return np.asarray(getattr(run, _ROW_FIELD[name]))[None]
+    table, a, b = run
+    return getattr(table, name)[a:b]
+
+
+def _tables_meta(markers: Sequence[Marker], rows: list[tuple[str, str]], sex: list[str],
+                 keys: list[str], theta: float) -> dict[str, Any]:
+    """The JSON metadata of a tables file."""
+    from forensic_match.cases import _marker_to_dict
+
+    return {"markers": [_marker_to_dict(m) for m in markers], "rows": rows, "sex": sex,
+            "keys": keys, "theta": theta}
 
 
 def row_key(family: Family, missing: str, markers: Sequence[Marker] | str,
@@ -830,10 +936,10 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
         fresh = compile_families(todo, markers, workers=workers, progress=progress,
                                  theta=theta) if todo else _empty(markers, theta)
         new_rows = {k: r for r, k in enumerate(fresh.keys)}
-        rows = [fresh.row(new_rows[k]) if k in new_rows else reuse.row(old[k]) for k in keys]
-        out = CompiledTables.stack(markers, [(f.id, m) for f in families for m in f.missing],
-                                   rows, [f.sex_of(m) for f in families for m in f.missing],
-                                   theta) if rows else _empty(markers, theta)
+        picks = [(fresh, new_rows[k]) if k in new_rows else (reuse, old[k]) for k in keys]
+        out = CompiledTables.gather(markers, [(f.id, m) for f in families for m in f.missing],
+                                    picks, [f.sex_of(m) for f in families for m in f.missing],
+                                    theta) if picks else _empty(markers, theta)
         out.keys = keys
         out.compiled_families = tuple(f.id for f in todo)
         return out

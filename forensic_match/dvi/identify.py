@@ -930,9 +930,12 @@ class _RelativeTables:
         self.reuse = reuse
         self.memo = memo
         self.kept: dict[str, list[Entry]] = {}
-        self.taken: list[tuple[tuple[str, str], CompiledRow, str, str]] = []
+        # Rows taken from ``reuse``: (name, row of reuse, sex, key).
+        self.taken: list[tuple[tuple[str, str], int, str, str]] = []
         self._reuse_rows: dict[str, int] | None = None
         self.cache: dict[tuple[str, tuple[str, ...]], tuple[Any, ...]] = {}
+        # Beside each cache entry, where its rows are (:meth:`picks`).
+        self.sources: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
         self.search_memo: _RelativeSearchMemo | None = None
         self.conditioned: _ConditionedRows | None = None
         self.parts: list[CompiledTables] = []
@@ -950,16 +953,17 @@ class _RelativeTables:
         if path is None:
             return
         names: list[tuple[str, str]] = []
-        rows: list[CompiledRow] = []
+        picks: list[tuple[CompiledTables, int]] = []
         sexes: list[str] = []
         keys: list[str] = []
         seen: set[str] = set()
 
-        def add(name: tuple[str, str], row: CompiledRow, sex: str, key: str) -> None:
+        def add(name: tuple[str, str], table: CompiledTables, r: int, sex: str,
+                key: str) -> None:
             if key not in seen:
                 seen.add(key)
                 names.append(name)
-                rows.append(row)
+                picks.append((table, r))
                 sexes.append(sex)
                 keys.append(key)
 
@@ -967,20 +971,19 @@ class _RelativeTables:
             {name[0] for name, *_ in self.taken}
         for part in self.parts:
             for r, (name, key) in enumerate(zip(part.rows, part.keys)):
-                add(name, part.row(r), part.sex[r], key)
-        for name, row, sex, key in self.taken:
-            add(name, row, sex, key)
+                add(name, part, r, part.sex[r], key)
         old = self.reuse
+        for name, r, sex, key in self.taken:
+            assert old is not None
+            add(name, old, r, sex, key)
         if old is not None and old.theta == self.theta and old.keys and \
                 markers_digest(old.markers) == self.panel_digest:
             for r, (name, key) in enumerate(zip(old.rows, old.keys)):
                 if name[0] not in now:
-                    add(name, old.row(r), old.sex[r], key)
-        if not rows:
+                    add(name, old, r, old.sex[r], key)
+        if not picks:
             return
-        tables = CompiledTables.stack(self.panel, names, rows, sexes, self.theta)
-        tables.keys = keys
-        tables.save(path)
+        CompiledTables.save_rows(path, self.panel, picks, names, sexes, keys, self.theta)
         if memo_path is not None and self.memo is not None:
             # This identification's families, and the earlier memo's whose rows are kept.
             entries = {d: e for d, e in self.memo.entries.items()
@@ -1010,10 +1013,12 @@ class _RelativeTables:
         rows = [reuse.row(r) for r in at if r is not None]
         alts = [Alternative(family.id, e[0], e[1], e[2]) for e in entries]
         self.kept[digest] = entries
-        for e, row in zip(entries, rows):
-            self.taken.append(((family.id, e[0]), row, e[3], e[4]))
+        for e, r in zip(entries, at):
+            assert r is not None
+            self.taken.append(((family.id, e[0]), r, e[3], e[4]))
         if entries:
             self.families.add(family.id)
+        self.sources[_state_key(family)] = [(reuse, r) for r in at]
         return (tuple(alts), [e[3] for e in entries], rows, None, [e[4] for e in entries])
 
     def prepare(self, families: Sequence[Family]) -> None:
@@ -1043,14 +1048,16 @@ class _RelativeTables:
             self.compiled_families.update(compiled.compiled_families)
         r = 0
         for key, (fam, alts) in todo.items():
-            rows, ids = [], []
+            rows, ids, picks = [], [], []
             for _ in alts.alternatives:
                 assert compiled is not None
                 rows.append(compiled.row(r))
                 ids.append(compiled.keys[r])
+                picks.append((compiled, r))
                 r += 1
             sexes = [alts.family.pedigree.sex_of(a.person) for a in alts.alternatives]
             self.cache[key] = (alts.alternatives, sexes, rows, alts.family, ids)
+            self.sources[key] = picks
             if self.memo is not None:
                 self.kept[family_digest(fam, self.panel_digest, self.theta)] = [
                     (a.person, a.relation, a.drawn, sx, i)
@@ -1073,7 +1080,16 @@ class _RelativeTables:
             if ids is not None:
                 self.conditioned.keep(ids, [(family.id, p) for p in persons], rows, sexes)
             self.cache[key] = (alts.alternatives, sexes, rows, ext, ids)
+            self.sources[key] = list(rows)
         return self.cache[key][:3]
+
+    def picks(self, family: Family) -> list[Any]:
+        """Where the family's alternatives' rows are (after :meth:`tables`), for
+        :meth:`CompiledTables.gather`: ``(tables, row)`` for a row of compiled or reused
+        tables, the row itself for one compiled alone."""
+        key = _state_key(family)
+        picks, rows = self.sources.get(key), self.cache[key][2]
+        return list(rows) if picks is None or len(picks) != len(rows) else list(picks)
 
     def _conditioned_ids(self, ext: Family, persons: list[str],
                          observation: dict[str, Any] | None) -> list[str]:
@@ -1145,12 +1161,14 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
                     if not _observations(conditioned, fid)])
     keys: dict[str, tuple[str, tuple[str, ...]]] = {}
     row_ids: list[str] = []
+    picks: list[Any] = []
     for fid in sorted(in_play):
         fam = _conditioned_family(fam_by_id[fid], conditioned)
         keys[fid] = _state_key(fam)
         alts, sex, rows = tables.tables(fam, _observations(conditioned, fid) or None)
         if night is not None:
             row_ids += tables.ids(fam, _observations(conditioned, fid) or None)
+        picks += tables.picks(fam)
         if alts and (evidence is not None or lineage is not None or snp is not None):
             sets.append(AlternativeSet(tables.extended(fam), tuple(alts)))
         for a, sx, row in zip(alts, sex, rows):
@@ -1160,7 +1178,8 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
             relations[(fid, a.person)] = a.relation
     if not parts:
         return None, relations
-    stacked = CompiledTables.stack(tables.panel, names, parts, sexes, tables.theta)
+    # Copied from the tables the rows came from, runs of consecutive rows as slices.
+    stacked = CompiledTables.gather(tables.panel, names, picks, sexes, tables.theta)
     if evidence is None and lineage is None and snp is None and REUSE_RELATIVE_SEARCH:
         memo = tables.search_memo
         if night is not None:
