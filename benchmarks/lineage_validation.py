@@ -16,6 +16,12 @@ with every count, for tables over several seeds (``docs/validation.md``).
     .venv/bin/python -m benchmarks.lineage_validation --families 300 --bodies 300 --villages 20
     .venv/bin/python -m benchmarks.lineage_validation --shapes cousin half_sibling uncle \
         --families 3000 --bodies 3000 --villages 20 --seed 1 --json val.jsonl
+    .venv/bin/python -m benchmarks.lineage_validation --summarise val.jsonl
+
+``--summarise`` pools the runs of a JSON-lines file into one markdown table per setting:
+proposals (individual identifications plus family-level placements), right and wrong, the
+one-sided 95% upper bound on the false rate (Clopper-Pearson; ``1 - 0.05^(1/N)``, about 3/N,
+when none is wrong) and the rates per body of a missing person, in all and per shape.
 """
 
 from __future__ import annotations
@@ -49,6 +55,57 @@ def _count(res, truth_missing, truth_family, shape_of) -> dict[str, Counter]:
     return out
 
 
+def _upper(wrong: int, n: int) -> float:
+    """One-sided 95% upper bound on a proportion (Clopper-Pearson)."""
+    from forensic_match.lineage.frequency import clopper_pearson_upper
+
+    return clopper_pearson_upper(wrong, n, 0.95) if n else float("nan")
+
+
+def summarise(path: str) -> str:
+    """The markdown table of the runs in a ``--json`` file, pooled over seeds."""
+    records = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    lines = []
+    by_setting: dict[tuple, list] = {}
+    for r in records:
+        key = (r["families"], r["bodies_pm"], r["villages"], r["y_method"],
+               tuple(r["shapes"]))
+        by_setting.setdefault(key, []).append(r)
+    for (families, pms, villages, method, shapes), runs in by_setting.items():
+        seeds = sorted(r["seed"] for r in runs)
+        lines.append(f"{len(runs)} runs (seeds {', '.join(map(str, seeds))}): {families} "
+                     f"families, {pms} PM samples each, villages {villages}, Y frequencies "
+                     f"{method}, shapes {' '.join(shapes)}; "
+                     f"{sum(r['cpu_seconds'] for r in runs):.0f} CPU-s in all")
+        lines.append("")
+        lines.append("| family list | lineage | shape | bodies of missing persons | proposals "
+                     "| right | wrong | 95% upper bound, false rate | family level right "
+                     "(rate) | identifications right (rate) |")
+        lines.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        shape_names = ["all", *sorted({k for r in runs for k in r["bodies"] if k != "all"})]
+        for relatives in (1.0, 0.0):
+            for lineage in (False, True):
+                for shape in shape_names:
+                    bodies = sum(r["bodies"].get(shape, 0) for r in runs)
+                    c: Counter = Counter()
+                    for r in runs:
+                        for run in r["runs"]:
+                            if run["relatives"] == relatives and run["lineage"] == lineage:
+                                c.update(run["counts"].get(shape, {}))
+                    right = c["id_right"] + c["fam_right"]
+                    wrong = c["id_wrong"] + c["fam_wrong"]
+                    n = right + wrong
+                    bound = f"{_upper(wrong, n):.3f}" if n else "-"
+                    lines.append(
+                        f"| {'open (relative alternatives)' if relatives else 'closed'} | "
+                        f"{'yes' if lineage else 'no'} | {shape} | {bodies:,} | {n} | {right} "
+                        f"| {wrong} | {bound} | {c['fam_right']} "
+                        f"({c['fam_right'] / max(bodies, 1):.2%}) | {c['id_right']} "
+                        f"({c['id_right'] / max(bodies, 1):.2%}) |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--families", type=int, default=300)
@@ -64,7 +121,12 @@ def main() -> None:
                     help="clusters of the discrete Laplace fit (--y-method disclap)")
     ap.add_argument("--json", default=None,
                     help="append the counts of this run as one JSON line to this file")
+    ap.add_argument("--summarise", default=None, metavar="FILE",
+                    help="print the pooled table of the runs in a --json file and stop")
     args = ap.parse_args()
+    if args.summarise:
+        print(summarise(args.summarise))
+        return
     start_cpu = time.process_time()
     rng = np.random.default_rng(args.seed)
     markers = bench_markers("equal")
