@@ -7,16 +7,29 @@ Laplace Y population over 15 loci with Ballantyne 2010 rates, mitotypes of 40 ha
 HV1 and HV2, databases of 1,000; ``--villages`` > 0 adds village patrilineages: every family
 and unrelated body belongs to a village of 3 patrilineages, 5 generations deep). Counted
 against the truth: individual identifications and family-level proposals, right and wrong,
-for the default relative alternatives and for closed family lists (``relatives=0``).
+for the default relative alternatives and for closed family lists (``relatives=0``), in all
+and per family shape (a proposal counts under the shape of the family it names; the bodies of
+missing persons under their own family's shape). ``--json FILE`` appends one JSON line per run
+with every count, for tables over several seeds (``docs/validation.md``).
 
     .venv/bin/python -m benchmarks.lineage_validation --families 300 --bodies 300 --seed 1
     .venv/bin/python -m benchmarks.lineage_validation --families 300 --bodies 300 --villages 20
+    .venv/bin/python -m benchmarks.lineage_validation --shapes cousin half_sibling uncle \
+        --families 3000 --bodies 3000 --villages 20 --seed 1 --json val.jsonl
+    .venv/bin/python -m benchmarks.lineage_validation --summarise val.jsonl
+
+``--summarise`` pools the runs of a JSON-lines file into one markdown table per setting:
+proposals (individual identifications plus family-level placements), right and wrong, the
+one-sided 95% upper bound on the false rate (Clopper-Pearson; ``1 - 0.05^(1/N)``, about 3/N,
+when none is wrong) and the rates per body of a missing person, in all and per shape.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from collections import Counter
 
 import numpy as np
 
@@ -28,14 +41,69 @@ from .cases import markers as bench_markers
 from .lineage_power import _mt_population, _y_population
 
 
-def _count(res, truth_missing, truth_family) -> tuple[int, int, int, int]:
-    ids = res.identifications
-    right = sum(all(truth_missing[f] == r["missing"] for f in r["fragments"].split(","))
-                for r in ids.iter_rows(named=True))
-    fam = res.family_level
-    fright = sum(all(truth_family[f] == r["family"] for f in r["fragments"].split(","))
-                 for r in fam.iter_rows(named=True))
-    return right, ids.height - right, fright, fam.height - fright
+def _count(res, truth_missing, truth_family, shape_of) -> dict[str, Counter]:
+    """Per shape (and ``"all"``): identifications and family-level proposals, right and
+    wrong, each counted under the shape of the family it names."""
+    out: dict[str, Counter] = {"all": Counter()}
+    for table, key, truth, name in ((res.identifications, "missing", truth_missing, "id"),
+                                    (res.family_level, "family", truth_family, "fam")):
+        for r in table.iter_rows(named=True):
+            ok = all(truth[f] == r[key] for f in r["fragments"].split(","))
+            tag = f"{name}_{'right' if ok else 'wrong'}"
+            out["all"][tag] += 1
+            out.setdefault(shape_of[r["family"]], Counter())[tag] += 1
+    return out
+
+
+def _upper(wrong: int, n: int) -> float:
+    """One-sided 95% upper bound on a proportion (Clopper-Pearson)."""
+    from forensic_match.lineage.frequency import clopper_pearson_upper
+
+    return clopper_pearson_upper(wrong, n, 0.95) if n else float("nan")
+
+
+def summarise(path: str) -> str:
+    """The markdown table of the runs in a ``--json`` file, pooled over seeds."""
+    records = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    lines = []
+    by_setting: dict[tuple, list] = {}
+    for r in records:
+        key = (r["families"], r["bodies_pm"], r["villages"], r["y_method"],
+               tuple(r["shapes"]))
+        by_setting.setdefault(key, []).append(r)
+    for (families, pms, villages, method, shapes), runs in by_setting.items():
+        seeds = sorted(r["seed"] for r in runs)
+        lines.append(f"{len(runs)} runs (seeds {', '.join(map(str, seeds))}): {families} "
+                     f"families, {pms} PM samples each, villages {villages}, Y frequencies "
+                     f"{method}, shapes {' '.join(shapes)}; "
+                     f"{sum(r['cpu_seconds'] for r in runs):.0f} CPU-s in all")
+        lines.append("")
+        lines.append("| family list | lineage | shape | bodies of missing persons | proposals "
+                     "| right | wrong | 95% upper bound, false rate | family level right "
+                     "(rate) | identifications right (rate) |")
+        lines.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        shape_names = ["all", *sorted({k for r in runs for k in r["bodies"] if k != "all"})]
+        for relatives in (1.0, 0.0):
+            for lineage in (False, True):
+                for shape in shape_names:
+                    bodies = sum(r["bodies"].get(shape, 0) for r in runs)
+                    c: Counter = Counter()
+                    for r in runs:
+                        for run in r["runs"]:
+                            if run["relatives"] == relatives and run["lineage"] == lineage:
+                                c.update(run["counts"].get(shape, {}))
+                    right = c["id_right"] + c["fam_right"]
+                    wrong = c["id_wrong"] + c["fam_wrong"]
+                    n = right + wrong
+                    bound = f"{_upper(wrong, n):.3f}" if n else "-"
+                    lines.append(
+                        f"| {'open (relative alternatives)' if relatives else 'closed'} | "
+                        f"{'yes' if lineage else 'no'} | {shape} | {bodies:,} | {n} | {right} "
+                        f"| {wrong} | {bound} | {c['fam_right']} "
+                        f"({c['fam_right'] / max(bodies, 1):.2%}) | {c['id_right']} "
+                        f"({c['id_right'] / max(bodies, 1):.2%}) |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -51,7 +119,15 @@ def main() -> None:
                     help="Y haplotype frequency method of lineage_lr")
     ap.add_argument("--clusters", type=int, default=6,
                     help="clusters of the discrete Laplace fit (--y-method disclap)")
+    ap.add_argument("--json", default=None,
+                    help="append the counts of this run as one JSON line to this file")
+    ap.add_argument("--summarise", default=None, metavar="FILE",
+                    help="print the pooled table of the runs in a --json file and stop")
     args = ap.parse_args()
+    if args.summarise:
+        print(summarise(args.summarise))
+        return
+    start_cpu = time.process_time()
     rng = np.random.default_rng(args.seed)
     markers = bench_markers("equal")
     prog = simulate_programme(args.families, args.bodies, markers=markers, seed=args.seed,
@@ -65,20 +141,44 @@ def main() -> None:
         ds.lineage.fit_disclap(args.clusters)
     truth_missing = prog.pm_to_missing
     truth_family = dict(zip(prog.truth["pm"].to_list(), prog.truth["family"].to_list()))
+    shape_of = dict(zip(prog.families["family"].to_list(), prog.families["shape"].to_list()))
+    # bodies of missing persons (fragments of one body counted once), per family shape
+    bodies: Counter = Counter()
+    for _, fam in {(b, f) for b, f in zip(prog.truth["body"].to_list(),
+                                             prog.truth["family"].to_list())
+                      if f is not None}:
+        bodies["all"] += 1
+        bodies[shape_of[fam]] += 1
     found = sum(1 for m in truth_missing.values() if m is not None)
-    print(f"families {args.families}, PM samples {args.bodies} ({found} of missing persons), "
-          f"seed {args.seed}, villages {args.villages}, Y frequencies {args.y_method}, shapes "
-          f"{' '.join(args.shapes)}")
-    print("relatives | lineage | identifications right | wrong | family level right | wrong "
-          "| seconds")
+    print(f"families {args.families}, PM samples {args.bodies} ({found} of missing persons, "
+          f"{bodies['all']} bodies), seed {args.seed}, villages {args.villages}, Y frequencies "
+          f"{args.y_method}, shapes {' '.join(args.shapes)}")
+    print("relatives | lineage | shape | bodies of missing persons | identifications right | "
+          "wrong | family level right | wrong | CPU seconds")
+    runs = []
     for relatives in (1.0, 0.0):
         for lineage in (None, ds.lineage):
-            t = time.perf_counter()
+            t = time.process_time()
             res = identify(ds.am, ds.pm, ds.markers, relatives=relatives, lineage=lineage,
                            lineage_options={"y_method": args.y_method})
-            right, wrong, fright, fwrong = _count(res, truth_missing, truth_family)
-            print(f"{relatives:g} | {'yes' if lineage else 'no'} | {right} | {wrong} | "
-                  f"{fright} | {fwrong} | {time.perf_counter() - t:.1f}")
+            cpu = time.process_time() - t
+            counts = _count(res, truth_missing, truth_family, shape_of)
+            for shape in ["all", *sorted(k for k in bodies if k != "all")]:
+                c = counts.get(shape, Counter())
+                print(f"{relatives:g} | {'yes' if lineage else 'no'} | {shape} | "
+                      f"{bodies[shape]} | {c['id_right']} | {c['id_wrong']} | "
+                      f"{c['fam_right']} | {c['fam_wrong']} | "
+                      f"{f'{cpu:.1f}' if shape == 'all' else '-'}")
+            runs.append({"relatives": relatives, "lineage": lineage is not None,
+                         "cpu_seconds": round(cpu, 2),
+                         "counts": {k: dict(v) for k, v in counts.items()}})
+    if args.json:
+        record = {"families": args.families, "bodies_pm": args.bodies, "seed": args.seed,
+                  "villages": args.villages, "y_method": args.y_method,
+                  "shapes": args.shapes, "bodies": dict(bodies), "runs": runs,
+                  "cpu_seconds": round(time.process_time() - start_cpu, 1)}
+        with open(args.json, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
 
 
 if __name__ == "__main__":

@@ -648,7 +648,9 @@ class _Rounds:
         self.evidence = evidence
         self.in_play: set[str] | None = None
         self.lineage, self.lineage_options = lineage, dict(lineage_options or {})
-        self.lineage_cache: dict[tuple[str, str, str], Any] = {}
+        from forensic_match.lineage.fast import LineageCache
+
+        self.lineage_cache = LineageCache()
         self.snp, self.snp_options = snp, dict(snp_options or {})
         self.snp_cache: Any = None
         if snp is not None:
@@ -701,11 +703,12 @@ class _Rounds:
         from forensic_match.lineage.lr import lineage_lr
 
         key = (fid, mid, body.id)
-        if key not in self.lineage_cache:
+        results = self.lineage_cache.results
+        if key not in results:
             assert self.lineage is not None
-            self.lineage_cache[key] = lineage_lr(_lineage_sample(body), fam_by_id[fid], mid,
-                                                 self.lineage, **self.lineage_options)
-        return float(self.lineage_cache[key].log10_lr)
+            results[key] = lineage_lr(_lineage_sample(body), fam_by_id[fid], mid,
+                                      self.lineage, **self.lineage_options)
+        return float(results[key].log10_lr)
 
     def decide(self, remaining: list[Body], active: np.ndarray,
                ) -> tuple[SearchResult, Decision]:
@@ -766,18 +769,8 @@ class _Rounds:
         line (its missing persons and relative alternatives, in any round so far); summed
         over the families. A family with no line compared adds nothing (its kinsmen are in
         the open set)."""
-        best: dict[tuple[str, str], float] = {}
-        for (fid, _, pm), result in self.lineage_cache.items():
-            if result.y is None and result.mtdna is None:
-                continue
-            log10 = result.log10_lr
-            if log10 > best.get((pm, fid), -math.inf):
-                best[(pm, fid)] = log10
-        total = {b.id: 0.0 for b in remaining}
-        for (pm, _), log10 in best.items():
-            if pm in total:
-                total[pm] += 10.0 ** min(log10, 308.0)
-        return total
+        ids = [b.id for b in remaining]
+        return dict(zip(ids, self.lineage_cache.kin_weights(ids).tolist(), strict=True))
 
 
 def _prepare_snp(snp: SnpData, families: Sequence[Family], bodies: Sequence[Body],

@@ -18,6 +18,7 @@ import numpy as np
 
 from forensic_match.errors import InputError
 from forensic_match.lineage.data import LineageData, pm_mitotype, pm_y_haplotype
+from forensic_match.lineage.fast import LineageCache, RowScorer
 from forensic_match.lineage.lr import LineageResult, lineage_lr
 
 
@@ -36,9 +37,10 @@ class LineageScores:
         Panel and databases (``DviDataset.lineage``).
     also : object, optional
         Another evidence object (``block(rows)``), e.g. AM/PM evidence scores, added in.
-    cache : dict, optional
-        ``{(family id, missing id, sample id): LineageResult}`` shared between score objects
-        (the rounds of an identification), so that no pair is computed twice.
+    cache : LineageCache, optional
+        The scores computed so far (per row and sample id) and the full results asked for,
+        shared between score objects (the rounds of an identification), so that no pair is
+        computed twice.
     **options
         Passed to :func:`~forensic_match.lineage.lr.lineage_lr` (``y_method``, ...).
 
@@ -50,7 +52,7 @@ class LineageScores:
 
     def __init__(self, rows: Sequence[tuple[str, str]], families: Sequence[Any],
                  samples: Sequence[Any], data: LineageData, *, also: Any = None,
-                 cache: dict[tuple[str, str, str], LineageResult] | None = None,
+                 cache: LineageCache | None = None,
                  **options: Any) -> None:
         self.rows = list(rows)
         self.families = {f.id: f for f in families}
@@ -62,13 +64,21 @@ class LineageScores:
         self.data = data
         self.also = also
         self.options = options
-        self._typed = [j for j, s in enumerate(self.samples)
-                       if pm_y_haplotype(s) is not None or pm_mitotype(s) is not None]
-        self.results: dict[tuple[str, str, str], LineageResult] = {} if cache is None \
-            else cache
+        self.cache = LineageCache() if cache is None else cache
+        self._columns = self.cache.column_of([s.id for s in self.samples])
+        self._typed = np.array([pm_y_haplotype(s) is not None or pm_mitotype(s) is not None
+                                for s in self.samples], dtype=bool)
+        self._scorer: RowScorer | None = None
+
+    @property
+    def results(self) -> dict[tuple[str, str, str], LineageResult]:
+        """The full results computed so far (:meth:`result`)."""
+        return self.cache.results
 
     def result(self, row: int, sample: int) -> LineageResult:
-        """The :class:`LineageResult` of one pair (computed once, then kept)."""
+        """The :class:`LineageResult` of one pair, by
+        :func:`~forensic_match.lineage.lr.lineage_lr` (computed once, then kept): its log10
+        LR is the one :meth:`block` gives (to 1e-9), with references, meioses and texts."""
         fid, mid = self.rows[row]
         key = (fid, mid, self.samples[sample].id)
         if key not in self.results:
@@ -77,12 +87,29 @@ class LineageScores:
         return self.results[key]
 
     def block(self, rows: np.ndarray) -> np.ndarray:
-        """log10 lineage LR (plus ``also``'s) of ``rows`` against every sample."""
+        """log10 lineage LR (plus ``also``'s) of ``rows`` against every sample.
+
+        Each row is scored against all samples at once by
+        :class:`~forensic_match.lineage.fast.RowScorer` (equal to
+        :func:`~forensic_match.lineage.lr.lineage_lr` to 1e-9 in log10,
+        ``tests/test_lineage_fast.py``) the first time it is asked for, then read from the
+        cache."""
         rows = np.asarray(rows, dtype=np.int64)
         out = np.zeros((rows.size, len(self.samples)))
+        typed = self._typed
+        cols = self._columns
         for i, r in enumerate(rows.tolist()):
-            for j in self._typed:
-                out[i, j] = self.result(r, j).log10_lr
+            key = self.rows[r]
+            vals, comp = self.cache.row(key)
+            if np.isnan(vals[cols[typed]]).any():
+                if self._scorer is None:
+                    self._scorer = RowScorer(self.samples, self.data, self.cache,
+                                             **self.options)
+                log10, seen = self._scorer.row(self.families[key[0]], key[1])
+                vals, comp = self.cache.row(key)
+                vals[cols[typed]] = log10[typed]
+                comp[cols[typed]] = seen[typed]
+            out[i] = np.where(typed, vals[cols], 0.0)
         if self.also is not None:
             out += np.asarray(self.also.block(rows), dtype=np.float64)
         return out
