@@ -132,6 +132,23 @@ def test_a_lineage_match_does_not_stand_in_for_autosomal_evidence(markers):
                         + sum(dec.alternatives["posterior"].to_list()), 1.0, rel_tol=1e-9)
 
 
+
+def test_discrete_laplace_frequencies_are_flagged_as_unvalidated_for_decisions(markers):
+    """With ``y_method="disclap"`` identify warns that those frequencies gave false
+    family-level placements in the validation (``docs/validation.md``); with counting
+    frequencies it does not."""
+    import warnings
+
+    from forensic_match.errors import LineageMarkerWarning
+
+    fam, body, data = _uncle_case(markers)
+    data.fit_disclap(1)
+    with pytest.warns(LineageMarkerWarning, match="not validated for decisions"):
+        identify([fam], [body], markers, lineage=data, lineage_options={"y_method": "disclap"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LineageMarkerWarning)
+        identify([fam], [body], markers, lineage=data)
+
 def test_closed_lists_and_no_lineage_leave_the_kinsmen_out(markers):
     """``closed=True`` (dvir's flat prior) has no kinsman alternative, like no relatives;
     without lineage markers ``lineage_kin`` changes nothing."""
