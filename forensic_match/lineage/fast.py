@@ -557,29 +557,32 @@ class RowScorer:
             vals[u] = hit
         solo = (np.bincount(toks[0], weights=vals[toks[1]], minlength=n),)
         lognum = base + solo[0]
-        # the references' variant positions and insertion slots
-        for p in sorted({q for k in names for q in (*refs[k].substitutions, *refs[k].deletions)}):
-            who = readers(p)
-            codes, states = self._state_codes("site", p)
-            seen = {k: _site_observation(refs[k], p) for k in who}
+
+        def correction(kind: str, key: Any, who: tuple[str, ...], seen: dict[str, str],
+                       symbol: str) -> np.ndarray:
+            # Per sample, the value at a reference's variant position (or insertion slot)
+            # with the references' own observations ``seen``, less what the sample's state
+            # was given above against the references' 'no variant' (``symbol``).
+            codes, states = self._state_codes(kind, key)
             delta = np.zeros(len(states) + 1)
             for c, s in enumerate(states):
                 own = 0.0 if c == 0 else \
-                    log_ratio({**dict.fromkeys(who, "r"), target: s}) - blank(who, "r")
-                delta[c] = log_ratio({**seen, target: s}) - blank(who, "r") - own
-            lognum = lognum + delta[codes]
+                    log_ratio({**dict.fromkeys(who, symbol), target: s}) - blank(who, symbol)
+                delta[c] = log_ratio({**seen, target: s}) - blank(who, symbol) - own
+            return delta[codes]
+
+        # the references' variant positions and insertion slots
+        for p in sorted({q for k in names for q in (*refs[k].substitutions, *refs[k].deletions)}):
+            who = readers(p)
+            lognum = lognum + correction("site", p, who,
+                                         {k: _site_observation(refs[k], p) for k in who}, "r")
         slots = sorted({s for k in names for s in refs[k].insertions
                         if not in_c_tract(s[0]) and not in_c_tract(s[0] + 1)})
         for slot in slots:
             who = readers(slot[0])
-            codes, states = self._state_codes("slot", slot)
-            seen = {k: refs[k].insertions.get(slot, "0") for k in who}
-            delta = np.zeros(len(states) + 1)
-            for c, s in enumerate(states):
-                own = 0.0 if c == 0 else \
-                    log_ratio({**dict.fromkeys(who, "0"), target: s}) - blank(who, "0")
-                delta[c] = log_ratio({**seen, target: s}) - blank(who, "0") - own
-            lognum = lognum + delta[codes]
+            lognum = lognum + correction("slot", slot, who,
+                                         {k: refs[k].insertions.get(slot, "0") for k in who},
+                                         "0")
         # the oracle multiplies the ratios: below the smallest float its product is 0
         return np.where(lognum < _LOG10_TINY, -np.inf, lognum), region_key
 
