@@ -763,9 +763,8 @@ class _Rounds:
                                                self.sex_filter, self.min_markers,
                                                None if self.evidence is None or found is None
                                                else (self.evidence, found),
-                                               lineage=self if self.lineage is not None
-                                               else None,
-                                               snp=self if self.snp is not None else None,
+                                               rounds=self if self.lineage is not None
+                                               or self.snp is not None else None,
                                                night=night)
         kin = self.lineage_kin(remaining) \
             if self.lineage is not None and self.priors.lineage_kin > 0 else None
@@ -1143,15 +1142,13 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
                       conditioned: dict[str, dict[str, PMSample]], remaining: list[Body],
                       priors: Priors, sex_filter: bool, min_markers: int,
                       evidence: tuple[Evidence, list[PMFindings | None]] | None = None,
-                      lineage: _Rounds | None = None, night: NightSearches | None = None,
-                      snp: _Rounds | None = None,
+                      rounds: _Rounds | None = None, night: NightSearches | None = None,
                       ) -> tuple[SearchResult | None, dict[tuple[str, str], str]]:
     """Search the bodies against the relative alternatives of the families in play; with
     ``evidence`` (and the bodies' findings) each relative's score adds his relative model's
-    evidence and prior weight (``Evidence.relative_scores``); with ``lineage`` (the rounds,
-    which hold the lineage data) his lineage LR on the family extended by him; with ``snp``
-    (the rounds again) his linked-SNP LR on the extended family; with ``night``
-    the first search reuses an earlier identification's (``search_memos``)."""
+    evidence and prior weight (``Evidence.relative_scores``); with ``rounds`` (which hold
+    lineage data or SNP data) his lineage and linked-SNP LRs on the family extended by him;
+    with ``night`` the first search reuses an earlier identification's (``search_memos``)."""
     if priors.relatives <= 0:
         return None, {}
     names: list[tuple[str, str]] = []
@@ -1171,7 +1168,7 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
         if night is not None:
             row_ids += tables.ids(fam, _observations(conditioned, fid) or None)
         picks += tables.picks(fam)
-        if alts and (evidence is not None or lineage is not None or snp is not None):
+        if alts and (evidence is not None or rounds is not None):
             sets.append(AlternativeSet(tables.extended(fam), tuple(alts)))
         for a, sx, row in zip(alts, sex, rows):
             names.append((fid, a.person))
@@ -1182,7 +1179,7 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
         return None, relations
     # Copied from the tables the rows came from, runs of consecutive rows as slices.
     stacked = CompiledTables.gather(tables.panel, names, picks, sexes, tables.theta)
-    if evidence is None and lineage is None and snp is None and REUSE_RELATIVE_SEARCH:
+    if evidence is None and rounds is None and REUSE_RELATIVE_SEARCH:
         memo = tables.search_memo
         if night is not None:
             # The first round from the last night's search, later rounds from the round
@@ -1204,11 +1201,10 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
         return res, relations
     scores = None if evidence is None else \
         evidence[0].relative_scores(stacked.rows, sets, evidence[1])
-    if lineage is not None:
-        scores = lineage.lineage_scores(stacked.rows, [a.family for a in sets], remaining,
-                                        scores)
-    if snp is not None:
-        scores = snp.snp_scores(stacked.rows, [a.family for a in sets], remaining, scores)
+    if rounds is not None:  # each adds nothing without its data
+        extended = [a.family for a in sets]
+        scores = rounds.snp_scores(stacked.rows, extended, remaining, rounds.lineage_scores(
+            stacked.rows, extended, remaining, scores))
     return search_samples(stacked, remaining, top=TOP, threshold=np.inf, sex_filter=sex_filter,
                           min_markers=min_markers, evidence=scores), relations
 
