@@ -1088,9 +1088,7 @@ class _RelativeTables:
         """Where the family's alternatives' rows are (after :meth:`tables`), for
         :meth:`CompiledTables.gather`: ``(tables, row)`` for a row of compiled or reused
         tables, the row itself for one compiled alone."""
-        key = _state_key(family)
-        picks, rows = self.sources.get(key), self.cache[key][2]
-        return list(rows) if picks is None or len(picks) != len(rows) else list(picks)
+        return list(self.sources[_state_key(family)])
 
     def _conditioned_ids(self, ext: Family, persons: list[str],
                          observation: dict[str, Any] | None) -> list[str]:
