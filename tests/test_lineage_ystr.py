@@ -215,9 +215,58 @@ def test_y_lr_disclap_uses_only_the_loci_the_model_describes():
     r = y_lr(ref, ref, 1, data, method="disclap")
     assert r.compared == ("DYS391", "DYS576")
     assert "DYS385" in r.set_aside
-    expected = fit.probability(np.array([[10, 18]]))[0]
+    expected = max(fit.probability(np.array([[10, 18]]))[0], 1 / (4 + 1))
     assert r.frequency.value == pytest.approx(expected, rel=1e-12)
     assert r.frequency.method == "disclap"
+
+
+def _clustered(n: int, seed: int, loci: int = 6) -> LineageData:
+    """A database of ``n`` men drawn near one haplotype (repeats 12-14 at ``loci`` loci)."""
+    rng = np.random.default_rng(seed)
+    panel = tuple(YMarker(f"DYS{i}", 1, 0.004) for i in range(loci))
+    rows = 13 + rng.integers(-1, 2, size=(n, loci)) * (rng.random((n, loci)) < 0.3)
+    db = YDatabase("near", tuple({f"DYS{i}": (str(v),) for i, v in enumerate(r)}
+                                 for r in rows.tolist()))
+    return LineageData(panel, db)
+
+
+def test_y_lr_disclap_frequency_is_floored_at_what_counting_gives_an_unseen_haplotype():
+    """A haplotype far from every cluster gets a model frequency far below 1/(N+1) (the thin
+    tails that placed an unrelated village man in a family, ``docs/lineage.md`` section 3);
+    the frequency used is 1/(N+1), said so in the text, and the LR is then counting's."""
+    data = _clustered(200, 1)
+    fit = data.fit_disclap(1)
+    far = {f"DYS{i}": ("20",) for i in range(6)}
+    near = {**far, "DYS0": ("21",)}
+    model = fit.probability(np.array([[20] * 6]))[0]
+    assert model < 1e-12
+    r = y_lr(far, near, 2, data, method="disclap")
+    assert r.frequency.value == pytest.approx(1 / 201, rel=1e-12)
+    assert "floored" in r.frequency.description and f"{model:.4g}" in r.frequency.description
+    counted = y_lr(far, near, 2, data, method="count")
+    assert r.lr == pytest.approx(counted.lr, rel=1e-12)
+    centre = {f"DYS{i}": ("13",) for i in range(6)}
+    inside = y_lr(centre, centre, 2, data, method="disclap")
+    assert inside.frequency.value == pytest.approx(fit.probability(np.array([[13] * 6]))[0],
+                                                   rel=1e-12)
+    assert inside.frequency.value > 1 / 201 and "floored" not in inside.frequency.description
+
+
+@settings(deadline=None, max_examples=40)
+@given(st.integers(5, 60), st.integers(0, 2**32 - 1),
+       st.lists(st.integers(5, 25), min_size=6, max_size=6))
+def test_disclap_frequency_is_never_below_an_unseen_count(n, seed, haplotype):
+    """Whatever the database and the haplotype, the frequency is the model's where that is
+    at least 1/(N+1), and 1/(N+1) elsewhere: a discrete Laplace LR never exceeds what
+    counting would give the same haplotype were it unseen."""
+    data = _clustered(n, seed)
+    fit = data.fit_disclap(1)
+    loci = fit.loci
+    rows = np.array([haplotype])
+    got = data.disclap_frequency(rows, loci)[0]
+    model = fit.probability(rows, loci)[0]
+    assert got >= 1 / (n + 1)
+    assert got == (model if model >= 1 / (n + 1) else 1 / (n + 1))
 
 
 # --- several references on one line: the tree likelihood ---------------------------------------

@@ -276,7 +276,7 @@ class RowScorer:
             assert data.disclap is not None
             rows = np.array([[split_allele(self.hy[sel[t]][k][0])[0] for k in loci]
                              for t in todo])
-            values = [float(v) for v in data.disclap.probability(rows, tuple(loci))]
+            values = data.disclap_frequency(rows, loci).tolist()
         else:
             counts, size = db.counts(loci)
             types = list(counts.values()) if method == "kappa" else None

@@ -210,14 +210,18 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
     db = data.y_database
     if method == "disclap":
         assert data.disclap is not None
-        value = float(data.disclap.probability(
-            np.array([[split_allele(pm[k][0])[0] for k in loci]]), tuple(loci))[0])
+        row = np.array([[split_allele(pm[k][0])[0] for k in loci]])
+        model = float(data.disclap.probability(row, tuple(loci))[0])
+        value = float(data.disclap_frequency(row, loci)[0])
+        size = db.counts(loci)[1]
         fit = data.disclap
+        floored = (f", below 1/(N+1) = {value:.4g} for the {size} database haplotypes "
+                   f"typed there: floored to it" if model < value else "")
         freq = HaplotypeFrequency(
             value, "disclap", db.name, 0, fit.n,
             f"discrete Laplace mixture ({len(fit.tau)} clusters, {fit.model} dispersions) "
             f"fitted to {fit.n} haplotypes of database {db.name!r}, over {len(loci)} loci: "
-            f"{value:.4g}")
+            f"{model:.4g}{floored}")
     else:
         counts, size = db.counts(loci)
         mine = tuple(tuple(sorted(pm[k], key=split_allele)) for k in loci)
