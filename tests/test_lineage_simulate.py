@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from forensic_match.errors import InputError
 from forensic_match.lineage.data import LineageData, YDatabase
 from forensic_match.lineage.lines import lineage_links
 from forensic_match.lineage.lr import y_lr
@@ -161,3 +162,33 @@ def test_add_lineage_to_a_simulated_programme(markers, tmp_path):
     assert [p.mtdna for p in again.pm] == [p.mtdna for p in ds.pm]
     assert again.lineage.y_database.haplotypes == ds.lineage.y_database.haplotypes
     assert again.lineage.mt_database.mitotypes == ds.lineage.mt_database.mitotypes
+
+
+def test_population_is_truncated_at_one_repeat_and_its_probabilities_still_sum_to_one():
+    """Centres near 1 with wide dispersions: no draw falls below one repeat, the exact
+    probabilities over the whole support sum to 1, and the truncation mass ``Z`` equals the
+    brute-force sum of the untruncated mixture over alleles >= 1."""
+    from forensic_match.lineage.disclap import disclap_pmf
+
+    markers = (YMarker("DYS570", 1, 0.05), YMarker("DYS576", 1, 0.08))
+    centers = np.array([[2, 5], [1, 3]])
+    dispersion = np.array([[0.6, 0.5], [0.45, 0.7]])
+    pop = YPopulation(markers, centers, dispersion, np.array([0.7, 0.3]))
+    grid = np.arange(1, 200)
+    per = [np.array([disclap_pmf(grid - centers[j, k], np.full(grid.size, dispersion[j, k]))
+                     for k in range(2)]).sum(axis=1).prod() for j in range(2)]
+    assert pop.mass == pytest.approx(float(np.dot(per, pop.tau)), rel=1e-12)
+    assert pop.mass < 0.9
+    total = sum(pop.probability({"DYS570": (str(a),), "DYS576": (str(b),)})
+                for a in range(1, 120) for b in range(1, 120))
+    assert total == pytest.approx(1.0, rel=1e-9)
+    men = np.array([[int(h["DYS570"][0]), int(h["DYS576"][0])]
+                    for h in pop.sample(20_000, seed=3)])
+    assert men.min() >= 1
+    # the sample's frequency of the most common haplotype agrees with the exact probability
+    rows, counts = np.unique(men, axis=0, return_counts=True)
+    top = rows[np.argmax(counts)]
+    p = pop.probability({"DYS570": (str(top[0]),), "DYS576": (str(top[1]),)})
+    assert abs(counts.max() / 20_000 - p) < 4 * np.sqrt(p * (1 - p) / 20_000)
+    with pytest.raises(InputError, match="at least one repeat"):
+        YPopulation(markers, np.array([[0, 5]]), np.array([[0.3, 0.3]]), np.array([1.0]))

@@ -351,3 +351,14 @@ def test_a_second_reference_that_agrees_strengthens_one_that_disagrees_weakens()
     disagree = tree_locus_probability(COUSIN_TREE, {"MP": ["14"], "CO": ["14"], "UN": ["15"]},
                                       "MP", rate=0.01, copies=1)
     assert disagree < one < agree
+
+
+def test_a_database_built_in_code_refuses_labels_that_are_not_repeat_numbers():
+    """Haplotypes given to ``YDatabase`` directly (not through the readers) are checked too:
+    a simulated "-1" once stopped a discrete Laplace fit with a bare ValueError."""
+    good = {"DYS391": ("10",), "DYS576": ("18",)}
+    with pytest.raises(InputError, match=r"'sim', haplotype 2, locus 'DYS576': allele '-1'"):
+        YDatabase("sim", (good, {"DYS391": ("10",), "DYS576": ("-1",)}))
+    with pytest.raises(InputError, match="haplotype 1, locus 'DYS391'"):
+        YDatabase("sim", ({"DYS391": (10,)},))
+    assert YDatabase("sim", (good, {"DYS391": ("10.2",)})).counts(["DYS391"])[1] == 2

@@ -21,6 +21,7 @@ from forensic_match.lineage.mtdna import Mitotype, MitotypeDatabase, parse_mitot
 from forensic_match.lineage.ystr import (
     YHaplotype,
     YMarker,
+    is_allele,
     parse_haplotype,
     split_allele,
     y_markers,
@@ -35,6 +36,16 @@ class YDatabase:
     haplotypes: tuple[YHaplotype, ...]
     _counts: dict[tuple[str, ...], tuple[Counter, int]] = field(
         default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        labels = {a for h in self.haplotypes for v in h.values() for a in v}
+        bad = sorted(a for a in labels if not isinstance(a, str) or not is_allele(a))
+        if bad:
+            where = next((i, k) for i, h in enumerate(self.haplotypes, 1)
+                         for k, v in h.items() if bad[0] in v)
+            raise InputError(f"Y database {self.name!r}, haplotype {where[0]}, locus "
+                             f"{where[1]!r}: allele {bad[0]!r} is not a repeat number such "
+                             f"as '10' or '10.2'")
 
     def keys(self, loci: Sequence[str]) -> list[tuple[tuple[str, ...], ...]]:
         """The haplotypes typed at every locus of ``loci``, as comparable tuples."""

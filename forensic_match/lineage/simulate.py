@@ -32,7 +32,15 @@ def _rng(seed: Seed) -> np.random.Generator:
 @dataclass(frozen=True)
 class YPopulation:
     """A population of Y haplotypes: a discrete Laplace mixture over single-copy loci
-    (:mod:`~forensic_match.lineage.disclap`), whose probabilities are known exactly.
+    (:mod:`~forensic_match.lineage.disclap`) truncated to at least one repeat at every locus,
+    whose probabilities are known exactly.
+
+    A discrete Laplace draw can fall below one repeat (from a centre of 10 with dispersion
+    0.45, about 1e-4 of draws a locus); no real allele does, and the lab-export readers refuse
+    one. Haplotypes are drawn from the mixture conditional on every locus having at least one
+    repeat (rejection), and :meth:`probability` is the mixture's divided by the probability of
+    that event, ``Z = sum_j tau_j prod_k (1 - p_jk^c_jk / (1 + p_jk))`` for centres
+    ``c_jk >= 1`` (``P(D <= -c) = p^c / (1 + p)`` for a discrete Laplace ``D``).
 
     Attributes
     ----------
@@ -51,14 +59,27 @@ class YPopulation:
     def __post_init__(self) -> None:
         if any(m.copies != 1 for m in self.markers):
             raise InputError("YPopulation: single-copy loci only")
+        if np.any(np.asarray(self.centers) < 1):
+            raise InputError("YPopulation: every centre must be at least one repeat")
+
+    @property
+    def mass(self) -> float:
+        """``Z``, the mixture's probability of at least one repeat at every locus."""
+        p = np.asarray(self.dispersion, dtype=float)
+        below = p ** np.asarray(self.centers) / (1 + p)
+        return float(np.prod(1 - below, axis=1) @ self.tau)
 
     def sample(self, n: int, *, seed: Seed) -> list[YHaplotype]:
         """``n`` haplotypes of unrelated men."""
         rng = _rng(seed)
-        z = rng.choice(len(self.tau), size=n, p=self.tau)
-        p = self.dispersion[z]
-        d = (rng.geometric(1 - p) - 1) - (rng.geometric(1 - p) - 1)
-        x = self.centers[z] + d
+        x = np.empty((n, len(self.markers)), dtype=np.int64)
+        todo = np.arange(n)
+        while todo.size:
+            z = rng.choice(len(self.tau), size=todo.size, p=self.tau)
+            p = self.dispersion[z]
+            d = (rng.geometric(1 - p) - 1) - (rng.geometric(1 - p) - 1)
+            x[todo] = self.centers[z] + d
+            todo = todo[np.any(x[todo] < 1, axis=1)]
         return [self._haplotype(row) for row in x]
 
     def _haplotype(self, row: np.ndarray) -> YHaplotype:
@@ -67,8 +88,10 @@ class YPopulation:
     def probability(self, haplotype: YHaplotype) -> float:
         """The exact population probability of a haplotype over the population's loci."""
         x = np.array([int(haplotype[m.key][0]) for m in self.markers])
+        if np.any(x < 1):
+            return 0.0
         per = disclap_pmf(x[None, :] - self.centers, self.dispersion).prod(axis=1)
-        return float(per @ self.tau)
+        return float(per @ self.tau) / self.mass
 
 
 def mutate_y(haplotype: YHaplotype, markers: Sequence[YMarker], meioses: int, *, seed: Seed,

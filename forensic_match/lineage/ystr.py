@@ -70,6 +70,11 @@ def split_allele(allele: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2) or 0)
 
 
+def is_allele(label: str) -> bool:
+    """Whether ``label`` is a repeat number with an optional one-digit partial repeat."""
+    return _ALLELE.match(label) is not None
+
+
 def _allele_sort(allele: str) -> tuple[int, int]:
     return split_allele(allele)
 
@@ -107,7 +112,7 @@ def parse_haplotype(raw: Mapping[str, Any], *, sample: str = "", where: str = ""
             text = str(a).strip()
             if text.endswith(".0"):
                 text = text[:-2]
-            if _ALLELE.match(text) is None:
+            if not is_allele(text):
                 raise InputError(f"{prefix}locus {str(name)!r}: allele {a!r} is not a repeat "
                                  f"number such as '10' or '10.2' (off-ladder and unreadable "
                                  f"calls must be left out, not guessed)")
