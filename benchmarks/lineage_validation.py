@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
@@ -62,9 +64,14 @@ def _upper(wrong: int, n: int) -> float:
     return clopper_pearson_upper(wrong, n, 0.95) if n else float("nan")
 
 
+def _short(commit: str | None) -> str:
+    return commit[:7] if commit else "unrecorded"
+
+
 def summarise(path: str) -> str:
     """The markdown table of the runs in a ``--json`` file, pooled over seeds."""
-    records = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    text = Path(path).read_text(encoding="utf-8")
+    records = [json.loads(line) for line in text.splitlines() if line.strip()]
     lines = []
     by_setting: dict[tuple, list] = {}
     for r in records:
@@ -76,7 +83,8 @@ def summarise(path: str) -> str:
         lines.append(f"{len(runs)} runs (seeds {', '.join(map(str, seeds))}): {families} "
                      f"families, {pms} PM samples each, villages {villages}, Y frequencies "
                      f"{method}, shapes {' '.join(shapes)}; "
-                     f"{sum(r['cpu_seconds'] for r in runs):.0f} CPU-s in all")
+                     f"{sum(r['cpu_seconds'] for r in runs):.0f} CPU-s in all; commits "
+                     f"{', '.join(sorted({_short(r.get('commit')) for r in runs}))}")
         lines.append("")
         lines.append("| family list | lineage | shape | bodies of missing persons | proposals "
                      "| right | wrong | 95% upper bound, false rate | family level right "
@@ -85,10 +93,14 @@ def summarise(path: str) -> str:
         shape_names = ["all", *sorted({k for r in runs for k in r["bodies"] if k != "all"})]
         for relatives in (1.0, 0.0):
             for lineage in (False, True):
+                had = [r for r in runs if any(x["relatives"] == relatives
+                                              and x["lineage"] == lineage for x in r["runs"])]
+                if not had:     # not analysed so (--lineage-only)
+                    continue
                 for shape in shape_names:
-                    bodies = sum(r["bodies"].get(shape, 0) for r in runs)
+                    bodies = sum(r["bodies"].get(shape, 0) for r in had)
                     c: Counter = Counter()
-                    for r in runs:
+                    for r in had:
                         for run in r["runs"]:
                             if run["relatives"] == relatives and run["lineage"] == lineage:
                                 c.update(run["counts"].get(shape, {}))
@@ -110,7 +122,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--families", type=int, default=300)
     ap.add_argument("--bodies", type=int, default=300)
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, nargs="+", default=[1],
+                    help="one programme per seed, in one process")
+    ap.add_argument("--lineage-only", action="store_true",
+                    help="analyse with lineage markers only (skip the autosomal-only "
+                         "analyses: about a third less CPU a programme)")
     ap.add_argument("--villages", type=int, default=0)
     ap.add_argument("--shapes", nargs="+", default=["half_siblings", "nephew", "cousin_aunt"],
                     help="family shapes of simulate_programme (e.g. the single-reference "
@@ -127,10 +143,26 @@ def main() -> None:
     if args.summarise:
         print(summarise(args.summarise))
         return
+    for seed in args.seed:
+        run(args, seed)
+
+
+def _commit() -> str | None:
+    """The checkout's commit, for the record (None outside a git checkout)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def run(args: argparse.Namespace, seed: int) -> None:
+    """One programme of ``seed``: simulate, analyse, print and (``--json``) append."""
     start_cpu = time.process_time()
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(seed)
     markers = bench_markers("equal")
-    prog = simulate_programme(args.families, args.bodies, markers=markers, seed=args.seed,
+    prog = simulate_programme(args.families, args.bodies, markers=markers, seed=seed,
                               shapes=args.shapes,
                               missing_per_family=(1, 1), unrelated=0.2)
     add_lineage(prog, population=_y_population(rng), mitotypes=_mt_population(rng, 2000),
@@ -151,13 +183,13 @@ def main() -> None:
         bodies[shape_of[fam]] += 1
     found = sum(1 for m in truth_missing.values() if m is not None)
     print(f"families {args.families}, PM samples {args.bodies} ({found} of missing persons, "
-          f"{bodies['all']} bodies), seed {args.seed}, villages {args.villages}, Y frequencies "
+          f"{bodies['all']} bodies), seed {seed}, villages {args.villages}, Y frequencies "
           f"{args.y_method}, shapes {' '.join(args.shapes)}")
     print("relatives | lineage | shape | bodies of missing persons | identifications right | "
           "wrong | family level right | wrong | CPU seconds")
     runs = []
     for relatives in (1.0, 0.0):
-        for lineage in (None, ds.lineage):
+        for lineage in (ds.lineage,) if args.lineage_only else (None, ds.lineage):
             t = time.process_time()
             res = identify(ds.am, ds.pm, ds.markers, relatives=relatives, lineage=lineage,
                            lineage_options={"y_method": args.y_method})
@@ -173,7 +205,8 @@ def main() -> None:
                          "cpu_seconds": round(cpu, 2),
                          "counts": {k: dict(v) for k, v in counts.items()}})
     if args.json:
-        record = {"families": args.families, "bodies_pm": args.bodies, "seed": args.seed,
+        record = {"families": args.families, "bodies_pm": args.bodies, "seed": seed,
+                  "commit": _commit(),
                   "villages": args.villages, "y_method": args.y_method,
                   "shapes": args.shapes, "bodies": dict(bodies), "runs": runs,
                   "cpu_seconds": round(time.process_time() - start_cpu, 1)}
