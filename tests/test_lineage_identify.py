@@ -133,21 +133,42 @@ def test_a_lineage_match_does_not_stand_in_for_autosomal_evidence(markers):
 
 
 
-def test_discrete_laplace_frequencies_are_flagged_as_unvalidated_for_decisions(markers):
-    """With ``y_method="disclap"`` identify warns that those frequencies gave false
-    family-level placements in the validation (``docs/validation.md``); with counting
-    frequencies it does not."""
-    import warnings
+def test_discrete_laplace_decides_as_counting_where_every_frequency_is_floored(markers):
+    """The false placements of the validation (``docs/validation.md``, "Single distant
+    references at scale"): a body whose Y haplotype differs from the uncle's by a mutation,
+    both far from every cluster of the fit, was given a model frequency far below 1/(N+1),
+    and the mismatch became strong support. With the floor the body's lineage LR and every
+    posterior of the decision are those of counting frequencies (the haplotype is unseen),
+    and the mismatch counts against the relationship."""
+    import numpy as np
 
-    from forensic_match.errors import LineageMarkerWarning
+    from forensic_match.lineage.data import LineageData, YDatabase
+    from forensic_match.lineage.lr import lineage_lr
 
     fam, body, data = _uncle_case(markers)
-    data.fit_disclap(1)
-    with pytest.warns(LineageMarkerWarning, match="not validated for decisions"):
-        identify([fam], [body], markers, lineage=data, lineage_options={"y_method": "disclap"})
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", LineageMarkerWarning)
-        identify([fam], [body], markers, lineage=data)
+    loci = [m.key for m in data.markers]
+    rng = np.random.default_rng(2)
+    near = 12 + rng.integers(-1, 2, size=(2_000, len(loci))) * (rng.random((2_000, 15)) < .3)
+    data = LineageData(data.markers, YDatabase("clustered", tuple(
+        {k: (str(v),) for k, v in zip(loci, row, strict=True)} for row in near.tolist())))
+    fit = data.fit_disclap(1)
+    body.ystr = {**body.ystr, loci[0]: ("16",)}          # the uncle's haplotype, one step off
+    model = fit.probability(np.array([[16] + [15] * 14]))[0]
+    assert model < 1e-30                                 # the fit's tail, far below 1/2001
+    res = {method: identify([fam], [body], markers, lineage=data,
+                            lineage_options={"y_method": method})
+           for method in ("disclap", "count")}
+    lin = {m: lineage_lr(body, fam, "MP", data, y_method=m).y for m in res}
+    assert lin["disclap"].frequency.value == pytest.approx(1 / 2001, rel=1e-12)
+    assert lin["disclap"].log10_lr == pytest.approx(lin["count"].log10_lr, rel=1e-12)
+    assert lin["disclap"].lr == pytest.approx(lin["disclap"].numerator * 2001, rel=1e-12)
+    assert lin["disclap"].numerator / model > 1e40          # what the bare fit would give
+    kin = {m: r.decision.bodies["p_lineage_kin"].to_list() for m, r in res.items()}
+    post = {m: r.decision.pairs["posterior"].to_list() for m, r in res.items()}
+    assert kin["disclap"] == pytest.approx(kin["count"], rel=1e-12)
+    assert post["disclap"] == pytest.approx(post["count"], rel=1e-12)
+    assert res["disclap"].family_level.height == res["count"].family_level.height == 0
+
 
 def test_closed_lists_and_no_lineage_leave_the_kinsmen_out(markers):
     """``closed=True`` (dvir's flat prior) has no kinsman alternative, like no relatives;

@@ -468,15 +468,6 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         remaining = [b for b in remaining if b.id != rec["pm"]]
     _recondition(compiled, fam_by_id, conditioned, touched, row_of, active, panel,
                  night=night, row_ids=row_ids, store=relatives_cache.conditioned)
-    if lineage is not None and (lineage_options or {}).get("y_method") == "disclap":
-        from forensic_match.errors import LineageMarkerWarning
-
-        warnings.warn("lineage: discrete Laplace Y frequencies are not validated for "
-                      "decisions: on programmes of single distant references in villages "
-                      "they gave 2 false family-level placements in 101, where counting "
-                      "frequencies gave none in 735 proposals (docs/validation.md, 'Single "
-                      "distant references at scale'); review every placement that rests on "
-                      "a Y match", LineageMarkerWarning, stacklevel=2)
     rounds = _Rounds(compiled, fam_by_id, conditioned, relatives_cache, priors, panel,
                      sex_filter=sex_filter, min_markers=min_markers,
                      pairs_from=np.log10(threshold), bodies=sample_by_id, evidence=evidence,
