@@ -382,7 +382,7 @@ def test_run_command_takes_the_lineage_options(nights: dict, tmp_path: Path) -> 
 def test_a_discrete_laplace_run_records_its_fit(programme: dict, tmp_path: Path) -> None:
     """y_method="disclap" needs a fit; the run records it (centres, weights, dispersions),
     and the fit read back from the record gives the Y lines' stored LRs again."""
-    from forensic_match.errors import InputError, LineageMarkerWarning
+    from forensic_match.errors import InputError
     from forensic_match.lineage.disclap import DiscLapFit
     from forensic_match.reports import render_report
 
@@ -395,9 +395,8 @@ def test_a_discrete_laplace_run_records_its_fit(programme: dict, tmp_path: Path)
         with pytest.raises(InputError, match="need lineage data"):
             run_store(store, ds, lineage_kin=0.5)
         fit = ds.lineage.fit_disclap(3)
-        with pytest.warns(LineageMarkerWarning, match="not validated for decisions"):
-            run = run_store(store, ds, lineage=ds.lineage, min_markers=8, cache=False,
-                            lineage_options={"y_method": "disclap"}).run_id
+        run = run_store(store, ds, lineage=ds.lineage, min_markers=8, cache=False,
+                        lineage_options={"y_method": "disclap"}).run_id
         assert store.verify().ok
         with store.reading() as conn:
             config = json.loads(conn.execute(sa.select(schema.runs.c.config).where(
