@@ -260,3 +260,25 @@ def test_search_weighs_the_y_rows_of_the_lab_tables_with_a_lineage_file(tmp_path
     bad.write_text("{}", encoding="utf-8")
     out = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "x"), "--lineage", str(bad)])
     assert out.exit_code == 1 and "bad.json" in out.output and "no Y-STR panel" in out.output
+
+
+def test_lineage_options_are_checked_before_any_work(markers):
+    """Options that would stop a search half-way are refused at the start, with the reason:
+    an unknown option, discrete Laplace without a fit, and Brenner's kappa on a database
+    whose haplotypes are all distinct (kappa 1: an unseen haplotype would get frequency 0).
+    Before, the kappa case stopped inside the search, after the tables were compiled."""
+    from forensic_match.errors import InputError
+    from forensic_match.lineage.data import LineageData, YDatabase
+
+    fam, body, data = _uncle_case(markers)
+    distinct = LineageData(data.markers, YDatabase("distinct", data.y_database.haplotypes[:50]))
+    assert len(set(map(str, distinct.y_database.haplotypes))) == 50
+    for options, message in (({"y_method": "kappa"}, "Brenner's kappa is 1"),
+                             ({"y_method": "disclap"}, "needs a discrete Laplace fit"),
+                             ({"y_methd": "count"}, "not options of lineage_lr"),
+                             ({"mt_method": "kappa"}, "'count' or 'count_upper'")):
+        with pytest.raises(InputError, match=message):
+            identify([fam], [body], markers, lineage=distinct, lineage_options=options)
+    shared = LineageData(data.markers, YDatabase("shared", (
+        *distinct.y_database.haplotypes, distinct.y_database.haplotypes[0])))
+    identify([fam], [body], markers, lineage=shared, lineage_options={"y_method": "kappa"})

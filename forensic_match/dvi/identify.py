@@ -394,6 +394,10 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     if not 0.5 <= posterior_threshold < 1.0:
         raise InputError(f"posterior_threshold must lie in [0.5, 1), got {posterior_threshold}")
     evidence = _as_evidence(evidence)
+    if lineage is not None:
+        from forensic_match.lineage.lr import check_lineage_options
+
+        check_lineage_options(lineage, lineage_options or {})
     panel = prepare_panel(markers, families, samples)
     references = _reference_samples(families)
     everything = list(samples) + [ref for ref, _, _ in references]

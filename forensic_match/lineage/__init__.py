@@ -21,6 +21,7 @@ from forensic_match.lineage.lines import LineageLink, lineage_links
 from forensic_match.lineage.lr import (
     LineageLR,
     LineageResult,
+    check_lineage_options,
     combine_log10_lr,
     lineage_frame,
     lineage_lr,
@@ -42,7 +43,8 @@ from forensic_match.lineage.ystr import YMarker, compare_haplotypes, parse_haplo
 __all__ = [
     "DiscLapFit", "HaplotypeFrequency", "LineageData", "LineageLR", "LineageLink",
     "LineageResult", "LineageScores", "Mitotype", "MitotypeDatabase", "YDatabase", "YMarker",
-    "brenner_kappa", "clopper_pearson_upper", "combine_log10_lr", "compare_haplotypes",
+    "brenner_kappa", "check_lineage_options", "clopper_pearson_upper", "combine_log10_lr",
+    "compare_haplotypes",
     "compare_mitotypes", "count_frequency", "fit_disclap", "lineage_frame", "lineage_links",
     "lineage_lr",
     "lineage_lrs", "merge_mitotypes", "mt_lr", "parse_haplotype", "parse_mitotype",

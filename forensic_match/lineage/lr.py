@@ -323,6 +323,45 @@ def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
                      joint)
 
 
+def check_lineage_options(data: LineageData, options: Mapping[str, Any]) -> None:
+    """Refuse, before any work, options of :func:`lineage_lr` that would stop a search
+    half-way.
+
+    Raises
+    ------
+    InputError
+        An unknown option or method; ``y_method="disclap"`` without a fit
+        (:meth:`LineageData.fit_disclap`); ``y_method="kappa"`` with a Y database whose
+        haplotypes are all distinct over its fully typed loci (Brenner's kappa 1:
+        ``(1 - kappa) / (N + 1)`` would be 0 for the first unseen haplotype).
+    """
+    known = {"y_method", "mt_method", "level", "multistep", "mt_rate", "references"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise InputError(f"lineage options {unknown}: not options of lineage_lr "
+                         f"({', '.join(sorted(known))})")
+    y_method = options.get("y_method", "count")
+    mt_method = options.get("mt_method", "count")
+    if y_method not in ("count", "count_upper", "kappa", "disclap"):
+        raise InputError(f"lineage y_method {y_method!r}: 'count', 'count_upper', 'kappa' "
+                         f"or 'disclap'")
+    if mt_method not in ("count", "count_upper"):
+        raise InputError(f"lineage mt_method {mt_method!r}: 'count' or 'count_upper'")
+    if y_method == "disclap" and data.disclap is None:
+        raise InputError("lineage y_method 'disclap' needs a discrete Laplace fit of the Y "
+                         "database (LineageData.fit_disclap)")
+    if y_method == "kappa" and data.y_database is not None and data.markers:
+        db = data.y_database
+        loci = [m.key for m in data.markers if all(m.key in h for h in db.haplotypes)]
+        counts, size = db.counts(loci) if loci else ({}, 0)
+        if size and max(counts.values()) == 1:
+            raise InputError(
+                f"lineage y_method 'kappa': every one of the {size} haplotypes of Y database "
+                f"{db.name!r} is distinct over its {len(loci)} fully typed loci, so Brenner's "
+                f"kappa is 1 and an unseen haplotype would get frequency 0 (an infinite LR); "
+                f"use 'count', 'count_upper' or 'disclap'")
+
+
 def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
                y_method: YMethod = "count", mt_method: MtMethod = "count",
                level: float = 0.95, multistep: float = MULTISTEP_FRACTION,

@@ -496,18 +496,13 @@ def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
     Raises
     ------
     InputError
-        ``y_method="disclap"`` without a fit (``data.disclap``), or an unknown option value.
+        Options :func:`~forensic_match.lineage.lr.check_lineage_options` refuses.
     """
+    from forensic_match.lineage.lr import check_lineage_options
+
+    check_lineage_options(data, options)
     y_method = options.get("y_method", "count")
     mt_method = options.get("mt_method", "count")
-    if y_method not in ("count", "count_upper", "kappa", "disclap"):
-        raise InputError(f"lineage y_method {y_method!r}: 'count', 'count_upper', 'kappa' "
-                         f"or 'disclap'")
-    if y_method == "disclap" and data.disclap is None:
-        raise InputError("lineage y_method 'disclap' needs a discrete Laplace fit of the Y "
-                         "database (LineageData.fit_disclap)")
-    if mt_method not in ("count", "count_upper"):
-        raise InputError(f"lineage mt_method {mt_method!r}: 'count' or 'count_upper'")
     raw = data.to_dict()
     ystr = raw.get("ystr", {})
     out: dict[str, Any] = {
