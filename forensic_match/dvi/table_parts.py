@@ -237,7 +237,9 @@ def save_parted(path: str | Path, markers: Sequence[Marker],
         :class:`CompiledRow` ``picks[i]``.
     previous : PartedTables, optional
         The index last read from ``path``: its pieces are kept (when it is still the index
-        on disk and its panel and theta are these) and its rows picked are referenced.
+        on disk and its panel and theta are these) and its rows picked are referenced as
+        they are in its files (a row changed in memory since, which the copy-on-write map
+        allows, would not be seen: no caller changes these tables).
 
     Returns
     -------
@@ -323,7 +325,7 @@ def save_parted(path: str | Path, markers: Sequence[Marker],
         _hook("index written")
         named = set(files)
         for stray in path.parent.glob(_piece_glob(path)):
-            if stray.name not in named:
+            if stray.name not in named and not stray.name.endswith(".tmp.npz"):
                 stray.unlink(missing_ok=True)
                 _hook("piece deleted")
     return {"written": n_written, "stored": int(sum(sizes)), "live": len(picks),
