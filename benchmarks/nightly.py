@@ -85,6 +85,7 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
         profiler = cProfile.Profile() if profile_night and name != "full" else None
         t = time.perf_counter()
         cpu = time.process_time()
+        started = time.time()
         if profiler is not None:
             profiler.enable()
         summary = run_store(store, data, workers=workers, min_markers=8,
@@ -108,6 +109,14 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
                      "identifications": summary.counts["identifications"],
                      "changes": {k: summary.counts.get(f"candidates_{k}", 0)
                                  for k in ("new", "stronger", "weaker", "withdrawn")}}
+        if store.tables_dir is not None:
+            # What the run wrote into the tables directory (files it created or replaced).
+            stats = {p.name: p.stat() for p in store.tables_dir.iterdir() if p.is_file()}
+            out[name]["tables_written_mb"] = round(sum(
+                st.st_size for st in stats.values() if st.st_mtime >= started) / 1e6, 1)
+            out[name]["relatives_files_mb"] = {
+                n: round(st.st_size / 1e6, 1) for n, st in sorted(stats.items())
+                if n.startswith("tables.relatives")}
 
     def copy_state(src: Path, dst: Path) -> None:
         dst.mkdir(parents=True, exist_ok=True)

@@ -22,8 +22,8 @@ from forensic_match.dvi.alternatives_memo import (
     load_alternatives_memo,
     save_alternatives_memo,
 )
-from forensic_match.dvi.compile import CompiledTables
 from forensic_match.dvi.identify import _RelativeTables, _state_key
+from forensic_match.dvi.table_parts import load_tables
 from forensic_match.errors import CacheWarning
 from forensic_match.markers import markers_digest
 
@@ -61,7 +61,7 @@ def test_taken_from_the_memo_equals_drawn_and_compiled(tmp_path_factory: pytest.
     # The next night: some families re-typed, some new.
     night2 = [_retyped(am[i], k) if i in changed else am[i]
               for i in sorted(first | changed)]
-    reuse = CompiledTables.load(tmp / "rel.npz")
+    reuse = load_tables(tmp / "rel.npz")
     taken = _RelativeTables(ds.markers, reuse=reuse, memo=load_alternatives_memo(tmp / "alt.npz"))
     taken.prepare(night2)
     fresh = _RelativeTables(ds.markers)

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from forensic_match.cases import DviDataset, Family, load_case
 from forensic_match.cli import main
 from forensic_match.dvi.identify import prepare_panel
+from forensic_match.dvi.table_parts import PartedTables, load_tables
 from forensic_match.errors import CacheWarning
 from forensic_match.store import CaseStore, run_store
 from forensic_match.store.runs import CHANGES, latest_finished_run
@@ -105,6 +106,43 @@ def test_each_night_compiles_only_new_and_changed_families(nightly: tuple) -> No
     assert runs[1].counts["compiled_families"] == len(nights[1].am)
     assert runs[2].counts["compiled_families"] == len(nights[2].am)
     assert runs[2].counts["families"] == sum(len(n.am) for n in nights) - 1
+
+
+def test_the_relatives_tables_grow_by_each_nights_new_rows(nightly: tuple) -> None:
+    """Each night appends a piece of the rows not stored before; the first night's file is
+    not written again (docs/store.md, "The relatives' tables as appended pieces")."""
+    store = nightly[0]
+    index = store.tables_dir / "tables.relatives.npz"
+    tables = load_tables(index)
+    assert isinstance(tables, PartedTables) and len(tables.files) >= 2
+    assert {p.name for p in store.tables_dir.glob("tables.relatives.part-*.npz")} == \
+        set(tables.files)
+    stored = [k for piece in tables.pieces for k in piece.keys]
+    assert len(stored) == len(set(stored)) >= len(tables.keys)
+    assert set(tables.keys) <= set(stored)
+    for r in range(0, len(tables.rows), 7):
+        piece, at = tables.locate(r)
+        assert piece.keys[at] == tables.keys[r] and piece.rows[at] == tables.rows[r]
+
+
+def test_a_missing_relatives_piece_is_compiled_again(programme: DviDataset,
+                                                    tmp_path: Path) -> None:
+    ds = dataclasses.replace(programme, am=programme.am[:40], pm=programme.pm[:30])
+    with CaseStore(tmp_path / "cases.db") as store:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            first = run_store(store, ds, min_markers=8)
+        assert store.tables_dir is not None
+        pieces = list(store.tables_dir.glob("tables.relatives.part-*.npz"))
+        assert pieces
+        for piece in pieces:
+            piece.unlink()
+        with pytest.warns(CacheWarning, match="tables.relatives.npz"):
+            second = run_store(store, ds, min_markers=8)
+        assert second.counts["compiled_relative_families"] == \
+            first.counts["compiled_relative_families"] > 0
+        assert _candidates(store, second.run_id) == _candidates(store, first.run_id)
+        assert store.changes(second.run_id) == []
 
 
 def test_the_third_night_equals_one_run_over_everything(nightly: tuple, programme: DviDataset,

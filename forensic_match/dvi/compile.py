@@ -767,6 +767,9 @@ class CompiledTables:
         from forensic_match.dvi.npz_file import load_npz
 
         data, meta = load_npz(path)
+        if "markers" not in meta:
+            raise ValueError(f"file {str(path)!r}: not a tables file (an index of tables "
+                             f"kept as pieces is read by table_parts.load_tables)")
         markers = tuple(_markers(meta["markers"], f"file {str(path)!r}"))
         theta = float(meta.get("theta", 0.0))
         den = (data["denominator"], data["denominator_sums"]) if theta > 0 \
@@ -794,6 +797,8 @@ def _runs(picks: Sequence[tuple[CompiledTables, int] | CompiledRow],
             runs.append(pick)
             continue
         table, r = pick
+        if not isinstance(table, CompiledTables):  # a table kept as pieces (PartedTables)
+            table, r = table.locate(r)
         last = runs[-1] if runs else None
         if isinstance(last, list) and last[0] is table and last[2] == r:
             last[2] = r + 1
@@ -891,6 +896,13 @@ def _concatenate(markers: Sequence[Marker], parts: Sequence[CompiledTables],
         else first.denominator_sums, np.concatenate([p.row_theta for p in parts]))
 
 
+def _row_shape(tables: Any, name: str) -> tuple[int, ...]:
+    """Shape of one row of array ``name`` of ``tables`` (compiled, or kept as pieces)."""
+    if isinstance(tables, CompiledTables):
+        return tuple(getattr(tables, name).shape[1:])
+    return tables.row_shape(name)
+
+
 def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
                      workers: int = 1, progress: bool = False,
                      reuse: CompiledTables | None = None, theta: float = 0.0,
@@ -907,8 +919,9 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
         Processes to compile in (families are independent); 1 compiles in this process.
     progress : bool
         Show a progress bar on standard error.
-    reuse : CompiledTables, optional
-        Tables from an earlier run (e.g. last night's, :meth:`CompiledTables.load`): a row
+    reuse : CompiledTables or PartedTables, optional
+        Tables from an earlier run (e.g. last night's, :meth:`CompiledTables.load` or
+        :func:`~forensic_match.dvi.table_parts.load_tables`): a row
         whose family data, markers and theta are unchanged (same :func:`row_key`) is copied,
         not recompiled.
     theta : float
@@ -929,8 +942,8 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
     keys = [k for ks in family_keys for k in ks]
     old = {k: r for r, k in enumerate(reuse.keys)} if reuse is not None else {}
     compatible = reuse is not None and reuse.theta == theta and \
-        reuse.log10_lr.shape[1] == marker_offsets(markers)[-1] and \
-        reuse.allele_sums.shape[1:] == (int(allele_offsets(markers)[-1]), 2)
+        _row_shape(reuse, "log10_lr") == (marker_offsets(markers)[-1],) and \
+        _row_shape(reuse, "allele_sums") == (int(allele_offsets(markers)[-1]), 2)
     if old and compatible and reuse is not None:
         todo = [f for f, ks in zip(families, family_keys) if any(k not in old for k in ks)]
         fresh = compile_families(todo, markers, workers=workers, progress=progress,

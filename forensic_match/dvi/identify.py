@@ -886,14 +886,18 @@ class _ConditionedRows:
         tables.save(path)
 
 
-def _load_cache(path: str | Path | None) -> CompiledTables | None:
-    """Tables saved by an earlier run, or ``None`` (absent, or unreadable: then a
+def _load_cache(path: str | Path | None) -> Any:
+    """Tables saved by an earlier run (``CompiledTables``, or ``PartedTables`` for tables
+    kept as pieces: :mod:`~forensic_match.dvi.table_parts`), or ``None`` (absent, or
+    unreadable, a piece missing or damaged: then a
     :class:`~forensic_match.errors.CacheWarning` and everything is compiled again; the
     cache holds only what can be recomputed)."""
+    from forensic_match.dvi.table_parts import load_tables
+
     if path is None or not Path(path).exists():
         return None
     try:
-        return CompiledTables.load(path)
+        return load_tables(path)
     except Exception as exc:  # noqa: BLE001 - any damage to a derived file means recompiling
         warnings.warn(f"file {str(path)!r}: compiled tables could not be read "
                       f"({type(exc).__name__}: {exc}); compiling again", CacheWarning,
@@ -944,6 +948,7 @@ class _RelativeTables:
         with ``memo_path`` and a memo, the alternatives of the families whose rows are
         written there."""
         from forensic_match.dvi.alternatives_memo import save_alternatives_memo
+        from forensic_match.dvi.table_parts import save_parted
         from forensic_match.markers import markers_digest
 
         if path is None:
@@ -979,7 +984,9 @@ class _RelativeTables:
                     add(name, old, r, old.sex[r], key)
         if not picks:
             return
-        CompiledTables.save_rows(path, self.panel, picks, names, sexes, keys, self.theta)
+        # Only the rows not already in the file's pieces are written (docs/store.md).
+        save_parted(path, self.panel, picks, names, sexes, keys, self.theta,
+                    previous=self.reuse)
         if memo_path is not None and self.memo is not None:
             # This identification's families, and the earlier memo's whose rows are kept.
             entries = {d: e for d, e in self.memo.entries.items()
