@@ -101,8 +101,21 @@ def outside_relative(ped: Pedigree, reference: str, kind: str, rng: np.random.Ge
     return records + added, "OUT"
 
 
+def add_other_line(ped: Pedigree, mp: str) -> tuple[Pedigree, str]:
+    """The family pedigree with a typed reference on the missing person's other line: a full
+    sibling ``OA`` of his parent who does not link him to the first reference (that parent
+    gets parents ``OGF``, ``OGM``)."""
+    parents = ped.parents(mp)
+    assert parents is not None
+    other = next(p for p in parents if ped.parents(p) is None)
+    records = [(i, "OGF", "OGM", s) if i == other else (i, f, m, s)
+               for i, f, m, s in ped.records()]
+    records += [("OGF", None, None, "M"), ("OGM", None, None, "F"), ("OA", "OGF", "OGM", "F")]
+    return Pedigree.from_records(records), "OA"
+
+
 def build(families: int, shape: str, seed: int, kin: float, error: float, missing: float,
-          panel):
+          panel, other_line: bool = False):
     """The programme with outside bodies: (dataset families, samples, markers, SnpData,
     truth {pm: (family, missing or None, kind)})."""
     markers = bench_markers("equal")
@@ -123,6 +136,10 @@ def build(families: int, shape: str, seed: int, kin: float, error: float, missin
     for k, fam in enumerate(ds.am):
         (reference,) = sorted(fam.genotypes)
         (mp,) = fam.missing
+        typed = [reference]
+        if other_line:
+            fam = dataclasses.replace(fam, pedigree=add_other_line(fam.pedigree, mp)[0])
+            typed.append("OA")
         with_kin = rng.random() < kin
         if with_kin:
             kind = kinds[n_out % len(kinds)]
@@ -133,9 +150,9 @@ def build(families: int, shape: str, seed: int, kin: float, error: float, missin
             kind, out, true_ped = None, None, fam.pedigree
         str_profiles = simulate_profiles(true_ped, markers, seed=rng)
         haps = drop_genes(true_ped, panel, rng)
-        fams.append(dataclasses.replace(fam, genotypes={reference: str_profiles[reference]}))
-        refs[fam.id] = {reference: degrade_snps(haps[reference], p, rng, error=error)
-                        .astype(np.int8)}
+        fams.append(dataclasses.replace(fam, genotypes={r: str_profiles[r] for r in typed}))
+        refs[fam.id] = {r: degrade_snps(haps[r], p, rng, error=error).astype(np.int8)
+                        for r in typed}
         sid = pm_of_missing.get((fam.id, mp))
         if sid is not None:
             old = samples[sid]
@@ -200,6 +217,9 @@ def main() -> None:
     ap.add_argument("--reference-kin", type=float, nargs="+", default=[0.0, 1.0],
                     help="identify's reference_kin weights (0: main's model before the "
                          "references' relatives were weighed)")
+    ap.add_argument("--other-line", action="store_true",
+                    help="a second typed reference on the missing person's other line (a "
+                         "full sibling of his other parent)")
     ap.add_argument("--chromosomes", default="", help="comma-separated subset of the panel")
     args = ap.parse_args()
     panel = load_force_panel()
@@ -207,9 +227,11 @@ def main() -> None:
         keep = set(args.chromosomes.split(","))
         panel = panel.subset([m.name for m, c in zip(panel.markers, panel.chrom) if c in keep])
     fams, samples, markers, snp, truth = build(args.families, args.shape, args.seed, args.kin,
-                                               args.error, args.missing, panel)
+                                               args.error, args.missing, panel,
+                                               other_line=args.other_line)
     what = Counter(v[2] for v in truth.values())
-    print(f"families {args.families} ({args.shape}), seed {args.seed}; bodies "
+    print(f"families {args.families} ({args.shape}{', + other line' * args.other_line}), "
+          f"seed {args.seed}; bodies "
           f"{dict(sorted(what.items()))}; SNPs {len(panel)}, error {args.error}, PM missing "
           f"{args.missing}, fst {args.fst}")
     for relatives in args.relatives:
