@@ -73,7 +73,10 @@ def main() -> None:
                 res = identify(ds.am, ds.pm, ds.markers, **extra,
                                **({} if fst is None else
                                   {"snp": snp, "snp_options": {"fst": fst}}))
-            right, wrong, fright, fwrong = _count(res, truth_missing, truth_family)
+            c = _count(res, truth_missing, truth_family,
+                       {f.id: args.shape for f in ds.am})["all"]
+            right, wrong, fright, fwrong = (c["id_right"], c["id_wrong"], c["fam_right"],
+                                            c["fam_wrong"])
             print(f"{label} | {'STR' if fst is None else 'STR + SNP'} | "
                   f"{'-' if fst is None else f'{fst:g}'} | {right} | {wrong} | {fright} | "
                   f"{fwrong} | {time.process_time() - t:.1f}", flush=True)

@@ -232,16 +232,25 @@ def _outcome(prog, res) -> tuple[int, int, int, int]:
 
 def test_snps_place_bodies_that_a_cousin_on_str_cannot(cousin_programme):
     """With a single first cousin per family, STR alone places no body; STR + SNP (fst 0.01)
-    places most bodies of missing persons in their family, and none falsely. With the
-    unregistered relatives as alternatives (the default) the placements are family-level:
-    the missing man's unregistered brother has the same SNP LR against the cousin, and his
-    posterior stays; with a closed list (no relatives) they are individual identifications."""
+    without the references' relatives as alternatives (``reference_kin=0``) places most
+    bodies of missing persons in their family, and none falsely (these programmes draw no
+    body related to a reference but not to the missing person). With the unregistered
+    relatives as alternatives (the default) the placements are family-level: the missing
+    man's unregistered brother has the same SNP LR against the cousin, and his posterior
+    stays; with a closed list (no relatives) they are individual identifications. With the
+    references' relatives (the default) none is placed: the cousin's own cousin through his
+    in-law parent has the missing man's LR (``test_reference_kin.py``)."""
     prog, snp = cousin_programme
     ds = prog.dataset
     n_found = prog.truth["family"].is_not_null().sum()
     opts = {"fst": 0.01}
     plain = identify(ds.am, ds.pm, ds.markers)
-    combined = identify(ds.am, ds.pm, ds.markers, snp=snp, snp_options=opts)
+    with_kin = identify(ds.am, ds.pm, ds.markers, snp=snp, snp_options=opts)
+    print("with the references' relatives:", _outcome(prog, with_kin))
+    assert _outcome(prog, with_kin) == (0, 0, 0, 0)
+    assert (with_kin.decision.bodies["p_reference_kin"] > 0).any()
+    combined = identify(ds.am, ds.pm, ds.markers, snp=snp, snp_options=opts,
+                        reference_kin=0.0)
     assert _outcome(prog, plain) == (0, 0, 0, 0)
     true_ids, false_ids, true_fl, false_fl = _outcome(prog, combined)
     assert false_ids == 0 and false_fl == 0
@@ -255,7 +264,8 @@ def test_snps_place_bodies_that_a_cousin_on_str_cannot(cousin_programme):
     assert set(params["pairs_by_method"]) == {METHODS["pair"]}   # one cousin each
     assert sum(params["pairs_by_method"].values()) >= 24 * 24
     closed_plain = identify(ds.am, ds.pm, ds.markers, relatives=0.0)
-    closed = identify(ds.am, ds.pm, ds.markers, relatives=0.0, snp=snp, snp_options=opts)
+    closed = identify(ds.am, ds.pm, ds.markers, relatives=0.0, snp=snp, snp_options=opts,
+                      reference_kin=0.0)
     assert _outcome(prog, closed_plain)[:2] == (0, 0)
     true_ids, false_ids, _, false_fl = _outcome(prog, closed)
     assert false_ids == 0 and false_fl == 0 and true_ids >= 0.8 * n_found  # measured 24/24

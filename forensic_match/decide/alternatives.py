@@ -184,4 +184,119 @@ def relative_alternatives(family: Family) -> AlternativeSet:
     return AlternativeSet(ext_family, tuple(out))
 
 
-__all__ = ["ADDED", "Alternative", "AlternativeSet", "relation", "relative_alternatives"]
+def _related(ped: Pedigree, a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are blood relatives in ``ped`` (one descends from the other,
+    or they share an ancestor)."""
+    up_a, up_b = ped.ancestors(a) | {a}, ped.ancestors(b) | {b}
+    return bool(up_a & up_b)
+
+
+def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
+    """Undrawn relatives of typed references who could be a body instead of the family's
+    missing persons (``docs/decisions.md``, "Relatives of a reference").
+
+    For every reference ``R`` in ``references`` that is a blood relative of a missing person,
+    the family's pedigree is extended by
+
+    - ``R/child``: a child of ``R`` with a new untyped partner ``R/partner`` (``R`` of known
+      sex);
+    - ``R/sibling``: a full sibling of ``R`` (unknown sex), on ``R``'s parents, added
+      (``R/father``, ``R/mother``) when ``R`` is drawn without parents; left out when ``R``'s
+      parents are a missing person's (he is then the missing person's sibling, a relative
+      alternative already);
+    - ``R/nephew``: a child of a new sister ``R/sister`` of ``R`` (with a new partner): the
+      reference's nephew or niece, in the same relationship to ``R`` as a missing nephew;
+    - ``R/cousin``: for each parent ``P`` of ``R`` drawn as a founder who is no ancestor of a
+      missing person (an in-law), a first cousin of ``R`` through ``P``: a child of a new
+      sibling of ``P``, on new parents of ``P``; no relative of the missing person.
+
+    Every added person is untyped and has no typed descendant, so the family's likelihood is
+    unchanged (``P``'s added parents are untyped founders above a founder). The hypotheses are
+    compiled like the missing persons (``family.missing`` of the result), and weighed by the
+    decisions as people outside the family (:data:`~forensic_match.decide.priors.
+    REFERENCE_KIN_WEIGHT`): their posterior counts for neither an identification nor a
+    family-level placement.
+
+    Parameters
+    ----------
+    family : Family
+    references : sequence of str
+        The typed references whose relatives are drawn (ids of the family pedigree).
+
+    Returns
+    -------
+    AlternativeSet
+        Empty (``alternatives == ()``) when no reference is related to a missing person.
+
+    Examples
+    --------
+    >>> ped = Pedigree.from_records([("GF", None, None, "M"), ("GM", None, None, "F"),
+    ...                              ("FA", "GF", "GM", "M"), ("UN", "GF", "GM", "M"),
+    ...                              ("MO", None, None, "F"), ("MP", "FA", "MO", "M")])
+    >>> fam = Family("F1", ped, ["MP"], {"UN": {}})
+    >>> [a.person for a in reference_kin(fam, ["UN"]).alternatives]
+    ['UN/child', 'UN/sibling', 'UN/nephew']
+    """
+    ped = family.pedigree
+    missing = list(family.missing)
+    records = ped.records()
+    parents_of = {i: (f, m) for i, f, m, _ in records}
+    ancestors = set().union(*(ped.ancestors(m) for m in missing)) if missing else set()
+    mp_parents = {ped.parents(m) for m in missing} - {None}
+    added: list[tuple[str, str | None, str | None, str]] = []
+    out: list[Alternative] = []
+    for ref in sorted(references):
+        if ref not in ped or ref in missing or \
+                not any(_related(ped, ref, m) for m in missing):
+            continue
+        sex = ped.sex_of(ref)
+        if sex != "U":
+            partner = f"{ref}{ADDED}partner"
+            added += [(partner, None, None, "F" if sex == "M" else "M"),
+                      (f"{ref}{ADDED}child", *((ref, partner) if sex == "M"
+                                               else (partner, ref)), "U")]
+            out.append(Alternative(family.id, f"{ref}{ADDED}child",
+                                   f"child of reference {ref}", drawn=False))
+        fa, mo = parents_of[ref]
+        if fa is None or mo is None:
+            fa, mo = f"{ref}{ADDED}father", f"{ref}{ADDED}mother"
+            added += [(fa, None, None, "M"), (mo, None, None, "F")]
+            parents_of[ref] = (fa, mo)
+        if (fa, mo) not in mp_parents:
+            added.append((f"{ref}{ADDED}sibling", fa, mo, "U"))
+            out.append(Alternative(family.id, f"{ref}{ADDED}sibling",
+                                   f"full sibling of reference {ref}", drawn=False))
+        sister, spouse = f"{ref}{ADDED}sister", f"{ref}{ADDED}sister_partner"
+        added += [(sister, fa, mo, "F"), (spouse, None, None, "M"),
+                  (f"{ref}{ADDED}nephew", spouse, sister, "U")]
+        out.append(Alternative(family.id, f"{ref}{ADDED}nephew",
+                               f"nephew or niece of reference {ref}", drawn=False))
+        for k, p in enumerate(q for q in ped.parents(ref) or () if ped.parents(q) is None
+                              and q not in ancestors):
+            tag = f"{ref}{ADDED}" + ("" if k == 0 else f"{k + 1}")
+            if p not in {i for i, *_ in added} and parents_of.get(p, (None, None))[0] is None:
+                parents_of[p] = (f"{p}{ADDED}father", f"{p}{ADDED}mother")
+                added += [(f"{p}{ADDED}father", None, None, "M"),
+                          (f"{p}{ADDED}mother", None, None, "F")]
+            gf, gm = parents_of[p]
+            sib_sex = ped.sex_of(p) if ped.sex_of(p) != "U" else "F"
+            added += [(f"{tag}inlaw_sibling", gf, gm, sib_sex),
+                      (f"{tag}inlaw_partner", None, None, "F" if sib_sex == "M" else "M"),
+                      (f"{tag}cousin", *((f"{tag}inlaw_sibling", f"{tag}inlaw_partner")
+                                         if sib_sex == "M" else
+                                         (f"{tag}inlaw_partner", f"{tag}inlaw_sibling")),
+                       "U")]
+            out.append(Alternative(family.id, f"{tag}cousin",
+                                   f"first cousin of reference {ref} through {p}",
+                                   drawn=False))
+    if not out:
+        return AlternativeSet(family, ())
+    records = [(i, *parents_of[i], s) for i, _, _, s in records]
+    extended = Pedigree.from_records(records + added, source=ped.source)
+    ext_family = dataclasses.replace(family, pedigree=extended,
+                                     missing=[a.person for a in out], references={})
+    return AlternativeSet(ext_family, tuple(out))
+
+
+__all__ = ["ADDED", "Alternative", "AlternativeSet", "reference_kin", "relation",
+           "relative_alternatives"]

@@ -18,7 +18,11 @@ unrecorded kinsmen of the families' lineages ``κ Σ_f K_sf``, ``K_sf`` the larg
 LR of family f's members compared with body s on a line (their autosomal LR is 1: a man of
 the patrilineage outside the pedigree is, autosomally, anyone; his Y haplotype is the
 line's). A kinsman is no member of the family: his mass counts for neither an
-identification nor a family-level proposal.
+identification nor a family-level proposal. With linked SNPs, the undrawn relatives of the
+families' typed references (:func:`~forensic_match.decide.alternatives.reference_kin`: a child,
+sibling or nephew of a reference, a cousin through its in-law parent) add ``τ Σ_k LR_sk`` to
+the free weight, each scored like a relative alternative on the family extended by him; they
+are no members of the family either.
 """
 
 from __future__ import annotations
@@ -53,13 +57,18 @@ class Decision:
     bodies : DataFrame
         pm, p_open (posterior of the open set: nobody registered nor a listed relative),
         p_lineage_kin (posterior of an unrecorded kinsman of a compared lineage; 0 without
-        lineage markers).
+        lineage markers), p_reference_kin (posterior of an undrawn relative of a typed
+        reference; 0 without them).
+    reference_kin : DataFrame
+        Each body's best undrawn relatives of typed references (with SNP data): pm, family,
+        person, relation, lr, log10_lr, posterior; not part of ``families``.
     """
 
     pairs: Any
     alternatives: Any
     families: Any
     bodies: Any
+    reference_kin: Any = None
 
 
 def _logsumexp(*values: float) -> float:
@@ -70,8 +79,38 @@ def _logsumexp(*values: float) -> float:
     return hi + math.log(sum(math.exp(v - hi) for v in finite))
 
 
+#: Rows assumed, at most, behind a body's listed best rows when its LR sum over a search's
+#: rows overflowed (:func:`_log_sums`).
+MAX_UNLISTED_ROWS = 1e6
+
+
+def _log_sums(result: Any, pm_ids: list[str]) -> np.ndarray:
+    """Natural log of each body's LR summed over the rows of ``result`` (a search of
+    alternatives); ``-inf`` for a body not searched. Where the linear sum overflowed (an LR
+    above ~1e308, as dense SNPs give a reference's own child), it is bounded from above by its
+    listed best rows plus :data:`MAX_UNLISTED_ROWS` rows as large as the smallest listed one
+    (each unlisted row is at most that): an alternative is never understated."""
+    sums = dict(zip(result.samples["pm"].to_list(), result.samples["lr_sum"].to_list()))
+    listed: dict[str, list[float]] = {}
+    for p, v in zip(result.by_sample["pm"].to_list(), result.by_sample["log10_lr"].to_list()):
+        if math.isfinite(v):
+            listed.setdefault(p, []).append(v * LN10)
+    out = np.full(len(pm_ids), -math.inf)
+    for i, p in enumerate(pm_ids):
+        v = sums.get(p, 0.0)
+        if v > 0 and math.isfinite(v):
+            out[i] = math.log(v)
+        elif v > 0 or (v != v and p in listed):
+            rows = listed.get(p, [])
+            out[i] = _logsumexp(*rows, min(rows) + math.log(MAX_UNLISTED_ROWS)) if rows \
+                else math.inf
+    return out
+
+
 def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[str, str], str],
-           priors: Priors, lineage_kin: Mapping[str, float] | None = None) -> Decision:
+           priors: Priors, lineage_kin: Mapping[str, float] | None = None,
+           reference_kin: tuple[Any, Mapping[tuple[str, str], str]] | None = None
+           ) -> Decision:
     """Joint posteriors of one round (see the module doc).
 
     Parameters
@@ -87,6 +126,10 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
         ``{pm: Σ_f K_sf}``: per body, over the families with a member compared with it on
         a line, the largest such member's lineage LR, summed (see the module doc); weighted
         by ``priors.lineage_kin``. ``None``: no lineage markers.
+    reference_kin : (SearchResult, mapping), optional
+        The same bodies against the undrawn relatives of the families' typed references
+        (rows ``(family, person)``) and their relation texts; each weighted by
+        ``priors.reference_kin``. ``None``: none drawn (no SNP data).
     """
     import polars as pl
 
@@ -108,21 +151,24 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
     lr_sum = np.nan_to_num(candidates.samples["lr_sum"].to_numpy().astype(np.float64),
                            posinf=1e308)
     residual = np.maximum(lr_sum - listed, 0.0)
-    alt_sum = np.zeros(n_s)
+    log_alt = np.full(n_s, -math.inf)
     if alternatives is not None and priors.relatives > 0:
-        got = dict(zip(alternatives.samples["pm"].to_list(),
-                       alternatives.samples["lr_sum"].to_list()))
-        alt_sum = np.array([got.get(p, 0.0) for p in pm_ids], dtype=np.float64)
+        log_alt = _log_sums(alternatives, pm_ids)
     log_rho = math.log(priors.relatives) if priors.relatives > 0 else -math.inf
     log_kin = np.full(n_s, -math.inf)
     if lineage_kin is not None and priors.lineage_kin > 0:
         kin = np.array([lineage_kin.get(p, 0.0) for p in pm_ids], dtype=np.float64)
         log_kin[kin > 0] = math.log(priors.lineage_kin) + np.log(kin[kin > 0])
+    log_ref = np.full(n_s, -math.inf)
+    use_ref = reference_kin is not None and priors.reference_kin > 0
+    if use_ref:
+        assert reference_kin is not None
+        log_ref = math.log(priors.reference_kin) + _log_sums(reference_kin[0], pm_ids)
     log_free = np.array([
         _logsumexp(priors.log_open,
-                   log_rho + math.log(a) if a > 0 else -math.inf,
-                   math.log(r) if r > 0 else -math.inf, k)
-        for a, r, k in zip(alt_sum, residual, log_kin.tolist())])
+                   log_rho + a, math.log(r) if r > 0 else -math.inf, k, q)
+        for a, r, k, q in zip(log_alt.tolist(), residual, log_kin.tolist(),
+                              log_ref.tolist())])
     post = matching_posteriors(n_s, len(mps), s_idx, m_idx, log10 * LN10, log_free)
     pairs = cand.with_columns(pl.Series("posterior", post.p_edge),
                               pl.Series("joint_exact", post.exact))
@@ -138,16 +184,30 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
             alt_rows.append({"pm": r["pm"], "family": r["family"], "person": r["missing"],
                              "relation": relations.get((r["family"], r["missing"]), ""),
                              "lr": r["lr"], "log10_lr": r["log10_lr"], "posterior": p})
-    alts = pl.DataFrame(alt_rows, schema={
-        "pm": pl.Utf8, "family": pl.Utf8, "person": pl.Utf8, "relation": pl.Utf8,
-        "lr": pl.Float64, "log10_lr": pl.Float64, "posterior": pl.Float64})
+    schema = {"pm": pl.Utf8, "family": pl.Utf8, "person": pl.Utf8, "relation": pl.Utf8,
+              "lr": pl.Float64, "log10_lr": pl.Float64, "posterior": pl.Float64}
+    alts = pl.DataFrame(alt_rows, schema=schema)
+    ref_rows: list[dict[str, Any]] = []
+    if use_ref:
+        assert reference_kin is not None
+        log_tau = math.log(priors.reference_kin)
+        for r in reference_kin[0].by_sample.iter_rows(named=True):
+            if not math.isfinite(r["log10_lr"]) or r["pm"] not in body_of:
+                continue
+            s = body_of[r["pm"]]
+            p = math.exp(min(0.0, log_tau + r["log10_lr"] * LN10 + log_pf[s]))
+            ref_rows.append({"pm": r["pm"], "family": r["family"], "person": r["missing"],
+                             "relation": reference_kin[1].get((r["family"], r["missing"]), ""),
+                             "lr": r["lr"], "log10_lr": r["log10_lr"], "posterior": p})
+    refs = pl.DataFrame(ref_rows, schema=schema)
     families = pl.concat([pairs.select("pm", "family", "posterior"),
                           alts.select("pm", "family", "posterior")]) \
         .group_by(["pm", "family"], maintain_order=True).agg(pl.col("posterior").sum())
     bodies = pl.DataFrame({"pm": pm_ids,
                            "p_open": np.exp(np.minimum(0.0, priors.log_open + log_pf)),
-                           "p_lineage_kin": np.exp(np.minimum(0.0, log_kin + log_pf))})
-    return Decision(pairs, alts, families, bodies)
+                           "p_lineage_kin": np.exp(np.minimum(0.0, log_kin + log_pf)),
+                           "p_reference_kin": np.exp(np.minimum(0.0, log_ref + log_pf))})
+    return Decision(pairs, alts, families, bodies, refs)
 
 
 __all__ = ["Decision", "decide"]

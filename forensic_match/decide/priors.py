@@ -39,6 +39,18 @@ RELATIVES_WEIGHT = 1.0
 #: round figure, as for :data:`RELATIVES_WEIGHT`; 0 (a closed list) lets a lineage match stand
 #: in for autosomal evidence (``docs/decisions.md``, "Kinsmen of a lineage").
 LINEAGE_KIN_WEIGHT = 1.0
+#: Default weight of each undrawn relative of a typed reference who is outside the missing
+#: person's pedigree relatives (a child, sibling, nephew of the reference, a cousin through its
+#: in-law parent: :func:`~forensic_match.decide.alternatives.reference_kin`) against one
+#: registered missing person, where linked SNPs are compared. Each such hypothesis stands for a
+#: class of people (all the reference's children, all its cousins on that side) with the same
+#: likelihood; in households and extended families killed together, and registered only in
+#: part (each dead member registered with probability ~0.6, as for :data:`RELATIVES_WEIGHT`),
+#: a dead unregistered member of such a class is about as likely to lie among the bodies as the
+#: registered missing person. 1 is the conservative round figure, as for the relatives and the
+#: lineage kinsmen; 0 (a closed list) lets a distant reference's SNP match stand for the missing
+#: person himself (``docs/decisions.md``, "Relatives of a reference").
+REFERENCE_KIN_WEIGHT = 1.0
 #: Smallest open-set weight: keeps "nobody in the register" possible even for ``registered=1``.
 MIN_OPEN = 1e-300
 
@@ -61,6 +73,10 @@ class Priors:
         Weight of an unrecorded kinsman of each missing person's lineages, against one
         registered missing person, for bodies compared on lineage markers
         (:data:`LINEAGE_KIN_WEIGHT`; unused without lineage markers).
+    reference_kin : float
+        Weight of each undrawn relative of a typed reference outside the missing person's
+        relatives, against one registered missing person, for bodies compared on linked SNPs
+        (:data:`REFERENCE_KIN_WEIGHT`; unused without SNP data).
     """
 
     registered: float
@@ -69,6 +85,7 @@ class Priors:
     n_bodies: int
     source: str
     lineage_kin: float = LINEAGE_KIN_WEIGHT
+    reference_kin: float = REFERENCE_KIN_WEIGHT
 
     @property
     def open_weight(self) -> float:
@@ -80,7 +97,7 @@ class Priors:
         """dvir's closed-disaster prior: flat over assignments, so that "nobody" weighs as
         much as any one missing person (``W0 = 1``), and no relative alternatives."""
         return cls(n_missing / (n_missing + 1.0), 0.0, n_missing, n_bodies,
-                   "closed list (dvir's flat prior over assignments)", 0.0)
+                   "closed list (dvir's flat prior over assignments)", 0.0, 0.0)
 
     @property
     def log_open(self) -> float:
@@ -96,7 +113,7 @@ class Priors:
         return {"registered": self.registered, "relatives": self.relatives,
                 "n_missing": self.n_missing, "n_bodies": self.n_bodies,
                 "open_weight": self.open_weight, "source": self.source,
-                "lineage_kin": self.lineage_kin}
+                "lineage_kin": self.lineage_kin, "reference_kin": self.reference_kin}
 
     def describe(self) -> str:
         """One sentence for reports."""
@@ -108,7 +125,8 @@ class Priors:
 
 def programme_priors(n_missing: int, n_bodies: int, *, registered: float | None = None,
                      relatives: float = RELATIVES_WEIGHT,
-                     lineage_kin: float = LINEAGE_KIN_WEIGHT) -> Priors:
+                     lineage_kin: float = LINEAGE_KIN_WEIGHT,
+                     reference_kin: float = REFERENCE_KIN_WEIGHT) -> Priors:
     """Priors for a programme of ``n_missing`` registered persons and ``n_bodies`` bodies.
 
     Parameters
@@ -122,6 +140,9 @@ def programme_priors(n_missing: int, n_bodies: int, *, registered: float | None 
     lineage_kin : float
         Weight of an unrecorded kinsman of each missing person's lineages
         (:data:`LINEAGE_KIN_WEIGHT`), where lineage markers are compared.
+    reference_kin : float
+        Weight of each undrawn relative of a typed reference
+        (:data:`REFERENCE_KIN_WEIGHT`), where linked SNPs are compared.
 
     Examples
     --------
@@ -137,14 +158,18 @@ def programme_priors(n_missing: int, n_bodies: int, *, registered: float | None 
     if lineage_kin < 0 or not math.isfinite(lineage_kin):
         raise InputError(f"the lineage kinsmen's weight must be finite and >= 0, got "
                          f"{lineage_kin}")
+    if reference_kin < 0 or not math.isfinite(reference_kin):
+        raise InputError(f"the references' relatives' weight must be finite and >= 0, got "
+                         f"{reference_kin}")
     if registered is None:
         return Priors(min(MAX_REGISTERED, n_missing / n_bodies), relatives, n_missing,
-                      n_bodies, "programme", lineage_kin)
+                      n_bodies, "programme", lineage_kin, reference_kin)
     if not 0.0 < registered <= 1.0:
         raise InputError(f"the prior that a body is a registered missing person must lie in "
                          f"(0, 1], got {registered}")
-    return Priors(registered, relatives, n_missing, n_bodies, "user", lineage_kin)
+    return Priors(registered, relatives, n_missing, n_bodies, "user", lineage_kin,
+                  reference_kin)
 
 
-__all__ = ["LINEAGE_KIN_WEIGHT", "MAX_REGISTERED", "Priors", "RELATIVES_WEIGHT",
-           "programme_priors"]
+__all__ = ["LINEAGE_KIN_WEIGHT", "MAX_REGISTERED", "Priors", "REFERENCE_KIN_WEIGHT",
+           "RELATIVES_WEIGHT", "programme_priors"]

@@ -39,6 +39,7 @@ from forensic_match.decide.alternatives import AlternativeSet, relative_alternat
 from forensic_match.decide.decisions import Decision, decide
 from forensic_match.decide.priors import (
     LINEAGE_KIN_WEIGHT,
+    REFERENCE_KIN_WEIGHT,
     RELATIVES_WEIGHT,
     Priors,
     programme_priors,
@@ -225,7 +226,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              prior_registered: float | None = None,
              prior_not_in_database: float | None = None,
              relatives: float = RELATIVES_WEIGHT, closed: bool = False,
-             lineage_kin: float = LINEAGE_KIN_WEIGHT, undisputed: bool = False,
+             lineage_kin: float = LINEAGE_KIN_WEIGHT,
+             reference_kin: float = REFERENCE_KIN_WEIGHT, undisputed: bool = False,
              threshold: float = 1e4, margin: float = 1e4, theta: float = 0.0,
              min_markers: int = 8, sex_filter: bool = True, max_rounds: int = 10,
              same_source: float | None = None, workers: int = 1,
@@ -272,6 +274,15 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         his lineage LR is the missing person's and his autosomal LR 1: only autosomal (and
         AM/PM) evidence can set the missing person above him. 0 lets a lineage match stand
         in for autosomal evidence (a closed list of victims).
+    reference_kin : float
+        With ``snp``: prior weight of each undrawn relative of an SNP-typed reference (a
+        child, full sibling, nephew of the reference, a first cousin through its in-law
+        parent: :func:`~forensic_match.decide.alternatives.reference_kin`), against one
+        registered missing person
+        (:data:`~forensic_match.decide.priors.REFERENCE_KIN_WEIGHT`); scored with STR, SNP
+        and lineage markers on the family extended by him, and no member of the family (his
+        posterior counts for neither an identification nor a family-level placement). 0
+        lets a distant reference's SNP match stand for the missing person himself.
     undisputed : bool
         Also require dvir's undisputed rule (LR >= ``threshold`` and >= ``margin`` times every
         competitor in the body's row and the missing person's column): the closed-disaster
@@ -431,7 +442,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     priors = Priors.flat(max(1, n_missing), max(1, len(bodies))) if closed else \
         programme_priors(max(1, n_missing), max(1, len(bodies)),
                          registered=prior_registered, relatives=relatives,
-                         lineage_kin=lineage_kin)
+                         lineage_kin=lineage_kin, reference_kin=reference_kin)
     fam_by_id = {f.id: f for f in families}
     row_of = {key: r for r, key in enumerate(compiled.rows)}
     sample_by_id: dict[str, Body] = {b.id: b for b in bodies}
@@ -661,6 +672,7 @@ class _Rounds:
             from forensic_match.linked.scores import SnpCache
 
             self.snp_cache = SnpCache()
+        self.kin_tables: Any = None
 
     def snp_scores(self, rows: list[tuple[str, str]], families: Sequence[Family],
                    remaining: list[Body], also: Any) -> Any:
@@ -763,7 +775,38 @@ class _Rounds:
                                                night=night)
         kin = self.lineage_kin(remaining) \
             if self.lineage is not None and self.priors.lineage_kin > 0 else None
-        return res, decide(res, alt_res, relations, self.priors, lineage_kin=kin)
+        return res, decide(res, alt_res, relations, self.priors, lineage_kin=kin,
+                           reference_kin=self.reference_kin(remaining))
+
+    def reference_kin(self, remaining: list[Body]) -> tuple[Any, Any] | None:
+        """With SNP data, the bodies searched against the undrawn relatives of the SNP-typed
+        references of the families in play (``docs/decisions.md``, "Relatives of a
+        reference"), scored as the relative alternatives are (AM/PM evidence aside: he has no
+        AM record), with their relations; only bodies scored on SNPs (typed at ``min_snps``
+        calls or more) are searched. ``None`` without SNP data or with weight 0."""
+        if self.snp is None or self.priors.reference_kin <= 0 or not self.in_play:
+            return None
+        from forensic_match.dvi.reference_kin import ReferenceKinTables, search_reference_kin
+        from forensic_match.linked.scores import MIN_SNPS
+
+        least = int(self.snp_options.get("min_snps", MIN_SNPS))
+        remaining = [b for b in remaining
+                     if b.id in self.snp.pm and int((self.snp.pm[b.id] >= 0).sum()) >= least]
+        if not remaining:
+            return None
+
+        if self.kin_tables is None:
+            self.kin_tables = ReferenceKinTables(self.panel, self.compiled.theta)
+        families = [(_conditioned_family(self.fam_by_id[fid], self.conditioned),
+                     sorted(self.snp.references.get(fid, {})),
+                     _observations(self.conditioned, fid) or None)
+                    for fid in sorted(self.in_play) if self.snp.references.get(fid)]
+        res, relations = search_reference_kin(
+            families, self.kin_tables, remaining, sex_filter=self.sex_filter,
+            min_markers=self.min_markers, top=TOP,
+            scores=lambda rows, ext: self.snp_scores(rows, ext, remaining, self.lineage_scores(
+                rows, ext, remaining, None)))
+        return None if res is None else (res, relations)
 
     def lineage_kin(self, remaining: list[Body]) -> dict[str, float]:
         """Per body, the weight of the unrecorded kinsmen of the families' lineages

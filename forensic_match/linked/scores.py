@@ -41,6 +41,8 @@ NOT_SCORED = {"pm": "none: the PM sample is not typed on SNPs (or at fewer than 
               "unrelated": "none: no SNP-typed reference related to the person in the pedigree",
               "typed": "none: the person is an SNP-typed reference himself (direct "
                        "comparison not done on SNPs)"}
+#: Fewest SNP calls of a PM sample that is scored (``min_snps``).
+MIN_SNPS = 100
 #: The observation model of SNP calls (FORMAT.md ``genotype_error``; ``docs/linked.md``).
 ERROR_MODEL = ("genotype error: with probability e a call's true genotype is replaced by a "
                "Hardy-Weinberg draw (pm_error for PM samples, reference_error for "
@@ -216,7 +218,7 @@ class SnpScores:
                  cache: SnpCache | None = None, warn: bool = True, pm_error: float = 0.01,
                  reference_error: float = 0.01, pm_dropout: float = 0.0, fst: float = 0.0,
                  approximation: str = "branches", family_max_persons: int = 4,
-                 family_max_bits: int = 12, min_snps: int = 100,
+                 family_max_bits: int = 12, min_snps: int = MIN_SNPS,
                  skip_uncomputable: bool = False) -> None:
         if approximation not in APPROXIMATIONS:
             raise InputError(f"approximation must be one of {APPROXIMATIONS}, not "

@@ -1,0 +1,100 @@
+"""The undrawn relatives of typed references as hypotheses for a body, in identifications with
+linked SNPs (``docs/decisions.md``, "Relatives of a reference").
+
+A single distant reference typed on SNPs gives a body that is his relative a strong LR for
+"the missing person", whether or not the body is related to the missing person: another first
+cousin of a reference cousin (through the cousin's in-law parent), a child, sibling or nephew
+of the reference. :func:`~forensic_match.decide.alternatives.reference_kin` draws them on the
+family's pedigree; here each family in play is extended by them, compiled like a missing person
+(STR tables), searched against the bodies with the same evidence as the relative alternatives
+(linked SNPs on the extended pedigree, lineage markers), and handed to
+:func:`~forensic_match.decide.decisions.decide` as people outside the family.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from forensic_match.cases import Family
+from forensic_match.decide.alternatives import AlternativeSet, reference_kin
+from forensic_match.dvi.compile import CompiledTables, compile_rows
+from forensic_match.dvi.search import SearchResult, search_samples
+from forensic_match.markers import Marker
+
+
+class ReferenceKinTables:
+    """Compiled rows of the references' relatives, cached by family state (the family id and
+    who is typed in it: a family conditioned on an identified body is compiled again)."""
+
+    def __init__(self, panel: Sequence[Marker], theta: float = 0.0) -> None:
+        self.panel, self.theta = tuple(panel), theta
+        self.cache: dict[tuple[str, tuple[str, ...]], tuple[AlternativeSet, list[str],
+                                                             list[Any]]] = {}
+
+    def tables(self, family: Family, references: Sequence[str],
+               observation: dict[str, Any] | None = None,
+               ) -> tuple[AlternativeSet, list[str], list[Any]]:
+        """The family's set (extended family and hypotheses), their sexes and compiled rows."""
+        key = (family.id, tuple(sorted(family.genotypes)), tuple(sorted(references)))
+        if key not in self.cache:
+            alts = reference_kin(family, references)
+            persons = [a.person for a in alts.alternatives]
+            sexes = [alts.family.pedigree.sex_of(p) for p in persons]
+            rows = compile_rows(alts.family, persons, self.panel, theta=self.theta,
+                                observation=observation) if persons else []
+            self.cache[key] = (alts, sexes, rows)
+        return self.cache[key]
+
+
+def search_reference_kin(families: Sequence[tuple[Family, Sequence[str],
+                                                  dict[str, Any] | None]],
+                         tables: ReferenceKinTables, remaining: Sequence[Any], *,
+                         sex_filter: bool, min_markers: int, top: int, scores: Any,
+                         ) -> tuple[SearchResult | None, dict[tuple[str, str], str]]:
+    """Search the bodies against the references' relatives of ``families``.
+
+    Parameters
+    ----------
+    families : sequence of (Family, references, observation)
+        Each family in play (conditioned on its identified bodies), its SNP-typed
+        references, and the observation models of its degraded typed members.
+    tables : ReferenceKinTables
+    remaining : sequence of Body
+    sex_filter, min_markers, top
+        As :func:`~forensic_match.dvi.search.search_samples`.
+    scores : callable
+        ``scores(rows, extended families)``: the evidence object of those rows against the
+        bodies (linked SNPs and lineage on the extended families), or ``None``.
+
+    Returns
+    -------
+    (SearchResult or None, dict)
+        The search (``None`` when no family has such a relative) and each row's relation.
+    """
+    names: list[tuple[str, str]] = []
+    sexes: list[str] = []
+    rows: list[Any] = []
+    extended: list[Family] = []
+    relations: dict[tuple[str, str], str] = {}
+    for fam, refs, observation in families:
+        alts, sex, fam_rows = tables.tables(fam, refs, observation)
+        if not alts.alternatives:
+            continue
+        extended.append(alts.family)
+        for a, sx, row in zip(alts.alternatives, sex, fam_rows):
+            names.append((fam.id, a.person))
+            sexes.append(sx)
+            rows.append(row)
+            relations[(fam.id, a.person)] = a.relation
+    if not rows:
+        return None, relations
+    stacked = CompiledTables.stack(tables.panel, names, rows, sexes, tables.theta)
+    return search_samples(stacked, list(remaining), top=top, threshold=np.inf,
+                          sex_filter=sex_filter, min_markers=min_markers,
+                          evidence=scores(stacked.rows, extended)), relations
+
+
+__all__ = ["ReferenceKinTables", "search_reference_kin"]

@@ -1,0 +1,226 @@
+"""Undrawn relatives of typed references as hypotheses for a body (``reference_kin``,
+``docs/decisions.md``, "Relatives of a reference"): drawn as they should be, compiled without
+changing the family, weighed outside the family, and nothing changes without SNP data."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forensic_match.cases import Family, PMSample
+from forensic_match.decide.alternatives import reference_kin, relation
+from forensic_match.decide.decisions import MAX_UNLISTED_ROWS, _log_sums, decide
+from forensic_match.decide.priors import programme_priors
+from forensic_match.dvi.compile import compile_rows
+from forensic_match.dvi.identify import identify
+from forensic_match.dvi.search import SearchResult
+from forensic_match.dvi.simulate import simulate_programme
+from forensic_match.linked import load_force_panel
+from forensic_match.linked.programme import SubstructureWarning
+from forensic_match.linked.scores import SnpData
+from forensic_match.linked.simulate import degrade, drop_genes
+from forensic_match.pedigree import Pedigree
+from forensic_match.simulate import simulate_profiles
+
+COUSIN = [("GF", None, None, "M"), ("GM", None, None, "F"), ("FA", "GF", "GM", "M"),
+          ("MO", None, None, "F"), ("UN", "GF", "GM", "M"), ("UW", None, None, "F"),
+          ("MP", "FA", "MO", "M"), ("CO", "UN", "UW", "F")]
+#: The cousin's first cousin through his in-law mother UW: no relative of MP.
+OUTSIDE = [("UWF", None, None, "M"), ("UWM", None, None, "F"), ("UWS", "UWF", "UWM", "F"),
+           ("UWP", None, None, "M"), ("X", "UWP", "UWS", "M")]
+
+
+def test_the_references_relatives_are_drawn_and_change_no_likelihood(markers):
+    """A first cousin CO typed: his child, full sibling, nephew and his first cousin through
+    his in-law mother are drawn, each related to CO as named and the cousin unrelated to MP;
+    without mutation MP's compiled table on the extended family is the one on the family
+    (added people are untyped); with the equal model, whose stationary law is not the allele
+    frequencies, the in-law mother's added parents move it by less than 1e-3 log10."""
+    ped = Pedigree.from_records(COUSIN)
+    prof = simulate_profiles(ped, markers[:6], seed=3, typed=["CO"])
+    mendel = [dataclasses.replace(m, mutation=None) for m in markers[:6]]
+    fam = Family("F1", ped, ["MP"], prof)
+    kin = reference_kin(fam, ["CO"])
+    ext = kin.family.pedigree
+    persons = [a.person for a in kin.alternatives]
+    assert persons == ["CO/child", "CO/sibling", "CO/nephew", "CO/cousin"]
+    assert relation(ext, "CO/child", "CO") == "child"
+    assert relation(ext, "CO/sibling", "CO") == "full sibling"
+    assert relation(ext, "CO/nephew", "CO") == "nephew or niece"
+    assert relation(ext, "CO/cousin", "CO") == "first cousin"
+    assert not (ext.ancestors("CO/cousin") | {"CO/cousin"}) & (ext.ancestors("MP") | {"MP"})
+    assert kin.family.missing == persons and not any(a.drawn for a in kin.alternatives)
+    before = compile_rows(fam, ["MP"], mendel)[0]
+    after = compile_rows(kin.family, ["MP"], mendel)[0]
+    np.testing.assert_allclose(after.log10_lr, before.log10_lr, rtol=1e-12, atol=1e-12)
+    before = compile_rows(fam, ["MP"], markers[:6])[0]
+    after = compile_rows(kin.family, ["MP"], markers[:6])[0]
+    assert 0 < np.abs(after.log10_lr - before.log10_lr).max() < 1e-3
+    # a reference unrelated to the missing person (a spouse) draws nobody
+    assert reference_kin(fam, ["UW"]).alternatives == ()
+    # a reference whose parents are MP's: his sibling is MP's sibling, already an alternative
+    sib = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+                                 ("MP", "FA", "MO", "M"), ("S", "FA", "MO", "F")])
+    got = [a.person for a in reference_kin(Family("F2", sib, ["MP"], {"S": {}}),
+                                           ["S"]).alternatives]
+    assert got == ["S/child", "S/nephew"]
+
+
+@pytest.fixture(scope="module")
+def outside_case(markers):
+    """One family (a missing man MP, his first cousin CO typed on STRs and the FORCE panel)
+    and one body: CO's first cousin through CO's in-law mother, who is no relative of MP
+    (gene-dropped on the true pedigree; STRs complete, SNPs 1% error, 30% missing)."""
+    truth = Pedigree.from_records([r if r[0] != "UW" else ("UW", "UWF", "UWM", "F")
+                                   for r in COUSIN] + OUTSIDE)
+    panel = load_force_panel()
+    rng = np.random.default_rng(11)
+    prof = simulate_profiles(truth, markers, seed=12, typed=["CO", "X"])
+    haps = drop_genes(truth, panel, rng)
+    fam = Family("F1", Pedigree.from_records(COUSIN), ["MP"], {"CO": prof["CO"]})
+    body = PMSample("B1", "M", prof["X"])
+    snp = SnpData(panel, {"B1": degrade(haps["X"], panel.freq_a1, rng, error=0.01,
+                                        missing=0.3).astype(np.int8)},
+                  {"F1": {"CO": degrade(haps["CO"], panel.freq_a1, rng,
+                                        error=0.01).astype(np.int8)}})
+    return fam, body, snp
+
+
+def _run(case, markers, **options):
+    fam, body, snp = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SubstructureWarning)
+        return identify([fam], [body], markers, snp=snp, snp_options={"fst": 0.01},
+                        **options)
+
+
+def test_a_references_outside_cousin_is_no_longer_placed_in_the_family(outside_case, markers):
+    """Pinned (seeds 11, 12): without the references' relatives (``reference_kin=0``, the
+    model before) the cousin's in-law cousin is placed at family level in the missing man's
+    family; with them (the default) he is not, and the posterior mass that placed him lies on
+    the new hypotheses, first of all "first cousin of reference CO through UW"."""
+    before = _run(outside_case, markers, reference_kin=0.0)
+    after = _run(outside_case, markers)
+    assert before.family_level["pm"].to_list() == ["B1"]
+    assert before.decision.bodies["p_reference_kin"][0] == 0.0
+    assert before.decision.reference_kin.height == 0
+    assert after.family_level.height == 0 and after.identifications.height == 0
+    fam_before = before.decision.families["posterior"].sum()
+    fam_after = after.decision.families["posterior"].sum()
+    kin = after.decision.reference_kin.sort("posterior", descending=True)
+    assert fam_before >= 0.9995 and fam_after < 0.9
+    assert after.decision.bodies["p_reference_kin"][0] > 0.2
+    assert after.decision.bodies["p_reference_kin"][0] == pytest.approx(
+        kin["posterior"].sum(), rel=1e-9)
+    assert kin["person"][0] == "CO/cousin"
+    assert kin["relation"][0] == "first cousin of reference CO through UW"
+    # the in-law cousin stands to CO as MP does (first cousins): LRs alike, apart from the
+    # sexes of the meioses on the two lines (male map on MP's, female on the hypothesis')
+    mp = after.decision.pairs.filter(pl.col("missing") == "MP")["log10_lr"][0]
+    assert abs(kin["log10_lr"][0] - mp) < 1.0
+    assert after.parameters["priors"]["reference_kin"] == 1.0
+
+
+def _result(pm_ids, rows):
+    """A SearchResult of bodies against rows ``[(pm, family, person, log10_lr)]``, every row
+    listed (the sums are their sums)."""
+    cols = {"pm": pl.Utf8, "rank": pl.Int64, "family": pl.Utf8, "missing": pl.Utf8,
+            "log10_lr": pl.Float64, "lr": pl.Float64, "n_markers": pl.Int64,
+            "n_inconsistent": pl.Int64, "exact": pl.Boolean}
+    recs = [{"pm": p, "rank": 1, "family": f, "missing": m, "log10_lr": v,
+             "lr": 10.0 ** min(v, 308.0), "n_markers": 20, "n_inconsistent": 0, "exact": True}
+            for p, f, m, v in rows]
+    frame = pl.DataFrame(recs, schema=cols)
+    # as the search sums them: linearly, overflowing to inf
+    sums = [float(sum(10.0 ** v if v <= 308.0 else math.inf for p, _, _, v in rows if p == q))
+            for q in pm_ids]
+    samples = pl.DataFrame({"pm": pm_ids, "lr_sum": sums, "n_typed": [20] * len(pm_ids)})
+    return SearchResult(frame, frame, frame, samples)
+
+
+@st.composite
+def problems(draw):
+    n_s = draw(st.integers(1, 3))
+    pm = [f"B{i}" for i in range(n_s)]
+    persons = [("F1", "M1"), ("F1", "M2"), ("F2", "M3")][:draw(st.integers(1, 3))]
+    lr = st.floats(-4.0, 12.0)
+    cand = [(p, f, m, draw(lr)) for p in pm for f, m in persons if draw(st.booleans())]
+    alts = [(p, f, f"{f}/sibling", draw(lr)) for p in pm for f in ("F1", "F2")
+            if draw(st.booleans())]
+    body = draw(st.sampled_from(pm))
+    kin = [(body, f, f"CO{f}/cousin", draw(lr)) for f in ("F1", "F2") if draw(st.booleans())]
+    return pm, cand, alts, body, kin
+
+
+@settings(deadline=None, max_examples=60)
+@given(problem=problems(), weight=st.sampled_from([0.5, 1.0, 3.0]))
+def test_the_references_relatives_never_raise_the_bodys_posteriors(problem, weight):
+    """Adding undrawn relatives of references for a body (weight > 0) never raises that
+    body's posterior for any missing person or family (exact joint posteriors: its free
+    weight only grows), and each body's posteriors (families, open set, references'
+    relatives) sum to at most 1."""
+    pm, cand, alts, body, kin = problem
+    priors = programme_priors(3, 3, relatives=1.0, reference_kin=weight)
+    relations = {(f, m): "full sibling" for _, f, m, _ in alts}
+    alt_res = _result(pm, alts) if alts else None
+    plain = decide(_result(pm, cand), alt_res, relations, priors)
+    more = decide(_result(pm, cand), alt_res, relations, priors,
+                  reference_kin=(_result(pm, kin), {}))
+
+    def by(frame, keys):
+        return {tuple(r[k] for k in keys): r["posterior"] for r in frame.iter_rows(named=True)
+                if r["pm"] == body}
+
+    for keys, name in ((("family", "missing"), "pairs"), (("family",), "families")):
+        old, new = by(getattr(plain, name), keys), by(getattr(more, name), keys)
+        assert old.keys() == new.keys()
+        for k in old:
+            assert new[k] <= old[k] + 1e-12
+    for dec in (plain, more):
+        fam = dec.families.group_by("pm").agg(pl.col("posterior").sum())
+        fam_of = dict(zip(fam["pm"].to_list(), fam["posterior"].to_list()))
+        for r in dec.bodies.iter_rows(named=True):
+            total = fam_of.get(r["pm"], 0.0) + r["p_open"] + r["p_reference_kin"]
+            assert total <= 1.0 + 1e-9
+    if kin:
+        assert more.bodies.filter(pl.col("pm") == body)["p_reference_kin"][0] > 0.0
+
+
+def test_an_overflowed_sum_is_bounded_from_above():
+    """A body whose LR sum over the alternatives overflowed (an SNP LR above 1e308) gets
+    its listed rows plus MAX_UNLISTED_ROWS rows as large as the smallest listed one, in
+    logs; a finite sum is its log. (Before, ``log(inf)`` stopped the decisions: "every body
+    needs a finite free weight".)"""
+    res = _result(["B1", "B2"], [("B1", "F1", "A", 400.0), ("B1", "F1", "B", 300.0),
+                                 ("B2", "F1", "A", 2.0)])
+    got = _log_sums(res, ["B1", "B2", "B3"])
+    ln10 = math.log(10.0)
+    top = 400.0 * ln10
+    expected = top + math.log1p(math.exp(300.0 * ln10 + math.log(MAX_UNLISTED_ROWS) - top)
+                                + math.exp(300.0 * ln10 - top))
+    assert got[0] == pytest.approx(expected, rel=1e-12)
+    assert got[1] == pytest.approx(2.0 * ln10, rel=1e-12)
+    assert got[2] == -math.inf
+
+
+def test_without_snp_data_the_references_relatives_change_nothing(markers):
+    """Without SNP data no reference's relative is drawn: identifications, family-level
+    proposals and every pair's posterior are those with ``reference_kin=0``."""
+    prog = simulate_programme(12, 12, markers=markers, seed=4,
+                              shapes=["parents", "siblings", "cousin", "uncle"],
+                              missing_per_family=(1, 2), fragments=0.0)
+    ds = prog.dataset
+    default = identify(ds.am, ds.pm, ds.markers)
+    off = identify(ds.am, ds.pm, ds.markers, reference_kin=0.0)
+    assert default.decision.reference_kin.height == 0
+    assert (default.decision.bodies["p_reference_kin"] == 0.0).all()
+    for name in ("identifications", "family_level"):
+        assert getattr(default, name).equals(getattr(off, name)), name
+    assert default.decision.pairs.equals(off.decision.pairs)
