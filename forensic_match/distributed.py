@@ -110,4 +110,5 @@ def search_on_cluster(compiled: CompiledTables, samples: Sequence[PMSample], *,
             .agg(pl.col("lr_sum").sum(), pl.col("n_typed").first()))
     return SearchResult(by_sample, pl.concat([p.by_missing for p in parts]),
                         pl.concat([p.pairs for p in parts]).sort("log10_lr", descending=True),
-                        sums, {**parts[0].parameters, "tasks": len(parts)})
+                        sums, {**parts[0].parameters, "tasks": len(parts),
+                               "rows": sum(p.parameters.get("rows", 0) for p in parts)})

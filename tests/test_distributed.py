@@ -40,3 +40,4 @@ def test_cluster_equals_single_machine() -> None:
     sums = dict(got.samples.select("pm", "lr_sum").iter_rows())
     for pm, s in want.samples.select("pm", "lr_sum").iter_rows():
         assert math.isclose(sums[pm], s, rel_tol=1e-12)
+    assert got.parameters["rows"] == want.parameters["rows"] == len(local.rows)

@@ -195,8 +195,9 @@ def test_the_references_relatives_never_raise_the_bodys_posteriors(problem, weig
 
 def test_an_overflowed_sum_is_bounded_from_above():
     """A body whose LR sum over the alternatives overflowed (an SNP LR above 1e308) gets
-    its listed rows plus MAX_UNLISTED_ROWS rows as large as the smallest listed one, in
-    logs; a finite sum is its log. (Before, ``log(inf)`` stopped the decisions: "every body
+    its listed rows plus every other row the search read (MAX_UNLISTED_ROWS where it does not
+    say) as large as the smallest listed one, in logs; a finite sum is its log. (Before,
+    ``log(inf)`` stopped the decisions: "every body
     needs a finite free weight".)"""
     res = _result(["B1", "B2"], [("B1", "F1", "A", 400.0), ("B1", "F1", "B", 300.0),
                                  ("B2", "F1", "A", 2.0)])
@@ -208,6 +209,14 @@ def test_an_overflowed_sum_is_bounded_from_above():
     assert got[0] == pytest.approx(expected, rel=1e-12)
     assert got[1] == pytest.approx(2.0 * ln10, rel=1e-12)
     assert got[2] == -math.inf
+    # a search that says how many rows it read bounds by those: 3 rows, 2 listed for B1
+    res.parameters["rows"] = 3
+    got = _log_sums(res, ["B1"])
+    expected = top + math.log1p(2 * math.exp(300.0 * ln10 - top))
+    assert got[0] == pytest.approx(expected, rel=1e-12)
+    res.parameters["rows"] = 2                  # every row listed: the listed rows' sum
+    assert _log_sums(res, ["B1"])[0] == pytest.approx(
+        top + math.log1p(math.exp(300.0 * ln10 - top)), rel=1e-12)
 
 
 def test_without_snp_data_the_references_relatives_change_nothing(markers):

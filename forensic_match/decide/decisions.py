@@ -80,7 +80,7 @@ def _logsumexp(*values: float) -> float:
 
 
 #: Rows assumed, at most, behind a body's listed best rows when its LR sum over a search's
-#: rows overflowed (:func:`_log_sums`).
+#: rows overflowed and the search does not say how many rows it read (:func:`_log_sums`).
 MAX_UNLISTED_ROWS = 1e6
 
 
@@ -88,9 +88,11 @@ def _log_sums(result: Any, pm_ids: list[str]) -> np.ndarray:
     """Natural log of each body's LR summed over the rows of ``result`` (a search of
     alternatives); ``-inf`` for a body not searched. Where the linear sum overflowed (an LR
     above ~1e308, as dense SNPs give a reference's own child), it is bounded from above by its
-    listed best rows plus :data:`MAX_UNLISTED_ROWS` rows as large as the smallest listed one
-    (each unlisted row is at most that): an alternative is never understated."""
+    listed best rows plus every other row searched (``result.parameters["rows"]``, else
+    :data:`MAX_UNLISTED_ROWS`) as large as the smallest listed one (each unlisted row is at
+    most that): an alternative is never understated."""
     sums = dict(zip(result.samples["pm"].to_list(), result.samples["lr_sum"].to_list()))
+    searched = result.parameters.get("rows", MAX_UNLISTED_ROWS)
     listed: dict[str, list[float]] = {}
     for p, v in zip(result.by_sample["pm"].to_list(), result.by_sample["log10_lr"].to_list()):
         if math.isfinite(v):
@@ -102,8 +104,9 @@ def _log_sums(result: Any, pm_ids: list[str]) -> np.ndarray:
             out[i] = math.log(v)
         elif v > 0 or (v != v and p in listed):
             rows = listed.get(p, [])
-            out[i] = _logsumexp(*rows, min(rows) + math.log(MAX_UNLISTED_ROWS)) if rows \
-                else math.inf
+            unlisted = searched - len(rows)
+            out[i] = math.inf if not rows else _logsumexp(
+                *rows, min(rows) + math.log(unlisted) if unlisted > 0 else -math.inf)
     return out
 
 

@@ -1345,7 +1345,7 @@ def _search_relatives_again(memo: _RelativeSearchMemo,
                            schema=last.samples.schema)
     empty = last.by_missing.clear()
     return SearchResult(by_sample, empty, last.pairs.clear(), samples,
-                        dict(last.parameters, reused=True))
+                        dict(last.parameters, reused=True, rows=len(stacked.rows)))
 
 
 def _proposals(decision: Decision, res: SearchResult, round_no: int, posterior_threshold: float,

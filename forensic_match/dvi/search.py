@@ -375,7 +375,7 @@ def _search_encoded(compiled: CompiledTables, enc: EncodedSamples, *, top: int,
         pr = frame(empty_i, empty_i, np.empty(0))
     sums = pl.DataFrame({"pm": enc.ids, "lr_sum": lr_sum, "n_typed": enc.n_typed})
     parameters = {"top": top, "threshold": threshold, "sex_filter": sex_filter,
-                  "min_markers": min_markers, "dropin": dropin}
+                  "min_markers": min_markers, "dropin": dropin, "rows": int(active_rows.size)}
     if evidence is not None:
         parameters["evidence"] = type(evidence).__name__
     return SearchResult(by_s, by_m, pr, sums, parameters)
