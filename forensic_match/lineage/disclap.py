@@ -281,13 +281,16 @@ def pam_medoids(x: np.ndarray, k: int) -> np.ndarray:
     if n > _PAM_MAX_ROWS:
         raise InputError(f"PAM: {n} rows need {n}x{n} distances; at most {_PAM_MAX_ROWS} "
                          "rows (pass init_centers instead)")
-    dist = np.abs(x[:, None, :] - x[None, :, :]).sum(axis=2).astype(float)
-    big = dist.max() * 1.1 + 1.0
+    # Integer distances and sums: equal gains are equal exactly, so the tie rules decide
+    # (float sums of 1.1 * max + 1 - d, in numpy's pairwise order, broke some ties by
+    # rounding: a hypothesis example, 14 rows on one locus).
+    dist = np.abs(x[:, None, :] - x[None, :, :]).sum(axis=2)
+    big = 2 * int(dist.max()) + 1
     medoid = np.zeros(n, dtype=bool)
     nearest = np.full(n, big)
     for _ in range(k):
-        gain = np.clip(nearest[None, :] - dist, 0.0, None).sum(axis=1)
-        gain[medoid] = -1.0
+        gain = np.clip(nearest[None, :] - dist, 0, None).sum(axis=1)
+        gain[medoid] = -1
         pick = n - 1 - int(np.argmax(gain[::-1]))
         medoid[pick] = True
         nearest = np.minimum(nearest, dist[pick])
@@ -296,7 +299,7 @@ def pam_medoids(x: np.ndarray, k: int) -> np.ndarray:
         rows = np.flatnonzero(medoid)
         ranked = np.sort(dist[rows], axis=0)
         first, second = ranked[0], ranked[1]
-        change = np.empty((n, k))
+        change = np.empty((n, k), dtype=float)
         for col, i in enumerate(rows):
             served = dist[i] == first
             # each row j: its new nearest distance minus the old, were i replaced by h
