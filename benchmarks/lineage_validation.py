@@ -75,13 +75,14 @@ def summarise(path: str) -> str:
     lines = []
     by_setting: dict[tuple, list] = {}
     for r in records:
-        key = (r["families"], r["bodies_pm"], r["villages"], r["y_method"],
-               tuple(r["shapes"]))
+        key = (r["families"], r["bodies_pm"], r["villages"], r.get("lineages", 3),
+               r["y_method"], tuple(r["shapes"]))
         by_setting.setdefault(key, []).append(r)
-    for (families, pms, villages, method, shapes), runs in by_setting.items():
+    for (families, pms, villages, lineages, method, shapes), runs in by_setting.items():
         seeds = sorted(r["seed"] for r in runs)
         lines.append(f"{len(runs)} runs (seeds {', '.join(map(str, seeds))}): {families} "
-                     f"families, {pms} PM samples each, villages {villages}, Y frequencies "
+                     f"families, {pms} PM samples each, villages {villages} ({lineages} "
+                     f"patrilineages each), Y frequencies "
                      f"{method}, shapes {' '.join(shapes)}; "
                      f"{sum(r['cpu_seconds'] for r in runs):.0f} CPU-s in all; commits "
                      f"{', '.join(sorted({_short(r.get('commit')) for r in runs}))}")
@@ -128,6 +129,9 @@ def main() -> None:
                     help="analyse with lineage markers only (skip the autosomal-only "
                          "analyses: about a third less CPU a programme)")
     ap.add_argument("--villages", type=int, default=0)
+    ap.add_argument("--lineages", type=int, default=3,
+                    help="patrilineages per village (--villages > 0); fewer: more unrelated "
+                         "men share a family's Y line")
     ap.add_argument("--shapes", nargs="+", default=["half_siblings", "nephew", "cousin_aunt"],
                     help="family shapes of simulate_programme (e.g. the single-reference "
                          "shapes cousin, half_sibling, uncle)")
@@ -166,7 +170,7 @@ def run(args: argparse.Namespace, seed: int) -> None:
                               shapes=args.shapes,
                               missing_per_family=(1, 1), unrelated=0.2)
     add_lineage(prog, population=_y_population(rng), mitotypes=_mt_population(rng, 2000),
-                seed=rng, database_size=1000, villages=args.villages, lineages=3,
+                seed=rng, database_size=1000, villages=args.villages, lineages=args.lineages,
                 generations=5)
     ds = prog.dataset
     if args.y_method == "disclap":
@@ -183,7 +187,8 @@ def run(args: argparse.Namespace, seed: int) -> None:
         bodies[shape_of[fam]] += 1
     found = sum(1 for m in truth_missing.values() if m is not None)
     print(f"families {args.families}, PM samples {args.bodies} ({found} of missing persons, "
-          f"{bodies['all']} bodies), seed {seed}, villages {args.villages}, Y frequencies "
+          f"{bodies['all']} bodies), seed {seed}, villages {args.villages} ({args.lineages} "
+          f"patrilineages each), Y frequencies "
           f"{args.y_method}, shapes {' '.join(args.shapes)}")
     print("relatives | lineage | shape | bodies of missing persons | identifications right | "
           "wrong | family level right | wrong | CPU seconds")
@@ -207,7 +212,8 @@ def run(args: argparse.Namespace, seed: int) -> None:
     if args.json:
         record = {"families": args.families, "bodies_pm": args.bodies, "seed": seed,
                   "commit": _commit(),
-                  "villages": args.villages, "y_method": args.y_method,
+                  "villages": args.villages, "lineages": args.lineages,
+                  "y_method": args.y_method,
                   "shapes": args.shapes, "bodies": dict(bodies), "runs": runs,
                   "cpu_seconds": round(time.process_time() - start_cpu, 1)}
         with open(args.json, "a", encoding="utf-8") as fh:
