@@ -1,9 +1,12 @@
 """Compiled tables kept as files that are never rewritten: a base file, files of later rows
 appended beside it, and an index, written last, naming which stored rows are live and in
-which order (``docs/store.md``, "The relatives' tables as appended pieces").
+which order (``docs/store.md``, "The relatives' tables as appended pieces" and "The missing
+persons' tables as appended pieces too").
 
 A night changes a few families, so rewriting every row of a large table each night (the
-relative alternatives' 1.6 GB at Peru scale) writes mostly bytes that are already on disk.
+relative alternatives' 1.6 GB and the missing persons' 522 MB at Peru scale) writes mostly
+bytes that are already on disk. The relatives' tables are written by :func:`save_parted`,
+the missing persons' (``identify``'s ``cache``) by :func:`save_compiled`.
 :func:`save_parted` writes only the rows that are not stored yet, as a new *piece* (an
 ordinary tables file, :meth:`CompiledTables.save_rows`, under a fresh name
 ``<stem>.part-<token>.npz``), then the *index* at the table's own path (``<stem>.npz``): for
