@@ -117,6 +117,9 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
             out[name]["relatives_files_mb"] = {
                 n: round(st.st_size / 1e6, 1) for n, st in sorted(stats.items())
                 if n.startswith("tables.relatives")}
+            out[name]["missing_tables_files_mb"] = {
+                n: round(st.st_size / 1e6, 1) for n, st in sorted(stats.items())
+                if n == "tables.npz" or n.startswith("tables.part-")}
 
     def copy_state(src: Path, dst: Path) -> None:
         dst.mkdir(parents=True, exist_ok=True)

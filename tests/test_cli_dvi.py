@@ -345,7 +345,7 @@ def test_demo() -> None:
 def test_search_keeps_compiled_tables_between_runs(tmp_path: Path) -> None:
     """--cache: the first run writes the compiled tables, the second reads them and gives the
     same candidates (a nightly run recompiles only families whose data changed)."""
-    from forensic_match.dvi.compile import CompiledTables
+    from forensic_match.dvi.table_parts import load_tables
 
     cache = tmp_path / "tables.npz"
     outputs = []
@@ -355,7 +355,7 @@ def test_search_keeps_compiled_tables_between_runs(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.stderr
         outputs.append((out / "candidates_by_sample.csv").read_text())
     assert outputs[0] == outputs[1]
-    tables = CompiledTables.load(cache)
+    tables = load_tables(cache)
     assert len(tables.rows) == len(tables.keys) > 0
 
 

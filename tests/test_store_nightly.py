@@ -125,6 +125,39 @@ def test_the_relatives_tables_grow_by_each_nights_new_rows(nightly: tuple) -> No
         assert piece.keys[at] == tables.keys[r] and piece.rows[at] == tables.rows[r]
 
 
+def test_the_missing_persons_tables_grow_by_each_nights_compiled_rows(nightly: tuple) -> None:
+    """``tables.npz`` is an index: each night adds a piece of the rows it compiled beside the
+    first night's base, which is not written again (docs/store.md)."""
+    store, runs, nights = nightly
+    tables = load_tables(store.tables_dir / "tables.npz")
+    assert isinstance(tables, PartedTables) and len(tables.files) == 3
+    assert {p.name for p in store.tables_dir.glob("tables.part-*.npz")} == set(tables.files)
+    # Piece n holds the rows night n compiled (the first night's: all of its families).
+    for piece, run, night in zip(tables.pieces, runs, nights):
+        assert len({name[0] for name in piece.rows}) == run.counts["compiled_families"]
+        assert {name[0] for name in piece.rows} <= {f.id for f in night.am}
+    assert len(tables.rows) == sum(len(f.missing) for n in nights for f in n.am) - \
+        len(nights[1].am[0].missing)
+
+
+def test_a_missing_tables_piece_is_compiled_again(programme: DviDataset,
+                                                  tmp_path: Path) -> None:
+    ds = dataclasses.replace(programme, am=programme.am[:40], pm=programme.pm[:30])
+    with CaseStore(tmp_path / "cases.db") as store:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            first = run_store(store, ds, min_markers=8)
+        assert store.tables_dir is not None
+        pieces = list(store.tables_dir.glob("tables.part-*.npz"))
+        assert len(pieces) == 1
+        pieces[0].unlink()
+        with pytest.warns(CacheWarning, match=r"tables\.npz'"):
+            second = run_store(store, ds, min_markers=8)
+        assert second.counts["compiled_families"] == first.counts["compiled_families"] == 40
+        assert _candidates(store, second.run_id) == _candidates(store, first.run_id)
+        assert store.changes(second.run_id) == []
+
+
 def test_a_missing_relatives_piece_is_compiled_again(programme: DviDataset,
                                                     tmp_path: Path) -> None:
     ds = dataclasses.replace(programme, am=programme.am[:40], pm=programme.pm[:30])

@@ -616,6 +616,11 @@ class CompiledTables:
     compiled_families : tuple of str
         Ids of the families whose rows :func:`compile_families` compiled in the call that
         made these tables (the others were copied from ``reuse``); not saved.
+    reused_from : numpy.ndarray
+        Set by :func:`compile_families` with ``reuse``: for each row, the row of ``reuse``
+        it was copied from, -1 for a row compiled in that call (empty: every row compiled);
+        :func:`~forensic_match.dvi.table_parts.save_compiled` writes only the compiled
+        rows beside ``reuse``'s pieces. Not saved.
     """
 
     markers: tuple[Marker, ...]
@@ -632,6 +637,7 @@ class CompiledTables:
     denominator_sums: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 2)))
     row_theta: np.ndarray = field(default_factory=lambda: np.zeros(0))
     compiled_families: tuple[str, ...] = ()
+    reused_from: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __post_init__(self) -> None:
         if self.row_theta.shape != (len(self.rows),):
@@ -955,6 +961,8 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
                                     theta) if picks else _empty(markers, theta)
         out.keys = keys
         out.compiled_families = tuple(f.id for f in todo)
+        out.reused_from = np.array([-1 if k in new_rows else old[k] for k in keys],
+                                   dtype=np.int64)
         return out
     n_chunks = max(1, min(len(families), workers * 16))
     bounds = np.linspace(0, len(families), n_chunks + 1).astype(int)

@@ -435,9 +435,12 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             del search_memos[stray]
     _warn_theta_fallback(compiled)
     if cache is not None:
+        from forensic_match.dvi.table_parts import save_compiled
+
         # Saved before any conditioning changes rows in place (the tables are this call's
-        # own arrays: compile_families copies reused rows into new ones).
-        compiled.save(cache)
+        # own arrays: compile_families copies reused rows into new ones). Only the rows
+        # compiled now are written, beside the pieces ``previous`` was read from.
+        save_compiled(cache, compiled, previous)
     n_missing = len(compiled.rows)
     priors = Priors.flat(max(1, n_missing), max(1, len(bodies))) if closed else \
         programme_priors(max(1, n_missing), max(1, len(bodies)),

@@ -1,9 +1,12 @@
 """Compiled tables kept as files that are never rewritten: a base file, files of later rows
 appended beside it, and an index, written last, naming which stored rows are live and in
-which order (``docs/store.md``, "The relatives' tables as appended pieces").
+which order (``docs/store.md``, "The relatives' tables as appended pieces" and "The missing
+persons' tables as appended pieces too").
 
 A night changes a few families, so rewriting every row of a large table each night (the
-relative alternatives' 1.6 GB at Peru scale) writes mostly bytes that are already on disk.
+relative alternatives' 1.6 GB and the missing persons' 522 MB at Peru scale) writes mostly
+bytes that are already on disk. The relatives' tables are written by :func:`save_parted`,
+the missing persons' (``identify``'s ``cache``) by :func:`save_compiled`.
 :func:`save_parted` writes only the rows that are not stored yet, as a new *piece* (an
 ordinary tables file, :meth:`CompiledTables.save_rows`, under a fresh name
 ``<stem>.part-<token>.npz``), then the *index* at the table's own path (``<stem>.npz``): for
@@ -332,6 +335,39 @@ def save_parted(path: str | Path, markers: Sequence[Marker],
             "pieces": len(files), "compacted": int(full)}
 
 
+def save_compiled(path: str | Path, tables: CompiledTables,
+                  previous: PartedTables | CompiledTables | None = None) -> dict[str, int]:
+    """Write the tables :func:`~forensic_match.dvi.compile.compile_families` gave (the
+    missing persons' own tables, identify's ``cache``) as :func:`save_parted` does: the rows
+    it copied from ``previous`` (its ``reuse``, read from ``path`` by :func:`load_tables`;
+    ``tables.reused_from``) are referenced in ``previous``'s pieces, only the rows it
+    compiled are written. Read back, the same table as :meth:`CompiledTables.save` of
+    ``tables``, bit for bit (the copied rows are ``previous``'s rows, unchanged).
+
+    Tables without rows are written as one file (:meth:`CompiledTables.save`).
+
+    Returns
+    -------
+    dict
+        As :func:`save_parted` (``written`` is every row for tables without rows or a full
+        write).
+    """
+    n = len(tables.rows)
+    if n == 0:
+        tables.save(path)
+        return {"written": 0, "stored": 0, "live": 0, "pieces": 1, "compacted": 1}
+    source = tables.reused_from
+    if previous is None or len(source) != n:
+        source = np.full(n, -1, dtype=np.int64)
+    elif len(source) and int(source.max()) >= len(previous.rows):
+        raise ValueError(f"file {str(path)!r}: the tables name rows of their reuse that it "
+                         f"does not hold (another reuse than the one they were made from)")
+    picks: list[tuple[Any, int]] = [(previous, int(s)) if s >= 0 else (tables, i)
+                                    for i, s in enumerate(source.tolist())]
+    return save_parted(path, tables.markers, picks, list(tables.rows), list(tables.sex),
+                       list(tables.keys), tables.theta, previous=previous)
+
+
 def _write_piece(path: Path, markers: tuple[Marker, ...],
                  picks: Sequence[tuple[Any, int] | CompiledRow], rows: list[tuple[str, str]],
                  sex: list[str], keys: list[str], theta: float, which: Any,
@@ -347,4 +383,4 @@ def _write_piece(path: Path, markers: tuple[Marker, ...],
 
 
 __all__ = ["COMPACT_DEAD_FRACTION", "INDEX_FORMAT", "MAX_PIECES", "PartedTables",
-           "load_tables", "save_parted"]
+           "load_tables", "save_compiled", "save_parted"]

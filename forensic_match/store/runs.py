@@ -335,11 +335,11 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
     same-source comparisons theirs (``tables.pairs.npz``), and leave this run's there."""
     import tempfile
 
-    from forensic_match.dvi.compile import CompiledTables
     from forensic_match.dvi.fragments import load_same_source_memo, save_same_source_memo
     from forensic_match.dvi.identify import identify
     from forensic_match.dvi.search import search_samples
     from forensic_match.dvi.search_reuse import NightSearches, load_memos, save_memos
+    from forensic_match.dvi.table_parts import PartedTables, load_tables
 
     with tempfile.TemporaryDirectory(prefix="fm-run-") as tmp:
         if tables_dir is not None:
@@ -365,7 +365,10 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
         result = identify(ds.am, ds.pm, ds.markers, workers=workers, cache=cache, **options)
         if pairs_file is not None:
             save_same_source_memo(pairs_file, options["same_source_memo"])
-        first = CompiledTables.load(cache)
+        first = load_tables(cache)
+        if isinstance(first, PartedTables):
+            # Kept as pieces (dvi/table_parts.py): the ranking reads one table.
+            first = first.tables()
     scores = None
     if options.get("lineage") is not None:
         from forensic_match.lineage.scores import LineageScores
