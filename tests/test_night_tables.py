@@ -214,3 +214,17 @@ def test_the_old_full_file_is_read_and_replaced_on_the_first_night(tmp_path: Pat
     # The one base piece is the old file's bytes (every row reused, written in full once).
     assert (tmp_path / tables.files[0]).read_bytes() == whole
     _assert_same(tables, old)
+
+
+def test_compiled_tables_load_reads_an_index_as_the_whole_table(tmp_path: Path) -> None:
+    """A user's program that reads identify's cache with ``CompiledTables.load`` (as it
+    could before the pieces) gets the whole table the index names, bit for bit."""
+    ds = programme_with_panel()
+    path = tmp_path / "tables.npz"
+    first = compile_families(ds.am, ds.markers)
+    save_compiled(path, first, None)
+    previous = _load_cache(path)
+    second = compile_families([_retyped(ds.am[0], 1), *ds.am[1:]], ds.markers, reuse=previous)
+    save_compiled(path, second, previous)
+    assert isinstance(load_tables(path), PartedTables)
+    _assert_same(CompiledTables.load(path), second)

@@ -768,14 +768,20 @@ class CompiledTables:
 
     @classmethod
     def load(cls, path: str | Path) -> CompiledTables:
-        """Read tables written by :meth:`save`."""
+        """Read tables written by :meth:`save`, or the whole table an index of pieces
+        names (:func:`~forensic_match.dvi.table_parts.save_parted`: a store's or identify's
+        cache after its first night), gathered into one table."""
         from forensic_match.cases import _markers
         from forensic_match.dvi.npz_file import load_npz
 
         data, meta = load_npz(path)
         if "markers" not in meta:
-            raise ValueError(f"file {str(path)!r}: not a tables file (an index of tables "
-                             f"kept as pieces is read by table_parts.load_tables)")
+            from forensic_match.dvi.table_parts import INDEX_FORMAT, load_tables
+
+            if meta.get("format") == INDEX_FORMAT:
+                parted = load_tables(path)
+                return parted if isinstance(parted, CompiledTables) else parted.tables()
+            raise ValueError(f"file {str(path)!r}: not a tables file")
         markers = tuple(_markers(meta["markers"], f"file {str(path)!r}"))
         theta = float(meta.get("theta", 0.0))
         den = (data["denominator"], data["denominator_sums"]) if theta > 0 \
