@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from store_helpers import programme_with_panel
+from tables_helpers import assert_same_tables
 
 from forensic_match.cases import Family
 from forensic_match.dvi import table_parts
@@ -36,17 +36,7 @@ def _retyped(family: Family, k: int) -> Family:
     return dataclasses.replace(family, genotypes={**family.genotypes, who: profile})
 
 
-def _arrays(t: CompiledTables) -> list[np.ndarray]:
-    return [t.log10_lr, t.consistent, t.log10_likelihood, t.allele_sums, t.denominator,
-            t.denominator_sums, t.row_theta, t.offsets]
-
-
-def _assert_same(got: CompiledTables | PartedTables, want: CompiledTables) -> None:
-    whole = got.tables() if isinstance(got, PartedTables) else got
-    for x, y in zip(_arrays(whole), _arrays(want), strict=True):
-        assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
-    assert (list(got.rows), list(got.sex), list(got.keys), got.theta) == \
-        (list(want.rows), list(want.sex), list(want.keys), want.theta)
+_assert_same = assert_same_tables
 
 
 def _pieces(folder: Path) -> set[str]:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tables_helpers import assert_same_tables, random_tables
 
 from forensic_match.dvi import table_parts
 from forensic_match.dvi.compile import CompiledTables
@@ -23,29 +24,10 @@ PANEL = (Marker("D18S51", ["12", "13"], [0.4, 0.6]),)
 
 
 def _tables(rng: np.random.Generator, n: int, theta: float, tag: str) -> CompiledTables:
-    width, alleles = 3, 2
-    den = (rng.random((n, width)), rng.random((n, alleles, 2))) if theta > 0 else \
-        (np.zeros((0, 0)), np.zeros((0, 0, 2)))
-    return CompiledTables(PANEL, np.array([0, width], dtype=np.int64),
-                          [(f"{tag}{r}", "mp") for r in range(n)],
-                          rng.normal(size=(n, width)), rng.random((n, width)) > 0.3,
-                          rng.normal(size=n), ["M" if r % 2 else "F" for r in range(n)],
-                          [f"{tag}-key{r}" for r in range(n)],
-                          rng.random((n, alleles, 2)), theta, *den,
-                          np.where(rng.random(n) > 0.2, theta, 0.0))
+    return random_tables(rng, n, 3, 2, theta, tag, PANEL)
 
 
-def _arrays(t: CompiledTables) -> list[np.ndarray]:
-    return [t.log10_lr, t.consistent, t.log10_likelihood, t.allele_sums, t.denominator,
-            t.denominator_sums, t.row_theta, t.offsets]
-
-
-def _assert_same(got: CompiledTables | PartedTables, want: CompiledTables) -> None:
-    whole = got.tables() if isinstance(got, PartedTables) else got
-    for x, y in zip(_arrays(whole), _arrays(want), strict=True):
-        assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
-    assert (list(got.rows), list(got.sex), list(got.keys), got.theta) == \
-        (list(want.rows), list(want.sex), list(want.keys), want.theta)
+_assert_same = assert_same_tables
 
 
 def _night(previous: CompiledTables | PartedTables | None, fresh: CompiledTables,

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tables_helpers import random_tables, table_arrays
 
 from forensic_match.dvi.compile import CompiledTables
 from forensic_match.markers import Marker
@@ -17,22 +18,8 @@ from forensic_match.markers import Marker
 PANEL = (Marker("D18S51", ["12", "13"], [0.4, 0.6]),)
 
 
-def _tables(rng: np.random.Generator, n: int, width: int, alleles: int, theta: float,
-            tag: str) -> CompiledTables:
-    den = (rng.random((n, width)), rng.random((n, alleles, 2))) if theta > 0 else \
-        (np.zeros((0, 0)), np.zeros((0, 0, 2)))
-    return CompiledTables((), np.zeros(1, dtype=np.int64),
-                          [(f"{tag}{r}", "mp") for r in range(n)],
-                          rng.normal(size=(n, width)), rng.random((n, width)) > 0.3,
-                          rng.normal(size=n), ["M" if r % 2 else "F" for r in range(n)],
-                          [f"{tag}-key{r}" for r in range(n)],
-                          rng.random((n, alleles, 2)), theta, *den,
-                          np.where(rng.random(n) > 0.2, theta, 0.0))
-
-
-def _arrays(t: CompiledTables) -> list[np.ndarray]:
-    return [t.log10_lr, t.consistent, t.log10_likelihood, t.allele_sums, t.denominator,
-            t.denominator_sums, t.row_theta, t.offsets]
+_tables = random_tables
+_arrays = table_arrays
 
 
 def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
