@@ -169,9 +169,15 @@ class LineageData:
         if self.disclap is None or self.y_database is None:
             raise InputError("Y-STR LR by discrete Laplace: fit the model first "
                              "(LineageData.fit_disclap)")
-        _, size = self.y_database.counts(loci)
         values = self.disclap.probability(np.asarray(rows), tuple(loci))
-        return np.maximum(values, 1.0 / (size + 1))
+        return np.maximum(values, self.disclap_floor(loci))
+
+    def disclap_floor(self, loci: Sequence[str]) -> float:
+        """``1 / (N + 1)``, ``N`` the Y database haplotypes typed at every locus of ``loci``:
+        the least discrete Laplace frequency used (:meth:`disclap_frequency`)."""
+        if self.y_database is None:
+            raise InputError("discrete Laplace: no Y database")
+        return 1.0 / (self.y_database.counts(loci)[1] + 1)
 
     def fit_disclap(self, clusters: int | None = None, **options: Any) -> DiscLapFit:
         """Fit the discrete Laplace mixture to the database haplotypes typed at every

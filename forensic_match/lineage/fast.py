@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
@@ -49,9 +49,8 @@ from forensic_match.lineage.data import (
 )
 from forensic_match.lineage.frequency import frequency_from_count
 from forensic_match.lineage.lines import line_tree, lineage_links
-from forensic_match.lineage.lr import LineageResult, lineage_lr
+from forensic_match.lineage.lr import OPTIONS, LineageResult, YMethod, lineage_lr
 from forensic_match.lineage.mtdna import (
-    PARSONS_1997_RATE,
     Mitotype,
     _canonical,
     _ordered,
@@ -62,17 +61,11 @@ from forensic_match.lineage.mtdna import (
     site_probabilities,
 )
 from forensic_match.lineage.ystr import (
-    MULTISTEP_FRACTION,
     _allele_sort,
     locus_probability,
     split_allele,
     tree_locus_probability,
 )
-
-#: Options of :func:`~forensic_match.lineage.lr.lineage_lr` and their defaults.
-OPTIONS = {"y_method": "count", "mt_method": "count", "level": 0.95,
-           "multistep": MULTISTEP_FRACTION, "mt_rate": PARSONS_1997_RATE,
-           "references": "all"}
 
 
 class LineageCache:
@@ -199,8 +192,8 @@ class RowScorer:
         if not links:
             return none
         data, method = self.data, self.opt["y_method"]
-        if not data.markers or data.y_database is None or method not in (
-                "count", "count_upper", "kappa", "disclap") or \
+        if not data.markers or data.y_database is None or \
+                method not in get_args(YMethod) or \
                 (method == "disclap" and data.disclap is None):
             return None
         self._y_encode()

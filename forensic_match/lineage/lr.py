@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -53,6 +53,10 @@ from forensic_match.pedigree import Pedigree
 
 YMethod = Literal["count", "count_upper", "kappa", "disclap"]
 MtMethod = Literal["count", "count_upper"]
+#: Options of :func:`lineage_lr` and their defaults.
+OPTIONS = {"y_method": "count", "mt_method": "count", "level": 0.95,
+           "multistep": MULTISTEP_FRACTION, "mt_rate": PARSONS_1997_RATE,
+           "references": "all"}
 
 
 @dataclass(frozen=True)
@@ -212,7 +216,7 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
         assert data.disclap is not None
         row = np.array([[split_allele(pm[k][0])[0] for k in loci]])
         model = float(data.disclap.probability(row, tuple(loci))[0])
-        value = float(data.disclap_frequency(row, loci)[0])
+        value = max(model, data.disclap_floor(loci))
         size = db.counts(loci)[1]
         fit = data.disclap
         floored = (f", below 1/(N+1) = {value:.4g} for the {size} database haplotypes "
@@ -335,17 +339,16 @@ def check_lineage_options(data: LineageData, options: Mapping[str, Any]) -> None
         haplotypes are all distinct over its fully typed loci (Brenner's kappa 1:
         ``(1 - kappa) / (N + 1)`` would be 0 for the first unseen haplotype).
     """
-    known = {"y_method", "mt_method", "level", "multistep", "mt_rate", "references"}
-    unknown = sorted(set(options) - known)
+    unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise InputError(f"lineage options {unknown}: not options of lineage_lr "
-                         f"({', '.join(sorted(known))})")
+                         f"({', '.join(sorted(OPTIONS))})")
     y_method = options.get("y_method", "count")
     mt_method = options.get("mt_method", "count")
-    if y_method not in ("count", "count_upper", "kappa", "disclap"):
+    if y_method not in get_args(YMethod):
         raise InputError(f"lineage y_method {y_method!r}: 'count', 'count_upper', 'kappa' "
                          f"or 'disclap'")
-    if mt_method not in ("count", "count_upper"):
+    if mt_method not in get_args(MtMethod):
         raise InputError(f"lineage mt_method {mt_method!r}: 'count' or 'count_upper'")
     if y_method == "disclap" and data.disclap is None:
         raise InputError("lineage y_method 'disclap' needs a discrete Laplace fit of the Y "
