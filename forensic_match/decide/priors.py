@@ -153,14 +153,10 @@ def programme_priors(n_missing: int, n_bodies: int, *, registered: float | None 
     if n_missing < 1 or n_bodies < 1:
         raise InputError(f"priors need at least one missing person and one body, got "
                          f"{n_missing} and {n_bodies}")
-    if relatives < 0 or not math.isfinite(relatives):
-        raise InputError(f"the relatives' weight must be finite and >= 0, got {relatives}")
-    if lineage_kin < 0 or not math.isfinite(lineage_kin):
-        raise InputError(f"the lineage kinsmen's weight must be finite and >= 0, got "
-                         f"{lineage_kin}")
-    if reference_kin < 0 or not math.isfinite(reference_kin):
-        raise InputError(f"the references' relatives' weight must be finite and >= 0, got "
-                         f"{reference_kin}")
+    for who, weight in (("relatives'", relatives), ("lineage kinsmen's", lineage_kin),
+                        ("references' relatives'", reference_kin)):
+        if weight < 0 or not math.isfinite(weight):
+            raise InputError(f"the {who} weight must be finite and >= 0, got {weight}")
     if registered is None:
         return Priors(min(MAX_REGISTERED, n_missing / n_bodies), relatives, n_missing,
                       n_bodies, "programme", lineage_kin, reference_kin)

@@ -776,11 +776,10 @@ class CompiledTables:
 
         data, meta = load_npz(path)
         if "markers" not in meta:
-            from forensic_match.dvi.table_parts import INDEX_FORMAT, load_tables
+            from forensic_match.dvi.table_parts import INDEX_FORMAT, _load_index
 
             if meta.get("format") == INDEX_FORMAT:
-                parted = load_tables(path)
-                return parted if isinstance(parted, CompiledTables) else parted.tables()
+                return _load_index(Path(path)).tables()
             raise ValueError(f"file {str(path)!r}: not a tables file")
         markers = tuple(_markers(meta["markers"], f"file {str(path)!r}"))
         theta = float(meta.get("theta", 0.0))

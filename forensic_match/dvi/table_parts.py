@@ -141,11 +141,13 @@ def load_tables(path: str | Path) -> CompiledTables | PartedTables:
         turn it into a :class:`~forensic_match.errors.CacheWarning` and compile again.
     """
     path = Path(path)
+    return _load_index(path) if _is_index(path) else CompiledTables.load(path)
+
+
+def _is_index(path: Path) -> bool:
+    """Whether the zip file at ``path`` is an index (it holds ``part``), not tables."""
     with zipfile.ZipFile(path) as zf:
-        parted = "part.npy" in zf.namelist()
-    if not parted:
-        return CompiledTables.load(path)
-    return _load_index(path)
+        return "part.npy" in zf.namelist()
 
 
 def _load_index(path: Path) -> PartedTables:
@@ -210,9 +212,8 @@ def _on_disk_generation(path: Path) -> str | None:
     from forensic_match.dvi.npz_file import load_npz
 
     try:
-        with zipfile.ZipFile(path) as zf:
-            if "part.npy" not in zf.namelist():
-                return None
+        if not _is_index(path):
+            return None
         return str(load_npz(path, [])[1].get("generation"))
     except Exception:  # noqa: BLE001 - an unreadable index is not the one we loaded
         return None
