@@ -797,7 +797,6 @@ class _Rounds:
                      if b.id in self.snp.pm and int((self.snp.pm[b.id] >= 0).sum()) >= least]
         if not remaining:
             return None
-
         if self.kin_tables is None:
             self.kin_tables = ReferenceKinTables(self.panel, self.compiled.theta)
         families = [(_conditioned_family(self.fam_by_id[fid], self.conditioned),
