@@ -275,14 +275,18 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         AM/PM) evidence can set the missing person above him. 0 lets a lineage match stand
         in for autosomal evidence (a closed list of victims).
     reference_kin : float
-        With ``snp``: prior weight of each undrawn relative of an SNP-typed reference (a
-        child, full sibling, nephew of the reference, a first cousin through its in-law
-        parent: :func:`~forensic_match.decide.alternatives.reference_kin`), against one
-        registered missing person
-        (:data:`~forensic_match.decide.priors.REFERENCE_KIN_WEIGHT`); scored with STR, SNP
-        and lineage markers on the family extended by him, and no member of the family (his
-        posterior counts for neither an identification nor a family-level placement). 0
-        lets a distant reference's SNP match stand for the missing person himself.
+        Prior weight of each undrawn relative of a typed reference (a child, full sibling,
+        nephew of the reference, a first cousin through its in-law parent:
+        :func:`~forensic_match.decide.alternatives.reference_kin`), against one registered
+        missing person (:data:`~forensic_match.decide.priors.REFERENCE_KIN_WEIGHT`): of
+        every family's distant references
+        (:func:`~forensic_match.decide.alternatives.distant_references`: no parent, child or
+        full sibling of a missing person) for every body, and with ``snp`` of its close
+        SNP-typed references for the bodies typed on SNPs. Scored with STR, SNP and lineage
+        markers on the family extended by him, and no member of the family (his posterior
+        counts for neither an identification nor a family-level placement). 0 lets a
+        distant reference's match stand for the missing person himself (the model before
+        2026-12-05 in runs without SNPs).
     undisputed : bool
         Also require dvir's undisputed rule (LR >= ``threshold`` and >= ``margin`` times every
         competitor in the body's row and the missing person's column): the closed-disaster
