@@ -906,6 +906,8 @@ def _concatenate(markers: Sequence[Marker], parts: Sequence[CompiledTables],
                  theta: float) -> CompiledTables:
     parts = [p for p in parts if p.rows] or [_empty(markers, theta)]
     first = parts[0]
+    if len(parts) == 1:
+        return first                    # np.concatenate would copy it all
     return CompiledTables(
         first.markers, first.offsets, [r for p in parts for r in p.rows],
         np.concatenate([p.log10_lr for p in parts]),
