@@ -9,9 +9,10 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from snp_tables import snp_lines
 
-from forensic_match.cli import main
 from forensic_match.cases import load_case
+from forensic_match.cli import main
 from forensic_match.dvi.identify import identify
 from forensic_match.dvi.simulate import simulate_programme
 from forensic_match.linked import load_force_panel
@@ -20,17 +21,6 @@ from forensic_match.linked.scores import SnpData
 from forensic_match.linked.simulate import simulate_programme_snps
 
 CHROMS = "17,18,19,20,21,22"
-
-
-def _lines(codes, panel, sample, family=None):
-    out = []
-    for m, c in zip(panel.markers, codes):
-        if c < 0:
-            continue
-        a1, a2 = m.alleles
-        pair = (a1, a1) if c == 2 else (a1, a2) if c == 1 else (a2, a2)
-        out.append(",".join(([family] if family else []) + [sample, m.name, *pair]))
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +38,10 @@ def files(markers, tmp_path_factory):
     refs = ["family,sample,marker,allele1,allele2"]
     for fid, members in snp.references.items():
         for ident, codes in members.items():
-            refs += _lines(codes, panel, ident, fid)
+            refs += snp_lines(codes, panel, ident, fid)
     pms = ["sample,marker,allele1,allele2"]
     for sample, codes in snp.pm.items():
-        pms += _lines(codes, panel, sample)
+        pms += snp_lines(codes, panel, sample)
     (folder / "refs.csv").write_text("\n".join(refs) + "\n")
     (folder / "pm.csv").write_text("\n".join(pms) + "\n")
     return folder, panel
