@@ -149,6 +149,9 @@ def test_a_new_frequency_table_flags_every_decision_and_proposes_again(
     store.act(approved, "reopen", actor="berta", reason="new frequency table")
     store.act(approved, "review", actor="ana", reason="checked against the new table")
     assert not store.act(approved, "approve", actor="berta", reason="holds")["needs_review"]
+    # Cleared by a reviewer, it is not flagged again while the configuration stays.
+    fourth = run_store(store, ds2, min_markers=8)
+    assert fourth.counts["flagged"] == 0 and not _proposals(store)[approved]["needs_review"]
     assert store.verify().ok
 
 
@@ -198,6 +201,27 @@ def test_proposals_made_before_the_basis_held_the_configuration(
     assert new.counts["flagged_configuration"] == 2 and new.counts["new_proposals"] == 2
     assert all(p["needs_review"] == (p["run_id"] == first.run_id)
                for p in _proposals(store).values())
+    assert store.verify().ok
+
+
+def test_a_configuration_replaced_before_the_rule_is_caught_up(
+        store: CaseStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A night on a new table run by software without the rule flags nothing; the first run
+    with it flags the proposals made under the old table (they were never told)."""
+    data = small_dataset_dict()
+    first = run_store(store, case_from_dict(data), min_markers=8)
+    with monkeypatch.context() as m:
+        m.setattr(store_runs, "flag_configuration_change", lambda *_a, **_k: [])
+        old_software = run_store(store, case_from_dict(_new_table(data)), min_markers=8)
+    assert old_software.counts["flagged"] == 0 and old_software.counts["new_proposals"] == 2
+    now = run_store(store, case_from_dict(_new_table(data)), min_markers=8)
+    assert now.counts["flagged_configuration"] == 2 and now.counts["new_proposals"] == 0
+    for p in _proposals(store).values():
+        assert p["needs_review"] == (p["run_id"] == first.run_id)
+        if p["needs_review"]:
+            assert p["stale_reason"].startswith(
+                f"configuration changed after this proposal (run {first.run_id} -> run "
+                f"{now.run_id}): allele frequency table changed")
     assert store.verify().ok
 
 

@@ -268,17 +268,19 @@ def run_configuration(conn: sa.Connection, run_id: str) -> dict[str, Any]:
 
 
 def flag_configuration_change(conn: sa.Connection, run_id: str, *, actor: str) -> list[int]:
-    """Flag for re-review the proposals made under another LR-relevant configuration, when run
-    ``run_id`` starts under a configuration different from the run before it.
+    """Flag for re-review the proposals made under another LR-relevant configuration than
+    that of run ``run_id``, once for each configuration that replaces theirs.
 
-    Called inside the run's first transaction, after its row is written. When the run before
-    it (the newest that started earlier, whatever its status: its flags were written when it
-    started) had the same LR-relevant configuration, nothing is done: proposals made under
-    an older one were flagged when it changed, and a reviewer may have cleared the flag
-    since. Otherwise every proposal not already flagged whose run's LR-relevant
-    configuration (:func:`lr_configuration`) differs from this run's is flagged, whatever
-    its state, with a reason naming what changed (:func:`describe_changes`), and an audit
-    entry ``flag_rereview`` carrying the reason and both digests.
+    Called inside the run's first transaction, after its row is written. A proposal is
+    flagged when it is not flagged now, its run's LR-relevant configuration
+    (:func:`lr_configuration`) differs from this run's, and it was never flagged for this
+    run's configuration before (the audit log's ``flag_rereview`` entries name the
+    configuration each flag was for): so a reviewer who cleared the flag is not asked again
+    until the configuration changes again, and a proposal made under a configuration that
+    was replaced before this rule existed is flagged by the first run under it. It is
+    flagged whatever its state, with a reason naming what changed
+    (:func:`describe_changes`), and an audit entry ``flag_rereview`` carrying the reason and
+    both digests.
 
     Parameters
     ----------
@@ -294,36 +296,41 @@ def flag_configuration_change(conn: sa.Connection, run_id: str, *, actor: str) -
     list of int
         The proposals flagged now, by id.
     """
-    r, p = schema.runs, schema.proposals
-    me = conn.execute(sa.select(r.c.run_id, r.c.started_at, r.c.config, r.c.frequencies_sha256)
-                      .where(r.c.run_id == run_id)).one()
-    current = _recorded(me)
+    r, p, log = schema.runs, schema.proposals, schema.audit_log
+    current = run_configuration(conn, run_id)
     digest = configuration_sha256(lr_configuration(**current))
-    before = conn.execute(
-        sa.select(r.c.config, r.c.frequencies_sha256)
-        .where(r.c.run_id != run_id, sa.or_(
-            r.c.started_at < me.started_at,
-            sa.and_(r.c.started_at == me.started_at, r.c.run_id < run_id)))
-        .order_by(r.c.started_at.desc(), r.c.run_id.desc()).limit(1)).first()
-    if before is None or configuration_sha256(lr_configuration(**_recorded(before))) == digest:
-        return []
-    stale = conn.execute(sa.select(p.c.proposal_id, p.c.run_id, r.c.config,
-                                   r.c.frequencies_sha256)
-                         .join(r, r.c.run_id == p.c.run_id)
-                         .where(p.c.needs_review == sa.false())
-                         .order_by(p.c.proposal_id)).all()
+    rows = conn.execute(sa.select(p.c.proposal_id, p.c.run_id, r.c.config,
+                                  r.c.frequencies_sha256)
+                        .join(r, r.c.run_id == p.c.run_id)
+                        .where(p.c.needs_review == sa.false())
+                        .order_by(p.c.proposal_id)).all()
     reasons: dict[str, tuple[str, str] | None] = {}
-    flagged = []
-    for row in stale:
+    stale = []
+    for row in rows:
         if row.run_id not in reasons:
             recorded = _recorded(row)
             old = configuration_sha256(lr_configuration(**recorded))
             reasons[row.run_id] = None if old == digest else (old, (
                 "configuration changed after this proposal (run " + row.run_id + " -> run "
                 + run_id + "): " + "; ".join(describe_changes(recorded, current))))
-        found = reasons[row.run_id]
-        if found is None:
+        if reasons[row.run_id] is not None:
+            stale.append(row)
+    if not stale:
+        return []
+    # Flags for this configuration already written (the digest is hex: LIKE finds exactly
+    # the entries whose data name it; the JSON check below confirms the key).
+    told = set()
+    for key, data in conn.execute(sa.select(log.c.entity_key, log.c.data).where(
+            log.c.action == "flag_rereview", log.c.entity == "proposals",
+            log.c.data.like(f'%"to":"{digest}"%'))):
+        if (json.loads(data).get("configuration") or {}).get("to") == digest:
+            told.add(key)
+    flagged = []
+    for row in stale:
+        if str(row.proposal_id) in told:
             continue
+        found = reasons[row.run_id]
+        assert found is not None
         old, reason = found
         conn.execute(p.update().where(p.c.proposal_id == row.proposal_id)
                      .values(needs_review=True, stale_reason=reason, updated_at=now()))

@@ -4,7 +4,7 @@ A run is written in two transactions, so that a run killed at any moment leaves 
 consistent:
 
 1. the run's row (``running``, with the software version, configuration, hashes), the
-   re-review flags of proposals made under another LR-relevant configuration when it changed
+   re-review flags of proposals made under another LR-relevant configuration
    (:func:`~forensic_match.store.configuration.flag_configuration_change`) and the dataset's
    families and samples, as new versions where they changed: all or nothing;
 2. after :func:`~forensic_match.dvi.identify.identify` (outside any transaction), the run's
@@ -141,12 +141,12 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     """Ingest a dataset into the store, run the identification on the store's newest data,
     and record the run's candidates and proposals.
 
-    When the run's LR-relevant configuration (frequency table and mutation models, theta,
-    priors, lineage data and options, evidence:
-    :func:`~forensic_match.store.configuration.lr_configuration`) differs from the previous
-    run's, the proposals made under another one are flagged for re-review first, and the
-    run proposes the pairs that still hold again (each proposal's basis holds the
-    configuration's sha256; ``docs/store.md``, "Re-review").
+    Proposals made under another LR-relevant configuration than the run's (frequency table
+    and mutation models, theta, priors, lineage data and options, evidence:
+    :func:`~forensic_match.store.configuration.lr_configuration`) are flagged for re-review
+    first (once for each configuration that replaces theirs), and the run proposes the
+    pairs that still hold again (each proposal's basis holds the configuration's sha256;
+    ``docs/store.md``, "Re-review").
 
     Parameters
     ----------
