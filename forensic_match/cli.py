@@ -1646,9 +1646,11 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
     reads them, with the frequency table, mutation models, thresholds and priors of
     --config. Families whose data, markers and theta are unchanged since an earlier run are
     not compiled again (--tables). With --lineage FILE the stored Y-STR and mtDNA data
-    enter the identification as in 'search --lineage'. A run killed at any point leaves the
-    store as it was or with the run unfinished; the next run marks it failed and does the
-    work (docs/store.md).
+    enter the identification as in 'search --lineage'. Proposals made under another
+    frequency table, mutation models, theta, priors, lineage databases or options, or
+    evidence setting are flagged for re-review, with the reason, and proposed again. A run
+    killed at any point leaves the store as it was or with the run unfinished; the next run
+    marks it failed and does the work (docs/store.md).
     """
     import dataclasses
 
