@@ -45,16 +45,26 @@ from .lineage_power import _mt_population, _y_population
 
 def _count(res, truth_missing, truth_family, shape_of) -> dict[str, Counter]:
     """Per shape (and ``"all"``): identifications and family-level proposals, right and
-    wrong, each counted under the shape of the family it names."""
+    wrong, each counted under the shape of the family it names, and the number of wrong ones
+    the proposals' posteriors expect (``*_expected_wrong``, the sum of 1 - posterior)."""
     out: dict[str, Counter] = {"all": Counter()}
     for table, key, truth, name in ((res.identifications, "missing", truth_missing, "id"),
                                     (res.family_level, "family", truth_family, "fam")):
         for r in table.iter_rows(named=True):
             ok = all(truth[f] == r[key] for f in r["fragments"].split(","))
             tag = f"{name}_{'right' if ok else 'wrong'}"
-            out["all"][tag] += 1
-            out.setdefault(shape_of[r["family"]], Counter())[tag] += 1
+            for c in (out["all"], out.setdefault(shape_of[r["family"]], Counter())):
+                c[tag] += 1
+                # the false proposals the posteriors themselves expect: sum of 1 - posterior
+                c[f"{name}_expected_wrong"] += 1.0 - r["posterior"]
     return out
+
+
+def _records_expected(run: dict) -> bool:
+    """Whether a run's counts carry the posteriors' expected wrong proposals (runs appended
+    before 2026-12-05 06:40 UTC do not)."""
+    return any(k.endswith("_expected_wrong") for k in run["counts"].get("all", {})) or \
+        not any(k.endswith(("_right", "_wrong")) for k in run["counts"].get("all", {}))
 
 
 def _upper(wrong: int, n: int) -> float:
@@ -89,8 +99,9 @@ def summarise(path: str) -> str:
         lines.append("")
         lines.append("| family list | lineage | shape | bodies of missing persons | proposals "
                      "| right | wrong | 95% upper bound, false rate | family level right "
-                     "(rate) | identifications right (rate) |")
-        lines.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+                     "(rate) | identifications right (rate) | wrong expected by the "
+                     "posteriors / observed (runs recording it) |")
+        lines.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         shape_names = ["all", *sorted({k for r in runs for k in r["bodies"] if k != "all"})]
         for relatives in (1.0, 0.0):
             for lineage in (False, True):
@@ -101,10 +112,19 @@ def summarise(path: str) -> str:
                 for shape in shape_names:
                     bodies = sum(r["bodies"].get(shape, 0) for r in had)
                     c: Counter = Counter()
+                    expected, observed, recorded = 0.0, 0, 0
                     for r in had:
                         for run in r["runs"]:
                             if run["relatives"] == relatives and run["lineage"] == lineage:
-                                c.update(run["counts"].get(shape, {}))
+                                got = run["counts"].get(shape, {})
+                                c.update(got)
+                                if _records_expected(run):
+                                    recorded += 1
+                                    expected += got.get("id_expected_wrong", 0.0) + \
+                                        got.get("fam_expected_wrong", 0.0)
+                                    observed += got.get("id_wrong", 0) + got.get("fam_wrong", 0)
+                    calibration = f"{expected:.2f} / {observed} ({recorded})" if recorded \
+                        else "-"
                     right = c["id_right"] + c["fam_right"]
                     wrong = c["id_wrong"] + c["fam_wrong"]
                     n = right + wrong
@@ -114,7 +134,7 @@ def summarise(path: str) -> str:
                         f"{'yes' if lineage else 'no'} | {shape} | {bodies:,} | {n} | {right} "
                         f"| {wrong} | {bound} | {c['fam_right']} "
                         f"({c['fam_right'] / max(bodies, 1):.2%}) | {c['id_right']} "
-                        f"({c['id_right'] / max(bodies, 1):.2%}) |")
+                        f"({c['id_right'] / max(bodies, 1):.2%}) | {calibration} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from forensic_match.decide.priors import LINEAGE_KIN_WEIGHT
+from forensic_match.decide.priors import LINEAGE_KIN_WEIGHT, REFERENCE_KIN_WEIGHT
 from forensic_match.errors import ForensicMatchError
 
 
@@ -273,6 +273,70 @@ def _lineage_decision(f: Any) -> Any:
     return f
 
 
+def _snp_model(prefix: str = "") -> Any:
+    """The options of the linked-SNP model (panel, map, substructure, error model, limits of
+    the exact family computation), named ``--{prefix}panel`` etc.: ``snp-search`` uses them
+    bare, ``solve`` with the prefix ``snp-`` (its other options are about STR markers).
+    Their parameters are named ``{prefix}panel_path``, ``{prefix}fst``... (``-`` as ``_``)."""
+    name = prefix.replace("-", "_")
+
+    def opt(flag: str, param: str, **kwargs: Any) -> Any:
+        return click.option(f"--{prefix}{flag}", f"{name}{param}", **kwargs)
+
+    def decorate(f: Any) -> Any:
+        for option in reversed([
+            opt("panel", "panel_path", type=click.Path(dir_okay=False), default=None,
+                help="SNP panel (chrom,marker,mb,a1,a2,freq_a1,cm_male,cm_female)  [default: "
+                     "the bundled FORCE panel, as in ../shared/snp]"),
+            opt("map", "map_path", type=click.Path(dir_okay=False), default=None,
+                help="Sex-specific genetic map (chrom,mb,cm_male,cm_female): the panel's cM "
+                     "positions are interpolated from it  [default: the panel's own cM "
+                     "columns]"),
+            opt("chromosomes", "chromosomes", default=None, metavar="LIST",
+                help="Use only these chromosomes of the panel (comma-separated)."),
+            opt("fst", "fst", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.0,
+                show_default=True,
+                help="Coancestry of founder genes under both hypotheses (Balding-Nichols "
+                     "F_ST, the forensic theta; docs/linked.md)."),
+            opt("pm-error", "pm_error", type=click.FloatRange(0.0, 1.0, max_open=True),
+                default=0.01, show_default=True,
+                help="Genotype error probability of the PM samples."),
+            opt("reference-error", "reference_error",
+                type=click.FloatRange(0.0, 1.0, max_open=True), default=0.01,
+                show_default=True, help="Genotype error probability of the references."),
+            opt("pm-dropout", "pm_dropout", type=click.FloatRange(0.0, 1.0, max_open=True),
+                default=0.0, show_default=True,
+                help="Allele dropout probability of the PM samples."),
+            opt("min-snps", "min_snps", type=click.IntRange(min=0), default=100,
+                show_default=True,
+                help="PM samples typed at fewer SNPs are not compared on SNPs (snp-search "
+                     "lists them in its not_searched table); missing calls carry no "
+                     "information."),
+            opt("approximation", "approximation", type=click.Choice(["branches", "best"]),
+                default="branches", show_default=True,
+                help="Several references beyond the exact family computation's limits: "
+                     "product over independent branches of each branch's best LR, or the "
+                     "best single reference (docs/linked.md)."),
+            opt("family-max-persons", "family_max_persons", type=click.IntRange(min=1),
+                default=4, show_default=True,
+                help="Exact family LR with at most this many typed persons."),
+            opt("family-max-bits", "family_max_bits", type=click.IntRange(min=0, max=20),
+                default=12, show_default=True,
+                help="Exact family LR with at most this many free meioses."),
+            opt("skip-uncomputable", "skip_uncomputable", is_flag=True,
+                help="Leave out (with a warning) a reference whose relationship to a missing "
+                     "person the linked model cannot compute, instead of stopping.")]):
+            f = option(f)
+        return f
+    return decorate
+
+
+#: The options of :func:`_snp_model` that are options of ``SnpScores`` as they are.
+SNP_SCORE_OPTIONS = ("fst", "pm_error", "reference_error", "pm_dropout", "min_snps",
+                     "approximation", "family_max_persons", "family_max_bits",
+                     "skip_uncomputable")
+
+
 def _with_y_fit(lineage: Any, y_frequencies: str) -> Any:
     """The lineage data, with a discrete Laplace fit of its Y database when the Y
     frequencies are ``disclap`` and it has none."""
@@ -319,11 +383,29 @@ def _with_y_fit(lineage: Any, y_frequencies: str) -> Any:
               help="Add the Y-STR and mtDNA LRs of the dataset's lineage data (docs/lineage.md) "
                    "to the identifications' scores. Off by default.")
 @_lineage_decision
+@click.option("--snp-references", type=click.Path(dir_okay=False), default=None,
+              help="SNP genotypes of the families' typed relatives: long form family,sample,"
+                   "marker,allele1,allele2 (CSV, TSV, Parquet, Excel; family and sample as in "
+                   "the dataset). With --snp-pm, the identifications add the linked-SNP LR "
+                   "(docs/linked.md).")
+@click.option("--snp-pm", type=click.Path(dir_okay=False), default=None,
+              help="SNP genotypes of the PM samples (long form sample,marker,allele1,allele2 "
+                   "or a VCF with GT calls; ids as the dataset's PM samples).")
+@click.option("--reference-kin", type=click.FloatRange(min=0.0), default=REFERENCE_KIN_WEIGHT,
+              show_default=True,
+              help="Prior weight of each undrawn relative (child, sibling, nephew, in-law "
+                   "cousin) of a distant reference (no parent, child or full sibling of a "
+                   "missing person) and, with SNPs, of an SNP-typed reference: a person "
+                   "outside the family (docs/decisions.md, 'Relatives of a reference'). 0 "
+                   "lets a reference's own relative be placed as the missing person.")
+@_snp_model("snp-")
 def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisputed: bool,
                   max_assignments: int, max_pairs: int, show_tables: bool,
                   use_evidence: bool, place_prior: bool, fam_pedigree: str | None,
                   missing_prefix: str, use_lineage: bool, lineage_kin: float,
-                  y_frequencies: str, evidence_population: str = "peru") -> None:
+                  y_frequencies: str, evidence_population: str = "peru",
+                  snp_references: str | None = None, snp_pm: str | None = None,
+                  reference_kin: float = REFERENCE_KIN_WEIGHT, **snp_model: Any) -> None:
     """Solve an identification DATASET.json, or the [DVI] section of a Familias DATASET.fam
     (docs/familias.md); print pairwise LRs, undisputed, joint, dviSolve's AM and PM tables,
     proposed identifications and family-level proposals as one JSON object.
@@ -340,7 +422,12 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
     dataset's antemortem and postmortem fields enter the identifications; dvir's tables and
     the pairwise LRs stay DNA only. With ``--lineage`` the identifications also use the Y-STR
     and mtDNA data (``lineage``, ``pm[].ystr/mtdna``, ``am[].ystr/mtdna``, lab-export Y rows);
-    the other outputs stay autosomal.
+    the other outputs stay autosomal. With ``--snp-references`` and ``--snp-pm`` they also
+    use the linked-SNP LR of the families' SNP-typed relatives (docs/linked.md, the
+    ``--snp-*`` options as ``snp-search``'s), and the undrawn relatives of those references
+    as people outside the family (``--reference-kin``, which also weighs the relatives of
+    distant references without SNPs); the JSON gains ``snp`` (panel, map, model, inputs'
+    sha256).
     """
     from forensic_match.cases import DviDataset, load_case
     from forensic_match.dvi.dvisolve import compiled_tables, dvi_solve
@@ -403,11 +490,13 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                              "are autosomal only; an unrecorded kinsman of each compared "
                              f"lineage weighs {lineage_kin:g} missing persons "
                              "(docs/decisions.md)")
+            snp, snp_options = _solve_snp(snp_references, snp_pm, snp_model, notes)
             result = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta,
                               closed=closed, undisputed=require_undisputed,
                               reuse=compiled_tables(ds), evidence=evidence, lineage=lineage,
                               lineage_kin=lineage_kin,
-                              lineage_options={"y_method": y_frequencies})
+                              lineage_options={"y_method": y_frequencies},
+                              snp=snp, snp_options=snp_options, reference_kin=reference_kin)
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -426,6 +515,8 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
         keep += ("dna_lr", "evidence_lr", "evidence")
     if lineage is not None:
         keep += ("lineage_log10_lr",)
+    if snp is not None:
+        keep += ("snp_log10_lr", "snp_method")
     out = {
         "id": ds.id,
         "pairwise": pairwise,
@@ -438,7 +529,43 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
         "family_level": result.family_level.to_dicts(),
         "priors": result.parameters["priors"],
         "notes": notes}
+    if snp is not None:
+        out["snp"] = {**result.parameters["snp"],
+                      "inputs": {name: {"path": path, "sha256": _sha256_file(path)}
+                                 for name, path in (("references", snp_references),
+                                                    ("pm", snp_pm))}}
     click.echo(json.dumps(_json_safe(out), allow_nan=False))
+
+
+def _solve_snp(references: str | None, pm: str | None, model: dict[str, Any],
+               notes: list[str]) -> tuple[Any, dict[str, Any] | None]:
+    """``solve``'s SNP data (``SnpData``) and ``SnpScores`` options from its ``--snp-*``
+    options, or ``(None, None)`` without SNP tables; refuses one table without the other and
+    model options without tables."""
+    if references is None and pm is None:
+        ctx = click.get_current_context()
+        given = [f"--{k.replace('_', '-').replace('-path', '')}" for k in model
+                 if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT]
+        if given:
+            raise ForensicMatchError(f"{', '.join(given)}: need --snp-references and --snp-pm")
+        return None, None
+    if references is None or pm is None:
+        raise ForensicMatchError("--snp-references and --snp-pm are given together (the "
+                                 "families' SNP-typed relatives and the PM samples' calls)")
+    from forensic_match.linked.genotypes import read_snp_reference_genotypes, read_snp_samples
+    from forensic_match.linked.scores import SnpData
+
+    panel, map_source = _snp_panel(model["snp_panel_path"], model["snp_map_path"],
+                                   model["snp_chromosomes"])
+    keys, codes = read_snp_reference_genotypes(references, panel)
+    pm_ids, pm_codes = read_snp_samples(pm, panel)
+    snp = SnpData.from_codes(panel, pm_ids, pm_codes, keys, codes, map_source=map_source)
+    options = {k: model[f"snp_{k}"] for k in SNP_SCORE_OPTIONS}
+    notes.append(f"snp: linked-SNP LRs of {len(keys)} SNP-typed references in "
+                 f"{len(snp.references)} families against {len(pm_ids)} PM samples, panel "
+                 f"{len(panel)} SNPs, fst {options['fst']:g}, added to the identifications' "
+                 f"scores (docs/linked.md); pairwise, joint and dviSolve tables are STR only")
+    return snp, options
 
 
 def _dataset_evidence(ds: Any, use: bool, place: bool, notes: list[str],
@@ -958,46 +1085,13 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
               help="SNP genotypes of the PM samples (long form or VCF).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the result tables (created; replaced only when complete).")
-@click.option("--panel", "panel_path", type=click.Path(dir_okay=False), default=None,
-              help="SNP panel (chrom,marker,mb,a1,a2,freq_a1,cm_male,cm_female)  [default: "
-                   "the bundled FORCE panel, as in ../shared/snp]")
-@click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
-              help="Sex-specific genetic map (chrom,mb,cm_male,cm_female): the panel's cM "
-                   "positions are interpolated from it  [default: the panel's own cM columns]")
-@click.option("--chromosomes", default=None, metavar="LIST",
-              help="Use only these chromosomes of the panel (comma-separated).")
-@click.option("--fst", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.0,
-              show_default=True,
-              help="Coancestry of founder genes under both hypotheses (Balding-Nichols F_ST, "
-                   "the forensic theta; docs/linked.md).")
-@click.option("--pm-error", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.01,
-              show_default=True, help="Genotype error probability of the PM samples.")
-@click.option("--reference-error", type=click.FloatRange(0.0, 1.0, max_open=True),
-              default=0.01, show_default=True,
-              help="Genotype error probability of the references.")
-@click.option("--pm-dropout", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.0,
-              show_default=True, help="Allele dropout probability of the PM samples.")
-@click.option("--min-snps", type=click.IntRange(min=0), default=100, show_default=True,
-              help="PM samples typed at fewer SNPs are not searched (not_searched table); "
-                   "missing calls carry no information.")
+@_snp_model()
 @click.option("--screen-threshold", type=float, default=1.0, show_default=True,
               help="A candidate gets the linked LR when one of its references' screen "
                    "(unlinked log10 LR) reaches this.")
 @click.option("--top", type=click.IntRange(min=1), default=5, show_default=True,
               help="Candidates kept per PM sample and per missing person.")
-@click.option("--approximation", type=click.Choice(["branches", "best"]), default="branches",
-              show_default=True,
-              help="Several references beyond the exact family computation's limits: product "
-                   "over independent branches of each branch's best LR, or the best single "
-                   "reference (docs/linked.md).")
-@click.option("--family-max-persons", type=click.IntRange(min=1), default=4,
-              show_default=True, help="Exact family LR with at most this many typed persons.")
-@click.option("--family-max-bits", type=click.IntRange(min=0, max=20), default=12,
-              show_default=True, help="Exact family LR with at most this many free meioses.")
 @click.option("--no-segments", is_flag=True, help="Do not decode shared segments.")
-@click.option("--skip-uncomputable", is_flag=True,
-              help="Leave out (with a warning) a reference whose relationship to a missing "
-                   "person the linked model cannot compute, instead of stopping.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv",
               show_default=True, help="Format of the result tables.")
 @click.option("--sex-codes", type=click.Choice(["MF", "HM"]), default="MF", show_default=True,
@@ -1554,9 +1648,11 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
     reads them, with the frequency table, mutation models, thresholds and priors of
     --config. Families whose data, markers and theta are unchanged since an earlier run are
     not compiled again (--tables). With --lineage FILE the stored Y-STR and mtDNA data
-    enter the identification as in 'search --lineage'. A run killed at any point leaves the
-    store as it was or with the run unfinished; the next run marks it failed and does the
-    work (docs/store.md).
+    enter the identification as in 'search --lineage'. Proposals made under another
+    frequency table, mutation models, theta, priors, lineage databases or options, or
+    evidence setting are flagged for re-review, with the reason, and proposed again. A run
+    killed at any point leaves the store as it was or with the run unfinished; the next run
+    marks it failed and does the work (docs/store.md).
     """
     import dataclasses
 

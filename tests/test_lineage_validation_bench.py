@@ -34,3 +34,25 @@ def test_lineage_only_runs_are_recorded_and_pooled_without_the_analyses_skipped(
     assert any(line.startswith(f"| open (relative alternatives) | yes | all | {bodies:,} |")
                for line in rows)
     assert "2 runs (seeds 1, 2)" in table
+
+
+def test_counts_carry_the_false_proposals_the_posteriors_expect():
+    """Each proposal adds 1 - posterior to its kind's expected wrong count (all and its
+    family's shape), beside the right / wrong counts the truth gives."""
+    import polars as pl
+
+    class Res:
+        identifications = pl.DataFrame({"missing": ["M1"], "family": ["F1"],
+                                        "fragments": ["P1"], "posterior": [0.9999]})
+        family_level = pl.DataFrame({"family": ["F2", "F1"], "fragments": ["P2", "P3"],
+                                     "posterior": [0.9996, 0.9998]})
+
+    counts = lineage_validation._count(Res(), {"P1": "M1", "P2": "M9", "P3": "M3"},
+                                       {"P1": "F1", "P2": "F2", "P3": "F9"},
+                                       {"F1": "uncle", "F2": "cousin"})
+    assert counts["all"]["id_right"] == 1 and counts["all"]["fam_right"] == 1
+    assert counts["all"]["fam_wrong"] == 1
+    assert abs(counts["all"]["id_expected_wrong"] - 1e-4) < 1e-12
+    assert abs(counts["all"]["fam_expected_wrong"] - 6e-4) < 1e-12
+    assert abs(counts["uncle"]["fam_expected_wrong"] - 2e-4) < 1e-12
+    assert abs(counts["cousin"]["fam_expected_wrong"] - 4e-4) < 1e-12

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import polars as pl
 from click.testing import CliRunner
+from snp_tables import snp_lines
 
 from forensic_match.cli import main
 from forensic_match.linked import load_force_panel
@@ -18,17 +19,6 @@ CHROMS = "17,18,19,20,21,22"
 FAMILY = [("GF", "", "", "M", 0), ("GM", "", "", "F", 0), ("FA", "GF", "GM", "M", 0),
           ("UN", "GF", "GM", "M", 0), ("MO", "", "", "F", 0), ("MP", "FA", "MO", "M", 1),
           ("AW", "", "", "F", 0), ("CO", "UN", "AW", "F", 0)]
-
-
-def _lines(codes, panel, sample, family=None):
-    out = []
-    for m, c in zip(panel.markers, codes):
-        if c < 0:
-            continue
-        a1, a2 = m.alleles
-        pair = (a1, a1) if c == 2 else (a1, a2) if c == 1 else (a2, a2)
-        out.append(",".join(([family] if family else []) + [sample, m.name, *pair]))
-    return out
 
 
 def write_programme(tmp_path, n_families=4, seed=3):
@@ -46,9 +36,9 @@ def write_programme(tmp_path, n_families=4, seed=3):
         typed = ("UN", "GM") if k % 2 else ("CO", "UN")  # several references per family
         for ident in typed:
             codes = degrade(haps[ident], panel.freq_a1, rng, error=0.01, missing=0.1)
-            refs += _lines(codes, panel, ident, fam)
+            refs += snp_lines(codes, panel, ident, fam)
         pm_codes = degrade(haps["MP"], panel.freq_a1, rng, error=0.01, missing=0.2)
-        pms += _lines(pm_codes, panel, f"BONE{k}")
+        pms += snp_lines(pm_codes, panel, f"BONE{k}")
     paths = {}
     for name, lines in (("pedigrees", peds), ("references", refs), ("pm", pms)):
         paths[name] = tmp_path / f"{name}.csv"

@@ -220,6 +220,27 @@ def test_an_overflowed_sum_is_bounded_from_above():
         top + math.log1p(math.exp(300.0 * ln10 - top)), rel=1e-12)
 
 
+def test_an_overflowed_candidate_sum_keeps_the_unlisted_missing_persons():
+    """A body whose LR sum over the missing persons overflowed keeps, for the missing persons
+    not among its listed pairs, the bound of ``_log_sums`` (each as large as its smallest
+    listed best row), not 0: two listed rows of log10 400 and 399.9 among 10 searched leave
+    8 unlisted rows of at most 10^399.9, so the best pair's posterior is
+    1 / (1 + 9 x 10^-0.1) (the open set's weight is negligible), not 1 / (1 + 10^-0.1) as when
+    the overflowed sum was capped at 1e308 and nothing was left for the others."""
+    cand = _result(["B1"], [("B1", "F1", "A", 400.0), ("B1", "F2", "B", 399.9)])
+    cand.parameters["rows"] = 10
+    assert math.isinf(cand.samples["lr_sum"][0])
+    dec = decide(cand, None, {}, programme_priors(10, 1))
+    best = dec.pairs.filter((pl.col("pm") == "B1") & (pl.col("missing") == "A"))
+    assert best["posterior"][0] == pytest.approx(1.0 / (1.0 + 9.0 * 10.0 ** -0.1), rel=1e-9)
+    # a finite sum: the listed pairs taken off it, as before
+    cand = _result(["B1"], [("B1", "F1", "A", 30.0), ("B1", "F2", "B", 29.9)])
+    cand.samples = cand.samples.with_columns(pl.lit(10.0 ** 30 * 3.0).alias("lr_sum"))
+    dec = decide(cand, None, {}, programme_priors(10, 1))
+    best = dec.pairs.filter(pl.col("missing") == "A")
+    assert best["posterior"][0] == pytest.approx(1.0 / 3.0, rel=1e-9)
+
+
 def test_distant_references_are_those_related_to_a_missing_person_beyond_first_degree():
     """A first cousin, an uncle, a half sibling, a grandparent are distant; a parent, a full
     sibling, a child are close; a spouse (no blood relative) is neither; a Y- or mtDNA-only

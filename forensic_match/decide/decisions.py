@@ -93,11 +93,7 @@ def _log_sums(result: Any, pm_ids: list[str]) -> np.ndarray:
     :data:`MAX_UNLISTED_ROWS`) as large as the smallest listed one (each unlisted row is at
     most that): an alternative is never understated."""
     sums = dict(zip(result.samples["pm"].to_list(), result.samples["lr_sum"].to_list()))
-    searched = result.parameters.get("rows", MAX_UNLISTED_ROWS)
-    listed: dict[str, list[float]] = {}
-    for p, v in zip(result.by_sample["pm"].to_list(), result.by_sample["log10_lr"].to_list()):
-        if math.isfinite(v):
-            listed.setdefault(p, []).append(v * LN10)
+    listed = _listed_logs(result)
     out = np.full(len(pm_ids), -math.inf)
     for i, p in enumerate(pm_ids):
         v = sums.get(p, 0.0)
@@ -105,9 +101,53 @@ def _log_sums(result: Any, pm_ids: list[str]) -> np.ndarray:
             out[i] = math.log(v)
         elif v > 0 or (v != v and p in listed):
             rows = listed.get(p, [])
-            unlisted = searched - len(rows)
-            out[i] = math.inf if not rows else _logsumexp(
-                *rows, min(rows) + math.log(unlisted) if unlisted > 0 else -math.inf)
+            out[i] = math.inf if not rows else \
+                _logsumexp(*rows, _unlisted_bound(result, rows, len(rows)))
+    return out
+
+
+def _listed_logs(result: Any) -> dict[str, list[float]]:
+    """Per body, the natural-log LRs of its listed best rows (``result.by_sample``)."""
+    listed: dict[str, list[float]] = {}
+    for p, v in zip(result.by_sample["pm"].to_list(), result.by_sample["log10_lr"].to_list()):
+        if math.isfinite(v):
+            listed.setdefault(p, []).append(v * LN10)
+    return listed
+
+
+def _unlisted_bound(result: Any, best: list[float], counted: int) -> float:
+    """Log of an upper bound on the LR sum of a body's rows not counted: the rows ``result``
+    searched (``parameters["rows"]``, else :data:`MAX_UNLISTED_ROWS`) less the ``counted``
+    ones, each at most the smallest of the body's listed best rows ``best`` (logs): a row
+    outside a top list is no larger than its last entry. ``inf`` with nothing listed."""
+    if not best:
+        return math.inf
+    unlisted = result.parameters.get("rows", MAX_UNLISTED_ROWS) - counted
+    return min(best) + math.log(unlisted) if unlisted > 0 else -math.inf
+
+
+def _log_residuals(candidates: Any, pm_ids: list[str], s_idx: np.ndarray,
+                   log10: np.ndarray) -> np.ndarray:
+    """Natural log of each body's LR summed over the missing persons not among its candidate
+    pairs (``s_idx``, ``log10``: the pairs' bodies and log10 LRs): the search's ``lr_sum``
+    less the listed pairs, ``-inf`` where nothing is left. Where ``lr_sum`` overflowed, the
+    residual is bounded from above as in :func:`_log_sums` (every uncounted row as large as
+    the body's smallest listed best row): never understated, so an unlisted missing person
+    keeps his weight against a body whose best LRs pass 1e308."""
+    n_s = len(pm_ids)
+    lr_sum = candidates.samples["lr_sum"].to_numpy().astype(np.float64)
+    fine = np.isfinite(lr_sum)
+    listed = np.zeros(n_s)
+    keep = fine[s_idx]                  # the listed pairs of a finite sum are finite too
+    np.add.at(listed, s_idx[keep], np.power(10.0, np.minimum(log10[keep], 308.0)))
+    out = np.full(n_s, -math.inf)
+    residual = np.maximum(np.where(fine, lr_sum, 0.0) - listed, 0.0)
+    out[residual > 0] = np.log(residual[residual > 0])
+    if not fine.all():
+        best = _listed_logs(candidates)
+        counted = np.bincount(s_idx, minlength=n_s)
+        for i in np.flatnonzero(~fine):
+            out[i] = _unlisted_bound(candidates, best.get(pm_ids[i], []), int(counted[i]))
     return out
 
 
@@ -150,11 +190,7 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
                                             cand["missing"].to_list())], dtype=np.int64)
     log10 = cand["log10_lr"].to_numpy().astype(np.float64)
     n_s = len(pm_ids)
-    listed = np.zeros(n_s)
-    np.add.at(listed, s_idx, np.power(10.0, np.minimum(log10, 308.0)))
-    lr_sum = np.nan_to_num(candidates.samples["lr_sum"].to_numpy().astype(np.float64),
-                           posinf=1e308)
-    residual = np.maximum(lr_sum - listed, 0.0)
+    log_residual = _log_residuals(candidates, pm_ids, s_idx, log10)
     log_alt = np.full(n_s, -math.inf)
     if alternatives is not None and priors.relatives > 0:
         log_alt = _log_sums(alternatives, pm_ids)
@@ -170,8 +206,8 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
         log_ref = math.log(priors.reference_kin) + _log_sums(reference_kin[0], pm_ids)
     log_free = np.array([
         _logsumexp(priors.log_open,
-                   log_rho + a, math.log(r) if r > 0 else -math.inf, k, q)
-        for a, r, k, q in zip(log_alt.tolist(), residual, log_kin.tolist(),
+                   log_rho + a, r, k, q)
+        for a, r, k, q in zip(log_alt.tolist(), log_residual.tolist(), log_kin.tolist(),
                               log_ref.tolist())])
     post = matching_posteriors(n_s, len(mps), s_idx, m_idx, log10 * LN10, log_free)
     pairs = cand.with_columns(pl.Series("posterior", post.p_edge),

@@ -868,12 +868,23 @@ def marker_offsets(markers: Sequence[Marker]) -> np.ndarray:
 
 def _compile_chunk(families: Sequence[Family], markers: Sequence[Marker], theta: float = 0.0,
                    ) -> CompiledTables:
+    return _stacked(markers, theta, *_chunk_rows(families, markers, theta))
+
+
+def _chunk_rows(families: Sequence[Family], markers: Sequence[Marker], theta: float,
+                ) -> tuple[list[tuple[str, str]], list[CompiledRow], list[str]]:
+    """The rows of ``families``' missing persons: names, compiled rows, sexes."""
     rows, compiled, sexes = [], [], []
     for fam in families:
         for m in fam.missing:
             rows.append((fam.id, m))
             sexes.append(fam.sex_of(m))
         compiled.extend(compile_rows(fam, fam.missing, markers, theta=theta))
+    return rows, compiled, sexes
+
+
+def _stacked(markers: Sequence[Marker], theta: float, rows: list[tuple[str, str]],
+             compiled: list[CompiledRow], sexes: list[str]) -> CompiledTables:
     if not compiled:
         return _empty(markers, theta)
     return CompiledTables.stack(markers, rows, compiled, sexes, theta)
@@ -895,6 +906,8 @@ def _concatenate(markers: Sequence[Marker], parts: Sequence[CompiledTables],
                  theta: float) -> CompiledTables:
     parts = [p for p in parts if p.rows] or [_empty(markers, theta)]
     first = parts[0]
+    if len(parts) == 1:
+        return first                    # np.concatenate would copy it all
     return CompiledTables(
         first.markers, first.offsets, [r for p in parts for r in p.rows],
         np.concatenate([p.log10_lr for p in parts]),
@@ -985,8 +998,14 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
             bar.update(len(chunks[c]))  # type: ignore[attr-defined]
 
     if workers <= 1:
-        for c, chunk in enumerate(chunks):
-            store(c, _compile_chunk(chunk, markers, theta))
+        # one stack of every row: no second copy of the tables by concatenating chunks
+        gathered: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+        for chunk in chunks:
+            for into, part in zip(gathered, _chunk_rows(chunk, markers, theta), strict=True):
+                into.extend(part)
+            if bar is not None:
+                bar.update(len(chunk))  # type: ignore[attr-defined]
+        parts = [_stacked(markers, theta, *gathered)]
     else:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor

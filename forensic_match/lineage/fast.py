@@ -156,9 +156,17 @@ class RowScorer:
         self._y_ready = False
         self._mt_ready = False
         self._codes: dict[Any, tuple[np.ndarray, list[Any]]] = {}
-        self._y_freq: dict[int, np.ndarray] = {}
+        self._y_freq: dict[int, np.ndarray] = {}     # per locus mask, frequencies or NaN
         self._mt_info: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
         self._solo: dict[Any, tuple[np.ndarray, ...]] = {}
+        # (locus index, reference alleles, meioses) -> (factor, used) per allele code: the
+        # one-reference Y factors, shared by every row with that reference allele and distance
+        self._y_factors: dict[tuple[int, tuple[str, ...], int],
+                              tuple[np.ndarray, np.ndarray]] = {}
+        # (position, reference's state there, same, other) -> per state code the changes of
+        # the pairwise mtDNA comparison against 'no variant' (shared by every reference with
+        # that state)
+        self._pair_deltas: dict[Any, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._tokens: tuple[np.ndarray, np.ndarray, list[tuple[str, int, str]]] | None = None
 
     # --- Y ------------------------------------------------------------------------------------
@@ -211,28 +219,36 @@ class RowScorer:
                 continue
             marker = self.panel[key]
             a = tuple(sorted(ref[key], key=_allele_sort))
-            codes = self.yalleles[li]
-            factor = np.ones(len(codes) + 1)
-            used = np.zeros(len(codes) + 1, dtype=bool)
-            for c, raw in enumerate(codes):
-                b = tuple(sorted(raw, key=_allele_sort))
-                if len(a) != len(b):
-                    continue
-                if method == "disclap" and not (
-                        key in model and len(raw) == 1 and split_allele(raw[0])[1] == 0
-                        and split_allele(ref[key][0])[1] == 0):
-                    continue
-                used[c] = True
-                if tree is not None:
-                    obs = {missing: raw, best.relative: ref[key]}
-                    obs.update({i: h[key] for i, h in others.items()
-                                if key in h and len(h[key]) == len(raw)})
-                    factor[c] = _tree_factor(tuple(sorted(tree.items(), key=_tree_key)),
-                                             tuple(sorted(obs.items())), missing,
-                                             marker.rate, marker.copies, multistep)
-                else:
-                    factor[c] = locus_probability(a, b, rate=marker.rate, copies=marker.copies,
-                                                  meioses=best.meioses, multistep=multistep)
+            hit = None if tree is not None else self._y_factors.get((li, a, best.meioses))
+            if hit is None:
+                codes = self.yalleles[li]
+                factor = np.ones(len(codes) + 1)
+                used = np.zeros(len(codes) + 1, dtype=bool)
+                for c, raw in enumerate(codes):
+                    b = tuple(sorted(raw, key=_allele_sort))
+                    if len(a) != len(b):
+                        continue
+                    if method == "disclap" and not (
+                            key in model and len(raw) == 1 and split_allele(raw[0])[1] == 0
+                            and split_allele(a[0])[1] == 0):
+                        continue
+                    used[c] = True
+                    if tree is not None:
+                        obs = {missing: raw, best.relative: ref[key]}
+                        obs.update({i: h[key] for i, h in others.items()
+                                    if key in h and len(h[key]) == len(raw)})
+                        factor[c] = _tree_factor(tuple(sorted(tree.items(), key=_tree_key)),
+                                                 tuple(sorted(obs.items())), missing,
+                                                 marker.rate, marker.copies, multistep)
+                    else:
+                        factor[c] = locus_probability(a, b, rate=marker.rate,
+                                                      copies=marker.copies,
+                                                      meioses=best.meioses,
+                                                      multistep=multistep)
+                if tree is None:
+                    self._y_factors[(li, a, best.meioses)] = (factor, used)
+            else:
+                factor, used = hit
             col = self.ycode[:, li]
             num *= factor[col]
             mask |= used[col].astype(np.int64) << li
@@ -253,14 +269,17 @@ class RowScorer:
         loci = [k for li, k in enumerate(self.loci) if mask >> li & 1]
         store = self.cache.y_frequency
         opt = (method, self.opt["level"], mask, tuple(loci))
-        out = np.empty(sel.size)
+        known = self._y_freq.get(mask)
+        if known is None:           # this scorer's samples' frequencies over ``mask``, or NaN
+            known = self._y_freq[mask] = np.full(len(self.samples), np.nan)
+        out = known[sel]
         todo = []
-        for t, j in enumerate(sel.tolist()):
-            hit = store.get((*opt, self.ids[j]))
+        for t in np.flatnonzero(np.isnan(out)).tolist():
+            hit = store.get((*opt, self.ids[sel[t]]))
             if hit is None:
                 todo.append(t)
             else:
-                out[t] = hit
+                out[t] = known[sel[t]] = hit
         if not todo:
             return out
         db = data.y_database
@@ -281,7 +300,7 @@ class RowScorer:
                                                    name=db.name, level=self.opt["level"],
                                                    type_counts=types).value)
         for t, v in zip(todo, values, strict=True):
-            out[t] = v
+            out[t] = known[sel[t]] = v
             store[(*opt, self.ids[sel[t]])] = v
         return out
 
@@ -441,13 +460,18 @@ class RowScorer:
         for p in sorted({*ref.substitutions, *ref.deletions, *(q for q, _ in ref.insertions)}):
             codes, states = self._state_codes("pair", p)
             mine = _pair_state(ref, p)
-            dd, dc, dl = np.zeros(len(states) + 1, dtype=np.int64), \
-                np.zeros(len(states) + 1, dtype=np.int64), np.zeros(len(states) + 1)
-            for k, s in enumerate(states):
-                ad, ac = _pair_contribution(mine, s, p)
-                bd, bc = _pair_contribution(_pair_state(None, p), s, p) if k else (0, ())
-                dd[k], dc[k] = ad - bd, len(ac) - len(bc)
-                dl[k] = _coarse_log10(ac, same, other) - _coarse_log10(bc, same, other)
+            hit = self._pair_deltas.get((p, mine, same, other))
+            if hit is None:
+                dd, dc, dl = np.zeros(len(states) + 1, dtype=np.int64), \
+                    np.zeros(len(states) + 1, dtype=np.int64), np.zeros(len(states) + 1)
+                for k, s in enumerate(states):
+                    ad, ac = _pair_contribution(mine, s, p)
+                    bd, bc = _pair_contribution(_pair_state(None, p), s, p) if k else (0, ())
+                    dd[k], dc[k] = ad - bd, len(ac) - len(bc)
+                    dl[k] = _coarse_log10(ac, same, other) - _coarse_log10(bc, same, other)
+                self._pair_deltas[(p, mine, same, other)] = (dd, dc, dl)
+            else:
+                dd, dc, dl = hit
             d += dd[codes]
             c += dc[codes]
             logf += dl[codes]

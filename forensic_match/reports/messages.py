@@ -208,6 +208,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prov_dataset": "Archivo de datos y su huella (sha256)",
         "prov_basis": "Huella (sha256) de los datos en que se basa la propuesta",
         "prov_versions": "Versiones de datos usadas",
+        "prov_lr_config": ("Huella (sha256) de la configuración de la que dependen el LR y la "
+                           "probabilidad posterior"),
         "prov_report": "Informe generado con",
         "prov_method": "Método del LR por marcador",
         "prov_lineage": ("Marcadores de linaje: bases de datos, sus huellas (sha256) y método de "
@@ -512,6 +514,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prov_dataset": "Data file and its hash (sha256)",
         "prov_basis": "Hash (sha256) of the data the proposal rests on",
         "prov_versions": "Data versions used",
+        "prov_lr_config": "Hash (sha256) of the configuration the LR and posterior depend on",
         "prov_report": "Report made with",
         "prov_method": "Method of the per-marker LR",
         "prov_lineage": "Lineage markers: databases, their hashes (sha256) and frequency method",

@@ -3,8 +3,10 @@
 A run is written in two transactions, so that a run killed at any moment leaves the store
 consistent:
 
-1. the run's row (``running``, with the software version, configuration, hashes) and the
-   dataset's families and samples, as new versions where they changed: both or neither;
+1. the run's row (``running``, with the software version, configuration, hashes), the
+   re-review flags of proposals made under another LR-relevant configuration
+   (:func:`~forensic_match.store.configuration.flag_configuration_change`) and the dataset's
+   families and samples, as new versions where they changed: all or nothing;
 2. after :func:`~forensic_match.dvi.identify.identify` (outside any transaction), the run's
    candidates, its new proposals with the data versions they rest on, and the run marked
    ``finished``: all or nothing.
@@ -37,6 +39,14 @@ from forensic_match.store.audit import (
     lock_audit,
     now,
 )
+from forensic_match.store.configuration import (
+    configuration_item,
+    configuration_sha256,
+    flag_configuration_change,
+    lr_configuration,
+    panel_digests,
+    run_configuration,
+)
 from forensic_match.store.database import CaseStore, StoreError
 
 if TYPE_CHECKING:
@@ -56,8 +66,10 @@ class RunSummary:
     status : str
         ``finished`` (or ``failed``, with the error raised after recording it).
     counts : dict
-        families, pm_samples, new_versions, flagged, candidates, identifications,
-        new_proposals, abandoned (earlier runs found interrupted and marked failed).
+        families, pm_samples, new_versions, flagged (proposals flagged for re-review, for
+        changed data or configuration), flagged_configuration (those for a changed
+        configuration), candidates, identifications, new_proposals, abandoned (earlier runs
+        found interrupted and marked failed).
     timings : dict
         Seconds spent ingesting, identifying and writing.
     """
@@ -108,7 +120,8 @@ def _sha256_file(path: str | Path | None) -> str | None:
 def _basis(family: str, fragments: list[str], fams: dict[str, tuple[int, Any]],
            profs: dict[str, tuple[int, Any]]) -> list[list[Any]]:
     """The data versions a proposal rests on: its PM samples' profiles, its family's
-    pedigree, and the profiles of the family's typed relatives and references."""
+    pedigree, and the profiles of the family's typed relatives and references (without the
+    configuration: :func:`_write_results` adds it)."""
     content = fams[family][1]
     sids = [f"{family}/{i}" for i in content["typed"]] + \
         [f"{family}/{i}/reference" for i in content["references"]] + fragments
@@ -127,6 +140,13 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
               **options: Any) -> RunSummary:
     """Ingest a dataset into the store, run the identification on the store's newest data,
     and record the run's candidates and proposals.
+
+    Proposals made under another LR-relevant configuration than the run's (frequency table
+    and mutation models, theta, priors, lineage data and options, evidence:
+    :func:`~forensic_match.store.configuration.lr_configuration`) are flagged for re-review
+    first (once for each configuration that replaces theirs), and the run proposes the
+    pairs that still hold again (each proposal's basis holds the configuration's sha256;
+    ``docs/store.md``, "Re-review").
 
     Parameters
     ----------
@@ -215,8 +235,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     provenance = provenance or {}
     if place_prior and not evidence:
         raise InputError("place_prior needs evidence")
-    config = {"identify": dict(sorted(options.items())), "theta_dataset": dataset.theta} | \
-        provenance.get("config", {})
+    config = {"identify": dict(sorted(options.items())), "theta_dataset": dataset.theta,
+              "markers": panel_digests(dataset.markers)} | provenance.get("config", {})
     if evidence:
         config["evidence"] = {"place_prior": place_prior}
     identify_options = {"theta": dataset.theta} | options
@@ -247,12 +267,16 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
             host=socket.gethostname(), pid=os.getpid(), started_at=now(), timings="{}",
             counts="{}"))
         audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="start")
+        reconfigured = flag_configuration_change(conn, run_id, actor=actor)
+        configuration = configuration_item(lr_configuration(**run_configuration(conn,
+                                                                                run_id)))
         ingest = ingest_dataset(conn, dataset, actor=actor, run_id=run_id)
     timings["ingest"] = time.perf_counter() - t0
+    flagged = len(ingest.flagged) + len(reconfigured)
     say(f"run {run_id}: stored {len(ingest.new_versions)} new versions "
-        f"({ingest.unchanged} unchanged), {len(ingest.flagged)} proposals flagged for "
-        f"re-review" + (f"; {len(abandoned)} interrupted runs marked failed" if abandoned
-                        else ""))
+        f"({ingest.unchanged} unchanged), {flagged} proposals flagged for re-review"
+        + (f" ({len(reconfigured)} for a changed configuration)" if reconfigured else "")
+        + (f"; {len(abandoned)} interrupted runs marked failed" if abandoned else ""))
     try:
         t0 = time.perf_counter()
         with store.reading() as conn:
@@ -279,10 +303,12 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         with store.transaction() as conn:
             lock_audit(conn)
             counts = _write_results(conn, run_id, result, candidates, fams, profs,
-                                    actor=actor, lineage=lineage_check)
+                                    actor=actor, lineage=lineage_check,
+                                    configuration=configuration)
             counts |= {"families": len(ds.am), "pm_samples": len(ds.pm),
                        "new_versions": len(ingest.new_versions),
-                       "flagged": len(ingest.flagged), "abandoned": len(abandoned),
+                       "flagged": flagged, "flagged_configuration": len(reconfigured),
+                       "abandoned": len(abandoned),
                        "compiled_families": result.counts.get("compiled_families", 0),
                        "compiled_relative_families":
                            result.counts.get("compiled_relative_families", 0),
@@ -417,7 +443,8 @@ def _previous_tables(path: Path) -> Any:
 
 def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                    fams: dict[str, tuple[int, Any]], profs: dict[str, tuple[int, Any]], *,
-                   actor: str, lineage: _ProposalLineage | None = None) -> dict[str, int]:
+                   actor: str, configuration: list[Any],
+                   lineage: _ProposalLineage | None = None) -> dict[str, int]:
     rows = [{"run_id": run_id, "pm": r["pm"], "rank": int(r["rank"]), "family_id": r["family"],
              "missing": r["missing"], "log10_lr": float(r["log10_lr"]),
              "n_markers": int(r["n_markers"]), "n_inconsistent": int(r["n_inconsistent"])}
@@ -433,14 +460,15 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
             conn.execute(schema.candidate_lineage.insert(), lines)
     p, b = schema.proposals, schema.proposal_basis
     new = 0
+    legacy_runs: dict[str, bool] = {}
     for r in result.identifications.iter_rows(named=True):
         fragments = sorted((r["fragments"] or r["pm"]).split(","))
-        basis = _basis(r["family"], fragments, fams, profs)
-        basis_sha = hashlib.sha256(canonical_json(basis).encode()).hexdigest()
+        data_basis = _basis(r["family"], fragments, fams, profs)
+        basis = _with_configuration(data_basis, configuration)
+        basis_sha = _sha256_json(basis)
         pm = ",".join(fragments)
-        if conn.execute(sa.select(p.c.proposal_id).where(
-                p.c.pm == pm, p.c.family_id == r["family"], p.c.missing == r["missing"],
-                p.c.basis_sha256 == basis_sha)).first() is not None:
+        if _proposed(conn, pm, r["family"], r["missing"], basis_sha, _sha256_json(data_basis),
+                     configuration[1], legacy_runs):
             continue
         t = now()
         res = conn.execute(p.insert().values(
@@ -469,6 +497,31 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
         new += 1
     return {"candidates": len(rows), "identifications": result.identifications.height,
             "new_proposals": new}
+
+
+def _with_configuration(data_basis: list[list[Any]], item: list[Any]) -> list[list[Any]]:
+    """A proposal's basis: its data versions and the configuration it was computed under
+    (``["configuration", sha256, format]``: ``store/configuration.py``)."""
+    return sorted([*data_basis, item])
+
+
+def _proposed(conn: sa.Connection, pm: str, family: str, missing: str, basis_sha: str,
+              data_sha: str, configuration_sha: str, legacy_runs: dict[str, bool]) -> bool:
+    """Whether the pair was already proposed on the same data and configuration: a proposal
+    with the same basis, or one made before the basis held the configuration (its basis is
+    the same data alone) by a run whose LR-relevant configuration is this one."""
+    p = schema.proposals
+    for row in conn.execute(sa.select(p.c.run_id, p.c.basis_sha256).where(
+            p.c.pm == pm, p.c.family_id == family, p.c.missing == missing,
+            p.c.basis_sha256.in_([basis_sha, data_sha]))).all():
+        if row.basis_sha256 == basis_sha:
+            return True
+        if row.run_id not in legacy_runs:
+            legacy_runs[row.run_id] = configuration_sha256(lr_configuration(
+                **run_configuration(conn, row.run_id))) == configuration_sha
+        if legacy_runs[row.run_id]:
+            return True
+    return False
 
 
 def _log10(lr: float) -> float:
