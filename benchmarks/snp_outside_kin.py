@@ -16,7 +16,11 @@ the reference, of a kind taken in turn from the shape's mix:
   ``ref_child`` a child of the reference with a new partner (the missing person's first
   cousin), ``ref_sibling`` a full sibling of the reference (an undrawn uncle or aunt of the
   missing person), ``ref_nephew`` a child of a new full sibling of the reference (the missing
-  person's first cousin: the reference's nephew, as the missing person is).
+  person's first cousin: the reference's nephew, as the missing person is);
+- ``half_sibling`` (the reference H1 shares one parent with the missing person; the other,
+  HF/HM, married in): ``inlaw_cousin`` a first cousin of H1 through HF/HM (no relative of the
+  missing person), ``ref_child`` a child of H1 (the missing person's half nephew or niece),
+  ``ref_sibling`` a full sibling of H1 (the missing person's half sibling, as H1 is).
 
 The true pedigree (family pedigree + the outside relative) is gene-dropped again, STR with the
 markers' mutation models (``forensic_match.simulate.simulate_profiles``) and SNPs on the FORCE
@@ -29,6 +33,9 @@ persons' bodies (right) and of the outside bodies (false), and of unrelated bodi
 
     python -m benchmarks.snp_outside_kin --families 100 --shape cousin --seed 1
     python -m benchmarks.snp_outside_kin --families 100 --shape uncle --seed 1
+
+Without SNPs, and with lineage markers passed down the same true pedigrees:
+``benchmarks/str_outside_kin.py``.
 """
 
 from __future__ import annotations
@@ -55,17 +62,20 @@ from forensic_match.simulate import degrade, simulate_profiles
 from .cases import markers as bench_markers
 
 KINDS = {"cousin": ("inlaw_cousin", "ref_child", "ref_sibling"),
-         "uncle": ("ref_child", "ref_sibling", "ref_nephew")}
+         "uncle": ("ref_child", "ref_sibling", "ref_nephew"),
+         "half_sibling": ("inlaw_cousin", "ref_child", "ref_sibling")}
 
 
 def _other(sex: str) -> str:
     return "F" if sex == "M" else "M"
 
 
-def outside_relative(ped: Pedigree, reference: str, kind: str, rng: np.random.Generator
+def outside_relative(ped: Pedigree, reference: str, kind: str, rng: np.random.Generator,
+                     missing: str | None = None,
                      ) -> tuple[list[tuple[str, str | None, str | None, str]], str]:
     """The true pedigree's records with one undrawn relative of ``reference`` of ``kind``
-    added, and the relative's id (``OUT``)."""
+    added, and the relative's id (``OUT``). ``inlaw_cousin`` goes through a parent of the
+    reference drawn as a founder and no ancestor of ``missing`` (given)."""
     records = ped.records()
     added: list[tuple[str, str | None, str | None, str]] = []
     sex_out = "M" if rng.random() < 0.5 else "F"
@@ -86,7 +96,8 @@ def outside_relative(ped: Pedigree, reference: str, kind: str, rng: np.random.Ge
                   sex_out)]
     elif kind == "inlaw_cousin":
         assert parents is not None
-        inlaw = [p for p in parents if ped.parents(p) is None]
+        above = ped.ancestors(missing) if missing is not None else set()
+        inlaw = [p for p in parents if ped.parents(p) is None and p not in above]
         assert inlaw, "the cousin shape's reference has an in-law parent"
         p = inlaw[0]
         sib = "M" if rng.random() < 0.5 else "F"
@@ -117,7 +128,8 @@ def add_other_line(ped: Pedigree, mp: str) -> tuple[Pedigree, str]:
 def build(families: int, shape: str, seed: int, kin: float, error: float, missing: float,
           panel, other_line: bool = False):
     """The programme with outside bodies: (dataset families, samples, markers, SnpData,
-    truth {pm: (family, missing or None, kind)})."""
+    truth {pm: (family, missing or None, kind)}, true pedigrees {family: Pedigree}: the
+    family's with the outside relative added where it has one)."""
     markers = bench_markers("equal")
     prog = simulate_programme(families, families, markers=markers, seed=seed, shapes=[shape],
                               missing_per_family=(1, 1), fragments=0.0, unrelated=0.2)
@@ -130,7 +142,7 @@ def build(families: int, shape: str, seed: int, kin: float, error: float, missin
     samples = {s.id: s for s in ds.pm}
     for r in prog.truth.iter_rows(named=True):
         truth[r["pm"]] = (r["family"], r["missing"], "missing" if r["family"] else "unrelated")
-    fams, refs, pm_snp = [], {}, {}
+    fams, refs, pm_snp, true_peds = [], {}, {}, {}
     kinds = KINDS[shape]
     n_out = 0
     for k, fam in enumerate(ds.am):
@@ -144,10 +156,11 @@ def build(families: int, shape: str, seed: int, kin: float, error: float, missin
         if with_kin:
             kind = kinds[n_out % len(kinds)]
             n_out += 1
-            records, out = outside_relative(fam.pedigree, reference, kind, rng)
+            records, out = outside_relative(fam.pedigree, reference, kind, rng, missing=mp)
             true_ped = Pedigree.from_records(records)
         else:
             kind, out, true_ped = None, None, fam.pedigree
+        true_peds[fam.id] = true_ped
         str_profiles = simulate_profiles(true_ped, markers, seed=rng)
         haps = drop_genes(true_ped, panel, rng)
         fams.append(dataclasses.replace(fam, genotypes={r: str_profiles[r] for r in typed}))
@@ -178,7 +191,7 @@ def build(families: int, shape: str, seed: int, kin: float, error: float, missin
             pm_snp[sid] = degrade_snps(founder_haplotypes(p, 2, rng), p, rng, error=error,
                                        missing=missing).astype(np.int8)
     snp = SnpData(panel, pm_snp, refs)
-    return fams, list(samples.values()), ds.markers, snp, truth
+    return fams, list(samples.values()), ds.markers, snp, truth, true_peds
 
 
 def _str_sample(profile, dropout: float, rng: np.random.Generator):
@@ -226,7 +239,7 @@ def main() -> None:
     if args.chromosomes:
         keep = set(args.chromosomes.split(","))
         panel = panel.subset([m.name for m, c in zip(panel.markers, panel.chrom) if c in keep])
-    fams, samples, markers, snp, truth = build(args.families, args.shape, args.seed, args.kin,
+    fams, samples, markers, snp, truth, _ = build(args.families, args.shape, args.seed, args.kin,
                                                args.error, args.missing, panel,
                                                other_line=args.other_line)
     what = Counter(v[2] for v in truth.values())

@@ -393,10 +393,11 @@ def _with_y_fit(lineage: Any, y_frequencies: str) -> Any:
                    "or a VCF with GT calls; ids as the dataset's PM samples).")
 @click.option("--reference-kin", type=click.FloatRange(min=0.0), default=REFERENCE_KIN_WEIGHT,
               show_default=True,
-              help="With SNPs: prior weight of each undrawn relative of an SNP-typed reference "
-                   "(child, sibling, nephew, in-law cousin), a person outside the family "
-                   "(docs/decisions.md, 'Relatives of a reference'). 0 lets a reference's own "
-                   "relative be placed as the missing person.")
+              help="Prior weight of each undrawn relative (child, sibling, nephew, in-law "
+                   "cousin) of a distant reference (no parent, child or full sibling of a "
+                   "missing person) and, with SNPs, of an SNP-typed reference: a person "
+                   "outside the family (docs/decisions.md, 'Relatives of a reference'). 0 "
+                   "lets a reference's own relative be placed as the missing person.")
 @_snp_model("snp-")
 def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisputed: bool,
                   max_assignments: int, max_pairs: int, show_tables: bool,
@@ -424,8 +425,9 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
     the other outputs stay autosomal. With ``--snp-references`` and ``--snp-pm`` they also
     use the linked-SNP LR of the families' SNP-typed relatives (docs/linked.md, the
     ``--snp-*`` options as ``snp-search``'s), and the undrawn relatives of those references
-    as people outside the family (``--reference-kin``); the JSON gains ``snp`` (panel, map,
-    model, inputs' sha256).
+    as people outside the family (``--reference-kin``, which also weighs the relatives of
+    distant references without SNPs); the JSON gains ``snp`` (panel, map, model, inputs'
+    sha256).
     """
     from forensic_match.cases import DviDataset, load_case
     from forensic_match.dvi.dvisolve import compiled_tables, dvi_solve

@@ -15,7 +15,9 @@ def test_lineage_markers_place_bodies_in_their_families_and_nothing_false(marker
     """Distant references (half siblings, a nephew, an aunt and a cousin): lineage markers
     put more bodies in their family with certainty, but cannot tell the missing man from the
     unregistered brother the decision draws as an alternative (they share both lines), so
-    they become family-level proposals, not individual identifications."""
+    they become family-level proposals, not individual identifications. The undrawn
+    relatives of the distant references (``reference_kin``, on by default) take most of them
+    back: a child or sibling of the reference fits as well."""
     prog = simulate_programme(40, 40, markers=markers, seed=21,
                               shapes=["half_siblings", "nephew", "cousin_aunt"],
                               missing_per_family=(1, 1), fragments=0.0, unrelated=0.2)
@@ -27,9 +29,13 @@ def test_lineage_markers_place_bodies_in_their_families_and_nothing_false(marker
     lin = identify(ds.am, ds.pm, ds.markers, lineage=ds.lineage)
     assert lin.parameters["lineage"]["y_database"] == "simulated"
     assert "lineage_log10_lr" in lin.identifications.columns
-    # measured: 0 family-level proposals without lineage markers, 6 with them; 0 individual
-    assert plain.family_level.height == 0 and lin.family_level.height == 6
-    for res in (plain, lin):
+    bare = identify(ds.am, ds.pm, ds.markers, lineage=ds.lineage, reference_kin=0.0)
+    # measured: 0 family-level proposals without lineage markers, 6 with them without the
+    # references' relatives, 2 with them; 0 individual
+    assert plain.family_level.height == 0 and bare.family_level.height == 6
+    assert lin.family_level.height == 2
+    assert set(lin.family_level["pm"]) <= set(bare.family_level["pm"])
+    for res in (plain, bare, lin):
         for r in res.family_level.iter_rows(named=True):
             assert family_of[r["pm"]] == r["family"]
             assert r["relatives_posterior"] > 0.05   # the brother is never ruled out
@@ -99,8 +105,8 @@ def test_a_lineage_match_does_not_stand_in_for_autosomal_evidence(markers):
     missing man's patrilineage who is not in the pedigree shares the Y haplotype. Without the
     kinsman alternative (``lineage_kin=0``) the Y match alone places him in the family with
     posterior >= 0.9995 (a wrong body in the family's grave); with the default weight he is
-    not placed, and the pair's posterior is the closed form ``w / (w + W0 + rho Σ alt + kappa
-    LR_Y)``."""
+    not placed, and (the uncle's undrawn relatives aside, ``reference_kin=0``) the pair's
+    posterior is the closed form ``w / (w + W0 + rho Σ alt + kappa LR_Y)``."""
     import math
 
     from forensic_match.decide.alternatives import relative_alternatives
@@ -109,9 +115,16 @@ def test_a_lineage_match_does_not_stand_in_for_autosomal_evidence(markers):
     fam, body, data = _uncle_case(markers)
     bare = identify([fam], [body], markers, lineage=data, lineage_kin=0.0)
     assert bare.family_level.height == 1 and bare.family_level["family"][0] == "FAM"
-    res = identify([fam], [body], markers, lineage=data)
+    default = identify([fam], [body], markers, lineage=data)
+    assert default.identifications.height == 0 and default.family_level.height == 0
+    # the closed form of the kinsman alone: without the uncle's undrawn relatives
+    # (``reference_kin``, tests/test_reference_kin.py), who take more of the body's mass
+    res = identify([fam], [body], markers, lineage=data, reference_kin=0.0)
     assert res.identifications.height == 0 and res.family_level.height == 0
     assert res.parameters["priors"]["lineage_kin"] == 1.0
+    assert default.decision.bodies["p_reference_kin"][0] > 0.0
+    assert (default.decision.pairs["posterior"][0]
+            <= res.decision.pairs["posterior"][0] + 1e-12)
     dec = res.decision
     pair = dec.pairs.row(0, named=True)
     # the kinsman's lineage LR: the largest among the family's members compared with the

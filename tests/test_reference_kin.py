@@ -1,6 +1,7 @@
 """Undrawn relatives of typed references as hypotheses for a body (``reference_kin``,
 ``docs/decisions.md``, "Relatives of a reference"): drawn as they should be, compiled without
-changing the family, weighed outside the family, and nothing changes without SNP data."""
+changing the family, weighed outside the family; without SNP data only for distant
+references."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forensic_match.cases import Family, PMSample
-from forensic_match.decide.alternatives import reference_kin, relation
+from forensic_match.decide.alternatives import distant_references, reference_kin, relation
 from forensic_match.decide.decisions import MAX_UNLISTED_ROWS, _log_sums, decide
 from forensic_match.decide.priors import programme_priors
 from forensic_match.dvi.compile import compile_rows
@@ -240,13 +241,30 @@ def test_an_overflowed_candidate_sum_keeps_the_unlisted_missing_persons():
     assert best["posterior"][0] == pytest.approx(1.0 / 3.0, rel=1e-9)
 
 
-def test_without_snp_data_the_references_relatives_change_nothing(markers):
-    """Without SNP data no reference's relative is drawn: identifications, family-level
-    proposals and every pair's posterior are those with ``reference_kin=0``."""
+def test_distant_references_are_those_related_to_a_missing_person_beyond_first_degree():
+    """A first cousin, an uncle, a half sibling, a grandparent are distant; a parent, a full
+    sibling, a child are close; a spouse (no blood relative) is neither; a Y- or mtDNA-only
+    reference counts as typed."""
+    ped = Pedigree.from_records(COUSIN + [("HF", None, None, "M"), ("H", "HF", "MO", "F"),
+                                          ("S", "FA", "MO", "F"), ("W", None, None, "F"),
+                                          ("C", "MP", "W", "M")])
+    def fam(typed, **lineage):
+        return Family("F1", ped, ["MP"], {t: {} for t in typed}, **lineage)
+    assert distant_references(fam(["CO", "UN", "H", "GF", "UW"])) == ["CO", "GF", "H", "UN"]
+    assert distant_references(fam(["FA", "MO", "S", "C", "W"])) == []
+    assert distant_references(fam(["FA"], ystr={"UN": {}})) == ["UN"]
+    assert distant_references(fam(["FA"], mtdna={"CO": None})) == ["CO"]
+
+
+def test_without_snp_data_close_references_draw_nobody(markers):
+    """Without SNP data the relatives of close references (parents, full siblings) are not
+    drawn: on a programme of such families identifications, family-level proposals and every
+    pair's posterior are those with ``reference_kin=0``."""
     prog = simulate_programme(12, 12, markers=markers, seed=4,
-                              shapes=["parents", "siblings", "cousin", "uncle"],
+                              shapes=["parents", "siblings", "parent_siblings"],
                               missing_per_family=(1, 2), fragments=0.0)
     ds = prog.dataset
+    assert all(distant_references(f) == [] for f in ds.am)
     default = identify(ds.am, ds.pm, ds.markers)
     off = identify(ds.am, ds.pm, ds.markers, reference_kin=0.0)
     assert default.decision.reference_kin.height == 0
@@ -254,3 +272,45 @@ def test_without_snp_data_the_references_relatives_change_nothing(markers):
     for name in ("identifications", "family_level"):
         assert getattr(default, name).equals(getattr(off, name)), name
     assert default.decision.pairs.equals(off.decision.pairs)
+
+
+def test_without_snp_data_a_cousins_child_is_no_longer_placed(markers):
+    """STR only (seed 3): the body is the child of the missing man's typed first cousin CO
+    (first cousin once removed of MP). Without the references' relatives he is placed at
+    family level (through CO's untyped parents, whom he resembles as a parent-child pair);
+    with them he is not: about half the mass lies on "child of reference CO"."""
+    truth = Pedigree.from_records(COUSIN + [("XP", None, None, "M"), ("X", "XP", "CO", "M")])
+    prof = simulate_profiles(truth, markers, seed=3, typed=["CO", "X"])
+    fam = Family("F1", Pedigree.from_records(COUSIN), ["MP"], {"CO": prof["CO"]})
+    body = PMSample("B1", "M", prof["X"])
+    before = identify([fam], [body], markers, reference_kin=0.0)
+    after = identify([fam], [body], markers)
+    assert before.family_level["pm"].to_list() == ["B1"]
+    assert before.decision.reference_kin.height == 0
+    assert after.family_level.height == 0 and after.identifications.height == 0
+    kin = after.decision.reference_kin.sort("posterior", descending=True)
+    assert kin["person"][0] == "CO/child" and kin["relation"][0] == "child of reference CO"
+    assert after.decision.bodies["p_reference_kin"][0] > 0.4
+    assert after.decision.families["posterior"].sum() < 0.6
+
+
+@pytest.mark.parametrize("lineage", [False, True])
+def test_a_distant_references_relatives_among_the_bodies_are_not_placed(lineage):
+    """The uncle programme of ``benchmarks/snp_outside_kin.py`` (30 families, seed 1, every
+    family with a child, sibling or nephew of the reference uncle among the bodies), STR
+    only and STR + Y haplotypes and mitotypes passed down the true pedigrees: without the
+    references' relatives some of those bodies are placed in the missing person's family;
+    with them none is, and no unrelated body is placed either way."""
+    from benchmarks.snp_outside_kin import build, count
+    from benchmarks.str_outside_kin import add_true_lineage
+
+    fams, samples, markers, _, truth, peds = build(30, "uncle", 1, 1.0, 0.01, 0.3,
+                                                   load_force_panel())
+    options = {}
+    if lineage:
+        fams, options["lineage"] = add_true_lineage(fams, samples, truth, peds, 1)
+    got = [count(identify(fams, samples, markers, reference_kin=k, **options), truth)
+           for k in (0.0, 1.0)]
+    false = [sum(v for k, v in c.items() if "false" in k or "wrong" in k) for c in got]
+    assert false[0] > 0 and false[1] == 0
+    assert not any("unrelated" in k for c in got for k in c)

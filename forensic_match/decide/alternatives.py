@@ -191,6 +191,47 @@ def _related(ped: Pedigree, a: str, b: str) -> bool:
     return bool(up_a & up_b)
 
 
+#: Relations of a reference to a missing person that make it a close reference
+#: (:func:`distant_references`): first degree.
+CLOSE = ("father", "mother", "parent", "child", "full sibling")
+
+
+def distant_references(family: Family) -> list[str]:
+    """The family's typed references (STR profiles, Y haplotypes or mitotypes) that are blood
+    relatives of a missing person and first-degree relatives (parent, child, full sibling) of
+    none: the references whose undrawn relatives :func:`reference_kin` draws in runs without
+    SNPs (``docs/decisions.md``, "Relatives of a reference").
+
+    Parameters
+    ----------
+    family : Family
+
+    Returns
+    -------
+    list of str
+        Sorted ids.
+
+    Examples
+    --------
+    >>> ped = Pedigree.from_records([("GF", None, None, "M"), ("GM", None, None, "F"),
+    ...                              ("FA", "GF", "GM", "M"), ("UN", "GF", "GM", "M"),
+    ...                              ("MO", None, None, "F"), ("MP", "FA", "MO", "M")])
+    >>> distant_references(Family("F1", ped, ["MP"], {"UN": {}, "MO": {}}))
+    ['UN']
+    """
+    ped = family.pedigree
+    missing = [m for m in family.missing if m in ped]
+    typed = set(family.genotypes) | set(family.ystr) | set(family.mtdna)
+    out = []
+    for ref in sorted(typed):
+        if ref not in ped or ref in missing:
+            continue
+        related = [m for m in missing if _related(ped, ref, m)]
+        if related and not any(relation(ped, ref, m) in CLOSE for m in related):
+            out.append(ref)
+    return out
+
+
 def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
     """Undrawn relatives of typed references who could be a body instead of the family's
     missing persons (``docs/decisions.md``, "Relatives of a reference").
@@ -298,5 +339,5 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
     return AlternativeSet(ext_family, tuple(out))
 
 
-__all__ = ["ADDED", "Alternative", "AlternativeSet", "reference_kin", "relation",
-           "relative_alternatives"]
+__all__ = ["ADDED", "CLOSE", "Alternative", "AlternativeSet", "distant_references",
+           "reference_kin", "relation", "relative_alternatives"]

@@ -18,9 +18,10 @@ unrecorded kinsmen of the families' lineages ``κ Σ_f K_sf``, ``K_sf`` the larg
 LR of family f's members compared with body s on a line (their autosomal LR is 1: a man of
 the patrilineage outside the pedigree is, autosomally, anyone; his Y haplotype is the
 line's). A kinsman is no member of the family: his mass counts for neither an
-identification nor a family-level proposal. With linked SNPs, the undrawn relatives of the
-families' typed references (:func:`~forensic_match.decide.alternatives.reference_kin`: a child,
-sibling or nephew of a reference, a cousin through its in-law parent) add ``τ Σ_k LR_sk`` to
+identification nor a family-level proposal. The undrawn relatives of the families' distant
+references (and, with linked SNPs, of their close SNP-typed ones)
+(:func:`~forensic_match.decide.alternatives.reference_kin`: a child, sibling or nephew of a
+reference, a cousin through its in-law parent) add ``τ Σ_k LR_sk`` to
 the free weight, each scored like a relative alternative on the family extended by him; they
 are no members of the family either.
 """
@@ -172,7 +173,7 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
     reference_kin : (SearchResult, mapping), optional
         The same bodies against the undrawn relatives of the families' typed references
         (rows ``(family, person)``) and their relation texts; each weighted by
-        ``priors.reference_kin``. ``None``: none drawn (no SNP data).
+        ``priors.reference_kin``. ``None``: none drawn.
     """
     import polars as pl
 

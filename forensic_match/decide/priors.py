@@ -42,14 +42,15 @@ LINEAGE_KIN_WEIGHT = 1.0
 #: Default weight of each undrawn relative of a typed reference who is outside the missing
 #: person's pedigree relatives (a child, sibling, nephew of the reference, a cousin through its
 #: in-law parent: :func:`~forensic_match.decide.alternatives.reference_kin`) against one
-#: registered missing person, where linked SNPs are compared. Each such hypothesis stands for a
+#: registered missing person (the distant references' relatives in every run, the close
+#: SNP-typed references' where linked SNPs are compared). Each such hypothesis stands for a
 #: class of people (all the reference's children, all its cousins on that side) with the same
 #: likelihood; in households and extended families killed together, and registered only in
 #: part (each dead member registered with probability ~0.6, as for :data:`RELATIVES_WEIGHT`),
 #: a dead unregistered member of such a class is about as likely to lie among the bodies as the
 #: registered missing person. 1 is the conservative round figure, as for the relatives and the
-#: lineage kinsmen; 0 (a closed list) lets a distant reference's SNP match stand for the missing
-#: person himself (``docs/decisions.md``, "Relatives of a reference").
+#: lineage kinsmen; 0 (a closed list) lets a distant reference's match (STR, lineage or SNP)
+#: stand for the missing person himself (``docs/decisions.md``, "Relatives of a reference").
 REFERENCE_KIN_WEIGHT = 1.0
 #: Smallest open-set weight: keeps "nobody in the register" possible even for ``registered=1``.
 MIN_OPEN = 1e-300
@@ -75,8 +76,8 @@ class Priors:
         (:data:`LINEAGE_KIN_WEIGHT`; unused without lineage markers).
     reference_kin : float
         Weight of each undrawn relative of a typed reference outside the missing person's
-        relatives, against one registered missing person, for bodies compared on linked SNPs
-        (:data:`REFERENCE_KIN_WEIGHT`; unused without SNP data).
+        relatives, against one registered missing person (:data:`REFERENCE_KIN_WEIGHT`; the
+        references: ``docs/decisions.md``, "Relatives of a reference").
     """
 
     registered: float

@@ -275,14 +275,18 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         AM/PM) evidence can set the missing person above him. 0 lets a lineage match stand
         in for autosomal evidence (a closed list of victims).
     reference_kin : float
-        With ``snp``: prior weight of each undrawn relative of an SNP-typed reference (a
-        child, full sibling, nephew of the reference, a first cousin through its in-law
-        parent: :func:`~forensic_match.decide.alternatives.reference_kin`), against one
-        registered missing person
-        (:data:`~forensic_match.decide.priors.REFERENCE_KIN_WEIGHT`); scored with STR, SNP
-        and lineage markers on the family extended by him, and no member of the family (his
-        posterior counts for neither an identification nor a family-level placement). 0
-        lets a distant reference's SNP match stand for the missing person himself.
+        Prior weight of each undrawn relative of a typed reference (a child, full sibling,
+        nephew of the reference, a first cousin through its in-law parent:
+        :func:`~forensic_match.decide.alternatives.reference_kin`), against one registered
+        missing person (:data:`~forensic_match.decide.priors.REFERENCE_KIN_WEIGHT`): of
+        every family's distant references
+        (:func:`~forensic_match.decide.alternatives.distant_references`: no parent, child or
+        full sibling of a missing person) for every body, and with ``snp`` of its close
+        SNP-typed references for the bodies typed on SNPs. Scored with STR, SNP and lineage
+        markers on the family extended by him, and no member of the family (his posterior
+        counts for neither an identification nor a family-level placement). 0 lets a
+        distant reference's match stand for the missing person himself (the model before
+        2026-12-05 in runs without SNPs).
     undisputed : bool
         Also require dvir's undisputed rule (LR >= ``threshold`` and >= ``margin`` times every
         competitor in the body's row and the missing person's column): the closed-disaster
@@ -676,6 +680,7 @@ class _Rounds:
 
             self.snp_cache = SnpCache()
         self.kin_tables: Any = None
+        self.distant: dict[str, list[str]] = {}   # distant_references per family
 
     def snp_scores(self, rows: list[tuple[str, str]], families: Sequence[Family],
                    remaining: list[Body], also: Any) -> Any:
@@ -782,32 +787,48 @@ class _Rounds:
                            reference_kin=self.reference_kin(remaining))
 
     def reference_kin(self, remaining: list[Body]) -> tuple[Any, Any] | None:
-        """With SNP data, the bodies searched against the undrawn relatives of the SNP-typed
-        references of the families in play (``docs/decisions.md``, "Relatives of a
-        reference"), scored as the relative alternatives are (AM/PM evidence aside: he has no
-        AM record), with their relations; only bodies scored on SNPs (typed at ``min_snps``
-        calls or more) are searched. ``None`` without SNP data or with weight 0."""
-        if self.snp is None or self.priors.reference_kin <= 0 or not self.in_play:
+        """The bodies searched against the undrawn relatives of the references of the
+        families in play (``docs/decisions.md``, "Relatives of a reference"), scored as the
+        relative alternatives are (STR, lineage and linked SNPs on the extended family; AM/PM
+        evidence aside: he has no AM record), with their relations: the relatives of each
+        family's distant references
+        (:func:`~forensic_match.decide.alternatives.distant_references`, whatever they are
+        typed on) against every body, and with SNP data those of its other (close)
+        SNP-typed references against the bodies scored on SNPs (typed at ``min_snps`` calls
+        or more). ``None`` with weight 0 or when nobody is drawn."""
+        if self.priors.reference_kin <= 0 or not self.in_play:
             return None
+        from forensic_match.decide.alternatives import distant_references
         from forensic_match.dvi.reference_kin import ReferenceKinTables, search_reference_kin
         from forensic_match.linked.scores import MIN_SNPS
 
-        least = int(self.snp_options.get("min_snps", MIN_SNPS))
-        remaining = [b for b in remaining
-                     if b.id in self.snp.pm and int((self.snp.pm[b.id] >= 0).sum()) >= least]
+        for fid in self.in_play - self.distant.keys():
+            self.distant[fid] = distant_references(self.fam_by_id[fid])
+        refs = {fid: set(self.distant[fid]) for fid in self.in_play}
+        only = None
+        if self.snp is not None:
+            # the close SNP-typed references' relatives: against the bodies scored on SNPs
+            least = int(self.snp_options.get("min_snps", MIN_SNPS))
+            snp_pm = self.snp.pm
+            allowed = np.array([b.id in snp_pm and int((snp_pm[b.id] >= 0).sum()) >= least
+                                for b in remaining], dtype=bool)
+            close = {fid: set(self.snp.references.get(fid, {})) - refs[fid]
+                     for fid in self.in_play}
+            for fid in self.in_play:
+                refs[fid] |= close[fid]
+            only = ({fid: c for fid, c in close.items() if c}, allowed)
         if not remaining:
             return None
         if self.kin_tables is None:
             self.kin_tables = ReferenceKinTables(self.panel, self.compiled.theta)
         families = [(_conditioned_family(self.fam_by_id[fid], self.conditioned),
-                     sorted(self.snp.references.get(fid, {})),
-                     _observations(self.conditioned, fid) or None)
-                    for fid in sorted(self.in_play) if self.snp.references.get(fid)]
+                     sorted(refs[fid]), _observations(self.conditioned, fid) or None)
+                    for fid in sorted(self.in_play) if refs[fid]]
         res, relations = search_reference_kin(
             families, self.kin_tables, remaining, sex_filter=self.sex_filter,
             min_markers=self.min_markers, top=TOP,
             scores=lambda rows, ext: self.snp_scores(rows, ext, remaining, self.lineage_scores(
-                rows, ext, remaining, None)))
+                rows, ext, remaining, None)), only=only)
         return None if res is None else (res, relations)
 
     def lineage_kin(self, remaining: list[Body]) -> dict[str, float]:

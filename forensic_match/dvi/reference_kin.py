@@ -1,10 +1,11 @@
-"""The undrawn relatives of typed references as hypotheses for a body, in identifications with
-linked SNPs (``docs/decisions.md``, "Relatives of a reference").
+"""The undrawn relatives of typed references as hypotheses for a body (``docs/decisions.md``,
+"Relatives of a reference").
 
-A single distant reference typed on SNPs gives a body that is his relative a strong LR for
-"the missing person", whether or not the body is related to the missing person: another first
-cousin of a reference cousin (through the cousin's in-law parent), a child, sibling or nephew
-of the reference. :func:`~forensic_match.decide.alternatives.reference_kin` draws them on the
+A single distant reference gives a body that is his relative a strong LR for "the missing
+person", whether or not the body is related to the missing person: another first cousin of a
+reference cousin (through the cousin's in-law parent), a child, sibling or nephew of the
+reference (on SNPs; on STRs and lineage markers too, for the closer of them).
+:func:`~forensic_match.decide.alternatives.reference_kin` draws them on the
 family's pedigree; here each family in play is extended by them, compiled like a missing person
 (STR tables), searched against the bodies with the same evidence as the relative alternatives
 (linked SNPs on the extended pedigree, lineage markers), and handed to
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from forensic_match.cases import Family
-from forensic_match.decide.alternatives import AlternativeSet, reference_kin
+from forensic_match.decide.alternatives import ADDED, AlternativeSet, reference_kin
 from forensic_match.dvi.compile import CompiledTables, compile_rows
 from forensic_match.dvi.search import SearchResult, search_samples
 from forensic_match.markers import Marker
@@ -49,18 +50,34 @@ class ReferenceKinTables:
         return self.cache[key]
 
 
+class _OnlyFor:
+    """Evidence that rules out the pairs of some rows with some bodies (log10 LR ``-inf``:
+    no candidate, nothing in the body's sum), plus ``also``'s scores."""
+
+    def __init__(self, shut: np.ndarray, allowed: np.ndarray, also: Any) -> None:
+        self.shut, self.allowed, self.also = shut, allowed, also
+
+    def block(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.where(self.shut[rows][:, None] & ~self.allowed[None, :], -np.inf, 0.0)
+        if self.also is not None:
+            out = out + np.asarray(self.also.block(rows), dtype=np.float64)
+        return out
+
+
 def search_reference_kin(families: Sequence[tuple[Family, Sequence[str],
                                                   dict[str, Any] | None]],
                          tables: ReferenceKinTables, remaining: Sequence[Any], *,
                          sex_filter: bool, min_markers: int, top: int, scores: Any,
+                         only: tuple[dict[str, set[str]], np.ndarray] | None = None,
                          ) -> tuple[SearchResult | None, dict[tuple[str, str], str]]:
     """Search the bodies against the references' relatives of ``families``.
 
     Parameters
     ----------
     families : sequence of (Family, references, observation)
-        Each family in play (conditioned on its identified bodies), its SNP-typed
-        references, and the observation models of its degraded typed members.
+        Each family in play (conditioned on its identified bodies), the references whose
+        relatives are drawn, and the observation models of its degraded typed members.
     tables : ReferenceKinTables
     remaining : sequence of Body
     sex_filter, min_markers, top
@@ -68,6 +85,10 @@ def search_reference_kin(families: Sequence[tuple[Family, Sequence[str],
     scores : callable
         ``scores(rows, extended families)``: the evidence object of those rows against the
         bodies (linked SNPs and lineage on the extended families), or ``None``.
+    only : (dict, numpy.ndarray of bool), optional
+        ``({family: references}, allowed)``: the relatives of those references are compared
+        with the bodies where ``allowed`` (one flag per body of ``remaining``) only (the
+        close SNP-typed references, against the bodies typed on SNPs).
 
     Returns
     -------
@@ -79,22 +100,28 @@ def search_reference_kin(families: Sequence[tuple[Family, Sequence[str],
     rows: list[Any] = []
     extended: list[Family] = []
     relations: dict[tuple[str, str], str] = {}
+    shut: list[bool] = []
     for fam, refs, observation in families:
         alts, sex, fam_rows = tables.tables(fam, refs, observation)
         if not alts.alternatives:
             continue
         extended.append(alts.family)
+        limited = tuple(f"{r}{ADDED}" for r in (only[0].get(fam.id, ()) if only else ()))
         for a, sx, row in zip(alts.alternatives, sex, fam_rows):
             names.append((fam.id, a.person))
             sexes.append(sx)
             rows.append(row)
             relations[(fam.id, a.person)] = a.relation
+            shut.append(bool(limited) and a.person.startswith(limited))
     if not rows:
         return None, relations
     stacked = CompiledTables.stack(tables.panel, names, rows, sexes, tables.theta)
+    evidence = scores(stacked.rows, extended)
+    if only is not None and any(shut):
+        evidence = _OnlyFor(np.array(shut), np.asarray(only[1], dtype=bool), evidence)
     return search_samples(stacked, list(remaining), top=top, threshold=np.inf,
                           sex_filter=sex_filter, min_markers=min_markers,
-                          evidence=scores(stacked.rows, extended)), relations
+                          evidence=evidence), relations
 
 
 __all__ = ["ReferenceKinTables", "search_reference_kin"]
