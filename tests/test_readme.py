@@ -21,3 +21,16 @@ def test_readme_python_examples_run() -> None:
     assert found.identifications.height >= 3  # the bundled programme
     assert found.family_level.height > 20
     assert found.family_level["candidates"].str.contains("an unregistered").any()
+
+
+def test_hand_written_validation_sections_stand_above_the_generated_part() -> None:
+    """``benchmarks/validation.py`` rewrites everything below its marker line in
+    ``docs/validation.md``: every hand-written section (a ``## `` heading) must stand above
+    it, or a regeneration deletes it."""
+    from benchmarks.validation import MARKER
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text(
+        encoding="utf-8")
+    assert text.count(MARKER) == 1
+    below = text[text.index(MARKER):]
+    assert not re.findall(r"^## ", below, flags=re.MULTILINE)

@@ -50,7 +50,7 @@ _LABELS = {
     "prior_not_in_database": "prior that a body is not a registered missing person",
     "relatives": "prior weight of unregistered relatives",
     "closed": "closed-disaster model (flat prior, no relative alternatives)",
-    "reference_kin": "prior weight of undrawn relatives of SNP references",
+    "reference_kin": "prior weight of undrawn relatives of distant (or SNP-typed) references",
     "min_markers": "minimum number of markers compared",
     "sex_filter": "exclusion of pairs whose sexes differ",
     "same_source": "log10 LR from which PM samples are joined into one body",
