@@ -60,6 +60,13 @@ def _count(res, truth_missing, truth_family, shape_of) -> dict[str, Counter]:
     return out
 
 
+#: The decision model the runs of this version analyse with, recorded with each run and kept
+#: apart by ``--summarise`` (runs without it are of the model before 447a01c).
+MODEL = "distant references' relatives as hypotheses (447a01c)"
+#: The model of runs recorded without one.
+EARLIER_MODEL = "references' relatives with SNP data only (before 447a01c)"
+
+
 def _records_expected(run: dict) -> bool:
     """Whether a run's counts carry the posteriors' expected wrong proposals (runs appended
     before 2026-12-05 06:40 UTC do not)."""
@@ -86,14 +93,15 @@ def summarise(path: str) -> str:
     by_setting: dict[tuple, list] = {}
     for r in records:
         key = (r["families"], r["bodies_pm"], r["villages"], r.get("lineages", 3),
-               r["y_method"], tuple(r["shapes"]))
+               r["y_method"], tuple(r["shapes"]), r.get("model", EARLIER_MODEL))
         by_setting.setdefault(key, []).append(r)
-    for (families, pms, villages, lineages, method, shapes), runs in by_setting.items():
+    for (families, pms, villages, lineages, method, shapes, model), runs in \
+            by_setting.items():
         seeds = sorted(r["seed"] for r in runs)
         lines.append(f"{len(runs)} runs (seeds {', '.join(map(str, seeds))}): {families} "
                      f"families, {pms} PM samples each, villages {villages} ({lineages} "
                      f"patrilineages each), Y frequencies "
-                     f"{method}, shapes {' '.join(shapes)}; "
+                     f"{method}, shapes {' '.join(shapes)}; model: {model}; "
                      f"{sum(r['cpu_seconds'] for r in runs):.0f} CPU-s in all; commits "
                      f"{', '.join(sorted({_short(r.get('commit')) for r in runs}))}")
         lines.append("")
@@ -231,7 +239,7 @@ def run(args: argparse.Namespace, seed: int) -> None:
                          "counts": {k: dict(v) for k, v in counts.items()}})
     if args.json:
         record = {"families": args.families, "bodies_pm": args.bodies, "seed": seed,
-                  "commit": _commit(),
+                  "commit": _commit(), "model": MODEL,
                   "villages": args.villages, "lineages": args.lineages,
                   "y_method": args.y_method,
                   "shapes": args.shapes, "bodies": dict(bodies), "runs": runs,

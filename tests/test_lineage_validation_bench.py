@@ -34,6 +34,14 @@ def test_lineage_only_runs_are_recorded_and_pooled_without_the_analyses_skipped(
     assert any(line.startswith(f"| open (relative alternatives) | yes | all | {bodies:,} |")
                for line in rows)
     assert "2 runs (seeds 1, 2)" in table
+    assert f"model: {lineage_validation.MODEL}" in table
+    # runs recorded before the model was recorded are kept apart from these
+    old = tmp_path / "old.jsonl"
+    old.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "model"}) + "\n"
+                           for r in records) + out.read_text())
+    table = lineage_validation.summarise(str(old))
+    assert table.count("2 runs (seeds 1, 2)") == 2
+    assert f"model: {lineage_validation.EARLIER_MODEL}" in table
 
 
 def test_counts_carry_the_false_proposals_the_posteriors_expect():
