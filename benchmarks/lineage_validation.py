@@ -93,15 +93,17 @@ def summarise(path: str) -> str:
     by_setting: dict[tuple, list] = {}
     for r in records:
         key = (r["families"], r["bodies_pm"], r["villages"], r.get("lineages", 3),
-               r["y_method"], tuple(r["shapes"]), r.get("model", EARLIER_MODEL))
+               r["y_method"], tuple(r["shapes"]), r.get("model", EARLIER_MODEL),
+               r.get("evidence", False))
         by_setting.setdefault(key, []).append(r)
-    for (families, pms, villages, lineages, method, shapes, model), runs in \
+    for (families, pms, villages, lineages, method, shapes, model, evidence), runs in \
             by_setting.items():
         seeds = sorted(r["seed"] for r in runs)
         lines.append(f"{len(runs)} runs (seeds {', '.join(map(str, seeds))}): {families} "
                      f"families, {pms} PM samples each, villages {villages} ({lineages} "
                      f"patrilineages each), Y frequencies "
-                     f"{method}, shapes {' '.join(shapes)}; model: {model}; "
+                     f"{method}, shapes {' '.join(shapes)}; "
+                     f"{'AM/PM evidence; ' if evidence else ''}model: {model}; "
                      f"{sum(r['cpu_seconds'] for r in runs):.0f} CPU-s in all; commits "
                      f"{', '.join(sorted({_short(r.get('commit')) for r in runs}))}")
         lines.append("")
@@ -167,6 +169,10 @@ def main() -> None:
                     help="Y haplotype frequency method of lineage_lr")
     ap.add_argument("--clusters", type=int, default=6,
                     help="clusters of the discrete Laplace fit (--y-method disclap)")
+    ap.add_argument("--evidence", action="store_true",
+                    help="simulate AM records and PM findings (simulate_programme(evidence="
+                         "True), docs/simulation-evidence.md) and analyse with them "
+                         "(identify(evidence=...))")
     ap.add_argument("--json", default=None,
                     help="append the counts of this run as one JSON line to this file")
     ap.add_argument("--summarise", default=None, metavar="FILE",
@@ -196,13 +202,19 @@ def run(args: argparse.Namespace, seed: int) -> None:
     markers = bench_markers("equal")
     prog = simulate_programme(args.families, args.bodies, markers=markers, seed=seed,
                               shapes=args.shapes,
-                              missing_per_family=(1, 1), unrelated=0.2)
+                              missing_per_family=(1, 1), unrelated=0.2,
+                              evidence=args.evidence)
     add_lineage(prog, population=_y_population(rng), mitotypes=_mt_population(rng, 2000),
                 seed=rng, database_size=1000, villages=args.villages, lineages=args.lineages,
                 generations=5)
     ds = prog.dataset
     if args.y_method == "disclap":
         ds.lineage.fit_disclap(args.clusters)
+    evidence = None
+    if args.evidence:
+        from forensic_match.evidence import Evidence
+
+        evidence = Evidence.from_dataset(ds)
     truth_missing = prog.pm_to_missing
     truth_family = dict(zip(prog.truth["pm"].to_list(), prog.truth["family"].to_list()))
     shape_of = dict(zip(prog.families["family"].to_list(), prog.families["shape"].to_list()))
@@ -217,7 +229,8 @@ def run(args: argparse.Namespace, seed: int) -> None:
     print(f"families {args.families}, PM samples {args.bodies} ({found} of missing persons, "
           f"{bodies['all']} bodies), seed {seed}, villages {args.villages} ({args.lineages} "
           f"patrilineages each), Y frequencies "
-          f"{args.y_method}, shapes {' '.join(args.shapes)}")
+          f"{args.y_method}, shapes {' '.join(args.shapes)}"
+          + (", AM/PM evidence" if args.evidence else ""))
     print("relatives | lineage | shape | bodies of missing persons | identifications right | "
           "wrong | family level right | wrong | CPU seconds")
     runs = []
@@ -225,7 +238,7 @@ def run(args: argparse.Namespace, seed: int) -> None:
         for lineage in (ds.lineage,) if args.lineage_only else (None, ds.lineage):
             t = time.process_time()
             res = identify(ds.am, ds.pm, ds.markers, relatives=relatives, lineage=lineage,
-                           lineage_options={"y_method": args.y_method})
+                           lineage_options={"y_method": args.y_method}, evidence=evidence)
             cpu = time.process_time() - t
             counts = _count(res, truth_missing, truth_family, shape_of)
             for shape in ["all", *sorted(k for k in bodies if k != "all")]:
@@ -239,7 +252,7 @@ def run(args: argparse.Namespace, seed: int) -> None:
                          "counts": {k: dict(v) for k, v in counts.items()}})
     if args.json:
         record = {"families": args.families, "bodies_pm": args.bodies, "seed": seed,
-                  "commit": _commit(), "model": MODEL,
+                  "commit": _commit(), "model": MODEL, "evidence": args.evidence,
                   "villages": args.villages, "lineages": args.lineages,
                   "y_method": args.y_method,
                   "shapes": args.shapes, "bodies": dict(bodies), "runs": runs,

@@ -21,7 +21,7 @@ def test_lineage_only_runs_are_recorded_and_pooled_without_the_analyses_skipped(
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["seed"] for r in records] == [1, 2]
     for r in records:
-        assert "commit" in r
+        assert "commit" in r and r["evidence"] is False
         assert [(x["relatives"], x["lineage"]) for x in r["runs"]] == [(1.0, True),
                                                                          (0.0, True)]
         assert r["bodies"]["all"] == r["bodies"].get("cousin", 0) + r["bodies"].get("uncle", 0)
