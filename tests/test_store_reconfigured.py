@@ -359,3 +359,31 @@ def test_run_command_flags_decisions_when_the_datasets_table_changes(tmp_path: P
     assert len(flagged) == 2
     assert all("allele frequency table changed (markers sha256" in line for line in flagged)
     assert runner.invoke(main, ["store", "verify", db]).exit_code == 0
+
+
+def test_a_new_decision_model_flags_the_decisions_of_the_old_one(
+        store: CaseStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proposals of a run recorded under an older decision model (here: version 1, the model
+    before distant references' relatives were drawn in every run; runs recorded without a
+    version are version 1) are flagged by the first run under the current one, which
+    proposes the pairs again; the next run flags nothing."""
+    from forensic_match.decide.priors import DECISION_MODEL, DECISION_MODELS
+
+    ds = case_from_dict(small_dataset_dict())
+    with monkeypatch.context() as m:
+        m.setattr(store_runs, "DECISION_MODEL", 1)
+        first = run_store(store, ds, min_markers=8)
+    assert first.counts["new_proposals"] == 2
+    second = run_store(store, ds, min_markers=8)
+    assert second.counts["flagged_configuration"] == 2
+    assert second.counts["new_versions"] == 0 and second.counts["new_proposals"] == 2
+    want = (f"configuration changed after this proposal (run {first.run_id} -> run "
+            f"{second.run_id}): decision model changed (version 1 -> {DECISION_MODEL}: "
+            f"{DECISION_MODELS[DECISION_MODEL]})")
+    assert [p["stale_reason"] for p in _proposals(store).values()
+            if p["run_id"] == first.run_id] == [want, want]
+    third = run_store(store, ds, min_markers=8)
+    assert third.counts["flagged"] == 0 and third.counts["new_proposals"] == 0
+    # a run that recorded no version is version 1
+    assert lr_configuration({"identify": {}}, "ab" * 32)["decision_model"] == 1
+    assert store.verify().ok

@@ -55,6 +55,19 @@ REFERENCE_KIN_WEIGHT = 1.0
 #: Smallest open-set weight: keeps "nobody in the register" possible even for ``registered=1``.
 MIN_OPEN = 1e-300
 
+#: Version of the decision model: which hypotheses compete for a body by default and how they
+#: are weighed. Every stored run records it; a store flags the proposals made under an older
+#: version for re-review (``store/configuration.py``, ``docs/store.md``, "Re-review"). Raise
+#: it, and say why in :data:`DECISION_MODELS`, whenever a default changes what competes for a
+#: body, so that no stored decision silently rests on a model the software no longer uses.
+DECISION_MODEL = 2
+#: What each version of the decision model is (runs recorded without a version are 1).
+DECISION_MODELS = {
+    1: "the undrawn relatives of references drawn only in runs with SNP data",
+    2: "the undrawn relatives of distant references drawn in every run (2026-12-05; "
+       "docs/decisions.md, 'Relatives of a reference')",
+}
+
 
 @dataclass(frozen=True)
 class Priors:
@@ -168,5 +181,5 @@ def programme_priors(n_missing: int, n_bodies: int, *, registered: float | None 
                   reference_kin)
 
 
-__all__ = ["LINEAGE_KIN_WEIGHT", "MAX_REGISTERED", "Priors", "REFERENCE_KIN_WEIGHT",
-           "RELATIVES_WEIGHT", "programme_priors"]
+__all__ = ["DECISION_MODEL", "DECISION_MODELS", "LINEAGE_KIN_WEIGHT", "MAX_REGISTERED",
+           "Priors", "REFERENCE_KIN_WEIGHT", "RELATIVES_WEIGHT", "programme_priors"]

@@ -90,7 +90,9 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
         kinsmen's weight, the Y and mtDNA frequency methods, the other lineage options and
         the sha256 of the Y-STR panel (loci, rates), the Y database, the mtDNA database and
         the discrete Laplace fit; ``evidence``: ``None`` or whether the place-and-date prior
-        is used. Not in it: the configuration file's sha256 and the frequency file's (their
+        is used; ``decision_model``: the version of the decision model
+        (:data:`~forensic_match.decide.priors.DECISION_MODEL`; 1 for runs that recorded
+        none). Not in it: the configuration file's sha256 and the frequency file's (their
         LR-relevant contents are here item by item), the table's name, reading options and
         PM dropout (applied to the profiles as they are stored: a change makes new profile
         versions), software version, inputs.
@@ -118,7 +120,8 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
                    "disclap": _sha(lineage.get("disclap"))}
     return {"markers": frequencies_sha256, "theta": theta,
             "options": dict(sorted(options.items())), "lineage": lineage,
-            "evidence": config.get("evidence")}
+            "evidence": config.get("evidence"),
+            "decision_model": int(config.get("decision_model", 1))}
 
 
 def configuration_sha256(content: dict[str, Any]) -> str:
@@ -219,6 +222,12 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     elif eo != en:
         out.append(f"place-and-date prior {'now' if en.get('place_prior') else 'no longer'} "
                    f"used")
+    if lo["decision_model"] != ln["decision_model"]:
+        from forensic_match.decide.priors import DECISION_MODELS
+
+        out.append(f"decision model changed (version {lo['decision_model']} -> "
+                   f"{ln['decision_model']}: "
+                   f"{DECISION_MODELS.get(ln['decision_model'], 'not described')})")
     if not out and configuration_sha256(lo) != configuration_sha256(ln):
         out.append("a configuration item changed that has no description here")
     return out

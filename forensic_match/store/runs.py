@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from forensic_match.decide.priors import DECISION_MODEL
 from forensic_match.errors import InputError
 from forensic_match.store import schema
 from forensic_match.store.audit import (
@@ -236,7 +237,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     if place_prior and not evidence:
         raise InputError("place_prior needs evidence")
     config = {"identify": dict(sorted(options.items())), "theta_dataset": dataset.theta,
-              "markers": panel_digests(dataset.markers)} | provenance.get("config", {})
+              "markers": panel_digests(dataset.markers),
+              "decision_model": DECISION_MODEL} | provenance.get("config", {})
     if evidence:
         config["evidence"] = {"place_prior": place_prior}
     identify_options = {"theta": dataset.theta} | options
