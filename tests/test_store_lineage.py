@@ -288,7 +288,8 @@ def test_a_run_without_lineage_data_stores_what_it_stored_before(nights: dict,
         assert store.verify().ok
     # "markers": the digests of the frequencies and of the mutation models apart
     # (store/configuration.py), whatever the run.
-    assert set(json.loads(row["config"])) == {"identify", "theta_dataset", "markers"}
+    assert set(json.loads(row["config"])) == {"identify", "theta_dataset", "markers",
+                                              "decision_model"}
     plain = json.dumps([[x[k.name] for k in c.columns] for x in cand], sort_keys=True,
                        separators=(",", ":"), ensure_ascii=False)
     assert row["candidates_sha256"] == hashlib.sha256(plain.encode()).hexdigest()
