@@ -268,7 +268,13 @@ def _lineage_decision(f: Any) -> Any:
                      help="With lineage markers: Y haplotype frequencies by counting in the "
                           "database ((x+1)/(N+1)), its Clopper-Pearson upper bound, "
                           "Brenner's kappa, or a discrete Laplace mixture fitted to the "
-                          "database, its number of clusters by BIC (docs/lineage.md).")]):
+                          "database, its number of clusters by BIC (docs/lineage.md)."),
+        click.option("--y-theta", type=click.FloatRange(0.0, 1.0, max_open=True),
+                     default=0.0, show_default=True,
+                     help="With lineage markers: subpopulation correction of the Y match "
+                          "probability, theta + (1 - theta) f for the reference's haplotype "
+                          "(docs/lineage.md); a village's common patrilineage should not "
+                          "count as a rare haplotype.")]):
         f = option(f)
     return f
 
@@ -403,7 +409,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                   max_assignments: int, max_pairs: int, show_tables: bool,
                   use_evidence: bool, place_prior: bool, fam_pedigree: str | None,
                   missing_prefix: str, use_lineage: bool, lineage_kin: float,
-                  y_frequencies: str, evidence_population: str = "peru",
+                  y_frequencies: str, evidence_population: str = "peru", y_theta: float = 0.0,
                   snp_references: str | None = None, snp_pm: str | None = None,
                   reference_kin: float = REFERENCE_KIN_WEIGHT, **snp_model: Any) -> None:
     """Solve an identification DATASET.json, or the [DVI] section of a Familias DATASET.fam
@@ -495,7 +501,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                               closed=closed, undisputed=require_undisputed,
                               reuse=compiled_tables(ds), evidence=evidence, lineage=lineage,
                               lineage_kin=lineage_kin,
-                              lineage_options={"y_method": y_frequencies},
+                              lineage_options={"y_method": y_frequencies, "y_theta": y_theta},
                               snp=snp, snp_options=snp_options, reference_kin=reference_kin)
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -976,7 +982,7 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                    place_prior: bool, lineage_path: str | None, lineage_kin: float,
                    y_frequencies: str, quiet: bool, decimal_comma: bool,
                    normalise_alleles: bool, single_allele: str, sex_codes: str,
-                   evidence_population: str = "peru") -> None:
+                   evidence_population: str = "peru", y_theta: float = 0.0) -> None:
     """Blind search and identification on your files; writes ranked candidate tables.
 
     The output folder holds the candidate tables, the proposed identifications, the near
@@ -1014,7 +1020,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                                     evidence_population=evidence_population,
                                     lineage=None if lineage is None else
                                     {"lineage": lineage, "lineage_kin": lineage_kin,
-                                     "lineage_options": {"y_method": y_frequencies}})
+                                     "lineage_options": {"y_method": y_frequencies,
+                                                         "y_theta": y_theta}})
     except (ForensicMatchError, ImportError) as exc:
         click.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
@@ -1639,7 +1646,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                 min_markers: int | None, workers: int, tables_dir: str | None,
                 no_tables: bool, no_search_reuse: bool, use_evidence: bool,
                 place_prior: bool, lineage_path: str | None, lineage_kin: float,
-                y_frequencies: str, actor: str, quiet: bool) -> None:
+                y_frequencies: str, actor: str, quiet: bool, y_theta: float = 0.0) -> None:
     """Store tonight's records in the case store (new versions where changed), identify on
     the store's newest data, and record the run's candidates and proposals.
 
@@ -1711,7 +1718,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                               ("samples", samples),
                                               ("config", config_path)) if path is not None}}
         lineage: dict[str, Any] = {}
-        given = [f"--{name.replace('_', '-')}" for name in ("lineage_kin", "y_frequencies")
+        given = [f"--{name.replace('_', '-')}"
+                 for name in ("lineage_kin", "y_frequencies", "y_theta")
                  if click.get_current_context().get_parameter_source(name)
                  is not click.core.ParameterSource.DEFAULT]
         if lineage_path is None and given:
@@ -1723,7 +1731,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
             lineage = {"lineage": _with_y_fit(LineageData.from_file(lineage_path),
                                               y_frequencies),
                        "lineage_kin": lineage_kin,
-                       "lineage_options": {"y_method": y_frequencies}}
+                       "lineage_options": {"y_method": y_frequencies, "y_theta": y_theta}}
             provenance.setdefault("inputs", {})["lineage"] = {
                 "path": lineage_path, "sha256": _sha256_file(lineage_path)}
         store = _open_store(db, upgrade=True)

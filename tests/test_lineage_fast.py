@@ -117,7 +117,8 @@ def programmes(draw):
     }
     options = {"y_method": draw(st.sampled_from(["count", "count_upper", "kappa"])),
                "mt_method": draw(st.sampled_from(["count", "count_upper"])),
-               "references": draw(st.sampled_from(["all", "nearest"]))}
+               "references": draw(st.sampled_from(["all", "nearest"])),
+               "y_theta": draw(st.sampled_from([0.0, 0.0, 0.03]))}
     return data, options
 
 
@@ -246,7 +247,8 @@ def test_disclap_and_simulated_programme_equal_the_oracle():
     ds = prog.dataset
     ds.lineage.fit_disclap(3)
     rows = [(f.id, m) for f in ds.am for m in f.missing]
-    for options in ({}, {"y_method": "disclap"}):
+    for options in ({}, {"y_method": "disclap"}, {"y_theta": 0.05},
+                    {"y_method": "disclap", "y_theta": 0.05}):
         fast = LineageScores(rows, ds.am, ds.pm, ds.lineage, **options).block(
             np.arange(len(rows)))
         _assert_same(fast, _oracle(ds, rows, options))
@@ -273,7 +275,7 @@ def test_several_y_references_enter_jointly():
     joint = lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage)
     alone = lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage, references="nearest")
     assert joint.y.joint and joint.y.log10_lr > alone.y.log10_lr + 3
-    for options in ({}, {"references": "nearest"}):
+    for options in ({}, {"references": "nearest"}, {"y_theta": 0.1}):
         fast = LineageScores([("F1", "MP")], ds.am, ds.pm, ds.lineage, **options).block(
             np.array([0]))
         _assert_same(fast, _oracle(ds, [("F1", "MP")], options))

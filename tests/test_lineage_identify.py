@@ -218,6 +218,42 @@ def test_solve_states_and_takes_the_kinsmen_weight(tmp_path):
     assert out.exit_code == 2
 
 
+def test_solve_takes_the_y_theta(tmp_path, markers):
+    """``--y-theta`` reaches the identifications' lineage LRs: each one's ``lineage_log10_lr``
+    is ``identify``'s with ``lineage_options={"y_theta": ...}`` on the same dataset, and lower
+    than without (father-son Y matches); 1 is refused by the option."""
+    import json
+
+    from click.testing import CliRunner
+
+    from forensic_match.cases import load_case
+    from forensic_match.cli import main
+
+    prog = simulate_programme(20, 20, markers=markers, seed=3, shapes=["parents"],
+                              missing_per_family=(1, 1), fragments=0.0, unrelated=0.2)
+    add_lineage(prog, population=_population(), mitotypes=_mt_pool(60, 2), seed=4,
+                database_size=300)
+    path = tmp_path / "ds.json"
+    prog.save(path)
+    ds = load_case(str(path))
+    got = {}
+    for theta in (0.0, 0.2):
+        out = CliRunner().invoke(main, ["solve", str(path), "--closed", "--lineage",
+                                        "--y-theta", str(theta)])
+        assert out.exit_code == 0, out.output
+        got[theta] = {(r["pm"], r["missing"]): r["lineage_log10_lr"]
+                      for r in json.loads(out.output)["identifications"]}
+        res = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta, closed=True,
+                       lineage=ds.lineage, lineage_options={"y_theta": theta})
+        want = {(r["pm"], r["missing"]): r["lineage_log10_lr"]
+                for r in res.identifications.iter_rows(named=True)}
+        assert got[theta] == pytest.approx(want, rel=1e-12)
+    both = set(got[0.0]) & set(got[0.2])
+    assert both and any(got[0.2][k] < got[0.0][k] - 0.1 for k in both)
+    out = CliRunner().invoke(main, ["solve", str(path), "--lineage", "--y-theta", "1"])
+    assert out.exit_code == 2
+
+
 def test_search_weighs_the_y_rows_of_the_lab_tables_with_a_lineage_file(tmp_path):
     """``forensic-match search --lineage FILE``: the Y rows of a relative and of a PM sample
     in the lab's tables are compared (the father typed on the Y panel of FILE); each pair's

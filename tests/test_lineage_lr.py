@@ -270,3 +270,35 @@ def test_an_off_ladder_y_call_in_a_lab_export_leaves_that_locus_out_with_a_warni
     bad = PMSample("PM8", "M", {}, info={"lineage": {"DYS391": ["10,0"]}})
     with pytest.raises(InputError, match="sample 'PM8': locus 'DYS391': allele '10,0'"):
         lineage_lr(bad, ds.am[0], "MP", ds.lineage)
+
+
+def test_y_theta_is_the_haploid_balding_nichols_match_probability():
+    """With ``y_theta``, the Y LR's denominator is theta + (1 - theta) f when the PM haplotype
+    is the nearest reference's at every compared locus and (1 - theta) f when it differs
+    (Buckleton, Krawczak & Weir 2011); the numerator is unchanged; theta 0 is the plain
+    frequency; theta outside [0, 1) is refused before any work."""
+    from forensic_match.lineage.data import LineageData, YDatabase
+    from forensic_match.lineage.lr import check_lineage_options, y_lr
+    from forensic_match.lineage.ystr import YMarker
+
+    data = LineageData((YMarker("DYS391", 1, 0.01), YMarker("DYS19", 1, 0.02)),
+                       YDatabase("toy", tuple({"DYS391": (a,), "DYS19": (b,)}
+                                              for a, b in (("10", "14"), ("11", "15"),
+                                                           ("10", "15"), ("12", "13")))))
+    ref = {"DYS391": ("10",), "DYS19": ("14",)}
+    for pm, same in ((dict(ref), True), ({"DYS391": ("11",), "DYS19": ("14",)}, False)):
+        plain = y_lr(pm, ref, 2, data)
+        theta = y_lr(pm, ref, 2, data, theta=0.05)
+        f = plain.frequency.value
+        want = (0.05 if same else 0.0) + 0.95 * f
+        assert theta.frequency.value == pytest.approx(want, rel=1e-12)
+        assert theta.numerator == plain.numerator
+        assert theta.lr == pytest.approx(plain.numerator / want, rel=1e-12)
+        assert "theta = 0.05" in theta.frequency.description
+        assert y_lr(pm, ref, 2, data, theta=0.0).lr == plain.lr
+    # the numerator is at most 1, so theta caps the Y LR of a match at 1 / theta
+    for meioses in (1, 3, 6):
+        assert y_lr(ref, ref, meioses, data, theta=0.05).lr <= 1.0 / 0.05
+    for bad in (1.0, -0.1, "0.1"):
+        with pytest.raises(InputError, match="y_theta"):
+            check_lineage_options(data, {"y_theta": bad})

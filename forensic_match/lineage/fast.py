@@ -159,10 +159,11 @@ class RowScorer:
         self._y_freq: dict[int, np.ndarray] = {}     # per locus mask, frequencies or NaN
         self._mt_info: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
         self._solo: dict[Any, tuple[np.ndarray, ...]] = {}
-        # (locus index, reference alleles, meioses) -> (factor, used) per allele code: the
-        # one-reference Y factors, shared by every row with that reference allele and distance
+        # (locus index, reference alleles, meioses) -> (factor, used, differs) per allele code:
+        # the one-reference Y factors, shared by every row with that reference allele and
+        # distance
         self._y_factors: dict[tuple[int, tuple[str, ...], int],
-                              tuple[np.ndarray, np.ndarray]] = {}
+                              tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         # (position, reference's state there, same, other) -> per state code the changes of
         # the pairwise mtDNA comparison against 'no variant' (shared by every reference with
         # that state)
@@ -214,6 +215,7 @@ class RowScorer:
         multistep = self.opt["multistep"]
         num = np.ones(n)
         mask = np.zeros(n, dtype=np.int64)
+        differs = np.zeros(n, dtype=bool)     # a compared locus differs from the reference's
         for li, key in enumerate(self.loci):
             if key not in ref:
                 continue
@@ -224,8 +226,10 @@ class RowScorer:
                 codes = self.yalleles[li]
                 factor = np.ones(len(codes) + 1)
                 used = np.zeros(len(codes) + 1, dtype=bool)
+                other = np.zeros(len(codes) + 1, dtype=bool)
                 for c, raw in enumerate(codes):
                     b = tuple(sorted(raw, key=_allele_sort))
+                    other[c] = b != a
                     if len(a) != len(b):
                         continue
                     if method == "disclap" and not (
@@ -246,17 +250,21 @@ class RowScorer:
                                                       meioses=best.meioses,
                                                       multistep=multistep)
                 if tree is None:
-                    self._y_factors[(li, a, best.meioses)] = (factor, used)
+                    self._y_factors[(li, a, best.meioses)] = (factor, used, other)
             else:
-                factor, used = hit
+                factor, used, other = hit
             col = self.ycode[:, li]
             num *= factor[col]
             mask |= used[col].astype(np.int64) << li
+            differs |= used[col] & other[col]
         compared = self.has_y & (mask != 0)
         freq = np.ones(n)
         for m in np.unique(mask[compared]).tolist():
             sel = np.flatnonzero(compared & (mask == m))
             freq[sel] = self._y_frequency(int(m), sel)
+        theta = float(self.opt["y_theta"])
+        if theta > 0:       # lr.theta_corrected: the match probability given the reference's
+            freq = np.where(differs, 0.0, theta) + (1.0 - theta) * freq
         with np.errstate(divide="ignore"):
             lr = num / freq
             out = np.where(lr > 0, np.log10(np.where(lr > 0, lr, 1.0)), -np.inf)

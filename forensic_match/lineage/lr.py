@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -56,7 +56,7 @@ MtMethod = Literal["count", "count_upper"]
 #: Options of :func:`lineage_lr` and their defaults.
 OPTIONS = {"y_method": "count", "mt_method": "count", "level": 0.95,
            "multistep": MULTISTEP_FRACTION, "mt_rate": PARSONS_1997_RATE,
-           "references": "all"}
+           "references": "all", "y_theta": 0.0}
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,8 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
          multistep: float = MULTISTEP_FRACTION, reference_id: str = "R",
          missing: str = "M", other_references: tuple[str, ...] = (),
          others: Mapping[str, YHaplotype] | None = None,
-         tree: Mapping[str, str | None] | None = None) -> LineageLR | None:
+         tree: Mapping[str, str | None] | None = None,
+         theta: float = 0.0) -> LineageLR | None:
     """Y-STR LR of a PM haplotype against a reference ``meioses`` meioses from the missing
     person on the paternal line; ``None`` when no locus can be compared.
 
@@ -172,6 +173,13 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
         Ids used in the result's text.
     other_references : tuple of str
         Ids of further references on the line, for the record.
+    theta : float
+        Subpopulation correction of the match probability (0 <= theta < 1; default 0, none):
+        H2's man is of the reference's subpopulation, so the PM haplotype's probability given
+        the reference's is ``theta + (1 - theta) f`` when the two are the same at every
+        compared locus and ``(1 - theta) f`` otherwise, ``f`` the frequency of ``method``
+        (the haploid Balding-Nichols draw, as Buckleton, Krawczak & Weir 2011, FSI Genetics
+        5:78, discuss for lineage markers; conditioned on the nearest reference only).
 
     Returns
     -------
@@ -231,6 +239,8 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
         mine = tuple(tuple(sorted(pm[k], key=split_allele)) for k in loci)
         freq = frequency_from_count(counts.get(mine, 0), size, method=method, name=db.name,
                                     level=level, type_counts=list(counts.values()))
+    if theta > 0:
+        freq = theta_corrected(freq, theta, same=not cmp.differences)
     joint = bool(others) and tree is not None
     if joint:
         assert tree is not None and others is not None
@@ -253,6 +263,27 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
            f"{db.name!r}, unrelated to {reference_id}. Frequency: {freq.description}")
     return LineageLR("Y", lr, _log10(lr), reference_id, meioses, num, freq, tuple(loci),
                      diffs, aside, other_references, hyp, joint)
+
+
+def theta_corrected(freq: HaplotypeFrequency, theta: float, *, same: bool
+                    ) -> HaplotypeFrequency:
+    """The match probability of a haplotype of frequency ``freq`` given one haplotype of
+    the same subpopulation already seen (the reference's): ``theta + (1 - theta) f`` when it
+    is the same, ``(1 - theta) f`` when not (Balding-Nichols for a haploid marker).
+
+    Examples
+    --------
+    >>> f = HaplotypeFrequency(0.001, "count", "db", 0, 999, "1/1000")
+    >>> round(theta_corrected(f, 0.02, same=True).value, 8)
+    0.02098
+    """
+    value = (theta if same else 0.0) + (1.0 - theta) * freq.value
+    how = ("theta + (1 - theta) x that, the PM haplotype being the reference's"
+           if same else "(1 - theta) x that, the PM haplotype differing from the reference's")
+    return replace(
+        freq, value=value,
+        description=f"{freq.description}; subpopulation correction theta = {theta:g}: {how} "
+                    f"= {value:.4g}")
 
 
 def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
@@ -350,6 +381,10 @@ def check_lineage_options(data: LineageData, options: Mapping[str, Any]) -> None
                          f"or 'disclap'")
     if mt_method not in get_args(MtMethod):
         raise InputError(f"lineage mt_method {mt_method!r}: 'count' or 'count_upper'")
+    y_theta = options.get("y_theta", 0.0)
+    if not isinstance(y_theta, (int, float)) or not 0.0 <= y_theta < 1.0:
+        raise InputError(f"lineage y_theta {y_theta!r}: a number from 0 up to (not "
+                         f"including) 1")
     if y_method == "disclap" and data.disclap is None:
         raise InputError("lineage y_method 'disclap' needs a discrete Laplace fit of the Y "
                          "database (LineageData.fit_disclap)")
@@ -369,7 +404,8 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
                y_method: YMethod = "count", mt_method: MtMethod = "count",
                level: float = 0.95, multistep: float = MULTISTEP_FRACTION,
                mt_rate: float = PARSONS_1997_RATE,
-               references: Literal["all", "nearest"] = "all") -> LineageResult:
+               references: Literal["all", "nearest"] = "all",
+               y_theta: float = 0.0) -> LineageResult:
     """Y and mtDNA LRs of a PM sample (:class:`~forensic_match.cases.PMSample`) against a
     missing person of a family (:class:`~forensic_match.cases.Family`).
 
@@ -397,6 +433,9 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
         As for :func:`y_lr` and :func:`mt_lr`.
     references : {"all", "nearest"}
         Every typed relative on each line jointly, or the nearest only.
+    y_theta : float
+        Subpopulation correction of the Y match probability (:func:`y_lr`'s ``theta``;
+        default 0). mtDNA has none yet.
 
     Returns
     -------
@@ -435,7 +474,8 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
                 if others else None
             y_res = y_lr(hy, refs_y[best.relative], best.meioses, data, method=y_method,
                          level=level, multistep=multistep, reference_id=best.relative,
-                         missing=missing, other_references=rest, others=others, tree=tree)
+                         missing=missing, other_references=rest, others=others, tree=tree,
+                         theta=y_theta)
             if y_res is None:
                 notes.append(f"Y: no locus typed in both the PM sample and {best.relative!r}")
     hm = pm_mitotype(pm)
