@@ -301,6 +301,16 @@ def test_what_counts_as_a_configuration_change() -> None:
         "minimum number of markers compared changed (8 -> 6)",
         "prior that a body is a registered missing person changed (None -> 0.3)",
         "AM/PM evidence now weighed with the DNA (it was not)"]
+    # a lineage option a run did not give is lineage_lr's default: y_theta 0 given
+    # explicitly (as the command line now records it) is no change; 0.02 is
+    lin = base | {"lineage": {"kin": 1.0, "y_method": "count", "options": {}}}
+    given = base | {"lineage": {"kin": 1.0, "y_method": "count",
+                                "options": {"y_method": "count", "y_theta": 0.0}}}
+    assert describe_changes(_recorded(lin, panel), _recorded(given, panel)) == []
+    theta = base | {"lineage": {"kin": 1.0, "y_method": "count",
+                                "options": {"y_method": "count", "y_theta": 0.02}}}
+    assert describe_changes(_recorded(lin, panel), _recorded(theta, panel)) == [
+        "lineage option y_theta changed (0.0 -> 0.02)"]
 
 
 def test_a_new_frequency_table_recompiles_the_tables_kept_between_nights(

@@ -111,9 +111,14 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
     options = _identify_defaults() | options
     lineage = config.get("lineage")
     if lineage is not None:
+        from forensic_match.lineage.lr import OPTIONS as LINEAGE_OPTIONS
+
+        # an option a run did not give counts as lineage_lr's default (as for identify's)
+        given = {k: v for k, v in {**LINEAGE_OPTIONS, **(lineage.get("options") or {})}
+                 .items() if k not in ("y_method", "mt_method")}
         lineage = {"kin": lineage.get("kin"), "y_method": lineage.get("y_method"),
                    "mt_method": lineage.get("mt_method"),
-                   "options": lineage.get("options") or {},
+                   "options": given,
                    "y_markers": _sha(lineage.get("y_markers")),
                    "y_database": _sha(lineage.get("y_database")),
                    "mt_database": _sha(lineage.get("mt_database")),
