@@ -56,6 +56,17 @@ def canonical_json(value: Any) -> str:
                       allow_nan=False)
 
 
+def sha256_json(value: Any) -> str:
+    """Hex sha256 of :func:`canonical_json` of ``value`` (UTF-8).
+
+    Examples
+    --------
+    >>> sha256_json([]) == hashlib.sha256(b"[]").hexdigest()
+    True
+    """
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
 def chain_hash(prev_hash: str, entry: dict[str, Any]) -> str:
     """``sha256(prev_hash + canonical_json(entry))`` as hex.
 
@@ -94,7 +105,7 @@ def _logged_image(entity: str, row: Any) -> dict[str, Any]:
     data) only the image's sha256, so that no name is ever in the log or its exports."""
     image = row_image(entity, row)
     if entity in PRIVATE:
-        return {"row_sha256": hashlib.sha256(canonical_json(image).encode()).hexdigest()}
+        return {"row_sha256": sha256_json(image)}
     return {"row": image}
 
 
@@ -225,8 +236,7 @@ def basis_sha256(conn: sa.Connection, proposal_id: int) -> str:
     b = schema.proposal_basis
     rows = conn.execute(sa.select(b.c.kind, b.c.ref_id, b.c.version)
                         .where(b.c.proposal_id == proposal_id)).all()
-    basis = sorted([list(r) for r in rows])
-    return hashlib.sha256(canonical_json(basis).encode("utf-8")).hexdigest()
+    return sha256_json(sorted([list(r) for r in rows]))
 
 
 @dataclass

@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from forensic_match.store import schema
-from forensic_match.store.audit import audit_row, canonical_json, now
+from forensic_match.store.audit import audit_row, canonical_json, now, sha256_json
 
 #: Version of the definition below, stored as the ``version`` of a proposal's
 #: ``configuration`` basis row.
@@ -131,7 +131,7 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
 
 def configuration_sha256(content: dict[str, Any]) -> str:
     """sha256 of the canonical JSON of an :func:`lr_configuration`."""
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+    return sha256_json(content)
 
 
 def configuration_item(content: dict[str, Any]) -> list[Any]:

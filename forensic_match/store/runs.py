@@ -39,6 +39,7 @@ from forensic_match.store.audit import (
     canonical_json,
     lock_audit,
     now,
+    sha256_json,
 )
 from forensic_match.store.configuration import (
     configuration_item,
@@ -263,7 +264,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         conn.execute(schema.runs.insert().values(
             run_id=run_id, status="running", software_version=__version__,
             config=canonical_json(config),
-            config_sha256=hashlib.sha256(canonical_json(config).encode()).hexdigest(),
+            config_sha256=sha256_json(config),
             frequencies_sha256=markers_digest(dataset.markers),
             inputs=canonical_json(inputs),
             host=socket.gethostname(), pid=os.getpid(), started_at=now(), timings="{}",
@@ -324,10 +325,9 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                                "added_alleles": added_alleles(ds.markers, panel),
                                "sha256": markers_digest(panel)}
             inputs["store"] = {"families": len(fams), "profiles": len(profs),
-                               "versions_sha256": hashlib.sha256(canonical_json(
+                               "versions_sha256": sha256_json(
                                    [sorted([k, v[0]] for k, v in fams.items()),
-                                    sorted([k, v[0]] for k, v in profs.items())])
-                                   .encode()).hexdigest()}
+                                    sorted([k, v[0]] for k, v in profs.items())])}
             conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
                 status="finished", finished_at=now(), counts=canonical_json(counts),
                 inputs=canonical_json(inputs),
@@ -467,9 +467,9 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
         fragments = sorted((r["fragments"] or r["pm"]).split(","))
         data_basis = _basis(r["family"], fragments, fams, profs)
         basis = _with_configuration(data_basis, configuration)
-        basis_sha = _sha256_json(basis)
+        basis_sha = sha256_json(basis)
         pm = ",".join(fragments)
-        if _proposed(conn, pm, r["family"], r["missing"], basis_sha, _sha256_json(data_basis),
+        if _proposed(conn, pm, r["family"], r["missing"], basis_sha, sha256_json(data_basis),
                      configuration[1], legacy_runs):
             continue
         t = now()
@@ -537,10 +537,6 @@ def _finite(x: float, what: str) -> float:
     return float(x)
 
 
-def _sha256_json(value: Any) -> str:
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
-
-
 def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
                        ) -> dict[str, Any]:
     """What a run records of its lineage data (``runs.config["lineage"]``): the Y-STR panel
@@ -569,19 +565,19 @@ def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
         "y_markers": None, "y_database": None, "mt_database": None}
     if "markers" in ystr:
         out["y_markers"] = {"loci": [m["name"] for m in ystr["markers"]],
-                            "sha256": _sha256_json(ystr["markers"])}
+                            "sha256": sha256_json(ystr["markers"])}
     if "database" in ystr:
         db = ystr["database"]
         out["y_database"] = {"name": db["name"], "haplotypes": len(db["haplotypes"]),
-                             "sha256": _sha256_json(db)}
+                             "sha256": sha256_json(db)}
     if "mtdna" in raw:
         db = raw["mtdna"]["database"]
         out["mt_database"] = {"name": db["name"], "mitotypes": len(db["mitotypes"]),
-                              "sha256": _sha256_json(db)}
+                              "sha256": sha256_json(db)}
     if y_method == "disclap":
         assert data.disclap is not None
         fit = data.disclap.to_dict()
-        out["disclap"] = {"fit": fit, "sha256": _sha256_json(fit)}
+        out["disclap"] = {"fit": fit, "sha256": sha256_json(fit)}
     return out
 
 
