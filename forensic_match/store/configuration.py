@@ -25,7 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from forensic_match.store import schema
-from forensic_match.store.audit import audit_row, canonical_json, now, sha256_json
+from forensic_match.store.audit import canonical_json, sha256_json
+from forensic_match.store.records import flag_proposal
 
 #: Version of the definition below, stored as the ``version`` of a proposal's
 #: ``configuration`` basis row.
@@ -346,10 +347,7 @@ def flag_configuration_change(conn: sa.Connection, run_id: str, *, actor: str) -
         found = reasons[row.run_id]
         assert found is not None
         old, reason = found
-        conn.execute(p.update().where(p.c.proposal_id == row.proposal_id)
-                     .values(needs_review=True, stale_reason=reason, updated_at=now()))
-        audit_row(conn, "proposals", {"proposal_id": row.proposal_id}, actor=actor,
-                  action="flag_rereview",
-                  extra={"reason": reason, "configuration": {"from": old, "to": digest}})
+        flag_proposal(conn, row.proposal_id, reason, actor=actor,
+                      extra={"configuration": {"from": old, "to": digest}})
         flagged.append(row.proposal_id)
     return flagged

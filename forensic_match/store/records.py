@@ -169,16 +169,25 @@ def _stale_proposals(conn: sa.Connection, kind: str, ref_id: str,
         .order_by(p.c.proposal_id)).all()]
 
 
+def flag_proposal(conn: sa.Connection, proposal_id: int, reason: str, *, actor: str,
+                  extra: dict[str, Any] | None = None) -> None:
+    """Flag one proposal for re-review (``needs_review``, ``stale_reason``), with its
+    ``flag_rereview`` audit entry carrying ``reason`` and ``extra``: the one way a changed
+    data version (:func:`flag_stale`) or configuration
+    (:func:`~forensic_match.store.configuration.flag_configuration_change`) flags."""
+    p = schema.proposals
+    conn.execute(p.update().where(p.c.proposal_id == proposal_id)
+                 .values(needs_review=True, stale_reason=reason, updated_at=now()))
+    audit_row(conn, "proposals", {"proposal_id": proposal_id}, actor=actor,
+              action="flag_rereview", extra={"reason": reason, **(extra or {})})
+
+
 def _flag(conn: sa.Connection, stale: list[tuple[int, int]], kind: str, ref_id: str,
           version: int, *, actor: str) -> list[int]:
     what = "pedigree of family" if kind == "family" else "profile of sample"
-    p = schema.proposals
     for pid, old in stale:
-        reason = f"{what} {ref_id!r} changed (version {old} -> {version}) after this proposal"
-        conn.execute(p.update().where(p.c.proposal_id == pid)
-                     .values(needs_review=True, stale_reason=reason, updated_at=now()))
-        audit_row(conn, "proposals", {"proposal_id": pid}, actor=actor, action="flag_rereview",
-                  extra={"reason": reason})
+        flag_proposal(conn, pid, f"{what} {ref_id!r} changed (version {old} -> {version}) "
+                                 f"after this proposal", actor=actor)
     return [pid for pid, _ in stale]
 
 
