@@ -49,7 +49,13 @@ from forensic_match.lineage.data import (
 )
 from forensic_match.lineage.frequency import frequency_from_count
 from forensic_match.lineage.lines import line_tree, lineage_links
-from forensic_match.lineage.lr import OPTIONS, LineageResult, YMethod, lineage_lr
+from forensic_match.lineage.lr import (
+    OPTIONS,
+    LineageResult,
+    YMethod,
+    lineage_lr,
+    match_probability,
+)
 from forensic_match.lineage.mtdna import (
     Mitotype,
     _canonical,
@@ -263,8 +269,8 @@ class RowScorer:
             sel = np.flatnonzero(compared & (mask == m))
             freq[sel] = self._y_frequency(int(m), sel)
         theta = float(self.opt["y_theta"])
-        if theta > 0:       # lr.theta_corrected: the match probability given the reference's
-            freq = np.where(differs, 0.0, theta) + (1.0 - theta) * freq
+        if theta > 0:       # as lr.theta_corrected: given the reference's haplotype
+            freq = match_probability(freq, theta, ~differs)
         with np.errstate(divide="ignore"):
             lr = num / freq
             out = np.where(lr > 0, np.log10(np.where(lr > 0, lr, 1.0)), -np.inf)

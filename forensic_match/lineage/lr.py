@@ -265,6 +265,14 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
                      diffs, aside, other_references, hyp, joint)
 
 
+def match_probability(frequency: Any, theta: float, same: Any) -> Any:
+    """``theta [same] + (1 - theta) frequency``: the probability of a haplotype of that
+    frequency given one of the same subpopulation already seen, the same (``same``) or not
+    (Balding-Nichols for a haploid marker); scalars or numpy arrays alike (the oracle's
+    :func:`theta_corrected` and the fast path's)."""
+    return np.where(same, theta, 0.0) + (1.0 - theta) * frequency
+
+
 def theta_corrected(freq: HaplotypeFrequency, theta: float, *, same: bool
                     ) -> HaplotypeFrequency:
     """The match probability of a haplotype of frequency ``freq`` given one haplotype of
@@ -277,7 +285,7 @@ def theta_corrected(freq: HaplotypeFrequency, theta: float, *, same: bool
     >>> round(theta_corrected(f, 0.02, same=True).value, 8)
     0.02098
     """
-    value = (theta if same else 0.0) + (1.0 - theta) * freq.value
+    value = float(match_probability(freq.value, theta, same))
     how = ("theta + (1 - theta) x that, the PM haplotype being the reference's"
            if same else "(1 - theta) x that, the PM haplotype differing from the reference's")
     return replace(
