@@ -343,6 +343,12 @@ SNP_SCORE_OPTIONS = ("fst", "pm_error", "reference_error", "pm_dropout", "min_sn
                      "skip_uncomputable")
 
 
+def _lineage_options(y_frequencies: str, y_theta: float) -> dict[str, Any]:
+    """``lineage_lr``'s options from :func:`_lineage_decision`'s (one place for every
+    command that takes them)."""
+    return {"y_method": y_frequencies, "y_theta": y_theta}
+
+
 def _with_y_fit(lineage: Any, y_frequencies: str) -> Any:
     """The lineage data, with a discrete Laplace fit of its Y database when the Y
     frequencies are ``disclap`` and it has none."""
@@ -501,7 +507,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                               closed=closed, undisputed=require_undisputed,
                               reuse=compiled_tables(ds), evidence=evidence, lineage=lineage,
                               lineage_kin=lineage_kin,
-                              lineage_options={"y_method": y_frequencies, "y_theta": y_theta},
+                              lineage_options=_lineage_options(y_frequencies, y_theta),
                               snp=snp, snp_options=snp_options, reference_kin=reference_kin)
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -1020,8 +1026,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                                     evidence_population=evidence_population,
                                     lineage=None if lineage is None else
                                     {"lineage": lineage, "lineage_kin": lineage_kin,
-                                     "lineage_options": {"y_method": y_frequencies,
-                                                         "y_theta": y_theta}})
+                                     "lineage_options": _lineage_options(y_frequencies,
+                                                                         y_theta)})
     except (ForensicMatchError, ImportError) as exc:
         click.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
@@ -1731,7 +1737,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
             lineage = {"lineage": _with_y_fit(LineageData.from_file(lineage_path),
                                               y_frequencies),
                        "lineage_kin": lineage_kin,
-                       "lineage_options": {"y_method": y_frequencies, "y_theta": y_theta}}
+                       "lineage_options": _lineage_options(y_frequencies, y_theta)}
             provenance.setdefault("inputs", {})["lineage"] = {
                 "path": lineage_path, "sha256": _sha256_file(lineage_path)}
         store = _open_store(db, upgrade=True)
