@@ -140,42 +140,44 @@ def test_the_missing_persons_tables_grow_by_each_nights_compiled_rows(nightly: t
         len(nights[1].am[0].missing)
 
 
+def _run_losing_pieces(store: CaseStore, programme: DviDataset, pattern: str,
+                       warning: str) -> tuple[Any, Any, int]:
+    """A run on 40 families, then the same run after the table pieces matching ``pattern``
+    were deleted (with a CacheWarning matching ``warning``): both runs and the number of
+    pieces deleted."""
+    ds = dataclasses.replace(programme, am=programme.am[:40], pm=programme.pm[:30])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = run_store(store, ds, min_markers=8)
+    assert store.tables_dir is not None
+    pieces = list(store.tables_dir.glob(pattern))
+    for piece in pieces:
+        piece.unlink()
+    with pytest.warns(CacheWarning, match=warning):
+        second = run_store(store, ds, min_markers=8)
+    assert _candidates(store, second.run_id) == _candidates(store, first.run_id)
+    assert store.changes(second.run_id) == []
+    return first, second, len(pieces)
+
+
 def test_a_missing_tables_piece_is_compiled_again(programme: DviDataset,
                                                   tmp_path: Path) -> None:
-    ds = dataclasses.replace(programme, am=programme.am[:40], pm=programme.pm[:30])
     with CaseStore(tmp_path / "cases.db") as store:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            first = run_store(store, ds, min_markers=8)
-        assert store.tables_dir is not None
-        pieces = list(store.tables_dir.glob("tables.part-*.npz"))
-        assert len(pieces) == 1
-        pieces[0].unlink()
-        with pytest.warns(CacheWarning, match=r"tables\.npz'"):
-            second = run_store(store, ds, min_markers=8)
+        first, second, lost = _run_losing_pieces(store, programme, "tables.part-*.npz",
+                                                 r"tables\.npz'")
+        assert lost == 1
         assert second.counts["compiled_families"] == first.counts["compiled_families"] == 40
-        assert _candidates(store, second.run_id) == _candidates(store, first.run_id)
-        assert store.changes(second.run_id) == []
 
 
 def test_a_missing_relatives_piece_is_compiled_again(programme: DviDataset,
                                                     tmp_path: Path) -> None:
-    ds = dataclasses.replace(programme, am=programme.am[:40], pm=programme.pm[:30])
     with CaseStore(tmp_path / "cases.db") as store:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            first = run_store(store, ds, min_markers=8)
-        assert store.tables_dir is not None
-        pieces = list(store.tables_dir.glob("tables.relatives.part-*.npz"))
-        assert pieces
-        for piece in pieces:
-            piece.unlink()
-        with pytest.warns(CacheWarning, match="tables.relatives.npz"):
-            second = run_store(store, ds, min_markers=8)
+        first, second, lost = _run_losing_pieces(store, programme,
+                                                 "tables.relatives.part-*.npz",
+                                                 "tables.relatives.npz")
+        assert lost > 0
         assert second.counts["compiled_relative_families"] == \
             first.counts["compiled_relative_families"] > 0
-        assert _candidates(store, second.run_id) == _candidates(store, first.run_id)
-        assert store.changes(second.run_id) == []
 
 
 def test_the_third_night_equals_one_run_over_everything(nightly: tuple, programme: DviDataset,
