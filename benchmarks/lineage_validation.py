@@ -31,16 +31,20 @@ import json
 import subprocess
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from forensic_match.dvi.identify import identify
+from forensic_match.dvi.scenarios import onestep_markers
 from forensic_match.dvi.simulate import simulate_programme
-from forensic_match.lineage.simulate import add_lineage
+from forensic_match.lineage.mtdna import PARSONS_1997_RATE
+from forensic_match.lineage.simulate import add_lineage, degrade_lineage
 
 from .cases import markers as bench_markers
 from .lineage_power import _mt_population, _y_population
+from .validation import WRONG_EVIDENCE
 
 
 def _count(res, truth_missing, truth_family, shape_of) -> dict[str, Counter]:
@@ -94,16 +98,21 @@ def summarise(path: str) -> str:
     for r in records:
         key = (r["families"], r["bodies_pm"], r["villages"], r.get("lineages", 3),
                r["y_method"], tuple(r["shapes"]), r.get("model", EARLIER_MODEL),
-               r.get("evidence", False))
+               r.get("evidence", False), r.get("y_theta", 0.0),
+               json.dumps(r.get("world", {}), sort_keys=True))
         by_setting.setdefault(key, []).append(r)
-    for (families, pms, villages, lineages, method, shapes, model, evidence), runs in \
-            by_setting.items():
+    for (families, pms, villages, lineages, method, shapes, model, evidence, y_theta,
+         world), runs in by_setting.items():
+        departs = json.loads(world)
         seeds = sorted(r["seed"] for r in runs)
         lines.append(f"{len(runs)} runs (seeds {', '.join(map(str, seeds))}): {families} "
                      f"families, {pms} PM samples each, villages {villages} ({lineages} "
                      f"patrilineages each), Y frequencies "
                      f"{method}, shapes {' '.join(shapes)}; "
-                     f"{'AM/PM evidence; ' if evidence else ''}model: {model}; "
+                     f"{'AM/PM evidence; ' if evidence else ''}"
+                     f"{f'Y theta {y_theta:g}; ' if y_theta else ''}"
+                     f"{f'world departs: {_departs(departs)}; ' if departs else ''}"
+                     f"model: {model}; "
                      f"{sum(r['cpu_seconds'] for r in runs):.0f} CPU-s in all; commits "
                      f"{', '.join(sorted({_short(r.get('commit')) for r in runs}))}")
         lines.append("")
@@ -149,6 +158,17 @@ def summarise(path: str) -> str:
     return "\n".join(lines)
 
 
+def _departs(world: dict) -> str:
+    """A run's departures from the model's world in words."""
+    words = {"evidence_wrong": lambda v: "AM/PM evidence from WRONG_EVIDENCE",
+             "stepwise_data": lambda v: "autosomal data one-step stepwise",
+             "y_rate_factor": lambda v: f"Y rates x{v:g}",
+             "mt_rate_factor": lambda v: f"mtDNA rate x{v:g}",
+             "pm_y_loss": lambda v: f"PM Y loci lost {v[0]:g}-{v[1]:g}",
+             "pm_mt_partial": lambda v: f"PM mitotypes HV1 only {v:.0%}"}
+    return ", ".join(say(world[k]) for k, say in words.items() if k in world)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--families", type=int, default=300)
@@ -173,16 +193,50 @@ def main() -> None:
                     help="simulate AM records and PM findings (simulate_programme(evidence="
                          "True), docs/simulation-evidence.md) and analyse with them "
                          "(identify(evidence=...))")
+    world = ap.add_argument_group(
+        "a world the analysis does not assume (docs/validation.md, \"Single distant "
+        "references when the world differs from the model\")")
+    world.add_argument("--evidence-wrong", action="store_true",
+                       help="the AM/PM evidence drawn from validation.WRONG_EVIDENCE (biased "
+                            "statures, understated age errors, wrong sexes and charts ...); "
+                            "implies --evidence")
+    world.add_argument("--stepwise-data", action="store_true",
+                       help="autosomal genotypes gene-dropped with one-step stepwise mutation "
+                            "(scenarios.onestep_markers), analysed with equal")
+    world.add_argument("--y-rate-factor", type=float, default=1.0,
+                       help="Y haplotypes mutate at this multiple of the panel's stated rates")
+    world.add_argument("--mt-rate-factor", type=float, default=1.0,
+                       help="mitotypes mutate at this multiple of the analysed rate "
+                            "(Parsons 1997)")
+    world.add_argument("--pm-y-loss", type=float, nargs=2, default=(0.0, 0.0),
+                       metavar=("LO", "HI"),
+                       help="each body's Y haplotype loses each locus with a probability "
+                            "drawn in [LO, HI] (lineage.simulate.degrade_lineage)")
+    world.add_argument("--pm-mt-partial", type=float, default=0.0,
+                       help="share of bodies whose mitotype is read over HV1 only")
+    ap.add_argument("--y-theta", type=float, default=0.0,
+                    help="analyse with this Y subpopulation correction (lineage_lr y_theta)")
     ap.add_argument("--json", default=None,
                     help="append the counts of this run as one JSON line to this file")
     ap.add_argument("--summarise", default=None, metavar="FILE",
                     help="print the pooled table of the runs in a --json file and stop")
     args = ap.parse_args()
+    args.evidence = args.evidence or args.evidence_wrong
     if args.summarise:
         print(summarise(args.summarise))
         return
     for seed in args.seed:
         run(args, seed)
+
+
+def _world(args: argparse.Namespace) -> dict:
+    """The ways the simulated world departs from the analysis (empty: the model's world)."""
+    world = {"evidence_wrong": args.evidence_wrong, "stepwise_data": args.stepwise_data,
+             "y_rate_factor": args.y_rate_factor, "mt_rate_factor": args.mt_rate_factor,
+             "pm_y_loss": list(args.pm_y_loss), "pm_mt_partial": args.pm_mt_partial}
+    default = {"evidence_wrong": False, "stepwise_data": False, "y_rate_factor": 1.0,
+               "mt_rate_factor": 1.0, "pm_y_loss": [0.0, 0.0], "pm_mt_partial": 0.0}
+    return {k: v for k, v in world.items() if v != default[k]}
 
 
 def _commit() -> str | None:
@@ -200,13 +254,24 @@ def run(args: argparse.Namespace, seed: int) -> None:
     start_cpu = time.process_time()
     rng = np.random.default_rng(seed)
     markers = bench_markers("equal")
+    world = _world(args)
+    evidence_model = WRONG_EVIDENCE if args.evidence_wrong else args.evidence
     prog = simulate_programme(args.families, args.bodies, markers=markers, seed=seed,
                               shapes=args.shapes,
                               missing_per_family=(1, 1), unrelated=0.2,
-                              evidence=args.evidence)
-    add_lineage(prog, population=_y_population(rng), mitotypes=_mt_population(rng, 2000),
+                              evidence=evidence_model,
+                              simulate_markers=onestep_markers(markers, seed=seed)
+                              if args.stepwise_data else None)
+    population = _y_population(rng)
+    add_lineage(prog, population=population, mitotypes=_mt_population(rng, 2000),
                 seed=rng, database_size=1000, villages=args.villages, lineages=args.lineages,
-                generations=5)
+                generations=5, mt_rate=PARSONS_1997_RATE * args.mt_rate_factor,
+                simulate_y_markers=[replace(m, rate=m.rate * args.y_rate_factor)
+                                    for m in population.markers])
+    if world.get("pm_y_loss") or world.get("pm_mt_partial"):
+        # a stream of its own: the rest of the programme is that of the same seed undegraded
+        degrade_lineage(prog, seed=np.random.default_rng([seed, 7]),
+                        y_loss=tuple(args.pm_y_loss), mt_partial=args.pm_mt_partial)
     ds = prog.dataset
     if args.y_method == "disclap":
         ds.lineage.fit_disclap(args.clusters)
@@ -238,7 +303,8 @@ def run(args: argparse.Namespace, seed: int) -> None:
         for lineage in (ds.lineage,) if args.lineage_only else (None, ds.lineage):
             t = time.process_time()
             res = identify(ds.am, ds.pm, ds.markers, relatives=relatives, lineage=lineage,
-                           lineage_options={"y_method": args.y_method}, evidence=evidence)
+                           lineage_options={"y_method": args.y_method,
+                                            "y_theta": args.y_theta}, evidence=evidence)
             cpu = time.process_time() - t
             counts = _count(res, truth_missing, truth_family, shape_of)
             for shape in ["all", *sorted(k for k in bodies if k != "all")]:
@@ -254,7 +320,7 @@ def run(args: argparse.Namespace, seed: int) -> None:
         record = {"families": args.families, "bodies_pm": args.bodies, "seed": seed,
                   "commit": _commit(), "model": MODEL, "evidence": args.evidence,
                   "villages": args.villages, "lineages": args.lineages,
-                  "y_method": args.y_method,
+                  "y_method": args.y_method, "y_theta": args.y_theta, "world": world,
                   "shapes": args.shapes, "bodies": dict(bodies), "runs": runs,
                   "cpu_seconds": round(time.process_time() - start_cpu, 1)}
         with open(args.json, "a", encoding="utf-8") as fh:

@@ -71,6 +71,28 @@ def test_theta_programme_is_reproducible(markers: list[Marker]) -> None:
                                                    ).to_dict()["pm"]
 
 
+def test_simulate_markers_change_the_mutations_not_the_stated_panel(markers: list[Marker]
+                                                                     ) -> None:
+    """``simulate_markers`` gene-drop in a world with another mutation process: the same
+    markers give the same programme; one-step stepwise ones give other genotypes over the
+    same truth, and the dataset still states ``markers``."""
+    from forensic_match.dvi.scenarios import onestep_markers
+
+    plain = simulate_programme(40, 30, markers=markers, seed=7)
+    assert simulate_programme(40, 30, markers=markers, seed=7,
+                              simulate_markers=markers).to_dict() == plain.to_dict()
+    # very high rates make the difference certain at this size
+    wild = onestep_markers(markers, female=(0.2, 0.3), male=(0.2, 0.3), seed=1)
+    other = simulate_programme(40, 30, markers=markers, seed=7, simulate_markers=wild)
+    assert other.truth.equals(plain.truth)
+    assert other.to_dict()["pm"] != plain.to_dict()["pm"]
+    assert [m.mutation for m in other.dataset.markers] == [m.mutation for m in markers]
+    short = [Marker(m.name, m.alleles[:-1], m.frequencies[:-1] / m.frequencies[:-1].sum())
+             for m in markers]
+    with pytest.raises(InputError, match="simulate_markers"):
+        simulate_programme(5, 5, markers=markers, seed=1, simulate_markers=short)
+
+
 # --- composition -----------------------------------------------------------------------------
 
 

@@ -192,3 +192,96 @@ def test_population_is_truncated_at_one_repeat_and_its_probabilities_still_sum_t
     assert abs(counts.max() / 20_000 - p) < 4 * np.sqrt(p * (1 - p) / 20_000)
     with pytest.raises(InputError, match="at least one repeat"):
         YPopulation(markers, np.array([[0, 5]]), np.array([[0.3, 0.3]]), np.array([1.0]))
+
+
+def _programme_with_lineage(markers, **options):
+    from forensic_match.dvi.simulate import simulate_programme
+    from forensic_match.lineage.simulate import add_lineage
+
+    prog = simulate_programme(20, 24, markers=markers, seed=5)
+    return add_lineage(prog, population=_population(), mitotypes=_mt_pool(40, 2), seed=6,
+                       database_size=100, **options)
+
+
+def _paternal_pairs(ds):
+    """(father's, son's) haplotypes of every typed father-son pair of the families."""
+    out = []
+    for fam in ds.am:
+        ped = fam.pedigree
+        for i, ident in enumerate(ped.ids):
+            fa = int(ped.father[i])
+            if fa >= 0 and ident in fam.ystr and ped.ids[fa] in fam.ystr:
+                out.append((fam.ystr[ped.ids[fa]], fam.ystr[ident]))
+    return out
+
+
+def test_add_lineage_mutates_y_at_the_simulated_rates_and_states_the_panel(markers):
+    """``simulate_y_markers`` changes how the haplotypes mutate, not the panel the analysis
+    reads; the population's own markers give the same data as none."""
+    from dataclasses import replace
+
+    pop = _population()
+    same = _programme_with_lineage(markers, simulate_y_markers=pop.markers)
+    plain = _programme_with_lineage(markers)
+    assert [p.ystr for p in same.dataset.pm] == [p.ystr for p in plain.dataset.pm]
+    assert [f.ystr for f in same.dataset.am] == [f.ystr for f in plain.dataset.am]
+    frozen = _programme_with_lineage(
+        markers, simulate_y_markers=[replace(m, rate=0.0) for m in pop.markers])
+    fast = _programme_with_lineage(
+        markers, simulate_y_markers=[replace(m, rate=0.5) for m in pop.markers])
+    pairs_frozen, pairs_fast = _paternal_pairs(frozen.dataset), _paternal_pairs(fast.dataset)
+    assert pairs_frozen and all(a == b for a, b in pairs_frozen)
+    assert sum(a != b for a, b in pairs_fast) > len(pairs_fast) // 2
+    for prog in (frozen, fast):
+        assert prog.dataset.lineage.markers == pop.markers
+    with pytest.raises(InputError, match="simulate_y_markers"):
+        _programme_with_lineage(markers, simulate_y_markers=pop.markers[:-1])
+
+
+def test_restrict_mitotype_keeps_the_overlap_and_its_variants():
+    from forensic_match.lineage.simulate import restrict_mitotype
+
+    m = parse_mitotype({"range": [[16024, 16569], [1, 576]],
+                        "variants": ["16189C", "16519C", "73G", "249d", "315.1C"]})
+    hv1 = restrict_mitotype(m, [(16024, 16365)])
+    assert hv1.ranges == ((16024, 16365),)
+    assert hv1.notation() == ["16189C"] and list(hv1.variants) == ["16189C"]
+    both = restrict_mitotype(m, [(16100, 16200), (200, 400)])
+    assert both.ranges == ((16100, 16200), (200, 400))
+    assert both.notation() == ["249d", "315.1C", "16189C"]
+    assert restrict_mitotype(m, [(577, 16023)]) is None
+
+
+def test_degrade_lineage_per_body_and_never_the_references(markers):
+    from forensic_match.lineage.simulate import degrade_lineage
+
+    prog = _programme_with_lineage(markers)
+    before_pm = [(p.ystr, p.mtdna) for p in prog.dataset.pm]
+    before_am = [(f.ystr, f.mtdna) for f in prog.dataset.am]
+    degrade_lineage(prog, seed=1)
+    assert [(p.ystr, p.mtdna) for p in prog.dataset.pm] == before_pm
+    degrade_lineage(prog, seed=2, y_loss=(0.3, 0.7), mt_partial=0.5)
+    after = [(p.ystr, p.mtdna) for p in prog.dataset.pm]
+    assert [(f.ystr, f.mtdna) for f in prog.dataset.am] == before_am
+    lost = short = 0
+    for (y0, m0), (y1, m1) in zip(before_pm, after, strict=True):
+        if y0 is None:
+            assert y1 is None
+        elif y1 is None or len(y1) < len(y0):
+            lost += 1
+            assert y1 is None or all(y0[k] == v for k, v in y1.items())
+        if m1.ranges != m0.ranges:
+            short += 1
+            assert m1.ranges == ((16024, 16365),)
+    assert lost and short
+    # the fragments of one body are degraded alike
+    body_of = dict(zip(prog.truth["pm"].to_list(), prog.truth["body"].to_list()))
+    seen: dict = {}
+    for p in prog.dataset.pm:
+        if p.ystr is not None:
+            assert seen.setdefault((body_of[p.id], "y"), p.ystr) == p.ystr
+        assert seen.setdefault((body_of[p.id], "mt"), p.mtdna) == p.mtdna
+    degrade_lineage(prog, seed=3, y_loss=(1.0, 1.0))
+    assert all(p.ystr is None for p in prog.dataset.pm)
+    with pytest.raises(InputError, match="y_loss"):
+        degrade_lineage(prog, seed=3, y_loss=(0.5, 0.2))

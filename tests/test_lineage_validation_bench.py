@@ -64,3 +64,34 @@ def test_counts_carry_the_false_proposals_the_posteriors_expect():
     assert abs(counts["all"]["fam_expected_wrong"] - 6e-4) < 1e-12
     assert abs(counts["uncle"]["fam_expected_wrong"] - 2e-4) < 1e-12
     assert abs(counts["cousin"]["fam_expected_wrong"] - 4e-4) < 1e-12
+
+
+def test_a_world_other_than_the_model_is_recorded_and_kept_apart(tmp_path, monkeypatch,
+                                                                   capsys):
+    """The departures of the simulated world (evidence, mutation, degraded PM lineage data)
+    and the analysis's Y theta go into each run's record; the pooled tables keep such runs
+    apart from the model's world and say how the world departed."""
+    out = tmp_path / "val.jsonl"
+    common = ["lineage_validation", "--families", "10", "--bodies", "10", "--seed", "3",
+              "--shapes", "cousin", "uncle", "--villages", "2", "--lineage-only",
+              "--json", str(out)]
+    monkeypatch.setattr(sys, "argv", [*common, "--evidence"])
+    lineage_validation.main()
+    monkeypatch.setattr(sys, "argv", [
+        *common, "--evidence-wrong", "--stepwise-data", "--y-rate-factor", "2",
+        "--mt-rate-factor", "3", "--pm-y-loss", "0.1", "0.4", "--pm-mt-partial", "0.5",
+        "--y-theta", "0.02"])
+    lineage_validation.main()
+    capsys.readouterr()
+    plain, wrong = [json.loads(line) for line in out.read_text().splitlines()]
+    assert plain["world"] == {} and plain["y_theta"] == 0.0
+    assert wrong["evidence"] is True and wrong["y_theta"] == 0.02
+    assert wrong["world"] == {"evidence_wrong": True, "stepwise_data": True,
+                              "y_rate_factor": 2.0, "mt_rate_factor": 3.0,
+                              "pm_y_loss": [0.1, 0.4], "pm_mt_partial": 0.5}
+    table = lineage_validation.summarise(str(out))
+    assert table.count("1 runs (seeds 3)") == 2
+    assert ("world departs: AM/PM evidence from WRONG_EVIDENCE, autosomal data one-step "
+            "stepwise, Y rates x2, mtDNA rate x3, PM Y loci lost 0.1-0.4, PM mitotypes HV1 "
+            "only 50%") in table
+    assert "Y theta 0.02" in table

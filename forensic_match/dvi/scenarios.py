@@ -54,6 +54,7 @@ from forensic_match.dvi.simulate import (
     _Labels,
     _Population,
     _simulate_evidence,
+    _simulation_markers,
 )
 from forensic_match.errors import InputError
 from forensic_match.markers import Marker
@@ -501,10 +502,7 @@ def simulate_grave_scenario(
     markers = list(markers)
     if not markers:
         raise InputError("no markers")
-    sim_markers = list(markers if simulate_markers is None else simulate_markers)
-    if [(m.name, m.alleles) for m in sim_markers] != [(m.name, m.alleles) for m in markers]:
-        raise InputError("simulate_markers must have the names and alleles of markers, "
-                         "in the same order")
+    sim_markers = _simulation_markers(markers, simulate_markers)
     if not 0.0 <= theta < 1.0:
         raise InputError(f"theta must lie in [0, 1), got {theta}")
     p_registered = _fraction("p_registered", p_registered)

@@ -575,6 +575,19 @@ def _mutation_summary(markers: Sequence[Marker]) -> str:
             f"male {mut.male.rate:g})")
 
 
+def _simulation_markers(markers: list[Marker], simulate_markers: Sequence[Marker] | None,
+                        ) -> list[Marker]:
+    """The markers to gene-drop with: ``simulate_markers`` when given, which must have the
+    names and alleles of ``markers`` in the same order."""
+    if simulate_markers is None:
+        return markers
+    sim = list(simulate_markers)
+    if [(m.name, m.alleles) for m in sim] != [(m.name, m.alleles) for m in markers]:
+        raise InputError("simulate_markers must have the names and alleles of markers, "
+                         "in the same order")
+    return sim
+
+
 def simulate_programme(n_families: int, n_pm: int, *, markers: Sequence[Marker], seed: Seed,
                        missing_per_family: tuple[int, int] | Mapping[int, float] = (1, 4),
                        shapes: Mapping[str, float] | Sequence[str] | None = None,
@@ -589,7 +602,9 @@ def simulate_programme(n_families: int, n_pm: int, *, markers: Sequence[Marker],
                        mutation: bool = True,
                        name: str = "simulated_programme",
                        description: str = "",
-                       evidence: bool | EvidenceModel = False) -> SimulatedProgramme:
+                       evidence: bool | EvidenceModel = False,
+                       simulate_markers: Sequence[Marker] | None = None,
+                       ) -> SimulatedProgramme:
     """A synthetic identification programme with ground truth.
 
     Each family is drawn from a mix of reference shapes (:data:`DEFAULT_SHAPES`) with
@@ -651,6 +666,11 @@ def simulate_programme(n_families: int, n_pm: int, *, markers: Sequence[Marker],
         Gene-drop with the markers' mutation models; ``False`` for Mendelian transmission.
     name, description : str
         Dataset id, and text put before the generated description.
+    simulate_markers : sequence of Marker, optional
+        Gene-drop with these markers' mutation models instead of ``markers``' (a world whose
+        mutation process is not the one analysed, e.g.
+        :func:`~forensic_match.dvi.scenarios.onestep_markers`); same names and alleles, in
+        the same order. The dataset states ``markers``.
     evidence : bool or EvidenceModel
         Replace the placeholders by non-DNA records simulated from the truth (``True``: the
         default :class:`EvidenceModel`; see ``docs/simulation-evidence.md``): true ages by
@@ -685,6 +705,7 @@ def simulate_programme(n_families: int, n_pm: int, *, markers: Sequence[Marker],
     markers = list(markers)
     if not markers:
         raise InputError("no markers")
+    sim_markers = _simulation_markers(markers, simulate_markers)
     if not 0.0 <= theta < 1.0:
         raise InputError(f"theta must lie in [0, 1), got {theta}")
     if fraction_identifiable is not None and unrelated is not None:
@@ -758,7 +779,7 @@ def simulate_programme(n_families: int, n_pm: int, *, markers: Sequence[Marker],
         group=np.concatenate([np.repeat(np.arange(n_families), [len(p) for p in peds]),
                               n_families + np.arange(n_unrel)]),
         n_groups=n_families + n_unrel)
-    lo, hi = _gene_drop(pop, markers, rng, theta=theta, mutation=mutation)
+    lo, hi = _gene_drop(pop, sim_markers, rng, theta=theta, mutation=mutation)
     labels = _Labels(markers, lo, hi)
 
     # Non-DNA placeholders for the missing persons.

@@ -203,7 +203,8 @@ def drop_mt(pedigree: Pedigree, founders: Mapping[str, Mitotype], *, rate: float
 def add_lineage(programme: Any, *, population: YPopulation, mitotypes: Sequence[Mitotype],
                 seed: Seed, database_size: int = 1000, mt_rate: float = PARSONS_1997_RATE,
                 villages: int = 0, lineages: int = 5, generations: int = 5,
-                name: str = "simulated") -> Any:
+                name: str = "simulated",
+                simulate_y_markers: Sequence[YMarker] | None = None) -> Any:
     """Add Y haplotypes and mitotypes to a simulated programme
     (:func:`~forensic_match.dvi.simulate.simulate_programme`), in place, and return it.
 
@@ -225,6 +226,11 @@ def add_lineage(programme: Any, *, population: YPopulation, mitotypes: Sequence[
     structure for mtDNA). A body that matches nobody gets a Y haplotype when one of its samples
     is typed male (its true sex is not recorded by the simulator); a sample typed female gets
     none.
+
+    A world whose mutation process is not the one analysed: ``mt_rate`` is the simulated
+    mtDNA rate (the analysis states its own), and ``simulate_y_markers`` (the loci of
+    ``population.markers``, in order, with other rates) mutates the Y haplotypes while the
+    panel states ``population.markers``.
     """
     from forensic_match.lineage.data import LineageData, YDatabase
     from forensic_match.lineage.mtdna import MitotypeDatabase
@@ -232,6 +238,12 @@ def add_lineage(programme: Any, *, population: YPopulation, mitotypes: Sequence[
     rng = _rng(seed)
     ds = programme.dataset
     markers = population.markers
+    if simulate_y_markers is not None:
+        if [(m.key, m.copies) for m in simulate_y_markers] != \
+                [(m.key, m.copies) for m in markers]:
+            raise InputError("simulate_y_markers must have the loci and copies of the "
+                             "population's markers, in the same order")
+        markers = tuple(simulate_y_markers)
     pool = list(mitotypes)
     patri = [population.sample(lineages, seed=rng) for _ in range(villages)]
 
@@ -285,8 +297,59 @@ def add_lineage(programme: Any, *, population: YPopulation, mitotypes: Sequence[
         y, m = body_data[body]
         sample.ystr = y if sample.sex != "F" else None
         sample.mtdna = m
-    ds.lineage = LineageData(markers, YDatabase(name, tuple(population.sample(database_size,
-                                                                              seed=rng))),
+    y_database = YDatabase(name, tuple(population.sample(database_size, seed=rng)))
+    ds.lineage = LineageData(population.markers, y_database,
                              MitotypeDatabase(name, tuple(founder_mt()
                                                           for _ in range(database_size))))
+    return programme
+
+
+def restrict_mitotype(mitotype: Mitotype, ranges: Sequence[tuple[int, int]]) -> Mitotype | None:
+    """The mitotype as read over the parts of its ranges inside ``ranges`` only (a degraded
+    sample's shorter read); ``None`` when nothing of it is left."""
+    kept = tuple((max(a, c), min(b, d)) for a, b in mitotype.ranges for c, d in ranges
+                 if max(a, c) <= min(b, d))
+    if not kept:
+        return None
+    inside = frozenset(p for a, b in kept for p in range(a, b + 1))
+    subs = {p: b for p, b in mitotype.substitutions.items() if p in inside}
+    out = Mitotype(kept, subs, frozenset(p for p in mitotype.deletions if p in inside),
+                   {k: b for k, b in mitotype.insertions.items() if k[0] in inside})
+    return Mitotype(out.ranges, out.substitutions, out.deletions, out.insertions,
+                    tuple(out.notation()))
+
+
+def degrade_lineage(programme: Any, *, seed: Seed, y_loss: tuple[float, float] = (0.0, 0.0),
+                    mt_partial: float = 0.0,
+                    mt_ranges: Sequence[tuple[int, int]] = ((16024, 16365),)) -> Any:
+    """Degrade the PM lineage data of a programme that :func:`add_lineage` filled, in place,
+    per body (its fragments alike), and return it.
+
+    Each body's Y haplotype loses each locus with a probability drawn uniformly in ``y_loss``
+    for that body (a haplotype left with no locus is dropped: no Y result); with probability
+    ``mt_partial`` its mitotype is read over ``mt_ranges`` only (default HV1, 16024-16365:
+    the short read of a degraded bone). The references' data are untouched.
+    """
+    lo, hi = y_loss
+    if not (0.0 <= lo <= hi <= 1.0) or not 0.0 <= mt_partial <= 1.0:
+        raise InputError(f"degrade_lineage: y_loss {y_loss} must be a range within [0, 1] and "
+                         f"mt_partial {mt_partial} within [0, 1]")
+    rng = _rng(seed)
+    ds = programme.dataset
+    keys = [m.key for m in ds.lineage.markers]
+    truth = programme.truth
+    body_of = dict(zip(truth["pm"].to_list(), truth["body"].to_list(), strict=True))
+    # per body: the Y loci it loses and whether its mitotype is a short read
+    fate: dict[str, tuple[frozenset[str], bool]] = {}
+    for sample in ds.pm:
+        body = body_of[sample.id]
+        if body not in fate:
+            loss = rng.uniform(lo, hi)
+            fate[body] = (frozenset(k for k in keys if rng.random() < loss),
+                          bool(rng.random() < mt_partial))
+        lost, partial = fate[body]
+        if sample.ystr is not None:
+            sample.ystr = {k: v for k, v in sample.ystr.items() if k not in lost} or None
+        if sample.mtdna is not None and partial:
+            sample.mtdna = restrict_mitotype(sample.mtdna, mt_ranges)
     return programme
