@@ -50,7 +50,7 @@ import numpy as np
 
 from forensic_match.cases import PMSample
 from forensic_match.dvi.identify import identify
-from forensic_match.dvi.simulate import simulate_programme
+from forensic_match.dvi.simulate import EvidenceModel, simulate_programme
 from forensic_match.linked import load_force_panel
 from forensic_match.linked.programme import SubstructureWarning
 from forensic_match.linked.scores import SnpData
@@ -126,13 +126,19 @@ def add_other_line(ped: Pedigree, mp: str) -> tuple[Pedigree, str]:
 
 
 def build(families: int, shape: str, seed: int, kin: float, error: float, missing: float,
-          panel, other_line: bool = False):
+          panel, other_line: bool = False, evidence: bool | EvidenceModel = False):
     """The programme with outside bodies: (dataset families, samples, markers, SnpData,
     truth {pm: (family, missing or None, kind)}, true pedigrees {family: Pedigree}: the
-    family's with the outside relative added where it has one)."""
+    family's with the outside relative added where it has one).
+
+    With ``evidence`` (``True`` or an :class:`EvidenceModel`), the programme's AM records and
+    PM findings are simulated (``simulate_programme(evidence=...)``) and each outside body
+    gets PM findings of its own person (:func:`outside_findings`); they are drawn from their
+    own generator, so the genotypes are those of the same seed without evidence."""
     markers = bench_markers("equal")
     prog = simulate_programme(families, families, markers=markers, seed=seed, shapes=[shape],
-                              missing_per_family=(1, 1), fragments=0.0, unrelated=0.2)
+                              missing_per_family=(1, 1), fragments=0.0, unrelated=0.2,
+                              evidence=evidence)
     rng = np.random.default_rng(seed + 2000)
     ds = prog.dataset
     p = panel.freq_a1
@@ -145,6 +151,7 @@ def build(families: int, shape: str, seed: int, kin: float, error: float, missin
     fams, refs, pm_snp, true_peds = [], {}, {}, {}
     kinds = KINDS[shape]
     n_out = 0
+    outside: list[tuple[str, str, str, str, str, str | None]] = []
     for k, fam in enumerate(ds.am):
         (reference,) = sorted(fam.genotypes)
         (mp,) = fam.missing
@@ -181,6 +188,7 @@ def build(families: int, shape: str, seed: int, kin: float, error: float, missin
                 if (fam.id, mp) in pm_of_missing else f"GK{k + 1:04d}"
             samples[sid] = PMSample(sid, sex, _str_sample(str_profiles[out], dropout, rng),
                                     site=site, dropout=dropout)
+            outside.append((sid, fam.id, mp, kind, sex, pm_of_missing.get((fam.id, mp))))
             pm_snp[sid] = degrade_snps(haps[out], p, rng, error=error, missing=missing) \
                 .astype(np.int8)
             truth[sid] = (fam.id, None, kind)
@@ -191,7 +199,72 @@ def build(families: int, shape: str, seed: int, kin: float, error: float, missin
             pm_snp[sid] = degrade_snps(founder_haplotypes(p, 2, rng), p, rng, error=error,
                                        missing=missing).astype(np.int8)
     snp = SnpData(panel, pm_snp, refs)
+    if evidence and outside:
+        outside_findings(prog, shape, samples, outside, evidence, seed)
     return fams, list(samples.values()), ds.markers, snp, truth, true_peds
+
+
+#: Ages of the people of the outside-body programmes, in years, as uniform ranges: the
+#: reference's age less the missing person's by family shape, and the outside relative's less
+#: the reference's by kind (a generation is 18-35 years).
+REFERENCE_AGE = {"cousin": (-12, 12), "uncle": (18, 35), "half_sibling": (-12, 12)}
+OUTSIDE_AGE = {"ref_child": (-35, -18), "ref_sibling": (-12, 12), "ref_nephew": (-40, -15),
+               "inlaw_cousin": (-12, 12)}
+
+
+def outside_findings(prog, shape: str, samples: dict[str, PMSample],
+                     outside: list[tuple[str, str, str, str, str, str | None]],
+                     evidence: bool | EvidenceModel, seed: int) -> None:
+    """PM findings for the outside bodies, in place, by the programme's evidence model
+    (``simulate.py``'s ``_simulate_evidence``, as for an unregistered body).
+
+    Each outside person died with the missing person (same date of death, in the same grave
+    when his body was found, else a grave of his own in the family's district recovered in
+    ``RECOVERY_YEARS``); his age is the missing person's true age at death plus
+    :data:`REFERENCE_AGE` of the shape and :data:`OUTSIDE_AGE` of his kind (at least one
+    year); his sex is his pedigree's."""
+    from forensic_match.dvi.simulate import (
+        RECOVERY_YEARS,
+        _dates,
+        _Districts,
+        _evidence_model,
+        _EvidenceInput,
+        _simulate_evidence,
+    )
+
+    model = _evidence_model(evidence)
+    assert model is not None and prog.evidence_truth is not None
+    rng = np.random.default_rng([seed, 4000])
+    truth = {r["person"]: r for r in prog.evidence_truth.iter_rows(named=True)
+             if r["family"] is not None}
+    records = {m: fam.info[m] for fam in prog.dataset.am for m in fam.missing}
+    n_districts = max(int(c[1:]) for c in (
+        [r["place_missing"] for r in truth.values()]
+        + [s.info["district"] for s in samples.values() if s.info.get("district")]))
+    districts = _Districts(n_districts, rng, model.district_spacing_km)
+    ages, dates, graves, grave_dates = [], [], [], []
+    for _, _, mp, kind, _, mp_sample in outside:
+        t = truth[mp]
+        age = t["age_death"] + rng.uniform(*REFERENCE_AGE[shape]) + rng.uniform(*OUTSIDE_AGE[kind])
+        ages.append(max(1, int(age)))
+        dates.append(t["date_death"])
+        if mp_sample is not None:
+            info = samples[mp_sample].info
+            graves.append(int(info["district"][1:]) - 1)
+            grave_dates.append(info["date_recovered"])
+        else:
+            graves.append(int(records[mp]["place_missing"][1:]) - 1)
+            grave_dates.append(_dates(rng, RECOVERY_YEARS, 1)[0])
+    n = len(outside)
+    ev = _simulate_evidence(model, rng, districts, _EvidenceInput(
+        person=[sid for sid, *_ in outside], family=[None] * n, body=[sid for sid, *_ in outside],
+        registered=[False] * n, sex=[sex for *_, sex, _ in outside],
+        age=np.array(ages, dtype=np.int64), date_missing=dates,
+        home=np.array(graves, dtype=np.int64), sibship=[None] * n,
+        sample_person=np.arange(n), sample_grave=np.arange(n),
+        grave_district=np.array(graves, dtype=np.int64), grave_date=grave_dates))
+    for (sid, *_), info in zip(outside, ev.pm, strict=True):
+        samples[sid] = dataclasses.replace(samples[sid], info=info)
 
 
 def _str_sample(profile, dropout: float, rng: np.random.Generator):

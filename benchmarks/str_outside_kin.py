@@ -46,12 +46,14 @@ import numpy as np
 import polars as pl
 
 from forensic_match.dvi.identify import identify
+from forensic_match.evidence import Evidence
 from forensic_match.lineage.simulate import add_lineage
 from forensic_match.linked import load_force_panel
 
 from .lineage_power import _mt_population, _y_population
 from .lineage_validation import _commit, _count
 from .snp_outside_kin import KINDS, build, count
+from .validation import WRONG_EVIDENCE
 
 
 def add_true_lineage(fams, samples, truth, true_peds, seed: int):
@@ -118,6 +120,12 @@ def main() -> None:
     ap.add_argument("--reference-kin", type=float, nargs="+", default=[0.0, 1.0])
     ap.add_argument("--analyses", nargs="+", default=["str", "lineage"],
                     choices=["str", "lineage"])
+    ap.add_argument("--evidence", action="store_true",
+                    help="simulate AM records and PM findings (the outside bodies' from their "
+                         "own ages and sexes: snp_outside_kin.outside_findings) and analyse "
+                         "with them")
+    ap.add_argument("--evidence-wrong", action="store_true",
+                    help="as --evidence, drawn from validation.WRONG_EVIDENCE")
     ap.add_argument("--json", default=None, help="append one JSON line per programme")
     ap.add_argument("--programme", type=int, default=0, metavar="N",
                     help="measure the price on the default mix of N families instead")
@@ -127,12 +135,15 @@ def main() -> None:
             programme_price(args.programme, seed, args.reference_kin)
         return
     panel = load_force_panel()   # build draws SNPs too: the same programme as snp_outside_kin
+    world = WRONG_EVIDENCE if args.evidence_wrong else args.evidence
     pooled: dict[tuple, Counter] = {}
     bodies_all: Counter = Counter()
     for shape in args.shapes:
         for seed in args.seeds:
             fams, samples, markers, _, truth, true_peds = build(
-                args.families, shape, seed, args.kin, 0.01, 0.3, panel)
+                args.families, shape, seed, args.kin, 0.01, 0.3, panel, evidence=world)
+            evidence = Evidence.from_dataset(SimpleNamespace(
+                id=f"{shape} seed {seed}", am=fams, pm=samples)) if world else None
             lfams, lineage = add_true_lineage(fams, samples, truth, true_peds, seed)
             what = Counter(v[2] for v in truth.values())
             bodies_all.update({f"{shape} {k}": v for k, v in what.items()})
@@ -145,10 +156,11 @@ def main() -> None:
                         t = time.process_time()
                         if analysis == "str":
                             res = identify(fams, samples, markers, relatives=relatives,
-                                           reference_kin=kin)
+                                           reference_kin=kin, evidence=evidence)
                         else:
                             res = identify(lfams, samples, markers, relatives=relatives,
-                                           reference_kin=kin, lineage=lineage)
+                                           reference_kin=kin, lineage=lineage,
+                                           evidence=evidence)
                         cpu = time.process_time() - t
                         c = count(res, truth)
                         pooled.setdefault((shape, analysis, relatives, kin), Counter()).update(c)
@@ -162,6 +174,8 @@ def main() -> None:
                 with open(args.json, "a", encoding="utf-8") as fh:
                     fh.write(json.dumps({"families": args.families, "shape": shape,
                                          "seed": seed, "kin": args.kin,
+                                         "evidence": "wrong" if args.evidence_wrong
+                                         else bool(args.evidence),
                                          "commit": _commit(), "bodies": dict(what),
                                          "runs": runs}) + "\n")
     print("\npooled over seeds " + " ".join(map(str, args.seeds)) + "; bodies "

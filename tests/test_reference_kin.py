@@ -314,3 +314,36 @@ def test_a_distant_references_relatives_among_the_bodies_are_not_placed(lineage)
     false = [sum(v for k, v in c.items() if "false" in k or "wrong" in k) for c in got]
     assert false[0] > 0 and false[1] == 0
     assert not any("unrelated" in k for c in got for k in c)
+
+
+def test_outside_bodies_get_findings_of_their_own_person_and_the_same_genotypes():
+    """``build(evidence=True)`` (``benchmarks/snp_outside_kin.py``): the outside bodies get PM
+    findings drawn for their own age and sex (a reference uncle's child a generation below
+    the uncle, in the missing person's grave when his body was found), the missing persons'
+    AM records, and every genotype is that of the same seed without evidence."""
+    from benchmarks.snp_outside_kin import build
+
+    panel = load_force_panel()
+    plain = build(40, "uncle", 2, 1.0, 0.01, 0.3, panel)
+    fams, samples, _, _, truth, peds = build(40, "uncle", 2, 1.0, 0.01, 0.3, panel,
+                                             evidence=True)
+    assert [s.genotypes for s in samples] == [s.genotypes for s in plain[1]]
+    assert [f.genotypes for f in fams] == [f.genotypes for f in plain[0]]
+    assert all(f.info[f.missing[0]]["age"] >= 0 for f in fams)
+    by_id = {s.id: s for s in samples}
+    outside = [s for s in samples if truth[s.id][2] not in ("missing", "unrelated")]
+    assert len(outside) == 40
+    for s in outside:
+        info = s.info
+        assert info["age_min"] <= info["age_max"] and info["sex_morphology"] in "MFU"
+        fid = truth[s.id][0]
+        mp_sample = next((p for p, t in truth.items() if t[0] == fid and t[2] == "missing"),
+                         None)
+        if mp_sample is not None:
+            assert s.site == by_id[mp_sample].site
+            assert info["district"] == by_id[mp_sample].info["district"]
+    # a child of the uncle is younger than a sibling of the uncle, on average
+    est = {k: [(s.info["age_min"] + s.info["age_max"]) / 2 for s in outside
+               if truth[s.id][2] == k] for k in ("ref_child", "ref_sibling")}
+    assert sum(est["ref_child"]) / len(est["ref_child"]) + 10 < \
+        sum(est["ref_sibling"]) / len(est["ref_sibling"])
