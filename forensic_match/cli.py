@@ -274,7 +274,12 @@ def _lineage_decision(f: Any) -> Any:
                      help="With lineage markers: subpopulation correction of the Y match "
                           "probability, theta + (1 - theta) f for the reference's haplotype "
                           "(docs/lineage.md); a village's common patrilineage should not "
-                          "count as a rare haplotype.")]):
+                          "count as a rare haplotype."),
+        click.option("--mt-theta", type=click.FloatRange(0.0, 1.0, max_open=True),
+                     default=0.0, show_default=True,
+                     help="With lineage markers: subpopulation correction of the mtDNA match "
+                          "probability, as --y-theta for the reference's mitotype "
+                          "(docs/lineage.md).")]):
         f = option(f)
     return f
 
@@ -343,10 +348,11 @@ SNP_SCORE_OPTIONS = ("fst", "pm_error", "reference_error", "pm_dropout", "min_sn
                      "skip_uncomputable")
 
 
-def _lineage_options(y_frequencies: str, y_theta: float) -> dict[str, Any]:
+def _lineage_options(y_frequencies: str, y_theta: float, mt_theta: float = 0.0
+                     ) -> dict[str, Any]:
     """``lineage_lr``'s options from :func:`_lineage_decision`'s (one place for every
     command that takes them)."""
-    return {"y_method": y_frequencies, "y_theta": y_theta}
+    return {"y_method": y_frequencies, "y_theta": y_theta, "mt_theta": mt_theta}
 
 
 def _with_y_fit(lineage: Any, y_frequencies: str) -> Any:
@@ -416,6 +422,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                   use_evidence: bool, place_prior: bool, fam_pedigree: str | None,
                   missing_prefix: str, use_lineage: bool, lineage_kin: float,
                   y_frequencies: str, evidence_population: str = "peru", y_theta: float = 0.0,
+                  mt_theta: float = 0.0,
                   snp_references: str | None = None, snp_pm: str | None = None,
                   reference_kin: float = REFERENCE_KIN_WEIGHT, **snp_model: Any) -> None:
     """Solve an identification DATASET.json, or the [DVI] section of a Familias DATASET.fam
@@ -507,7 +514,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                               closed=closed, undisputed=require_undisputed,
                               reuse=compiled_tables(ds), evidence=evidence, lineage=lineage,
                               lineage_kin=lineage_kin,
-                              lineage_options=_lineage_options(y_frequencies, y_theta),
+                              lineage_options=_lineage_options(y_frequencies, y_theta, mt_theta),
                               snp=snp, snp_options=snp_options, reference_kin=reference_kin)
     except ForensicMatchError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -988,7 +995,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                    place_prior: bool, lineage_path: str | None, lineage_kin: float,
                    y_frequencies: str, quiet: bool, decimal_comma: bool,
                    normalise_alleles: bool, single_allele: str, sex_codes: str,
-                   evidence_population: str = "peru", y_theta: float = 0.0) -> None:
+                   evidence_population: str = "peru", y_theta: float = 0.0,
+                   mt_theta: float = 0.0) -> None:
     """Blind search and identification on your files; writes ranked candidate tables.
 
     The output folder holds the candidate tables, the proposed identifications, the near
@@ -1027,7 +1035,7 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                                     lineage=None if lineage is None else
                                     {"lineage": lineage, "lineage_kin": lineage_kin,
                                      "lineage_options": _lineage_options(y_frequencies,
-                                                                         y_theta)})
+                                                                         y_theta, mt_theta)})
     except (ForensicMatchError, ImportError) as exc:
         click.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
@@ -1652,7 +1660,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                 min_markers: int | None, workers: int, tables_dir: str | None,
                 no_tables: bool, no_search_reuse: bool, use_evidence: bool,
                 place_prior: bool, lineage_path: str | None, lineage_kin: float,
-                y_frequencies: str, actor: str, quiet: bool, y_theta: float = 0.0) -> None:
+                y_frequencies: str, actor: str, quiet: bool, y_theta: float = 0.0,
+                mt_theta: float = 0.0) -> None:
     """Store tonight's records in the case store (new versions where changed), identify on
     the store's newest data, and record the run's candidates and proposals.
 
@@ -1725,7 +1734,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                               ("config", config_path)) if path is not None}}
         lineage: dict[str, Any] = {}
         given = [f"--{name.replace('_', '-')}"
-                 for name in ("lineage_kin", "y_frequencies", "y_theta")
+                 for name in ("lineage_kin", "y_frequencies", "y_theta", "mt_theta")
                  if click.get_current_context().get_parameter_source(name)
                  is not click.core.ParameterSource.DEFAULT]
         if lineage_path is None and given:
@@ -1737,7 +1746,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
             lineage = {"lineage": _with_y_fit(LineageData.from_file(lineage_path),
                                               y_frequencies),
                        "lineage_kin": lineage_kin,
-                       "lineage_options": _lineage_options(y_frequencies, y_theta)}
+                       "lineage_options": _lineage_options(y_frequencies, y_theta,
+                                                           mt_theta)}
             provenance.setdefault("inputs", {})["lineage"] = {
                 "path": lineage_path, "sha256": _sha256_file(lineage_path)}
         store = _open_store(db, upgrade=True)

@@ -118,7 +118,8 @@ def programmes(draw):
     options = {"y_method": draw(st.sampled_from(["count", "count_upper", "kappa"])),
                "mt_method": draw(st.sampled_from(["count", "count_upper"])),
                "references": draw(st.sampled_from(["all", "nearest"])),
-               "y_theta": draw(st.sampled_from([0.0, 0.0, 0.03]))}
+               "y_theta": draw(st.sampled_from([0.0, 0.0, 0.03])),
+               "mt_theta": draw(st.sampled_from([0.0, 0.0, 0.04]))}
     return data, options
 
 
@@ -248,7 +249,8 @@ def test_disclap_and_simulated_programme_equal_the_oracle():
     ds.lineage.fit_disclap(3)
     rows = [(f.id, m) for f in ds.am for m in f.missing]
     for options in ({}, {"y_method": "disclap"}, {"y_theta": 0.05},
-                    {"y_method": "disclap", "y_theta": 0.05}):
+                    {"y_method": "disclap", "y_theta": 0.05}, {"mt_theta": 0.05},
+                    {"mt_theta": 0.05, "references": "nearest"}):
         fast = LineageScores(rows, ds.am, ds.pm, ds.lineage, **options).block(
             np.arange(len(rows)))
         _assert_same(fast, _oracle(ds, rows, options))

@@ -218,10 +218,12 @@ def test_solve_states_and_takes_the_kinsmen_weight(tmp_path):
     assert out.exit_code == 2
 
 
-def test_solve_takes_the_y_theta(tmp_path, markers):
-    """``--y-theta`` reaches the identifications' lineage LRs: each one's ``lineage_log10_lr``
-    is ``identify``'s with ``lineage_options={"y_theta": ...}`` on the same dataset, and lower
-    than without (father-son Y matches); 1 is refused by the option."""
+@pytest.mark.parametrize("option", ["y_theta", "mt_theta"])
+def test_solve_takes_the_lineage_thetas(tmp_path, markers, option):
+    """``--y-theta`` and ``--mt-theta`` reach the identifications' lineage LRs: each one's
+    ``lineage_log10_lr`` is ``identify``'s with ``lineage_options={option: ...}`` on the
+    same dataset, and lower than without (parent-child Y and mtDNA matches); 1 is refused
+    by the option."""
     import json
 
     from click.testing import CliRunner
@@ -238,19 +240,20 @@ def test_solve_takes_the_y_theta(tmp_path, markers):
     ds = load_case(str(path))
     got = {}
     for theta in (0.0, 0.2):
+        flag = "--" + option.replace("_", "-")
         out = CliRunner().invoke(main, ["solve", str(path), "--closed", "--lineage",
-                                        "--y-theta", str(theta)])
+                                        flag, str(theta)])
         assert out.exit_code == 0, out.output
         got[theta] = {(r["pm"], r["missing"]): r["lineage_log10_lr"]
                       for r in json.loads(out.output)["identifications"]}
         res = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta, closed=True,
-                       lineage=ds.lineage, lineage_options={"y_theta": theta})
+                       lineage=ds.lineage, lineage_options={option: theta})
         want = {(r["pm"], r["missing"]): r["lineage_log10_lr"]
                 for r in res.identifications.iter_rows(named=True)}
         assert got[theta] == pytest.approx(want, rel=1e-12)
     both = set(got[0.0]) & set(got[0.2])
     assert both and any(got[0.2][k] < got[0.0][k] - 0.1 for k in both)
-    out = CliRunner().invoke(main, ["solve", str(path), "--lineage", "--y-theta", "1"])
+    out = CliRunner().invoke(main, ["solve", str(path), "--lineage", flag, "1"])
     assert out.exit_code == 2
 
 

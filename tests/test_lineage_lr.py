@@ -299,6 +299,39 @@ def test_y_theta_is_the_haploid_balding_nichols_match_probability():
     # the numerator is at most 1, so theta caps the Y LR of a match at 1 / theta
     for meioses in (1, 3, 6):
         assert y_lr(ref, ref, meioses, data, theta=0.05).lr <= 1.0 / 0.05
-    for bad in (1.0, -0.1, "0.1"):
+    for bad in (1.0, -0.1, "0.1", True):
         with pytest.raises(InputError, match="y_theta"):
             check_lineage_options(data, {"y_theta": bad})
+
+
+def test_mt_theta_is_the_haploid_balding_nichols_match_probability():
+    """With ``mt_theta``, the mtDNA LR's denominator is theta + (1 - theta) f when the PM
+    mitotype shows no difference from the nearest reference's over the sites both read (a
+    fitting heteroplasmy is none) and (1 - theta) f otherwise; the numerator is unchanged;
+    ``lineage_lr(mt_theta=...)`` passes it on; theta outside [0, 1) is refused."""
+    from forensic_match.lineage.data import LineageData
+    from forensic_match.lineage.lr import check_lineage_options, mt_lr
+    from forensic_match.lineage.mtdna import MitotypeDatabase, parse_mitotype
+
+    def mito(*variants):
+        return parse_mitotype({"range": [[16024, 16365]], "variants": list(variants)})
+
+    data = LineageData(mt_database=MitotypeDatabase("toy", (
+        mito("16189C"), mito("16189C", "16311C"), mito(), mito("16223T"))))
+    ref = mito("16189C")
+    for pm, same in ((mito("16189C"), True), (mito("16189Y"), True),
+                     (mito("16189C", "16311C"), False)):
+        plain = mt_lr(pm, ref, 2, data)
+        theta = mt_lr(pm, ref, 2, data, theta=0.05)
+        f = plain.frequency.value
+        want = (0.05 if same else 0.0) + 0.95 * f
+        assert theta.frequency.value == pytest.approx(want, rel=1e-12)
+        assert theta.numerator == plain.numerator
+        assert theta.lr == pytest.approx(plain.numerator / want, rel=1e-12)
+        assert "theta = 0.05" in theta.frequency.description
+        assert ("PM mitotype being the reference's" if same
+                else "PM mitotype differing") in theta.frequency.description
+        assert mt_lr(pm, ref, 2, data, theta=0.0).lr == plain.lr
+    for bad in (1.0, -0.1, "0.1", True):
+        with pytest.raises(InputError, match="mt_theta"):
+            check_lineage_options(data, {"mt_theta": bad})

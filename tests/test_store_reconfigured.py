@@ -305,11 +305,14 @@ def test_what_counts_as_a_configuration_change() -> None:
     # explicitly (as the command line now records it) is no change; 0.02 is
     lin = base | {"lineage": {"kin": 1.0, "y_method": "count", "options": {}}}
     given = base | {"lineage": {"kin": 1.0, "y_method": "count",
-                                "options": {"y_method": "count", "y_theta": 0.0}}}
+                                "options": {"y_method": "count", "y_theta": 0.0,
+                                            "mt_theta": 0.0}}}
     assert describe_changes(_recorded(lin, panel), _recorded(given, panel)) == []
     theta = base | {"lineage": {"kin": 1.0, "y_method": "count",
-                                "options": {"y_method": "count", "y_theta": 0.02}}}
+                                "options": {"y_method": "count", "y_theta": 0.02,
+                                            "mt_theta": 0.01}}}
     assert describe_changes(_recorded(lin, panel), _recorded(theta, panel)) == [
+        "lineage option mt_theta changed (0.0 -> 0.01)",
         "lineage option y_theta changed (0.0 -> 0.02)"]
 
 

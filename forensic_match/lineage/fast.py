@@ -399,10 +399,16 @@ class RowScorer:
             tree = line_tree(family.pedigree, [missing, *(x.relative for x in links)], "mtDNA")
             lognum, region_key = self._mt_tree(tree, {best.relative: refs[best.relative],
                                                       **others}, missing)
+            differs = None
         else:
-            lognum, region_key = self._mt_pair(refs[best.relative], best.meioses)
+            lognum, region_key, differs = self._mt_pair(refs[best.relative], best.meioses)
         info, sites = self._mt_frequency(region_key)
         compared = self.has_mt & (sites > 0)
+        theta = float(self.opt["mt_theta"])
+        if theta > 0:       # as lr.mt_lr: given the nearest reference's mitotype
+            if differs is None:
+                differs = self._mt_pair(refs[best.relative], best.meioses)[2]
+            info = np.log10(match_probability(np.power(10.0, info), theta, differs == 0))
         out = lognum - info
         return np.where(compared, out, 0.0), compared
 
@@ -461,9 +467,10 @@ class RowScorer:
                             list(index))
         return self._tokens
 
-    def _mt_pair(self, ref: Mitotype, meioses: int) -> tuple[np.ndarray, Any]:
+    def _mt_pair(self, ref: Mitotype, meioses: int) -> tuple[np.ndarray, Any, np.ndarray]:
         """log10 of :func:`~forensic_match.lineage.mtdna.transmission_probability` over the
-        samples, for one reference ``meioses`` meioses away."""
+        samples, for one reference ``meioses`` meioses away, the region's key and each
+        sample's number of differences from the reference."""
         key = ("pair", ref.ranges)
         same, other = site_probabilities(self.opt["mt_rate"], meioses)
         solo = self._solo.get((key, same, other))
@@ -495,7 +502,7 @@ class RowScorer:
             num = np.power(same, plain.astype(float)) * np.power(other, d.astype(float)) \
                 * np.power(10.0, logf)
             lognum = np.where(num > 0, np.log10(np.where(num > 0, num, 1.0)), -np.inf)
-        return lognum, key
+        return lognum, key, d
 
     def _sites(self, ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
         """Per sample, the positions it reads within ``ranges``."""

@@ -56,7 +56,7 @@ MtMethod = Literal["count", "count_upper"]
 #: Options of :func:`lineage_lr` and their defaults.
 OPTIONS = {"y_method": "count", "mt_method": "count", "level": 0.95,
            "multistep": MULTISTEP_FRACTION, "mt_rate": PARSONS_1997_RATE,
-           "references": "all", "y_theta": 0.0}
+           "references": "all", "y_theta": 0.0, "mt_theta": 0.0}
 
 
 @dataclass(frozen=True)
@@ -273,11 +273,12 @@ def match_probability(frequency: Any, theta: float, same: Any) -> Any:
     return np.where(same, theta, 0.0) + (1.0 - theta) * frequency
 
 
-def theta_corrected(freq: HaplotypeFrequency, theta: float, *, same: bool
-                    ) -> HaplotypeFrequency:
-    """The match probability of a haplotype of frequency ``freq`` given one haplotype of
-    the same subpopulation already seen (the reference's): ``theta + (1 - theta) f`` when it
-    is the same, ``(1 - theta) f`` when not (Balding-Nichols for a haploid marker).
+def theta_corrected(freq: HaplotypeFrequency, theta: float, *, same: bool,
+                    kind: str = "haplotype") -> HaplotypeFrequency:
+    """The match probability of a haplotype (``kind``: ``"haplotype"`` or ``"mitotype"``,
+    for the text) of frequency ``freq`` given one of the same subpopulation already seen
+    (the reference's): ``theta + (1 - theta) f`` when it is the same, ``(1 - theta) f`` when
+    not (Balding-Nichols for a haploid marker).
 
     Examples
     --------
@@ -286,8 +287,8 @@ def theta_corrected(freq: HaplotypeFrequency, theta: float, *, same: bool
     0.02098
     """
     value = float(match_probability(freq.value, theta, same))
-    how = ("theta + (1 - theta) x that, the PM haplotype being the reference's"
-           if same else "(1 - theta) x that, the PM haplotype differing from the reference's")
+    how = (f"theta + (1 - theta) x that, the PM {kind} being the reference's"
+           if same else f"(1 - theta) x that, the PM {kind} differing from the reference's")
     return replace(
         freq, value=value,
         description=f"{freq.description}; subpopulation correction theta = {theta:g}: {how} "
@@ -299,7 +300,8 @@ def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
           reference_id: str = "R", missing: str = "M",
           other_references: tuple[str, ...] = (),
           others: Mapping[str, Mitotype] | None = None,
-          tree: Mapping[str, str | None] | None = None) -> LineageLR | None:
+          tree: Mapping[str, str | None] | None = None,
+          theta: float = 0.0) -> LineageLR | None:
     """mtDNA LR of a PM mitotype against a reference ``meioses`` meioses from the missing
     person on the maternal line; ``None`` when the two share no read position.
 
@@ -331,6 +333,12 @@ def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
     tree : mapping, optional
         The line's tree (:func:`~forensic_match.lineage.lines.line_tree`) through the missing
         person (``missing``), ``reference_id`` and ``others``.
+    theta : float
+        Subpopulation correction of the match probability (0 <= theta < 1; default 0, none),
+        as :func:`y_lr`'s: ``theta + (1 - theta) f`` when the PM mitotype shows no
+        difference from the reference's over the sites both read (a heteroplasmy that fits
+        is no difference), ``(1 - theta) f`` otherwise (Buckleton, Krawczak & Weir 2011;
+        conditioned on the nearest reference only).
 
     Returns
     -------
@@ -353,6 +361,8 @@ def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
         return None
     x, n = data.mt_database.matches(pm, region)
     freq = frequency_from_count(x, n, method=method, name=data.mt_database.name, level=level)
+    if theta > 0:
+        freq = theta_corrected(freq, theta, same=not cmp.differences, kind="mitotype")
     lr = num / freq.value
     also = f" (with {', '.join(sorted(others or {}))} on the same line)" if joint else ""
     read = "read by the PM sample and a reference" if joint else "read in both"
@@ -389,10 +399,12 @@ def check_lineage_options(data: LineageData, options: Mapping[str, Any]) -> None
                          f"or 'disclap'")
     if mt_method not in get_args(MtMethod):
         raise InputError(f"lineage mt_method {mt_method!r}: 'count' or 'count_upper'")
-    y_theta = options.get("y_theta", 0.0)
-    if not isinstance(y_theta, (int, float)) or not 0.0 <= y_theta < 1.0:
-        raise InputError(f"lineage y_theta {y_theta!r}: a number from 0 up to (not "
-                         f"including) 1")
+    for name in ("y_theta", "mt_theta"):
+        theta = options.get(name, 0.0)
+        if isinstance(theta, bool) or not isinstance(theta, (int, float)) \
+                or not 0.0 <= theta < 1.0:
+            raise InputError(f"lineage {name} {theta!r}: a number from 0 up to (not "
+                             f"including) 1")
     if y_method == "disclap" and data.disclap is None:
         raise InputError("lineage y_method 'disclap' needs a discrete Laplace fit of the Y "
                          "database (LineageData.fit_disclap)")
@@ -413,7 +425,7 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
                level: float = 0.95, multistep: float = MULTISTEP_FRACTION,
                mt_rate: float = PARSONS_1997_RATE,
                references: Literal["all", "nearest"] = "all",
-               y_theta: float = 0.0) -> LineageResult:
+               y_theta: float = 0.0, mt_theta: float = 0.0) -> LineageResult:
     """Y and mtDNA LRs of a PM sample (:class:`~forensic_match.cases.PMSample`) against a
     missing person of a family (:class:`~forensic_match.cases.Family`).
 
@@ -441,9 +453,9 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
         As for :func:`y_lr` and :func:`mt_lr`.
     references : {"all", "nearest"}
         Every typed relative on each line jointly, or the nearest only.
-    y_theta : float
-        Subpopulation correction of the Y match probability (:func:`y_lr`'s ``theta``;
-        default 0). mtDNA has none yet.
+    y_theta, mt_theta : float
+        Subpopulation corrections of the Y and mtDNA match probabilities (:func:`y_lr`'s and
+        :func:`mt_lr`'s ``theta``; default 0).
 
     Returns
     -------
@@ -504,7 +516,7 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
             mt_res = mt_lr(hm, refs_mt[best.relative], best.meioses, data, method=mt_method,
                            level=level, rate=mt_rate, reference_id=best.relative,
                            missing=missing, other_references=rest, others=others_mt,
-                           tree=tree_mt)
+                           tree=tree_mt, theta=mt_theta)
             if mt_res is None:
                 whom = (f"any of {sorted([best.relative, *others_mt])}" if others_mt
                         else repr(best.relative))
