@@ -334,3 +334,37 @@ def test_lineage_options_are_checked_before_any_work(markers):
     shared = LineageData(data.markers, YDatabase("shared", (
         *distinct.y_database.haplotypes, distinct.y_database.haplotypes[0])))
     identify([fam], [body], markers, lineage=shared, lineage_options={"y_method": "kappa"})
+
+
+def test_a_direct_reference_identification_carries_no_lineage_lr():
+    """A body identified by the missing man's own reference sample (a toothbrush: the
+    same-source LR) has no lineage LR in its row (null: its LR is the same-source
+    comparison's), although his paternal half brother is typed on the Y line and shares the
+    body's haplotype."""
+    import dataclasses as dc
+
+    from forensic_match.cases import Family, PMSample
+    from forensic_match.frequencies import load_frequencies
+    from forensic_match.lineage.data import LineageData, YDatabase
+    from forensic_match.lineage.lr import lineage_lr
+    from forensic_match.lineage.ystr import YMarker
+    from forensic_match.pedigree import missing_person_family
+    from forensic_match.simulate import degrade, simulate_profiles
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    markers = db.markers_for(db.markers)
+    ped = missing_person_family("MP", relatives={"H": "half_sibling_paternal"})
+    truth = simulate_profiles(ped, markers, seed=21)
+    y = {"DYS391": ("10",), "DYS19": ("14",)}
+    data = LineageData((YMarker("DYS391", 1, 0.003), YMarker("DYS19", 1, 0.003)),
+                       YDatabase("toy", tuple({"DYS391": (a,), "DYS19": (b,)} for a, b in
+                                              (("11", "15"), ("12", "13"), ("10", "15")))))
+    fam = Family("F1", ped, ["MP"], {"H": truth["H"]}, ystr={"H": y})
+    bone = PMSample("bone", "M", degrade(truth["MP"], dropout=0.2, seed=22), dropout=0.2,
+                    ystr=y)
+    direct = identify([dc.replace(fam, references={"MP": truth["MP"]})], [bone], markers,
+                      lineage=data).identifications
+    assert direct.height == 1 and direct["rule"][0] == "direct reference"
+    assert direct["lineage_log10_lr"][0] is None
+    # the pair's kinship lineage LR, which the row no longer shows, is there to be had
+    assert lineage_lr(bone, fam, "MP", data).log10_lr > 0

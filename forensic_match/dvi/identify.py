@@ -538,7 +538,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     if evidence is not None:
         table = _with_evidence(table, evidence, sample_by_id)
     if lineage is not None:
+        # a direct reference's LR is its same-source comparison: no lineage LR (null)
         table = table.with_columns(pl.Series("lineage_log10_lr", [
+            None if r["rule"] == "direct reference" else
             rounds.lineage_log10(r["family"], r["missing"], sample_by_id[r["pm"]], fam_by_id)
             for r in table.iter_rows(named=True)], dtype=pl.Float64))
     if snp is not None:
