@@ -129,7 +129,8 @@ def build(families: int, shape: str, seed: int, kin: float, error: float, missin
           panel, other_line: bool = False, evidence: bool | EvidenceModel = False):
     """The programme with outside bodies: (dataset families, samples, markers, SnpData,
     truth {pm: (family, missing or None, kind)}, true pedigrees {family: Pedigree}: the
-    family's with the outside relative added where it has one).
+    family's with the outside relative added where it has one, the dataset's ``extra``:
+    with evidence, the districts' coordinates for the place prior).
 
     With ``evidence`` (``True`` or an :class:`EvidenceModel`), the programme's AM records and
     PM findings are simulated (``simulate_programme(evidence=...)``) and each outside body
@@ -201,7 +202,7 @@ def build(families: int, shape: str, seed: int, kin: float, error: float, missin
     snp = SnpData(panel, pm_snp, refs)
     if evidence and outside:
         outside_findings(prog, shape, samples, outside, evidence, seed)
-    return fams, list(samples.values()), ds.markers, snp, truth, true_peds
+    return fams, list(samples.values()), ds.markers, snp, truth, true_peds, ds.extra
 
 
 #: Ages of the people of the outside-body programmes, in years, as uniform ranges: the
@@ -312,7 +313,7 @@ def main() -> None:
     if args.chromosomes:
         keep = set(args.chromosomes.split(","))
         panel = panel.subset([m.name for m, c in zip(panel.markers, panel.chrom) if c in keep])
-    fams, samples, markers, snp, truth, _ = build(args.families, args.shape, args.seed, args.kin,
+    fams, samples, markers, snp, truth, _, _ = build(args.families, args.shape, args.seed, args.kin,
                                                args.error, args.missing, panel,
                                                other_line=args.other_line)
     what = Counter(v[2] for v in truth.values())

@@ -126,6 +126,8 @@ def main() -> None:
                          "with them")
     ap.add_argument("--evidence-wrong", action="store_true",
                     help="as --evidence, drawn from validation.WRONG_EVIDENCE")
+    ap.add_argument("--place", action="store_true",
+                    help="with --evidence: weigh pairs by the place-and-date prior too")
     ap.add_argument("--json", default=None, help="append one JSON line per programme")
     ap.add_argument("--programme", type=int, default=0, metavar="N",
                     help="measure the price on the default mix of N families instead")
@@ -140,10 +142,11 @@ def main() -> None:
     bodies_all: Counter = Counter()
     for shape in args.shapes:
         for seed in args.seeds:
-            fams, samples, markers, _, truth, true_peds = build(
+            fams, samples, markers, _, truth, true_peds, extra = build(
                 args.families, shape, seed, args.kin, 0.01, 0.3, panel, evidence=world)
             evidence = Evidence.from_dataset(SimpleNamespace(
-                id=f"{shape} seed {seed}", am=fams, pm=samples)) if world else None
+                id=f"{shape} seed {seed}", am=fams, pm=samples, extra=extra),
+                place=args.place) if world else None
             lfams, lineage = add_true_lineage(fams, samples, truth, true_peds, seed)
             what = Counter(v[2] for v in truth.values())
             bodies_all.update({f"{shape} {k}": v for k, v in what.items()})
@@ -175,7 +178,7 @@ def main() -> None:
                     fh.write(json.dumps({"families": args.families, "shape": shape,
                                          "seed": seed, "kin": args.kin,
                                          "evidence": "wrong" if args.evidence_wrong
-                                         else bool(args.evidence),
+                                         else bool(args.evidence), "place": args.place,
                                          "commit": _commit(), "bodies": dict(what),
                                          "runs": runs}) + "\n")
     print("\npooled over seeds " + " ".join(map(str, args.seeds)) + "; bodies "

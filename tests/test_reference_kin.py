@@ -304,7 +304,7 @@ def test_a_distant_references_relatives_among_the_bodies_are_not_placed(lineage)
     from benchmarks.snp_outside_kin import build, count
     from benchmarks.str_outside_kin import add_true_lineage
 
-    fams, samples, markers, _, truth, peds = build(30, "uncle", 1, 1.0, 0.01, 0.3,
+    fams, samples, markers, _, truth, peds, _ = build(30, "uncle", 1, 1.0, 0.01, 0.3,
                                                    load_force_panel())
     options = {}
     if lineage:
@@ -325,11 +325,12 @@ def test_outside_bodies_get_findings_of_their_own_person_and_the_same_genotypes(
 
     panel = load_force_panel()
     plain = build(40, "uncle", 2, 1.0, 0.01, 0.3, panel)
-    fams, samples, _, _, truth, peds = build(40, "uncle", 2, 1.0, 0.01, 0.3, panel,
-                                             evidence=True)
+    fams, samples, _, _, truth, _, extra = build(40, "uncle", 2, 1.0, 0.01, 0.3, panel,
+                                                 evidence=True)
     assert [s.genotypes for s in samples] == [s.genotypes for s in plain[1]]
     assert [f.genotypes for f in fams] == [f.genotypes for f in plain[0]]
     assert all(f.info[f.missing[0]]["age"] >= 0 for f in fams)
+    assert extra["district_coordinates"]
     by_id = {s.id: s for s in samples}
     outside = [s for s in samples if truth[s.id][2] not in ("missing", "unrelated")]
     assert len(outside) == 40
