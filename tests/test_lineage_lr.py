@@ -272,6 +272,21 @@ def test_an_off_ladder_y_call_in_a_lab_export_leaves_that_locus_out_with_a_warni
         lineage_lr(bad, ds.am[0], "MP", ds.lineage)
 
 
+def _assert_theta_corrected(lr_of, pm, ref, data, same: bool, theta: float = 0.05):
+    """``lr_of(..., theta=theta)`` (``y_lr`` or ``mt_lr``, 2 meioses) has the denominator
+    theta [same] + (1 - theta) f and the plain numerator; theta 0 is the plain LR. Returns
+    the corrected result."""
+    plain = lr_of(pm, ref, 2, data)
+    got = lr_of(pm, ref, 2, data, theta=theta)
+    want = (theta if same else 0.0) + (1.0 - theta) * plain.frequency.value
+    assert got.frequency.value == pytest.approx(want, rel=1e-12)
+    assert got.numerator == plain.numerator
+    assert got.lr == pytest.approx(plain.numerator / want, rel=1e-12)
+    assert f"theta = {theta:g}" in got.frequency.description
+    assert lr_of(pm, ref, 2, data, theta=0.0).lr == plain.lr
+    return got
+
+
 def test_y_theta_is_the_haploid_balding_nichols_match_probability():
     """With ``y_theta``, the Y LR's denominator is theta + (1 - theta) f when the PM haplotype
     is the nearest reference's at every compared locus and (1 - theta) f when it differs
@@ -287,15 +302,7 @@ def test_y_theta_is_the_haploid_balding_nichols_match_probability():
                                                            ("10", "15"), ("12", "13")))))
     ref = {"DYS391": ("10",), "DYS19": ("14",)}
     for pm, same in ((dict(ref), True), ({"DYS391": ("11",), "DYS19": ("14",)}, False)):
-        plain = y_lr(pm, ref, 2, data)
-        theta = y_lr(pm, ref, 2, data, theta=0.05)
-        f = plain.frequency.value
-        want = (0.05 if same else 0.0) + 0.95 * f
-        assert theta.frequency.value == pytest.approx(want, rel=1e-12)
-        assert theta.numerator == plain.numerator
-        assert theta.lr == pytest.approx(plain.numerator / want, rel=1e-12)
-        assert "theta = 0.05" in theta.frequency.description
-        assert y_lr(pm, ref, 2, data, theta=0.0).lr == plain.lr
+        _assert_theta_corrected(y_lr, pm, ref, data, same)
     # the numerator is at most 1, so theta caps the Y LR of a match at 1 / theta
     for meioses in (1, 3, 6):
         assert y_lr(ref, ref, meioses, data, theta=0.05).lr <= 1.0 / 0.05
@@ -321,17 +328,9 @@ def test_mt_theta_is_the_haploid_balding_nichols_match_probability():
     ref = mito("16189C")
     for pm, same in ((mito("16189C"), True), (mito("16189Y"), True),
                      (mito("16189C", "16311C"), False)):
-        plain = mt_lr(pm, ref, 2, data)
-        theta = mt_lr(pm, ref, 2, data, theta=0.05)
-        f = plain.frequency.value
-        want = (0.05 if same else 0.0) + 0.95 * f
-        assert theta.frequency.value == pytest.approx(want, rel=1e-12)
-        assert theta.numerator == plain.numerator
-        assert theta.lr == pytest.approx(plain.numerator / want, rel=1e-12)
-        assert "theta = 0.05" in theta.frequency.description
+        theta = _assert_theta_corrected(mt_lr, pm, ref, data, same)
         assert ("PM mitotype being the reference's" if same
                 else "PM mitotype differing") in theta.frequency.description
-        assert mt_lr(pm, ref, 2, data, theta=0.0).lr == plain.lr
     for bad in (1.0, -0.1, "0.1", True):
         with pytest.raises(InputError, match="mt_theta"):
             check_lineage_options(data, {"mt_theta": bad})
