@@ -5,7 +5,8 @@ A simulated programme (``simulate_programme``) whose families are all of the dis
 haplotypes and mitotypes added by ``lineage.simulate.add_lineage`` (a six-cluster discrete
 Laplace Y population over 15 loci with Ballantyne 2010 rates, mitotypes of 40 haplogroups over
 HV1 and HV2, databases of 1,000; ``--villages`` > 0 adds village patrilineages: every family
-and unrelated body belongs to a village of 3 patrilineages, 5 generations deep). Counted
+and unrelated body belongs to a village of 3 patrilineages, 5 generations deep; with
+``--matrilines N`` its mitotypes come from N maternal lines of the village too). Counted
 against the truth: individual identifications and family-level proposals, right and wrong,
 for the default relative alternatives and for closed family lists (``relatives=0``), in all
 and per family shape (a proposal counts under the shape of the family it names; the bodies of
@@ -98,11 +99,11 @@ def summarise(path: str) -> str:
     for r in records:
         key = (r["families"], r["bodies_pm"], r["villages"], r.get("lineages", 3),
                r["y_method"], tuple(r["shapes"]), r.get("model", EARLIER_MODEL),
-               r.get("evidence", False), r.get("y_theta", 0.0),
-               json.dumps(r.get("world", {}), sort_keys=True))
+               r.get("evidence", False), r.get("y_theta", 0.0), r.get("mt_theta", 0.0),
+               r.get("matrilines", 0), json.dumps(r.get("world", {}), sort_keys=True))
         by_setting.setdefault(key, []).append(r)
     for (families, pms, villages, lineages, method, shapes, model, evidence, y_theta,
-         world), runs in by_setting.items():
+         mt_theta, matrilines, world), runs in by_setting.items():
         departs = json.loads(world)
         seeds = sorted(r["seed"] for r in runs)
         lines.append(f"{len(runs)} runs (seeds {', '.join(map(str, seeds))}): {families} "
@@ -111,6 +112,8 @@ def summarise(path: str) -> str:
                      f"{method}, shapes {' '.join(shapes)}; "
                      f"{'AM/PM evidence; ' if evidence else ''}"
                      f"{f'Y theta {y_theta:g}; ' if y_theta else ''}"
+                     f"{f'mtDNA theta {mt_theta:g}; ' if mt_theta else ''}"
+                     f"{f'{matrilines} matrilines per village; ' if matrilines else ''}"
                      f"{f'world departs: {_departs(departs)}; ' if departs else ''}"
                      f"model: {model}; "
                      f"{sum(r['cpu_seconds'] for r in runs):.0f} CPU-s in all; commits "
@@ -182,6 +185,10 @@ def main() -> None:
     ap.add_argument("--lineages", type=int, default=3,
                     help="patrilineages per village (--villages > 0); fewer: more unrelated "
                          "men share a family's Y line")
+    ap.add_argument("--matrilines", type=int, default=0,
+                    help="maternal lines per village (--villages > 0; default 0: mitotypes "
+                         "of the population at large): unrelated villagers share a family's "
+                         "mitotype more often than the database says")
     ap.add_argument("--shapes", nargs="+", default=["half_siblings", "nephew", "cousin_aunt"],
                     help="family shapes of simulate_programme (e.g. the single-reference "
                          "shapes cousin, half_sibling, uncle)")
@@ -216,6 +223,8 @@ def main() -> None:
                        help="share of bodies whose mitotype is read over HV1 only")
     ap.add_argument("--y-theta", type=float, default=0.0,
                     help="analyse with this Y subpopulation correction (lineage_lr y_theta)")
+    ap.add_argument("--mt-theta", type=float, default=0.0,
+                    help="analyse with this mtDNA subpopulation correction (mt_theta)")
     ap.add_argument("--json", default=None,
                     help="append the counts of this run as one JSON line to this file")
     ap.add_argument("--summarise", default=None, metavar="FILE",
@@ -266,6 +275,7 @@ def run(args: argparse.Namespace, seed: int) -> None:
     add_lineage(prog, population=population, mitotypes=_mt_population(rng, 2000),
                 seed=rng, database_size=1000, villages=args.villages, lineages=args.lineages,
                 generations=5, mt_rate=PARSONS_1997_RATE * args.mt_rate_factor,
+                matrilines=args.matrilines,
                 simulate_y_markers=[replace(m, rate=m.rate * args.y_rate_factor)
                                     for m in population.markers])
     if world.get("pm_y_loss") or world.get("pm_mt_partial"):
@@ -304,7 +314,8 @@ def run(args: argparse.Namespace, seed: int) -> None:
             t = time.process_time()
             res = identify(ds.am, ds.pm, ds.markers, relatives=relatives, lineage=lineage,
                            lineage_options={"y_method": args.y_method,
-                                            "y_theta": args.y_theta}, evidence=evidence)
+                                            "y_theta": args.y_theta,
+                                            "mt_theta": args.mt_theta}, evidence=evidence)
             cpu = time.process_time() - t
             counts = _count(res, truth_missing, truth_family, shape_of)
             for shape in ["all", *sorted(k for k in bodies if k != "all")]:
@@ -320,7 +331,8 @@ def run(args: argparse.Namespace, seed: int) -> None:
         record = {"families": args.families, "bodies_pm": args.bodies, "seed": seed,
                   "commit": _commit(), "model": MODEL, "evidence": args.evidence,
                   "villages": args.villages, "lineages": args.lineages,
-                  "y_method": args.y_method, "y_theta": args.y_theta, "world": world,
+                  "y_method": args.y_method, "y_theta": args.y_theta,
+                  "mt_theta": args.mt_theta, "matrilines": args.matrilines, "world": world,
                   "shapes": args.shapes, "bodies": dict(bodies), "runs": runs,
                   "cpu_seconds": round(time.process_time() - start_cpu, 1)}
         with open(args.json, "a", encoding="utf-8") as fh:

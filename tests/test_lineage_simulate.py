@@ -285,3 +285,25 @@ def test_degrade_lineage_per_body_and_never_the_references(markers):
     assert all(p.ystr is None for p in prog.dataset.pm)
     with pytest.raises(InputError, match="y_loss"):
         degrade_lineage(prog, seed=3, y_loss=(0.5, 0.2))
+
+
+def test_village_matrilines_share_mitotypes_beyond_the_database(markers):
+    """With ``matrilines``, a village's founders and unrelated bodies take its few maternal
+    lines' mitotypes (here one line per village and no mutation: exactly two mitotypes among
+    them), while the database is drawn from the population at large; without it the data
+    are those of a run that never had the option."""
+    base = _programme_with_lineage(markers, villages=2, lineages=2)
+    none = _programme_with_lineage(markers, villages=2, lineages=2, matrilines=0)
+    assert [p.mtdna for p in none.dataset.pm] == [p.mtdna for p in base.dataset.pm]
+    assert [f.mtdna for f in none.dataset.am] == [f.mtdna for f in base.dataset.am]
+    prog = _programme_with_lineage(markers, villages=2, lineages=2, matrilines=1,
+                                   mt_rate=0.0)
+    ds = prog.dataset
+
+    def key(m):
+        return m.ranges, tuple(m.notation())
+
+    seen = {key(m) for f in ds.am for m in f.mtdna.values()} | {key(p.mtdna) for p in ds.pm}
+    assert len(seen) <= 2
+    assert len({key(m) for m in ds.lineage.mt_database.mitotypes}) > 10
+    assert len({key(p.mtdna) for p in base.dataset.pm}) > 5

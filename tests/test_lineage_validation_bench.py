@@ -80,12 +80,13 @@ def test_a_world_other_than_the_model_is_recorded_and_kept_apart(tmp_path, monke
     monkeypatch.setattr(sys, "argv", [
         *common, "--evidence-wrong", "--stepwise-data", "--y-rate-factor", "2",
         "--mt-rate-factor", "3", "--pm-y-loss", "0.1", "0.4", "--pm-mt-partial", "0.5",
-        "--y-theta", "0.02"])
+        "--y-theta", "0.02", "--mt-theta", "0.01", "--matrilines", "2"])
     lineage_validation.main()
     capsys.readouterr()
     plain, wrong = [json.loads(line) for line in out.read_text().splitlines()]
     assert plain["world"] == {} and plain["y_theta"] == 0.0
     assert wrong["evidence"] is True and wrong["y_theta"] == 0.02
+    assert wrong["mt_theta"] == 0.01 and wrong["matrilines"] == 2
     assert wrong["world"] == {"evidence_wrong": True, "stepwise_data": True,
                               "y_rate_factor": 2.0, "mt_rate_factor": 3.0,
                               "pm_y_loss": [0.1, 0.4], "pm_mt_partial": 0.5}
@@ -94,4 +95,4 @@ def test_a_world_other_than_the_model_is_recorded_and_kept_apart(tmp_path, monke
     assert ("world departs: AM/PM evidence from WRONG_EVIDENCE, autosomal data one-step "
             "stepwise, Y rates x2, mtDNA rate x3, PM Y loci lost 0.1-0.4, PM mitotypes HV1 "
             "only 50%") in table
-    assert "Y theta 0.02" in table
+    assert "Y theta 0.02; mtDNA theta 0.01; 2 matrilines per village" in table

@@ -204,7 +204,8 @@ def add_lineage(programme: Any, *, population: YPopulation, mitotypes: Sequence[
                 seed: Seed, database_size: int = 1000, mt_rate: float = PARSONS_1997_RATE,
                 villages: int = 0, lineages: int = 5, generations: int = 5,
                 name: str = "simulated",
-                simulate_y_markers: Sequence[YMarker] | None = None) -> Any:
+                simulate_y_markers: Sequence[YMarker] | None = None,
+                matrilines: int = 0) -> Any:
     """Add Y haplotypes and mitotypes to a simulated programme
     (:func:`~forensic_match.dvi.simulate.simulate_programme`), in place, and return it.
 
@@ -222,10 +223,13 @@ def add_lineage(programme: Any, *, population: YPopulation, mitotypes: Sequence[
     after ``generations`` meioses. The database is still drawn from the population at large,
     so men of a village share Y haplotypes more often than the database says.
 
-    Mitotypes of founders and of unrelated bodies are drawn from ``mitotypes`` (no village
-    structure for mtDNA). A body that matches nobody gets a Y haplotype when one of its samples
-    is typed male (its true sex is not recorded by the simulator); a sample typed female gets
-    none.
+    Mitotypes of founders and of unrelated bodies are drawn from ``mitotypes``; with
+    ``villages`` and ``matrilines`` > 0 each village also has ``matrilines`` maternal-line
+    founders drawn from ``mitotypes``, and a founder's (or an unrelated body's) mitotype is
+    that of one of its village's matrilines after ``generations`` transmissions at
+    ``mt_rate`` (the mtDNA database is still drawn from ``mitotypes`` at large). A body that
+    matches nobody gets a Y haplotype when one of its samples is typed male (its true sex is
+    not recorded by the simulator); a sample typed female gets none.
 
     A world whose mutation process is not the one analysed: ``mt_rate`` is the simulated
     mtDNA rate (the analysis states its own), and ``simulate_y_markers`` (the loci of
@@ -246,6 +250,9 @@ def add_lineage(programme: Any, *, population: YPopulation, mitotypes: Sequence[
         markers = tuple(simulate_y_markers)
     pool = list(mitotypes)
     patri = [population.sample(lineages, seed=rng) for _ in range(villages)]
+    # drawn after the patrilineages: without matrilines the stream is as before
+    matri = [[pool[int(k)] for k in rng.integers(len(pool), size=matrilines)]
+             for _ in range(villages)] if matrilines > 0 else []
 
     def founder_y() -> YHaplotype:
         if not villages:
@@ -253,8 +260,16 @@ def add_lineage(programme: Any, *, population: YPopulation, mitotypes: Sequence[
         lines = patri[int(rng.integers(villages))]
         return mutate_y(lines[int(rng.integers(len(lines)))], markers, generations, seed=rng)
 
-    def founder_mt() -> Mitotype:
+    def population_mt() -> Mitotype:
         return pool[int(rng.integers(len(pool)))]
+
+    def village_mt(village: int) -> Mitotype:
+        lines = matri[village]
+        return mutate_mt(lines[int(rng.integers(len(lines)))], generations, rate=mt_rate,
+                         seed=rng)
+
+    def founder_mt() -> Mitotype:
+        return village_mt(int(rng.integers(villages))) if matri else population_mt()
 
     person_y: dict[tuple[str, str], YHaplotype] = {}
     person_mt: dict[tuple[str, str], Mitotype] = {}
@@ -272,7 +287,8 @@ def add_lineage(programme: Any, *, population: YPopulation, mitotypes: Sequence[
         else:
             fy = {i: founder_y() for i in ped.founders if ped.sex_of(i) != "F"}
         ys = drop_y(ped, markers, fy, seed=rng)
-        mts = drop_mt(ped, {i: founder_mt() for i in ped.founders}, rate=mt_rate, seed=rng)
+        fm = {i: village_mt(v) if matri else population_mt() for i in ped.founders}
+        mts = drop_mt(ped, fm, rate=mt_rate, seed=rng)
         for ident in ped.ids:
             if ident in ys:
                 person_y[(fam.id, ident)] = ys[ident]
@@ -299,7 +315,7 @@ def add_lineage(programme: Any, *, population: YPopulation, mitotypes: Sequence[
         sample.mtdna = m
     y_database = YDatabase(name, tuple(population.sample(database_size, seed=rng)))
     ds.lineage = LineageData(population.markers, y_database,
-                             MitotypeDatabase(name, tuple(founder_mt()
+                             MitotypeDatabase(name, tuple(population_mt()
                                                           for _ in range(database_size))))
     return programme
 
