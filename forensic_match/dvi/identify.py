@@ -27,10 +27,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -680,6 +680,8 @@ class _Rounds:
 
             self.snp_cache = SnpCache()
         self.kin_tables: Any = None
+        # The last round's search of the references' relatives (DNA alone), for the next.
+        self.kin_memo: _RelativeSearchMemo | None = None
         self.distant: dict[str, list[str]] = {}   # distant_references per family
 
     def snp_scores(self, rows: list[tuple[str, str]], families: Sequence[Family],
@@ -799,7 +801,7 @@ class _Rounds:
         if self.priors.reference_kin <= 0 or not self.in_play:
             return None
         from forensic_match.decide.alternatives import distant_references
-        from forensic_match.dvi.reference_kin import ReferenceKinTables, search_reference_kin
+        from forensic_match.dvi.reference_kin import ReferenceKinTables, stack_reference_kin
         from forensic_match.linked.scores import MIN_SNPS
 
         for fid in self.in_play - self.distant.keys():
@@ -824,12 +826,28 @@ class _Rounds:
         families = [(_conditioned_family(self.fam_by_id[fid], self.conditioned),
                      sorted(refs[fid]), _observations(self.conditioned, fid) or None)
                     for fid in sorted(self.in_play) if refs[fid]]
-        res, relations = search_reference_kin(
-            families, self.kin_tables, remaining, sex_filter=self.sex_filter,
-            min_markers=self.min_markers, top=TOP,
+        kin = stack_reference_kin(
+            families, self.kin_tables,
             scores=lambda rows, ext: self.snp_scores(rows, ext, remaining, self.lineage_scores(
                 rows, ext, remaining, None)), only=only)
-        return None if res is None else (res, relations)
+        memo, self.kin_memo = self.kin_memo, None
+        if kin.tables is None:
+            return None
+        options = {"top": TOP, "threshold": np.inf, "sex_filter": self.sex_filter,
+                   "min_markers": self.min_markers}
+        res = None
+        if kin.evidence is None and REUSE_REFERENCE_KIN_SEARCH:
+            # DNA alone: the rows of families whose state is unchanged score every body as
+            # they did last round; only the changed families' rows are searched.
+            if memo is not None:
+                res = _search_relatives_again(memo, kin.states, kin.tables, self.kin_tables,
+                                              remaining, self.sex_filter, self.min_markers)
+            if res is None:
+                res = search_samples(kin.tables, remaining, **options)
+            self.kin_memo = _RelativeSearchMemo(dict(kin.states), res)
+        else:
+            res = search_samples(kin.tables, remaining, evidence=kin.evidence, **options)
+        return res, kin.relations
 
     def lineage_kin(self, remaining: list[Body]) -> dict[str, float]:
         """Per body, the weight of the unrecorded kinsmen of the families' lineages
@@ -1152,6 +1170,20 @@ class _RelativeTables:
             self.sources[key] = list(rows)
         return self.cache[key][:3]
 
+    def stacked(self, states: Sequence[tuple[str, tuple[str, ...]]]) -> CompiledTables | None:
+        """The rows of the family states ``states`` (:func:`_state_key`, prepared before),
+        stacked in that order; ``None`` when they have none."""
+        names: list[tuple[str, str]] = []
+        rows: list[Any] = []
+        sexes: list[str] = []
+        for key in states:
+            alts, sex, fam_rows = self.cache[key][:3]
+            names += [(key[0], a.person) for a in alts]
+            rows += list(fam_rows)
+            sexes += list(sex)
+        return CompiledTables.stack(self.panel, names, rows, sexes, self.theta) if rows \
+            else None
+
     def picks(self, family: Family) -> list[Any]:
         """Where the family's alternatives' rows are (after :meth:`tables`), for
         :meth:`CompiledTables.gather`: ``(tables, row)`` for a row of compiled or reused
@@ -1279,24 +1311,37 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
 #: state did not change (``_search_relatives_again``); ``False`` searches every row every
 #: round (the reference the reuse is tested against).
 REUSE_RELATIVE_SEARCH = True
+#: The same for the search of the references' relatives (``_Rounds.reference_kin``).
+REUSE_REFERENCE_KIN_SEARCH = True
 
 
 @dataclass
 class _RelativeSearchMemo:
-    """The last round's search of the relative alternatives: each in-play family's state
-    key and the result (per body: LR sum over every row, best rows)."""
+    """The last round's search of a kind of alternatives (the relative alternatives, or the
+    references' relatives): each in-play family's state key and the result (per body: LR
+    sum over every row, best rows)."""
 
-    keys: dict[str, tuple[str, tuple[str, ...]]]
+    keys: Mapping[str, Hashable]
     result: SearchResult
 
 
-def _search_relatives_again(memo: _RelativeSearchMemo,
-                            keys: dict[str, tuple[str, tuple[str, ...]]],
-                            stacked: CompiledTables, tables: _RelativeTables,
+class _StackedStates(Protocol):
+    """Tables of alternatives cached by family state (:class:`_RelativeTables`,
+    :class:`~forensic_match.dvi.reference_kin.ReferenceKinTables`)."""
+
+    def stacked(self, states: Any) -> CompiledTables | None: ...
+
+
+def _search_relatives_again(memo: _RelativeSearchMemo, keys: Mapping[str, Hashable],
+                            stacked: CompiledTables, tables: _StackedStates,
                             remaining: list[Body], sex_filter: bool, min_markers: int,
                             ) -> SearchResult | None:
-    """This round's search of the alternatives from the last round's, searching only the rows
-    of families whose state changed (conditioned on a body since, or new in play).
+    """This round's search of a kind of alternatives (rows ``stacked``, family by family, of
+    the families of ``keys``, whose state keys they are) from the last round's, searching
+    only the rows of families whose state changed (conditioned on a body since, or new in
+    play); ``tables`` gives the changed families' last rows (:meth:`_RelativeTables.stacked`
+    for the relative alternatives, ``ReferenceKinTables.stacked`` for the references'
+    relatives). Only for searches without evidence scores (DNA alone).
 
     Per body, ``LR sum = last sum - the changed families' old rows + their new rows``. The
     subtraction is exact to rounding while the removed part is at most half the last sum;
@@ -1320,17 +1365,11 @@ def _search_relatives_again(memo: _RelativeSearchMemo,
         new_sum = dict(zip(new.samples["pm"].to_list(), new.samples["lr_sum"].to_list()))
         frames.append(new.by_sample)
     old_sum = {p: 0.0 for p in new_sum}
-    if removed:
-        names, rows, sexes = [], [], []
-        for fid in sorted(removed):
-            alts, sex, fam_rows = tables.cache[memo.keys[fid]][:3]
-            names += [(fid, a.person) for a in alts]
-            rows += list(fam_rows)
-            sexes += list(sex)
-        if rows:
-            old = search_samples(CompiledTables.stack(tables.panel, names, rows, sexes,
-                                                      tables.theta), remaining, **opts)
-            old_sum = dict(zip(old.samples["pm"].to_list(), old.samples["lr_sum"].to_list()))
+    old_tables = tables.stacked([memo.keys[fid] for fid in sorted(removed)]) if removed \
+        else None
+    if old_tables is not None:
+        old = search_samples(old_tables, remaining, **opts)
+        old_sum = dict(zip(old.samples["pm"].to_list(), old.samples["lr_sum"].to_list()))
     last = memo.result
     last_sum = dict(zip(last.samples["pm"].to_list(), last.samples["lr_sum"].to_list()))
     hit = set(last.by_sample.filter(pl.col("family").is_in(list(removed)))["pm"].to_list())

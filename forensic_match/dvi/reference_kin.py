@@ -15,12 +15,13 @@ family's pedigree; here each family in play is extended by them, compiled like a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from forensic_match.cases import Family
-from forensic_match.decide.alternatives import ADDED, AlternativeSet, reference_kin
+from forensic_match.decide.alternatives import AlternativeSet, reference_kin
 from forensic_match.dvi.compile import CompiledTables, compile_rows
 from forensic_match.dvi.search import SearchResult, search_samples
 from forensic_match.markers import Marker
@@ -35,11 +36,18 @@ class ReferenceKinTables:
         self.cache: dict[tuple[str, tuple[str, ...]], tuple[AlternativeSet, list[str],
                                                              list[Any]]] = {}
 
+    @staticmethod
+    def state(family: Family, references: Sequence[str]) -> tuple[str, tuple[str, ...],
+                                                                  tuple[str, ...]]:
+        """The family's state for its references' relatives (the cache key): its id, who is
+        typed in it and the references."""
+        return family.id, tuple(sorted(family.genotypes)), tuple(sorted(references))
+
     def tables(self, family: Family, references: Sequence[str],
                observation: dict[str, Any] | None = None,
                ) -> tuple[AlternativeSet, list[str], list[Any]]:
         """The family's set (extended family and hypotheses), their sexes and compiled rows."""
-        key = (family.id, tuple(sorted(family.genotypes)), tuple(sorted(references)))
+        key = self.state(family, references)
         if key not in self.cache:
             alts = reference_kin(family, references)
             persons = [a.person for a in alts.alternatives]
@@ -48,6 +56,21 @@ class ReferenceKinTables:
                                 observation=observation) if persons else []
             self.cache[key] = (alts, sexes, rows)
         return self.cache[key]
+
+    def stacked(self, states: Sequence[tuple[str, tuple[str, ...], tuple[str, ...]]],
+                ) -> CompiledTables | None:
+        """The rows of the family states ``states`` (:meth:`state`, compiled before), stacked
+        in that order; ``None`` when they have none."""
+        names: list[tuple[str, str]] = []
+        rows: list[Any] = []
+        sexes: list[str] = []
+        for key in states:
+            alts, sex, fam_rows = self.cache[key]
+            names += [(key[0], a.person) for a in alts.alternatives]
+            rows += list(fam_rows)
+            sexes += list(sex)
+        return CompiledTables.stack(self.panel, names, rows, sexes, self.theta) if rows \
+            else None
 
 
 class _OnlyFor:
@@ -63,6 +86,68 @@ class _OnlyFor:
         if self.also is not None:
             out = out + np.asarray(self.also.block(rows), dtype=np.float64)
         return out
+
+
+@dataclass
+class ReferenceKinRows:
+    """The rows of the references' relatives of the families in play, ready to search.
+
+    Attributes
+    ----------
+    tables : CompiledTables or None
+        The rows stacked (family by family in the order given, each family's relatives in
+        drawing order); ``None`` when no family has such a relative.
+    evidence : object or None
+        The evidence of those rows against the bodies (``scores``' object, with the close
+        SNP-typed references' rows shut off the bodies not typed on SNPs), or ``None``: DNA
+        on STRs alone.
+    relations : dict
+        Each row's relation, by (family, person).
+    states : dict
+        Each family's state (:meth:`ReferenceKinTables.state`), by family id: the rows of a
+        family whose state is unchanged are unchanged.
+    """
+
+    tables: CompiledTables | None
+    evidence: Any
+    relations: dict[tuple[str, str], str]
+    states: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
+
+
+def stack_reference_kin(families: Sequence[tuple[Family, Sequence[str],
+                                                 dict[str, Any] | None]],
+                        tables: ReferenceKinTables, *, scores: Any,
+                        only: tuple[dict[str, set[str]], np.ndarray] | None = None,
+                        ) -> ReferenceKinRows:
+    """The rows of the references' relatives of ``families`` and their evidence, as
+    :func:`search_reference_kin` searches them (its parameters)."""
+    names: list[tuple[str, str]] = []
+    sexes: list[str] = []
+    rows: list[Any] = []
+    extended: list[Family] = []
+    relations: dict[tuple[str, str], str] = {}
+    states: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
+    shut: list[bool] = []
+    for fam, refs, observation in families:
+        states[fam.id] = tables.state(fam, refs)
+        alts, sex, fam_rows = tables.tables(fam, refs, observation)
+        if not alts.alternatives:
+            continue
+        extended.append(alts.family)
+        limited = set(only[0].get(fam.id, ()) if only else ())
+        for a, sx, row in zip(alts.alternatives, sex, fam_rows):
+            names.append((fam.id, a.person))
+            sexes.append(sx)
+            rows.append(row)
+            relations[(fam.id, a.person)] = a.relation
+            shut.append(a.reference in limited)
+    if not rows:
+        return ReferenceKinRows(None, None, relations, states)
+    stacked = CompiledTables.stack(tables.panel, names, rows, sexes, tables.theta)
+    evidence = scores(stacked.rows, extended)
+    if only is not None and any(shut):
+        evidence = _OnlyFor(np.array(shut), np.asarray(only[1], dtype=bool), evidence)
+    return ReferenceKinRows(stacked, evidence, relations, states)
 
 
 def search_reference_kin(families: Sequence[tuple[Family, Sequence[str],
@@ -95,33 +180,13 @@ def search_reference_kin(families: Sequence[tuple[Family, Sequence[str],
     (SearchResult or None, dict)
         The search (``None`` when no family has such a relative) and each row's relation.
     """
-    names: list[tuple[str, str]] = []
-    sexes: list[str] = []
-    rows: list[Any] = []
-    extended: list[Family] = []
-    relations: dict[tuple[str, str], str] = {}
-    shut: list[bool] = []
-    for fam, refs, observation in families:
-        alts, sex, fam_rows = tables.tables(fam, refs, observation)
-        if not alts.alternatives:
-            continue
-        extended.append(alts.family)
-        limited = tuple(f"{r}{ADDED}" for r in (only[0].get(fam.id, ()) if only else ()))
-        for a, sx, row in zip(alts.alternatives, sex, fam_rows):
-            names.append((fam.id, a.person))
-            sexes.append(sx)
-            rows.append(row)
-            relations[(fam.id, a.person)] = a.relation
-            shut.append(bool(limited) and a.person.startswith(limited))
-    if not rows:
-        return None, relations
-    stacked = CompiledTables.stack(tables.panel, names, rows, sexes, tables.theta)
-    evidence = scores(stacked.rows, extended)
-    if only is not None and any(shut):
-        evidence = _OnlyFor(np.array(shut), np.asarray(only[1], dtype=bool), evidence)
-    return search_samples(stacked, list(remaining), top=top, threshold=np.inf,
+    kin = stack_reference_kin(families, tables, scores=scores, only=only)
+    if kin.tables is None:
+        return None, kin.relations
+    return search_samples(kin.tables, list(remaining), top=top, threshold=np.inf,
                           sex_filter=sex_filter, min_markers=min_markers,
-                          evidence=evidence), relations
+                          evidence=kin.evidence), kin.relations
 
 
-__all__ = ["ReferenceKinTables", "search_reference_kin"]
+__all__ = ["ReferenceKinRows", "ReferenceKinTables", "search_reference_kin",
+           "stack_reference_kin"]
