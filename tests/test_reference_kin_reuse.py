@@ -12,7 +12,10 @@ conditioned on him."""
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -85,6 +88,42 @@ def _close(x: np.ndarray, y: np.ndarray) -> bool:
     return bool(((x == y) | (np.abs(x - y) <= 1e-9 * np.abs(y))).all())
 
 
+def _near(x: Any, y: Any) -> bool:
+    """Posteriors within 1e-9."""
+    return x.len() == y.len() and (x.len() == 0 or (x - y).abs().max() < 1e-9)
+
+
+def _same_decision(x: Any, y: Any) -> None:
+    """One round's posteriors agree: the pairs, the relatives, the references' relatives
+    (some drawn) and each body's open set and references' relatives."""
+    for name, keys in (("pairs", ["pm", "family", "missing"]),
+                       ("alternatives", ["pm", "family", "person"]),
+                       ("reference_kin", ["pm", "family", "person"])):
+        fx, fy = getattr(x, name).sort(keys), getattr(y, name).sort(keys)
+        assert fx.select(keys).equals(fy.select(keys)), name
+        assert _near(fx["posterior"], fy["posterior"]), name
+        assert _close(fx["log10_lr"].to_numpy(), fy["log10_lr"].to_numpy()), name
+    assert x.reference_kin.height > 0
+    bx, by = x.bodies.sort("pm"), y.bodies.sort("pm")
+    assert bx["pm"].equals(by["pm"])
+    for col in ("p_open", "p_reference_kin"):
+        assert _near(bx[col], by[col]), col
+
+
+def _same(reused: Any, full: Any) -> None:
+    """identify's results agree: identifications, family level, the last decision."""
+    a, b = reused.identifications, full.identifications
+    assert a.select("pm", "family", "missing", "rule", "round").equals(
+        b.select("pm", "family", "missing", "rule", "round"))
+    assert _near(a["posterior"], b["posterior"])
+    for col in ("log10_lr", "alternative_lr", "second_lr"):
+        assert _close(a[col].to_numpy(), b[col].to_numpy()), col
+    assert reused.family_level.select("pm", "family", "candidates").equals(
+        full.family_level.select("pm", "family", "candidates"))
+    assert _near(reused.family_level["posterior"], full.family_level["posterior"])
+    _same_decision(reused.decision, full.decision)
+
+
 def test_the_references_relatives_search_reused_between_rounds_decides_the_same(
         monkeypatch: pytest.MonkeyPatch, markers: list) -> None:
     families, samples = _programme(markers)
@@ -98,30 +137,73 @@ def test_the_references_relatives_search_reused_between_rounds_decides_the_same(
     first = reused.identifications.filter(reused.identifications["round"] == 1)
     assert set(first.filter(first["missing"] == "MP1")["family"].to_list()) & \
         {f"H{k}" for k in range(4)}
-    a, b = reused.identifications, full.identifications
-    assert a.select("pm", "family", "missing", "rule", "round").equals(
-        b.select("pm", "family", "missing", "rule", "round"))
-    assert np.abs(a["posterior"].to_numpy() - b["posterior"].to_numpy()).max() < 1e-9
-    for col in ("log10_lr", "alternative_lr", "second_lr"):
-        assert _close(a[col].to_numpy(), b[col].to_numpy()), col
+    _same(reused, full)
     assert reused.family_level.height > 0
-    assert reused.family_level.select("pm", "family", "candidates").equals(
-        full.family_level.select("pm", "family", "candidates"))
-    assert np.abs(reused.family_level["posterior"].to_numpy()
-                  - full.family_level["posterior"].to_numpy()).max() < 1e-9
-    # every round's posteriors: the pairs, the relatives, the references' relatives, bodies
+    # every round's posteriors
     assert len(rounds_reused) == len(rounds_full) >= 2
     for x, y in zip(rounds_reused, rounds_full):
-        for name, keys in (("pairs", ["pm", "family", "missing"]),
-                           ("alternatives", ["pm", "family", "person"]),
-                           ("reference_kin", ["pm", "family", "person"])):
-            fx, fy = getattr(x, name).sort(keys), getattr(y, name).sort(keys)
-            assert fx.select(keys).equals(fy.select(keys)), name
-            assert np.abs(fx["posterior"].to_numpy() - fy["posterior"].to_numpy()).max() \
-                < 1e-9, name
-            assert _close(fx["log10_lr"].to_numpy(), fy["log10_lr"].to_numpy()), name
-        assert x.reference_kin.height > 0
-        bx, by = x.bodies.sort("pm"), y.bodies.sort("pm")
-        assert bx["pm"].equals(by["pm"])
-        for col in ("p_open", "p_reference_kin"):
-            assert np.abs(bx[col].to_numpy() - by[col].to_numpy()).max() < 1e-9, col
+        _same_decision(x, y)
+
+
+def _retyped(family: Family) -> Family:
+    """The family with one marker of its first distant reference removed."""
+    who = distant_references(family)[0]
+    profile = dict(family.genotypes[who])
+    profile.pop(sorted(profile)[0])
+    return dataclasses.replace(family, genotypes={**family.genotypes, who: profile})
+
+
+def test_stored_nights_reuse_the_last_nights_search_of_the_references_relatives(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, markers: list) -> None:
+    """Two nights into a store, with the nightly reuse and without: the second brings new
+    families and bodies and re-types a distant reference. Its first search of the
+    references' relatives reuses the first night's, the retyped family's old rows taken
+    from the first night's file of those rows, and decides as the full search does."""
+    from forensic_match.cases import DviDataset
+    from forensic_match.dvi.search_reuse import NightSearches
+    from forensic_match.store import CaseStore, run_store
+    from forensic_match.store import runs as runs_module
+
+    families, samples = _programme(markers)
+    ds = DviDataset("kin_nights", markers, families, samples)
+    later = {families[k].id for k in (3, 7)}
+    target = families[0]
+    nights = [dataclasses.replace(ds, am=[f for f in families if f.id not in later],
+                                  pm=samples[:-4]),
+              dataclasses.replace(ds, am=[_retyped(target), *(f for f in families
+                                                              if f.id in later)],
+                                  pm=samples[-4:])]
+    seen: list = []
+    searches: list[tuple[str, Any]] = []
+    identify_run = runs_module._identify
+    search = NightSearches.search
+
+    def capture(*args: Any, **kwargs: Any) -> Any:
+        out = identify_run(*args, **kwargs)
+        seen.append(out[0])
+        return out
+
+    def spied(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        res = search(self, name, *args, **kwargs)
+        searches.append((name, res.parameters.get("reuse")))
+        return res
+
+    monkeypatch.setattr(runs_module, "_identify", capture)
+    monkeypatch.setattr(NightSearches, "search", spied)
+    results = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for reuse in (True, False):
+            (tmp_path / str(reuse)).mkdir()
+            with CaseStore(tmp_path / str(reuse) / "cases.db") as store:
+                for night in nights:
+                    searches.clear()
+                    run_store(store, night, min_markers=8, reuse_searches=reuse)
+            results[reuse] = list(seen[-2:])
+            if reuse:
+                kin = [r for name, r in searches if name == "reference_kin"]
+                assert (tmp_path / "True" / "cases.db.tables" /
+                        "tables.reference_kin.npz").exists()
+    assert kin and kin[0] and kin[0]["removed_rows"] > 0 and kin[0]["kept_rows"] > 0, kin
+    for got, want in zip(results[True], results[False]):
+        _same(got, want)

@@ -368,8 +368,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         The memos of an earlier identification's searches
         (:class:`~forensic_match.dvi.search_reuse.SearchMemo` by name, e.g. last night's:
         :func:`~forensic_match.dvi.search_reuse.load_memos`), read and replaced in place by
-        this one's. The searches (bodies against the missing persons, in every round, and
-        against the relative alternatives) then search only what changed since
+        this one's. The searches (bodies against the missing persons, in every round,
+        against the relative alternatives and against the references' relatives) then
+        search only what changed since
         (:func:`~forensic_match.dvi.search_reuse.search_reusing`): the same candidates and
         decisions as without, LR sums within rounding (``docs/store.md``, "Nightly reuse of
         the searches"). Rows removed since the memos are found in ``reuse``/``cache``'s
@@ -377,7 +378,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         ``evidence``, ``lineage`` or ``snp``. ``None`` (default): every search in full. With
         ``cache`` too, each family's relative alternatives and their rows are taken from the
         earlier identification's memo beside ``cache`` where the family's content is
-        unchanged (:mod:`~forensic_match.dvi.alternatives_memo`).
+        unchanged (:mod:`~forensic_match.dvi.alternatives_memo`), and (theta 0) the
+        references' relatives' rows from the earlier identification's file of them beside
+        ``cache`` where their ids (content hashes) are unchanged.
     same_source_memo : SameSourceMemo, optional
         An earlier identification's same-source comparisons of the PM samples and direct
         references (:class:`~forensic_match.dvi.fragments.SameSourceMemo`, e.g. last
@@ -468,12 +471,20 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         # compiled; reused rows would not give it again: theta runs compile them.)
         relatives_cache.conditioned = _ConditionedRows(
             panel, compiled.theta, _load_cache(_conditioned_cache(cache)))
+    kin_rows = None
+    if night is not None and cache is not None and compiled.theta == 0:
+        # The references' relatives' rows of the last identification, by id: taken instead
+        # of compiled, and the rows its searches lost since.
+        kin_rows = _ConditionedRows(panel, compiled.theta,
+                                    _load_cache(_reference_kin_cache(cache)))
     if night is not None:
         night.keep_rows(compiled, row_ids)
         if previous is not None:
             night.keep_rows(previous, previous.keys)
         if relatives_cache.reuse is not None:
             night.keep_rows(relatives_cache.reuse, relatives_cache.reuse.keys)
+        if kin_rows is not None and kin_rows.reuse is not None:
+            night.keep_rows(kin_rows.reuse, kin_rows.reuse.keys)
     direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
                              priors, posterior_threshold)
     direct = _screen(direct, accepted, suspects, flags)
@@ -494,7 +505,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                      sex_filter=sex_filter, min_markers=min_markers,
                      pairs_from=np.log10(threshold), bodies=sample_by_id, evidence=evidence,
                      lineage=lineage, lineage_options=lineage_options, snp=snp,
-                     snp_options=snp_options, night=night, row_ids=row_ids)
+                     snp_options=snp_options, night=night, row_ids=row_ids,
+                     kin_rows=kin_rows)
     res: SearchResult | None = None
     decision: Decision | None = None
     for round_no in range(1, max_rounds + 1):
@@ -570,6 +582,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         relatives_cache.save(_relatives_cache(cache), _alternatives_cache(cache))
         if relatives_cache.conditioned is not None:
             relatives_cache.conditioned.save(_conditioned_cache(cache))
+        if kin_rows is not None:
+            kin_rows.save(_reference_kin_cache(cache))
     counts = {"families": len(families), "compiled_families": len(compiled.compiled_families),
               "relative_families": len(relatives_cache.families),
               "compiled_relative_families": len(relatives_cache.compiled_families)}
@@ -660,7 +674,7 @@ class _Rounds:
                  lineage_options: dict[str, Any] | None = None,
                  snp: SnpData | None = None, snp_options: dict[str, Any] | None = None,
                  night: NightSearches | None = None, row_ids: list[str] | None = None,
-                 ) -> None:
+                 kin_rows: _ConditionedRows | None = None) -> None:
         self.compiled, self.fam_by_id, self.conditioned = compiled, fam_by_id, conditioned
         self.night, self.row_ids = night, row_ids
         self.round_no = 0
@@ -680,8 +694,11 @@ class _Rounds:
 
             self.snp_cache = SnpCache()
         self.kin_tables: Any = None
-        # The last round's search of the references' relatives (DNA alone), for the next.
+        # The last round's search of the references' relatives (DNA alone), for the next;
+        # with ``night``, whether one was searched (the first from the last night's).
         self.kin_memo: _RelativeSearchMemo | None = None
+        self.kin_searched = False
+        self.kin_rows = kin_rows
         self.distant: dict[str, list[str]] = {}   # distant_references per family
 
     def snp_scores(self, rows: list[tuple[str, str]], families: Sequence[Family],
@@ -797,7 +814,11 @@ class _Rounds:
         (:func:`~forensic_match.decide.alternatives.distant_references`, whatever they are
         typed on) against every body, and with SNP data those of its other (close)
         SNP-typed references against the bodies scored on SNPs (typed at ``min_snps`` calls
-        or more). ``None`` with weight 0 or when nobody is drawn."""
+        or more). ``None`` with weight 0 or when nobody is drawn. Without lineage and SNP
+        data (DNA on STRs alone) a round searches only the rows of families whose state
+        changed since the last round (:func:`_search_relatives_again`), or, with
+        ``night``, what changed since the last night's and this night's earlier rounds
+        (``NightSearches``; :data:`REUSE_REFERENCE_KIN_SEARCH`)."""
         if self.priors.reference_kin <= 0 or not self.in_play:
             return None
         from forensic_match.decide.alternatives import distant_references
@@ -822,7 +843,8 @@ class _Rounds:
         if not remaining:
             return None
         if self.kin_tables is None:
-            self.kin_tables = ReferenceKinTables(self.panel, self.compiled.theta)
+            self.kin_tables = ReferenceKinTables(self.panel, self.compiled.theta,
+                                                 kept=self.kin_rows)
         families = [(_conditioned_family(self.fam_by_id[fid], self.conditioned),
                      sorted(refs[fid]), _observations(self.conditioned, fid) or None)
                     for fid in sorted(self.in_play) if refs[fid]]
@@ -836,7 +858,22 @@ class _Rounds:
         options = {"top": TOP, "threshold": np.inf, "sex_filter": self.sex_filter,
                    "min_markers": self.min_markers}
         res = None
-        if kin.evidence is None and REUSE_REFERENCE_KIN_SEARCH:
+        if kin.evidence is None and REUSE_REFERENCE_KIN_SEARCH and self.night is not None:
+            # The first round from the last night's search, later rounds from the round
+            # before (this round's rows are kept for the next: a conditioned family's old
+            # rows are its removed rows).
+            ids: list[str] = []
+            for fam, refs_of, observation in families:
+                alts, sexes, rows = self.kin_tables.tables(fam, refs_of, observation)
+                fam_ids = self.kin_tables.ids(fam, refs_of, observation)
+                self.night.add_rows(fam_ids, [(fam.id, a.person) for a in alts.alternatives],
+                                    rows, sexes)
+                ids += fam_ids
+            first, self.kin_searched = not self.kin_searched, True
+            res = self.night.search("reference_kin" if first else "_reference_kin",
+                                    kin.tables, remaining, ids,
+                                    also=("_reference_kin",) if first else (), **options)
+        elif kin.evidence is None and REUSE_REFERENCE_KIN_SEARCH:
             # DNA alone: the rows of families whose state is unchanged score every body as
             # they did last round; only the changed families' rows are searched.
             if memo is not None:
@@ -921,11 +958,20 @@ def _conditioned_cache(cache: str | Path) -> Path:
     return cache.with_name(cache.name.removesuffix(".npz") + ".conditioned.npz")
 
 
+def _reference_kin_cache(cache: str | Path) -> Path:
+    """The file of the references' relatives' rows (by id: :meth:`~forensic_match.dvi.
+    reference_kin.ReferenceKinTables.ids`) that goes with ``cache``."""
+    cache = Path(cache)
+    return cache.with_name(cache.name.removesuffix(".npz") + ".reference_kin.npz")
+
+
 class _ConditionedRows:
-    """Rows compiled on families conditioned on identified bodies, by id (a hash of
-    everything each is compiled from: :func:`_conditioned_id`, :meth:`_RelativeTables.
-    _conditioned_ids`), from an earlier identification's file (``reuse``, used only on the
-    same panel and theta) and this one's; :meth:`save` writes the rows this one used."""
+    """Rows by id (a hash of everything each is compiled from), from an earlier
+    identification's file (``reuse``, used only on the same panel and theta) and this
+    one's; :meth:`save` writes the rows this one used. Two such files: the rows compiled on
+    families conditioned on identified bodies (:func:`_conditioned_id`,
+    :meth:`_RelativeTables._conditioned_ids`), and the references' relatives' rows
+    (:meth:`~forensic_match.dvi.reference_kin.ReferenceKinTables.ids`)."""
 
     def __init__(self, panel: Sequence[Marker], theta: float,
                  reuse: CompiledTables | None) -> None:
@@ -1194,15 +1240,9 @@ class _RelativeTables:
                          observation: dict[str, Any] | None) -> list[str]:
         """Ids of rows compiled by :meth:`tables`: the row key of the extended family and
         person, and the observation models of its degraded members."""
-        import hashlib
+        from forensic_match.dvi.compile import observed_row_keys
 
-        from forensic_match.dvi.compile import row_key
-        from forensic_match.markers import markers_digest
-
-        digest = markers_digest(self.panel)
-        models = repr(sorted((k, repr(v)) for k, v in (observation or {}).items()))
-        return [hashlib.sha256((row_key(ext, p, digest, self.theta) + models).encode())
-                .hexdigest() for p in persons]
+        return observed_row_keys(ext, persons, self.panel_digest, self.theta, observation)
 
     def ids(self, family: Family, observation: dict[str, Any] | None) -> list[str]:
         """Ids of the family's alternatives' rows (after :meth:`tables`): their row keys,

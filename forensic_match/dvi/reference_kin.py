@@ -22,19 +22,30 @@ import numpy as np
 
 from forensic_match.cases import Family
 from forensic_match.decide.alternatives import AlternativeSet, reference_kin
-from forensic_match.dvi.compile import CompiledTables, compile_rows
+from forensic_match.dvi.compile import CompiledTables, compile_rows, observed_row_keys
 from forensic_match.dvi.search import SearchResult, search_samples
 from forensic_match.markers import Marker
 
 
 class ReferenceKinTables:
     """Compiled rows of the references' relatives, cached by family state (the family id and
-    who is typed in it: a family conditioned on an identified body is compiled again)."""
+    who is typed in it: a family conditioned on an identified body is compiled again).
 
-    def __init__(self, panel: Sequence[Marker], theta: float = 0.0) -> None:
+    With ``kept`` (rows by id, e.g. an earlier identification's: an object with
+    ``take(ids)``, the rows or ``None`` unless all are there, and ``keep(ids, names, rows,
+    sexes)``), a family whose rows' ids (:meth:`ids`) are all there takes them instead of
+    compiling, and every family's rows are kept in it."""
+
+    def __init__(self, panel: Sequence[Marker], theta: float = 0.0, *,
+                 kept: Any = None) -> None:
+        from forensic_match.markers import markers_digest
+
         self.panel, self.theta = tuple(panel), theta
-        self.cache: dict[tuple[str, tuple[str, ...]], tuple[AlternativeSet, list[str],
-                                                             list[Any]]] = {}
+        self.digest = markers_digest(self.panel)
+        self.kept = kept
+        self.cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]],
+                         tuple[AlternativeSet, list[str], list[Any]]] = {}
+        self.row_ids: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[str]] = {}
 
     @staticmethod
     def state(family: Family, references: Sequence[str]) -> tuple[str, tuple[str, ...],
@@ -52,10 +63,32 @@ class ReferenceKinTables:
             alts = reference_kin(family, references)
             persons = [a.person for a in alts.alternatives]
             sexes = [alts.family.pedigree.sex_of(p) for p in persons]
-            rows = compile_rows(alts.family, persons, self.panel, theta=self.theta,
-                                observation=observation) if persons else []
-            self.cache[key] = (alts, sexes, rows)
+            ids = self._ids(key, alts, observation) \
+                if self.kept is not None and persons else None
+            rows = None if ids is None else self.kept.take(ids)
+            if rows is None:
+                rows = compile_rows(alts.family, persons, self.panel, theta=self.theta,
+                                    observation=observation) if persons else []
+            if ids is not None:
+                self.kept.keep(ids, [(family.id, p) for p in persons], rows, sexes)
+            self.cache[key] = (alts, sexes, list(rows))
         return self.cache[key]
+
+    def ids(self, family: Family, references: Sequence[str],
+            observation: dict[str, Any] | None = None) -> list[str]:
+        """Ids of the family's rows (after :meth:`tables`, with the same observation
+        models): the row key of each relative on the extended family, hashing the
+        observation models too (:func:`~forensic_match.dvi.compile.observed_row_keys`)."""
+        key = self.state(family, references)
+        return self._ids(key, self.cache[key][0], observation)
+
+    def _ids(self, key: tuple[str, tuple[str, ...], tuple[str, ...]], alts: AlternativeSet,
+             observation: dict[str, Any] | None) -> list[str]:
+        if key not in self.row_ids:
+            self.row_ids[key] = observed_row_keys(
+                alts.family, [a.person for a in alts.alternatives], self.digest, self.theta,
+                observation)
+        return self.row_ids[key]
 
     def stacked(self, states: Sequence[tuple[str, tuple[str, ...], tuple[str, ...]]],
                 ) -> CompiledTables | None:
