@@ -469,13 +469,13 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     if night is not None and cache is not None and compiled.theta == 0:
         # (With theta a conditioned family's ThetaFallbackWarning is given when it is
         # compiled; reused rows would not give it again: theta runs compile them.)
-        relatives_cache.conditioned = _ConditionedRows(
+        relatives_cache.conditioned = _RowsById(
             panel, compiled.theta, _load_cache(_conditioned_cache(cache)))
     kin_rows = None
     if night is not None and cache is not None and compiled.theta == 0:
         # The references' relatives' rows of the last identification, by id: taken instead
         # of compiled, and the rows its searches lost since.
-        kin_rows = _ConditionedRows(panel, compiled.theta,
+        kin_rows = _RowsById(panel, compiled.theta,
                                     _load_cache(_reference_kin_cache(cache)))
     if night is not None:
         night.keep_rows(compiled, row_ids)
@@ -674,7 +674,7 @@ class _Rounds:
                  lineage_options: dict[str, Any] | None = None,
                  snp: SnpData | None = None, snp_options: dict[str, Any] | None = None,
                  night: NightSearches | None = None, row_ids: list[str] | None = None,
-                 kin_rows: _ConditionedRows | None = None) -> None:
+                 kin_rows: _RowsById | None = None) -> None:
         self.compiled, self.fam_by_id, self.conditioned = compiled, fam_by_id, conditioned
         self.night, self.row_ids = night, row_ids
         self.round_no = 0
@@ -965,7 +965,7 @@ def _reference_kin_cache(cache: str | Path) -> Path:
     return cache.with_name(cache.name.removesuffix(".npz") + ".reference_kin.npz")
 
 
-class _ConditionedRows:
+class _RowsById:
     """Rows by id (a hash of everything each is compiled from), from an earlier
     identification's file (``reuse``, used only on the same panel and theta) and this
     one's; :meth:`save` writes the rows this one used. Two such files: the rows compiled on
@@ -1067,7 +1067,7 @@ class _RelativeTables:
         # Beside each cache entry, where its rows are (:meth:`picks`).
         self.sources: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
         self.search_memo: _RelativeSearchMemo | None = None
-        self.conditioned: _ConditionedRows | None = None
+        self.conditioned: _RowsById | None = None
         self.parts: list[CompiledTables] = []
         self.families: set[str] = set()
         self.compiled_families: set[str] = set()
@@ -1512,7 +1512,7 @@ def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
                  conditioned: dict[str, dict[str, PMSample]], touched: set[str],
                  row_of: dict[tuple[str, str], int], active: np.ndarray,
                  panel: Sequence[Marker], *, night: NightSearches | None = None,
-                 row_ids: list[str] | None = None, store: _ConditionedRows | None = None,
+                 row_ids: list[str] | None = None, store: _RowsById | None = None,
                  ) -> None:
     """Recompile the still-missing persons of families that gained an identified member
     (with ``night``, the replaced rows are kept for it and ``row_ids`` updated: the new id

@@ -28,8 +28,9 @@ from forensic_match.markers import Marker
 
 
 class ReferenceKinTables:
-    """Compiled rows of the references' relatives, cached by family state (the family id and
-    who is typed in it: a family conditioned on an identified body is compiled again).
+    """Compiled rows of the references' relatives, cached by family state (:meth:`state`:
+    the family id, who is typed in it and the references; a family conditioned on an
+    identified body is compiled again).
 
     With ``kept`` (rows by id, e.g. an earlier identification's: an object with
     ``take(ids)``, the rows or ``None`` unless all are there, and ``keep(ids, names, rows,
