@@ -158,7 +158,8 @@ def test_stored_nights_reuse_the_last_nights_search_of_the_references_relatives(
     """Two nights into a store, with the nightly reuse and without: the second brings new
     families and bodies and re-types a distant reference. Its first search of the
     references' relatives reuses the first night's, the retyped family's old rows taken
-    from the first night's file of those rows, and decides as the full search does."""
+    from the first night's file of those rows, and both nights decide as searching
+    everything in every round does."""
     from forensic_match.cases import DviDataset
     from forensic_match.dvi.search_reuse import NightSearches
     from forensic_match.store import CaseStore, run_store
@@ -194,6 +195,8 @@ def test_stored_nights_reuse_the_last_nights_search_of_the_references_relatives(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for reuse in (True, False):
+            # without: every search in full, the references' relatives' in every round too
+            monkeypatch.setattr(identify_module, "REUSE_REFERENCE_KIN_SEARCH", reuse)
             (tmp_path / str(reuse)).mkdir()
             with CaseStore(tmp_path / str(reuse) / "cases.db") as store:
                 for night in nights:
