@@ -30,7 +30,17 @@ bodies; the counts of several seeds and shapes are pooled at the end.
 shapes (N families, N PM samples; 30% of the families have only distant references:
 half siblings, nephews, a cousin and an aunt), STR only, ``reference_kin`` 0 and 1: CPU of
 identify() and the proposals right and wrong (``lineage_validation``'s count, through
-fragments).
+fragments). With ``--compare-reuse`` each weight above 0 is run twice more, searching the
+references' relatives in full every round and reusing the last round's search
+(``identify.REUSE_REFERENCE_KIN_SEARCH``), with the CPU of those searches per round (and of
+compiling their rows).
+
+``--night N``: the price in a stored nightly run, ``benchmarks/nightly.py``'s full run and
+night (N missing persons and N PM samples, then 100 new PM samples and 50 re-typed
+families; one worker), with the CPU of each run's searches of the references' relatives.
+
+    python -m benchmarks.str_outside_kin --programme 2000 --reference-kin 1 --compare-reuse
+    python -m benchmarks.str_outside_kin --night 2000
 """
 
 from __future__ import annotations
@@ -84,9 +94,52 @@ def add_true_lineage(fams, samples, truth, true_peds, seed: int):
     return out, shim.dataset.lineage
 
 
-def programme_price(families: int, seed: int, weights: list[float]) -> None:
+class KinClock:
+    """CPU of identify's searches of the references' relatives, per round (``rounds``:
+    (seconds, of which compiling their rows)), while the ``with`` block lasts: wraps
+    ``_Rounds.reference_kin`` and the ``compile_rows`` of ``dvi.reference_kin``."""
+
+    def __enter__(self) -> KinClock:
+        from forensic_match.dvi import identify as identify_module
+        from forensic_match.dvi import reference_kin as kin_module
+
+        self.rounds: list[tuple[float, float]] = []
+        self._compile = 0.0
+        self._saved = (identify_module._Rounds.reference_kin, kin_module.compile_rows)
+        search, compile_rows = self._saved
+
+        def timed_search(rounds, remaining):  # noqa: ANN001, ANN202 - a wrapper
+            t, before = time.process_time(), self._compile
+            out = search(rounds, remaining)
+            self.rounds.append((time.process_time() - t, self._compile - before))
+            return out
+
+        def timed_compile(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - a wrapper
+            t = time.process_time()
+            out = compile_rows(*args, **kwargs)
+            self._compile += time.process_time() - t
+            return out
+
+        identify_module._Rounds.reference_kin = timed_search
+        kin_module.compile_rows = timed_compile
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from forensic_match.dvi import identify as identify_module
+        from forensic_match.dvi import reference_kin as kin_module
+
+        identify_module._Rounds.reference_kin, kin_module.compile_rows = self._saved
+
+    def describe(self) -> str:
+        return "; ".join(f"round {k + 1} {a:.2f} s (compiling {c:.2f} s)"
+                         for k, (a, c) in enumerate(self.rounds))
+
+
+def programme_price(families: int, seed: int, weights: list[float],
+                    compare_reuse: bool = False) -> None:
     """CPU and proposals of identify() on the default mix, per ``reference_kin`` weight."""
     from forensic_match.decide.alternatives import distant_references
+    from forensic_match.dvi import identify as identify_module
     from forensic_match.dvi.simulate import simulate_programme
 
     from .cases import markers as bench_markers
@@ -98,15 +151,53 @@ def programme_price(families: int, seed: int, weights: list[float]) -> None:
     distant = sum(1 for f in ds.am if distant_references(f))
     print(f"programme: {families} families ({distant} with a distant reference), "
           f"{len(ds.pm)} PM samples, seed {seed}", flush=True)
-    for kin in weights:
-        t = time.process_time()
-        res = identify(ds.am, ds.pm, ds.markers, reference_kin=kin)
-        cpu = time.process_time() - t
+    runs = [(kin, None) for kin in weights]
+    if compare_reuse:
+        runs += [(kin, reuse) for kin in weights if kin > 0 for reuse in (False, True)]
+    for kin, reuse in runs:
+        identify_module.REUSE_REFERENCE_KIN_SEARCH = reuse is not False
+        with KinClock() as clock:
+            t = time.process_time()
+            res = identify(ds.am, ds.pm, ds.markers, reference_kin=kin)
+            cpu = time.process_time() - t
+        identify_module.REUSE_REFERENCE_KIN_SEARCH = True
         c = _count(res, prog.pm_to_missing, truth_family, shape_of)["all"]
-        print(f"  reference_kin {kin:g}: identifications right {c['id_right']} wrong "
+        how = "" if reuse is None else (", reused" if reuse else ", in full")
+        print(f"  reference_kin {kin:g}{how}: identifications right {c['id_right']} wrong "
               f"{c['id_wrong']}, family level right {c['fam_right']} wrong {c['fam_wrong']}, "
               f"hypotheses drawn for {res.decision.reference_kin['pm'].n_unique()} bodies"
-              f" | CPU {cpu:.1f} s", flush=True)
+              f" | CPU {cpu:.1f} s" + (f" | references' relatives: {clock.describe()}"
+                                       if kin > 0 else ""), flush=True)
+
+
+def night_price(families: int, seed: int) -> None:
+    """``benchmarks/nightly.py``'s full run and night, with the CPU of each run's searches of
+    the references' relatives."""
+    import tempfile
+    from pathlib import Path
+
+    from . import nightly
+
+    clocks: list[KinClock] = []
+    run = nightly.run_store
+
+    def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - a wrapper
+        with KinClock() as clock:
+            out = run(*args, **kwargs)
+        clocks.append(clock)
+        return out
+
+    nightly.run_store = timed
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = nightly.nightly(families, families, 100, 50, 1, seed, Path(tmp))
+    finally:
+        nightly.run_store = run
+    for name, clock in zip(("full", "night"), clocks):
+        print(f"  {name}: CPU {out[name]['cpu_s']} s (identify {out[name]['identify']} s, "
+              f"load {out[name]['load']}), searches reused {out[name]['searches_reused']}, "
+              f"identifications {out[name]['identifications']} | references' relatives: "
+              f"{clock.describe()}", flush=True)
 
 
 def main() -> None:
@@ -131,10 +222,19 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="append one JSON line per programme")
     ap.add_argument("--programme", type=int, default=0, metavar="N",
                     help="measure the price on the default mix of N families instead")
+    ap.add_argument("--compare-reuse", action="store_true",
+                    help="with --programme: also search the references' relatives in full "
+                         "every round and reusing the last round's")
+    ap.add_argument("--night", type=int, default=0, metavar="N",
+                    help="measure the price in a stored night of N families instead")
     args = ap.parse_args()
+    if args.night:
+        for seed in args.seeds:
+            night_price(args.night, seed)
+        return
     if args.programme:
         for seed in args.seeds:
-            programme_price(args.programme, seed, args.reference_kin)
+            programme_price(args.programme, seed, args.reference_kin, args.compare_reuse)
         return
     panel = load_force_panel()   # build draws SNPs too: the same programme as snp_outside_kin
     world = WRONG_EVIDENCE if args.evidence_wrong else args.evidence

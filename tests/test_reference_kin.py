@@ -58,6 +58,10 @@ def test_the_references_relatives_are_drawn_and_change_no_likelihood(markers):
     assert relation(ext, "CO/cousin", "CO") == "first cousin"
     assert not (ext.ancestors("CO/cousin") | {"CO/cousin"}) & (ext.ancestors("MP") | {"MP"})
     assert kin.family.missing == persons and not any(a.drawn for a in kin.alternatives)
+    # each names the reference it was drawn for (two references: the uncle's too)
+    both = reference_kin(fam, ["CO", "UN"]).alternatives
+    assert {a.person: a.reference for a in both} == {
+        **{p: "CO" for p in persons}, "UN/child": "UN", "UN/sibling": "UN", "UN/nephew": "UN"}
     before = compile_rows(fam, ["MP"], mendel)[0]
     after = compile_rows(kin.family, ["MP"], mendel)[0]
     np.testing.assert_allclose(after.log10_lr, before.log10_lr, rtol=1e-12, atol=1e-12)

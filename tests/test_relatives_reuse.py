@@ -26,7 +26,8 @@ def _both(monkeypatch: pytest.MonkeyPatch, am: list, pm: list, markers: list) ->
 
     def counted(*args: object, **kwargs: object) -> object:
         out = original(*args, **kwargs)
-        calls.append(out is not None)
+        if isinstance(args[3], identify_module._RelativeTables):  # not the references' kin
+            calls.append(out is not None)
         return out
 
     with warnings.catch_warnings():

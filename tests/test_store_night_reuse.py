@@ -114,6 +114,10 @@ def _run_nights(folder: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch,
     return out
 
 
+#: The searches a night keeps: the scout, the first round, the relative alternatives, the
+#: references' relatives (a family in play with a distant reference) and the candidates.
+MEMOS = {"scout", "round", "relatives", "reference_kin", "candidates"}
+
 #: Posteriors and LRs agree to this relative difference ...
 RELATIVE = 1e-12
 #: ... or, for posteriors near zero (1e-37 and the like, whose last digits follow the LR
@@ -219,7 +223,7 @@ def test_a_damaged_memo_file_is_ignored(tmp_path: Path) -> None:
         warnings.simplefilter("ignore")
         run_store(store, nights[0], min_markers=8)
         memo_file = tmp_path / "cases.db.tables" / "tables.search.npz"
-        assert set(load_memos(memo_file)) == {"scout", "round", "relatives", "candidates"}
+        assert set(load_memos(memo_file)) == MEMOS
         data = bytearray(memo_file.read_bytes())
         data[len(data) // 2] ^= 0xFF
         memo_file.write_bytes(bytes(data))
@@ -230,7 +234,7 @@ def test_a_damaged_memo_file_is_ignored(tmp_path: Path) -> None:
             warnings.simplefilter("ignore")
             damaged = run_store(store, nights[1], min_markers=8)
         assert damaged.counts["identifications"] >= 0
-        assert set(load_memos(memo_file)) == {"scout", "round", "relatives", "candidates"}
+        assert set(load_memos(memo_file)) == MEMOS
     with CaseStore(tmp_path / "other.db") as store, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run_store(store, nights[0], min_markers=8, reuse_searches=False)
@@ -299,6 +303,6 @@ def test_the_command_line_switch(tmp_path: Path) -> None:
     assert (tmp_path / "cases.db.tables" / "tables.npz").exists() and not memo_file.exists()
     on = runner.invoke(main, ["run", str(data), "--store", db, "-q"])
     assert on.exit_code == 0, on.output
-    assert set(load_memos(memo_file)) == {"scout", "round", "relatives", "candidates"}
+    assert set(load_memos(memo_file)) == MEMOS
     with CaseStore(db) as store:
         assert store.changes() == []

@@ -46,12 +46,16 @@ class Alternative:
         Nearest relation to a registered missing person, e.g. ``"full sibling of F1_C1"``.
     drawn : bool
         Whether the person is drawn in the family's own pedigree (else implied and added).
+    reference : str or None
+        For a relative of a typed reference (:func:`reference_kin`), that reference's id;
+        ``None`` for a relative of a missing person (:func:`relative_alternatives`).
     """
 
     family: str
     person: str
     relation: str
     drawn: bool
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -297,7 +301,8 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
                       (f"{ref}{ADDED}child", *((ref, partner) if sex == "M"
                                                else (partner, ref)), "U")]
             out.append(Alternative(family.id, f"{ref}{ADDED}child",
-                                   f"child of reference {ref}", drawn=False))
+                                   f"child of reference {ref}", drawn=False,
+                                   reference=ref))
         fa, mo = parents_of[ref]
         if fa is None or mo is None:
             fa, mo = f"{ref}{ADDED}father", f"{ref}{ADDED}mother"
@@ -306,12 +311,14 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
         if (fa, mo) not in mp_parents:
             added.append((f"{ref}{ADDED}sibling", fa, mo, "U"))
             out.append(Alternative(family.id, f"{ref}{ADDED}sibling",
-                                   f"full sibling of reference {ref}", drawn=False))
+                                   f"full sibling of reference {ref}", drawn=False,
+                                   reference=ref))
         sister, spouse = f"{ref}{ADDED}sister", f"{ref}{ADDED}sister_partner"
         added += [(sister, fa, mo, "F"), (spouse, None, None, "M"),
                   (f"{ref}{ADDED}nephew", spouse, sister, "U")]
         out.append(Alternative(family.id, f"{ref}{ADDED}nephew",
-                               f"nephew or niece of reference {ref}", drawn=False))
+                               f"nephew or niece of reference {ref}", drawn=False,
+                               reference=ref))
         for k, p in enumerate(q for q in ped.parents(ref) or () if ped.parents(q) is None
                               and q not in ancestors):
             tag = f"{ref}{ADDED}" + ("" if k == 0 else f"{k + 1}")
@@ -329,7 +336,7 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
                        "U")]
             out.append(Alternative(family.id, f"{tag}cousin",
                                    f"first cousin of reference {ref} through {p}",
-                                   drawn=False))
+                                   drawn=False, reference=ref))
     if not out:
         return AlternativeSet(family, ())
     records = [(i, *parents_of[i], s) for i, _, _, s in records]

@@ -855,6 +855,22 @@ def row_key(family: Family, missing: str, markers: Sequence[Marker] | str,
     return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def observed_row_keys(family: Family, persons: Sequence[str], markers: Sequence[Marker] | str,
+                      theta: float = 0.0, observation: dict[str, Any] | None = None,
+                      ) -> list[str]:
+    """Ids of rows compiled by :func:`compile_rows` with ``observation`` (the observation
+    models of the family's degraded typed members): per person, the hash of its
+    :func:`row_key` and the models."""
+    import hashlib
+
+    from forensic_match.markers import markers_digest
+
+    digest = markers if isinstance(markers, str) else markers_digest(markers)
+    models = repr(sorted((k, repr(v)) for k, v in (observation or {}).items()))
+    return [hashlib.sha256((row_key(family, p, digest, theta) + models).encode()).hexdigest()
+            for p in persons]
+
+
 def allele_offsets(markers: Sequence[Marker]) -> np.ndarray:
     """Start of each marker's alleles in a panel-wide allele index."""
     return np.concatenate([[0], np.cumsum([len(m) for m in markers])]).astype(np.int64)

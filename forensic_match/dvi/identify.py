@@ -27,10 +27,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -368,8 +368,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         The memos of an earlier identification's searches
         (:class:`~forensic_match.dvi.search_reuse.SearchMemo` by name, e.g. last night's:
         :func:`~forensic_match.dvi.search_reuse.load_memos`), read and replaced in place by
-        this one's. The searches (bodies against the missing persons, in every round, and
-        against the relative alternatives) then search only what changed since
+        this one's. The searches (bodies against the missing persons, in every round,
+        against the relative alternatives and against the references' relatives) then
+        search only what changed since
         (:func:`~forensic_match.dvi.search_reuse.search_reusing`): the same candidates and
         decisions as without, LR sums within rounding (``docs/store.md``, "Nightly reuse of
         the searches"). Rows removed since the memos are found in ``reuse``/``cache``'s
@@ -377,7 +378,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         ``evidence``, ``lineage`` or ``snp``. ``None`` (default): every search in full. With
         ``cache`` too, each family's relative alternatives and their rows are taken from the
         earlier identification's memo beside ``cache`` where the family's content is
-        unchanged (:mod:`~forensic_match.dvi.alternatives_memo`).
+        unchanged (:mod:`~forensic_match.dvi.alternatives_memo`), and (theta 0) the
+        references' relatives' rows from the earlier identification's file of them beside
+        ``cache`` where their ids (content hashes) are unchanged.
     same_source_memo : SameSourceMemo, optional
         An earlier identification's same-source comparisons of the PM samples and direct
         references (:class:`~forensic_match.dvi.fragments.SameSourceMemo`, e.g. last
@@ -466,14 +469,22 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     if night is not None and cache is not None and compiled.theta == 0:
         # (With theta a conditioned family's ThetaFallbackWarning is given when it is
         # compiled; reused rows would not give it again: theta runs compile them.)
-        relatives_cache.conditioned = _ConditionedRows(
+        relatives_cache.conditioned = _RowsById(
             panel, compiled.theta, _load_cache(_conditioned_cache(cache)))
+    kin_rows = None
+    if night is not None and cache is not None and compiled.theta == 0:
+        # The references' relatives' rows of the last identification, by id: taken instead
+        # of compiled, and the rows its searches lost since.
+        kin_rows = _RowsById(panel, compiled.theta,
+                                    _load_cache(_reference_kin_cache(cache)))
     if night is not None:
         night.keep_rows(compiled, row_ids)
         if previous is not None:
             night.keep_rows(previous, previous.keys)
         if relatives_cache.reuse is not None:
             night.keep_rows(relatives_cache.reuse, relatives_cache.reuse.keys)
+        if kin_rows is not None and kin_rows.reuse is not None:
+            night.keep_rows(kin_rows.reuse, kin_rows.reuse.keys)
     direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
                              priors, posterior_threshold)
     direct = _screen(direct, accepted, suspects, flags)
@@ -494,7 +505,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                      sex_filter=sex_filter, min_markers=min_markers,
                      pairs_from=np.log10(threshold), bodies=sample_by_id, evidence=evidence,
                      lineage=lineage, lineage_options=lineage_options, snp=snp,
-                     snp_options=snp_options, night=night, row_ids=row_ids)
+                     snp_options=snp_options, night=night, row_ids=row_ids,
+                     kin_rows=kin_rows)
     res: SearchResult | None = None
     decision: Decision | None = None
     for round_no in range(1, max_rounds + 1):
@@ -572,6 +584,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         relatives_cache.save(_relatives_cache(cache), _alternatives_cache(cache))
         if relatives_cache.conditioned is not None:
             relatives_cache.conditioned.save(_conditioned_cache(cache))
+        if kin_rows is not None:
+            kin_rows.save(_reference_kin_cache(cache))
     counts = {"families": len(families), "compiled_families": len(compiled.compiled_families),
               "relative_families": len(relatives_cache.families),
               "compiled_relative_families": len(relatives_cache.compiled_families)}
@@ -662,7 +676,7 @@ class _Rounds:
                  lineage_options: dict[str, Any] | None = None,
                  snp: SnpData | None = None, snp_options: dict[str, Any] | None = None,
                  night: NightSearches | None = None, row_ids: list[str] | None = None,
-                 ) -> None:
+                 kin_rows: _RowsById | None = None) -> None:
         self.compiled, self.fam_by_id, self.conditioned = compiled, fam_by_id, conditioned
         self.night, self.row_ids = night, row_ids
         self.round_no = 0
@@ -682,6 +696,11 @@ class _Rounds:
 
             self.snp_cache = SnpCache()
         self.kin_tables: Any = None
+        # The last round's search of the references' relatives (DNA alone), for the next;
+        # with ``night``, whether one was searched (the first from the last night's).
+        self.kin_memo: _RelativeSearchMemo | None = None
+        self.kin_searched = False
+        self.kin_rows = kin_rows
         self.distant: dict[str, list[str]] = {}   # distant_references per family
 
     def snp_scores(self, rows: list[tuple[str, str]], families: Sequence[Family],
@@ -797,11 +816,15 @@ class _Rounds:
         (:func:`~forensic_match.decide.alternatives.distant_references`, whatever they are
         typed on) against every body, and with SNP data those of its other (close)
         SNP-typed references against the bodies scored on SNPs (typed at ``min_snps`` calls
-        or more). ``None`` with weight 0 or when nobody is drawn."""
+        or more). ``None`` with weight 0 or when nobody is drawn. Without lineage and SNP
+        data (DNA on STRs alone) a round searches only the rows of families whose state
+        changed since the last round (:func:`_search_relatives_again`), or, with
+        ``night``, what changed since the last night's and this night's earlier rounds
+        (``NightSearches``; :data:`REUSE_REFERENCE_KIN_SEARCH`)."""
         if self.priors.reference_kin <= 0 or not self.in_play:
             return None
         from forensic_match.decide.alternatives import distant_references
-        from forensic_match.dvi.reference_kin import ReferenceKinTables, search_reference_kin
+        from forensic_match.dvi.reference_kin import ReferenceKinTables, stack_reference_kin
         from forensic_match.linked.scores import MIN_SNPS
 
         for fid in self.in_play - self.distant.keys():
@@ -822,16 +845,48 @@ class _Rounds:
         if not remaining:
             return None
         if self.kin_tables is None:
-            self.kin_tables = ReferenceKinTables(self.panel, self.compiled.theta)
+            self.kin_tables = ReferenceKinTables(self.panel, self.compiled.theta,
+                                                 kept=self.kin_rows)
         families = [(_conditioned_family(self.fam_by_id[fid], self.conditioned),
                      sorted(refs[fid]), _observations(self.conditioned, fid) or None)
                     for fid in sorted(self.in_play) if refs[fid]]
-        res, relations = search_reference_kin(
-            families, self.kin_tables, remaining, sex_filter=self.sex_filter,
-            min_markers=self.min_markers, top=TOP,
+        kin = stack_reference_kin(
+            families, self.kin_tables,
             scores=lambda rows, ext: self.snp_scores(rows, ext, remaining, self.lineage_scores(
                 rows, ext, remaining, None)), only=only)
-        return None if res is None else (res, relations)
+        memo, self.kin_memo = self.kin_memo, None
+        if kin.tables is None:
+            return None
+        options = {"top": TOP, "threshold": np.inf, "sex_filter": self.sex_filter,
+                   "min_markers": self.min_markers}
+        res = None
+        if kin.evidence is None and REUSE_REFERENCE_KIN_SEARCH and self.night is not None:
+            # The first round from the last night's search, later rounds from the round
+            # before (this round's rows are kept for the next: a conditioned family's old
+            # rows are its removed rows).
+            ids: list[str] = []
+            for fam, refs_of, observation in families:
+                alts, sexes, rows = self.kin_tables.tables(fam, refs_of, observation)
+                fam_ids = self.kin_tables.ids(fam, refs_of, observation)
+                self.night.add_rows(fam_ids, [(fam.id, a.person) for a in alts.alternatives],
+                                    rows, sexes)
+                ids += fam_ids
+            first, self.kin_searched = not self.kin_searched, True
+            res = self.night.search("reference_kin" if first else "_reference_kin",
+                                    kin.tables, remaining, ids,
+                                    also=("_reference_kin",) if first else (), **options)
+        elif kin.evidence is None and REUSE_REFERENCE_KIN_SEARCH:
+            # DNA alone: the rows of families whose state is unchanged score every body as
+            # they did last round; only the changed families' rows are searched.
+            if memo is not None:
+                res = _search_relatives_again(memo, kin.states, kin.tables, self.kin_tables,
+                                              remaining, self.sex_filter, self.min_markers)
+            if res is None:
+                res = search_samples(kin.tables, remaining, **options)
+            self.kin_memo = _RelativeSearchMemo(dict(kin.states), res)
+        else:
+            res = search_samples(kin.tables, remaining, evidence=kin.evidence, **options)
+        return res, kin.relations
 
     def lineage_kin(self, remaining: list[Body]) -> dict[str, float]:
         """Per body, the weight of the unrecorded kinsmen of the families' lineages
@@ -905,11 +960,20 @@ def _conditioned_cache(cache: str | Path) -> Path:
     return cache.with_name(cache.name.removesuffix(".npz") + ".conditioned.npz")
 
 
-class _ConditionedRows:
-    """Rows compiled on families conditioned on identified bodies, by id (a hash of
-    everything each is compiled from: :func:`_conditioned_id`, :meth:`_RelativeTables.
-    _conditioned_ids`), from an earlier identification's file (``reuse``, used only on the
-    same panel and theta) and this one's; :meth:`save` writes the rows this one used."""
+def _reference_kin_cache(cache: str | Path) -> Path:
+    """The file of the references' relatives' rows (by id: :meth:`~forensic_match.dvi.
+    reference_kin.ReferenceKinTables.ids`) that goes with ``cache``."""
+    cache = Path(cache)
+    return cache.with_name(cache.name.removesuffix(".npz") + ".reference_kin.npz")
+
+
+class _RowsById:
+    """Rows by id (a hash of everything each is compiled from), from an earlier
+    identification's file (``reuse``, used only on the same panel and theta) and this
+    one's; :meth:`save` writes the rows this one used. Two such files: the rows compiled on
+    families conditioned on identified bodies (:func:`_conditioned_id`,
+    :meth:`_RelativeTables._conditioned_ids`), and the references' relatives' rows
+    (:meth:`~forensic_match.dvi.reference_kin.ReferenceKinTables.ids`)."""
 
     def __init__(self, panel: Sequence[Marker], theta: float,
                  reuse: CompiledTables | None) -> None:
@@ -1005,7 +1069,7 @@ class _RelativeTables:
         # Beside each cache entry, where its rows are (:meth:`picks`).
         self.sources: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
         self.search_memo: _RelativeSearchMemo | None = None
-        self.conditioned: _ConditionedRows | None = None
+        self.conditioned: _RowsById | None = None
         self.parts: list[CompiledTables] = []
         self.families: set[str] = set()
         self.compiled_families: set[str] = set()
@@ -1154,6 +1218,20 @@ class _RelativeTables:
             self.sources[key] = list(rows)
         return self.cache[key][:3]
 
+    def stacked(self, states: Sequence[tuple[str, tuple[str, ...]]]) -> CompiledTables | None:
+        """The rows of the family states ``states`` (:func:`_state_key`, prepared before),
+        stacked in that order; ``None`` when they have none."""
+        names: list[tuple[str, str]] = []
+        rows: list[Any] = []
+        sexes: list[str] = []
+        for key in states:
+            alts, sex, fam_rows = self.cache[key][:3]
+            names += [(key[0], a.person) for a in alts]
+            rows += list(fam_rows)
+            sexes += list(sex)
+        return CompiledTables.stack(self.panel, names, rows, sexes, self.theta) if rows \
+            else None
+
     def picks(self, family: Family) -> list[Any]:
         """Where the family's alternatives' rows are (after :meth:`tables`), for
         :meth:`CompiledTables.gather`: ``(tables, row)`` for a row of compiled or reused
@@ -1164,15 +1242,9 @@ class _RelativeTables:
                          observation: dict[str, Any] | None) -> list[str]:
         """Ids of rows compiled by :meth:`tables`: the row key of the extended family and
         person, and the observation models of its degraded members."""
-        import hashlib
+        from forensic_match.dvi.compile import observed_row_keys
 
-        from forensic_match.dvi.compile import row_key
-        from forensic_match.markers import markers_digest
-
-        digest = markers_digest(self.panel)
-        models = repr(sorted((k, repr(v)) for k, v in (observation or {}).items()))
-        return [hashlib.sha256((row_key(ext, p, digest, self.theta) + models).encode())
-                .hexdigest() for p in persons]
+        return observed_row_keys(ext, persons, self.panel_digest, self.theta, observation)
 
     def ids(self, family: Family, observation: dict[str, Any] | None) -> list[str]:
         """Ids of the family's alternatives' rows (after :meth:`tables`): their row keys,
@@ -1281,24 +1353,37 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
 #: state did not change (``_search_relatives_again``); ``False`` searches every row every
 #: round (the reference the reuse is tested against).
 REUSE_RELATIVE_SEARCH = True
+#: The same for the search of the references' relatives (``_Rounds.reference_kin``).
+REUSE_REFERENCE_KIN_SEARCH = True
 
 
 @dataclass
 class _RelativeSearchMemo:
-    """The last round's search of the relative alternatives: each in-play family's state
-    key and the result (per body: LR sum over every row, best rows)."""
+    """The last round's search of a kind of alternatives (the relative alternatives, or the
+    references' relatives): each in-play family's state key and the result (per body: LR
+    sum over every row, best rows)."""
 
-    keys: dict[str, tuple[str, tuple[str, ...]]]
+    keys: Mapping[str, Hashable]
     result: SearchResult
 
 
-def _search_relatives_again(memo: _RelativeSearchMemo,
-                            keys: dict[str, tuple[str, tuple[str, ...]]],
-                            stacked: CompiledTables, tables: _RelativeTables,
+class _StackedStates(Protocol):
+    """Tables of alternatives cached by family state (:class:`_RelativeTables`,
+    :class:`~forensic_match.dvi.reference_kin.ReferenceKinTables`)."""
+
+    def stacked(self, states: Any) -> CompiledTables | None: ...
+
+
+def _search_relatives_again(memo: _RelativeSearchMemo, keys: Mapping[str, Hashable],
+                            stacked: CompiledTables, tables: _StackedStates,
                             remaining: list[Body], sex_filter: bool, min_markers: int,
                             ) -> SearchResult | None:
-    """This round's search of the alternatives from the last round's, searching only the rows
-    of families whose state changed (conditioned on a body since, or new in play).
+    """This round's search of a kind of alternatives (rows ``stacked``, family by family, of
+    the families of ``keys``, whose state keys they are) from the last round's, searching
+    only the rows of families whose state changed (conditioned on a body since, or new in
+    play); ``tables`` gives the changed families' last rows (:meth:`_RelativeTables.stacked`
+    for the relative alternatives, ``ReferenceKinTables.stacked`` for the references'
+    relatives). Only for searches without evidence scores (DNA alone).
 
     Per body, ``LR sum = last sum - the changed families' old rows + their new rows``. The
     subtraction is exact to rounding while the removed part is at most half the last sum;
@@ -1322,17 +1407,11 @@ def _search_relatives_again(memo: _RelativeSearchMemo,
         new_sum = dict(zip(new.samples["pm"].to_list(), new.samples["lr_sum"].to_list()))
         frames.append(new.by_sample)
     old_sum = {p: 0.0 for p in new_sum}
-    if removed:
-        names, rows, sexes = [], [], []
-        for fid in sorted(removed):
-            alts, sex, fam_rows = tables.cache[memo.keys[fid]][:3]
-            names += [(fid, a.person) for a in alts]
-            rows += list(fam_rows)
-            sexes += list(sex)
-        if rows:
-            old = search_samples(CompiledTables.stack(tables.panel, names, rows, sexes,
-                                                      tables.theta), remaining, **opts)
-            old_sum = dict(zip(old.samples["pm"].to_list(), old.samples["lr_sum"].to_list()))
+    old_tables = tables.stacked([memo.keys[fid] for fid in sorted(removed)]) if removed \
+        else None
+    if old_tables is not None:
+        old = search_samples(old_tables, remaining, **opts)
+        old_sum = dict(zip(old.samples["pm"].to_list(), old.samples["lr_sum"].to_list()))
     last = memo.result
     last_sum = dict(zip(last.samples["pm"].to_list(), last.samples["lr_sum"].to_list()))
     hit = set(last.by_sample.filter(pl.col("family").is_in(list(removed)))["pm"].to_list())
@@ -1435,7 +1514,7 @@ def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
                  conditioned: dict[str, dict[str, PMSample]], touched: set[str],
                  row_of: dict[tuple[str, str], int], active: np.ndarray,
                  panel: Sequence[Marker], *, night: NightSearches | None = None,
-                 row_ids: list[str] | None = None, store: _ConditionedRows | None = None,
+                 row_ids: list[str] | None = None, store: _RowsById | None = None,
                  ) -> None:
     """Recompile the still-missing persons of families that gained an identified member
     (with ``night``, the replaced rows are kept for it and ``row_ids`` updated: the new id

@@ -15,39 +15,96 @@ family's pedigree; here each family in play is extended by them, compiled like a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from forensic_match.cases import Family
-from forensic_match.decide.alternatives import ADDED, AlternativeSet, reference_kin
-from forensic_match.dvi.compile import CompiledTables, compile_rows
+from forensic_match.decide.alternatives import AlternativeSet, reference_kin
+from forensic_match.dvi.compile import CompiledTables, compile_rows, observed_row_keys
 from forensic_match.dvi.search import SearchResult, search_samples
 from forensic_match.markers import Marker
 
 
 class ReferenceKinTables:
-    """Compiled rows of the references' relatives, cached by family state (the family id and
-    who is typed in it: a family conditioned on an identified body is compiled again)."""
+    """Compiled rows of the references' relatives, cached by family state (:meth:`state`:
+    the family id, who is typed in it and the references; a family conditioned on an
+    identified body is compiled again).
 
-    def __init__(self, panel: Sequence[Marker], theta: float = 0.0) -> None:
+    With ``kept`` (rows by id, e.g. an earlier identification's: an object with
+    ``take(ids)``, the rows or ``None`` unless all are there, and ``keep(ids, names, rows,
+    sexes)``), a family whose rows' ids (:meth:`ids`) are all there takes them instead of
+    compiling, and every family's rows are kept in it."""
+
+    def __init__(self, panel: Sequence[Marker], theta: float = 0.0, *,
+                 kept: Any = None) -> None:
+        from forensic_match.markers import markers_digest
+
         self.panel, self.theta = tuple(panel), theta
-        self.cache: dict[tuple[str, tuple[str, ...]], tuple[AlternativeSet, list[str],
-                                                             list[Any]]] = {}
+        self.digest = markers_digest(self.panel)
+        self.kept = kept
+        self.cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]],
+                         tuple[AlternativeSet, list[str], list[Any]]] = {}
+        self.row_ids: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[str]] = {}
+
+    @staticmethod
+    def state(family: Family, references: Sequence[str]) -> tuple[str, tuple[str, ...],
+                                                                  tuple[str, ...]]:
+        """The family's state for its references' relatives (the cache key): its id, who is
+        typed in it and the references."""
+        return family.id, tuple(sorted(family.genotypes)), tuple(sorted(references))
 
     def tables(self, family: Family, references: Sequence[str],
                observation: dict[str, Any] | None = None,
                ) -> tuple[AlternativeSet, list[str], list[Any]]:
         """The family's set (extended family and hypotheses), their sexes and compiled rows."""
-        key = (family.id, tuple(sorted(family.genotypes)), tuple(sorted(references)))
+        key = self.state(family, references)
         if key not in self.cache:
             alts = reference_kin(family, references)
             persons = [a.person for a in alts.alternatives]
             sexes = [alts.family.pedigree.sex_of(p) for p in persons]
-            rows = compile_rows(alts.family, persons, self.panel, theta=self.theta,
-                                observation=observation) if persons else []
-            self.cache[key] = (alts, sexes, rows)
+            ids = self._ids(key, alts, observation) \
+                if self.kept is not None and persons else None
+            rows = None if ids is None else self.kept.take(ids)
+            if rows is None:
+                rows = compile_rows(alts.family, persons, self.panel, theta=self.theta,
+                                    observation=observation) if persons else []
+            if ids is not None:
+                self.kept.keep(ids, [(family.id, p) for p in persons], rows, sexes)
+            self.cache[key] = (alts, sexes, list(rows))
         return self.cache[key]
+
+    def ids(self, family: Family, references: Sequence[str],
+            observation: dict[str, Any] | None = None) -> list[str]:
+        """Ids of the family's rows (after :meth:`tables`, with the same observation
+        models): the row key of each relative on the extended family, hashing the
+        observation models too (:func:`~forensic_match.dvi.compile.observed_row_keys`)."""
+        key = self.state(family, references)
+        return self._ids(key, self.cache[key][0], observation)
+
+    def _ids(self, key: tuple[str, tuple[str, ...], tuple[str, ...]], alts: AlternativeSet,
+             observation: dict[str, Any] | None) -> list[str]:
+        if key not in self.row_ids:
+            self.row_ids[key] = observed_row_keys(
+                alts.family, [a.person for a in alts.alternatives], self.digest, self.theta,
+                observation)
+        return self.row_ids[key]
+
+    def stacked(self, states: Sequence[tuple[str, tuple[str, ...], tuple[str, ...]]],
+                ) -> CompiledTables | None:
+        """The rows of the family states ``states`` (:meth:`state`, compiled before), stacked
+        in that order; ``None`` when they have none."""
+        names: list[tuple[str, str]] = []
+        rows: list[Any] = []
+        sexes: list[str] = []
+        for key in states:
+            alts, sex, fam_rows = self.cache[key]
+            names += [(key[0], a.person) for a in alts.alternatives]
+            rows += list(fam_rows)
+            sexes += list(sex)
+        return CompiledTables.stack(self.panel, names, rows, sexes, self.theta) if rows \
+            else None
 
 
 class _OnlyFor:
@@ -63,6 +120,68 @@ class _OnlyFor:
         if self.also is not None:
             out = out + np.asarray(self.also.block(rows), dtype=np.float64)
         return out
+
+
+@dataclass
+class ReferenceKinRows:
+    """The rows of the references' relatives of the families in play, ready to search.
+
+    Attributes
+    ----------
+    tables : CompiledTables or None
+        The rows stacked (family by family in the order given, each family's relatives in
+        drawing order); ``None`` when no family has such a relative.
+    evidence : object or None
+        The evidence of those rows against the bodies (``scores``' object, with the close
+        SNP-typed references' rows shut off the bodies not typed on SNPs), or ``None``: DNA
+        on STRs alone.
+    relations : dict
+        Each row's relation, by (family, person).
+    states : dict
+        Each family's state (:meth:`ReferenceKinTables.state`), by family id: the rows of a
+        family whose state is unchanged are unchanged.
+    """
+
+    tables: CompiledTables | None
+    evidence: Any
+    relations: dict[tuple[str, str], str]
+    states: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
+
+
+def stack_reference_kin(families: Sequence[tuple[Family, Sequence[str],
+                                                 dict[str, Any] | None]],
+                        tables: ReferenceKinTables, *, scores: Any,
+                        only: tuple[dict[str, set[str]], np.ndarray] | None = None,
+                        ) -> ReferenceKinRows:
+    """The rows of the references' relatives of ``families`` and their evidence, as
+    :func:`search_reference_kin` searches them (its parameters)."""
+    names: list[tuple[str, str]] = []
+    sexes: list[str] = []
+    rows: list[Any] = []
+    extended: list[Family] = []
+    relations: dict[tuple[str, str], str] = {}
+    states: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
+    shut: list[bool] = []
+    for fam, refs, observation in families:
+        states[fam.id] = tables.state(fam, refs)
+        alts, sex, fam_rows = tables.tables(fam, refs, observation)
+        if not alts.alternatives:
+            continue
+        extended.append(alts.family)
+        limited = set(only[0].get(fam.id, ()) if only else ())
+        for a, sx, row in zip(alts.alternatives, sex, fam_rows):
+            names.append((fam.id, a.person))
+            sexes.append(sx)
+            rows.append(row)
+            relations[(fam.id, a.person)] = a.relation
+            shut.append(a.reference in limited)
+    if not rows:
+        return ReferenceKinRows(None, None, relations, states)
+    stacked = CompiledTables.stack(tables.panel, names, rows, sexes, tables.theta)
+    evidence = scores(stacked.rows, extended)
+    if only is not None and any(shut):
+        evidence = _OnlyFor(np.array(shut), np.asarray(only[1], dtype=bool), evidence)
+    return ReferenceKinRows(stacked, evidence, relations, states)
 
 
 def search_reference_kin(families: Sequence[tuple[Family, Sequence[str],
@@ -95,33 +214,13 @@ def search_reference_kin(families: Sequence[tuple[Family, Sequence[str],
     (SearchResult or None, dict)
         The search (``None`` when no family has such a relative) and each row's relation.
     """
-    names: list[tuple[str, str]] = []
-    sexes: list[str] = []
-    rows: list[Any] = []
-    extended: list[Family] = []
-    relations: dict[tuple[str, str], str] = {}
-    shut: list[bool] = []
-    for fam, refs, observation in families:
-        alts, sex, fam_rows = tables.tables(fam, refs, observation)
-        if not alts.alternatives:
-            continue
-        extended.append(alts.family)
-        limited = tuple(f"{r}{ADDED}" for r in (only[0].get(fam.id, ()) if only else ()))
-        for a, sx, row in zip(alts.alternatives, sex, fam_rows):
-            names.append((fam.id, a.person))
-            sexes.append(sx)
-            rows.append(row)
-            relations[(fam.id, a.person)] = a.relation
-            shut.append(bool(limited) and a.person.startswith(limited))
-    if not rows:
-        return None, relations
-    stacked = CompiledTables.stack(tables.panel, names, rows, sexes, tables.theta)
-    evidence = scores(stacked.rows, extended)
-    if only is not None and any(shut):
-        evidence = _OnlyFor(np.array(shut), np.asarray(only[1], dtype=bool), evidence)
-    return search_samples(stacked, list(remaining), top=top, threshold=np.inf,
+    kin = stack_reference_kin(families, tables, scores=scores, only=only)
+    if kin.tables is None:
+        return None, kin.relations
+    return search_samples(kin.tables, list(remaining), top=top, threshold=np.inf,
                           sex_filter=sex_filter, min_markers=min_markers,
-                          evidence=evidence), relations
+                          evidence=kin.evidence), kin.relations
 
 
-__all__ = ["ReferenceKinTables", "search_reference_kin"]
+__all__ = ["ReferenceKinRows", "ReferenceKinTables", "search_reference_kin",
+           "stack_reference_kin"]
