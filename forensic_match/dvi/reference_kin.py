@@ -23,7 +23,6 @@ import numpy as np
 from forensic_match.cases import Family
 from forensic_match.decide.alternatives import AlternativeSet, reference_kin
 from forensic_match.dvi.compile import CompiledTables, compile_rows, observed_row_keys
-from forensic_match.dvi.search import SearchResult, search_samples
 from forensic_match.markers import Marker
 
 
@@ -153,8 +152,28 @@ def stack_reference_kin(families: Sequence[tuple[Family, Sequence[str],
                         tables: ReferenceKinTables, *, scores: Any,
                         only: tuple[dict[str, set[str]], np.ndarray] | None = None,
                         ) -> ReferenceKinRows:
-    """The rows of the references' relatives of ``families`` and their evidence, as
-    :func:`search_reference_kin` searches them (its parameters)."""
+    """The rows of the references' relatives of ``families`` and their evidence, for
+    :func:`~forensic_match.dvi.search.search_samples` (``evidence=rows.evidence``).
+
+    Parameters
+    ----------
+    families : sequence of (Family, references, observation)
+        Each family in play (conditioned on its identified bodies), the references whose
+        relatives are drawn, and the observation models of its degraded typed members.
+    tables : ReferenceKinTables
+    scores : callable
+        ``scores(rows, extended families)``: the evidence object of those rows against the
+        bodies (linked SNPs and lineage on the extended families), or ``None``.
+    only : (dict, numpy.ndarray of bool), optional
+        ``({family: references}, allowed)``: the relatives of those references are compared
+        with the bodies where ``allowed`` (one flag per body searched) only (the close
+        SNP-typed references, against the bodies typed on SNPs).
+
+    Returns
+    -------
+    ReferenceKinRows
+        ``tables`` ``None`` when no family has such a relative.
+    """
     names: list[tuple[str, str]] = []
     sexes: list[str] = []
     rows: list[Any] = []
@@ -184,43 +203,4 @@ def stack_reference_kin(families: Sequence[tuple[Family, Sequence[str],
     return ReferenceKinRows(stacked, evidence, relations, states)
 
 
-def search_reference_kin(families: Sequence[tuple[Family, Sequence[str],
-                                                  dict[str, Any] | None]],
-                         tables: ReferenceKinTables, remaining: Sequence[Any], *,
-                         sex_filter: bool, min_markers: int, top: int, scores: Any,
-                         only: tuple[dict[str, set[str]], np.ndarray] | None = None,
-                         ) -> tuple[SearchResult | None, dict[tuple[str, str], str]]:
-    """Search the bodies against the references' relatives of ``families``.
-
-    Parameters
-    ----------
-    families : sequence of (Family, references, observation)
-        Each family in play (conditioned on its identified bodies), the references whose
-        relatives are drawn, and the observation models of its degraded typed members.
-    tables : ReferenceKinTables
-    remaining : sequence of Body
-    sex_filter, min_markers, top
-        As :func:`~forensic_match.dvi.search.search_samples`.
-    scores : callable
-        ``scores(rows, extended families)``: the evidence object of those rows against the
-        bodies (linked SNPs and lineage on the extended families), or ``None``.
-    only : (dict, numpy.ndarray of bool), optional
-        ``({family: references}, allowed)``: the relatives of those references are compared
-        with the bodies where ``allowed`` (one flag per body of ``remaining``) only (the
-        close SNP-typed references, against the bodies typed on SNPs).
-
-    Returns
-    -------
-    (SearchResult or None, dict)
-        The search (``None`` when no family has such a relative) and each row's relation.
-    """
-    kin = stack_reference_kin(families, tables, scores=scores, only=only)
-    if kin.tables is None:
-        return None, kin.relations
-    return search_samples(kin.tables, list(remaining), top=top, threshold=np.inf,
-                          sex_filter=sex_filter, min_markers=min_markers,
-                          evidence=kin.evidence), kin.relations
-
-
-__all__ = ["ReferenceKinRows", "ReferenceKinTables", "search_reference_kin",
-           "stack_reference_kin"]
+__all__ = ["ReferenceKinRows", "ReferenceKinTables", "stack_reference_kin"]
