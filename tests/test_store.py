@@ -172,6 +172,11 @@ def test_a_run_records_provenance_candidates_and_proposals(run_done: CaseStore) 
     assert inputs["dataset"]["id"] == "store_small"
     assert inputs["store"]["families"] == 3 and len(inputs["store"]["versions_sha256"]) == 64
     assert json.loads(run[7])["identify"] == {"min_markers": 8}
+    # the defaults the run filled in for what it did not give, for later versions to compare
+    from forensic_match.store.configuration import defaults_in_force
+
+    assert json.loads(run[7])["defaults"] == defaults_in_force()
+    assert json.loads(run[7])["defaults"]["identify"]["relatives"] == 1.0
     counts = json.loads(run[4])
     assert counts["identifications"] == 2 and counts["new_proposals"] == 2
     assert counts["candidates"] == _raw(run_done, "SELECT COUNT(*) FROM candidates")[0][0] > 0

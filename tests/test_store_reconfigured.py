@@ -27,6 +27,7 @@ from forensic_match.store import CaseStore, StoreError, run_store, schema
 from forensic_match.store import runs as store_runs
 from forensic_match.store.configuration import (
     configuration_sha256,
+    defaults_in_force,
     describe_changes,
     lr_configuration,
     panel_digests,
@@ -314,6 +315,34 @@ def test_what_counts_as_a_configuration_change() -> None:
     assert describe_changes(_recorded(lin, panel), _recorded(theta, panel)) == [
         "lineage option mt_theta changed (0.0 -> 0.01)",
         "lineage option y_theta changed (0.0 -> 0.02)"]
+
+
+def test_a_changed_default_counts_as_the_change_it_is() -> None:
+    """A run records the defaults it filled in (``defaults_in_force``): a later software
+    whose default of an option the runs did not give differs (the weight of unregistered
+    relatives, the Y theta) flags the earlier runs' proposals with that change, while a run
+    recorded before defaults were recorded compares as if this software's were its own."""
+    ds = programme_with_panel()
+    panel = list(ds.markers[:3])
+    lineage = {"kin": 1.0, "y_method": "count", "options": {"y_method": "count"}}
+    now = defaults_in_force()
+    old = _recorded({"identify": {"min_markers": 8}, "theta_dataset": 0.0,
+                     "lineage": lineage, "defaults": now}, panel)
+    later = copy.deepcopy(now)
+    later["identify"]["relatives"] = 0.5
+    later["lineage"]["y_theta"] = 0.02
+    new = _recorded({"identify": {"min_markers": 8}, "theta_dataset": 0.0,
+                     "lineage": lineage, "defaults": later}, panel)
+    assert describe_changes(old, new) == [
+        "prior weight of unregistered relatives changed (1.0 -> 0.5)",
+        "lineage option y_theta changed (0.0 -> 0.02)"]
+    unrecorded = _recorded({"identify": {"min_markers": 8}, "theta_dataset": 0.0,
+                            "lineage": lineage}, panel)
+    assert describe_changes(unrecorded, old) == []
+    # an option given explicitly is what it says, whatever the defaults
+    given = _recorded({"identify": {"min_markers": 8, "relatives": 0.5}, "theta_dataset": 0.0,
+                       "lineage": lineage, "defaults": now}, panel)
+    assert describe_changes(given, new) == ["lineage option y_theta changed (0.0 -> 0.02)"]
 
 
 def test_a_new_frequency_table_recompiles_the_tables_kept_between_nights(

@@ -66,6 +66,17 @@ def _identify_defaults() -> dict[str, Any]:
     return {k: params[k].default for k in POSTERIOR_OPTIONS}
 
 
+def defaults_in_force() -> dict[str, Any]:
+    """The defaults this software fills in for options a run does not give, recorded with
+    each run (``runs.config["defaults"]``) so that a later version whose defaults differ
+    still compares what the run used: ``identify``'s :data:`POSTERIOR_OPTIONS` and every
+    option of :func:`~forensic_match.lineage.lr.lineage_lr`."""
+    from forensic_match.lineage.lr import OPTIONS as LINEAGE_OPTIONS
+
+    return {"identify": dict(sorted(_identify_defaults().items())),
+            "lineage": dict(sorted(LINEAGE_OPTIONS.items()))}
+
+
 def _sha(part: Any) -> str | None:
     return None if not part else part.get("sha256")
 
@@ -87,7 +98,9 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
         ``markers`` (that digest); ``theta`` (the effective one: the ``identify`` option if
         given, else the dataset's); ``options``: every ``identify`` option but the decision
         gates (:data:`DECISION_GATES`) and the engineering ones (:data:`ENGINEERING`), with
-        the defaults of :data:`POSTERIOR_OPTIONS` filled in; ``lineage``: ``None`` or the
+        the defaults of :data:`POSTERIOR_OPTIONS` filled in (those the run recorded as in
+        force, :func:`defaults_in_force`; for a run that recorded none, this software's);
+        ``lineage``: ``None`` or the
         kinsmen's weight, the Y and mtDNA frequency methods, the other lineage options and
         the sha256 of the Y-STR panel (loci, rates), the Y database, the mtDNA database and
         the discrete Laplace fit; ``evidence``: ``None`` or whether the place-and-date prior
@@ -109,14 +122,17 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
     theta = float(options.pop("theta", config.get("theta_dataset") or 0.0))
     for key in DECISION_GATES + ENGINEERING:
         options.pop(key, None)
-    options = _identify_defaults() | options
+    # an option a run did not give counts as the default it ran with: recorded since
+    # 2026-12-05 (``defaults``), this software's for runs before
+    defaults = config.get("defaults") or defaults_in_force()
+    options = dict(defaults.get("identify") or _identify_defaults()) | options
     lineage = config.get("lineage")
     if lineage is not None:
         from forensic_match.lineage.lr import OPTIONS as LINEAGE_OPTIONS
 
-        # an option a run did not give counts as lineage_lr's default (as for identify's)
-        given = {k: v for k, v in {**LINEAGE_OPTIONS, **(lineage.get("options") or {})}
-                 .items() if k not in ("y_method", "mt_method")}
+        given = {k: v for k, v in {**(defaults.get("lineage") or LINEAGE_OPTIONS),
+                                   **(lineage.get("options") or {})}.items()
+                 if k not in ("y_method", "mt_method")}
         lineage = {"kin": lineage.get("kin"), "y_method": lineage.get("y_method"),
                    "mt_method": lineage.get("mt_method"),
                    "options": given,

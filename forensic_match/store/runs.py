@@ -44,6 +44,7 @@ from forensic_match.store.audit import (
 from forensic_match.store.configuration import (
     configuration_item,
     configuration_sha256,
+    defaults_in_force,
     flag_configuration_change,
     lr_configuration,
     panel_digests,
@@ -239,7 +240,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         raise InputError("place_prior needs evidence")
     config = {"identify": dict(sorted(options.items())), "theta_dataset": dataset.theta,
               "markers": panel_digests(dataset.markers),
-              "decision_model": DECISION_MODEL} | provenance.get("config", {})
+              "decision_model": DECISION_MODEL,
+              "defaults": defaults_in_force()} | provenance.get("config", {})
     if evidence:
         config["evidence"] = {"place_prior": place_prior}
     identify_options = {"theta": dataset.theta} | options
