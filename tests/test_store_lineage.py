@@ -287,9 +287,9 @@ def test_a_run_without_lineage_data_stores_what_it_stored_before(nights: dict,
                                 .order_by(c.c.pm, c.c.rank)).mappings().all()
         assert store.verify().ok
     # "markers": the digests of the frequencies and of the mutation models apart
-    # (store/configuration.py), whatever the run.
+    # (store/configuration.py), "defaults": the defaults in force, whatever the run.
     assert set(json.loads(row["config"])) == {"identify", "theta_dataset", "markers",
-                                              "decision_model"}
+                                              "decision_model", "defaults"}
     plain = json.dumps([[x[k.name] for k in c.columns] for x in cand], sort_keys=True,
                        separators=(",", ":"), ensure_ascii=False)
     assert row["candidates_sha256"] == hashlib.sha256(plain.encode()).hexdigest()
