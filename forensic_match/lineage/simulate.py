@@ -4,8 +4,9 @@ a few patrilineages, and passed down pedigrees with mutation.
 The mutation processes are those of the LR models (:mod:`~forensic_match.lineage.ystr`: one-
 and two-repeat steps per copy; :mod:`~forensic_match.lineage.mtdna`: Jukes-Cantor
 substitutions), so that simulations check the LRs under their own assumptions and show what a
-departure from them (village structure) does. Every function takes ``seed``, an integer or a
-:class:`numpy.random.Generator`.
+departure from them does: village patrilineages and matrilines, rates other than the analysed
+ones (:func:`add_lineage`), degraded PM data (:func:`degrade_lineage`). Every function
+takes ``seed``, an integer or a :class:`numpy.random.Generator`.
 """
 
 from __future__ import annotations
