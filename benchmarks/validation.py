@@ -144,6 +144,11 @@ WRONG_EVIDENCE = EvidenceModel(
 )
 
 
+# The model's own world with more antemortem records (the evidence LRs assume the model's
+# error rates, which stay the simulator's defaults): the sensitivity of the evidence's power.
+CHARTED_EVIDENCE = EvidenceModel(dental_chart=0.5, feature_reported=0.9)
+
+
 def _baseline(n: int, seed: int, markers: list[Marker]) -> SimulatedProgramme:
     return simulate_programme(n, n, markers=markers, seed=seed)
 
@@ -175,6 +180,12 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              "farther from home, clothes found with the body less often and commoner than "
              "the families state)",
              _grave(evidence=WRONG_EVIDENCE),
+             analyses=EVIDENCE_ANALYSES),
+    Scenario("grave_evidence_charts", "as grave_evidence, with more antemortem records: "
+             "half the registered persons with a dental chart (the default 10 %) and 90 % of "
+             "distinctive features reported (70 %): what records that separate siblings "
+             "would add (CHARTED_EVIDENCE)",
+             _grave(evidence=CHARTED_EVIDENCE),
              analyses=EVIDENCE_ANALYSES),
     Scenario("stepwise_data", "as grave, data simulated with one-step stepwise mutation "
              "(female 0.0005-0.001, male 0.002-0.003), analysed with equal", _stepwise),
