@@ -33,7 +33,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -186,6 +186,12 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              "distinctive features reported (70 %): what records that separate siblings "
              "would add (CHARTED_EVIDENCE)",
              _grave(evidence=CHARTED_EVIDENCE),
+             analyses=EVIDENCE_ANALYSES),
+    Scenario("grave_evidence_charts_wrong", "as grave_evidence_wrong, with the records of "
+             "grave_evidence_charts (half the registered charted, 90 % of features "
+             "reported): more records in a world the LRs do not assume",
+             _grave(evidence=replace(WRONG_EVIDENCE, dental_chart=0.5,
+                                     feature_reported=0.9)),
              analyses=EVIDENCE_ANALYSES),
     Scenario("stepwise_data", "as grave, data simulated with one-step stepwise mutation "
              "(female 0.0005-0.001, male 0.002-0.003), analysed with equal", _stepwise),
