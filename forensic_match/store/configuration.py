@@ -125,12 +125,10 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
     # an option a run did not give counts as the default it ran with: recorded since
     # 2026-12-05 (``defaults``), this software's for runs before
     defaults = config.get("defaults") or defaults_in_force()
-    options = dict(defaults.get("identify") or _identify_defaults()) | options
+    options = dict(defaults["identify"]) | options
     lineage = config.get("lineage")
     if lineage is not None:
-        from forensic_match.lineage.lr import OPTIONS as LINEAGE_OPTIONS
-
-        given = {k: v for k, v in {**(defaults.get("lineage") or LINEAGE_OPTIONS),
+        given = {k: v for k, v in {**defaults["lineage"],
                                    **(lineage.get("options") or {})}.items()
                  if k not in ("y_method", "mt_method")}
         lineage = {"kin": lineage.get("kin"), "y_method": lineage.get("y_method"),
