@@ -146,7 +146,8 @@ WRONG_EVIDENCE = EvidenceModel(
 
 # The model's own world with more antemortem records (the evidence LRs assume the model's
 # error rates, which stay the simulator's defaults): the sensitivity of the evidence's power.
-CHARTED_EVIDENCE = EvidenceModel(dental_chart=0.5, feature_reported=0.9)
+CHARTED_RECORDS = {"dental_chart": 0.5, "feature_reported": 0.9}
+CHARTED_EVIDENCE = EvidenceModel(**CHARTED_RECORDS)
 
 
 def _baseline(n: int, seed: int, markers: list[Marker]) -> SimulatedProgramme:
@@ -190,8 +191,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("grave_evidence_charts_wrong", "as grave_evidence_wrong, with the records of "
              "grave_evidence_charts (half the registered charted, 90 % of features "
              "reported): more records in a world the LRs do not assume",
-             _grave(evidence=replace(WRONG_EVIDENCE, dental_chart=0.5,
-                                     feature_reported=0.9)),
+             _grave(evidence=replace(WRONG_EVIDENCE, **CHARTED_RECORDS)),
              analyses=EVIDENCE_ANALYSES),
     Scenario("stepwise_data", "as grave, data simulated with one-step stepwise mutation "
              "(female 0.0005-0.001, male 0.002-0.003), analysed with equal", _stepwise),
