@@ -210,16 +210,17 @@ def main() -> None:
     world.add_argument("--stepwise-data", action="store_true",
                        help="autosomal genotypes gene-dropped with one-step stepwise mutation "
                             "(scenarios.onestep_markers), analysed with equal")
-    world.add_argument("--y-rate-factor", type=float, default=1.0,
+    world.add_argument("--y-rate-factor", type=float, default=WORLD_DEFAULTS["y_rate_factor"],
                        help="Y haplotypes mutate at this multiple of the panel's stated rates")
-    world.add_argument("--mt-rate-factor", type=float, default=1.0,
+    world.add_argument("--mt-rate-factor", type=float,
+                       default=WORLD_DEFAULTS["mt_rate_factor"],
                        help="mitotypes mutate at this multiple of the analysed rate "
                             "(Parsons 1997)")
-    world.add_argument("--pm-y-loss", type=float, nargs=2, default=(0.0, 0.0),
+    world.add_argument("--pm-y-loss", type=float, nargs=2, default=WORLD_DEFAULTS["pm_y_loss"],
                        metavar=("LO", "HI"),
                        help="each body's Y haplotype loses each locus with a probability "
                             "drawn in [LO, HI] (lineage.simulate.degrade_lineage)")
-    world.add_argument("--pm-mt-partial", type=float, default=0.0,
+    world.add_argument("--pm-mt-partial", type=float, default=WORLD_DEFAULTS["pm_mt_partial"],
                        help="share of bodies whose mitotype is read over HV1 only")
     ap.add_argument("--y-theta", type=float, default=0.0,
                     help="analyse with this Y subpopulation correction (lineage_lr y_theta)")
@@ -238,14 +239,16 @@ def main() -> None:
         run(args, seed)
 
 
+#: The model's world: each departure option's value when the world departs from nothing
+#: (the options' defaults).
+WORLD_DEFAULTS = {"evidence_wrong": False, "stepwise_data": False, "y_rate_factor": 1.0,
+                  "mt_rate_factor": 1.0, "pm_y_loss": [0.0, 0.0], "pm_mt_partial": 0.0}
+
+
 def _world(args: argparse.Namespace) -> dict:
     """The ways the simulated world departs from the analysis (empty: the model's world)."""
-    world = {"evidence_wrong": args.evidence_wrong, "stepwise_data": args.stepwise_data,
-             "y_rate_factor": args.y_rate_factor, "mt_rate_factor": args.mt_rate_factor,
-             "pm_y_loss": list(args.pm_y_loss), "pm_mt_partial": args.pm_mt_partial}
-    default = {"evidence_wrong": False, "stepwise_data": False, "y_rate_factor": 1.0,
-               "mt_rate_factor": 1.0, "pm_y_loss": [0.0, 0.0], "pm_mt_partial": 0.0}
-    return {k: v for k, v in world.items() if v != default[k]}
+    world = {k: getattr(args, k) for k in WORLD_DEFAULTS}
+    return {k: v for k, v in world.items() if v != WORLD_DEFAULTS[k]}
 
 
 def _commit() -> str | None:
