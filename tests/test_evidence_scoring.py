@@ -188,9 +188,12 @@ def test_relative_sex_and_stature_through_sex_only():
     pop = PERU
     son = AMRecord("F1_C1", sex="M", age=20.0, stature_cm=170.0)
     rows = [("F1", "F1_C1/father"), ("F1", "F1_C1/sibling"), ("F1", "F1_C1/child")]
-    alternatives = {rows[0]: relative_model(son, "father of F1_C1", "M"),
-                    rows[1]: relative_model(son, "full sibling of F1_C1", "U"),
-                    rows[2]: relative_model(son, "child of F1_C1", "U")}
+    # Statures not correlated (the son's report says nothing of them): the next test has the
+    # correlated model.
+    alternatives = {rows[0]: relative_model(son, "father of F1_C1", "M", correlations={}),
+                    rows[1]: relative_model(son, "full sibling of F1_C1", "U",
+                                            correlations={}),
+                    rows[2]: relative_model(son, "child of F1_C1", "U", correlations={})}
     body = PMFindings("P", dna_sex="U", sex_morphology="F", stature_cm=155.0, stature_sd=3.5)
     scores = EvidenceScores.build(rows, {}, [body], alternatives=alternatives)
     father = scores.pieces(0, 0)
@@ -216,6 +219,99 @@ def test_relative_sex_and_stature_through_sex_only():
     assert scores.adult[2] < 1e-4
     assert abs(scores.pieces(2, 0)["stature"]) < 1e-4
     assert 0.0 < scores.adult[1] < 1.0
+
+
+def _correlated_stature_lr(pop, record, rho, sex_weights, readings, y, sb, adult):
+    """The relative's stature LR written out from the model: his standard stature N(rho m_z,
+    1 - rho^2 (1 - tau^2)) given the missing person's report, per sex, mixed by the sex given
+    the body's readings, over the population density; gross error; a child tells nothing."""
+    stature = {s: (m, d) for s, m, d in pop.stature}
+    mu, sd = stature[record.sex]
+    loss = pop.stature_loss_per_year * max(0.0, record.age - pop.stature_loss_from)
+    m_z = (record.stature_cm - pop.reporting_bias + loss - mu) / sd
+    tau2 = (pop.reporting_sd / sd) ** 2
+    var = 1 - rho ** 2 * (1 - tau2)
+    dna, morph = readings
+
+    def p_readings(t):
+        out = 1.0
+        for reading, e in ((dna, pop.dna_sex_error), (morph, pop.morphology_sex_error)):
+            if reading != "U":
+                out *= 1 - e if reading == t else e
+        return out
+
+    def density(t, centre, spread):
+        return math.exp(-0.5 * ((y - centre) / spread) ** 2) / (spread * math.sqrt(2 * math.pi))
+
+    w = {t: sex_weights[t] * p_readings(t) for t in ("M", "F")}
+    num = sum(w[t] * density(t, stature[t][0] + stature[t][1] * rho * m_z,
+                             math.sqrt(stature[t][1] ** 2 * var + sb ** 2)) for t in w)
+    num /= sum(w.values())
+    post = {t: pop.male_fraction * p_readings("M") if t == "M"
+            else (1 - pop.male_fraction) * p_readings("F") for t in ("M", "F")}
+    den = sum(post[t] * density(t, stature[t][0], math.hypot(stature[t][1], sb))
+              for t in post) / sum(post.values())
+    ratio = with_gross_error(num / den, pop.stature_gross_error)
+    return math.log10(adult * ratio + 1 - adult)
+
+
+def test_relative_stature_correlated_with_the_report():
+    """A relative's stature given the missing person's reported stature, against the model
+    written out; a brother of a tall man fits a tall body better than a population man does,
+    and a correlation of 1 gives the registered person's own stature LR."""
+    pop = PERU
+    tall = AMRecord("F1_C1", sex="M", age=35.0, stature_cm=178.0)
+    rows = [("F1", "F1_C1/brother"), ("F1", "F1_C1/sister"), ("F1", "F1_C1/sibling"),
+            ("F1", "F1_C1/father"), ("F1", "F1_C1/plain"), ("F1", "F1_C1"),
+            ("F1", "F1_C1/twin")]
+    alternatives = {rows[0]: relative_model(tall, "full sibling of F1_C1", "M"),
+                    rows[1]: relative_model(tall, "full sibling of F1_C1", "F"),
+                    rows[2]: relative_model(tall, "full sibling of F1_C1", "U"),
+                    rows[3]: relative_model(tall, "father of F1_C1", "M"),
+                    rows[4]: relative_model(tall, "full sibling of F1_C1", "M",
+                                            correlations={}),
+                    rows[6]: relative_model(tall, "full sibling of F1_C1", "M",
+                                            correlations={"full sibling": 1.0})}
+    bodies = [PMFindings("B1", dna_sex="M", stature_cm=180.0, stature_sd=3.0),
+              PMFindings("B2", sex_morphology="F", stature_cm=165.0, stature_sd=4.5),
+              PMFindings("B3", dna_sex="U", stature_cm=150.0, stature_sd=3.5),
+              PMFindings("B4", dna_sex="M"),
+              PMFindings("B5", dna_sex="M", age_estimate=12.0, age_se=1.0, stature_cm=140.0,
+                         stature_sd=3.0)]
+    scores = EvidenceScores.build(rows, {"F1_C1": tall}, bodies, alternatives=alternatives)
+    block = scores.block(np.arange(len(rows)))
+    q = pop.male_fraction
+    for row, rho, weights in ((0, 0.5, {"M": 1.0, "F": 0.0}), (1, 0.5, {"M": 0.0, "F": 1.0}),
+                              (2, 0.5, {"M": q, "F": 1 - q}), (3, 0.5, {"M": 1.0, "F": 0.0})):
+        for b, body in enumerate(bodies):
+            got = scores.pieces(row, b)["stature"]
+            assert got == pytest.approx(sum(
+                v for k, v in scores.pieces(row, b).items() if k == "stature"))
+            if body.stature_cm is None or b == 4:
+                assert got == 0.0
+                continue
+            expected = _correlated_stature_lr(
+                pop, tall, rho, weights, (body.dna_sex, body.sex_morphology),
+                body.stature_cm, body.stature_sd, float(scores.adult[row]))
+            assert got == pytest.approx(expected, rel=1e-9, abs=1e-12), (row, b)
+    # The pieces sum to the block.
+    assert np.allclose(block, [[sum(scores.pieces(i, b).values()) for b in range(5)]
+                               for i in range(len(rows))])
+    # The tall brother against a brother whose stature is the population's: the tall body.
+    assert block[0, 0] > block[4, 0] + 0.1
+    # A correlation of 1: the relative's stature is the missing person's when he is an adult
+    # (a sibling of a man of 35 is one with probability 0.99).
+    reg, pa = scores.pieces(5, 0)["stature"], float(scores.adult[6])
+    assert 0.98 < pa < 1.0
+    assert scores.pieces(6, 0)["stature"] == pytest.approx(
+        math.log10(pa * 10.0 ** reg + 1 - pa), rel=1e-9)
+    # No correlation without the report's sex, or for a missing child.
+    assert relative_model(AMRecord("X", age=35.0, stature_cm=178.0), "full sibling of X",
+                          "M").stature_given_anchor() is None
+    assert relative_model(AMRecord("X", sex="M", age=15.0, stature_cm=170.0),
+                          "full sibling of X", "M").stature_given_anchor() is None
+    with pytest.raises(InputError, match="stature correlation"):
+        relative_model(tall, "full sibling of F1_C1", "M", correlations={"full sibling": 1.5})
 
 
 def test_son_father_sister_separated_by_age_and_sex():
@@ -264,8 +360,11 @@ def test_relative_expectation_under_h2():
              ("child", 40.0, "U"), ("grandparent", 5.0, "F"), ("full sibling", 22.0, "F"),
              ("uncle or aunt", 15.0, "M")]
     rows = [("F", f"R{k}") for k in range(len(cases))]
-    alternatives = {row: relative_model(AMRecord("M", sex="M", age=age), rel, sex)
-                    for row, (rel, age, sex) in zip(rows, cases)}
+    # The missing persons' reported statures (tall, short, none) make the relatives' stature
+    # models shifted ones: the LR is still a proper ratio.
+    statures = (182.0, 150.0, None, 170.0, 158.0, 141.0, None)
+    alternatives = {row: relative_model(AMRecord("M", sex="M", age=age, stature_cm=h), rel, sex)
+                    for row, (rel, age, sex), h in zip(rows, cases, statures)}
     scores = EvidenceScores.build(rows, {}, bodies, alternatives=alternatives)
     lrs = 10.0 ** scores.block(np.arange(len(rows)))
     for case, lr in zip(cases, lrs):

@@ -112,3 +112,48 @@ def score_rows(rows, row_kind, sex_class, age_code, stature_mean, relative_code,
                 if stature_inv[b] > 0.0:
                     z = (stature_y[b] - mean) * stature_inv[b]
                     out[r, b] += stature_log10(z, stature_const[b], stature_gross_error)
+
+
+@jit(parallel=True)
+def add_relative_stature(rows, sex_class, adult, shift, vclass, stature_y, inv, weight,
+                         sex_stature, gross_error, out):
+    """Add to ``out[r, b]`` the log10 stature LR of relative row ``rows[r]`` whose missing
+    person reported a stature (``vclass[i] >= 0``; other rows are left as they are).
+
+    The relative's standard stature is ``N(shift[i], variances[vclass[i]])``; for sex t the
+    estimate of body b has density ``inv[v, t, b] exp(-z^2 / 2)``, ``z = (y_b - mu_t - sigma_t
+    shift) inv[v, t, b]`` (``sex_stature[t] = (mu_t, sigma_t)``), mixed by ``weight[c, t, b]``
+    (the relative's sex given the body's readings, over the population density; 0 and 0: no
+    stature compared). The ratio ``R`` is taken as ``(1 - eps) R + eps`` (a gross error of the
+    estimate) and mixed with LR 1 for a child: ``log10(adult R + 1 - adult)``.
+    """
+    n = rows.size
+    n_bodies = out.shape[1]
+    for r in prange(n):
+        i = rows[r]
+        v = vclass[i]
+        if v < 0:
+            continue
+        pa = adult[i]
+        if pa <= 0.0:
+            continue
+        c = sex_class[i]
+        a = shift[i]
+        mean_m = sex_stature[0, 0] + sex_stature[0, 1] * a
+        mean_f = sex_stature[1, 0] + sex_stature[1, 1] * a
+        for b in range(n_bodies):
+            wm = weight[c, 0, b]
+            wf = weight[c, 1, b]
+            if wm == 0.0 and wf == 0.0:
+                continue
+            ratio = 0.0
+            if wm > 0.0:
+                z = (stature_y[b] - mean_m) * inv[v, 0, b]
+                ratio += wm * inv[v, 0, b] * math.exp(-0.5 * z * z)
+            if wf > 0.0:
+                z = (stature_y[b] - mean_f) * inv[v, 1, b]
+                ratio += wf * inv[v, 1, b] * math.exp(-0.5 * z * z)
+            ratio = (1.0 - gross_error) * ratio + gross_error
+            if pa < 1.0:
+                ratio = pa * ratio + (1.0 - pa)
+            out[r, b] += math.log10(ratio)

@@ -14,10 +14,12 @@ parent, a child...), whom nobody registered. A relative has no record of his own
   :data:`RELATION_AGE_GAPS`: a full sibling N(0, 7) years, a parent 18-45 years older, a child
   18-45 younger...), conditioned on 0 to 110 years; the same time from disappearance to death
   (killed together);
-- **stature** not reported: the body's stature is that of a person of the relative's sex
-  (the population distribution), so the stature tells only through the sex; with the
-  probability that the relative was under 18 it tells nothing (a growing child; adult
-  distributions).
+- **stature** not reported: the body's stature is that of a person of the relative's sex,
+  correlated with the registered person's reported stature by the relation
+  (:data:`RELATION_STATURE_CORRELATIONS`: a brother of a tall man is likely tall); without
+  that report the population distribution of his sex, so the stature tells only through the
+  sex; with the probability that the relative was under 18 it tells nothing (a growing
+  child; adult distributions).
 
 The LR of "the body is this relative" against H2 (another member of the victim population) is
 ``P(PM findings | relative model) / P(PM findings | population)``, each piece a proper
@@ -138,6 +140,21 @@ RELATION_AGE_GAPS: dict[str, AgeGap] = {
 #: Relations known to have no age model (:func:`relative_model` accepts them).
 NO_AGE_MODEL = ("untyped member",)
 
+#: Correlation of a relative's adult stature with the registered person's, per relation
+#: (standard units within each sex). ``2 phi`` (twice the kinship coefficient): the
+#: correlation of a fully heritable additive trait, the upper end of what is observed
+#: (first-degree correlations of adult stature about 0.4-0.5: Pearson and Lee 1903,
+#: Biometrika 2:357; heritability 0.7-0.9 in twin cohorts, Silventoinen et al. 2003, Twin Res
+#: 6:399; Jelenkovic et al. 2016, eLife 5:e20320). Partners: assortative mating, about 0.2
+#: (Stulp et al. 2017, Am J Hum Biol 29:e22917). A correlation set too high makes a relative
+#: resemble the missing person more than he does: it errs towards not telling them apart,
+#: never towards separating them. A relation not listed has correlation 0.
+RELATION_STATURE_CORRELATIONS: dict[str, float] = {
+    "full sibling": 0.5, "father": 0.5, "mother": 0.5, "parent": 0.5, "child": 0.5,
+    "half sibling": 0.25, "grandparent": 0.25, "grandchild": 0.25, "uncle or aunt": 0.25,
+    "nephew or niece": 0.25, "first cousin": 0.125, "partner": 0.2,
+}
+
 
 @dataclass(frozen=True)
 class RelativeModel:
@@ -165,6 +182,12 @@ class RelativeModel:
         Id of the registered person whose date and place the relative takes (killed
         together): the one named in the relation, or for an untyped member the family's first
         registered person with a record ("" when none).
+    anchor_stature : float or None
+        The missing person's reported stature (cm), as recorded (``None``: not reported).
+    anchor_sex : str
+        The missing person's recorded sex ("M", "F"; "U": the stature is not used).
+    stature_correlation : float
+        Correlation of the two adult statures (:data:`RELATION_STATURE_CORRELATIONS`).
     """
 
     relation: str
@@ -176,6 +199,34 @@ class RelativeModel:
     date_missing: dt.date | None = None
     place_missing: str = ""
     place_of: str = ""
+    anchor_stature: float | None = None
+    anchor_sex: str = "U"
+    stature_correlation: float = 0.0
+
+    def stature_given_anchor(self, population: Population = PERU) -> tuple[float, float] | None:
+        """The relative's adult stature given the missing person's report, in standard units
+        of the relative's sex: ``(mean, variance)`` of a normal, or ``None`` when it is not
+        used (correlation 0, no report, no recorded sex, a missing person under 18).
+
+        The missing person's adult stature is taken as the registered comparison takes it,
+        ``S ~ N(m, s_r)`` with ``m = h - bias + loss`` (:mod:`~forensic_match.evidence.stature`);
+        in standard units of his sex ``z ~ N(m_z, tau^2)``, ``m_z = (m - mu)/sigma``,
+        ``tau = s_r/sigma``. The relative's ``z_R = rho z + sqrt(1 - rho^2) e`` with ``e``
+        standard normal, so ``z_R ~ N(rho m_z, 1 - rho^2 (1 - tau^2))``: at ``rho = 1`` the
+        relative's stature is the missing person's as the registered comparison takes it, at
+        ``rho = 0`` the population's.
+        """
+        rho = self.stature_correlation
+        if (rho == 0.0 or self.anchor_stature is None or self.anchor_sex not in ("M", "F")
+                or (self.anchor_age is not None and self.anchor_age < ADULT_AGE)):
+            return None
+        pop = population
+        mu, sd = {s: (m, d) for s, m, d in pop.stature}[self.anchor_sex]
+        loss = 0.0 if self.anchor_age is None else pop.stature_loss_per_year * max(
+            0.0, self.anchor_age - pop.stature_loss_from)
+        m_z = (self.anchor_stature - pop.reporting_bias + loss - mu) / sd
+        tau2 = (pop.reporting_sd / sd) ** 2
+        return rho * m_z, 1.0 - rho * rho * (1.0 - tau2)
 
     def age_masses(self, population: Population = PERU) -> tuple[np.ndarray, float, float] | None:
         """The relative's age at death on the grid, P(adult at disappearance), P(existence).
@@ -216,7 +267,9 @@ def _relation_kind(relation: str) -> tuple[str, str]:
 
 def relative_model(record: AMRecord, relation: str, sex: str, *,
                    gaps: Mapping[str, AgeGap] = RELATION_AGE_GAPS,
-                   male_probability: float | None = None) -> RelativeModel:
+                   male_probability: float | None = None,
+                   correlations: Mapping[str, float] = RELATION_STATURE_CORRELATIONS,
+                   ) -> RelativeModel:
     """The evidence model of an unregistered relative of the missing person of ``record``.
 
     Parameters
@@ -234,6 +287,9 @@ def relative_model(record: AMRecord, relation: str, sex: str, *,
         Age gap per relation (default :data:`RELATION_AGE_GAPS`).
     male_probability : float, optional
         P(male) of a relative of unknown sex (default: the population's male fraction).
+    correlations : mapping
+        Correlation of the adult statures per relation (default
+        :data:`RELATION_STATURE_CORRELATIONS`; a relation not listed: 0).
 
     Returns
     -------
@@ -264,12 +320,18 @@ def relative_model(record: AMRecord, relation: str, sex: str, *,
     else:
         raise InputError(f"relative of {record.id!r}: unknown relation {relation!r} (known: "
                          f"{', '.join(sorted(gaps))}, untyped member)")
+    rho = 0.0 if gap is None else float(correlations.get(kind, 0.0))
+    if not 0.0 <= rho <= 1.0:
+        raise InputError(f"relative of {record.id!r}: stature correlation of {kind!r} must be "
+                         f"in [0, 1], got {rho!r}")
     return RelativeModel(kind, "" if gap is None else record.id, sex, male_probability,
-                         record.age, gap, record.date_missing, record.place_missing, record.id)
+                         record.age, gap, record.date_missing, record.place_missing, record.id,
+                         record.stature_cm, record.sex or "U", rho)
 
 
 def relative_models(sets: Iterable[AlternativeSet], records: Mapping[str, AMRecord], *,
-                    gaps: Mapping[str, AgeGap] = RELATION_AGE_GAPS
+                    gaps: Mapping[str, AgeGap] = RELATION_AGE_GAPS,
+                    correlations: Mapping[str, float] = RELATION_STATURE_CORRELATIONS,
                     ) -> dict[tuple[str, str], RelativeModel]:
     """``{(family, alternative person): RelativeModel}`` for the relative alternatives of
     :func:`~forensic_match.decide.alternatives.relative_alternatives`.
@@ -291,8 +353,9 @@ def relative_models(sets: Iterable[AlternativeSet], records: Mapping[str, AMReco
                                   record)
                     record = AMRecord(record.id, date_missing=record.date_missing,
                                       place_missing=record.place_missing)
-            out[(alt.family, alt.person)] = relative_model(record, alt.relation,
-                                                           ped.sex_of(alt.person), gaps=gaps)
+            out[(alt.family, alt.person)] = relative_model(
+                record, alt.relation, ped.sex_of(alt.person), gaps=gaps,
+                correlations=correlations)
     return out
 
 
@@ -578,6 +641,11 @@ class EvidenceScores:
     relative_ratio: np.ndarray
     relative_log: np.ndarray
     relative_table: np.ndarray
+    relative_shift: np.ndarray
+    relative_vclass: np.ndarray
+    relative_inv: np.ndarray
+    relative_weight: np.ndarray
+    sex_stature: np.ndarray
     population: Population = PERU
     distinctive: DistinctiveTables | None = None
     place: PlaceFactors | None = None
@@ -642,6 +710,11 @@ class EvidenceScores:
         ages: dict[float, int] = {}
         models: dict[tuple[float, AgeGap], int] = {}
         model_rows: list[tuple[np.ndarray, float, float]] = []
+        # A relative's stature given the missing person's report: N(shift, v) in standard
+        # units; the few variances v are classes, the shifts per row.
+        relative_shift = np.full(n_rows, np.nan)
+        relative_vclass = np.full(n_rows, -1, dtype=np.int32)
+        variances: dict[float, int] = {}
         e_rec = pop.recorded_sex_error
         for i, (family, person) in enumerate(rows):
             rel = alternatives.get((family, person))
@@ -653,6 +726,10 @@ class EvidenceScores:
                     sex_class[i] = sex_class_of(q)
                 else:
                     sex_class[i] = sex_class_of(1.0 - e_rec if rel.sex == "M" else e_rec)
+                given = rel.stature_given_anchor(pop)
+                if given is not None:
+                    relative_shift[i] = given[0]
+                    relative_vclass[i] = variances.setdefault(given[1], len(variances))
                 if rel.gap is None or rel.anchor_age is None:
                     adult[i] = rel.adult_without_age()
                     continue
@@ -690,23 +767,28 @@ class EvidenceScores:
             age_table[n_reg:] = _relative_age_table(masses, _age_findings(pm, pop),
                                                     pop.age_gross_error)
 
-        sex_table, ratio, log_ratio, y, inv, const = _body_tables(
-            pm, dna, morph, sorted(classes, key=classes.get), pop)
+        males = sorted(classes, key=classes.get)
+        sex_table, ratio, log_ratio, y, inv, const = _body_tables(pm, dna, morph, males, pop)
+        relative_inv, relative_weight, sex_stature = _relative_stature_tables(
+            pm, dna, morph, males, sorted(variances, key=variances.get), pop)
 
-        # Relatives share a few (age model, sex class, P(adult)) triples: their three pieces
-        # are summed once per triple, and a relative's row is a copy.
+        # Relatives share a few (age model, sex class, P(adult)) triples: their pieces are
+        # summed once per triple, and a relative's row is a copy; the stature of one whose
+        # missing person reported his own is added per pair (it depends on that report).
         relative_code = np.full(n_rows, -1, dtype=np.int32)
-        triples: dict[tuple[int, int, float], int] = {}
+        triples: dict[tuple[int, int, float, bool], int] = {}
         for i in np.flatnonzero(row_kind == ROW_RELATIVE):
-            key = (int(age_code[i]), int(sex_class[i]), float(adult[i]))
+            key = (int(age_code[i]), int(sex_class[i]), float(adult[i]),
+                   bool(relative_vclass[i] >= 0))
             relative_code[i] = triples.setdefault(key, len(triples))
         relative_table = np.zeros((len(triples), n_bodies))
-        for (ac, sc, pa), code in triples.items():
+        for (ac, sc, pa, given), code in triples.items():
             row = relative_table[code]
             row += sex_table[sc]
             if ac >= 0:
                 row += age_table[ac]
-            row += _relative_stature(pa, ratio[sc], log_ratio[sc])
+            if not given:
+                row += _relative_stature(pa, ratio[sc], log_ratio[sc])
         distinctive = DistinctiveTables.build(rows, records, pm, row_kind == ROW_REGISTERED,
                                               pop)
         place_person = None
@@ -718,7 +800,8 @@ class EvidenceScores:
                 place_person[i] = index.get(rel.place_of if rel is not None else person, -1)
         return cls(n_bodies, row_kind, sex_class, age_code, stature_mean, adult, existence,
                    relative_code, sex_table, age_table, y, inv, const, ratio, log_ratio,
-                   relative_table, pop, distinctive, place, place_person)
+                   relative_table, relative_shift, relative_vclass, relative_inv,
+                   relative_weight, sex_stature, pop, distinctive, place, place_person)
 
     def block(self, rows: np.ndarray) -> np.ndarray:
         """(len(rows), n_bodies) float64 log10 LR, 0.0 where nothing can be compared; with a
@@ -740,12 +823,25 @@ class EvidenceScores:
                    self.relative_code, self.sex_table, self.age_table, self.stature_y,
                    self.stature_inv, self.stature_const, self.population.stature_gross_error,
                    self.relative_table, out)
+        self._add_relative_stature(rows, out)
         if self.distinctive is not None:
             self.distinctive.add_block(rows, out)
         if self.place is not None and self.place_person is not None:
             with np.errstate(divide="ignore"):
                 out += np.log10(self.place.block(self.place_person[rows]))
         return out
+
+    def _add_relative_stature(self, rows: np.ndarray, out: np.ndarray) -> None:
+        """Add the stature piece of the relatives whose missing person reported a stature
+        (:meth:`RelativeModel.stature_given_anchor`) to ``out`` (rows as ``rows``)."""
+        from forensic_match.evidence._scoring_numba import add_relative_stature
+
+        if not self.relative_inv.size:
+            return
+        add_relative_stature(rows, self.sex_class, self.adult, self.relative_shift,
+                             self.relative_vclass, self.stature_y, self.relative_inv,
+                             self.relative_weight, self.sex_stature,
+                             self.population.stature_gross_error, out)
 
     def prior_log10(self, row: int, body: int) -> float:
         """log10 place-and-date prior factor of one pair (0.0 without a place prior)."""
@@ -773,6 +869,10 @@ class EvidenceScores:
             z = (self.stature_y[body] - self.stature_mean[row]) * self.stature_inv[body]
             out["stature"] = float(stature_log10(z, self.stature_const[body],
                                                  self.population.stature_gross_error))
+        elif kind == ROW_RELATIVE and self.relative_vclass[row] >= 0:
+            one = np.zeros((1, self.n_bodies))
+            self._add_relative_stature(np.array([row], dtype=np.int64), one)
+            out["stature"] = float(one[0, body])
         elif kind == ROW_RELATIVE:
             out["stature"] = float(_relative_stature(
                 float(self.adult[row]), self.relative_ratio[sc, body:body + 1],
@@ -1003,8 +1103,65 @@ def _body_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
     return sex_table, ratio, log_ratio, y_out, inv, const
 
 
+def _relative_stature_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
+                             males: list[float], variances: list[float], pop: Population
+                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tables of the relatives' stature given the missing person's report.
+
+    ``inv[v, t, b]``: 1 / scale of body b's estimate for a relative of sex t (0 men, 1 women)
+    whose standard stature has variance ``variances[v]``: ``sqrt(sigma_t^2 v + s_b^2)``;
+    ``weight[c, t, b]``: ``w_t P(readings | t) / sum_u w_u P(readings | u) / f2(y_b)`` for sex
+    class c (``w = (male, 1 - male)``), f2 the population's density of the estimate (both
+    densities here without their common factor ``1/sqrt(2 pi)``), 0 where the body has no
+    stature compared; ``sex_stature[t] = (mu_t, sigma_t)``. Then the relative's stature ratio is
+    ``sum_t weight * inv * exp(-((y - mu_t - sigma_t shift) inv)^2 / 2)``.
+    """
+    n = len(pm)
+    stature = {s: (mu, sd) for s, mu, sd in pop.stature}
+    inv = np.zeros((len(variances), 2, n))
+    weight = np.zeros((len(males), 2, n))
+    sex_stature = np.array([stature.get("M", (0.0, 1.0)), stature.get("F", (0.0, 1.0))],
+                           dtype=np.float64)
+    if not variances or not n:
+        return inv, weight, sex_stature
+    y = np.array([np.nan if f.stature_cm is None or f.stature_sd is None or subadult_body(f)
+                  else f.stature_cm for f in pm])
+    have = ~np.isnan(y)
+    if not have.any():
+        return inv, weight, sex_stature
+    sb = np.array([np.nan if f.stature_sd is None else f.stature_sd for f in pm])[have]
+    for v, var in enumerate(variances):
+        for t in range(2):
+            inv[v, t, have] = 1.0 / np.sqrt(sex_stature[t, 1] ** 2 * var + sb ** 2)
+    errors = {"dna_error": pop.dna_sex_error, "morphology_error": pop.morphology_sex_error}
+    lik = np.ones((2, int(have.sum())))
+    for t, name in enumerate(("M", "F")):
+        for codes, e in ((dna[have], pop.dna_sex_error), (morph[have], pop.morphology_sex_error)):
+            lik[t] *= np.where(codes == _SEXES["U"], 1.0, np.where(codes == _SEXES[name],
+                                                                     1.0 - e, e))
+    p_male = np.zeros(n)
+    for d, i in _SEXES.items():
+        for m, j in _SEXES.items():
+            p_male[(dna == i) & (morph == j)] = body_sex_probabilities(
+                dna=d, morphology=m, male_fraction=pop.male_fraction, **errors)["M"]
+    yh = y[have]
+    f2 = np.zeros(yh.size)
+    for t, p in ((0, p_male[have]), (1, 1.0 - p_male[have])):
+        big = np.hypot(sex_stature[t, 1], sb)
+        f2 += p * np.exp(-0.5 * ((yh - sex_stature[t, 0]) / big) ** 2) / big
+    # (_body_tables has refused a stature of population density 0.)
+    for c, male in enumerate(males):
+        w = np.stack([male * lik[0], (1.0 - male) * lik[1]])
+        total = w.sum(axis=0)
+        ok = total > 0
+        weight[c, 0, have] = np.where(ok, w[0] / np.where(ok, total, 1.0) / f2, 0.0)
+        weight[c, 1, have] = np.where(ok, w[1] / np.where(ok, total, 1.0) / f2, 0.0)
+    return inv, weight, sex_stature
+
+
 __all__ = [
-    "DISTINCTIVE", "GRID_STEP", "IMPOSSIBLE", "RELATION_AGE_GAPS", "RELATIVE_AGE_LIMIT",
+    "DISTINCTIVE", "GRID_STEP", "IMPOSSIBLE", "RELATION_AGE_GAPS", "RELATION_STATURE_CORRELATIONS",
+    "RELATIVE_AGE_LIMIT",
     "AgeGap", "Evidence", "EvidenceScores", "PriorWeightedScores", "RelativeModel",
     "findings_for_bodies", "relative_model", "relative_models",
 ]
