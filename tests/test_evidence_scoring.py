@@ -366,6 +366,8 @@ def test_relative_expectation_under_h2():
     alternatives = {row: relative_model(AMRecord("M", sex="M", age=age, stature_cm=h), rel, sex)
                     for row, (rel, age, sex), h in zip(rows, cases, statures)}
     scores = EvidenceScores.build(rows, {}, bodies, alternatives=alternatives)
+    # The two siblings and the child (an adult M who reported a stature): correlated.
+    assert np.flatnonzero(scores.relative_vclass >= 0).tolist() == [0, 3, 5]
     lrs = 10.0 ** scores.block(np.arange(len(rows)))
     for case, lr in zip(cases, lrs):
         assert np.all(np.isfinite(lr)) and np.all(lr >= 0)
