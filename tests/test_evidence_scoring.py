@@ -314,6 +314,27 @@ def test_relative_stature_correlated_with_the_report():
         relative_model(tall, "full sibling of F1_C1", "M", correlations={"full sibling": 1.5})
 
 
+def test_relative_of_unknown_sex_beside_a_woman():
+    """A relative of unknown sex of a registered woman is a man with probability one half
+    (killed with her: a household), of a registered man with the victims' male fraction."""
+    pop = PERU
+    woman, man = AMRecord("W", sex="F", age=30.0), AMRecord("M", sex="M", age=30.0)
+    rows = [("F", "W/sibling"), ("F", "M/sibling"), ("F", "W/given")]
+    alternatives = {rows[0]: relative_model(woman, "full sibling of W", "U"),
+                    rows[1]: relative_model(man, "full sibling of M", "U"),
+                    rows[2]: relative_model(woman, "full sibling of W", "U",
+                                            male_probability=0.9)}
+    assert alternatives[rows[0]].male_probability == 0.5
+    assert alternatives[rows[1]].male_probability is None
+    body = PMFindings("B", dna_sex="F")
+    scores = EvidenceScores.build(rows, {}, [body], alternatives=alternatives)
+    e, q = pop.dna_sex_error, pop.male_fraction
+    expected = {0: (0.5 * e + 0.5 * (1 - e)) / (q * e + (1 - q) * (1 - e)), 1: 1.0,
+                2: (0.9 * e + 0.1 * (1 - e)) / (q * e + (1 - q) * (1 - e))}
+    for row, lr in expected.items():
+        assert scores.pieces(row, 0)["sex"] == pytest.approx(math.log10(lr), abs=1e-12)
+
+
 def test_son_father_sister_separated_by_age_and_sex():
     son = AMRecord("F1_C1", sex="M", age=17.0)
     rows = [("F1", "F1_C1"), ("F1", "F1_C1/father"), ("F1", "F1_SIS")]

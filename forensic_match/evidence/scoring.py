@@ -9,7 +9,8 @@ parent, a child...), whom nobody registered. A relative has no record of his own
 :class:`RelativeModel` derives one from the registered person's record and the relation:
 
 - **sex** from the pedigree, or unknown (an implied sibling, a child): then male with
-  probability ``male_probability`` (default the population's male fraction);
+  probability ``male_probability`` (default the population's male fraction; one half beside
+  a registered woman, :data:`KIN_OF_A_WOMAN_MALE_PROBABILITY`);
 - **age** at disappearance = the missing person's true age + an age gap (:class:`AgeGap`,
   :data:`RELATION_AGE_GAPS`: a full sibling N(0, 7) years, a parent 18-45 years older, a child
   18-45 younger...), conditioned on 0 to 110 years; the same time from disappearance to death
@@ -139,6 +140,16 @@ RELATION_AGE_GAPS: dict[str, AgeGap] = {
 }
 #: Relations known to have no age model (:func:`relative_model` accepts them).
 NO_AGE_MODEL = ("untyped member",)
+
+#: P(male) of a relative of unknown sex (an implied sibling, a child) of a registered woman.
+#: Assumption: a relative in the grave was killed with her, and the killings that took women
+#: took households (men, women and children alike), so his sex is that of a birth, about one
+#: half, not the victims' male fraction (0.79 in Peru, where selective killings of men weigh
+#: most). The male fraction stays the default beside a man (a sibling killed with a man in a
+#: selective killing is a man; in a household, one in two). Taking 0.79 beside a woman made
+#: an unregistered sister of a missing woman 2.4 times less likely than a random woman to be
+#: a woman's body, which favoured the missing woman over her sister on her sister's body.
+KIN_OF_A_WOMAN_MALE_PROBABILITY = 0.5
 
 #: Correlation of a relative's adult stature with the registered person's, per relation
 #: (standard units within each sex). ``2 phi`` (twice the kinship coefficient): the
@@ -286,7 +297,8 @@ def relative_model(record: AMRecord, relation: str, sex: str, *,
     gaps : mapping
         Age gap per relation (default :data:`RELATION_AGE_GAPS`).
     male_probability : float, optional
-        P(male) of a relative of unknown sex (default: the population's male fraction).
+        P(male) of a relative of unknown sex (default: the population's male fraction;
+        :data:`KIN_OF_A_WOMAN_MALE_PROBABILITY` for a relative of a registered woman).
     correlations : mapping
         Correlation of the adult statures per relation (default
         :data:`RELATION_STATURE_CORRELATIONS`; a relation not listed: 0).
@@ -320,6 +332,8 @@ def relative_model(record: AMRecord, relation: str, sex: str, *,
     else:
         raise InputError(f"relative of {record.id!r}: unknown relation {relation!r} (known: "
                          f"{', '.join(sorted(gaps))}, untyped member)")
+    if male_probability is None and sex == "U" and record.sex == "F":
+        male_probability = KIN_OF_A_WOMAN_MALE_PROBABILITY
     rho = 0.0 if gap is None else float(correlations.get(kind, 0.0))
     if not 0.0 <= rho <= 1.0:
         raise InputError(f"relative of {record.id!r}: stature correlation of {kind!r} must be "
@@ -1160,8 +1174,8 @@ def _relative_stature_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: n
 
 
 __all__ = [
-    "DISTINCTIVE", "GRID_STEP", "IMPOSSIBLE", "RELATION_AGE_GAPS", "RELATION_STATURE_CORRELATIONS",
-    "RELATIVE_AGE_LIMIT",
+    "DISTINCTIVE", "GRID_STEP", "IMPOSSIBLE", "KIN_OF_A_WOMAN_MALE_PROBABILITY",
+    "RELATION_AGE_GAPS", "RELATION_STATURE_CORRELATIONS", "RELATIVE_AGE_LIMIT",
     "AgeGap", "Evidence", "EvidenceScores", "PriorWeightedScores", "RelativeModel",
     "findings_for_bodies", "relative_model", "relative_models",
 ]
