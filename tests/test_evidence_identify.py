@@ -314,3 +314,36 @@ def test_evidence_decides_between_two_missing_brothers_in_every_round(
                       evidence=(no_stature, findings))
     assert "PM_S1" in by_age.family_level["pm"].to_list()
     assert both.family_level.height == 0
+
+
+def test_block_against_some_bodies_is_the_full_block_bit_for_bit(markers: list[Marker],
+                                                                 grave: tuple) -> None:
+    """``block(rows, columns)`` (how the search reads its listed pairs' evidence again) equals
+    the full block's columns exactly: registered rows with the distinctive records and the
+    place prior, and the relatives of every family with their prior weight."""
+    from forensic_match.decide.alternatives import relative_alternatives
+    from forensic_match.dvi.search import _pair_evidence
+
+    sc, compiled, _, _ = grave
+    ds = sc.dataset
+    ev = Evidence.from_dataset(ds, place=True)
+    found = [ev.findings.get(s.id) for s in ds.pm]
+    scores = ev.scores(compiled.rows, found)
+    assert scores.distinctive is not None and not scores.distinctive.empty
+    sets = [relative_alternatives(f) for f in ds.am]
+    rel_rows = [(a.family, a.person) for s in sets for a in s.alternatives]
+    weighted = ev.relative_scores(rel_rows, sets, found)
+    assert (weighted.scores.relative_vclass >= 0).any()  # correlated statures among them
+    rng = np.random.default_rng(4)
+    for obj, n_rows in ((scores, len(compiled.rows)), (weighted, len(rel_rows))):
+        rows = np.arange(n_rows)
+        full = obj.block(rows)
+        for _ in range(5):
+            cols = np.sort(rng.choice(len(found), size=int(rng.integers(1, 12)),
+                                      replace=False))
+            some = rng.choice(n_rows, size=min(n_rows, 17), replace=False)
+            np.testing.assert_array_equal(obj.block(some, cols), full[some][:, cols])
+        # Listed pairs read again: the same values as the full block's.
+        r = rng.integers(0, n_rows, 400)
+        s = rng.integers(0, len(found), 400)
+        np.testing.assert_array_equal(_pair_evidence(obj, r, s, len(found), 64), full[r, s])

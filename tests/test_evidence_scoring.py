@@ -484,3 +484,17 @@ def test_no_bodies_or_no_rows():
     assert EvidenceScores.build(rows, {"S": son}, [], alternatives=alternatives).block(
         np.arange(2)).shape == (2, 0)
     assert EvidenceScores.build([], {}, [PMFindings("P")]).block(np.arange(0)).shape == (0, 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(z=st.floats(-60.0, 60.0), const=st.floats(-400.0, 400.0),
+       eps=st.sampled_from([0.0, 1e-9, 0.02, 0.5]))
+def test_stature_log10_kernel_against_the_gross_error_formula(z, const, eps):
+    """The kernel's one-exp form of log10((1 - eps) 10**v + eps), v = const - z^2 / (2 ln 10),
+    against the overflow-safe reference, over LRs from 1e-400 to 1e400."""
+    from forensic_match.evidence._scoring_numba import stature_log10
+    from forensic_match.evidence.gross import log10_with_gross_error
+
+    v = const - 0.5 * z * z / math.log(10.0)
+    expected = float(log10_with_gross_error(v, eps))
+    assert stature_log10(z, const, eps) == pytest.approx(expected, rel=1e-12, abs=1e-12)

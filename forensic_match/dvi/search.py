@@ -493,12 +493,35 @@ def _evidence_block(evidence: Any, rows: np.ndarray, n_s: int) -> np.ndarray:
     return ev
 
 
+#: Distinct rows per evidence block when the listed pairs' evidence is read again (against
+#: their samples only: evidence that ``takes_columns``).
+PAIR_EVIDENCE_ROWS = 128
+
+
 def _pair_evidence(evidence: Any, r: np.ndarray, s: np.ndarray, n_s: int,
                    block: int) -> np.ndarray:
-    """The evidence log10 LR of each listed pair (rows ``r``, samples ``s``), computed again
-    block by block over the distinct rows."""
+    """The evidence log10 LR of each listed pair (rows ``r``, samples ``s``), computed again:
+    for evidence that ``takes_columns`` (``block(rows, columns)``, each value the full
+    block's), in blocks of :data:`PAIR_EVIDENCE_ROWS` distinct rows against their pairs'
+    samples only; otherwise block by block over the distinct rows against every sample."""
     out = np.zeros(r.size)
     if r.size == 0:
+        return out
+    if getattr(evidence, "takes_columns", False):
+        order = np.argsort(r, kind="stable")
+        rs, ss = r[order], s[order]
+        uniq, first = np.unique(rs, return_index=True)
+        for a in range(0, uniq.size, PAIR_EVIDENCE_ROWS):
+            lo = first[a]
+            hi = first[a + PAIR_EVIDENCE_ROWS] if a + PAIR_EVIDENCE_ROWS < uniq.size \
+                else rs.size
+            rows = uniq[a:a + PAIR_EVIDENCE_ROWS]
+            cols, at = np.unique(ss[lo:hi], return_inverse=True)
+            ev = np.asarray(evidence.block(rows, cols), dtype=np.float64)
+            if ev.shape != (rows.size, cols.size):
+                raise InputError(f"evidence block of shape {ev.shape} for {rows.size} rows "
+                                 f"and {cols.size} samples asked for")
+            out[order[lo:hi]] = ev[np.searchsorted(rows, rs[lo:hi]), at]
         return out
     uniq, inv = np.unique(r, return_inverse=True)
     for start in range(0, uniq.size, block):

@@ -63,4 +63,5 @@ def distinctive_rows(rows, row_slot, dental_ptr, dental_tooth, dental_table, den
                 for j in range(n_bodies):
                     out[i, j] += min(max(effects[j], -effects_bound), effects_bound)
         for k in range(extra_ptr[slot], extra_ptr[slot + 1]):
-            out[i, extra_body[k]] += extra_log10[k]
+            if extra_body[k] >= 0:  # (-1: a body outside the columns asked for)
+                out[i, extra_body[k]] += extra_log10[k]

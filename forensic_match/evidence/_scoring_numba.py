@@ -20,6 +20,7 @@ AGE_NONE, AGE_ESTIMATE, AGE_INTERVAL = 0, 1, 2
 ROW_EMPTY, ROW_REGISTERED, ROW_RELATIVE = 0, 1, 2
 
 _LOG10E = 1.0 / math.log(10.0)
+_LN10 = math.log(10.0)
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 
 
@@ -65,10 +66,11 @@ def stature_log10(z, const, gross_error):
     v = const - 0.5 * z * z * _LOG10E
     if gross_error <= 0.0:
         return v
-    a = v + math.log10(1.0 - gross_error)
-    b = math.log10(gross_error)
-    top = max(a, b)
-    return top + math.log10(10.0 ** (a - top) + 10.0 ** (b - top))
+    # One exp and one log10 a pair (the search calls this for every pair with a stature);
+    # 10**v would overflow above 308, so there the LR is factored out.
+    if v > 300.0:
+        return v + math.log10((1.0 - gross_error) + gross_error * math.exp(-v * _LN10))
+    return math.log10((1.0 - gross_error) * math.exp(v * _LN10) + gross_error)
 
 
 @jit(parallel=True)

@@ -246,17 +246,27 @@ class DistinctiveTables:
         """No row has distinctive evidence."""
         return not bool(np.any(self.row_slot >= 0))
 
-    def add_block(self, rows: np.ndarray, out: np.ndarray) -> None:
-        """``out[i, j] +=`` the distinctive log10 LR of row ``rows[i]`` against body ``j``."""
+    def add_block(self, rows: np.ndarray, out: np.ndarray,
+                  columns: np.ndarray | None = None) -> None:
+        """``out[i, j] +=`` the distinctive log10 LR of row ``rows[i]`` against body ``j``
+        (against body ``columns[j]`` when given)."""
         from forensic_match.evidence._distinctive_numba import distinctive_rows
 
         if self.empty or not self.n_bodies:
             return
+        by_tooth, status, extra = self.dental_by_tooth, self.status_by_code, self.extra_body
+        if columns is not None:
+            columns = np.asarray(columns, dtype=np.int64)
+            by_tooth = np.ascontiguousarray(by_tooth[:, columns])
+            status = np.ascontiguousarray(status[:, columns])
+            at = np.full(self.n_bodies, -1, dtype=np.int64)
+            at[columns] = np.arange(columns.size)
+            extra = at[extra]
         distinctive_rows(np.ascontiguousarray(rows, dtype=np.int64), self.row_slot,
                          self.dental_ptr, self.dental_tooth, self.dental_table,
-                         self.dental_by_tooth, self.dental_cap, self.item_ptr, self.item_code,
-                         self.item_piece, self.item_value, self.status_by_code,
-                         self.effects_bound, self.extra_ptr, self.extra_body,
+                         by_tooth, self.dental_cap, self.item_ptr, self.item_code,
+                         self.item_piece, self.item_value, status,
+                         self.effects_bound, self.extra_ptr, extra,
                          self.extra_log10, out)
 
     def pair(self, row: int, body: int) -> dict[str, float]:

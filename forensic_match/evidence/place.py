@@ -399,17 +399,20 @@ class PlaceFactors:
                                                   self.body_day[sl], self.body_event[sl]
                                                   ).sum(axis=0)
 
-    def block(self, persons: np.ndarray) -> np.ndarray:
+    def block(self, persons: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
         """Factors of persons ``persons`` (indices into ``prior.persons``; -1: no person
-        known, factor 1) against every body, shape ``(len(persons), n_bodies)``."""
+        known, factor 1) against every body, shape ``(len(persons), n_bodies)``; with
+        ``columns`` (body indices) against those bodies only, each value as in the full
+        block."""
         persons = np.asarray(persons, dtype=np.int64)
-        out = np.ones((persons.size, self.body_place.size))
+        cols = slice(None) if columns is None else np.asarray(columns, dtype=np.int64)
+        place, day, event, total = (self.body_place[cols], self.body_day[cols],
+                                    self.body_event[cols], self.total[cols])
+        out = np.ones((persons.size, place.size))
         known = persons >= 0
         if known.any():
-            w = self.prior._weight_matrix(persons[known], self.body_place, self.body_day,
-                                          self.body_event)
+            w = self.prior._weight_matrix(persons[known], place, day, event)
             n = len(self.prior.persons)
             with np.errstate(invalid="ignore", divide="ignore"):
-                out[known] = np.where(self.total > 0, w * n / np.where(self.total > 0,
-                                                                       self.total, 1.0), 0.0)
+                out[known] = np.where(total > 0, w * n / np.where(total > 0, total, 1.0), 0.0)
         return out

@@ -41,7 +41,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -664,6 +664,8 @@ class EvidenceScores:
     distinctive: DistinctiveTables | None = None
     place: PlaceFactors | None = None
     place_person: np.ndarray | None = None
+    #: :meth:`block` takes ``columns`` (the search reads its listed pairs so).
+    takes_columns: ClassVar[bool] = True
 
     @classmethod
     def build(cls, rows: Sequence[tuple[str, str]], records: Mapping[str, AMRecord | None],
@@ -817,7 +819,7 @@ class EvidenceScores:
                    relative_table, relative_shift, relative_vclass, relative_inv,
                    relative_weight, sex_stature, pop, distinctive, place, place_person)
 
-    def block(self, rows: np.ndarray) -> np.ndarray:
+    def block(self, rows: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
         """(len(rows), n_bodies) float64 log10 LR, 0.0 where nothing can be compared; with a
         place prior, plus its log10 factor (:meth:`prior_log10`; ``-inf`` for a person who
         disappeared after the body was recovered).
@@ -826,35 +828,50 @@ class EvidenceScores:
         ----------
         rows : numpy.ndarray
             Compiled row indices.
+        columns : numpy.ndarray, optional
+            Body indices: the block against those bodies only, ``(len(rows),
+            len(columns))``, each value bit for bit the full block's (the search's listed
+            pairs are read so, without scoring every body again).
         """
         from forensic_match.evidence._scoring_numba import score_rows
 
         rows = np.ascontiguousarray(rows, dtype=np.int64)
         if rows.size and (rows.min() < 0 or rows.max() >= self.row_kind.size):
             raise InputError(f"row index out of range 0..{self.row_kind.size - 1}")
-        out = np.empty((rows.size, self.n_bodies))
+        cols = None if columns is None else np.ascontiguousarray(columns, dtype=np.int64)
+        if cols is not None and cols.size and (cols.min() < 0 or cols.max() >= self.n_bodies):
+            raise InputError(f"body index out of range 0..{self.n_bodies - 1}")
+
+        def take(table: np.ndarray) -> np.ndarray:
+            return table if cols is None else np.ascontiguousarray(table[..., cols])
+
+        out = np.empty((rows.size, self.n_bodies if cols is None else cols.size))
         score_rows(rows, self.row_kind, self.sex_class, self.age_code, self.stature_mean,
-                   self.relative_code, self.sex_table, self.age_table, self.stature_y,
-                   self.stature_inv, self.stature_const, self.population.stature_gross_error,
-                   self.relative_table, out)
-        self._add_relative_stature(rows, out)
+                   self.relative_code, take(self.sex_table), take(self.age_table),
+                   take(self.stature_y), take(self.stature_inv), take(self.stature_const),
+                   self.population.stature_gross_error, take(self.relative_table), out)
+        self._add_relative_stature(rows, out, cols)
         if self.distinctive is not None:
-            self.distinctive.add_block(rows, out)
+            self.distinctive.add_block(rows, out, cols)
         if self.place is not None and self.place_person is not None:
             with np.errstate(divide="ignore"):
-                out += np.log10(self.place.block(self.place_person[rows]))
+                out += np.log10(self.place.block(self.place_person[rows], cols))
         return out
 
-    def _add_relative_stature(self, rows: np.ndarray, out: np.ndarray) -> None:
+    def _add_relative_stature(self, rows: np.ndarray, out: np.ndarray,
+                              columns: np.ndarray | None = None) -> None:
         """Add the stature piece of the relatives whose missing person reported a stature
-        (:meth:`RelativeModel.stature_given_anchor`) to ``out`` (rows as ``rows``)."""
+        (:meth:`RelativeModel.stature_given_anchor`) to ``out`` (rows as ``rows``; bodies
+        ``columns`` or all)."""
         from forensic_match.evidence._scoring_numba import add_relative_stature
 
         if not self.relative_inv.size:
             return
+        y, inv, weight = self.stature_y, self.relative_inv, self.relative_weight
+        if columns is not None:
+            y, inv, weight = (np.ascontiguousarray(x[..., columns]) for x in (y, inv, weight))
         add_relative_stature(rows, self.sex_class, self.adult, self.relative_shift,
-                             self.relative_vclass, self.stature_y, self.relative_inv,
-                             self.relative_weight, self.sex_stature,
+                             self.relative_vclass, y, inv, weight, self.sex_stature,
                              self.population.stature_gross_error, out)
 
     def prior_log10(self, row: int, body: int) -> float:
@@ -911,14 +928,15 @@ class PriorWeightedScores:
     """
 
     scores: EvidenceScores
+    takes_columns: ClassVar[bool] = True
 
-    def block(self, rows: np.ndarray) -> np.ndarray:
-        """``scores.block(rows) + log10(existence[rows])`` (``-inf`` for a relative who cannot
-        exist)."""
+    def block(self, rows: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+        """``scores.block(rows, columns) + log10(existence[rows])`` (``-inf`` for a relative
+        who cannot exist)."""
         rows = np.ascontiguousarray(rows, dtype=np.int64)
         with np.errstate(divide="ignore"):
             weight = np.log10(self.scores.existence[rows])
-        return self.scores.block(rows) + weight[:, None]
+        return self.scores.block(rows, columns) + weight[:, None]
 
 
 @dataclass(frozen=True)
