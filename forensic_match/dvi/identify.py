@@ -382,7 +382,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         earlier identification's memo beside ``cache`` where the family's content is
         unchanged (:mod:`~forensic_match.dvi.alternatives_memo`), and (theta 0) the
         references' relatives' rows from the earlier identification's file of them beside
-        ``cache`` where their ids (content hashes) are unchanged.
+        ``cache`` where their ids (content hashes) are unchanged, with the relatives and
+        their ids from its memo of them where the family's content, references and
+        observation models are unchanged (:mod:`~forensic_match.dvi.reference_kin_memo`).
     same_source_memo : SameSourceMemo, optional
         An earlier identification's same-source comparisons of the PM samples and direct
         references (:class:`~forensic_match.dvi.fragments.SameSourceMemo`, e.g. last

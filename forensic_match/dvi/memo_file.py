@@ -62,7 +62,7 @@ def _arrays(entries: Mapping[str, Sequence[tuple[Any, ...]]],
             out[name] = np.array([bool(e[j]) for e in rows], dtype=bool)
         else:
             out[f"{name}/utf8"], out[f"{name}/end"] = pack_text([e[j] for e in rows])
-    return out
+    return {name: out[name] for name in _names(columns)}
 
 
 def save_entries(path: str | Path, tag: str, entries: Mapping[str, Sequence[tuple[Any, ...]]],
