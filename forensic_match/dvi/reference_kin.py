@@ -72,8 +72,13 @@ class ReferenceKinTables:
         """The family's references' relatives, their sexes and compiled rows (without the
         extended family: :meth:`extended`)."""
         key = self.state(family, references)
-        if key not in self.cache and not self._take(key, family, references, observation):
-            self._draw(key, family, references, observation)
+        if key not in self.cache:
+            # Keyed by content only where the rows can be taken by id too.
+            digest = reference_kin_digest(family, references, observation, self.digest,
+                                          self.theta) \
+                if self.memo is not None and self.kept is not None else None
+            if digest is None or not self._take(key, digest, family):
+                self._draw(key, digest, family, references, observation)
         return self.cache[key][:3]
 
     def tables(self, family: Family, references: Sequence[str],
@@ -93,13 +98,11 @@ class ReferenceKinTables:
             self.cache[key] = (alts, sexes, rows, ext)
         return ext
 
-    def _take(self, key: tuple[str, tuple[str, ...], tuple[str, ...]], family: Family,
-              references: Sequence[str], observation: dict[str, Any] | None) -> bool:
-        """Whether the family's relatives, ids and rows came from the memo and ``kept``."""
-        if self.memo is None or self.kept is None:
-            return False
-        digest = reference_kin_digest(family, references, observation, self.digest,
-                                      self.theta)
+    def _take(self, key: tuple[str, tuple[str, ...], tuple[str, ...]], digest: str,
+              family: Family) -> bool:
+        """Whether the family's relatives, ids and rows came from the memo (entry
+        ``digest``) and ``kept``."""
+        assert self.memo is not None and self.kept is not None
         got = self.memo.entries.get(digest)
         if got is None:
             return False
@@ -118,8 +121,9 @@ class ReferenceKinTables:
         self.from_memo += 1
         return True
 
-    def _draw(self, key: tuple[str, tuple[str, ...], tuple[str, ...]], family: Family,
-              references: Sequence[str], observation: dict[str, Any] | None) -> None:
+    def _draw(self, key: tuple[str, tuple[str, ...], tuple[str, ...]], digest: str | None,
+              family: Family, references: Sequence[str],
+              observation: dict[str, Any] | None) -> None:
         alts = reference_kin(family, references)
         persons = [a.person for a in alts.alternatives]
         sexes = [alts.family.pedigree.sex_of(p) for p in persons]
@@ -132,11 +136,9 @@ class ReferenceKinTables:
         if ids is not None:
             self.kept.keep(ids, [(family.id, p) for p in persons], rows, sexes)
         self.cache[key] = (alts.alternatives, sexes, list(rows), alts.family)
-        if self.memo is not None and self.kept is not None:
-            self.noted[reference_kin_digest(family, references, observation, self.digest,
-                                            self.theta)] = [
-                (a.person, a.relation, a.reference or "", a.drawn, sx, i)
-                for a, sx, i in zip(alts.alternatives, sexes, ids or [])]
+        if digest is not None:
+            self.noted[digest] = [(a.person, a.relation, a.reference or "", a.drawn, sx, i)
+                                  for a, sx, i in zip(alts.alternatives, sexes, ids or [])]
 
     def ids(self, family: Family, references: Sequence[str],
             observation: dict[str, Any] | None = None) -> list[str]:
