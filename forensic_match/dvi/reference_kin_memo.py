@@ -60,12 +60,15 @@ def reference_kin_digest(family: Family, references: Sequence[str],
     Examples
     --------
     >>> from forensic_match.pedigree import Pedigree
-    >>> ped = Pedigree.from_records([("FA", None, None, "M"), ("UN", None, None, "M"),
-    ...                              ("MP", "FA", None, "M")])
+    >>> ped = Pedigree.from_records([("GF", None, None, "M"), ("GM", None, None, "F"),
+    ...                              ("FA", "GF", "GM", "M"), ("UN", "GF", "GM", "M"),
+    ...                              ("MO", None, None, "F"), ("MP", "FA", "MO", "M")])
     >>> fam = Family("F1", ped, ["MP"], {"UN": {}})
-    >>> reference_kin_digest(fam, ["UN"], None, "d", 0.0) == \\
-    ...     reference_kin_digest(fam, ["UN"], {}, "d", 0.0)
+    >>> a = reference_kin_digest(fam, ["UN"], None, "panel", 0.0)
+    >>> a == reference_kin_digest(fam, ["UN"], {}, "panel", 0.0)
     True
+    >>> a == reference_kin_digest(fam, ["UN", "MO"], None, "panel", 0.0)
+    False
     """
     canon = {"family": family.id, "pedigree": sorted(family.pedigree.records()),
              "missing": list(family.missing),
