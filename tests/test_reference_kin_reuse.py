@@ -158,8 +158,12 @@ def test_stored_nights_reuse_the_last_nights_search_of_the_references_relatives(
     """Two nights into a store, with the nightly reuse and without: the second brings new
     families and bodies and re-types a distant reference. Its first search of the
     references' relatives reuses the first night's, the retyped family's old rows taken
-    from the first night's file of those rows, and both nights decide as searching
-    everything in every round does."""
+    from the first night's file of those rows, the unchanged families' relatives and row
+    ids come from the first night's memo of them (not drawn again), and both nights decide
+    as searching everything in every round does; so does a third store whose memo was
+    damaged between the nights (a CacheWarning, every family drawn again)."""
+    from helpers import damaged_npz
+
     from forensic_match.cases import DviDataset
     from forensic_match.dvi.search_reuse import NightSearches
     from forensic_match.store import CaseStore, run_store
@@ -189,24 +193,44 @@ def test_stored_nights_reuse_the_last_nights_search_of_the_references_relatives(
         searches.append((name, res.parameters.get("reuse")))
         return res
 
+    memo_use: list[tuple[int, int]] = []   # per night: families from the memo, in it
+    save_memo = identify_module._save_kin_memo
+
+    def counted(path: Path, tables: Any) -> None:
+        memo_use.append((tables.from_memo, len(tables.noted)))
+        save_memo(path, tables)
+
     monkeypatch.setattr(runs_module, "_identify", capture)
     monkeypatch.setattr(NightSearches, "search", spied)
+    monkeypatch.setattr(identify_module, "_save_kin_memo", counted)
     results = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for reuse in (True, False):
-            # without: every search in full, the references' relatives' in every round too
-            monkeypatch.setattr(identify_module, "REUSE_REFERENCE_KIN_SEARCH", reuse)
-            (tmp_path / str(reuse)).mkdir()
-            with CaseStore(tmp_path / str(reuse) / "cases.db") as store:
-                for night in nights:
-                    searches.clear()
-                    run_store(store, night, min_markers=8, reuse_searches=reuse)
-            results[reuse] = list(seen[-2:])
-            if reuse:
-                kin = [r for name, r in searches if name == "reference_kin"]
-                assert (tmp_path / "True" / "cases.db.tables" /
-                        "tables.reference_kin.npz").exists()
+    for mode in ("reuse", "damaged", "full"):
+        reuse = mode != "full"
+        # without: every search in full, the references' relatives' in every round too
+        monkeypatch.setattr(identify_module, "REUSE_REFERENCE_KIN_SEARCH", reuse)
+        (tmp_path / mode).mkdir()
+        memo_use.clear()
+        memo_file = tmp_path / mode / "cases.db.tables" / "tables.reference_kin_memo.npz"
+        with CaseStore(tmp_path / mode / "cases.db") as store, \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for n, night in enumerate(nights):
+                searches.clear()
+                if n == 1 and mode == "damaged":
+                    memo_file.write_bytes(damaged_npz(memo_file, "key/utf8.npy")[0])
+                run_store(store, night, min_markers=8, reuse_searches=reuse)
+        damaged = [w for w in caught if "references' relatives' memo" in str(w.message)]
+        assert len(damaged) == (mode == "damaged")
+        results[mode] = list(seen[-2:])
+        if mode == "reuse":
+            kin = [r for name, r in searches if name == "reference_kin"]
+            assert (tmp_path / mode / "cases.db.tables" / "tables.reference_kin.npz").exists()
+            # night 2: every family of night 1 still in play and not re-typed from the memo
+            assert memo_use[0][0] == 0 and 0 < memo_use[1][0] < memo_use[1][1], memo_use
+        if mode == "damaged":
+            assert memo_use[1][0] == 0, memo_use
+        assert memo_file.exists() == reuse
     assert kin and kin[0] and kin[0]["removed_rows"] > 0 and kin[0]["kept_rows"] > 0, kin
-    for got, want in zip(results[True], results[False]):
-        _same(got, want)
+    for mode in ("reuse", "damaged"):
+        for got, want in zip(results[mode], results["full"]):
+            _same(got, want)

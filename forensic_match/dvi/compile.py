@@ -855,6 +855,12 @@ def row_key(family: Family, missing: str, markers: Sequence[Marker] | str,
     return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def observation_models(observation: Mapping[str, Any] | None) -> str:
+    """The observation models of a family's degraded typed members as
+    :func:`observed_row_keys` hashes them (a canonical text)."""
+    return repr(sorted((k, repr(v)) for k, v in (observation or {}).items()))
+
+
 def observed_row_keys(family: Family, persons: Sequence[str], markers: Sequence[Marker] | str,
                       theta: float = 0.0, observation: dict[str, Any] | None = None,
                       ) -> list[str]:
@@ -866,7 +872,7 @@ def observed_row_keys(family: Family, persons: Sequence[str], markers: Sequence[
     from forensic_match.markers import markers_digest
 
     digest = markers if isinstance(markers, str) else markers_digest(markers)
-    models = repr(sorted((k, repr(v)) for k, v in (observation or {}).items()))
+    models = observation_models(observation)
     return [hashlib.sha256((row_key(family, p, digest, theta) + models).encode()).hexdigest()
             for p in persons]
 

@@ -68,6 +68,8 @@ from forensic_match.markers import Marker
 from forensic_match.profiles import Observation
 
 if TYPE_CHECKING:
+    from forensic_match.dvi.reference_kin import ReferenceKinTables
+    from forensic_match.dvi.reference_kin_memo import ReferenceKinMemo
     from forensic_match.dvi.search_reuse import NightSearches, SearchMemo
     from forensic_match.evidence.records import PMFindings
     from forensic_match.evidence.scoring import Evidence
@@ -380,7 +382,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         earlier identification's memo beside ``cache`` where the family's content is
         unchanged (:mod:`~forensic_match.dvi.alternatives_memo`), and (theta 0) the
         references' relatives' rows from the earlier identification's file of them beside
-        ``cache`` where their ids (content hashes) are unchanged.
+        ``cache`` where their ids (content hashes) are unchanged, with the relatives and
+        their ids from its memo of them where the family's content, references and
+        observation models are unchanged (:mod:`~forensic_match.dvi.reference_kin_memo`).
     same_source_memo : SameSourceMemo, optional
         An earlier identification's same-source comparisons of the PM samples and direct
         references (:class:`~forensic_match.dvi.fragments.SameSourceMemo`, e.g. last
@@ -471,12 +475,16 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         # compiled; reused rows would not give it again: theta runs compile them.)
         relatives_cache.conditioned = _RowsById(
             panel, compiled.theta, _load_cache(_conditioned_cache(cache)))
-    kin_rows = None
+    kin_rows = kin_drawn = None
     if night is not None and cache is not None and compiled.theta == 0:
+        from forensic_match.dvi.reference_kin_memo import load_reference_kin_memo
+
         # The references' relatives' rows of the last identification, by id: taken instead
-        # of compiled, and the rows its searches lost since.
+        # of compiled, and the rows its searches lost since; and what its families'
+        # references' relatives were, by content: taken instead of drawn.
         kin_rows = _RowsById(panel, compiled.theta,
-                                    _load_cache(_reference_kin_cache(cache)))
+                             _load_cache(_reference_kin_cache(cache)))
+        kin_drawn = load_reference_kin_memo(_reference_kin_memo_cache(cache))
     if night is not None:
         night.keep_rows(compiled, row_ids)
         if previous is not None:
@@ -506,7 +514,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                      pairs_from=np.log10(threshold), bodies=sample_by_id, evidence=evidence,
                      lineage=lineage, lineage_options=lineage_options, snp=snp,
                      snp_options=snp_options, night=night, row_ids=row_ids,
-                     kin_rows=kin_rows)
+                     kin_rows=kin_rows, kin_drawn=kin_drawn)
     res: SearchResult | None = None
     decision: Decision | None = None
     for round_no in range(1, max_rounds + 1):
@@ -586,6 +594,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             relatives_cache.conditioned.save(_conditioned_cache(cache))
         if kin_rows is not None:
             kin_rows.save(_reference_kin_cache(cache))
+            _save_kin_memo(_reference_kin_memo_cache(cache), rounds.kin_tables)
     counts = {"families": len(families), "compiled_families": len(compiled.compiled_families),
               "relative_families": len(relatives_cache.families),
               "compiled_relative_families": len(relatives_cache.compiled_families)}
@@ -676,7 +685,8 @@ class _Rounds:
                  lineage_options: dict[str, Any] | None = None,
                  snp: SnpData | None = None, snp_options: dict[str, Any] | None = None,
                  night: NightSearches | None = None, row_ids: list[str] | None = None,
-                 kin_rows: _RowsById | None = None) -> None:
+                 kin_rows: _RowsById | None = None,
+                 kin_drawn: ReferenceKinMemo | None = None) -> None:
         self.compiled, self.fam_by_id, self.conditioned = compiled, fam_by_id, conditioned
         self.night, self.row_ids = night, row_ids
         self.round_no = 0
@@ -700,7 +710,7 @@ class _Rounds:
         # with ``night``, whether one was searched (the first from the last night's).
         self.kin_memo: _RelativeSearchMemo | None = None
         self.kin_searched = False
-        self.kin_rows = kin_rows
+        self.kin_rows, self.kin_drawn = kin_rows, kin_drawn
         self.distant: dict[str, list[str]] = {}   # distant_references per family
 
     def snp_scores(self, rows: list[tuple[str, str]], families: Sequence[Family],
@@ -846,14 +856,15 @@ class _Rounds:
             return None
         if self.kin_tables is None:
             self.kin_tables = ReferenceKinTables(self.panel, self.compiled.theta,
-                                                 kept=self.kin_rows)
+                                                 kept=self.kin_rows, memo=self.kin_drawn)
         families = [(_conditioned_family(self.fam_by_id[fid], self.conditioned),
                      sorted(refs[fid]), _observations(self.conditioned, fid) or None)
                     for fid in sorted(self.in_play) if refs[fid]]
-        kin = stack_reference_kin(
-            families, self.kin_tables,
-            scores=lambda rows, ext: self.snp_scores(rows, ext, remaining, self.lineage_scores(
-                rows, ext, remaining, None)), only=only)
+        # DNA on STRs alone needs no extended families (nor draws them: docs/store.md).
+        scores = None if self.snp is None and self.lineage is None else \
+            (lambda rows, ext: self.snp_scores(rows, ext, remaining, self.lineage_scores(
+                rows, ext, remaining, None)))
+        kin = stack_reference_kin(families, self.kin_tables, scores=scores, only=only)
         memo, self.kin_memo = self.kin_memo, None
         if kin.tables is None:
             return None
@@ -866,10 +877,9 @@ class _Rounds:
             # rows are its removed rows).
             ids: list[str] = []
             for fam, refs_of, observation in families:
-                alts, sexes, rows = self.kin_tables.tables(fam, refs_of, observation)
+                alts, sexes, rows = self.kin_tables.entry(fam, refs_of, observation)
                 fam_ids = self.kin_tables.ids(fam, refs_of, observation)
-                self.night.add_rows(fam_ids, [(fam.id, a.person) for a in alts.alternatives],
-                                    rows, sexes)
+                self.night.add_rows(fam_ids, [(fam.id, a.person) for a in alts], rows, sexes)
                 ids += fam_ids
             first, self.kin_searched = not self.kin_searched, True
             res = self.night.search("reference_kin" if first else "_reference_kin",
@@ -965,6 +975,25 @@ def _reference_kin_cache(cache: str | Path) -> Path:
     reference_kin.ReferenceKinTables.ids`) that goes with ``cache``."""
     cache = Path(cache)
     return cache.with_name(cache.name.removesuffix(".npz") + ".reference_kin.npz")
+
+
+def _reference_kin_memo_cache(cache: str | Path) -> Path:
+    """The file of the references' relatives' memo (per family content, its references'
+    relatives and their row ids: :mod:`~forensic_match.dvi.reference_kin_memo`) that goes
+    with ``cache``."""
+    cache = Path(cache)
+    return cache.with_name(cache.name.removesuffix(".npz") + ".reference_kin_memo.npz")
+
+
+def _save_kin_memo(path: Path, tables: ReferenceKinTables | None) -> None:
+    """Keep the references' relatives' memo for the next identification (none when no
+    family's were drawn: their rows' file is gone too)."""
+    from forensic_match.dvi.reference_kin_memo import save_reference_kin_memo
+
+    if tables is None:
+        path.unlink(missing_ok=True)
+    else:
+        save_reference_kin_memo(path, tables.memo_now())
 
 
 class _RowsById:

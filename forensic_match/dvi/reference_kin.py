@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from forensic_match.cases import Family
-from forensic_match.decide.alternatives import AlternativeSet, reference_kin
+from forensic_match.decide.alternatives import Alternative, AlternativeSet, reference_kin
 from forensic_match.dvi.compile import CompiledTables, compile_rows, observed_row_keys
+from forensic_match.dvi.reference_kin_memo import Entry, ReferenceKinMemo, reference_kin_digest
 from forensic_match.markers import Marker
 
 
@@ -32,20 +33,31 @@ class ReferenceKinTables:
     identified body is compiled again).
 
     With ``kept`` (rows by id, e.g. an earlier identification's: an object with
-    ``take(ids)``, the rows or ``None`` unless all are there, and ``keep(ids, names, rows,
-    sexes)``), a family whose rows' ids (:meth:`ids`) are all there takes them instead of
-    compiling, and every family's rows are kept in it."""
+    ``take(ids)``, the rows or ``None`` unless all are there, ``keep(ids, names, rows,
+    sexes)`` and ``used``, the ids kept), a family whose rows' ids (:meth:`ids`) are all
+    there takes them instead of compiling, and every family's rows are kept in it. With
+    ``memo`` too (an earlier identification's
+    :class:`~forensic_match.dvi.reference_kin_memo.ReferenceKinMemo`), a family whose
+    content (:func:`~forensic_match.dvi.reference_kin_memo.reference_kin_digest`) the memo
+    holds takes its relatives and their ids from it, and their rows from ``kept``, without
+    drawing or hashing them again; :meth:`memo_now` is the memo to keep for the next."""
 
     def __init__(self, panel: Sequence[Marker], theta: float = 0.0, *,
-                 kept: Any = None) -> None:
+                 kept: Any = None, memo: ReferenceKinMemo | None = None) -> None:
         from forensic_match.markers import markers_digest
 
         self.panel, self.theta = tuple(panel), theta
         self.digest = markers_digest(self.panel)
         self.kept = kept
+        self.memo = memo
+        # (relatives, sexes, rows, extended family or None: drawn on demand)
         self.cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]],
-                         tuple[AlternativeSet, list[str], list[Any]]] = {}
+                         tuple[tuple[Alternative, ...], list[str], list[Any],
+                               Family | None]] = {}
         self.row_ids: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[str]] = {}
+        # This identification's memo entries, and how many families came from the memo.
+        self.noted: dict[str, list[Entry]] = {}
+        self.from_memo = 0
 
     @staticmethod
     def state(family: Family, references: Sequence[str]) -> tuple[str, tuple[str, ...],
@@ -54,33 +66,90 @@ class ReferenceKinTables:
         typed in it and the references."""
         return family.id, tuple(sorted(family.genotypes)), tuple(sorted(references))
 
+    def entry(self, family: Family, references: Sequence[str],
+              observation: dict[str, Any] | None = None,
+              ) -> tuple[tuple[Alternative, ...], list[str], list[Any]]:
+        """The family's references' relatives, their sexes and compiled rows (without the
+        extended family: :meth:`extended`)."""
+        key = self.state(family, references)
+        if key not in self.cache:
+            # Keyed by content only where the rows can be taken by id too.
+            digest = reference_kin_digest(family, references, observation, self.digest,
+                                          self.theta) \
+                if self.memo is not None and self.kept is not None else None
+            if digest is None or not self._take(key, digest, family):
+                self._draw(key, digest, family, references, observation)
+        return self.cache[key][:3]
+
     def tables(self, family: Family, references: Sequence[str],
                observation: dict[str, Any] | None = None,
                ) -> tuple[AlternativeSet, list[str], list[Any]]:
         """The family's set (extended family and hypotheses), their sexes and compiled rows."""
+        alts, sexes, rows = self.entry(family, references, observation)
+        return AlternativeSet(self.extended(family, references), alts), sexes, rows
+
+    def extended(self, family: Family, references: Sequence[str]) -> Family:
+        """The family extended by its references' relatives (after :meth:`entry`; drawn now
+        for a family taken from the memo)."""
         key = self.state(family, references)
-        if key not in self.cache:
-            alts = reference_kin(family, references)
-            persons = [a.person for a in alts.alternatives]
-            sexes = [alts.family.pedigree.sex_of(p) for p in persons]
-            ids = self._ids(key, alts, observation) \
-                if self.kept is not None and persons else None
-            rows = None if ids is None else self.kept.take(ids)
-            if rows is None:
-                rows = compile_rows(alts.family, persons, self.panel, theta=self.theta,
-                                    observation=observation) if persons else []
-            if ids is not None:
-                self.kept.keep(ids, [(family.id, p) for p in persons], rows, sexes)
-            self.cache[key] = (alts, sexes, list(rows))
-        return self.cache[key]
+        alts, sexes, rows, ext = self.cache[key]
+        if ext is None:
+            ext = reference_kin(family, references).family
+            self.cache[key] = (alts, sexes, rows, ext)
+        return ext
+
+    def _take(self, key: tuple[str, tuple[str, ...], tuple[str, ...]], digest: str,
+              family: Family) -> bool:
+        """Whether the family's relatives, ids and rows came from the memo (entry
+        ``digest``) and ``kept``."""
+        assert self.memo is not None and self.kept is not None
+        got = self.memo.entries.get(digest)
+        if got is None:
+            return False
+        ids = [e[5] for e in got]
+        rows = self.kept.take(ids) if ids else []
+        if rows is None:
+            return False
+        alts = tuple(Alternative(family.id, e[0], e[1], drawn=e[3], reference=e[2])
+                     for e in got)
+        sexes = [e[4] for e in got]
+        if ids:
+            self.kept.keep(ids, [(family.id, a.person) for a in alts], rows, sexes)
+        self.cache[key] = (alts, sexes, list(rows), None)
+        self.row_ids[key] = ids
+        self.noted[digest] = list(got)
+        self.from_memo += 1
+        return True
+
+    def _draw(self, key: tuple[str, tuple[str, ...], tuple[str, ...]], digest: str | None,
+              family: Family, references: Sequence[str],
+              observation: dict[str, Any] | None) -> None:
+        alts = reference_kin(family, references)
+        persons = [a.person for a in alts.alternatives]
+        sexes = [alts.family.pedigree.sex_of(p) for p in persons]
+        ids = self._ids(key, alts, observation) \
+            if self.kept is not None and persons else None
+        rows = None if ids is None else self.kept.take(ids)
+        if rows is None:
+            rows = compile_rows(alts.family, persons, self.panel, theta=self.theta,
+                                observation=observation) if persons else []
+        if ids is not None:
+            self.kept.keep(ids, [(family.id, p) for p in persons], rows, sexes)
+        self.cache[key] = (alts.alternatives, sexes, list(rows), alts.family)
+        if digest is not None:
+            self.noted[digest] = [(a.person, a.relation, a.reference or "", a.drawn, sx, i)
+                                  for a, sx, i in zip(alts.alternatives, sexes, ids or [])]
 
     def ids(self, family: Family, references: Sequence[str],
             observation: dict[str, Any] | None = None) -> list[str]:
-        """Ids of the family's rows (after :meth:`tables`, with the same observation
+        """Ids of the family's rows (after :meth:`entry`, with the same observation
         models): the row key of each relative on the extended family, hashing the
         observation models too (:func:`~forensic_match.dvi.compile.observed_row_keys`)."""
         key = self.state(family, references)
-        return self._ids(key, self.cache[key][0], observation)
+        if key not in self.row_ids:
+            alts = AlternativeSet(self.extended(family, references), self.cache[key][0])
+            return self._ids(key, alts, observation)
+        return self.row_ids[key]
 
     def _ids(self, key: tuple[str, tuple[str, ...], tuple[str, ...]], alts: AlternativeSet,
              observation: dict[str, Any] | None) -> list[str]:
@@ -90,6 +159,15 @@ class ReferenceKinTables:
                 observation)
         return self.row_ids[key]
 
+    def memo_now(self) -> ReferenceKinMemo:
+        """The memo for the next identification: this one's families, and those of the
+        earlier memo whose rows are all kept (``kept.used``) by this one."""
+        used = set(self.kept.used) if self.kept is not None else set()
+        entries = {d: e for d, e in (self.memo.entries.items() if self.memo else ())
+                   if e and all(x[5] in used for x in e)}
+        entries.update(self.noted)
+        return ReferenceKinMemo(entries)
+
     def stacked(self, states: Sequence[tuple[str, tuple[str, ...], tuple[str, ...]]],
                 ) -> CompiledTables | None:
         """The rows of the family states ``states`` (:meth:`state`, compiled before), stacked
@@ -98,8 +176,8 @@ class ReferenceKinTables:
         rows: list[Any] = []
         sexes: list[str] = []
         for key in states:
-            alts, sex, fam_rows = self.cache[key]
-            names += [(key[0], a.person) for a in alts.alternatives]
+            alts, sex, fam_rows, _ = self.cache[key]
+            names += [(key[0], a.person) for a in alts]
             rows += list(fam_rows)
             sexes += list(sex)
         return CompiledTables.stack(self.panel, names, rows, sexes, self.theta) if rows \
@@ -152,7 +230,7 @@ class ReferenceKinRows:
 
 def stack_reference_kin(families: Sequence[tuple[Family, Sequence[str],
                                                  dict[str, Any] | None]],
-                        tables: ReferenceKinTables, *, scores: Any,
+                        tables: ReferenceKinTables, *, scores: Any = None,
                         only: tuple[dict[str, set[str]], np.ndarray] | None = None,
                         ) -> ReferenceKinRows:
     """The rows of the references' relatives of ``families`` and their evidence, for
@@ -164,9 +242,11 @@ def stack_reference_kin(families: Sequence[tuple[Family, Sequence[str],
         Each family in play (conditioned on its identified bodies), the references whose
         relatives are drawn, and the observation models of its degraded typed members.
     tables : ReferenceKinTables
-    scores : callable
+    scores : callable, optional
         ``scores(rows, extended families)``: the evidence object of those rows against the
-        bodies (linked SNPs and lineage on the extended families), or ``None``.
+        bodies (linked SNPs and lineage on the extended families), or ``None``. Without it
+        (DNA on STRs alone) the extended families are not drawn (a family taken from the
+        memo is not drawn at all).
     only : (dict, numpy.ndarray of bool), optional
         ``({family: references}, allowed)``: the relatives of those references are compared
         with the bodies where ``allowed`` (one flag per body searched) only (the close
@@ -186,12 +266,13 @@ def stack_reference_kin(families: Sequence[tuple[Family, Sequence[str],
     shut: list[bool] = []
     for fam, refs, observation in families:
         states[fam.id] = tables.state(fam, refs)
-        alts, sex, fam_rows = tables.tables(fam, refs, observation)
-        if not alts.alternatives:
+        alts, sex, fam_rows = tables.entry(fam, refs, observation)
+        if not alts:
             continue
-        extended.append(alts.family)
+        if scores is not None:
+            extended.append(tables.extended(fam, refs))
         limited = set(only[0].get(fam.id, ()) if only else ())
-        for a, sx, row in zip(alts.alternatives, sex, fam_rows):
+        for a, sx, row in zip(alts, sex, fam_rows):
             names.append((fam.id, a.person))
             sexes.append(sx)
             rows.append(row)
@@ -200,7 +281,7 @@ def stack_reference_kin(families: Sequence[tuple[Family, Sequence[str],
     if not rows:
         return ReferenceKinRows(None, None, relations, states)
     stacked = CompiledTables.stack(tables.panel, names, rows, sexes, tables.theta)
-    evidence = scores(stacked.rows, extended)
+    evidence = None if scores is None else scores(stacked.rows, extended)
     if only is not None and any(shut):
         evidence = _OnlyFor(np.array(shut), np.asarray(only[1], dtype=bool), evidence)
     return ReferenceKinRows(stacked, evidence, relations, states)

@@ -1,0 +1,102 @@
+"""Files of per-digest entries kept beside a run's tables: what a family's drawn alternatives
+are, by the sha256 of the family's content (the relative alternatives' memo,
+:mod:`~forensic_match.dvi.alternatives_memo`, and the references' relatives' memo,
+:mod:`~forensic_match.dvi.reference_kin_memo`).
+
+A file maps each digest to a list of entries, tuples of text and booleans of a fixed shape
+(``columns``). It is an ``.npz`` of :mod:`~forensic_match.dvi.npz_file` (written to a
+temporary name and renamed; no pickled objects): ``start`` (int64, where each digest's
+entries begin), one bool array per boolean column, and each text column (the digests
+``families`` first) as its UTF-8 bytes end to end (``<name>/utf8``) with the end of each
+value (``<name>/end``): exact for any text, where numpy's fixed-width strings drop trailing
+NULs. Its metadata carry the sha256 of a tag (the memo's rules version) and every array;
+:func:`load_entries` raises on any damage or mismatch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from forensic_match.dvi.npz_file import arrays_sha256, load_npz, save_npz
+
+#: (name, kind) of each value of an entry, in order; kind is ``"text"`` or ``"bool"``.
+Columns = Sequence[tuple[str, str]]
+
+
+def pack_text(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Text as its UTF-8 bytes end to end and the end of each value."""
+    parts = [v.encode() for v in values]
+    ends = np.cumsum([len(b) for b in parts], dtype=np.int64) if parts \
+        else np.zeros(0, dtype=np.int64)
+    return np.frombuffer(b"".join(parts), dtype=np.uint8).copy(), ends.astype(np.int64)
+
+
+def unpack_text(data: np.ndarray, ends: np.ndarray) -> list[str]:
+    """The values :func:`pack_text` packed; inconsistent ends raise ``ValueError``."""
+    if ends.size and (np.any(np.diff(ends) < 0) or ends[0] < 0 or ends[-1] != data.size):
+        raise ValueError("inconsistent text")
+    raw = data.tobytes()
+    starts = [0, *ends.tolist()[:-1]]
+    return [raw[a:b].decode() for a, b in zip(starts, ends.tolist())]
+
+
+def _names(columns: Columns) -> list[str]:
+    texts = ["families", *(n for n, k in columns if k == "text")]
+    return ["start", *(n for n, k in columns if k == "bool"),
+            *(f"{t}/{part}" for t in texts for part in ("utf8", "end"))]
+
+
+def _arrays(entries: Mapping[str, Sequence[tuple[Any, ...]]],
+            columns: Columns) -> dict[str, np.ndarray]:
+    digests = sorted(entries)
+    rows = [e for d in digests for e in entries[d]]
+    sizes = [len(entries[d]) for d in digests]
+    out = {"start": np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)}
+    out["families/utf8"], out["families/end"] = pack_text(digests)
+    for j, (name, kind) in enumerate(columns):
+        if kind == "bool":
+            out[name] = np.array([bool(e[j]) for e in rows], dtype=bool)
+        else:
+            out[f"{name}/utf8"], out[f"{name}/end"] = pack_text([e[j] for e in rows])
+    return {name: out[name] for name in _names(columns)}
+
+
+def save_entries(path: str | Path, tag: str, entries: Mapping[str, Sequence[tuple[Any, ...]]],
+                 columns: Columns) -> None:
+    """Write ``entries`` (digest -> list of tuples shaped as ``columns``) to ``path`` with
+    the sha256 of ``tag`` and its arrays."""
+    arrays = _arrays(entries, columns)
+    save_npz(path, arrays, {"sha256": arrays_sha256(tag, arrays, _names(columns))})
+
+
+def load_entries(path: str | Path, tag: str, columns: Columns,
+                 ) -> dict[str, list[tuple[Any, ...]]]:
+    """The entries :func:`save_entries` wrote with the same ``tag`` and ``columns``; a file
+    that cannot be read, whose content does not match its sha256 (another tag included) or
+    whose arrays disagree raises."""
+    names = _names(columns)
+    arrays, meta = load_npz(path, names)
+    if arrays_sha256(tag, arrays, names) != meta["sha256"]:
+        raise ValueError("content does not match its sha256")
+    digests = unpack_text(arrays["families/utf8"], arrays["families/end"])
+    start = arrays["start"]
+    n = int(start[-1]) if start.size else -1
+    values: list[list[Any]] = []
+    for name, kind in columns:
+        got = arrays[name].tolist() if kind == "bool" else \
+            unpack_text(arrays[f"{name}/utf8"], arrays[f"{name}/end"])
+        if len(got) != n:
+            raise ValueError("inconsistent lengths")
+        values.append(got)
+    if start.size != len(digests) + 1 or start[0] != 0 or np.any(np.diff(start) < 0):
+        raise ValueError("inconsistent lengths")
+    rows = list(zip(*values)) if values else [() for _ in range(n)]
+    starts = start.tolist()
+    return {d: rows[starts[f]:starts[f + 1]] for f, d in enumerate(digests)}
+
+
+__all__ = ["Columns", "load_entries", "pack_text", "save_entries", "unpack_text"]
