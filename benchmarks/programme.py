@@ -4,11 +4,16 @@ Usage::
 
     python benchmarks/programme.py scale --missing 1000 --pm 10000
     python benchmarks/programme.py accuracy --families 2000 --pm 1500
+    python benchmarks/programme.py evidence --missing 22295 --pm 10000 [--place]
 
 ``scale`` times compile (2 processes) and search, and reports peak memory (ru_maxrss of this
 process and of the compile workers). ``accuracy`` runs the whole identification and checks the
 proposals against the ground truth. Each prints one JSON line; ``make bench-programme``
-collects them into docs/benchmarks.md.
+collects them into docs/benchmarks.md. ``evidence`` measures what the AM/PM evidence adds to
+the search (issue 8): the same programme simulated with AM records and PM findings, compiled
+once, then searched with DNA alone and with DNA + evidence alternately (``--repeats`` pairs),
+each timed in wall and CPU seconds of this process, the evidence's tables built inside the
+timed part.
 """
 
 from __future__ import annotations
@@ -91,6 +96,50 @@ def scale(n_missing: int, n_pm: int, workers: int, seed: int, model: str = "equa
             **peak_mb()}
 
 
+def evidence_cost(n_missing: int, n_pm: int, workers: int, seed: int, place: bool,
+                  repeats: int) -> dict:
+    """DNA search against DNA + AM/PM evidence search on one compiled programme."""
+    from forensic_match.evidence.scoring import Evidence
+
+    markers = panel()
+    unrelated = min(0.95, max(0.1, 1.0 - 0.6 * n_missing / n_pm))
+    prog = simulate_programme(n_missing, n_pm, markers=markers, seed=seed,
+                              missing_per_family={1: 1.0}, unrelated=unrelated, evidence=True)
+    ds = prog.dataset
+    markers = prepare_panel(markers, ds.am, ds.pm)
+    compiled = compile_families(ds.am, markers, workers=workers)
+    ev = Evidence.from_dataset(ds, place=place)
+    findings = [ev.findings.get(s.id) for s in ds.pm]
+    small = ev.scores(compiled.rows, findings[:10])  # JIT warm-up of the evidence kernels
+    search_samples(compiled, ds.pm[:10], evidence=small)
+    search_samples(compiled, ds.pm[:10])
+
+    def timed(with_evidence: bool) -> tuple[float, float, float, int]:
+        w, c = time.perf_counter(), time.process_time()
+        scores = ev.scores(compiled.rows, findings) if with_evidence else None
+        built = time.perf_counter() - w
+        res = search_samples(compiled, ds.pm, top=5, threshold=4.0, evidence=scores)
+        return time.perf_counter() - w, time.process_time() - c, built, res.pairs.height
+
+    runs: dict[str, list] = {"dna": [], "dna_evidence": []}
+    for _ in range(repeats):
+        for name, flag in (("dna", False), ("dna_evidence", True)):
+            runs[name].append(timed(flag))
+    best = {k: min(v) for k, v in runs.items()}
+    records = sum(r is not None for r in ev.records.values())
+    return {"run": "evidence", "missing": len(compiled.rows), "pm": len(ds.pm),
+            "am_records": records, "pm_findings": sum(f is not None for f in findings),
+            "place_prior": place, "workers": workers,
+            **{f"{k}_wall_s": [round(x[0], 2) for x in v] for k, v in runs.items()},
+            **{f"{k}_cpu_s": [round(x[1], 2) for x in v] for k, v in runs.items()},
+            "evidence_build_s": [round(x[2], 2) for x in runs["dna_evidence"]],
+            "pairs_above_1e4": {k: v[0][3] for k, v in runs.items()},
+            "added_wall_s": round(best["dna_evidence"][0] - best["dna"][0], 2),
+            "added_cpu_s": round(min(x[1] for x in runs["dna_evidence"])
+                                 - min(x[1] for x in runs["dna"]), 2),
+            **peak_mb()}
+
+
 def accuracy(n_families: int, n_pm: int, workers: int, seed: int,
              relatives: float = 1.0) -> dict:
     markers = panel()
@@ -131,7 +180,7 @@ def accuracy(n_families: int, n_pm: int, workers: int, seed: int,
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("run", choices=["scale", "accuracy"])
+    ap.add_argument("run", choices=["scale", "accuracy", "evidence"])
     ap.add_argument("--missing", type=int, default=1000)
     ap.add_argument("--families", type=int, default=2000)
     ap.add_argument("--pm", type=int, default=10000)
@@ -142,9 +191,13 @@ def main() -> None:
     ap.add_argument("--model", choices=["equal", "stepwise"], default="equal",
                     help="scale: mutation model of the panel (see panel())")
     ap.add_argument("--theta", type=float, default=0.0, help="scale: theta of the compile")
+    ap.add_argument("--place", action="store_true", help="evidence: with the place prior")
+    ap.add_argument("--repeats", type=int, default=2, help="evidence: pairs of searches")
     a = ap.parse_args()
     if a.run == "scale":
         out = scale(a.missing, a.pm, a.workers, a.seed, a.model, a.theta)
+    elif a.run == "evidence":
+        out = evidence_cost(a.missing, a.pm, a.workers, a.seed, a.place, a.repeats)
     else:
         out = accuracy(a.families, a.pm, a.workers, a.seed, a.relatives)
     out["machine"] = f"{platform.processor() or platform.machine()}, {np.__version__}"
