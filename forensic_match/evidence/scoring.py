@@ -901,9 +901,10 @@ class EvidenceScores:
             out["stature"] = float(stature_log10(z, self.stature_const[body],
                                                  self.population.stature_gross_error))
         elif kind == ROW_RELATIVE and self.relative_vclass[row] >= 0:
-            one = np.zeros((1, self.n_bodies))
-            self._add_relative_stature(np.array([row], dtype=np.int64), one)
-            out["stature"] = float(one[0, body])
+            one = np.zeros((1, 1))
+            self._add_relative_stature(np.array([row], dtype=np.int64), one,
+                                       np.array([body], dtype=np.int64))
+            out["stature"] = float(one[0, 0])
         elif kind == ROW_RELATIVE:
             out["stature"] = float(_relative_stature(
                 float(self.adult[row]), self.relative_ratio[sc, body:body + 1],
