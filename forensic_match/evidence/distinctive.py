@@ -39,7 +39,7 @@ from forensic_match.evidence.dental import (
     DentalPopulation,
     _am_prior,
     _pm_likelihood,
-    transition_matrix,
+    transition_matrices,
 )
 from forensic_match.evidence.features import (
     EFFECT_FREQUENCY,
@@ -148,11 +148,17 @@ class DistinctiveTables:
         # Dental: per record, its comparable teeth with a log10 LR per PM entry.
         likes = np.array([_pm_likelihood(entry, pop.dental_error) for entry in _PM_CODES]).T
         d_ptr, d_tooth, d_rows = [0], [], []
+        intervals: dict[float, int] = {}
         for rec in chosen:
             if rec.dental is not None and rec.dental.teeth:
                 years = _years(rec.dental.date, rec.date_missing)
-                years = pop.dental_years if years is None else max(years, 0.0)
-                step = transition_matrix(years)
+                intervals.setdefault(pop.dental_years if years is None else max(years, 0.0),
+                                     len(intervals))
+        steps = transition_matrices(list(intervals))
+        for rec in chosen:
+            if rec.dental is not None and rec.dental.teeth:
+                years = _years(rec.dental.date, rec.date_missing)
+                step = steps[intervals[pop.dental_years if years is None else max(years, 0.0)]]
                 teeth, priors, freqs = [], [], []
                 for tooth in sorted(rec.dental.teeth):
                     freq = dental_pop.of(tooth)
