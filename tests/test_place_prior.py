@@ -200,3 +200,35 @@ def test_the_tiniest_weights_still_sum_to_one() -> None:
     prior = PlacePrior(["P0"], [None], [None], coordinates=COORDS, model=model)
     p, rest = prior.prior("D1", None)
     assert float(p.sum()) + rest == pytest.approx(1.0) and p[0] == pytest.approx(0.5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_persons=st.integers(1, 40),
+       n_bodies=st.integers(1, 25), slack=st.sampled_from([0, 30]))
+def test_factors_by_places_equal_the_person_by_person_prior(seed: int, n_persons: int,
+                                                           n_bodies: int, slack: int) -> None:
+    """PlaceFactors sums each body's weights by the persons' places and sorted dates (and
+    evaluates the kernel once per pair of places): against PlacePrior.factor of each body,
+    person by person, with unrecorded places and dates on both sides and dated events."""
+    from forensic_match.evidence.place import PlaceFactors
+
+    rng = np.random.default_rng(seed)
+    codes = [*COORDS, None]
+    places = [codes[int(i)] for i in rng.integers(0, len(codes), n_persons)]
+    dates = [None if rng.random() < 0.2 else f"19{80 + int(rng.integers(0, 10))}-0"
+             f"{1 + int(rng.integers(0, 9))}-1{int(rng.integers(0, 9))}" for _ in places]
+    prior = PlacePrior([f"M{i}" for i in range(n_persons)], places, dates, coordinates=COORDS,
+                       model=PlaceModel(date_slack_days=slack))
+    b_places = [codes[int(i)] if rng.random() < 0.8 else (-13.5, -74.1)
+                for i in rng.integers(0, len(codes), n_bodies)]
+    b_dates = [None if rng.random() < 0.3 else f"198{int(rng.integers(0, 10))}-06-15"
+               for _ in range(n_bodies)]
+    events = [f"198{int(rng.integers(0, 10))}-03-01" if rng.random() < 0.3 else None
+              for _ in range(n_bodies)]
+    factors = PlaceFactors(prior, b_places, b_dates, events)
+    got = factors.block(np.arange(n_persons))
+    for b in range(n_bodies):
+        want = prior.factor(b_places[b], b_dates[b], event_date=events[b])
+        np.testing.assert_allclose(got[:, b], want, rtol=1e-12, atol=1e-300)
+    cols = rng.choice(n_bodies, size=min(3, n_bodies), replace=False)
+    np.testing.assert_array_equal(factors.block(np.arange(n_persons), cols), got[:, cols])

@@ -287,9 +287,7 @@ class PlacePrior:
         bp = body_place[None, :]
         w = np.ones((pp.shape[0], bp.shape[1]))
         if np.any(body_place >= 0) and pp.size:
-            coords = self._places.array()
-            k = self.model.weight(distance_km(coords[np.maximum(pp, 0)],
-                                              coords[np.maximum(bp, 0)]))
+            k = self._kernel(pp[:, 0], body_place)
             w = np.where(bp < 0, 1.0, np.where(pp >= 0, k, self.model.unknown_weight))
         known = pday != _NO_DAY
         slack = self.model.date_slack_days
@@ -302,6 +300,44 @@ class PlacePrior:
             f = self.model.event_floor
             w = np.where(has_event, w * (f + (1.0 - f) * np.exp(-gap)), w)
         return w
+
+    def _kernel(self, person_place: np.ndarray, body_place: np.ndarray) -> np.ndarray:
+        """Kernel weight of every (person place, body place) pair, ``(len(person_place),
+        len(body_place))`` (an unrecorded place, -1, stands for place 0: the caller replaces
+        those): computed once per distinct pair of places (a programme's persons and bodies
+        share a few thousand districts) and gathered."""
+        coords = self._places.array()
+        up, ip = np.unique(np.maximum(person_place, 0), return_inverse=True)
+        ub, ib = np.unique(np.maximum(body_place, 0), return_inverse=True)
+        k = self.model.weight(distance_km(coords[up][:, None, :], coords[ub][None, :, :]))
+        return k[ip.reshape(-1)[:, None], ib.reshape(-1)[None, :]]
+
+    def _totals(self, body_place: np.ndarray, body_day: np.ndarray) -> np.ndarray:
+        """``sum_m w(b, m)`` over every registered person for bodies without an event date,
+        by the persons' places: ``sum_p k(p, p_b) x #{m at p not excluded by date}`` (the
+        persons of a place counted by their sorted dates), equal to the sum of
+        :meth:`_weight_matrix`'s column up to rounding."""
+        pp, pday = self._person_place, self._person_day
+        out = np.zeros(body_place.size)
+        if not pp.size or not body_place.size:
+            return out
+        groups, at = np.unique(pp, return_inverse=True)
+        at = at.reshape(-1)
+        k = np.ones((groups.size, body_place.size))
+        if np.any(body_place >= 0):
+            k = np.where(body_place[None, :] < 0, 1.0,
+                         np.where(groups[:, None] >= 0, self._kernel(groups, body_place),
+                                  self.model.unknown_weight))
+        limit = body_day + self.model.date_slack_days
+        dated = body_day != _NO_DAY
+        for g in range(groups.size):
+            days = pday[at == g]
+            known = np.sort(days[days != _NO_DAY])
+            count = np.full(body_place.size, float(days.size))
+            count[dated] = (days.size - known.size) + np.searchsorted(known, limit[dated],
+                                                                       side="right")
+            out += k[g] * count
+        return out
 
     def prior(self, place: Place, date_recovered: str | None, *,
               event_date: str | None = None) -> tuple[np.ndarray, float]:
@@ -393,8 +429,13 @@ class PlaceFactors:
         n = len(prior.persons)
         self.total = np.zeros(len(places))
         everyone = np.arange(n, dtype=np.int64)
-        for start in range(0, len(places), 256):
-            sl = slice(start, start + 256)
+        # Bodies without an event date by the persons' places and dates; the others (a time
+        # kernel per person) person by person.
+        plain = self.body_event == _NO_DAY
+        self.total[plain] = prior._totals(self.body_place[plain], self.body_day[plain])
+        evented = np.flatnonzero(~plain)
+        for start in range(0, evented.size, 256):
+            sl = evented[start:start + 256]
             self.total[sl] = prior._weight_matrix(everyone, self.body_place[sl],
                                                   self.body_day[sl], self.body_event[sl]
                                                   ).sum(axis=0)
