@@ -232,3 +232,13 @@ def test_factors_by_places_equal_the_person_by_person_prior(seed: int, n_persons
         np.testing.assert_allclose(got[:, b], want, rtol=1e-12, atol=1e-300)
     cols = rng.choice(n_bodies, size=min(3, n_bodies), replace=False)
     np.testing.assert_array_equal(factors.block(np.arange(n_persons), cols), got[:, cols])
+    # The search's log10 form: the same factors, -inf where excluded; a person the prior does
+    # not know (-1) has factor 1.
+    persons = np.concatenate([np.arange(n_persons), [-1]])
+    logs = factors.log10_block(persons)
+    with np.errstate(divide="ignore"):
+        want = np.log10(factors.block(persons))
+    assert np.array_equal(np.isneginf(logs), np.isneginf(want))
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(logs[finite], want[finite], rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(factors.log10_block(persons, cols), logs[:, cols])

@@ -12,6 +12,7 @@ defaults.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -439,6 +440,53 @@ class PlaceFactors:
             self.total[sl] = prior._weight_matrix(everyone, self.body_place[sl],
                                                   self.body_day[sl], self.body_event[sl]
                                                   ).sum(axis=0)
+
+    def log10_block(self, persons: np.ndarray, columns: np.ndarray | None = None
+                    ) -> np.ndarray:
+        """``log10`` of :meth:`block` (``-inf`` for an excluded person), to rounding, without
+        a transcendental function per pair: ``log10 w`` is gathered from the distinct
+        (person place, body place) pairs, the date exclusion sets ``-inf``, the time kernel
+        of dated events is added for those bodies only, and ``log10(N / total_b)`` per body.
+        The search adds this to every pair's score."""
+        persons = np.asarray(persons, dtype=np.int64)
+        cols = slice(None) if columns is None else np.asarray(columns, dtype=np.int64)
+        place, day, event, total = (self.body_place[cols], self.body_day[cols],
+                                    self.body_event[cols], self.total[cols])
+        out = np.zeros((persons.size, place.size))
+        known = persons >= 0
+        if not known.any() or not place.size:
+            return out
+        prior = self.prior
+        model = prior.model
+        pp, pday = prior._person_place[persons[known]], prior._person_day[persons[known]]
+        up, ip = np.unique(pp, return_inverse=True)
+        ub, ib = np.unique(place, return_inverse=True)
+        base = np.ones((up.size, ub.size))
+        if np.any(ub >= 0):
+            base = np.where(ub[None, :] < 0, 1.0,
+                            np.where(up[:, None] >= 0, prior._kernel(up, ub),
+                                     model.unknown_weight))
+        with np.errstate(divide="ignore"):
+            log_w = np.log10(base)[ip.reshape(-1)[:, None], ib.reshape(-1)[None, :]]
+            n = len(prior.persons)
+            scale = np.where(total > 0, math.log10(n) - np.log10(np.where(total > 0, total,
+                                                                           1.0)), -np.inf)
+        dated = pday != _NO_DAY
+        for limit in (day, event):
+            have = limit != _NO_DAY
+            if dated.any() and have.any():
+                late = dated[:, None] & have[None, :] & \
+                    (pday[:, None] > limit[None, :] + model.date_slack_days)
+                log_w[late] = -np.inf
+        timed = np.flatnonzero(event != _NO_DAY)
+        if timed.size:
+            gap = np.where(dated[:, None], np.abs(event[timed][None, :] - pday[:, None])
+                           / model.event_scale_days, 1.0)
+            f = model.event_floor
+            log_w[:, timed] += np.log10(f + (1.0 - f) * np.exp(-gap))
+        log_w += scale[None, :]
+        out[known] = log_w
+        return out
 
     def block(self, persons: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
         """Factors of persons ``persons`` (indices into ``prior.persons``; -1: no person

@@ -855,7 +855,7 @@ class EvidenceScores:
             self.distinctive.add_block(rows, out, cols)
         if self.place is not None and self.place_person is not None:
             with np.errstate(divide="ignore"):
-                out += np.log10(self.place.block(self.place_person[rows], cols))
+                out += self.place.log10_block(self.place_person[rows], cols)
         return out
 
     def _add_relative_stature(self, rows: np.ndarray, out: np.ndarray,
@@ -878,8 +878,8 @@ class EvidenceScores:
         """log10 place-and-date prior factor of one pair (0.0 without a place prior)."""
         if self.place is None or self.place_person is None:
             return 0.0
-        f = float(self.place.block(self.place_person[row:row + 1])[0, body])
-        return math.log10(f) if f > 0 else -math.inf
+        return float(self.place.log10_block(self.place_person[row:row + 1],
+                                            np.array([body], dtype=np.int64))[0, 0])
 
     def pieces(self, row: int, body: int) -> dict[str, float]:
         """The same as separate named pieces (for reports: 'age 4.1, sex 1.9, stature 0.8'):
