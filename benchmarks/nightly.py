@@ -85,6 +85,7 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
         profiler = cProfile.Profile() if profile_night and name != "full" else None
         t = time.perf_counter()
         cpu = time.process_time()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.time()
         if profiler is not None:
             profiler.enable()
@@ -99,7 +100,11 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
                 profiler.dump_stats(f"{profile_file}.{name}")
         wall = time.perf_counter() - t
         cpu = time.process_time() - cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU seconds of the worker processes that ended during the run (compile workers).
+        cpu_workers = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
         out[name] = {"wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
+                     "cpu_workers_s": round(cpu_workers, 1),
                      "load": round(os.getloadavg()[0], 1),
                      **{k: round(v, 1) for k, v in summary.timings.items()},
                      "compiled_families": summary.counts["compiled_families"],
