@@ -26,6 +26,7 @@ from forensic_match.dvi import identify as identify_module
 from forensic_match.dvi.identify import identify
 from forensic_match.dvi.reference_kin import ReferenceKinTables
 from forensic_match.dvi.simulate import simulate_programme
+from forensic_match.dvi.table_parts import PartedTables, load_tables
 from forensic_match.pedigree import Pedigree
 from forensic_match.simulate import simulate_profiles
 
@@ -224,7 +225,12 @@ def test_stored_nights_reuse_the_last_nights_search_of_the_references_relatives(
         results[mode] = list(seen[-2:])
         if mode == "reuse":
             kin = [r for name, r in searches if name == "reference_kin"]
-            assert (tmp_path / mode / "cases.db.tables" / "tables.reference_kin.npz").exists()
+            kin_file = load_tables(tmp_path / mode / "cases.db.tables" /
+                                   "tables.reference_kin.npz")
+            # An index over the first night's piece and the second's, which holds only the
+            # rows the first night's did not (the re-typed and new families').
+            assert isinstance(kin_file, PartedTables) and len(kin_file.files) == 2
+            assert 0 < len(kin_file.pieces[1].rows) < len(kin_file.rows)
             # night 2: every family of night 1 still in play and not re-typed from the memo
             assert memo_use[0][0] == 0 and 0 < memo_use[1][0] < memo_use[1][1], memo_use
         if mode == "damaged":

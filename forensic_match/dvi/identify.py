@@ -1002,49 +1002,71 @@ class _RowsById:
     one's; :meth:`save` writes the rows this one used. Two such files: the rows compiled on
     families conditioned on identified bodies (:func:`_conditioned_id`,
     :meth:`_RelativeTables._conditioned_ids`), and the references' relatives' rows
-    (:meth:`~forensic_match.dvi.reference_kin.ReferenceKinTables.ids`)."""
+    (:meth:`~forensic_match.dvi.reference_kin.ReferenceKinTables.ids`). Each is kept as
+    pieces and an index (:func:`~forensic_match.dvi.table_parts.save_parted`): the rows
+    taken from ``reuse`` (and handed back to :meth:`keep` as taken) are referenced in its
+    pieces, only the others are written."""
 
     def __init__(self, panel: Sequence[Marker], theta: float,
                  reuse: CompiledTables | None) -> None:
         from forensic_match.markers import markers_digest
 
         self.panel, self.theta = tuple(panel), theta
-        self.rows: dict[str, tuple[tuple[str, str], CompiledRow, str]] = {}
+        self.rows: dict[str, tuple[tuple[str, str], Any, str]] = {}
         self.used: list[str] = []
         self.reuse = reuse if reuse is not None and reuse.theta == theta and \
             len(reuse.keys) == len(reuse.rows) and \
             markers_digest(reuse.markers) == markers_digest(self.panel) else None
         self.index = {k: r for r, k in enumerate(self.reuse.keys)} \
             if self.reuse is not None else {}
+        # The rows :meth:`take` gave from ``reuse``: id -> (its row there, the row given).
+        self._taken: dict[str, tuple[int, CompiledRow]] = {}
 
     def take(self, ids: list[str]) -> list[CompiledRow] | None:
         """The rows of ``ids`` if all were compiled before, else ``None``."""
         out = []
+        taken = {}
         for i in ids:
             if i in self.rows:
-                out.append(self.rows[i][1])
+                out.append(self.row(i))
             elif i in self.index and self.reuse is not None:
-                out.append(self.reuse.row(self.index[i]))
+                row = self.reuse.row(self.index[i])
+                taken[i] = (self.index[i], row)
+                out.append(row)
             else:
                 return None
+        self._taken.update(taken)
         return out
+
+    def row(self, i: str) -> CompiledRow:
+        """The row of a kept id."""
+        where = self.rows[i][1]
+        if isinstance(where, CompiledRow):
+            return where
+        table, r = where
+        return table.row(r)
 
     def keep(self, ids: list[str], names: list[tuple[str, str]], rows: Sequence[CompiledRow],
              sexes: list[str]) -> None:
         for i, name, row, sex in zip(ids, names, rows, sexes):
             if i not in self.rows:
-                self.rows[i] = (name, row, sex)
+                # A row given by :meth:`take` from ``reuse`` (the same object) is kept as
+                # where it is there, so that :meth:`save` does not write it again.
+                taken = self._taken.get(i)
+                where: Any = (self.reuse, taken[0]) if taken is not None and \
+                    taken[1] is row else row
+                self.rows[i] = (name, where, sex)
                 self.used.append(i)
 
     def save(self, path: Path) -> None:
+        from forensic_match.dvi.table_parts import remove_parted, save_parted
+
         if not self.used:
-            path.unlink(missing_ok=True)
+            remove_parted(path)
             return
         parts = [self.rows[i] for i in self.used]
-        tables = CompiledTables.stack(self.panel, [p[0] for p in parts],
-                                      [p[1] for p in parts], [p[2] for p in parts], self.theta)
-        tables.keys = list(self.used)
-        tables.save(path)
+        save_parted(path, self.panel, [p[1] for p in parts], [p[0] for p in parts],
+                    [p[2] for p in parts], list(self.used), self.theta, previous=self.reuse)
 
 
 def _load_cache(path: str | Path | None) -> Any:

@@ -336,6 +336,19 @@ def save_parted(path: str | Path, markers: Sequence[Marker],
             "pieces": len(files), "compacted": int(full)}
 
 
+def remove_parted(path: str | Path) -> None:
+    """Remove the table at ``path``: the index (or a full tables file there), then every
+    piece of it (``<stem>.part-*.npz``; temporary files are left to the sweep of their dead
+    writer's pid). A run killed in between leaves pieces that no index names, which the next
+    :func:`save_parted` deletes."""
+    path = Path(path)
+    with _locked(path):
+        path.unlink(missing_ok=True)
+        for stray in path.parent.glob(_piece_glob(path)):
+            if not stray.name.endswith(".tmp.npz"):
+                stray.unlink(missing_ok=True)
+
+
 def save_compiled(path: str | Path, tables: CompiledTables,
                   previous: PartedTables | CompiledTables | None = None) -> dict[str, int]:
     """Write the tables :func:`~forensic_match.dvi.compile.compile_families` gave (the
@@ -384,4 +397,4 @@ def _write_piece(path: Path, markers: tuple[Marker, ...],
 
 
 __all__ = ["COMPACT_DEAD_FRACTION", "INDEX_FORMAT", "MAX_PIECES", "PartedTables",
-           "load_tables", "save_compiled", "save_parted"]
+           "load_tables", "remove_parted", "save_compiled", "save_parted"]
