@@ -62,7 +62,7 @@ def test_a_run_with_evidence_stores_each_proposals_parts(programme: object,
         assert any(r["pieces"] and abs(r["evidence_log10_lr"]) > 0.01 for r in rows)
         with store.reading() as conn:
             (config,) = conn.execute(sa.text("SELECT config FROM runs")).one()
-        assert '"evidence":{"place_prior":false}' in config
+        assert '"evidence":{"place_prior":false,"relative_model":2}' in config
         assert store.verify().ok
         # A row changed behind the log's back is found.
         with store.engine.begin() as conn:
@@ -125,3 +125,33 @@ def test_a_first_schema_store_is_upgraded_with_its_data(programme: object,
         assert store.verify().ok
         n = len(store.proposals())
     assert n > 0 and not math.isnan(n)
+
+
+def test_a_new_relatives_evidence_model_flags_the_evidence_runs_decisions(
+        programme: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proposals of an evidence run recorded under an older relatives' evidence model (runs
+    recorded without one are version 1) are flagged by the first evidence run under the
+    current one, with the change named; the next run flags nothing. Runs without evidence
+    do not carry the version."""
+    from forensic_match.evidence import scoring
+    from forensic_match.store.configuration import lr_configuration
+
+    now = scoring.RELATIVE_EVIDENCE_MODEL
+    with CaseStore(tmp_path / "cases.db") as store:
+        with monkeypatch.context() as m:
+            m.setattr(scoring, "RELATIVE_EVIDENCE_MODEL", 1)
+            first = run_store(store, programme, min_markers=8, evidence=True)
+        assert first.counts["new_proposals"] > 0
+        second = run_store(store, programme, min_markers=8, evidence=True)
+        assert second.counts["flagged_configuration"] == first.counts["new_proposals"]
+        reasons = {p["stale_reason"] for p in store.proposals()
+                   if p["run_id"] == first.run_id}
+        assert reasons == {f"configuration changed after this proposal (run {first.run_id} "
+                           f"-> run {second.run_id}): relatives' evidence model changed "
+                           f"(version 1 -> {now}: {scoring.RELATIVE_EVIDENCE_MODELS[now]})"}
+        third = run_store(store, programme, min_markers=8, evidence=True)
+        assert third.counts["flagged"] == 0 and third.counts["new_proposals"] == 0
+        assert store.verify().ok
+    old = lr_configuration({"identify": {}, "evidence": {"place_prior": True}}, "ab" * 32)
+    assert old["evidence"] == {"place_prior": True, "relative_model": 1}
+    assert lr_configuration({"identify": {}}, "ab" * 32)["evidence"] is None

@@ -141,6 +141,21 @@ RELATION_AGE_GAPS: dict[str, AgeGap] = {
 #: Relations known to have no age model (:func:`relative_model` accepts them).
 NO_AGE_MODEL = ("untyped member",)
 
+#: Version of the relatives' evidence model (what an unregistered relative's sex, age and
+#: stature are taken to be). Stored runs with AM/PM evidence record it; a store flags the
+#: proposals of an evidence run made under an older version for re-review
+#: (``store/configuration.py``). Raise it, and say why in :data:`RELATIVE_EVIDENCE_MODELS`,
+#: whenever a default of the relatives' models changes.
+RELATIVE_EVIDENCE_MODEL = 2
+#: What each version is (evidence runs recorded without a version are 1).
+RELATIVE_EVIDENCE_MODELS = {
+    1: "a relative's stature taken as a random person's; a relative of unknown sex male with "
+       "the victims' male fraction",
+    2: "a relative's stature correlated with the missing person's reported stature by the "
+       "relation; a relative of unknown sex of a registered woman male with probability one "
+       "half (2026-12-05; docs/evidence.md, 'Relatives')",
+}
+
 #: P(male) of a relative of unknown sex (an implied sibling, a child) of a registered woman.
 #: Assumption: a relative in the grave was killed with her, and the killings that took women
 #: took households (men, women and children alike), so his sex is that of a birth, about one
@@ -1195,6 +1210,7 @@ def _relative_stature_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: n
 __all__ = [
     "DISTINCTIVE", "GRID_STEP", "IMPOSSIBLE", "KIN_OF_A_WOMAN_MALE_PROBABILITY",
     "RELATION_AGE_GAPS", "RELATION_STATURE_CORRELATIONS", "RELATIVE_AGE_LIMIT",
+    "RELATIVE_EVIDENCE_MODEL", "RELATIVE_EVIDENCE_MODELS",
     "AgeGap", "Evidence", "EvidenceScores", "PriorWeightedScores", "RelativeModel",
     "findings_for_bodies", "relative_model", "relative_models",
 ]

@@ -104,7 +104,9 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
         kinsmen's weight, the Y and mtDNA frequency methods, the other lineage options and
         the sha256 of the Y-STR panel (loci, rates), the Y database, the mtDNA database and
         the discrete Laplace fit; ``evidence``: ``None`` or whether the place-and-date prior
-        is used; ``decision_model``: the version of the decision model
+        is used and the version of the relatives' evidence model
+        (:data:`~forensic_match.evidence.scoring.RELATIVE_EVIDENCE_MODEL`; 1 for evidence
+        runs that recorded none); ``decision_model``: the version of the decision model
         (:data:`~forensic_match.decide.priors.DECISION_MODEL`; 1 for runs that recorded
         none). Not in it: the configuration file's sha256 and the frequency file's (their
         LR-relevant contents are here item by item), the table's name, reading options and
@@ -138,9 +140,13 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
                    "y_database": _sha(lineage.get("y_database")),
                    "mt_database": _sha(lineage.get("mt_database")),
                    "disclap": _sha(lineage.get("disclap"))}
+    evidence = config.get("evidence")
+    if evidence is not None:
+        evidence = {"place_prior": bool(evidence.get("place_prior")),
+                    "relative_model": int(evidence.get("relative_model", 1))}
     return {"markers": frequencies_sha256, "theta": theta,
             "options": dict(sorted(options.items())), "lineage": lineage,
-            "evidence": config.get("evidence"),
+            "evidence": evidence,
             "decision_model": int(config.get("decision_model", 1))}
 
 
@@ -239,9 +245,16 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     if (eo is None) != (en is None):
         out.append("AM/PM evidence " + ("now weighed with the DNA (it was not)"
                                         if eo is None else "no longer weighed"))
-    elif eo != en:
-        out.append(f"place-and-date prior {'now' if en.get('place_prior') else 'no longer'} "
-                   f"used")
+    elif eo is not None and en is not None:
+        if eo["place_prior"] != en["place_prior"]:
+            out.append(f"place-and-date prior {'now' if en['place_prior'] else 'no longer'} "
+                       f"used")
+        if eo["relative_model"] != en["relative_model"]:
+            from forensic_match.evidence.scoring import RELATIVE_EVIDENCE_MODELS
+
+            out.append(f"relatives' evidence model changed (version {eo['relative_model']} "
+                       f"-> {en['relative_model']}: "
+                       f"{RELATIVE_EVIDENCE_MODELS.get(en['relative_model'], 'not described')})")
     if lo["decision_model"] != ln["decision_model"]:
         from forensic_match.decide.priors import DECISION_MODELS
 

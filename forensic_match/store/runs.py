@@ -243,7 +243,10 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
               "decision_model": DECISION_MODEL,
               "defaults": defaults_in_force()} | provenance.get("config", {})
     if evidence:
-        config["evidence"] = {"place_prior": place_prior}
+        from forensic_match.evidence.scoring import RELATIVE_EVIDENCE_MODEL
+
+        config["evidence"] = {"place_prior": place_prior,
+                              "relative_model": RELATIVE_EVIDENCE_MODEL}
     identify_options = {"theta": dataset.theta} | options
     if lineage is not None:
         from forensic_match.decide.priors import LINEAGE_KIN_WEIGHT
