@@ -441,6 +441,13 @@ class PlaceFactors:
                                                   self.body_day[sl], self.body_event[sl]
                                                   ).sum(axis=0)
 
+    def _bodies(self, columns: np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Place, day, event day and total of the bodies ``columns`` (all when ``None``)."""
+        cols = slice(None) if columns is None else np.asarray(columns, dtype=np.int64)
+        return (self.body_place[cols], self.body_day[cols], self.body_event[cols],
+                self.total[cols])
+
     def log10_block(self, persons: np.ndarray, columns: np.ndarray | None = None
                     ) -> np.ndarray:
         """``log10`` of :meth:`block` (``-inf`` for an excluded person), to rounding, without
@@ -449,9 +456,7 @@ class PlaceFactors:
         of dated events is added for those bodies only, and ``log10(N / total_b)`` per body.
         The search adds this to every pair's score."""
         persons = np.asarray(persons, dtype=np.int64)
-        cols = slice(None) if columns is None else np.asarray(columns, dtype=np.int64)
-        place, day, event, total = (self.body_place[cols], self.body_day[cols],
-                                    self.body_event[cols], self.total[cols])
+        place, day, event, total = self._bodies(columns)
         out = np.zeros((persons.size, place.size))
         known = persons >= 0
         if not known.any() or not place.size:
@@ -494,9 +499,7 @@ class PlaceFactors:
         ``columns`` (body indices) against those bodies only, each value as in the full
         block."""
         persons = np.asarray(persons, dtype=np.int64)
-        cols = slice(None) if columns is None else np.asarray(columns, dtype=np.int64)
-        place, day, event, total = (self.body_place[cols], self.body_day[cols],
-                                    self.body_event[cols], self.total[cols])
+        place, day, event, total = self._bodies(columns)
         out = np.ones((persons.size, place.size))
         known = persons >= 0
         if known.any():

@@ -1115,12 +1115,7 @@ def _body_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
         return np.exp(-0.5 * ((y[have] - mu) / big) ** 2) / (big * math.sqrt(2 * math.pi))
 
     f_m, f_f = density("M"), density("F")
-    p_male = np.zeros(n)
-    for d, i in _SEXES.items():
-        for m, j in _SEXES.items():
-            p_male[(dna == i) & (morph == j)] = body_sex_probabilities(
-                dna=d, morphology=m, male_fraction=pop.male_fraction, **errors)["M"]
-    pm_h = p_male[have]
+    pm_h = _male_probability(dna, morph, pop)[have]
     den = pm_h * f_m + (1.0 - pm_h) * f_f
     if np.any(den == 0.0):
         k = int(np.flatnonzero(have)[np.argmax(den == 0.0)])
@@ -1149,6 +1144,17 @@ def _body_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
         with np.errstate(divide="ignore"):
             log_ratio[c, have] = np.log10(r)
     return sex_table, ratio, log_ratio, y_out, inv, const
+
+
+def _male_probability(dna: np.ndarray, morph: np.ndarray, pop: Population) -> np.ndarray:
+    """P(male | the body's DNA and morphological sex readings) under the population."""
+    errors = {"dna_error": pop.dna_sex_error, "morphology_error": pop.morphology_sex_error}
+    out = np.zeros(dna.size)
+    for d, i in _SEXES.items():
+        for m, j in _SEXES.items():
+            out[(dna == i) & (morph == j)] = body_sex_probabilities(
+                dna=d, morphology=m, male_fraction=pop.male_fraction, **errors)["M"]
+    return out
 
 
 def _relative_stature_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
@@ -1181,17 +1187,12 @@ def _relative_stature_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: n
     for v, var in enumerate(variances):
         for t in range(2):
             inv[v, t, have] = 1.0 / np.sqrt(sex_stature[t, 1] ** 2 * var + sb ** 2)
-    errors = {"dna_error": pop.dna_sex_error, "morphology_error": pop.morphology_sex_error}
     lik = np.ones((2, int(have.sum())))
     for t, name in enumerate(("M", "F")):
         for codes, e in ((dna[have], pop.dna_sex_error), (morph[have], pop.morphology_sex_error)):
             lik[t] *= np.where(codes == _SEXES["U"], 1.0, np.where(codes == _SEXES[name],
                                                                      1.0 - e, e))
-    p_male = np.zeros(n)
-    for d, i in _SEXES.items():
-        for m, j in _SEXES.items():
-            p_male[(dna == i) & (morph == j)] = body_sex_probabilities(
-                dna=d, morphology=m, male_fraction=pop.male_fraction, **errors)["M"]
+    p_male = _male_probability(dna, morph, pop)
     yh = y[have]
     f2 = np.zeros(yh.size)
     for t, p in ((0, p_male[have]), (1, 1.0 - p_male[have])):
