@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensic_match.cases import Family
-from forensic_match.dvi.memo_file import load_entries, save_entries
-from forensic_match.errors import CacheWarning
+from forensic_match.dvi.memo_file import read_entries, save_entries
 
 #: Raised whenever :func:`~forensic_match.decide.alternatives.relative_alternatives` or
 #: :func:`~forensic_match.dvi.compile.row_key` change what they give for a family: it
@@ -72,15 +70,7 @@ def load_alternatives_memo(path: str | Path | None) -> AlternativesMemo:
     """The memo written by :func:`save_alternatives_memo`, or an empty one: an absent file
     gives an empty memo; an unreadable or inconsistent one, or one whose content does not
     match its sha256, a :class:`~forensic_match.errors.CacheWarning` and an empty memo."""
-    if path is None or not Path(path).exists():
-        return AlternativesMemo()
-    try:
-        return AlternativesMemo(load_entries(path, RULES, _COLUMNS))  # type: ignore[arg-type]
-    except Exception as exc:  # noqa: BLE001 - any damage to a derived file means recomputing
-        warnings.warn(f"file {str(path)!r}: relative alternatives' memo could not be read "
-                      f"({type(exc).__name__}: {exc}); drawing them again", CacheWarning,
-                      stacklevel=2)
-        return AlternativesMemo()
+    return AlternativesMemo(read_entries(path, RULES, _COLUMNS, "relative alternatives' memo"))  # type: ignore[arg-type]
 
 
 __all__ = ["RULES", "AlternativesMemo", "family_digest", "load_alternatives_memo",

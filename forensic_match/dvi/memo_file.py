@@ -15,6 +15,7 @@ NULs. Its metadata carry the sha256 of a tag (the memo's rules version) and ever
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from forensic_match.dvi.npz_file import arrays_sha256, load_npz, save_npz
+from forensic_match.errors import CacheWarning
 
 #: (name, kind) of each value of an entry, in order; kind is ``"text"`` or ``"bool"``.
 Columns = Sequence[tuple[str, str]]
@@ -100,3 +102,20 @@ def load_entries(path: str | Path, tag: str, columns: Columns,
 
 
 __all__ = ["Columns", "load_entries", "pack_text", "save_entries", "unpack_text"]
+
+
+def read_entries(path: str | Path | None, tag: str, columns: Columns, what: str,
+                 ) -> dict[str, list[tuple[Any, ...]]]:
+    """:func:`load_entries`, or none: an absent file (or ``None``) gives none quietly; an
+    unreadable or inconsistent one, or one whose content does not match its sha256 (a memo
+    of other rules included), a :class:`~forensic_match.errors.CacheWarning` naming the
+    file and ``what`` it holds, and none (a derived file: what it held is computed again)."""
+    if path is None or not Path(path).exists():
+        return {}
+    try:
+        return load_entries(path, tag, columns)
+    except Exception as exc:  # noqa: BLE001 - any damage to a derived file means recomputing
+        warnings.warn(f"file {str(path)!r}: {what} could not be read "
+                      f"({type(exc).__name__}: {exc}); drawing them again", CacheWarning,
+                      stacklevel=3)
+        return {}

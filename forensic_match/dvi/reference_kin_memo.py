@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +31,7 @@ from typing import Any
 
 from forensic_match.cases import Family
 from forensic_match.dvi.compile import observation_models
-from forensic_match.dvi.memo_file import load_entries, save_entries
-from forensic_match.errors import CacheWarning
+from forensic_match.dvi.memo_file import read_entries, save_entries
 
 #: Raised whenever :func:`~forensic_match.decide.alternatives.reference_kin` or
 #: :func:`~forensic_match.dvi.compile.observed_row_keys` (or the
@@ -99,15 +97,7 @@ def load_reference_kin_memo(path: str | Path | None) -> ReferenceKinMemo:
     gives an empty memo; an unreadable or inconsistent one, or one whose content does not
     match its sha256 (a memo of other rules included), a
     :class:`~forensic_match.errors.CacheWarning` and an empty memo."""
-    if path is None or not Path(path).exists():
-        return ReferenceKinMemo()
-    try:
-        return ReferenceKinMemo(load_entries(path, RULES, _COLUMNS))  # type: ignore[arg-type]
-    except Exception as exc:  # noqa: BLE001 - any damage to a derived file means recomputing
-        warnings.warn(f"file {str(path)!r}: references' relatives' memo could not be read "
-                      f"({type(exc).__name__}: {exc}); drawing them again", CacheWarning,
-                      stacklevel=2)
-        return ReferenceKinMemo()
+    return ReferenceKinMemo(read_entries(path, RULES, _COLUMNS, "references' relatives' memo"))  # type: ignore[arg-type]
 
 
 __all__ = ["RULES", "ReferenceKinMemo", "load_reference_kin_memo", "reference_kin_digest",
