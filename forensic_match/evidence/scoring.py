@@ -799,9 +799,11 @@ class EvidenceScores:
                                                     pop.age_gross_error)
 
         males = sorted(classes, key=classes.get)
-        sex_table, ratio, log_ratio, y, inv, const = _body_tables(pm, dna, morph, males, pop)
+        statures = _BodyStatures.read(pm, dna, morph, pop)
+        sex_table, ratio, log_ratio, y, inv, const = _body_tables(pm, dna, morph, males, pop,
+                                                                  statures)
         relative_inv, relative_weight, sex_stature = _relative_stature_tables(
-            pm, dna, morph, males, sorted(variances, key=variances.get), pop)
+            statures, males, sorted(variances, key=variances.get), pop)
 
         # Relatives share a few (age model, sex class, P(adult)) triples: their pieces are
         # summed once per triple, and a relative's row is a copy; the stature of one whose
@@ -1071,12 +1073,72 @@ def _relative_stature(adult: float, ratio: np.ndarray, log_ratio: np.ndarray) ->
     return np.log10(adult * ratio + (1.0 - adult))
 
 
+@dataclass(frozen=True)
+class _BodyStatures:
+    """The bodies' stature estimates as the stature pieces read them: ``have`` (an estimate
+    compared: recorded with its standard error and not a growing child, ``subadult_body``),
+    and for those bodies the estimate ``y``, its standard error ``sb``, ``lik[t]`` =
+    P(sex readings | sex t) (0 men, 1 women) and ``den``, the population's density of the
+    estimate given the readings (``sum_t P(t | readings) N(y; mu_t, sqrt(sigma_t^2 +
+    sb^2))``)."""
+
+    have: np.ndarray
+    y: np.ndarray
+    sb: np.ndarray
+    lik: np.ndarray
+    den: np.ndarray
+    f: np.ndarray  # (2, compared): N(y; mu_t, sqrt(sigma_t^2 + sb^2))
+
+    @classmethod
+    def read(cls, pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
+             pop: Population) -> _BodyStatures:
+        """Read and check them (a standard error under 0.001 cm, a population without a
+        stature distribution for a sex, or an estimate of population density 0 is refused)."""
+        stature = {s: (mu, sd) for s, mu, sd in pop.stature}
+        y = np.array([np.nan if f.stature_cm is None or f.stature_sd is None
+                      or subadult_body(f) else f.stature_cm for f in pm])
+        sb = np.array([np.nan if f.stature_sd is None else f.stature_sd for f in pm])
+        have = ~np.isnan(y)
+        if not have.any():
+            empty = np.zeros(0)
+            return cls(have, empty, empty, np.zeros((2, 0)), empty, np.zeros((2, 0)))
+        if np.any(sb[have] < 1e-3):
+            k = int(np.flatnonzero(have & (sb < 1e-3))[0])
+            raise InputError(f"PM sample {pm[k].id!r}: stature_sd must be at least 0.001 cm, "
+                             f"got {sb[k]!r}")
+        for name in ("M", "F"):
+            if name not in stature:
+                raise InputError(f"no stature distribution for sex {name!r} (have "
+                                 f"{sorted(stature)})")
+        yh, sbh = y[have], sb[have]
+
+        def density(sex: str) -> np.ndarray:
+            mu, sd = stature[sex]
+            big = np.hypot(sd, sbh)
+            return np.exp(-0.5 * ((yh - mu) / big) ** 2) / (big * math.sqrt(2 * math.pi))
+
+        f_m, f_f = density("M"), density("F")
+        pm_h = _male_probability(dna, morph, pop)[have]
+        den = pm_h * f_m + (1.0 - pm_h) * f_f
+        if np.any(den == 0.0):
+            k = int(np.flatnonzero(have)[np.argmax(den == 0.0)])
+            raise InputError(f"PM sample {pm[k].id!r}: stature estimate {y[k]:g} cm has "
+                             f"density 0 in the population")
+        lik = np.ones((2, yh.size))
+        for t, name in enumerate(("M", "F")):
+            for codes, e in ((dna[have], pop.dna_sex_error),
+                             (morph[have], pop.morphology_sex_error)):
+                lik[t] = lik[t] * np.where(codes == _SEXES["U"], 1.0,
+                                           np.where(codes == _SEXES[name], 1.0 - e, e))
+        return cls(have, yh, sbh, lik, den, np.stack([f_m, f_f]))
+
+
 def _body_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
-                 males: list[float], pop: Population) -> tuple[np.ndarray, ...]:
+                 males: list[float], pop: Population, bodies: _BodyStatures,
+                 ) -> tuple[np.ndarray, ...]:
     """Per sex class and body: sex log10 LR, the relative's stature LR (linear and log10);
     per body: stature, 1/scale of the registered H1 normal, and its constant log10 terms."""
     n = len(pm)
-    stature = {s: (mu, sd) for s, mu, sd in pop.stature}
     errors = {"dna_error": pop.dna_sex_error, "morphology_error": pop.morphology_sex_error}
     sex_table = np.zeros((len(males), n))
     for c, male in enumerate(males):
@@ -1090,51 +1152,23 @@ def _body_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
                                                 male_fraction=pop.male_fraction, **errors))
         sex_table[c] = table[dna, morph]
 
-    # A body estimated under 18 is growing: its stature is not compared (subadult_body).
-    y = np.array([np.nan if f.stature_cm is None or f.stature_sd is None or subadult_body(f)
-                  else f.stature_cm for f in pm])
-    sb = np.array([np.nan if f.stature_sd is None else f.stature_sd for f in pm])
-    have = ~np.isnan(y)
+    have = bodies.have
     inv, const = np.zeros(n), np.zeros(n)
     ratio, log_ratio = np.ones((len(males), n)), np.zeros((len(males), n))
-    y_out = np.where(have, y, 0.0)
+    y_out = np.zeros(n)
     if not have.any():
         return sex_table, ratio, log_ratio, y_out, inv, const
-    if np.any(sb[have] < 1e-3):
-        k = int(np.flatnonzero(have & (sb < 1e-3))[0])
-        raise InputError(f"PM sample {pm[k].id!r}: stature_sd must be at least 0.001 cm, got "
-                         f"{sb[k]!r}")
-    for name in ("M", "F"):
-        if name not in stature:
-            raise InputError(f"no stature distribution for sex {name!r} (have "
-                             f"{sorted(stature)})")
-
-    def density(sex: str) -> np.ndarray:
-        mu, sd = stature[sex]
-        big = np.hypot(sd, sb[have])
-        return np.exp(-0.5 * ((y[have] - mu) / big) ** 2) / (big * math.sqrt(2 * math.pi))
-
-    f_m, f_f = density("M"), density("F")
-    pm_h = _male_probability(dna, morph, pop)[have]
-    den = pm_h * f_m + (1.0 - pm_h) * f_f
-    if np.any(den == 0.0):
-        k = int(np.flatnonzero(have)[np.argmax(den == 0.0)])
-        raise InputError(f"PM sample {pm[k].id!r}: stature estimate {y[k]:g} cm has density 0 "
-                         f"in the population")
-    big = np.hypot(pop.reporting_sd, sb[have])
+    y_out[have] = bodies.y
+    den = bodies.den
+    big = np.hypot(pop.reporting_sd, bodies.sb)
     inv[have] = 1.0 / big
     const[have] = -np.log10(big * math.sqrt(2 * math.pi)) - np.log10(den)
 
     # A relative's stature: a person of his sex, given the sex readings (H1 weights w).
-    lik = {}
-    for t in ("M", "F"):
-        lik[t] = np.ones(int(have.sum()))
-        for codes, e in ((dna[have], pop.dna_sex_error), (morph[have], pop.morphology_sex_error)):
-            lik[t] = lik[t] * np.where(codes == _SEXES["U"], 1.0,
-                                       np.where(codes == _SEXES[t], 1.0 - e, e))
+    (f_m, f_f), (lik_m, lik_f) = bodies.f, bodies.lik
     eps = pop.stature_gross_error
     for c, male in enumerate(males):
-        wm, wf = male * lik["M"], (1.0 - male) * lik["F"]
+        wm, wf = male * lik_m, (1.0 - male) * lik_f
         total = wm + wf
         with np.errstate(invalid="ignore", divide="ignore"):
             r = np.where(total > 0, (wm * f_m + wf * f_f) / np.where(total > 0, total, 1.0)
@@ -1157,54 +1191,38 @@ def _male_probability(dna: np.ndarray, morph: np.ndarray, pop: Population) -> np
     return out
 
 
-def _relative_stature_tables(pm: Sequence[PMFindings], dna: np.ndarray, morph: np.ndarray,
-                             males: list[float], variances: list[float], pop: Population
+def _relative_stature_tables(bodies: _BodyStatures, males: list[float],
+                             variances: list[float], pop: Population,
                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Tables of the relatives' stature given the missing person's report.
 
     ``inv[v, t, b]``: 1 / scale of body b's estimate for a relative of sex t (0 men, 1 women)
     whose standard stature has variance ``variances[v]``: ``sqrt(sigma_t^2 v + s_b^2)``;
-    ``weight[c, t, b]``: ``w_t P(readings | t) / sum_u w_u P(readings | u) / f2(y_b)`` for sex
-    class c (``w = (male, 1 - male)``), f2 the population's density of the estimate (both
-    densities here without their common factor ``1/sqrt(2 pi)``), 0 where the body has no
-    stature compared; ``sex_stature[t] = (mu_t, sigma_t)``. Then the relative's stature ratio is
+    ``weight[c, t, b]``: ``w_t P(readings | t) / sum_u w_u P(readings | u) / (den_b sqrt(2
+    pi))`` for sex class c (``w = (male, 1 - male)``), den the population's density of the
+    estimate (:class:`_BodyStatures`), 0 where the body has no stature compared;
+    ``sex_stature[t] = (mu_t, sigma_t)``. Then the relative's stature ratio is
     ``sum_t weight * inv * exp(-((y - mu_t - sigma_t shift) inv)^2 / 2)``.
     """
-    n = len(pm)
+    n = bodies.have.size
     stature = {s: (mu, sd) for s, mu, sd in pop.stature}
     inv = np.zeros((len(variances), 2, n))
     weight = np.zeros((len(males), 2, n))
     sex_stature = np.array([stature.get("M", (0.0, 1.0)), stature.get("F", (0.0, 1.0))],
                            dtype=np.float64)
-    if not variances or not n:
+    have = bodies.have
+    if not variances or not have.any():
         return inv, weight, sex_stature
-    y = np.array([np.nan if f.stature_cm is None or f.stature_sd is None or subadult_body(f)
-                  else f.stature_cm for f in pm])
-    have = ~np.isnan(y)
-    if not have.any():
-        return inv, weight, sex_stature
-    sb = np.array([np.nan if f.stature_sd is None else f.stature_sd for f in pm])[have]
     for v, var in enumerate(variances):
         for t in range(2):
-            inv[v, t, have] = 1.0 / np.sqrt(sex_stature[t, 1] ** 2 * var + sb ** 2)
-    lik = np.ones((2, int(have.sum())))
-    for t, name in enumerate(("M", "F")):
-        for codes, e in ((dna[have], pop.dna_sex_error), (morph[have], pop.morphology_sex_error)):
-            lik[t] *= np.where(codes == _SEXES["U"], 1.0, np.where(codes == _SEXES[name],
-                                                                     1.0 - e, e))
-    p_male = _male_probability(dna, morph, pop)
-    yh = y[have]
-    f2 = np.zeros(yh.size)
-    for t, p in ((0, p_male[have]), (1, 1.0 - p_male[have])):
-        big = np.hypot(sex_stature[t, 1], sb)
-        f2 += p * np.exp(-0.5 * ((yh - sex_stature[t, 0]) / big) ** 2) / big
-    # (_body_tables has refused a stature of population density 0.)
+            inv[v, t, have] = 1.0 / np.sqrt(sex_stature[t, 1] ** 2 * var + bodies.sb ** 2)
+    scale = bodies.den * math.sqrt(2 * math.pi)
     for c, male in enumerate(males):
-        w = np.stack([male * lik[0], (1.0 - male) * lik[1]])
+        w = np.stack([male * bodies.lik[0], (1.0 - male) * bodies.lik[1]])
         total = w.sum(axis=0)
         ok = total > 0
-        weight[c, 0, have] = np.where(ok, w[0] / np.where(ok, total, 1.0) / f2, 0.0)
-        weight[c, 1, have] = np.where(ok, w[1] / np.where(ok, total, 1.0) / f2, 0.0)
+        weight[c, 0, have] = np.where(ok, w[0] / np.where(ok, total, 1.0) / scale, 0.0)
+        weight[c, 1, have] = np.where(ok, w[1] / np.where(ok, total, 1.0) / scale, 0.0)
     return inv, weight, sex_stature
 
 
