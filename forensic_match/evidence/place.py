@@ -283,24 +283,46 @@ class PlacePrior:
         not recorded), day and event day (:data:`_NO_DAY` not recorded): shape
         ``(len(persons), len(body_place))``. The one formula behind :meth:`weights` and
         :class:`PlaceFactors`."""
-        pp = self._person_place[persons][:, None]
-        pday = self._person_day[persons][:, None]
-        bp = body_place[None, :]
-        w = np.ones((pp.shape[0], bp.shape[1]))
-        if np.any(body_place >= 0) and pp.size:
-            k = self._kernel(pp[:, 0], body_place)
-            w = np.where(bp < 0, 1.0, np.where(pp >= 0, k, self.model.unknown_weight))
-        known = pday != _NO_DAY
-        slack = self.model.date_slack_days
-        for limit in (body_day[None, :], body_event[None, :]):
-            w = np.where(known & (limit != _NO_DAY) & (pday > limit + slack), 0.0, w)
-        has_event = body_event[None, :] != _NO_DAY
-        if np.any(has_event):
-            gap = np.where(known, np.abs(body_event[None, :] - pday)
-                           / self.model.event_scale_days, 1.0)
-            f = self.model.event_floor
-            w = np.where(has_event, w * (f + (1.0 - f) * np.exp(-gap)), w)
+        pday = self._person_day[persons]
+        w = self._base_weight(self._person_place[persons], body_place)
+        w = np.where(self._excluded(pday, body_day, body_event), 0.0, w)
+        timed = np.flatnonzero(body_event != _NO_DAY)
+        if timed.size:
+            w[:, timed] = w[:, timed] * self._time_kernel(pday, body_event[timed])
         return w
+
+    def _base_weight(self, person_place: np.ndarray, body_place: np.ndarray) -> np.ndarray:
+        """``w(b, m)`` before the dates, ``(len(person_place), len(body_place))``: 1 for a
+        body without a recorded place, ``unknown_weight`` for a person without one, the
+        kernel of their distance otherwise."""
+        w = np.ones((person_place.size, body_place.size))
+        if person_place.size and np.any(body_place >= 0):
+            w = np.where(body_place[None, :] < 0, 1.0,
+                         np.where(person_place[:, None] >= 0,
+                                  self._kernel(person_place, body_place),
+                                  self.model.unknown_weight))
+        return w
+
+    def _excluded(self, person_day: np.ndarray, body_day: np.ndarray,
+                  body_event: np.ndarray) -> np.ndarray:
+        """Whether each person disappeared after the body's date or its dated event (beyond
+        the slack), ``(len(person_day), len(body_day))``; unrecorded dates exclude nobody."""
+        known = (person_day != _NO_DAY)[:, None]
+        late = np.zeros((person_day.size, body_day.size), dtype=bool)
+        for limit in (body_day, body_event):
+            late |= known & (limit[None, :] != _NO_DAY) & \
+                (person_day[:, None] > limit[None, :] + self.model.date_slack_days)
+        return late
+
+    def _time_kernel(self, person_day: np.ndarray, event: np.ndarray) -> np.ndarray:
+        """The time kernel of dated events (all of ``event`` recorded) for each person,
+        ``(len(person_day), len(event))``; a person without a date takes its value at one
+        scale."""
+        gap = np.where((person_day != _NO_DAY)[:, None],
+                       np.abs(event[None, :] - person_day[:, None]) / self.model.event_scale_days,
+                       1.0)
+        f = self.model.event_floor
+        return f + (1.0 - f) * np.exp(-gap)
 
     def _kernel(self, person_place: np.ndarray, body_place: np.ndarray) -> np.ndarray:
         """Kernel weight of every (person place, body place) pair, ``(len(person_place),
@@ -324,11 +346,7 @@ class PlacePrior:
             return out
         groups, at = np.unique(pp, return_inverse=True)
         at = at.reshape(-1)
-        k = np.ones((groups.size, body_place.size))
-        if np.any(body_place >= 0):
-            k = np.where(body_place[None, :] < 0, 1.0,
-                         np.where(groups[:, None] >= 0, self._kernel(groups, body_place),
-                                  self.model.unknown_weight))
+        k = self._base_weight(groups, body_place)
         limit = body_day + self.model.date_slack_days
         dated = body_day != _NO_DAY
         for g in range(groups.size):
@@ -462,33 +480,19 @@ class PlaceFactors:
         if not known.any() or not place.size:
             return out
         prior = self.prior
-        model = prior.model
         pp, pday = prior._person_place[persons[known]], prior._person_day[persons[known]]
         up, ip = np.unique(pp, return_inverse=True)
         ub, ib = np.unique(place, return_inverse=True)
-        base = np.ones((up.size, ub.size))
-        if np.any(ub >= 0):
-            base = np.where(ub[None, :] < 0, 1.0,
-                            np.where(up[:, None] >= 0, prior._kernel(up, ub),
-                                     model.unknown_weight))
         with np.errstate(divide="ignore"):
-            log_w = np.log10(base)[ip.reshape(-1)[:, None], ib.reshape(-1)[None, :]]
+            log_w = np.log10(prior._base_weight(up, ub))[ip.reshape(-1)[:, None],
+                                                          ib.reshape(-1)[None, :]]
             n = len(prior.persons)
             scale = np.where(total > 0, math.log10(n) - np.log10(np.where(total > 0, total,
                                                                            1.0)), -np.inf)
-        dated = pday != _NO_DAY
-        for limit in (day, event):
-            have = limit != _NO_DAY
-            if dated.any() and have.any():
-                late = dated[:, None] & have[None, :] & \
-                    (pday[:, None] > limit[None, :] + model.date_slack_days)
-                log_w[late] = -np.inf
+        log_w[prior._excluded(pday, day, event)] = -np.inf
         timed = np.flatnonzero(event != _NO_DAY)
         if timed.size:
-            gap = np.where(dated[:, None], np.abs(event[timed][None, :] - pday[:, None])
-                           / model.event_scale_days, 1.0)
-            f = model.event_floor
-            log_w[:, timed] += np.log10(f + (1.0 - f) * np.exp(-gap))
+            log_w[:, timed] += np.log10(prior._time_kernel(pday, event[timed]))
         log_w += scale[None, :]
         out[known] = log_w
         return out
