@@ -304,6 +304,13 @@ def _years(start, end) -> float | None:  # type: ignore[no-untyped-def]
     return (end - start).days / 365.25
 
 
+def _chart_years(am: AMRecord, pop: Population) -> float:
+    """Years from the AM dental chart to the disappearance (from their dates, never
+    negative), else ``pop.dental_years``."""
+    years = _years(am.dental.date if am.dental is not None else None, am.date_missing)
+    return pop.dental_years if years is None else max(years, 0.0)
+
+
 def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) -> EvidenceLR:
     """Every non-DNA evidence LR of body ``pm`` for missing person ``am``.
 
@@ -410,8 +417,7 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
     elif pm.dental is None or not pm.dental.teeth:
         skip("dental", "not charted on the body")
     else:
-        years = _years(am.dental.date, am.date_missing)
-        years = pop.dental_years if years is None else max(years, 0.0)
+        years = _chart_years(am, pop)
         result = dental_lr(am.dental, pm.dental, years=years, error=pop.dental_error,
                            population=pop.dental, cap=pop.dental_cap)
         if not result.teeth:

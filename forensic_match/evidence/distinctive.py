@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forensic_match.evidence.combine import Population, _years
+from forensic_match.evidence.combine import Population, _chart_years
 from forensic_match.evidence.dental import (
     STATES,
     DentalPopulation,
@@ -148,17 +148,15 @@ class DistinctiveTables:
         # Dental: per record, its comparable teeth with a log10 LR per PM entry.
         likes = np.array([_pm_likelihood(entry, pop.dental_error) for entry in _PM_CODES]).T
         d_ptr, d_tooth, d_rows = [0], [], []
-        intervals: dict[float, int] = {}
-        for rec in chosen:
-            if rec.dental is not None and rec.dental.teeth:
-                years = _years(rec.dental.date, rec.date_missing)
-                intervals.setdefault(pop.dental_years if years is None else max(years, 0.0),
-                                     len(intervals))
+        # The years from each chart to the disappearance; their transition matrices at once.
+        spans = [_chart_years(rec, pop) if rec.dental is not None and rec.dental.teeth
+                 else None for rec in chosen]
+        intervals = {t: k for k, t in enumerate(dict.fromkeys(t for t in spans
+                                                               if t is not None))}
         steps = transition_matrices(list(intervals))
-        for rec in chosen:
-            if rec.dental is not None and rec.dental.teeth:
-                years = _years(rec.dental.date, rec.date_missing)
-                step = steps[intervals[pop.dental_years if years is None else max(years, 0.0)]]
+        for rec, span in zip(chosen, spans):
+            if span is not None:
+                step = steps[intervals[span]]
                 teeth, priors, freqs = [], [], []
                 for tooth in sorted(rec.dental.teeth):
                     freq = dental_pop.of(tooth)

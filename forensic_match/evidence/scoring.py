@@ -871,8 +871,7 @@ class EvidenceScores:
         if self.distinctive is not None:
             self.distinctive.add_block(rows, out, cols)
         if self.place is not None and self.place_person is not None:
-            with np.errstate(divide="ignore"):
-                out += self.place.log10_block(self.place_person[rows], cols)
+            out += self.place.log10_block(self.place_person[rows], cols)
         return out
 
     def _add_relative_stature(self, rows: np.ndarray, out: np.ndarray,
