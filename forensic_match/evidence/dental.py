@@ -232,8 +232,6 @@ def transition_matrix(years: float, rates: Mapping[str, float] | None = None) ->
     >>> round(float(p[0, 0]), 6)  # still sound: exp(-(0.01 + 0.005) * 10)
     0.860708
     """
-    if not math.isfinite(years) or years < 0:
-        raise InputError(f"years between dental charts must be >= 0, got {years!r}")
     return _transition(float(years), tuple(sorted((rates or {}).items()))).copy()
 
 
@@ -262,9 +260,7 @@ def transition_matrices(years: Sequence[float],
 
 @functools.lru_cache(maxsize=1024)
 def _transition(years: float, rates: tuple[tuple[str, float], ...]) -> np.ndarray:
-    from scipy.linalg import expm
-
-    return expm(_generator(dict(rates)) * years)
+    return transition_matrices([years], dict(rates))[0]
 
 
 def _am_prior(state: str, population: np.ndarray) -> np.ndarray | None:
