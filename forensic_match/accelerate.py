@@ -27,3 +27,25 @@ def jit(func: Callable[..., Any] | None = None, **options: Any) -> Any:
     if func is None:
         return lambda f: numba.njit(**options)(f)
     return numba.njit(**options)(func)
+
+
+_blas_controller: Any = None
+
+
+def one_blas_thread() -> Any:
+    """A context in which the BLAS and LAPACK libraries loaded by numpy and scipy run on one
+    thread (``threadpoolctl``); the previous limits come back on exit.
+
+    For many small matrix routines called in a row. Measured (``docs/benchmarks.md``, "Small
+    matrix exponentials beside numba's threads"): scipy's ``expm`` of 787 4 x 4 matrices took
+    2-6 s instead of 0.01-0.03 s right after a parallel numba kernel, the BLAS library's
+    threads and numba's OpenMP threads, both waiting busily, sharing two cores. The limit is
+    process-wide while the context lasts (other threads' BLAS calls run on one thread too).
+    """
+    global _blas_controller
+    if _blas_controller is None:
+        import scipy.linalg  # noqa: F401  (loads scipy's BLAS library, so it is limited too)
+        from threadpoolctl import ThreadpoolController
+
+        _blas_controller = ThreadpoolController()
+    return _blas_controller.limit(limits=1, user_api="blas")

@@ -249,13 +249,16 @@ def transition_matrices(years: Sequence[float],
     """
     from scipy.linalg import expm
 
+    from forensic_match.accelerate import one_blas_thread
+
     t = np.asarray(years, dtype=np.float64).reshape(-1)
     if not np.all(np.isfinite(t) & (t >= 0)):
         bad = t[~(np.isfinite(t) & (t >= 0))][0]
         raise InputError(f"years between dental charts must be >= 0, got {float(bad)!r}")
     if t.size == 0:
         return np.zeros((0, 4, 4))
-    return expm(_generator(dict(rates or {}))[None, :, :] * t[:, None, None])
+    with one_blas_thread():  # small matrices: the library's threads only wait (accelerate)
+        return expm(_generator(dict(rates or {}))[None, :, :] * t[:, None, None])
 
 
 @functools.lru_cache(maxsize=1024)
