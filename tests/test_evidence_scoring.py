@@ -498,3 +498,38 @@ def test_stature_log10_kernel_against_the_gross_error_formula(z, const, eps):
     v = const - 0.5 * z * z / math.log(10.0)
     expected = float(log10_with_gross_error(v, eps))
     assert stature_log10(z, const, eps) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+@settings(deadline=None, max_examples=15)
+@given(seed=st.integers(0, 2**32 - 1), room=st.sampled_from([0, 1, 2, 5, 10**6]))
+def test_stature_table_equals_pair_by_pair(seed, room):
+    """Registered rows' statures read from the table of distinct reported statures (all,
+    some or none of them within the memory allowed) give the pair-by-pair block bit for bit,
+    against every body and against chosen bodies."""
+    import forensic_match.evidence.scoring as scoring
+
+    rng = np.random.default_rng(seed)
+    am, pm = random_records(rng, 20, 9)
+    # Reported statures repeat in casework: whole centimetres from a few values.
+    am = [AMRecord(a.id, sex=a.sex, age=a.age,
+                   stature_cm=None if a.stature_cm is None else float(rng.integers(150, 156)))
+          for a in am]
+    rows = [("F", a.id) for a in am]
+    records = {a.id: a for a in am}
+    n_stat = sum(f.stature_cm is not None for f in pm)
+    saved = scoring.STATURE_TABLE_BYTES
+    try:
+        scoring.STATURE_TABLE_BYTES = 8 * max(n_stat, 1) * room
+        tabled = EvidenceScores.build(rows, records, pm)
+        scoring.STATURE_TABLE_BYTES = 0
+        plain = EvidenceScores.build(rows, records, pm)
+    finally:
+        scoring.STATURE_TABLE_BYTES = saved
+    assert (plain.stature_code < 0).all()
+    if room and n_stat and any(a.stature_cm is not None for a in am):
+        assert (tabled.stature_code >= 0).any()
+    order = rng.permutation(len(rows))
+    np.testing.assert_array_equal(tabled.block(order), plain.block(order))
+    cols = np.sort(rng.choice(len(pm), size=4, replace=False))
+    np.testing.assert_array_equal(tabled.block(order, cols), plain.block(order, cols))
+    np.testing.assert_array_equal(tabled.block(order, cols), plain.block(order)[:, cols])

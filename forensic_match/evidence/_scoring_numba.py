@@ -74,9 +74,21 @@ def stature_log10(z, const, gross_error):
 
 
 @jit(parallel=True)
+def stature_table(means, y, inv, const, gross_error, out):
+    """``out[k, j]``: :func:`stature_log10` of mean ``means[k]`` against the j-th body with a
+    stature (``y``, ``inv``, ``const`` of those bodies), computed as :func:`score_rows`
+    computes it pair by pair (the same operations, so the same bits)."""
+    for k in prange(means.size):
+        mean = means[k]
+        for j in range(y.size):
+            z = (y[j] - mean) * inv[j]
+            out[k, j] = stature_log10(z, const[j], gross_error)
+
+
+@jit(parallel=True)
 def score_rows(rows, row_kind, sex_class, age_code, stature_mean, relative_code, sex_table,
                age_table, stature_y, stature_inv, stature_const, stature_gross_error,
-               relative_table, out):
+               stature_code, stature_col, stature_tab, relative_table, out):
     """``out[r, b]``: log10 LR of sex, age and stature for compiled row ``rows[r]`` and body b.
 
     A registered row sums its sex class's row of ``sex_table`` (``sex_class`` -1: none), its
@@ -84,8 +96,11 @@ def score_rows(rows, row_kind, sex_class, age_code, stature_mean, relative_code,
     density of mean ``stature_mean`` (nan: not compared) with per-body ``stature_y``,
     ``stature_inv`` (1 / scale, 0 without a stature) and ``stature_const`` (-log10 of the
     scale and of the H2 density), taken as ``(1 - eps) LR + eps`` with ``eps =
-    stature_gross_error`` (:func:`stature_log10`). A relative's row is row ``relative_code``
-    of ``relative_table``, all three pieces summed in advance (relatives share a few models).
+    stature_gross_error`` (:func:`stature_log10`). Where ``stature_code[r] >= 0`` the stature
+    LR is read from row ``stature_code[r]`` of ``stature_tab`` (:func:`stature_table` of the
+    row's mean), column ``stature_col[b]`` (the body's place among the bodies with a
+    stature). A relative's row is row ``relative_code`` of ``relative_table``, all three
+    pieces summed in advance (relatives share a few models).
     """
     n = rows.size
     n_bodies = out.shape[1]
@@ -109,7 +124,12 @@ def score_rows(rows, row_kind, sex_class, age_code, stature_mean, relative_code,
             for b in range(n_bodies):
                 out[r, b] += age_table[ac, b]
         mean = stature_mean[i]
-        if mean == mean:
+        code = stature_code[r]
+        if code >= 0:
+            for b in range(n_bodies):
+                if stature_inv[b] > 0.0:
+                    out[r, b] += stature_tab[code, stature_col[b]]
+        elif mean == mean:
             for b in range(n_bodies):
                 if stature_inv[b] > 0.0:
                     z = (stature_y[b] - mean) * stature_inv[b]
