@@ -469,33 +469,53 @@ class PlaceFactors:
     def log10_block(self, persons: np.ndarray, columns: np.ndarray | None = None
                     ) -> np.ndarray:
         """``log10`` of :meth:`block` (``-inf`` for an excluded person), to rounding, without
-        a transcendental function per pair: ``log10 w`` is gathered from the distinct
-        (person place, body place) pairs, the date exclusion sets ``-inf``, the time kernel
-        of dated events is added for those bodies only, and ``log10(N / total_b)`` per body.
-        The search adds this to every pair's score."""
+        a transcendental function per pair for bodies without a dated event
+        (:meth:`add_log10_block` on zeros)."""
+        persons = np.asarray(persons, dtype=np.int64)
+        out = np.zeros((persons.size, self._bodies(columns)[0].size))
+        self.add_log10_block(persons, out, columns)
+        return out
+
+    def add_log10_block(self, persons: np.ndarray, out: np.ndarray,
+                        columns: np.ndarray | None = None) -> None:
+        """``out +=`` :meth:`log10_block` (persons as rows, bodies ``columns`` or all), in one
+        pass: ``log10 w`` is gathered from the distinct (person place, body place) pairs, the
+        date exclusion sets ``-inf``, the time kernel of dated events is added for those
+        bodies only, and ``log10(N / total_b)`` per body. The search adds this to every
+        pair's score."""
+        from forensic_match.evidence._place_numba import add_place_log10
+
         persons = np.asarray(persons, dtype=np.int64)
         place, day, event, total = self._bodies(columns)
-        out = np.zeros((persons.size, place.size))
+        if out.shape != (persons.size, place.size):
+            raise InputError(f"place factors of {persons.size} persons and {place.size} "
+                             f"bodies added to a block of shape {out.shape}")
         known = persons >= 0
         if not known.any() or not place.size:
-            return out
+            return
         prior = self.prior
-        pp, pday = prior._person_place[persons[known]], prior._person_day[persons[known]]
-        up, ip = np.unique(pp, return_inverse=True)
+        person_place = np.where(known, prior._person_place[np.maximum(persons, 0)], 0)
+        up, ip = np.unique(person_place[known], return_inverse=True)
+        code = np.full(persons.size, -1, dtype=np.int64)
+        code[known] = ip.reshape(-1)
         ub, ib = np.unique(place, return_inverse=True)
         with np.errstate(divide="ignore"):
-            log_w = np.log10(prior._base_weight(up, ub))[ip.reshape(-1)[:, None],
-                                                          ib.reshape(-1)[None, :]]
+            log_w = np.log10(prior._base_weight(up, ub))
             n = len(prior.persons)
             scale = np.where(total > 0, math.log10(n) - np.log10(np.where(total > 0, total,
                                                                            1.0)), -np.inf)
-        log_w[prior._excluded(pday, day, event)] = -np.inf
+        person_day = np.ascontiguousarray(prior._person_day[np.maximum(persons, 0)])
+        # The time kernel of dated events, for those bodies only (vectorised exp and log).
         timed = np.flatnonzero(event != _NO_DAY)
-        if timed.size:
-            log_w[:, timed] += np.log10(prior._time_kernel(pday, event[timed]))
-        log_w += scale[None, :]
-        out[known] = log_w
-        return out
+        timed_col = np.full(place.size, -1, dtype=np.int64)
+        timed_col[timed] = np.arange(timed.size)
+        log_time = np.log10(prior._time_kernel(person_day, event[timed])) if timed.size \
+            else np.zeros((persons.size, 1))
+        add_place_log10(code, person_day, np.ascontiguousarray(ib.reshape(-1), dtype=np.int64),
+                        np.ascontiguousarray(day, dtype=np.int64),
+                        np.ascontiguousarray(event, dtype=np.int64), log_w, scale,
+                        int(prior.model.date_slack_days), timed_col,
+                        np.ascontiguousarray(log_time), out)
 
     def block(self, persons: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
         """Factors of persons ``persons`` (indices into ``prior.persons``; -1: no person

@@ -881,7 +881,7 @@ class EvidenceScores:
         if self.distinctive is not None:
             self.distinctive.add_block(rows, out, cols)
         if self.place is not None and self.place_person is not None:
-            out += self.place.log10_block(self.place_person[rows], cols)
+            self.place.add_log10_block(self.place_person[rows], out, cols)
         return out
 
     def _stature_lookup(self, rows: np.ndarray, take: Any
