@@ -318,12 +318,10 @@ def test_evidence_decides_between_two_missing_brothers_in_every_round(
 
 def test_block_against_some_bodies_is_the_full_block_bit_for_bit(markers: list[Marker],
                                                                  grave: tuple) -> None:
-    """``block(rows, columns)`` (how the search reads its listed pairs' evidence again) equals
-    the full block's columns exactly: registered rows with the distinctive records and the
-    place prior, and the relatives of every family with their prior weight."""
+    """``block(rows, columns)`` equals the full block's columns exactly: registered rows with
+    the distinctive records and the place prior, and the relatives of every family with their
+    prior weight; the search's tables carry the evidence the kernel added."""
     from forensic_match.decide.alternatives import relative_alternatives
-    from forensic_match.dvi.search import _pair_evidence
-
     sc, compiled, _, _ = grave
     ds = sc.dataset
     ev = Evidence.from_dataset(ds, place=True)
@@ -343,7 +341,18 @@ def test_block_against_some_bodies_is_the_full_block_bit_for_bit(markers: list[M
                                       replace=False))
             some = rng.choice(n_rows, size=min(n_rows, 17), replace=False)
             np.testing.assert_array_equal(obj.block(some, cols), full[some][:, cols])
-        # Listed pairs read again: the same values as the full block's.
-        r = rng.integers(0, n_rows, 400)
-        s = rng.integers(0, len(found), 400)
-        np.testing.assert_array_equal(_pair_evidence(obj, r, s, len(found), 64), full[r, s])
+    # The search's tables carry each listed pair's evidence as its kernel added it: the full
+    # block's value, bit for bit, and the DNA part is the score less it.
+    full = scores.block(np.arange(len(compiled.rows)))
+    row_of = {key: i for i, key in enumerate(compiled.rows)}
+    body_of = {s.id: j for j, s in enumerate(ds.pm)}
+    res = search_samples(compiled, ds.pm, top=3, threshold=0.0, evidence=scores)
+    for table in (res.by_sample, res.by_missing, res.pairs):
+        assert table.height
+        r = np.array([row_of[k] for k in zip(table["family"], table["missing"])])
+        s = np.array([body_of[p] for p in table["pm"]])
+        np.testing.assert_array_equal(table["evidence_log10_lr"].to_numpy(), full[r, s])
+        finite = np.isfinite(full[r, s])
+        np.testing.assert_array_equal(
+            table["dna_log10_lr"].to_numpy()[finite],
+            (table["log10_lr"].to_numpy() - full[r, s])[finite])

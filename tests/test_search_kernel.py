@@ -122,12 +122,14 @@ def _run_kernel(pb: dict) -> dict:
     k_s, k_m = pb["k_s"], pb["k_m"]
     best = np.full((n_s, k_s), -np.inf)
     best_row = np.full((n_s, k_s), -1, dtype=np.int64)
+    best_ev = np.full((n_s, k_s), np.nan)
     lr_sum = np.zeros(n_s)
     theta = pb["den"] is not None
     den = pb["den"] if theta else np.zeros((1, 1))
     den_sums = pb["den_sums"] if theta else np.zeros((1, 1, 2))
     by_row: dict[int, list] = {}
     pairs = []
+    evidence_of: dict[tuple[int, int], float] = {}
     arrays = [np.ascontiguousarray(x[order]) for x in (n_e, e_pos, n_d, d_a, d_c, n_g, g_e,
                                                        pb["sample_sex"])]
     for rows in (np.arange(pb["split"]), np.arange(pb["split"], n_rows)):
@@ -139,29 +141,43 @@ def _run_kernel(pb: dict) -> dict:
         cap = nb * n_s
         top = np.empty((n_chunks, nb, k_m))
         top_idx = np.empty((n_chunks, nb, k_m), dtype=np.int64)
+        top_ev = np.empty((n_chunks, nb, k_m))
         pair_b = np.empty((n_chunks, cap), dtype=np.int64)
         pair_s = np.empty((n_chunks, cap), dtype=np.int64)
         pair_v = np.empty((n_chunks, cap))
+        pair_e = np.empty((n_chunks, cap))
         n_pairs = np.zeros(n_chunks, dtype=np.int64)
         search_block(pb["table"], pb["sums"], theta, den, den_sums, rows, pb["row_sex"],
                      arrays[7], order, cuts, *arrays[:7], ptr, upos, uw, pb["min_markers"],
                      has_ev, np.ascontiguousarray(ev), pb["threshold"], best, best_row,
-                     lr_sum, top, top_idx, pair_b, pair_s, pair_v, n_pairs)
+                     best_ev, lr_sum, top, top_idx, top_ev, pair_b, pair_s, pair_v, pair_e,
+                     n_pairs)
         merged, merged_idx = np.empty((nb, k_m)), np.empty((nb, k_m), dtype=np.int64)
-        merge_row_tops(top, top_idx, merged, merged_idx)
+        merged_ev = np.empty((nb, k_m))
+        merge_row_tops(top, top_idx, top_ev, merged, merged_idx, merged_ev)
         for b in range(nb):
             by_row[int(rows[b])] = [(int(i), float(v)) for i, v in
                                     zip(merged_idx[b], merged[b]) if i >= 0]
+            # Beside each listed pair, the evidence the kernel added to it.
+            for i, e in zip(merged_idx[b], merged_ev[b]):
+                if i >= 0:
+                    evidence_of[(int(rows[b]), int(i))] = float(e)
         for c in range(n_chunks):
             pairs += [(int(rows[pair_b[c, j]]), int(pair_s[c, j]), float(pair_v[c, j]))
                       for j in range(n_pairs[c])]
+            for j in range(n_pairs[c]):
+                evidence_of[(int(rows[pair_b[c, j]]), int(pair_s[c, j]))] = float(pair_e[c, j])
     back = np.empty_like(order)
     back[order] = np.arange(n_s)
+    for s in range(n_s):
+        for r, e in zip(best_row[back[s]], best_ev[back[s]]):
+            if r >= 0:
+                evidence_of[(int(r), s)] = float(e)
     return {"by_sample": [[(int(r), float(v)) for r, v in zip(best_row[back[s]],
                                                               best[back[s]]) if r >= 0]
                           for s in range(n_s)],
             "lr_sum": lr_sum[back].tolist(), "by_row": [by_row[b] for b in range(n_rows)],
-            "pairs": sorted(pairs)}
+            "pairs": sorted(pairs), "evidence_of": evidence_of, "evidence": pb["evidence"]}
 
 
 def _assert_same(got: dict, want: dict, scores: list[list[float]]) -> None:
@@ -174,6 +190,10 @@ def _assert_same(got: dict, want: dict, scores: list[list[float]]) -> None:
         assert math.isclose(g, w, rel_tol=1e-12, abs_tol=1e-300)
     assert [(b, s) for b, s, _ in got["pairs"]] == want["pairs"]
     assert all(_close(v, scores[b][s]) for b, s, v in got["pairs"])
+    # Every listed pair carries the evidence added to its score (0 without evidence).
+    evidence = got["evidence"]
+    for (b, s), e in got["evidence_of"].items():
+        assert e == (0.0 if evidence is None else float(evidence[b][s])), (b, s, e)
 
 
 @settings(deadline=None, max_examples=150)

@@ -22,8 +22,9 @@ from forensic_match.accelerate import jit
 
 
 @jit
-def _insert(vals, idx, slot, value, index):
-    """Insert (value, index) into the descending list ``vals[slot]`` of fixed length."""
+def _insert(vals, idx, extra, slot, value, index, x):
+    """Insert (value, index) into the descending list ``vals[slot]`` of fixed length, with
+    ``x`` beside it in ``extra`` (the pair's evidence in the search)."""
     k = vals.shape[1]
     if not value > vals[slot, k - 1]:
         return
@@ -31,9 +32,11 @@ def _insert(vals, idx, slot, value, index):
     while j > 0 and vals[slot, j - 1] < value:
         vals[slot, j] = vals[slot, j - 1]
         idx[slot, j] = idx[slot, j - 1]
+        extra[slot, j] = extra[slot, j - 1]
         j -= 1
     vals[slot, j] = value
     idx[slot, j] = index
+    extra[slot, j] = x
 
 
 @jit
@@ -91,6 +94,7 @@ def score_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sample
     counts are left to :func:`pair_counts`, for the listed pairs only.
     """
     n_pm = n_e.size
+    no_extra = np.zeros(row_top.shape)  # nothing rides with a score here
     for b in prange(rows.size):
         r = rows[b]
         row = table[r]
@@ -139,7 +143,7 @@ def score_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sample
             if lin_prod != 1.0:
                 acc += np.log10(lin_prod) if lin_prod > 0.0 else -np.inf
             score[b, s] = acc
-            _insert(row_top, row_top_idx, b, acc, s)
+            _insert(row_top, row_top_idx, no_extra, b, acc, s, 0.0)
 
 
 @jit(parallel=True)
@@ -215,10 +219,10 @@ def _log10_bound(x):
 
 
 @jit
-def _insert_tied(vals, idx, slot, value, index):
+def _insert_tied(vals, idx, extra, slot, value, index, x):
     """Insert (value, index) into ``vals[slot]``, ordered by value descending and, among equal
     values, by index ascending (the order a scan of ascending indices with strict ``>``
-    produces, whatever order the values arrive in)."""
+    produces, whatever order the values arrive in), with ``x`` beside it in ``extra``."""
     k = vals.shape[1]
     last = vals[slot, k - 1]
     if not (value > last or (value == last and index < idx[slot, k - 1])):
@@ -228,16 +232,18 @@ def _insert_tied(vals, idx, slot, value, index):
                      or (vals[slot, j - 1] == value and idx[slot, j - 1] > index)):
         vals[slot, j] = vals[slot, j - 1]
         idx[slot, j] = idx[slot, j - 1]
+        extra[slot, j] = extra[slot, j - 1]
         j -= 1
     vals[slot, j] = value
     idx[slot, j] = index
+    extra[slot, j] = x
 
 
 @jit(parallel=True)
 def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sample_sex, order,
                  chunk_ptr, n_e, e_pos, n_d, d_a, d_c, n_g, g_e, unc_ptr, unc_pos, unc_w,
-                 min_markers, has_ev, evidence, threshold, best, best_row, lr_sum, row_top,
-                 row_top_idx, pair_b, pair_s, pair_v, n_pairs):
+                 min_markers, has_ev, evidence, threshold, best, best_row, best_ev, lr_sum,
+                 row_top, row_top_idx, row_top_ev, pair_b, pair_s, pair_v, pair_e, n_pairs):
     """Score a block of compiled rows against every PM sample and fold the scores into the
     search's outputs in the same pass (no score matrix).
 
@@ -256,7 +262,10 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
       (ties by ascending sample; :func:`merge_row_tops` merges the chunks);
     - ``pair_*[c, :n_pairs[c]]``: (block row, sample, score) of every pair scoring at least
       ``threshold``; ``n_pairs[c]`` counts them all, so a count above the buffers' length
-      tells the caller to run the block again with larger buffers.
+      tells the caller to run the block again with larger buffers;
+    - ``best_ev``, ``row_top_ev``, ``pair_e``: beside each listed pair its ``evidence[b, s]``
+      (0 without evidence), so that the caller can split a score without computing the
+      evidence again.
 
     A pair's ``log10`` of the product ``x`` of its uncertain markers' LRs is taken only when
     an upper bound of its score (:func:`_log10_bound`) reaches the threshold or the sample's
@@ -282,8 +291,10 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
         total = np.zeros(hi - lo)
         top = row_top[c]
         top_idx = row_top_idx[c]
+        top_ev = row_top_ev[c]
         top[:, :] = -np.inf
         top_idx[:, :] = -1
+        top_ev[:, :] = 0.0
         count = 0
         # The tile holds only the columns and allele sums this chunk's samples read (all of
         # them when most are read): a few samples against many rows copy a few columns.
@@ -323,8 +334,9 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
                 if n_e[i] + n_d[i] + n_g[i] < min_markers:
                     if threshold == -np.inf:  # excluded pairs are listed too
                         for r in range(nr):
-                            _record(-np.inf, t0 + r, s, c, threshold, pair_b, pair_s, pair_v,
-                                    count, cap)
+                            ev = evidence[t0 + r, s] if has_ev else 0.0
+                            _record(-np.inf, ev, t0 + r, s, c, threshold, pair_b, pair_s,
+                                    pair_v, pair_e, count, cap)
                             count += 1
                     continue
                 for r in range(nr):
@@ -354,12 +366,12 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
                 for r in range(nr):
                     b = t0 + r
                     rs = tile_sex[r]
+                    ev = evidence[b, s] if has_ev else 0.0
                     if rs > 0 and ss > 0 and rs != ss:
                         v = -np.inf
                     else:
                         v = acc[r]
                         x = lin[r]
-                        ev = evidence[b, s] if has_ev else 0.0
                         if x != 1.0 and x > 0.0 and v > -np.inf:
                             # The score is (v + log10 x) + ev. Its log10 is taken only if
                             # it may enter a list; the LR sum's term is 10^(v + ev) x.
@@ -388,10 +400,11 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
                                 v += ev
                         if v > LR_SUM_FLOOR:
                             total[i - lo] += math.exp(v * _LN10)
-                        _insert(best, best_row, i, v, rows[b])
-                        _insert_tied(top, top_idx, b, v, s)
+                        _insert(best, best_row, best_ev, i, v, rows[b], ev)
+                        _insert_tied(top, top_idx, top_ev, b, v, s, ev)
                     if v >= threshold:
-                        _record(v, b, s, c, threshold, pair_b, pair_s, pair_v, count, cap)
+                        _record(v, ev, b, s, c, threshold, pair_b, pair_s, pair_v, pair_e,
+                                count, cap)
                         count += 1
         for i in range(lo, hi):
             lr_sum[i] += total[i - lo]
@@ -448,25 +461,29 @@ def _gather_tile(tab, alle, den_alle, has_den, lo, hi, n_e, e_pos, n_d, d_a, d_c
 
 
 @jit
-def _record(v, b, s, c, threshold, pair_b, pair_s, pair_v, count, cap):
-    """Store pair (b, s) of score ``v`` at ``count`` of chunk ``c``'s buffers if ``v`` reaches
-    the threshold and there is room (the caller counts it)."""
+def _record(v, ev, b, s, c, threshold, pair_b, pair_s, pair_v, pair_e, count, cap):
+    """Store pair (b, s) of score ``v`` and evidence ``ev`` at ``count`` of chunk ``c``'s
+    buffers if ``v`` reaches the threshold and there is room (the caller counts it)."""
     if v >= threshold and count < cap:
         pair_b[c, count] = b
         pair_s[c, count] = s
         pair_v[c, count] = v
+        pair_e[c, count] = ev
 
 
 @jit
-def merge_row_tops(row_top, row_top_idx, out, out_idx):
-    """Each row's best samples over all chunks (``row_top[c, b]``) into ``out[b]``, by
-    score descending and sample ascending among ties."""
+def merge_row_tops(row_top, row_top_idx, row_top_ev, out, out_idx, out_ev):
+    """Each row's best samples over all chunks (``row_top[c, b]``, evidence beside them in
+    ``row_top_ev``) into ``out[b]`` (``out_ev[b]``), by score descending and sample ascending
+    among ties."""
     n_c, n_b, k = row_top.shape
     out[:, :] = -np.inf
     out_idx[:, :] = -1
+    out_ev[:, :] = 0.0
     for b in range(n_b):
         for c in range(n_c):
             for j in range(k):
                 if row_top_idx[c, b, j] < 0:
                     break
-                _insert_tied(out, out_idx, b, row_top[c, b, j], row_top_idx[c, b, j])
+                _insert_tied(out, out_idx, out_ev, b, row_top[c, b, j], row_top_idx[c, b, j],
+                             row_top_ev[c, b, j])

@@ -23,8 +23,8 @@ from forensic_match.errors import InputError, where
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree
 
-#: Memory allowed for what one block holds per (row, sample): the evidence block, or the
-#: listed pairs when every pair is listed (``threshold=-inf``); 24 bytes a pair.
+#: Memory allowed for what one block holds per (row, sample): the evidence block (8 bytes a
+#: pair) and the listed pairs when every pair is listed (``threshold=-inf``, 32 bytes a pair).
 BLOCK_BYTES = 64 * 2**20
 #: Rows of one block otherwise: each block ends a parallel section, few are cheaper.
 BLOCK_ROWS = 4096
@@ -338,33 +338,35 @@ def _search_encoded(compiled: CompiledTables, enc: EncodedSamples, *, top: int,
     folded = _fold_search(compiled, enc, (n_e, e_pos, n_d, d_a, d_c, n_g, g_e), active_rows,
                           k_s=k_s, k_m=k_m, threshold=threshold, sex_filter=sex_filter,
                           min_markers=min_markers, evidence=evidence, progress=progress)
-    best, best_row, lr_sum, m_rows, m_samples, m_scores, pair_parts, block = folded
+    best, best_row, best_ev, lr_sum, m_rows, m_samples, m_scores, m_ev, pair_parts = folded
 
-    def frame(r: np.ndarray, s: np.ndarray, sc: np.ndarray) -> Any:
+    def frame(r: np.ndarray, s: np.ndarray, sc: np.ndarray, ev: np.ndarray) -> Any:
         used, bad = pair_counts(compiled.consistent, r.astype(np.int64), s.astype(np.int64),
                                 n_e, e_pos, n_d, d_aa, d_a, n_g, g_e, enc.unc_ptr,
                                 enc.unc_pos, compiled.offsets, enc.allele_off)
         out = _frame(compiled, enc, r, s, sc, used, bad)
         if evidence is None:
             return out
-        ev = _pair_evidence(evidence, r.astype(np.int64), s.astype(np.int64), n_s, block)
-        # A pair the evidence makes impossible (-inf) has lost its DNA score: NaN.
+        # ev: the pair's evidence as the kernel added it. A pair the evidence makes
+        # impossible (-inf) has lost its DNA score: NaN.
         with np.errstate(invalid="ignore"):
             dna = sc.astype(np.float64) - ev
         return out.with_columns(pl.Series("dna_log10_lr", dna),
                                 pl.Series("evidence_log10_lr", ev))
 
-    best, best_row = best.T, best_row.T  # (rank, sample): the order the tables are built in
+    # (rank, sample): the order the tables are built in
+    best, best_row, best_ev = best.T, best_row.T, best_ev.T
     valid = np.isfinite(best)
     ranks = np.broadcast_to(np.arange(1, k_s + 1)[:, None], best.shape)
     by_s = frame(best_row[valid], np.broadcast_to(np.arange(n_s), best.shape)[valid],
-                 best[valid]).with_columns(pl.Series("rank", ranks[valid], dtype=pl.Int64))
+                 best[valid], best_ev[valid]).with_columns(
+        pl.Series("rank", ranks[valid], dtype=pl.Int64))
     by_s = by_s.sort(["pm", "rank"])
     empty_i = np.empty(0, dtype=np.int64)
     if m_rows:
-        by_m = frame(*(np.concatenate(x) for x in (m_rows, m_samples, m_scores)))
+        by_m = frame(*(np.concatenate(x) for x in (m_rows, m_samples, m_scores, m_ev)))
     else:
-        by_m = frame(empty_i, empty_i, np.empty(0))
+        by_m = frame(empty_i, empty_i, np.empty(0), np.empty(0))
     by_m = by_m.sort(["family", "missing", "log10_lr"], descending=[False, False, True]) \
         .with_columns(pl.col("log10_lr").rank("ordinal", descending=True)
                       .over(["family", "missing"]).cast(pl.Int64).alias("rank"))
@@ -372,7 +374,7 @@ def _search_encoded(compiled: CompiledTables, enc: EncodedSamples, *, top: int,
         cat = [np.concatenate(x) for x in zip(*pair_parts)]
         pr = frame(*cat).sort("log10_lr", descending=True)
     else:
-        pr = frame(empty_i, empty_i, np.empty(0))
+        pr = frame(empty_i, empty_i, np.empty(0), np.empty(0))
     sums = pl.DataFrame({"pm": enc.ids, "lr_sum": lr_sum, "n_typed": enc.n_typed})
     parameters = {"top": top, "threshold": threshold, "sex_filter": sex_filter,
                   "min_markers": min_markers, "dropin": dropin, "rows": int(active_rows.size)}
@@ -392,7 +394,7 @@ def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.
                  ) -> tuple[Any, ...]:
     """Run :func:`~forensic_match.dvi._search_numba.search_block` over the active rows, block
     by block: each sample's best rows and LR sum, each row's best samples, the pairs at or
-    above ``threshold``."""
+    above ``threshold``, each listed pair with the evidence the kernel added to it."""
     import numba
 
     from forensic_match.dvi._search_numba import merge_row_tops, search_block
@@ -425,15 +427,17 @@ def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.
     # The kernel reads the samples in that order: lay their arrays out so.
     n_e, e_pos, n_d, d_a, d_c, n_g, g_e, sample_sex = (
         np.ascontiguousarray(x[order]) for x in (n_e, e_pos, n_d, d_a, d_c, n_g, g_e, enc.sex))
-    if evidence is not None or threshold == -np.inf:
-        block = max(1, min(max(n_rows, 1), BLOCK_BYTES // max(1, 24 * n_s)))
+    per_pair = (8 if evidence is not None else 0) + (32 if threshold == -np.inf else 0)
+    if per_pair:
+        block = max(1, min(max(n_rows, 1), BLOCK_ROWS, BLOCK_BYTES // max(1, per_pair * n_s)))
     else:
         block = max(1, min(max(n_rows, 1), BLOCK_ROWS))
     best = np.full((n_s, k_s), -np.inf)
     best_row = np.full((n_s, k_s), -1, dtype=np.int64)
+    best_ev = np.zeros((n_s, k_s))
     lr_sum = np.zeros(n_s)
-    m_rows, m_samples, m_scores = [], [], []
-    pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    m_rows, m_samples, m_scores, m_ev = [], [], [], []
+    pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     starts: Any = range(0, active_rows.size, block)
     if progress:
         from forensic_match.progress import progress_bar
@@ -444,7 +448,9 @@ def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.
         min(max(PAIR_BUFFER, block * chunk_max // 256), block * chunk_max)
     row_top = np.empty((n_chunks, block, k_m))
     row_top_idx = np.empty((n_chunks, block, k_m), dtype=np.int64)
+    row_top_ev = np.empty((n_chunks, block, k_m))
     top, top_idx = np.empty((block, k_m)), np.empty((block, k_m), dtype=np.int64)
+    top_ev = np.empty((block, k_m))
     no_ev = np.zeros((1, 1))
     for start in starts:
         rows = active_rows[start:start + block]
@@ -454,33 +460,36 @@ def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.
             pair_b = np.empty((n_chunks, cap), dtype=np.int64)
             pair_s = np.empty((n_chunks, cap), dtype=np.int64)
             pair_v = np.empty((n_chunks, cap))
+            pair_e = np.empty((n_chunks, cap))
             n_pairs = np.zeros(n_chunks, dtype=np.int64)
-            kept = (best.copy(), best_row.copy(), lr_sum.copy())
+            kept = (best.copy(), best_row.copy(), best_ev.copy(), lr_sum.copy())
             search_block(compiled.log10_lr, sums, compiled.theta > 0, den_table, den_sums, rows,
                          row_sex, sample_sex, order, chunk_ptr, n_e, e_pos, n_d, d_a, d_c, n_g,
                          g_e, enc.unc_ptr, enc.unc_pos, enc.unc_w, min_markers,
-                         evidence is not None, ev, threshold, best, best_row, lr_sum,
-                         row_top[:, :nb], row_top_idx[:, :nb], pair_b, pair_s, pair_v, n_pairs)
+                         evidence is not None, ev, threshold, best, best_row, best_ev, lr_sum,
+                         row_top[:, :nb], row_top_idx[:, :nb], row_top_ev[:, :nb], pair_b,
+                         pair_s, pair_v, pair_e, n_pairs)
             if n_pairs.max() <= cap:
                 break
             cap = int(n_pairs.max())  # rare: more pairs than room; run the block again
-            best, best_row, lr_sum = kept
-        merge_row_tops(row_top[:, :nb], row_top_idx[:, :nb], top[:nb], top_idx[:nb])
+            best, best_row, best_ev, lr_sum = kept
+        merge_row_tops(row_top[:, :nb], row_top_idx[:, :nb], row_top_ev[:, :nb], top[:nb],
+                       top_idx[:nb], top_ev[:nb])
         ok = np.isfinite(top[:nb])
         bi, ri = np.nonzero(ok)
         m_rows.append(rows[bi])
         m_samples.append(top_idx[:nb][bi, ri])
         m_scores.append(top[:nb][bi, ri])
+        m_ev.append(top_ev[:nb][bi, ri])
         if n_pairs.sum():
-            hb = np.concatenate([pair_b[c, :n_pairs[c]] for c in range(n_chunks)])
-            hs = np.concatenate([pair_s[c, :n_pairs[c]] for c in range(n_chunks)])
-            hv = np.concatenate([pair_v[c, :n_pairs[c]] for c in range(n_chunks)])
+            hb, hs, hv, he = (np.concatenate([x[c, :n_pairs[c]] for c in range(n_chunks)])
+                              for x in (pair_b, pair_s, pair_v, pair_e))
             o = np.lexsort((hs, hb))  # block row, then sample: the order of a row-major scan
-            pair_parts.append((rows[hb[o]], hs[o], hv[o]))
+            pair_parts.append((rows[hb[o]], hs[o], hv[o], he[o]))
     back = np.empty_like(order)
     back[order] = np.arange(n_s)
-    return (best[back], best_row[back], lr_sum[back], m_rows, m_samples, m_scores, pair_parts,
-            block)
+    return (best[back], best_row[back], best_ev[back], lr_sum[back], m_rows, m_samples,
+            m_scores, m_ev, pair_parts)
 
 
 def _evidence_block(evidence: Any, rows: np.ndarray, n_s: int) -> np.ndarray:
@@ -491,44 +500,6 @@ def _evidence_block(evidence: Any, rows: np.ndarray, n_s: int) -> np.ndarray:
                          f"samples: build the evidence on the compiled rows and the samples "
                          f"searched, in their order")
     return ev
-
-
-#: Distinct rows per evidence block when the listed pairs' evidence is read again (against
-#: their samples only: evidence that ``takes_columns``).
-PAIR_EVIDENCE_ROWS = 128
-
-
-def _pair_evidence(evidence: Any, r: np.ndarray, s: np.ndarray, n_s: int,
-                   block: int) -> np.ndarray:
-    """The evidence log10 LR of each listed pair (rows ``r``, samples ``s``), computed again:
-    for evidence that ``takes_columns`` (``block(rows, columns)``, each value the full
-    block's), in blocks of :data:`PAIR_EVIDENCE_ROWS` distinct rows against their pairs'
-    samples only; otherwise block by block over the distinct rows against every sample."""
-    out = np.zeros(r.size)
-    if r.size == 0:
-        return out
-    if getattr(evidence, "takes_columns", False):
-        order = np.argsort(r, kind="stable")
-        rs, ss = r[order], s[order]
-        uniq, first = np.unique(rs, return_index=True)
-        for a in range(0, uniq.size, PAIR_EVIDENCE_ROWS):
-            lo = first[a]
-            hi = first[a + PAIR_EVIDENCE_ROWS] if a + PAIR_EVIDENCE_ROWS < uniq.size \
-                else rs.size
-            rows = uniq[a:a + PAIR_EVIDENCE_ROWS]
-            cols, at = np.unique(ss[lo:hi], return_inverse=True)
-            ev = np.asarray(evidence.block(rows, cols), dtype=np.float64)
-            if ev.shape != (rows.size, cols.size):
-                raise InputError(f"evidence block of shape {ev.shape} for {rows.size} rows "
-                                 f"and {cols.size} samples asked for")
-            out[order[lo:hi]] = ev[np.searchsorted(rows, rs[lo:hi]), at]
-        return out
-    uniq, inv = np.unique(r, return_inverse=True)
-    for start in range(0, uniq.size, block):
-        sel = (inv >= start) & (inv < start + block)
-        ev = _evidence_block(evidence, uniq[start:start + block], n_s)
-        out[sel] = ev[inv[sel] - start, s[sel]]
-    return out
 
 
 def _frame(compiled: CompiledTables, enc: EncodedSamples, r: np.ndarray, s: np.ndarray,
