@@ -23,9 +23,13 @@ from forensic_match.errors import InputError, where
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree
 
-#: Memory allowed for what one block holds per (row, sample): the evidence block (8 bytes a
-#: pair) and the listed pairs when every pair is listed (``threshold=-inf``, 32 bytes a pair).
+#: Memory allowed for one block's listed pairs when every pair is listed (``threshold=-inf``,
+#: 32 bytes a pair).
 BLOCK_BYTES = 64 * 2**20
+#: Memory allowed for one block's evidence (8 bytes a pair), written by the evidence and then
+#: read by the kernel: blocks of 21 MiB searched Peru scale with the place prior in 5.3-5.5
+#: CPU-s on one thread, of 64 MiB in 5.4-8.1, of 8 MiB in 5.5-6.1 (``docs/benchmarks.md``).
+EVIDENCE_BLOCK_BYTES = 24 * 2**20
 #: Rows of one block otherwise: each block ends a parallel section, few are cheaper.
 BLOCK_ROWS = 4096
 
@@ -427,11 +431,11 @@ def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.
     # The kernel reads the samples in that order: lay their arrays out so.
     n_e, e_pos, n_d, d_a, d_c, n_g, g_e, sample_sex = (
         np.ascontiguousarray(x[order]) for x in (n_e, e_pos, n_d, d_a, d_c, n_g, g_e, enc.sex))
-    per_pair = (8 if evidence is not None else 0) + (32 if threshold == -np.inf else 0)
-    if per_pair:
-        block = max(1, min(max(n_rows, 1), BLOCK_ROWS, BLOCK_BYTES // max(1, per_pair * n_s)))
-    else:
-        block = max(1, min(max(n_rows, 1), BLOCK_ROWS))
+    block = max(1, min(max(n_rows, 1), BLOCK_ROWS))
+    if evidence is not None:
+        block = max(1, min(block, EVIDENCE_BLOCK_BYTES // max(1, 8 * n_s)))
+    if threshold == -np.inf:
+        block = max(1, min(block, BLOCK_BYTES // max(1, 32 * n_s)))
     best = np.full((n_s, k_s), -np.inf)
     best_row = np.full((n_s, k_s), -1, dtype=np.int64)
     best_ev = np.zeros((n_s, k_s))
