@@ -36,11 +36,12 @@ def one_blas_thread() -> Any:
     """A context in which the BLAS and LAPACK libraries loaded by numpy and scipy run on one
     thread (``threadpoolctl``); the previous limits come back on exit.
 
-    For many small matrix routines called in a row. Measured (``docs/benchmarks.md``, "Small
-    matrix exponentials beside numba's threads"): scipy's ``expm`` of 787 4 x 4 matrices took
-    2-6 s instead of 0.01-0.03 s right after a parallel numba kernel, the BLAS library's
-    threads and numba's OpenMP threads, both waiting busily, sharing two cores. The limit is
-    process-wide while the context lasts (other threads' BLAS calls run on one thread too).
+    For many small matrix routines called in a row. Measured (``docs/benchmarks.md``, "AM/PM
+    evidence inside the Peru-scale search: the goal met"): scipy's ``expm`` of 787 4 x 4
+    matrices took 2-6 s instead of 0.01-0.03 s right after a parallel numba kernel, the BLAS
+    library's threads and numba's OpenMP threads, both waiting busily, sharing two cores.
+    The limit is process-wide while the context lasts (other threads' BLAS calls run on one
+    thread too).
     """
     global _blas_controller
     if _blas_controller is None:
