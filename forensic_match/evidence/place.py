@@ -346,7 +346,10 @@ class PlacePrior:
             return out
         groups, at = np.unique(pp, return_inverse=True)
         at = at.reshape(-1)
-        k = self._base_weight(groups, body_place)
+        # The weights per pair of places (bodies share districts), gathered per body.
+        places, ib = np.unique(body_place, return_inverse=True)
+        ib = ib.reshape(-1)
+        k = self._base_weight(groups, places)
         limit = body_day + self.model.date_slack_days
         dated = body_day != _NO_DAY
         for g in range(groups.size):
@@ -355,7 +358,7 @@ class PlacePrior:
             count = np.full(body_place.size, float(days.size))
             count[dated] = (days.size - known.size) + np.searchsorted(known, limit[dated],
                                                                        side="right")
-            out += k[g] * count
+            out += k[g, ib] * count
         return out
 
     def prior(self, place: Place, date_recovered: str | None, *,
