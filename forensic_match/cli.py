@@ -250,6 +250,27 @@ _evidence_population = click.option(
          "(docs/evidence.md, 'The register as the population').")
 
 
+_place_coordinates = click.option(
+    "--place-coordinates", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+    help="With --place-prior: a table of the place codes of disappearance and recovery with "
+         "their coordinates (columns place, lat, lon; CSV, Excel or Parquet; in Peru e.g. "
+         "the UBIGEO district centroids). It replaces the dataset's district_coordinates "
+         "(docs/place-prior.md).")
+
+
+def _with_place_coordinates(ds: Any, path: str | None, place_prior: bool) -> None:
+    """Put the coordinates of ``--place-coordinates FILE`` into the dataset (its
+    ``district_coordinates``, which the place prior reads)."""
+    if path is None:
+        return
+    if not place_prior:
+        raise ForensicMatchError("--place-coordinates needs --place-prior")
+    from forensic_match.evidence.place import read_place_coordinates
+
+    ds.extra["district_coordinates"] = {k: list(v)
+                                        for k, v in read_place_coordinates(path).items()}
+
+
 def _lineage_decision(f: Any) -> Any:
     """How lineage markers are weighed, for the commands that use them."""
     for option in reversed([
@@ -390,6 +411,7 @@ def _with_y_fit(lineage: Any, y_frequencies: str) -> Any:
                    "coverage of an age interval) must be the one docs/evidence.md states.")
 @click.option("--place-prior", is_flag=True,
               help="With the evidence, also the place-and-date prior (docs/place-prior.md).")
+@_place_coordinates
 @_evidence_population
 @click.option("--pedigree", "fam_pedigree", default=None, metavar="NAME",
               help="Familias .fam files: the pedigree of every DVI family to use (default: "
@@ -419,7 +441,8 @@ def _with_y_fit(lineage: Any, y_frequencies: str) -> Any:
 @_snp_model("snp-")
 def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisputed: bool,
                   max_assignments: int, max_pairs: int, show_tables: bool,
-                  use_evidence: bool, place_prior: bool, fam_pedigree: str | None,
+                  use_evidence: bool, place_prior: bool, place_coordinates: str | None,
+                  fam_pedigree: str | None,
                   missing_prefix: str, use_lineage: bool, lineage_kin: float,
                   y_frequencies: str, evidence_population: str = "peru", y_theta: float = 0.0,
                   mt_theta: float = 0.0,
@@ -496,6 +519,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                                           joint.solutions.iter_rows(named=True))]
             solved = dvi_solve(ds, max_assign=min(100_000, max_assignments))
             notes.extend(f"dviSolve: {n}" for n in solved.notes)
+            _with_place_coordinates(ds, place_coordinates, place_prior)
             evidence = _dataset_evidence(ds, use_evidence, place_prior, notes,
                                          evidence_population)
             lineage = None
@@ -979,6 +1003,7 @@ def _configuration(config_path: str | None, frequencies: str | None, mutation: s
 @click.option("--place-prior", is_flag=True,
               help="With --evidence: weigh pairs by where and when the person disappeared and "
                    "the body was found (docs/place-prior.md).")
+@_place_coordinates
 @_evidence_population
 @click.option("--lineage", "lineage_path", type=click.Path(dir_okay=False), default=None,
               help="A JSON file with the Y-STR panel (per-locus mutation rates) and the Y and "
@@ -992,7 +1017,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                    out_dir: str, config_path: str | None, frequencies: str | None,
                    mutation: str | None, workers: int, min_markers: int | None,
                    theta: float | None, cache: str | None, use_evidence: bool,
-                   place_prior: bool, lineage_path: str | None, lineage_kin: float,
+                   place_prior: bool, place_coordinates: str | None,
+                   lineage_path: str | None, lineage_kin: float,
                    y_frequencies: str, quiet: bool, decimal_comma: bool,
                    normalise_alleles: bool, single_allele: str, sex_codes: str,
                    evidence_population: str = "peru", y_theta: float = 0.0,
@@ -1020,6 +1046,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                    "single_allele": single_allele, "sex_codes": sex_codes}
         if place_prior and not use_evidence:
             raise ForensicMatchError("--place-prior needs --evidence")
+        if place_coordinates is not None and not place_prior:
+            raise ForensicMatchError("--place-coordinates needs --place-prior")
         if evidence_population != "peru" and not use_evidence:
             raise ForensicMatchError("--evidence-population needs --evidence")
         lineage = None
@@ -1031,6 +1059,7 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                                     pm_path=pm_path, samples=samples, workers=workers,
                                     cache=cache, reading=reading, use_evidence=use_evidence,
                                     place_prior=place_prior,
+                                    place_coordinates=place_coordinates,
                                     evidence_population=evidence_population,
                                     lineage=None if lineage is None else
                                     {"lineage": lineage, "lineage_kin": lineage_kin,
@@ -1056,7 +1085,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
            "inputs": {name: {"path": path, "sha256": _sha256_file(path)}
                       for name, path in (("pedigrees", pedigrees), ("relatives", relatives),
                                          ("pm", pm_path), ("samples", samples),
-                                         ("cache", cache), ("lineage", lineage_path))
+                                         ("cache", cache), ("lineage", lineage_path),
+                                         ("place_coordinates", place_coordinates))
                       if path is not None},
            "counts": {"families": extra["n_families"], "pm_samples": extra["n_pm"],
                       "not_searched": extra["not_searched"].height,
@@ -1307,7 +1337,8 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
                 samples: str | None, workers: int, cache: str | None,
                 reading: dict[str, Any], use_evidence: bool = False,
                 place_prior: bool = False, lineage: dict[str, Any] | None = None,
-                evidence_population: str = "peru") -> tuple[Any, dict]:
+                evidence_population: str = "peru",
+                place_coordinates: str | None = None) -> tuple[Any, dict]:
     """Read, prepare the panel, identify (with ``lineage``: identify's lineage options),
     find near misses; every step's warnings collected."""
     import dataclasses
@@ -1336,10 +1367,10 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
             from forensic_match.cases import DviDataset
 
             notes: list[str] = []
-            evidence = _dataset_evidence(
-                DviDataset(id=f"{pedigrees} and {samples or pm_path}", markers=panel,
-                           pm=searchable, am=families),
-                True, place_prior, notes, evidence_population)
+            ds = DviDataset(id=f"{pedigrees} and {samples or pm_path}", markers=panel,
+                            pm=searchable, am=families)
+            _with_place_coordinates(ds, place_coordinates, place_prior)
+            evidence = _dataset_evidence(ds, True, place_prior, notes, evidence_population)
             for note in notes:
                 say.step(note)
         result = identify(families, searchable, panel, workers=workers,
@@ -1642,6 +1673,7 @@ def _write_text(out: str, text: str) -> None:
 @click.option("--place-prior", is_flag=True,
               help="With --evidence: weigh pairs by where and when the person disappeared and "
                    "the body was found (docs/place-prior.md).")
+@_place_coordinates
 @click.option("--lineage", "lineage_path", type=click.Path(dir_okay=False), default=None,
               help="A JSON file with the Y-STR panel (per-locus mutation rates) and the Y and "
                    "mtDNA databases (the 'lineage' object of FORMAT.md, bare or inside a "
@@ -1659,7 +1691,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                 normalise_alleles: bool, single_allele: str, sex_codes: str,
                 min_markers: int | None, workers: int, tables_dir: str | None,
                 no_tables: bool, no_search_reuse: bool, use_evidence: bool,
-                place_prior: bool, lineage_path: str | None, lineage_kin: float,
+                place_prior: bool, place_coordinates: str | None,
+                lineage_path: str | None, lineage_kin: float,
                 y_frequencies: str, actor: str, quiet: bool, y_theta: float = 0.0,
                 mt_theta: float = 0.0) -> None:
     """Store tonight's records in the case store (new versions where changed), identify on
@@ -1750,6 +1783,10 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                                            mt_theta)}
             provenance.setdefault("inputs", {})["lineage"] = {
                 "path": lineage_path, "sha256": _sha256_file(lineage_path)}
+        _with_place_coordinates(ds, place_coordinates, place_prior)
+        if place_coordinates is not None:
+            provenance.setdefault("inputs", {})["place_coordinates"] = {
+                "path": place_coordinates, "sha256": _sha256_file(place_coordinates)}
         store = _open_store(db, upgrade=True)
         try:
             with say.collect("run"):

@@ -454,3 +454,45 @@ def test_search_with_evidence_from_the_record_tables(tmp_path: Path) -> None:
         "population"]
     assert "the register's" in population and "the register's" not in params["evidence"][
         "population"]
+
+
+def test_search_place_prior_with_a_coordinates_table(tmp_path: Path) -> None:
+    """The record tables name places (Accomarca, ...), not coordinates: --place-prior needs
+    --place-coordinates, a table place,lat,lon; with it the pairs are weighed by the prior
+    (the identifications' inputs record the table), without it the error names the person
+    and the place, and the table alone is refused."""
+    rows = (RECORDS / "pm_samples.csv").read_text().splitlines()
+    sd = [rows[0] + ",stature_sd,district"] + [
+        r + (",4" if r.split(",")[6] else ",") + ",Accomarca" for r in rows[1:]]
+    samples = tmp_path / "pm_samples.csv"
+    samples.write_text("\n".join(sd) + "\n")
+    coords = tmp_path / "districts.csv"
+    coords.write_text("place,lat,lon\nAccomarca,-13.80,-74.10\nLucanamarca,-14.06,-74.25\n"
+                      "Putis,-12.72,-74.25\n")
+    args = ["search", "--pedigrees", str(RECORDS / "pedigrees.csv"),
+            "--relatives", str(RECORDS / "relatives.csv"),
+            "--pm", str(RECORDS / "pm_genotypes.csv"), "--samples", str(samples),
+            "--min-markers", "4", "--evidence"]
+    missing = invoke(*args, "--out", str(tmp_path / "a"), "--place-prior")
+    assert missing.exit_code == 1
+    assert "place 'Accomarca' has no coordinates" in missing.stderr
+    assert "--place-coordinates" in missing.stderr
+    lone = invoke(*args, "--out", str(tmp_path / "b"), "--place-coordinates", str(coords))
+    assert lone.exit_code == 1 and "--place-coordinates needs --place-prior" in lone.stderr
+    plain = invoke(*args, "--out", str(tmp_path / "c"))
+    placed = invoke(*args, "--out", str(tmp_path / "d"), "--place-prior",
+                    "--place-coordinates", str(coords))
+    assert plain.exit_code == 0 and placed.exit_code == 0, placed.stderr
+    run = json.loads((tmp_path / "d" / "run.json").read_text())
+    assert run["inputs"]["place_coordinates"]["path"] == str(coords)
+    # The prior moves the evidence of the pairs (every body was found in Accomarca: the
+    # persons who disappeared there gain, the others lose), never the DNA part.
+    key = ["pm", "family", "missing"]
+    a = pl.read_csv(tmp_path / "c" / "pairs.csv").select(*key, "dna_log10_lr",
+                                                          "evidence_log10_lr")
+    b = pl.read_csv(tmp_path / "d" / "pairs.csv").select(*key, "dna_log10_lr",
+                                                          "evidence_log10_lr")
+    both = a.join(b, on=key, suffix="_placed")
+    assert both.height > 0
+    assert (both["dna_log10_lr"] - both["dna_log10_lr_placed"]).abs().max() < 1e-12
+    assert (both["evidence_log10_lr"] - both["evidence_log10_lr_placed"]).abs().max() > 0.01

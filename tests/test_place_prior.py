@@ -242,3 +242,29 @@ def test_factors_by_places_equal_the_person_by_person_prior(seed: int, n_persons
     finite = np.isfinite(want)
     np.testing.assert_allclose(logs[finite], want[finite], rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(factors.log10_block(persons, cols), logs[:, cols])
+
+
+def test_read_place_coordinates(tmp_path) -> None:
+    """A table of place codes with their coordinates: codes kept as text (leading zeros),
+    accepted column names, and errors that name the file and line."""
+    from forensic_match.evidence.place import read_place_coordinates
+
+    good = tmp_path / "ubigeo.csv"
+    good.write_text("ubigeo,latitude,longitude\n050101,-13.16,-74.22\n050601,-13.80,-74.10\n")
+    coords = read_place_coordinates(good)
+    assert coords == {"050101": (-13.16, -74.22), "050601": (-13.80, -74.10)}
+    prior = PlacePrior(["A", "B"], ["050101", "050601"], [None, None], coordinates=coords)
+    assert prior.factor("050101", None)[0] > prior.factor("050101", None)[1]
+    cases = {
+        "place,lat\nD1,-13\n": "no 'lon' column",
+        "place,lat,lon\nD1,-13,-74\nD1,-13,-74\n": "line 3: place 'D1' already given on line 2",
+        "place,lat,lon\nD1,-93,-74\n": "line 2: place 'D1': lat '-93' is not a number",
+        "place,lat,lon\nD1,-13,west\n": "line 2: place 'D1': lon 'west' is not a number",
+        "place,lat,lon\n,-13,-74\n": "line 2: empty place code",
+    }
+    for text, message in cases.items():
+        bad = tmp_path / "bad.csv"
+        bad.write_text(text)
+        with pytest.raises(InputError, match=message) as err:
+            read_place_coordinates(bad)
+        assert "bad.csv" in str(err.value)

@@ -153,5 +153,44 @@ def test_a_new_relatives_evidence_model_flags_the_evidence_runs_decisions(
         assert third.counts["flagged"] == 0 and third.counts["new_proposals"] == 0
         assert store.verify().ok
     old = lr_configuration({"identify": {}, "evidence": {"place_prior": True}}, "ab" * 32)
-    assert old["evidence"] == {"place_prior": True, "relative_model": 1}
+    assert old["evidence"] == {"place_prior": True, "relative_model": 1,
+                               "place_coordinates": None}
     assert lr_configuration({"identify": {}}, "ab" * 32)["evidence"] is None
+
+
+def test_the_place_prior_takes_the_runs_coordinates(programme: object,
+                                                    tmp_path: Path) -> None:
+    """The store keeps no coordinates: a run with the place prior takes the dataset's
+    district_coordinates (the command line's --place-coordinates). A place code of the
+    night's records without coordinates is refused before anything is stored; the run
+    records the table's digest, and a changed table flags the proposals for re-review."""
+    import copy
+
+    coords = programme.extra["district_coordinates"]
+    bare = copy.copy(programme)
+    bare.extra = {k: v for k, v in programme.extra.items() if k != "district_coordinates"}
+    moved = copy.copy(programme)
+    moved.extra = dict(programme.extra)
+    moved.extra["district_coordinates"] = {k: [v[0] + 0.3, v[1]] for k, v in coords.items()}
+    with CaseStore(tmp_path / "cases.db") as store, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(InputError, match="has no coordinates.*nothing was stored"):
+            run_store(store, bare, min_markers=8, evidence=True, place_prior=True)
+        with store.reading() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM runs")).scalar() == 0
+        first = run_store(store, programme, min_markers=8, evidence=True, place_prior=True)
+        assert first.counts["new_proposals"] > 0
+        rows = _evidence_rows(store)
+        assert rows and all(r["place_prior"] is not None for r in rows)
+        with store.reading() as conn:
+            (config,) = conn.execute(sa.text("SELECT config FROM runs")).one()
+        assert '"place_coordinates":"' in config
+        again = run_store(store, programme, min_markers=8, evidence=True, place_prior=True)
+        assert again.counts["flagged"] == 0
+        second = run_store(store, moved, min_markers=8, evidence=True, place_prior=True)
+        assert second.counts["flagged_configuration"] >= first.counts["new_proposals"]
+        reasons = {p["stale_reason"] for p in store.proposals()
+                   if p["run_id"] == first.run_id}
+        assert all("place coordinates changed" in r for r in reasons), reasons
+        assert store.verify().ok
+

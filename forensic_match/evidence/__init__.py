@@ -31,7 +31,13 @@ from forensic_match.evidence.combine import (
 )
 from forensic_match.evidence.dental import DentalPopulation, DentalResult, dental_lr
 from forensic_match.evidence.features import effects_lr, feature_lr, implant_lr
-from forensic_match.evidence.place import PlaceModel, PlacePrior, distance_km, place_kernel
+from forensic_match.evidence.place import (
+    PlaceModel,
+    PlacePrior,
+    distance_km,
+    place_kernel,
+    read_place_coordinates,
+)
 from forensic_match.evidence.records import (
     AMRecord,
     DentalChart,
@@ -56,7 +62,7 @@ __all__ = [
     "AMRecord", "AgeDistribution", "DentalChart", "DentalPopulation", "DentalResult", "Effect",
     "Evidence", "EvidenceLR", "Feature", "Implant", "PERU", "PERU_VICTIM_AGES", "PMFindings",
     "PlaceModel", "PlacePrior", "Population", "RANGES", "Stability", "decision_stability",
-    "distance_km", "place_kernel",
+    "distance_km", "place_kernel", "read_place_coordinates",
     "age_estimate_lr", "age_interval_lr", "am_record_from_info", "am_records_from_dataset",
     "body_sex_probabilities", "dental_lr", "discrete_lr", "effects_lr", "evidence_frame",
     "evidence_log10_block", "evidence_lr", "feature_lr", "implant_lr",

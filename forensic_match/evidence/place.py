@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -131,6 +132,64 @@ def distance_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
+def read_place_coordinates(path: str | Path) -> dict[str, tuple[float, float]]:
+    """The coordinates of place codes from a table: one row per place, columns ``place`` (or
+    ``district``, ``code``, ``ubigeo``), ``lat`` (or ``latitude``) and ``lon`` (or
+    ``longitude``, ``lng``), in decimal degrees (WGS84; in Peru e.g. the district centroids
+    of INEI's UBIGEO table). CSV, TSV, Excel or Parquet, read as text: a code keeps its
+    leading zeros in a text file, not in a spreadsheet cell formatted as a number.
+
+    Returns
+    -------
+    dict
+        ``{code: (lat, lon)}``, the ``coordinates`` of :class:`PlacePrior`.
+
+    Raises
+    ------
+    InputError
+        A missing column, an empty code, a coordinate that is not a number or lies outside
+        [-90, 90] x [-180, 180], or a code given twice; the message names file and line.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "districts.csv"
+    >>> _ = f.write_text("place,lat,lon\\n050101,-13.16,-74.22\\n")
+    >>> read_place_coordinates(f)
+    {'050101': (-13.16, -74.22)}
+    """
+    from forensic_match.tables import read_table
+
+    table = read_table(path)
+    code_col = table.require("place", "place", "district", "code", "ubigeo")
+    cols = {"lat": table.require("lat", "lat", "latitude"),
+            "lon": table.require("lon", "lon", "longitude", "lng")}
+    limits = {"lat": 90.0, "lon": 180.0}
+    out: dict[str, tuple[float, float]] = {}
+    first: dict[str, int] = {}
+    for number, row in table.rows:
+        code = row[code_col].strip()
+        if not code:
+            raise InputError(f"{table.loc(number)}: empty place code")
+        if code in out:
+            raise InputError(f"{table.loc(number)}: place {code!r} already given on "
+                             f"{table.unit} {first[code]}")
+        values = []
+        for name, col in cols.items():
+            text = row[col].strip()
+            try:
+                value = float(text)
+            except ValueError:
+                value = math.nan
+            if not abs(value) <= limits[name]:
+                raise InputError(f"{table.loc(number)}: place {code!r}: {name} {text!r} is not "
+                                 f"a number in [-{limits[name]:g}, {limits[name]:g}]")
+            values.append(value)
+        out[code] = (values[0], values[1])
+        first[code] = number
+    return out
+
+
 def _day(value: Any, what: str) -> int | None:
     if value is None or value == "":
         return None
@@ -163,7 +222,9 @@ class _Places:
         if key not in self.index:
             if isinstance(key, str):
                 if key not in self.table:
-                    raise InputError(f"{what}: place {key!r} has no coordinates in the table")
+                    raise InputError(f"{what}: place {key!r} has no coordinates (give a table "
+                                     f"of place codes with lat and lon: --place-coordinates, "
+                                     f"or the dataset's district_coordinates)")
                 self.coords.append(self.table[key])
             else:
                 self.coords.append(key)

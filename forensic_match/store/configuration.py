@@ -143,7 +143,8 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
     evidence = config.get("evidence")
     if evidence is not None:
         evidence = {"place_prior": bool(evidence.get("place_prior")),
-                    "relative_model": int(evidence.get("relative_model", 1))}
+                    "relative_model": int(evidence.get("relative_model", 1)),
+                    "place_coordinates": evidence.get("place_coordinates")}
     return {"markers": frequencies_sha256, "theta": theta,
             "options": dict(sorted(options.items())), "lineage": lineage,
             "evidence": evidence,
@@ -249,6 +250,11 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if eo["place_prior"] != en["place_prior"]:
             out.append(f"place-and-date prior {'now' if en['place_prior'] else 'no longer'} "
                        f"used")
+        elif (eo.get("place_coordinates") is not None and en.get("place_coordinates") is not None
+              and eo["place_coordinates"] != en["place_coordinates"]):
+            # (runs before 2026-12-05 did not record their coordinates: not compared)
+            out.append(f"place coordinates changed (sha256 {eo['place_coordinates'][:12]} -> "
+                       f"{en['place_coordinates'][:12]})")
         if eo["relative_model"] != en["relative_model"]:
             from forensic_match.evidence.scoring import RELATIVE_EVIDENCE_MODELS
 

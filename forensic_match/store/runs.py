@@ -181,7 +181,11 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         DNA LR, evidence LR and pieces are stored (``proposal_evidence``).
     place_prior : bool
         With ``evidence``, weigh pairs by the place-and-date prior as well
-        (``docs/place-prior.md``).
+        (``docs/place-prior.md``). Place codes take their coordinates from
+        ``dataset.extra["district_coordinates"]`` (``{code: (lat, lon)}``; the command line's
+        ``--place-coordinates``), which every run with the prior must bring: a code of the
+        night's records without coordinates is an error before anything is stored, and a
+        changed table flags the proposals for re-review like any changed configuration.
     lineage : LineageData, optional
         The Y-STR panel and the Y and mtDNA databases (``docs/lineage.md``): the stored Y
         haplotypes and mitotypes of the families' relatives and of the PM samples (their
@@ -238,6 +242,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     provenance = provenance or {}
     if place_prior and not evidence:
         raise InputError("place_prior needs evidence")
+    coordinates = _place_coordinates(dataset) if place_prior else None
     config = {"identify": dict(sorted(options.items())), "theta_dataset": dataset.theta,
               "markers": panel_digests(dataset.markers),
               "decision_model": DECISION_MODEL,
@@ -247,6 +252,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
 
         config["evidence"] = {"place_prior": place_prior,
                               "relative_model": RELATIVE_EVIDENCE_MODEL}
+        if place_prior:
+            config["evidence"]["place_coordinates"] = sha256_json(coordinates or {})
     identify_options = {"theta": dataset.theta} | options
     if lineage is not None:
         from forensic_match.decide.priors import LINEAGE_KIN_WEIGHT
@@ -298,8 +305,11 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
             f"families ...")
         if evidence:
             from forensic_match.evidence import Evidence
+            from forensic_match.evidence.place import PlacePrior
 
-            identify_options["evidence"] = Evidence.from_dataset(ds, place=place_prior)
+            identify_options["evidence"] = Evidence.from_dataset(
+                ds, place=PlacePrior.from_dataset(ds, coordinates=coordinates or {})
+                if place_prior else False)
         result, candidates = _identify(ds, workers, identify_options, tables_dir,
                                        reuse_searches=reuse_searches)
         lineage_check = None if lineage is None else _ProposalLineage(ds, lineage,
@@ -706,3 +716,22 @@ def candidate_changes(conn: sa.Connection, run_id: str) -> list[dict[str, Any]]:
                     "rank": None if new is None else new[1],
                     "previous_rank": None if old is None else old[1]})
     return out
+
+
+def _place_coordinates(dataset: Any) -> dict[str, Any]:
+    """The coordinates of the place codes for a run's place prior: the dataset's
+    ``district_coordinates`` (the laboratory tables' ``--place-coordinates``). The store
+    keeps no coordinates between runs: like the frequency table, they come with each run,
+    and a changed table is a changed configuration. Every place code of the night's own
+    records is checked here, before anything is stored; codes of earlier nights' records
+    are checked when the prior is built."""
+    coordinates = dict(dataset.extra.get("district_coordinates") or {})
+    codes = [(f"person {m!r}", fam.info.get(m, {}).get("place_missing"))
+             for fam in dataset.am for m in fam.missing]
+    codes += [(f"PM sample {s.id!r}", (s.info or {}).get("district")) for s in dataset.pm]
+    for who, code in codes:
+        if isinstance(code, str) and code and code not in coordinates:
+            raise InputError(f"{who}: place {code!r} has no coordinates (give a table of "
+                             f"place codes with lat and lon: --place-coordinates, or the "
+                             f"dataset's district_coordinates); nothing was stored")
+    return coordinates
