@@ -190,7 +190,6 @@ class _OnlyFor:
 
     def __init__(self, shut: np.ndarray, allowed: np.ndarray, also: Any) -> None:
         self.shut, self.allowed, self.also = shut, allowed, also
-        self.takes_columns = also is None or getattr(also, "takes_columns", False)
 
     def block(self, rows: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)

@@ -41,7 +41,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -684,8 +684,6 @@ class EvidenceScores:
     stature_code: np.ndarray | None = None
     stature_col: np.ndarray | None = None
     stature_tab: np.ndarray | None = None
-    #: :meth:`block` takes ``columns`` (the search reads its listed pairs so).
-    takes_columns: ClassVar[bool] = True
 
     @classmethod
     def build(cls, rows: Sequence[tuple[str, str]], records: Mapping[str, AMRecord | None],
@@ -964,7 +962,6 @@ class PriorWeightedScores:
     """
 
     scores: EvidenceScores
-    takes_columns: ClassVar[bool] = True
 
     def block(self, rows: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
         """``scores.block(rows, columns) + log10(existence[rows])`` (``-inf`` for a relative
