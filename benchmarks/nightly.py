@@ -61,7 +61,7 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
             compare: bool = False, profile_file: Path | None = None,
             save_full: Path | None = None, night_from: Path | None = None,
             prime: bool = False, profile_cpu: bool = False, profile_full: bool = False,
-            full_only: bool = False) -> dict:
+            full_only: bool = False, reference_kin: float | None = None) -> dict:
     markers = panel()
     total_pm = n_pm + new_pm
     unrelated = min(0.95, max(0.1, 1.0 - 0.6 * n_missing / total_pm))
@@ -82,6 +82,10 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
                  "families_changed": len(retyped), "workers": workers,
                  "reuse_searches": reuse_searches,
                  "machine": platform.platform(), "date": time.strftime("%Y-%m-%d")}
+    extra = {} if reference_kin is None else {"reference_kin": reference_kin}
+    if extra:
+        out["reference_kin"] = reference_kin
+
     def one(store: CaseStore, name: str, data, reuse: bool) -> None:  # noqa: ANN001
         profiler = None
         if profile_night and name != "full" or profile_full and name == "full":
@@ -96,7 +100,7 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
         if profiler is not None:
             profiler.enable()
         summary = run_store(store, data, workers=workers, min_markers=8,
-                            reuse_searches=reuse)
+                            reuse_searches=reuse, **extra)
         if profiler is not None:
             profiler.disable()
             print(f"--- {name}", file=sys.stderr)
@@ -207,6 +211,10 @@ def main() -> None:
                     help="Profile the full run (as --profile-night the nights).")
     ap.add_argument("--full-only", action="store_true",
                     help="Stop after the full run (no night).")
+    ap.add_argument("--reference-kin", type=float, default=None,
+                    help="The references' relatives' prior weight (identify's "
+                         "reference_kin; default the engine's): 0 runs without them, to "
+                         "measure what they cost.")
     ap.add_argument("--save-full", type=Path, default=None,
                     help="Copy the store and tables after the full run to this folder "
                          "(with the full run's figures), for --night-from.")
@@ -230,13 +238,14 @@ def main() -> None:
         result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed, a.dir,
                          a.profile_night, a.reuse_searches, a.compare_reuse, a.profile_file,
                          a.save_full, a.night_from, a.prime, a.profile_cpu,
-                         a.profile_full, a.full_only)
+                         a.profile_full, a.full_only, a.reference_kin)
     else:
         with tempfile.TemporaryDirectory(prefix="fm-nightly-") as tmp:
             result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed,
                              Path(tmp), a.profile_night, a.reuse_searches, a.compare_reuse,
                              a.profile_file, a.save_full, a.night_from, a.prime,
-                             a.profile_cpu, a.profile_full, a.full_only)
+                             a.profile_cpu, a.profile_full, a.full_only,
+                             a.reference_kin)
     print(json.dumps(result))
 
 
