@@ -1047,8 +1047,11 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
 
 
 #: Fewest families :func:`compile_row_sets` sends to worker processes: below it they are
-#: compiled in this process (starting the workers would cost more than it saves).
-POOL_MIN_FAMILIES = 32
+#: compiled in this process. Starting two spawned workers costs about 2 CPU-s and 3 s wall
+#: (importing the package, loading the cached kernels), what compiling some 400-600
+#: families of references' relatives costs in this process (about 5 ms each;
+#: ``docs/benchmarks.md``).
+POOL_MIN_FAMILIES = 500
 
 
 def _row_sets_chunk(jobs: Sequence[tuple[Family, Sequence[str], Mapping[str, Any] | None]],
