@@ -1047,10 +1047,10 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
 
 
 #: Fewest families :func:`compile_row_sets` sends to worker processes: below it they are
-#: compiled in this process. Starting two spawned workers costs about 2 CPU-s and 3 s wall
-#: (importing the package, loading the cached kernels), what compiling some 400-600
+#: compiled in this process. Starting two spawned workers costs about 2 CPU-s and 1-3 s
+#: wall (importing the package, loading the cached kernels), what compiling some 400-500
 #: families of references' relatives costs in this process (about 5 ms each;
-#: ``docs/benchmarks.md``).
+#: ``benchmarks/row_sets_pool.py``, ``docs/benchmarks.md``).
 POOL_MIN_FAMILIES = 500
 
 
