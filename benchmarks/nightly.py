@@ -60,7 +60,8 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
             folder: Path, profile_night: bool = False, reuse_searches: bool = True,
             compare: bool = False, profile_file: Path | None = None,
             save_full: Path | None = None, night_from: Path | None = None,
-            prime: bool = False, profile_cpu: bool = False) -> dict:
+            prime: bool = False, profile_cpu: bool = False, profile_full: bool = False,
+            full_only: bool = False, reference_kin: float | None = None) -> dict:
     markers = panel()
     total_pm = n_pm + new_pm
     unrelated = min(0.95, max(0.1, 1.0 - 0.6 * n_missing / total_pm))
@@ -81,9 +82,13 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
                  "families_changed": len(retyped), "workers": workers,
                  "reuse_searches": reuse_searches,
                  "machine": platform.platform(), "date": time.strftime("%Y-%m-%d")}
+    extra = {} if reference_kin is None else {"reference_kin": reference_kin}
+    if extra:
+        out["reference_kin"] = reference_kin
+
     def one(store: CaseStore, name: str, data, reuse: bool) -> None:  # noqa: ANN001
         profiler = None
-        if profile_night and name != "full":
+        if profile_night and name != "full" or profile_full and name == "full":
             # cProfile's default clock is wall time, which the other jobs' load inflates;
             # with --profile-cpu the main process's CPU time (time.process_time).
             profiler = cProfile.Profile(time.process_time) if profile_cpu else \
@@ -95,7 +100,7 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
         if profiler is not None:
             profiler.enable()
         summary = run_store(store, data, workers=workers, min_markers=8,
-                            reuse_searches=reuse)
+                            reuse_searches=reuse, **extra)
         if profiler is not None:
             profiler.disable()
             print(f"--- {name}", file=sys.stderr)
@@ -152,6 +157,8 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
             if save_full is not None:
                 copy_state(folder, save_full)
                 (save_full / "full.json").write_text(json.dumps({"full": out["full"]}))
+        if full_only:
+            return _finish(out, None)
         if compare:
             # The same store and tables twice: tonight without reuse, then with it.
             other = folder / "without"
@@ -169,8 +176,14 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
                 one(store, "unchanged_night", first, reuse_searches)
         with CaseStore(folder / "cases.db") as store:
             one(store, "night", night, reuse_searches)
-    out["night_fraction_of_full"] = round(out["night"]["wall_s"] / out["full"]["wall_s"], 3)
-    out["night_cpu_fraction_of_full"] = round(out["night"]["cpu_s"] / out["full"]["cpu_s"], 3)
+    return _finish(out, "night")
+
+
+def _finish(out: dict, night: str | None) -> dict:
+    if night is not None:
+        out["night_fraction_of_full"] = round(out[night]["wall_s"] / out["full"]["wall_s"], 3)
+        out["night_cpu_fraction_of_full"] = round(out[night]["cpu_s"] / out["full"]["cpu_s"],
+                                                  3)
     out["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out["peak_mb_workers"] = round(
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
@@ -189,11 +202,19 @@ def main() -> None:
                     help="Profile the night's run (cProfile, top 30 by cumulative time, on "
                          "standard error; its wall time then includes the profiler's cost).")
     ap.add_argument("--profile-cpu", action="store_true",
-                    help="With --profile-night, time the profile by the process's CPU "
-                         "seconds (time.process_time) instead of wall time.")
+                    help="With --profile-night or --profile-full, time the profile by "
+                         "the process's CPU seconds (time.process_time), not wall time.")
     ap.add_argument("--profile-file", type=Path, default=None,
-                    help="With --profile-night, also dump each night's profile to "
-                         "PROFILE_FILE.<night> (pstats format).")
+                    help="With --profile-night or --profile-full, also dump each "
+                         "profiled run's profile to PROFILE_FILE.<run> (pstats format).")
+    ap.add_argument("--profile-full", action="store_true",
+                    help="Profile the full run (as --profile-night the nights).")
+    ap.add_argument("--full-only", action="store_true",
+                    help="Stop after the full run (no night).")
+    ap.add_argument("--reference-kin", type=float, default=None,
+                    help="The references' relatives' prior weight (identify's "
+                         "reference_kin; default the engine's): 0 runs without them, to "
+                         "measure what they cost.")
     ap.add_argument("--save-full", type=Path, default=None,
                     help="Copy the store and tables after the full run to this folder "
                          "(with the full run's figures), for --night-from.")
@@ -216,13 +237,15 @@ def main() -> None:
         a.dir.mkdir(parents=True, exist_ok=True)
         result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed, a.dir,
                          a.profile_night, a.reuse_searches, a.compare_reuse, a.profile_file,
-                         a.save_full, a.night_from, a.prime, a.profile_cpu)
+                         a.save_full, a.night_from, a.prime, a.profile_cpu,
+                         a.profile_full, a.full_only, a.reference_kin)
     else:
         with tempfile.TemporaryDirectory(prefix="fm-nightly-") as tmp:
             result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed,
                              Path(tmp), a.profile_night, a.reuse_searches, a.compare_reuse,
                              a.profile_file, a.save_full, a.night_from, a.prime,
-                             a.profile_cpu)
+                             a.profile_cpu, a.profile_full, a.full_only,
+                             a.reference_kin)
     print(json.dumps(result))
 
 

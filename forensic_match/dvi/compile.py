@@ -1044,3 +1044,85 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
     out.keys = keys
     out.compiled_families = tuple(f.id for f in families)
     return out
+
+
+#: Fewest families :func:`compile_row_sets` sends to worker processes: below it they are
+#: compiled in this process. Starting two spawned workers costs about 2 CPU-s and 1-3 s
+#: wall (importing the package, loading the cached kernels), what compiling some 400-500
+#: families of references' relatives costs in this process (about 5 ms each;
+#: ``benchmarks/row_sets_pool.py``, ``docs/benchmarks.md``).
+POOL_MIN_FAMILIES = 500
+
+
+def _row_sets_chunk(jobs: Sequence[tuple[Family, Sequence[str], Mapping[str, Any] | None]],
+                    markers: Sequence[Marker], theta: float,
+                    ) -> tuple[list[list[CompiledRow]], list[tuple[str, type[Warning]]]]:
+    """:func:`compile_rows` of each job in a worker, with the warnings it gave (a worker's
+    warnings would otherwise not reach the caller)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rows = [compile_rows(f, persons, markers, theta=theta, observation=obs)
+                for f, persons, obs in jobs]
+    return rows, [(str(w.message), w.category) for w in caught]
+
+
+def compile_row_sets(jobs: Sequence[tuple[Family, Sequence[str], Mapping[str, Any] | None]],
+                     markers: Sequence[Marker], *, theta: float = 0.0, workers: int = 1,
+                     ) -> list[list[CompiledRow]]:
+    """:func:`compile_rows` of many families, over worker processes.
+
+    Parameters
+    ----------
+    jobs : sequence of (Family, persons, observation)
+        Each family, the persons whose rows are compiled and the observation models of its
+        degraded typed members (or ``None``), as :func:`compile_rows` takes them.
+    markers : sequence of Marker
+    theta : float
+        As :func:`compile_rows`.
+    workers : int
+        Processes to compile in; 1, or fewer than :data:`POOL_MIN_FAMILIES` jobs, compiles
+        in this process. The workers' warnings (e.g.
+        :class:`~forensic_match.errors.ThetaFallbackWarning`) are given again here.
+
+    Returns
+    -------
+    list of list of CompiledRow
+        Each job's rows, in the order of ``jobs``: the rows :func:`compile_rows` gives, bit
+        for bit.
+
+    Examples
+    --------
+    >>> from forensic_match import Marker
+    >>> from forensic_match.cases import Family
+    >>> from forensic_match.pedigree import Pedigree
+    >>> m = Marker("TH01", ["6", "7", "9.3"], [0.2, 0.3, 0.5])
+    >>> ped = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+    ...                              ("MP", "FA", "MO", "M"), ("SIB", "FA", "MO", "F")])
+    >>> fam = Family("F1", ped, ["MP"], {"FA": {"TH01": ("6", "7")}})
+    >>> rows = compile_row_sets([(fam, ["MP", "SIB"], None)], [m])
+    >>> [len(r) for r in rows]
+    [2]
+    >>> bool(np.array_equal(rows[0][0].log10_lr, compile_rows(fam, ["MP"], [m])[0].log10_lr))
+    True
+    """
+    jobs = list(jobs)
+    markers = tuple(markers)
+    if workers <= 1 or len(jobs) < POOL_MIN_FAMILIES:
+        return [compile_rows(f, persons, markers, theta=theta, observation=obs)
+                for f, persons, obs in jobs]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    n_chunks = min(len(jobs), workers * 16)
+    bounds = np.linspace(0, len(jobs), n_chunks + 1).astype(int)
+    out: list[list[CompiledRow]] = []
+    # spawn, not fork: numba's thread pools are not fork-safe (as compile_families).
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        futures = [pool.submit(_row_sets_chunk, jobs[bounds[c]:bounds[c + 1]], markers, theta)
+                   for c in range(n_chunks)]
+        for fut in futures:
+            rows, caught = fut.result()
+            out.extend(rows)
+            for message, category in caught:
+                warnings.warn(message, category, stacklevel=2)
+    return out

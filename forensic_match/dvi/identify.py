@@ -856,7 +856,8 @@ class _Rounds:
             return None
         if self.kin_tables is None:
             self.kin_tables = ReferenceKinTables(self.panel, self.compiled.theta,
-                                                 kept=self.kin_rows, memo=self.kin_drawn)
+                                                 kept=self.kin_rows, memo=self.kin_drawn,
+                                                 workers=self.relatives.workers)
         families = [(_conditioned_family(self.fam_by_id[fid], self.conditioned),
                      sorted(refs[fid]), _observations(self.conditioned, fid) or None)
                     for fid in sorted(self.in_play) if refs[fid]]
@@ -864,6 +865,7 @@ class _Rounds:
         scores = None if self.snp is None and self.lineage is None else \
             (lambda rows, ext: self.snp_scores(rows, ext, remaining, self.lineage_scores(
                 rows, ext, remaining, None)))
+        self.kin_tables.prepare(families)       # compiled over the worker processes
         kin = stack_reference_kin(families, self.kin_tables, scores=scores, only=only)
         memo, self.kin_memo = self.kin_memo, None
         if kin.tables is None:
@@ -1021,6 +1023,11 @@ class _RowsById:
             if self.reuse is not None else {}
         # The rows :meth:`take` gave from ``reuse``: id -> (its row there, the row given).
         self._taken: dict[str, tuple[int, CompiledRow]] = {}
+
+    def has(self, ids: list[str]) -> bool:
+        """Whether :meth:`take` would give the rows of ``ids`` (nothing taken)."""
+        return all(i in self.rows or (self.reuse is not None and i in self.index)
+                   for i in ids)
 
     def take(self, ids: list[str]) -> list[CompiledRow] | None:
         """The rows of ``ids`` if all were compiled before, else ``None``."""

@@ -35,21 +35,33 @@ class ReferenceKinTables:
     With ``kept`` (rows by id, e.g. an earlier identification's: an object with
     ``take(ids)``, the rows or ``None`` unless all are there, ``keep(ids, names, rows,
     sexes)`` and ``used``, the ids kept), a family whose rows' ids (:meth:`ids`) are all
-    there takes them instead of compiling, and every family's rows are kept in it. With
+    there takes them instead of compiling, and every family's rows are kept in it (``kept``
+    also answers ``has(ids)``: whether :meth:`take` would give them). With
     ``memo`` too (an earlier identification's
     :class:`~forensic_match.dvi.reference_kin_memo.ReferenceKinMemo`), a family whose
     content (:func:`~forensic_match.dvi.reference_kin_memo.reference_kin_digest`) the memo
     holds takes its relatives and their ids from it, and their rows from ``kept``, without
-    drawing or hashing them again; :meth:`memo_now` is the memo to keep for the next."""
+    drawing or hashing them again; :meth:`memo_now` is the memo to keep for the next.
+
+    :meth:`prepare` compiles the rows of many families at once over ``workers`` processes
+    (:func:`~forensic_match.dvi.compile.compile_row_sets`); :meth:`entry` then gives the
+    same relatives, rows (bit for bit), ids and kept rows as without it."""
 
     def __init__(self, panel: Sequence[Marker], theta: float = 0.0, *,
-                 kept: Any = None, memo: ReferenceKinMemo | None = None) -> None:
+                 kept: Any = None, memo: ReferenceKinMemo | None = None,
+                 workers: int = 1) -> None:
         from forensic_match.markers import markers_digest
 
         self.panel, self.theta = tuple(panel), theta
         self.digest = markers_digest(self.panel)
         self.kept = kept
         self.memo = memo
+        self.workers = workers
+        # By state, what :meth:`prepare` did ahead of :meth:`entry`: the content digest
+        # (or None), the relatives drawn, and the rows compiled.
+        self._digests: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str | None] = {}
+        self._drawn: dict[tuple[str, tuple[str, ...], tuple[str, ...]], AlternativeSet] = {}
+        self._compiled: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[Any]] = {}
         # (relatives, sexes, rows, extended family or None: drawn on demand)
         self.cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]],
                          tuple[tuple[Alternative, ...], list[str], list[Any],
@@ -73,13 +85,56 @@ class ReferenceKinTables:
         extended family: :meth:`extended`)."""
         key = self.state(family, references)
         if key not in self.cache:
-            # Keyed by content only where the rows can be taken by id too.
-            digest = reference_kin_digest(family, references, observation, self.digest,
-                                          self.theta) \
-                if self.memo is not None and self.kept is not None else None
+            digest = self._digest(key, family, references, observation)
             if digest is None or not self._take(key, digest, family):
                 self._draw(key, digest, family, references, observation)
         return self.cache[key][:3]
+
+    def prepare(self, families: Sequence[tuple[Family, Sequence[str],
+                                               dict[str, Any] | None]]) -> None:
+        """Draw the relatives of every family of ``families`` (family, references,
+        observation) that :meth:`entry` would draw, and compile those whose rows are not
+        kept in one batch over the worker processes; nothing is kept or noted yet:
+        :meth:`entry` does that, family by family, as without this."""
+        from forensic_match.dvi.compile import compile_row_sets
+
+        jobs: list[tuple[Any, ...]] = []
+        for family, references, observation in families:
+            key = self.state(family, references)
+            if key in self.cache or key in self._drawn:
+                continue
+            digest = self._digest(key, family, references, observation)
+            if digest is not None and self._can_take(digest):
+                continue
+            alts = reference_kin(family, references)
+            self._drawn[key] = alts
+            persons = [a.person for a in alts.alternatives]
+            if not persons:
+                continue
+            if self.kept is not None and self.kept.has(self._ids(key, alts, observation)):
+                continue
+            jobs.append((key, alts.family, persons, observation))
+        rows = compile_row_sets([job[1:] for job in jobs], self.panel, theta=self.theta,
+                                workers=self.workers)
+        for job, fam_rows in zip(jobs, rows, strict=True):
+            self._compiled[job[0]] = fam_rows
+
+    def _digest(self, key: tuple[str, tuple[str, ...], tuple[str, ...]], family: Family,
+                references: Sequence[str], observation: dict[str, Any] | None) -> str | None:
+        """The family's content digest (once per state), or ``None`` without a memo or
+        ``kept`` (keyed by content only where the rows can be taken by id too)."""
+        if self.memo is None or self.kept is None:
+            return None
+        if key not in self._digests:
+            self._digests[key] = reference_kin_digest(family, references, observation,
+                                                      self.digest, self.theta)
+        return self._digests[key]
+
+    def _can_take(self, digest: str) -> bool:
+        """Whether :meth:`_take` would take the family of ``digest`` (without taking it)."""
+        assert self.memo is not None and self.kept is not None
+        got = self.memo.entries.get(digest)
+        return got is not None and self.kept.has([e[5] for e in got])
 
     def tables(self, family: Family, references: Sequence[str],
                observation: dict[str, Any] | None = None,
@@ -124,15 +179,19 @@ class ReferenceKinTables:
     def _draw(self, key: tuple[str, tuple[str, ...], tuple[str, ...]], digest: str | None,
               family: Family, references: Sequence[str],
               observation: dict[str, Any] | None) -> None:
-        alts = reference_kin(family, references)
+        alts = self._drawn.pop(key, None)
+        if alts is None:
+            alts = reference_kin(family, references)
         persons = [a.person for a in alts.alternatives]
         sexes = [alts.family.pedigree.sex_of(p) for p in persons]
         ids = self._ids(key, alts, observation) \
             if self.kept is not None and persons else None
         rows = None if ids is None else self.kept.take(ids)
+        compiled = self._compiled.pop(key, None)    # by prepare
         if rows is None:
-            rows = compile_rows(alts.family, persons, self.panel, theta=self.theta,
-                                observation=observation) if persons else []
+            rows = compiled if compiled is not None else \
+                compile_rows(alts.family, persons, self.panel, theta=self.theta,
+                             observation=observation) if persons else []
         if ids is not None:
             self.kept.keep(ids, [(family.id, p) for p in persons], rows, sexes)
         self.cache[key] = (alts.alternatives, sexes, list(rows), alts.family)
