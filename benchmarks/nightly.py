@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/nightly.py --missing 22295 --pm 10000 --new-pm 100 --changed 50
+    python benchmarks/nightly.py --missing 22295 --pm 10000 --new-pm 100 --changed 50 \
+        [--evidence [--place]]
 
 A programme is simulated (one missing person per family, as ``programme.py scale``); the
 first run stores every family and ``--pm`` PM samples in a fresh SQLite store and identifies
@@ -17,7 +18,10 @@ reusing the last run's searches, then the store with it: ``run_store(reuse_searc
 ``--profile-night`` profiles the night(s). ``--save-full DIR`` keeps the store and tables
 after the full run, and ``--night-from DIR`` runs only the night from such a copy (to compare
 two versions' nights on one full run; ``--prime`` runs the full run's data once more
-before the night, so that each version's night follows a run of its own).
+before the night, so that each version's night follows a run of its own). ``--evidence``
+simulates AM records and PM findings and weighs them with the DNA (``run --evidence``),
+``--place`` adds the place-and-date prior (``--place-prior``, the programme's district
+coordinates coming with every run).
 """
 
 from __future__ import annotations
@@ -61,12 +65,14 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
             compare: bool = False, profile_file: Path | None = None,
             save_full: Path | None = None, night_from: Path | None = None,
             prime: bool = False, profile_cpu: bool = False, profile_full: bool = False,
-            full_only: bool = False, reference_kin: float | None = None) -> dict:
+            full_only: bool = False, reference_kin: float | None = None,
+            evidence: bool = False, place: bool = False) -> dict:
     markers = panel()
     total_pm = n_pm + new_pm
     unrelated = min(0.95, max(0.1, 1.0 - 0.6 * n_missing / total_pm))
     prog = simulate_programme(n_missing, total_pm, markers=markers, seed=seed,
-                              missing_per_family={1: 1.0}, unrelated=unrelated)
+                              missing_per_family={1: 1.0}, unrelated=unrelated,
+                              evidence=evidence)
     ds = prog.dataset
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -82,9 +88,14 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
                  "families_changed": len(retyped), "workers": workers,
                  "reuse_searches": reuse_searches,
                  "machine": platform.platform(), "date": time.strftime("%Y-%m-%d")}
-    extra = {} if reference_kin is None else {"reference_kin": reference_kin}
+    extra: dict = {} if reference_kin is None else {"reference_kin": reference_kin}
     if extra:
         out["reference_kin"] = reference_kin
+    if evidence:
+        # The simulated AM records and PM findings weighed with the DNA (run --evidence), and
+        # with --place the place-and-date prior (the programme's district coordinates).
+        extra |= {"evidence": True, "place_prior": place}
+        out |= {"evidence": True, "place_prior": place}
 
     def one(store: CaseStore, name: str, data, reuse: bool) -> None:  # noqa: ANN001
         profiler = None
@@ -230,6 +241,10 @@ def main() -> None:
     ap.add_argument("--compare-reuse", action="store_true",
                     help="After the full run, run the night on a copy of the store and "
                          "tables without reuse, then on the store with it.")
+    ap.add_argument("--evidence", action="store_true",
+                    help="Simulate AM records and PM findings and weigh them (run --evidence).")
+    ap.add_argument("--place", action="store_true",
+                    help="With --evidence, the place-and-date prior too (run --place-prior).")
     ap.add_argument("--dir", type=Path, default=None,
                     help="Folder for the store (default: a temporary one, removed after).")
     a = ap.parse_args()
@@ -238,14 +253,14 @@ def main() -> None:
         result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed, a.dir,
                          a.profile_night, a.reuse_searches, a.compare_reuse, a.profile_file,
                          a.save_full, a.night_from, a.prime, a.profile_cpu,
-                         a.profile_full, a.full_only, a.reference_kin)
+                         a.profile_full, a.full_only, a.reference_kin, a.evidence, a.place)
     else:
         with tempfile.TemporaryDirectory(prefix="fm-nightly-") as tmp:
             result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed,
                              Path(tmp), a.profile_night, a.reuse_searches, a.compare_reuse,
                              a.profile_file, a.save_full, a.night_from, a.prime,
                              a.profile_cpu, a.profile_full, a.full_only,
-                             a.reference_kin)
+                             a.reference_kin, a.evidence, a.place)
     print(json.dumps(result))
 
 
