@@ -66,7 +66,7 @@ class Killed(Exception):
 
 
 def _run_nights(folder: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch,
-                ) -> list[dict[str, Any]]:
+                **weigh: Any) -> list[dict[str, Any]]:
     """Run the nights into a fresh store; the fourth is killed once during its decisions and
     run again. Per finished night: identify's result, the stored proposals, the changes."""
     seen: list[Any] = []
@@ -98,10 +98,10 @@ def _run_nights(folder: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch,
 
                 monkeypatch.setattr(identify_module, "decide", dies)
                 with pytest.raises(Killed):
-                    run_store(store, night, min_markers=8, reuse_searches=reuse)
+                    run_store(store, night, min_markers=8, reuse_searches=reuse, **weigh)
                 monkeypatch.setattr(identify_module, "decide", real)
             drawn[0] = 0
-            summary = run_store(store, night, min_markers=8, reuse_searches=reuse)
+            summary = run_store(store, night, min_markers=8, reuse_searches=reuse, **weigh)
             proposals = sorted(
                 (p["pm"], p["family_id"], p["missing"], p["rule"], p["basis_sha256"],
                  p["log10_lr"], p["posterior"], p["state"], p["needs_review"])
@@ -306,3 +306,33 @@ def test_the_command_line_switch(tmp_path: Path) -> None:
     assert set(load_memos(memo_file)) == MEMOS
     with CaseStore(db) as store:
         assert store.changes() == []
+
+
+def test_evidence_nights_take_the_kept_rows(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nights that weigh the AM/PM evidence search everything, but take the compiled rows
+    kept beside the tables (relative alternatives by family content, conditioned rows and
+    the references' relatives by id): the same decisions as nights that keep nothing."""
+    (tmp_path / "on").mkdir()
+    (tmp_path / "off").mkdir()
+    on = _run_nights(tmp_path / "on", True, monkeypatch, evidence=True)
+    off = _run_nights(tmp_path / "off", False, monkeypatch, evidence=True)
+    assert len(on) == len(off) == 4
+    for n, (a, b) in enumerate(zip(on, off)):
+        assert_same_decisions(a["result"], b["result"])
+        assert len(a["proposals"]) == len(b["proposals"])
+        for x, y in zip(a["proposals"], b["proposals"]):
+            assert all(_close(u, v) for u, v in zip(x, y)), (n, x, y)
+        assert len(a["changes"]) == len(b["changes"])
+        for x, y in zip(a["changes"], b["changes"]):
+            assert all(_close(u, v) for u, v in zip(x, y)), (n, x, y)
+    assert on[-1]["proposals"]
+    # No search was reused (evidence), but the rows' files were kept and read. (The
+    # evidence draws each family's alternatives again for its relatives' models.)
+    assert all("searches_reused" not in a["result"].counts for a in on)
+    assert not (tmp_path / "on" / "cases.db.tables" / "tables.search.npz").exists()
+    for name in ("tables.conditioned.npz", "tables.alternatives.npz",
+                 "tables.reference_kin.npz"):
+        assert (tmp_path / "on" / "cases.db.tables" / name).exists()
+        assert not (tmp_path / "off" / "cases.db.tables" / name).exists()
+

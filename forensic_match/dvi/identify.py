@@ -376,11 +376,12 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         (:func:`~forensic_match.dvi.search_reuse.search_reusing`): the same candidates and
         decisions as without, LR sums within rounding (``docs/store.md``, "Nightly reuse of
         the searches"). Rows removed since the memos are found in ``reuse``/``cache``'s
-        tables; where they are not, that search is done in full. Not used with
-        ``evidence``, ``lineage`` or ``snp``. ``None`` (default): every search in full. With
-        ``cache`` too, each family's relative alternatives and their rows are taken from the
-        earlier identification's memo beside ``cache`` where the family's content is
-        unchanged (:mod:`~forensic_match.dvi.alternatives_memo`), and (theta 0) the
+        tables; where they are not, that search is done in full. With ``evidence``,
+        ``lineage`` or ``snp`` the searches are done in full, but the compiled rows' memos
+        below are used all the same (give ``{}``). ``None`` (default): every search in
+        full. With ``cache`` too, each family's relative alternatives and their rows are
+        taken from the earlier identification's memo beside ``cache`` where the family's
+        content is unchanged (:mod:`~forensic_match.dvi.alternatives_memo`), and (theta 0) the
         references' relatives' rows from the earlier identification's file of them beside
         ``cache`` where their ids (content hashes) are unchanged, with the relatives and
         their ids from its memo of them where the family's content, references and
@@ -470,13 +471,16 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         memo=None if cache is None or search_memos is None
         else load_alternatives_memo(_alternatives_cache(cache)))
     row_ids = list(compiled.keys)
-    if night is not None and cache is not None and compiled.theta == 0:
+    # The compiled rows' memos (conditioned rows and the references' relatives by id, their
+    # drawing by content) serve whenever memos are given: rows are DNA tables, the same
+    # with evidence, lineage or SNPs, whose searches are nevertheless done in full.
+    if search_memos is not None and cache is not None and compiled.theta == 0:
         # (With theta a conditioned family's ThetaFallbackWarning is given when it is
         # compiled; reused rows would not give it again: theta runs compile them.)
         relatives_cache.conditioned = _RowsById(
             panel, compiled.theta, _load_cache(_conditioned_cache(cache)))
     kin_rows = kin_drawn = None
-    if night is not None and cache is not None and compiled.theta == 0:
+    if search_memos is not None and cache is not None and compiled.theta == 0:
         from forensic_match.dvi.reference_kin_memo import load_reference_kin_memo
 
         # The references' relatives' rows of the last identification, by id: taken instead

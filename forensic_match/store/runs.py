@@ -216,8 +216,9 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         (``tables.search.npz``) and let the next run search only what changed since
         (``docs/store.md``, "Nightly reuse of the searches"): the same candidates,
         identifications and proposals as searching everything. ``False``: search everything
-        and keep nothing (the reference the reuse is tested against). Not used with
-        ``evidence``.
+        and keep nothing (the reference the reuse is tested against). With ``evidence`` or
+        ``lineage`` the searches are done in full, but the compiled rows kept beside the
+        tables are still taken (the same rows).
     **options
         Passed to :func:`~forensic_match.dvi.identify.identify` (``min_markers``, ``theta``,
         ``posterior_threshold``...) and recorded, hashed, as the run's configuration.
@@ -405,6 +406,11 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
             night = NightSearches(load_memos(memo_file))
             night.keep_rows(previous, previous.keys if previous is not None else [])
             options = dict(options, reuse=previous, search_memos=night.memos)
+        elif reuse_searches and tables_dir is not None:
+            # Evidence and lineage runs search everything, but take the compiled rows kept
+            # beside the tables (relative alternatives, conditioned rows, the references'
+            # relatives): DNA tables, the same bits whatever else is weighed.
+            options = dict(options, search_memos={})
         result = identify(ds.am, ds.pm, ds.markers, workers=workers, cache=cache, **options)
         if pairs_file is not None:
             save_same_source_memo(pairs_file, options["same_source_memo"])
