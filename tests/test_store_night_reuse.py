@@ -160,12 +160,8 @@ def assert_same_decisions(got: Any, want: Any) -> None:
     assert got.held_back.equals(want.held_back)
 
 
-def test_nights_with_reuse_equal_nights_without(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "on").mkdir()
-    (tmp_path / "off").mkdir()
-    on = _run_nights(tmp_path / "on", True, monkeypatch)
-    off = _run_nights(tmp_path / "off", False, monkeypatch)
+def _assert_same_nights(on: list[dict[str, Any]], off: list[dict[str, Any]]) -> None:
+    """Night by night: the same decisions, stored proposals and candidate changes."""
     assert len(on) == len(off) == 4
     for n, (a, b) in enumerate(zip(on, off)):
         assert_same_decisions(a["result"], b["result"])
@@ -175,6 +171,16 @@ def test_nights_with_reuse_equal_nights_without(tmp_path: Path,
         assert len(a["changes"]) == len(b["changes"])
         for x, y in zip(a["changes"], b["changes"]):
             assert all(_close(u, v) for u, v in zip(x, y)), (n, x, y)
+
+
+def test_nights_with_reuse_equal_nights_without(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "on").mkdir()
+    (tmp_path / "off").mkdir()
+    on = _run_nights(tmp_path / "on", True, monkeypatch)
+    off = _run_nights(tmp_path / "off", False, monkeypatch)
+    _assert_same_nights(on, off)
+    for n, (a, b) in enumerate(zip(on, off)):
         for k in ("identifications", "new_proposals", "candidates", "compiled_families",
                   *(f"candidates_{c}" for c in runs_module.CHANGES)):
             assert a["counts"].get(k) == b["counts"].get(k), (n, k)
@@ -317,15 +323,7 @@ def test_evidence_nights_take_the_kept_rows(tmp_path: Path,
     (tmp_path / "off").mkdir()
     on = _run_nights(tmp_path / "on", True, monkeypatch, evidence=True)
     off = _run_nights(tmp_path / "off", False, monkeypatch, evidence=True)
-    assert len(on) == len(off) == 4
-    for n, (a, b) in enumerate(zip(on, off)):
-        assert_same_decisions(a["result"], b["result"])
-        assert len(a["proposals"]) == len(b["proposals"])
-        for x, y in zip(a["proposals"], b["proposals"]):
-            assert all(_close(u, v) for u, v in zip(x, y)), (n, x, y)
-        assert len(a["changes"]) == len(b["changes"])
-        for x, y in zip(a["changes"], b["changes"]):
-            assert all(_close(u, v) for u, v in zip(x, y)), (n, x, y)
+    _assert_same_nights(on, off)
     assert on[-1]["proposals"]
     # No search was reused (evidence), but the rows' files were kept and read. (The
     # evidence draws each family's alternatives again for its relatives' models.)
