@@ -250,13 +250,11 @@ class _OnlyFor:
     def __init__(self, shut: np.ndarray, allowed: np.ndarray, also: Any) -> None:
         self.shut, self.allowed, self.also = shut, allowed, also
 
-    def block(self, rows: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+    def block(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
-        allowed = self.allowed if columns is None else self.allowed[columns]
-        out = np.where(self.shut[rows][:, None] & ~allowed[None, :], -np.inf, 0.0)
+        out = np.where(self.shut[rows][:, None] & ~self.allowed[None, :], -np.inf, 0.0)
         if self.also is not None:
-            also = self.also.block(rows) if columns is None else self.also.block(rows, columns)
-            out = out + np.asarray(also, dtype=np.float64)
+            out = out + np.asarray(self.also.block(rows), dtype=np.float64)
         return out
 
 
