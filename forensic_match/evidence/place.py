@@ -13,7 +13,7 @@ defaults.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -322,6 +322,13 @@ class PlacePrior:
         if coordinates is None:
             coordinates = dataset.extra.get("district_coordinates")
         return cls(persons, places, dates, coordinates=coordinates, model=model)
+
+    def require_coordinates(self, places: Iterable[tuple[str, Place]]) -> None:
+        """Check ``(who, place)`` pairs (e.g. a run's bodies, before it stores anything) as
+        the prior reads places: a code without coordinates is an :class:`InputError` naming
+        ``who``."""
+        for who, place in places:
+            self._places.add(place, who)
 
     def weights(self, place: Place, date_recovered: str | None, *,
                 event_date: str | None = None) -> np.ndarray:

@@ -729,15 +729,16 @@ def _place_coordinates(dataset: Any) -> dict[str, Any]:
     ``district_coordinates`` (the laboratory tables' ``--place-coordinates``). The store
     keeps no coordinates between runs: like the frequency table, they come with each run,
     and a changed table is a changed configuration. Every place code of the night's own
-    records is checked here, before anything is stored; codes of earlier nights' records
-    are checked when the prior is built."""
+    records is checked here, as the prior reads them, before anything is stored; codes of
+    earlier nights' records are checked when the prior is built."""
+    from forensic_match.evidence.place import PlacePrior
+    from forensic_match.evidence.records import pm_findings_from_dataset
+
     coordinates = dict(dataset.extra.get("district_coordinates") or {})
-    codes = [(f"person {m!r}", fam.info.get(m, {}).get("place_missing"))
-             for fam in dataset.am for m in fam.missing]
-    codes += [(f"PM sample {s.id!r}", (s.info or {}).get("district")) for s in dataset.pm]
-    for who, code in codes:
-        if isinstance(code, str) and code and code not in coordinates:
-            raise InputError(f"{who}: place {code!r} has no coordinates (give a table of "
-                             f"place codes with lat and lon: --place-coordinates, or the "
-                             f"dataset's district_coordinates); nothing was stored")
+    try:
+        prior = PlacePrior.from_dataset(dataset, coordinates=coordinates)  # the persons
+        prior.require_coordinates((f"PM sample {k!r}", f.district)
+                                  for k, f in pm_findings_from_dataset(dataset).items())
+    except InputError as exc:
+        raise InputError(f"{exc}; nothing was stored") from exc
     return coordinates
