@@ -248,19 +248,19 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=None,
                     help="Folder for the store (default: a temporary one, removed after).")
     a = ap.parse_args()
+
+    def run(folder: Path) -> dict:
+        return nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed, folder,
+                       a.profile_night, a.reuse_searches, a.compare_reuse, a.profile_file,
+                       a.save_full, a.night_from, a.prime, a.profile_cpu, a.profile_full,
+                       a.full_only, a.reference_kin, a.evidence, a.place)
+
     if a.dir is not None:
         a.dir.mkdir(parents=True, exist_ok=True)
-        result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed, a.dir,
-                         a.profile_night, a.reuse_searches, a.compare_reuse, a.profile_file,
-                         a.save_full, a.night_from, a.prime, a.profile_cpu,
-                         a.profile_full, a.full_only, a.reference_kin, a.evidence, a.place)
+        result = run(a.dir)
     else:
         with tempfile.TemporaryDirectory(prefix="fm-nightly-") as tmp:
-            result = nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed,
-                             Path(tmp), a.profile_night, a.reuse_searches, a.compare_reuse,
-                             a.profile_file, a.save_full, a.night_from, a.prime,
-                             a.profile_cpu, a.profile_full, a.full_only,
-                             a.reference_kin, a.evidence, a.place)
+            result = run(Path(tmp))
     print(json.dumps(result))
 
 
