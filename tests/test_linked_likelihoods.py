@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -347,3 +348,111 @@ def test_sequence_reads_likelihoods_and_calls():
     made = calls >= 0
     assert 0 < made.mean() < 1 and (calls[made] == truth[made]).mean() > 0.9
     assert (call_genotypes(like)[depth == 0] == -1).all()
+
+
+# --- the programme search -------------------------------------------------------------------
+
+FAMILY = [("GF", None, None, "M"), ("GM", None, None, "F"), ("FA", "GF", "GM", "M"),
+          ("UN", "GF", "GM", "M"), ("MO", None, None, "F"), ("MP", "FA", "MO", "M"),
+          ("AW", None, None, "F"), ("CO", "UN", "AW", "F")]
+CHROMS = ("19", "20", "21", "22")
+
+
+def _programme(seed=3, n=4, single="CO", chroms=CHROMS):
+    from forensic_match.linked.programme import snp_families
+    from forensic_match.linked.simulate import degrade, drop_genes
+    from forensic_match.pedigree import Pedigree
+
+    panel = PANEL.subset([m.name for m, c in zip(PANEL.markers, PANEL.chrom) if c in chroms])
+    ped = Pedigree.from_records(FAMILY)
+    rng = np.random.default_rng(seed)
+    keys, codes, truth = [], [], []
+    for k in range(n):
+        haps = drop_genes(ped, panel, rng)
+        for ident in (("UN", "GM") if k % 2 else (single,)):
+            keys.append((f"F{k}", ident))
+            codes.append(degrade(haps[ident], panel.freq_a1, rng, error=0.01, missing=0.1))
+        truth.append(haps["MP"].sum(axis=0))
+    fams = snp_families({f"F{k}": (ped, ["MP"]) for k in range(n)}, keys, np.stack(codes))
+    return panel, fams, [f"B{k}" for k in range(n)], np.stack(truth), rng
+
+
+def test_programme_search_with_likelihoods_of_calls_equals_the_call_search():
+    from forensic_match.linked.programme import search_programme
+    from forensic_match.linked.simulate import degrade
+
+    panel, fams, ids, truth, rng = _programme()
+    pm = np.stack([degrade(_haps(t), panel.freq_a1, rng, error=0.01, missing=0.2)
+                   for t in truth])
+    like = np.stack([_call_likelihoods(panel, row, 0.0, 0.0) for row in pm])
+    opts = {"pm_error": 0.01, "screen_threshold": -50.0, "min_snps": 10, "fst": 0.01}
+    calls = search_programme(panel, fams, ids, pm, **opts)
+    liked = search_programme(panel, fams, ids, like, **opts)
+    assert liked.parameters["pm_input"] == "genotype likelihoods"
+    for table, keys in ((calls.pairs, ["pm", "family", "missing", "reference"]),
+                        (calls.candidates, ["pm", "family", "missing"])):
+        other = liked.pairs if table is calls.pairs else liked.candidates
+        joined = table.join(other, on=keys)
+        assert joined.height == table.height == other.height
+        for col in ("log10_lr", "screen_log10_lr"):
+            assert joined[f"{col}_right"].to_numpy() == pytest.approx(
+                joined[col].to_numpy(), rel=1e-9, abs=1e-9)
+    assert set(calls.candidates["method"]) == {"pair (exact)", "family (exact)"}
+    assert liked.by_pm["segments_cm"].to_list() == pytest.approx(
+        calls.by_pm["segments_cm"].to_list(), rel=1e-9)
+    with pytest.raises(InputError, match="pm_dropout"):
+        search_programme(panel, fams, ids, like, pm_dropout=0.1)
+    with pytest.raises(InputError, match="not all 0"):
+        search_programme(panel, fams, ids, like * 0)
+
+
+def _haps(total):
+    """Two haplotypes carrying ``total`` copies of allele 1 (the phase does not matter to
+    :func:`degrade`)."""
+    return np.stack([(total >= 1).astype(np.int8), (total == 2).astype(np.int8)])
+
+
+def test_likelihood_screen_is_the_unlinked_lr():
+    """The screen kernel equals a plain loop and the HMM's unlinked limit with likelihoods."""
+    from forensic_match.linked._pair_numba import mixed_likelihoods
+    from forensic_match.linked._screen_numba import screen_scores_likelihoods
+    from forensic_match.linked.pair import emission_table
+
+    ped = RELATIONSHIPS["avuncular"].pedigree()
+    proc, unrel = pair_process(ped, "A", "B"), _unrelated_process("A", "B")
+    panel = SUB.subset([m.name for m in SUB.markers[:60]])
+    rng = np.random.default_rng(8)
+    like = np.stack([sequence_reads(rng.integers(0, 3, len(panel)), rng, depth=1.5,
+                                    error=0.01)[0] for _ in range(3)])
+    refs = rng.integers(-1, 3, (4, len(panel))).astype(np.int8)
+    weights = np.bincount(proc.column, minlength=proc.used.size) / proc.n_states
+    num = np.ascontiguousarray((emission_table(proc, panel, error=(0.0, 0.02), fst=0.01)
+                                @ weights)[:, 1:, :])
+    den = np.ascontiguousarray(emission_table(unrel, panel, error=(0.0, 0.02),
+                                              fst=0.01)[:, 1:, :, 0])
+    mixed = np.stack([mixed_likelihoods(panel.freq_a1, row, 0.03) for row in like])
+    fast = screen_scores_likelihoods(num, den, mixed, refs, block=2)
+    free = panel.without_linkage()
+    for i in range(3):
+        for j in range(4):
+            loop = sum(math.log10(mixed[i, m] @ num[m, :, refs[j, m] + 1]
+                                  / (mixed[i, m] @ den[m, :, refs[j, m] + 1]))
+                       for m in range(len(panel)))
+            assert fast[i, j] == pytest.approx(loop, rel=1e-12, abs=1e-12)
+            hmm = (pair_log_likelihood(proc, free, like[i], refs[j], error=(0.03, 0.02),
+                                       fst=0.01)
+                   - pair_log_likelihood(unrel, free, like[i], refs[j], error=(0.03, 0.02),
+                                         fst=0.01)) / math.log(10)
+            assert fast[i, j] == pytest.approx(hmm, rel=1e-9, abs=1e-9)
+
+
+def test_low_coverage_bones_find_their_families():
+    from forensic_match.linked.programme import search_programme
+
+    panel, fams, ids, truth, rng = _programme(seed=5, single="UN", chroms=PANEL.chromosomes)
+    like = np.stack([sequence_reads(t, rng, depth=2.0, error=0.01)[0] for t in truth])
+    res = search_programme(panel, fams, ids, like, pm_error=0.01, min_snps=10, fst=0.01)
+    best = res.by_pm.filter(pl.col("rank") == 1)
+    assert best["pm"].to_list() == ids
+    assert best["family"].to_list() == [f"F{k}" for k in range(len(ids))]
+    assert (best["log10_lr"] > 10).all()
