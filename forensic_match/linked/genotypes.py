@@ -54,13 +54,14 @@ def read_snp_reference_genotypes(path: str | Path, panel: SnpPanel
     samples : tuple of (family or None, sample id)
     codes : numpy.ndarray of int8, shape (samples, markers)
     """
-    if _is_vcf(path):
+    if is_vcf(path):
         samples, codes = read_vcf_genotypes(path, panel)
         return tuple((None, s) for s in samples), codes
     return _read_long(path, panel, family=True)
 
 
-def _is_vcf(path: str | Path) -> bool:
+def is_vcf(path: str | Path) -> bool:
+    """Whether the file name ends as a VCF or BCF does."""
     name = str(path).lower()
     return name.endswith((".vcf", ".vcf.gz", ".vcf.bgz", ".bcf"))
 
@@ -68,7 +69,7 @@ def _is_vcf(path: str | Path) -> bool:
 def read_snp_samples(path: str | Path, panel: SnpPanel) -> tuple[tuple[str, ...], np.ndarray]:
     """Call codes of a long-form table (:func:`read_snp_genotypes`) or a VCF
     (:func:`read_vcf_genotypes`), by the file name's ending."""
-    if _is_vcf(path):
+    if is_vcf(path):
         return read_vcf_genotypes(path, panel)
     keys, codes = _read_long(path, panel, family=False)
     return tuple(sample for _, sample in keys), codes
