@@ -1154,7 +1154,8 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
               help="Sex letters of the pedigree table: M/F, or Spanish H (hombre) / M (mujer).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 def snp_search_command(pedigrees: str, references: str, pm_path: str,
-                       pm_likelihoods: str | None, out_dir: str, panel_path: str | None, map_path: str | None, chromosomes: str | None,
+                       pm_likelihoods: str | None, out_dir: str, panel_path: str | None,
+                       map_path: str | None, chromosomes: str | None,
                        fst: float, pm_error: float, reference_error: float, pm_dropout: float,
                        min_snps: int, screen_threshold: float, top: int, approximation: str,
                        family_max_persons: int, family_max_bits: int, no_segments: bool,

@@ -480,8 +480,8 @@ class CandidateScorer:
     def candidate(self, pm_key: Any, pm: np.ndarray, fam: SnpFamily, mp: str,
                   members: Sequence[_Link]) -> tuple[str, float, dict[str, float]]:
         """``(method, log10 LR, {reference: pairwise log10 LR})`` of the PM sample (call
-        codes or genotype likelihoods ``pm``) being ``mp`` of ``fam``; ``members`` are the scored links of
-        (``fam``, ``mp``), at least one."""
+        codes or genotype likelihoods ``pm``) being ``mp`` of ``fam``; ``members`` are the
+        scored links of (``fam``, ``mp``), at least one."""
         scores = {link.reference: self.pair_lr(pm_key, pm, link,
                                                 fam.references[link.reference])
                   for link in members}
