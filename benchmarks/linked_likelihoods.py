@@ -16,8 +16,8 @@ made from the same likelihoods (the most likely genotype, missing below a qualit
 ``10 log10(best / second best)`` of 0 or ``--min-quality``), analysed with genotype error
 ``--pm-error`` as calls are. Unrelated pairs (independent founders) are scored against the
 same relationship. The screen (the unlinked LR, what ``search_programme`` uses) is reported
-too: of the related pairs with linked LR >= 1e4, how many the screen drops at threshold 1
-(log10), and the share of unrelated pairs that pass it. Markdown is printed;
+too: of the related pairs with linked LR >= 1e4, how many the screen drops at thresholds
+(log10) -1, 0 and 1, and the share of unrelated pairs that pass it. Markdown is printed;
 ``docs/validation.md`` holds a copy with the command.
 """
 
@@ -80,7 +80,7 @@ def main() -> None:
     ap.add_argument("--ref-error", type=float, default=0.01)
     ap.add_argument("--ref-missing", type=float, default=0.1)
     ap.add_argument("--min-quality", type=float, default=10.0)
-    ap.add_argument("--screen-threshold", type=float, default=1.0)
+    ap.add_argument("--screen-thresholds", nargs="+", type=float, default=[-1.0, 0.0, 1.0])
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
@@ -123,23 +123,26 @@ def main() -> None:
                              float(np.median(rel[:, 0])),
                              *[float(np.mean(un[:, 0] >= math.log10(t))) for t in (10, 100,
                                                                                    1000)],
-                             float(un[:, 0].max()),
-                             int(np.sum(strong & (rel[:, 1] < args.screen_threshold))),
-                             int(strong.sum()),
-                             float(np.mean(un[:, 1] >= args.screen_threshold))))
+                             float(un[:, 0].max()), int(strong.sum()),
+                             [int(np.sum(strong & (rel[:, 1] < t)))
+                              for t in args.screen_thresholds],
+                             [float(np.mean(un[:, 1] >= t)) for t in args.screen_thresholds]))
     seconds = time.process_time() - started
     print(f"{datetime.now(timezone.utc):%Y-%m-%d}, {platform.python_version()}, seed "
           f"{args.seed}, {args.pairs} related and {args.unrelated} unrelated pairs per row, "
           f"sequencing error {args.seq_error}, PM genotype error {args.pm_error}, reference "
           f"error {args.ref_error} and {args.ref_missing:.0%} missing; {seconds:.0f} CPU-s\n")
+    at = " / ".join(f"{t:g}" for t in args.screen_thresholds)
     print("| relationship | depth | PM input | power at 1e4 | median log10 LR | unrelated "
-          "P(LR >= 10) | P(>= 100) | P(>= 1e3) | max unrelated log10 LR | screen drops "
-          "(of LR >= 1e4) | unrelated passing screen |")
+          "P(LR >= 10) | P(>= 100) | P(>= 1e3) | max unrelated log10 LR | screen drops of "
+          f"the LR >= 1e4 @ {at} | unrelated passing screen @ {at} |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for (name, depth, key, power, med, t10, t100, t1000, top, lost, strong,
+    for (name, depth, key, power, med, t10, t100, t1000, top, strong, lost,
          passing) in rows:
         print(f"| {name} | {depth:g}x | {key} | {power:.3f} | {med:.2f} | {t10:.3f} | "
-              f"{t100:.3f} | {t1000:.4f} | {top:.2f} | {lost} of {strong} | {passing:.3f} |")
+              f"{t100:.3f} | {t1000:.4f} | {top:.2f} | "
+              f"{' / '.join(map(str, lost))} of {strong} | "
+              f"{' / '.join(f'{p:.3f}' for p in passing)} |")
 
 
 if __name__ == "__main__":
