@@ -1166,8 +1166,9 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str,
     Each reference's hypothesis is its relationship to the missing person in the family
     pedigree; a screen (unlinked LR) picks the candidates, which get the linked LR (inheritance
     HMM on the genetic map; exact over several references of a family within the limits, else
-    the stated approximation). Writes the best candidates per PM sample and per missing
-    person, every candidate, every pairwise score, the references with their relationships,
+    the stated approximation). PM samples are calls, or with --pm-likelihoods the genotype
+    likelihoods of a VCF (low-coverage sequencing). Writes the best candidates per PM sample
+    and per missing person, every candidate, every pairwise score, the references with their relationships,
     the PM samples not searched, the warnings and parameters.json (fst, panel digest, map
     source, input hashes). Method: docs/linked.md.
     """
