@@ -1168,9 +1168,9 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str,
     HMM on the genetic map; exact over several references of a family within the limits, else
     the stated approximation). PM samples are calls, or with --pm-likelihoods the genotype
     likelihoods of a VCF (low-coverage sequencing). Writes the best candidates per PM sample
-    and per missing person, every candidate, every pairwise score, the references with their relationships,
-    the PM samples not searched, the warnings and parameters.json (fst, panel digest, map
-    source, input hashes). Method: docs/linked.md.
+    and per missing person, every candidate, every pairwise score, the references with their
+    relationships, the PM samples not searched, the warnings and parameters.json (fst, panel
+    digest, map source, input hashes). Method: docs/linked.md.
     """
     import datetime
     import time
