@@ -256,10 +256,11 @@ def read_vcf_genotype_likelihoods(path: str | Path, panel: SnpPanel, field: str 
         allele that is not one of the SNP's two, or with values at a site that lists only
         one of them (:class:`GenotypeError`). Messages name file, sample and marker.
 
-    Examples
-    --------
-    A heterozygote with PL ``0,30,30`` against REF/REF becomes ``[1e-3, 1e-3, 1]`` when REF
-    is the panel's allele 1.
+    Notes
+    -----
+    PL ``0,30,30`` (REF/REF the most likely) becomes ``[1e-3, 1e-3, 1]`` when REF is the
+    panel's allele 1 (0, 1, 2 copies of it: ALT/ALT, REF/ALT, REF/REF), ``[1, 1e-3, 1e-3]``
+    when REF is its allele 2. Sources and model: ``docs/linked.md``, "Genotype likelihoods".
     """
     if field not in ("auto", "GL", "PL"):
         raise InputError(f"field must be 'auto', 'GL' or 'PL', not {field!r}")
