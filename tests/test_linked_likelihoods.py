@@ -26,7 +26,11 @@ from forensic_match.linked.pair import _PATTERN_ARRAY, _unrelated_process
 from forensic_match.linked.simulate import call_genotypes, sequence_reads, simulate_pair
 from forensic_match.markers import Marker
 from tests.helpers import call_profiles, fragment, write
-from tests.linked_oracle import call_probability, oracle_family_likelihood
+from tests.linked_oracle import (
+    call_probability,
+    data_probability,
+    oracle_family_likelihood,
+)
 
 PANEL = load_force_panel()
 SUB = PANEL.subset([m.name for m in PANEL.markers[:400]])
@@ -189,6 +193,21 @@ def test_call_path_is_the_likelihood_path_bit_for_bit():
             p, np.stack([observation_likelihoods(p, three[j], e3[j], d3[j]) for j in range(3)]),
             proc.patterns, fst)
         assert np.array_equal(fam, fam_like)
+
+
+@settings(deadline=None, max_examples=30)
+@given(p=st.floats(0.01, 0.99), code=st.integers(-1, 2), error=st.floats(0.0, 0.5),
+       dropout=st.floats(0.0, 0.5), like=st.tuples(*[st.floats(0.0, 2.0)] * 3))
+def test_observation_and_mixture_kernels_equal_the_oracle(p, code, error, dropout, like):
+    from forensic_match.linked._pair_numba import mixed_likelihoods, observation_likelihoods
+
+    freq = np.array([p])
+    obs = observation_likelihoods(freq, np.array([code]), error, dropout)[0]
+    assert obs.tolist() == pytest.approx([call_probability(code, g, p, error, dropout)
+                                          for g in range(3)], rel=1e-12, abs=1e-15)
+    mixed = mixed_likelihoods(freq, np.array([like], dtype=np.float64), error)[0]
+    assert mixed.tolist() == pytest.approx([data_probability(like, g, p, error, 0.0)
+                                            for g in range(3)], rel=1e-12, abs=1e-15)
 
 
 def _call_likelihoods(panel, codes, error, dropout):
