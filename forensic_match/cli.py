@@ -1134,6 +1134,11 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                    "GT calls.")
 @click.option("--pm", "pm_path", required=True, type=click.Path(dir_okay=False),
               help="SNP genotypes of the PM samples (long form or VCF).")
+@click.option("--pm-likelihoods", type=click.Choice(["auto", "GL", "PL"]), default=None,
+              help="Read the PM VCF's genotype likelihoods (FORMAT GL or PL; auto: GL where "
+                   "present, else PL) instead of its GT calls, for low-coverage sequencing: "
+                   "they replace the PM observation model (--pm-error is mixed in, "
+                   "--pm-dropout must be 0; docs/linked.md).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the result tables (created; replaced only when complete).")
 @_snp_model()
@@ -1148,8 +1153,9 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
 @click.option("--sex-codes", type=click.Choice(["MF", "HM"]), default="MF", show_default=True,
               help="Sex letters of the pedigree table: M/F, or Spanish H (hombre) / M (mujer).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
-def snp_search_command(pedigrees: str, references: str, pm_path: str, out_dir: str,
-                       panel_path: str | None, map_path: str | None, chromosomes: str | None,
+def snp_search_command(pedigrees: str, references: str, pm_path: str,
+                       pm_likelihoods: str | None, out_dir: str, panel_path: str | None,
+                       map_path: str | None, chromosomes: str | None,
                        fst: float, pm_error: float, reference_error: float, pm_dropout: float,
                        min_snps: int, screen_threshold: float, top: int, approximation: str,
                        family_max_persons: int, family_max_bits: int, no_segments: bool,
@@ -1160,10 +1166,11 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str, out_dir: s
     Each reference's hypothesis is its relationship to the missing person in the family
     pedigree; a screen (unlinked LR) picks the candidates, which get the linked LR (inheritance
     HMM on the genetic map; exact over several references of a family within the limits, else
-    the stated approximation). Writes the best candidates per PM sample and per missing
-    person, every candidate, every pairwise score, the references with their relationships,
-    the PM samples not searched, the warnings and parameters.json (fst, panel digest, map
-    source, input hashes). Method: docs/linked.md.
+    the stated approximation). PM samples are calls, or with --pm-likelihoods the genotype
+    likelihoods of a VCF (low-coverage sequencing). Writes the best candidates per PM sample
+    and per missing person, every candidate, every pairwise score, the references with their
+    relationships, the PM samples not searched, the warnings and parameters.json (fst, panel
+    digest, map source, input hashes). Method: docs/linked.md.
     """
     import datetime
     import time
@@ -1177,16 +1184,26 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str, out_dir: s
         with say.collect("read"):
             panel, map_source = _snp_panel(panel_path, map_path, chromosomes)
             from forensic_match.dvi.records import read_pedigrees
+            from forensic_match.errors import InputError
             from forensic_match.linked.genotypes import (
+                is_vcf,
                 read_snp_reference_genotypes,
                 read_snp_samples,
+                read_vcf_genotype_likelihoods,
             )
             from forensic_match.linked.programme import search_programme, snp_families
 
             peds = read_pedigrees(pedigrees, sex_codes=sex_codes)  # type: ignore[arg-type]
             keys, codes = read_snp_reference_genotypes(references, panel)
             families = snp_families(peds, keys, codes, file=references)
-            pm_ids, pm_codes = read_snp_samples(pm_path, panel)
+            if pm_likelihoods is None:
+                pm_ids, pm_codes = read_snp_samples(pm_path, panel)
+            elif not is_vcf(pm_path):
+                raise InputError(f"file {pm_path!r}: --pm-likelihoods reads a VCF (.vcf, "
+                                 f".vcf.gz, .vcf.bgz, .bcf)")
+            else:
+                pm_ids, pm_codes = read_vcf_genotype_likelihoods(pm_path, panel,
+                                                                 pm_likelihoods)
         n_refs = sum(len(f.references) for f in families)
         say.step(f"read {len(families)} families ({n_refs} typed references), {len(pm_ids)} "
                  f"PM samples; panel {len(panel)} SNPs")
@@ -1208,7 +1225,7 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str, out_dir: s
               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
                   timespec="seconds"),
               "seconds": round(time.time() - started, 3),
-              **res.parameters,
+              **res.parameters, "pm_likelihoods": pm_likelihoods,
               "panel": {"source": panel.source, "snps": len(panel),
                         "chromosomes": list(panel.chromosomes),
                         "sha256": _panel_digest(panel),

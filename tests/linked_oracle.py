@@ -36,6 +36,18 @@ def call_probability(call: int, true: int, p: float, error: float, dropout: floa
     return (1 - error) * seen(true) + error * sum(hw[g] * seen(g) for g in range(3))
 
 
+def data_probability(data: int | tuple[float, float, float], true: int, p: float,
+                     error: float, dropout: float) -> float:
+    """P(data | true genotype) of a call code (:func:`call_probability`) or of genotype
+    likelihoods ``(L0, L1, L2)``: with probability ``error`` the data came from a
+    Hardy-Weinberg draw instead, ``(1 - e) L(t) + e sum_g P_HW(g) L(g)`` (no dropout)."""
+    if isinstance(data, int):
+        return call_probability(data, true, p, error, dropout)
+    assert dropout == 0.0
+    hw = [(1 - p) ** 2, 2 * p * (1 - p), p * p]
+    return (1 - error) * data[true] + error * sum(h * x for h, x in zip(hw, data))
+
+
 def oracle_likelihood(pedigree: Pedigree, first: str, second: str, freq: list[float],
                       chrom: list[str], cm_male: list[float], cm_female: list[float],
                       calls_first: list[int], calls_second: list[int], *,
@@ -69,7 +81,8 @@ def oracle_family_likelihood(pedigree: Pedigree, typed: list[str], freq: list[fl
                              chrom: list[str], cm_male: list[float], cm_female: list[float],
                              calls: list[list[int]], error: list[float],
                              dropout: list[float], *, fst: float = 0.0) -> float:
-    """P(calls of the typed persons | pedigree) over linked biallelic markers."""
+    """P(data of the typed persons | pedigree) over linked biallelic markers; each person's
+    data at a marker is a call code or a triple of genotype likelihoods."""
     ids = list(pedigree.ids)
     founders = [i for i in ids if pedigree.parents(i) is None]
     meioses = []  # (child, parent, side)
@@ -99,7 +112,7 @@ def oracle_family_likelihood(pedigree: Pedigree, typed: list[str], freq: list[fl
             prob = founder_alleles_probability(alleles, p, fst)
             for j, person in enumerate(typed):
                 count = alleles[genes[person][0]] + alleles[genes[person][1]]
-                prob *= call_probability(calls[j][marker], count, p, error[j], dropout[j])
+                prob *= data_probability(calls[j][marker], count, p, error[j], dropout[j])
             total += prob
         return total
 

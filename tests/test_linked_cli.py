@@ -95,3 +95,55 @@ def test_snp_search_refuses_a_reference_of_no_family(tmp_path):
         "--chromosomes", CHROMS])
     assert result.exit_code == 1
     assert "sample 'UN': family 'FAM9' is not in the pedigree table" in result.output
+
+
+def test_snp_search_reads_pm_genotype_likelihoods(tmp_path):
+    """Bones sequenced at 4x given as a VCF with PL (or GL): each ranks its true family
+    first; the option needs a VCF and refuses a dropout probability."""
+    from snp_tables import vcf_text
+
+    from forensic_match.linked.simulate import sequence_reads
+
+    paths = write_programme(tmp_path)
+    panel = load_force_panel()
+    panel = panel.subset([m.name for m, c in zip(panel.markers, panel.chrom)
+                          if c in CHROMS.split(",")])
+    # the bones' true genotypes again: the same seed draws the same programme
+    ped = Pedigree.from_records([(i, f or None, m or None, s) for i, f, m, s, _ in FAMILY])
+    rng = np.random.default_rng(3)
+    truth = {}
+    for k in range(4):
+        haps = drop_genes(ped, panel, rng)
+        for ident in (("UN", "GM") if k % 2 else ("CO", "UN")):
+            degrade(haps[ident], panel.freq_a1, rng, error=0.01, missing=0.1)
+        degrade(haps["MP"], panel.freq_a1, rng, error=0.01, missing=0.2)
+        truth[f"BONE{k}"] = haps["MP"].sum(axis=0)
+    reads = np.random.default_rng(11)
+    like = {b: sequence_reads(t, reads, depth=4.0, error=0.01)[0] for b, t in truth.items()}
+    # 672 SNPs at 4x: a grandmother's and an uncle's screens can both fall below 1 for a
+    # true bone whose exact family LR is ~1e17, so the screen is lowered here
+    common = ["snp-search", "--pedigrees", str(paths["pedigrees"]), "--references",
+              str(paths["references"]), "--chromosomes", CHROMS, "--fst", "0.01",
+              "--min-snps", "50", "--top", "2", "--screen-threshold", "-3", "-q"]
+    for field in ("PL", "GL"):
+        vcf = tmp_path / f"pm_{field}.vcf"
+        vcf.write_text(vcf_text(panel, like, field))
+        out = tmp_path / f"out_{field}"
+        result = CliRunner().invoke(main, common + ["--pm", str(vcf), "--pm-likelihoods",
+                                                    "auto", "--out", str(out)],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        best = pl.read_csv(out / "candidates_by_sample.csv").filter(pl.col("rank") == 1)
+        assert best["pm"].to_list() == [f"BONE{k}" for k in range(4)]
+        assert best["family"].to_list() == [f"FAM{k}" for k in range(4)]
+        assert (best["log10_lr"] > 4).all()
+        params = json.loads((out / "parameters.json").read_text())
+        assert params["pm_likelihoods"] == "auto"
+        assert params["pm_input"] == "genotype likelihoods"
+    result = CliRunner().invoke(main, common + ["--pm", str(paths["pm"]), "--pm-likelihoods",
+                                                "PL", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1 and "reads a VCF" in result.output
+    result = CliRunner().invoke(main, common + ["--pm", str(vcf), "--pm-likelihoods", "GL",
+                                                "--pm-dropout", "0.1", "--out",
+                                                str(tmp_path / "y")])
+    assert result.exit_code == 1 and "pm_dropout" in result.output

@@ -12,6 +12,7 @@ from forensic_match.linked.genotypes import (
     read_snp_genotypes,
     read_snp_reference_genotypes,
     read_snp_samples,
+    read_vcf_genotype_likelihoods,
     read_vcf_genotypes,
 )
 from forensic_match.linked.infer import ibd_posterior, relationship_lrs, shared_segments
@@ -47,6 +48,7 @@ __all__ = ["FamilyProcess", "GeneticMap", "LinkedResult", "PairProcess", "Progra
            "linked_kinship_lr", "linked_pedigree_lr",
            "load_decode_map", "load_force_panel", "pair_log_likelihood", "pair_process",
            "panel_from_markers", "read_genetic_map", "read_panel", "read_snp_genotypes",
-           "read_snp_reference_genotypes", "read_snp_samples", "read_vcf_genotypes",
+           "read_snp_reference_genotypes", "read_snp_samples",
+           "read_vcf_genotype_likelihoods", "read_vcf_genotypes",
            "relationship_lrs", "relationship_pedigree", "search_programme", "shared_segments",
            "snp_families"]

@@ -80,16 +80,74 @@ def _drop(true: int, call: int, d: float) -> float:
 
 
 @jit
+def _mix_error(p: float, error: float, like: np.ndarray) -> None:
+    """``like[t] <- (1 - error) like[t] + error sum_g P_HW(g) like[g]`` in place: with
+    probability ``error`` the data came from a genotype drawn from the population."""
+    population = (1.0 - p) ** 2 * like[0] + 2.0 * p * (1.0 - p) * like[1] + p * p * like[2]
+    for t in range(3):
+        like[t] = (1.0 - error) * like[t] + error * population
+
+
+@jit
 def _observation(p: float, call: int, error: float, d: float, out: np.ndarray) -> None:
     """``out[t] = P(call | true t)``: with probability ``error`` the genotype is replaced by a
     Hardy-Weinberg draw before dropout; a missing call (-1) has likelihood 1."""
     if call < 0:
         out[:] = 1.0
         return
-    population = ((1.0 - p) ** 2 * _drop(0, call, d) + 2.0 * p * (1.0 - p) * _drop(1, call, d)
-                  + p * p * _drop(2, call, d))
     for t in range(3):
-        out[t] = (1.0 - error) * _drop(t, call, d) + error * population
+        out[t] = _drop(t, call, d)
+    _mix_error(p, error, out)
+
+
+@jit
+def observation_likelihoods(freq: np.ndarray, codes: np.ndarray, error: float, d: float
+                            ) -> np.ndarray:
+    """``out[i, t] = P(call i | true genotype t)`` of call codes (see :func:`_observation`),
+    shape (n, 3): the likelihood form of a person's calls."""
+    out = np.empty((codes.size, 3))
+    for i in range(codes.size):
+        _observation(freq[i], codes[i], error, d, out[i])
+    return out
+
+
+@jit
+def mixed_likelihoods(freq: np.ndarray, like: np.ndarray, error: float) -> np.ndarray:
+    """Genotype likelihoods (n, 3) with the genotype error of :func:`_mix_error`; a marker
+    whose three likelihoods are equal (no information) is left as it is."""
+    out = like.copy()
+    if error == 0.0:
+        return out
+    for i in range(like.shape[0]):
+        if not (like[i, 0] == like[i, 1] and like[i, 1] == like[i, 2]):
+            _mix_error(freq[i], error, out[i])
+    return out
+
+
+@jit
+def _pattern_emission(p: float, la: np.ndarray, lb: np.ndarray, pattern: np.ndarray,
+                      fst: float) -> float:
+    """``sum over the alleles of the pattern's distinct genes of P(alleles) la[g_A] lb[g_B]``
+    (the Balding-Nichols urn of :func:`emission_rows` when ``fst`` > 0)."""
+    blocks = 0
+    for j in range(4):
+        blocks = max(blocks, pattern[j] + 1)
+    s = 0.0
+    for bits in range(1 << blocks):
+        w = 1.0
+        n1 = 0
+        for j in range(blocks):
+            if fst == 0.0:
+                w *= p if (bits >> j) & 1 else 1.0 - p
+            elif (bits >> j) & 1:
+                w *= (n1 * fst + (1.0 - fst) * p) / (1.0 + (j - 1) * fst)
+                n1 += 1
+            else:
+                w *= ((j - n1) * fst + (1.0 - fst) * (1.0 - p)) / (1.0 + (j - 1) * fst)
+        ca = ((bits >> pattern[0]) & 1) + ((bits >> pattern[1]) & 1)
+        cb = ((bits >> pattern[2]) & 1) + ((bits >> pattern[3]) & 1)
+        s += w * la[ca] * lb[cb]
+    return s
 
 
 @jit
@@ -113,25 +171,22 @@ def emission_rows(freq: np.ndarray, first: np.ndarray, second: np.ndarray, error
         _observation(p, first[i], error[0], dropout[0], la)
         _observation(p, second[i], error[1], dropout[1], lb)
         for k in range(n_pat):
-            blocks = 0
-            for j in range(4):
-                blocks = max(blocks, patterns[k, j] + 1)
-            s = 0.0
-            for bits in range(1 << blocks):
-                w = 1.0
-                n1 = 0
-                for j in range(blocks):
-                    if fst == 0.0:
-                        w *= p if (bits >> j) & 1 else 1.0 - p
-                    elif (bits >> j) & 1:
-                        w *= (n1 * fst + (1.0 - fst) * p) / (1.0 + (j - 1) * fst)
-                        n1 += 1
-                    else:
-                        w *= ((j - n1) * fst + (1.0 - fst) * (1.0 - p)) / (1.0 + (j - 1) * fst)
-                ca = ((bits >> patterns[k, 0]) & 1) + ((bits >> patterns[k, 1]) & 1)
-                cb = ((bits >> patterns[k, 2]) & 1) + ((bits >> patterns[k, 3]) & 1)
-                s += w * la[ca] * lb[cb]
-            rows[i, k] = s
+            rows[i, k] = _pattern_emission(p, la, lb, patterns[k], fst)
+    return rows
+
+
+@jit
+def likelihood_rows(freq: np.ndarray, first: np.ndarray, second: np.ndarray,
+                    patterns: np.ndarray, fst: float) -> np.ndarray:
+    """Emission of every marker under every identity pattern from the two persons'
+    likelihoods ``first[i, t] = P(data at marker i | t copies of allele 1)`` (n, 3): the same
+    sum as :func:`emission_rows` with the observation model replaced by the likelihoods."""
+    n = freq.size
+    n_pat = patterns.shape[0]
+    rows = np.empty((n, n_pat))
+    for i in range(n):
+        for k in range(n_pat):
+            rows[i, k] = _pattern_emission(freq[i], first[i], second[i], patterns[k], fst)
     return rows
 
 

@@ -81,3 +81,32 @@ def screen_scores_blocked(table: np.ndarray, first: np.ndarray, second: np.ndarr
             out[i0:i0 + block, j0:j0 + block] = x @ gathered(table, second[j0:j0 + block],
                                                              shift).T
     return out
+
+
+def screen_scores_likelihoods(num: np.ndarray, den: np.ndarray, like: np.ndarray,
+                              second: np.ndarray, *, block: int = 512) -> np.ndarray:
+    """Screen of first samples given as genotype likelihoods against second samples' calls:
+    ``out[i, j] = sum_m log10(sum_g like[i, m, g] num[m, g, c] / sum_g like[i, m, g]
+    den[m, g, c])`` with ``c = second[j, m] + 1``.
+
+    num, den : float64 (n, 3, 4) emissions of the first sample's true genotype g and the
+    second's call (column 0 missing) under the hypothesis (kappa-weighted) and unrelated;
+    like : float64 (P, n, 3); second : int8 (R, n). The per-marker log ratio depends on the
+    pair only through the second sample's call, so it is computed once per first sample,
+    marker and call, and the sum over markers is a matrix product with the second samples'
+    call indicators (:func:`one_hot`), in blocks of ``block`` x ``block`` samples. An
+    impossible marker (ratio 0) counts as -1e300, so that products with a 0 indicator stay
+    0.
+    """
+    n_first, n_second = like.shape[0], second.shape[0]
+    n = num.shape[0]
+    out = np.empty((n_first, n_second))
+    for i0 in range(0, n_first, block):
+        part = like[i0:i0 + block]
+        with np.errstate(divide="ignore"):
+            ratio = np.log10(np.einsum("img,mgc->icm", part, num)
+                             / np.einsum("img,mgc->icm", part, den))
+        x = np.maximum(ratio, -1e300).reshape(part.shape[0], 4 * n)
+        for j0 in range(0, n_second, block):
+            out[i0:i0 + block, j0:j0 + block] = x @ one_hot(second[j0:j0 + block], 1).T
+    return out

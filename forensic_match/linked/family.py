@@ -23,6 +23,8 @@ from forensic_match.linked.pair import (
     check_fst,
     genotype_codes,
     inheritance,
+    is_likelihoods,
+    person_likelihoods,
     sample_dropouts,
 )
 from forensic_match.linked.panel import SnpPanel
@@ -81,25 +83,38 @@ def family_process(pedigree: Pedigree, persons: Sequence[str]) -> FamilyProcess:
                          np.array(used, dtype=np.int64))
 
 
-def family_log_likelihood(process: FamilyProcess, panel: SnpPanel, calls: np.ndarray, *,
+def family_log_likelihood(process: FamilyProcess, panel: SnpPanel, calls: Any, *,
                           error: Sequence[float] | None = None,
                           dropout: Sequence[float] | None = None, fst: float = 0.0) -> float:
-    """Natural log of ``P(calls of all persons | the process)`` over the panel.
+    """Natural log of ``P(data of all persons | the process)`` over the panel.
 
-    ``calls`` is (k, n): call codes of ``process.persons`` in panel order; ``fst`` the
-    coancestry of founder genes (see :func:`~forensic_match.linked.pair_log_likelihood`).
+    ``calls`` is (k, n): call codes of ``process.persons`` in panel order, or a sequence of
+    k arrays, each call codes (n,) or genotype likelihoods (n, 3) of one person (see
+    :func:`~forensic_match.linked.pair_log_likelihood`); ``fst`` the coancestry of founder
+    genes.
     """
-    from forensic_match.linked._family_numba import family_emission_rows
+    from forensic_match.linked._family_numba import (
+        family_emission_rows,
+        family_likelihood_rows,
+    )
     from forensic_match.linked._pair_numba import compress, forward_log_likelihood
 
     k = len(process.persons)
-    calls = np.asarray(calls, dtype=np.int64)
-    if calls.shape != (k, len(panel)):
-        raise InputError(f"calls of shape {calls.shape}, expected ({k}, {len(panel)})")
     error = np.zeros(k) if error is None else np.asarray(error, dtype=np.float64)
     dropout = np.zeros(k) if dropout is None else np.asarray(dropout, dtype=np.float64)
-    rows = family_emission_rows(panel.freq_a1, calls, error, dropout, process.patterns,
-                                check_fst(fst))
+    if not isinstance(calls, np.ndarray) and any(is_likelihoods(c) for c in calls):
+        if len(calls) != k:
+            raise InputError(f"data of {len(calls)} persons, expected {k}")
+        like = np.stack([person_likelihoods(panel, c, error=error[j], dropout=dropout[j],
+                                            sample=process.persons[j])
+                         for j, c in enumerate(calls)])
+        rows = family_likelihood_rows(panel.freq_a1, like, process.patterns, check_fst(fst))
+    else:
+        calls = np.asarray(calls, dtype=np.int64)
+        if calls.shape != (k, len(panel)):
+            raise InputError(f"calls of shape {calls.shape}, expected ({k}, {len(panel)})")
+        rows = family_emission_rows(panel.freq_a1, calls, error, dropout, process.patterns,
+                                    check_fst(fst))
     emission, theta, constant, _ = compress(rows, np.ascontiguousarray(panel.theta))
     if emission.shape[0] == 0:
         return float(constant)

@@ -23,6 +23,8 @@ from forensic_match.linked.pair import (
     PATTERNS,
     PairProcess,
     _unrelated_process,
+    is_likelihoods,
+    pair_emission_rows,
     pair_log_likelihood,
     pair_process,
 )
@@ -46,7 +48,8 @@ def relationship_lrs(panel: SnpPanel, first: np.ndarray, second: np.ndarray, *,
     ----------
     panel : SnpPanel
     first, second : numpy.ndarray
-        Call codes in panel order (:func:`~forensic_match.linked.genotype_codes`).
+        Call codes in panel order (:func:`~forensic_match.linked.genotype_codes`), or
+        genotype likelihoods (SNPs, 3) (see :func:`~forensic_match.linked.pair_log_likelihood`).
     error, dropout : tuple of float
         Per person.
     relationships : mapping, optional
@@ -95,19 +98,30 @@ def ibd_posterior(process: PairProcess, panel: SnpPanel, first: np.ndarray,
     """Posterior probability of sharing at least one gene by descent, per informative marker.
 
     Returns the panel indices of the informative markers (both typed, or otherwise carrying
-    information) and the posterior at each.
+    information) and the posterior at each. ``first``, ``second``: call codes or genotype
+    likelihoods, as for :func:`~forensic_match.linked.pair_log_likelihood`.
     """
-    from forensic_match.linked._pair_numba import posterior_shared, prepare_emissions
+    from forensic_match.linked._pair_numba import (
+        compress,
+        posterior_shared,
+        prepare_emissions,
+    )
 
     if not math.isfinite(pair_log_likelihood(process, panel, first, second, error=error,
                                               dropout=dropout, fst=fst)):
         raise InputError(f"the calls of {process.first!r} and {process.second!r} are "
                          f"impossible under this relationship (an exclusion with no genotype "
                          f"error): no segments can be decoded")
-    emission, theta, _, index = prepare_emissions(
-        panel.freq_a1, np.asarray(first, dtype=np.int64), np.asarray(second, dtype=np.int64),
-        np.array(error, dtype=np.float64), np.array(dropout, dtype=np.float64),
-        _PATTERN_ARRAY[process.used], np.ascontiguousarray(panel.theta), float(fst))
+    if is_likelihoods(first) or is_likelihoods(second):
+        emission, theta, _, index = compress(
+            pair_emission_rows(process, panel, first, second, error=error, dropout=dropout,
+                               fst=fst), np.ascontiguousarray(panel.theta))
+    else:
+        emission, theta, _, index = prepare_emissions(
+            panel.freq_a1, np.asarray(first, dtype=np.int64),
+            np.asarray(second, dtype=np.int64), np.array(error, dtype=np.float64),
+            np.array(dropout, dtype=np.float64), _PATTERN_ARRAY[process.used],
+            np.ascontiguousarray(panel.theta), float(fst))
     if index.size == 0:
         return index, np.zeros(0)
     weight = np.array([float(len(set(PATTERNS[p][:2]) & set(PATTERNS[p][2:])) > 0)

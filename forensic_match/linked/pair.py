@@ -208,41 +208,131 @@ def check_fst(fst: float) -> float:
     return value
 
 
+def is_likelihoods(data: Any) -> bool:
+    """True for genotype likelihoods (an array of shape (markers, 3)), False for call codes
+    (shape (markers,))."""
+    return np.ndim(data) == 2
+
+
+def check_likelihoods(panel: SnpPanel, like: Any, *, sample: str = "",
+                      file: str | None = None) -> np.ndarray:
+    """Genotype likelihoods ``L[i, g] = P(data at SNP i | g copies of allele 1)`` as float64
+    of shape (markers, 3), checked.
+
+    Any positive scale per SNP is allowed (it cancels in every LR); all ones is an untyped
+    SNP.
+
+    Raises
+    ------
+    InputError
+        Another shape, a negative, infinite or NaN value, or a SNP whose three likelihoods
+        are all 0 (data impossible under every genotype), naming sample and marker.
+    """
+    arr = np.asarray(like)
+    if arr.shape != (len(panel), 3) or not (np.issubdtype(arr.dtype, np.floating)
+                                            or np.issubdtype(arr.dtype, np.integer)):
+        raise InputError(f"{where(file=file, sample=sample)}: genotype likelihoods of shape "
+                         f"({len(panel)}, 3) (SNPs in panel order; 0, 1, 2 copies of allele 1) "
+                         f"expected, got {arr.dtype} of shape {arr.shape}")
+    arr = arr.astype(np.float64)
+    bad = ~np.isfinite(arr).all(axis=1) | (arr < 0).any(axis=1) | ~(arr > 0).any(axis=1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{where(file=file, sample=sample, marker=panel.markers[i].name)}: "
+                         f"genotype likelihoods must be finite, non-negative and not all 0, "
+                         f"got {arr[i].tolist()} ({int(bad.sum())} such SNPs)")
+    return arr
+
+
+def person_likelihoods(panel: SnpPanel, data: Any, *, error: float = 0.0,
+                       dropout: float = 0.0, sample: str = "") -> np.ndarray:
+    """``P(data at SNP i | g copies of allele 1)`` (markers, 3) of one person's data in the
+    model: call codes through the observation model (genotype error ``error``, dropout
+    ``dropout``), or genotype likelihoods mixed with the genotype error,
+    ``(1 - e) L(g) + e sum_h P_HW(h) L(h)`` (``docs/linked.md``, "Genotype likelihoods").
+
+    Raises
+    ------
+    InputError
+        Bad codes or likelihoods, or a dropout probability with likelihoods (allele dropout
+        is part of the read model behind them).
+    """
+    from forensic_match.linked._pair_numba import mixed_likelihoods, observation_likelihoods
+
+    if is_likelihoods(data):
+        if dropout:
+            raise InputError(f"sample {sample!r}: a dropout probability ({dropout}) with "
+                             f"genotype likelihoods; the likelihoods already contain the read "
+                             f"model (set dropout to 0)")
+        return mixed_likelihoods(panel.freq_a1, check_likelihoods(panel, data, sample=sample),
+                                 float(error))
+    codes = _check_codes(panel, data, sample or "calls")
+    return observation_likelihoods(panel.freq_a1, codes, float(error), float(dropout))
+
+
+def _check_codes(panel: SnpPanel, data: Any, name: str) -> np.ndarray:
+    codes = np.asarray(data, dtype=np.int64)
+    if codes.shape != (len(panel),) or codes.min(initial=0) < -1 or codes.max(initial=0) > 2:
+        raise InputError(f"{name}: call codes (-1, 0, 1, 2) for the {len(panel)} panel "
+                         f"markers expected, got shape {codes.shape}")
+    return codes
+
+
+def pair_emission_rows(process: PairProcess, panel: SnpPanel, first: Any, second: Any, *,
+                       error: tuple[float, float] = (0.0, 0.0),
+                       dropout: tuple[float, float] = (0.0, 0.0), fst: float = 0.0
+                       ) -> np.ndarray:
+    """Emission (markers, patterns used by ``process``) of two persons' data, each call
+    codes or genotype likelihoods (see :func:`pair_log_likelihood`)."""
+    from forensic_match.linked._pair_numba import emission_rows, likelihood_rows
+
+    patterns = _PATTERN_ARRAY[process.used]
+    if is_likelihoods(first) or is_likelihoods(second):
+        la = person_likelihoods(panel, first, error=error[0], dropout=dropout[0],
+                                sample="first")
+        lb = person_likelihoods(panel, second, error=error[1], dropout=dropout[1],
+                                sample="second")
+        return likelihood_rows(panel.freq_a1, la, lb, patterns, check_fst(fst))
+    return emission_rows(panel.freq_a1, _check_codes(panel, first, "first"),
+                         _check_codes(panel, second, "second"),
+                         np.array(error, dtype=np.float64), np.array(dropout, dtype=np.float64),
+                         patterns, check_fst(fst))
+
+
 def pair_log_likelihood(process: PairProcess, panel: SnpPanel, first: np.ndarray,
                         second: np.ndarray, *, error: tuple[float, float] = (0.0, 0.0),
                         dropout: tuple[float, float] = (0.0, 0.0),
                         theta: np.ndarray | None = None,
                         table: np.ndarray | None = None, fst: float = 0.0) -> float:
-    """Natural log of ``P(calls of both persons | the process)`` over the panel.
+    """Natural log of ``P(data of both persons | the process)`` over the panel.
 
-    ``first`` and ``second`` are call codes (copies of allele 1: 0, 1, 2; -1 missing) in
-    panel order (see :func:`genotype_codes`); ``error`` and ``dropout`` per person.
+    ``first`` and ``second`` are each call codes (copies of allele 1: 0, 1, 2; -1 missing)
+    in panel order (see :func:`genotype_codes`), or genotype likelihoods of shape (markers,
+    3), ``P(data | 0, 1, 2 copies of allele 1)`` (e.g. from
+    :func:`~forensic_match.linked.read_vcf_genotype_likelihoods`), which replace that
+    person's observation model: the emission is ``sum_g1,g2 L1(g1) L2(g2) P(g1, g2 | IBD
+    pattern)``, with the genotype error mixed in as for calls and no dropout
+    (``docs/linked.md``, "Genotype likelihoods"). ``error`` and ``dropout`` per person.
     ``theta`` overrides the map (from :func:`~forensic_match.linked.panel.interval_theta`);
     ``table`` is :func:`emission_table` of the same process, panel, error, dropout and
-    ``fst`` (then ``error``, ``dropout`` and ``fst`` are not used). ``fst`` is the coancestry
-    of the founders' genes (Balding-Nichols; the forensic ``theta``, named ``fst`` here as
-    ``theta`` is the recombination fraction): distinct genes of the pair are drawn from one
-    subpopulation's urn instead of independently (``docs/linked.md``, "Subpopulation").
+    ``fst`` (then ``error``, ``dropout`` and ``fst`` are not used; call codes only). ``fst``
+    is the coancestry of the founders' genes (Balding-Nichols; the forensic ``theta``, named
+    ``fst`` here as ``theta`` is the recombination fraction): distinct genes of the pair are
+    drawn from one subpopulation's urn instead of independently (``docs/linked.md``,
+    "Subpopulation").
     """
-    from forensic_match.linked._pair_numba import (
-        compress,
-        emission_rows,
-        forward_log_likelihood,
-        gather_rows,
-    )
+    from forensic_match.linked._pair_numba import compress, forward_log_likelihood, gather_rows
 
     theta = panel.theta if theta is None else theta
-    first = np.asarray(first, dtype=np.int64)
-    second = np.asarray(second, dtype=np.int64)
-    for name, codes in (("first", first), ("second", second)):
-        if codes.shape != (len(panel),) or codes.min(initial=0) < -1 or codes.max(initial=0) > 2:
-            raise InputError(f"{name}: call codes (-1, 0, 1, 2) for the {len(panel)} panel "
-                             f"markers expected, got shape {codes.shape}")
     if table is None:
-        rows = emission_rows(panel.freq_a1, first, second, np.array(error, dtype=np.float64),
-                             np.array(dropout, dtype=np.float64), _PATTERN_ARRAY[process.used],
-                             check_fst(fst))
+        rows = pair_emission_rows(process, panel, first, second, error=error, dropout=dropout,
+                                  fst=fst)
     else:
+        if is_likelihoods(first) or is_likelihoods(second):
+            raise InputError("an emission table is indexed by call codes; genotype "
+                             "likelihoods need table=None")
+        first = _check_codes(panel, first, "first")
+        second = _check_codes(panel, second, "second")
         if table.shape != (len(panel), 4, 4, process.used.size):
             raise InputError(f"emission table of shape {table.shape} does not fit "
                              f"{len(panel)} markers and {process.used.size} patterns")
@@ -340,7 +430,8 @@ def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
                       profiles: Mapping[str, Mapping[str, Any]], *, first: str, second: str,
                       genotype_error: Mapping[str, float] | None = None,
                       observation: Mapping[str, Observation | float] | None = None,
-                      fst: float = 0.0) -> LinkedResult:
+                      fst: float = 0.0,
+                      likelihoods: Mapping[str, np.ndarray] | None = None) -> LinkedResult:
     """LR of two pedigree hypotheses for two typed persons over linked SNPs.
 
     Parameters
@@ -363,6 +454,13 @@ def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
         forensic ``theta``; 0: independent founder genes). The same value enters both
         hypotheses; a positive value guards the LR of distant relationships against
         substructure (``docs/validation.md``, "Robustness").
+    likelihoods : mapping, optional
+        ``{person: array (SNPs, 3)}`` genotype likelihoods ``P(data | 0, 1, 2 copies of
+        allele 1)`` in panel order (:func:`~forensic_match.linked.read_vcf_genotype_likelihoods`)
+        for a person typed by sequencing instead of calls; they replace that person's
+        observation model (``genotype_error`` is mixed in, dropout is refused;
+        ``docs/linked.md``, "Genotype likelihoods"). A person is in ``profiles`` or here,
+        not both.
 
     Returns
     -------
@@ -378,18 +476,24 @@ def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
     >>> round(res.lr, 6) == round((1 + 0.611) ** 2 / (4 * 0.611 ** 2), 6)
     True
     """
-    for ident in profiles:
+    likelihoods = likelihoods or {}
+    for ident in [*profiles, *likelihoods]:
         if ident not in (first, second):
             raise InputError(f"profile of {ident!r}: only the pair {first!r}, {second!r} is "
                              f"analysed by the pairwise linked model")
-    codes = [genotype_codes(panel, profiles.get(i, {}), sample=i) for i in (first, second)]
+        if ident in profiles and ident in likelihoods:
+            raise InputError(f"sample {ident!r}: give calls (profiles) or genotype "
+                             f"likelihoods, not both")
+    data: list[np.ndarray] = [
+        check_likelihoods(panel, likelihoods[i], sample=i) if i in likelihoods
+        else genotype_codes(panel, profiles.get(i, {}), sample=i) for i in (first, second)]
     error = tuple(_sample_options(genotype_error, i, "genotype_error") for i in (first, second))
     drops = sample_dropouts(observation, (first, second))
     logs = []
     for ped in (h1, h2):
         proc = _unrelated_process(first, second) if ped is None else \
             pair_process(ped, first, second)
-        ll = pair_log_likelihood(proc, panel, codes[0], codes[1], error=error,  # type: ignore
+        ll = pair_log_likelihood(proc, panel, data[0], data[1], error=error,  # type: ignore
                                  dropout=tuple(drops), fst=fst)  # type: ignore[arg-type]
         logs.append(ll / math.log(10.0))
     if logs[0] == -math.inf and logs[1] == -math.inf:
@@ -403,9 +507,18 @@ def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
             "model": "pairwise inheritance HMM, Haldane map, no interference",
             "panel": panel.source, "markers_sha256": markers_digest(panel.markers),
             "genotype_error": dict(zip((first, second), error)),
-            "dropout": dict(zip((first, second), drops)), "fst": check_fst(fst)}
-    typed = int(np.sum((codes[0] >= 0) & (codes[1] >= 0)))
+            "dropout": dict(zip((first, second), drops)), "fst": check_fst(fst),
+            "input": {i: "genotype likelihoods" if i in likelihoods else "calls"
+                      for i in (first, second)}}
+    typed = int(np.sum(informative(data[0]) & informative(data[1])))
     return LinkedResult(logs[0], logs[1], typed, prov)
+
+
+def informative(data: np.ndarray) -> np.ndarray:
+    """Per SNP, whether call codes are not missing or genotype likelihoods not all equal."""
+    if is_likelihoods(data):
+        return ~((data[:, 0] == data[:, 1]) & (data[:, 1] == data[:, 2]))
+    return np.asarray(data) >= 0
 
 
 def _unrelated_process(first: str, second: str) -> PairProcess:

@@ -32,7 +32,10 @@ from forensic_match.linked.pair import (
     PairProcess,
     _unrelated_process,
     check_fst,
+    check_likelihoods,
     emission_table,
+    informative,
+    is_likelihoods,
     pair_log_likelihood,
     pair_process,
 )
@@ -436,15 +439,22 @@ class CandidateScorer:
         return self.tables[key]
 
     def pair_lr(self, pm_key: Any, pm: np.ndarray, link: _Link, ref: np.ndarray) -> float:
-        """log10 pairwise LR of the PM sample against one reference under its link."""
+        """log10 pairwise LR of the PM sample (call codes, or genotype likelihoods (SNPs,
+        3): then the emissions are computed, not looked up) against one reference under its
+        link."""
         assert link.process is not None
         key = (pm_key, link.family, link.reference)
+        if is_likelihoods(pm):
+            def loglik(proc: PairProcess) -> float:
+                return pair_log_likelihood(proc, self.panel, pm, ref,
+                                           error=(self.pm_error, self.reference_error),
+                                           fst=self.fst)
+        else:
+            def loglik(proc: PairProcess) -> float:
+                return pair_log_likelihood(proc, self.panel, pm, ref, table=self.table_of(proc))
         if key not in self.loglik_unrelated:
-            self.loglik_unrelated[key] = pair_log_likelihood(
-                self.unrelated, self.panel, pm, ref, table=self.table_of(self.unrelated))
-        ll = pair_log_likelihood(link.process, self.panel, pm, ref,
-                                 table=self.table_of(link.process))
-        return (ll - self.loglik_unrelated[key]) / LN10
+            self.loglik_unrelated[key] = loglik(self.unrelated)
+        return (loglik(link.process) - self.loglik_unrelated[key]) / LN10
 
     def exact_family(self, fam: SnpFamily, mp: str) -> tuple[FamilyProcess, float] | None:
         """The family process of the missing person and every typed reference, and the log
@@ -470,8 +480,8 @@ class CandidateScorer:
     def candidate(self, pm_key: Any, pm: np.ndarray, fam: SnpFamily, mp: str,
                   members: Sequence[_Link]) -> tuple[str, float, dict[str, float]]:
         """``(method, log10 LR, {reference: pairwise log10 LR})`` of the PM sample (call
-        codes ``pm``) being ``mp`` of ``fam``; ``members`` are the scored links of
-        (``fam``, ``mp``), at least one."""
+        codes or genotype likelihoods ``pm``) being ``mp`` of ``fam``; ``members`` are the
+        scored links of (``fam``, ``mp``), at least one."""
         scores = {link.reference: self.pair_lr(pm_key, pm, link,
                                                 fam.references[link.reference])
                   for link in members}
@@ -482,11 +492,16 @@ class CandidateScorer:
         ex = self.exact_family(fam, mp)
         if ex is not None:
             proc, ll_refs = ex
+            if is_likelihoods(pm):
+                alone: Any = [pm]
+                calls: Any = [pm] + [fam.references[r] for r in refs]
+            else:
+                alone = pm[None].astype(np.int64)
+                calls = np.stack([pm] + [fam.references[r] for r in refs])
             if pm_key not in self.single_ll:
                 self.single_ll[pm_key] = family_log_likelihood(
-                    self.solo, self.panel, pm[None].astype(np.int64), error=[self.pm_error],
+                    self.solo, self.panel, alone, error=[self.pm_error],
                     dropout=[self.pm_dropout], fst=self.fst)
-            calls = np.stack([pm] + [fam.references[r] for r in refs])
             ll = family_log_likelihood(proc, self.panel, calls,
                                        error=[self.pm_error] + [self.reference_error] * len(refs),
                                        dropout=[self.pm_dropout] + [0.0] * len(refs),
@@ -515,8 +530,11 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
     families : sequence of SnpFamily
         From :func:`snp_families`.
     pm_ids : sequence of str
-    pm_codes : numpy.ndarray, shape (PM samples, markers)
-        Call codes in panel order.
+    pm_codes : numpy.ndarray, shape (PM samples, markers) or (PM samples, markers, 3)
+        Call codes in panel order, or genotype likelihoods ``P(data | 0, 1, 2 copies of
+        allele 1)`` (:func:`~forensic_match.linked.read_vcf_genotype_likelihoods`), which
+        replace the PM samples' observation model (``pm_error`` is mixed in, ``pm_dropout``
+        must be 0) and are screened exactly (``docs/linked.md``, "Genotype likelihoods").
     pm_error, reference_error : float
         Genotype error probability of the PM samples and of the references (FORMAT.md
         ``genotype_error``).
@@ -555,7 +573,11 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
         meioses than the model takes), naming family, reference and missing person (unless
         ``skip_uncomputable``).
     """
-    from forensic_match.linked._screen_numba import screen_scores_blocked
+    from forensic_match.linked._pair_numba import mixed_likelihoods
+    from forensic_match.linked._screen_numba import (
+        screen_scores_blocked,
+        screen_scores_likelihoods,
+    )
 
     if approximation not in APPROXIMATIONS:
         raise InputError(f"approximation must be one of {APPROXIMATIONS}, not "
@@ -567,7 +589,18 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
     if top < 1:
         raise InputError(f"top must be at least 1, got {top}")
     pm_codes = np.asarray(pm_codes)
-    if pm_codes.ndim != 2 or pm_codes.shape != (len(pm_ids), len(panel)):
+    pm_likelihoods = pm_codes.ndim == 3
+    if pm_likelihoods:
+        if pm_codes.shape[:1] != (len(pm_ids),):
+            raise InputError(f"PM genotype likelihoods of shape {pm_codes.shape}, expected "
+                             f"({len(pm_ids)}, {len(panel)}, 3)")
+        pm_codes = np.stack([check_likelihoods(panel, row, sample=ident)
+                             for ident, row in zip(pm_ids, pm_codes)]).reshape(
+            len(pm_ids), len(panel), 3)
+        if pm_dropout:
+            raise InputError(f"pm_dropout ({pm_dropout}) with PM genotype likelihoods: the "
+                             f"likelihoods already contain the read model (set it to 0)")
+    elif pm_codes.ndim != 2 or pm_codes.shape != (len(pm_ids), len(panel)):
         raise InputError(f"PM call codes of shape {pm_codes.shape}, expected "
                          f"({len(pm_ids)}, {len(panel)})")
     if len(set(pm_ids)) != len(pm_ids):
@@ -578,19 +611,20 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
             if np.shape(codes) != (len(panel),):
                 raise InputError(f"family {fam.id!r}, reference {ref!r}: call codes for the "
                                  f"{len(panel)} panel markers expected, got {np.shape(codes)}")
-    for arr in [pm_codes] + [np.asarray(c) for f in families for c in f.references.values()]:
+    codes_arrays = [] if pm_likelihoods else [pm_codes]
+    for arr in codes_arrays + [np.asarray(c) for f in families for c in f.references.values()]:
         if arr.size and (not np.issubdtype(arr.dtype, np.integer) or arr.min() < -1
                          or arr.max() > 2):
             raise InputError(f"call codes must be integers -1 (missing), 0, 1 or 2, got "
                              f"{arr.dtype} from {arr.min()} to {arr.max()}")
-    typed = (pm_codes >= 0).sum(axis=1)
+    typed = np.array([informative(row).sum() for row in pm_codes], dtype=np.int64)
     keep = np.flatnonzero(typed >= min_snps)
     not_searched = pl.DataFrame(
         [(pm_ids[i], int(typed[i]), f"typed at {typed[i]} SNPs of the panel, fewer than "
           f"min_snps = {min_snps}") for i in range(len(pm_ids)) if typed[i] < min_snps],
         schema={"pm": pl.String, "n_snps": pl.Int64, "reason": pl.String}, orient="row")
     pm_ids = [pm_ids[i] for i in keep]
-    pm = pm_codes[keep].astype(np.int8)
+    pm = pm_codes[keep] if pm_likelihoods else pm_codes[keep].astype(np.int8)
     fam_of = {f.id: f for f in families}
     if len(fam_of) != len(families):
         dup = sorted({f.id for f in families if sum(g.id == f.id for g in families) > 1})[:5]
@@ -622,8 +656,30 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
         link = links[k]
         key = (tuple(link.process.used.tolist()), tuple(np.round(link.weights, 15).tolist()))
         groups.setdefault(key, []).append(k)
+    if pm_likelihoods:
+        # the PM side exact (true genotype g, error mixed into the likelihoods): the screen
+        # is the unlinked LR itself, not a surrogate of it
+        mixed = np.stack([mixed_likelihoods(panel.freq_a1, row, pm_error) for row in pm]
+                         ).reshape(pm.shape)
+        exact_tables: dict[tuple[int, ...], np.ndarray] = {}
+
+        def exact(proc: PairProcess) -> np.ndarray:
+            key = tuple(proc.used.tolist())
+            if key not in exact_tables:
+                exact_tables[key] = emission_table(proc, panel, error=(0.0, reference_error),
+                                                   fst=fst)
+            return exact_tables[key]
+
+        den = np.ascontiguousarray(exact(scorer.unrelated)[:, 1:, :, 0])
     for members in groups.values():
         proc, weights = links[members[0]].process, links[members[0]].weights
+        if pm_likelihoods:
+            refs = np.stack([fam_of[links[k].family].references[links[k].reference]
+                             for k in members]).astype(np.int8)
+            num = np.ascontiguousarray((exact(proc) @ weights)[:, 1:, :])
+            if len(pm_ids):
+                screen[:, members] = screen_scores_likelihoods(num, den, mixed, refs)
+            continue
         with np.errstate(divide="ignore"):
             scr_table = np.log10(table_of(proc) @ weights / base)
         if not any(p[0] == p[1] or p[2] == p[3] for p in _PATTERN_ARRAY[proc.used]):
@@ -709,7 +765,8 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
               "family_max_persons": family_max_persons, "family_max_bits": family_max_bits,
               "skip_uncomputable": skip_uncomputable,
               "model": "inheritance HMM per family pedigree, Haldane map, no interference",
-              "screen": "unlinked log10 LR of each reference's pedigree relationship"}
+              "screen": "unlinked log10 LR of each reference's pedigree relationship",
+              "pm_input": "genotype likelihoods" if pm_likelihoods else "calls"}
     by_pm, by_missing = segs(by_pm), segs(by_missing)
     lap("segments")
     params["cpu_seconds"] = seconds

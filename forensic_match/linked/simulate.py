@@ -235,3 +235,38 @@ def simulate_programme_snps(programme: Any, panel: SnpPanel, rng: np.random.Gene
             pm[rec["pm"]] = degrade(body_haps[body], p, rng, error=pm_error,
                                     missing=pm_missing).astype(np.int8)
     return SnpData(panel, pm, refs, map_source)
+
+
+def sequence_reads(codes: np.ndarray, rng: np.random.Generator, *, depth: float,
+                   error: float) -> tuple[np.ndarray, np.ndarray]:
+    """Genotype likelihoods of low-coverage sequencing of a person with true genotypes
+    ``codes`` (copies of allele 1, no missing): at each SNP a Poisson(``depth``) number of
+    reads, each from one of the two gene copies at random and showing the other allele with
+    probability ``error``; the likelihood of genotype g is the binomial
+    ``q_g^k (1 - q_g)^(r - k)`` of the k allele-1 reads among r, ``q_g = (g/2)(1 - error) +
+    (1 - g/2) error`` (the binomial coefficient, the same for every g, left out).
+
+    Returns the likelihoods (n, 3) (all ones where no read) and the read counts (n, 2:
+    allele 1, allele 2).
+    """
+    codes = np.asarray(codes)
+    if codes.min(initial=0) < 0:
+        raise ValueError("true genotypes are needed (no missing calls)")
+    q = np.array([0.0, 0.5, 1.0]) * (1.0 - error) + np.array([1.0, 0.5, 0.0]) * error
+    reads = rng.poisson(depth, codes.size)
+    ones = rng.binomial(reads, q[codes])
+    like = q[None, :] ** ones[:, None] * (1.0 - q[None, :]) ** (reads - ones)[:, None]
+    return like, np.stack([ones, reads - ones], axis=1)
+
+
+def call_genotypes(like: np.ndarray, *, min_quality: float = 0.0) -> np.ndarray:
+    """Hard calls from genotype likelihoods: the most likely genotype, missing (-1) when its
+    quality ``10 log10(best / second best)`` (as a VCF GQ from PL) is below ``min_quality``
+    or when two genotypes tie."""
+    like = np.asarray(like, dtype=np.float64)
+    order = np.sort(like, axis=1)
+    with np.errstate(divide="ignore"):
+        quality = 10.0 * np.log10(order[:, 2] / order[:, 1])
+    calls = np.argmax(like, axis=1).astype(np.int8)
+    calls[(quality < min_quality) | (order[:, 2] == order[:, 1])] = -1
+    return calls
