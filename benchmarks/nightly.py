@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/nightly.py --missing 22295 --pm 10000 --new-pm 100 --changed 50 \
-        [--evidence [--place]]
+        [--evidence [--place]] [--theta 0.02]
 
 A programme is simulated (one missing person per family, as ``programme.py scale``); the
 first run stores every family and ``--pm`` PM samples in a fresh SQLite store and identifies
@@ -66,7 +66,7 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
             save_full: Path | None = None, night_from: Path | None = None,
             prime: bool = False, profile_cpu: bool = False, profile_full: bool = False,
             full_only: bool = False, reference_kin: float | None = None,
-            evidence: bool = False, place: bool = False) -> dict:
+            evidence: bool = False, place: bool = False, theta: float = 0.0) -> dict:
     markers = panel()
     total_pm = n_pm + new_pm
     unrelated = min(0.95, max(0.1, 1.0 - 0.6 * n_missing / total_pm))
@@ -91,6 +91,10 @@ def nightly(n_missing: int, n_pm: int, new_pm: int, changed: int, workers: int, 
     extra: dict = {} if reference_kin is None else {"reference_kin": reference_kin}
     if extra:
         out["reference_kin"] = reference_kin
+    if theta > 0:
+        # The Balding-Nichols correction in compile and decisions (run --theta).
+        extra["theta"] = theta
+        out["theta"] = theta
     if evidence:
         # The simulated AM records and PM findings weighed with the DNA (run --evidence), and
         # with --place the place-and-date prior (the programme's district coordinates).
@@ -243,6 +247,8 @@ def main() -> None:
                          "tables without reuse, then on the store with it.")
     ap.add_argument("--evidence", action="store_true",
                     help="Simulate AM records and PM findings and weigh them (run --evidence).")
+    ap.add_argument("--theta", type=float, default=0.0,
+                    help="subpopulation correction of both runs (identify's theta)")
     ap.add_argument("--place", action="store_true",
                     help="With --evidence, the place-and-date prior too (run --place-prior).")
     ap.add_argument("--dir", type=Path, default=None,
@@ -253,7 +259,7 @@ def main() -> None:
         return nightly(a.missing, a.pm, a.new_pm, a.changed, a.workers, a.seed, folder,
                        a.profile_night, a.reuse_searches, a.compare_reuse, a.profile_file,
                        a.save_full, a.night_from, a.prime, a.profile_cpu, a.profile_full,
-                       a.full_only, a.reference_kin, a.evidence, a.place)
+                       a.full_only, a.reference_kin, a.evidence, a.place, a.theta)
 
     if a.dir is not None:
         a.dir.mkdir(parents=True, exist_ok=True)

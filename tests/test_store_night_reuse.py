@@ -66,7 +66,7 @@ class Killed(Exception):
 
 
 def _run_nights(folder: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch,
-                **weigh: Any) -> list[dict[str, Any]]:
+                nights: list[DviDataset] | None = None, **weigh: Any) -> list[dict[str, Any]]:
     """Run the nights into a fresh store; the fourth is killed once during its decisions and
     run again. Per finished night: identify's result, the stored proposals, the changes."""
     seen: list[Any] = []
@@ -89,7 +89,7 @@ def _run_nights(folder: Path, reuse: bool, monkeypatch: pytest.MonkeyPatch,
     out = []
     with CaseStore(folder / "cases.db") as store, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for n, night in enumerate(_nights()):
+        for n, night in enumerate(_nights() if nights is None else nights):
             if n == 3:
                 real = identify_module.decide
 
@@ -334,3 +334,47 @@ def test_evidence_nights_take_the_kept_rows(tmp_path: Path,
         assert (tmp_path / "on" / "cases.db.tables" / name).exists()
         assert not (tmp_path / "off" / "cases.db.tables" / name).exists()
 
+
+
+def _small_nights() -> list[DviDataset]:
+    """The nights of :func:`_nights` over the programme's families of at most six persons
+    (the exact theta correction of the larger ones costs seconds each)."""
+    ds = programme_with_panel()
+    am = [f for f in ds.am if len(f.pedigree) <= 6]
+    pm = list(ds.pm)
+    return [
+        dataclasses.replace(ds, am=am[:60], pm=pm[:60]),
+        dataclasses.replace(ds, am=am[60:100], pm=pm[60:100]),
+        dataclasses.replace(ds, am=[_retyped_family(am[1])], pm=[_retyped_sample(pm[1])]),
+        dataclasses.replace(ds, am=am[100:], pm=pm[100:]),
+    ]
+
+
+def test_theta_nights_take_the_kept_rows(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """With theta the nights keep and take the conditioned rows and the references'
+    relatives' rows too (their theta denominators with them): the same decisions as nights
+    that keep nothing, and fewer families compiled."""
+    from forensic_match.dvi import reference_kin as reference_kin_module
+
+    compiled = [0]
+    for module in (identify_module, reference_kin_module):
+        def counted(*args: Any, _real: Any = module.compile_rows, **kwargs: Any) -> Any:
+            compiled[0] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, "compile_rows", counted)
+    (tmp_path / "on").mkdir()
+    (tmp_path / "off").mkdir()
+    on = _run_nights(tmp_path / "on", True, monkeypatch, _small_nights(), theta=0.02)
+    compiled_on, compiled[0] = compiled[0], 0
+    off = _run_nights(tmp_path / "off", False, monkeypatch, _small_nights(), theta=0.02)
+    _assert_same_nights(on, off)
+    # Families' rows compiled one at a time (conditioned, the references' relatives): the
+    # kept ones were taken instead.
+    assert compiled_on < compiled[0]
+    assert on[-1]["proposals"]
+    assert all(a["result"].parameters["theta"] == 0.02 for a in on)
+    for name in ("tables.conditioned.npz", "tables.reference_kin.npz"):
+        assert (tmp_path / "on" / "cases.db.tables" / name).exists()
+        assert not (tmp_path / "off" / "cases.db.tables" / name).exists()

@@ -10,6 +10,7 @@ every founder allele from the urn in sequence) and with the other way.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -224,3 +225,28 @@ def test_infeasible_theta_falls_back_before_the_work() -> None:
     assert tables.row_theta[0] == 0.0
     plain = compile_families([fam], [marker], theta=0.0)
     np.testing.assert_allclose(tables.log10_lr, plain.log10_lr, rtol=1e-12)
+
+
+def test_rows_kept_from_an_earlier_run_warn_as_when_compiled() -> None:
+    """Rows a night takes from the last run's files instead of compiling them (conditioned
+    families, the references' relatives) give the ThetaFallbackWarning their compiling
+    gave, with the same text; rows at the full theta give none."""
+    from forensic_match.dvi.compile import compile_rows, warn_kept_fallback
+    from forensic_match.errors import ThetaFallbackWarning
+
+    fam, marker = _deep_family()
+    with pytest.warns(ThetaFallbackWarning) as when_compiled:
+        rows = compile_rows(fam, ["MP"], [marker], theta=0.02)
+    assert rows[0].theta == 0.0
+    with pytest.warns(ThetaFallbackWarning) as when_kept:
+        warn_kept_fallback(fam, ["MP"], [marker], rows, theta=0.02)
+    assert [str(w.message) for w in when_kept] == [str(w.message) for w in when_compiled]
+    shallow = Family("TRIO", Pedigree.from_records([("FA", None, None, "M"),
+                                                    ("MO", None, None, "F"),
+                                                    ("MP", "FA", "MO", "M")]),
+                     ["MP"], {"FA": {"M1": ("8", "9")}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rows = compile_rows(shallow, ["MP"], [marker], theta=0.02)
+        assert rows[0].theta == 0.02
+        warn_kept_fallback(shallow, ["MP"], [marker], rows, theta=0.02)

@@ -576,12 +576,31 @@ def compile_rows(family: Family, persons: Sequence[str], markers: Sequence[Marke
                 for m in persons]
     thetas = family_thetas(family, persons, markers, theta, observation)
     den = family_denominator(family, markers, theta, observation=observation, thetas=thetas)
-    fallen = [marker.name for marker, t in zip(markers, den[2]) if t != theta]
+    _warn_fallback(family, markers, den[2], theta)
+    return [_compile_one(family, m, markers, observation, theta, den, seen) for m in persons]
+
+
+def _warn_fallback(family: Family, markers: Sequence[Marker], thetas: np.ndarray,
+                   theta: float) -> None:
+    fallen = [marker.name for marker, t in zip(markers, thetas) if t != theta]
     if fallen:
         warnings.warn(f"family {family.id!r}: the exact theta correction at "
                       f"{', '.join(fallen)} would exceed the engine's limits; those markers "
-                      f"are compiled with theta 0", ThetaFallbackWarning, stacklevel=2)
-    return [_compile_one(family, m, markers, observation, theta, den, seen) for m in persons]
+                      f"are compiled with theta 0", ThetaFallbackWarning, stacklevel=3)
+
+
+def warn_kept_fallback(family: Family, persons: Sequence[str], markers: Sequence[Marker],
+                       rows: Sequence[CompiledRow], *, theta: float,
+                       observation: Mapping[str, Any] | None = None) -> None:
+    """The :class:`~forensic_match.errors.ThetaFallbackWarning` that :func:`compile_rows`
+    gives for ``family`` and ``persons``, for their ``rows`` taken from an earlier run
+    instead of compiled: given when some row says a theta below ``theta``, naming the
+    markers :func:`family_thetas` finds beyond the limits (the check that chose them; nothing
+    is computed)."""
+    if theta <= 0 or all(row.theta >= theta for row in rows):
+        return
+    _warn_fallback(family, markers, family_thetas(family, persons, markers, theta,
+                                                  observation), theta)
 
 
 @dataclass

@@ -54,6 +54,7 @@ from forensic_match.dvi.compile import (
     CompiledTables,
     compile_families,
     compile_rows,
+    warn_kept_fallback,
 )
 from forensic_match.dvi.fragments import (
     SAME_SOURCE_LOG10,
@@ -473,14 +474,14 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     row_ids = list(compiled.keys)
     # The compiled rows' memos (conditioned rows and the references' relatives by id, their
     # drawing by content) serve whenever memos are given: rows are DNA tables, the same
-    # with evidence, lineage or SNPs, whose searches are nevertheless done in full.
-    if search_memos is not None and cache is not None and compiled.theta == 0:
-        # (With theta a conditioned family's ThetaFallbackWarning is given when it is
-        # compiled; reused rows would not give it again: theta runs compile them.)
+    # with evidence, lineage or SNPs, whose searches are nevertheless done in full. With
+    # theta, rows taken that fell back to theta 0 at some marker give the warning their
+    # compiling gave (compile.warn_kept_fallback).
+    if search_memos is not None and cache is not None:
         relatives_cache.conditioned = _RowsById(
             panel, compiled.theta, _load_cache(_conditioned_cache(cache)))
     kin_rows = kin_drawn = None
-    if search_memos is not None and cache is not None and compiled.theta == 0:
+    if search_memos is not None and cache is not None:
         from forensic_match.dvi.reference_kin_memo import load_reference_kin_memo
 
         # The references' relatives' rows of the last identification, by id: taken instead
@@ -1274,6 +1275,9 @@ class _RelativeTables:
             if rows is None:
                 rows = compile_rows(ext, persons, self.panel, theta=self.theta,
                                     observation=observation)
+            else:
+                warn_kept_fallback(ext, persons, self.panel, rows, theta=self.theta,
+                                   observation=observation)
             if ids is not None:
                 self.conditioned.keep(ids, [(family.id, p) for p in persons], rows, sexes)
             self.cache[key] = (alts.alternatives, sexes, rows, ext, ids)
@@ -1591,6 +1595,9 @@ def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
         if rows is None:
             rows = compile_rows(fam, todo, panel, theta=compiled.theta,
                                 observation=_observations(conditioned, fid) or None)
+        else:
+            warn_kept_fallback(fam, todo, panel, rows, theta=compiled.theta,
+                               observation=_observations(conditioned, fid) or None)
         if ids is not None:
             store.keep(ids, [(fid, m) for m in todo], rows,
                        [compiled.sex[row_of[(fid, m)]] if compiled.sex else "U"

@@ -22,7 +22,12 @@ import numpy as np
 
 from forensic_match.cases import Family
 from forensic_match.decide.alternatives import Alternative, AlternativeSet, reference_kin
-from forensic_match.dvi.compile import CompiledTables, compile_rows, observed_row_keys
+from forensic_match.dvi.compile import (
+    CompiledTables,
+    compile_rows,
+    observed_row_keys,
+    warn_kept_fallback,
+)
 from forensic_match.dvi.reference_kin_memo import Entry, ReferenceKinMemo, reference_kin_digest
 from forensic_match.markers import Marker
 
@@ -86,7 +91,7 @@ class ReferenceKinTables:
         key = self.state(family, references)
         if key not in self.cache:
             digest = self._digest(key, family, references, observation)
-            if digest is None or not self._take(key, digest, family):
+            if digest is None or not self._take(key, digest, family, references, observation):
                 self._draw(key, digest, family, references, observation)
         return self.cache[key][:3]
 
@@ -154,7 +159,8 @@ class ReferenceKinTables:
         return ext
 
     def _take(self, key: tuple[str, tuple[str, ...], tuple[str, ...]], digest: str,
-              family: Family) -> bool:
+              family: Family, references: Sequence[str],
+              observation: dict[str, Any] | None) -> bool:
         """Whether the family's relatives, ids and rows came from the memo (entry
         ``digest``) and ``kept``."""
         assert self.memo is not None and self.kept is not None
@@ -168,6 +174,10 @@ class ReferenceKinTables:
         alts = tuple(Alternative(family.id, e[0], e[1], drawn=e[3], reference=e[2])
                      for e in got)
         sexes = [e[4] for e in got]
+        if any(row.theta < self.theta for row in rows):  # (drawn only for the warning)
+            warn_kept_fallback(reference_kin(family, references).family,
+                               [a.person for a in alts], self.panel, rows, theta=self.theta,
+                               observation=observation)
         if ids:
             self.kept.keep(ids, [(family.id, a.person) for a in alts], rows, sexes)
         self.cache[key] = (alts, sexes, list(rows), None)
@@ -192,6 +202,9 @@ class ReferenceKinTables:
             rows = compiled if compiled is not None else \
                 compile_rows(alts.family, persons, self.panel, theta=self.theta,
                              observation=observation) if persons else []
+        else:
+            warn_kept_fallback(alts.family, persons, self.panel, rows, theta=self.theta,
+                               observation=observation)
         if ids is not None:
             self.kept.keep(ids, [(family.id, p) for p in persons], rows, sexes)
         self.cache[key] = (alts.alternatives, sexes, list(rows), alts.family)
