@@ -111,8 +111,9 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
         none); ``snp`` (only for a run with SNP data, so that the digest of every other
         run is what it was before SNP data could be stored): the sha256 of the SNP panel
         (markers, alleles, frequencies, positions), the map's source, the ``SnpScores``
-        options in force and the error model. Not in it: the configuration file's sha256 and the frequency file's (their
-        LR-relevant contents are here item by item), the table's name, reading options and
+        options in force and the error model. Not in it: the configuration file's sha256
+        and the frequency file's (their LR-relevant contents are here item by item), the
+        table's name, reading options and
         PM dropout (applied to the profiles as they are stored: a change makes new profile
         versions), software version, inputs.
 
