@@ -457,3 +457,28 @@ def test_a_snp_run_on_every_backend(programme: dict,
     assert n == [16 + len(programme["snp"].pm), 80]
     if "://" in store_target:
         wipe(store_target)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_report_of_an_snp_identification_states_it(nights: dict, programme: dict,
+                                                        language: str) -> None:
+    """The report shows the SNP part (LR, method, references, the best one) and checks its
+    STR markers' table against the STR part only (no false "differs" warning)."""
+    from forensic_match.reports import render_report
+    from forensic_match.reports.render import report_context
+
+    markers = case_from_dict(programme["data"]).markers
+    with CaseStore(nights["path"]) as store:
+        props = _proposals(store, nights["runs"][0].run_id)
+        (pm, fid, _mp), row = next((k, r) for k, r in props.items()
+                                   if r["snp_log10_lr"] > 0)
+        html = render_report(store, row["proposal_id"], language=language, markers=markers)
+        ctx = report_context(store, row["proposal_id"], language=language, markers=markers)
+    assert not ctx["differs"]
+    assert ctx["recomputed"].log10_total == pytest.approx(
+        row["log10_lr"] - row["snp_log10_lr"], abs=1e-6)
+    heading = {"en": "Linked SNPs (dense autosomal)",
+               "es": "SNP ligados (autosómicos densos)"}[language]
+    assert heading in html and 'id="snp-combined"' in html
+    assert row["best_reference"] in html and "first cousins" in html
+    assert "pair (exact)" in html
