@@ -310,6 +310,8 @@ def _on_panel(codes: np.ndarray, mapping: tuple[np.ndarray, np.ndarray] | None) 
     if mapping is None:
         return codes
     index, swap = mapping
+    if codes.size == 0:
+        return np.full(index.size, -1, dtype=np.int8)
     out = np.where(index >= 0, codes[np.maximum(index, 0)], -1).astype(np.int8)
     return np.where(swap & (out >= 0), 2 - out, out).astype(np.int8)
 
