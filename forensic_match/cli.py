@@ -586,29 +586,50 @@ def _solve_snp(references: str | None, pm: str | None, model: dict[str, Any],
     options, or ``(None, None)`` without SNP tables; refuses one table without the other and
     model options without tables."""
     if references is None and pm is None:
-        ctx = click.get_current_context()
-        given = [f"--{k.replace('_', '-').replace('-path', '')}" for k in model
-                 if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT]
-        if given:
-            raise ForensicMatchError(f"{', '.join(given)}: need --snp-references and --snp-pm")
+        _refuse_snp_model(model, "need --snp-references and --snp-pm")
         return None, None
     if references is None or pm is None:
         raise ForensicMatchError("--snp-references and --snp-pm are given together (the "
                                  "families' SNP-typed relatives and the PM samples' calls)")
+    snp, options = _snp_tables(references, pm, model)
+    notes.append(f"snp: linked-SNP LRs of {sum(len(v) for v in snp.references.values())} "
+                 f"SNP-typed references in {len(snp.references)} families against "
+                 f"{len(snp.pm)} PM samples, panel {len(snp.panel)} SNPs, fst "
+                 f"{options['fst']:g}, added to the identifications' scores (docs/linked.md); "
+                 f"pairwise, joint and dviSolve tables are STR only")
+    return snp, options
+
+
+def _refuse_snp_model(model: dict[str, Any], need: str) -> None:
+    """Refuse ``--snp-*`` model options given without SNP data (nothing would use them)."""
+    ctx = click.get_current_context()
+    given = [f"--{k.replace('_', '-').replace('-path', '')}" for k in model
+             if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT]
+    if given:
+        raise ForensicMatchError(f"{', '.join(given)}: {need}")
+
+
+def _snp_tables(references: str | None, pm: str | None, model: dict[str, Any]
+                ) -> tuple[Any, dict[str, Any]]:
+    """The ``SnpData`` of the ``--snp-*`` panel and map with the calls of the files given
+    (either may be absent), and the ``SnpScores`` options."""
+    import numpy as np
+
     from forensic_match.linked.genotypes import read_snp_reference_genotypes, read_snp_samples
     from forensic_match.linked.scores import SnpData
 
     panel, map_source = _snp_panel(model["snp_panel_path"], model["snp_map_path"],
                                    model["snp_chromosomes"])
-    keys, codes = read_snp_reference_genotypes(references, panel)
-    pm_ids, pm_codes = read_snp_samples(pm, panel)
+    keys: list[tuple[str, str]] = []
+    codes: Any = np.zeros((0, len(panel)), dtype=np.int8)
+    pm_ids: list[str] = []
+    pm_codes: Any = np.zeros((0, len(panel)), dtype=np.int8)
+    if references is not None:
+        keys, codes = read_snp_reference_genotypes(references, panel)
+    if pm is not None:
+        pm_ids, pm_codes = read_snp_samples(pm, panel)
     snp = SnpData.from_codes(panel, pm_ids, pm_codes, keys, codes, map_source=map_source)
-    options = {k: model[f"snp_{k}"] for k in SNP_SCORE_OPTIONS}
-    notes.append(f"snp: linked-SNP LRs of {len(keys)} SNP-typed references in "
-                 f"{len(snp.references)} families against {len(pm_ids)} PM samples, panel "
-                 f"{len(panel)} SNPs, fst {options['fst']:g}, added to the identifications' "
-                 f"scores (docs/linked.md); pairwise, joint and dviSolve tables are STR only")
-    return snp, options
+    return snp, {k: model[f"snp_{k}"] for k in SNP_SCORE_OPTIONS}
 
 
 def _dataset_evidence(ds: Any, use: bool, place: bool, notes: list[str],
@@ -1699,6 +1720,18 @@ def _write_text(out: str, text: str) -> None:
                    "and candidate keeps its lineage LRs (docs/lineage.md, docs/store.md). "
                    "Without it nothing lineage is used or stored.")
 @_lineage_decision
+@click.option("--snp-references", type=click.Path(dir_okay=False), default=None,
+              help="Tonight's SNP genotypes of the families' typed relatives (as 'solve' reads "
+                   "them): stored as new versions where they changed, and the store's SNP "
+                   "calls are weighed with the STR markers (docs/linked.md, docs/store.md).")
+@click.option("--snp-pm", type=click.Path(dir_okay=False), default=None,
+              help="Tonight's SNP genotypes of the PM samples (as 'solve' reads them; each a "
+                   "PM sample of the store or of tonight's records).")
+@click.option("--snp", "use_snp", is_flag=True,
+              help="Weigh the SNP calls stored by earlier runs on a night that brings none "
+                   "(--snp-references or --snp-pm imply it). Without any of the three no SNP "
+                   "data are used or stored.")
+@_snp_model("snp-")
 @click.option("--as", "actor", default="forensic-match", show_default=True,
               help="Who runs it (audit log).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
@@ -1711,7 +1744,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                 place_prior: bool, place_coordinates: str | None,
                 lineage_path: str | None, lineage_kin: float,
                 y_frequencies: str, actor: str, quiet: bool, y_theta: float = 0.0,
-                mt_theta: float = 0.0) -> None:
+                mt_theta: float = 0.0, snp_references: str | None = None,
+                snp_pm: str | None = None, use_snp: bool = False, **snp_model: Any) -> None:
     """Store tonight's records in the case store (new versions where changed), identify on
     the store's newest data, and record the run's candidates and proposals.
 
@@ -1720,11 +1754,14 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
     reads them, with the frequency table, mutation models, thresholds and priors of
     --config. Families whose data, markers and theta are unchanged since an earlier run are
     not compiled again (--tables). With --lineage FILE the stored Y-STR and mtDNA data
-    enter the identification as in 'search --lineage'. Proposals made under another
-    frequency table, mutation models, theta, priors, lineage databases or options, or
-    evidence setting are flagged for re-review, with the reason, and proposed again. A run
-    killed at any point leaves the store as it was or with the run unfinished; the next run
-    marks it failed and does the work (docs/store.md).
+    enter the identification as in 'search --lineage'. With --snp-references, --snp-pm or
+    --snp, tonight's SNP calls are stored and every stored SNP call is weighed as in
+    'solve --snp-references --snp-pm' (the --snp-* model options are solve's). Proposals
+    made under another frequency table, mutation models, theta, priors, lineage databases
+    or options, SNP panel, map or model, or evidence setting are flagged for re-review,
+    with the reason, and proposed again. A run killed at any point leaves the store as it
+    was or with the run unfinished; the next run marks it failed and does the work
+    (docs/store.md).
     """
     import dataclasses
 
@@ -1800,6 +1837,17 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                                            mt_theta)}
             provenance.setdefault("inputs", {})["lineage"] = {
                 "path": lineage_path, "sha256": _sha256_file(lineage_path)}
+        snp: dict[str, Any] = {}
+        if snp_references is None and snp_pm is None and not use_snp:
+            _refuse_snp_model(snp_model, "need --snp-references, --snp-pm or --snp")
+        else:
+            data, snp_options = _snp_tables(snp_references, snp_pm, snp_model)
+            snp = {"snp": data, "snp_options": snp_options}
+            provenance.setdefault("inputs", {})["snp"] = {
+                name: {"path": path, "sha256": _sha256_file(path)}
+                for name, path in (("references", snp_references), ("pm", snp_pm),
+                                   ("panel", snp_model["snp_panel_path"]),
+                                   ("map", snp_model["snp_map_path"])) if path is not None}
         _with_place_coordinates(ds, place_coordinates, place_prior)
         if place_coordinates is not None:
             provenance.setdefault("inputs", {})["place_coordinates"] = {
@@ -1813,7 +1861,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                     reuse_searches=not no_search_reuse,
                                     typed_markers_only=dataset is None,
                                     evidence=use_evidence, place_prior=place_prior,
-                                    provenance=provenance, **lineage, **options)
+                                    provenance=provenance, **lineage, **snp, **options)
         finally:
             store.close()
     except ForensicMatchError as exc:

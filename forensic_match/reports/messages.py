@@ -267,6 +267,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dash_no_data": "Sin datos todavía.",
         "dash_pseudonymous": "Este panel muestra solo códigos, nunca nombres.",
         "lineage_h": "Marcadores de linaje: cromosoma Y y ADN mitocondrial",
+        "snp_h": "SNP ligados (autosómicos densos)",
+        "snp_text": ("Los SNP de {pm} se compararon con los de {n} referencia(s) de la familia "
+                     "tipificada(s) en SNP (la de más peso: {reference}, {relationship}); "
+                     "método: {method}; F_ST {fst}; panel sha256 {panel}. LR de los SNP: "
+                     "{lr} (log10 LR = {log10})."),
+        "snp_combined": ("El LR de los SNP se multiplica por el LR de los marcadores STR y de "
+                         "linaje ({str}); el resultado es el LR del ADN de este informe "
+                         "({total}). Esto supone que los SNP y los STR se heredan de forma "
+                         "independiente dadas las hipótesis (docs/linked.md)."),
+        "snp_table_note": ("La tabla muestra los marcadores STR; los SNP ligados están en la "
+                           "sección «SNP ligados»."),
         "lineage_intro": ("Además de los marcadores de los otros cromosomas, la corrida comparó "
                           "marcadores que pasan por una sola línea de la familia: el cromosoma "
                           "Y pasa del padre a sus hijos varones, y el ADN mitocondrial de la "
@@ -569,6 +580,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dash_no_data": "No data yet.",
         "dash_pseudonymous": "This dashboard shows codes only, never names.",
         "lineage_h": "Lineage markers: Y chromosome and mitochondrial DNA",
+        "snp_h": "Linked SNPs (dense autosomal)",
+        "snp_text": ("The SNPs of {pm} were compared with those of {n} SNP-typed reference(s) "
+                     "of the family (weighing most: {reference}, {relationship}); method: "
+                     "{method}; F_ST {fst}; panel sha256 {panel}. SNP LR: {lr} "
+                     "(log10 LR = {log10})."),
+        "snp_combined": ("The SNP LR is multiplied by the LR of the STR and lineage markers "
+                         "({str}); the result is this report's DNA LR ({total}). This assumes "
+                         "that SNPs and STRs are inherited independently given the "
+                         "hypotheses (docs/linked.md)."),
+        "snp_table_note": ("The table shows the STR markers; the linked SNPs are in the "
+                           "section “Linked SNPs”."),
         "lineage_intro": ("Besides the markers of the other chromosomes, the run compared "
                           "markers that pass down one line of the family only: the Y "
                           "chromosome passes from a father to his sons, and mitochondrial DNA "

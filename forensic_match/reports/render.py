@@ -194,6 +194,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         lin = schema.proposal_lineage
         lineage_rows = [dict(r) for r in conn.execute(sa.select(lin).where(
             lin.c.proposal_id == proposal_id).order_by(lin.c.line.desc())).mappings()]
+        snp_row = conn.execute(sa.select(schema.proposal_snp).where(
+            schema.proposal_snp.c.proposal_id == proposal_id)).mappings().first()
     p = data.proposal
     missing = p["missing"]
     fam = data.family
@@ -211,7 +213,9 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     # With lineage markers the DNA LR is autosomal x Y x mtDNA: the markers' table (autosomal)
     # is checked against the autosomal part, the lineage lines are shown in their section.
     lineage_log10 = sum(float(r["log10_lr"]) for r in lineage_rows)
-    autosomal = stored - lineage_log10
+    # With linked SNPs the SNP part adds too: the markers' table holds the STR markers only.
+    snp_log10 = 0.0 if snp_row is None else float(snp_row["log10_lr"])
+    autosomal = stored - lineage_log10 - snp_log10
     evidence_lr = None if ev is None else {
         "lr": format_lr(float(ev["evidence_log10_lr"]), language),
         "pieces": ev["pieces"],
@@ -286,6 +290,15 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
             "total": format_lr(stored, language),
             "kin": _plain_number(float(config.get("lineage", {}).get("kin", 1.0)), language),
             "provenance": _lineage_provenance(config.get("lineage") or {})}
+    snp = None if snp_row is None else {
+        "lr": format_lr(snp_log10, language), "log10": format_log10(snp_log10, language),
+        "method": snp_row["method"], "n_references": snp_row["n_references"],
+        "reference": snp_row["best_reference"] or "–",
+        "relationship": snp_row["relationship"] or "–",
+        "str": format_lr(stored - snp_log10, language), "total": format_lr(stored, language),
+        "fst": _plain_number(float((config.get("snp") or {}).get("options", {}).get(
+            "fst", 0.0)), language),
+        "panel": ((config.get("snp") or {}).get("panel") or {}).get("sha256", "")[:16]}
     return {
         "lang": language, "t": t, "version": __version__, "generated": _now(),
         "proposal": p, "state": t(f"state_{p['state']}"),
@@ -300,7 +313,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "annex_columns": columns, "annex": annex,
         "recomputed_total": format_log10(lrs.log10_total, language),
         "stored_total": format_log10(autosomal, language),
-        "lineage": lineage,
+        "lineage": lineage, "snp": snp,
         "differs": diff is not None and diff > AGREEMENT_LOG10 and not conditioned,
         "conditioned": conditioned,
         "diff": format_log10(diff, language) if diff is not None else "",

@@ -39,7 +39,8 @@ AUDITED = {
     "persons": ("person_id",), "identities": ("person_id",), "samples": ("sample_id",),
     "profiles": ("sample_id", "version"), "runs": ("run_id",),
     "proposals": ("proposal_id",), "proposal_evidence": ("proposal_id",),
-    "proposal_lineage": ("proposal_id", "line"),
+    "proposal_lineage": ("proposal_id", "line"), "proposal_snp": ("proposal_id",),
+    "snp_layouts": ("layout_sha256",), "snp_calls": ("sample_id", "version"),
     "reviews": ("review_id",), "users": ("user_id",),
 }
 
@@ -217,16 +218,22 @@ def audit_row(conn: sa.Connection, entity: str, key_values: dict[str, Any], *, a
 
 def candidates_sha256(conn: sa.Connection, run_id: str) -> str:
     """sha256 of the canonical JSON of a run's candidate rows (by pm and rank); for a run with
-    lineage data, of ``{"candidates": rows, "lineage": candidate_lineage rows}`` (by pm, rank
-    and line), so that a run without them hashes as before."""
-    t, lin = schema.candidates, schema.candidate_lineage
+    lineage or SNP data, of ``{"candidates": rows, "lineage": candidate_lineage rows, "snp":
+    candidate_snp rows}`` (by pm, rank and line; each part only when it has rows), so that a
+    run without them hashes as before."""
+    t = schema.candidates
     rows = conn.execute(sa.select(t).where(t.c.run_id == run_id)
                         .order_by(t.c.pm, t.c.rank)).mappings()
     cand = [[_json_value(r[c.name]) for c in t.columns] for r in rows]
-    extra = conn.execute(sa.select(lin).where(lin.c.run_id == run_id)
-                         .order_by(lin.c.pm, lin.c.rank, lin.c.line)).mappings()
-    lineage = [[_json_value(r[c.name]) for c in lin.columns] for r in extra]
-    text = canonical_json({"candidates": cand, "lineage": lineage} if lineage else cand)
+    parts: dict[str, Any] = {}
+    for name, table in (("lineage", schema.candidate_lineage), ("snp", schema.candidate_snp)):
+        order = [table.c.pm, table.c.rank] + ([table.c.line] if "line" in table.c else [])
+        extra = conn.execute(sa.select(table).where(table.c.run_id == run_id)
+                             .order_by(*order)).mappings()
+        found = [[_json_value(r[c.name]) for c in table.columns] for r in extra]
+        if found:
+            parts[name] = found
+    text = canonical_json({"candidates": cand, **parts} if parts else cand)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -108,8 +108,12 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
         (:data:`~forensic_match.evidence.scoring.RELATIVE_EVIDENCE_MODEL`; 1 for evidence
         runs that recorded none); ``decision_model``: the version of the decision model
         (:data:`~forensic_match.decide.priors.DECISION_MODEL`; 1 for runs that recorded
-        none). Not in it: the configuration file's sha256 and the frequency file's (their
-        LR-relevant contents are here item by item), the table's name, reading options and
+        none); ``snp`` (only for a run with SNP data, so that the digest of every other
+        run is what it was before SNP data could be stored): the sha256 of the SNP panel
+        (markers, alleles, frequencies, positions), the map's source, the ``SnpScores``
+        options in force and the error model. Not in it: the configuration file's sha256
+        and the frequency file's (their LR-relevant contents are here item by item), the
+        table's name, reading options and
         PM dropout (applied to the profiles as they are stored: a change makes new profile
         versions), software version, inputs.
 
@@ -145,10 +149,16 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
         evidence = {"place_prior": bool(evidence.get("place_prior")),
                     "relative_model": int(evidence.get("relative_model", 1)),
                     "place_coordinates": evidence.get("place_coordinates")}
-    return {"markers": frequencies_sha256, "theta": theta,
-            "options": dict(sorted(options.items())), "lineage": lineage,
-            "evidence": evidence,
-            "decision_model": int(config.get("decision_model", 1))}
+    out = {"markers": frequencies_sha256, "theta": theta,
+           "options": dict(sorted(options.items())), "lineage": lineage,
+           "evidence": evidence,
+           "decision_model": int(config.get("decision_model", 1))}
+    snp = config.get("snp")
+    if snp is not None:
+        out["snp"] = {"panel": _sha(snp.get("panel")), "map_source": snp.get("map_source"),
+                      "options": dict(sorted((snp.get("options") or {}).items())),
+                      "error_model": snp.get("error_model")}
+    return out
 
 
 def configuration_sha256(content: dict[str, Any]) -> str:
@@ -242,6 +252,7 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                        f"({a!r} -> {b!r})")
     out += _lineage_changes(lo["lineage"], ln["lineage"], co.get("lineage"),
                             cn.get("lineage"))
+    out += _snp_changes(lo.get("snp"), ln.get("snp"), co.get("snp"), cn.get("snp"))
     eo, en = lo["evidence"], ln["evidence"]
     if (eo is None) != (en is None):
         out.append("AM/PM evidence " + ("now weighed with the DNA (it was not)"
@@ -301,6 +312,31 @@ def _lineage_changes(lo: dict[str, Any] | None, ln: dict[str, Any] | None,
     for key in sorted(others):
         out.append(f"lineage option {key} changed ({lo['options'].get(key)!r} -> "
                    f"{ln['options'].get(key)!r})")
+    return out
+
+
+def _snp_changes(lo: dict[str, Any] | None, ln: dict[str, Any] | None,
+                 raw_o: dict[str, Any] | None, raw_n: dict[str, Any] | None) -> list[str]:
+    if lo is None and ln is None:
+        return []
+    if lo is None or ln is None:
+        return ["linked SNPs " + ("now weighed (they were not)" if lo is None
+                                  else "no longer weighed")]
+    out = []
+    if lo["panel"] != ln["panel"]:
+        po, pn = (raw_o or {}).get("panel") or {}, (raw_n or {}).get("panel") or {}
+        out.append(f"SNP panel (markers, frequencies or positions) changed "
+                   f"({po.get('source')!r} {po.get('snps')} SNPs sha256 "
+                   f"{_short(lo['panel'])} -> {pn.get('source')!r} {pn.get('snps')} SNPs "
+                   f"sha256 {_short(ln['panel'])})")
+    if lo["map_source"] != ln["map_source"]:
+        out.append(f"SNP genetic map changed ({lo['map_source']!r} -> {ln['map_source']!r})")
+    for key in sorted(set(lo["options"]) | set(ln["options"])):
+        a, b = lo["options"].get(key), ln["options"].get(key)
+        if a != b:
+            out.append(f"SNP option {key} changed ({a!r} -> {b!r})")
+    if lo["error_model"] != ln["error_model"]:
+        out.append("SNP error model changed")
     return out
 
 

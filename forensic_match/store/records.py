@@ -56,7 +56,8 @@ def _genotypes(profile: dict[str, Any]) -> dict[str, list[str | None]]:
 FLUSH_ENTRIES = 5000
 
 #: Identity and version tables in the order their rows can be inserted (foreign keys).
-_INSERT_ORDER = ("families", "persons", "samples", "family_versions", "profiles")
+_INSERT_ORDER = ("families", "persons", "samples", "family_versions", "profiles",
+                 "snp_layouts", "snp_calls")
 
 
 class _Known:
@@ -418,7 +419,8 @@ def export_store(conn: sa.Connection, *, identities: bool = False) -> dict[str, 
     out: dict[str, Any] = {"schema_revision": current_revision(conn)}
     for name in ("families", "family_versions", "persons", "samples", "profiles", "runs",
                  "candidates", "candidate_lineage", "proposals", "proposal_basis",
-                 "proposal_evidence", "proposal_lineage", "reviews", "users"):
+                 "proposal_evidence", "proposal_lineage", "snp_layouts", "snp_calls",
+                 "candidate_snp", "proposal_snp", "reviews", "users"):
         out[name] = _rows(conn, schema.metadata.tables[name])
     if identities:
         out["identities"] = _rows(conn, schema.identities)

@@ -54,6 +54,7 @@ from forensic_match.store.database import CaseStore, StoreError
 
 if TYPE_CHECKING:
     from forensic_match.lineage.data import LineageData
+    from forensic_match.linked.scores import SnpData
 
 #: The actor of what the pipeline itself writes.
 SYSTEM = "forensic-match"
@@ -138,6 +139,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
               evidence: bool = False, place_prior: bool = False,
               lineage: LineageData | None = None, lineage_kin: float | None = None,
               lineage_options: dict[str, Any] | None = None,
+              snp: SnpData | None = None, snp_options: dict[str, Any] | None = None,
               provenance: dict[str, Any] | None = None,
               say: Callable[[str], None] | None = None, reuse_searches: bool = True,
               **options: Any) -> RunSummary:
@@ -145,7 +147,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     and record the run's candidates and proposals.
 
     Proposals made under another LR-relevant configuration than the run's (frequency table
-    and mutation models, theta, priors, lineage data and options, evidence:
+    and mutation models, theta, priors, lineage data and options, SNP panel, map and model,
+    evidence:
     :func:`~forensic_match.store.configuration.lr_configuration`) are flagged for re-review
     first (once for each configuration that replaces theirs), and the run proposes the
     pairs that still hold again (each proposal's basis holds the configuration's sha256;
@@ -205,6 +208,24 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         ``mt_method``, ``level``, ``references``...). ``"disclap"`` needs
         ``lineage.disclap`` (:meth:`~forensic_match.lineage.data.LineageData.fit_disclap`);
         the fit itself (centres, weights, dispersions) is recorded.
+    snp : SnpData, optional
+        Dense SNP calls with their panel and genetic map (``docs/linked.md``): the calls it
+        holds are stored as new versions where they changed (``snp_calls``; a PM sample's
+        calls need its STR profile in the store or the dataset, a reference must be an
+        individual, not a missing person, of its family's pedigree), and the newest calls of
+        every sample the store holds, on this panel, are weighed with the STR markers as
+        ``identify(..., snp=...)`` does. Each candidate is then ranked by STR (+ lineage) +
+        SNP log10 LR with its SNP part in ``candidate_snp``; each new proposal gets its SNP
+        part (log10 LR, method, references used, the best one) in ``proposal_snp`` and the
+        SNP call versions it rests on in its basis; the run's configuration records the
+        panel's sha256, the map's source, the options and the error model
+        (:func:`~forensic_match.store.snp.snp_provenance`). ``SnpData(panel)`` without calls
+        weighs the calls stored by earlier runs. ``None`` (default): no SNP data are used
+        or stored.
+    snp_options : dict, optional
+        With ``snp``: options of :class:`~forensic_match.linked.scores.SnpScores` (``fst``,
+        ``pm_error``, ``reference_error``, ``pm_dropout``, ``approximation``,
+        ``min_snps``...); those not given are recorded with their defaults.
     provenance : dict, optional
         More of the run's configuration and inputs to record (the configuration file's hash,
         reading options, input files with their sha256), as ``{"config": {...},
@@ -216,8 +237,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         (``tables.search.npz``) and let the next run search only what changed since
         (``docs/store.md``, "Nightly reuse of the searches"): the same candidates,
         identifications and proposals as searching everything. ``False``: search everything
-        and keep nothing (the reference the reuse is tested against). With ``evidence`` or
-        ``lineage`` the searches are done in full, but the compiled rows kept beside the
+        and keep nothing (the reference the reuse is tested against). With ``evidence``,
+        ``lineage`` or ``snp`` the searches are done in full, but the compiled rows kept beside the
         tables are still taken (the same rows).
     **options
         Passed to :func:`~forensic_match.dvi.identify.identify` (``min_markers``, ``theta``,
@@ -266,6 +287,13 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                              "lineage_options": lineage_options}
     elif lineage_kin is not None or lineage_options:
         raise InputError("lineage_kin and lineage_options need lineage data (lineage=...)")
+    if snp is not None:
+        from forensic_match.store.snp import snp_provenance
+
+        snp_options = dict(snp_options or {})
+        config["snp"] = snp_provenance(snp, snp_options)
+    elif snp_options:
+        raise InputError("snp_options need SNP data (snp=...)")
     timings: dict[str, float] = {}
     inputs: dict[str, Any] = {"dataset": {
         "id": dataset.id, "path": str(dataset_path) if dataset_path else None,
@@ -287,16 +315,32 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         configuration = configuration_item(lr_configuration(**run_configuration(conn,
                                                                                 run_id)))
         ingest = ingest_dataset(conn, dataset, actor=actor, run_id=run_id)
+        snp_ingest = None
+        if snp is not None:
+            from forensic_match.store.snp import ingest_snp
+
+            snp_ingest = ingest_snp(conn, snp, dataset, actor=actor, run_id=run_id)
     timings["ingest"] = time.perf_counter() - t0
-    flagged = len(ingest.flagged) + len(reconfigured)
+    flagged = len(ingest.flagged) + len(reconfigured) + \
+        (len(snp_ingest.flagged) if snp_ingest is not None else 0)
     say(f"run {run_id}: stored {len(ingest.new_versions)} new versions "
-        f"({ingest.unchanged} unchanged), {flagged} proposals flagged for re-review"
+        f"({ingest.unchanged} unchanged)"
+        + (f" and {len(snp_ingest.new_versions)} new SNP call versions "
+           f"({snp_ingest.unchanged} unchanged)" if snp_ingest is not None else "")
+        + f", {flagged} proposals flagged for re-review"
         + (f" ({len(reconfigured)} for a changed configuration)" if reconfigured else "")
         + (f"; {len(abandoned)} interrupted runs marked failed" if abandoned else ""))
     try:
         t0 = time.perf_counter()
+        snp_versions: dict[str, int] | None = None
         with store.reading() as conn:
             fams, profs, ds = read_latest(conn, dataset.markers, id=dataset.id)
+            if snp is not None:
+                from forensic_match.store.snp import read_snp
+
+                stored_snp, snp_versions = read_snp(conn, snp.panel,
+                                                    map_source=snp.map_source)
+                identify_options |= {"snp": stored_snp, "snp_options": snp_options}
         if typed_markers_only:
             from forensic_match.cases import typed_markers
 
@@ -315,6 +359,11 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                                        reuse_searches=reuse_searches)
         lineage_check = None if lineage is None else _ProposalLineage(ds, lineage,
                                                                       lineage_options or {})
+        snp_check = None
+        if snp is not None:
+            from forensic_match.store.snp import ProposalSnp
+
+            snp_check = ProposalSnp(ds, identify_options["snp"], snp_options or {})
         say(f"run {run_id}: compiled {result.counts.get('compiled_families', 0)} of "
             f"{len(ds.am)} families (the others from the tables of earlier runs)")
         timings["identify"] = time.perf_counter() - t0
@@ -323,7 +372,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
             lock_audit(conn)
             counts = _write_results(conn, run_id, result, candidates, fams, profs,
                                     actor=actor, lineage=lineage_check,
-                                    configuration=configuration)
+                                    configuration=configuration, snp=snp_check,
+                                    snp_versions=snp_versions)
             counts |= {"families": len(ds.am), "pm_samples": len(ds.pm),
                        "new_versions": len(ingest.new_versions),
                        "flagged": flagged, "flagged_configuration": len(reconfigured),
@@ -344,6 +394,13 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                                "versions_sha256": sha256_json(
                                    [sorted([k, v[0]] for k, v in fams.items()),
                                     sorted([k, v[0]] for k, v in profs.items())])}
+            if snp_versions is not None:
+                from forensic_match.store.snp import versions_sha256
+
+                inputs["snp_calls"] = {"samples": len(snp_versions),
+                                       "new_versions": len(snp_ingest.new_versions)
+                                       if snp_ingest is not None else 0,
+                                       "versions_sha256": versions_sha256(snp_versions)}
             conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
                 status="finished", finished_at=now(), counts=canonical_json(counts),
                 inputs=canonical_json(inputs),
@@ -400,14 +457,14 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
             pairs_file = tables_dir / "tables.pairs.npz"
             options = dict(options, same_source_memo=load_same_source_memo(pairs_file))
         if reuse_searches and tables_dir is not None and options.get("evidence") is None \
-                and options.get("lineage") is None:
+                and options.get("lineage") is None and options.get("snp") is None:
             previous = _previous_tables(cache)
             memo_file = tables_dir / "tables.search.npz"
             night = NightSearches(load_memos(memo_file))
             night.keep_rows(previous, previous.keys if previous is not None else [])
             options = dict(options, reuse=previous, search_memos=night.memos)
         elif reuse_searches and tables_dir is not None:
-            # Evidence and lineage runs search everything, but take the compiled rows kept
+            # Evidence, lineage and SNP runs search everything, but take the compiled rows kept
             # beside the tables (relative alternatives, conditioned rows, the references'
             # relatives): DNA tables, the same bits whatever else is weighed.
             options = dict(options, search_memos={})
@@ -418,12 +475,19 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
         if isinstance(first, PartedTables):
             # Kept as pieces (dvi/table_parts.py): the ranking reads one table.
             first = first.tables()
-    scores = None
+    scores = lineage_scores = snp_scores = None
     if options.get("lineage") is not None:
         from forensic_match.lineage.scores import LineageScores
 
-        scores = LineageScores(first.rows, ds.am, ds.pm, options["lineage"],
-                               **options.get("lineage_options") or {})
+        scores = lineage_scores = LineageScores(first.rows, ds.am, ds.pm, options["lineage"],
+                                                **options.get("lineage_options") or {})
+    if options.get("snp") is not None:
+        from forensic_match.linked.scores import SnpScores
+
+        # identify warned about substructure already
+        scores = snp_scores = SnpScores(first.rows, ds.am, ds.pm, options["snp"],
+                                        also=lineage_scores, warn=False,
+                                        **options.get("snp_options") or {})
     candidate_options = {"top": TOP, "min_markers": options.get("min_markers", 8),
                          "sex_filter": options.get("sex_filter", True)}
     if night is None:
@@ -435,9 +499,26 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
                                  **candidate_options).by_sample
         save_memos(memo_file, {k: v for k, v in night.memos.items()
                                if not k.startswith("_")})
-    if scores is not None:
-        by_sample = _with_candidate_lineage(by_sample, scores, first.rows, ds.pm)
+    if lineage_scores is not None:
+        by_sample = _with_candidate_lineage(by_sample, lineage_scores, first.rows, ds.pm)
+    if snp_scores is not None:
+        by_sample = _with_candidate_snp(by_sample, snp_scores, first.rows, ds.pm)
     return result, by_sample
+
+
+def _with_candidate_snp(by_sample: Any, scores: Any, rows: list[tuple[str, str]],
+                        samples: list[Any]) -> Any:
+    """The candidates with ``snp``: per candidate, its ``candidate_snp`` columns (the
+    :class:`~forensic_match.linked.scores.SnpResult` its ranking used)."""
+    import polars as pl
+
+    from forensic_match.store.snp import result_row
+
+    row_of = {key: r for r, key in enumerate(rows)}
+    sample_of = {s.id: j for j, s in enumerate(samples)}
+    found = [result_row(scores.result(row_of[(r["family"], r["missing"])], sample_of[r["pm"]]))
+             for r in by_sample.iter_rows(named=True)]
+    return by_sample.with_columns(pl.Series("snp", found, dtype=pl.Object))
 
 def _with_candidate_lineage(by_sample: Any, scores: Any, rows: list[tuple[str, str]],
                             samples: list[Any]) -> Any:
@@ -467,7 +548,8 @@ def _previous_tables(path: Path) -> Any:
 def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                    fams: dict[str, tuple[int, Any]], profs: dict[str, tuple[int, Any]], *,
                    actor: str, configuration: list[Any],
-                   lineage: _ProposalLineage | None = None) -> dict[str, int]:
+                   lineage: _ProposalLineage | None = None, snp: Any = None,
+                   snp_versions: dict[str, int] | None = None) -> dict[str, int]:
     rows = [{"run_id": run_id, "pm": r["pm"], "rank": int(r["rank"]), "family_id": r["family"],
              "missing": r["missing"], "log10_lr": float(r["log10_lr"]),
              "n_markers": int(r["n_markers"]), "n_inconsistent": int(r["n_inconsistent"])}
@@ -481,12 +563,22 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                  for r in cand.iter_rows(named=True) for line, log10, ref, k in r["lineage"]]
         if lines:
             conn.execute(schema.candidate_lineage.insert(), lines)
+    if "snp" in cand.columns:
+        found = [{"run_id": run_id, "pm": r["pm"], "rank": int(r["rank"])} | r["snp"]
+                 for r in cand.iter_rows(named=True)]
+        if found:
+            conn.execute(schema.candidate_snp.insert(), found)
     p, b = schema.proposals, schema.proposal_basis
     new = 0
     legacy_runs: dict[str, bool] = {}
     for r in result.identifications.iter_rows(named=True):
         fragments = sorted((r["fragments"] or r["pm"]).split(","))
         data_basis = _basis(r["family"], fragments, fams, profs)
+        if snp is not None and snp_versions is not None:
+            from forensic_match.store.snp import basis_items
+
+            data_basis = sorted(data_basis + basis_items(r["family"], fragments, snp.data,
+                                                         snp_versions))
         basis = _with_configuration(data_basis, configuration)
         basis_sha = sha256_json(basis)
         pm = ",".join(fragments)
@@ -517,6 +609,10 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                 values = {"proposal_id": pid} | line
                 conn.execute(schema.proposal_lineage.insert().values(**values))
                 audit_values(conn, "proposal_lineage", values, actor=actor, action="propose")
+        if snp is not None:
+            values = {"proposal_id": pid} | snp.row(r)
+            conn.execute(schema.proposal_snp.insert().values(**values))
+            audit_values(conn, "proposal_snp", values, actor=actor, action="propose")
         new += 1
     return {"candidates": len(rows), "identifications": result.identifications.height,
             "new_proposals": new}

@@ -179,13 +179,67 @@ candidate_lineage = sa.Table(
     sa.Column("meioses", sa.Integer, nullable=False),
 )
 
+# Dense SNP calls (runs with SNP data, ``docs/store.md``, "Linked SNPs"): the marker layout
+# the calls are written against (each SNP's name and its two alleles, in panel order), kept
+# once per layout, so that a call vector is a short text and a panel with other positions,
+# frequencies or chromosomes reads the same calls by marker name.
+snp_layouts = sa.Table(
+    "snp_layouts", metadata,
+    sa.Column("layout_sha256", sa.String(HASH), primary_key=True),
+    sa.Column("markers", sa.Text, nullable=False),  # canonical JSON [[name, a1, a2], ...]
+    sa.Column("created_at", sa.String(TIME), nullable=False),
+    sa.Column("run_id", sa.String(ID), nullable=True),
+)
+# A PM sample's or an SNP-typed reference's SNP calls (copies of the layout's first allele,
+# one character per SNP: 0, 1, 2, or "." for missing); a change is a new version, as for
+# profiles. ``sample_id``: the PM sample's id, or ``family/individual`` for a reference
+# (who need not be STR-typed, so no foreign key to ``samples``).
+snp_calls = sa.Table(
+    "snp_calls", metadata,
+    sa.Column("sample_id", sa.String(ID), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # pm, reference
+    sa.Column("family_id", sa.String(ID), nullable=True),
+    sa.Column("layout_sha256", sa.String(HASH), sa.ForeignKey("snp_layouts.layout_sha256"),
+              nullable=False),
+    sa.Column("calls", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(HASH), nullable=False),
+    sa.Column("created_at", sa.String(TIME), nullable=False),
+    sa.Column("run_id", sa.String(ID), nullable=True),
+)
+# The linked-SNP part of a proposal (runs with SNP data only): the SNP log10 LR the decision
+# added, how it was computed, how many SNP-typed references entered it and the one that
+# weighed most with its relationship to the missing person.
+proposal_snp = sa.Table(
+    "proposal_snp", metadata,
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposals.proposal_id"),
+              primary_key=True, autoincrement=False),
+    sa.Column("log10_lr", sa.Float, nullable=False),
+    sa.Column("method", sa.String(500), nullable=False),
+    sa.Column("n_references", sa.Integer, nullable=False),
+    sa.Column("best_reference", sa.String(ID), nullable=True),
+    sa.Column("relationship", sa.String(ID), nullable=True),
+)
+# The linked-SNP part of a run's candidates (runs with SNP data only); the candidate's log10_lr
+# includes it.
+candidate_snp = sa.Table(
+    "candidate_snp", metadata,
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("pm", sa.String(ID), primary_key=True),
+    sa.Column("rank", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("log10_lr", sa.Float, nullable=False),
+    sa.Column("method", sa.String(500), nullable=False),
+    sa.Column("n_references", sa.Integer, nullable=False),
+    sa.Column("best_reference", sa.String(ID), nullable=True),
+    sa.Column("relationship", sa.String(ID), nullable=True),
+)
 # The data versions a proposal was computed from: its PM samples' profiles, the family's
 # pedigree and every profile of its relatives and references.
 proposal_basis = sa.Table(
     "proposal_basis", metadata,
     sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposals.proposal_id"),
               primary_key=True, autoincrement=False),
-    sa.Column("kind", sa.String(20), primary_key=True),  # profile, family
+    sa.Column("kind", sa.String(20), primary_key=True),  # profile, family, snp, ...
     sa.Column("ref_id", sa.String(ID), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Index("ix_proposal_basis_ref", "kind", "ref_id"),
