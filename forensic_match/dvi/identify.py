@@ -361,8 +361,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         the body or the family has no SNP data). STR and SNP markers are taken as
         independent given the hypotheses (``docs/linked.md``, "Combination with STR
         evidence"). A body of several fragments uses the fragment typed at the most SNPs.
-        The identifications gain ``snp_log10_lr`` and ``snp_method``; ``parameters["snp"]`` names the panel (sha256), map, fst, error
-        model and options. With ``fst`` 0 and references of degree 3 or more a
+        The identifications gain ``snp_log10_lr`` and ``snp_method``; ``parameters["snp"]``
+        names the panel (sha256), map, fst, error model, options and screen threshold.
+        With ``fst`` 0 and references of degree 3 or more a
         :class:`~forensic_match.linked.programme.SubstructureWarning` is given.
     snp_options : dict, optional
         Options of :class:`~forensic_match.linked.scores.SnpScores` (``fst``, ``pm_error``,

@@ -308,6 +308,7 @@ class SnpScores:
         self._calls = np.stack([data.pm[self.samples[j].id] for j in self._typed]) \
             if self._typed else np.zeros((0, len(data.panel)), dtype=np.int8)
         self._screens: dict[int, _RowScreen] = {}
+        self._recent: dict[int, np.ndarray] = {}
         if warn:
             warn_substructure([link for _, links, _ in self._plan for link in links],
                               self.options["fst"], stacklevel=3)
@@ -390,7 +391,17 @@ class SnpScores:
     def _vectors(self, row: int) -> np.ndarray:
         """The row's screen vectors, float64 (k [+ 1], 4 n): per scored link (in
         ``_RowScreen.links`` order) and, for an exact-family row, the family's unlinked
-        limit; column ``c * n + m`` the log10 LR of PM call ``c - 1`` at marker ``m``."""
+        limit; column ``c * n + m`` the log10 LR of PM call ``c - 1`` at marker ``m``. The
+        last :data:`SCREEN_ROWS` rows' are kept (a pair's :meth:`result` after its block)."""
+        if row in self._recent:
+            return self._recent[row]
+        vec = self._build_vectors(row)
+        if len(self._recent) >= SCREEN_ROWS:
+            del self._recent[next(iter(self._recent))]
+        self._recent[row] = vec
+        return vec
+
+    def _build_vectors(self, row: int) -> np.ndarray:
         fam, _, _ = self._plan[row]
         screen = self._screen_of(row)
         scorer = self.cache.scorer
