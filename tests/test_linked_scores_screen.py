@@ -19,8 +19,10 @@ from forensic_match.dvi.identify import identify
 from forensic_match.dvi.simulate import simulate_programme
 from forensic_match.errors import InputError
 from forensic_match.linked import load_force_panel
-from forensic_match.linked.programme import METHODS, SubstructureWarning
-from forensic_match.linked.scores import SCREENED, SnpData, SnpScores
+from forensic_match.linked.pair import pair_process
+from forensic_match.linked.programme import METHODS, SubstructureWarning, _Link
+from forensic_match.linked.relationships import RELATIONSHIPS
+from forensic_match.linked.scores import KIN_SCREEN, SCREENED, SnpData, SnpScores
 from forensic_match.linked.simulate import degrade, drop_genes, simulate_programme_snps
 from forensic_match.pedigree import Pedigree
 
@@ -141,8 +143,11 @@ def test_a_screened_pair_keeps_its_methods_unlinked_limit(small_panel, seed):
 def test_the_screen_changes_only_the_pairs_it_screens_out(small_panel, seed, threshold):
     """For any threshold, a pair is either computed exactly (its linked LR, bit for bit as
     without the screen) or screened out; screened out exactly when neither a reference's
-    unlinked LR nor the method's unlinked limit reaches the threshold, and then its value is
-    that unlinked limit (below the threshold). ``-inf`` screens nothing."""
+    unlinked LR under its relationship to the row's person, nor the method's unlinked limit,
+    nor the body's unlinked LR against a reference of the family as parent, full sibling,
+    half sibling or first cousin, reaches the threshold (each computed by the HMM on the
+    panel without linkage), and then its value is that unlinked limit (below the
+    threshold). ``-inf`` screens nothing."""
     rows, families, bodies, data = _setting(small_panel, seed)
     every = np.arange(len(rows))
     exact = _scores(rows, families, bodies, data, screen_threshold=-np.inf)
@@ -152,6 +157,14 @@ def test_the_screen_changes_only_the_pairs_it_screens_out(small_panel, seed, thr
     per_link = _scores(rows, families, bodies, unlinked, screen_threshold=-np.inf)
     got = _scores(rows, families, bodies, data, screen_threshold=threshold)
     block = got.block(every)
+    kin = {}
+    for name in KIN_SCREEN:
+        proc = pair_process(RELATIONSHIPS[name].pedigree(), "A", "B")
+        weights = np.bincount(proc.column, minlength=proc.used.size) / proc.n_states
+        for fid, refs in VARIANTS.items():
+            for ref in refs:
+                kin[(fid, ref, name)] = _Link(fid, "A", f"{ref} as {name}", name, None, proc,
+                                              weights)
     for i in range(len(rows)):
         for j in range(len(bodies)):
             method = exact.result(i, j).method
@@ -160,10 +173,15 @@ def test_the_screen_changes_only_the_pairs_it_screens_out(small_panel, seed, thr
                 continue
             fam, links, _ = per_link._plan[i]
             scorer = per_link.cache.scorer
-            top = max(scorer.pair_lr(bodies[j].id, data.pm[bodies[j].id], link,
-                                     fam.references[link.reference]) for link in links)
-            passes = max(top, stand[i, j]) >= threshold
-            if abs(max(top, stand[i, j]) - threshold) < 1e-9:
+            pm = data.pm[bodies[j].id]
+            top = max(scorer.pair_lr(bodies[j].id, pm, link, fam.references[link.reference])
+                      for link in links)
+            related = max(scorer.pair_lr(bodies[j].id, pm, kin[(fam.id, ref, name)],
+                                         fam.references[ref])
+                          for ref in fam.references for name in KIN_SCREEN)
+            best = max(top, stand[i, j], related)
+            passes = best >= threshold
+            if abs(best - threshold) < 1e-9:
                 continue  # on the threshold: rounding decides
             assert (got.result(i, j).method != SCREENED) == passes
             if passes:

@@ -28,7 +28,7 @@ import numpy as np
 
 from forensic_match.errors import InputError
 from forensic_match.linked.family import family_process
-from forensic_match.linked.pair import check_fst
+from forensic_match.linked.pair import check_fst, pair_process
 from forensic_match.linked.panel import SnpPanel, panel_digest
 from forensic_match.linked.programme import (
     APPROXIMATIONS,
@@ -42,6 +42,7 @@ from forensic_match.linked.programme import (
     trimmed_pedigree,
     warn_substructure,
 )
+from forensic_match.linked.relationships import RELATIONSHIPS
 
 #: ``method`` of a pair that got no SNP score (log10 LR 0), by reason.
 NOT_SCORED = {"pm": "none: the PM sample is not typed on SNPs (or at fewer than min_snps)",
@@ -55,9 +56,16 @@ SCREENED = ("screen: unlinked LR below the screen threshold (log10 LR: the unlin
             "the pair's method)")
 #: Default ``screen_threshold`` (log10), as :func:`~forensic_match.linked.search_programme`'s.
 SCREEN_THRESHOLD = 1.0
+#: Relationships whose unlinked LR between a body and each SNP-typed reference of a family
+#: also lets the body's pairs with every row of that family through the screen: one per
+#: kappa of degrees 1-3 (``docs/linked.md``, "Screen of the pairs": a body related to a
+#: reference otherwise than the row says gets a high linked LR and a low unlinked one).
+KIN_SCREEN = ("parent-child", "full siblings", "half siblings", "first cousins")
 #: The screen and its stand-in in words (``parameters``).
 SCREEN_RULE = ("a pair gets the linked (HMM) LR when the unlinked log10 LR of one of its "
-               "references' relationships, or the unlinked limit of its method, reaches "
+               "references' relationships, or the unlinked limit of its method, or the "
+               "unlinked LR of the body against any SNP-typed reference of the family as "
+               "parent-child, full siblings, half siblings or first cousins, reaches "
                "screen_threshold; otherwise its log10 LR is that unlinked limit (pair: the "
                "reference's unlinked LR; exact family: the family likelihood with every marker "
                "unlinked; branches/best: the same combination of the references' unlinked "
@@ -208,6 +216,7 @@ class SnpCache:
         field(default_factory=dict)
     variants: dict[tuple[str, tuple[Any, ...]], str] = field(default_factory=dict)
     scorer: CandidateScorer | None = None
+    kin_links: list[_Link] = field(default_factory=list)
 
     def pairs_by_method(self) -> dict[str, int]:
         """How many pairs were scored by each method: the linked ones, and :data:`SCREENED`
@@ -259,8 +268,10 @@ class SnpScores:
         PM samples typed at fewer SNPs score 0.
     screen_threshold : float
         A pair gets the linked LR when the unlinked log10 LR of one of its references, or the
-        unlinked limit of its method, reaches this; otherwise it keeps that unlinked limit
-        (method :data:`SCREENED`). ``-inf``: every pair gets the linked LR.
+        unlinked limit of its method, or the body's unlinked LR against one of the family's
+        SNP-typed references as one of :data:`KIN_SCREEN`, reaches this; otherwise it keeps
+        the unlinked limit of its method (method :data:`SCREENED`). ``-inf``: every pair
+        gets the linked LR.
 
     Examples
     --------
@@ -455,23 +466,56 @@ class SnpScores:
                 out[c + 1] = np.log10(num / (den * own))
         return out
 
+    def _kin_vectors(self, codes: np.ndarray) -> np.ndarray:
+        """float64 (len(KIN_SCREEN), 4 n): the unlinked log10 LR of a body against a
+        reference (call codes ``codes``) as each relationship of :data:`KIN_SCREEN`."""
+        scorer = self.cache.scorer
+        assert scorer is not None
+        if not self.cache.kin_links:
+            for name in KIN_SCREEN:
+                proc = pair_process(RELATIONSHIPS[name].pedigree(), "A", "B")
+                self.cache.kin_links.append(_Link(
+                    "", "A", "B", name, RELATIONSHIPS[name].degree, proc,
+                    np.bincount(proc.column, minlength=proc.used.size) / proc.n_states))
+        n = len(self.data.panel)
+        at = np.arange(n)
+        vec = np.stack([scorer.screen_table(link)[at, :, codes + 1].T
+                        for link in self.cache.kin_links]).reshape(len(KIN_SCREEN), 4 * n)
+        vec[vec == -np.inf] = _IMPOSSIBLE
+        return vec
+
     def _screen_rows(self, rows: Sequence[int], calls: np.ndarray
                      ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Per row of ``rows`` (all scored): the stand-in log10 LR of each of ``calls``' PM
         samples, whether it passes the screen, and its best link (by unlinked LR)."""
         from forensic_match.linked._screen_numba import vector_scores_blocked
 
-        vectors = [self._vectors(r) for r in rows]
-        stacked = np.concatenate(vectors)
+        parts: list[np.ndarray] = []
+        kin_at: dict[tuple[str, str], int] = {}
+        layout = []
+        width = 0
+        for r in rows:
+            own = self._vectors(r)
+            parts.append(own)
+            start, width = width, width + own.shape[0]
+            fam = self._plan[r][0]
+            kin = []
+            for ref in sorted(fam.references):
+                if (fam.id, ref) not in kin_at:
+                    kin_at[(fam.id, ref)] = width
+                    parts.append(self._kin_vectors(fam.references[ref]))
+                    width += len(KIN_SCREEN)
+                kin.append(kin_at[(fam.id, ref)])
+            layout.append((start, own.shape[0], kin))
+        stacked = np.concatenate(parts)
         n = len(self.data.panel)
         shift = 1 if np.any(stacked[:, :n]) else 0
         scores = vector_scores_blocked(np.ascontiguousarray(stacked[:, (1 - shift) * n:]),
                                        calls, shift)
         scores[scores < _IMPOSSIBLE / 10] = -np.inf
-        out, start = [], 0
-        for r, vec in zip(rows, vectors):
-            s = scores[:, start:start + vec.shape[0]]
-            start += vec.shape[0]
+        out = []
+        for r, (start, count, kin) in zip(rows, layout):
+            s = scores[:, start:start + count]
             screen = self._screen_of(r)
             k = len(screen.links)
             top = s[:, :k].max(axis=1)
@@ -481,8 +525,10 @@ class SnpScores:
                 value = sum(s[:, g].max(axis=1) for g in screen.groups)
             else:  # pair: one link; best: the best link
                 value = top
-            out.append((value, (top >= self.screen_threshold)
-                        | (value >= self.screen_threshold), s[:, :k].argmax(axis=1)))
+            related = np.max([scores[:, c:c + len(KIN_SCREEN)].max(axis=1) for c in kin],
+                             axis=0)
+            passed = (np.maximum(np.maximum(top, value), related) >= self.screen_threshold)
+            out.append((value, passed, s[:, :k].argmax(axis=1)))
         return out
 
     def block(self, rows: np.ndarray) -> np.ndarray:
