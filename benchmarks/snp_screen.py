@@ -42,7 +42,7 @@ from forensic_match.dvi.identify import identify, prepare_panel
 from forensic_match.dvi.search import search_samples
 from forensic_match.dvi.simulate import simulate_programme
 from forensic_match.linked import load_force_panel
-from forensic_match.linked.programme import METHODS, SubstructureWarning
+from forensic_match.linked.programme import SubstructureWarning
 from forensic_match.linked.scores import SnpCache, SnpScores
 from forensic_match.linked.simulate import simulate_programme_snps
 
@@ -71,6 +71,8 @@ def main() -> None:
                     help="score the relative alternatives' rows too")
     ap.add_argument("--identify", action="store_true",
                     help="also compare identify()'s decisions at -inf and --threshold")
+    ap.add_argument("--screened-only", action="store_true",
+                    help="time the screened block only (no run without the screen)")
     args = ap.parse_args()
     warnings.simplefilter("ignore", SubstructureWarning)
     panel = load_force_panel()
@@ -104,32 +106,43 @@ def main() -> None:
     opts = {"fst": args.fst, "pm_error": args.error, "reference_error": args.error}
     every = np.arange(len(rows))
     blocks, objs, cpu = {}, {}, {}
-    for t in (-np.inf, args.threshold):
+    runs = (args.threshold,) if args.screened_only else (-np.inf, args.threshold)
+    for t in runs:
         t0 = time.process_time()
         obj = SnpScores(rows, families, samples, snp, cache=SnpCache(), warn=False,
                         screen_threshold=t, **opts)
         blocks[t] = obj.block(every)
         cpu[t] = time.process_time() - t0
         objs[t] = obj
-    # the screen alone (vectors and their products; emission and screen tables built anew)
-    probe = SnpScores(rows, families, samples, snp, cache=SnpCache(), warn=False,
-                      screen_threshold=args.threshold, **opts)
-    live = [int(r) for r in every if probe._plan[int(r)][2] is None]
-    t0 = time.process_time()
-    for c0 in range(0, len(live), 64):
-        probe._screen_rows(live[c0:c0 + 64], probe._calls)
-    cpu_screen = time.process_time() - t0
-    n_pairs = sum(1 for r in every for j in range(len(samples))
-                  if objs[-np.inf].result(int(r), j).method in METHODS.values())
+    # the screen alone (vectors and their products), against one body and against all (the
+    # difference: the products), tables built before
+    screen_cpu = []
+    for calls in ("one", "all"):
+        probe = SnpScores(rows, families, samples, snp, cache=objs[runs[-1]].cache, warn=False,
+                          screen_threshold=args.threshold, **opts)
+        live = [int(r) for r in every if probe._plan[int(r)][2] is None]
+        codes = probe._calls[:1] if calls == "one" else probe._calls
+        t0 = time.process_time()
+        for c0 in range(0, len(live), 64):
+            probe._screen_rows(live[c0:c0 + 64], codes)
+        screen_cpu.append(time.process_time() - t0)
+    cpu_screen = screen_cpu[1]
+    per_row = screen_cpu[0] / max(len(live), 1)
+    per_product = (screen_cpu[1] - screen_cpu[0]) / max(len(live) * (len(probe._calls) - 1), 1)
+    n_pairs = len(live) * len(probe._typed)
     print(f"\nscored pairs (SNP data on both sides, a related reference): {n_pairs} of "
           f"{len(rows) * len(samples)}")
     print("\n| screen_threshold | CPU s (block) | ms per scored pair | pairs by method |")
     print("|---|---|---|---|")
-    for t in (-np.inf, args.threshold):
+    for t in runs:
         print(f"| {t} | {cpu[t]:.1f} | {1e3 * cpu[t] / max(n_pairs, 1):.3f} | "
               f"{objs[t].cache.pairs_by_method()} |")
     print(f"\nof which the screen alone (vectors of {len(live)} rows, products): "
-          f"{cpu_screen:.1f} CPU s, {1e6 * cpu_screen / max(n_pairs, 1):.1f} us per scored pair")
+          f"{cpu_screen:.1f} CPU s, {1e6 * cpu_screen / max(n_pairs, 1):.1f} us per scored pair; "
+          f"per row (its vectors) {1e3 * per_row:.2f} ms, per (row, body) product "
+          f"{1e6 * per_product:.2f} us")
+    if args.screened_only:
+        return
     exact, screened = blocks[-np.inf], blocks[args.threshold]
     got = objs[args.threshold]
     diffs: dict[str, list[float]] = defaultdict(list)
@@ -182,17 +195,30 @@ def main() -> None:
     ex, sc, mk = exact[main_rows], screened[main_rows], mask[main_rows]
     variants = {"unlinked limit (used)": sc, "log10 LR 0": np.where(mk, 0.0, ex),
                 "-inf (pair dropped)": np.where(mk, -np.inf, ex)}
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        base = np.log10(np.sum(10.0 ** (strs + ex), axis=0))
-        print("\nLR sums per body over the missing-person rows (STR + SNP): "
-              "log10 (sum with stand-in / sum with the linked LR everywhere)\n")
-        print("| stand-in | bodies | median abs | max abs | max up | max down |")
-        print("|---|---|---|---|---|---|")
-        for name, val in variants.items():
-            d = np.log10(np.sum(10.0 ** (strs + val), axis=0)) - base
-            d = np.where(np.isfinite(base), d, 0.0)
-            print(f"| {name} | {d.size} | {np.median(np.abs(d)):.2e} | "
-                  f"{np.abs(d).max():.2e} | {d.max():.2e} | {d.min():.2e} |")
+    ln10 = np.log(10.0)
+
+    def log10_sum(x: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return np.logaddexp.reduce(x * ln10, axis=0) / ln10
+
+    base = log10_sum(strs + ex)
+    print("\nLR sums per body over the missing-person rows (STR + SNP): the change "
+          "|sum with stand-in - sum with the linked LR everywhere| / max(1, the latter) "
+          "(a posterior weighs the sum against terms of order 1: the open set, "
+          "unrelated), and log10 (with / without) over the bodies whose sum is >= 1\n")
+    print("| stand-in | bodies | median change | max change | bodies with sum >= 1 | "
+          "max abs log10 ratio there |")
+    print("|---|---|---|---|---|---|")
+    for name, val in variants.items():
+        alt = log10_sum(strs + val)
+        with np.errstate(over="ignore", invalid="ignore"):
+            change = np.where(base >= 0, np.abs(10.0 ** (alt - base) - 1.0),
+                              np.abs(10.0 ** alt - 10.0 ** base))
+            change = np.where(np.isneginf(alt) & np.isneginf(base), 0.0, change)
+        big = base >= 0
+        ratio = np.abs(alt[big] - base[big]) if big.any() else np.zeros(1)
+        print(f"| {name} | {base.size} | {np.median(change):.2e} | {change.max():.2e} | "
+              f"{int(big.sum())} | {ratio.max():.2e} |")
     if args.identify:
         out, secs = {}, {}
         for t in (-np.inf, args.threshold):
