@@ -357,16 +357,19 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         linked-SNP log10 LR of the body being that person in the family pedigree against
         unrelated, on the family's SNP-typed references
         (:class:`~forensic_match.linked.scores.SnpScores`: exact pairwise or family
-        likelihood, else a stated approximation; 0 where the body or the family has no SNP
-        data). STR and SNP markers are taken as independent given the hypotheses
-        (``docs/linked.md``, "Combination with STR evidence"). A body of several fragments
-        uses the fragment typed at the most SNPs. The identifications gain ``snp_log10_lr``
-        and ``snp_method``; ``parameters["snp"]`` names the panel (sha256), map, fst, error
-        model and options. With ``fst`` 0 and references of degree 3 or more a
+        likelihood, else a stated approximation, for the pairs whose unlinked screen
+        reaches ``screen_threshold``, default 1; the others keep their unlinked LR; 0 where
+        the body or the family has no SNP data). STR and SNP markers are taken as
+        independent given the hypotheses (``docs/linked.md``, "Combination with STR
+        evidence"). A body of several fragments uses the fragment typed at the most SNPs.
+        The identifications gain ``snp_log10_lr`` and ``snp_method``; ``parameters["snp"]``
+        names the panel (sha256), map, fst, error model, options and screen threshold.
+        With ``fst`` 0 and references of degree 3 or more a
         :class:`~forensic_match.linked.programme.SubstructureWarning` is given.
     snp_options : dict, optional
         Options of :class:`~forensic_match.linked.scores.SnpScores` (``fst``, ``pm_error``,
-        ``reference_error``, ``pm_dropout``, ``approximation``, ``min_snps``, ...).
+        ``reference_error``, ``pm_dropout``, ``approximation``, ``min_snps``,
+        ``screen_threshold`` (``-inf``: the linked LR for every pair), ...).
     search_memos : dict, optional
         The memos of an earlier identification's searches
         (:class:`~forensic_match.dvi.search_reuse.SearchMemo` by name, e.g. last night's:
@@ -737,12 +740,10 @@ class _Rounds:
 
     def snp_parameters(self) -> dict[str, Any]:
         """The SNP panel, map, fst, error model and options, and how many pairs were scored
-        by each method (every round, relative alternatives included)."""
-        from collections import Counter
-
+        by each method (every round, relative alternatives included; screened-out pairs
+        counted per row as in the round that screened out the most)."""
         out = self.snp_scores([], [], [], None).parameters()
-        out["pairs_by_method"] = dict(sorted(Counter(
-            r.method for r in self.snp_cache.results.values()).items()))
+        out["pairs_by_method"] = self.snp_cache.pairs_by_method()
         return out
 
     def lineage_scores(self, rows: list[tuple[str, str]], families: Sequence[Family],

@@ -110,3 +110,18 @@ def screen_scores_likelihoods(num: np.ndarray, den: np.ndarray, like: np.ndarray
         for j0 in range(0, n_second, block):
             out[i0:i0 + block, j0:j0 + block] = x @ one_hot(second[j0:j0 + block], 1).T
     return out
+
+
+def vector_scores_blocked(vectors: np.ndarray, codes: np.ndarray, shift: int, *,
+                          block: int = 512) -> np.ndarray:
+    """``out[i, v] = sum_m vectors[v, (codes[i, m] + shift) * n + m]``: each sample's calls
+    looked up in per-marker score vectors, as matrix products of the call indicators
+    (:func:`one_hot`) with the vectors, in blocks of ``block`` samples.
+
+    vectors : float64 (V, (3 + shift) * n), column ``c * n + m`` the score of call
+    ``c - shift`` at marker ``m`` (``shift`` 0: a missing call scores 0); codes : int8 (N, n)
+    """
+    out = np.empty((codes.shape[0], vectors.shape[0]))
+    for i0 in range(0, codes.shape[0], block):
+        out[i0:i0 + block] = one_hot(codes[i0:i0 + block], shift) @ vectors.T
+    return out

@@ -423,6 +423,7 @@ class CandidateScorer:
         self.fst, self.approximation = fst, approximation
         self.family_max_persons, self.family_max_bits = family_max_persons, family_max_bits
         self.tables: dict[tuple[int, ...], np.ndarray] = {}
+        self.screen_tables: dict[tuple[Any, ...], np.ndarray] = {}
         self.unrelated = _unrelated_process("M", "R")
         self.loglik_unrelated: dict[tuple[Any, str, str], float] = {}
         self.family_cache: dict[tuple[str, str], tuple[FamilyProcess, float] | None] = {}
@@ -437,6 +438,34 @@ class CandidateScorer:
                 proc, self.panel, error=(self.pm_error, self.reference_error),
                 dropout=(self.pm_dropout, 0.0), fst=self.fst)
         return self.tables[key]
+
+    def screen_table(self, link: _Link) -> np.ndarray:
+        """The screen's per-marker table of a link, float64 (n, 4, 4): ``[m, a + 1, b + 1]``
+        the unlinked log10 LR of its process (``sum_u w_u E_u / E_unrelated``, ``w_u`` the
+        share of states with pattern ``u``) for PM call ``a`` and reference call ``b`` (-1
+        missing); kept per pattern set and weights."""
+        assert link.process is not None and link.weights is not None
+        proc = link.process
+        key = (tuple(proc.used.tolist()), tuple(np.round(link.weights, 15).tolist()))
+        if key not in self.screen_tables:
+            base = self.table_of(self.unrelated)[..., 0]
+            with np.errstate(divide="ignore"):
+                scr_table = np.log10(self.table_of(proc) @ link.weights / base)
+            if not any(p[0] == p[1] or p[2] == p[3] for p in _PATTERN_ARRAY[proc.used]):
+                # neither person inbred: a missing call leaves the other's Hardy-Weinberg (or
+                # urn) marginal under every pattern, LR exactly 1; the sums give 1 +- 1e-16
+                scr_table[:, 0, :] = 0.0
+                scr_table[:, :, 0] = 0.0
+            self.screen_tables[key] = scr_table
+        return self.screen_tables[key]
+
+    def method(self, fam: SnpFamily, mp: str) -> str:
+        """The key of :data:`METHODS` by which :meth:`candidate` scores ``mp`` of ``fam``."""
+        if len(fam.references) == 1:
+            return "pair"
+        if self.exact_family(fam, mp) is not None:
+            return "family"
+        return self.approximation
 
     def pair_lr(self, pm_key: Any, pm: np.ndarray, link: _Link, ref: np.ndarray) -> float:
         """log10 pairwise LR of the PM sample (call codes, or genotype likelihoods (SNPs,
@@ -487,11 +516,11 @@ class CandidateScorer:
                   for link in members}
         best = max(scores, key=lambda r: (scores[r], r))
         refs = sorted(fam.references)
-        if len(refs) == 1:
+        method = self.method(fam, mp)
+        if method == "pair":
             return "pair", scores[best], scores
-        ex = self.exact_family(fam, mp)
-        if ex is not None:
-            proc, ll_refs = ex
+        if method == "family":
+            proc, ll_refs = self.exact_family(fam, mp)  # type: ignore[misc]
             if is_likelihoods(pm):
                 alone: Any = [pm]
                 calls: Any = [pm] + [fam.references[r] for r in refs]
@@ -646,8 +675,6 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
                              pm_dropout=pm_dropout, fst=fst, approximation=approximation,
                              family_max_persons=family_max_persons,
                              family_max_bits=family_max_bits)
-    table_of = scorer.table_of
-    base = table_of(scorer.unrelated)[..., 0]
 
     # screen: links grouped by (patterns, weights); the unlinked log10 LR of each
     screen = np.full((len(pm_ids), len(links)), -np.inf)
@@ -680,13 +707,7 @@ def search_programme(panel: SnpPanel, families: Sequence[SnpFamily], pm_ids: Seq
             if len(pm_ids):
                 screen[:, members] = screen_scores_likelihoods(num, den, mixed, refs)
             continue
-        with np.errstate(divide="ignore"):
-            scr_table = np.log10(table_of(proc) @ weights / base)
-        if not any(p[0] == p[1] or p[2] == p[3] for p in _PATTERN_ARRAY[proc.used]):
-            # neither person inbred: a missing call leaves the other's Hardy-Weinberg (or
-            # urn) marginal under every pattern, LR exactly 1; the sums give 1 +- 1e-16
-            scr_table[:, 0, :] = 0.0
-            scr_table[:, :, 0] = 0.0
+        scr_table = scorer.screen_table(links[members[0]])
         refs = np.stack([fam_of[links[k].family].references[links[k].reference]
                          for k in members]).astype(np.int8)
         if len(pm_ids):

@@ -7,14 +7,19 @@ extended by him) and a PM sample typed on SNPs, the score is the log10 LR of "th
 that person in the family pedigree" against "unrelated to the family" on the family's
 SNP-typed references, computed as :func:`~forensic_match.linked.programme.search_programme`
 computes a candidate (exact pairwise HMM for one reference, exact Lander-Green family
-likelihood within limits, else a stated approximation; the method is kept per pair). STR and
-SNP markers are taken as independent given the hypotheses, so the search adds the log10 LRs
-(``docs/linked.md``, "Combination with STR evidence"). A pair with no SNP data on either side
-scores 0. ``also`` chains another evidence object (lineage, AM/PM).
+likelihood within limits, else a stated approximation; the method is kept per pair), after a
+screen: every pair is first scored with the unlinked limit (every marker unlinked) of its
+references' relationships and of its method, a matrix product over all pairs of a block; the
+HMM is run only for pairs whose screen reaches ``screen_threshold``, and the others keep the
+unlinked value (``docs/linked.md``, "Screen of the pairs"). STR and SNP markers are taken as
+independent given the hypotheses, so the search adds the log10 LRs (``docs/linked.md``,
+"Combination with STR evidence"). A pair with no SNP data on either side scores 0. ``also``
+chains another evidence object (lineage, AM/PM).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,18 +27,22 @@ from typing import Any
 import numpy as np
 
 from forensic_match.errors import InputError
-from forensic_match.linked.pair import check_fst
+from forensic_match.linked.family import family_process
+from forensic_match.linked.pair import check_fst, pair_process
 from forensic_match.linked.panel import SnpPanel, panel_digest
 from forensic_match.linked.programme import (
     APPROXIMATIONS,
     METHODS,
     CandidateScorer,
     SnpFamily,
+    _branches,
     _check_probability,
     _Link,
     _plan,
+    trimmed_pedigree,
     warn_substructure,
 )
+from forensic_match.linked.relationships import RELATIONSHIPS
 
 #: ``method`` of a pair that got no SNP score (log10 LR 0), by reason.
 NOT_SCORED = {"pm": "none: the PM sample is not typed on SNPs (or at fewer than min_snps)",
@@ -41,8 +50,34 @@ NOT_SCORED = {"pm": "none: the PM sample is not typed on SNPs (or at fewer than 
               "unrelated": "none: no SNP-typed reference related to the person in the pedigree",
               "typed": "none: the person is an SNP-typed reference himself (direct "
                        "comparison not done on SNPs)"}
+#: ``method`` of a pair that the screen left out: its log10 LR is the unlinked limit of the
+#: method the HMM would have used (``docs/linked.md``, "Screen of the pairs").
+SCREENED = ("screen: unlinked LR below the screen threshold (log10 LR: the unlinked limit of "
+            "the pair's method)")
+#: Default ``screen_threshold`` (log10), as :func:`~forensic_match.linked.search_programme`'s.
+SCREEN_THRESHOLD = 1.0
+#: Relationships whose unlinked LR between a body and each SNP-typed reference of a family
+#: also lets the body's pairs with every row of that family through the screen: one per
+#: kappa of degrees 1-3 (``docs/linked.md``, "Screen of the pairs": a body related to a
+#: reference otherwise than the row says gets a high linked LR and a low unlinked one).
+KIN_SCREEN = ("parent-child", "full siblings", "half siblings", "first cousins")
+#: The screen and its stand-in in words (``parameters``).
+SCREEN_RULE = ("a pair gets the linked (HMM) LR when the unlinked log10 LR of one of its "
+               "references' relationships, or the unlinked limit of its method, or the "
+               "unlinked LR of the body against any SNP-typed reference of the family as "
+               "parent-child, full siblings, half siblings or first cousins, reaches "
+               "screen_threshold; otherwise its log10 LR is that unlinked limit (pair: the "
+               "reference's unlinked LR; exact family: the family likelihood with every marker "
+               "unlinked; branches/best: the same combination of the references' unlinked "
+               "LRs); -inf: no screen")
 #: Fewest SNP calls of a PM sample that is scored (``min_snps``).
 MIN_SNPS = 100
+#: A screen entry of -inf (a marker impossible under the hypothesis) is written as this, so
+#: that a call indicator of 0 times it gives 0 in the matrix product; a sum below a tenth of
+#: it is read back as -inf.
+_IMPOSSIBLE = -1e200
+#: Rows screened together (their vectors, 4 x SNPs x 8 bytes per link, are held at once).
+SCREEN_ROWS = 64
 #: The observation model of SNP calls (FORMAT.md ``genotype_error``; ``docs/linked.md``).
 ERROR_MODEL = ("genotype error: with probability e a call's true genotype is replaced by a "
                "Hardy-Weinberg draw (pm_error for PM samples, reference_error for "
@@ -156,8 +191,9 @@ class SnpData:
 @dataclass(frozen=True)
 class SnpResult:
     """The SNP score of one (row, PM sample) pair: ``log10_lr`` (0 when not scored),
-    ``method`` (:data:`~forensic_match.linked.programme.METHODS` or :data:`NOT_SCORED`),
-    ``n_references`` used and the ``best_reference`` with its ``relationship``."""
+    ``method`` (:data:`~forensic_match.linked.programme.METHODS`, :data:`SCREENED` or
+    :data:`NOT_SCORED`), ``n_references`` used and the ``best_reference`` (for a screened
+    pair: by its unlinked LR) with its ``relationship``."""
 
     log10_lr: float
     method: str
@@ -169,14 +205,38 @@ class SnpResult:
 @dataclass
 class SnpCache:
     """What :class:`SnpScores` keeps between score objects (the rounds of an
-    identification): the pairs' results, the plan of each (family pedigree, person) and the
-    scorer (emission tables, family processes, PM log likelihoods)."""
+    identification): the linked results of the pairs that passed the screen, per row the
+    number of pairs screened out (the most in one call: later rounds score fewer bodies), the
+    plan of each (family pedigree, person) and the scorer (emission tables, screen tables,
+    family processes, PM log likelihoods)."""
 
     results: dict[tuple[str, str, str], SnpResult] = field(default_factory=dict)
+    screened: dict[tuple[str, str], int] = field(default_factory=dict)
     plans: dict[tuple[str, str], tuple[SnpFamily, list[_Link], str | None]] = \
         field(default_factory=dict)
     variants: dict[tuple[str, tuple[Any, ...]], str] = field(default_factory=dict)
     scorer: CandidateScorer | None = None
+    kin_links: list[_Link] = field(default_factory=list)
+
+    def pairs_by_method(self) -> dict[str, int]:
+        """How many pairs were scored by each method: the linked ones, and :data:`SCREENED`
+        (summed over rows)."""
+        out = Counter(r.method for r in self.results.values())
+        if any(self.screened.values()):
+            out[SCREENED] = sum(self.screened.values())
+        return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True, eq=False)
+class _RowScreen:
+    """How a row is screened: the method the HMM would use (key of ``METHODS``), the scored
+    links (sorted by reference, last first: ties of the best go to the last reference, as in
+    :meth:`~forensic_match.linked.programme.CandidateScorer.candidate`) and, for
+    ``branches``, the links' positions grouped by branch."""
+
+    method: str
+    links: list[_Link]
+    groups: list[list[int]]
 
 
 class SnpScores:
@@ -206,6 +266,12 @@ class SnpScores:
         As :func:`~forensic_match.linked.search_programme`.
     min_snps : int
         PM samples typed at fewer SNPs score 0.
+    screen_threshold : float
+        A pair gets the linked LR when the unlinked log10 LR of one of its references, or the
+        unlinked limit of its method, or the body's unlinked LR against one of the family's
+        SNP-typed references as one of :data:`KIN_SCREEN`, reaches this; otherwise it keeps
+        the unlinked limit of its method (method :data:`SCREENED`). ``-inf``: every pair
+        gets the linked LR.
 
     Examples
     --------
@@ -219,7 +285,8 @@ class SnpScores:
                  reference_error: float = 0.01, pm_dropout: float = 0.0, fst: float = 0.0,
                  approximation: str = "branches", family_max_persons: int = 4,
                  family_max_bits: int = 12, min_snps: int = MIN_SNPS,
-                 skip_uncomputable: bool = False) -> None:
+                 skip_uncomputable: bool = False,
+                 screen_threshold: float = SCREEN_THRESHOLD) -> None:
         if approximation not in APPROXIMATIONS:
             raise InputError(f"approximation must be one of {APPROXIMATIONS}, not "
                              f"{approximation!r}")
@@ -231,6 +298,10 @@ class SnpScores:
                         "family_max_persons": int(family_max_persons),
                         "family_max_bits": int(family_max_bits)}
         self.min_snps, self.skip_uncomputable = int(min_snps), skip_uncomputable
+        self.screen_threshold = float(screen_threshold)
+        if np.isnan(self.screen_threshold) or self.screen_threshold == np.inf:
+            raise InputError(f"screen_threshold must be a number or -inf, got "
+                             f"{screen_threshold!r}")
         self.rows = list(rows)
         fams = {f.id: f for f in families}
         missing = sorted({fid for fid, _ in self.rows} - set(fams))
@@ -245,6 +316,10 @@ class SnpScores:
         self._typed = [j for j, s in enumerate(self.samples)
                        if s.id in data.pm and int((data.pm[s.id] >= 0).sum()) >= self.min_snps]
         self._plan = [self._plan_row(fams[fid], person) for fid, person in self.rows]
+        self._calls = np.stack([data.pm[self.samples[j].id] for j in self._typed]) \
+            if self._typed else np.zeros((0, len(data.panel)), dtype=np.int8)
+        self._screens: dict[int, _RowScreen] = {}
+        self._recent: dict[int, np.ndarray] = {}
         if warn:
             warn_substructure([link for _, links, _ in self._plan for link in links],
                               self.options["fst"], stacklevel=3)
@@ -274,14 +349,27 @@ class SnpScores:
         return self.cache.plans[(vid, person)]
 
     def result(self, row: int, sample: int) -> SnpResult:
-        """The :class:`SnpResult` of one pair (computed once, then kept)."""
+        """The :class:`SnpResult` of one pair: the linked one (computed once, then kept), or
+        the screen's when the pair is screened out."""
         fam, links, reason = self._plan[row]
-        person = self.rows[row][1]
         ident = self.samples[sample].id
         if sample not in self._typed:
             return SnpResult(0.0, NOT_SCORED["pm"])
         if reason is not None:
             return SnpResult(0.0, NOT_SCORED[reason])
+        key = (fam.id, self.rows[row][1], ident)
+        if key not in self.cache.results and self.screen_threshold > -np.inf:
+            value, passed, best = self._screen_rows(
+                [row], self.data.pm[ident][None].astype(np.int8))[0]
+            if not passed[0]:
+                return self._screened(row, float(value[0]), int(best[0]))
+        return self._linked(row, sample)
+
+    def _linked(self, row: int, sample: int) -> SnpResult:
+        """The linked (HMM) result of a scored pair, kept in the cache."""
+        fam, links, _ = self._plan[row]
+        person = self.rows[row][1]
+        ident = self.samples[sample].id
         key = (fam.id, person, ident)
         if key not in self.cache.results:
             assert self.cache.scorer is not None
@@ -292,15 +380,179 @@ class SnpScores:
                                                 best.reference, best.relationship)
         return self.cache.results[key]
 
+    def _screened(self, row: int, value: float, best: int) -> SnpResult:
+        link = self._screen_of(row).links[best]
+        return SnpResult(value, SCREENED, len(self._plan[row][1]), link.reference,
+                         link.relationship)
+
+    def _screen_of(self, row: int) -> _RowScreen:
+        if row not in self._screens:
+            fam, links, _ = self._plan[row]
+            assert self.cache.scorer is not None
+            method = self.cache.scorer.method(fam, self.rows[row][1])
+            ordered = sorted(links, key=lambda link: link.reference, reverse=True)
+            groups: list[list[int]] = []
+            if method == "branches":
+                pos = {link.reference: k for k, link in enumerate(ordered)}
+                groups = [[pos[r] for r in g]
+                          for g in _branches(fam.pedigree, [link.reference for link in links])]
+            self._screens[row] = _RowScreen(method, ordered, groups)
+        return self._screens[row]
+
+    def _vectors(self, row: int) -> np.ndarray:
+        """The row's screen vectors, float64 (k [+ 1], 4 n): per scored link (in
+        ``_RowScreen.links`` order) and, for an exact-family row, the family's unlinked
+        limit; column ``c * n + m`` the log10 LR of PM call ``c - 1`` at marker ``m``. The
+        last :data:`SCREEN_ROWS` rows' are kept (a pair's :meth:`result` after its block)."""
+        if row in self._recent:
+            return self._recent[row]
+        vec = self._build_vectors(row)
+        if len(self._recent) >= SCREEN_ROWS:
+            del self._recent[next(iter(self._recent))]
+        self._recent[row] = vec
+        return vec
+
+    def _build_vectors(self, row: int) -> np.ndarray:
+        fam, _, _ = self._plan[row]
+        screen = self._screen_of(row)
+        scorer = self.cache.scorer
+        assert scorer is not None
+        n = len(self.data.panel)
+        at = np.arange(n)
+        out = [scorer.screen_table(link)[at, :, fam.references[link.reference] + 1].T
+               for link in screen.links]
+        if screen.method == "family":
+            out.append(self._family_vector(fam, self.rows[row][1]))
+        vec = np.stack(out).reshape(len(out), 4 * n)
+        vec[vec == -np.inf] = _IMPOSSIBLE
+        return vec
+
+    def _family_vector(self, fam: SnpFamily, person: str) -> np.ndarray:
+        """float64 (4, n): ``log10 [sum_u w_u E_u(c, refs) / (sum_u w'_u E'_u(refs) P(c))]``
+        per marker for PM call ``c`` = -1..2: the exact family likelihood of the PM sample as
+        ``person`` with every marker unlinked (``w``: the share of inheritance states with
+        identity pattern ``u``; primed: the references alone) over the references' and the
+        PM's own, as :meth:`~forensic_match.linked.programme.CandidateScorer.candidate`
+        divides the linked one. A missing PM call gives exactly 0 (the PM's genes summed
+        out leave the references' likelihood)."""
+        from forensic_match.linked._family_numba import family_emission_rows
+
+        scorer = self.cache.scorer
+        assert scorer is not None
+        ex = scorer.exact_family(fam, person)
+        assert ex is not None
+        proc = ex[0]
+        refs = sorted(fam.references)
+        alone = family_process(trimmed_pedigree(fam.pedigree, refs), refs)
+        freq, fst, n = self.data.panel.freq_a1, scorer.fst, len(self.data.panel)
+        ref_calls = np.stack([fam.references[r] for r in refs]).astype(np.int64)
+        k = len(refs)
+
+        def mixed(process: Any, calls: np.ndarray, error: list[float],
+                  dropout: list[float]) -> np.ndarray:
+            w = np.bincount(process.column, minlength=len(process.patterns)) \
+                / process.n_states
+            return family_emission_rows(freq, calls, np.array(error), np.array(dropout),
+                                        process.patterns, fst) @ w
+
+        den = mixed(alone, ref_calls, [scorer.reference_error] * k, [0.0] * k)
+        out = np.zeros((4, n))
+        for c in (0, 1, 2):
+            pm = np.full((1, n), c, dtype=np.int64)
+            num = mixed(proc, np.vstack([pm, ref_calls]), [scorer.pm_error]
+                        + [scorer.reference_error] * k, [scorer.pm_dropout] + [0.0] * k)
+            own = mixed(scorer.solo, pm, [scorer.pm_error], [scorer.pm_dropout])
+            with np.errstate(divide="ignore"):
+                out[c + 1] = np.log10(num / (den * own))
+        return out
+
+    def _kin_vectors(self, codes: np.ndarray) -> np.ndarray:
+        """float64 (len(KIN_SCREEN), 4 n): the unlinked log10 LR of a body against a
+        reference (call codes ``codes``) as each relationship of :data:`KIN_SCREEN`."""
+        scorer = self.cache.scorer
+        assert scorer is not None
+        if not self.cache.kin_links:
+            for name in KIN_SCREEN:
+                proc = pair_process(RELATIONSHIPS[name].pedigree(), "A", "B")
+                self.cache.kin_links.append(_Link(
+                    "", "A", "B", name, RELATIONSHIPS[name].degree, proc,
+                    np.bincount(proc.column, minlength=proc.used.size) / proc.n_states))
+        n = len(self.data.panel)
+        at = np.arange(n)
+        vec = np.stack([scorer.screen_table(link)[at, :, codes + 1].T
+                        for link in self.cache.kin_links]).reshape(len(KIN_SCREEN), 4 * n)
+        vec[vec == -np.inf] = _IMPOSSIBLE
+        return vec
+
+    def _screen_rows(self, rows: Sequence[int], calls: np.ndarray
+                     ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per row of ``rows`` (all scored): the stand-in log10 LR of each of ``calls``' PM
+        samples, whether it passes the screen, and its best link (by unlinked LR)."""
+        from forensic_match.linked._screen_numba import vector_scores_blocked
+
+        parts: list[np.ndarray] = []
+        kin_at: dict[tuple[str, str], int] = {}
+        layout = []
+        width = 0
+        for r in rows:
+            own = self._vectors(r)
+            parts.append(own)
+            start, width = width, width + own.shape[0]
+            fam = self._plan[r][0]
+            kin = []
+            for ref in sorted(fam.references):
+                if (fam.id, ref) not in kin_at:
+                    kin_at[(fam.id, ref)] = width
+                    parts.append(self._kin_vectors(fam.references[ref]))
+                    width += len(KIN_SCREEN)
+                kin.append(kin_at[(fam.id, ref)])
+            layout.append((start, own.shape[0], kin))
+        stacked = np.concatenate(parts)
+        n = len(self.data.panel)
+        shift = 1 if np.any(stacked[:, :n]) else 0
+        scores = vector_scores_blocked(np.ascontiguousarray(stacked[:, (1 - shift) * n:]),
+                                       calls, shift)
+        scores[scores < _IMPOSSIBLE / 10] = -np.inf
+        out = []
+        for r, (start, count, kin) in zip(rows, layout):
+            s = scores[:, start:start + count]
+            screen = self._screen_of(r)
+            k = len(screen.links)
+            top = s[:, :k].max(axis=1)
+            if screen.method == "family":
+                value = s[:, k]
+            elif screen.method == "branches":
+                value = sum(s[:, g].max(axis=1) for g in screen.groups)
+            else:  # pair: one link; best: the best link
+                value = top
+            related = np.max([scores[:, c:c + len(KIN_SCREEN)].max(axis=1) for c in kin],
+                             axis=0)
+            passed = (np.maximum(np.maximum(top, value), related) >= self.screen_threshold)
+            out.append((value, passed, s[:, :k].argmax(axis=1)))
+        return out
+
     def block(self, rows: np.ndarray) -> np.ndarray:
         """log10 SNP LR (plus ``also``'s) of ``rows`` against every sample."""
         rows = np.asarray(rows, dtype=np.int64)
         out = np.zeros((rows.size, len(self.samples)))
-        for i, r in enumerate(rows.tolist()):
-            if self._plan[r][2] is not None:
-                continue
-            for j in self._typed:
-                out[i, j] = self.result(r, j).log10_lr
+        live = [i for i, r in enumerate(rows.tolist()) if self._plan[r][2] is None]
+        if self.screen_threshold == -np.inf:
+            for i in live:
+                for j in self._typed:
+                    out[i, j] = self._linked(int(rows[i]), j).log10_lr
+        elif self._typed:
+            typed = np.array(self._typed, dtype=np.int64)
+            for c0 in range(0, len(live), SCREEN_ROWS):
+                part = live[c0:c0 + SCREEN_ROWS]
+                for i, (value, passed, _) in zip(
+                        part, self._screen_rows([int(rows[i]) for i in part], self._calls)):
+                    r = int(rows[i])
+                    out[i, typed] = value
+                    for j in typed[passed].tolist():
+                        out[i, j] = self._linked(r, j).log10_lr
+                    key = (self._plan[r][0].id, self.rows[r][1])
+                    self.cache.screened[key] = max(self.cache.screened.get(key, 0),
+                                                   int((~passed).sum()))
         if self.also is not None:
             out += np.asarray(self.also.block(rows), dtype=np.float64)
         return out
@@ -308,6 +560,8 @@ class SnpScores:
     def parameters(self) -> dict[str, Any]:
         """Panel, map, fst, error model and options (for ``parameters``)."""
         return {**self.data.describe(), **self.options, "min_snps": self.min_snps,
-                "skip_uncomputable": self.skip_uncomputable, "error_model": ERROR_MODEL,
+                "skip_uncomputable": self.skip_uncomputable,
+                "screen_threshold": self.screen_threshold, "screen": SCREEN_RULE,
+                "error_model": ERROR_MODEL,
                 "combination": "log10 LR_STR + log10 LR_SNP: STR and SNP markers independent "
                                "given the hypotheses (docs/linked.md)"}
