@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from forensic_match.accelerate import jit
-from forensic_match.linked._pair_numba import _observation
+from forensic_match.linked._pair_numba import _observation, founder_weight
 
 
 @jit
@@ -19,16 +19,7 @@ def _family_pattern_emission(p: float, like: np.ndarray, pattern: np.ndarray,
         blocks = max(blocks, pattern[g] + 1)
     s = 0.0
     for bits in range(1 << blocks):
-        w = 1.0
-        n1 = 0
-        for b in range(blocks):
-            if fst == 0.0:
-                w *= p if (bits >> b) & 1 else 1.0 - p
-            elif (bits >> b) & 1:
-                w *= (n1 * fst + (1.0 - fst) * p) / (1.0 + (b - 1) * fst)
-                n1 += 1
-            else:
-                w *= ((b - n1) * fst + (1.0 - fst) * (1.0 - p)) / (1.0 + (b - 1) * fst)
+        w = founder_weight(p, bits, blocks, fst)
         for j in range(k):
             c = ((bits >> pattern[2 * j]) & 1) + ((bits >> pattern[2 * j + 1]) & 1)
             w *= like[j, c]

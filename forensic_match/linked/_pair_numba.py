@@ -125,6 +125,24 @@ def mixed_likelihoods(freq: np.ndarray, like: np.ndarray, error: float) -> np.nd
 
 
 @jit
+def founder_weight(p: float, bits: int, blocks: int, fst: float) -> float:
+    """Probability that the distinct genes ``0 .. blocks - 1`` carry allele 1 where ``bits``
+    has a 1 and allele 2 elsewhere: independent draws of frequency ``p`` (``fst`` 0), else
+    the Balding-Nichols urn drawing them in order."""
+    w = 1.0
+    n1 = 0
+    for j in range(blocks):
+        if fst == 0.0:
+            w *= p if (bits >> j) & 1 else 1.0 - p
+        elif (bits >> j) & 1:
+            w *= (n1 * fst + (1.0 - fst) * p) / (1.0 + (j - 1) * fst)
+            n1 += 1
+        else:
+            w *= ((j - n1) * fst + (1.0 - fst) * (1.0 - p)) / (1.0 + (j - 1) * fst)
+    return w
+
+
+@jit
 def _pattern_emission(p: float, la: np.ndarray, lb: np.ndarray, pattern: np.ndarray,
                       fst: float) -> float:
     """``sum over the alleles of the pattern's distinct genes of P(alleles) la[g_A] lb[g_B]``
@@ -134,16 +152,7 @@ def _pattern_emission(p: float, la: np.ndarray, lb: np.ndarray, pattern: np.ndar
         blocks = max(blocks, pattern[j] + 1)
     s = 0.0
     for bits in range(1 << blocks):
-        w = 1.0
-        n1 = 0
-        for j in range(blocks):
-            if fst == 0.0:
-                w *= p if (bits >> j) & 1 else 1.0 - p
-            elif (bits >> j) & 1:
-                w *= (n1 * fst + (1.0 - fst) * p) / (1.0 + (j - 1) * fst)
-                n1 += 1
-            else:
-                w *= ((j - n1) * fst + (1.0 - fst) * (1.0 - p)) / (1.0 + (j - 1) * fst)
+        w = founder_weight(p, bits, blocks, fst)
         ca = ((bits >> pattern[0]) & 1) + ((bits >> pattern[1]) & 1)
         cb = ((bits >> pattern[2]) & 1) + ((bits >> pattern[3]) & 1)
         s += w * la[ca] * lb[cb]
