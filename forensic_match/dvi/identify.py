@@ -385,7 +385,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         below are used all the same (give ``{}``). ``None`` (default): every search in
         full. With ``cache`` too, each family's relative alternatives and their rows are
         taken from the earlier identification's memo beside ``cache`` where the family's
-        content is unchanged (:mod:`~forensic_match.dvi.alternatives_memo`), and (theta 0) the
+        content is unchanged (:mod:`~forensic_match.dvi.alternatives_memo`), and the
         references' relatives' rows from the earlier identification's file of them beside
         ``cache`` where their ids (content hashes) are unchanged, with the relatives and
         their ids from its memo of them where the family's content, references and
@@ -1592,13 +1592,14 @@ def _recondition(compiled: CompiledTables, fam_by_id: dict[str, Family],
         todo = [m for m in fam.missing if active[row_of[(fid, m)]]]
         ids = [_conditioned_id(compiled.keys[row_of[(fid, m)]], conditioned.get(fid, {}))
                for m in todo] if store is not None else None
+        observation = _observations(conditioned, fid) or None
         rows = None if ids is None else store.take(ids)
         if rows is None:
             rows = compile_rows(fam, todo, panel, theta=compiled.theta,
-                                observation=_observations(conditioned, fid) or None)
+                                observation=observation)
         else:
             warn_kept_fallback(fam, todo, panel, rows, theta=compiled.theta,
-                               observation=_observations(conditioned, fid) or None)
+                               observation=observation)
         if ids is not None:
             store.keep(ids, [(fid, m) for m in todo], rows,
                        [compiled.sex[row_of[(fid, m)]] if compiled.sex else "U"

@@ -88,6 +88,12 @@ class PairProcess:
         return np.searchsorted(self.used, self.pattern).astype(np.int64)
 
     @cached_property
+    def pattern_weights(self) -> np.ndarray:
+        """The share of the states with each pattern of :attr:`used` (the stationary
+        probabilities of the patterns: the unlinked limit's weights)."""
+        return np.bincount(self.column, minlength=self.used.size) / self.n_states
+
+    @cached_property
     def kappa(self) -> np.ndarray:
         """Stationary probabilities of sharing 0, 1 and 2 genes by descent (non-inbred
         pair; patterns with a person's two genes identical count by the genes shared)."""

@@ -244,8 +244,7 @@ def _plan(families: Sequence[SnpFamily], skip_uncomputable: bool = False
                 elif proc is None:
                     status = "unrelated in the pedigree: no pairwise information"
                 else:
-                    weights = np.bincount(proc.column, minlength=proc.used.size) \
-                        / proc.n_states
+                    weights = proc.pattern_weights
                 links.append(_Link(fam.id, mp, ref, name, degree, proc, weights))
                 rows.append((fam.id, mp, ref, name, degree,
                              None if proc is None else proc.n_states, status))

@@ -476,7 +476,7 @@ class SnpScores:
                 proc = pair_process(RELATIONSHIPS[name].pedigree(), "A", "B")
                 self.cache.kin_links.append(_Link(
                     "", "A", "B", name, RELATIONSHIPS[name].degree, proc,
-                    np.bincount(proc.column, minlength=proc.used.size) / proc.n_states))
+                    proc.pattern_weights))
         n = len(self.data.panel)
         at = np.arange(n)
         vec = np.stack([scorer.screen_table(link)[at, :, codes + 1].T
