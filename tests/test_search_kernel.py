@@ -147,7 +147,7 @@ def _run_kernel(pb: dict) -> dict:
         pair_v = np.empty((n_chunks, cap))
         pair_e = np.empty((n_chunks, cap))
         n_pairs = np.zeros(n_chunks, dtype=np.int64)
-        search_block(pb["table"], pb["sums"], theta, den, den_sums, rows, pb["row_sex"],
+        search_block(pb["table"], pb["sums"], theta, den, den_sums, rows, rows, pb["row_sex"],
                      arrays[7], order, cuts, *arrays[:7], ptr, upos, uw, pb["min_markers"],
                      has_ev, np.ascontiguousarray(ev), pb["threshold"], best, best_row,
                      best_ev, lr_sum, top, top_idx, top_ev, pair_b, pair_s, pair_v, pair_e,

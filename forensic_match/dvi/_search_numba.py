@@ -240,12 +240,17 @@ def _insert_tied(vals, idx, extra, slot, value, index, x):
 
 
 @jit(parallel=True)
-def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sample_sex, order,
-                 chunk_ptr, n_e, e_pos, n_d, d_a, d_c, n_g, g_e, unc_ptr, unc_pos, unc_w,
+def search_block(table, sums, has_den, den_table, den_sums, rows, names, row_sex, sample_sex,
+                 order, chunk_ptr, n_e, e_pos, n_d, d_a, d_c, n_g, g_e, unc_ptr, unc_pos, unc_w,
                  min_markers, has_ev, evidence, threshold, best, best_row, best_ev, lr_sum,
                  row_top, row_top_idx, row_top_ev, pair_b, pair_s, pair_v, pair_e, n_pairs):
     """Score a block of compiled rows against every PM sample and fold the scores into the
     search's outputs in the same pass (no score matrix).
+
+    Block row ``b`` is row ``rows[b]`` of ``table``, ``sums``, ``den_table``, ``den_sums``
+    and ``row_sex``; the sample lists name it ``names[b]`` (the caller's row number: equal to
+    ``rows[b]`` when ``table`` holds every row, the row's place in the whole table when
+    ``table`` holds the block's rows alone).
 
     The scores are those of :func:`score_block` (same formulas, same order of operations),
     plus ``evidence[b, s]`` when ``has_ev`` (an excluded pair stays ``-inf``). The samples'
@@ -400,7 +405,7 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, row_sex, sampl
                                 v += ev
                         if v > LR_SUM_FLOOR:
                             total[i - lo] += math.exp(v * _LN10)
-                        _insert(best, best_row, best_ev, i, v, rows[b], ev)
+                        _insert(best, best_row, best_ev, i, v, names[b], ev)
                         _insert_tied(top, top_idx, top_ev, b, v, s, ev)
                     if v >= threshold:
                         _record(v, ev, b, s, c, threshold, pair_b, pair_s, pair_v, pair_e,

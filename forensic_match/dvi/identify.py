@@ -63,6 +63,7 @@ from forensic_match.dvi.fragments import (
     bodies_from_pairs,
     same_source_pairs,
 )
+from forensic_match.dvi.picked_tables import PickedTables
 from forensic_match.dvi.search import SearchResult, search_samples
 from forensic_match.errors import CacheWarning, InputError, ThetaFallbackWarning
 from forensic_match.markers import Marker
@@ -1384,8 +1385,9 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
             relations[(fid, a.person)] = a.relation
     if not parts:
         return None, relations
-    # Copied from the tables the rows came from, runs of consecutive rows as slices.
-    stacked = CompiledTables.gather(tables.panel, names, picks, sexes, tables.theta)
+    # Left in the tables the rows came from: a search reads the rows it needs, block by
+    # block (a night that reuses the last night's search reads few or none).
+    stacked = PickedTables(tables.panel, names, picks, sexes, tables.theta)
     if evidence is None and rounds is None and REUSE_RELATIVE_SEARCH:
         memo = tables.search_memo
         if night is not None:

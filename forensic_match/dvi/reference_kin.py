@@ -28,6 +28,7 @@ from forensic_match.dvi.compile import (
     observed_row_keys,
     warn_kept_fallback,
 )
+from forensic_match.dvi.picked_tables import PickedTables
 from forensic_match.dvi.reference_kin_memo import Entry, ReferenceKinMemo, reference_kin_digest
 from forensic_match.markers import Marker
 
@@ -277,9 +278,9 @@ class ReferenceKinRows:
 
     Attributes
     ----------
-    tables : CompiledTables or None
-        The rows stacked (family by family in the order given, each family's relatives in
-        drawing order); ``None`` when no family has such a relative.
+    tables : PickedTables or None
+        The rows in order (family by family in the order given, each family's relatives in
+        drawing order), left where they are; ``None`` when no family has such a relative.
     evidence : object or None
         The evidence of those rows against the bodies (``scores``' object, with the close
         SNP-typed references' rows shut off the bodies not typed on SNPs), or ``None``: DNA
@@ -291,7 +292,7 @@ class ReferenceKinRows:
         family whose state is unchanged are unchanged.
     """
 
-    tables: CompiledTables | None
+    tables: PickedTables | None
     evidence: Any
     relations: dict[tuple[str, str], str]
     states: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
@@ -349,7 +350,8 @@ def stack_reference_kin(families: Sequence[tuple[Family, Sequence[str],
             shut.append(a.reference in limited)
     if not rows:
         return ReferenceKinRows(None, None, relations, states)
-    stacked = CompiledTables.stack(tables.panel, names, rows, sexes, tables.theta)
+    # Left where they are (a night's kept rows are mapped pieces): searches read them.
+    stacked = PickedTables(tables.panel, names, rows, sexes, tables.theta)
     evidence = None if scores is None else scores(stacked.rows, extended)
     if only is not None and any(shut):
         evidence = _OnlyFor(np.array(shut), np.asarray(only[1], dtype=bool), evidence)

@@ -19,6 +19,7 @@ import numpy as np
 from forensic_match.cases import Family, PMSample
 from forensic_match.dvi.compile import CompiledTables, table_size
 from forensic_match.dvi.fragments import Body
+from forensic_match.dvi.picked_tables import PickedTables
 from forensic_match.errors import InputError, where
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree
@@ -345,7 +346,13 @@ def _search_encoded(compiled: CompiledTables, enc: EncodedSamples, *, top: int,
     best, best_row, best_ev, lr_sum, m_rows, m_samples, m_scores, m_ev, pair_parts = folded
 
     def frame(r: np.ndarray, s: np.ndarray, sc: np.ndarray, ev: np.ndarray) -> Any:
-        used, bad = pair_counts(compiled.consistent, r.astype(np.int64), s.astype(np.int64),
+        r = r.astype(np.int64)
+        if isinstance(compiled, PickedTables):  # only the listed rows are read
+            listed, at = np.unique(r, return_inverse=True)
+            consistent = compiled.read("consistent", listed)
+        else:
+            consistent, at = compiled.consistent, r
+        used, bad = pair_counts(consistent, at.astype(np.int64), s.astype(np.int64),
                                 n_e, e_pos, n_d, d_aa, d_a, n_g, g_e, enc.unc_ptr,
                                 enc.unc_pos, compiled.offsets, enc.allele_off)
         out = _frame(compiled, enc, r, s, sc, used, bad)
@@ -405,19 +412,7 @@ def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.
 
     n_e, e_pos, n_d, d_a, d_c, n_g, g_e = dense
     n_rows, n_s = len(compiled.rows), len(enc.ids)
-    sums = compiled.allele_sums
-    if sums.shape[:2] != (n_rows, enc.allele_off[-1]):
-        if n_d.max(initial=0) > 0:
-            raise InputError("compiled tables lack the per-allele sums (compiled by an older "
-                             "version?): compile them again")
-        sums = np.zeros((n_rows, 1, 2))  # never read: no dropout entries
-    if compiled.theta > 0:
-        den_table, den_sums = compiled.denominator, compiled.denominator_sums
-        if den_table.shape != compiled.log10_lr.shape:
-            raise InputError("tables compiled with theta lack their denominator: compile "
-                             "them again")
-    else:
-        den_table, den_sums = np.zeros((1, 1)), np.zeros((1, 1, 2))
+    read = _BlockRows(compiled, enc.allele_off[-1], n_d.max(initial=0) > 0)
     row_sex = np.array([_SEX.get(s, 0) for s in compiled.sex] if compiled.sex and sex_filter
                        else [0] * n_rows, dtype=np.int64)
     # Samples of one kind (as many gathers, dropout and general markers) side by side keep the
@@ -460,6 +455,8 @@ def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.
         rows = active_rows[start:start + block]
         nb = rows.size
         ev = no_ev if evidence is None else _evidence_block(evidence, rows, n_s)
+        table, sums, den_table, den_sums, at = read(rows)
+        block_sex = row_sex[rows] if read.picked else row_sex  # read at ``at``, as the table
         while True:
             pair_b = np.empty((n_chunks, cap), dtype=np.int64)
             pair_s = np.empty((n_chunks, cap), dtype=np.int64)
@@ -467,9 +464,9 @@ def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.
             pair_e = np.empty((n_chunks, cap))
             n_pairs = np.zeros(n_chunks, dtype=np.int64)
             kept = (best.copy(), best_row.copy(), best_ev.copy(), lr_sum.copy())
-            search_block(compiled.log10_lr, sums, compiled.theta > 0, den_table, den_sums, rows,
-                         row_sex, sample_sex, order, chunk_ptr, n_e, e_pos, n_d, d_a, d_c, n_g,
-                         g_e, enc.unc_ptr, enc.unc_pos, enc.unc_w, min_markers,
+            search_block(table, sums, compiled.theta > 0, den_table, den_sums, at, rows,
+                         block_sex, sample_sex, order, chunk_ptr, n_e, e_pos, n_d, d_a, d_c,
+                         n_g, g_e, enc.unc_ptr, enc.unc_pos, enc.unc_w, min_markers,
                          evidence is not None, ev, threshold, best, best_row, best_ev, lr_sum,
                          row_top[:, :nb], row_top_idx[:, :nb], row_top_ev[:, :nb], pair_b,
                          pair_s, pair_v, pair_e, n_pairs)
@@ -494,6 +491,52 @@ def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.
     back[order] = np.arange(n_s)
     return (best[back], best_row[back], best_ev[back], lr_sum[back], m_rows, m_samples,
             m_scores, m_ev, pair_parts)
+
+
+class _BlockRows:
+    """The arrays the search kernel reads for a block of rows, and where in them each row
+    is: the whole arrays of a :class:`CompiledTables` (rows read where they are), or for
+    :class:`~forensic_match.dvi.picked_tables.PickedTables` the block's rows copied into
+    buffers reused from block to block (``picked``)."""
+
+    def __init__(self, compiled: Any, n_alleles: int, has_dropout: bool) -> None:
+        self.compiled = compiled
+        self.picked = isinstance(compiled, PickedTables)
+        shape = compiled.shape if self.picked else (lambda name: getattr(compiled, name).shape)
+        n_rows = len(compiled.rows)
+        self.sums_read = tuple(shape("allele_sums")[:2]) == (n_rows, n_alleles)
+        if not self.sums_read and has_dropout:
+            raise InputError("compiled tables lack the per-allele sums (compiled by an older "
+                             "version?): compile them again")
+        self.theta = compiled.theta > 0
+        if self.theta and shape("denominator") != shape("log10_lr"):
+            raise InputError("tables compiled with theta lack their denominator: compile "
+                             "them again")
+        self._buffers: dict[str, np.ndarray] = {}
+        if not self.picked:
+            sums = compiled.allele_sums if self.sums_read else np.zeros((n_rows, 1, 2))
+            den = (compiled.denominator, compiled.denominator_sums) if self.theta else \
+                (np.zeros((1, 1)), np.zeros((1, 1, 2)))
+            self._whole = (compiled.log10_lr, sums, *den)
+
+    def _read(self, name: str, rows: np.ndarray) -> np.ndarray:
+        out = self._buffers.get(name)
+        if out is None or out.shape[0] < rows.size:
+            out = self._buffers[name] = np.empty(
+                (rows.size, *self.compiled.shape(name)[1:]),
+                dtype=self.compiled.read(name, rows[:1]).dtype)
+        return self.compiled.read(name, rows, out)
+
+    def __call__(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(table, sums, denominator, denominator sums, the rows' places in them)."""
+        if not self.picked:
+            return (*self._whole, rows)
+        sums = self._read("allele_sums", rows) if self.sums_read else \
+            np.zeros((rows.size, 1, 2))  # never read: no dropout entries
+        den = (self._read("denominator", rows), self._read("denominator_sums", rows)) \
+            if self.theta else (np.zeros((1, 1)), np.zeros((1, 1, 2)))
+        return (self._read("log10_lr", rows), sums, *den,
+                np.arange(rows.size, dtype=np.int64))
 
 
 def _evidence_block(evidence: Any, rows: np.ndarray, n_s: int) -> np.ndarray:
