@@ -7,10 +7,11 @@ dropout; an identification dataset holds markers, postmortem samples and referen
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forensic_match.errors import ForensicMatchError, GenotypeError, InputError
 from forensic_match.kinship import KinshipResult, kinship_lr
@@ -27,6 +28,9 @@ from forensic_match.profiles import (
     is_canonical_allele,
     parse_profiles,
 )
+
+if TYPE_CHECKING:
+    from forensic_match.linked.case import LinkedCaseResult
 
 
 @dataclass
@@ -58,11 +62,28 @@ class KinshipCase:
     expected: dict[str, Any] = field(default_factory=dict)
     computed_by: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    linkage: str = ""
+    positions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    genotype_error: dict[str, float] = field(default_factory=dict)
 
     kind = "kinship"
 
-    def solve(self, **options: Any) -> KinshipResult:
-        """The kinship LR of H1 against H2 (options as for :func:`kinship_lr`)."""
+    def solve(self, **options: Any) -> KinshipResult | LinkedCaseResult:
+        """The kinship LR of H1 against H2 (options as for :func:`kinship_lr`): a
+        :class:`~forensic_match.kinship.KinshipResult`, or with ``linkage`` ``"map"`` and
+        positioned markers a :class:`~forensic_match.linked.case.LinkedCaseResult` (FORMAT.md
+        "Linked markers"; ``docs/linked.md``, "Linked kinship cases")."""
+        if self.linkage == "map" and self.positions:
+            from forensic_match.linked.case import linked_case_lr
+
+            if options:
+                raise InputError(f"case {self.id!r}: options {sorted(options)} do not apply "
+                                 f"to a case with linked markers")
+            return linked_case_lr(self)
+        if any(e > 0 for e in self.genotype_error.values()):
+            raise InputError(f"case {self.id!r}: genotype_error is modelled on linked markers "
+                             f"only (\"linkage\": \"map\" with marker positions); the "
+                             f"independent markers' engine has none")
         return kinship_lr(self.h1, self.h2, self.markers, self.genotypes, theta=self.theta,
                           observation=self.dropout or None, **options)
 
@@ -75,6 +96,12 @@ class KinshipCase:
             "genotypes": _genotypes_to_dict(self.genotypes)}
         if self.dropout:
             out["dropout"] = dict(self.dropout)
+        for spec in out["markers"]:
+            spec.update(self.positions.get(spec["name"], {}))
+        if self.linkage:
+            out["linkage"] = self.linkage
+        if self.genotype_error:
+            out["genotype_error"] = dict(self.genotype_error)
         return _with_provenance(out, self.expected, self.computed_by, self.extra)
 
 
@@ -268,6 +295,68 @@ def _markers(data: Any, src: str) -> list[Marker]:
     return out
 
 
+def _linkage(data: Mapping[str, Any], src: str,
+             ) -> tuple[str, dict[str, dict[str, Any]], dict[str, float]]:
+    """FORMAT.md "Linked markers": the ``linkage`` switch (``"map"`` or absent), the
+    markers' genetic positions and ``genotype_error``."""
+    linkage = data.get("linkage")
+    if linkage not in (None, "", "map"):
+        raise InputError(f"{src}: 'linkage' must be \"map\" (markers on one chromosome "
+                         f"linked) or absent (markers independent), got {linkage!r}")
+    return (str(linkage or ""), _positions(data.get("markers") or [], src),
+            _genotype_error(data.get("genotype_error"), src))
+
+
+#: The genetic-position fields of a marker (FORMAT.md "Linked markers").
+POSITION_FIELDS = ("chrom", "mb", "cm_male", "cm_female")
+
+
+def _positions(specs: Sequence[Any], src: str) -> dict[str, dict[str, Any]]:
+    """The genetic positions of the markers that carry them, by name; a marker with some
+    but not all of :data:`POSITION_FIELDS`, or non-numeric ones, is refused."""
+    out: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        if not isinstance(spec, Mapping):
+            continue
+        have = [f for f in POSITION_FIELDS if f in spec]
+        if not have:
+            continue
+        name = str(spec.get("name"))
+        if len(have) < len(POSITION_FIELDS):
+            lacking = [f for f in POSITION_FIELDS if f not in spec]
+            raise InputError(f"{src}, marker {name!r}: a genetic position needs "
+                             f"{', '.join(POSITION_FIELDS)}; {', '.join(lacking)} missing")
+        try:
+            pos = {"chrom": str(spec["chrom"]), "mb": float(spec["mb"]),
+                   "cm_male": float(spec["cm_male"]), "cm_female": float(spec["cm_female"])}
+        except (TypeError, ValueError):
+            raise InputError(f"{src}, marker {name!r}: mb, cm_male and cm_female must be "
+                             f"numbers, got {[spec[f] for f in POSITION_FIELDS[1:]]}") from None
+        if not all(math.isfinite(pos[f]) for f in ("mb", "cm_male", "cm_female")):
+            raise InputError(f"{src}, marker {name!r}: positions must be finite numbers")
+        out[name] = pos
+    return out
+
+
+def _genotype_error(data: Any, src: str) -> dict[str, float]:
+    """FORMAT.md ``genotype_error`` (``{person: probability}``), each in [0, 1)."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise InputError(f"{src}: 'genotype_error' must map individuals to probabilities")
+    out = {}
+    for ident, value in data.items():
+        try:
+            e = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"{src}: genotype_error of {ident!r} must be a number, got "
+                             f"{value!r}") from None
+        if not 0.0 <= e < 1.0:
+            raise InputError(f"{src}: genotype_error of {ident!r} must lie in [0, 1), got {e}")
+        out[str(ident)] = e
+    return out
+
+
 def _pedigree(data: Any, src: str) -> Pedigree:
     if not isinstance(data, list):
         raise InputError(f"{src}: a pedigree must be a list of individuals")
@@ -377,8 +466,10 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
     except (TypeError, ValueError):
         raise InputError(f"{src}: theta must be a number, got {data.get('theta')!r}") from None
     markers = _markers(data.get("markers"), src)
+    linkage, positions, genotype_error = _linkage(data, src)
     known = {"kind", "id", "description", "markers", "theta", "hypotheses", "genotypes",
-             "dropout", "expected", "computed_by", "pm", "am", "lineage"}
+             "dropout", "expected", "computed_by", "pm", "am", "lineage", "linkage",
+             "genotype_error"}
     extra = {k: v for k, v in data.items() if k not in known}
     if kind == "kinship":
         hyps = data.get("hypotheses")
@@ -400,8 +491,17 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
             raise InputError(f"{src}: dropout probabilities must be numbers") from exc
         return KinshipCase(cid, markers, h1, h2, genotypes, theta, dropout,
                            str(data.get("description", "")), dict(data.get("expected") or {}),
-                           str(data.get("computed_by", "")), extra)
+                           str(data.get("computed_by", "")), extra, linkage, positions,
+                           genotype_error)
     if kind == "dvi":
+        if linkage == "map" and positions:
+            raise InputError(f"{src}: linked markers (\"linkage\": \"map\") are not analysed "
+                             f"in identification datasets: give the SNPs as SNP data "
+                             f"(solve --snp-references/--snp-pm, docs/linked.md) and keep the "
+                             f"independent markers here")
+        if any(e > 0 for e in genotype_error.values()):
+            raise InputError(f"{src}: genotype_error is not modelled in identification "
+                             f"datasets (the STR engine has no genotype error model)")
         lineage = LineageData.from_dict(data.get("lineage"), where=f"{src}, lineage")
         reader = _ProfileReader(markers, source, src)
         pm = []

@@ -23,9 +23,13 @@ def _finite(x: float) -> float | None:
 
 
 def _lr_record(case_id: str, result: Any) -> dict[str, Any]:
-    return {"id": case_id, "lr_total": _finite(result.lr_total),
-            "log10_lr_total": _finite(result.log10_lr_total),
-            "lr_per_marker": {k: _finite(v) for k, v in result.lr_per_marker.items()}}
+    record = {"id": case_id, "lr_total": _finite(result.lr_total),
+              "log10_lr_total": _finite(result.log10_lr_total),
+              "lr_per_marker": {k: _finite(v) for k, v in result.lr_per_marker.items()}}
+    chromosomes = getattr(result, "log10_lr_per_chromosome", None)
+    if chromosomes is not None:  # linked markers (docs/linked.md, "Linked kinship cases")
+        record["log10_lr_per_chromosome"] = {k: _finite(v) for k, v in chromosomes.items()}
+    return record
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
