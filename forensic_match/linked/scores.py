@@ -247,6 +247,17 @@ class SnpCache:
 
 
 @dataclass(frozen=True, eq=False)
+class _Stack:
+    """Screen vectors of some rows, as multiplied with the PM calls: float64 (V, (3 + shift)
+    n) (``shift`` 0: the missing-call columns, all 0, left out) and per row its first
+    vector, its count and the positions of its family's references' kin vectors."""
+
+    vectors: np.ndarray
+    shift: int
+    layout: list[tuple[int, int, list[int]]]
+
+
+@dataclass(frozen=True, eq=False)
 class _RowScreen:
     """How a row is screened: the method the HMM would use (key of ``METHODS``), the scored
     links (sorted by reference, last first: ties of the best go to the last reference, as in
@@ -339,6 +350,7 @@ class SnpScores:
             if self._typed else np.zeros((0, len(data.panel)), dtype=np.int8)
         self._screens: dict[int, _RowScreen] = {}
         self._recent: dict[int, np.ndarray] = {}
+        self._single: dict[int, _Stack] = {}
         if warn:
             warn_substructure([link for _, links, _ in self._plan for link in links],
                               self.options["fst"], stacklevel=3)
@@ -381,8 +393,8 @@ class SnpScores:
         if key not in self.cache.results and key in self.cache.asked:
             return self.cache.asked[key]
         if key not in self.cache.results and self.screen_threshold > -np.inf:
-            value, passed, best = self._screen_rows(
-                [row], self.data.pm[ident][None].astype(np.int8))[0]
+            value, passed, best = self._screen_stacked(
+                [row], self._stack_one(row), self.data.pm[ident][None].astype(np.int8))[0]
             if not passed[0]:
                 self.cache.asked[key] = self._screened(row, float(value[0]), int(best[0]))
                 return self.cache.asked[key]
@@ -511,11 +523,23 @@ class SnpScores:
                      ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Per row of ``rows`` (all scored): the stand-in log10 LR of each of ``calls``' PM
         samples, whether it passes the screen, and its best link (by unlinked LR)."""
-        from forensic_match.linked._screen_numba import vector_scores_blocked
+        return self._screen_stacked(rows, self._stack(rows), calls)
 
+    def _stack_one(self, row: int) -> _Stack:
+        """The screen vectors of one row alone (:meth:`result`), kept for the last
+        :data:`SCREEN_ROWS` rows: the pairs of a row screened one by one then share them."""
+        if row not in self._single:
+            if len(self._single) >= SCREEN_ROWS:
+                del self._single[next(iter(self._single))]
+            self._single[row] = self._stack([row])
+        return self._single[row]
+
+    def _stack(self, rows: Sequence[int]) -> _Stack:
+        """The screen vectors of ``rows`` (all scored) and of their families' references'
+        kin screen, as :meth:`_screen_stacked` multiplies them."""
         parts: list[np.ndarray] = []
         kin_at: dict[tuple[str, str], int] = {}
-        layout = []
+        layout: list[tuple[int, int, list[int]]] = []
         width = 0
         for r in rows:
             own = self._vectors(r)
@@ -533,11 +557,17 @@ class SnpScores:
         stacked = np.concatenate(parts)
         n = len(self.data.panel)
         shift = 1 if np.any(stacked[:, :n]) else 0
-        scores = vector_scores_blocked(np.ascontiguousarray(stacked[:, (1 - shift) * n:]),
-                                       calls, shift)
+        return _Stack(np.ascontiguousarray(stacked[:, (1 - shift) * n:]), shift, layout)
+
+    def _screen_stacked(self, rows: Sequence[int], stack: _Stack, calls: np.ndarray
+                        ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """:meth:`_screen_rows` with the rows' vectors stacked (:meth:`_stack`)."""
+        from forensic_match.linked._screen_numba import vector_scores_blocked
+
+        scores = vector_scores_blocked(stack.vectors, calls, stack.shift)
         scores[scores < _IMPOSSIBLE / 10] = -np.inf
         out = []
-        for r, (start, count, kin) in zip(rows, layout):
+        for r, (start, count, kin) in zip(rows, stack.layout):
             s = scores[:, start:start + count]
             screen = self._screen_of(r)
             k = len(screen.links)

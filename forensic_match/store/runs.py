@@ -534,9 +534,11 @@ def _with_candidate_snp(by_sample: Any, scores: Any, rows: list[tuple[str, str]]
 
     row_of = {key: r for r, key in enumerate(rows)}
     sample_of = {s.id: j for j, s in enumerate(samples)}
-    found = [result_row(scores.result(row_of[(r["family"], r["missing"])], sample_of[r["pm"]]))
+    pairs = [(row_of[(r["family"], r["missing"])], sample_of[r["pm"]])
              for r in by_sample.iter_rows(named=True)]
-    return by_sample.with_columns(pl.Series("snp", found, dtype=pl.Object))
+    # row by row: the pairs of a row screened one by one share the row's screen vectors
+    found = {pair: result_row(scores.result(*pair)) for pair in sorted(set(pairs))}
+    return by_sample.with_columns(pl.Series("snp", [found[p] for p in pairs], dtype=pl.Object))
 
 def _with_candidate_lineage(by_sample: Any, scores: Any, rows: list[tuple[str, str]],
                             samples: list[Any]) -> Any:
