@@ -80,6 +80,44 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class ScoreCaches:
+    """The lineage and linked-SNP scores an identification computed, kept for a caller that
+    scores some of the same pairs again (the case store ranks every PM sample's candidates
+    on the tables as first compiled and stores each proposal's lines: ``store/runs.py``).
+
+    A score depends on the row's family and person, the sample's lineage data or SNP calls,
+    and the data and options, never on the DNA tables (a family conditioned on an identified
+    body is not conditioned on its lineage data or SNP calls), so a pair is looked up by ids:
+    the row ``(family, person)`` and the body's id.
+
+    Attributes
+    ----------
+    bodies : list of Body
+        The bodies the PM samples were joined into. A body is named after its first
+        fragment and scored on its first Y haplotype and mitotype and on its fragment typed
+        at the most SNPs: a body of one fragment is scored exactly as that PM sample, a body
+        of several is not (:meth:`joined`).
+    lineage : LineageCache or None
+        With ``lineage``: every (row, body) lineage score of every round
+        (:class:`~forensic_match.lineage.fast.LineageCache`), and the full results of the
+        identified pairs (``identifications.lineage_log10_lr``).
+    snp : SnpCache or None
+        With ``snp``: the linked results of every pair that passed the screen in any round,
+        the screened results of the identified pairs, the rows' plans and the scorer's tables
+        (:class:`~forensic_match.linked.scores.SnpCache`).
+    """
+
+    bodies: list[Body] = field(default_factory=list)
+    lineage: Any = None
+    snp: Any = None
+
+    def joined(self) -> set[str]:
+        """The ids of the bodies of several fragments: a score kept under such an id is the
+        body's, not that of the PM sample of the same id."""
+        return {b.id for b in self.bodies if len(b.fragments) > 1}
+
+
+@dataclass
 class IdentificationResult:
     """Proposed identifications and the evidence behind them.
 
@@ -115,6 +153,9 @@ class IdentificationResult:
         compiled, not taken from ``cache``/``reuse``), ``relative_families`` (families whose
         relative alternatives were searched) and ``compiled_relative_families`` (of those,
         compiled rather than taken from the cache).
+    score_caches : ScoreCaches or None
+        With ``lineage`` or ``snp``: the scores computed, by row and body, for a caller that
+        scores the same pairs again.
     """
 
     identifications: Any
@@ -125,6 +166,7 @@ class IdentificationResult:
     held_back: Any = None
     decision: Decision | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    score_caches: ScoreCaches | None = None
 
 
 def prepare_panel(markers: Sequence[Marker], families: Sequence[Family],
@@ -612,7 +654,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     return IdentificationResult(
         table.sort(["round", "log10_lr"], descending=[False, True]),
         res if res is not None else search_samples(compiled, bodies, top=TOP),
-        compiled, parameters, family_level, held, decision, counts)
+        compiled, parameters, family_level, held, decision, counts,
+        ScoreCaches(list(bodies), rounds.lineage_cache if lineage is not None else None,
+                    rounds.snp_cache) if lineage is not None or snp is not None else None)
 
 
 def _as_evidence(evidence: Evidence | tuple[Any, Any] | None) -> Evidence | None:

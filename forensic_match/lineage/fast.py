@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, get_args
 
 import numpy as np
@@ -81,12 +81,14 @@ class LineageCache:
     not yet), and whether a line was compared (``compared``); full
     :class:`~forensic_match.lineage.lr.LineageResult` objects (with references, meioses and
     texts) only for the pairs asked for (``results``). Rows are keyed by ids, as the pair
-    cache before it: a family id names one family's content during a run.
+    cache before it: a family id names one family's content during a run, and a sample id
+    one sample's lineage data (see :meth:`without`).
     """
 
     def __init__(self) -> None:
         self.results: dict[tuple[str, str, str], LineageResult] = {}
         self.columns: dict[str, int] = {}
+        self.width = 0  # columns in use (a sample left out by ``without`` leaves one unused)
         self.log10: dict[tuple[str, str], np.ndarray] = {}
         self.compared: dict[tuple[str, str], np.ndarray] = {}
         self.y_frequency: dict[tuple[Any, ...], float] = {}
@@ -96,12 +98,32 @@ class LineageCache:
         """The columns of sample ids (new ids get new columns)."""
         for i in ids:
             if i not in self.columns:
-                self.columns[i] = len(self.columns)
+                self.columns[i] = self.width
+                self.width += 1
         return np.array([self.columns[i] for i in ids], dtype=np.int64)
+
+    def without(self, ids: Collection[str]) -> LineageCache:
+        """A cache for score objects of the same data and options whose samples of ``ids``
+        have other lineage data than this cache's samples of the same ids (the case store's
+        PM samples against ``identify``'s bodies, which are named after their first
+        fragment): the other samples' scores and results and the frequencies are taken over,
+        ``ids`` get new (empty) columns. A row's arrays are shared until the new cache
+        lengthens them (at once when ``ids`` holds a known sample): scores it enters in a
+        shared array before that are of the same samples as this cache's."""
+        out = LineageCache()
+        drop = set(ids)
+        out.results = {k: v for k, v in self.results.items() if k[2] not in drop}
+        out.columns, out.width = dict(self.columns), self.width
+        for i in sorted(drop & self.columns.keys()):
+            out.columns[i] = out.width
+            out.width += 1
+        out.log10, out.compared = dict(self.log10), dict(self.compared)
+        out.y_frequency, out.mt_frequency = self.y_frequency, self.mt_frequency
+        return out
 
     def row(self, key: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
         """The arrays of a row, as long as the columns so far."""
-        n = len(self.columns)
+        n = self.width
         vals = self.log10.get(key)
         if vals is None or vals.size < n:
             old = np.full(0, np.nan) if vals is None else vals

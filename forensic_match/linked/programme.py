@@ -15,10 +15,11 @@ when within the limits set, else a stated approximation. Method, formulas and as
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -428,6 +429,17 @@ class CandidateScorer:
         self.family_cache: dict[tuple[str, str], tuple[FamilyProcess, float] | None] = {}
         self.single_ll: dict[Any, float] = {}
         self.solo = family_process(Pedigree.from_records([("X", None, None, "U")]), ["X"])
+
+    def without(self, pm_keys: Collection[Any]) -> CandidateScorer:
+        """A scorer sharing this one's emission tables, screen tables and family processes
+        (which depend on no PM sample) but not the own likelihoods of the PM samples named
+        ``pm_keys`` (for other calls under those names); this one is left as it is."""
+        drop = set(pm_keys)
+        out = copy.copy(self)
+        out.loglik_unrelated = {k: v for k, v in self.loglik_unrelated.items()
+                                if k[0] not in drop}
+        out.single_ll = {k: v for k, v in self.single_ll.items() if k not in drop}
+        return out
 
     def table_of(self, proc: PairProcess) -> np.ndarray:
         """The emission table of a process's identity patterns (built once per set)."""

@@ -20,7 +20,7 @@ chains another evidence object (lineage, AM/PM).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -204,11 +204,14 @@ class SnpResult:
 
 @dataclass
 class SnpCache:
-    """What :class:`SnpScores` keeps between score objects (the rounds of an
-    identification): the linked results of the pairs that passed the screen, per row the
-    number of pairs screened out (the most in one call: later rounds score fewer bodies), the
-    plan of each (family pedigree, person) and the scorer (emission tables, screen tables,
-    family processes, PM log likelihoods)."""
+    """What :class:`SnpScores` keeps between score objects of the same data and options (the
+    rounds of an identification, then the case store's candidates and proposals): the linked
+    results of the pairs that passed the screen, the results of screened pairs asked for one
+    by one (:meth:`SnpScores.result`), per row the number of pairs screened out (the most in
+    one call: later rounds score fewer bodies), the plan of each (family pedigree, person)
+    and the scorer (emission tables, screen tables, family processes, PM log likelihoods).
+    Pairs are keyed by (family variant, person, sample id): a sample id names one sample's
+    calls (see :meth:`without`)."""
 
     results: dict[tuple[str, str, str], SnpResult] = field(default_factory=dict)
     screened: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -217,6 +220,22 @@ class SnpCache:
     variants: dict[tuple[str, tuple[Any, ...]], str] = field(default_factory=dict)
     scorer: CandidateScorer | None = None
     kin_links: list[_Link] = field(default_factory=list)
+    asked: dict[tuple[str, str, str], SnpResult] = field(default_factory=dict)
+
+    def without(self, ids: Collection[str]) -> SnpCache:
+        """A cache for score objects of the same data and options whose samples of ``ids``
+        have other calls than this cache's samples of the same ids (the case store's PM
+        samples against ``identify``'s bodies, which are named after their first fragment):
+        what depends on no sample (plans, family variants, the scorer's tables and family
+        processes) is shared, the pairs and own likelihoods of the other samples are copied,
+        those of ``ids`` left out. This cache is left as it is."""
+        drop = set(ids)
+        return SnpCache(
+            results={k: v for k, v in self.results.items() if k[2] not in drop},
+            screened=dict(self.screened), plans=self.plans, variants=self.variants,
+            scorer=None if self.scorer is None else self.scorer.without(drop),
+            kin_links=self.kin_links,
+            asked={k: v for k, v in self.asked.items() if k[2] not in drop})
 
     def pairs_by_method(self) -> dict[str, int]:
         """How many pairs were scored by each method: the linked ones, and :data:`SCREENED`
@@ -225,6 +244,17 @@ class SnpCache:
         if any(self.screened.values()):
             out[SCREENED] = sum(self.screened.values())
         return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True, eq=False)
+class _Stack:
+    """Screen vectors of some rows, as multiplied with the PM calls: float64 (V, (3 + shift)
+    n) (``shift`` 0: the missing-call columns, all 0, left out) and per row its first
+    vector, its count and the positions of its family's references' kin vectors."""
+
+    vectors: np.ndarray
+    shift: int
+    layout: list[tuple[int, int, list[int]]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -320,6 +350,7 @@ class SnpScores:
             if self._typed else np.zeros((0, len(data.panel)), dtype=np.int8)
         self._screens: dict[int, _RowScreen] = {}
         self._recent: dict[int, np.ndarray] = {}
+        self._single: dict[int, _Stack] = {}
         if warn:
             warn_substructure([link for _, links, _ in self._plan for link in links],
                               self.options["fst"], stacklevel=3)
@@ -350,7 +381,8 @@ class SnpScores:
 
     def result(self, row: int, sample: int) -> SnpResult:
         """The :class:`SnpResult` of one pair: the linked one (computed once, then kept), or
-        the screen's when the pair is screened out."""
+        the screen's when the pair is screened out (this pair screened alone; kept too, in
+        ``cache.asked``)."""
         fam, links, reason = self._plan[row]
         ident = self.samples[sample].id
         if sample not in self._typed:
@@ -358,11 +390,14 @@ class SnpScores:
         if reason is not None:
             return SnpResult(0.0, NOT_SCORED[reason])
         key = (fam.id, self.rows[row][1], ident)
+        if key not in self.cache.results and key in self.cache.asked:
+            return self.cache.asked[key]
         if key not in self.cache.results and self.screen_threshold > -np.inf:
-            value, passed, best = self._screen_rows(
-                [row], self.data.pm[ident][None].astype(np.int8))[0]
+            value, passed, best = self._screen_stacked(
+                [row], self._stack_one(row), self.data.pm[ident][None].astype(np.int8))[0]
             if not passed[0]:
-                return self._screened(row, float(value[0]), int(best[0]))
+                self.cache.asked[key] = self._screened(row, float(value[0]), int(best[0]))
+                return self.cache.asked[key]
         return self._linked(row, sample)
 
     def _linked(self, row: int, sample: int) -> SnpResult:
@@ -488,11 +523,23 @@ class SnpScores:
                      ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Per row of ``rows`` (all scored): the stand-in log10 LR of each of ``calls``' PM
         samples, whether it passes the screen, and its best link (by unlinked LR)."""
-        from forensic_match.linked._screen_numba import vector_scores_blocked
+        return self._screen_stacked(rows, self._stack(rows), calls)
 
+    def _stack_one(self, row: int) -> _Stack:
+        """The screen vectors of one row alone (:meth:`result`), kept for the last
+        :data:`SCREEN_ROWS` rows: the pairs of a row screened one by one then share them."""
+        if row not in self._single:
+            if len(self._single) >= SCREEN_ROWS:
+                del self._single[next(iter(self._single))]
+            self._single[row] = self._stack([row])
+        return self._single[row]
+
+    def _stack(self, rows: Sequence[int]) -> _Stack:
+        """The screen vectors of ``rows`` (all scored) and of their families' references'
+        kin screen, as :meth:`_screen_stacked` multiplies them."""
         parts: list[np.ndarray] = []
         kin_at: dict[tuple[str, str], int] = {}
-        layout = []
+        layout: list[tuple[int, int, list[int]]] = []
         width = 0
         for r in rows:
             own = self._vectors(r)
@@ -510,11 +557,17 @@ class SnpScores:
         stacked = np.concatenate(parts)
         n = len(self.data.panel)
         shift = 1 if np.any(stacked[:, :n]) else 0
-        scores = vector_scores_blocked(np.ascontiguousarray(stacked[:, (1 - shift) * n:]),
-                                       calls, shift)
+        return _Stack(np.ascontiguousarray(stacked[:, (1 - shift) * n:]), shift, layout)
+
+    def _screen_stacked(self, rows: Sequence[int], stack: _Stack, calls: np.ndarray
+                        ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """:meth:`_screen_rows` with the rows' vectors stacked (:meth:`_stack`)."""
+        from forensic_match.linked._screen_numba import vector_scores_blocked
+
+        scores = vector_scores_blocked(stack.vectors, calls, stack.shift)
         scores[scores < _IMPOSSIBLE / 10] = -np.inf
         out = []
-        for r, (start, count, kin) in zip(rows, layout):
+        for r, (start, count, kin) in zip(rows, stack.layout):
             s = scores[:, start:start + count]
             screen = self._screen_of(r)
             k = len(screen.links)

@@ -357,13 +357,16 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                 if place_prior else False)
         result, candidates = _identify(ds, workers, identify_options, tables_dir,
                                        reuse_searches=reuse_searches)
-        lineage_check = None if lineage is None else _ProposalLineage(ds, lineage,
-                                                                      lineage_options or {})
+        caches = result.score_caches
+        lineage_check = None if lineage is None else _ProposalLineage(
+            ds, lineage, lineage_options or {},
+            cache=caches.lineage if caches is not None else None)
         snp_check = None
         if snp is not None:
             from forensic_match.store.snp import ProposalSnp
 
-            snp_check = ProposalSnp(ds, identify_options["snp"], snp_options or {})
+            snp_check = ProposalSnp(ds, identify_options["snp"], snp_options or {},
+                                    cache=caches.snp if caches is not None else None)
         say(f"run {run_id}: compiled {result.counts.get('compiled_families', 0)} of "
             f"{len(ds.am)} families (the others from the tables of earlier runs)")
         timings["identify"] = time.perf_counter() - t0
@@ -475,11 +478,24 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
         if isinstance(first, PartedTables):
             # Kept as pieces (dvi/table_parts.py): the ranking reads one table.
             first = first.tables()
+    # The candidates' lineage scores and linked SNP results are looked up in identify's (on
+    # the same data and options): a score depends on the row's family and person and on the
+    # sample, not on the DNA tables (conditioning leaves it alone), and identify scored every
+    # row of ``first`` (its compiled rows) against every body left after the direct
+    # references in its first round. A body of one fragment is that PM sample; a body of
+    # several is named after its first, whose own scores are computed here, as is any pair
+    # identify did not score. The SNP screen (a matrix product, whose last bits depend on how
+    # rows and samples are blocked) and each screened candidate's own screen are computed
+    # again, as before.
+    caches = result.score_caches
+    joined = caches.joined() if caches is not None else set()
     scores = lineage_scores = snp_scores = None
     if options.get("lineage") is not None:
         from forensic_match.lineage.scores import LineageScores
 
         scores = lineage_scores = LineageScores(first.rows, ds.am, ds.pm, options["lineage"],
+                                                cache=None if caches is None
+                                                else caches.lineage.without(joined),
                                                 **options.get("lineage_options") or {})
     if options.get("snp") is not None:
         from forensic_match.linked.scores import SnpScores
@@ -487,6 +503,8 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
         # identify warned about substructure already
         scores = snp_scores = SnpScores(first.rows, ds.am, ds.pm, options["snp"],
                                         also=lineage_scores, warn=False,
+                                        cache=None if caches is None
+                                        else caches.snp.without(joined),
                                         **options.get("snp_options") or {})
     candidate_options = {"top": TOP, "min_markers": options.get("min_markers", 8),
                          "sex_filter": options.get("sex_filter", True)}
@@ -516,9 +534,11 @@ def _with_candidate_snp(by_sample: Any, scores: Any, rows: list[tuple[str, str]]
 
     row_of = {key: r for r, key in enumerate(rows)}
     sample_of = {s.id: j for j, s in enumerate(samples)}
-    found = [result_row(scores.result(row_of[(r["family"], r["missing"])], sample_of[r["pm"]]))
+    pairs = [(row_of[(r["family"], r["missing"])], sample_of[r["pm"]])
              for r in by_sample.iter_rows(named=True)]
-    return by_sample.with_columns(pl.Series("snp", found, dtype=pl.Object))
+    # row by row: the pairs of a row screened one by one share the row's screen vectors
+    found = {pair: result_row(scores.result(*pair)) for pair in sorted(set(pairs))}
+    return by_sample.with_columns(pl.Series("snp", [found[p] for p in pairs], dtype=pl.Object))
 
 def _with_candidate_lineage(by_sample: Any, scores: Any, rows: list[tuple[str, str]],
                             samples: list[Any]) -> Any:
@@ -699,15 +719,18 @@ def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
 
 
 class _ProposalLineage:
-    """The lineage lines of each proposal, computed as ``identify`` computed them (the body's
-    first Y haplotype and first mitotype among its fragments, in the body's order, against the
-    family as stored) and checked against the identification's ``lineage_log10_lr``, so that
-    what is stored is what the decision used."""
+    """The lineage lines of each proposal: identify's result of the pair (``cache``, its
+    :class:`~forensic_match.lineage.fast.LineageCache`), else computed as ``identify``
+    computed it (the body's first Y haplotype and first mitotype among its fragments, in the
+    body's order, against the family as stored); checked against the identification's
+    ``lineage_log10_lr``, so that what is stored is what the decision used."""
 
-    def __init__(self, ds: Any, data: Any, options: dict[str, Any]) -> None:
+    def __init__(self, ds: Any, data: Any, options: dict[str, Any], *,
+                 cache: Any = None) -> None:
         self.pm = {s.id: s for s in ds.pm}
         self.families = {f.id: f for f in ds.am}
         self.data, self.options = data, options
+        self.results = {} if cache is None else cache.results
 
     def rows(self, r: dict[str, Any]) -> list[dict[str, Any]]:
         import dataclasses
@@ -717,12 +740,14 @@ class _ProposalLineage:
 
         if r["rule"] == "direct reference":
             return []  # the LR of a direct reference is its own comparison, no lineage
-        fragments = [self.pm[f] for f in (r["fragments"] or r["pm"]).split(",")]
-        y = next((h for f in fragments if (h := pm_y_haplotype(f)) is not None), None)
-        mt = next((m for f in fragments if (m := pm_mitotype(f)) is not None), None)
-        body = dataclasses.replace(fragments[0], id=r["pm"], ystr=y, mtdna=mt)
-        res = lineage_lr(body, self.families[r["family"]], r["missing"], self.data,
-                         **self.options)
+        res = self.results.get((r["family"], r["missing"], r["pm"]))
+        if res is None:
+            fragments = [self.pm[f] for f in (r["fragments"] or r["pm"]).split(",")]
+            y = next((h for f in fragments if (h := pm_y_haplotype(f)) is not None), None)
+            mt = next((m for f in fragments if (m := pm_mitotype(f)) is not None), None)
+            body = dataclasses.replace(fragments[0], id=r["pm"], ystr=y, mtdna=mt)
+            res = lineage_lr(body, self.families[r["family"]], r["missing"], self.data,
+                             **self.options)
         used = float(r["lineage_log10_lr"])
         if not math.isclose(res.log10_lr, used, rel_tol=1e-9, abs_tol=1e-12):
             raise StoreError(f"proposal {r['pm']} ~ {r['missing']} of family {r['family']}: "

@@ -343,16 +343,33 @@ def result_row(res: Any) -> dict[str, Any]:
 
 
 class ProposalSnp:
-    """The SNP part of each proposal, computed as ``identify`` computed it (the body's
-    fragment typed at the most SNPs, against the family's pedigree and its SNP-typed
-    references) and checked against the identification's ``snp_log10_lr``, so that what is
-    stored is what the decision used."""
+    """The SNP part of each proposal: as ``identify`` computed it (the body's fragment typed
+    at the most SNPs, against the family's pedigree and its SNP-typed references), looked up
+    in identify's cache when given, and checked against the identification's
+    ``snp_log10_lr``, so that what is stored is what the decision used.
 
-    def __init__(self, ds: Any, data: SnpData, options: dict[str, Any]) -> None:
+    Parameters
+    ----------
+    ds : DviDataset
+        The run's data (its families).
+    data : SnpData
+        The SNP calls by PM sample, as given to ``identify``.
+    options : dict
+        The options of :class:`~forensic_match.linked.scores.SnpScores` given to
+        ``identify``.
+    cache : SnpCache, optional
+        ``identify``'s (``IdentificationResult.score_caches.snp``: keyed by body, as the
+        proposals are): its identified pairs' results are taken, not computed again.
+        ``None``: every proposal's part is computed.
+    """
+
+    def __init__(self, ds: Any, data: SnpData, options: dict[str, Any], *,
+                 cache: Any = None) -> None:
         from forensic_match.linked.scores import SnpCache
 
         self.families = {f.id: f for f in ds.am}
-        self.data, self.options, self.cache = data, options, SnpCache()
+        self.data, self.options = data, options
+        self.cache = SnpCache() if cache is None else cache
 
     def row(self, r: dict[str, Any]) -> dict[str, Any]:
         from forensic_match.linked.scores import SnpScores
