@@ -185,7 +185,11 @@ class DviDataset:
     """An identification dataset: PM samples and reference families over common markers.
 
     ``lineage`` holds the Y-STR panel and the Y and mtDNA databases of the dataset's
-    ``"lineage"`` key (empty when absent).
+    ``"lineage"`` key (empty when absent). ``snp`` holds the linked markers of a dataset
+    with ``"linkage": "map"`` read with ``linked=True`` (:func:`case_from_dict`): a
+    :class:`~forensic_match.linked.scores.SnpData` for ``identify(snp=...)``, the other
+    fields holding the independent markers only; ``snp_options`` the ``SnpScores`` error
+    options its ``genotype_error`` gives (``docs/linked.md``, "Linked kinship cases").
     """
 
     id: str
@@ -198,10 +202,16 @@ class DviDataset:
     computed_by: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     lineage: LineageData = field(default_factory=LineageData)
+    snp: Any = None
+    snp_options: dict[str, float] = field(default_factory=dict)
 
     kind = "dvi"
 
     def to_dict(self) -> dict[str, Any]:
+        if self.snp is not None:
+            raise InputError(f"dataset {self.id!r}: its linked markers were read as SNP data "
+                             f"(linked=True) and are not written back; keep the file it was "
+                             f"read from")
         out: dict[str, Any] = {
             "kind": "dvi", "id": self.id, "description": self.description,
             "markers": [_marker_to_dict(m) for m in self.markers], "theta": self.theta,
@@ -454,8 +464,13 @@ class _ProfileReader:
         return out
 
 
-def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipCase | DviDataset:
-    """Build a case or dataset from its JSON dictionary."""
+def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: bool = False,
+                   ) -> KinshipCase | DviDataset:
+    """Build a case or dataset from its JSON dictionary.
+
+    An identification dataset with ``"linkage": "map"`` and positioned markers is refused
+    unless ``linked``: then its linked markers become the dataset's ``snp`` data
+    (:class:`DviDataset`) and the other fields keep the independent markers."""
     if not isinstance(data, Mapping):
         raise InputError(f"{source}: a case must be a JSON object")
     kind = data.get("kind")
@@ -494,14 +509,14 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
                            str(data.get("computed_by", "")), extra, linkage, positions,
                            genotype_error)
     if kind == "dvi":
-        if linkage == "map" and positions:
-            raise InputError(f"{src}: linked markers (\"linkage\": \"map\") are not analysed "
-                             f"in identification datasets: give the SNPs as SNP data "
-                             f"(solve --snp-references/--snp-pm, docs/linked.md) and keep the "
-                             f"independent markers here")
-        if any(e > 0 for e in genotype_error.values()):
-            raise InputError(f"{src}: genotype_error is not modelled in identification "
-                             f"datasets (the STR engine has no genotype error model)")
+        split = linkage == "map" and bool(positions)
+        if split and not linked:
+            raise InputError(f"{src}: linked markers (\"linkage\": \"map\"): read it with "
+                             f"'forensic-match solve' (or load_case(path, linked=True)), which "
+                             f"takes them as SNP data (docs/linked.md)")
+        if any(e > 0 for e in genotype_error.values()) and not split:
+            raise InputError(f"{src}: genotype_error is modelled on linked markers only (the "
+                             f"STR engine has no genotype error model)")
         lineage = LineageData.from_dict(data.get("lineage"), where=f"{src}, lineage")
         reader = _ProfileReader(markers, source, src)
         pm = []
@@ -540,14 +555,20 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case") -> KinshipC
                     raise InputError(f"{src}: family {fid!r}: missing person {x!r} is not in "
                                      f"its pedigree")
             am.append(Family(fid, ped, missing, geno, refs, info, set_aside, ystrs, mts))
-        return DviDataset(cid, markers, pm, am, theta, str(data.get("description", "")),
-                          dict(data.get("expected") or {}), str(data.get("computed_by", "")),
-                          extra, lineage)
+        ds = DviDataset(cid, markers, pm, am, theta, str(data.get("description", "")),
+                        dict(data.get("expected") or {}), str(data.get("computed_by", "")),
+                        extra, lineage)
+        if split:
+            from forensic_match.linked.dataset import split_linked
+
+            ds = split_linked(ds, positions, genotype_error, src)
+        return ds
     raise InputError(f"{src}: 'kind' must be 'kinship' or 'dvi', got {kind!r}")
 
 
-def load_case(path: str | Path) -> KinshipCase | DviDataset:
-    """Read a kinship case or identification dataset from a JSON file.
+def load_case(path: str | Path, *, linked: bool = False) -> KinshipCase | DviDataset:
+    """Read a kinship case or identification dataset from a JSON file (``linked``: as
+    :func:`case_from_dict`).
 
     Raises
     ------
@@ -569,7 +590,7 @@ def load_case(path: str | Path) -> KinshipCase | DviDataset:
     except json.JSONDecodeError as exc:
         raise InputError(f"file {str(path)!r}, line {exc.lineno}, column {exc.colno}: "
                          f"malformed JSON: {exc.msg}") from exc
-    return case_from_dict(data, source=str(path))
+    return case_from_dict(data, source=str(path), linked=linked)
 
 
 def save_case(case: KinshipCase | DviDataset, path: str | Path) -> None:

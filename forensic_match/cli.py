@@ -494,7 +494,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                 raise ForensicMatchError(f"file {dataset!r}: --pedigree and --missing-prefix "
                                          f"apply to Familias .fam files")
             else:
-                ds = load_case(dataset)
+                ds = load_case(dataset, linked=True)
             if not isinstance(ds, DviDataset):
                 raise ForensicMatchError(f"file {dataset!r}: not an identification dataset; "
                                          f"use 'forensic-match lr'")
@@ -537,7 +537,10 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                              "are autosomal only; an unrecorded kinsman of each compared "
                              f"lineage weighs {lineage_kin:g} missing persons "
                              "(docs/decisions.md)")
-            snp, snp_options = _solve_snp(snp_references, snp_pm, snp_model, notes)
+            if ds.snp is not None:
+                snp, snp_options = _dataset_snp(ds, snp_references, snp_pm, snp_model, notes)
+            else:
+                snp, snp_options = _solve_snp(snp_references, snp_pm, snp_model, notes)
             result = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta,
                               closed=closed, undisputed=require_undisputed,
                               reuse=compiled_tables(ds), evidence=evidence, lineage=lineage,
@@ -577,10 +580,11 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
         "priors": result.parameters["priors"],
         "notes": notes}
     if snp is not None:
-        out["snp"] = {**result.parameters["snp"],
-                      "inputs": {name: {"path": path, "sha256": _sha256_file(path)}
-                                 for name, path in (("references", snp_references),
-                                                    ("pm", snp_pm))}}
+        inputs = {"dataset": {"path": dataset, "sha256": _sha256_file(dataset)}} \
+            if ds.snp is not None else \
+            {name: {"path": path, "sha256": _sha256_file(path)}
+             for name, path in (("references", snp_references), ("pm", snp_pm))}
+        out["snp"] = {**result.parameters["snp"], "inputs": inputs}
     click.echo(json.dumps(_json_safe(out), allow_nan=False))
 
 
@@ -601,6 +605,41 @@ def _solve_snp(references: str | None, pm: str | None, model: dict[str, Any],
                  f"{len(snp.pm)} PM samples, panel {len(snp.panel)} SNPs, fst "
                  f"{options['fst']:g}, added to the identifications' scores (docs/linked.md); "
                  f"pairwise, joint and dviSolve tables are STR only")
+    return snp, options
+
+
+def _dataset_snp(ds: Any, references: str | None, pm: str | None, model: dict[str, Any],
+                 notes: list[str]) -> tuple[Any, dict[str, Any]]:
+    """``solve``'s SNP data from a dataset's linked markers (``"linkage": "map"``) and the
+    ``SnpScores`` options: the ``--snp-*`` model options, the dataset's ``genotype_error``
+    for the errors (refusing an ``--snp-*-error`` option that contradicts it), and no
+    ``--snp-references``/``--snp-pm`` or panel options (the dataset has its own)."""
+    if references is not None or pm is not None:
+        raise ForensicMatchError("--snp-references/--snp-pm: the dataset carries its own "
+                                 "linked markers (\"linkage\": \"map\"); give one or the other")
+    ctx = click.get_current_context()
+    given = {k for k in model
+             if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
+    panel = sorted(given & {"snp_panel_path", "snp_map_path", "snp_chromosomes"})
+    if panel:
+        named = ", ".join("--" + k.replace("_", "-").replace("-path", "") for k in panel)
+        raise ForensicMatchError(f"{named}: the dataset's linked markers have their own "
+                                 f"positions")
+    options = {k: model[f"snp_{k}"] for k in SNP_SCORE_OPTIONS}
+    for key, value in ds.snp_options.items():
+        if f"snp_{key}" in given and model[f"snp_{key}"] != value:
+            raise ForensicMatchError(f"--snp-{key.replace('_', '-')} {model[f'snp_{key}']:g}: "
+                                     f"the dataset's genotype_error gives {value:g}")
+        options[key] = value
+    snp = ds.snp
+    notes.append(f"snp: the dataset's {len(snp.panel)} linked markers (\"linkage\": \"map\") "
+                 f"taken as SNP data: {sum(len(v) for v in snp.references.values())} SNP-typed "
+                 f"references in {len(snp.references)} families against {len(snp.pm)} PM "
+                 f"samples, pm_error {options['pm_error']:g}, reference_error "
+                 f"{options['reference_error']:g}"
+                 f"{'' if ds.snp_options else ' (the engine defaults: no genotype_error)'}, "
+                 f"fst {options['fst']:g}; pairwise, joint and dviSolve tables are on the "
+                 f"other markers only (docs/linked.md)")
     return snp, options
 
 

@@ -153,7 +153,7 @@ def test_identification_datasets_refuse_linked_markers() -> None:
     case_from_dict(base)  # positions without linkage: independent markers
     with pytest.raises(InputError, match="linked markers"):
         case_from_dict(dict(base, linkage="map"))
-    with pytest.raises(InputError, match="genotype_error is not modelled"):
+    with pytest.raises(InputError, match="genotype_error is modelled on linked markers"):
         case_from_dict(dict(base, genotype_error={"PM1": 0.01}))
 
 
