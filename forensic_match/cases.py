@@ -6,6 +6,7 @@ dropout; an identification dataset holds markers, postmortem samples and referen
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -317,6 +318,45 @@ def _linkage(data: Mapping[str, Any], src: str,
             _genotype_error(data.get("genotype_error"), src))
 
 
+def _with_dropout(pm: list[PMSample], am: list[Family], data: Any, src: str,
+                  ) -> list[PMSample]:
+    """The PM samples with FORMAT.md's dataset-level ``dropout`` (``{"ID": d}``) applied: a
+    PM sample's ``d`` becomes its dropout (as ``pm[].dropout``, which it must not
+    contradict); a nonzero ``d`` of a family member is refused (the identification does not
+    model dropout in the references), as is an id that is neither."""
+    if not data:
+        return pm
+    if not isinstance(data, Mapping):
+        raise InputError(f"{src}: 'dropout' must map individuals to probabilities")
+    by_id = {s.id: k for k, s in enumerate(pm)}
+    members = {i: f.id for f in am for i in f.pedigree.ids}
+    out = list(pm)
+    for ident, value in data.items():
+        ident = str(ident)
+        try:
+            d = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"{src}: dropout of {ident!r} must be a number, got "
+                             f"{value!r}") from None
+        if not 0.0 <= d < 1.0:
+            raise InputError(f"{src}: dropout of {ident!r} must lie in [0, 1), got {d}")
+        if ident in by_id:
+            sample = out[by_id[ident]]
+            if sample.dropout not in (0.0, d):
+                raise InputError(f"{src}: PM sample {ident!r}: dropout {d} in 'dropout' and "
+                                 f"{sample.dropout} in its own entry")
+            out[by_id[ident]] = dataclasses.replace(sample, dropout=d)
+        elif ident in members:
+            if d > 0:
+                raise InputError(f"{src}: family {members[ident]!r}, {ident!r}: dropout of a "
+                                 f"typed relative is not modelled in identification datasets "
+                                 f"(PM samples only)")
+        else:
+            raise InputError(f"{src}: 'dropout' names {ident!r}, neither a PM sample nor a "
+                             f"family member")
+    return out
+
+
 #: The genetic-position fields of a marker (FORMAT.md "Linked markers").
 POSITION_FIELDS = ("chrom", "mb", "cm_male", "cm_female")
 
@@ -555,6 +595,7 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
                     raise InputError(f"{src}: family {fid!r}: missing person {x!r} is not in "
                                      f"its pedigree")
             am.append(Family(fid, ped, missing, geno, refs, info, set_aside, ystrs, mts))
+        pm = _with_dropout(pm, am, data.get("dropout"), src)
         ds = DviDataset(cid, markers, pm, am, theta, str(data.get("description", "")),
                         dict(data.get("expected") or {}), str(data.get("computed_by", "")),
                         extra, lineage)
