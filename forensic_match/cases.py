@@ -324,22 +324,10 @@ def _with_dropout(pm: list[PMSample], am: list[Family], data: Any, src: str,
     PM sample's ``d`` becomes its dropout (as ``pm[].dropout``, which it must not
     contradict); a nonzero ``d`` of a family member is refused (the identification does not
     model dropout in the references), as is an id that is neither."""
-    if not data:
-        return pm
-    if not isinstance(data, Mapping):
-        raise InputError(f"{src}: 'dropout' must map individuals to probabilities")
     by_id = {s.id: k for k, s in enumerate(pm)}
     members = {i: f.id for f in am for i in f.pedigree.ids}
     out = list(pm)
-    for ident, value in data.items():
-        ident = str(ident)
-        try:
-            d = float(value)
-        except (TypeError, ValueError):
-            raise InputError(f"{src}: dropout of {ident!r} must be a number, got "
-                             f"{value!r}") from None
-        if not 0.0 <= d < 1.0:
-            raise InputError(f"{src}: dropout of {ident!r} must lie in [0, 1), got {d}")
+    for ident, d in _probabilities(data, "dropout", src).items():
         if ident in by_id:
             sample = out[by_id[ident]]
             if sample.dropout not in (0.0, d):
@@ -390,20 +378,26 @@ def _positions(specs: Sequence[Any], src: str) -> dict[str, dict[str, Any]]:
 
 def _genotype_error(data: Any, src: str) -> dict[str, float]:
     """FORMAT.md ``genotype_error`` (``{person: probability}``), each in [0, 1)."""
-    if data is None:
+    return _probabilities(data, "genotype_error", src)
+
+
+def _probabilities(data: Any, name: str, src: str) -> dict[str, float]:
+    """A FORMAT.md ``{person: probability}`` map (``dropout``, ``genotype_error``), each
+    in [0, 1); empty when absent."""
+    if not data:
         return {}
     if not isinstance(data, Mapping):
-        raise InputError(f"{src}: 'genotype_error' must map individuals to probabilities")
+        raise InputError(f"{src}: {name!r} must map individuals to probabilities")
     out = {}
     for ident, value in data.items():
         try:
-            e = float(value)
+            p = float(value)
         except (TypeError, ValueError):
-            raise InputError(f"{src}: genotype_error of {ident!r} must be a number, got "
+            raise InputError(f"{src}: {name} of {ident!r} must be a number, got "
                              f"{value!r}") from None
-        if not 0.0 <= e < 1.0:
-            raise InputError(f"{src}: genotype_error of {ident!r} must lie in [0, 1), got {e}")
-        out[str(ident)] = e
+        if not 0.0 <= p < 1.0:
+            raise InputError(f"{src}: {name} of {ident!r} must lie in [0, 1), got {p}")
+        out[str(ident)] = p
     return out
 
 
@@ -537,13 +531,7 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
             raise InputError(f"{src}: each hypothesis needs a 'pedigree' list") from exc
         genotypes = parse_profiles(data.get("genotypes") or {}, file=source)
         _check_genotypes(genotypes, markers, src)
-        dropout = data.get("dropout") or {}
-        if not isinstance(dropout, Mapping):
-            raise InputError(f"{src}: 'dropout' must map individuals to probabilities")
-        try:
-            dropout = {str(k): float(v) for k, v in dropout.items()}
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"{src}: dropout probabilities must be numbers") from exc
+        dropout = _probabilities(data.get("dropout"), "dropout", src)
         return KinshipCase(cid, markers, h1, h2, genotypes, theta, dropout,
                            str(data.get("description", "")), dict(data.get("expected") or {}),
                            str(data.get("computed_by", "")), extra, linkage, positions,

@@ -264,7 +264,7 @@ def test_observation_out_of_range() -> None:
 def test_dropout_not_a_number(tmp_path: Path) -> None:
     path = write(tmp_path, case(dropout={"C": "high"}))
     with pytest.raises(InputError, match=fragment(
-            f"{where_file(path)}: dropout probabilities must be numbers")):
+            f"{where_file(path)}: dropout of 'C' must be a number, got 'high'")):
         load_case(path)
 
 
