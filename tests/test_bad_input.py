@@ -249,9 +249,9 @@ def test_dropout_for_someone_not_in_the_pedigree(tmp_path: Path) -> None:
 @pytest.mark.parametrize("d", [1.0, 1.5, -0.1])
 def test_dropout_out_of_range_names_the_individual(tmp_path: Path, d: float) -> None:
     path = write(tmp_path, case(dropout={"C": d}))
-    with pytest.raises(GenotypeError, match=fragment(
-            f"sample 'C': dropout probability must lie in [0, 1), got {d}")):
-        load_case(path).solve()
+    with pytest.raises(InputError, match=fragment(
+            f"{where_file(path)}: dropout of 'C' must lie in [0, 1), got {d}")):
+        load_case(path)  # refused on reading, before any computing
 
 
 def test_observation_out_of_range() -> None:
