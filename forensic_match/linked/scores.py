@@ -19,7 +19,8 @@ chains another evidence object (lineage, AM/PM).
 
 from __future__ import annotations
 
-from collections import Counter
+import hashlib
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +79,13 @@ MIN_SNPS = 100
 _IMPOSSIBLE = -1e200
 #: Rows screened together (their vectors, 4 x SNPs x 8 bytes per link, are held at once).
 SCREEN_ROWS = 64
+#: Bytes of exact-family rows' unlinked limits (3 x SNPs x 8 bytes per row) an
+#: :class:`SnpCache` keeps for later rounds (``SnpCache.keep_bytes``); rows beyond it are
+#: rebuilt when scored again (``docs/linked.md``, "Screen of the pairs").
+KEEP_BYTES = 2 ** 31
+#: Families' references-alone denominators of the unlinked limit kept (the rows of one
+#: family are screened together, so a few suffice).
+KEEP_DENOMINATORS = 64
 #: The observation model of SNP calls (FORMAT.md ``genotype_error``; ``docs/linked.md``).
 ERROR_MODEL = ("genotype error: with probability e a call's true genotype is replaced by a "
                "Hardy-Weinberg draw (pm_error for PM samples, reference_error for "
@@ -202,31 +210,6 @@ class SnpResult:
     relationship: str | None = None
 
 
-@dataclass
-class SnpCache:
-    """What :class:`SnpScores` keeps between score objects (the rounds of an
-    identification): the linked results of the pairs that passed the screen, per row the
-    number of pairs screened out (the most in one call: later rounds score fewer bodies), the
-    plan of each (family pedigree, person) and the scorer (emission tables, screen tables,
-    family processes, PM log likelihoods)."""
-
-    results: dict[tuple[str, str, str], SnpResult] = field(default_factory=dict)
-    screened: dict[tuple[str, str], int] = field(default_factory=dict)
-    plans: dict[tuple[str, str], tuple[SnpFamily, list[_Link], str | None]] = \
-        field(default_factory=dict)
-    variants: dict[tuple[str, tuple[Any, ...]], str] = field(default_factory=dict)
-    scorer: CandidateScorer | None = None
-    kin_links: list[_Link] = field(default_factory=list)
-
-    def pairs_by_method(self) -> dict[str, int]:
-        """How many pairs were scored by each method: the linked ones, and :data:`SCREENED`
-        (summed over rows)."""
-        out = Counter(r.method for r in self.results.values())
-        if any(self.screened.values()):
-            out[SCREENED] = sum(self.screened.values())
-        return dict(sorted(out.items()))
-
-
 @dataclass(frozen=True, eq=False)
 class _RowScreen:
     """How a row is screened: the method the HMM would use (key of ``METHODS``), the scored
@@ -237,6 +220,46 @@ class _RowScreen:
     method: str
     links: list[_Link]
     groups: list[list[int]]
+
+
+@dataclass
+class SnpCache:
+    """What :class:`SnpScores` keeps between score objects (the rounds of an
+    identification): the linked results of the pairs that passed the screen, per row the
+    number of pairs screened out (the most in one call: later rounds score fewer bodies), the
+    plan of each (family pedigree, person) and the scorer (emission tables, screen tables,
+    family processes, PM log likelihoods); for the screen, per row how it is screened
+    (``screens``) and, up to ``keep_bytes``, an exact-family row's unlinked limit
+    (``limits``; ``built`` counts how often each row's limit was built).
+
+    Rows are keyed by their SNP family (``variants``: the family id, its pedigree and a
+    digest of its references' calls, so a family whose pedigree or SNP references changed is
+    another variant and takes nothing kept for the old one) and person. One cache serves
+    score objects of one panel and one set of options (refused otherwise)."""
+
+    results: dict[tuple[str, str, str], SnpResult] = field(default_factory=dict)
+    screened: dict[tuple[str, str], int] = field(default_factory=dict)
+    plans: dict[tuple[str, str], tuple[SnpFamily, list[_Link], str | None]] = \
+        field(default_factory=dict)
+    variants: dict[tuple[str, tuple[Any, ...], str], str] = field(default_factory=dict)
+    scorer: CandidateScorer | None = None
+    kin_links: list[_Link] = field(default_factory=list)
+    screens: dict[tuple[str, str], _RowScreen] = field(default_factory=dict)
+    limits: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    built: Counter[tuple[str, str]] = field(default_factory=Counter)
+    keep_bytes: int = field(default_factory=lambda: KEEP_BYTES)
+    kept_bytes: int = 0
+    denominators: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
+    solo: np.ndarray | None = None
+    options: tuple[Any, ...] | None = None
+
+    def pairs_by_method(self) -> dict[str, int]:
+        """How many pairs were scored by each method: the linked ones, and :data:`SCREENED`
+        (summed over rows)."""
+        out = Counter(r.method for r in self.results.values())
+        if any(self.screened.values()):
+            out[SCREENED] = sum(self.screened.values())
+        return dict(sorted(out.items()))
 
 
 class SnpScores:
@@ -257,7 +280,9 @@ class SnpScores:
     also : object, optional
         Another evidence object (``block(rows)``) added in (lineage, AM/PM).
     cache : SnpCache, optional
-        Shared between score objects of the same data and options.
+        Shared between score objects of the same panel and options (the rounds of an
+        identification): the linked results, plans and the screen's per-row parts are
+        kept in it. ``InputError`` when it was used with another panel or options.
     warn : bool
         Warn (:class:`~forensic_match.linked.programme.SubstructureWarning`) when ``fst`` is
         0 and some scored pairs are relatives of degree 3 or more.
@@ -310,27 +335,44 @@ class SnpScores:
                              f"given")
         self.data, self.also = data, also
         self.cache = SnpCache() if cache is None else cache
+        agreed = (tuple(sorted(self.options.items())), self.skip_uncomputable)
         if self.cache.scorer is None:
             self.cache.scorer = CandidateScorer(data.panel, **self.options)
+            self.cache.options = (agreed, panel_digest(data.panel))
+        elif self.cache.options is None or self.cache.options[0] != agreed or (
+                self.cache.scorer.panel is not data.panel
+                and panel_digest(data.panel) != self.cache.options[1]):
+            raise InputError("an SnpCache is shared only by SNP score objects of one panel "
+                             "and one set of options (pm_error, reference_error, pm_dropout, "
+                             "fst, approximation, family limits, skip_uncomputable)")
+        self._digests: dict[str, str] = {}
         self.samples = list(samples)
         self._typed = [j for j, s in enumerate(self.samples)
                        if s.id in data.pm and int((data.pm[s.id] >= 0).sum()) >= self.min_snps]
         self._plan = [self._plan_row(fams[fid], person) for fid, person in self.rows]
         self._calls = np.stack([data.pm[self.samples[j].id] for j in self._typed]) \
             if self._typed else np.zeros((0, len(data.panel)), dtype=np.int8)
-        self._screens: dict[int, _RowScreen] = {}
         self._recent: dict[int, np.ndarray] = {}
         if warn:
             warn_substructure([link for _, links, _ in self._plan for link in links],
                               self.options["fst"], stacklevel=3)
 
+    def _references_digest(self, fid: str) -> str:
+        """sha256 of a family's SNP references (ids and call codes)."""
+        if fid not in self._digests:
+            h = hashlib.sha256()
+            for ident, codes in sorted(self.data.references.get(fid, {}).items()):
+                h.update(ident.encode() + b"\0" + codes.tobytes())
+            self._digests[fid] = h.hexdigest()
+        return self._digests[fid]
+
     def _plan_row(self, family: Any, person: str) -> tuple[SnpFamily, list[_Link], str | None]:
         """The SNP family of a row (its pedigree, the person as the one missing, the
         references), the scored links and, when the row scores 0, why."""
         refs = self.data.references.get(family.id, {})
-        key = (family.id, tuple(family.pedigree.records()))
+        key = (family.id, tuple(family.pedigree.records()), self._references_digest(family.id))
         if key not in self.cache.variants:
-            k = sum(1 for fid, _ in self.cache.variants if fid == family.id)
+            k = sum(1 for fid, _, _ in self.cache.variants if fid == family.id)
             self.cache.variants[key] = family.id if k == 0 else f"{family.id}~{k}"
         vid = self.cache.variants[key]
         if (vid, person) not in self.cache.plans:
@@ -386,8 +428,9 @@ class SnpScores:
                          link.relationship)
 
     def _screen_of(self, row: int) -> _RowScreen:
-        if row not in self._screens:
-            fam, links, _ = self._plan[row]
+        fam, links, _ = self._plan[row]
+        key = (fam.id, self.rows[row][1])
+        if key not in self.cache.screens:
             assert self.cache.scorer is not None
             method = self.cache.scorer.method(fam, self.rows[row][1])
             ordered = sorted(links, key=lambda link: link.reference, reverse=True)
@@ -396,8 +439,8 @@ class SnpScores:
                 pos = {link.reference: k for k, link in enumerate(ordered)}
                 groups = [[pos[r] for r in g]
                           for g in _branches(fam.pedigree, [link.reference for link in links])]
-            self._screens[row] = _RowScreen(method, ordered, groups)
-        return self._screens[row]
+            self.cache.screens[key] = _RowScreen(method, ordered, groups)
+        return self.cache.screens[key]
 
     def _vectors(self, row: int) -> np.ndarray:
         """The row's screen vectors, float64 (k [+ 1], 4 n): per scored link (in
@@ -422,19 +465,35 @@ class SnpScores:
         out = [scorer.screen_table(link)[at, :, fam.references[link.reference] + 1].T
                for link in screen.links]
         if screen.method == "family":
-            out.append(self._family_vector(fam, self.rows[row][1]))
+            out.append(np.vstack([np.zeros((1, n)), self._limit(row)]))
         vec = np.stack(out).reshape(len(out), 4 * n)
         vec[vec == -np.inf] = _IMPOSSIBLE
         return vec
 
-    def _family_vector(self, fam: SnpFamily, person: str) -> np.ndarray:
-        """float64 (4, n): ``log10 [sum_u w_u E_u(c, refs) / (sum_u w'_u E'_u(refs) P(c))]``
-        per marker for PM call ``c`` = -1..2: the exact family likelihood of the PM sample as
-        ``person`` with every marker unlinked (``w``: the share of inheritance states with
+    def _limit(self, row: int) -> np.ndarray:
+        """An exact-family row's unlinked limit (:meth:`_family_limit`), kept in the cache
+        while it holds fewer than ``keep_bytes``."""
+        fam = self._plan[row][0]
+        key = (fam.id, self.rows[row][1])
+        if key in self.cache.limits:
+            return self.cache.limits[key]
+        limit = self._family_limit(fam, key[1])
+        self.cache.built[key] += 1
+        if self.cache.kept_bytes + limit.nbytes <= self.cache.keep_bytes:
+            self.cache.limits[key] = limit
+            self.cache.kept_bytes += limit.nbytes
+        return limit
+
+    def _family_limit(self, fam: SnpFamily, person: str) -> np.ndarray:
+        """float64 (3, n): ``log10 [sum_u w_u E_u(c, refs) / (sum_u w'_u E'_u(refs) P(c))]``
+        per marker for PM call ``c`` = 0, 1, 2: the exact family likelihood of the PM sample
+        as ``person`` with every marker unlinked (``w``: the share of inheritance states with
         identity pattern ``u``; primed: the references alone) over the references' and the
         PM's own, as :meth:`~forensic_match.linked.programme.CandidateScorer.candidate`
         divides the linked one. A missing PM call gives exactly 0 (the PM's genes summed
-        out leave the references' likelihood)."""
+        out leave the references' likelihood), the row left out here. The references'
+        denominator is kept per family variant (the last :data:`KEEP_DENOMINATORS`), the
+        PM's own per cache."""
         from forensic_match.linked._family_numba import family_emission_rows
 
         scorer = self.cache.scorer
@@ -443,7 +502,6 @@ class SnpScores:
         assert ex is not None
         proc = ex[0]
         refs = sorted(fam.references)
-        alone = family_process(trimmed_pedigree(fam.pedigree, refs), refs)
         freq, fst, n = self.data.panel.freq_a1, scorer.fst, len(self.data.panel)
         ref_calls = np.stack([fam.references[r] for r in refs]).astype(np.int64)
         k = len(refs)
@@ -455,15 +513,26 @@ class SnpScores:
             return family_emission_rows(freq, calls, np.array(error), np.array(dropout),
                                         process.patterns, fst) @ w
 
-        den = mixed(alone, ref_calls, [scorer.reference_error] * k, [0.0] * k)
-        out = np.zeros((4, n))
+        dens = self.cache.denominators
+        if fam.id in dens:
+            dens.move_to_end(fam.id)
+        else:
+            alone = family_process(trimmed_pedigree(fam.pedigree, refs), refs)
+            dens[fam.id] = mixed(alone, ref_calls, [scorer.reference_error] * k, [0.0] * k)
+            if len(dens) > KEEP_DENOMINATORS:
+                dens.popitem(last=False)
+        den = dens[fam.id]
+        if self.cache.solo is None:
+            self.cache.solo = np.stack([
+                mixed(scorer.solo, np.full((1, n), c, dtype=np.int64), [scorer.pm_error],
+                      [scorer.pm_dropout]) for c in (0, 1, 2)])
+        out = np.empty((3, n))
         for c in (0, 1, 2):
             pm = np.full((1, n), c, dtype=np.int64)
             num = mixed(proc, np.vstack([pm, ref_calls]), [scorer.pm_error]
                         + [scorer.reference_error] * k, [scorer.pm_dropout] + [0.0] * k)
-            own = mixed(scorer.solo, pm, [scorer.pm_error], [scorer.pm_dropout])
             with np.errstate(divide="ignore"):
-                out[c + 1] = np.log10(num / (den * own))
+                out[c] = np.log10(num / (den * self.cache.solo[c]))
         return out
 
     def _kin_vectors(self, codes: np.ndarray) -> np.ndarray:
@@ -507,11 +576,10 @@ class SnpScores:
                     width += len(KIN_SCREEN)
                 kin.append(kin_at[(fam.id, ref)])
             layout.append((start, own.shape[0], kin))
-        stacked = np.concatenate(parts)
         n = len(self.data.panel)
-        shift = 1 if np.any(stacked[:, :n]) else 0
-        scores = vector_scores_blocked(np.ascontiguousarray(stacked[:, (1 - shift) * n:]),
-                                       calls, shift)
+        shift = 1 if any(np.any(part[:, :n]) for part in parts) else 0
+        scores = vector_scores_blocked(np.concatenate([part[:, (1 - shift) * n:]
+                                                       for part in parts]), calls, shift)
         scores[scores < _IMPOSSIBLE / 10] = -np.inf
         out = []
         for r, (start, count, kin) in zip(rows, layout):
