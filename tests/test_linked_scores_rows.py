@@ -107,6 +107,24 @@ def test_family_emission_kernels_equal_a_plain_loop(seed, persons, fst):
                           _emission_loop(freq, free, proc.patterns, fst))
 
 
+@settings(deadline=None, max_examples=25)
+@given(seed=st.integers(0, 2 ** 31), n=st.integers(1, 30))
+def test_screen_vector_equals_a_plain_gather(seed, n):
+    """``screen_vector``: the table's entry of each PM call (rows, -1 first) against the
+    reference's call at each marker, -inf written as the impossible value, bit for bit."""
+    from forensic_match.linked._screen_numba import screen_vector
+
+    rng = np.random.default_rng(seed)
+    table = rng.normal(size=(n, 4, 4))
+    table[rng.random(table.shape) < 0.1] = -np.inf
+    codes = rng.integers(-1, 3, n).astype(np.int8)
+    want = [-1e200 if table[m, c, codes[m] + 1] == -np.inf else table[m, c, codes[m] + 1]
+            for c in range(4) for m in range(n)]
+    got = np.empty(4 * n)
+    screen_vector(table, codes, -1e200, got)
+    assert got.tolist() == want
+
+
 # --- the rows kept over rounds ----------------------------------------------------------------
 
 #: References typed per family: one (pair), two and three (exact family), four (branches).

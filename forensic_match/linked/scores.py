@@ -460,14 +460,18 @@ class SnpScores:
         screen = self._screen_of(row)
         scorer = self.cache.scorer
         assert scorer is not None
+        from forensic_match.linked._screen_numba import screen_vector
+
         n = len(self.data.panel)
-        at = np.arange(n)
-        out = [scorer.screen_table(link)[at, :, fam.references[link.reference] + 1].T
-               for link in screen.links]
+        k = len(screen.links)
+        vec = np.empty((k + (screen.method == "family"), 4 * n))
+        for i, link in enumerate(screen.links):
+            screen_vector(scorer.screen_table(link), fam.references[link.reference],
+                          _IMPOSSIBLE, vec[i])
         if screen.method == "family":
-            out.append(np.vstack([np.zeros((1, n)), self._limit(row)]))
-        vec = np.stack(out).reshape(len(out), 4 * n)
-        vec[vec == -np.inf] = _IMPOSSIBLE
+            vec[k, :n] = 0.0
+            vec[k, n:] = self._limit(row).reshape(3 * n)
+            vec[k, n:][vec[k, n:] == -np.inf] = _IMPOSSIBLE
         return vec
 
     def _limit(self, row: int) -> np.ndarray:
@@ -546,11 +550,11 @@ class SnpScores:
                 self.cache.kin_links.append(_Link(
                     "", "A", "B", name, RELATIONSHIPS[name].degree, proc,
                     proc.pattern_weights))
-        n = len(self.data.panel)
-        at = np.arange(n)
-        vec = np.stack([scorer.screen_table(link)[at, :, codes + 1].T
-                        for link in self.cache.kin_links]).reshape(len(KIN_SCREEN), 4 * n)
-        vec[vec == -np.inf] = _IMPOSSIBLE
+        from forensic_match.linked._screen_numba import screen_vector
+
+        vec = np.empty((len(KIN_SCREEN), 4 * len(self.data.panel)))
+        for i, link in enumerate(self.cache.kin_links):
+            screen_vector(scorer.screen_table(link), codes, _IMPOSSIBLE, vec[i])
         return vec
 
     def _screen_rows(self, rows: Sequence[int], calls: np.ndarray
