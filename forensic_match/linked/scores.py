@@ -81,7 +81,7 @@ _IMPOSSIBLE = -1e200
 SCREEN_ROWS = 64
 #: Bytes of exact-family rows' unlinked limits (3 x SNPs x 8 bytes per row) an
 #: :class:`SnpCache` keeps for later rounds (``SnpCache.keep_bytes``); rows beyond it are
-#: rebuilt when scored again (``docs/linked.md``, "Screen of the pairs").
+#: rebuilt when scored again (``docs/linked.md``, "Kept across rounds").
 KEEP_BYTES = 2 ** 31
 #: Families' references-alone denominators of the unlinked limit kept (the rows of one
 #: family are screened together, so a few suffice).
@@ -456,12 +456,12 @@ class SnpScores:
         return vec
 
     def _build_vectors(self, row: int) -> np.ndarray:
+        from forensic_match.linked._screen_numba import screen_vector
+
         fam, _, _ = self._plan[row]
         screen = self._screen_of(row)
         scorer = self.cache.scorer
         assert scorer is not None
-        from forensic_match.linked._screen_numba import screen_vector
-
         n = len(self.data.panel)
         k = len(screen.links)
         vec = np.empty((k + (screen.method == "family"), 4 * n))
@@ -475,8 +475,9 @@ class SnpScores:
         return vec
 
     def _limit(self, row: int) -> np.ndarray:
-        """An exact-family row's unlinked limit (:meth:`_family_limit`), kept in the cache
-        while it holds fewer than ``keep_bytes``."""
+        """An exact-family row's unlinked limit (:meth:`_family_limit`), built once and kept
+        in the cache while the kept limits fit in ``keep_bytes`` (else built again when the
+        row is scored again)."""
         fam = self._plan[row][0]
         key = (fam.id, self.rows[row][1])
         if key in self.cache.limits:
@@ -542,6 +543,8 @@ class SnpScores:
     def _kin_vectors(self, codes: np.ndarray) -> np.ndarray:
         """float64 (len(KIN_SCREEN), 4 n): the unlinked log10 LR of a body against a
         reference (call codes ``codes``) as each relationship of :data:`KIN_SCREEN`."""
+        from forensic_match.linked._screen_numba import screen_vector
+
         scorer = self.cache.scorer
         assert scorer is not None
         if not self.cache.kin_links:
@@ -550,8 +553,6 @@ class SnpScores:
                 self.cache.kin_links.append(_Link(
                     "", "A", "B", name, RELATIONSHIPS[name].degree, proc,
                     proc.pattern_weights))
-        from forensic_match.linked._screen_numba import screen_vector
-
         vec = np.empty((len(KIN_SCREEN), 4 * len(self.data.panel)))
         for i, link in enumerate(self.cache.kin_links):
             screen_vector(scorer.screen_table(link), codes, _IMPOSSIBLE, vec[i])
