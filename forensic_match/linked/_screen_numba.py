@@ -112,6 +112,22 @@ def screen_scores_likelihoods(num: np.ndarray, den: np.ndarray, like: np.ndarray
     return out
 
 
+@jit
+def screen_vector(table: np.ndarray, codes: np.ndarray, impossible: float,
+                  out: np.ndarray) -> None:
+    """A reference's score vector: ``out[c * n + m] = table[m, c, codes[m] + 1]``, the
+    per-marker log10 LR of PM call ``c - 1`` against the reference's call at marker ``m``
+    (-inf written as ``impossible``).
+
+    table : float64 (n, 4, 4); codes : int8 (n,); out : float64 (4 n,)
+    """
+    n = codes.size
+    for c in range(4):
+        for m in range(n):
+            v = table[m, c, codes[m] + 1]
+            out[c * n + m] = impossible if v == -np.inf else v
+
+
 def vector_scores_blocked(vectors: np.ndarray, codes: np.ndarray, shift: int, *,
                           block: int = 512) -> np.ndarray:
     """``out[i, v] = sum_m vectors[v, (codes[i, m] + shift) * n + m]``: each sample's calls

@@ -19,7 +19,8 @@ chains another evidence object (lineage, AM/PM).
 
 from __future__ import annotations
 
-from collections import Counter
+import hashlib
+from collections import Counter, OrderedDict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +79,13 @@ MIN_SNPS = 100
 _IMPOSSIBLE = -1e200
 #: Rows screened together (their vectors, 4 x SNPs x 8 bytes per link, are held at once).
 SCREEN_ROWS = 64
+#: Bytes of exact-family rows' unlinked limits (3 x SNPs x 8 bytes per row) an
+#: :class:`SnpCache` keeps for later rounds (``SnpCache.keep_bytes``); rows beyond it are
+#: rebuilt when scored again (``docs/linked.md``, "Kept across rounds").
+KEEP_BYTES = 2 ** 31
+#: Families' references-alone denominators of the unlinked limit kept (the rows of one
+#: family are screened together, so a few suffice).
+KEEP_DENOMINATORS = 64
 #: The observation model of SNP calls (FORMAT.md ``genotype_error``; ``docs/linked.md``).
 ERROR_MODEL = ("genotype error: with probability e a call's true genotype is replaced by a "
                "Hardy-Weinberg draw (pm_error for PM samples, reference_error for "
@@ -202,50 +210,6 @@ class SnpResult:
     relationship: str | None = None
 
 
-@dataclass
-class SnpCache:
-    """What :class:`SnpScores` keeps between score objects of the same data and options (the
-    rounds of an identification, then the case store's candidates and proposals): the linked
-    results of the pairs that passed the screen, the results of screened pairs asked for one
-    by one (:meth:`SnpScores.result`), per row the number of pairs screened out (the most in
-    one call: later rounds score fewer bodies), the plan of each (family pedigree, person)
-    and the scorer (emission tables, screen tables, family processes, PM log likelihoods).
-    Pairs are keyed by (family variant, person, sample id): a sample id names one sample's
-    calls (see :meth:`without`)."""
-
-    results: dict[tuple[str, str, str], SnpResult] = field(default_factory=dict)
-    screened: dict[tuple[str, str], int] = field(default_factory=dict)
-    plans: dict[tuple[str, str], tuple[SnpFamily, list[_Link], str | None]] = \
-        field(default_factory=dict)
-    variants: dict[tuple[str, tuple[Any, ...]], str] = field(default_factory=dict)
-    scorer: CandidateScorer | None = None
-    kin_links: list[_Link] = field(default_factory=list)
-    asked: dict[tuple[str, str, str], SnpResult] = field(default_factory=dict)
-
-    def without(self, ids: Collection[str]) -> SnpCache:
-        """A cache for score objects of the same data and options whose samples of ``ids``
-        have other calls than this cache's samples of the same ids (the case store's PM
-        samples against ``identify``'s bodies, which are named after their first fragment):
-        what depends on no sample (plans, family variants, the scorer's tables and family
-        processes) is shared, the pairs and own likelihoods of the other samples are copied,
-        those of ``ids`` left out. This cache is left as it is."""
-        drop = set(ids)
-        return SnpCache(
-            results={k: v for k, v in self.results.items() if k[2] not in drop},
-            screened=dict(self.screened), plans=self.plans, variants=self.variants,
-            scorer=None if self.scorer is None else self.scorer.without(drop),
-            kin_links=self.kin_links,
-            asked={k: v for k, v in self.asked.items() if k[2] not in drop})
-
-    def pairs_by_method(self) -> dict[str, int]:
-        """How many pairs were scored by each method: the linked ones, and :data:`SCREENED`
-        (summed over rows)."""
-        out = Counter(r.method for r in self.results.values())
-        if any(self.screened.values()):
-            out[SCREENED] = sum(self.screened.values())
-        return dict(sorted(out.items()))
-
-
 @dataclass(frozen=True, eq=False)
 class _Stack:
     """Screen vectors of some rows, as multiplied with the PM calls: float64 (V, (3 + shift)
@@ -269,6 +233,69 @@ class _RowScreen:
     groups: list[list[int]]
 
 
+@dataclass
+class SnpCache:
+    """What :class:`SnpScores` keeps between score objects (the rounds of an
+    identification): the linked results of the pairs that passed the screen, per row the
+    number of pairs screened out (the most in one call: later rounds score fewer bodies), the
+    plan of each (family pedigree, person) and the scorer (emission tables, screen tables,
+    family processes, PM log likelihoods); for the screen, per row how it is screened
+    (``screens``) and, up to ``keep_bytes``, an exact-family row's unlinked limit
+    (``limits``; ``built`` counts how often each row's limit was built); and the results of
+    screened pairs asked for one by one (``asked``, :meth:`SnpScores.result`: the case
+    store's candidates and proposals). Pairs are keyed by (family variant, person, sample
+    id): a sample id names one sample's calls (see :meth:`without`).
+
+    Rows are keyed by their SNP family (``variants``: the family id, its pedigree and a
+    digest of its references' calls, so a family whose pedigree or SNP references changed is
+    another variant and takes nothing kept for the old one) and person. One cache serves
+    score objects of one panel and one set of options (refused otherwise)."""
+
+    results: dict[tuple[str, str, str], SnpResult] = field(default_factory=dict)
+    screened: dict[tuple[str, str], int] = field(default_factory=dict)
+    plans: dict[tuple[str, str], tuple[SnpFamily, list[_Link], str | None]] = \
+        field(default_factory=dict)
+    variants: dict[tuple[str, tuple[Any, ...], str], str] = field(default_factory=dict)
+    scorer: CandidateScorer | None = None
+    kin_links: list[_Link] = field(default_factory=list)
+    screens: dict[tuple[str, str], _RowScreen] = field(default_factory=dict)
+    limits: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    built: Counter[tuple[str, str]] = field(default_factory=Counter)
+    keep_bytes: int = field(default_factory=lambda: KEEP_BYTES)
+    kept_bytes: int = 0
+    denominators: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
+    solo: np.ndarray | None = None
+    options: tuple[Any, ...] | None = None
+    asked: dict[tuple[str, str, str], SnpResult] = field(default_factory=dict)
+
+    def without(self, ids: Collection[str]) -> SnpCache:
+        """A cache for score objects of the same data and options whose samples of ``ids``
+        have other calls than this cache's samples of the same ids (the case store's PM
+        samples against ``identify``'s bodies, which are named after their first fragment):
+        what depends on no sample (plans, family variants, the rows' screens and limits, the
+        references' denominators, the scorer's tables and family processes) is shared, the
+        pairs and own likelihoods of the other samples are copied, those of ``ids`` left out.
+        This cache is left as it is."""
+        drop = set(ids)
+        return SnpCache(
+            results={k: v for k, v in self.results.items() if k[2] not in drop},
+            screened=dict(self.screened), plans=self.plans, variants=self.variants,
+            scorer=None if self.scorer is None else self.scorer.without(drop),
+            kin_links=self.kin_links, screens=self.screens, limits=self.limits,
+            built=Counter(self.built), keep_bytes=self.keep_bytes,
+            kept_bytes=self.kept_bytes, denominators=self.denominators, solo=self.solo,
+            options=self.options,
+            asked={k: v for k, v in self.asked.items() if k[2] not in drop})
+
+    def pairs_by_method(self) -> dict[str, int]:
+        """How many pairs were scored by each method: the linked ones, and :data:`SCREENED`
+        (summed over rows)."""
+        out = Counter(r.method for r in self.results.values())
+        if any(self.screened.values()):
+            out[SCREENED] = sum(self.screened.values())
+        return dict(sorted(out.items()))
+
+
 class SnpScores:
     """Linked-SNP log10 LRs of compiled rows against PM samples (bodies).
 
@@ -287,7 +314,9 @@ class SnpScores:
     also : object, optional
         Another evidence object (``block(rows)``) added in (lineage, AM/PM).
     cache : SnpCache, optional
-        Shared between score objects of the same data and options.
+        Shared between score objects of the same panel and options (the rounds of an
+        identification): the linked results, plans and the screen's per-row parts are
+        kept in it. ``InputError`` when it was used with another panel or options.
     warn : bool
         Warn (:class:`~forensic_match.linked.programme.SubstructureWarning`) when ``fst`` is
         0 and some scored pairs are relatives of degree 3 or more.
@@ -340,28 +369,45 @@ class SnpScores:
                              f"given")
         self.data, self.also = data, also
         self.cache = SnpCache() if cache is None else cache
+        agreed = (tuple(sorted(self.options.items())), self.skip_uncomputable)
         if self.cache.scorer is None:
             self.cache.scorer = CandidateScorer(data.panel, **self.options)
+            self.cache.options = (agreed, panel_digest(data.panel))
+        elif self.cache.options is None or self.cache.options[0] != agreed or (
+                self.cache.scorer.panel is not data.panel
+                and panel_digest(data.panel) != self.cache.options[1]):
+            raise InputError("an SnpCache is shared only by SNP score objects of one panel "
+                             "and one set of options (pm_error, reference_error, pm_dropout, "
+                             "fst, approximation, family limits, skip_uncomputable)")
+        self._digests: dict[str, str] = {}
         self.samples = list(samples)
         self._typed = [j for j, s in enumerate(self.samples)
                        if s.id in data.pm and int((data.pm[s.id] >= 0).sum()) >= self.min_snps]
         self._plan = [self._plan_row(fams[fid], person) for fid, person in self.rows]
         self._calls = np.stack([data.pm[self.samples[j].id] for j in self._typed]) \
             if self._typed else np.zeros((0, len(data.panel)), dtype=np.int8)
-        self._screens: dict[int, _RowScreen] = {}
         self._recent: dict[int, np.ndarray] = {}
         self._single: dict[int, _Stack] = {}
         if warn:
             warn_substructure([link for _, links, _ in self._plan for link in links],
                               self.options["fst"], stacklevel=3)
 
+    def _references_digest(self, fid: str) -> str:
+        """sha256 of a family's SNP references (ids and call codes)."""
+        if fid not in self._digests:
+            h = hashlib.sha256()
+            for ident, codes in sorted(self.data.references.get(fid, {}).items()):
+                h.update(ident.encode() + b"\0" + codes.tobytes())
+            self._digests[fid] = h.hexdigest()
+        return self._digests[fid]
+
     def _plan_row(self, family: Any, person: str) -> tuple[SnpFamily, list[_Link], str | None]:
         """The SNP family of a row (its pedigree, the person as the one missing, the
         references), the scored links and, when the row scores 0, why."""
         refs = self.data.references.get(family.id, {})
-        key = (family.id, tuple(family.pedigree.records()))
+        key = (family.id, tuple(family.pedigree.records()), self._references_digest(family.id))
         if key not in self.cache.variants:
-            k = sum(1 for fid, _ in self.cache.variants if fid == family.id)
+            k = sum(1 for fid, _, _ in self.cache.variants if fid == family.id)
             self.cache.variants[key] = family.id if k == 0 else f"{family.id}~{k}"
         vid = self.cache.variants[key]
         if (vid, person) not in self.cache.plans:
@@ -421,8 +467,9 @@ class SnpScores:
                          link.relationship)
 
     def _screen_of(self, row: int) -> _RowScreen:
-        if row not in self._screens:
-            fam, links, _ = self._plan[row]
+        fam, links, _ = self._plan[row]
+        key = (fam.id, self.rows[row][1])
+        if key not in self.cache.screens:
             assert self.cache.scorer is not None
             method = self.cache.scorer.method(fam, self.rows[row][1])
             ordered = sorted(links, key=lambda link: link.reference, reverse=True)
@@ -431,8 +478,8 @@ class SnpScores:
                 pos = {link.reference: k for k, link in enumerate(ordered)}
                 groups = [[pos[r] for r in g]
                           for g in _branches(fam.pedigree, [link.reference for link in links])]
-            self._screens[row] = _RowScreen(method, ordered, groups)
-        return self._screens[row]
+            self.cache.screens[key] = _RowScreen(method, ordered, groups)
+        return self.cache.screens[key]
 
     def _vectors(self, row: int) -> np.ndarray:
         """The row's screen vectors, float64 (k [+ 1], 4 n): per scored link (in
@@ -448,28 +495,49 @@ class SnpScores:
         return vec
 
     def _build_vectors(self, row: int) -> np.ndarray:
+        from forensic_match.linked._screen_numba import screen_vector
+
         fam, _, _ = self._plan[row]
         screen = self._screen_of(row)
         scorer = self.cache.scorer
         assert scorer is not None
         n = len(self.data.panel)
-        at = np.arange(n)
-        out = [scorer.screen_table(link)[at, :, fam.references[link.reference] + 1].T
-               for link in screen.links]
+        k = len(screen.links)
+        vec = np.empty((k + (screen.method == "family"), 4 * n))
+        for i, link in enumerate(screen.links):
+            screen_vector(scorer.screen_table(link), fam.references[link.reference],
+                          _IMPOSSIBLE, vec[i])
         if screen.method == "family":
-            out.append(self._family_vector(fam, self.rows[row][1]))
-        vec = np.stack(out).reshape(len(out), 4 * n)
-        vec[vec == -np.inf] = _IMPOSSIBLE
+            vec[k, :n] = 0.0
+            vec[k, n:] = self._limit(row).reshape(3 * n)
+            vec[k, n:][vec[k, n:] == -np.inf] = _IMPOSSIBLE
         return vec
 
-    def _family_vector(self, fam: SnpFamily, person: str) -> np.ndarray:
-        """float64 (4, n): ``log10 [sum_u w_u E_u(c, refs) / (sum_u w'_u E'_u(refs) P(c))]``
-        per marker for PM call ``c`` = -1..2: the exact family likelihood of the PM sample as
-        ``person`` with every marker unlinked (``w``: the share of inheritance states with
+    def _limit(self, row: int) -> np.ndarray:
+        """An exact-family row's unlinked limit (:meth:`_family_limit`), built once and kept
+        in the cache while the kept limits fit in ``keep_bytes`` (else built again when the
+        row is scored again)."""
+        fam = self._plan[row][0]
+        key = (fam.id, self.rows[row][1])
+        if key in self.cache.limits:
+            return self.cache.limits[key]
+        limit = self._family_limit(fam, key[1])
+        self.cache.built[key] += 1
+        if self.cache.kept_bytes + limit.nbytes <= self.cache.keep_bytes:
+            self.cache.limits[key] = limit
+            self.cache.kept_bytes += limit.nbytes
+        return limit
+
+    def _family_limit(self, fam: SnpFamily, person: str) -> np.ndarray:
+        """float64 (3, n): ``log10 [sum_u w_u E_u(c, refs) / (sum_u w'_u E'_u(refs) P(c))]``
+        per marker for PM call ``c`` = 0, 1, 2: the exact family likelihood of the PM sample
+        as ``person`` with every marker unlinked (``w``: the share of inheritance states with
         identity pattern ``u``; primed: the references alone) over the references' and the
         PM's own, as :meth:`~forensic_match.linked.programme.CandidateScorer.candidate`
         divides the linked one. A missing PM call gives exactly 0 (the PM's genes summed
-        out leave the references' likelihood)."""
+        out leave the references' likelihood), the row left out here. The references'
+        denominator is kept per family variant (the last :data:`KEEP_DENOMINATORS`), the
+        PM's own per cache."""
         from forensic_match.linked._family_numba import family_emission_rows
 
         scorer = self.cache.scorer
@@ -478,7 +546,6 @@ class SnpScores:
         assert ex is not None
         proc = ex[0]
         refs = sorted(fam.references)
-        alone = family_process(trimmed_pedigree(fam.pedigree, refs), refs)
         freq, fst, n = self.data.panel.freq_a1, scorer.fst, len(self.data.panel)
         ref_calls = np.stack([fam.references[r] for r in refs]).astype(np.int64)
         k = len(refs)
@@ -490,20 +557,33 @@ class SnpScores:
             return family_emission_rows(freq, calls, np.array(error), np.array(dropout),
                                         process.patterns, fst) @ w
 
-        den = mixed(alone, ref_calls, [scorer.reference_error] * k, [0.0] * k)
-        out = np.zeros((4, n))
+        dens = self.cache.denominators
+        if fam.id in dens:
+            dens.move_to_end(fam.id)
+        else:
+            alone = family_process(trimmed_pedigree(fam.pedigree, refs), refs)
+            dens[fam.id] = mixed(alone, ref_calls, [scorer.reference_error] * k, [0.0] * k)
+            if len(dens) > KEEP_DENOMINATORS:
+                dens.popitem(last=False)
+        den = dens[fam.id]
+        if self.cache.solo is None:
+            self.cache.solo = np.stack([
+                mixed(scorer.solo, np.full((1, n), c, dtype=np.int64), [scorer.pm_error],
+                      [scorer.pm_dropout]) for c in (0, 1, 2)])
+        out = np.empty((3, n))
         for c in (0, 1, 2):
             pm = np.full((1, n), c, dtype=np.int64)
             num = mixed(proc, np.vstack([pm, ref_calls]), [scorer.pm_error]
                         + [scorer.reference_error] * k, [scorer.pm_dropout] + [0.0] * k)
-            own = mixed(scorer.solo, pm, [scorer.pm_error], [scorer.pm_dropout])
             with np.errstate(divide="ignore"):
-                out[c + 1] = np.log10(num / (den * own))
+                out[c] = np.log10(num / (den * self.cache.solo[c]))
         return out
 
     def _kin_vectors(self, codes: np.ndarray) -> np.ndarray:
         """float64 (len(KIN_SCREEN), 4 n): the unlinked log10 LR of a body against a
         reference (call codes ``codes``) as each relationship of :data:`KIN_SCREEN`."""
+        from forensic_match.linked._screen_numba import screen_vector
+
         scorer = self.cache.scorer
         assert scorer is not None
         if not self.cache.kin_links:
@@ -512,11 +592,9 @@ class SnpScores:
                 self.cache.kin_links.append(_Link(
                     "", "A", "B", name, RELATIONSHIPS[name].degree, proc,
                     proc.pattern_weights))
-        n = len(self.data.panel)
-        at = np.arange(n)
-        vec = np.stack([scorer.screen_table(link)[at, :, codes + 1].T
-                        for link in self.cache.kin_links]).reshape(len(KIN_SCREEN), 4 * n)
-        vec[vec == -np.inf] = _IMPOSSIBLE
+        vec = np.empty((len(KIN_SCREEN), 4 * len(self.data.panel)))
+        for i, link in enumerate(self.cache.kin_links):
+            screen_vector(scorer.screen_table(link), codes, _IMPOSSIBLE, vec[i])
         return vec
 
     def _screen_rows(self, rows: Sequence[int], calls: np.ndarray
@@ -554,10 +632,11 @@ class SnpScores:
                     width += len(KIN_SCREEN)
                 kin.append(kin_at[(fam.id, ref)])
             layout.append((start, own.shape[0], kin))
-        stacked = np.concatenate(parts)
         n = len(self.data.panel)
-        shift = 1 if np.any(stacked[:, :n]) else 0
-        return _Stack(np.ascontiguousarray(stacked[:, (1 - shift) * n:]), shift, layout)
+        shift = 1 if any(np.any(part[:, :n]) for part in parts) else 0
+        # One copy: the kept columns of every part, side by side (contiguous).
+        return _Stack(np.concatenate([part[:, (1 - shift) * n:] for part in parts]), shift,
+                      layout)
 
     def _screen_stacked(self, rows: Sequence[int], stack: _Stack, calls: np.ndarray
                         ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
