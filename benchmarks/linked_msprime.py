@@ -61,7 +61,7 @@ from forensic_match.linked import (
 )
 from forensic_match.linked.pair import _unrelated_process, emission_table, pair_process
 from forensic_match.linked.panel import SnpPanel
-from forensic_match.linked.simulate import degrade
+from forensic_match.linked.simulate import degrade, drop_labels
 from forensic_match.pedigree import Pedigree
 
 THRESHOLDS = (10.0, 100.0, 1e3, 1e4)
@@ -273,6 +273,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--relationships", default="",
                         help="comma-separated names (default: all of RELATIONSHIPS)")
+    parser.add_argument("--simulator", choices=("msprime", "own-averaged", "own"),
+                        default="msprime",
+                        help="meioses by msprime (default), or, as a control, by the "
+                        "project's own gene drop on the sex-averaged map or on the "
+                        "sex-specific map")
+    parser.add_argument("--out", default="",
+                        help="CSV file for the per-pair log10 LRs and IBD sharing")
     args = parser.parse_args()
     import msprime
 
@@ -284,8 +291,12 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     start, cpu0 = time.perf_counter(), time.process_time()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"FORCE panel, {len(panel)} SNPs; msprime {msprime.__version__} fixed pedigree, "
-          f"sex-averaged deCODE 2019 map; genotype error {args.error}, missing calls "
+    sim_panel = panel if args.simulator == "own" else averaged_panel(panel)
+    simulator = {"msprime": f"msprime {msprime.__version__} fixed pedigree, sex-averaged",
+                 "own-averaged": "own gene drop (linked/simulate.py), sex-averaged",
+                 "own": "own gene drop (linked/simulate.py), sex-specific"}[args.simulator]
+    print(f"FORCE panel, {len(panel)} SNPs; {simulator} deCODE 2019 map; genotype error "
+          f"{args.error}, missing calls "
           f"{args.missing}; {args.pairs} pairs per relationship, seed {args.seed}; "
           f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
           f"load {load:.1f}\n")
@@ -294,6 +305,7 @@ def main() -> None:
           "averaged) | mean IBD sharing (expected) |")
     print("|---|---|---|---|---|---|---|---|")
     sim_cpu = 0.0
+    rows: list[str] = []
     for name in names:
         rel = RELATIONSHIPS[name]
         logs = np.empty((args.pairs, 2))
@@ -303,8 +315,11 @@ def main() -> None:
                           for up in (rel.up_first, rel.up_second))
             ped = _scoring(name, lines[0], lines[1], args.error, False)[0]
             t0 = time.process_time()
-            labels = founder_labels(ped, ("A", "B"), ratemap, coords,  # type: ignore[arg-type]
-                                    seed=int(rng.integers(1, 2**31 - 1)))
+            if args.simulator == "msprime":
+                labels = founder_labels(ped, ("A", "B"), ratemap,  # type: ignore[arg-type]
+                                        coords, seed=int(rng.integers(1, 2**31 - 1)))
+            else:  # the control: the project's own gene drop on the chosen map
+                labels = drop_labels(ped, sim_panel, rng)  # type: ignore[arg-type]
             sim_cpu += time.process_time() - t0
             sharing[k] = ibd_count(labels, "A", "B").mean() / 2.0
             haps = founder_alleles(labels, p, rng)
@@ -315,13 +330,19 @@ def main() -> None:
                 if k == 0:
                     _check_api(name, lines, a, b, args.error, averaged,  # type: ignore
                                logs[k, j])
+        rows += [f"{name},{k},{args.simulator},{logs[k, 0]:.6f},{logs[k, 1]:.6f},"
+                 f"{sharing[k]:.6f}" for k in range(args.pairs)]
         frac = np.mean(logs >= 4.0, axis=0)
         med = np.median(logs, axis=0)
         print(f"| {rel.degree} | {name} | {args.pairs} | {frac[0]:.3f} | {frac[1]:.3f} | "
               f"{OWN_SIMULATOR[name]:.3f} | {med[0]:.2f} / {med[1]:.2f} | "
               f"{sharing.mean():.4f} ({2 * rel.kinship:.4f}) |", flush=True)
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write("relationship,pair,simulator,log10_lr_sex_specific,log10_lr_averaged,"
+                     "ibd_sharing\n" + "".join(r + "\n" for r in rows))
     per_pair = sim_cpu / max(len(names) * args.pairs, 1)
-    print(f"\nmsprime simulation and root tracing: {per_pair:.3f} s CPU per pair")
+    print(f"\n{args.simulator} gene drop: {per_pair:.3f} s CPU per pair")
     print(f"\nUnrelated pairs ({args.unrelated}, two founders) scored against each "
           f"relationship: fraction with LR >= t (bound 1/t), sex-specific / averaged map\n")
     print("| relationship | " + " | ".join(f"t = {t:g}" for t in THRESHOLDS)
