@@ -264,6 +264,28 @@ def _check_api(name: str, lines: tuple[str, str], a: np.ndarray, b: np.ndarray,
         raise AssertionError(f"{name}: linked_kinship_lr {res.log10_lr} != {value}")
 
 
+def compare(first: str, second: str) -> None:
+    """Per relationship, two ``--out`` files side by side: LR >= 1e4 fractions (sex-specific
+    map) with the standard error of their difference, and the two-sample Kolmogorov-Smirnov
+    p-value of the log10 LRs under both maps and of the IBD sharing."""
+    import polars as pl
+    from scipy.stats import ks_2samp
+
+    a, b = pl.read_csv(first), pl.read_csv(second)
+    sims = (a["simulator"][0], b["simulator"][0])
+    print(f"| relationship | LR >= 1e4 {sims[0]} | {sims[1]} | difference (SE) | KS p, "
+          f"sex-specific map | KS p, averaged map | KS p, IBD sharing |")
+    print("|---|---|---|---|---|---|---|")
+    for name in a["relationship"].unique(maintain_order=True):
+        x, y = (t.filter(pl.col("relationship") == name) for t in (a, b))
+        p = [float(np.mean(t["log10_lr_sex_specific"].to_numpy() >= 4.0)) for t in (x, y)]
+        se = math.sqrt(p[0] * (1 - p[0]) / x.height + p[1] * (1 - p[1]) / y.height)
+        ks = [ks_2samp(x[c].to_numpy(), y[c].to_numpy()).pvalue
+              for c in ("log10_lr_sex_specific", "log10_lr_averaged", "ibd_sharing")]
+        print(f"| {name} | {p[0]:.3f} | {p[1]:.3f} | {p[0] - p[1]:+.3f} ({se:.3f}) | "
+              + " | ".join(f"{v:.2f}" for v in ks) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=50)
@@ -280,7 +302,12 @@ def main() -> None:
                         "sex-specific map")
     parser.add_argument("--out", default="",
                         help="CSV file for the per-pair log10 LRs and IBD sharing")
+    parser.add_argument("--compare", nargs=2, metavar="CSV",
+                        help="compare two --out files instead of simulating")
     args = parser.parse_args()
+    if args.compare:
+        compare(*args.compare)
+        return
     import msprime
 
     names = [n.strip() for n in args.relationships.split(",") if n.strip()] or \
