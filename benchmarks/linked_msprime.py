@@ -35,9 +35,14 @@ sex-specific map with the pair's intermediate sexes (the default model, mildly m
 against the sex-averaged simulation) and (b) a panel whose male and female positions are both
 the average (the model that matches the simulation). Unrelated pairs are two founders' genomes
 (independent allele draws: msprime plays no part in them), scored against every relationship
-with both maps. Scores use ``pair_log_likelihood`` with an emission table, the code path of
-``linked_kinship_lr``; the first pair of each relationship is also scored with
-``linked_kinship_lr`` and must agree to 1e-9.
+with both maps. Scores use ``pair_log_likelihood`` with an emission table (the likelihood
+that ``linked_kinship_lr`` calls, with its emissions looked up instead of computed); the first
+pair of each relationship is also scored with ``linked_kinship_lr`` and must agree to 1e-9.
+
+Controls: ``--simulator own-averaged`` (or ``own``) drops the genes with the project's own
+simulator on the sex-averaged (or sex-specific) map instead of msprime; ``--out`` writes the
+per-pair log10 LRs and IBD sharing, and ``--compare A.csv B.csv`` compares two such files
+(``docs/validation.md``, "Linked SNPs on pairs simulated by msprime").
 """
 
 from __future__ import annotations
