@@ -346,3 +346,19 @@ def test_a_chunk_copies_the_columns_its_samples_read() -> None:
     cols, _ = _chunk_reads(0, 1, 5, 4, np.array([3]), np.array([[0, 2, 4]]), np.array([0]),
                            d_a[:1], np.array([0]), g_e[:1], unc_ptr, unc_pos)
     assert cols.tolist() == [0, 1, 2, 3, 4]
+
+
+@settings(deadline=None, max_examples=300)
+@given(x=st.one_of(st.floats(min_value=5e-324, max_value=1.7e308, allow_nan=False),
+                   st.floats(min_value=0.25, max_value=4.0),
+                   st.sampled_from([5e-324, 1e-200, 0.5, 1.0, 2.0, 1e300, math.inf])))
+def test_the_log10_bound_is_an_upper_bound_within_log10_2(x: float) -> None:
+    """``_log10_bound`` (which decides that a pair cannot enter a list without its log10)
+    is never below ``log10 x`` and, for finite ``x``, at most log10(2) above it."""
+    from forensic_match.dvi._search_numba import _log10_bound
+
+    bound = _log10_bound(x)
+    true = math.log10(x)
+    assert bound >= true
+    if math.isfinite(x):
+        assert bound <= true + math.log10(2.0) + 1e-12

@@ -211,11 +211,16 @@ _SUM_LO = 10.0 ** LR_SUM_FLOOR * (1.0 - 1e-9)
 
 @jit
 def _log10_bound(x):
-    """An upper bound of ``log10 x`` (``x > 0``): ``(x - 1) log10(e)`` (from ``ln x <= x - 1``)
-    or, tighter below 1, ``e log10(2)`` for ``x = m 2^e``, ``0.5 <= m < 1``."""
+    """An upper bound of ``log10 x`` (``x > 0``): ``e log10(2)`` for ``x = m 2^e``,
+    ``0.5 <= m < 1`` (within log10(2) of the value), or from 0.5 on the smaller of it and
+    ``(x - 1) log10(e)`` (from ``ln x <= x - 1``, tighter near 1); ``inf`` for ``x`` not
+    finite."""
+    if not x < math.inf:
+        return math.inf
+    e = math.frexp(x)[1] * _LOG10_2
     if x >= 0.5:
-        return (x - 1.0) * _LOG10_E
-    return math.frexp(x)[1] * _LOG10_2
+        return min((x - 1.0) * _LOG10_E, e)
+    return e
 
 
 @jit
@@ -382,10 +387,9 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, names, row_sex
                             # it may enter a list; the LR sum's term is 10^(v + ev) x.
                             cut = min(threshold, best[i, k_s - 1], top[b, k_m - 1])
                             u = v + ev
-                            ub = u + (x - 1.0) * _LOG10_E  # the cheap bound first
+                            ub = u + _log10_bound(x)
                             if ub + 1e-9 + 1e-12 * abs(ub) < min(cut, LR_SUM_FLOOR):
                                 continue  # no output at all
-                            ub = u + _log10_bound(x)
                             tol = 1e-9 + 1e-12 * abs(ub) if ub > -np.inf else 0.0
                             if ub + tol < cut:
                                 if ub + tol > LR_SUM_FLOOR:
