@@ -209,3 +209,30 @@ def test_a_force_panel_case_is_the_pairwise_linked_lr(relationship: str) -> None
     res = case.solve()
     assert res.log10_lr_total == pytest.approx(pair.log10_lr, rel=1e-9, abs=1e-10)
     assert len(res.chromosomes) == 3 and sum(res.snps) == len(panel)
+
+
+@pytest.mark.parametrize("chrom", ["X", "Y", "MT", "23", "XY"])
+def test_markers_off_the_autosomes_are_refused(chrom: str) -> None:
+    """The linked model is autosomal: an X (or Y, mitochondrial) SNP in a linked case is
+    refused, naming the marker, never computed as if it were on an autosome."""
+    data = _case()
+    data["markers"][3]["chrom"] = chrom
+    with pytest.raises(InputError, match=f"marker 'rsD': chromosome '{chrom}'.*autosomal"):
+        case_from_dict(data).solve()
+
+
+def test_autosome_labels() -> None:
+    from forensic_match.linked.panel import is_autosome
+
+    assert all(is_autosome(c) for c in ("1", "22", "chr7", "CHR7", "07", 7))
+    assert not any(is_autosome(c) for c in ("0", "23", "X", "chrX", "Y", "MT", "1p", ""))
+
+
+def test_a_panel_file_with_an_x_marker_is_refused(tmp_path: Path) -> None:
+    from forensic_match.linked.panel import read_panel
+
+    path = tmp_path / "panel.csv"
+    path.write_text("chrom,marker,mb,a1,a2,freq_a1,cm_male,cm_female\n"
+                    "1,rs1,1.0,A,G,0.3,0.0,0.0\nX,rsX,2.0,C,T,0.4,1.0,2.0\n")
+    with pytest.raises(InputError, match="marker 'rsX': chromosome 'X'"):
+        read_panel(path)

@@ -73,6 +73,7 @@ class SnpPanel:
                 raise MarkerError(f"{where(file=self.source or None, marker=m.name)}: a "
                                   f"linked-marker panel takes biallelic SNPs, not "
                                   f"{len(m.alleles)} alleles")
+
         for i in range(1, n):
             if self.chrom[i] != self.chrom[i - 1]:
                 continue
@@ -129,6 +130,30 @@ class SnpPanel:
         """Every marker on its own chromosome: the unlinked limit (map distances infinite)."""
         return SnpPanel(self.markers, np.array([f"u{i}" for i in range(len(self))]),
                         self.mb, self.cm_male, self.cm_female, self.source)
+
+
+def check_autosomes(panel: SnpPanel) -> SnpPanel:
+    """``panel`` if every marker is on an autosome (:func:`is_autosome`), else
+    ``MarkerError`` naming the first marker that is not: the linked model is autosomal. For
+    panels read from outside (files, cases); :meth:`SnpPanel.without_linkage` labels its own
+    chromosomes."""
+    for m, chrom in zip(panel.markers, panel.chrom.tolist()):
+        if not is_autosome(chrom):
+            raise MarkerError(f"{where(file=panel.source or None, marker=m.name)}: "
+                              f"chromosome {chrom!r}: the linked model is autosomal "
+                              f"(chromosomes 1-22); X, Y and mitochondrial markers are "
+                              f"inherited otherwise (docs/linked.md, assumptions)")
+    return panel
+
+
+def is_autosome(chrom: object) -> bool:
+    """Whether a chromosome label names a human autosome: 1-22, with or without a ``chr``
+    prefix or leading zeros (``"7"``, ``"chr7"``, ``"07"``); not X, Y, XY, MT or their
+    numeric codes 23-26."""
+    text = str(chrom).strip()
+    if text[:3].lower() == "chr":
+        text = text[3:]
+    return text.isdigit() and 1 <= int(text) <= 22
 
 
 def panel_digest(panel: SnpPanel) -> str:
@@ -222,8 +247,8 @@ def read_panel(path: str | Path) -> SnpPanel:
         cm_f.append(_number(table, number, row[cols["cm_female"]], "cm_female", name))
     if not markers:
         raise InputError(f"{table.loc()}: the panel has no markers")
-    return SnpPanel(tuple(markers), np.array(chrom), np.array(mb), np.array(cm_m),
-                    np.array(cm_f), str(path))
+    return check_autosomes(SnpPanel(tuple(markers), np.array(chrom), np.array(mb),
+                                    np.array(cm_m), np.array(cm_f), str(path)))
 
 
 def panel_from_markers(markers: Sequence[Marker],
@@ -253,9 +278,10 @@ def panel_from_markers(markers: Sequence[Marker],
         rows.append((row, m))
     order = {c: k for k, c in enumerate(dict.fromkeys(r[0][0] for r in rows))}
     rows.sort(key=lambda r: (order[r[0][0]], r[0][1]))
-    return SnpPanel(tuple(m for _, m in rows), np.array([r[0] for r, _ in rows]),
-                    np.array([r[1] for r, _ in rows]), np.array([r[2] for r, _ in rows]),
-                    np.array([r[3] for r, _ in rows]), source)
+    return check_autosomes(SnpPanel(
+        tuple(m for _, m in rows), np.array([r[0] for r, _ in rows]),
+        np.array([r[1] for r, _ in rows]), np.array([r[2] for r, _ in rows]),
+        np.array([r[3] for r, _ in rows]), source))
 
 
 def _data(name: str) -> Path:
