@@ -224,3 +224,20 @@ def test_caches_without_samples_leave_the_original_as_it_was() -> None:
     assert vals.tolist() == [1.5, -2.0] and comp.tolist() == [True, True]
     assert cache.results[("F1", "M1", "B")] == "B's result"
     assert other.row(("F1", "M1"))[0][other.column_of(["B", "C"])].tolist() == [7.0, 3.0]
+
+
+def test_an_snp_cache_copy_shares_the_limits_budget() -> None:
+    """``SnpCache.without`` shares the rows' limits with the original, so the copy may keep
+    only the bytes the original has not used: together they keep at most ``keep_bytes``."""
+    from forensic_match.linked.scores import SnpCache
+
+    cache = SnpCache(keep_bytes=1000)
+    cache.limits[("v", "MP")] = np.zeros(50)  # 400 bytes
+    cache.kept_bytes = 400
+    cache.results[("v", "MP", "A")] = "A's"
+    cache.results[("v", "MP", "B")] = "B's"
+    other = cache.without(["B"])
+    assert other.limits is cache.limits
+    assert (other.keep_bytes, other.kept_bytes) == (600, 0)
+    assert other.results == {("v", "MP", "A"): "A's"}
+    assert (cache.keep_bytes, cache.kept_bytes) == (1000, 400)

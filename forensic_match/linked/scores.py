@@ -282,8 +282,10 @@ class SnpCache:
             screened=dict(self.screened), plans=self.plans, variants=self.variants,
             scorer=None if self.scorer is None else self.scorer.without(drop),
             kin_links=self.kin_links, screens=self.screens, limits=self.limits,
-            built=Counter(self.built), keep_bytes=self.keep_bytes,
-            kept_bytes=self.kept_bytes, denominators=self.denominators, solo=self.solo,
+            built=Counter(self.built),
+            # the limits are shared: the copy may keep only what this cache has not used
+            keep_bytes=max(0, self.keep_bytes - self.kept_bytes), kept_bytes=0,
+            denominators=self.denominators, solo=self.solo,
             options=self.options,
             asked={k: v for k, v in self.asked.items() if k[2] not in drop})
 
