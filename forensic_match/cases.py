@@ -315,7 +315,7 @@ def _linkage(data: Mapping[str, Any], src: str,
         raise InputError(f"{src}: 'linkage' must be \"map\" (markers on one chromosome "
                          f"linked) or absent (markers independent), got {linkage!r}")
     return (str(linkage or ""), _positions(data.get("markers") or [], src),
-            _genotype_error(data.get("genotype_error"), src))
+            _probabilities(data.get("genotype_error"), "genotype_error", src))
 
 
 def _with_dropout(pm: list[PMSample], am: list[Family], data: Any, src: str,
@@ -374,11 +374,6 @@ def _positions(specs: Sequence[Any], src: str) -> dict[str, dict[str, Any]]:
             raise InputError(f"{src}, marker {name!r}: positions must be finite numbers")
         out[name] = pos
     return out
-
-
-def _genotype_error(data: Any, src: str) -> dict[str, float]:
-    """FORMAT.md ``genotype_error`` (``{person: probability}``), each in [0, 1)."""
-    return _probabilities(data, "genotype_error", src)
 
 
 def _probabilities(data: Any, name: str, src: str) -> dict[str, float]:
@@ -590,7 +585,8 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
         if split:
             from forensic_match.linked.dataset import split_linked
 
-            ds = split_linked(ds, positions, genotype_error, src)
+            ds = split_linked(ds, positions, genotype_error, src,
+                              str(source) if source != "case" else None)
         return ds
     raise InputError(f"{src}: 'kind' must be 'kinship' or 'dvi', got {kind!r}")
 

@@ -69,12 +69,7 @@ class KinshipResult:
     @property
     def lr_total(self) -> float:
         """The total LR (may overflow to ``inf`` for very strong evidence: use log10)."""
-        log10 = self.log10_lr_total
-        if np.isnan(log10):
-            return float("nan")
-        if log10 > 308.25:  # beyond the largest float: 10 ** x would raise OverflowError
-            return float("inf")
-        return float(10.0 ** log10) if np.isfinite(log10) else 0.0
+        return lr_from_log10(self.log10_lr_total)
 
     @property
     def table(self) -> Any:
@@ -99,6 +94,16 @@ class KinshipResult:
     def __repr__(self) -> str:
         return (f"KinshipResult(LR={self.lr_total:.6g}, log10 LR={self.log10_lr_total:.4f}, "
                 f"{len(self.markers)} markers)")
+
+
+def lr_from_log10(log10: float) -> float:
+    """``10 ** log10`` as a float: ``inf`` beyond the largest float (where ``10 ** x`` would
+    raise ``OverflowError``), 0 for ``-inf``, NaN for NaN."""
+    if np.isnan(log10):
+        return float("nan")
+    if log10 > 308.25:
+        return float("inf")
+    return float(10.0 ** log10) if np.isfinite(log10) else 0.0
 
 
 def profiles_digest(profiles: Mapping[str, Mapping[str, Any]]) -> str:

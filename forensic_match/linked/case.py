@@ -16,6 +16,7 @@ drop-in, genotype error on an unlinked marker) is refused, naming marker and per
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,12 +69,10 @@ class LinkedCaseResult:
 
     @property
     def lr_total(self) -> float:
-        log10 = self.log10_lr_total
-        if np.isnan(log10):
-            return float("nan")
-        if log10 > 308.25:
-            return float("inf")
-        return float(10.0 ** log10) if np.isfinite(log10) else 0.0
+        """The total LR (``inf`` beyond the largest float: use log10)."""
+        from forensic_match.kinship import lr_from_log10
+
+        return lr_from_log10(self.log10_lr_total)
 
     @property
     def table(self) -> Any:
@@ -112,14 +111,11 @@ def linked_case_lr(case: Any) -> LinkedCaseResult:
         person with ``genotype_error`` typed at an independent marker (the unlinked engine
         has no genotype error model).
     """
-    from forensic_match.kinship import kinship_lr
+    from forensic_match.kinship import _provenance, kinship_lr
     from forensic_match.linked.family import linked_pedigree_lr
     from forensic_match.linked.panel import panel_from_markers
 
-    linked = [m for m in case.markers if m.name in case.positions]
-    free = [m for m in case.markers if m.name not in case.positions]
-    for m in linked:
-        _check_linked_marker(m)
+    linked, free = linked_markers(case.markers, case.positions)
     names = {m.name for m in linked}
     erring = {i for i, e in case.genotype_error.items() if e > 0}
     for ident in sorted(erring):
@@ -155,8 +151,6 @@ def linked_case_lr(case: Any) -> LinkedCaseResult:
                                            genotype_error=case.genotype_error,
                                            observation=case.dropout or None,
                                            fst=case.theta))
-    from forensic_match.kinship import _provenance
-
     prov = _provenance(case.markers, case.genotypes, theta=case.theta,
                        dropout=dict(case.dropout), genotype_error=dict(case.genotype_error),
                        linkage="map", linked_markers=len(linked),
@@ -165,6 +159,17 @@ def linked_case_lr(case: Any) -> LinkedCaseResult:
                                     "unlinked markers independent")
     return LinkedCaseResult(unlinked, tuple(chromosomes), np.array(logs, dtype=np.float64),
                             tuple(snps), prov)
+
+
+def linked_markers(markers: Sequence[Marker], positions: Mapping[str, Any],
+                   ) -> tuple[list[Marker], list[Marker]]:
+    """``markers`` split into the linked ones (with a position) and the independent ones,
+    in their order; a linked marker the linked model cannot take is refused
+    (``InputError``: not a biallelic SNP, or a mutation model other than the identity)."""
+    linked = [m for m in markers if m.name in positions]
+    for m in linked:
+        _check_linked_marker(m)
+    return linked, [m for m in markers if m.name not in positions]
 
 
 def _check_linked_marker(m: Marker) -> None:
@@ -180,4 +185,4 @@ def _check_linked_marker(m: Marker) -> None:
                          f"linked model has none (drop the model or the marker's position)")
 
 
-__all__ = ["LinkedCaseResult", "linked_case_lr"]
+__all__ = ["LinkedCaseResult", "linked_case_lr", "linked_markers"]

@@ -17,10 +17,12 @@ from forensic_match.errors import InputError
 
 
 def split_linked(ds: Any, positions: Mapping[str, Mapping[str, Any]],
-                 genotype_error: Mapping[str, float], src: str) -> Any:
+                 genotype_error: Mapping[str, float], src: str, file: str | None = None,
+                 ) -> Any:
     """``ds`` (a :class:`~forensic_match.cases.DviDataset`) with its positioned markers moved
     into ``ds.snp`` and ``genotype_error`` into ``ds.snp_options`` (``pm_error``,
-    ``reference_error``).
+    ``reference_error``); ``src`` names the dataset in messages, ``file`` its path (named
+    in the call readers' messages).
 
     Raises
     ------
@@ -31,21 +33,17 @@ def split_linked(ds: Any, positions: Mapping[str, Mapping[str, Any]],
         among the PM samples or among the references (the SNP scores take one error for
         each).
     """
-    from forensic_match.linked.case import _check_linked_marker
+    from forensic_match.linked.case import linked_markers
     from forensic_match.linked.pair import genotype_codes
     from forensic_match.linked.panel import panel_from_markers
     from forensic_match.linked.scores import SnpData
 
-    linked = [m for m in ds.markers if m.name in positions]
-    free = [m for m in ds.markers if m.name not in positions]
-    for m in linked:
-        _check_linked_marker(m)
+    linked, free = linked_markers(ds.markers, positions)
     if not free:
         raise InputError(f"{src}: every marker is linked: the identification needs independent "
                          f"(STR) markers; search SNPs alone with 'forensic-match snp-search'")
     panel = panel_from_markers(linked, positions)
     names = set(panel.index)
-    file = src.removeprefix("file ").strip("'") if src.startswith("file ") else None
 
     def strs(profile: Mapping[str, Any]) -> dict[str, Any]:
         return {k: g for k, g in profile.items() if k not in names}
