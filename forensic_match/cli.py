@@ -617,19 +617,16 @@ def _dataset_snp(ds: Any, references: str | None, pm: str | None, model: dict[st
     if references is not None or pm is not None:
         raise ForensicMatchError("--snp-references/--snp-pm: the dataset carries its own "
                                  "linked markers (\"linkage\": \"map\"); give one or the other")
-    ctx = click.get_current_context()
-    given = {k for k in model
-             if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT}
+    given = set(_given_options(model))
     panel = sorted(given & {"snp_panel_path", "snp_map_path", "snp_chromosomes"})
     if panel:
-        named = ", ".join("--" + k.replace("_", "-").replace("-path", "") for k in panel)
-        raise ForensicMatchError(f"{named}: the dataset's linked markers have their own "
-                                 f"positions")
+        raise ForensicMatchError(f"{', '.join(_flag(k) for k in panel)}: the dataset's linked "
+                                 f"markers have their own positions")
     options = {k: model[f"snp_{k}"] for k in SNP_SCORE_OPTIONS}
     for key, value in ds.snp_options.items():
         if f"snp_{key}" in given and model[f"snp_{key}"] != value:
-            raise ForensicMatchError(f"--snp-{key.replace('_', '-')} {model[f'snp_{key}']:g}: "
-                                     f"the dataset's genotype_error gives {value:g}")
+            raise ForensicMatchError(f"{_flag(f'snp_{key}')} {model[f'snp_{key}']:g}: the "
+                                     f"dataset's genotype_error gives {value:g}")
         options[key] = value
     snp = ds.snp
     notes.append(f"snp: the dataset's {len(snp.panel)} linked markers (\"linkage\": \"map\") "
@@ -645,11 +642,21 @@ def _dataset_snp(ds: Any, references: str | None, pm: str | None, model: dict[st
 
 def _refuse_snp_model(model: dict[str, Any], need: str) -> None:
     """Refuse ``--snp-*`` model options given without SNP data (nothing would use them)."""
-    ctx = click.get_current_context()
-    given = [f"--{k.replace('_', '-').replace('-path', '')}" for k in model
-             if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT]
+    given = _given_options(model)
     if given:
-        raise ForensicMatchError(f"{', '.join(given)}: {need}")
+        raise ForensicMatchError(f"{', '.join(_flag(k) for k in given)}: {need}")
+
+
+def _given_options(model: dict[str, Any]) -> list[str]:
+    """The parameters of ``model`` the user gave (not left at their defaults), in order."""
+    ctx = click.get_current_context()
+    return [k for k in model
+            if ctx.get_parameter_source(k) is not click.core.ParameterSource.DEFAULT]
+
+
+def _flag(name: str) -> str:
+    """The command-line flag of parameter ``name`` (``snp_panel_path`` -> ``--snp-panel``)."""
+    return f"--{name.replace('_', '-').replace('-path', '')}"
 
 
 def _snp_tables(references: str | None, pm: str | None, model: dict[str, Any]
