@@ -521,10 +521,9 @@ class _BlockRows:
 
     def _read(self, name: str, rows: np.ndarray) -> np.ndarray:
         out = self._buffers.get(name)
-        if out is None or out.shape[0] < rows.size:
-            out = self._buffers[name] = np.empty(
-                (rows.size, *self.compiled.shape(name)[1:]),
-                dtype=self.compiled.read(name, rows[:1]).dtype)
+        if out is None or out.shape[0] < rows.size:  # the first (largest) block's array
+            out = self._buffers[name] = self.compiled.read(name, rows)
+            return out
         return self.compiled.read(name, rows, out)
 
     def __call__(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
