@@ -535,7 +535,8 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
         split = linkage == "map" and bool(positions)
         if split and not linked:
             raise InputError(f"{src}: linked markers (\"linkage\": \"map\"): read it with "
-                             f"'forensic-match solve' (or load_case(path, linked=True)), which "
+                             f"'forensic-match solve' or 'run --store' (or load_case(path, "
+                             f"linked=True)), which "
                              f"takes them as SNP data (docs/linked.md)")
         if any(e > 0 for e in genotype_error.values()) and not split:
             raise InputError(f"{src}: genotype_error is modelled on linked markers only (the "

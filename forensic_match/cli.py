@@ -539,6 +539,8 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                              "(docs/decisions.md)")
             if ds.snp is not None:
                 snp, snp_options = _dataset_snp(ds, snp_references, snp_pm, snp_model, notes)
+                notes[-1] += ("; pairwise, joint and dviSolve tables are on the other "
+                              "markers only (docs/linked.md)")
             else:
                 snp, snp_options = _solve_snp(snp_references, snp_pm, snp_model, notes)
             result = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta,
@@ -610,10 +612,11 @@ def _solve_snp(references: str | None, pm: str | None, model: dict[str, Any],
 
 def _dataset_snp(ds: Any, references: str | None, pm: str | None, model: dict[str, Any],
                  notes: list[str]) -> tuple[Any, dict[str, Any]]:
-    """``solve``'s SNP data from a dataset's linked markers (``"linkage": "map"``) and the
-    ``SnpScores`` options: the ``--snp-*`` model options, the dataset's ``genotype_error``
-    for the errors (refusing an ``--snp-*-error`` option that contradicts it), and no
-    ``--snp-references``/``--snp-pm`` or panel options (the dataset has its own)."""
+    """``solve``'s and ``run``'s SNP data from a dataset's linked markers (``"linkage":
+    "map"``) and the ``SnpScores`` options: the ``--snp-*`` model options, the dataset's
+    ``genotype_error`` for the errors (refusing an ``--snp-*-error`` option that contradicts
+    it), and no ``--snp-references``/``--snp-pm`` or panel options (the dataset has its
+    own). Appends one note saying what was taken."""
     if references is not None or pm is not None:
         raise ForensicMatchError("--snp-references/--snp-pm: the dataset carries its own "
                                  "linked markers (\"linkage\": \"map\"); give one or the other")
@@ -635,8 +638,7 @@ def _dataset_snp(ds: Any, references: str | None, pm: str | None, model: dict[st
                  f"samples, pm_error {options['pm_error']:g}, reference_error "
                  f"{options['reference_error']:g}"
                  f"{'' if ds.snp_options else ' (the engine defaults: no genotype_error)'}, "
-                 f"fst {options['fst']:g}; pairwise, joint and dviSolve tables are on the "
-                 f"other markers only (docs/linked.md)")
+                 f"fst {options['fst']:g}")
     return snp, options
 
 
@@ -1806,7 +1808,9 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
     not compiled again (--tables). With --lineage FILE the stored Y-STR and mtDNA data
     enter the identification as in 'search --lineage'. With --snp-references, --snp-pm or
     --snp, tonight's SNP calls are stored and every stored SNP call is weighed as in
-    'solve --snp-references --snp-pm' (the --snp-* model options are solve's). Proposals
+    'solve --snp-references --snp-pm' (the --snp-* model options are solve's); a
+    DATASET.json with linked markers ("linkage": "map") brings its SNP calls itself, as
+    'solve' reads them (docs/linked.md). Proposals
     made under another frequency table, mutation models, theta, priors, lineage databases
     or options, SNP panel, map or model, or evidence setting are flagged for re-review,
     with the reason, and proposed again. A run killed at any point leaves the store as it
@@ -1843,7 +1847,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                 raise ForensicMatchError(f"file {dataset!r}: a dataset carries its own "
                                          f"markers; --frequencies and --mutation are for the "
                                          f"laboratory's tables")
-            ds = load_case(dataset)
+            ds = load_case(dataset, linked=True)
             if not isinstance(ds, DviDataset):
                 raise ForensicMatchError(f"file {dataset!r}: not an identification dataset")
             if config_path is not None:
@@ -1888,7 +1892,14 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
             provenance.setdefault("inputs", {})["lineage"] = {
                 "path": lineage_path, "sha256": _sha256_file(lineage_path)}
         snp: dict[str, Any] = {}
-        if snp_references is None and snp_pm is None and not use_snp:
+        if dataset is not None and ds.snp is not None:  # the dataset's linked markers
+            notes: list[str] = []
+            data, snp_options = _dataset_snp(ds, snp_references, snp_pm, snp_model, notes)
+            say.step(f"note: {notes[0]}")
+            snp = {"snp": data, "snp_options": snp_options}
+            provenance.setdefault("inputs", {})["snp"] = {
+                "dataset": {"path": dataset, "sha256": _sha256_file(dataset)}}
+        elif snp_references is None and snp_pm is None and not use_snp:
             _refuse_snp_model(snp_model, "need --snp-references, --snp-pm or --snp")
         else:
             data, snp_options = _snp_tables(snp_references, snp_pm, snp_model)

@@ -105,10 +105,8 @@ def test_genotype_errors_become_the_snp_options(files) -> None:
         case_from_dict(alone, linked=True)
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")
-def test_solve_reads_the_linked_markers_as_snp_tables(files, tmp_path) -> None:
-    folder, _, _ = files
-    panel_csv = tmp_path / "panel.csv"
+def _panel_csv(path):
+    """The FORCE panel's SNPs of :data:`CHROMS` as a panel file ('solve --snp-panel')."""
     full = load_force_panel()
     lines = ["chrom,marker,mb,a1,a2,freq_a1,cm_male,cm_female"]
     for m, c, mb, cm, cf in zip(full.markers, full.chrom, full.mb, full.cm_male,
@@ -116,7 +114,14 @@ def test_solve_reads_the_linked_markers_as_snp_tables(files, tmp_path) -> None:
         if c in CHROMS:
             lines.append(f"{c},{m.name},{float(mb)!r},{m.alleles[0]},{m.alleles[1]},"
                          f"{float(m.frequencies[0])!r},{float(cm)!r},{float(cf)!r}")
-    panel_csv.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_solve_reads_the_linked_markers_as_snp_tables(files, tmp_path) -> None:
+    folder, _, _ = files
+    panel_csv = _panel_csv(tmp_path / "panel.csv")
     common = ["--closed", "--reference-kin", "0", "--snp-fst", "0.01"]
     linked = CliRunner().invoke(main, ["solve", str(folder / "linked.json"), *common])
     assert linked.exit_code == 0, linked.output
@@ -132,5 +137,73 @@ def test_solve_reads_the_linked_markers_as_snp_tables(files, tmp_path) -> None:
     assert got["pairwise"] == want["pairwise"] and got["am_table"] == want["am_table"]
     assert got["snp"]["inputs"]["dataset"]["path"] == str(folder / "linked.json")
     refused = CliRunner().invoke(main, ["solve", str(folder / "linked.json"),
+                                        "--snp-pm", str(folder / "pm.csv")])
+    assert refused.exit_code == 1 and "carries its own linked markers" in refused.output
+
+
+def _stored(db) -> tuple[dict, list[dict], int]:
+    """A store's proposals with their SNP part (by pm, family, missing), its runs' inputs and
+    counts in order, and the number of stored SNP call versions."""
+    import sqlalchemy as sa
+
+    from forensic_match.store import CaseStore, schema
+
+    p, s = schema.proposals, schema.proposal_snp
+    with CaseStore(db) as store, store.reading() as conn:
+        rows = conn.execute(sa.select(p, s.c.log10_lr.label("snp_log10_lr"))
+                            .join(s, s.c.proposal_id == p.c.proposal_id, isouter=True)
+                            ).mappings().all()
+        runs = [dict(r) for r in conn.execute(sa.select(schema.runs.c.inputs,
+                                                        schema.runs.c.counts)
+                                              .order_by(schema.runs.c.started_at)).mappings()]
+        calls = conn.execute(sa.select(sa.func.count()).select_from(schema.snp_calls)
+                             ).scalar_one()
+    proposals = {(r["pm"], r["family_id"], r["missing"]): dict(r) for r in rows}
+    return proposals, [{k: json.loads(v) for k, v in r.items()} for r in runs], calls
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_run_stores_the_linked_markers_as_snp_calls(files, tmp_path) -> None:
+    """``run --store`` on a dataset with linked markers stores and weighs its SNP calls as
+    ``run --store`` on the STR dataset with the same calls as SNP tables: the same proposals,
+    posteriors and SNP LRs; the dataset's sha256 recorded as the SNP input; the same night
+    again changes nothing; SNP tables beside such a dataset refused."""
+    folder, _, snp = files
+    panel_csv = _panel_csv(tmp_path / "panel.csv")
+    config = tmp_path / "lab.toml"
+    config.write_text("[identify]\nclosed = true\n")
+    common = ["--no-tables", "-q", "--config", str(config), "--snp-fst", "0.01"]
+    linked_db, tables_db = tmp_path / "linked.db", tmp_path / "tables.db"
+    linked = CliRunner().invoke(main, ["run", str(folder / "linked.json"), "--store",
+                                       str(linked_db), *common])
+    assert linked.exit_code == 0, linked.output
+    tables = CliRunner().invoke(main, ["run", str(folder / "programme.json"), "--store",
+                                       str(tables_db), *common,
+                                       "--snp-references", str(folder / "refs.csv"),
+                                       "--snp-pm", str(folder / "pm.csv"),
+                                       "--snp-panel", str(panel_csv)])
+    assert tables.exit_code == 0, tables.output
+    got, got_runs, got_calls = _stored(linked_db)
+    want, _, want_calls = _stored(tables_db)
+    n_typed = len(snp.pm) + sum(len(v) for v in snp.references.values())
+    assert got_calls == want_calls == n_typed
+    assert got.keys() == want.keys() and len(got) > 0
+    for key, row in got.items():
+        assert row["snp_log10_lr"] is not None and row["snp_log10_lr"] > 2  # cousins
+        for col in ("log10_lr", "posterior", "snp_log10_lr"):
+            assert row[col] == pytest.approx(want[key][col], rel=1e-9, abs=1e-15)
+    from forensic_match.store.runs import _sha256_file
+
+    assert got_runs[0]["inputs"]["snp"] == {
+        "dataset": {"path": str(folder / "linked.json"),
+                    "sha256": _sha256_file(folder / "linked.json")}}
+    again = CliRunner().invoke(main, ["run", str(folder / "linked.json"), "--store",
+                                      str(linked_db), *common])
+    assert again.exit_code == 0, again.output
+    _, runs, calls = _stored(linked_db)
+    assert calls == n_typed
+    assert runs[1]["counts"]["new_proposals"] == 0 and runs[1]["counts"]["flagged"] == 0
+    refused = CliRunner().invoke(main, ["run", str(folder / "linked.json"), "--store",
+                                        str(tmp_path / "refused.db"), *common,
                                         "--snp-pm", str(folder / "pm.csv")])
     assert refused.exit_code == 1 and "carries its own linked markers" in refused.output
