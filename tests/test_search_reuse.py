@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from forensic_match.dvi.compile import CompiledRow, CompiledTables, compile_families
 from forensic_match.dvi.identify import prepare_panel
 from forensic_match.dvi.search import search_samples
-from forensic_match.dvi.search_reuse import sample_key, search_reusing
+from forensic_match.dvi.search_reuse import _sample_keys, sample_key, search_reusing
 from forensic_match.dvi.simulate import simulate_programme
 from forensic_match.frequencies import load_frequencies
 
@@ -161,6 +161,19 @@ def test_sample_key_covers_what_the_search_reads() -> None:
                                                                        else "M"),
                   dataclasses.replace(s, dropout=s.dropout + 0.01), _retyped(s, 0)):
         assert sample_key(other) != base
+
+
+def test_sample_keys_are_kept_per_object() -> None:
+    """A night keys each sample object once; another object, even of the same id, is keyed
+    afresh (a changed sample is a new object)."""
+    _, pm = _base()
+    known: dict = {}
+    first = _sample_keys(pm[:5], known)
+    assert first == [sample_key(s) for s in pm[:5]] and len(known) == 5
+    changed = _retyped(pm[0], 0)
+    again = _sample_keys([changed, *pm[1:5]], known)
+    assert again == [sample_key(changed), *first[1:]] and again[0] != first[0]
+    assert all(known[id(s)][0] is s for s in (changed, *pm[1:5]))
 
 
 def test_sums_of_reused_samples_are_carried_then_recomputed() -> None:

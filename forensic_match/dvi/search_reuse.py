@@ -70,6 +70,22 @@ def sample_key(sample: PMSample | Body) -> str:
     return hashlib.sha256(json.dumps(canon, default=str).encode()).hexdigest()
 
 
+def _sample_keys(samples: Sequence[PMSample | Body],
+                 known: dict[int, tuple[Any, str]] | None) -> list[str]:
+    """:func:`sample_key` of each sample, taken from ``known`` (``{id(sample): (sample,
+    key)}``, which keeps the sample alive so that its ``id`` is not reused) where the same
+    object was keyed before, and added there."""
+    if known is None:
+        return [sample_key(s) for s in samples]
+    out = []
+    for s in samples:
+        hit = known.get(id(s))
+        if hit is None or hit[0] is not s:
+            hit = known[id(s)] = (s, sample_key(s))
+        out.append(hit[1])
+    return out
+
+
 @dataclass
 class SearchMemo:
     """One search's results, keyed by content, for :func:`search_reusing`.
@@ -166,6 +182,7 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
                    active: np.ndarray | None = None, top: int = 5, threshold: float = 4.0,
                    sex_filter: bool = True, min_markers: int = 1, dropin: float = 0.0,
                    encodings: dict[Any, Any] | None = None,
+                   sample_keys: dict[int, tuple[Any, str]] | None = None,
                    ) -> tuple[SearchResult, SearchMemo]:
     """:func:`~forensic_match.dvi.search.search_samples` of ``samples`` against the ``active``
     rows of ``compiled``, reusing ``memo`` (an earlier such search) where rows and samples are
@@ -190,6 +207,9 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     encodings : dict, optional
         Encoded samples of earlier calls, by panel and the samples' keys: searches of the
         same samples on the same panel encode them once (this call adds its own).
+    sample_keys : dict, optional
+        :func:`sample_key` of samples met by earlier calls (by ``id``, beside the sample
+        itself), for searches of the same, unchanged sample objects (this call adds its own).
 
     Returns
     -------
@@ -215,7 +235,7 @@ def search_reusing(compiled: CompiledTables, samples: Sequence[PMSample | Body],
     rows = np.arange(len(compiled.rows), dtype=np.int64) if active is None \
         else np.asarray(active, dtype=np.int64)
     rid = [row_ids[r] for r in rows.tolist()]
-    keys = [sample_key(s) for s in samples]
+    keys = _sample_keys(samples, sample_keys)
     key_of = {s.id: k for s, k in zip(samples, keys)}
     setting = _setting(compiled, len(samples), opts)
 
@@ -591,6 +611,8 @@ class NightSearches:
         self._retired: dict[str, tuple[tuple[str, str], Any, str]] = {}
         self.reused: dict[str, Any] = {}
         self._encodings: dict[Any, Any] = {}
+        # The night's samples are keyed once: the rounds search the same (unchanged) objects.
+        self._sample_keys: dict[int, tuple[Any, str]] = {}
 
     def keep_rows(self, tables: CompiledTables | None, ids: Sequence[str]) -> None:
         """Register ``tables`` (ids per row; the sequence may change as rows are replaced)."""
@@ -645,7 +667,8 @@ class NightSearches:
         is kept under ``name`` and the names in ``also``."""
         res, memo = search_reusing(compiled, samples, memo=self.memos.get(use or name),
                                    row_ids=list(row_ids), old_rows=self.old_rows,
-                                   encodings=self._encodings, **options)
+                                   encodings=self._encodings,
+                                   sample_keys=self._sample_keys, **options)
         for n in (name, *also):
             self.memos[n] = memo
         self.reused[name] = res.parameters.get("reuse", False)
