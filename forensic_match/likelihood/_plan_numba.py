@@ -3,7 +3,7 @@ elimination order. Plain arrays in, plain arrays out; ``_plan.build_plan`` decid
 splits and ties and wraps the result in a ``Plan``.
 
 The pure-Python statement of the same plans, kept as the oracle, is
-``tests/test_plan_kernel.py::reference_assemble``. Nothing here is public API.
+``tests/test_plan_kernel.py::reference_build_plan``. Nothing here is public API.
 """
 
 from __future__ import annotations
