@@ -23,12 +23,13 @@ Variables are summed out one at a time (variable elimination; Zhang & Poole 1994
 Friedman 2009 ch. 9) in a greedy min-weight order on the interaction graph, which handles loops
 and inbreeding with no special case; Elston-Stewart peeling is the loop-free special case. The
 plan lists, for each step, which factors are multiplied and which variable is summed out; the
-numba kernel executes it for every marker with that marker's alleles.
+numba kernel executes it for every marker with that marker's alleles. The factors and the order
+are laid out by a numba kernel too (``_plan_numba.assemble``): with theta, one plan is built per
+set partition of the free founder alleles, tens of thousands in a programme's night.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,15 +85,17 @@ def kept_individuals(ped: Pedigree, typed: np.ndarray, target: int) -> np.ndarra
     consistent under marginalisation).
     """
     n = len(ped)
-    keep = typed.astype(bool).copy()
+    keep = typed.astype(bool).tolist()
     if target >= 0:
         keep[target] = True
+    father, mother = ped.father.tolist(), ped.mother.tolist()
     # Walk children before parents: a parent is kept if any child is kept.
-    for i in ped.topological_order[::-1]:
+    for i in ped.topological_order[::-1].tolist():
         if keep[i]:
-            for p in (ped.father[i], ped.mother[i]):
-                if p >= 0:
-                    keep[p] = True
+            if father[i] >= 0:
+                keep[father[i]] = True
+            if mother[i] >= 0:
+                keep[mother[i]] = True
     # A kept individual needs both parents (kept above) or none; nothing else to add.
     return np.flatnonzero(keep[:n]).astype(np.int32)
 
@@ -115,14 +118,15 @@ def _pinned(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, small: np
     largest domain (untyped, then typed with dropout, then typed), the first in order.
     """
     n = father.size
-    best = np.full(n, -1, dtype=np.int32)
-    rank = np.full(n, -1, dtype=np.int32)
+    fa, mo, ty, sm = father.tolist(), mother.tolist(), typed.tolist(), small.tolist()
+    best = [-1] * n
+    rank = [-1] * n
     for c in range(n):
-        score = 3 if c == target else (2 if not typed[c] else (1 if not small[c] else 0))
-        for p in (father[c], mother[c]):
-            if p >= 0 and father[p] < 0 and p != target and score > rank[p]:
+        score = 3 if c == target else (2 if not ty[c] else (1 if not sm[c] else 0))
+        for p in (fa[c], mo[c]):
+            if p >= 0 and fa[p] < 0 and p != target and score > rank[p]:
                 best[p], rank[p] = c, score
-    return best
+    return np.array(best, dtype=np.int32)
 
 
 def _presummed(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, pin: np.ndarray,
@@ -138,16 +142,17 @@ def _presummed(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, pin: n
     it).
     """
     n = father.size
+    fa, mo, ty, pn = father.tolist(), mother.tolist(), typed.tolist(), pin.tolist()
     children: list[list[int]] = [[] for _ in range(n)]
     for c in range(n):
-        for p in (father[c], mother[c]):
+        for p in (fa[c], mo[c]):
             if p >= 0:
                 children[p].append(c)
-    out = np.full(n, -1, dtype=np.int32)
+    out = [-1] * n
     for p in range(n):
-        if father[p] < 0 and not typed[p] and p != target and len(children[p]) == 2:
-            out[p] = children[p][1] if children[p][0] == pin[p] else children[p][0]
-    return out
+        if fa[p] < 0 and not ty[p] and p != target and len(children[p]) == 2:
+            out[p] = children[p][1] if children[p][0] == pn[p] else children[p][0]
+    return np.array(out, dtype=np.int32)
 
 
 def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray,
@@ -166,33 +171,16 @@ def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray,
     lower; with several children the selectors would multiply, so they are not candidates.
     """
     n = father.size
-    children = np.zeros(n, dtype=np.int32)
-    only = np.full(n, -1, dtype=np.int32)
+    fa, mo, ty = father.tolist(), mother.tolist(), typed.tolist()
+    children = [0] * n
+    only = [-1] * n
     for c in range(n):
-        for p in (father[c], mother[c]):
+        for p in (fa[c], mo[c]):
             if p >= 0:
                 children[p] += 1
                 only[p] = c
-    split = (children == 1) & (father >= 0) & (typed == 0)
-    if target >= 0:
-        split[target] = False
-    return np.where(split, only, -1).astype(np.int32)
-
-
-def _cheapest(remaining: list[int], neighbours: list[set[int]], weight: list[float],
-              ) -> tuple[int, float]:
-    """The variable to sum out next (greedy min-weight, fewest fill edges on a tie) and its
-    cost, the product of the domain sizes it meets."""
-    best, best_cost = -1, (math.inf, math.inf)
-    for v in remaining:
-        nb = neighbours[v]
-        cost = math.prod([weight[a] for a in nb]) * weight[v]
-        if cost > best_cost[0]:
-            continue
-        fill = sum(1 for a in nb for b in nb if a < b and b not in neighbours[a])
-        if (cost, fill) < best_cost:
-            best, best_cost = v, (cost, fill)
-    return best, best_cost[0]
+    return np.array([only[p] if children[p] == 1 and fa[p] >= 0 and not ty[p] and p != target
+                     else -1 for p in range(n)], dtype=np.int32)
 
 
 def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
@@ -234,22 +222,23 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
     people = kept_individuals(ped, typed, target)
     local = np.full(len(ped), -1, dtype=np.int32)
     local[people] = np.arange(len(people), dtype=np.int32)
-    father = np.array([local[ped.father[i]] if ped.father[i] >= 0 else -1 for i in people],
-                      dtype=np.int32)
-    mother = np.array([local[ped.mother[i]] if ped.mother[i] >= 0 else -1 for i in people],
-                      dtype=np.int32)
+    pf, pm = ped.father[people], ped.mother[people]
+    father = np.where(pf >= 0, local[pf], -1).astype(np.int32)
+    mother = np.where(pm >= 0, local[pm], -1).astype(np.int32)
     ltyped = typed[people].astype(np.int8)
     ltarget = int(local[target]) if target >= 0 else -1
-    small = (exact_domains[people] if exact_domains is not None else ltyped.astype(bool))
+    small = (exact_domains[people] if exact_domains is not None else ltyped).astype(bool)
 
     flat = (father < 0) & small if urn else np.zeros(len(people), dtype=bool)
-    tied = {v: block[0] for block in ties for v in block[1:]}
+    tied_to = [-1] * (2 * len(people))
+    for block in ties:
+        for v in block[1:]:
+            tied_to[v] = block[0]
+    tied = np.array(tied_to, dtype=np.int32)
     pin = _pinned(father, mother, ltyped, small, ltarget)
     presum = _presummed(father, mother, ltyped, pin, ltarget)
-    for block in ties:  # a tied second allele meets more than its prior: not presummed
-        for v in block:
-            if v % 2 == 1:
-                presum[v // 2] = -1
+    odd = [v // 2 for block in ties for v in block if v % 2 == 1]
+    presum[odd] = -1  # a tied second allele meets more than its prior: not presummed
     splits = _split(father, mother, ltyped, ltarget)
     if split is not None:
         if not split:
@@ -268,123 +257,18 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
 
 def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped: np.ndarray,
               ltarget: int, small: np.ndarray, pin: np.ndarray, presum: np.ndarray,
-              split: np.ndarray, flat: np.ndarray, tied: dict[int, int], urn: bool,
+              split: np.ndarray, flat: np.ndarray, tied: np.ndarray, urn: bool,
               ) -> tuple[Plan, float]:
-    """The factors and the elimination order, with the plan's estimated cost."""
-    n_sel = 0
-    kinds: list[int] = []
-    persons: list[int] = []
-    scopes: list[tuple[int, ...]] = []
-    for i in range(len(people)):
-        pv, mv = 2 * i, 2 * i + 1
-        if father[i] < 0:
-            for v in (pv, mv):
-                if flat[i]:
-                    continue
-                persons.append(i)
-                if v in tied:
-                    kinds.append(TIE)
-                    scopes.append((tied[v], v))
-                else:
-                    kinds.append(PRIOR)
-                    scopes.append((v,))
-        else:
-            f, m = int(father[i]), int(mother[i])
-            for v, parent, whole, pinned, halves, summed in (
-                    (pv, f, TRANS_FATHER, PIN_FATHER, SPLIT_FATHER, PRESUM_FATHER),
-                    (mv, m, TRANS_MOTHER, PIN_MOTHER, SPLIT_MOTHER, PRESUM_MOTHER)):
-                if split[parent] == i:
-                    sel = 2 * len(people) + n_sel
-                    n_sel += 1
-                    for a in (2 * parent, 2 * parent + 1):
-                        kinds.append(halves)
-                        persons.append(i)
-                        scopes.append((sel, v, a))
-                    continue
-                persons.append(i)
-                if pin[parent] == i:
-                    kinds.append(pinned)
-                    scopes.append((v, 2 * parent))
-                elif presum[parent] == i:
-                    kinds.append(summed)
-                    scopes.append((v, 2 * parent))
-                else:
-                    kinds.append(whole)
-                    scopes.append((v, 2 * parent, 2 * parent + 1))
-        if ltyped[i]:
-            kinds.append(OBSERVE)
-            persons.append(i)
-            scopes.append((pv, mv))
+    """The factors and the elimination order (``_plan_numba.assemble``), with the plan's
+    estimated cost."""
+    from forensic_match.likelihood._plan_numba import assemble
 
-    nvar = 2 * len(people) + n_sel
-    weight = np.concatenate([np.where(np.repeat(small, 2), _TYPED_DOMAIN, _UNTYPED_DOMAIN),
-                             np.full(n_sel, _SELECTOR_DOMAIN)])
-    keep_vars = {2 * ltarget, 2 * ltarget + 1} if ltarget >= 0 else set()
-    unused: set[int] = set()
-    free: tuple[int, ...] = ()
-    if urn:
-        uses: dict[int, int] = {}
-        for sc in scopes:
-            for v in sc:
-                uses[v] = uses.get(v, 0) + 1
-        unused = {sc[0] for kind, sc in zip(kinds, scopes) if kind == PRIOR
-                  and uses[sc[0]] == 1 and sc[0] not in keep_vars
-                  and not (sc[0] % 2 == 1 and presum[sc[0] // 2] >= 0)}
-        kept_f = [f for f, (kind, sc) in enumerate(zip(kinds, scopes))
-                  if not (kind == PRIOR and sc[0] in unused)]
-        kinds = [kinds[f] for f in kept_f]
-        persons = [persons[f] for f in kept_f]
-        scopes = [scopes[f] for f in kept_f]
-        free = tuple(v for i in range(len(people)) if father[i] < 0 and not flat[i]
-                     for v in (2 * i, 2 * i + 1) if v not in unused)
-    active: dict[int, tuple[int, ...]] = dict(enumerate(scopes))
-    all_scopes = list(scopes)
-    step_var: list[int] = []
-    step_in: list[list[int]] = []
-    remaining = [v for v in range(nvar) if v not in keep_vars and v not in unused]
-    neighbours: list[set[int]] = [set() for _ in range(nvar)]
-    for s in scopes:
-        for v in s:
-            neighbours[v].update(s)
-    for v in range(nvar):
-        neighbours[v].discard(v)
-
-    total = 0.0
-    wl = weight.tolist()
-    while remaining:
-        v, cost = _cheapest(remaining, neighbours, wl)
-        remaining.remove(v)
-        ids = [fid for fid, s in active.items() if v in s]
-        union = sorted({u for fid in ids for u in active[fid]} - {v})
-        for fid in ids:
-            del active[fid]
-        new_id = len(all_scopes)
-        all_scopes.append(tuple(union))
-        active[new_id] = tuple(union)
-        step_var.append(v)
-        step_in.append(ids)
-        total += cost * len(ids)
-        nb = neighbours[v]
-        for a in nb:
-            neighbours[a].discard(v)
-            neighbours[a].update(nb - {a})
-        neighbours[v] = set()
-    # Final product of what is left (scalars, and factors over the target's alleles).
-    final_scope = tuple(sorted(keep_vars))
-    step_var.append(-1)
-    step_in.append(sorted(active))
-    all_scopes.append(final_scope)
-
-    scope_ptr = np.zeros(len(all_scopes) + 1, dtype=np.int32)
-    scope_ptr[1:] = np.cumsum([len(s) for s in all_scopes])
-    step_ptr = np.zeros(len(step_in) + 1, dtype=np.int32)
-    step_ptr[1:] = np.cumsum([len(s) for s in step_in])
+    (kinds, persons, scope_ptr, scope_vars, step_var, step_ptr, step_in, n_vars, free,
+     total) = assemble(father, mother, ltyped, ltarget, small, pin, presum, split, flat, tied,
+                       urn, _TYPED_DOMAIN, _UNTYPED_DOMAIN, _SELECTOR_DOMAIN)
     return Plan(
         people=people, father=father, mother=mother, typed=ltyped, target=ltarget,
-        fkind=np.array(kinds, dtype=np.int32), fperson=np.array(persons, dtype=np.int32),
-        scope_ptr=scope_ptr,
-        scope_vars=np.array([v for s in all_scopes for v in s], dtype=np.int32),
-        step_var=np.array(step_var, dtype=np.int32), step_ptr=step_ptr,
-        step_in=np.array([f for s in step_in for f in s], dtype=np.int32),
-        n_vars=nvar, free_alleles=free,
+        fkind=kinds, fperson=persons, scope_ptr=scope_ptr, scope_vars=scope_vars,
+        step_var=step_var, step_ptr=step_ptr, step_in=step_in, n_vars=n_vars,
+        free_alleles=tuple(free.tolist()),
     ), total

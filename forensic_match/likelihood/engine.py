@@ -271,16 +271,25 @@ def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: 
               urn: bool = False, ties: tuple[tuple[int, ...], ...] = (),
               split: bool | None = None) -> Plan:
     cache = pedigree.__dict__.setdefault("_fm_plans", {})
-    key = (typed.tobytes(), exact.tobytes(), target, urn, ties)
+    sets = (typed.tobytes(), exact.tobytes(), target)
+    key = (*sets, urn, ties)
     plan = cache.get(key)
     if plan is None:
-        people = kept_individuals(pedigree, typed, target)
-        local = np.full(len(pedigree), -1, dtype=np.int32)
-        local[people] = np.arange(people.size, dtype=np.int32)
-        father = np.where(pedigree.father[people] >= 0, local[pedigree.father[people]], -1)
-        mother = np.where(pedigree.mother[people] >= 0, local[pedigree.mother[people]], -1)
-        shape = (father.tobytes(), mother.tobytes(), typed[people].tobytes(),
-                 exact[people].tobytes(), int(local[target]) if target >= 0 else -1, urn, ties)
+        # The kept individuals and their shape do not depend on urn and ties: worked out once
+        # for all the partitions of the urn's expansion.
+        shapes = pedigree.__dict__.setdefault("_fm_plan_shapes", {})
+        found = shapes.get(sets)
+        if found is None:
+            people = kept_individuals(pedigree, typed, target)
+            local = np.full(len(pedigree), -1, dtype=np.int32)
+            local[people] = np.arange(people.size, dtype=np.int32)
+            father = np.where(pedigree.father[people] >= 0, local[pedigree.father[people]], -1)
+            mother = np.where(pedigree.mother[people] >= 0, local[pedigree.mother[people]], -1)
+            found = shapes[sets] = (people, (
+                father.tobytes(), mother.tobytes(), typed[people].tobytes(),
+                exact[people].tobytes(), int(local[target]) if target >= 0 else -1))
+        people, shape_of_people = found
+        shape = (*shape_of_people, urn, ties)
         plan = _PLANS.get(shape)
         if plan is None:
             plan = build_plan(pedigree, typed, target, exact_domains=exact, urn=urn,

@@ -1,0 +1,318 @@
+"""Numba kernels of the elimination plans: the factors of a pedigree and their greedy
+elimination order. Plain arrays in, plain arrays out; ``_plan.build_plan`` decides pinning,
+splits and ties and wraps the result in a ``Plan``.
+
+The pure-Python statement of the same plans, kept as the oracle, is
+``tests/test_plan_kernel.py::reference_build_plan``. Nothing here is public API.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forensic_match.accelerate import jit
+
+PRIOR, TRANS_FATHER, OBSERVE, PIN_FATHER, SPLIT_FATHER, PRESUM_FATHER = 0, 1, 3, 4, 6, 8
+TIE = 10  # the *_MOTHER kinds are the *_FATHER ones plus 1, as in ``_plan``
+
+
+@jit
+def assemble(father, mother, typed, target, small, pin, presum, split, flat, tied, urn,
+             typed_domain, untyped_domain, selector_domain):
+    """The factors of one pedigree likelihood and their elimination (``_plan._assemble``).
+
+    Parameters
+    ----------
+    father, mother : int32[n]
+        Local parent indices of the kept individuals (-1 for a founder).
+    typed : int8[n]
+    target : int
+        Local index of the individual whose alleles are kept, or -1.
+    small : bool[n]
+        Individuals whose allele variables have at most two values.
+    pin, presum, split : int32[n]
+        Per individual, the child pinned to its first allele, the child with its second
+        allele summed out, the child whose transmission is split (-1: none).
+    flat : bool[n]
+        Founders without a prior factor (urn mode, genotype known exactly).
+    tied : int32[2 n]
+        Per allele variable, the first of its tie block if it is tied to it, else -1.
+    urn : bool
+        Leave out the founder allele variables that meet nothing but their prior, and list
+        the urn's free draws.
+    typed_domain, untyped_domain, selector_domain : float
+        Domain sizes assumed for the order (powers of two).
+
+    Returns
+    -------
+    kinds, persons : int32 arrays
+        Kind and individual of each initial factor.
+    scope_ptr, scope_vars, step_var, step_ptr, step_in : int32 arrays
+        As :func:`eliminate`.
+    n_vars : int
+    free : int32 array
+        With ``urn``, the founder allele variables left to the urn (else empty).
+    total : float
+        The plan's estimated cost.
+    """
+    n = father.size
+    cap = 5 * n + 1  # a non-founder has at most four transmission factors and an observation
+    kinds = np.empty(cap, dtype=np.int32)
+    persons = np.empty(cap, dtype=np.int32)
+    sptr = np.zeros(cap + 1, dtype=np.int32)
+    svars = np.empty(3 * cap, dtype=np.int32)
+    nf = 0
+    pos = 0
+    n_sel = 0
+    for i in range(n):
+        pv = 2 * i
+        if father[i] < 0:
+            if not flat[i]:
+                for v in (pv, pv + 1):
+                    persons[nf] = i
+                    if tied[v] >= 0:
+                        kinds[nf] = TIE
+                        svars[pos] = tied[v]
+                        svars[pos + 1] = v
+                        pos += 2
+                    else:
+                        kinds[nf] = PRIOR
+                        svars[pos] = v
+                        pos += 1
+                    nf += 1
+                    sptr[nf] = pos
+        else:
+            for side in range(2):
+                v = pv + side
+                parent = father[i] if side == 0 else mother[i]
+                if split[parent] == i:
+                    sel = 2 * n + n_sel
+                    n_sel += 1
+                    for a in (2 * parent, 2 * parent + 1):
+                        kinds[nf] = SPLIT_FATHER + side
+                        persons[nf] = i
+                        svars[pos] = sel
+                        svars[pos + 1] = v
+                        svars[pos + 2] = a
+                        pos += 3
+                        nf += 1
+                        sptr[nf] = pos
+                    continue
+                persons[nf] = i
+                svars[pos] = v
+                svars[pos + 1] = 2 * parent
+                pos += 2
+                if pin[parent] == i:
+                    kinds[nf] = PIN_FATHER + side
+                elif presum[parent] == i:
+                    kinds[nf] = PRESUM_FATHER + side
+                else:
+                    kinds[nf] = TRANS_FATHER + side
+                    svars[pos] = 2 * parent + 1
+                    pos += 1
+                nf += 1
+                sptr[nf] = pos
+        if typed[i]:
+            kinds[nf] = OBSERVE
+            persons[nf] = i
+            svars[pos] = pv
+            svars[pos + 1] = pv + 1
+            pos += 2
+            nf += 1
+            sptr[nf] = pos
+
+    n_vars = 2 * n + n_sel
+    eliminable = np.ones(n_vars, dtype=np.uint8)
+    if target >= 0:
+        eliminable[2 * target] = 0
+        eliminable[2 * target + 1] = 0
+    free = np.empty(2 * n, dtype=np.int32)
+    n_free = 0
+    if urn:
+        uses = np.zeros(n_vars, dtype=np.int32)
+        for j in range(pos):
+            uses[svars[j]] += 1
+        unused = np.zeros(n_vars, dtype=np.uint8)
+        keep_f = 0
+        keep_pos = 0
+        for f in range(nf):
+            v = svars[sptr[f]]
+            if (kinds[f] == PRIOR and uses[v] == 1 and eliminable[v]
+                    and not (v % 2 == 1 and presum[v // 2] >= 0)):
+                unused[v] = 1
+                eliminable[v] = 0
+                continue
+            start = sptr[f]
+            stop = sptr[f + 1]
+            kinds[keep_f] = kinds[f]
+            persons[keep_f] = persons[f]
+            for j in range(start, stop):
+                svars[keep_pos] = svars[j]
+                keep_pos += 1
+            keep_f += 1
+            sptr[keep_f] = keep_pos
+        nf = keep_f
+        pos = keep_pos
+        for i in range(n):
+            if father[i] < 0 and not flat[i]:
+                for v in (2 * i, 2 * i + 1):
+                    if not unused[v]:
+                        free[n_free] = v
+                        n_free += 1
+    weight = np.empty(n_vars)
+    for i in range(n):
+        w = typed_domain if small[i] else untyped_domain
+        weight[2 * i] = w
+        weight[2 * i + 1] = w
+    for v in range(2 * n, n_vars):
+        weight[v] = selector_domain
+    final_scope = np.empty(2 if target >= 0 else 0, dtype=np.int32)
+    if target >= 0:
+        final_scope[0] = 2 * target
+        final_scope[1] = 2 * target + 1
+    scope_ptr, scope_vars, step_var, step_ptr, step_in, total = eliminate(
+        weight, sptr[:nf + 1], svars[:pos], eliminable, final_scope)
+    return (kinds[:nf].copy(), persons[:nf].copy(), scope_ptr, scope_vars, step_var,
+            step_ptr, step_in, n_vars, free[:n_free].copy(), total)
+
+
+@jit
+def eliminate(weight, scope_ptr, scope_vars, eliminable, final_scope):
+    """Sum out the ``eliminable`` variables in greedy min-weight order.
+
+    At each step the variable summed out is, of those left, the one whose cost (its domain
+    size times those of its neighbours in the interaction graph) is least, then the one
+    that adds the fewest fill edges (pairs of its neighbours not yet neighbours), then the
+    lowest index. The factors that hold it are multiplied into one over the union of their
+    scopes without it. A last step (variable -1) multiplies the factors left, with scope
+    ``final_scope``.
+
+    Parameters
+    ----------
+    weight : float64[n_vars]
+        Domain size assumed for each variable. Powers of two, so that every product of them
+        is exact whatever the order of multiplication.
+    scope_ptr, scope_vars : int32 arrays
+        CSR scopes of the initial factors.
+    eliminable : uint8[n_vars]
+        1 for the variables to sum out.
+    final_scope : int32 array
+        Scope of the last step's product (sorted).
+
+    Returns
+    -------
+    scope_ptr, scope_vars : int32 arrays
+        CSR scopes of all factors: the initial ones, then one per step.
+    step_var, step_ptr, step_in : int32 arrays
+        Variable summed out at each step (-1 for the last), and the CSR lists of the factor
+        ids multiplied at each step (ascending).
+    total : float
+        Estimated cost of the plan: the sum over steps of the step's cost times the number of
+        factors it multiplies.
+    """
+    n = weight.size
+    n_init = scope_ptr.size - 1
+    n_elim = 0
+    for v in range(n):
+        if eliminable[v]:
+            n_elim += 1
+    n_all = n_init + n_elim + 1
+    # Scopes of all factors; a new one is at most n wide.
+    out_ptr = np.zeros(n_all + 1, dtype=np.int32)
+    out_vars = np.empty(scope_vars.size + (n_elim + 1) * n, dtype=np.int32)
+    out_vars[:scope_vars.size] = scope_vars
+    out_ptr[:n_init + 1] = scope_ptr
+    alive = np.zeros(n_all, dtype=np.uint8)
+    alive[:n_init] = 1
+    adj = np.zeros((n, n), dtype=np.uint8)
+    for f in range(n_init):
+        for i in range(scope_ptr[f], scope_ptr[f + 1]):
+            for j in range(scope_ptr[f], scope_ptr[f + 1]):
+                adj[scope_vars[i], scope_vars[j]] = 1
+    for v in range(n):
+        adj[v, v] = 0
+    left = eliminable.copy()
+    nb = np.empty(n, dtype=np.int32)
+    mark = np.zeros(n, dtype=np.uint8)
+    step_var = np.empty(n_elim + 1, dtype=np.int32)
+    step_ptr = np.zeros(n_elim + 2, dtype=np.int32)
+    step_in = np.empty(n_all, dtype=np.int32)  # each factor is multiplied once
+    n_in = 0
+    total = 0.0
+    n_f = n_init
+    for step in range(n_elim):
+        best = -1
+        best_cost = np.inf
+        best_fill = 0
+        for v in range(n):
+            if not left[v]:
+                continue
+            cost = 1.0
+            k = 0
+            for a in range(n):
+                if adj[v, a]:
+                    cost *= weight[a]
+                    nb[k] = a
+                    k += 1
+            cost *= weight[v]
+            if cost > best_cost:
+                continue
+            fill = 0
+            for i in range(k):
+                for j in range(i + 1, k):
+                    if not adj[nb[i], nb[j]]:
+                        fill += 1
+            if best < 0 or cost < best_cost or (cost == best_cost and fill < best_fill):
+                best, best_cost, best_fill = v, cost, fill
+        v = best
+        left[v] = 0
+        n_ids = 0
+        for f in range(n_f):
+            if not alive[f]:
+                continue
+            for i in range(out_ptr[f], out_ptr[f + 1]):
+                if out_vars[i] == v:
+                    alive[f] = 0
+                    step_in[n_in] = f
+                    n_in += 1
+                    n_ids += 1
+                    for j in range(out_ptr[f], out_ptr[f + 1]):
+                        mark[out_vars[j]] = 1
+                    break
+        mark[v] = 0
+        pos = out_ptr[n_f]
+        for a in range(n):
+            if mark[a]:
+                out_vars[pos] = a
+                pos += 1
+                mark[a] = 0
+        out_ptr[n_f + 1] = pos
+        alive[n_f] = 1
+        n_f += 1
+        step_var[step] = v
+        step_ptr[step + 1] = n_in
+        total += best_cost * n_ids
+        k = 0
+        for a in range(n):
+            if adj[v, a]:
+                nb[k] = a
+                k += 1
+        for i in range(k):
+            adj[nb[i], v] = 0
+            for j in range(k):
+                if i != j:
+                    adj[nb[i], nb[j]] = 1
+        for a in range(n):
+            adj[v, a] = 0
+    for f in range(n_f):
+        if alive[f]:
+            step_in[n_in] = f
+            n_in += 1
+    step_var[n_elim] = -1
+    step_ptr[n_elim + 1] = n_in
+    pos = out_ptr[n_f]
+    for a in final_scope:
+        out_vars[pos] = a
+        pos += 1
+    out_ptr[n_f + 1] = pos
+    return out_ptr, out_vars[:pos].copy(), step_var, step_ptr, step_in[:n_in].copy(), total
