@@ -199,7 +199,7 @@ LR_SUM_FLOOR = -8.0
 TILE = 8
 
 #: Most samples sorted against a tile's rows in one go (:func:`_sort_tile`).
-BATCH = 1024
+BATCH = 4096
 
 #: log10(2): ``x = m 2^e`` with ``0.5 <= m < 1`` has ``log10 x < e log10(2)``.
 _LOG10_2 = 0.30102999566398120
