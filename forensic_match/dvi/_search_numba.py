@@ -286,6 +286,12 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, names, row_sex
     or the row's last kept score, i.e. when the score may enter a list; otherwise its LR-sum
     term is ``10 ** (gathered + evidence) * x`` (the log10 is taken after all when that term
     is within 1e-9 of the floor, so that the floor decides as on the exact score).
+
+    Per tile, :func:`_sort_tile` first sorts each row's pairs with a batch of samples
+    (vectorised): the pairs that can only add an LR-sum term are settled there, the others
+    (about 1 %) go to :func:`_pair` in the old order (samples ascending, rows ascending),
+    which lists them. Batches grow from 8 to ``BATCH`` samples, since a row's list starts
+    empty in each task.
     """
     n_rows = rows.size
     n_col = table.shape[1]
@@ -496,11 +502,21 @@ def _sort_tile(acc, lin, has_ev, ev, cut0, bar, rs, sample_sex, o0, o1, exact, a
     added to ``lane_sum[o]``.
 
     ``acc`` the gathered sums, ``lin`` the dropout products (not yet flushed for samples
-    without general markers), ``ev`` the evidence; ``min(cut0[o], tail)`` is the least score
-    that could enter the sample's or the row's list or reach the threshold (or a lower value:
-    the lists only rise, so an older bar only sends more pairs to :func:`_pair`). The tests
-    are :func:`_pair`'s, in the same floating-point operations: a pair left here is one that
-    :func:`_pair` would leave out of every list, its LR-sum term included or not alike.
+    without general markers), ``ev`` the evidence (read if ``has_ev``); ``rs`` the row's sex;
+    ``c = min(cut0[o], bar)`` is the least score that could enter the sample's or the row's
+    list or reach the threshold, or a lower value: the lists only rise, so an older bar only
+    sends more pairs to :func:`_pair`.
+
+    The tests are :func:`_pair`'s, in the same floating-point operations. With a product
+    (``x != 1``), ``_pair`` does nothing if ``A = ub + 1e-9 + 1e-12|ub| < min(c, -8)``, else
+    if ``B = ub + (1e-9 + 1e-12|ub|) < c`` adds the term when ``B > -8`` (and it is above
+    the floor's band), else lists the pair. Here the pair is settled only if ``A >= min(c,
+    -8)`` and ``B < c``, or ``A < min(c, -8)``, and not when ``A < -8 < B`` (the two
+    roundings apart): then a higher true bar ``C >= c`` gives ``_pair`` the same outcome
+    (``B < c <= C``; ``A < min(c, -8) <= min(C, -8)``; a term only when ``A >= -8``).
+    Without a product the score ``w`` is settled below ``c`` (no list) and its term counts
+    when ``w > -8``. A pair left here is thus one ``_pair`` would leave out of every list,
+    its LR-sum term included or not alike.
     The term is ``10^w`` (score ``w``) or ``10^u x`` (gathered sum plus evidence ``u``,
     dropout product ``x``), by :func:`_exp` instead of libm: a few units in the last place
     apart. One loop of selects, no calls: the compiler runs it on eight samples at once.
