@@ -362,3 +362,83 @@ def test_the_log10_bound_is_an_upper_bound_within_log10_2(x: float) -> None:
     assert bound >= true
     if math.isfinite(x):
         assert bound <= true + math.log10(2.0) + 1e-12
+
+
+def test_the_vectorised_exp_is_libm_s_within_5e_16() -> None:
+    """``_exp`` (the LR-sum terms of the pairs ``_sort_tile`` settles) against ``math.exp``
+    over the range it is used in."""
+    from forensic_match.dvi._search_numba import _exp
+
+    rng = np.random.default_rng(3)
+    for a in np.concatenate([rng.uniform(-700.0, 700.0, 2000), rng.uniform(-40.0, 5.0, 2000),
+                             [-700.0, -18.42, 0.0, 1e-300, 0.3466, 690.0]]):
+        want = math.exp(a)
+        assert abs(_exp(a) - want) <= 5e-16 * want
+
+
+_SCORES = st.one_of(st.floats(-40.0, 12.0), st.sampled_from([-math.inf, -8.0, 0.0, 4.0, 300.0]))
+_PRODUCTS = st.one_of(st.floats(1e-210, 1e12), st.floats(0.9, 1.1),
+                      st.sampled_from([0.0, 1e-201, 1e-200, 0.5, 1.0, 1.0 + 1e-15, math.inf]))
+
+
+@settings(deadline=None, max_examples=150)
+@given(lanes=st.lists(st.tuples(_SCORES, _PRODUCTS,
+                                st.one_of(st.just(0.0), st.floats(-6.0, 6.0),
+                                          st.just(-math.inf)),
+                                st.one_of(_SCORES, st.just(math.inf)), st.integers(0, 2)),
+                      min_size=1, max_size=40),
+       bar=_SCORES, rs=st.integers(0, 2), has_ev=st.booleans())
+def test_a_pair_sort_tile_settles_is_one_pair_leaves_out_of_every_list(
+        lanes: list, bar: float, rs: int, has_ev: bool) -> None:
+    """``_sort_tile`` settles a pair (not ``exact``) only if ``_pair``, given the same bars,
+    would put it in no list and no pair buffer, and adds the same LR-sum term (``_exp``
+    for libm's ``exp``: 1e-14 relative) or none alike. Many lanes, so that the vectorised
+    loop and its remainder both run."""
+    _check_settled(lanes, bar, rs, has_ev)
+
+
+def test_pairs_at_the_lr_sum_floor_are_settled_as_pair_would() -> None:
+    """Scores just around the LR-sum floor (-8), with dropout products whose bound puts the
+    pair above the floor while its score is below it (their term is left out)."""
+    lanes = [(v, x, 0.0, 5.0, 1) for v in np.linspace(-9.0, -7.0, 81)
+             for x in (1.0, 0.9, 1.5, 3.0, 1e-3, 1.0 + 1e-12)]
+    _check_settled(lanes, 5.0, 1, False)
+    _check_settled(lanes, -7.5, 0, True)
+
+
+def _check_settled(lanes: list, bar: float, rs: int, has_ev: bool) -> None:
+    from forensic_match.dvi._search_numba import _pair, _sort_tile
+
+    n = len(lanes)
+    acc = np.array([x[0] for x in lanes])
+    lin = np.array([x[1] for x in lanes])
+    ev = np.array([x[2] if has_ev else 0.0 for x in lanes])
+    cut0 = np.array([x[3] for x in lanes])
+    sex = np.array([x[4] for x in lanes], dtype=np.int64)
+    exact = np.zeros(n, dtype=np.bool_)
+    any_exact = np.zeros(n, dtype=np.bool_)
+    lane_sum = np.zeros(n)
+    _sort_tile(acc, lin, has_ev, ev, cut0, bar, rs, sex, 0, n, exact, any_exact, lane_sum)
+    assert (any_exact == exact).all()
+    for o in range(n):
+        if exact[o]:
+            continue
+        v, x = acc[o], lin[o]
+        if x < 1e-200:  # the kernel's flush
+            v += math.log10(x) if x > 0.0 else -math.inf
+            x = 1.0
+        # the bars: the threshold and the sample's last kept score at cut0, the row's at bar
+        best, best_row, best_ev = np.full((1, 1), cut0[o]), np.zeros((1, 1), np.int64), \
+            np.zeros((1, 1))
+        top, top_idx, top_ev = np.full((1, 1), bar), np.zeros((1, 1), np.int64), \
+            np.zeros((1, 1))
+        total = np.zeros(1)
+        pairs = [np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64), np.zeros((1, 1)),
+                 np.zeros((1, 1))]
+        count = _pair(v, x, ev[o], rs, sex[o], 0, 0, 0, 0, 0, 0, cut0[o], best, best_row,
+                      best_ev, top, top_idx, top_ev, total, *pairs, 0, 1)
+        assert count == 0
+        assert best[0, 0] == cut0[o] or (math.isnan(best[0, 0]) and math.isnan(cut0[o]))
+        assert top[0, 0] == bar
+        assert (total[0] == 0.0) == (lane_sum[o] == 0.0)
+        assert abs(total[0] - lane_sum[o]) <= 1e-14 * total[0]

@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
+from numba import prange, types
+from numba.extending import intrinsic
 
 from forensic_match.accelerate import jit
 
@@ -197,6 +198,9 @@ LR_SUM_FLOOR = -8.0
 #: encodings stream past once per tile instead of once per row.
 TILE = 8
 
+#: Most samples sorted against a tile's rows in one go (:func:`_sort_tile`).
+BATCH = 4096
+
 #: log10(2): ``x = m 2^e`` with ``0.5 <= m < 1`` has ``log10 x < e log10(2)``.
 _LOG10_2 = 0.30102999566398120
 _LOG10_E = 0.43429448190325176
@@ -282,6 +286,12 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, names, row_sex
     or the row's last kept score, i.e. when the score may enter a list; otherwise its LR-sum
     term is ``10 ** (gathered + evidence) * x`` (the log10 is taken after all when that term
     is within 1e-9 of the floor, so that the floor decides as on the exact score).
+
+    Per tile, :func:`_sort_tile` first sorts each row's pairs with a batch of samples
+    (vectorised): the pairs that can only add an LR-sum term are settled there, the others
+    (about 1 %) go to :func:`_pair` in the old order (samples ascending, rows ascending),
+    which lists them. Batches grow from 8 to ``BATCH`` samples, since a row's list starts
+    empty in each task.
     """
     n_rows = rows.size
     n_col = table.shape[1]
@@ -291,14 +301,30 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, names, row_sex
     cap = pair_b.shape[1]
     for c in prange(chunk_ptr.size - 1):
         lo, hi = chunk_ptr[c], chunk_ptr[c + 1]
+        n = hi - lo
         tab = np.empty((n_col, TILE))
         alle = np.empty((n_al, 2, TILE))
         den = np.empty((n_col if has_den else 1, TILE))
         den_alle = np.empty((n_al if has_den else 1, 2, TILE))
-        accs = np.empty((hi - lo, TILE))
-        lins = np.empty((hi - lo, TILE))
+        # The tile's pairs, row-major (acc[r, o]: row r of the tile, sample lo + o), so that
+        # _sort_tile runs over the samples with each row's values fixed.
+        acc = np.empty((TILE, n))
+        lin = np.empty((TILE, n))
+        ev_t = np.zeros((TILE, n))
+        exact = np.zeros((TILE, n), dtype=np.bool_)
+        any_exact = np.zeros(n, dtype=np.bool_)
+        lane_sum = np.zeros(n)  # LR-sum terms of the pairs _sort_tile settles
+        cut0 = np.empty(n)
         tile_sex = np.zeros(TILE, dtype=np.int64)
-        total = np.zeros(hi - lo)
+        tail = np.empty(TILE)  # each row's last kept score (its list's entry bar)
+        total = np.zeros(n)  # LR-sum terms of the pairs _pair settles
+        ssex = sample_sex[lo:hi].copy()  # its own (no reference count shared by tasks)
+        skip = np.zeros(n, dtype=np.bool_)  # fewer than min_markers compared
+        general = False  # any sample of the chunk with general uncertain markers
+        for o in range(n):
+            i = lo + o
+            skip[o] = n_e[i] + n_d[i] + n_g[i] < min_markers
+            general = general or n_g[i] > 0
         top = row_top[c]
         top_idx = row_top_idx[c]
         top_ev = row_top_ev[c]
@@ -306,6 +332,8 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, names, row_sex
         top_idx[:, :] = -1
         top_ev[:, :] = 0.0
         count = 0
+        for o in range(n):
+            cut0[o] = min(threshold, best[lo + o, k_s - 1])
         # The tile holds only the columns and allele sums this chunk's samples read (all of
         # them when most are read): a few samples against many rows copy a few columns.
         cols, als = _chunk_reads(lo, hi, n_col, n_al, n_e, e_pos, n_d, d_a, n_g, g_e, unc_ptr,
@@ -320,6 +348,7 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, names, row_sex
             for r in range(nr):
                 rr = rows[t0 + r]
                 tile_sex[r] = row_sex[rr]
+                tail[r] = top[t0 + r, k_m - 1]
                 if cols.size == n_col:
                     for q in range(n_col):
                         tab[q, r] = table[rr, q]
@@ -335,24 +364,20 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, names, row_sex
                     for q in als:
                         den_alle[q, 0, r] = den_sums[rr, q, 0]
                         den_alle[q, 1, r] = den_sums[rr, q, 1]
-            _gather_tile(tab, alle, den_alle, has_den, lo, hi, n_e, e_pos, n_d, d_a, d_c, accs,
-                         lins)
-            for i in range(lo, hi):
-                s = order[i]
-                acc = accs[i - lo]
-                lin = lins[i - lo]
-                if n_e[i] + n_d[i] + n_g[i] < min_markers:
-                    if threshold == -np.inf:  # excluded pairs are listed too
-                        for r in range(nr):
-                            ev = evidence[t0 + r, s] if has_ev else 0.0
-                            _record(-np.inf, ev, t0 + r, s, c, threshold, pair_b, pair_s,
-                                    pair_v, pair_e, count, cap)
-                            count += 1
-                    continue
+            _gather_tile(tab, alle, den_alle, has_den, lo, hi, n_e, e_pos, n_d, d_a, d_c, acc,
+                         lin)
+            if has_ev:
+                for i in range(lo, hi):
+                    for r in range(nr):
+                        ev_t[r, i - lo] = evidence[t0 + r, order[i]]
+            for i in range(lo, hi if general else lo):
+                o = i - lo
+                if n_g[i] == 0:
+                    continue  # its dropout product is flushed by _pair if need be
                 for r in range(nr):
-                    if lin[r] < 1e-200:
-                        acc[r] += np.log10(lin[r]) if lin[r] > 0.0 else -np.inf
-                        lin[r] = 1.0
+                    if lin[r, o] < 1e-200:
+                        acc[r, o] += np.log10(lin[r, o]) if lin[r, o] > 0.0 else -np.inf
+                        lin[r, o] = 1.0
                 for j in range(n_g[i]):
                     e = g_e[i, j]
                     for r in range(nr):
@@ -368,56 +393,229 @@ def search_block(table, sums, has_den, den_table, den_sums, rows, names, row_sex
                         else:
                             for q in range(unc_ptr[e], unc_ptr[e + 1]):
                                 tot += unc_w[q] * 10.0 ** tab[unc_pos[q], r]
-                        lin[r] *= tot
-                        if lin[r] < 1e-200:
-                            acc[r] += np.log10(lin[r]) if lin[r] > 0.0 else -np.inf
-                            lin[r] = 1.0
-                ss = sample_sex[i]
+                        lin[r, o] *= tot
+                        if lin[r, o] < 1e-200:
+                            acc[r, o] += np.log10(lin[r, o]) if lin[r, o] > 0.0 else -np.inf
+                            lin[r, o] = 1.0
+            # The samples in batches of doubling size: a row's list starts empty in each
+            # chunk, and each batch is sorted against the lists as the last one left them.
+            o0 = 0
+            size = TILE
+            while o0 < n:
+                o1 = min(n, o0 + size)
+                size = min(2 * size, BATCH)
+                any_exact[o0:o1] = False
                 for r in range(nr):
-                    b = t0 + r
-                    rs = tile_sex[r]
-                    ev = evidence[b, s] if has_ev else 0.0
-                    if rs > 0 and ss > 0 and rs != ss:
-                        v = -np.inf
-                    else:
-                        v = acc[r]
-                        x = lin[r]
-                        if x != 1.0 and x > 0.0 and v > -np.inf:
-                            # The score is (v + log10 x) + ev. Its log10 is taken only if
-                            # it may enter a list; the LR sum's term is 10^(v + ev) x.
-                            cut = min(threshold, best[i, k_s - 1], top[b, k_m - 1])
-                            u = v + ev
-                            ub = u + _log10_bound(x)
-                            if ub + 1e-9 + 1e-12 * abs(ub) < min(cut, LR_SUM_FLOOR):
-                                continue  # no output at all
-                            tol = 1e-9 + 1e-12 * abs(ub) if ub > -np.inf else 0.0
-                            if ub + tol < cut:
-                                if ub + tol > LR_SUM_FLOOR:
-                                    term = math.exp(u * _LN10) * x if u < 300.0 else np.inf
-                                    if term > _SUM_HI:
-                                        total[i - lo] += term
-                                    elif term >= _SUM_LO:  # at the floor: decide exactly
-                                        v = (v + np.log10(x)) + ev
-                                        if v > LR_SUM_FLOOR:
-                                            total[i - lo] += math.exp(v * _LN10)
-                                continue  # below every list: no other output
-                            v = (v + np.log10(x)) + ev
-                        else:
-                            if x != 1.0:
-                                v += np.log10(x) if x > 0.0 else -np.inf
-                            if has_ev and v != -np.inf:
-                                v += ev
-                        if v > LR_SUM_FLOOR:
-                            total[i - lo] += math.exp(v * _LN10)
-                        _insert(best, best_row, best_ev, i, v, names[b], ev)
-                        _insert_tied(top, top_idx, top_ev, b, v, s, ev)
-                    if v >= threshold:
-                        _record(v, ev, b, s, c, threshold, pair_b, pair_s, pair_v, pair_e,
-                                count, cap)
-                        count += 1
-        for i in range(lo, hi):
-            lr_sum[i] += total[i - lo]
+                    _sort_tile(acc[r], lin[r], has_ev, ev_t[r], cut0, tail[r], tile_sex[r], ssex,
+                               o0, o1, exact[r], any_exact, lane_sum)
+                for i in range(lo + o0, lo + o1):
+                    o = i - lo
+                    if not (any_exact[o] or skip[o]):
+                        continue
+                    s = order[i]
+                    if skip[o]:
+                        if threshold == -np.inf:  # excluded pairs are listed too
+                            for r in range(nr):
+                                ev = evidence[t0 + r, s] if has_ev else 0.0
+                                _record(-np.inf, ev, t0 + r, s, c, threshold, pair_b, pair_s,
+                                        pair_v, pair_e, count, cap)
+                                count += 1
+                        continue
+                    for r in range(nr):
+                        if not exact[r, o]:
+                            continue
+                        v = acc[r, o]
+                        x = lin[r, o]
+                        if x < 1e-200:  # the flush of the dropout product, as in score_block
+                            v += np.log10(x) if x > 0.0 else -np.inf
+                            x = 1.0
+                        b = t0 + r
+                        count = _pair(v, x, ev_t[r, o], tile_sex[r], sample_sex[i], b, s, o, i,
+                                      c, names[b], threshold, best, best_row, best_ev, top,
+                                      top_idx, top_ev, total, pair_b, pair_s, pair_v, pair_e,
+                                      count, cap)
+                        tail[r] = top[b, k_m - 1]
+                    cut0[o] = min(threshold, best[i, k_s - 1])
+                o0 = o1
+        for o in range(n):
+            if not skip[o]:
+                lr_sum[lo + o] += lane_sum[o] + total[o]
         n_pairs[c] = count
+
+
+@intrinsic
+def _float_bits(typingctx, x):
+    """The bits of a float64 as an int64 (a bitcast, which the vectoriser keeps in
+    registers, where ``math.frexp`` is a library call)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _bits_float(typingctx, i):
+    """The float64 whose bits are the int64 ``i``."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+    return types.float64(types.int64), codegen
+
+
+#: ``exp(a) = 2^k e^q`` with ``k = round(a / ln 2)`` and ``q = a - k ln 2`` (Cody & Waite's
+#: reduction, ``ln 2`` split so that ``k ln2_hi`` is exact), ``|q| <= ln(2) / 2``.
+_INV_LN2 = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+#: ``1 / n!``, the Taylor coefficients of ``e^q`` to degree 12 (the remainder is below
+#: ``0.347^13 / 13! < 1.8e-16`` relative).
+_C = (1.0, 1.0, 1.0 / 2.0, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 120.0, 1.0 / 720.0, 1.0 / 5040.0,
+      1.0 / 40320.0, 1.0 / 362880.0, 1.0 / 3628800.0, 1.0 / 39916800.0, 1.0 / 479001600.0)
+
+
+@jit(inline="always")
+def _exp(a):
+    """``exp(a)`` for ``-700 <= a <= 700`` in plain arithmetic, so that a loop of them
+    vectorises (numba calls libm's ``exp`` one value at a time). Within 5e-16 of libm's
+    (``tests/test_search_kernel.py``); the polynomial is evaluated by Estrin's scheme (short
+    dependency chains)."""
+    k = np.floor(a * _INV_LN2 + 0.5)
+    q = (a - k * _LN2_HI) - k * _LN2_LO
+    q2 = q * q
+    q4 = q2 * q2
+    p01 = _C[0] + q * _C[1]
+    p23 = _C[2] + q * _C[3]
+    p45 = _C[4] + q * _C[5]
+    p67 = _C[6] + q * _C[7]
+    p89 = _C[8] + q * _C[9]
+    pab = _C[10] + q * _C[11]
+    p03 = p01 + q2 * p23
+    p47 = p45 + q2 * p67
+    p8b = p89 + q2 * pab
+    p = (p03 + q4 * p47) + (q4 * q4) * (p8b + q4 * _C[12])
+    return p * _bits_float((np.int64(k) + 1023) << 52)
+
+
+@jit
+def _sort_tile(acc, lin, has_ev, ev, cut0, bar, rs, sample_sex, o0, o1, exact, any_exact,
+               lane_sum):
+    """One row of a tile against a chunk's samples ``o``: which pairs :func:`_pair` must
+    decide (``exact[o]``, ``any_exact[o]`` too), and the LR-sum term of every other pair
+    added to ``lane_sum[o]``.
+
+    ``acc`` the gathered sums, ``lin`` the dropout products (not yet flushed for samples
+    without general markers), ``ev`` the evidence (read if ``has_ev``); ``rs`` the row's sex;
+    ``c = min(cut0[o], bar)`` is the least score that could enter the sample's or the row's
+    list or reach the threshold, or a lower value: the lists only rise, so an older bar only
+    sends more pairs to :func:`_pair`.
+
+    The tests are :func:`_pair`'s, in the same floating-point operations. With a product
+    (``x != 1``), ``_pair`` does nothing if ``A = ub + 1e-9 + 1e-12|ub| < min(c, -8)``, else
+    if ``B = ub + (1e-9 + 1e-12|ub|) < c`` adds the term when ``B > -8`` (and it is above
+    the floor's band), else lists the pair. Here the pair is settled only if ``A >= min(c,
+    -8)`` and ``B < c``, or ``A < min(c, -8)``, and not when ``A < -8 < B`` (the two
+    roundings apart): then a higher true bar ``C >= c`` gives ``_pair`` the same outcome
+    (``B < c <= C``; ``A < min(c, -8) <= min(C, -8)``; a term only when ``A >= -8``).
+    Without a product the score ``w`` is settled below ``c`` (no list) and its term counts
+    when ``w > -8``. A pair left here is thus one ``_pair`` would leave out of every list,
+    its LR-sum term included or not alike.
+    The term is ``10^w`` (score ``w``) or ``10^u x`` (gathered sum plus evidence ``u``,
+    dropout product ``x``), by :func:`_exp` instead of libm: a few units in the last place
+    apart. One loop of selects, no calls: the compiler runs it on eight samples at once.
+    """
+    known = rs > 0
+    base = np.uint64(o0)
+    for k in range(o1 - o0):
+        # an unsigned index: no wraparound test of a negative one, which would keep the
+        # compiler from vectorising
+        o = base + np.uint64(k)
+        v = acc[o]
+        x = lin[o]
+        c = min(cut0[o], bar)
+        ss = sample_sex[o]
+        excl = known & (ss > 0) & (ss != rs)
+        u = v + ev[o] if has_ev else v
+        # _log10_bound(x): frexp's exponent of a normal x from its bits
+        e2 = ((_float_bits(x) >> 52) & 2047) - 1022
+        bound = e2 * _LOG10_2
+        if x >= 0.5:
+            bound = min((x - 1.0) * _LOG10_E, bound)
+        ub = u + bound
+        first = ub + 1e-9 + 1e-12 * abs(ub)
+        high = ub + (1e-9 + 1e-12 * abs(ub))
+        with_x = (x != 1.0) & (v > -math.inf)
+        near = first >= min(c, LR_SUM_FLOOR)
+        # with a product x: none, the term, or _pair; the two tests' rounding apart, x not
+        # flushed, x or the term out of _exp's range: _pair
+        ex_x = (near & (high >= c)) | ((first < LR_SUM_FLOOR) & (high > LR_SUM_FLOOR)) \
+            | (not 1e-200 <= x < math.inf) | (not -300.0 < u < 300.0)
+        want_x = near & (high > LR_SUM_FLOOR)
+        w = u if v > -math.inf else v
+        ex = ex_x if with_x else (w >= c) | (w >= 300.0)
+        want = want_x if with_x else w > LR_SUM_FLOOR
+        if excl:  # a score of -inf: listed only if every pair is
+            ex = c == -math.inf
+            want = False
+        a = min(max((u if with_x else w) * _LN10, -700.0), 700.0)
+        term = _exp(a) * (x if with_x else 1.0)
+        # with x, the term decides: above the floor's band it counts, below it does not,
+        # within it the score decides (in _pair)
+        ex = ex | (with_x & want & (term <= _SUM_HI) & (term >= _SUM_LO))
+        want = want & ((not with_x) | (term > _SUM_HI))
+        exact[o] = ex
+        any_exact[o] = any_exact[o] | ex
+        lane_sum[o] += term if want & (not ex) else 0.0
+
+
+@jit
+def _pair(v, x, ev, rs, ss, b, s, o, i, c, name, threshold, best, best_row, best_ev, top,
+          top_idx, top_ev, total, pair_b, pair_s, pair_v, pair_e, count, cap):
+    """Fold pair (block row ``b``, sample ``s`` at position ``i``, ``o`` in its chunk ``c``)
+    into the outputs from its gathered sum ``v``, dropout product ``x`` (flushed) and
+    evidence ``ev``, its LR-sum term into ``total[o]``; return the new pair count.
+
+    A pair's ``log10 x`` is taken only when an upper bound of its score
+    (:func:`_log10_bound`) reaches the threshold or the sample's or the row's last kept
+    score, i.e. when the score may enter a list; otherwise its LR-sum term is
+    ``10 ** (v + ev) * x`` (the log10 is taken after all when that term is within 1e-9 of
+    the floor, so that the floor decides as on the exact score).
+    """
+    k_s = best.shape[1]
+    k_m = top.shape[1]
+    if rs > 0 and ss > 0 and rs != ss:
+        v = -np.inf
+    else:
+        if x != 1.0 and x > 0.0 and v > -np.inf:
+            # The score is (v + log10 x) + ev. Its log10 is taken only if it may enter a
+            # list; the LR sum's term is 10^(v + ev) x.
+            cut = min(threshold, best[i, k_s - 1], top[b, k_m - 1])
+            u = v + ev
+            ub = u + _log10_bound(x)
+            if ub + 1e-9 + 1e-12 * abs(ub) < min(cut, LR_SUM_FLOOR):
+                return count  # no output at all
+            tol = 1e-9 + 1e-12 * abs(ub) if ub > -np.inf else 0.0
+            if ub + tol < cut:
+                if ub + tol > LR_SUM_FLOOR:
+                    term = math.exp(u * _LN10) * x if u < 300.0 else np.inf
+                    if term > _SUM_HI:
+                        total[o] += term
+                    elif term >= _SUM_LO:  # at the floor: decide exactly
+                        v = (v + np.log10(x)) + ev
+                        if v > LR_SUM_FLOOR:
+                            total[o] += math.exp(v * _LN10)
+                return count  # below every list: no other output
+            v = (v + np.log10(x)) + ev
+        else:
+            if x != 1.0:
+                v += np.log10(x) if x > 0.0 else -np.inf
+            if v != -np.inf:
+                v += ev
+        if v > LR_SUM_FLOOR:
+            total[o] += math.exp(v * _LN10)
+        _insert(best, best_row, best_ev, i, v, name, ev)
+        _insert_tied(top, top_idx, top_ev, b, v, s, ev)
+    if v >= threshold:
+        _record(v, ev, b, s, c, threshold, pair_b, pair_s, pair_v, pair_e, count, cap)
+        count += 1
+    return count
 
 
 @jit
@@ -444,29 +642,64 @@ def _chunk_reads(lo, hi, n_col, n_al, n_e, e_pos, n_d, d_a, n_g, g_e, unc_ptr, u
 
 @jit
 def _gather_tile(tab, alle, den_alle, has_den, lo, hi, n_e, e_pos, n_d, d_a, d_c, acc, lin):
-    """For samples ``lo:hi`` and the rows of a tile (columns of ``tab``): ``acc`` the sum of
-    the gathered log10 LRs, ``lin`` the product of the single-allele dropout LRs (a tight
-    loop of its own, apart from the rarer paths)."""
+    """For samples ``lo:hi`` and the rows of a tile (columns of ``tab``): ``acc[r, i - lo]``
+    the sum of the gathered log10 LRs, ``lin[r, i - lo]`` the product of the single-allele
+    dropout LRs (a tight loop of its own, apart from the rarer paths).
+
+    A sample's eight sums and products are eight local variables: the compiler keeps them
+    in registers (an array would be stored and loaded again at each marker, since it cannot
+    tell that it is not ``tab``), so each marker costs its loads and adds alone."""
     for i in range(lo, hi):
         o = i - lo
-        for r in range(TILE):  # a fixed trip count: unrolled
-            acc[o, r] = 0.0
-            lin[o, r] = 1.0
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
         for j in range(n_e[i]):
             p = e_pos[i, j]
-            for r in range(TILE):
-                acc[o, r] += tab[p, r]
+            a0 += tab[p, 0]
+            a1 += tab[p, 1]
+            a2 += tab[p, 2]
+            a3 += tab[p, 3]
+            a4 += tab[p, 4]
+            a5 += tab[p, 5]
+            a6 += tab[p, 6]
+            a7 += tab[p, 7]
+        acc[0, o] = a0
+        acc[1, o] = a1
+        acc[2, o] = a2
+        acc[3, o] = a3
+        acc[4, o] = a4
+        acc[5, o] = a5
+        acc[6, o] = a6
+        acc[7, o] = a7
+        b0 = b1 = b2 = b3 = b4 = b5 = b6 = b7 = 1.0
         for j in range(n_d[i]):
             a = d_a[i, j]
             c1 = d_c[i, j, 0]
             c2 = d_c[i, j, 1]
+            b0 *= c1 * alle[a, 0, 0] + c2 * alle[a, 1, 0]
+            b1 *= c1 * alle[a, 0, 1] + c2 * alle[a, 1, 1]
+            b2 *= c1 * alle[a, 0, 2] + c2 * alle[a, 1, 2]
+            b3 *= c1 * alle[a, 0, 3] + c2 * alle[a, 1, 3]
+            b4 *= c1 * alle[a, 0, 4] + c2 * alle[a, 1, 4]
+            b5 *= c1 * alle[a, 0, 5] + c2 * alle[a, 1, 5]
+            b6 *= c1 * alle[a, 0, 6] + c2 * alle[a, 1, 6]
+            b7 *= c1 * alle[a, 0, 7] + c2 * alle[a, 1, 7]
             if has_den:
-                for r in range(TILE):
-                    lin[o, r] *= c1 * alle[a, 0, r] + c2 * alle[a, 1, r]
-                    lin[o, r] /= c1 * den_alle[a, 0, r] + c2 * den_alle[a, 1, r]
-            else:
-                for r in range(TILE):
-                    lin[o, r] *= c1 * alle[a, 0, r] + c2 * alle[a, 1, r]
+                b0 /= c1 * den_alle[a, 0, 0] + c2 * den_alle[a, 1, 0]
+                b1 /= c1 * den_alle[a, 0, 1] + c2 * den_alle[a, 1, 1]
+                b2 /= c1 * den_alle[a, 0, 2] + c2 * den_alle[a, 1, 2]
+                b3 /= c1 * den_alle[a, 0, 3] + c2 * den_alle[a, 1, 3]
+                b4 /= c1 * den_alle[a, 0, 4] + c2 * den_alle[a, 1, 4]
+                b5 /= c1 * den_alle[a, 0, 5] + c2 * den_alle[a, 1, 5]
+                b6 /= c1 * den_alle[a, 0, 6] + c2 * den_alle[a, 1, 6]
+                b7 /= c1 * den_alle[a, 0, 7] + c2 * den_alle[a, 1, 7]
+        lin[0, o] = b0
+        lin[1, o] = b1
+        lin[2, o] = b2
+        lin[3, o] = b3
+        lin[4, o] = b4
+        lin[5, o] = b5
+        lin[6, o] = b6
+        lin[7, o] = b7
 
 
 @jit
