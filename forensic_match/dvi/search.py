@@ -394,6 +394,11 @@ def _search_encoded(compiled: CompiledTables, enc: EncodedSamples, *, top: int,
     return SearchResult(by_s, by_m, pr, sums, parameters)
 
 
+#: Fewest samples a parallel task of the search kernel takes (fewer samples run as fewer
+#: tasks): 100 samples against 22,295 rows took 0.32 CPU-s as one task against 0.49 as
+#: four, in the same wall time (``docs/benchmarks.md``, 2026-12-06).
+MIN_TASK_SAMPLES = 64
+
 #: Room for listed pairs per parallel task and block (at least; or 1/256 of the task's pairs)
 #: before a block is run again with more.
 PAIR_BUFFER = 4096
@@ -418,7 +423,9 @@ def _fold_search(compiled: CompiledTables, enc: EncodedSamples, dense: tuple[np.
     # Samples of one kind (as many gathers, dropout and general markers) side by side keep the
     # kernel's loop lengths predictable; the tasks take every n-th sample so that each gets
     # a like share of the costly kinds.
-    n_chunks = max(1, min(2 * numba.get_num_threads(), n_s))
+    # At least MIN_TASK_SAMPLES samples a task: a few samples against many rows would
+    # otherwise read every row once per task, and the reads, not the pairs, cost there.
+    n_chunks = max(1, min(2 * numba.get_num_threads(), n_s // MIN_TASK_SAMPLES))
     by_kind = np.lexsort((n_e, n_d, n_g)).astype(np.int64)
     order = np.concatenate([by_kind[c::n_chunks] for c in range(n_chunks)])
     chunk_ptr = np.concatenate([[0], np.cumsum([by_kind[c::n_chunks].size
