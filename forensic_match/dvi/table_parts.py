@@ -128,6 +128,17 @@ class PartedTables:
         out.keys = list(self.keys)
         return out
 
+    def picked(self) -> Any:
+        """The whole table as a :class:`~forensic_match.dvi.picked_tables.PickedTables`
+        with its row keys: the search reads the rows where they are (nothing copied)."""
+        from forensic_match.dvi.picked_tables import PickedTables
+
+        out = PickedTables(self.markers, list(self.rows),
+                           [(self, r) for r in range(len(self.rows))], list(self.sex),
+                           self.theta)
+        out.keys = list(self.keys)
+        return out
+
 
 def load_tables(path: str | Path) -> CompiledTables | PartedTables:
     """Tables at ``path``: a :class:`PartedTables` when the file is an index of

@@ -478,7 +478,7 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
         if isinstance(first, PartedTables):
             # Kept as pieces (dvi/table_parts.py): the ranking's search reads the rows where
             # they are, block by block (a copy of the whole table cost ~0.5 GB at Peru scale).
-            first = _picked(first)
+            first = first.picked()
     # The candidates' lineage scores and linked SNP results are looked up in identify's (on
     # the same data and options): a score depends on the row's family and person and on the
     # sample, not on the DNA tables (conditioning leaves it alone), and identify scored every
@@ -556,18 +556,6 @@ def _with_candidate_lineage(by_sample: Any, scores: Any, rows: list[tuple[str, s
         lines.append([(x.line, float(x.log10_lr), x.reference, int(x.meioses))
                       for x in (res.y, res.mtdna) if x is not None])
     return by_sample.with_columns(pl.Series("lineage", lines, dtype=pl.Object))
-
-def _picked(parted: Any) -> Any:
-    """Every row of a table kept as pieces, as :class:`~forensic_match.dvi.picked_tables.
-    PickedTables` (nothing copied) with the table's row keys."""
-    from forensic_match.dvi.picked_tables import PickedTables
-
-    out = PickedTables(parted.markers, list(parted.rows),
-                       [(parted, r) for r in range(len(parted.rows))], list(parted.sex),
-                       parted.theta)
-    out.keys = list(parted.keys)
-    return out
-
 
 def _previous_tables(path: Path) -> Any:
     """The tables an earlier run left in ``path``, or ``None`` (absent; or unreadable: a
