@@ -538,9 +538,9 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                              f"lineage weighs {lineage_kin:g} missing persons "
                              "(docs/decisions.md)")
             if ds.snp is not None:
-                snp, snp_options = _dataset_snp(ds, snp_references, snp_pm, snp_model, notes)
-                notes[-1] += ("; pairwise, joint and dviSolve tables are on the other "
-                              "markers only (docs/linked.md)")
+                snp, snp_options, note = _dataset_snp(ds, snp_references, snp_pm, snp_model)
+                notes.append(f"{note}; pairwise, joint and dviSolve tables are on the other "
+                             f"markers only (docs/linked.md)")
             else:
                 snp, snp_options = _solve_snp(snp_references, snp_pm, snp_model, notes)
             result = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta,
@@ -611,12 +611,12 @@ def _solve_snp(references: str | None, pm: str | None, model: dict[str, Any],
 
 
 def _dataset_snp(ds: Any, references: str | None, pm: str | None, model: dict[str, Any],
-                 notes: list[str]) -> tuple[Any, dict[str, Any]]:
+                 ) -> tuple[Any, dict[str, Any], str]:
     """``solve``'s and ``run``'s SNP data from a dataset's linked markers (``"linkage":
     "map"``) and the ``SnpScores`` options: the ``--snp-*`` model options, the dataset's
     ``genotype_error`` for the errors (refusing an ``--snp-*-error`` option that contradicts
     it), and no ``--snp-references``/``--snp-pm`` or panel options (the dataset has its
-    own). Appends one note saying what was taken."""
+    own); and a note saying what was taken."""
     if references is not None or pm is not None:
         raise ForensicMatchError("--snp-references/--snp-pm: the dataset carries its own "
                                  "linked markers (\"linkage\": \"map\"); give one or the other")
@@ -632,14 +632,14 @@ def _dataset_snp(ds: Any, references: str | None, pm: str | None, model: dict[st
                                      f"dataset's genotype_error gives {value:g}")
         options[key] = value
     snp = ds.snp
-    notes.append(f"snp: the dataset's {len(snp.panel)} linked markers (\"linkage\": \"map\") "
-                 f"taken as SNP data: {sum(len(v) for v in snp.references.values())} SNP-typed "
-                 f"references in {len(snp.references)} families against {len(snp.pm)} PM "
-                 f"samples, pm_error {options['pm_error']:g}, reference_error "
-                 f"{options['reference_error']:g}"
-                 f"{'' if ds.snp_options else ' (the engine defaults: no genotype_error)'}, "
-                 f"fst {options['fst']:g}")
-    return snp, options
+    note = (f"snp: the dataset's {len(snp.panel)} linked markers (\"linkage\": \"map\") "
+            f"taken as SNP data: {sum(len(v) for v in snp.references.values())} SNP-typed "
+            f"references in {len(snp.references)} families against {len(snp.pm)} PM "
+            f"samples, pm_error {options['pm_error']:g}, reference_error "
+            f"{options['reference_error']:g}"
+            f"{'' if ds.snp_options else ' (the engine defaults: no genotype_error)'}, "
+            f"fst {options['fst']:g}")
+    return snp, options, note
 
 
 def _refuse_snp_model(model: dict[str, Any], need: str) -> None:
@@ -1892,10 +1892,9 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
             provenance.setdefault("inputs", {})["lineage"] = {
                 "path": lineage_path, "sha256": _sha256_file(lineage_path)}
         snp: dict[str, Any] = {}
-        if dataset is not None and ds.snp is not None:  # the dataset's linked markers
-            notes: list[str] = []
-            data, snp_options = _dataset_snp(ds, snp_references, snp_pm, snp_model, notes)
-            say.step(f"note: {notes[0]}")
+        if ds.snp is not None:  # the dataset's linked markers
+            data, snp_options, note = _dataset_snp(ds, snp_references, snp_pm, snp_model)
+            say.step(f"note: {note}")
             snp = {"snp": data, "snp_options": snp_options}
             provenance.setdefault("inputs", {})["snp"] = {
                 "dataset": {"path": dataset, "sha256": _sha256_file(dataset)}}
