@@ -100,6 +100,17 @@ def kept_individuals(ped: Pedigree, typed: np.ndarray, target: int) -> np.ndarra
     return np.flatnonzero(keep[:n]).astype(np.int32)
 
 
+def local_parents(ped: Pedigree, people: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each pedigree individual's place among ``people`` (-1: not kept), and the kept
+    individuals' fathers and mothers as such places (-1: a founder)."""
+    local = np.full(len(ped), -1, dtype=np.int32)
+    local[people] = np.arange(len(people), dtype=np.int32)
+    pf, pm = ped.father[people], ped.mother[people]
+    return (local, np.where(pf >= 0, local[pf], -1).astype(np.int32),
+            np.where(pm >= 0, local[pm], -1).astype(np.int32))
+
+
 def _pinned(father: np.ndarray, mother: np.ndarray, typed: np.ndarray, small: np.ndarray,
             target: int) -> np.ndarray:
     """Per kept individual, the child whose transmission from it is pinned (-1: none).
@@ -220,11 +231,7 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
     if urn and exact_domains is None:
         raise ValueError("build_plan(urn=True) needs exact_domains")
     people = kept_individuals(ped, typed, target)
-    local = np.full(len(ped), -1, dtype=np.int32)
-    local[people] = np.arange(len(people), dtype=np.int32)
-    pf, pm = ped.father[people], ped.mother[people]
-    father = np.where(pf >= 0, local[pf], -1).astype(np.int32)
-    mother = np.where(pm >= 0, local[pm], -1).astype(np.int32)
+    local, father, mother = local_parents(ped, people)
     ltyped = typed[people].astype(np.int8)
     ltarget = int(local[target]) if target >= 0 else -1
     small = (exact_domains[people] if exact_domains is not None else ltyped).astype(bool)

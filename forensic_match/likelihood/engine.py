@@ -17,7 +17,7 @@ import numpy as np
 
 from forensic_match.errors import GenotypeError, InputError, ThetaLimitError, where
 from forensic_match.frequencies import DEFAULT_MIN_FREQUENCY
-from forensic_match.likelihood._plan import Plan, build_plan, kept_individuals
+from forensic_match.likelihood._plan import Plan, build_plan, kept_individuals, local_parents
 from forensic_match.markers import Marker
 from forensic_match.mutation import is_lumpable
 from forensic_match.pedigree import Pedigree
@@ -281,10 +281,7 @@ def _plan_for(pedigree: Pedigree, typed: np.ndarray, exact: np.ndarray, target: 
         found = shapes.get(sets)
         if found is None:
             people = kept_individuals(pedigree, typed, target)
-            local = np.full(len(pedigree), -1, dtype=np.int32)
-            local[people] = np.arange(people.size, dtype=np.int32)
-            father = np.where(pedigree.father[people] >= 0, local[pedigree.father[people]], -1)
-            mother = np.where(pedigree.mother[people] >= 0, local[pedigree.mother[people]], -1)
+            local, father, mother = local_parents(pedigree, people)
             found = shapes[sets] = (people, (
                 father.tobytes(), mother.tobytes(), typed[people].tobytes(),
                 exact[people].tobytes(), int(local[target]) if target >= 0 else -1))
