@@ -44,6 +44,16 @@ TIE = 10
 #: most two values, an untyped one has all the marker's (lumped) alleles.
 _TYPED_DOMAIN, _UNTYPED_DOMAIN, _SELECTOR_DOMAIN = 2.0, 8.0, 2.0
 
+#: The greedy elimination order is checked against the cheapest order
+#: (``_plan_numba.best_order``, a search over the ``2^k`` subsets of the ``k`` variables to
+#: sum out) when ``k`` is at most ``SEARCH_LIMIT`` and the greedy order's estimated cost
+#: exceeds ``SEARCH_RATIO * 2^k``. The search takes about ``k 2^k`` steps of a few
+#: nanoseconds: at that cost it is at most about a third of one kernel call with the plan
+#: over a panel of 20-odd markers, and the plan is cached by shape (docs/benchmarks.md,
+#: "Elimination orders searched").
+SEARCH_LIMIT = 18
+SEARCH_RATIO = 2.0
+
 
 @dataclass(frozen=True, eq=False)
 class Plan:
@@ -196,7 +206,8 @@ def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray,
 
 def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
                exact_domains: np.ndarray | None = None, urn: bool = False,
-               ties: tuple[tuple[int, ...], ...] = (), split: bool | None = None) -> Plan:
+               ties: tuple[tuple[int, ...], ...] = (), split: bool | None = None,
+               search: bool = True) -> Plan:
     """Plan the likelihood of ``ped`` with ``typed`` individuals (bool per individual).
 
     Parameters
@@ -227,6 +238,11 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         Whether to split transmissions (``_split``) where possible; by default the plan is
         built both ways and the cheaper kept (the plans of one pedigree with different
         ``ties`` take the choice of the plan without them, to build once).
+    search : bool
+        Whether to replace the greedy elimination order by the one of least estimated cost
+        when it is cheaper (``_plan_numba.best_order``; only for at most ``SEARCH_LIMIT``
+        variables to sum out, and only when the greedy order's cost is worth a search).
+        ``False`` keeps the greedy order, as the reference builder of the tests does.
     """
     if urn and exact_domains is None:
         raise ValueError("build_plan(urn=True) needs exact_domains")
@@ -251,12 +267,13 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         if not split:
             splits = np.full_like(splits, -1)
         return _assemble(people, father, mother, ltyped, ltarget, small, pin, presum, splits,
-                         flat, tied, urn)[0]
+                         flat, tied, urn, search)[0]
     plan, cost = _assemble(people, father, mother, ltyped, ltarget, small, pin, presum, splits,
-                           flat, tied, urn)
+                           flat, tied, urn, search)
     if (splits >= 0).any():
         whole, whole_cost = _assemble(people, father, mother, ltyped, ltarget, small, pin,
-                                      presum, np.full_like(splits, -1), flat, tied, urn)
+                                      presum, np.full_like(splits, -1), flat, tied, urn,
+                                      search)
         if whole_cost <= cost:
             return whole
     return plan
@@ -265,14 +282,15 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
 def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped: np.ndarray,
               ltarget: int, small: np.ndarray, pin: np.ndarray, presum: np.ndarray,
               split: np.ndarray, flat: np.ndarray, tied: np.ndarray, urn: bool,
-              ) -> tuple[Plan, float]:
+              search: bool = True) -> tuple[Plan, float]:
     """The factors and the elimination order (``_plan_numba.assemble``), with the plan's
     estimated cost."""
     from forensic_match.likelihood._plan_numba import assemble
 
     (kinds, persons, scope_ptr, scope_vars, step_var, step_ptr, step_in, n_vars, free,
      total) = assemble(father, mother, ltyped, ltarget, small, pin, presum, split, flat, tied,
-                       urn, _TYPED_DOMAIN, _UNTYPED_DOMAIN, _SELECTOR_DOMAIN)
+                       urn, _TYPED_DOMAIN, _UNTYPED_DOMAIN, _SELECTOR_DOMAIN,
+                       SEARCH_LIMIT if search else 0, SEARCH_RATIO)
     return Plan(
         people=people, father=father, mother=mother, typed=ltyped, target=ltarget,
         fkind=kinds, fperson=persons, scope_ptr=scope_ptr, scope_vars=scope_vars,
