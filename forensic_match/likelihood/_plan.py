@@ -47,12 +47,12 @@ _TYPED_DOMAIN, _UNTYPED_DOMAIN, _SELECTOR_DOMAIN = 2.0, 8.0, 2.0
 #: The greedy elimination order is checked against the cheapest order
 #: (``_plan_numba.best_order``, a search over the ``2^k`` subsets of the ``k`` variables to
 #: sum out) when ``k`` is at most ``SEARCH_LIMIT`` and the greedy order's estimated cost
-#: exceeds ``SEARCH_RATIO * 2^k``. The search takes about ``k 2^k`` steps of a few
-#: nanoseconds: at that cost it is at most about a third of one kernel call with the plan
-#: over a panel of 20-odd markers, and the plan is cached by shape (docs/benchmarks.md,
-#: "Elimination orders searched").
+#: exceeds ``SEARCH_RATIO * k 2^k``. The search takes about ``k 2^k`` steps of 3 ns, one
+#: kernel call with the plan about 33 ns per unit of estimated cost over 23 markers: so the
+#: search costs at most about a third of one call (docs/benchmarks.md, "Elimination orders
+#: searched"). Plans are cached by shape, so the search is paid once per shape.
 SEARCH_LIMIT = 18
-SEARCH_RATIO = 2.0
+SEARCH_RATIO = 0.25
 
 
 @dataclass(frozen=True, eq=False)

@@ -46,7 +46,7 @@ def assemble(father, mother, typed, target, small, pin, presum, split, flat, tie
     search_limit, search_ratio : int, float
         The greedy order is checked against the order of least estimated cost
         (:func:`best_order`) when there are at most ``search_limit`` variables to sum out
-        (0: never) and the greedy order's estimated cost exceeds ``search_ratio * 2^k``.
+        (0: never) and the greedy order's estimated cost exceeds ``search_ratio * k 2^k``.
 
     Returns
     -------
@@ -181,7 +181,8 @@ def assemble(father, mother, typed, target, small, pin, presum, split, flat, tie
     n_elim = 0
     for v in range(n_vars):
         n_elim += eliminable[v]
-    if n_elim <= search_limit and n_vars <= 64 and total > search_ratio * 2.0 ** n_elim:
+    if (n_elim <= search_limit and n_vars <= 64
+            and total > search_ratio * n_elim * 2.0 ** n_elim):
         order = best_order(weight, sptr[:nf + 1], svars[:pos], eliminable, size)
         if order.size:
             found = eliminate(weight, sptr[:nf + 1], svars[:pos], eliminable, final_scope,
