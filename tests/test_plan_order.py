@@ -49,7 +49,8 @@ def factor_graphs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 def _size(weight, ptr, svars, eliminable, order) -> float:
     """The sum of the steps' sizes of eliminating in ``order`` (``eliminate``'s own count)."""
     kept = np.flatnonzero(eliminable == 0).astype(np.int32)
-    return eliminate(weight, ptr, svars, eliminable, kept, np.asarray(order, dtype=np.int32))[6]
+    return eliminate(weight, ptr, svars, eliminable, kept, np.asarray(order, dtype=np.int32),
+                     0)[6]
 
 
 @_settings

@@ -239,10 +239,12 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         built both ways and the cheaper kept (the plans of one pedigree with different
         ``ties`` take the choice of the plan without them, to build once).
     search : bool
-        Whether to replace the greedy elimination order by the one of least estimated cost
-        when it is cheaper (``_plan_numba.best_order``; only for at most ``SEARCH_LIMIT``
-        variables to sum out, and only when the greedy order's cost is worth a search).
-        ``False`` keeps the greedy order, as the reference builder of the tests does.
+        Whether to take the cheapest (at the assumed domain sizes) of three greedy orders
+        (min-weight, weighted min-fill, min-weight with the untyped variables' size doubled)
+        and, where the greedy order's cost is worth a search (``SEARCH_LIMIT``,
+        ``SEARCH_RATIO``), the order of least estimated cost (``_plan_numba.best_order``) if
+        cheaper still. ``False`` keeps the min-weight greedy order, as the reference builder
+        of the tests does.
     """
     if urn and exact_domains is None:
         raise ValueError("build_plan(urn=True) needs exact_domains")

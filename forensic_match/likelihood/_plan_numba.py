@@ -44,9 +44,11 @@ def assemble(father, mother, typed, target, small, pin, presum, split, flat, tie
     typed_domain, untyped_domain, selector_domain : float
         Domain sizes assumed for the order (powers of two).
     search_limit, search_ratio : int, float
-        The greedy order is checked against the order of least estimated cost
-        (:func:`best_order`) when there are at most ``search_limit`` variables to sum out
-        (0: never) and the greedy order's estimated cost exceeds ``search_ratio * k 2^k``.
+        0: the min-weight greedy order alone. Else the cheapest (at the assumed sizes) of
+        three greedy orders (:func:`eliminate`'s two rules, and min-weight with the untyped
+        variables' size doubled), and, when there are at most ``search_limit`` variables to
+        sum out and that order's estimated cost exceeds ``search_ratio * k 2^k``, the order
+        of least estimated cost (:func:`best_order`) if cheaper still.
 
     Returns
     -------
@@ -175,33 +177,48 @@ def assemble(father, mother, typed, target, small, pin, presum, split, flat, tie
     if target >= 0:
         final_scope[0] = 2 * target
         final_scope[1] = 2 * target + 1
+    scopes = (sptr[:nf + 1], svars[:pos])
     no_order = np.empty(0, dtype=np.int32)
-    scope_ptr, scope_vars, step_var, step_ptr, step_in, total, size = eliminate(
-        weight, sptr[:nf + 1], svars[:pos], eliminable, final_scope, no_order)
-    n_elim = 0
-    for v in range(n_vars):
-        n_elim += eliminable[v]
-    if (n_elim <= search_limit and n_vars <= 64
-            and total > search_ratio * n_elim * 2.0 ** n_elim):
-        order = best_order(weight, sptr[:nf + 1], svars[:pos], eliminable, size)
-        if order.size:
-            found = eliminate(weight, sptr[:nf + 1], svars[:pos], eliminable, final_scope,
-                              order)
-            if found[5] < total:
-                scope_ptr, scope_vars, step_var, step_ptr, step_in, total = found[:6]
+    best = eliminate(weight, *scopes, eliminable, final_scope, no_order, 0)
+    n_elim = best[2].size - 1
+    if search_limit > 0:
+        # Two more greedy orders, each kept if cheaper at the assumed sizes: weighted
+        # min-fill, and min-weight with untyped variables taken twice as large.
+        other = eliminate(weight, *scopes, eliminable, final_scope, no_order, 1)
+        if other[5] < best[5]:
+            best = other
+        larger = weight.copy()
+        for v in range(n_vars):
+            if larger[v] == untyped_domain:
+                larger[v] = 2.0 * untyped_domain
+        order = eliminate(larger, *scopes, eliminable, final_scope, no_order, 0)[2][:n_elim]
+        other = eliminate(weight, *scopes, eliminable, final_scope, order, 0)
+        if other[5] < best[5]:
+            best = other
+        if (n_elim <= search_limit and n_vars <= 64
+                and best[5] > search_ratio * n_elim * 2.0 ** n_elim):
+            order = best_order(weight, *scopes, eliminable, best[6])
+            if order.size:
+                other = eliminate(weight, *scopes, eliminable, final_scope, order, 0)
+                if other[5] < best[5]:
+                    best = other
+    scope_ptr, scope_vars, step_var, step_ptr, step_in, total = best[:6]
     return (kinds[:nf].copy(), persons[:nf].copy(), scope_ptr, scope_vars, step_var,
             step_ptr, step_in, n_vars, free[:n_free].copy(), total)
 
 
 @jit
-def eliminate(weight, scope_ptr, scope_vars, eliminable, final_scope, order):
-    """Sum out the ``eliminable`` variables in greedy min-weight order, or in ``order``.
+def eliminate(weight, scope_ptr, scope_vars, eliminable, final_scope, order, rule):
+    """Sum out the ``eliminable`` variables in a greedy order, or in ``order``.
 
-    At each step the variable summed out is, of those left, the one whose cost (its domain
-    size times those of its neighbours in the interaction graph) is least, then the one
-    that adds the fewest fill edges (pairs of its neighbours not yet neighbours), then the
-    lowest index. The factors that hold it are multiplied into one over the union of their
-    scopes without it. A last step (variable -1) multiplies the factors left, with scope
+    At each step the variable summed out is, of those left, with ``rule`` 0 (min-weight) the
+    one whose cost (its domain size times those of its neighbours in the interaction graph)
+    is least, then the one that adds the fewest fill edges (pairs of its neighbours not yet
+    neighbours), then the lowest index; with ``rule`` 1 (weighted min-fill; Kjaerulff 1990,
+    *Triangulation of graphs*, Aalborg University report R-90-09) the one whose fill edges'
+    products of domain sizes add up to least, then of least cost, then the lowest index.
+    The factors that hold it are multiplied into one over the union of their scopes
+    without it. A last step (variable -1) multiplies the factors left, with scope
     ``final_scope``.
 
     Parameters
@@ -218,6 +235,8 @@ def eliminate(weight, scope_ptr, scope_vars, eliminable, final_scope, order):
     order : int32 array
         The eliminable variables in the order to sum them out, or empty for the greedy
         order.
+    rule : int
+        The greedy rule (0 or 1, above).
 
     Returns
     -------
@@ -266,7 +285,7 @@ def eliminate(weight, scope_ptr, scope_vars, eliminable, final_scope, order):
     for step in range(n_elim):
         best = -1
         best_cost = np.inf
-        best_fill = 0
+        best_fill = 0.0
         for v in range(n):
             if not left[v]:
                 continue
@@ -287,14 +306,18 @@ def eliminate(weight, scope_ptr, scope_vars, eliminable, final_scope, order):
                     nb[k] = a
                     k += 1
             cost *= weight[v]
-            if cost > best_cost:
+            if rule == 0 and cost > best_cost:
                 continue
-            fill = 0
+            fill = 0.0
             for i in range(k):
                 for j in range(i + 1, k):
                     if not adj[nb[i], nb[j]]:
-                        fill += 1
-            if best < 0 or cost < best_cost or (cost == best_cost and fill < best_fill):
+                        fill += 1.0 if rule == 0 else weight[nb[i]] * weight[nb[j]]
+            if rule == 0:
+                better = cost < best_cost or (cost == best_cost and fill < best_fill)
+            else:
+                better = fill < best_fill or (fill == best_fill and cost < best_cost)
+            if best < 0 or better:
                 best, best_cost, best_fill = v, cost, fill
         v = best
         left[v] = 0
