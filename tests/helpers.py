@@ -121,3 +121,21 @@ def damaged_npz(path: Path, member: str) -> list[bytes]:
     at = info.header_offset + 30 + len(info.filename) + info.file_size - 1
     return [whole[:at] + bytes([whole[at] ^ 0x01]) + whole[at + 1:], whole[: len(whole) // 2]]
 
+
+
+def theta_programme(model: str, n_markers: int):
+    """A small simulated programme for theta compile tests: 12 families with the simulator's
+    shapes (aunt and cousin, nephew among them), 4 bodies, the first ``n_markers`` markers of
+    ``fbi2015_sw_hispanic`` with ``model`` (female 0.0005, male 0.002 per meiosis). Returns
+    the dataset and its prepared panel."""
+    from forensic_match.dvi.identify import prepare_panel
+    from forensic_match.dvi.simulate import simulate_programme
+    from forensic_match.frequencies import load_frequencies
+    from forensic_match.mutation import Mutation, MutationModel
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    mutation = Mutation(female=MutationModel(model, rate=0.0005),
+                        male=MutationModel(model, rate=0.002))
+    markers = db.markers_for(db.markers[:n_markers], mutation=mutation)
+    ds = simulate_programme(12, 4, markers=markers, seed=3).dataset
+    return ds, prepare_panel(ds.markers, ds.am, ds.pm)

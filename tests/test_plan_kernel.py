@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import theta_programme
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import random_records, shuffled
@@ -327,18 +328,9 @@ def test_theta_compile_builds_the_reference_plans(model: str,
     reference plan, or, where the order search found a cheaper order, the reference plan's
     factors in that order (see ``test_plan_order.py``)."""
     from forensic_match.dvi.compile import compile_families
-    from forensic_match.dvi.identify import prepare_panel
-    from forensic_match.dvi.simulate import simulate_programme
-    from forensic_match.frequencies import load_frequencies
     from forensic_match.likelihood import engine
-    from forensic_match.mutation import Mutation, MutationModel
 
-    db = load_frequencies("fbi2015_sw_hispanic")
-    mutation = Mutation(female=MutationModel(model, rate=0.0005),
-                        male=MutationModel(model, rate=0.002))
-    markers = db.markers_for(db.markers[:4], mutation=mutation)
-    ds = simulate_programme(12, 4, markers=markers, seed=3).dataset
-    panel = prepare_panel(ds.markers, ds.am, ds.pm)
+    ds, panel = theta_programme(model, 4)
     built: list[int] = []
 
     def checked(ped, typed, target=-1, **kwargs):

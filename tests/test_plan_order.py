@@ -14,6 +14,7 @@ import itertools
 
 import numpy as np
 import pytest
+from helpers import theta_programme
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracle import assert_posterior_is_oracle
@@ -108,17 +109,8 @@ def test_theta_tables_are_the_same_with_searched_orders(model: str,
     them), compiled with the greedy orders and with the searched ones (every plan that may be
     searched is), agree to 1e-11 in log10."""
     from forensic_match.dvi.compile import compile_families
-    from forensic_match.dvi.identify import prepare_panel
-    from forensic_match.dvi.simulate import simulate_programme
-    from forensic_match.frequencies import load_frequencies
-    from forensic_match.mutation import Mutation, MutationModel
 
-    db = load_frequencies("fbi2015_sw_hispanic")
-    mutation = Mutation(female=MutationModel(model, rate=0.0005),
-                        male=MutationModel(model, rate=0.002))
-    markers = db.markers_for(db.markers[:3], mutation=mutation)
-    ds = simulate_programme(12, 4, markers=markers, seed=3).dataset
-    panel = prepare_panel(ds.markers, ds.am, ds.pm)
+    ds, panel = theta_programme(model, 3)
     searched: list[int] = []
     build = _plan.build_plan
 
