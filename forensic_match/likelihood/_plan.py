@@ -20,7 +20,9 @@ product of factors:
   variable tied to the representative of its block (``ties``).
 
 Variables are summed out one at a time (variable elimination; Zhang & Poole 1994, Koller &
-Friedman 2009 ch. 9) in a greedy min-weight order on the interaction graph, which handles loops
+Friedman 2009 ch. 9) in a greedy order on the interaction graph (the cheapest of three greedy
+rules, or where that order is costly and the graph small, the cheapest order of all: see
+``build_plan``'s ``search``), which handles loops
 and inbreeding with no special case; Elston-Stewart peeling is the loop-free special case. The
 plan lists, for each step, which factors are multiplied and which variable is summed out; the
 numba kernel executes it for every marker with that marker's alleles. The factors and the order

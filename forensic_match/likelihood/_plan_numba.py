@@ -1,9 +1,11 @@
-"""Numba kernels of the elimination plans: the factors of a pedigree and their greedy
-elimination order. Plain arrays in, plain arrays out; ``_plan.build_plan`` decides pinning,
-splits and ties and wraps the result in a ``Plan``.
+"""Numba kernels of the elimination plans: the factors of a pedigree and their elimination
+order (greedy, or the cheapest by a search over subsets where the greedy one costs). Plain
+arrays in, plain arrays out; ``_plan.build_plan`` decides pinning, splits and ties and wraps
+the result in a ``Plan``.
 
-The pure-Python statement of the same plans, kept as the oracle, is
-``tests/test_plan_kernel.py::reference_build_plan``. Nothing here is public API.
+The pure-Python statement of the same plans with the min-weight greedy order, kept as the
+oracle, is ``tests/test_plan_kernel.py::reference_build_plan``; the search is checked against
+every permutation in ``tests/test_plan_order.py``. Nothing here is public API.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from forensic_match.accelerate import jit
 
 PRIOR, TRANS_FATHER, OBSERVE, PIN_FATHER, SPLIT_FATHER, PRESUM_FATHER = 0, 1, 3, 4, 6, 8
 TIE = 10  # the *_MOTHER kinds are the *_FATHER ones plus 1, as in ``_plan``
-
 
 
 @jit
@@ -445,15 +446,15 @@ def best_order(weight, scope_ptr, scope_vars, eliminable, bound):
         if eliminable[v]:
             elim[k] = v
             k += 1
-    size = 1 << k
-    vmask = np.zeros(size, dtype=np.uint64)
-    for s in range(1, size):
+    n_sets = 1 << k
+    vmask = np.zeros(n_sets, dtype=np.uint64)
+    for s in range(1, n_sets):
         low = s & -s
         vmask[s] = vmask[s ^ low] | (one << np.uint64(elim[_popcount(np.uint64(low - 1))]))
-    best = np.full(size, np.inf)
-    arg = np.full(size, -1, dtype=np.int8)
+    best = np.full(n_sets, np.inf)
+    arg = np.full(n_sets, -1, dtype=np.int8)
     best[0] = 0.0
-    for s in range(size):
+    for s in range(n_sets):
         done = best[s]
         if done >= bound:
             continue
@@ -483,7 +484,7 @@ def best_order(weight, scope_ptr, scope_vars, eliminable, bound):
             if t < best[nxt] and t < bound:
                 best[nxt] = t
                 arg[nxt] = i
-    full = size - 1
+    full = n_sets - 1
     if best[full] == np.inf:
         return np.empty(0, dtype=np.int32)
     order = np.empty(k, dtype=np.int32)
