@@ -1,11 +1,13 @@
-"""The searched elimination order (``_plan_numba.best_order``): the cheapest order, and the
-same likelihoods as the greedy order.
+"""Optimised elimination plans (``build_plan(optimise=True)``: tied founder alleles
+substituted, the cheapest of three greedy orders, the searched order of
+``_plan_numba.best_order``): the cheapest order, and the same likelihoods as the reference
+plans.
 
 ``best_order`` is checked against every permutation of the variables on small random factor
-graphs; plans built with the search are checked against the enumeration oracle and against
-the greedy plans (``search=False``) on random pedigrees with theta (whose set-partition
-expansion ties founder alleles, where the greedy order goes most wrong), and a simulated
-programme's theta tables are compiled both ways.
+graphs; optimised plans (every one searched) are checked against the enumeration oracle and
+against the reference plans (``optimise=False``) on random pedigrees with theta (whose
+set-partition expansion ties founder alleles), and a simulated programme's theta tables are
+compiled both ways.
 """
 
 from __future__ import annotations
@@ -116,7 +118,7 @@ def test_theta_tables_are_the_same_with_searched_orders(model: str,
 
     def counted(*args, **kwargs):
         plan = build(*args, **kwargs)
-        greedy = build(*args, **{**kwargs, "search": False})
+        greedy = build(*args, **{**kwargs, "optimise": False})
         searched.append(not np.array_equal(plan.step_var, greedy.step_var))
         return plan
 

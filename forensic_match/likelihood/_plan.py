@@ -22,7 +22,7 @@ product of factors:
 Variables are summed out one at a time (variable elimination; Zhang & Poole 1994, Koller &
 Friedman 2009 ch. 9) in a greedy order on the interaction graph (the cheapest of three greedy
 rules, or where that order is costly and the graph small, the cheapest order of all: see
-``build_plan``'s ``search``), which handles loops
+``build_plan``'s ``optimise``), which handles loops
 and inbreeding with no special case; Elston-Stewart peeling is the loop-free special case. The
 plan lists, for each step, which factors are multiplied and which variable is summed out; the
 numba kernel executes it for every marker with that marker's alleles. The factors and the order
@@ -209,7 +209,7 @@ def _split(father: np.ndarray, mother: np.ndarray, typed: np.ndarray,
 def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
                exact_domains: np.ndarray | None = None, urn: bool = False,
                ties: tuple[tuple[int, ...], ...] = (), split: bool | None = None,
-               search: bool = True) -> Plan:
+               optimise: bool = True) -> Plan:
     """Plan the likelihood of ``ped`` with ``typed`` individuals (bool per individual).
 
     Parameters
@@ -240,13 +240,15 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         Whether to split transmissions (``_split``) where possible; by default the plan is
         built both ways and the cheaper kept (the plans of one pedigree with different
         ``ties`` take the choice of the plan without them, to build once).
-    search : bool
-        Whether to take the cheapest (at the assumed domain sizes) of three greedy orders
-        (min-weight, weighted min-fill, min-weight with the untyped variables' size doubled)
-        and, where the greedy order's cost is worth a search (``SEARCH_LIMIT``,
-        ``SEARCH_RATIO``), the order of least estimated cost (``_plan_numba.best_order``) if
-        cheaper still. ``False`` keeps the min-weight greedy order, as the reference builder
-        of the tests does.
+    optimise : bool
+        Whether to improve on the reference plan: each tied founder allele replaced by its
+        block's representative instead of a tie factor (``_plan_numba._substitute_ties``),
+        the cheapest (at the assumed domain sizes) of three greedy orders (min-weight,
+        weighted min-fill, min-weight with the untyped variables' size doubled) and, where
+        that order's cost is worth a search (``SEARCH_LIMIT``, ``SEARCH_RATIO``), the order of
+        least estimated cost (``_plan_numba.best_order``) if cheaper still. ``False`` builds
+        the reference plan (tie factors, the min-weight greedy order), as the reference
+        builder of the tests does; both give the same likelihoods to rounding.
     """
     if urn and exact_domains is None:
         raise ValueError("build_plan(urn=True) needs exact_domains")
@@ -271,13 +273,13 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
         if not split:
             splits = np.full_like(splits, -1)
         return _assemble(people, father, mother, ltyped, ltarget, small, pin, presum, splits,
-                         flat, tied, urn, search)[0]
+                         flat, tied, urn, optimise)[0]
     plan, cost = _assemble(people, father, mother, ltyped, ltarget, small, pin, presum, splits,
-                           flat, tied, urn, search)
+                           flat, tied, urn, optimise)
     if (splits >= 0).any():
         whole, whole_cost = _assemble(people, father, mother, ltyped, ltarget, small, pin,
                                       presum, np.full_like(splits, -1), flat, tied, urn,
-                                      search)
+                                      optimise)
         if whole_cost <= cost:
             return whole
     return plan
@@ -286,7 +288,7 @@ def build_plan(ped: Pedigree, typed: np.ndarray, target: int = -1, *,
 def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped: np.ndarray,
               ltarget: int, small: np.ndarray, pin: np.ndarray, presum: np.ndarray,
               split: np.ndarray, flat: np.ndarray, tied: np.ndarray, urn: bool,
-              search: bool = True) -> tuple[Plan, float]:
+              optimise: bool = True) -> tuple[Plan, float]:
     """The factors and the elimination order (``_plan_numba.assemble``), with the plan's
     estimated cost."""
     from forensic_match.likelihood._plan_numba import assemble
@@ -294,7 +296,7 @@ def _assemble(people: np.ndarray, father: np.ndarray, mother: np.ndarray, ltyped
     (kinds, persons, scope_ptr, scope_vars, step_var, step_ptr, step_in, n_vars, free,
      total) = assemble(father, mother, ltyped, ltarget, small, pin, presum, split, flat, tied,
                        urn, _TYPED_DOMAIN, _UNTYPED_DOMAIN, _SELECTOR_DOMAIN,
-                       SEARCH_LIMIT if search else 0, SEARCH_RATIO)
+                       SEARCH_LIMIT if optimise else 0, SEARCH_RATIO)
     return Plan(
         people=people, father=father, mother=mother, typed=ltyped, target=ltarget,
         fkind=kinds, fperson=persons, scope_ptr=scope_ptr, scope_vars=scope_vars,

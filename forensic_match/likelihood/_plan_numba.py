@@ -45,11 +45,13 @@ def assemble(father, mother, typed, target, small, pin, presum, split, flat, tie
     typed_domain, untyped_domain, selector_domain : float
         Domain sizes assumed for the order (powers of two).
     search_limit, search_ratio : int, float
-        0: the min-weight greedy order alone. Else the cheapest (at the assumed sizes) of
-        three greedy orders (:func:`eliminate`'s two rules, and min-weight with the untyped
-        variables' size doubled), and, when there are at most ``search_limit`` variables to
-        sum out and that order's estimated cost exceeds ``search_ratio * k 2^k``, the order
-        of least estimated cost (:func:`best_order`) if cheaper still.
+        0: the reference plan (tie factors, the min-weight greedy order). Else tied founder
+        alleles substituted (:func:`_substitute_ties`), the cheapest (at the assumed sizes)
+        of three greedy orders (:func:`eliminate`'s two rules, and min-weight with the
+        untyped variables' size doubled), and, when there are at most ``search_limit``
+        variables to sum out and that order's estimated cost exceeds
+        ``search_ratio * k 2^k``, the order of least estimated cost (:func:`best_order`)
+        if cheaper still.
 
     Returns
     -------
@@ -167,6 +169,9 @@ def assemble(father, mother, typed, target, small, pin, presum, split, flat, tie
                     if not unused[v]:
                         free[n_free] = v
                         n_free += 1
+    if search_limit > 0:
+        nf, pos = _substitute_ties(kinds, persons, sptr, svars, nf, tied, typed, target,
+                                   eliminable)
     weight = np.empty(n_vars)
     for i in range(n):
         w = typed_domain if small[i] else untyped_domain
@@ -206,6 +211,54 @@ def assemble(father, mother, typed, target, small, pin, presum, split, flat, tie
     scope_ptr, scope_vars, step_var, step_ptr, step_in, total = best[:6]
     return (kinds[:nf].copy(), persons[:nf].copy(), scope_ptr, scope_vars, step_var,
             step_ptr, step_in, n_vars, free[:n_free].copy(), total)
+
+
+@jit
+def _substitute_ties(kinds, persons, sptr, svars, nf, tied, typed, target, eliminable):
+    """Put each tied founder allele variable's representative in its place, in place of a
+    factor ``[v_rep = v]``; returns the new factor count and scope length.
+
+    Exact: the tie factor is 1 where the two take the same allele and 0 elsewhere, so summing
+    ``v`` out against it puts ``v_rep`` in ``v``'s place in every other factor. It saves the
+    elimination step of ``v`` (``n`` times the size of its neighbours' product). A
+    transmission from a founder whose two alleles are tied, ``(M[a, x] + M[a, x]) / 2``,
+    becomes the pinned factor ``M[a, x]``. Left as ties: the target's variables (kept to the
+    end) and those of typed founders (an observation over one variable twice is not a
+    factor kind).
+    """
+    n2 = tied.size
+    rep = np.arange(n2)
+    for v in range(n2):
+        r = tied[v]
+        if r >= 0 and not typed[v // 2] and v // 2 != target and r // 2 != target:
+            rep[v] = r
+            eliminable[v] = 0
+    scope = np.empty(3, dtype=np.int32)  # a factor's scope, read before it is rewritten
+    keep_f = 0
+    keep_pos = 0
+    start = 0
+    for f in range(nf):
+        stop = sptr[f + 1]
+        kind = kinds[f]
+        width = stop - start
+        for j in range(width):
+            v = svars[start + j]
+            scope[j] = rep[v] if v < n2 else v
+        start = stop
+        if kind == TIE and rep[svars[stop - 1]] != svars[stop - 1]:
+            continue  # the tied variable is replaced: its tie factor goes
+        if ((kind == TRANS_FATHER or kind == TRANS_FATHER + 1) and width == 3
+                and scope[1] == scope[2]):
+            kind = PIN_FATHER + (kind - TRANS_FATHER)
+            width = 2
+        for j in range(width):
+            svars[keep_pos + j] = scope[j]
+        kinds[keep_f] = kind
+        persons[keep_f] = persons[f]
+        keep_pos += width
+        keep_f += 1
+        sptr[keep_f] = keep_pos
+    return keep_f, keep_pos
 
 
 @jit
