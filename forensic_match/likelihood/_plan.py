@@ -52,7 +52,8 @@ _TYPED_DOMAIN, _UNTYPED_DOMAIN, _SELECTOR_DOMAIN = 2.0, 8.0, 2.0
 #: exceeds ``SEARCH_RATIO * k 2^k``. The search takes about ``k 2^k`` steps of 3 ns, one
 #: kernel call with the plan about 33 ns per unit of estimated cost over 23 markers: so the
 #: search costs at most about a third of one call (docs/benchmarks.md, "Elimination orders
-#: searched"). Plans are cached by shape, so the search is paid once per shape.
+#: searched, ties substituted"). Plans are cached by shape, so the search is paid once per
+#: shape.
 SEARCH_LIMIT = 18
 SEARCH_RATIO = 0.25
 
