@@ -337,42 +337,14 @@ def eliminate(weight, scope_ptr, scope_vars, eliminable, final_scope, order, rul
     size = 0.0
     n_f = n_init
     for step in range(n_elim):
-        best = -1
-        best_cost = np.inf
-        best_fill = 0.0
-        for v in range(n):
-            if not left[v]:
-                continue
-            if order.size:
-                if v != order[step]:
-                    continue
-                best_cost = weight[v]
-                for a in range(n):
-                    if adj[v, a]:
-                        best_cost *= weight[a]
-                best = v
-                break
-            cost = 1.0
-            k = 0
+        if order.size:
+            best = order[step]
+            best_cost = weight[best]
             for a in range(n):
-                if adj[v, a]:
-                    cost *= weight[a]
-                    nb[k] = a
-                    k += 1
-            cost *= weight[v]
-            if rule == 0 and cost > best_cost:
-                continue
-            fill = 0.0
-            for i in range(k):
-                for j in range(i + 1, k):
-                    if not adj[nb[i], nb[j]]:
-                        fill += 1.0 if rule == 0 else weight[nb[i]] * weight[nb[j]]
-            if rule == 0:
-                better = cost < best_cost or (cost == best_cost and fill < best_fill)
-            else:
-                better = fill < best_fill or (fill == best_fill and cost < best_cost)
-            if best < 0 or better:
-                best, best_cost, best_fill = v, cost, fill
+                if adj[best, a]:
+                    best_cost *= weight[a]
+        else:
+            best, best_cost = _greedy_pick(weight, adj, left, nb, rule)
         v = best
         left[v] = 0
         n_ids = 0
@@ -427,6 +399,41 @@ def eliminate(weight, scope_ptr, scope_vars, eliminable, final_scope, order, rul
     out_ptr[n_f + 1] = pos
     return (out_ptr, out_vars[:pos].copy(), step_var, step_ptr, step_in[:n_in].copy(), total,
             size)
+
+
+@jit
+def _greedy_pick(weight, adj, left, nb, rule):
+    """The variable :func:`eliminate`'s greedy ``rule`` sums out next, of those ``left``,
+    and its cost (``nb``: room for a variable's neighbours)."""
+    n = weight.size
+    best = -1
+    best_cost = np.inf
+    best_fill = 0.0
+    for v in range(n):
+        if not left[v]:
+            continue
+        cost = 1.0
+        k = 0
+        for a in range(n):
+            if adj[v, a]:
+                cost *= weight[a]
+                nb[k] = a
+                k += 1
+        cost *= weight[v]
+        if rule == 0 and cost > best_cost:
+            continue
+        fill = 0.0
+        for i in range(k):
+            for j in range(i + 1, k):
+                if not adj[nb[i], nb[j]]:
+                    fill += 1.0 if rule == 0 else weight[nb[i]] * weight[nb[j]]
+        if rule == 0:
+            better = cost < best_cost or (cost == best_cost and fill < best_fill)
+        else:
+            better = fill < best_fill or (fill == best_fill and cost < best_cost)
+        if best < 0 or better:
+            best, best_cost, best_fill = v, cost, fill
+    return best, best_cost
 
 
 @jit
