@@ -122,20 +122,19 @@ class PartedTables:
 
     def tables(self) -> CompiledTables:
         """The whole table as one :class:`CompiledTables` (a copy of every row)."""
-        out = CompiledTables.gather(self.markers, list(self.rows),
-                                    [(self, r) for r in range(len(self.rows))],
-                                    list(self.sex), self.theta)
-        out.keys = list(self.keys)
-        return out
+        return self._whole(CompiledTables.gather)
 
     def picked(self) -> Any:
         """The whole table as a :class:`~forensic_match.dvi.picked_tables.PickedTables`
         with its row keys: the search reads the rows where they are (nothing copied)."""
         from forensic_match.dvi.picked_tables import PickedTables
 
-        out = PickedTables(self.markers, list(self.rows),
-                           [(self, r) for r in range(len(self.rows))], list(self.sex),
-                           self.theta)
+        return self._whole(PickedTables)
+
+    def _whole(self, make: Any) -> Any:
+        """``make(markers, rows, picks, sex, theta)`` over every row, with the row keys."""
+        out = make(self.markers, list(self.rows), [(self, r) for r in range(len(self.rows))],
+                   list(self.sex), self.theta)
         out.keys = list(self.keys)
         return out
 
