@@ -9,6 +9,8 @@ scaled and tabulated by the same per-marker kernels, bit for bit.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -217,3 +219,67 @@ def test_theta_denominator_in_closed_form_is_the_full_allele_list(case, theta) -
         want /= hardy_weinberg(marker.frequencies)
         np.testing.assert_allclose(table[offsets[k]:offsets[k + 1]], want, rtol=1e-9,
                                    atol=1e-12)
+
+
+@settings(deadline=None, max_examples=60,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.one_of(*(cases(max_markers=2, mutation=m, untyped_target=True,
+                         sized_for_oracle=False, max_alleles=7, dropout=d)
+                   for m in (False, ("equal",)) for d in (False, True))),
+       st.sampled_from([0.01, 0.05, 0.2]),
+       st.lists(st.floats(0.002, 0.2), min_size=5, max_size=8, unique=True),
+       st.floats(0.05, 0.5))
+def test_theta_row_from_one_tracer_is_the_full_allele_list(case, theta, extra,  # type: ignore[no-untyped-def]
+                                                          share) -> None:
+    """Under theta, with no mutation or ``equal``, a row whose unseen alleles come from one
+    tracer (``expand_posterior_one``; three where the target is inbred) against the engine
+    over every allele, numerator and denominator (no merging, no fit). Each marker gets
+    alleles nobody shows (``extra``, together ``share`` of the frequency) so that the
+    compile merges them."""
+    from forensic_match.dvi.compile import UNRELATED, _one_tracer, family_denominator
+    from forensic_match.likelihood.engine import genotype_posterior
+    from forensic_match.pedigree import Pedigree
+
+    markers = []
+    for m in case.markers:
+        add = np.array(extra) / np.sum(extra) * share
+        wider = Marker(m.name, list(m.alleles) + [f"x{i}" for i in range(add.size)],
+                       list(np.concatenate([m.frequencies * (1.0 - share), add])))
+        markers.append(wider if m.mutation is None else wider.with_mutation(m.mutation))
+    case = case._replace(markers=markers) if hasattr(case, "_replace") else \
+        dataclasses.replace(case, markers=markers)
+    family = Family("F", case.pedigree, [case.target], case.profiles)
+    observation = case.observation or None
+    thetas = np.full(len(case.markers), theta)
+    seen = _seen_and_tracers(case.profiles, case.markers)
+    assume(_one_tracer(seen, case.markers)[1].any())
+    try:
+        den = family_denominator(family, case.markers, theta, observation=observation,
+                                 thetas=thetas)
+        assume(bool(np.all(den[0] > 0)))  # else the family's data are impossible
+        row = compile_missing(family, case.target, case.markers, observation=observation,
+                              theta=theta, denominator=den)
+    except ForensicMatchError:
+        assume(False)
+    ped = Pedigree.from_records(case.pedigree.records() + [(UNRELATED, None, None, "U")])
+    nums = genotype_posterior(case.pedigree, case.markers, case.profiles, case.target,
+                              theta=theta, observation=observation, lump=False)
+    dens = genotype_posterior(ped, case.markers, case.profiles, UNRELATED, theta=theta,
+                              observation=observation, lump=False)
+    offsets = marker_offsets(case.markers)
+    for k, marker in enumerate(case.markers):
+        n = len(marker)
+        i, j = np.tril_indices(n)
+        tables = []
+        for gp in (nums[k], dens[k]):
+            idx = [marker.index(a) for a in gp.alleles]
+            full = np.zeros((n, n))
+            full[np.ix_(idx, idx)] = gp.matrix
+            tables.append(np.where(i == j, full[i, j], full[i, j] + full[j, i]))
+        want = np.full(offsets[k + 1] - offsets[k], -np.inf)
+        with np.errstate(divide="ignore"):
+            want[i * (i + 1) // 2 + j] = np.log10(tables[0]) - np.log10(tables[1])
+        got = row.log10_lr[offsets[k]:offsets[k + 1]]
+        finite = np.isfinite(want)
+        assert np.array_equal(np.isfinite(got), finite), (k, got, want)
+        np.testing.assert_allclose(10 ** (got[finite] - want[finite]), 1.0, rtol=1e-9)

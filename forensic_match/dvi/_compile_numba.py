@@ -176,6 +176,114 @@ def expand_posterior(post, work, p, tracers, rtol, full):
 
 
 @jit
+def expand_posterior_one(post, work, p, t, inv_l, rtol, full):
+    """Fill ``full`` (n x n ordered posterior) from a merged posterior that keeps one unseen
+    allele apart (working position ``t``), for a model under which every unseen allele is
+    alike but for its frequency (no mutation or ``equal``) and a target whose two alleles
+    cannot be identical by descent (``compile._one_tracer``); False when the result is not
+    a posterior (an entry below ``-rtol`` times the largest).
+
+    With ``R`` the other unseen alleles (``n'`` of them, frequencies summing to ``P``), an
+    unseen allele ``u`` beside a kept allele ``x`` has the posterior ``A + B p_u`` and two
+    unseen alleles ``c + d1 p_u + d2 p_v + e p_u p_v`` (``u != v``, ordered) and
+    ``c + (d1 + d2) p_u + e (p_u^2 + p_u inv_l)`` (``u = v``): ``inv_l`` is ``1 / (lam c)``,
+    ``lam = (1 - theta) / theta`` and ``c`` the engine's rescaling of the unseen
+    frequencies (0 at theta 0). The entries at ``t`` and the merged entries' sums over ``R``
+    give exactly as many equations as unknowns (docs/matching.md, "Theta"); ``p_t`` is the
+    largest unseen frequency, so ``n' p_t != P`` and the systems are regular.
+    """
+    k = work.size
+    n = p.size
+    full[:, :] = 0.0
+    o = k - 1
+    kk = k - 1
+    for i in range(kk):
+        for j in range(kk):
+            full[work[i], work[j]] = post[i, j]
+    is_work = np.zeros(n, dtype=np.bool_)
+    for i in range(kk):
+        is_work[work[i]] = True
+    n_rest = 0
+    for u in range(n):
+        if not is_work[u]:
+            n_rest += 1
+    rest = np.empty(n_rest, dtype=np.int64)
+    c = 0
+    for u in range(n):
+        if not is_work[u]:
+            rest[c] = u
+            c += 1
+    pt = p[work[t]]
+    n1 = float(n_rest)
+    p1 = 0.0
+    for u in rest:
+        p1 += p[u]
+    scale = 0.0
+    for i in range(k):
+        for j in range(k):
+            scale = max(scale, post[i, j])
+    tol = rtol * max(scale, 1e-300)
+    gap = p1 - n1 * pt
+    for i in range(kk):
+        if i == t:
+            continue
+        x = work[i]
+        for side in range(2):
+            vt = post[i, t] if side == 0 else post[t, i]
+            vo = post[i, o] if side == 0 else post[o, i]
+            slope = (vo - n1 * vt) / gap
+            icpt = vt - slope * pt
+            for u in rest:
+                v = icpt + slope * p[u]
+                if v < -tol:
+                    return False
+                if side == 0:
+                    full[x, u] = max(v, 0.0)
+                else:
+                    full[u, x] = max(v, 0.0)
+    a = np.empty((4, 4))
+    b = np.empty(4)
+    a[0, 0] = 1.0
+    a[0, 1] = pt
+    a[0, 2] = pt
+    a[0, 3] = pt * pt + pt * inv_l
+    b[0] = post[t, t]
+    a[1, 0] = n1
+    a[1, 1] = n1 * pt
+    a[1, 2] = p1
+    a[1, 3] = pt * p1
+    b[1] = post[t, o]
+    a[2, 0] = n1
+    a[2, 1] = p1
+    a[2, 2] = n1 * pt
+    a[2, 3] = pt * p1
+    b[2] = post[o, t]
+    a[3, 0] = n1 * n1
+    a[3, 1] = n1 * p1
+    a[3, 2] = n1 * p1
+    a[3, 3] = p1 * p1 + p1 * inv_l
+    b[3] = post[o, o]
+    cf = _lstsq(a, b)
+    tw = work[t]
+    for u in rest:
+        for v in rest:
+            if u == v:
+                val = cf[0] + (cf[1] + cf[2]) * p[u] + cf[3] * (p[u] * p[u] + p[u] * inv_l)
+            else:
+                val = cf[0] + cf[1] * p[u] + cf[2] * p[v] + cf[3] * p[u] * p[v]
+            if val < -tol:
+                return False
+            full[u, v] = max(val, 0.0)
+        rv = cf[0] + cf[1] * pt + cf[2] * p[u] + cf[3] * pt * p[u]
+        cv = cf[0] + cf[1] * p[u] + cf[2] * pt + cf[3] * p[u] * pt
+        if rv < -tol or cv < -tol:
+            return False
+        full[tw, u] = max(rv, 0.0)
+        full[u, tw] = max(cv, 0.0)
+    return True
+
+
+@jit
 def log10_lr_table(full, p, out):
     """Triangular log10 LR: unordered posterior over Hardy-Weinberg."""
     n = p.size
@@ -333,12 +441,13 @@ def panel_tracers(seen, freq_ptr, freqs, log_freqs, order, tracers, inverse):
 @jit
 def finish_row(freq_ptr, freqs, seen, table_ptr, allele_ptr, k_all, work_all, post_all,
                tracers, inverse, use_factor, ck_all, cwork_all, cpost_all, cvalues, rtol,
-               full_buf, lr, ok, sums, failed):
+               full_buf, lr, ok, sums, failed, inv_l):
     """One compiled row from the engine's merged posteriors of every marker: each marker's
-    full ordered posterior (:func:`expand_posterior`), times the unseen factor on both axes
-    when ``use_factor``, then its :func:`log10_lr_table`, :func:`allele_sums` and, from the
-    no-mutation posterior (``ck_all`` ...), its :func:`consistent_table`. A marker whose fit
-    fails its mass check is marked in ``failed`` and left for the caller."""
+    full ordered posterior (:func:`expand_posterior`, or :func:`expand_posterior_one` where
+    ``inv_l[m]`` is not NaN: one tracer, ``tracers[m, 0]``), times the unseen factor on both
+    axes when ``use_factor``, then its :func:`log10_lr_table`, :func:`allele_sums` and, from
+    the no-mutation posterior (``ck_all`` ...), its :func:`consistent_table`. A marker whose
+    fit fails its check is marked in ``failed`` and left for the caller."""
     pos = np.empty(3, dtype=np.int64)
     for m in range(freq_ptr.size - 1):
         lo_ptr = freq_ptr[m]
@@ -347,16 +456,25 @@ def finish_row(freq_ptr, freqs, seen, table_ptr, allele_ptr, k_all, work_all, po
         k = k_all[m]
         work = work_all[m, :k]
         post = post_all[m, :k * k].reshape((k, k))
-        pos[:] = -1
-        if tracers[m, 0] >= 0 and work[k - 1] < 0:
-            for r in range(3):
-                for i in range(k):
-                    if work[i] == tracers[m, r]:
-                        pos[r] = i
         full = full_buf[:n * n].reshape((n, n))
-        if not expand_posterior(post, work, p, pos, rtol, full):
-            failed[m] = True
-            continue
+        if not np.isnan(inv_l[m]) and tracers[m, 0] >= 0 and work[k - 1] < 0:
+            t = -1
+            for i in range(k):
+                if work[i] == tracers[m, 0]:
+                    t = i
+            if t < 0 or not expand_posterior_one(post, work, p, t, inv_l[m], rtol, full):
+                failed[m] = True
+                continue
+        else:
+            pos[:] = -1
+            if tracers[m, 0] >= 0 and work[k - 1] < 0:
+                for r in range(3):
+                    for i in range(k):
+                        if work[i] == tracers[m, r]:
+                            pos[r] = i
+            if not expand_posterior(post, work, p, pos, rtol, full):
+                failed[m] = True
+                continue
         if use_factor and inverse[m] != 1.0:
             for u in range(n):
                 fu = 1.0 if seen[lo_ptr + u] else inverse[m]

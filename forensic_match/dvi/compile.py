@@ -191,6 +191,51 @@ def _tracers_of(seen: _Seen, k: int) -> np.ndarray | None:
     return seen.tracers[k] if seen.tracers[k, 0] >= 0 else None
 
 
+#: Mutation models under which every unseen allele is alike but for its frequency, so that
+#: one tracer suffices under theta (:func:`_one_tracer`); ``proportional`` mutates towards
+#: an allele in proportion to its frequency, which adds unknowns the one tracer cannot fix.
+_ONE_TRACER_MODELS = (None, "equal")
+
+
+def _one_tracer(seen: _Seen, markers: Sequence[Marker]) -> tuple[_Seen, np.ndarray]:
+    """The family's :class:`_Seen` with one tracer (the most frequent unseen allele) instead
+    of three at the markers where that suffices under theta, and which markers those are.
+
+    Under theta the engine's work grows with the alleles kept apart (the quadrature's points
+    as ``(F/2 + 1)^(k - 1)``, each set partition's elimination as a power of ``k``); with no
+    mutation or ``equal`` and a target not inbred, the posterior of every unseen allele
+    follows from one tracer and the merged allele (:func:`~forensic_match.dvi._compile_numba.
+    expand_posterior_one`; docs/matching.md, "Theta")."""
+    tracers = seen.tracers.copy()
+    one = np.zeros(len(markers), dtype=bool)
+    keep = list(seen.keep)
+    for k, marker in enumerate(markers):
+        mut = marker.mutation
+        models = (None, None) if mut is None else (
+            (None if mut.female.rate == 0 else mut.female.model),
+            (None if mut.male.rate == 0 else mut.male.model))
+        if tracers[k, 0] < 0 or mut is not None and mut.stationary or \
+                not all(m in _ONE_TRACER_MODELS for m in models):
+            continue
+        one[k] = True
+        tracers[k] = (tracers[k, 2], -1, -1)
+        mask = np.zeros(len(marker), dtype=np.bool_)
+        mask[tracers[k, 0]] = True
+        keep[k] = mask
+    return seen._replace(keep=keep, tracers=tracers), one
+
+
+def _inbred(pedigree: Pedigree, person: str) -> bool:
+    """Whether ``person``'s parents share an ancestor (or one descends from the other): only
+    then can its two alleles be identical by descent."""
+    parents = pedigree.parents(person)
+    if parents is None:
+        return False
+    father, mother = parents
+    return bool((pedigree.ancestors(father) | {father}) &
+                (pedigree.ancestors(mother) | {mother}))
+
+
 def _factor_of(seen: _Seen, markers: Sequence[Marker], k: int) -> np.ndarray | None:
     """Per allele of marker ``k``, the factor that gives the posterior as the exact pairwise
     LR sees it when the frequencies do not sum to 1 (``None``: nothing to change); the
@@ -259,9 +304,18 @@ def family_thetas(family: Family, persons: Sequence[str], markers: Sequence[Mark
     compiled, else 0. Checked before anything is computed, so that a family never fails
     half-way (and numerator and denominator always share their theta)."""
     ped = Pedigree.from_records(family.pedigree.records() + [(UNRELATED, None, None, "U")])
-    keep = _seen_and_tracers(family.genotypes, markers).keep
-    out = feasible_thetas(ped, family.genotypes, UNRELATED, markers, theta, observation, keep)
+    seen = _seen_and_tracers(family.genotypes, markers)
+    # Each checked with the alleles it is computed with: the unrelated person's with none
+    # kept apart where its unseen alleles follow in closed form (family_denominator), a
+    # person not inbred with one tracer where that suffices (_compile_one).
+    expandable = _panel_arrays(markers).expandable
+    closed = [np.zeros(len(m), dtype=np.bool_) if expandable[k] else seen.keep[k]
+              for k, m in enumerate(markers)]
+    out = feasible_thetas(ped, family.genotypes, UNRELATED, markers, theta, observation,
+                          closed)
+    one = _one_tracer(seen, markers)[0].keep
     for person in persons:
+        keep = seen.keep if _inbred(family.pedigree, person) else one
         out = np.minimum(out, feasible_thetas(family.pedigree, family.genotypes, person,
                                               markers, theta, observation, keep))
     return out
@@ -364,7 +418,7 @@ def family_denominator(family: Family, markers: Sequence[Marker], theta: float, 
     Under theta the chance that an unrelated body shows a genotype depends on the alleles the
     family shows (Balding & Nichols 1994); with theta 0 it is ``P(g)`` and the ratio is 1.
     ``thetas`` (per marker) is the theta of each marker, by default ``theta`` where the exact
-    correction is feasible (:func:`feasible_thetas`) and 0 where not; the rows compiled with
+    correction is feasible for it (:func:`family_thetas`) and 0 where not; the rows compiled with
     this denominator use the same per-marker theta, so numerator and denominator always
     agree.
     """
@@ -373,8 +427,7 @@ def family_denominator(family: Family, markers: Sequence[Marker], theta: float, 
     ped = Pedigree.from_records(family.pedigree.records() + [(UNRELATED, None, None, "U")])
     what = f"family {family.id!r} (theta denominator)"
     if thetas is None:
-        thetas = feasible_thetas(ped, family.genotypes, UNRELATED, markers, theta,
-                                 observation)
+        thetas = family_thetas(family, (), markers, theta, observation)
     seen = _seen_and_tracers(family.genotypes, markers)
     panel = _panel_arrays(markers)
     # Markers whose unseen alleles follow in closed form from the merged one need no tracers.
@@ -475,8 +528,9 @@ def compile_missing(family: Family, missing: str, markers: Sequence[Marker], *,
         denominator = family_denominator(
             family, markers, theta, observation=observation,
             thetas=family_thetas(family, [missing], markers, theta, observation))
-    return _compile_one(family, missing, markers, observation, theta, denominator,
-                        _family_seen(family, markers))
+    seen = _family_seen(family, markers)
+    return _compile_one(family, missing, markers, observation, theta, denominator, seen,
+                        _one_tracer(seen, markers))
 
 
 def _family_seen(family: Family, markers: Sequence[Marker]) -> _Seen:
@@ -494,9 +548,10 @@ def _family_seen(family: Family, markers: Sequence[Marker]) -> _Seen:
 def _compile_one(family: Family, missing: str, markers: Sequence[Marker],
                  observation: Mapping[str, Any] | None, theta: float,
                  denominator: tuple[np.ndarray, np.ndarray, np.ndarray] | None, seen: _Seen,
-                 ) -> CompiledRow:
+                 one: tuple[_Seen, np.ndarray] | None = None) -> CompiledRow:
     """:func:`compile_missing` with the family's :func:`_seen_and_tracers` given (computed
-    once for all the persons :func:`compile_rows` compiles in one family)."""
+    once for all the persons :func:`compile_rows` compiles in one family); ``one``: its
+    :func:`_one_tracer` view, used under theta for a person not inbred."""
     from forensic_match.dvi._compile_numba import (
         allele_sums,
         consistent_table,
@@ -507,6 +562,12 @@ def _compile_one(family: Family, missing: str, markers: Sequence[Marker],
     panel = _panel_arrays(markers)
     profiles = family.genotypes
     thetas = np.zeros(len(markers)) if denominator is None else denominator[2]
+    inv_l = np.full(len(markers), np.nan)
+    three = seen
+    if one is not None and denominator is not None and not _inbred(family.pedigree, missing):
+        seen, where = one
+        lam = np.where(thetas > 0, (1.0 - thetas) / np.where(thetas > 0, thetas, 1.0), np.inf)
+        inv_l[where] = seen.inverse[where] / lam[where]
     main = _packed_posteriors(family.pedigree, markers, profiles, thetas, missing,
                               observation, seen.keep, seen.encoded)
     # Which genotypes are possible without mutation: only their posterior being positive
@@ -532,14 +593,19 @@ def _compile_one(family: Family, missing: str, markers: Sequence[Marker],
     finish_row(panel.freq_ptr, panel.freqs, seen.seen, panel.table_ptr, panel.allele_ptr,
                main.k, main.work, main.post, seen.tracers, seen.inverse, denominator is None,
                cons.k, cons.work, cons.post, cons.values, FIT_CHECK_RTOL,
-               np.empty(n_max * n_max), lr, ok, sums, failed)
+               np.empty(n_max * n_max), lr, ok, sums, failed, inv_l)
     what = f"family {family.id!r}, missing {missing!r}"
     for k in np.flatnonzero(failed).tolist():  # a fit failed: every allele kept (rare)
         marker = markers[k]
         kk, kc = int(main.k[k]), int(cons.k[k])
+        work_k, post_k = main.work[k, :kk], main.post[k, :kk * kk].reshape(kk, kk)
+        if not np.isnan(inv_l[k]):  # one tracer did not do: the three
+            again = _packed_posteriors(family.pedigree, [marker], profiles, thetas[k:k + 1],
+                                       missing, observation, [three.keep[k]])
+            kk = int(again.k[0])
+            work_k, post_k = again.work[0, :kk], again.post[0, :kk * kk].reshape(kk, kk)
         full = _full_posterior(family.pedigree, profiles, missing, marker, float(thetas[k]),
-                               observation, what, main.work[k, :kk],
-                               main.post[k, :kk * kk].reshape(kk, kk), _tracers_of(seen, k))
+                               observation, what, work_k, post_k, _tracers_of(three, k))
         factor = _factor_of(seen, markers, k)
         if denominator is None and factor is not None:
             full = full * factor[:, None] * factor[None, :]
@@ -577,7 +643,9 @@ def compile_rows(family: Family, persons: Sequence[str], markers: Sequence[Marke
     thetas = family_thetas(family, persons, markers, theta, observation)
     den = family_denominator(family, markers, theta, observation=observation, thetas=thetas)
     _warn_fallback(family, markers, den[2], theta)
-    return [_compile_one(family, m, markers, observation, theta, den, seen) for m in persons]
+    one = _one_tracer(seen, markers)
+    return [_compile_one(family, m, markers, observation, theta, den, seen, one)
+            for m in persons]
 
 
 def _warn_fallback(family: Family, markers: Sequence[Marker], thetas: np.ndarray,
