@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import cases
@@ -283,3 +284,48 @@ def test_theta_row_from_one_tracer_is_the_full_allele_list(case, theta, extra,  
         finite = np.isfinite(want)
         assert np.array_equal(np.isfinite(got), finite), (k, got, want)
         np.testing.assert_allclose(10 ** (got[finite] - want[finite]), 1.0, rtol=1e-9)
+
+
+@pytest.mark.parametrize("spread", [1.0, 1e-3])
+@pytest.mark.parametrize("base", [0.02, 0.0005])
+def test_one_tracer_with_nearly_equal_unseen_frequencies(spread: float, base: float) -> None:
+    """The one-tracer systems are regular because the tracer is the most frequent unseen
+    allele; with the others almost as frequent (and rare) they are nearly singular, yet the
+    extrapolation to each unseen allele stays as short as the gap: the two nephews' family,
+    ``equal`` at Familias' rates, theta 0.05, against the engine over every allele."""
+    from forensic_match.dvi.compile import UNRELATED, _one_tracer, family_denominator
+    from forensic_match.likelihood.engine import genotype_posterior
+    from forensic_match.mutation import Mutation, MutationModel
+    from forensic_match.pedigree import Pedigree
+
+    ped = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+                                 ("MP", "FA", "MO", "M"), ("SB", "FA", "MO", "M"),
+                                 ("SW", None, None, "F"), ("N1", "SB", "SW", "M"),
+                                 ("N2", "SB", "SW", "F")])
+    mutation = Mutation(female=MutationModel("equal", rate=0.0005),
+                        male=MutationModel("equal", rate=0.002))
+    unseen = base * (1.0 + spread * np.linspace(0.0, 1.0, 8) ** 3)
+    freqs = np.concatenate([[0.2, 0.15, 0.1], unseen])
+    freqs = freqs / freqs.sum()
+    marker = Marker("M", [str(i) for i in range(freqs.size)], list(freqs)
+                    ).with_mutation(mutation)
+    profiles = {"N1": {"M": ("0", "1")}, "N2": {"M": ("1", "2")}}
+    family = Family("F", ped, ["MP"], profiles)
+    theta = 0.05
+    assert _one_tracer(_seen_and_tracers(profiles, [marker]), [marker])[1][0]
+    den = family_denominator(family, [marker], theta, thetas=np.array([theta]))
+    row = compile_missing(family, "MP", [marker], theta=theta, denominator=den)
+    with_v = Pedigree.from_records(ped.records() + [(UNRELATED, None, None, "U")])
+    n = len(marker)
+    i, j = np.tril_indices(n)
+    tables = []
+    for gp in (genotype_posterior(ped, [marker], profiles, "MP", theta=theta, lump=False)[0],
+               genotype_posterior(with_v, [marker], profiles, UNRELATED, theta=theta,
+                                  lump=False)[0]):
+        idx = [marker.index(a) for a in gp.alleles]
+        full = np.zeros((n, n))
+        full[np.ix_(idx, idx)] = gp.matrix
+        tables.append(np.where(i == j, full[i, j], full[i, j] + full[j, i]))
+    want = np.empty(i.size)
+    want[i * (i + 1) // 2 + j] = np.log10(tables[0]) - np.log10(tables[1])
+    np.testing.assert_allclose(10 ** (row.log10_lr - want), 1.0, rtol=1e-9)
