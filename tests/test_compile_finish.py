@@ -329,3 +329,37 @@ def test_one_tracer_with_nearly_equal_unseen_frequencies(spread: float, base: fl
     want = np.empty(i.size)
     want[i * (i + 1) // 2 + j] = np.log10(tables[0]) - np.log10(tables[1])
     np.testing.assert_allclose(10 ** (row.log10_lr - want), 1.0, rtol=1e-9)
+
+
+def test_a_failed_one_tracer_marker_is_computed_with_three(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Where the one-tracer expansion refuses a marker, the row takes it again with the
+    three tracers and their checked fit: here forced by a view whose tracer the engine was
+    not asked to keep apart, and the row still equals the one computed with three."""
+    import forensic_match.dvi.compile as compile_module
+    from forensic_match.dvi.compile import family_denominator
+    from forensic_match.mutation import Mutation, MutationModel
+    from forensic_match.pedigree import Pedigree
+
+    ped = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+                                 ("MP", "FA", "MO", "M"), ("SB", "FA", "MO", "M"),
+                                 ("SW", None, None, "F"), ("N1", "SB", "SW", "M")])
+    mutation = Mutation(female=MutationModel("equal", rate=0.0005),
+                        male=MutationModel("equal", rate=0.002))
+    freqs = np.array([0.3, 0.2, 0.1, 0.08, 0.07, 0.06, 0.05, 0.04, 0.03, 0.02, 0.05])
+    marker = Marker("M", [str(i) for i in range(freqs.size)], list(freqs / freqs.sum())
+                    ).with_mutation(mutation)
+    family = Family("F", ped, ["MP"], {"N1": {"M": ("0", "1")}})
+    theta = 0.02
+    den = family_denominator(family, [marker], theta, thetas=np.array([theta]))
+    three = compile_module._compile_one(family, "MP", [marker], None, theta, den,
+                                        compile_module._family_seen(family, [marker]))
+    original = compile_module._one_tracer
+
+    def mismatched(seen, markers):  # type: ignore[no-untyped-def]
+        view, where = original(seen, markers)
+        assert where.all()
+        return view._replace(tracers=seen.tracers), where  # keeps the highest, names the lowest
+
+    monkeypatch.setattr(compile_module, "_one_tracer", mismatched)
+    row = compile_missing(family, "MP", [marker], theta=theta, denominator=den)
+    np.testing.assert_allclose(row.log10_lr, three.log10_lr, rtol=0, atol=1e-10)

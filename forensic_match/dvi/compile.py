@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from forensic_match.cases import Family
-from forensic_match.errors import InputError, ThetaFallbackWarning
+from forensic_match.errors import InputError, ThetaFallbackWarning, ThetaLimitError
 from forensic_match.likelihood.engine import THETA_ZERO
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree
@@ -600,8 +600,16 @@ def _compile_one(family: Family, missing: str, markers: Sequence[Marker],
         kk, kc = int(main.k[k]), int(cons.k[k])
         work_k, post_k = main.work[k, :kk], main.post[k, :kk * kk].reshape(kk, kk)
         if not np.isnan(inv_l[k]):  # one tracer did not do: the three
-            again = _packed_posteriors(family.pedigree, [marker], profiles, thetas[k:k + 1],
-                                       missing, observation, [three.keep[k]])
+            try:
+                again = _packed_posteriors(family.pedigree, [marker], profiles,
+                                           thetas[k:k + 1], missing, observation,
+                                           [three.keep[k]])
+            except ThetaLimitError:  # feasible with one tracer only
+                raise InputError(
+                    f"{what}, marker {marker.name}: the theta-corrected posterior of "
+                    "alleles nobody in the family shows could not be recovered exactly "
+                    "from one tracer, and three exceed the engine's limits; compile with "
+                    "theta 0 or report this case") from None
             kk = int(again.k[0])
             work_k, post_k = again.work[0, :kk], again.post[0, :kk * kk].reshape(kk, kk)
         full = _full_posterior(family.pedigree, profiles, missing, marker, float(thetas[k]),
