@@ -321,3 +321,17 @@ def test_theta_tables_are_saved_and_not_reused_across_theta(tmp_path: Path) -> N
     free = compile_families(families, markers, reuse=loaded)
     assert free.theta == 0.0 and set(free.keys).isdisjoint(loaded.keys)
     assert not np.allclose(free.log10_lr, loaded.log10_lr)
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.02])
+def test_tables_compiled_in_workers_are_the_tables_compiled_here(theta: float) -> None:
+    """``compile_families(workers=2)`` fills one table as the workers' chunks come back, in
+    whatever order they finish: the same rows, sexes and arrays, bit for bit, as one
+    process."""
+    markers, families, _ = _theta_programme(5)
+    here = compile_families(families, markers, theta=theta)
+    there = compile_families(families, markers, theta=theta, workers=2)
+    assert there.rows == here.rows and there.sex == here.sex and there.keys == here.keys
+    for name in ("log10_lr", "consistent", "log10_likelihood", "allele_sums", "row_theta",
+                 "denominator", "denominator_sums"):
+        np.testing.assert_array_equal(getattr(there, name), getattr(here, name), err_msg=name)

@@ -1019,6 +1019,34 @@ def _empty(markers: Sequence[Marker], theta: float) -> CompiledTables:
                           np.empty((0, n_alleles, 2)) if theta > 0 else np.zeros((0, 0, 2)))
 
 
+def _allocated(markers: Sequence[Marker], theta: float, rows: list[tuple[str, str]],
+               sex: list[str]) -> CompiledTables:
+    """Tables of ``rows`` with their arrays allocated, to be filled by :func:`_place`."""
+    markers = tuple(markers)
+    offsets = marker_offsets(markers)
+    width = int(offsets[-1])
+    n_alleles = int(allele_offsets(markers)[-1])
+    n = len(rows)
+    return CompiledTables(markers, offsets, rows, np.empty((n, width)),
+                          np.empty((n, width), dtype=bool), np.empty(n), sex, [],
+                          np.empty((n, n_alleles, 2)), theta,
+                          np.empty((n, width)) if theta > 0 else np.zeros((0, 0)),
+                          np.empty((n, n_alleles, 2)) if theta > 0 else np.zeros((0, 0, 2)),
+                          np.full(n, theta))
+
+
+def _place(whole: CompiledTables, at: int, part: CompiledTables) -> None:
+    """Copy ``part``'s rows into ``whole`` from row ``at`` (the same rows, in order)."""
+    n = len(part.rows)
+    if list(part.rows) != list(whole.rows[at:at + n]):
+        raise RuntimeError("a compiled chunk's rows are not the rows expected at its place")
+    names = ["log10_lr", "consistent", "log10_likelihood", "allele_sums", "row_theta"]
+    if whole.theta > 0:
+        names += ["denominator", "denominator_sums"]
+    for name in names:
+        getattr(whole, name)[at:at + n] = getattr(part, name)
+
+
 def _concatenate(markers: Sequence[Marker], parts: Sequence[CompiledTables],
                  theta: float) -> CompiledTables:
     parts = [p for p in parts if p.rows] or [_empty(markers, theta)]
@@ -1109,11 +1137,6 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
 
         bar = progress_bar(None, desc="compile", unit="family", total=len(families))
 
-    def store(c: int, part: CompiledTables) -> None:
-        parts[c] = part
-        if bar is not None:
-            bar.update(len(chunks[c]))  # type: ignore[attr-defined]
-
     if workers <= 1:
         # one stack of every row: no second copy of the tables by concatenating chunks
         gathered: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
@@ -1125,14 +1148,26 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
         parts = [_stacked(markers, theta, *gathered)]
     else:
         import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import ProcessPoolExecutor, as_completed
 
+        # Each chunk's tables are copied into the whole table as they come and then
+        # dropped, so that the whole table is held once, not also as its chunks
+        # (docs/benchmarks.md, "One copy of the tables").
+        whole = _allocated(markers, theta, [(f.id, m) for f in families for m in f.missing],
+                           [f.sex_of(m) for f in families for m in f.missing])
+        starts = np.concatenate([[0], np.cumsum([sum(len(f.missing) for f in chunk)
+                                                 for chunk in chunks])]).astype(int)
         # spawn, not fork: numba's thread pools are not fork-safe.
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
             futures = {pool.submit(_compile_chunk, chunk, markers, theta): c
                        for c, chunk in enumerate(chunks)}
-            for fut, c in futures.items():
-                store(c, fut.result())
+            for fut in as_completed(list(futures)):
+                c = futures.pop(fut)
+                _place(whole, int(starts[c]), fut.result())
+                del fut
+                if bar is not None:
+                    bar.update(len(chunks[c]))  # type: ignore[attr-defined]
+        parts = [whole]
     if bar is not None:
         bar.close()  # type: ignore[attr-defined]
     out = _concatenate(markers, [p for p in parts if p is not None], theta)
