@@ -1130,33 +1130,31 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
     n_chunks = max(1, min(len(families), workers * 16))
     bounds = np.linspace(0, len(families), n_chunks + 1).astype(int)
     chunks = [families[bounds[c]:bounds[c + 1]] for c in range(n_chunks)]
-    parts: list[CompiledTables | None] = [None] * len(chunks)
     bar = None
     if progress:
         from forensic_match.progress import progress_bar
 
         bar = progress_bar(None, desc="compile", unit="family", total=len(families))
 
+    # The whole table is allocated once and each chunk's rows copied into it as they come,
+    # so that it is never held twice (as rows or chunks, and stacked).
+    whole = _allocated(markers, theta, [(f.id, m) for f in families for m in f.missing],
+                       [f.sex_of(m) for f in families for m in f.missing])
+    starts = np.concatenate([[0], np.cumsum([sum(len(f.missing) for f in chunk)
+                                             for chunk in chunks])]).astype(int)
     if workers <= 1:
-        # one stack of every row: no second copy of the tables by concatenating chunks
-        gathered: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
-        for chunk in chunks:
-            for into, part in zip(gathered, _chunk_rows(chunk, markers, theta), strict=True):
-                into.extend(part)
+        for c, chunk in enumerate(chunks):
+            names, rows, _ = _chunk_rows(chunk, markers, theta)
+            if names != whole.rows[starts[c]:starts[c + 1]]:
+                raise RuntimeError("a compiled chunk's rows are not the rows expected")
+            for r, row in enumerate(rows, start=int(starts[c])):
+                whole.set_row(r, row)
             if bar is not None:
                 bar.update(len(chunk))  # type: ignore[attr-defined]
-        parts = [_stacked(markers, theta, *gathered)]
     else:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        # Each chunk's tables are copied into the whole table as they come and then
-        # dropped, so that the whole table is held once, not also as its chunks
-        # (docs/benchmarks.md, "One copy of the tables").
-        whole = _allocated(markers, theta, [(f.id, m) for f in families for m in f.missing],
-                           [f.sex_of(m) for f in families for m in f.missing])
-        starts = np.concatenate([[0], np.cumsum([sum(len(f.missing) for f in chunk)
-                                                 for chunk in chunks])]).astype(int)
         # spawn, not fork: numba's thread pools are not fork-safe.
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
             futures = {pool.submit(_compile_chunk, chunk, markers, theta): c
@@ -1167,10 +1165,9 @@ def compile_families(families: Sequence[Family], markers: Sequence[Marker], *,
                 del fut
                 if bar is not None:
                     bar.update(len(chunks[c]))  # type: ignore[attr-defined]
-        parts = [whole]
     if bar is not None:
         bar.close()  # type: ignore[attr-defined]
-    out = _concatenate(markers, [p for p in parts if p is not None], theta)
+    out = whole if whole.rows else _empty(markers, theta)
     out.keys = keys
     out.compiled_families = tuple(f.id for f in families)
     return out
