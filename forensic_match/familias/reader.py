@@ -286,7 +286,8 @@ class _Reader:
                 dropout_persons.append(name)
             # Familias (and pedFamilias' writer) put #FALSE#, -1, #FALSE# here; what other
             # values would mean is not known, so they are reported, not guessed at.
-            seen = (self.lines[k + 1], dropout_line.split(" ")[0], self.lines[k + 3])
+            seen = (self.line(k + 1, f"the lines after {name!r}"), dropout_line.split(" ")[0],
+                    self.line(k + 3, f"the lines after {name!r}"))
             if seen != ("#FALSE#", "-1", "#FALSE#"):
                 self.warn(f"lines {k + 2}-{k + 4}, person {name!r}: {seen} where Familias "
                           f"writes ('#FALSE#', '-1', '#FALSE#'); not understood, ignored")
