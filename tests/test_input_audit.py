@@ -174,3 +174,41 @@ def test_a_fam_file_ending_inside_a_person_is_refused_not_an_index_error(paterni
     with pytest.raises(InputError, match=fragment(f"file {str(path)!r}, line 9",
                                                   "the file ends")):
         read_fam(path)
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("0,02", "expected a number, found '0,02'"),   # decimal comma: was read as theta 0
+    ("nan", "expected a number, found 'nan'"),     # was read as theta 0
+    ("0.0.1", "expected a number, found '0.0.1'"),  # was a raw ValueError
+    ("-", "expected a number, found '-'"),          # was a raw ValueError
+    ("1.5", "must lie in [0, 1), found 1.5"),
+    ("-0.01", "must lie in [0, 1), found -0.01"),
+])
+def test_an_unreadable_theta_is_refused_not_read_in_part(paternity, value, says):
+    lines, edited = paternity
+    path = edited(_replace_in("Theta/Kinship/Fst: 0 ", f"Theta/Kinship/Fst: {value} "))
+    line = next(i for i, t in enumerate(lines) if "Theta/Kinship/Fst" in t) + 1
+    with pytest.raises(InputError, match=fragment(f"file {str(path)!r}, line {line}",
+                                                  "Theta/Kinship/Fst", says)):
+        read_fam(path)
+
+
+def test_a_readable_theta_is_still_read(paternity):
+    _, edited = paternity
+    case = read_fam(edited(_replace_in("Theta/Kinship/Fst: 0 ", "Theta/Kinship/Fst: 2e-2 ")))
+    assert case.theta == 0.02
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("DatabaseSize = 1000", "DatabaseSize = 1e"),          # was a raw ValueError
+    ("DatabaseSize = 1000", "DatabaseSize = 1,000"),       # was read as 1
+    ("Minor allele frequency = 0", "Minor allele frequency = 0,001"),  # was read as 0
+    ("Dropout probability = 0", "Dropout probability = -"),  # was a raw ValueError
+])
+def test_an_unreadable_locus_setting_is_refused_with_locus_and_line(paternity, field, value):
+    lines, edited = paternity
+    path = edited(_replace_in(field, value))
+    line = next(i for i, t in enumerate(lines) if field in t) + 1
+    with pytest.raises(InputError, match=fragment(f"line {line}", "locus 'D3S1358'",
+                                                  field.split(" =")[0], "expected a number")):
+        read_fam(path)

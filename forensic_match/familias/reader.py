@@ -35,10 +35,13 @@ STATIONARY_CODE = 3
 #: Prefix of the parents added where a pedigree gives a child one parent only.
 ADDED_PREFIX = "added_"
 
-_THETA = re.compile(r"Theta/Kinship/Fst:\s*([0-9.eE+-]+)")
-_INFO = {"database_size": re.compile(r"DatabaseSize\s*=\s*([0-9.eE+-]+)"),
-         "dropout": re.compile(r"Dropout probability\s*=\s*([0-9.eE+-]+)"),
-         "maf": re.compile(r"Minor allele frequency\s*=\s*([0-9.eE+-]+)")}
+# The value is the whole token after the key (up to a space, or the "," or ")" that ends the
+# field), so that a value such as "0,02" or "1e" is refused rather than read in part.
+_THETA = re.compile(r"Theta/Kinship/Fst:\s*([^\s)]*)")
+_INFO_KEYS = {"database_size": "DatabaseSize", "dropout": "Dropout probability",
+              "maf": "Minor allele frequency"}
+_INFO = {key: re.compile(re.escape(label) + r"\s*=\s*([^\s)]*)")
+         for key, label in _INFO_KEYS.items()}
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,15 @@ class _Reader:
         except ValueError:
             raise self.error(k, f"expected {what} (a number), found {value!r}") from None
 
+    def number_in(self, token: str, k: int, what: str) -> float:
+        """A finite number written inside line ``k`` (after ``what``), e.g. theta in the
+        database header; a field's closing "," is not part of it."""
+        text = token[:-1] if token.endswith(",") else token
+        value = _number(text)
+        if value is None or not np.isfinite(value):
+            raise self.error(k, f"{what}: expected a number, found {token!r}")
+        return value
+
     def flag(self, k: int, what: str) -> bool:
         value = self.line(k, what)
         if value not in ("#TRUE#", "#FALSE#"):
@@ -403,7 +415,9 @@ class _Reader:
             raise self.error(k, "the file holds precomputed probabilities; forensic_match does "
                                 "not read them (save the case without them)")
         match = _THETA.search(header)
-        theta = float(match.group(1)) if match else 0.0
+        theta = self.number_in(match.group(1), k, "Theta/Kinship/Fst") if match else 0.0
+        if not 0.0 <= theta < 1.0:
+            raise self.error(k, f"Theta/Kinship/Fst must lie in [0, 1), found {theta!r}")
         n = self.int(k + 1, "the number of loci")
         has_name = self.flag(k + 2, "whether the database has a name")
         name = self.line(k + 3, "the database name") if has_name else ""
@@ -447,7 +461,8 @@ class _Reader:
         for key, pattern in _INFO.items():
             found = pattern.search(parts[1]) if len(parts) > 1 else None
             if found:
-                values[key] = float(found.group(1))
+                values[key] = self.number_in(found.group(1), k + 12,
+                                             f"locus {name!r}: {_INFO_KEYS[key]}")
         alleles = [self.line(k + 13 + 2 * i, "an allele") for i in range(n)]
         freqs = [self.float(k + 14 + 2 * i, "an allele frequency") for i in range(n)]
         try:
