@@ -165,17 +165,6 @@ def _replace_in(pattern: str, new: str):
     return change
 
 
-def test_a_fam_file_ending_inside_a_person_is_refused_not_an_index_error(paternity, tmp_path):
-    """Cut after a person's dropout line, with no final newline: the reader looked at the
-    next line without checking that there was one (IndexError)."""
-    lines, _ = paternity
-    path = tmp_path / "cut.fam"
-    path.write_text("\n".join(lines[:8]), encoding="utf-8")
-    with pytest.raises(InputError, match=fragment(f"file {str(path)!r}, line 9",
-                                                  "the file ends")):
-        read_fam(path)
-
-
 @pytest.mark.parametrize(("value", "says"), [
     ("0,02", "expected a number, found '0,02'"),   # decimal comma: was read as theta 0
     ("nan", "expected a number, found 'nan'"),     # was read as theta 0
@@ -212,3 +201,42 @@ def test_an_unreadable_locus_setting_is_refused_with_locus_and_line(paternity, f
     with pytest.raises(InputError, match=fragment(f"line {line}", "locus 'D3S1358'",
                                                   field.split(" =")[0], "expected a number")):
         read_fam(path)
+
+
+def test_a_fam_file_ending_inside_a_person_is_refused_not_an_index_error(paternity, tmp_path):
+    """Cut after a person's dropout line, with no final newline: the reader looked at the
+    next line without checking that there was one (IndexError)."""
+    lines, _ = paternity
+    path = tmp_path / "cut.fam"
+    path.write_text("\n".join(lines[:8]), encoding="utf-8")
+    with pytest.raises(InputError, match=fragment(f"file {str(path)!r}, line 9",
+                                                  "the file ends")):
+        read_fam(path)
+
+
+@pytest.mark.parametrize(("line", "value", "says"), [
+    (5, "-1", "the number of persons must be 0 or more, found -1"),
+    (11, "-2", "the number of genotypes of 'AF' must be 0 or more, found -2"),
+])
+def test_a_negative_count_is_refused_where_it_is(paternity, line, value, says):
+    lines, edited = paternity
+
+    def change(ls):
+        ls[line - 1] = value
+    path = edited(change)
+    with pytest.raises(InputError, match=fragment(f"line {line}", says)):
+        read_fam(path)
+
+
+def test_an_absurd_count_of_extra_persons_is_refused_not_a_memory_error(paternity):
+    """Extras take no lines of their own: a count of 10^12 built a dict of 10^12 persons
+    (MemoryError, or the machine swapping) before anything else was checked."""
+    lines, edited = paternity
+    known = lines.index('"Known relations"') if '"Known relations"' in lines else \
+        lines.index("Known relations")
+
+    def change(ls):
+        ls[known + 1] = "1000000000000"
+    with pytest.raises(InputError, match=fragment(f"line {known + 2}",
+                                                  "the number of extra females must be 0 to")):
+        read_fam(edited(change))

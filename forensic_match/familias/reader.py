@@ -230,6 +230,16 @@ class _Reader:
         except ValueError:
             raise self.error(k, f"expected {what} (an integer), found {value!r}") from None
 
+    def number_of(self, k: int, what: str, *, at_most: int | None = None) -> int:
+        """A count (of persons, relations, loci...): an integer from 0, and for counts that
+        take no lines of their own (extra persons) at most ``at_most``, so that an edited or
+        corrupted count is refused rather than read as an empty list or a huge one."""
+        n = self.int(k, what)
+        if n < 0 or (at_most is not None and n > at_most):
+            bound = f"0 to {at_most}" if at_most is not None else "0 or more"
+            raise self.error(k, f"{what} must be {bound}, found {n}")
+        return n
+
     def float(self, k: int, what: str) -> float:
         value = self.line(k, what)
         try:
@@ -284,7 +294,7 @@ class _Reader:
 
     def read_persons(self, k: int) -> tuple[dict[str, str], dict[str, list[tuple[int, ...]]],
                                             list[str], int]:
-        n = self.int(k, "the number of persons")
+        n = self.number_of(k, "the number of persons")
         k += 1
         persons: dict[str, str] = {}
         typed: dict[str, list[tuple[int, ...]]] = {}
@@ -304,7 +314,7 @@ class _Reader:
                 self.warn(f"lines {k + 2}-{k + 4}, person {name!r}: {seen} where Familias "
                           f"writes ('#FALSE#', '-1', '#FALSE#'); not understood, ignored")
             persons[name] = "M" if self.flag(k + 4, f"the sex of {name!r} (male?)") else "F"
-            count = self.int(k + 5, f"the number of genotypes of {name!r}")
+            count = self.number_of(k + 5, f"the number of genotypes of {name!r}")
             rows = []
             for j in range(count):
                 base = k + 6 + 3 * j
@@ -318,14 +328,15 @@ class _Reader:
                              ) -> tuple[list[tuple[int, int, int]], dict[str, str], int]:
         if self.line(k, "'Known relations'") != "Known relations":
             raise self.error(k, f"expected 'Known relations', found {self.lines[k]!r}")
-        females = self.int(k + 1, "the number of extra females")
-        males = self.int(k + 2, "the number of extra males")
+        # Extras take no lines; one that matters is in a relation, which takes two.
+        females = self.number_of(k + 1, "the number of extra females", at_most=len(self.lines))
+        males = self.number_of(k + 2, "the number of extra males", at_most=len(self.lines))
         extras = {f"extra_{i + 1}": "F" if i < females else "M" for i in range(females + males)}
         relations, k = self.read_relations(k + 3)
         return relations, extras, k
 
     def read_relations(self, k: int) -> tuple[list[tuple[int, int, int]], int]:
-        n = self.int(k, "the number of relations")
+        n = self.number_of(k, "the number of relations")
         out = []
         for j in range(n):
             at = k + 1 + 2 * j
@@ -337,7 +348,7 @@ class _Reader:
 
     def read_pedigrees(self, k: int, persons: dict[str, str], extras: dict[str, str],
                        known: list[tuple[int, int, int]]) -> tuple[dict[str, Pedigree], int]:
-        n = self.int(k, "the number of pedigrees")
+        n = self.number_of(k, "the number of pedigrees")
         k += 1
         base = dict(persons)
         base.update(extras)
@@ -350,8 +361,9 @@ class _Reader:
             name = self.line(k + 1, "a pedigree name")
             if name in pedigrees:
                 raise self.error(k + 1, f"duplicate pedigree name {name!r}")
-            females = self.int(k + 2, "the number of extra females")
-            males = self.int(k + 3, "the number of extra males")
+            females = self.number_of(k + 2, "the number of extra females",
+                                     at_most=len(self.lines))
+            males = self.number_of(k + 3, "the number of extra males", at_most=len(self.lines))
             own = [(f"extra_ped{index + 1}_{i + 1}", "F" if i < females else "M")
                    for i in range(females + males)]
             relations, end = self.read_relations(k + 4)
@@ -418,7 +430,7 @@ class _Reader:
         theta = self.number_in(match.group(1), k, "Theta/Kinship/Fst") if match else 0.0
         if not 0.0 <= theta < 1.0:
             raise self.error(k, f"Theta/Kinship/Fst must lie in [0, 1), found {theta!r}")
-        n = self.int(k + 1, "the number of loci")
+        n = self.number_of(k + 1, "the number of loci")
         has_name = self.flag(k + 2, "whether the database has a name")
         name = self.line(k + 3, "the database name") if has_name else ""
         k += 3 + has_name
