@@ -240,3 +240,27 @@ def test_an_absurd_count_of_extra_persons_is_refused_not_a_memory_error(paternit
     with pytest.raises(InputError, match=fragment(f"line {known + 2}",
                                                   "the number of extra females must be 0 to")):
         read_fam(edited(change))
+
+
+# Genotype tables ------------------------------------------------------------------------------
+
+LONG = "sample,marker,allele1,allele2\n"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def test_amelogenin_written_two_ways_for_one_sample_is_a_duplicate_row(tmp_path):
+    """``AMEL`` and ``Amelogenin`` are one marker. Two rows of a sample, one under each
+    name, escaped the duplicate-row check and the second silently replaced the first sex
+    call (X,Y then X,X read as female), which then decided the sex filter."""
+    from forensic_match.dvi.records import read_genotypes
+
+    path = write(tmp_path, "amel.csv", LONG + "S1,TH01,6,7\nS1,AMEL,X,Y\nS1,Amelogenin,X,X\n")
+    with pytest.raises(InputError, match=fragment(
+            f"file {str(path)!r}, line 4, sample 'S1', marker 'Amelogenin'",
+            "second row for this sample and marker (first on line 3)")):
+        read_genotypes(path)

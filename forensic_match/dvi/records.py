@@ -459,10 +459,12 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                                               [f"{table.unit} {n}" for _, n in rows],
                                               sample=sample, where=table.loc())
             continue
-        if (family, sample, key) in seen:
+        # AMEL and Amelogenin are one marker: two rows would give two sex calls.
+        once = "AMEL" if key in AMELOGENIN else key
+        if (family, sample, once) in seen:
             raise InputError(f"{loc}: second row for this sample and marker (first on "
-                             f"{table.unit} {seen[family, sample, key]})")
-        seen[family, sample, key] = number
+                             f"{table.unit} {seen[family, sample, once]})")
+        seen[family, sample, once] = number
         record = samples.setdefault((family, sample), {
             "genotypes": {}, "amelogenin": None, "location": table.loc(number),
             "lineage": {}, "off_ladder": [], "mtdna": None})
