@@ -264,3 +264,46 @@ def test_amelogenin_written_two_ways_for_one_sample_is_a_duplicate_row(tmp_path)
             f"file {str(path)!r}, line 4, sample 'S1', marker 'Amelogenin'",
             "second row for this sample and marker (first on line 3)")):
         read_genotypes(path)
+
+
+def test_an_unclosed_quote_is_refused_not_a_silent_loss_of_the_rows_after_it(tmp_path):
+    """One stray ``"`` used to swallow every later row into one cell: S2 and S3 vanished and
+    the file was read without a word."""
+    from forensic_match.dvi.records import read_genotypes
+
+    path = write(tmp_path, "quote.csv", LONG + 'S1,TH01,6,7\nS1,"vWA,16,17\nS2,TH01,8,9\n'
+                                               'S3,vWA,16,17\n')
+    with pytest.raises(InputError, match=fragment(f"file {str(path)!r}, line 3",
+                                                  "malformed CSV", "double quote")):
+        read_genotypes(path)
+    path = write(tmp_path, "stray.csv", LONG + 'S1,"TH01"x,6,7\n')
+    with pytest.raises(InputError, match=fragment(f"file {str(path)!r}, line 2",
+                                                  "malformed CSV")):
+        read_genotypes(path)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_line_numbers_count_the_lines_of_a_quoted_multi_line_cell(tmp_path, newline):
+    """An antemortem note with a line break (quoted, as spreadsheets write it) shifted every
+    later line number by one: the error pointed at the wrong individual's line."""
+    from forensic_match.dvi.records import read_pedigrees
+
+    text = ('family,id,father,mother,sex,missing,notes\nF,A,,,M,0,"scar on the\nleft arm"\n'
+            'F,C,,,F,0,\nF,D,A,X,M,1,\n').replace("\n", newline)
+    path = write(tmp_path, "ped.csv", text)
+    with pytest.raises(InputError, match=fragment(f"file {str(path)!r}, line 5, family 'F'",
+                                                  "mother 'X' of 'D'")):
+        read_pedigrees(path)
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u0085", "\x0c", "\x1e"])
+def test_a_unicode_line_separator_inside_a_cell_does_not_split_the_row(tmp_path, separator):
+    """str.splitlines broke rows at U+2028, U+0085, form feeds and record separators (a
+    name pasted from a web page or a PDF): the row was cut in two and the error named a
+    sample 'S' with an empty marker."""
+    from forensic_match.dvi.records import read_genotypes
+
+    path = write(tmp_path, "sep.csv", LONG + f"S{separator}1,TH01,6,7\nS2,vWA,16,17\n")
+    table = read_genotypes(path)
+    assert table.profiles == {f"S{separator}1": {"TH01": ("6", "7")},
+                              "S2": {"vWA": ("16", "17")}}
