@@ -47,11 +47,23 @@ class Table:
         return f"file {self.file!r}, row {number}" + (f", {rest}" if rest else "")
 
     def column(self, *names: str) -> int | None:
-        """Index of the first column whose name is one of ``names`` (as column keys)."""
+        """Index of the first column whose name is one of ``names`` (as column keys).
+
+        Raises
+        ------
+        InputError
+            Two columns have that name (``sex`` twice, or ``Sample Name`` and
+            ``sample_name``): which one holds the data cannot be told.
+        """
         keys = [column_key(h) for h in self.header]
         for name in names:
             if name in keys:
-                return keys.index(name)
+                at = [i for i, k in enumerate(keys) if k == name]
+                if len(at) > 1:
+                    raise InputError(f"{self.loc(1)}: columns {', '.join(str(i + 1) for i in at)} "
+                                     f"({', '.join(repr(self.header[i]) for i in at)}) have the "
+                                     f"same name; keep one")
+                return at[0]
         return None
 
     def require(self, what: str, *names: str) -> int:

@@ -307,3 +307,28 @@ def test_a_unicode_line_separator_inside_a_cell_does_not_split_the_row(tmp_path,
     table = read_genotypes(path)
     assert table.profiles == {f"S{separator}1": {"TH01": ("6", "7")},
                               "S2": {"vWA": ("16", "17")}}
+
+
+@pytest.mark.parametrize(("reader", "text", "says"), [
+    ("pm", "sample,sex,sex\nS1,M,F\n", "columns 2, 3 ('sex', 'sex') have the same name"),
+    ("pm", "Sample,site,Site \nS1,Grave 1,Grave 2\n",
+     "columns 2, 3 ('site', 'Site') have the same name"),
+    ("genotypes", "sample,Sample,marker,allele1,allele2\nS1,S2,TH01,6,7\n",
+     "columns 1, 2 ('sample', 'Sample') have the same name"),
+    ("genotypes", "sample,marker,allele1,Allele 1,allele2\nS1,TH01,6,6,7\n",
+     "two columns for allele 1"),
+    ("pedigrees", "family,id,father,mother,sex,missing,Sex\nF,A,,,M,1,F\n",
+     "columns 5, 7 ('sex', 'Sex') have the same name"),
+])
+def test_a_column_named_twice_is_refused_not_read_from_the_first(tmp_path, reader, text, says):
+    """``sex,sex`` with M and F: the first column was used and the second went to
+    ``PMSample.info["sex"]`` without a word; two sample columns read the first only."""
+    from forensic_match.dvi.records import read_genotypes, read_pedigrees, read_pm_samples
+
+    path = write(tmp_path, "twice.csv", text)
+    genotypes = write(tmp_path, "g.csv", LONG + "S1,TH01,6,7\n")
+    call = {"pm": lambda: read_pm_samples(genotypes, samples_path=path),
+            "genotypes": lambda: read_genotypes(path),
+            "pedigrees": lambda: read_pedigrees(path)}[reader]
+    with pytest.raises(InputError, match=fragment(f"file {str(path)!r}, line 1", says)):
+        call()

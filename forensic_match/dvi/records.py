@@ -406,6 +406,10 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     alleles_at = sorted((int(m.group(1)), i) for i, h in enumerate(table.header)
                         if (m := _ALLELE_COLUMN.fullmatch(column_key(h))))
     numbers = [n for n, _ in alleles_at]
+    twice = sorted({n for n in numbers if numbers.count(n) > 1})
+    if twice:
+        raise InputError(f"{table.loc(1)}: two columns for allele {twice[0]} in the header "
+                         f"{table.header}; keep one")
     need = [1, 2] if chosen == "long" else [1]
     if [n for n in need if n not in numbers]:
         want = "allele1, allele2" if chosen == "long" else "Allele 1, Allele 2, ..."
