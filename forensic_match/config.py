@@ -395,7 +395,7 @@ def read_config(path: str | Path) -> RunConfig:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Windows editors add a byte-order mark
     except OSError as exc:
         raise InputError(f"file {str(path)!r}: cannot read the configuration: "
                          f"{exc.strerror or exc}") from None

@@ -332,3 +332,15 @@ def test_a_column_named_twice_is_refused_not_read_from_the_first(tmp_path, reade
             "pedigrees": lambda: read_pedigrees(path)}[reader]
     with pytest.raises(InputError, match=fragment(f"file {str(path)!r}, line 1", says)):
         call()
+
+
+# Run configuration ----------------------------------------------------------------------------
+
+def test_a_configuration_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Windows editors (Notepad before 2019) save UTF-8 with a byte-order mark; the tables
+    accept one, the configuration said 'not valid TOML: Invalid statement (at line 1,
+    column 1)'."""
+    from forensic_match.config import read_config
+
+    path = write(tmp_path, "lab.toml", "\ufeff[search]\ntheta = 0.01\n")
+    assert read_config(path).theta == 0.01
