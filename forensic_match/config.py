@@ -419,7 +419,8 @@ def _mutation_settings(spec: Any, base: MutationSettings, where: str) -> Mutatio
     if not isinstance(spec, dict):
         raise InputError(f"{where} must be a table")
     allowed = {f.name for f in dataclasses.fields(MutationSettings)}
-    unknown = sorted(set(spec) - allowed - {"markers"})
+    # "markers" belongs to [mutation] only: inside [mutation.markers.X] it would be ignored.
+    unknown = sorted(set(spec) - allowed - ({"markers"} if where == "[mutation]" else set()))
     if unknown:
         raise InputError(f"unknown key(s) {unknown} in {where}; expected {sorted(allowed)}")
     values = {k: v for k, v in spec.items() if k != "markers"}

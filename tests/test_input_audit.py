@@ -344,3 +344,14 @@ def test_a_configuration_saved_with_a_byte_order_mark_is_read(tmp_path):
 
     path = write(tmp_path, "lab.toml", "\ufeff[search]\ntheta = 0.01\n")
     assert read_config(path).theta == 0.01
+
+
+def test_a_markers_table_inside_a_marker_entry_is_refused_not_ignored(tmp_path):
+    from forensic_match.config import read_config
+
+    path = write(tmp_path, "lab.toml", '[mutation.markers.FGA]\nmale_rate = 0.004\n'
+                                       '[mutation.markers.FGA.markers.TH01]\nmodel = "equal"\n')
+    with pytest.raises(InputError, match=fragment(f"file {str(path)!r}",
+                                                  "unknown key(s) ['markers']",
+                                                  "[mutation.markers.FGA]")):
+        read_config(path)
