@@ -358,7 +358,17 @@ class RunConfig:
             elif model in _NUMERIC_MODELS and lumpable:
                 fallen.append(m.name)
                 model = "proportional"
-            out.append(m.with_mutation(settings.mutation(model)))
+            marker = m.with_mutation(settings.mutation(model))
+            try:
+                marker.matrices  # noqa: B018 - rates that give no matrix fail here, named
+            except InputError as exc:
+                own = [k for k, v in self.marker_mutation.items() if v is settings]
+                section = f"[mutation.markers.{own[0]}]" if own else "[mutation]"
+                label = f"file {self.source!r}" if self.source else "configuration"
+                raise InputError(f"{label}: {section}: marker {m.name!r}: {exc} (model "
+                                 f"{model}, male_rate {settings.male_rate}, female_rate "
+                                 f"{settings.female_rate}, rate2 {settings.rate2})") from None
+            out.append(marker)
         if fallen:
             warnings.warn(f"theta > 0: the exact theta correction needs mutation models that "
                           f"let unseen alleles be merged, which stepwise and onestep do not; "

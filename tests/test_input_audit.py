@@ -355,3 +355,26 @@ def test_a_markers_table_inside_a_marker_entry_is_refused_not_ignored(tmp_path):
                                                   "unknown key(s) ['markers']",
                                                   "[mutation.markers.FGA]")):
         read_config(path)
+
+
+@pytest.mark.parametrize(("text", "section", "marker"), [
+    ("[mutation]\nmale_rate = 0.9\nrate2 = 0.5\n", "[mutation]", "TH01"),
+    ('[mutation.markers.TH01]\nmodel = "proportional"\nfemale_rate = 0.9\n',
+     "[mutation.markers.TH01]", "TH01"),
+])
+def test_rates_that_make_no_mutation_matrix_name_the_file_section_and_marker(tmp_path, text,
+                                                                              section, marker):
+    """Each rate is in [0, 1) but together they give negative transition probabilities
+    (stepwise: rate + rate2 > 1 at a marker with microvariants such as TH01 9.3;
+    proportional: rate / sum p(1-p) > 1 on a marker with few common alleles). The error
+    said only 'mutation matrix has negative or non-finite entries', from deep inside the
+    run, naming no file, key or marker."""
+    from forensic_match.config import read_config
+    from forensic_match.frequencies import load_frequencies
+
+    path = write(tmp_path, "lab.toml", text)
+    config = read_config(path)
+    panel = [load_frequencies("fbi2015_sw_hispanic").marker(m) for m in ("CSF1PO", "TH01")]
+    with pytest.raises(InputError, match=fragment(f"file {str(path)!r}: {section}: marker "
+                                                  f"{marker!r}: ", "male_rate")):
+        config.with_mutation(panel)
