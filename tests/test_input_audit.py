@@ -378,3 +378,22 @@ def test_rates_that_make_no_mutation_matrix_name_the_file_section_and_marker(tmp
     with pytest.raises(InputError, match=fragment(f"file {str(path)!r}: {section}: marker "
                                                   f"{marker!r}: ", "male_rate")):
         config.with_mutation(panel)
+
+
+# PM samples -----------------------------------------------------------------------------------
+
+def test_a_samples_table_id_that_differs_in_case_or_accent_names_the_genotype_id(tmp_path):
+    """The documented hint for ids that are not found ('similar: ...') was given for
+    relatives but not for the samples table, where 'pm-001' against 'PM-001' read as a
+    sample with no typed markers."""
+    from forensic_match.dvi.records import read_pm_samples
+
+    genotypes = write(tmp_path, "g.csv", LONG + "PM-001,TH01,6,7\nJosé-2,TH01,6,7\n")
+    samples = write(tmp_path, "s.csv", "sample,sex\npm-001,M\n")
+    with pytest.raises(InputError, match=fragment(f"file {str(samples)!r}, line 2, sample "
+                                                  f"'pm-001': no typed markers",
+                                                  "(similar: 'PM-001')")):
+        read_pm_samples(genotypes, samples_path=samples)
+    samples = write(tmp_path, "s.csv", "sample,sex\nJose-2,M\n")
+    with pytest.raises(InputError, match=fragment("sample 'Jose-2'", "similar: 'José-2'")):
+        read_pm_samples(genotypes, samples_path=samples)

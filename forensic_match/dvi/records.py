@@ -929,7 +929,8 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
         for sid, row in rows.items():
             if sid not in by_id:
                 raise InputError(f"{sample_table.loc(row.number, sample=sid)}: no typed "
-                                 f"markers (no rows in {table.source!r})")
+                                 f"markers (no rows in {table.source!r})"
+                                 f"{similar_ids(sid, by_id)}")
     out = []
     for s in table.samples:
         if not s.genotypes:
