@@ -334,6 +334,83 @@ def test_a_column_named_twice_is_refused_not_read_from_the_first(tmp_path, reade
         call()
 
 
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "datasets" / "examples" / "records"
+#: Cell values a spreadsheet, a CE export or a tired hand put where they do not belong.
+JUNK = ["", "NA", "OL", "?", "-", "0", "7.0", "9,3", "X", "Y", "abc", "1e3", "99", "100", "-5",
+        "7 8", "7/8", "7;8", '"', "é", "\u200b7", "M", "F", "H", "U", "1", "2", "sí", "F1-FA",
+        "F2-MP", "PM-001", "nan", "None", "1.5", "Penta D", "AMEL", "DYS391", "mtDNA",
+        "16024-16569", '="07"', "'07", "10.0"]
+
+
+def _broken_table(text: str, rng: random.Random) -> str:
+    """One table of the example programme with one thing wrong in it."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text)))
+    kind = rng.choice(["cell", "cell", "cell", "drop row", "repeat row", "drop column",
+                       "swap columns", "short row", "header", "separator"])
+    i = rng.randrange(1, len(rows))
+    if kind == "cell":
+        rows[i][rng.randrange(len(rows[i]))] = rng.choice(JUNK)
+    elif kind == "drop row":
+        del rows[i]
+    elif kind == "repeat row":
+        rows.insert(i, list(rows[i]))
+    elif kind == "drop column":
+        j = rng.randrange(len(rows[0]))
+        rows = [r[:j] + r[j + 1:] for r in rows]
+    elif kind == "swap columns":
+        j, k = rng.sample(range(len(rows[0])), 2)
+        for r in rows[1:]:
+            r[j], r[k] = r[k], r[j]
+    elif kind == "short row":
+        rows[i] = rows[i][:rng.randrange(len(rows[i]))]
+    elif kind == "header":
+        rows[0][rng.randrange(len(rows[0]))] = rng.choice(
+            ["", "Sex", "sample", "allele3", "Allele 1", "family", "id", "x"])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    text = out.getvalue()
+    return text.replace(",", ";", rng.randrange(1, 20)) if kind == "separator" else text
+
+
+def test_the_example_programme_broken_one_thing_at_a_time_is_read_or_refused(tmp_path):
+    """300 seeded breakages of the bundled example tables (a junk cell, a row dropped or
+    repeated, a column dropped or swapped, a short row, a renamed header, separators
+    mixed), each read with read_families or read_pm_samples: read, or refused with an
+    InputError naming the broken file; nothing else."""
+    from forensic_match.dvi.records import read_families, read_pm_samples
+    from forensic_match.frequencies import load_frequencies
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    names = ("pedigrees.csv", "relatives.csv", "references.csv", "pm_genotypes.csv",
+             "pm_samples.csv")
+    good = {n: (EXAMPLES / n).read_text(encoding="utf-8") for n in names}
+    rng = random.Random(17)
+    refused = 0
+    for n in range(300):
+        target = rng.choice(names)
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        for name, text in good.items():
+            write(folder, name, _broken_table(text, rng) if name == target else text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                if target.startswith("pm_"):
+                    read_pm_samples(folder / "pm_genotypes.csv",
+                                    samples_path=folder / "pm_samples.csv", markers=db)
+                else:
+                    read_families(folder / "pedigrees.csv", folder / "relatives.csv",
+                                  references_path=folder / "references.csv", markers=db)
+            except InputError as exc:
+                assert str(folder) in str(exc), (target, str(exc))
+                refused += 1
+    assert refused > 100
+
+
 # Run configuration ----------------------------------------------------------------------------
 
 def test_a_configuration_saved_with_a_byte_order_mark_is_read(tmp_path):
