@@ -519,3 +519,79 @@ def test_an_id_with_an_invisible_character_does_not_split_a_sample(tmp_path):
     except InputError:
         return
     assert len(table.samples) == 1  # fails: two samples, 'S1\u200b' and 'S1'
+
+
+# The command line on such files ---------------------------------------------------------------
+
+def _fam_with(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    text = (FAMILIAS / name).read_text(encoding="utf-8")
+    assert old in text
+    return write(tmp_path, f"edited-{name}", text.replace(old, new, 1))
+
+
+def _cli_cases(tmp_path: Path) -> dict[str, tuple[list[str], tuple[str, ...]]]:
+    """``name: (arguments, what the one error line must say)``."""
+    ex = {n: str(EXAMPLES / n) for n in ("pedigrees.csv", "relatives.csv", "pm_genotypes.csv",
+                                         "pm_samples.csv")}
+
+    def search(**files: str) -> list[str]:
+        given = {**ex, **files}
+        config = given.pop("config", None)
+        return (["search", "--pedigrees", given["pedigrees.csv"], "--relatives",
+                 given["relatives.csv"], "--pm", given["pm_genotypes.csv"], "--samples",
+                 given["pm_samples.csv"], "--out", str(tmp_path / "out"), "-q"]
+                + (["--config", config] if config else []))
+
+    genotypes = (EXAMPLES / "pm_genotypes.csv").read_text(encoding="utf-8").split("\n")
+    quote = write(tmp_path, "quote.csv", "\n".join(genotypes[:3] + [
+        genotypes[3].replace(",vWA,", ',"vWA,')] + genotypes[4:]))
+    sexes = write(tmp_path, "sexes.csv", "sample,sex,sex\nPM-001,M,F\n")
+    cycle = write(tmp_path, "cycle.csv", (EXAMPLES / "pedigrees.csv").read_text(
+        encoding="utf-8").replace("F1,F1-FA,,,M,0", "F1,F1-FA,F1-MP,F1-MO,M,0"))
+    amel = write(tmp_path, "amel.csv", (EXAMPLES / "relatives.csv").read_text(encoding="utf-8")
+                 + "F1-FA,AMEL,X,Y\nF1-FA,Amelogenin,X,X\n")
+    rates = write(tmp_path, "rates.toml", "[mutation]\nmale_rate = 0.9\nrate2 = 0.5\n")
+    return {
+        "unclosed quote": (search(**{"pm_genotypes.csv": str(quote)}),
+                           (f"file {str(quote)!r}, line 4", "malformed CSV")),
+        "sex column twice": (search(**{"pm_samples.csv": str(sexes)}),
+                             (f"file {str(sexes)!r}, line 1", "same name")),
+        "pedigree cycle": (search(**{"pedigrees.csv": str(cycle)}),
+                           (f"file {str(cycle)!r}, line", "family 'F1'", "own ancestor")),
+        "amelogenin twice": (search(**{"relatives.csv": str(amel)}),
+                             (f"file {str(amel)!r}", "sample 'F1-FA'", "second row")),
+        "rates without a matrix": (search(config=str(rates)),
+                                   (f"file {str(rates)!r}: [mutation]: marker", "male_rate")),
+        "fam theta 0.0.1": (["lr", str(_fam_with(tmp_path, "paternity.fam",
+                                                 "Fst: 0 ", "Fst: 0.0.1 "))],
+                            ("line 103", "Theta/Kinship/Fst", "'0.0.1'")),
+        "fam DatabaseSize 1e": (["solve", str(_fam_with(tmp_path, "dvi-example.fam",
+                                                        "DatabaseSize = ", "DatabaseSize = e"))],
+                                ("DatabaseSize: expected a number",)),
+    }
+
+
+CLI_CASES = ["unclosed quote", "sex column twice", "pedigree cycle", "amelogenin twice",
+             "rates without a matrix", "fam theta 0.0.1", "fam DatabaseSize 1e"]
+
+
+@needs_familias
+@pytest.mark.parametrize("case", CLI_CASES)
+def test_the_command_line_refuses_a_broken_file_with_one_error_line(tmp_path, case):
+    """``python -m forensic_match.cli`` in a subprocess, as a laboratory runs it: exit code
+    1, one ``error:`` line naming file and line, no traceback, no output folder."""
+    import os
+    import subprocess
+    import sys
+
+    args, says = _cli_cases(tmp_path)[case]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+           "NUMBA_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "forensic_match.cli", *args],
+                          capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, done.stderr
+    assert re.search(fragment(*says), errors[0]), errors[0]
+    assert not (tmp_path / "out").exists()
