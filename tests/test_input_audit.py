@@ -242,6 +242,35 @@ def test_an_absurd_count_of_extra_persons_is_refused_not_a_memory_error(paternit
         read_fam(edited(change))
 
 
+
+def test_a_marker_typed_twice_for_one_person_is_refused_not_overwritten(paternity):
+    """Person AF's third genotype edited to point at marker 1 again: the second genotype
+    silently replaced the first (and marker 2 became untyped)."""
+    lines, edited = paternity
+    assert lines[19] == "2"  # AF's third genotype: alleles on lines 18-19, marker on 20
+
+    def change(ls):
+        ls[19] = "1"
+    path = edited(change)
+    with pytest.raises(InputError, match=fragment(f"file {str(path)!r}, line 20",
+                                                  "person 'AF'", "a second genotype for marker")):
+        read_fam(path)
+
+
+@needs_familias
+def test_a_dvi_person_with_a_marker_listed_twice_is_refused_not_overwritten(tmp_path):
+    text = (FAMILIAS / "dvi-example.fam").read_text(encoding="utf-8")
+    first = "Name= V1\nGender= Male\n[[[[DNA data]]]]\nnSystems= 1\nSystemName= L1\n" \
+            "Allele1= 1\nAllele2= 1\n"
+    assert first in text.replace("\r\n", "\n")
+    path = write(tmp_path, "twice.fam", text.replace("\r\n", "\n").replace(
+        first, first.replace("nSystems= 1", "nSystems= 2")
+        + "SystemName= L1\nAllele1= 2\nAllele2= 2\n"))
+    with pytest.raises(InputError, match=fragment(f"file {str(path)!r}, line", "person 'V1'",
+                                                  "a second genotype for marker 'L1'")):
+        read_fam(path)
+
+
 # Genotype tables ------------------------------------------------------------------------------
 
 LONG = "sample,marker,allele1,allele2\n"

@@ -535,6 +535,9 @@ class _Reader:
                     raise self.error(at + 2, f"person {person!r}: marker index {m} is not in the "
                                              f"database ({len(markers)} loci)")
                 marker = markers[m]
+                if marker.name in out[person]:
+                    raise self.error(at + 2, f"person {person!r}: a second genotype for marker "
+                                             f"{marker.name!r} (index {m})")
                 for idx, line in ((a, at), (b, at + 1)):
                     if not 0 <= idx < len(marker.alleles):
                         raise self.error(line, f"person {person!r}, marker {marker.name!r}: "
@@ -657,6 +660,9 @@ class _Reader:
                 if system not in markers:
                     raise self.error(at, f"person {name!r}: marker {system!r} is not in the "
                                          f"database")
+                if system in out:
+                    raise self.error(at, f"person {name!r}: a second genotype for marker "
+                                         f"{system!r}")
                 for allele in (a, b):
                     if not markers[system].has(allele):
                         raise self.error(at, f"person {name!r}, marker {system!r}: allele "
