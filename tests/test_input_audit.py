@@ -271,6 +271,19 @@ def test_a_dvi_person_with_a_marker_listed_twice_is_refused_not_overwritten(tmp_
         read_fam(path)
 
 
+
+@needs_familias
+def test_an_advanced_dropout_written_with_a_decimal_comma_is_still_warned(tmp_path):
+    """``Dropout= 0,1`` did not read as a number and was taken for zero: the warning that
+    Familias' dropout is read but not applied was not given."""
+    from forensic_match.errors import FamiliasWarning
+
+    path = _fam_with(tmp_path, "Ch4-table-4-4.fam", "Dropout= 0.1", "Dropout= 0,1")
+    with pytest.warns(FamiliasWarning, match=fragment("[Advanced] Dropout= 0,1",
+                                                      "not applied")):
+        read_fam(path)
+
+
 # Genotype tables ------------------------------------------------------------------------------
 
 LONG = "sample,marker,allele1,allele2\n"

@@ -576,7 +576,7 @@ class _Reader:
         direct = settings.get("Advanced/Direct/Identity", {})
         for key in ("Dropin", "Dropout", "Error"):
             value = direct.get(key, "0")
-            if _number(value) not in (0.0, None):
+            if _number(value) != 0.0:  # "0,1" (a decimal comma) is not zero either
                 self.warn(f"[Advanced] {key}= {value} is read into FamiliasCase.settings but not "
                           f"applied by forensic_match")
         if dropout_persons and any(v > 0 for v in dropout.values()):
