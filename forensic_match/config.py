@@ -358,7 +358,17 @@ class RunConfig:
             elif model in _NUMERIC_MODELS and lumpable:
                 fallen.append(m.name)
                 model = "proportional"
-            out.append(m.with_mutation(settings.mutation(model)))
+            marker = m.with_mutation(settings.mutation(model))
+            try:
+                marker.matrices  # noqa: B018 - rates that give no matrix fail here, named
+            except InputError as exc:
+                own = [k for k, v in self.marker_mutation.items() if v is settings]
+                section = f"[mutation.markers.{own[0]}]" if own else "[mutation]"
+                label = f"file {self.source!r}" if self.source else "configuration"
+                raise InputError(f"{label}: {section}: marker {m.name!r}: {exc} (model "
+                                 f"{model}, male_rate {settings.male_rate}, female_rate "
+                                 f"{settings.female_rate}, rate2 {settings.rate2})") from None
+            out.append(marker)
         if fallen:
             warnings.warn(f"theta > 0: the exact theta correction needs mutation models that "
                           f"let unseen alleles be merged, which stepwise and onestep do not; "
@@ -395,7 +405,7 @@ def read_config(path: str | Path) -> RunConfig:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Windows editors add a byte-order mark
     except OSError as exc:
         raise InputError(f"file {str(path)!r}: cannot read the configuration: "
                          f"{exc.strerror or exc}") from None
@@ -419,7 +429,8 @@ def _mutation_settings(spec: Any, base: MutationSettings, where: str) -> Mutatio
     if not isinstance(spec, dict):
         raise InputError(f"{where} must be a table")
     allowed = {f.name for f in dataclasses.fields(MutationSettings)}
-    unknown = sorted(set(spec) - allowed - {"markers"})
+    # "markers" belongs to [mutation] only: inside [mutation.markers.X] it would be ignored.
+    unknown = sorted(set(spec) - allowed - ({"markers"} if where == "[mutation]" else set()))
     if unknown:
         raise InputError(f"unknown key(s) {unknown} in {where}; expected {sorted(allowed)}")
     values = {k: v for k, v in spec.items() if k != "markers"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,11 +47,23 @@ class Table:
         return f"file {self.file!r}, row {number}" + (f", {rest}" if rest else "")
 
     def column(self, *names: str) -> int | None:
-        """Index of the first column whose name is one of ``names`` (as column keys)."""
+        """Index of the first column whose name is one of ``names`` (as column keys).
+
+        Raises
+        ------
+        InputError
+            Two columns have that name (``sex`` twice, or ``Sample Name`` and
+            ``sample_name``): which one holds the data cannot be told.
+        """
         keys = [column_key(h) for h in self.header]
         for name in names:
             if name in keys:
-                return keys.index(name)
+                at = [i for i, k in enumerate(keys) if k == name]
+                if len(at) > 1:
+                    raise InputError(f"{self.loc(1)}: columns {', '.join(str(i + 1) for i in at)} "
+                                     f"({', '.join(repr(self.header[i]) for i in at)}) have the "
+                                     f"same name; keep one")
+                return at[0]
         return None
 
     def require(self, what: str, *names: str) -> int:
@@ -96,18 +109,31 @@ def _read_text(path: Path, delimiter: str | None, pad: bool) -> Table:
         raise InputError(f"{where(file=str(path))}: cannot read: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise InputError(f"{where(file=str(path))}: not UTF-8 text ({exc.reason})") from exc
-    lines = text.splitlines()
-    if not lines:
+    if not text:
         raise InputError(f"{where(file=str(path), line=1)}: no header row")
-    if delimiter is None or (delimiter == "," and "," not in lines[0]):
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    if delimiter is None or (delimiter == "," and "," not in first):
         # A .csv written with a semicolon (spreadsheets in locales with a decimal comma)
         # or a tab has no comma in its header line: take the separator the header uses.
-        counts = {sep: lines[0].count(sep) for sep in TEXT_SEPARATORS}
+        counts = {sep: first.count(sep) for sep in TEXT_SEPARATORS}
         delimiter = max(counts, key=lambda s: counts[s]) if any(counts.values()) else ","
-    reader = csv.reader(lines, delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
-    raw = [(number, [cell.strip() for cell in row]) for number, row in enumerate(reader, start=2)]
-    return _finish(path, header, raw, "line", pad)
+    # Records are numbered by the line they start on, as an editor shows it: a quoted cell
+    # may hold line breaks (a note in a records column), and only \r and \n break lines
+    # (str.splitlines would also break at U+2028, U+0085, form feeds... inside a cell).
+    # strict: an unclosed quote would otherwise swallow every later row into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    raw: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for row in reader:
+            raw.append((start, [cell.strip() for cell in row]))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputError(f"{where(file=str(path), line=start)}: malformed CSV in the record "
+                         f"starting on this line ({exc}); check for an unclosed or stray "
+                         f"double quote") from None
+    header = raw[0][1] if raw else []
+    return _finish(path, header, raw[1:], "line", pad)
 
 
 def _read_parquet(path: Path, pad: bool) -> Table:

@@ -406,6 +406,10 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     alleles_at = sorted((int(m.group(1)), i) for i, h in enumerate(table.header)
                         if (m := _ALLELE_COLUMN.fullmatch(column_key(h))))
     numbers = [n for n, _ in alleles_at]
+    twice = sorted({n for n in numbers if numbers.count(n) > 1})
+    if twice:
+        raise InputError(f"{table.loc(1)}: two columns for allele {twice[0]} in the header "
+                         f"{table.header}; keep one")
     need = [1, 2] if chosen == "long" else [1]
     if [n for n in need if n not in numbers]:
         want = "allele1, allele2" if chosen == "long" else "Allele 1, Allele 2, ..."
@@ -459,10 +463,12 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                                               [f"{table.unit} {n}" for _, n in rows],
                                               sample=sample, where=table.loc())
             continue
-        if (family, sample, key) in seen:
+        # AMEL and Amelogenin are one marker: two rows would give two sex calls.
+        once = "AMEL" if key in AMELOGENIN else key
+        if (family, sample, once) in seen:
             raise InputError(f"{loc}: second row for this sample and marker (first on "
-                             f"{table.unit} {seen[family, sample, key]})")
-        seen[family, sample, key] = number
+                             f"{table.unit} {seen[family, sample, once]})")
+        seen[family, sample, once] = number
         record = samples.setdefault((family, sample), {
             "genotypes": {}, "amelogenin": None, "location": table.loc(number),
             "lineage": {}, "off_ladder": [], "mtdna": None})
@@ -923,7 +929,8 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
         for sid, row in rows.items():
             if sid not in by_id:
                 raise InputError(f"{sample_table.loc(row.number, sample=sid)}: no typed "
-                                 f"markers (no rows in {table.source!r})")
+                                 f"markers (no rows in {table.source!r})"
+                                 f"{similar_ids(sid, by_id)}")
     out = []
     for s in table.samples:
         if not s.genotypes:

@@ -35,10 +35,13 @@ STATIONARY_CODE = 3
 #: Prefix of the parents added where a pedigree gives a child one parent only.
 ADDED_PREFIX = "added_"
 
-_THETA = re.compile(r"Theta/Kinship/Fst:\s*([0-9.eE+-]+)")
-_INFO = {"database_size": re.compile(r"DatabaseSize\s*=\s*([0-9.eE+-]+)"),
-         "dropout": re.compile(r"Dropout probability\s*=\s*([0-9.eE+-]+)"),
-         "maf": re.compile(r"Minor allele frequency\s*=\s*([0-9.eE+-]+)")}
+# The value is the whole token after the key (up to a space, or the "," or ")" that ends the
+# field), so that a value such as "0,02" or "1e" is refused rather than read in part.
+_THETA = re.compile(r"Theta/Kinship/Fst:\s*([^\s)]*)")
+_INFO_KEYS = {"database_size": "DatabaseSize", "dropout": "Dropout probability",
+              "maf": "Minor allele frequency"}
+_INFO = {key: re.compile(re.escape(label) + r"\s*=\s*([^\s)]*)")
+         for key, label in _INFO_KEYS.items()}
 
 
 @dataclass(frozen=True)
@@ -227,12 +230,31 @@ class _Reader:
         except ValueError:
             raise self.error(k, f"expected {what} (an integer), found {value!r}") from None
 
+    def number_of(self, k: int, what: str, *, at_most: int | None = None) -> int:
+        """A count (of persons, relations, loci...): an integer from 0, and for counts that
+        take no lines of their own (extra persons) at most ``at_most``, so that an edited or
+        corrupted count is refused rather than read as an empty list or a huge one."""
+        n = self.int(k, what)
+        if n < 0 or (at_most is not None and n > at_most):
+            bound = f"0 to {at_most}" if at_most is not None else "0 or more"
+            raise self.error(k, f"{what} must be {bound}, found {n}")
+        return n
+
     def float(self, k: int, what: str) -> float:
         value = self.line(k, what)
         try:
             return float(value)
         except ValueError:
             raise self.error(k, f"expected {what} (a number), found {value!r}") from None
+
+    def number_in(self, token: str, k: int, what: str) -> float:
+        """A finite number written inside line ``k`` (after ``what``), e.g. theta in the
+        database header; a field's closing "," is not part of it."""
+        text = token[:-1] if token.endswith(",") else token
+        value = _number(text)
+        if value is None or not np.isfinite(value):
+            raise self.error(k, f"{what}: expected a number, found {token!r}")
+        return value
 
     def flag(self, k: int, what: str) -> bool:
         value = self.line(k, what)
@@ -272,7 +294,7 @@ class _Reader:
 
     def read_persons(self, k: int) -> tuple[dict[str, str], dict[str, list[tuple[int, ...]]],
                                             list[str], int]:
-        n = self.int(k, "the number of persons")
+        n = self.number_of(k, "the number of persons")
         k += 1
         persons: dict[str, str] = {}
         typed: dict[str, list[tuple[int, ...]]] = {}
@@ -286,12 +308,13 @@ class _Reader:
                 dropout_persons.append(name)
             # Familias (and pedFamilias' writer) put #FALSE#, -1, #FALSE# here; what other
             # values would mean is not known, so they are reported, not guessed at.
-            seen = (self.lines[k + 1], dropout_line.split(" ")[0], self.lines[k + 3])
+            seen = (self.line(k + 1, f"the lines after {name!r}"), dropout_line.split(" ")[0],
+                    self.line(k + 3, f"the lines after {name!r}"))
             if seen != ("#FALSE#", "-1", "#FALSE#"):
                 self.warn(f"lines {k + 2}-{k + 4}, person {name!r}: {seen} where Familias "
                           f"writes ('#FALSE#', '-1', '#FALSE#'); not understood, ignored")
             persons[name] = "M" if self.flag(k + 4, f"the sex of {name!r} (male?)") else "F"
-            count = self.int(k + 5, f"the number of genotypes of {name!r}")
+            count = self.number_of(k + 5, f"the number of genotypes of {name!r}")
             rows = []
             for j in range(count):
                 base = k + 6 + 3 * j
@@ -305,14 +328,15 @@ class _Reader:
                              ) -> tuple[list[tuple[int, int, int]], dict[str, str], int]:
         if self.line(k, "'Known relations'") != "Known relations":
             raise self.error(k, f"expected 'Known relations', found {self.lines[k]!r}")
-        females = self.int(k + 1, "the number of extra females")
-        males = self.int(k + 2, "the number of extra males")
+        # Extras take no lines; one that matters is in a relation, which takes two.
+        females = self.number_of(k + 1, "the number of extra females", at_most=len(self.lines))
+        males = self.number_of(k + 2, "the number of extra males", at_most=len(self.lines))
         extras = {f"extra_{i + 1}": "F" if i < females else "M" for i in range(females + males)}
         relations, k = self.read_relations(k + 3)
         return relations, extras, k
 
     def read_relations(self, k: int) -> tuple[list[tuple[int, int, int]], int]:
-        n = self.int(k, "the number of relations")
+        n = self.number_of(k, "the number of relations")
         out = []
         for j in range(n):
             at = k + 1 + 2 * j
@@ -324,7 +348,7 @@ class _Reader:
 
     def read_pedigrees(self, k: int, persons: dict[str, str], extras: dict[str, str],
                        known: list[tuple[int, int, int]]) -> tuple[dict[str, Pedigree], int]:
-        n = self.int(k, "the number of pedigrees")
+        n = self.number_of(k, "the number of pedigrees")
         k += 1
         base = dict(persons)
         base.update(extras)
@@ -337,8 +361,9 @@ class _Reader:
             name = self.line(k + 1, "a pedigree name")
             if name in pedigrees:
                 raise self.error(k + 1, f"duplicate pedigree name {name!r}")
-            females = self.int(k + 2, "the number of extra females")
-            males = self.int(k + 3, "the number of extra males")
+            females = self.number_of(k + 2, "the number of extra females",
+                                     at_most=len(self.lines))
+            males = self.number_of(k + 3, "the number of extra males", at_most=len(self.lines))
             own = [(f"extra_ped{index + 1}_{i + 1}", "F" if i < females else "M")
                    for i in range(females + males)]
             relations, end = self.read_relations(k + 4)
@@ -402,8 +427,10 @@ class _Reader:
             raise self.error(k, "the file holds precomputed probabilities; forensic_match does "
                                 "not read them (save the case without them)")
         match = _THETA.search(header)
-        theta = float(match.group(1)) if match else 0.0
-        n = self.int(k + 1, "the number of loci")
+        theta = self.number_in(match.group(1), k, "Theta/Kinship/Fst") if match else 0.0
+        if not 0.0 <= theta < 1.0:
+            raise self.error(k, f"Theta/Kinship/Fst must lie in [0, 1), found {theta!r}")
+        n = self.number_of(k + 1, "the number of loci")
         has_name = self.flag(k + 2, "whether the database has a name")
         name = self.line(k + 3, "the database name") if has_name else ""
         k += 3 + has_name
@@ -446,7 +473,8 @@ class _Reader:
         for key, pattern in _INFO.items():
             found = pattern.search(parts[1]) if len(parts) > 1 else None
             if found:
-                values[key] = float(found.group(1))
+                values[key] = self.number_in(found.group(1), k + 12,
+                                             f"locus {name!r}: {_INFO_KEYS[key]}")
         alleles = [self.line(k + 13 + 2 * i, "an allele") for i in range(n)]
         freqs = [self.float(k + 14 + 2 * i, "an allele frequency") for i in range(n)]
         try:
@@ -507,6 +535,9 @@ class _Reader:
                     raise self.error(at + 2, f"person {person!r}: marker index {m} is not in the "
                                              f"database ({len(markers)} loci)")
                 marker = markers[m]
+                if marker.name in out[person]:
+                    raise self.error(at + 2, f"person {person!r}: a second genotype for marker "
+                                             f"{marker.name!r} (index {m})")
                 for idx, line in ((a, at), (b, at + 1)):
                     if not 0 <= idx < len(marker.alleles):
                         raise self.error(line, f"person {person!r}, marker {marker.name!r}: "
@@ -545,7 +576,7 @@ class _Reader:
         direct = settings.get("Advanced/Direct/Identity", {})
         for key in ("Dropin", "Dropout", "Error"):
             value = direct.get(key, "0")
-            if _number(value) not in (0.0, None):
+            if _number(value) != 0.0:  # "0,1" (a decimal comma) is not zero either
                 self.warn(f"[Advanced] {key}= {value} is read into FamiliasCase.settings but not "
                           f"applied by forensic_match")
         if dropout_persons and any(v > 0 for v in dropout.values()):
@@ -629,6 +660,9 @@ class _Reader:
                 if system not in markers:
                     raise self.error(at, f"person {name!r}: marker {system!r} is not in the "
                                          f"database")
+                if system in out:
+                    raise self.error(at, f"person {name!r}: a second genotype for marker "
+                                         f"{system!r}")
                 for allele in (a, b):
                     if not markers[system].has(allele):
                         raise self.error(at, f"person {name!r}, marker {system!r}: allele "
