@@ -39,9 +39,28 @@ _DECIMAL_COMMA = re.compile(r"[0-9]+,[0-9]+")
 MAX_REPEAT = 100
 
 
-def normal_id(text: str) -> str:
+#: Format characters kept in ids: the zero-width joiner and non-joiner, which some scripts
+#: need inside words.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def normal_id(text: str, where: str = "") -> str:
     """An id in Unicode normal form C, so that "José" typed and "José" pasted (e with a
-    combining accent) are one id."""
+    combining accent) are one id.
+
+    An id holding an invisible format character (Unicode category Cf: a zero-width space
+    U+200B, a byte-order mark U+FEFF, a soft hyphen U+00AD..., left by a copy from a web
+    page or a second byte-order mark) is refused: it would be another id than the one
+    that looks the same, and a sample's rows would split into two samples with part of the
+    profile each. The zero-width joiner and non-joiner are kept. ``where`` locates the id
+    in the error (file and row)."""
+    hidden = [c for c in text if unicodedata.category(c) == "Cf" and c not in _JOINERS]
+    if hidden:
+        from forensic_match.errors import InputError
+
+        raise InputError(f"{where + ': ' if where else ''}id {text!r} holds an invisible "
+                         f"character (U+{ord(hidden[0]):04X} "
+                         f"{unicodedata.name(hidden[0], 'format character')}); remove it")
     return unicodedata.normalize("NFC", text)
 
 

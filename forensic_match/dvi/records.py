@@ -428,9 +428,10 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     mt_rows: dict[tuple[str | None, str], list[tuple[Mitotype, int]]] = {}
     bad: list[tuple[str, str]] = []  # (message, where) of each allele label refused
     for number, row in table.rows:
-        sample = normal_id(row[i_sample])
+        sample = normal_id(row[i_sample], table.loc(number))
         marker = row[i_marker]
-        family = (normal_id(row[i_family]) or None) if i_family is not None else None
+        family = (normal_id(row[i_family], table.loc(number)) or None) \
+            if i_family is not None else None
         if not sample:
             raise InputError(f"{table.loc(number)}: empty sample id")
         if not marker:
@@ -580,7 +581,7 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes = "MF"
     extra = [(i, h) for i, h in enumerate(table.header) if i not in columns.values() and h]
     grouped: dict[str, list[tuple[int, list[str]]]] = {}
     for number, row in table.rows:
-        family = normal_id(row[columns["family"]])
+        family = normal_id(row[columns["family"]], table.loc(number))
         if not family:
             raise InputError(f"{table.loc(number)}: empty family id")
         grouped.setdefault(family, []).append((number, row))
@@ -591,7 +592,7 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes = "MF"
         numbers = [n for n, _ in rows]
         records = []
         for number, row in rows:
-            ident, father, mother, sex = (normal_id(row[columns[c]])
+            ident, father, mother, sex = (normal_id(row[columns[c]], table.loc(number))
                                           for c in ("id", "father", "mother", "sex"))
             code = parse_sex(sex, codes=sex_codes, context=f"{table.loc(number)}, family "
                              f"{family!r}, individual {ident!r}")
@@ -602,7 +603,7 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes = "MF"
         missing: list[str] = []
         info: dict[str, dict[str, Any]] = {}
         for number, row in rows:
-            ident = normal_id(row[columns["id"]])
+            ident = normal_id(row[columns["id"]], table.loc(number))
             if _flag(row[columns["missing"]], table, number, family, ident):
                 missing.append(ident)
                 info[ident] = {h: row[i] for i, h in extra if row[i]}
@@ -835,7 +836,7 @@ def _read_sample_table(path: str | Path, sex_codes: SexCodes = "MF",
     extra = [(i, h) for i, h in enumerate(table.header) if i not in used and h]
     out: dict[str, _SampleRow] = {}
     for number, row in table.rows:
-        sample = normal_id(row[i_sample])
+        sample = normal_id(row[i_sample], table.loc(number))
         if not sample:
             raise InputError(f"{table.loc(number)}: empty sample id")
         loc = table.loc(number, sample=sample)
