@@ -6,6 +6,7 @@ or "9.3" reads the same from every format and every error names the file and lin
 
 from __future__ import annotations
 
+import codecs
 import csv
 import importlib.util
 import io
@@ -101,14 +102,37 @@ def _finish(path: Path, header: list[str], raw: list[tuple[int, list[str]]], uni
     return table
 
 
+def _decoded(path: Path, data: bytes) -> str:
+    """The text of a table file: UTF-8 (a byte-order mark allowed), or UTF-16 with its
+    byte-order mark (Excel's "Unicode text" export). Anything else is refused, naming the
+    line and the bytes that are not UTF-8, rather than guessed: a guess could read an id
+    differently in two files."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{where(file=str(path))}: not UTF-16 text after its byte-order "
+                             f"mark ({exc.reason} at byte {exc.start})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        stop = data.find(b"\n", exc.start)
+        shown = data[start:stop if stop >= 0 else len(data)][:80]
+        raise InputError(
+            f"{where(file=str(path), line=line)}: not UTF-8 text ({exc.reason}: "
+            f"{data[exc.start:exc.end]!r} in {shown!r}); a file saved by a Spanish or other "
+            "Western Windows program is usually Windows-1252: save it as UTF-8 (Excel: "
+            "'CSV UTF-8') and read it again") from None
+
+
 def _read_text(path: Path, delimiter: str | None, pad: bool) -> Table:
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            text = handle.read()
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{where(file=str(path))}: cannot read: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where(file=str(path))}: not UTF-8 text ({exc.reason})") from exc
+    text = _decoded(path, data)
     if not text:
         raise InputError(f"{where(file=str(path), line=1)}: no header row")
     first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]

@@ -206,3 +206,33 @@ def test_search_command_reads_the_spanish_programme_with_its_flags(tmp_path):
     reading = json.loads((tmp_path / "out" / "run.json").read_text())["reading"]
     assert reading == {"decimal_comma": True, "normalise_alleles": False,
                        "single_allele": "homozygote", "sex_codes": "HM"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_excel_unicode_text_is_read_as_utf8(tmp_path: Path, encoding: str) -> None:
+    """Excel's "Unicode text" export is UTF-16 with a byte-order mark, tab-separated, CRLF:
+    read as the same table written in UTF-8."""
+    import codecs
+
+    text = "Sample Name\tMarker\tAllele 1\tAllele 2\r\nJosé-1\tTH01\t6\t9.3\r\n" \
+           "José-1\tvWA\t16\t17\r\n"
+    bom = codecs.BOM_UTF16_LE if encoding == "utf-16-le" else codecs.BOM_UTF16_BE
+    (tmp_path / "u16.txt").write_bytes(bom + text.encode(encoding))
+    (tmp_path / "u8.txt").write_text(text, encoding="utf-8", newline="")
+    got = read_genotypes(tmp_path / "u16.txt")
+    want = read_genotypes(tmp_path / "u8.txt")
+    assert [(s.id, s.genotypes) for s in got.samples] == \
+        [(s.id, s.genotypes) for s in want.samples] == \
+        [("José-1", {"TH01": ("6", "9.3"), "vWA": ("16", "17")})]
+
+
+def test_a_windows_1252_file_is_refused_naming_line_and_bytes(tmp_path: Path) -> None:
+    """A table saved by a Spanish Windows program (Windows-1252) is not guessed at: the error
+    names the line and shows the bytes that are not UTF-8."""
+    path = tmp_path / "cp.csv"
+    path.write_bytes("sample,marker,allele1,allele2\nS1,TH01,6,7\nJosé,TH01,6,7\n"
+                     .encode("cp1252"))
+    with pytest.raises(InputError, match=fragment("cp.csv', line 3: not UTF-8 text",
+                                                  r"b'\xe9' in b'Jos\xe9,TH01,6,7'",
+                                                  "Windows-1252", "CSV UTF-8")):
+        read_genotypes(path)
