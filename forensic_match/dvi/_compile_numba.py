@@ -62,19 +62,9 @@ def _lstsq(a, b):
 
 
 @jit
-def expand_posterior(post, work, p, tracers, rtol, full):
-    """Fill ``full`` (n x n ordered posterior); False when a fit fails its mass check."""
-    k = work.size
-    n = p.size
-    full[:, :] = 0.0
-    merged = work[k - 1] < 0
-    kk = k - 1 if merged else k
-    for i in range(kk):
-        for j in range(kk):
-            full[work[i], work[j]] = post[i, j]
-    if not merged:
-        return True
-    o = k - 1
+def _merged(work, kk, n):
+    """The full indices of the alleles merged into the working allele ``kk`` (those that are
+    none of ``work[:kk]``), ascending."""
     is_work = np.zeros(n, dtype=np.bool_)
     for i in range(kk):
         is_work[work[i]] = True
@@ -88,6 +78,24 @@ def expand_posterior(post, work, p, tracers, rtol, full):
         if not is_work[u]:
             rest[c] = u
             c += 1
+    return rest
+
+
+@jit
+def expand_posterior(post, work, p, tracers, rtol, full):
+    """Fill ``full`` (n x n ordered posterior); False when a fit fails its mass check."""
+    k = work.size
+    n = p.size
+    full[:, :] = 0.0
+    merged = work[k - 1] < 0
+    kk = k - 1 if merged else k
+    for i in range(kk):
+        for j in range(kk):
+            full[work[i], work[j]] = post[i, j]
+    if not merged:
+        return True
+    o = k - 1
+    rest = _merged(work, kk, n)
     pt = np.empty(3)
     for r in range(3):
         pt[r] = p[work[tracers[r]]]
@@ -200,21 +208,9 @@ def expand_posterior_one(post, work, p, t, inv_l, rtol, full):
     for i in range(kk):
         for j in range(kk):
             full[work[i], work[j]] = post[i, j]
-    is_work = np.zeros(n, dtype=np.bool_)
-    for i in range(kk):
-        is_work[work[i]] = True
-    n_rest = 0
-    for u in range(n):
-        if not is_work[u]:
-            n_rest += 1
-    rest = np.empty(n_rest, dtype=np.int64)
-    c = 0
-    for u in range(n):
-        if not is_work[u]:
-            rest[c] = u
-            c += 1
+    rest = _merged(work, kk, n)
     pt = p[work[t]]
-    n1 = float(n_rest)
+    n1 = float(rest.size)
     p1 = 0.0
     for u in rest:
         p1 += p[u]
