@@ -284,6 +284,32 @@ def test_an_advanced_dropout_written_with_a_decimal_comma_is_still_warned(tmp_pa
         read_fam(path)
 
 
+
+@needs_familias
+def test_a_dvi_gender_that_is_neither_male_nor_female_is_warned(tmp_path):
+    """An unidentified person's ``Gender`` other than Male or Female is read as unknown (no
+    sex filter), with a warning naming the line and the person; the case of the word does
+    not matter."""
+    from forensic_match.errors import FamiliasWarning
+
+    text = (FAMILIAS / "Exercise-Helicopter-solved.fam").read_text(encoding="utf-8")
+    first = text.index("Gender= Female")
+    name = re.findall(r"Name= (.*)", text[:first])[-1].strip()
+    line = text[:first].count("\n") + 1
+    path = write(tmp_path, "odd.fam", text[:first] + "Gender= Hembra" +
+                 text[first + len("Gender= Female"):])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        case = read_fam(path)
+    said = [str(w.message) for w in caught if issubclass(w.category, FamiliasWarning)]
+    assert [m for m in said if re.search(fragment(f"line {line}", repr(name), "'Hembra'",
+                                                  "unknown"), m)], said
+    assert case.dvi.unidentified[name] == "U"
+    lower = write(tmp_path, "lower.fam", text[:first] + "Gender= female" +
+                  text[first + len("Gender= Female"):])
+    assert quiet_read_fam(lower).dvi.unidentified[name] == "F"
+
+
 # Genotype tables ------------------------------------------------------------------------------
 
 LONG = "sample,marker,allele1,allele2\n"

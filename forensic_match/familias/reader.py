@@ -633,7 +633,12 @@ class _Reader:
         if not name:
             raise self.error(node.line, "a person without a Name")
         gender = node.value("Gender")
-        return name, {"Male": "M", "Female": "F"}.get(gender or "", "U")
+        sex = {"male": "M", "female": "F"}.get((gender or "").strip().lower())
+        if sex is None and gender:
+            at = next(k for key, _, k in node.entries if key == "Gender")
+            self.warn(f"line {at + 1}, person {name!r}: Gender {gender!r} "
+                      "is neither Male nor Female; read as unknown, so no sex filter applies")
+        return name, sex or "U"
 
     def count(self, node: _Node, key: str, found: int) -> None:
         """Check a section's stated count (``nPersons= 3``) against what it holds."""
