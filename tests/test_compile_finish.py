@@ -363,3 +363,42 @@ def test_a_failed_one_tracer_marker_is_computed_with_three(monkeypatch) -> None:
     monkeypatch.setattr(compile_module, "_one_tracer", mismatched)
     row = compile_missing(family, "MP", [marker], theta=theta, denominator=den)
     np.testing.assert_allclose(row.log10_lr, three.log10_lr, rtol=0, atol=1e-10)
+
+
+def test_one_tracer_at_a_marker_that_fell_back_to_theta_0() -> None:
+    """A marker a theta run computes at theta 0 (beyond the limits) takes the one-tracer form
+    with no Dirichlet term, and frequencies that sum to 1 only within rounding keep the
+    engine's rescaling out of it: against the engine over every allele at theta 0."""
+    from forensic_match.dvi.compile import UNRELATED, family_denominator
+    from forensic_match.likelihood.engine import genotype_posterior
+    from forensic_match.mutation import Mutation, MutationModel
+    from forensic_match.pedigree import Pedigree
+
+    ped = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+                                 ("MP", "FA", "MO", "M"), ("SB", "FA", "MO", "M"),
+                                 ("SW", None, None, "F"), ("N1", "SB", "SW", "M"),
+                                 ("N2", "SB", "SW", "F")])
+    mutation = Mutation(female=MutationModel("equal", rate=0.005),
+                        male=MutationModel("equal", rate=0.01))
+    freqs = np.array([0.2, 0.15, 0.1, 0.08, 0.07, 0.05, 0.04, 0.03, 0.02, 0.015, 0.01, 0.005])
+    marker = Marker("M", [str(i) for i in range(freqs.size)],
+                    list(freqs / (freqs.sum() * 1.0000001))).with_mutation(mutation)
+    profiles = {"N1": {"M": ("0", "1")}, "N2": {"M": ("1", "2")}}
+    family = Family("F", ped, ["MP"], profiles)
+    den = family_denominator(family, [marker], 0.02, thetas=np.array([0.0]))
+    row = compile_missing(family, "MP", [marker], theta=0.02, denominator=den)
+    assert row.theta == 0.0
+    with_v = Pedigree.from_records(ped.records() + [(UNRELATED, None, None, "U")])
+    n = len(marker)
+    i, j = np.tril_indices(n)
+    tables = []
+    for gp in (genotype_posterior(ped, [marker], profiles, "MP", theta=0.0, lump=False)[0],
+               genotype_posterior(with_v, [marker], profiles, UNRELATED, theta=0.0,
+                                  lump=False)[0]):
+        idx = [marker.index(a) for a in gp.alleles]
+        full = np.zeros((n, n))
+        full[np.ix_(idx, idx)] = gp.matrix
+        tables.append(np.where(i == j, full[i, j], full[i, j] + full[j, i]))
+    want = np.empty(i.size)
+    want[i * (i + 1) // 2 + j] = np.log10(tables[0]) - np.log10(tables[1])
+    np.testing.assert_allclose(10 ** (row.log10_lr - want), 1.0, rtol=1e-9)
