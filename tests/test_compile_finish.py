@@ -222,18 +222,19 @@ def test_theta_denominator_in_closed_form_is_the_full_allele_list(case, theta) -
                                    atol=1e-12)
 
 
-@settings(deadline=None, max_examples=60,
+@settings(deadline=None, max_examples=90,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.one_of(*(cases(max_markers=2, mutation=m, untyped_target=True,
                          sized_for_oracle=False, max_alleles=7, dropout=d)
-                   for m in (False, ("equal",)) for d in (False, True))),
+                   for m in (False, ("equal",), ("proportional",)) for d in (False, True))),
        st.sampled_from([0.01, 0.05, 0.2]),
        st.lists(st.floats(0.002, 0.2), min_size=5, max_size=8, unique=True),
        st.floats(0.05, 0.5))
 def test_theta_row_from_one_tracer_is_the_full_allele_list(case, theta, extra,  # type: ignore[no-untyped-def]
                                                           share) -> None:
     """Under theta, with no mutation or ``equal``, a row whose unseen alleles come from one
-    tracer (``expand_posterior_one``; three where the target is inbred) against the engine
+    tracer (``expand_posterior_one``), with ``proportional`` from two
+    (``expand_posterior_two``; three where the target is inbred) against the engine
     over every allele, numerator and denominator (no merging, no fit). Each marker gets
     alleles nobody shows (``extra``, together ``share`` of the frequency) so that the
     compile merges them."""
@@ -286,9 +287,11 @@ def test_theta_row_from_one_tracer_is_the_full_allele_list(case, theta, extra,  
         np.testing.assert_allclose(10 ** (got[finite] - want[finite]), 1.0, rtol=1e-9)
 
 
+@pytest.mark.parametrize("model", ["equal", "proportional"])
 @pytest.mark.parametrize("spread", [1.0, 1e-3])
 @pytest.mark.parametrize("base", [0.02, 0.0005])
-def test_one_tracer_with_nearly_equal_unseen_frequencies(spread: float, base: float) -> None:
+def test_one_tracer_with_nearly_equal_unseen_frequencies(spread: float, base: float,
+                                                         model: str) -> None:
     """The one-tracer systems are regular because the tracer is the most frequent unseen
     allele; with the others almost as frequent (and rare) they are nearly singular, yet the
     extrapolation to each unseen allele stays as short as the gap: the two nephews' family,
@@ -302,8 +305,8 @@ def test_one_tracer_with_nearly_equal_unseen_frequencies(spread: float, base: fl
                                  ("MP", "FA", "MO", "M"), ("SB", "FA", "MO", "M"),
                                  ("SW", None, None, "F"), ("N1", "SB", "SW", "M"),
                                  ("N2", "SB", "SW", "F")])
-    mutation = Mutation(female=MutationModel("equal", rate=0.0005),
-                        male=MutationModel("equal", rate=0.002))
+    mutation = Mutation(female=MutationModel(model, rate=0.0005),
+                        male=MutationModel(model, rate=0.002))
     unseen = base * (1.0 + spread * np.linspace(0.0, 1.0, 8) ** 3)
     freqs = np.concatenate([[0.2, 0.15, 0.1], unseen])
     freqs = freqs / freqs.sum()

@@ -280,6 +280,126 @@ def expand_posterior_one(post, work, p, t, inv_l, rtol, full):
 
 
 @jit
+def expand_posterior_two(post, work, p, t1, t2, rtol, full):
+    """Fill ``full`` (n x n ordered posterior) from a merged posterior that keeps two unseen
+    alleles apart (working positions ``t1``, ``t2``), for ``proportional`` mutation (or any
+    model :func:`expand_posterior_one` takes) and a target not inbred; False when a fit
+    fails its check.
+
+    As :func:`expand_posterior_one`, but a mutation lands on an unseen allele ``u`` in
+    proportion to ``p_u``, so the homozygote's linear term has a part of its own:
+    ``c + (d1 + d2 + f) p_u + e p_u^2`` beside ``c + d1 p_u + d2 p_v + e p_u p_v``. The two
+    tracers' entries and the merged sums give 9 equations for the 5 unknowns, and 3 for the
+    2 of each kept allele and side; every fit must reproduce each of its equations to
+    ``rtol`` times the largest entry (docs/matching.md, "One tracer under theta").
+    """
+    k = work.size
+    n = p.size
+    full[:, :] = 0.0
+    o = k - 1
+    kk = k - 1
+    for i in range(kk):
+        for j in range(kk):
+            full[work[i], work[j]] = post[i, j]
+    rest = _merged(work, kk, n)
+    n1 = float(rest.size)
+    p1 = 0.0
+    for u in rest:
+        p1 += p[u]
+    ts = np.empty(2, dtype=np.int64)
+    ts[0] = t1
+    ts[1] = t2
+    pt = np.empty(2)
+    pt[0] = p[work[t1]]
+    pt[1] = p[work[t2]]
+    scale = 0.0
+    for i in range(k):
+        for j in range(k):
+            scale = max(scale, post[i, j])
+    tol = rtol * max(scale, 1e-300)
+    line = np.empty((3, 2))
+    vals3 = np.empty(3)
+    for i in range(kk):
+        if i == t1 or i == t2:
+            continue
+        x = work[i]
+        for side in range(2):
+            for r in range(2):
+                line[r, 0] = 1.0
+                line[r, 1] = pt[r]
+                vals3[r] = post[i, ts[r]] if side == 0 else post[ts[r], i]
+            line[2, 0] = n1
+            line[2, 1] = p1
+            vals3[2] = post[i, o] if side == 0 else post[o, i]
+            ab = _lstsq(line, vals3)
+            for r in range(3):
+                if abs(line[r, 0] * ab[0] + line[r, 1] * ab[1] - vals3[r]) > tol:
+                    return False
+            for u in rest:
+                v = ab[0] + ab[1] * p[u]
+                if side == 0:
+                    full[x, u] = v
+                else:
+                    full[u, x] = v
+    a = np.zeros((9, 5))
+    b = np.empty(9)
+    row = 0
+    for r in range(2):  # (t_r, t_r)
+        a[row, 0] = 1.0
+        a[row, 1] = pt[r]
+        a[row, 2] = pt[r]
+        a[row, 3] = pt[r] * pt[r]
+        a[row, 4] = pt[r]
+        b[row] = post[ts[r], ts[r]]
+        row += 1
+    for r in range(2):  # (t_r, t_other)
+        q = 1 - r
+        a[row, 0] = 1.0
+        a[row, 1] = pt[r]
+        a[row, 2] = pt[q]
+        a[row, 3] = pt[r] * pt[q]
+        b[row] = post[ts[r], ts[q]]
+        row += 1
+    for r in range(2):  # (t_r, merged) and (merged, t_r)
+        a[row, 0] = n1
+        a[row, 1] = n1 * pt[r]
+        a[row, 2] = p1
+        a[row, 3] = pt[r] * p1
+        b[row] = post[ts[r], o]
+        row += 1
+        a[row, 0] = n1
+        a[row, 1] = p1
+        a[row, 2] = n1 * pt[r]
+        a[row, 3] = pt[r] * p1
+        b[row] = post[o, ts[r]]
+        row += 1
+    a[row, 0] = n1 * n1  # (merged, merged)
+    a[row, 1] = n1 * p1
+    a[row, 2] = n1 * p1
+    a[row, 3] = p1 * p1
+    a[row, 4] = p1
+    b[row] = post[o, o]
+    cf = _lstsq(a, b)
+    for r in range(9):
+        fit = 0.0
+        for c in range(5):
+            fit += a[r, c] * cf[c]
+        if abs(fit - b[r]) > tol:
+            return False
+    for u in rest:
+        for v in rest:
+            if u == v:
+                full[u, v] = cf[0] + (cf[1] + cf[2] + cf[4]) * p[u] + cf[3] * p[u] * p[u]
+            else:
+                full[u, v] = cf[0] + cf[1] * p[u] + cf[2] * p[v] + cf[3] * p[u] * p[v]
+        for r in range(2):
+            tw = work[ts[r]]
+            full[tw, u] = cf[0] + cf[1] * pt[r] + cf[2] * p[u] + cf[3] * pt[r] * p[u]
+            full[u, tw] = cf[0] + cf[1] * p[u] + cf[2] * pt[r] + cf[3] * p[u] * pt[r]
+    return True
+
+
+@jit
 def log10_lr_table(full, p, out):
     """Triangular log10 LR: unordered posterior over Hardy-Weinberg."""
     n = p.size
@@ -439,8 +559,9 @@ def finish_row(freq_ptr, freqs, seen, table_ptr, allele_ptr, k_all, work_all, po
                tracers, inverse, use_factor, ck_all, cwork_all, cpost_all, cvalues, rtol,
                full_buf, lr, ok, sums, failed, inv_l):
     """One compiled row from the engine's merged posteriors of every marker: each marker's
-    full ordered posterior (:func:`expand_posterior`, or :func:`expand_posterior_one` where
-    ``inv_l[m]`` is not NaN: one tracer, ``tracers[m, 0]``), times the unseen factor on both
+    full ordered posterior (:func:`expand_posterior`, or where ``inv_l[m]`` is not NaN
+    :func:`expand_posterior_one` from ``tracers[m, 0]``, or :func:`expand_posterior_two` from
+    ``tracers[m, :2]`` when ``tracers[m, 1]`` is one), times the unseen factor on both
     axes when ``use_factor``, then its :func:`log10_lr_table`, :func:`allele_sums` and, from
     the no-mutation posterior (``ck_all`` ...), its :func:`consistent_table`. A marker whose
     fit fails its check is marked in ``failed`` and left for the caller."""
@@ -454,11 +575,18 @@ def finish_row(freq_ptr, freqs, seen, table_ptr, allele_ptr, k_all, work_all, po
         post = post_all[m, :k * k].reshape((k, k))
         full = full_buf[:n * n].reshape((n, n))
         if not np.isnan(inv_l[m]) and tracers[m, 0] >= 0 and work[k - 1] < 0:
-            t = -1
-            for i in range(k):
-                if work[i] == tracers[m, 0]:
-                    t = i
-            if t < 0 or not expand_posterior_one(post, work, p, t, inv_l[m], rtol, full):
+            pos[:] = -1
+            for r in range(2):
+                for i in range(k):
+                    if tracers[m, r] >= 0 and work[i] == tracers[m, r]:
+                        pos[r] = i
+            if tracers[m, 1] >= 0:  # two tracers: proportional
+                done = pos[0] >= 0 and pos[1] >= 0 and \
+                    expand_posterior_two(post, work, p, pos[0], pos[1], rtol, full)
+            else:
+                done = pos[0] >= 0 and \
+                    expand_posterior_one(post, work, p, pos[0], inv_l[m], rtol, full)
+            if not done:
                 failed[m] = True
                 continue
         else:

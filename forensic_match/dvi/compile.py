@@ -193,19 +193,22 @@ def _tracers_of(seen: _Seen, k: int) -> np.ndarray | None:
 
 #: Mutation models under which every unseen allele is alike but for its frequency, so that
 #: one tracer suffices under theta (:func:`_one_tracer`); ``proportional`` mutates towards
-#: an allele in proportion to its frequency, which adds unknowns the one tracer cannot fix.
+#: an allele in proportion to its frequency, which adds an unknown: two tracers.
 _ONE_TRACER_MODELS = (None, "equal")
+_TWO_TRACER_MODELS = (None, "equal", "proportional")
 
 
 def _one_tracer(seen: _Seen, markers: Sequence[Marker]) -> tuple[_Seen, np.ndarray]:
     """The family's :class:`_Seen` with one tracer (the most frequent unseen allele) instead
-    of three at the markers where that suffices under theta, and which markers those are.
+    of three at the markers where that suffices under theta, two (the least and the most
+    frequent) where the model is ``proportional``, and which markers those are.
 
     Under theta the engine's work grows with the alleles kept apart (the quadrature's points
     as ``(F/2 + 1)^(k - 1)``, each set partition's elimination as a power of ``k``); with no
     mutation or ``equal`` and a target not inbred, the posterior of every unseen allele
     follows from one tracer and the merged allele (:func:`~forensic_match.dvi._compile_numba.
-    expand_posterior_one`; docs/matching.md, "Theta")."""
+    expand_posterior_one`), with ``proportional`` from two (``expand_posterior_two``;
+    docs/matching.md, "One tracer under theta")."""
     tracers = seen.tracers.copy()
     one = np.zeros(len(markers), dtype=bool)
     keep = list(seen.keep)
@@ -215,12 +218,15 @@ def _one_tracer(seen: _Seen, markers: Sequence[Marker]) -> tuple[_Seen, np.ndarr
             (None if mut.female.rate == 0 else mut.female.model),
             (None if mut.male.rate == 0 else mut.male.model))
         if tracers[k, 0] < 0 or mut is not None and mut.stationary or \
-                not all(m in _ONE_TRACER_MODELS for m in models):
+                not all(m in _TWO_TRACER_MODELS for m in models):
             continue
         one[k] = True
-        tracers[k] = (tracers[k, 2], -1, -1)
+        if all(m in _ONE_TRACER_MODELS for m in models):
+            tracers[k] = (tracers[k, 2], -1, -1)
+        else:
+            tracers[k] = (tracers[k, 0], tracers[k, 2], -1)
         mask = np.zeros(len(marker), dtype=np.bool_)
-        mask[tracers[k, 0]] = True
+        mask[tracers[k, :2][tracers[k, :2] >= 0]] = True
         keep[k] = mask
     return seen._replace(keep=keep, tracers=tracers), one
 
