@@ -437,6 +437,11 @@ def theta_feasible(pedigree: Pedigree, markers: Sequence[Marker],
     t = pedigree.index(target) if target is not None else -1
     for typed, exact, run in _groups(pedigree, markers, profiles, observation, t, lump,
                                      keep_alleles):
+        # Within the partition limit every marker is feasible whatever its alleles: the urn's
+        # parameters (a loop over the markers) are needed only beyond it.
+        free = _plan_for(pedigree, typed, exact, run.target, urn=True).free_alleles
+        if _bell(len(free)) <= MAX_THETA_PARTITIONS:
+            continue
         out[run.ms] = _urn_setup(pedigree, markers, typed, exact, theta, run).feasible()
     return out
 
