@@ -222,6 +222,43 @@ def test_theta_denominator_in_closed_form_is_the_full_allele_list(case, theta) -
                                    atol=1e-12)
 
 
+def _full_list_log10_lr(pedigree, marker: Marker, profiles, target: str, theta: float,  # type: ignore[no-untyped-def]
+                        observation=None) -> np.ndarray:
+    """``target``'s theta LR table (log10, triangular) by the engine over every allele (no
+    merging, no fit): its posterior over the unrelated person's, unordered."""
+    from forensic_match.dvi.compile import UNRELATED
+    from forensic_match.likelihood.engine import genotype_posterior
+    from forensic_match.pedigree import Pedigree
+
+    with_v = Pedigree.from_records(pedigree.records() + [(UNRELATED, None, None, "U")])
+    n = len(marker)
+    i, j = np.tril_indices(n)
+    tables = []
+    for ped, who in ((pedigree, target), (with_v, UNRELATED)):
+        gp = genotype_posterior(ped, [marker], profiles, who, theta=theta,
+                                observation=observation, lump=False)[0]
+        idx = [marker.index(a) for a in gp.alleles]
+        full = np.zeros((n, n))
+        full[np.ix_(idx, idx)] = gp.matrix
+        tables.append(np.where(i == j, full[i, j], full[i, j] + full[j, i]))
+    out = np.full(i.size, -np.inf)
+    with np.errstate(divide="ignore"):
+        out[i * (i + 1) // 2 + j] = np.log10(tables[0]) - np.log10(tables[1])
+    return out
+
+
+def _nephews():  # type: ignore[no-untyped-def]
+    """The two nephews' family: the missing person's parents and sibling untyped, the
+    sibling's two children typed."""
+    from forensic_match.pedigree import Pedigree
+
+    ped = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+                                 ("MP", "FA", "MO", "M"), ("SB", "FA", "MO", "M"),
+                                 ("SW", None, None, "F"), ("N1", "SB", "SW", "M"),
+                                 ("N2", "SB", "SW", "F")])
+    return ped, {"N1": {"M": ("0", "1")}, "N2": {"M": ("1", "2")}}
+
+
 @settings(deadline=None, max_examples=90,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.one_of(*(cases(max_markers=2, mutation=m, untyped_target=True,
@@ -238,9 +275,7 @@ def test_theta_row_from_one_tracer_is_the_full_allele_list(case, theta, extra,  
     over every allele, numerator and denominator (no merging, no fit). Each marker gets
     alleles nobody shows (``extra``, together ``share`` of the frequency) so that the
     compile merges them."""
-    from forensic_match.dvi.compile import UNRELATED, _one_tracer, family_denominator
-    from forensic_match.likelihood.engine import genotype_posterior
-    from forensic_match.pedigree import Pedigree
+    from forensic_match.dvi.compile import _one_tracer, family_denominator
 
     markers = []
     for m in case.markers:
@@ -263,24 +298,10 @@ def test_theta_row_from_one_tracer_is_the_full_allele_list(case, theta, extra,  
                               theta=theta, denominator=den)
     except ForensicMatchError:
         assume(False)
-    ped = Pedigree.from_records(case.pedigree.records() + [(UNRELATED, None, None, "U")])
-    nums = genotype_posterior(case.pedigree, case.markers, case.profiles, case.target,
-                              theta=theta, observation=observation, lump=False)
-    dens = genotype_posterior(ped, case.markers, case.profiles, UNRELATED, theta=theta,
-                              observation=observation, lump=False)
     offsets = marker_offsets(case.markers)
     for k, marker in enumerate(case.markers):
-        n = len(marker)
-        i, j = np.tril_indices(n)
-        tables = []
-        for gp in (nums[k], dens[k]):
-            idx = [marker.index(a) for a in gp.alleles]
-            full = np.zeros((n, n))
-            full[np.ix_(idx, idx)] = gp.matrix
-            tables.append(np.where(i == j, full[i, j], full[i, j] + full[j, i]))
-        want = np.full(offsets[k + 1] - offsets[k], -np.inf)
-        with np.errstate(divide="ignore"):
-            want[i * (i + 1) // 2 + j] = np.log10(tables[0]) - np.log10(tables[1])
+        want = _full_list_log10_lr(case.pedigree, marker, case.profiles, case.target, theta,
+                                   observation)
         got = row.log10_lr[offsets[k]:offsets[k + 1]]
         finite = np.isfinite(want)
         assert np.array_equal(np.isfinite(got), finite), (k, got, want)
@@ -295,16 +316,12 @@ def test_one_tracer_with_nearly_equal_unseen_frequencies(spread: float, base: fl
     """The one-tracer systems are regular because the tracer is the most frequent unseen
     allele; with the others almost as frequent (and rare) they are nearly singular, yet the
     extrapolation to each unseen allele stays as short as the gap: the two nephews' family,
-    ``equal`` at Familias' rates, theta 0.05, against the engine over every allele."""
-    from forensic_match.dvi.compile import UNRELATED, _one_tracer, family_denominator
-    from forensic_match.likelihood.engine import genotype_posterior
+    ``equal`` (one tracer) or ``proportional`` (two) at Familias' rates, theta 0.05, against
+    the engine over every allele."""
+    from forensic_match.dvi.compile import _one_tracer, family_denominator
     from forensic_match.mutation import Mutation, MutationModel
-    from forensic_match.pedigree import Pedigree
 
-    ped = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
-                                 ("MP", "FA", "MO", "M"), ("SB", "FA", "MO", "M"),
-                                 ("SW", None, None, "F"), ("N1", "SB", "SW", "M"),
-                                 ("N2", "SB", "SW", "F")])
+    ped, profiles = _nephews()
     mutation = Mutation(female=MutationModel(model, rate=0.0005),
                         male=MutationModel(model, rate=0.002))
     unseen = base * (1.0 + spread * np.linspace(0.0, 1.0, 8) ** 3)
@@ -312,25 +329,12 @@ def test_one_tracer_with_nearly_equal_unseen_frequencies(spread: float, base: fl
     freqs = freqs / freqs.sum()
     marker = Marker("M", [str(i) for i in range(freqs.size)], list(freqs)
                     ).with_mutation(mutation)
-    profiles = {"N1": {"M": ("0", "1")}, "N2": {"M": ("1", "2")}}
     family = Family("F", ped, ["MP"], profiles)
     theta = 0.05
     assert _one_tracer(_seen_and_tracers(profiles, [marker]), [marker])[1][0]
     den = family_denominator(family, [marker], theta, thetas=np.array([theta]))
     row = compile_missing(family, "MP", [marker], theta=theta, denominator=den)
-    with_v = Pedigree.from_records(ped.records() + [(UNRELATED, None, None, "U")])
-    n = len(marker)
-    i, j = np.tril_indices(n)
-    tables = []
-    for gp in (genotype_posterior(ped, [marker], profiles, "MP", theta=theta, lump=False)[0],
-               genotype_posterior(with_v, [marker], profiles, UNRELATED, theta=theta,
-                                  lump=False)[0]):
-        idx = [marker.index(a) for a in gp.alleles]
-        full = np.zeros((n, n))
-        full[np.ix_(idx, idx)] = gp.matrix
-        tables.append(np.where(i == j, full[i, j], full[i, j] + full[j, i]))
-    want = np.empty(i.size)
-    want[i * (i + 1) // 2 + j] = np.log10(tables[0]) - np.log10(tables[1])
+    want = _full_list_log10_lr(ped, marker, profiles, "MP", theta)
     np.testing.assert_allclose(10 ** (row.log10_lr - want), 1.0, rtol=1e-9)
 
 
@@ -372,36 +376,18 @@ def test_one_tracer_at_a_marker_that_fell_back_to_theta_0() -> None:
     """A marker a theta run computes at theta 0 (beyond the limits) takes the one-tracer form
     with no Dirichlet term, and frequencies that sum to 1 only within rounding keep the
     engine's rescaling out of it: against the engine over every allele at theta 0."""
-    from forensic_match.dvi.compile import UNRELATED, family_denominator
-    from forensic_match.likelihood.engine import genotype_posterior
+    from forensic_match.dvi.compile import family_denominator
     from forensic_match.mutation import Mutation, MutationModel
-    from forensic_match.pedigree import Pedigree
 
-    ped = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
-                                 ("MP", "FA", "MO", "M"), ("SB", "FA", "MO", "M"),
-                                 ("SW", None, None, "F"), ("N1", "SB", "SW", "M"),
-                                 ("N2", "SB", "SW", "F")])
+    ped, profiles = _nephews()
     mutation = Mutation(female=MutationModel("equal", rate=0.005),
                         male=MutationModel("equal", rate=0.01))
     freqs = np.array([0.2, 0.15, 0.1, 0.08, 0.07, 0.05, 0.04, 0.03, 0.02, 0.015, 0.01, 0.005])
     marker = Marker("M", [str(i) for i in range(freqs.size)],
                     list(freqs / (freqs.sum() * 1.0000001))).with_mutation(mutation)
-    profiles = {"N1": {"M": ("0", "1")}, "N2": {"M": ("1", "2")}}
     family = Family("F", ped, ["MP"], profiles)
     den = family_denominator(family, [marker], 0.02, thetas=np.array([0.0]))
     row = compile_missing(family, "MP", [marker], theta=0.02, denominator=den)
     assert row.theta == 0.0
-    with_v = Pedigree.from_records(ped.records() + [(UNRELATED, None, None, "U")])
-    n = len(marker)
-    i, j = np.tril_indices(n)
-    tables = []
-    for gp in (genotype_posterior(ped, [marker], profiles, "MP", theta=0.0, lump=False)[0],
-               genotype_posterior(with_v, [marker], profiles, UNRELATED, theta=0.0,
-                                  lump=False)[0]):
-        idx = [marker.index(a) for a in gp.alleles]
-        full = np.zeros((n, n))
-        full[np.ix_(idx, idx)] = gp.matrix
-        tables.append(np.where(i == j, full[i, j], full[i, j] + full[j, i]))
-    want = np.empty(i.size)
-    want[i * (i + 1) // 2 + j] = np.log10(tables[0]) - np.log10(tables[1])
+    want = _full_list_log10_lr(ped, marker, profiles, "MP", 0.0)
     np.testing.assert_allclose(10 ** (row.log10_lr - want), 1.0, rtol=1e-9)

@@ -184,6 +184,28 @@ def expand_posterior(post, work, p, tracers, rtol, full):
 
 
 @jit
+def _merged_start(post, work, p, rtol, full):
+    """What :func:`expand_posterior_one` and :func:`expand_posterior_two` start from:
+    ``full`` zeroed with the kept alleles' block copied in, the merged alleles' full
+    indices, their frequencies' sum and the checks' tolerance (``rtol`` times the largest
+    entry of ``post``)."""
+    k = work.size
+    full[:, :] = 0.0
+    for i in range(k - 1):
+        for j in range(k - 1):
+            full[work[i], work[j]] = post[i, j]
+    rest = _merged(work, k - 1, p.size)
+    total = 0.0
+    for u in rest:
+        total += p[u]
+    scale = 0.0
+    for i in range(k):
+        for j in range(k):
+            scale = max(scale, post[i, j])
+    return rest, total, rtol * max(scale, 1e-300)
+
+
+@jit
 def expand_posterior_one(post, work, p, t, inv_l, rtol, full):
     """Fill ``full`` (n x n ordered posterior) from a merged posterior that keeps one unseen
     allele apart (working position ``t``), for a model under which every unseen allele is
@@ -201,24 +223,11 @@ def expand_posterior_one(post, work, p, t, inv_l, rtol, full):
     largest unseen frequency, so ``n' p_t != P`` and the systems are regular.
     """
     k = work.size
-    n = p.size
-    full[:, :] = 0.0
     o = k - 1
     kk = k - 1
-    for i in range(kk):
-        for j in range(kk):
-            full[work[i], work[j]] = post[i, j]
-    rest = _merged(work, kk, n)
+    rest, p1, tol = _merged_start(post, work, p, rtol, full)
     pt = p[work[t]]
     n1 = float(rest.size)
-    p1 = 0.0
-    for u in rest:
-        p1 += p[u]
-    scale = 0.0
-    for i in range(k):
-        for j in range(k):
-            scale = max(scale, post[i, j])
-    tol = rtol * max(scale, 1e-300)
     gap = p1 - n1 * pt
     for i in range(kk):
         if i == t:
@@ -294,29 +303,16 @@ def expand_posterior_two(post, work, p, t1, t2, rtol, full):
     ``rtol`` times the largest entry (docs/matching.md, "One tracer under theta").
     """
     k = work.size
-    n = p.size
-    full[:, :] = 0.0
     o = k - 1
     kk = k - 1
-    for i in range(kk):
-        for j in range(kk):
-            full[work[i], work[j]] = post[i, j]
-    rest = _merged(work, kk, n)
+    rest, p1, tol = _merged_start(post, work, p, rtol, full)
     n1 = float(rest.size)
-    p1 = 0.0
-    for u in rest:
-        p1 += p[u]
     ts = np.empty(2, dtype=np.int64)
     ts[0] = t1
     ts[1] = t2
     pt = np.empty(2)
     pt[0] = p[work[t1]]
     pt[1] = p[work[t2]]
-    scale = 0.0
-    for i in range(k):
-        for j in range(k):
-            scale = max(scale, post[i, j])
-    tol = rtol * max(scale, 1e-300)
     line = np.empty((3, 2))
     vals3 = np.empty(3)
     for i in range(kk):
