@@ -294,6 +294,11 @@ class Pedigree:
         return {self.ids[j] for j in self._reach(self.index(ident),
                                                  lambda i: (father[i], mother[i]))}
 
+    def related(self, a: str, b: str) -> bool:
+        """Whether ``a`` and ``b`` are blood relatives: one descends from the other, or they
+        share an ancestor (a person counts as related to themself)."""
+        return bool((self.ancestors(a) | {a}) & (self.ancestors(b) | {b}))
+
     def descendants(self, ident: str) -> set[str]:
         """Ids of all descendants of ``ident``."""
         kids = self._children_lists

@@ -543,3 +543,14 @@ def test_spreadsheet_sex_codes_are_read() -> None:
     ped = Pedigree.from_records([("F", None, None, 1.0), ("M", None, None, 2.0),
                                  ("C", "F", "M", float("nan"))])
     assert [ped.sex_of(i) for i in ("F", "M", "C")] == ["M", "F", "U"]
+
+
+def test_related_is_blood_relationship() -> None:
+    """Descent either way or a shared ancestor; spouses are not related, a person is."""
+    ped = Pedigree.from_records([("GF", None, None, "M"), ("GM", None, None, "F"),
+                                 ("FA", "GF", "GM", "M"), ("MO", None, None, "F"),
+                                 ("C1", "FA", "MO", "M"), ("AU", "GF", "GM", "F")])
+    assert ped.related("GF", "C1") and ped.related("C1", "GF")
+    assert ped.related("C1", "AU") and ped.related("FA", "AU")
+    assert not ped.related("FA", "MO") and not ped.related("MO", "AU")
+    assert not ped.related("GF", "GM") and ped.related("MO", "MO")

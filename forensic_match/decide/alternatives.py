@@ -188,13 +188,6 @@ def relative_alternatives(family: Family) -> AlternativeSet:
     return AlternativeSet(ext_family, tuple(out))
 
 
-def _related(ped: Pedigree, a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` are blood relatives in ``ped`` (one descends from the other,
-    or they share an ancestor)."""
-    up_a, up_b = ped.ancestors(a) | {a}, ped.ancestors(b) | {b}
-    return bool(up_a & up_b)
-
-
 #: Relations of a reference to a missing person that make it a close reference
 #: (:func:`distant_references`): first degree.
 CLOSE = ("father", "mother", "parent", "child", "full sibling")
@@ -230,7 +223,7 @@ def distant_references(family: Family) -> list[str]:
     for ref in sorted(typed):
         if ref not in ped or ref in missing:
             continue
-        related = [m for m in missing if _related(ped, ref, m)]
+        related = [m for m in missing if ped.related(ref, m)]
         if related and not any(relation(ped, ref, m) in CLOSE for m in related):
             out.append(ref)
     return out
@@ -292,7 +285,7 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
     out: list[Alternative] = []
     for ref in sorted(references):
         if ref not in ped or ref in missing or \
-                not any(_related(ped, ref, m) for m in missing):
+                not any(ped.related(ref, m) for m in missing):
             continue
         sex = ped.sex_of(ref)
         if sex != "U":

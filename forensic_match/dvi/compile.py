@@ -235,11 +235,7 @@ def _inbred(pedigree: Pedigree, person: str) -> bool:
     """Whether ``person``'s parents share an ancestor (or one descends from the other): only
     then can its two alleles be identical by descent."""
     parents = pedigree.parents(person)
-    if parents is None:
-        return False
-    father, mother = parents
-    return bool((pedigree.ancestors(father) | {father}) &
-                (pedigree.ancestors(mother) | {mother}))
+    return parents is not None and pedigree.related(*parents)
 
 
 def _factor_of(seen: _Seen, markers: Sequence[Marker], k: int) -> np.ndarray | None:
