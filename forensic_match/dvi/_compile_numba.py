@@ -570,31 +570,25 @@ def finish_row(freq_ptr, freqs, seen, table_ptr, allele_ptr, k_all, work_all, po
         work = work_all[m, :k]
         post = post_all[m, :k * k].reshape((k, k))
         full = full_buf[:n * n].reshape((n, n))
-        if not np.isnan(inv_l[m]) and tracers[m, 0] >= 0 and work[k - 1] < 0:
-            pos[:] = -1
-            for r in range(2):
+        pos[:] = -1  # each tracer's working position (-1: none, or not kept apart)
+        merged = tracers[m, 0] >= 0 and work[k - 1] < 0
+        if merged:
+            for r in range(3):
                 for i in range(k):
                     if tracers[m, r] >= 0 and work[i] == tracers[m, r]:
                         pos[r] = i
+        if merged and not np.isnan(inv_l[m]):
             if tracers[m, 1] >= 0:  # two tracers: proportional
                 done = pos[0] >= 0 and pos[1] >= 0 and \
                     expand_posterior_two(post, work, p, pos[0], pos[1], rtol, full)
             else:
                 done = pos[0] >= 0 and \
                     expand_posterior_one(post, work, p, pos[0], inv_l[m], rtol, full)
-            if not done:
-                failed[m] = True
-                continue
         else:
-            pos[:] = -1
-            if tracers[m, 0] >= 0 and work[k - 1] < 0:
-                for r in range(3):
-                    for i in range(k):
-                        if work[i] == tracers[m, r]:
-                            pos[r] = i
-            if not expand_posterior(post, work, p, pos, rtol, full):
-                failed[m] = True
-                continue
+            done = expand_posterior(post, work, p, pos, rtol, full)
+        if not done:
+            failed[m] = True
+            continue
         if use_factor and inverse[m] != 1.0:
             for u in range(n):
                 fu = 1.0 if seen[lo_ptr + u] else inverse[m]
