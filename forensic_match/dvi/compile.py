@@ -299,6 +299,15 @@ def feasible_thetas(pedigree: Pedigree, profiles: Mapping[str, Any], target: str
     return np.where(ok, theta, 0.0)
 
 
+def _unrelated_keep(seen: _Seen, markers: Sequence[Marker], closed: np.ndarray,
+                    ) -> list[np.ndarray]:
+    """The alleles the unrelated person of the denominator is computed with: none kept
+    apart at the ``closed`` markers, whose unseen alleles follow in closed form from the
+    merged one (:func:`_unrelated_posterior`), the family's tracers elsewhere."""
+    return [np.zeros(len(m), dtype=np.bool_) if closed[k] else seen.keep[k]
+            for k, m in enumerate(markers)]
+
+
 def family_thetas(family: Family, persons: Sequence[str], markers: Sequence[Marker],
                   theta: float, observation: Mapping[str, Any] | None = None) -> np.ndarray:
     """Per marker, the theta at which a family's rows are compiled: ``theta`` where the exact
@@ -310,11 +319,8 @@ def family_thetas(family: Family, persons: Sequence[str], markers: Sequence[Mark
     # Each checked with the alleles it is computed with: the unrelated person's with none
     # kept apart where its unseen alleles follow in closed form (family_denominator), a
     # person not inbred with one tracer where that suffices (_compile_one).
-    expandable = _panel_arrays(markers).expandable
-    closed = [np.zeros(len(m), dtype=np.bool_) if expandable[k] else seen.keep[k]
-              for k, m in enumerate(markers)]
     out = feasible_thetas(ped, family.genotypes, UNRELATED, markers, theta, observation,
-                          closed)
+                          _unrelated_keep(seen, markers, _panel_arrays(markers).expandable))
     one = _one_tracer(seen, markers)[0].keep
     for person in persons:
         keep = seen.keep if _inbred(family.pedigree, person) else one
@@ -432,12 +438,9 @@ def family_denominator(family: Family, markers: Sequence[Marker], theta: float, 
         thetas = family_thetas(family, (), markers, theta, observation)
     seen = _seen_and_tracers(family.genotypes, markers)
     panel = _panel_arrays(markers)
-    # Markers whose unseen alleles follow in closed form from the merged one need no tracers.
-    closed = [bool(panel.expandable[k]) and thetas[k] > 0 for k in range(len(markers))]
-    keep = [np.zeros(len(m), dtype=np.bool_) if closed[k] else seen.keep[k]
-            for k, m in enumerate(markers)]
+    closed = panel.expandable & (thetas > 0)
     _, merged = _evaluate_by_theta(ped, markers, family.genotypes, thetas, UNRELATED,
-                                   observation, keep)
+                                   observation, _unrelated_keep(seen, markers, closed))
     offsets = marker_offsets(markers)
     a_off = allele_offsets(markers)
     table = np.empty(offsets[-1])
