@@ -138,6 +138,12 @@ class Pedigree:
                 raw = tuple(rec)
             ident = _parent(raw[0])
             if ident is None:
+                text = "" if raw[0] is None else str(raw[0]).strip()
+                if text:
+                    raise PedigreeError(
+                        f"{loc}: individual id {text!r} is one of the words that mean 'no "
+                        f"parent' in the father and mother columns (0, NA, None, null, nan); "
+                        f"give the person another id")
                 raise PedigreeError(f"{loc}: empty individual id")
             rows.append((ident, _parent(raw[1]), _parent(raw[2]),
                          parse_sex(raw[3], context=f"{loc}, individual {ident!r}")))

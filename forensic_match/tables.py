@@ -185,13 +185,19 @@ def _read_excel(path: Path, pad: bool) -> Table:
                           f"install it with: pip install 'forensic_match[excel]'")
     try:
         # infer_schema_length=0 reads every cell as text: the engine writes the number 10 as
-        # "10" and 9.3 as "9.3". Empty rows are kept so that row numbers match the sheet's.
+        # "10" and 9.3 as "9.3". Empty rows are kept (leading ones too, skip_rows=0) so that
+        # row numbers are the sheet's. The header is read as a row: the engine renames a
+        # repeated name ("sex", "sex" -> "sex", "sex_1"), which would hide it from the
+        # readers' check of repeated columns.
         frame = pl.read_excel(path, infer_schema_length=0, drop_empty_rows=False,
-                              raise_if_empty=False)
+                              raise_if_empty=False, has_header=False,
+                              read_options={"skip_rows": 0})
     except Exception as exc:  # the engine raises its own types for unreadable workbooks
         raise InputError(f"{where(file=str(path))}: cannot read the workbook: {exc}") from exc
-    header = [str(c).strip() for c in frame.columns]
-    raw = [(i, [cell_text(v) for v in row]) for i, row in enumerate(frame.iter_rows(), start=2)]
+    rows = [[cell_text(v) for v in row] for row in frame.iter_rows()]
+    first = next((i for i, row in enumerate(rows) if any(row)), len(rows))
+    header = rows[first] if first < len(rows) else []
+    raw = list(enumerate(rows[first + 1:], start=first + 2))
     return _finish(path, header, raw, "row", pad)
 
 

@@ -142,6 +142,12 @@ def test_malformed_records() -> None:
         Pedigree.from_records([{"father": "X"}])
     with pytest.raises(PedigreeError, match=exact("pedigree record 2: empty individual id")):
         ped(("A", None, None, "M"), ("  ", None, None, "M"))
+    for word in ("0", "NA", "None", "nan"):
+        with pytest.raises(PedigreeError, match=exact(
+                f"pedigree record 2: individual id {word!r} is one of the words that mean 'no "
+                f"parent' in the father and mother columns (0, NA, None, null, nan); give the "
+                f"person another id")):
+            ped(("A", None, None, "M"), (f" {word} ", None, None, "M"))
 
 
 def test_from_records_dicts_and_missing_parent_markers() -> None:

@@ -266,6 +266,40 @@ def test_excel_pedigree_and_samples_tables(tmp_path):
         read_pedigrees(ped)
 
 
+def test_excel_column_named_twice_is_refused_as_in_a_csv(tmp_path):
+    """polars' Excel engine renames a repeated header ("sex", "sex" -> "sex", "sex_1"), so
+    the second column went to the sample's info without a word; the header is now read as
+    the sheet has it. A blank header cell stays blank (not the engine's placeholder)."""
+    pytest.importorskip("fastexcel", reason="reading .xlsx needs the excel extra")
+    genotypes = tmp_path / "g.xlsx"
+    _write_xlsx(genotypes, [["Sample Name", "Marker", "Allele 1", "Allele 2"],
+                            ["S1", "TH01", 6, 7]])
+    samples = tmp_path / "pm.xlsx"
+    _write_xlsx(samples, [["sample", "sex", "sex"], ["S1", "M", "F"]])
+    with pytest.raises(InputError, match=fragment("pm.xlsx", "columns 2, 3 ('sex', 'sex') "
+                                                  "have the same name")):
+        read_pm_samples(genotypes, samples_path=samples)
+    blank = tmp_path / "blank.xlsx"
+    _write_xlsx(blank, [["sample", None, "site"], ["S1", "x", "Grave 1"]])
+    from forensic_match.tables import read_table
+    table = read_table(blank)
+    assert table.header == ["sample", "", "site"]
+    assert table.rows == [(2, ["S1", "x", "Grave 1"])]
+
+
+def test_excel_rows_are_numbered_as_the_sheet_numbers_them(tmp_path):
+    """The engine skipped the blank rows above the header, so every row named in an error
+    was one to three rows off the sheet's."""
+    pytest.importorskip("fastexcel", reason="reading .xlsx needs the excel extra")
+    path = tmp_path / "gap.xlsx"
+    _write_xlsx(path, [[], [], ["Sample Name", "Marker", "Allele 1", "Allele 2", "Allele 3"],
+                       ["PM1", "TH01", 6, 7, None],
+                       ["PM1", "vWA", 14, 15, 16]])
+    with pytest.raises(GenotypeError, match=fragment("gap.xlsx", "row 5", "sample 'PM1'",
+                                                     "marker 'vWA'", "3 alleles")):
+        read_genotypes(path)
+
+
 # Pedigrees ---------------------------------------------------------------------------------------
 
 def test_pedigrees_example_with_a_family_split_across_the_file():
