@@ -618,15 +618,29 @@ class _Reader:
                 if name in unidentified:
                     raise self.error(person.line, f"duplicate unidentified person {name!r}")
                 unidentified[name] = sex
+                self.missing_part(person, "DNA data", f"unidentified person {name!r}",
+                                  "read as untyped")
                 calls = self.dna(person, by_name, name)
                 if calls:
                     pm_genotypes[name] = calls
         families = []
+        if not tree.find("Reference Families"):
+            self.warn(f"line {start + 1}: the [DVI] section has no [[Reference Families]] "
+                      f"section: no reference families were read (is the file cut short?)")
         for section in tree.find("Reference Families"):
             self.count(section, "nFamilies", len(section.children))
             for fam in section.children:
                 families.append(self.dvi_family(fam, by_name))
         return FamiliasDVI(unidentified, pm_genotypes, tuple(families))
+
+    def missing_part(self, node: _Node, part: str, what: str, read: str) -> None:
+        """Warn when a [DVI] node lacks a part that Familias always writes (``[[[DNA data]]]``
+        of a person, ``Persons`` and ``Pedigrees`` of a family): a file cut between
+        sections reads without an error otherwise. Not an error, as other tools' files may
+        leave parts out (``docs/familias.md``)."""
+        if not node.find(part):
+            self.warn(f"line {node.line + 1}, {what}: no [{part}] section; {read} (is the "
+                      f"file cut short?)")
 
     def dvi_person(self, node: _Node) -> tuple[str, str]:
         name = node.value("Name")
@@ -641,9 +655,13 @@ class _Reader:
         return name, sex or "U"
 
     def count(self, node: _Node, key: str, found: int) -> None:
-        """Check a section's stated count (``nPersons= 3``) against what it holds."""
+        """Check a section's stated count (``nPersons= 3``) against what it holds; a
+        section without its count (Familias always writes it) is warned about."""
         stated = node.value(key)
-        if stated is not None and _number(stated) != found:
+        if stated is None:
+            self.warn(f"line {node.line + 1}: section {node.name!r} has no {key}= line; "
+                      f"{found} read (is the file cut short?)")
+        elif _number(stated) != found:
             raise self.error(node.line, f"section {node.name!r} says {key}= {stated} but holds "
                                         f"{found}")
 
@@ -679,6 +697,8 @@ class _Reader:
         family = node.value("Name") or node.name
         persons: dict[str, str] = {}
         genotypes: Genotypes = {}
+        self.missing_part(node, "Persons", f"family {family!r}", "no reference persons read")
+        self.missing_part(node, "Pedigrees", f"family {family!r}", "no pedigrees read")
         for section in node.children:
             if section.name != "Persons":
                 continue
@@ -689,6 +709,8 @@ class _Reader:
                     raise self.error(person.line, f"family {family!r}: duplicate person "
                                                   f"{name!r}")
                 persons[name] = sex
+                self.missing_part(person, "DNA data", f"family {family!r}, person {name!r}",
+                                  "read as untyped")
                 calls = self.dna(person, markers, name)
                 if calls:
                     genotypes[name] = calls
