@@ -339,9 +339,10 @@ class RunConfig:
         ``proportional`` with the same rates replaces ``stepwise`` or ``onestep``, with a
         :class:`MutationFallbackWarning`, where those cannot be used: at a marker with allele
         labels that are not repeat numbers ("OL", ">27"), and everywhere when ``lumpable``
-        is asked for (the exact theta correction enumerates the founders' alleles, which is
-        tractable only when unseen alleles can be merged into one, and stepwise models do not
-        allow that).
+        is asked for (the command line asks for it when theta > 0: the exact theta
+        correction with stepwise models works over full allele lists, about ten times the
+        cost, and falls back to theta 0 where a family exceeds the engine's limits;
+        ``docs/configuration.md``).
         """
         out = []
         fallen: list[str] = []
@@ -370,10 +371,13 @@ class RunConfig:
                                  f"{settings.female_rate}, rate2 {settings.rate2})") from None
             out.append(marker)
         if fallen:
-            warnings.warn(f"theta > 0: the exact theta correction needs mutation models that "
-                          f"let unseen alleles be merged, which stepwise and onestep do not; "
-                          f"proportional with the same rates is used at {len(fallen)} markers "
-                          f"({', '.join(fallen)})", MutationFallbackWarning, stacklevel=2)
+            warnings.warn(f"theta > 0: the exact theta correction with stepwise or onestep "
+                          f"models works over every allele of a marker (unseen alleles cannot "
+                          f"be merged), about ten times the cost of proportional, and falls "
+                          f"back to theta 0 at markers of families beyond the engine's "
+                          f"limits; proportional with the same rates is used at "
+                          f"{len(fallen)} markers ({', '.join(fallen)})",
+                          MutationFallbackWarning, stacklevel=2)
         return out
 
     def unused_marker_entries(self, markers: Iterable[str]) -> list[str]:
