@@ -1586,6 +1586,22 @@ def store_user_command(db: str, user: str, roles: tuple[str, ...], actor: str) -
     click.echo(f"user {user}: {', '.join(sorted(set(roles)))}")
 
 
+@store_group.command("identities")
+@click.argument("db")
+@click.argument("table", type=click.Path(dir_okay=False))
+@click.option("--as", "actor", required=True, help="Who makes the change (audit log).")
+def store_identities_command(db: str, table: str, actor: str) -> None:
+    """Record the names and personal data of stored persons from TABLE (CSV, TSV, Excel or
+    Parquet): a person-id column (person_id, person, id), a name column (name, nombre) and
+    any other columns as details. All rows or none: a row whose person is not stored, or
+    without a name, changes nothing. Names stay out of the audit log, exports and reports
+    unless asked (--identities)."""
+    from forensic_match.store.identities import identities_summary
+
+    counts = _with_store(db, lambda store: store.import_identities(table, actor=actor))
+    click.echo(f"identities from {table}: {identities_summary(counts)}")
+
+
 @store_group.command("proposals")
 @click.argument("db")
 @click.option("--state", type=click.Choice(["pending", "reviewed", "approved", "rejected"]))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from helpers import fragment
 from store_helpers import (
     change_dataset,
     small_dataset_dict,
@@ -385,6 +386,59 @@ def test_identities_are_left_out_of_exports_unless_asked(run_done: CaseStore,
         assert CliRunner().invoke(main, ["store", "export", db, str(out),
                                          "--identities"]).exit_code == 0
         assert NAME in out.read_text(encoding="utf-8")
+
+
+def test_identities_are_imported_from_a_table_all_or_nothing(run_done: CaseStore,
+                                                             tmp_path: Path) -> None:
+    """The institution's register as a CSV: ids as the store keeps them or a family column
+    beside the person's id, other columns as details; one bad row changes nothing."""
+    from forensic_match.errors import InputError
+
+    table = tmp_path / "registro.csv"
+    table.write_text("familia,persona,nombre,DNI,nacimiento\n"
+                     f"F0055,F0055_MP1,{NAME},40123456,1961-03-02\n"
+                     "F0055,F0055_C1,María Quispe,,\n", encoding="utf-8")
+    assert run_done.import_identities(table, actor="registry") == {"created": 2,
+                                                                   "replaced": 0}
+    rows = {r["person_id"]: r for r in run_done.export(identities=True)["identities"]}
+    assert rows["F0055/F0055_MP1"]["name"] == NAME
+    assert rows["F0055/F0055_MP1"]["details"] == {"DNI": "40123456", "nacimiento": "1961-03-02"}
+    assert rows["F0055/F0055_C1"]["details"] == {}
+    assert not any(NAME in r[0] for r in _raw(run_done, "SELECT data FROM audit_log"))
+    assert run_done.verify().ok
+
+    def refused(text: str, says: str) -> None:
+        bad = tmp_path / "bad.csv"
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=fragment(str(bad), says)):
+            run_done.import_identities(bad, actor="registry")
+        after = {r["person_id"]: r for r in run_done.export(identities=True)["identities"]}
+        assert after == rows  # nothing written
+
+    refused(f"person_id,name\nF0055/F0055_MP1,Otro Nombre\nF0055/f0055_c1,X\n",
+            "line 3, person 'F0055/f0055_c1': no such person in the store (similar: "
+            "'F0055/F0055_C1')")
+    refused("person_id,name\nF0055/F0055_MP1,Otro\nF0055/F0055_MP1,Otro\n",
+            "line 3, person 'F0055/F0055_MP1': the person is given twice (first at file")
+    refused("person_id,name\nF0055/F0055_MP1,\n", "line 2, person 'F0055/F0055_MP1': no name")
+    refused("person_id,nombre,name\nF0055/F0055_MP1,A,B\n",
+            "columns 2, 3 ('nombre', 'name') all name the name; keep one")
+    refused("person_id,name,DNI,dni\nF0055/F0055_MP1,A,1,2\n",
+            "columns 3, 4 ('DNI', 'dni') have the same name")
+    refused("who,name\nF0055/F0055_MP1,A\n", "no 'person id' column")
+    # A second import replaces, and the command line says how many, never a name.
+    if run_done.url.startswith("sqlite"):
+        db = run_done.url.removeprefix("sqlite:///")
+        again = tmp_path / "again.csv"
+        again.write_text(f"person_id,name\nF0055/F0055_MP1,{NAME} de Ríos\n", encoding="utf-8")
+        result = CliRunner().invoke(main, ["store", "identities", db, str(again), "--as", "reg"])
+        assert result.exit_code == 0, result.output
+        assert result.output == f"identities from {again}: 0 created, 1 replaced\n"
+        bad = tmp_path / "bad.csv"
+        bad.write_text("person_id,name\nnobody,A\n", encoding="utf-8")
+        result = CliRunner().invoke(main, ["store", "identities", db, str(bad), "--as", "reg"])
+        assert result.exit_code == 1
+        assert "line 2, person 'nobody': no such person in the store" in result.output
 
 
 # Re-review -----------------------------------------------------------------------------------

@@ -209,6 +209,17 @@ class CaseStore:
         with self.transaction() as conn:
             return ingest_dataset(conn, dataset, actor=actor, run_id=run_id)
 
+    def import_identities(self, path: str | Path, *, actor: str) -> dict[str, int]:
+        """Record the names and personal data of an identities table (CSV, TSV, Excel,
+        Parquet: a person-id column, a name column, other columns as details) in one
+        transaction; a bad row changes nothing (:mod:`forensic_match.store.identities`).
+        Returns ``{"created": n, "replaced": m}``."""
+        from forensic_match.store.identities import import_identities, read_identities
+
+        rows = read_identities(path)
+        with self.transaction() as conn:
+            return import_identities(conn, rows, actor=actor)
+
     def set_identity(self, person_id: str, name: str, *, actor: str,
                      details: dict[str, Any] | None = None) -> None:
         """Record the name and personal data of a person (the ``identities`` table)."""
