@@ -999,6 +999,10 @@ def _lab_tables(required: bool) -> Any:
             click.option("--relatives", required=required, type=click.Path(dir_okay=False),
                          help="Genotypes of the typed relatives (long or CE-export "
                               "layout)."),
+            click.option("--references", type=click.Path(dir_okay=False),
+                         help="Direct references: profiles of missing persons from personal "
+                              "effects or stored samples, sample id = the missing person's "
+                              "id (layout as --relatives; docs/records.md)."),
             click.option("--pm", "pm_path", required=required,
                          type=click.Path(dir_okay=False), help="Genotypes of the PM samples."),
             click.option("--samples", type=click.Path(dir_okay=False),
@@ -1086,8 +1090,8 @@ def _configuration(config_path: str | None, frequencies: str | None, mutation: s
 @_lineage_decision
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only (no progress, no "
               "warnings on screen; warnings are still written to warnings.csv).")
-def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | None,
-                   out_dir: str, config_path: str | None, frequencies: str | None,
+def search_command(pedigrees: str, relatives: str, references: str | None, pm_path: str,
+                   samples: str | None, out_dir: str, config_path: str | None, frequencies: str | None,
                    mutation: str | None, workers: int, min_markers: int | None,
                    theta: float | None, cache: str | None, use_evidence: bool,
                    place_prior: bool, place_coordinates: str | None,
@@ -1129,6 +1133,7 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
 
             lineage = _with_y_fit(LineageData.from_file(lineage_path), y_frequencies)
         result, extra = _run_search(cfg, say, pedigrees=pedigrees, relatives=relatives,
+                                    references=references,
                                     pm_path=pm_path, samples=samples, workers=workers,
                                     cache=cache, reading=reading, use_evidence=use_evidence,
                                     place_prior=place_prior,
@@ -1157,6 +1162,7 @@ def search_command(pedigrees: str, relatives: str, pm_path: str, samples: str | 
                                  if m.mutation else None) for m in extra["panel"]},
            "inputs": {name: {"path": path, "sha256": _sha256_file(path)}
                       for name, path in (("pedigrees", pedigrees), ("relatives", relatives),
+                                         ("references", references),
                                          ("pm", pm_path), ("samples", samples),
                                          ("cache", cache), ("lineage", lineage_path),
                                          ("place_coordinates", place_coordinates))
@@ -1387,7 +1393,8 @@ def _panel_digest(panel: Any) -> str:
 
 def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: str | None,
                  pm_path: str | None, samples: str | None, reading: dict[str, Any],
-                 every_marker: bool = False) -> tuple[Any, list[Any], list[Any], list[Any]]:
+                 every_marker: bool = False, references: str | None = None,
+                 ) -> tuple[Any, list[Any], list[Any], list[Any]]:
     """The frequency table, families, PM samples and marker panel (with the configuration's
     mutation models) of a run on the lab's tables. The panel is the table's markers that the
     records type, less those the configuration ignores, extended by the alleles the records
@@ -1400,8 +1407,8 @@ def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: 
     say.step("reading the frequency table and the records ...")
     with say.collect("read"):
         db = _load_table(cfg)
-        families = read_families(pedigrees, relatives, markers=db, **reading) \
-            if pedigrees is not None else []
+        families = read_families(pedigrees, relatives, references_path=references,
+                                 markers=db, **reading) if pedigrees is not None else []
         pm = read_pm_samples(pm_path, samples_path=samples, markers=db, **reading) \
             if pm_path is not None else []
     for name in cfg.unused_marker_entries(db.markers):
@@ -1416,6 +1423,8 @@ def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: 
     with say.collect("prepare"):
         profiles: dict[str, Any] = {f"{f.id}/{i}": p for f in families
                                     for i, p in f.genotypes.items()}
+        profiles.update({f"{f.id}/{i}/reference": p for f in families
+                         for i, p in f.references.items()})
         profiles.update({s.id: s.genotypes for s in pm})
         markers = db.markers_for(names)
         panel = cfg.with_mutation(markers if every_marker else
@@ -1428,7 +1437,8 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
                 reading: dict[str, Any], use_evidence: bool = False,
                 place_prior: bool = False, lineage: dict[str, Any] | None = None,
                 evidence_population: str = "peru",
-                place_coordinates: str | None = None) -> tuple[Any, dict]:
+                place_coordinates: str | None = None,
+                references: str | None = None) -> tuple[Any, dict]:
     """Read, prepare the panel, identify (with ``lineage``: identify's lineage options),
     find near misses; every step's warnings collected."""
     import dataclasses
@@ -1437,7 +1447,8 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
     from forensic_match.dvi.near_miss import near_misses
 
     db, families, pm, panel = _read_tables(cfg, say, pedigrees=pedigrees, relatives=relatives,
-                                           pm_path=pm_path, samples=samples, reading=reading)
+                                           pm_path=pm_path, samples=samples, reading=reading,
+                                           references=references)
     n_missing = sum(len(f.missing) for f in families)
     searchable, not_searched = _not_searched(pm, panel, cfg.min_markers)
     if not_searched.height:
@@ -1804,7 +1815,7 @@ def _write_text(out: str, text: str) -> None:
               help="Who runs it (audit log).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: str | None,
-                pm_path: str | None, samples: str | None, config_path: str | None,
+                references: str | None, pm_path: str | None, samples: str | None, config_path: str | None,
                 frequencies: str | None, mutation: str | None, decimal_comma: bool,
                 normalise_alleles: bool, single_allele: str, sex_codes: str,
                 min_markers: int | None, workers: int, tables_dir: str | None,
@@ -1840,7 +1851,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
     from forensic_match.store.runs import CHANGES
 
     say = _Messages(quiet)
-    tables_given = any(p is not None for p in (pedigrees, relatives, pm_path, samples))
+    tables_given = any(p is not None for p in (pedigrees, relatives, references, pm_path,
+                                               samples))
     try:
         cfg = _configuration(config_path, frequencies, mutation, min_markers=min_markers)
         if dataset is not None and tables_given:
@@ -1849,9 +1861,10 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
         if dataset is None and not tables_given:
             raise ForensicMatchError("nothing to run on: give DATASET.json or the laboratory's "
                                      "tables (--pedigrees, --relatives, --pm, --samples)")
-        if relatives is not None and pedigrees is None:
-            raise ForensicMatchError("--relatives needs --pedigrees (the families they "
-                                     "belong to)")
+        for name, path in (("--relatives", relatives), ("--references", references)):
+            if path is not None and pedigrees is None:
+                raise ForensicMatchError(f"{name} needs --pedigrees (the families they "
+                                         f"belong to)")
         if samples is not None and pm_path is None:
             raise ForensicMatchError("--samples needs --pm (the PM profiles)")
         if place_prior and not use_evidence:
@@ -1873,7 +1886,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                        "single_allele": single_allele, "sex_codes": sex_codes}
             table, families, pm, panel = _read_tables(
                 cfg, say, pedigrees=pedigrees, relatives=relatives, pm_path=pm_path,
-                samples=samples, reading=reading, every_marker=True)
+                samples=samples, reading=reading, every_marker=True, references=references)
             if cfg.pm_dropout > 0:
                 pm = [s if s.dropout > 0 else dataclasses.replace(s, dropout=cfg.pm_dropout)
                       for s in pm]
@@ -1886,7 +1899,8 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                            "pm_dropout": cfg.pm_dropout},
                 "inputs": {name: {"path": path, "sha256": _sha256_file(path)}
                            for name, path in (("pedigrees", pedigrees),
-                                              ("relatives", relatives), ("pm", pm_path),
+                                              ("relatives", relatives),
+                                              ("references", references), ("pm", pm_path),
                                               ("samples", samples),
                                               ("config", config_path)) if path is not None}}
         lineage: dict[str, Any] = {}

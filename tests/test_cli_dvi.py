@@ -496,3 +496,83 @@ def test_search_place_prior_with_a_coordinates_table(tmp_path: Path) -> None:
     assert both.height > 0
     assert (both["dna_log10_lr"] - both["dna_log10_lr_placed"]).abs().max() < 1e-12
     assert (both["evidence_log10_lr"] - both["evidence_log10_lr_placed"]).abs().max() > 0.01
+
+
+def _direct_reference_tables(folder: Path) -> dict[str, Path]:
+    """Lab tables of one family (a mother typed, her missing son untyped) with the son's
+    direct reference (a toothbrush) and his body, typed at 20 markers of the default
+    frequency table."""
+    from forensic_match.frequencies import load_frequencies
+
+    rng = np.random.default_rng(5)
+    db = load_frequencies("fbi2015_sw_hispanic")
+    names = list(db.markers)[:20]
+    folder.mkdir()
+
+    def draw(name: str) -> str:
+        alleles, freqs = db[name]
+        return str(rng.choice(alleles, p=freqs / freqs.sum()))
+
+    mother = {m: (draw(m), draw(m)) for m in names}
+    son = {m: (mother[m][0], draw(m)) for m in names}
+    paths = {k: folder / f"{k}.csv" for k in ("pedigrees", "relatives", "references", "pm")}
+    paths["pedigrees"].write_text("family,id,father,mother,sex,missing\n"
+                                  "FX,FX-FA,,,M,0\nFX,FX-MO,,,F,0\n"
+                                  "FX,FX-MP,FX-FA,FX-MO,M,1\n", encoding="utf-8")
+    for key, sample, profile in (("relatives", "FX-MO", mother),
+                                 ("references", "FX-MP", son), ("pm", "PM-9", son)):
+        rows = "".join(f"{sample},{m},{a},{b}\n" for m, (a, b) in profile.items())
+        paths[key].write_text("sample,marker,allele1,allele2\n" + rows, encoding="utf-8")
+    return paths
+
+
+def test_search_takes_direct_references(tmp_path: Path) -> None:
+    """--references: the missing son's profile from his toothbrush identifies his body by the
+    same-source comparison (rule 'direct reference'), which his mother alone cannot reach;
+    the file is an input of run.json. Without it the body stays below the threshold."""
+    paths = _direct_reference_tables(tmp_path / "records")
+    base = ["search", "--pedigrees", str(paths["pedigrees"]), "--relatives",
+            str(paths["relatives"]), "--pm", str(paths["pm"])]
+    out = tmp_path / "with"
+    result = invoke(*base, "--references", str(paths["references"]), "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    ids = pl.read_csv(out / "identifications.csv")
+    assert ids.select("pm", "missing", "rule").rows() == [("PM-9", "FX-MP", "direct reference")]
+    run = json.loads((out / "run.json").read_text())
+    assert run["inputs"]["references"]["path"] == str(paths["references"])
+    without = tmp_path / "without"
+    result = invoke(*base, "--out", str(without))
+    assert result.exit_code == 0, result.stderr
+    assert "direct reference" not in (without / "identifications.csv").read_text()
+    # A reference of a person who is not a missing person of the family is refused.
+    paths["references"].write_text("sample,marker,allele1,allele2\nFX-XX,TH01,6,7\n",
+                                   encoding="utf-8")
+    result = invoke(*base, "--references", str(paths["references"]), "--out",
+                    str(tmp_path / "bad"))
+    assert result.exit_code == 1 and "FX-XX" in result.stderr
+    assert not (tmp_path / "bad").exists()
+
+
+def test_a_store_run_takes_direct_references(tmp_path: Path) -> None:
+    """run --references stores the reference as a sample of kind 'reference' and proposes
+    the body by it; a reference without --pedigrees is refused."""
+    import sqlalchemy as sa
+
+    paths = _direct_reference_tables(tmp_path / "records")
+    db = tmp_path / "cases.db"
+    result = invoke("run", "--store", str(db), "--pedigrees", str(paths["pedigrees"]),
+                    "--relatives", str(paths["relatives"]), "--references",
+                    str(paths["references"]), "--pm", str(paths["pm"]), "--no-tables", "-q")
+    assert result.exit_code == 0, result.stderr
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        kinds = dict(conn.execute(sa.text("SELECT sample_id, kind FROM samples")).all())
+        proposals = conn.execute(sa.text("SELECT pm, missing FROM proposals")).all()
+        inputs = json.loads(conn.execute(sa.text("SELECT inputs FROM runs")).scalar_one())
+    engine.dispose()
+    assert kinds["FX/FX-MP/reference"] == "reference"
+    assert [tuple(p) for p in proposals] == [("PM-9", "FX-MP")]
+    assert inputs["references"]["path"] == str(paths["references"])
+    result = invoke("run", "--store", str(db), "--references", str(paths["references"]))
+    assert result.exit_code == 1
+    assert "--references needs --pedigrees" in result.stderr
