@@ -576,3 +576,34 @@ def test_a_store_run_takes_direct_references(tmp_path: Path) -> None:
     result = invoke("run", "--store", str(db), "--references", str(paths["references"]))
     assert result.exit_code == 1
     assert "--references needs --pedigrees" in result.stderr
+
+
+def test_an_allele_missing_from_the_table_weighs_the_same_in_search_and_in_a_store_run(
+        tmp_path: Path) -> None:
+    """The store's read-back rebuilt the markers from their JSON, which has no field for the
+    table's unknown-allele frequency (5/(2N), 0.01196 for this table), so a store run gave
+    such an allele 0.001 while 'search' (and the report) gave 0.01196: one pair, two LRs."""
+    import sqlalchemy as sa
+
+    paths = _direct_reference_tables(tmp_path / "records")
+    lines = paths["relatives"].read_text(encoding="utf-8").splitlines()
+    sample, marker, _, b = lines[1].split(",")
+    lines[1] = f"{sample},{marker},41.3,{b}"  # the mother's untransmitted allele
+    paths["relatives"].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tables = ["--pedigrees", str(paths["pedigrees"]), "--relatives", str(paths["relatives"]),
+              "--pm", str(paths["pm"])]
+    out = tmp_path / "out"
+    result = invoke("search", *tables, "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "added with frequency 0.01196" in result.stderr
+    searched = pl.read_csv(out / "candidates_by_sample.csv").row(0, named=True)
+    db = tmp_path / "cases.db"
+    result = invoke("run", "--store", str(db), *tables, "--no-tables")
+    assert result.exit_code == 0, result.stderr
+    assert "added with frequency 0.01196" in result.stderr
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT pm, missing, log10_lr FROM candidates")).one()
+    engine.dispose()
+    assert (stored[0], stored[1]) == (searched["pm"], searched["missing"])
+    assert math.isclose(stored[2], searched["log10_lr"], rel_tol=1e-12)

@@ -770,6 +770,19 @@ def test_identify_adds_unknown_alleles_at_the_tables_frequency() -> None:
     assert f == pytest.approx(want, rel=1e-6) and f > 0.01  # (the table sums to 1 +- 1e-7)
 
 
+def test_a_direct_references_allele_extends_the_panel() -> None:
+    """prepare_panel took the relatives' and the bodies' alleles but not the direct
+    references': identify then stopped on a reference's allele missing from the table
+    ("allele not in the frequency table") after a store run had stored the night's data."""
+    db = load_frequencies("fbi2015_sw_hispanic")
+    markers = db.markers_for(db.markers)
+    fam = Family("F", Pedigree.from_records([("MP", None, None, "M")]), ["MP"], {},
+                 references={"MP": {"TH01": ("98", "6")}})
+    with pytest.warns(Warning, match="sample 'F/MP/reference', marker 'TH01', allele '98'"):
+        panel = prepare_panel(markers, [fam], [PMSample("bone", "M", {"TH01": ("6", "7")})])
+    assert next(m for m in panel if m.name == "TH01").has("98")
+
+
 def test_theta_enters_the_decisions(markers: list[Marker]) -> None:
     """With theta > 0 the decision itself uses theta LRs: every pair the decision lists
     (bodies without conditioning) carries the exact Balding-Nichols LR, and matches weigh

@@ -172,14 +172,17 @@ class IdentificationResult:
 def prepare_panel(markers: Sequence[Marker], families: Sequence[Family],
                   samples: Sequence[PMSample], *, min_frequency: float | None = None,
                   ) -> list[Marker]:
-    """The markers extended by every allele a family or PM sample shows (warning for each), at
-    ``min_frequency`` or each marker's own unknown-allele frequency (5/(2N) of its table)."""
+    """The markers extended by every allele a family (its typed relatives and direct
+    references) or PM sample shows (warning for each), at ``min_frequency`` or each marker's
+    own unknown-allele frequency (5/(2N) of its table)."""
     from forensic_match.likelihood import prepare_markers
 
     profiles: dict[str, Any] = {}
     for fam in families:
         for ident, prof in fam.genotypes.items():
             profiles[f"{fam.id}/{ident}"] = prof
+        for ident, prof in fam.references.items():
+            profiles[f"{fam.id}/{ident}/reference"] = prof
     for s in samples:
         profiles[s.id] = s.genotypes
     return prepare_markers(markers, profiles, min_frequency=min_frequency)

@@ -358,9 +358,14 @@ def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store",
                    "info": c["info"], "lineage": c["lineage"]}
                   | {k: c[k] for k in ("ystr", "mtdna") if k in c})
     pm = [{"id": sid} | profs[sid][1] for sid in sorted(profs) if kinds.get(sid) == "pm"]
-    return case_from_dict({"kind": "dvi", "id": id, "markers": [_marker_to_dict(m)
-                                                                 for m in markers],
-                           "pm": pm, "am": am})
+    ds = case_from_dict({"kind": "dvi", "id": id, "markers": [_marker_to_dict(m)
+                                                               for m in markers],
+                         "pm": pm, "am": am})
+    # The markers themselves, not their JSON: a marker's unknown-allele frequency (5/(2N) of
+    # its table) is not a field of the format, and without it an allele first seen in the
+    # store would get the default 0.001 where 'search' gives the table's own.
+    ds.markers = list(markers)
+    return ds
 
 
 def read_latest(conn: sa.Connection, markers: Any, *, id: str = "store") -> tuple[
