@@ -43,6 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from forensic_match.config import RunConfig  # noqa: E402
 from forensic_match.dvi.compile import compile_families  # noqa: E402
 from forensic_match.dvi.identify import identify, prepare_panel  # noqa: E402
 from forensic_match.dvi.scenarios import (  # noqa: E402
@@ -87,12 +88,21 @@ class Analysis:
     ``evidence``: False, True (the non-DNA evidence LRs), or "place" (and the place-and-date
     prior). ``relatives``: the relative alternatives' weight; None keeps identify's default
     (1), 0 is a closed list of victims, the rules before the grave issue's decision rewrite.
+    ``default_model``: analysed with the command line's default mutation model instead of
+    ``equal``.
     """
 
     label: str = ""
     theta: float = 0.0
     evidence: bool | str = False
     relatives: float | None = None
+    default_model: bool = False
+
+    def markers(self, markers: list[Marker]) -> list[Marker]:
+        """The analysis' markers: the scenario's (``equal``), or with ``default_model`` the
+        command line's default mutation model (``RunConfig()``: Familias-style stepwise,
+        female 0.0005, male 0.002, range 0.1, rate2 1e-6)."""
+        return RunConfig().with_mutation(markers) if self.default_model else markers
 
 
 @dataclass
@@ -195,6 +205,15 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              analyses=EVIDENCE_ANALYSES),
     Scenario("stepwise_data", "as grave, data simulated with one-step stepwise mutation "
              "(female 0.0005-0.001, male 0.002-0.003), analysed with equal", _stepwise),
+    Scenario("default_model", "as grave (data simulated with equal mutation), analysed "
+             "with the command line's default model (stepwise, Familias-style: female 0.0005, "
+             "male 0.002, range 0.1, rate2 1e-6) rather than equal: what an institution "
+             "running the defaults gets",
+             _grave(),
+             analyses=[Analysis("equal data, stepwise analysis", default_model=True)]),
+    Scenario("stepwise_default", "stepwise_data analysed with the command line's default "
+             "model (see default_model)", _stepwise,
+             analyses=[Analysis("stepwise data, stepwise analysis", default_model=True)]),
 )}
 
 
@@ -468,13 +487,14 @@ def main(argv: list[str] | None = None) -> None:
                 label = an.label
                 if sc.tail:
                     t = time.perf_counter()
-                    lr_tail(prog, markers, tail[label], an.theta, a.workers)
+                    lr_tail(prog, an.markers(markers), tail[label], an.theta, a.workers)
                     tail[label].seconds += time.perf_counter() - t
                 if a.tail_only:
                     continue
                 t = time.perf_counter()
                 options = {} if an.relatives is None else {"relatives": an.relatives}
-                res = identify(prog.dataset.am, prog.dataset.pm, prog.dataset.markers,
+                res = identify(prog.dataset.am, prog.dataset.pm,
+                               an.markers(list(prog.dataset.markers)),
                                theta=an.theta, workers=a.workers, cache=cache,
                                evidence=Evidence.from_dataset(
                                    prog.dataset, place=an.evidence == "place")
@@ -507,7 +527,8 @@ def main(argv: list[str] | None = None) -> None:
         f"Python {platform.python_version()}, numpy {np.__version__}, scipy "
         f"{scipy.__version__}; total {time.perf_counter() - started:.0f} s",
         f"- markers: the {len(markers)} markers of `{TABLE}`, analysed with the equal "
-        f"mutation model (female 0.0005, male 0.002); identify() at its defaults",
+        f"mutation model (female 0.0005, male 0.002) unless the scenario says otherwise; "
+        f"identify() at its defaults",
         "- scenarios: " + "; ".join(f"**{SCENARIOS[k].name}**: {SCENARIOS[k].text}"
                                     for k in a.scenarios),
         "", ""])
