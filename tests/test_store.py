@@ -149,6 +149,29 @@ def test_a_changed_profile_is_a_new_version_and_the_old_one_is_kept(store: CaseS
     assert store.verify().ok
 
 
+@pytest.mark.parametrize("where", ["family", "person"])
+def test_an_id_holding_the_stores_separator_is_refused(store: CaseStore, where: str) -> None:
+    """The store keys persons and relatives' samples as family/person: family 'F0055/X' with
+    person 'C1' and family 'F0055' with person 'X/C1' were one stored person, the second
+    family's profile written as a new version of the first's. Refused, nothing stored."""
+    data = small_dataset_dict()
+    fam = next(f for f in data["am"] if f["family"] == "F0055")
+    if where == "family":
+        fam["family"] = "F0055/X"
+        says = "family 'F0055/X': a family id cannot hold '/'"
+    else:
+        old = fam["missing"][0]
+        fam["missing"] = ["X/" + old]
+        for rec in fam["pedigree"]:
+            for key in ("id", "father", "mother"):
+                if rec.get(key) == old:
+                    rec[key] = "X/" + old
+        says = f"family 'F0055', person 'X/{old}': a person id cannot hold '/'"
+    with pytest.raises(StoreError, match=fragment(says, "rename")):
+        store.ingest(case_from_dict(data), actor="lab")
+    assert store.export()["families"] == []
+
+
 def test_a_pedigree_change_is_a_new_family_version(store: CaseStore) -> None:
     store.ingest(_dataset(), actor="lab")
     data = small_dataset_dict()

@@ -261,9 +261,26 @@ def ingest_dataset(conn: sa.Connection, dataset: Any, *, actor: str,
         return _ingest(conn, dataset, actor=actor, run_id=run_id)
 
 
+def _check_ids(dataset: Any) -> None:
+    """Family and person ids without ``/``: the store keys a person and a relative's sample
+    as ``family/person`` (a direct reference ``family/person/reference``), so family ``A/B``
+    with person ``C`` and family ``A`` with person ``B/C`` would be one stored person, the
+    second family's data written into the first's."""
+    for fam in dataset.am:
+        if "/" in fam.id:
+            raise StoreError(f"family {fam.id!r}: a family id cannot hold '/' in the case "
+                             f"store (it joins family and person ids); rename the family")
+        for ind in fam.pedigree.ids:
+            if "/" in ind:
+                raise StoreError(f"family {fam.id!r}, person {ind!r}: a person id cannot hold "
+                                 f"'/' in the case store (it joins family and person ids); "
+                                 f"rename the person")
+
+
 def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
             run_id: str | None) -> IngestSummary:
     summary = IngestSummary()
+    _check_ids(dataset)
     lock_audit(conn)
     known = _Known(conn)
     batch = _Batch(conn, actor)
