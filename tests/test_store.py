@@ -172,6 +172,27 @@ def test_an_id_holding_the_stores_separator_is_refused(store: CaseStore, where: 
     assert store.export()["families"] == []
 
 
+def test_a_new_id_that_differs_from_a_stored_one_only_in_case_is_warned(
+        store: CaseStore) -> None:
+    """'pm0066' on a later night beside the stored 'PM0066' (or a family 'f0055') is most
+    likely one body typed two ways: kept as two, with a warning naming both."""
+    from forensic_match.errors import ForensicMatchWarning
+
+    store.ingest(_dataset(), actor="lab")
+    data = small_dataset_dict()
+    sample = next(p for p in data["pm"] if p["id"] == "PM0066")
+    data["pm"] = [dict(sample, id="pm0066")]
+    fam = next(f for f in data["am"] if f["family"] == "F0055")
+    data["am"] = [dict(fam, family="f0055")]
+    with pytest.warns(ForensicMatchWarning) as said:
+        store.ingest(case_from_dict(data), actor="lab")
+    messages = [str(w.message) for w in said]
+    assert any(m.startswith("PM sample 'pm0066' is new to the store, which holds 'PM0066'")
+               for m in messages), messages
+    assert any(m.startswith("family 'f0055' is new to the store, which holds 'F0055'")
+               for m in messages), messages
+
+
 def test_a_pedigree_change_is_a_new_family_version(store: CaseStore) -> None:
     store.ingest(_dataset(), actor="lab")
     data = small_dataset_dict()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -277,12 +278,37 @@ def _check_ids(dataset: Any) -> None:
                                  f"rename the person")
 
 
+def _warn_near_ids(known: _Known, dataset: Any) -> None:
+    """Warn about a new family or PM sample whose id differs from a stored one only in case,
+    accents or Unicode form ("pm-001" beside "PM-001"): most likely one body or family typed
+    two ways, which the store would keep as two."""
+    from forensic_match.errors import ForensicMatchWarning, plain_text, show_id
+
+    for entity, what, ids in (("families", "family", [f.id for f in dataset.am]),
+                              ("samples", "PM sample", [s.id for s in dataset.pm])):
+        stored = known.ids[entity]
+        new = [i for i in ids if i not in stored]
+        if not new:
+            continue
+        folded: dict[str, str] = {}
+        for i in stored:
+            folded.setdefault(plain_text(i).casefold(), i)
+        for i in new:
+            near = folded.get(plain_text(i).casefold())
+            if near is not None:
+                warnings.warn(f"{what} {show_id(i)} is new to the store, which holds "
+                              f"{show_id(near)}: the ids differ only in case or accents, so "
+                              f"they are kept as two; if they are one, correct the id",
+                              ForensicMatchWarning, stacklevel=4)
+
+
 def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
             run_id: str | None) -> IngestSummary:
     summary = IngestSummary()
     _check_ids(dataset)
     lock_audit(conn)
     known = _Known(conn)
+    _warn_near_ids(known, dataset)
     batch = _Batch(conn, actor)
     t = now()
     pm_ids = {s.id for s in dataset.pm}
