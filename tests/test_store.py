@@ -5,6 +5,7 @@ its verification against tampering, identities kept out of exports, the re-revie
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,27 @@ def test_a_new_id_that_differs_from_a_stored_one_only_in_case_is_warned(
                for m in messages), messages
     assert any(m.startswith("family 'f0055' is new to the store, which holds 'F0055'")
                for m in messages), messages
+
+
+def test_a_family_version_that_leaves_out_typed_relatives_is_warned(store: CaseStore) -> None:
+    """A night's pedigree table sent without its relatives' table made new family versions
+    with no typed relatives, whose stored profiles were then not used, without a word."""
+    from forensic_match.errors import ForensicMatchWarning
+
+    store.ingest(_dataset(), actor="lab")
+    data = small_dataset_dict()
+    fam = next(f for f in data["am"] if f["family"] == "F0055")
+    typed = sorted(fam["genotypes"])
+    fam["genotypes"] = {}
+    with pytest.warns(ForensicMatchWarning, match=fragment(
+            "family 'F0055': its new version (version 2) leaves out "
+            f"{len(typed)} of the {len(typed)} typed relatives of version 1 "
+            f"({', '.join(map(repr, typed))})", "run again with them")):
+        summary = store.ingest(case_from_dict(data), actor="lab")
+    assert ("family", "F0055", 2) in summary.new_versions
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        store.ingest(_dataset(), actor="lab")  # the relatives back: version 3, no warning
 
 
 def test_a_pedigree_change_is_a_new_family_version(store: CaseStore) -> None:

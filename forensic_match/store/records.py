@@ -302,6 +302,29 @@ def _warn_near_ids(known: _Known, dataset: Any) -> None:
                               ForensicMatchWarning, stacklevel=4)
 
 
+def _warn_dropped_profiles(conn: sa.Connection, family: str, version: int,
+                           content: dict[str, Any]) -> None:
+    """Warn when a family's new version types fewer of its relatives (or has fewer direct
+    references) than the stored one: the dropped profiles stay stored but are no longer used.
+    Most often a night's pedigree table came without the relatives' table; a withdrawn
+    profile is the other cause."""
+    from forensic_match.errors import ForensicMatchWarning
+
+    t = schema.family_versions
+    text = conn.execute(sa.select(t.c.content).where(t.c.family_id == family,
+                                                     t.c.version == version)).scalar_one()
+    old = json.loads(text)
+    for key, what in (("typed", "typed relatives"), ("references", "direct references")):
+        dropped = sorted(set(old.get(key, [])) - set(content[key]))
+        if dropped:
+            warnings.warn(f"family {family!r}: its new version (version {version + 1}) leaves "
+                          f"out {len(dropped)} of the {len(old.get(key, []))} {what} of version "
+                          f"{version} ({', '.join(map(repr, dropped))}), whose stored profiles "
+                          f"are then not used; if tonight's tables left them out by mistake "
+                          f"(a pedigree table without its relatives' table), run again with "
+                          f"them", ForensicMatchWarning, stacklevel=4)
+
+
 def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
             run_id: str | None) -> IngestSummary:
     summary = IngestSummary()
@@ -317,8 +340,12 @@ def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
         for ind, *_ in fam.pedigree.records():
             _ensure(batch, known, "persons", {"person_id": f"{fam.id}/{ind}",
                                               "family_id": fam.id, "created_at": t})
-        _put_version(batch, known, "family", fam.id, family_content(fam), run_id=run_id,
+        before = known.latest["family"].get(fam.id)
+        content = family_content(fam)
+        _put_version(batch, known, "family", fam.id, content, run_id=run_id,
                      summary=summary)
+        if before is not None and known.latest["family"][fam.id] != before:
+            _warn_dropped_profiles(conn, fam.id, before[0], content)
         for kind, profiles, suffix in (("relative", fam.genotypes, ""),
                                        ("reference", fam.references, "/reference")):
             for ind, prof in sorted(profiles.items()):
