@@ -1091,8 +1091,9 @@ def _configuration(config_path: str | None, frequencies: str | None, mutation: s
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only (no progress, no "
               "warnings on screen; warnings are still written to warnings.csv).")
 def search_command(pedigrees: str, relatives: str, references: str | None, pm_path: str,
-                   samples: str | None, out_dir: str, config_path: str | None, frequencies: str | None,
-                   mutation: str | None, workers: int, min_markers: int | None,
+                   samples: str | None, out_dir: str, config_path: str | None,
+                   frequencies: str | None, mutation: str | None, workers: int,
+                   min_markers: int | None,
                    theta: float | None, cache: str | None, use_evidence: bool,
                    place_prior: bool, place_coordinates: str | None,
                    lineage_path: str | None, lineage_kin: float,
@@ -1815,8 +1816,9 @@ def _write_text(out: str, text: str) -> None:
               help="Who runs it (audit log).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: str | None,
-                references: str | None, pm_path: str | None, samples: str | None, config_path: str | None,
-                frequencies: str | None, mutation: str | None, decimal_comma: bool,
+                references: str | None, pm_path: str | None, samples: str | None,
+                config_path: str | None, frequencies: str | None, mutation: str | None,
+                decimal_comma: bool,
                 normalise_alleles: bool, single_allele: str, sex_codes: str,
                 min_markers: int | None, workers: int, tables_dir: str | None,
                 no_tables: bool, no_search_reuse: bool, use_evidence: bool,

@@ -481,7 +481,7 @@ def test_identities_are_imported_from_a_table_all_or_nothing(run_done: CaseStore
         after = {r["person_id"]: r for r in run_done.export(identities=True)["identities"]}
         assert after == rows  # nothing written
 
-    refused(f"person_id,name\nF0055/F0055_MP1,Otro Nombre\nF0055/f0055_c1,X\n",
+    refused("person_id,name\nF0055/F0055_MP1,Otro Nombre\nF0055/f0055_c1,X\n",
             "line 3, person 'F0055/f0055_c1': no such person in the store (similar: "
             "'F0055/F0055_C1')")
     refused("person_id,name\nF0055/F0055_MP1,Otro\nF0055/F0055_MP1,Otro\n",
