@@ -215,6 +215,23 @@ def test_a_family_version_that_leaves_out_typed_relatives_is_warned(store: CaseS
         store.ingest(_dataset(), actor="lab")  # the relatives back: version 3, no warning
 
 
+def test_a_pm_version_that_loses_its_sex_site_dropout_or_records_is_warned(
+        store: CaseStore) -> None:
+    """A night's genotype table sent without its samples' table made new PM versions with no
+    sex (no sex filter), no site, dropout 0 (other LRs) and no PM records, without a word."""
+    from forensic_match.errors import ForensicMatchWarning
+
+    store.ingest(_dataset(), actor="lab")
+    data = small_dataset_dict()
+    sample = next(p for p in data["pm"] if p["id"] == "PM0066")
+    sample.update(sex="U", site="", dropout=0.0, info={})
+    with pytest.warns(ForensicMatchWarning, match=fragment(
+            "PM sample 'PM0066': its new version (version 2) leaves out what version 1 had: "
+            "sex 'F'; site 'G0010'; dropout 0.19963", "records 'age_max', 'age_min', "
+            "'date_recovered', 'district'", "run again with it")):
+        store.ingest(case_from_dict(data), actor="lab")
+
+
 def test_a_pedigree_change_is_a_new_family_version(store: CaseStore) -> None:
     store.ingest(_dataset(), actor="lab")
     data = small_dataset_dict()

@@ -325,6 +325,34 @@ def _warn_dropped_profiles(conn: sa.Connection, family: str, version: int,
                           f"them", ForensicMatchWarning, stacklevel=4)
 
 
+def _warn_dropped_pm_data(conn: sa.Connection, sample: str, version: int,
+                          content: dict[str, Any]) -> None:
+    """Warn when a PM sample's new version has lost what the stored one said besides its
+    genotypes: a known sex (the sex filter), the site, a dropout probability (which changes
+    its LRs) or PM records. Most often a night's genotype table came without its samples'
+    table."""
+    from forensic_match.errors import ForensicMatchWarning
+
+    t = schema.profiles
+    old = json.loads(conn.execute(sa.select(t.c.content).where(
+        t.c.sample_id == sample, t.c.version == version)).scalar_one())
+    lost = []
+    if old.get("sex") in ("M", "F") and content["sex"] not in ("M", "F"):
+        lost.append(f"sex {old['sex']!r}")
+    if old.get("site") and not content["site"]:
+        lost.append(f"site {old['site']!r}")
+    if old.get("dropout", 0.0) > 0.0 and content["dropout"] == 0.0:
+        lost.append(f"dropout {old['dropout']:g}")
+    gone = sorted(set(old.get("info") or {}) - set(content["info"] or {}))
+    if gone:
+        lost.append(f"records {', '.join(map(repr, gone))}")
+    if lost:
+        warnings.warn(f"PM sample {sample!r}: its new version (version {version + 1}) leaves "
+                      f"out what version {version} had: {'; '.join(lost)}; if tonight's "
+                      f"genotype table came without its samples' table by mistake, run again "
+                      f"with it", ForensicMatchWarning, stacklevel=4)
+
+
 def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
             run_id: str | None) -> IngestSummary:
     summary = IngestSummary()
@@ -361,8 +389,12 @@ def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
     for s in dataset.pm:
         _ensure(batch, known, "samples", {"sample_id": s.id, "kind": "pm", "family_id": None,
                                           "person_id": None, "created_at": t})
-        _put_version(batch, known, "profile", s.id, pm_content(s), run_id=run_id,
+        before = known.latest["profile"].get(s.id)
+        content = pm_content(s)
+        _put_version(batch, known, "profile", s.id, content, run_id=run_id,
                      summary=summary)
+        if before is not None and known.latest["profile"][s.id] != before:
+            _warn_dropped_pm_data(conn, s.id, before[0], content)
     batch.flush()
     return summary
 
