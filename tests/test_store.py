@@ -5,6 +5,7 @@ its verification against tampering, identities kept out of exports, the re-revie
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from store_helpers import (
 
 from forensic_match.cases import case_from_dict
 from forensic_match.cli import main
+from forensic_match.errors import ForensicMatchWarning
 from forensic_match.store import (
     CaseStore,
     StoreError,
@@ -131,7 +133,11 @@ def test_a_changed_profile_is_a_new_version_and_the_old_one_is_kept(store: CaseS
     again = store.ingest(_dataset(), actor="lab")
     assert again.new_versions == [] and again.unchanged == len(first.new_versions)
 
-    changed = store.ingest(_dataset(pm="PM0066", relative=("F0055", "F0055_C1")), actor="lab")
+    with pytest.warns(ForensicMatchWarning, match=re.escape(
+            "relative sample 'F0055/F0055_C1': its new version (version 2) leaves out what "
+            "version 1 had: 1 typed marker ('TH01')")):
+        changed = store.ingest(_dataset(pm="PM0066", relative=("F0055", "F0055_C1")),
+                               actor="lab")
     assert sorted(changed.new_versions) == [("profile", "F0055/F0055_C1", 2),
                                             ("profile", "PM0066", 2)]
     versions = store.profile_versions("PM0066")
@@ -177,7 +183,6 @@ def test_a_new_id_that_differs_from_a_stored_one_only_in_case_is_warned(
         store: CaseStore) -> None:
     """'pm0066' on a later night beside the stored 'PM0066' (or a family 'f0055') is most
     likely one body typed two ways: kept as two, with a warning naming both."""
-    from forensic_match.errors import ForensicMatchWarning
 
     store.ingest(_dataset(), actor="lab")
     data = small_dataset_dict()
@@ -197,7 +202,6 @@ def test_a_new_id_that_differs_from_a_stored_one_only_in_case_is_warned(
 def test_a_family_version_that_leaves_out_typed_relatives_is_warned(store: CaseStore) -> None:
     """A night's pedigree table sent without its relatives' table made new family versions
     with no typed relatives, whose stored profiles were then not used, without a word."""
-    from forensic_match.errors import ForensicMatchWarning
 
     store.ingest(_dataset(), actor="lab")
     data = small_dataset_dict()
@@ -215,11 +219,10 @@ def test_a_family_version_that_leaves_out_typed_relatives_is_warned(store: CaseS
         store.ingest(_dataset(), actor="lab")  # the relatives back: version 3, no warning
 
 
-def test_a_pm_version_that_loses_its_sex_site_dropout_or_records_is_warned(
-        store: CaseStore) -> None:
+def test_a_profile_version_that_loses_markers_or_pm_data_is_warned(store: CaseStore) -> None:
     """A night's genotype table sent without its samples' table made new PM versions with no
-    sex (no sex filter), no site, dropout 0 (other LRs) and no PM records, without a word."""
-    from forensic_match.errors import ForensicMatchWarning
+    sex (no sex filter), no site, dropout 0 (other LRs) and no PM records, and a re-typing on
+    another kit sent alone replaced a profile's markers, each without a word."""
 
     store.ingest(_dataset(), actor="lab")
     data = small_dataset_dict()
@@ -228,8 +231,24 @@ def test_a_pm_version_that_loses_its_sex_site_dropout_or_records_is_warned(
     with pytest.warns(ForensicMatchWarning, match=fragment(
             "PM sample 'PM0066': its new version (version 2) leaves out what version 1 had: "
             "sex 'F'; site 'G0010'; dropout 0.19963", "records 'age_max', 'age_min', "
-            "'date_recovered', 'district'", "run again with it")):
+            "'date_recovered', 'district'", "run again with its samples' table")):
         store.ingest(case_from_dict(data), actor="lab")
+    # A re-typing on another kit sent alone: the profile's new version has only its markers.
+    n_pm = len(sample["genotypes"]) - ("TH01" in sample["genotypes"])
+    sample["genotypes"] = {"TH01": ["6", "7"]}
+    fam = next(f for f in data["am"] if f["family"] == "F0055")
+    relative = sorted(fam["genotypes"])[0]
+    n_rel = len(fam["genotypes"][relative]) - 1
+    fam["genotypes"][relative] = {"TH01": fam["genotypes"][relative]["TH01"]}
+    with pytest.warns(ForensicMatchWarning) as said:
+        store.ingest(case_from_dict(data), actor="lab")
+    messages = [str(w.message) for w in said]
+    assert any(m.startswith("PM sample 'PM0066': its new version (version 3) leaves out what "
+                            f"version 2 had: {n_pm} typed markers") for m in messages), messages
+    assert any(m.startswith(f"relative sample 'F0055/{relative}': its new version (version "
+                            f"2) leaves out what version 1 had: {n_rel} typed markers")
+               and m.endswith("run again with the earlier markers")
+               for m in messages), messages
 
 
 def test_a_pedigree_change_is_a_new_family_version(store: CaseStore) -> None:
@@ -534,7 +553,9 @@ def test_a_decision_on_data_that_changed_is_flagged_for_re_review(run_done: Case
     pid = prop["proposal_id"]
     run_done.act(pid, "review", actor="ana", reason="checked")
     run_done.act(pid, "approve", actor="berta", reason="agree")
-    summary = run_done.ingest(_dataset(**change), actor="lab")
+    with warnings.catch_warnings():  # the relative's re-typing leaves out TH01: warned
+        warnings.simplefilter("ignore", ForensicMatchWarning)
+        summary = run_done.ingest(_dataset(**change), actor="lab")
     assert summary.flagged == [pid]
     row = next(p for p in run_done.proposals() if p["proposal_id"] == pid)
     sample = "PM0066" if "pm" in change else "F0055/F0055_C2"

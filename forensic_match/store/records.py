@@ -325,32 +325,39 @@ def _warn_dropped_profiles(conn: sa.Connection, family: str, version: int,
                           f"them", ForensicMatchWarning, stacklevel=4)
 
 
-def _warn_dropped_pm_data(conn: sa.Connection, sample: str, version: int,
-                          content: dict[str, Any]) -> None:
-    """Warn when a PM sample's new version has lost what the stored one said besides its
-    genotypes: a known sex (the sex filter), the site, a dropout probability (which changes
-    its LRs) or PM records. Most often a night's genotype table came without its samples'
-    table."""
+def _warn_dropped_profile_data(conn: sa.Connection, what: str, sample: str, version: int,
+                               content: dict[str, Any]) -> None:
+    """Warn when a sample's new profile version has lost what the stored one said: markers
+    it typed (a re-typing on another kit sent alone replaces the whole profile) and, for a
+    PM sample, a known sex (the sex filter), the site, a dropout probability (which changes
+    its LRs) or PM records (most often a genotype table sent without its samples' table)."""
     from forensic_match.errors import ForensicMatchWarning
 
     t = schema.profiles
     old = json.loads(conn.execute(sa.select(t.c.content).where(
         t.c.sample_id == sample, t.c.version == version)).scalar_one())
     lost = []
-    if old.get("sex") in ("M", "F") and content["sex"] not in ("M", "F"):
-        lost.append(f"sex {old['sex']!r}")
-    if old.get("site") and not content["site"]:
-        lost.append(f"site {old['site']!r}")
-    if old.get("dropout", 0.0) > 0.0 and content["dropout"] == 0.0:
-        lost.append(f"dropout {old['dropout']:g}")
-    gone = sorted(set(old.get("info") or {}) - set(content["info"] or {}))
-    if gone:
-        lost.append(f"records {', '.join(map(repr, gone))}")
+    markers = [m for m in old.get("genotypes", {}) if m not in content["genotypes"]]
+    if markers:
+        lost.append(f"{len(markers)} typed marker{'s' if len(markers) > 1 else ''} "
+                    f"({', '.join(map(repr, markers))})")
+    if "sex" in content:
+        if old.get("sex") in ("M", "F") and content["sex"] not in ("M", "F"):
+            lost.append(f"sex {old['sex']!r}")
+        if old.get("site") and not content["site"]:
+            lost.append(f"site {old['site']!r}")
+        if old.get("dropout", 0.0) > 0.0 and content["dropout"] == 0.0:
+            lost.append(f"dropout {old['dropout']:g}")
+        gone = sorted(set(old.get("info") or {}) - set(content["info"] or {}))
+        if gone:
+            lost.append(f"records {', '.join(map(repr, gone))}")
     if lost:
-        warnings.warn(f"PM sample {sample!r}: its new version (version {version + 1}) leaves "
+        tables = "its samples' table, or with the earlier markers" if "sex" in content else \
+            "the earlier markers"
+        warnings.warn(f"{what} {sample!r}: its new version (version {version + 1}) leaves "
                       f"out what version {version} had: {'; '.join(lost)}; if tonight's "
-                      f"genotype table came without its samples' table by mistake, run again "
-                      f"with it", ForensicMatchWarning, stacklevel=4)
+                      f"tables left them out by mistake, run again with {tables}",
+                      ForensicMatchWarning, stacklevel=4)
 
 
 def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
@@ -384,8 +391,13 @@ def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
                 _ensure(batch, known, "samples",
                         {"sample_id": sid, "kind": kind, "family_id": fam.id,
                          "person_id": f"{fam.id}/{ind}", "created_at": t})
-                _put_version(batch, known, "profile", sid, {"genotypes": _genotypes(prof)},
-                             run_id=run_id, summary=summary)
+                before = known.latest["profile"].get(sid)
+                content = {"genotypes": _genotypes(prof)}
+                _put_version(batch, known, "profile", sid, content, run_id=run_id,
+                             summary=summary)
+                if before is not None and known.latest["profile"][sid] != before:
+                    _warn_dropped_profile_data(conn, f"{kind} sample", sid, before[0],
+                                               content)
     for s in dataset.pm:
         _ensure(batch, known, "samples", {"sample_id": s.id, "kind": "pm", "family_id": None,
                                           "person_id": None, "created_at": t})
@@ -394,7 +406,7 @@ def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
         _put_version(batch, known, "profile", s.id, content, run_id=run_id,
                      summary=summary)
         if before is not None and known.latest["profile"][s.id] != before:
-            _warn_dropped_pm_data(conn, s.id, before[0], content)
+            _warn_dropped_profile_data(conn, "PM sample", s.id, before[0], content)
     batch.flush()
     return summary
 
