@@ -217,6 +217,15 @@ def test_a_family_version_that_leaves_out_typed_relatives_is_warned(store: CaseS
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         store.ingest(_dataset(), actor="lab")  # the relatives back: version 3, no warning
+    # A pedigree table without its antemortem columns (age, date and place missing).
+    data = small_dataset_dict()
+    fam = next(f for f in data["am"] if f["family"] == "F0055")
+    fam["info"] = {}
+    with pytest.warns(ForensicMatchWarning, match=re.escape(
+            "family 'F0055': its new version (version 4) leaves out antemortem records of "
+            "version 3 ('F0055_MP1': 'age', 'date_missing', 'place_missing'; 'F0055_MP2': "
+            "'age', 'date_missing', 'place_missing')")):
+        store.ingest(case_from_dict(data), actor="lab")
 
 
 def test_a_profile_version_that_loses_markers_or_pm_data_is_warned(store: CaseStore) -> None:

@@ -323,6 +323,17 @@ def _warn_dropped_profiles(conn: sa.Connection, family: str, version: int,
                           f"are then not used; if tonight's tables left them out by mistake "
                           f"(a pedigree table without its relatives' table), run again with "
                           f"them", ForensicMatchWarning, stacklevel=4)
+    new_info = content.get("info") or {}
+    lost = {person: sorted(set(fields) - set(new_info.get(person) or {}))
+            for person, fields in (old.get("info") or {}).items()}
+    lost = {person: fields for person, fields in lost.items() if fields}
+    if lost:
+        listed = "; ".join(f"{person!r}: {', '.join(map(repr, fields))}"
+                           for person, fields in sorted(lost.items()))
+        warnings.warn(f"family {family!r}: its new version (version {version + 1}) leaves out "
+                      f"antemortem records of version {version} ({listed}); if tonight's "
+                      f"pedigree table came without those columns by mistake, run again with "
+                      f"them", ForensicMatchWarning, stacklevel=4)
 
 
 def _warn_dropped_profile_data(conn: sa.Connection, what: str, sample: str, version: int,
