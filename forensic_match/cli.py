@@ -1598,6 +1598,17 @@ def store_user_command(db: str, user: str, roles: tuple[str, ...], actor: str) -
     click.echo(f"user {user}: {', '.join(sorted(set(roles)))}")
 
 
+@store_group.command("warnings")
+@click.argument("db")
+@click.option("--run", "run_id", default=None, help="One run's (default: every run's).")
+def store_warnings_command(db: str, run_id: str | None) -> None:
+    """The warnings kept with the runs, one per line: run, number, kind, message (a nightly
+    run's warnings are stored with it, as well as printed)."""
+    rows = _with_store(db, lambda store: store.run_warnings(run_id))
+    for r in rows:
+        click.echo(f"{r['run_id']} {r['seq']:>4} {r['kind']}: {r['message']}")
+
+
 @store_group.command("identities")
 @click.argument("db")
 @click.argument("table", type=click.Path(dir_okay=False))

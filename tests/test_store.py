@@ -260,6 +260,32 @@ def test_a_profile_version_that_loses_markers_or_pm_data_is_warned(store: CaseSt
                for m in messages), messages
 
 
+def test_a_runs_warnings_are_kept_with_it(store: CaseStore, tmp_path: Path) -> None:
+    """A nightly run is often unattended: its warnings (here a family's new version without
+    its typed relatives) are stored with the run, audited, listed by 'store warnings', and
+    still given to the caller."""
+    run_store(store, _dataset(), min_markers=8)
+    data = small_dataset_dict()
+    next(f for f in data["am"] if f["family"] == "F0055")["genotypes"] = {}
+    with pytest.warns(ForensicMatchWarning, match="family 'F0055': its new version"):
+        summary = run_store(store, case_from_dict(data), min_markers=8)
+    kept = store.run_warnings(summary.run_id)
+    assert [(r["seq"], r["kind"]) for r in kept][:1] == [(1, "ForensicMatchWarning")]
+    assert any(r["message"].startswith("family 'F0055': its new version (version 2) leaves "
+                                       "out") for r in kept)
+    assert all(r["run_id"] == summary.run_id for r in kept)
+    assert store.verify().ok
+    assert "run_warnings" in store.export()
+    if store.url.startswith("sqlite"):
+        db = store.url.removeprefix("sqlite:///")
+        result = CliRunner().invoke(main, ["store", "warnings", db, "--run", summary.run_id])
+        assert result.exit_code == 0, result.output
+        assert f"{summary.run_id}    1 ForensicMatchWarning: family 'F0055'" in result.output
+        _raw(store, "UPDATE run_warnings SET message = 'nothing to see' WHERE seq = 1")
+        assert any(p.startswith(f"run_warnings row {summary.run_id}|1: differs")
+                   for p in store.verify().problems)
+
+
 def test_a_pedigree_change_is_a_new_family_version(store: CaseStore) -> None:
     store.ingest(_dataset(), actor="lab")
     data = small_dataset_dict()

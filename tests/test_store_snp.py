@@ -390,9 +390,8 @@ def test_the_snp_tables_migrate_down_and_up_with_the_data(nights: dict,
         assert not {"snp_calls", "snp_layouts", "proposal_snp", "candidate_snp"} & \
             set(sa.inspect(conn).get_table_names())
     engine.dispose()
-    assert head_revision() == "0004"
     with CaseStore(path) as store:   # opening upgrades
-        assert current_revision(store.engine) == "0004"
+        assert current_revision(store.engine) == head_revision()
         with store.reading() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(schema.proposals)
                                 ).scalar_one() == proposals

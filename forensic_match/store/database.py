@@ -220,6 +220,18 @@ class CaseStore:
         with self.transaction() as conn:
             return import_identities(conn, rows, actor=actor)
 
+    def run_warnings(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """The warnings stored with the runs (``run_id``, ``seq``, ``kind``, ``message``),
+        of one run or of all, oldest run first."""
+        from forensic_match.store import schema
+
+        t = schema.run_warnings
+        query = sa.select(t).order_by(t.c.run_id, t.c.seq)
+        if run_id is not None:
+            query = query.where(t.c.run_id == run_id)
+        with self.reading() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
     def set_identity(self, person_id: str, name: str, *, actor: str,
                      details: dict[str, Any] | None = None) -> None:
         """Record the name and personal data of a person (the ``identities`` table)."""

@@ -99,6 +99,16 @@ runs = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
 )
 
+# The warnings a run gave (an allele missing from the table, a family's new version that
+# leaves out typed relatives...), kept with the run: a nightly run is often unattended.
+run_warnings = sa.Table(
+    "run_warnings", metadata,
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(100), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+)
+
 candidates = sa.Table(
     "candidates", metadata,
     sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), primary_key=True),
