@@ -183,6 +183,32 @@ def test_dashboard(pages: dict[str, Any]) -> None:
     assert "Distribution of the LRs" in en
 
 
+def test_the_dashboard_shows_the_runs_warnings(built: tuple[Path, Path],
+                                               tmp_path: Path) -> None:
+    """The newest run's stored warnings are listed, each run's counted; a run without any
+    says so."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    db = tmp_path / "warned.db"
+    shutil.copy(built[0], db)
+    with CaseStore(db, upgrade=False) as store:
+        quiet = render_dashboard(store, language="en")
+        run_id = store.export()["runs"][-1]["run_id"]
+        with store.transaction() as conn:
+            for seq in (1, 2):
+                conn.execute(sa.text("INSERT INTO run_warnings VALUES (:r, :s, :k, :m)"),
+                             {"r": run_id, "s": seq, "k": "ForensicMatchWarning",
+                              "m": f"family 'F{seq}': a <test> warning"})
+        en, es = (render_dashboard(store, language=lang) for lang in ("en", "es"))
+    assert "The last run gave no warnings." in quiet
+    assert re.search(rf'data-run="{run_id}" data-warnings="2"', en)
+    assert re.findall(r'class="warning-row" data-seq="(\d+)"', en) == ["1", "2"]
+    assert "family &#39;F2&#39;: a &lt;test&gt; warning" in en  # escaped, not markup
+    assert "Advertencias de la última corrida" in es and "Warnings of the last run" in en
+
+
 def test_bad_requests(built: tuple[Path, Path]) -> None:
     db, data = built
     markers = load_case(data).markers

@@ -256,6 +256,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_status": "Estado",
         "col_started": "Inicio",
         "col_counts": "Recuentos",
+        "col_warnings": "Advertencias",
+        "col_kind": "Tipo",
+        "col_message": "Mensaje",
+        "dash_warnings_h": "Advertencias de la última corrida",
+        "dash_warnings_intro": ("Corrida {run}; los mensajes están en inglés, como los da el "
+                                "programa; 'forensic-match store warnings' los lista todos."),
+        "dash_warnings_more": "y {n} más ('forensic-match store warnings').",
+        "dash_warnings_none": "La última corrida no dio advertencias.",
         "dash_lr_h": "Distribución de los LR",
         "dash_lr_intro": ("A la izquierda, el log10 LR de las propuestas según su estado; a "
                           "la derecha, el mejor candidato de cada muestra de restos en la "
@@ -570,6 +578,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_status": "Status",
         "col_started": "Started",
         "col_counts": "Counts",
+        "col_warnings": "Warnings",
+        "col_kind": "Kind",
+        "col_message": "Message",
+        "dash_warnings_h": "Warnings of the last run",
+        "dash_warnings_intro": "Run {run}; 'forensic-match store warnings' lists them all.",
+        "dash_warnings_more": "and {n} more ('forensic-match store warnings').",
+        "dash_warnings_none": "The last run gave no warnings.",
         "dash_lr_h": "Distribution of the LRs",
         "dash_lr_intro": ("Left, the log10 LR of the proposals by state; right, the best "
                           "candidate of every PM sample in the last finished run."),

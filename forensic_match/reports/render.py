@@ -486,6 +486,13 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
         last = next((x["run_id"] for x in runs if x["status"] == "finished"), None)
         best = [row[0] for row in conn.execute(sa.select(c.c.log10_lr).where(
             c.c.run_id == last, c.c.rank == 1))] if last else []
+        w = schema.run_warnings
+        n_warnings = dict(conn.execute(sa.select(w.c.run_id, sa.func.count())
+                                       .group_by(w.c.run_id)).all())
+        newest = runs[0]["run_id"] if runs else None
+        warned = [dict(x) for x in conn.execute(
+            sa.select(w.c.seq, w.c.kind, w.c.message).where(w.c.run_id == newest)
+            .order_by(w.c.seq).limit(DASHBOARD_WARNINGS)).mappings()] if newest else []
     counts = {s: sum(1 for x in props if x["state"] == s) for s in STATES}
     flagged = sum(1 for x in props if x["needs_review"])
     waiting = []
@@ -507,13 +514,21 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
     return {"lang": language, "t": t, "version": __version__, "generated": _now(),
             "counts": [(s, t(f"state_{s}"), counts[s]) for s in STATES],
             "total": len(props), "flagged": flagged, "waiting": waiting,
-            "runs": [x | {"counts": json.loads(x["counts"])} for x in runs[:10]],
+            "runs": [x | {"counts": json.loads(x["counts"]),
+                          "warnings": n_warnings.get(x["run_id"], 0)} for x in runs[:10]],
+            "warned_run": newest, "warned": warned,
+            "warnings_more": n_warnings.get(newest, 0) - len(warned),
             "plot": plot}
+
+
+#: Warnings of the newest run listed on the dashboard (the rest are counted).
+DASHBOARD_WARNINGS = 50
 
 
 def render_dashboard(store: Any, language: str = "es") -> str:
     """The programme's dashboard page: proposals by state, those waiting for review, the
-    last runs, and the distributions of the proposals' and candidates' log10 LR.
+    last runs with their warnings (those of the newest run listed), and the distributions
+    of the proposals' and candidates' log10 LR.
 
     Pseudonymous only: no name from the ``identities`` table ever appears on it.
 
