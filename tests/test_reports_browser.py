@@ -172,6 +172,7 @@ def test_dashboard_in_the_browser(chromium: str, out_dir: Path, store_db: Path, 
     assert title in dom
     assert float(probe["plot-width"]) > 300
     assert 'class="waiting-row" data-proposal="2"' in dom
+    assert '<section id="warnings">' in dom and 'data-warnings="' in dom
 
 
 @pytest.fixture(scope="module")
