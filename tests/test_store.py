@@ -286,6 +286,25 @@ def test_a_runs_warnings_are_kept_with_it(store: CaseStore, tmp_path: Path) -> N
                    for p in store.verify().problems)
 
 
+def test_a_failed_runs_warnings_are_kept_too(store: CaseStore,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import forensic_match.store.runs as runs
+
+    def failing(*_args: object, **_kwargs: object) -> None:
+        warnings.warn("a warning before the failure", ForensicMatchWarning, stacklevel=2)
+        raise RuntimeError("the identification broke")
+
+    monkeypatch.setattr(runs, "_identify", failing)
+    with pytest.warns(ForensicMatchWarning, match="a warning before the failure"), \
+            pytest.raises(RuntimeError, match="the identification broke"):
+        run_store(store, _dataset(), min_markers=8)
+    (run,) = store.export()["runs"]
+    assert run["status"] == "failed"
+    assert [(r["seq"], r["message"]) for r in store.run_warnings(run["run_id"])] == \
+        [(1, "a warning before the failure")]
+    assert store.verify().ok
+
+
 def test_a_pedigree_change_is_a_new_family_version(store: CaseStore) -> None:
     store.ingest(_dataset(), actor="lab")
     data = small_dataset_dict()

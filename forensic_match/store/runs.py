@@ -23,7 +23,8 @@ import os
 import socket
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -300,137 +301,146 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         "id": dataset.id, "path": str(dataset_path) if dataset_path else None,
         "sha256": _sha256_file(dataset_path)}} | provenance.get("inputs", {})
     # The run's warnings are kept with it (run_warnings) and given on to the caller after.
-    caught: list[warnings.WarningMessage] = []
-    try:
-        with warnings.catch_warnings(record=True) as caught:
+    with _kept_warnings() as caught:
+        t0 = time.perf_counter()
+        with store.transaction() as conn:
+            lock_audit(conn)
+            abandoned = abandon_stale_runs(conn, actor=actor)
+            conn.execute(schema.runs.insert().values(
+                run_id=run_id, status="running", software_version=__version__,
+                config=canonical_json(config),
+                config_sha256=sha256_json(config),
+                frequencies_sha256=markers_digest(dataset.markers),
+                inputs=canonical_json(inputs),
+                host=socket.gethostname(), pid=os.getpid(), started_at=now(), timings="{}",
+                counts="{}"))
+            audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="start")
+            reconfigured = flag_configuration_change(conn, run_id, actor=actor)
+            configuration = configuration_item(lr_configuration(**run_configuration(conn,
+                                                                                    run_id)))
+            ingest = ingest_dataset(conn, dataset, actor=actor, run_id=run_id)
+            snp_ingest = None
+            if snp is not None:
+                from forensic_match.store.snp import ingest_snp
+
+                snp_ingest = ingest_snp(conn, snp, dataset, actor=actor, run_id=run_id)
+        timings["ingest"] = time.perf_counter() - t0
+        flagged = len(ingest.flagged) + len(reconfigured) + \
+            (len(snp_ingest.flagged) if snp_ingest is not None else 0)
+        say(f"run {run_id}: stored {len(ingest.new_versions)} new versions "
+            f"({ingest.unchanged} unchanged)"
+            + (f" and {len(snp_ingest.new_versions)} new SNP call versions "
+               f"({snp_ingest.unchanged} unchanged)" if snp_ingest is not None else "")
+            + f", {flagged} proposals flagged for re-review"
+            + (f" ({len(reconfigured)} for a changed configuration)" if reconfigured else "")
+            + (f"; {len(abandoned)} interrupted runs marked failed" if abandoned else ""))
+        try:
+            t0 = time.perf_counter()
+            snp_versions: dict[str, int] | None = None
+            with store.reading() as conn:
+                fams, profs, ds = read_latest(conn, dataset.markers, id=dataset.id)
+                if snp is not None:
+                    from forensic_match.store.snp import read_snp
+
+                    stored_snp, snp_versions = read_snp(conn, snp.panel,
+                                                        map_source=snp.map_source)
+                    identify_options |= {"snp": stored_snp, "snp_options": snp_options}
+            if typed_markers_only:
+                from forensic_match.cases import typed_markers
+
+                typed = typed_markers(ds.am, ds.pm)
+                ds.markers = [m for m in ds.markers if m.name in typed]
+            say(f"run {run_id}: identifying {len(ds.pm)} PM samples against {len(ds.am)} "
+                f"families ...")
+            if evidence:
+                from forensic_match.evidence import Evidence
+                from forensic_match.evidence.place import PlacePrior
+
+                identify_options["evidence"] = Evidence.from_dataset(
+                    ds, place=PlacePrior.from_dataset(ds, coordinates=coordinates or {})
+                    if place_prior else False)
+            result, candidates = _identify(ds, workers, identify_options, tables_dir,
+                                           reuse_searches=reuse_searches)
+            caches = result.score_caches
+            lineage_check = None if lineage is None else _ProposalLineage(
+                ds, lineage, lineage_options or {},
+                cache=caches.lineage if caches is not None else None)
+            snp_check = None
+            if snp is not None:
+                from forensic_match.store.snp import ProposalSnp
+
+                snp_check = ProposalSnp(ds, identify_options["snp"], snp_options or {},
+                                        cache=caches.snp if caches is not None else None)
+            say(f"run {run_id}: compiled {result.counts.get('compiled_families', 0)} of "
+                f"{len(ds.am)} families (the others from the tables of earlier runs)")
+            timings["identify"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             with store.transaction() as conn:
                 lock_audit(conn)
-                abandoned = abandon_stale_runs(conn, actor=actor)
-                conn.execute(schema.runs.insert().values(
-                    run_id=run_id, status="running", software_version=__version__,
-                    config=canonical_json(config),
-                    config_sha256=sha256_json(config),
-                    frequencies_sha256=markers_digest(dataset.markers),
+                counts = _write_results(conn, run_id, result, candidates, fams, profs,
+                                        actor=actor, lineage=lineage_check,
+                                        configuration=configuration, snp=snp_check,
+                                        snp_versions=snp_versions)
+                counts |= {"families": len(ds.am), "pm_samples": len(ds.pm),
+                           "new_versions": len(ingest.new_versions),
+                           "flagged": flagged, "flagged_configuration": len(reconfigured),
+                           "abandoned": len(abandoned),
+                           "compiled_families": result.counts.get("compiled_families", 0),
+                           "compiled_relative_families":
+                               result.counts.get("compiled_relative_families", 0),
+                           "searches_reused": result.counts.get("searches_reused", 0)}
+                for change in candidate_changes(conn, run_id):
+                    key = f"candidates_{change['change']}"
+                    counts[key] = counts.get(key, 0) + 1
+                timings["write"] = time.perf_counter() - t0
+                panel = result.compiled.markers
+                inputs["panel"] = {"markers": [m.name for m in panel],
+                                   "added_alleles": added_alleles(ds.markers, panel),
+                                   "sha256": markers_digest(panel)}
+                inputs["store"] = {"families": len(fams), "profiles": len(profs),
+                                   "versions_sha256": sha256_json(
+                                       [sorted([k, v[0]] for k, v in fams.items()),
+                                        sorted([k, v[0]] for k, v in profs.items())])}
+                if snp_versions is not None:
+                    from forensic_match.store.snp import versions_sha256
+
+                    inputs["snp_calls"] = {"samples": len(snp_versions),
+                                           "new_versions": len(snp_ingest.new_versions)
+                                           if snp_ingest is not None else 0,
+                                           "versions_sha256": versions_sha256(snp_versions)}
+                conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
+                    status="finished", finished_at=now(), counts=canonical_json(counts),
                     inputs=canonical_json(inputs),
-                    host=socket.gethostname(), pid=os.getpid(), started_at=now(), timings="{}",
-                    counts="{}"))
-                audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="start")
-                reconfigured = flag_configuration_change(conn, run_id, actor=actor)
-                configuration = configuration_item(lr_configuration(**run_configuration(conn,
-                                                                                        run_id)))
-                ingest = ingest_dataset(conn, dataset, actor=actor, run_id=run_id)
-                snp_ingest = None
-                if snp is not None:
-                    from forensic_match.store.snp import ingest_snp
+                    timings=canonical_json({k: round(v, 3) for k, v in timings.items()}),
+                    candidates_sha256=candidates_sha256(conn, run_id)))
+                audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="finish")
+                keep_warnings(conn, run_id, caught, actor=actor)
+        except BaseException as exc:
+            with store.transaction() as conn:
+                conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
+                    status="failed", finished_at=now(),
+                    error=f"{type(exc).__name__}: {exc}"[:10_000]))
+                audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="fail")
+                keep_warnings(conn, run_id, caught, actor=actor)
+            raise
+        moved = ", ".join(f"{counts.get('candidates_' + k, 0)} {k}" for k in CHANGES)
+        say(f"run {run_id}: finished; {counts['candidates']} candidates ({moved} against the "
+            f"previous run), {counts['identifications']} identifications, "
+            f"{counts['new_proposals']} new proposals")
+        return RunSummary(run_id, "finished", counts, timings)
 
-                    snp_ingest = ingest_snp(conn, snp, dataset, actor=actor, run_id=run_id)
-            timings["ingest"] = time.perf_counter() - t0
-            flagged = len(ingest.flagged) + len(reconfigured) + \
-                (len(snp_ingest.flagged) if snp_ingest is not None else 0)
-            say(f"run {run_id}: stored {len(ingest.new_versions)} new versions "
-                f"({ingest.unchanged} unchanged)"
-                + (f" and {len(snp_ingest.new_versions)} new SNP call versions "
-                   f"({snp_ingest.unchanged} unchanged)" if snp_ingest is not None else "")
-                + f", {flagged} proposals flagged for re-review"
-                + (f" ({len(reconfigured)} for a changed configuration)" if reconfigured else "")
-                + (f"; {len(abandoned)} interrupted runs marked failed" if abandoned else ""))
-            try:
-                t0 = time.perf_counter()
-                snp_versions: dict[str, int] | None = None
-                with store.reading() as conn:
-                    fams, profs, ds = read_latest(conn, dataset.markers, id=dataset.id)
-                    if snp is not None:
-                        from forensic_match.store.snp import read_snp
 
-                        stored_snp, snp_versions = read_snp(conn, snp.panel,
-                                                            map_source=snp.map_source)
-                        identify_options |= {"snp": stored_snp, "snp_options": snp_options}
-                if typed_markers_only:
-                    from forensic_match.cases import typed_markers
-
-                    typed = typed_markers(ds.am, ds.pm)
-                    ds.markers = [m for m in ds.markers if m.name in typed]
-                say(f"run {run_id}: identifying {len(ds.pm)} PM samples against {len(ds.am)} "
-                    f"families ...")
-                if evidence:
-                    from forensic_match.evidence import Evidence
-                    from forensic_match.evidence.place import PlacePrior
-
-                    identify_options["evidence"] = Evidence.from_dataset(
-                        ds, place=PlacePrior.from_dataset(ds, coordinates=coordinates or {})
-                        if place_prior else False)
-                result, candidates = _identify(ds, workers, identify_options, tables_dir,
-                                               reuse_searches=reuse_searches)
-                caches = result.score_caches
-                lineage_check = None if lineage is None else _ProposalLineage(
-                    ds, lineage, lineage_options or {},
-                    cache=caches.lineage if caches is not None else None)
-                snp_check = None
-                if snp is not None:
-                    from forensic_match.store.snp import ProposalSnp
-
-                    snp_check = ProposalSnp(ds, identify_options["snp"], snp_options or {},
-                                            cache=caches.snp if caches is not None else None)
-                say(f"run {run_id}: compiled {result.counts.get('compiled_families', 0)} of "
-                    f"{len(ds.am)} families (the others from the tables of earlier runs)")
-                timings["identify"] = time.perf_counter() - t0
-                t0 = time.perf_counter()
-                with store.transaction() as conn:
-                    lock_audit(conn)
-                    counts = _write_results(conn, run_id, result, candidates, fams, profs,
-                                            actor=actor, lineage=lineage_check,
-                                            configuration=configuration, snp=snp_check,
-                                            snp_versions=snp_versions)
-                    counts |= {"families": len(ds.am), "pm_samples": len(ds.pm),
-                               "new_versions": len(ingest.new_versions),
-                               "flagged": flagged, "flagged_configuration": len(reconfigured),
-                               "abandoned": len(abandoned),
-                               "compiled_families": result.counts.get("compiled_families", 0),
-                               "compiled_relative_families":
-                                   result.counts.get("compiled_relative_families", 0),
-                               "searches_reused": result.counts.get("searches_reused", 0)}
-                    for change in candidate_changes(conn, run_id):
-                        key = f"candidates_{change['change']}"
-                        counts[key] = counts.get(key, 0) + 1
-                    timings["write"] = time.perf_counter() - t0
-                    panel = result.compiled.markers
-                    inputs["panel"] = {"markers": [m.name for m in panel],
-                                       "added_alleles": added_alleles(ds.markers, panel),
-                                       "sha256": markers_digest(panel)}
-                    inputs["store"] = {"families": len(fams), "profiles": len(profs),
-                                       "versions_sha256": sha256_json(
-                                           [sorted([k, v[0]] for k, v in fams.items()),
-                                            sorted([k, v[0]] for k, v in profs.items())])}
-                    if snp_versions is not None:
-                        from forensic_match.store.snp import versions_sha256
-
-                        inputs["snp_calls"] = {"samples": len(snp_versions),
-                                               "new_versions": len(snp_ingest.new_versions)
-                                               if snp_ingest is not None else 0,
-                                               "versions_sha256": versions_sha256(snp_versions)}
-                    conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
-                        status="finished", finished_at=now(), counts=canonical_json(counts),
-                        inputs=canonical_json(inputs),
-                        timings=canonical_json({k: round(v, 3) for k, v in timings.items()}),
-                        candidates_sha256=candidates_sha256(conn, run_id)))
-                    audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="finish")
-                    keep_warnings(conn, run_id, caught, actor=actor)
-            except BaseException as exc:
-                with store.transaction() as conn:
-                    conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
-                        status="failed", finished_at=now(),
-                        error=f"{type(exc).__name__}: {exc}"[:10_000]))
-                    audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="fail")
-                    keep_warnings(conn, run_id, caught, actor=actor)
-                raise
-            moved = ", ".join(f"{counts.get('candidates_' + k, 0)} {k}" for k in CHANGES)
-            say(f"run {run_id}: finished; {counts['candidates']} candidates ({moved} against the "
-                f"previous run), {counts['identifications']} identifications, "
-                f"{counts['new_proposals']} new proposals")
-            return RunSummary(run_id, "finished", counts, timings)
-    finally:
-        for w in caught:
+@contextmanager
+def _kept_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    """Record the warnings given inside (the filters in force decide which, as without it)
+    and give them on to the caller on leaving, whether the block ends or raises, with their
+    first location."""
+    kept: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as kept:
+            yield kept
+    finally:  # outside the recording: the caller's filters and handlers take them
+        for w in kept:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
                                    source=w.source)
 
