@@ -1402,8 +1402,8 @@ def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: 
     show; with ``every_marker``, every marker of the table not ignored, as in the table (a
     store run extends it by what the whole store shows)."""
     from forensic_match.cases import typed_markers
+    from forensic_match.dvi.identify import prepare_panel
     from forensic_match.dvi.records import read_families, read_pm_samples
-    from forensic_match.likelihood import prepare_markers
 
     say.step("reading the frequency table and the records ...")
     with say.collect("read"):
@@ -1422,14 +1422,9 @@ def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: 
              f"samples; {len(names)} markers in the panel; frequencies {db.name} "
              f"(unknown alleles {db.min_frequency:.4g})")
     with say.collect("prepare"):
-        profiles: dict[str, Any] = {f"{f.id}/{i}": p for f in families
-                                    for i, p in f.genotypes.items()}
-        profiles.update({f"{f.id}/{i}/reference": p for f in families
-                         for i, p in f.references.items()})
-        profiles.update({s.id: s.genotypes for s in pm})
         markers = db.markers_for(names)
         panel = cfg.with_mutation(markers if every_marker else
-                                  prepare_markers(markers, profiles), lumpable=cfg.theta > 0)
+                                  prepare_panel(markers, families, pm), lumpable=cfg.theta > 0)
     return db, families, pm, panel
 
 

@@ -93,10 +93,16 @@ def plain_text(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def folded_id(name: str) -> str:
+    """``name`` without case, accents or Unicode form: ids equal here but not as written are
+    most likely one id typed two ways."""
+    return plain_text(name).casefold()
+
+
 def similar_ids(name: str, ids: Iterable[str]) -> str:
-    """A hint naming ids that differ from ``name`` only in case, accents or Unicode form,
-    shown with their code points (the usual cause of an id that looks right but is not
-    found), or "" when there are none."""
-    key = plain_text(name).casefold()
-    near = [show_id(i) for i in ids if i != name and plain_text(i).casefold() == key]
+    """A hint naming ids that differ from ``name`` only in case, accents or Unicode form
+    (:func:`folded_id`), shown with their code points (the usual cause of an id that looks
+    right but is not found), or "" when there are none."""
+    key = folded_id(name)
+    near = [show_id(i) for i in ids if i != name and folded_id(i) == key]
     return f" (similar: {', '.join(near)})" if near else ""

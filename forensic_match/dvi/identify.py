@@ -177,14 +177,13 @@ def prepare_panel(markers: Sequence[Marker], families: Sequence[Family],
     own unknown-allele frequency (5/(2N) of its table)."""
     from forensic_match.likelihood import prepare_markers
 
-    profiles: dict[str, Any] = {}
-    for fam in families:
-        for ident, prof in fam.genotypes.items():
-            profiles[f"{fam.id}/{ident}"] = prof
-        for ident, prof in fam.references.items():
-            profiles[f"{fam.id}/{ident}/reference"] = prof
-    for s in samples:
-        profiles[s.id] = s.genotypes
+    # In this order (the relatives', the references', the bodies'): an added allele is named
+    # by the first sample that shows it and added in the order first seen.
+    profiles: dict[str, Any] = {f"{fam.id}/{ident}": prof for fam in families
+                                for ident, prof in fam.genotypes.items()}
+    profiles.update({f"{fam.id}/{ident}/reference": prof for fam in families
+                     for ident, prof in fam.references.items()})
+    profiles.update({s.id: s.genotypes for s in samples})
     return prepare_markers(markers, profiles, min_frequency=min_frequency)
 
 

@@ -130,19 +130,33 @@ def _ensure(batch: _Batch, known: _Known, entity: str, values: dict[str, Any]) -
     return True
 
 
+def _versions(kind: str) -> tuple[sa.Table, str]:
+    """The versions table of a family (``kind`` "family") or profile, and its id column."""
+    return (schema.family_versions, "family_id") if kind == "family" else \
+        (schema.profiles, "sample_id")
+
+
+def _version_content(conn: sa.Connection, kind: str, ref_id: str,
+                     version: int) -> dict[str, Any]:
+    """The stored content of one version of a family or profile."""
+    table, key = _versions(kind)
+    return json.loads(conn.execute(sa.select(table.c.content).where(
+        table.c[key] == ref_id, table.c.version == version)).scalar_one())
+
+
 def _put_version(batch: _Batch, known: _Known, kind: str, ref_id: str,
                  content: dict[str, Any], *, run_id: str | None,
-                 summary: IngestSummary) -> None:
+                 summary: IngestSummary) -> int | None:
     """Write ``content`` as the next version of a family or profile if it differs from the
-    newest; earlier versions are never changed."""
-    table = schema.family_versions if kind == "family" else schema.profiles
-    key = "family_id" if kind == "family" else "sample_id"
+    newest; earlier versions are never changed. Returns the version the new one supersedes
+    (``None``: nothing written, or the first version)."""
+    table, key = _versions(kind)
     latest = known.latest[kind].get(ref_id)
     text = canonical_json(content)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if latest is not None and latest[1] == digest:
         summary.unchanged += 1
-        return
+        return None
     version = 1 if latest is None else latest[0] + 1
     values = {key: ref_id, "version": version, "content": text,
               "sha256": digest, "created_at": now(), "run_id": run_id}
@@ -156,6 +170,7 @@ def _put_version(batch: _Batch, known: _Known, kind: str, ref_id: str,
             batch.flush()
             summary.flagged += _flag(batch.conn, stale, kind, ref_id, version,
                                      actor=batch.actor)
+    return None if latest is None else latest[0]
 
 
 def _stale_proposals(conn: sa.Connection, kind: str, ref_id: str,
@@ -282,7 +297,7 @@ def _warn_near_ids(known: _Known, dataset: Any) -> None:
     """Warn about a new family or PM sample whose id differs from a stored one only in case,
     accents or Unicode form ("pm-001" beside "PM-001"): most likely one body or family typed
     two ways, which the store would keep as two."""
-    from forensic_match.errors import ForensicMatchWarning, plain_text, show_id
+    from forensic_match.errors import ForensicMatchWarning, folded_id, show_id
 
     for entity, what, ids in (("families", "family", [f.id for f in dataset.am]),
                               ("samples", "PM sample", [s.id for s in dataset.pm])):
@@ -292,9 +307,9 @@ def _warn_near_ids(known: _Known, dataset: Any) -> None:
             continue
         folded: dict[str, str] = {}
         for i in stored:
-            folded.setdefault(plain_text(i).casefold(), i)
+            folded.setdefault(folded_id(i), i)
         for i in new:
-            near = folded.get(plain_text(i).casefold())
+            near = folded.get(folded_id(i))
             if near is not None:
                 warnings.warn(f"{what} {show_id(i)} is new to the store, which holds "
                               f"{show_id(near)}: the ids differ only in case or accents, so "
@@ -310,10 +325,7 @@ def _warn_dropped_profiles(conn: sa.Connection, family: str, version: int,
     profile is the other cause."""
     from forensic_match.errors import ForensicMatchWarning
 
-    t = schema.family_versions
-    text = conn.execute(sa.select(t.c.content).where(t.c.family_id == family,
-                                                     t.c.version == version)).scalar_one()
-    old = json.loads(text)
+    old = _version_content(conn, "family", family, version)
     for key, what in (("typed", "typed relatives"), ("references", "direct references")):
         dropped = sorted(set(old.get(key, [])) - set(content[key]))
         if dropped:
@@ -344,9 +356,7 @@ def _warn_dropped_profile_data(conn: sa.Connection, what: str, sample: str, vers
     its LRs) or PM records (most often a genotype table sent without its samples' table)."""
     from forensic_match.errors import ForensicMatchWarning
 
-    t = schema.profiles
-    old = json.loads(conn.execute(sa.select(t.c.content).where(
-        t.c.sample_id == sample, t.c.version == version)).scalar_one())
+    old = _version_content(conn, "profile", sample, version)
     lost = []
     markers = [m for m in old.get("genotypes", {}) if m not in content["genotypes"]]
     if markers:
@@ -386,12 +396,11 @@ def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
         for ind, *_ in fam.pedigree.records():
             _ensure(batch, known, "persons", {"person_id": f"{fam.id}/{ind}",
                                               "family_id": fam.id, "created_at": t})
-        before = known.latest["family"].get(fam.id)
         content = family_content(fam)
-        _put_version(batch, known, "family", fam.id, content, run_id=run_id,
-                     summary=summary)
-        if before is not None and known.latest["family"][fam.id] != before:
-            _warn_dropped_profiles(conn, fam.id, before[0], content)
+        old = _put_version(batch, known, "family", fam.id, content, run_id=run_id,
+                           summary=summary)
+        if old is not None:
+            _warn_dropped_profiles(conn, fam.id, old, content)
         for kind, profiles, suffix in (("relative", fam.genotypes, ""),
                                        ("reference", fam.references, "/reference")):
             for ind, prof in sorted(profiles.items()):
@@ -402,22 +411,19 @@ def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
                 _ensure(batch, known, "samples",
                         {"sample_id": sid, "kind": kind, "family_id": fam.id,
                          "person_id": f"{fam.id}/{ind}", "created_at": t})
-                before = known.latest["profile"].get(sid)
                 content = {"genotypes": _genotypes(prof)}
-                _put_version(batch, known, "profile", sid, content, run_id=run_id,
-                             summary=summary)
-                if before is not None and known.latest["profile"][sid] != before:
-                    _warn_dropped_profile_data(conn, f"{kind} sample", sid, before[0],
-                                               content)
+                old = _put_version(batch, known, "profile", sid, content, run_id=run_id,
+                                   summary=summary)
+                if old is not None:
+                    _warn_dropped_profile_data(conn, f"{kind} sample", sid, old, content)
     for s in dataset.pm:
         _ensure(batch, known, "samples", {"sample_id": s.id, "kind": "pm", "family_id": None,
                                           "person_id": None, "created_at": t})
-        before = known.latest["profile"].get(s.id)
         content = pm_content(s)
-        _put_version(batch, known, "profile", s.id, content, run_id=run_id,
-                     summary=summary)
-        if before is not None and known.latest["profile"][s.id] != before:
-            _warn_dropped_profile_data(conn, "PM sample", s.id, before[0], content)
+        old = _put_version(batch, known, "profile", s.id, content, run_id=run_id,
+                           summary=summary)
+        if old is not None:
+            _warn_dropped_profile_data(conn, "PM sample", s.id, old, content)
     batch.flush()
     return summary
 

@@ -414,14 +414,14 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                     timings=canonical_json({k: round(v, 3) for k, v in timings.items()}),
                     candidates_sha256=candidates_sha256(conn, run_id)))
                 audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="finish")
-                keep_warnings(conn, run_id, caught, actor=actor)
+                _keep_warnings(conn, run_id, caught, actor=actor)
         except BaseException as exc:
             with store.transaction() as conn:
                 conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
                     status="failed", finished_at=now(),
                     error=f"{type(exc).__name__}: {exc}"[:10_000]))
                 audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="fail")
-                keep_warnings(conn, run_id, caught, actor=actor)
+                _keep_warnings(conn, run_id, caught, actor=actor)
             raise
         moved = ", ".join(f"{counts.get('candidates_' + k, 0)} {k}" for k in CHANGES)
         say(f"run {run_id}: finished; {counts['candidates']} candidates ({moved} against the "
@@ -445,15 +445,13 @@ def _kept_warnings() -> Iterator[list[warnings.WarningMessage]]:
                                    source=w.source)
 
 
-def keep_warnings(conn: sa.Connection, run_id: str, caught: list[Any] | None, *,
-                  actor: str) -> None:
-    """Store the warnings a run gave so far (``warnings.WarningMessage``) as its
-    ``run_warnings`` rows, each audited, numbered from 1 in the order given; those already
-    stored for the run are skipped (a run writes them when it finishes or fails)."""
+def _keep_warnings(conn: sa.Connection, run_id: str, caught: list[warnings.WarningMessage],
+                   *, actor: str) -> None:
+    """Store the warnings a run gave as its ``run_warnings`` rows, each audited, numbered
+    from 1 in the order given. Called once, in the transaction that marks the run finished
+    or failed (a finishing transaction that fails is rolled back with its rows)."""
     t = schema.run_warnings
-    done = conn.execute(sa.select(sa.func.count()).select_from(t)
-                        .where(t.c.run_id == run_id)).scalar_one()
-    for seq, w in enumerate((caught or [])[done:], start=done + 1):
+    for seq, w in enumerate(caught, start=1):
         conn.execute(t.insert().values(run_id=run_id, seq=seq, kind=w.category.__name__,
                                        message=str(w.message)))
         audit_row(conn, "run_warnings", {"run_id": run_id, "seq": seq}, actor=actor,
