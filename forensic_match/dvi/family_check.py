@@ -1,0 +1,182 @@
+"""Checks of a family's typed members against the pedigree it reports.
+
+Every LR of a family's missing persons assumes that its pedigree is right. A reference sample
+filed under the wrong name (a mix-up between families in the laboratory or the register), a
+reported father who is not the biological one, one person sampled twice under two names: the
+pedigree then states relationships that its own DNA contradicts, and a body can be given to the
+wrong family on LRs computed on a wrong hypothesis.
+
+For each pair of typed members of a family (relatives, and the missing persons that have a
+direct reference), :func:`check_families` computes, exactly and marker by marker,
+
+    LR = P(g_a, g_b | the pedigree) / (P(g_a) P(g_b)),
+
+the likelihood of the two profiles on the family's pedigree with only the two typed (the
+markers' mutation models and ``theta`` as in the analysis) against the two being unrelated. A
+stated relationship that the profiles make at least :data:`CONTRADICTED_LR` times less probable
+than no relationship at all is *contradicted*. Beside it: the markers at which the pair is
+impossible without mutation (a parent and child who share no allele), and pairs stated as two
+people whose profiles are identical at every marker both have (at least
+:data:`MIN_IDENTICAL_MARKERS`): one person sampled twice, or one sample filed twice.
+
+A family with one typed member cannot be checked this way: nothing in it can contradict the
+pedigree. The rule's error rates on simulated families are in ``docs/validation.md``
+("References that contradict their pedigree"); the method in ``docs/methods.md``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from forensic_match.cases import Family
+from forensic_match.dvi.dvisolve import relationship
+from forensic_match.likelihood.engine import pedigree_likelihood
+from forensic_match.markers import Marker
+from forensic_match.pedigree import unrelated
+
+__all__ = ["CHECK_COLUMNS", "CONTRADICTED_LR", "MIN_IDENTICAL_MARKERS", "check_families",
+           "contradicted_families"]
+
+#: A stated relationship is contradicted when its LR against "unrelated" is below
+#: ``1 / CONTRADICTED_LR``.
+CONTRADICTED_LR = 100.0
+
+#: Two members with identical profiles at this many shared markers or more are flagged.
+MIN_IDENTICAL_MARKERS = 10
+
+CHECK_COLUMNS = ("family", "first", "second", "relationship", "n_markers", "log10_lr",
+                 "exclusions", "verdict")
+
+_SCHEMA = {"family": pl.Utf8, "first": pl.Utf8, "second": pl.Utf8, "relationship": pl.Utf8,
+           "n_markers": pl.Int64, "log10_lr": pl.Float64, "exclusions": pl.Utf8,
+           "verdict": pl.Utf8}
+
+
+def _typed(family: Family) -> dict[str, dict[str, Any]]:
+    """The family's typed members: relatives, then missing persons with a direct reference."""
+    out = {k: dict(v) for k, v in family.genotypes.items() if v}
+    for mid, profile in family.references.items():
+        if profile and mid not in out:
+            out[mid] = dict(profile)
+    return out
+
+
+def _log10(values: np.ndarray) -> float:
+    with np.errstate(divide="ignore"):
+        return float(np.sum(np.log10(values)))
+
+
+def _check_pair(family: Family, a: str, b: str, ga: dict[str, Any], gb: dict[str, Any],
+                markers: Sequence[Marker], plain: Sequence[Marker], theta: float,
+                min_frequency: float | None) -> dict[str, Any]:
+    names = [m.name for m in markers]
+    both = [n for n in names if n in ga and n in gb]
+    rel = relationship(family, a, b)
+    row: dict[str, Any] = {"family": family.id, "first": a, "second": b, "relationship": rel,
+                           "n_markers": len(both), "log10_lr": 0.0, "exclusions": "",
+                           "verdict": "consistent"}
+    if not both:
+        row["verdict"] = "no shared markers"
+        return row
+    identical = all(sorted(map(str, ga[n])) == sorted(map(str, gb[n])) for n in both)
+    if rel != "unrelated":
+        profiles = {a: ga, b: gb}
+        keep = [m for m in markers if m.name in both]
+        joint = pedigree_likelihood(family.pedigree, keep, profiles, theta=theta,
+                                    min_frequency=min_frequency)
+        sexes = [family.pedigree.sex_of(x) for x in (a, b)]
+        apart = pedigree_likelihood(unrelated([a, b], [s if s in ("M", "F") else "M"
+                                                        for s in sexes]),
+                                    keep, profiles, theta=theta, min_frequency=min_frequency)
+        row["log10_lr"] = _log10(joint) - _log10(apart)
+        if row["log10_lr"] < 0.0:  # only a pair that looks unrelated can be excluded
+            mendel = pedigree_likelihood(family.pedigree,
+                                         [p for p in plain if p.name in both], profiles,
+                                         theta=theta, min_frequency=min_frequency)
+            row["exclusions"] = ",".join(m.name for m, v in zip(keep, mendel) if v == 0.0)
+    if identical and len(both) >= MIN_IDENTICAL_MARKERS:
+        row["verdict"] = "identical profiles"
+    elif row["log10_lr"] < -math.log10(CONTRADICTED_LR):
+        row["verdict"] = "contradicted"
+    return row
+
+
+def check_family(family: Family, markers: Sequence[Marker], *, theta: float = 0.0,
+                 min_frequency: float | None = None) -> list[dict[str, Any]]:
+    """The rows of :func:`check_families` for one family (one per pair of typed members)."""
+    typed = _typed(family)
+    ids = [x for x in family.pedigree.ids if x in typed]
+    pairs = list(itertools.combinations(ids, 2))
+    if not pairs:
+        return []
+    plain = [m.with_mutation(None) for m in markers]
+    return [_check_pair(family, a, b, typed[a], typed[b], markers, plain, theta, min_frequency)
+            for a, b in pairs]
+
+
+def check_families(families: Sequence[Family], markers: Sequence[Marker], *,
+                   theta: float = 0.0, min_frequency: float | None = None,
+                   progress: Callable[[int], None] | None = None) -> Any:
+    """Check each family's typed members against the relationships its pedigree states.
+
+    Parameters
+    ----------
+    families : sequence of Family
+    markers : sequence of Marker
+        The analysis markers (frequencies and mutation models).
+    theta : float
+        Balding-Nichols correction of the founders' alleles, as in the analysis.
+    min_frequency : float, optional
+        Frequency of an allele absent from a marker's table; by default each marker's own.
+    progress : callable, optional
+        Called with the number of families done after each family.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per pair of typed members (:data:`CHECK_COLUMNS`): the family, the two
+        members, the relationship the pedigree states between them (in
+        :func:`~forensic_match.dvi.dvisolve.relationship`'s words), the markers both have,
+        the log10 LR of the stated relationship against unrelated (0 for a pair stated as
+        unrelated), the markers at which the pair is impossible without mutation
+        (comma-separated), and the verdict: ``consistent``, ``contradicted``,
+        ``identical profiles`` or ``no shared markers``.
+
+    Examples
+    --------
+    >>> from forensic_match import Marker
+    >>> from forensic_match.cases import Family
+    >>> from forensic_match.pedigree import trio
+    >>> m = Marker("TH01", ["6", "7", "9.3"], [0.2, 0.3, 0.5])
+    >>> fam = Family("F1", trio(), ["C"], {"AF": {"TH01": ("6", "6")},
+    ...                                    "MO": {"TH01": ("9.3", "9.3")}})
+    >>> check_families([fam], [m]).select("first", "second", "relationship", "verdict").rows()
+    [('AF', 'MO', 'unrelated', 'consistent')]
+    """
+    rows: list[dict[str, Any]] = []
+    for k, family in enumerate(families, 1):
+        rows.extend(check_family(family, markers, theta=theta, min_frequency=min_frequency))
+        if progress is not None:
+            progress(k)
+    return pl.DataFrame(rows, schema=_SCHEMA)
+
+
+def contradicted_families(checks: Any) -> dict[str, str]:
+    """``{family: reason}`` for the families with a contradicted or identical pair in
+    ``checks`` (a table of :func:`check_families`), the reason naming the pairs."""
+    out: dict[str, list[str]] = {}
+    for r in checks.filter(pl.col("verdict").is_in(["contradicted", "identical profiles"])
+                           ).iter_rows(named=True):
+        what = (f"{r['first']} and {r['second']} have identical profiles at {r['n_markers']} "
+                f"markers" if r["verdict"] == "identical profiles" else
+                f"{r['first']} and {r['second']}, stated {r['relationship']}: log10 LR "
+                f"{r['log10_lr']:.1f} against unrelated"
+                + (f", excluded at {r['exclusions']}" if r["exclusions"] else ""))
+        out.setdefault(r["family"], []).append(what)
+    return {f: "; ".join(v) for f, v in out.items()}
