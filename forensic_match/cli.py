@@ -1175,6 +1175,7 @@ def search_command(pedigrees: str, relatives: str, references: str | None, pm_pa
            "parameters": _json_safe(result.parameters)}
     tables = {"identifications.csv": result.identifications,
               "family_level.csv": result.family_level, "held_back.csv": result.held_back,
+              "family_checks.csv": result.family_checks,
               "candidates_by_sample.csv": result.search.by_sample,
               "candidates_by_missing.csv": result.search.by_missing,
               "pairs.csv": result.search.pairs, "near_misses.csv": extra["near"],

@@ -19,8 +19,9 @@ from forensic_match.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = ROOT / "datasets" / "examples" / "records"
 OUTPUTS = ["candidates_by_missing.csv", "candidates_by_sample.csv", "config.toml",
-           "family_level.csv", "held_back.csv", "identifications.csv", "near_misses.csv",
-           "not_searched.csv", "pairs.csv", "parameters.json", "run.json", "warnings.csv"]
+           "family_checks.csv", "family_level.csv", "held_back.csv", "identifications.csv",
+           "near_misses.csv", "not_searched.csv", "pairs.csv", "parameters.json", "run.json",
+           "warnings.csv"]
 RTOL = 1e-8
 
 

@@ -26,9 +26,12 @@ pedigree. The rule's error rates on simulated families are in ``docs/validation.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,12 +39,14 @@ import polars as pl
 
 from forensic_match.cases import Family
 from forensic_match.dvi.dvisolve import relationship
+from forensic_match.dvi.memo_file import read_entries, save_entries
 from forensic_match.likelihood.engine import pedigree_likelihood
-from forensic_match.markers import Marker
+from forensic_match.markers import Marker, markers_digest
 from forensic_match.pedigree import unrelated
 
 __all__ = ["CHECK_COLUMNS", "CONTRADICTED_LR", "MIN_IDENTICAL_MARKERS", "check_families",
-           "contradicted_families"]
+           "contradicted_families", "family_check_digest", "load_check_memo",
+           "save_check_memo"]
 
 #: A stated relationship is contradicted when its LR against "unrelated" is below
 #: ``1 / CONTRADICTED_LR``.
@@ -52,6 +57,14 @@ MIN_IDENTICAL_MARKERS = 10
 
 CHECK_COLUMNS = ("family", "first", "second", "relationship", "n_markers", "log10_lr",
                  "exclusions", "verdict")
+
+#: Raised whenever what :func:`check_family` gives for a family changes (its rule included):
+#: it enters every digest, so memos of the earlier rule are not used.
+RULES = f"family-check-1/{CONTRADICTED_LR!r}/{MIN_IDENTICAL_MARKERS}"
+
+#: A memo's entries: the columns of a row after ``family``, all as text
+#: (:mod:`~forensic_match.dvi.memo_file`); ``log10_lr`` as its ``repr``, exact.
+_MEMO_COLUMNS = tuple((name, "text") for name in CHECK_COLUMNS[1:])
 
 _SCHEMA = {"family": pl.Utf8, "first": pl.Utf8, "second": pl.Utf8, "relationship": pl.Utf8,
            "n_markers": pl.Int64, "log10_lr": pl.Float64, "exclusions": pl.Utf8,
@@ -120,8 +133,45 @@ def check_family(family: Family, markers: Sequence[Marker], *, theta: float = 0.
             for a, b in pairs]
 
 
+def family_check_digest(family: Family, panel_digest: str, theta: float) -> str:
+    """sha256 of everything :func:`check_family` reads of a family: its id, pedigree, typed
+    profiles and direct references, the panel's
+    :func:`~forensic_match.markers.markers_digest`, theta and :data:`RULES`."""
+    canon = {"family": family.id, "pedigree": sorted(family.pedigree.records()),
+             "typed": {i: {m: list(g) for m, g in sorted(p.items())}
+                       for i, p in sorted(_typed(family).items())},
+             "references": sorted(family.references), "panel": panel_digest,
+             "theta": repr(float(theta)), "rules": RULES}
+    return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _entry(row: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(repr(float(row[n])) if n == "log10_lr" else str(row[n])
+                 for n, _ in _MEMO_COLUMNS)
+
+
+def _row(family: str, entry: Sequence[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {"family": family}
+    for (name, _), value in zip(_MEMO_COLUMNS, entry, strict=True):
+        row[name] = float(value) if name == "log10_lr" else \
+            int(value) if name == "n_markers" else value
+    return row
+
+
+def load_check_memo(path: str | Path | None) -> dict[str, list[tuple[str, ...]]]:
+    """The memo :func:`save_check_memo` wrote (``{digest: rows}``); none for an absent
+    file, and none with a :class:`~forensic_match.errors.CacheWarning` for a damaged one."""
+    return read_entries(path, RULES, _MEMO_COLUMNS, "family checks")
+
+
+def save_check_memo(path: str | Path, memo: dict[str, list[tuple[str, ...]]]) -> None:
+    """Write a memo of :func:`check_families` (written to a temporary name and renamed)."""
+    save_entries(path, RULES, memo, _MEMO_COLUMNS)
+
+
 def check_families(families: Sequence[Family], markers: Sequence[Marker], *,
                    theta: float = 0.0, min_frequency: float | None = None,
+                   memo: dict[str, list[tuple[str, ...]]] | None = None,
                    progress: Callable[[int], None] | None = None) -> Any:
     """Check each family's typed members against the relationships its pedigree states.
 
@@ -134,6 +184,10 @@ def check_families(families: Sequence[Family], markers: Sequence[Marker], *,
         Balding-Nichols correction of the founders' alleles, as in the analysis.
     min_frequency : float, optional
         Frequency of an allele absent from a marker's table; by default each marker's own.
+    memo : dict, optional
+        The rows of earlier checks by :func:`family_check_digest` (e.g.
+        :func:`load_check_memo` of last night's file), read and replaced in place by this
+        call's families' rows: a family whose digest is in it is not checked again.
     progress : callable, optional
         Called with the number of families done after each family.
 
@@ -160,10 +214,22 @@ def check_families(families: Sequence[Family], markers: Sequence[Marker], *,
     [('AF', 'MO', 'unrelated', 'consistent')]
     """
     rows: list[dict[str, Any]] = []
+    kept: dict[str, list[tuple[str, ...]]] = {}
+    panel = markers_digest(markers) if memo is not None else ""
     for k, family in enumerate(families, 1):
-        rows.extend(check_family(family, markers, theta=theta, min_frequency=min_frequency))
+        digest = family_check_digest(family, panel, theta) if memo is not None else ""
+        if memo is not None and digest in memo:
+            got = [_row(family.id, e) for e in memo[digest]]
+        else:
+            got = check_family(family, markers, theta=theta, min_frequency=min_frequency)
+        rows.extend(got)
+        if memo is not None:
+            kept[digest] = [_entry(r) for r in got]
         if progress is not None:
             progress(k)
+    if memo is not None:
+        memo.clear()
+        memo.update(kept)
     return pl.DataFrame(rows, schema=_SCHEMA)
 
 

@@ -56,6 +56,12 @@ from forensic_match.dvi.compile import (
     compile_rows,
     warn_kept_fallback,
 )
+from forensic_match.dvi.family_check import (
+    check_families,
+    contradicted_families,
+    load_check_memo,
+    save_check_memo,
+)
 from forensic_match.dvi.fragments import (
     SAME_SOURCE_LOG10,
     Body,
@@ -65,7 +71,12 @@ from forensic_match.dvi.fragments import (
 )
 from forensic_match.dvi.picked_tables import PickedTables
 from forensic_match.dvi.search import SearchResult, search_samples
-from forensic_match.errors import CacheWarning, InputError, ThetaFallbackWarning
+from forensic_match.errors import (
+    CacheWarning,
+    ForensicMatchWarning,
+    InputError,
+    ThetaFallbackWarning,
+)
 from forensic_match.markers import Marker
 from forensic_match.profiles import Observation
 
@@ -144,8 +155,10 @@ class IdentificationResult:
         Columns pm, family, candidates (each with its posterior), posterior,
         relatives_posterior, best_lr, fragments.
     held_back : polars.DataFrame
-        Proposals withheld because the body may be a fragment of a body already identified in
-        the same family (same-source log10 LR >= 4), with the reason.
+        Proposals withheld, with the reason: the body may be a fragment of a body already
+        identified in the same family (same-source log10 LR >= 4), or the family's typed
+        members contradict its pedigree (``family_checks``); a family-level row of such a
+        family is held back too, with ``missing`` null and ``lr`` its best LR.
     decision : Decision
         The last round's posteriors of every hypothesis (pairs, alternatives, families).
     counts : dict
@@ -156,6 +169,9 @@ class IdentificationResult:
     score_caches : ScoreCaches or None
         With ``lineage`` or ``snp``: the scores computed, by row and body, for a caller that
         scores the same pairs again.
+    family_checks : polars.DataFrame
+        Each pair of a family's typed members against the relationship its pedigree states
+        (:func:`~forensic_match.dvi.family_check.check_families`).
     """
 
     identifications: Any
@@ -167,6 +183,7 @@ class IdentificationResult:
     decision: Decision | None = None
     counts: dict[str, int] = field(default_factory=dict)
     score_caches: ScoreCaches | None = None
+    family_checks: Any = None
 
 
 def prepare_panel(markers: Sequence[Marker], families: Sequence[Family],
@@ -205,8 +222,9 @@ def _suspect_bodies(pairs: Any, body_of: dict[str, str]) -> dict[str, dict[str, 
 
 def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
             suspects: dict[str, dict[str, float]], flags: list[dict[str, Any]],
-            ) -> list[dict[str, Any]]:
-    """Hold back a body that may be the same person as a body already given to its family."""
+            contradicted: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Hold back a body that may be the same person as a body already given to its family,
+    and every proposal of a family whose typed members contradict its pedigree."""
     by_family: dict[str, set[str]] = {}
     for rec in accepted:
         by_family.setdefault(rec["family"], set()).add(rec["pm"])
@@ -214,17 +232,25 @@ def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
     for rec in new:
         partners = suspects.get(rec["pm"], {})
         clash = [b for b in by_family.get(rec["family"], ()) if b in partners]
-        if clash:
-            if any((f["pm"], f["family"], f["missing"]) ==
-                   (rec["pm"], rec["family"], rec["missing"]) for f in flags):
-                continue
-            flags.append({**rec, "held_back": f"same-source log10 LR "
-                          f"{partners[clash[0]]:.1f} with {clash[0]}, already identified in "
-                          f"family {rec['family']}"})
+        why = None
+        if rec["family"] in contradicted:
+            why = (f"{_CONTRADICTED} (family {rec['family']}: "
+                   f"{contradicted[rec['family']]})")
+        elif clash:
+            why = (f"same-source log10 LR {partners[clash[0]]:.1f} with {clash[0]}, already "
+                   f"identified in family {rec['family']}")
+        if why is not None:
+            if not any((f["pm"], f["family"], f["missing"]) ==
+                       (rec["pm"], rec["family"], rec["missing"]) for f in flags):
+                flags.append({**rec, "held_back": why})
             continue
         by_family.setdefault(rec["family"], set()).add(rec["pm"])
         out.append(rec)
     return out
+
+
+#: How a held-back proposal of a family whose typed members contradict its pedigree begins.
+_CONTRADICTED = "references contradict the family's pedigree"
 
 
 #: Id prefix of direct references (personal effects) in the same-source comparison.
@@ -495,6 +521,12 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         for stray in [k for k in search_memos if k.startswith("_")]:
             del search_memos[stray]
     _warn_theta_fallback(compiled)
+    check_memo = None if cache is None else load_check_memo(_family_checks_cache(cache))
+    checks = check_families(families, panel, theta=compiled.theta, memo=check_memo)
+    if check_memo is not None:
+        save_check_memo(_family_checks_cache(cache), check_memo)
+    contradicted = contradicted_families(checks)
+    _warn_contradicted(contradicted)
     if cache is not None:
         from forensic_match.dvi.table_parts import save_compiled
 
@@ -548,7 +580,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             night.keep_rows(kin_rows.reuse, kin_rows.reuse.keys)
     direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
                              priors, posterior_threshold)
-    direct = _screen(direct, accepted, suspects, flags)
+    direct = _screen(direct, accepted, suspects, flags, contradicted)
     touched: set[str] = set()
     for rec in direct:
         r = row_of[(rec["family"], rec["missing"])]
@@ -576,7 +608,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         res, decision = rounds.decide(remaining, active)
         new = _proposals(decision, res, round_no, posterior_threshold,
                          (threshold, margin) if undisputed else None)
-        new = _screen(new, accepted, suspects, flags)
+        new = _screen(new, accepted, suspects, flags, contradicted)
         if not new:
             break
         touched = set()
@@ -596,6 +628,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     family_level = _family_level(decision, {r["pm"] for r in accepted}, posterior_threshold,
                                  sample_by_id) if decision is not None \
         else _family_level_empty()
+    family_level, held_families = _hold_families(family_level, contradicted)
+    flags.extend(held_families)
     for rec in accepted:
         rec["fragments"] = ",".join(f.id for f in sample_by_id[rec["pm"]].fragments)
     table = pl.DataFrame(accepted, schema={
@@ -658,7 +692,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         res if res is not None else search_samples(compiled, bodies, top=TOP),
         compiled, parameters, family_level, held, decision, counts,
         ScoreCaches(list(bodies), rounds.lineage_cache if lineage is not None else None,
-                    rounds.snp_cache) if lineage is not None or snp is not None else None)
+                    rounds.snp_cache) if lineage is not None or snp is not None else None,
+        checks)
 
 
 def _as_evidence(evidence: Evidence | tuple[Any, Any] | None) -> Evidence | None:
@@ -1023,6 +1058,13 @@ def _conditioned_cache(cache: str | Path) -> Path:
     missing persons' and their relative alternatives') that goes with ``cache``."""
     cache = Path(cache)
     return cache.with_name(cache.name.removesuffix(".npz") + ".conditioned.npz")
+
+
+def _family_checks_cache(cache: str | Path) -> Path:
+    """The file of the family checks' memo (per family content, its rows:
+    :func:`~forensic_match.dvi.family_check.check_families`) that goes with ``cache``."""
+    cache = Path(cache)
+    return cache.with_name(cache.name.removesuffix(".npz") + ".family_checks.npz")
 
 
 def _reference_kin_cache(cache: str | Path) -> Path:
@@ -1671,6 +1713,36 @@ def _conditioned_id(key: str, bodies: dict[str, PMSample]) -> str:
 
     text = key + "".join(f"|{m}:{sample_key(b)}" for m, b in sorted(bodies.items()))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _warn_contradicted(contradicted: Mapping[str, str]) -> None:
+    """One warning naming the families whose typed members contradict their pedigrees."""
+    if not contradicted:
+        return
+    shown = list(contradicted.items())[:5]
+    more = len(contradicted) - len(shown)
+    warnings.warn(ForensicMatchWarning(
+        f"{len(contradicted)} families' typed members contradict their pedigrees (a sample "
+        f"filed under the wrong family or person, a stated relationship that is not the "
+        f"biological one?); their proposals are held back until the data are corrected: "
+        + "; ".join(f"family {f}: {why}" for f, why in shown)
+        + (f"; and {more} more (family_checks)" if more else "")), stacklevel=3)
+
+
+def _hold_families(family_level: Any, contradicted: Mapping[str, str]
+                   ) -> tuple[Any, list[dict[str, Any]]]:
+    """The family-level rows of families whose members contradict their pedigree, moved to
+    held-back rows (``missing`` null, ``lr`` the row's best LR)."""
+    import polars as pl
+
+    if not contradicted or family_level.height == 0:
+        return family_level, []
+    mask = pl.col("family").is_in(list(contradicted))
+    held = [{"pm": r["pm"], "family": r["family"], "missing": None, "lr": r["best_lr"],
+             "held_back": f"{_CONTRADICTED} (family {r['family']}: "
+                          f"{contradicted[r['family']]}); family level: {r['candidates']}"}
+            for r in family_level.filter(mask).iter_rows(named=True)]
+    return family_level.filter(~mask), held
 
 
 def _family_level_empty() -> Any:
