@@ -170,6 +170,13 @@ def _print_identifications(result: Any) -> None:
         body = r["pm"] if len(frags) == 1 else f"{r['pm']} (fragments {', '.join(frags)})"
         click.echo(f"  {body} -> {r['missing']} of family {r['family']}  [{r['rule']}]")
         click.echo(f"      {r['reason']}")
+    checks = result.family_checks
+    if checks is not None and checks.height:
+        bad = checks.filter(checks["verdict"].is_in(["contradicted", "identical profiles"]))
+        click.echo(f"\nReferences checked against their pedigrees: {checks.height} pairs of "
+                   f"typed relatives in {checks['family'].n_unique()} families, "
+                   f"{bad['family'].n_unique()} with a contradicted pair (a contradicted "
+                   f"family's proposals are held back).")
 
 
 @main.command("demo")
