@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RECORDS = ROOT / "datasets" / "examples" / "records"
 OUTPUTS = ["candidates_by_missing.csv", "candidates_by_sample.csv", "config.toml",
            "family_checks.csv", "family_level.csv", "held_back.csv", "identifications.csv",
-           "near_misses.csv", "not_searched.csv", "pairs.csv", "parameters.json", "run.json",
-           "warnings.csv"]
+           "living_matches.csv", "near_misses.csv", "not_searched.csv", "pairs.csv",
+           "parameters.json", "run.json", "warnings.csv"]
 RTOL = 1e-8
 
 

@@ -130,3 +130,38 @@ def observation_vector(p, kind, a, b, dropout, dropin):
             out[hi * (hi + 1) // 2 + lo] = hw * observation_prob(hi, lo, kind, a, b, dropout,
                                                                   dropin, p)
     return out
+
+
+def cross_pair_scores(start, stop, pos, w, hw, threshold, min_markers, rows, cols):
+    """(i, j, log10 LR, markers) of every pair of a sample ``i`` of ``rows`` and a sample
+    ``j`` of ``cols`` reaching the threshold (each pair's score that of :func:`pair_scores`:
+    the same arithmetic on the same two samples' arrays), sorted by ``(i, j)``."""
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    empty = np.empty(0, dtype=np.int64)
+    found = [(empty, empty, np.empty(0), empty)]
+    if rows.size and cols.size:
+        # A block of rows at a time, so that a block's scores stay within 2**24 cells.
+        step = max(1, 2**24 // cols.size)
+        for lo in range(0, rows.size, step):
+            block = rows[lo:lo + step]
+            score = np.full((block.size, cols.size), -np.inf)
+            used = np.zeros((block.size, cols.size), dtype=np.int64)
+            _count_cross(start, stop, pos, w, hw, threshold, min_markers, block, cols, score,
+                         used)
+            r, c = np.nonzero(score > -np.inf)
+            found.append((block[r], cols[c], score[r, c], used[r, c]))
+    i, j, score, used = (np.concatenate([f[k] for f in found]) for k in range(4))
+    order = np.lexsort((j, i))
+    return (i[order].astype(np.int64), j[order].astype(np.int64), score[order],
+            used[order].astype(np.int64))
+
+
+@jit(parallel=True)
+def _count_cross(start, stop, pos, w, hw, threshold, min_markers, rows, cols, score, used):
+    for x in prange(rows.size):
+        for y in range(cols.size):
+            acc, u = _pair_score(start, stop, pos, w, hw, rows[x], cols[y])
+            if acc >= threshold and u >= min_markers:
+                score[x, y] = acc
+                used[x, y] = u

@@ -119,6 +119,36 @@ def _pair_setting(markers: Sequence[Marker], threshold: float, min_markers: int,
     return hashlib.sha256(json.dumps(canon, sort_keys=True).encode()).hexdigest()
 
 
+def encode_observations(samples: Sequence[PMSample], markers: Sequence[Marker], *,
+                        dropin: float = 0.0) -> tuple[np.ndarray, ...]:
+    """The arrays the same-source kernels read (``start, stop, pos, w, hw``): per sample and
+    marker, the span of its genotypes' positions and weights (:func:`observation_weights`,
+    normalised, sorted by position) in ``pos`` and ``w``; ``hw`` the Hardy-Weinberg
+    probability of every genotype of the panel."""
+    offsets = marker_offsets(markers)
+    hw = np.concatenate([hardy_weinberg(m.frequencies) for m in markers])
+    n_s, n_m = len(samples), len(markers)
+    start = np.zeros((n_s, n_m), dtype=np.int64)
+    stop = np.zeros((n_s, n_m), dtype=np.int64)
+    pos_parts, w_parts = [], []
+    cursor = 0
+    for s, sample in enumerate(samples):
+        for k, entry in enumerate(observation_weights(sample, markers, offsets, dropin=dropin)):
+            if entry is None:
+                start[s, k] = stop[s, k] = cursor
+                continue
+            order = np.argsort(entry[0])
+            pos_parts.append(entry[0][order])
+            w = entry[1][order]
+            w_parts.append(w / w.sum())
+            start[s, k] = cursor
+            cursor += w.size
+            stop[s, k] = cursor
+    pos = np.concatenate(pos_parts) if pos_parts else np.empty(0, dtype=np.int64)
+    wts = np.concatenate(w_parts) if w_parts else np.empty(0)
+    return start, stop, pos.astype(np.int64), wts, hw
+
+
 def same_source_pairs(samples: Sequence[PMSample], markers: Sequence[Marker], *,
                       threshold: float = SAME_SOURCE_LOG10, min_markers: int = 6,
                       dropin: float = 0.0, memo: SameSourceMemo | None = None) -> Any:
@@ -151,33 +181,12 @@ def same_source_pairs(samples: Sequence[PMSample], markers: Sequence[Marker], *,
 
     from forensic_match.dvi._fragments_numba import pair_scores
 
-    offsets = marker_offsets(markers)
-    hw = np.concatenate([hardy_weinberg(m.frequencies) for m in markers])
-    n_s, n_m = len(samples), len(markers)
-    start = np.zeros((n_s, n_m), dtype=np.int64)
-    stop = np.zeros((n_s, n_m), dtype=np.int64)
-    pos_parts, w_parts = [], []
-    cursor = 0
-    for s, sample in enumerate(samples):
-        for k, entry in enumerate(observation_weights(sample, markers, offsets, dropin=dropin)):
-            if entry is None:
-                start[s, k] = stop[s, k] = cursor
-                continue
-            order = np.argsort(entry[0])
-            pos_parts.append(entry[0][order])
-            w = entry[1][order]
-            w_parts.append(w / w.sum())
-            start[s, k] = cursor
-            cursor += w.size
-            stop[s, k] = cursor
-    pos = np.concatenate(pos_parts) if pos_parts else np.empty(0, dtype=np.int64)
-    wts = np.concatenate(w_parts) if w_parts else np.empty(0)
-    pos = pos.astype(np.int64)
+    arrays = encode_observations(samples, markers, dropin=dropin)
     if memo is None:
-        i, j, score, used = pair_scores(start, stop, pos, wts, hw, threshold, min_markers)
+        i, j, score, used = pair_scores(*arrays, threshold, min_markers)
     else:
         i, j, score, used = _pairs_reusing(memo, samples, markers, threshold, min_markers,
-                                           dropin, (start, stop, pos, wts, hw))
+                                           dropin, arrays)
     ids = [s.id for s in samples]
     return pl.DataFrame({"pm1": [ids[x] for x in i.tolist()],
                          "pm2": [ids[x] for x in j.tolist()],

@@ -67,8 +67,11 @@ from forensic_match.dvi.fragments import (
     Body,
     SameSourceMemo,
     bodies_from_pairs,
+    load_same_source_memo,
     same_source_pairs,
+    save_same_source_memo,
 )
+from forensic_match.dvi.living import living_matches
 from forensic_match.dvi.picked_tables import PickedTables
 from forensic_match.dvi.search import SearchResult, search_samples
 from forensic_match.errors import (
@@ -172,6 +175,10 @@ class IdentificationResult:
     family_checks : polars.DataFrame
         Each pair of a family's typed members against the relationship its pedigree states
         (:func:`~forensic_match.dvi.family_check.check_families`).
+    living_matches : polars.DataFrame
+        PM samples whose DNA matches a typed (living) relative's profile
+        (:func:`~forensic_match.dvi.living.living_matches`); a proposal of such a body that
+        matches the missing person no more strongly is in ``held_back``.
     """
 
     identifications: Any
@@ -184,6 +191,7 @@ class IdentificationResult:
     counts: dict[str, int] = field(default_factory=dict)
     score_caches: ScoreCaches | None = None
     family_checks: Any = None
+    living_matches: Any = None
 
 
 def prepare_panel(markers: Sequence[Marker], families: Sequence[Family],
@@ -222,9 +230,11 @@ def _suspect_bodies(pairs: Any, body_of: dict[str, str]) -> dict[str, dict[str, 
 
 def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
             suspects: dict[str, dict[str, float]], flags: list[dict[str, Any]],
-            contradicted: Mapping[str, str]) -> list[dict[str, Any]]:
+            contradicted: Mapping[str, str], living: Mapping[str, tuple[float, str]],
+            ) -> list[dict[str, Any]]:
     """Hold back a body that may be the same person as a body already given to its family,
-    and every proposal of a family whose typed members contradict its pedigree."""
+    every proposal of a family whose typed members contradict its pedigree, and a body whose
+    DNA matches a living relative at least as strongly as the proposed missing person."""
     by_family: dict[str, set[str]] = {}
     for rec in accepted:
         by_family.setdefault(rec["family"], set()).add(rec["pm"])
@@ -232,11 +242,11 @@ def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
     for rec in new:
         partners = suspects.get(rec["pm"], {})
         clash = [b for b in by_family.get(rec["family"], ()) if b in partners]
-        why = None
-        if rec["family"] in contradicted:
+        why = _living_reason(living, rec["pm"], float(rec["log10_lr"]))
+        if why is None and rec["family"] in contradicted:
             why = (f"{_CONTRADICTED} (family {rec['family']}: "
                    f"{contradicted[rec['family']]})")
-        elif clash:
+        if why is None and clash:
             why = (f"same-source log10 LR {partners[clash[0]]:.1f} with {clash[0]}, already "
                    f"identified in family {rec['family']}")
         if why is not None:
@@ -251,6 +261,34 @@ def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
 
 #: How a held-back proposal of a family whose typed members contradict its pedigree begins.
 _CONTRADICTED = "references contradict the family's pedigree"
+
+#: How a held-back proposal of a body whose DNA matches a living relative begins.
+_LIVING = "the body's DNA matches a living relative's profile"
+
+
+def _living_reason(living: Mapping[str, tuple[float, str]], body: str, log10_lr: float
+                   ) -> str | None:
+    """The reason to hold back a proposal of ``body`` with ``log10_lr``, when the body's
+    same-source log10 LR with a typed relative is at least that, else ``None``."""
+    got = living.get(body)
+    if got is None or got[0] < log10_lr:
+        return None
+    return (f"{_LIVING} ({got[1]}: same-source log10 LR {got[0]:.1f}, against "
+            f"{log10_lr:.1f} as this missing person; contamination, or a reference sample "
+            f"filed as postmortem?)")
+
+
+def _living_by_body(living: Any, body_of: Mapping[str, str]) -> dict[str, tuple[float, str]]:
+    """Each body's strongest match with a living relative: (log10 LR, words naming it)."""
+    out: dict[str, tuple[float, str]] = {}
+    for r in living.iter_rows(named=True):
+        body = body_of.get(r["pm"])
+        if body is None:
+            continue
+        if body not in out or r["log10_lr"] > out[body][0]:
+            out[body] = (r["log10_lr"], f"sample {r['pm']} and {r['person']}, a typed "
+                                        f"relative of family {r['family']}")
+    return out
 
 
 #: Id prefix of direct references (personal effects) in the same-source comparison.
@@ -508,6 +546,13 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     bodies = bodies_from_pairs(samples, pairs, threshold=same_source)
     body_of = {f.id: b.id for b in bodies for f in b.fragments}
     suspects = _suspect_bodies(pairs, body_of)
+    living_memo = None if cache is None else load_same_source_memo(_living_cache(cache))
+    living = living_matches(samples, families, panel, threshold=SAME_SOURCE_LOG10,
+                            memo=living_memo)
+    if living_memo is not None:
+        save_same_source_memo(_living_cache(cache), living_memo)
+    living_of = _living_by_body(living, body_of)
+    _warn_living(living)
     previous = reuse if reuse is not None else _load_cache(cache)
     compiled = compile_families(families, panel, workers=workers, progress=progress,
                                 reuse=previous, theta=theta)
@@ -580,7 +625,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             night.keep_rows(kin_rows.reuse, kin_rows.reuse.keys)
     direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
                              priors, posterior_threshold)
-    direct = _screen(direct, accepted, suspects, flags, contradicted)
+    direct = _screen(direct, accepted, suspects, flags, contradicted, living_of)
     touched: set[str] = set()
     for rec in direct:
         r = row_of[(rec["family"], rec["missing"])]
@@ -608,7 +653,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         res, decision = rounds.decide(remaining, active)
         new = _proposals(decision, res, round_no, posterior_threshold,
                          (threshold, margin) if undisputed else None)
-        new = _screen(new, accepted, suspects, flags, contradicted)
+        new = _screen(new, accepted, suspects, flags, contradicted, living_of)
         if not new:
             break
         touched = set()
@@ -628,7 +673,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     family_level = _family_level(decision, {r["pm"] for r in accepted}, posterior_threshold,
                                  sample_by_id) if decision is not None \
         else _family_level_empty()
-    family_level, held_families = _hold_families(family_level, contradicted)
+    family_level, held_families = _hold_families(family_level, contradicted, living_of)
     flags.extend(held_families)
     for rec in accepted:
         rec["fragments"] = ",".join(f.id for f in sample_by_id[rec["pm"]].fragments)
@@ -693,7 +738,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         compiled, parameters, family_level, held, decision, counts,
         ScoreCaches(list(bodies), rounds.lineage_cache if lineage is not None else None,
                     rounds.snp_cache) if lineage is not None or snp is not None else None,
-        checks)
+        checks, living)
 
 
 def _as_evidence(evidence: Evidence | tuple[Any, Any] | None) -> Evidence | None:
@@ -1065,6 +1110,12 @@ def _family_checks_cache(cache: str | Path) -> Path:
     :func:`~forensic_match.dvi.family_check.check_families`) that goes with ``cache``."""
     cache = Path(cache)
     return cache.with_name(cache.name.removesuffix(".npz") + ".family_checks.npz")
+
+
+def _living_cache(cache: str | Path) -> Path:
+    """The file of the living relatives' same-source memo that goes with ``cache``."""
+    cache = Path(cache)
+    return cache.with_name(cache.name.removesuffix(".npz") + ".living.npz")
 
 
 def _reference_kin_cache(cache: str | Path) -> Path:
@@ -1729,20 +1780,44 @@ def _warn_contradicted(contradicted: Mapping[str, str]) -> None:
         + (f"; and {more} more (family_checks)" if more else "")), stacklevel=3)
 
 
-def _hold_families(family_level: Any, contradicted: Mapping[str, str]
-                   ) -> tuple[Any, list[dict[str, Any]]]:
-    """The family-level rows of families whose members contradict their pedigree, moved to
+def _hold_families(family_level: Any, contradicted: Mapping[str, str],
+                   living: Mapping[str, tuple[float, str]]) -> tuple[Any, list[dict[str, Any]]]:
+    """The family-level rows of families whose members contradict their pedigree, and of
+    bodies matching a living relative at least as strongly as the row's best LR, moved to
     held-back rows (``missing`` null, ``lr`` the row's best LR)."""
+    keep, held = [], []
+    for r in family_level.iter_rows(named=True):
+        best = math.log10(r["best_lr"]) if r["best_lr"] > 0 else -math.inf
+        why = _living_reason(living, r["pm"], best)
+        if why is None and r["family"] in contradicted:
+            why = f"{_CONTRADICTED} (family {r['family']}: {contradicted[r['family']]})"
+        if why is None:
+            keep.append(True)
+            continue
+        keep.append(False)
+        held.append({"pm": r["pm"], "family": r["family"], "missing": None,
+                     "lr": r["best_lr"], "held_back": f"{why}; family level: {r['candidates']}"})
+    if not held:
+        return family_level, []
     import polars as pl
 
-    if not contradicted or family_level.height == 0:
-        return family_level, []
-    mask = pl.col("family").is_in(list(contradicted))
-    held = [{"pm": r["pm"], "family": r["family"], "missing": None, "lr": r["best_lr"],
-             "held_back": f"{_CONTRADICTED} (family {r['family']}: "
-                          f"{contradicted[r['family']]}); family level: {r['candidates']}"}
-            for r in family_level.filter(mask).iter_rows(named=True)]
-    return family_level.filter(~mask), held
+    return family_level.filter(pl.Series(keep, dtype=pl.Boolean)), held
+
+
+def _warn_living(living: Any) -> None:
+    """One warning naming the PM samples whose DNA matches a typed relative's profile."""
+    if living.height == 0:
+        return
+    shown = living.head(5).iter_rows(named=True)
+    more = living.height - min(5, living.height)
+    warnings.warn(ForensicMatchWarning(
+        f"{living.height} PM samples match the profile of a typed relative, who is alive "
+        f"(DNA of a reference in a postmortem sample, or a reference sample filed as "
+        f"postmortem?); a proposal of such a body that does not match its missing person "
+        f"more strongly is held back: "
+        + "; ".join(f"{r['pm']} ~ {r['person']} of family {r['family']} (same-source log10 "
+                    f"LR {r['log10_lr']:.1f})" for r in shown)
+        + (f"; and {more} more (living_matches)" if more else "")), stacklevel=3)
 
 
 def _family_level_empty() -> Any:
