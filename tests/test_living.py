@@ -176,3 +176,46 @@ def test_identify_holds_back_a_body_carrying_a_relatives_profile(programme) -> N
     untouched = clean.identifications.filter(~pl.col("pm").is_in(list(planted)))
     assert untouched.select("pm", "family", "missing").sort("pm").equals(
         res.identifications.select("pm", "family", "missing").sort("pm"))
+
+
+def _encode_by_sample(samples: list, markers: list) -> tuple:
+    """The same-source arrays built sample by sample from observation_weights (the plain
+    path the encoding kernel replaces)."""
+    offsets = marker_offsets(markers)
+    start = np.zeros((len(samples), len(markers)), dtype=np.int64)
+    stop = np.zeros_like(start)
+    pos, wts, cursor = [], [], 0
+    for s, sample in enumerate(samples):
+        for k, entry in enumerate(observation_weights(sample, markers, offsets)):
+            start[s, k] = cursor
+            if entry is not None:
+                order = np.argsort(entry[0])
+                pos.extend(entry[0][order].tolist())
+                w = entry[1][order]
+                wts.extend((w / w.sum()).tolist())
+                cursor += w.size
+            stop[s, k] = cursor
+    return start, stop, np.array(pos, dtype=np.int64), np.array(wts)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_the_encoding_kernel_gives_the_sample_by_sample_arrays_bit_for_bit(
+        programme, seed: int) -> None:
+    from forensic_match.dvi.fragments import encode_observations
+
+    rng = np.random.default_rng(seed)
+    picked = [programme.pm[i] for i in rng.choice(len(programme.pm), 25, replace=False)]
+    samples = []
+    for s in picked:  # dropout 0 or not, partial genotypes, untyped markers
+        geno = {m: ((g[0], None) if rng.random() < 0.1 else g)
+                for m, g in s.genotypes.items() if rng.random() < 0.9}
+        samples.append(dataclasses.replace(
+            s, genotypes=geno, dropout=float(rng.choice([0.0, 0.05, 0.3]))))
+    samples += [s for s, _, _ in relative_samples(programme.am[:10])]
+    panel = prepare_panel(programme.markers, programme.am, samples)
+    start, stop, pos, w, _ = encode_observations(samples, panel)
+    want = _encode_by_sample(samples, panel)
+    assert np.array_equal(start, want[0]) and np.array_equal(stop, want[1])
+    assert np.array_equal(pos, want[2])
+    assert np.array_equal(w, want[3])  # bit for bit

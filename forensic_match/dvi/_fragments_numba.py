@@ -6,7 +6,7 @@ import numpy as np
 from numba import prange
 
 from forensic_match.accelerate import jit
-from forensic_match.likelihood._kernels import observation_prob
+from forensic_match.likelihood._kernels import OBS_NONE, OBS_SET, observation_prob
 
 
 @jit
@@ -165,3 +165,54 @@ def _count_cross(start, stop, pos, w, hw, threshold, min_markers, rows, cols, sc
             if acc >= threshold and u >= min_markers:
                 score[x, y] = acc
                 used[x, y] = u
+
+
+@jit
+def encode_kernel(kind, a, b, dropout, dropin, freqs, freq_start, offsets):
+    """The same-source arrays of samples given as allele indices: per sample ``s`` and
+    marker ``k`` (``kind`` an ``OBS_*`` code, ``a``, ``b`` the alleles), the span
+    ``start[s, k]:stop[s, k]`` of ``pos`` (positions in a compiled row, ascending) and ``w``
+    (``P(g) P(x | g)`` of the genotypes the observation allows, *unnormalised*), and whether
+    the span took the general path (``general``; a complete genotype without dropout or
+    drop-in is one position of weight 1)."""
+    n_s, n_m = kind.shape
+    start = np.zeros((n_s, n_m), dtype=np.int64)
+    stop = np.zeros((n_s, n_m), dtype=np.int64)
+    general = np.zeros((n_s, n_m), dtype=np.bool_)
+    total = 0
+    for s in range(n_s):
+        for k in range(n_m):
+            start[s, k] = total
+            if kind[s, k] == OBS_NONE:
+                stop[s, k] = total
+                continue
+            if kind[s, k] == OBS_SET and dropout[s] == 0.0 and dropin == 0.0:
+                total += 1
+            else:
+                general[s, k] = True
+                v = observation_vector(freqs[freq_start[k]:freq_start[k + 1]], kind[s, k],
+                                       a[s, k], b[s, k], dropout[s], dropin)
+                for g in range(v.size):
+                    if v[g] > 0:
+                        total += 1
+            stop[s, k] = total
+    pos = np.empty(total, dtype=np.int64)
+    w = np.empty(total)
+    for s in range(n_s):
+        for k in range(n_m):
+            c = start[s, k]
+            if stop[s, k] == c:
+                continue
+            if not general[s, k]:
+                lo, hi = min(a[s, k], b[s, k]), max(a[s, k], b[s, k])
+                pos[c] = offsets[k] + hi * (hi + 1) // 2 + lo
+                w[c] = 1.0
+                continue
+            v = observation_vector(freqs[freq_start[k]:freq_start[k + 1]], kind[s, k],
+                                   a[s, k], b[s, k], dropout[s], dropin)
+            for g in range(v.size):
+                if v[g] > 0:
+                    pos[c] = offsets[k] + g
+                    w[c] = v[g]
+                    c += 1
+    return start, stop, pos, w, general

@@ -125,28 +125,40 @@ def encode_observations(samples: Sequence[PMSample], markers: Sequence[Marker], 
     marker, the span of its genotypes' positions and weights (:func:`observation_weights`,
     normalised, sorted by position) in ``pos`` and ``w``; ``hw`` the Hardy-Weinberg
     probability of every genotype of the panel."""
+    from forensic_match.dvi._fragments_numba import encode_kernel
+    from forensic_match.likelihood._kernels import OBS_NONE, OBS_PARTIAL, OBS_SET
+
     offsets = marker_offsets(markers)
     hw = np.concatenate([hardy_weinberg(m.frequencies) for m in markers])
     n_s, n_m = len(samples), len(markers)
-    start = np.zeros((n_s, n_m), dtype=np.int64)
-    stop = np.zeros((n_s, n_m), dtype=np.int64)
-    pos_parts, w_parts = [], []
-    cursor = 0
+    kind = np.full((n_s, n_m), OBS_NONE, dtype=np.int64)
+    first = np.full((n_s, n_m), -1, dtype=np.int64)
+    second = np.full((n_s, n_m), -1, dtype=np.int64)
+    dropout = np.zeros(n_s)
+    names = [m.name for m in markers]
     for s, sample in enumerate(samples):
-        for k, entry in enumerate(observation_weights(sample, markers, offsets, dropin=dropin)):
-            if entry is None:
-                start[s, k] = stop[s, k] = cursor
+        dropout[s] = sample.dropout
+        got = sample.genotypes
+        for k, name in enumerate(names):
+            g = got.get(name)
+            if g is None or g[0] is None:
                 continue
-            order = np.argsort(entry[0])
-            pos_parts.append(entry[0][order])
-            w = entry[1][order]
-            w_parts.append(w / w.sum())
-            start[s, k] = cursor
-            cursor += w.size
-            stop[s, k] = cursor
-    pos = np.concatenate(pos_parts) if pos_parts else np.empty(0, dtype=np.int64)
-    wts = np.concatenate(w_parts) if w_parts else np.empty(0)
-    return start, stop, pos.astype(np.int64), wts, hw
+            first[s, k] = markers[k].index(g[0])
+            if g[1] is None:
+                kind[s, k] = OBS_PARTIAL
+            else:
+                kind[s, k] = OBS_SET
+                second[s, k] = markers[k].index(g[1])
+    freq_start = np.concatenate([[0], np.cumsum([len(m) for m in markers])]).astype(np.int64)
+    freqs = np.concatenate([m.frequencies for m in markers]) if markers else np.empty(0)
+    start, stop, pos, w, general = encode_kernel(kind, first, second, dropout, float(dropin),
+                                                 freqs, freq_start, offsets)
+    # Each span of the general path normalised by numpy's own sum, as one array at a time
+    # (numpy sums pairwise: a sum in the kernel would differ in the last bits).
+    for s, k in zip(*np.nonzero(general)):
+        a, b = start[s, k], stop[s, k]
+        w[a:b] = w[a:b] / w[a:b].sum()
+    return start, stop, pos, w, hw
 
 
 def same_source_pairs(samples: Sequence[PMSample], markers: Sequence[Marker], *,
