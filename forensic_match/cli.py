@@ -586,6 +586,9 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
         "identifications": [{k: r[k] for k in keep}
                             for r in result.identifications.iter_rows(named=True)],
         "family_level": result.family_level.to_dicts(),
+        "held_back": result.held_back.to_dicts(),
+        "family_checks": result.family_checks.to_dicts(),
+        "living_matches": result.living_matches.to_dicts(),
         "priors": result.parameters["priors"],
         "notes": notes}
     if snp is not None:

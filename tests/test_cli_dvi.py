@@ -54,7 +54,12 @@ def test_solve_agrees_with_reference(reference_dir: Path) -> None:
         ref = expected["expected"]
         name = path.stem
         assert set(out) == {"id", "pairwise", "undisputed", "joint", "am_table", "pm_table",
-                            "identifications", "family_level", "priors", "notes"}, name
+                            "identifications", "family_level", "held_back", "family_checks",
+                            "living_matches", "priors", "notes"}, name
+        # the reference datasets' references agree with their pedigrees, no body is a living
+        # relative's DNA, and nothing is held back
+        assert {r["verdict"] for r in out["family_checks"]} <= {"consistent"}, name
+        assert out["living_matches"] == [] and out["held_back"] == [], name
         want = ref["dvisolve"]
         for table in ("am_table", "pm_table"):
             assert len(out[table]) == len(want[table]), (name, table)
