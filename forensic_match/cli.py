@@ -1616,6 +1616,22 @@ def store_warnings_command(db: str, run_id: str | None) -> None:
         click.echo(f"{r['run_id']} {r['seq']:>4} {r['kind']}: {r['message']}")
 
 
+@store_group.command("held")
+@click.argument("db")
+@click.option("--run", "run_id", default=None, help="One run's (default: every run's).")
+def store_held_command(db: str, run_id: str | None) -> None:
+    """What the runs held back rather than proposed, one per line: run, number, PM sample,
+    family and missing person (or "family level"), log10 LR, and why (a family whose
+    references contradict its pedigree, a body whose DNA is a living relative's, a possible
+    second fragment of a body already identified)."""
+    rows = _with_store(db, lambda store: store.run_held(run_id))
+    for r in rows:
+        who = r["missing"] if r["missing"] is not None else "family level"
+        lr = "" if r["log10_lr"] is None else f" log10 LR {r['log10_lr']:.2f}"
+        click.echo(f"{r['run_id']} {r['seq']:>4} {r['pm']} -> {who} of family "
+                   f"{r['family_id']}{lr}: {r['reason']}")
+
+
 @store_group.command("identities")
 @click.argument("db")
 @click.argument("table", type=click.Path(dir_okay=False))

@@ -286,6 +286,49 @@ def test_a_runs_warnings_are_kept_with_it(store: CaseStore, tmp_path: Path) -> N
                    for p in store.verify().problems)
 
 
+def test_what_a_run_held_back_is_kept_with_it(store: CaseStore) -> None:
+    """A run that holds back proposals (here: every family's, as a typed child with a
+    stranger's profile is added under one of its typed relatives, so its references
+    contradict its pedigree) stores what it held and why, audited, listed by 'store held'."""
+    from forensic_match.simulate import random_profile
+
+    first = run_store(store, _dataset(), min_markers=8)
+    assert first.counts["identifications"] >= 1
+    assert store.run_held(first.run_id) == []
+    data = small_dataset_dict()
+    markers = case_from_dict(data).markers
+    for k, fam in enumerate(data["am"]):
+        parent = sorted(fam["genotypes"])[0]
+        sex = next(p["sex"] for p in fam["pedigree"] if p["id"] == parent)
+        partner, child = f"{fam['family']}_XP", f"{fam['family']}_XC"
+        fam["pedigree"] += [
+            {"id": partner, "father": None, "mother": None, "sex": "F" if sex == "M" else "M"},
+            {"id": child, "father": parent if sex == "M" else partner,
+             "mother": partner if sex == "M" else parent, "sex": "M"}]
+        fam["genotypes"][child] = {m: list(g) for m, g in
+                                   random_profile(markers, seed=k).items()}
+    with pytest.warns(ForensicMatchWarning, match="contradict their pedigrees"):
+        summary = run_store(store, case_from_dict(data), min_markers=8)
+    assert summary.counts["identifications"] == 0
+    held = store.run_held(summary.run_id)
+    assert len(held) >= first.counts["identifications"]
+    assert [r["seq"] for r in held] == list(range(1, len(held) + 1))
+    assert all(r["reason"].startswith("references contradict the family's pedigree")
+               and f"{r['family_id']}_XC" in r["reason"] for r in held)
+    assert any(r["missing"] is not None and r["log10_lr"] > 4 for r in held)
+    assert store.verify().ok
+    assert len(store.export()["run_held"]) == len(held)
+    if store.url.startswith("sqlite"):
+        db = store.url.removeprefix("sqlite:///")
+        result = CliRunner().invoke(main, ["store", "held", db, "--run", summary.run_id])
+        assert result.exit_code == 0, result.output
+        assert result.output.count(summary.run_id) == len(held)
+        assert "references contradict the family's pedigree" in result.output
+        _raw(store, "UPDATE run_held SET reason = 'nothing to see' WHERE seq = 1")
+        assert any(p.startswith(f"run_held row {summary.run_id}|1: differs")
+                   for p in store.verify().problems)
+
+
 def test_a_failed_runs_warnings_are_kept_too(store: CaseStore,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import forensic_match.store.runs as runs

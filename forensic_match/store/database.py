@@ -232,6 +232,19 @@ class CaseStore:
         with self.reading() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
+    def run_held(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """What the runs held back rather than proposed, and why (``run_id``, ``seq``,
+        ``pm``, ``family_id``, ``missing`` (null for a family-level row), ``log10_lr``,
+        ``reason``), of one run or of all, oldest run first."""
+        from forensic_match.store import schema
+
+        t = schema.run_held
+        query = sa.select(t).order_by(t.c.run_id, t.c.seq)
+        if run_id is not None:
+            query = query.where(t.c.run_id == run_id)
+        with self.reading() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
     def set_identity(self, person_id: str, name: str, *, actor: str,
                      details: dict[str, Any] | None = None) -> None:
         """Record the name and personal data of a person (the ``identities`` table)."""

@@ -388,7 +388,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                            "compiled_families": result.counts.get("compiled_families", 0),
                            "compiled_relative_families":
                                result.counts.get("compiled_relative_families", 0),
-                           "searches_reused": result.counts.get("searches_reused", 0)}
+                           "searches_reused": result.counts.get("searches_reused", 0),
+                           "held_back": result.held_back.height}
                 for change in candidate_changes(conn, run_id):
                     key = f"candidates_{change['change']}"
                     counts[key] = counts.get(key, 0) + 1
@@ -415,6 +416,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                     candidates_sha256=candidates_sha256(conn, run_id)))
                 audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="finish")
                 _keep_warnings(conn, run_id, caught, actor=actor)
+                _keep_held(conn, run_id, result.held_back, actor=actor)
         except BaseException as exc:
             with store.transaction() as conn:
                 conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
@@ -455,6 +457,20 @@ def _keep_warnings(conn: sa.Connection, run_id: str, caught: list[warnings.Warni
         conn.execute(t.insert().values(run_id=run_id, seq=seq, kind=w.category.__name__,
                                        message=str(w.message)))
         audit_row(conn, "run_warnings", {"run_id": run_id, "seq": seq}, actor=actor,
+                  action="create")
+
+
+def _keep_held(conn: sa.Connection, run_id: str, held: Any, *, actor: str) -> None:
+    """Store what the run held back rather than proposed (``held_back`` of the
+    identification) as its ``run_held`` rows, each audited, numbered from 1."""
+    t = schema.run_held
+    for seq, r in enumerate(held.iter_rows(named=True), start=1):
+        lr = r["lr"]
+        conn.execute(t.insert().values(
+            run_id=run_id, seq=seq, pm=r["pm"], family_id=r["family"], missing=r["missing"],
+            log10_lr=None if lr is None or not lr > 0 or math.isinf(lr) else math.log10(lr),
+            reason=r["held_back"]))
+        audit_row(conn, "run_held", {"run_id": run_id, "seq": seq}, actor=actor,
                   action="create")
 
 

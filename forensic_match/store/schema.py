@@ -109,6 +109,20 @@ run_warnings = sa.Table(
     sa.Column("message", sa.Text, nullable=False),
 )
 
+# What a run held back rather than proposed, and why: a family whose references contradict
+# its pedigree, a body whose DNA is a living relative's, a possible second fragment of a body
+# already identified (``missing`` null for a family-level row).
+run_held = sa.Table(
+    "run_held", metadata,
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("pm", sa.String(ID), nullable=False),
+    sa.Column("family_id", sa.String(ID), nullable=False),
+    sa.Column("missing", sa.String(ID), nullable=True),
+    sa.Column("log10_lr", sa.Float, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
 candidates = sa.Table(
     "candidates", metadata,
     sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), primary_key=True),
