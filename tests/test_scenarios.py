@@ -467,3 +467,41 @@ def test_harness_scores_a_relative_as_false(scenario: GraveScenario) -> None:
     assert out.false_as == Counter({"unregistered full sibling": 3})
     assert (out.family_right, out.family_candidate, out.family_relative) == (1, 0, 1)
     assert upper_bound(0, 100) == pytest.approx(1 - 0.05 ** (1 / 100))
+
+
+def test_harness_scores_reference_errors(erroneous: GraveScenario) -> None:
+    from types import SimpleNamespace
+
+    from benchmarks.validation import ErrorScore, score_errors
+
+    truth = erroneous.truth.unique("body", keep="first", maintain_order=True)
+    kind = dict(zip(erroneous.reference_errors["family"], erroneous.reference_errors["kind"]))
+    found = truth.filter(pl.col("missing").is_not_null())
+    swapped = found.filter(pl.col("family").is_in([f for f, k in kind.items() if k == "swap"]))
+    clean = found.filter(~pl.col("family").is_in(list(kind)))
+    # A true proposal in a swapped family; the same body proposed as a missing person of
+    # another family (false), and placed there at family level (wrong).
+    a, b = swapped.row(0, named=True), clean.row(0, named=True)
+    other = next(f for f in erroneous.dataset.am if f.id == b["family"])
+    ids = pl.DataFrame({"pm": [a["pm"], a["pm"]], "family": [a["family"], other.id],
+                        "missing": [a["missing"], other.missing[0]]})
+    fam = pl.DataFrame({"pm": [a["pm"]], "family": [other.id]})
+    dup = next(f for f, k in kind.items() if k == "duplicate")
+    checks = pl.DataFrame({"family": [dup, other.id, dup], "verdict": [
+        "identical profiles", "contradicted", "consistent"]})
+    held = pl.DataFrame({"pm": [b["pm"], a["pm"]], "family": [b["family"]] * 2,
+                         "missing": [b["missing"]] * 2,
+                         "held_back": ["references contradict the pedigree", "same-source"]})
+    out = ErrorScore()
+    score_errors(erroneous, SimpleNamespace(identifications=ids, family_level=fam,
+                                            family_checks=checks, held_back=held), out)
+    assert out.families["swap"] == len(errors_of(erroneous, "swap"))
+    assert out.families["none"] == len(erroneous.dataset.am) - len(kind)
+    assert (out.true, out.false) == (Counter({"swap": 1}), Counter({"none": 1}))
+    assert out.family_wrong == Counter({"none": 1}) and not out.family_right
+    assert out.flagged == Counter({"duplicate": 1, "none": 1}) and out.checked == 1
+    assert (out.held, out.held_true, out.held_false) == (1, 1, 0)
+    # Without family_checks (identify before the check), nothing is flagged or checked.
+    out = ErrorScore()
+    score_errors(erroneous, SimpleNamespace(identifications=ids, family_level=None), out)
+    assert out.checked == 0 and not out.flagged and out.any()
