@@ -47,6 +47,7 @@ from forensic_match.config import RunConfig  # noqa: E402
 from forensic_match.dvi.compile import compile_families  # noqa: E402
 from forensic_match.dvi.identify import identify, prepare_panel  # noqa: E402
 from forensic_match.dvi.scenarios import (  # noqa: E402
+    REFERENCE_ERRORS,
     GraveScenario,
     onestep_markers,
     simulate_grave_scenario,
@@ -160,6 +161,12 @@ CHARTED_RECORDS = {"dental_chart": 0.5, "feature_reported": 0.9}
 CHARTED_EVIDENCE = EvidenceModel(**CHARTED_RECORDS)
 
 
+# Reference-sample errors per registered family (swap: a family's sample exchanged with a
+# same-sex one of another family; duplicate: one reference's profile filed under two members;
+# non_paternity: a reference whose biological father is not the pedigree's).
+REFERENCE_ERROR_RATES = {"swap": 0.05, "duplicate": 0.02, "non_paternity": 0.05}
+
+
 def _baseline(n: int, seed: int, markers: list[Marker]) -> SimulatedProgramme:
     return simulate_programme(n, n, markers=markers, seed=seed)
 
@@ -203,6 +210,11 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              "reported): more records in a world the LRs do not assume",
              _grave(evidence=replace(WRONG_EVIDENCE, **CHARTED_RECORDS)),
              analyses=EVIDENCE_ANALYSES),
+    Scenario("reference_errors", "as grave, with reference samples that do not belong "
+             "where the register puts them (simulate_grave_scenario(reference_errors=...): "
+             f"{', '.join(f'{k} {v:g}' for k, v in REFERENCE_ERROR_RATES.items())} per "
+             "registered family; otherwise the scenario and genotypes of grave)",
+             _grave(reference_errors=REFERENCE_ERROR_RATES)),
     Scenario("stepwise_data", "as grave, data simulated with one-step stepwise mutation "
              "(female 0.0005-0.001, male 0.002-0.003), analysed with equal", _stepwise),
     Scenario("default_model", "as grave (data simulated with equal mutation), analysed "
@@ -218,6 +230,34 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
 
 
 # --- scoring ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ErrorScore:
+    """Counts of one analysis on a scenario with reference-sample errors, summed over seeds.
+
+    Per kind of error (and ``none``: the registered families without one): the families,
+    the true and false proposals made in them, their family-level rows with the body of
+    that household and without, and the families that ``identify``'s ``family_checks``
+    flagged (a contradicted or identical pair). ``checked``: seeds whose result had
+    ``family_checks``. ``held``: held-back proposals whose reason starts with
+    ``references``, and of them the true and the false.
+    """
+
+    families: Counter[str] = field(default_factory=Counter)
+    true: Counter[str] = field(default_factory=Counter)
+    false: Counter[str] = field(default_factory=Counter)
+    family_right: Counter[str] = field(default_factory=Counter)
+    family_wrong: Counter[str] = field(default_factory=Counter)
+    flagged: Counter[str] = field(default_factory=Counter)
+    checked: int = 0
+    held: int = 0
+    held_true: int = 0
+    held_false: int = 0
+
+    def any(self) -> bool:
+        """Whether the scenario had any reference error."""
+        return any(k != "none" and n for k, n in self.families.items())
 
 
 @dataclass
@@ -242,6 +282,7 @@ class Score:
     village_pairs: int = 0
     village_counts: list[int] = field(default_factory=lambda: [0] * len(TAIL))
     tail_fallback: int = 0
+    errors: ErrorScore = field(default_factory=ErrorScore)
 
 
 def _split(text: Any) -> list[str]:
@@ -265,10 +306,59 @@ def _false_label(prog: SimulatedProgramme, rows: list[dict[str, Any]], family: s
     return "another missing person of the family"
 
 
+#: Verdicts of ``family_check`` that flag a family.
+FLAGGING = ("contradicted", "identical profiles")
+
+
+def _error_kinds(prog: SimulatedProgramme) -> dict[str, str]:
+    """``{family: kind}`` of every registered family: its reference error, or ``none``."""
+    kinds = {f.id: "none" for f in prog.dataset.am}
+    errors = getattr(prog, "reference_errors", None)
+    if errors is not None:
+        kinds.update(zip(errors["family"], errors["kind"]))
+    return kinds
+
+
+def score_errors(prog: SimulatedProgramme, res: Any, out: ErrorScore) -> None:
+    """Add what the reference errors did to one identification result to ``out``: the
+    proposals and family-level rows in families with an error, the families
+    ``res.family_checks`` flags (when the result has them), and the held-back proposals
+    whose reason starts with ``references``."""
+    truth = {r["pm"]: r for r in prog.truth.iter_rows(named=True)}
+    kind = _error_kinds(prog)
+    out.families.update(kind.values())
+    for r in res.identifications.iter_rows(named=True):
+        ok = all(truth[f]["missing"] == r["missing"]
+                 for f in _split(r.get("fragments") or r["pm"]))
+        (out.true if ok else out.false)[kind[r["family"]]] += 1
+    if res.family_level is not None:
+        for r in res.family_level.iter_rows(named=True):
+            right = all(truth[f]["family"] == r["family"]
+                        for f in _split(r.get("fragments") or r["pm"]))
+            (out.family_right if right else out.family_wrong)[kind[r["family"]]] += 1
+    checks = getattr(res, "family_checks", None)
+    if checks is not None:
+        out.checked += 1
+        flagged = set(checks.filter(checks["verdict"].is_in(list(FLAGGING)))["family"])
+        out.flagged.update(kind[f] for f in flagged)
+    held = getattr(res, "held_back", None)
+    if held is not None:
+        for r in held.iter_rows(named=True):
+            if not str(r["held_back"]).startswith("references"):
+                continue
+            rows = [truth[f] for f in _split(r.get("fragments") or r["pm"])]
+            ok = all(x["missing"] == r["missing"] if r["missing"] else
+                     x["family"] == r["family"] for x in rows)
+            out.held += 1
+            out.held_true += ok
+            out.held_false += not ok
+
+
 def score(prog: SimulatedProgramme, res: Any, out: Score) -> None:
     """Add the scores of one identification result to ``out``."""
     truth = {r["pm"]: r for r in prog.truth.iter_rows(named=True)}
     registered = {f.id for f in prog.dataset.am}
+    score_errors(prog, res, out.errors)
     out.bodies += prog.truth["body"].n_unique()
     out.identifiable += prog.truth.filter(prog.truth["missing"].is_not_null())["missing"] \
         .n_unique()
@@ -362,6 +452,35 @@ def _calibration(rows: list[tuple[str, list[tuple[float, bool]]]]) -> list[str]:
     return lines
 
 
+def _error_tables(results: list[tuple[str, Score]]) -> list[str]:
+    """The reference-error table, for the scenarios that have errors (else nothing)."""
+    with_errors = [(name, s.errors) for name, s in results if s.errors.any()]
+    if not with_errors:
+        return []
+    lines = ["", "### Reference-sample errors", "",
+             "Registered families by the error in their references (`none`: no error); the "
+             "proposals and family-level rows made in them (family level *wrong*: the body is "
+             "not of that household); the families that `identify`'s `family_checks` "
+             "flagged (a contradicted pair or identical profiles; for `none` these are false "
+             "flags; `-` when the result had no `family_checks`).", "",
+             "| scenario | error | families | true proposals | false proposals "
+             "| family level, right | family level, wrong | flagged |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for name, e in with_errors:
+        for kind in (*REFERENCE_ERRORS, "none"):
+            flagged = f"{e.flagged[kind]}" if e.checked else "-"
+            lines.append(f"| {name} | {kind} | {e.families[kind]} | {e.true[kind]} | "
+                         f"{e.false[kind]} | {e.family_right[kind]} | "
+                         f"{e.family_wrong[kind]} | {flagged} |")
+    lines += ["", "Proposals held back because the family's references contradict its "
+              "pedigree (`held_back` starting with `references`):", "",
+              "| scenario | held back | of them true | of them false |",
+              "|---|---:|---:|---:|"]
+    lines += [f"| {name} | {e.held} | {e.held_true} | {e.held_false} |"
+              for name, e in with_errors]
+    return lines
+
+
 def tables(results: list[tuple[str, Score]], tails: list[tuple[str, Score]]) -> str:
     """The Markdown tables of all results and LR tails."""
     lines = ["### Identifications", "",
@@ -389,6 +508,7 @@ def tables(results: list[tuple[str, Score]], tails: list[tuple[str, Score]]) -> 
                 lines.append(f"| {name} | {label} | {k} |")
     else:
         lines.append("No false proposals.")
+    lines += _error_tables(results)
     lines += ["", "### Calibration of the posterior", "",
               "Among proposals with posterior >= p: how many, the observed false fraction, "
               "its one-sided 95% upper bound (Clopper-Pearson), and 1 - p. A calibrated "
@@ -512,6 +632,12 @@ def main(argv: list[str] | None = None) -> None:
             s = scores[label]
             print(f"{name}: {s.proposals} proposals, {s.false} false "
                   f"({_pct(s.false, s.proposals)}), {s.seconds:.0f} s", file=sys.stderr)
+            if s.errors.any():
+                e = s.errors
+                print(f"{name}: " + "; ".join(
+                    f"{k} {e.families[k]} families, {e.false[k]} false, {e.family_wrong[k]} "
+                    f"wrong family level, {e.flagged[k] if e.checked else '-'} flagged"
+                    for k in (*REFERENCE_ERRORS, "none")), file=sys.stderr)
     body = tables(results, tails)
     import scipy
 

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from forensic_match.dvi.scenarios import (
+    REFERENCE_ERRORS,
     RELATIONS,
     GraveScenario,
     onestep_markers,
@@ -137,6 +138,12 @@ def test_every_found_missing_person_has_exactly_its_body(scenario: GraveScenario
 
 
 def test_relations_agree_with_kinship(scenario: GraveScenario) -> None:
+    check_relations(scenario)
+
+
+def check_relations(scenario: GraveScenario, unnamed_below: float = 1 / 16) -> None:
+    """Every truth relation is the nearest by kinship coefficients of the people table; an
+    unnamed body's nearest kinship is below ``unnamed_below``."""
     kin = Kinship(scenario)
     people = {r["person"]: r for r in scenario.people.iter_rows(named=True)}
     missing_of = {f.id: f.missing for f in scenario.dataset.am}
@@ -148,7 +155,7 @@ def test_relations_agree_with_kinship(scenario: GraveScenario) -> None:
             continue
         closest = max(kin(x, m) for m in missing_of[fam])
         if r["relation"] == "":
-            assert closest < 1 / 16
+            assert closest < unnamed_below
             continue
         rel, m = r["relation"].split(" of ")
         seen[rel] += 1
@@ -302,6 +309,138 @@ def test_dataset_carries_the_analysis_markers(panel: list[Marker]) -> None:
     assert "onestep" in sc.dataset.extra["simulation"]["parameters"]["simulate_mutation"]
 
 
+# --- reference-sample errors ------------------------------------------------------------------
+
+ERROR_RATES = {"swap": 0.15, "duplicate": 0.15, "non_paternity": 0.15}
+
+
+@pytest.fixture(scope="module")
+def clean(panel: list[Marker]) -> GraveScenario:
+    return simulate_grave_scenario(400, markers=mendelian(panel), seed=12)
+
+
+@pytest.fixture(scope="module")
+def erroneous(panel: list[Marker]) -> GraveScenario:
+    return simulate_grave_scenario(400, markers=mendelian(panel), seed=12,
+                                   reference_errors=ERROR_RATES)
+
+
+def errors_of(sc: GraveScenario, kind: str) -> list[dict]:
+    return sc.reference_errors.filter(pl.col("kind") == kind).to_dicts()
+
+
+def test_no_reference_errors_changes_nothing(panel: list[Marker]) -> None:
+    plain = simulate_grave_scenario(60, markers=panel, seed=7)
+    for none in (None, {}):
+        sc = simulate_grave_scenario(60, markers=panel, seed=7, reference_errors=none)
+        assert sc.dataset.to_dict() == plain.dataset.to_dict()
+        assert sc.truth.equals(plain.truth) and sc.people.equals(plain.people)
+        assert sc.families.equals(plain.families) and sc.genotypes == plain.genotypes
+        assert sc.reference_errors.is_empty()
+        assert sc.reference_errors.columns == ["family", "person", "kind", "other"]
+    with pytest.raises(InputError, match="reference_errors"):
+        simulate_grave_scenario(5, markers=panel, seed=1, reference_errors={"mixup": 0.1})
+    with pytest.raises(InputError, match="reference_errors"):
+        simulate_grave_scenario(5, markers=panel, seed=1,
+                                reference_errors={"swap": 0.6, "duplicate": 0.6})
+
+
+def test_reference_errors_leave_the_rest_alone(clean: GraveScenario,
+                                               erroneous: GraveScenario) -> None:
+    assert erroneous.truth.drop("relation").equals(clean.truth.drop("relation"))
+    assert erroneous.families.equals(clean.families)
+    wrong = set(erroneous.reference_errors["family"])
+    # The error draws change only the families they name (a non-paternity reference's
+    # descendants are of its own household).
+    for a, b in zip(erroneous.dataset.am, clean.dataset.am, strict=True):
+        assert a.id == b.id and a.pedigree.records() == b.pedigree.records()
+        assert (a.genotypes == b.genotypes) == (a.id not in wrong), a.id
+    assert [s.id for s in erroneous.dataset.pm] == [s.id for s in clean.dataset.pm]
+    extra = erroneous.reference_errors["kind"].value_counts()
+    assert len(extra) == 3
+    params = erroneous.dataset.extra["simulation"]["parameters"]
+    assert params["reference_errors"] == ERROR_RATES
+
+
+def test_reference_error_rates(erroneous: GraveScenario) -> None:
+    fams = erroneous.dataset.am
+    errs = erroneous.reference_errors
+    assert errs.group_by("family").len()["len"].max() <= 2  # a swap's one row, or one error
+    fits = {"swap": len(fams),
+            "duplicate": sum(len(f.genotypes) >= 2 for f in fams),
+            "non_paternity": sum(any(f.pedigree.parents(t) for t in f.genotypes)
+                                 for f in fams)}
+    for kind in REFERENCE_ERRORS:
+        n = fits[kind]
+        k = errs.filter(pl.col("kind") == kind)["family"].n_unique()
+        sd = (n * ERROR_RATES[kind] * (1 - ERROR_RATES[kind])) ** 0.5
+        assert n > 150 and abs(k - n * ERROR_RATES[kind]) < 4 * sd, (kind, k, n)
+
+
+def test_swapped_profiles_are_the_other_familys(erroneous: GraveScenario) -> None:
+    filed = {f.id: f.genotypes for f in erroneous.dataset.am}
+    sex = dict(zip(erroneous.people["person"], erroneous.people["sex"]))
+    swaps = errors_of(erroneous, "swap")
+    assert len(swaps) > 20 and len(swaps) % 2 == 0
+    partner = {r["family"]: r for r in swaps}
+    assert len(partner) == len(swaps)  # each family in one swap at most
+    for r in swaps:
+        other = partner[r["other"]]
+        assert other["other"] == r["family"]
+        assert filed[r["family"]][r["person"]] == erroneous.genotypes[other["person"]]
+        assert filed[r["family"]][r["person"]] != erroneous.genotypes[r["person"]]
+        assert sex[r["person"]] == sex[other["person"]]
+
+
+def test_duplicate_profiles_are_identical(erroneous: GraveScenario) -> None:
+    filed = {f.id: f.genotypes for f in erroneous.dataset.am}
+    dups = errors_of(erroneous, "duplicate")
+    assert len(dups) > 20
+    for r in dups:
+        g = filed[r["family"]]
+        assert r["other"] != r["person"] and r["other"] in g
+        assert g[r["person"]] == g[r["other"]] == erroneous.genotypes[r["other"]]
+        assert g[r["person"]] != erroneous.genotypes[r["person"]]
+
+
+def test_non_paternity_follows_biology(clean: GraveScenario, erroneous: GraveScenario,
+                                       panel: list[Marker]) -> None:
+    fams = {f.id: f for f in erroneous.dataset.am}
+    people = {r["person"]: r for r in erroneous.people.iter_rows(named=True)}
+    stated = dict(zip(clean.people["person"], clean.people["father"]))
+    g = erroneous.genotypes
+    cases = errors_of(erroneous, "non_paternity")
+    assert len(cases) > 20
+    excluded = 0
+    for r in cases:
+        t, fam = r["person"], fams[r["family"]]
+        fa, mo = fam.pedigree.parents(t)  # type: ignore[misc]
+        assert fa == stated[t]
+        outsider = people[t]["father"]
+        assert outsider == f"{r['family']}_NP{t.split('_')[1]}" and outsider != fa
+        assert people[t]["mother"] == mo
+        assert not people[outsider]["dead"] and people[outsider]["body"] is None
+        assert all(outsider not in f.pedigree for f in fams.values())
+        assert fam.genotypes[t] == g[t]
+        excluded += any(not set(g[t][k]) & set(g[fa][k]) for k in g[t])
+        assert erroneous.relation(t, outsider) == "child"
+        assert erroneous.relation(t, fa) != "child"
+    assert excluded > len(cases) / 2
+    # Every child of the people table (bodies, references, outsiders' children) obeys
+    # Mendel with its biological parents.
+    for x, p in people.items():
+        if p["father"] is not None:
+            for k, (a, b) in g[x].items():
+                f, m = g[p["father"]][k], g[p["mother"]][k]
+                assert (a in f and b in m) or (b in f and a in m), (x, k)
+    for body, profile in erroneous.profiles.items():
+        assert profile == g[erroneous.truth.filter(pl.col("body") == body)["person"][0]]
+    # The truth's relations are the biological ones, and some differ from the stated ones.
+    # (The half uncle of a missing person, kinship 1/16, has no name in RELATIONS.)
+    check_relations(erroneous, unnamed_below=1 / 8)
+    assert not erroneous.truth["relation"].equals(clean.truth["relation"])
+
+
 # --- the validation harness scores what it is given --------------------------------------------
 
 
@@ -328,3 +467,41 @@ def test_harness_scores_a_relative_as_false(scenario: GraveScenario) -> None:
     assert out.false_as == Counter({"unregistered full sibling": 3})
     assert (out.family_right, out.family_candidate, out.family_relative) == (1, 0, 1)
     assert upper_bound(0, 100) == pytest.approx(1 - 0.05 ** (1 / 100))
+
+
+def test_harness_scores_reference_errors(erroneous: GraveScenario) -> None:
+    from types import SimpleNamespace
+
+    from benchmarks.validation import ErrorScore, score_errors
+
+    truth = erroneous.truth.unique("body", keep="first", maintain_order=True)
+    kind = dict(zip(erroneous.reference_errors["family"], erroneous.reference_errors["kind"]))
+    found = truth.filter(pl.col("missing").is_not_null())
+    swapped = found.filter(pl.col("family").is_in([f for f, k in kind.items() if k == "swap"]))
+    clean = found.filter(~pl.col("family").is_in(list(kind)))
+    # A true proposal in a swapped family; the same body proposed as a missing person of
+    # another family (false), and placed there at family level (wrong).
+    a, b = swapped.row(0, named=True), clean.row(0, named=True)
+    other = next(f for f in erroneous.dataset.am if f.id == b["family"])
+    ids = pl.DataFrame({"pm": [a["pm"], a["pm"]], "family": [a["family"], other.id],
+                        "missing": [a["missing"], other.missing[0]]})
+    fam = pl.DataFrame({"pm": [a["pm"]], "family": [other.id]})
+    dup = next(f for f, k in kind.items() if k == "duplicate")
+    checks = pl.DataFrame({"family": [dup, other.id, dup], "verdict": [
+        "identical profiles", "contradicted", "consistent"]})
+    held = pl.DataFrame({"pm": [b["pm"], a["pm"]], "family": [b["family"]] * 2,
+                         "missing": [b["missing"]] * 2,
+                         "held_back": ["references contradict the pedigree", "same-source"]})
+    out = ErrorScore()
+    score_errors(erroneous, SimpleNamespace(identifications=ids, family_level=fam,
+                                            family_checks=checks, held_back=held), out)
+    assert out.families["swap"] == len(errors_of(erroneous, "swap"))
+    assert out.families["none"] == len(erroneous.dataset.am) - len(kind)
+    assert (out.true, out.false) == (Counter({"swap": 1}), Counter({"none": 1}))
+    assert out.family_wrong == Counter({"none": 1}) and not out.family_right
+    assert out.flagged == Counter({"duplicate": 1, "none": 1}) and out.checked == 1
+    assert (out.held, out.held_true, out.held_false) == (1, 1, 0)
+    # Without family_checks (identify before the check), nothing is flagged or checked.
+    out = ErrorScore()
+    score_errors(erroneous, SimpleNamespace(identifications=ids, family_level=None), out)
+    assert out.checked == 0 and not out.flagged and out.any()

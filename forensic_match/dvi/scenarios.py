@@ -26,11 +26,20 @@ Households are grouped into villages. With ``theta > 0`` every founder of a vill
 unrelated body buried there, draws alleles from the village's own frequencies (Balding-Nichols,
 Dirichlet(p (1 - theta) / theta)). The genotypes are gene-dropped with ``simulate_markers``,
 whose mutation models may differ from those of the analysis markers the dataset carries.
+
+Real registers also hold reference samples that do not belong where they are filed. With
+``reference_errors`` some registered families get one: a sample swapped with a same-sex
+reference of another family, one reference's profile filed also under a second member, or a
+reference whose biological father is an outside man and not the father the pedigree states.
+The non-paternity is biology: the reference and its descendants are gene-dropped from the
+outside man, so their genotypes, ``people`` and the truth's relations follow it, while the
+family's pedigree stays as the family states it. The errors are drawn from a random stream
+of their own, so that the scenario is otherwise the one without them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -46,6 +55,7 @@ from forensic_match.dvi.simulate import (
     SimulatedProgramme,
     _dates,
     _Districts,
+    _draw_rows,
     _evidence_model,
     _evidence_rng,
     _EvidenceInput,
@@ -53,6 +63,7 @@ from forensic_match.dvi.simulate import (
     _gene_drop,
     _Labels,
     _Population,
+    _row_cdf,
     _simulate_evidence,
     _simulation_markers,
 )
@@ -91,6 +102,16 @@ RELATIONS: tuple[str, ...] = (
     "uncle", "aunt", "nephew", "niece", "first cousin", "spouse")
 
 TRUTH_COLUMNS = ("pm", "body", "family", "missing", "person", "relation", "village", "grave")
+
+#: Kinds of reference-sample error (``simulate_grave_scenario(reference_errors=...)``):
+#: ``swap`` (a typed reference exchanged with a same-sex one of another registered family),
+#: ``duplicate`` (one typed reference's profile filed also under another typed member of the
+#: family), ``non_paternity`` (a typed reference's biological father is an outside man).
+REFERENCE_ERRORS: tuple[str, ...] = ("swap", "duplicate", "non_paternity")
+
+#: Columns of :attr:`GraveScenario.reference_errors`.
+REFERENCE_ERROR_SCHEMA = {"family": pl.String, "person": pl.String, "kind": pl.String,
+                          "other": pl.String}
 
 #: Probability that a household's recovered dead lie in one grave (else in two).
 ONE_GRAVE = 0.8
@@ -186,10 +207,21 @@ class GraveScenario(SimulatedProgramme):
         ``missing`` (registered and in a family of the dataset), ``typed``, ``body``.
     genotypes : dict
         True profile of every person, ``{person: {marker: (a, b)}}``.
+    reference_errors : polars.DataFrame
+        The reference samples that do not belong where the register puts them
+        (``simulate_grave_scenario(reference_errors=...)``), one row per wrong reference:
+        ``family``, ``person`` (the typed member the sample is filed under, or whose father
+        is not the stated one), ``kind`` (one of :data:`REFERENCE_ERRORS`) and ``other`` (the
+        other family of a swap, the member whose profile was copied for a duplicate, null
+        for a non-paternity). Empty without errors. ``people`` and ``truth`` follow biology
+        (a non-paternity reference's ``father`` is the outside man, ``{family}_NP{role}``);
+        the families' pedigrees are as the families state them.
     """
 
     people: pl.DataFrame = field(default_factory=pl.DataFrame)
     genotypes: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    reference_errors: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=REFERENCE_ERROR_SCHEMA))
 
     @cached_property
     def _tree(self) -> _Tree:
@@ -373,6 +405,127 @@ def _reported_pedigree(tree: _Tree, order: Sequence[str], keep: set[str],
     return records
 
 
+# --- reference errors -------------------------------------------------------------------------
+
+
+def _draw_reference_errors(families: Sequence[Family], sex: Mapping[str, str],
+                           rates: Mapping[str, float], rng: np.random.Generator
+                           ) -> list[tuple[str, str, str, str | None]]:
+    """Rows ``(family, person, kind, other)`` of the reference errors, at most one per family.
+
+    Each family draws one kind with the probabilities ``rates`` (or none); a family that the
+    kind does not fit keeps its references: a duplicate needs two typed members, a
+    non-paternity a typed member whose father the pedigree draws, a swap a partner. The
+    families drawn for a swap are paired in random order, each with the first later one
+    that has a typed member of a sex it has too.
+    """
+    cum = np.cumsum([rates.get(k, 0.0) for k in REFERENCE_ERRORS])
+    rows: list[tuple[str, str, str, str | None]] = []
+    to_swap: list[Family] = []
+    for fam in families:
+        j = int(np.searchsorted(cum, rng.random(), side="right"))
+        kind = REFERENCE_ERRORS[j] if j < len(REFERENCE_ERRORS) else None
+        typed = list(fam.genotypes)
+        if kind == "swap":
+            to_swap.append(fam)
+        elif kind == "duplicate" and len(typed) >= 2:
+            src, dst = (typed[int(k)] for k in rng.permutation(len(typed))[:2])
+            rows.append((fam.id, dst, kind, src))
+        elif kind == "non_paternity":
+            fits = [t for t in typed if fam.pedigree.parents(t) is not None]
+            if fits:
+                rows.append((fam.id, fits[int(rng.integers(len(fits)))], kind, None))
+    pool = [to_swap[int(k)] for k in rng.permutation(len(to_swap))]
+    while pool:
+        a = pool.pop(0)
+        sexes_a = {sex[t] for t in a.genotypes}
+        b = next((f for f in pool if sexes_a & {sex[t] for t in f.genotypes}), None)
+        if b is None:
+            continue
+        pool.remove(b)
+        common = sorted(sexes_a & {sex[t] for t in b.genotypes})
+        s = common[int(rng.integers(len(common)))]
+        ra, rb = ([t for t in f.genotypes if sex[t] == s] for f in (a, b))
+        ta, tb = ra[int(rng.integers(len(ra)))], rb[int(rng.integers(len(rb)))]
+        rows += [(a.id, ta, "swap", b.id), (b.id, tb, "swap", a.id)]
+    return rows
+
+
+def _drop_again(alleles: dict[str, np.ndarray], people: Sequence[str],
+                parents: Mapping[str, tuple[str, str] | None], markers: Sequence[Marker],
+                rng: np.random.Generator) -> None:
+    """Draw again the allele indices (n_markers x 2) of ``people``, in order.
+
+    A founder draws from the markers' frequencies; a child takes one of the two alleles of
+    each parent (in ``alleles``, already drawn), mutated by the markers' male and female
+    models. Taking either allele of an unordered genotype with probability 1/2 is the
+    transmission of a gene drop, so the people are drawn given everyone else's genotypes.
+    """
+    n = len(markers)
+    for x in people:
+        row = np.empty((n, 2), dtype=np.int64)
+        p = parents.get(x)
+        for side in (0, 1):
+            if p is None:
+                got = np.array([_draw_rows(rng, _row_cdf(np.asarray(m.frequencies,
+                                                                 dtype=np.float64))[None, :],
+                                           np.zeros(1, dtype=np.int64))[0] for m in markers])
+            else:
+                got = alleles[p[side]][np.arange(n), rng.integers(0, 2, n)]
+                for k, m in enumerate(markers):
+                    matrices = m.matrices
+                    if matrices is not None:  # (female, male): the father's side is male
+                        got[k] = _draw_rows(rng, _row_cdf(matrices[1 - side]), got[k:k + 1])[0]
+            row[:, side] = got
+        alleles[x] = row
+
+
+def _outside_fathers(tree: _Tree, references: Sequence[str], family: dict[str, str],
+                     village: dict[str, int], age: dict[str, int]) -> list[str]:
+    """Give each reference an outside man as its father in ``tree`` (in place); his id.
+
+    The outside man of ``F0012_C2`` is ``F0012_NPC2``, of the household and village of the
+    reference and of its stated father's age.
+    """
+    out = []
+    for t in references:
+        parents = tree.parents[t]
+        assert parents is not None, t  # only references whose father the pedigree draws
+        fa, mo = parents
+        fid = family[t]
+        x = f"{fid}_NP{t[len(fid) + 1:]}"
+        tree.parents[x], tree.sex[x], tree.kids[x] = None, "M", [t]
+        tree.kids[fa].remove(t)
+        tree.parents[t] = (x, mo)
+        family[x], village[x], age[x] = fid, village[t], age[fa]
+        out.append(x)
+    return out
+
+
+def _descend_again(tree: _Tree, outsiders: Sequence[str], order: Sequence[str],
+                   index: dict[str, int], lo: np.ndarray, hi: np.ndarray,
+                   markers: Sequence[Marker], rng: np.random.Generator
+                   ) -> dict[str, dict[str, tuple[str, str]]]:
+    """Profiles of the outside men, their children and their children's descendants (in
+    ``tree``), drawn given the genotypes ``lo``, ``hi`` of everyone else."""
+    todo = [k for x in outsiders for k in tree.kids[x]]
+    below: set[str] = set()
+    while todo:
+        x = todo.pop()
+        if x not in below:
+            below.add(x)
+            todo.extend(tree.kids.get(x, ()))
+    redo = list(outsiders) + [x for x in order if x in below]
+    alleles = {}
+    for x in redo:
+        for p in tree.parents.get(x) or ():
+            if p not in alleles and p in index:
+                alleles[p] = np.stack([lo[index[p]], hi[index[p]]], axis=1).astype(np.int64)
+    _drop_again(alleles, redo, tree.parents, markers, rng)
+    return {x: {m.name: (m.alleles[int(a.min())], m.alleles[int(a.max())])
+                for m, a in zip(markers, alleles[x])} for x in redo}
+
+
 # --- markers ----------------------------------------------------------------------------------
 
 
@@ -422,7 +575,8 @@ def simulate_grave_scenario(
         marker_loss: float | tuple[float, float] = (0.0, 0.2),
         fragments: float = 0.1, unknown_sex: float = 0.1,
         name: str = "grave_scenario",
-        evidence: bool | EvidenceModel = False) -> GraveScenario:
+        evidence: bool | EvidenceModel = False,
+        reference_errors: Mapping[str, float] | None = None) -> GraveScenario:
     """A conflict-grave programme: households killed together, some of the dead registered.
 
     Each of ``n_families`` households (see the module text) loses some members in one
@@ -479,6 +633,28 @@ def simulate_grave_scenario(
         brother's findings are his own). The evidence comes from a random stream of its own:
         the genotypes are those of ``evidence=False``. Without it the records are
         placeholders. See ``docs/simulation-evidence.md``.
+    reference_errors : mapping, optional
+        Probabilities, per registered family, of a reference sample that does not belong
+        where the register puts it (keys of :data:`REFERENCE_ERRORS`, summing to at most 1;
+        a family has at most one error):
+
+        - ``"swap"``: one typed reference is exchanged with a same-sex typed reference of
+          another registered family (a laboratory or register mix-up: both families hold a
+          wrong sample; each family is in at most one swap);
+        - ``"duplicate"``: one typed reference's profile is filed also under another typed
+          member of the family, whose own profile is lost (families with two or more
+          typed references only);
+        - ``"non_paternity"``: the biological father of one typed reference is an outside
+          man (a new founder, drawn from the markers' frequencies without the village's
+          theta; in no pedigree and in no grave) and not the father the family's pedigree
+          draws (references whose father it draws only). The reference and its descendants
+          are gene-dropped from him, so their genotypes, ``people`` and the truth's
+          ``relation`` follow biology; the pedigree stays as the family states it.
+
+        The errors come from a random stream of their own (seeded by ``[seed, 7]``): all
+        else is the scenario of ``reference_errors=None``, bar the genotypes of a
+        non-paternity reference and its descendants. The errors are in
+        ``GraveScenario.reference_errors``.
 
     Returns
     -------
@@ -532,6 +708,12 @@ def simulate_grave_scenario(
         if bad or not spec or min(spec.values()) < 0 or sum(spec.values()) <= 0:
             raise InputError(f"{what} must give non-negative weights to some of "
                              f"{', '.join(known)}; got {spec!r}")
+    rates = dict(reference_errors or {})
+    bad = [k for k in rates if k not in REFERENCE_ERRORS]
+    if bad or any(not 0.0 <= float(v) <= 1.0 for v in rates.values()) or \
+            sum(rates.values()) > 1.0:
+        raise InputError(f"reference_errors must give probabilities in [0, 1], summing to at "
+                         f"most 1, to some of {', '.join(REFERENCE_ERRORS)}; got {rates!r}")
     model = _evidence_model(evidence)
     rng = np.random.default_rng(seed)
     width = max(4, len(str(n_families)))
@@ -622,8 +804,26 @@ def simulate_grave_scenario(
     lo, hi = _gene_drop(pop, sim_markers, rng, theta=theta, mutation=True)
     labels = _Labels(markers, lo, hi)
     genotypes = {x: labels.profile(i) for i, x in enumerate(people)}
+    errors: list[tuple[str, str, str, str | None]] = []
+    if rates:
+        errors = _draw_reference_errors(families, tree.sex, rates,
+                                        np.random.default_rng([seed, 7]))
+        outsiders = _outside_fathers(tree, [e[1] for e in errors if e[2] == "non_paternity"],
+                                     person_family, person_village, age)
+        people += outsiders
+        if outsiders:
+            genotypes.update(_descend_again(tree, outsiders, order_all, index, lo, hi,
+                                            sim_markers, np.random.default_rng([seed, 7, 1])))
     for fam in families:
         fam.genotypes = {t: genotypes[t] for t in fam.genotypes}
+    if errors:
+        by_id = {fam.id: fam for fam in families}
+        for fid, person, kind, other in errors:
+            if kind == "duplicate":
+                by_id[fid].genotypes[person] = dict(genotypes[str(other)])
+            elif kind == "swap":
+                partner = next(e[1] for e in errors if e[0] == other and e[3] == fid)
+                by_id[fid].genotypes[person] = dict(genotypes[partner])
 
     # Graves: per village, each household's recovered dead as one cluster (or two), and the
     # unrelated bodies as single clusters, shuffled and packed into graves.
@@ -748,8 +948,8 @@ def simulate_grave_scenario(
     people_table = pl.DataFrame(
         {"person": people, "family": [person_family.get(x) for x in people],
          "village": [f"V{person_village[x] + 1:03d}" for x in people],
-         "father": [None if p is None else p[0] for p in parent_idx],
-         "mother": [None if p is None else p[1] for p in parent_idx],
+         "father": [None if p is None else p[0] for p in map(tree.parents.get, people)],
+         "mother": [None if p is None else p[1] for p in map(tree.parents.get, people)],
          "sex": [tree.sex[x] for x in people], "age": [age[x] for x in people],
          "dead": [x in dead or x in unrel_ids for x in people],
          "missing": [x in registered_all for x in people],
@@ -772,6 +972,8 @@ def simulate_grave_scenario(
               "analysis_mutation": _mutation_text(markers)}
     if model is not None:
         params["evidence"] = model.to_dict()
+    if rates:
+        params["reference_errors"] = rates
     n_reg_households = len(families)
     text = (f"Synthetic conflict-grave scenario (forensic_match {__version__} "
             f"simulate_grave_scenario, seed {seed}): {n_families} households in {n_villages} "
@@ -782,7 +984,11 @@ def simulate_grave_scenario(
             f"in 'truth'; "
             + ("ages, dates and sites are placeholders." if model is None else
                "AM records and PM findings drawn from the true ages, sexes, statures, dates "
-               "and districts with the stated error models (docs/simulation-evidence.md)."))
+               "and districts with the stated error models (docs/simulation-evidence.md).")
+            + ("" if not rates else
+               " Reference errors: " + ", ".join(
+                   f"{sum(e[2] == k for e in errors)} {k}" for k in REFERENCE_ERRORS)
+               + " (wrong references, in 'reference_errors')."))
     extra: dict[str, Any] = {"simulation": {"generator": "forensic_match.dvi.scenarios."
                                             "simulate_grave_scenario",
                                             "version": __version__, "parameters": params}}
@@ -791,7 +997,9 @@ def simulate_grave_scenario(
     dataset = DviDataset(name, markers, samples, families, theta=0.0, description=text,
                          extra=extra)
     return GraveScenario(dataset, truth, fam_table, profiles, evidence_truth,
-                         people=people_table, genotypes=genotypes)
+                         people=people_table, genotypes=genotypes,
+                         reference_errors=pl.DataFrame(errors, schema=REFERENCE_ERROR_SCHEMA,
+                                                       orient="row"))
 
 
 def _mutation_text(markers: Sequence[Marker]) -> str:
