@@ -165,6 +165,12 @@ CHARTED_EVIDENCE = EvidenceModel(**CHARTED_RECORDS)
 # same-sex one of another family; duplicate: one reference's profile filed under two members;
 # non_paternity: a reference whose biological father is not the pedigree's).
 REFERENCE_ERROR_RATES = {"swap": 0.05, "duplicate": 0.02, "non_paternity": 0.05}
+# And per registered family, a PM sample carrying one of its references' profiles (the
+# reference's DNA in a bone extract, or a reference sample filed as postmortem).
+REFERENCE_IN_PM = 0.05
+
+#: The truth's relation of a PM sample that is a living reference's DNA.
+LIVING = "living reference"
 
 
 def _baseline(n: int, seed: int, markers: list[Marker]) -> SimulatedProgramme:
@@ -213,8 +219,14 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("reference_errors", "as grave, with reference samples that do not belong "
              "where the register puts them (simulate_grave_scenario(reference_errors=...): "
              f"{', '.join(f'{k} {v:g}' for k, v in REFERENCE_ERROR_RATES.items())} per "
-             "registered family; otherwise the scenario and genotypes of grave)",
-             _grave(reference_errors=REFERENCE_ERROR_RATES)),
+             "registered family, and a PM sample carrying a reference's profile "
+             f"{REFERENCE_IN_PM:g} per registered family (reference_in_pm); otherwise the "
+             "scenario and genotypes of grave; with AM records and PM findings as "
+             "grave_evidence); analysed with DNA alone and with DNA + evidence + place prior",
+             _grave(reference_errors=REFERENCE_ERROR_RATES,
+                    reference_in_pm=REFERENCE_IN_PM, evidence=True),
+             analyses=[Analysis("DNA only"),
+                       Analysis("DNA + evidence + place prior", evidence="place")]),
     Scenario("stepwise_data", "as grave, data simulated with one-step stepwise mutation "
              "(female 0.0005-0.001, male 0.002-0.003), analysed with equal", _stepwise),
     Scenario("default_model", "as grave (data simulated with equal mutation), analysed "
@@ -241,7 +253,10 @@ class ErrorScore:
     that household and without, and the families that ``identify``'s ``family_checks``
     flagged (a contradicted or identical pair). ``checked``: seeds whose result had
     ``family_checks``. ``held``: held-back proposals whose reason starts with
-    ``references``, and of them the true and the false.
+    ``references``, and of them the true and the false. ``living``: PM samples carrying a
+    living reference's DNA; of them proposed individually (all false), placed at family
+    level (a living person: false too), found by ``living_matches``; ``living_held``:
+    held-back rows whose reason is a living relative's DNA, and of them true placements.
     """
 
     families: Counter[str] = field(default_factory=Counter)
@@ -254,10 +269,16 @@ class ErrorScore:
     held: int = 0
     held_true: int = 0
     held_false: int = 0
+    living: int = 0
+    living_proposed: int = 0
+    living_family_level: int = 0
+    living_found: int = 0
+    living_held: int = 0
+    living_held_true: int = 0
 
     def any(self) -> bool:
         """Whether the scenario had any reference error."""
-        return any(k != "none" and n for k, n in self.families.items())
+        return self.living > 0 or any(k != "none" and n for k, n in self.families.items())
 
 
 @dataclass
@@ -300,6 +321,8 @@ def _false_label(prog: SimulatedProgramme, rows: list[dict[str, Any]], family: s
     if row["family"] != family:
         return ("body of another registered family" if row["family"] in registered
                 else "body of an unregistered household")
+    if row["relation"] == LIVING:
+        return "a living reference's DNA"
     if isinstance(prog, GraveScenario):
         rel = prog.relation(row["person"], missing) or "no blood relative"
         return f"{'registered' if row['missing'] else 'unregistered'} {rel}"
@@ -333,9 +356,20 @@ def score_errors(prog: SimulatedProgramme, res: Any, out: ErrorScore) -> None:
         (out.true if ok else out.false)[kind[r["family"]]] += 1
     if res.family_level is not None:
         for r in res.family_level.iter_rows(named=True):
-            right = all(truth[f]["family"] == r["family"]
+            right = all(truth[f]["family"] == r["family"] and truth[f]["relation"] != LIVING
                         for f in _split(r.get("fragments") or r["pm"]))
             (out.family_right if right else out.family_wrong)[kind[r["family"]]] += 1
+    living = {pm for pm, t in truth.items() if t["relation"] == LIVING}
+    out.living += len(living)
+    out.living_proposed += sum(bool(living & set(_split(r.get("fragments") or r["pm"])))
+                               for r in res.identifications.iter_rows(named=True))
+    if res.family_level is not None:
+        out.living_family_level += sum(
+            bool(living & set(_split(r.get("fragments") or r["pm"])))
+            for r in res.family_level.iter_rows(named=True))
+    found = getattr(res, "living_matches", None)
+    if found is not None:
+        out.living_found += len(living & set(found["pm"]))
     checks = getattr(res, "family_checks", None)
     if checks is not None:
         out.checked += 1
@@ -344,11 +378,14 @@ def score_errors(prog: SimulatedProgramme, res: Any, out: ErrorScore) -> None:
     held = getattr(res, "held_back", None)
     if held is not None:
         for r in held.iter_rows(named=True):
-            if not str(r["held_back"]).startswith("references"):
-                continue
             rows = [truth[f] for f in _split(r.get("fragments") or r["pm"])]
             ok = all(x["missing"] == r["missing"] if r["missing"] else
-                     x["family"] == r["family"] for x in rows)
+                     x["family"] == r["family"] and x["relation"] != LIVING for x in rows)
+            if str(r["held_back"]).startswith("the body's DNA matches a living"):
+                out.living_held += 1
+                out.living_held_true += ok
+            if not str(r["held_back"]).startswith("references"):
+                continue
             out.held += 1
             out.held_true += ok
             out.held_false += not ok
@@ -380,7 +417,8 @@ def score(prog: SimulatedProgramme, res: Any, out: Score) -> None:
             # "F1_C1 or F1_C2", or with each candidate's posterior: "F1_C1 (0.5000) or ..."
             candidates = {c.strip().split(" (")[0]
                           for c in str(r.get("candidates") or "").split(" or ")}
-            right = all(x["family"] == r["family"] for x in rows)
+            # a living reference's DNA is no body of the household
+            right = all(x["family"] == r["family"] and x["relation"] != LIVING for x in rows)
             out.family_level += 1
             out.family_right += right
             out.family_candidate += all(x["missing"] in candidates for x in rows)
@@ -477,6 +515,15 @@ def _error_tables(results: list[tuple[str, Score]]) -> list[str]:
               "| scenario | held back | of them true | of them false |",
               "|---|---:|---:|---:|"]
     lines += [f"| {name} | {e.held} | {e.held_true} | {e.held_false} |"
+              for name, e in with_errors]
+    lines += ["", "PM samples carrying a living reference's DNA (`reference_in_pm`): proposed "
+              "individually, placed at family level (both false), found by "
+              "`identify`'s `living_matches`, and the rows held back as a living relative's "
+              "DNA (of them, true placements):", "",
+              "| scenario | samples | proposed | family level | found | held back | "
+              "of them true |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines += [f"| {name} | {e.living} | {e.living_proposed} | {e.living_family_level} | "
+              f"{e.living_found} | {e.living_held} | {e.living_held_true} |"
               for name, e in with_errors]
     return lines
 
@@ -638,6 +685,10 @@ def main(argv: list[str] | None = None) -> None:
                     f"{k} {e.families[k]} families, {e.false[k]} false, {e.family_wrong[k]} "
                     f"wrong family level, {e.flagged[k] if e.checked else '-'} flagged"
                     for k in (*REFERENCE_ERRORS, "none")), file=sys.stderr)
+                print(f"{name}: {e.living} samples of living references, "
+                      f"{e.living_proposed} proposed, {e.living_family_level} at family "
+                      f"level, {e.living_found} found, {e.living_held} held back "
+                      f"({e.living_held_true} true)", file=sys.stderr)
     body = tables(results, tails)
     import scipy
 

@@ -505,3 +505,30 @@ def test_harness_scores_reference_errors(erroneous: GraveScenario) -> None:
     out = ErrorScore()
     score_errors(erroneous, SimpleNamespace(identifications=ids, family_level=None), out)
     assert out.checked == 0 and not out.flagged and out.any()
+
+
+def test_references_in_pm_are_added_after_the_samples_with_their_truth(
+        clean: GraveScenario, panel: list[Marker]) -> None:
+    sc = simulate_grave_scenario(400, markers=mendelian(panel), seed=12, reference_in_pm=0.1)
+    n = len(clean.dataset.pm)
+    # the scenario before them is untouched
+    assert [s.id for s in sc.dataset.pm[:n]] == [s.id for s in clean.dataset.pm]
+    assert all(a.genotypes == b.genotypes for a, b in zip(sc.dataset.pm, clean.dataset.pm))
+    assert sc.truth.head(n).equals(clean.truth)
+    extra = sc.truth.slice(n)
+    assert extra.height == len(sc.dataset.pm) - n
+    # about a tenth of the registered families
+    assert 0.05 * len(sc.dataset.am) < extra.height < 0.15 * len(sc.dataset.am)
+    assert set(extra["relation"]) == {"living reference"}
+    assert extra["missing"].is_null().all()
+    fams = {f.id: f for f in sc.dataset.am}
+    by_id = {s.id: s for s in sc.dataset.pm}
+    for r in extra.iter_rows(named=True):
+        ref = fams[r["family"]].genotypes[r["person"]]
+        sample = by_id[r["pm"]]
+        # what the sample shows is the reference's profile, degraded
+        for m, g in sample.genotypes.items():
+            assert set(a for a in g if a is not None) <= set(ref[m]), (r["pm"], m)
+        assert r["body"].startswith("L")
+    with pytest.raises(InputError, match="reference_in_pm"):
+        simulate_grave_scenario(5, markers=panel, seed=1, reference_in_pm=1.5)

@@ -451,6 +451,47 @@ def _draw_reference_errors(families: Sequence[Family], sex: Mapping[str, str],
     return rows
 
 
+def _references_in_pm(families: Sequence[Family], p: float, rng: np.random.Generator,
+                      genotypes: Mapping[str, dict[str, Any]], grave_of: Mapping[str, int],
+                      village: Mapping[str, int], age: Mapping[str, int],
+                      sex: Mapping[str, str], *, start: int, width: int, g_width: int,
+                      grave_date: Sequence[str], dropout_range: tuple[float, float],
+                      loss_range: tuple[float, float]) -> tuple[list[PMSample], list[tuple]]:
+    """PM samples carrying a typed reference's profile (one per family drawn with
+    probability ``p``), numbered from ``start + 1``, with their truth rows."""
+    graves_of_village: dict[int, list[int]] = {}
+    for x, g in sorted(grave_of.items(), key=lambda item: item[1]):
+        graves_of_village.setdefault(village[x], [])
+        if g not in graves_of_village[village[x]]:
+            graves_of_village[village[x]].append(g)
+    every_grave = sorted(set(grave_of.values()))
+    samples, truth = [], []
+    for fam in families:
+        typed = sorted(fam.genotypes)
+        if not typed or rng.random() >= p:
+            continue
+        ref = typed[int(rng.integers(len(typed)))]
+        v = village[ref]
+        graves = graves_of_village.get(v) or every_grave
+        g = graves[int(rng.integers(len(graves)))]
+        dropout = float(rng.uniform(*dropout_range))
+        genos: dict[str, Any] = {}
+        while not genos:
+            genos = degrade(genotypes[ref], dropout=dropout, seed=rng,
+                            marker_loss=float(rng.uniform(*loss_range)))
+        k = len(samples)
+        pid = f"PM{start + k + 1:0{width}d}"
+        site = f"G{g + 1:0{g_width}d}"
+        samples.append(PMSample(pid, sex[ref], genos, site=site, dropout=dropout,
+                                info={"age_min": max(0, age[ref] - 5),
+                                      "age_max": age[ref] + 5,
+                                      "date_recovered": grave_date[g],
+                                      "district": f"V{v + 1:03d}"}))
+        truth.append((pid, f"L{k + 1:04d}", fam.id, None, ref, "living reference",
+                      f"V{v + 1:03d}", site))
+    return samples, truth
+
+
 def _drop_again(alleles: dict[str, np.ndarray], people: Sequence[str],
                 parents: Mapping[str, tuple[str, str] | None], markers: Sequence[Marker],
                 rng: np.random.Generator) -> None:
@@ -576,7 +617,8 @@ def simulate_grave_scenario(
         fragments: float = 0.1, unknown_sex: float = 0.1,
         name: str = "grave_scenario",
         evidence: bool | EvidenceModel = False,
-        reference_errors: Mapping[str, float] | None = None) -> GraveScenario:
+        reference_errors: Mapping[str, float] | None = None,
+        reference_in_pm: float = 0.0) -> GraveScenario:
     """A conflict-grave programme: households killed together, some of the dead registered.
 
     Each of ``n_families`` households (see the module text) loses some members in one
@@ -655,6 +697,16 @@ def simulate_grave_scenario(
         else is the scenario of ``reference_errors=None``, bar the genotypes of a
         non-paternity reference and its descendants. The errors are in
         ``GraveScenario.reference_errors``.
+    reference_in_pm : float
+        Probability, per registered family, that one of its typed references' profile is
+        also among the PM samples: the reference's DNA in a bone extract (contamination in a
+        laboratory that types both), or a reference sample filed as postmortem. The sample
+        is degraded as the others, lies in a grave of the family's village, and comes after
+        the others; its truth row has the reference as ``person``, body ``L0001``...,
+        ``missing`` null and ``relation`` ``living reference``; its records are placeholders
+        (with ``evidence``: its grave's date and district only, no findings). Drawn from a
+        stream of its own (``[seed, 8]``): all else is the scenario of
+        ``reference_in_pm=0``.
 
     Returns
     -------
@@ -714,6 +766,8 @@ def simulate_grave_scenario(
             sum(rates.values()) > 1.0:
         raise InputError(f"reference_errors must give probabilities in [0, 1], summing to at "
                          f"most 1, to some of {', '.join(REFERENCE_ERRORS)}; got {rates!r}")
+    if not 0.0 <= reference_in_pm <= 1.0:
+        raise InputError(f"reference_in_pm must be a probability, got {reference_in_pm!r}")
     model = _evidence_model(evidence)
     rng = np.random.default_rng(seed)
     width = max(4, len(str(n_families)))
@@ -939,6 +993,20 @@ def simulate_grave_scenario(
             fam.info = {m: ev.am[m] for m in fam.missing}
         evidence_truth = ev.truth
 
+    if reference_in_pm > 0:
+        extra_samples, extra_truth = _references_in_pm(
+            families, reference_in_pm, np.random.default_rng([seed, 8]), genotypes, grave_of,
+            person_village, age, tree.sex, start=n_pm, width=pm_width, g_width=g_width,
+            grave_date=grave_date, dropout_range=(d_lo, d_hi), loss_range=(l_lo, l_hi))
+        if model is not None:
+            # the grave's records (date, district) as its bodies' samples have them; no
+            # findings of the sample's own
+            grave_info = {s.site: s.info for s in samples}
+            for s in extra_samples:
+                s.info = {k: grave_info[s.site][k] for k in ("date_recovered", "district")
+                          if k in grave_info.get(s.site, {})}
+        samples += extra_samples
+        truth_rows += extra_truth
     truth = pl.DataFrame(truth_rows, schema={c: pl.String for c in TRUTH_COLUMNS},
                          orient="row")
     fam_table = pl.DataFrame(
@@ -974,6 +1042,8 @@ def simulate_grave_scenario(
         params["evidence"] = model.to_dict()
     if rates:
         params["reference_errors"] = rates
+    if reference_in_pm > 0:
+        params["reference_in_pm"] = reference_in_pm
     n_reg_households = len(families)
     text = (f"Synthetic conflict-grave scenario (forensic_match {__version__} "
             f"simulate_grave_scenario, seed {seed}): {n_families} households in {n_villages} "
