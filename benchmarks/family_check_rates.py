@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import platform
 import subprocess
 import sys
@@ -208,6 +209,17 @@ def _commit() -> str:
     return out + (" (with uncommitted changes)" if dirty else "")
 
 
+def _machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f
+                          if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=5000, help="pairs per stated relationship "
@@ -220,8 +232,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.n < 1:
         parser.error("--n must be at least 1")
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"Commit {_commit()}, {now}, {platform.machine()} {platform.processor() or ''}"
-          f" Python {platform.python_version()}; {args.n} pairs per row, seed {args.seed}.")
+    print(f"Commit {_commit()}, {now}, {_machine()}; {args.n} pairs per row, seed "
+          f"{args.seed}.")
     print()
     warm = np.random.default_rng(0)
     for stated in stated_relationships():  # compile the kernels outside the timed runs
