@@ -154,9 +154,15 @@ def quantile(lr: np.ndarray, q: float) -> float:
     return float(np.quantile(lr, q, method="inverted_cdf"))
 
 
+def _percent(x: float) -> str:
+    """Two decimals from 1%, three significant digits below (a bound of 0.015% does not
+    print as 0.01%, nor 99.98% as 100%)."""
+    return f"{100 * x:.2f}%" if x >= 0.01 else f"{100 * x:.3g}%"
+
+
 def _rate(k: int, n: int, *, bound: bool) -> str:
-    text = f"{k} ({k / n:.2%}"
-    return text + (f", ≤ {upper_95(k, n):.2%})" if bound else ")")
+    text = f"{k} ({_percent(k / n)}"
+    return text + (f", ≤ {_percent(upper_95(k, n))})" if bound else ")")
 
 
 def run(name: str, n: int, seed: int, theta: float) -> tuple[str, float]:
