@@ -251,8 +251,9 @@ class ErrorScore:
     Per kind of error (and ``none``: the registered families without one): the families,
     the true and false proposals made in them, their family-level rows with the body of
     that household and without, and the families that ``identify``'s ``family_checks``
-    flagged (a contradicted or identical pair). ``checked``: seeds whose result had
-    ``family_checks``. ``held``: held-back proposals whose reason starts with
+    flagged (a contradicted, questionable or identical pair; ``held_families``: of them
+    with a contradicted or identical pair, whose proposals are held back). ``checked``:
+    seeds whose result had ``family_checks``. ``held``: held-back proposals whose reason starts with
     ``references``, and of them the true and the false. ``living``: PM samples carrying a
     living reference's DNA; of them proposed individually (all false), placed at family
     level (a living person: false too), found by ``living_matches``; ``living_held``:
@@ -265,6 +266,7 @@ class ErrorScore:
     family_right: Counter[str] = field(default_factory=Counter)
     family_wrong: Counter[str] = field(default_factory=Counter)
     flagged: Counter[str] = field(default_factory=Counter)
+    held_families: Counter[str] = field(default_factory=Counter)
     checked: int = 0
     held: int = 0
     held_true: int = 0
@@ -330,7 +332,9 @@ def _false_label(prog: SimulatedProgramme, rows: list[dict[str, Any]], family: s
 
 
 #: Verdicts of ``family_check`` that flag a family.
-FLAGGING = ("contradicted", "identical profiles")
+FLAGGING = ("contradicted", "identical profiles", "questionable")
+#: ... and those whose family's proposals are held back.
+HOLDING = ("contradicted", "identical profiles")
 
 
 def _error_kinds(prog: SimulatedProgramme) -> dict[str, str]:
@@ -375,6 +379,8 @@ def score_errors(prog: SimulatedProgramme, res: Any, out: ErrorScore) -> None:
         out.checked += 1
         flagged = set(checks.filter(checks["verdict"].is_in(list(FLAGGING)))["family"])
         out.flagged.update(kind[f] for f in flagged)
+        held = set(checks.filter(checks["verdict"].is_in(list(HOLDING)))["family"])
+        out.held_families.update(kind[f] for f in held)
     held = getattr(res, "held_back", None)
     if held is not None:
         for r in held.iter_rows(named=True):
@@ -499,14 +505,16 @@ def _error_tables(results: list[tuple[str, Score]]) -> list[str]:
              "Registered families by the error in their references (`none`: no error); the "
              "proposals and family-level rows made in them (family level *wrong*: the body is "
              "not of that household); the families that `identify`'s `family_checks` "
-             "flagged (a contradicted pair or identical profiles; for `none` these are false "
+             "flagged (a contradicted or questionable pair, or identical profiles; in brackets "
+             "those held back: a contradicted pair or identical profiles; for `none` these "
+             "are false "
              "flags; `-` when the result had no `family_checks`).", "",
              "| scenario | error | families | true proposals | false proposals "
              "| family level, right | family level, wrong | flagged |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
     for name, e in with_errors:
         for kind in (*REFERENCE_ERRORS, "none"):
-            flagged = f"{e.flagged[kind]}" if e.checked else "-"
+            flagged = f"{e.flagged[kind]} ({e.held_families[kind]})" if e.checked else "-"
             lines.append(f"| {name} | {kind} | {e.families[kind]} | {e.true[kind]} | "
                          f"{e.false[kind]} | {e.family_right[kind]} | "
                          f"{e.family_wrong[kind]} | {flagged} |")

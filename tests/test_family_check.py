@@ -15,6 +15,7 @@ from forensic_match.cases import Family
 from forensic_match.dvi.family_check import (
     CONTRADICTED_LR,
     MIN_IDENTICAL_MARKERS,
+    QUESTIONABLE_LR,
     check_families,
 )
 from forensic_match.kinship import kinship_lr
@@ -212,8 +213,17 @@ def test_parent_child_exclusions_listed_when_the_pair_looks_unrelated(case) -> N
             {m.name for m in markers if _no_shared_allele(profiles, m.name)} >= excluded
     else:
         assert row["exclusions"] == ""
-    assert (row["verdict"] == "contradicted") == (row["log10_lr"] < -math.log10(CONTRADICTED_LR))
+    assert row["verdict"] == _verdict(row["log10_lr"])
 
+
+
+def _verdict(log10_lr: float) -> str:
+    """The verdict of a pair of distinct profiles with this log10 LR."""
+    if log10_lr < -math.log10(CONTRADICTED_LR):
+        return "contradicted"
+    if log10_lr < -math.log10(QUESTIONABLE_LR):
+        return "questionable"
+    return "consistent"
 
 # The oracle: two relatives with IBD coefficients kappa = (k0, k1, k2), no mutation, theta 0.
 
@@ -286,5 +296,6 @@ def test_pair_lr_matches_the_ibd_oracle(case) -> None:  # noqa: ANN001
     missing = next(x for x in ped.ids if x not in pair)
     row = check_families([Family("F1", ped, [missing], profiles)], markers).row(0, named=True)
     assert _same_log10(row["log10_lr"], want), (name, row, want)
-    if math.isinf(want) or abs(want + math.log10(CONTRADICTED_LR)) > 1e-6:
-        assert (row["verdict"] == "contradicted") == (want < -math.log10(CONTRADICTED_LR))
+    if math.isinf(want) or min(abs(want + math.log10(t))
+                               for t in (CONTRADICTED_LR, QUESTIONABLE_LR)) > 1e-6:
+        assert row["verdict"] == _verdict(want)

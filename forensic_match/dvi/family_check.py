@@ -13,8 +13,9 @@ direct reference), :func:`check_families` computes, exactly and marker by marker
 
 the likelihood of the two profiles on the family's pedigree with only the two typed (the
 markers' mutation models and ``theta`` as in the analysis) against the two being unrelated. A
-stated relationship that the profiles make at least :data:`CONTRADICTED_LR` times less probable
-than no relationship at all is *contradicted*. Beside it: the markers at which the pair is
+stated relationship that the profiles make at least :data:`CONTRADICTED_LR` (1,000) times
+less probable than no relationship at all is *contradicted*; at least :data:`QUESTIONABLE_LR`
+(100) times, *questionable*. Beside it: the markers at which the pair is
 impossible without mutation (a parent and child who share no allele), and pairs stated as two
 people whose profiles are identical at every marker both have (at least
 :data:`MIN_IDENTICAL_MARKERS`): one person sampled twice, or one sample filed twice.
@@ -44,13 +45,21 @@ from forensic_match.likelihood.engine import pedigree_likelihood
 from forensic_match.markers import Marker, markers_digest
 from forensic_match.pedigree import unrelated
 
-__all__ = ["CHECK_COLUMNS", "CONTRADICTED_LR", "MIN_IDENTICAL_MARKERS", "check_families",
-           "contradicted_families", "family_check_digest", "load_check_memo",
+__all__ = ["CHECK_COLUMNS", "CONTRADICTED_LR", "MIN_IDENTICAL_MARKERS", "QUESTIONABLE_LR",
+           "check_families", "contradicted_families", "family_check_digest", "load_check_memo",
+           "questionable_families",
            "save_check_memo"]
 
 #: A stated relationship is contradicted when its LR against "unrelated" is below
-#: ``1 / CONTRADICTED_LR``.
-CONTRADICTED_LR = 100.0
+#: ``1 / CONTRADICTED_LR``: the family's proposals are held back (``docs/decisions.md``).
+#: Fewer than 5 in 100,000 correctly stated pairs of any relationship fall below it in
+#: simulation (``docs/validation.md``, "References that contradict their pedigree").
+CONTRADICTED_LR = 1000.0
+
+#: Below ``1 / QUESTIONABLE_LR`` (and not contradicted) a stated relationship is
+#: questionable: reported, the family's proposals stand. Up to 0.2 % of correctly stated
+#: second-degree pairs fall below it.
+QUESTIONABLE_LR = 100.0
 
 #: Two members with identical profiles at this many shared markers or more are flagged.
 MIN_IDENTICAL_MARKERS = 10
@@ -60,7 +69,7 @@ CHECK_COLUMNS = ("family", "first", "second", "relationship", "n_markers", "log1
 
 #: Raised whenever what :func:`check_family` gives for a family changes (its rule included):
 #: it enters every digest, so memos of the earlier rule are not used.
-RULES = f"family-check-1/{CONTRADICTED_LR!r}/{MIN_IDENTICAL_MARKERS}"
+RULES = f"family-check-2/{CONTRADICTED_LR!r}/{QUESTIONABLE_LR!r}/{MIN_IDENTICAL_MARKERS}"
 
 #: A memo's entries: the columns of a row after ``family``, all as text
 #: (:mod:`~forensic_match.dvi.memo_file`); ``log10_lr`` as its ``repr``, exact.
@@ -117,6 +126,8 @@ def _check_pair(family: Family, a: str, b: str, ga: dict[str, Any], gb: dict[str
         row["verdict"] = "identical profiles"
     elif row["log10_lr"] < -math.log10(CONTRADICTED_LR):
         row["verdict"] = "contradicted"
+    elif row["log10_lr"] < -math.log10(QUESTIONABLE_LR):
+        row["verdict"] = "questionable"
     return row
 
 
@@ -199,7 +210,8 @@ def check_families(families: Sequence[Family], markers: Sequence[Marker], *,
         :func:`~forensic_match.dvi.dvisolve.relationship`'s words), the markers both have,
         the log10 LR of the stated relationship against unrelated (0 for a pair stated as
         unrelated), the markers at which the pair is impossible without mutation
-        (comma-separated), and the verdict: ``consistent``, ``contradicted``,
+        (comma-separated), and the verdict: ``consistent``, ``questionable``,
+        ``contradicted``,
         ``identical profiles`` or ``no shared markers``.
 
     Examples
@@ -233,16 +245,32 @@ def check_families(families: Sequence[Family], markers: Sequence[Marker], *,
     return pl.DataFrame(rows, schema=_SCHEMA)
 
 
-def contradicted_families(checks: Any) -> dict[str, str]:
-    """``{family: reason}`` for the families with a contradicted or identical pair in
-    ``checks`` (a table of :func:`check_families`), the reason naming the pairs."""
+def _pair_words(r: dict[str, Any]) -> str:
+    if r["verdict"] == "identical profiles":
+        return (f"{r['first']} and {r['second']} have identical profiles at {r['n_markers']} "
+                f"markers")
+    return (f"{r['first']} and {r['second']}, stated {r['relationship']}: log10 LR "
+            f"{r['log10_lr']:.1f} against unrelated"
+            + (f", excluded at {r['exclusions']}" if r["exclusions"] else ""))
+
+
+def _families_with(checks: Any, verdicts: Sequence[str]) -> dict[str, str]:
     out: dict[str, list[str]] = {}
-    for r in checks.filter(pl.col("verdict").is_in(["contradicted", "identical profiles"])
-                           ).iter_rows(named=True):
-        what = (f"{r['first']} and {r['second']} have identical profiles at {r['n_markers']} "
-                f"markers" if r["verdict"] == "identical profiles" else
-                f"{r['first']} and {r['second']}, stated {r['relationship']}: log10 LR "
-                f"{r['log10_lr']:.1f} against unrelated"
-                + (f", excluded at {r['exclusions']}" if r["exclusions"] else ""))
-        out.setdefault(r["family"], []).append(what)
+    for r in checks.filter(pl.col("verdict").is_in(list(verdicts))).iter_rows(named=True):
+        out.setdefault(r["family"], []).append(_pair_words(r))
     return {f: "; ".join(v) for f, v in out.items()}
+
+
+def contradicted_families(checks: Any) -> dict[str, str]:
+    """``{family: reason}`` for the families with a contradicted pair or two members of
+    identical profiles in ``checks`` (a table of :func:`check_families`), the reason naming
+    the pairs: the families whose proposals ``identify()`` holds back."""
+    return _families_with(checks, ("contradicted", "identical profiles"))
+
+
+def questionable_families(checks: Any) -> dict[str, str]:
+    """``{family: reason}`` for the families with a questionable pair in ``checks`` and no
+    contradicted one: reported, not held back."""
+    held = contradicted_families(checks)
+    return {f: why for f, why in _families_with(checks, ("questionable",)).items()
+            if f not in held}

@@ -60,6 +60,7 @@ from forensic_match.dvi.family_check import (
     check_families,
     contradicted_families,
     load_check_memo,
+    questionable_families,
     save_check_memo,
 )
 from forensic_match.dvi.fragments import (
@@ -571,7 +572,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     if check_memo is not None:
         save_check_memo(_family_checks_cache(cache), check_memo)
     contradicted = contradicted_families(checks)
-    _warn_contradicted(contradicted)
+    _warn_contradicted(contradicted, questionable_families(checks))
     if cache is not None:
         from forensic_match.dvi.table_parts import save_compiled
 
@@ -1766,18 +1767,28 @@ def _conditioned_id(key: str, bodies: dict[str, PMSample]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _warn_contradicted(contradicted: Mapping[str, str]) -> None:
-    """One warning naming the families whose typed members contradict their pedigrees."""
-    if not contradicted:
-        return
-    shown = list(contradicted.items())[:5]
-    more = len(contradicted) - len(shown)
-    warnings.warn(ForensicMatchWarning(
-        f"{len(contradicted)} families' typed members contradict their pedigrees (a sample "
-        f"filed under the wrong family or person, a stated relationship that is not the "
-        f"biological one?); their proposals are held back until the data are corrected: "
-        + "; ".join(f"family {f}: {why}" for f, why in shown)
-        + (f"; and {more} more (family_checks)" if more else "")), stacklevel=3)
+def _warn_contradicted(contradicted: Mapping[str, str], questionable: Mapping[str, str]
+                       ) -> None:
+    """One warning naming the families whose typed members contradict their pedigrees, and
+    one naming those whose members make a stated relationship questionable."""
+    def named(families: Mapping[str, str]) -> str:
+        shown = list(families.items())[:5]
+        more = len(families) - len(shown)
+        return ("; ".join(f"family {f}: {why}" for f, why in shown)
+                + (f"; and {more} more (family_checks)" if more else ""))
+
+    if contradicted:
+        warnings.warn(ForensicMatchWarning(
+            f"{len(contradicted)} families' typed members contradict their pedigrees (a "
+            f"sample filed under the wrong family or person, a stated relationship that is "
+            f"not the biological one?); their proposals are held back until the data are "
+            f"corrected: {named(contradicted)}"), stacklevel=3)
+    if questionable:
+        warnings.warn(ForensicMatchWarning(
+            f"{len(questionable)} families' typed members make a stated relationship "
+            f"questionable (LR against unrelated below 1/100, not below 1/1000: up to 0.2 % of "
+            f"correctly stated second-degree pairs fall so low); their proposals stand, their "
+            f"data deserve a look: {named(questionable)}"), stacklevel=3)
 
 
 def _hold_families(family_level: Any, contradicted: Mapping[str, str],
