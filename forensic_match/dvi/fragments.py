@@ -207,6 +207,21 @@ def same_source_pairs(samples: Sequence[PMSample], markers: Sequence[Marker], *,
                                 "n_markers": pl.Int64})
 
 
+def memo_positions(memo: SameSourceMemo, setting: str, keys: Sequence[str]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Where each sample the memo compared is now (``-1``: gone, or a memo of another
+    setting), and which of ``keys`` the memo did not compare (``fresh``)."""
+    old = {k: p for p, k in enumerate(memo.keys)} if memo.setting == setting else {}
+    now = np.full(len(memo.keys), -1, dtype=np.int64)
+    fresh = np.ones(len(keys), dtype=bool)
+    for p, k in enumerate(keys):
+        q = old.get(k)
+        if q is not None:
+            now[q] = p
+            fresh[p] = False
+    return now, fresh
+
+
 def _pairs_reusing(memo: SameSourceMemo, samples: Sequence[PMSample],
                    markers: Sequence[Marker], threshold: float, min_markers: int,
                    dropin: float, arrays: tuple[np.ndarray, ...],
@@ -220,14 +235,7 @@ def _pairs_reusing(memo: SameSourceMemo, samples: Sequence[PMSample],
     setting = _pair_setting(markers, threshold, min_markers, dropin)
     keys = [sample_key(s) for s in samples]
     n_s = len(keys)
-    old = {k: p for p, k in enumerate(memo.keys)} if memo.setting == setting else {}
-    now = np.full(len(memo.keys), -1, dtype=np.int64)
-    fresh = np.ones(n_s, dtype=bool)
-    for p, k in enumerate(keys):
-        q = old.get(k)
-        if q is not None:
-            now[q] = p
-            fresh[p] = False
+    now, fresh = memo_positions(memo, setting, keys)
     if fresh.sum() > FULL_PAIRS_ABOVE * n_s:
         i, j, score, used = pair_scores(*arrays, threshold, min_markers)
     else:

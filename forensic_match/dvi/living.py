@@ -31,6 +31,7 @@ from forensic_match.dvi.fragments import (
     SameSourceMemo,
     _pair_setting,
     encode_observations,
+    memo_positions,
 )
 from forensic_match.markers import Marker
 
@@ -126,14 +127,7 @@ def _reusing(memo: SameSourceMemo, everything: list[PMSample], n_pm: int,
     setting = hashlib.sha256(("living/" + _pair_setting(markers, threshold, min_markers,
                                                         dropin)).encode()).hexdigest()
     keys = [sample_key(s) for s in everything]
-    old = {k: p for p, k in enumerate(memo.keys)} if memo.setting == setting else {}
-    now = np.full(len(memo.keys), -1, dtype=np.int64)
-    fresh = np.ones(len(keys), dtype=bool)
-    for p, k in enumerate(keys):
-        q = old.get(k)
-        if q is not None:
-            now[q] = p
-            fresh[p] = False
+    now, fresh = memo_positions(memo, setting, keys)
     rows = np.arange(n_pm, dtype=np.int64)
     cols = np.arange(n_pm, len(keys), dtype=np.int64)
     if fresh.sum() > FULL_PAIRS_ABOVE * len(keys):

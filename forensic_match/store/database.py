@@ -225,12 +225,7 @@ class CaseStore:
         of one run or of all, oldest run first."""
         from forensic_match.store import schema
 
-        t = schema.run_warnings
-        query = sa.select(t).order_by(t.c.run_id, t.c.seq)
-        if run_id is not None:
-            query = query.where(t.c.run_id == run_id)
-        with self.reading() as conn:
-            return [dict(r) for r in conn.execute(query).mappings()]
+        return self._run_rows(schema.run_warnings, run_id)
 
     def run_held(self, run_id: str | None = None) -> list[dict[str, Any]]:
         """What the runs held back rather than proposed, and why (``run_id``, ``seq``,
@@ -238,7 +233,11 @@ class CaseStore:
         ``reason``), of one run or of all, oldest run first."""
         from forensic_match.store import schema
 
-        t = schema.run_held
+        return self._run_rows(schema.run_held, run_id)
+
+    def _run_rows(self, t: sa.Table, run_id: str | None) -> list[dict[str, Any]]:
+        """The rows of a table kept per run and numbered (``run_id``, ``seq``), of one run or
+        of all, oldest run first."""
         query = sa.select(t).order_by(t.c.run_id, t.c.seq)
         if run_id is not None:
             query = query.where(t.c.run_id == run_id)
