@@ -323,7 +323,7 @@ def _false_label(prog: SimulatedProgramme, rows: list[dict[str, Any]], family: s
     if row["family"] != family:
         return ("body of another registered family" if row["family"] in registered
                 else "body of an unregistered household")
-    if row["relation"] == LIVING:
+    if row.get("relation") == LIVING:
         return "a living reference's DNA"
     if isinstance(prog, GraveScenario):
         rel = prog.relation(row["person"], missing) or "no blood relative"
@@ -360,10 +360,10 @@ def score_errors(prog: SimulatedProgramme, res: Any, out: ErrorScore) -> None:
         (out.true if ok else out.false)[kind[r["family"]]] += 1
     if res.family_level is not None:
         for r in res.family_level.iter_rows(named=True):
-            right = all(truth[f]["family"] == r["family"] and truth[f]["relation"] != LIVING
+            right = all(truth[f]["family"] == r["family"] and truth[f].get("relation") != LIVING
                         for f in _split(r.get("fragments") or r["pm"]))
             (out.family_right if right else out.family_wrong)[kind[r["family"]]] += 1
-    living = {pm for pm, t in truth.items() if t["relation"] == LIVING}
+    living = {pm for pm, t in truth.items() if t.get("relation") == LIVING}
     out.living += len(living)
     out.living_proposed += sum(bool(living & set(_split(r.get("fragments") or r["pm"])))
                                for r in res.identifications.iter_rows(named=True))
@@ -386,7 +386,7 @@ def score_errors(prog: SimulatedProgramme, res: Any, out: ErrorScore) -> None:
         for r in held.iter_rows(named=True):
             rows = [truth[f] for f in _split(r.get("fragments") or r["pm"])]
             ok = all(x["missing"] == r["missing"] if r["missing"] else
-                     x["family"] == r["family"] and x["relation"] != LIVING for x in rows)
+                     x["family"] == r["family"] and x.get("relation") != LIVING for x in rows)
             if str(r["held_back"]).startswith("the body's DNA matches a living"):
                 out.living_held += 1
                 out.living_held_true += ok
@@ -424,7 +424,7 @@ def score(prog: SimulatedProgramme, res: Any, out: Score) -> None:
             candidates = {c.strip().split(" (")[0]
                           for c in str(r.get("candidates") or "").split(" or ")}
             # a living reference's DNA is no body of the household
-            right = all(x["family"] == r["family"] and x["relation"] != LIVING for x in rows)
+            right = all(x["family"] == r["family"] and x.get("relation") != LIVING for x in rows)
             out.family_level += 1
             out.family_right += right
             out.family_candidate += all(x["missing"] in candidates for x in rows)
