@@ -209,6 +209,34 @@ def test_the_dashboard_shows_the_runs_warnings(built: tuple[Path, Path],
     assert "Advertencias de la última corrida" in es and "Warnings of the last run" in en
 
 
+def test_the_dashboard_shows_what_the_last_run_held_back(built: tuple[Path, Path],
+                                                         tmp_path: Path) -> None:
+    """The last finished run's held-back rows are listed with their reasons, a family-level
+    row named as such; a run that held nothing says so."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    db = tmp_path / "held.db"
+    shutil.copy(built[0], db)
+    with CaseStore(db, upgrade=False) as store:
+        quiet = render_dashboard(store, language="en")
+        run_id = [r for r in store.export()["runs"] if r["status"] == "finished"][-1]["run_id"]
+        with store.transaction() as conn:
+            for seq, missing in ((1, "F1_MP1"), (2, None)):
+                conn.execute(sa.text("INSERT INTO run_held VALUES (:r, :s, :p, :f, :m, :l, "
+                                     ":why)"),
+                             {"r": run_id, "s": seq, "p": f"PM{seq}", "f": "F1", "m": missing,
+                              "l": 12.5, "why": "references contradict the family's "
+                                                "pedigree (<test>)"})
+        en, es = (render_dashboard(store, language=lang) for lang in ("en", "es"))
+    assert "The last run held nothing back." in quiet
+    assert re.findall(r'class="held-row" data-seq="(\d+)"', en) == ["1", "2"]
+    assert "F1_MP1" in en and "family level" in en and "nivel de familia" in es
+    assert "pedigree (&lt;test&gt;)" in en  # escaped, not markup
+    assert "Held back by the last run" in en and "Retenidas en la última corrida" in es
+
+
 def test_bad_requests(built: tuple[Path, Path]) -> None:
     db, data = built
     markers = load_case(data).markers

@@ -264,6 +264,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                                 "programa; 'forensic-match store warnings' los lista todos."),
         "dash_warnings_more": "y {n} más ('forensic-match store warnings').",
         "dash_warnings_none": "La última corrida no dio advertencias.",
+        "dash_held_h": "Retenidas en la última corrida",
+        "dash_held_intro": ("Corrida {run}: propuestas no hechas hasta que se revisen los "
+                            "datos (el motivo está en inglés, como lo da el programa; "
+                            "'forensic-match store held' las lista todas)."),
+        "dash_held_family_level": "nivel de familia",
+        "dash_held_more": "y {n} más ('forensic-match store held').",
+        "dash_held_none": "La última corrida no retuvo ninguna propuesta.",
         "dash_lr_h": "Distribución de los LR",
         "dash_lr_intro": ("A la izquierda, el log10 LR de las propuestas según su estado; a "
                           "la derecha, el mejor candidato de cada muestra de restos en la "
@@ -585,6 +592,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dash_warnings_intro": "Run {run}; 'forensic-match store warnings' lists them all.",
         "dash_warnings_more": "and {n} more ('forensic-match store warnings').",
         "dash_warnings_none": "The last run gave no warnings.",
+        "dash_held_h": "Held back by the last run",
+        "dash_held_intro": ("Run {run}: proposals not made until the data are looked at "
+                            "('forensic-match store held' lists them all)."),
+        "dash_held_family_level": "family level",
+        "dash_held_more": "and {n} more ('forensic-match store held').",
+        "dash_held_none": "The last run held nothing back.",
         "dash_lr_h": "Distribution of the LRs",
         "dash_lr_intro": ("Left, the log10 LR of the proposals by state; right, the best "
                           "candidate of every PM sample in the last finished run."),

@@ -493,6 +493,13 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
         warned = [dict(x) for x in conn.execute(
             sa.select(w.c.seq, w.c.kind, w.c.message).where(w.c.run_id == newest)
             .order_by(w.c.seq).limit(DASHBOARD_WARNINGS)).mappings()] if newest else []
+        h = schema.run_held
+        held = [dict(x) for x in conn.execute(
+            sa.select(h.c.seq, h.c.pm, h.c.family_id, h.c.missing, h.c.reason)
+            .where(h.c.run_id == last).order_by(h.c.seq).limit(DASHBOARD_WARNINGS))
+            .mappings()] if last else []
+        n_held = conn.execute(sa.select(sa.func.count()).select_from(h)
+                              .where(h.c.run_id == last)).scalar_one() if last else 0
     counts = {s: sum(1 for x in props if x["state"] == s) for s in STATES}
     flagged = sum(1 for x in props if x["needs_review"])
     waiting = []
@@ -518,10 +525,12 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
                           "warnings": n_warnings.get(x["run_id"], 0)} for x in runs[:10]],
             "warned_run": newest, "warned": warned,
             "warnings_more": n_warnings.get(newest, 0) - len(warned),
+            "held_run": last, "held": held, "held_more": n_held - len(held),
             "plot": plot}
 
 
-#: Warnings of the newest run listed on the dashboard (the rest are counted).
+#: Warnings of the newest run, and rows held back by the last finished run, listed on the
+#: dashboard (the rest are counted).
 DASHBOARD_WARNINGS = 50
 
 
