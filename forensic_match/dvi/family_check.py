@@ -132,14 +132,19 @@ def _check_pair(family: Family, a: str, b: str, ga: dict[str, Any], gb: dict[str
 
 
 def check_family(family: Family, markers: Sequence[Marker], *, theta: float = 0.0,
-                 min_frequency: float | None = None) -> list[dict[str, Any]]:
-    """The rows of :func:`check_families` for one family (one per pair of typed members)."""
+                 min_frequency: float | None = None,
+                 plain: Sequence[Marker] | None = None) -> list[dict[str, Any]]:
+    """The rows of :func:`check_families` for one family (one per pair of typed members).
+
+    ``plain``: the markers without mutation models (for the exclusions), if the caller has
+    them already."""
     typed = _typed(family)
     ids = [x for x in family.pedigree.ids if x in typed]
     pairs = list(itertools.combinations(ids, 2))
     if not pairs:
         return []
-    plain = [m.with_mutation(None) for m in markers]
+    if plain is None:
+        plain = [m.with_mutation(None) for m in markers]
     return [_check_pair(family, a, b, typed[a], typed[b], markers, plain, theta, min_frequency)
             for a, b in pairs]
 
@@ -227,13 +232,15 @@ def check_families(families: Sequence[Family], markers: Sequence[Marker], *,
     """
     rows: list[dict[str, Any]] = []
     kept: dict[str, list[tuple[str, ...]]] = {}
+    plain = [m.with_mutation(None) for m in markers]  # once: it was a third of the time
     panel = markers_digest(markers) if memo is not None else ""
     for k, family in enumerate(families, 1):
         digest = family_check_digest(family, panel, theta) if memo is not None else ""
         if memo is not None and digest in memo:
             got = [_row(family.id, e) for e in memo[digest]]
         else:
-            got = check_family(family, markers, theta=theta, min_frequency=min_frequency)
+            got = check_family(family, markers, theta=theta, min_frequency=min_frequency,
+                               plain=plain)
         rows.extend(got)
         if memo is not None:
             kept[digest] = [_entry(r) for r in got]
