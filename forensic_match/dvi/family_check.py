@@ -9,15 +9,16 @@ wrong family on LRs computed on a wrong hypothesis.
 For each pair of typed members of a family (relatives, and the missing persons that have a
 direct reference), :func:`check_families` computes, exactly and marker by marker,
 
-    LR = P(g_a, g_b | the pedigree) / (P(g_a) P(g_b)),
+    LR = P(g_a, g_b | the pedigree) / P(g_a, g_b | unrelated),
 
 the likelihood of the two profiles on the family's pedigree with only the two typed (the
-markers' mutation models and ``theta`` as in the analysis) against the two being unrelated. A
+markers' mutation models and ``theta`` as in the analysis) against the two being unrelated
+(``P(g_a) P(g_b)`` at theta 0; one urn for both at theta > 0). A
 stated relationship that the profiles make at least :data:`CONTRADICTED_LR` (1,000) times
 less probable than no relationship at all is *contradicted*; at least :data:`QUESTIONABLE_LR`
-(100) times, *questionable*. Beside it: the markers at which the pair is
-impossible without mutation (a parent and child who share no allele), and pairs stated as two
-people whose profiles are identical at every marker both have (at least
+(100) times, *questionable*. Beside it: the markers at which the pair is impossible without
+mutation (a parent and child who share no allele), and pairs stated as two people whose
+profiles are identical at every marker both have (at least
 :data:`MIN_IDENTICAL_MARKERS`): one person sampled twice, or one sample filed twice.
 
 A family with one typed member cannot be checked this way: nothing in it can contradict the
@@ -47,8 +48,7 @@ from forensic_match.pedigree import unrelated
 
 __all__ = ["CHECK_COLUMNS", "CONTRADICTED_LR", "MIN_IDENTICAL_MARKERS", "QUESTIONABLE_LR",
            "check_families", "contradicted_families", "family_check_digest", "load_check_memo",
-           "questionable_families",
-           "save_check_memo"]
+           "questionable_families", "save_check_memo"]
 
 #: A stated relationship is contradicted when its LR against "unrelated" is below
 #: ``1 / CONTRADICTED_LR``: the family's proposals are held back (``docs/decisions.md``).
