@@ -237,23 +237,39 @@ def _pairs_reusing(memo: SameSourceMemo, samples: Sequence[PMSample],
     n_s = len(keys)
     now, fresh = memo_positions(memo, setting, keys)
     if fresh.sum() > FULL_PAIRS_ABOVE * n_s:
-        i, j, score, used = pair_scores(*arrays, threshold, min_markers)
+        found = pair_scores(*arrays, threshold, min_markers)
     else:
-        i, j, score, used = pair_scores_with(*arrays, threshold, min_markers, fresh)
-        a, b = now[memo.first], now[memo.second]
-        kept = (a >= 0) & (b >= 0)
-        # The score of a pair does not depend on which of the two comes first.
-        a, b = a[kept], b[kept]
-        i = np.concatenate([i, np.minimum(a, b)])
-        j = np.concatenate([j, np.maximum(a, b)])
-        score = np.concatenate([score, memo.log10_lr[kept]])
-        used = np.concatenate([used, memo.n_markers[kept]])
-        order = np.lexsort((j, i))
-        i, j, score, used = i[order], j[order], score[order], used[order]
+        found = sorted_pairs([pair_scores_with(*arrays, threshold, min_markers, fresh),
+                              memo_kept_pairs(memo, now)])
+    return remember_pairs(memo, setting, keys, found)
+
+
+def memo_kept_pairs(memo: SameSourceMemo, now: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The memo's pairs of two samples still compared, at their positions now
+    (:func:`memo_positions`), the lower first: (i, j, log10 LR, markers)."""
+    a, b = now[memo.first], now[memo.second]
+    kept = (a >= 0) & (b >= 0)
+    # The score of a pair does not depend on which of the two comes first.
+    a, b = a[kept], b[kept]
+    return (np.minimum(a, b), np.maximum(a, b), memo.log10_lr[kept], memo.n_markers[kept])
+
+
+def sorted_pairs(parts: Sequence[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """Pairs (i, j, log10 LR, markers) found in ``parts``, as one set sorted by (i, j)."""
+    i, j, score, used = (np.concatenate([p[k] for p in parts]) for k in range(4))
+    order = np.lexsort((j, i))
+    return i[order], j[order], score[order], used[order]
+
+
+def remember_pairs(memo: SameSourceMemo, setting: str, keys: list[str],
+                   pairs: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Keep ``pairs`` (i, j, log10 LR, markers) in ``memo`` as this call's, with the call's
+    setting and sample keys; returns the pairs."""
+    i, j, score, used = pairs
     memo.setting, memo.keys = setting, keys
-    memo.first, memo.second = i.astype(np.int64), j.astype(np.int64)
-    memo.log10_lr, memo.n_markers = np.asarray(score, dtype=np.float64), \
-        used.astype(np.int64)
+    memo.first, memo.second = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+    memo.log10_lr = np.asarray(score, dtype=np.float64)
+    memo.n_markers = np.asarray(used, dtype=np.int64)
     return i, j, score, used
 
 

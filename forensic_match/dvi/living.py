@@ -31,7 +31,10 @@ from forensic_match.dvi.fragments import (
     SameSourceMemo,
     _pair_setting,
     encode_observations,
+    memo_kept_pairs,
     memo_positions,
+    remember_pairs,
+    sorted_pairs,
 )
 from forensic_match.markers import Marker
 
@@ -131,21 +134,13 @@ def _reusing(memo: SameSourceMemo, everything: list[PMSample], n_pm: int,
     rows = np.arange(n_pm, dtype=np.int64)
     cols = np.arange(n_pm, len(keys), dtype=np.int64)
     if fresh.sum() > FULL_PAIRS_ABOVE * len(keys):
-        i, j, score, used = cross_pair_scores(*arrays, threshold, min_markers, rows, cols)
+        found = cross_pair_scores(*arrays, threshold, min_markers, rows, cols)
     else:
         # new samples against every relative, old samples against new relatives, and the
         # memo's pairs of an old sample and an old relative
-        parts = [cross_pair_scores(*arrays, threshold, min_markers, rows[fresh[rows]], cols),
-                 cross_pair_scores(*arrays, threshold, min_markers, rows[~fresh[rows]],
-                                   cols[fresh[cols]])]
-        a, b = now[memo.first], now[memo.second]
-        kept = (a >= 0) & (b >= 0)
-        parts.append((a[kept], b[kept], memo.log10_lr[kept], memo.n_markers[kept]))
-        i, j, score, used = (np.concatenate([p[k] for p in parts]) for k in range(4))
-        order = np.lexsort((j, i))
-        i, j, score, used = i[order], j[order], score[order], used[order]
-    memo.setting, memo.keys = setting, keys
-    memo.first, memo.second = i.astype(np.int64), j.astype(np.int64)
-    memo.log10_lr = np.asarray(score, dtype=np.float64)
-    memo.n_markers = np.asarray(used, dtype=np.int64)
-    return i, j, score, used
+        found = sorted_pairs([
+            cross_pair_scores(*arrays, threshold, min_markers, rows[fresh[rows]], cols),
+            cross_pair_scores(*arrays, threshold, min_markers, rows[~fresh[rows]],
+                              cols[fresh[cols]]),
+            memo_kept_pairs(memo, now)])
+    return remember_pairs(memo, setting, keys, found)
