@@ -159,10 +159,11 @@ class IdentificationResult:
         Columns pm, family, candidates (each with its posterior), posterior,
         relatives_posterior, best_lr, fragments.
     held_back : polars.DataFrame
-        Proposals withheld, with the reason: the body may be a fragment of a body already
-        identified in the same family (same-source log10 LR >= 4), or the family's typed
-        members contradict its pedigree (``family_checks``); a family-level row of such a
-        family is held back too, with ``missing`` null and ``lr`` its best LR.
+        Proposals withheld, with the reason: the body's DNA matches a living relative at
+        least as strongly (``living_matches``), the family's typed members contradict its
+        pedigree (``family_checks``), or the body may be a fragment of a body already
+        identified in the same family (same-source log10 LR >= 4); a family-level row held
+        for the first two has ``missing`` null and ``lr`` its best LR.
     decision : Decision
         The last round's posteriors of every hypothesis (pairs, alternatives, families).
     counts : dict
@@ -243,10 +244,8 @@ def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
     for rec in new:
         partners = suspects.get(rec["pm"], {})
         clash = [b for b in by_family.get(rec["family"], ()) if b in partners]
-        why = _living_reason(living, rec["pm"], float(rec["log10_lr"]))
-        if why is None and rec["family"] in contradicted:
-            why = (f"{_CONTRADICTED} (family {rec['family']}: "
-                   f"{contradicted[rec['family']]})")
+        why = _data_reason(living, contradicted, rec["pm"], rec["family"],
+                           float(rec["log10_lr"]))
         if why is None and clash:
             why = (f"same-source log10 LR {partners[clash[0]]:.1f} with {clash[0]}, already "
                    f"identified in family {rec['family']}")
@@ -267,16 +266,20 @@ _CONTRADICTED = "references contradict the family's pedigree"
 _LIVING = "the body's DNA matches a living relative's profile"
 
 
-def _living_reason(living: Mapping[str, tuple[float, str]], body: str, log10_lr: float
-                   ) -> str | None:
-    """The reason to hold back a proposal of ``body`` with ``log10_lr``, when the body's
-    same-source log10 LR with a typed relative is at least that, else ``None``."""
+def _data_reason(living: Mapping[str, tuple[float, str]], contradicted: Mapping[str, str],
+                 body: str, family: str, log10_lr: float) -> str | None:
+    """The reason to hold back a placement of ``body`` in ``family`` with ``log10_lr`` for
+    what the data checks found, else ``None``: the body's same-source log10 LR with a typed
+    relative is at least ``log10_lr``, or the family's typed members contradict its
+    pedigree."""
     got = living.get(body)
-    if got is None or got[0] < log10_lr:
-        return None
-    return (f"{_LIVING} ({got[1]}: same-source log10 LR {got[0]:.1f}, against "
-            f"{log10_lr:.1f} as this missing person; contamination, or a reference sample "
-            f"filed as postmortem?)")
+    if got is not None and got[0] >= log10_lr:
+        return (f"{_LIVING} ({got[1]}: same-source log10 LR {got[0]:.1f}, against "
+                f"{log10_lr:.1f} as this missing person; contamination, or a reference "
+                f"sample filed as postmortem?)")
+    if family in contradicted:
+        return f"{_CONTRADICTED} (family {family}: {contradicted[family]})"
+    return None
 
 
 def _living_by_body(living: Any, body_of: Mapping[str, str]) -> dict[str, tuple[float, str]]:
@@ -1772,10 +1775,8 @@ def _warn_contradicted(contradicted: Mapping[str, str], questionable: Mapping[st
     """One warning naming the families whose typed members contradict their pedigrees, and
     one naming those whose members make a stated relationship questionable."""
     def named(families: Mapping[str, str]) -> str:
-        shown = list(families.items())[:5]
-        more = len(families) - len(shown)
-        return ("; ".join(f"family {f}: {why}" for f, why in shown)
-                + (f"; and {more} more (family_checks)" if more else ""))
+        return _first_five([f"family {f}: {why}" for f, why in families.items()],
+                           "family_checks")
 
     if contradicted:
         warnings.warn(ForensicMatchWarning(
@@ -1799,9 +1800,7 @@ def _hold_families(family_level: Any, contradicted: Mapping[str, str],
     keep, held = [], []
     for r in family_level.iter_rows(named=True):
         best = math.log10(r["best_lr"]) if r["best_lr"] > 0 else -math.inf
-        why = _living_reason(living, r["pm"], best)
-        if why is None and r["family"] in contradicted:
-            why = f"{_CONTRADICTED} (family {r['family']}: {contradicted[r['family']]})"
+        why = _data_reason(living, contradicted, r["pm"], r["family"], best)
         if why is None:
             keep.append(True)
             continue
@@ -1815,20 +1814,26 @@ def _hold_families(family_level: Any, contradicted: Mapping[str, str],
     return family_level.filter(pl.Series(keep, dtype=pl.Boolean)), held
 
 
+def _first_five(items: Sequence[str], table: str, *, total: int | None = None) -> str:
+    """The first five of ``items`` joined by "; ", and how many more (of ``total``, default
+    all of ``items``) are in ``table``."""
+    more = (len(items) if total is None else total) - min(5, len(items))
+    return "; ".join(items[:5]) + (f"; and {more} more ({table})" if more else "")
+
+
 def _warn_living(living: Any) -> None:
     """One warning naming the PM samples whose DNA matches a typed relative's profile."""
     if living.height == 0:
         return
-    shown = living.head(5).iter_rows(named=True)
-    more = living.height - min(5, living.height)
     warnings.warn(ForensicMatchWarning(
         f"{living.height} PM samples match the profile of a typed relative, who is alive "
         f"(DNA of a reference in a postmortem sample, or a reference sample filed as "
         f"postmortem?); a proposal of such a body that does not match its missing person "
         f"more strongly is held back: "
-        + "; ".join(f"{r['pm']} ~ {r['person']} of family {r['family']} (same-source log10 "
-                    f"LR {r['log10_lr']:.1f})" for r in shown)
-        + (f"; and {more} more (living_matches)" if more else "")), stacklevel=3)
+        + _first_five([f"{r['pm']} ~ {r['person']} of family {r['family']} (same-source "
+                       f"log10 LR {r['log10_lr']:.1f})"
+                       for r in living.head(5).iter_rows(named=True)], "living_matches",
+                      total=living.height)), stacklevel=3)
 
 
 def _family_level_empty() -> Any:
