@@ -216,8 +216,7 @@ def check_families(families: Sequence[Family], markers: Sequence[Marker], *,
         the log10 LR of the stated relationship against unrelated (0 for a pair stated as
         unrelated), the markers at which the pair is impossible without mutation
         (comma-separated), and the verdict: ``consistent``, ``questionable``,
-        ``contradicted``,
-        ``identical profiles`` or ``no shared markers``.
+        ``contradicted``, ``identical profiles`` or ``no shared markers``.
 
     Examples
     --------

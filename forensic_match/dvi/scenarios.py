@@ -459,11 +459,10 @@ def _references_in_pm(families: Sequence[Family], p: float, rng: np.random.Gener
                       loss_range: tuple[float, float]) -> tuple[list[PMSample], list[tuple]]:
     """PM samples carrying a typed reference's profile (one per family drawn with
     probability ``p``), numbered from ``start + 1``, with their truth rows."""
-    graves_of_village: dict[int, list[int]] = {}
-    for x, g in sorted(grave_of.items(), key=lambda item: item[1]):
-        graves_of_village.setdefault(village[x], [])
-        if g not in graves_of_village[village[x]]:
-            graves_of_village[village[x]].append(g)
+    found: dict[int, set[int]] = {}
+    for x, g in grave_of.items():
+        found.setdefault(village[x], set()).add(g)
+    graves_of_village = {v: sorted(gs) for v, gs in found.items()}
     every_grave = sorted(set(grave_of.values()))
     samples, truth = [], []
     for fam in families:
