@@ -536,8 +536,8 @@ DASHBOARD_WARNINGS = 50
 
 def render_dashboard(store: Any, language: str = "es") -> str:
     """The programme's dashboard page: proposals by state, those waiting for review, the
-    last runs with their warnings (those of the newest run listed), and the distributions
-    of the proposals' and candidates' log10 LR.
+    last runs with their warnings (those of the newest run listed), what the last finished
+    run held back, and the distributions of the proposals' and candidates' log10 LR.
 
     Pseudonymous only: no name from the ``identities`` table ever appears on it.
 

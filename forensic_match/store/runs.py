@@ -452,25 +452,30 @@ def _keep_warnings(conn: sa.Connection, run_id: str, caught: list[warnings.Warni
     """Store the warnings a run gave as its ``run_warnings`` rows, each audited, numbered
     from 1 in the order given. Called once, in the transaction that marks the run finished
     or failed (a finishing transaction that fails is rolled back with its rows)."""
-    t = schema.run_warnings
-    for seq, w in enumerate(caught, start=1):
-        conn.execute(t.insert().values(run_id=run_id, seq=seq, kind=w.category.__name__,
-                                       message=str(w.message)))
-        audit_row(conn, "run_warnings", {"run_id": run_id, "seq": seq}, actor=actor,
-                  action="create")
+    _keep_numbered(conn, schema.run_warnings, run_id,
+                   [{"kind": w.category.__name__, "message": str(w.message)} for w in caught],
+                   actor=actor)
 
 
 def _keep_held(conn: sa.Connection, run_id: str, held: Any, *, actor: str) -> None:
     """Store what the run held back rather than proposed (``held_back`` of the
     identification) as its ``run_held`` rows, each audited, numbered from 1."""
-    t = schema.run_held
-    for seq, r in enumerate(held.iter_rows(named=True), start=1):
-        lr = r["lr"]
-        conn.execute(t.insert().values(
-            run_id=run_id, seq=seq, pm=r["pm"], family_id=r["family"], missing=r["missing"],
-            log10_lr=None if lr is None or not lr > 0 or math.isinf(lr) else math.log10(lr),
-            reason=r["held_back"]))
-        audit_row(conn, "run_held", {"run_id": run_id, "seq": seq}, actor=actor,
+    def log10(lr: float | None) -> float | None:
+        return None if lr is None or not lr > 0 or math.isinf(lr) else math.log10(lr)
+
+    _keep_numbered(conn, schema.run_held, run_id,
+                   [{"pm": r["pm"], "family_id": r["family"], "missing": r["missing"],
+                     "log10_lr": log10(r["lr"]), "reason": r["held_back"]}
+                    for r in held.iter_rows(named=True)], actor=actor)
+
+
+def _keep_numbered(conn: sa.Connection, t: sa.Table, run_id: str,
+                   rows: list[dict[str, Any]], *, actor: str) -> None:
+    """Insert ``rows`` into a table kept per run and numbered (``run_id``, ``seq`` from 1
+    in the order given), each row audited."""
+    for seq, values in enumerate(rows, start=1):
+        conn.execute(t.insert().values(run_id=run_id, seq=seq, **values))
+        audit_row(conn, t.name, {"run_id": run_id, "seq": seq}, actor=actor,
                   action="create")
 
 
