@@ -7,6 +7,7 @@ import dataclasses
 import warnings
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -86,6 +87,42 @@ def test_a_contradicted_family_has_its_proposal_held_back(programme: tuple) -> N
         res.identifications.select("pm", "family", "missing").sort("pm"))
     # and no family-level row of the family is left standing
     assert res.family_level.filter(pl.col("family") == fid).height == 0
+
+
+def test_a_questionable_familys_proposal_stands_with_a_caution(programme: tuple) -> None:
+    # The stranger child typed at 8 markers only: his stated parent's LR against unrelated
+    # falls between 1/1000 and 1/100 (log10 -2.13 with this programme's data).
+    ds, clean = programme
+    proposal = clean.identifications.filter(pl.col("rule") != "direct reference").row(
+        0, named=True)
+    fid = proposal["family"]
+    families, parent, child = _with_stranger_child(ds, fid)
+    first = {m.name for m in ds.markers[:8]}
+    families = [f if f.id != fid else dataclasses.replace(f, genotypes={
+        **f.genotypes, child: {k: v for k, v in f.genotypes[child].items() if k in first}})
+        for f in families]
+    with pytest.warns(ForensicMatchWarning, match=f"questionable .*family {fid}: .*{child}"):
+        res = identify(families, ds.pm, ds.markers)
+    row = res.family_checks.filter((pl.col("first") == parent) & (pl.col("second") == child)
+                                   & (pl.col("family") == fid)).row(0, named=True)
+    assert row["verdict"] == "questionable"
+    assert -3 <= row["log10_lr"] < -2
+    # the proposal stands, as it was, its reason ending with the caution and the pair
+    got = res.identifications.filter((pl.col("family") == fid)
+                                     & (pl.col("pm") == proposal["pm"])).row(0, named=True)
+    assert got["log10_lr"] == proposal["log10_lr"]
+    assert got["reason"].startswith(proposal["reason"])
+    caution = got["reason"][len(proposal["reason"]):]
+    assert caution.startswith("; caution: the family's references make a stated relationship "
+                              "questionable")
+    assert f"{parent} and {child}" in caution and "before approving" in caution
+    # every other family's proposals are as they were, with no caution (their posteriors
+    # move in the last digits: the changed family's rows enter every body's sums)
+    others = res.identifications.filter(pl.col("family") != fid).sort("pm")
+    before = clean.identifications.filter(pl.col("family") != fid).sort("pm")
+    assert others.drop("posterior").equals(before.drop("posterior"))
+    assert np.allclose(others["posterior"], before["posterior"], rtol=1e-9, atol=0)
+    assert not res.held_back["held_back"].str.starts_with("references").any()
 
 
 def test_a_contradicted_familys_family_level_rows_are_held_back(programme: tuple) -> None:

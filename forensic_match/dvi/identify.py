@@ -142,9 +142,11 @@ class IdentificationResult:
         pm, family, missing, lr, log10_lr, posterior, rule, round, n_markers, n_inconsistent,
         second_lr (best competitor in the body's row or the missing person's column),
         alternative and alternative_lr (the strongest relative alternative in the same
-        family), fragments, exact, reason. With ``evidence``: also ``dna_lr`` and
-        ``evidence_lr`` (``lr`` is their product) and ``evidence``, the evidence pieces'
-        LRs in words ("sex 2.1, age 4.3, stature 1.2, dental 1e+04"). With a place prior
+        family), fragments, exact, reason (ending with a caution when the family's typed
+        members make a stated relationship questionable, ``family_checks``). With
+        ``evidence``: also ``dna_lr`` and ``evidence_lr`` (``lr`` is their product) and
+        ``evidence``, the evidence pieces' LRs in words ("sex 2.1, age 4.3, stature 1.2,
+        dental 1e+04"). With a place prior
         (``Evidence.place``) also ``place_prior``, the factor that weighed the pair in the
         decision (a prior, not an LR: ``lr`` stays DNA x evidence); ``second_lr`` and
         ``alternative_lr`` are then the competitors' prior-weighted scores.
@@ -575,7 +577,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     if check_memo is not None:
         save_check_memo(_family_checks_cache(cache), check_memo)
     contradicted = contradicted_families(checks)
-    _warn_contradicted(contradicted, questionable_families(checks))
+    questionable = questionable_families(checks)
+    _warn_contradicted(contradicted, questionable)
     if cache is not None:
         from forensic_match.dvi.table_parts import save_compiled
 
@@ -705,6 +708,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         table = table.with_columns(
             pl.Series("snp_log10_lr", [f.log10_lr for f in found], dtype=pl.Float64),
             pl.Series("snp_method", [f.method for f in found], dtype=pl.Utf8))
+    table = _with_caution(table, questionable)
     held = pl.DataFrame([{k: r[k] for k in ("pm", "family", "missing", "lr", "held_back")}
                          for r in flags],
                         schema={"pm": pl.Utf8, "family": pl.Utf8, "missing": pl.Utf8,
@@ -1790,6 +1794,25 @@ def _warn_contradicted(contradicted: Mapping[str, str], questionable: Mapping[st
             f"questionable (LR against unrelated below 1/100, not below 1/1000: up to 0.2 % of "
             f"correctly stated second-degree pairs fall so low); their proposals stand, their "
             f"data deserve a look: {named(questionable)}"), stacklevel=3)
+
+
+#: How the caution on a proposal of a family with a questionable pair begins.
+_QUESTIONABLE = "caution: the family's references make a stated relationship questionable"
+
+
+def _with_caution(table: Any, questionable: Mapping[str, str]) -> Any:
+    """The identifications with a caution at the end of the reason of each proposal whose
+    family has a questionable pair of typed members (the proposal stands; its reviewer reads
+    which pair, and that the references deserve a look before approving)."""
+    if not questionable or not table.height:
+        return table
+    import polars as pl
+
+    return table.with_columns(pl.Series("reason", [
+        r["reason"] if r["family"] not in questionable else
+        f"{r['reason']}; {_QUESTIONABLE} ({questionable[r['family']]}; LR against unrelated "
+        f"below 1/100): check those references before approving"
+        for r in table.iter_rows(named=True)], dtype=pl.Utf8))
 
 
 def _hold_families(family_level: Any, contradicted: Mapping[str, str],
