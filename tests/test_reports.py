@@ -95,8 +95,9 @@ def test_both_languages_say_the_same_things(pages: dict[str, Any]) -> None:
     assert "2,1 × 10<sup>24</sup> veces más probable" in es
     assert "2.1 × 10<sup>24</sup> times more probable" in en
     for page in (es, en):
-        for section in ("summary", "propositions", "results", "pedigree", "evidence",
-                        "posterior", "reviews", "limitations", "provenance", "glossary"):
+        for section in ("summary", "propositions", "results", "pedigree", "reference-checks",
+                        "evidence", "posterior", "reviews", "limitations", "provenance",
+                        "glossary"):
             assert re.search(rf'<section [^>]*id="{section}"', page), section
     # Approved: no warning; the second proposal is pending and says it is not final.
     assert 'id="not-approved"' not in es
@@ -628,3 +629,106 @@ def test_the_runs_recorded_panel_is_rebuilt_exactly(built: tuple[Path, Path]) ->
         broken = {**recorded, "added_alleles": {recorded["markers"][0]: ["99.9"]}}
         with pytest.raises(InputError, match="could not be rebuilt"):
             run_panel(conn, list(markers), {**run, "inputs": {"panel": broken}})
+
+
+# The checks of the family's references ------------------------------------------------------
+def _check_rows(page: str) -> list[tuple[str, str, str]]:
+    """(pair, verdict key, log10 LR as written) of each row of the checks' table."""
+    return [(pair, verdict, log10) for verdict, log10, pair in re.findall(
+        r'<tr class="check-row" data-verdict="([^"]*)" data-log10-lr="([^"]*)"><td>([^<]*)'
+        r'</td>', page)]
+
+
+def test_the_report_shows_the_familys_reference_checks(pages: dict[str, Any],
+                                                       built: tuple[Path, Path]) -> None:
+    # Every pair of the family's typed members, as check_family gives it on the run's panel.
+    import warnings
+
+    from forensic_match.dvi.family_check import check_family
+    from forensic_match.dvi.identify import prepare_panel
+
+    _, data = built
+    ds = load_case(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        panel = prepare_panel(ds.markers, ds.am, ds.pm)
+    fid = pages["proposals"][0]["family_id"]
+    want = check_family(next(f for f in ds.am if f.id == fid), panel)
+    assert len(want) == 6  # four typed members: the partner and three children
+    for lang in ("es", "en"):
+        got = _check_rows(pages[lang])
+        assert [p for p, _, _ in got] == [f"{r['first']} – {r['second']}" for r in want]
+        assert all(v == "consistent" for _, v, _ in got)
+        for (_, _, log10), r in zip(got, want):
+            if r["relationship"] == "unrelated":
+                assert log10 == ""
+            else:
+                assert math.isclose(float(log10), r["log10_lr"], rel_tol=1e-12)
+        assert 'id="checks-flagged"' not in pages[lang]
+        assert 'id="checks-single"' not in pages[lang] and 'id="lim-single"' not in pages[lang]
+    assert "Comprobación de las referencias de la familia" in pages["es"]
+    assert "Checks of the family's references" in pages["en"]
+    assert re.search(r"<td>F0055_SP – F0055_C1</td><td>hija</td>", pages["es"])
+
+
+@pytest.fixture(scope="module")
+def flagged_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of the small dataset in which F0055 gains a typed grandson whose profile is a
+    stranger's at 8 markers (his stated mother's LR against unrelated between 1/1000 and
+    1/100: questionable, the proposal stands) and F0021 keeps one typed relative."""
+    import json
+    import warnings
+
+    from store_helpers import small_dataset_dict
+
+    from forensic_match.cases import case_from_dict
+    from forensic_match.simulate import random_profile
+    from forensic_match.store import run_store
+
+    folder = tmp_path_factory.mktemp("flagged")
+    data = small_dataset_dict()
+    f55 = next(f for f in data["am"] if f["family"] == "F0055")
+    f55["pedigree"] += [
+        {"id": "F0055_X_PARTNER", "father": None, "mother": None, "sex": "M"},
+        {"id": "F0055_X_CHILD", "father": "F0055_X_PARTNER", "mother": "F0055_C1", "sex": "M"}]
+    markers = case_from_dict(data, source="small").markers
+    stranger = random_profile(markers, seed=7)
+    f55["genotypes"]["F0055_X_CHILD"] = {m.name: list(stranger[m.name])
+                                          for m in markers[:8]}
+    f21 = next(f for f in data["am"] if f["family"] == "F0021")
+    f21["genotypes"] = {"F0021_C3": f21["genotypes"]["F0021_C3"]}
+    path = folder / "flagged.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    db = folder / "cases.db"
+    with CaseStore(db) as store, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_store(store, load_case(path), dataset_path=path, min_markers=8,
+                  posterior_threshold=0.99)
+    return db
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_a_questionable_pair_and_a_single_reference_are_shown(flagged_store: Path,
+                                                              lang: str) -> None:
+    with CaseStore(flagged_store, upgrade=False) as store:
+        props = {p["family_id"]: p for p in store.proposals()}
+        assert set(props) == {"F0055", "F0021"}
+        page = render_report(store, props["F0055"]["proposal_id"], language=lang)
+        single = render_report(store, props["F0021"]["proposal_id"], language=lang)
+    # F0055: the proposal stands; its reason ends with the caution, the report flags the pair
+    reason = props["F0055"]["engine_reason"]
+    assert "; caution: the family's references make a stated relationship questionable " \
+        "(F0055_C1 and F0055_X_CHILD" in reason
+    rows = {pair: (verdict, float(log10)) for pair, verdict, log10 in _check_rows(page)
+            if log10}
+    verdict, log10 = rows["F0055_C1 – F0055_X_CHILD"]
+    assert verdict == "questionable" and -3 <= log10 < -2
+    assert sum(v == "questionable" for v, _ in rows.values()) == 1
+    assert 'id="checks-flagged"' in page
+    assert ("dudoso (LR por debajo de 1/100)" if lang == "es"
+            else "questionable (LR below 1/100)") in page
+    assert "caution: the family&#39;s references" in page  # the reason, as the page shows it
+    # F0021: one typed relative, nothing to check him against; said twice
+    assert _check_rows(single) == []
+    assert 'id="checks-single"' in single and 'id="lim-single"' in single
+    assert 'id="checks-flagged"' not in single

@@ -74,6 +74,10 @@ PROBE = """<script>
   var shown = 0;
   rows.forEach(function (r) { if (r.getBoundingClientRect().height > 0) shown++; });
   b.setAttribute('data-probe-lr-rows', shown);
+  var checks = document.querySelectorAll('#checks-table tr.check-row');
+  var laidChecks = 0;
+  checks.forEach(function (r) { if (r.getBoundingClientRect().height > 0) laidChecks++; });
+  b.setAttribute('data-probe-check-rows', laidChecks);
   var v = document.getElementById('verbal');
   b.setAttribute('data-probe-verbal', v ? v.innerText : '');
   var t = document.getElementById('lr-total');
@@ -139,8 +143,10 @@ def test_report_in_the_browser(chromium: str, out_dir: Path, store_db: Path, lan
         page = render_report(store, prop["proposal_id"], language=lang)
         n_persons = page.count('<g class="person"')
         n_rows = page.count('class="marker-row"')
+        n_checks = page.count('class="check-row"')
     probe = _show(chromium, page, out_dir, f"report-{prop['proposal_id']}-{lang}")
     assert n_persons == 6 and n_rows == 23  # family F0055: 6 persons; 23 markers typed
+    assert n_checks == 6 and probe["check-rows"] == "6"  # its 4 typed members' pairs
     assert probe["persons"] == probe["shapes-drawn"] == str(n_persons)
     assert probe["lr-rows"] == str(n_rows)
     assert probe["verbal"] == verbal

@@ -191,6 +191,39 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "descarta. La probabilidad final lo considera."),
         "lim_posterior": ("La probabilidad final depende de la probabilidad inicial elegida; "
                           "el LR no."),
+        "checks_h": "Comprobación de las referencias de la familia",
+        "checks_intro": ("Antes de cualquier propuesta, el programa comparó entre sí cada par "
+                         "de miembros de la familia con ADN analizado: el LR compara el "
+                         "parentesco que declara el árbol con la explicación de que no son "
+                         "parientes. Un valor muy por debajo de 1 indica una muestra "
+                         "confundida (de otra persona o de otra familia) o un parentesco que "
+                         "no es el biológico; un valor por encima de 1 apoya el árbol "
+                         "declarado. Un par que el árbol declara no emparentado (los dos "
+                         "padres, por ejemplo) no tiene LR: solo se comprueba que sus "
+                         "perfiles no sean idénticos. Recalculado para este informe con las "
+                         "versiones de los datos usadas."),
+        "checks_flagged": ("Atención: al menos un par de miembros no concuerda con el árbol "
+                           "declarado (véase la tabla). El LR de este informe supone que el "
+                           "árbol es correcto: conviene confirmar esas muestras y ese "
+                           "parentesco antes de aprobar la identificación."),
+        "checks_single": ("Solo un miembro de la familia tiene ADN analizado: las referencias "
+                          "de la familia no pueden comprobarse entre sí, y una muestra "
+                          "registrada en la familia equivocada no puede detectarse desde "
+                          "dentro de la familia."),
+        "col_pair": "Par de miembros",
+        "col_stated": "Parentesco declarado (del segundo respecto del primero)",
+        "col_shared": "Marcadores en ambos",
+        "col_check_lr": "LR del parentesco declarado frente a no parientes",
+        "col_exclusions": "Marcadores incompatibles sin mutación",
+        "col_verdict": "Resultado",
+        "check_consistent": "concuerda",
+        "check_questionable": "dudoso (LR por debajo de 1/100)",
+        "check_contradicted": "contradice el árbol (LR por debajo de 1/1000)",
+        "check_identical": "perfiles idénticos: ¿la misma persona o la misma muestra dos veces?",
+        "check_no_shared": "sin marcadores en común",
+        "lim_single": ("Un solo familiar (o una sola referencia) respalda este resultado: si "
+                       "esa muestra estuviera confundida, nada dentro de la familia podría "
+                       "mostrarlo. Una segunda referencia lo confirmaría."),
         "lim_dropout": ("Los restos degradados pueden perder alelos; el cálculo lo tiene en "
                         "cuenta con la probabilidad de pérdida indicada para cada muestra."),
         "annex_h": "Anexo: perfiles de ADN comparados",
@@ -523,6 +556,37 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "son) can have a high LR; the LR of this report does not rule one "
                           "out. The final probability weighs it."),
         "lim_posterior": "The final probability depends on the chosen prior; the LR does not.",
+        "checks_h": "Checks of the family's references",
+        "checks_intro": ("Before any proposal, the software compared every pair of the "
+                         "family's members with DNA analysed: the LR compares the "
+                         "relationship the family tree states with the explanation that they "
+                         "are not related. A value far below 1 points to a sample mix-up "
+                         "(another person's, or another family's) or to a relationship that "
+                         "is not the biological one; a value above 1 supports the stated "
+                         "tree. A pair the tree states as unrelated (the two parents, for "
+                         "instance) has no LR: it is only checked for identical profiles. "
+                         "Recomputed for this report from the data versions used."),
+        "checks_flagged": ("Caution: at least one pair of members does not agree with the "
+                           "stated tree (see the table). This report's LR assumes that the "
+                           "tree is right: confirm those samples and that relationship before "
+                           "approving the identification."),
+        "checks_single": ("Only one member of the family has DNA analysed: the family's "
+                          "references cannot be checked against each other, and a sample "
+                          "filed under the wrong family cannot be seen from within it."),
+        "col_pair": "Pair of members",
+        "col_stated": "Stated relationship (of the second to the first)",
+        "col_shared": "Markers both have",
+        "col_check_lr": "LR of the stated relationship against unrelated",
+        "col_exclusions": "Markers incompatible without mutation",
+        "col_verdict": "Result",
+        "check_consistent": "agrees",
+        "check_questionable": "questionable (LR below 1/100)",
+        "check_contradicted": "contradicts the tree (LR below 1/1000)",
+        "check_identical": "identical profiles: the same person or sample twice?",
+        "check_no_shared": "no markers in common",
+        "lim_single": ("A single relative (or a single reference) supports this result: if "
+                       "that sample were mixed up, nothing within the family could show it. "
+                       "A second reference would confirm it."),
         "lim_dropout": ("Degraded remains can lose alleles; the calculation allows for it "
                         "with each sample's stated probability of allele loss."),
         "annex_h": "Annex: DNA profiles compared",

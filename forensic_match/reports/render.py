@@ -258,6 +258,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
                        other_missing=[m for m in fam.missing if m != missing],
                        remains=pm_label, labels=names,
                        words=lambda key: str(t(key)))
+    checks = _reference_checks(fam, panel, theta, who, t, language)
     am_info = fam.info.get(missing) or {}
     names_of = FIELDS[language]
 
@@ -318,7 +319,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "conditioned": conditioned,
         "diff": format_log10(diff, language) if diff is not None else "",
         "method": t(f"method_{lrs.method}") if lrs.method else "",
-        "svg": svg, "persons": persons, "identities": identities,
+        "svg": svg, "persons": persons, "identities": identities, "checks": checks,
         "am_info": [(field(k), value(v)) for k, v in sorted(am_info.items())],
         "pm_info": pm_info,
         "show_evidence": bool(am_info) or evidence_lr is not None or any(
@@ -334,6 +335,39 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "run": data.run, "config_json": canonical_json(config),
         "basis": data.basis, "family_version": data.family_version,
     }
+
+
+#: The report's message key of each verdict of the family check.
+_VERDICT_KEYS = {"consistent": "consistent", "questionable": "questionable",
+                 "contradicted": "contradicted", "identical profiles": "identical",
+                 "no shared markers": "no_shared"}
+
+
+def _reference_checks(family: Any, panel: Sequence[Marker], theta: float,
+                      who: Callable[[str], str], t: Callable[..., Any], language: str
+                      ) -> dict[str, Any]:
+    """The family check of the report's family, recomputed from the data versions the
+    proposal rests on (:func:`~forensic_match.dvi.family_check.check_family`, the run's
+    markers and theta): one row per pair of typed members, and whether any pair is flagged
+    (questionable, contradicted or identical)."""
+    from forensic_match.dvi.family_check import check_family
+    from forensic_match.reports.relations import relationship_words
+
+    rows = []
+    for r in check_family(family, panel, theta=theta):
+        key = _VERDICT_KEYS[r["verdict"]]
+        stated = r["relationship"] != "unrelated"
+        rows.append({
+            "pair": f"{who(r['first'])} – {who(r['second'])}",
+            "relation": relationship_words(family.pedigree, r["second"], r["first"], language),
+            "markers": r["n_markers"],
+            "lr": format_lr(r["log10_lr"], language) if stated else "–",
+            "log10_raw": repr(r["log10_lr"]) if stated else "",
+            "exclusions": r["exclusions"].replace(",", ", "),
+            "verdict": t(f"check_{key}"), "verdict_key": key})
+    return {"rows": rows,
+            "flagged": any(r["verdict_key"] in ("questionable", "contradicted", "identical")
+                           for r in rows)}
 
 
 def _lineage_line(row: dict[str, Any], t: Callable[..., Any], language: str, *, pm_label: str,
