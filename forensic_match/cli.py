@@ -1632,6 +1632,22 @@ def store_held_command(db: str, run_id: str | None) -> None:
                    f"{r['family_id']}{lr}: {r['reason']}")
 
 
+@store_group.command("family-level")
+@click.argument("db")
+@click.option("--run", "run_id", default=None, help="One run's (default: every run's).")
+def store_family_level_command(db: str, run_id: str | None) -> None:
+    """The bodies the runs placed in a family without saying who in it, one per line: run,
+    number, body (its fragments), family, the family's posterior (its unregistered
+    relatives' share), best log10 LR, and the candidates with their posteriors. Not
+    proposals: antemortem data or more references must say who."""
+    rows = _with_store(db, lambda store: store.run_family_level(run_id))
+    for r in rows:
+        lr = "" if r["best_log10_lr"] is None else f", best log10 LR {r['best_log10_lr']:.2f}"
+        click.echo(f"{r['run_id']} {r['seq']:>4} {r['pm']} ({r['fragments']}) -> family "
+                   f"{r['family_id']}: posterior {r['posterior']:.6f} (relatives "
+                   f"{r['relatives_posterior']:.4f}){lr}; {r['candidates']}")
+
+
 @store_group.command("identities")
 @click.argument("db")
 @click.argument("table", type=click.Path(dir_okay=False))

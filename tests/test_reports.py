@@ -238,6 +238,39 @@ def test_the_dashboard_shows_what_the_last_run_held_back(built: tuple[Path, Path
     assert "Held back by the last run" in en and "Retenidas en la última corrida" in es
 
 
+def test_the_dashboard_shows_the_bodies_placed_at_family_level(built: tuple[Path, Path],
+                                                               tmp_path: Path) -> None:
+    """The last finished run's family-level rows are listed (fragments, family, posterior,
+    candidates), the rest counted; a run that placed none says so."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    from forensic_match.reports import render
+
+    db = tmp_path / "placed.db"
+    shutil.copy(built[0], db)
+    with CaseStore(db, upgrade=False) as store:
+        quiet = render_dashboard(store, language="en")
+        run_id = [r for r in store.export()["runs"] if r["status"] == "finished"][-1]["run_id"]
+        n = render.DASHBOARD_WARNINGS + 3
+        with store.transaction() as conn:
+            for seq in range(1, n + 1):
+                conn.execute(sa.text("INSERT INTO run_family_level VALUES (:r, :s, :p, :fr, "
+                                     ":f, :c, :post, :rel, :lr)"),
+                             {"r": run_id, "s": seq, "p": f"PM{seq}", "fr": f"PM{seq},X<b>",
+                              "f": "F1", "c": "F1_MP1 (0.5012) or F1_MP2 (0.4987)",
+                              "post": 0.99991, "rel": 0.0001, "lr": 9.5})
+        en, es = (render_dashboard(store, language=lang) for lang in ("en", "es"))
+    assert "The last run placed no remains at family level." in quiet
+    seqs = re.findall(r'class="family-level-row" data-seq="(\d+)"', en)
+    assert seqs == [str(k) for k in range(1, render.DASHBOARD_WARNINGS + 1)]
+    assert "and 3 more ('forensic-match store family-level')." in en
+    assert "F1_MP1 (0.5012) or F1_MP2 (0.4987)" in es and "PM1,X&lt;b&gt;" in en
+    assert "Placed at family level by the last run" in en
+    assert "Ubicados a nivel de familia en la última corrida" in es
+
+
 def test_bad_requests(built: tuple[Path, Path]) -> None:
     db, data = built
     markers = load_case(data).markers

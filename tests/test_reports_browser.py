@@ -179,7 +179,7 @@ def test_dashboard_in_the_browser(chromium: str, out_dir: Path, store_db: Path, 
     assert float(probe["plot-width"]) > 300
     assert 'class="waiting-row" data-proposal="2"' in dom
     assert '<section id="warnings">' in dom and 'data-warnings="' in dom
-    assert '<section id="held">' in dom
+    assert '<section id="held">' in dom and '<section id="family-level">' in dom
 
 
 @pytest.fixture(scope="module")

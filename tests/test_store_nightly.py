@@ -11,6 +11,7 @@ the data did.
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,59 @@ def test_the_third_night_equals_one_run_over_everything(nightly: tuple, programm
     assert runs[2].counts["identifications"] == single.counts["identifications"]
     # Every identification of the single run is among the nightly store's proposals.
     assert proposals <= {(p["pm"], p["family_id"], p["missing"]) for p in store.proposals()}
+    # The bodies placed at family level are kept with each run, the third night's as the
+    # single run's (posteriors to the last digits the nights' LR sums allow).
+    with CaseStore(tmp_path / "once.db", upgrade=False) as once:
+        placed_once = once.run_family_level(single.run_id)
+    placed = store.run_family_level(runs[2].run_id)
+    assert len(placed) == runs[2].counts["family_level"] == single.counts["family_level"] > 0
+    same = ("seq", "pm", "fragments", "family_id", "candidates")
+    assert [[r[k] for k in same] for r in placed] == [[r[k] for k in same] for r in placed_once]
+    for a, b in zip(placed, placed_once):
+        assert math.isclose(a["posterior"], b["posterior"], rel_tol=1e-12)
+        assert math.isclose(a["best_log10_lr"], b["best_log10_lr"], rel_tol=1e-12)
+
+
+def test_the_bodies_placed_at_family_level_are_kept_with_the_run(
+        programme: DviDataset, tmp_path: Path) -> None:
+    """A store run keeps identify's family-level rows, in its order, audited: 'store
+    family-level' lists them, the export has them, verify names a changed row."""
+    from forensic_match.dvi.identify import identify
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = identify(programme.am, programme.pm, programme.markers,
+                        min_markers=8).family_level
+        db = tmp_path / "cases.db"
+        with CaseStore(db) as store:
+            summary = run_store(store, programme, min_markers=8, cache=False)
+    with CaseStore(db, upgrade=False) as store:
+        got = store.run_family_level(summary.run_id)
+        assert [r["seq"] for r in got] == list(range(1, want.height + 1))
+        assert want.height > 10 and summary.counts["family_level"] == want.height
+        for r, w in zip(got, want.iter_rows(named=True)):
+            assert (r["pm"], r["fragments"], r["family_id"], r["candidates"]) == \
+                (w["pm"], w["fragments"], w["family"], w["candidates"])
+            assert r["posterior"] == w["posterior"] >= 0.9995
+            assert r["relatives_posterior"] == w["relatives_posterior"]
+            assert r["best_log10_lr"] == math.log10(w["best_lr"])
+        assert store.verify().ok
+        assert store.export()["run_family_level"] == got
+    result = CliRunner().invoke(main, ["store", "family-level", str(db), "--run",
+                                       summary.run_id])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == want.height
+    first = want.row(0, named=True)
+    assert f" {first['pm']} ({first['fragments']}) -> family {first['family']}: " in lines[0]
+    assert first["candidates"] in lines[0]
+    with CaseStore(db, upgrade=False) as store:
+        with store.engine.connect() as conn:
+            conn.execute(sa.text("UPDATE run_family_level SET family_id = 'F9999' "
+                                 "WHERE seq = 2"))
+            conn.commit()
+        assert any(p.startswith(f"run_family_level row {summary.run_id}|2: differs")
+                   for p in store.verify().problems)
 
 
 def test_changes_between_nights_are_what_the_data_did(nightly: tuple) -> None:

@@ -304,6 +304,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dash_held_family_level": "nivel de familia",
         "dash_held_more": "y {n} más ('forensic-match store held').",
         "dash_held_none": "La última corrida no retuvo ninguna propuesta.",
+        "dash_family_level_h": "Ubicados a nivel de familia en la última corrida",
+        "dash_family_level_intro": ("Corrida {run}: restos cuya familia es segura pero no "
+                                    "quién de ella (por ejemplo, dos hermanos desaparecidos "
+                                    "con las mismas referencias). No son propuestas: los "
+                                    "datos ante mortem o más referencias deben decir quién "
+                                    "('forensic-match store family-level' los lista todos)."),
+        "dash_family_level_more": "y {n} más ('forensic-match store family-level').",
+        "dash_family_level_none": "La última corrida no ubicó restos a nivel de familia.",
+        "col_family_candidates": "Quién puede ser (probabilidad de cada uno)",
         "dash_lr_h": "Distribución de los LR",
         "dash_lr_intro": ("A la izquierda, el log10 LR de las propuestas según su estado; a "
                           "la derecha, el mejor candidato de cada muestra de restos en la "
@@ -662,6 +671,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dash_held_family_level": "family level",
         "dash_held_more": "and {n} more ('forensic-match store held').",
         "dash_held_none": "The last run held nothing back.",
+        "dash_family_level_h": "Placed at family level by the last run",
+        "dash_family_level_intro": ("Run {run}: remains whose family is certain but not who "
+                                    "in it (two missing brothers with the same references, "
+                                    "for instance). Not proposals: antemortem data or more "
+                                    "references must say who ('forensic-match store "
+                                    "family-level' lists them all)."),
+        "dash_family_level_more": "and {n} more ('forensic-match store family-level').",
+        "dash_family_level_none": "The last run placed no remains at family level.",
+        "col_family_candidates": "Who it can be (each one's probability)",
         "dash_lr_h": "Distribution of the LRs",
         "dash_lr_intro": ("Left, the log10 LR of the proposals by state; right, the best "
                           "candidate of every PM sample in the last finished run."),

@@ -527,13 +527,8 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
         warned = [dict(x) for x in conn.execute(
             sa.select(w.c.seq, w.c.kind, w.c.message).where(w.c.run_id == newest)
             .order_by(w.c.seq).limit(DASHBOARD_WARNINGS)).mappings()] if newest else []
-        h = schema.run_held
-        held = [dict(x) for x in conn.execute(
-            sa.select(h.c.seq, h.c.pm, h.c.family_id, h.c.missing, h.c.reason)
-            .where(h.c.run_id == last).order_by(h.c.seq).limit(DASHBOARD_WARNINGS))
-            .mappings()] if last else []
-        n_held = conn.execute(sa.select(sa.func.count()).select_from(h)
-                              .where(h.c.run_id == last)).scalar_one() if last else 0
+        held, n_held = _first_rows(conn, schema.run_held, last)
+        placed, n_placed = _first_rows(conn, schema.run_family_level, last)
     counts = {s: sum(1 for x in props if x["state"] == s) for s in STATES}
     flagged = sum(1 for x in props if x["needs_review"])
     waiting = []
@@ -560,18 +555,38 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
             "warned_run": newest, "warned": warned,
             "warnings_more": n_warnings.get(newest, 0) - len(warned),
             "held_run": last, "held": held, "held_more": n_held - len(held),
+            "family_level": [x | {"posterior_text": format_probability(x["posterior"],
+                                                                       language)}
+                             for x in placed],
+            "family_level_more": n_placed - len(placed),
             "plot": plot}
 
 
-#: Warnings of the newest run, and rows held back by the last finished run, listed on the
-#: dashboard (the rest are counted).
+def _first_rows(conn: Any, t: Any, run_id: str | None) -> tuple[list[dict[str, Any]], int]:
+    """The first :data:`DASHBOARD_WARNINGS` rows of a table kept per run and numbered
+    (``run_held``, ``run_family_level``) for ``run_id``, and how many it has."""
+    import sqlalchemy as sa
+
+    if run_id is None:
+        return [], 0
+    rows = [dict(x) for x in conn.execute(sa.select(t).where(t.c.run_id == run_id)
+                                          .order_by(t.c.seq).limit(DASHBOARD_WARNINGS))
+            .mappings()]
+    n = conn.execute(sa.select(sa.func.count()).select_from(t)
+                     .where(t.c.run_id == run_id)).scalar_one()
+    return rows, n
+
+
+#: Warnings of the newest run, and rows held back or placed at family level by the last
+#: finished run, listed on the dashboard (the rest are counted).
 DASHBOARD_WARNINGS = 50
 
 
 def render_dashboard(store: Any, language: str = "es") -> str:
     """The programme's dashboard page: proposals by state, those waiting for review, the
     last runs with their warnings (those of the newest run listed), what the last finished
-    run held back, and the distributions of the proposals' and candidates' log10 LR.
+    run held back and the bodies it placed at family level, and the distributions of the
+    proposals' and candidates' log10 LR.
 
     Pseudonymous only: no name from the ``identities`` table ever appears on it.
 

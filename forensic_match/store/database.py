@@ -235,6 +235,16 @@ class CaseStore:
 
         return self._run_rows(schema.run_held, run_id)
 
+    def run_family_level(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        """The bodies the runs placed in a family without saying who in it (``run_id``,
+        ``seq``, ``pm``: the body's id, ``fragments``, ``family_id``, ``candidates``: the
+        family's candidates with their posteriors in words, ``posterior``: the family's,
+        ``relatives_posterior``: its unregistered relatives' share, ``best_log10_lr``), of
+        one run or of all, oldest run first."""
+        from forensic_match.store import schema
+
+        return self._run_rows(schema.run_family_level, run_id)
+
     def _run_rows(self, t: sa.Table, run_id: str | None) -> list[dict[str, Any]]:
         """The rows of a table kept per run and numbered (``run_id``, ``seq``), of one run or
         of all, oldest run first."""

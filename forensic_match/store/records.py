@@ -554,9 +554,10 @@ def export_store(conn: sa.Connection, *, identities: bool = False) -> dict[str, 
 
     out: dict[str, Any] = {"schema_revision": current_revision(conn)}
     for name in ("families", "family_versions", "persons", "samples", "profiles", "runs",
-                 "run_warnings", "run_held", "candidates", "candidate_lineage", "proposals",
-                 "proposal_basis", "proposal_evidence", "proposal_lineage", "snp_layouts",
-                 "snp_calls", "candidate_snp", "proposal_snp", "reviews", "users"):
+                 "run_warnings", "run_held", "run_family_level", "candidates",
+                 "candidate_lineage", "proposals", "proposal_basis", "proposal_evidence",
+                 "proposal_lineage", "snp_layouts", "snp_calls", "candidate_snp",
+                 "proposal_snp", "reviews", "users"):
         out[name] = _rows(conn, schema.metadata.tables[name])
     if identities:
         out["identities"] = _rows(conn, schema.identities)

@@ -389,7 +389,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                            "compiled_relative_families":
                                result.counts.get("compiled_relative_families", 0),
                            "searches_reused": result.counts.get("searches_reused", 0),
-                           "held_back": result.held_back.height}
+                           "held_back": result.held_back.height,
+                           "family_level": result.family_level.height}
                 for change in candidate_changes(conn, run_id):
                     key = f"candidates_{change['change']}"
                     counts[key] = counts.get(key, 0) + 1
@@ -417,6 +418,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                 audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="finish")
                 _keep_warnings(conn, run_id, caught, actor=actor)
                 _keep_held(conn, run_id, result.held_back, actor=actor)
+                _keep_family_level(conn, run_id, result.family_level, actor=actor)
         except BaseException as exc:
             with store.transaction() as conn:
                 conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
@@ -457,16 +459,31 @@ def _keep_warnings(conn: sa.Connection, run_id: str, caught: list[warnings.Warni
                    actor=actor)
 
 
+def _log10(lr: float | None) -> float | None:
+    """log10 of an LR for the store: null for none, zero, infinite or NaN."""
+    return None if lr is None or not lr > 0 or math.isinf(lr) else math.log10(lr)
+
+
 def _keep_held(conn: sa.Connection, run_id: str, held: Any, *, actor: str) -> None:
     """Store what the run held back rather than proposed (``held_back`` of the
     identification) as its ``run_held`` rows, each audited, numbered from 1."""
-    def log10(lr: float | None) -> float | None:
-        return None if lr is None or not lr > 0 or math.isinf(lr) else math.log10(lr)
-
     _keep_numbered(conn, schema.run_held, run_id,
                    [{"pm": r["pm"], "family_id": r["family"], "missing": r["missing"],
-                     "log10_lr": log10(r["lr"]), "reason": r["held_back"]}
+                     "log10_lr": _log10(r["lr"]), "reason": r["held_back"]}
                     for r in held.iter_rows(named=True)], actor=actor)
+
+
+def _keep_family_level(conn: sa.Connection, run_id: str, family_level: Any, *,
+                       actor: str) -> None:
+    """Store the bodies the run placed in a family without saying who in it
+    (``family_level`` of the identification, in its order) as its ``run_family_level``
+    rows, each audited, numbered from 1."""
+    _keep_numbered(conn, schema.run_family_level, run_id,
+                   [{"pm": r["pm"], "fragments": r["fragments"], "family_id": r["family"],
+                     "candidates": r["candidates"], "posterior": r["posterior"],
+                     "relatives_posterior": r["relatives_posterior"],
+                     "best_log10_lr": _log10(r["best_lr"])}
+                    for r in family_level.iter_rows(named=True)], actor=actor)
 
 
 def _keep_numbered(conn: sa.Connection, t: sa.Table, run_id: str,

@@ -123,6 +123,23 @@ run_held = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
 )
 
+# The bodies a run placed in a family without saying who in it (``family_level`` of the
+# identification): the family's missing persons and unregistered relatives share a posterior
+# that reaches the threshold (two missing brothers with the same references). Not proposals:
+# antemortem data or more references decide who; kept so that no placement is lost.
+run_family_level = sa.Table(
+    "run_family_level", metadata,
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("pm", sa.String(ID), nullable=False),
+    sa.Column("fragments", sa.Text, nullable=False),
+    sa.Column("family_id", sa.String(ID), nullable=False),
+    sa.Column("candidates", sa.Text, nullable=False),
+    sa.Column("posterior", sa.Float, nullable=False),
+    sa.Column("relatives_posterior", sa.Float, nullable=False),
+    sa.Column("best_log10_lr", sa.Float, nullable=True),
+)
+
 candidates = sa.Table(
     "candidates", metadata,
     sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), primary_key=True),
