@@ -2022,7 +2022,9 @@ def _decision_options(cfg: Any) -> dict[str, Any]:
     return {"threshold": cfg.threshold, "margin": cfg.margin,
             "posterior_threshold": cfg.posterior_threshold,
             "prior_registered": cfg.prior_registered, "relatives": cfg.relatives,
-            "closed": cfg.closed, "undisputed": cfg.undisputed, "sex_filter": cfg.sex_filter}
+            "closed": cfg.closed, "undisputed": cfg.undisputed, "sex_filter": cfg.sex_filter,
+            # given only when it holds anything: runs with the default record what they did
+            **({"min_references": cfg.min_references} if cfg.min_references != 1 else {})}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -137,7 +137,8 @@ class RunConfig:
         Per-marker models (names as in the frequency table, any case or spacing).
     theta, min_markers, sex_filter, ignore_markers, pm_dropout
         Search settings; ``pm_dropout`` is given to PM samples recorded with no dropout.
-    posterior_threshold, prior_registered, relatives, closed, undisputed, threshold, margin
+    posterior_threshold, prior_registered, relatives, closed, undisputed, threshold, margin,
+    min_references
         Identification settings of :func:`forensic_match.dvi.identify.identify`
         (``docs/decisions.md``); ``prior_registered`` None takes the programme's default.
     near_miss_lr, near_miss_max_markers
@@ -162,6 +163,7 @@ class RunConfig:
     relatives: float = 1.0
     closed: bool = False
     undisputed: bool = False
+    min_references: int = 1
     near_miss_lr: float = 1e4
     near_miss_max_markers: int = 2
     source: str | None = field(default=None, compare=False)
@@ -184,6 +186,8 @@ class RunConfig:
             _check_number(self.prior_registered, "identify.prior_registered", low=0.0,
                           high=1.0, open_low=True)
         _check_number(self.relatives, "identify.relatives", low=0.0, high=1e6)
+        _check_number(self.min_references, "identify.min_references", low=1, high=1000,
+                      integer=True)
         for key in ("closed", "undisputed"):
             if not isinstance(getattr(self, key), bool):
                 raise InputError(f"identify.{key} must be true or false, got "
@@ -229,7 +233,8 @@ class RunConfig:
                     "search": {"theta", "min_markers", "sex_filter", "ignore_markers",
                                "pm_dropout"},
                     "identify": {"threshold", "margin", "posterior_threshold",
-                                 "prior_registered", "relatives", "closed", "undisputed"},
+                                 "prior_registered", "relatives", "closed", "undisputed",
+                                 "min_references"},
                     "near_miss": {"lr", "max_markers"}}
         for key, value in data.items():
             if key not in sections:
@@ -273,7 +278,7 @@ class RunConfig:
                                  f"{ignore!r}")
             kwargs["ignore_markers"] = tuple(ignore)
         for key in ("threshold", "margin", "posterior_threshold", "prior_registered",
-                    "relatives", "closed", "undisputed"):
+                    "relatives", "closed", "undisputed", "min_references"):
             if key in ident:
                 kwargs[key] = ident[key]
         if "lr" in near:
@@ -309,6 +314,8 @@ class RunConfig:
                   f"relatives = {_toml(self.relatives)}",
                   f"closed = {_toml(self.closed)}",
                   f"undisputed = {_toml(self.undisputed)}",
+                  *([f"min_references = {_toml(self.min_references)}"]
+                    if self.min_references != 1 else []),
                   f"threshold = {_toml(self.threshold)}",
                   f"margin = {_toml(self.margin)}",
                   "", "[near_miss]", f"lr = {_toml(self.near_miss_lr)}",

@@ -166,6 +166,23 @@ def test_defaults_round_trip() -> None:
     assert RunConfig.from_toml("") == cfg
 
 
+def test_min_references_is_read_written_and_hashed_only_when_set() -> None:
+    # 1 (the default) is not written, so that every earlier configuration keeps its hash
+    plain = RunConfig()
+    assert "min_references" not in plain.to_toml()
+    two = RunConfig.from_toml("[identify]\nmin_references = 2\n")
+    assert two.min_references == 2 and "min_references = 2" in two.to_toml()
+    assert RunConfig.from_toml(two.to_toml()) == two and two.sha256 != plain.sha256
+    assert RunConfig.from_toml("[identify]\nmin_references = 1\n").sha256 == plain.sha256
+    from forensic_match.cli import _decision_options
+
+    assert "min_references" not in _decision_options(plain)
+    assert _decision_options(two)["min_references"] == 2
+    for bad in ("0", "1.5", "true"):
+        with pytest.raises(InputError, match="identify.min_references"):
+            RunConfig.from_toml(f"[identify]\nmin_references = {bad}\n")
+
+
 def test_relative_table_path_is_taken_from_the_config_folder(tmp_path: Path) -> None:
     (tmp_path / "lab").mkdir()
     path = tmp_path / "lab" / "run.toml"

@@ -173,3 +173,43 @@ def test_the_memo_gives_the_same_rows_and_checks_only_changed_families(
         res2 = identify(families, ds.pm, ds.markers, cache=cache)
     assert checked == []
     assert res2.family_checks.equals(res.family_checks)
+
+
+def test_min_references_holds_the_placements_of_families_with_fewer_typed(
+        programme: tuple) -> None:
+    from forensic_match.dvi.family_check import typed_members
+    from forensic_match.errors import InputError
+
+    ds, clean = programme
+    typed = typed_members(ds.am)
+    # a bar that the clean run's proposals and family-level rows straddle
+    placed = [typed[f] for f in clean.identifications["family"]] + \
+        [typed[f] for f in clean.family_level["family"]]
+    bar = sorted(placed)[len(placed) // 2] + 1
+    few = {f for f, n in typed.items() if n < bar}
+    res = identify(ds.am, ds.pm, ds.markers, min_references=bar)
+    assert res.parameters["min_references"] == bar
+    # what stands is the clean run's, less the placements in families with fewer typed
+    for table, key in ((res.identifications, ["pm", "family", "missing"]),
+                       (res.family_level, ["pm", "family"])):
+        want = clean.identifications if "missing" in key else clean.family_level
+        assert set(table["family"]).isdisjoint(few)
+        assert set(table.select(key).rows()) <= set(want.select(key).rows())
+    for r in clean.identifications.filter(pl.col("family").is_in(list(few))) \
+            .iter_rows(named=True):
+        got = res.held_back.filter((pl.col("pm") == r["pm"])
+                                   & (pl.col("missing") == r["missing"]))
+        assert got.height == 1
+        why = got["held_back"][0]
+        assert why.startswith(f"too few references to check the family's data (family "
+                              f"{r['family']}: {typed[r['family']]} typed member")
+        assert f"min_references {bar}" in why
+    level = clean.family_level.filter(pl.col("family").is_in(list(few)))
+    assert level.height > 0
+    held = res.held_back.filter(pl.col("missing").is_null())
+    assert set(level["pm"]) <= set(held["pm"])
+    # 1, the default, holds nothing; the rule is checked
+    assert "min_references" not in clean.parameters
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(InputError, match="min_references"):
+            identify(ds.am[:3], ds.pm[:3], ds.markers, min_references=bad)

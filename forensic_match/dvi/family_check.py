@@ -48,7 +48,7 @@ from forensic_match.pedigree import unrelated
 
 __all__ = ["CHECK_COLUMNS", "CONTRADICTED_LR", "MIN_IDENTICAL_MARKERS", "QUESTIONABLE_LR",
            "check_families", "contradicted_families", "family_check_digest", "load_check_memo",
-           "questionable_families", "save_check_memo"]
+           "questionable_families", "save_check_memo", "typed_members"]
 
 #: A stated relationship is contradicted when its LR against "unrelated" is below
 #: ``1 / CONTRADICTED_LR``: the family's proposals are held back (``docs/decisions.md``).
@@ -87,6 +87,13 @@ def _typed(family: Family) -> dict[str, dict[str, Any]]:
         if profile and mid not in out:
             out[mid] = dict(profile)
     return out
+
+
+def typed_members(families: Sequence[Family]) -> dict[str, int]:
+    """``{family: n}``: how many members of each family are typed (relatives with a
+    profile, and missing persons with a direct reference), the members
+    :func:`check_families` compares pair by pair."""
+    return {f.id: len(_typed(f)) for f in families}
 
 
 def _log10(values: np.ndarray) -> float:

@@ -35,7 +35,8 @@ CONFIGURATION_FORMAT = 1
 #: ``identify`` options that decide whether a pair is proposed, not its LR or posterior.
 #: (Which bodies an earlier round identifies changes a later round's conditioning: a joint
 #: effect, not flagged, like a change of a competing body's data.)
-DECISION_GATES = ("threshold", "margin", "posterior_threshold", "undisputed", "max_rounds")
+DECISION_GATES = ("threshold", "margin", "posterior_threshold", "undisputed", "max_rounds",
+                  "min_references")
 
 #: ``identify`` options that change how the work is done, never its result.
 ENGINEERING = ("workers", "progress", "cache", "reuse", "search_memos", "same_source_memo")
