@@ -286,6 +286,40 @@ def test_a_runs_warnings_are_kept_with_it(store: CaseStore, tmp_path: Path) -> N
                    for p in store.verify().problems)
 
 
+def test_a_proposal_a_later_run_holds_back_is_flagged_once(run_done: CaseStore) -> None:
+    """A stored proposal whose pair a later run holds back (here: min_references above the
+    families' four typed members) is flagged for re-review with the hold's reason, whatever
+    its state; a reviewer who clears the flag is not asked again for the same reason."""
+    store = run_done
+    props = store.proposals()
+    assert len(props) == 2 and not any(p["needs_review"] for p in props)
+    store.act(props[0]["proposal_id"], "review", actor="ana", reason="looks right")
+    store.act(props[0]["proposal_id"], "approve", actor="berta", reason="agreed")
+    held = run_store(store, _dataset(), min_markers=8, min_references=5)
+    assert held.counts["flagged_held"] == 2 and held.counts["identifications"] == 0
+    now = {p["proposal_id"]: p for p in store.proposals()}
+    for p in props:
+        got = now[p["proposal_id"]]
+        assert got["needs_review"]
+        assert got["stale_reason"].startswith(
+            f"held back by run {held.run_id}: too few references to check the family's data "
+            f"(family {p['family_id']}: 4 typed members, min_references 5")
+    assert now[props[0]["proposal_id"]]["state"] == "approved"
+    # flagged already: the next run does not flag again
+    again = run_store(store, _dataset(), min_markers=8, min_references=5)
+    assert "flagged_held" not in again.counts
+    # reviewed again (the flag cleared), then the same hold: not asked again
+    pid = props[1]["proposal_id"]
+    store.act(pid, "review", actor="ana", reason="second reference requested from the lab")
+    third = run_store(store, _dataset(), min_markers=8, min_references=5)
+    assert "flagged_held" not in third.counts
+    assert not next(p for p in store.proposals() if p["proposal_id"] == pid)["needs_review"]
+    # without the rule nothing is held, nothing flagged
+    plain = run_store(store, _dataset(), min_markers=8)
+    assert "flagged_held" not in plain.counts and plain.counts["held_back"] == 0
+    assert store.verify().ok
+
+
 def test_what_a_run_held_back_is_kept_with_it(store: CaseStore) -> None:
     """A run that holds back proposals (here: every family's, as a typed child with a
     stranger's profile is added under one of its typed relatives, so its references

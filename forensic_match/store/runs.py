@@ -394,6 +394,9 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                 for change in candidate_changes(conn, run_id):
                     key = f"candidates_{change['change']}"
                     counts[key] = counts.get(key, 0) + 1
+                flagged_held = _flag_held(conn, run_id, result.held_back, actor=actor)
+                if flagged_held:  # only then: a run that flags none counts as before
+                    counts["flagged_held"] = len(flagged_held)
                 timings["write"] = time.perf_counter() - t0
                 panel = result.compiled.markers
                 inputs["panel"] = {"markers": [m.name for m in panel],
@@ -459,7 +462,7 @@ def _keep_warnings(conn: sa.Connection, run_id: str, caught: list[warnings.Warni
                    actor=actor)
 
 
-def _log10(lr: float | None) -> float | None:
+def _stored_log10(lr: float | None) -> float | None:
     """log10 of an LR for the store: null for none, zero, infinite or NaN."""
     return None if lr is None or not lr > 0 or math.isinf(lr) else math.log10(lr)
 
@@ -469,8 +472,45 @@ def _keep_held(conn: sa.Connection, run_id: str, held: Any, *, actor: str) -> No
     identification) as its ``run_held`` rows, each audited, numbered from 1."""
     _keep_numbered(conn, schema.run_held, run_id,
                    [{"pm": r["pm"], "family_id": r["family"], "missing": r["missing"],
-                     "log10_lr": _log10(r["lr"]), "reason": r["held_back"]}
+                     "log10_lr": _stored_log10(r["lr"]), "reason": r["held_back"]}
                     for r in held.iter_rows(named=True)], actor=actor)
+
+
+def _flag_held(conn: sa.Connection, run_id: str, held: Any, *, actor: str) -> list[int]:
+    """Flag for re-review the stored proposals of the pairs this run held back (a body now
+    matching a living relative, a family whose references now contradict its pedigree or
+    are too few), whatever their state: the engine would no longer propose them. A proposal
+    is flagged when it is not flagged now and was never flagged for the same reason before
+    (the audit log's ``flag_rereview`` entries carry it as ``held``), so a reviewer who
+    cleared the flag is not asked again until the reason changes. A held pair's proposal is
+    the one of its family and missing person whose PM samples include the held body."""
+    import json
+
+    from forensic_match.store.records import flag_proposal
+
+    p, log = schema.proposals, schema.audit_log
+    pairs = [r for r in held.iter_rows(named=True) if r["missing"] is not None]
+    if not pairs:
+        return []
+    told: dict[str, set[str]] = {}
+    for key, data in conn.execute(sa.select(log.c.entity_key, log.c.data).where(
+            log.c.action == "flag_rereview", log.c.entity == "proposals",
+            log.c.data.like('%"held":%'))):
+        reason = json.loads(data).get("held")
+        if reason is not None:
+            told.setdefault(key, set()).add(reason)
+    flagged = []
+    for r in pairs:
+        rows = conn.execute(sa.select(p.c.proposal_id, p.c.pm).where(
+            p.c.family_id == r["family"], p.c.missing == r["missing"],
+            p.c.needs_review == sa.false()).order_by(p.c.proposal_id)).all()
+        for pid, pm in rows:
+            if r["pm"] not in pm.split(",") or r["held_back"] in told.get(str(pid), ()):
+                continue
+            flag_proposal(conn, pid, f"held back by run {run_id}: {r['held_back']}",
+                          actor=actor, extra={"held": r["held_back"]})
+            flagged.append(pid)
+    return flagged
 
 
 def _keep_family_level(conn: sa.Connection, run_id: str, family_level: Any, *,
@@ -482,7 +522,7 @@ def _keep_family_level(conn: sa.Connection, run_id: str, family_level: Any, *,
                    [{"pm": r["pm"], "fragments": r["fragments"], "family_id": r["family"],
                      "candidates": r["candidates"], "posterior": r["posterior"],
                      "relatives_posterior": r["relatives_posterior"],
-                     "best_log10_lr": _log10(r["best_lr"])}
+                     "best_log10_lr": _stored_log10(r["best_lr"])}
                     for r in family_level.iter_rows(named=True)], actor=actor)
 
 
