@@ -542,7 +542,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         placement rests on a single reference, which no check can see to be another
         family's sample (``docs/decisions.md``, "A single reference"; on simulated graves
         with 5 % of families' references swapped, 10 of 83 family-level rows resting on
-        one reference were wrong, none of 810 resting on more: ``docs/validation.md``).
+        one reference were wrong, none of 805 resting on more: ``docs/validation.md``).
 
     Returns
     -------
