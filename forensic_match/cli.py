@@ -1645,7 +1645,8 @@ def store_family_level_command(db: str, run_id: str | None) -> None:
         lr = "" if r["best_log10_lr"] is None else f", best log10 LR {r['best_log10_lr']:.2f}"
         click.echo(f"{r['run_id']} {r['seq']:>4} {r['pm']} ({r['fragments']}) -> family "
                    f"{r['family_id']}: posterior {r['posterior']:.6f} (relatives "
-                   f"{r['relatives_posterior']:.4f}){lr}; {r['candidates']}")
+                   f"{r['relatives_posterior']:.4f}){lr}; {r['candidates']}"
+                   + (f"; CAUTION: {r['caution']}" if r["caution"] else ""))
 
 
 @store_group.command("identities")

@@ -123,6 +123,33 @@ def test_a_questionable_familys_proposal_stands_with_a_caution(programme: tuple)
     assert others.drop("posterior").equals(before.drop("posterior"))
     assert np.allclose(others["posterior"], before["posterior"], rtol=1e-9, atol=0)
     assert not res.held_back["held_back"].str.starts_with("references").any()
+    assert res.family_level["caution"].is_null().all()  # F0055 has no family-level row
+    assert clean.family_level["caution"].is_null().all()
+
+
+def test_a_questionable_familys_family_level_rows_stand_with_a_caution(
+        programme: tuple) -> None:
+    # F0023: a family-level family whose stranger child typed at 4 markers is questionable
+    ds, clean = programme
+    fid = "F0023"
+    assert clean.family_level.filter(pl.col("family") == fid).height > 0
+    families, parent, child = _with_stranger_child(ds, fid)
+    first = {m.name for m in ds.markers[:4]}
+    families = [f if f.id != fid else dataclasses.replace(f, genotypes={
+        **f.genotypes, child: {k: v for k, v in f.genotypes[child].items() if k in first}})
+        for f in families]
+    with pytest.warns(ForensicMatchWarning, match=f"questionable .*family {fid}: "):
+        res = identify(families, ds.pm, ds.markers)
+    assert set(res.family_checks.filter(pl.col("family") == fid)["verdict"]) == \
+        {"consistent", "questionable"}
+    level = res.family_level
+    assert set(level.filter(pl.col("family") == fid)["pm"]) == \
+        set(clean.family_level.filter(pl.col("family") == fid)["pm"])
+    for r in level.iter_rows(named=True):
+        assert (r["caution"] is not None) == (r["family"] == fid)
+        if r["caution"] is not None:
+            assert r["caution"].startswith("caution: the family's references make a stated "
+                                           f"relationship questionable ({parent} and {child}")
 
 
 def test_a_contradicted_familys_family_level_rows_are_held_back(programme: tuple) -> None:

@@ -257,16 +257,18 @@ def test_the_dashboard_shows_the_bodies_placed_at_family_level(built: tuple[Path
         with store.transaction() as conn:
             for seq in range(1, n + 1):
                 conn.execute(sa.text("INSERT INTO run_family_level VALUES (:r, :s, :p, :fr, "
-                                     ":f, :c, :post, :rel, :lr)"),
+                                     ":f, :c, :post, :rel, :lr, :why)"),
                              {"r": run_id, "s": seq, "p": f"PM{seq}", "fr": f"PM{seq},X<b>",
                               "f": "F1", "c": "F1_MP1 (0.5012) or F1_MP2 (0.4987)",
-                              "post": 0.99991, "rel": 0.0001, "lr": 9.5})
+                              "post": 0.99991, "rel": 0.0001, "lr": 9.5,
+                              "why": "caution: look <here>" if seq == 2 else None})
         en, es = (render_dashboard(store, language=lang) for lang in ("en", "es"))
     assert "The last run placed no remains at family level." in quiet
     seqs = re.findall(r'class="family-level-row" data-seq="(\d+)"', en)
     assert seqs == [str(k) for k in range(1, render.DASHBOARD_WARNINGS + 1)]
     assert "and 3 more ('forensic-match store family-level')." in en
     assert "F1_MP1 (0.5012) or F1_MP2 (0.4987)" in es and "PM1,X&lt;b&gt;" in en
+    assert en.count('class="warning caution"') == 1 and "caution: look &lt;here&gt;" in en
     assert "Placed at family level by the last run" in en
     assert "Ubicados a nivel de familia en la última corrida" in es
 

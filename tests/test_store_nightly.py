@@ -212,10 +212,20 @@ def test_the_third_night_equals_one_run_over_everything(nightly: tuple, programm
 
 def test_the_bodies_placed_at_family_level_are_kept_with_the_run(
         programme: DviDataset, tmp_path: Path) -> None:
-    """A store run keeps identify's family-level rows, in its order, audited: 'store
-    family-level' lists them, the export has them, verify names a changed row."""
+    """A store run keeps identify's family-level rows, in its order, audited, with their
+    caution (here F0023's, whose added stranger child typed at 4 markers makes a stated
+    relationship questionable): 'store family-level' lists them, the export has them,
+    verify names a changed row."""
+    from test_family_check_identify import _with_stranger_child
+
     from forensic_match.dvi.identify import identify
 
+    families, _, child = _with_stranger_child(programme, "F0023")
+    typed_at = {m.name for m in programme.markers[:4]}
+    families = [f if f.id != "F0023" else dataclasses.replace(f, genotypes={
+        **f.genotypes, child: {k: v for k, v in f.genotypes[child].items() if k in typed_at}})
+        for f in families]
+    programme = dataclasses.replace(programme, am=families)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         want = identify(programme.am, programme.pm, programme.markers,
@@ -233,6 +243,8 @@ def test_the_bodies_placed_at_family_level_are_kept_with_the_run(
             assert r["posterior"] == w["posterior"] >= 0.9995
             assert r["relatives_posterior"] == w["relatives_posterior"]
             assert r["best_log10_lr"] == math.log10(w["best_lr"])
+            assert r["caution"] == w["caution"]
+            assert (r["caution"] is not None) == (r["family_id"] == "F0023")
         assert store.verify().ok
         assert store.export()["run_family_level"] == got
     result = CliRunner().invoke(main, ["store", "family-level", str(db), "--run",
@@ -243,6 +255,8 @@ def test_the_bodies_placed_at_family_level_are_kept_with_the_run(
     first = want.row(0, named=True)
     assert f" {first['pm']} ({first['fragments']}) -> family {first['family']}: " in lines[0]
     assert first["candidates"] in lines[0]
+    assert sum("; CAUTION: caution: the family's references" in line
+               for line in lines) == sum(r["family_id"] == "F0023" for r in got) > 0
     with CaseStore(db, upgrade=False) as store:
         with store.engine.connect() as conn:
             conn.execute(sa.text("UPDATE run_family_level SET family_id = 'F9999' "

@@ -160,7 +160,8 @@ class IdentificationResult:
         ``posterior_threshold`` (a missing son or his unregistered brother, two missing
         brothers with the same references: DNA cannot say which; antemortem data can).
         Columns pm, family, candidates (each with its posterior), posterior,
-        relatives_posterior, best_lr, fragments.
+        relatives_posterior, best_lr, fragments, caution (null, or the caution of a family
+        whose typed members make a stated relationship questionable).
     held_back : polars.DataFrame
         Proposals withheld, with the reason: the body's DNA matches a living relative at
         least as strongly (``living_matches``), the family's typed members contradict its
@@ -716,6 +717,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                  sample_by_id) if decision is not None \
         else _family_level_empty()
     family_level, held_families = _hold_families(family_level, families_held, living_of)
+    family_level = _with_level_caution(family_level, questionable)
     flags.extend(held_families)
     for rec in accepted:
         rec["fragments"] = ",".join(f.id for f in sample_by_id[rec["pm"]].fragments)
@@ -1837,6 +1839,15 @@ def _warn_contradicted(contradicted: Mapping[str, str], questionable: Mapping[st
 _QUESTIONABLE = "caution: the family's references make a stated relationship questionable"
 
 
+def _caution(questionable: Mapping[str, str], family: str) -> str | None:
+    """The caution for a placement in ``family`` when it has a questionable pair of typed
+    members (naming the pair), else ``None``."""
+    if family not in questionable:
+        return None
+    return (f"{_QUESTIONABLE} ({questionable[family]}; LR against unrelated below 1/100): "
+            f"check those references before approving")
+
+
 def _with_caution(table: Any, questionable: Mapping[str, str]) -> Any:
     """The identifications with a caution at the end of the reason of each proposal whose
     family has a questionable pair of typed members (the proposal stands; its reviewer reads
@@ -1846,10 +1857,18 @@ def _with_caution(table: Any, questionable: Mapping[str, str]) -> Any:
     import polars as pl
 
     return table.with_columns(pl.Series("reason", [
-        r["reason"] if r["family"] not in questionable else
-        f"{r['reason']}; {_QUESTIONABLE} ({questionable[r['family']]}; LR against unrelated "
-        f"below 1/100): check those references before approving"
-        for r in table.iter_rows(named=True)], dtype=pl.Utf8))
+        r["reason"] if (c := _caution(questionable, r["family"])) is None
+        else f"{r['reason']}; {c}" for r in table.iter_rows(named=True)], dtype=pl.Utf8))
+
+
+def _with_level_caution(family_level: Any, questionable: Mapping[str, str]) -> Any:
+    """The family-level rows with a ``caution`` column: the caution of a family with a
+    questionable pair of typed members (:func:`_caution`), else null."""
+    import polars as pl
+
+    return family_level.with_columns(pl.Series(
+        "caution", [_caution(questionable, f) for f in family_level["family"]],
+        dtype=pl.Utf8))
 
 
 def _hold_families(family_level: Any, families_held: Mapping[str, str],

@@ -239,8 +239,9 @@ class CaseStore:
         """The bodies the runs placed in a family without saying who in it (``run_id``,
         ``seq``, ``pm``: the body's id, ``fragments``, ``family_id``, ``candidates``: the
         family's candidates with their posteriors in words, ``posterior``: the family's,
-        ``relatives_posterior``: its unregistered relatives' share, ``best_log10_lr``), of
-        one run or of all, oldest run first."""
+        ``relatives_posterior``: its unregistered relatives' share, ``best_log10_lr``,
+        ``caution``: null, or why the family's references deserve a look), of one run or of
+        all, oldest run first."""
         from forensic_match.store import schema
 
         return self._run_rows(schema.run_family_level, run_id)

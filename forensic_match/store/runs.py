@@ -522,7 +522,8 @@ def _keep_family_level(conn: sa.Connection, run_id: str, family_level: Any, *,
                    [{"pm": r["pm"], "fragments": r["fragments"], "family_id": r["family"],
                      "candidates": r["candidates"], "posterior": r["posterior"],
                      "relatives_posterior": r["relatives_posterior"],
-                     "best_log10_lr": _stored_log10(r["best_lr"])}
+                     "best_log10_lr": _stored_log10(r["best_lr"]),
+                     "caution": r.get("caution")}
                     for r in family_level.iter_rows(named=True)], actor=actor)
 
 

@@ -127,6 +127,7 @@ run_held = sa.Table(
 # identification): the family's missing persons and unregistered relatives share a posterior
 # that reaches the threshold (two missing brothers with the same references). Not proposals:
 # antemortem data or more references decide who; kept so that no placement is lost.
+# ``caution``: the family's typed members make a stated relationship questionable.
 run_family_level = sa.Table(
     "run_family_level", metadata,
     sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), primary_key=True),
@@ -138,6 +139,7 @@ run_family_level = sa.Table(
     sa.Column("posterior", sa.Float, nullable=False),
     sa.Column("relatives_posterior", sa.Float, nullable=False),
     sa.Column("best_log10_lr", sa.Float, nullable=True),
+    sa.Column("caution", sa.Text, nullable=True),
 )
 
 candidates = sa.Table(

@@ -27,7 +27,8 @@ def upgrade() -> None:
         sa.Column("candidates", sa.Text, nullable=False),
         sa.Column("posterior", sa.Float, nullable=False),
         sa.Column("relatives_posterior", sa.Float, nullable=False),
-        sa.Column("best_log10_lr", sa.Float, nullable=True))
+        sa.Column("best_log10_lr", sa.Float, nullable=True),
+        sa.Column("caution", sa.Text, nullable=True))
 
 
 def downgrade() -> None:
