@@ -35,6 +35,7 @@ from forensic_match.decide.priors import DECISION_MODEL
 from forensic_match.errors import InputError
 from forensic_match.store import schema
 from forensic_match.store.audit import (
+    append_entries,
     audit_row,
     audit_values,
     candidates_sha256,
@@ -42,6 +43,7 @@ from forensic_match.store.audit import (
     lock_audit,
     now,
     sha256_json,
+    values_entry,
 )
 from forensic_match.store.configuration import (
     configuration_item,
@@ -530,11 +532,16 @@ def _keep_family_level(conn: sa.Connection, run_id: str, family_level: Any, *,
 def _keep_numbered(conn: sa.Connection, t: sa.Table, run_id: str,
                    rows: list[dict[str, Any]], *, actor: str) -> None:
     """Insert ``rows`` into a table kept per run and numbered (``run_id``, ``seq`` from 1
-    in the order given), each row audited."""
-    for seq, values in enumerate(rows, start=1):
-        conn.execute(t.insert().values(run_id=run_id, seq=seq, **values))
-        audit_row(conn, t.name, {"run_id": run_id, "seq": seq}, actor=actor,
-                  action="create")
+    in the order given), each row audited: one multi-row insert, and the rows' entries
+    appended to the chain at once from the values written (every column given), as
+    ``audit_row`` would log them read back. (Row by row, a Peru night's 3,953 family-level
+    rows took 3.3 CPU-s.)"""
+    values = [{"run_id": run_id, "seq": seq, **v} for seq, v in enumerate(rows, start=1)]
+    if not values:
+        return
+    conn.execute(t.insert(), values)
+    append_entries(conn, [values_entry(t.name, v, actor=actor, action="create")
+                          for v in values])
 
 
 #: Candidates kept per PM sample and run.
