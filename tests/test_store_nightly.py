@@ -220,11 +220,7 @@ def test_the_bodies_placed_at_family_level_are_kept_with_the_run(
 
     from forensic_match.dvi.identify import identify
 
-    families, _, child = _with_stranger_child(programme, "F0023")
-    typed_at = {m.name for m in programme.markers[:4]}
-    families = [f if f.id != "F0023" else dataclasses.replace(f, genotypes={
-        **f.genotypes, child: {k: v for k, v in f.genotypes[child].items() if k in typed_at}})
-        for f in families]
+    families, _, _ = _with_stranger_child(programme, "F0023", typed_at=4)
     programme = dataclasses.replace(programme, am=families)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
