@@ -524,9 +524,7 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
         n_warnings = dict(conn.execute(sa.select(w.c.run_id, sa.func.count())
                                        .group_by(w.c.run_id)).all())
         newest = runs[0]["run_id"] if runs else None
-        warned = [dict(x) for x in conn.execute(
-            sa.select(w.c.seq, w.c.kind, w.c.message).where(w.c.run_id == newest)
-            .order_by(w.c.seq).limit(DASHBOARD_WARNINGS)).mappings()] if newest else []
+        warned, n_warned = _first_rows(conn, w, newest)
         held, n_held = _first_rows(conn, schema.run_held, last)
         placed, n_placed = _first_rows(conn, schema.run_family_level, last)
     counts = {s: sum(1 for x in props if x["state"] == s) for s in STATES}
@@ -553,7 +551,7 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
             "runs": [x | {"counts": json.loads(x["counts"]),
                           "warnings": n_warnings.get(x["run_id"], 0)} for x in runs[:10]],
             "warned_run": newest, "warned": warned,
-            "warnings_more": n_warnings.get(newest, 0) - len(warned),
+            "warnings_more": n_warned - len(warned),
             "held_run": last, "held": held, "held_more": n_held - len(held),
             "family_level": [x | {"posterior_text": format_probability(x["posterior"],
                                                                        language)}
@@ -564,7 +562,8 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
 
 def _first_rows(conn: Any, t: Any, run_id: str | None) -> tuple[list[dict[str, Any]], int]:
     """The first :data:`DASHBOARD_WARNINGS` rows of a table kept per run and numbered
-    (``run_held``, ``run_family_level``) for ``run_id``, and how many it has."""
+    (``run_warnings``, ``run_held``, ``run_family_level``) for ``run_id``, and how many it
+    has."""
     import sqlalchemy as sa
 
     if run_id is None:
