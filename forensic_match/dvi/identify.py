@@ -612,7 +612,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     if check_memo is not None:
         save_check_memo(_family_checks_cache(cache), check_memo)
     contradicted = contradicted_families(checks)
-    families_held = _families_held(contradicted, typed_members(families), min_references)
+    families_held = _families_held(
+        contradicted, typed_members(families) if min_references > 1 else {}, min_references)
     questionable = questionable_families(checks)
     _warn_contradicted(contradicted, questionable)
     if cache is not None:
