@@ -984,7 +984,7 @@ def _sha256_file(path: str | None) -> str | None:
     return h.hexdigest()
 
 
-def _load_table(cfg: Any) -> Any:
+def _load_table(cfg: Any, *, normalise_alleles: bool = False) -> Any:
     from forensic_match.frequencies import available_frequencies, load_frequencies, read_frequencies
 
     if cfg.frequencies.strip().lower() in available_frequencies():
@@ -996,7 +996,7 @@ def _load_table(cfg: Any) -> Any:
                              n_individuals=cfg.n_individuals, min_frequency=cfg.min_frequency)
         return db
     return read_frequencies(cfg.frequencies, min_frequency=cfg.min_frequency,
-                            n_individuals=cfg.n_individuals)
+                            n_individuals=cfg.n_individuals, normalise_alleles=normalise_alleles)
 
 
 def _lab_tables(required: bool) -> Any:
@@ -1419,7 +1419,7 @@ def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: 
 
     say.step("reading the frequency table and the records ...")
     with say.collect("read"):
-        db = _load_table(cfg)
+        db = _load_table(cfg, normalise_alleles=reading.get("normalise_alleles", False))
         families = read_families(pedigrees, relatives, references_path=references,
                                  markers=db, **reading) if pedigrees is not None else []
         pm = read_pm_samples(pm_path, samples_path=samples, markers=db, **reading) \
@@ -1804,8 +1804,10 @@ def _run_panel(cfg: Any) -> list[Any]:
     """The markers a run on the laboratory's tables starts from (``run_store`` then keeps
     those some stored profile types and extends them): every marker of the configured
     frequency table that the configuration does not ignore, with its mutation models, as
-    :func:`_read_tables` builds them with ``every_marker``."""
-    table = _load_table(cfg)
+    :func:`_read_tables` builds them with ``every_marker``. A table's labels are rewritten in
+    canonical form (a run on a table that needs it had ``--normalise-alleles``, or was refused;
+    on a canonical table nothing changes)."""
+    table = _load_table(cfg, normalise_alleles=True)
     names = [n for n in table.markers if not cfg.ignores(n)]
     return cfg.with_mutation(table.markers_for(names), lumpable=cfg.theta > 0)
 

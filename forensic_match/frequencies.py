@@ -23,7 +23,7 @@ import hashlib
 import math
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -445,11 +445,58 @@ def _detect_layout(table: Table) -> Literal["long", "ladder"]:
                      f"by one column per marker (ladder)")
 
 
+def _labels(alleles: Sequence[str], marker: str, locate: Callable[[int, str], str], *,
+            rewrite: bool) -> list[str]:
+    """A table's allele labels in the form laboratory files are read in (``docs/records.md``,
+    "Allele labels"), so that a profile's ``16`` finds the table's frequency of ``16``.
+
+    A plain number not in canonical form (``16.0``, as R or pandas write a numeric column,
+    ``07``, ``9.30``) or with a decimal comma (``9,3``) would match no allele of any profile:
+    every typed allele would get the minimum frequency and every LR would change with only an
+    :class:`~forensic_match.errors.UnknownAlleleWarning` per allele to show it. Such a label is
+    refused, naming ``locate(i, label)`` (file, line, marker, allele), or with ``rewrite``
+    written in canonical form; two labels that are then one (``16`` and ``16.0``) are refused.
+    Other labels (``>27``, ``OL``, ``9.3``) are kept as written."""
+    from forensic_match.profiles import _DECIMAL_COMMA, _canonical_number
+
+    out: list[str] = []
+    first: dict[str, int] = {}
+    for i, label in enumerate(alleles):
+        fixed = label
+        if _DECIMAL_COMMA.fullmatch(label):
+            fixed = label.replace(",", ".")
+            if not rewrite:
+                raise MarkerError(f"{locate(i, label)}: allele label {label!r} has a decimal "
+                                  f"comma; laboratory files are read with a point ({fixed!r}), "
+                                  f"so no profile would find this frequency: write {fixed!r}")
+        canonical = _canonical_number(fixed)
+        if canonical is not None and canonical != fixed:
+            if not rewrite:
+                raise MarkerError(
+                    f"{locate(i, label)}: allele label {label!r} is not in canonical form "
+                    f"(write {canonical!r}): laboratory files are read with canonical labels, "
+                    f"so no profile's {canonical!r} would find this frequency and every such "
+                    f"allele would get the minimum frequency; pass normalise_alleles=True "
+                    f"(command line: --normalise-alleles) to rewrite the table's labels")
+            fixed = canonical
+        if fixed in first and (label != fixed or alleles[first[fixed]] != fixed):
+            j = first[fixed]
+            raise MarkerError(f"{locate(i, label)}: allele labels {alleles[j]!r} "
+                              f"({locate(j, alleles[j])}) and {label!r} are one allele, "
+                              f"{fixed!r}, in canonical form")
+        first.setdefault(fixed, i)
+        out.append(fixed)
+    return out
+
+
 def _build(parsed: Parsed, table: Table, *, normalise: bool, name: str | None,
-           n_individuals: int | None, min_frequency: float | None) -> FrequencyDB:
+           n_individuals: int | None, min_frequency: float | None,
+           normalise_alleles: bool = False) -> FrequencyDB:
     """Check each marker with :class:`Marker` and say where in the file a problem lies."""
     tables = {}
     for marker, (alleles, freqs, numbers) in parsed.items():
+        alleles = _labels(alleles, marker, lambda i, a, m=marker, n=numbers:
+                          table.loc(n[i], marker=m, allele=a), rewrite=normalise_alleles)
         span = f"{table.unit}s {min(numbers)}-{max(numbers)}"
         # Marker's warning names the marker only; re-issue it with the file and lines.
         with warnings.catch_warnings(record=True) as caught:
@@ -540,7 +587,8 @@ def _parse_list(path: Path, table: Table) -> Parsed:
 
 
 def _read_fam_database(path: Path, *, normalise: bool, name: str | None,
-                       n_individuals: int | None, min_frequency: float | None) -> FrequencyDB:
+                       n_individuals: int | None, min_frequency: float | None,
+                       normalise_alleles: bool = False) -> FrequencyDB:
     """The allele database of a Familias ``.fam`` file (a whole case, or a database alone)."""
     from forensic_match.errors import FamiliasWarning
     from forensic_match.familias import read_fam
@@ -554,7 +602,9 @@ def _read_fam_database(path: Path, *, normalise: bool, name: str | None,
                       f"{len(moving)} loci ({', '.join(moving[:5])}"
                       f"{', ...' if len(moving) > 5 else ''}) are not part of it (give them "
                       f"with the case or the configuration)", FamiliasWarning, stacklevel=3)
-    tables = {m.name: (m.alleles, m.frequencies) for m in case.markers}
+    tables = {m.name: (tuple(_labels(m.alleles, m.name, lambda _i, a, m=m.name: where(
+        file=str(path), marker=m, allele=a), rewrite=normalise_alleles)), m.frequencies)
+        for m in case.markers}
     return FrequencyDB(tables, name=name if name is not None else (case.database or path.stem),
                        source=str(path), n_individuals=n_individuals,
                        min_frequency=min_frequency, normalise=normalise)
@@ -562,7 +612,7 @@ def _read_fam_database(path: Path, *, normalise: bool, name: str | None,
 
 def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bool = False,
                      min_frequency: float | None = None, n_individuals: int | None = None,
-                     name: str | None = None) -> FrequencyDB:
+                     name: str | None = None, normalise_alleles: bool = False) -> FrequencyDB:
     """Read an allele frequency table.
 
     Parameters
@@ -593,6 +643,10 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
         value is used otherwise).
     name : str, optional
         Name of the database in reports; default the file name without extension.
+    normalise_alleles : bool
+        Rewrite allele labels that are plain numbers not in canonical form (``16.0`` as R or
+        pandas write a numeric column, ``07``, ``9.30``, ``9,3``) in the form laboratory
+        files are read in (``16``, ``7``, ``9.3``), instead of refusing them.
 
     Returns
     -------
@@ -603,9 +657,11 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
     InputError
         Unreadable file, missing columns, empty labels, rows longer than the header.
     MarkerError
-        Duplicate allele, frequency not a positive number, or a marker whose frequencies do not
-        sum to 1; the message names the file, the line (header = line 1) or lines, the marker
-        and the allele.
+        Duplicate allele, an allele label that is a number not in canonical form (no
+        profile read from a laboratory file would find its frequency; see
+        ``normalise_alleles``), frequency not a positive number, or a marker whose
+        frequencies do not sum to 1; the message names the file, the line (header = line 1)
+        or lines, the marker and the allele.
 
     Examples
     --------
@@ -621,14 +677,16 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
                          f"{layout!r}")
     if layout == "fam" or (layout == "auto" and path.suffix.lower() == ".fam"):
         return _read_fam_database(path, normalise=normalise, name=name,
-                                  n_individuals=n_individuals, min_frequency=min_frequency)
+                                  n_individuals=n_individuals, min_frequency=min_frequency,
+                                  normalise_alleles=normalise_alleles)
     if layout == "list" or (layout == "auto" and _looks_like_list(path)):
         table = Table(path, [], [], "line")
         parsed = _parse_list(path, table)
         if not parsed:
             raise InputError(f"{table.loc()}: no frequencies in the file")
         return _build(parsed, table, normalise=normalise, name=name,
-                      n_individuals=n_individuals, min_frequency=min_frequency)
+                      n_individuals=n_individuals, min_frequency=min_frequency,
+                      normalise_alleles=normalise_alleles)
     table = read_table(path, pad=False)
     chosen = _detect_layout(table) if layout == "auto" else layout
     if chosen == "long":
@@ -639,7 +697,7 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
         raise InputError(f"{table.loc()}: no frequencies in the table")
     return _build(parsed, table, normalise=normalise, name=name,
                   n_individuals=n_individuals if n_individuals is not None else counted,
-                  min_frequency=min_frequency)
+                  min_frequency=min_frequency, normalise_alleles=normalise_alleles)
 
 
 # Bundled tables --------------------------------------------------------------------------------

@@ -93,7 +93,9 @@ def allele_label(text: str, *, marker: str = "", known: Collection[str] = (),
     known : collection of str
         The labels of the marker's frequency table, if known.
     decimal_comma : bool
-        Read a decimal comma as a point: ``9,3`` becomes ``9.3``.
+        Read a decimal comma as a point: ``9,3`` becomes ``9.3``. The comma must be followed
+        by one digit: ``30,30`` may be the two alleles 30 and 30 written in one cell, and is
+        refused (also with ``normalise``).
     normalise : bool
         Rewrite plain numbers in canonical form: ``7.0`` becomes ``7``, ``9.30`` ``9.3``,
         ``07`` ``7``.
@@ -126,6 +128,13 @@ def allele_label(text: str, *, marker: str = "", known: Collection[str] = (),
             raise GenotypeError(f"allele {text!r} has a decimal comma; " + (
                 f"pass decimal_comma=True to read it as {fixed!r}" if options
                 else f"write {fixed!r}"))
+        whole, fraction = label.split(",")
+        if len(fraction) != 1:
+            raise GenotypeError(
+                f"allele {text!r}: {len(fraction)} digits after the decimal comma, where a "
+                f"microvariant has one; the cell may hold two alleles ({whole} and {fraction}) "
+                f"in one cell: write each allele in its own column (and a microvariant with "
+                f"one digit after the comma)")
         label = label.replace(",", ".")
     if normalise:
         label = _canonical_number(label) or label

@@ -138,7 +138,18 @@ def test_allele_label_rule():
         ["6", "9.3", "10", "99"]
     assert allele_label("x", marker="AMEL") == "X"
     assert allele_label("15.4", marker="Penta E") == "15.4"
-    assert allele_label("9,30", marker="TH01", decimal_comma=True, normalise=True) == "9.3"
+    assert allele_label("9,3", marker="TH01", decimal_comma=True, normalise=True) == "9.3"
+    assert allele_label("7,0", marker="TH01", decimal_comma=True, normalise=True) == "7"
+
+
+@pytest.mark.parametrize("cell", ["30,30", "9,30", "15,20", "10,10"])
+def test_a_decimal_comma_with_two_digits_after_it_is_refused_even_when_normalising(cell):
+    # "30,30" may be the alleles 30 and 30 in one cell; read as 30.30 and normalised it
+    # became 30.3, a microvariant that excluded the true son (LR 1.8e6 -> 0.14).
+    whole, fraction = cell.split(",")
+    with pytest.raises(GenotypeError, match=fragment(
+            "2 digits after the decimal comma", f"two alleles ({whole} and {fraction})")):
+        allele_label(cell, marker="D21S11", decimal_comma=True, normalise=True)
 
 
 def test_numbers_given_as_alleles_to_the_api_are_refused_as_such():

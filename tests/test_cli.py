@@ -300,3 +300,29 @@ def test_search_says_what_it_is_doing(tmp_path: Path) -> None:
                           f"writing 14 files to {tmp_path / 'out'}/"]
     assert "proposed identifications" in result.stdout
     assert f"Tables written to {tmp_path / 'out'}/" in result.stdout
+
+
+def test_a_frequency_table_with_labels_such_as_16_0_is_refused_or_rewritten(tmp_path: Path) -> None:
+    """A table written by R or pandas with a numeric allele column ('16.0') matched no
+    allele of the laboratory's files (read as '16'): every allele got the minimum frequency
+    and an LR of 1.8e6 became 1.3e32, with warnings only. Now the run stops naming the file,
+    line, marker and label, and --normalise-alleles rewrites the table's labels, which gives
+    the bundled table's LRs."""
+    from forensic_match.frequencies import load_frequencies
+
+    table = load_frequencies("fbi2015_sw_hispanic").to_table()
+    written = tmp_path / "freqs.csv"
+    table.with_columns(pl.when(pl.col("allele").str.contains(r"^[0-9]+$"))
+                       .then(pl.col("allele") + ".0").otherwise(pl.col("allele"))
+                       .alias("allele")).write_csv(written)
+    result = _search(RECORDS, tmp_path / "refused", "--frequencies", str(written))
+    assert result.exit_code == 1
+    (error,) = [x for x in result.stderr.splitlines() if x.startswith("error")]
+    assert "freqs.csv', line 2, marker" in error and "not in canonical form" in error
+    assert "--normalise-alleles" in error
+    rewritten = _search(RECORDS, tmp_path / "rewritten", "--frequencies", str(written),
+                        "--normalise-alleles", "--min-markers", "1")
+    bundled = _search(RECORDS, tmp_path / "bundled", "--min-markers", "1")
+    assert rewritten.exit_code == 0 and bundled.exit_code == 0, rewritten.stderr
+    assert (tmp_path / "rewritten" / "pairs.csv").read_text() == \
+        (tmp_path / "bundled" / "pairs.csv").read_text()

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import polars as pl
 import pytest
+from helpers import fragment
 
 from forensic_match.errors import (
     InputError,
@@ -86,10 +87,51 @@ def test_long_layout_tsv_and_sniffed_separator(tmp_path):
 
 def test_labels_are_kept_as_written(tmp_path):
     text = "marker,allele,frequency\nD18S51,10,0.2\nD18S51,9.3,0.2\nD18S51,OL,0.2\n" \
-           "D18S51,>27,0.2\nD18S51,10.0,0.2\n"
+           "D18S51,>27,0.2\nD18S51,9.31,0.2\n"
     alleles, _ = read_frequencies(write(tmp_path, "t.csv", text))["D18S51"]
-    assert alleles == ("10", "9.3", "OL", ">27", "10.0")
+    assert alleles == ("10", "9.3", "OL", ">27", "9.31")
     assert read_frequencies(write(tmp_path, "l.csv", LADDER))["TH01"][0] == ("6", "9.3", "10")
+
+
+# A ladder as R's write.csv or pandas' to_csv writes a numeric Allele column with a NaN in it.
+PANDAS_LADDER = """Allele,TH01,vWA,Penta D
+6.0,0.25,,
+9.3,0.5,NA,0.4
+10.0,0.25,0,0.6
+16.0,,1.0,0
+"""
+
+
+@pytest.mark.parametrize("layout", ["long", "ladder", "list"])
+def test_a_number_label_not_in_canonical_form_is_refused_where_it_stands(tmp_path, layout):
+    # Before, '10.0' was kept as written: no profile's '10' (laboratory files are read in
+    # canonical form) found its frequency, every typed allele got the minimum frequency and
+    # an LR of 1.8e6 became 1.3e32, with one UnknownAlleleWarning per allele to show it.
+    text = {"long": "marker,allele,frequency\nTH01,6,0.5\nTH01,10.0,0.5\n",
+            "ladder": PANDAS_LADDER,
+            "list": "TH01\n6\t0.5\n10.0\t0.5\n"}[layout]
+    path = write(tmp_path, f"t.{'txt' if layout == 'list' else 'csv'}", text)
+    line = {"long": "line 3", "ladder": "line 2", "list": "line 3"}[layout]
+    label = "6.0" if layout == "ladder" else "10.0"
+    with pytest.raises(MarkerError, match=fragment(
+            "t.", line, "marker 'TH01'", f"allele {label!r}", "not in canonical form",
+            f"write {label[:-2]!r}", "normalise_alleles=True")):
+        read_frequencies(path)
+    rewritten = read_frequencies(path, normalise_alleles=True)
+    assert rewritten["TH01"][0] == ("6", "10") if layout != "ladder" else ("6", "9.3", "10")
+    clean = text.replace("6.0,", "6,").replace("10.0", "10").replace("16.0", "16")
+    assert rewritten.sha256 == read_frequencies(write(tmp_path, path.name, clean)).sha256
+
+
+@pytest.mark.parametrize("labels, why", [
+    (("07", "7"), ("allele labels '07' (", "line 2", "and '7' are one allele, '7'")),
+    (("9,3", "6"), ("decimal comma", "write '9.3'")),
+])
+def test_labels_that_are_one_allele_or_have_a_decimal_comma(tmp_path, labels, why):
+    text = "marker,allele,frequency\n" + "".join(f'TH01,"{a}",0.5\n' for a in labels)
+    path = write(tmp_path, "t.csv", text)
+    with pytest.raises(MarkerError, match=fragment("marker 'TH01'", *why)):
+        read_frequencies(path, normalise_alleles=labels[0] == "07")
 
 
 def test_frequencies_within_tolerance_are_used_as_given(tmp_path):
@@ -416,7 +458,7 @@ def test_sha256_is_stable_and_content_only(tmp_path):
     assert len(a.sha256) == 64 and int(a.sha256, 16) >= 0
     c = read_frequencies(write(tmp_path, "c.csv", LONG.replace("0.25", "0.250000001", 1)))
     assert c.sha256 != a.sha256
-    d = read_frequencies(write(tmp_path, "d.csv", LONG.replace("TH01,10,", "TH01,10.0,")))
+    d = read_frequencies(write(tmp_path, "d.csv", LONG.replace("TH01,10,", "TH01,11,")))
     assert d.sha256 != a.sha256
 
 
