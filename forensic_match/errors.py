@@ -99,6 +99,29 @@ def folded_id(name: str) -> str:
     return plain_text(name).casefold()
 
 
+#: Letters of the Cyrillic and Greek scripts drawn like Latin ones, as a keyboard layout or a
+#: copy from another system leaves them in an id ("РМ-001" with a Cyrillic Р and М).
+_LOOKALIKE_LETTERS = str.maketrans("АВЕКМНОРСТХаеорсухіІјЈѕЅԁΑΒΕΖΗΙΚΜΝΟΡΤΥΧο",
+                                   "ABEKMHOPCTXaeopcyxiIjJsSdABEZHIKMNOPTYXo")
+
+
+def lookalike_id(name: str) -> str:
+    """``name`` as :func:`folded_id` folds it, with Cyrillic and Greek letters that look
+    Latin read as Latin, every dash (``-``, U+2010, an en dash...), ``_`` and space read as
+    one ``-``, and runs of them as one: "PM-001", "pm-001", "PM 001", "PM‐001" (U+2010) and
+    "PM--001" are one id here. Ids of one file equal here but not as written are one id typed
+    two ways, whose rows would otherwise be read as two samples or families."""
+    text = folded_id(name.translate(_LOOKALIKE_LETTERS))
+    out: list[str] = []
+    for c in text:
+        if c.isspace() or c in "_\u2212" or unicodedata.category(c) == "Pd":
+            if not out or out[-1] != "-":
+                out.append("-")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
 def similar_ids(name: str, ids: Iterable[str]) -> str:
     """A hint naming ids that differ from ``name`` only in case, accents or Unicode form
     (:func:`folded_id`), shown with their code points (the usual cause of an id that looks

@@ -90,14 +90,28 @@ def _finish(path: Path, header: list[str], raw: list[tuple[int, list[str]]], uni
     if not header or not any(header):
         raise InputError(f"{table.loc(1)}: no header row")
     width = len(header)
+    keys = [column_key(h) for h in header]
+    # Rows longer than the header with nothing past it are a separator at the end of every
+    # line (an export's habit), but only if every row has it: one such row among rows as
+    # long as the header is a separator inside a cell (an unquoted decimal comma, "0,2"),
+    # which shifts the row's later cells by one.
+    lengths = {len(row): number for number, row in raw if any(row)}
     for number, row in raw:
         if not any(row):
             continue
         if pad:
-            if len(row) > width and any(row[width:]):
-                raise InputError(f"{table.loc(number)}: {len(row)} fields, but the header has "
-                                 f"{width}")
+            if len(row) > width and (any(row[width:]) or len(lengths) > 1):
+                other = next((f"; {table.unit} {n} has {k}" for k, n in lengths.items()
+                              if k != len(row)), "")
+                raise InputError(
+                    f"{table.loc(number)}: {len(row)} fields, but the header has {width}"
+                    f"{other}" + ("" if any(row[width:]) else
+                                  ": a separator inside a cell (an unquoted decimal comma, "
+                                  "'0,2'?) would shift this row's cells; quote the cell"))
             row = (row + [""] * width)[:width]
+        if len(row) > 1 and [column_key(c) for c in row[:width]] == keys:
+            raise InputError(f"{table.loc(number)}: this row repeats the header row (two "
+                             f"exports pasted into one file?); keep one header")
         table.rows.append((number, row))
     return table
 
@@ -107,12 +121,21 @@ def _decoded(path: Path, data: bytes) -> str:
     byte-order mark (Excel's "Unicode text" export). Anything else is refused, naming the
     line and the bytes that are not UTF-8, rather than guessed: a guess could read an id
     differently in two files."""
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise InputError(f"{where(file=str(path))}: this is a spreadsheet workbook (Excel or "
+                         f"OpenDocument), not a text table; name it .xlsx, .xls or .ods, or "
+                         f"save it as CSV UTF-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise InputError(f"{where(file=str(path))}: not UTF-16 text after its byte-order "
                              f"mark ({exc.reason} at byte {exc.start})") from None
+    head = data[:200]
+    if len(head) >= 4 and head.count(0) * 3 >= len(head):
+        raise InputError(f"{where(file=str(path))}: the text has a zero byte in every "
+                         f"other place, as UTF-16 text without its byte-order mark; save it as "
+                         f"UTF-8 (Excel: 'CSV UTF-8'), or as UTF-16 with its byte-order mark")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -194,11 +217,31 @@ def _read_excel(path: Path, pad: bool) -> Table:
                               read_options={"skip_rows": 0})
     except Exception as exc:  # the engine raises its own types for unreadable workbooks
         raise InputError(f"{where(file=str(path))}: cannot read the workbook: {exc}") from exc
+    _one_sheet(path)
     rows = [[cell_text(v) for v in row] for row in frame.iter_rows()]
     first = next((i for i, row in enumerate(rows) if any(row)), len(rows))
     header = rows[first] if first < len(rows) else []
     raw = list(enumerate(rows[first + 1:], start=first + 2))
     return _finish(path, header, raw, "row", pad)
+
+
+def _one_sheet(path: Path) -> None:
+    """Refuse a workbook with more than one sheet that holds cells: only the first is read,
+    and the rows on the others (a second batch of relatives, the data behind a cover
+    sheet) would be left out without a word."""
+    import fastexcel
+
+    try:
+        book = fastexcel.read_excel(path)
+        used = [(name, height) for name in book.sheet_names
+                if (height := book.load_sheet_by_name(name, header_row=None).height)]
+    except Exception as exc:  # the engine raises its own types for unreadable workbooks
+        raise InputError(f"{where(file=str(path))}: cannot read the workbook: {exc}") from exc
+    if len(used) > 1:
+        shown = ", ".join(f"{name!r} ({height} rows)" for name, height in used)
+        raise InputError(f"{where(file=str(path))}: the workbook has {len(used)} sheets with "
+                         f"cells ({shown}); one table is read from one sheet: save each table "
+                         f"in a workbook of its own (or as CSV UTF-8)")
 
 
 def read_table(path: str | Path, *, pad: bool = True) -> Table:

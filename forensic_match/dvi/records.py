@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -46,6 +46,7 @@ from forensic_match.errors import (
     InputError,
     LineageMarkerWarning,
     MarkerError,
+    lookalike_id,
     plain_text,
     show_id,
     similar_ids,
@@ -495,7 +496,8 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
             if known is not None:
                 if key not in known.names:
                     raise MarkerError(f"{loc}: marker not in the {known.label} (first row of "
-                                      f"this marker)")
+                                      f"this marker)" + ("" if marker.isascii() else
+                                                         f"; its name is {ascii(marker)}"))
                 names[key] = known.names[key]
             else:
                 names[key] = marker
@@ -519,6 +521,16 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                                          f"this file: {more})" if len(bad) > 1 else ""))
     if not samples:
         raise InputError(f"{table.loc()}: no genotype rows")
+    _one_spelling(((((family or "",) if i_family is not None else ()) + (sample,),
+                    rec["location"]) for (family, sample), rec in samples.items()), "sample")
+    if i_family is not None:
+        blank = {sample: rec["location"] for (family, sample), rec in samples.items()
+                 if family is None}
+        for (family, sample), rec in samples.items():
+            if family is not None and sample in blank:
+                raise InputError(f"{blank[sample]}, sample {sample!r}: the family cell is empty "
+                                 f"on this row and {family!r} on others of the sample (first "
+                                 f"at {rec['location']}); fill it on every row of the sample")
     if lineage:
         n_typed = sum(1 for rec in samples.values() if rec["lineage"])
         warnings.warn(f"{where(file=table.file)}: {len(lineage)} Y- or X-chromosome markers "
@@ -537,6 +549,29 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                   for (family, sample), rec in samples.items())
     return GenotypeTable(table.file, chosen, typed, tuple(names.values()), i_family is not None,
                          tuple(lineage.values()))
+
+
+def _one_spelling(ids: Iterable[tuple[tuple[str, ...], str]], what: str) -> None:
+    """Refuse two ids of one file that differ only in case, accents, dashes, spaces or
+    look-alike letters (:func:`~forensic_match.errors.lookalike_id`): ``ids`` are (id parts,
+    e.g. family and sample, and where the id is first seen). Read apart, the rows of one
+    sample written ``PM-001`` and ``pm-001`` became two samples with part of the profile each,
+    and a family written ``F2`` and ``f2`` two families, without a word."""
+    first: dict[tuple[str, ...], tuple[tuple[str, ...], str]] = {}
+    for parts, loc in ids:
+        key = tuple(lookalike_id(p) for p in parts)
+        if key in first and first[key][0] != parts:
+            other, other_loc = first[key]
+            shown = " and ".join(show_id(p) for p in (parts[-1], other[-1]))
+            family = f" (family {show_id(parts[0])} and {show_id(other[0])})" \
+                if len(parts) > 1 and parts[0] != other[0] else ""
+            many = "families" if what == "family" else f"{what}s"
+            raise InputError(
+                f"{loc}: {many} {shown}{family} (the other first at {other_loc}) differ only "
+                f"in case, accents, dashes, spaces or look-alike letters: most likely one "
+                f"{what} written two ways, whose rows would be read as two {many} with part "
+                f"of the data each; write the id one way")
+        first.setdefault(key, (parts, loc))
 
 
 def _checked(text: str, loc: str, marker: str, known: frozenset[str] | tuple[()],
@@ -573,11 +608,30 @@ def _flag(value: str, table: Table, number: int, family: str, ident: str) -> boo
                      f"{value!r} is not one of 1/0, yes/no (sí/no), true/false, Y/N")
 
 
+#: Names of the sex column, as column keys: English and Spanish ("Sexo", "Género").
+SEX_COLUMNS = ("sex", "sexo", "gender", "genero", "género")
+
+
+def _sex_column(table: Table, *, required: bool) -> int | None:
+    """The sex column under any of :data:`SEX_COLUMNS`; two of them are refused (which one
+    holds the sex cannot be told). Before, a samples table headed ``sexo`` had its sex read
+    as a note, and amelogenin alone (X only after Y dropout) made a male body female."""
+    found = [(i, table.header[i]) for name in SEX_COLUMNS
+             if (i := table.column(name)) is not None]
+    if len(found) > 1:
+        raise InputError(f"{table.loc(1)}: columns {', '.join(repr(h) for _, h in found)} "
+                         f"all name the sex; keep one")
+    if not found and required:
+        return table.require("sex", *SEX_COLUMNS)
+    return found[0][0] if found else None
+
+
 def _read_pedigree_table(path: str | Path, sex_codes: SexCodes = "MF"
                          ) -> dict[str, _FamilyRows]:
     table = read_table(path)
     columns = {name: table.require(name, name)
-               for name in ("family", "id", "father", "mother", "sex", "missing")}
+               for name in ("family", "id", "father", "mother", "missing")}
+    columns["sex"] = _sex_column(table, required=True)
     extra = [(i, h) for i, h in enumerate(table.header) if i not in columns.values() and h]
     grouped: dict[str, list[tuple[int, list[str]]]] = {}
     for number, row in table.rows:
@@ -587,6 +641,12 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes = "MF"
         grouped.setdefault(family, []).append((number, row))
     if not grouped:
         raise InputError(f"{table.loc()}: no pedigree rows")
+    _one_spelling((((family,), table.loc(rows[0][0])) for family, rows in grouped.items()),
+                  "family")
+    for family, rows in grouped.items():
+        _one_spelling((((family, normal_id(row[columns["id"]], table.loc(number))),
+                        f"{table.loc(number)}, family {family!r}") for number, row in rows),
+                      "individual")
     out: dict[str, _FamilyRows] = {}
     for family, rows in grouped.items():
         numbers = [n for n, _ in rows]
@@ -818,18 +878,19 @@ class _SampleRow:
 
 def _probability(text: str) -> float:
     """A probability cell; a decimal comma is read as a point ("0,2" is 0.2): in [0, 1) it
-    cannot be a thousands separator."""
-    try:
-        return float(text.replace(",", ".") if re.fullmatch(r"[0-9]*,[0-9]+", text) else text)
-    except ValueError:
+    cannot be a thousands separator. Only a plain decimal number is read (Python's ``float``
+    would also take "0.0_5" as 0.05, "nan" and "infinity")."""
+    text = text.replace(",", ".") if re.fullmatch(r"[0-9]*,[0-9]+", text) else text
+    if not re.fullmatch(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?", text):
         return math.nan
+    return float(text)
 
 
 def _read_sample_table(path: str | Path, sex_codes: SexCodes = "MF",
                        ) -> tuple[Table, dict[str, _SampleRow]]:
     table = read_table(path)
     i_sample = table.require("sample", "sample", "samplename", "sampleid")
-    i_sex = table.column("sex")
+    i_sex = _sex_column(table, required=False)
     i_site = table.column("site", "grave")
     i_dropout = table.column("dropout")
     used = {i_sample, i_sex, i_site, i_dropout}
@@ -858,6 +919,7 @@ def _read_sample_table(path: str | Path, sex_codes: SexCodes = "MF",
         site = row[i_site] if i_site is not None else ""
         out[sample] = _SampleRow(number, sex, site, dropout,
                                  {h: row[i] for i, h in extra if row[i]})
+    _one_spelling((((sample,), table.loc(r.number)) for sample, r in out.items()), "sample")
     return table, out
 
 

@@ -1,0 +1,177 @@
+"""Laboratory files that an outside check (2026-12-06) found read without a word in a way that
+changed what is matched: one sample's rows split into two samples, a samples table's sex
+ignored, the second sheet of a workbook left out, a row shifted by an unquoted decimal comma,
+a repeated header, a frequency table whose labels no profile matched (``test_frequencies.py``)
+and a decimal comma before two digits (``test_alleles.py``). Each is now refused naming the
+file and the line, or read as the laboratory meant it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import fragment, write
+
+from forensic_match.dvi.records import read_genotypes, read_pedigrees, read_pm_samples
+from forensic_match.errors import InputError, lookalike_id
+from forensic_match.frequencies import load_frequencies
+
+PED_HEADER = "family,id,father,mother,sex,missing\n"
+GENOTYPES = "sample,marker,allele1,allele2\n"
+
+
+@pytest.fixture(scope="module")
+def db():
+    return load_frequencies("fbi2015_sw_hispanic")
+
+
+@pytest.mark.parametrize("other", ["pm-001", "PM 001", "PM\u2010001", "PM--001", "PM_001",
+                                   "\u0420\u041c-001"])   # Cyrillic Р and М
+def test_one_samples_rows_written_two_ways_are_refused(tmp_path, db, other):
+    # Before: two samples, PM-001 with TH01 and the other with D3S1358, each half a profile.
+    path = write(tmp_path, "pm.csv", GENOTYPES + "PM-001,TH01,6,7\nPM-002,TH01,8,9\n"
+                                                 f"{other},D3S1358,15,16\n")
+    with pytest.raises(InputError, match=fragment("pm.csv", "line 4", "samples", "'PM-001'",
+                                                  "line 2", "one sample written two ways")):
+        read_genotypes(path, markers=db)
+
+
+def test_ids_that_differ_otherwise_are_two_samples(tmp_path, db):
+    path = write(tmp_path, "pm.csv", GENOTYPES + "F1-1,TH01,6,7\nF11,TH01,8,9\nF1-2,TH01,6,6\n")
+    assert sorted(read_genotypes(path, markers=db).profiles) == ["F1-1", "F1-2", "F11"]
+
+
+def test_the_same_relative_id_in_two_families_is_two_samples(tmp_path, db):
+    path = write(tmp_path, "rel.csv", "family,sample,marker,allele1,allele2\n"
+                                      "F1,mother,TH01,6,7\nF2,Mother,TH01,8,9\n")
+    assert len(read_genotypes(path, markers=db).samples) == 2
+
+
+def test_a_family_cell_filled_on_some_rows_of_a_sample_only_is_refused(tmp_path, db):
+    path = write(tmp_path, "rel.csv", "family,sample,marker,allele1,allele2\n"
+                                      "F1,F1-FA,TH01,6,7\n,F1-FA,D3S1358,15,16\n")
+    with pytest.raises(InputError, match=fragment("line 3", "sample 'F1-FA'", "family cell is "
+                                                  "empty", "'F1'", "line 2", "every row")):
+        read_genotypes(path, markers=db)
+
+
+def test_families_and_individuals_written_two_ways_are_refused(tmp_path):
+    ped = write(tmp_path, "ped.csv", PED_HEADER + "F2,FA,,,M,0\nF2,MO,,,F,0\nF2,MP,FA,MO,M,1\n"
+                                                  "f2,XX,,,M,1\n")
+    with pytest.raises(InputError, match=fragment("ped.csv", "line 5", "families 'f2' and 'F2'",
+                                                  "line 2")):
+        read_pedigrees(ped)
+    ped.write_text(PED_HEADER + "F1,FA,,,M,0\nF1,MO,,,F,0\nF1,MP,FA,MO,M,1\nF1,mp,,,M,1\n")
+    with pytest.raises(InputError, match=fragment("line 5", "family 'F1'",
+                                                  "individuals 'mp' and 'MP'")):
+        read_pedigrees(ped)
+
+
+def test_samples_table_ids_written_two_ways_are_refused(tmp_path, db):
+    pm = write(tmp_path, "pm.csv", GENOTYPES + "PM-1,TH01,6,7\n")
+    samples = write(tmp_path, "s.csv", "sample,sex\nPM-1,M\npm-1,F\n")
+    with pytest.raises(InputError, match=fragment("s.csv", "line 3", "samples 'pm-1' and "
+                                                  "'PM-1'")):
+        read_pm_samples(pm, samples_path=samples, markers=db)
+
+
+@pytest.mark.parametrize("header", ["sexo", "Sexo", "gender", "Género"])
+def test_a_sex_column_under_a_spanish_or_english_name_is_the_sex(tmp_path, db, header):
+    # Before, "sexo" went to the sample's notes and amelogenin X alone (Y dropout) made the
+    # male body female, which the sex filter then kept from its family.
+    pm = write(tmp_path, "pm.csv", GENOTYPES + "PM-1,TH01,6,7\nPM-1,AMEL,X,\n")
+    samples = write(tmp_path, "s.csv", f"sample,{header}\nPM-1,M\n")
+    with pytest.warns(UserWarning, match="samples table says sex M but amelogenin says F"):
+        (sample,) = read_pm_samples(pm, samples_path=samples, markers=db)
+    assert sample.sex == "M"
+    ped = write(tmp_path, "ped.csv", f"family,id,father,mother,{header},missing\n"
+                                     "F1,FA,,,M,0\nF1,MO,,,F,0\nF1,MP,FA,MO,F,1\n")
+    pedigree, _ = read_pedigrees(ped)["F1"]
+    assert pedigree.sex_of("MP") == "F"
+
+
+def test_two_sex_columns_are_refused(tmp_path, db):
+    pm = write(tmp_path, "pm.csv", GENOTYPES + "PM-1,TH01,6,7\n")
+    samples = write(tmp_path, "s.csv", "sample,sex,sexo\nPM-1,M,F\n")
+    with pytest.raises(InputError, match=fragment("s.csv", "line 1", "'sex', 'sexo'",
+                                                  "all name the sex")):
+        read_pm_samples(pm, samples_path=samples, markers=db)
+
+
+def test_one_row_longer_than_the_others_is_refused_even_with_empty_cells_past_the_header(
+        tmp_path, db):
+    # "0,2" unquoted in a comma-separated file: the dropout became 0 and the ages moved one
+    # column to the right (age_min 2, age_max 20).
+    pm = write(tmp_path, "pm.csv", GENOTYPES + "PM-1,TH01,6,7\nPM-2,TH01,6,6\n")
+    samples = write(tmp_path, "s.csv", "sample,sex,dropout,age_min,age_max,notes\n"
+                                       "PM-1,M,0.1,20,30,\nPM-2,F,0,2,20,30,\n")
+    with pytest.raises(InputError, match=fragment("s.csv", "line 3", "7 fields, but the header "
+                                                  "has 6", "line 2 has 6", "unquoted decimal "
+                                                  "comma")):
+        read_pm_samples(pm, samples_path=samples, markers=db)
+
+
+def test_a_separator_at_the_end_of_every_line_is_still_read(tmp_path, db):
+    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\nPM-1,TH01,6,7,\n"
+                                     "PM-1,D3S1358,15,16,\n")
+    assert read_genotypes(path, markers=db).profiles == {
+        "PM-1": {"TH01": ("6", "7"), "D3S1358": ("15", "16")}}
+
+
+def test_a_repeated_header_row_is_refused(tmp_path, db):
+    path = write(tmp_path, "rel.csv", GENOTYPES + "S1,TH01,6,7\n" + GENOTYPES.upper()
+                 + "S2,TH01,8,9\n")
+    with pytest.raises(InputError, match=fragment("rel.csv", "line 3", "repeats the header")):
+        read_genotypes(path, markers=db)
+
+
+def test_a_workbook_with_two_sheets_of_cells_is_refused(tmp_path, db):
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    pytest.importorskip("fastexcel")
+    path = tmp_path / "rel.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    for name, rows in (("Hoja1", [["S1", "TH01", "6", "7"]]), ("Hoja2", [["S2", "TH01", "8", "9"]]),
+                       ("Hoja3", [])):
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate([["sample", "marker", "allele1", "allele2"], *rows] if rows
+                                else []):
+            sheet.write_row(r, 0, row)
+    book.close()
+    # Before, only Hoja1 was read: S2 and its family's evidence were left out.
+    with pytest.raises(InputError, match=fragment("rel.xlsx", "2 sheets with cells",
+                                                  "'Hoja1' (2 rows)", "'Hoja2' (2 rows)")):
+        read_genotypes(path, markers=db)
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Hoja1").write_row(0, 0, ["sample", "marker", "allele1", "allele2"])
+    book.get_worksheet_by_name("Hoja1").write_row(1, 0, ["S1", "TH01", "6", "7"])
+    book.add_worksheet("Hoja2")   # an empty sheet, as Excel adds them
+    book.close()
+    assert read_genotypes(path, markers=db).profiles == {"S1": {"TH01": ("6", "7")}}
+
+
+def test_a_workbook_or_utf16_text_without_its_mark_is_named_as_such(tmp_path, db):
+    text = GENOTYPES + "S1,TH01,6,7\n"
+    path = tmp_path / "rel.csv"
+    path.write_bytes(text.encode("utf-16-le"))
+    with pytest.raises(InputError, match=fragment("rel.csv", "UTF-16 text without its "
+                                                  "byte-order mark")):
+        read_genotypes(path, markers=db)
+    path.write_bytes(b"PK\x03\x04" + bytes(40))
+    with pytest.raises(InputError, match=fragment("rel.csv", "spreadsheet workbook",
+                                                  "name it .xlsx")):
+        read_genotypes(path, markers=db)
+
+
+@pytest.mark.parametrize("cell", ["0.0_5", "nan", "infinity", "1_0"])
+def test_a_dropout_that_is_not_a_plain_number_is_refused(tmp_path, db, cell):
+    pm = write(tmp_path, "pm.csv", GENOTYPES + "PM-1,TH01,6,7\n")
+    samples = write(tmp_path, "s.csv", f"sample,dropout\nPM-1,{cell}\n")
+    with pytest.raises(InputError, match=fragment("s.csv", "line 2", "sample 'PM-1'",
+                                                  "not a probability")):
+        read_pm_samples(pm, samples_path=samples, markers=db)
+
+
+def test_lookalike_ids():
+    same = ["PM-001", "pm-001", "PM 001", "PM\u2010001", "PM--001", "PM_001", "\u0420\u041c-001",
+            " PM - 001"]
+    assert {lookalike_id(i) for i in same} == {"pm-001"}
+    assert len({lookalike_id(i) for i in ["F1-1", "F11", "F1-2", "FI-1"]}) == 4
