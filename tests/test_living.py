@@ -219,3 +219,23 @@ def test_the_encoding_kernel_gives_the_sample_by_sample_arrays_bit_for_bit(
     assert np.array_equal(start, want[0]) and np.array_equal(stop, want[1])
     assert np.array_equal(pos, want[2])
     assert np.array_equal(w, want[3])  # bit for bit
+
+
+@settings(max_examples=60, deadline=None)
+@given(lengths=st.lists(st.integers(0, 300), min_size=1, max_size=40),
+       seed=st.integers(0, 10_000))
+def test_spans_normalised_at_once_are_the_spans_normalised_one_by_one(lengths, seed) -> None:
+    # numpy sums a row of a matrix as it sums the row alone (pairwise, blocks of 8 and 128),
+    # so one call per span length gives the weights of one call per span bit for bit.
+    from forensic_match.dvi.fragments import _normalise_spans
+
+    rng = np.random.default_rng(seed)
+    stop = np.cumsum(lengths)
+    start = stop - np.asarray(lengths)
+    w = rng.random(int(stop[-1])) * 10.0 ** rng.integers(-12, 3, size=int(stop[-1]))
+    want = w.copy()
+    for a, b in zip(start, stop):
+        want[a:b] = want[a:b] / want[a:b].sum()
+    order = rng.permutation(len(lengths))  # spans in any order, as the general ones come
+    _normalise_spans(w, start[order], stop[order])
+    assert np.array_equal(w, want)

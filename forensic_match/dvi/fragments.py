@@ -153,12 +153,22 @@ def encode_observations(samples: Sequence[PMSample], markers: Sequence[Marker], 
     freqs = np.concatenate([m.frequencies for m in markers]) if markers else np.empty(0)
     start, stop, pos, w, general = encode_kernel(kind, first, second, dropout, float(dropin),
                                                  freqs, freq_start, offsets)
-    # Each span of the general path normalised by numpy's own sum, as one array at a time
-    # (numpy sums pairwise: a sum in the kernel would differ in the last bits).
-    for s, k in zip(*np.nonzero(general)):
-        a, b = start[s, k], stop[s, k]
-        w[a:b] = w[a:b] / w[a:b].sum()
+    _normalise_spans(w, start[general], stop[general])
     return start, stop, pos, w, hw
+
+
+def _normalise_spans(w: np.ndarray, start: np.ndarray, stop: np.ndarray) -> None:
+    """Divide each span ``w[start:stop]`` by its sum, in place, the sum as numpy's own
+    (pairwise: a sum in a kernel would differ in the last bits). The spans of one length are
+    done at once as the rows of a matrix: numpy sums each row of a contiguous matrix as it
+    sums the row alone (``tests/test_fragments.py``), and one call per length replaces one
+    per span (230,000 spans for 10,000 samples with dropout)."""
+    lengths = stop - start
+    for length in np.unique(lengths):
+        at = start[lengths == length]
+        idx = at[:, None] + np.arange(length)
+        block = w[idx]
+        w[idx] = block / block.sum(axis=1)[:, None]
 
 
 def same_source_pairs(samples: Sequence[PMSample], markers: Sequence[Marker], *,
