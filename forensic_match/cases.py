@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from forensic_match.errors import ForensicMatchError, GenotypeError, InputError
+from forensic_match.errors import ForensicMatchError, GenotypeError, InputError, strict_json
 from forensic_match.kinship import KinshipResult, kinship_lr
 from forensic_match.lineage.data import LineageData, parse_family_lineage, parse_pm_lineage
 from forensic_match.lineage.mtdna import Mitotype
@@ -283,14 +283,49 @@ def _genotypes_to_dict(g: Profiles) -> dict[str, dict[str, list[str | None]]]:
     return {i: {m: list(v) for m, v in p.items()} for i, p in g.items()}
 
 
+#: Keys of each object of the JSON format that forensic_match reads (``FORMAT.md``,
+#: ``docs/case-format.md``); other keys are kept (``extra``) or left alone.
+_KEYS = {
+    "case": {"kind", "id", "description", "markers", "theta", "hypotheses", "genotypes",
+             "dropout", "expected", "computed_by", "pm", "am", "lineage", "linkage",
+             "genotype_error"},
+    "marker": {"name", "alleles", "frequencies", "mutation", "chrom", "mb", "cm_male",
+               "cm_female"},
+    "pm sample": {"id", "sex", "site", "dropout", "info", "genotypes", "ystr", "mtdna"},
+    "family": {"family", "pedigree", "missing", "genotypes", "references", "info", "lineage",
+               "ystr", "mtdna"},
+}
+
+
+def _no_typos(data: Any, what: str, where: str) -> None:
+    """Refuse a key of a JSON object that is not read but is a near spelling of one that is
+    (``"mutaton"``, ``"genotype"``, ``"mising"``, ``"thetha"``): before, such a key was left
+    alone without a word, and a marker's mutation model, a case's genotypes or a family's
+    missing persons were silently absent (a stepwise LR of 8.7e-7 became an exclusion, LR
+    0). Keys not near any (another tool's notes) are still left alone."""
+    import difflib
+
+    if not isinstance(data, Mapping):
+        return
+    known = _KEYS[what]
+    for key in data:
+        if key in known or not isinstance(key, str):
+            continue
+        near = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+        if near and near[0] not in data:
+            raise InputError(f"{where}: key {key!r} of a {what} is not read; did you mean "
+                             f"{near[0]!r}?")
+
+
 def _markers(data: Any, src: str) -> list[Marker]:
     if not isinstance(data, list) or not data:
         raise InputError(f"{src}: 'markers' must be a non-empty list")
     out = []
     for k, spec in enumerate(data):
+        _no_typos(spec, "marker", f"{src}: marker {k + 1}")
         try:
             name = str(spec["name"])
-            alleles = [str(a) for a in spec["alleles"]]
+            alleles = list(spec["alleles"])
             freqs = [float(f) for f in spec["frequencies"]]
         except (KeyError, TypeError, ValueError) as exc:
             label = f"marker {k + 1}"
@@ -298,6 +333,12 @@ def _markers(data: Any, src: str) -> list[Marker]:
                 label += f" ({str(spec['name'])!r})"
             raise InputError(f"{src}: {label}: needs name, alleles and numeric "
                              f"frequencies ({exc})") from exc
+        numbers = [a for a in alleles if not isinstance(a, str)]
+        if numbers:
+            # str(10.0) is "10.0", which no genotype's "10" matches: every allele of the
+            # marker would have been unknown to the table.
+            raise InputError(f"{src}: marker {name!r}: allele {numbers[0]!r} is a number; "
+                             f"alleles are strings as printed on a report ('10', '9.3')")
         try:
             out.append(Marker(name, alleles, freqs,
                               Mutation.from_dict(spec.get("mutation"), marker=name)))
@@ -505,16 +546,14 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
     kind = data.get("kind")
     cid = str(data.get("id", Path(source).stem))
     src = f"file {source!r}" if source != "case" else "case"
+    _no_typos(data, "case", src)
     try:
         theta = float(data.get("theta", 0.0) or 0.0)
     except (TypeError, ValueError):
         raise InputError(f"{src}: theta must be a number, got {data.get('theta')!r}") from None
     markers = _markers(data.get("markers"), src)
     linkage, positions, genotype_error = _linkage(data, src)
-    known = {"kind", "id", "description", "markers", "theta", "hypotheses", "genotypes",
-             "dropout", "expected", "computed_by", "pm", "am", "lineage", "linkage",
-             "genotype_error"}
-    extra = {k: v for k, v in data.items() if k not in known}
+    extra = {k: v for k, v in data.items() if k not in _KEYS["case"]}
     if kind == "kinship":
         hyps = data.get("hypotheses")
         if not isinstance(hyps, Mapping) or "H1" not in hyps or "H2" not in hyps:
@@ -545,6 +584,7 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
         reader = _ProfileReader(markers, source, src)
         pm = []
         for k, s in enumerate(data.get("pm") or []):
+            _no_typos(s, "pm sample", f"{src}: pm sample {k + 1}")
             try:
                 sid = str(s["id"])
                 prof = reader.profiles({sid: s.get("genotypes") or {}})[sid]
@@ -559,6 +599,7 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
                     from exc
         am = []
         for k, f in enumerate(data.get("am") or []):
+            _no_typos(f, "family", f"{src}: family {k + 1}")
             try:
                 fid = str(f["family"])
                 ped = _pedigree(f["pedigree"], f"{source}: family {fid}")
@@ -611,11 +652,7 @@ def load_case(path: str | Path, *, linked: bool = False) -> KinshipCase | DviDat
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"file {str(path)!r}: cannot read: {exc.strerror}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"file {str(path)!r}, line {exc.lineno}, column {exc.colno}: "
-                         f"malformed JSON: {exc.msg}") from exc
+    data = strict_json(text, f"file {str(path)!r}")
     return case_from_dict(data, source=str(path), linked=linked)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 
 class ForensicMatchError(Exception):
@@ -129,3 +130,37 @@ def similar_ids(name: str, ids: Iterable[str]) -> str:
     key = folded_id(name)
     near = [show_id(i) for i in ids if i != name and folded_id(i) == key]
     return f" (similar: {', '.join(near)})" if near else ""
+
+
+def strict_json(text: str, source: str) -> Any:
+    """Parse JSON text, refusing an object that gives one key twice.
+
+    Python's ``json`` keeps the last of two equal keys without a word: a case with
+    ``"theta": 0, "theta": 0.3`` was read at theta 0.3, a second ``"genotypes"`` of a PM
+    sample replaced the first, a second ``"missing"`` list dropped the family's other missing
+    persons. ``source`` names the file in the error.
+
+    Raises
+    ------
+    InputError
+        Malformed JSON (with line and column), or a key given twice in one object (with the
+        key and the object's keys).
+    """
+    import json
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                keys = ", ".join(repr(k) for k, _ in items[:8])
+                raise InputError(f"{source}: key {key!r} given twice in one object (keys "
+                                 f"{keys}{', ...' if len(items) > 8 else ''}); JSON readers "
+                                 f"would keep the last one only: keep one")
+            out[key] = value
+        return out
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}, line {exc.lineno}, column {exc.colno}: malformed JSON: "
+                         f"{exc.msg}") from exc

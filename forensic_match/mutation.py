@@ -108,10 +108,20 @@ class Mutation:
         if spec is None:
             return None
         try:
+            # a closed set of keys: "mutaton" or "rat" for "rate" read as no mutation at all
+            unknown = set(spec) - {"model", "female", "male", "matrix_female", "matrix_male",
+                                   "transform"}
+            if unknown:
+                raise ValueError(f"unknown key(s) {sorted(unknown)} (model, female, male, "
+                                 f"matrix_female, matrix_male, transform)")
             model = spec["model"]
             models = []
             for sex in ("female", "male"):
                 params = dict(spec.get(sex) or {})
+                unknown = set(params) - {"rate", "range", "rate2"}
+                if unknown:
+                    raise ValueError(f"unknown key(s) {sorted(unknown)} of {sex!r} (rate, "
+                                     f"range, rate2)")
                 matrix = spec.get(f"matrix_{sex}") if model == "custom" else None
                 models.append(MutationModel(model, rate=float(params.get("rate", 0.0)),
                                             range=float(params.get("range", 0.5)),
@@ -121,7 +131,9 @@ class Mutation:
             if transform not in (None, "PM"):
                 raise ValueError(f"unknown transform {transform!r} (only 'PM')")
         except (KeyError, TypeError, ValueError) as exc:
-            raise MarkerError(f"marker {marker!r}: malformed mutation model {spec!r}: {exc}") \
+            shown = repr(spec) if len(repr(spec)) <= 200 else \
+                f"with keys {sorted(spec) if isinstance(spec, dict) else type(spec).__name__}"
+            raise MarkerError(f"marker {marker!r}: malformed mutation model {shown}: {exc}") \
                 from exc
         return cls(female=models[0], male=models[1], stationary=transform == "PM")
 

@@ -106,12 +106,13 @@ class LineageData:
         markers": the Y-STR panel with per-locus rates, the Y and mtDNA databases), bare or
         as the ``"lineage"`` key of a dataset; the lineage data for runs on the lab's tables
         (``forensic-match search --lineage FILE``). Errors name the file."""
-        import json
+        from forensic_match.errors import strict_json
 
         try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"file {str(path)!r}: cannot read lineage data ({exc})") from exc
+        raw = strict_json(text, f"file {str(path)!r}")
         if isinstance(raw, Mapping) and "lineage" in raw:
             raw = raw["lineage"]
         data = cls.from_dict(raw, where=f"file {str(path)!r}")
