@@ -31,8 +31,9 @@ def mt(variants, ranges=None):
 
 
 def test_usual_notation_is_read():
-    m = mt(["T16189C", "16189Y", "73G", "315.1C", "315.2C", "249d", "523-524DEL", "152del"])
-    assert m.substitutions == {16189: "CT", 73: "G"}
+    m = mt(["T16189C", "73G", "315.1C", "315.2C", "249d", "523-524DEL", "152del"])
+    assert m.substitutions == {16189: "C", 73: "G"}
+    assert mt(["16189Y"]).substitutions == {16189: "CT"}
     assert m.insertions == {(315, 1): "C", (315, 2): "C"}
     assert sorted(m.deletions) == [152, 249, 523, 524]
     assert len(m.positions) == (16569 - 16024 + 1) + 576

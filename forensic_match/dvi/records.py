@@ -286,6 +286,13 @@ def _mitotype_row(row: list[str], cells: list[str], columns: tuple[int | None, i
     else:
         range_text, variant_cells = (cells[0] if cells else ""), cells[1:]
     ranges = _read_ranges(range_text, loc)
+    unread = [c for c in variant_cells if c.strip() and c.upper() in _NO_CALL]
+    if unread:
+        # an empty variants cell means "as rCRS over the range"; "NA" or "?" was read so,
+        # which made a sample not read at all differ from every other at its variants
+        raise InputError(f"{loc}: mtDNA variants {unread[0]!r}: an empty cell means the "
+                         f"sequence equals rCRS over the read range; a sample not read has "
+                         f"no mtDNA row")
     variants = [v for c in variant_cells if c.upper() not in _NO_CALL
                 for v in _MT_SPLIT.split(c.strip()) if v]
     return parse_mitotype({"range": ranges, "variants": variants}, sample=sample,
@@ -608,6 +615,20 @@ def _flag(value: str, table: Table, number: int, family: str, ident: str) -> boo
                      f"{value!r} is not one of 1/0, yes/no (sí/no), true/false, Y/N")
 
 
+def _extra_columns(table: Table, used: set[int | None]) -> list[tuple[int, str]]:
+    """The columns of records (age, stature, dates, places...) beside those the reader
+    uses; two of them with one name as column keys (``age`` and ``Age``, ``stature_cm`` and
+    ``stature cm``) are refused: the evidence read the last one without a word."""
+    extra = [(i, h) for i, h in enumerate(table.header) if i not in used and h]
+    seen: dict[str, str] = {}
+    for _, h in extra:
+        if column_key(h) in seen:
+            raise InputError(f"{table.loc(1)}: columns {seen[column_key(h)]!r} and {h!r} have "
+                             f"the same name; keep one")
+        seen[column_key(h)] = h
+    return extra
+
+
 #: Names of the sex column, as column keys: English and Spanish ("Sexo", "Género").
 SEX_COLUMNS = ("sex", "sexo", "gender", "genero", "género")
 
@@ -632,7 +653,7 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes = "MF"
     columns = {name: table.require(name, name)
                for name in ("family", "id", "father", "mother", "missing")}
     columns["sex"] = _sex_column(table, required=True)
-    extra = [(i, h) for i, h in enumerate(table.header) if i not in columns.values() and h]
+    extra = _extra_columns(table, set(columns.values()))
     grouped: dict[str, list[tuple[int, list[str]]]] = {}
     for number, row in table.rows:
         family = normal_id(row[columns["family"]], table.loc(number))
@@ -894,7 +915,7 @@ def _read_sample_table(path: str | Path, sex_codes: SexCodes = "MF",
     i_site = table.column("site", "grave")
     i_dropout = table.column("dropout")
     used = {i_sample, i_sex, i_site, i_dropout}
-    extra = [(i, h) for i, h in enumerate(table.header) if i not in used and h]
+    extra = _extra_columns(table, used)
     out: dict[str, _SampleRow] = {}
     for number, row in table.rows:
         sample = normal_id(row[i_sample], table.loc(number))
@@ -1011,6 +1032,16 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
             info["amelogenin"] = s.amelogenin
         if s.lineage:
             info["lineage"] = {m: list(a) for m, a in s.lineage.items()}
+            y_typed = [m for m, a in s.lineage.items() if a and lineage_marker(m) == "Y"]
+            if sex == "F" and y_typed:
+                # the Y haplotype is then weighed against male candidates only, and the
+                # conflict itself was nowhere said
+                said = "samples table" if row is not None and row.sex == "F" else "amelogenin"
+                loci = ", ".join(y_typed[:4]) + (", ..." if len(y_typed) > 4 else "")
+                warnings.warn(f"{s.label}: sex F ({said}) but Y-STR alleles at "
+                              f"{len(y_typed)} loci ({loci}): a male with an AMELY deletion, "
+                              f"a mixture or contamination, or a mix-up; check the sample",
+                              ForensicMatchWarning, stacklevel=2)
         if s.off_ladder:
             info["off_ladder"] = list(s.off_ladder)
         out.append(PMSample(s.id, sex, dict(s.genotypes), row.site if row else "",

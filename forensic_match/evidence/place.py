@@ -13,6 +13,7 @@ defaults.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -193,8 +194,11 @@ def read_place_coordinates(path: str | Path) -> dict[str, tuple[float, float]]:
 def _day(value: Any, what: str) -> int | None:
     if value is None or value == "":
         return None
+    text = str(value).strip()
     try:
-        return date.fromisoformat(str(value)[:10]).toordinal()
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9:.]+)?", text):
+            raise ValueError(text)
+        return date.fromisoformat(text[:10]).toordinal()
     except ValueError as exc:
         raise InputError(f"{what}: date {value!r} is not YYYY-MM-DD") from exc
 

@@ -266,6 +266,42 @@ def _key(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", str(name).strip()).lower()
 
 
+#: Other names of a field, as :func:`_key` writes them: the pedigree table of
+#: ``datasets/examples/records`` writes the age at disappearance as ``age_at_disappearance``,
+#: and Spanish tables ``edad``.
+_ALIASES = {"age_at_disappearance": "age", "edad": "age"}
+
+
+def _fields(info: Mapping[str, Any], loc: str) -> dict[str, Any]:
+    """A record's fields by :func:`_key`, with :data:`_ALIASES` read as their field and
+    ``tooth_NN`` columns (a wide table's chart) added to the ``dental`` field. Two names of
+    one field (``age`` and ``Age``, ``age`` and ``edad``) are refused: the last was read
+    without a word."""
+    data: dict[str, Any] = {}
+    named: dict[str, str] = {}
+    teeth = []
+    for name, value in info.items():
+        key = _key(name)
+        key = _ALIASES.get(key, key)
+        if key.startswith("tooth_") and key[6:].isdigit():
+            if not _blank(value):
+                teeth.append(f"{key[6:]}:{value}")
+            continue
+        if key in named:
+            raise InputError(f"{loc}: fields {named[key]!r} and {name!r} are one field "
+                             f"({key!r}); keep one")
+        named[key] = str(name)
+        data[key] = value
+    if teeth:
+        # as a table's tooth columns are read: with the dental field, one chart (a tooth in
+        # both is refused by dental_chart)
+        chart = data.get("dental")
+        given = [f"{k}:{v}" for k, v in chart.items()] if isinstance(chart, Mapping) else \
+            [] if _blank(chart) else [str(chart)]
+        data["dental"] = "; ".join(given + teeth)
+    return data
+
+
 def _blank(value: Any) -> bool:
     if value is None:
         return True
@@ -279,8 +315,17 @@ def _number(value: Any, loc: str, name: str, low: float, high: float) -> float |
         return None
     if isinstance(value, bool):
         raise InputError(f"{loc}, field {name!r}: {value!r} is not a number")
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None and not re.fullmatch(r"[-+]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)"
+                                             r"([eE][-+]?[0-9]+)?", text):
+        raise InputError(f"{loc}, field {name!r}: {value!r} is not a number")
+    if text is not None and re.fullmatch(r"[-+]?0*[1-9][0-9]*,[0-9]{2,}", text):
+        # "20,30" may be a range 20 to 30 as well as 20.30: it was read as 20.3
+        raise InputError(f"{loc}, field {name!r}: {value!r} has a decimal comma before "
+                         f"{len(text.split(',')[1])} digits: a range is written in two "
+                         f"fields (min and max), a number with a point ('20.3')")
     try:
-        x = float(str(value).strip().replace(",", ".") if isinstance(value, str) else value)
+        x = float(text.replace(",", ".") if text is not None else value)
     except (TypeError, ValueError):
         raise InputError(f"{loc}, field {name!r}: {value!r} is not a number") from None
     if not math.isfinite(x) or not low <= x <= high:
@@ -297,8 +342,12 @@ def _date(value: Any, loc: str, name: str) -> dt.date | None:
         return value
     text = str(value).strip()
     try:
-        return dt.date.fromisoformat(text[:10]) if len(text) >= 10 else \
-            dt.date.fromisoformat(text)
+        # a whole YYYY-MM-DD, or one with a time (as a spreadsheet writes a date cell); not
+        # "1984-08-141", "1984-08-14 (aprox)" or "2019-05-03 / 2019-06-10", which were read
+        # from their first ten characters
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9:.]+)?", text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text[:10])
     except ValueError:
         raise InputError(f"{loc}, field {name!r}: {value!r} is not an ISO date "
                          f"(YYYY-MM-DD)") from None
@@ -384,6 +433,9 @@ def dental_chart(value: Any, loc: str, *, date: dt.date | None = None) -> Dental
     teeth: dict[int, str] = {}
     for tooth, state in pairs:
         code = tooth_code(tooth, f"{loc}, field 'dental'")
+        if code in teeth:
+            # the last state was kept: "36:missing; 36:sound" read as sound
+            raise InputError(f"{loc}, field 'dental': tooth {code} given twice; keep one state")
         teeth[code] = tooth_state(state, f"{loc}, field 'dental', tooth {code}")
     return DentalChart(teeth, date)
 
@@ -427,10 +479,19 @@ def _probability(item: Mapping[str, Any], key: str, loc: str) -> float | None:
     return value
 
 
+def _code(value: Any) -> str:
+    """A feature, effect or implant-kind code in the form codes are compared in: lower case,
+    spaces and hyphens as ``_`` (``Hip Prosthesis`` is ``hip_prosthesis``, ``Fracture:Left
+    Femur`` is ``fracture:left_femur``). Compared as written, an AM implant
+    ``hip_prosthesis`` and a PM ``Hip Prosthesis`` with the same serial number weighed
+    nothing (LR 1 instead of 1e6)."""
+    return re.sub(r"[\s\-]+", "_", _text(value)).casefold()
+
+
 def _implants(value: Any, loc: str) -> list[Implant]:
     out = []
     for k, item in enumerate(_items(value, loc, "implants")):
-        kind = _text(item.get("kind"))
+        kind = _code(item.get("kind"))
         if not kind:
             raise InputError(f"{loc}, field 'implants', item {k + 1}: needs a 'kind'")
         out.append(Implant(kind, _text(item.get("serial")), _text(item.get("maker"))))
@@ -440,7 +501,7 @@ def _implants(value: Any, loc: str) -> list[Implant]:
 def _features(value: Any, loc: str) -> list[Feature]:
     out = []
     for k, item in enumerate(_items(value, loc, "features")):
-        code = _text(item.get("code"))
+        code = _code(item.get("code"))
         if not code:
             raise InputError(f"{loc}, field 'features', item {k + 1}: needs a 'code'")
         out.append(Feature(code, _text(item.get("description")),
@@ -451,7 +512,7 @@ def _features(value: Any, loc: str) -> list[Feature]:
 def _effects(value: Any, loc: str) -> list[Effect]:
     out = []
     for k, item in enumerate(_items(value, loc, "effects")):
-        code = _text(item.get("code"))
+        code = _code(item.get("code"))
         if not code:
             raise InputError(f"{loc}, field 'effects', item {k + 1}: needs a 'code'")
         where_ = f"{loc}, effect {code!r}"
@@ -462,7 +523,7 @@ def _effects(value: Any, loc: str) -> list[Effect]:
 
 
 def _codes(value: Any, loc: str, name: str) -> list[str]:
-    return [_text(i.get("code")) for i in _items(value, loc, name) if _text(i.get("code"))]
+    return [_code(i.get("code")) for i in _items(value, loc, name) if _code(i.get("code"))]
 
 
 # --- records from field dictionaries --------------------------------------------------------
@@ -530,7 +591,7 @@ def am_record_from_info(ident: str, info: Mapping[str, Any], *, sex: str = "U",
     loc = (f"{source}, " if source else "") + f"missing person {ident!r}"
     if not isinstance(info, Mapping):
         raise InputError(f"{loc}: the AM record must be an object of fields")
-    data = {_key(k): v for k, v in info.items()}
+    data = _fields(info, loc)
     record = AMRecord(
         id=str(ident), family=_text(data.get("family")) or family,
         sex=_sex(data["sex"], loc, "sex") if "sex" in data else _sex(sex, loc, "sex"),
@@ -580,7 +641,7 @@ def pm_findings_from_info(ident: str, info: Mapping[str, Any], *, sex: str = "U"
     loc = (f"{source}, " if source else "") + f"PM sample {ident!r}"
     if not isinstance(info, Mapping):
         raise InputError(f"{loc}: the PM findings must be an object of fields")
-    data = {_key(k): v for k, v in info.items()}
+    data = _fields(info, loc)
     dna = data.get("dna_sex", data.get("sex", sex))
     f = PMFindings(
         id=str(ident), dna_sex=_sex(dna, loc, "dna_sex"),
@@ -681,6 +742,14 @@ def _rows(path: str | Path, form: Form) -> Iterable[tuple[str, str, dict[str, An
     if id_col is None:
         raise InputError(f"{table.loc(1)}: no 'id' column; found {table.header}")
     if form == "wide":
+        named: dict[str, str] = {}
+        for h, k in zip(table.header, keys):
+            k = _ALIASES.get(k, k)
+            if k in named:
+                raise InputError(f"{table.loc(1)}: columns {named[k]!r} and {h!r} are one "
+                                 f"field ({k!r}); keep one")
+            named[k] = h
+
         def wide():
             seen: dict[str, int] = {}
             for number, row in table.rows:

@@ -141,6 +141,7 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
         variants = variants.split()
     inside = frozenset(p for a, b in ranges for p in range(a, b + 1))
     shown = [list(r) for r in ranges]
+    called: dict[tuple[int, ...], str] = {}
     for v in variants:
         text = str(v).strip()
         where_v = f"{label}: variant {text!r}"
@@ -166,6 +167,15 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
                              f"315.1C, 249d, 8281-8289d){hint}")
         if any(not inside.__contains__(p) for p in pos):
             raise InputError(f"{where_v} is outside the read ranges {shown}")
+        calls = [(p,) for p in pos] if not m.re.pattern == _INS.pattern else \
+            [(pos[0], int(m.group(2)))]
+        twice = [c for c in calls if c in called]
+        if twice:
+            # "16189C 16189T" kept the last call
+            raise InputError(f"{where_v}: a second call at {'.'.join(map(str, twice[0]))} "
+                             f"(first {called[twice[0]]!r}); write one call per position (a "
+                             f"mixture of two bases as its IUPAC code, 16189Y)")
+        called.update((c, text) for c in calls)
     return Mitotype(tuple(ranges), subs, frozenset(dels), ins,
                     tuple(str(v).strip() for v in variants))
 

@@ -1,0 +1,169 @@
+"""Case JSON, AM/PM records and lineage rows that a second outside check (2026-12-06) found read
+without a word in a way that changed an LR: a key given twice or misspelled, an allele given
+as a number, a record column given twice or under another name, a tooth charted twice, a
+range typed with a comma, a date with text after it, an implant kind in other case, two
+calls at one mtDNA position, a variants cell of "NA", and Y-STR alleles in a female sample.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+from helpers import fragment, write
+
+from forensic_match.cases import load_case
+from forensic_match.dvi.records import read_genotypes, read_pedigrees, read_pm_samples
+from forensic_match.errors import ForensicMatchWarning, InputError
+from forensic_match.evidence.features import implant_lr
+from forensic_match.evidence.records import am_record_from_info, pm_findings_from_info
+from forensic_match.frequencies import load_frequencies
+from forensic_match.lineage.mtdna import parse_mitotype
+
+CASE = Path(__file__).resolve().parents[1] / "datasets" / "examples" / "demo_mp_parents.json"
+
+
+def _case(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "case.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_key_given_twice_in_a_json_object_is_refused(tmp_path):
+    # Before, the last was read: "theta": 0, "theta": 0.3 gave theta 0.3 (LR 1.468 -> 0.954).
+    data = json.loads(CASE.read_text(encoding="utf-8"))
+    text = json.dumps(data).replace('"kind": "kinship"', '"kind": "kinship", "theta": 0.3', 1)
+    assert "theta" in data and text.count('"theta"') == 2
+    with pytest.raises(InputError, match=fragment("case.json", "key 'theta' given twice")):
+        load_case(_case(tmp_path, text))
+    nested = json.dumps({"a": 1}).replace("}", ', "a": 2}')
+    with pytest.raises(InputError, match="key 'a' given twice"):
+        load_case(_case(tmp_path, nested))
+
+
+@pytest.mark.parametrize("where, key, meant", [
+    ("case", "genotype", "genotypes"), ("case", "thetha", "theta"),
+    ("marker", "mutaton", "mutation")])
+def test_a_misspelled_key_is_refused_with_the_key_meant(tmp_path, where, key, meant):
+    data = json.loads(CASE.read_text(encoding="utf-8"))
+    target = data if where == "case" else data["markers"][0]
+    target[key] = target.pop(meant) if meant in target else 0
+    with pytest.raises(InputError, match=fragment(f"key {key!r}", "not read",
+                                                  f"did you mean {meant!r}")):
+        load_case(_case(tmp_path, json.dumps(data)))
+
+
+def test_a_key_near_no_other_is_still_left_alone(tmp_path):
+    data = json.loads(CASE.read_text(encoding="utf-8"))
+    data["notes_from_the_lab"] = "sent 2026-11-02"
+    assert load_case(_case(tmp_path, json.dumps(data))).extra["notes_from_the_lab"]
+
+
+def test_a_mutation_model_with_a_key_it_does_not_know_is_refused(tmp_path):
+    # "rat" for "rate" read as a rate of 0: an inconsistent child's LR 8.7e-7 became 0.
+    data = json.loads(CASE.read_text(encoding="utf-8"))
+    data["markers"][0]["mutation"]["male"] = {"rat": 0.002}
+    with pytest.raises(InputError, match=fragment("marker 'D3S1358'", "unknown key(s) "
+                                                  "['rat'] of 'male'")):
+        load_case(_case(tmp_path, json.dumps(data)))
+
+
+def test_a_frequency_tables_allele_given_as_a_number_is_refused(tmp_path):
+    # str(10.0) is "10.0", which no genotype's "10" matched (LR 64.3 -> 500.5).
+    data = json.loads(CASE.read_text(encoding="utf-8"))
+    data["markers"][0]["alleles"][0] = float(data["markers"][0]["alleles"][0])
+    with pytest.raises(InputError, match=fragment("marker", "is a number", "strings")):
+        load_case(_case(tmp_path, json.dumps(data)))
+
+
+def test_a_record_column_given_twice_is_refused(tmp_path):
+    ped = write(tmp_path, "ped.csv", "family,id,father,mother,sex,missing,age,Age\n"
+                                     "F1,FA,,,M,0,,\nF1,MO,,,F,0,,\nF1,MP,FA,MO,M,1,19,25\n")
+    with pytest.raises(InputError, match=fragment("ped.csv", "line 1", "'age' and 'Age'")):
+        read_pedigrees(ped)
+
+
+def test_record_fields_under_other_names_and_tooth_columns_are_read():
+    record = am_record_from_info("MP", {"age_at_disappearance": "19", "tooth_36": "filled",
+                                        "dental": "46:missing"})
+    assert record.age == 19.0
+    assert record.dental.teeth == {46: "missing", 36: "filled"}
+    assert am_record_from_info("MP", {"Edad": "31"}).age == 31.0
+    with pytest.raises(InputError, match=fragment("missing person 'MP'", "'age' and 'edad'",
+                                                  "one field")):
+        am_record_from_info("MP", {"age": "19", "edad": "25"})
+
+
+def test_a_tooth_charted_twice_is_refused():
+    # "36:missing; 36:sound" was read as sound (dental LR 1e4 -> 746).
+    with pytest.raises(InputError, match=fragment("field 'dental'", "tooth 36 given twice")):
+        am_record_from_info("MP", {"dental": "36:missing; 36:sound"})
+
+
+@pytest.mark.parametrize("cell", ["20,30", "25,30"])
+def test_a_number_with_a_comma_before_two_digits_is_refused(cell):
+    # a range typed in one cell was read as 20.3
+    with pytest.raises(InputError, match=fragment("field 'age_max'", "decimal comma before 2 "
+                                                  "digits", "two fields")):
+        pm_findings_from_info("PM1", {"age_min": "18", "age_max": cell})
+    assert pm_findings_from_info("PM1", {"age_min": "18", "age_max": "40",
+                                         "age_coverage": "0,95"}).age_coverage == 0.95
+    assert am_record_from_info("MP", {"age": "12,5"}).age == 12.5
+
+
+@pytest.mark.parametrize("cell", ["1984-08-141", "1984-08-14 (aprox)", "2019-05-03 / 2019-06-10"])
+def test_a_date_with_more_after_it_is_refused(cell):
+    with pytest.raises(InputError, match=fragment("field 'date_missing'", "not an ISO date")):
+        am_record_from_info("MP", {"date_missing": cell})
+    assert str(am_record_from_info("MP", {"date_missing": "1984-08-14 00:00:00"}
+                                   ).date_missing) == "1984-08-14"
+
+
+def test_implant_kinds_and_feature_codes_compare_in_one_form():
+    am = am_record_from_info("MP", {"implants": "hip_prosthesis:ZX-0042-7",
+                                    "features": [{"code": "Fracture: Left Femur",
+                                                  "frequency": 0.02}]})
+    pm = pm_findings_from_info("PM1", {"implants": "Hip Prosthesis:ZX00427",
+                                       "features_absent": "fracture:_left-femur"})
+    assert am.implants[0].kind == pm.implants[0].kind == "hip_prosthesis"
+    assert implant_lr(am.implants, pm.implants).lr > 1e5
+    assert pm.features_absent == [am.features[0].code]
+
+
+def test_two_calls_at_one_mtdna_position_are_refused():
+    # "16189C 16189T" kept the last call (mtDNA LR 2.42 -> 8.1e-5)
+    with pytest.raises(InputError, match=fragment("variant '16189T'", "second call at 16189",
+                                                  "16189Y")):
+        parse_mitotype({"range": [[16024, 16569]], "variants": ["16189C", "16189T"]})
+
+
+@pytest.mark.parametrize("cell", ["NA", "?", "-"])
+def test_an_mtdna_variants_cell_that_says_not_read_is_refused(tmp_path, cell):
+    # read as "equal to rCRS": four differences with a sample that has variants there
+    path = write(tmp_path, "mt.csv", "sample,marker,allele1,allele2,range,variants\n"
+                                     f"PM1,TH01,6,7,,\nPM1,mtDNA,,,16024-16365,{cell}\n")
+    with pytest.raises(InputError, match=fragment("mt.csv", "line 3", f"variants {cell!r}",
+                                                  "no mtDNA row")):
+        read_genotypes(path, markers=load_frequencies("fbi2015_sw_hispanic"))
+
+
+def test_y_str_alleles_in_a_female_sample_are_said(tmp_path):
+    db = load_frequencies("fbi2015_sw_hispanic")
+    pm = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\nPM1,TH01,6,7\n"
+                                   "PM1,AMEL,X,\nPM1,DYS391,10,\nPM1,DYS19,14,\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_pm_samples(pm, markers=db)
+    said = [str(w.message) for w in caught if "Y-STR alleles" in str(w.message)]
+    assert len(said) == 1 and re.search(fragment("sample 'PM1'", "sex F (amelogenin)",
+                                                 "Y-STR alleles at 2 loci", "AMELY deletion"),
+                                        said[0])
+    male = write(tmp_path, "m.csv", "sample,marker,allele1,allele2\nPM1,TH01,6,7\n"
+                                    "PM1,AMEL,X,Y\nPM1,DYS391,10,\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ForensicMatchWarning)
+        warnings.filterwarnings("ignore", ".*Y- or X-chromosome")
+        read_pm_samples(male, markers=db)
