@@ -17,7 +17,7 @@ from helpers import fragment, write
 
 from forensic_match.cases import load_case
 from forensic_match.dvi.records import read_genotypes, read_pedigrees, read_pm_samples
-from forensic_match.errors import ForensicMatchWarning, InputError
+from forensic_match.errors import ForensicMatchWarning, InputError, LineageMarkerWarning
 from forensic_match.evidence.features import implant_lr
 from forensic_match.evidence.records import am_record_from_info, pm_findings_from_info
 from forensic_match.frequencies import load_frequencies
@@ -167,3 +167,21 @@ def test_y_str_alleles_in_a_female_sample_are_said(tmp_path):
         warnings.simplefilter("error", ForensicMatchWarning)
         warnings.filterwarnings("ignore", ".*Y- or X-chromosome")
         read_pm_samples(male, markers=db)
+
+
+def test_a_bodys_place_without_coordinates_names_the_sample():
+    from forensic_match.evidence.place import PlaceFactors, PlacePrior
+
+    prior = PlacePrior(["A"], ["D1"], ["1984-01-01"], coordinates={"D1": (-13.16, -74.22)})
+    with pytest.raises(InputError, match=fragment("PM sample 'PM-9'", "place '99999' has no "
+                                                  "coordinates")):
+        PlaceFactors(prior, ["D1", "99999"], [None, None], ids=["PM-8", "PM-9"])
+
+
+def test_an_mtdna_range_with_spaces_around_its_dash_is_one_range(tmp_path):
+    path = write(tmp_path, "mt.csv", "sample,marker,allele1,allele2,range,variants\n"
+                                     "PM1,TH01,6,7,,\nPM1,mtDNA,,,16024 - 16365,16189C\n")
+    with pytest.warns(LineageMarkerWarning, match="mtDNA rows of 1 samples"):
+        (sample,) = read_genotypes(path, markers=load_frequencies("fbi2015_sw_hispanic")
+                                   ).samples
+    assert sample.mtdna.ranges == ((16024, 16365),)

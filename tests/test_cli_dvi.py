@@ -422,10 +422,12 @@ def test_search_with_evidence_from_the_record_tables(tmp_path: Path) -> None:
     """--evidence weighs the AM columns of the pedigree table and the PM columns of the sample
     table: each pair's log10 LR is DNA + evidence, both kept; a stature without its standard
     error is refused naming the file, sample and field."""
-    rows = (RECORDS / "pm_samples.csv").read_text().splitlines()
-    sd = [rows[0] + ",stature_sd"] + [r + (",4" if r.split(",")[6] else ",") for r in rows[1:]]
-    samples = tmp_path / "pm_samples.csv"
-    samples.write_text("\n".join(sd) + "\n")
+    samples = RECORDS / "pm_samples.csv"   # statures with their standard error
+    rows = samples.read_text().splitlines()
+    at = rows[0].split(",").index("stature_sd")
+    no_sd = tmp_path / "pm_samples.csv"
+    no_sd.write_text("\n".join(",".join(c for k, c in enumerate(r.split(",")) if k != at)
+                               for r in rows) + "\n")
     out = tmp_path / "out"
     args = ["search", "--pedigrees", str(RECORDS / "pedigrees.csv"),
             "--relatives", str(RECORDS / "relatives.csv"),
@@ -444,7 +446,7 @@ def test_search_with_evidence_from_the_record_tables(tmp_path: Path) -> None:
     params = json.loads((out / "parameters.json").read_text())
     assert params["evidence"]["findings"] == 4
     # Without a standard error the stature estimate cannot be weighed: refused, nothing kept.
-    bad = invoke(*[a if a != str(samples) else str(RECORDS / "pm_samples.csv") for a in args]
+    bad = invoke(*[a if a != str(samples) else str(no_sd) for a in args]
                  [:-4] + ["--out", str(tmp_path / "bad"), "--min-markers", "4", "--evidence"])
     assert bad.exit_code == 1 and "stature_sd" in bad.stderr and "PM-001" in bad.stderr
     assert "pm_samples.csv" in bad.stderr and not (tmp_path / "bad").exists()
@@ -468,8 +470,7 @@ def test_search_place_prior_with_a_coordinates_table(tmp_path: Path) -> None:
     (the identifications' inputs record the table), without it the error names the person
     and the place, and the table alone is refused."""
     rows = (RECORDS / "pm_samples.csv").read_text().splitlines()
-    sd = [rows[0] + ",stature_sd,district"] + [
-        r + (",4" if r.split(",")[6] else ",") + ",Accomarca" for r in rows[1:]]
+    sd = [rows[0] + ",district"] + [r + ",Accomarca" for r in rows[1:]]
     samples = tmp_path / "pm_samples.csv"
     samples.write_text("\n".join(sd) + "\n")
     coords = tmp_path / "districts.csv"

@@ -380,7 +380,8 @@ def test_pm_samples_example(db):
     assert first.sex == "M"                                  # empty in the table: amelogenin
     assert first.site == "Grave 1" and first.dropout == 0.0
     assert first.info == {"age_min": "17", "age_max": "25", "stature_cm": "168",
-                          "date_recovered": "2019-05-03", "amelogenin": "M"}
+                          "stature_sd": "4.5", "date_recovered": "2019-05-03",
+                          "amelogenin": "M"}
     assert second.sex == "F" and second.dropout == 0.2
     assert second.genotypes["vWA"] == ("16", "16")           # only 16 seen
     assert third.genotypes["FGA"] == ("25", None)            # OL, 25: one allele unknown

@@ -259,7 +259,8 @@ def _read_ranges(text: str, loc: str) -> list[list[int]]:
     """Read ranges of an mtDNA row: ``16024-16569;1-576`` (also separated by spaces or
     commas); a single position ``310`` is the range ``310-310``."""
     out = []
-    for token in (t for t in _MT_SPLIT.split(text.strip()) if t):
+    text = re.sub(r"\s*-\s*", "-", text.strip())   # "16024 - 16365" is one range
+    for token in (t for t in _MT_SPLIT.split(text) if t):
         m = _MT_RANGE.fullmatch(token)
         if m is None:
             raise InputError(f"{loc}: read range {token!r} is not start-end (e.g. "

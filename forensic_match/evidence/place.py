@@ -492,6 +492,8 @@ class PlaceFactors:
         Each body's date of recovery (or burial), ISO text, :class:`datetime.date` or ``None``.
     event_dates : sequence, optional
         Each body's dated event (see :meth:`PlacePrior.weights`).
+    ids : sequence of str, optional
+        Each body's PM sample id, named in the error when its place has no coordinates.
 
     Examples
     --------
@@ -504,14 +506,16 @@ class PlaceFactors:
     """
 
     def __init__(self, prior: PlacePrior, places: Sequence[Place],
-                 dates: Sequence[Any], event_dates: Sequence[Any] | None = None) -> None:
+                 dates: Sequence[Any], event_dates: Sequence[Any] | None = None, *,
+                 ids: Sequence[str] | None = None) -> None:
         if len(places) != len(dates) or (event_dates is not None
                                          and len(event_dates) != len(places)):
             raise InputError(f"places ({len(places)}), dates ({len(dates)}) and event dates "
                              f"must have one entry per body")
         self.prior = prior
-        self.body_place = np.array([prior._places.add(p, "body") for p in places],
-                                   dtype=np.int64)
+        self.body_place = np.array([prior._places.add(
+            p, f"PM sample {ids[k]!r}" if ids is not None else "body")
+            for k, p in enumerate(places)], dtype=np.int64)
 
         def days(values: Sequence[Any], what: str) -> np.ndarray:
             out = [_day(v, what) for v in values]

@@ -1043,7 +1043,8 @@ class Evidence:
 
         return PlaceFactors(self.place, [None if f is None or not f.district else f.district
                                          for f in bodies],
-                            [None if f is None else f.date_recovered for f in bodies])
+                            [None if f is None else f.date_recovered for f in bodies],
+                            ids=[f.id if f is not None else "?" for f in bodies])
 
     def scores(self, rows: Sequence[tuple[str, str]], bodies: Sequence[PMFindings | None],
                ) -> EvidenceScores:
