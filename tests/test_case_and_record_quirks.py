@@ -185,3 +185,20 @@ def test_an_mtdna_range_with_spaces_around_its_dash_is_one_range(tmp_path):
         (sample,) = read_genotypes(path, markers=load_frequencies("fbi2015_sw_hispanic")
                                    ).samples
     assert sample.mtdna.ranges == ((16024, 16365),)
+
+
+def test_a_place_far_from_the_others_is_said(tmp_path):
+    from forensic_match.evidence.place import read_place_coordinates
+
+    # a latitude and longitude swapped (row C) and a sign lost (row D)
+    path = write(tmp_path, "d.csv", "place,lat,lon\nA,-13.16,-74.22\nB,-12.07,-75.21\n"
+                                    "C,-74.22,-13.16\nD,13.5,-74.1\nE,-14.0,-73.5\n")
+    with pytest.warns(ForensicMatchWarning, match=fragment(
+            "d.csv", "2 places lie more than 2000 km", "'C' (line 4: -74.22, -13.16)",
+            "'D' (line 5: 13.5, -74.1)", "swapped")):
+        coordinates = read_place_coordinates(path)
+    assert coordinates["C"] == (-74.22, -13.16)   # read as given: a warning, not a refusal
+    path.write_text("place,lat,lon\nA,-13.16,-74.22\nB,-12.07,-75.21\nE,-14.0,-73.5\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ForensicMatchWarning)
+        read_place_coordinates(path)
