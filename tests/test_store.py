@@ -695,12 +695,27 @@ def test_a_decision_on_data_that_changed_is_flagged_for_re_review(run_done: Case
                                    f"after this proposal")
     assert not next(p for p in run_done.proposals()
                     if p["proposal_id"] == other["proposal_id"])["needs_review"]
-    # A flagged decision is reopened and reviewed again; approving it as it is is refused.
+    # A flagged decision is reopened and reviewed again, which clears the flag; it still
+    # cannot be approved on the old data (its LR is the old data's), only rejected; the next
+    # run proposes the pair again on the new data, and that proposal is approved.
     run_done.act(pid, "reopen", actor="berta", reason="new profile version")
     run_done.act(pid, "review", actor="carla", reason="checked against the new profile")
     with pytest.raises(StoreError, match="four-eyes"):
         run_done.act(pid, "approve", actor="carla", reason="fine")
-    assert not run_done.act(pid, "approve", actor="berta", reason="still holds")["needs_review"]
+    with pytest.raises(StoreError, match=f"proposal {pid} .* rests on version 1 of the "
+                                         f"profile of sample '{sample}', and version 2 is "
+                                         f"stored: approve the proposal a run makes"):
+        run_done.act(pid, "approve", actor="berta", reason="still holds")
+    assert run_done.act(pid, "reject", actor="berta", reason="superseded")["state"] == \
+        "rejected"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ForensicMatchWarning)
+        run_store(run_done, _dataset(**change), min_markers=8)
+    (new,) = [p for p in run_done.proposals() if p["family_id"] == "F0055"
+              and p["proposal_id"] != pid]
+    run_done.act(new["proposal_id"], "review", actor="ana", reason="checked")
+    assert run_done.act(new["proposal_id"], "approve", actor="berta",
+                        reason="holds on the new data")["state"] == "approved"
     assert run_done.verify().ok
 
 
@@ -717,6 +732,71 @@ def test_a_flagged_proposal_cannot_be_approved_before_review_again(run_done: Cas
     news = [p for p in run_done.proposals() if p["family_id"] == "F0055" and
             p["proposal_id"] != pid]
     assert len(news) == 1 and news[0]["state"] == "pending" and not news[0]["needs_review"]
+
+
+def test_a_proposal_on_data_another_run_replaced_meanwhile_is_flagged(
+        store: CaseStore, store_target: str) -> None:  # noqa: F811
+    """Two runs on one store: while the first identifies, the second stores a new version of
+    a PM profile. The first run's proposal on the old version is flagged in its finishing
+    transaction (the second run's ingest could not see it): before, it was stored pending and
+    unflagged, and no later run pointed at it."""
+    other = CaseStore(store_target)
+    changed = []
+
+    def meanwhile(line: str) -> None:
+        if " compiled " in line and not changed:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ForensicMatchWarning)
+                changed.append(other.ingest(_dataset(pm="PM0066"), actor="lab"))
+
+    try:
+        summary = run_store(store, _dataset(), min_markers=8, say=meanwhile)
+    finally:
+        other.close()
+    assert changed and changed[0].flagged == []   # nothing proposed yet when it ingested
+    prop = next(p for p in store.proposals() if p["family_id"] == "F0055")
+    assert prop["needs_review"]
+    assert prop["stale_reason"] == (f"profile of sample 'PM0066' changed (version 1 -> 2) "
+                                    f"while run {summary.run_id} computed this proposal")
+    assert summary.counts["flagged_superseded"] == 1
+    others = [p for p in store.proposals() if p["family_id"] != "F0055"]
+    assert others and not any(p["needs_review"] for p in others)
+    assert store.verify().ok
+
+
+def test_a_body_approved_as_one_person_cannot_be_approved_as_another(
+        run_done: CaseStore) -> None:
+    """A family registered twice (F9055, a copy of F0055 with the body's profile as a direct
+    reference): the run proposes the body approved as F0055's missing person for F9055's
+    too. Before, both could be approved and nothing said so."""
+    first = next(p for p in run_done.proposals() if p["family_id"] == "F0055")
+    run_done.act(first["proposal_id"], "review", actor="ana", reason="checked")
+    run_done.act(first["proposal_id"], "approve", actor="berta", reason="agree")
+    data = small_dataset_dict()
+    body = first["pm"].split(",")[0]
+    twin = json.loads(json.dumps(next(f for f in data["am"] if f["family"] == "F0055"))
+                      .replace("F0055", "F9055"))
+    twin["references"] = {first["missing"].replace("F0055", "F9055"):
+                          next(s for s in data["pm"] if s["id"] == body)["genotypes"]}
+    data["am"].append(twin)
+    run_store(run_done, case_from_dict(data), min_markers=8)
+    second = next(p for p in run_done.proposals() if p["family_id"] == "F9055")
+    run_done.act(second["proposal_id"], "review", actor="ana", reason="checked the reference")
+    with pytest.raises(StoreError, match=f"PM sample '{body}' is already identified as "
+                                         f"{first['missing']} of F0055 \\(approved proposal "
+                                         f"{first['proposal_id']}\\); one body is one person"):
+        run_done.act(second["proposal_id"], "approve", actor="berta", reason="agree")
+    run_done.act(first["proposal_id"], "reopen", actor="berta", reason="registered twice")
+    assert run_done.act(second["proposal_id"], "approve", actor="berta",
+                        reason="the reference decides")["state"] == "approved"
+
+
+def test_a_user_name_differing_only_in_case_or_spaces_is_refused(run_done: CaseStore) -> None:
+    # 'carla' reviewing and 'Carla' approving passed the four-eyes rule
+    with pytest.raises(StoreError, match="the store has the user 'carla'"):
+        run_done.add_user("Carla", ["approver"], actor="carla")
+    with pytest.raises(StoreError, match="no spaces around it"):
+        run_done.add_user("carla ", ["approver"], actor="carla")
 
 
 def test_run_command_writes_to_the_store(tmp_path: Path) -> None:

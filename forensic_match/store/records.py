@@ -136,6 +136,23 @@ def _versions(kind: str) -> tuple[sa.Table, str]:
         (schema.profiles, "sample_id")
 
 
+def newest_versions(conn: sa.Connection, refs: list[tuple[str, str]]
+                    ) -> dict[tuple[str, str], int]:
+    """The newest stored version of each ``(kind, id)`` of ``refs`` (a family or profile)."""
+    out: dict[tuple[str, str], int] = {}
+    for kind in ("family", "profile"):
+        ids = sorted({ref for k, ref in refs if k == kind})
+        if not ids:
+            continue
+        table, key = _versions(kind)
+        for start in range(0, len(ids), 500):
+            for ref, version in conn.execute(
+                    sa.select(table.c[key], sa.func.max(table.c.version))
+                    .where(table.c[key].in_(ids[start:start + 500])).group_by(table.c[key])):
+                out[kind, ref] = int(version)
+    return out
+
+
 def _version_content(conn: sa.Connection, kind: str, ref_id: str,
                      version: int) -> dict[str, Any]:
     """The stored content of one version of a family or profile."""

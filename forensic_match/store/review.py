@@ -47,6 +47,16 @@ def add_user(conn: sa.Connection, user_id: str, roles: list[str] | tuple[str, ..
         raise StoreError(f"user {user_id!r}: roles must be some of {', '.join(ROLES)}, got "
                          f"{list(roles)}")
     t = schema.users
+    if not user_id or user_id != user_id.strip():
+        raise StoreError(f"user {user_id!r}: a user name has no spaces around it")
+    from forensic_match.errors import folded_id
+
+    twin = [u for (u,) in conn.execute(sa.select(t.c.user_id))
+            if u != user_id and folded_id(u) == folded_id(user_id)]
+    if twin:
+        # 'carl' reviewing and 'Carl' approving would pass the four-eyes rule
+        raise StoreError(f"user {user_id!r}: the store has the user {twin[0]!r}, the same "
+                         f"name but for case or accents; one person is one user")
     value = ",".join(sorted(set(roles)))
     exists = conn.execute(sa.select(t.c.user_id).where(t.c.user_id == user_id)).first()
     if exists:
@@ -55,6 +65,43 @@ def add_user(conn: sa.Connection, user_id: str, roles: list[str] | tuple[str, ..
         conn.execute(t.insert().values(user_id=user_id, roles=value, created_at=now()))
     audit_row(conn, "users", {"user_id": user_id}, actor=actor,
               action="update" if exists else "create")
+
+
+def _check_approval(conn: sa.Connection, row: Any, label: str) -> None:
+    """Refuse an approval that would stand on data no longer the newest, or that would
+    identify a body (or one of its fragments) as a second person.
+
+    A proposal reviewed again after its data changed could be approved as it was, with the
+    LR of the old data, and its report showed that LR as current; a body approved in one
+    family could be approved again as another family's missing person (a family registered
+    twice), and nothing said so."""
+    from forensic_match.store.records import newest_versions
+
+    b, p = schema.proposal_basis, schema.proposals
+    basis = [(r.kind, r.ref_id, r.version) for r in conn.execute(
+        sa.select(b.c.kind, b.c.ref_id, b.c.version)
+        .where(b.c.proposal_id == row["proposal_id"]))]
+    newest = newest_versions(conn, [(k, ref) for k, ref, _ in basis])
+    old = [(k, ref, v, newest[k, ref]) for k, ref, v in basis
+           if (k, ref) in newest and newest[k, ref] > v]
+    if old:
+        kind, ref, v, n = old[0]
+        what = "pedigree of family" if kind == "family" else "profile of sample"
+        raise StoreError(f"{label} rests on version {v} of the {what} {ref!r}, and version "
+                         f"{n} is stored: approve the proposal a run makes on the newest data "
+                         f"(the next run proposes the pair again if it still holds) and "
+                         f"reject this one")
+    mine = set(row["pm"].split(","))
+    for other in conn.execute(sa.select(p.c.proposal_id, p.c.pm, p.c.family_id, p.c.missing)
+                              .where(p.c.state == "approved",
+                                     p.c.proposal_id != row["proposal_id"])):
+        shared = mine & set(other.pm.split(","))
+        if shared and (other.family_id, other.missing) != (row["family_id"], row["missing"]):
+            raise StoreError(f"{label}: PM sample {sorted(shared)[0]!r} is already identified "
+                             f"as {other.missing} of {other.family_id} (approved proposal "
+                             f"{other.proposal_id}); one body is one person: reopen one of "
+                             f"the two first (a family registered twice, or a fragment "
+                             f"joined to the wrong body)")
 
 
 def list_proposals(conn: sa.Connection, *, state: str | None = None) -> list[dict[str, Any]]:
@@ -90,7 +137,8 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
     StoreError
         Unknown proposal, action or user; a role that does not allow the action; a state the
         action does not apply to; the approver is the reviewer; a flagged proposal approved or
-        rejected; a missing reason. Nothing is changed then.
+        rejected; an approval on data no longer the newest, or of a body another approved
+        proposal identifies as someone else; a missing reason. Nothing is changed then.
     """
     if action not in TRANSITIONS:
         raise StoreError(f"unknown action {action!r}; expected one of "
@@ -123,6 +171,8 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
         if row["needs_review"]:
             raise StoreError(f"{label} is flagged for re-review ({row['stale_reason']}); "
                              f"reopen it and review it again")
+    if action == "approve":
+        _check_approval(conn, row, label)
     values: dict[str, Any] = {"state": target, "updated_at": now()}
     if action == "review":
         values |= {"reviewer": actor, "needs_review": False, "stale_reason": None}

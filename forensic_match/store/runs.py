@@ -709,8 +709,10 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                  for r in cand.iter_rows(named=True)]
         if found:
             conn.execute(schema.candidate_snp.insert(), found)
+    from forensic_match.store.records import flag_proposal
+
     p, b = schema.proposals, schema.proposal_basis
-    new = 0
+    new = superseded_flags = 0
     legacy_runs: dict[str, bool] = {}
     for r in result.identifications.iter_rows(named=True):
         fragments = sorted((r["fragments"] or r["pm"]).split(","))
@@ -737,6 +739,16 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                                   for k, ref, v in basis])
         audit_row(conn, "proposals", {"proposal_id": pid}, actor=actor, action="propose",
                   extra={"basis": basis})
+        superseded = _superseded(conn, data_basis)
+        if superseded:
+            # Another run stored newer data while this one computed: the ingest's flags
+            # could not see this proposal, which rests on what this run read.
+            kind, ref, old, newest = superseded[0]
+            what = "pedigree of family" if kind == "family" else "profile of sample"
+            flag_proposal(conn, pid, f"{what} {ref!r} changed (version {old} -> {newest}) "
+                                     f"while run {run_id} computed this proposal",
+                          actor=actor, extra={"superseded": [list(x) for x in superseded]})
+            superseded_flags += 1
         if "evidence_lr" in r:
             ev = {"proposal_id": pid, "dna_log10_lr": _log10(r["dna_lr"]),
                   "evidence_log10_lr": _log10(r["evidence_lr"]),
@@ -756,7 +768,20 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
             audit_values(conn, "proposal_snp", values, actor=actor, action="propose")
         new += 1
     return {"candidates": len(rows), "identifications": result.identifications.height,
-            "new_proposals": new}
+            "new_proposals": new} | ({"flagged_superseded": superseded_flags}
+                                     if superseded_flags else {})
+
+
+def _superseded(conn: sa.Connection, data_basis: list[list[Any]]
+                ) -> list[tuple[str, str, int, int]]:
+    """The family and profile versions of a basis that are no longer the newest stored:
+    ``(kind, id, version, newest)``."""
+    from forensic_match.store.records import newest_versions
+
+    newest = newest_versions(conn, [(k, ref) for k, ref, _ in data_basis
+                                    if k in ("family", "profile")])
+    return [(k, ref, v, newest[k, ref]) for k, ref, v in data_basis
+            if (k, ref) in newest and newest[k, ref] > v]
 
 
 def _with_configuration(data_basis: list[list[Any]], item: list[Any]) -> list[list[Any]]:
