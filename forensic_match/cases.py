@@ -297,6 +297,21 @@ _KEYS = {
 }
 
 
+def _no_personal(info: Any, where: str) -> None:
+    """Refuse a record field of personal identity (a name, an identity document: see
+    :func:`~forensic_match.tables.personal_column`) in a family's or PM sample's ``info``: a
+    store keeps every version of it in its history and exports it without ``--identities``."""
+    from forensic_match.tables import personal_column
+
+    if isinstance(info, Mapping):
+        for key in info:
+            if personal_column(key):
+                raise InputError(f"{where}: field {key!r} holds personal identity; records "
+                                 f"are keyed by pseudonymous ids: keep names in the case "
+                                 f"store's identities table ('forensic-match store "
+                                 f"identities'), not in the dataset")
+
+
 def _no_typos(data: Any, what: str, where: str) -> None:
     """Refuse a key of a JSON object that is not read but is a near spelling of one that is
     (``"mutaton"``, ``"genotype"``, ``"mising"``, ``"thetha"``): before, such a key was left
@@ -589,6 +604,7 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
                 sid = str(s["id"])
                 prof = reader.profiles({sid: s.get("genotypes") or {}})[sid]
                 ystr, mtdna = parse_pm_lineage(s, sid, src)
+                _no_personal(s.get("info"), f"{src}: pm sample {sid!r}")
                 pm.append(PMSample(sid, str(s.get("sex", "U")), prof, str(s.get("site", "")),
                                    float(s.get("dropout", 0.0) or 0.0), dict(s.get("info") or {}),
                                    ystr, mtdna))
@@ -607,6 +623,8 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
                 geno = reader.profiles(f.get("genotypes") or {})
                 refs = reader.profiles(f.get("references") or {})
                 info = {str(k): dict(v) for k, v in (f.get("info") or {}).items()}
+                for person, fields in info.items():
+                    _no_personal(fields, f"{src}: family {fid!r}, individual {person!r}")
                 set_aside = {str(k): {str(m): [str(a) for a in v] for m, v in p.items()}
                              for k, p in (f.get("lineage") or {}).items()}
                 ystrs, mts = parse_family_lineage(f, fid, src, ped)

@@ -26,6 +26,26 @@ def column_key(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name).lower()
 
 
+#: Column names (as column keys) of personal identity: names, identity documents, contact.
+#: Genetic and record tables are keyed by pseudonymous ids; names belong in the case
+#: store's identities table (``forensic-match store identities``), which exports and reports
+#: leave out unless asked.
+PERSONAL_COLUMNS = frozenset({
+    "name", "names", "fullname", "firstname", "lastname", "givenname", "surname", "surnames",
+    "nombre", "nombres", "nombrecompleto", "apellido", "apellidos", "primerapellido",
+    "segundoapellido", "dni", "documento", "documentodeidentidad", "cedula", "passport",
+    "pasaporte", "phone", "telefono", "celular", "email", "correo", "address", "direccion",
+    "domicilio"})
+
+
+def personal_column(name: str) -> bool:
+    """Whether a column (or a record field) named ``name`` holds personal identity
+    (:data:`PERSONAL_COLUMNS`, compared as column keys and without accents)."""
+    from forensic_match.errors import plain_text
+
+    return column_key(plain_text(str(name))) in PERSONAL_COLUMNS
+
+
 @dataclass
 class Table:
     """A table read as text: header, data rows and the number of each (line or row)."""

@@ -202,3 +202,22 @@ def test_a_place_far_from_the_others_is_said(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ForensicMatchWarning)
         read_place_coordinates(path)
+
+
+@pytest.mark.parametrize("column", ["name", "Nombre", "apellidos", "DNI", "Dirección"])
+def test_a_column_of_personal_identity_is_refused(tmp_path, column):
+    # read as a record, a name was stored with every version of the family and its audit
+    # entries, and exported without --identities
+    ped = write(tmp_path, "ped.csv", f"family,id,father,mother,sex,missing,{column}\n"
+                                     "F1,FA,,,M,0,x\nF1,MO,,,F,0,y\nF1,MP,FA,MO,M,1,z\n")
+    with pytest.raises(InputError, match=fragment("ped.csv", "line 1", f"column {column!r} "
+                                                  "holds personal identity", "identities")):
+        read_pedigrees(ped)
+    data = json.loads(CASE.read_text(encoding="utf-8"))
+    data.update(kind="dvi", pm=[], am=[{"family": "F1", "missing": ["MP"],
+                                        "pedigree": data["hypotheses"]["H1"]["pedigree"],
+                                        "info": {"MP": {"age": 19, column: "x"}}}])
+    data.pop("hypotheses")
+    with pytest.raises(InputError, match=fragment("family 'F1'", f"field {column!r} holds "
+                                                  "personal identity")):
+        load_case(_case(tmp_path, json.dumps(data)))

@@ -62,7 +62,13 @@ from forensic_match.lineage.mtdna import (
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree, parse_sex
 from forensic_match.profiles import OFF_LADDER, Genotype, Profiles, allele_label, normal_id
-from forensic_match.tables import Table, column_key, read_table, separator_hint
+from forensic_match.tables import (
+    Table,
+    column_key,
+    personal_column,
+    read_table,
+    separator_hint,
+)
 
 __all__ = [
     "GenotypeTable",
@@ -621,6 +627,14 @@ def _extra_columns(table: Table, used: set[int | None]) -> list[tuple[int, str]]
     uses; two of them with one name as column keys (``age`` and ``Age``, ``stature_cm`` and
     ``stature cm``) are refused: the evidence read the last one without a word."""
     extra = [(i, h) for i, h in enumerate(table.header) if i not in used and h]
+    personal = [h for _, h in extra if personal_column(h)]
+    if personal:
+        # read as a record, a name was stored with the family's versions and the audit
+        # log, which keep every version, and exported without --identities
+        raise InputError(f"{table.loc(1)}: column {personal[0]!r} holds personal identity; "
+                         f"these tables are keyed by pseudonymous ids: keep names in the "
+                         f"institution's register (the case store's identities table, "
+                         f"'forensic-match store identities') and leave the column out here")
     seen: dict[str, str] = {}
     for _, h in extra:
         if column_key(h) in seen:
