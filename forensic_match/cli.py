@@ -1935,6 +1935,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
             if not isinstance(ds, DviDataset):
                 raise ForensicMatchError(f"file {dataset!r}: not an identification dataset")
             if config_path is not None:
+                _refuse_table_settings(cfg, config_path, dataset)
                 options |= _decision_options(cfg)
         else:
             reading = {"decimal_comma": decimal_comma, "normalise_alleles": normalise_alleles,
@@ -2018,6 +2019,26 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                    f"proposals, {summary.counts['flagged']} flagged for re-review; "
                    f"candidates {moved}; {summary.counts['compiled_families']} of "
                    f"{summary.counts['families']} families compiled")
+
+
+#: Settings of a run configuration that apply to the laboratory's tables only: a dataset
+#: carries its own markers (frequencies, mutation models) and theta.
+_TABLE_SETTINGS = ("frequencies", "min_frequency", "n_individuals", "mutation",
+                   "marker_mutation", "theta", "ignore_markers", "pm_dropout")
+
+
+def _refuse_table_settings(cfg: Any, config_path: str, dataset: str) -> None:
+    """Refuse a configuration that sets what a dataset run does not use (before, they were
+    dropped without a word, where the same settings as flags are refused)."""
+    from forensic_match.config import RunConfig
+
+    default = RunConfig()
+    given = [name for name in _TABLE_SETTINGS if getattr(cfg, name) != getattr(default, name)]
+    if given:
+        raise ForensicMatchError(f"file {config_path!r} sets {', '.join(given)}, which a run on "
+                                 f"a dataset does not use: file {dataset!r} carries its own "
+                                 f"markers and theta; these settings are for the laboratory's "
+                                 f"tables (remove them, or use a configuration without them)")
 
 
 def _decision_options(cfg: Any) -> dict[str, Any]:

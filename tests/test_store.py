@@ -810,6 +810,27 @@ def test_run_command_writes_to_the_store(tmp_path: Path) -> None:
     assert ok.exit_code == 0 and "audit log intact" in ok.output
 
 
+def test_a_configuration_setting_what_a_dataset_run_does_not_use_is_refused(
+        tmp_path: Path) -> None:
+    """With a dataset file, the configuration's frequency table, mutation model and theta
+    were dropped without a word (the same settings as flags were refused); now refused,
+    nothing stored. Decision settings still apply."""
+    path = write_small_dataset(tmp_path / "ds.json")
+    db = tmp_path / "run.db"
+    config = tmp_path / "lab.toml"
+    config.write_text('[frequencies]\ntable = "nist1036_cauc"\n[search]\ntheta = 0.01\n')
+    out = CliRunner().invoke(main, ["run", str(path), "--store", str(db), "--quiet",
+                                    "--config", str(config)])
+    assert out.exit_code == 1
+    assert "lab.toml' sets frequencies, theta, which a run on a dataset does not use" in \
+        out.output
+    assert not db.exists()
+    config.write_text("[identify]\nclosed = true\n")
+    ok = CliRunner().invoke(main, ["run", str(path), "--store", str(db), "--quiet",
+                                   "--config", str(config)])
+    assert ok.exit_code == 0, ok.output
+
+
 def test_concurrent_writers_keep_one_chain(store_target: str) -> None:  # noqa: F811
     import threading
 
