@@ -118,8 +118,9 @@ def test_a_number_with_a_comma_before_two_digits_is_refused(cell):
 def test_a_date_with_more_after_it_is_refused(cell):
     with pytest.raises(InputError, match=fragment("field 'date_missing'", "not an ISO date")):
         am_record_from_info("MP", {"date_missing": cell})
-    assert str(am_record_from_info("MP", {"date_missing": "1984-08-14 00:00:00"}
-                                   ).date_missing) == "1984-08-14"
+    for written in ("1984-08-14 00:00:00", "1984-08-14T10:00:00-05:00", "1984-08-14T00:00Z"):
+        assert str(am_record_from_info("MP", {"date_missing": written}).date_missing) == \
+            "1984-08-14"
 
 
 def test_implant_kinds_and_feature_codes_compare_in_one_form():

@@ -13,7 +13,6 @@ defaults.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -223,11 +222,13 @@ def _far_places(places: Mapping[str, tuple[float, float]], lines: Mapping[str, i
 
 
 def _day(value: Any, what: str) -> int | None:
+    from forensic_match.evidence.records import ISO_DATE
+
     if value is None or value == "":
         return None
     text = str(value).strip()
     try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9:.]+)?", text):
+        if not ISO_DATE.fullmatch(text):
             raise ValueError(text)
         return date.fromisoformat(text[:10]).toordinal()
     except ValueError as exc:

@@ -333,6 +333,11 @@ def _number(value: Any, loc: str, name: str, low: float, high: float) -> float |
     return x
 
 
+#: A date cell as read: ``YYYY-MM-DD``, or with a time (and zone) as a spreadsheet or another
+#: system writes it; nothing else after the date.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})?)?")
+
+
 def _date(value: Any, loc: str, name: str) -> dt.date | None:
     if _blank(value):
         return None
@@ -345,7 +350,7 @@ def _date(value: Any, loc: str, name: str) -> dt.date | None:
         # a whole YYYY-MM-DD, or one with a time (as a spreadsheet writes a date cell); not
         # "1984-08-141", "1984-08-14 (aprox)" or "2019-05-03 / 2019-06-10", which were read
         # from their first ten characters
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9:.]+)?", text):
+        if not ISO_DATE.fullmatch(text):
             raise ValueError(text)
         return dt.date.fromisoformat(text[:10])
     except ValueError:
