@@ -313,23 +313,35 @@ def _no_personal(info: Any, where: str) -> None:
 
 
 def _no_typos(data: Any, what: str, where: str) -> None:
-    """Refuse a key of a JSON object that is not read but is a near spelling of one that is
+    """Refuse a key of a JSON object that is not read but is one typo from one that is
     (``"mutaton"``, ``"genotype"``, ``"mising"``, ``"thetha"``): before, such a key was left
     alone without a word, and a marker's mutation model, a case's genotypes or a family's
     missing persons were silently absent (a stepwise LR of 8.7e-7 became an exclusion, LR
     0). Keys not near any (another tool's notes) are still left alone."""
-    import difflib
-
     if not isinstance(data, Mapping):
         return
     known = _KEYS[what]
     for key in data:
         if key in known or not isinstance(key, str):
             continue
-        near = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+        near = sorted(k for k in known if _one_edit(key, k))
         if near and near[0] not in data:
             raise InputError(f"{where}: key {key!r} of a {what} is not read; did you mean "
                              f"{near[0]!r}?")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by one letter inserted, deleted or replaced, or two
+    neighbours swapped (a typo: ``mutaton``, ``genotype``, ``dropuot``), not a key that
+    extends a known one (``expected_lr``, ``computed_on``, ``lineage_db`` are kept)."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _markers(data: Any, src: str) -> list[Marker]:
@@ -667,7 +679,7 @@ def load_case(path: str | Path, *, linked: bool = False) -> KinshipCase | DviDat
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")   # a byte-order mark allowed
     except OSError as exc:
         raise InputError(f"file {str(path)!r}: cannot read: {exc.strerror}") from exc
     data = strict_json(text, f"file {str(path)!r}")

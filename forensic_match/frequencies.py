@@ -313,8 +313,10 @@ def _frequency(text: str, table: Table, number: int, marker: str, allele: str) -
     try:
         value = float(text)
     except ValueError:
+        comma = " (a decimal comma: write it with a point)" \
+            if re.fullmatch(r"[0-9]*,[0-9]+", text) else ""
         raise MarkerError(f"{table.loc(number, marker=marker, allele=allele)}: frequency "
-                          f"{text!r} is not a number") from None
+                          f"{text!r} is not a number{comma}") from None
     if not math.isfinite(value) or value <= 0.0:
         raise MarkerError(f"{table.loc(number, marker=marker, allele=allele)}: frequency "
                           f"{text!r} must be positive")
@@ -432,6 +434,23 @@ def _ladder_counts(table: Table, number: int, markers: list[str], cells: list[st
                              f"{cell!r} is not a positive integer")
         counts.append(int(value))
     return counts
+
+
+def _without_trailing_separator(table: Table) -> Table:
+    """The table without the empty last field that a separator at the end of every line
+    leaves (of the header and every row, or of every row alone), as published tables and
+    spreadsheets write them; any other row longer than the header is left for the parser to
+    refuse."""
+    rows = [(n, r) for n, r in table.rows if any(r)]
+    if not rows or any(r[-1] for _, r in rows):
+        return table
+    if table.header and table.header[-1] == "" and all(len(r) == len(table.header)
+                                                        for _, r in rows):
+        return Table(table.path, table.header[:-1], [(n, r[:-1]) for n, r in rows],
+                     table.unit)
+    if all(len(r) == len(table.header) + 1 for _, r in rows):
+        return Table(table.path, table.header, [(n, r[:-1]) for n, r in rows], table.unit)
+    return table
 
 
 def _detect_layout(table: Table) -> Literal["long", "ladder"]:
@@ -687,7 +706,7 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
         return _build(parsed, table, normalise=normalise, name=name,
                       n_individuals=n_individuals, min_frequency=min_frequency,
                       normalise_alleles=normalise_alleles)
-    table = read_table(path, pad=False)
+    table = _without_trailing_separator(read_table(path, pad=False))
     chosen = _detect_layout(table) if layout == "auto" else layout
     if chosen == "long":
         parsed, counted = _parse_long(table), None

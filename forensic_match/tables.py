@@ -246,22 +246,30 @@ def _read_excel(path: Path, pad: bool) -> Table:
 
 
 def _one_sheet(path: Path) -> None:
-    """Refuse a workbook with more than one sheet that holds cells: only the first is read,
-    and the rows on the others (a second batch of relatives, the data behind a cover
-    sheet) would be left out without a word."""
+    """Refuse a workbook with more than one visible sheet that holds text: only the first
+    is read, and the rows on the others (a second batch of relatives, the data behind a
+    cover sheet) would be left out without a word. Hidden sheets (a template's lists for
+    its drop-downs) and sheets whose cells are all blank are not counted."""
     import fastexcel
 
     try:
         book = fastexcel.read_excel(path)
-        used = [(name, height) for name in book.sheet_names
-                if (height := book.load_sheet_by_name(name, header_row=None).height)]
+        used = []
+        for name in book.sheet_names:
+            sheet = book.load_sheet_by_name(name, header_row=None, dtypes="string")
+            if sheet.visible != "visible":
+                continue
+            rows = sum(1 for row in sheet.to_polars().iter_rows()
+                       if any(cell is not None and str(cell).strip() for cell in row))
+            if rows:
+                used.append((name, rows))
     except Exception as exc:  # the engine raises its own types for unreadable workbooks
         raise InputError(f"{where(file=str(path))}: cannot read the workbook: {exc}") from exc
     if len(used) > 1:
         shown = ", ".join(f"{name!r} ({height} rows)" for name, height in used)
-        raise InputError(f"{where(file=str(path))}: the workbook has {len(used)} sheets with "
-                         f"cells ({shown}); one table is read from one sheet: save each table "
-                         f"in a workbook of its own (or as CSV UTF-8)")
+        raise InputError(f"{where(file=str(path))}: the workbook has {len(used)} visible sheets "
+                         f"with cells ({shown}); one table is read from one sheet: save each "
+                         f"table in a workbook of its own (or as CSV UTF-8)")
 
 
 def read_table(path: str | Path, *, pad: bool = True) -> Table:

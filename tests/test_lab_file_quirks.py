@@ -137,7 +137,7 @@ def test_a_workbook_with_two_sheets_of_cells_is_refused(tmp_path, db):
             sheet.write_row(r, 0, row)
     book.close()
     # Before, only Hoja1 was read: S2 and its family's evidence were left out.
-    with pytest.raises(InputError, match=fragment("rel.xlsx", "2 sheets with cells",
+    with pytest.raises(InputError, match=fragment("rel.xlsx", "2 visible sheets with cells",
                                                   "'Hoja1' (2 rows)", "'Hoja2' (2 rows)")):
         read_genotypes(path, markers=db)
     book = xlsxwriter.Workbook(str(path))

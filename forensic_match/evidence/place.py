@@ -182,8 +182,10 @@ def read_place_coordinates(path: str | Path) -> dict[str, tuple[float, float]]:
             except ValueError:
                 value = math.nan
             if not abs(value) <= limits[name]:
+                comma = " (a decimal comma: write it with a point)" \
+                    if "," in text and not math.isfinite(value) else ""
                 raise InputError(f"{table.loc(number)}: place {code!r}: {name} {text!r} is not "
-                                 f"a number in [-{limits[name]:g}, {limits[name]:g}]")
+                                 f"a number in [-{limits[name]:g}, {limits[name]:g}]{comma}")
             values.append(value)
         out[code] = (values[0], values[1])
         first[code] = number
@@ -191,7 +193,9 @@ def read_place_coordinates(path: str | Path) -> dict[str, tuple[float, float]]:
     return out
 
 
-#: A place farther than this from the middle of its table's places is named in a warning.
+#: A place farther than this from the middle of its table's places, and than four times the
+#: median place's distance from it (a long country's ends are not named), is named in a
+#: warning.
 FAR_PLACE_KM = 2000.0
 
 
@@ -211,12 +215,14 @@ def _far_places(places: Mapping[str, tuple[float, float]], lines: Mapping[str, i
     codes = list(places)
     rows = np.array([places[c] for c in codes], dtype=np.float64)
     middle = np.median(rows, axis=0)
-    far = distance_km(rows, middle[None, :]) > FAR_PLACE_KM
+    away = distance_km(rows, middle[None, :])
+    far = away > max(FAR_PLACE_KM, 4.0 * float(np.median(away)))
     if far.any():
         shown = "; ".join(f"{c!r} ({table.unit} {lines[c]}: {places[c][0]:g}, "
                           f"{places[c][1]:g})" for c in [codes[k] for k in np.flatnonzero(far)][:5])
-        warnings.warn(f"{table.loc()}: {int(far.sum())} places lie more than "
-                      f"{FAR_PLACE_KM:g} km from the middle of the table's places "
+        warnings.warn(f"{table.loc()}: {int(far.sum())} places lie far (more than "
+                      f"{max(FAR_PLACE_KM, 4.0 * float(np.median(away))):.0f} km) from the "
+                      f"middle of the table's places "
                       f"({middle[0]:.2f}, {middle[1]:.2f}): {shown}; check for a latitude and "
                       f"longitude swapped or a sign lost", ForensicMatchWarning, stacklevel=3)
 
@@ -258,9 +264,15 @@ class _Places:
         if key not in self.index:
             if isinstance(key, str):
                 if key not in self.table:
+                    # a UBIGEO code from a spreadsheet number cell loses its leading zero
+                    padded = [c for c in self.table if key.isdigit() and c.isdigit()
+                              and c.lstrip("0") == key.lstrip("0") and c != key]
+                    hint = (f"; the table has {padded[0]!r}: a leading zero lost in a "
+                            f"spreadsheet number cell? format the column as text"
+                            if padded else "")
                     raise InputError(f"{what}: place {key!r} has no coordinates (give a table "
                                      f"of place codes with lat and lon: --place-coordinates, "
-                                     f"or the dataset's district_coordinates)")
+                                     f"or the dataset's district_coordinates){hint}")
                 self.coords.append(self.table[key])
             else:
                 self.coords.append(key)

@@ -268,8 +268,10 @@ def _key(name: str) -> str:
 
 #: Other names of a field, as :func:`_key` writes them: the pedigree table of
 #: ``datasets/examples/records`` writes the age at disappearance as ``age_at_disappearance``,
-#: and Spanish tables ``edad``.
-_ALIASES = {"age_at_disappearance": "age", "edad": "age"}
+#: Spanish tables ``edad``, ``edad_desaparicion``, ``fecha_desaparicion`` and ``sexo``.
+_ALIASES = {"age_at_disappearance": "age", "edad": "age", "edad_desaparicion": "age",
+            "edad_al_desaparecer": "age", "fecha_desaparicion": "date_missing",
+            "sexo": "sex"}
 
 
 def _fields(info: Mapping[str, Any], loc: str) -> dict[str, Any]:
@@ -310,6 +312,10 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and value.strip().upper() in ("", "NA", "NAN", "NULL", "NONE")
 
 
+#: Fields that a register may fill with a range typed in one cell ("20,30" for 20 to 30).
+_RANGE_FIELDS = ("age", "age_min", "age_max", "age_estimate", "stature_cm")
+
+
 def _number(value: Any, loc: str, name: str, low: float, high: float) -> float | None:
     if _blank(value):
         return None
@@ -319,11 +325,16 @@ def _number(value: Any, loc: str, name: str, low: float, high: float) -> float |
     if text is not None and not re.fullmatch(r"[-+]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)"
                                              r"([eE][-+]?[0-9]+)?", text):
         raise InputError(f"{loc}, field {name!r}: {value!r} is not a number")
-    if text is not None and re.fullmatch(r"[-+]?0*[1-9][0-9]*,[0-9]{2,}", text):
-        # "20,30" may be a range 20 to 30 as well as 20.30: it was read as 20.3
-        raise InputError(f"{loc}, field {name!r}: {value!r} has a decimal comma before "
-                         f"{len(text.split(',')[1])} digits: a range is written in two "
-                         f"fields (min and max), a number with a point ('20.3')")
+    pair = re.fullmatch(r"\+?0*([1-9][0-9]*),([0-9]{2,})", text) \
+        if text is not None and name in _RANGE_FIELDS else None
+    if pair is not None and int(pair.group(2)) > int(pair.group(1)):
+        # "20,30" may be a range 20 to 30 as well as 20.30: it was read as 20.3. A second
+        # number not above the first ("25,00", "168,50", as a spreadsheet writes a number
+        # with two decimals) cannot be a range, and is read.
+        raise InputError(f"{loc}, field {name!r}: {value!r} may be a range "
+                         f"({pair.group(1)} to {int(pair.group(2))}) as well as a number with "
+                         f"a decimal comma: a range is written in two fields (min and max), a "
+                         f"number with a point")
     try:
         x = float(text.replace(",", ".") if text is not None else value)
     except (TypeError, ValueError):
