@@ -349,7 +349,6 @@ def _markers(data: Any, src: str) -> list[Marker]:
         raise InputError(f"{src}: 'markers' must be a non-empty list")
     out = []
     for k, spec in enumerate(data):
-        _no_typos(spec, "marker", f"{src}: marker {k + 1}")
         try:
             name = str(spec["name"])
             alleles = list(spec["alleles"])
@@ -573,7 +572,6 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
     kind = data.get("kind")
     cid = str(data.get("id", Path(source).stem))
     src = f"file {source!r}" if source != "case" else "case"
-    _no_typos(data, "case", src)
     try:
         theta = float(data.get("theta", 0.0) or 0.0)
     except (TypeError, ValueError):
@@ -611,12 +609,10 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
         reader = _ProfileReader(markers, source, src)
         pm = []
         for k, s in enumerate(data.get("pm") or []):
-            _no_typos(s, "pm sample", f"{src}: pm sample {k + 1}")
             try:
                 sid = str(s["id"])
                 prof = reader.profiles({sid: s.get("genotypes") or {}})[sid]
                 ystr, mtdna = parse_pm_lineage(s, sid, src)
-                _no_personal(s.get("info"), f"{src}: pm sample {sid!r}")
                 pm.append(PMSample(sid, str(s.get("sex", "U")), prof, str(s.get("site", "")),
                                    float(s.get("dropout", 0.0) or 0.0), dict(s.get("info") or {}),
                                    ystr, mtdna))
@@ -627,7 +623,6 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
                     from exc
         am = []
         for k, f in enumerate(data.get("am") or []):
-            _no_typos(f, "family", f"{src}: family {k + 1}")
             try:
                 fid = str(f["family"])
                 ped = _pedigree(f["pedigree"], f"{source}: family {fid}")
@@ -635,8 +630,6 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
                 geno = reader.profiles(f.get("genotypes") or {})
                 refs = reader.profiles(f.get("references") or {})
                 info = {str(k): dict(v) for k, v in (f.get("info") or {}).items()}
-                for person, fields in info.items():
-                    _no_personal(fields, f"{src}: family {fid!r}, individual {person!r}")
                 set_aside = {str(k): {str(m): [str(a) for a in v] for m, v in p.items()}
                              for k, p in (f.get("lineage") or {}).items()}
                 ystrs, mts = parse_family_lineage(f, fid, src, ped)
@@ -683,7 +676,30 @@ def load_case(path: str | Path, *, linked: bool = False) -> KinshipCase | DviDat
     except OSError as exc:
         raise InputError(f"file {str(path)!r}: cannot read: {exc.strerror}") from exc
     data = strict_json(text, f"file {str(path)!r}")
+    _check_written(data, f"file {str(path)!r}")
     return case_from_dict(data, source=str(path), linked=linked)
+
+
+def _check_written(data: Any, src: str) -> None:
+    """The checks of a case as a person or another tool wrote it (a file), before it is read:
+    keys one typo from a key that is read, and record fields of personal identity. Not made
+    on what a case store reads back: its stored versions are what it stored (a version read
+    before these checks existed must not stop every later night)."""
+    if not isinstance(data, Mapping):
+        return
+    _no_typos(data, "case", src)
+    for k, spec in enumerate(data.get("markers") or []):
+        _no_typos(spec, "marker", f"{src}: marker {k + 1}")
+    for k, s in enumerate(data.get("pm") or []):
+        _no_typos(s, "pm sample", f"{src}: pm sample {k + 1}")
+        if isinstance(s, Mapping):
+            _no_personal(s.get("info"), f"{src}: pm sample {s.get('id', k + 1)!r}")
+    for k, f in enumerate(data.get("am") or []):
+        _no_typos(f, "family", f"{src}: family {k + 1}")
+        if isinstance(f, Mapping) and isinstance(f.get("info"), Mapping):
+            for person, fields in f["info"].items():
+                _no_personal(fields, f"{src}: family {f.get('family', k + 1)!r}, individual "
+                                     f"{person!r}")
 
 
 def save_case(case: KinshipCase | DviDataset, path: str | Path) -> None:

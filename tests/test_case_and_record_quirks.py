@@ -268,3 +268,16 @@ def test_legitimate_files_an_outside_check_found_refused_are_read(tmp_path):
     with pytest.raises(InputError, match=fragment("PM sample 'PM-9'", "place '50605'",
                                                   "the table has '050605'", "leading zero")):
         PlaceFactors(prior, ["50605"], [None], ids=["PM-9"])
+
+
+def test_what_a_store_reads_back_is_not_checked_as_a_written_file():
+    # A version stored before these checks existed (a name in a record) must not stop every
+    # later night: the checks are on files, not on case_from_dict's read-back.
+    from forensic_match.cases import case_from_dict
+
+    data = json.loads(CASE.read_text(encoding="utf-8"))
+    data.update(kind="dvi", pm=[], am=[{"family": "F1", "missing": ["MP"],
+                                        "pedigree": data["hypotheses"]["H1"]["pedigree"],
+                                        "info": {"MP": {"age": 19, "name": "x"}}}])
+    data.pop("hypotheses")
+    assert case_from_dict(data).am[0].info["MP"]["name"] == "x"
