@@ -138,13 +138,14 @@ def _versions(kind: str) -> tuple[sa.Table, str]:
 
 def newest_versions(conn: sa.Connection, refs: list[tuple[str, str]]
                     ) -> dict[tuple[str, str], int]:
-    """The newest stored version of each ``(kind, id)`` of ``refs`` (a family or profile)."""
+    """The newest stored version of each ``(kind, id)`` of ``refs``: a family, a profile or
+    a sample's SNP calls (kind ``"snp"``)."""
     out: dict[tuple[str, str], int] = {}
-    for kind in ("family", "profile"):
+    for kind in ("family", "profile", "snp"):
         ids = sorted({ref for k, ref in refs if k == kind})
         if not ids:
             continue
-        table, key = _versions(kind)
+        table, key = (schema.snp_calls, "sample_id") if kind == "snp" else _versions(kind)
         for start in range(0, len(ids), 500):
             for ref, version in conn.execute(
                     sa.select(table.c[key], sa.func.max(table.c.version))

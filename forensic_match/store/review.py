@@ -86,7 +86,8 @@ def _check_approval(conn: sa.Connection, row: Any, label: str) -> None:
            if (k, ref) in newest and newest[k, ref] > v]
     if old:
         kind, ref, v, n = old[0]
-        what = "pedigree of family" if kind == "family" else "profile of sample"
+        what = {"family": "pedigree of family", "snp": "SNP calls of sample"}.get(
+            kind, "profile of sample")
         raise StoreError(f"{label} rests on version {v} of the {what} {ref!r}, and version "
                          f"{n} is stored: approve the proposal a run makes on the newest data "
                          f"(the next run proposes the pair again if it still holds) and "

@@ -744,7 +744,8 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
             # Another run stored newer data while this one computed: the ingest's flags
             # could not see this proposal, which rests on what this run read.
             kind, ref, old, newest = superseded[0]
-            what = "pedigree of family" if kind == "family" else "profile of sample"
+            what = {"family": "pedigree of family", "snp": "SNP calls of sample"}.get(
+                kind, "profile of sample")
             flag_proposal(conn, pid, f"{what} {ref!r} changed (version {old} -> {newest}) "
                                      f"while run {run_id} computed this proposal",
                           actor=actor, extra={"superseded": [list(x) for x in superseded]})
@@ -774,12 +775,11 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
 
 def _superseded(conn: sa.Connection, data_basis: list[list[Any]]
                 ) -> list[tuple[str, str, int, int]]:
-    """The family and profile versions of a basis that are no longer the newest stored:
-    ``(kind, id, version, newest)``."""
+    """The family, profile and SNP-call versions of a basis that are no longer the newest
+    stored: ``(kind, id, version, newest)``."""
     from forensic_match.store.records import newest_versions
 
-    newest = newest_versions(conn, [(k, ref) for k, ref, _ in data_basis
-                                    if k in ("family", "profile")])
+    newest = newest_versions(conn, [(k, ref) for k, ref, _ in data_basis])
     return [(k, ref, v, newest[k, ref]) for k, ref, v in data_basis
             if (k, ref) in newest and newest[k, ref] > v]
 
