@@ -25,6 +25,7 @@ from forensic_match.linked import load_force_panel
 from forensic_match.linked.scores import SnpData, SnpScores
 from forensic_match.linked.simulate import simulate_programme_snps
 from forensic_match.store import CaseStore, run_store, schema
+from forensic_match.store.database import StoreError
 from forensic_match.store.snp import decode_calls, encode_calls, panel_layout
 
 CHROMS = ("17", "18", "19", "20", "21", "22")
@@ -278,6 +279,15 @@ def test_a_retyped_reference_flags_its_proposals(nights: dict, programme: dict,
         assert set(again) <= {(pm, fid, mp)}
         if again:
             _check_proposals(store, summary.run_id, direct)
+        # reviewed again, the old proposal still cannot be approved on the old calls
+        store.add_user("ana", ["reviewer"], actor="admin")
+        store.add_user("berta", ["approver"], actor="admin")
+        if row["state"] != "pending":
+            store.act(row["proposal_id"], "reopen", actor="berta", reason="retyped")
+        store.act(row["proposal_id"], "review", actor="ana", reason="checked")
+        with pytest.raises(StoreError, match=f"rests on version 1 of the SNP calls of sample "
+                                             f"'{fid}/{ind}', and version 2 is stored"):
+            store.act(row["proposal_id"], "approve", actor="berta", reason="fine")
         assert store.verify().ok
 
 
