@@ -32,7 +32,7 @@ import numpy as np
 from forensic_match.errors import InputError, MarkerError, NormalisationWarning, where
 from forensic_match.markers import Marker
 from forensic_match.mutation import Mutation
-from forensic_match.tables import Table, read_table
+from forensic_match.tables import EXCEL_SUFFIXES, Table, read_table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -706,6 +706,12 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
         return _build(parsed, table, normalise=normalise, name=name,
                       n_individuals=n_individuals, min_frequency=min_frequency,
                       normalise_alleles=normalise_alleles)
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        # the workbook engine writes a number cell with about 10 significant digits
+        # (0.0123456789012 is "0.012345679"), which would move every LR in its last digits
+        raise InputError(f"{where(file=str(path))}: a frequency table is read from CSV, TSV, "
+                         f"text or Parquet, not from a workbook, whose number cells are read "
+                         f"with about 10 significant digits; save the sheet as CSV UTF-8")
     table = _without_trailing_separator(read_table(path, pad=False))
     chosen = _detect_layout(table) if layout == "auto" else layout
     if chosen == "long":

@@ -586,3 +586,19 @@ def test_extend_markers_rebuilds_prepare_markers_to_the_bit() -> None:
     assert added["TH01"] == ["5.3", "4"] and "40" in added["FGA"]
     assert markers_digest(again) == markers_digest(ext)
     assert all((a.frequencies == b.frequencies).all() for a, b in zip(again, ext))
+
+
+def test_a_frequency_table_in_a_workbook_is_refused(tmp_path):
+    # the workbook engine reads 0.0123456789012 as "0.012345679": every LR moved in its
+    # last digits (1e-8 relative), beyond the 1e-9 the reference cases are held to
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    path = tmp_path / "freqs.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for r, row in enumerate([["marker", "allele", "frequency"], ["TH01", "6", 0.0123456789012],
+                             ["TH01", "7", 1 - 0.0123456789012]]):
+        sheet.write_row(r, 0, row)
+    book.close()
+    with pytest.raises(InputError, match=fragment("freqs.xlsx", "not from a workbook",
+                                                  "save the sheet as CSV")):
+        read_frequencies(path)
