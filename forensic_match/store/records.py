@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,6 +155,23 @@ def newest_versions(conn: sa.Connection, refs: list[tuple[str, str]]
     return out
 
 
+def superseded_versions(conn: sa.Connection, basis: Iterable[Sequence[Any]]
+                        ) -> list[tuple[str, str, int, int]]:
+    """The items ``(kind, id, version)`` of a proposal's basis whose version is no longer the
+    newest stored, as ``(kind, id, version, newest)`` (families, profiles, SNP calls; the
+    configuration item is not a stored version)."""
+    basis = list(basis)
+    newest = newest_versions(conn, [(k, ref) for k, ref, _ in basis])
+    return [(k, ref, v, newest[k, ref]) for k, ref, v in basis
+            if (k, ref) in newest and newest[k, ref] > v]
+
+
+def version_words(kind: str) -> str:
+    """What a basis item of ``kind`` is, in words ("profile of sample")."""
+    return {"family": "pedigree of family", "snp": "SNP calls of sample"}.get(
+        kind, "profile of sample")
+
+
 def _version_content(conn: sa.Connection, kind: str, ref_id: str,
                      version: int) -> dict[str, Any]:
     """The stored content of one version of a family or profile."""
@@ -219,7 +237,7 @@ def flag_proposal(conn: sa.Connection, proposal_id: int, reason: str, *, actor: 
 
 def _flag(conn: sa.Connection, stale: list[tuple[int, int]], kind: str, ref_id: str,
           version: int, *, actor: str) -> list[int]:
-    what = "pedigree of family" if kind == "family" else "profile of sample"
+    what = version_words(kind)
     for pid, old in stale:
         flag_proposal(conn, pid, f"{what} {ref_id!r} changed (version {old} -> {version}) "
                                  f"after this proposal", actor=actor)

@@ -75,20 +75,16 @@ def _check_approval(conn: sa.Connection, row: Any, label: str) -> None:
     LR of the old data, and its report showed that LR as current; a body approved in one
     family could be approved again as another family's missing person (a family registered
     twice), and nothing said so."""
-    from forensic_match.store.records import newest_versions
+    from forensic_match.store.records import superseded_versions, version_words
 
     b, p = schema.proposal_basis, schema.proposals
-    basis = [(r.kind, r.ref_id, r.version) for r in conn.execute(
+    old = superseded_versions(conn, conn.execute(
         sa.select(b.c.kind, b.c.ref_id, b.c.version)
-        .where(b.c.proposal_id == row["proposal_id"]))]
-    newest = newest_versions(conn, [(k, ref) for k, ref, _ in basis])
-    old = [(k, ref, v, newest[k, ref]) for k, ref, v in basis
-           if (k, ref) in newest and newest[k, ref] > v]
+        .where(b.c.proposal_id == row["proposal_id"])))
     if old:
         kind, ref, v, n = old[0]
-        what = {"family": "pedigree of family", "snp": "SNP calls of sample"}.get(
-            kind, "profile of sample")
-        raise StoreError(f"{label} rests on version {v} of the {what} {ref!r}, and version "
+        raise StoreError(f"{label} rests on version {v} of the {version_words(kind)} {ref!r}, "
+                         f"and version "
                          f"{n} is stored: approve the proposal a run makes on the newest data "
                          f"(the next run proposes the pair again if it still holds) and "
                          f"reject this one")

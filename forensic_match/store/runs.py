@@ -709,7 +709,7 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                  for r in cand.iter_rows(named=True)]
         if found:
             conn.execute(schema.candidate_snp.insert(), found)
-    from forensic_match.store.records import flag_proposal
+    from forensic_match.store.records import flag_proposal, superseded_versions, version_words
 
     p, b = schema.proposals, schema.proposal_basis
     new = superseded_flags = 0
@@ -739,14 +739,13 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                                   for k, ref, v in basis])
         audit_row(conn, "proposals", {"proposal_id": pid}, actor=actor, action="propose",
                   extra={"basis": basis})
-        superseded = _superseded(conn, data_basis)
+        superseded = superseded_versions(conn, data_basis)
         if superseded:
             # Another run stored newer data while this one computed: the ingest's flags
             # could not see this proposal, which rests on what this run read.
             kind, ref, old, newest = superseded[0]
-            what = {"family": "pedigree of family", "snp": "SNP calls of sample"}.get(
-                kind, "profile of sample")
-            flag_proposal(conn, pid, f"{what} {ref!r} changed (version {old} -> {newest}) "
+            flag_proposal(conn, pid, f"{version_words(kind)} {ref!r} changed (version {old} "
+                                     f"-> {newest}) "
                                      f"while run {run_id} computed this proposal",
                           actor=actor, extra={"superseded": [list(x) for x in superseded]})
             superseded_flags += 1
@@ -771,17 +770,6 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
     return {"candidates": len(rows), "identifications": result.identifications.height,
             "new_proposals": new} | ({"flagged_superseded": superseded_flags}
                                      if superseded_flags else {})
-
-
-def _superseded(conn: sa.Connection, data_basis: list[list[Any]]
-                ) -> list[tuple[str, str, int, int]]:
-    """The family, profile and SNP-call versions of a basis that are no longer the newest
-    stored: ``(kind, id, version, newest)``."""
-    from forensic_match.store.records import newest_versions
-
-    newest = newest_versions(conn, [(k, ref) for k, ref, _ in data_basis])
-    return [(k, ref, v, newest[k, ref]) for k, ref, v in data_basis
-            if (k, ref) in newest and newest[k, ref] > v]
 
 
 def _with_configuration(data_basis: list[list[Any]], item: list[Any]) -> list[list[Any]]:
