@@ -333,15 +333,10 @@ def _parse_long(table: Table) -> Parsed:
         raise InputError(f"{table.loc(1)}: missing column(s) {missing} for the long layout "
                          f"(marker, allele, frequency); found {table.header}")
     im, ia, i_f = columns["marker"], columns["allele"], columns["frequency"]
-    width = len(table.header)
     out: Parsed = {}
     names: dict[str, str] = {}
     seen: dict[tuple[str, str], int] = {}
-    for number, row in table.rows:
-        if len(row) > width:
-            raise InputError(f"{table.loc(number)}: {len(row)} fields, but the header has "
-                             f"{width}")
-        row = row + [""] * (width - len(row))
+    for number, row in table.rows:   # as wide as the header (read_table)
         marker, allele, freq = row[im], row[ia], row[i_f]
         if not marker:
             raise InputError(f"{table.loc(number)}: empty marker name")
@@ -381,12 +376,7 @@ def _parse_ladder(table: Table) -> tuple[Parsed, int | None]:
     out: Parsed = {m: ([], [], []) for m in markers}
     seen: dict[str, int] = {}
     counts: list[int] = []
-    width = len(header)
-    for number, row in table.rows:
-        if len(row) > width:
-            raise InputError(f"{table.loc(number)}: {len(row)} fields, but the header has "
-                             f"{width}")
-        row = row + [""] * (width - len(row))
+    for number, row in table.rows:   # as wide as the header (read_table)
         allele = row[0]
         if not allele:
             raise InputError(f"{table.loc(number)}: empty allele label")
@@ -434,23 +424,6 @@ def _ladder_counts(table: Table, number: int, markers: list[str], cells: list[st
                              f"{cell!r} is not a positive integer")
         counts.append(int(value))
     return counts
-
-
-def _without_trailing_separator(table: Table) -> Table:
-    """The table without the empty last field that a separator at the end of every line
-    leaves (of the header and every row, or of every row alone), as published tables and
-    spreadsheets write them; any other row longer than the header is left for the parser to
-    refuse."""
-    rows = [(n, r) for n, r in table.rows if any(r)]
-    if not rows or any(r[-1] for _, r in rows):
-        return table
-    if table.header and table.header[-1] == "" and all(len(r) == len(table.header)
-                                                        for _, r in rows):
-        return Table(table.path, table.header[:-1], [(n, r[:-1]) for n, r in rows],
-                     table.unit)
-    if all(len(r) == len(table.header) + 1 for _, r in rows):
-        return Table(table.path, table.header, [(n, r[:-1]) for n, r in rows], table.unit)
-    return table
 
 
 def _detect_layout(table: Table) -> Literal["long", "ladder"]:
@@ -712,7 +685,8 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
         raise InputError(f"{where(file=str(path))}: a frequency table is read from CSV, TSV, "
                          f"text or Parquet, not from a workbook, whose number cells are read "
                          f"with about 10 significant digits; save the sheet as CSV UTF-8")
-    table = _without_trailing_separator(read_table(path, pad=False))
+    # a separator at the end of every line is no column (read_table)
+    table = read_table(path)
     chosen = _detect_layout(table) if layout == "auto" else layout
     if chosen == "long":
         parsed, counted = _parse_long(table), None

@@ -109,6 +109,12 @@ def _finish(path: Path, header: list[str], raw: list[tuple[int, list[str]]], uni
     table = Table(path, header, [], unit)
     if not header or not any(header):
         raise InputError(f"{table.loc(1)}: no header row")
+    if header[-1] == "" and all(len(row) < len(header) or not row[len(header) - 1]
+                                for _, row in raw):
+        # A separator at the end of the header line (and of rows) is no column.
+        cut = len(header) - 1
+        header = table.header = header[:cut]
+        raw = [(number, row[:cut] if len(row) == cut + 1 else row) for number, row in raw]
     width = len(header)
     keys = [column_key(h) for h in header]
     # Rows longer than the header with nothing past it are a separator at the end of every
