@@ -161,7 +161,7 @@ def _normalise_spans(w: np.ndarray, start: np.ndarray, stop: np.ndarray) -> None
     """Divide each span ``w[start:stop]`` by its sum, in place, the sum as numpy's own
     (pairwise: a sum in a kernel would differ in the last bits). The spans of one length are
     done at once as the rows of a matrix: numpy sums each row of a contiguous matrix as it
-    sums the row alone (``tests/test_fragments.py``), and one call per length replaces one
+    sums the row alone (``tests/test_living.py``), and one call per length replaces one
     per span (230,000 spans for 10,000 samples with dropout)."""
     lengths = stop - start
     for length in np.unique(lengths):

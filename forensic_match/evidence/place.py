@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from forensic_match.errors import InputError
+from forensic_match.evidence.records import ISO_DATE
 
 #: Mean radius of the Earth (km), for great-circle distances.
 EARTH_RADIUS_KM = 6371.0
@@ -216,20 +217,18 @@ def _far_places(places: Mapping[str, tuple[float, float]], lines: Mapping[str, i
     rows = np.array([places[c] for c in codes], dtype=np.float64)
     middle = np.median(rows, axis=0)
     away = distance_km(rows, middle[None, :])
-    far = away > max(FAR_PLACE_KM, 4.0 * float(np.median(away)))
-    if far.any():
+    limit = max(FAR_PLACE_KM, 4.0 * float(np.median(away)))
+    far = [codes[k] for k in np.flatnonzero(away > limit)]
+    if far:
         shown = "; ".join(f"{c!r} ({table.unit} {lines[c]}: {places[c][0]:g}, "
-                          f"{places[c][1]:g})" for c in [codes[k] for k in np.flatnonzero(far)][:5])
-        warnings.warn(f"{table.loc()}: {int(far.sum())} places lie far (more than "
-                      f"{max(FAR_PLACE_KM, 4.0 * float(np.median(away))):.0f} km) from the "
-                      f"middle of the table's places "
+                          f"{places[c][1]:g})" for c in far[:5])
+        warnings.warn(f"{table.loc()}: {len(far)} places lie far (more than {limit:.0f} km) "
+                      f"from the middle of the table's places "
                       f"({middle[0]:.2f}, {middle[1]:.2f}): {shown}; check for a latitude and "
                       f"longitude swapped or a sign lost", ForensicMatchWarning, stacklevel=3)
 
 
 def _day(value: Any, what: str) -> int | None:
-    from forensic_match.evidence.records import ISO_DATE
-
     if value is None or value == "":
         return None
     text = str(value).strip()

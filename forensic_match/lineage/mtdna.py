@@ -167,8 +167,7 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
                              f"315.1C, 249d, 8281-8289d){hint}")
         if any(not inside.__contains__(p) for p in pos):
             raise InputError(f"{where_v} is outside the read ranges {shown}")
-        calls = [(p,) for p in pos] if not m.re.pattern == _INS.pattern else \
-            [(pos[0], int(m.group(2)))]
+        calls = [(pos[0], int(m.group(2)))] if m.re is _INS else [(p,) for p in pos]
         twice = [c for c in calls if c in called]
         if twice:
             # "16189C 16189T" kept the last call
