@@ -368,3 +368,48 @@ def test_a_direct_reference_identification_carries_no_lineage_lr():
     assert direct["lineage_log10_lr"][0] is None
     # the pair's kinship lineage LR, which the row no longer shows, is there to be had
     assert lineage_lr(bone, fam, "MP", data).log10_lr > 0
+
+
+def test_y_loci_outside_the_panel_are_named_once(markers):
+    """A Y locus typed in the samples or references but absent from the panel has no rate and
+    is not compared. Before, it dropped out of every comparison without a word (a locus the
+    panel names differently from the lab's files lost in every pair); now identify warns once,
+    counting the samples and references typed at it, and the LRs stay those of the panel."""
+    import warnings
+
+    from forensic_match.errors import LineageMarkerWarning
+
+    fam, body, data = _uncle_case(markers)
+    base = identify([fam], [body], markers, lineage=data)
+    body.ystr = {**body.ystr, "DYS570": ("17",)}
+    fam.ystr = {"U": {**fam.ystr["U"], "DYS570": ("18",), "DYS576": ("16",)}}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = identify([fam], [body], markers, lineage=data)
+    told = [str(w.message) for w in caught if issubclass(w.category, LineageMarkerWarning)
+            and "not in the Y panel" in str(w.message)]
+    assert len(told) == 1
+    assert "DYS570 (1 PM samples, 1 references)" in told[0]
+    assert "DYS576 (0 PM samples, 1 references)" in told[0]
+    assert res.family_level.equals(base.family_level)
+    assert res.identifications.equals(base.identifications)
+
+
+def test_an_unreadable_y_haplotype_stops_identify_before_any_work(markers, monkeypatch):
+    """Every Y haplotype is read at the start (``check_y_haplotypes``): a reference's lab rows
+    naming one locus two ways stop the run before the tables are compiled, naming family,
+    sample and rows, rather than in the middle of the search."""
+    import forensic_match.dvi.identify as ident
+    from forensic_match.errors import InputError
+
+    fam, body, data = _uncle_case(markers)
+    fam.lineage = {"U": {"DYS19": ["14"], "DYS 19": ["14"]}}
+
+    def not_reached(*args, **kwargs):
+        raise AssertionError("the tables were compiled")
+
+    monkeypatch.setattr(ident, "compile_families", not_reached)
+    with pytest.raises(InputError, match=r"family 'FAM', sample 'U': locus 'DYS19' is given "
+                                         r"by the rows 'DYS19', 'DYS 19'"):
+        identify([fam], [body], markers, lineage=data)
+

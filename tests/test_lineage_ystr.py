@@ -362,3 +362,19 @@ def test_a_database_built_in_code_refuses_labels_that_are_not_repeat_numbers():
     with pytest.raises(InputError, match="haplotype 1, locus 'DYS391'"):
         YDatabase("sim", ({"DYS391": (10,)},))
     assert YDatabase("sim", (good, {"DYS391": ("10.2",)})).counts(["DYS391"])[1] == 2
+
+
+@pytest.mark.parametrize("rows", [
+    {"DYS385": ["11", "14"], "DYS385a": ["11"]},
+    {"DYS385a/b": ["11", "14"], "DYS385b": ["14"]},
+    {"DYS385a": ["11"], "DYS385 A": ["12"]},
+    {"DYS19": ["14"], "DYS 19": ["14"]},
+])
+def test_one_locus_written_two_ways_is_refused(rows):
+    """Rows that fold to one locus are merged only when they are its separate copies
+    (``DYS385a``, ``DYS385b``). Before, ``DYS385`` beside ``DYS385a`` made three copies and
+    ``DYS19`` beside ``DYS 19`` two: a duplication, set aside from every comparison without a
+    word."""
+    with pytest.raises(InputError, match="is given by the rows"):
+        parse_haplotype(rows, sample="S1", where="file y.csv")
+    assert parse_haplotype({"DYS385a": ["11"], "DYS385b": ["14"]}) == {"DYS385": ("11", "14")}

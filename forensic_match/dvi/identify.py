@@ -572,9 +572,11 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                          f"{min_references!r}")
     evidence = _as_evidence(evidence)
     if lineage is not None:
+        from forensic_match.lineage.data import check_y_haplotypes
         from forensic_match.lineage.lr import check_lineage_options
 
         check_lineage_options(lineage, lineage_options or {})
+        check_y_haplotypes(lineage, families, samples)
     panel = prepare_panel(markers, families, samples)
     references = _reference_samples(families)
     everything = list(samples) + [ref for ref, _, _ in references]

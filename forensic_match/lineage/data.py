@@ -235,6 +235,43 @@ def pm_y_haplotype(pm: Any) -> YHaplotype | None:
     return _lab_haplotype(rows, pm.id) if rows else None
 
 
+def check_y_haplotypes(data: LineageData, families: Sequence[Any],
+                       samples: Sequence[Any]) -> dict[str, tuple[int, int]]:
+    """Read every Y haplotype of ``samples`` and ``families`` once, before any work, so that
+    an unreadable one stops a run at its start, not half-way; and warn once about Y-STR loci
+    typed but absent from the panel (``lineage.ystr.markers``). Such a locus has no mutation
+    rate and is not compared: a locus that the panel and the lab's files name differently
+    would otherwise drop out of every comparison without a word.
+
+    Returns
+    -------
+    dict
+        ``{locus key: (PM samples, references)}`` typed at each locus outside the panel.
+
+    Raises
+    ------
+    InputError
+        A haplotype :func:`~forensic_match.lineage.ystr.parse_haplotype` refuses.
+    """
+    haplotypes = [(0, pm_y_haplotype(pm)) for pm in samples]
+    haplotypes += [(1, h) for family in families for h in family_y_haplotypes(family).values()]
+    if not data.markers:
+        return {}
+    panel = {m.key for m in data.markers}
+    found: dict[str, list[int]] = {}
+    for slot, hap in haplotypes:
+        for key in set(hap or ()) - panel:
+            found.setdefault(key, [0, 0])[slot] += 1
+    if found:
+        listed = ", ".join(f"{k} ({pm} PM samples, {ref} references)"
+                           for k, (pm, ref) in sorted(found.items()))
+        warnings.warn(f"Y-STR loci typed but not in the Y panel (lineage.ystr.markers), so not "
+                      f"compared: {listed}; add them to the panel with their mutation rates, "
+                      f"or check that the panel and the lab's files name them alike",
+                      LineageMarkerWarning, stacklevel=3)
+    return {k: (v[0], v[1]) for k, v in found.items()}
+
+
 def pm_mitotype(pm: Any) -> Mitotype | None:
     """The mitotype of a PM sample, or ``None``."""
     return getattr(pm, "mtdna", None)

@@ -89,7 +89,9 @@ def parse_haplotype(raw: Mapping[str, Any], *, sample: str = "", where: str = ""
     Raises
     ------
     InputError
-        An allele that is not a repeat number (``"OL"``, ``"10,2"``), naming sample and locus.
+        An allele that is not a repeat number (``"OL"``, ``"10,2"``), naming sample and locus;
+        one locus given by two rows that are not its separate copies (``DYS385`` beside
+        ``DYS385a``, ``DYS19`` beside ``DYS 19``), naming the rows.
 
     Examples
     --------
@@ -102,9 +104,19 @@ def parse_haplotype(raw: Mapping[str, Any], *, sample: str = "", where: str = ""
         raise InputError(f"{prefix}a Y haplotype must map loci to lists of alleles, got "
                          f"{type(raw).__name__}")
     out: dict[str, list[str]] = {}
+    names: dict[str, list[str]] = {}
     for name, alleles in raw.items():
         if alleles is None:
             continue
+        key = locus_key(str(name))
+        names.setdefault(key, []).append(str(name))
+        suffixes = [marker_key(n)[len(key):] for n in names[key]]
+        if len(suffixes) > 1 and (any(len(x) != 1 for x in suffixes)
+                                  or len(set(suffixes)) < len(suffixes)):
+            raise InputError(f"{prefix}locus {key!r} is given by the rows "
+                             f"{', '.join(map(repr, names[key]))}: only the rows of its "
+                             f"separate copies (such as 'DYS385a' and 'DYS385b') are merged; "
+                             f"keep one way of writing it")
         if isinstance(alleles, (str, int, float)):
             alleles = [alleles]
         labels = []
@@ -117,7 +129,7 @@ def parse_haplotype(raw: Mapping[str, Any], *, sample: str = "", where: str = ""
                                  f"number such as '10' or '10.2' (off-ladder and unreadable "
                                  f"calls must be left out, not guessed)")
             labels.append(text)
-        out.setdefault(locus_key(str(name)), []).extend(labels)
+        out.setdefault(key, []).extend(labels)
     return {k: tuple(sorted(v, key=_allele_sort)) for k, v in out.items()}
 
 
