@@ -320,6 +320,67 @@ def test_a_proposal_a_later_run_holds_back_is_flagged_once(run_done: CaseStore) 
     assert store.verify().ok
 
 
+def _registered_twice(data: dict[str, Any], fid: str, new: str) -> None:
+    """Add a copy of family ``fid`` under the id ``new`` (its persons renamed): the same
+    family registered a second time, by another relative or office."""
+    import copy
+
+    fam = copy.deepcopy(next(f for f in data["am"] if f["family"] == fid))
+
+    def renamed(x: str | None) -> str | None:
+        return None if x is None else x.replace(fid, new)
+
+    fam["family"] = new
+    fam["pedigree"] = [{**p, "id": renamed(p["id"]), "father": renamed(p["father"]),
+                        "mother": renamed(p["mother"])} for p in fam["pedigree"]]
+    fam["missing"] = [renamed(m) for m in fam["missing"]]
+    fam["genotypes"] = {renamed(k): v for k, v in fam["genotypes"].items()}
+    fam["info"] = {renamed(k): v for k, v in (fam.get("info") or {}).items()}
+    data["am"].append(fam)
+
+
+def test_an_approved_pair_a_later_run_does_not_propose_is_flagged_once(run_done: CaseStore
+                                                                       ) -> None:
+    """A run decides every body again on the newest data; a stored proposal whose pair it no
+    longer proposes is flagged, even when the proposal's own data did not change. Here the
+    approved identification's family is registered a second time (a copy under another
+    id): the body now fits two missing persons equally, neither is proposed, and the
+    approved proposal, which before stayed approved without a word, is flagged with what the
+    run did and the body's candidates now. A reviewer who clears the flag is not asked again
+    for the same reason; an unchanged night flags nothing."""
+    store = run_done
+    props = store.proposals()
+    approved = next(p for p in props if p["family_id"] == "F0055")
+    other = next(p for p in props if p["family_id"] != "F0055")
+    store.act(approved["proposal_id"], "review", actor="ana", reason="LR and posterior hold")
+    store.act(approved["proposal_id"], "approve", actor="berta", reason="agreed")
+    same = run_store(store, _dataset(), min_markers=8)
+    assert "flagged_unproposed" not in same.counts
+    data = small_dataset_dict()
+    _registered_twice(data, "F0055", "F0955")
+    night = run_store(store, case_from_dict(data), min_markers=8)
+    assert night.counts["flagged_unproposed"] == 1
+    now = {p["proposal_id"]: p for p in store.proposals()}
+    got = now[approved["proposal_id"]]
+    assert got["state"] == "approved" and got["needs_review"]
+    assert got["stale_reason"].startswith(
+        f"not proposed again by run {night.run_id}: no proposal for PM PM0066,PM0086 or for "
+        f"F0055/F0055_MP1: the pair's joint posterior is below the threshold now")
+    assert re.search(r"PM PM0066's candidates now: F0(0|9)55/F0(0|9)55_MP1 \(log10 LR "
+                     r"\d+\.\d\), F0(0|9)55/F0(0|9)55_MP1", got["stale_reason"])
+    assert not now[other["proposal_id"]]["needs_review"]   # still proposed
+    # the same night again: flagged already; cleared by a reviewer: not asked again
+    assert "flagged_unproposed" not in run_store(store, case_from_dict(data),
+                                                 min_markers=8).counts
+    store.act(approved["proposal_id"], "reopen", actor="berta",
+              reason="the body fits a second registration")
+    store.act(approved["proposal_id"], "review", actor="ana",
+              reason="the second registration is the same family; merging the cases")
+    assert "flagged_unproposed" not in run_store(store, case_from_dict(data),
+                                                 min_markers=8).counts
+    assert store.verify().ok
+
+
 def test_what_a_run_held_back_is_kept_with_it(store: CaseStore) -> None:
     """A run that holds back proposals (here: every family's, as a typed child with a
     stranger's profile is added under one of its typed relatives, so its references

@@ -55,6 +55,7 @@ from forensic_match.store.configuration import (
     run_configuration,
 )
 from forensic_match.store.database import CaseStore, StoreError
+from forensic_match.store.flags import flag_held, flag_unproposed
 
 if TYPE_CHECKING:
     from forensic_match.lineage.data import LineageData
@@ -396,9 +397,14 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                 for change in candidate_changes(conn, run_id):
                     key = f"candidates_{change['change']}"
                     counts[key] = counts.get(key, 0) + 1
-                flagged_held = _flag_held(conn, run_id, result.held_back, actor=actor)
-                if flagged_held:  # only then: a run that flags none counts as before
+                # only when some are flagged: a run that flags none counts as before
+                flagged_held = flag_held(conn, run_id, result.held_back, actor=actor)
+                if flagged_held:
                     counts["flagged_held"] = len(flagged_held)
+                flagged_unproposed = flag_unproposed(conn, run_id, result, candidates,
+                                                     actor=actor)
+                if flagged_unproposed:
+                    counts["flagged_unproposed"] = len(flagged_unproposed)
                 timings["write"] = time.perf_counter() - t0
                 panel = result.compiled.markers
                 inputs["panel"] = {"markers": [m.name for m in panel],
@@ -476,43 +482,6 @@ def _keep_held(conn: sa.Connection, run_id: str, held: Any, *, actor: str) -> No
                    [{"pm": r["pm"], "family_id": r["family"], "missing": r["missing"],
                      "log10_lr": _stored_log10(r["lr"]), "reason": r["held_back"]}
                     for r in held.iter_rows(named=True)], actor=actor)
-
-
-def _flag_held(conn: sa.Connection, run_id: str, held: Any, *, actor: str) -> list[int]:
-    """Flag for re-review the stored proposals of the pairs this run held back (a body now
-    matching a living relative, a family whose references now contradict its pedigree or
-    are too few), whatever their state: the engine would no longer propose them. A proposal
-    is flagged when it is not flagged now and was never flagged for the same reason before
-    (the audit log's ``flag_rereview`` entries carry it as ``held``), so a reviewer who
-    cleared the flag is not asked again until the reason changes. A held pair's proposal is
-    the one of its family and missing person whose PM samples include the held body."""
-    import json
-
-    from forensic_match.store.records import flag_proposal
-
-    p, log = schema.proposals, schema.audit_log
-    pairs = [r for r in held.iter_rows(named=True) if r["missing"] is not None]
-    if not pairs:
-        return []
-    told: dict[str, set[str]] = {}
-    for key, data in conn.execute(sa.select(log.c.entity_key, log.c.data).where(
-            log.c.action == "flag_rereview", log.c.entity == "proposals",
-            log.c.data.like('%"held":%'))):
-        reason = json.loads(data).get("held")
-        if reason is not None:
-            told.setdefault(key, set()).add(reason)
-    flagged = []
-    for r in pairs:
-        rows = conn.execute(sa.select(p.c.proposal_id, p.c.pm).where(
-            p.c.family_id == r["family"], p.c.missing == r["missing"],
-            p.c.needs_review == sa.false()).order_by(p.c.proposal_id)).all()
-        for pid, pm in rows:
-            if r["pm"] not in pm.split(",") or r["held_back"] in told.get(str(pid), ()):
-                continue
-            flag_proposal(conn, pid, f"held back by run {run_id}: {r['held_back']}",
-                          actor=actor, extra={"held": r["held_back"]})
-            flagged.append(pid)
-    return flagged
 
 
 def _keep_family_level(conn: sa.Connection, run_id: str, family_level: Any, *,
