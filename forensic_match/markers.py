@@ -24,6 +24,13 @@ from forensic_match.mutation import Mutation
 #: decimals can be off by 25 * 5e-5 = 1.25e-3 in the worst case.
 SUM_TOLERANCE = 5e-3
 
+#: Frequencies within this distance of summing to 1 are used exactly as given (published and
+#: reference tables sum to 1 within about 2e-10). Beyond it, and within
+#: :data:`SUM_TOLERANCE`, they are rescaled to sum to 1, with a warning: the likelihoods
+#: (whose exact rewritings assume a distribution), the search's denominators and the
+#: ``proportional`` mutation model agree with one another only on a table that sums to 1.
+EXACT_SUM = 1e-9
+
 
 @dataclass(frozen=True, eq=False)
 class Marker:
@@ -36,7 +43,9 @@ class Marker:
         Distinct allele labels.
     frequencies : sequence of float
         Positive frequencies aligned with ``alleles``; they must sum to 1 within
-        :data:`SUM_TOLERANCE` and are used as given (not rescaled) unless ``normalise``.
+        :data:`SUM_TOLERANCE` (unless ``normalise``). Within :data:`EXACT_SUM` of 1 they are
+        used as given; farther (a rounded table) they are rescaled to sum to 1, with a
+        :class:`~forensic_match.errors.NormalisationWarning`.
     mutation : Mutation, optional
         Female and male mutation models; ``None`` means Mendelian transmission.
     normalise : bool
@@ -84,6 +93,12 @@ class Marker:
                 raise MarkerError(f"{loc}: frequencies sum to {total:.6g}, not 1 (tolerance "
                                   f"{SUM_TOLERANCE}); pass normalise=True to rescale them")
             warnings.warn(f"{loc}: frequencies sum to {total:.6g}; rescaled to sum to 1",
+                          NormalisationWarning, stacklevel=3)
+            freqs = freqs / total
+        elif abs(total - 1.0) > EXACT_SUM:
+            warnings.warn(f"{loc}: frequencies sum to {total:.9g}, within the tolerance "
+                          f"{SUM_TOLERANCE} of 1 (a rounded table); rescaled to sum to 1, "
+                          f"as every likelihood, search and mutation model needs",
                           NormalisationWarning, stacklevel=3)
             freqs = freqs / total
         freqs.flags.writeable = False

@@ -134,12 +134,24 @@ def test_labels_that_are_one_allele_or_have_a_decimal_comma(tmp_path, labels, wh
         read_frequencies(path, normalise_alleles=labels[0] == "07")
 
 
-def test_frequencies_within_tolerance_are_used_as_given(tmp_path):
+def test_frequencies_within_tolerance_are_rescaled_with_a_warning(tmp_path):
+    """A rounded table (here summing to 0.998) is rescaled to sum to 1, naming file, lines and
+    marker; a table within EXACT_SUM of 1 (published and reference tables: about 2e-10) is
+    used exactly as given."""
+    from forensic_match.markers import EXACT_SUM
+
     text = "marker,allele,frequency\nTH01,6,0.499\nTH01,7,0.499\n"
+    with pytest.warns(NormalisationWarning, match=r"t.csv', lines 2-3: marker 'TH01': "
+                                                  r"frequencies sum to 0.998, within the "
+                                                  r"tolerance 0.005 of 1 \(a rounded table\); "
+                                                  r"rescaled to sum to 1"):
+        db = read_frequencies(write(tmp_path, "t.csv", text))
+    assert db["TH01"][1].tolist() == [0.5, 0.5]
+    near = f"marker,allele,frequency\nTH01,6,0.5\nTH01,7,{0.5 - EXACT_SUM / 2!r}\n"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        db = read_frequencies(write(tmp_path, "t.csv", text))
-    assert db["TH01"][1].tolist() == [0.499, 0.499]
+        db = read_frequencies(write(tmp_path, "n.csv", near))
+    assert db["TH01"][1].tolist() == [0.5, 0.5 - EXACT_SUM / 2]
 
 
 # Ladder layout ----------------------------------------------------------------------------------
@@ -387,7 +399,8 @@ def test_normalise_warns_and_rescales(tmp_path):
 
 
 def test_tolerance_is_the_marker_tolerance():
-    FrequencyDB({"A": (["1", "2"], [0.5, 0.5 - SUM_TOLERANCE / 2])})
+    with pytest.warns(NormalisationWarning, match="rescaled to sum to 1"):
+        FrequencyDB({"A": (["1", "2"], [0.5, 0.5 - SUM_TOLERANCE / 2])})
     with pytest.raises(MarkerError, match="marker 'A': frequencies sum to"):
         FrequencyDB({"A": (["1", "2"], [0.5, 0.5 - 2 * SUM_TOLERANCE])})
 
@@ -456,7 +469,7 @@ def test_sha256_is_stable_and_content_only(tmp_path):
     b = read_frequencies(write(tmp_path, "b.csv", shuffled), name="b")
     assert a.sha256 == b.sha256 == read_frequencies(tmp_path / "a.csv").sha256
     assert len(a.sha256) == 64 and int(a.sha256, 16) >= 0
-    c = read_frequencies(write(tmp_path, "c.csv", LONG.replace("0.25", "0.250000001", 1)))
+    c = read_frequencies(write(tmp_path, "c.csv", LONG.replace("0.25", "0.2500000001", 1)))
     assert c.sha256 != a.sha256
     d = read_frequencies(write(tmp_path, "d.csv", LONG.replace("TH01,10,", "TH01,11,")))
     assert d.sha256 != a.sha256
@@ -602,3 +615,59 @@ def test_a_frequency_table_in_a_workbook_is_refused(tmp_path):
     with pytest.raises(InputError, match=fragment("freqs.xlsx", "not from a workbook",
                                                   "save the sheet as CSV")):
         read_frequencies(path)
+
+
+# Rounded tables: one distribution for every path ------------------------------------------------
+
+ROUNDED = {"low": [0.1589, 0.20201, 0.12861, 0.19826, 0.31221],    # sums to 0.99999
+           "0.996": [0.1589, 0.20201, 0.12861, 0.19826, 0.30822],
+           "1.004": [0.1589, 0.20201, 0.12861, 0.19826, 0.31622]}
+
+
+@pytest.mark.parametrize("freqs", list(ROUNDED.values()), ids=list(ROUNDED))
+def test_a_rounded_table_gives_one_lr_on_every_path(freqs):
+    """Found by an outside oracle (2026-12-06): a table within the tolerance but not summing to
+    1 gave an LR of 0.996^2 where nothing relates the person to anyone typed (the lumped
+    rewritings assume a distribution); the search's LR of a degraded sample differed from
+    kinship_lr by up to 1.6 % (raw table against working frequencies); the proportional model
+    refused every likelihood ("mutation matrix rows do not sum to 1"). Rescaled, the paths
+    agree with one another and with the plain-Python oracle of the tests."""
+    from forensic_match import Observation, Pedigree, kinship_lr
+    from forensic_match.cases import Family, PMSample
+    from forensic_match.dvi.compile import compile_families
+    from forensic_match.dvi.search import search_samples
+    from forensic_match.markers import Marker
+    from forensic_match.mutation import Mutation, MutationModel
+
+    alleles = ["10", "11", "12", "13", "14"]
+    with pytest.warns(NormalisationWarning, match="rescaled to sum to 1"):
+        m = Marker("X", alleles, freqs)
+    assert m.frequencies.sum() == pytest.approx(1.0, abs=1e-15)
+    trio = [("F", None, None, "M"), ("M", None, None, "F"), ("MP", "F", "M", "M")]
+    alone = Pedigree.from_records(trio[:2] + [("MP", None, None, "M")])
+    with pytest.warns(NormalisationWarning, match="rescaled to sum to 1"):
+        both = Marker("Y", ["14", "20"], [0.598, 0.398])      # 0.996, both alleles seen
+    for theta in (0.0, 0.05):
+        lr = kinship_lr(Pedigree.from_records(trio), alone, [m, both],
+                        {"MP": {"X": ("12", "14"), "Y": ("14", "20")}}, theta=theta).lr_total
+        assert lr == pytest.approx(1.0, rel=1e-12)
+    fam = Family("FAM", Pedigree.from_records(trio), ["MP"], {"M": {"X": ("14", "11")}})
+    samples = [PMSample("complete", "U", {"X": ("12", "14")}),
+               PMSample("partial", "U", {"X": ("12", None)}),
+               PMSample("dropout", "U", {"X": ("12", "12")}, dropout=0.3)]
+    found = search_samples(compile_families([fam], [m]), samples, threshold=-1e300,
+                           sex_filter=False, min_markers=1)
+    got = dict(zip(found.by_sample["pm"].to_list(), found.by_sample["log10_lr"].to_list()))
+    for s in samples:
+        h1 = Pedigree.from_records([(s.id if i == "MP" else i, f, mo, sx)
+                                    for i, f, mo, sx in trio])
+        h2 = Pedigree.from_records(trio + [(s.id, None, None, "M")])
+        obs = {s.id: Observation(dropout=s.dropout)} if s.dropout else None
+        want = kinship_lr(h1, h2, [m], {"M": {"X": ("14", "11")}, s.id: s.genotypes},
+                          observation=obs).log10_lr_total
+        assert got[s.id] == pytest.approx(want, abs=1e-12), s.id
+    prop = m.with_mutation(Mutation.same(MutationModel("proportional", rate=0.002)))
+    child = Pedigree.from_records(trio)
+    assert kinship_lr(child, alone, [prop], {"M": {"X": ("14", "11")},
+                                             "MP": {"X": ("12", "14")}}).lr_total > 0
+
