@@ -375,11 +375,14 @@ def test_shown_lr_reads_back_as_the_lr(x: float) -> None:
 # Verbal scale -----------------------------------------------------------------------------------
 def test_verbal_scale_ends() -> None:
     # ENFSI (2015): 1-10 weak, 10-100 moderate, 100-1000 moderately strong, 1000-10000
-    # strong, 10^4-10^6 very strong, above 10^6 extremely strong; each range holds its upper end.
-    cases = [(0.0, "neutral"), (1e-12, "weak"), (1.0, "weak"), (1.0 + 1e-12, "moderate"),
-             (2.0, "moderate"), (2.5, "moderately_strong"), (3.0, "moderately_strong"),
-             (4.0, "strong"), (5.0, "very_strong"), (6.0, "very_strong"),
-             (6.0 + 1e-9, "extremely_strong"), (math.inf, "extremely_strong")]
+    # strong, 10^4-10^6 very strong, "1,000,000 and above" extremely strong; each range holds
+    # its lower end, as the last one says (an outside reviewer, 2026-12-06: an LR of exactly
+    # 10^6 was "very strong").
+    cases = [(0.0, "neutral"), (1e-12, "weak"), (1.0 - 1e-12, "weak"), (1.0, "moderate"),
+             (2.0 - 1e-12, "moderate"), (2.0, "moderately_strong"),
+             (3.0 - 1e-12, "moderately_strong"), (3.0, "strong"), (4.0, "very_strong"),
+             (5.0, "very_strong"), (6.0 - 1e-9, "very_strong"), (6.0, "extremely_strong"),
+             (math.log10(1e6), "extremely_strong"), (math.inf, "extremely_strong")]
     for x, level in cases:
         assert verbal_level(x) == (level, True), x
         if x > 0:
@@ -390,7 +393,7 @@ def test_verbal_scale_ends() -> None:
 
 @given(st.floats(-400, 400), st.floats(-400, 400))
 def test_verbal_scale_is_monotone_and_symmetric(a: float, b: float) -> None:
-    order = [k for _, k in LEVELS]
+    order = ["neutral", *reversed([k for _, k in LEVELS])]
     la, lb = verbal_level(a)[0], verbal_level(b)[0]
     if abs(a) <= abs(b):
         assert order.index(la) <= order.index(lb)

@@ -24,8 +24,55 @@ MESSAGES: dict[str, dict[str, str]] = {
         "state_line": "Estado de la propuesta: {state}.",
         "not_approved": ("Atención: esta propuesta todavía no ha sido aprobada por el equipo "
                          "responsable. No es una identificación definitiva."),
-        "flagged": ("Atención: los datos de esta propuesta cambiaron después de calcularla "
+        "flagged": ("Atención: esta propuesta fue marcada para una nueva revisión "
                     "({reason}); debe revisarse de nuevo antes de cualquier decisión."),
+        "rejected": ("Atención: el equipo responsable rechazó esta propuesta. No es una "
+                     "identificación."),
+        "summary_compared_one": ("Se comparó el ADN de los restos {pm} con el ADN de un "
+                                 "familiar de la persona desaparecida {missing} (familia "
+                                 "{family})."),
+        "summary_compared_direct": ("Se comparó el ADN de los restos {pm} con el ADN de una "
+                                    "referencia directa de la persona desaparecida {missing} "
+                                    "(familia {family}): un objeto personal o una muestra "
+                                    "tomada en vida."),
+        "summary_times_direct": ("Es {lr} veces más probable obtener estos resultados de ADN "
+                                 "si los restos y la referencia son de la misma persona que "
+                                 "si son de dos personas sin parentesco."),
+        "h1_direct": ("H1: los restos ({pm}) y la referencia directa de {missing} (familia "
+                      "{family}) son de la misma persona, {missing}."),
+        "h2_direct": ("H2: los restos ({pm}) son de otra persona, sin parentesco con "
+                      "{missing}, tomada al azar de la población que describe la tabla de "
+                      "frecuencias."),
+        "alternatives_note_closed": ("La probabilidad final (más abajo) consideró además "
+                                     "otros restos y otras personas desaparecidas, pero NO "
+                                     "familiares no registrados de {missing}: la corrida trató "
+                                     "la lista de desaparecidos como completa (peso de los "
+                                     "familiares no registrados: {weight}). El motivo que dio "
+                                     "el programa (su texto, en inglés): «{reason}»"),
+        "alternatives_note_direct": ("La probabilidad final (más abajo) sopesó esta "
+                                     "comparación frente a que los restos sean de alguien que "
+                                     "no está en el registro. El motivo que dio el programa "
+                                     "(su texto, en inglés): «{reason}»"),
+        "lim_relatives_closed": ("Un familiar no registrado de {missing} (un hermano, el "
+                                 "padre, un hijo) puede tener un LR tan alto como el de este "
+                                 "informe; la corrida no consideró esa posibilidad (lista de "
+                                 "desaparecidos tratada como completa), así que ni el LR ni "
+                                 "la probabilidad final lo descartan."),
+        "lim_direct": ("Se supone que la referencia lleva solo el ADN de {missing}: un objeto "
+                       "usado también por otra persona, o una muestra confundida o "
+                       "contaminada, haría que la comparación apunte a otra persona."),
+        "col_reference": "Referencia directa de {missing}",
+        "prov_table": "Tabla de frecuencias de alelos",
+        "prov_table_dataset": "la del conjunto de datos de la corrida ({path})",
+        "prov_mutation": "Modelos de mutación (♀ por vía materna, ♂ por vía paterna)",
+        "prov_mutation_none": "ninguno (herencia mendeliana sin mutación)",
+        "method_same_source": ("LR de misma fuente (restos frente a la referencia directa, "
+                               "frecuencias de Hardy-Weinberg, pérdida de alelos de los "
+                               "restos)"),
+        "evidence_intro_used": ("Datos registrados de la persona desaparecida (antes de la "
+                                "desaparición) y de los restos (después del hallazgo). La "
+                                "corrida los pesó: la probabilidad final descansa en el LR "
+                                "del ADN multiplicado por el LR de esta información (abajo)."),
         "summary_h": "Resumen en palabras sencillas",
         "summary_compared": ("Se comparó el ADN de los restos {pm} con el ADN de {n} "
                              "familiares de la persona desaparecida {missing} (familia "
@@ -47,9 +94,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "summary_lr_means": ("Este número no es la probabilidad de que los restos sean de "
                              "{missing}: dice cuánto más esperables son los resultados de ADN "
                              "con una explicación que con la otra."),
-        "summary_posterior": ("Al combinarlo con la probabilidad inicial indicada más abajo, "
-                              "la probabilidad calculada de que los restos sean de {missing} "
+        "summary_posterior": ("Al sopesar este resultado frente a todas las otras "
+                              "explicaciones a la vez (ver «Probabilidad final»), la "
+                              "probabilidad calculada de que los restos sean de {missing} "
                               "es {posterior}."),
+        "summary_posterior_evidence": ("Al multiplicarlo por el peso de la otra información "
+                                       "(no genética, LR {evidence}) y sopesarlo frente a "
+                                       "todas las otras explicaciones a la vez (ver "
+                                       "«Probabilidad final»), la probabilidad calculada de "
+                                       "que los restos sean de {missing} es {posterior}."),
         "level_neutral": "apoyo nulo",
         "level_weak": "apoyo débil o limitado",
         "level_moderate": "apoyo moderado",
@@ -133,8 +186,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "evidence_intro": ("Datos registrados de la persona desaparecida (antes de la "
                            "desaparición) y de los restos (después del hallazgo). Se muestran "
                            "como información; el LR de este informe es solo del ADN."),
-        "evidence_used": ("La corrida combinó esta información con el ADN (ver "
-                          "configuración)."),
         "evidence_lr_h": "Peso de la otra información",
         "evidence_lr_intro": ("La corrida también calculó cuánto más probables son estos "
                               "datos (sexo, edad, estatura, dientes, señas particulares) si "
@@ -156,13 +207,38 @@ MESSAGES: dict[str, dict[str, str]] = {
         "posterior_h": "Probabilidad final y probabilidad inicial",
         "posterior_value": "Probabilidad final (posterior) de que los restos sean de {missing}",
         "prior_value": ("Probabilidad inicial (prior) de que unos restos sean de alguna "
-                        "persona desaparecida registrada"),
+                        "persona desaparecida registrada (de cualquiera, no de esta en "
+                        "particular)"),
         "prior_unknown": "no indicada por el programa para esta propuesta",
-        "posterior_explain": ("La probabilidad final combina el LR con la probabilidad "
-                              "inicial, fijada antes de mirar el ADN a partir del número de "
-                              "personas desaparecidas y de restos del programa. Con otra "
-                              "probabilidad inicial el resultado sería otro; el LR no "
-                              "cambia."),
+        "posterior_explain": ("La probabilidad final no se obtiene del LR y la "
+                              "probabilidad inicial solos: el programa sopesa a la vez esta "
+                              "explicación y todas las otras: que los restos sean de otra "
+                              "persona registrada o de alguien que no está en el registro (con "
+                              "la probabilidad inicial de arriba, fijada antes de mirar el ADN "
+                              "a partir del número de personas desaparecidas y de restos del "
+                              "programa), y que otros restos sean de {missing}. {relatives} "
+                              "Por eso puede ser menor de lo que el LR solo haría pensar; el "
+                              "motivo que dio el programa nombra la alternativa más fuerte. "
+                              "Con otra probabilidad inicial el resultado sería otro; el LR "
+                              "no cambia."),
+        "posterior_relatives": ("También sopesa que los restos sean de un familiar no "
+                                "registrado de {missing}."),
+        "posterior_no_relatives": ("No sopesó que sean de un familiar no registrado de "
+                                   "{missing}: la corrida trató la lista de desaparecidos como "
+                                   "completa."),
+        "posterior_explain_direct": ("La probabilidad final sopesa la comparación de misma "
+                                     "fuente frente a que los restos sean de alguien que no "
+                                     "está en el registro, con la probabilidad inicial de "
+                                     "arriba. Con otra probabilidad inicial el resultado "
+                                     "sería otro; el LR no cambia."),
+        "recomputed_direct": ("Los LR por marcador no se guardan en el registro de casos: se "
+                              "recalcularon al generar este informe, como LR de misma fuente "
+                              "de los restos frente a la referencia directa, a partir de las "
+                              "mismas versiones de los datos en que se basa la propuesta. Su "
+                              "suma en log10 es {recomputed}; el valor guardado por la corrida "
+                              "es {stored}."),
+        "checks_none": ("Ningún familiar tiene ADN analizado: la identificación descansa solo "
+                        "en la referencia directa."),
         "rule": "Regla de decisión aplicada",
         "reviews_h": "Historial de revisión",
         "no_reviews": "Todavía nadie revisó esta propuesta.",
@@ -180,8 +256,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "válido."),
         "lim_frequencies": ("Usa la tabla de frecuencias de alelos indicada abajo; con otra "
                             "población de referencia el LR sería algo distinto."),
-        "lim_mutation": ("Usa el modelo de mutación de cada marcador que registra esa tabla; "
-                         "una mutación no prevista puede bajar el LR de un marcador."),
+        "lim_mutation": ("Usa los modelos de mutación indicados abajo (procedencia); una "
+                         "mutación no prevista puede bajar el LR de un marcador."),
         "lim_independence": ("Supone que los marcadores se heredan de forma independiente "
                              "(por eso se multiplican) y que no hay más parentesco entre los "
                              "fundadores del árbol que el indicado por el parámetro theta "
@@ -406,8 +482,54 @@ MESSAGES: dict[str, dict[str, str]] = {
         "state_line": "State of the proposal: {state}.",
         "not_approved": ("Note: this proposal has not yet been approved by the responsible "
                          "team. It is not a final identification."),
-        "flagged": ("Note: the data of this proposal changed after it was computed "
-                    "({reason}); it must be reviewed again before any decision."),
+        "flagged": ("Note: this proposal was flagged for review again ({reason}); it "
+                    "must be reviewed again before any decision."),
+        "rejected": ("Note: the responsible team rejected this proposal. It is not an "
+                     "identification."),
+        "summary_compared_one": ("The DNA of the remains {pm} was compared with the DNA of one "
+                                 "relative of the missing person {missing} (family "
+                                 "{family})."),
+        "summary_compared_direct": ("The DNA of the remains {pm} was compared with the DNA of "
+                                    "a direct reference of the missing person {missing} "
+                                    "(family {family}): a personal item or a sample taken in "
+                                    "life."),
+        "summary_times_direct": ("These DNA results are {lr} times more probable if the "
+                                 "remains and the reference come from the same person than "
+                                 "if they come from two unrelated persons."),
+        "h1_direct": ("H1: the remains ({pm}) and the direct reference of {missing} (family "
+                      "{family}) come from the same person, {missing}."),
+        "h2_direct": ("H2: the remains ({pm}) are those of another person, unrelated to "
+                      "{missing}, taken at random from the population that the frequency "
+                      "table describes."),
+        "alternatives_note_closed": ("The final probability (below) also weighed other "
+                                     "remains and other missing persons, but NOT unregistered "
+                                     "relatives of {missing}: the run treated the list of "
+                                     "missing persons as complete (weight of unregistered "
+                                     "relatives: {weight}). The reason the software gave: "
+                                     "\u201c{reason}\u201d"),
+        "alternatives_note_direct": ("The final probability (below) weighed this comparison "
+                                     "against the remains being those of someone not in the "
+                                     "register. The reason the software gave: "
+                                     "\u201c{reason}\u201d"),
+        "lim_relatives_closed": ("An unregistered relative of {missing} (a brother, the "
+                                 "father, a son) can have an LR as high as this report's; "
+                                 "the run did not weigh that possibility (the list of missing "
+                                 "persons was treated as complete), so neither the LR nor the "
+                                 "final probability rules one out."),
+        "lim_direct": ("The reference is assumed to carry the DNA of {missing} only: an item "
+                       "also used by someone else, or a sample mixed up or contaminated, would "
+                       "make the comparison point to another person."),
+        "col_reference": "Direct reference of {missing}",
+        "prov_table": "Allele frequency table",
+        "prov_table_dataset": "the run's dataset's own table ({path})",
+        "prov_mutation": "Mutation models (♀ maternal, ♂ paternal transmissions)",
+        "prov_mutation_none": "none (Mendelian inheritance without mutation)",
+        "method_same_source": ("same-source LR (remains against the direct reference, "
+                               "Hardy-Weinberg frequencies, allele loss in the remains)"),
+        "evidence_intro_used": ("Data recorded about the missing person (before the "
+                                "disappearance) and about the remains (after recovery). The "
+                                "run weighed them: the final probability rests on the DNA LR "
+                                "times the LR of this information (below)."),
         "summary_h": "Summary in plain words",
         "summary_compared": ("The DNA of the remains {pm} was compared with the DNA of {n} "
                              "relatives of the missing person {missing} (family {family})."),
@@ -427,9 +549,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "summary_lr_means": ("This number is not the probability that the remains are those "
                              "of {missing}: it says how much more expected the DNA results "
                              "are under one explanation than under the other."),
-        "summary_posterior": ("Combined with the starting probability given below, the "
-                              "computed probability that the remains are those of {missing} "
-                              "is {posterior}."),
+        "summary_posterior": ("Weighing this result against all the other explanations "
+                              "at once (see \u201cFinal probability\u201d), the computed "
+                              "probability that the remains are those of {missing} is "
+                              "{posterior}."),
+        "summary_posterior_evidence": ("Multiplying it by the weight of the other "
+                                       "(non-genetic) information (LR {evidence}) and "
+                                       "weighing the result against all the other "
+                                       "explanations at once (see \u201cFinal "
+                                       "probability\u201d), the computed probability that "
+                                       "the remains are those of {missing} is {posterior}."),
         "level_neutral": "no support",
         "level_weak": "weak or limited support",
         "level_moderate": "moderate support",
@@ -511,7 +640,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "evidence_intro": ("Data recorded about the missing person (before the "
                            "disappearance) and about the remains (after recovery). They are "
                            "shown for information; the LR of this report is DNA only."),
-        "evidence_used": "The run combined this information with the DNA (see configuration).",
         "evidence_lr_h": "Weight of the other information",
         "evidence_lr_intro": ("The run also computed how much more probable these data (sex, "
                               "age, stature, teeth, distinctive features) are if the remains "
@@ -532,13 +660,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "posterior_h": "Final probability and starting probability",
         "posterior_value": "Final probability (posterior) that the remains are those of {missing}",
         "prior_value": ("Starting probability (prior) that a body is one of the registered "
-                        "missing persons"),
+                        "missing persons (any of them, not this one in particular)"),
         "prior_unknown": "not stated by the software for this proposal",
-        "posterior_explain": ("The final probability combines the LR with the starting "
-                              "probability, set before looking at the DNA from the numbers of "
-                              "missing persons and of remains in the programme. A different "
-                              "starting probability gives a different result; the LR does not "
-                              "change."),
+        "posterior_explain": ("The final probability does not follow from the LR and the "
+                              "starting probability alone: the software weighs this "
+                              "explanation against all the others at once: that the remains "
+                              "are those of another registered person or of someone not in "
+                              "the register (with the starting probability above, set before "
+                              "looking at the DNA from the numbers of missing persons and of "
+                              "remains in the programme), and that other remains are those of "
+                              "{missing}. {relatives} So it can be lower than the LR alone "
+                              "would suggest; the reason the software gave names the "
+                              "strongest alternative. A different starting probability gives "
+                              "a different result; the LR does not change."),
+        "posterior_relatives": ("It also weighs that the remains are those of an "
+                                "unregistered relative of {missing}."),
+        "posterior_no_relatives": ("It did not weigh that they are those of an unregistered "
+                                   "relative of {missing}: the run treated the list of missing "
+                                   "persons as complete."),
+        "posterior_explain_direct": ("The final probability weighs the same-source comparison "
+                                     "against the remains being those of someone not in the "
+                                     "register, with the starting probability above. A "
+                                     "different starting probability gives a different "
+                                     "result; the LR does not change."),
+        "recomputed_direct": ("The case store does not keep per-marker LRs: they were "
+                              "recomputed when this report was made, as the same-source LR of "
+                              "the remains against the direct reference, from the same data "
+                              "versions the proposal rests on. Their log10 sum is "
+                              "{recomputed}; the value stored by the run is {stored}."),
+        "checks_none": ("No relative of the family has DNA analysed: the identification rests "
+                        "on the direct reference alone."),
         "rule": "Decision rule applied",
         "reviews_h": "Review history",
         "no_reviews": "Nobody has reviewed this proposal yet.",
@@ -556,7 +707,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "is not valid."),
         "lim_frequencies": ("It uses the allele frequency table named below; with another "
                             "reference population the LR would be somewhat different."),
-        "lim_mutation": ("It uses each marker's mutation model as that table records it; an "
+        "lim_mutation": ("It uses the mutation models named below (provenance); an "
                          "unforeseen mutation can lower a marker's LR."),
         "lim_independence": ("It assumes that markers are inherited independently (so they "
                              "multiply) and no more relatedness among the tree's founders "

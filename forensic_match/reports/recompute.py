@@ -190,6 +190,45 @@ def body_marker_lrs(family: Family, missing: str, fragments: Sequence[PMSample],
     return MarkerLRs(names, lrs, observed, "posterior_fragments")
 
 
+def direct_marker_lrs(reference: dict[str, tuple[str, str | None]],
+                      fragments: Sequence[PMSample], markers: Sequence[Marker]) -> MarkerLRs:
+    """Per-marker same-source log10 LR of a body against a missing person's direct reference
+    (a personal item or a sample taken in life), as the engine compares them
+    (``docs/matching.md``, "Commingled remains"): per marker
+    ``LR = Σ_g P(g) P(x|g) P(r|g) / (Σ_g P(g) P(x|g) · Σ_g P(g) P(r|g))`` with ``P(g)`` the
+    Hardy-Weinberg genotype probability, ``P(x|g)`` the fragment's dropout model and the
+    reference taken as typed without dropout. The engine keeps the body's fragment with the
+    largest total; so does this function. A marker not typed in both is left out (``None``).
+    """
+    names = [m.name for m in markers]
+    observed = [_observed(fragments, n) for n in names]
+    best: list[float | None] | None = None
+    for f in fragments:
+        lrs: list[float | None] = []
+        for marker in markers:
+            x, r = f.genotypes.get(marker.name), reference.get(marker.name)
+            if x is None or x[0] is None or r is None or r[0] is None:
+                lrs.append(None)
+                continue
+            seen_x = (marker.index(x[0]), None if x[1] is None else marker.index(x[1]))
+            seen_r = (marker.index(r[0]), None if r[1] is None else marker.index(r[1]))
+            p = marker.frequencies
+            both = one = other = 0.0
+            for i in range(len(p)):
+                for j in range(i, len(p)):
+                    hw = p[i] * p[i] if i == j else 2.0 * p[i] * p[j]
+                    wx = observation_probability((i, j), seen_x, f.dropout)
+                    wr = observation_probability((i, j), seen_r, 0.0)
+                    both += hw * wx * wr
+                    one += hw * wx
+                    other += hw * wr
+            lrs.append(math.log10(both / (one * other)) if both > 0.0 else -math.inf)
+        if best is None or sum(v for v in lrs if v is not None) > \
+                sum(v for v in best if v is not None):
+            best = lrs
+    return MarkerLRs(names, best or [None] * len(names), observed, "same_source")
+
+
 def finite_or_none(x: float | None) -> float | None:
     """``x`` if it is a finite number, else ``None`` (for JSON and templates)."""
     return x if x is not None and np.isfinite(x) else None

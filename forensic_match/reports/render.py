@@ -74,10 +74,19 @@ def format_number(x: float, language: str, *, significant: int = 3) -> str:
     '12\u202f300'
     >>> format_number(0.00331, "en")
     '0.00331'
+    >>> format_number(999999.7, "en")
+    '999,999.7'
     """
     if x == 0:
         return "0"
-    places = significant - 1 - math.floor(math.log10(abs(x)))
+    # A value just below a power of ten is never printed as that power (999,999.7 as
+    # "1,000,000", 9.996 as "10.0"): the verbal scale changes level there. More digits are
+    # shown instead.
+    decade = math.floor(math.log10(abs(x)))
+    for digits in range(significant, 16):
+        places = digits - 1 - decade
+        if abs(round(x, places)) < 10.0 ** (decade + 1):
+            break
     text = f"{round(x, places):.{max(0, places)}f}"
     whole, _, frac = text.partition(".")
     sign = "-" if whole.startswith("-") else ""
@@ -125,18 +134,28 @@ def format_log10(x: float | None, language: str) -> str:
 
 
 def format_probability(p: float, language: str) -> str:
-    """A probability as a percentage, truncated (never rounded up to 100 %).
+    """A probability as a percentage, truncated on its decimal digits (never rounded up), and
+    never 100 %: a posterior that is 1 in floating point is printed "> 99.999999 %" (the
+    model's posterior is never 1; the last digits are lost in the arithmetic).
 
     Examples
     --------
     >>> format_probability(0.9999999103841373, "es")
     '99,999991 %'
+    >>> format_probability(0.999501, "en")
+    '99.950100 %'
+    >>> format_probability(1.0, "en")
+    '> 99.999999 %'
     >>> format_probability(0.5, "en")
     '50.00 %'
     """
+    from decimal import ROUND_DOWN, Decimal
+
     decimals = 6 if p >= 0.99 else 2
-    scaled = math.floor(p * 100 * 10 ** decimals) / 10 ** decimals
-    text = f"{scaled:.{decimals}f}"
+    step = Decimal(1).scaleb(-decimals)
+    text = str((Decimal(repr(float(p))) * 100).quantize(step, rounding=ROUND_DOWN))
+    if Decimal(text) >= 100:
+        text = "> " + str(Decimal(100) - step)
     return (text.replace(".", ",") if language == "es" else text) + " %"
 
 
@@ -171,7 +190,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     from forensic_match import __version__
     from forensic_match.reports.data import read_proposal, run_panel
     from forensic_match.reports.pedigree_svg import pedigree_svg
-    from forensic_match.reports.recompute import MarkerLRs, body_marker_lrs
+    from forensic_match.reports.recompute import MarkerLRs, body_marker_lrs, direct_marker_lrs
     from forensic_match.reports.relations import relationship_words
     from forensic_match.reports.verbal import verbal_level
     from forensic_match.store import schema
@@ -201,9 +220,12 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     fam = data.family
     theta = float(data.run["config"].get("identify", {}).get(
         "theta", data.run["config"].get("theta_dataset", 0.0)))
-    if p["rule"] == "direct reference":
+    direct = p["rule"] == "direct reference"
+    if direct and missing in fam.references:
+        lrs = direct_marker_lrs(fam.references[missing], data.fragments, panel)
+    elif direct:
         lrs = MarkerLRs([m.name for m in panel], [None] * len(panel),
-                        [""] * len(panel), "", note="direct reference")
+                        [""] * len(panel), "", note="direct reference not stored")
     else:
         lrs = body_marker_lrs(fam, missing, data.fragments, panel, theta=theta)
     conditioned = p["rule"].endswith("after conditioning")
@@ -247,6 +269,9 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         f"{ident} ({relationship_words(fam.pedigree, ident, missing, language)})"
         for ident in typed]
     profiles = [f.genotypes for f in data.fragments] + [fam.genotypes[i] for i in typed]
+    if direct and missing in fam.references:
+        columns.insert(len(data.fragments), str(t("col_reference", missing=who(missing))))
+        profiles.insert(len(data.fragments), fam.references[missing])
     annex = [{"marker": m.name,
               "cells": ["/".join(a or "?" for a in g) if (g := prof.get(m.name)) else "–"
                         for prof in profiles]}
@@ -279,6 +304,14 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         pm_info.append({"id": f.id, "items": items})
     diff = None if lrs.note else abs(lrs.log10_total - autosomal)
     config = data.run["config"]
+    given = config.get("identify") or {}
+    recorded_defaults = (config.get("defaults") or {}).get("identify") or {}
+
+    def option(key: str, fallback: Any) -> Any:
+        """An identify option of the run: given, else the default the run recorded."""
+        return given.get(key, recorded_defaults.get(key, fallback))
+
+    relatives_weight = 0.0 if option("closed", False) else float(option("relatives", 1.0))
     lineage = None
     if lineage_rows:
         lineage = {
@@ -303,9 +336,12 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     return {
         "lang": language, "t": t, "version": __version__, "generated": _now(),
         "proposal": p, "state": t(f"state_{p['state']}"),
-        "approved": p["state"] == "approved", "flagged": bool(p["needs_review"]),
+        "approved": p["state"] == "approved", "rejected": p["state"] == "rejected",
+        "flagged": bool(p["needs_review"]),
         "missing": who(missing), "missing_id": missing, "family": fam.id, "pm": pm_label,
-        "n_relatives": len(fam.genotypes),
+        "n_relatives": len(fam.genotypes), "direct": direct,
+        "relatives_weighed": relatives_weight > 0,
+        "relatives_weight": _plain_number(relatives_weight, language),
         "lr_text": format_lr(abs(stored), language), "lr_total": format_lr(stored, language),
         "log10_total": format_log10(stored, language), "log10_raw": repr(stored),
         "level": t(f"level_{level}"), "level_key": level, "supports": supports,
@@ -325,7 +361,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "show_evidence": bool(am_info) or evidence_lr is not None or any(
             f.info or f.sex in "MF" or f.site for f in data.fragments),
         "evidence_lr": evidence_lr,
-        "evidence_used": bool(config.get("identify", {}).get("evidence")),
+        "evidence_used": evidence_lr is not None or bool(config.get("evidence"))
+        or bool(config.get("identify", {}).get("evidence")),
         "posterior": format_probability(float(p["posterior"]), language),
         "prior": (format_number(data.prior, language) if data.prior is not None
                   else None),
@@ -333,8 +370,42 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "theta": format_number(theta, language) if theta else "0",
         "dropout": any(f.dropout > 0 for f in data.fragments),
         "run": data.run, "config_json": canonical_json(config),
+        "table": _table_words(config, data.run, t),
+        "mutation": _mutation_words(panel, t),
         "basis": data.basis, "family_version": data.family_version,
     }
+
+
+def _table_words(config: dict[str, Any], run: dict[str, Any], t: Callable[..., Any]) -> str:
+    """The frequency table a run used, in words: its name as the run records it, else the
+    dataset file whose table it was."""
+    name = config.get("frequencies")
+    if isinstance(name, dict):
+        name = name.get("name") or name.get("path")
+    if name:
+        return str(name)
+    dataset = (run.get("inputs") or {}).get("dataset") or {}
+    return str(t("prov_table_dataset", path=dataset.get("path") or dataset.get("id") or "–"))
+
+
+def _mutation_words(panel: Sequence[Marker], t: Callable[..., Any]) -> list[str]:
+    """The run's mutation models, one line per distinct (female, male) pair of models, with
+    the markers that have it."""
+    def model(m: Any) -> str:
+        if m.model == "stepwise":
+            return (f"stepwise (rate {m.rate:g}, range {m.range:g}, rate2 {m.rate2:g})")
+        if m.model == "custom":
+            return "custom matrix"
+        return f"{m.model} (rate {m.rate:g})"
+
+    groups: dict[str, list[str]] = {}
+    for marker in panel:
+        mut = marker.mutation
+        words = str(t("prov_mutation_none")) if mut is None else \
+            f"♀ {model(mut.female)}; ♂ {model(mut.male)}"
+        groups.setdefault(words, []).append(marker.name)
+    return [f"{words}: {', '.join(names)}" if len(groups) > 1 else words
+            for words, names in groups.items()]
 
 
 #: The report's message key of each verdict of the family check.

@@ -6,22 +6,24 @@ limited support, 10-100 moderate, 100-1,000 moderately strong, 1,000-10,000 stro
 10,000-1,000,000 very strong, and 1,000,000 and above extremely strong support to the first
 proposition over the second. An LR below 1 is worded the same way with the propositions
 swapped (its reciprocal on the scale). The guideline's ranges share their ends; here each
-range includes its upper end (``docs/reports.md``, "Assumptions").
+range includes its lower end, as its last one ("1,000,000 and above") says: an LR of 10 is
+moderate, of 1,000,000 extremely strong (``docs/reports.md``, "Assumptions"). An LR of
+exactly 1 supports neither.
 """
 
 from __future__ import annotations
 
 import math
 
-#: (upper end of the range in log10 LR, level key); the last range is unbounded.
+#: (lower end of the range in |log10 LR|, level key), from the top: the first whose lower
+#: end the LR reaches; 0 itself (an LR of 1) is neutral.
 LEVELS: tuple[tuple[float, str], ...] = (
-    (0.0, "neutral"),
-    (1.0, "weak"),
-    (2.0, "moderate"),
-    (3.0, "moderately_strong"),
-    (4.0, "strong"),
-    (6.0, "very_strong"),
-    (math.inf, "extremely_strong"),
+    (6.0, "extremely_strong"),
+    (4.0, "very_strong"),
+    (3.0, "strong"),
+    (2.0, "moderately_strong"),
+    (1.0, "moderate"),
+    (0.0, "weak"),
 )
 
 
@@ -47,9 +49,11 @@ def verbal_level(log10_lr: float) -> tuple[str, bool]:
 
     Examples
     --------
-    >>> verbal_level(1.0)
+    >>> verbal_level(0.99)
     ('weak', True)
-    >>> verbal_level(6.5)
+    >>> verbal_level(1.0)
+    ('moderate', True)
+    >>> verbal_level(6.0)
     ('extremely_strong', True)
     >>> verbal_level(-2.5)
     ('moderately_strong', False)
@@ -59,7 +63,9 @@ def verbal_level(log10_lr: float) -> tuple[str, bool]:
     if math.isnan(log10_lr):
         raise ValueError("a likelihood ratio of NaN has no verbal equivalent")
     magnitude = abs(log10_lr)
-    for upper, key in LEVELS:
-        if magnitude <= upper:
+    if magnitude == 0.0:
+        return "neutral", True
+    for lower, key in LEVELS:
+        if magnitude >= lower:
             return key, log10_lr >= 0
-    raise AssertionError("unreachable: the last level is unbounded")
+    raise AssertionError("unreachable: the last level starts at 0")
