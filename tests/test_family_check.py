@@ -299,3 +299,31 @@ def test_pair_lr_matches_the_ibd_oracle(case) -> None:  # noqa: ANN001
     if math.isinf(want) or min(abs(want + math.log10(t))
                                for t in (CONTRADICTED_LR, QUESTIONABLE_LR)) > 1e-6:
         assert row["verdict"] == _verdict(want)
+
+
+def test_a_family_registered_twice_is_found_and_one_shared_reference_is_not(markers) -> None:  # noqa: ANN001
+    """Two families whose typed members hold the same profiles (two or more) are the same
+    family registered twice: a body of theirs fits both equally and is proposed for neither
+    (`tests/test_store.py`); identify warns naming them. One shared profile is legitimate
+    (a mother who is a reference for her son and for her brother) and is not reported."""
+    import pytest
+
+    from forensic_match.dvi.family_check import (
+        families_registered_twice,
+        warn_registered_twice,
+    )
+    from forensic_match.errors import ForensicMatchWarning
+    from forensic_match.pedigree import missing_person_family
+
+    ped = missing_person_family("MP", relatives={"F": "father", "M": "mother"})
+    truth = simulate_profiles(ped, markers, seed=3)
+    first = Family("A", ped, ["MP"], {"F": truth["F"], "M": truth["M"]})
+    again = Family("B", ped, ["MP"], {"F": truth["F"], "M": truth["M"]})
+    uncle = missing_person_family("U", relatives={"M": "full_sibling"})
+    other = Family("C", uncle, ["U"], {"M": truth["M"]})
+    assert families_registered_twice([first, again, other]) == [
+        ("A", "B", [("F", "F"), ("M", "M")])]
+    assert families_registered_twice([first, other]) == []
+    with pytest.warns(ForensicMatchWarning, match=r"A and B \(2 typed members with the same "
+                                                  r"profile: F = F, M = M\)"):
+        warn_registered_twice([first, again, other])

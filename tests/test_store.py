@@ -358,8 +358,11 @@ def test_an_approved_pair_a_later_run_does_not_propose_is_flagged_once(run_done:
     assert "flagged_unproposed" not in same.counts
     data = small_dataset_dict()
     _registered_twice(data, "F0055", "F0955")
-    night = run_store(store, case_from_dict(data), min_markers=8)
+    with pytest.warns(ForensicMatchWarning, match=r"perhaps one family registered twice: "
+                                                  r"F0055 and F0955 \(4 typed members"):
+        night = run_store(store, case_from_dict(data), min_markers=8)
     assert night.counts["flagged_unproposed"] == 1
+    assert any("F0055 and F0955" in w["message"] for w in store.run_warnings(night.run_id))
     now = {p["proposal_id"]: p for p in store.proposals()}
     got = now[approved["proposal_id"]]
     assert got["state"] == "approved" and got["needs_review"]
@@ -370,6 +373,7 @@ def test_an_approved_pair_a_later_run_does_not_propose_is_flagged_once(run_done:
                      r"\d+\.\d\), F0(0|9)55/F0(0|9)55_MP1", got["stale_reason"])
     assert not now[other["proposal_id"]]["needs_review"]   # still proposed
     # the same night again: flagged already; cleared by a reviewer: not asked again
+    warnings.simplefilter("ignore", ForensicMatchWarning)    # the registration warned above
     assert "flagged_unproposed" not in run_store(store, case_from_dict(data),
                                                  min_markers=8).counts
     store.act(approved["proposal_id"], "reopen", actor="berta",

@@ -96,6 +96,58 @@ def typed_members(families: Sequence[Family]) -> dict[str, int]:
     return {f.id: len(_typed(f)) for f in families}
 
 
+def families_registered_twice(families: Sequence[Family], *, min_shared: int = 2
+                              ) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Pairs of families whose typed members hold the same profiles, at least ``min_shared``
+    of them (each over at least :data:`MIN_IDENTICAL_MARKERS` markers, identical at every
+    marker): the same family registered twice, by two relatives or two offices. One shared
+    profile is common and legitimate (a mother who is a reference for her son and for her
+    brother); two or more point to one family under two ids, whose bodies then fit both
+    equally, so that neither is proposed.
+
+    Returns
+    -------
+    list of (family, other family, [(member, other member), ...])
+        Sorted by the families' ids.
+    """
+    holders: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+    for fam in families:
+        for member, profile in _typed(fam).items():
+            calls = tuple(sorted((m, tuple(sorted(g, key=str))) for m, g in profile.items()
+                                 if g and g[0] is not None and g[1] is not None))
+            if len(calls) >= MIN_IDENTICAL_MARKERS:
+                holders.setdefault(calls, []).append((fam.id, member))
+    shared: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for owners in holders.values():
+        for (fa, ma), (fb, mb) in itertools.combinations(sorted(owners), 2):
+            if fa != fb:
+                shared.setdefault((fa, fb), []).append((ma, mb))
+    return [(fa, fb, sorted(pairs)) for (fa, fb), pairs in sorted(shared.items())
+            if len(pairs) >= min_shared]
+
+
+def warn_registered_twice(families: Sequence[Family], *, min_shared: int = 2) -> None:
+    """Warn (:class:`~forensic_match.errors.ForensicMatchWarning`, one message) about the
+    pairs :func:`families_registered_twice` finds, naming the families and the members whose
+    profiles are the same."""
+    import warnings
+
+    from forensic_match.errors import ForensicMatchWarning
+
+    found = families_registered_twice(families, min_shared=min_shared)
+    if not found:
+        return
+    listed = "; ".join(f"{fa} and {fb} ({len(pairs)} typed members with the same profile: "
+                       + ", ".join(f"{a} = {b}" for a, b in pairs[:4])
+                       + (", ..." if len(pairs) > 4 else "") + ")"
+                       for fa, fb, pairs in found[:20])
+    more = f" and {len(found) - 20} more pairs" if len(found) > 20 else ""
+    warnings.warn(f"families that hold the same reference profiles, perhaps one family "
+                  f"registered twice: {listed}{more}. A body of such a family fits both "
+                  f"equally and is proposed for neither; merge the registrations, or check "
+                  f"for a sample filed in both", ForensicMatchWarning, stacklevel=3)
+
+
 def _log10(values: np.ndarray) -> float:
     with np.errstate(divide="ignore"):
         return float(np.sum(np.log10(values)))

@@ -63,6 +63,7 @@ from forensic_match.dvi.family_check import (
     questionable_families,
     save_check_memo,
     typed_members,
+    warn_registered_twice,
 )
 from forensic_match.dvi.fragments import (
     SAME_SOURCE_LOG10,
@@ -578,6 +579,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         check_lineage_options(lineage, lineage_options or {})
         check_y_haplotypes(lineage, families, samples)
     panel = prepare_panel(markers, families, samples)
+    warn_registered_twice(families)
     references = _reference_samples(families)
     everything = list(samples) + [ref for ref, _, _ in references]
     all_pairs = same_source_pairs(everything, panel,
