@@ -505,6 +505,13 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
             if not isinstance(ds, DviDataset):
                 raise ForensicMatchError(f"file {dataset!r}: not an identification dataset; "
                                          f"use 'forensic-match lr'")
+            if ds.theta > 0:
+                notes.append(f"theta {ds.theta:g}: the pairwise, undisputed, joint and "
+                             f"dviSolve tables evaluate each family and each PM sample on "
+                             f"its own, as dvir does, so an unrelated PM sample is not in the "
+                             f"family's urn and an LR resting on shared alleles is larger "
+                             f"than with one urn (not conservative); the identifications put "
+                             f"family and sample in one urn (docs/joint.md)")
             pw = pairwise_lr_matrix(ds, compiled=True)
             n_pairs = pw.height  # one row per sex-compatible pair
             und = undisputed(pw, dataset=ds, compiled=True)

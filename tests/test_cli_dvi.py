@@ -614,3 +614,23 @@ def test_an_allele_missing_from_the_table_weighs_the_same_in_search_and_in_a_sto
     engine.dispose()
     assert (stored[0], stored[1]) == (searched["pm"], searched["missing"])
     assert math.isclose(stored[2], searched["log10_lr"], rel_tol=1e-12)
+
+
+def test_solve_says_its_tables_are_not_one_urn_at_theta(reference_dir: Path,
+                                                        tmp_path: Path) -> None:
+    """At theta > 0 the pairwise, undisputed, joint and dviSolve tables evaluate each family
+    and each PM sample on its own (as dvir): not conservative against one urn, which an
+    outside check found on Familias' DVI example; the notes say so (docs/joint.md)."""
+    data = json.loads((reference_dir / "dvi" / "planecrash.json").read_text())
+    data["theta"] = 0.02
+    data.pop("expected", None)
+    path = tmp_path / "theta.json"
+    path.write_text(json.dumps(data))
+    result = invoke("solve", str(path), "--closed")
+    assert result.exit_code == 0, result.stderr
+    notes = json.loads(result.stdout)["notes"]
+    assert any(n.startswith("theta 0.02: the pairwise, undisputed, joint and dviSolve tables "
+                            "evaluate each family and each PM sample on its own") for n in notes)
+    plain = json.loads(invoke("solve", str(reference_dir / "dvi" / "planecrash.json"),
+                              "--closed").stdout)["notes"]
+    assert not any(n.startswith("theta") for n in plain)
