@@ -201,6 +201,6 @@ def kinship_lr(h1: Pedigree, h2: Pedigree, markers: Sequence[Marker],
     prov = _provenance(markers, profiles, theta=theta, lump=lump, observation=obs,
                        min_frequency={m.name: unknown_allele_frequency(m, min_frequency)
                                       for m in markers},
-                       mutation={m.name: (m.mutation.to_dict() if m.mutation else None)
+                       mutation={m.name: (m.mutation.to_record() if m.mutation else None)
                                  for m in markers})
     return KinshipResult(tuple(m.name for m in markers), l1, l2, prov)

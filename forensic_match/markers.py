@@ -182,7 +182,9 @@ class Marker:
         for a, f in zip(self.alleles, self.frequencies):
             h.update(f"{a}={float(f)!r};".encode())
         if self.mutation is not None:
-            h.update(repr(self.mutation.to_dict()).encode())
+            # the JSON case form where it exists, so that digests stored by earlier runs stay
+            # valid; each sex's model (and a custom matrix's sha256) where it does not
+            h.update(repr(self.mutation.to_record()).encode())
         return h.hexdigest()[:16]
 
 

@@ -9,6 +9,7 @@ ch. 2.4; Vigeland 2021, *Pedigree Analysis in R*, ch. 3); the formulas are in
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -136,6 +137,23 @@ class Mutation:
             raise MarkerError(f"marker {marker!r}: malformed mutation model {shown}: {exc}") \
                 from exc
         return cls(female=models[0], male=models[1], stationary=transform == "PM")
+
+    def to_record(self) -> dict[str, Any]:
+        """The models for provenance records and digests: the JSON case form where it exists
+        (one model family for both sexes), else each sex's family and parameters (a Familias
+        file may give the sexes different families), with a custom matrix's sha256."""
+        if self.female.model == self.male.model and self.female.model != "custom":
+            return self.to_dict()
+
+        def one(model: MutationModel) -> dict[str, Any]:
+            out: dict[str, Any] = {"model": model.model, **model.to_dict()}
+            if model.matrix is not None:
+                matrix = np.ascontiguousarray(model.matrix, dtype=np.float64)
+                out["matrix_sha256"] = hashlib.sha256(matrix.tobytes()).hexdigest()
+            return out
+
+        return {"female": one(self.female), "male": one(self.male),
+                "transform": "PM" if self.stationary else None}
 
     def to_dict(self, alleles: list[str] | tuple[str, ...] | None = None,
                 frequencies: np.ndarray | None = None) -> dict[str, Any]:
@@ -321,7 +339,9 @@ def stabilize_pm(m: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
     eye = np.eye(n)
     diag = np.diag(m)
     rate = 1.0 - float(np.sum(diag * p))
-    if rate == 0.0:
+    if rate == 0.0 or np.array_equal(m, eye):
+        # no mutation: the identity keeps every distribution (the rate is not exactly 0 when
+        # the frequencies' float sum is not exactly 1)
         return eye
     system = m.T - eye
     system[n - 1, :] = 1.0

@@ -495,3 +495,93 @@ def test_person_fields_not_understood_are_warned(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
     with pytest.warns(FamiliasWarning, match=r"lines 7-9, person 'AF': .* not understood"):
         read_fam(path)
+
+
+# An outside check of the reader (2026-12-06) -------------------------------------------------
+
+@pytest.mark.parametrize(("header", "message"), [
+    ("#FALSE# (#Databases: 1 ;Theta: 0.02 )", "is not in the form Familias writes"),
+    ("#FALSE# (#Databases: 1 ;theta/kinship/fst: 0.02 )", "is not in the form Familias writes"),
+    ("#FALSE# (#Databases: 2 ;Theta/Kinship/Fst: 0 )", "the file holds 2 databases"),
+])
+def test_a_database_header_in_another_form_is_refused(tmp_path: Path, header: str,
+                                                      message: str) -> None:
+    """Before, a header that wrote theta another way read theta as 0 without a word, and the
+    count of databases was not read."""
+    path = _paternity(tmp_path)
+    path.write_text(path.read_text().replace("#FALSE# (#Databases: 1 ;Theta/Kinship/Fst: 0 )",
+                                             header))
+    with pytest.raises(InputError, match=rf"line 47: .*{message}"):
+        read_fam(path)
+
+
+def test_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """A .fam saved again by a Windows editor starts with a byte-order mark; it was refused
+    as "not a Familias file"."""
+    path = _paternity(tmp_path)
+    want = read_fam(path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    got = read_fam(path)
+    assert got.persons == want.persons and got.genotypes == want.genotypes
+
+
+def test_a_person_named_like_an_extra_person_is_refused(tmp_path: Path) -> None:
+    """A listed woman named 'extra_1' beside a shared extra man was replaced by him (her sex
+    and place in the relations), which moved the LR without a word."""
+    persons = [("extra_1", False, [(0, 0, 0)]), ("C", True, [(0, 1, 0)])]
+    path = _fam(tmp_path, persons=persons, extras=(0, 1), known=[(2, 1)],
+                pedigrees=[("H1", (0, 0), [(0, 1)]), ("H2", (0, 0), [])])
+    with pytest.raises(InputError, match=r"person names \['extra_1'\] clash with the names "
+                                         r"forensic_match gives the file's extra persons"):
+        read_fam(path)
+
+
+def test_a_rounded_database_is_rescaled_with_a_familias_warning(tmp_path: Path) -> None:
+    """The rescaling of a database summing to 0.998 is one of the file's warnings (it was a
+    bare NormalisationWarning, outside ``case.warnings``); one summing to 0.99 is refused
+    without advice the reader cannot take ("pass normalise=True")."""
+    loci = [_locus("L1", [("10", 0.1), ("11", 0.2), ("12", 0.698)])]
+    with pytest.warns(FamiliasWarning, match=r"frequencies sum to 0.998.*rescaled"):
+        case = read_fam(_paternity(tmp_path, loci=loci))
+    assert any("rescaled to sum to 1" in w for w in case.warnings)
+    assert case.markers[0].frequencies.sum() == pytest.approx(1.0, abs=1e-15)
+    loci = [_locus("L1", [("10", 0.1), ("11", 0.2), ("12", 0.69)])]
+    with pytest.raises(InputError, match=r"the frequencies sum to 0.99, not 1 \(tolerance "
+                                         r"0.005\); correct the database in Familias"):
+        read_fam(_paternity(tmp_path, loci=loci))
+
+
+@pytest.mark.parametrize("codes", [(0, 1), (1, 2), (0, 4), (2, 0)])
+def test_sexes_with_different_model_families_give_their_lr(tmp_path: Path,
+                                                           codes: tuple[int, int]) -> None:
+    """Familias lets the sexes have different model families (equal for mothers,
+    stepwise for fathers). Reading worked, but `lr` and any provenance record refused them
+    ("the JSON case format has one model family for both sexes"), as the marker's digest
+    went through the JSON form. The LR is the engine's on the file's models."""
+    from click.testing import CliRunner
+
+    from forensic_match.cli import main
+
+    alleles = [("10", 0.1), ("11", 0.2), ("12", 0.3), ("13", 0.4)]
+    path = _paternity(tmp_path, loci=[_locus("L1", alleles, codes=codes,
+                                             rates=(0.001, 0.002))])
+    case = read_fam(path)
+    h1, h2 = (pedigree_likelihood(case.pedigrees[h], case.markers, case.genotypes)
+              for h in ("H1", "H2"))
+    result = CliRunner().invoke(main, ["lr", str(path)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout.strip().splitlines()[-1])
+    assert record["lr_total"] == pytest.approx(h1[0] / h2[0], rel=1e-12)
+    assert case.markers[0].digest() != read_fam(_paternity(tmp_path, loci=[_locus(
+        "L1", alleles, codes=(codes[0], codes[0]), rates=(0.001, 0.002))])).markers[0].digest()
+
+
+def test_one_sex_without_mutation_beside_a_stationary_model_is_read(tmp_path: Path) -> None:
+    """Mothers' rate 0 (the identity) beside fathers' stationary stepwise: the PM transform
+    of the identity failed ("needs a unique stationary distribution") because the rate
+    computed from frequencies whose float sum is not exactly 1 was not exactly 0."""
+    alleles = [("14", 0.1), ("15", 0.25), ("16", 0.3), ("17", 0.2), ("18", 0.15)]
+    case = read_fam(_paternity(tmp_path, loci=[_locus("L1", alleles, codes=(3, 3),
+                                                      rates=(0.0, 0.01))]))
+    female, _male = case.markers[0].matrices
+    np.testing.assert_array_equal(female, np.eye(5))

@@ -21,8 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from forensic_match.errors import FamiliasWarning, InputError, MarkerError, PedigreeError
-from forensic_match.markers import Marker
+from forensic_match.errors import (
+    FamiliasWarning,
+    InputError,
+    MarkerError,
+    NormalisationWarning,
+    PedigreeError,
+)
+from forensic_match.markers import SUM_TOLERANCE, Marker
 from forensic_match.mutation import Mutation, MutationModel, mutation_matrix, stabilize_pm
 from forensic_match.pedigree import Pedigree
 
@@ -37,7 +43,9 @@ ADDED_PREFIX = "added_"
 
 # The value is the whole token after the key (up to a space, or the "," or ")" that ends the
 # field), so that a value such as "0,02" or "1e" is refused rather than read in part.
-_THETA = re.compile(r"Theta/Kinship/Fst:\s*([^\s)]*)")
+#: The database header Familias writes: ``#FALSE# (#Databases: 1 ;Theta/Kinship/Fst: 0 )``.
+_HEADER = re.compile(r"^#FALSE#\s*\(\s*#Databases:\s*(\S+?)\s*;\s*Theta/Kinship/Fst:\s*"
+                     r"([^\s)]*)\s*\)\s*$")
 _INFO_KEYS = {"database_size": "DatabaseSize", "dropout": "Dropout probability",
               "maf": "Minor allele frequency"}
 _INFO = {key: re.compile(re.escape(label) + r"\s*=\s*([^\s)]*)")
@@ -200,7 +208,8 @@ class _Reader:
         except OSError as exc:
             raise InputError(f"file {self.source!r}: cannot read: {exc}") from exc
         try:
-            text = data.decode("utf-8")
+            # a byte-order mark: the file was saved again by a Windows editor
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             # Familias runs on Windows and writes its code page (accented names in Spanish).
             text = data.decode("cp1252", errors="replace")
@@ -332,6 +341,11 @@ class _Reader:
         females = self.number_of(k + 1, "the number of extra females", at_most=len(self.lines))
         males = self.number_of(k + 2, "the number of extra males", at_most=len(self.lines))
         extras = {f"extra_{i + 1}": "F" if i < females else "M" for i in range(females + males)}
+        clash = sorted(set(extras) & set(persons))
+        if clash:
+            # the extra person would replace the listed one (its sex, its place in relations)
+            raise self.error(k + 1, f"person names {clash} clash with the names forensic_match "
+                                    f"gives the file's extra persons; rename them in Familias")
         relations, k = self.read_relations(k + 3)
         return relations, extras, k
 
@@ -426,8 +440,16 @@ class _Reader:
         if header.startswith("#TRUE#"):
             raise self.error(k, "the file holds precomputed probabilities; forensic_match does "
                                 "not read them (save the case without them)")
-        match = _THETA.search(header)
-        theta = self.number_in(match.group(1), k, "Theta/Kinship/Fst") if match else 0.0
+        known = _HEADER.match(header)
+        if known is None:
+            # theta (or a count of databases) written another way would be read as 0
+            raise self.error(k, f"the database header {header!r} is not in the form Familias "
+                                f"writes ('#FALSE# (#Databases: 1 ;Theta/Kinship/Fst: 0 )'); "
+                                f"theta cannot be read from it safely")
+        if known.group(1) != "1":
+            raise self.error(k, f"the file holds {known.group(1)} databases; forensic_match "
+                                f"reads files with one")
+        theta = self.number_in(known.group(2), k, "Theta/Kinship/Fst")
         if not 0.0 <= theta < 1.0:
             raise self.error(k, f"Theta/Kinship/Fst must lie in [0, 1), found {theta!r}")
         n = self.number_of(k + 1, "the number of loci")
@@ -477,8 +499,17 @@ class _Reader:
                                              f"locus {name!r}: {_INFO_KEYS[key]}")
         alleles = [self.line(k + 13 + 2 * i, "an allele") for i in range(n)]
         freqs = [self.float(k + 14 + 2 * i, "an allele frequency") for i in range(n)]
+        total = float(np.sum(freqs))
+        if abs(total - 1.0) > SUM_TOLERANCE:
+            raise self.error(k, f"locus {name!r}: the frequencies sum to {total:.6g}, not 1 "
+                                f"(tolerance {SUM_TOLERANCE}); correct the database in "
+                                f"Familias")
         try:
-            marker = Marker(name, alleles, np.array(freqs))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", NormalisationWarning)
+                marker = Marker(name, alleles, np.array(freqs))
+            for w in caught:   # a rounded database, rescaled: one of the file's warnings
+                self.warn(f"line {k + 1}, {w.message}")
             mutation = self.mutation(name, alleles, marker.frequencies, rate, code, rng, rate2)
             marker = marker.with_mutation(mutation)
             if mutation is not None:
@@ -738,9 +769,15 @@ class _Reader:
                                              f"Parent= and Child= in pairs")
             pairs.append((pair[0][1], pair[1][1], pair[0][2]))
         sex = dict(persons)
+        folded = {p.casefold(): p for p in persons}
         # People named only in relations (e.g. "Missing person") are in the pedigree too.
-        for parent, child, _ in pairs:
+        for parent, child, at in pairs:
             for p in (parent, child):
+                if p not in persons and p.casefold() in folded:
+                    # a hand edit: a second, untyped person, which would cut the typed one off
+                    raise self.error(at, f"family {family!r}, pedigree {name!r}: a relation "
+                                         f"names {p!r}, and the family lists "
+                                         f"{folded[p.casefold()]!r}; write the name as listed")
                 sex.setdefault(p, "U")
         for parent in dict.fromkeys(p for p, _, _ in pairs):
             if sex[parent] != "U":

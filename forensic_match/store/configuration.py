@@ -190,7 +190,7 @@ def panel_digests(markers: Any) -> dict[str, str]:
         freq.update(canonical_json([m.name, list(m.alleles),
                                     [float(f) for f in m.frequencies]]).encode())
         mut.update(canonical_json([m.name, None if m.mutation is None
-                                   else m.mutation.to_dict()]).encode())
+                                   else m.mutation.to_record()]).encode())
     return {"frequencies_sha256": freq.hexdigest(), "mutation_sha256": mut.hexdigest()}
 
 
