@@ -138,8 +138,12 @@ def test_founder_allele_frequencies() -> None:
 
 
 def test_unnormalised_frequencies_are_used_as_given() -> None:
-    # A rounded table that sums to 0.999 is still a valid marker and must simulate.
-    m = Marker("R", ["1", "2"], [0.499, 0.5])
+    # A rounded table that sums to 0.999 is still a valid marker (rescaled, with a warning:
+    # docs/frequencies.md) and must simulate.
+    from forensic_match.errors import NormalisationWarning
+
+    with pytest.warns(NormalisationWarning, match="rescaled to sum to 1"):
+        m = Marker("R", ["1", "2"], [0.499, 0.5])
     prof = simulate_profiles(unrelated(["A", "B"]), [m], seed=1)
     assert set(prof) == {"A", "B"}
 

@@ -79,13 +79,14 @@ def format_number(x: float, language: str, *, significant: int = 3) -> str:
     """
     if x == 0:
         return "0"
-    # A value just below a power of ten is never printed as that power (999,999.7 as
-    # "1,000,000", 9.996 as "10.0"): the verbal scale changes level there. More digits are
-    # shown instead.
+    # A value near a power of ten is never printed as that power unless it is one (999,999.7
+    # as "1,000,000", 9.996 as "10.0", an LR of 0.01004 as "0.0100"): the verbal scale
+    # changes level there. More digits are shown instead.
     decade = math.floor(math.log10(abs(x)))
-    for digits in range(significant, 16):
+    for digits in range(significant, 10):   # at most 9: closer than that is float noise
         places = digits - 1 - decade
-        if abs(round(x, places)) < 10.0 ** (decade + 1):
+        shown = abs(round(x, places))
+        if shown == abs(x) or 10.0 ** decade < shown < 10.0 ** (decade + 1):
             break
     text = f"{round(x, places):.{max(0, places)}f}"
     whole, _, frac = text.partition(".")
