@@ -158,6 +158,9 @@ def test_rejected_and_flagged_proposals_are_named_as_such(stores: dict[str, Any]
                              markers=stores["markers"])
     assert "flagged for review again (configuration changed" in _text(page, "flagged")
     assert "data of this proposal changed" not in page
+    # the proposal the run made on the new configuration is pointed to
+    later = re.findall(r'class="warning newer" data-proposal="(\d+)"', page)
+    assert later and all(int(x) > flagged["proposal_id"] for x in later)
 
 
 def test_the_table_and_the_mutation_models_are_named(stores: dict[str, Any]) -> None:

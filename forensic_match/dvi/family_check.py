@@ -143,9 +143,12 @@ def warn_registered_twice(families: Sequence[Family], *, min_shared: int = 2) ->
                        for fa, fb, pairs in found[:20])
     more = f" and {len(found) - 20} more pairs" if len(found) > 20 else ""
     warnings.warn(f"families that hold the same reference profiles, perhaps one family "
-                  f"registered twice: {listed}{more}. A body of such a family fits both "
-                  f"equally and is proposed for neither; merge the registrations, or check "
-                  f"for a sample filed in both", ForensicMatchWarning, stacklevel=3)
+                  f"registered twice, or relatives who are references of two registrations "
+                  f"(the grandparents of two missing cousins): {listed}{more}. Where the "
+                  f"shared references are all a body is compared with, it fits both equally "
+                  f"and is proposed for neither; merge a family registered twice, draw two "
+                  f"related registrations in one pedigree, or check for a sample filed in both",
+                  ForensicMatchWarning, stacklevel=3)
 
 
 def _log10(values: np.ndarray) -> float:

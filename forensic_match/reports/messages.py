@@ -28,6 +28,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "({reason}); debe revisarse de nuevo antes de cualquier decisión."),
         "rejected": ("Atención: el equipo responsable rechazó esta propuesta. No es una "
                      "identificación."),
+        "newer": ("Hay una propuesta posterior para la misma persona desaparecida: n.º {id} "
+                  "(restos {pm}; {state})."),
         "summary_compared_one": ("Se comparó el ADN de los restos {pm} con el ADN de un "
                                  "familiar de la persona desaparecida {missing} (familia "
                                  "{family})."),
@@ -486,6 +488,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "must be reviewed again before any decision."),
         "rejected": ("Note: the responsible team rejected this proposal. It is not an "
                      "identification."),
+        "newer": ("There is a later proposal for the same missing person: no. {id} (remains "
+                  "{pm}; {state})."),
         "summary_compared_one": ("The DNA of the remains {pm} was compared with the DNA of one "
                                  "relative of the missing person {missing} (family "
                                  "{family})."),

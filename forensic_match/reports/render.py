@@ -216,6 +216,12 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
             lin.c.proposal_id == proposal_id).order_by(lin.c.line.desc())).mappings()]
         snp_row = conn.execute(sa.select(schema.proposal_snp).where(
             schema.proposal_snp.c.proposal_id == proposal_id)).mappings().first()
+        pr = schema.proposals
+        newer = [dict(r) for r in conn.execute(sa.select(pr.c.proposal_id, pr.c.state, pr.c.pm)
+                 .where(pr.c.family_id == data.proposal["family_id"],
+                        pr.c.missing == data.proposal["missing"],
+                        pr.c.proposal_id > proposal_id)
+                 .order_by(pr.c.proposal_id)).mappings()]
     p = data.proposal
     missing = p["missing"]
     fam = data.family
@@ -339,6 +345,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "proposal": p, "state": t(f"state_{p['state']}"),
         "approved": p["state"] == "approved", "rejected": p["state"] == "rejected",
         "flagged": bool(p["needs_review"]),
+        "newer": [{"id": r["proposal_id"], "state": t(f"state_{r['state']}"), "pm": r["pm"]}
+                  for r in newer],
         "missing": who(missing), "missing_id": missing, "family": fam.id, "pm": pm_label,
         "n_relatives": len(fam.genotypes), "direct": direct,
         "relatives_weighed": relatives_weight > 0,
