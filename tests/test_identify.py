@@ -434,8 +434,10 @@ def test_fragments_of_one_body_are_not_two_brothers(
 
     # The second fragment also competes for MP1 (it is MP1), which keeps frag1's joint
     # posterior near 0.9993 for seed 5: a lower threshold lets the guard be tested.
+    # (relatives and the references' relatives off: the guard is what is tested; K, MP1's
+    # son, is a child reference whose own child competes since decision model 3)
     res = identify([family], [frag1, frag2], markers, same_source=50, relatives=0,
-                   posterior_threshold=0.999)
+                   reference_kin=0, posterior_threshold=0.999)
     ids = res.identifications
     assert set(ids["pm"]) <= {"frag1", "frag2"}
     assert ids.height == 1
@@ -451,7 +453,7 @@ def test_fragments_of_one_body_are_not_two_brothers(
 
     # Joined (the default threshold, or 50 lowered below this pair's LR), they are one body.
     joined = identify([family], [frag1, frag2], markers, same_source=min(lr, 10.0),
-                      relatives=0)
+                      relatives=0, reference_kin=0)
     rows = joined.identifications.rows(named=True)
     assert [(r["pm"], r["missing"], r["fragments"]) for r in rows] == \
         [("frag1", "MP1", "frag1,frag2")]
@@ -460,7 +462,8 @@ def test_fragments_of_one_body_are_not_two_brothers(
     # conditioned on the first: the regression this test protects against.
     monkeypatch.setattr(identify_module, "SUSPECT_LOG10", 1000.0)
     unguarded = identify_module.identify([family], [frag1, frag2], markers, same_source=50,
-                                         relatives=0, posterior_threshold=0.999)
+                                         relatives=0, reference_kin=0,
+                                         posterior_threshold=0.999)
     got = {(r["pm"], r["missing"]) for r in unguarded.identifications.iter_rows(named=True)}
     assert got == {("frag1", "MP1"), ("frag2", "MP2")}
 
@@ -480,7 +483,9 @@ def test_theta_identifications_carry_exact_lrs(markers: list[Marker]) -> None:
     prog = simulate_programme(12, 9, markers=markers, seed=4, theta=theta, fragments=0.3,
                               shapes=CLOSE_SHAPES)
     ds = prog.dataset
-    res = identify(ds.am, ds.pm, ds.markers, theta=theta, relatives=0)
+    # (the references' relatives off too: the LRs are what is tested, and a child reference's
+    # own child competes with a missing parent since decision model 3)
+    res = identify(ds.am, ds.pm, ds.markers, theta=theta, relatives=0, reference_kin=0)
     ids = res.identifications
     assert ids.height >= 3
     assert (ids["theta"] == theta).all()

@@ -246,16 +246,18 @@ def test_an_overflowed_candidate_sum_keeps_the_unlisted_missing_persons():
 
 
 def test_distant_references_are_those_related_to_a_missing_person_beyond_first_degree():
-    """A first cousin, an uncle, a half sibling, a grandparent are distant; a parent, a full
-    sibling, a child are close; a spouse (no blood relative) is neither; a Y- or mtDNA-only
-    reference counts as typed."""
+    """A first cousin, an uncle, a half sibling, a grandparent are distant; a parent and a
+    full sibling are close; a child is close but drawn too; a spouse (no blood relative) is
+    neither; a Y- or mtDNA-only reference counts as typed."""
     ped = Pedigree.from_records(COUSIN + [("HF", None, None, "M"), ("H", "HF", "MO", "F"),
                                           ("S", "FA", "MO", "F"), ("W", None, None, "F"),
                                           ("C", "MP", "W", "M")])
     def fam(typed, **lineage):
         return Family("F1", ped, ["MP"], {t: {} for t in typed}, **lineage)
     assert distant_references(fam(["CO", "UN", "H", "GF", "UW"])) == ["CO", "GF", "H", "UN"]
-    assert distant_references(fam(["FA", "MO", "S", "C", "W"])) == []
+    assert distant_references(fam(["FA", "MO", "S", "W"])) == []
+    # a missing person's child: his own child fits the missing person as well (model 3)
+    assert distant_references(fam(["FA", "MO", "S", "C", "W"])) == ["C"]
     assert distant_references(fam(["FA"], ystr={"UN": {}})) == ["UN"]
     assert distant_references(fam(["FA"], mtdna={"CO": None})) == ["CO"]
 
@@ -352,3 +354,42 @@ def test_outside_bodies_get_findings_of_their_own_person_and_the_same_genotypes(
                if truth[s.id][2] == k] for k in ("ref_child", "ref_sibling")}
     assert sum(est["ref_child"]) / len(est["ref_child"]) + 10 < \
         sum(est["ref_sibling"]) / len(est["ref_sibling"])
+
+
+@pytest.mark.parametrize("seed", [16, 20])
+def test_a_grandchild_is_not_taken_for_the_missing_grandparent(markers, seed: int) -> None:
+    """A missing man registered by his only child (one reference), and the body of that
+    child's own child, unregistered: parent and child share one allele either way, so the
+    grandchild fits the missing man exactly as he would. An outside world (2026-12-06) found
+    such bodies at joint posteriors up to 0.9994 for the missing man, one step from a false
+    identification, and placed in his family as him. Decision model 3 draws the child
+    reference's own child: the posterior falls to about one half, and nothing is placed."""
+    import warnings
+
+    from forensic_match.pedigree import Pedigree
+    from forensic_match.simulate import simulate_profiles
+
+    true = Pedigree.from_records([("MP", None, None, "M"), ("W", None, None, "F"),
+                                  ("C", "MP", "W", "F"), ("P", None, None, "M"),
+                                  ("G", "P", "C", "M"), ("X", None, None, "M")])
+    drawn = Pedigree.from_records([("MP", None, None, "M"), ("W", None, None, "F"),
+                                   ("C", "MP", "W", "F")])
+    prof = simulate_profiles(true, markers, seed=seed)
+    fam = Family("FAM", drawn, ["MP"], {"C": prof["C"]})
+    bodies = [PMSample("grandchild", "M", dict(prof["G"])),
+              PMSample("stranger", "M", dict(prof["X"]))]
+
+    def posterior(res) -> float:  # noqa: ANN001
+        p = res.decision.pairs
+        return p.filter((p["pm"] == "grandchild") & (p["missing"] == "MP"))["posterior"][0]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # a single reference: the family cannot be checked
+        before = identify([fam], bodies, markers, reference_kin=0.0)
+        now = identify([fam], bodies, markers)
+    assert posterior(before) > 0.999 and before.family_level.height == 1   # measured
+    assert posterior(now) < 0.55
+    assert now.identifications.height == 0 and now.family_level.height == 0
+    kin = now.decision.reference_kin.filter(pl.col("pm") == "grandchild")
+    assert "C/child" in kin["person"].to_list()
+

@@ -73,9 +73,12 @@ def _night(family: Family, kind: str, night: int) -> Item:
     if kind == "retyped":
         return _retyped(family), refs, None
     if kind == "references":
-        # every typed relative as a reference (as SNP runs add their close references), or,
-        # where those are the distant ones, one reference fewer
-        typed = sorted(set(family.genotypes) - set(family.missing))
+        # every typed blood relative as a reference (as SNP runs add their close references),
+        # or, where those are the references already, one reference fewer (a typed spouse, no
+        # blood relative, draws nobody)
+        ped = family.pedigree
+        typed = sorted(r for r in set(family.genotypes) - set(family.missing)
+                       if any(ped.related(r, m) for m in family.missing))
         return family, typed if set(typed) != set(refs) else refs[:-1], None
     if kind == "conditioned":
         return _conditioned(family), refs, {family.missing[0]: Observation(dropout=0.1)}

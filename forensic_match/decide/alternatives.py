@@ -196,8 +196,11 @@ CLOSE = ("father", "mother", "parent", "child", "full sibling")
 def distant_references(family: Family) -> list[str]:
     """The family's typed references (STR profiles, Y haplotypes or mitotypes) that are blood
     relatives of a missing person and first-degree relatives (parent, child, full sibling) of
-    none: the references whose undrawn relatives :func:`reference_kin` draws in runs without
-    SNPs (``docs/decisions.md``, "Relatives of a reference").
+    none, and those that are a missing person's child: the references whose undrawn relatives
+    :func:`reference_kin` draws in runs without SNPs (``docs/decisions.md``, "Relatives of a
+    reference"). A missing person's child is drawn since decision model 3 (2026-12-06): his
+    own child (the missing person's grandchild) fits the missing person exactly as well when
+    he is the only reference.
 
     Parameters
     ----------
@@ -224,7 +227,11 @@ def distant_references(family: Family) -> list[str]:
         if ref not in ped or ref in missing:
             continue
         related = [m for m in missing if ped.related(ref, m)]
-        if related and not any(relation(ped, ref, m) in CLOSE for m in related):
+        roles = [relation(ped, ref, m) for m in related]
+        # A missing person's child too (decision model 3): the child's own child, the missing
+        # person's grandchild, stands to the reference as the missing person does (parent and
+        # child share one allele either way), so one child reference cannot tell them apart.
+        if related and (not any(r in CLOSE for r in roles) or "child" in roles):
             out.append(ref)
     return out
 
