@@ -392,4 +392,7 @@ def test_a_grandchild_is_not_taken_for_the_missing_grandparent(markers, seed: in
     assert now.identifications.height == 0 and now.family_level.height == 0
     kin = now.decision.reference_kin.filter(pl.col("pm") == "grandchild")
     assert "C/child" in kin["person"].to_list()
+    # the child reference's sibling is the missing man's child, a relative alternative
+    # already: not drawn twice
+    assert "C/sibling" not in kin["person"].to_list()
 

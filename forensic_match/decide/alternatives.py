@@ -248,7 +248,8 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
     - ``R/sibling``: a full sibling of ``R`` (unknown sex), on ``R``'s parents, added
       (``R/father``, ``R/mother``) when ``R`` is drawn without parents; left out when ``R``'s
       parents are a missing person's (he is then the missing person's sibling, a relative
-      alternative already);
+      alternative already) or one of them is a missing person (he is then the missing
+      person's child, a relative alternative too);
     - ``R/nephew``: a child of a new sister ``R/sister`` of ``R`` (with a new partner): the
       reference's nephew or niece, in the same relationship to ``R`` as a missing nephew;
     - ``R/cousin``: for each parent ``P`` of ``R`` drawn as a founder who is no ancestor of a
@@ -308,7 +309,9 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
             fa, mo = f"{ref}{ADDED}father", f"{ref}{ADDED}mother"
             added += [(fa, None, None, "M"), (mo, None, None, "F")]
             parents_of[ref] = (fa, mo)
-        if (fa, mo) not in mp_parents:
+        if (fa, mo) not in mp_parents and not {fa, mo} & set(missing):
+            # (a child reference's sibling is a missing person's child: a relative
+            # alternative already, and counted once)
             added.append((f"{ref}{ADDED}sibling", fa, mo, "U"))
             out.append(Alternative(family.id, f"{ref}{ADDED}sibling",
                                    f"full sibling of reference {ref}", drawn=False,
