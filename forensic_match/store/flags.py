@@ -80,45 +80,52 @@ def _gates(recorded: dict[str, Any]) -> dict[str, Any]:
     return {k: given.get(k) for k in DECISION_GATES}
 
 
-def _instead(pm: str, family: str, missing: str, result: Any, candidates: Any) -> str:
-    """What the run did with the PM samples ``pm`` and with ``family``'s ``missing``, and the
-    first PM sample's best candidates, in words that do not name the run (the key of a
-    reason given once)."""
+def _instead(pm: str, family: str, missing: str, result: Any, candidates: Any
+             ) -> tuple[str, str]:
+    """What the run did with the PM samples ``pm`` and with ``family``'s ``missing``: the
+    reason's key, in words without numbers (a reason is given once per key, so that a
+    posterior moving in its last digits does not flag again a proposal a reviewer cleared),
+    and the reason as written, with the posteriors and the first PM sample's best
+    candidates."""
     samples = set(pm.split(","))
-    said = []
+    keys: list[str] = []
+    said: list[str] = []
+
+    def add(key: str, numbers: str = "") -> None:
+        keys.append(key)
+        said.append(key + numbers)
+
     for r in result.identifications.iter_rows(named=True):
-        frags = set((r["fragments"] or r["pm"]).split(","))
+        frags = ",".join(sorted((r["fragments"] or r["pm"]).split(",")))
         same_person = r["family"] == family and r["missing"] == missing
-        if same_person and frags & samples:
-            said.append(f"{family}/{missing} is proposed with the PM samples "
-                        f"{','.join(sorted(frags))} (one body)")
+        if same_person and set(frags.split(",")) & samples:
+            add(f"{family}/{missing} is proposed with the PM samples {frags} (one body)")
         elif same_person:
-            said.append(f"{family}/{missing} is proposed as another body, PM "
-                        f"{','.join(sorted(frags))} (posterior {r['posterior']:.6g})")
-        elif frags & samples:
-            said.append(f"PM {','.join(sorted(frags))} is proposed as {r['family']}/"
-                        f"{r['missing']} (posterior {r['posterior']:.6g})")
+            add(f"{family}/{missing} is proposed as another body, PM {frags}",
+                f" (posterior {r['posterior']:.6g})")
+        elif set(frags.split(",")) & samples:
+            add(f"PM {frags} is proposed as {r['family']}/{r['missing']}",
+                f" (posterior {r['posterior']:.6g})")
     for r in result.family_level.iter_rows(named=True):
-        frags = set((r["fragments"] or r["pm"]).split(","))
-        if frags & samples:
-            said.append(f"PM {','.join(sorted(frags))} is placed in family {r['family']} "
-                        f"without saying who (family posterior {r['posterior']:.6g}: "
-                        f"{r['candidates']})")
+        frags = ",".join(sorted((r["fragments"] or r["pm"]).split(",")))
+        if set(frags.split(",")) & samples:
+            add(f"PM {frags} is placed in family {r['family']} without saying who",
+                f" (family posterior {r['posterior']:.6g}: {r['candidates']})")
     for r in result.held_back.iter_rows(named=True):
         if r["pm"] in samples:
             who = f" as {r['family']}/{r['missing']}" if r["missing"] is not None else ""
-            said.append(f"PM {r['pm']} is held back{who}: {r['held_back']}")
+            add(f"PM {r['pm']} is held back{who}: {r['held_back']}")
     if not said:
-        said.append(f"no proposal for PM {pm} or for {family}/{missing}: the pair's joint "
-                    f"posterior is below the threshold now (another body, family or "
-                    f"identification competes, or the programme's prior moved)")
+        add(f"no proposal for PM {pm} or for {family}/{missing}: the pair's joint posterior "
+            f"is below the threshold now (another body, family or identification competes, "
+            f"or the programme's prior moved)")
     first = min(samples)
     ranked = [r for r in candidates.iter_rows(named=True) if r["pm"] == first]
     if ranked:
         said.append(f"PM {first}'s candidates now: " + ", ".join(
             f"{r['family']}/{r['missing']} (log10 LR {r['log10_lr']:.1f})"
             for r in sorted(ranked, key=lambda r: r["rank"])[:3]))
-    return "; ".join(said)
+    return "; ".join(keys), "; ".join(said)
 
 
 def flag_unproposed(conn: sa.Connection, run_id: str, result: Any, candidates: Any, *,
@@ -135,7 +142,8 @@ def flag_unproposed(conn: sa.Connection, run_id: str, result: Any, candidates: A
     threshold leaves proposals below it as they are, ``docs/store.md``). Held pairs are
     :func:`flag_held`'s. A proposal is flagged when it is not flagged now and was never
     flagged for the same reason (the audit log's ``flag_rereview`` entries carry it as
-    ``unproposed``): ``stale_reason`` "not proposed again by run R: <what the run did
+    ``unproposed``, in words without numbers, so that a posterior moving in its last digits
+    does not ask again): ``stale_reason`` "not proposed again by run R: <what the run did
     instead>; PM <first sample>'s candidates now: <the best three, with log10 LRs>".
 
     Parameters
@@ -182,12 +190,12 @@ def flag_unproposed(conn: sa.Connection, run_id: str, result: Any, candidates: A
                 configuration_sha256(lr_configuration(**recorded)) == digest
         if not comparable[row.run_id]:
             continue
-        reason = _instead(row.pm, row.family_id, row.missing, result, candidates)
+        key, reason = _instead(row.pm, row.family_id, row.missing, result, candidates)
         if told is None:
             told = _told(conn, "unproposed")
-        if reason in told.get(str(row.proposal_id), ()):
+        if key in told.get(str(row.proposal_id), ()):
             continue
         flag_proposal(conn, row.proposal_id, f"not proposed again by run {run_id}: {reason}",
-                      actor=actor, extra={"unproposed": reason})
+                      actor=actor, extra={"unproposed": key})
         flagged.append(row.proposal_id)
     return flagged
