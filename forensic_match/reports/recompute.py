@@ -197,32 +197,31 @@ def direct_marker_lrs(reference: dict[str, tuple[str, str | None]],
     (``docs/matching.md``, "Commingled remains"): per marker
     ``LR = Σ_g P(g) P(x|g) P(r|g) / (Σ_g P(g) P(x|g) · Σ_g P(g) P(r|g))`` with ``P(g)`` the
     Hardy-Weinberg genotype probability, ``P(x|g)`` the fragment's dropout model and the
-    reference taken as typed without dropout. The engine keeps the body's fragment with the
-    largest total; so does this function. A marker not typed in both is left out (``None``).
+    reference taken as typed without dropout. That is :func:`_fragments_marker_log10` of the
+    fragment with the reference's genotype posterior ``P(g) P(r|g) / Σ P(g) P(r|g)`` in place
+    of the missing person's. The engine keeps the body's fragment with the largest total; so
+    does this function. A marker not typed in both is left out (``None``).
     """
     names = [m.name for m in markers]
     observed = [_observed(fragments, n) for n in names]
+    posts: list[dict[tuple[str, str], float] | None] = []
+    for marker in markers:
+        r = reference.get(marker.name)
+        if r is None or r[0] is None:
+            posts.append(None)
+            continue
+        seen = (marker.index(r[0]), None if r[1] is None else marker.index(r[1]))
+        p, labels = marker.frequencies, marker.alleles
+        weights = {(labels[i], labels[j]): (p[i] * p[i] if i == j else 2.0 * p[i] * p[j])
+                   * observation_probability((i, j), seen, 0.0)
+                   for j in range(len(p)) for i in range(j + 1)}
+        total = sum(weights.values())
+        # every genotype, the impossible ones at 0: the formula's denominator sums over all
+        posts.append({g: w / total for g, w in weights.items()})
     best: list[float | None] | None = None
     for f in fragments:
-        lrs: list[float | None] = []
-        for marker in markers:
-            x, r = f.genotypes.get(marker.name), reference.get(marker.name)
-            if x is None or x[0] is None or r is None or r[0] is None:
-                lrs.append(None)
-                continue
-            seen_x = (marker.index(x[0]), None if x[1] is None else marker.index(x[1]))
-            seen_r = (marker.index(r[0]), None if r[1] is None else marker.index(r[1]))
-            p = marker.frequencies
-            both = one = other = 0.0
-            for i in range(len(p)):
-                for j in range(i, len(p)):
-                    hw = p[i] * p[i] if i == j else 2.0 * p[i] * p[j]
-                    wx = observation_probability((i, j), seen_x, f.dropout)
-                    wr = observation_probability((i, j), seen_r, 0.0)
-                    both += hw * wx * wr
-                    one += hw * wx
-                    other += hw * wr
-            lrs.append(math.log10(both / (one * other)) if both > 0.0 else -math.inf)
+        lrs = [None if post is None else _fragments_marker_log10(post, marker, [f])
+               for post, marker in zip(posts, markers)]
         if best is None or sum(v for v in lrs if v is not None) > \
                 sum(v for v in best if v is not None):
             best = lrs
