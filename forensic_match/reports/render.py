@@ -196,6 +196,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     from forensic_match.reports.verbal import verbal_level
     from forensic_match.store import schema
     from forensic_match.store.audit import canonical_json
+    from forensic_match.store.configuration import lr_configuration
 
     check_language(language)
     t = translator(language)
@@ -225,8 +226,10 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     p = data.proposal
     missing = p["missing"]
     fam = data.family
-    theta = float(data.run["config"].get("identify", {}).get(
-        "theta", data.run["config"].get("theta_dataset", 0.0)))
+    # the options in force for the run (its recorded defaults filled in), as the store
+    # compares configurations
+    recorded = lr_configuration(data.run["config"], "")
+    theta = recorded["theta"]
     direct = p["rule"] == "direct reference"
     if direct and missing in fam.references:
         lrs = direct_marker_lrs(fam.references[missing], data.fragments, panel)
@@ -311,14 +314,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         pm_info.append({"id": f.id, "items": items})
     diff = None if lrs.note else abs(lrs.log10_total - autosomal)
     config = data.run["config"]
-    given = config.get("identify") or {}
-    recorded_defaults = (config.get("defaults") or {}).get("identify") or {}
-
-    def option(key: str, fallback: Any) -> Any:
-        """An identify option of the run: given, else the default the run recorded."""
-        return given.get(key, recorded_defaults.get(key, fallback))
-
-    relatives_weight = 0.0 if option("closed", False) else float(option("relatives", 1.0))
+    options = recorded["options"]
+    relatives_weight = 0.0 if options.get("closed") else float(options.get("relatives", 1.0))
     lineage = None
     if lineage_rows:
         lineage = {
@@ -370,8 +367,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "show_evidence": bool(am_info) or evidence_lr is not None or any(
             f.info or f.sex in "MF" or f.site for f in data.fragments),
         "evidence_lr": evidence_lr,
-        "evidence_used": evidence_lr is not None or bool(config.get("evidence"))
-        or bool(config.get("identify", {}).get("evidence")),
+        "evidence_used": evidence_lr is not None or recorded["evidence"] is not None,
         "posterior": format_probability(float(p["posterior"]), language),
         "prior": (format_number(data.prior, language) if data.prior is not None
                   else None),
@@ -389,8 +385,6 @@ def _table_words(config: dict[str, Any], run: dict[str, Any], t: Callable[..., A
     """The frequency table a run used, in words: its name as the run records it, else the
     dataset file whose table it was."""
     name = config.get("frequencies")
-    if isinstance(name, dict):
-        name = name.get("name") or name.get("path")
     if name:
         return str(name)
     dataset = (run.get("inputs") or {}).get("dataset") or {}
