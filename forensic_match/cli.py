@@ -1176,8 +1176,8 @@ def search_command(pedigrees: str, relatives: str, references: str | None, pm_pa
            "frequencies": extra["db"].name, "frequencies_sha256": extra["db"].sha256,
            "unknown_allele_frequency": extra["db"].min_frequency,
            "markers": [m.name for m in extra["panel"]],
-           "mutation": {m.name: (m.mutation.to_record() | {"model": m.mutation.female.model}
-                                 if m.mutation else None) for m in extra["panel"]},
+           "mutation": {m.name: (m.mutation.to_record() if m.mutation else None)
+                        for m in extra["panel"]},
            "inputs": {name: {"path": path, "sha256": _sha256_file(path)}
                       for name, path in (("pedigrees", pedigrees), ("relatives", relatives),
                                          ("references", references),
