@@ -16,12 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from forensic_match.errors import ForensicMatchError, GenotypeError, InputError, strict_json
 from forensic_match.kinship import KinshipResult, kinship_lr
-from forensic_match.lineage.data import LineageData, parse_family_lineage, parse_pm_lineage
+from forensic_match.lineage.data import (
+    LineageData,
+    parse_family_lineage,
+    parse_pm_lineage,
+    warn_y_on_female,
+)
 from forensic_match.lineage.mtdna import Mitotype
 from forensic_match.lineage.ystr import YHaplotype
 from forensic_match.markers import Marker
 from forensic_match.mutation import Mutation
-from forensic_match.pedigree import Pedigree
+from forensic_match.pedigree import Pedigree, sex_label
 from forensic_match.profiles import (
     Genotype,
     Profiles,
@@ -180,6 +185,12 @@ class PMSample:
     ystr: YHaplotype | None = None
     mtdna: Mitotype | None = None
 
+    def __post_init__(self) -> None:
+        # A sex outside M/F/U ("m", "male", "1") would be compatible with nobody in the joint
+        # analysis and with everybody in the search: read it as a pedigree's sex is, or refuse.
+        if self.sex not in ("M", "F", "U"):
+            self.sex = sex_label(self.sex, context=f"PM sample {self.id!r}")
+
 
 @dataclass
 class DviDataset:
@@ -221,6 +232,41 @@ class DviDataset:
         if self.lineage:
             out["lineage"] = self.lineage.to_dict()
         return _with_provenance(out, self.expected, self.computed_by, self.extra)
+
+
+def check_family_records(families: Sequence[Family], *, where: str = "") -> None:
+    """Refuse reference families whose records contradict each other.
+
+    - Two families with one id: every table keyed by family and person would mix them (the
+      pairwise LRs of one family read from the other's pedigree).
+    - A missing person listed twice in a family.
+    - A missing person with a profile among the typed relatives: a missing person is not
+      typed. The engines read such a profile two ways (one put the PM sample in its place,
+      another compared the sample with it), so it is refused; a profile of the missing person
+      from personal effects is a direct reference (``references``).
+
+    Raises
+    ------
+    InputError
+        Naming ``where`` (a file), the family and the person.
+    """
+    at = f"{where}: " if where else ""
+    first: dict[str, int] = {}
+    for k, fam in enumerate(families):
+        if fam.id in first:
+            raise InputError(f"{at}families {first[fam.id] + 1} and {k + 1} both have the id "
+                             f"{fam.id!r}; family ids must be unique")
+        first[fam.id] = k
+        seen: set[str] = set()
+        for m in fam.missing:
+            if m in seen:
+                raise InputError(f"{at}family {fam.id!r}: missing person {m!r} is listed twice")
+            seen.add(m)
+            if m in fam.genotypes:
+                raise InputError(f"{at}family {fam.id!r}: missing person {m!r} has a profile "
+                                 f"among the typed relatives; a missing person is not typed "
+                                 f"(a profile from his or her personal effects is a direct "
+                                 f"reference: 'references')")
 
 
 def typed_markers(families: Sequence[Family], samples: Sequence[PMSample]) -> set[str]:
@@ -613,7 +659,8 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
                 sid = str(s["id"])
                 prof = reader.profiles({sid: s.get("genotypes") or {}})[sid]
                 ystr, mtdna = parse_pm_lineage(s, sid, src)
-                pm.append(PMSample(sid, str(s.get("sex", "U")), prof, str(s.get("site", "")),
+                sex = sex_label(s.get("sex"), context=f"{src}: pm sample {sid!r}")
+                pm.append(PMSample(sid, sex, prof, str(s.get("site", "")),
                                    float(s.get("dropout", 0.0) or 0.0), dict(s.get("info") or {}),
                                    ystr, mtdna))
             except ForensicMatchError:
@@ -643,6 +690,7 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
                     raise InputError(f"{src}: family {fid!r}: missing person {x!r} is not in "
                                      f"its pedigree")
             am.append(Family(fid, ped, missing, geno, refs, info, set_aside, ystrs, mts))
+        check_family_records(am, where=src)
         pm = _with_dropout(pm, am, data.get("dropout"), src)
         ds = DviDataset(cid, markers, pm, am, theta, str(data.get("description", "")),
                         dict(data.get("expected") or {}), str(data.get("computed_by", "")),
@@ -694,12 +742,27 @@ def _check_written(data: Any, src: str) -> None:
         _no_typos(s, "pm sample", f"{src}: pm sample {k + 1}")
         if isinstance(s, Mapping):
             _no_personal(s.get("info"), f"{src}: pm sample {s.get('id', k + 1)!r}")
+            _female_with_y(s, f"{src}: pm sample {s.get('id', k + 1)!r}")
     for k, f in enumerate(data.get("am") or []):
         _no_typos(f, "family", f"{src}: family {k + 1}")
         if isinstance(f, Mapping) and isinstance(f.get("info"), Mapping):
             for person, fields in f["info"].items():
                 _no_personal(fields, f"{src}: family {f.get('family', k + 1)!r}, individual "
                                      f"{person!r}")
+
+
+def _female_with_y(sample: Mapping[str, Any], label: str) -> None:
+    """Warn about a PM sample written as female with Y-STR alleles (as the laboratory tables'
+    reader does); an unreadable sex is left to the reading, which refuses it."""
+    y = sample.get("ystr")
+    try:
+        female = sex_label(sample.get("sex")) == "F"
+    except InputError:
+        return
+    if female and isinstance(y, Mapping):
+        loci = [str(k) for k, v in y.items() if v not in (None, "", [], ())]
+        if loci:
+            warn_y_on_female(label, "the dataset", loci)
 
 
 def save_case(case: KinshipCase | DviDataset, path: str | Path) -> None:

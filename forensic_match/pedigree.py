@@ -410,24 +410,32 @@ def _loc(source: str, line: int | None, k: int) -> str:
 _OPPOSITE = {"M": "F", "F": "M"}
 
 
-def _sex_label(value: Any, *, context: str) -> str:
-    return _SEX_LABELS[parse_sex(value, context=context)]
+def sex_label(value: Any, *, context: str = "") -> str:
+    """``"M"``, ``"F"`` or ``"U"`` for a sex as :func:`parse_sex` reads it (``None`` is
+    unknown).
+
+    Examples
+    --------
+    >>> sex_label("male"), sex_label(2), sex_label(None)
+    ('M', 'F', 'U')
+    """
+    return "U" if value is None else _SEX_LABELS[parse_sex(value, context=context)]
 
 
 def _sexes_for(ids: Sequence[str], sexes: str | Sequence[str] | Mapping[str, str],
                *, default: str = "M") -> list[str]:
     """One sex label per id from a single sex, a sequence aligned with ``ids`` or a mapping."""
     if isinstance(sexes, str):
-        return [_sex_label(sexes, context="sexes")] * len(ids)
+        return [sex_label(sexes, context="sexes")] * len(ids)
     if isinstance(sexes, Mapping):
         unknown = sorted(set(sexes) - set(ids))
         if unknown:
             raise PedigreeError(f"sexes given for {unknown}, who are not among {list(ids)}")
-        return [_sex_label(sexes.get(i, default), context=f"individual {i!r}") for i in ids]
+        return [sex_label(sexes.get(i, default), context=f"individual {i!r}") for i in ids]
     sexes = list(sexes)
     if len(sexes) != len(ids):
         raise PedigreeError(f"{len(ids)} individuals {list(ids)} but {len(sexes)} sexes")
-    return [_sex_label(s, context=f"individual {i!r}") for i, s in zip(ids, sexes, strict=True)]
+    return [sex_label(s, context=f"individual {i!r}") for i, s in zip(ids, sexes, strict=True)]
 
 
 class _Family:
@@ -486,7 +494,7 @@ def trio(child: str = "C", father: str = "AF", mother: str = "MO", *,
     fam = _Family()
     fam.person(father, "M")
     fam.person(mother, "F")
-    fam.child(child, _sex_label(child_sex, context=f"child {child!r}"), father, mother)
+    fam.child(child, sex_label(child_sex, context=f"child {child!r}"), father, mother)
     return fam.pedigree()
 
 
@@ -513,13 +521,13 @@ def parent_child(*, parent: str | None = None, child: str = "C", other_parent: s
     >>> parent_child(parent_sex="F").parents("C")
     ('C_father', 'AM')
     """
-    psex = _sex_label(parent_sex, context="parent")
+    psex = sex_label(parent_sex, context="parent")
     if psex not in _OPPOSITE:
         raise PedigreeError("parent_child: the parent must be male or female")
     parent = parent if parent is not None else ("AF" if psex == "M" else "AM")
     other = other_parent or f"{child}_{'mother' if psex == 'M' else 'father'}"
     fam = _Family()
-    fam.couple_child(child, _sex_label(child_sex, context=f"child {child!r}"), parent, psex,
+    fam.couple_child(child, sex_label(child_sex, context=f"child {child!r}"), parent, psex,
                      other)
     return fam.pedigree()
 
@@ -618,7 +626,7 @@ def grandparent(*, grandparent: str = "GP", grandchild: str = "GC", grandparent_
     >>> ped.parents("GC_father")
     ('GP', 'GC_father_mother')
     """
-    gsex = _sex_label(grandparent_sex, context=f"grandparent {grandparent!r}")
+    gsex = sex_label(grandparent_sex, context=f"grandparent {grandparent!r}")
     if gsex not in _OPPOSITE:
         raise PedigreeError("grandparent: the grandparent must be male or female")
     psex = "M" if paternal else "F"
@@ -627,7 +635,7 @@ def grandparent(*, grandparent: str = "GP", grandchild: str = "GC", grandparent_
     gp_partner = f"{parent}_{'mother' if gsex == 'M' else 'father'}"
     fam = _Family()
     fam.couple_child(parent, psex, grandparent, gsex, gp_partner)
-    fam.couple_child(grandchild, _sex_label(grandchild_sex, context=f"grandchild {grandchild!r}"),
+    fam.couple_child(grandchild, sex_label(grandchild_sex, context=f"grandchild {grandchild!r}"),
                      parent, psex, f"{grandchild}_{other_role}")
     return fam.pedigree()
 
@@ -662,9 +670,9 @@ def avuncular(*, uncle: str = "U", nephew: str = "N", uncle_sex: str = "M",
     fam = _Family()
     fam.person(gf, "M")
     fam.person(gm, "F")
-    fam.child(uncle, _sex_label(uncle_sex, context=f"uncle {uncle!r}"), gf, gm)
+    fam.child(uncle, sex_label(uncle_sex, context=f"uncle {uncle!r}"), gf, gm)
     fam.child(f"{nephew}_{role}", psex, gf, gm)
-    fam.couple_child(nephew, _sex_label(nephew_sex, context=f"nephew {nephew!r}"),
+    fam.couple_child(nephew, sex_label(nephew_sex, context=f"nephew {nephew!r}"),
                      f"{nephew}_{role}", psex, f"{nephew}_{other_role}")
     return fam.pedigree()
 
@@ -703,7 +711,7 @@ def first_cousins(*, ids: Sequence[str] = ("C1", "C2"),
     fam.person(gf, "M")
     fam.person(gm, "F")
     for ident, sex, psex in zip(ids, _sexes_for(ids, sexes), parent_sexes, strict=True):
-        psex = _sex_label(psex, context=f"parent of {ident!r}")
+        psex = sex_label(psex, context=f"parent of {ident!r}")
         if psex not in _OPPOSITE:
             raise PedigreeError(f"first_cousins: the parent of {ident!r} must be male or female")
         role, other_role = ("father", "mother") if psex == "M" else ("mother", "father")
@@ -813,7 +821,7 @@ def missing_person_family(missing: str = "MP", *, missing_sex: str = "M",
     (('MP_father', 'R1'), ('MP_father', 'R1'))
     """
     sexes = dict(sexes or {})
-    mp_sex = _sex_label(missing_sex, context=f"missing person {missing!r}")
+    mp_sex = sex_label(missing_sex, context=f"missing person {missing!r}")
     relatives = dict(relatives)
     if missing in relatives:
         raise PedigreeError(f"the missing person {missing!r} is also listed as a relative")
@@ -837,7 +845,7 @@ def missing_person_family(missing: str = "MP", *, missing_sex: str = "M",
                 raise PedigreeError(f"spouse {rid!r}: the missing person {missing!r} must be "
                                     f"male or female to have a spouse")
             implied = _OPPOSITE[mp_sex]
-        given = _sex_label(sexes[rid], context=f"relative {rid!r}") if rid in sexes else None
+        given = sex_label(sexes[rid], context=f"relative {rid!r}") if rid in sexes else None
         if implied is not None and given is not None and given != implied:
             raise PedigreeError(f"relative {rid!r} is the {word} of {missing!r} and cannot "
                                 f"have sex {given!r}")

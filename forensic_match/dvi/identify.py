@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from forensic_match.cases import Family, PMSample
+from forensic_match.cases import Family, PMSample, check_family_records
 from forensic_match.decide.alternatives import AlternativeSet, relative_alternatives
 from forensic_match.decide.decisions import Decision, decide
 from forensic_match.decide.priors import (
@@ -571,6 +571,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             min_references < 1:
         raise InputError(f"min_references must be a whole number, 1 or more, got "
                          f"{min_references!r}")
+    check_family_records(families)
     evidence = _as_evidence(evidence)
     if lineage is not None:
         from forensic_match.lineage.data import check_y_haplotypes

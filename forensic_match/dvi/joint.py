@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forensic_match.cases import DviDataset, Family
+from forensic_match.cases import DviDataset, Family, check_family_records
 from forensic_match.errors import ForensicMatchError, InputError
 from forensic_match.likelihood import pedigree_likelihood
 from forensic_match.pedigree import Pedigree
@@ -194,6 +194,7 @@ def _check_dataset(dataset: DviDataset) -> None:
     if not isinstance(dataset, DviDataset):
         raise InputError(f"expected an identification dataset (DviDataset), got "
                          f"{type(dataset).__name__}")
+    check_family_records(dataset.am, where=f"dataset {dataset.id!r}")
     seen: dict[str, str] = {}
     for f in dataset.am:
         for m in f.missing:
@@ -451,8 +452,10 @@ def _find_undisputed(problem: _Problem, lik: _Likelihoods | None,
 def _check_rule(threshold: float, margin: float) -> None:
     if not threshold >= 0:
         raise InputError(f"undisputed threshold must be >= 0, got {threshold}")
-    if not margin >= 1:
-        raise InputError(f"undisputed margin must be >= 1, got {margin}")
+    if not margin > 1:
+        # at 1, two equal LRs (two fragments of one body, two brothers) would both be
+        # undisputed: one missing person given two bodies
+        raise InputError(f"undisputed margin must be greater than 1, got {margin}")
 
 
 def undisputed(pairwise: pl.DataFrame, *, threshold: float = UNDISPUTED_THRESHOLD,
@@ -472,7 +475,8 @@ def undisputed(pairwise: pl.DataFrame, *, threshold: float = UNDISPUTED_THRESHOL
         Output of :func:`pairwise_lr_matrix` (columns ``pm``, ``missing``, ``lr``; ``family``
         is used when present).
     threshold, margin : float
-        The peer uses one number, 1e4, for both.
+        The peer uses one number, 1e4, for both. ``margin`` must exceed 1: at 1 two equal
+        LRs would both be undisputed.
     dataset : DviDataset, optional
         With the dataset, each later step recomputes the LRs of the remaining pairs with the
         accepted PM profiles placed on their missing persons (the peer's convention: it
@@ -767,8 +771,13 @@ def joint_solutions(dataset: DviDataset, *, max_solutions: int | None = 100,
 
     _check_dataset(dataset)
     _check_rule(threshold, margin)
-    if max_solutions is not None and max_solutions < 1:
-        raise InputError(f"max_solutions must be positive or None, got {max_solutions}")
+    for name, value in (("max_solutions", max_solutions), ("max_assignments", max_assignments)):
+        if value is None and name == "max_solutions":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise InputError(f"{name} must be a whole number, 1 or more"
+                             f"{' (or None)' if name == 'max_solutions' else ''}, "
+                             f"got {value!r}")
     options = {"mutation_off_if_consistent": mutation_off_if_consistent,
                "fix_undisputed": fix_undisputed, "threshold": threshold, "margin": margin,
                "max_assignments": max_assignments}

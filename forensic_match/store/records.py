@@ -317,7 +317,12 @@ def _check_ids(dataset: Any) -> None:
     """Family and person ids without ``/``: the store keys a person and a relative's sample
     as ``family/person`` (a direct reference ``family/person/reference``), so family ``A/B``
     with person ``C`` and family ``A`` with person ``B/C`` would be one stored person, the
-    second family's data written into the first's."""
+    second family's data written into the first's. Then the families' records as
+    :func:`~forensic_match.cases.check_family_records` checks them (two families with one
+    id would be stored as two versions of one)."""
+    from forensic_match.cases import check_family_records
+
+    check_family_records(dataset.am, where=f"dataset {dataset.id!r}")
     for fam in dataset.am:
         if "/" in fam.id:
             raise StoreError(f"family {fam.id!r}: a family id cannot hold '/' in the case "
