@@ -53,6 +53,7 @@ from forensic_match.errors import (
     where,
 )
 from forensic_match.frequencies import FrequencyDB, marker_key
+from forensic_match.lineage.data import warn_y_on_female
 from forensic_match.lineage.mtdna import (
     Mitotype,
     merge_mitotypes,
@@ -1049,14 +1050,8 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
             info["lineage"] = {m: list(a) for m, a in s.lineage.items()}
             y_typed = [m for m, a in s.lineage.items() if a and lineage_marker(m) == "Y"]
             if sex == "F" and y_typed:
-                # the Y haplotype is then weighed against male candidates only, and the
-                # conflict itself was nowhere said
                 said = "samples table" if row is not None and row.sex == "F" else "amelogenin"
-                loci = ", ".join(y_typed[:4]) + (", ..." if len(y_typed) > 4 else "")
-                warnings.warn(f"{s.label}: sex F ({said}) but Y-STR alleles at "
-                              f"{len(y_typed)} loci ({loci}): a male with an AMELY deletion, "
-                              f"a mixture or contamination, or a mix-up; check the sample",
-                              ForensicMatchWarning, stacklevel=2)
+                warn_y_on_female(s.label, said, y_typed)
         if s.off_ladder:
             info["off_ladder"] = list(s.off_ladder)
         out.append(PMSample(s.id, sex, dict(s.genotypes), row.site if row else "",

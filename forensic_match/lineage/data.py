@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from forensic_match.errors import InputError, LineageMarkerWarning
+from forensic_match.errors import ForensicMatchWarning, InputError, LineageMarkerWarning
 from forensic_match.lineage.disclap import DiscLapFit, fit_disclap, select_disclap
 from forensic_match.lineage.mtdna import Mitotype, MitotypeDatabase, parse_mitotypes
 from forensic_match.lineage.ystr import (
@@ -294,6 +294,16 @@ def family_y_haplotypes(family: Any) -> dict[str, YHaplotype]:
 def family_mitotypes(family: Any) -> dict[str, Mitotype]:
     """``{id: mitotype}`` of a family's relatives."""
     return dict(getattr(family, "mtdna", None) or {})
+
+
+def warn_y_on_female(label: str, said: str, loci: Sequence[str]) -> None:
+    """Warn that a PM sample of sex F (``said``: where the sex comes from) has Y-STR alleles
+    at ``loci``: its Y haplotype is then weighed against male candidates only (none, since a
+    female body is not compared with them), and the conflict would be nowhere said."""
+    shown = ", ".join(loci[:4]) + (", ..." if len(loci) > 4 else "")
+    warnings.warn(f"{label}: sex F ({said}) but Y-STR alleles at {len(loci)} loci ({shown}): "
+                  f"a male with an AMELY deletion, a mixture or contamination, or a mix-up; "
+                  f"check the sample", ForensicMatchWarning, stacklevel=3)
 
 
 def parse_pm_lineage(sample: Mapping[str, Any], sid: str, src: str

@@ -195,7 +195,7 @@ class RowScorer:
         # (position, reference's state there, same, other) -> per state code the changes of
         # the pairwise mtDNA comparison against 'no variant' (shared by every reference with
         # that state)
-        self._pair_deltas: dict[Any, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._pair_deltas: dict[Any, tuple[np.ndarray, ...]] = {}
         self._tokens: tuple[np.ndarray, np.ndarray, list[tuple[str, int, str]]] | None = None
 
     # --- Y ------------------------------------------------------------------------------------
@@ -264,15 +264,19 @@ class RowScorer:
                             key in model and len(raw) == 1 and split_allele(raw[0])[1] == 0
                             and split_allele(a[0])[1] == 0):
                         continue
-                    used[c] = True
                     if tree is not None:
                         obs = {missing: raw, best.relative: ref[key]}
                         obs.update({i: h[key] for i, h in others.items()
                                     if key in h and len(h[key]) == len(raw)})
-                        factor[c] = _tree_factor(tuple(sorted(tree.items(), key=_tree_key)),
-                                                 tuple(sorted(obs.items())), missing,
-                                                 marker.rate, marker.copies, multistep)
+                        value = _tree_factor(tuple(sorted(tree.items(), key=_tree_key)),
+                                             tuple(sorted(obs.items())), missing,
+                                             marker.rate, marker.copies, multistep)
+                        if math.isnan(value):   # the references alone impossible: set aside
+                            continue
+                        used[c] = True
+                        factor[c] = value
                     else:
+                        used[c] = True
                         factor[c] = locus_probability(a, b, rate=marker.rate,
                                                       copies=marker.copies,
                                                       meioses=best.meioses,
@@ -492,39 +496,43 @@ class RowScorer:
     def _mt_pair(self, ref: Mitotype, meioses: int) -> tuple[np.ndarray, Any, np.ndarray]:
         """log10 of :func:`~forensic_match.lineage.mtdna.transmission_probability` over the
         samples, for one reference ``meioses`` meioses away, the region's key and each
-        sample's number of differences from the reference."""
+        sample's number of differences from the reference (those of
+        :func:`~forensic_match.lineage.mtdna.compare_mitotypes`: a heteroplasmy sharing no
+        state with the other side counts)."""
         key = ("pair", ref.ranges)
         same, other = site_probabilities(self.opt["mt_rate"], meioses)
         solo = self._solo.get((key, same, other))
         if solo is None:
             solo = self._pair_solo(ref, same, other)
             self._solo[(key, same, other)] = solo
-        d, c, logf = solo[0].copy(), solo[1].copy(), solo[2].copy()
+        d, c, logf, z = (x.copy() for x in solo)
         for p in sorted({*ref.substitutions, *ref.deletions, *(q for q, _ in ref.insertions)}):
             codes, states = self._state_codes("pair", p)
             mine = _pair_state(ref, p)
             hit = self._pair_deltas.get((p, mine, same, other))
             if hit is None:
-                dd, dc, dl = np.zeros(len(states) + 1, dtype=np.int64), \
-                    np.zeros(len(states) + 1, dtype=np.int64), np.zeros(len(states) + 1)
+                dd, dc, dz = (np.zeros(len(states) + 1, dtype=np.int64) for _ in range(3))
+                dl = np.zeros(len(states) + 1)
                 for k, s in enumerate(states):
                     ad, ac = _pair_contribution(mine, s, p)
                     bd, bc = _pair_contribution(_pair_state(None, p), s, p) if k else (0, ())
                     dd[k], dc[k] = ad - bd, len(ac) - len(bc)
+                    dz[k] = _unshared(ac) - _unshared(bc)
                     dl[k] = _coarse_log10(ac, same, other) - _coarse_log10(bc, same, other)
-                self._pair_deltas[(p, mine, same, other)] = (dd, dc, dl)
+                self._pair_deltas[(p, mine, same, other)] = (dd, dc, dl, dz)
             else:
-                dd, dc, dl = hit
+                dd, dc, dl, dz = hit
             d += dd[codes]
             c += dc[codes]
             logf += dl[codes]
+            z += dz[codes]
         sites = self._sites(ref.ranges)
         plain = np.maximum(sites - d - c, 0)
         with np.errstate(divide="ignore", under="ignore"):
             num = np.power(same, plain.astype(float)) * np.power(other, d.astype(float)) \
                 * np.power(10.0, logf)
             lognum = np.where(num > 0, np.log10(np.where(num > 0, num, 1.0)), -np.inf)
-        return lognum, key, d
+        return lognum, key, d + z
 
     def _sites(self, ranges: tuple[tuple[int, int], ...]) -> np.ndarray:
         """Per sample, the positions it reads within ``ranges``."""
@@ -534,10 +542,10 @@ class RowScorer:
 
     def _pair_solo(self, ref: Mitotype, same: float, other: float
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per sample, (differences, coarsened sites, log10 factor) of its own variants read
-        by ``ref`` against no variant there."""
+        """Per sample, (differences, coarsened sites, log10 factor, coarsened sites sharing no
+        state) of its own variants read by ``ref`` against no variant there."""
         n = len(self.samples)
-        d, c = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        d, c, z = (np.zeros(n, dtype=np.int64) for _ in range(3))
         logf = np.zeros(n)
         blank_cache: dict[Any, tuple[int, int, float]] = {}
         for j, m in enumerate(self.hm):
@@ -550,12 +558,13 @@ class RowScorer:
                 hit = blank_cache.get((p, s))
                 if hit is None:
                     bd, bc = _pair_contribution(_pair_state(None, p), s, p)
-                    hit = (bd, len(bc), _coarse_log10(bc, same, other))
+                    hit = (bd, len(bc), _coarse_log10(bc, same, other), _unshared(bc))
                     blank_cache[(p, s)] = hit
                 d[j] += hit[0]
                 c[j] += hit[1]
                 logf[j] += hit[2]
-        return d, c, logf
+                z[j] += hit[3]
+        return d, c, logf, z
 
     def _mt_tree(self, tree: Mapping[str, str | None], refs: Mapping[str, Mitotype],
                  target: str) -> tuple[np.ndarray, Any]:
@@ -570,8 +579,10 @@ class RowScorer:
         def log_ratio(observed: dict[str, str]) -> float:
             den = _with_rcrs(shape, _canonical({k: o for k, o in observed.items()
                                                 if k != target}), same, other)
+            if not den > 0:     # the references alone impossible: the oracle refuses
+                raise _Fallback
             num = _with_rcrs(shape, _canonical(observed), same, other)
-            r = num / den if den > 0 else 0.0
+            r = num / den
             return math.log10(r) if r > 0 else -math.inf
 
         def readers(pos: int) -> tuple[str, ...]:
@@ -717,6 +728,12 @@ def _pair_contribution(ref: tuple[Any, ...], pm: tuple[Any, ...], pos: int
     cmp = compare_mitotypes(_stub(ref, pos), _stub(pm, pos))
     d = cmp.n_differences - sum(1 for *_, c in cmp.coarse if c == 0)
     return d, tuple((n_r, n_p, c) for _, n_r, n_p, c in cmp.coarse)
+
+
+def _unshared(coarse: tuple[tuple[int, int, int], ...]) -> int:
+    """The coarsened sites at which the two sides share no state: differences, as
+    :func:`compare_mitotypes` counts them (the subpopulation correction's "differ")."""
+    return sum(1 for _, _, c in coarse if c == 0)
 
 
 def _coarse_log10(coarse: tuple[tuple[int, int, int], ...], same: float, other: float

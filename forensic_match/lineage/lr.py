@@ -18,8 +18,9 @@ extra factor and replaces nothing. ``docs/lineage.md`` states what this ignores.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
@@ -217,6 +218,29 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
             cmp = compare_haplotypes({k: reference[k] for k in keep}, {k: pm[k] for k in keep},
                                      data.markers, meioses=meioses, multistep=multistep)
         loci = keep
+    joint = bool(others) and tree is not None
+    per_locus: dict[str, float] = {}
+    if joint:
+        assert tree is not None and others is not None
+        panel = {m.key: m for m in data.markers}
+        for k in loci:
+            obs = {missing: pm[k], reference_id: reference[k]}
+            obs.update({i: h[k] for i, h in others.items()
+                        if k in h and len(h[k]) == len(pm[k])})
+            per_locus[k] = tree_locus_probability(tree, obs, missing, rate=panel[k].rate,
+                                                  copies=panel[k].copies, multistep=multistep)
+        broken = [k for k in loci if math.isnan(per_locus[k])]
+        for k in broken:
+            shown = ", ".join(f"{i} {'/'.join(h[k]) or 'null'}"
+                              for i, h in sorted({reference_id: reference, **others}.items())
+                              if k in h)
+            aside[k] = (f"the references on the line cannot all be right there ({shown}): a "
+                        f"typing error, or a change the mutation model does not allow; not "
+                        f"compared")
+        if broken:
+            loci = [k for k in loci if k not in broken]
+            cmp = compare_haplotypes({k: reference[k] for k in loci}, {k: pm[k] for k in loci},
+                                     data.markers, meioses=meioses, multistep=multistep)
     if not loci:
         return None
     db = data.y_database
@@ -241,19 +265,7 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
                                     level=level, type_counts=list(counts.values()))
     if theta > 0:
         freq = theta_corrected(freq, theta, same=not cmp.differences)
-    joint = bool(others) and tree is not None
-    if joint:
-        assert tree is not None and others is not None
-        panel = {m.key: m for m in data.markers}
-        num = 1.0
-        for k in loci:
-            obs = {missing: pm[k], reference_id: reference[k]}
-            obs.update({i: h[k] for i, h in others.items()
-                        if k in h and len(h[k]) == len(pm[k])})
-            num *= tree_locus_probability(tree, obs, missing, rate=panel[k].rate,
-                                          copies=panel[k].copies, multistep=multistep)
-    else:
-        num = cmp.probability
+    num = math.prod(per_locus[k] for k in loci) if joint else cmp.probability
     lr = num / freq.value
     diffs = tuple(f"{k}: {'/'.join(a) or 'null'} -> {'/'.join(b) or 'null'}"
                   for k, (a, b) in cmp.differences.items())
@@ -492,10 +504,11 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
             others = {i: refs_y[i] for i in rest} if references == "all" else {}
             tree = line_tree(ped, [missing, *(x.relative for x in links)], "Y") \
                 if others else None
-            y_res = y_lr(hy, refs_y[best.relative], best.meioses, data, method=y_method,
-                         level=level, multistep=multistep, reference_id=best.relative,
-                         missing=missing, other_references=rest, others=others, tree=tree,
-                         theta=y_theta)
+            with _naming(pm, family, missing, "Y"):
+                y_res = y_lr(hy, refs_y[best.relative], best.meioses, data, method=y_method,
+                             level=level, multistep=multistep, reference_id=best.relative,
+                             missing=missing, other_references=rest, others=others,
+                             tree=tree, theta=y_theta)
             if y_res is None:
                 notes.append(f"Y: no locus typed in both the PM sample and {best.relative!r}")
     hm = pm_mitotype(pm)
@@ -513,15 +526,27 @@ def lineage_lr(pm: Any, family: Any, missing: str, data: LineageData, *,
             others_mt = {i: refs_mt[i] for i in rest} if references == "all" else {}
             tree_mt = line_tree(ped, [missing, *(x.relative for x in links)], "mtDNA") \
                 if others_mt else None
-            mt_res = mt_lr(hm, refs_mt[best.relative], best.meioses, data, method=mt_method,
-                           level=level, rate=mt_rate, reference_id=best.relative,
-                           missing=missing, other_references=rest, others=others_mt,
-                           tree=tree_mt, theta=mt_theta)
+            with _naming(pm, family, missing, "mtDNA"):
+                mt_res = mt_lr(hm, refs_mt[best.relative], best.meioses, data,
+                               method=mt_method, level=level, rate=mt_rate,
+                               reference_id=best.relative, missing=missing,
+                               other_references=rest, others=others_mt, tree=tree_mt,
+                               theta=mt_theta)
             if mt_res is None:
                 whom = (f"any of {sorted([best.relative, *others_mt])}" if others_mt
                         else repr(best.relative))
                 notes.append(f"mtDNA: no position read in both the PM sample and {whom}")
     return LineageResult(pm.id, family.id, missing, y_res, mt_res, tuple(notes))
+
+
+@contextlib.contextmanager
+def _naming(pm: Any, family: Any, missing: str, line: str) -> Iterator[None]:
+    """Name the family, missing person and PM sample in an error of the data they hold."""
+    try:
+        yield
+    except InputError as exc:
+        raise InputError(f"family {family.id!r}, missing person {missing!r}, PM sample "
+                         f"{pm.id!r}, {line}: {exc}") from None
 
 
 def combine_log10_lr(autosomal_log10_lr: float, lineage: LineageResult | float) -> float:

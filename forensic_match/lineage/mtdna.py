@@ -156,6 +156,9 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
             dels.add(pos[0])
         elif m := _INS.match(text):
             pos = [int(m.group(1))]
+            if int(m.group(2)) == 0:    # "73.0G": a spreadsheet's 73G, or a slip; no slot 0
+                raise InputError(f"{where_v}: insertion slots count from 1 (315.1C); write a "
+                                 f"substitution without '.0' ({pos[0]}{m.group(3)})")
             ins[(pos[0], int(m.group(2)))] = IUPAC[m.group(3)]
         elif m := _SUB.match(text):
             pos = [int(m.group(1))]
@@ -771,7 +774,12 @@ def tree_mitotype_probability(parent: Mapping[str, str | None],
             num = _with_rcrs(tree, _canonical(observed), same, other)
         except InputError as exc:
             raise InputError(f"mtDNA position {pos}: {exc}") from None
-        return num / den if den > 0 else 0.0
+        if not den > 0:     # P(target | references) would be 0/0, not an exclusion
+            shown = ", ".join(f"{n} {o}" for n, o in sorted(observed.items()) if n != target)
+            raise InputError(f"mtDNA position {pos}: the relatives show more different states "
+                             f"than the model holds (four, a deletion counting as one: "
+                             f"{shown}; r = the rCRS base); check the data")
+        return num / den
 
     for pos in sorted(variable & region):
         readers = [n for n in nodes if pos in mitotypes[n].positions]

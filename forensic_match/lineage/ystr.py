@@ -345,6 +345,10 @@ def tree_locus_probability(parent: Mapping[str, str | None], observed: Mapping[s
     likelihood sums over the distinct orderings of every observed node but one reference,
     whose order is fixed (the same factor in numerator and denominator). Every observed
     multiset must have the same size.
+
+    NaN when the references alone are impossible at the locus (two of them differ in a
+    partial-repeat digit, or by more repeats than the meioses between them reach): P(target
+    | references) is then 0/0, and the locus cannot be compared on this tree.
     """
     if target not in observed or len(observed) < 2:
         raise InputError("tree_locus_probability: need the target and at least one reference")
@@ -395,4 +399,4 @@ def tree_locus_probability(parent: Mapping[str, str | None], observed: Mapping[s
         return total
 
     denominator = likelihood([n for n in others if n != target])
-    return likelihood(others) / denominator if denominator > 0 else 0.0
+    return likelihood(others) / denominator if denominator > 0 else math.nan
