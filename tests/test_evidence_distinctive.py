@@ -153,6 +153,28 @@ def test_block_equals_evidence_lr_on_random_registered_pairs(seed: int) -> None:
     assert distinctive > 10  # the random records do meet
 
 
+@pytest.mark.parametrize("am_as", ["implant", "feature"])
+@pytest.mark.parametrize("pm_as", ["implant", "feature", "absent"])
+def test_an_implant_kind_counts_however_either_side_wrote_it(am_as: str, pm_as: str) -> None:
+    """An implant kind recorded as an implant on one side and as a feature code on the other
+    counts as seen (or looked for and not seen) on both paths. Before an outside check
+    (2026-12-06) only its absence counted, which held the piece below 1 on average."""
+    kind = "hip_prosthesis"
+    rec = AMRecord("M1", sex="M", implants=[Implant(kind)] if am_as == "implant" else [],
+                   features=[Feature(kind)] if am_as == "feature" else [])
+    body = PMFindings("B1", implants=[Implant(kind)] if pm_as == "implant" else [],
+                      features=[kind] if pm_as == "feature" else [],
+                      features_absent=[kind] if pm_as == "absent" else [])
+    other = PMFindings("B2", features_absent=["fracture:femur"])
+    (pieces, want), _ = _assert_scores_are_evidence_lr([rec], [body, other])
+    if am_as == "implant" and pm_as == "implant":
+        assert want.lr == pytest.approx(19.54, rel=1e-3)    # the kind found, no serial
+    elif pm_as == "absent":
+        assert want.lr < 1
+    else:
+        assert want.lr == pytest.approx(19.54, rel=1e-3), (am_as, pm_as)
+
+
 def test_a_relative_gets_no_distinctive_evidence() -> None:
     son = AMRecord("SON", sex="M", age=20.0, implants=[Implant("hip", "AB123")],
                    dental=DentalChart({16: "filled", 36: "missing"}))

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -310,6 +311,30 @@ def age_interval_lr(age: float, age_min: float, age_max: float, coverage: float,
     return numerator / denominator
 
 
+#: An age estimate more than this many standard errors outside the population's age range is
+#: refused: no hypothesis explains it (the population says no victim was that old), and the
+#: ratio of two normal tails there grows without bound (``docs/evidence.md``, "Age").
+BEYOND_SE = 4.0
+
+
+def beyond_population(estimate: Any, se: Any, population: AgeDistribution) -> Any:
+    """Whether each estimate lies more than :data:`BEYOND_SE` standard errors outside the
+    population's age range (scalars or numpy arrays)."""
+    low, high = population.edges[0], population.edges[-1]
+    return (estimate - BEYOND_SE * se > high) | (estimate + BEYOND_SE * se < low)
+
+
+def beyond_population_message(who: str, estimate: float, se: float,
+                              population: AgeDistribution) -> str:
+    """The refusal of an estimate :func:`beyond_population` finds, naming ``who``."""
+    return (f"{who}age_estimate {estimate:g} (se {se:g}) lies more than {BEYOND_SE:g} standard "
+            f"errors outside the ages of the victim population "
+            f"({population.edges[0]:g}-{population.edges[-1]:g} years): "
+            f"no one in it could be that old, so every registered person would gain from the "
+            f"estimate; check the estimate, or extend the population "
+            f"(Population(ages=AgeDistribution(...)))")
+
+
 def age_estimate_lr(age: float, estimate: float, se: float, *, age_sd: float = AGE_SD,
                     max_years_to_death: float = MAX_YEARS_TO_DEATH,
                     age_offset: float = AGE_OFFSET, misreport: float = AGE_MISREPORT,
@@ -342,9 +367,8 @@ def age_estimate_lr(age: float, estimate: float, se: float, *, age_sd: float = A
     m = _check(max_years_to_death, "max_years_to_death")
     numerator = sum(w * _density_h1(x, a, math.hypot(sd, s), m) for w, a, sd in parts)
     denominator = population.smoothed_density(x, s)
-    if denominator == 0.0:
-        raise InputError(f"age_estimate {x:g} (se {s:g}) lies outside the population age "
-                         f"distribution ({population.edges[0]:g}-{population.edges[-1]:g})")
+    if denominator == 0.0 or beyond_population(x, s, population):
+        raise InputError(beyond_population_message("", x, s, population))
     eps = _check(gross_error, "gross_error")
     if eps >= 1.0:
         raise InputError(f"gross_error must be a probability below 1, got {gross_error!r}")

@@ -19,7 +19,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from forensic_match.errors import InputError
-from forensic_match.evidence.age import GAUSS_LEGENDRE_3, WINDOW_QUADRATURE
+from forensic_match.evidence.age import (
+    GAUSS_LEGENDRE_3,
+    WINDOW_QUADRATURE,
+    beyond_population,
+    beyond_population_message,
+)
 from forensic_match.evidence.combine import ADULT_AGE, PERU, Population, subadult_body
 from forensic_match.evidence.gross import log10_with_gross_error
 from forensic_match.evidence.records import AMRecord, PMFindings
@@ -128,10 +133,11 @@ def _age_rows(age: np.ndarray, pm: Sequence[PMFindings], pop: Population) -> np.
                                    _normal_mass((x - centre - m) / big, (x - centre) / big) / m)
         mass = _normal_mass((e[:-1, None] - x) / s, (e[1:, None] - x) / s)
         f2 = np.sum((p / np.diff(e))[:, None] * mass, axis=0)
-        if np.any(f2 == 0):
-            k = np.flatnonzero(point)[np.argmax(f2 == 0)]
-            raise InputError(f"PM sample {pm[k].id!r}: age_estimate {est[k]:g} (se {se[k]:g}) "
-                             f"lies outside the population age distribution")
+        bad = (f2 == 0) | beyond_population(x, s, ages)
+        if np.any(bad):
+            k = np.flatnonzero(point)[np.argmax(bad)]
+            raise InputError(beyond_population_message(f"PM sample {pm[k].id!r}: ", est[k],
+                                                       se[k], ages))
         with np.errstate(divide="ignore"):
             out[:, point] = log10_with_gross_error(np.log10(f1 / f2), pop.age_gross_error)
 

@@ -435,7 +435,10 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
     if not am.features:
         skip("features", "not recorded for the missing person")
     else:
-        r = feature_lr(am.features, pm.features, pm.features_absent, detect=pop.feature_detect)
+        # an implant on the body is also its kind seen (an AM record may list the kind as a
+        # feature)
+        r = feature_lr(am.features, [*pm.features, *(i.kind for i in pm.implants)],
+                       pm.features_absent, detect=pop.feature_detect)
         if not r.matched and not r.absent:
             skip("features", "not looked for on the body")
         else:
@@ -445,7 +448,7 @@ def evidence_lr(am: AMRecord, pm: PMFindings, *, population: Population = PERU) 
     if not am.implants:
         skip("implants", "not recorded for the missing person")
     else:
-        r = implant_lr(am.implants, pm.implants, pm.features_absent,
+        r = implant_lr(am.implants, pm.implants, pm.features_absent, pm.features,
                        coincidence=pop.serial_coincidence, detect=pop.feature_detect,
                        cap=pop.implant_cap)
         if not r.matched and not r.absent and not r.exclusion:

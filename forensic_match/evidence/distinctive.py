@@ -193,11 +193,12 @@ class DistinctiveTables:
                 found, absent = _binary_lrs(f, pop.feature_detect, FEATURE_FALSE_POSITIVE)
                 item("features", feature.code, math.log10(found), math.log10(absent))
             if rec.implants:
-                _, absent = _binary_lrs(FEATURE_FREQUENCY, pop.feature_detect,
-                                        FEATURE_FALSE_POSITIVE)
+                found, absent = _binary_lrs(FEATURE_FREQUENCY, pop.feature_detect,
+                                            FEATURE_FALSE_POSITIVE)
                 for implant in rec.implants:
-                    # Found implants are the one-by-one pairs below: no "found" value here.
-                    item("implants", implant.kind, 0.0, math.log10(absent))
+                    # Implants found on a body are the one-by-one pairs below; "found" here is
+                    # the kind written among a body's features (with no implant recorded).
+                    item("implants", implant.kind, math.log10(found), math.log10(absent))
             for effect in rec.effects:
                 f = _p(effect.frequency if effect.frequency is not None
                        else EFFECT_FREQUENCY, f"frequency of effect {effect.code!r}")
@@ -208,13 +209,15 @@ class DistinctiveTables:
         status_by_code = np.zeros((len(codes), len(bodies)), dtype=np.int8)
         for k, f in enumerate(bodies):
             found_codes, absent_codes = set(f.features), set(f.features_absent)
+            kinds = {i.kind for i in f.implants}     # a feature code may name an implant kind
             effect_codes = {e.code for e in f.effects}
             for (piece, code), c in codes.items():
                 if piece == "features":
-                    status = FOUND if code in found_codes else \
+                    status = FOUND if code in found_codes or code in kinds else \
                         ABSENT if code in absent_codes else 0
                 elif piece == "implants":
-                    status = ABSENT if not f.implants and code in absent_codes else 0
+                    status = 0 if f.implants else FOUND if code in found_codes else \
+                        ABSENT if code in absent_codes else 0
                 else:  # an effect is absent only from a body whose effects were inventoried
                     status = FOUND if code in effect_codes else ABSENT if f.effects else 0
                 status_by_code[c, k] = status
@@ -225,7 +228,7 @@ class DistinctiveTables:
         for rec in chosen:
             for k in with_implants if rec.implants else ():
                 f = bodies[k]
-                r = implant_lr(rec.implants, f.implants, f.features_absent,
+                r = implant_lr(rec.implants, f.implants, f.features_absent, f.features,
                                coincidence=pop.serial_coincidence, detect=pop.feature_detect,
                                cap=pop.implant_cap)
                 if r.matched or r.absent or r.exclusion:

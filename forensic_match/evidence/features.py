@@ -79,8 +79,9 @@ class FeatureResult:
     exclusion: bool = False
 
 
-def implant_lr(am: Sequence[Implant], pm: Sequence[Implant], absent: Iterable[str] = (), *,
-               coincidence: float = SERIAL_COINCIDENCE, read_error: float = SERIAL_READ_ERROR,
+def implant_lr(am: Sequence[Implant], pm: Sequence[Implant], absent: Iterable[str] = (),
+               seen: Iterable[str] = (), *, coincidence: float = SERIAL_COINCIDENCE,
+               read_error: float = SERIAL_READ_ERROR,
                kind_frequency: float = FEATURE_FREQUENCY, detect: float = FEATURE_DETECT,
                false_positive: float = FEATURE_FALSE_POSITIVE,
                cap: float = IMPLANT_CAP) -> FeatureResult:
@@ -89,8 +90,10 @@ def implant_lr(am: Sequence[Implant], pm: Sequence[Implant], absent: Iterable[st
     Per AM implant, the PM implant of the same kind: both serial numbers read -> match
     ``min(cap, (1 - read_error) / coincidence)`` or mismatch ``read_error / (1 - coincidence)``
     (exclusion flag); otherwise the kind as a feature found (:func:`feature_lr`). An AM implant
-    whose kind is in ``absent`` (looked for, not found) counts as a feature not found; one
-    neither found nor looked for contributes 1. The product is capped at ``cap``.
+    whose kind is in ``seen`` (the body's features: the kind written as a feature, not as an
+    implant) counts as a feature found; in ``absent`` (looked for, not found), as a feature
+    not found; one neither found nor looked for contributes 1. The product is capped at
+    ``cap``.
 
     Examples
     --------
@@ -101,13 +104,16 @@ def implant_lr(am: Sequence[Implant], pm: Sequence[Implant], absent: Iterable[st
     coincidence, read_error = _p(coincidence, "coincidence"), _p(read_error, "read_error")
     found_lr, absent_lr = _binary_lrs(_p(kind_frequency, "kind_frequency"), detect,
                                       false_positive)
-    absent = set(absent)
+    absent, seen = set(absent), set(seen)
     log10, matched, missing, exclusion = 0.0, [], [], False
     used: set[int] = set()
     for implant in am:
         k = next((i for i, p in enumerate(pm) if i not in used and p.kind == implant.kind), None)
         if k is None:
-            if implant.kind in absent:
+            if implant.kind in seen:    # both ways of recording count, or only the absence would
+                log10 += math.log10(found_lr)
+                matched.append(implant.kind)
+            elif implant.kind in absent:
                 log10 += math.log10(absent_lr)
                 missing.append(implant.kind)
             continue

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -185,6 +186,22 @@ class AMRecord:
     sources: dict[str, tuple[str, str]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _check_ranges(self, f"AM record {self.id!r}", ("age", "stature_cm"))
+        chart = self.dental.date if self.dental is not None else None
+        if chart is not None and self.date_missing is not None:
+            # the years from the chart to the disappearance weigh every tooth: a date after
+            # the disappearance was read as 0 years, one before the birth as many
+            if chart > self.date_missing:
+                raise InputError(f"AM record {self.id!r}: the dental chart is dated {chart}, "
+                                 f"after the disappearance ({self.date_missing}); an "
+                                 f"antemortem chart is older: check the dates")
+            if self.age is not None and \
+                    (self.date_missing - chart).days / 365.25 > self.age + 1.0:
+                raise InputError(f"AM record {self.id!r}: the dental chart is dated {chart}, "
+                                 f"before the birth of a person aged {self.age:g} on "
+                                 f"{self.date_missing}: check the dates")
+
 
 @dataclass
 class PMFindings:
@@ -242,6 +259,13 @@ class PMFindings:
     effects: list[Effect] = field(default_factory=list)
     sources: dict[str, tuple[str, str]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The age findings only finite: a simulation under H2 draws estimates below 0, and
+        # the population check refuses an estimate no victim's age explains.
+        _check_ranges(self, f"PM findings {self.id!r}",
+                      ("age_coverage", "age_se", "stature_cm", "stature_sd"),
+                      ("age_min", "age_max", "age_estimate"))
 
     def age_point(self) -> float | None:
         """The body's estimated age at death as one number: the point estimate, else the
@@ -536,6 +560,23 @@ def _effects(value: Any, loc: str) -> list[Effect]:
                           _probability(item, "frequency", where_),
                           _probability(item, "retained", where_)))
     return out
+
+
+def _check_ranges(record: Any, loc: str, names: Sequence[str],
+                  finite: Sequence[str] = ()) -> None:
+    """The readers' ranges (:data:`_NUMBERS`) on a record built directly, so that the API
+    refuses what the readers refuse (a stature of 1.70 is in metres, not centimetres); the
+    fields of ``finite`` need only be finite numbers."""
+    for name in (*names, *finite):
+        value = getattr(record, name)
+        if value is None:
+            continue
+        low, high = (-math.inf, math.inf) if name in finite else _NUMBERS[name]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
+                not math.isfinite(value) or not low <= value <= high:
+            unit = " (centimetres, not metres)" if name == "stature_cm" else ""
+            raise InputError(f"{loc}, field {name!r}: {value!r} is outside "
+                             f"{low:g}..{high:g}{unit}")
 
 
 def _codes(value: Any, loc: str, name: str) -> list[str]:

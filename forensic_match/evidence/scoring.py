@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forensic_match.errors import InputError
+from forensic_match.evidence.age import beyond_population, beyond_population_message
 from forensic_match.evidence.batch import evidence_log10_block
 from forensic_match.evidence.combine import ADULT_AGE, PERU, Population, subadult_body
 from forensic_match.evidence.distinctive import DistinctiveTables
@@ -545,10 +546,11 @@ def _age_findings(bodies: Sequence[PMFindings], pop: Population) -> dict[str, np
         mass = np.where(a > 0, ndtr(-a) - ndtr(-b), ndtr(b) - ndtr(a))
         den[estimate] = np.sum((p / np.diff(e))[:, None] * mass, axis=0)
         kind[estimate] = AGE_ESTIMATE
-        if np.any(den[estimate] == 0.0):
-            k = int(np.flatnonzero(estimate & (den == 0.0))[0])
-            raise InputError(f"PM sample {bodies[k].id!r}: age_estimate {x[k]:g} (se {s[k]:g}) "
-                             f"lies outside the population age distribution")
+        bad = estimate & ((den == 0.0) | beyond_population(x, s, pop.ages))
+        if np.any(bad):
+            k = int(np.flatnonzero(bad)[0])
+            raise InputError(beyond_population_message(f"PM sample {bodies[k].id!r}: ", x[k],
+                                                       s[k], pop.ages))
 
     interval = ~estimate & ~np.isnan(lo) & ~np.isnan(hi)
     width = hi - lo
