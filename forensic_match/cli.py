@@ -1066,9 +1066,13 @@ def _configuration(config_path: str | None, frequencies: str | None, mutation: s
     changes."""
     import dataclasses
 
-    from forensic_match.config import RunConfig, read_config
+    from forensic_match.config import RunConfig, read_config, resolve_table
 
     cfg = read_config(config_path) if config_path else RunConfig()
+    if frequencies is not None:
+        # A table file as an absolute path: the run's config.toml, read back from its own
+        # folder, would otherwise look for it there (and its hash would not pin the file).
+        frequencies = resolve_table(frequencies, Path.cwd())
     cfg = cfg.replace(frequencies=frequencies, **changes)
     if mutation is not None:
         cfg = cfg.replace(mutation=dataclasses.replace(cfg.mutation, model=mutation),
@@ -1437,8 +1441,11 @@ def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: 
     present = typed_markers(families, pm)
     names = [n for n in db.markers if (every_marker or n in present) and not cfg.ignores(n)]
     n_missing = sum(len(f.missing) for f in families)
+    typed = sum(1 for n in names if n in present)
+    panel_said = (f"{typed} of the table's {len(names)} markers typed in these records"
+                  if every_marker else f"{len(names)} markers in the panel")
     say.step(f"read {len(families)} families ({n_missing} missing persons), {len(pm)} PM "
-             f"samples; {len(names)} markers in the panel; frequencies {db.name} "
+             f"samples; {panel_said}; frequencies {db.name} "
              f"(unknown alleles {db.min_frequency:.4g})")
     with say.collect("prepare"):
         markers = db.markers_for(names)

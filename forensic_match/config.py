@@ -257,7 +257,7 @@ class RunConfig:
             table = freq["table"]
             if not isinstance(table, str) or not table:
                 raise InputError(f"frequencies.table must be a name or a path, got {table!r}")
-            kwargs["frequencies"] = _resolve_table(table, base)
+            kwargs["frequencies"] = resolve_table(table, base)
         for src, dst in (("min_frequency", "min_frequency"), ("n_individuals", "n_individuals")):
             if src in freq:
                 kwargs[dst] = freq[src]
@@ -427,7 +427,9 @@ def read_config(path: str | Path) -> RunConfig:
 
 # Helpers ---------------------------------------------------------------------------------------
 
-def _resolve_table(table: str, base: Path | None) -> str:
+def resolve_table(table: str, base: Path | None) -> str:
+    """A frequency table as written in a configuration: a bundled name as it is, a file as
+    an absolute path (relative to ``base``; as given when ``base`` is None)."""
     from forensic_match.frequencies import available_frequencies
 
     if table.strip().lower() in available_frequencies() or base is None:

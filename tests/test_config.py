@@ -190,6 +190,32 @@ def test_relative_table_path_is_taken_from_the_config_folder(tmp_path: Path) -> 
     assert read_config(path).frequencies == str(tmp_path / "lab" / "freqs" / "table.csv")
 
 
+def test_a_table_path_given_relative_on_the_command_line_is_written_absolute(
+        mutated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--frequencies lab/table.csv`` from the lab's folder: the run's ``config.toml`` holds
+    the absolute path, so that reading it back from another folder finds the same file (it
+    looked for it beside the config file; an outside check, 2026-12-06)."""
+    import shutil
+
+    from forensic_match import frequencies as freq_module
+
+    (tmp_path / "lab").mkdir()
+    table = Path(freq_module.__file__).parent / "data" / "frequencies" / \
+        "fbi2015_sw_hispanic.csv"
+    shutil.copy(table, tmp_path / "lab" / "table.csv")
+    monkeypatch.chdir(tmp_path)
+    search(mutated, tmp_path / "out", "--frequencies", "lab/table.csv", closed=False)
+    written = read_config(tmp_path / "out" / "config.toml").frequencies
+    assert written == str(tmp_path / "lab" / "table.csv")
+    monkeypatch.chdir(tmp_path / "out")
+    search(mutated, tmp_path / "again", "--config", str(tmp_path / "out" / "config.toml"),
+           closed=False)
+    first, again = (json.loads((tmp_path / d / "run.json").read_text())
+                    for d in ("out", "again"))
+    assert again["config_sha256"] == first["config_sha256"]
+    assert again["frequencies_sha256"] == first["frequencies_sha256"]
+
+
 @pytest.mark.parametrize(("text", "words"), [
     ("[serch]\ntheta = 0.01\n", ["unknown section [serch]"]),
     ("[search]\ntheta = 0.9\n", ["search.theta"]),

@@ -405,6 +405,19 @@ def test_identify_is_deterministic(markers: list[Marker],
     assert again.identifications.equals(res.identifications)  # type: ignore[attr-defined]
 
 
+def test_a_closed_list_reason_does_not_claim_the_relatives_were_weighed(
+        programmes: list[tuple[SimulatedProgramme, object]]) -> None:
+    """With ``relatives=0`` no relative alternative is drawn: the reason said the posterior
+    was "against ... the family's relatives" and "no relative alternative with LR above 1"
+    (an outside check, 2026-12-06)."""
+    _, res = programmes[0]
+    reasons = res.identifications["reason"].to_list()  # type: ignore[attr-defined]
+    assert reasons
+    for reason in reasons:
+        assert "unregistered relatives NOT weighed" in reason
+        assert "family's relatives" not in reason and "LR above 1" not in reason
+
+
 # --- the trap the suspect guard exists for ------------------------------------------------------
 
 BROTHERS = Pedigree.from_records([

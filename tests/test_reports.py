@@ -627,7 +627,7 @@ def test_cli_report_of_a_run_on_the_laboratory_tables(tmp_path: Path) -> None:
     assert "--config, --frequencies, --mutation" in res.output
     res = runner.invoke(main, ["store", "report", str(db), "1", "--out", str(out),
                                "--frequencies", "nist1036_hisp"])
-    assert res.exit_code == 1 and "its frequency table has sha256" in res.output
+    assert res.exit_code == 1 and "(frequency table and mutation models) have sha256" in res.output
     res = runner.invoke(main, ["store", "report", str(db), "1", "--out", str(out),
                                "--frequencies", "fbi2015_sw_hispanic"])
     assert res.exit_code == 0, res.output

@@ -124,6 +124,28 @@ def test_a_store_behind_the_schema_is_refused_without_upgrade(tmp_path: Path) ->
     assert "forensic-match store upgrade" in result.output
 
 
+@pytest.mark.parametrize("command", [["proposals"], ["verify"], ["export", "OUT"],
+                                     ["report", "1", "--out", "OUT"],
+                                     ["dashboard", "--out", "OUT"]])
+def test_a_mistyped_store_path_is_refused_and_no_file_is_made(tmp_path: Path,
+                                                             command: list[str]) -> None:
+    """Reading commands opened the path, which made an empty file, and then advised 'store
+    upgrade', which made it an empty store ("audit log intact: 0 entries"; an outside check,
+    2026-12-06)."""
+    db = tmp_path / "cses.db"
+    rest = [str(tmp_path / "out") if x == "OUT" else x for x in command[1:]]
+    result = CliRunner().invoke(main, ["store", command[0], str(db), *rest])
+    assert result.exit_code != 0
+    assert "no case store at" in result.output and "check the path" in result.output
+    assert not db.exists()
+    with pytest.raises(StoreError, match="no case store at"):
+        CaseStore(db, upgrade=False)
+    assert not db.exists()
+    db.touch()      # an empty file, as the old commands left
+    with pytest.raises(StoreError, match="is not a case store"):
+        CaseStore(db, upgrade=False)
+
+
 # Profile versions ----------------------------------------------------------------------------
 
 def test_a_changed_profile_is_a_new_version_and_the_old_one_is_kept(store: CaseStore) -> None:

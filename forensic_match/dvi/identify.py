@@ -1981,13 +1981,20 @@ def _reason(r: dict[str, Any], threshold: float, margin: float, priors: Priors) 
                 f"{r['posterior']:.6f}")
     competitor = (f"best competing body or missing person LR {r['second_lr']:.3g}"
                   if r["second_lr"] > 0 else "no competing candidate")
-    relative = (f"strongest relative alternative: an unregistered {r['alternative']}, LR "
-                f"{r['alternative_lr']:.3g}" if r["alternative"]
-                else "no relative alternative with LR above 1")
+    weighed = priors.relatives > 0
+    if not weighed:     # a closed list: no relative alternative was drawn, let alone weighed
+        relative = "unregistered relatives NOT weighed (a closed list, relatives weight 0)"
+    elif r["alternative"]:
+        relative = (f"strongest relative alternative: an unregistered {r['alternative']}, LR "
+                    f"{r['alternative_lr']:.3g}")
+    else:
+        relative = "no relative alternative with LR above 1"
+    against = ("the other bodies, the other missing persons, the family's relatives and the "
+               "open set" if weighed else
+               "the other bodies, the other missing persons and the open set")
     text = (f"LR {r['lr']:.3g} over {r['n_markers']} markers ({r['n_inconsistent']} "
             f"inconsistent without mutation); joint posterior {r['posterior']:.6f} against "
-            f"the other bodies, the other missing persons, the family's relatives and the "
-            f"open set; {competitor}; {relative}; {priors.describe()}")
+            f"{against}; {competitor}; {relative}; {priors.describe()}")
     if r["rule"].startswith("undisputed"):
         text += f"; dvir's rule met: LR >= {threshold:g} and >= {margin:g} x every competitor"
     if r["rule"].endswith("after conditioning"):

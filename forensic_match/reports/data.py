@@ -176,10 +176,11 @@ def run_panel(conn: sa.Connection, markers: list[Marker], run: dict[str, Any]) -
 
     digest = markers_digest(markers)
     if digest != run["frequencies_sha256"]:
-        raise InputError(f"run {run['run_id']}: its frequency table has sha256 "
-                         f"{run['frequencies_sha256'][:16]}..., the markers given have "
-                         f"{digest[:16]}...: give the markers (dataset or frequency file) the "
-                         f"run used")
+        raise InputError(f"run {run['run_id']}: its markers (frequency table and mutation "
+                         f"models) have sha256 {run['frequencies_sha256'][:16]}..., the "
+                         f"markers given have {digest[:16]}...: give the frequency table and "
+                         f"the mutation models the run used (--config, --frequencies, "
+                         f"--mutation, or its dataset)")
     recorded = (run.get("inputs") or {}).get("panel")
     if recorded:
         # The run recorded its panel: rebuilt exactly, without reading the store's profiles.

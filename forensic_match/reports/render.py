@@ -175,7 +175,9 @@ def _markers_of(run: dict[str, Any], markers: Sequence[Marker] | None
         raise InputError(f"run {run['run_id']}: it records no dataset file to read its "
                          f"markers from (a run on the laboratory's tables?); give the markers "
                          f"(forensic-match store report: --config, --frequencies, --mutation "
-                         f"as given to the run, or --markers DATASET.json)")
+                         f"as given to the run, or --markers DATASET.json; in Python: "
+                         f"render_report(..., markers=dataset.markers), or record the file "
+                         f"with run_store(..., dataset_path=PATH))")
     if not Path(path).is_file():
         raise InputError(f"run {run['run_id']}: its dataset file {path!r} is gone; give the "
                          f"markers (a dataset file with the run's frequency table)")

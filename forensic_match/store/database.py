@@ -36,6 +36,14 @@ def store_url(target: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite store URL (``None`` for a server or an in-memory database)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url[len(prefix):] in ("", ":memory:"):
+        return None
+    return Path(url[len(prefix):])
+
+
 def create_store_engine(target: str | Path) -> sa.Engine:
     """An engine for the store at ``target`` (a file path or a SQLAlchemy URL).
 
@@ -140,11 +148,20 @@ class CaseStore:
 
     def __init__(self, target: str | Path, *, upgrade: bool = True) -> None:
         self.url = store_url(target)
+        file = _sqlite_file(self.url)
+        if not upgrade and file is not None and not file.exists():
+            # opening would create an empty file, which 'store upgrade' then makes a store
+            raise StoreError(f"no case store at {str(file)!r}: check the path (a store is "
+                             f"created by 'forensic-match run --store' or 'store upgrade')")
         self.engine = create_store_engine(target)
         if upgrade:
             upgrade_store(self.engine)
         else:
             rev = current_revision(self.engine)
+            if rev is None and not sa.inspect(self.engine).get_table_names():
+                self.engine.dispose()
+                raise StoreError(f"{self.url!r} is not a case store (an empty database): "
+                                 f"check the path")
             if rev != head_revision():
                 self.engine.dispose()
                 raise StoreError(f"store {self.url!r} has schema revision {rev}, this version "
@@ -154,10 +171,9 @@ class CaseStore:
     def tables_dir(self) -> Path | None:
         """Where runs keep their compiled tables by default: ``<file>.tables`` beside a SQLite
         store file; ``None`` for a server (give ``run_store(..., cache=DIR)``)."""
-        prefix = "sqlite:///"
-        if not self.url.startswith(prefix) or self.url[len(prefix):] in ("", ":memory:"):
+        db = _sqlite_file(self.url)
+        if db is None:
             return None
-        db = Path(self.url[len(prefix):])
         return db.with_name(db.name + ".tables")
 
     def changes(self, run_id: str | None = None) -> list[dict[str, Any]]:

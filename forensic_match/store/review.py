@@ -149,7 +149,8 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
         raise StoreError(f"no proposal {proposal_id}")
     label = f"proposal {proposal_id} ({row['pm']} -> {row['missing']} of {row['family_id']})"
     if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
-        raise StoreError(f"{label}: {action} needs a reason")
+        raise StoreError(f"{label}: {action} needs a reason of at least {MIN_REASON} "
+                         f"characters")
     user = conn.execute(sa.select(schema.users.c.roles)
                         .where(schema.users.c.user_id == actor)).first()
     if user is None:
