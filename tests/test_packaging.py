@@ -62,6 +62,7 @@ def test_wheel_carries_the_bundled_data(wheel: Path) -> None:
         assert f"forensic_match/reports/templates/{name}" in names
 
 
+@pytest.mark.slow     # a fresh environment compiles every kernel: `make test-slow`, .ci/run
 def test_installed_wheel_runs_demo_and_search(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     done = _run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], cwd=tmp_path)
