@@ -285,7 +285,8 @@ def test_bad_requests(built: tuple[Path, Path]) -> None:
         swapped = markers[0].frequencies.copy()
         swapped[[0, 1]] = swapped[[1, 0]]
         other[0] = Marker(markers[0].name, markers[0].alleles, swapped)
-        with pytest.raises(InputError, match="frequency table has sha256"):
+        with pytest.raises(InputError,
+                           match=r"\(frequency table and mutation models\) have sha256"):
             render_report(store, 1, markers=other)
 
 
