@@ -116,6 +116,9 @@ def test_a_closed_list_report_does_not_claim_relatives_were_weighed(stores: dict
     default, _ = _page(stores["default"], stores["markers"], rule="posterior",
                        language=language)
     assert 'id="lim-relatives"' in default and 'id="lim-relatives-closed"' not in default
+    # the rule in the page's language (the Spanish page said "posterior")
+    assert {"en": "<dd>joint posterior probability</dd>",
+            "es": "<dd>probabilidad posterior conjunta</dd>"}[language] in default
 
 
 def test_an_evidence_run_says_the_evidence_was_weighed(stores: dict[str, Any]) -> None:

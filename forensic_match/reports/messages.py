@@ -242,6 +242,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "checks_none": ("Ningún familiar tiene ADN analizado: la identificación descansa solo "
                         "en la referencia directa."),
         "rule": "Regla de decisión aplicada",
+        "rule_posterior": "probabilidad posterior conjunta",
+        "rule_undisputed": "regla de dvir (indiscutida) y probabilidad posterior conjunta",
+        "rule_direct reference": "referencia directa (efectos personales)",
+        "rule_conditioned": "{rule}, tras condicionar a la familia en identificaciones anteriores",
         "reviews_h": "Historial de revisión",
         "no_reviews": "Todavía nadie revisó esta propuesta.",
         "col_when": "Fecha",
@@ -695,6 +699,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "checks_none": ("No relative of the family has DNA analysed: the identification rests "
                         "on the direct reference alone."),
         "rule": "Decision rule applied",
+        "rule_posterior": "joint posterior probability",
+        "rule_undisputed": "dvir's undisputed rule and the joint posterior probability",
+        "rule_direct reference": "direct reference (personal effects)",
+        "rule_conditioned": "{rule}, after conditioning the family on earlier identifications",
         "reviews_h": "Review history",
         "no_reviews": "Nobody has reviewed this proposal yet.",
         "col_when": "Date",

@@ -184,6 +184,17 @@ def _markers_of(run: dict[str, Any], markers: Sequence[Marker] | None
     return list(load_case(path).markers)
 
 
+def _rule_words(rule: str, t: Callable[..., Any]) -> str:
+    """The decision rule of a proposal (``identify``'s ``rule`` column) in the report's
+    language; a rule this version does not know is shown as stored."""
+    base = rule.removesuffix(" after conditioning")
+    try:
+        words = t(f"rule_{base}")
+    except KeyError:
+        return rule
+    return t("rule_conditioned", rule=words) if base != rule else words
+
+
 def report_context(store: Any, proposal_id: int, *, language: str = "es",
                    identities: bool = False, markers: Sequence[Marker] | None = None
                    ) -> dict[str, Any]:
@@ -373,7 +384,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "posterior": format_probability(float(p["posterior"]), language),
         "prior": (format_number(data.prior, language) if data.prior is not None
                   else None),
-        "rule": p["rule"], "reason": p["engine_reason"], "reviews": data.reviews,
+        "rule": _rule_words(p["rule"], t), "reason": p["engine_reason"],
+        "reviews": data.reviews,
         "theta": format_number(theta, language) if theta else "0",
         "dropout": any(f.dropout > 0 for f in data.fragments),
         "run": data.run, "config_json": canonical_json(config),
