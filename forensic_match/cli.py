@@ -1085,7 +1085,7 @@ def _configuration(config_path: str | None, frequencies: str | None, mutation: s
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the result tables (created; replaced only when complete).")
 @_table_reading
-@click.option("--workers", default=1, show_default=True)
+@click.option("--workers", default=1, show_default=True, help="Processes for compiling.")
 @click.option("--min-markers", type=int, default=None,
               help="Pairs compared on fewer markers are not considered  [default: the "
                    "configuration's, 8]")
@@ -1619,6 +1619,12 @@ def store_user_command(db: str, user: str, roles: tuple[str, ...], actor: str) -
     click.echo(f"user {user}: {', '.join(sorted(set(roles)))}")
 
 
+def _none_said(rows: list[Any], words: str, run_id: str | None) -> None:
+    """Say on stderr that a listing is empty (stdout keeps one line per row, for scripts)."""
+    if not rows:
+        click.echo(words + (f" for run {run_id}" if run_id else ""), err=True)
+
+
 @store_group.command("warnings")
 @click.argument("db")
 @click.option("--run", "run_id", default=None, help="One run's (default: every run's).")
@@ -1626,6 +1632,7 @@ def store_warnings_command(db: str, run_id: str | None) -> None:
     """The warnings kept with the runs, one per line: run, number, kind, message (a nightly
     run's warnings are stored with it, as well as printed)."""
     rows = _with_store(db, lambda store: store.run_warnings(run_id))
+    _none_said(rows, "no warnings kept", run_id)
     for r in rows:
         click.echo(f"{r['run_id']} {r['seq']:>4} {r['kind']}: {r['message']}")
 
@@ -1639,6 +1646,7 @@ def store_held_command(db: str, run_id: str | None) -> None:
     references contradict its pedigree, a body whose DNA is a living relative's, a possible
     second fragment of a body already identified)."""
     rows = _with_store(db, lambda store: store.run_held(run_id))
+    _none_said(rows, "nothing held back", run_id)
     for r in rows:
         who = r["missing"] if r["missing"] is not None else "family level"
         lr = "" if r["log10_lr"] is None else f" log10 LR {r['log10_lr']:.2f}"
@@ -1655,6 +1663,7 @@ def store_family_level_command(db: str, run_id: str | None) -> None:
     relatives' share), best log10 LR, and the candidates with their posteriors. Not
     proposals: antemortem data or more references must say who."""
     rows = _with_store(db, lambda store: store.run_family_level(run_id))
+    _none_said(rows, "no body placed at family level", run_id)
     for r in rows:
         lr = "" if r["best_log10_lr"] is None else f", best log10 LR {r['best_log10_lr']:.2f}"
         click.echo(f"{r['run_id']} {r['seq']:>4} {r['pm']} ({r['fragments']}) -> family "
@@ -1681,10 +1690,12 @@ def store_identities_command(db: str, table: str, actor: str) -> None:
 
 @store_group.command("proposals")
 @click.argument("db")
-@click.option("--state", type=click.Choice(["pending", "reviewed", "approved", "rejected"]))
+@click.option("--state", type=click.Choice(["pending", "reviewed", "approved", "rejected"]),
+              help="Only the proposals in this state (default: all).")
 def store_proposals_command(db: str, state: str | None) -> None:
     """List the proposals (id, state, flag, pair, LR, posterior), one per line."""
     rows = _with_store(db, lambda store: store.proposals(state=state))
+    _none_said(rows, f"no {state} proposals" if state else "no proposals", None)
     for r in rows:
         flag = "  RE-REVIEW: " + r["stale_reason"] if r["needs_review"] else ""
         click.echo(f"{r['proposal_id']:>6} {r['state']:<9} {r['pm']} -> {r['missing']} of "

@@ -146,6 +146,18 @@ def test_a_mistyped_store_path_is_refused_and_no_file_is_made(tmp_path: Path,
         CaseStore(db, upgrade=False)
 
 
+def test_empty_listings_say_so_on_stderr(tmp_path: Path) -> None:
+    db = str(tmp_path / "new.db")
+    assert CliRunner().invoke(main, ["store", "upgrade", db]).exit_code == 0
+    for command, words in ((["proposals"], "no proposals"),
+                           (["proposals", "--state", "approved"], "no approved proposals"),
+                           (["held"], "nothing held back"), (["warnings"], "no warnings kept"),
+                           (["family-level"], "no body placed at family level")):
+        result = CliRunner().invoke(main, ["store", command[0], db, *command[1:]])
+        assert result.exit_code == 0, result.output
+        assert result.stdout == "" and words in result.stderr
+
+
 # Profile versions ----------------------------------------------------------------------------
 
 def test_a_changed_profile_is_a_new_version_and_the_old_one_is_kept(store: CaseStore) -> None:
