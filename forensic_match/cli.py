@@ -2073,7 +2073,8 @@ def _decision_options(cfg: Any) -> dict[str, Any]:
             "prior_registered": cfg.prior_registered, "relatives": cfg.relatives,
             "closed": cfg.closed, "undisputed": cfg.undisputed, "sex_filter": cfg.sex_filter,
             # given only when it holds anything: runs with the default record what they did
-            **({"min_references": cfg.min_references} if cfg.min_references != 1 else {})}
+            **({"min_references": cfg.min_references} if cfg.min_references != 1 else {}),
+            **({"dna_led": False} if not cfg.dna_led else {})}
 
 
 if __name__ == "__main__":  # pragma: no cover

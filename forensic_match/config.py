@@ -138,7 +138,7 @@ class RunConfig:
     theta, min_markers, sex_filter, ignore_markers, pm_dropout
         Search settings; ``pm_dropout`` is given to PM samples recorded with no dropout.
     posterior_threshold, prior_registered, relatives, closed, undisputed, threshold, margin,
-    min_references
+    min_references, dna_led
         Identification settings of :func:`forensic_match.dvi.identify.identify`
         (``docs/decisions.md``); ``prior_registered`` None takes the programme's default.
     near_miss_lr, near_miss_max_markers
@@ -164,6 +164,7 @@ class RunConfig:
     closed: bool = False
     undisputed: bool = False
     min_references: int = 1
+    dna_led: bool = True
     near_miss_lr: float = 1e4
     near_miss_max_markers: int = 2
     source: str | None = field(default=None, compare=False)
@@ -188,7 +189,7 @@ class RunConfig:
         _check_number(self.relatives, "identify.relatives", low=0.0, high=1e6)
         _check_number(self.min_references, "identify.min_references", low=1, high=1000,
                       integer=True)
-        for key in ("closed", "undisputed"):
+        for key in ("closed", "undisputed", "dna_led"):
             if not isinstance(getattr(self, key), bool):
                 raise InputError(f"identify.{key} must be true or false, got "
                                  f"{getattr(self, key)!r}")
@@ -234,7 +235,7 @@ class RunConfig:
                                "pm_dropout"},
                     "identify": {"threshold", "margin", "posterior_threshold",
                                  "prior_registered", "relatives", "closed", "undisputed",
-                                 "min_references"},
+                                 "min_references", "dna_led"},
                     "near_miss": {"lr", "max_markers"}}
         for key, value in data.items():
             if key not in sections:
@@ -278,7 +279,7 @@ class RunConfig:
                                  f"{ignore!r}")
             kwargs["ignore_markers"] = tuple(ignore)
         for key in ("threshold", "margin", "posterior_threshold", "prior_registered",
-                    "relatives", "closed", "undisputed", "min_references"):
+                    "relatives", "closed", "undisputed", "min_references", "dna_led"):
             if key in ident:
                 kwargs[key] = ident[key]
         if "lr" in near:
@@ -316,6 +317,7 @@ class RunConfig:
                   f"undisputed = {_toml(self.undisputed)}",
                   *([f"min_references = {_toml(self.min_references)}"]
                     if self.min_references != 1 else []),
+                  *([f"dna_led = {_toml(self.dna_led)}"] if not self.dna_led else []),
                   f"threshold = {_toml(self.threshold)}",
                   f"margin = {_toml(self.margin)}",
                   "", "[near_miss]", f"lr = {_toml(self.near_miss_lr)}",

@@ -166,6 +166,15 @@ def test_defaults_round_trip() -> None:
     assert RunConfig.from_toml("") == cfg
 
 
+def test_dna_led_is_read_and_written_only_when_off() -> None:
+    assert RunConfig().dna_led is True and "dna_led" not in RunConfig().to_toml()
+    off = RunConfig.from_toml("[identify]\ndna_led = false\n")
+    assert off.dna_led is False and "dna_led = false" in off.to_toml()
+    assert off.sha256 != RunConfig().sha256
+    with pytest.raises(InputError, match="dna_led"):
+        RunConfig.from_toml("[identify]\ndna_led = 0\n")
+
+
 def test_min_references_is_read_written_and_hashed_only_when_set() -> None:
     # 1 (the default) is not written, so that every earlier configuration keeps its hash
     plain = RunConfig()

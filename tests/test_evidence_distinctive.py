@@ -249,6 +249,52 @@ def test_distinctive_evidence_identifies_the_son_never_the_brother(
     assert alone.identifications.height == 0
 
 
+AUNT_ONLY = Pedigree.from_records([("GF", None, None, "M"), ("GM", None, None, "F"),
+                                   ("MO", "GF", "GM", "F"), ("AUNT", "GF", "GM", "F"),
+                                   ("FA", None, None, "M"), ("GIRL", "FA", "MO", "F")])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_proposal_the_dna_does_not_carry_is_held_back(markers: list[Marker],
+                                                        seed: int) -> None:
+    """An unrelated body carrying a missing girl's findings (her implant's serial and her
+    age: a commingled grave), her aunt the only reference. The evidence (LR about 3e7) carried
+    such bodies to proposals with DNA LRs of 0.0036 to 10 before (an outside check,
+    2026-12-06); now each is held back as evidence-led, naming the DNA LR it lacks."""
+    truth = simulate_profiles(AUNT_ONLY, markers, seed=seed)
+    stranger = simulate_profiles(AUNT_ONLY, markers, seed=1000 + seed)["GF"]
+    family = Family("F1", AUNT_ONLY, ["GIRL"], {"AUNT": truth["AUNT"]})
+    body = PMSample("B1", "U", dict(stranger))
+    girl = AMRecord("GIRL", family="F1", sex="F", age=6.0, date_missing=dt.date(1985, 3, 1),
+                    implants=[Implant("femoral_nail", "AB-0007-77")])
+    found = PMFindings("B1", age_estimate=5.2, age_se=0.9,
+                       implants=[Implant("femoral_nail", "AB 0007 77")])
+    res = identify([family], [body], markers, evidence=Evidence({"GIRL": girl}, {"B1": found}))
+    assert res.identifications.height == 0
+    (held,) = res.held_back.iter_rows(named=True)
+    assert (held["pm"], held["missing"]) == ("B1", "GIRL")
+    assert held["held_back"].startswith("evidence-led: DNA LR ")
+    assert "implants 1e+06" in held["held_back"]
+    # dna_led=False lets the evidence carry the family, as before the rule
+    free = identify([family], [body], markers, dna_led=False,
+                    evidence=Evidence({"GIRL": girl}, {"B1": found}))
+    assert free.identifications.select("pm", "missing").rows() == [("B1", "GIRL")]
+    assert free.identifications["dna_lr"][0] < 0.9995 / 0.0005
+    # The girl's own body with the same findings: proposed only where her aunt's DNA alone
+    # reaches W0 t / (1 - t) (W0 = 1 here: one missing person, one body), else held back
+    # the same way; never dropped without a word.
+    own = PMSample("B2", "F", dict(truth["GIRL"]))
+    found2 = PMFindings("B2", age_estimate=5.2, age_se=0.9,
+                        implants=[Implant("femoral_nail", "AB 0007 77")])
+    res = identify([family], [own], markers, evidence=Evidence({"GIRL": girl}, {"B2": found2}))
+    need = 0.9995 / 0.0005
+    for r in res.identifications.iter_rows(named=True):
+        assert r["dna_lr"] >= need
+    for r in res.held_back.iter_rows(named=True):
+        assert r["held_back"].startswith("evidence-led")
+    assert res.identifications.height + res.held_back.height == 1
+
+
 def test_a_body_recovered_before_the_disappearance_gets_no_proposal(
         markers: list[Marker]) -> None:
     family, bodies, ev = _brothers(markers, 1, "implant", son_recovered="1983-12-31",

@@ -379,7 +379,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              snp: SnpData | None = None, snp_options: dict[str, Any] | None = None,
              search_memos: dict[str, SearchMemo] | None = None,
              same_source_memo: SameSourceMemo | None = None,
-             min_references: int = 1,
+             min_references: int = 1, dna_led: bool = True,
              ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
 
@@ -545,6 +545,13 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         family's sample (``docs/decisions.md``, "A single reference"; on simulated graves
         with 5 % of families' references swapped, 10 of 83 family-level rows resting on
         one reference were wrong, none of 805 resting on more: ``docs/validation.md``).
+    dna_led : bool
+        With ``evidence``: hold back (``held_back``, "evidence-led: ...") a proposal whose DNA
+        LR alone is below ``W0 t / (1 - t)``, the LR at which DNA alone would place the body
+        in the family against the open set (``W0`` the open set's weight, ``t`` the
+        posterior threshold): the family is then chosen by the non-DNA evidence, which
+        findings of another body or another person's records would make wrong (default;
+        ``docs/decisions.md``, "DNA-led"). ``False`` lets the evidence carry the family.
 
     Returns
     -------
@@ -703,6 +710,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         new = _proposals(decision, res, round_no, posterior_threshold,
                          (threshold, margin) if undisputed else None)
         new = _screen(new, accepted, suspects, flags, families_held, living_of)
+        if evidence is not None and dna_led:
+            new = _dna_led(new, decision, evidence, sample_by_id, priors, posterior_threshold,
+                           flags)
         if not new:
             break
         touched = set()
@@ -762,6 +772,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                   "priors": priors.to_dict()}
     if min_references != 1:  # recorded when it holds anything (earlier results unchanged)
         parameters["min_references"] = min_references
+    if evidence is not None:
+        parameters["dna_led"] = dna_led
     if lineage is not None:
         parameters["lineage"] = {
             "y_database": None if lineage.y_database is None else lineage.y_database.name,
@@ -808,21 +820,93 @@ def _as_evidence(evidence: Evidence | tuple[Any, Any] | None) -> Evidence | None
                      f"PM findings by sample), got {type(evidence).__name__}")
 
 
+def _pair_log10s(recs: Sequence[Mapping[str, Any]], evidence: Evidence,
+                 bodies: Mapping[str, Body]) -> list[tuple[float, float, float, str]]:
+    """Per proposal: (log10 DNA LR, log10 evidence LR, log10 place prior factor, the
+    evidence in words). The search score (``log10_lr``) is log10 (LR_DNA x LR_evidence x
+    place prior factor)."""
+    from forensic_match.evidence.scoring import findings_for_bodies
+
+    scores = evidence.scores([(r["family"], r["missing"]) for r in recs],
+                             findings_for_bodies([bodies[r["pm"]] for r in recs],
+                                                 evidence.findings))
+    out = []
+    for i, r in enumerate(recs):
+        e = float(sum(scores.pieces(i, i).values()))
+        f = scores.prior_log10(i, i)
+        out.append((r["log10_lr"] - e - f, e, f, evidence.describe(scores, i, i)))
+    return out
+
+
+def _dna_led(new: list[dict[str, Any]], decision: Decision, evidence: Evidence,
+             bodies: Mapping[str, Body], priors: Priors, threshold: float,
+             flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Hold back a proposal whose family the DNA alone does not carry: the body's DNA LRs
+    with the family's candidates below ``W0 t / (1 - t)`` (``W0`` the open set's weight, ``t``
+    the posterior threshold), the weight at which DNA alone would place the body in the
+    family against the open set. The non-DNA evidence then decides whose family the body is,
+    and findings of another body or another person's records would give a family a body the
+    DNA does not point to (an outside check, 2026-12-06: DNA LRs of 0.0036 to 116 carried by
+    an implant or a dental chart; ``docs/decisions.md``, "DNA-led").
+
+    The family's DNA weight is the sum over the round's listed pairs of the body with the
+    family's missing persons (each pair's search score less its evidence and place prior
+    parts) and, weighted as the priors weigh them, its listed relative alternatives, each
+    counted at most at the family's best registered DNA LR (their own scores hold their
+    relative models' evidence, which is not taken apart here)."""
+    import polars as pl
+
+    need = priors.open_weight * threshold / (1.0 - threshold)
+    todo = [r for r in new if r["rule"] != "direct reference"]
+    if not todo:
+        return new
+    keys = {(r["pm"], r["family"]) for r in todo}
+    listed = [r for r in decision.pairs.filter(pl.col("pm").is_in([p for p, _ in keys]))
+              .iter_rows(named=True) if (r["pm"], r["family"]) in keys]
+    dna: dict[tuple[str, str], list[float]] = {}
+    for r, (d, *_) in zip(listed, _pair_log10s(listed, evidence, bodies), strict=True):
+        dna.setdefault((r["pm"], r["family"]), []).append(d)
+    alts: dict[tuple[str, str], list[float]] = {}
+    for r in decision.alternatives.iter_rows(named=True):
+        if (r["pm"], r["family"]) in keys:
+            alts.setdefault((r["pm"], r["family"]), []).append(float(r["log10_lr"]))
+    parts = dict(zip((id(r) for r in todo), _pair_log10s(todo, evidence, bodies)))
+    out = []
+    for rec in new:
+        if id(rec) not in parts:
+            out.append(rec)
+            continue
+        key = (rec["pm"], rec["family"])
+        own = dna.get(key) or [parts[id(rec)][0]]
+        best = max(own)
+        weight = sum(10.0 ** min(d, 308.0) for d in own) + priors.relatives * sum(
+            10.0 ** min(a, best, 308.0) for a in alts.get(key, []))
+        if weight >= need:
+            out.append(rec)
+            continue
+        d, e, _, words = parts[id(rec)]
+        flags.append({**rec, "held_back": (
+            f"{_EVIDENCE_LED}: DNA LR {10.0 ** d:.3g} (the family's candidates together "
+            f"{weight:.3g}) alone would not place the body in family {rec['family']} against "
+            f"the open set (it needs {need:.3g}); the posterior rests on the non-DNA evidence "
+            f"(LR {10.0 ** min(e, 308.0):.3g}: {words}), which findings or records of another "
+            f"person would make wrong; more DNA references, or a check that these findings are "
+            f"this body's, must decide")})
+    return out
+
+
+#: How a held-back proposal that the non-DNA evidence alone carries begins.
+_EVIDENCE_LED = "evidence-led"
+
+
 def _with_evidence(table: Any, evidence: Evidence, bodies: dict[str, Body]) -> Any:
     """The identifications with ``dna_lr``, ``evidence_lr`` and the evidence in words; the
     reason says how the LR splits."""
     import polars as pl
 
-    from forensic_match.evidence.scoring import findings_for_bodies
-
     recs = table.rows(named=True)
-    scores = evidence.scores([(r["family"], r["missing"]) for r in recs],
-                             findings_for_bodies([bodies[r["pm"]] for r in recs],
-                                                 evidence.findings))
     dna, ev, text, reason, prior, lr = [], [], [], [], [], []
-    for i, r in enumerate(recs):
-        e = float(sum(scores.pieces(i, i).values()))
-        words = evidence.describe(scores, i, i)
+    for r, (d, e, f, words) in zip(recs, _pair_log10s(recs, evidence, bodies), strict=True):
         if r["rule"] == "direct reference":
             dna.append(r["lr"])
             ev.append(1.0)
@@ -831,9 +915,6 @@ def _with_evidence(table: Any, evidence: Evidence, bodies: dict[str, Body]) -> A
             text.append(f"not applied to a direct reference ({words})")
             reason.append(r["reason"])
             continue
-        # The search score is log10 (LR_DNA x LR_evidence x place prior factor).
-        f = scores.prior_log10(i, i)
-        d = r["log10_lr"] - e - f
         dna.append(10.0 ** min(d, 308.0))
         ev.append(10.0 ** min(e, 308.0))
         prior.append(10.0 ** min(f, 308.0))

@@ -36,7 +36,7 @@ CONFIGURATION_FORMAT = 1
 #: (Which bodies an earlier round identifies changes a later round's conditioning: a joint
 #: effect, not flagged, like a change of a competing body's data.)
 DECISION_GATES = ("threshold", "margin", "posterior_threshold", "undisputed", "max_rounds",
-                  "min_references")
+                  "min_references", "dna_led")
 
 #: ``identify`` options that change how the work is done, never its result.
 ENGINEERING = ("workers", "progress", "cache", "reuse", "search_memos", "same_source_memo")
