@@ -268,3 +268,12 @@ def test_read_place_coordinates(tmp_path) -> None:
         with pytest.raises(InputError, match=message) as err:
             read_place_coordinates(bad)
         assert "bad.csv" in str(err.value)
+
+
+@pytest.mark.parametrize("coordinates, place", [({"D1": (200.0, -74.0)}, "D1"),
+                                                ({"D1": (-13.0, -274.0)}, "D1"),
+                                                ({}, (95.0, 10.0))])
+def test_coordinates_out_of_range_are_refused_as_the_reader_refuses_them(coordinates,
+                                                                         place) -> None:
+    with pytest.raises(InputError, match=r"latitude in \[-90, 90\]"):
+        PlacePrior(["M1"], [place], ["1984-01-01"], coordinates=coordinates)

@@ -245,6 +245,11 @@ class _Places:
 
     def __init__(self, coordinates: Mapping[str, Sequence[float]] | None) -> None:
         self.table = {str(k): (float(v[0]), float(v[1])) for k, v in (coordinates or {}).items()}
+        for code, (lat, lon) in self.table.items():
+            # as the coordinates table's reader checks them (the API took a latitude of 200)
+            if not (abs(lat) <= 90.0 and abs(lon) <= 180.0):
+                raise InputError(f"place {code!r}: coordinates ({lat:g}, {lon:g}) are not a "
+                                 f"latitude in [-90, 90] and a longitude in [-180, 180]")
         self.index: dict[Any, int] = {}
         self.coords: list[tuple[float, float]] = []
         self._array: np.ndarray | None = None
@@ -260,6 +265,9 @@ class _Places:
         if place is None or place == "":
             return -1
         key: Any = place if isinstance(place, str) else (float(place[0]), float(place[1]))
+        if not isinstance(key, str) and not (abs(key[0]) <= 90.0 and abs(key[1]) <= 180.0):
+            raise InputError(f"{what}: coordinates {key} are not a latitude in [-90, 90] and "
+                             f"a longitude in [-180, 180]")
         if key not in self.index:
             if isinstance(key, str):
                 if key not in self.table:
