@@ -546,12 +546,13 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         with 5 % of families' references swapped, 10 of 83 family-level rows resting on
         one reference were wrong, none of 805 resting on more: ``docs/validation.md``).
     dna_led : bool
-        With ``evidence``: hold back (``held_back``, "evidence-led: ...") a proposal whose DNA
-        LR alone is below ``W0 t / (1 - t)``, the LR at which DNA alone would place the body
-        in the family against the open set (``W0`` the open set's weight, ``t`` the
-        posterior threshold): the family is then chosen by the non-DNA evidence, which
-        findings of another body or another person's records would make wrong (default;
-        ``docs/decisions.md``, "DNA-led"). ``False`` lets the evidence carry the family.
+        With ``evidence``: hold back (``held_back``, "evidence-led: ...") a proposal whose
+        family's DNA weight alone (the body's DNA LRs with the family's candidates) is below
+        ``W0 t / (1 - t)``, the weight at which DNA alone would place the body in the family
+        against the open set (``W0`` the open set's weight, ``t`` the posterior threshold):
+        the family is then chosen by the non-DNA evidence, which findings of another body or
+        another person's records would make wrong (default; ``docs/decisions.md``,
+        "DNA-led"). ``False`` lets the evidence carry the family.
 
     Returns
     -------
@@ -885,6 +886,9 @@ def _dna_led(new: list[dict[str, Any]], decision: Decision, evidence: Evidence,
             out.append(rec)
             continue
         d, e, _, words = parts[id(rec)]
+        if any((f["pm"], f["family"], f["missing"]) == (rec["pm"], rec["family"],
+                                                        rec["missing"]) for f in flags):
+            continue    # held in an earlier round
         flags.append({**rec, "held_back": (
             f"{_EVIDENCE_LED}: DNA LR {10.0 ** d:.3g} (the family's candidates together "
             f"{weight:.3g}) alone would not place the body in family {rec['family']} against "
