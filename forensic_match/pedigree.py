@@ -419,7 +419,7 @@ def sex_label(value: Any, *, context: str = "") -> str:
     >>> sex_label("male"), sex_label(2), sex_label(None)
     ('M', 'F', 'U')
     """
-    return "U" if value is None else _SEX_LABELS[parse_sex(value, context=context)]
+    return _SEX_LABELS[parse_sex(value, context=context)]
 
 
 def _sexes_for(ids: Sequence[str], sexes: str | Sequence[str] | Mapping[str, str],

@@ -258,13 +258,19 @@ def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
             why = (f"same-source log10 LR {partners[clash[0]]:.1f} with {clash[0]}, already "
                    f"identified in family {rec['family']}")
         if why is not None:
-            if not any((f["pm"], f["family"], f["missing"]) ==
-                       (rec["pm"], rec["family"], rec["missing"]) for f in flags):
-                flags.append({**rec, "held_back": why})
+            _hold(flags, rec, why)
             continue
         by_family.setdefault(rec["family"], set()).add(rec["pm"])
         out.append(rec)
     return out
+
+
+def _hold(flags: list[dict[str, Any]], rec: dict[str, Any], why: str) -> None:
+    """Hold back the proposal ``rec`` with the reason ``why``, once per pair (a pair held in
+    one round comes back in the next)."""
+    if not any((f["pm"], f["family"], f["missing"]) == (rec["pm"], rec["family"], rec["missing"])
+               for f in flags):
+        flags.append({**rec, "held_back": why})
 
 
 #: How a held-back proposal of a family whose typed members contradict its pedigree begins.
@@ -858,44 +864,41 @@ def _dna_led(new: list[dict[str, Any]], decision: Decision, evidence: Evidence,
     import polars as pl
 
     need = priors.open_weight * threshold / (1.0 - threshold)
-    todo = [r for r in new if r["rule"] != "direct reference"]
-    if not todo:
+    keys = {(r["pm"], r["family"]) for r in new if r["rule"] != "direct reference"}
+    if not keys:
         return new
-    keys = {(r["pm"], r["family"]) for r in todo}
+    # the round's listed pairs of these bodies with these families, the proposals among them
     listed = [r for r in decision.pairs.filter(pl.col("pm").is_in([p for p, _ in keys]))
               .iter_rows(named=True) if (r["pm"], r["family"]) in keys]
+    split = {(r["pm"], r["family"], r["missing"]): part
+             for r, part in zip(listed, _pair_log10s(listed, evidence, bodies), strict=True)}
     dna: dict[tuple[str, str], list[float]] = {}
-    for r, (d, *_) in zip(listed, _pair_log10s(listed, evidence, bodies), strict=True):
-        dna.setdefault((r["pm"], r["family"]), []).append(d)
+    for (pm, family, _), (d, *_) in split.items():
+        dna.setdefault((pm, family), []).append(d)
     alts: dict[tuple[str, str], list[float]] = {}
     for r in decision.alternatives.iter_rows(named=True):
         if (r["pm"], r["family"]) in keys:
             alts.setdefault((r["pm"], r["family"]), []).append(float(r["log10_lr"]))
-    parts = dict(zip((id(r) for r in todo), _pair_log10s(todo, evidence, bodies)))
     out = []
     for rec in new:
-        if id(rec) not in parts:
+        if rec["rule"] == "direct reference":
             out.append(rec)
             continue
         key = (rec["pm"], rec["family"])
-        own = dna.get(key) or [parts[id(rec)][0]]
-        best = max(own)
-        weight = sum(10.0 ** min(d, 308.0) for d in own) + priors.relatives * sum(
+        best = max(dna[key])
+        weight = sum(10.0 ** min(d, 308.0) for d in dna[key]) + priors.relatives * sum(
             10.0 ** min(a, best, 308.0) for a in alts.get(key, []))
         if weight >= need:
             out.append(rec)
             continue
-        d, e, _, words = parts[id(rec)]
-        if any((f["pm"], f["family"], f["missing"]) == (rec["pm"], rec["family"],
-                                                        rec["missing"]) for f in flags):
-            continue    # held in an earlier round
-        flags.append({**rec, "held_back": (
+        d, e, _, words = split[(rec["pm"], rec["family"], rec["missing"])]
+        _hold(flags, rec, (
             f"{_EVIDENCE_LED}: DNA LR {10.0 ** d:.3g} (the family's candidates together "
             f"{weight:.3g}) alone would not place the body in family {rec['family']} against "
             f"the open set (it needs {need:.3g}); the posterior rests on the non-DNA evidence "
             f"(LR {10.0 ** min(e, 308.0):.3g}: {words}), which findings or records of another "
             f"person would make wrong; more DNA references, or a check that these findings are "
-            f"this body's, must decide")})
+            f"this body's, must decide"))
     return out
 
 

@@ -458,6 +458,12 @@ def _check_rule(threshold: float, margin: float) -> None:
         raise InputError(f"undisputed margin must be greater than 1, got {margin}")
 
 
+def _check_count(value: Any, name: str, alternative: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InputError(f"{name} must be a whole number, 1 or more{alternative}, got "
+                         f"{value!r}")
+
+
 def undisputed(pairwise: pl.DataFrame, *, threshold: float = UNDISPUTED_THRESHOLD,
                margin: float = UNDISPUTED_THRESHOLD,
                dataset: DviDataset | None = None, compiled: bool = False) -> pl.DataFrame:
@@ -771,13 +777,9 @@ def joint_solutions(dataset: DviDataset, *, max_solutions: int | None = 100,
 
     _check_dataset(dataset)
     _check_rule(threshold, margin)
-    for name, value in (("max_solutions", max_solutions), ("max_assignments", max_assignments)):
-        if value is None and name == "max_solutions":
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise InputError(f"{name} must be a whole number, 1 or more"
-                             f"{' (or None)' if name == 'max_solutions' else ''}, "
-                             f"got {value!r}")
+    if max_solutions is not None:
+        _check_count(max_solutions, "max_solutions", " (or None)")
+    _check_count(max_assignments, "max_assignments")
     options = {"mutation_off_if_consistent": mutation_off_if_consistent,
                "fix_undisputed": fix_undisputed, "threshold": threshold, "margin": margin,
                "max_assignments": max_assignments}

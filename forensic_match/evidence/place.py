@@ -240,16 +240,22 @@ def _day(value: Any, what: str) -> int | None:
         raise InputError(f"{what}: date {value!r} is not YYYY-MM-DD") from exc
 
 
+def _check_coordinates(coords: tuple[float, float], what: str) -> None:
+    """Latitude and longitude in range, as the coordinates table's reader checks them (the
+    API took a latitude of 200)."""
+    lat, lon = coords
+    if not (abs(lat) <= 90.0 and abs(lon) <= 180.0):
+        raise InputError(f"{what}: coordinates ({lat:g}, {lon:g}) are not a latitude in "
+                         f"[-90, 90] and a longitude in [-180, 180]")
+
+
 class _Places:
     """Distinct places (codes or coordinates) as indices into one coordinate table."""
 
     def __init__(self, coordinates: Mapping[str, Sequence[float]] | None) -> None:
         self.table = {str(k): (float(v[0]), float(v[1])) for k, v in (coordinates or {}).items()}
-        for code, (lat, lon) in self.table.items():
-            # as the coordinates table's reader checks them (the API took a latitude of 200)
-            if not (abs(lat) <= 90.0 and abs(lon) <= 180.0):
-                raise InputError(f"place {code!r}: coordinates ({lat:g}, {lon:g}) are not a "
-                                 f"latitude in [-90, 90] and a longitude in [-180, 180]")
+        for code, coords in self.table.items():
+            _check_coordinates(coords, f"place {code!r}")
         self.index: dict[Any, int] = {}
         self.coords: list[tuple[float, float]] = []
         self._array: np.ndarray | None = None
@@ -265,9 +271,8 @@ class _Places:
         if place is None or place == "":
             return -1
         key: Any = place if isinstance(place, str) else (float(place[0]), float(place[1]))
-        if not isinstance(key, str) and not (abs(key[0]) <= 90.0 and abs(key[1]) <= 180.0):
-            raise InputError(f"{what}: coordinates {key} are not a latitude in [-90, 90] and "
-                             f"a longitude in [-180, 180]")
+        if not isinstance(key, str):
+            _check_coordinates(key, what)
         if key not in self.index:
             if isinstance(key, str):
                 if key not in self.table:

@@ -214,9 +214,6 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
         for k in sorted(set(loci) - set(keep)):
             aside[k] = ("not in the discrete Laplace model (multi-copy, null, duplicated or "
                         "partial-repeat)")
-        if keep != loci:
-            cmp = compare_haplotypes({k: reference[k] for k in keep}, {k: pm[k] for k in keep},
-                                     data.markers, meioses=meioses, multistep=multistep)
         loci = keep
     joint = bool(others) and tree is not None
     per_locus: dict[str, float] = {}
@@ -237,10 +234,10 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
             aside[k] = (f"the references on the line cannot all be right there ({shown}): a "
                         f"typing error, or a change the mutation model does not allow; not "
                         f"compared")
-        if broken:
-            loci = [k for k in loci if k not in broken]
-            cmp = compare_haplotypes({k: reference[k] for k in loci}, {k: pm[k] for k in loci},
-                                     data.markers, meioses=meioses, multistep=multistep)
+        loci = [k for k in loci if k not in broken]
+    if loci != list(cmp.loci):     # the comparison over the loci kept
+        cmp = compare_haplotypes({k: reference[k] for k in loci}, {k: pm[k] for k in loci},
+                                 data.markers, meioses=meioses, multistep=multistep)
     if not loci:
         return None
     db = data.y_database

@@ -96,19 +96,21 @@ def _instead(pm: str, family: str, missing: str, result: Any, candidates: Any
         said.append(key + numbers)
 
     for r in result.identifications.iter_rows(named=True):
-        frags = ",".join(sorted((r["fragments"] or r["pm"]).split(",")))
+        parts = sorted((r["fragments"] or r["pm"]).split(","))
+        frags = ",".join(parts)
         same_person = r["family"] == family and r["missing"] == missing
-        if same_person and set(frags.split(",")) & samples:
+        if same_person and samples.intersection(parts):
             add(f"{family}/{missing} is proposed with the PM samples {frags} (one body)")
         elif same_person:
             add(f"{family}/{missing} is proposed as another body, PM {frags}",
                 f" (posterior {r['posterior']:.6g})")
-        elif set(frags.split(",")) & samples:
+        elif samples.intersection(parts):
             add(f"PM {frags} is proposed as {r['family']}/{r['missing']}",
                 f" (posterior {r['posterior']:.6g})")
     for r in result.family_level.iter_rows(named=True):
-        frags = ",".join(sorted((r["fragments"] or r["pm"]).split(",")))
-        if set(frags.split(",")) & samples:
+        parts = sorted((r["fragments"] or r["pm"]).split(","))
+        frags = ",".join(parts)
+        if samples.intersection(parts):
             add(f"PM {frags} is placed in family {r['family']} without saying who",
                 f" (family posterior {r['posterior']:.6g}: {r['candidates']})")
     for r in result.held_back.iter_rows(named=True):
