@@ -356,3 +356,21 @@ def test_block_against_some_bodies_is_the_full_block_bit_for_bit(markers: list[M
         np.testing.assert_array_equal(
             table["dna_log10_lr"].to_numpy()[finite],
             (table["log10_lr"].to_numpy() - full[r, s])[finite])
+
+
+def test_the_evidence_in_words_names_only_the_pieces_compared() -> None:
+    """A body with no stature estimate is not compared on stature: the words do not print
+    "stature 1", which a reader would take for a comparison that found nothing."""
+    records = {"SON": AMRecord("SON", family="F1", sex="M", age=20.0, stature_cm=165.0)}
+    measured = PMFindings("B1", dna_sex="M", age_estimate=21.0, age_se=2.0, stature_cm=166.0,
+                          stature_sd=3.0)
+    aged = PMFindings("B2", dna_sex="M", age_estimate=21.0, age_se=2.0)
+    ev = Evidence(records, {"B1": measured, "B2": aged})
+    scores = ev.scores([("F1", "SON")], [measured, aged])
+    both = ev.describe(scores, 0, 0)
+    assert both.startswith("sex ") and ", age " in both and ", stature " in both
+    only = ev.describe(scores, 0, 1)
+    assert scores.pieces(0, 1)["stature"] == 0.0
+    assert "stature" not in only and only.startswith("sex ") and ", age " in only
+    nothing = ev.scores([("F1", "SON")], [PMFindings("B3", stature_cm=170.0, stature_sd=3.0)])
+    assert ev.describe(nothing, 0, 0).startswith("stature ")

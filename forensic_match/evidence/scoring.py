@@ -1066,18 +1066,19 @@ class Evidence:
                                                         place=self.place_factors(bodies)))
 
     def describe(self, scores: EvidenceScores, row: int, body: int) -> str:
-        """One pair's evidence in words: each piece's LR (``"sex 2.1, age 4.3, stature
-        1.2"``; a distinctive piece only when compared, ``"dental 1e+04"``), then the place
-        prior's factor (``"place prior x3.1"``, a prior, not an LR); ``"no AM record"`` for
-        a row without one."""
+        """One pair's evidence in words: the LR of each piece that carries weight (``"sex
+        2.1, age 4.3, stature 1.2"``, ``"dental 1e+04"``; a piece not compared, such as the
+        stature of a body with no estimate, has LR exactly 1 and is not named, so that a
+        reader does not take it for a comparison), then the place prior's factor (``"place
+        prior x3.1"``, a prior, not an LR); ``"no AM record"`` for a row without one, ``"no
+        piece compared"`` for a record that shares no piece with the body."""
         prior = scores.prior_log10(row, body)
         place = "" if scores.place is None else f"place prior x{10.0 ** prior:.3g}"
         if scores.row_kind[row] == 0:
             return "no AM record" + (f"; {place}" if place else "")
         pieces = scores.pieces(row, body)
-        words = ", ".join(f"{k} {10.0 ** v:.3g}" for k, v in pieces.items()
-                          if k not in DISTINCTIVE or v != 0.0)
-        return words + (f"; {place}" if place else "")
+        words = ", ".join(f"{k} {10.0 ** v:.3g}" for k, v in pieces.items() if v != 0.0)
+        return (words or "no piece compared") + (f"; {place}" if place else "")
 
 
 def _relative_stature(adult: float, ratio: np.ndarray, log_ratio: np.ndarray) -> np.ndarray:
