@@ -197,7 +197,9 @@ def test_evidence_tells_the_son_from_his_unregistered_brother(markers: list[Mark
     r = ids.row(0, named=True)
     assert r["lr"] == pytest.approx(r["dna_lr"] * r["evidence_lr"], rel=1e-9)
     assert r["evidence"].startswith("sex ") and ", age " in r["evidence"]
-    assert "non-DNA evidence LR" in r["reason"]
+    # The reason splits the LR where it first states it: not "LR ... over N markers".
+    assert r["reason"].startswith(f"LR {r['lr']:.3g} = DNA LR {r['dna_lr']:.3g} over ")
+    assert f"markers x non-DNA evidence LR {r['evidence_lr']:.3g} (sex " in r["reason"]
     assert identify([family], bodies, markers, posterior_threshold=0.8) \
         .identifications.height == 0
 

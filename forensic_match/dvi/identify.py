@@ -927,8 +927,7 @@ def _with_evidence(table: Any, evidence: Evidence, bodies: dict[str, Body]) -> A
         prior.append(10.0 ** min(f, 308.0))
         lr.append(d + e)
         text.append(words)
-        reason.append(f"{r['reason']}; the LR is DNA LR {dna[-1]:.3g} x non-DNA evidence LR "
-                      f"{ev[-1]:.3g} ({words})")
+        reason.append(_split_lead(r, d + e, dna[-1], ev[-1], words))
     out = table.with_columns(pl.Series("reason", reason, dtype=pl.Utf8),
                              pl.Series("dna_lr", dna, dtype=pl.Float64),
                              pl.Series("evidence_lr", ev, dtype=pl.Float64),
@@ -940,6 +939,20 @@ def _with_evidence(table: Any, evidence: Evidence, bodies: dict[str, Body]) -> A
                             pl.Series("lr", [10.0 ** min(v, 308.0) for v in lr],
                                       dtype=pl.Float64),
                             pl.Series("place_prior", prior, dtype=pl.Float64))
+
+
+def _split_lead(r: Mapping[str, Any], log10_lr: float, dna: float, ev: float,
+                words: str) -> str:
+    """The proposal's reason with its LR split where it is first stated: "LR 3.1e+07 = DNA
+    LR 2.4e+03 over 23 markers x non-DNA evidence LR 1.3e+04 (sex 1.9, dental 1e+04)", so
+    that no reader takes the whole LR for the markers' (the place prior, a prior, is named
+    among the words, not in the LR)."""
+    lead = f"LR {r['lr']:.3g} over {r['n_markers']} markers"
+    split = (f"LR {10.0 ** min(log10_lr, 308.0):.3g} = DNA LR {dna:.3g} over "
+             f"{r['n_markers']} markers x non-DNA evidence LR {ev:.3g} ({words})")
+    if r["reason"].startswith(lead):
+        return split + r["reason"][len(lead):]
+    return f"{r['reason']}; {split}"
 
 
 #: Candidates kept per body and per missing person in each round's search.
