@@ -1482,8 +1482,11 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
     if not searchable:
         raise ForensicMatchError(f"file {pm_path!r}: no PM sample is typed at a marker of the "
                                  f"panel ({', '.join(m.name for m in panel) or 'empty'})")
-    say.step(f"compiling {n_missing} missing persons and searching {len(searchable)} PM "
-             f"samples ({cfg.mutation.model} mutation model) ...")
+    compiling = (f"{n_missing} missing persons (tables from the cache {cache!r}; only what "
+                 f"it lacks compiled)" if cache is not None and Path(cache).exists() else
+                 f"compiling {n_missing} missing persons")
+    say.step(f"{compiling} and searching {len(searchable)} PM samples "
+             f"({cfg.mutation.model} mutation model) ...")
     with say.collect("search"):
         evidence = None
         if use_evidence:

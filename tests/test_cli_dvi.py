@@ -354,13 +354,17 @@ def test_search_keeps_compiled_tables_between_runs(tmp_path: Path) -> None:
     from forensic_match.dvi.table_parts import load_tables
 
     cache = tmp_path / "tables.npz"
-    outputs = []
+    outputs, said = [], []
     for k in range(2):
         out = tmp_path / f"out{k}"
         result = invoke(*search_args(out), "--min-markers", "1", "--cache", str(cache))
         assert result.exit_code == 0, result.stderr
         outputs.append((out / "candidates_by_sample.csv").read_text())
+        said.append(result.stderr)
     assert outputs[0] == outputs[1]
+    # The second run says it takes the tables from the cache, not that it compiles them all.
+    assert "compiling 4 missing" in said[0] and "tables from the cache" not in said[0]
+    assert "tables from the cache" in said[1] and "compiling 4 missing" not in said[1]
     tables = load_tables(cache)
     assert len(tables.rows) == len(tables.keys) > 0
 
