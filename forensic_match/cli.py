@@ -687,16 +687,18 @@ def _snp_tables(references: str | None, pm: str | None, model: dict[str, Any]
     from forensic_match.linked.genotypes import read_snp_reference_genotypes, read_snp_samples
     from forensic_match.linked.scores import SnpData
 
-    panel, map_source = _snp_panel(model["snp_panel_path"], model["snp_map_path"],
-                                   model["snp_chromosomes"])
+    panel, map_source, full = _snp_panel(model["snp_panel_path"], model["snp_map_path"],
+                                         model["snp_chromosomes"])
     keys: list[tuple[str, str]] = []
     codes: Any = np.zeros((0, len(panel)), dtype=np.int8)
     pm_ids: list[str] = []
     pm_codes: Any = np.zeros((0, len(panel)), dtype=np.int8)
     if references is not None:
-        keys, codes = read_snp_reference_genotypes(references, panel)
+        keys, codes = read_snp_reference_genotypes(references, full)
+        codes = _on_panel(codes, full, panel)
     if pm is not None:
-        pm_ids, pm_codes = read_snp_samples(pm, panel)
+        pm_ids, pm_codes = read_snp_samples(pm, full)
+        pm_codes = _on_panel(pm_codes, full, panel)
     snp = SnpData.from_codes(panel, pm_ids, pm_codes, keys, codes, map_source=map_source)
     return snp, {k: model[f"snp_{k}"] for k in SNP_SCORE_OPTIONS}
 
@@ -1285,7 +1287,7 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str,
         for path in _clean_stale(target):
             say.step(f"removed {path}, left by an interrupted run")
         with say.collect("read"):
-            panel, map_source = _snp_panel(panel_path, map_path, chromosomes)
+            panel, map_source, full = _snp_panel(panel_path, map_path, chromosomes)
             from forensic_match.dvi.records import read_pedigrees
             from forensic_match.errors import InputError
             from forensic_match.linked.genotypes import (
@@ -1297,16 +1299,17 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str,
             from forensic_match.linked.programme import search_programme, snp_families
 
             peds = read_pedigrees(pedigrees, sex_codes=sex_codes)  # type: ignore[arg-type]
-            keys, codes = read_snp_reference_genotypes(references, panel)
-            families = snp_families(peds, keys, codes, file=references)
+            keys, codes = read_snp_reference_genotypes(references, full)
+            families = snp_families(peds, keys, _on_panel(codes, full, panel), file=references)
             if pm_likelihoods is None:
-                pm_ids, pm_codes = read_snp_samples(pm_path, panel)
+                pm_ids, pm_codes = read_snp_samples(pm_path, full)
             elif not is_vcf(pm_path):
                 raise InputError(f"file {pm_path!r}: --pm-likelihoods reads a VCF (.vcf, "
                                  f".vcf.gz, .vcf.bgz, .bcf)")
             else:
-                pm_ids, pm_codes = read_vcf_genotype_likelihoods(pm_path, panel,
+                pm_ids, pm_codes = read_vcf_genotype_likelihoods(pm_path, full,
                                                                  pm_likelihoods)
+            pm_codes = _on_panel(pm_codes, full, panel)
         n_refs = sum(len(f.references) for f in families)
         say.step(f"read {len(families)} families ({n_refs} typed references), {len(pm_ids)} "
                  f"PM samples; panel {len(panel)} SNPs")
@@ -1371,14 +1374,16 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str,
 
 
 def _snp_panel(panel_path: str | None, map_path: str | None, chromosomes: str | None
-               ) -> tuple[Any, str]:
+               ) -> tuple[Any, str, Any]:
     """The SNP panel (bundled FORCE panel by default), its cM positions from ``map_path`` if
-    given, restricted to ``chromosomes``; and where the map came from."""
+    given, restricted to ``chromosomes``; where the map came from; and the panel before that
+    restriction, to read the genotype files with (:func:`_on_panel`): the SNPs of the
+    chromosomes left out are the panel's, not unknown markers to warn about."""
     import dataclasses
 
     from forensic_match.linked import load_force_panel, read_genetic_map, read_panel
 
-    panel = load_force_panel() if panel_path is None else read_panel(panel_path)
+    panel = full = load_force_panel() if panel_path is None else read_panel(panel_path)
     if chromosomes:
         wanted = [c.strip() for c in chromosomes.split(",") if c.strip()]
         unknown = sorted(set(wanted) - set(panel.chromosomes))
@@ -1396,7 +1401,7 @@ def _snp_panel(panel_path: str | None, map_path: str | None, chromosomes: str | 
                   (" (the FORCE panel as bundled: deCODE 2019 sex-specific map, Halldorsson et "
                    "al. 2019, Science 363:eaau1043, as thinned in ibdsim2 2.3.2)"
                    if bundled else ""))
-        return panel, source
+        return panel, source, full
     gmap = read_genetic_map(map_path)
     male, female = panel.cm_male.copy(), panel.cm_female.copy()
     for c in panel.chromosomes:
@@ -1405,7 +1410,16 @@ def _snp_panel(panel_path: str | None, map_path: str | None, chromosomes: str | 
         at = panel.chrom == c
         male[at], female[at] = gmap.positions(c, panel.mb[at])
     panel = dataclasses.replace(panel, cm_male=male, cm_female=female)
-    return panel, f"interpolated from map file {map_path!r} at the panel's Mb positions"
+    return (panel, f"interpolated from map file {map_path!r} at the panel's Mb positions",
+            full)
+
+
+def _on_panel(codes: Any, full: Any, panel: Any) -> Any:
+    """Genotype ``codes`` read on panel ``full`` (samples first, markers second), restricted
+    to the markers of ``panel`` (a subset of ``full``, in its order)."""
+    if full is panel:
+        return codes
+    return codes[:, [full.index[m.name] for m in panel.markers]]
 
 
 def _panel_digest(panel: Any) -> str:

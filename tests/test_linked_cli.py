@@ -147,3 +147,38 @@ def test_snp_search_reads_pm_genotype_likelihoods(tmp_path):
                                                 "--pm-dropout", "0.1", "--out",
                                                 str(tmp_path / "y")])
     assert result.exit_code == 1 and "pm_dropout" in result.output
+
+
+def test_snp_search_on_some_chromosomes_reads_the_others_without_warning(tmp_path):
+    """--chromosomes leaves the other chromosomes' SNPs out of the analysis: they are the
+    panel's, not unknown markers, so no warning; the result is that of files holding only the
+    chosen chromosomes; a marker on no chromosome of the panel is still warned about."""
+    paths = write_programme(tmp_path, n_families=1)
+    panel = load_force_panel()
+    chosen = {m.name for m, c in zip(panel.markers, panel.chrom) if c in ("21", "22")}
+    only = {}
+    for name in ("references", "pm"):
+        lines = paths[name].read_text().splitlines()
+        marker = lines[0].split(",").index("marker")
+        only[name] = tmp_path / f"{name}_21_22.csv"
+        only[name].write_text("\n".join([lines[0]] + [ln for ln in lines[1:]
+                                                      if ln.split(",")[marker] in chosen])
+                              + "\n")
+        assert len(only[name].read_text().splitlines()) < len(lines)
+
+    def run(refs, pm, out):
+        result = CliRunner().invoke(main, [
+            "snp-search", "--pedigrees", str(paths["pedigrees"]), "--references", str(refs),
+            "--pm", str(pm), "--chromosomes", "21,22", "--min-snps", "20", "--out",
+            str(tmp_path / out)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output, pl.read_csv(tmp_path / out / "candidates.csv")
+
+    said, got = run(paths["references"], paths["pm"], "all")
+    assert "not in the panel" not in said
+    _, want = run(only["references"], only["pm"], "only")
+    assert got.equals(want) and got.height > 0
+    extra = paths["pm"].read_text() + "BONE0,rs_not_a_panel_snp,A,G\n"
+    paths["pm"].write_text(extra)
+    said, _ = run(paths["references"], paths["pm"], "extra")
+    assert "rs_not_a_panel_snp" in said and "not in the panel" in said
