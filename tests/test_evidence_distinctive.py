@@ -271,10 +271,16 @@ def test_a_proposal_the_dna_does_not_carry_is_held_back(markers: list[Marker],
                        implants=[Implant("femoral_nail", "AB 0007 77")])
     res = identify([family], [body], markers, evidence=Evidence({"GIRL": girl}, {"B1": found}))
     assert res.identifications.height == 0
-    (held,) = res.held_back.iter_rows(named=True)
+    held, placed = res.held_back.sort("missing", nulls_last=True).iter_rows(named=True)
     assert (held["pm"], held["missing"]) == ("B1", "GIRL")
     assert held["held_back"].startswith("evidence-led: DNA LR ")
     assert "implants 1e+06" in held["held_back"]
+    # Nor is the body placed in her family without saying who: the family-level row the
+    # evidence made (family posterior >= 0.9995) is held back on the same rule.
+    assert (placed["pm"], placed["family"], placed["missing"]) == ("B1", "F1", None)
+    assert placed["held_back"].startswith("evidence-led: the DNA LRs of the family's ")
+    assert placed["held_back"].endswith("family level: GIRL (1.0000)")
+    assert res.family_level.height == 0
     # dna_led=False lets the evidence carry the family, as before the rule
     free = identify([family], [body], markers, dna_led=False,
                     evidence=Evidence({"GIRL": girl}, {"B1": found}))
@@ -292,7 +298,11 @@ def test_a_proposal_the_dna_does_not_carry_is_held_back(markers: list[Marker],
         assert r["dna_lr"] >= need
     for r in res.held_back.iter_rows(named=True):
         assert r["held_back"].startswith("evidence-led")
-    assert res.identifications.height + res.held_back.height == 1
+    proposals = res.held_back.filter(pl.col("missing").is_not_null())
+    assert res.identifications.height + proposals.height == 1
+    # a held proposal's family-level row is held back with it, never left in family_level
+    assert res.family_level.height == 0
+    assert res.held_back.height == 2 * proposals.height
 
 
 def test_a_body_recovered_before_the_disappearance_gets_no_proposal(

@@ -376,3 +376,35 @@ def test_the_evidence_in_words_names_only_the_pieces_compared() -> None:
     assert "stature" not in only and only.startswith("sex ") and ", age " in only
     nothing = ev.scores([("F1", "SON")], [PMFindings("B3", stature_cm=170.0, stature_sd=3.0)])
     assert ev.describe(nothing, 0, 0).startswith("stature ")
+
+
+SIBLINGS = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+                                  ("SON", "FA", "MO", "M"), ("S1", "FA", "MO", "F"),
+                                  ("S2", "FA", "MO", "M")])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_family_level_row_a_relatives_dna_carries_is_kept(markers: list[Marker],
+                                                             seed: int) -> None:
+    """The DNA-led rule holds back family-level rows the non-DNA evidence carries, but not
+    one the DNA of a relative alternative carries: the missing son's untyped father, whose
+    children S1 and S2 are the references, is placed at family level as "an unregistered
+    father of SON" with and without evidence. His LR as the son is 0 (a father is no full
+    sibling of his children), so the relatives' DNA must be taken apart from their evidence,
+    not bounded by the registered person's LR."""
+    truth = simulate_profiles(SIBLINGS, markers, seed=seed)
+    family = Family("F1", SIBLINGS, ["SON"], {"S1": truth["S1"], "S2": truth["S2"]})
+    bodies = [PMSample("B0", "M", dict(truth["SON"])), PMSample("B1", "M", dict(truth["FA"]))]
+    ev = Evidence({"SON": AMRecord("SON", family="F1", sex="M", age=20.0)},
+                  {"B0": PMFindings("B0", dna_sex="M", age_estimate=20.0, age_se=2.0),
+                   "B1": PMFindings("B1", dna_sex="M", age_estimate=55.0, age_se=3.0)})
+
+    def father(res: object) -> list[str]:
+        fl = res.family_level  # type: ignore[attr-defined]
+        return fl.filter(pl.col("pm") == "B1")["candidates"].to_list()
+
+    dna = identify([family], bodies, markers)
+    assert father(dna) and father(dna)[0].startswith("an unregistered father of SON")
+    both = identify([family], bodies, markers, evidence=ev)
+    assert father(both) and father(both)[0].startswith("an unregistered father of SON")
+    assert both.held_back.filter(pl.col("pm") == "B1").height == 0

@@ -740,6 +740,16 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                  sample_by_id) if decision is not None \
         else _family_level_empty()
     family_level, held_families = _hold_families(family_level, families_held, living_of)
+    if evidence is not None and dna_led and decision is not None:
+        rows_of: dict[str, list[int]] = {}
+        for (family, _), r in row_of.items():
+            if active[r]:
+                rows_of.setdefault(family, []).append(r)
+        family_level, led = _dna_led_families(family_level, decision, evidence, sample_by_id,
+                                              priors, posterior_threshold, compiled, rows_of,
+                                              sex_filter, min_markers, relatives_cache,
+                                              fam_by_id, conditioned)
+        held_families += led
     family_level = _with_level_caution(family_level, questionable)
     flags.extend(held_families)
     for rec in accepted:
@@ -854,52 +864,166 @@ def _dna_led(new: list[dict[str, Any]], decision: Decision, evidence: Evidence,
     family against the open set. The non-DNA evidence then decides whose family the body is,
     and findings of another body or another person's records would give a family a body the
     DNA does not point to (an outside check, 2026-12-06: DNA LRs of 0.0036 to 116 carried by
-    an implant or a dental chart; ``docs/decisions.md``, "DNA-led").
-
-    The family's DNA weight is the sum over the round's listed pairs of the body with the
-    family's missing persons (each pair's search score less its evidence and place prior
-    parts) and, weighted as the priors weigh them, its listed relative alternatives, each
-    counted at most at the family's best registered DNA LR (their own scores hold their
-    relative models' evidence, which is not taken apart here)."""
-    import polars as pl
-
+    an implant or a dental chart; ``docs/decisions.md``, "DNA-led"). The family's DNA weight:
+    :func:`_family_dna`."""
     need = priors.open_weight * threshold / (1.0 - threshold)
     keys = {(r["pm"], r["family"]) for r in new if r["rule"] != "direct reference"}
     if not keys:
         return new
-    # the round's listed pairs of these bodies with these families, the proposals among them
-    listed = [r for r in decision.pairs.filter(pl.col("pm").is_in([p for p, _ in keys]))
-              .iter_rows(named=True) if (r["pm"], r["family"]) in keys]
-    split = {(r["pm"], r["family"], r["missing"]): part
-             for r, part in zip(listed, _pair_log10s(listed, evidence, bodies), strict=True)}
-    dna: dict[tuple[str, str], list[float]] = {}
-    for (pm, family, _), (d, *_) in split.items():
-        dna.setdefault((pm, family), []).append(d)
-    alts: dict[tuple[str, str], list[float]] = {}
-    for r in decision.alternatives.iter_rows(named=True):
-        if (r["pm"], r["family"]) in keys:
-            alts.setdefault((r["pm"], r["family"]), []).append(float(r["log10_lr"]))
+    weight, split = _family_dna(keys, decision, evidence, bodies, priors)
     out = []
     for rec in new:
-        if rec["rule"] == "direct reference":
-            out.append(rec)
-            continue
         key = (rec["pm"], rec["family"])
-        best = max(dna[key])
-        weight = sum(10.0 ** min(d, 308.0) for d in dna[key]) + priors.relatives * sum(
-            10.0 ** min(a, best, 308.0) for a in alts.get(key, []))
-        if weight >= need:
+        if rec["rule"] == "direct reference" or weight[key] >= need:
             out.append(rec)
             continue
         d, e, _, words = split[(rec["pm"], rec["family"], rec["missing"])]
         _hold(flags, rec, (
             f"{_EVIDENCE_LED}: DNA LR {10.0 ** d:.3g} (the family's candidates together "
-            f"{weight:.3g}) alone would not place the body in family {rec['family']} against "
-            f"the open set (it needs {need:.3g}); the posterior rests on the non-DNA evidence "
-            f"(LR {10.0 ** min(e, 308.0):.3g}: {words}), which findings or records of another "
-            f"person would make wrong; more DNA references, or a check that these findings are "
-            f"this body's, must decide"))
+            f"{weight[key]:.3g}) alone would not place the body in family {rec['family']} "
+            f"against the open set (it needs {need:.3g}); the posterior rests on the non-DNA "
+            f"evidence (LR {10.0 ** min(e, 308.0):.3g}: {words}), which findings or records of "
+            f"another person would make wrong; more DNA references, or a check that these "
+            f"findings are this body's, must decide"))
     return out
+
+
+def _family_dna(keys: set[tuple[str, str]], decision: Decision, evidence: Evidence,
+                bodies: Mapping[str, Body], priors: Priors,
+                dna_only: Mapping[tuple[str, str], dict[str, float]] | None = None,
+                relative_dna: Mapping[tuple[str, str], list[float]] | None = None,
+                ) -> tuple[dict[tuple[str, str], float],
+                           dict[tuple[str, str, str], tuple[float, float, float, str]]]:
+    """The DNA weight of each (body, family) of ``keys``, and the split of the round's listed
+    pairs behind it (:func:`_pair_log10s`, by (body, family, missing person)).
+
+    The weight is the sum of the body's DNA LRs with the family's missing persons listed in
+    the round (each pair's search score less its evidence and place prior parts; with
+    ``dna_only``, ``{(body, family): {missing person: log10 DNA LR}}``, also those not
+    listed) and, weighted as the priors weigh them, its listed relative alternatives: with
+    ``relative_dna`` (``{(body, family): [log10 DNA LR]}``, :func:`_relative_dna`) their DNA
+    LRs, else their scores each counted at most at the family's best registered DNA LR
+    (their scores hold their relative models' evidence, not taken apart then)."""
+    import polars as pl
+
+    listed = [r for r in decision.pairs.filter(pl.col("pm").is_in([p for p, _ in keys]))
+              .iter_rows(named=True) if (r["pm"], r["family"]) in keys]
+    split = {(r["pm"], r["family"], r["missing"]): part
+             for r, part in zip(listed, _pair_log10s(listed, evidence, bodies), strict=True)}
+    dna: dict[tuple[str, str], dict[str, float]] = {key: {} for key in keys}
+    for (pm, family, missing), (d, *_) in split.items():
+        dna[(pm, family)][missing] = d
+    for key, found in (dna_only or {}).items():
+        for missing, d in found.items():
+            dna[key].setdefault(missing, d)
+    alts: dict[tuple[str, str], list[float]] = {}
+    if relative_dna is None:
+        for r in decision.alternatives.iter_rows(named=True):
+            if (r["pm"], r["family"]) in keys:
+                alts.setdefault((r["pm"], r["family"]), []).append(float(r["log10_lr"]))
+    weight = {}
+    for key in keys:
+        cap = 308.0 if relative_dna is not None else max(dna[key].values(), default=-math.inf)
+        found = alts.get(key, []) if relative_dna is None else relative_dna.get(key, [])
+        weight[key] = sum(10.0 ** min(d, 308.0) for d in dna[key].values()) + \
+            priors.relatives * sum(10.0 ** min(a, cap, 308.0) for a in found)
+    return weight, split
+
+
+def _relative_dna(keys: set[tuple[str, str]], decision: Decision, evidence: Evidence,
+                  bodies: Mapping[str, Body], tables: _RelativeTables,
+                  fam_by_id: Mapping[str, Family],
+                  conditioned: dict[str, dict[str, PMSample]],
+                  ) -> dict[tuple[str, str], list[float]]:
+    """The DNA part of the decision's relative alternatives of each (body, family) of
+    ``keys``: each alternative's score less its relative model's evidence, place prior and
+    prior weight ``existence`` (``Evidence.relative_scores`` on the family as the last round
+    extended it). The DNA part keeps the lineage and linked-SNP LRs the score holds."""
+    from forensic_match.decide.alternatives import AlternativeSet
+    from forensic_match.evidence.scoring import findings_for_bodies
+
+    alts = [r for r in decision.alternatives.iter_rows(named=True)
+            if (r["pm"], r["family"]) in keys]
+    if not alts:
+        return {}
+    names: list[tuple[str, str]] = []
+    sets: list[AlternativeSet] = []
+    for fid in sorted({r["family"] for r in alts}):
+        fam = _conditioned_family(fam_by_id[fid], conditioned)
+        found = tables.tables(fam, _observations(conditioned, fid) or None)[0]
+        if found:
+            sets.append(AlternativeSet(tables.extended(fam), tuple(found)))
+            names += [(fid, a.person) for a in found]
+    row = {name: i for i, name in enumerate(names)}
+    pms = sorted({r["pm"] for r in alts})
+    col = {pm: j for j, pm in enumerate(pms)}
+    scores = evidence.relative_scores(names, sets, findings_for_bodies(
+        [bodies[pm] for pm in pms], evidence.findings))
+    block = scores.block(np.arange(len(names), dtype=np.int64))
+    out: dict[tuple[str, str], list[float]] = {}
+    for r in alts:
+        i = row.get((r["family"], r["person"]))
+        if i is None:  # not one of the family's alternatives now: its DNA is not known
+            continue
+        out.setdefault((r["pm"], r["family"]), []).append(
+            float(r["log10_lr"]) - float(block[i, col[r["pm"]]]))
+    return out
+
+
+def _dna_led_families(family_level: Any, decision: Decision, evidence: Evidence,
+                      bodies: Mapping[str, Body], priors: Priors, threshold: float,
+                      compiled: CompiledTables, rows_of: Mapping[str, list[int]],
+                      sex_filter: bool, min_markers: int, relatives: _RelativeTables,
+                      fam_by_id: Mapping[str, Family],
+                      conditioned: dict[str, dict[str, PMSample]],
+                      ) -> tuple[Any, list[dict[str, Any]]]:
+    """The family-level rows whose family the DNA alone does not carry (the rule of
+    :func:`_dna_led`), moved to held-back rows (``missing`` null, ``lr`` the row's best LR):
+    a family placement, like an identification, is not made by non-DNA evidence. The
+    family's DNA weight (:func:`_family_dna`) counts every one of its missing persons still
+    in the search (``rows_of``: family -> active compiled rows), searched on DNA alone for
+    the body, not only those the round listed, and its relative alternatives' DNA LRs
+    (:func:`_relative_dna`): a family-level row often rests on a relative (an unregistered
+    father or brother of the missing person)."""
+    if family_level.height == 0:
+        return family_level, []
+    import polars as pl
+
+    keys = set(zip(family_level["pm"].to_list(), family_level["family"].to_list()))
+    wanted: dict[str, set[str]] = {}
+    for pm, family in keys:
+        wanted.setdefault(pm, set()).add(family)
+    dna_only: dict[tuple[str, str], dict[str, float]] = {key: {} for key in keys}
+    for pm, families in wanted.items():
+        rows = np.array(sorted(r for f in families for r in rows_of.get(f, ())),
+                        dtype=np.int64)
+        if not rows.size:
+            continue
+        res = search_samples(compiled, [bodies[pm]], top=int(rows.size), threshold=-np.inf,
+                             sex_filter=sex_filter, min_markers=min_markers, active=rows)
+        for r in res.pairs.iter_rows(named=True):
+            if (pm, r["family"]) in dna_only and r["log10_lr"] == r["log10_lr"]:
+                dna_only[(pm, r["family"])][r["missing"]] = float(r["log10_lr"])
+    weight, _ = _family_dna(keys, decision, evidence, bodies, priors, dna_only,
+                            _relative_dna(keys, decision, evidence, bodies, relatives,
+                                          fam_by_id, conditioned))
+    need = priors.open_weight * threshold / (1.0 - threshold)
+    keep, held = [], []
+    for r in family_level.iter_rows(named=True):
+        w = weight[(r["pm"], r["family"])]
+        keep.append(w >= need)
+        if w < need:
+            held.append({"pm": r["pm"], "family": r["family"], "missing": None,
+                         "lr": r["best_lr"], "held_back": (
+                             f"{_EVIDENCE_LED}: the DNA LRs of the family's candidates together "
+                             f"{w:.3g} alone would not place the body in family {r['family']} "
+                             f"against the open set (it needs {need:.3g}); the family's "
+                             f"posterior {r['posterior']:.6f} rests on the non-DNA evidence, "
+                             f"which findings or records of another person would make wrong; "
+                             f"family level: {r['candidates']}")})
+    if not held:
+        return family_level, []
+    return family_level.filter(pl.Series(keep, dtype=pl.Boolean)), held
 
 
 #: How a held-back proposal that the non-DNA evidence alone carries begins.
