@@ -1385,7 +1385,9 @@ def _snp_panel(panel_path: str | None, map_path: str | None, chromosomes: str | 
 
     panel = full = load_force_panel() if panel_path is None else read_panel(panel_path)
     if chromosomes:
-        wanted = [c.strip() for c in chromosomes.split(",") if c.strip()]
+        from forensic_match.linked.panel import chromosome_label
+
+        wanted = [chromosome_label(c) for c in chromosomes.split(",") if c.strip()]
         unknown = sorted(set(wanted) - set(panel.chromosomes))
         if unknown:
             raise ForensicMatchError(f"--chromosomes: {unknown} are not chromosomes of panel "
@@ -1408,7 +1410,8 @@ def _snp_panel(panel_path: str | None, map_path: str | None, chromosomes: str | 
         if c not in gmap.chromosomes:
             raise ForensicMatchError(f"map {map_path!r} has no chromosome {c!r} of the panel")
         at = panel.chrom == c
-        male[at], female[at] = gmap.positions(c, panel.mb[at])
+        male[at], female[at] = gmap.positions(
+            c, panel.mb[at], [m.name for m, k in zip(panel.markers, at) if k])
     panel = dataclasses.replace(panel, cm_male=male, cm_female=female)
     return (panel, f"interpolated from map file {map_path!r} at the panel's Mb positions",
             full)

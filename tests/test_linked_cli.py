@@ -182,3 +182,19 @@ def test_snp_search_on_some_chromosomes_reads_the_others_without_warning(tmp_pat
     paths["pm"].write_text(extra)
     said, _ = run(paths["references"], paths["pm"], "extra")
     assert "rs_not_a_panel_snp" in said and "not in the panel" in said
+
+
+def test_snp_search_lists_a_body_typed_at_no_panel_snp(tmp_path):
+    """A PM sample whose rows name no panel SNP was in no table and not counted (an outside
+    check, 2026-12-06); it is now listed among the samples not searched."""
+    paths = write_programme(tmp_path, n_families=1)
+    paths["pm"].write_text(paths["pm"].read_text() + "BONE9,chr1:12345,A,G\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, [
+        "snp-search", "--pedigrees", str(paths["pedigrees"]), "--references",
+        str(paths["references"]), "--pm", str(paths["pm"]), "--chromosomes", CHROMS,
+        "--min-snps", "20", "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "BONE9" in pl.read_csv(out / "not_searched.csv")["pm"].to_list()
+    params = json.loads((out / "parameters.json").read_text())
+    assert params["counts"]["pm_samples"] == 2

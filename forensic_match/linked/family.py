@@ -145,7 +145,8 @@ def linked_pedigree_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
     True
     """
     persons = tuple(profiles)
-    calls = np.stack([genotype_codes(panel, profiles[i], sample=i) for i in persons])
+    calls = np.stack([genotype_codes(panel, profiles[i], sample=i, warn_unknown=True)
+                      for i in persons])
     error = [_sample_options(genotype_error, i, "genotype_error") for i in persons]
     drops = sample_dropouts(observation, persons)
     logs = []

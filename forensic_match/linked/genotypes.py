@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from forensic_match.errors import GenotypeError, IgnoredMarkerWarning, InputError
-from forensic_match.linked.panel import SnpPanel
+from forensic_match.linked.panel import SnpPanel, panel_name
 from forensic_match.tables import read_table
 
 
@@ -90,6 +90,9 @@ def _read_long(path: str | Path, panel: SnpPanel, *, family: bool
         fam = (row[fam_col].strip() or None) if fam_col is not None else None
         if not sample or not marker:
             raise InputError(f"{table.loc(number)}: empty sample or marker")
+        marker = panel_name(marker)
+        if not family:  # a body typed at no panel SNP is listed as not searched, not lost
+            samples.setdefault((fam, sample), len(samples))
         if marker not in panel.index:
             ignored.setdefault(marker, number)
             continue
@@ -107,6 +110,11 @@ def _read_long(path: str | Path, panel: SnpPanel, *, family: bool
             alleles = alleles * 2
         labels = panel.markers[m].alleles
         for a in alleles:
+            if a in NO_CALL_TOKENS and a not in labels:
+                raise GenotypeError(f"{table.loc(number, sample=sample, marker=marker)}: allele "
+                                    f"{a!r}: a missing call is written as empty cells (both "
+                                    f"alleles), not {a!r}, which is not read as one (beside an "
+                                    f"allele it would make a homozygote)")
             if a not in labels:
                 raise GenotypeError(f"{table.loc(number, sample=sample, marker=marker)}: allele "
                                     f"{a!r} is not one of the SNP's alleles {labels} (strands "
@@ -121,6 +129,11 @@ def _read_long(path: str | Path, panel: SnpPanel, *, family: bool
     for s, m, c in calls:
         codes[s, m] = c
     return tuple(samples), codes
+
+
+#: How other tools write a missing SNP call (PLINK's 0, a dash, VCF's dot, N, NA): refused
+#: with a message saying that a missing call is empty cells.
+NO_CALL_TOKENS = frozenset({"0", "00", "-", "--", ".", "N", "NN", "NA", "?"})
 
 
 def _open_vcf(path: str | Path) -> tuple[str, Any]:
@@ -147,7 +160,7 @@ def _panel_variants(loc: str, vcf: Any, panel: SnpPanel) -> Iterator[tuple[int, 
     seen: set[int] = set()
     ignored = 0
     for var in vcf:
-        m = panel.index.get(var.ID or "")
+        m = panel.index.get(panel_name(var.ID or ""))
         if m is None:
             ignored += 1
             continue

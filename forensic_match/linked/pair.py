@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,8 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from forensic_match.errors import GenotypeError, InputError, PedigreeError, where
-from forensic_match.linked.panel import SnpPanel
+from forensic_match.errors import (
+    GenotypeError,
+    IgnoredMarkerWarning,
+    InputError,
+    PedigreeError,
+    where,
+)
+from forensic_match.linked.panel import SnpPanel, panel_name
 from forensic_match.markers import markers_digest
 from forensic_match.pedigree import Pedigree
 from forensic_match.profiles import Observation
@@ -353,11 +360,16 @@ def pair_log_likelihood(process: PairProcess, panel: SnpPanel, first: np.ndarray
 
 
 def genotype_codes(panel: SnpPanel, profile: Mapping[str, Any], *, sample: str = "",
-                   file: str | None = None) -> np.ndarray:
+                   file: str | None = None, warn_unknown: bool = False) -> np.ndarray:
     """Call codes (copies of allele 1, -1 missing) of a profile ``{marker: (a, b)}``.
 
     A call of ``None`` or ``(None, None)`` is missing; a lone allele ``(a, None)`` is read
-    as ``a/a`` (dropout), as elsewhere in forensic_match.
+    as ``a/a`` (dropout), as elsewhere in forensic_match. Markers not on the panel are
+    skipped; with ``warn_unknown`` (the public functions, whose profiles hold SNPs only) one
+    :class:`~forensic_match.errors.IgnoredMarkerWarning` names them, as the table readers'
+    does: a profile written with other names (``RS123``) would otherwise be compared on
+    nothing, LR 1. An rs number is read in any case
+    (:func:`~forensic_match.linked.panel.panel_name`).
 
     Raises
     ------
@@ -365,6 +377,12 @@ def genotype_codes(panel: SnpPanel, profile: Mapping[str, Any], *, sample: str =
         An allele that is not one of the marker's two, naming sample and marker.
     """
     codes = np.full(len(panel), -1, dtype=np.int64)
+    profile = {panel_name(name): call for name, call in profile.items()}
+    unknown = [name for name in profile if name not in panel.index]
+    if unknown and warn_unknown:
+        warnings.warn(f"{where(file=file, sample=sample)}: markers {unknown[:5]}"
+                      f"{' ...' if len(unknown) > 5 else ''} ({len(unknown)}) are not in the "
+                      f"panel and are ignored", IgnoredMarkerWarning, stacklevel=3)
     for name, call in profile.items():
         if name not in panel.index:
             continue
@@ -492,7 +510,8 @@ def linked_kinship_lr(h1: Pedigree, h2: Pedigree | None, panel: SnpPanel,
                              f"likelihoods, not both")
     data: list[np.ndarray] = [
         check_likelihoods(panel, likelihoods[i], sample=i) if i in likelihoods
-        else genotype_codes(panel, profiles.get(i, {}), sample=i) for i in (first, second)]
+        else genotype_codes(panel, profiles.get(i, {}), sample=i, warn_unknown=True)
+        for i in (first, second)]
     error = tuple(_sample_options(genotype_error, i, "genotype_error") for i in (first, second))
     drops = sample_dropouts(observation, (first, second))
     logs = []

@@ -74,8 +74,16 @@ class SnpPanel:
                                   f"linked-marker panel takes biallelic SNPs, not "
                                   f"{len(m.alleles)} alleles")
 
+        seen = {self.chrom[0]} if n else set()
         for i in range(1, n):
             if self.chrom[i] != self.chrom[i - 1]:
+                if self.chrom[i] in seen:
+                    raise InputError(f"{where(file=self.source or None, marker=names[i])}: "
+                                     f"chromosome {self.chrom[i]} comes again after chromosome "
+                                     f"{self.chrom[i - 1]}: a chromosome's markers must be "
+                                     f"together, in genome order (each block would be read "
+                                     f"as a chromosome of its own)")
+                seen.add(self.chrom[i])
                 continue
             for label, pos in (("mb", self.mb), ("cm_male", self.cm_male),
                                ("cm_female", self.cm_female)):
@@ -139,11 +147,27 @@ def check_autosomes(panel: SnpPanel) -> SnpPanel:
     chromosomes."""
     for m, chrom in zip(panel.markers, panel.chrom.tolist()):
         if not is_autosome(chrom):
+            text = str(chrom).strip()
+            bare = text[3:] if text[:3].lower() == "chr" else text
+            if bare.upper() in ("X", "Y", "XY", "M", "MT") or bare in ("23", "24", "25", "26"):
+                raise MarkerError(f"{where(file=panel.source or None, marker=m.name)}: "
+                                  f"chromosome {chrom!r}: the linked model is autosomal "
+                                  f"(chromosomes 1-22); X, Y and mitochondrial markers are "
+                                  f"inherited otherwise (docs/linked.md, assumptions)")
             raise MarkerError(f"{where(file=panel.source or None, marker=m.name)}: "
-                              f"chromosome {chrom!r}: the linked model is autosomal "
-                              f"(chromosomes 1-22); X, Y and mitochondrial markers are "
-                              f"inherited otherwise (docs/linked.md, assumptions)")
+                              f"chromosome {chrom!r} is not a chromosome label: write 1-22, "
+                              f"with or without 'chr' (the linked model is autosomal)")
     return panel
+
+
+def chromosome_label(chrom: object) -> str:
+    """The one label of an autosome however written: ``"chr07"``, ``"07"`` and ``"7"`` are
+    ``"7"``, so that one chromosome written two ways in a file is not read as two
+    independent chromosomes. Any other label is returned stripped (and refused by
+    :func:`check_autosomes`)."""
+    text = str(chrom).strip()
+    bare = text[3:] if text[:3].lower() == "chr" else text
+    return str(int(bare)) if bare.isdigit() and 1 <= int(bare) <= 22 else text
 
 
 def is_autosome(chrom: object) -> bool:
@@ -154,6 +178,12 @@ def is_autosome(chrom: object) -> bool:
     if text[:3].lower() == "chr":
         text = text[3:]
     return text.isdigit() and 1 <= int(text) <= 22
+
+
+def panel_name(name: str) -> str:
+    """A marker name as the panel spells it: an rs number in any case (``RS123``, ``Rs123``)
+    is ``rs123``; any other name is kept as written."""
+    return "rs" + name[2:] if name[:2].lower() == "rs" and name[2:].isdigit() else name
 
 
 def panel_digest(panel: SnpPanel) -> str:
@@ -237,7 +267,7 @@ def read_panel(path: str | Path) -> SnpPanel:
         if not 0.0 < p < 1.0:
             raise InputError(f"{table.loc(number, marker=name)}: freq_a1 {p} must lie strictly "
                              f"between 0 and 1")
-        c = row[cols["chrom"]].strip()
+        c = chromosome_label(row[cols["chrom"]])
         if not c:
             raise InputError(f"{table.loc(number, marker=name)}: empty chrom")
         markers.append(Marker(name, (a1, a2), (p, 1.0 - p)))
@@ -267,7 +297,7 @@ def panel_from_markers(markers: Sequence[Marker],
                              f"cm_female fields for a linked marker")
         pos = positions[m.name]
         try:
-            row = (str(pos["chrom"]), float(pos["mb"]), float(pos["cm_male"]),
+            row = (chromosome_label(pos["chrom"]), float(pos["mb"]), float(pos["cm_male"]),
                    float(pos["cm_female"]))
         except KeyError as err:
             raise InputError(f"{where(file=source or None, marker=m.name)}: linked marker has "
@@ -309,9 +339,24 @@ class GeneticMap:
         pts = self.chromosomes[chrom]
         return float(pts[-1, 1] - pts[0, 1]), float(pts[-1, 2] - pts[0, 2])
 
-    def positions(self, chrom: str, mb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Male and female cM of physical positions, interpolated linearly between points."""
+    def positions(self, chrom: str, mb: np.ndarray, names: Sequence[str] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Male and female cM of physical positions, interpolated linearly between points.
+
+        A position beyond the map's first or last point on the chromosome is an
+        :class:`InputError` naming it (``names``: the markers', for the message): the map
+        says nothing there, and holding the end point's cM would put every such marker at
+        one genetic position, completely linked over any distance."""
         pts = self.chromosomes[chrom]
+        mb = np.asarray(mb, dtype=np.float64)
+        outside = np.flatnonzero((mb < pts[0, 0]) | (mb > pts[-1, 0]))
+        if outside.size:
+            k = int(outside[0])
+            who = f"marker {names[k]!r} at " if names is not None else ""
+            raise InputError(f"map {self.source!r}, chromosome {chrom}: {who}{mb[k]:g} Mb lies "
+                             f"outside the map ({pts[0, 0]:g}-{pts[-1, 0]:g} Mb; "
+                             f"{outside.size} positions in all): give a map that covers the "
+                             f"panel")
         return np.interp(mb, pts[:, 0], pts[:, 1]), np.interp(mb, pts[:, 0], pts[:, 2])
 
 
@@ -322,7 +367,7 @@ def read_genetic_map(path: str | Path) -> GeneticMap:
                                                           "cm_female")]
     points: dict[str, list[tuple[float, float, float]]] = {}
     for number, row in table.rows:
-        c = row[cols[0]].strip()
+        c = chromosome_label(row[cols[0]])
         vals = tuple(_number(table, number, row[k], name, f"chrom {c}")
                      for k, name in zip(cols[1:], ("mb", "cm_male", "cm_female")))
         prev = points.setdefault(c, [])
