@@ -892,6 +892,73 @@ def test_a_body_approved_as_one_person_cannot_be_approved_as_another(
                         reason="the reference decides")["state"] == "approved"
 
 
+def test_a_person_approved_with_one_body_cannot_be_approved_with_another(
+        run_done: CaseStore) -> None:
+    """The laboratory finds that an approved body's profile was another sample's: the body is
+    re-typed and the person's true profile comes as a new sample, which the next run proposes
+    for the same person. Before, both were approved, and the programme counted the person
+    twice with two bodies (an outside check, 2026-12-06)."""
+    first = next(p for p in run_done.proposals() if p["family_id"] == "F0055")
+    run_done.act(first["proposal_id"], "review", actor="ana", reason="checked")
+    run_done.act(first["proposal_id"], "approve", actor="berta", reason="agree")
+    data = small_dataset_dict()
+    body = first["pm"].split(",")[0]
+    mine = next(s for s in data["pm"] if s["id"] == body)
+    stranger = next(s for s in data["pm"] if s["id"] != body)
+    data["pm"].append({**json.loads(json.dumps(mine)), "id": "PM9000"})
+    mine["genotypes"] = json.loads(json.dumps(stranger["genotypes"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ForensicMatchWarning)
+        run_store(run_done, case_from_dict(data), min_markers=8)
+    # the new sample joins the body's other fragment: a new proposal of the same person
+    second = next(p for p in run_done.proposals()
+                  if p["family_id"] == "F0055" and "PM9000" in p["pm"].split(","))
+    run_done.act(second["proposal_id"], "review", actor="ana", reason="the new sample")
+    with pytest.raises(StoreError, match=re.escape(
+            f"{first['missing']} of F0055 is already identified with PM sample(s) "
+            f"{first['pm']} (approved proposal {first['proposal_id']}); one person is one "
+            f"body, approved once")):
+        run_done.act(second["proposal_id"], "approve", actor="berta", reason="agree")
+    assert next(p for p in run_done.proposals()
+                if p["proposal_id"] == first["proposal_id"])["needs_review"]
+    run_done.act(first["proposal_id"], "reopen", actor="berta", reason="sample re-typed")
+    assert run_done.act(second["proposal_id"], "approve", actor="berta",
+                        reason="the new typing")["state"] == "approved"
+
+
+def test_a_pm_sample_typed_at_no_marker_is_refused_before_anything_is_stored(
+        run_done: CaseStore) -> None:
+    """A dataset's PM sample with no typing was stored, then its run failed on it, and so did
+    every later run (an outside check, 2026-12-06). It is refused at ingest now, before
+    anything is written; the next night without it runs."""
+    def stored() -> tuple[int, int]:
+        return (len(_raw(run_done, "select * from profiles")),
+                len(_raw(run_done, "select * from runs")))
+
+    before = stored()
+    data = small_dataset_dict()
+    data["pm"][0]["genotypes"] = {}
+    with pytest.raises(StoreError, match=f"PM sample {data['pm'][0]['id']!r}: no typed marker "
+                                         f"of the dataset's panel; nothing is stored"):
+        run_store(run_done, case_from_dict(data), min_markers=8)
+    assert stored() == before and run_done.verify().ok
+    summary = run_store(run_done, _dataset(), min_markers=8)
+    assert summary.counts["new_versions"] == 0 and stored()[1] == before[1] + 1
+
+
+def test_an_old_file_sent_again_is_warned_about(run_done: CaseStore) -> None:
+    """A re-typing (version 2), then the first night's file sent again: version 1's content
+    comes back as version 3, undoing the correction; before, without a word."""
+    run_store(run_done, _dataset(pm="PM0066"), min_markers=8)
+    with pytest.warns(ForensicMatchWarning, match="profile of sample 'PM0066': the data sent "
+                                                  "is version 1, which version 2 replaced"):
+        run_store(run_done, _dataset(), min_markers=8)
+    assert [v["version"] for v in run_done.profile_versions("PM0066")] == [1, 2, 3]
+    with warnings.catch_warnings():   # the same data once more: nothing new, no warning
+        warnings.simplefilter("error", ForensicMatchWarning)
+        assert run_store(run_done, _dataset(), min_markers=8).counts["new_versions"] == 0
+
+
 def test_a_user_name_differing_only_in_case_or_spaces_is_refused(run_done: CaseStore) -> None:
     # 'carla' reviewing and 'Carla' approving passed the four-eyes rule
     with pytest.raises(StoreError, match="the store has the user 'carla'"):

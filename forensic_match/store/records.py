@@ -180,6 +180,24 @@ def _version_content(conn: sa.Connection, kind: str, ref_id: str,
         table.c[key] == ref_id, table.c.version == version)).scalar_one())
 
 
+def _warn_reverted(conn: sa.Connection, kind: str, ref_id: str, digest: str,
+                   newest: int) -> None:
+    """Warn when new content equals an earlier version that a later one replaced: an old
+    file sent again would undo a correction (a re-typed allele) without a word (an outside
+    check, 2026-12-06). The content is still stored, as the data the run was given."""
+    from forensic_match.errors import ForensicMatchWarning
+
+    table, key = _versions(kind)
+    earlier = conn.execute(sa.select(sa.func.max(table.c.version)).where(
+        table.c[key] == ref_id, table.c.sha256 == digest, table.c.version < newest)).scalar()
+    if earlier is not None:
+        warnings.warn(f"{version_words(kind)} {ref_id!r}: the data sent is version {earlier}, "
+                      f"which version {earlier + 1} replaced (the store's newest is "
+                      f"{newest}): an older file sent again would undo the correction; it "
+                      f"is stored as version {newest + 1}; if it was a mistake, send the "
+                      f"newest data again", ForensicMatchWarning, stacklevel=5)
+
+
 def _put_version(batch: _Batch, known: _Known, kind: str, ref_id: str,
                  content: dict[str, Any], *, run_id: str | None,
                  summary: IngestSummary) -> int | None:
@@ -194,6 +212,8 @@ def _put_version(batch: _Batch, known: _Known, kind: str, ref_id: str,
         summary.unchanged += 1
         return None
     version = 1 if latest is None else latest[0] + 1
+    if latest is not None:
+        _warn_reverted(batch.conn, kind, ref_id, digest, latest[0])
     values = {key: ref_id, "version": version, "content": text,
               "sha256": digest, "created_at": now(), "run_id": run_id}
     batch.add(table.name, values, "new_version")
@@ -319,10 +339,18 @@ def _check_ids(dataset: Any) -> None:
     with person ``C`` and family ``A`` with person ``B/C`` would be one stored person, the
     second family's data written into the first's. Then the families' records as
     :func:`~forensic_match.cases.check_family_records` checks them (two families with one
-    id would be stored as two versions of one)."""
+    id would be stored as two versions of one), and every PM sample typed at some marker
+    of the panel (identification refuses a sample typed at none, so one stored would stop
+    every later run)."""
     from forensic_match.cases import check_family_records
 
     check_family_records(dataset.am, where=f"dataset {dataset.id!r}")
+    panel = {m.name for m in dataset.markers}
+    for sample in dataset.pm:
+        if not any(g is not None and name in panel for name, g in sample.genotypes.items()):
+            raise StoreError(f"dataset {dataset.id!r}, PM sample {sample.id!r}: no typed marker "
+                             f"of the dataset's panel; nothing is stored (stored, it would "
+                             f"stop every later run): leave the sample out until it is typed")
     for fam in dataset.am:
         if "/" in fam.id:
             raise StoreError(f"family {fam.id!r}: a family id cannot hold '/' in the case "

@@ -68,8 +68,9 @@ def add_user(conn: sa.Connection, user_id: str, roles: list[str] | tuple[str, ..
 
 
 def _check_approval(conn: sa.Connection, row: Any, label: str) -> None:
-    """Refuse an approval that would stand on data no longer the newest, or that would
-    identify a body (or one of its fragments) as a second person.
+    """Refuse an approval that would stand on data no longer the newest, that would
+    identify a body (or one of its fragments) as a second person, or a person as a second
+    body.
 
     A proposal reviewed again after its data changed could be approved as it was, with the
     LR of the old data, and its report showed that LR as current; a body approved in one
@@ -93,12 +94,20 @@ def _check_approval(conn: sa.Connection, row: Any, label: str) -> None:
                               .where(p.c.state == "approved",
                                      p.c.proposal_id != row["proposal_id"])):
         shared = mine & set(other.pm.split(","))
-        if shared and (other.family_id, other.missing) != (row["family_id"], row["missing"]):
+        same_person = (other.family_id, other.missing) == (row["family_id"], row["missing"])
+        if shared and not same_person:
             raise StoreError(f"{label}: PM sample {sorted(shared)[0]!r} is already identified "
                              f"as {other.missing} of {other.family_id} (approved proposal "
                              f"{other.proposal_id}); one body is one person: reopen one of "
                              f"the two first (a family registered twice, or a fragment "
                              f"joined to the wrong body)")
+        if same_person:
+            raise StoreError(f"{label}: {row['missing']} of {row['family_id']} is already "
+                             f"identified with PM sample(s) {other.pm} (approved proposal "
+                             f"{other.proposal_id}); one person is one body, approved once: "
+                             f"reopen and reject one of the two first (a sample re-typed or "
+                             f"swapped in the laboratory; or a fragment joined since, whose "
+                             f"new proposal replaces the earlier one)")
 
 
 def list_proposals(conn: sa.Connection, *, state: str | None = None) -> list[dict[str, Any]]:
@@ -134,8 +143,9 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
     StoreError
         Unknown proposal, action or user; a role that does not allow the action; a state the
         action does not apply to; the approver is the reviewer; a flagged proposal approved or
-        rejected; an approval on data no longer the newest, or of a body another approved
-        proposal identifies as someone else; a missing reason. Nothing is changed then.
+        rejected; an approval on data no longer the newest, of a body another approved
+        proposal identifies as someone else, or of a person another approved proposal
+        identifies with another body; a missing reason. Nothing is changed then.
     """
     if action not in TRANSITIONS:
         raise StoreError(f"unknown action {action!r}; expected one of "
