@@ -74,6 +74,7 @@ from forensic_match.dvi.fragments import (
     same_source_pairs,
     save_same_source_memo,
 )
+from forensic_match.dvi.homozygosity import Homozygosity, undeclared_dropout
 from forensic_match.dvi.living import living_matches
 from forensic_match.dvi.picked_tables import PickedTables
 from forensic_match.dvi.search import SearchResult, search_samples
@@ -239,12 +240,13 @@ def _suspect_bodies(pairs: Any, body_of: dict[str, str]) -> dict[str, dict[str, 
 def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
             suspects: dict[str, dict[str, float]], flags: list[dict[str, Any]],
             families_held: Mapping[str, str], living: Mapping[str, tuple[float, str]],
-            ) -> list[dict[str, Any]]:
+            undeclared: Mapping[str, Homozygosity]) -> list[dict[str, Any]]:
     """Hold back a body that may be the same person as a body already given to its family,
     every proposal of a family held for its references (``families_held``: its typed members
-    contradict its pedigree, or fewer are typed than ``min_references`` asks), and a body
+    contradict its pedigree, or fewer are typed than ``min_references`` asks), a body
     whose DNA matches a living relative at least as strongly as the proposed missing
-    person."""
+    person, and a body recorded without dropout whose homozygosity says it has some
+    (``undeclared``, :func:`~forensic_match.dvi.homozygosity.undeclared_dropout`)."""
     by_family: dict[str, set[str]] = {}
     for rec in accepted:
         by_family.setdefault(rec["family"], set()).add(rec["pm"])
@@ -252,7 +254,7 @@ def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
     for rec in new:
         partners = suspects.get(rec["pm"], {})
         clash = [b for b in by_family.get(rec["family"], ()) if b in partners]
-        why = _data_reason(living, families_held, rec["pm"], rec["family"],
+        why = _data_reason(living, families_held, undeclared, rec["pm"], rec["family"],
                            float(rec["log10_lr"]))
         if why is None and clash:
             why = (f"same-source log10 LR {partners[clash[0]]:.1f} with {clash[0]}, already "
@@ -280,6 +282,9 @@ _CONTRADICTED = "references contradict the family's pedigree"
 #: begins.
 _FEW = "too few references to check the family's data"
 
+#: How a held-back proposal of a body recorded without dropout but showing it begins.
+_UNDECLARED = "excess homozygosity"
+
 #: How a held-back proposal of a body whose DNA matches a living relative begins.
 _LIVING = "the body's DNA matches a living relative's profile"
 
@@ -299,16 +304,20 @@ def _families_held(contradicted: Mapping[str, str], typed: Mapping[str, int],
 
 
 def _data_reason(living: Mapping[str, tuple[float, str]], families_held: Mapping[str, str],
-                 body: str, family: str, log10_lr: float) -> str | None:
+                 undeclared: Mapping[str, Homozygosity], body: str, family: str,
+                 log10_lr: float) -> str | None:
     """The reason to hold back a placement of ``body`` in ``family`` with ``log10_lr`` for
     what the data checks found, else ``None``: the body's same-source log10 LR with a typed
-    relative is at least ``log10_lr``, or the family is held for its references
+    relative is at least ``log10_lr``, the body looks degraded but was recorded without
+    dropout (``undeclared``), or the family is held for its references
     (:func:`_families_held`)."""
     got = living.get(body)
     if got is not None and got[0] >= log10_lr:
         return (f"{_LIVING} ({got[1]}: same-source log10 LR {got[0]:.1f}, against "
                 f"{log10_lr:.1f} as this missing person; contamination, or a reference "
                 f"sample filed as postmortem?)")
+    if body in undeclared:
+        return f"{_UNDECLARED}: {undeclared[body].words()}"
     return families_held.get(family)
 
 
@@ -613,6 +622,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         save_same_source_memo(_living_cache(cache), living_memo)
     living_of = _living_by_body(living, body_of)
     _warn_living(living)
+    undeclared = undeclared_dropout(samples, panel, body_of, theta=theta)
+    _warn_undeclared(undeclared)
     previous = reuse if reuse is not None else _load_cache(cache)
     compiled = compile_families(families, panel, workers=workers, progress=progress,
                                 reuse=previous, theta=theta)
@@ -688,7 +699,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             night.keep_rows(kin_rows.reuse, kin_rows.reuse.keys)
     direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
                              priors, posterior_threshold)
-    direct = _screen(direct, accepted, suspects, flags, families_held, living_of)
+    direct = _screen(direct, accepted, suspects, flags, families_held, living_of, undeclared)
     touched: set[str] = set()
     for rec in direct:
         r = row_of[(rec["family"], rec["missing"])]
@@ -716,7 +727,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         res, decision = rounds.decide(remaining, active)
         new = _proposals(decision, res, round_no, posterior_threshold,
                          (threshold, margin) if undisputed else None)
-        new = _screen(new, accepted, suspects, flags, families_held, living_of)
+        new = _screen(new, accepted, suspects, flags, families_held, living_of, undeclared)
         if evidence is not None and dna_led:
             new = _dna_led(new, decision, evidence, sample_by_id, priors, posterior_threshold,
                            flags)
@@ -739,7 +750,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     family_level = _family_level(decision, {r["pm"] for r in accepted}, posterior_threshold,
                                  sample_by_id) if decision is not None \
         else _family_level_empty()
-    family_level, held_families = _hold_families(family_level, families_held, living_of)
+    family_level, held_families = _hold_families(family_level, families_held, living_of,
+                                                 undeclared)
     if evidence is not None and dna_led and decision is not None:
         rows_of: dict[str, list[int]] = {}
         for (family, _), r in row_of.items():
@@ -2103,14 +2115,17 @@ def _with_level_caution(family_level: Any, questionable: Mapping[str, str]) -> A
 
 
 def _hold_families(family_level: Any, families_held: Mapping[str, str],
-                   living: Mapping[str, tuple[float, str]]) -> tuple[Any, list[dict[str, Any]]]:
-    """The family-level rows of families held for their references (``families_held``), and
-    of bodies matching a living relative at least as strongly as the row's best LR, moved to
-    held-back rows (``missing`` null, ``lr`` the row's best LR)."""
+                   living: Mapping[str, tuple[float, str]],
+                   undeclared: Mapping[str, Homozygosity],
+                   ) -> tuple[Any, list[dict[str, Any]]]:
+    """The family-level rows of families held for their references (``families_held``), of
+    bodies matching a living relative at least as strongly as the row's best LR, and of
+    bodies with undeclared dropout (``undeclared``), moved to held-back rows (``missing``
+    null, ``lr`` the row's best LR)."""
     keep, held = [], []
     for r in family_level.iter_rows(named=True):
         best = math.log10(r["best_lr"]) if r["best_lr"] > 0 else -math.inf
-        why = _data_reason(living, families_held, r["pm"], r["family"], best)
+        why = _data_reason(living, families_held, undeclared, r["pm"], r["family"], best)
         if why is None:
             keep.append(True)
             continue
@@ -2129,6 +2144,19 @@ def _first_five(items: Sequence[str], table: str, *, total: int | None = None) -
     all of ``items``) are in ``table``."""
     more = (len(items) if total is None else total) - min(5, len(items))
     return "; ".join(items[:5]) + (f"; and {more} more ({table})" if more else "")
+
+
+def _warn_undeclared(undeclared: Mapping[str, Homozygosity]) -> None:
+    """One warning naming the bodies recorded without dropout whose homozygosity says they
+    have some (their proposals and family-level rows are held back)."""
+    if not undeclared:
+        return
+    warnings.warn(ForensicMatchWarning(
+        f"{len(undeclared)} bodies recorded without dropout show more homozygous markers "
+        f"than their population gives (allelic dropout not declared?); their proposals and "
+        f"family-level rows are held back: " + _first_five(
+            [f"body {body}, {found.short()}" for body, found in sorted(undeclared.items())],
+            "held_back")), stacklevel=3)
 
 
 def _warn_living(living: Any) -> None:

@@ -1,0 +1,110 @@
+"""Excess homozygosity of PM samples recorded without dropout: allelic dropout not declared.
+
+A degraded sample loses alleles; a laboratory exports a heterozygote that lost one allele as
+a homozygote (``a/a``). With the sample's dropout declared, the observation model reads such
+a call as "a, and perhaps another allele that dropped out" (``docs/methods.md``). Recorded
+with dropout 0 (the dropout column left empty), every such call is a true homozygote, and
+each marker where a relative of the body inherited the allele that dropped out becomes an
+exclusion of the true relationship. An outside check (2026-12-06, gene-drop worlds of its
+own) found a son proposed as his registered father that way (posterior 0.99983, LR 1.1e13):
+his own hypothesis, the father of the typed grandchildren, lost 1e8-1e13 to those false
+exclusions, while the grandfather's did not (the allele can come through the untyped son
+from the grandfather's wife). The body showed 16 homozygous markers of 22 where 4.7 were
+expected.
+
+So each PM sample recorded with dropout 0 is tested for more homozygous markers than its
+population gives: ``H`` homozygous of the ``n`` typed markers (a partial genotype ``(a,
+None)`` is not counted), against the Poisson-binomial distribution with per-marker
+probability ``h_k = θ + (1 - θ) Σ_a p_a²`` (Hardy-Weinberg with the Balding-Nichols
+correction; ``θ`` at least :data:`SCREEN_THETA`, so that a population's own substructure or
+a consanguineous family is not taken for dropout). A sample with ``P(H' >= H) <`` :data:`ALPHA`
+is suspect; identification holds back its body's proposals and family-level rows
+(``docs/decisions.md``, "Undeclared dropout").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from forensic_match.cases import PMSample
+from forensic_match.markers import Marker
+
+#: Tail probability below which a sample recorded without dropout is taken to hide it:
+#: about one good profile in 100 is held back by chance (fewer with the theta floor).
+ALPHA = 0.01
+
+#: The least theta of the screen's expected homozygosity (whatever the analysis' theta).
+SCREEN_THETA = 0.02
+
+
+@dataclass(frozen=True)
+class Homozygosity:
+    """One sample's homozygous markers against its population's expectation."""
+
+    sample: str
+    homozygous: int
+    typed: int
+    expected: float
+    p_value: float
+
+    def short(self) -> str:
+        """The count in words: "sample PM1: 16 of 22 typed markers homozygous where 4.7 are
+        expected (P = 6.2e-07)"."""
+        return (f"sample {self.sample}: {self.homozygous} of {self.typed} typed markers "
+                f"homozygous where {self.expected:.1f} are expected (P = {self.p_value:.2g})")
+
+    def words(self) -> str:
+        """The finding in words, for a held-back row's reason."""
+        return (f"{self.short()}, recorded without dropout: allelic dropout not declared? "
+                f"(an allele lost from a heterozygote reads as a homozygote and excludes the "
+                f"body's true relatives); give the sample's dropout and run again")
+
+
+def homozygosity(sample: PMSample, markers: Sequence[Marker], *,
+                 theta: float = 0.0) -> Homozygosity:
+    """``sample``'s homozygous markers among ``markers`` and the upper tail probability of
+    that many or more (Poisson-binomial, exact)."""
+    t = max(theta, SCREEN_THETA)
+    probs: list[float] = []
+    hom = 0
+    for m in markers:
+        g = sample.genotypes.get(m.name)
+        if g is None or g[0] is None or g[1] is None:
+            continue
+        f = np.asarray(m.frequencies, dtype=np.float64)
+        f = f / f.sum()
+        probs.append(t + (1.0 - t) * float(np.dot(f, f)))
+        hom += g[0] == g[1]
+    return Homozygosity(sample.id, hom, len(probs), float(sum(probs)),
+                        _upper_tail(probs, hom))
+
+
+def _upper_tail(probs: Sequence[float], k: int) -> float:
+    """P(X >= k) for X the number of successes of independent trials with ``probs``."""
+    dist = np.zeros(len(probs) + 1)
+    dist[0] = 1.0
+    for i, p in enumerate(probs):
+        dist[1:i + 2] = dist[1:i + 2] * (1.0 - p) + dist[:i + 1] * p
+        dist[0] *= 1.0 - p
+    return float(min(1.0, dist[k:].sum()))
+
+
+def undeclared_dropout(samples: Sequence[PMSample], markers: Sequence[Marker],
+                       body_of: Mapping[str, str], *, theta: float = 0.0
+                       ) -> dict[str, Homozygosity]:
+    """``{body id: finding}`` of the bodies with a fragment recorded without dropout whose
+    homozygosity is beyond :data:`ALPHA` (:func:`homozygosity`; the first such fragment)."""
+    out: dict[str, Homozygosity] = {}
+    for s in samples:
+        if s.dropout > 0.0 or s.id not in body_of or body_of[s.id] in out:
+            continue
+        found = homozygosity(s, markers, theta=theta)
+        if found.p_value < ALPHA:
+            out[body_of[s.id]] = found
+    return out
+
+
+__all__ = ["ALPHA", "SCREEN_THETA", "Homozygosity", "homozygosity", "undeclared_dropout"]
