@@ -45,7 +45,7 @@ from forensic_match.frequencies import load_frequencies
 from forensic_match.likelihood import OTHER, genotype_posterior
 from forensic_match.markers import Marker
 from forensic_match.mutation import Mutation, MutationModel
-from forensic_match.pedigree import Pedigree, missing_person_family
+from forensic_match.pedigree import Pedigree, missing_person_family, trio
 from forensic_match.profiles import Observation
 from forensic_match.simulate import degrade, random_profile, simulate_profiles
 
@@ -840,3 +840,22 @@ def test_relatives_compiled_in_worker_processes_decide_the_same(markers: list[Ma
     assert one.identifications.equals(two.identifications)
     assert one.family_level.equals(two.family_level)
     assert one.family_level.height >= 3
+
+
+def test_a_body_typed_at_too_few_markers_is_named(markers: list[Marker]) -> None:
+    """identify compares no pair on fewer than min_markers markers, so such a body can have
+    no candidate; the command line listed it in not_searched, a Python caller was told
+    nothing (an outside check, 2026-12-06). One warning names it now."""
+    ped = trio()
+    truth = simulate_profiles(ped, markers, seed=3)
+    family = Family("F1", ped, ["C"], {i: truth[i] for i in ("AF", "MO")})
+    few = {m.name: truth["C"][m.name] for m in markers[:5]}
+    with pytest.warns(UserWarning, match=r"1 bodies are typed at fewer than min_markers = 8 "
+                                         r"markers of the panel and are not searched: B2 "
+                                         r"\(5 markers\)"):
+        res = identify([family], [PMSample("B1", "U", dict(truth["C"])),
+                                  PMSample("B2", "U", few)], markers)
+    assert "B2" not in res.decision.pairs["pm"].to_list()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        identify([family], [PMSample("B2", "U", few)], markers, min_markers=5)

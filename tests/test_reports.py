@@ -773,3 +773,82 @@ def test_a_questionable_pair_and_a_single_reference_are_shown(flagged_store: Pat
     assert _check_rows(single) == []
     assert 'id="checks-single"' in single and 'id="lim-single"' in single
     assert 'id="checks-flagged"' not in single
+
+
+def test_a_cleared_flag_stays_in_the_reports_history(tmp_path: Path) -> None:
+    """A proposal approved, then flagged because a later run no longer proposes its pair
+    (the family registered twice), reopened, reviewed and approved again: its report showed
+    the old posterior and nothing of the flag (an outside check, 2026-12-06). The flag, with
+    its reason, now stands in the review history in its place in time."""
+    import json
+    import warnings
+
+    from store_helpers import small_dataset_dict
+
+    from forensic_match.cases import case_from_dict
+    from forensic_match.errors import ForensicMatchWarning
+    from forensic_match.store import run_store
+
+    with CaseStore(tmp_path / "cases.db") as store:
+        run_store(store, case_from_dict(small_dataset_dict()), min_markers=8)
+        store.add_user("ana", ["reviewer"], actor="admin")
+        store.add_user("berta", ["approver"], actor="admin")
+        first = next(p for p in store.proposals() if p["family_id"] == "F0055")
+        pid = first["proposal_id"]
+        store.act(pid, "review", actor="ana", reason="checked")
+        store.act(pid, "approve", actor="berta", reason="agree")
+        data = small_dataset_dict()
+        twin = json.loads(json.dumps(next(f for f in data["am"] if f["family"] == "F0055"))
+                          .replace("F0055", "F9055"))
+        data["am"].append(twin)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ForensicMatchWarning)
+            run_store(store, case_from_dict(data), min_markers=8)
+        flagged = next(p for p in store.proposals() if p["proposal_id"] == pid)
+        assert flagged["needs_review"] and "not proposed again" in flagged["stale_reason"]
+        store.act(pid, "reopen", actor="berta", reason="registered twice")
+        store.act(pid, "review", actor="ana", reason="the copy is a mistake")
+        store.act(pid, "approve", actor="berta", reason="agree again")
+        markers = case_from_dict(small_dataset_dict()).markers
+        pages = {lang: render_report(store, pid, language=lang, markers=markers)
+                 for lang in ("es", "en")}
+    rows = re.findall(r'<tr class="review-row"><td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td>'
+                      r'<td>([^<]+)</td>', pages["en"])
+    actions = [a for _, a, _ in rows]
+    assert actions == ["reviewed", "approved", "flagged for review again (by a run)",
+                       "reopened", "reviewed", "approved"]
+    assert "not proposed again" in html.unescape(rows[2][2])
+    assert "marcada para nueva revisión" in pages["es"]
+
+
+def test_a_pair_rejected_before_is_named_in_the_new_proposals_report(tmp_path: Path) -> None:
+    """A proposal rejected, then the pair proposed again on re-typed data: the new report
+    names the rejection and its reason (before, only `store trace` showed it)."""
+    from store_helpers import change_dataset, small_dataset_dict
+
+    from forensic_match.cases import case_from_dict
+    from forensic_match.store import run_store
+
+    with CaseStore(tmp_path / "cases.db") as store:
+        run_store(store, case_from_dict(small_dataset_dict()), min_markers=8)
+        store.add_user("ana", ["reviewer"], actor="admin")
+        store.add_user("berta", ["approver"], actor="admin")
+        first = next(p for p in store.proposals() if p["family_id"] == "F0055")
+        store.act(first["proposal_id"], "review", actor="ana", reason="checked")
+        store.act(first["proposal_id"], "reject", actor="berta",
+                  reason="doubt about the pedigree")
+        data = small_dataset_dict()
+        change_dataset(data, relative=("F0055", "F0055_C1"))
+        with pytest.warns(UserWarning, match="leaves out what version 1 had"):
+            run_store(store, case_from_dict(data), min_markers=8)
+        again = [p for p in store.proposals() if p["family_id"] == "F0055"
+                 and p["missing"] == first["missing"]
+                 and p["proposal_id"] > first["proposal_id"]]
+        assert again, "the pair is proposed again on the re-typed data"
+        markers = case_from_dict(small_dataset_dict()).markers
+        page = render_report(store, again[0]["proposal_id"], language="en", markers=markers)
+        es = render_report(store, again[0]["proposal_id"], language="es", markers=markers)
+        old = render_report(store, first["proposal_id"], language="en", markers=markers)
+    assert f'class="warning rejected-before" data-proposal="{first["proposal_id"]}"' in page
+    assert "was rejected: no." in page and "doubt about the pedigree" in page
+    assert "fue rechazada" in es and "rejected-before" not in old

@@ -34,6 +34,8 @@ class ProposalData:
     basis : list of dict
         ``kind``, ``ref_id``, ``version`` of every basis row.
     reviews : list of dict
+        The review actions and the re-review flags (``action`` "flag", the run's actor,
+        the flag's reason), in time order.
     identities : dict
         ``{person id: {"name", "details"}}``; empty unless asked.
     prior : float or None
@@ -139,6 +141,16 @@ def read_proposal(conn: sa.Connection, proposal_id: int, markers: list[Marker], 
     rv = schema.reviews
     reviews = [dict(r) for r in conn.execute(sa.select(rv).where(
         rv.c.proposal_id == proposal_id).order_by(rv.c.review_id)).mappings()]
+    # Every re-review flag the proposal had, cleared or not, beside the reviews: a report
+    # of an approval that a later run stopped supporting says so (an outside check,
+    # 2026-12-06: the re-approved report showed only the old posterior).
+    log = schema.audit_log
+    for at, actor, data in conn.execute(sa.select(log.c.at, log.c.actor, log.c.data).where(
+            log.c.action == "flag_rereview", log.c.entity == "proposals",
+            log.c.entity_key == str(proposal_id)).order_by(log.c.seq)):
+        reviews.append({"at": at, "actor": actor, "action": "flag",
+                        "reason": json.loads(data).get("reason", "")})
+    reviews.sort(key=lambda r: r["at"])
     names: dict[str, dict[str, Any]] = {}
     if identities:
         t = schema.identities

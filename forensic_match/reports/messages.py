@@ -30,6 +30,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                      "identificación."),
         "newer": ("Hay una propuesta posterior para la misma persona desaparecida: n.º {id} "
                   "(restos {pm}; {state})."),
+        "rejected_before": ("Una propuesta anterior para la misma persona desaparecida fue "
+                            "rechazada: n.º {id} (restos {pm}), el {date}: «{reason}»."),
         "summary_compared_one": ("Se comparó el ADN de los restos {pm} con el ADN de un "
                                  "familiar de la persona desaparecida {missing} (familia "
                                  "{family})."),
@@ -256,6 +258,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "action_approve": "aprobó",
         "action_reject": "rechazó",
         "action_reopen": "reabrió",
+        "action_flag": "marcada para nueva revisión (por una corrida)",
         "limitations_h": "Límites de este resultado",
         "lim_pedigree": ("El cálculo supone que el árbol familiar es el declarado: si un "
                          "parentesco no es biológico (adopción, otro padre), el LR no es "
@@ -494,6 +497,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                      "identification."),
         "newer": ("There is a later proposal for the same missing person: no. {id} (remains "
                   "{pm}; {state})."),
+        "rejected_before": ("An earlier proposal for the same missing person was rejected: "
+                            "no. {id} (remains {pm}), on {date}: \u201c{reason}\u201d."),
         "summary_compared_one": ("The DNA of the remains {pm} was compared with the DNA of one "
                                  "relative of the missing person {missing} (family "
                                  "{family})."),
@@ -713,6 +718,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "action_approve": "approved",
         "action_reject": "rejected",
         "action_reopen": "reopened",
+        "action_flag": "flagged for review again (by a run)",
         "limitations_h": "Limits of this result",
         "lim_pedigree": ("The calculation assumes the family tree as declared: if a "
                          "relationship is not biological (adoption, another father), the LR "

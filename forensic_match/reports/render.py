@@ -236,6 +236,18 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
                         pr.c.missing == data.proposal["missing"],
                         pr.c.proposal_id > proposal_id)
                  .order_by(pr.c.proposal_id)).mappings()]
+        # Earlier proposals of the same person that were rejected, with the rejection's
+        # reason: a pair proposed again on later data showed no trace of it (an outside
+        # check, 2026-12-06).
+        rv = schema.reviews
+        rejected_before = [dict(r) for r in conn.execute(
+            sa.select(pr.c.proposal_id, pr.c.pm, rv.c.reason, rv.c.at)
+            .join(rv, rv.c.proposal_id == pr.c.proposal_id)
+            .where(pr.c.family_id == data.proposal["family_id"],
+                   pr.c.missing == data.proposal["missing"],
+                   pr.c.proposal_id < proposal_id, pr.c.state == "rejected",
+                   rv.c.action == "reject")
+            .order_by(pr.c.proposal_id, rv.c.review_id)).mappings()]
     p = data.proposal
     missing = p["missing"]
     fam = data.family
@@ -357,6 +369,9 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "flagged": bool(p["needs_review"]),
         "newer": [{"id": r["proposal_id"], "state": t(f"state_{r['state']}"), "pm": r["pm"]}
                   for r in newer],
+        "rejected_before": list({r["proposal_id"]: {
+            "id": r["proposal_id"], "pm": r["pm"], "reason": r["reason"],
+            "date": r["at"][:10]} for r in rejected_before}.values()),
         "missing": who(missing), "missing_id": missing, "family": fam.id, "pm": pm_label,
         "n_relatives": len(fam.genotypes), "direct": direct,
         "relatives_weighed": relatives_weight > 0,

@@ -167,8 +167,10 @@ def superseded_versions(conn: sa.Connection, basis: Iterable[Sequence[Any]]
 
 
 def version_words(kind: str) -> str:
-    """What a basis item of ``kind`` is, in words ("profile of sample")."""
-    return {"family": "pedigree of family", "snp": "SNP calls of sample"}.get(
+    """What a basis item of ``kind`` is, in words ("profile of sample"; a family's version
+    holds its pedigree, missing persons, typed members and records: "record of family", not
+    "pedigree", which a withdrawn relative left unchanged)."""
+    return {"family": "record of family", "snp": "SNP calls of sample"}.get(
         kind, "profile of sample")
 
 

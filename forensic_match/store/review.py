@@ -169,6 +169,9 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
     if not roles & set(allowed):
         raise StoreError(f"{label}: {actor!r} (roles {', '.join(sorted(roles))}) may not "
                          f"{action}; it needs the role {' or '.join(allowed)}")
+    if row["needs_review"] and action in ("approve", "reject"):
+        raise StoreError(f"{label} is flagged for re-review ({row['stale_reason']}); "
+                         f"reopen it and review it again")
     if row["state"] not in sources:
         raise StoreError(f"{label} is {row['state']}; {action} applies to "
                          f"{' or '.join(sources)} proposals")
@@ -176,9 +179,6 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
         if row["reviewer"] == actor:
             raise StoreError(f"{label}: {actor!r} reviewed it and cannot also {action} it "
                              f"(four-eyes rule)")
-        if row["needs_review"]:
-            raise StoreError(f"{label} is flagged for re-review ({row['stale_reason']}); "
-                             f"reopen it and review it again")
     if action == "approve":
         _check_approval(conn, row, label)
     values: dict[str, Any] = {"state": target, "updated_at": now()}
