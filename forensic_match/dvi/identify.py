@@ -456,7 +456,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         (:func:`~forensic_match.dvi.compile.compile_missing`). Costs far more than theta 0
         (``docs/benchmarks.md``).
     min_markers : int
-        Pairs compared on fewer markers are not considered.
+        Pairs compared on fewer markers are not considered; bodies typed at fewer markers
+        of the panel (all fragments together) are named in one warning (they can have no
+        candidate).
     sex_filter : bool
         Drop pairs whose known sexes differ.
     max_rounds : int
