@@ -67,16 +67,29 @@ def homozygosity(sample: PMSample, markers: Sequence[Marker], *,
                  theta: float = 0.0) -> Homozygosity:
     """``sample``'s homozygous markers among ``markers`` and the upper tail probability of
     that many or more (Poisson-binomial, exact)."""
+    return _count(sample, _expected(markers, theta))
+
+
+def _expected(markers: Sequence[Marker], theta: float) -> dict[str, float]:
+    """Per marker the probability that a person is homozygous: ``θ + (1 - θ) Σ p²``, ``θ``
+    at least :data:`SCREEN_THETA`."""
     t = max(theta, SCREEN_THETA)
-    probs: list[float] = []
-    hom = 0
+    out = {}
     for m in markers:
-        g = sample.genotypes.get(m.name)
-        if g is None or g[0] is None or g[1] is None:
-            continue
         f = np.asarray(m.frequencies, dtype=np.float64)
         f = f / f.sum()
-        probs.append(t + (1.0 - t) * float(np.dot(f, f)))
+        out[m.name] = t + (1.0 - t) * float(np.dot(f, f))
+    return out
+
+
+def _count(sample: PMSample, expected: Mapping[str, float]) -> Homozygosity:
+    probs: list[float] = []
+    hom = 0
+    for name, g in sample.genotypes.items():
+        h = expected.get(name)
+        if h is None or g is None or g[0] is None or g[1] is None:
+            continue
+        probs.append(h)
         hom += g[0] == g[1]
     return Homozygosity(sample.id, hom, len(probs), float(sum(probs)),
                         _upper_tail(probs, hom))
@@ -97,11 +110,12 @@ def undeclared_dropout(samples: Sequence[PMSample], markers: Sequence[Marker],
                        ) -> dict[str, Homozygosity]:
     """``{body id: finding}`` of the bodies with a fragment recorded without dropout whose
     homozygosity is beyond :data:`ALPHA` (:func:`homozygosity`; the first such fragment)."""
+    expected = _expected(markers, theta)
     out: dict[str, Homozygosity] = {}
     for s in samples:
         if s.dropout > 0.0 or s.id not in body_of or body_of[s.id] in out:
             continue
-        found = homozygosity(s, markers, theta=theta)
+        found = _count(s, expected)
         if found.p_value < ALPHA:
             out[body_of[s.id]] = found
     return out
