@@ -193,10 +193,10 @@ def _warn_reverted(conn: sa.Connection, kind: str, ref_id: str, digest: str,
     earlier = conn.execute(sa.select(sa.func.max(table.c.version)).where(
         table.c[key] == ref_id, table.c.sha256 == digest, table.c.version < newest)).scalar()
     if earlier is not None:
-        warnings.warn(f"{version_words(kind)} {ref_id!r}: the data sent is version {earlier}, "
-                      f"which version {earlier + 1} replaced (the store's newest is "
-                      f"{newest}): an older file sent again would undo the correction; it "
-                      f"is stored as version {newest + 1}; if it was a mistake, send the "
+        warnings.warn(f"{version_words(kind)} {ref_id!r}: the data sent equals version "
+                      f"{earlier}, which version {earlier + 1} replaced; stored as version "
+                      f"{newest + 1}. If version {earlier + 1} was a correction (a "
+                      f"re-typing), an older file was sent again and undoes it: send the "
                       f"newest data again", ForensicMatchWarning, stacklevel=5)
 
 
