@@ -107,3 +107,20 @@ def test_a_good_profile_is_not_held(markers: list[Marker], seed: int) -> None:
     res = identify([family], [body], markers)
     assert res.held_back.height == 0
     assert res.identifications.height + res.family_level.height == 1
+
+
+def test_a_match_with_the_persons_own_reference_is_not_held(markers: list[Marker]) -> None:
+    """A person homozygous at many markers (a consanguineous family) whose body matches his
+    personal effects: a lost allele would have excluded the match, so the homozygosity is
+    his own and the direct-reference proposal stands."""
+    truth = simulate_profiles(HOUSE, markers, seed=6)
+    own = {m.name: (g[0], g[0]) if k < 14 else g
+           for k, (m, g) in enumerate((m, truth["G"][m.name]) for m in markers)}
+    body = PMSample("B1", "M", own)
+    assert homozygosity(body, markers).p_value < ALPHA
+    family = Family("F1", HOUSE, ["G"], {i: truth[i] for i in ("W", "C1")},
+                    references={"G": dict(own)})
+    with pytest.warns(UserWarning, match="but a match with their own direct reference"):
+        res = identify([family], [body], markers)
+    assert res.identifications.select("pm", "missing", "rule").rows() == [
+        ("B1", "G", "direct reference")]

@@ -702,7 +702,10 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             night.keep_rows(kin_rows.reuse, kin_rows.reuse.keys)
     direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
                              priors, posterior_threshold)
-    direct = _screen(direct, accepted, suspects, flags, families_held, living_of, undeclared)
+    # A same-source match with the person's own reference is not held for homozygosity: a
+    # lost allele would have excluded it (the reference shows both), so its homozygous
+    # markers are the person's own.
+    direct = _screen(direct, accepted, suspects, flags, families_held, living_of, {})
     touched: set[str] = set()
     for rec in direct:
         r = row_of[(rec["family"], rec["missing"])]
@@ -2184,8 +2187,9 @@ def _warn_undeclared(undeclared: Mapping[str, Homozygosity]) -> None:
         return
     warnings.warn(ForensicMatchWarning(
         f"{len(undeclared)} bodies recorded without dropout show more homozygous markers "
-        f"than their population gives (allelic dropout not declared?); their proposals and "
-        f"family-level rows are held back: " + _first_five(
+        f"than their population gives (allelic dropout not declared?); their proposals "
+        f"(but a match with their own direct reference) and family-level rows are held "
+        f"back: " + _first_five(
             [f"body {body}, {found.short()}" for body, found in sorted(undeclared.items())],
             "held_back")), stacklevel=3)
 
