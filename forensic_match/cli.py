@@ -2060,8 +2060,15 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
         sys.exit(1)
     if not quiet:
         moved = ", ".join(f"{summary.counts.get('candidates_' + k, 0)} {k}" for k in CHANGES)
+        # every kind of flag the run raised (data, configuration, held back, not proposed
+        # again, superseded meanwhile): the first alone read "0 flagged" when an approved
+        # proposal had been flagged as not proposed again (an outside check, 2026-12-06)
+        flagged = sum(summary.counts.get(k, 0) for k in ("flagged", "flagged_held",
+                                                         "flagged_unproposed",
+                                                         "flagged_superseded"))
+        held = summary.counts.get("held_back", 0)
         click.echo(f"run {summary.run_id} finished: {summary.counts['new_proposals']} new "
-                   f"proposals, {summary.counts['flagged']} flagged for re-review; "
+                   f"proposals, {flagged} flagged for re-review, {held} held back; "
                    f"candidates {moved}; {summary.counts['compiled_families']} of "
                    f"{summary.counts['families']} families compiled")
 

@@ -357,6 +357,33 @@ class Pedigree:
         """Indices with every parent before its children (the smallest ready index first)."""
         return self._kahn_order()
 
+    @cached_property
+    def kinship(self) -> np.ndarray:
+        """The kinship coefficients of every pair (by index): the probability that a gene
+        drawn from one and a gene drawn from the other at a locus are identical by descent,
+        founders unrelated and not inbred. Computed in topological order:
+        ``φ(i, i) = (1 + φ(f, m)) / 2`` and ``φ(i, j) = (φ(f, j) + φ(m, j)) / 2`` for ``j``
+        before ``i`` (``f``, ``m`` the parents of ``i``; 0 without them); Karigl 1981,
+        *Ann Hum Genet* 45:299-305; pedtools' ``kinship()``."""
+        n = len(self.ids)
+        phi = np.zeros((n, n))
+        done: list[int] = []
+        for i in self.topological_order.tolist():
+            f, m = int(self.father[i]), int(self.mother[i])
+            phi[i, i] = 0.5 * (1.0 + (phi[f, m] if f >= 0 else 0.0))
+            for j in done:
+                value = 0.5 * ((phi[f, j] if f >= 0 else 0.0) + (phi[m, j] if m >= 0 else 0.0))
+                phi[i, j] = phi[j, i] = value
+            done.append(i)
+        return phi
+
+    def inbreeding(self, ident: str) -> float:
+        """The inbreeding coefficient of ``ident``: the kinship of its parents (0 for a
+        founder). A child of first cousins has 1/16, of an uncle and his niece 1/8."""
+        i = self.index(ident)
+        f, m = int(self.father[i]), int(self.mother[i])
+        return 0.0 if f < 0 else float(self.kinship[f, m])
+
     def is_connected(self) -> bool:
         """Whether the pedigree is one connected family."""
         import networkx as nx

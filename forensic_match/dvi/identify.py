@@ -74,7 +74,7 @@ from forensic_match.dvi.fragments import (
     same_source_pairs,
     save_same_source_memo,
 )
-from forensic_match.dvi.homozygosity import Homozygosity, undeclared_dropout
+from forensic_match.dvi.homozygosity import DropoutScreen, undeclared_dropout
 from forensic_match.dvi.living import living_matches
 from forensic_match.dvi.picked_tables import PickedTables
 from forensic_match.dvi.search import SearchResult, search_samples
@@ -240,13 +240,13 @@ def _suspect_bodies(pairs: Any, body_of: dict[str, str]) -> dict[str, dict[str, 
 def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
             suspects: dict[str, dict[str, float]], flags: list[dict[str, Any]],
             families_held: Mapping[str, str], living: Mapping[str, tuple[float, str]],
-            undeclared: Mapping[str, Homozygosity]) -> list[dict[str, Any]]:
+            undeclared: DropoutScreen | None) -> list[dict[str, Any]]:
     """Hold back a body that may be the same person as a body already given to its family,
     every proposal of a family held for its references (``families_held``: its typed members
     contradict its pedigree, or fewer are typed than ``min_references`` asks), a body
     whose DNA matches a living relative at least as strongly as the proposed missing
     person, and a body recorded without dropout whose homozygosity says it has some
-    (``undeclared``, :func:`~forensic_match.dvi.homozygosity.undeclared_dropout`)."""
+    (``undeclared``, :class:`~forensic_match.dvi.homozygosity.DropoutScreen`)."""
     by_family: dict[str, set[str]] = {}
     for rec in accepted:
         by_family.setdefault(rec["family"], set()).add(rec["pm"])
@@ -255,7 +255,7 @@ def _screen(new: list[dict[str, Any]], accepted: list[dict[str, Any]],
         partners = suspects.get(rec["pm"], {})
         clash = [b for b in by_family.get(rec["family"], ()) if b in partners]
         why = _data_reason(living, families_held, undeclared, rec["pm"], rec["family"],
-                           float(rec["log10_lr"]))
+                           float(rec["log10_lr"]), rec["missing"])
         if why is None and clash:
             why = (f"same-source log10 LR {partners[clash[0]]:.1f} with {clash[0]}, already "
                    f"identified in family {rec['family']}")
@@ -304,20 +304,22 @@ def _families_held(contradicted: Mapping[str, str], typed: Mapping[str, int],
 
 
 def _data_reason(living: Mapping[str, tuple[float, str]], families_held: Mapping[str, str],
-                 undeclared: Mapping[str, Homozygosity], body: str, family: str,
-                 log10_lr: float) -> str | None:
+                 undeclared: DropoutScreen | None, body: str, family: str,
+                 log10_lr: float, missing: str | None = None) -> str | None:
     """The reason to hold back a placement of ``body`` in ``family`` with ``log10_lr`` for
     what the data checks found, else ``None``: the body's same-source log10 LR with a typed
     relative is at least ``log10_lr``, the body looks degraded but was recorded without
-    dropout (``undeclared``), or the family is held for its references
+    dropout (``undeclared``, judged against ``missing``, or at family level the family's
+    most inbred missing person), or the family is held for its references
     (:func:`_families_held`)."""
     got = living.get(body)
     if got is not None and got[0] >= log10_lr:
         return (f"{_LIVING} ({got[1]}: same-source log10 LR {got[0]:.1f}, against "
                 f"{log10_lr:.1f} as this missing person; contamination, or a reference "
                 f"sample filed as postmortem?)")
-    if body in undeclared:
-        return f"{_UNDECLARED}: {undeclared[body].words()}"
+    found = None if undeclared is None else undeclared.held(body, family, missing)
+    if found is not None:
+        return f"{_UNDECLARED}: {found.words()}"
     return families_held.get(family)
 
 
@@ -625,7 +627,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         save_same_source_memo(_living_cache(cache), living_memo)
     living_of = _living_by_body(living, body_of)
     _warn_living(living)
-    undeclared = undeclared_dropout(samples, panel, body_of, theta=theta)
+    undeclared = undeclared_dropout(samples, panel, body_of, theta=theta,
+                                    families={f.id: f for f in families})
     _warn_undeclared(undeclared)
     previous = reuse if reuse is not None else _load_cache(cache)
     compiled = compile_families(families, panel, workers=workers, progress=progress,
@@ -705,7 +708,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     # A same-source match with the person's own reference is not held for homozygosity: a
     # lost allele would have excluded it (the reference shows both), so its homozygous
     # markers are the person's own.
-    direct = _screen(direct, accepted, suspects, flags, families_held, living_of, {})
+    direct = _screen(direct, accepted, suspects, flags, families_held, living_of, None)
     touched: set[str] = set()
     for rec in direct:
         r = row_of[(rec["family"], rec["missing"])]
@@ -1046,7 +1049,9 @@ def _dna_led_families(family_level: Any, decision: Decision, evidence: Evidence,
                              f"against the open set (it needs {need:.3g}); the family's "
                              f"posterior {r['posterior']:.6f} rests on the non-DNA evidence, "
                              f"which findings or records of another person would make wrong; "
-                             f"family level: {r['candidates']}")})
+                             f"a further DNA reference of the family, or a reviewer's check "
+                             f"that these findings are this body's, must decide; family "
+                             f"level: {r['candidates']}")})
     if not held:
         return family_level, []
     return family_level.filter(pl.Series(keep, dtype=pl.Boolean)), held
@@ -2133,7 +2138,7 @@ def _with_level_caution(family_level: Any, questionable: Mapping[str, str]) -> A
 
 def _hold_families(family_level: Any, families_held: Mapping[str, str],
                    living: Mapping[str, tuple[float, str]],
-                   undeclared: Mapping[str, Homozygosity],
+                   undeclared: DropoutScreen | None,
                    ) -> tuple[Any, list[dict[str, Any]]]:
     """The family-level rows of families held for their references (``families_held``), of
     bodies matching a living relative at least as strongly as the row's best LR, and of
@@ -2180,17 +2185,19 @@ def _warn_few_markers(bodies: Sequence[Body], panel: Sequence[Marker],
                 [f"{b} ({n} markers)" for b, n in few], "the input")), stacklevel=3)
 
 
-def _warn_undeclared(undeclared: Mapping[str, Homozygosity]) -> None:
+def _warn_undeclared(undeclared: DropoutScreen | None) -> None:
     """One warning naming the bodies recorded without dropout whose homozygosity says they
     have some (their proposals and family-level rows are held back)."""
     if not undeclared:
         return
+    findings = undeclared.findings()
     warnings.warn(ForensicMatchWarning(
-        f"{len(undeclared)} bodies recorded without dropout show more homozygous markers "
+        f"{len(findings)} bodies recorded without dropout show more homozygous markers "
         f"than their population gives (allelic dropout not declared?); their proposals "
         f"(but a match with their own direct reference) and family-level rows are held "
-        f"back: " + _first_five(
-            [f"body {body}, {found.short()}" for body, found in sorted(undeclared.items())],
+        f"back, except in a family whose pedigree makes the candidate inbred enough to "
+        f"explain it: " + _first_five(
+            [f"body {body}, {found.short()}" for body, found in findings.items()],
             "held_back")), stacklevel=3)
 
 

@@ -105,9 +105,9 @@ def _check_approval(conn: sa.Connection, row: Any, label: str) -> None:
             raise StoreError(f"{label}: {row['missing']} of {row['family_id']} is already "
                              f"identified with PM sample(s) {other.pm} (approved proposal "
                              f"{other.proposal_id}); one person is one body, approved once: "
-                             f"reopen and reject one of the two first (a sample re-typed or "
-                             f"swapped in the laboratory; or a fragment joined since, whose "
-                             f"new proposal replaces the earlier one)")
+                             f"reopen one of the two first (a sample re-typed or swapped in "
+                             f"the laboratory: reject the wrong one; or a fragment joined "
+                             f"since, whose new proposal replaces the earlier one)")
 
 
 def list_proposals(conn: sa.Connection, *, state: str | None = None) -> list[dict[str, Any]]:
