@@ -5,6 +5,7 @@ empty, was proposed as his registered father at posterior 0.99983)."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 
@@ -13,6 +14,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import pedigrees
 
 from forensic_match.cases import Family, PMSample
 from forensic_match.dvi.homozygosity import ALPHA, SCREEN_THETA, _upper_tail, homozygosity
@@ -170,3 +172,29 @@ def test_an_inbred_candidate_is_judged_by_his_own_expectation(markers: list[Mark
     found = screen.suspects["B1"].against(1 / 8)
     assert found.expected == pytest.approx(sum(1 / 8 + 7 / 8 * h
                                                for h in screen.suspects["B1"].probs))
+
+
+@settings(max_examples=100, deadline=None)
+@given(pedigrees(max_size=8))
+def test_kinship_against_the_path_free_recursion(ped: Pedigree) -> None:
+    """The matrix against a memoised recursion on the definition (a person against a
+    non-descendant: the mean of his parents' kinship with it), in any order of ids."""
+
+    anc = {x: ped.ancestors(x) for x in ped.ids}
+
+    @functools.cache
+    def phi(a: str, b: str) -> float:
+        if a == b:
+            par = ped.parents(a)
+            return 0.5 * (1.0 + (phi(*par) if par else 0.0))
+        if a in anc[b]:          # recurse on the descendant
+            a, b = b, a
+        par = ped.parents(a)
+        return 0.0 if par is None else 0.5 * (phi(par[0], b) + phi(par[1], b))
+
+    k = ped.kinship
+    for a in ped.ids:
+        for b in ped.ids:
+            assert k[ped.index(a), ped.index(b)] == pytest.approx(phi(a, b), abs=1e-15)
+        par = ped.parents(a)
+        assert ped.inbreeding(a) == (0.0 if par is None else pytest.approx(phi(*par)))
