@@ -88,7 +88,9 @@ def _expected(markers: Sequence[Marker], theta: float) -> dict[str, float]:
     return out
 
 
-def _count(sample: PMSample, expected: Mapping[str, float]) -> Homozygosity:
+def _typed(sample: PMSample, expected: Mapping[str, float]) -> tuple[int, tuple[float, ...]]:
+    """The sample's homozygous markers and the expectation of each typed marker (a partial
+    genotype is not typed here)."""
     probs: list[float] = []
     hom = 0
     for name, g in sample.genotypes.items():
@@ -97,6 +99,11 @@ def _count(sample: PMSample, expected: Mapping[str, float]) -> Homozygosity:
             continue
         probs.append(h)
         hom += g[0] == g[1]
+    return hom, tuple(probs)
+
+
+def _count(sample: PMSample, expected: Mapping[str, float]) -> Homozygosity:
+    hom, probs = _typed(sample, expected)
     return Homozygosity(sample.id, hom, len(probs), float(sum(probs)),
                         _upper_tail(probs, hom))
 
@@ -154,12 +161,9 @@ class DropoutScreen:
         for s in samples:
             if s.dropout > 0.0 or s.id not in body_of or body_of[s.id] in self.suspects:
                 continue
-            found = _count(s, expected)
-            if found.p_value < ALPHA:
-                probs = tuple(expected[k] for k, g in s.genotypes.items()
-                              if k in expected and g is not None and g[0] is not None
-                              and g[1] is not None)
-                self.suspects[body_of[s.id]] = _Suspect(s.id, found.homozygous, probs)
+            suspect = _Suspect(s.id, *_typed(s, expected))
+            if suspect.against(0.0).p_value < ALPHA:
+                self.suspects[body_of[s.id]] = suspect
 
     def __bool__(self) -> bool:
         return bool(self.suspects)
