@@ -367,14 +367,15 @@ class Pedigree:
         *Ann Hum Genet* 45:299-305; pedtools' ``kinship()``."""
         n = len(self.ids)
         phi = np.zeros((n, n))
-        done: list[int] = []
-        for i in self.topological_order.tolist():
+        order = self.topological_order
+        for k, i in enumerate(order.tolist()):
             f, m = int(self.father[i]), int(self.mother[i])
-            phi[i, i] = 0.5 * (1.0 + (phi[f, m] if f >= 0 else 0.0))
-            for j in done:
-                value = 0.5 * ((phi[f, j] if f >= 0 else 0.0) + (phi[m, j] if m >= 0 else 0.0))
-                phi[i, j] = phi[j, i] = value
-            done.append(i)
+            if f < 0:     # a founder: unrelated to everyone before him, not inbred
+                phi[i, i] = 0.5
+                continue
+            done = order[:k]
+            phi[i, done] = phi[done, i] = 0.5 * (phi[f, done] + phi[m, done])
+            phi[i, i] = 0.5 * (1.0 + phi[f, m])
         return phi
 
     def inbreeding(self, ident: str) -> float:

@@ -887,7 +887,7 @@ def _dna_led(new: list[dict[str, Any]], decision: Decision, evidence: Evidence,
     DNA does not point to (an outside check, 2026-12-06: DNA LRs of 0.0036 to 116 carried by
     an implant or a dental chart; ``docs/decisions.md``, "DNA-led"). The family's DNA weight:
     :func:`_family_dna`."""
-    need = priors.open_weight * threshold / (1.0 - threshold)
+    need = _dna_need(priors, threshold)
     keys = {(r["pm"], r["family"]) for r in new if r["rule"] != "direct reference"}
     if not keys:
         return new
@@ -907,6 +907,13 @@ def _dna_led(new: list[dict[str, Any]], decision: Decision, evidence: Evidence,
             f"another person would make wrong; more DNA references, or a check that these "
             f"findings are this body's, must decide"))
     return out
+
+
+def _dna_need(priors: Priors, threshold: float) -> float:
+    """The DNA weight at which DNA alone would place a body in a family against the open
+    set at posterior ``threshold``: ``W0 t / (1 - t)``, the bar of the DNA-led rule for
+    proposals and family-level rows alike."""
+    return priors.open_weight * threshold / (1.0 - threshold)
 
 
 def _family_dna(keys: set[tuple[str, str]], decision: Decision, evidence: Evidence,
@@ -1036,7 +1043,7 @@ def _dna_led_families(family_level: Any, decision: Decision, evidence: Evidence,
     weight, _ = _family_dna(keys, decision, evidence, bodies, priors, dna_only,
                             _relative_dna(keys, decision, evidence, bodies, relatives,
                                           fam_by_id, conditioned))
-    need = priors.open_weight * threshold / (1.0 - threshold)
+    need = _dna_need(priors, threshold)
     keep, held = [], []
     for r in family_level.iter_rows(named=True):
         w = weight[(r["pm"], r["family"])]

@@ -147,8 +147,7 @@ def check_autosomes(panel: SnpPanel) -> SnpPanel:
     chromosomes."""
     for m, chrom in zip(panel.markers, panel.chrom.tolist()):
         if not is_autosome(chrom):
-            text = str(chrom).strip()
-            bare = text[3:] if text[:3].lower() == "chr" else text
+            bare = _bare(chrom)
             if bare.upper() in ("X", "Y", "XY", "M", "MT") or bare in ("23", "24", "25", "26"):
                 raise MarkerError(f"{where(file=panel.source or None, marker=m.name)}: "
                                   f"chromosome {chrom!r}: the linked model is autosomal "
@@ -165,19 +164,21 @@ def chromosome_label(chrom: object) -> str:
     ``"7"``, so that one chromosome written two ways in a file is not read as two
     independent chromosomes. Any other label is returned stripped (and refused by
     :func:`check_autosomes`)."""
+    return str(int(_bare(chrom))) if is_autosome(chrom) else str(chrom).strip()
+
+
+def _bare(chrom: object) -> str:
+    """A chromosome label stripped of spaces and of a ``chr`` prefix in any case."""
     text = str(chrom).strip()
-    bare = text[3:] if text[:3].lower() == "chr" else text
-    return str(int(bare)) if bare.isdigit() and 1 <= int(bare) <= 22 else text
+    return text[3:] if text[:3].lower() == "chr" else text
 
 
 def is_autosome(chrom: object) -> bool:
     """Whether a chromosome label names a human autosome: 1-22, with or without a ``chr``
     prefix or leading zeros (``"7"``, ``"chr7"``, ``"07"``); not X, Y, XY, MT or their
     numeric codes 23-26."""
-    text = str(chrom).strip()
-    if text[:3].lower() == "chr":
-        text = text[3:]
-    return text.isdigit() and 1 <= int(text) <= 22
+    bare = _bare(chrom)
+    return bare.isdigit() and 1 <= int(bare) <= 22
 
 
 def panel_name(name: str) -> str:
