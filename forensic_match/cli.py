@@ -1770,6 +1770,35 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
     click.echo(f"proposal {proposal}: {row['state']}")
 
 
+@store_group.command("withdraw")
+@click.argument("db")
+@click.argument("sample")
+@click.option("--as", "actor", required=True, help="Who withdraws it (audit log).")
+@click.option("--reason", required=True, help="Why (kept with the version and the flags).")
+def store_withdraw_command(db: str, sample: str, actor: str, reason: str) -> None:
+    """Withdraw PM sample SAMPLE (recalled by the laboratory, a duplicate, not a body): later
+    runs do not search it, its proposals are flagged for re-review and cannot be approved,
+    and a night's file that sends it again is not stored (docs/store.md, "Withdrawing a PM
+    sample"). Nothing is deleted; 'store reinstate' brings it back."""
+    flagged = _with_store(db, lambda store: store.withdraw_sample(sample, actor=actor,
+                                                                  reason=reason))
+    click.echo(f"PM sample {sample}: withdrawn; {len(flagged)} proposals flagged for "
+               f"re-review" + (f" ({', '.join(map(str, flagged))})" if flagged else ""))
+
+
+@store_group.command("reinstate")
+@click.argument("db")
+@click.argument("sample")
+@click.option("--as", "actor", required=True, help="Who reinstates it (audit log).")
+@click.option("--reason", required=True, help="Why (kept in the audit log).")
+def store_reinstate_command(db: str, sample: str, actor: str, reason: str) -> None:
+    """Bring withdrawn PM sample SAMPLE back with the profile it had: the next run searches
+    it again."""
+    version = _with_store(db, lambda store: store.reinstate_sample(sample, actor=actor,
+                                                                   reason=reason))
+    click.echo(f"PM sample {sample}: reinstated as profile version {version}")
+
+
 @store_group.command("report")
 @click.argument("db")
 @click.argument("proposal", type=int)

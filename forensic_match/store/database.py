@@ -287,6 +287,30 @@ class CaseStore:
         with self.transaction() as conn:
             add_user(conn, user_id, roles, actor=actor)
 
+    def withdraw_sample(self, sample_id: str, *, actor: str, reason: str) -> list[int]:
+        """Withdraw a PM sample (recalled by the laboratory, a duplicate, not a body): runs
+        no longer read it and its proposals are flagged for re-review; returns the ids
+        flagged (:func:`forensic_match.store.withdrawal.withdraw_sample`)."""
+        from forensic_match.store.withdrawal import withdraw_sample
+
+        with self.transaction() as conn:
+            return withdraw_sample(conn, sample_id, actor=actor, reason=reason)
+
+    def reinstate_sample(self, sample_id: str, *, actor: str, reason: str) -> int:
+        """Bring a withdrawn PM sample back with the profile it had; returns the version
+        written (:func:`forensic_match.store.withdrawal.reinstate_sample`)."""
+        from forensic_match.store.withdrawal import reinstate_sample
+
+        with self.transaction() as conn:
+            return reinstate_sample(conn, sample_id, actor=actor, reason=reason)
+
+    def withdrawn_samples(self) -> dict[str, dict[str, Any]]:
+        """``{PM sample id: {"reason", "by"}}`` of the samples withdrawn now."""
+        from forensic_match.store.records import withdrawn_samples
+
+        with self.reading() as conn:
+            return withdrawn_samples(conn)
+
     def profile_versions(self, sample_id: str) -> list[dict[str, Any]]:
         """Every stored version of a sample's profile, oldest first."""
         from forensic_match.store.records import profile_versions

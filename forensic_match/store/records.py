@@ -57,6 +57,10 @@ def _genotypes(profile: dict[str, Any]) -> dict[str, list[str | None]]:
 #: the memory of a first load at Peru scale (~280,000 entries) at a few tens of MB.
 FLUSH_ENTRIES = 5000
 
+#: The key of a withdrawn PM sample's profile version (``forensic_match/store/withdrawal.py``):
+#: ``{"reason": ..., "by": ...}`` beside the profile it had.
+WITHDRAWN = "withdrawn"
+
 #: Identity and version tables in the order their rows can be inserted (foreign keys).
 _INSERT_ORDER = ("families", "persons", "samples", "family_versions", "profiles",
                  "snp_layouts", "snp_calls")
@@ -84,6 +88,26 @@ class _Known:
                                 .join(newest, sa.and_(newest.c[key] == table.c[key],
                                                       newest.c.v == table.c.version)))
             self.latest[kind] = {r[0]: (r[1], r[2]) for r in rows}
+        self.withdrawn = withdrawn_samples(conn)
+
+
+def withdrawn_samples(conn: sa.Connection) -> dict[str, dict[str, Any]]:
+    """``{PM sample id: {"reason", "by"}}`` of the samples whose newest profile version is a
+    withdrawal (one scan of the newest versions' text, then the few that mention it parsed)."""
+    p, s = schema.profiles, schema.samples
+    newest = sa.select(p.c.sample_id, sa.func.max(p.c.version).label("v")) \
+        .group_by(p.c.sample_id).subquery()
+    rows = conn.execute(sa.select(p.c.sample_id, p.c.content)
+                        .join(newest, sa.and_(newest.c.sample_id == p.c.sample_id,
+                                              newest.c.v == p.c.version))
+                        .join(s, s.c.sample_id == p.c.sample_id)
+                        .where(s.c.kind == "pm", p.c.content.contains(f'"{WITHDRAWN}":')))
+    out = {}
+    for sid, text in rows:
+        content = json.loads(text)
+        if WITHDRAWN in content:
+            out[sid] = content[WITHDRAWN]
+    return out
 
 
 class _Batch:
@@ -488,6 +512,9 @@ def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
                 if old is not None:
                     _warn_dropped_profile_data(conn, f"{kind} sample", sid, old, content)
     for s in dataset.pm:
+        if s.id in known.withdrawn:
+            _warn_withdrawn(s.id, known.withdrawn[s.id])
+            continue
         _ensure(batch, known, "samples", {"sample_id": s.id, "kind": "pm", "family_id": None,
                                           "person_id": None, "created_at": t})
         content = pm_content(s)
@@ -497,6 +524,18 @@ def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
             _warn_dropped_profile_data(conn, "PM sample", s.id, old, content)
     batch.flush()
     return summary
+
+
+def _warn_withdrawn(sample: str, withdrawal: dict[str, Any]) -> None:
+    """A night's data of a withdrawn PM sample are not stored: an old file sent again must not
+    undo a recall."""
+    from forensic_match.errors import ForensicMatchWarning
+
+    warnings.warn(f"PM sample {sample!r} is withdrawn (by {withdrawal['by']}: "
+                  f"{withdrawal['reason']}); the data sent for it are not stored and it is "
+                  f"not searched. If it should be searched again, reinstate it first "
+                  f"('forensic-match store reinstate'), then send its data",
+                  ForensicMatchWarning, stacklevel=4)
 
 
 def profile_versions(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
@@ -540,7 +579,8 @@ def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store",
                    versions: tuple[dict[str, tuple[int, Any]], dict[str, tuple[int, Any]]]
                    | None = None) -> Any:
     """The newest version of every family and PM sample in the store, as a ``DviDataset``
-    over ``markers`` (read back through :func:`forensic_match.cases.case_from_dict`).
+    over ``markers`` (read back through :func:`forensic_match.cases.case_from_dict`); a
+    withdrawn PM sample is left out (``forensic_match/store/withdrawal.py``).
 
     ``versions``: what :func:`latest_versions` returned in the same transaction, so that a
     caller who needs both reads and parses the store once.
@@ -559,7 +599,8 @@ def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store",
                                   for i in c["references"]},
                    "info": c["info"], "lineage": c["lineage"]}
                   | {k: c[k] for k in ("ystr", "mtdna") if k in c})
-    pm = [{"id": sid} | profs[sid][1] for sid in sorted(profs) if kinds.get(sid) == "pm"]
+    pm = [{"id": sid} | profs[sid][1] for sid in sorted(profs)
+          if kinds.get(sid) == "pm" and WITHDRAWN not in profs[sid][1]]
     ds = case_from_dict({"kind": "dvi", "id": id, "markers": [_marker_to_dict(m)
                                                                for m in markers],
                          "pm": pm, "am": am})
@@ -655,11 +696,24 @@ def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
     if conn.execute(sa.select(s.c.sample_id).where(s.c.sample_id == sample_id)).first() is None:
         raise StoreError(f"no sample {sample_id!r} in the store")
     events = []
+    log = schema.audit_log
+    withdrawals = {int(row.entity_key.rsplit("|", 1)[1]): {
+        "action": row.action, "actor": row.actor, "reason": json.loads(row.data)["reason"]}
+        for row in conn.execute(sa.select(log.c.entity_key, log.c.action, log.c.actor,
+                                          log.c.data).where(
+            log.c.entity == "profiles", log.c.action.in_(("withdraw", "reinstate")),
+            log.c.entity_key.startswith(f"{sample_id}|", autoescape=True)))
+        if row.entity_key.rsplit("|", 1)[0] == sample_id}
     for v in conn.execute(sa.select(pv).where(pv.c.sample_id == sample_id)
                           .order_by(pv.c.version)).mappings():
         by = f", stored by run {v['run_id']}" if v["run_id"] else ""
-        events.append({"at": v["created_at"], "event": "profile version",
-                       "detail": f"version {v['version']} (sha256 {v['sha256'][:16]}){by}"})
+        event, detail = "profile version", f"version {v['version']} (sha256 " \
+                                           f"{v['sha256'][:16]}){by}"
+        entry = withdrawals.get(v["version"])
+        if entry is not None:
+            event = "withdrawn" if entry["action"] == "withdraw" else "reinstated"
+            detail += f" by {entry['actor']}: {entry['reason']}"
+        events.append({"at": v["created_at"], "event": event, "detail": detail})
     best = sa.select(c.c.run_id, sa.func.count().label("n"), sa.func.max(c.c.log10_lr)
                      .label("best")).where(c.c.pm == sample_id).group_by(c.c.run_id).subquery()
     for row in conn.execute(sa.select(best, r.c.finished_at).join(r, r.c.run_id ==
@@ -690,7 +744,6 @@ def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
                            "detail": f"proposal {row['proposal_id']} by {row['actor']} "
                                      f"({row['from_state']} -> {row['to_state']}): "
                                      f"{row['reason']}"})
-        log = schema.audit_log
         for row in conn.execute(sa.select(log).where(
                 log.c.entity == "proposals", log.c.action == "flag_rereview",
                 log.c.entity_key.in_([str(i) for i in ids])).order_by(log.c.seq)).mappings():

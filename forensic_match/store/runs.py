@@ -17,6 +17,7 @@ process gone, marks it ``failed`` (with the reason, in the audit log) and does t
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -347,6 +348,10 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
 
                     stored_snp, snp_versions = read_snp(conn, snp.panel,
                                                         map_source=snp.map_source)
+                    # A withdrawn PM sample's calls stay stored but are not read.
+                    searched = {s.id for s in ds.pm}
+                    stored_snp = dataclasses.replace(stored_snp, pm={
+                        k: v for k, v in stored_snp.pm.items() if k in searched})
                     identify_options |= {"snp": stored_snp, "snp_options": snp_options}
             if typed_markers_only:
                 from forensic_match.cases import typed_markers

@@ -1,0 +1,176 @@
+"""Withdrawing a PM sample from the case store (``forensic_match/store/withdrawal.py``), on a
+real SQLite file and on ``FM_STORE_URL`` when set.
+
+The small dataset's run proposes F0055_MP1 for the body of fragments PM0066 and PM0086. The
+laboratory recalls PM0086: later runs must be the runs of a store that never held it, its
+proposals flagged and never approvable, a night's file that still lists it must not bring it
+back, and a reinstatement must give back exactly the profile it had.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from store_helpers import (
+    small_dataset_dict,
+    store_target,  # noqa: F401 - fixture
+)
+
+from forensic_match.cases import case_from_dict
+from forensic_match.cli import main
+from forensic_match.errors import ForensicMatchWarning
+from forensic_match.store import CaseStore, StoreError, run_store
+from forensic_match.store.schema import audit_head, candidates
+
+RECALLED = "PM0086"
+REASON = "recalled by the laboratory: contaminated extraction"
+
+
+def _dataset(without: str | None = None) -> Any:
+    data = small_dataset_dict()
+    data["pm"] = [p for p in data["pm"] if p["id"] != without]
+    return case_from_dict(data)
+
+
+def _candidates(store: CaseStore, run_id: str) -> list[tuple[Any, ...]]:
+    c = candidates
+    with store.reading() as conn:
+        return [tuple(r) for r in conn.execute(
+            sa.select(c.c.pm, c.c.rank, c.c.family_id, c.c.missing, c.c.log10_lr,
+                      c.c.n_markers, c.c.n_inconsistent)
+            .where(c.c.run_id == run_id).order_by(c.c.pm, c.c.rank))]
+
+
+def _head(store: CaseStore) -> tuple[Any, ...]:
+    with store.reading() as conn:
+        return tuple(conn.execute(sa.select(audit_head.c.seq, audit_head.c.hash)).one())
+
+
+@pytest.fixture
+def approved(store_target: str) -> Any:  # noqa: F811
+    """A store after one run on the small dataset, F0055's proposal approved."""
+    store = CaseStore(store_target)
+    run_store(store, _dataset(), min_markers=8)
+    store.add_user("ana", ["reviewer"], actor="admin")
+    store.add_user("berta", ["approver"], actor="admin")
+    pid = next(p for p in store.proposals() if p["family_id"] == "F0055")["proposal_id"]
+    store.act(pid, "review", actor="ana", reason="checked")
+    store.act(pid, "approve", actor="berta", reason="agree")
+    yield store, pid
+    store.close()
+
+
+def test_a_withdrawn_sample_leaves_the_runs_and_its_proposals_are_flagged(
+        approved: tuple, tmp_path: Path) -> None:
+    store, pid = approved
+    assert RECALLED in next(p for p in store.proposals() if p["proposal_id"] == pid)["pm"]
+    assert store.withdraw_sample(RECALLED, actor="lab", reason=REASON) == [pid]
+    row = next(p for p in store.proposals() if p["proposal_id"] == pid)
+    assert row["state"] == "approved" and row["needs_review"]
+    assert row["stale_reason"] == f"PM sample {RECALLED!r} withdrawn (version 1 -> 2) by lab: " \
+                                  f"{REASON}"
+    assert store.withdrawn_samples() == {RECALLED: {"reason": REASON, "by": "lab"}}
+    # Reviewed again, it still cannot be approved: only rejected.
+    store.act(pid, "reopen", actor="berta", reason="sample recalled")
+    store.act(pid, "review", actor="ana", reason="looked at the recall")
+    with pytest.raises(StoreError, match=f"PM sample '{RECALLED}' is withdrawn \\(by lab: "
+                                         f"recalled.*\\); reject this proposal"):
+        store.act(pid, "approve", actor="berta", reason="still holds")
+    assert store.act(pid, "reject", actor="berta", reason="sample recalled")["state"] == \
+        "rejected"
+    # Tonight's file still lists the sample: not stored, said once, not searched.
+    with pytest.warns(ForensicMatchWarning, match=f"PM sample '{RECALLED}' is withdrawn "
+                                                  f"\\(by lab: recalled.*not stored"):
+        night = run_store(store, _dataset(), min_markers=8)
+    assert [v["version"] for v in store.profile_versions(RECALLED)] == [1, 2]
+    got = _candidates(store, night.run_id)
+    assert got and not any(pm == RECALLED for pm, *_ in got)
+    # The night is a run on a store that never held the sample.
+    with CaseStore(tmp_path / "never.db") as never:
+        once = run_store(never, _dataset(without=RECALLED), min_markers=8)
+        assert got == _candidates(never, once.run_id)
+        want = {(p["pm"], p["family_id"], p["missing"]) for p in never.proposals()}
+    new = {(p["pm"], p["family_id"], p["missing"]) for p in store.proposals()
+           if p["run_id"] == night.run_id}
+    # (F0021's unchanged proposal is not made again: same pair, same basis.)
+    assert night.counts["identifications"] == once.counts["identifications"] == len(want)
+    assert new == want - {("PM0136,PM0143", "F0021", "F0021_MP1")}
+    assert new == {("PM0066", "F0055", "F0055_MP1")}
+    # Its earlier candidates are listed as gone; the trace says who withdrew it and why.
+    gone = [c for c in store.changes(night.run_id) if c["pm"] == RECALLED]
+    assert gone and {c["change"] for c in gone} == {"withdrawn"}
+    events = [e for e in store.trace(RECALLED) if e["event"] == "withdrawn"]
+    assert len(events) == 1 and events[0]["detail"].endswith(f"by lab: {REASON}")
+    assert store.verify().ok
+
+
+def test_a_reinstated_sample_has_the_profile_it_had_and_is_searched_again(
+        approved: tuple) -> None:
+    store, _ = approved
+    with store.reading() as conn:  # the fixture's run: the yardstick
+        run0 = conn.execute(sa.text("select run_id from runs order by started_at")).scalar()
+    store.withdraw_sample(RECALLED, actor="lab", reason=REASON)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ForensicMatchWarning)
+        run_store(store, _dataset(), min_markers=8)
+    assert store.reinstate_sample(RECALLED, actor="lab", reason="re-extracted: clean") == 3
+    assert store.withdrawn_samples() == {}
+    versions = store.profile_versions(RECALLED)
+    assert versions[2]["sha256"] == versions[0]["sha256"] != versions[1]["sha256"]
+    # The same file again writes nothing and warns of nothing (no "older file" warning).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ForensicMatchWarning)
+        back = run_store(store, _dataset(), min_markers=8)
+    assert back.counts["new_versions"] == 0
+    assert _candidates(store, back.run_id) == _candidates(store, run0)
+    assert ("PM0066,PM0086", "F0055", "F0055_MP1") in {
+        (p["pm"], p["family_id"], p["missing"]) for p in store.proposals()
+        if p["run_id"] == back.run_id}
+    assert [e["event"] for e in store.trace(RECALLED)
+            if e["event"] in ("withdrawn", "reinstated")] == ["withdrawn", "reinstated"]
+    assert store.verify().ok
+
+
+@pytest.mark.parametrize(("sample", "reason", "message"), [
+    ("PM9999", REASON, "no sample 'PM9999' in the store"),
+    ("F0055/F0055_C2", REASON, "is a relative sample: only PM samples"),
+    (RECALLED, " ", "a withdrawal needs a reason of at least 3 characters"),
+])
+def test_a_withdrawal_that_cannot_be_is_refused_and_changes_nothing(
+        approved: tuple, sample: str, reason: str, message: str) -> None:
+    store, _ = approved
+    before = _head(store)
+    with pytest.raises(StoreError, match=message):
+        store.withdraw_sample(sample, actor="lab", reason=reason)
+    assert _head(store) == before
+    with pytest.raises(StoreError, match=f"PM sample '{RECALLED}' is not withdrawn"):
+        store.reinstate_sample(RECALLED, actor="lab", reason="by mistake")
+    store.withdraw_sample(RECALLED, actor="lab", reason=REASON)
+    after = _head(store)
+    with pytest.raises(StoreError, match="is already withdrawn \\(version 2, by lab"):
+        store.withdraw_sample(RECALLED, actor="ana", reason="again")
+    assert _head(store) == after
+
+
+def test_withdraw_and_reinstate_commands(tmp_path: Path) -> None:
+    db = str(tmp_path / "cases.db")
+    with CaseStore(db) as store:
+        run_store(store, _dataset(), min_markers=8)
+    runner = CliRunner()
+    out = runner.invoke(main, ["store", "withdraw", db, RECALLED, "--as", "lab", "--reason",
+                               REASON])
+    assert out.exit_code == 0, out.output
+    assert out.output.strip() == f"PM sample {RECALLED}: withdrawn; 1 proposals flagged for " \
+                                 f"re-review (1)"
+    out = runner.invoke(main, ["store", "withdraw", db, RECALLED, "--as", "lab", "--reason",
+                               REASON])
+    assert out.exit_code == 1 and "is already withdrawn" in out.output
+    out = runner.invoke(main, ["store", "reinstate", db, RECALLED, "--as", "lab", "--reason",
+                               "re-extracted"])
+    assert out.exit_code == 0, out.output
+    assert out.output.strip() == f"PM sample {RECALLED}: reinstated as profile version 3"
