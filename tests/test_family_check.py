@@ -327,3 +327,32 @@ def test_a_family_registered_twice_is_found_and_one_shared_reference_is_not(mark
     with pytest.warns(ForensicMatchWarning, match=r"A and B \(2 typed members with the same "
                                                   r"profile: F = F, M = M\)"):
         warn_registered_twice([first, again, other])
+
+
+def test_typed_relatives_no_parent_links_to_a_missing_person_are_named(markers) -> None:  # noqa: ANN001
+    """A register that wrote "hermana" in a column of words and left father and mother empty
+    gives a sister in a pedigree component of her own: her DNA is then not used, and the
+    family's LR fell from 2.0e16 to 1 without a word (an outside check, 2026-12-07). A
+    spouse linked through a common child is connected; an untyped person is not named."""
+    import pytest
+
+    from forensic_match.dvi.family_check import unconnected_members, warn_unconnected
+    from forensic_match.errors import ForensicMatchWarning
+    from forensic_match.pedigree import missing_person_family
+
+    ped = missing_person_family("MP", relatives={"F": "father", "M": "mother"})
+    truth = simulate_profiles(ped, markers, seed=5)
+    loose = Pedigree.from_records(ped.records() + [("SIB", None, None, "F"),
+                                                   ("X", None, None, "M")])
+    fam = Family("A", loose, ["MP"], {"F": truth["F"], "SIB": truth["M"]})
+    assert unconnected_members(fam) == ["SIB"]
+    linked = Family("B", ped, ["MP"], {"F": truth["F"], "M": truth["M"]})
+    assert unconnected_members(linked) == []
+    # The missing person's wife, typed, with their typed child: linked through the child.
+    wife = Pedigree.from_records([("MP", None, None, "M"), ("W", None, None, "F"),
+                                  ("C", "MP", "W", "F")])
+    assert unconnected_members(Family("C", wife, ["MP"], {"W": truth["M"],
+                                                          "C": truth["F"]})) == []
+    with pytest.warns(ForensicMatchWarning, match=r"1 families have typed relatives .* "
+                                                  r"family A: SIB\. Give the parents"):
+        warn_unconnected([fam, linked])

@@ -151,6 +151,52 @@ def warn_registered_twice(families: Sequence[Family], *, min_shared: int = 2) ->
                   ForensicMatchWarning, stacklevel=3)
 
 
+def unconnected_members(family: Family) -> list[str]:
+    """The family's typed relatives that no chain of parent-child links in its pedigree
+    joins to any of its missing persons: their DNA cannot speak to who a body is, so every
+    LR of the family is computed as if they were not typed. A register that wrote the
+    relationship in words and left father and mother empty gives such a pedigree (an outside
+    check, 2026-12-07: a family's LR 2.0e16 became 1, silently)."""
+    ped = family.pedigree
+    father, mother = ped.father.tolist(), ped.mother.tolist()
+    root = list(range(len(father)))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    for i, parents in enumerate(zip(father, mother)):
+        for p in parents:
+            if p >= 0:
+                root[find(i)] = find(p)
+    index = ped._index
+    joined = {find(index[m]) for m in family.missing if m in index}
+    return sorted(m for m in family.genotypes
+                  if m in index and family.genotypes[m] and find(index[m]) not in joined)
+
+
+def warn_unconnected(families: Sequence[Family]) -> None:
+    """Warn (:class:`~forensic_match.errors.ForensicMatchWarning`, one message) about the
+    typed relatives :func:`unconnected_members` finds, naming family and members."""
+    import warnings
+
+    from forensic_match.errors import ForensicMatchWarning
+
+    found = [(f.id, members) for f in families if (members := unconnected_members(f))]
+    if not found:
+        return
+    listed = "; ".join(f"family {fid}: {', '.join(members)}" for fid, members in found[:20])
+    more = f" and {len(found) - 20} more families" if len(found) > 20 else ""
+    warnings.warn(f"{len(found)} families have typed relatives that no father or mother in "
+                  f"their pedigree links to any of their missing persons, so their DNA is "
+                  f"not used (every LR of the family is computed without them): {listed}"
+                  f"{more}. Give the parents that link them (a relationship written in "
+                  f"words, such as a 'parentesco' column, is not read; add untyped parents "
+                  f"where needed)", ForensicMatchWarning, stacklevel=3)
+
+
 def _log10(values: np.ndarray) -> float:
     with np.errstate(divide="ignore"):
         return float(np.sum(np.log10(values)))

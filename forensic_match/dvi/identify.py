@@ -64,6 +64,7 @@ from forensic_match.dvi.family_check import (
     save_check_memo,
     typed_members,
     warn_registered_twice,
+    warn_unconnected,
 )
 from forensic_match.dvi.fragments import (
     SAME_SOURCE_LOG10,
@@ -608,6 +609,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         check_y_haplotypes(lineage, families, samples)
     panel = prepare_panel(markers, families, samples)
     warn_registered_twice(families)
+    warn_unconnected(families)
     references = _reference_samples(families)
     everything = list(samples) + [ref for ref, _, _ in references]
     all_pairs = same_source_pairs(everything, panel,
