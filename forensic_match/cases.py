@@ -319,10 +319,16 @@ def _family_to_dict(f: Family) -> dict[str, Any]:
 
 
 def _marker_to_dict(m: Marker) -> dict[str, Any]:
-    return {"name": m.name, "alleles": list(m.alleles),
-            "frequencies": [float(f) for f in m.frequencies],
-            "mutation": None if m.mutation is None else m.mutation.to_dict(m.alleles,
-                                                                           m.frequencies)}
+    out = {"name": m.name, "alleles": list(m.alleles),
+           "frequencies": [float(f) for f in m.frequencies],
+           "mutation": None if m.mutation is None else m.mutation.to_dict(m.alleles,
+                                                                          m.frequencies)}
+    if m.min_frequency is not None:
+        # The table's frequency for alleles it lacks (5/(2N)): without it a dataset saved
+        # from the laboratory's tables gave a rare allele 0.001 where 'search' gives the
+        # table's own, and an LR 11.7 times higher per such allele (an outside check).
+        out["min_frequency"] = float(m.min_frequency)
+    return out
 
 
 def _genotypes_to_dict(g: Profiles) -> dict[str, dict[str, list[str | None]]]:
@@ -335,8 +341,8 @@ _KEYS = {
     "case": {"kind", "id", "description", "markers", "theta", "hypotheses", "genotypes",
              "dropout", "expected", "computed_by", "pm", "am", "lineage", "linkage",
              "genotype_error"},
-    "marker": {"name", "alleles", "frequencies", "mutation", "chrom", "mb", "cm_male",
-               "cm_female"},
+    "marker": {"name", "alleles", "frequencies", "mutation", "min_frequency", "chrom", "mb",
+               "cm_male", "cm_female"},
     "pm sample": {"id", "sex", "site", "dropout", "info", "genotypes", "ystr", "mtdna"},
     "family": {"family", "pedigree", "missing", "genotypes", "references", "info", "lineage",
                "ystr", "mtdna"},
@@ -411,9 +417,16 @@ def _markers(data: Any, src: str) -> list[Marker]:
             # marker would have been unknown to the table.
             raise InputError(f"{src}: marker {name!r}: allele {numbers[0]!r} is a number; "
                              f"alleles are strings as printed on a report ('10', '9.3')")
+        floor = spec.get("min_frequency")
+        if floor is not None and (isinstance(floor, bool) or not isinstance(floor, (int, float))
+                                  or not 0.0 < floor < 1.0):
+            raise InputError(f"{src}: marker {name!r}: min_frequency (the frequency of an "
+                             f"allele the table lacks) must be a number in (0, 1), got "
+                             f"{floor!r}")
         try:
             out.append(Marker(name, alleles, freqs,
-                              Mutation.from_dict(spec.get("mutation"), marker=name)))
+                              Mutation.from_dict(spec.get("mutation"), marker=name),
+                              min_frequency=None if floor is None else float(floor)))
         except ForensicMatchError as exc:
             raise InputError(f"{src}: {exc}") from exc
     return out

@@ -671,3 +671,37 @@ def test_a_rounded_table_gives_one_lr_on_every_path(freqs):
     assert kinship_lr(child, alone, [prop], {"M": {"X": ("14", "11")},
                                              "MP": {"X": ("12", "14")}}).lr_total > 0
 
+
+
+def test_a_case_saved_as_json_keeps_the_tables_minimum_frequency(tmp_path):
+    """A kinship case written by save_case and read back gives an allele the table lacks the
+    table's 5 / (2N), as the markers it was written from did: it gave 0.001, an LR about 11.7
+    times higher per such allele than 'search' on the same data (an outside check,
+    2026-12-07). A marker without the key keeps 0.001; a bad value is refused."""
+    import json
+
+    from forensic_match.cases import KinshipCase, load_case, save_case
+    from forensic_match.errors import InputError
+    from forensic_match.kinship import kinship_lr
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    h1, h2, markers, profiles = _duo_with_unknown_allele(db)
+    with pytest.warns(UnknownAlleleWarning):
+        want = kinship_lr(h1, h2, markers, profiles).lr_total
+    case = KinshipCase("rare", markers, h1, h2, profiles)
+    save_case(case, tmp_path / "rare.json")
+    data = json.loads((tmp_path / "rare.json").read_text())
+    assert data["markers"][0]["min_frequency"] == db.min_frequency
+    back = load_case(tmp_path / "rare.json")
+    with pytest.warns(UnknownAlleleWarning, match=f"frequency {db.min_frequency:.4g}"):
+        got = kinship_lr(back.h1, back.h2, back.markers, back.genotypes).lr_total
+    assert got == pytest.approx(want, rel=1e-12)
+    del data["markers"][0]["min_frequency"]
+    (tmp_path / "plain.json").write_text(json.dumps(data))
+    assert load_case(tmp_path / "plain.json").markers[0].min_frequency is None
+    for bad in (0, 1.5, "0.01", True):
+        data["markers"][0]["min_frequency"] = bad
+        (tmp_path / "bad.json").write_text(json.dumps(data))
+        with pytest.raises(InputError, match="marker 'TH01': min_frequency .* must be a "
+                                             "number in \\(0, 1\\)"):
+            load_case(tmp_path / "bad.json")
