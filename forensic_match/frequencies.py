@@ -481,6 +481,25 @@ def _labels(alleles: Sequence[str], marker: str, locate: Callable[[int, str], st
     return out
 
 
+#: An allele label of a frequency table: a repeat number (``9``, ``9.3``) or a bin of the
+#: table's rare alleles (``<8``, ``>27``); besides, ``OL``, ``X`` and ``Y`` are kept as written.
+_ALLELE_FORM = re.compile(r"[<>]?\d+(\.\d+)?|OL|X|Y")
+
+
+def _allele_forms(alleles: Sequence[str], locate: Callable[[int, str], str]) -> None:
+    """Refuse a row label that is no allele: a published table's rows of summary statistics
+    (``Ho``, ``He``, ``PIC``, ``PD``, ``Total``, ``2N``) were refused only by the sum of the
+    frequencies, with the advice to rescale, and rescaled they were read as alleles and cut
+    every frequency by 2-4: an LR of 2.0e16 became 5.5e38 (an outside check, 2026-12-07)."""
+    for i, label in enumerate(alleles):
+        if not _ALLELE_FORM.fullmatch(label):
+            raise MarkerError(f"{locate(i, label)}: {label!r} is not an allele label (a repeat "
+                              f"number such as 9 or 9.3, or a bin such as <8 or >27): a row "
+                              f"of summary statistics (Ho, He, PIC, PD, Total, 2N) or a note "
+                              f"in the table? Remove it (the number of individuals goes in an "
+                              f"'N' row, or n_individuals=)")
+
+
 def _build(parsed: Parsed, table: Table, *, normalise: bool, name: str | None,
            n_individuals: int | None, min_frequency: float | None,
            normalise_alleles: bool = False) -> FrequencyDB:
@@ -489,6 +508,8 @@ def _build(parsed: Parsed, table: Table, *, normalise: bool, name: str | None,
     for marker, (alleles, freqs, numbers) in parsed.items():
         alleles = _labels(alleles, marker, lambda i, a, m=marker, n=numbers:
                           table.loc(n[i], marker=m, allele=a), rewrite=normalise_alleles)
+        _allele_forms(alleles, lambda i, a, m=marker, n=numbers:
+                      table.loc(n[i], marker=m, allele=a))
         span = f"{table.unit}s {min(numbers)}-{max(numbers)}"
         # Marker's warning names the marker only; re-issue it with the file and lines.
         with warnings.catch_warnings(record=True) as caught:

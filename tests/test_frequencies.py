@@ -705,3 +705,22 @@ def test_a_case_saved_as_json_keeps_the_tables_minimum_frequency(tmp_path):
         with pytest.raises(InputError, match="marker 'TH01': min_frequency .* must be a "
                                              "number in \\(0, 1\\)"):
             load_case(tmp_path / "bad.json")
+
+
+@pytest.mark.parametrize("row", ["Ho,0.8,0.8,0.8", "PIC,0.7,0.7,0.7", "Total,1.000,1.000,1.000",
+                                 "2N,240,236,238", "rare,0.01,0.01,0.01"])
+def test_a_row_of_summary_statistics_is_refused_naming_it(tmp_path, row):
+    """A published table's rows below the alleles (Ho, He, PIC, PD, Total, 2N) were refused
+    only by the frequencies' sum, with the advice to rescale; rescaled (normalise=True) they
+    were read as alleles and divided every frequency by 2-4 (an LR of 2.0e16 became 5.5e38:
+    an outside check, 2026-12-07). Refused now, with normalise too, naming line and label;
+    OL, bins and microvariants are still read."""
+    lines = LADDER.splitlines()
+    text = "\n".join(lines[:-1] + [row, lines[-1]]) + "\n"
+    label = row.split(",")[0]
+    for normalise in (False, True):
+        with pytest.raises(MarkerError, match=f"line 7, marker 'TH01', allele '{label}': "
+                                              f"'{label}' is not an allele label"):
+            read_frequencies(write(tmp_path, "stats.csv", text), normalise=normalise)
+    db = read_frequencies(write(tmp_path, "ladder.csv", LADDER.replace("16,", ">15,")))
+    assert "OL" in db.marker("vWA").alleles and ">15" in db.marker("vWA").alleles
