@@ -8,6 +8,8 @@ file and the line, or read as the laboratory meant it.
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from helpers import fragment, write
 
@@ -80,9 +82,16 @@ def test_a_sex_column_under_a_spanish_or_english_name_is_the_sex(tmp_path, db, h
     # male body female, which the sex filter then kept from its family.
     pm = write(tmp_path, "pm.csv", GENOTYPES + "PM-1,TH01,6,7\nPM-1,AMEL,X,\n")
     samples = write(tmp_path, "s.csv", f"sample,{header}\nPM-1,M\n")
-    with pytest.warns(UserWarning, match="samples table says sex M but amelogenin says F"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         (sample,) = read_pm_samples(pm, samples_path=samples, markers=db)
+    said = [str(w.message) for w in caught]
     assert sample.sex == "M"
+    assert any("samples table says sex M but amelogenin says F" in m for m in said)
+    # Under a Spanish header, M alone may be mujer (H/M): said, with the way to declare it.
+    spanish = [m for m in said if "with the letter M alone" in m]
+    assert len(spanish) == (header.lower() in ("sexo", "género")), said
+    assert all("declare sex_codes='HM'" in m for m in spanish)
     ped = write(tmp_path, "ped.csv", f"family,id,father,mother,{header},missing\n"
                                      "F1,FA,,,M,0\nF1,MO,,,F,0\nF1,MP,FA,MO,F,1\n")
     pedigree, _ = read_pedigrees(ped)["F1"]

@@ -957,7 +957,29 @@ def _read_sample_table(path: str | Path, sex_codes: SexCodes = "MF",
         out[sample] = _SampleRow(number, sex, site, dropout,
                                  {h: row[i] for i, h in extra if row[i]})
     _one_spelling((((sample,), table.loc(r.number)) for sample, r in out.items()), "sample")
+    if i_sex is not None and sex_codes == "MF":
+        _warn_spanish_m_only(table, i_sex)
     return table, out
+
+
+def _warn_spanish_m_only(table: Table, i_sex: int) -> None:
+    """Warn when a samples table with a Spanish sex column (``sexo``, ``género``) writes its
+    sexes with the letter ``M`` alone: M is male in M/F (masculino / femenino) and female in
+    H/M (hombre / mujer), and with no ``H`` or ``F`` in the file the two cannot be told apart.
+    A batch of women written H/M was read as men without a word, and the sex filter then kept
+    every true pair out of the candidates (an outside check, 2026-12-07)."""
+    from forensic_match.errors import ForensicMatchWarning, folded_id
+
+    if folded_id(table.header[i_sex]).replace(" ", "") not in ("sexo", "genero"):
+        return
+    letters = {folded_id(row[i_sex]).strip().upper() for _, row in table.rows}
+    if "M" in letters and not letters & {"F", "H"}:
+        count = sum(folded_id(row[i_sex]).strip().upper() == "M" for _, row in table.rows)
+        warnings.warn(f"{table.loc()}: the column {table.header[i_sex]!r} writes the sex of "
+                      f"{count} samples with the letter M alone, read as male (M/F, masculino "
+                      f"/ femenino); in the H/M convention (hombre / mujer) M is female: if "
+                      f"this file follows it, declare sex_codes='HM' (--sex-codes HM)",
+                      ForensicMatchWarning, stacklevel=4)
 
 
 def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | None = None,
