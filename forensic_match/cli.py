@@ -1432,6 +1432,21 @@ def _panel_digest(panel: Any) -> str:
     return panel_digest(panel)
 
 
+def _reading_table(db: Any, cfg: Any) -> Any:
+    """The table the records are read against: ``db``, and a placeholder for each marker the
+    configuration ignores that ``db`` lacks, so that a laboratory's files typing it are read
+    (its rows kept as data, never in the panel) rather than refused as a marker not in the
+    table, which ignore_markers was meant to allow (an outside check, 2026-12-07)."""
+    from forensic_match.frequencies import FrequencyDB
+
+    absent = [n for n in cfg.ignore_markers if n not in db]
+    if not absent:
+        return db
+    tables = {m: db[m] for m in db.markers} | {n: (("0",), [1.0]) for n in absent}
+    return FrequencyDB(tables, name=db.name, n_individuals=db.n_individuals,
+                       min_frequency=db.min_frequency)
+
+
 def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: str | None,
                  pm_path: str | None, samples: str | None, reading: dict[str, Any],
                  every_marker: bool = False, references: str | None = None,
@@ -1448,14 +1463,16 @@ def _read_tables(cfg: Any, say: _Messages, *, pedigrees: str | None, relatives: 
     say.step("reading the frequency table and the records ...")
     with say.collect("read"):
         db = _load_table(cfg, normalise_alleles=reading.get("normalise_alleles", False))
+        known = _reading_table(db, cfg)
         families = read_families(pedigrees, relatives, references_path=references,
-                                 markers=db, **reading) if pedigrees is not None else []
-        pm = read_pm_samples(pm_path, samples_path=samples, markers=db, **reading) \
+                                 markers=known, **reading) if pedigrees is not None else []
+        pm = read_pm_samples(pm_path, samples_path=samples, markers=known, **reading) \
             if pm_path is not None else []
-    for name in cfg.unused_marker_entries(db.markers):
+    present = typed_markers(families, pm)
+    # A marker ignored because the table lacks it, while the records type it, is no mistake.
+    for name in cfg.unused_marker_entries([*db.markers, *present]):
         say.warn("ConfigWarning", f"configuration names marker {name!r}, which is not in "
                  f"frequency table {db.name!r}", "read")
-    present = typed_markers(families, pm)
     names = [n for n in db.markers if (every_marker or n in present) and not cfg.ignores(n)]
     n_missing = sum(len(f.missing) for f in families)
     typed = sum(1 for n in names if n in present)

@@ -326,3 +326,26 @@ def test_a_frequency_table_with_labels_such_as_16_0_is_refused_or_rewritten(tmp_
     assert rewritten.exit_code == 0 and bundled.exit_code == 0, rewritten.stderr
     assert (tmp_path / "rewritten" / "pairs.csv").read_text() == \
         (tmp_path / "bundled" / "pairs.csv").read_text()
+
+
+def test_a_marker_the_table_lacks_is_read_and_left_out_when_the_configuration_ignores_it(
+        tmp_path: Path) -> None:
+    """ignore_markers did not help with a marker the frequency table lacks: the files were
+    refused while being read ("marker not in the frequency database"), before the setting
+    applied, so the laboratory had to edit its exports (an outside check, 2026-12-07). Now
+    such rows are read and left out of the panel: the same candidates as files without them,
+    no warning about the setting."""
+    plain = _records(tmp_path / "a")
+    extra = _records(tmp_path / "b", CE.format(s="PM-001", m="D99S999", a="11", b="12"))
+    config = tmp_path / "run.toml"
+    config.write_text('[search]\nignore_markers = ["D99S999"]\n')
+    refused = _search(extra, tmp_path / "r", "--min-markers", "1")
+    assert refused.exit_code == 1 and "marker 'D99S999'" in refused.stderr
+    assert "marker not in the frequency database" in refused.stderr
+    want = _search(plain, tmp_path / "want", "--min-markers", "1")
+    got = _search(extra, tmp_path / "got", "--min-markers", "1", "--config", str(config))
+    assert want.exit_code == got.exit_code == 0, got.stderr
+    assert "D99S999" not in got.stderr
+    for name in ("candidates_by_sample.csv", "identifications.csv", "not_searched.csv"):
+        assert pl.read_csv(tmp_path / "got" / name).equals(
+            pl.read_csv(tmp_path / "want" / name)), name
