@@ -154,8 +154,16 @@ def allele_label(text: str, *, marker: str = "", known: Collection[str] = (),
     if m is None:
         if label.startswith("-") and _LABEL.fullmatch(label[1:]):
             raise GenotypeError(f"allele {text!r} is negative; an allele is a repeat number")
-        raise GenotypeError(f"allele {text!r} is not an allele label: a repeat number such as "
-                            f"'7' or '9.3' (or 'OL' for an off-ladder call)")
+        two = re.fullmatch(r"(\S+)\s*[/;\s]\s*(\S+)", label)
+        date = re.fullmatch(r"\d{4}-\d\d-\d\d( \d\d:\d\d(:\d\d)?)?", label)
+        raise GenotypeError(
+            f"allele {text!r} is not an allele label: a repeat number such as '7' or '9.3' "
+            f"(or 'OL' for an off-ladder call)"
+            + (f"; the cell seems to hold two alleles ({two.group(1)!r} and "
+               f"{two.group(2)!r}): write each in its own column" if two and _LABEL.fullmatch(
+                   two.group(1)) and _LABEL.fullmatch(two.group(2)) else "")
+            + ("; a date: a spreadsheet may have turned an allele such as 9.3 into a date "
+               "(format the column as text and type it again)" if date else ""))
     whole, micro = m.group(1), m.group(2)
     if whole == "0":
         raise GenotypeError(f"allele {text!r}: 0 is not a repeat number (some exports write "

@@ -131,7 +131,9 @@ def _finish(path: Path, header: list[str], raw: list[tuple[int, list[str]]], uni
                               if k != len(row)), "")
                 raise InputError(
                     f"{table.loc(number)}: {len(row)} fields, but the header has {width}"
-                    f"{other}" + ("" if any(row[width:]) else
+                    f"{other}" + (f" (the header read is {table.unit} 1, {header[0]!r}: a title "
+                                  f"line above the header? remove it)" if width == 1 else "")
+                    + ("" if any(row[width:]) else
                                   ": a separator inside a cell (an unquoted decimal comma, "
                                   "'0,2'?) would shift this row's cells; quote the cell"))
             row = (row + [""] * width)[:width]

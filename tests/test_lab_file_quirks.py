@@ -8,6 +8,7 @@ file and the line, or read as the laboratory meant it.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
@@ -184,3 +185,21 @@ def test_lookalike_ids():
             " PM - 001"]
     assert {lookalike_id(i) for i in same} == {"pm-001"}
     assert len({lookalike_id(i) for i in ["F1-1", "F11", "F1-2", "FI-1"]}) == 4
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ('"Laboratorio X, export 2026"\nsample,marker,allele1,allele2\nPM1,TH01,6,7\n',
+     "the header read is line 1, 'Laboratorio X, export 2026': a title line above the header"),
+    ("sample,marker,allele1,allele2\nPM1,TH01,15/16,\n",
+     "the cell seems to hold two alleles ('15' and '16'): write each in its own column"),
+    ("sample,marker,allele1,allele2\nPM1,TH01,2026-03-09 00:00:00,6\n",
+     "a date: a spreadsheet may have turned an allele such as 9.3 into a date"),
+])
+def test_refusals_say_what_the_file_most_likely_holds(tmp_path, text, hint):
+    """An outside check (2026-12-07) found these refused with the rule alone: a title line
+    above the header ("line 2: 4 fields, but the header has 1"), two alleles in one cell, an
+    allele a spreadsheet turned into a date."""
+    path = tmp_path / "pm.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match=re.escape(hint)):
+        read_genotypes(path)
