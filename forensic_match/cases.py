@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -267,6 +267,13 @@ def check_family_records(families: Sequence[Family], *, where: str = "") -> None
                                  f"among the typed relatives; a missing person is not typed "
                                  f"(a profile from his or her personal effects is a direct "
                                  f"reference: 'references')")
+
+
+def typed_at(genotypes: Mapping[str, Any], names: Iterable[str]) -> list[str]:
+    """The markers of ``names`` (in their order) at which a profile has a call: the one count
+    of "typed at a marker of the panel" that ``search``'s ``not_searched``, identify's warning
+    about bodies with too few markers and the store's refusal of an untyped PM sample share."""
+    return [n for n in names if (genotypes.get(n) or (None,))[0] is not None]
 
 
 def typed_markers(families: Sequence[Family], samples: Sequence[PMSample]) -> set[str]:

@@ -960,10 +960,12 @@ def _not_searched(samples: Any, panel: Any, min_markers: int) -> tuple[list[Any]
     """
     import polars as pl
 
+    from forensic_match.cases import typed_at
+
     names = [m.name for m in panel]
     keep, rows = [], []
     for s in samples:
-        typed = [n for n in names if (s.genotypes.get(n) or (None,))[0] is not None]
+        typed = typed_at(s.genotypes, names)
         if not typed:
             other = sorted(m for m, g in s.genotypes.items() if g and g[0] is not None)
             rows.append({"pm": s.id, "n_markers": 0, "reason": (

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from forensic_match.cases import Family, PMSample, check_family_records
+from forensic_match.cases import Family, PMSample, check_family_records, typed_at
 from forensic_match.decide.alternatives import AlternativeSet, relative_alternatives
 from forensic_match.decide.decisions import Decision, decide
 from forensic_match.decide.priors import (
@@ -2183,10 +2183,10 @@ def _warn_few_markers(bodies: Sequence[Body], panel: Sequence[Marker],
     (every fragment together): no pair of theirs is compared, so they can have no candidate.
     The command line lists them in ``not_searched``; a Python caller was not told (an
     outside check, 2026-12-06)."""
-    names = {m.name for m in panel}
+    names = [m.name for m in panel]
     few = [(b.id, n) for b in bodies
-           if (n := len({k for f in b.fragments for k, g in f.genotypes.items()
-                         if g is not None and k in names})) < min_markers]
+           if (n := len({k for f in b.fragments for k in typed_at(f.genotypes, names)}))
+           < min_markers]
     if few:
         warnings.warn(ForensicMatchWarning(
             f"{len(few)} bodies are typed at fewer than min_markers = {min_markers} markers "

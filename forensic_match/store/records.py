@@ -368,12 +368,12 @@ def _check_ids(dataset: Any) -> None:
     id would be stored as two versions of one), and every PM sample typed at some marker
     of the panel (identification refuses a sample typed at none, so one stored would stop
     every later run)."""
-    from forensic_match.cases import check_family_records
+    from forensic_match.cases import check_family_records, typed_at
 
     check_family_records(dataset.am, where=f"dataset {dataset.id!r}")
-    panel = {m.name for m in dataset.markers}
+    panel = [m.name for m in dataset.markers]
     for sample in dataset.pm:
-        if not any(g is not None and name in panel for name, g in sample.genotypes.items()):
+        if not typed_at(sample.genotypes, panel):
             raise StoreError(f"dataset {dataset.id!r}, PM sample {sample.id!r}: no typed marker "
                              f"of the dataset's panel; nothing is stored (stored, it would "
                              f"stop every later run): leave the sample out until it is typed")
