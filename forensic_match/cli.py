@@ -1733,10 +1733,22 @@ def store_identities_command(db: str, table: str, actor: str) -> None:
               help="Only the proposals in this state (default: all).")
 def store_proposals_command(db: str, state: str | None) -> None:
     """List the proposals (id, state, flag, pair, LR, posterior), one per line."""
-    rows = _with_store(db, lambda store: store.proposals(state=state))
+    every = _with_store(db, lambda store: store.proposals())
+    rows = [r for r in every if state is None or r["state"] == state]
     _none_said(rows, f"no {state} proposals" if state else "no proposals", None)
+    # Earlier rejected proposals of the same person: a pair proposed again on later data
+    # showed its rejection only in its report and the trace (an outside check, 2026-12-06).
+    rejected: dict[tuple[str, str], list[int]] = {}
+    for r in every:
+        if r["state"] == "rejected":
+            rejected.setdefault((r["family_id"], r["missing"]), []).append(r["proposal_id"])
     for r in rows:
         flag = "  RE-REVIEW: " + r["stale_reason"] if r["needs_review"] else ""
+        before = [i for i in rejected.get((r["family_id"], r["missing"]), [])
+                  if i < r["proposal_id"]]
+        if before:
+            flag += (f"  REJECTED BEFORE: proposal{'s' if len(before) > 1 else ''} "
+                     f"{', '.join(map(str, before))} of the same person (see the report)")
         click.echo(f"{r['proposal_id']:>6} {r['state']:<9} {r['pm']} -> {r['missing']} of "
                    f"{r['family_id']}  log10 LR {r['log10_lr']:.2f}  posterior "
                    f"{r['posterior']:.6f}{flag}")

@@ -174,3 +174,29 @@ def test_withdraw_and_reinstate_commands(tmp_path: Path) -> None:
                                "re-extracted"])
     assert out.exit_code == 0, out.output
     assert out.output.strip() == f"PM sample {RECALLED}: reinstated as profile version 3"
+
+
+def test_the_new_proposal_after_a_rejection_is_listed_with_it(tmp_path: Path) -> None:
+    """The body's rest (PM0066) proposed again after the pair with the recalled fragment was
+    rejected: 'store proposals' names the earlier rejection on the new proposal's line (it
+    was only in the report and the trace: an outside check, 2026-12-06)."""
+    db = str(tmp_path / "cases.db")
+    with CaseStore(db) as store:
+        run_store(store, _dataset(), min_markers=8)
+        store.add_user("ana", ["reviewer"], actor="admin")
+        store.add_user("berta", ["approver"], actor="admin")
+        pid = next(p for p in store.proposals() if p["family_id"] == "F0055")["proposal_id"]
+        store.withdraw_sample(RECALLED, actor="lab", reason=REASON)
+        store.act(pid, "review", actor="ana", reason="looked at the recall")
+        store.act(pid, "reject", actor="berta", reason="sample recalled")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ForensicMatchWarning)
+            run_store(store, _dataset(), min_markers=8)
+        new = next(p for p in store.proposals() if p["pm"] == "PM0066")["proposal_id"]
+    out = CliRunner().invoke(main, ["store", "proposals", db, "--state", "pending"])
+    assert out.exit_code == 0, out.output
+    (line,) = [x for x in out.output.splitlines() if x.split()[0] == str(new)]
+    assert line.endswith(f"REJECTED BEFORE: proposal {pid} of the same person (see the "
+                         f"report)")
+    assert not any("REJECTED BEFORE" in x for x in out.output.splitlines()
+                   if x.split()[0] != str(new))
