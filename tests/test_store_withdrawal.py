@@ -88,6 +88,7 @@ def test_a_withdrawn_sample_leaves_the_runs_and_its_proposals_are_flagged(
                                                   f"\\(by lab: recalled.*not stored"):
         night = run_store(store, _dataset(), min_markers=8)
     assert [v["version"] for v in store.profile_versions(RECALLED)] == [1, 2]
+    assert night.counts["withdrawn_samples"] == 1 and night.counts["pm_samples"] == 5
     got = _candidates(store, night.run_id)
     assert got and not any(pm == RECALLED for pm, *_ in got)
     # The night is a run on a store that never held the sample.

@@ -262,7 +262,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     from forensic_match import __version__
     from forensic_match.likelihood.engine import added_alleles
     from forensic_match.markers import markers_digest
-    from forensic_match.store.records import ingest_dataset, read_latest
+    from forensic_match.store.records import WITHDRAWN, ingest_dataset, read_latest
 
     say = say or (lambda _line: None)
     tables_dir = store.tables_dir if cache is True else None if cache is False else Path(cache)
@@ -358,8 +358,10 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
 
                 typed = typed_markers(ds.am, ds.pm)
                 ds.markers = [m for m in ds.markers if m.name in typed]
+            withdrawn = sum(WITHDRAWN in content for _, content in profs.values())
             say(f"run {run_id}: identifying {len(ds.pm)} PM samples against {len(ds.am)} "
-                f"families ...")
+                f"families" + (f" ({withdrawn} PM samples withdrawn, not searched)"
+                               if withdrawn else "") + " ...")
             if evidence:
                 from forensic_match.evidence import Evidence
                 from forensic_match.evidence.place import PlacePrior
@@ -399,6 +401,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                            "searches_reused": result.counts.get("searches_reused", 0),
                            "held_back": result.held_back.height,
                            "family_level": result.family_level.height}
+                if withdrawn:
+                    counts["withdrawn_samples"] = withdrawn
                 for change in candidate_changes(conn, run_id):
                     key = f"candidates_{change['change']}"
                     counts[key] = counts.get(key, 0) + 1
