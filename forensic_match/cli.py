@@ -1057,9 +1057,9 @@ def _table_reading(f: Any) -> Any:
                      default="homozygote", show_default=True,
                      help="A lone call in the first allele column: a homozygote a/a, or one "
                           "allele known and the other not."),
-        click.option("--sex-codes", type=click.Choice(["MF", "HM"]), default="MF",
-                     show_default=True,
-                     help="Sex letters: M/F, or Spanish H (hombre) / M (mujer).")]):
+        click.option("--sex-codes", type=click.Choice(["MF", "HM"]), default=None,
+                     help="Sex letters: M/F (read when not given), or Spanish H (hombre) / M "
+                          "(mujer).")]):
         f = option(f)
     return f
 
@@ -1123,7 +1123,7 @@ def search_command(pedigrees: str, relatives: str, references: str | None, pm_pa
                    place_prior: bool, place_coordinates: str | None,
                    lineage_path: str | None, lineage_kin: float,
                    y_frequencies: str, quiet: bool, decimal_comma: bool,
-                   normalise_alleles: bool, single_allele: str, sex_codes: str,
+                   normalise_alleles: bool, single_allele: str, sex_codes: str | None,
                    evidence_population: str = "peru", y_theta: float = 0.0,
                    mt_theta: float = 0.0) -> None:
     """Blind search and identification on your files; writes ranked candidate tables.
@@ -1977,7 +1977,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                 references: str | None, pm_path: str | None, samples: str | None,
                 config_path: str | None, frequencies: str | None, mutation: str | None,
                 decimal_comma: bool,
-                normalise_alleles: bool, single_allele: str, sex_codes: str,
+                normalise_alleles: bool, single_allele: str, sex_codes: str | None,
                 min_markers: int | None, workers: int, tables_dir: str | None,
                 no_tables: bool, no_search_reuse: bool, use_evidence: bool,
                 place_prior: bool, place_coordinates: str | None,

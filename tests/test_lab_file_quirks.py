@@ -80,19 +80,28 @@ def test_samples_table_ids_written_two_ways_are_refused(tmp_path, db):
 @pytest.mark.parametrize("header", ["sexo", "Sexo", "gender", "Género"])
 def test_a_sex_column_under_a_spanish_or_english_name_is_the_sex(tmp_path, db, header):
     # Before, "sexo" went to the sample's notes and amelogenin X alone (Y dropout) made the
-    # male body female, which the sex filter then kept from its family.
-    pm = write(tmp_path, "pm.csv", GENOTYPES + "PM-1,TH01,6,7\nPM-1,AMEL,X,\n")
-    samples = write(tmp_path, "s.csv", f"sample,{header}\nPM-1,M\n")
+    # male body female, which the sex filter then kept from its family. Now the column is
+    # the sex: M, and against amelogenin's X alone, unknown to the search (no filter).
+    pm = write(tmp_path, "pm.csv", GENOTYPES + "PM-1,TH01,6,7\nPM-1,AMEL,X,\n"
+                                              "PM-2,TH01,6,7\n")
+    samples = write(tmp_path, "s.csv", f"sample,{header}\nPM-1,M\nPM-2,M\n")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        (sample,) = read_pm_samples(pm, samples_path=samples, markers=db)
+        one, two = read_pm_samples(pm, samples_path=samples, markers=db)
     said = [str(w.message) for w in caught]
-    assert sample.sex == "M"
-    assert any("samples table says sex M but amelogenin says F" in m for m in said)
+    assert (one.sex, two.sex) == ("U", "M")
+    assert one.info["sex_recorded"] == "M" and one.info["amelogenin"] == "F"
+    assert any("the samples table says M; the amelogenin says F: the sex is left unknown"
+               in m for m in said)
     # Under a Spanish header, M alone may be mujer (H/M): said, with the way to declare it.
     spanish = [m for m in said if "with the letter M alone" in m]
     assert len(spanish) == (header.lower() in ("sexo", "género")), said
-    assert all("declare sex_codes='HM'" in m for m in spanish)
+    assert all("sex_codes='HM'" in m for m in spanish)
+    # A declared convention is the file's own: nothing to ask.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_pm_samples(pm, samples_path=samples, markers=db, sex_codes="MF")
+    assert not [w for w in caught if "with the letter M alone" in str(w.message)]
     ped = write(tmp_path, "ped.csv", f"family,id,father,mother,{header},missing\n"
                                      "F1,FA,,,M,0\nF1,MO,,,F,0\nF1,MP,FA,MO,F,1\n")
     pedigree, _ = read_pedigrees(ped)["F1"]
@@ -194,6 +203,8 @@ def test_lookalike_ids():
      "the cell seems to hold two alleles ('15' and '16'): write each in its own column"),
     ("sample,marker,allele1,allele2\nPM1,TH01,2026-03-09 00:00:00,6\n",
      "a date: a spreadsheet may have turned an allele such as 9.3 into a date"),
+    ("sample,marker,allele1,allele2\nPM1,TH01,03/09/2024,6\n", "a date: a spreadsheet"),
+    ("sample,marker,allele1,allele2\nPM1,TH01,9-Mar,6\n", "a date: a spreadsheet"),
 ])
 def test_refusals_say_what_the_file_most_likely_holds(tmp_path, text, hint):
     """An outside check (2026-12-07) found these refused with the rule alone: a title line

@@ -446,14 +446,27 @@ def test_bad_dropout_and_sex_in_samples_table(tmp_path):
         read_pm_samples(genotypes, samples_path=sex)
 
 
-def test_samples_table_sex_wins_over_amelogenin_with_a_warning(tmp_path):
+def test_a_sex_the_calls_disagree_on_is_unknown_to_the_search_with_a_warning(tmp_path):
+    """The samples table against amelogenin, or amelogenin's X alone, leave the sex unknown
+    (no sex filter): before, the table won, and a father written F, or whose degraded Y
+    allele was lost, was proposed as his missing wife at posterior 0.9999999 where their
+    children were the only references (an outside check, 2026-12-07). The table and
+    amelogenin agreeing, amelogenin X and Y, or the table alone, give the sex."""
     genotypes = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\n"
-                                          "PM1,AMEL,X,Y\nPM1,TH01,6,7\n")
-    samples = write(tmp_path, "samples.csv", "sample,sex\nPM1,F\n")
-    with pytest.warns(ForensicMatchWarning, match=fragment("pm.csv", "line 2", "sample 'PM1'",
-                                                           "amelogenin says M")):
-        (sample,) = read_pm_samples(genotypes, samples_path=samples)
-    assert sample.sex == "F" and sample.info["amelogenin"] == "M"
+                                          "PM1,AMEL,X,Y\nPM1,TH01,6,7\n"
+                                          "PM2,AMEL,X,\nPM2,TH01,6,7\n"
+                                          "PM3,AMEL,X,\nPM3,TH01,6,7\n"
+                                          "PM4,AMEL,X,Y\nPM4,TH01,6,7\n"
+                                          "PM5,TH01,6,7\n")
+    samples = write(tmp_path, "samples.csv", "sample,sex\nPM1,F\nPM2,\nPM3,F\nPM4,\nPM5,F\n")
+    with pytest.warns(ForensicMatchWarning, match=fragment(
+            "pm.csv", "line 2", "sample 'PM1'", "the samples table says F; the amelogenin "
+            "says M: the sex is left unknown to the search")) as caught:
+        pm = read_pm_samples(genotypes, samples_path=samples)
+    assert len(caught) == 1
+    assert [s.sex for s in pm] == ["U", "U", "F", "M", "F"]
+    assert pm[0].info["amelogenin"] == "M" and pm[0].info["sex_recorded"] == "F"
+    assert pm[1].info["amelogenin"] == "F" and "sex_recorded" not in pm[1].info
 
 
 # Reference families ------------------------------------------------------------------------------

@@ -663,7 +663,7 @@ def _sex_column(table: Table, *, required: bool) -> int | None:
     return found[0][0] if found else None
 
 
-def _read_pedigree_table(path: str | Path, sex_codes: SexCodes = "MF"
+def _read_pedigree_table(path: str | Path, sex_codes: SexCodes | None = None
                          ) -> dict[str, _FamilyRows]:
     table = read_table(path)
     columns = {name: table.require(name, name)
@@ -691,7 +691,7 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes = "MF"
         for number, row in rows:
             ident, father, mother, sex = (normal_id(row[columns[c]], table.loc(number))
                                           for c in ("id", "father", "mother", "sex"))
-            code = parse_sex(sex, codes=sex_codes, context=f"{table.loc(number)}, family "
+            code = parse_sex(sex, codes=sex_codes or "MF", context=f"{table.loc(number)}, family "
                              f"{family!r}, individual {ident!r}")
             records.append((ident, father, mother, "UMF"[code]))
         pedigree = Pedigree.from_records(
@@ -713,7 +713,7 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes = "MF"
     return out
 
 
-def read_pedigrees(path: str | Path, *, sex_codes: SexCodes = "MF",
+def read_pedigrees(path: str | Path, *, sex_codes: SexCodes | None = None,
                    ) -> dict[str, tuple[Pedigree, list[str]]]:
     """Read the pedigrees of reference families from ``family,id,father,mother,sex,missing``.
 
@@ -726,10 +726,10 @@ def read_pedigrees(path: str | Path, *, sex_codes: SexCodes = "MF",
         also mean unknown); ``sex`` is a code of ``sex_codes`` or a word (see
         :func:`~forensic_match.pedigree.parse_sex`); ``missing`` is 1/0, yes/no, sí/no,
         true/false or Y/N (empty means no). Ids are read in Unicode normal form C.
-    sex_codes : {"MF", "HM"}
-        Single-letter sex codes of the file: M/F (male/female, masculino/femenino; default)
-        or H/M (Spanish hombre/mujer, where M is female). Under "MF" an "H" is refused with an
-        error that says why.
+    sex_codes : {"MF", "HM"}, optional
+        Single-letter sex codes of the file: M/F (male/female, masculino/femenino; the
+        default when not given) or H/M (Spanish hombre/mujer, where M is female). Under "MF"
+        an "H" is refused with an error that says why.
 
     Returns
     -------
@@ -800,7 +800,7 @@ def read_families(pedigrees_path: str | Path, genotypes_path: str | Path | None 
                   references_path: str | Path | None = None,
                   markers: MarkerSet | None = None, decimal_comma: bool = False,
                   normalise_alleles: bool = False, single_allele: SingleAllele = "homozygote",
-                  sex_codes: SexCodes = "MF") -> list[Family]:
+                  sex_codes: SexCodes | None = None) -> list[Family]:
     """Read reference families: pedigrees, typed relatives and direct references.
 
     Parameters
@@ -822,7 +822,7 @@ def read_families(pedigrees_path: str | Path, genotypes_path: str | Path | None 
         Every marker of both genotype tables must be in it (see :func:`read_genotypes`).
     decimal_comma, normalise_alleles, single_allele
         How allele labels and lone calls are read (see :func:`read_genotypes`).
-    sex_codes : {"MF", "HM"}
+    sex_codes : {"MF", "HM"}, optional
         Single-letter sex codes of the pedigree file (see :func:`read_pedigrees`).
 
     Returns
@@ -923,7 +923,7 @@ def _probability(text: str) -> float:
     return float(text)
 
 
-def _read_sample_table(path: str | Path, sex_codes: SexCodes = "MF",
+def _read_sample_table(path: str | Path, sex_codes: SexCodes | None = None,
                        ) -> tuple[Table, dict[str, _SampleRow]]:
     table = read_table(path)
     i_sample = table.require("sample", "sample", "samplename", "sampleid")
@@ -944,7 +944,7 @@ def _read_sample_table(path: str | Path, sex_codes: SexCodes = "MF",
         sex = "U"
         if i_sex is not None:
             try:
-                sex = "UMF"[parse_sex(row[i_sex], codes=sex_codes)]
+                sex = "UMF"[parse_sex(row[i_sex], codes=sex_codes or "MF")]
             except ForensicMatchError as exc:
                 raise InputError(f"{loc}: {exc}") from None
         dropout = 0.0
@@ -957,7 +957,7 @@ def _read_sample_table(path: str | Path, sex_codes: SexCodes = "MF",
         out[sample] = _SampleRow(number, sex, site, dropout,
                                  {h: row[i] for i, h in extra if row[i]})
     _one_spelling((((sample,), table.loc(r.number)) for sample, r in out.items()), "sample")
-    if i_sex is not None and sex_codes == "MF":
+    if i_sex is not None and sex_codes is None:
         _warn_spanish_m_only(table, i_sex)
     return table, out
 
@@ -977,16 +977,59 @@ def _warn_spanish_m_only(table: Table, i_sex: int) -> None:
         count = sum(folded_id(row[i_sex]).strip().upper() == "M" for _, row in table.rows)
         warnings.warn(f"{table.loc()}: the column {table.header[i_sex]!r} writes the sex of "
                       f"{count} samples with the letter M alone, read as male (M/F, masculino "
-                      f"/ femenino); in the H/M convention (hombre / mujer) M is female: if "
-                      f"this file follows it, declare sex_codes='HM' (--sex-codes HM)",
+                      f"/ femenino); in the H/M convention (hombre / mujer) M is female: "
+                      f"declare the file's convention, sex_codes='HM' (--sex-codes HM) or "
+                      f"sex_codes='MF' (--sex-codes MF, which also silences this), or write "
+                      f"the sexes in words (masculino, mujer)",
                       ForensicMatchWarning, stacklevel=4)
+
+
+def _search_sex(label: str, table: str, amelogenin: str | None, y_typed: list[str]) -> str:
+    """The sex a PM sample is searched with: the sex filter drops every pair of the other sex,
+    so it takes a sex only when the calls leave no real doubt.
+
+    - The samples table and amelogenin agree, or amelogenin shows X and Y (a male, unless a
+      male contaminated the sample), or the table alone gives a sex (the institution's call):
+      that sex.
+    - They disagree (the table against amelogenin, or Y-STR alleles on a female call): "U",
+      with a warning. Before, the table won: a father whose table said F, his children the
+      only references of him and his missing wife, was proposed as his wife at posterior
+      0.9999999 in 30 of 30 families (an outside check, 2026-12-07).
+    - Amelogenin X alone, nothing else: "U". A degraded male's Y allele drops out like any
+      allele (and some men lack AMELY): the same check had fathers whose Y was lost proposed
+      as their wives, 30 of 30, with no warning at all.
+    """
+    sources = {"samples table": table if table in ("M", "F") else None,
+               "amelogenin": amelogenin if amelogenin in ("M", "F") else None,
+               "Y-STR alleles": "M" if y_typed else None}
+    said = {k: v for k, v in sources.items() if v is not None}
+    if len(set(said.values())) > 1:
+        if said.get("Y-STR alleles") and said.get("samples table") == "F" \
+                and "amelogenin" not in said:
+            warn_y_on_female(label, "samples table", y_typed)
+        elif said.get("Y-STR alleles") and said.get("amelogenin") == "F" \
+                and said.get("samples table") != "F":
+            warn_y_on_female(label, "amelogenin", y_typed)
+        else:
+            words = "; ".join(f"the {k} says {v}" for k, v in said.items())
+            warnings.warn(f"{label}: {words}: the sex is left unknown to the search (no sex "
+                          f"filter; a mix-up, a misread skeleton, or an AMELY deletion or Y "
+                          f"dropout); give the sex once it is settled", ForensicMatchWarning,
+                          stacklevel=3)
+        return "U"
+    if not said:
+        return "U"
+    (value,) = set(said.values())
+    if value == "F" and set(said) == {"amelogenin"}:
+        return "U"
+    return value
 
 
 def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | None = None,
                     markers: MarkerSet | None = None, decimal_comma: bool = False,
                     normalise_alleles: bool = False,
                     single_allele: SingleAllele = "homozygote",
-                    sex_codes: SexCodes = "MF") -> list[PMSample]:
+                    sex_codes: SexCodes | None = None) -> list[PMSample]:
     """Read postmortem samples: profiles and, optionally, a table of what else is known.
 
     Parameters
@@ -1004,8 +1047,10 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
         Every autosomal marker must be in it (see :func:`read_genotypes`).
     decimal_comma, normalise_alleles, single_allele
         How allele labels and lone calls are read (see :func:`read_genotypes`).
-    sex_codes : {"MF", "HM"}
-        Single-letter sex codes of the samples table (see :func:`read_pedigrees`).
+    sex_codes : {"MF", "HM"}, optional
+        Single-letter sex codes of the samples table (see :func:`read_pedigrees`). Not given,
+        M/F is read, and a table with a Spanish sex column holding only the letter M is
+        warned about (M is female under H/M); given, it is the file's declared convention.
 
     Returns
     -------
@@ -1059,21 +1104,17 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
             raise InputError(f"{s.label}: no typed markers (a PM sample needs at least one "
                              f"autosomal marker besides amelogenin and Y- or X-STRs)")
         row = rows.get(s.id)
-        sex = row.sex if row is not None else "U"
-        if s.amelogenin in ("M", "F") and sex in ("M", "F") and sex != s.amelogenin:
-            warnings.warn(f"{s.label}: the samples table says sex {sex} but amelogenin says "
-                          f"{s.amelogenin}; using {sex}", ForensicMatchWarning, stacklevel=2)
-        if sex == "U" and s.amelogenin is not None:
-            sex = s.amelogenin
+        table_sex = row.sex if row is not None else "U"
+        y_typed = [m for m, a in s.lineage.items() if a and lineage_marker(m) == "Y"] \
+            if s.lineage else []
+        sex = _search_sex(s.label, table_sex, s.amelogenin, y_typed)
         info = dict(row.info) if row is not None else {}
         if s.amelogenin is not None:
             info["amelogenin"] = s.amelogenin
+        if table_sex in ("M", "F") and table_sex != sex:
+            info["sex_recorded"] = table_sex  # the table's sex, left out of the search
         if s.lineage:
             info["lineage"] = {m: list(a) for m, a in s.lineage.items()}
-            y_typed = [m for m, a in s.lineage.items() if a and lineage_marker(m) == "Y"]
-            if sex == "F" and y_typed:
-                said = "samples table" if row is not None and row.sex == "F" else "amelogenin"
-                warn_y_on_female(s.label, said, y_typed)
         if s.off_ladder:
             info["off_ladder"] = list(s.off_ladder)
         out.append(PMSample(s.id, sex, dict(s.genotypes), row.site if row else "",
