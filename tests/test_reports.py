@@ -815,7 +815,7 @@ def test_a_cleared_flag_stays_in_the_reports_history(tmp_path: Path) -> None:
     rows = re.findall(r'<tr class="review-row"><td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td>'
                       r'<td>([^<]+)</td>', pages["en"])
     actions = [a for _, a, _ in rows]
-    assert actions == ["reviewed", "approved", "flagged for review again (by a run)",
+    assert actions == ["reviewed", "approved", "flagged for review again",
                        "reopened", "reviewed", "approved"]
     assert "not proposed again" in html.unescape(rows[2][2])
     assert "marcada para nueva revisión" in pages["es"]

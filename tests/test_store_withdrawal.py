@@ -201,3 +201,78 @@ def test_the_new_proposal_after_a_rejection_is_listed_with_it(tmp_path: Path) ->
                          f"report)")
     assert not any("REJECTED BEFORE" in x for x in out.output.splitlines()
                    if x.split()[0] != str(new))
+
+
+def test_a_withdrawn_samples_snp_calls_sent_again_are_not_stored(tmp_path: Path) -> None:
+    """The night's SNP calls of a withdrawn sample were stored as a new version while its STR
+    data were not (an outside check, 2026-12-07): a reinstatement would have brought back
+    calls sent during the recall."""
+    import numpy as np
+
+    from forensic_match.dvi.simulate import simulate_programme
+    from forensic_match.frequencies import load_frequencies
+    from forensic_match.linked import load_force_panel
+    from forensic_match.linked.scores import SnpData
+    from forensic_match.linked.simulate import simulate_programme_snps
+    from forensic_match.mutation import Mutation, MutationModel
+    from forensic_match.store.schema import snp_calls
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    markers = db.markers_for(db.markers, mutation=Mutation(
+        female=MutationModel("equal", rate=0.0005), male=MutationModel("equal", rate=0.002)))
+    panel = load_force_panel()
+    panel = panel.subset([m.name for m, c in zip(panel.markers, panel.chrom) if c == "22"])
+    prog = simulate_programme(6, 6, markers=markers, seed=5, shapes=["cousin"],
+                              missing_per_family=(1, 1), fragments=0.0, unrelated=0.2)
+    snp = simulate_programme_snps(prog, panel, np.random.default_rng(6), pm_missing=0.1)
+    options = {"min_markers": 8, "closed": True, "reference_kin": 0.0,
+               "snp_options": {"fst": 0.01}}
+    target = sorted(snp.pm)[0]
+    changed = {k: v.copy() for k, v in snp.pm.items()}
+    changed[target] = changed[target][::-1].copy()
+    with CaseStore(tmp_path / "snp.db") as store, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_store(store, prog.dataset, snp=snp, **options)
+        store.withdraw_sample(target, actor="lab", reason=REASON)
+        run_store(store, prog.dataset, snp=SnpData(snp.panel, changed, snp.references,
+                                                   snp.map_source), **options)
+        with store.reading() as conn:
+            versions = conn.execute(sa.select(snp_calls.c.version)
+                                    .where(snp_calls.c.sample_id == target)).scalars().all()
+        assert versions == [1]
+        assert store.verify().ok
+
+
+def test_who_withdraws_is_named_and_an_id_typed_in_another_unicode_form_is_found(
+        approved: tuple) -> None:
+    """A blank actor was accepted (an audit entry by nobody); an accented id typed in NFD
+    (as some terminals send it) was 'no sample' although stored ids are NFC."""
+    import unicodedata
+
+    store, pid = approved
+    for actor in ("", " lab"):
+        with pytest.raises(StoreError, match="give who acts"):
+            store.withdraw_sample(RECALLED, actor=actor, reason=REASON)
+    # Flagged already for another reason (a re-typed fragment), the proposal's flag now names
+    # the withdrawal, and the withdrawal counts it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ForensicMatchWarning)
+        data = small_dataset_dict()
+        next(p for p in data["pm"] if p["id"] == "PM0066")["genotypes"]["TH01"] = ["6", "9.3"]
+        store.ingest(case_from_dict(data), actor="lab")
+    assert next(p for p in store.proposals() if p["proposal_id"] == pid)["needs_review"]
+    assert store.withdraw_sample(RECALLED, actor="lab", reason=REASON) == [pid]
+    row = next(p for p in store.proposals() if p["proposal_id"] == pid)
+    assert row["stale_reason"].startswith(f"PM sample {RECALLED!r} withdrawn")
+    assert store.verify().ok
+    # An accented id: stored in NFC, withdrawn and traced by its NFD spelling.
+    data = small_dataset_dict()
+    data["pm"] = [dict(p, id="PMé0999") for p in data["pm"] if p["id"] == "PM0001"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ForensicMatchWarning)
+        store.ingest(case_from_dict(data), actor="lab")
+    nfd = unicodedata.normalize("NFD", "PMé0999")
+    assert nfd != "PMé0999"
+    store.withdraw_sample(nfd, actor="lab", reason=REASON)
+    assert "PMé0999" in store.withdrawn_samples()
+    assert any(e["event"] == "withdrawn" for e in store.trace(nfd))

@@ -258,7 +258,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "action_approve": "aprobó",
         "action_reject": "rechazó",
         "action_reopen": "reabrió",
-        "action_flag": "marcada para nueva revisión (por una corrida)",
+        "action_flag": "marcada para nueva revisión",
         "limitations_h": "Límites de este resultado",
         "lim_pedigree": ("El cálculo supone que el árbol familiar es el declarado: si un "
                          "parentesco no es biológico (adopción, otro padre), el LR no es "
@@ -718,7 +718,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "action_approve": "approved",
         "action_reject": "rejected",
         "action_reopen": "reopened",
-        "action_flag": "flagged for review again (by a run)",
+        "action_flag": "flagged for review again",
         "limitations_h": "Limits of this result",
         "lim_pedigree": ("The calculation assumes the family tree as declared: if a "
                          "relationship is not biological (adoption, another father), the LR "

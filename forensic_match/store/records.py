@@ -692,6 +692,9 @@ def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
     StoreError
         No such sample.
     """
+    from forensic_match.profiles import normal_id
+
+    sample_id = normal_id(sample_id)  # stored ids are in NFC; a terminal may send NFD
     s, pv, c, r = schema.samples, schema.profiles, schema.candidates, schema.runs
     if conn.execute(sa.select(s.c.sample_id).where(s.c.sample_id == sample_id)).first() is None:
         raise StoreError(f"no sample {sample_id!r} in the store")

@@ -687,7 +687,13 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                  for r in cand.iter_rows(named=True)]
         if found:
             conn.execute(schema.candidate_snp.insert(), found)
-    from forensic_match.store.records import flag_proposal, superseded_versions, version_words
+    from forensic_match.store.records import (
+        WITHDRAWN,
+        _version_content,
+        flag_proposal,
+        superseded_versions,
+        version_words,
+    )
 
     p, b = schema.proposals, schema.proposal_basis
     new = superseded_flags = 0
@@ -722,8 +728,10 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
             # Another run stored newer data while this one computed: the ingest's flags
             # could not see this proposal, which rests on what this run read.
             kind, ref, old, newest = superseded[0]
-            flag_proposal(conn, pid, f"{version_words(kind)} {ref!r} changed (version {old} "
-                                     f"-> {newest}) "
+            gone = kind == "profile" and WITHDRAWN in _version_content(conn, kind, ref, newest)
+            what = f"PM sample {ref!r} withdrawn" if gone else \
+                f"{version_words(kind)} {ref!r} changed"
+            flag_proposal(conn, pid, f"{what} (version {old} -> {newest}) "
                                      f"while run {run_id} computed this proposal",
                           actor=actor, extra={"superseded": [list(x) for x in superseded]})
             superseded_flags += 1

@@ -181,7 +181,12 @@ def ingest_snp(conn: sa.Connection, data: SnpData, dataset: Any, *, actor: str,
     -------
     SnpIngest
     """
-    from forensic_match.store.records import _Batch, _stale_proposals, flag_proposal
+    from forensic_match.store.records import (
+        _Batch,
+        _stale_proposals,
+        flag_proposal,
+        withdrawn_samples,
+    )
 
     summary = SnpIngest()
     markers, layout = panel_layout(data.panel)
@@ -195,12 +200,16 @@ def ingest_snp(conn: sa.Connection, data: SnpData, dataset: Any, *, actor: str,
     pm_ids = {r[0] for r in conn.execute(sa.select(s.c.sample_id).where(s.c.kind == "pm"))}
     pm_ids |= {p.id for p in dataset.pm}
     entries: list[tuple[str, str, str | None, np.ndarray]] = []
+    # A withdrawn sample's calls are not stored either (its STR data are not, with a warning
+    # of the ingest): a lagging export must not change what a reinstatement brings back.
+    withdrawn = withdrawn_samples(conn)
     for sid in sorted(data.pm):
         if sid not in pm_ids:
             raise InputError(f"SNP calls of PM sample {sid!r}: no such PM sample in the store "
                              f"or in tonight's data (its STR profile comes first); nothing "
                              f"was stored")
-        entries.append((sid, "pm", None, data.pm[sid]))
+        if sid not in withdrawn:
+            entries.append((sid, "pm", None, data.pm[sid]))
     for fid in sorted(data.references):
         people, missing = _family_members(conn, dataset, fid)
         for ind in sorted(data.references[fid]):

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from forensic_match.profiles import normal_id
 from forensic_match.store import schema
 from forensic_match.store.audit import (
     append_entries,
@@ -29,13 +30,15 @@ from forensic_match.store.audit import (
     values_entry,
 )
 from forensic_match.store.database import StoreError
-from forensic_match.store.records import (
-    WITHDRAWN,
-    _stale_proposals,
-    _version_content,
-    flag_proposal,
-)
+from forensic_match.store.records import WITHDRAWN, _version_content, flag_proposal
 from forensic_match.store.review import MIN_REASON
+
+
+def _actor(actor: str) -> None:
+    """Who withdraws or reinstates is named in the version, the audit log and the flags: a
+    name, not blank (an outside check found ``--as ""`` accepted)."""
+    if not isinstance(actor, str) or not actor.strip() or actor != actor.strip():
+        raise StoreError(f"actor {actor!r}: give who acts, a name without spaces around it")
 
 
 def _newest(conn: sa.Connection, sample_id: str) -> tuple[int, dict[str, Any]]:
@@ -96,7 +99,8 @@ def withdraw_sample(conn: sa.Connection, sample_id: str, *, actor: str,
     Returns
     -------
     list of int
-        The proposals flagged now (those already flagged keep their first reason).
+        The proposals resting on the sample, each flagged now with the withdrawal as its
+        reason (one already flagged for another reason too).
 
     Raises
     ------
@@ -104,6 +108,8 @@ def withdraw_sample(conn: sa.Connection, sample_id: str, *, actor: str,
         No such sample, not a PM sample, already withdrawn, or no reason. Nothing changes then.
     """
     lock_audit(conn)
+    sample_id = normal_id(sample_id)  # stored ids are in NFC; a terminal may send NFD
+    _actor(actor)
     why = _reason(sample_id, reason, "a withdrawal")
     version, content = _newest(conn, sample_id)
     if WITHDRAWN in content:
@@ -112,11 +118,19 @@ def withdraw_sample(conn: sa.Connection, sample_id: str, *, actor: str,
                          f"{done['by']}: {done['reason']})")
     _write(conn, sample_id, version + 1, content | {WITHDRAWN: {"reason": why, "by": actor}},
            actor=actor, action="withdraw", reason=why)
-    stale = _stale_proposals(conn, "profile", sample_id, version + 1)
-    for pid, old in stale:
+    # Every proposal resting on the sample, flagged or not: an earlier flag's reason (another
+    # fragment re-typed, a configuration) gives way to the withdrawal, which rules out an
+    # approval for good (an outside check found "0 proposals flagged" where two were).
+    b, p = schema.proposal_basis, schema.proposals
+    resting = conn.execute(sa.select(p.c.proposal_id, b.c.version)
+                           .join(b, b.c.proposal_id == p.c.proposal_id)
+                           .where(b.c.kind == "profile", b.c.ref_id == sample_id,
+                                  b.c.version <= version)
+                           .order_by(p.c.proposal_id)).all()
+    for pid, old in resting:
         flag_proposal(conn, pid, f"PM sample {sample_id!r} withdrawn (version {old} -> "
                                  f"{version + 1}) by {actor}: {why}", actor=actor)
-    return [pid for pid, _ in stale]
+    return [pid for pid, _ in resting]
 
 
 def reinstate_sample(conn: sa.Connection, sample_id: str, *, actor: str, reason: str) -> int:
@@ -135,6 +149,8 @@ def reinstate_sample(conn: sa.Connection, sample_id: str, *, actor: str, reason:
         No such sample, not a PM sample, not withdrawn, or no reason. Nothing changes then.
     """
     lock_audit(conn)
+    sample_id = normal_id(sample_id)
+    _actor(actor)
     why = _reason(sample_id, reason, "a reinstatement")
     version, content = _newest(conn, sample_id)
     if WITHDRAWN not in content:
