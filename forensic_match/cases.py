@@ -426,9 +426,10 @@ def _markers(data: Any, src: str) -> list[Marker]:
                              f"alleles are strings as printed on a report ('10', '9.3')")
         floor = spec.get("min_frequency")
         if floor is not None and (isinstance(floor, bool) or not isinstance(floor, (int, float))
-                                  or not 0.0 < floor < 1.0):
+                                  or not 1e-9 <= floor < 1.0):
+            # (0, 1) let 1e-300 through, whose LR overflowed to a null without a word
             raise InputError(f"{src}: marker {name!r}: min_frequency (the frequency of an "
-                             f"allele the table lacks) must be a number in (0, 1), got "
+                             f"allele the table lacks) must be a number in [1e-9, 1), got "
                              f"{floor!r}")
         try:
             out.append(Marker(name, alleles, freqs,

@@ -481,9 +481,11 @@ def _labels(alleles: Sequence[str], marker: str, locate: Callable[[int, str], st
     return out
 
 
-#: An allele label of a frequency table: a repeat number (``9``, ``9.3``) or a bin of the
-#: table's rare alleles (``<8``, ``>27``); besides, ``OL``, ``X`` and ``Y`` are kept as written.
-_ALLELE_FORM = re.compile(r"[<>]?\d+(\.\d+)?|OL|X|Y")
+#: An allele label of a frequency table: a repeat number (``9``, ``9.3``), a bin of the
+#: table's rare alleles (``<8``, ``>27``, ``<= 7``, ``≥13``, ``rare``, ``other``), or ``OL``,
+#: ``X``, ``Y`` (any case); kept as written.
+_ALLELE_FORM = re.compile(r"([<>≤≥]=?\s*)?\d+(\.\d+)?|OL|X|Y|RARE|RAROS?|OTHERS?|OTROS?",
+                          re.IGNORECASE)
 
 
 def _allele_forms(alleles: Sequence[str], locate: Callable[[int, str], str]) -> None:
@@ -494,10 +496,11 @@ def _allele_forms(alleles: Sequence[str], locate: Callable[[int, str], str]) -> 
     for i, label in enumerate(alleles):
         if not _ALLELE_FORM.fullmatch(label):
             raise MarkerError(f"{locate(i, label)}: {label!r} is not an allele label (a repeat "
-                              f"number such as 9 or 9.3, or a bin such as <8 or >27): a row "
-                              f"of summary statistics (Ho, He, PIC, PD, Total, 2N) or a note "
-                              f"in the table? Remove it (the number of individuals goes in an "
-                              f"'N' row, or n_individuals=)")
+                              f"number such as 9 or 9.3, a bin such as <8, >27 or 'rare', or "
+                              f"OL): a row of summary statistics (Ho, He, PIC, PD, Total, 2N) "
+                              f"or a note in the table? Remove it (the number of individuals "
+                              f"goes in an 'N' row, or n_individuals=); a bin written another "
+                              f"way: write it as <8 or >27")
 
 
 def _build(parsed: Parsed, table: Table, *, normalise: bool, name: str | None,

@@ -155,7 +155,9 @@ def allele_label(text: str, *, marker: str = "", known: Collection[str] = (),
         if label.startswith("-") and _LABEL.fullmatch(label[1:]):
             raise GenotypeError(f"allele {text!r} is negative; an allele is a repeat number")
         two = re.fullmatch(r"(\S+)\s*[/;\s]\s*(\S+)", label)
-        date = re.fullmatch(r"\d{4}-\d\d-\d\d( \d\d:\d\d(:\d\d)?)?", label)
+        date = re.fullmatch(r"\d{4}-\d\d-\d\d( \d\d:\d\d(:\d\d)?)?|\d{1,2}/\d{1,2}/\d{2,4}"
+                            r"|\d{1,2}[-/. ][A-Za-z]{3,5}\.?([-/. ]\d{2,4})?"
+                            r"|[A-Za-z]{3,5}\.?[-/. ]\d{1,4}", label)
         raise GenotypeError(
             f"allele {text!r} is not an allele label: a repeat number such as '7' or '9.3' "
             f"(or 'OL' for an off-ladder call)"

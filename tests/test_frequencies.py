@@ -699,16 +699,16 @@ def test_a_case_saved_as_json_keeps_the_tables_minimum_frequency(tmp_path):
     del data["markers"][0]["min_frequency"]
     (tmp_path / "plain.json").write_text(json.dumps(data))
     assert load_case(tmp_path / "plain.json").markers[0].min_frequency is None
-    for bad in (0, 1.5, "0.01", True):
+    for bad in (0, 1e-300, 1.5, "0.01", True):
         data["markers"][0]["min_frequency"] = bad
         (tmp_path / "bad.json").write_text(json.dumps(data))
         with pytest.raises(InputError, match="marker 'TH01': min_frequency .* must be a "
-                                             "number in \\(0, 1\\)"):
+                                             "number in \\[1e-9, 1\\)"):
             load_case(tmp_path / "bad.json")
 
 
 @pytest.mark.parametrize("row", ["Ho,0.8,0.8,0.8", "PIC,0.7,0.7,0.7", "Total,1.000,1.000,1.000",
-                                 "2N,240,236,238", "rare,0.01,0.01,0.01"])
+                                 "2N,240,236,238", "PD,0.9,0.9,0.9"])
 def test_a_row_of_summary_statistics_is_refused_naming_it(tmp_path, row):
     """A published table's rows below the alleles (Ho, He, PIC, PD, Total, 2N) were refused
     only by the frequencies' sum, with the advice to rescale; rescaled (normalise=True) they
@@ -724,3 +724,8 @@ def test_a_row_of_summary_statistics_is_refused_naming_it(tmp_path, row):
             read_frequencies(write(tmp_path, "stats.csv", text), normalise=normalise)
     db = read_frequencies(write(tmp_path, "ladder.csv", LADDER.replace("16,", ">15,")))
     assert "OL" in db.marker("vWA").alleles and ">15" in db.marker("vWA").alleles
+    # Bins and words tables use for them are read as written (an outside check found them
+    # refused by the first version of the rule).
+    for label in ("≥15", ">= 15", "< 8", "Rare", "otros", "ol"):
+        db = read_frequencies(write(tmp_path, "bins.csv", LADDER.replace("16,", f"{label},")))
+        assert label in db.marker("vWA").alleles

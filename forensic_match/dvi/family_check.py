@@ -194,7 +194,9 @@ def warn_unconnected(families: Sequence[Family]) -> None:
                   f"not used (every LR of the family is computed without them): {listed}"
                   f"{more}. Give the parents that link them (a relationship written in "
                   f"words, such as a 'parentesco' column, is not read; add untyped parents "
-                  f"where needed)", ForensicMatchWarning, stacklevel=3)
+                  f"where needed); a relative by marriage with no child drawn in the "
+                  f"pedigree adds nothing and can be left out", ForensicMatchWarning,
+                  stacklevel=3)
 
 
 def _log10(values: np.ndarray) -> float:
