@@ -2131,6 +2131,12 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                    f"proposals, {flagged} flagged for re-review, {held} held back; "
                    f"candidates {moved}; {summary.counts['compiled_families']} of "
                    f"{summary.counts['families']} families compiled")
+        if not summary.counts["families"]:
+            # a night of PM tables alone on a new store ran and said "0 of 0" (an outside
+            # check, 2026-12-07): nothing was compared, which is worth a sentence
+            click.echo("no family is stored yet: the PM samples were stored and compared with "
+                       "no one; send the pedigree and relatives' tables (--pedigrees, "
+                       "--relatives)", err=True)
 
 
 #: Settings of a run configuration that apply to the laboratory's tables only: a dataset

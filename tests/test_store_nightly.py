@@ -360,6 +360,14 @@ def test_run_and_changes_commands(programme: DviDataset, tmp_path: Path) -> None
     assert rows and {r["change"] for r in rows} == {"new"}
     full = runner.invoke(main, ["run", str(data), "--store", db, "--no-tables"])
     assert full.exit_code == 0 and "12 of 12 families compiled" in full.output
+    assert "no family is stored yet" not in full.output
+    # A first night of PM samples alone says that nothing was compared.
+    alone = tmp_path / "pm_only.json"
+    alone.write_text(json.dumps(dataclasses.replace(ds, am=[]).to_dict()), encoding="utf-8")
+    pm_only = runner.invoke(main, ["run", str(alone), "--store", str(tmp_path / "new.db")])
+    assert pm_only.exit_code == 0, pm_only.output
+    assert "0 of 0 families compiled" in pm_only.output
+    assert "no family is stored yet" in pm_only.output
 
 
 def test_run_on_the_laboratory_tables_over_two_nights(tmp_path: Path) -> None:
