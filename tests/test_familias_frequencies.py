@@ -153,10 +153,15 @@ def test_search_takes_familias_frequency_files(tmp_path: Path) -> None:
         run = json.loads((out / "run.json").read_text())
         runs[name] = (run, pl.read_csv(out / "pairs.csv"))
     lrs = {name: pairs["log10_lr"].to_list() for name, (_, pairs) in runs.items()}
-    # The exact engine on the same trio: the child's LR against an unrelated person.
+    # The exact engine on the same trio: the child's LR against an unrelated person, the PM
+    # sample with the search's default dropout for a sample recorded without one.
+    from forensic_match.config import DEFAULT_PM_DROPOUT
+    from forensic_match.profiles import Observation
+
     apart = unrelated(["F", "M", "MP"], {"F": "M", "M": "F", "MP": "M"})
     exact = kinship_lr(trio("MP", "F", "M"), apart, bundled.markers_for(markers),
-                       {"F": father, "M": mother, "MP": child})
+                       {"F": father, "M": mother, "MP": child},
+                       observation={"MP": Observation(dropout=DEFAULT_PM_DROPOUT)})
     assert lrs["bundled"] == [pytest.approx(exact.log10_lr_total, rel=1e-9)]
     assert lrs["fam"] == lrs["bundled"] == lrs["list"]
     hashes = {run["frequencies_sha256"] for run, _ in runs.values()}
