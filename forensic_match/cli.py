@@ -1439,9 +1439,13 @@ def _reading_table(db: Any, cfg: Any) -> Any:
     configuration ignores that ``db`` lacks, so that a laboratory's files typing it are read
     (its rows kept as data, never in the panel) rather than refused as a marker not in the
     table, which ignore_markers was meant to allow (an outside check, 2026-12-07)."""
+    from forensic_match.dvi.records import lineage_marker
     from forensic_match.frequencies import FrequencyDB
 
-    absent = [n for n in cfg.ignore_markers if n not in db]
+    # A Y- or X-STR is set aside as lineage data by the readers anyway: a stand-in would make
+    # it autosomal, and its Y alleles would no longer tell the sex rule the body is male (an
+    # outside review, 2026-12-07).
+    absent = [n for n in cfg.ignore_markers if n not in db and lineage_marker(n) is None]
     if not absent:
         return db
     tables = {m: db[m] for m in db.markers} | {n: (("0",), [1.0]) for n in absent}

@@ -182,8 +182,7 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         if self.min_frequency is not None:
-            _check_number(self.min_frequency, "frequencies.min_frequency", low=0.0, high=1.0,
-                          open_low=True)
+            _check_number(self.min_frequency, "frequencies.min_frequency", low=1e-9, high=1.0)
         if self.n_individuals is not None:
             _check_number(self.n_individuals, "frequencies.n_individuals", low=1, high=1e12,
                           integer=True)

@@ -121,8 +121,10 @@ class FrequencyDB(Mapping[str, tuple[tuple[str, ...], np.ndarray]]):
                                           or int(n_individuals) != n_individuals
                                           or n_individuals < 1):
             raise InputError(f"n_individuals must be a positive integer, got {n_individuals!r}")
-        if min_frequency is not None and not 0.0 < min_frequency < 1.0:
-            raise InputError(f"min_frequency must lie in (0, 1), got {min_frequency!r}")
+        if min_frequency is not None and not 1e-9 <= min_frequency < 1.0:
+            # (0, 1) let 1e-300 through: a shared unseen allele's LR was inf, only the
+            # allele's warning said so (an outside review, 2026-12-07)
+            raise InputError(f"min_frequency must lie in [1e-9, 1), got {min_frequency!r}")
         markers: dict[str, Marker] = {}
         keys: dict[str, str] = {}
         for marker_name, (alleles, freqs) in tables.items():

@@ -349,3 +349,18 @@ def test_a_marker_the_table_lacks_is_read_and_left_out_when_the_configuration_ig
     for name in ("candidates_by_sample.csv", "identifications.csv", "not_searched.csv"):
         assert pl.read_csv(tmp_path / "got" / name).equals(
             pl.read_csv(tmp_path / "want" / name)), name
+
+
+def test_a_lineage_marker_in_ignore_markers_stays_lineage_data() -> None:
+    """A Y-STR the table lacks, named in ignore_markers, got a stand-in autosomal entry: the
+    readers then took its alleles for an autosomal genotype, the body's lineage data were
+    lost and its Y alleles no longer told the sex rule it is male (an outside review,
+    2026-12-07). Only markers the readers would not set aside get a stand-in."""
+    from forensic_match.cli import _reading_table
+    from forensic_match.config import RunConfig
+    from forensic_match.frequencies import load_frequencies
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    assert _reading_table(db, RunConfig(ignore_markers=("DYS391", "DXS10135"))) is db
+    mixed = _reading_table(db, RunConfig(ignore_markers=("DYS391", "D99S999")))
+    assert "D99S999" in mixed and "DYS391" not in mixed

@@ -729,3 +729,19 @@ def test_a_row_of_summary_statistics_is_refused_naming_it(tmp_path, row):
     for label in ("≥15", ">= 15", "< 8", "Rare", "otros", "ol"):
         db = read_frequencies(write(tmp_path, "bins.csv", LADDER.replace("16,", f"{label},")))
         assert label in db.marker("vWA").alleles
+
+
+def test_a_minimum_frequency_below_1e9_is_refused_wherever_it_is_given():
+    """1e-300 made a shared unseen allele's LR inf with only the allele's warning (an outside
+    review, 2026-12-07); the JSON key, the table and the run configuration take one range."""
+    from forensic_match.config import RunConfig
+    from forensic_match.frequencies import FrequencyDB
+
+    for bad in (1e-300, 1e-10):
+        with pytest.raises(InputError, match=r"min_frequency must lie in \[1e-9, 1\)"):
+            FrequencyDB({"TH01": (["6", "7"], [0.5, 0.5])}, min_frequency=bad)
+        with pytest.raises(InputError, match=r"frequencies.min_frequency must be a number in "
+                                             r"\[1e-09, 1\]"):
+            RunConfig(min_frequency=bad)
+    assert FrequencyDB({"TH01": (["6", "7"], [0.5, 0.5])}, min_frequency=1e-9).min_frequency \
+        == 1e-9

@@ -469,6 +469,20 @@ def test_a_sex_the_calls_disagree_on_is_unknown_to_the_search_with_a_warning(tmp
     assert pm[1].info["amelogenin"] == "F" and "sex_recorded" not in pm[1].info
 
 
+def test_every_source_of_a_disputed_sex_is_named():
+    """Table M, amelogenin X alone and Y-STR alleles: one warning naming all three (it named
+    only amelogenin's F, as if the table had said nothing); Y-STR alleles alone give M."""
+    from forensic_match.dvi.records import _search_sex
+
+    with pytest.warns(ForensicMatchWarning, match="the samples table says M; the amelogenin "
+                                                  "says F; the Y-STR typing says M: the sex "
+                                                  "is left unknown"):
+        assert _search_sex("PM1", "M", "F", ["DYS391"]) == "U"
+    with pytest.warns(ForensicMatchWarning, match=r"sex F \(amelogenin\) but Y-STR alleles"):
+        assert _search_sex("PM1", "U", "F", ["DYS391"]) == "U"
+    assert _search_sex("PM1", "U", None, ["DYS391"]) == "M"
+
+
 # Reference families ------------------------------------------------------------------------------
 
 def test_families_example(db):

@@ -998,18 +998,16 @@ def _search_sex(label: str, table: str, amelogenin: str | None, y_typed: list[st
     - Amelogenin X alone, nothing else: "U". A degraded male's Y allele drops out like any
       allele (and some men lack AMELY): the same check had fathers whose Y was lost proposed
       as their wives, 30 of 30, with no warning at all.
+    - Y-STR alleles alone (no table sex, no amelogenin): "M", as amelogenin X and Y.
     """
     sources = {"samples table": table if table in ("M", "F") else None,
                "amelogenin": amelogenin if amelogenin in ("M", "F") else None,
-               "Y-STR alleles": "M" if y_typed else None}
+               "Y-STR typing": "M" if y_typed else None}
     said = {k: v for k, v in sources.items() if v is not None}
     if len(set(said.values())) > 1:
-        if said.get("Y-STR alleles") and said.get("samples table") == "F" \
-                and "amelogenin" not in said:
-            warn_y_on_female(label, "samples table", y_typed)
-        elif said.get("Y-STR alleles") and said.get("amelogenin") == "F" \
-                and said.get("samples table") != "F":
-            warn_y_on_female(label, "amelogenin", y_typed)
+        females = [k for k, v in said.items() if v == "F"]
+        if len(said) == 2 and "Y-STR typing" in said:
+            warn_y_on_female(label, females[0], y_typed)
         else:
             words = "; ".join(f"the {k} says {v}" for k, v in said.items())
             warnings.warn(f"{label}: {words}: the sex is left unknown to the search (no sex "

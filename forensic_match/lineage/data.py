@@ -298,8 +298,9 @@ def family_mitotypes(family: Any) -> dict[str, Mitotype]:
 
 def warn_y_on_female(label: str, said: str, loci: Sequence[str]) -> None:
     """Warn that a PM sample of sex F (``said``: where the sex comes from) has Y-STR alleles
-    at ``loci``: its Y haplotype is then weighed against male candidates only (none, since a
-    female body is not compared with them), and the conflict would be nowhere said."""
+    at ``loci``. The laboratory readers then leave its sex unknown to the search (no sex
+    filter; ``docs/records.md``, *PM samples*); a dataset's sample keeps the sex it gives, and
+    its Y haplotype is weighed against male candidates only."""
     shown = ", ".join(loci[:4]) + (", ..." if len(loci) > 4 else "")
     warnings.warn(f"{label}: sex F ({said}) but Y-STR alleles at {len(loci)} loci ({shown}): "
                   f"a male with an AMELY deletion, a mixture or contamination, or a mix-up; "
