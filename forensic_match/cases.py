@@ -24,7 +24,7 @@ from forensic_match.lineage.data import (
 )
 from forensic_match.lineage.mtdna import Mitotype
 from forensic_match.lineage.ystr import YHaplotype
-from forensic_match.markers import Marker
+from forensic_match.markers import SMALLEST_MIN_FREQUENCY, Marker
 from forensic_match.mutation import Mutation
 from forensic_match.pedigree import Pedigree, sex_label
 from forensic_match.profiles import (
@@ -426,8 +426,7 @@ def _markers(data: Any, src: str) -> list[Marker]:
                              f"alleles are strings as printed on a report ('10', '9.3')")
         floor = spec.get("min_frequency")
         if floor is not None and (isinstance(floor, bool) or not isinstance(floor, (int, float))
-                                  or not 1e-9 <= floor < 1.0):
-            # (0, 1) let 1e-300 through, whose LR overflowed to a null without a word
+                                  or not SMALLEST_MIN_FREQUENCY <= floor < 1.0):
             raise InputError(f"{src}: marker {name!r}: min_frequency (the frequency of an "
                              f"allele the table lacks) must be a number in [1e-9, 1), got "
                              f"{floor!r}")

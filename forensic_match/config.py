@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from forensic_match.errors import ForensicMatchWarning, InputError
-from forensic_match.markers import Marker
+from forensic_match.markers import SMALLEST_MIN_FREQUENCY, Marker
 from forensic_match.mutation import Mutation, MutationModel
 
 if sys.version_info >= (3, 11):
@@ -182,7 +182,8 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         if self.min_frequency is not None:
-            _check_number(self.min_frequency, "frequencies.min_frequency", low=1e-9, high=1.0)
+            _check_number(self.min_frequency, "frequencies.min_frequency",
+                          low=SMALLEST_MIN_FREQUENCY, high=1.0)
         if self.n_individuals is not None:
             _check_number(self.n_individuals, "frequencies.n_individuals", low=1, high=1e12,
                           integer=True)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from forensic_match.errors import InputError, MarkerError, NormalisationWarning, where
-from forensic_match.markers import Marker
+from forensic_match.markers import SMALLEST_MIN_FREQUENCY, Marker
 from forensic_match.mutation import Mutation
 from forensic_match.tables import EXCEL_SUFFIXES, Table, read_table
 
@@ -121,9 +121,7 @@ class FrequencyDB(Mapping[str, tuple[tuple[str, ...], np.ndarray]]):
                                           or int(n_individuals) != n_individuals
                                           or n_individuals < 1):
             raise InputError(f"n_individuals must be a positive integer, got {n_individuals!r}")
-        if min_frequency is not None and not 1e-9 <= min_frequency < 1.0:
-            # (0, 1) let 1e-300 through: a shared unseen allele's LR was inf, only the
-            # allele's warning said so (an outside review, 2026-12-07)
+        if min_frequency is not None and not SMALLEST_MIN_FREQUENCY <= min_frequency < 1.0:
             raise InputError(f"min_frequency must lie in [1e-9, 1), got {min_frequency!r}")
         markers: dict[str, Marker] = {}
         keys: dict[str, str] = {}

@@ -31,6 +31,11 @@ SUM_TOLERANCE = 5e-3
 #: ``proportional`` mutation model agree with one another only on a table that sums to 1.
 EXACT_SUM = 1e-9
 
+#: The smallest frequency a table may give an allele it lacks (``min_frequency``, in a
+#: table, a run configuration or a JSON marker): 1e-300 made a shared unseen allele's LR
+#: infinite with only the allele's warning (an outside review, 2026-12-07).
+SMALLEST_MIN_FREQUENCY = 1e-9
+
 
 @dataclass(frozen=True, eq=False)
 class Marker:

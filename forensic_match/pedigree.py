@@ -2,8 +2,8 @@
 
 A :class:`Pedigree` stores integer arrays (``father[i]``, ``mother[i]``, -1 for a founder) for the
 likelihood kernels; the queries on every path (acyclicity, topological order, ancestors,
-descendants) walk those arrays, and networkx serves the rarer graph questions (``graph``,
-connectivity, naming a cycle in an error message). Loops (a cousin
+descendants, connected parts) walk those arrays, and networkx serves the rarer graph questions
+(``graph``, naming a cycle in an error message). Loops (a cousin
 marriage, two sisters marrying two brothers) and inbreeding are allowed; a person who is their
 own ancestor is not.
 """
@@ -385,11 +385,28 @@ class Pedigree:
         f, m = int(self.father[i]), int(self.mother[i])
         return 0.0 if f < 0 else float(self.kinship[f, m])
 
+    @cached_property
+    def components(self) -> np.ndarray:
+        """For each index, a label of its connected part: two persons share a label when a
+        chain of parent-child links joins them (a union-find over the parent links; a spouse
+        is joined through a common child)."""
+        root = list(range(len(self.ids)))
+
+        def find(i: int) -> int:
+            while root[i] != i:
+                root[i] = root[root[i]]
+                i = root[i]
+            return i
+
+        for i, parents in enumerate(zip(self.father.tolist(), self.mother.tolist())):
+            for p in parents:
+                if p >= 0:
+                    root[find(i)] = find(p)
+        return np.array([find(i) for i in range(len(root))], dtype=np.int64)
+
     def is_connected(self) -> bool:
         """Whether the pedigree is one connected family."""
-        import networkx as nx
-
-        return bool(nx.is_weakly_connected(self.graph))
+        return bool((self.components == self.components[0]).all())
 
     def records(self) -> list[tuple[str, str | None, str | None, str]]:
         """``(id, father, mother, sex)`` tuples."""

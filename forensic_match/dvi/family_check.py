@@ -158,23 +158,10 @@ def unconnected_members(family: Family) -> list[str]:
     relationship in words and left father and mother empty gives such a pedigree (an outside
     check, 2026-12-07: a family's LR 2.0e16 became 1, silently)."""
     ped = family.pedigree
-    father, mother = ped.father.tolist(), ped.mother.tolist()
-    root = list(range(len(father)))
-
-    def find(i: int) -> int:
-        while root[i] != i:
-            root[i] = root[root[i]]
-            i = root[i]
-        return i
-
-    for i, parents in enumerate(zip(father, mother)):
-        for p in parents:
-            if p >= 0:
-                root[find(i)] = find(p)
-    index = ped._index
-    joined = {find(index[m]) for m in family.missing if m in index}
-    return sorted(m for m in family.genotypes
-                  if m in index and family.genotypes[m] and find(index[m]) not in joined)
+    part = ped.components
+    joined = {int(part[ped.index(m)]) for m in family.missing if m in ped}
+    return sorted(m for m, profile in family.genotypes.items()
+                  if m in ped and profile and int(part[ped.index(m)]) not in joined)
 
 
 def warn_unconnected(families: Sequence[Family]) -> None:

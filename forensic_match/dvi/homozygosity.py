@@ -73,7 +73,7 @@ def homozygosity(sample: PMSample, markers: Sequence[Marker], *,
                  theta: float = 0.0) -> Homozygosity:
     """``sample``'s homozygous markers among ``markers`` and the upper tail probability of
     that many or more (Poisson-binomial, exact)."""
-    return _count(sample, _expected(markers, theta))
+    return _Counts.of(sample, _expected(markers, theta)).against(0.0)
 
 
 def _expected(markers: Sequence[Marker], theta: float) -> dict[str, float]:
@@ -88,26 +88,6 @@ def _expected(markers: Sequence[Marker], theta: float) -> dict[str, float]:
     return out
 
 
-def _typed(sample: PMSample, expected: Mapping[str, float]) -> tuple[int, tuple[float, ...]]:
-    """The sample's homozygous markers and the expectation of each typed marker (a partial
-    genotype is not typed here)."""
-    probs: list[float] = []
-    hom = 0
-    for name, g in sample.genotypes.items():
-        h = expected.get(name)
-        if h is None or g is None or g[0] is None or g[1] is None:
-            continue
-        probs.append(h)
-        hom += g[0] == g[1]
-    return hom, tuple(probs)
-
-
-def _count(sample: PMSample, expected: Mapping[str, float]) -> Homozygosity:
-    hom, probs = _typed(sample, expected)
-    return Homozygosity(sample.id, hom, len(probs), float(sum(probs)),
-                        _upper_tail(probs, hom))
-
-
 def _upper_tail(probs: Sequence[float], k: int) -> float:
     """P(X >= k) for X the number of successes of independent trials with ``probs``."""
     dist = np.zeros(len(probs) + 1)
@@ -119,16 +99,29 @@ def _upper_tail(probs: Sequence[float], k: int) -> float:
 
 
 @dataclass(frozen=True)
-class _Suspect:
-    """A body's first fragment recorded without dropout that is beyond :data:`ALPHA` for a
-    candidate who is not inbred: its homozygous count and per-marker probabilities."""
+class _Counts:
+    """A sample's homozygous count and the probability of homozygosity of each typed marker
+    (a partial genotype is not typed here), to be judged against a candidate."""
 
     sample: str
     homozygous: int
     probs: tuple[float, ...]
 
+    @classmethod
+    def of(cls, sample: PMSample, expected: Mapping[str, float]) -> _Counts:
+        probs: list[float] = []
+        hom = 0
+        for name, g in sample.genotypes.items():
+            h = expected.get(name)
+            if h is None or g is None or g[0] is None or g[1] is None:
+                continue
+            probs.append(h)
+            hom += g[0] == g[1]
+        return cls(sample.id, hom, tuple(probs))
+
     def against(self, inbreeding: float) -> Homozygosity:
-        """The finding for a candidate with inbreeding coefficient ``inbreeding``."""
+        """The finding for a candidate with inbreeding coefficient ``inbreeding`` (0: the
+        population's own expectation)."""
         probs = [inbreeding + (1.0 - inbreeding) * h for h in self.probs]
         return Homozygosity(self.sample, self.homozygous, len(probs), float(sum(probs)),
                             _upper_tail(probs, self.homozygous))
@@ -157,11 +150,13 @@ class DropoutScreen:
                  theta: float = 0.0) -> None:
         expected = _expected(markers, theta)
         self.families = families
-        self.suspects: dict[str, _Suspect] = {}
+        # the bodies' first fragments recorded without dropout that are beyond ALPHA for a
+        # candidate who is not inbred
+        self.suspects: dict[str, _Counts] = {}
         for s in samples:
             if s.dropout > 0.0 or s.id not in body_of or body_of[s.id] in self.suspects:
                 continue
-            suspect = _Suspect(s.id, *_typed(s, expected))
+            suspect = _Counts.of(s, expected)
             if suspect.against(0.0).p_value < ALPHA:
                 self.suspects[body_of[s.id]] = suspect
 

@@ -972,15 +972,14 @@ def _warn_spanish_m_only(table: Table, i_sex: int) -> None:
 
     if folded_id(table.header[i_sex]).replace(" ", "") not in ("sexo", "genero"):
         return
-    letters = {folded_id(row[i_sex]).strip().upper() for _, row in table.rows}
-    if "M" in letters and not letters & {"F", "H"}:
-        count = sum(folded_id(row[i_sex]).strip().upper() == "M" for _, row in table.rows)
+    cells = [folded_id(row[i_sex]).strip().upper() for _, row in table.rows]
+    if "M" in cells and not {"F", "H"} & set(cells):
         warnings.warn(f"{table.loc()}: the column {table.header[i_sex]!r} writes the sex of "
-                      f"{count} samples with the letter M alone, read as male (M/F, masculino "
-                      f"/ femenino); in the H/M convention (hombre / mujer) M is female: "
-                      f"declare the file's convention, sex_codes='HM' (--sex-codes HM) or "
-                      f"sex_codes='MF' (--sex-codes MF, which also silences this), or write "
-                      f"the sexes in words (masculino, mujer)",
+                      f"{cells.count('M')} samples with the letter M alone, read as male "
+                      f"(M/F, masculino / femenino); in the H/M convention (hombre / mujer) "
+                      f"M is female: declare the file's convention, sex_codes='HM' "
+                      f"(--sex-codes HM) or sex_codes='MF' (--sex-codes MF, which also "
+                      f"silences this), or write the sexes in words (masculino, mujer)",
                       ForensicMatchWarning, stacklevel=4)
 
 

@@ -206,6 +206,15 @@ def _version_content(conn: sa.Connection, kind: str, ref_id: str,
         table.c[key] == ref_id, table.c.version == version)).scalar_one())
 
 
+def withdrawal_at(conn: sa.Connection, kind: str, ref_id: str,
+                  version: int) -> dict[str, Any] | None:
+    """``{"reason", "by"}`` when version ``version`` of a basis item is a PM sample's
+    withdrawal (``forensic_match/store/withdrawal.py``), else ``None``."""
+    if kind != "profile":
+        return None
+    return _version_content(conn, kind, ref_id, version).get(WITHDRAWN)
+
+
 def _warn_reverted(conn: sa.Connection, kind: str, ref_id: str, digest: str,
                    newest: int) -> None:
     """Warn when new content equals an earlier version that a later one replaced: an old
@@ -255,17 +264,18 @@ def _put_version(batch: _Batch, known: _Known, kind: str, ref_id: str,
     return None if latest is None else latest[0]
 
 
-def _stale_proposals(conn: sa.Connection, kind: str, ref_id: str,
-                     version: int) -> list[tuple[int, int]]:
+def _stale_proposals(conn: sa.Connection, kind: str, ref_id: str, version: int, *,
+                     flagged_too: bool = False) -> list[tuple[int, int]]:
     """``(proposal id, version of ref_id it rests on)`` of the unflagged proposals computed
-    from a version of ``ref_id`` older than ``version``."""
+    from a version of ``ref_id`` older than ``version`` (``flagged_too``: flagged ones as
+    well, as a withdrawal takes them)."""
     b, p = schema.proposal_basis, schema.proposals
-    return [(pid, old) for pid, old in conn.execute(
-        sa.select(p.c.proposal_id, b.c.version)
-        .join(b, b.c.proposal_id == p.c.proposal_id)
-        .where(b.c.kind == kind, b.c.ref_id == ref_id, b.c.version < version,
-               p.c.needs_review == sa.false())
-        .order_by(p.c.proposal_id)).all()]
+    query = sa.select(p.c.proposal_id, b.c.version) \
+        .join(b, b.c.proposal_id == p.c.proposal_id) \
+        .where(b.c.kind == kind, b.c.ref_id == ref_id, b.c.version < version)
+    if not flagged_too:
+        query = query.where(p.c.needs_review == sa.false())
+    return [(pid, old) for pid, old in conn.execute(query.order_by(p.c.proposal_id)).all()]
 
 
 def flag_proposal(conn: sa.Connection, proposal_id: int, reason: str, *, actor: str,

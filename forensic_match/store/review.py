@@ -76,20 +76,14 @@ def _check_approval(conn: sa.Connection, row: Any, label: str) -> None:
     LR of the old data, and its report showed that LR as current; a body approved in one
     family could be approved again as another family's missing person (a family registered
     twice), and nothing said so."""
-    from forensic_match.store.records import (
-        WITHDRAWN,
-        _version_content,
-        superseded_versions,
-        version_words,
-    )
+    from forensic_match.store.records import superseded_versions, version_words, withdrawal_at
 
     b, p = schema.proposal_basis, schema.proposals
     old = superseded_versions(conn, conn.execute(
         sa.select(b.c.kind, b.c.ref_id, b.c.version)
         .where(b.c.proposal_id == row["proposal_id"])))
     for kind, ref, _, n in old:
-        withdrawal = _version_content(conn, kind, ref, n).get(WITHDRAWN) \
-            if kind == "profile" else None
+        withdrawal = withdrawal_at(conn, kind, ref, n)
         if withdrawal is not None:
             raise StoreError(f"{label}: PM sample {ref!r} is withdrawn (by {withdrawal['by']}: "
                              f"{withdrawal['reason']}); reject this proposal")

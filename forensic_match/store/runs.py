@@ -688,11 +688,10 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
         if found:
             conn.execute(schema.candidate_snp.insert(), found)
     from forensic_match.store.records import (
-        WITHDRAWN,
-        _version_content,
         flag_proposal,
         superseded_versions,
         version_words,
+        withdrawal_at,
     )
 
     p, b = schema.proposals, schema.proposal_basis
@@ -728,7 +727,7 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
             # Another run stored newer data while this one computed: the ingest's flags
             # could not see this proposal, which rests on what this run read.
             kind, ref, old, newest = superseded[0]
-            gone = kind == "profile" and WITHDRAWN in _version_content(conn, kind, ref, newest)
+            gone = withdrawal_at(conn, kind, ref, newest) is not None
             what = f"PM sample {ref!r} withdrawn" if gone else \
                 f"{version_words(kind)} {ref!r} changed"
             flag_proposal(conn, pid, f"{what} (version {old} -> {newest}) "

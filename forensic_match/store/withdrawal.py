@@ -30,7 +30,12 @@ from forensic_match.store.audit import (
     values_entry,
 )
 from forensic_match.store.database import StoreError
-from forensic_match.store.records import WITHDRAWN, _version_content, flag_proposal
+from forensic_match.store.records import (
+    WITHDRAWN,
+    _stale_proposals,
+    _version_content,
+    flag_proposal,
+)
 from forensic_match.store.review import MIN_REASON
 
 
@@ -121,12 +126,7 @@ def withdraw_sample(conn: sa.Connection, sample_id: str, *, actor: str,
     # Every proposal resting on the sample, flagged or not: an earlier flag's reason (another
     # fragment re-typed, a configuration) gives way to the withdrawal, which rules out an
     # approval for good (an outside check found "0 proposals flagged" where two were).
-    b, p = schema.proposal_basis, schema.proposals
-    resting = conn.execute(sa.select(p.c.proposal_id, b.c.version)
-                           .join(b, b.c.proposal_id == p.c.proposal_id)
-                           .where(b.c.kind == "profile", b.c.ref_id == sample_id,
-                                  b.c.version <= version)
-                           .order_by(p.c.proposal_id)).all()
+    resting = _stale_proposals(conn, "profile", sample_id, version + 1, flagged_too=True)
     for pid, old in resting:
         flag_proposal(conn, pid, f"PM sample {sample_id!r} withdrawn (version {old} -> "
                                  f"{version + 1}) by {actor}: {why}", actor=actor)
