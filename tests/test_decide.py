@@ -405,3 +405,15 @@ def test_a_drawn_brother_does_not_replace_the_implied_sibling() -> None:
     assert alts["C1"] == "father of G3"  # and C3's brother: the nearest relation is named
     assert alts["C3/sibling"] == "full sibling of C3"
     assert relative_alternatives(fam).family.pedigree.sex_of("C3/sibling") == "U"
+
+
+def test_a_posterior_short_of_one_is_never_written_as_one() -> None:
+    """An outside check of the reports (2026-12-07): a reason said "joint posterior 1.000000"
+    beside the report's 99.999972 %."""
+    from forensic_match.decide.posterior import posterior_text
+
+    assert posterior_text(0.9995) == "0.999500"
+    assert posterior_text(0.99999972) == "1 - 2.8e-07"
+    assert posterior_text(0.9999994) == "0.999999"
+    assert posterior_text(1.0) == "1.000000"
+    assert posterior_text(0.0) == "0.000000"

@@ -311,5 +311,22 @@ def _enumerate(body: np.ndarray, missing: np.ndarray, log_w: np.ndarray,
     return num_e / total, num_f / total
 
 
-__all__ = ["EXACT_LIMIT", "FOLD_BELOW", "FOLD_MAX", "MatchingPosteriors",
+def posterior_text(p: float) -> str:
+    """A posterior as text with six decimals, never rounded up to certainty: one within
+    5e-7 of 1 (which ``f"{p:.6f}"`` shows as ``1.000000``) is written ``1 - 2.8e-07``, so a
+    reason or listing never says 1 where the report says 99.999972 % (an outside check,
+    2026-12-07).
+
+    Examples
+    --------
+    >>> posterior_text(0.9995), posterior_text(0.99999972), posterior_text(1.0)
+    ('0.999500', '1 - 2.8e-07', '1.000000')
+    """
+    text = f"{p:.6f}"
+    if text == "1.000000" and p < 1.0:
+        return f"1 - {1.0 - p:.2g}"
+    return text
+
+
+__all__ = ["EXACT_LIMIT", "FOLD_BELOW", "FOLD_MAX", "MatchingPosteriors", "posterior_text",
            "matching_posteriors"]
