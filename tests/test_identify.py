@@ -724,6 +724,10 @@ def test_direct_reference_identifies_the_missing_person() -> None:
     assert (row["pm"], row["missing"], row["rule"]) == ("bone", "MP", "direct reference")
     assert row["log10_lr"] >= 10
     assert "direct reference (personal effects) of MP" in row["reason"]
+    # the prior is stated, as for every rule (the report reads it from here)
+    from forensic_match.reports.data import stated_prior
+
+    assert stated_prior(row["reason"]) is not None
 
 
 # --- a degraded body conditions its family (issue 7, point 2) ------------------------------------
@@ -859,3 +863,32 @@ def test_a_body_typed_at_too_few_markers_is_named(markers: list[Marker]) -> None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         identify([family], [PMSample("B2", "U", few)], markers, min_markers=5)
+
+
+def test_two_bodies_placed_as_one_parent_are_cautioned() -> None:
+    """A man drawn untyped only to link his missing child, his parents the references, and
+    his brother in the grave beside him: the two bodies fit "the child's father" alike, and
+    both were listed as him at 1.0000 (an outside check, 2026-12-07). Each row now says that
+    another body is placed as the same person."""
+    from forensic_match.pedigree import Pedigree
+    from forensic_match.simulate import simulate_profiles
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    markers = db.markers_for(db.markers)
+    world = Pedigree.from_records([
+        ("GF", None, None, "M"), ("GM", None, None, "F"), ("FA", "GF", "GM", "M"),
+        ("UN", "GF", "GM", "M"), ("MO", None, None, "F"), ("MC", "FA", "MO", "F")])
+    truth = simulate_profiles(world, markers, seed=5)
+    register = Pedigree.from_records([
+        ("GF", None, None, "M"), ("GM", None, None, "F"), ("FA", "GF", "GM", "M"),
+        ("MO", None, None, "F"), ("MC", "FA", "MO", "F")])
+    fam = Family("F1", register, ["MC"], {"GF": truth["GF"], "GM": truth["GM"]})
+    bodies = [PMSample("body_FA", "M", truth["FA"]), PMSample("body_UN", "M", truth["UN"])]
+    res = identify([fam], bodies, markers)
+    assert res.identifications.height == 0
+    rows = {r["pm"]: r for r in res.family_level.iter_rows(named=True)}
+    assert set(rows) == {"body_FA", "body_UN"}
+    for me, other in (("body_FA", "body_UN"), ("body_UN", "body_FA")):
+        assert rows[me]["candidates"].startswith("an unregistered father of MC")
+        assert f"body {other} is also placed as the same person (an unregistered father of " \
+               f"MC)" in rows[me]["caution"]

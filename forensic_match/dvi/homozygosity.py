@@ -79,12 +79,17 @@ def homozygosity(sample: PMSample, markers: Sequence[Marker], *,
 def _expected(markers: Sequence[Marker], theta: float) -> dict[str, float]:
     """Per marker the probability that a person is homozygous: ``θ + (1 - θ) Σ p²``, ``θ``
     at least :data:`SCREEN_THETA`."""
-    t = max(theta, SCREEN_THETA)
+    return expected_homozygosity(markers, max(theta, SCREEN_THETA))
+
+
+def expected_homozygosity(markers: Sequence[Marker], theta: float = 0.0) -> dict[str, float]:
+    """Per marker the probability that a person of the table's population is homozygous,
+    ``θ + (1 - θ) Σ p²`` (the frequencies normalised)."""
     out = {}
     for m in markers:
         f = np.asarray(m.frequencies, dtype=np.float64)
         f = f / f.sum()
-        out[m.name] = t + (1.0 - t) * float(np.dot(f, f))
+        out[m.name] = theta + (1.0 - theta) * float(np.dot(f, f))
     return out
 
 

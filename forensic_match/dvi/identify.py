@@ -37,6 +37,7 @@ import numpy as np
 from forensic_match.cases import Family, PMSample, check_family_records, typed_at
 from forensic_match.decide.alternatives import AlternativeSet, relative_alternatives
 from forensic_match.decide.decisions import Decision, decide
+from forensic_match.decide.posterior import posterior_text
 from forensic_match.decide.priors import (
     LINEAGE_KIN_WEIGHT,
     REFERENCE_KIN_WEIGHT,
@@ -79,6 +80,7 @@ from forensic_match.dvi.homozygosity import DropoutScreen, undeclared_dropout
 from forensic_match.dvi.living import living_matches
 from forensic_match.dvi.picked_tables import PickedTables
 from forensic_match.dvi.search import SearchResult, search_samples
+from forensic_match.dvi.substructure import warn_substructure
 from forensic_match.errors import (
     CacheWarning,
     ForensicMatchWarning,
@@ -351,6 +353,23 @@ def _reference_samples(families: Sequence[Family]) -> list[tuple[PMSample, str, 
     return out
 
 
+def _direct_pairs_under_theta(pairs: Any, samples: Sequence[PMSample],
+                              panel: Sequence[Marker], theta: float) -> Any:
+    """The pairs of a body and a direct reference with their same-source log10 LR under
+    ``theta`` (:mod:`~forensic_match.dvi.same_source_theta`): the pairs were found without
+    it, which overstated a match by about 10^2 at theta 0.02 on 23 markers (an outside check,
+    2026-12-07); the identifications are scored under the run's theta as the kinship ones
+    are."""
+    import polars as pl
+
+    from forensic_match.dvi.same_source_theta import same_source_log10
+
+    by_id = {s.id: s for s in samples}
+    scores = [same_source_log10(by_id[a], by_id[b], panel, theta)[0]
+              for a, b in pairs.select("pm1", "pm2").iter_rows()]
+    return pairs.with_columns(pl.Series("log10_lr", scores, dtype=pl.Float64))
+
+
 def _direct_matches(pairs: Any, references: list[tuple[PMSample, str, str]],
                     body_of: dict[str, str], threshold: float, priors: Priors,
                     posterior_threshold: float) -> list[dict[str, Any]]:
@@ -610,6 +629,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     panel = prepare_panel(markers, families, samples)
     warn_registered_twice(families)
     warn_unconnected(families)
+    warn_substructure(families, panel, theta)
     references = _reference_samples(families)
     everything = list(samples) + [ref for ref, _, _ in references]
     all_pairs = same_source_pairs(everything, panel,
@@ -705,7 +725,16 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             night.keep_rows(relatives_cache.reuse, relatives_cache.reuse.keys)
         if kin_rows is not None and kin_rows.reuse is not None:
             night.keep_rows(kin_rows.reuse, kin_rows.reuse.keys)
-    direct = _direct_matches(all_pairs.filter(is_ref), references, body_of, same_source,
+        kept_conditioned = getattr(relatives_cache.conditioned, "reuse", None)
+        if kept_conditioned is not None:
+            # the last identification's conditioned rows: a later round that starts from
+            # its same round finds there the rows it no longer has
+            night.keep_rows(kept_conditioned, kept_conditioned.keys)
+    direct_pairs = all_pairs.filter(is_ref)
+    if compiled.theta > 0 and direct_pairs.height:
+        direct_pairs = _direct_pairs_under_theta(direct_pairs, everything, panel,
+                                                 compiled.theta)
+    direct = _direct_matches(direct_pairs, references, body_of, same_source,
                              priors, posterior_threshold)
     # A same-source match with the person's own reference is not held for homozygosity: a
     # lost allele would have excluded it (the reference shows both), so its homozygous
@@ -773,7 +802,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                               sex_filter, min_markers, relatives_cache,
                                               fam_by_id, conditioned)
         held_families += led
-    family_level = _with_level_caution(family_level, questionable)
+    family_level = _with_level_caution(family_level, questionable,
+                                       _one_parent_two_bodies(family_level, decision))
     flags.extend(held_families)
     for rec in accepted:
         rec["fragments"] = ",".join(f.id for f in sample_by_id[rec["pm"]].fragments)
@@ -837,6 +867,12 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
               "compiled_relative_families": len(relatives_cache.compiled_families)}
     if night is not None:
         counts["searches_reused"] = sum(bool(v) for v in night.reused.values())
+        # searches that found nothing new, changed or gone since the memo they used (the
+        # last search of each name)
+        counts["searches_unchanged"] = sum(
+            bool(v) and not any(v[k] for k in ("new_samples", "gone_samples", "changed_rows",
+                                               "removed_rows"))
+            for v in night.reused.values())
     return IdentificationResult(
         table.sort(["round", "log10_lr"], descending=[False, True]),
         res if res is not None else search_samples(compiled, bodies, top=TOP),
@@ -1056,7 +1092,8 @@ def _dna_led_families(family_level: Any, decision: Decision, evidence: Evidence,
                              f"{_EVIDENCE_LED}: the DNA LRs of the family's candidates together "
                              f"{w:.3g} alone would not place the body in family {r['family']} "
                              f"against the open set (it needs {need:.3g}); the family's "
-                             f"posterior {r['posterior']:.6f} rests on the non-DNA evidence, "
+                             f"posterior {posterior_text(r['posterior'])} rests on the non-DNA "
+                             f"evidence, "
                              f"which findings or records of another person would make wrong; "
                              f"a further DNA reference of the family, or a reviewer's check "
                              f"that these findings are this body's, must decide; family "
@@ -1254,7 +1291,8 @@ class _Rounds:
             res = night.search("round", self.compiled, remaining, self.row_ids,
                                also=("_round",), **options)
         else:
-            res = night.search("_round", self.compiled, remaining, self.row_ids, **options)
+            res = night.search("_round", self.compiled, remaining, self.row_ids,
+                               kept=f"round.{self.round_no}", **options)
         # With evidence, the scout above (DNA alone) and the combined scores both bring
         # families into play.
         self.in_play |= _families_in_play(res)
@@ -1265,7 +1303,7 @@ class _Rounds:
                                                else (self.evidence, found),
                                                rounds=self if self.lineage is not None
                                                or self.snp is not None else None,
-                                               night=night)
+                                               night=night, round_no=self.round_no)
         kin = self.lineage_kin(remaining) \
             if self.lineage is not None and self.priors.lineage_kin > 0 else None
         return res, decide(res, alt_res, relations, self.priors, lineage_kin=kin,
@@ -1340,7 +1378,9 @@ class _Rounds:
             first, self.kin_searched = not self.kin_searched, True
             res = self.night.search("reference_kin" if first else "_reference_kin",
                                     kin.tables, remaining, ids,
-                                    also=("_reference_kin",) if first else (), **options)
+                                    also=("_reference_kin",) if first else (),
+                                    kept=None if first else f"reference_kin.{self.round_no}",
+                                    **options)
         elif kin.evidence is None and REUSE_REFERENCE_KIN_SEARCH:
             # DNA alone: the rows of families whose state is unchanged score every body as
             # they did last round; only the changed families' rows are searched.
@@ -1811,12 +1851,15 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
                       priors: Priors, sex_filter: bool, min_markers: int,
                       evidence: tuple[Evidence, list[PMFindings | None]] | None = None,
                       rounds: _Rounds | None = None, night: NightSearches | None = None,
+                      round_no: int = 1,
                       ) -> tuple[SearchResult | None, dict[tuple[str, str], str]]:
     """Search the bodies against the relative alternatives of the families in play; with
     ``evidence`` (and the bodies' findings) each relative's score adds his relative model's
     evidence and prior weight (``Evidence.relative_scores``); with ``rounds`` (which hold
     lineage data or SNP data) his lineage and linked-SNP LRs on the family extended by him;
-    with ``night`` the first search reuses an earlier identification's (``search_memos``)."""
+    with ``night`` the first search reuses an earlier identification's (``search_memos``),
+    a later one the round before or the same round (``round_no``) of the earlier
+    identification, whichever leaves less to search."""
     if priors.relatives <= 0:
         return None, {}
     names: list[tuple[str, str]] = []
@@ -1857,7 +1900,8 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
             night.add_rows(row_ids, names, parts, sexes)
             first = memo is None
             res = night.search("relatives" if first else "_relatives", stacked, remaining,
-                               row_ids, also=("_relatives",) if first else (), top=TOP,
+                               row_ids, also=("_relatives",) if first else (),
+                               kept=None if first else f"relatives.{round_no}", top=TOP,
                                threshold=np.inf, sex_filter=sex_filter,
                                min_markers=min_markers)
         else:
@@ -2135,14 +2179,57 @@ def _with_caution(table: Any, questionable: Mapping[str, str]) -> Any:
         else f"{r['reason']}; {c}" for r in table.iter_rows(named=True)], dtype=pl.Utf8))
 
 
-def _with_level_caution(family_level: Any, questionable: Mapping[str, str]) -> Any:
+def _with_level_caution(family_level: Any, questionable: Mapping[str, str],
+                        same_person: Mapping[tuple[str, str], str] | None = None) -> Any:
     """The family-level rows with a ``caution`` column: the caution of a family with a
-    questionable pair of typed members (:func:`_caution`), else null."""
+    questionable pair of typed members (:func:`_caution`) and that of a body placed as the
+    same parent as another body (:func:`_one_parent_two_bodies`), else null."""
     import polars as pl
 
-    return family_level.with_columns(pl.Series(
-        "caution", [_caution(questionable, f) for f in family_level["family"]],
-        dtype=pl.Utf8))
+    same_person = same_person or {}
+    cautions = []
+    for pm, family in zip(family_level["pm"].to_list(), family_level["family"].to_list()):
+        words = [c for c in (_caution(questionable, family), same_person.get((pm, family)))
+                 if c]
+        cautions.append("; ".join(words) if words else None)
+    return family_level.with_columns(pl.Series("caution", cautions, dtype=pl.Utf8))
+
+
+#: Relative alternatives that are one person: a missing person's father or mother (or parent
+#: of unknown sex); siblings and children stand for as many unregistered people as there are.
+_ONE_PERSON = ("father of ", "mother of ", "parent of ")
+
+
+def _one_parent_two_bodies(family_level: Any, decision: Decision | None
+                           ) -> dict[tuple[str, str], str]:
+    """Per family-level row (body, family), a caution when the body's likeliest option is
+    a missing person's unregistered parent and another body of the run is placed as the same
+    parent (posterior 0.5 or more each): one person is one body, so at most one of them is
+    that parent; the other is most likely a relative of his the pedigree does not draw (an
+    outside check, 2026-12-07: a man drawn untyped to link a missing child and his brother in
+    the grave were both listed as him at 1.0000)."""
+    if decision is None or family_level.height == 0:
+        return {}
+    placed = set(zip(family_level["pm"].to_list(), family_level["family"].to_list()))
+    alts = decision.alternatives
+    bodies: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for pm, family, person, relation, p in zip(
+            alts["pm"].to_list(), alts["family"].to_list(), alts["person"].to_list(),
+            alts["relation"].to_list(), alts["posterior"].to_list()):
+        if (pm, family) in placed and p is not None and p >= 0.5 and \
+                (relation or "").startswith(_ONE_PERSON):
+            bodies.setdefault((family, person), []).append((pm, relation))
+    out = {}
+    for (family, _), found in bodies.items():
+        if len({pm for pm, _ in found}) < 2:
+            continue
+        for pm, relation in found:
+            others = sorted({o for o, _ in found if o != pm})
+            out[(pm, family)] = (f"body {', '.join(others)} is also placed as the same person "
+                                 f"(an unregistered {relation}): one person is one body, so "
+                                 f"at most one of them is; the other is most likely a relative "
+                                 f"of his the pedigree does not draw (a brother)")
+    return out
 
 
 def _hold_families(family_level: Any, families_held: Mapping[str, str],
@@ -2280,9 +2367,11 @@ def _family_level(decision: Decision, identified: set[str], posterior_threshold:
 
 def _reason(r: dict[str, Any], threshold: float, margin: float, priors: Priors) -> str:
     if r["rule"] == "direct reference":
+        # the prior too, which the report states (an outside check, 2026-12-07: a direct
+        # reference's report said the prior was "not stated by the software")
         return (f"same-source LR {r['lr']:.3g} over {r['n_markers']} markers with the direct "
                 f"reference (personal effects) of {r['missing']}; posterior "
-                f"{r['posterior']:.6f}")
+                f"{posterior_text(r['posterior'])}; {priors.describe()}")
     competitor = (f"best competing body or missing person LR {r['second_lr']:.3g}"
                   if r["second_lr"] > 0 else "no competing candidate")
     weighed = priors.relatives > 0
@@ -2297,8 +2386,9 @@ def _reason(r: dict[str, Any], threshold: float, margin: float, priors: Priors) 
                "open set" if weighed else
                "the other bodies, the other missing persons and the open set")
     text = (f"LR {r['lr']:.3g} over {r['n_markers']} markers ({r['n_inconsistent']} "
-            f"inconsistent without mutation); joint posterior {r['posterior']:.6f} against "
-            f"{against}; {competitor}; {relative}; {priors.describe()}")
+            f"inconsistent without mutation); joint posterior "
+            f"{posterior_text(r['posterior'])} against {against}; {competitor}; {relative}; "
+            f"{priors.describe()}")
     if r["rule"].startswith("undisputed"):
         text += f"; dvir's rule met: LR >= {threshold:g} and >= {margin:g} x every competitor"
     if r["rule"].endswith("after conditioning"):

@@ -49,6 +49,11 @@ class AssignmentLimitError(ForensicMatchError):
     """The joint enumeration would exceed its limit on the number of assignments."""
 
 
+class FixedPairsImpossible(InputError):
+    """The PM samples fixed in a family (by the undisputed rule) are impossible together on
+    its pedigree: at least one of the fixed pairs is wrong (``docs/joint.md``)."""
+
+
 def sex_compatible(pm_sex: str, mp_sex: str) -> bool:
     """Whether a PM sample of sex ``pm_sex`` may be a missing person of sex ``mp_sex``.
 
@@ -159,9 +164,10 @@ class _Likelihoods:
             what = "the reference data are" if not fixed else (
                 "the reference data with PM samples " + ", ".join(
                     f"{v!r} as {m!r}" for m, v in sorted(fixed)) + " are")
-            raise InputError(f"family {family.id!r}: {what} impossible on the pedigree at "
-                             f"markers {bad} (a Mendelian inconsistency with no mutation "
-                             f"model to explain it)")
+            error = FixedPairsImpossible if fixed else InputError
+            raise error(f"family {family.id!r}: {what} impossible on the pedigree at "
+                        f"markers {bad} (a Mendelian inconsistency with no mutation "
+                        f"model to explain it)")
         joint = self.family(family, fixed | {(mp, pm)}, mutation=mutation)
         return joint / (base * self.sample(pm))
 

@@ -172,6 +172,15 @@ def _result(frames: dict[str, Any], samples: Any, parameters: dict[str, Any]) ->
                         parameters)
 
 
+def _search_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The options :func:`search_reusing` hashes into a memo's setting, with its defaults."""
+    import inspect
+
+    defaults = {k: p.default for k, p in inspect.signature(search_reusing).parameters.items()
+                if k in ("top", "threshold", "sex_filter", "min_markers", "dropin")}
+    return {k: options.get(k, v) for k, v in defaults.items()}
+
+
 def _increasing(positions: list[int]) -> bool:
     return all(a < b for a, b in zip(positions, positions[1:]))
 
@@ -531,6 +540,17 @@ def _digest(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
+def memos_to_keep(memos: dict[str, SearchMemo], loaded: dict[str, SearchMemo]
+                  ) -> dict[str, SearchMemo]:
+    """Of an identification's ``memos`` (read and replaced in place), those to keep for the
+    next: the named ones (not ``_...``), less a later round's (a name with a ``.``,
+    ``NightSearches.search``'s ``kept``) that this identification did not search again (the
+    same object as ``loaded``, the memos it started from): it had fewer rounds, and the
+    stale memo would only grow the file."""
+    return {k: v for k, v in memos.items()
+            if not k.startswith("_") and ("." not in k or v is not loaded.get(k))}
+
+
 def save_memos(path: str | Path, memos: dict[str, SearchMemo]) -> None:
     """Write ``memos`` (by name) to ``path`` (numpy ``.npz``, no pickled objects) with the
     sha256 of its content; written to a temporary file, then renamed, so a crash never leaves
@@ -662,18 +682,67 @@ class NightSearches:
 
     def search(self, name: str, compiled: CompiledTables, samples: Sequence[PMSample | Body],
                row_ids: Sequence[str], *, use: str | None = None,
-               also: tuple[str, ...] = (), **options: Any) -> SearchResult:
+               also: tuple[str, ...] = (), kept: str | None = None,
+               **options: Any) -> SearchResult:
         """:func:`search_reusing` with the memo ``use`` (default ``name``); this search's memo
-        is kept under ``name`` and the names in ``also``."""
-        res, memo = search_reusing(compiled, samples, memo=self.memos.get(use or name),
+        is kept under ``name`` and the names in ``also``. With ``kept`` (the name of a memo
+        kept from night to night, e.g. the last night's second round), that memo is used
+        instead where it leaves less to search (:meth:`work`), and this search's is kept
+        under ``kept`` too: a round after the first then starts from the same round of the
+        last night when fewer rows and bodies changed since it than since this night's
+        round before (an unchanged night searches nothing again)."""
+        memo = self.memos.get(use or name)
+        if kept is not None and self.memos.get(kept) is not None:
+            active = options.get("active")
+            rid = list(row_ids) if active is None else \
+                [row_ids[r] for r in np.asarray(active, dtype=np.int64).tolist()]
+            keys = _sample_keys(samples, self._sample_keys)
+            setting = _setting(compiled, len(samples), _search_options(options))
+            if self.work(self.memos[kept], rid, keys, setting) < \
+                    self.work(memo, rid, keys, setting):
+                memo = self.memos[kept]
+        res, memo = search_reusing(compiled, samples, memo=memo,
                                    row_ids=list(row_ids), old_rows=self.old_rows,
                                    encodings=self._encodings,
                                    sample_keys=self._sample_keys, **options)
-        for n in (name, *also):
+        for n in (name, *also, *(() if kept is None else (kept,))):
             self.memos[n] = memo
         self.reused[name] = res.parameters.get("reuse", False)
         return res
 
+    def work(self, memo: SearchMemo | None, rid: list[str], keys: list[str],
+             setting: str) -> float:
+        """Pairs :func:`search_reusing` would score with ``memo`` for rows ``rid`` and
+        samples ``keys`` (new samples against every row, kept samples against the new and the
+        removed rows; every pair when the memo cannot serve). An estimate for choosing a
+        memo: it leaves out the few lists searched again."""
+        every = float(len(rid) * len(keys))
+        if memo is None or memo.setting != setting:
+            return every
+        rows, samples = set(memo.rows), set(memo.samples)
+        new_s = sum(k not in samples for k in keys)
+        changed = sum(r not in rows for r in rid)
+        removed = sorted(rows - set(rid))
+        if removed and not self.has_rows(removed):
+            return every
+        return float(new_s * len(rid) + (len(keys) - new_s) * (changed + len(removed)))
 
-__all__ = ["DEPTH", "MAX_CARRIED", "NightSearches", "SearchMemo", "load_memos", "sample_key",
-           "save_memos", "search_reusing"]
+    def has_rows(self, ids: list[str]) -> bool:
+        """Whether :meth:`old_rows` finds every row of ``ids`` (nothing stacked)."""
+        from forensic_match.markers import markers_digest
+
+        if not self._sources:
+            return False
+        first = self._sources[0][0]
+        digest = markers_digest(first.markers)
+        wanted = set(ids) - self._retired.keys()
+        for tables, row_ids in self._sources:
+            if not wanted:
+                break
+            if tables.theta == first.theta and markers_digest(tables.markers) == digest:
+                wanted -= set(row_ids)
+        return not wanted
+
+
+__all__ = ["DEPTH", "MAX_CARRIED", "NightSearches", "SearchMemo", "load_memos", "memos_to_keep",
+           "sample_key", "save_memos", "search_reusing"]
