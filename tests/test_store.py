@@ -797,13 +797,18 @@ def test_a_decision_on_data_that_changed_is_flagged_for_re_review(run_done: Case
                                    f"after this proposal")
     assert not next(p for p in run_done.proposals()
                     if p["proposal_id"] == other["proposal_id"])["needs_review"]
-    # A flagged decision is reopened and reviewed again, which clears the flag; it still
-    # cannot be approved on the old data (its LR is the old data's), only rejected; the next
-    # run proposes the pair again on the new data, and that proposal is approved.
+    # A flagged decision is reopened and reviewed again; on the old data it stays flagged
+    # (its LR and posterior are the old data's: shown as current, they misled) and cannot be
+    # approved, only rejected; the next run proposes the pair again on the new data, and
+    # that proposal is approved.
     run_done.act(pid, "reopen", actor="berta", reason="new profile version")
-    run_done.act(pid, "review", actor="carla", reason="checked against the new profile")
-    with pytest.raises(StoreError, match="four-eyes"):
-        run_done.act(pid, "approve", actor="carla", reason="fine")
+    reviewed = run_done.act(pid, "review", actor="carla",
+                            reason="checked against the new profile")
+    assert reviewed["state"] == "reviewed" and reviewed["needs_review"]
+    assert reviewed["stale_reason"] == (f"rests on version 1 of the profile of sample "
+                                        f"{sample!r}, and version 2 is stored: reject it (the "
+                                        f"next run proposes the pair on the newest data if it "
+                                        f"holds)")
     with pytest.raises(StoreError, match=f"proposal {pid} .* rests on version 1 of the "
                                          f"profile of sample '{sample}', and version 2 is "
                                          f"stored: approve the proposal a run makes"):
@@ -825,8 +830,10 @@ def test_a_flagged_proposal_cannot_be_approved_before_review_again(run_done: Cas
     pid = next(p for p in run_done.proposals() if p["family_id"] == "F0055")["proposal_id"]
     run_done.act(pid, "review", actor="ana", reason="checked")
     run_done.ingest(_dataset(pm="PM0086"), actor="lab")
-    with pytest.raises(StoreError, match="flagged for re-review .*PM0086.*reopen it and "
-                                         "review it again"):
+    # (its data changed: reviewing it again would not help, so the refusal says what does)
+    with pytest.raises(StoreError, match="rests on version 1 of the profile of sample "
+                                         "'PM0086', and version 2 is stored: approve the "
+                                         "proposal a run makes on the newest data"):
         run_done.act(pid, "approve", actor="berta", reason="fine")
     # The next run proposes the pair again on the new data, as a new pending proposal.
     summary = run_store(run_done, _dataset(pm="PM0086"), min_markers=8)

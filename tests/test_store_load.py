@@ -244,6 +244,32 @@ def test_the_store_reads_back_what_was_ingested(tmp_path: Path) -> None:
     assert all(type(g) is tuple for s in back.pm for g in s.genotypes.values())
 
 
+def test_the_same_data_in_another_order_is_no_new_version(tmp_path: Path) -> None:
+    """An export sorted another way (pedigree rows, missing persons, the two alleles of a
+    genotype) stores nothing new and flags nothing; a real change among them still does."""
+    data = small_dataset_dict()
+    with CaseStore(tmp_path / "c.db") as store:
+        store.ingest(case_from_dict(data), actor="lab")
+        turned = json.loads(json.dumps(data))
+        for fam in turned["am"]:
+            fam["pedigree"].reverse()
+            fam["missing"].reverse()
+            for profile in fam["genotypes"].values():
+                for g in profile.values():
+                    g.reverse()
+        for sample in turned["pm"]:
+            for g in sample["genotypes"].values():
+                g.reverse()
+        again = store.ingest(case_from_dict(turned), actor="lab")
+        assert again.new_versions == [] and again.unchanged > 0
+        fam = turned["am"][0]
+        person = sorted(fam["genotypes"])[0]
+        marker = sorted(fam["genotypes"][person])[0]
+        fam["genotypes"][person][marker] = ["99", "99"]
+        changed = store.ingest(case_from_dict(turned), actor="lab")
+        assert changed.new_versions == [("profile", f"{fam['family']}/{person}", 2)]
+
+
 def test_a_content_changed_behind_the_log_stops_the_read_back(tmp_path: Path) -> None:
     with CaseStore(tmp_path / "c.db") as store:
         store.ingest(load_case(PROGRAMME), actor="lab")

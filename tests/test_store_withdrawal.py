@@ -139,7 +139,7 @@ def test_a_reinstated_sample_has_the_profile_it_had_and_is_searched_again(
 
 @pytest.mark.parametrize(("sample", "reason", "message"), [
     ("PM9999", REASON, "no sample 'PM9999' in the store"),
-    ("F0055/F0055_C2", REASON, "is a relative sample: only PM samples"),
+    ("F0055", REASON, r"no sample 'F0055' in the store \(a family\? give --family\)"),
     (RECALLED, " ", "a withdrawal needs a reason of at least 3 characters"),
 ])
 def test_a_withdrawal_that_cannot_be_is_refused_and_changes_nothing(
@@ -166,7 +166,7 @@ def test_withdraw_and_reinstate_commands(tmp_path: Path) -> None:
     out = runner.invoke(main, ["store", "withdraw", db, RECALLED, "--as", "lab", "--reason",
                                REASON])
     assert out.exit_code == 0, out.output
-    assert out.output.strip() == f"PM sample {RECALLED}: withdrawn; 1 proposals flagged for " \
+    assert out.output.strip() == f"sample {RECALLED}: withdrawn; 1 proposals flagged for " \
                                  f"re-review (1)"
     out = runner.invoke(main, ["store", "withdraw", db, RECALLED, "--as", "lab", "--reason",
                                REASON])
@@ -174,7 +174,16 @@ def test_withdraw_and_reinstate_commands(tmp_path: Path) -> None:
     out = runner.invoke(main, ["store", "reinstate", db, RECALLED, "--as", "lab", "--reason",
                                "re-extracted"])
     assert out.exit_code == 0, out.output
-    assert out.output.strip() == f"PM sample {RECALLED}: reinstated as profile version 3"
+    assert out.output.strip() == f"sample {RECALLED}: reinstated as profile version 3"
+    # a family, with --family
+    out = runner.invoke(main, ["store", "withdraw", db, "F0055", "--family", "--as", "lab",
+                               "--reason", "F0055_MP1 found alive"])
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("family F0055: withdrawn; ")
+    out = runner.invoke(main, ["store", "reinstate", db, "F0055", "--family", "--as", "lab",
+                               "--reason", "entered by mistake"])
+    assert out.exit_code == 0, out.output
+    assert out.output.strip() == "family F0055: reinstated as version 3"
 
 
 def test_the_new_proposal_after_a_rejection_is_listed_with_it(tmp_path: Path) -> None:
@@ -276,3 +285,80 @@ def test_who_withdraws_is_named_and_an_id_typed_in_another_unicode_form_is_found
     store.withdraw_sample(nfd, actor="lab", reason=REASON)
     assert "PMé0999" in store.withdrawn_samples()
     assert any(e["event"] == "withdrawn" for e in store.trace(nfd))
+
+
+def _without(family: str, relative: str | None = None) -> Any:
+    """The small dataset without a family, or without one relative's profile in it."""
+    data = small_dataset_dict()
+    if relative is None:
+        data["am"] = [f for f in data["am"] if f["family"] != family]
+    else:
+        fam = next(f for f in data["am"] if f["family"] == family)
+        del fam["genotypes"][relative]
+    return case_from_dict(data)
+
+
+def _fresh_candidates(tmp_path: Path, dataset: Any) -> list[tuple[Any, ...]]:
+    with CaseStore(tmp_path / "fresh.db") as fresh:
+        return _candidates(fresh, run_store(fresh, dataset, min_markers=8).run_id)
+
+
+def test_a_withdrawn_relative_leaves_her_family_and_its_proposals_are_flagged(
+        approved: tuple, tmp_path: Path) -> None:
+    """A relative revokes her consent: the runs read her family without her profile (as a
+    store that never held it), the approval resting on it is flagged and cannot stand, and a
+    night's file that lists her again does not bring her back."""
+    store, pid = approved
+    relative = "F0055/F0055_C2"
+    flagged = store.withdraw_sample(relative, actor="lab", reason="consent revoked")
+    assert flagged == [pid]
+    row = next(p for p in store.proposals() if p["proposal_id"] == pid)
+    assert row["needs_review"] and "relative sample 'F0055/F0055_C2' withdrawn" in \
+        row["stale_reason"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        night = run_store(store, _dataset(), min_markers=8)
+    assert any("relative sample 'F0055/F0055_C2' is withdrawn" in str(w.message)
+               for w in caught)
+    assert night.counts["withdrawn_relatives"] == 1 and night.counts["new_versions"] == 0
+    assert _candidates(store, night.run_id) == \
+        _fresh_candidates(tmp_path, _without("F0055", "F0055_C2"))
+    store.act(pid, "reopen", actor="ana", reason="consent revoked")
+    store.act(pid, "review", actor="ana", reason="looked at it")
+    with pytest.raises(StoreError, match="sample 'F0055/F0055_C2' is withdrawn \\(by lab: "
+                                         "consent revoked\\); reject this proposal"):
+        store.act(pid, "approve", actor="berta", reason="agree")
+    assert store.reinstate_sample(relative, actor="lab", reason="consent given again") == 3
+    assert store.verify().ok
+
+
+def test_a_withdrawn_family_is_searched_no_more(approved: tuple, tmp_path: Path) -> None:
+    """A family's only missing person found alive, or a registration retired: the runs read
+    the store without the family, its approval is flagged, a night's file that lists it is
+    not stored, and reinstating gives back the record it had."""
+    store, pid = approved
+    assert store.withdraw_family("F0055", actor="lab", reason="F0055_MP1 found alive") == [pid]
+    assert store.withdrawn_families() == {"F0055": {"reason": "F0055_MP1 found alive",
+                                                    "by": "lab"}}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        night = run_store(store, _dataset(), min_markers=8)
+    assert any("family 'F0055' is withdrawn (by lab: F0055_MP1 found alive)" in
+               str(w.message) for w in caught)
+    assert night.counts["withdrawn_families"] == 1 and night.counts["families"] == 2
+    assert _candidates(store, night.run_id) == _fresh_candidates(tmp_path, _without("F0055"))
+    assert not any(p["family_id"] == "F0055" for p in store.proposals()
+                   if p["run_id"] == night.run_id)
+    with pytest.raises(StoreError, match="family 'F0055' is already withdrawn"):
+        store.withdraw_family("F0055", actor="lab", reason="again")
+    assert store.reinstate_family("F0055", actor="lab", reason="entered by mistake") == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ForensicMatchWarning)
+        back = run_store(store, _dataset(), min_markers=8)
+    assert back.counts["new_versions"] == 0
+    assert ("PM0066,PM0086", "F0055", "F0055_MP1") in {
+        (p["pm"], p["family_id"], p["missing"]) for p in store.proposals()
+        if p["run_id"] == back.run_id}
+    with pytest.raises(StoreError, match="no family 'F9999'"):
+        store.withdraw_family("F9999", actor="lab", reason="closed")
+    assert store.verify().ok

@@ -288,7 +288,8 @@ class CaseStore:
             add_user(conn, user_id, roles, actor=actor)
 
     def withdraw_sample(self, sample_id: str, *, actor: str, reason: str) -> list[int]:
-        """Withdraw a PM sample (recalled by the laboratory, a duplicate, not a body): runs
+        """Withdraw a sample: a PM sample (recalled by the laboratory, a duplicate, not a
+        body) or a relative's or reference's profile (consent revoked, a sample swap): runs
         no longer read it and its proposals are flagged for re-review; returns the ids
         flagged (:func:`forensic_match.store.withdrawal.withdraw_sample`)."""
         from forensic_match.store.withdrawal import withdraw_sample
@@ -297,15 +298,41 @@ class CaseStore:
             return withdraw_sample(conn, sample_id, actor=actor, reason=reason)
 
     def reinstate_sample(self, sample_id: str, *, actor: str, reason: str) -> int:
-        """Bring a withdrawn PM sample back with the profile it had; returns the version
+        """Bring a withdrawn sample back with the profile it had; returns the version
         written (:func:`forensic_match.store.withdrawal.reinstate_sample`)."""
         from forensic_match.store.withdrawal import reinstate_sample
 
         with self.transaction() as conn:
             return reinstate_sample(conn, sample_id, actor=actor, reason=reason)
 
+    def withdraw_family(self, family_id: str, *, actor: str, reason: str) -> list[int]:
+        """Withdraw a family (its only missing person found alive, a second registration
+        retired, a case closed): runs no longer search for its missing persons and its
+        proposals are flagged; returns the ids flagged
+        (:func:`forensic_match.store.withdrawal.withdraw_family`)."""
+        from forensic_match.store.withdrawal import withdraw_family
+
+        with self.transaction() as conn:
+            return withdraw_family(conn, family_id, actor=actor, reason=reason)
+
+    def reinstate_family(self, family_id: str, *, actor: str, reason: str) -> int:
+        """Bring a withdrawn family back with the record it had; returns the version written
+        (:func:`forensic_match.store.withdrawal.reinstate_family`)."""
+        from forensic_match.store.withdrawal import reinstate_family
+
+        with self.transaction() as conn:
+            return reinstate_family(conn, family_id, actor=actor, reason=reason)
+
+    def withdrawn_families(self) -> dict[str, dict[str, Any]]:
+        """``{family id: {"reason", "by"}}`` of the families withdrawn now."""
+        from forensic_match.store.records import withdrawn_families
+
+        with self.reading() as conn:
+            return withdrawn_families(conn)
+
     def withdrawn_samples(self) -> dict[str, dict[str, Any]]:
-        """``{PM sample id: {"reason", "by"}}`` of the samples withdrawn now."""
+        """``{sample id: {"reason", "by"}}`` of the samples withdrawn now (PM samples and
+        relatives' and references' profiles)."""
         from forensic_match.store.records import withdrawn_samples
 
         with self.reading() as conn:

@@ -57,8 +57,9 @@ def _genotypes(profile: dict[str, Any]) -> dict[str, list[str | None]]:
 #: the memory of a first load at Peru scale (~280,000 entries) at a few tens of MB.
 FLUSH_ENTRIES = 5000
 
-#: The key of a withdrawn PM sample's profile version (``forensic_match/store/withdrawal.py``):
-#: ``{"reason": ..., "by": ...}`` beside the profile it had.
+#: The key of a withdrawn sample's profile version or a withdrawn family's version
+#: (``forensic_match/store/withdrawal.py``): ``{"reason": ..., "by": ...}`` beside the
+#: content it had.
 WITHDRAWN = "withdrawn"
 
 #: Identity and version tables in the order their rows can be inserted (foreign keys).
@@ -89,24 +90,35 @@ class _Known:
                                                       newest.c.v == table.c.version)))
             self.latest[kind] = {r[0]: (r[1], r[2]) for r in rows}
         self.withdrawn = withdrawn_samples(conn)
+        self.withdrawn_families = withdrawn_families(conn)
 
 
 def withdrawn_samples(conn: sa.Connection) -> dict[str, dict[str, Any]]:
-    """``{PM sample id: {"reason", "by"}}`` of the samples whose newest profile version is a
-    withdrawal (one scan of the newest versions' text, then the few that mention it parsed)."""
-    p, s = schema.profiles, schema.samples
-    newest = sa.select(p.c.sample_id, sa.func.max(p.c.version).label("v")) \
-        .group_by(p.c.sample_id).subquery()
-    rows = conn.execute(sa.select(p.c.sample_id, p.c.content)
-                        .join(newest, sa.and_(newest.c.sample_id == p.c.sample_id,
-                                              newest.c.v == p.c.version))
-                        .join(s, s.c.sample_id == p.c.sample_id)
-                        .where(s.c.kind == "pm", p.c.content.contains(f'"{WITHDRAWN}":')))
+    """``{sample id: {"reason", "by"}}`` of the samples (PM samples, relatives' and
+    references' profiles) whose newest profile version is a withdrawal."""
+    return _withdrawn(conn, "profile")
+
+
+def withdrawn_families(conn: sa.Connection) -> dict[str, dict[str, Any]]:
+    """``{family id: {"reason", "by"}}`` of the families whose newest version is a
+    withdrawal."""
+    return _withdrawn(conn, "family")
+
+
+def _withdrawn(conn: sa.Connection, kind: str) -> dict[str, dict[str, Any]]:
+    """Newest versions of profiles or families (``kind``) that are withdrawals (one scan of
+    the newest versions' text, then the few that mention it parsed)."""
+    table, key = _versions(kind)
+    newest = sa.select(table.c[key], sa.func.max(table.c.version).label("v")) \
+        .group_by(table.c[key]).subquery()
+    query = sa.select(table.c[key], table.c.content) \
+        .join(newest, sa.and_(newest.c[key] == table.c[key], newest.c.v == table.c.version)) \
+        .where(table.c.content.contains(f'"{WITHDRAWN}":'))
     out = {}
-    for sid, text in rows:
+    for ref, text in conn.execute(query):
         content = json.loads(text)
         if WITHDRAWN in content:
-            out[sid] = content[WITHDRAWN]
+            out[ref] = content[WITHDRAWN]
     return out
 
 
@@ -208,9 +220,9 @@ def _version_content(conn: sa.Connection, kind: str, ref_id: str,
 
 def withdrawal_at(conn: sa.Connection, kind: str, ref_id: str,
                   version: int) -> dict[str, Any] | None:
-    """``{"reason", "by"}`` when version ``version`` of a basis item is a PM sample's
-    withdrawal (``forensic_match/store/withdrawal.py``), else ``None``."""
-    if kind != "profile":
+    """``{"reason", "by"}`` when version ``version`` of a basis item is a withdrawal of a
+    sample or a family (``forensic_match/store/withdrawal.py``), else ``None``."""
+    if kind not in ("profile", "family"):
         return None
     return _version_content(conn, kind, ref_id, version).get(WITHDRAWN)
 
@@ -243,7 +255,8 @@ def _put_version(batch: _Batch, known: _Known, kind: str, ref_id: str,
     latest = known.latest[kind].get(ref_id)
     text = canonical_json(content)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if latest is not None and latest[1] == digest:
+    if latest is not None and (latest[1] == digest or _same_data(
+            batch.conn, kind, ref_id, latest[0], content)):
         summary.unchanged += 1
         return None
     version = 1 if latest is None else latest[0] + 1
@@ -262,6 +275,39 @@ def _put_version(batch: _Batch, known: _Known, kind: str, ref_id: str,
             summary.flagged += _flag(batch.conn, stale, kind, ref_id, version,
                                      actor=batch.actor)
     return None if latest is None else latest[0]
+
+
+def _same_data(conn: sa.Connection, kind: str, ref_id: str, version: int,
+               content: dict[str, Any]) -> bool:
+    """Whether ``content`` holds the same data as the stored version in another order: the
+    pedigree's rows, the missing persons, the two alleles of a genotype or the alleles of a
+    multi-copy Y locus listed otherwise (an export sorted another way; an outside check
+    found every approval flagged by a pedigree table with two rows swapped). The stored
+    version then stays the newest, so the runs read what they read before."""
+    return _in_order(kind, _version_content(conn, kind, ref_id, version)) == \
+        _in_order(kind, content)
+
+
+def _in_order(kind: str, content: dict[str, Any]) -> str:
+    """A family's or profile's (``kind``) ``content`` with every list whose order carries no
+    meaning sorted, as canonical JSON."""
+    def alleles(values: list[Any]) -> list[Any]:
+        return sorted(values, key=lambda a: (a is None, str(a)))
+
+    c = dict(content)
+    if isinstance(c.get("pedigree"), list):
+        c["pedigree"] = sorted(c["pedigree"], key=lambda r: str(r.get("id")))
+    if isinstance(c.get("missing"), list):
+        c["missing"] = sorted(c["missing"], key=str)
+    if isinstance(c.get("genotypes"), dict):
+        c["genotypes"] = {m: alleles(g) for m, g in c["genotypes"].items()}
+    ystr = c.get("ystr")
+    if isinstance(ystr, dict):
+        if kind == "family":  # by person
+            c["ystr"] = {i: {k: alleles(v) for k, v in h.items()} for i, h in ystr.items()}
+        else:
+            c["ystr"] = {k: alleles(v) for k, v in ystr.items()}
+    return canonical_json(c)
 
 
 def _stale_proposals(conn: sa.Connection, kind: str, ref_id: str, version: int, *,
@@ -497,6 +543,9 @@ def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
     t = now()
     pm_ids = {s.id for s in dataset.pm}
     for fam in dataset.am:
+        if fam.id in known.withdrawn_families:
+            _warn_withdrawn("family", fam.id, known.withdrawn_families[fam.id])
+            continue
         _ensure(batch, known, "families", {"family_id": fam.id, "created_at": t})
         for ind, *_ in fam.pedigree.records():
             _ensure(batch, known, "persons", {"person_id": f"{fam.id}/{ind}",
@@ -513,6 +562,9 @@ def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
                 if sid in pm_ids:
                     raise StoreError(f"PM sample id {sid!r} is also the id of a sample of "
                                      f"family {fam.id!r}")
+                if sid in known.withdrawn:
+                    _warn_withdrawn(f"{kind} sample", sid, known.withdrawn[sid])
+                    continue
                 _ensure(batch, known, "samples",
                         {"sample_id": sid, "kind": kind, "family_id": fam.id,
                          "person_id": f"{fam.id}/{ind}", "created_at": t})
@@ -523,7 +575,7 @@ def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
                     _warn_dropped_profile_data(conn, f"{kind} sample", sid, old, content)
     for s in dataset.pm:
         if s.id in known.withdrawn:
-            _warn_withdrawn(s.id, known.withdrawn[s.id])
+            _warn_withdrawn("PM sample", s.id, known.withdrawn[s.id])
             continue
         _ensure(batch, known, "samples", {"sample_id": s.id, "kind": "pm", "family_id": None,
                                           "person_id": None, "created_at": t})
@@ -536,15 +588,17 @@ def _ingest(conn: sa.Connection, dataset: Any, *, actor: str,
     return summary
 
 
-def _warn_withdrawn(sample: str, withdrawal: dict[str, Any]) -> None:
-    """A night's data of a withdrawn PM sample are not stored: an old file sent again must not
-    undo a recall."""
+def _warn_withdrawn(what: str, ref: str, withdrawal: dict[str, Any]) -> None:
+    """A night's data of a withdrawn sample or family are not stored: an old file sent again
+    must not undo a recall, a revoked consent or a closed case."""
     from forensic_match.errors import ForensicMatchWarning
 
-    warnings.warn(f"PM sample {sample!r} is withdrawn (by {withdrawal['by']}: "
-                  f"{withdrawal['reason']}); the data sent for it are not stored and it is "
-                  f"not searched. If it should be searched again, reinstate it first "
-                  f"('forensic-match store reinstate'), then send its data",
+    family = what == "family"
+    warnings.warn(f"{what} {ref!r} is withdrawn (by {withdrawal['by']}: "
+                  f"{withdrawal['reason']}); the data sent for it are not stored and "
+                  f"{'it is not searched' if family or what == 'PM sample' else 'not used'}. "
+                  f"If it should be used again, reinstate it first ('forensic-match store "
+                  f"reinstate{' --family' if family else ''}'), then send its data",
                   ForensicMatchWarning, stacklevel=4)
 
 
@@ -590,7 +644,8 @@ def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store",
                    | None = None) -> Any:
     """The newest version of every family and PM sample in the store, as a ``DviDataset``
     over ``markers`` (read back through :func:`forensic_match.cases.case_from_dict`); a
-    withdrawn PM sample is left out (``forensic_match/store/withdrawal.py``).
+    withdrawn PM sample, family, or relative's or reference's profile is left out
+    (``forensic_match/store/withdrawal.py``).
 
     ``versions``: what :func:`latest_versions` returned in the same transaction, so that a
     caller who needs both reads and parses the store once.
@@ -603,10 +658,14 @@ def latest_dataset(conn: sa.Connection, markers: Any, *, id: str = "store",
     am = []
     for fid in sorted(fams):
         c = fams[fid][1]
+        if WITHDRAWN in c:
+            continue
         am.append({"family": fid, "pedigree": c["pedigree"], "missing": c["missing"],
-                   "genotypes": {i: profs[f"{fid}/{i}"][1]["genotypes"] for i in c["typed"]},
+                   "genotypes": {i: profs[f"{fid}/{i}"][1]["genotypes"] for i in c["typed"]
+                                 if WITHDRAWN not in profs[f"{fid}/{i}"][1]},
                    "references": {i: profs[f"{fid}/{i}/reference"][1]["genotypes"]
-                                  for i in c["references"]},
+                                  for i in c["references"]
+                                  if WITHDRAWN not in profs[f"{fid}/{i}/reference"][1]},
                    "info": c["info"], "lineage": c["lineage"]}
                   | {k: c[k] for k in ("ystr", "mtdna") if k in c})
     pm = [{"id": sid} | profs[sid][1] for sid in sorted(profs)

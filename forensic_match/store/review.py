@@ -67,7 +67,8 @@ def add_user(conn: sa.Connection, user_id: str, roles: list[str] | tuple[str, ..
               action="update" if exists else "create")
 
 
-def _check_approval(conn: sa.Connection, row: Any, label: str) -> None:
+def _check_approval(conn: sa.Connection, row: Any, label: str,
+                    old: list[tuple[str, str, int, int]]) -> None:
     """Refuse an approval that would stand on data no longer the newest, that would
     identify a body (or one of its fragments) as a second person, or a person as a second
     body.
@@ -75,17 +76,17 @@ def _check_approval(conn: sa.Connection, row: Any, label: str) -> None:
     A proposal reviewed again after its data changed could be approved as it was, with the
     LR of the old data, and its report showed that LR as current; a body approved in one
     family could be approved again as another family's missing person (a family registered
-    twice), and nothing said so."""
-    from forensic_match.store.records import superseded_versions, version_words, withdrawal_at
+    twice), and nothing said so. ``old``: the proposal's basis items no longer the newest
+    (:func:`_superseded`)."""
+    from forensic_match.store.records import version_words, withdrawal_at
 
-    b, p = schema.proposal_basis, schema.proposals
-    old = superseded_versions(conn, conn.execute(
-        sa.select(b.c.kind, b.c.ref_id, b.c.version)
-        .where(b.c.proposal_id == row["proposal_id"])))
+    p = schema.proposals
     for kind, ref, _, n in old:
         withdrawal = withdrawal_at(conn, kind, ref, n)
         if withdrawal is not None:
-            raise StoreError(f"{label}: PM sample {ref!r} is withdrawn (by {withdrawal['by']}: "
+            what = "family" if kind == "family" else \
+                ("PM sample" if ref in set(row["pm"].split(",")) else "sample")
+            raise StoreError(f"{label}: {what} {ref!r} is withdrawn (by {withdrawal['by']}: "
                              f"{withdrawal['reason']}); reject this proposal")
     if old:
         kind, ref, v, n = old[0]
@@ -113,6 +114,16 @@ def _check_approval(conn: sa.Connection, row: Any, label: str) -> None:
                              f"reopen one of the two first (a sample re-typed or swapped in "
                              f"the laboratory: reject the wrong one; or a fragment joined "
                              f"since, whose new proposal replaces the earlier one)")
+
+
+def _superseded(conn: sa.Connection, row: Any) -> list[tuple[str, str, int, int]]:
+    """The items of a proposal's basis no longer the newest stored."""
+    from forensic_match.store.records import superseded_versions
+
+    b = schema.proposal_basis
+    return superseded_versions(conn, conn.execute(
+        sa.select(b.c.kind, b.c.ref_id, b.c.version)
+        .where(b.c.proposal_id == row["proposal_id"])))
 
 
 def list_proposals(conn: sa.Connection, *, state: str | None = None) -> list[dict[str, Any]]:
@@ -174,7 +185,14 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
     if not roles & set(allowed):
         raise StoreError(f"{label}: {actor!r} (roles {', '.join(sorted(roles))}) may not "
                          f"{action}; it needs the role {' or '.join(allowed)}")
-    if row["needs_review"] and action in ("approve", "reject"):
+    old = _superseded(conn, row) if action in ("review", "approve", "reject") else []
+    if action == "approve" and old:
+        _check_approval(conn, row, label, old)  # names the newer version, or the withdrawal
+    # A proposal on data no longer the newest stays flagged when reviewed (its LR and
+    # posterior are the old data's: an outside check found a reviewed stale proposal shown
+    # as "reviewed, awaiting approval" with the old figures); it can only be rejected.
+    if row["needs_review"] and action in ("approve", "reject") and \
+            not (action == "reject" and old):
         raise StoreError(f"{label} is flagged for re-review ({row['stale_reason']}); "
                          f"reopen it and review it again")
     if row["state"] not in sources:
@@ -185,9 +203,17 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
             raise StoreError(f"{label}: {actor!r} reviewed it and cannot also {action} it "
                              f"(four-eyes rule)")
     if action == "approve":
-        _check_approval(conn, row, label)
+        _check_approval(conn, row, label, old)
     values: dict[str, Any] = {"state": target, "updated_at": now()}
-    if action == "review":
+    if action == "review" and old:
+        from forensic_match.store.records import version_words
+
+        kind, ref, v, n = old[0]
+        values |= {"reviewer": actor, "needs_review": True,
+                   "stale_reason": f"rests on version {v} of the {version_words(kind)} "
+                                   f"{ref!r}, and version {n} is stored: reject it (the next "
+                                   f"run proposes the pair on the newest data if it holds)"}
+    elif action == "review":
         values |= {"reviewer": actor, "needs_review": False, "stale_reason": None}
     elif action == "reopen":
         values["reviewer"] = None

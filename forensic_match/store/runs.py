@@ -358,10 +358,20 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
 
                 typed = typed_markers(ds.am, ds.pm)
                 ds.markers = [m for m in ds.markers if m.name in typed]
-            withdrawn = sum(WITHDRAWN in content for _, content in profs.values())
+            kin_samples = {f"{fid}/{i}{end}" for fid, (_, c) in fams.items()
+                           for key, end in (("typed", ""), ("references", "/reference"))
+                           for i in c.get(key, [])}
+            withdrawn = sum(WITHDRAWN in content for sid, (_, content) in profs.items()
+                            if sid not in kin_samples)
+            withdrawn_kin = sum(WITHDRAWN in profs[sid][1] for sid in kin_samples
+                                if sid in profs)
+            withdrawn_fams = sum(WITHDRAWN in c for _, c in fams.values())
             say(f"run {run_id}: identifying {len(ds.pm)} PM samples against {len(ds.am)} "
-                f"families" + (f" ({withdrawn} PM samples withdrawn, not searched)"
-                               if withdrawn else "") + " ...")
+                f"families" + "".join(
+                    f" ({n} {what} withdrawn, not {how})" for n, what, how in (
+                        (withdrawn, "PM samples", "searched"),
+                        (withdrawn_fams, "families", "searched"),
+                        (withdrawn_kin, "relatives' profiles", "used")) if n) + " ...")
             if evidence:
                 from forensic_match.evidence import Evidence
                 from forensic_match.evidence.place import PlacePrior
@@ -403,6 +413,10 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                            "family_level": result.family_level.height}
                 if withdrawn:
                     counts["withdrawn_samples"] = withdrawn
+                if withdrawn_fams:
+                    counts["withdrawn_families"] = withdrawn_fams
+                if withdrawn_kin:
+                    counts["withdrawn_relatives"] = withdrawn_kin
                 for change in candidate_changes(conn, run_id):
                     key = f"candidates_{change['change']}"
                     counts[key] = counts.get(key, 0) + 1
@@ -540,7 +554,12 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
     from forensic_match.dvi.fragments import load_same_source_memo, save_same_source_memo
     from forensic_match.dvi.identify import identify
     from forensic_match.dvi.search import search_samples
-    from forensic_match.dvi.search_reuse import NightSearches, load_memos, save_memos
+    from forensic_match.dvi.search_reuse import (
+        NightSearches,
+        load_memos,
+        memos_to_keep,
+        save_memos,
+    )
     from forensic_match.dvi.table_parts import PartedTables, load_tables
 
     with tempfile.TemporaryDirectory(prefix="fm-run-") as tmp:
@@ -562,6 +581,7 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
             previous = _previous_tables(cache)
             memo_file = tables_dir / "tables.search.npz"
             night = NightSearches(load_memos(memo_file))
+            loaded = dict(night.memos)
             night.keep_rows(previous, previous.keys if previous is not None else [])
             options = dict(options, reuse=previous, search_memos=night.memos)
         elif reuse_searches and tables_dir is not None:
@@ -614,8 +634,7 @@ def _identify(ds: Any, workers: int, options: dict[str, Any],
         night.keep_rows(first, first.keys)
         by_sample = night.search("candidates", first, ds.pm, first.keys,
                                  **candidate_options).by_sample
-        save_memos(memo_file, {k: v for k, v in night.memos.items()
-                               if not k.startswith("_")})
+        save_memos(memo_file, memos_to_keep(night.memos, loaded))
     if lineage_scores is not None:
         by_sample = _with_candidate_lineage(by_sample, lineage_scores, first.rows, ds.pm)
     if snp_scores is not None:

@@ -1,16 +1,20 @@
-"""Withdrawing a PM sample from the case store, and bringing it back.
+"""Withdrawing a sample or a family from the case store, and bringing it back.
 
-A laboratory recalls a sample (contaminated, a duplicate of another body's, a bone found not
-to be human, a sample of the wrong grave): it must stop being searched and proposed, and every
-proposal resting on it must be looked at again. Nothing stored is deleted. A withdrawal is the
-sample's next profile version, holding the profile it had (so that the history and a
+A laboratory recalls a PM sample (contaminated, a duplicate of another body's, a bone found
+not to be human, a sample of the wrong grave); a relative revokes her consent, or her sample
+is found swapped with another family's; a family's only missing person is found alive, or the
+family was filed twice and one registration is to be retired. Each must stop being used, and
+every proposal resting on it must be looked at again. Nothing stored is deleted. A withdrawal
+is the item's next version, holding the content it had (so that the history and a
 reinstatement need nothing else) and ``"withdrawn": {"reason": ..., "by": ...}``; the runs
-read the store without such samples (:func:`~forensic_match.store.records.latest_dataset`).
-Every proposal resting on the sample is flagged for re-review with the reason, whatever its
-state, and none can be approved while the sample is withdrawn (its basis is an older
-version). A night's file that sends a withdrawn sample again does not bring it back: its data
-are not stored and a warning says so (an old file re-sent must not undo a recall); only
-:func:`reinstate_sample` does, as the next version, with the profile it had.
+read the store without withdrawn items (:func:`~forensic_match.store.records.latest_dataset`:
+a withdrawn family or PM sample is left out, a withdrawn relative's or reference's profile is
+left out of its family). Every proposal resting on the item is flagged for re-review with the
+reason, whatever its state, and none can be approved while it is withdrawn (its basis is an
+older version). A night's file that sends a withdrawn item again does not bring it back: its
+data are not stored and a warning says so (an old file re-sent must not undo a recall); only
+:func:`reinstate_sample` / :func:`reinstate_family` do, as the next version, with the content
+it had.
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ from forensic_match.store.records import (
     WITHDRAWN,
     _stale_proposals,
     _version_content,
+    _versions,
     flag_proposal,
+    newest_versions,
 )
 from forensic_match.store.review import MIN_REASON
 
@@ -46,55 +52,52 @@ def _actor(actor: str) -> None:
         raise StoreError(f"actor {actor!r}: give who acts, a name without spaces around it")
 
 
-def _newest(conn: sa.Connection, sample_id: str) -> tuple[int, dict[str, Any]]:
-    """The newest version of a PM sample's profile and its content; a sample that is not a
-    stored PM sample is refused."""
-    kind = conn.execute(sa.select(schema.samples.c.kind)
-                        .where(schema.samples.c.sample_id == sample_id)).scalar()
-    if kind is None:
-        raise StoreError(f"no sample {sample_id!r} in the store")
-    if kind != "pm":
-        raise StoreError(f"sample {sample_id!r} is a {kind} sample: only PM samples are "
-                         f"withdrawn this way (a relative's or reference's profile leaves "
-                         f"with a family record that no longer lists it)")
-    pv = schema.profiles
-    version = conn.execute(sa.select(sa.func.max(pv.c.version))
-                           .where(pv.c.sample_id == sample_id)).scalar_one()
-    return int(version), _version_content(conn, "profile", sample_id, int(version))
+#: How each kind of stored sample is named in messages and flags.
+_SAMPLE_WORDS = {"pm": "PM sample", "relative": "relative sample", "reference": "reference sample"}
 
 
-def _write(conn: sa.Connection, sample_id: str, version: int, content: dict[str, Any], *,
-           actor: str, action: str, reason: str) -> None:
-    """Insert a profile version and its audit entry (``action``, with ``reason`` beside the
-    row's image: a reinstated version's content is the profile alone)."""
+def _newest(conn: sa.Connection, kind: str, ref_id: str) -> int | None:
+    """The newest stored version of a profile (``kind`` "profile") or a family, or None."""
+    return newest_versions(conn, [(kind, ref_id)]).get((kind, ref_id))
+
+
+def _write(conn: sa.Connection, kind: str, ref_id: str, version: int, content: dict[str, Any],
+           *, actor: str, action: str, reason: str) -> None:
+    """Insert a profile (``kind`` "profile") or family version and its audit entry
+    (``action``, with ``reason`` beside the row's image: a reinstated version's content is
+    the profile or family alone)."""
+    table, key = _versions(kind)
     text = canonical_json(content)
-    values = {"sample_id": sample_id, "version": version, "content": text,
+    values = {key: ref_id, "version": version, "content": text,
               "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
               "created_at": now(), "run_id": None}
-    conn.execute(schema.profiles.insert().values(**values))
-    entry = values_entry("profiles", values, actor=actor, action=action)
+    conn.execute(table.insert().values(**values))
+    entry = values_entry(table.name, values, actor=actor, action=action)
     entry["data"] = entry["data"] | {"reason": reason}
     append_entries(conn, [entry])
 
 
-def _reason(sample_id: str, reason: str, what: str) -> str:
+def _reason(label: str, reason: str, what: str) -> str:
     if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
-        raise StoreError(f"PM sample {sample_id!r}: {what} needs a reason of at least "
-                         f"{MIN_REASON} characters")
+        raise StoreError(f"{label}: {what} needs a reason of at least {MIN_REASON} "
+                         f"characters")
     return reason.strip()
 
 
 def withdraw_sample(conn: sa.Connection, sample_id: str, *, actor: str,
                     reason: str) -> list[int]:
-    """Withdraw a PM sample: the runs no longer read it, and every proposal resting on it is
-    flagged for re-review.
+    """Withdraw a sample: a PM sample (recalled by the laboratory), or a relative's or
+    reference's profile (consent revoked, a sample swap found): the runs no longer read it,
+    and every proposal resting on it is flagged for re-review.
 
     Parameters
     ----------
     conn : sqlalchemy.Connection
         Inside the caller's transaction.
     sample_id : str
-        A stored PM sample (a fragment of a body withdraws that fragment only).
+        A stored sample: a PM sample id (a fragment of a body withdraws that fragment
+        only), ``family/person`` for a typed relative, ``family/person/reference`` for a
+        direct reference.
     actor : str
         Who withdraws it (the audit log's actor).
     reason : str
@@ -110,33 +113,81 @@ def withdraw_sample(conn: sa.Connection, sample_id: str, *, actor: str,
     Raises
     ------
     StoreError
-        No such sample, not a PM sample, already withdrawn, or no reason. Nothing changes then.
+        No such sample, already withdrawn, or no reason. Nothing changes then.
     """
+    return _withdraw(conn, "profile", sample_id, actor=actor, reason=reason)
+
+
+def _item(conn: sa.Connection, kind: str, ref_id: str) -> tuple[str, int, dict[str, Any]]:
+    """A stored sample's profile (``kind`` "profile") or a family: its name in messages,
+    newest version and content."""
+    version = _newest(conn, kind, ref_id)
+    if kind == "profile":
+        sample_kind = conn.execute(sa.select(schema.samples.c.kind)
+                                   .where(schema.samples.c.sample_id == ref_id)).scalar()
+        if sample_kind is None or version is None:
+            raise StoreError(f"no sample {ref_id!r} in the store"
+                             + (" (a family? give --family)" if "/" not in ref_id
+                                and _newest(conn, "family", ref_id) is not None else ""))
+        label = f"{_SAMPLE_WORDS.get(sample_kind, f'{sample_kind} sample')} {ref_id!r}"
+    else:
+        if version is None:
+            raise StoreError(f"no family {ref_id!r} in the store")
+        label = f"family {ref_id!r}"
+    return label, version, _version_content(conn, kind, ref_id, version)
+
+
+def _withdraw(conn: sa.Connection, kind: str, ref_id: str, *, actor: str,
+              reason: str) -> list[int]:
     lock_audit(conn)
-    sample_id = normal_id(sample_id)  # stored ids are in NFC; a terminal may send NFD
+    ref_id = normal_id(ref_id)  # stored ids are in NFC; a terminal may send NFD
     _actor(actor)
-    why = _reason(sample_id, reason, "a withdrawal")
-    version, content = _newest(conn, sample_id)
+    label, version, content = _item(conn, kind, ref_id)
+    why = _reason(label, reason, "a withdrawal")
     if WITHDRAWN in content:
         done = content[WITHDRAWN]
-        raise StoreError(f"PM sample {sample_id!r} is already withdrawn (version {version}, by "
+        raise StoreError(f"{label} is already withdrawn (version {version}, by "
                          f"{done['by']}: {done['reason']})")
-    _write(conn, sample_id, version + 1, content | {WITHDRAWN: {"reason": why, "by": actor}},
+    _write(conn, kind, ref_id, version + 1,
+           content | {WITHDRAWN: {"reason": why, "by": actor}},
            actor=actor, action="withdraw", reason=why)
-    # Every proposal resting on the sample, flagged or not: an earlier flag's reason (another
+    return _flag_resting(conn, kind, ref_id, version + 1, label, actor, why)
+
+
+def _reinstate(conn: sa.Connection, kind: str, ref_id: str, *, actor: str,
+               reason: str) -> int:
+    lock_audit(conn)
+    ref_id = normal_id(ref_id)
+    _actor(actor)
+    label, version, content = _item(conn, kind, ref_id)
+    why = _reason(label, reason, "a reinstatement")
+    if WITHDRAWN not in content:
+        raise StoreError(f"{label} is not withdrawn (version {version} is its "
+                         f"{'profile' if kind == 'profile' else 'record'})")
+    # The content exactly as before the withdrawal (its sha256 too), so that a night's file
+    # with the same data afterwards changes nothing; the reason is in the audit entry.
+    restored = {k: v for k, v in content.items() if k != WITHDRAWN}
+    _write(conn, kind, ref_id, version + 1, restored, actor=actor, action="reinstate",
+           reason=why)
+    return version + 1
+
+
+def _flag_resting(conn: sa.Connection, kind: str, ref_id: str, version: int, label: str,
+                  actor: str, why: str) -> list[int]:
+    # Every proposal resting on the item, flagged or not: an earlier flag's reason (another
     # fragment re-typed, a configuration) gives way to the withdrawal, which rules out an
     # approval for good (an outside check found "0 proposals flagged" where two were).
-    resting = _stale_proposals(conn, "profile", sample_id, version + 1, flagged_too=True)
+    resting = _stale_proposals(conn, kind, ref_id, version, flagged_too=True)
     for pid, old in resting:
-        flag_proposal(conn, pid, f"PM sample {sample_id!r} withdrawn (version {old} -> "
-                                 f"{version + 1}) by {actor}: {why}", actor=actor)
+        flag_proposal(conn, pid, f"{label} withdrawn (version {old} -> {version}) by "
+                                 f"{actor}: {why}", actor=actor)
     return [pid for pid, _ in resting]
 
 
 def reinstate_sample(conn: sa.Connection, sample_id: str, *, actor: str, reason: str) -> int:
-    """Bring a withdrawn PM sample back: its next version is the profile it had when it was
-    withdrawn, and the next run searches it again (its earlier proposals stay flagged; the
-    run proposes the pairs again if they hold).
+    """Bring a withdrawn sample back: its next version is the profile it had when it was
+    withdrawn, and the next run uses it again (its earlier proposals stay flagged; the run
+    proposes the pairs again if they hold).
 
     Returns
     -------
@@ -146,18 +197,38 @@ def reinstate_sample(conn: sa.Connection, sample_id: str, *, actor: str, reason:
     Raises
     ------
     StoreError
-        No such sample, not a PM sample, not withdrawn, or no reason. Nothing changes then.
+        No such sample, not withdrawn, or no reason. Nothing changes then.
     """
-    lock_audit(conn)
-    sample_id = normal_id(sample_id)
-    _actor(actor)
-    why = _reason(sample_id, reason, "a reinstatement")
-    version, content = _newest(conn, sample_id)
-    if WITHDRAWN not in content:
-        raise StoreError(f"PM sample {sample_id!r} is not withdrawn (version {version} is its "
-                         f"profile)")
-    # The profile exactly as before the withdrawal (its sha256 too), so that a night's file
-    # with the same data afterwards changes nothing; the reason is in the audit entry.
-    restored = {k: v for k, v in content.items() if k != WITHDRAWN}
-    _write(conn, sample_id, version + 1, restored, actor=actor, action="reinstate", reason=why)
-    return version + 1
+    return _reinstate(conn, "profile", sample_id, actor=actor, reason=reason)
+
+
+def withdraw_family(conn: sa.Connection, family_id: str, *, actor: str,
+                    reason: str) -> list[int]:
+    """Withdraw a family: its missing persons are no longer searched for (the only missing
+    person found alive, a family filed twice whose second registration is retired, a case
+    closed), and every proposal resting on it is flagged for re-review. Its relatives'
+    profiles stay stored and withdrawn with it (a family whose other missing person is
+    found alive is sent again with that person no longer missing instead).
+
+    Returns
+    -------
+    list of int
+        The proposals resting on the family, each flagged now.
+
+    Raises
+    ------
+    StoreError
+        No such family, already withdrawn, or no reason. Nothing changes then.
+    """
+    return _withdraw(conn, "family", family_id, actor=actor, reason=reason)
+
+
+def reinstate_family(conn: sa.Connection, family_id: str, *, actor: str, reason: str) -> int:
+    """Bring a withdrawn family back with the record it had; returns the version written.
+
+    Raises
+    ------
+    StoreError
+        No such family, not withdrawn, or no reason. Nothing changes then.
+    """
+    return _reinstate(conn, "family", family_id, actor=actor, reason=reason)
