@@ -518,6 +518,29 @@ def test_layout_places_everyone_apart_and_children_below(ped: Pedigree) -> None:
     assert svg.count('<g class="person"') == len(ids)
 
 
+@pytest.mark.parametrize("records", [
+    # a paternal half-brother HB of the missing woman MP (an outside check, 2026-12-07: the
+    # mate line FA-HBM ran through MO, and HB seemed MO's son)
+    [("FA", None, None, "M"), ("MO", None, None, "F"), ("HBM", None, None, "F"),
+     ("MP", "FA", "MO", "F"), ("HB", "FA", "HBM", "M"), ("H", None, None, "M"),
+     ("C1", "H", "MP", "M")],
+    # the same man listed after both partners, and a partner with a second partner too
+    [("MO", None, None, "F"), ("HBM", None, None, "F"), ("FA", None, None, "M"),
+     ("X", None, None, "M"), ("MP", "FA", "MO", "F"), ("HB", "FA", "HBM", "M"),
+     ("HS", "X", "HBM", "F")],
+])
+def test_no_symbol_lies_on_a_mate_line(records: list) -> None:
+    ped = Pedigree.from_records(records)
+    pos = layout(ped)
+    for child, *_ in ped.records():
+        par = ped.parents(child)
+        if par is None or pos[par[0]][1] != pos[par[1]][1]:
+            continue
+        (x1, y), (x2, _) = pos[par[0]], pos[par[1]]
+        between = [i for i, (x, yy) in pos.items() if yy == y and min(x1, x2) < x < max(x1, x2)]
+        assert not between, (par, between)
+
+
 @pytest.mark.parametrize("rule,shown,absent", [
     ("direct reference", 'id="recompute-missing"', 'id="lr-table"'),
     ("posterior after conditioning", 'id="conditioned"', 'id="recompute-differs"')])
@@ -819,6 +842,12 @@ def test_a_cleared_flag_stays_in_the_reports_history(tmp_path: Path) -> None:
                        "reopened", "reviewed", "approved"]
     assert "not proposed again" in html.unescape(rows[2][2])
     assert "marcada para nueva revisión" in pages["es"]
+    # ... and the header says it was approved again over that flag, its figures the first
+    # run's (an outside check, 2026-12-07: only the history said so)
+    note = re.search(r'<p class="warning" id="decided-over-flag">([^<]+)</p>', pages["en"])
+    assert note and "not proposed again" in html.unescape(note.group(1))
+    assert f"those of the run that made it ({first['run_id']})" in html.unescape(note.group(1))
+    assert 'id="decided-over-flag"' in pages["es"]
 
 
 def test_a_pair_rejected_before_is_named_in_the_new_proposals_report(tmp_path: Path) -> None:
@@ -852,3 +881,30 @@ def test_a_pair_rejected_before_is_named_in_the_new_proposals_report(tmp_path: P
     assert f'class="warning rejected-before" data-proposal="{first["proposal_id"]}"' in page
     assert "was rejected: no." in page and "doubt about the pedigree" in page
     assert "fue rechazada" in es and "rejected-before" not in old
+
+
+def test_a_stated_relationship_the_dna_does_not_support_is_not_said_to_agree() -> None:
+    """Within the check's 1/100 a pair is not flagged, but below LR 1 the DNA favours
+    "unrelated": the report said "agrees" / "concuerda" (an outside check, 2026-12-07)."""
+    from forensic_match.cases import Family
+    from forensic_match.frequencies import load_frequencies
+    from forensic_match.pedigree import missing_person_family
+    from forensic_match.reports.render import _reference_checks
+    from forensic_match.simulate import simulate_profiles
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    markers = db.markers_for(db.markers)[:4]
+    ped = missing_person_family("MP", relatives={"A": "full_sibling", "B": "full_sibling"})
+    verdicts = []
+    for seed in range(40):
+        # A and B stated as brothers, typed as two strangers: on four markers some pairs
+        # fall between 1/100 and 1, some above 1
+        a = simulate_profiles(ped, markers, seed=seed)["A"]
+        b = simulate_profiles(ped, markers, seed=seed + 1000)["B"]
+        checks = _reference_checks(Family("F", ped, ["MP"], {"A": a, "B": b}), markers, 0.0,
+                                   str, lambda key, **kw: key, "en")
+        (row,) = checks["rows"]
+        verdicts.append((row["verdict_key"], float(row["log10_raw"])))
+    assert all(key == "weak" for key, lr in verdicts if -2 <= lr < 0)
+    assert all(key == "consistent" for key, lr in verdicts if lr >= 0)
+    assert {"weak", "consistent"} <= {key for key, _ in verdicts}

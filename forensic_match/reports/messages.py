@@ -26,6 +26,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "responsable. No es una identificación definitiva."),
         "flagged": ("Atención: esta propuesta fue marcada para una nueva revisión "
                     "({reason}); debe revisarse de nuevo antes de cualquier decisión."),
+        "decided_over_flag": ("Atención: esta propuesta fue marcada para una nueva revisión "
+                              "el {at} ({reason}) y luego decidida de nuevo por el equipo "
+                              "responsable. Las cifras de este informe son las de la corrida "
+                              "que la hizo ({run}); una corrida posterior puede valorarla de "
+                              "otro modo."),
         "rejected": ("Atención: el equipo responsable rechazó esta propuesta. No es una "
                      "identificación."),
         "newer": ("Hay una propuesta posterior para la misma persona desaparecida: n.º {id} "
@@ -70,6 +75,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prov_table_dataset": "la del conjunto de datos de la corrida ({path})",
         "prov_mutation": "Modelos de mutación (♀ por vía materna, ♂ por vía paterna)",
         "prov_mutation_none": "ninguno (herencia mendeliana sin mutación)",
+        "method_same_source_theta": ("LR de misma fuente (restos frente a la referencia directa, "
+                                     "frecuencias con la corrección por subpoblación theta, "
+                                     "pérdida de alelos en los restos)"),
+        "lim_theta_direct": ("Supone que la persona desaparecida no está más emparentada con "
+                             "otras personas de su población que lo que indica el parámetro "
+                             "theta ({theta})."),
         "method_same_source": ("LR de misma fuente (restos frente a la referencia directa, "
                                "frecuencias de Hardy-Weinberg, pérdida de alelos de los "
                                "restos)"),
@@ -302,6 +313,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_exclusions": "Marcadores incompatibles sin mutación",
         "col_verdict": "Resultado",
         "check_consistent": "concuerda",
+        "check_weak": "no lo contradice (LR entre 1/100 y 1: el ADN no respalda el parentesco)",
         "check_questionable": "dudoso (LR por debajo de 1/100)",
         "check_contradicted": "contradice el árbol (LR por debajo de 1/1000)",
         "check_identical": "perfiles idénticos: ¿la misma persona o la misma muestra dos veces?",
@@ -493,6 +505,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "team. It is not a final identification."),
         "flagged": ("Note: this proposal was flagged for review again ({reason}); it "
                     "must be reviewed again before any decision."),
+        "decided_over_flag": ("Note: this proposal was flagged for review again on {at} "
+                              "({reason}) and then decided again by the responsible team. The "
+                              "figures of this report are those of the run that made it "
+                              "({run}); a later run may weigh it otherwise."),
         "rejected": ("Note: the responsible team rejected this proposal. It is not an "
                      "identification."),
         "newer": ("There is a later proposal for the same missing person: no. {id} (remains "
@@ -537,6 +553,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "prov_table_dataset": "the run's dataset's own table ({path})",
         "prov_mutation": "Mutation models (♀ maternal, ♂ paternal transmissions)",
         "prov_mutation_none": "none (Mendelian inheritance without mutation)",
+        "method_same_source_theta": ("same-source LR (remains against the direct reference, "
+                                     "frequencies with the subpopulation correction theta, "
+                                     "allele loss in the remains)"),
+        "lim_theta_direct": ("It assumes no more relatedness between the missing person and "
+                             "others of the population than the theta parameter states "
+                             "({theta})."),
         "method_same_source": ("same-source LR (remains against the direct reference, "
                                "Hardy-Weinberg frequencies, allele loss in the remains)"),
         "evidence_intro_used": ("Data recorded about the missing person (before the "
@@ -758,6 +780,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "col_exclusions": "Markers incompatible without mutation",
         "col_verdict": "Result",
         "check_consistent": "agrees",
+        "check_weak": ("does not contradict it (LR between 1/100 and 1: the DNA does not "
+                       "support the relationship)"),
         "check_questionable": "questionable (LR below 1/100)",
         "check_contradicted": "contradicts the tree (LR below 1/1000)",
         "check_identical": "identical profiles: the same person or sample twice?",

@@ -103,13 +103,26 @@ def layout(pedigree: Pedigree, *, gap_y: float = GAP_Y) -> dict[str, tuple[float
             return (float(len(slot) + order[i]), order[i])
 
         placed: list[str] = []
+
+        def mates(i: str, g: int = g, placed: list[str] = placed) -> list[str]:
+            return [s for s in spouses.get(i, []) if gen[s] == g and s not in placed]
+
         for i in sorted(rows[g], key=key):
             if i in placed:
                 continue
+            # A person with two partners stands between them, and a partner's own other
+            # partners follow on the far side: no symbol lies on a mate line, so no child
+            # seems to descend from the person in between (an outside check found a
+            # paternal half-brother drawn as the son of the missing woman's mother).
+            chain = mates(i)
+            if len(chain) >= 2:
+                placed.append(chain.pop(0))
             placed.append(i)
-            for s in spouses.get(i, []):
-                if gen[s] == g and s not in placed:
+            while chain:
+                s = chain.pop(0)
+                if s not in placed:
                     placed.append(s)
+                    chain = mates(s) + chain
         for k, i in enumerate(placed):
             slot[i] = float(k)
     width = max(len(r) for r in rows.values())

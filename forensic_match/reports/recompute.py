@@ -191,7 +191,8 @@ def body_marker_lrs(family: Family, missing: str, fragments: Sequence[PMSample],
 
 
 def direct_marker_lrs(reference: dict[str, tuple[str, str | None]],
-                      fragments: Sequence[PMSample], markers: Sequence[Marker]) -> MarkerLRs:
+                      fragments: Sequence[PMSample], markers: Sequence[Marker], *,
+                      theta: float = 0.0) -> MarkerLRs:
     """Per-marker same-source log10 LR of a body against a missing person's direct reference
     (a personal item or a sample taken in life), as the engine compares them
     (``docs/matching.md``, "Commingled remains"): per marker
@@ -200,10 +201,22 @@ def direct_marker_lrs(reference: dict[str, tuple[str, str | None]],
     reference taken as typed without dropout. That is :func:`_fragments_marker_log10` of the
     fragment with the reference's genotype posterior ``P(g) P(r|g) / Σ P(g) P(r|g)`` in place
     of the missing person's. The engine keeps the body's fragment with the largest total; so
-    does this function. A marker not typed in both is left out (``None``).
+    does this function. A marker not typed in both is left out (``None``). Under ``theta``
+    the genotypes of body and reference come from one Balding-Nichols urn
+    (:mod:`~forensic_match.dvi.same_source_theta`, as the engine scores them since
+    2026-12-07).
     """
     names = [m.name for m in markers]
     observed = [_observed(fragments, n) for n in names]
+    if theta > 0:
+        from forensic_match.dvi.same_source_theta import same_source_log10
+
+        ref = PMSample("reference", "U", dict(reference))
+        scored = [same_source_log10(f, ref, markers, theta) for f in fragments]
+        if not scored:
+            return MarkerLRs(names, [None] * len(names), observed, "same_source")
+        best_theta = max(scored, key=lambda s: s[0])[2]
+        return MarkerLRs(names, best_theta, observed, "same_source_theta")
     posts: list[dict[tuple[str, str], float] | None] = []
     for marker in markers:
         r = reference.get(marker.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -257,7 +257,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     theta = recorded["theta"]
     direct = p["rule"] == "direct reference"
     if direct and missing in fam.references:
-        lrs = direct_marker_lrs(fam.references[missing], data.fragments, panel)
+        lrs = direct_marker_lrs(fam.references[missing], data.fragments, panel, theta=theta)
     elif direct:
         lrs = MarkerLRs([m.name for m in panel], [None] * len(panel),
                         [""] * len(panel), "", note="direct reference not stored")
@@ -367,6 +367,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "proposal": p, "state": t(f"state_{p['state']}"),
         "approved": p["state"] == "approved", "rejected": p["state"] == "rejected",
         "flagged": bool(p["needs_review"]),
+        "decided_over_flag": _decided_over_flag(p, data.reviews),
         "newer": [{"id": r["proposal_id"], "state": t(f"state_{r['state']}"), "pm": r["pm"]}
                   for r in newer],
         "rejected_before": list({r["proposal_id"]: {
@@ -440,6 +441,27 @@ def _mutation_words(panel: Sequence[Marker], t: Callable[..., Any]) -> list[str]
             for words, names in groups.items()]
 
 
+def _decided_over_flag(proposal: Mapping[str, Any], reviews: Sequence[Mapping[str, Any]]
+                       ) -> dict[str, str] | None:
+    """The last re-review flag of a proposal approved after it and no longer flagged, for the
+    header: a reviewer may approve again a pair a later run did not
+    propose, and the report then showed the first run's posterior with no word of it (an
+    outside check, 2026-12-07)."""
+    if proposal["needs_review"] or proposal["state"] != "approved":
+        return None
+    last_flag = None
+    decided_after = False
+    for r in reviews:
+        if r["action"] == "flag":
+            last_flag, decided_after = r, False
+        elif r["action"] == "approve" and last_flag is not None:
+            decided_after = True
+    if last_flag is None or not decided_after:
+        return None
+    return {"at": str(last_flag["at"])[:16].replace("T", " "),
+            "reason": str(last_flag.get("reason") or "")}
+
+
 #: The report's message key of each verdict of the family check.
 _VERDICT_KEYS = {"consistent": "consistent", "questionable": "questionable",
                  "contradicted": "contradicted", "identical profiles": "identical",
@@ -460,6 +482,10 @@ def _reference_checks(family: Any, panel: Sequence[Marker], theta: float,
     for r in check_family(family, panel, theta=theta):
         key = _VERDICT_KEYS[r["verdict"]]
         stated = r["relationship"] != "unrelated"
+        if key == "consistent" and stated and r["log10_lr"] < 0:
+            # within the check's 1/100 but below 1: "agrees" read as a confirmation (an
+            # outside check, 2026-12-07)
+            key = "weak"
         rows.append({
             "pair": f"{who(r['first'])} – {who(r['second'])}",
             "relation": relationship_words(family.pedigree, r["second"], r["first"], language),
