@@ -294,6 +294,20 @@ def test_extras_are_named_by_pedigree_and_sex(tmp_path: Path) -> None:
     assert case.pedigrees["H2"].parents("C") == ("added_1", "extra_1")
 
 
+def test_a_stationary_model_without_rate2_says_what_to_change(tmp_path: Path) -> None:
+    # A microvariant reaches no whole allele by whole steps: with rate2 = 0 no single
+    # stationary distribution exists. The refusal names the locus and the way out.
+    locus = _locus("TH01", [("9", 0.3), ("9.3", 0.3), ("10", 0.4)], codes=(3, 3),
+                   rates=(0.001, 0.002))
+    locus = [("0" if line == "1e-006" else line) for line in locus]
+    with pytest.raises(InputError, match=r"locus 'TH01': PM stabilisation .* give rate2 a "
+                                         r"value above 0 in Familias, or use code 4"):
+        read_fam(_paternity(tmp_path, loci=[locus]))
+    # Code 2, the same parameters: read (no stationary distribution needed).
+    locus = [("2" if line == "3" else line) for line in locus]
+    assert read_fam(_paternity(tmp_path, loci=[locus])).markers[0].name == "TH01"
+
+
 def test_stationary_stepwise_is_the_pm_transform(tmp_path: Path) -> None:
     from forensic_match.mutation import MutationModel, mutation_matrix, stabilize_pm
 

@@ -18,7 +18,12 @@ from click.testing import CliRunner
 from forensic_match.cli import main
 from forensic_match.errors import FamiliasWarning, InputError
 from forensic_match.familias import FamiliasCase, read_fam
-from forensic_match.familias.convert import dvi_dataset, kinship_cases, reference_pedigree
+from forensic_match.familias.convert import (
+    dvi_dataset,
+    kinship_cases,
+    reference_pedigree,
+    reference_rule,
+)
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree
 
@@ -112,6 +117,29 @@ def test_the_reference_is_the_last_pedigree_relating_no_typed_persons() -> None:
     assert [(c.extra["h1"], c.extra["h2"]) for c in cases] == [("P", "U"), ("S", "U")]
     with pytest.raises(InputError, match="1 pedigree"):
         reference_pedigree(_case({"U": apart}))
+
+
+def test_a_relation_every_pedigree_states_leaves_the_unrelated_one_the_reference() -> None:
+    # A paternity case: the typed mother F of the child B is stated in both pedigrees
+    # (Familias' known relations), A is the alleged father. "not father" relates F and B
+    # only, as "father" does too, so it is the reference, wherever it stands in the file.
+    apart = Pedigree.from_records([("A", None, None, "M"), ("F", None, None, "F"),
+                                   ("X", None, None, "M"), ("B", "X", "F", "M")])
+    father = Pedigree.from_records([("A", None, None, "M"), ("F", None, None, "F"),
+                                    ("B", "A", "F", "M")])
+    typed = ("A", "B", "F")
+    assert reference_pedigree(_case({"not": apart, "father": father}, typed)) == "not"
+    assert reference_pedigree(_case({"father": father, "not": apart}, typed)) == "not"
+    assert reference_rule(_case({"not": apart, "father": father}, typed))[1] == \
+        "the last pedigree relating only typed persons that every pedigree relates"
+    # Neither pedigree's related pairs within the other's: the last, and the rule says so.
+    ab = Pedigree.from_records([("X", None, None, "M"), ("Y", None, None, "F"),
+                                ("A", "X", "Y", "M"), ("B", "X", "Y", "M"),
+                                ("F", None, None, "F")])
+    bf = Pedigree.from_records([("X", None, None, "M"), ("F", None, None, "F"),
+                                ("B", "X", "F", "M"), ("A", None, None, "M")])
+    name, rule = reference_rule(_case({"ab": ab, "bf": bf}, typed))
+    assert name == "bf" and "--h2" in rule
 
 
 def test_lr_refusals_name_the_file(familias_dir: Path, tmp_path: Path) -> None:

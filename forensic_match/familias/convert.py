@@ -24,29 +24,44 @@ REFERENCE_PEDIGREE = "Reference pedigree"
 def reference_pedigree(case: FamiliasCase) -> str:
     """The pedigree the others are compared with when the caller names none.
 
-    The last pedigree in which no two typed persons are related (share an ancestor, or one
-    descends from the other): the "unrelated" hypothesis Familias users usually list last.
-    If every pedigree relates some typed persons, the last pedigree.
+    The pedigree that relates the fewest typed persons: one whose related pairs of typed
+    persons (sharing an ancestor, or one descending from the other) every other pedigree
+    relates too, the last such in file order. With no known relation this is the last
+    pedigree relating no typed persons (the "unrelated" hypothesis Familias users usually
+    list last); a relation stated in every pedigree (a typed mother of the child in a
+    paternity case) does not disqualify the one that adds nothing to it. If no pedigree's
+    pairs are within every other's, the last pedigree (:func:`reference_rule` says which).
 
     Raises
     ------
     InputError
         The case has fewer than two pedigrees.
     """
+    return reference_rule(case)[0]
+
+
+def reference_rule(case: FamiliasCase) -> tuple[str, str]:
+    """:func:`reference_pedigree` and the rule that chose it, in words."""
     names = list(case.pedigrees)
     if len(names) < 2:
         raise InputError(f"file {case.source!r}: {len(names)} pedigree(s); a likelihood ratio "
                          f"needs two")
     typed = [p for p in case.genotypes if case.genotypes[p]]
-    for name in reversed(names):
-        if not _relates(case.pedigrees[name], typed):
-            return name
-    return names[-1]
+    pairs = {name: _related_pairs(case.pedigrees[name], typed) for name in names}
+    least = [n for n in names if all(pairs[n] <= pairs[m] for m in names)]
+    if not least:
+        return names[-1], ("the last pedigree: no pedigree relates only typed persons that "
+                           "every other relates; name the reference with --h2")
+    if not pairs[least[-1]]:
+        return least[-1], "the last pedigree relating no typed persons"
+    return least[-1], ("the last pedigree relating only typed persons that every pedigree "
+                       "relates")
 
 
-def _relates(ped: Pedigree, typed: list[str]) -> bool:
-    lines = [ped.ancestors(p) | {p} for p in typed if p in ped]
-    return any(a & b for i, a in enumerate(lines) for b in lines[i + 1:])
+def _related_pairs(ped: Pedigree, typed: list[str]) -> set[tuple[str, str]]:
+    here = sorted(p for p in typed if p in ped)
+    lines = {p: ped.ancestors(p) | {p} for p in here}
+    return {(a, b) for i, a in enumerate(here) for b in here[i + 1:] if lines[a] & lines[b]}
 
 
 def kinship_cases(case: FamiliasCase, *, h1: str | None = None, h2: str | None = None

@@ -515,7 +515,15 @@ class _Reader:
             if mutation is not None:
                 marker.matrices  # noqa: B018 - build them now, so a bad model fails here
         except MarkerError as exc:
-            raise self.error(k, f"locus {name!r}: {exc}") from exc
+            hint = ""
+            if "stationary distribution" in str(exc) and STATIONARY_CODE in code.values() \
+                    and any(rate2[s] == 0.0 for s in "FM"):
+                # A microvariant (9.3) reaches no whole allele by whole steps: with rate2 = 0
+                # it forms a class of its own, so no single stationary distribution exists.
+                hint = ("; with rate2 = 0 a microvariant allele never mutates to or from "
+                        "the whole alleles: give rate2 a value above 0 in Familias, or use "
+                        "code 4 (extended stepwise, not stationary)")
+            raise self.error(k, f"locus {name!r}: {exc}{hint}") from exc
         return marker, values, k + 13 + 2 * n
 
     def mutation(self, name: str, alleles: list[str], freqs: np.ndarray, rate: dict[str, float],
