@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from forensic_match.decide.posterior import posterior_text
 from forensic_match.decide.priors import LINEAGE_KIN_WEIGHT, REFERENCE_KIN_WEIGHT
 from forensic_match.errors import ForensicMatchError
 
@@ -47,8 +48,9 @@ def main() -> None:
                    "other than the reference).")
 @click.option("--h2", "h2", default=None, metavar="NAME",
               help="Familias .fam files: the reference pedigree, the LR's denominator "
-                   "(default: the last pedigree in which no two typed persons are related; "
-                   "if there is none, the last pedigree).")
+                   "(default: the last pedigree relating only the typed persons every "
+                   "pedigree relates, e.g. none, or a typed mother and her child; if there "
+                   "is none, the last pedigree).")
 def lr_command(cases: tuple[str, ...], provenance: bool, h1: str | None, h2: str | None
                ) -> None:
     """Kinship LR of each CASE.json (H1 against H2), one JSON object per line.
@@ -107,15 +109,14 @@ def _fam_kinship(path: str, h1: str | None, h2: str | None) -> list[tuple[Any, t
     """The kinship cases of a Familias file, each with its (h1, h2) pedigree names; says on
     stderr which pedigrees were compared and that dropout settings are not applied."""
     from forensic_match.familias import read_fam
-    from forensic_match.familias.convert import kinship_cases
+    from forensic_match.familias.convert import kinship_cases, reference_rule
 
     case = read_fam(path)
     if not case.pedigrees and case.dvi is not None:
         raise ForensicMatchError(f"file {path!r}: only a [DVI] section, no pedigrees; use "
                                  f"'forensic-match solve'")
     questions = kinship_cases(case, h1=h1, h2=h2)
-    rule = "--h2" if h2 is not None else "the last pedigree relating no typed persons, else " \
-        "the last"
+    rule = "--h2" if h2 is not None else reference_rule(case)[1]
     click.echo(f"{path}: LR of {[q.extra['h1'] for q in questions]} against "
                f"{questions[0].extra['h2']!r} ({rule})", err=True)
     dropout = any(v > 0 for v in case.dropout.values()) and case.dropout_persons
@@ -216,7 +217,7 @@ def _demo_programme(workers: int) -> None:
                    f"of theirs, each is (antemortem data can):")
         for r in fam.head(5).iter_rows(named=True):
             click.echo(f"  {r['pm']} -> family {r['family']}: {r['candidates']} "
-                       f"(posterior for the family {r['posterior']:.6f})")
+                       f"(posterior for the family {posterior_text(r['posterior'])})")
         if fam.height > 5:
             click.echo(f"  ... and {fam.height - 5} more")
     fam_ok = sum(all((truth.get(f) or "").startswith(r["family"] + "_")
@@ -486,6 +487,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
     from forensic_match.dvi.dvisolve import compiled_tables, dvi_solve
     from forensic_match.dvi.identify import identify
     from forensic_match.dvi.joint import (
+        FixedPairsImpossible,
         joint_solutions,
         pairwise_lr_matrix,
         undisputed,
@@ -523,18 +525,34 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                              f"than --max-pairs {max_pairs}); computed and used")
             und_rows = [{"pm": r["pm"], "missing": r["missing"], "lr": r["lr"]}
                         for r in und.iter_rows(named=True)]
-            joint = joint_solutions(ds, max_solutions=max_solutions,
-                                    max_assignments=max_assignments, compiled=True)
-            skipped = joint.options.get("not_enumerated", [])
+            try:
+                joint = joint_solutions(ds, max_solutions=max_solutions,
+                                        max_assignments=max_assignments, compiled=True)
+            except FixedPairsImpossible as exc:
+                # dvir's undisputed rule fixes each pair on its own LR (a parent and a
+                # child of one family have the same LR): the pairs it fixed can be impossible
+                # together. The joint tables are then not computed; the identifications
+                # below do not rest on them (an outside check: the whole command stopped).
+                joint = None
+                notes.append(f"joint: not computed: {exc}; the pairs dvir's undisputed rule "
+                             f"fixed are impossible together, so at least one of them (and "
+                             f"the 'undisputed' table) is wrong; the identifications do not "
+                             f"rest on them")
+            skipped = [] if joint is None else joint.options.get("not_enumerated", [])
             if skipped:
                 notes.append(f"joint: {len(skipped)} PM samples in components of more than "
                              f"--max-assignments {max_assignments} possible assignments were "
                              f"not enumerated and are unassigned in the solutions: "
                              f"{', '.join(skipped[:10])}{' ...' if len(skipped) > 10 else ''}")
-            joint_rows = [{"assignment": {k: v for k, v in a.items() if k not in skipped},
-                           "loglik": r["loglik"], "lr": r["lr"], "posterior": r["posterior"]}
-                          for a, r in zip(joint.assignments,
-                                          joint.solutions.iter_rows(named=True))]
+            joint_rows = [] if joint is None else [
+                {"assignment": {k: v for k, v in a.items() if k not in skipped},
+                 "loglik": r["loglik"], "lr": r["lr"], "posterior": r["posterior"]}
+                for a, r in zip(joint.assignments, joint.solutions.iter_rows(named=True))]
+            if any(r["loglik"] is None for r in joint_rows):
+                notes.append("joint: an assignment with loglik null is impossible on its "
+                             "family's pedigree (the pairs dvir's undisputed rule fixed are "
+                             "impossible together): its lr and posterior do not mean "
+                             "anything")
             solved = dvi_solve(ds, max_assign=min(100_000, max_assignments))
             notes.extend(f"dviSolve: {n}" for n in solved.notes)
             _with_place_coordinates(ds, place_coordinates, place_prior)
@@ -1710,7 +1728,7 @@ def store_family_level_command(db: str, run_id: str | None) -> None:
     for r in rows:
         lr = "" if r["best_log10_lr"] is None else f", best log10 LR {r['best_log10_lr']:.2f}"
         click.echo(f"{r['run_id']} {r['seq']:>4} {r['pm']} ({r['fragments']}) -> family "
-                   f"{r['family_id']}: posterior {r['posterior']:.6f} (relatives "
+                   f"{r['family_id']}: posterior {posterior_text(r['posterior'])} (relatives "
                    f"{r['relatives_posterior']:.4f}){lr}; {r['candidates']}"
                    + (f"; CAUTION: {r['caution']}" if r["caution"] else ""))
 
@@ -1755,7 +1773,7 @@ def store_proposals_command(db: str, state: str | None) -> None:
                      f"{', '.join(map(str, before))} of the same person (see the report)")
         click.echo(f"{r['proposal_id']:>6} {r['state']:<9} {r['pm']} -> {r['missing']} of "
                    f"{r['family_id']}  log10 LR {r['log10_lr']:.2f}  posterior "
-                   f"{r['posterior']:.6f}{flag}")
+                   f"{posterior_text(r['posterior'])}{flag}")
 
 
 @store_group.command("trace")
@@ -1807,31 +1825,48 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
 
 @store_group.command("withdraw")
 @click.argument("db")
-@click.argument("sample")
+@click.argument("item")
+@click.option("--family", "family", is_flag=True,
+              help="ITEM is a family (its only missing person found alive, a second "
+                   "registration retired, a case closed), not a sample.")
 @click.option("--as", "actor", required=True, help="Who withdraws it (audit log).")
 @click.option("--reason", required=True, help="Why (kept with the version and the flags).")
-def store_withdraw_command(db: str, sample: str, actor: str, reason: str) -> None:
-    """Withdraw PM sample SAMPLE (recalled by the laboratory, a duplicate, not a body): later
-    runs do not search it, its proposals are flagged for re-review and cannot be approved,
-    and a night's file that sends it again is not stored (docs/store.md, "Withdrawing a PM
-    sample"). Nothing is deleted; 'store reinstate' brings it back."""
-    flagged = _with_store(db, lambda store: store.withdraw_sample(sample, actor=actor,
-                                                                  reason=reason))
-    click.echo(f"PM sample {sample}: withdrawn; {len(flagged)} proposals flagged for "
+def store_withdraw_command(db: str, item: str, family: bool, actor: str, reason: str) -> None:
+    """Withdraw ITEM: a PM sample (recalled by the laboratory, a duplicate, not a body), a
+    relative's profile FAMILY/PERSON or a direct reference FAMILY/PERSON/reference (consent
+    revoked, a sample swap), or with --family a family. Later runs do not use it, its
+    proposals are flagged for re-review and cannot be approved, and a night's file that
+    sends it again is not stored (docs/store.md, "Withdrawing a sample or a family").
+    Nothing is deleted; 'store reinstate' brings it back."""
+    if family:
+        flagged = _with_store(db, lambda store: store.withdraw_family(item, actor=actor,
+                                                                      reason=reason))
+        what = f"family {item}"
+    else:
+        flagged = _with_store(db, lambda store: store.withdraw_sample(item, actor=actor,
+                                                                      reason=reason))
+        what = f"sample {item}"
+    click.echo(f"{what}: withdrawn; {len(flagged)} proposals flagged for "
                f"re-review" + (f" ({', '.join(map(str, flagged))})" if flagged else ""))
 
 
 @store_group.command("reinstate")
 @click.argument("db")
-@click.argument("sample")
+@click.argument("item")
+@click.option("--family", "family", is_flag=True, help="ITEM is a family, not a sample.")
 @click.option("--as", "actor", required=True, help="Who reinstates it (audit log).")
 @click.option("--reason", required=True, help="Why (kept in the audit log).")
-def store_reinstate_command(db: str, sample: str, actor: str, reason: str) -> None:
-    """Bring withdrawn PM sample SAMPLE back with the profile it had: the next run searches
-    it again."""
-    version = _with_store(db, lambda store: store.reinstate_sample(sample, actor=actor,
+def store_reinstate_command(db: str, item: str, family: bool, actor: str, reason: str) -> None:
+    """Bring withdrawn ITEM (a sample, or with --family a family) back with the content it
+    had: the next run uses it again."""
+    if family:
+        version = _with_store(db, lambda store: store.reinstate_family(item, actor=actor,
+                                                                       reason=reason))
+        click.echo(f"family {item}: reinstated as version {version}")
+        return
+    version = _with_store(db, lambda store: store.reinstate_sample(item, actor=actor,
                                                                    reason=reason))
-    click.echo(f"PM sample {sample}: reinstated as profile version {version}")
+    click.echo(f"sample {item}: reinstated as profile version {version}")
 
 
 @store_group.command("report")

@@ -163,6 +163,22 @@ def test_solve_max_solutions(reference_dir: Path) -> None:
                                                           reverse=True)
 
 
+def test_solve_goes_on_when_the_undisputed_pairs_are_impossible_together() -> None:
+    """dvir's undisputed rule fixes each pair on its own LR: in this grave (an outside
+    check's world, 2026-12-07) it fixed an unregistered mother's body as her own missing
+    child (parent and child have the same LR), and the three pairs it fixed are impossible
+    together. The whole command stopped there; the joint tables are now left out with a
+    note, and the rest (the identifications) is given."""
+    out = CliRunner().invoke(main, ["solve", str(ROOT / "tests" / "data" /
+                                                 "solve_impossible_undisputed.json")])
+    assert out.exit_code == 0, out.output
+    record = json.loads(out.stdout)
+    assert record["joint"] == []
+    (note,) = [n for n in record["notes"] if n.startswith("joint: not computed")]
+    assert "'PM010092' as 'F0012-I00257'" in note and "at least one of them" in note
+    assert "identifications" in record and "family_level" in record
+
+
 def test_solve_refuses_a_kinship_case(tmp_path: Path) -> None:
     case = ROOT / "datasets" / "examples" / "demo_mp_parents.json"
     result = invoke("solve", str(case))
