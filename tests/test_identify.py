@@ -20,6 +20,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 import networkx as nx
 import numpy as np
@@ -865,11 +866,11 @@ def test_a_body_typed_at_too_few_markers_is_named(markers: list[Marker]) -> None
         identify([family], [PMSample("B2", "U", few)], markers, min_markers=5)
 
 
-def test_two_bodies_placed_as_one_parent_are_cautioned() -> None:
+def test_a_linking_fathers_brother_is_named_as_the_uncle() -> None:
     """A man drawn untyped only to link his missing child, his parents the references, and
     his brother in the grave beside him: the two bodies fit "the child's father" alike, and
-    both were listed as him at 1.0000 (an outside check, 2026-12-07). Each row now says that
-    another body is placed as the same person."""
+    both were listed as him at 1.0000 (an outside check, 2026-12-07). Since decision model 4
+    the untyped sibship draws another sibling, the child's uncle, and each row names both."""
     from forensic_match.pedigree import Pedigree
     from forensic_match.simulate import simulate_profiles
 
@@ -888,7 +889,29 @@ def test_two_bodies_placed_as_one_parent_are_cautioned() -> None:
     assert res.identifications.height == 0
     rows = {r["pm"]: r for r in res.family_level.iter_rows(named=True)}
     assert set(rows) == {"body_FA", "body_UN"}
-    for me, other in (("body_FA", "body_UN"), ("body_UN", "body_FA")):
-        assert rows[me]["candidates"].startswith("an unregistered father of MC")
-        assert f"body {other} is also placed as the same person (an unregistered father of " \
-               f"MC)" in rows[me]["caution"]
+    for r in rows.values():
+        assert r["posterior"] > 0.9995
+        assert "an unregistered uncle or aunt of MC (0.5" in r["candidates"] or \
+            "an unregistered uncle or aunt of MC (0.4" in r["candidates"]
+        assert "an unregistered father of MC" in r["candidates"]
+
+
+def test_two_bodies_placed_as_one_parent_are_cautioned() -> None:
+    """Where two bodies are each placed as one missing person's unregistered parent at 0.5 or
+    more, each row says that the other body is placed as the same person (one person is one
+    body)."""
+    from forensic_match.dvi.identify import _one_parent_two_bodies
+
+    level = pl.DataFrame({"pm": ["B1", "B2", "B3"], "family": ["F1", "F1", "F2"]})
+    alts = pl.DataFrame({
+        "pm": ["B1", "B2", "B3", "B1"], "family": ["F1", "F1", "F2", "F1"],
+        "person": ["FA", "FA", "FA", "MC/sibling"],
+        "relation": ["father of MC", "father of MC", "father of MX", "full sibling of MC"],
+        "posterior": [0.9, 0.6, 0.99, 0.05]})
+    got = _one_parent_two_bodies(level, SimpleNamespace(alternatives=alts))
+    assert set(got) == {("B1", "F1"), ("B2", "F1")}
+    assert got[("B1", "F1")].startswith("body B2 is also placed as the same person "
+                                        "(an unregistered father of MC)")
+    # below 0.5 the body is not placed as him
+    alts = alts.with_columns(pl.Series("posterior", [0.9, 0.4, 0.99, 0.05]))
+    assert _one_parent_two_bodies(level, SimpleNamespace(alternatives=alts)) == {}

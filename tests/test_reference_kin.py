@@ -16,7 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forensic_match.cases import Family, PMSample
-from forensic_match.decide.alternatives import distant_references, reference_kin, relation
+from forensic_match.decide.alternatives import (
+    distant_references,
+    reference_kin,
+    relation,
+    relative_alternatives,
+)
 from forensic_match.decide.decisions import MAX_UNLISTED_ROWS, _log_sums, decide
 from forensic_match.decide.priors import programme_priors
 from forensic_match.dvi.compile import compile_rows
@@ -75,7 +80,11 @@ def test_the_references_relatives_are_drawn_and_change_no_likelihood(markers):
                                  ("MP", "FA", "MO", "M"), ("S", "FA", "MO", "F")])
     got = [a.person for a in reference_kin(Family("F2", sib, ["MP"], {"S": {}}),
                                            ["S"]).alternatives]
-    assert got == ["S/child", "S/nephew"]
+    # ... and his child is MP's niece or nephew, a relative alternative (decision model 4)
+    assert got == ["S/nephew"]
+    assert ("S/child", "nephew or niece of MP") in [
+        (a.person, a.relation)
+        for a in relative_alternatives(Family("F2", sib, ["MP"], {"S": {}})).alternatives]
 
 
 @pytest.fixture(scope="module")

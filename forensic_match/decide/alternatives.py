@@ -11,7 +11,13 @@ for every family (``docs/decisions.md``):
 - relatives the pedigree implies but does not draw: **another full sibling** of each missing
   person (one per sibship, of unknown sex), **both parents**
   of a missing person drawn without parents, and **a child** of each missing person of known
-  sex (with an untyped other parent).
+  sex (with an untyped other parent);
+- since decision model 4, **a child of each typed full sibling** of a missing person (his
+  nephew or niece) and **another full sibling of each sibship of untyped members** that holds
+  no missing and no typed person (the uncle of a missing child whose father is drawn only to
+  link him): each fits a drawn or implied alternative exactly (a nephew stands to the sibling
+  reference as the missing person's father does), so without them such a body was named as
+  the wrong relative.
 
 :func:`relative_alternatives` returns the family extended by those people, each to be compiled
 like a missing person (:func:`forensic_match.dvi.compile.compile_missing`). Added people are
@@ -167,7 +173,9 @@ def relative_alternatives(family: Family) -> AlternativeSet:
         # Always, even beside a drawn untyped sibling: that one's sex is known, and an
         # unregistered sibling of the other sex is just as possible.
         added.append((f"{members[0]}{ADDED}sibling", parents[0], parents[1], "U"))
-    for m in missing:
+    added += _linking_siblings(family, sibships)
+    with_child = list(missing) + sibling_references(family)
+    for m in with_child:
         sex = ped.sex_of(m)
         if sex == "U":
             continue
@@ -176,7 +184,7 @@ def relative_alternatives(family: Family) -> AlternativeSet:
         added.append((f"{m}{ADDED}child", m if sex == "M" else partner,
                       partner if sex == "M" else m, "U"))
     extended = Pedigree.from_records(records + added, source=ped.source)
-    partners = {f"{m}{ADDED}partner" for m in missing}
+    partners = {f"{m}{ADDED}partner" for m in with_child}
     out = []
     for ident, *_ in records + added:
         if ident in typed or ident in missing or ident in partners:
@@ -186,6 +194,47 @@ def relative_alternatives(family: Family) -> AlternativeSet:
     ext_family = dataclasses.replace(family, pedigree=extended,
                                      missing=[a.person for a in out], references={})
     return AlternativeSet(ext_family, tuple(out))
+
+
+def _typed(family: Family) -> set[str]:
+    """Everyone typed on anything: STR profile, Y haplotype or mitotype."""
+    return set(family.genotypes) | set(family.ystr) | set(family.mtdna)
+
+
+def sibling_references(family: Family) -> list[str]:
+    """The family's typed references who are a missing person's full sibling: their children
+    (the missing person's nephews and nieces) are relative alternatives
+    (:func:`relative_alternatives`, since decision model 4). Such a child stands to the
+    reference as the missing person's father does (parent and child share one allele either
+    way), so with a sibling as the only reference, a nephew in the grave fits "an unregistered
+    father of" the missing person exactly as well; without this option he was placed as the
+    father (``docs/validation.md``, "Family-level rows that name the wrong relative")."""
+    ped = family.pedigree
+    missing = [m for m in family.missing if m in ped]
+    return sorted(r for r in _typed(family) if r in ped and r not in missing
+                  and any(relation(ped, r, m) == "full sibling" for m in missing))
+
+
+def _linking_siblings(family: Family, sibships: dict[tuple[str, str], list[str]]
+                      ) -> list[tuple[str, str | None, str | None, str]]:
+    """Another full sibling of each sibship of drawn untyped members (a father drawn only to
+    link a missing child to his parents) that holds no missing person (their sibling is
+    drawn already) and nobody typed (a typed member's sibling is his relative,
+    :func:`reference_kin`): the missing child's uncle or aunt fits his untyped father as well
+    as a brother does (since decision model 4)."""
+    ped = family.pedigree
+    typed = _typed(family)
+    missing = set(family.missing)
+    by_parents: dict[tuple[str, str], list[str]] = {}
+    for ident, fa, mo, _ in ped.records():
+        if fa is not None and mo is not None:
+            by_parents.setdefault((fa, mo), []).append(ident)
+    out: list[tuple[str, str | None, str | None, str]] = []
+    for parents, members in sorted(by_parents.items()):
+        if parents in sibships or missing & set(members) or typed & set(members):
+            continue
+        out.append((f"{members[0]}{ADDED}sibling", parents[0], parents[1], "U"))
+    return out
 
 
 #: Relations of a reference to a missing person that make it a close reference
@@ -244,7 +293,8 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
     the family's pedigree is extended by
 
     - ``R/child``: a child of ``R`` with a new untyped partner ``R/partner`` (``R`` of known
-      sex);
+      sex), unless ``R`` is a missing person's full sibling (the child is then the missing
+      person's nephew or niece, a relative alternative: :func:`sibling_references`);
     - ``R/sibling``: a full sibling of ``R`` (unknown sex), on ``R``'s parents, added
       (``R/father``, ``R/mother``) when ``R`` is drawn without parents; left out when ``R``'s
       parents are a missing person's (he is then the missing person's sibling, a relative
@@ -291,12 +341,15 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
     mp_parents = {ped.parents(m) for m in missing} - {None}
     added: list[tuple[str, str | None, str | None, str]] = []
     out: list[Alternative] = []
+    siblings = set(sibling_references(family))
     for ref in sorted(references):
         if ref not in ped or ref in missing or \
                 not any(ped.related(ref, m) for m in missing):
             continue
         sex = ped.sex_of(ref)
-        if sex != "U":
+        # (a missing person's sibling's child is his nephew: a relative alternative since
+        # decision model 4, counted once)
+        if sex != "U" and ref not in siblings:
             partner = f"{ref}{ADDED}partner"
             added += [(partner, None, None, "F" if sex == "M" else "M"),
                       (f"{ref}{ADDED}child", *((ref, partner) if sex == "M"
@@ -350,4 +403,4 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
 
 
 __all__ = ["ADDED", "CLOSE", "Alternative", "AlternativeSet", "distant_references",
-           "reference_kin", "relation", "relative_alternatives"]
+           "reference_kin", "relation", "relative_alternatives", "sibling_references"]

@@ -60,7 +60,7 @@ MIN_OPEN = 1e-300
 #: version for re-review (``store/configuration.py``, ``docs/store.md``, "Re-review"). Raise
 #: it, and say why in :data:`DECISION_MODELS`, whenever a default changes what competes for a
 #: body, so that no stored decision silently rests on a model the software no longer uses.
-DECISION_MODEL = 3
+DECISION_MODEL = 4
 #: What each version of the decision model is (runs recorded without a version are 1).
 DECISION_MODELS = {
     1: "the undrawn relatives of references drawn only in runs with SNP data",
@@ -69,6 +69,11 @@ DECISION_MODELS = {
     3: "the undrawn relatives of a missing person's child reference drawn too: his own child, "
        "the missing person's grandchild, fits the missing person as well (2026-12-06; "
        "docs/decisions.md, 'Relatives of a reference')",
+    4: "a child of each typed full sibling of a missing person (his nephew or niece) and "
+       "another sibling of each untyped sibship with no missing or typed member (a linking "
+       "father's brother) are relative alternatives: such bodies were placed at family "
+       "level as the father they fit as well (2026-12-07; docs/decisions.md, 'Relatives "
+       "the pedigree implies')",
 }
 
 

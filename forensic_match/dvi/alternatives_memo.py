@@ -29,7 +29,7 @@ from forensic_match.dvi.memo_file import read_entries, save_entries
 #: Raised whenever :func:`~forensic_match.decide.alternatives.relative_alternatives` or
 #: :func:`~forensic_match.dvi.compile.row_key` change what they give for a family: it
 #: enters every digest, so memos of the earlier rule are not used.
-RULES = "alternatives-1"
+RULES = "alternatives-2"
 
 #: (person, relation, drawn, sex, row key) of one alternative.
 Entry = tuple[str, str, bool, str, str]

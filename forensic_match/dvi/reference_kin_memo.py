@@ -37,7 +37,7 @@ from forensic_match.dvi.memo_file import read_entries, save_entries
 #: :func:`~forensic_match.dvi.compile.observed_row_keys` (or the
 #: :func:`~forensic_match.dvi.compile.row_key` it hashes) change what they give for a
 #: family: it enters every digest, so memos of the earlier rule are not used.
-RULES = "reference-kin-1"
+RULES = "reference-kin-2"
 
 #: (person, relation, reference, drawn, sex, row id) of one relative of a reference.
 Entry = tuple[str, str, str, bool, str, str]
