@@ -37,11 +37,12 @@ from forensic_match.dvi.fragments import (
     bodies_from_pairs,
     group_fragments,
     same_source_pairs,
+    split_conflicts,
 )
 from forensic_match.dvi.identify import SUSPECT_LOG10, identify, prepare_panel
 from forensic_match.dvi.search import exact_pair_log10_lr, search_samples
 from forensic_match.dvi.simulate import SimulatedProgramme, simulate_programme
-from forensic_match.errors import ThetaFallbackWarning
+from forensic_match.errors import ForensicMatchWarning, ThetaFallbackWarning
 from forensic_match.frequencies import load_frequencies
 from forensic_match.likelihood import OTHER, genotype_posterior
 from forensic_match.markers import Marker
@@ -231,6 +232,46 @@ def test_group_fragments_never_merges_and_splits_only_below_threshold(
             graph.add_edge(s1.id, s2.id)
     want = sorted(sorted(c) for c in nx.connected_components(graph))
     assert sorted(sorted(f.id for f in b.fragments) for b in bodies) == want
+
+
+def test_a_partial_sample_joining_two_brothers_is_split_off() -> None:
+    """A partial bone typed only where two brothers agree matches both brothers' complete
+    bones (log10 LR ~17 each), and single linkage joined the brothers into one body that no
+    one fitted: it vanished from every output (an outside check, 2026-12-07). The body is now
+    split: each brother's bone on its own, and the partial bone, fitting both, on its own;
+    identify says so."""
+    db = load_frequencies("fbi2015_sw_hispanic")
+    markers = db.markers_for(db.markers)
+    ped = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+                                 ("S1", "FA", "MO", "M"), ("S2", "FA", "MO", "M")])
+    def agree(truth: dict) -> int:
+        return sum(sorted(truth["S1"][m.name]) == sorted(truth["S2"][m.name]) for m in markers)
+
+    truth = next(t for k in range(200) if agree(t := simulate_profiles(ped, markers, seed=k))
+                 >= 12)
+    same = [m.name for m in markers if sorted(truth["S1"][m.name]) == sorted(truth["S2"][m.name])]
+    bones = [PMSample("B1", "M", dict(truth["S1"]), dropout=0.05),
+             PMSample("B2", "M", dict(truth["S2"]), dropout=0.05),
+             PMSample("B3", "M", {m: truth["S1"][m] for m in same}, dropout=0.05),
+             PMSample("B4", "M", dict(truth["S1"]), dropout=0.05)]
+    pairs = same_source_pairs(bones, markers)
+    assert len(bodies_from_pairs(bones, pairs)) == 1        # single linkage: one body
+    bodies, notes = split_conflicts(bodies_from_pairs(bones, pairs), markers)
+    assert [[f.id for f in b.fragments] for b in bodies] == [["B1", "B4"], ["B2"], ["B3"]]
+    assert len(notes) == 1 and "B1 and B2 cannot be one person" in notes[0] and \
+        "B3 fitting more than one of them, on its own" in notes[0]
+    assert [[f.id for f in b.fragments] for b in group_fragments(bones, markers)[0]] == \
+        [["B1", "B4"], ["B2"], ["B3"]]
+    # a body whose samples agree is left as it is
+    agreeing = bones[:1] + bones[2:]
+    kept, none = split_conflicts(
+        bodies_from_pairs(agreeing, same_source_pairs(agreeing, markers)), markers)
+    assert none == [] and [[f.id for f in b.fragments] for b in kept] == [["B1", "B3", "B4"]]
+    fam = Family("X", ped, ["S1", "S2"], {"FA": truth["FA"], "MO": truth["MO"]})
+    with pytest.warns(ForensicMatchWarning, match="cannot be one person and were split"):
+        res = identify([fam], bones, markers)
+    placed = set(res.identifications["pm"].to_list()) | set(res.family_level["pm"].to_list())
+    assert {"B1", "B2", "B3"} <= placed
 
 
 # --- a body against a family --------------------------------------------------------------------
@@ -915,3 +956,53 @@ def test_two_bodies_placed_as_one_parent_are_cautioned() -> None:
     # below 0.5 the body is not placed as him
     alts = alts.with_columns(pl.Series("posterior", [0.9, 0.4, 0.99, 0.05]))
     assert _one_parent_two_bodies(level, SimpleNamespace(alternatives=alts)) == {}
+
+
+def test_a_body_that_fits_another_familys_missing_person_is_cautioned() -> None:
+    """One household registered twice, unlinked: X registers the man M with his wife and a
+    child as references; Y registers M's killed child with M's parents as references, the
+    child's father drawn untyped. M's body fits Y's untyped father far better than X's M (his
+    parents against his wife and child) and was placed in Y as "an unregistered father" with
+    no word of X (an outside check, 2026-12-07). The row now names X's M."""
+    from forensic_match.pedigree import Pedigree
+    from forensic_match.simulate import simulate_profiles
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    markers = db.markers_for(db.markers)
+    world = Pedigree.from_records([
+        ("GF", None, None, "M"), ("GM", None, None, "F"), ("M", "GF", "GM", "M"),
+        ("W", None, None, "F"), ("KS", "M", "W", "F"), ("K0", "M", "W", "M")])
+    truth = simulate_profiles(world, markers, seed=11)
+    x = Family("X", Pedigree.from_records([("M", None, None, "M"), ("W", None, None, "F"),
+                                           ("KS", "M", "W", "F")]),
+               ["M"], {"W": truth["W"], "KS": truth["KS"]})
+    y = Family("Y", Pedigree.from_records([
+        ("GF", None, None, "M"), ("GM", None, None, "F"), ("FY", "GF", "GM", "M"),
+        ("MY", None, None, "F"), ("K0", "FY", "MY", "M")]),
+        ["K0"], {"GF": truth["GF"], "GM": truth["GM"]})
+    res = identify([x, y], [PMSample("body_M", "M", truth["M"])], markers)
+    assert res.identifications.height == 0
+    (row,) = res.family_level.iter_rows(named=True)
+    assert (row["pm"], row["family"]) == ("body_M", "Y")
+    assert "an unregistered father of K0" in row["candidates"]
+    assert row["caution"].startswith("the body also fits M of family X, a registered missing "
+                                     "person, with LR 9.3e+16")
+
+
+def test_a_placed_body_that_may_be_an_identified_body_is_cautioned() -> None:
+    """A poorly typed bone of an identified man (same-source log10 LR 7.1 with his body,
+    below the join threshold) was listed as his own "unregistered full sibling" with no word
+    (an outside check, 2026-12-07): its row now names the body it may be."""
+    from forensic_match.dvi.identify import _same_source_in_family
+
+    level = pl.DataFrame({"pm": ["B2", "B3", "B5"], "family": ["F1", "F1", "F2"]})
+    accepted = [{"pm": "B1", "family": "F1", "missing": "FA"},
+                {"pm": "B4", "family": "F2", "missing": "MO"}]
+    suspects = {"B2": {"B1": 7.1, "B4": 9.0}, "B1": {"B2": 7.1}, "B3": {"B2": 5.0},
+                "B2x": {}}
+    got = _same_source_in_family(level, accepted, suspects)
+    assert got == {
+        ("B2", "F1"): "same-source log10 LR 7.1 with body B1, identified as FA in this family: "
+                      "it may be another sample of the same person, not a relative",
+        ("B3", "F1"): "same-source log10 LR 5.0 with body B2, placed in this family: "
+                      "it may be another sample of the same person, not a relative"}

@@ -28,6 +28,10 @@ from forensic_match.markers import Marker
 #: different people P(LR >= t) <= 1/t, and a programme of 10,000 samples has 5e7 pairs: 1e10
 #: keeps the expected number of false joins below 0.005.
 SAME_SOURCE_LOG10 = 10.0
+#: Same-source log10 LR at or below which two samples are taken to come from two people
+#: (:func:`split_conflicts`): 10^4 to 1 against one source; two samples that share no allele
+#: at a marker (with no drop-in) have LR 0.
+CONFLICT_LOG10 = -4.0
 
 
 @dataclass
@@ -349,7 +353,8 @@ def _memo_digest(setting: str, arrays: dict[str, np.ndarray]) -> str:
 def group_fragments(samples: Sequence[PMSample], markers: Sequence[Marker], *,
                     threshold: float = SAME_SOURCE_LOG10, min_markers: int = 6,
                     dropin: float = 0.0) -> tuple[list[Body], Any]:
-    """Join samples into bodies by single linkage on the same-source LR.
+    """Join samples into bodies by single linkage on the same-source LR, split where two
+    samples of a body cannot be one person (:func:`split_conflicts`).
 
     Returns
     -------
@@ -360,7 +365,10 @@ def group_fragments(samples: Sequence[PMSample], markers: Sequence[Marker], *,
     """
     pairs = same_source_pairs(samples, markers, threshold=threshold, min_markers=min_markers,
                               dropin=dropin)
-    return bodies_from_pairs(samples, pairs, threshold=threshold), pairs
+    bodies, _ = split_conflicts(bodies_from_pairs(samples, pairs, threshold=threshold),
+                                markers, threshold=threshold, min_markers=min_markers,
+                                dropin=dropin)
+    return bodies, pairs
 
 
 def bodies_from_pairs(samples: Sequence[PMSample], pairs: Any, *,
@@ -388,3 +396,78 @@ def bodies_from_pairs(samples: Sequence[PMSample], pairs: Any, *,
     for k in range(len(samples)):
         comps.setdefault(find(k), []).append(k)
     return [Body(samples[c[0]].id, [samples[k] for k in c]) for c in comps.values()]
+
+
+def split_conflicts(bodies: Sequence[Body], markers: Sequence[Marker], *,
+                    threshold: float = SAME_SOURCE_LOG10, min_markers: int = 6,
+                    dropin: float = 0.0) -> tuple[list[Body], list[str]]:
+    """Bodies of single linkage whose fragments hold two samples of two people, split.
+
+    A partial sample typed only where two brothers agree matches both brothers' samples, and
+    single linkage then joins the brothers into one body whose fragments exclude each other:
+    no one fits it, and it vanished from every output (an outside check, 2026-12-07). In each
+    body of three or more samples, every pair is compared (:func:`same_source_pairs`); where
+    a pair's log10 LR is at most :data:`CONFLICT_LOG10`, the body's samples are joined again
+    pair by pair from the strongest, never joining two groups that hold such a pair, and a
+    sample joined at ``threshold`` or more to a sample of another group (it fits both) is
+    left on its own.
+
+    Returns
+    -------
+    bodies : list of Body
+        In the order of each body's first sample, as :func:`bodies_from_pairs`.
+    notes : list of str
+        One sentence per body split, naming its samples, the pair that excludes and the
+        groups searched.
+    """
+    out: list[Body] = []
+    notes: list[str] = []
+    for body in bodies:
+        frags = body.fragments
+        if len(frags) < 3:
+            out.append(body)
+            continue
+        # every pair, excluded ones (LR 0 at a marker: not listed) at -inf
+        table = same_source_pairs(frags, markers, threshold=-np.inf, min_markers=0,
+                                  dropin=dropin)
+        lr = {(a.id, b.id): -np.inf for k, a in enumerate(frags) for b in frags[k + 1:]}
+        joins = {}
+        for a, b, v, n in table.select("pm1", "pm2", "log10_lr", "n_markers").iter_rows():
+            lr[(a, b)] = v
+            if v >= threshold and n >= min_markers:
+                joins[(a, b)] = v
+        apart = {frozenset(k) for k, v in lr.items() if v <= CONFLICT_LOG10}
+        if not apart:
+            out.append(body)
+            continue
+        group = {f.id: frozenset([f.id]) for f in frags}
+        for a, b in sorted(joins, key=lambda k: -joins[k]):
+            ga, gb = group[a], group[b]
+            if ga == gb or any(frozenset((x, y)) in apart for x in ga for y in gb):
+                continue
+            for x in ga | gb:
+                group[x] = ga | gb
+        alone = {x for a, b in joins if group[a] != group[b] for x in (a, b)
+                 if len(group[x]) > 1}
+        for x in alone:
+            for y in group[x] - {x}:
+                group[y] = group[y] - {x}
+            group[x] = frozenset([x])
+        by_id = {f.id: f for f in frags}
+        order = {f.id: k for k, f in enumerate(frags)}
+        parts = sorted({g for g in group.values()}, key=lambda g: min(order[x] for x in g))
+        for g in parts:
+            members = sorted(g, key=order.__getitem__)
+            out.append(Body(members[0], [by_id[x] for x in members]))
+        (a, b), v = min(((k, v) for k, v in lr.items() if frozenset(k) in apart),
+                        key=lambda kv: kv[1])
+        notes.append(f"PM samples {', '.join(f.id for f in frags)} were joined as one body by "
+                     f"single linkage, but {a} and {b} cannot be one person (same-source "
+                     f"log10 LR {v:.1f}): searched as {len(parts)} bodies ("
+                     + "; ".join("+".join(sorted(g, key=order.__getitem__)) for g in parts)
+                     + ("" if not alone else f"; {', '.join(sorted(alone))} fitting more than "
+                        f"one of them, on its own") + ")")
+    first = {s.id: k for k, s in enumerate(f for b in bodies for f in b.fragments)}
+    out.sort(key=lambda b: first[b.fragments[0].id])
+    return out, notes
+

@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -75,6 +75,7 @@ from forensic_match.dvi.fragments import (
     load_same_source_memo,
     same_source_pairs,
     save_same_source_memo,
+    split_conflicts,
 )
 from forensic_match.dvi.homozygosity import DropoutScreen, undeclared_dropout
 from forensic_match.dvi.living import living_matches
@@ -638,7 +639,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     is_ref = pl.col("pm1").str.starts_with(REF_PREFIX) | \
         pl.col("pm2").str.starts_with(REF_PREFIX)
     pairs = all_pairs.filter(~is_ref)
-    bodies = bodies_from_pairs(samples, pairs, threshold=same_source)
+    bodies, split = split_conflicts(bodies_from_pairs(samples, pairs, threshold=same_source),
+                                    panel, threshold=same_source)
+    _warn_split(split)
     body_of = {f.id: b.id for b in bodies for f in b.fragments}
     _warn_few_markers(bodies, panel, min_markers)
     suspects = _suspect_bodies(pairs, body_of)
@@ -773,6 +776,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                            flags)
         if not new:
             break
+        elsewhere = _other_family_fits(decision, [(r["pm"], r["family"]) for r in new])
+        for rec in new:
+            rec["other_family"] = elsewhere.get((rec["pm"], rec["family"]))
         touched = set()
         for rec in new:
             accepted.append(rec)
@@ -803,8 +809,15 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                               fam_by_id, conditioned)
         held_families += led
     family_level = _with_level_caution(family_level, questionable,
-                                       _one_parent_two_bodies(family_level, decision))
+                                       _one_parent_two_bodies(family_level, decision),
+                                       _same_source_in_family(family_level, accepted,
+                                                              suspects),
+                                       _other_family_fits(decision, zip(
+                                           family_level["pm"].to_list(),
+                                           family_level["family"].to_list())))
     flags.extend(held_families)
+    other_family = {(rec["pm"], rec["family"]): c for rec in accepted
+                    if (c := rec.pop("other_family", None))}
     for rec in accepted:
         rec["fragments"] = ",".join(f.id for f in sample_by_id[rec["pm"]].fragments)
     table = pl.DataFrame(accepted, schema={
@@ -831,7 +844,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         table = table.with_columns(
             pl.Series("snp_log10_lr", [f.log10_lr for f in found], dtype=pl.Float64),
             pl.Series("snp_method", [f.method for f in found], dtype=pl.Utf8))
-    table = _with_caution(table, questionable)
+    table = _with_caution(table, questionable, other_family)
     held = pl.DataFrame([{k: r[k] for k in ("pm", "family", "missing", "lr", "held_back")}
                          for r in flags],
                         schema={"pm": pl.Utf8, "family": pl.Utf8, "missing": pl.Utf8,
@@ -2166,33 +2179,105 @@ def _caution(questionable: Mapping[str, str], family: str) -> str | None:
             f"check those references before approving")
 
 
-def _with_caution(table: Any, questionable: Mapping[str, str]) -> Any:
+def _with_caution(table: Any, questionable: Mapping[str, str],
+                  other_family: Mapping[tuple[str, str], str] | None = None) -> Any:
     """The identifications with a caution at the end of the reason of each proposal whose
-    family has a questionable pair of typed members (the proposal stands; its reviewer reads
-    which pair, and that the references deserve a look before approving)."""
-    if not questionable or not table.height:
+    family has a questionable pair of typed members, or whose body fits a registered missing
+    person of another family strongly (:func:`_other_family_fits`): the proposal stands; its
+    reviewer reads why the data deserve a look before approving."""
+    other_family = other_family or {}
+    if not (questionable or other_family) or not table.height:
         return table
     import polars as pl
 
-    return table.with_columns(pl.Series("reason", [
-        r["reason"] if (c := _caution(questionable, r["family"])) is None
-        else f"{r['reason']}; {c}" for r in table.iter_rows(named=True)], dtype=pl.Utf8))
+    reasons = []
+    for r in table.iter_rows(named=True):
+        words = [c for c in (_caution(questionable, r["family"]),
+                             other_family.get((r["pm"], r["family"]))) if c]
+        reasons.append("; ".join([r["reason"], *words]))
+    return table.with_columns(pl.Series("reason", reasons, dtype=pl.Utf8))
 
 
 def _with_level_caution(family_level: Any, questionable: Mapping[str, str],
-                        same_person: Mapping[tuple[str, str], str] | None = None) -> Any:
+                        *by_row: Mapping[tuple[str, str], str]) -> Any:
     """The family-level rows with a ``caution`` column: the caution of a family with a
-    questionable pair of typed members (:func:`_caution`) and that of a body placed as the
-    same parent as another body (:func:`_one_parent_two_bodies`), else null."""
+    questionable pair of typed members (:func:`_caution`) and those of ``by_row`` per (body,
+    family) (a body placed as the same parent as another body,
+    :func:`_one_parent_two_bodies`; a body that fits another family's missing person,
+    :func:`_other_family_fits`), else null."""
     import polars as pl
 
-    same_person = same_person or {}
     cautions = []
     for pm, family in zip(family_level["pm"].to_list(), family_level["family"].to_list()):
-        words = [c for c in (_caution(questionable, family), same_person.get((pm, family)))
-                 if c]
+        words = [c for c in (_caution(questionable, family),
+                             *(extra.get((pm, family)) for extra in by_row)) if c]
         cautions.append("; ".join(words) if words else None)
     return family_level.with_columns(pl.Series("caution", cautions, dtype=pl.Utf8))
+
+
+#: A proposed or placed body that fits a registered missing person of *another* family with
+#: an LR of 10^6 or more is cautioned (:func:`_other_family_fits`). Unrelated pairs reach 10^4
+#: at about 5e-6 (``docs/validation.md``, "Unrelated-pair LR tail"), falling about 6-fold a
+#: decade: at 10^6 about 1 placed body in 400 of a Peru-sized register by chance.
+OTHER_FAMILY_LOG10 = 6.0
+
+
+def _other_family_fits(decision: Decision | None, keys: Iterable[tuple[str, str]]
+                       ) -> dict[tuple[str, str], str]:
+    """Per (body, family) of ``keys``, a caution when the body fits a registered missing
+    person of another family with an LR of at least 10^:data:`OTHER_FAMILY_LOG10`, naming the
+    strongest. One household registered twice and unlinked (a man registered by his wife, and
+    drawn untyped as the father in his parents' registration of his child), or relatives
+    registered apart: the body then fits both, and the family where he is an unregistered
+    relative can take him from the one where he is registered (an outside check, 2026-12-07:
+    every such man was placed as "an unregistered father" in the other registration, none
+    proposed where he was registered)."""
+    if decision is None:
+        return {}
+    strong: dict[str, list[tuple[float, str, str]]] = {}
+    pairs = decision.pairs
+    for pm, fam, m, lg in zip(pairs["pm"].to_list(), pairs["family"].to_list(),
+                              pairs["missing"].to_list(), pairs["log10_lr"].to_list()):
+        if lg is not None and lg >= OTHER_FAMILY_LOG10:
+            strong.setdefault(pm, []).append((lg, fam, m))
+    out = {}
+    for pm, family in keys:
+        others = [o for o in strong.get(pm, ()) if o[1] != family]
+        if others:
+            lg, fam, m = max(others)
+            out[(pm, family)] = (
+                f"the body also fits {m} of family {fam}, a registered missing person, with "
+                f"LR {10.0 ** lg:.2g}: the two families may be one household registered twice "
+                f"or relatives registered apart; check whether someone of this family is {m} "
+                f"and, if so, draw both in one pedigree")
+    return out
+
+
+def _same_source_in_family(family_level: Any, accepted: Sequence[Mapping[str, Any]],
+                           suspects: Mapping[str, Mapping[str, float]]
+                           ) -> dict[tuple[str, str], str]:
+    """Per family-level row (body, family), a caution when the body may be the same person
+    as a body identified in that family or placed in it by another row (same-source log10
+    LR :data:`SUSPECT_LOG10` or more, below the join threshold): a poorly typed bone of an
+    identified man was listed as his own "unregistered full sibling" (an outside check,
+    2026-12-07). A proposal of such a body is held back (:func:`_screen`)."""
+    given: dict[str, dict[str, str]] = {}
+    for rec in accepted:
+        given.setdefault(rec["family"], {})[rec["pm"]] = \
+            f"identified as {rec['missing']} in this family"
+    for pm, family in zip(family_level["pm"].to_list(), family_level["family"].to_list()):
+        given.setdefault(family, {}).setdefault(pm, "placed in this family")
+    out = {}
+    for pm, family in zip(family_level["pm"].to_list(), family_level["family"].to_list()):
+        partners = suspects.get(pm, {})
+        clash = sorted((-partners[b], b) for b in given.get(family, {}) if b != pm and
+                       b in partners)
+        if clash:
+            v, b = -clash[0][0], clash[0][1]
+            out[(pm, family)] = (f"same-source log10 LR {v:.1f} with body {b}, "
+                                 f"{given[family][b]}: it may be another sample of the same "
+                                 f"person, not a relative")
+    return out
 
 
 #: Relative alternatives that are one person: a missing person's father or mother (or parent
@@ -2262,6 +2347,16 @@ def _first_five(items: Sequence[str], table: str, *, total: int | None = None) -
     all of ``items``) are in ``table``."""
     more = (len(items) if total is None else total) - min(5, len(items))
     return "; ".join(items[:5]) + (f"; and {more} more ({table})" if more else "")
+
+
+def _warn_split(notes: Sequence[str]) -> None:
+    """One warning for the bodies of single linkage whose samples cannot be one person,
+    split (:func:`~forensic_match.dvi.fragments.split_conflicts`)."""
+    if notes:
+        warnings.warn(ForensicMatchWarning(
+            f"{len(notes)} groups of PM samples joined by their same-source LRs hold two "
+            f"samples that cannot be one person and were split: " + _first_five(
+                list(notes), "the input")), stacklevel=3)
 
 
 def _warn_few_markers(bodies: Sequence[Body], panel: Sequence[Marker],
