@@ -1006,3 +1006,63 @@ def test_a_placed_body_that_may_be_an_identified_body_is_cautioned() -> None:
                       "it may be another sample of the same person, not a relative",
         ("B3", "F1"): "same-source log10 LR 5.0 with body B2, placed in this family: "
                       "it may be another sample of the same person, not a relative"}
+
+
+def test_one_extract_entered_twice_is_counted_once() -> None:
+    """A degraded sample entered twice under two ids was joined to itself and scored as two
+    bones, each lost allele counted twice (an outside check, 2026-12-07: LRs down to 1/176
+    and lost identifications, with no word). The body's LR is now that of the sample alone,
+    both ids stay listed, and identify says so; a report computes the same LR."""
+    from forensic_match.dvi.fragments import Body, distinct_fragments
+    from forensic_match.reports.recompute import body_marker_lrs
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    markers = db.markers_for(db.markers)
+    ped = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+                                 ("S", "FA", "MO", "M")])
+    truth = simulate_profiles(ped, markers, seed=3)
+    rng = np.random.default_rng(3)
+    seen = {m: (g[0], None) if rng.random() < 0.3 else g for m, g in truth["S"].items()}
+    seen = {m: (g[0], g[0]) if g[1] is None else g for m, g in seen.items()}
+    one = PMSample("S1", "M", seen, dropout=0.2)
+    twice = PMSample("S1x", "M", dict(seen), dropout=0.2)
+    assert distinct_fragments([one, twice]) == ([one], [(twice, one)])
+    fam = Family("F", ped, ["S"], {"FA": truth["FA"], "MO": truth["MO"]})
+    alone = identify([fam], [one], markers)
+    with pytest.warns(ForensicMatchWarning, match="S1x = S1"):
+        both = identify([fam], [one, twice], markers)
+    (a,) = alone.decision.pairs.iter_rows(named=True)
+    (b,) = both.decision.pairs.iter_rows(named=True)
+    assert (a["pm"], b["pm"]) == ("S1", "S1")
+    assert b["log10_lr"] == pytest.approx(a["log10_lr"], rel=1e-12)
+    assert both.family_level["fragments"].to_list() == ["S1,S1x"]
+    report = body_marker_lrs(fam, "S", Body("S1", [one, twice]).fragments, prepare_panel(
+        markers, [fam], [one, twice]))
+    assert sum(v for v in report.log10_lr if v is not None) == \
+        pytest.approx(a["log10_lr"], rel=1e-9)
+
+
+def test_a_body_split_between_two_registrations_is_named() -> None:
+    """One man registered twice with no reference in common (by his mother, and by his wife
+    and child): his body fits both at LR 1e10 and 1e12, its posterior is split, and it was
+    proposed and placed nowhere with no word (an outside check, 2026-12-07: 26 of 50 such
+    men). identify now names such bodies."""
+    from forensic_match.pedigree import Pedigree
+    from forensic_match.simulate import simulate_profiles
+
+    db = load_frequencies("fbi2015_sw_hispanic")
+    markers = db.markers_for(db.markers)
+    world = Pedigree.from_records([
+        ("FA", None, None, "M"), ("MO", None, None, "F"), ("S", "FA", "MO", "M"),
+        ("W", None, None, "F"), ("K", "S", "W", "F")])
+    t = simulate_profiles(world, markers, seed=1)
+    by_mother = Family("FA", Pedigree.from_records([
+        ("FA", None, None, "M"), ("MO", None, None, "F"), ("S", "FA", "MO", "M")]),
+        ["S"], {"MO": t["MO"]})
+    by_wife = Family("FB", Pedigree.from_records([
+        ("S", None, None, "M"), ("W", None, None, "F"), ("K", "S", "W", "F")]),
+        ["S"], {"W": t["W"], "K": t["K"]})
+    with pytest.warns(ForensicMatchWarning, match=r"1 bodies fit registered missing persons "
+                      r"of two or more families .* PM-S \(S of FB, LR 1\.1e\+12; S of FA"):
+        res = identify([by_mother, by_wife], [PMSample("PM-S", "M", t["S"])], markers)
+    assert res.identifications.height == 0 and res.family_level.height == 0

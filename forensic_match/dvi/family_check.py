@@ -351,7 +351,7 @@ def check_families(families: Sequence[Family], markers: Sequence[Marker], *,
 def _pair_words(r: dict[str, Any]) -> str:
     if r["verdict"] == "identical profiles":
         return (f"{r['first']} and {r['second']} have identical profiles at {r['n_markers']} "
-                f"markers")
+                f"markers (one person filed twice, or identical twins)")
     return (f"{r['first']} and {r['second']}, stated {r['relationship']}: log10 LR "
             f"{r['log10_lr']:.1f} against unrelated"
             + (f", excluded at {r['exclusions']}" if r["exclusions"] else ""))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,12 @@ class Body:
     id: str
     fragments: list[PMSample]
 
+    @cached_property
+    def scored(self) -> list[PMSample]:
+        """The fragments whose observations enter the body's DNA likelihood: each extract
+        once (:func:`distinct_fragments`)."""
+        return distinct_fragments(self.fragments)[0]
+
     @property
     def best(self) -> PMSample:
         """The fragment with the most typed markers (lowest dropout on ties): the one a family
@@ -51,6 +58,37 @@ class Body:
     def sex(self) -> str:
         sexes = {f.sex for f in self.fragments if f.sex in ("M", "F")}
         return sexes.pop() if len(sexes) == 1 else "U"
+
+
+def _calls(sample: PMSample) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(sorted((m, tuple(sorted((a for a in g if a is not None), key=str)))
+                        for m, g in sample.genotypes.items() if g and g[0] is not None))
+
+
+def distinct_fragments(fragments: Sequence[PMSample]
+                       ) -> tuple[list[PMSample], list[tuple[PMSample, PMSample]]]:
+    """The fragments of one body with each whose calls equal an earlier one's at every marker
+    left out, and the (left out, earlier) pairs.
+
+    Two samples with the same calls at every marker are taken to be one extract entered twice
+    (a re-injection, a sample filed under two ids): scored as two bones, every allele they
+    both lack would count as lost twice, independently (an outside check, 2026-12-07: one
+    bone entered twice lowered its body's LR up to 176-fold and lost 2 of 4 identifications).
+    Two bones of one person with the same calls give the same LR either way unless a call
+    shows one allele (where two independent losses are less likely than one); counting them
+    once is the cautious reading.
+    """
+    kept: list[PMSample] = []
+    seen: dict[Any, PMSample] = {}
+    dropped: list[tuple[PMSample, PMSample]] = []
+    for f in fragments:
+        key = _calls(f)
+        if key in seen:
+            dropped.append((f, seen[key]))
+        else:
+            seen[key] = f
+            kept.append(f)
+    return kept, dropped
 
 
 def observation_weights(sample: PMSample, markers: Sequence[Marker], offsets: np.ndarray,

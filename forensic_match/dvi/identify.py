@@ -72,6 +72,7 @@ from forensic_match.dvi.fragments import (
     Body,
     SameSourceMemo,
     bodies_from_pairs,
+    distinct_fragments,
     load_same_source_memo,
     same_source_pairs,
     save_same_source_memo,
@@ -319,8 +320,10 @@ def _data_reason(living: Mapping[str, tuple[float, str]], families_held: Mapping
     got = living.get(body)
     if got is not None and got[0] >= log10_lr:
         return (f"{_LIVING} ({got[1]}: same-source log10 LR {got[0]:.1f}, against "
-                f"{log10_lr:.1f} as this missing person; contamination, or a reference "
-                f"sample filed as postmortem?)")
+                f"{log10_lr:.1f} as this missing person; contamination, a reference "
+                f"sample filed as postmortem, the relative's identical twin, or the relative "
+                f"himself killed later? If he is among the dead, register him as missing with "
+                f"his reference profile as a direct reference)")
     found = None if undeclared is None else undeclared.held(body, family, missing)
     if found is not None:
         return f"{_UNDECLARED}: {found.words()}"
@@ -642,6 +645,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     bodies, split = split_conflicts(bodies_from_pairs(samples, pairs, threshold=same_source),
                                     panel, threshold=same_source)
     _warn_split(split)
+    _warn_duplicates(bodies)
     body_of = {f.id: b.id for b in bodies for f in b.fragments}
     _warn_few_markers(bodies, panel, min_markers)
     suspects = _suspect_bodies(pairs, body_of)
@@ -816,6 +820,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                            family_level["pm"].to_list(),
                                            family_level["family"].to_list())))
     flags.extend(held_families)
+    _warn_between_families(decision, {r["pm"] for r in accepted}
+                           | set(family_level["pm"].to_list()) | {f["pm"] for f in flags})
     other_family = {(rec["pm"], rec["family"]): c for rec in accepted
                     if (c := rec.pop("other_family", None))}
     for rec in accepted:
@@ -2253,6 +2259,33 @@ def _other_family_fits(decision: Decision | None, keys: Iterable[tuple[str, str]
     return out
 
 
+def _warn_between_families(decision: Decision | None, placed: set[str]) -> None:
+    """One warning naming the bodies proposed, placed and held nowhere that fit registered
+    missing persons of two or more families with an LR of 10^:data:`OTHER_FAMILY_LOG10` or
+    more each: one person registered twice (by his mother and by his wife, with no reference
+    in common) splits his posterior between the two and may be placed in neither, silently
+    (an outside check, 2026-12-07: 26 of 50 such men, each at LR 1e4 to 1e14 in both)."""
+    if decision is None:
+        return
+    strong: dict[str, dict[str, tuple[float, str]]] = {}
+    pairs = decision.pairs
+    for pm, fam, m, lg in zip(pairs["pm"].to_list(), pairs["family"].to_list(),
+                              pairs["missing"].to_list(), pairs["log10_lr"].to_list()):
+        if pm not in placed and lg is not None and lg >= OTHER_FAMILY_LOG10:
+            if lg > strong.setdefault(pm, {}).get(fam, (-np.inf, ""))[0]:
+                strong[pm][fam] = (lg, m)
+    found = [f"{pm} (" + "; ".join(f"{m} of {fam}, LR {10.0 ** lg:.2g}" for fam, (lg, m)
+                                   in sorted(fams.items(), key=lambda kv: -kv[1][0])) + ")"
+             for pm, fams in sorted(strong.items()) if len(fams) >= 2]
+    if found:
+        warnings.warn(ForensicMatchWarning(
+            f"{len(found)} bodies fit registered missing persons of two or more families with "
+            f"LR {10.0 ** OTHER_FAMILY_LOG10:.0e} or more each and are proposed and placed in "
+            f"none: one person or household registered twice, or relatives registered apart? "
+            f"Draw them in one pedigree: " + _first_five(found, "candidates_by_sample")),
+            stacklevel=3)
+
+
 def _same_source_in_family(family_level: Any, accepted: Sequence[Mapping[str, Any]],
                            suspects: Mapping[str, Mapping[str, float]]
                            ) -> dict[tuple[str, str], str]:
@@ -2359,6 +2392,19 @@ def _warn_split(notes: Sequence[str]) -> None:
                 list(notes), "the input")), stacklevel=3)
 
 
+def _warn_duplicates(bodies: Sequence[Body]) -> None:
+    """One warning naming the samples counted once because another sample of their body
+    has the same calls at every marker
+    (:func:`~forensic_match.dvi.fragments.distinct_fragments`)."""
+    pairs = [f"{d.id} = {o.id}" for b in bodies for d, o in distinct_fragments(b.fragments)[1]]
+    if pairs:
+        warnings.warn(ForensicMatchWarning(
+            f"{len(pairs)} PM samples have the same calls at every marker as another sample "
+            f"of their body and are counted once in its DNA likelihood (one extract entered "
+            f"twice, or two samples that agree): " + _first_five(pairs, "the input")),
+            stacklevel=3)
+
+
 def _warn_few_markers(bodies: Sequence[Body], panel: Sequence[Marker],
                       min_markers: int) -> None:
     """One warning naming the bodies typed at fewer than ``min_markers`` markers of the panel
@@ -2398,8 +2444,10 @@ def _warn_living(living: Any) -> None:
         return
     warnings.warn(ForensicMatchWarning(
         f"{living.height} PM samples match the profile of a typed relative, who is alive "
-        f"(DNA of a reference in a postmortem sample, or a reference sample filed as "
-        f"postmortem?); a proposal of such a body that does not match its missing person "
+        f"(DNA of a reference in a postmortem sample, a reference sample filed as "
+        f"postmortem, an identical twin of the relative, or the relative killed after giving "
+        f"his sample: then register him as missing with that profile as a direct "
+        f"reference); a proposal of such a body that does not match its missing person "
         f"more strongly is held back: "
         + _first_five([f"{r['pm']} ~ {r['person']} of family {r['family']} (same-source "
                        f"log10 LR {r['log10_lr']:.1f})"

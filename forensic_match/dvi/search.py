@@ -112,7 +112,7 @@ def encode_samples(samples: Sequence[PMSample | Body], markers: Sequence[Marker]
     ptr, upos, uw = [0], [], []
     for s, k in rest:
         item = samples[s]
-        fragments = item.fragments if isinstance(item, Body) else [item]
+        fragments = item.scored if isinstance(item, Body) else [item]
         _encode_marker(s, k, fragments, markers[k], offsets, allele_off, hw, dropin, pos,
                        drop_idx, drop_w, ptr, upos, uw)
     n_typed = (pos != -1).sum(axis=1).astype(np.int64)
@@ -134,10 +134,11 @@ VECTOR_ENCODING = True
 
 
 def _single(item: PMSample | Body) -> PMSample | None:
-    """The one sample of ``item`` (a sample, or a body of one fragment), else ``None``."""
+    """The one sample of ``item`` (a sample, or a body of one scored fragment), else
+    ``None``."""
     if not isinstance(item, Body):
         return item
-    return item.fragments[0] if len(item.fragments) == 1 else None
+    return item.scored[0] if len(item.scored) == 1 else None
 
 
 def _encode_plain(samples: Sequence[PMSample], where_s: np.ndarray, markers: Sequence[Marker],

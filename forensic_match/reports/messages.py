@@ -69,7 +69,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                                  "la probabilidad final lo descartan."),
         "lim_direct": ("Se supone que la referencia lleva solo el ADN de {missing}: un objeto "
                        "usado también por otra persona, o una muestra confundida o "
-                       "contaminada, haría que la comparación apunte a otra persona."),
+                       "contaminada, haría que la comparación apunte a otra persona. Un "
+                       "gemelo idéntico de {missing} tiene el mismo ADN: la comparación no "
+                       "los distingue."),
         "col_reference": "Referencia directa de {missing}",
         "prov_table": "Tabla de frecuencias de alelos",
         "prov_table_dataset": "la del conjunto de datos de la corrida ({path})",
@@ -547,7 +549,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                                  "final probability rules one out."),
         "lim_direct": ("The reference is assumed to carry the DNA of {missing} only: an item "
                        "also used by someone else, or a sample mixed up or contaminated, would "
-                       "make the comparison point to another person."),
+                       "make the comparison point to another person. An identical twin of "
+                       "{missing} has the same DNA: the comparison cannot tell them apart."),
         "col_reference": "Direct reference of {missing}",
         "prov_table": "Allele frequency table",
         "prov_table_dataset": "the run's dataset's own table ({path})",

@@ -155,7 +155,8 @@ def body_marker_lrs(family: Family, missing: str, fragments: Sequence[PMSample],
     missing : str
         The missing person's id in the pedigree.
     fragments : sequence of PMSample
-        The body's samples.
+        The body's samples (one with the same calls at every marker as an earlier one counted
+        once: :func:`~forensic_match.dvi.fragments.distinct_fragments`).
     markers : sequence of Marker
         The panel, already extended by every allele the run saw
         (:func:`~forensic_match.dvi.identify.prepare_panel`).
@@ -166,6 +167,9 @@ def body_marker_lrs(family: Family, missing: str, fragments: Sequence[PMSample],
     -------
     MarkerLRs
     """
+    from forensic_match.dvi.fragments import distinct_fragments
+
+    fragments = distinct_fragments(fragments)[0]    # each extract once, as the search
     names = [m.name for m in markers]
     observed = [_observed(fragments, n) for n in names]
     if len(fragments) == 1:
