@@ -1219,7 +1219,7 @@ def search_command(pedigrees: str, relatives: str, references: str | None, pm_pa
     tables = {"identifications.csv": result.identifications,
               "family_level.csv": result.family_level, "held_back.csv": result.held_back,
               "family_checks.csv": result.family_checks,
-              "living_matches.csv": result.living_matches,
+              "living_matches.csv": result.living_matches, "bodies.csv": result.bodies,
               "candidates_by_sample.csv": result.search.by_sample,
               "candidates_by_missing.csv": result.search.by_missing,
               "pairs.csv": result.search.pairs, "near_misses.csv": extra["near"],

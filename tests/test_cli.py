@@ -297,7 +297,7 @@ def test_search_says_what_it_is_doing(tmp_path: Path) -> None:
     assert steps[2].startswith("compiling 4 missing persons and searching 4 PM samples "
                                "(stepwise mutation model)")
     assert steps[-2:] == ["looking for near misses ...",
-                          f"writing 14 files to {tmp_path / 'out'}/"]
+                          f"writing 15 files to {tmp_path / 'out'}/"]
     assert "proposed identifications" in result.stdout
     assert f"Tables written to {tmp_path / 'out'}/" in result.stdout
 

@@ -18,7 +18,7 @@ from forensic_match.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = ROOT / "datasets" / "examples" / "records"
-OUTPUTS = ["candidates_by_missing.csv", "candidates_by_sample.csv", "config.toml",
+OUTPUTS = ["bodies.csv", "candidates_by_missing.csv", "candidates_by_sample.csv", "config.toml",
            "family_checks.csv", "family_level.csv", "held_back.csv", "identifications.csv",
            "living_matches.csv", "near_misses.csv", "not_searched.csv", "pairs.csv",
            "parameters.json", "run.json", "warnings.csv"]

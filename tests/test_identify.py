@@ -253,7 +253,8 @@ def test_a_partial_sample_joining_two_brothers_is_split_off() -> None:
     bones = [PMSample("B1", "M", dict(truth["S1"]), dropout=0.05),
              PMSample("B2", "M", dict(truth["S2"]), dropout=0.05),
              PMSample("B3", "M", {m: truth["S1"][m] for m in same}, dropout=0.05),
-             PMSample("B4", "M", dict(truth["S1"]), dropout=0.05)]
+             PMSample("B4", "M", {m: g for m, g in truth["S1"].items() if m not in same[:2]},
+                      dropout=0.05)]
     pairs = same_source_pairs(bones, markers)
     assert len(bodies_from_pairs(bones, pairs)) == 1        # single linkage: one body
     bodies, notes = split_conflicts(bodies_from_pairs(bones, pairs), markers)
@@ -272,6 +273,10 @@ def test_a_partial_sample_joining_two_brothers_is_split_off() -> None:
         res = identify([fam], bones, markers)
     placed = set(res.identifications["pm"].to_list()) | set(res.family_level["pm"].to_list())
     assert {"B1", "B2", "B3"} <= placed
+    # every body and what became of it, in one table
+    assert res.bodies.select("body", "samples").rows() == [("B1", "B1,B4"), ("B2", "B2"),
+                                                           ("B3", "B3")]
+    assert set(res.bodies["outcome"]) <= {"identified", "family level"}
 
 
 # --- a body against a family --------------------------------------------------------------------

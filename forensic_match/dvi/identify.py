@@ -193,6 +193,13 @@ class IdentificationResult:
         PM samples whose DNA matches a typed (living) relative's profile
         (:func:`~forensic_match.dvi.living.living_matches`); a proposal of such a body that
         matches the missing person no more strongly is in ``held_back``.
+    bodies : polars.DataFrame
+        One row per body: body (its id, that of its first sample), samples (every PM sample
+        joined into it), counted_once (samples with the same calls as another of the body,
+        counted once), n_markers (markers of the panel typed in any sample), sex, outcome
+        (``identified``, ``family level``, ``held back`` or ``none``), family and missing
+        (of the identification or the family-level row). Which samples are one body, and
+        what became of every body, in one table.
     """
 
     identifications: Any
@@ -206,6 +213,7 @@ class IdentificationResult:
     score_caches: ScoreCaches | None = None
     family_checks: Any = None
     living_matches: Any = None
+    bodies: Any = None
 
 
 def prepare_panel(markers: Sequence[Marker], families: Sequence[Family],
@@ -898,7 +906,34 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         compiled, parameters, family_level, held, decision, counts,
         ScoreCaches(list(bodies), rounds.lineage_cache if lineage is not None else None,
                     rounds.snp_cache) if lineage is not None or snp is not None else None,
-        checks, living)
+        checks, living, _bodies_table(bodies, table, family_level, held, panel))
+
+
+def _bodies_table(bodies: Sequence[Body], table: Any, family_level: Any, held: Any,
+                  panel: Sequence[Marker]) -> Any:
+    """:attr:`IdentificationResult.bodies`."""
+    import polars as pl
+
+    outcome: dict[str, tuple[str, str | None, str | None]] = {}
+    for r in held.iter_rows(named=True):
+        outcome.setdefault(r["pm"], ("held back", r["family"], r["missing"]))
+    for r in family_level.iter_rows(named=True):
+        outcome[r["pm"]] = ("family level", r["family"], None)
+    for r in table.iter_rows(named=True):
+        outcome[r["pm"]] = ("identified", r["family"], r["missing"])
+    names = [m.name for m in panel]
+    rows = []
+    for b in bodies:
+        once = [d.id for d, _ in distinct_fragments(b.fragments)[1]]
+        what, family, missing = outcome.get(b.id, ("none", None, None))
+        rows.append({"body": b.id, "samples": ",".join(f.id for f in b.fragments),
+                     "counted_once": ",".join(once) or None,
+                     "n_markers": len({k for f in b.fragments
+                                       for k in typed_at(f.genotypes, names)}),
+                     "sex": b.sex, "outcome": what, "family": family, "missing": missing})
+    return pl.DataFrame(rows, schema={
+        "body": pl.Utf8, "samples": pl.Utf8, "counted_once": pl.Utf8, "n_markers": pl.Int64,
+        "sex": pl.Utf8, "outcome": pl.Utf8, "family": pl.Utf8, "missing": pl.Utf8})
 
 
 def _as_evidence(evidence: Evidence | tuple[Any, Any] | None) -> Evidence | None:
