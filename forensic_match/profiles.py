@@ -125,9 +125,17 @@ def allele_label(text: str, *, marker: str = "", known: Collection[str] = (),
     if _DECIMAL_COMMA.fullmatch(label):
         if not decimal_comma:
             fixed = label.replace(",", ".")
+            whole, fraction = label.split(",")
+            top = 4 if key in _PENTANUCLEOTIDE else 3
+            if len(fraction) != 1 or not 1 <= int(fraction) <= top:
+                # "8,9" is no microvariant (8.9 would be refused too): two alleles in a cell
+                raise GenotypeError(
+                    f"allele {text!r}: the cell seems to hold two alleles ({whole!r} and "
+                    f"{fraction!r}): write each in its own column")
             raise GenotypeError(f"allele {text!r} has a decimal comma; " + (
                 f"pass decimal_comma=True to read it as {fixed!r}" if options
-                else f"write {fixed!r}"))
+                else f"write {fixed!r}") + f" (or, if it holds two alleles {whole!r} and "
+                f"{fraction!r}, write each in its own column)")
         whole, fraction = label.split(",")
         if len(fraction) != 1:
             raise GenotypeError(
@@ -154,16 +162,23 @@ def allele_label(text: str, *, marker: str = "", known: Collection[str] = (),
     if m is None:
         if label.startswith("-") and _LABEL.fullmatch(label[1:]):
             raise GenotypeError(f"allele {text!r} is negative; an allele is a repeat number")
-        two = re.fullmatch(r"(\S+)\s*[/;\s]\s*(\S+)", label)
-        date = re.fullmatch(r"\d{4}-\d\d-\d\d( \d\d:\d\d(:\d\d)?)?|\d{1,2}/\d{1,2}/\d{2,4}"
-                            r"|\d{1,2}[-/. ][A-Za-z]{3,5}\.?([-/. ]\d{2,4})?"
-                            r"|[A-Za-z]{3,5}\.?[-/. ]\d{1,4}", label)
+        parts = [p for p in re.split(r"\s*[,/;\s]\s*", label) if p]
+        several = len(parts) >= 2 and all(
+            (n := _LABEL.fullmatch(p)) is not None and int(n.group(1)) < MAX_REPEAT
+            for p in parts)
+        date = not several and re.fullmatch(
+            r"\d{4}-\d\d-\d\d( \d\d:\d\d(:\d\d)?)?|\d{1,2}/\d{1,2}/\d{2,4}"
+            r"|\d{1,2}[-/. ][A-Za-z]{3,5}\.?([-/. ]\d{2,4})?|[A-Za-z]{3,5}\.?[-/. ]\d{1,4}", label)
         raise GenotypeError(
             f"allele {text!r} is not an allele label: a repeat number such as '7' or '9.3' "
             f"(or 'OL' for an off-ladder call)"
-            + (f"; the cell seems to hold two alleles ({two.group(1)!r} and "
-               f"{two.group(2)!r}): write each in its own column" if two and _LABEL.fullmatch(
-                   two.group(1)) and _LABEL.fullmatch(two.group(2)) else "")
+            + ("; the cell seems to hold " + (
+                f"two alleles ({parts[0]!r} and {parts[1]!r})" if len(parts) == 2 else
+                f"{len(parts)} alleles ({', '.join(repr(p) for p in parts)})")
+               + ": write each in its own column"
+               + ("; more than two alleles at a marker is a mixture (or a three-allele "
+                  "pattern), which cannot be searched as one person's profile"
+                  if len(parts) > 2 else "") if several else "")
             + ("; a date: a spreadsheet may have turned an allele such as 9.3 into a date "
                "(format the column as text and type it again)" if date else ""))
     whole, micro = m.group(1), m.group(2)

@@ -15,7 +15,7 @@ import pytest
 from helpers import fragment, write
 
 from forensic_match.dvi.records import read_genotypes, read_pedigrees, read_pm_samples
-from forensic_match.errors import InputError, lookalike_id
+from forensic_match.errors import GenotypeError, InputError, lookalike_id
 from forensic_match.frequencies import load_frequencies
 
 PED_HEADER = "family,id,father,mother,sex,missing\n"
@@ -205,6 +205,18 @@ def test_lookalike_ids():
      "a date: a spreadsheet may have turned an allele such as 9.3 into a date"),
     ("sample,marker,allele1,allele2\nPM1,TH01,03/09/2024,6\n", "a date: a spreadsheet"),
     ("sample,marker,allele1,allele2\nPM1,TH01,9-Mar,6\n", "a date: a spreadsheet"),
+    # a mixture written in one cell (an outside check of commingled remains, 2026-12-07:
+    # "15/16/18" was called a date, "15,16,18" got no hint, "8,9" a decimal comma)
+    ("sample,marker,allele1,allele2\nPM1,TH01,15/16/18,\n",
+     "the cell seems to hold 3 alleles ('15', '16', '18'): write each in its own column; "
+     "more than two alleles at a marker is a mixture"),
+    ("sample,marker,allele1,allele2\nPM1,TH01,\"15,16,18\",\n",
+     "the cell seems to hold 3 alleles ('15', '16', '18')"),
+    ("sample,marker,allele1,allele2\nPM1,TH01,\"8,9\",\n",
+     "the cell seems to hold two alleles ('8' and '9'): write each in its own column"),
+    ("sample,marker,allele1,allele2\nPM1,TH01,\"9,3\",\n",
+     "pass decimal_comma=True to read it as '9.3' (or, if it holds two alleles '9' and '3', "
+     "write each in its own column)"),
 ])
 def test_refusals_say_what_the_file_most_likely_holds(tmp_path, text, hint):
     """An outside check (2026-12-07) found these refused with the rule alone: a title line
@@ -214,3 +226,19 @@ def test_refusals_say_what_the_file_most_likely_holds(tmp_path, text, hint):
     path.write_text(text)
     with pytest.raises(InputError, match=re.escape(hint)):
         read_genotypes(path)
+
+
+def test_every_mixture_of_a_file_is_named_at_once(tmp_path):
+    """A file of several mixtures was refused one mixture at a time, naming only the first (an
+    outside check, 2026-12-07); the refusal now counts and names them all, and says what to
+    do."""
+    path = tmp_path / "pm.csv"
+    path.write_text("Sample Name,Marker,Allele 1,Allele 2,Allele 3\n"
+                    "MX1,TH01,6,7,9\nMX1,vWA,14,16,17\nPM1,TH01,6,7,\nMX2,TH01,6,8,9.3\n")
+    with pytest.raises(GenotypeError) as got:
+        read_genotypes(path)
+    text = str(got.value)
+    assert "line 2" in text and "3 alleles ['6', '7', '9']; mixtures are not supported" in text
+    assert "3 rows of 2 samples in this file hold more than two: MX1 (2 markers), MX2 (1 " \
+           "markers)" in text
+    assert "leave such samples out" in text
