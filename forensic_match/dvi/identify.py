@@ -2263,6 +2263,21 @@ def _with_level_caution(family_level: Any, questionable: Mapping[str, str],
 OTHER_FAMILY_LOG10 = 6.0
 
 
+def _strong_pairs(decision: Decision | None) -> dict[str, dict[str, tuple[float, str]]]:
+    """Per body and family, the strongest (log10 LR, missing person) of the decision's pairs
+    at 10^:data:`OTHER_FAMILY_LOG10` or more."""
+    strong: dict[str, dict[str, tuple[float, str]]] = {}
+    if decision is None:
+        return strong
+    pairs = decision.pairs
+    for pm, fam, m, lg in zip(pairs["pm"].to_list(), pairs["family"].to_list(),
+                              pairs["missing"].to_list(), pairs["log10_lr"].to_list()):
+        if lg is not None and lg >= OTHER_FAMILY_LOG10 and \
+                lg > strong.setdefault(pm, {}).get(fam, (-math.inf, ""))[0]:
+            strong[pm][fam] = (lg, m)
+    return strong
+
+
 def _other_family_fits(decision: Decision | None, keys: Iterable[tuple[str, str]]
                        ) -> dict[tuple[str, str], str]:
     """Per (body, family) of ``keys``, a caution when the body fits a registered missing
@@ -2273,17 +2288,10 @@ def _other_family_fits(decision: Decision | None, keys: Iterable[tuple[str, str]
     relative can take him from the one where he is registered (an outside check, 2026-12-07:
     every such man was placed as "an unregistered father" in the other registration, none
     proposed where he was registered)."""
-    if decision is None:
-        return {}
-    strong: dict[str, list[tuple[float, str, str]]] = {}
-    pairs = decision.pairs
-    for pm, fam, m, lg in zip(pairs["pm"].to_list(), pairs["family"].to_list(),
-                              pairs["missing"].to_list(), pairs["log10_lr"].to_list()):
-        if lg is not None and lg >= OTHER_FAMILY_LOG10:
-            strong.setdefault(pm, []).append((lg, fam, m))
+    strong = _strong_pairs(decision)
     out = {}
     for pm, family in keys:
-        others = [o for o in strong.get(pm, ()) if o[1] != family]
+        others = [(lg, fam, m) for fam, (lg, m) in strong.get(pm, {}).items() if fam != family]
         if others:
             lg, fam, m = max(others)
             out[(pm, family)] = (
@@ -2300,18 +2308,10 @@ def _warn_between_families(decision: Decision | None, placed: set[str]) -> None:
     more each: one person registered twice (by his mother and by his wife, with no reference
     in common) splits his posterior between the two and may be placed in neither, silently
     (an outside check, 2026-12-07: 26 of 50 such men, each at LR 1e4 to 1e14 in both)."""
-    if decision is None:
-        return
-    strong: dict[str, dict[str, tuple[float, str]]] = {}
-    pairs = decision.pairs
-    for pm, fam, m, lg in zip(pairs["pm"].to_list(), pairs["family"].to_list(),
-                              pairs["missing"].to_list(), pairs["log10_lr"].to_list()):
-        if pm not in placed and lg is not None and lg >= OTHER_FAMILY_LOG10:
-            if lg > strong.setdefault(pm, {}).get(fam, (-np.inf, ""))[0]:
-                strong[pm][fam] = (lg, m)
     found = [f"{pm} (" + "; ".join(f"{m} of {fam}, LR {10.0 ** lg:.2g}" for fam, (lg, m)
                                    in sorted(fams.items(), key=lambda kv: -kv[1][0])) + ")"
-             for pm, fams in sorted(strong.items()) if len(fams) >= 2]
+             for pm, fams in sorted(_strong_pairs(decision).items())
+             if pm not in placed and len(fams) >= 2]
     if found:
         warnings.warn(ForensicMatchWarning(
             f"{len(found)} bodies fit registered missing persons of two or more families with "
