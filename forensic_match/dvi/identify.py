@@ -2436,7 +2436,8 @@ def _warn_duplicates(bodies: Sequence[Body]) -> None:
         warnings.warn(ForensicMatchWarning(
             f"{len(pairs)} PM samples have the same calls at every marker as another sample "
             f"of their body and are counted once in its DNA likelihood (one extract entered "
-            f"twice, or two samples that agree): " + _first_five(pairs, "the input")),
+            f"twice, two samples of one body that agree, or, from two skeletons, identical "
+            f"twins, whom DNA cannot tell apart): " + _first_five(pairs, "bodies.csv")),
             stacklevel=3)
 
 
