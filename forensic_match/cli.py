@@ -1815,12 +1815,20 @@ def store_changes_command(db: str, run_id: str | None, fmt: str) -> None:
 @click.argument("action", type=click.Choice(["review", "approve", "reject", "reopen"]))
 @click.option("--as", "actor", required=True, help="The user acting (needs the role).")
 @click.option("--reason", required=True, help="Why (required for every action).")
-def store_review_command(db: str, proposal: int, action: str, actor: str, reason: str) -> None:
+@click.option("--clear-flag", "clear_flag", is_flag=True,
+              help="review: the proposal is flagged for re-review, its reason was read, and "
+                   "this review clears the flag (refused without it).")
+def store_review_command(db: str, proposal: int, action: str, actor: str, reason: str,
+                         clear_flag: bool) -> None:
     """Move PROPOSAL through review: review, approve, reject, reopen (four eyes: the
     approver is not the reviewer)."""
+    before = _with_store(db, lambda store: next(
+        (p for p in store.proposals() if p["proposal_id"] == proposal), None))
     row = _with_store(db, lambda store: store.act(proposal, action, actor=actor,
-                                                  reason=reason))
-    click.echo(f"proposal {proposal}: {row['state']}")
+                                                  reason=reason, clear_flag=clear_flag))
+    cleared = before is not None and before["needs_review"] and not row["needs_review"]
+    click.echo(f"proposal {proposal}: {row['state']}"
+               + (f" (re-review flag cleared: {before['stale_reason']})" if cleared else ""))
 
 
 @store_group.command("withdraw")

@@ -830,7 +830,7 @@ def test_a_cleared_flag_stays_in_the_reports_history(tmp_path: Path) -> None:
         flagged = next(p for p in store.proposals() if p["proposal_id"] == pid)
         assert flagged["needs_review"] and "not proposed again" in flagged["stale_reason"]
         store.act(pid, "reopen", actor="berta", reason="registered twice")
-        store.act(pid, "review", actor="ana", reason="the copy is a mistake")
+        store.act(pid, "review", actor="ana", reason="the copy is a mistake", clear_flag=True)
         store.act(pid, "approve", actor="berta", reason="agree again")
         markers = case_from_dict(small_dataset_dict()).markers
         pages = {lang: render_report(store, pid, language=lang, markers=markers)

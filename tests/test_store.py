@@ -347,7 +347,8 @@ def test_a_proposal_a_later_run_holds_back_is_flagged_once(run_done: CaseStore) 
     assert "flagged_held" not in again.counts
     # reviewed again (the flag cleared), then the same hold: not asked again
     pid = props[1]["proposal_id"]
-    store.act(pid, "review", actor="ana", reason="second reference requested from the lab")
+    store.act(pid, "review", actor="ana", reason="second reference requested from the lab",
+              clear_flag=True)
     third = run_store(store, _dataset(), min_markers=8, min_references=5)
     assert "flagged_held" not in third.counts
     assert not next(p for p in store.proposals() if p["proposal_id"] == pid)["needs_review"]
@@ -419,7 +420,8 @@ def test_an_approved_pair_a_later_run_does_not_propose_is_flagged_once(run_done:
     store.act(approved["proposal_id"], "reopen", actor="berta",
               reason="the body fits a second registration")
     store.act(approved["proposal_id"], "review", actor="ana",
-              reason="the second registration is the same family; merging the cases")
+              reason="the second registration is the same family; merging the cases",
+              clear_flag=True)
     assert "flagged_unproposed" not in run_store(store, case_from_dict(data),
                                                  min_markers=8).counts
     assert store.verify().ok

@@ -148,7 +148,8 @@ def test_a_new_frequency_table_flags_every_decision_and_proposes_again(
     assert _proposals(store) == now
     # The flagged decision is reopened and reviewed again; then it may be approved.
     store.act(approved, "reopen", actor="berta", reason="new frequency table")
-    store.act(approved, "review", actor="ana", reason="checked against the new table")
+    store.act(approved, "review", actor="ana", reason="checked against the new table",
+              clear_flag=True)
     assert not store.act(approved, "approve", actor="berta", reason="holds")["needs_review"]
     # Cleared by a reviewer, it is not flagged again while the configuration stays.
     fourth = run_store(store, ds2, min_markers=8)

@@ -375,13 +375,16 @@ class CaseStore:
         with self.reading() as conn:
             return list_proposals(conn, state=state)
 
-    def act(self, proposal_id: int, action: str, *, actor: str, reason: str) -> dict[str, Any]:
+    def act(self, proposal_id: int, action: str, *, actor: str, reason: str,
+            clear_flag: bool = False) -> dict[str, Any]:
         """Apply a review action (``review``, ``approve``, ``reject``, ``reopen``) to a
-        proposal; see :func:`forensic_match.store.review.act`."""
+        proposal; see :func:`forensic_match.store.review.act` (``clear_flag``: a review
+        that clears a re-review flag says so)."""
         from forensic_match.store.review import act
 
         with self.transaction() as conn:
-            return act(conn, proposal_id, action, actor=actor, reason=reason)
+            return act(conn, proposal_id, action, actor=actor, reason=reason,
+                       clear_flag=clear_flag)
 
     # Audit -----------------------------------------------------------------------------------
     def verify(self, *, heads: tuple[str, ...] | list[str] = ()) -> Any:

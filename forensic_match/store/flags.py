@@ -141,9 +141,10 @@ def flag_unproposed(conn: sa.Connection, run_id: str, result: Any, candidates: A
     in the family. The proposal's own data need not have changed (a changed basis is flagged
     at ingest). Only proposals of runs with this run's LR-relevant configuration and decision
     gates are compared (another configuration is flagged at the run's start; a stricter
-    threshold leaves proposals below it as they are, ``docs/store.md``). Held pairs are
-    :func:`flag_held`'s. A proposal is flagged when it is not flagged now and was never
-    flagged for the same reason (the audit log's ``flag_rereview`` entries carry it as
+    threshold leaves proposals below it as they are, ``docs/store.md``), and only those whose
+    PM samples and family the run read. Held pairs are :func:`flag_held`'s. A proposal is
+    flagged when it is not flagged now and was never flagged for the same reason (the audit
+    log's ``flag_rereview`` entries carry it as
     ``unproposed``, in words without numbers, so that a posterior moving in its last digits
     does not ask again): ``stale_reason`` "not proposed again by run R: <what the run did
     instead>; PM <first sample>'s candidates now: <the best three, with log10 LRs>".
@@ -182,9 +183,19 @@ def flag_unproposed(conn: sa.Connection, run_id: str, result: Any, candidates: A
     comparable: dict[str, bool] = {}
     told: dict[str, set[str]] | None = None
     flagged = []
+    # What the run read: a proposal resting on a PM sample or a family it did not read (an
+    # overlapping run stored them after this one read the store) is not judged by it (an
+    # outside check, 2026-12-07: such a run flagged the other's proposals "not proposed
+    # again ... below the threshold now" for samples it never saw).
+    samples = None if result.bodies is None else {
+        s for b in result.bodies["samples"].to_list() for s in b.split(",")}
+    families = {f for f, _ in result.compiled.rows}
     for row in rows:
         if (row.pm, row.family_id, row.missing) in proposed or any(
                 (pm, row.family_id, row.missing) in held for pm in row.pm.split(",")):
+            continue
+        if row.family_id not in families or (samples is not None and
+                                              not set(row.pm.split(",")) <= samples):
             continue
         if row.run_id not in comparable:
             recorded = run_configuration(conn, row.run_id)

@@ -136,7 +136,7 @@ def list_proposals(conn: sa.Connection, *, state: str | None = None) -> list[dic
 
 
 def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
-        reason: str) -> dict[str, Any]:
+        reason: str, clear_flag: bool = False) -> dict[str, Any]:
     """Apply a review action to a proposal, inside the caller's transaction.
 
     Parameters
@@ -148,6 +148,12 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
         A user of the store with a role that allows the action.
     reason : str
         Why (required, at least :data:`MIN_REASON` characters).
+    clear_flag : bool
+        A ``review`` of a proposal flagged for re-review clears the flag only when the
+        reviewer says so: ``True`` states that the flag's reason was read. A review
+        prepared before a run flagged the proposal is refused, naming the flag (an outside
+        check, 2026-12-07: a review submitted while a night flagged the proposal cleared a
+        flag its reviewer never saw, and the objection was never raised again).
 
     Returns
     -------
@@ -198,6 +204,10 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
     if row["state"] not in sources:
         raise StoreError(f"{label} is {row['state']}; {action} applies to "
                          f"{' or '.join(sources)} proposals")
+    if action == "review" and row["needs_review"] and not old and not clear_flag:
+        raise StoreError(f"{label} is flagged for re-review ({row['stale_reason']}); a review "
+                         f"clears the flag: read it, then review again saying so (--clear-flag; "
+                         f"clear_flag=True)")
     if action in ("approve", "reject"):
         if row["reviewer"] == actor:
             raise StoreError(f"{label}: {actor!r} reviewed it and cannot also {action} it "

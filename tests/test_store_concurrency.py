@@ -1,0 +1,94 @@
+"""Two runs of one store at once (cron overlap): a run never ranks its stored candidates on
+the tables another run wrote (an outside check, 2026-12-07), and a locked SQLite store is
+said to be so, not a traceback."""
+from __future__ import annotations
+
+import fcntl
+import functools
+from pathlib import Path
+from typing import Any
+
+import pytest
+from store_helpers import small_dataset_dict
+
+from forensic_match.cases import case_from_dict
+from forensic_match.errors import ForensicMatchError
+from forensic_match.store import CaseStore, run_store
+
+
+def test_a_run_holds_its_tables_from_writing_to_reading_back(tmp_path: Path,
+                                                             monkeypatch: Any) -> None:
+    """While a run computes, the tables directory is locked: a second run waits for the
+    first's tables instead of replacing them between its writing and reading them back."""
+    import forensic_match.dvi.identify as identify_module
+
+    store = CaseStore(str(tmp_path / "cases.db"))
+    seen: list[bool] = []
+    original = identify_module.identify
+
+    @functools.wraps(original)          # (the store reads identify's defaults)
+    def checking(*args: Any, **kwargs: Any) -> Any:
+        lock = Path(kwargs["cache"]).parent / "run.lock"
+        with open(lock, "a+") as other:     # another open file: as another process would
+            try:
+                fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                seen.append(False)
+                fcntl.flock(other.fileno(), fcntl.LOCK_UN)
+            except BlockingIOError:
+                seen.append(True)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(identify_module, "identify", checking)
+    run_store(store, case_from_dict(small_dataset_dict()), min_markers=8)
+    assert seen == [True]
+    # released when the run is done
+    with open(tmp_path / "cases.db.tables" / "run.lock", "a+") as after:
+        fcntl.flock(after.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    store.close()
+
+
+def test_a_run_that_reads_back_other_tables_stores_nothing(tmp_path: Path,
+                                                           monkeypatch: Any) -> None:
+    """Should the tables file hold other rows than the run compiled, the run stops before
+    storing candidates ranked on them."""
+    import forensic_match.dvi.table_parts as parts
+
+    store = CaseStore(str(tmp_path / "cases.db"))
+    original = parts.load_tables
+
+    def other(path: Any, *args: Any, **kwargs: Any) -> Any:
+        tables = original(path, *args, **kwargs)
+        if tables is not None and str(path).endswith("tables.npz"):
+            tables.keys = list(reversed(tables.keys))
+        return tables
+
+    monkeypatch.setattr(parts, "load_tables", other)
+    with pytest.raises(ForensicMatchError, match="holds other rows than this run compiled"):
+        run_store(store, case_from_dict(small_dataset_dict()), min_markers=8)
+    assert store.proposals() == []
+    store.close()
+
+
+def test_a_run_judges_only_the_proposals_resting_on_what_it_read(tmp_path: Path,
+                                                                 monkeypatch: Any) -> None:
+    """Of two overlapping runs, the one that read the store before the other stored a sample
+    flagged the other's proposals on that sample "not proposed again" (an outside check,
+    2026-12-07). A run that did not read a proposal's sample leaves the proposal alone."""
+    import forensic_match.store.runs as runs
+
+    store = CaseStore(str(tmp_path / "cases.db"))
+    run_store(store, case_from_dict(small_dataset_dict()), min_markers=8)
+    (first, *_) = store.proposals()
+    unseen = first["pm"].split(",")[0]
+    original = runs._identify
+
+    def fewer(ds: Any, *args: Any, **kwargs: Any) -> Any:   # as if read before it was stored
+        ds.pm = [s for s in ds.pm if s.id != unseen]
+        return original(ds, *args, **kwargs)
+
+    monkeypatch.setattr(runs, "_identify", fewer)
+    night = run_store(store, case_from_dict(small_dataset_dict()), min_markers=8)
+    assert "flagged_unproposed" not in night.counts
+    again = {p["proposal_id"]: p for p in store.proposals()}[first["proposal_id"]]
+    assert not again["needs_review"]
+    store.close()
