@@ -92,3 +92,34 @@ def test_a_run_judges_only_the_proposals_resting_on_what_it_read(tmp_path: Path,
     again = {p["proposal_id"]: p for p in store.proposals()}[first["proposal_id"]]
     assert not again["needs_review"]
     store.close()
+
+
+def test_a_review_clears_a_flag_only_when_it_says_so(tmp_path: Path) -> None:
+    """A review prepared before a night flagged the proposal cleared a flag its reviewer
+    never saw (an outside check, 2026-12-07). Now such a review is refused, naming the flag,
+    until the reviewer says the flag was read; the command line says which flag it cleared."""
+    from click.testing import CliRunner
+
+    from forensic_match.cli import main
+    from forensic_match.store import StoreError
+    from forensic_match.store.flags import flag_proposal
+
+    db = str(tmp_path / "cases.db")
+    store = CaseStore(db)
+    run_store(store, case_from_dict(small_dataset_dict()), min_markers=8)
+    store.add_user("ana", ["reviewer"], actor="admin")
+    pid = store.proposals()[0]["proposal_id"]
+    with store.transaction() as conn:
+        flag_proposal(conn, pid, "not proposed again by run R: a test", actor="nightly")
+    with pytest.raises(StoreError, match=r"flagged for re-review \(not proposed again by run "
+                                         r"R: a test\); a review clears the flag"):
+        store.act(pid, "review", actor="ana", reason="profiles and pedigree checked")
+    assert store.proposals()[0]["needs_review"]
+    store.close()
+    out = CliRunner().invoke(main, ["store", "review", db, str(pid), "review", "--as", "ana",
+                                    "--reason", "read the flag; data hold", "--clear-flag"])
+    assert out.exit_code == 0, out.output
+    assert "(re-review flag cleared: not proposed again by run R: a test)" in out.output
+    again = CaseStore(db)
+    assert not again.proposals()[0]["needs_review"]
+    again.close()
