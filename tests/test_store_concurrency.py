@@ -123,3 +123,28 @@ def test_a_review_clears_a_flag_only_when_it_says_so(tmp_path: Path) -> None:
     again = CaseStore(db)
     assert not again.proposals()[0]["needs_review"]
     again.close()
+
+
+def test_a_busy_sqlite_store_is_said_to_be_busy(tmp_path: Path, monkeypatch: Any) -> None:
+    """A write that waits longer than the busy timeout for another process's lock died with
+    a raw 'database is locked' traceback (an outside check, 2026-12-07); it is now a
+    StoreError that says so, and nothing is written."""
+    import sqlite3
+
+    import forensic_match.store.database as database
+    from forensic_match.store import StoreError
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT", 0.2)
+    db = tmp_path / "cases.db"
+    store = CaseStore(str(db))
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")               # another process holds the write lock
+    try:
+        with pytest.raises(StoreError, match=r"is busy: another process .* longer than the "
+                                             r"0.2 s this one waits; nothing of this action"):
+            store.add_user("ana", ["reviewer"], actor="admin")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    store.add_user("ana", ["reviewer"], actor="admin")     # free again
+    store.close()

@@ -44,6 +44,11 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(url[len(prefix):])
 
 
+#: Seconds a SQLite store's writer waits for another's lock before giving up
+#: (:meth:`CaseStore.transaction` then says the store is busy).
+BUSY_TIMEOUT = 60.0
+
+
 def create_store_engine(target: str | Path) -> sa.Engine:
     """An engine for the store at ``target`` (a file path or a SQLAlchemy URL).
 
@@ -57,7 +62,7 @@ def create_store_engine(target: str | Path) -> sa.Engine:
 
     url = store_url(target)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 60})
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT})
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -212,9 +217,20 @@ class CaseStore:
         interleave with another's."""
         from forensic_match.store.audit import lock_audit
 
-        with self.engine.begin() as conn:
-            lock_audit(conn)
-            yield conn
+        try:
+            with self.engine.begin() as conn:
+                lock_audit(conn)
+                yield conn
+        except sa.exc.OperationalError as exc:
+            # SQLite's busy timeout: a raw traceback said "database is locked" and no more (an
+            # outside check, 2026-12-07)
+            if "database is locked" not in str(exc):
+                raise
+            raise StoreError(f"the store {self.url!r} is busy: another process (a run, a "
+                             f"review) has held it for longer than the {BUSY_TIMEOUT:g} s this "
+                             f"one waits; "
+                             f"nothing of this action was written: try again when it is "
+                             f"done") from exc
 
     # Records ---------------------------------------------------------------------------------
     def ingest(self, dataset: Any, *, actor: str, run_id: str | None = None) -> Any:
