@@ -228,9 +228,8 @@ class CaseStore:
                 raise
             raise StoreError(f"the store {self.url!r} is busy: another process (a run, a "
                              f"review) has held it for longer than the {BUSY_TIMEOUT:g} s this "
-                             f"one waits; "
-                             f"nothing of this action was written: try again when it is "
-                             f"done") from exc
+                             f"one waits; nothing of this action was written: try again when "
+                             f"it is done") from exc
 
     # Records ---------------------------------------------------------------------------------
     def ingest(self, dataset: Any, *, actor: str, run_id: str | None = None) -> Any:

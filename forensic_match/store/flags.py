@@ -144,10 +144,10 @@ def flag_unproposed(conn: sa.Connection, run_id: str, result: Any, candidates: A
     threshold leaves proposals below it as they are, ``docs/store.md``), and only those whose
     PM samples and family the run read. Held pairs are :func:`flag_held`'s. A proposal is
     flagged when it is not flagged now and was never flagged for the same reason (the audit
-    log's ``flag_rereview`` entries carry it as
-    ``unproposed``, in words without numbers, so that a posterior moving in its last digits
-    does not ask again): ``stale_reason`` "not proposed again by run R: <what the run did
-    instead>; PM <first sample>'s candidates now: <the best three, with log10 LRs>".
+    log's ``flag_rereview`` entries carry it as ``unproposed``, in words without numbers, so
+    that a posterior moving in its last digits does not ask again): ``stale_reason`` "not
+    proposed again by run R: <what the run did instead>; PM <first sample>'s candidates now:
+    <the best three, with log10 LRs>".
 
     Parameters
     ----------
