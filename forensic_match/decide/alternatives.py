@@ -270,7 +270,7 @@ def distant_references(family: Family) -> list[str]:
     """
     ped = family.pedigree
     missing = [m for m in family.missing if m in ped]
-    typed = set(family.genotypes) | set(family.ystr) | set(family.mtdna)
+    typed = _typed(family)
     out = []
     for ref in sorted(typed):
         if ref not in ped or ref in missing:

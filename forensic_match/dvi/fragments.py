@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from forensic_match.cases import PMSample
+from forensic_match.cases import PMSample, typed_at
 from forensic_match.dvi.compile import hardy_weinberg, marker_offsets
 from forensic_match.markers import Marker
 
@@ -43,10 +43,24 @@ class Body:
     fragments: list[PMSample]
 
     @cached_property
+    def _distinct(self) -> tuple[list[PMSample], list[tuple[PMSample, PMSample]]]:
+        return distinct_fragments(self.fragments)
+
+    @property
     def scored(self) -> list[PMSample]:
         """The fragments whose observations enter the body's DNA likelihood: each extract
         once (:func:`distinct_fragments`)."""
-        return distinct_fragments(self.fragments)[0]
+        return self._distinct[0]
+
+    @property
+    def counted_once(self) -> list[tuple[PMSample, PMSample]]:
+        """(fragment, earlier fragment with the same calls) of the fragments left out of
+        :attr:`scored`."""
+        return self._distinct[1]
+
+    def typed_markers(self, names: Sequence[str]) -> int:
+        """How many of the markers ``names`` any fragment is typed at."""
+        return len({k for f in self.fragments for k in typed_at(f.genotypes, names)})
 
     @property
     def best(self) -> PMSample:

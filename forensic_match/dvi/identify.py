@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from forensic_match.cases import Family, PMSample, check_family_records, typed_at
+from forensic_match.cases import Family, PMSample, check_family_records
 from forensic_match.decide.alternatives import AlternativeSet, relative_alternatives
 from forensic_match.decide.decisions import Decision, decide
 from forensic_match.decide.posterior import posterior_text
@@ -72,7 +72,6 @@ from forensic_match.dvi.fragments import (
     Body,
     SameSourceMemo,
     bodies_from_pairs,
-    distinct_fragments,
     load_same_source_memo,
     same_source_pairs,
     save_same_source_memo,
@@ -924,12 +923,11 @@ def _bodies_table(bodies: Sequence[Body], table: Any, family_level: Any, held: A
     names = [m.name for m in panel]
     rows = []
     for b in bodies:
-        once = [d.id for d, _ in distinct_fragments(b.fragments)[1]]
+        once = [d.id for d, _ in b.counted_once]
         what, family, missing = outcome.get(b.id, ("none", None, None))
         rows.append({"body": b.id, "samples": ",".join(f.id for f in b.fragments),
                      "counted_once": ",".join(once) or None,
-                     "n_markers": len({k for f in b.fragments
-                                       for k in typed_at(f.genotypes, names)}),
+                     "n_markers": b.typed_markers(names),
                      "sex": b.sex, "outcome": what, "family": family, "missing": missing})
     return pl.DataFrame(rows, schema={
         "body": pl.Utf8, "samples": pl.Utf8, "counted_once": pl.Utf8, "n_markers": pl.Int64,
@@ -2431,7 +2429,7 @@ def _warn_duplicates(bodies: Sequence[Body]) -> None:
     """One warning naming the samples counted once because another sample of their body
     has the same calls at every marker
     (:func:`~forensic_match.dvi.fragments.distinct_fragments`)."""
-    pairs = [f"{d.id} = {o.id}" for b in bodies for d, o in distinct_fragments(b.fragments)[1]]
+    pairs = [f"{d.id} = {o.id}" for b in bodies for d, o in b.counted_once]
     if pairs:
         warnings.warn(ForensicMatchWarning(
             f"{len(pairs)} PM samples have the same calls at every marker as another sample "
@@ -2448,9 +2446,7 @@ def _warn_few_markers(bodies: Sequence[Body], panel: Sequence[Marker],
     The command line lists them in ``not_searched``; a Python caller was not told (an
     outside check, 2026-12-06)."""
     names = [m.name for m in panel]
-    few = [(b.id, n) for b in bodies
-           if (n := len({k for f in b.fragments for k in typed_at(f.genotypes, names)}))
-           < min_markers]
+    few = [(b.id, n) for b in bodies if (n := b.typed_markers(names)) < min_markers]
     if few:
         warnings.warn(ForensicMatchWarning(
             f"{len(few)} bodies are typed at fewer than min_markers = {min_markers} markers "
