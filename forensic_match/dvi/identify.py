@@ -779,6 +779,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         if not remaining or not active.any():
             break
         res, decision = rounds.decide(remaining, active)
+        if round_no == 1 and priors.relatives == 0:
+            _warn_closed_list(decision, accepted, fam_by_id)
         new = _proposals(decision, res, round_no, posterior_threshold,
                          (threshold, margin) if undisputed else None)
         new = _screen(new, accepted, suspects, flags, families_held, living_of, undeclared)
@@ -2316,6 +2318,36 @@ def _warn_between_families(decision: Decision | None, placed: set[str]) -> None:
             f"LR {10.0 ** OTHER_FAMILY_LOG10:.0e} or more each and are proposed and placed in "
             f"none: one person or household registered twice, or relatives registered apart? "
             f"Draw them in one pedigree: " + _first_five(found, "candidates_by_sample")),
+            stacklevel=3)
+
+
+def _warn_closed_list(decision: Decision, accepted: Sequence[Mapping[str, Any]],
+                      fam_by_id: Mapping[str, Family]) -> None:
+    """Under a closed list (relatives weight 0), one warning naming the families that more
+    bodies fit (a missing person of theirs at LR 10^:data:`OTHER_FAMILY_LOG10` or more, or
+    identified by a direct reference) than they have missing persons: the surplus bodies are
+    relatives of the missing the list does not hold (or samples of one person too poorly typed
+    to be joined), and a closed list proposes such a relative as the missing person (an
+    outside check, 2026-12-07: 7 to 14 false proposals at posterior ~1 in worlds whose graves
+    held unregistered brothers)."""
+    fit: dict[str, set[str]] = {}
+    for rec in accepted:
+        fit.setdefault(rec["family"], set()).add(rec["pm"])
+    for pm, fams in _strong_pairs(decision).items():
+        for family in fams:
+            fit.setdefault(family, set()).add(pm)
+    found = [f"{family} ({len(bodies)} bodies, {len(fam_by_id[family].missing)} missing: "
+             f"{', '.join(sorted(bodies)[:4])}{', ...' if len(bodies) > 4 else ''})"
+             for family, bodies in sorted(fit.items())
+             if len(bodies) > len(fam_by_id[family].missing)]
+    if found:
+        warnings.warn(ForensicMatchWarning(
+            f"a closed list (relatives weight 0), yet {len(found)} families are fitted by more "
+            f"bodies than they have missing persons (LR {10.0 ** OTHER_FAMILY_LOG10:.0e} or "
+            f"more): the surplus bodies are relatives of the missing whom the list does not "
+            f"hold, or samples of one person not joined, and a closed list may propose a "
+            f"relative as the missing person; weigh relatives (the default) or check these "
+            f"families: " + _first_five(found, "pairs")),
             stacklevel=3)
 
 
