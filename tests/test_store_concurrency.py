@@ -148,3 +148,46 @@ def test_a_busy_sqlite_store_is_said_to_be_busy(tmp_path: Path, monkeypatch: Any
         other.close()
     store.add_user("ana", ["reviewer"], actor="admin")     # free again
     store.close()
+
+
+def test_a_run_waits_again_for_a_busy_store_rather_than_lose_its_results(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    """A run's finishing transaction that met another process's write lock past the busy
+    timeout lost the night's computed results (left 'running'); it now tries again, and the
+    run finishes once the lock is released."""
+    import sqlite3
+    import threading
+
+    import forensic_match.store.database as database
+    import forensic_match.store.runs as runs
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT", 0.3)
+    db = tmp_path / "cases.db"
+    store = CaseStore(str(db))
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    original = runs._identify
+
+    def then_locked(*args: Any, **kwargs: Any) -> Any:
+        out = original(*args, **kwargs)
+        # another process takes the write lock as the run is about to store its results,
+        # and holds it for three of the run's waits
+        other.execute("BEGIN IMMEDIATE")
+        threading.Timer(1.0, lambda: other.execute("ROLLBACK")).start()
+        return out
+
+    monkeypatch.setattr(runs, "_identify", then_locked)
+    lines: list[str] = []
+    summary = run_store(store, case_from_dict(small_dataset_dict()), min_markers=8,
+                        say=lines.append)
+    other.close()
+    assert summary.status == "finished"
+    assert any("the store is busy; trying to store the results again (2 of 10)" in line
+               for line in lines), lines
+    with store.reading() as conn:
+        import sqlalchemy as sa
+
+        assert conn.execute(sa.text("SELECT status FROM runs")).all() == [("finished",)]
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM candidates")).scalar() == \
+            summary.counts["candidates"] > 0
+    assert store.verify().ok
+    store.close()

@@ -20,6 +20,11 @@ class StoreError(ForensicMatchError):
     that is not up to date."""
 
 
+class StoreBusy(StoreError):
+    """Another process held the store's write lock longer than :data:`BUSY_TIMEOUT`; nothing
+    of the action was written, and it may be tried again."""
+
+
 def store_url(target: str | Path) -> str:
     """A SQLAlchemy URL for ``target``: a URL is kept, a file path becomes SQLite.
 
@@ -226,7 +231,7 @@ class CaseStore:
             # outside check, 2026-12-07)
             if "database is locked" not in str(exc):
                 raise
-            raise StoreError(f"the store {self.url!r} is busy: another process (a run, a "
+            raise StoreBusy(f"the store {self.url!r} is busy: another process (a run, a "
                              f"review) has held it for longer than the {BUSY_TIMEOUT:g} s this "
                              f"one waits; nothing of this action was written: try again when "
                              f"it is done") from exc
