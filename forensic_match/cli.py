@@ -2214,6 +2214,7 @@ def _decision_options(cfg: Any) -> dict[str, Any]:
             "closed": cfg.closed, "undisputed": cfg.undisputed, "sex_filter": cfg.sex_filter,
             # given only when it holds anything: runs with the default record what they did
             **({"min_references": cfg.min_references} if cfg.min_references != 1 else {}),
+            **({"ignore_markers": list(cfg.ignore_markers)} if cfg.ignore_markers else {}),
             **({"dna_led": False} if not cfg.dna_led else {})}
 
 

@@ -263,7 +263,8 @@ class FrequencyDB(Mapping[str, tuple[tuple[str, ...], np.ndarray]]):
         Raises
         ------
         MarkerError
-            Some markers are not in the table (all are named), or the mutation mapping names a
+            Some markers are not in the table (all are named), a marker is named twice (two
+            spellings of one marker: ``VWA`` and ``vWA``), or the mutation mapping names a
             marker that is not requested.
 
         Examples
@@ -276,6 +277,12 @@ class FrequencyDB(Mapping[str, tuple[tuple[str, ...], np.ndarray]]):
         missing = [n for n in names if n not in self]
         if missing:
             raise self._missing(missing)
+        first: dict[str, str] = {}
+        for n in names:
+            if first.setdefault(marker_key(n), n) != n or names.count(n) > 1:
+                raise MarkerError(f"markers {first[marker_key(n)]!r} and {n!r} are one marker "
+                                  f"of table {self.name!r} (names are compared ignoring case, "
+                                  f"spaces, '_' and '-'): list it once")
         if mutation is None or isinstance(mutation, Mutation):
             return [self.marker(n, mutation=mutation) for n in names]
         by_key = {marker_key(k): v for k, v in mutation.items()}

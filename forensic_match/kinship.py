@@ -24,6 +24,7 @@ from forensic_match.likelihood.engine import (
     evaluate_with_unknown_alleles,
     unknown_allele_frequency,
 )
+from forensic_match.marker_names import aligned, check_panel
 from forensic_match.markers import Marker, markers_digest
 from forensic_match.pedigree import Pedigree
 from forensic_match.profiles import Observation
@@ -123,16 +124,19 @@ def _provenance(markers: Sequence[Marker], profiles: Mapping[str, Any], **params
             "profiles_sha256": profiles_digest(profiles)}
 
 
-def _warn_ignored_markers(markers: Sequence[Marker],
-                          profiles: Mapping[str, Mapping[str, Any]]) -> None:
-    """Warn about profile markers that are not analysed (a misspelt name would hide an
-    exclusion)."""
-    names = {m.name for m in markers}
+def _aligned_profiles(by_key: Mapping[str, str], profiles: Mapping[str, Mapping[str, Any]]
+                      ) -> dict[str, dict[str, Any]]:
+    """The profiles under the markers' spelling (``vWA`` for ``VWA``:
+    :mod:`~forensic_match.marker_names`), warning about markers that are not analysed (a
+    misspelt name would hide an exclusion)."""
+    out = {}
     for ident, prof in profiles.items():
-        extra = sorted(set(prof) - names)
+        out[ident], extra = aligned(prof, by_key, f"sample {ident!r}")
         if extra:
-            warnings.warn(f"sample {ident!r}: markers {extra} are not among the markers "
-                          f"analysed and are ignored", IgnoredMarkerWarning, stacklevel=3)
+            warnings.warn(f"sample {ident!r}: markers {sorted(extra)} are not among the "
+                          f"markers analysed and are ignored", IgnoredMarkerWarning,
+                          stacklevel=3)
+    return out
 
 
 def kinship_lr(h1: Pedigree, h2: Pedigree, markers: Sequence[Marker],
@@ -144,8 +148,12 @@ def kinship_lr(h1: Pedigree, h2: Pedigree, markers: Sequence[Marker],
     Parameters
     ----------
     h1, h2 : Pedigree
-        The two hypotheses. Every typed individual must be in both; under an "unrelated"
-        hypothesis list the individuals as founders.
+        The two hypotheses. Every typed individual must be in both. For "the missing person
+        is unrelated to the family" use ``h1.with_unrelated(missing)``
+        (:meth:`~forensic_match.pedigree.Pedigree.with_unrelated`: the references stay
+        related to each other as drawn); making every typed person a founder
+        (:func:`~forensic_match.pedigree.unrelated`) is that only when the references are
+        unrelated to each other (two parents).
     markers : sequence of Marker
     profiles : mapping
         ``{individual: {marker: (a, b)}}``.
@@ -183,9 +191,8 @@ def kinship_lr(h1: Pedigree, h2: Pedigree, markers: Sequence[Marker],
             if ident not in ped:
                 raise InputError(f"dropout given for {ident!r}, who is not in hypothesis "
                                  f"{name}")
-    if len({m.name for m in markers}) != len(markers):
-        raise InputError("marker names must be distinct")
-    _warn_ignored_markers(markers, profiles)
+    by_key = check_panel(markers)
+    profiles = _aligned_profiles(by_key, profiles)
     l1, _, markers = evaluate_with_unknown_alleles(
         h1, markers, profiles, theta=theta, observation=observation, target=None, lump=lump,
         min_frequency=min_frequency)

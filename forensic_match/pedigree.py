@@ -433,6 +433,38 @@ class Pedigree:
         return Pedigree.from_records(self.records() + [tuple(r) for r in records],
                                      source=self.source)
 
+    def with_unrelated(self, ident: str, *, placeholder: str | None = None) -> Pedigree:
+        """The hypothesis "``ident`` is not the person drawn": the same pedigree with the
+        drawn person renamed ``placeholder`` (untyped, default ``"<ident>_drawn"``) and
+        ``ident`` added as an unrelated founder of the same sex.
+
+        The H2 of a missing person's kinship LR. Making every typed person a founder
+        (:func:`unrelated`) is right only when the references are unrelated to each other
+        (two parents): a father and a brother of the missing person are related under both
+        hypotheses, and listing them as founders puts their own father-son LR into the
+        missing person's (an outside check, 2026-12-07: 10^4.08 too much).
+
+        Raises
+        ------
+        PedigreeError
+            ``ident`` is not in the pedigree, or ``placeholder`` already is.
+
+        Examples
+        --------
+        >>> ped = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+        ...                              ("MP", "FA", "MO", "M"), ("B", "FA", "MO", "M")])
+        >>> h2 = ped.with_unrelated("MP")
+        >>> h2.parents("MP"), h2.parents("MP_drawn"), h2.parents("B")
+        (None, ('FA', 'MO'), ('FA', 'MO'))
+        """
+        if ident not in self:
+            raise PedigreeError(f"with_unrelated: {ident!r} is not in the pedigree")
+        drawn = placeholder or f"{ident}_drawn"
+        if drawn in self:
+            raise PedigreeError(f"with_unrelated: {drawn!r} is already in the pedigree; give "
+                                f"another placeholder")
+        return self.relabel({ident: drawn}).add([(ident, None, None, self.sex_of(ident))])
+
     def relabel(self, mapping: Mapping[str, str]) -> Pedigree:
         """The same pedigree with ids renamed by ``mapping`` (ids not in it are kept)."""
         def name(x: str | None) -> str | None:

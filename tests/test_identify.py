@@ -748,7 +748,7 @@ def test_sex_filter_single_family(markers: list[Marker]) -> None:
         fl = open_list.family_level.row(0, named=True)
         assert fl["family"] == "FAM" and fl["posterior"] >= 0.9995
         assert "an unregistered full sibling of MP" in fl["candidates"]
-        named = [c.split(" (")[0] for c in fl["candidates"].split(" or ")]
+        named = [c.split(" (")[0] for c in fl["candidates"].split("; ")]
         assert ("MP" in named) == (sex != "F")
 
 

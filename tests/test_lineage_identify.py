@@ -56,7 +56,7 @@ def test_solve_command_uses_lineage_on_request(tmp_path):
     path.write_text(json.dumps(DATASET), encoding="utf-8")
     out = CliRunner().invoke(main, ["solve", str(path), "--lineage"])
     assert out.exit_code == 0, out.output
-    notes = json.loads(out.output)["notes"]
+    notes = json.loads(out.stdout)["notes"]
     assert any(n.startswith("lineage: Y-STR and mtDNA LRs added") for n in notes)
     bare = copy.deepcopy(DATASET)
     del bare["lineage"]
@@ -210,7 +210,7 @@ def test_solve_states_and_takes_the_kinsmen_weight(tmp_path):
         out = CliRunner().invoke(main, ["solve", str(path), "--lineage",
                                         "--lineage-kin", weight])
         assert out.exit_code == 0, out.output
-        body = json.loads(out.output)
+        body = json.loads(out.stdout)
         assert body["priors"]["lineage_kin"] == float(weight)
         assert any(f"kinsman of each compared lineage weighs {float(weight):g}" in n
                    for n in body["notes"])
@@ -245,7 +245,7 @@ def test_solve_takes_the_lineage_thetas(tmp_path, markers, option):
                                         flag, str(theta)])
         assert out.exit_code == 0, out.output
         got[theta] = {(r["pm"], r["missing"]): r["lineage_log10_lr"]
-                      for r in json.loads(out.output)["identifications"]}
+                      for r in json.loads(out.stdout)["identifications"]}
         res = identify(ds.am, ds.pm, ds.markers, min_markers=1, theta=ds.theta, closed=True,
                        lineage=ds.lineage, lineage_options={option: theta})
         want = {(r["pm"], r["missing"]): r["lineage_log10_lr"]

@@ -85,9 +85,11 @@ from forensic_match.dvi.substructure import warn_substructure
 from forensic_match.errors import (
     CacheWarning,
     ForensicMatchWarning,
+    IgnoredMarkerWarning,
     InputError,
     ThetaFallbackWarning,
 )
+from forensic_match.marker_names import aligned_records
 from forensic_match.markers import Marker
 from forensic_match.profiles import Observation
 
@@ -165,9 +167,11 @@ class IdentificationResult:
         the family's still-missing persons and its relative alternatives reaches
         ``posterior_threshold`` (a missing son or his unregistered brother, two missing
         brothers with the same references: DNA cannot say which; antemortem data can).
-        Columns pm, family, candidates (each with its posterior), posterior,
-        relatives_posterior, best_lr, fragments, caution (null, or the caution of a family
-        whose typed members make a stated relationship questionable).
+        Columns pm, family, candidates (each with its posterior, options apart by "; "),
+        posterior, relatives_posterior, best_lr (the strongest option's LR as the search
+        ranked it: with ``evidence``, DNA x non-DNA evidence, and for a relative his
+        existence weight too), fragments, caution (null, or the caution of a family whose
+        typed members make a stated relationship questionable).
     held_back : polars.DataFrame
         Proposals withheld, with the reason: the body's DNA matches a living relative at
         least as strongly (``living_matches``), the family's typed members contradict its
@@ -428,6 +432,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              search_memos: dict[str, SearchMemo] | None = None,
              same_source_memo: SameSourceMemo | None = None,
              min_references: int = 1, dna_led: bool = True,
+             ignore_markers: Iterable[str] = (),
              ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
 
@@ -603,6 +608,14 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         the family is then chosen by the non-DNA evidence, which findings of another body or
         another person's records would make wrong (default; ``docs/decisions.md``,
         "DNA-led"). ``False`` lets the evidence carry the family.
+    ignore_markers : iterable of str
+        Markers the profiles type but ``markers`` leaves out on purpose (the command line's
+        ``ignore_markers``): not warned about. Profiles' markers are matched to ``markers``
+        ignoring case, spaces, ``_`` and ``-`` (``VWA`` is ``vWA``: read under the panel's
+        spelling); any other marker not among ``markers`` is named in one
+        :class:`~forensic_match.errors.IgnoredMarkerWarning` (left out of every LR: a
+        misspelt name would hide an exclusion). A panel without mutation models draws a
+        warning too (one mutation would make a missing person's family impossible).
 
     Returns
     -------
@@ -630,7 +643,12 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         raise InputError(f"min_references must be a whole number, 1 or more, got "
                          f"{min_references!r}")
     check_family_records(families)
+    families, samples, ignored = aligned_records(markers, families, samples,
+                                                 meant=ignore_markers)
+    _warn_ignored(ignored)
     evidence = _as_evidence(evidence)
+    if evidence is not None:
+        _warn_sex_records(families, evidence)
     if lineage is not None:
         from forensic_match.lineage.data import check_y_haplotypes
         from forensic_match.lineage.lr import check_lineage_options
@@ -638,6 +656,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         check_lineage_options(lineage, lineage_options or {})
         check_y_haplotypes(lineage, families, samples)
     panel = prepare_panel(markers, families, samples)
+    _warn_no_mutation(panel)
     warn_registered_twice(families)
     warn_unconnected(families)
     warn_substructure(families, panel, theta)
@@ -948,6 +967,29 @@ def _as_evidence(evidence: Evidence | tuple[Any, Any] | None) -> Evidence | None
         return Evidence(*evidence)
     raise InputError("evidence must be an Evidence or a pair (AM records by missing person, "
                      f"PM findings by sample), got {type(evidence).__name__}")
+
+
+def _warn_sex_records(families: Sequence[Family], evidence: Evidence) -> None:
+    """One warning naming the missing persons whose AM record gives another sex than their
+    family's pedigree: the search keeps to the pedigree's sex and the evidence weighs the
+    record's, so that a man recorded as a woman in one and a man in the other has his own
+    body named "an unregistered full sibling" (an outside check, 2026-12-07: 25 of 45 such
+    bodies at 0.99 or more, with no word)."""
+    found = []
+    for fam in families:
+        for m in fam.missing:
+            rec = evidence.records.get(m)
+            drawn = fam.sex_of(m)
+            if rec is not None and rec.sex in ("M", "F") and drawn in ("M", "F") and \
+                    rec.sex != drawn and rec.family in ("", fam.id):
+                found.append(f"{m} of family {fam.id} (pedigree {drawn}, AM record {rec.sex})")
+    if found:
+        warnings.warn(ForensicMatchWarning(
+            f"{len(found)} missing persons have another sex in their AM record than in their "
+            f"family's pedigree: the search keeps to the pedigree's and the evidence weighs "
+            f"the record's, so that one of them is wrong and his own body may be named his "
+            f"unregistered sibling; correct the one that is wrong: "
+            + _first_five(found, "the AM records")), stacklevel=3)
 
 
 def _pair_log10s(recs: Sequence[Mapping[str, Any]], evidence: Evidence,
@@ -2447,6 +2489,33 @@ def _first_five(items: Sequence[str], table: str, *, total: int | None = None) -
     return "; ".join(items[:5]) + (f"; and {more} more ({table})" if more else "")
 
 
+def _warn_no_mutation(panel: Sequence[Marker]) -> None:
+    """One warning when markers of the panel carry no mutation model: a single mutation
+    between a missing person and a parent or child reference then makes the true family
+    impossible (LR 0), and the body's candidates lose it without a word (an outside check,
+    2026-12-07: ``db.markers_for(names)`` without ``mutation=`` is Mendelian; the command
+    line's default is stepwise)."""
+    bare = [m.name for m in panel if m.mutation is None]
+    if bare:
+        warnings.warn(ForensicMatchWarning(
+            f"{len(bare)} of the {len(panel)} markers have no mutation model "
+            f"({', '.join(bare[:5])}{', ...' if len(bare) > 5 else ''}): one mutation between "
+            f"a missing person and a parent or child reference makes his family impossible "
+            f"(LR 0); give the markers one (db.markers_for(names, mutation=...); the "
+            f"command line uses stepwise by default)"), stacklevel=3)
+
+
+def _warn_ignored(ignored: Sequence[str]) -> None:
+    """One warning naming the profiles with markers the panel does not hold
+    (:func:`~forensic_match.marker_names.aligned_records`): they are left out of every LR."""
+    if ignored:
+        warnings.warn(IgnoredMarkerWarning(
+            f"{len(ignored)} profiles have markers that are not among the markers analysed "
+            f"and are left out of every LR (a name the frequency table does not know, or a "
+            f"marker left out of the panel on purpose): " + _first_five(ignored, "their "
+            "records")), stacklevel=3)
+
+
 def _warn_split(notes: Sequence[str]) -> None:
     """One warning for the bodies of single linkage whose samples cannot be one person,
     split (:func:`~forensic_match.dvi.fragments.split_conflicts`)."""
@@ -2562,7 +2631,9 @@ def _family_level(decision: Decision, identified: set[str], posterior_threshold:
         best = max(max((lr for *_, lr in mine), default=0.0) or 0.0,
                    max((lr for *_, lr in alts), default=0.0) or 0.0)
         rows.append({"pm": r["pm"], "family": r["family"],
-                     "candidates": " or ".join(f"{name} ({p:.4f})" for p, name in options),
+                     # "; " between options: relations hold " or " ("uncle or aunt")
+                     "candidates": "; ".join(f"{name} ({_share(p, posterior_threshold)})"
+                                             for p, name in options),
                      "posterior": r["posterior"],
                      # summed as polars sums a column, so the figure is unchanged
                      "relatives_posterior": float(pl.Series([p for _, p, _ in alts],
@@ -2570,6 +2641,17 @@ def _family_level(decision: Decision, identified: set[str], posterior_threshold:
                      "best_lr": float(best),
                      "fragments": ",".join(f.id for f in bodies[r["pm"]].fragments)})
     return pl.DataFrame(rows, schema=_family_level_empty().schema).sort("pm")
+
+
+def _share(p: float, threshold: float) -> str:
+    """An option's posterior on a family-level row: 4 decimals, or as many more as keep a
+    posterior below the proposal threshold from reading as at or above it (0.99947 was
+    "0.9995" on an unproposed row: an outside check, 2026-12-07)."""
+    for digits in range(4, 10):
+        text = f"{p:.{digits}f}"
+        if p >= threshold or float(text) < threshold:
+            return text
+    return text
 
 
 def _reason(r: dict[str, Any], threshold: float, margin: float, priors: Priors) -> str:

@@ -665,6 +665,23 @@ def _extra_columns(table: Table, used: set[int | None]) -> list[tuple[int, str]]
     return extra
 
 
+#: Names of the dropout column, as column keys ("Dropout probability", "dropout_prob",
+#: Spanish "probabilidad de pérdida alélica" is refused below, not guessed).
+DROPOUT_COLUMNS = ("dropout", "dropoutprobability", "dropoutprob", "dropoutrate", "pdropout")
+
+
+def _refuse_other_dropout(table: Table, extra: Sequence[tuple[int, str]]) -> None:
+    """Refuse a column that names dropout but is not the dropout column (a second one, or a
+    spelling not in :data:`DROPOUT_COLUMNS`): it was kept as a note and the sample read at
+    dropout 0 (an outside check, 2026-12-07: ``dropout_prob`` 0.1 became 0, silently)."""
+    for _, h in extra:
+        key = column_key(h)
+        if "dropout" in key or "perdida" in key or "pérdida" in key:
+            raise InputError(f"{table.loc(1)}: column {h!r} looks like a dropout column but is "
+                             f"not read as one; name it 'dropout' (one column, per-allele "
+                             f"dropout probability in [0, 1)) or rename it")
+
+
 #: Names of the sex column, as column keys: English and Spanish ("Sexo", "Género").
 SEX_COLUMNS = ("sex", "sexo", "gender", "genero", "género")
 
@@ -949,9 +966,10 @@ def _read_sample_table(path: str | Path, sex_codes: SexCodes | None = None,
     i_sample = table.require("sample", "sample", "samplename", "sampleid")
     i_sex = _sex_column(table, required=False)
     i_site = table.column("site", "grave")
-    i_dropout = table.column("dropout")
+    i_dropout = table.column(*DROPOUT_COLUMNS)
     used = {i_sample, i_sex, i_site, i_dropout}
     extra = _extra_columns(table, used)
+    _refuse_other_dropout(table, extra)
     out: dict[str, _SampleRow] = {}
     for number, row in table.rows:
         sample = normal_id(row[i_sample], table.loc(number))
@@ -1072,8 +1090,12 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     Returns
     -------
     list of PMSample
-        In the order of the genotype table. ``sex`` is the samples table's M or F, else the
-        amelogenin call, else "U"; the amelogenin call is also kept as ``info["amelogenin"]``.
+        In the order of the genotype table. ``sex`` is what the samples table's M or F, the
+        amelogenin call and the sample's Y-STRs agree on; "U" where they disagree (with a
+        warning; a table's sex left out is kept as ``info["sex_recorded"]``) or where
+        amelogenin shows X alone with nothing else (a male's Y may drop out; docs/records.md,
+        "Sex"). The amelogenin call is also kept as ``info["amelogenin"]``. A typed sample
+        the samples table leaves out is read with dropout 0 and named in a warning.
         Y- and X-chromosome markers go to ``info["lineage"]`` (``{marker: [alleles]}``) and
         the markers with an off-ladder call are listed in ``info["off_ladder"]``.
 
@@ -1136,4 +1158,19 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
             info["off_ladder"] = list(s.off_ladder)
         out.append(PMSample(s.id, sex, dict(s.genotypes), row.site if row else "",
                             row.dropout if row else 0.0, info, mtdna=s.mtdna))
+    if samples_path is not None:
+        _warn_unlisted([s.id for s in out if s.id not in rows], samples_path)
     return out
+
+
+def _warn_unlisted(unlisted: Sequence[str], samples_path: str | Path) -> None:
+    """One warning naming the typed PM samples a samples table leaves out: each is read with
+    dropout 0, no site and the amelogenin sex (an outside check, 2026-12-07: a row lost from
+    the table changed a degraded sample's dropout without a word)."""
+    if unlisted:
+        names = ", ".join(repr(s) for s in unlisted[:5])
+        more = f" and {len(unlisted) - 5} more" if len(unlisted) > 5 else ""
+        warnings.warn(ForensicMatchWarning(
+            f"samples table {str(samples_path)!r} has no row for {len(unlisted)} typed PM "
+            f"samples ({names}{more}): each is read with dropout 0, no site and the "
+            f"amelogenin sex; add their rows if they have other records"), stacklevel=3)

@@ -39,7 +39,10 @@ DECISION_GATES = ("threshold", "margin", "posterior_threshold", "undisputed", "m
                   "min_references", "dna_led")
 
 #: ``identify`` options that change how the work is done, never its result.
-ENGINEERING = ("workers", "progress", "cache", "reuse", "search_memos", "same_source_memo")
+ENGINEERING = ("workers", "progress", "cache", "reuse", "search_memos", "same_source_memo",
+               # which markers are left out shows in the markers' digest; this only says
+               # which of them not to warn about
+               "ignore_markers")
 
 #: ``identify`` options whose effective value counts even when a run did not give it (the
 #: default then): they set a pair's LR or its posterior.
