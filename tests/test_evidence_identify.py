@@ -408,3 +408,58 @@ def test_a_family_level_row_a_relatives_dna_carries_is_kept(markers: list[Marker
     both = identify([family], bodies, markers, evidence=ev)
     assert father(both) and father(both)[0].startswith("an unregistered father of SON")
     assert both.held_back.filter(pl.col("pm") == "B1").height == 0
+
+
+def _two_sisters(markers: list[Marker], old: str, young: str
+                 ) -> tuple[Family, list[PMSample], Evidence]:
+    """Parents typed; registered sisters ``old`` (30) and ``young`` (9); one body: their
+    unregistered sister, about 7."""
+    house = Pedigree.from_records([("FA", None, None, "M"), ("MO", None, None, "F"),
+                                   (old, "FA", "MO", "F"), (young, "FA", "MO", "F"),
+                                   ("SIS", "FA", "MO", "F")])
+    truth = simulate_profiles(house, markers, seed=3)
+    registered = Pedigree.from_records([r for r in house.records() if r[0] != "SIS"])
+    family = Family("F1", registered, [old, young], {i: truth[i] for i in ("FA", "MO")})
+    records = {old: AMRecord(old, family="F1", sex="F", age=30.0, stature_cm=160.0),
+               young: AMRecord(young, family="F1", sex="F", age=9.0)}
+    findings = {"B1": PMFindings("B1", dna_sex="F", age_estimate=7.5, age_se=1.0)}
+    return family, [PMSample("B1", "F", dict(truth["SIS"]))], Evidence(records, findings)
+
+
+def test_a_sibling_of_two_registered_sisters_does_not_depend_on_their_ids(
+        markers: list[Marker]) -> None:
+    """The unregistered sibling of a sibship took the age (and stature) of the registered
+    sibling whose id sorts first: exchanging two sisters' ids (30 and 9) moved an unregistered
+    7-year-old sister between a family-level row and a proposal as the 9-year-old (an outside
+    check, 2026-12-07). Her age is now the mixture over both; the ids change nothing."""
+    from forensic_match.decide.alternatives import relative_alternatives
+
+    got = []
+    for old, young in (("A_old", "B_young"), ("B_old", "A_young")):
+        family, bodies, ev = _two_sisters(markers, old, young)
+        models = relative_models([relative_alternatives(family)], ev.records)
+        sib = next(m for (_, p), m in models.items() if m.relation == "full sibling")
+        assert sib.anchor_ages == (9.0, 30.0) and sib.anchor_stature is None
+        res = identify([family], bodies, markers, evidence=ev)
+        post = {("young" if m == young else "old" if m == old else "sibling"): p
+                for m, p in zip(res.decision.pairs["missing"], res.decision.pairs["posterior"])}
+        alts = res.decision.alternatives
+        post["sibling"] = float(alts.filter(pl.col("relation").str.starts_with(
+            "full sibling"))["posterior"][0])
+        got.append((res.identifications.height, post))
+    assert got[0][0] == got[1][0]
+    for k, v in got[0][1].items():
+        assert got[1][1][k] == pytest.approx(v, rel=1e-9, abs=1e-12), k
+    assert got[0][1]["sibling"] > 0.01       # she is not made the 9-year-old by the ids
+
+
+def test_an_am_record_of_another_sex_than_the_pedigree_is_named(markers: list[Marker]) -> None:
+    """The search keeps to the pedigree's sex and the evidence weighs the record's: a son
+    recorded as a woman in his AM record had his own body named his unregistered brother at
+    0.9965, with no word (an outside check, 2026-12-07). Now a warning names him."""
+    family, bodies, ev = _brothers(markers, 1)
+    wrong = Evidence({"SON": dataclasses.replace(ev.records["SON"], sex="F")}, ev.findings)
+    with pytest.warns(identify_module.ForensicMatchWarning,
+                      match=r"1 missing persons have another sex in their AM record .* SON of "
+                            r"family F1 \(pedigree M, AM record F\)"):
+        identify([family], bodies, markers, evidence=wrong)
