@@ -205,6 +205,38 @@ def test_solve_fam_gives_dvirs_pairwise_lrs(familias_dir: Path) -> None:
     assert compared == 16 + 9 + 5 + 10 + 9 + 208 + 40
 
 
+def test_solve_fam_pairs_a_missing_person_of_unknown_sex_with_any_sample(
+        familias_dir: Path) -> None:
+    """planecrash.fam names its missing persons only in relations: the reader gives them no
+    sex ("U"), and dvir's pairing by equal sex then excluded all 8 (female) samples, three of
+    which dvir finds Undisputed (an outside check, 2026-12-07). dvir reads them as female (a
+    guess); unknown now pairs with any sex."""
+    out = json.loads(invoke("solve", str(familias_dir / "planecrash.fam")).stdout)
+    conclusion = {r["Sample"]: r["Conclusion"] for r in out["pm_table"]}
+    assert [v for v, c in sorted(conclusion.items()) if c == "Undisputed"] == ["V2", "V4", "V6"]
+    assert conclusion["V1"] == "Inconclusive"
+
+
+def test_solve_fam_reads_the_families_notes_as_text(familias_dir: Path, tmp_path: Path) -> None:
+    """After [[Notes]] nFamilies= N come N raw lines, each family's note: a note of text was
+    refused ("expected 'Key= value'"), and one opening with "[" ended the DVI section, every
+    reference family lost with exit 0 (an outside check, 2026-12-07)."""
+    text = (familias_dir / "KETPex497.fam").read_text(encoding="latin-1")
+    head = "[[Notes]]\nnFamilies= 3\n"
+    at = text.replace("\r\n", "\n").index(head)
+    plain = text.replace("\r\n", "\n")
+    want = json.loads(invoke("solve", str(familias_dir / "KETPex497.fam")).stdout)
+    for notes in (["Madre: Rosa Quispe", "", "[ver expediente 12]"],
+                  ["Ref= hermano", "x", "y"]):
+        start = at + len(head)
+        end = plain.index("[[Reference Families]]", start)
+        edited = plain[:start] + "\n".join(notes) + "\n" + plain[end:]
+        path = tmp_path / "notes.fam"
+        path.write_text(edited, encoding="latin-1")
+        got = json.loads(invoke("solve", str(path)).stdout)
+        assert got["pm_table"] == want["pm_table"] and got["pairwise"] == want["pairwise"]
+
+
 def test_solve_fam_notes_what_it_renamed_and_left_out(familias_dir: Path) -> None:
     result = invoke("solve", str(familias_dir / "dvi-example.fam"))
     out = json.loads(result.stdout)

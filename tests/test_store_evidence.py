@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from forensic_match.dvi.simulate import simulate_programme
 from forensic_match.errors import InputError
+from forensic_match.evidence import scoring
 from forensic_match.frequencies import load_frequencies
 from forensic_match.mutation import Mutation, MutationModel
 from forensic_match.store import CaseStore, run_store
@@ -62,7 +63,8 @@ def test_a_run_with_evidence_stores_each_proposals_parts(programme: object,
         assert any(r["pieces"] and abs(r["evidence_log10_lr"]) > 0.01 for r in rows)
         with store.reading() as conn:
             (config,) = conn.execute(sa.text("SELECT config FROM runs")).one()
-        assert '"evidence":{"place_prior":false,"relative_model":2}' in config
+        model = scoring.RELATIVE_EVIDENCE_MODEL
+        assert f'"evidence":{{"place_prior":false,"relative_model":{model}}}' in config
         assert store.verify().ok
         # A row changed behind the log's back is found.
         with store.engine.begin() as conn:
@@ -133,7 +135,6 @@ def test_a_new_relatives_evidence_model_flags_the_evidence_runs_decisions(
     recorded without one are version 1) are flagged by the first evidence run under the
     current one, with the change named; the next run flags nothing. Runs without evidence
     do not carry the version."""
-    from forensic_match.evidence import scoring
     from forensic_match.store.configuration import lr_configuration
 
     now = scoring.RELATIVE_EVIDENCE_MODEL

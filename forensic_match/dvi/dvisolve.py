@@ -373,6 +373,15 @@ def _paths_down(ped: Any, anc: str, target: str) -> list[list[str]]:
     return out
 
 
+def _paired(missing_sex: str, sample_sex: str) -> bool:
+    """dvir's pairing by equal sex, but a sex not known on either side pairs with any: dvir
+    reads no unknown sex from a .fam (a missing person named only in its relations is
+    guessed female), while the .fam reader says "U", and equality then excluded every sample
+    of a known sex (an outside check, 2026-12-07: all 8 samples of planecrash.fam
+    "Excluded", where dvir has three Undisputed)."""
+    return missing_sex == sample_sex or "U" in (missing_sex, sample_sex)
+
+
 _TUPLE = {2: "double", 3: "triple", 4: "quadruple", 5: "quintuple", 6: "sextuple",
           7: "septuple", 8: "octuple"}
 
@@ -672,7 +681,7 @@ def dvi_solve(dataset: DviDataset, *, threshold: float = 1e4, threshold2: float 
     sex_pm = {s.id: s.sex for s in ds.pm}
     all_missing = [m for f in ds.am for m in f.missing]
     pairings = {s.id: [m for m in all_missing if ds.am and
-                       eng.fam[fam_of[m]].sex_of(m) == sex_pm[s.id]] for s in ds.pm}
+                       _paired(eng.fam[fam_of[m]].sex_of(m), sex_pm[s.id])] for s in ds.pm}
     st = _State([s.id for s in ds.pm], all_missing, {}, pairings, fam_of)
     thresholds = (1.0, t2, threshold)
     am_rows: list[dict[str, Any]] = []

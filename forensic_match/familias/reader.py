@@ -627,8 +627,18 @@ class _Reader:
     def read_dvi(self, start: int, markers: tuple[Marker, ...]) -> FamiliasDVI:
         tree = _Node("DVI", start)
         stack = [tree]
+        notes = 0       # raw note lines still to pass over
         for j in range(start + 1, len(self.raw)):
             line = self.raw[j].strip()
+            if notes and not line.startswith("[["):
+                # [[Notes]] nFamilies= N is followed by one raw line per family, its note as
+                # typed (empty, "Madre: Rosa", "[see file]"): not a key or a section (an outside
+                # check, 2026-12-07: a note was refused, or one opening with "[" moved every
+                # reference family out of the DVI section, silently). A file with fewer lines
+                # there (another tool's) ends its notes at the next section.
+                notes -= 1
+                continue
+            notes = 0
             if not line:
                 continue
             depth = len(line) - len(line.lstrip("["))
@@ -647,6 +657,9 @@ class _Reader:
                     raise self.error(j, f"expected 'Key= value' in the DVI section, "
                                         f"found {line!r}")
                 stack[-1].entries.append((key.strip(), value.strip(), j))
+                if stack[-1].name == "Notes" and len(stack) == 2 and \
+                        key.strip() == "nFamilies":
+                    notes = int(value) if value.strip().isdigit() else 0
         by_name = {m.name: m for m in markers}
         unidentified: dict[str, str] = {}
         pm_genotypes: Genotypes = {}
