@@ -1660,11 +1660,8 @@ def store_verify_command(db: str, heads: tuple[str, ...]) -> None:
 def store_export_command(db: str, out: str, identities: bool) -> None:
     """Write the store's content to OUT (JSON), pseudonymous unless --identities."""
     data = _with_store(db, lambda store: store.export(identities=identities))
-    path = Path(out)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(_json_safe(data), indent=1, allow_nan=False, ensure_ascii=False),
-                   encoding="utf-8")
-    tmp.replace(path)
+    _write_text(out, json.dumps(_json_safe(data), indent=1, allow_nan=False,
+                                ensure_ascii=False))
     click.echo(f"exported {db} to {out}" + (" (with identities)" if identities else ""))
 
 
@@ -1753,24 +1750,35 @@ def store_identities_command(db: str, table: str, actor: str) -> None:
 @click.argument("db")
 @click.option("--state", type=click.Choice(["pending", "reviewed", "approved", "rejected"]),
               help="Only the proposals in this state (default: all).")
-def store_proposals_command(db: str, state: str | None) -> None:
+@click.option("--flagged", is_flag=True,
+              help="Only the proposals flagged for re-review that are not rejected (what "
+                   "needs attention).")
+def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
     """List the proposals (id, state, flag, pair, LR, posterior), one per line."""
     every = _with_store(db, lambda store: store.proposals())
-    rows = [r for r in every if state is None or r["state"] == state]
-    _none_said(rows, f"no {state} proposals" if state else "no proposals", None)
+    rows = [r for r in every if (state is None or r["state"] == state) and
+            (not flagged or (r["needs_review"] and r["state"] != "rejected"))]
+    said = " ".join(w for w in ("flagged" if flagged else "", state or "") if w)
+    _none_said(rows, f"no {said} proposals" if said else "no proposals", None)
     # Earlier rejected proposals of the same person: a pair proposed again on later data
     # showed its rejection only in its report and the trace (an outside check, 2026-12-06).
-    rejected: dict[tuple[str, str], list[int]] = {}
+    rejected: dict[tuple[str, str], list[str]] = {}
     for r in every:
         if r["state"] == "rejected":
-            rejected.setdefault((r["family_id"], r["missing"]), []).append(r["proposal_id"])
+            # one rejected on a re-review flag (superseded data, not proposed again) was not
+            # judged wrong: say so (an outside check, 2026-12-07)
+            rejected.setdefault((r["family_id"], r["missing"]), []).append(
+                f"{r['proposal_id']}{' (on a re-review flag)' if r['needs_review'] else ''}")
     for r in rows:
-        flag = "  RE-REVIEW: " + r["stale_reason"] if r["needs_review"] else ""
+        flag = ""
+        if r["needs_review"]:
+            flag = ("  REJECTED ON A FLAG: " if r["state"] == "rejected" else
+                    "  RE-REVIEW: ") + r["stale_reason"]
         before = [i for i in rejected.get((r["family_id"], r["missing"]), [])
-                  if i < r["proposal_id"]]
+                  if int(i.split()[0]) < r["proposal_id"]]
         if before:
             flag += (f"  REJECTED BEFORE: proposal{'s' if len(before) > 1 else ''} "
-                     f"{', '.join(map(str, before))} of the same person (see the report)")
+                     f"{', '.join(before)} of the same person (see the report)")
         click.echo(f"{r['proposal_id']:>6} {r['state']:<9} {r['pm']} -> {r['missing']} of "
                    f"{r['family_id']}  log10 LR {r['log10_lr']:.2f}  posterior "
                    f"{posterior_text(r['posterior'])}{flag}")
@@ -1965,8 +1973,13 @@ def _run_panel(cfg: Any) -> list[Any]:
 
 
 def _write_text(out: str, text: str) -> None:
-    """Write ``text`` to ``out`` through a temporary file (never a half-written page)."""
+    """Write ``text`` to ``out`` through a temporary file (never a half-written page); a
+    folder that does not exist is refused by name (it was a raw traceback: an outside
+    check, 2026-12-07)."""
     path = Path(out)
+    if not path.parent.is_dir():
+        raise click.ClickException(f"cannot write {out!r}: folder {str(path.parent)!r} does "
+                                   f"not exist")
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

@@ -969,6 +969,20 @@ def test_an_old_file_sent_again_is_warned_about(run_done: CaseStore) -> None:
                                                   "equals version 1, which version 2 replaced"):
         run_store(run_done, _dataset(), min_markers=8)
     assert [v["version"] for v in run_done.profile_versions("PM0066")] == [1, 2, 3]
+    # where the reviewer reads: the flags of the proposals on versions 2 and 3 say it (the
+    # new one looked like any pending proposal: an outside check, 2026-12-07)
+    said = "version 3 is the same data as version 1, which version 2 replaced: an older file"
+    on = {p["proposal_id"]: p for p in run_done.proposals() if "PM0066" in p["pm"]}
+    flagged = [p for p in on.values() if p["needs_review"] and said in p["stale_reason"]]
+    assert {p["state"] for p in flagged} == {"pending"} and len(flagged) >= 2, on
+    assert any(p["stale_reason"].startswith("rests on profile of sample 'PM0066' version 3")
+               for p in flagged)
+    listed = CliRunner().invoke(main, ["store", "proposals", run_done.url, "--flagged"])
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    assert sorted(int(x.split()[0]) for x in lines) == sorted(
+        p["proposal_id"] for p in run_done.proposals() if p["needs_review"])
+    assert all("RE-REVIEW: " in x for x in lines)
     with warnings.catch_warnings():   # the same data once more: nothing new, no warning
         warnings.simplefilter("error", ForensicMatchWarning)
         assert run_store(run_done, _dataset(), min_markers=8).counts["new_versions"] == 0

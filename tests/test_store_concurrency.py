@@ -191,3 +191,4 @@ def test_a_run_waits_again_for_a_busy_store_rather_than_lose_its_results(
             summary.counts["candidates"] > 0
     assert store.verify().ok
     store.close()
+

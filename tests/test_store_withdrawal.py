@@ -206,8 +206,9 @@ def test_the_new_proposal_after_a_rejection_is_listed_with_it(tmp_path: Path) ->
     out = CliRunner().invoke(main, ["store", "proposals", db, "--state", "pending"])
     assert out.exit_code == 0, out.output
     (line,) = [x for x in out.output.splitlines() if x.split()[0] == str(new)]
-    assert line.endswith(f"REJECTED BEFORE: proposal {pid} of the same person (see the "
-                         f"report)")
+    # rejected while flagged (the recall): said so, it was not judged wrong
+    assert line.endswith(f"REJECTED BEFORE: proposal {pid} (on a re-review flag) of the same "
+                         f"person (see the report)")
     assert not any("REJECTED BEFORE" in x for x in out.output.splitlines()
                    if x.split()[0] != str(new))
 

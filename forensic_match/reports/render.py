@@ -657,10 +657,13 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
         held, n_held = _first_rows(conn, schema.run_held, last)
         placed, n_placed = _first_rows(conn, schema.run_family_level, last)
     counts = {s: sum(1 for x in props if x["state"] == s) for s in STATES}
-    flagged = sum(1 for x in props if x["needs_review"])
+    # a rejected proposal is done with, flag or not (an outside check, 2026-12-07: all 19
+    # rows "waiting for review" were rejected ones still carrying their flags)
+    flagged = sum(1 for x in props if x["needs_review"] and x["state"] != "rejected")
     waiting = []
     for x in props:
-        if x["state"] in ("pending", "reviewed") or x["needs_review"]:
+        if x["state"] in ("pending", "reviewed") or (x["needs_review"] and
+                                                      x["state"] != "rejected"):
             level, supports = verbal_level(x["log10_lr"])
             waiting.append(x | {"lr": format_lr(x["log10_lr"], language),
                                 "level": t(f"level_{level}"),

@@ -18,6 +18,7 @@ import datetime
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
@@ -303,6 +304,15 @@ def verify_audit(conn: sa.Connection, *, heads: Iterable[str] = ()) -> AuditRepo
 def _verify(conn: sa.Connection, heads: Iterable[str]) -> AuditReport:
     log = schema.audit_log
     wanted = {h.strip().lower() for h in heads if h.strip()}
+    for h in sorted(wanted):
+        # a cut or mistyped head was reported as "the log was rewritten or replaced"
+        # (an outside check, 2026-12-07)
+        if not re.fullmatch(r"[0-9a-f]{64}", h):
+            from forensic_match.store.database import StoreError
+
+            raise StoreError(f"head {h!r} is not a whole audit head (64 hexadecimal "
+                             f"characters, as 'store verify' prints it; got {len(h)}): copy "
+                             f"it whole")
     problems: list[str] = []
     first: int | None = None
     prev = GENESIS

@@ -193,6 +193,8 @@ class CaseStore:
         from forensic_match.store.runs import candidate_changes, latest_finished_run
 
         with self.reading() as conn:
+            if run_id is not None:
+                _known_run(conn, run_id, self.url)
             run_id = run_id or latest_finished_run(conn)
             if run_id is None:
                 raise StoreError(f"store {self.url!r}: no finished run")
@@ -289,6 +291,8 @@ class CaseStore:
         if run_id is not None:
             query = query.where(t.c.run_id == run_id)
         with self.reading() as conn:
+            if run_id is not None:
+                _known_run(conn, run_id, self.url)
             return [dict(r) for r in conn.execute(query).mappings()]
 
     def set_identity(self, person_id: str, name: str, *, actor: str,
@@ -414,3 +418,18 @@ class CaseStore:
 
         with self.reading() as conn:
             return verify_audit(conn, heads=heads)
+
+
+def _known_run(conn: sa.Connection, run_id: str, url: str) -> None:
+    """Refuse a run id the store does not hold, naming the newest runs: a mistyped id read
+    as an empty result ("nothing held back for run X") or a raw traceback (an outside check,
+    2026-12-07)."""
+    from forensic_match.store import schema
+
+    r = schema.runs
+    if conn.execute(sa.select(r.c.run_id).where(r.c.run_id == run_id)).first() is None:
+        newest = [x[0] for x in conn.execute(sa.select(r.c.run_id).order_by(
+            r.c.started_at.desc()).limit(3))]
+        raise StoreError(f"store {url!r} has no run {run_id!r}"
+                         + (f"; its newest: {', '.join(newest)}" if newest else
+                            "; it has no run yet"))

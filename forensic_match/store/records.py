@@ -202,6 +202,26 @@ def superseded_versions(conn: sa.Connection, basis: Iterable[Sequence[Any]]
             if (k, ref) in newest and newest[k, ref] > v]
 
 
+def reverted_to(conn: sa.Connection, kind: str, ref_id: str, version: int) -> int | None:
+    """The earlier version (not the one just before) whose data version ``version`` of a
+    family or profile repeats, else ``None``: an older file sent again after a correction."""
+    if kind not in ("family", "profile"):
+        return None
+    table, key = _versions(kind)
+    digest = conn.execute(sa.select(table.c.sha256).where(
+        table.c[key] == ref_id, table.c.version == version)).scalar()
+    return conn.execute(sa.select(sa.func.max(table.c.version)).where(
+        table.c[key] == ref_id, table.c.sha256 == digest,
+        table.c.version < version - 1)).scalar()
+
+
+def reverted_words(version: int, earlier: int) -> str:
+    """What :func:`reverted_to` found, in words for a flag."""
+    return (f"version {version} is the same data as version {earlier}, which version "
+            f"{earlier + 1} replaced: an older file sent again undoes a correction (a "
+            f"re-typing)? Send the newest data again")
+
+
 def version_words(kind: str) -> str:
     """What a basis item of ``kind`` is, in words ("profile of sample"; a family's version
     holds its pedigree, missing persons, typed members and records: "record of family", not
@@ -340,9 +360,15 @@ def flag_proposal(conn: sa.Connection, proposal_id: int, reason: str, *, actor: 
 def _flag(conn: sa.Connection, stale: list[tuple[int, int]], kind: str, ref_id: str,
           version: int, *, actor: str) -> list[int]:
     what = version_words(kind)
+    if not stale:
+        return []
+    # the new version may be an old one sent again: say so where the reviewer reads (it was
+    # only in the run's warnings: an outside check, 2026-12-07)
+    earlier = reverted_to(conn, kind, ref_id, version)
+    undone = "" if earlier is None else "; " + reverted_words(version, earlier)
     for pid, old in stale:
         flag_proposal(conn, pid, f"{what} {ref_id!r} changed (version {old} -> {version}) "
-                                 f"after this proposal", actor=actor)
+                                 f"after this proposal{undone}", actor=actor)
     return [pid for pid, _ in stale]
 
 

@@ -32,8 +32,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from forensic_match.decide.posterior import posterior_text
 from forensic_match.decide.priors import DECISION_MODEL
-from forensic_match.errors import ForensicMatchError, InputError
+from forensic_match.errors import ForensicMatchError, ForensicMatchWarning, InputError
 from forensic_match.store import schema
 from forensic_match.store.audit import (
     append_entries,
@@ -752,6 +753,8 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
             conn.execute(schema.candidate_snp.insert(), found)
     from forensic_match.store.records import (
         flag_proposal,
+        reverted_to,
+        reverted_words,
         superseded_versions,
         version_words,
         withdrawal_at,
@@ -760,6 +763,7 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
     p, b = schema.proposals, schema.proposal_basis
     new = superseded_flags = 0
     legacy_runs: dict[str, bool] = {}
+    again: list[str] = []       # rejected pairs this run identifies again on the same data
     for r in result.identifications.iter_rows(named=True):
         fragments = sorted((r["fragments"] or r["pm"]).split(","))
         data_basis = _basis(r["family"], fragments, fams, profs)
@@ -771,8 +775,12 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
         basis = _with_configuration(data_basis, configuration)
         basis_sha = sha256_json(basis)
         pm = ",".join(fragments)
-        if _proposed(conn, pm, r["family"], r["missing"], basis_sha, sha256_json(data_basis),
-                     configuration[1], legacy_runs):
+        blocking = _proposed(conn, pm, r["family"], r["missing"], basis_sha,
+                             sha256_json(data_basis), configuration[1], legacy_runs)
+        if blocking is not None:
+            if blocking.state == "rejected":
+                again.append(f"proposal {blocking.proposal_id} ({pm} -> {r['missing']} of "
+                             f"{r['family']}, posterior {posterior_text(r['posterior'])})")
             continue
         t = now()
         res = conn.execute(p.insert().values(
@@ -785,6 +793,14 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                                   for k, ref, v in basis])
         audit_row(conn, "proposals", {"proposal_id": pid}, actor=actor, action="propose",
                   extra={"basis": basis})
+        reverted = [(k, ref, v, e) for k, ref, v in data_basis
+                    if (e := reverted_to(conn, k, ref, v)) is not None]
+        if reverted:
+            # a proposal on an older file sent again (an outside check, 2026-12-07: one such
+            # looked like any pending proposal, and was approved on the undone re-typing)
+            k, ref, v, e = reverted[0]
+            flag_proposal(conn, pid, f"rests on {version_words(k)} {ref!r} version {v}: "
+                                     f"{reverted_words(v, e)}", actor=actor)
         superseded = superseded_versions(conn, data_basis)
         if superseded:
             # Another run stored newer data while this one computed: the ingest's flags
@@ -815,9 +831,20 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
             conn.execute(schema.proposal_snp.insert().values(**values))
             audit_values(conn, "proposal_snp", values, actor=actor, action="propose")
         new += 1
+    if again:
+        # a reviewer's rejection stands, but the engine's renewed support is said (an outside
+        # check, 2026-12-07: a pair rejected on a flag and identified again once its cause was
+        # gone was listed nowhere)
+        warnings.warn(ForensicMatchWarning(
+            f"{len(again)} pairs this run identifies were rejected on the same data and "
+            f"configuration, and are not proposed again: " + "; ".join(again[:5])
+            + (f"; and {len(again) - 5} more" if len(again) > 5 else "")
+            + ". If a rejection rested on a flag whose cause is gone, reopen the proposal"),
+            stacklevel=2)
     return {"candidates": len(rows), "identifications": result.identifications.height,
             "new_proposals": new} | ({"flagged_superseded": superseded_flags}
-                                     if superseded_flags else {})
+                                     if superseded_flags else {}) | (
+        {"rejected_identified_again": len(again)} if again else {})
 
 
 def _with_configuration(data_basis: list[list[Any]], item: list[Any]) -> list[list[Any]]:
@@ -827,22 +854,30 @@ def _with_configuration(data_basis: list[list[Any]], item: list[Any]) -> list[li
 
 
 def _proposed(conn: sa.Connection, pm: str, family: str, missing: str, basis_sha: str,
-              data_sha: str, configuration_sha: str, legacy_runs: dict[str, bool]) -> bool:
-    """Whether the pair was already proposed on the same data and configuration: a proposal
-    with the same basis, or one made before the basis held the configuration (its basis is
-    the same data alone) by a run whose LR-relevant configuration is this one."""
+              data_sha: str, configuration_sha: str, legacy_runs: dict[str, bool]
+              ) -> Any | None:
+    """The proposal (its row: ``proposal_id``, ``state``) by which the pair was already
+    proposed on the same data and configuration, else ``None``: a proposal with the same
+    basis, or one made before the basis held the configuration (its basis is the same data
+    alone) by a run whose LR-relevant configuration is this one. A live proposal is returned
+    before a rejected one: the caller names the pairs whose only proposal on this basis was
+    rejected (a reviewer's rejection stands; the engine's renewed support is said)."""
     p = schema.proposals
-    for row in conn.execute(sa.select(p.c.run_id, p.c.basis_sha256).where(
+    found = None
+    for row in conn.execute(sa.select(p.c.proposal_id, p.c.run_id, p.c.basis_sha256,
+                                      p.c.state).where(
             p.c.pm == pm, p.c.family_id == family, p.c.missing == missing,
             p.c.basis_sha256.in_([basis_sha, data_sha]))).all():
-        if row.basis_sha256 == basis_sha:
-            return True
-        if row.run_id not in legacy_runs:
-            legacy_runs[row.run_id] = configuration_sha256(lr_configuration(
-                **run_configuration(conn, row.run_id))) == configuration_sha
-        if legacy_runs[row.run_id]:
-            return True
-    return False
+        if row.basis_sha256 != basis_sha:
+            if row.run_id not in legacy_runs:
+                legacy_runs[row.run_id] = configuration_sha256(lr_configuration(
+                    **run_configuration(conn, row.run_id))) == configuration_sha
+            if not legacy_runs[row.run_id]:
+                continue
+        if row.state != "rejected":
+            return row
+        found = row         # a live proposal of the pair, if any, is named before it
+    return found
 
 
 def _log10(lr: float) -> float:
