@@ -420,9 +420,10 @@ def score(prog: SimulatedProgramme, res: Any, out: Score) -> None:
     if fam is not None:
         for r in fam.iter_rows(named=True):
             rows = [truth[f] for f in _split(r.get("fragments") or r["pm"])]
-            # "F1_C1 or F1_C2", or with each candidate's posterior: "F1_C1 (0.5000) or ..."
+            # each candidate with its posterior, apart by "; " (before 2026-12-07 by " or ",
+            # which relations hold: "uncle or aunt"): "F1_C1 (0.5000); F1_C2 (0.4999)"
             candidates = {c.strip().split(" (")[0]
-                          for c in str(r.get("candidates") or "").split(" or ")}
+                          for c in str(r.get("candidates") or "").split("; ")}
             # a living reference's DNA is no body of the household
             right = all(x["family"] == r["family"] and x.get("relation") != LIVING for x in rows)
             out.family_level += 1

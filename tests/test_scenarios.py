@@ -457,7 +457,7 @@ def test_harness_scores_a_relative_as_false(scenario: GraveScenario) -> None:
              for r in sibs.iter_rows(named=True)]
     ids = pl.DataFrame(rows, schema=["pm", "family", "missing", "posterior"], orient="row")
     fam = pl.DataFrame({"pm": [sibs["pm"][0]], "family": [sibs["family"][0]],
-                        "candidates": [f"{sibs['relation'][0].split(' of ')[1]} (0.5) or "
+                        "candidates": [f"{sibs['relation'][0].split(' of ')[1]} (0.5); "
                                        "an unregistered full sibling (0.5)"],
                         "posterior": [0.9999], "fragments": [sibs["pm"][0]]})
     out = Score()
