@@ -46,8 +46,8 @@ def check_panel(markers: Sequence[Any]) -> dict[str, str]:
     return by_key
 
 
-def aligned(profile: Mapping[str, Any], by_key: Mapping[str, str], label: str
-            ) -> tuple[dict[str, Any], list[str]]:
+def aligned(profile: Mapping[str, Any], by_key: Mapping[str, str], label: str, *,
+            exact: frozenset[str] | None = None) -> tuple[dict[str, Any], list[str]]:
     """``profile`` with its markers under the panel's spelling (``by_key`` from
     :func:`check_panel`), and the markers it has that the panel does not hold.
 
@@ -60,8 +60,9 @@ def aligned(profile: Mapping[str, Any], by_key: Mapping[str, str], label: str
     out: dict[str, Any] = {}
     spelt: dict[str, str] = {}
     extra = []
+    exact = frozenset(by_key.values()) if exact is None else exact
     for name, g in profile.items():
-        panel = by_key.get(marker_key(name))
+        panel = name if name in exact else by_key.get(marker_key(name))
         if panel is None:
             extra.append(str(name))
             continue
@@ -74,6 +75,12 @@ def aligned(profile: Mapping[str, Any], by_key: Mapping[str, str], label: str
 
 
 def _genotype(g: Any, label: str, marker: str) -> Any:
+    if type(g) is tuple:        # the common case, checked cheaply
+        for a in g:
+            if a is not None and len(a) <= 4 and a.strip().upper() == OFF_LADDER:
+                break
+        else:
+            return g
     if isinstance(g, str) or not isinstance(g, Iterable):
         raise InputError(f"{label}, marker {marker!r}: genotype {g!r} is not a pair of "
                          f"alleles; give (a, b), (a, None) for one allele seen, or leave the "
@@ -101,6 +108,7 @@ def aligned_records(markers: Sequence[Any], families: Sequence[Any], samples: Se
     import dataclasses
 
     by_key = check_panel(markers)
+    exact = frozenset(by_key.values())      # the panel's own spellings: no key to compute
     left_out = {marker_key(m) for m in meant}
     ignored: list[str] = []
 
@@ -108,7 +116,7 @@ def aligned_records(markers: Sequence[Any], families: Sequence[Any], samples: Se
         out, changed = {}, False
         for ident, prof in group.items():
             label = f"{owner}, {ident!r}"
-            new, extra = aligned(prof, by_key, label)
+            new, extra = aligned(prof, by_key, label, exact=exact)
             extra = [m for m in extra if marker_key(m) not in left_out]
             if extra:
                 ignored.append(f"{label} ({', '.join(extra)})")
@@ -128,7 +136,7 @@ def aligned_records(markers: Sequence[Any], families: Sequence[Any], samples: Se
             references=fam.references if references is None else references))
     out = []
     for s in samples:
-        new, extra = aligned(s.genotypes, by_key, f"PM sample {s.id!r}")
+        new, extra = aligned(s.genotypes, by_key, f"PM sample {s.id!r}", exact=exact)
         extra = [m for m in extra if marker_key(m) not in left_out]
         if extra:
             ignored.append(f"PM sample {s.id!r} ({', '.join(extra)})")
