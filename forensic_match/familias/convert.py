@@ -155,9 +155,14 @@ def dvi_dataset(case: FamiliasCase, *, pedigree: str | None = None,
                          f"neither parents nor children in the pedigree (no information)")
         missing = [i for i in ped.ids if i.startswith(missing_prefix)]
         if not missing:
+            # one listed but joined to nobody was left out above: say so (an outside check,
+            # 2026-12-07: "no member named 'Missing'" for a file with a 'Missing grandchild')
+            unlinked = [i for i in isolated if i.startswith(missing_prefix)]
+            why = (f"; {unlinked} {'is' if len(unlinked) == 1 else 'are'} listed but joined to "
+                   f"nobody in the pedigree (no parents, no children): draw the relations"
+                   if unlinked else "; name the missing persons with --missing-prefix")
             raise InputError(f"{where}: DVI family {family.name!r}: no member of its pedigree "
-                             f"is named {missing_prefix!r}...; name the missing persons with "
-                             f"--missing-prefix")
+                             f"is named {missing_prefix!r}...{why}")
         chosen.append((family, ped, missing))
     counts: dict[str, int] = {}
     for _, _, missing in chosen:
