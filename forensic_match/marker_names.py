@@ -77,7 +77,8 @@ def aligned(profile: Mapping[str, Any], by_key: Mapping[str, str], label: str, *
 def _genotype(g: Any, label: str, marker: str) -> Any:
     if type(g) is tuple:        # the common case, checked cheaply
         for a in g:
-            if a is not None and len(a) <= 4 and a.strip().upper() == OFF_LADDER:
+            if a is not None and (type(a) is not str or
+                                  (len(a) <= 4 and a.strip().upper() == OFF_LADDER)):
                 break
         else:
             return g
@@ -112,17 +113,16 @@ def aligned_records(markers: Sequence[Any], families: Sequence[Any], samples: Se
     left_out = {marker_key(m) for m in meant}
     ignored: list[str] = []
 
+    def one(prof: Mapping[str, Any], label: str) -> dict[str, Any]:
+        new, extra = aligned(prof, by_key, label, exact=exact)
+        extra = [m for m in extra if marker_key(m) not in left_out]
+        if extra:
+            ignored.append(f"{label} ({', '.join(extra)})")
+        return new
+
     def profiles(owner: str, group: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | None:
-        out, changed = {}, False
-        for ident, prof in group.items():
-            label = f"{owner}, {ident!r}"
-            new, extra = aligned(prof, by_key, label, exact=exact)
-            extra = [m for m in extra if marker_key(m) not in left_out]
-            if extra:
-                ignored.append(f"{label} ({', '.join(extra)})")
-            changed |= not same_profile(prof, new)
-            out[ident] = new
-        return out if changed else None
+        out = {ident: one(prof, f"{owner}, {ident!r}") for ident, prof in group.items()}
+        return None if all(same_profile(group[i], new) for i, new in out.items()) else out
 
     fams = []
     for fam in families:
@@ -136,9 +136,6 @@ def aligned_records(markers: Sequence[Any], families: Sequence[Any], samples: Se
             references=fam.references if references is None else references))
     out = []
     for s in samples:
-        new, extra = aligned(s.genotypes, by_key, f"PM sample {s.id!r}", exact=exact)
-        extra = [m for m in extra if marker_key(m) not in left_out]
-        if extra:
-            ignored.append(f"PM sample {s.id!r} ({', '.join(extra)})")
+        new = one(s.genotypes, f"PM sample {s.id!r}")
         out.append(s if same_profile(s.genotypes, new) else dataclasses.replace(s, genotypes=new))
     return fams, out, ignored
