@@ -2172,7 +2172,10 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                     reuse_searches=not no_search_reuse,
                                     typed_markers_only=dataset is None,
                                     evidence=use_evidence, place_prior=place_prior,
-                                    provenance=provenance, **lineage, **snp, **options)
+                                    provenance=provenance,
+                                    reading_warnings=[(w["kind"], w["message"])
+                                                      for w in say.warnings],
+                                    **lineage, **snp, **options)
         finally:
             store.close()
     except ForensicMatchError as exc:

@@ -636,6 +636,28 @@ def test_an_allele_missing_from_the_table_weighs_the_same_in_search_and_in_a_sto
     assert math.isclose(stored[2], searched["log10_lr"], rel_tol=1e-12)
 
 
+def test_a_store_run_keeps_the_warnings_of_reading_its_tables(tmp_path: Path) -> None:
+    """A night's reading warnings were printed only (lost with --quiet): a samples table
+    that leaves out a typed sample is said at reading, and the store keeps it with the run
+    (an outside check, 2026-12-07)."""
+    import sqlalchemy as sa
+
+    paths = _direct_reference_tables(tmp_path / "records")
+    samples = tmp_path / "samples.csv"
+    samples.write_text("sample,site\n", encoding="utf-8")
+    db = tmp_path / "cases.db"
+    result = invoke("run", "--store", str(db), "--pedigrees", str(paths["pedigrees"]),
+                    "--relatives", str(paths["relatives"]), "--pm", str(paths["pm"]),
+                    "--samples", str(samples), "--no-tables", "-q")
+    assert result.exit_code == 0, result.stderr
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        kept = [m for (m,) in conn.execute(sa.text("SELECT message FROM run_warnings "
+                                                   "ORDER BY seq"))]
+    engine.dispose()
+    assert kept and "has no row for 1 typed PM samples" in kept[0], kept
+
+
 def test_solve_says_its_tables_are_not_one_urn_at_theta(reference_dir: Path,
                                                         tmp_path: Path) -> None:
     """At theta > 0 the pairwise, undisputed, joint and dviSolve tables evaluate each family

@@ -24,7 +24,7 @@ import os
 import socket
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,6 +154,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
               snp: SnpData | None = None, snp_options: dict[str, Any] | None = None,
               provenance: dict[str, Any] | None = None,
               say: Callable[[str], None] | None = None, reuse_searches: bool = True,
+              reading_warnings: Sequence[tuple[str, str]] = (),
               **options: Any) -> RunSummary:
     """Ingest a dataset into the store, run the identification on the store's newest data,
     and record the run's candidates and proposals.
@@ -244,6 +245,10 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         "inputs": {...}}``.
     say : callable, optional
         Receives one line per step (progress).
+    reading_warnings : sequence of (kind, message)
+        Warnings given while the caller read the run's input (the laboratory's tables), kept
+        with the run's own as its first ``run_warnings`` (a night's reading warnings were
+        printed only: with ``--quiet`` they were lost).
     reuse_searches : bool
         With a tables directory (``cache``), keep this run's searches there
         (``tables.search.npz``) and let the next run search only what changed since
@@ -460,7 +465,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                             timings=canonical_json({k: round(v, 3) for k, v in timings.items()}),
                             candidates_sha256=candidates_sha256(conn, run_id)))
                         audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="finish")
-                        _keep_warnings(conn, run_id, caught, actor=actor)
+                        _keep_warnings(conn, run_id, caught, actor=actor,
+                                       before=reading_warnings)
                         _keep_held(conn, run_id, result.held_back, actor=actor)
                         _keep_family_level(conn, run_id, result.family_level, actor=actor)
                     break
@@ -477,7 +483,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                     status="failed", finished_at=now(),
                     error=f"{type(exc).__name__}: {exc}"[:10_000]))
                 audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="fail")
-                _keep_warnings(conn, run_id, caught, actor=actor)
+                _keep_warnings(conn, run_id, caught, actor=actor,
+                               before=reading_warnings)
             raise
         moved = ", ".join(f"{counts.get('candidates_' + k, 0)} {k}" for k in CHANGES)
         say(f"run {run_id}: finished; {counts['candidates']} candidates ({moved} against the "
@@ -502,12 +509,14 @@ def _kept_warnings() -> Iterator[list[warnings.WarningMessage]]:
 
 
 def _keep_warnings(conn: sa.Connection, run_id: str, caught: list[warnings.WarningMessage],
-                   *, actor: str) -> None:
-    """Store the warnings a run gave as its ``run_warnings`` rows, each audited, numbered
-    from 1 in the order given. Called once, in the transaction that marks the run finished
-    or failed (a finishing transaction that fails is rolled back with its rows)."""
+                   *, actor: str, before: Sequence[tuple[str, str]] = ()) -> None:
+    """Store the warnings a run gave (after those of reading its input, ``before``) as its
+    ``run_warnings`` rows, each audited, numbered from 1 in the order given. Called once, in
+    the transaction that marks the run finished or failed (a finishing transaction that
+    fails is rolled back with its rows)."""
     _keep_numbered(conn, schema.run_warnings, run_id,
-                   [{"kind": w.category.__name__, "message": str(w.message)} for w in caught],
+                   [{"kind": kind, "message": message} for kind, message in before]
+                   + [{"kind": w.category.__name__, "message": str(w.message)} for w in caught],
                    actor=actor)
 
 
