@@ -431,6 +431,12 @@ def _with_y_fit(lineage: Any, y_frequencies: str) -> Any:
 @click.option("--missing-prefix", default="Missing", show_default=True,
               help="Familias .fam files: the missing persons of a DVI family are the members "
                    "of its pedigree whose name begins with this (as dvir).")
+@click.option("--pm-dropout", type=click.FloatRange(0.0, 1.0, max_open=True), default=0.0,
+              show_default=True,
+              help="Per-allele dropout given to every PM sample the dataset gives none (a "
+                   "Familias file gives none): every table then reads their lone alleles as "
+                   "possible dropout. 0 as dvir, which has no dropout; 'search' and 'run' use "
+                   "0.05 (docs/configuration.md).")
 @click.option("--lineage", "use_lineage", is_flag=True,
               help="Add the Y-STR and mtDNA LRs of the dataset's lineage data (docs/lineage.md) "
                    "to the identifications' scores. Off by default.")
@@ -455,7 +461,8 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                   max_assignments: int, max_pairs: int, show_tables: bool,
                   use_evidence: bool, place_prior: bool, place_coordinates: str | None,
                   fam_pedigree: str | None,
-                  missing_prefix: str, use_lineage: bool, lineage_kin: float,
+                  missing_prefix: str, pm_dropout: float, use_lineage: bool,
+                  lineage_kin: float,
                   y_frequencies: str, evidence_population: str = "peru", y_theta: float = 0.0,
                   mt_theta: float = 0.0,
                   snp_references: str | None = None, snp_pm: str | None = None,
@@ -483,6 +490,8 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
     distant references without SNPs); the JSON gains ``snp`` (panel, map, model, inputs'
     sha256).
     """
+    import dataclasses
+
     from forensic_match.cases import DviDataset, load_case
     from forensic_match.dvi.dvisolve import compiled_tables, dvi_solve
     from forensic_match.dvi.identify import identify
@@ -507,6 +516,16 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
             if not isinstance(ds, DviDataset):
                 raise ForensicMatchError(f"file {dataset!r}: not an identification dataset; "
                                          f"use 'forensic-match lr'")
+            if pm_dropout > 0:
+                # a second, degraded bone of one body was listed as his sibling (an outside
+                # check, 2026-12-07: solve had no dropout for a .fam's samples)
+                given = [s.id for s in ds.pm if not s.dropout]
+                ds = dataclasses.replace(ds, pm=[
+                    s if s.dropout else dataclasses.replace(s, dropout=pm_dropout)
+                    for s in ds.pm])
+                notes.append(f"pm dropout {pm_dropout:g} given to {len(given)} PM samples "
+                             f"with none (--pm-dropout); dvir has no dropout, so the tables "
+                             f"may differ from its own where a sample shows a lone allele")
             if ds.theta > 0:
                 notes.append(f"theta {ds.theta:g}: the pairwise, undisputed, joint and "
                              f"dviSolve tables evaluate each family and each PM sample on "

@@ -237,6 +237,20 @@ def test_solve_fam_reads_the_families_notes_as_text(familias_dir: Path, tmp_path
         assert got["pm_table"] == want["pm_table"] and got["pairwise"] == want["pairwise"]
 
 
+def test_solve_fam_gives_pm_samples_dropout_on_request(familias_dir: Path) -> None:
+    """A Familias file gives no dropout, and solve had no setting for it: a degraded second
+    bone of one body was listed as his sibling (an outside check, 2026-12-07)."""
+    path = str(familias_dir / "KETPex497.fam")
+    plain = json.loads(invoke("solve", path).stdout)
+    out = json.loads(invoke("solve", path, "--pm-dropout", "0.1").stdout)
+    assert any(n.startswith("pm dropout 0.1 given to 3 PM samples with none") for n in
+               out["notes"]), out["notes"]
+    before = {(r["pm"], r["missing"]): r["lr"] for r in plain["pairwise"]}
+    after = {(r["pm"], r["missing"]): r["lr"] for r in out["pairwise"]}
+    assert before.keys() == after.keys()
+    assert any(not _close(after[k], before[k]) for k in before if before[k] > 0)
+
+
 def test_solve_fam_notes_what_it_renamed_and_left_out(familias_dir: Path) -> None:
     result = invoke("solve", str(familias_dir / "dvi-example.fam"))
     out = json.loads(result.stdout)
