@@ -132,6 +132,10 @@ def test_a_reinstated_sample_has_the_profile_it_had_and_is_searched_again(
     assert ("PM0066,PM0086", "F0055", "F0055_MP1") in {
         (p["pm"], p["family_id"], p["missing"]) for p in store.proposals()
         if p["run_id"] == back.run_id}
+    # a reinstatement repeats the version before the withdrawal: no "older file sent
+    # again" flag on the proposal it brings back
+    assert not any("is the same data as version" in (p["stale_reason"] or "")
+                   for p in store.proposals())
     assert [e["event"] for e in store.trace(RECALLED)
             if e["event"] in ("withdrawn", "reinstated")] == ["withdrawn", "reinstated"]
     assert store.verify().ok

@@ -204,15 +204,20 @@ def superseded_versions(conn: sa.Connection, basis: Iterable[Sequence[Any]]
 
 def reverted_to(conn: sa.Connection, kind: str, ref_id: str, version: int) -> int | None:
     """The earlier version (not the one just before) whose data version ``version`` of a
-    family or profile repeats, else ``None``: an older file sent again after a correction."""
+    family or profile repeats, else ``None``: an older file sent again after a correction.
+    A repeat after withdrawals only (a reinstatement) is none."""
     if kind not in ("family", "profile"):
         return None
     table, key = _versions(kind)
     digest = conn.execute(sa.select(table.c.sha256).where(
         table.c[key] == ref_id, table.c.version == version)).scalar()
-    return conn.execute(sa.select(sa.func.max(table.c.version)).where(
+    earlier = conn.execute(sa.select(sa.func.max(table.c.version)).where(
         table.c[key] == ref_id, table.c.sha256 == digest,
         table.c.version < version - 1)).scalar()
+    if earlier is None or all(withdrawal_at(conn, kind, ref_id, v) is not None
+                              for v in range(earlier + 1, version)):
+        return None
+    return earlier
 
 
 def reverted_words(version: int, earlier: int) -> str:
