@@ -398,7 +398,10 @@ def test_solve_evidence_flag(tmp_path: Path) -> None:
                                    evidence=True)
     path = tmp_path / "grave.json"
     save_case(prog.dataset, path)
-    with_ev = invoke("solve", str(path), "--evidence")
+    # (--max-assignments: dviSolve's exhaustive joint tables, DNA only and tested elsewhere,
+    # took most of a minute here)
+    limit = ("--max-assignments", "2000")
+    with_ev = invoke("solve", str(path), "--evidence", *limit)
     assert with_ev.exit_code == 0, with_ev.stderr
     out = json.loads(with_ev.stdout)
     assert any(n.startswith("evidence: antemortem fields of") for n in out["notes"])
@@ -406,7 +409,7 @@ def test_solve_evidence_flag(tmp_path: Path) -> None:
     for row in out["identifications"]:
         assert math.isclose(row["lr"], row["dna_lr"] * row["evidence_lr"], rel_tol=1e-9)
         assert row["evidence"]
-    without = json.loads(invoke("solve", str(path)).stdout)
+    without = json.loads(invoke("solve", str(path), *limit).stdout)
     assert not any(n.startswith("evidence:") for n in without["notes"])
     assert all("evidence_lr" not in r for r in without["identifications"])
     # dvir's tables and the pairwise LRs stay DNA only (the forensic_match column follows
@@ -421,7 +424,8 @@ def test_solve_evidence_flag(tmp_path: Path) -> None:
     assert refused.exit_code == 1 and "--evidence-population needs --evidence" in refused.stderr
     # The register as the H2 population: a note says so, the identifications' evidence LRs
     # are those of Population.from_register over the dataset's AM records.
-    register = invoke("solve", str(path), "--evidence", "--evidence-population", "register")
+    register = invoke("solve", str(path), "--evidence", "--evidence-population", "register",
+                      *limit)
     assert register.exit_code == 0, register.stderr
     got = json.loads(register.stdout)
     assert any(n.startswith("evidence: H2 population from the register") for n in got["notes"])
