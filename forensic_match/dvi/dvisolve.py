@@ -373,15 +373,6 @@ def _paths_down(ped: Any, anc: str, target: str) -> list[list[str]]:
     return out
 
 
-def _paired(missing_sex: str, sample_sex: str) -> bool:
-    """dvir's pairing by equal sex, but a sex not known on either side pairs with any: dvir
-    reads no unknown sex from a .fam (a missing person named only in its relations is
-    guessed female), while the .fam reader says "U", and equality then excluded every sample
-    of a known sex (an outside check, 2026-12-07: all 8 samples of planecrash.fam
-    "Excluded", where dvir has three Undisputed)."""
-    return missing_sex == sample_sex or "U" in (missing_sex, sample_sex)
-
-
 _TUPLE = {2: "double", 3: "triple", 4: "quadruple", 5: "quintuple", 6: "sextuple",
           7: "septuple", 8: "octuple"}
 
@@ -669,7 +660,7 @@ def dvi_solve(dataset: DviDataset, *, threshold: float = 1e4, threshold2: float 
     >>> res.pm_table[1]["Conclusion"]  # doctest: +SKIP
     'Undisputed'
     """
-    from forensic_match.dvi.joint import _check_dataset
+    from forensic_match.dvi.joint import _check_dataset, sex_compatible
 
     _check_dataset(dataset)
     if not threshold > 1:
@@ -680,8 +671,14 @@ def dvi_solve(dataset: DviDataset, *, threshold: float = 1e4, threshold2: float 
     fam_of = eng.fam_of
     sex_pm = {s.id: s.sex for s in ds.pm}
     all_missing = [m for f in ds.am for m in f.missing]
+    # dvir pairs by equal sex; a sex unknown on either side pairs with any (sex_compatible):
+    # dvir reads no unknown sex from a .fam (a missing person named only in relations is
+    # guessed female), while the .fam reader says "U", and equality then excluded every
+    # sample of a known sex (an outside check, 2026-12-07: all 8 samples of planecrash.fam
+    # "Excluded", where dvir has three Undisputed)
     pairings = {s.id: [m for m in all_missing if ds.am and
-                       _paired(eng.fam[fam_of[m]].sex_of(m), sex_pm[s.id])] for s in ds.pm}
+                       sex_compatible(sex_pm[s.id], eng.fam[fam_of[m]].sex_of(m))]
+                for s in ds.pm}
     st = _State([s.id for s in ds.pm], all_missing, {}, pairings, fam_of)
     thresholds = (1.0, t2, threshold)
     am_rows: list[dict[str, Any]] = []
