@@ -279,10 +279,11 @@ class FrequencyDB(Mapping[str, tuple[tuple[str, ...], np.ndarray]]):
             raise self._missing(missing)
         first: dict[str, str] = {}
         for n in names:
-            if first.setdefault(marker_key(n), n) != n or names.count(n) > 1:
-                raise MarkerError(f"markers {first[marker_key(n)]!r} and {n!r} are one marker "
-                                  f"of table {self.name!r} (names are compared ignoring case, "
-                                  f"spaces, '_' and '-'): list it once")
+            if (key := marker_key(n)) in first:
+                raise MarkerError(f"markers {first[key]!r} and {n!r} are one marker of table "
+                                  f"{self.name!r} (names are compared ignoring case, spaces, "
+                                  f"'_' and '-'): list it once")
+            first[key] = n
         if mutation is None or isinstance(mutation, Mutation):
             return [self.marker(n, mutation=mutation) for n in names]
         by_key = {marker_key(k): v for k, v in mutation.items()}

@@ -211,13 +211,20 @@ def reverted_to(conn: sa.Connection, kind: str, ref_id: str, version: int) -> in
     table, key = _versions(kind)
     digest = conn.execute(sa.select(table.c.sha256).where(
         table.c[key] == ref_id, table.c.version == version)).scalar()
-    earlier = conn.execute(sa.select(sa.func.max(table.c.version)).where(
-        table.c[key] == ref_id, table.c.sha256 == digest,
-        table.c.version < version - 1)).scalar()
+    earlier = _same_data_before(conn, kind, ref_id, digest, version - 1)
     if earlier is None or all(withdrawal_at(conn, kind, ref_id, v) is not None
                               for v in range(earlier + 1, version)):
         return None
     return earlier
+
+
+def _same_data_before(conn: sa.Connection, kind: str, ref_id: str, digest: str,
+                      below: int) -> int | None:
+    """The newest version below ``below`` of a family or profile whose content has
+    ``digest``, else ``None``."""
+    table, key = _versions(kind)
+    return conn.execute(sa.select(sa.func.max(table.c.version)).where(
+        table.c[key] == ref_id, table.c.sha256 == digest, table.c.version < below)).scalar()
 
 
 def reverted_words(version: int, earlier: int) -> str:
@@ -259,9 +266,7 @@ def _warn_reverted(conn: sa.Connection, kind: str, ref_id: str, digest: str,
     check, 2026-12-06). The content is still stored, as the data the run was given."""
     from forensic_match.errors import ForensicMatchWarning
 
-    table, key = _versions(kind)
-    earlier = conn.execute(sa.select(sa.func.max(table.c.version)).where(
-        table.c[key] == ref_id, table.c.sha256 == digest, table.c.version < newest)).scalar()
+    earlier = _same_data_before(conn, kind, ref_id, digest, newest)
     if earlier is not None:
         warnings.warn(f"{version_words(kind)} {ref_id!r}: the data sent equals version "
                       f"{earlier}, which version {earlier + 1} replaced; stored as version "
