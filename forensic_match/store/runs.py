@@ -406,77 +406,70 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                 f"{len(ds.am)} families (the others from the tables of earlier runs)")
             timings["identify"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            for attempt in range(1, FINISH_ATTEMPTS + 1):
-                try:
-                    with store.transaction() as conn:
-                        lock_audit(conn)
-                        counts = _write_results(conn, run_id, result, candidates, fams, profs,
-                                                actor=actor, lineage=lineage_check,
-                                                configuration=configuration, snp=snp_check,
-                                                snp_versions=snp_versions)
-                        counts |= {"families": len(ds.am), "pm_samples": len(ds.pm),
-                                   "new_versions": len(ingest.new_versions),
-                                   "flagged": flagged, "flagged_configuration": len(reconfigured),
-                                   "abandoned": len(abandoned),
-                                   "compiled_families": result.counts.get("compiled_families", 0),
-                                   "compiled_relative_families":
-                                       result.counts.get("compiled_relative_families", 0),
-                                   "searches_reused": result.counts.get("searches_reused", 0),
-                                   "held_back": result.held_back.height,
-                                   "family_level": result.family_level.height}
-                        if withdrawn:
-                            counts["withdrawn_samples"] = withdrawn
-                        if withdrawn_fams:
-                            counts["withdrawn_families"] = withdrawn_fams
-                        if withdrawn_kin:
-                            counts["withdrawn_relatives"] = withdrawn_kin
-                        for change in candidate_changes(conn, run_id):
-                            key = f"candidates_{change['change']}"
-                            counts[key] = counts.get(key, 0) + 1
-                        # only when some are flagged: a run that flags none counts as before
-                        flagged_held = flag_held(conn, run_id, result.held_back, actor=actor)
-                        if flagged_held:
-                            counts["flagged_held"] = len(flagged_held)
-                        flagged_unproposed = flag_unproposed(conn, run_id, result, candidates,
-                                                             actor=actor)
-                        if flagged_unproposed:
-                            counts["flagged_unproposed"] = len(flagged_unproposed)
-                        timings["write"] = time.perf_counter() - t0
-                        panel = result.compiled.markers
-                        inputs["panel"] = {"markers": [m.name for m in panel],
-                                           "added_alleles": added_alleles(ds.markers, panel),
-                                           "sha256": markers_digest(panel)}
-                        inputs["store"] = {"families": len(fams), "profiles": len(profs),
-                                           "versions_sha256": sha256_json(
-                                               [sorted([k, v[0]] for k, v in fams.items()),
-                                                sorted([k, v[0]] for k, v in profs.items())])}
-                        if snp_versions is not None:
-                            from forensic_match.store.snp import versions_sha256
 
-                            inputs["snp_calls"] = {"samples": len(snp_versions),
-                                                   "new_versions": len(snp_ingest.new_versions)
-                                                   if snp_ingest is not None else 0,
-                                                   "versions_sha256":
-                                                       versions_sha256(snp_versions)}
-                        runs = schema.runs
-                        conn.execute(runs.update().where(runs.c.run_id == run_id).values(
-                            status="finished", finished_at=now(), counts=canonical_json(counts),
-                            inputs=canonical_json(inputs),
-                            timings=canonical_json({k: round(v, 3) for k, v in timings.items()}),
-                            candidates_sha256=candidates_sha256(conn, run_id)))
-                        audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="finish")
-                        _keep_warnings(conn, run_id, caught, actor=actor,
-                                       before=reading_warnings)
-                        _keep_held(conn, run_id, result.held_back, actor=actor)
-                        _keep_family_level(conn, run_id, result.family_level, actor=actor)
-                    break
-                except StoreBusy:
-                    # the night's work is in memory: wait for the lock again rather than
-                    # lose it to a review or another run holding the store a while
-                    if attempt == FINISH_ATTEMPTS:
-                        raise
-                    say(f"run {run_id}: the store is busy; trying to store the results "
-                        f"again ({attempt + 1} of {FINISH_ATTEMPTS})")
+            def finish(conn: sa.Connection) -> dict[str, Any]:
+                """The run's results, written in its finishing transaction."""
+                lock_audit(conn)
+                counts = _write_results(conn, run_id, result, candidates, fams, profs,
+                                        actor=actor, lineage=lineage_check,
+                                        configuration=configuration, snp=snp_check,
+                                        snp_versions=snp_versions)
+                counts |= {"families": len(ds.am), "pm_samples": len(ds.pm),
+                           "new_versions": len(ingest.new_versions),
+                           "flagged": flagged, "flagged_configuration": len(reconfigured),
+                           "abandoned": len(abandoned),
+                           "compiled_families": result.counts.get("compiled_families", 0),
+                           "compiled_relative_families":
+                               result.counts.get("compiled_relative_families", 0),
+                           "searches_reused": result.counts.get("searches_reused", 0),
+                           "held_back": result.held_back.height,
+                           "family_level": result.family_level.height}
+                if withdrawn:
+                    counts["withdrawn_samples"] = withdrawn
+                if withdrawn_fams:
+                    counts["withdrawn_families"] = withdrawn_fams
+                if withdrawn_kin:
+                    counts["withdrawn_relatives"] = withdrawn_kin
+                for change in candidate_changes(conn, run_id):
+                    key = f"candidates_{change['change']}"
+                    counts[key] = counts.get(key, 0) + 1
+                # only when some are flagged: a run that flags none counts as before
+                flagged_held = flag_held(conn, run_id, result.held_back, actor=actor)
+                if flagged_held:
+                    counts["flagged_held"] = len(flagged_held)
+                flagged_unproposed = flag_unproposed(conn, run_id, result, candidates,
+                                                     actor=actor)
+                if flagged_unproposed:
+                    counts["flagged_unproposed"] = len(flagged_unproposed)
+                timings["write"] = time.perf_counter() - t0
+                panel = result.compiled.markers
+                inputs["panel"] = {"markers": [m.name for m in panel],
+                                   "added_alleles": added_alleles(ds.markers, panel),
+                                   "sha256": markers_digest(panel)}
+                inputs["store"] = {"families": len(fams), "profiles": len(profs),
+                                   "versions_sha256": sha256_json(
+                                       [sorted([k, v[0]] for k, v in fams.items()),
+                                        sorted([k, v[0]] for k, v in profs.items())])}
+                if snp_versions is not None:
+                    from forensic_match.store.snp import versions_sha256
+
+                    inputs["snp_calls"] = {"samples": len(snp_versions),
+                                           "new_versions": len(snp_ingest.new_versions)
+                                           if snp_ingest is not None else 0,
+                                           "versions_sha256": versions_sha256(snp_versions)}
+                conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
+                    status="finished", finished_at=now(), counts=canonical_json(counts),
+                    inputs=canonical_json(inputs),
+                    timings=canonical_json({k: round(v, 3) for k, v in timings.items()}),
+                    candidates_sha256=candidates_sha256(conn, run_id)))
+                audit_row(conn, "runs", {"run_id": run_id}, actor=actor, action="finish")
+                _keep_warnings(conn, run_id, caught, actor=actor,
+                               before=reading_warnings)
+                _keep_held(conn, run_id, result.held_back, actor=actor)
+                _keep_family_level(conn, run_id, result.family_level, actor=actor)
+                return counts
+
+            counts = _finishing(store, finish, run_id, say)
         except BaseException as exc:
             with store.transaction() as conn:
                 conn.execute(schema.runs.update().where(schema.runs.c.run_id == run_id).values(
@@ -491,6 +484,22 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
             f"previous run), {counts['identifications']} identifications, "
             f"{counts['new_proposals']} new proposals")
         return RunSummary(run_id, "finished", counts, timings)
+
+
+def _finishing(store: CaseStore, finish: Callable[[sa.Connection], dict[str, Any]],
+               run_id: str, say: Callable[[str], None]) -> dict[str, Any]:
+    """``finish`` in one transaction, tried again (up to :data:`FINISH_ATTEMPTS` times) while
+    another process holds the store's write lock past the busy timeout: the night's work is
+    in memory, and a review or another run holding the store a while must not lose it."""
+    for attempt in range(1, FINISH_ATTEMPTS):
+        try:
+            with store.transaction() as conn:
+                return finish(conn)
+        except StoreBusy:
+            say(f"run {run_id}: the store is busy; trying to store the results again "
+                f"({attempt + 1} of {FINISH_ATTEMPTS})")
+    with store.transaction() as conn:       # the last try: a busy store is said to be so
+        return finish(conn)
 
 
 @contextmanager
