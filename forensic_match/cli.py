@@ -1678,6 +1678,7 @@ def store_verify_command(db: str, heads: tuple[str, ...]) -> None:
               help="Include names and personal data (left out unless asked).")
 def store_export_command(db: str, out: str, identities: bool) -> None:
     """Write the store's content to OUT (JSON), pseudonymous unless --identities."""
+    _writable(out)
     data = _with_store(db, lambda store: store.export(identities=identities))
     _write_text(out, json.dumps(_json_safe(data), indent=1, allow_nan=False,
                                 ensure_ascii=False))
@@ -1938,6 +1939,7 @@ def store_report_command(db: str, proposal: int, language: str, out: str, identi
     """
     from forensic_match.reports import render_report
 
+    _writable(out)
     store = _open_store(db)
     try:
         markers = None
@@ -1974,6 +1976,7 @@ def store_dashboard_command(db: str, language: str, out: str) -> None:
     LR distributions, the last runs. Codes only, never names."""
     from forensic_match.reports import render_dashboard
 
+    _writable(out)
     html = _with_store(db, lambda store: render_dashboard(store, language=language))
     _write_text(out, html)
     click.echo(f"dashboard ({language}) written to {out}")
@@ -1991,14 +1994,20 @@ def _run_panel(cfg: Any) -> list[Any]:
     return cfg.with_mutation(table.markers_for(names), lumpable=cfg.theta > 0)
 
 
+def _writable(out: str) -> None:
+    """Refuse, before any work, an output file whose folder does not exist (a report, the
+    dashboard, an export: it was a raw traceback after the work: an outside check,
+    2026-12-07)."""
+    folder = Path(out).parent
+    if not folder.is_dir():
+        click.echo(f"error: cannot write {out!r}: folder {str(folder)!r} does not exist",
+                   err=True)
+        sys.exit(1)
+
+
 def _write_text(out: str, text: str) -> None:
-    """Write ``text`` to ``out`` through a temporary file (never a half-written page); a
-    folder that does not exist is refused by name (it was a raw traceback: an outside
-    check, 2026-12-07)."""
+    """Write ``text`` to ``out`` through a temporary file (never a half-written page)."""
     path = Path(out)
-    if not path.parent.is_dir():
-        raise click.ClickException(f"cannot write {out!r}: folder {str(path.parent)!r} does "
-                                   f"not exist")
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
