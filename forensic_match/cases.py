@@ -192,6 +192,25 @@ class PMSample:
             self.sex = sex_label(self.sex, context=f"PM sample {self.id!r}")
 
 
+def with_dropout(samples: Sequence[PMSample], dropout: float) -> list[PMSample]:
+    """The samples, each declaring no dropout (0) given ``dropout`` instead; the others as
+    they are.
+
+    A laboratory's files without a dropout column give every sample dropout 0, at which two
+    bones of one body that lost different alleles exclude each other (``docs/records.md``).
+
+    Raises
+    ------
+    InputError
+        ``dropout`` outside [0, 1).
+    """
+    if not 0.0 <= dropout < 1.0:
+        raise InputError(f"pm_dropout must lie in [0, 1), got {dropout!r}")
+    if dropout == 0.0:
+        return list(samples)
+    return [s if s.dropout > 0 else dataclasses.replace(s, dropout=dropout) for s in samples]
+
+
 @dataclass
 class DviDataset:
     """An identification dataset: PM samples and reference families over common markers.

@@ -492,7 +492,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
     """
     import dataclasses
 
-    from forensic_match.cases import DviDataset, load_case
+    from forensic_match.cases import DviDataset, load_case, with_dropout
     from forensic_match.dvi.dvisolve import compiled_tables, dvi_solve
     from forensic_match.dvi.identify import identify
     from forensic_match.dvi.joint import (
@@ -520,9 +520,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
                 # a second, degraded bone of one body was listed as his sibling (an outside
                 # check, 2026-12-07: solve had no dropout for a .fam's samples)
                 given = [s.id for s in ds.pm if not s.dropout]
-                ds = dataclasses.replace(ds, pm=[
-                    s if s.dropout else dataclasses.replace(s, dropout=pm_dropout)
-                    for s in ds.pm])
+                ds = dataclasses.replace(ds, pm=with_dropout(ds.pm, pm_dropout))
                 notes.append(f"pm dropout {pm_dropout:g} given to {len(given)} PM samples "
                              f"with none (--pm-dropout); dvir has no dropout, so the tables "
                              f"may differ from its own where a sample shows a lone allele")
@@ -1540,8 +1538,7 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
                 references: str | None = None) -> tuple[Any, dict]:
     """Read, prepare the panel, identify (with ``lineage``: identify's lineage options),
     find near misses; every step's warnings collected."""
-    import dataclasses
-
+    from forensic_match.cases import with_dropout
     from forensic_match.dvi.identify import identify
     from forensic_match.dvi.near_miss import near_misses
 
@@ -1553,9 +1550,7 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
     if not_searched.height:
         say.step(f"{not_searched.height} PM samples cannot be searched or are below "
                  f"min_markers = {cfg.min_markers}: see not_searched.csv")
-    if cfg.pm_dropout > 0:
-        searchable = [s if s.dropout > 0 else dataclasses.replace(s, dropout=cfg.pm_dropout)
-                      for s in searchable]
+    searchable = with_dropout(searchable, cfg.pm_dropout)
     if not searchable:
         raise ForensicMatchError(f"file {pm_path!r}: no PM sample is typed at a marker of the "
                                  f"panel ({', '.join(m.name for m in panel) or 'empty'})")
@@ -2092,9 +2087,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
     was or with the run unfinished; the next run marks it failed and does the work
     (docs/store.md).
     """
-    import dataclasses
-
-    from forensic_match.cases import DviDataset, load_case
+    from forensic_match.cases import DviDataset, load_case, with_dropout
     from forensic_match.store import run_store
     from forensic_match.store.runs import CHANGES
 
@@ -2136,9 +2129,7 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
             table, families, pm, panel = _read_tables(
                 cfg, say, pedigrees=pedigrees, relatives=relatives, pm_path=pm_path,
                 samples=samples, reading=reading, every_marker=True, references=references)
-            if cfg.pm_dropout > 0:
-                pm = [s if s.dropout > 0 else dataclasses.replace(s, dropout=cfg.pm_dropout)
-                      for s in pm]
+            pm = with_dropout(pm, cfg.pm_dropout)
             ds = DviDataset(id="laboratory-tables", markers=panel, pm=pm, am=families,
                             theta=cfg.theta)
             options |= _decision_options(cfg)

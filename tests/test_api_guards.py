@@ -184,3 +184,27 @@ def test_a_sample_the_samples_table_leaves_out_is_named(tmp_path: Path) -> None:
                                          (0.999499999, "0.999499999"), (1.0, "1.0000")])
 def test_a_share_below_the_threshold_never_reads_as_at_it(p: float, text: str) -> None:
     assert _share(p, 0.9995) == text
+
+
+def test_pm_dropout_is_given_to_the_samples_that_declare_none(markers: list[Marker],
+                                                              case: tuple) -> None:
+    """``identify(pm_dropout=)`` does what the command line's ``pm_dropout`` does: a sample
+    declaring no dropout is read with it, a sample declaring its own keeps it, and the value
+    is recorded in the parameters."""
+    import dataclasses
+
+    family, body, _ = case
+    het = next(m for m, g in body.genotypes.items() if g[0] != g[1])
+    lost = dataclasses.replace(body, genotypes={**body.genotypes,
+                                                het: (body.genotypes[het][0],) * 2})
+    own = dataclasses.replace(lost, dropout=0.2)
+    got = identify([family], [lost], markers, pm_dropout=0.05)
+    want = identify([family], [dataclasses.replace(lost, dropout=0.05)], markers)
+    plain = identify([family], [lost], markers)
+    assert _lr(got) == _lr(want) != _lr(plain)
+    assert _lr(identify([family], [own], markers, pm_dropout=0.05)) == \
+        _lr(identify([family], [own], markers))
+    assert got.parameters["pm_dropout"] == 0.05 and "pm_dropout" not in plain.parameters
+    for bad in (-0.1, 1.0, math.nan):
+        with pytest.raises(InputError, match="pm_dropout must lie in"):
+            identify([family], [lost], markers, pm_dropout=bad)

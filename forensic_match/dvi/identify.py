@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from forensic_match.cases import Family, PMSample, check_family_records
+from forensic_match.cases import Family, PMSample, check_family_records, with_dropout
 from forensic_match.decide.alternatives import AlternativeSet, relative_alternatives
 from forensic_match.decide.decisions import Decision, decide
 from forensic_match.decide.posterior import posterior_text
@@ -432,7 +432,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              search_memos: dict[str, SearchMemo] | None = None,
              same_source_memo: SameSourceMemo | None = None,
              min_references: int = 1, dna_led: bool = True,
-             ignore_markers: Iterable[str] = (),
+             ignore_markers: Iterable[str] = (), pm_dropout: float = 0.0,
              ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
 
@@ -616,6 +616,12 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         :class:`~forensic_match.errors.IgnoredMarkerWarning` (left out of every LR: a
         misspelt name would hide an exclusion). A panel without mutation models draws a
         warning too (one mutation would make a missing person's family impossible).
+    pm_dropout : float
+        Per-allele dropout probability given to every PM sample that declares none (dropout
+        0), as the command line's ``pm_dropout`` (0.05 there;
+        :func:`~forensic_match.cases.with_dropout`). 0 (default) takes the samples as given:
+        two bones of one body that lost different alleles then exclude each other and are
+        not joined (``docs/records.md``). Recorded in ``parameters`` when not 0.
 
     Returns
     -------
@@ -642,6 +648,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
             min_references < 1:
         raise InputError(f"min_references must be a whole number, 1 or more, got "
                          f"{min_references!r}")
+    samples = with_dropout(samples, pm_dropout)
     check_family_records(families)
     families, samples, ignored = aligned_records(markers, families, samples,
                                                  meant=ignore_markers)
@@ -889,6 +896,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                   "priors": priors.to_dict()}
     if min_references != 1:  # recorded when it holds anything (earlier results unchanged)
         parameters["min_references"] = min_references
+    if pm_dropout != 0:
+        parameters["pm_dropout"] = pm_dropout
     if evidence is not None:
         parameters["dna_led"] = dna_led
     if lineage is not None:
