@@ -16,7 +16,7 @@ import click
 
 from forensic_match.decide.posterior import posterior_text
 from forensic_match.decide.priors import LINEAGE_KIN_WEIGHT, REFERENCE_KIN_WEIGHT
-from forensic_match.errors import ForensicMatchError
+from forensic_match.errors import ForensicMatchError, finite_json
 
 
 def _finite(x: float) -> float | None:
@@ -152,15 +152,6 @@ def _nonzero(text: str) -> bool:
 #: The bundled examples, package data (``datasets/examples`` links to them in the repository).
 EXAMPLES = Path(__file__).resolve().parent / "data" / "examples"
 
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float):
-        return _finite(value)
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 def _print_identifications(result: Any) -> None:
@@ -639,7 +630,7 @@ def solve_command(dataset: str, max_solutions: int, closed: bool, require_undisp
             {name: {"path": path, "sha256": _sha256_file(path)}
              for name, path in (("references", snp_references), ("pm", snp_pm))}
         out["snp"] = {**result.parameters["snp"], "inputs": inputs}
-    click.echo(json.dumps(_json_safe(out), allow_nan=False))
+    click.echo(json.dumps(finite_json(out), allow_nan=False))
 
 
 def _solve_snp(references: str | None, pm: str | None, model: dict[str, Any],
@@ -1232,7 +1223,7 @@ def search_command(pedigrees: str, relatives: str, references: str | None, pm_pa
                       "not_searched": extra["not_searched"].height,
                       "identifications": result.identifications.height,
                       "near_misses": extra["near"].height, "warnings": len(say.warnings)},
-           "parameters": _json_safe(result.parameters)}
+           "parameters": finite_json(result.parameters)}
     tables = {"identifications.csv": result.identifications,
               "family_level.csv": result.family_level, "held_back.csv": result.held_back,
               "family_checks.csv": result.family_checks,
@@ -1241,9 +1232,9 @@ def search_command(pedigrees: str, relatives: str, references: str | None, pm_pa
               "candidates_by_missing.csv": result.search.by_missing,
               "pairs.csv": result.search.pairs, "near_misses.csv": extra["near"],
               "not_searched.csv": extra["not_searched"], "warnings.csv": say.table()}
-    texts = {"parameters.json": json.dumps(_json_safe(result.parameters)),
+    texts = {"parameters.json": json.dumps(finite_json(result.parameters)),
              "config.toml": cfg.to_toml(),
-             "run.json": json.dumps(_json_safe(run), indent=2, allow_nan=False) + "\n"}
+             "run.json": json.dumps(finite_json(run), indent=2, allow_nan=False) + "\n"}
     say.step(f"writing {len(tables) + len(texts)} files to {target}/")
     try:
         _write_outputs(tables, texts, target)
@@ -1389,7 +1380,7 @@ def snp_search_command(pedigrees: str, references: str, pm_path: str,
               f"candidates{ext}": res.candidates, f"pairs{ext}": res.pairs,
               f"references{ext}": res.references, f"not_searched{ext}": res.not_searched,
               f"warnings{ext}": say.table()}
-    texts = {"parameters.json": json.dumps(_json_safe(params), indent=2, allow_nan=False)
+    texts = {"parameters.json": json.dumps(finite_json(params), indent=2, allow_nan=False)
              + "\n"}
     try:
         _write_outputs(tables, texts, target)
@@ -1672,12 +1663,13 @@ def store_verify_command(db: str, heads: tuple[str, ...]) -> None:
 @click.option("--identities", is_flag=True,
               help="Include names and personal data (left out unless asked).")
 def store_export_command(db: str, out: str, identities: bool) -> None:
-    """Write the store's content to OUT (JSON), pseudonymous unless --identities."""
+    """Write the store's content to OUT (JSON, one row a line), pseudonymous unless
+    --identities; read in batches from one snapshot of the store, so that a store of any
+    size exports in little memory."""
     _writable(out)
-    data = _with_store(db, lambda store: store.export(identities=identities))
-    _write_text(out, json.dumps(_json_safe(data), indent=1, allow_nan=False,
-                                ensure_ascii=False))
-    click.echo(f"exported {db} to {out}" + (" (with identities)" if identities else ""))
+    counts = _with_store(db, lambda store: store.write_export(out, identities=identities))
+    click.echo(f"exported {db} to {out}: {sum(counts.values()):,} rows"
+               + (" (with identities)" if identities else ""))
 
 
 @store_group.command("user")
@@ -1821,7 +1813,7 @@ def store_changes_command(db: str, run_id: str | None, fmt: str) -> None:
     rows = _with_store(db, lambda store: store.changes(run_id))
     if fmt == "json":
         for row in rows:
-            click.echo(json.dumps(_json_safe(row), allow_nan=False))
+            click.echo(json.dumps(finite_json(row), allow_nan=False))
         return
     if rows:
         click.echo(f"run {rows[0]['run_id']} against {rows[0]['previous_run'] or 'no run'}")

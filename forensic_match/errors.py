@@ -132,6 +132,20 @@ def similar_ids(name: str, ids: Iterable[str]) -> str:
     return f" (similar: {', '.join(near)})" if near else ""
 
 
+def finite_json(value: Any) -> Any:
+    """``value`` (nested dicts, lists and tuples) with every non-finite float as ``None``:
+    JSON has no infinity or NaN, and ``json.dumps(..., allow_nan=False)`` refuses them."""
+    import math
+
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value
+
+
 def strict_json(text: str, source: str) -> Any:
     """Parse JSON text, refusing an object that gives one key twice.
 

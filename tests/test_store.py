@@ -728,6 +728,50 @@ def test_identities_are_left_out_of_exports_unless_asked(run_done: CaseStore,
         assert NAME in out.read_text(encoding="utf-8")
 
 
+def test_the_streamed_export_is_the_export(run_done: CaseStore, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """``write_export`` (the CLI's, batch by batch) writes what ``export()`` holds, with
+    identities only when asked, and never leaves a half-written file."""
+    import forensic_match.store.export as export
+
+    run_done.set_identity("F0055/F0055_MP1", NAME, actor="registry")
+    monkeypatch.setattr(export, "BATCH_ROWS", 3)  # many batches in every table
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "export.json"
+    for identities in (False, True):
+        counts = run_done.write_export(out, identities=identities)
+        written = json.loads(out.read_text(encoding="utf-8"))
+        expected = json.loads(json.dumps(run_done.export(identities=identities), default=str))
+        assert written == expected
+        assert counts == {k: len(v) for k, v in expected.items() if isinstance(v, list)}
+        assert counts["candidates"] > 3 and (NAME in out.read_text(encoding="utf-8")) == identities
+    before = out.read_bytes()
+
+    def broken(rows: Any) -> Any:
+        yield next(iter(rows))
+        raise OSError("disk full")
+
+    real = export.table_rows
+    monkeypatch.setattr(export, "table_rows", lambda conn, table: broken(real(conn, table)))
+    with pytest.raises(OSError, match="disk full"):
+        run_done.write_export(out)
+    assert out.read_bytes() == before and list(out.parent.iterdir()) == [out]
+
+
+def test_a_reading_connection_holds_one_snapshot(run_done: CaseStore) -> None:
+    """What one ``reading()`` sees does not change when another connection commits meanwhile
+    (PostgreSQL's default isolation gave each query its own snapshot: an export could hold the
+    tables before a run's commit and the audit head after it)."""
+    with run_done.reading() as conn:
+        users = conn.execute(sa.text("SELECT count(*) FROM users")).scalar_one()
+        head = conn.execute(sa.text("SELECT seq FROM audit_head")).scalar_one()
+        run_done.add_user("dora", ["reviewer"], actor="admin")  # commits on its own connection
+        assert conn.execute(sa.text("SELECT count(*) FROM users")).scalar_one() == users
+        assert conn.execute(sa.text("SELECT seq FROM audit_head")).scalar_one() == head
+    with run_done.reading() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM users")).scalar_one() == users + 1
+
+
 def test_identities_are_imported_from_a_table_all_or_nothing(run_done: CaseStore,
                                                              tmp_path: Path) -> None:
     """The institution's register as a CSV: ids as the store keeps them or a family column

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -212,8 +213,15 @@ class CaseStore:
 
     @contextmanager
     def reading(self) -> Iterator[sa.Connection]:
-        """A connection for reading (one consistent snapshot; no write lock on SQLite)."""
-        with self.engine.connect().execution_options(fm_read_only=True) as conn:
+        """A connection for reading: one snapshot of the store from its first query to its
+        end, whatever commits meanwhile (SQLite: a deferred transaction in WAL mode, no write
+        lock; PostgreSQL: a read-only REPEATABLE READ transaction, whose default, READ
+        COMMITTED, gave every query its own snapshot, so that an export or a report could
+        mix the states before and after a run's commit)."""
+        options: dict[str, Any] = {"fm_read_only": True}
+        if self.engine.dialect.name == "postgresql":
+            options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with self.engine.connect().execution_options(**options) as conn:
             yield conn
 
     @contextmanager
@@ -385,11 +393,41 @@ class CaseStore:
             return trace_sample(conn, sample_id)
 
     def export(self, *, identities: bool = False) -> dict[str, Any]:
-        """The store's content as JSON-ready data; names only with ``identities=True``."""
-        from forensic_match.store.records import export_store
+        """The store's content as JSON-ready data, in memory; names only with
+        ``identities=True`` (see :func:`forensic_match.store.export.export_store`; for a large
+        store, :meth:`write_export`)."""
+        from forensic_match.store.export import export_store
 
         with self.reading() as conn:
             return export_store(conn, identities=identities)
+
+    def write_export(self, path: str | Path, *, identities: bool = False) -> dict[str, int]:
+        """Write the store's content to ``path`` as JSON, reading it in batches (memory: one
+        batch), from one snapshot of the store; through a temporary file beside ``path``, so
+        that ``path`` is never half-written. Names only with ``identities=True``.
+
+        Returns
+        -------
+        dict
+            Rows written per table.
+
+        See Also
+        --------
+        forensic_match.store.export.write_export
+        """
+        from forensic_match.store.export import write_export
+
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            with self.reading() as conn, tmp.open("w", encoding="utf-8") as out:
+                counts = write_export(conn, out, identities=identities)
+                out.flush()
+                os.fsync(out.fileno())
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return counts
 
     # Review ----------------------------------------------------------------------------------
     def proposals(self, *, state: str | None = None) -> list[dict[str, Any]]:

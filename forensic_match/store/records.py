@@ -1,4 +1,4 @@
-"""Families, persons, samples and versioned profiles in the case store; identities; exports.
+"""Families, persons, samples and versioned profiles in the case store; identities.
 
 Ids are pseudonymous: a family's id, ``family/individual`` for a person of its pedigree and
 for a typed relative's sample, ``family/missing/reference`` for a direct reference (personal
@@ -746,40 +746,6 @@ def set_identity(conn: sa.Connection, person_id: str, name: str, *, actor: str,
         conn.execute(t.insert().values(person_id=person_id, **values))
     audit_row(conn, "identities", {"person_id": person_id}, actor=actor,
               action="update" if exists else "create")
-
-
-def _rows(conn: sa.Connection, table: sa.Table) -> list[dict[str, Any]]:
-    order = list(table.primary_key.columns)
-    out = []
-    for r in conn.execute(sa.select(table).order_by(*order)).mappings():
-        row = dict(r)
-        for key in ("content", "config", "inputs", "timings", "counts", "details"):
-            if key in row and isinstance(row[key], str):
-                row[key] = json.loads(row[key])
-        out.append(row)
-    return out
-
-
-def export_store(conn: sa.Connection, *, identities: bool = False) -> dict[str, Any]:
-    """Every table of the store except the audit log, as lists of rows.
-
-    Names and personal data (``identities``) are included only when asked; the genetic data
-    and decisions carry pseudonymous ids only. The audit head (last entry and its hash) is
-    included so that an export can be tied to a verified state of the log.
-    """
-    from forensic_match.store.database import current_revision
-
-    out: dict[str, Any] = {"schema_revision": current_revision(conn)}
-    for name in ("families", "family_versions", "persons", "samples", "profiles", "runs",
-                 "run_warnings", "run_held", "run_family_level", "candidates",
-                 "candidate_lineage", "proposals", "proposal_basis", "proposal_evidence",
-                 "proposal_lineage", "snp_layouts", "snp_calls", "candidate_snp",
-                 "proposal_snp", "reviews", "users"):
-        out[name] = _rows(conn, schema.metadata.tables[name])
-    if identities:
-        out["identities"] = _rows(conn, schema.identities)
-    out["audit_head"] = _rows(conn, schema.audit_head)[0]
-    return out
 
 
 def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
