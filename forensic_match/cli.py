@@ -1795,8 +1795,9 @@ def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
 @click.argument("db")
 @click.argument("sample")
 def store_trace_command(db: str, sample: str) -> None:
-    """The history of SAMPLE: profile versions, runs that ranked it, proposals resting on it,
-    their review steps and re-review flags, oldest first."""
+    """The history of SAMPLE: profile versions, runs that ranked it, placed its body in a
+    family without saying who or held a pair of it back, proposals resting on it, their
+    review steps and re-review flags, oldest first."""
     events = _with_store(db, lambda store: store.trace(sample))
     for e in events:
         click.echo(f"{e['at'][:19]}  {e['event']:<22} {e['detail']}")

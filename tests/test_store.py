@@ -459,6 +459,11 @@ def test_what_a_run_held_back_is_kept_with_it(store: CaseStore) -> None:
     assert any(r["missing"] is not None and r["log10_lr"] > 4 for r in held)
     assert store.verify().ok
     assert len(store.export()["run_held"]) == len(held)
+    row = next(r for r in held if r["missing"] is not None)
+    events = [e["detail"] for e in store.trace(row["pm"]) if e["event"] == "held back"]
+    assert len(events) == sum(r["pm"] == row["pm"] for r in held)
+    assert f"run {summary.run_id}: {row['pm']} -> {row['missing']} of {row['family_id']}: " \
+           f"{row['reason']}" in events
     if store.url.startswith("sqlite"):
         db = store.url.removeprefix("sqlite:///")
         result = CliRunner().invoke(main, ["store", "held", db, "--run", summary.run_id])

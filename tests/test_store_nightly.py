@@ -243,6 +243,13 @@ def test_the_bodies_placed_at_family_level_are_kept_with_the_run(
             assert (r["caution"] is not None) == (r["family_id"] == "F0023")
         assert store.verify().ok
         assert store.export()["run_family_level"] == got
+        for r in (got[0], next(r for r in got if r["caution"])):  # a sample's history has it
+            (event,) = [e for e in store.trace(r["fragments"].split(",")[-1])
+                        if e["event"] == "placed at family level"]
+            assert f"body {r['pm']} (samples {r['fragments']}) in family {r['family_id']}" \
+                in event["detail"] and event["detail"].endswith(
+                    f"who in it not decided: {r['candidates']}"
+                    + (f"; {r['caution']}" if r["caution"] else ""))
     result = CliRunner().invoke(main, ["store", "family-level", str(db), "--run",
                                        summary.run_id])
     assert result.exit_code == 0, result.output

@@ -750,8 +750,9 @@ def set_identity(conn: sa.Connection, person_id: str, name: str, *, actor: str,
 
 def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
     """The history of one sample, oldest first: its profile versions, the runs that ranked it
-    (PM samples), the proposals resting on it, their review steps and re-review flags. A
-    run's candidates and proposals are dated by the run's end, when they were committed.
+    (PM samples), placed its body in a family without saying who in it, or held a pair of it
+    back, the proposals resting on it, their review steps and re-review flags. A run's rows
+    are dated by the run's end, when they were committed.
 
     Returns
     -------
@@ -795,6 +796,26 @@ def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
         events.append({"at": row.finished_at, "event": "candidates",
                        "detail": f"run {row.run_id}: {row.n} candidates, best log10 LR "
                                  f"{row.best:.2f}"})
+    fl, held = schema.run_family_level, schema.run_held
+    for row in conn.execute(sa.select(fl, r.c.finished_at).join(r, r.c.run_id == fl.c.run_id)
+                            .where(sa.or_(fl.c.pm == sample_id, fl.c.fragments.contains(
+                                sample_id, autoescape=True)))).mappings():
+        if row["pm"] != sample_id and sample_id not in row["fragments"].split(","):
+            continue
+        caution = f"; {row['caution']}" if row["caution"] else ""
+        events.append({"at": row["finished_at"], "event": "placed at family level",
+                       "detail": f"run {row['run_id']}: body {row['pm']} (samples "
+                                 f"{row['fragments']}) in family {row['family_id']} at "
+                                 f"posterior {row['posterior']:.6g}, who in it not decided: "
+                                 f"{row['candidates']}{caution}"})
+    for row in conn.execute(sa.select(held, r.c.finished_at).join(r, r.c.run_id ==
+                                                                   held.c.run_id)
+                            .where(held.c.pm == sample_id)).mappings():
+        who = f"{row['missing']} of {row['family_id']}" if row["missing"] else \
+            f"family {row['family_id']}"
+        events.append({"at": row["finished_at"], "event": "held back",
+                       "detail": f"run {row['run_id']}: {row['pm']} -> {who}: "
+                                 f"{row['reason']}"})
     b, p = schema.proposal_basis, schema.proposals
     props = conn.execute(sa.select(p, b.c.version.label("basis_version"),
                                    r.c.finished_at.label("run_finished_at"))
