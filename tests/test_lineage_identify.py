@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from helpers import lab_tables_with_y_rows
 from test_lineage_simulate import _mt_pool, _population
@@ -16,8 +18,10 @@ def test_lineage_markers_place_bodies_in_their_families_and_nothing_false(marker
     put more bodies in their family with certainty, but cannot tell the missing man from the
     unregistered brother the decision draws as an alternative (they share both lines), so
     they become family-level proposals, not individual identifications. The undrawn
-    relatives of the distant references (``reference_kin``, on by default) take most of them
-    back: a child or sibling of the reference fits as well."""
+    relatives of the distant references (``reference_kin``, on by default) take them all
+    back: a child or sibling of the reference fits as well, and (decision model 5) his
+    relatives on his own lines (a brother's child, a paternal cousin) share his Y and
+    mitotype as the missing person does."""
     prog = simulate_programme(40, 40, markers=markers, seed=21,
                               shapes=["half_siblings", "nephew", "cousin_aunt"],
                               missing_per_family=(1, 1), fragments=0.0, unrelated=0.2)
@@ -31,9 +35,10 @@ def test_lineage_markers_place_bodies_in_their_families_and_nothing_false(marker
     assert "lineage_log10_lr" in lin.identifications.columns
     bare = identify(ds.am, ds.pm, ds.markers, lineage=ds.lineage, reference_kin=0.0)
     # measured: 0 family-level proposals without lineage markers, 6 with them without the
-    # references' relatives, 2 with them; 0 individual
+    # references' relatives, 0 with them (2, both right, under decision model 4); 0
+    # individual
     assert plain.family_level.height == 0 and bare.family_level.height == 6
-    assert lin.family_level.height == 2
+    assert lin.family_level.height == 0
     assert set(lin.family_level["pm"]) <= set(bare.family_level["pm"])
     for res in (plain, bare, lin):
         for r in res.family_level.iter_rows(named=True):
@@ -113,7 +118,9 @@ def test_a_lineage_match_does_not_stand_in_for_autosomal_evidence(markers):
     from forensic_match.lineage.lr import lineage_lr
 
     fam, body, data = _uncle_case(markers)
-    bare = identify([fam], [body], markers, lineage=data, lineage_kin=0.0)
+    # (the uncle's nephew through a brother, drawn since decision model 5, shares his Y
+    # too: left out here to show the kinsman's part)
+    bare = identify([fam], [body], markers, lineage=data, lineage_kin=0.0, reference_kin=0.0)
     assert bare.family_level.height == 1 and bare.family_level["family"][0] == "FAM"
     default = identify([fam], [body], markers, lineage=data)
     assert default.identifications.height == 0 and default.family_level.height == 0
@@ -144,6 +151,72 @@ def test_a_lineage_match_does_not_stand_in_for_autosomal_evidence(markers):
     assert math.isclose(dec.bodies["p_open"][0] + kin + pair["posterior"]
                         + sum(dec.alternatives["posterior"].to_list()), 1.0, rel_tol=1e-9)
 
+
+
+def _cousin_case(markers, seed: int):
+    """A missing man A whose only reference is his paternal uncle U (STRs, a Y haplotype and
+    a mitotype), and a body that is NOT A: C, the son of U's other brother (A's paternal
+    first cousin, U's nephew on his Y line, with his own mother's mitotype)."""
+    import numpy as np
+
+    from forensic_match.cases import Family, PMSample
+    from forensic_match.lineage.data import LineageData, YDatabase
+    from forensic_match.lineage.mtdna import Mitotype, MitotypeDatabase
+    from forensic_match.lineage.ystr import YMarker
+    from forensic_match.pedigree import Pedigree
+    from forensic_match.simulate import simulate_profiles
+
+    loci = [f"DYS{400 + k}" for k in range(15)]
+    line_y = {name: ("15",) for name in loci}
+    rng = np.random.default_rng(1)
+    database = []
+    while len(database) < 2000:
+        h = {name: (str(int(v)),) for name, v in zip(loci, rng.integers(8, 23, len(loci)))}
+        if h != line_y:
+            database.append(h)
+
+    def mito(*pos: int) -> Mitotype:
+        return Mitotype(((16024, 16365),), {p: "C" for p in pos})
+
+    data = LineageData(tuple(YMarker(name, 1, 0.002) for name in loci),
+                       YDatabase("toy", tuple(database)),
+                       MitotypeDatabase("toy", tuple(mito(16024 + k, 16100 + k % 7)
+                                                     for k in range(300))))
+    drawn = [("GF", None, None, "M"), ("GM", None, None, "F"), ("F", "GF", "GM", "M"),
+             ("U", "GF", "GM", "M"), ("W", None, None, "F"), ("A", "F", "W", "M")]
+    world = Pedigree.from_records(drawn + [("U2", "GF", "GM", "M"), ("W2", None, None, "F"),
+                                           ("C", "U2", "W2", "M")])
+    truth = simulate_profiles(world, markers, seed=seed)
+    fam = Family("FAM", Pedigree.from_records(drawn), ["A"], {"U": truth["U"]})
+    fam.ystr, fam.mtdna = {"U": dict(line_y)}, {"U": mito(16223, 16290)}
+    body = PMSample("C", "M", dict(truth["C"]))
+    body.ystr, body.mtdna = dict(line_y), mito(16111, 16290)
+    return fam, body, data
+
+
+@pytest.mark.parametrize("seed", [2, 7])
+def test_a_references_nephew_on_his_y_line_is_not_placed_as_the_missing_man(markers, seed):
+    """Decision model 5 (an outside check, 2026-12-07: 24 of 27 family-level rows of
+    paternal-line worlds were the missing man's paternal cousins, listed as "him or his
+    brother"): the uncle's nephew through a brother shares his Y, and is U's nephew exactly
+    as A is. Before, U's only nephew drawn was a sister's child, whose mitotype the body's
+    excluded, so nothing stood for what the body is and it was placed at family level as A
+    or A's brother (these seeds: posterior 0.9995 and 0.99995). Now ``U/brothers_child``
+    takes his share, and nobody is placed."""
+    from forensic_match.decide.alternatives import reference_kin
+
+    fam, body, data = _cousin_case(markers, seed)
+    added = [a.person for a in reference_kin(fam, ["U"]).alternatives]
+    assert added == ["U/child", "U/sibling", "U/nephew", "U/brothers_child", "U/y_cousin",
+                     "U/mt_cousin"]
+    res = identify([fam], [body], markers, lineage=data)
+    assert res.identifications.height == 0 and res.family_level.height == 0
+    kin = res.decision.reference_kin.sort("posterior", descending=True)
+    assert kin["person"][0] == "U/brothers_child" and kin["posterior"][0] > 0.1
+    # without lineage data the uncle's relatives are the model 4 ones
+    plain = dataclasses.replace(fam, ystr={}, mtdna={})
+    assert [a.person for a in reference_kin(plain, ["U"]).alternatives] == \
+        ["U/child", "U/sibling", "U/nephew"]
 
 
 def test_discrete_laplace_decides_as_counting_where_every_frequency_is_floored(markers):

@@ -201,6 +201,17 @@ def _typed(family: Family) -> set[str]:
     return set(family.genotypes) | set(family.ystr) | set(family.mtdna)
 
 
+def lineage_typed(family: Family) -> tuple[set[str], set[str]]:
+    """Who in the family is typed on Y-STRs (the dataset's ``ystr`` or Y rows of a lab
+    export) and who on mtDNA: :func:`reference_kin` draws a reference's relatives on his
+    lines for them."""
+    from forensic_match.dvi.records import lineage_marker
+
+    y = set(family.ystr) | {i for i, calls in (family.lineage or {}).items()
+                            if any(lineage_marker(m) == "Y" for m in calls)}
+    return y, set(family.mtdna)
+
+
 def sibling_references(family: Family) -> list[str]:
     """The family's typed references who are a missing person's full sibling: their children
     (the missing person's nephews and nieces) are relative alternatives
@@ -285,6 +296,21 @@ def distant_references(family: Family) -> list[str]:
     return out
 
 
+def _add_cousin(ped: Pedigree, parents_of: dict[str, tuple[str | None, str | None]],
+                added: list[tuple[str, str | None, str | None, str]], p: str, cousin: str,
+                sibling: str, partner: str) -> None:
+    """Add to ``added`` a first cousin ``cousin`` of a child of ``p``: a child of a new
+    sibling ``sibling`` of ``p`` (of ``p``'s sex) with a new partner ``partner``, on ``p``'s
+    parents (new founders when ``p`` has none: recorded in ``parents_of``)."""
+    if p not in {i for i, *_ in added} and parents_of.get(p, (None, None))[0] is None:
+        parents_of[p] = (f"{p}{ADDED}father", f"{p}{ADDED}mother")
+        added += [(f"{p}{ADDED}father", None, None, "M"), (f"{p}{ADDED}mother", None, None, "F")]
+    gf, gm = parents_of[p]
+    sib_sex = ped.sex_of(p) if ped.sex_of(p) != "U" else "F"
+    added += [(sibling, gf, gm, sib_sex), (partner, None, None, "F" if sib_sex == "M" else "M"),
+              (cousin, *((sibling, partner) if sib_sex == "M" else (partner, sibling)), "U")]
+
+
 def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
     """Undrawn relatives of typed references who could be a body instead of the family's
     missing persons (``docs/decisions.md``, "Relatives of a reference").
@@ -304,7 +330,15 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
       reference's nephew or niece, in the same relationship to ``R`` as a missing nephew;
     - ``R/cousin``: for each parent ``P`` of ``R`` drawn as a founder who is no ancestor of a
       missing person (an in-law), a first cousin of ``R`` through ``P``: a child of a new
-      sibling of ``P``, on new parents of ``P``; no relative of the missing person.
+      sibling of ``P``, on new parents of ``P``; no relative of the missing person;
+    - since decision model 5, for ``R`` typed on Y-STRs (:func:`lineage_typed`; not a
+      woman): ``R/brothers_child``, a child of a new brother of ``R`` (the nephew who
+      carries his Y, where ``R/nephew`` carries his mitotype), and ``R/y_cousin``, a child of
+      a new brother of ``R``'s father when the father is no in-law (a relative of the missing
+      person: the cousin shares ``R``'s Y line and is the missing person's relative too);
+      for ``R`` typed on mtDNA, ``R/mt_cousin``, a child of a new sister of ``R``'s mother
+      when she is no in-law. Without them, lineage markers placed a missing man's paternal
+      cousins as "him or his brother" (``docs/decisions.md``).
 
     Every added person is untyped and has no typed descendant, so the family's likelihood is
     unchanged (``P``'s added parents are untyped founders above a founder). The hypotheses are
@@ -342,6 +376,7 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
     added: list[tuple[str, str | None, str | None, str]] = []
     out: list[Alternative] = []
     siblings = set(sibling_references(family))
+    y_typed, mt_typed = lineage_typed(family)
     for ref in sorted(references):
         if ref not in ped or ref in missing or \
                 not any(ped.related(ref, m) for m in missing):
@@ -375,23 +410,41 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
         out.append(Alternative(family.id, f"{ref}{ADDED}nephew",
                                f"nephew or niece of reference {ref}", drawn=False,
                                reference=ref))
+        if sex != "F" and ref in y_typed:
+            # (decision model 5) his brother's child carries his Y, the sister's child above
+            # does not: with lineage markers they are two classes of people
+            brother, wife = f"{ref}{ADDED}brother", f"{ref}{ADDED}brother_partner"
+            added += [(brother, fa, mo, "M"), (wife, None, None, "F"),
+                      (f"{ref}{ADDED}brothers_child", brother, wife, "U")]
+            out.append(Alternative(family.id, f"{ref}{ADDED}brothers_child",
+                                   f"nephew or niece of reference {ref} through a brother "
+                                   f"(his Y line)", drawn=False, reference=ref))
+
+        blood = []
         for k, p in enumerate(q for q in ped.parents(ref) or () if ped.parents(q) is None
                               and q not in ancestors):
             tag = f"{ref}{ADDED}" + ("" if k == 0 else f"{k + 1}")
-            if p not in {i for i, *_ in added} and parents_of.get(p, (None, None))[0] is None:
-                parents_of[p] = (f"{p}{ADDED}father", f"{p}{ADDED}mother")
-                added += [(f"{p}{ADDED}father", None, None, "M"),
-                          (f"{p}{ADDED}mother", None, None, "F")]
-            gf, gm = parents_of[p]
-            sib_sex = ped.sex_of(p) if ped.sex_of(p) != "U" else "F"
-            added += [(f"{tag}inlaw_sibling", gf, gm, sib_sex),
-                      (f"{tag}inlaw_partner", None, None, "F" if sib_sex == "M" else "M"),
-                      (f"{tag}cousin", *((f"{tag}inlaw_sibling", f"{tag}inlaw_partner")
-                                         if sib_sex == "M" else
-                                         (f"{tag}inlaw_partner", f"{tag}inlaw_sibling")),
-                       "U")]
+            _add_cousin(ped, parents_of, added, p, f"{tag}cousin", f"{tag}inlaw_sibling",
+                        f"{tag}inlaw_partner")
             out.append(Alternative(family.id, f"{tag}cousin",
                                    f"first cousin of reference {ref} through {p}",
+                                   drawn=False, reference=ref))
+        fa_ref, mo_ref = ped.parents(ref) or (None, None)
+        if sex != "F" and ref in y_typed and fa_ref is not None and \
+                (ped.parents(fa_ref) is not None or fa_ref in ancestors):
+            blood.append((fa_ref, "y_cousin", "his father's brother's child (his Y line)"))
+        if ref in mt_typed and mo_ref is not None and \
+                (ped.parents(mo_ref) is not None or mo_ref in ancestors):
+            blood.append((mo_ref, "mt_cousin", "the mother's sister's child (the mtDNA line)"))
+        for p, role, how in blood:
+            # (decision model 5) a cousin through a parent who is a relative of the missing
+            # person shares the reference's line: on lineage markers he fits as a missing
+            # person on that line does
+            tag = f"{ref}{ADDED}{role}"
+            _add_cousin(ped, parents_of, added, p, tag, f"{tag}_parent_sibling",
+                        f"{tag}_parent_sibling_partner")
+            out.append(Alternative(family.id, f"{ref}{ADDED}{role}",
+                                   f"first cousin of reference {ref} through {p}: {how}",
                                    drawn=False, reference=ref))
     if not out:
         return AlternativeSet(family, ())
@@ -403,4 +456,5 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
 
 
 __all__ = ["ADDED", "CLOSE", "Alternative", "AlternativeSet", "distant_references",
-           "reference_kin", "relation", "relative_alternatives", "sibling_references"]
+           "lineage_typed", "reference_kin", "relation", "relative_alternatives",
+           "sibling_references"]

@@ -60,7 +60,7 @@ MIN_OPEN = 1e-300
 #: version for re-review (``store/configuration.py``, ``docs/store.md``, "Re-review"). Raise
 #: it, and say why in :data:`DECISION_MODELS`, whenever a default changes what competes for a
 #: body, so that no stored decision silently rests on a model the software no longer uses.
-DECISION_MODEL = 4
+DECISION_MODEL = 5
 #: What each version of the decision model is (runs recorded without a version are 1).
 DECISION_MODELS = {
     1: "the undrawn relatives of references drawn only in runs with SNP data",
@@ -74,6 +74,11 @@ DECISION_MODELS = {
        "father's brother) are relative alternatives: such bodies were placed at family "
        "level as the father they fit as well (2026-12-07; docs/decisions.md, 'Relatives "
        "the pedigree implies')",
+    5: "a reference typed on Y-STRs or mtDNA has his relatives on those lines drawn too (his "
+       "brother's child; a cousin through a parent who is the missing person's relative): "
+       "with lineage markers a missing man's paternal cousins were placed as him or his "
+       "brother, with no option for what they were (2026-12-07; docs/decisions.md, "
+       "'Relatives of a reference')",
 }
 
 

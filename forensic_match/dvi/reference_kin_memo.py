@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from forensic_match.cases import Family
+from forensic_match.decide.alternatives import lineage_typed
 from forensic_match.dvi.compile import observation_models
 from forensic_match.dvi.memo_file import read_entries, save_entries
 
@@ -37,7 +38,7 @@ from forensic_match.dvi.memo_file import read_entries, save_entries
 #: :func:`~forensic_match.dvi.compile.observed_row_keys` (or the
 #: :func:`~forensic_match.dvi.compile.row_key` it hashes) change what they give for a
 #: family: it enters every digest, so memos of the earlier rule are not used.
-RULES = "reference-kin-2"
+RULES = "reference-kin-3"
 
 #: (person, relation, reference, drawn, sex, row id) of one relative of a reference.
 Entry = tuple[str, str, str, bool, str, str]
@@ -53,7 +54,8 @@ def reference_kin_digest(family: Family, references: Sequence[str],
     """sha256 of everything the relatives of a family's references and their row ids are
     made of: the family's id, pedigree, missing persons (in order) and typed profiles, the
     references (in the order given), the observation models of its degraded members, the
-    panel's :func:`~forensic_match.markers.markers_digest`, theta and :data:`RULES`.
+    panel's :func:`~forensic_match.markers.markers_digest`, theta, :data:`RULES` and who is
+    typed on Y-STRs and on mtDNA (a reference's relatives on his lines are drawn for them).
 
     Examples
     --------
@@ -73,7 +75,8 @@ def reference_kin_digest(family: Family, references: Sequence[str],
              "genotypes": {i: {m: list(g) for m, g in sorted(p.items())}
                            for i, p in sorted(family.genotypes.items())},
              "references": list(references), "observation": observation_models(observation),
-             "markers": panel_digest, "theta": repr(float(theta)), "rules": RULES}
+             "markers": panel_digest, "theta": repr(float(theta)), "rules": RULES,
+             "lineage_typed": [sorted(ids) for ids in lineage_typed(family)]}
     return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()
 
 
