@@ -311,7 +311,8 @@ def _add_cousin(ped: Pedigree, parents_of: dict[str, tuple[str | None, str | Non
               (cousin, *((sibling, partner) if sib_sex == "M" else (partner, sibling)), "U")]
 
 
-def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
+def reference_kin(family: Family, references: Sequence[str], *, lines: bool = True,
+                  ) -> AlternativeSet:
     """Undrawn relatives of typed references who could be a body instead of the family's
     missing persons (``docs/decisions.md``, "Relatives of a reference").
 
@@ -352,6 +353,11 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
     family : Family
     references : sequence of str
         The typed references whose relatives are drawn (ids of the family pedigree).
+    lines : bool
+        Draw the relatives on the references' Y and mtDNA lines (``R/brothers_child``,
+        ``R/y_cousin``, ``R/mt_cousin``) for the references typed on them. ``False`` for an
+        identification without lineage markers: the line is then no evidence, and the
+        brother's child is the sister's child's class (one row, ``R/nephew``).
 
     Returns
     -------
@@ -376,7 +382,7 @@ def reference_kin(family: Family, references: Sequence[str]) -> AlternativeSet:
     added: list[tuple[str, str | None, str | None, str]] = []
     out: list[Alternative] = []
     siblings = set(sibling_references(family))
-    y_typed, mt_typed = lineage_typed(family)
+    y_typed, mt_typed = lineage_typed(family) if lines else (set(), set())
     for ref in sorted(references):
         if ref not in ped or ref in missing or \
                 not any(ped.related(ref, m) for m in missing):

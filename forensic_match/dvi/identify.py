@@ -1454,7 +1454,8 @@ class _Rounds:
         if self.kin_tables is None:
             self.kin_tables = ReferenceKinTables(self.panel, self.compiled.theta,
                                                  kept=self.kin_rows, memo=self.kin_drawn,
-                                                 workers=self.relatives.workers)
+                                                 workers=self.relatives.workers,
+                                                 lines=self.lineage is not None)
         families = [(_conditioned_family(self.fam_by_id[fid], self.conditioned),
                      sorted(refs[fid]), _observations(self.conditioned, fid) or None)
                     for fid in sorted(self.in_play) if refs[fid]]

@@ -55,7 +55,7 @@ class ReferenceKinTables:
 
     def __init__(self, panel: Sequence[Marker], theta: float = 0.0, *,
                  kept: Any = None, memo: ReferenceKinMemo | None = None,
-                 workers: int = 1) -> None:
+                 workers: int = 1, lines: bool = True) -> None:
         from forensic_match.markers import markers_digest
 
         self.panel, self.theta = tuple(panel), theta
@@ -63,6 +63,9 @@ class ReferenceKinTables:
         self.kept = kept
         self.memo = memo
         self.workers = workers
+        # draw the references' relatives on their Y and mtDNA lines (an identification with
+        # lineage markers: reference_kin's ``lines``)
+        self.lines = lines
         # By state, what :meth:`prepare` did ahead of :meth:`entry`: the content digest
         # (or None), the relatives drawn, and the rows compiled.
         self._digests: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str | None] = {}
@@ -112,7 +115,7 @@ class ReferenceKinTables:
             digest = self._digest(key, family, references, observation)
             if digest is not None and self._can_take(digest):
                 continue
-            alts = reference_kin(family, references)
+            alts = reference_kin(family, references, lines=self.lines)
             self._drawn[key] = alts
             persons = [a.person for a in alts.alternatives]
             if not persons:
@@ -133,7 +136,8 @@ class ReferenceKinTables:
             return None
         if key not in self._digests:
             self._digests[key] = reference_kin_digest(family, references, observation,
-                                                      self.digest, self.theta)
+                                                      self.digest, self.theta,
+                                                      lines=self.lines)
         return self._digests[key]
 
     def _can_take(self, digest: str) -> bool:
@@ -155,7 +159,7 @@ class ReferenceKinTables:
         key = self.state(family, references)
         alts, sexes, rows, ext = self.cache[key]
         if ext is None:
-            ext = reference_kin(family, references).family
+            ext = reference_kin(family, references, lines=self.lines).family
             self.cache[key] = (alts, sexes, rows, ext)
         return ext
 
@@ -176,7 +180,7 @@ class ReferenceKinTables:
                      for e in got)
         sexes = [e[4] for e in got]
         if any(row.theta < self.theta for row in rows):  # (drawn only for the warning)
-            warn_kept_fallback(reference_kin(family, references).family,
+            warn_kept_fallback(reference_kin(family, references, lines=self.lines).family,
                                [a.person for a in alts], self.panel, rows, theta=self.theta,
                                observation=observation)
         if ids:
@@ -192,7 +196,7 @@ class ReferenceKinTables:
               observation: dict[str, Any] | None) -> None:
         alts = self._drawn.pop(key, None)
         if alts is None:
-            alts = reference_kin(family, references)
+            alts = reference_kin(family, references, lines=self.lines)
         persons = [a.person for a in alts.alternatives]
         sexes = [alts.family.pedigree.sex_of(p) for p in persons]
         ids = self._ids(key, alts, observation) \

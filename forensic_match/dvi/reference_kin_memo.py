@@ -50,12 +50,13 @@ _COLUMNS = (("person", "text"), ("relation", "text"), ("reference", "text"),
 
 def reference_kin_digest(family: Family, references: Sequence[str],
                          observation: Mapping[str, Any] | None, panel_digest: str,
-                         theta: float) -> str:
+                         theta: float, *, lines: bool = True) -> str:
     """sha256 of everything the relatives of a family's references and their row ids are
     made of: the family's id, pedigree, missing persons (in order) and typed profiles, the
     references (in the order given), the observation models of its degraded members, the
-    panel's :func:`~forensic_match.markers.markers_digest`, theta, :data:`RULES` and who is
-    typed on Y-STRs and on mtDNA (a reference's relatives on his lines are drawn for them).
+    panel's :func:`~forensic_match.markers.markers_digest`, theta, :data:`RULES` and, with
+    ``lines`` (an identification with lineage markers), who is typed on Y-STRs and on mtDNA
+    (a reference's relatives on his lines are drawn for them).
 
     Examples
     --------
@@ -76,7 +77,8 @@ def reference_kin_digest(family: Family, references: Sequence[str],
                            for i, p in sorted(family.genotypes.items())},
              "references": list(references), "observation": observation_models(observation),
              "markers": panel_digest, "theta": repr(float(theta)), "rules": RULES,
-             "lineage_typed": [sorted(ids) for ids in lineage_typed(family)]}
+             "lineage_typed": [sorted(ids) for ids in lineage_typed(family)] if lines
+             else None}
     return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()
 
 
