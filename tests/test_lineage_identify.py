@@ -19,7 +19,7 @@ def test_lineage_markers_place_bodies_in_their_families_and_nothing_false(marker
     unregistered brother the decision draws as an alternative (they share both lines), so
     they become family-level proposals, not individual identifications. The undrawn
     relatives of the distant references (``reference_kin``, on by default) take them all
-    back: a child or sibling of the reference fits as well, and (decision model 5) his
+    back: a child or sibling of the reference fits as well, and (lineage decision model 2) his
     relatives on his own lines (a brother's child, a paternal cousin) share his Y and
     mitotype as the missing person does."""
     prog = simulate_programme(40, 40, markers=markers, seed=21,
@@ -35,7 +35,7 @@ def test_lineage_markers_place_bodies_in_their_families_and_nothing_false(marker
     assert "lineage_log10_lr" in lin.identifications.columns
     bare = identify(ds.am, ds.pm, ds.markers, lineage=ds.lineage, reference_kin=0.0)
     # measured: 0 family-level proposals without lineage markers, 6 with them without the
-    # references' relatives, 0 with them (2, both right, under decision model 4); 0
+    # references' relatives, 0 with them (2, both right, under lineage decision model 1); 0
     # individual
     assert plain.family_level.height == 0 and bare.family_level.height == 6
     assert lin.family_level.height == 0
@@ -118,7 +118,7 @@ def test_a_lineage_match_does_not_stand_in_for_autosomal_evidence(markers):
     from forensic_match.lineage.lr import lineage_lr
 
     fam, body, data = _uncle_case(markers)
-    # (the uncle's nephew through a brother, drawn since decision model 5, shares his Y
+    # (the uncle's nephew through a brother, drawn since lineage decision model 2, shares his Y
     # too: left out here to show the kinsman's part)
     bare = identify([fam], [body], markers, lineage=data, lineage_kin=0.0, reference_kin=0.0)
     assert bare.family_level.height == 1 and bare.family_level["family"][0] == "FAM"
@@ -196,7 +196,7 @@ def _cousin_case(markers, seed: int):
 
 @pytest.mark.parametrize("seed", [2, 7])
 def test_a_references_nephew_on_his_y_line_is_not_placed_as_the_missing_man(markers, seed):
-    """Decision model 5 (an outside check, 2026-12-07: 24 of 27 family-level rows of
+    """Lineage decision model 2 (an outside check, 2026-12-07: 24 of 27 family-level rows of
     paternal-line worlds were the missing man's paternal cousins, listed as "him or his
     brother"): the uncle's nephew through a brother shares his Y, and is U's nephew exactly
     as A is. Before, U's only nephew drawn was a sister's child, whose mitotype the body's

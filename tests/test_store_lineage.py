@@ -678,3 +678,32 @@ def test_lab_tables_mtdna_rows_stored_one_night_are_used_the_next(tmp_path: Path
         expected = lineage_lr(body, as_json, mid, data).mtdna
         assert (reference, meioses) == (f"{mid[:2]}-MO", 1)
         assert log10_lr == pytest.approx(expected.log10_lr, rel=1e-12)
+
+
+def test_a_new_lineage_decision_model_flags_the_lineage_runs_decisions(
+        programme: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proposals of a lineage run recorded under the lineage decision model before the
+    relatives on a reference's lines were drawn (version 1; lineage runs recorded without a
+    version are 1) are flagged by the first lineage run under the current one; runs without
+    lineage markers record no lineage model and are not flagged by its change."""
+    from forensic_match.decide import priors
+    from forensic_match.store.configuration import lr_configuration
+
+    ds = case_from_dict(programme)
+    with CaseStore(str(tmp_path / "kin.db")) as store:
+        with monkeypatch.context() as m:
+            m.setattr(priors, "LINEAGE_KIN_MODEL", 1)
+            first = run_store(store, ds, lineage=ds.lineage, min_markers=8)
+        assert first.counts["new_proposals"] > 0
+        second = run_store(store, ds, lineage=ds.lineage, min_markers=8)
+        reasons = [p["stale_reason"] for p in store.proposals() if p["run_id"] == first.run_id]
+        assert len(reasons) == first.counts["new_proposals"]
+        assert all(f"lineage decision model changed (version 1 -> {priors.LINEAGE_KIN_MODEL}: "
+                   f"{priors.LINEAGE_KIN_MODELS[priors.LINEAGE_KIN_MODEL]})" in r
+                   for r in reasons)
+        assert second.counts["flagged_configuration"] == len(reasons)
+        (run,) = [r for r in store.export()["runs"] if r["run_id"] == second.run_id]
+        assert run["config"]["lineage"]["kin_model"] == priors.LINEAGE_KIN_MODEL
+    config = {"identify": {}, "lineage": {"kin": 1.0, "y_method": "count", "options": {}}}
+    assert lr_configuration(config, "ab" * 32)["lineage"]["kin_model"] == 1
+    assert lr_configuration({"identify": {}}, "ab" * 32)["lineage"] is None

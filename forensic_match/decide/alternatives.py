@@ -332,7 +332,7 @@ def reference_kin(family: Family, references: Sequence[str], *, lines: bool = Tr
     - ``R/cousin``: for each parent ``P`` of ``R`` drawn as a founder who is no ancestor of a
       missing person (an in-law), a first cousin of ``R`` through ``P``: a child of a new
       sibling of ``P``, on new parents of ``P``; no relative of the missing person;
-    - since decision model 5, for ``R`` typed on Y-STRs (:func:`lineage_typed`; not a
+    - since lineage decision model 2, for ``R`` typed on Y-STRs (:func:`lineage_typed`; not a
       woman): ``R/brothers_child``, a child of a new brother of ``R`` (the nephew who
       carries his Y, where ``R/nephew`` carries his mitotype), and ``R/y_cousin``, a child of
       a new brother of ``R``'s father when the father is no in-law (a relative of the missing
@@ -417,7 +417,7 @@ def reference_kin(family: Family, references: Sequence[str], *, lines: bool = Tr
                                f"nephew or niece of reference {ref}", drawn=False,
                                reference=ref))
         if sex != "F" and ref in y_typed:
-            # (decision model 5) his brother's child carries his Y, the sister's child above
+            # (lineage decision model 2) his brother's child carries his Y, the sister's child above
             # does not: with lineage markers they are two classes of people
             brother, wife = f"{ref}{ADDED}brother", f"{ref}{ADDED}brother_partner"
             added += [(brother, fa, mo, "M"), (wife, None, None, "F"),
@@ -443,7 +443,7 @@ def reference_kin(family: Family, references: Sequence[str], *, lines: bool = Tr
                 (ped.parents(mo_ref) is not None or mo_ref in ancestors):
             blood.append((mo_ref, "mt_cousin", "the mother's sister's child (the mtDNA line)"))
         for p, role, how in blood:
-            # (decision model 5) a cousin through a parent who is a relative of the missing
+            # (lineage decision model 2) a cousin through a parent who is a relative of the missing
             # person shares the reference's line: on lineage markers he fits as a missing
             # person on that line does
             tag = f"{ref}{ADDED}{role}"

@@ -55,12 +55,27 @@ REFERENCE_KIN_WEIGHT = 1.0
 #: Smallest open-set weight: keeps "nobody in the register" possible even for ``registered=1``.
 MIN_OPEN = 1e-300
 
+#: Version of the decision model of runs with lineage markers (recorded with a run's lineage
+#: data, ``store/configuration.py``): which relatives of a reference on his Y and mtDNA lines
+#: compete for a body. Raise it, and say why in :data:`LINEAGE_KIN_MODELS`, whenever that
+#: changes; runs without lineage markers do not depend on it.
+LINEAGE_KIN_MODEL = 2
+#: What each version is (lineage runs recorded without a version are 1).
+LINEAGE_KIN_MODELS = {
+    1: "a reference's relatives drawn as in runs without lineage markers",
+    2: "a reference typed on Y-STRs or mtDNA has his relatives on those lines drawn too (his "
+       "brother's child; a cousin through a parent who is the missing person's relative): "
+       "with lineage markers a missing man's paternal cousins were placed as him or his "
+       "brother, with no option for what they were (2026-12-07; docs/decisions.md, "
+       "'Relatives of a reference')",
+}
+
 #: Version of the decision model: which hypotheses compete for a body by default and how they
 #: are weighed. Every stored run records it; a store flags the proposals made under an older
 #: version for re-review (``store/configuration.py``, ``docs/store.md``, "Re-review"). Raise
 #: it, and say why in :data:`DECISION_MODELS`, whenever a default changes what competes for a
 #: body, so that no stored decision silently rests on a model the software no longer uses.
-DECISION_MODEL = 5
+DECISION_MODEL = 4
 #: What each version of the decision model is (runs recorded without a version are 1).
 DECISION_MODELS = {
     1: "the undrawn relatives of references drawn only in runs with SNP data",
@@ -74,11 +89,6 @@ DECISION_MODELS = {
        "father's brother) are relative alternatives: such bodies were placed at family "
        "level as the father they fit as well (2026-12-07; docs/decisions.md, 'Relatives "
        "the pedigree implies')",
-    5: "a reference typed on Y-STRs or mtDNA has his relatives on those lines drawn too (his "
-       "brother's child; a cousin through a parent who is the missing person's relative): "
-       "with lineage markers a missing man's paternal cousins were placed as him or his "
-       "brother, with no option for what they were (2026-12-07; docs/decisions.md, "
-       "'Relatives of a reference')",
 }
 
 
@@ -194,5 +204,6 @@ def programme_priors(n_missing: int, n_bodies: int, *, registered: float | None 
                   reference_kin)
 
 
-__all__ = ["DECISION_MODEL", "DECISION_MODELS", "LINEAGE_KIN_WEIGHT", "MAX_REGISTERED",
+__all__ = ["DECISION_MODEL", "DECISION_MODELS", "LINEAGE_KIN_MODEL", "LINEAGE_KIN_MODELS",
+           "LINEAGE_KIN_WEIGHT", "MAX_REGISTERED",
            "Priors", "REFERENCE_KIN_WEIGHT", "RELATIVES_WEIGHT", "programme_priors"]

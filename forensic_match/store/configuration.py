@@ -105,7 +105,9 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
         the defaults of :data:`POSTERIOR_OPTIONS` filled in (those the run recorded as in
         force, :func:`defaults_in_force`; for a run that recorded none, this software's);
         ``lineage``: ``None`` or the
-        kinsmen's weight, the Y and mtDNA frequency methods, the other lineage options and
+        kinsmen's weight, the lineage decision model's version
+        (:data:`~forensic_match.decide.priors.LINEAGE_KIN_MODEL`; 1 for lineage runs that
+        recorded none), the Y and mtDNA frequency methods, the other lineage options and
         the sha256 of the Y-STR panel (loci, rates), the Y database, the mtDNA database and
         the discrete Laplace fit; ``evidence``: ``None`` or whether the place-and-date prior
         is used and the version of the relatives' evidence model
@@ -141,7 +143,9 @@ def lr_configuration(config: dict[str, Any], frequencies_sha256: str) -> dict[st
         given = {k: v for k, v in {**defaults["lineage"],
                                    **(lineage.get("options") or {})}.items()
                  if k not in ("y_method", "mt_method")}
-        lineage = {"kin": lineage.get("kin"), "y_method": lineage.get("y_method"),
+        lineage = {"kin": lineage.get("kin"),
+                   "kin_model": int(lineage.get("kin_model", 1)),
+                   "y_method": lineage.get("y_method"),
                    "mt_method": lineage.get("mt_method"),
                    "options": given,
                    "y_markers": _sha(lineage.get("y_markers")),
@@ -307,6 +311,12 @@ def _lineage_changes(lo: dict[str, Any] | None, ln: dict[str, Any] | None,
                       ("kin", "prior weight of an unrecorded kinsman of the lineages")):
         if lo[key] != ln[key]:
             out.append(f"{what} changed ({lo[key]!r} -> {ln[key]!r})")
+    if lo["kin_model"] != ln["kin_model"]:
+        from forensic_match.decide.priors import LINEAGE_KIN_MODELS
+
+        out.append(f"lineage decision model changed (version {lo['kin_model']} -> "
+                   f"{ln['kin_model']}: "
+                   f"{LINEAGE_KIN_MODELS.get(ln['kin_model'], 'not described')})")
     if lo["disclap"] != ln["disclap"]:
         out.append(f"discrete Laplace fit of the Y database changed (sha256 "
                    f"{_short(lo['disclap'])} -> {_short(ln['disclap'])})")

@@ -915,7 +915,8 @@ def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
     (loci, copies, rates) and each database (name, size) with the sha256 of their canonical
     JSON (``LineageData.to_dict``: what enters the LRs, whatever file they came from), the
     frequency methods and the other options of
-    :func:`~forensic_match.lineage.lr.lineage_lr`, and the kinsmen's weight. With
+    :func:`~forensic_match.lineage.lr.lineage_lr`, the kinsmen's weight and the version of
+    the lineage decision model (:data:`~forensic_match.decide.priors.LINEAGE_KIN_MODEL`). With
     ``y_method="disclap"`` also the discrete Laplace fit used (``DiscLapFit.to_dict``, which
     ``DiscLapFit.from_dict`` reads back to the same frequencies) and its sha256.
 
@@ -931,9 +932,11 @@ def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
     mt_method = options.get("mt_method", "count")
     raw = data.to_dict()
     ystr = raw.get("ystr", {})
+    from forensic_match.decide.priors import LINEAGE_KIN_MODEL
+
     out: dict[str, Any] = {
-        "kin": kin, "y_method": y_method, "mt_method": mt_method,
-        "options": dict(sorted(options.items())),
+        "kin": kin, "kin_model": LINEAGE_KIN_MODEL, "y_method": y_method,
+        "mt_method": mt_method, "options": dict(sorted(options.items())),
         "y_markers": None, "y_database": None, "mt_database": None}
     if "markers" in ystr:
         out["y_markers"] = {"loci": [m["name"] for m in ystr["markers"]],
