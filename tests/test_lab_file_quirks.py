@@ -242,3 +242,32 @@ def test_every_mixture_of_a_file_is_named_at_once(tmp_path):
     assert "3 rows of 2 samples in this file hold more than two: MX1 (2 markers), MX2 (1 " \
            "markers)" in text
     assert "leave such samples out" in text
+
+# An outside check of GeneMapper-style exports (2026-12-07) -------------------------------------
+
+def test_two_exports_joined_with_their_byte_order_marks_are_named(tmp_path, db):
+    """'copy /b a.csv+b.csv': the second header kept its byte-order mark in its first cell
+    and was read as a sample 'Sample Name' with 3 alleles, a mixture."""
+    one = "Sample Name,Marker,Allele 1,Allele 2,Allele 3\nPM1,TH01,6,7,\n"
+    path = tmp_path / "joined.csv"
+    path.write_bytes(("\ufeff" + one + "\ufeff" + one.replace("PM1", "PM2")).encode())
+    with pytest.raises(InputError, match=fragment(
+            "joined.csv", "line 3", "repeats the header row with a byte-order mark",
+            "two files joined (copy /b, cat)?")):
+        read_genotypes(path, markers=db)
+
+
+def test_excels_separator_line_is_read_as_the_separator(tmp_path, db):
+    """Excel's 'sep=;' above the header was the header: "14 fields, but the header has 2"."""
+    text = "Sample Name;Marker;Allele 1;Allele 2\nPM1;TH01;6;9,3\nPM1;FGA;23;24\n"
+    path = write(tmp_path, "pm.csv", "sep=;\n" + text)
+    assert read_genotypes(path, markers=db, decimal_comma=True).profiles == \
+        read_genotypes(write(tmp_path, "plain.csv", text), markers=db,
+                       decimal_comma=True).profiles == {
+            "PM1": {"TH01": ("6", "9.3"), "FGA": ("23", "24")}}
+    # errors name the lines as an editor shows them
+    with pytest.raises(GenotypeError, match=fragment("pm.csv", "line 3", "decimal comma")):
+        read_genotypes(path, markers=db)
+    path.write_text("\ufeff\"sep=;\"\r\nSample;Marker;Allele 1\r\nPM1;TH01;6\r\n")
+    with pytest.raises(InputError, match=fragment("pm.csv", "line 2", "no allele columns")):
+        read_genotypes(path, markers=db)
