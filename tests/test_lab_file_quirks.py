@@ -14,9 +14,21 @@ import warnings
 import pytest
 from helpers import fragment, write
 
-from forensic_match.dvi.records import read_genotypes, read_pedigrees, read_pm_samples
-from forensic_match.errors import GenotypeError, InputError, lookalike_id
+from forensic_match.dvi.records import (
+    read_families,
+    read_genotypes,
+    read_pedigrees,
+    read_pm_samples,
+)
+from forensic_match.errors import (
+    ForensicMatchWarning,
+    GenotypeError,
+    InputError,
+    LineageMarkerWarning,
+    lookalike_id,
+)
 from forensic_match.frequencies import load_frequencies
+from forensic_match.kinship import kinship_lr
 
 PED_HEADER = "family,id,father,mother,sex,missing\n"
 GENOTYPES = "sample,marker,allele1,allele2\n"
@@ -243,7 +255,59 @@ def test_every_mixture_of_a_file_is_named_at_once(tmp_path):
            "markers)" in text
     assert "leave such samples out" in text
 
+
 # An outside check of GeneMapper-style exports (2026-12-07) -------------------------------------
+
+# The father FA is FGA 23/25 and his son MP inherited the 23: the laboratory writes the
+# father's 23 as not read.
+FATHER_AND_SON = PED_HEADER + "F1,FA,,,M,0\nF1,MO,,,F,0\nF1,MP,FA,MO,M,1\n"
+
+
+@pytest.mark.parametrize("cells", ["25,?", "25,-", "?,25", "-,25", "25,,?"])
+def test_a_question_mark_or_dash_beside_a_call_is_an_unknown_allele(tmp_path, db, cells):
+    """'25,?' and '25,-' were the homozygote 25/25 (the marks were dropped as no call
+    before the rule for a lone first call), while '?,25' and '25,OL' were (25, None): a
+    true son's log10 LR went from 18.70 to 14.96, and without a mutation model he was
+    excluded. Now every spelling is the partial genotype, with a warning naming the row."""
+    ped = write(tmp_path, "ped.csv", FATHER_AND_SON)
+    header = "sample,marker,allele1,allele2" + (",allele3" if cells.count(",") == 2 else "")
+    rel = write(tmp_path, "rel.csv", f"{header}\nFA,FGA,{cells}\nFA,TH01,6,9.3\n")
+    with pytest.warns(ForensicMatchWarning, match=fragment(
+            "rel.csv", "1 rows hold '?' or '-' beside one called allele", "line 2, sample "
+            "'FA', marker 'FGA'", "read as an unknown allele, as 'OL' is", "(a, None)")):
+        (family,) = read_families(ped, rel, markers=db)
+    assert family.genotypes["FA"] == {"FGA": ("25", None), "TH01": ("6", "9.3")}
+    ol = write(tmp_path, "ol.csv", "sample,marker,allele1,allele2\nFA,FGA,25,OL\n"
+                                   "FA,TH01,6,9.3\n")
+    assert read_families(ped, ol, markers=db)[0].genotypes == family.genotypes
+    son = {"MP": {"FGA": ("23", "24"), "TH01": ("6", "7")}}
+    markers = db.markers_for(["FGA", "TH01"])
+    lr = kinship_lr(family.pedigree, family.pedigree.with_unrelated("MP"), markers,
+                    {**family.genotypes, **son}).lr_total
+    homozygote = dict(family.genotypes["FA"], FGA=("25", "25"))
+    assert lr > 0 and kinship_lr(family.pedigree, family.pedigree.with_unrelated("MP"),
+                                 markers, {"FA": homozygote, **son}).lr_total == 0
+
+
+def test_a_lone_call_with_empty_cells_is_still_a_homozygote_and_marks_alone_no_call(tmp_path,
+                                                                                    db):
+    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\nPM1,FGA,25,\n"
+                                     "PM1,TH01,?,?\nPM1,vWA,-,\nPM1,D3S1358,15,16\n"
+                                     "PM1,CSF1PO,OL,?\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = read_genotypes(path, markers=db)
+    assert table.profiles == {"PM1": {"FGA": ("25", "25"), "D3S1358": ("15", "16")}}
+
+
+def test_a_mark_beside_an_amelogenin_or_y_call_is_an_unknown_call(tmp_path, db):
+    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\nPM1,TH01,6,7\n"
+                                     "PM1,AMEL,X,?\nPM1,DYS391,10,-\n")
+    with pytest.warns(ForensicMatchWarning, match="2 rows hold"), \
+            pytest.warns(LineageMarkerWarning):
+        (sample,) = read_genotypes(path, markers=db).samples
+    assert sample.amelogenin == "U" and sample.lineage == {"DYS391": ("10", "OL")}
+
 
 def test_two_exports_joined_with_their_byte_order_marks_are_named(tmp_path, db):
     """'copy /b a.csv+b.csv': the second header kept its byte-order mark in its first cell

@@ -20,7 +20,8 @@ line), Parquet (``.parquet``) or Excel (``.xlsx``, ``.xls``, ``.ods``; needs the
 extra). Every cell is read as text, and alleles are checked against one canonical form
 (:func:`~forensic_match.profiles.allele_label`: "10", "9.3"; "9,3" and "7.0" only with the
 ``decimal_comma`` and ``normalise_alleles`` options). An off-ladder call "OL" is an unknown
-allele (``7, OL`` is the partial genotype ``("7", None)``); Y- and X-STR rows are set aside as
+allele (``7, OL`` is the partial genotype ``("7", None)``), and so is a "?" or "-" beside a
+call, with a warning; Y- and X-STR rows are set aside as
 lineage data; ``mtDNA`` rows give a sample's mitotype (read ranges and variants); ids are
 read in Unicode normal form C; sex and yes/no cells take English and Spanish words. Errors
 name the file, the line (text files: header = line 1; Excel: the spreadsheet's row, header =
@@ -102,6 +103,12 @@ _MT_RANGE = re.compile(r"(\d+)(?:-(\d+))?")
 
 #: Cells that mean "no allele called".
 _NO_CALL = frozenset({"", "NA", "N/A", "NAN", "NULL", "NONE", "-", "?"})
+#: Marks a person writes for an allele not read: alone in a row no call, but beside one
+#: called allele an unknown allele, as "OL" is (``25, ?`` is ``(25, None)``). Before
+#: (an outside check, 2026-12-07) ``25, ?`` was the homozygote 25/25, which took a true son
+#: of a father written so from log10 LR 18.70 to 14.96, and out of the candidates without a
+#: mutation model, while ``?, 25`` and ``25, OL`` were ``(25, None)``.
+_UNKNOWN_MARKS = frozenset({"?", "-"})
 #: Yes/no cells (upper case, without accents): English, Spanish, 1/0.
 _TRUE = frozenset({"1", "Y", "YES", "T", "TRUE", "S", "SI", "VERDADERO"})
 _FALSE = frozenset({"", "0", "N", "NO", "F", "FALSE", "FALSO"})
@@ -135,8 +142,8 @@ class TypedSample:
         off-ladder call or a lost first call); a lone call in the first allele column is
         ``(a, a)`` by the CE convention for homozygotes (see :func:`read_genotypes`).
     amelogenin : str or None
-        "M" (X,Y or Y), "F" (X only) or "U" (another call, e.g. "OL"); ``None`` without a
-        typed amelogenin row.
+        "M" (X,Y or Y), "F" (X only) or "U" (an off-ladder call: "OL", or "?" or "-" beside
+        a call); ``None`` without a typed amelogenin row.
     family : str or None
         The ``family`` cell, when the table has that column and it is filled in.
     location : str
@@ -386,9 +393,12 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     dropout model it means "only ``a`` was seen". A lone call after an empty first column
     (``NaN, 7``) is the partial genotype ``(a, None)``. An off-ladder call "OL" is an allele
     outside the ladder: ``7, OL`` is ``(7, None)`` and a row of "OL" calls only is untyped;
-    the marker is listed in ``TypedSample.off_ladder``. A row with no allele is an untyped
-    marker. Amelogenin rows (``AMEL``, ``Amelogenin``) give the sex call: "M" for X,Y (or Y
-    alone), "F" for X alone, "U" for anything else. Y- and X-chromosome markers (DYS...,
+    the marker is listed in ``TypedSample.off_ladder``. A "?" or "-" beside one called allele
+    is an unknown allele too (``7, ?`` and ``?, 7`` are ``(7, None)``), with one
+    :class:`~forensic_match.errors.ForensicMatchWarning` naming every such row; alone it is
+    no call. A row with no allele is an untyped marker. Amelogenin rows (``AMEL``,
+    ``Amelogenin``) give the sex call: "M" for X,Y (or Y alone), "F" for X alone, "U" for
+    anything else ("?" or "-" beside a call included). Y- and X-chromosome markers (DYS...,
     DYF..., Y-GATA-H4, Yindel, DXS..., HPRTB) are set aside in ``TypedSample.lineage`` with
     a :class:`~forensic_match.errors.LineageMarkerWarning`. An ``mtDNA`` row holds the
     sample's mitotype in ``TypedSample.mtdna``: read ranges (``16024-16569;1-576``) in the first
@@ -462,6 +472,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     seen: dict[tuple[str | None, str, str], int] = {}
     mt_rows: dict[tuple[str | None, str], list[tuple[Mitotype, int]]] = {}
     bad: list[tuple[str, str]] = []  # (message, where) of each allele label refused
+    marked: list[str] = []  # rows with "?" or "-" beside one call
     for number, row in table.rows:
         sample = normal_id(row[i_sample], table.loc(number))
         marker = row[i_marker]
@@ -476,6 +487,13 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         short = f"{table.unit} {number}, {where(sample=sample, marker=marker)}"
         cells = [row[i] for i in allele_columns]
         called = [(k, c) for k, c in enumerate(cells) if c.upper() not in _NO_CALL]
+        # One call and a "?" or "-" beside it: the mark is an unknown allele (see
+        # _UNKNOWN_MARKS); beside two calls it adds nothing a genotype could hold.
+        unknown = len(called) == 1 and called[0][1].upper() != OFF_LADDER \
+            and any(c in _UNKNOWN_MARKS for c in cells)
+        if unknown and key not in MTDNA_MARKERS:
+            last = max(k for k, c in enumerate(cells) if c)
+            marked.append(f"{short} {cells[:last + 1]}")
         if key in MTDNA_MARKERS:
             mito = _mitotype_row(row, cells, mt_columns, loc, sample, table.loc(number))
             record = samples.setdefault((family, sample), {
@@ -510,7 +528,8 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
             "lineage": {}, "off_ladder": [], "mtdna": None})
         if key in AMELOGENIN:
             if called:
-                record["amelogenin"] = _amelogenin_call([c for _, c in called])
+                record["amelogenin"] = _amelogenin_call(
+                    [c for _, c in called] + ([OFF_LADDER] if unknown else []))
             continue
         autosomal = known is not None and key in known.names
         if not autosomal and lineage_marker(marker) is not None:
@@ -520,7 +539,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                     OFF_LADDER if c.upper() == OFF_LADDER else
                     _checked(c, loc, marker, (), decimal_comma, normalise_alleles,
                              (bad, short))
-                    for _, c in called)
+                    for _, c in called) + ((OFF_LADDER,) if unknown else ())
             continue
         if len(called) > 2:
             mixed.append((loc, sample, [c for _, c in called]))
@@ -546,7 +565,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         elif len(labels) == 2:
             record["genotypes"][name] = (labels[0], labels[1])
         elif labels:
-            lone_first = called[0][0] == 0 and single_allele == "homozygote"
+            lone_first = called[0][0] == 0 and single_allele == "homozygote" and not unknown
             record["genotypes"][name] = (labels[0], labels[0] if lone_first else None)
     if mixed:
         raise GenotypeError(_mixtures(mixed))
@@ -566,6 +585,14 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                 raise InputError(f"{blank[sample]}, sample {sample!r}: the family cell is empty "
                                  f"on this row and {family!r} on others of the sample (first "
                                  f"at {rec['location']}); fill it on every row of the sample")
+    if marked:
+        warnings.warn(ForensicMatchWarning(
+            f"{where(file=table.file)}: {len(marked)} rows hold '?' or '-' beside one called "
+            f"allele ({'; '.join(marked[:5])}{'; ...' if len(marked) > 5 else ''}): each mark "
+            f"is read as an unknown allele, as 'OL' is: the partial genotype (a, None), not "
+            f"the homozygote a/a (amelogenin: sex 'U'; a Y- or X-STR: 'OL'). A homozygote is "
+            f"one call with the other allele cells empty; an export that writes '-' for an "
+            f"empty cell should leave the cell empty"), stacklevel=2)
     if lineage:
         n_typed = sum(1 for rec in samples.values() if rec["lineage"])
         warnings.warn(f"{where(file=table.file)}: {len(lineage)} Y- or X-chromosome markers "
