@@ -309,6 +309,26 @@ def test_a_mark_beside_an_amelogenin_or_y_call_is_an_unknown_call(tmp_path, db):
     assert sample.amelogenin == "U" and sample.lineage == {"DYS391": ("10", "OL")}
 
 
+@pytest.mark.parametrize("cell, sex", [("XY", "M"), ('"X,Y"', "M"), ("X/Y", "M"), ("X Y", "M"),
+                                       ("yx", "M"), ("XX", "F"), ('"X,X"', "F")])
+def test_two_amelogenin_calls_in_one_cell_are_read_as_two_cells(tmp_path, db, cell, sex):
+    """A run written 'XY' in one cell gave every male sex 'U' without a word (so no sex
+    filter for him); an outside check, 2026-12-07."""
+    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2\nPM1,TH01,6,7\n"
+                                     f"PM1,AMEL,{cell},\n")
+    assert read_genotypes(path, markers=db).amelogenin == {"PM1": sex}
+
+
+@pytest.mark.parametrize("cell", ["XYY", "Z", "1", '"X,Y,Y"', "X-Y?"])
+def test_another_amelogenin_cell_is_refused(tmp_path, db, cell):
+    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2\nPM1,TH01,6,7\n"
+                                     f"PM1,AMEL,{cell},\n")
+    with pytest.raises(GenotypeError, match=fragment("pm.csv", "line 3", "sample 'PM1'",
+                                                     "marker 'AMEL'", "amelogenin call",
+                                                     "is not X, Y or OL")):
+        read_genotypes(path, markers=db)
+
+
 def test_two_exports_joined_with_their_byte_order_marks_are_named(tmp_path, db):
     """'copy /b a.csv+b.csv': the second header kept its byte-order mark in its first cell
     and was read as a sample 'Sample Name' with 3 alleles, a mixture."""

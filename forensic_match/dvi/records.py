@@ -262,8 +262,29 @@ def _marker_names(markers: MarkerSet | None) -> _Known | None:
     return _Known(names, alleles, "frequency database (the markers given)")
 
 
-def _amelogenin_call(alleles: list[str]) -> str:
-    calls = {a.upper() for a in alleles}
+#: Two amelogenin calls written in one cell: ``XY``, ``X,Y``, ``X/Y``, ``X Y``, ``XX``...
+_AMEL_PAIR = re.compile(r"([XY])\s*[,/;]?\s*([XY])")
+
+
+def _amelogenin_call(cells: list[str], loc: str) -> str:
+    """The sex call of an amelogenin row's called cells: "M" for X and Y (or Y alone), "F"
+    for X alone, "U" with an off-ladder call. Two calls in one cell (``XY``, ``X,Y``,
+    ``X/Y``, ``X Y``; ``XX``, ``X,X``) are read as the two calls in two cells; any other
+    cell is refused, naming ``loc``. Before (an outside check, 2026-12-07) such cells gave
+    "U" without a word: a whole run written ``XY`` lost every male's sex, and with it the
+    sex filter."""
+    calls: set[str] = set()
+    for cell in cells:
+        text = cell.upper()
+        pair = _AMEL_PAIR.fullmatch(text)
+        if text in ("X", "Y", OFF_LADDER):
+            calls.add(text)
+        elif pair is not None:
+            calls.update(pair.groups())
+        else:
+            raise GenotypeError(f"{loc}: amelogenin call {cell!r} is not X, Y or OL, nor two "
+                                f"of X and Y in one cell (XY, X,Y, X/Y, X Y; XX, X,X); write "
+                                f"the calls one to an allele cell, or leave the row out")
     if calls <= {"X", "Y"}:
         return "M" if "Y" in calls else "F"
     return "U"
@@ -397,8 +418,9 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     is an unknown allele too (``7, ?`` and ``?, 7`` are ``(7, None)``), with one
     :class:`~forensic_match.errors.ForensicMatchWarning` naming every such row; alone it is
     no call. A row with no allele is an untyped marker. Amelogenin rows (``AMEL``,
-    ``Amelogenin``) give the sex call: "M" for X,Y (or Y alone), "F" for X alone, "U" for
-    anything else ("?" or "-" beside a call included). Y- and X-chromosome markers (DYS...,
+    ``Amelogenin``) give the sex call: "M" for X,Y (or Y alone), "F" for X alone, "U" with an
+    off-ladder call; two calls in one cell (``XY``, ``X,Y``, ``X/Y``, ``XX``) are read as two
+    cells, and any other cell is refused. Y- and X-chromosome markers (DYS...,
     DYF..., Y-GATA-H4, Yindel, DXS..., HPRTB) are set aside in ``TypedSample.lineage`` with
     a :class:`~forensic_match.errors.LineageMarkerWarning`. An ``mtDNA`` row holds the
     sample's mitotype in ``TypedSample.mtdna``: read ranges (``16024-16569;1-576``) in the first
@@ -416,7 +438,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     ------
     GenotypeError
         More than two alleles on a row (mixtures are not supported); an allele label not in
-        canonical form.
+        canonical form; an amelogenin cell other than X, Y, OL or two of X and Y.
     MarkerError
         An autosomal marker absent from ``markers`` (at its first row).
     InputError
@@ -529,7 +551,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         if key in AMELOGENIN:
             if called:
                 record["amelogenin"] = _amelogenin_call(
-                    [c for _, c in called] + ([OFF_LADDER] if unknown else []))
+                    [c for _, c in called] + ([OFF_LADDER] if unknown else []), loc)
             continue
         autosomal = known is not None and key in known.names
         if not autosomal and lineage_marker(marker) is not None:
