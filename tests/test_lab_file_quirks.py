@@ -329,6 +329,27 @@ def test_another_amelogenin_cell_is_refused(tmp_path, db, cell):
         read_genotypes(path, markers=db)
 
 
+@pytest.mark.parametrize("name", ["9947A", "2800M", "007", "Positive Control", "PC",
+                                  "Control Positivo", "DNA Control 007", "PC_2800M", "PosCtrl"])
+def test_a_positive_control_in_a_pm_export_is_refused(tmp_path, db, name):
+    """A whole run's export holds its controls: the negative control was refused (no typed
+    markers), the ladder too (a mixture), but the positive control became a body (an
+    outside check, 2026-12-07)."""
+    rows = "".join(f"{s},{m},{a},{b}\n" for s in ("PM-001", name, "PM-007")
+                   for m, a, b in (("TH01", "6", "9.3"), ("FGA", "23", "24")))
+    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2\n" + rows)
+    with pytest.raises(InputError, match=fragment("pm.csv", "line 4", f"sample {name!r}",
+                                                  "a positive control of the run")):
+        read_pm_samples(path, markers=db)
+
+
+def test_samples_named_like_a_control_number_are_remains(tmp_path, db):
+    rows = "".join(f"{s},TH01,6,7\n" for s in ("PM-007", "Muestra 007", "PC-2019-044",
+                                               "AYA-07-001"))
+    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\n" + rows)
+    assert len(read_pm_samples(path, markers=db)) == 4
+
+
 def test_two_exports_joined_with_their_byte_order_marks_are_named(tmp_path, db):
     """'copy /b a.csv+b.csv': the second header kept its byte-order mark in its first cell
     and was read as a sample 'Sample Name' with 3 alleles, a mixture."""

@@ -1070,6 +1070,47 @@ def _warn_spanish_m_only(table: Table, i_sex: int) -> None:
                       ForensicMatchWarning, stacklevel=4)
 
 
+#: The DNA of a kit's positive control: 9947A and 2800M (Promega's, and others'), and 007
+#: (Applied Biosystems' DNA Control 007), as a sample name or a word of one.
+_CONTROL_DNA = frozenset({"9947a", "2800m", "007"})
+#: The words that go with it (``PC 007``, ``DNA Control 007``, ``Control 9947A``).
+_CONTROL_WORDS = frozenset({"pc", "dna", "control", "ctrl", "positive", "positivo", "pos"})
+
+
+def _positive_control(sample: str) -> bool:
+    """Whether a sample name is a run's positive control: ``Positive Control``,
+    ``Control Positivo`` (any case, accents, separators; ``PosCtrl``), ``PC`` (``PC1``,
+    ``PC-01``), or a control DNA (``9947A``, ``2800M``, ``007``) alone or with those words
+    (``PC 007``, ``DNA Control 007``, ``9947A_1``); not ``PM-007`` or ``Muestra 007``."""
+    text = plain_text(sample).casefold()
+    words = re.findall(r"[a-z]+|[0-9]+[a-z]?", text)
+    key = "".join(words)
+    if "positiv" in key and ("control" in key or "ctrl" in key):
+        return True
+    if re.fullmatch(r"(pc|posctrl|ctrlpos|poscontrol|controlpos)[0-9]{0,2}", key):
+        return True
+    dna = [w for w in words if w in _CONTROL_DNA]
+    return bool(dna) and all(w in _CONTROL_DNA or w in _CONTROL_WORDS or w.isdigit() and
+                             len(w) <= 2 for w in words)
+
+
+def _refuse_positive_controls(samples: Sequence[TypedSample]) -> None:
+    """Refuse a PM genotype table holding a run's positive control. A whole run's export
+    holds its controls: the negative control is refused (no typed markers) and the allelic
+    ladder too (a mixture), but the positive control, a full single-source profile, became
+    a body (an outside check, 2026-12-07: '9947A' searched as remains, named only by the
+    samples table's missing row)."""
+    found = [s for s in samples if _positive_control(s.id)]
+    if found:
+        others = ", ".join(show_id(s.id) for s in found[1:6])
+        raise InputError(
+            f"{found[0].label}: a positive control of the run (a kit's control DNA, "
+            f"9947A, 2800M or 007, or named so), not remains; leave the run's controls and "
+            f"ladder out of the PM table, or rename a sample that is remains"
+            + (f" ({len(found)} such samples: also {others}"
+               f"{' ...' if len(found) > 6 else ''})" if len(found) > 1 else ""))
+
+
 def _search_sex(label: str, table: str, amelogenin: str | None, y_typed: list[str]) -> str:
     """The sex a PM sample is searched with: the sex filter drops every pair of the other sex,
     so it takes a sex only when the calls leave no real doubt.
@@ -1152,9 +1193,10 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     ------
     InputError
         Any error of :func:`read_genotypes`; a PM sample with no typed marker (only
-        amelogenin, or listed in the samples table but absent from the genotypes); a
-        duplicate sample id in the samples table; an unreadable sex or dropout. Messages
-        name the file, line and sample.
+        amelogenin, or listed in the samples table but absent from the genotypes); a run's
+        positive control (a sample named ``Positive Control``, ``PC``, ``9947A``, ``2800M``,
+        ``007``...: ``docs/records.md``, "PM samples"); a duplicate sample id in the samples
+        table; an unreadable sex or dropout. Messages name the file, line and sample.
     MarkerError
         A marker not in ``markers``, at its first row.
 
@@ -1173,6 +1215,7 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     """
     table = read_genotypes(genotypes_path, markers=markers, decimal_comma=decimal_comma,
                            normalise_alleles=normalise_alleles, single_allele=single_allele)
+    _refuse_positive_controls(table.samples)
     by_id: dict[str, TypedSample] = {}
     for s in table.samples:
         if s.id in by_id:
