@@ -29,7 +29,13 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from forensic_match.errors import InputError, MarkerError, NormalisationWarning, where
+from forensic_match.errors import (
+    ForensicMatchWarning,
+    InputError,
+    MarkerError,
+    NormalisationWarning,
+    where,
+)
 from forensic_match.markers import SMALLEST_MIN_FREQUENCY, Marker
 from forensic_match.mutation import Mutation
 from forensic_match.tables import EXCEL_SUFFIXES, Table, read_table
@@ -511,16 +517,49 @@ def _allele_forms(alleles: Sequence[str], locate: Callable[[int, str], str]) -> 
                               f"way: write it as <8 or >27")
 
 
+#: A label of a frequency table that stands for several alleles: ``>27``, ``<= 7``, ``rare``.
+_BIN_FORM = re.compile(r"[<>≤≥]=?\s*\d+(\.\d+)?|RARE|RAROS?|OTHERS?|OTROS?", re.IGNORECASE)
+
+
+def _warn_bins(bins: Sequence[tuple[str, str, float]], db: FrequencyDB, where_: str) -> None:
+    """Say that a table's bins are labels of their own, never applied to a profile's allele:
+    a typed FGA 29 in a table whose ``>26`` holds 27 and up is added at the minimum
+    frequency and the table rescaled, while the bin's frequency stays on a label no typed
+    allele is. An outside check (2026-12-07) found a father and son sharing FGA 29 with a
+    bin ``>26`` of 0.0359: the 29 got 0.01196, the son's log10 LR 19.77 (19.28 with the
+    bin's frequency), and no warning said that 29 lies in ``>26``."""
+    shown = ", ".join(f"{m} {label!r} ({f:.4g})" for m, label, f in bins[:8])
+    more = f" and {len(bins) - 8} more" if len(bins) > 8 else ""
+    example = ""
+    for m, label, _ in bins:
+        bound = re.fullmatch(r"([<>≤≥])(=?)\s*(\d+)", label)
+        if bound is not None:
+            sign, equal, n = bound.group(1), bound.group(2), int(bound.group(3))
+            inside = n if equal or sign in "≤≥" else n + 1 if sign == ">" else n - 1
+            example = f" ({m} {inside} for {label!r})"
+            break
+    warnings.warn(ForensicMatchWarning(
+        f"{where_}: {len(bins)} labels are bins of several alleles ({shown}{more}); a bin is "
+        f"a label of its own and is not applied: a profile's allele inside it{example} is "
+        f"not given the bin's frequency but, as an allele absent "
+        f"from the table, the minimum frequency ({db.min_frequency:.4g}), with an "
+        f"UnknownAlleleWarning naming it; the bin's frequency stays on its label. Where a "
+        f"shared allele lies in a bin, compare its LR at the bin's frequency, or give the "
+        f"table the bin's alleles apart"), stacklevel=4)
+
+
 def _build(parsed: Parsed, table: Table, *, normalise: bool, name: str | None,
            n_individuals: int | None, min_frequency: float | None,
            normalise_alleles: bool = False) -> FrequencyDB:
     """Check each marker with :class:`Marker` and say where in the file a problem lies."""
     tables = {}
+    bins: list[tuple[str, str, float]] = []
     for marker, (alleles, freqs, numbers) in parsed.items():
         alleles = _labels(alleles, marker, lambda i, a, m=marker, n=numbers:
                           table.loc(n[i], marker=m, allele=a), rewrite=normalise_alleles)
         _allele_forms(alleles, lambda i, a, m=marker, n=numbers:
                       table.loc(n[i], marker=m, allele=a))
+        bins += [(marker, a, f) for a, f in zip(alleles, freqs) if _BIN_FORM.fullmatch(a)]
         span = f"{table.unit}s {min(numbers)}-{max(numbers)}"
         # Marker's warning names the marker only; re-issue it with the file and lines.
         with warnings.catch_warnings(record=True) as caught:
@@ -532,9 +571,12 @@ def _build(parsed: Parsed, table: Table, *, normalise: bool, name: str | None,
         for w in caught:
             warnings.warn(f"{table.loc()}, {span}: {w.message}", w.category, stacklevel=3)
         tables[marker] = (checked.alleles, checked.frequencies)
-    return FrequencyDB(tables, name=name if name is not None else table.path.stem,
-                       source=str(table.path), n_individuals=n_individuals,
-                       min_frequency=min_frequency)
+    db = FrequencyDB(tables, name=name if name is not None else table.path.stem,
+                     source=str(table.path), n_individuals=n_individuals,
+                     min_frequency=min_frequency)
+    if bins:
+        _warn_bins(bins, db, table.loc())
+    return db
 
 
 def _text_lines(path: Path) -> list[str]:

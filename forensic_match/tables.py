@@ -54,6 +54,7 @@ class Table:
     header: list[str]
     rows: list[tuple[int, list[str]]]
     unit: str  # "line" for text files (header = line 1), "row" for Excel and Parquet
+    header_line: int = 1  # 2 below Excel's "sep=;" line
 
     @property
     def file(self) -> str:
@@ -63,6 +64,8 @@ class Table:
         if number is None:
             return where(file=self.file, **names)
         if self.unit == "line":
+            # line 1 is the header's (the readers' loc(1)), also when a "sep=" line is above it
+            number = self.header_line if number == 1 else number
             return where(file=self.file, line=number, **names)
         rest = where(**names)
         return f"file {self.file!r}, row {number}" + (f", {rest}" if rest else "")
@@ -105,8 +108,8 @@ def separator_hint(header: list[str]) -> str:
 
 
 def _finish(path: Path, header: list[str], raw: list[tuple[int, list[str]]], unit: str,
-            pad: bool) -> Table:
-    table = Table(path, header, [], unit)
+            pad: bool, header_line: int = 1) -> Table:
+    table = Table(path, header, [], unit, header_line)
     if not header or not any(header):
         raise InputError(f"{table.loc(1)}: no header row")
     if header[-1] == "" and all(len(row) < len(header) or not row[len(header) - 1]
@@ -137,9 +140,14 @@ def _finish(path: Path, header: list[str], raw: list[tuple[int, list[str]]], uni
                                   ": a separator inside a cell (an unquoted decimal comma, "
                                   "'0,2'?) would shift this row's cells; quote the cell"))
             row = (row + [""] * width)[:width]
-        if len(row) > 1 and [column_key(c) for c in row[:width]] == keys:
-            raise InputError(f"{table.loc(number)}: this row repeats the header row (two "
-                             f"exports pasted into one file?); keep one header")
+        # A byte-order mark stays in the first cell of a header that followed another file's
+        # end (two UTF-8 exports joined with 'copy /b' or 'cat'): the row was read as a
+        # sample named 'Sample Name' with the alleles 'Allele 1', 'Allele 2'...
+        if len(row) > 1 and [column_key(c.replace("\ufeff", "")) for c in row[:width]] == keys:
+            joined = " with a byte-order mark in its first cell: two files joined (copy /b, " \
+                     "cat)?" if "\ufeff" in row[0] else " (two exports pasted into one file?)"
+            raise InputError(f"{table.loc(number)}: this row repeats the header row{joined}; "
+                             f"keep one header")
         table.rows.append((number, row))
     return table
 
@@ -178,6 +186,10 @@ def _decoded(path: Path, data: bytes) -> str:
             "'CSV UTF-8') and read it again") from None
 
 
+#: Excel's declaration of a CSV file's separator, on the line above the header: ``sep=;``.
+_SEP_LINE = re.compile(r'"?sep=([,;\t|])"?', re.IGNORECASE)
+
+
 def _read_text(path: Path, delimiter: str | None, pad: bool) -> Table:
     try:
         data = path.read_bytes()
@@ -186,8 +198,15 @@ def _read_text(path: Path, delimiter: str | None, pad: bool) -> Table:
     text = _decoded(path, data)
     if not text:
         raise InputError(f"{where(file=str(path), line=1)}: no header row")
-    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-    if delimiter is None or (delimiter == "," and "," not in first):
+    first, *rest = re.split(r"(\r\n|\r|\n)", text, maxsplit=1)
+    declared = _SEP_LINE.fullmatch(first.strip())
+    header_line = 1
+    if declared is not None and rest:
+        # Excel's separator declaration above the header: the separator, not a row (it was
+        # the header, one column wide, and every row "14 fields, but the header has 2").
+        delimiter, text, header_line = declared.group(1), rest[1], 2
+        first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    if delimiter is None or (delimiter == "," and "," not in first and declared is None):
         # A .csv written with a semicolon (spreadsheets in locales with a decimal comma)
         # or a tab has no comma in its header line: take the separator the header uses.
         counts = {sep: first.count(sep) for sep in TEXT_SEPARATORS}
@@ -198,17 +217,17 @@ def _read_text(path: Path, delimiter: str | None, pad: bool) -> Table:
     # strict: an unclosed quote would otherwise swallow every later row into one cell.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     raw: list[tuple[int, list[str]]] = []
-    start = 1
+    start = header_line
     try:
         for row in reader:
             raw.append((start, [cell.strip() for cell in row]))
-            start = reader.line_num + 1
+            start = reader.line_num + header_line
     except csv.Error as exc:
         raise InputError(f"{where(file=str(path), line=start)}: malformed CSV in the record "
                          f"starting on this line ({exc}); check for an unclosed or stray "
                          f"double quote") from None
     header = raw[0][1] if raw else []
-    return _finish(path, header, raw[1:], "line", pad)
+    return _finish(path, header, raw[1:], "line", pad, header_line)
 
 
 def _read_parquet(path: Path, pad: bool) -> Table:
@@ -286,9 +305,10 @@ def read_table(path: str | Path, *, pad: bool = True) -> Table:
     Every cell is a string: whole-number floats from Parquet or a spreadsheet become labels
     ("10", not "10.0"). A ``.csv`` file is comma-separated unless its header line has no comma
     and a semicolon or tab (then that is the separator); other text files take the most
-    frequent of the three in the header line. Blank rows are skipped but keep their numbers.
-    With ``pad``, rows are padded to the header's width and non-empty cells past it are an
-    error; without it, rows are kept as read (the caller checks their width).
+    frequent of the three in the header line. A first line ``sep=;`` (Excel's declaration)
+    gives the separator, and the header is then line 2. Blank rows are skipped but keep their
+    numbers. With ``pad``, rows are padded to the header's width and non-empty cells past it
+    are an error; without it, rows are kept as read (the caller checks their width).
 
     Raises
     ------

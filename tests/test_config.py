@@ -19,7 +19,7 @@ from forensic_match.config import (
     RunConfig,
     read_config,
 )
-from forensic_match.errors import InputError
+from forensic_match.errors import ForensicMatchWarning, InputError
 from forensic_match.frequencies import load_frequencies
 
 DEMO = Path(__file__).resolve().parents[1] / "forensic_match" / "data" / "examples" / \
@@ -260,7 +260,8 @@ def test_bad_configuration_in_the_cli_is_one_line(mutated: Path, tmp_path: Path)
 
 
 def test_non_numeric_labels_fall_back_to_proportional() -> None:
-    db = load_frequencies("fbi2015_se_hispanic")   # D18S51 has allele ">27"
+    with pytest.warns(ForensicMatchWarning, match="D18S51 '>27'"):   # a bin: not applied
+        db = load_frequencies("fbi2015_se_hispanic")   # D18S51 has allele ">27"
     with pytest.warns(MutationFallbackWarning, match="D18S51.*'>27'"):
         d18, th01 = RunConfig().with_mutation(db.markers_for(["D18S51", "TH01"]))
     assert d18.mutation is not None and d18.mutation.male.model == "proportional"

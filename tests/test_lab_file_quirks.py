@@ -14,9 +14,21 @@ import warnings
 import pytest
 from helpers import fragment, write
 
-from forensic_match.dvi.records import read_genotypes, read_pedigrees, read_pm_samples
-from forensic_match.errors import GenotypeError, InputError, lookalike_id
+from forensic_match.dvi.records import (
+    read_families,
+    read_genotypes,
+    read_pedigrees,
+    read_pm_samples,
+)
+from forensic_match.errors import (
+    ForensicMatchWarning,
+    GenotypeError,
+    InputError,
+    LineageMarkerWarning,
+    lookalike_id,
+)
 from forensic_match.frequencies import load_frequencies
+from forensic_match.kinship import kinship_lr
 
 PED_HEADER = "family,id,father,mother,sex,missing\n"
 GENOTYPES = "sample,marker,allele1,allele2\n"
@@ -242,3 +254,125 @@ def test_every_mixture_of_a_file_is_named_at_once(tmp_path):
     assert "3 rows of 2 samples in this file hold more than two: MX1 (2 markers), MX2 (1 " \
            "markers)" in text
     assert "leave such samples out" in text
+
+
+# An outside check of GeneMapper-style exports (2026-12-07) -------------------------------------
+
+# The father FA is FGA 23/25 and his son MP inherited the 23: the laboratory writes the
+# father's 23 as not read.
+FATHER_AND_SON = PED_HEADER + "F1,FA,,,M,0\nF1,MO,,,F,0\nF1,MP,FA,MO,M,1\n"
+
+
+@pytest.mark.parametrize("cells", ["25,?", "25,-", "?,25", "-,25", "25,,?"])
+def test_a_question_mark_or_dash_beside_a_call_is_an_unknown_allele(tmp_path, db, cells):
+    """'25,?' and '25,-' were the homozygote 25/25 (the marks were dropped as no call
+    before the rule for a lone first call), while '?,25' and '25,OL' were (25, None): a
+    true son's log10 LR went from 18.70 to 14.96, and without a mutation model he was
+    excluded. Now every spelling is the partial genotype, with a warning naming the row."""
+    ped = write(tmp_path, "ped.csv", FATHER_AND_SON)
+    header = "sample,marker,allele1,allele2" + (",allele3" if cells.count(",") == 2 else "")
+    rel = write(tmp_path, "rel.csv", f"{header}\nFA,FGA,{cells}\nFA,TH01,6,9.3\n")
+    with pytest.warns(ForensicMatchWarning, match=fragment(
+            "rel.csv", "1 rows hold '?' or '-' beside one called allele", "line 2, sample "
+            "'FA', marker 'FGA'", "read as an unknown allele, as 'OL' is", "(a, None)")):
+        (family,) = read_families(ped, rel, markers=db)
+    assert family.genotypes["FA"] == {"FGA": ("25", None), "TH01": ("6", "9.3")}
+    ol = write(tmp_path, "ol.csv", "sample,marker,allele1,allele2\nFA,FGA,25,OL\n"
+                                   "FA,TH01,6,9.3\n")
+    assert read_families(ped, ol, markers=db)[0].genotypes == family.genotypes
+    son = {"MP": {"FGA": ("23", "24"), "TH01": ("6", "7")}}
+    markers = db.markers_for(["FGA", "TH01"])
+    lr = kinship_lr(family.pedigree, family.pedigree.with_unrelated("MP"), markers,
+                    {**family.genotypes, **son}).lr_total
+    homozygote = dict(family.genotypes["FA"], FGA=("25", "25"))
+    assert lr > 0 and kinship_lr(family.pedigree, family.pedigree.with_unrelated("MP"),
+                                 markers, {"FA": homozygote, **son}).lr_total == 0
+
+
+def test_a_lone_call_with_empty_cells_is_still_a_homozygote_and_marks_alone_no_call(tmp_path,
+                                                                                    db):
+    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\nPM1,FGA,25,\n"
+                                     "PM1,TH01,?,?\nPM1,vWA,-,\nPM1,D3S1358,15,16\n"
+                                     "PM1,CSF1PO,OL,?\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = read_genotypes(path, markers=db)
+    assert table.profiles == {"PM1": {"FGA": ("25", "25"), "D3S1358": ("15", "16")}}
+
+
+def test_a_mark_beside_an_amelogenin_or_y_call_is_an_unknown_call(tmp_path, db):
+    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\nPM1,TH01,6,7\n"
+                                     "PM1,AMEL,X,?\nPM1,DYS391,10,-\n")
+    with pytest.warns(ForensicMatchWarning, match="2 rows hold"), \
+            pytest.warns(LineageMarkerWarning):
+        (sample,) = read_genotypes(path, markers=db).samples
+    assert sample.amelogenin == "U" and sample.lineage == {"DYS391": ("10", "OL")}
+
+
+@pytest.mark.parametrize("cell, sex", [("XY", "M"), ('"X,Y"', "M"), ("X/Y", "M"), ("X Y", "M"),
+                                       ("yx", "M"), ("XX", "F"), ('"X,X"', "F")])
+def test_two_amelogenin_calls_in_one_cell_are_read_as_two_cells(tmp_path, db, cell, sex):
+    """A run written 'XY' in one cell gave every male sex 'U' without a word (so no sex
+    filter for him); an outside check, 2026-12-07."""
+    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2\nPM1,TH01,6,7\n"
+                                     f"PM1,AMEL,{cell},\n")
+    assert read_genotypes(path, markers=db).amelogenin == {"PM1": sex}
+
+
+@pytest.mark.parametrize("cell", ["XYY", "Z", "1", '"X,Y,Y"', "X-Y?"])
+def test_another_amelogenin_cell_is_refused(tmp_path, db, cell):
+    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2\nPM1,TH01,6,7\n"
+                                     f"PM1,AMEL,{cell},\n")
+    with pytest.raises(GenotypeError, match=fragment("pm.csv", "line 3", "sample 'PM1'",
+                                                     "marker 'AMEL'", "amelogenin call",
+                                                     "is not X, Y or OL")):
+        read_genotypes(path, markers=db)
+
+
+@pytest.mark.parametrize("name", ["9947A", "2800M", "007", "Positive Control", "PC",
+                                  "Control Positivo", "DNA Control 007", "PC_2800M", "PosCtrl"])
+def test_a_positive_control_in_a_pm_export_is_refused(tmp_path, db, name):
+    """A whole run's export holds its controls: the negative control was refused (no typed
+    markers), the ladder too (a mixture), but the positive control became a body (an
+    outside check, 2026-12-07)."""
+    rows = "".join(f"{s},{m},{a},{b}\n" for s in ("PM-001", name, "PM-007")
+                   for m, a, b in (("TH01", "6", "9.3"), ("FGA", "23", "24")))
+    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2\n" + rows)
+    with pytest.raises(InputError, match=fragment("pm.csv", "line 4", f"sample {name!r}",
+                                                  "a positive control of the run")):
+        read_pm_samples(path, markers=db)
+
+
+def test_samples_named_like_a_control_number_are_remains(tmp_path, db):
+    rows = "".join(f"{s},TH01,6,7\n" for s in ("PM-007", "Muestra 007", "PC-2019-044",
+                                               "AYA-07-001"))
+    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\n" + rows)
+    assert len(read_pm_samples(path, markers=db)) == 4
+
+
+def test_two_exports_joined_with_their_byte_order_marks_are_named(tmp_path, db):
+    """'copy /b a.csv+b.csv': the second header kept its byte-order mark in its first cell
+    and was read as a sample 'Sample Name' with 3 alleles, a mixture."""
+    one = "Sample Name,Marker,Allele 1,Allele 2,Allele 3\nPM1,TH01,6,7,\n"
+    path = tmp_path / "joined.csv"
+    path.write_bytes(("\ufeff" + one + "\ufeff" + one.replace("PM1", "PM2")).encode())
+    with pytest.raises(InputError, match=fragment(
+            "joined.csv", "line 3", "repeats the header row with a byte-order mark",
+            "two files joined (copy /b, cat)?")):
+        read_genotypes(path, markers=db)
+
+
+def test_excels_separator_line_is_read_as_the_separator(tmp_path, db):
+    """Excel's 'sep=;' above the header was the header: "14 fields, but the header has 2"."""
+    text = "Sample Name;Marker;Allele 1;Allele 2\nPM1;TH01;6;9,3\nPM1;FGA;23;24\n"
+    path = write(tmp_path, "pm.csv", "sep=;\n" + text)
+    assert read_genotypes(path, markers=db, decimal_comma=True).profiles == \
+        read_genotypes(write(tmp_path, "plain.csv", text), markers=db,
+                       decimal_comma=True).profiles == {
+            "PM1": {"TH01": ("6", "9.3"), "FGA": ("23", "24")}}
+    # errors name the lines as an editor shows them
+    with pytest.raises(GenotypeError, match=fragment("pm.csv", "line 3", "decimal comma")):
+        read_genotypes(path, markers=db)
+    path.write_text("\ufeff\"sep=;\"\r\nSample;Marker;Allele 1\r\nPM1;TH01;6\r\n")
+    with pytest.raises(InputError, match=fragment("pm.csv", "line 2", "no allele columns")):
+        read_genotypes(path, markers=db)

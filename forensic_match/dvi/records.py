@@ -20,7 +20,8 @@ line), Parquet (``.parquet``) or Excel (``.xlsx``, ``.xls``, ``.ods``; needs the
 extra). Every cell is read as text, and alleles are checked against one canonical form
 (:func:`~forensic_match.profiles.allele_label`: "10", "9.3"; "9,3" and "7.0" only with the
 ``decimal_comma`` and ``normalise_alleles`` options). An off-ladder call "OL" is an unknown
-allele (``7, OL`` is the partial genotype ``("7", None)``); Y- and X-STR rows are set aside as
+allele (``7, OL`` is the partial genotype ``("7", None)``), and so is a "?" or "-" beside a
+call, with a warning; Y- and X-STR rows are set aside as
 lineage data; ``mtDNA`` rows give a sample's mitotype (read ranges and variants); ids are
 read in Unicode normal form C; sex and yes/no cells take English and Spanish words. Errors
 name the file, the line (text files: header = line 1; Excel: the spreadsheet's row, header =
@@ -102,6 +103,12 @@ _MT_RANGE = re.compile(r"(\d+)(?:-(\d+))?")
 
 #: Cells that mean "no allele called".
 _NO_CALL = frozenset({"", "NA", "N/A", "NAN", "NULL", "NONE", "-", "?"})
+#: Marks a person writes for an allele not read: alone in a row no call, but beside one
+#: called allele an unknown allele, as "OL" is (``25, ?`` is ``(25, None)``). Before
+#: (an outside check, 2026-12-07) ``25, ?`` was the homozygote 25/25, which took a true son
+#: of a father written so from log10 LR 18.70 to 14.96, and out of the candidates without a
+#: mutation model, while ``?, 25`` and ``25, OL`` were ``(25, None)``.
+_UNKNOWN_MARKS = frozenset({"?", "-"})
 #: Yes/no cells (upper case, without accents): English, Spanish, 1/0.
 _TRUE = frozenset({"1", "Y", "YES", "T", "TRUE", "S", "SI", "VERDADERO"})
 _FALSE = frozenset({"", "0", "N", "NO", "F", "FALSE", "FALSO"})
@@ -135,8 +142,8 @@ class TypedSample:
         off-ladder call or a lost first call); a lone call in the first allele column is
         ``(a, a)`` by the CE convention for homozygotes (see :func:`read_genotypes`).
     amelogenin : str or None
-        "M" (X,Y or Y), "F" (X only) or "U" (another call, e.g. "OL"); ``None`` without a
-        typed amelogenin row.
+        "M" (X,Y or Y), "F" (X only) or "U" (an off-ladder call: "OL", or "?" or "-" beside
+        a call); ``None`` without a typed amelogenin row.
     family : str or None
         The ``family`` cell, when the table has that column and it is filled in.
     location : str
@@ -255,8 +262,29 @@ def _marker_names(markers: MarkerSet | None) -> _Known | None:
     return _Known(names, alleles, "frequency database (the markers given)")
 
 
-def _amelogenin_call(alleles: list[str]) -> str:
-    calls = {a.upper() for a in alleles}
+#: Two amelogenin calls written in one cell: ``XY``, ``X,Y``, ``X/Y``, ``X Y``, ``XX``...
+_AMEL_PAIR = re.compile(r"([XY])\s*[,/;]?\s*([XY])")
+
+
+def _amelogenin_call(cells: list[str], loc: str) -> str:
+    """The sex call of an amelogenin row's called cells: "M" for X and Y (or Y alone), "F"
+    for X alone, "U" with an off-ladder call. Two calls in one cell (``XY``, ``X,Y``,
+    ``X/Y``, ``X Y``; ``XX``, ``X,X``) are read as the two calls in two cells; any other
+    cell is refused, naming ``loc``. Before (an outside check, 2026-12-07) such cells gave
+    "U" without a word: a whole run written ``XY`` lost every male's sex, and with it the
+    sex filter."""
+    calls: set[str] = set()
+    for cell in cells:
+        text = cell.upper()
+        pair = _AMEL_PAIR.fullmatch(text)
+        if text in ("X", "Y", OFF_LADDER):
+            calls.add(text)
+        elif pair is not None:
+            calls.update(pair.groups())
+        else:
+            raise GenotypeError(f"{loc}: amelogenin call {cell!r} is not X, Y or OL, nor two "
+                                f"of X and Y in one cell (XY, X,Y, X/Y, X Y; XX, X,X); write "
+                                f"the calls one to an allele cell, or leave the row out")
     if calls <= {"X", "Y"}:
         return "M" if "Y" in calls else "F"
     return "U"
@@ -386,9 +414,13 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     dropout model it means "only ``a`` was seen". A lone call after an empty first column
     (``NaN, 7``) is the partial genotype ``(a, None)``. An off-ladder call "OL" is an allele
     outside the ladder: ``7, OL`` is ``(7, None)`` and a row of "OL" calls only is untyped;
-    the marker is listed in ``TypedSample.off_ladder``. A row with no allele is an untyped
-    marker. Amelogenin rows (``AMEL``, ``Amelogenin``) give the sex call: "M" for X,Y (or Y
-    alone), "F" for X alone, "U" for anything else. Y- and X-chromosome markers (DYS...,
+    the marker is listed in ``TypedSample.off_ladder``. A "?" or "-" beside one called allele
+    is an unknown allele too (``7, ?`` and ``?, 7`` are ``(7, None)``), with one
+    :class:`~forensic_match.errors.ForensicMatchWarning` naming every such row; alone it is
+    no call. A row with no allele is an untyped marker. Amelogenin rows (``AMEL``,
+    ``Amelogenin``) give the sex call: "M" for X,Y (or Y alone), "F" for X alone, "U" with an
+    off-ladder call; two calls in one cell (``XY``, ``X,Y``, ``X/Y``, ``XX``) are read as two
+    cells, and any other cell is refused. Y- and X-chromosome markers (DYS...,
     DYF..., Y-GATA-H4, Yindel, DXS..., HPRTB) are set aside in ``TypedSample.lineage`` with
     a :class:`~forensic_match.errors.LineageMarkerWarning`. An ``mtDNA`` row holds the
     sample's mitotype in ``TypedSample.mtdna``: read ranges (``16024-16569;1-576``) in the first
@@ -406,7 +438,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     ------
     GenotypeError
         More than two alleles on a row (mixtures are not supported); an allele label not in
-        canonical form.
+        canonical form; an amelogenin cell other than X, Y, OL or two of X and Y.
     MarkerError
         An autosomal marker absent from ``markers`` (at its first row).
     InputError
@@ -462,6 +494,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     seen: dict[tuple[str | None, str, str], int] = {}
     mt_rows: dict[tuple[str | None, str], list[tuple[Mitotype, int]]] = {}
     bad: list[tuple[str, str]] = []  # (message, where) of each allele label refused
+    marked: list[str] = []  # rows with "?" or "-" beside one call
     for number, row in table.rows:
         sample = normal_id(row[i_sample], table.loc(number))
         marker = row[i_marker]
@@ -476,6 +509,13 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         short = f"{table.unit} {number}, {where(sample=sample, marker=marker)}"
         cells = [row[i] for i in allele_columns]
         called = [(k, c) for k, c in enumerate(cells) if c.upper() not in _NO_CALL]
+        # One call and a "?" or "-" beside it: the mark is an unknown allele (see
+        # _UNKNOWN_MARKS); beside two calls it adds nothing a genotype could hold.
+        unknown = len(called) == 1 and called[0][1].upper() != OFF_LADDER \
+            and any(c in _UNKNOWN_MARKS for c in cells)
+        if unknown and key not in MTDNA_MARKERS:
+            last = max(k for k, c in enumerate(cells) if c)
+            marked.append(f"{short} {cells[:last + 1]}")
         if key in MTDNA_MARKERS:
             mito = _mitotype_row(row, cells, mt_columns, loc, sample, table.loc(number))
             record = samples.setdefault((family, sample), {
@@ -510,7 +550,8 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
             "lineage": {}, "off_ladder": [], "mtdna": None})
         if key in AMELOGENIN:
             if called:
-                record["amelogenin"] = _amelogenin_call([c for _, c in called])
+                record["amelogenin"] = _amelogenin_call(
+                    [c for _, c in called] + ([OFF_LADDER] if unknown else []), loc)
             continue
         autosomal = known is not None and key in known.names
         if not autosomal and lineage_marker(marker) is not None:
@@ -520,7 +561,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                     OFF_LADDER if c.upper() == OFF_LADDER else
                     _checked(c, loc, marker, (), decimal_comma, normalise_alleles,
                              (bad, short))
-                    for _, c in called)
+                    for _, c in called) + ((OFF_LADDER,) if unknown else ())
             continue
         if len(called) > 2:
             mixed.append((loc, sample, [c for _, c in called]))
@@ -546,7 +587,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         elif len(labels) == 2:
             record["genotypes"][name] = (labels[0], labels[1])
         elif labels:
-            lone_first = called[0][0] == 0 and single_allele == "homozygote"
+            lone_first = called[0][0] == 0 and single_allele == "homozygote" and not unknown
             record["genotypes"][name] = (labels[0], labels[0] if lone_first else None)
     if mixed:
         raise GenotypeError(_mixtures(mixed))
@@ -566,6 +607,14 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                 raise InputError(f"{blank[sample]}, sample {sample!r}: the family cell is empty "
                                  f"on this row and {family!r} on others of the sample (first "
                                  f"at {rec['location']}); fill it on every row of the sample")
+    if marked:
+        warnings.warn(ForensicMatchWarning(
+            f"{where(file=table.file)}: {len(marked)} rows hold '?' or '-' beside one called "
+            f"allele ({'; '.join(marked[:5])}{'; ...' if len(marked) > 5 else ''}): each mark "
+            f"is read as an unknown allele, as 'OL' is: the partial genotype (a, None), not "
+            f"the homozygote a/a (amelogenin: sex 'U'; a Y- or X-STR: 'OL'). A homozygote is "
+            f"one call with the other allele cells empty; an export that writes '-' for an "
+            f"empty cell should leave the cell empty"), stacklevel=2)
     if lineage:
         n_typed = sum(1 for rec in samples.values() if rec["lineage"])
         warnings.warn(f"{where(file=table.file)}: {len(lineage)} Y- or X-chromosome markers "
@@ -1021,6 +1070,47 @@ def _warn_spanish_m_only(table: Table, i_sex: int) -> None:
                       ForensicMatchWarning, stacklevel=4)
 
 
+#: The DNA of a kit's positive control: 9947A and 2800M (Promega's, and others'), and 007
+#: (Applied Biosystems' DNA Control 007), as a sample name or a word of one.
+_CONTROL_DNA = frozenset({"9947a", "2800m", "007"})
+#: The words that go with it (``PC 007``, ``DNA Control 007``, ``Control 9947A``).
+_CONTROL_WORDS = frozenset({"pc", "dna", "control", "ctrl", "positive", "positivo", "pos"})
+
+
+def _positive_control(sample: str) -> bool:
+    """Whether a sample name is a run's positive control: ``Positive Control``,
+    ``Control Positivo`` (any case, accents, separators; ``PosCtrl``), ``PC`` (``PC1``,
+    ``PC-01``), or a control DNA (``9947A``, ``2800M``, ``007``) alone or with those words
+    (``PC 007``, ``DNA Control 007``, ``9947A_1``); not ``PM-007`` or ``Muestra 007``."""
+    text = plain_text(sample).casefold()
+    words = re.findall(r"[a-z]+|[0-9]+[a-z]?", text)
+    key = "".join(words)
+    if "positiv" in key and ("control" in key or "ctrl" in key):
+        return True
+    if re.fullmatch(r"(pc|posctrl|ctrlpos|poscontrol|controlpos)[0-9]{0,2}", key):
+        return True
+    dna = [w for w in words if w in _CONTROL_DNA]
+    return bool(dna) and all(w in _CONTROL_DNA or w in _CONTROL_WORDS or w.isdigit() and
+                             len(w) <= 2 for w in words)
+
+
+def _refuse_positive_controls(samples: Sequence[TypedSample]) -> None:
+    """Refuse a PM genotype table holding a run's positive control. A whole run's export
+    holds its controls: the negative control is refused (no typed markers) and the allelic
+    ladder too (a mixture), but the positive control, a full single-source profile, became
+    a body (an outside check, 2026-12-07: '9947A' searched as remains, named only by the
+    samples table's missing row)."""
+    found = [s for s in samples if _positive_control(s.id)]
+    if found:
+        others = ", ".join(show_id(s.id) for s in found[1:6])
+        raise InputError(
+            f"{found[0].label}: a positive control of the run (a kit's control DNA, "
+            f"9947A, 2800M or 007, or named so), not remains; leave the run's controls and "
+            f"ladder out of the PM table, or rename a sample that is remains"
+            + (f" ({len(found)} such samples: also {others}"
+               f"{' ...' if len(found) > 6 else ''})" if len(found) > 1 else ""))
+
+
 def _search_sex(label: str, table: str, amelogenin: str | None, y_typed: list[str]) -> str:
     """The sex a PM sample is searched with: the sex filter drops every pair of the other sex,
     so it takes a sex only when the calls leave no real doubt.
@@ -1103,9 +1193,10 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     ------
     InputError
         Any error of :func:`read_genotypes`; a PM sample with no typed marker (only
-        amelogenin, or listed in the samples table but absent from the genotypes); a
-        duplicate sample id in the samples table; an unreadable sex or dropout. Messages
-        name the file, line and sample.
+        amelogenin, or listed in the samples table but absent from the genotypes); a run's
+        positive control (a sample named ``Positive Control``, ``PC``, ``9947A``, ``2800M``,
+        ``007``...: ``docs/records.md``, "PM samples"); a duplicate sample id in the samples
+        table; an unreadable sex or dropout. Messages name the file, line and sample.
     MarkerError
         A marker not in ``markers``, at its first row.
 
@@ -1124,6 +1215,7 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     """
     table = read_genotypes(genotypes_path, markers=markers, decimal_comma=decimal_comma,
                            normalise_alleles=normalise_alleles, single_allele=single_allele)
+    _refuse_positive_controls(table.samples)
     by_id: dict[str, TypedSample] = {}
     for s in table.samples:
         if s.id in by_id:
