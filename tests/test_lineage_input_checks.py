@@ -1,6 +1,6 @@
 """Lineage inputs that changed an LR without a word (outside check of 2026-12-06): a
 homozygous DYS385 written as one call, an mtDNA record without variants, keys written another
-way, a panel rate of 0."""
+way, a panel rate of 0, and a pair excluded by lineage markers alone."""
 
 from __future__ import annotations
 
@@ -226,3 +226,58 @@ def test_y_data_of_a_female_reference_is_warned_about():
                                                   r"female, not used .*AU of family 'F1' "
                                                   r"\(3 loci\)"):
         check_y_haplotypes(ds.lineage, ds.am, ds.pm)
+
+
+# --- (6) a pair excluded by lineage markers alone -------------------------------------------
+
+def test_a_true_pair_excluded_by_one_partial_repeat_is_named(markers):
+    """The missing man's own body, typed 25.2 at DYS458 against his uncle's 25 (a sizing
+    miscall in a degraded bone sample), has Y LR 0 under the step model: the pair, whose
+    autosomal LR with the uncle and Y and mtDNA LRs made 1.3e7 in the checker's case,
+    disappeared from the pairs, the family level and the held-back list without a word. The
+    rule stands; identify now warns, naming body, family, missing person, locus, the
+    autosomal LR and the LR without that locus."""
+    from forensic_match.cases import Family, PMSample
+    from forensic_match.dvi.identify import identify
+    from forensic_match.lineage.data import YDatabase
+    from forensic_match.lineage.scores import excluded_by_lineage
+    from forensic_match.lineage.ystr import YMarker
+    from forensic_match.pedigree import missing_person_family
+    from forensic_match.simulate import simulate_profiles
+
+    rng = np.random.default_rng(3)
+    loci = ["DYS458", *(f"DYS{400 + k}" for k in range(14))]
+    panel = tuple(YMarker(name, 1, 0.004) for name in loci)
+    uncle = {name: ("15",) for name in loci} | {"DYS458": ("25",)}
+    database = tuple({name: (str(int(v)),) for name, v in zip(loci, rng.integers(8, 23, 15))}
+                     for _ in range(20_000))
+    data = LineageData(panel, YDatabase("toy", database))
+    ped = missing_person_family("MP", missing_sex="M", relatives={"U": "paternal_uncle"})
+    truth = simulate_profiles(ped, markers, seed=11)
+    fam = Family("FAM", ped, ["MP"], {"U": truth["U"]})
+    fam.ystr = {"U": uncle}
+    body = PMSample("B1", "M", dict(truth["MP"]))
+    body.ystr = {**uncle, "DYS458": ("25.2",)}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = identify([fam], [body], markers, lineage=data)
+    told = [str(w.message) for w in caught if issubclass(w.category, LineageMarkerWarning)
+            and "exclude" in str(w.message)]
+    assert len(told) == 1
+    assert res.decision.pairs.filter(res.decision.pairs["pm"] == "B1").height == 0
+    scores = LineageScores([("FAM", "MP")], [fam], [body], data)
+    both = identify([fam], [body], markers)       # DNA alone: the pair's autosomal LR
+    dna = float(both.search.by_sample["log10_lr"][0])
+    import polars as pl
+
+    cands = pl.DataFrame({"pm": ["B1"], "family": ["FAM"], "missing": ["MP"],
+                          "log10_lr": [dna]})
+    [found] = excluded_by_lineage(cands, scores, threshold=4.0, warn=False)
+    kept = {k: v for k, v in body.ystr.items() if k != "DYS458"}
+    without = lineage_lr(PMSample("B1", "M", {}, ystr=kept), fam, "MP", data).log10_lr
+    assert found["without_log10_lr"] == pytest.approx(dna + without, abs=1e-9)
+    assert found["lineage"] == "Y against U, 3 meioses: DYS458 25 -> 25.2"
+    assert (f"body B1 ~ 'MP' of family 'FAM': autosomal LR {10 ** dna:.3g}, with the "
+            f"lineage markers except these loci {10 ** (dna + without):.3g} (Y against U, 3 "
+            f"meioses: DYS458 25 -> 25.2)") in told[0]
+    assert dna < 4 <= dna + without       # the autosomal LR alone is below the threshold
