@@ -255,7 +255,7 @@ def test_bad_trees_and_observations_are_refused() -> None:
     with pytest.raises(InputError, match="not on the tree"):
         tree_site_likelihood({"M": None}, {"X": "A"}, same=same, other=other)
     with pytest.raises(InputError, match="need the target and a reference"):
-        mt = parse_mitotype({"range": [[1, 10]]})
+        mt = parse_mitotype({"range": [[1, 10]], "variants": []})
         tree_mitotype_probability({"M": None}, {"M": mt}, "M")
     assert set(IUPAC["N"]) == set("ACGT")
 

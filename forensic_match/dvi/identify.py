@@ -1348,6 +1348,23 @@ class _Rounds:
                              self.lineage, also=also, cache=self.lineage_cache,
                              **self.lineage_options)
 
+    def warn_lineage_exclusions(self, remaining: list[Body], rows: np.ndarray,
+                                scout: SearchResult | None) -> None:
+        """Warn about each body's best candidates by autosomal LR (``scout``'s, or a search
+        of DNA alone) that lineage markers alone exclude though they would reach the pairs'
+        threshold without the loci that exclude them
+        (:func:`~forensic_match.lineage.scores.excluded_by_lineage`): such a pair is
+        otherwise in no output."""
+        from forensic_match.lineage.scores import excluded_by_lineage
+
+        if scout is None:
+            scout = search_samples(self.compiled, remaining, top=TOP, threshold=np.inf,
+                                   sex_filter=self.sex_filter, min_markers=self.min_markers,
+                                   active=rows)
+        scores = self.lineage_scores(self.compiled.rows, list(self.fam_by_id.values()),
+                                     remaining, None)
+        excluded_by_lineage(scout.by_sample, scores, threshold=self.pairs_from)
+
     def lineage_log10(self, fid: str, mid: str, body: Body, fam_by_id: dict[str, Family]
                       ) -> float:
         """The lineage log10 LR of one identified pair (for the table)."""
@@ -1376,6 +1393,7 @@ class _Rounds:
                                  remaining, scores)
         self.round_no += 1
         night = self.night if scores is None else None
+        scout = None
         if self.in_play is None:
             # Families whose relatives may be among the bodies: found without the sex
             # filter too, since a woman's body can be the unregistered sister of a missing man.
@@ -1398,6 +1416,8 @@ class _Rounds:
         else:
             res = night.search("_round", self.compiled, remaining, self.row_ids,
                                kept=f"round.{self.round_no}", **options)
+        if self.lineage is not None and self.round_no == 1:
+            self.warn_lineage_exclusions(remaining, rows, scout)
         # With evidence, the scout above (DNA alone) and the combined scores both bring
         # families into play.
         self.in_play |= _families_in_play(res)

@@ -17,12 +17,14 @@ import numpy as np
 
 from forensic_match.errors import ForensicMatchWarning, InputError, LineageMarkerWarning
 from forensic_match.lineage.disclap import DiscLapFit, fit_disclap, select_disclap
+from forensic_match.lineage.keys import check_keys
 from forensic_match.lineage.mtdna import Mitotype, MitotypeDatabase, parse_mitotypes
 from forensic_match.lineage.ystr import (
     YHaplotype,
     YMarker,
     is_allele,
     parse_haplotype,
+    read_copies,
     split_allele,
     y_markers,
 )
@@ -73,12 +75,45 @@ class LineageData:
     disclap : DiscLapFit or None
         A discrete Laplace fit of ``y_database`` (:meth:`fit_disclap`), needed by the
         ``"disclap"`` frequency method.
+    database_read : Counter
+        ``{(locus key, "lone" or "repeated"): entries}`` of ``y_database`` read by the
+        panel's copy numbers (:func:`~forensic_match.lineage.ystr.read_copies`) when the
+        data was made; the database kept is the one so read. Reported by
+        :func:`check_y_haplotypes`.
     """
 
     markers: tuple[YMarker, ...] = ()
     y_database: YDatabase | None = None
     mt_database: MitotypeDatabase | None = None
     disclap: DiscLapFit | None = None
+    database_read: Counter = field(default_factory=Counter, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # a homozygous DYS385 written "14" in the database never equalled a PM "14,14"
+        # (count 0 of 230 for a haplotype 30 of them carry): entries read as the samples are
+        db = self.y_database
+        copies = self.y_copies
+        if db is None or not copies:
+            return
+        read = [read_copies(h, copies) for h in db.haplotypes]
+        if any(r for _, r in read):
+            self.y_database = YDatabase(db.name, tuple(h for h, _ in read))
+            self.database_read = Counter((k, how) for _, r in read for k, how in r.items())
+
+    @property
+    def y_copies(self) -> dict[str, int]:
+        """``{locus key: copies}`` of the panel's loci whose entry states ``copies``: the
+        loci where a lone call or repeated equal calls are read by them
+        (:func:`~forensic_match.lineage.ystr.read_copies`)."""
+        return {m.key: m.copies for m in self.markers if m.copies_stated}
+
+    def read_y(self, haplotype: YHaplotype | None) -> YHaplotype | None:
+        """A PM sample's or reference's Y haplotype as it is compared: read by the panel's
+        copy numbers (:func:`~forensic_match.lineage.ystr.read_copies`), as the database
+        entries are. ``None`` stays ``None``."""
+        if haplotype is None:
+            return None
+        return read_copies(haplotype, self.y_copies)[0]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, *, where: str = "lineage") -> LineageData:
@@ -87,15 +122,19 @@ class LineageData:
             return cls()
         if not isinstance(data, Mapping):
             raise InputError(f"{where}: must be an object with 'ystr' and/or 'mtdna'")
+        check_keys(data, ("ystr", "mtdna"), where)
         ystr = data.get("ystr") or {}
+        check_keys(ystr, ("markers", "database"), f"{where}.ystr")
         markers = tuple(y_markers(ystr.get("markers") or [], where=f"{where}.ystr.markers"))
         ydb = None
         if ystr.get("database"):
             db = ystr["database"]
+            check_keys(db, ("name", "haplotypes"), f"{where}.ystr.database")
             ydb = YDatabase(str(db.get("name", "")), tuple(
                 parse_haplotype(h, sample=f"entry {k + 1}", where=f"{where}.ystr.database")
                 for k, h in enumerate(db.get("haplotypes") or [])))
         mt = data.get("mtdna") or {}
+        check_keys(mt, ("database",), f"{where}.mtdna")
         mtdb = MitotypeDatabase.from_dict(mt["database"], where=f"{where}.mtdna.database") \
             if mt.get("database") else None
         return cls(markers, ydb, mtdb, None)
@@ -126,7 +165,9 @@ class LineageData:
         out: dict[str, Any] = {}
         ystr: dict[str, Any] = {}
         if self.markers:
+            # copies written only when stated: read back, it would read lone calls by it
             ystr["markers"] = [{"name": m.name, "copies": m.copies, "rate": m.rate}
+                               if m.copies_stated else {"name": m.name, "rate": m.rate}
                                for m in self.markers]
         if self.y_database is not None:
             ystr["database"] = {"name": self.y_database.name, "haplotypes": [
@@ -238,10 +279,18 @@ def pm_y_haplotype(pm: Any) -> YHaplotype | None:
 def check_y_haplotypes(data: LineageData, families: Sequence[Any],
                        samples: Sequence[Any]) -> dict[str, tuple[int, int]]:
     """Read every Y haplotype of ``samples`` and ``families`` once, before any work, so that
-    an unreadable one stops a run at its start, not half-way; and warn once about Y-STR loci
-    typed but absent from the panel (``lineage.ystr.markers``). Such a locus has no mutation
-    rate and is not compared: a locus that the panel and the lab's files name differently
-    would otherwise drop out of every comparison without a word.
+    an unreadable one stops a run at its start, not half-way; and warn once
+    (:class:`~forensic_match.errors.LineageMarkerWarning`) about each of:
+
+    - Y-STR loci typed but absent from the panel (``lineage.ystr.markers``). Such a locus has
+      no mutation rate and is not compared: a locus that the panel and the lab's files name
+      differently would otherwise drop out of every comparison without a word.
+    - calls read by the panel's copy numbers
+      (:func:`~forensic_match.lineage.ystr.read_copies`: a lone call at a two-copy locus as
+      the allele twice, equal calls at a single-copy locus as one), in PM samples,
+      references and database entries, per locus.
+    - relatives recorded female with Y-STR data: never a Y reference (``docs/lineage.md``,
+      section 1), so the data is not used.
 
     Returns
     -------
@@ -254,9 +303,22 @@ def check_y_haplotypes(data: LineageData, families: Sequence[Any],
         A haplotype :func:`~forensic_match.lineage.ystr.parse_haplotype` refuses.
     """
     haplotypes = [(0, pm_y_haplotype(pm)) for pm in samples]
-    haplotypes += [(1, h) for family in families for h in family_y_haplotypes(family).values()]
+    female = []
+    for family in families:
+        for ident, h in family_y_haplotypes(family).items():
+            haplotypes.append((1, h))
+            if ident in family.pedigree and family.pedigree.sex_of(ident) == "F":
+                female.append(f"{ident} of family {family.id!r} ({len(h)} loci)")
+    if female:
+        shown = ", ".join(female[:5]) + (f" and {len(female) - 5} more" if len(female) > 5
+                                          else "")
+        warnings.warn(f"Y-STR data of {len(female)} relatives recorded female, not used (a "
+                      f"woman is never a Y reference): {shown}; check the relative's sex in "
+                      f"the pedigree, or whose sample was typed", LineageMarkerWarning,
+                      stacklevel=3)
     if not data.markers:
         return {}
+    _warn_copies_read(data, haplotypes)
     panel = {m.key for m in data.markers}
     found: dict[str, list[int]] = {}
     for slot, hap in haplotypes:
@@ -270,6 +332,32 @@ def check_y_haplotypes(data: LineageData, families: Sequence[Any],
                       f"or check that the panel and the lab's files name them alike",
                       LineageMarkerWarning, stacklevel=3)
     return {k: (v[0], v[1]) for k, v in found.items()}
+
+
+def _warn_copies_read(data: LineageData, haplotypes: Sequence[tuple[int, YHaplotype | None]]
+                      ) -> None:
+    """One warning naming, per locus, the calls of PM samples (slot 0), references (slot 1)
+    and database entries read by the panel's copy numbers."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    copies = data.y_copies
+    for slot, hap in haplotypes:
+        for key, how in read_copies(hap or {}, copies)[1].items():
+            counts.setdefault((key, how), [0, 0, 0])[slot] += 1
+    for (key, how), n in data.database_read.items():
+        counts.setdefault((key, how), [0, 0, 0])[2] += n
+    if not counts:
+        return
+    parts = []
+    for (key, how), (pm, ref, db) in sorted(counts.items()):
+        what = (f"a lone call read as the allele on each of its {copies[key]} copies"
+                if how == "lone" else "equal calls read as one call (a single-copy locus)")
+        parts.append(f"{key}: {what} in {pm} PM samples, {ref} references, {db} database "
+                     f"entries")
+    warnings.warn(f"Y-STR calls read by the panel's copy numbers (docs/lineage.md, \"Calls "
+                  f"and copies\"): {'; '.join(parts)}. A homozygous multi-copy locus written as "
+                  f"one call, or a single-copy locus written twice, is so read in the samples, "
+                  f"the references and the database alike", LineageMarkerWarning,
+                  stacklevel=4)
 
 
 def pm_mitotype(pm: Any) -> Mitotype | None:
@@ -311,7 +399,10 @@ def parse_pm_lineage(sample: Mapping[str, Any], sid: str, src: str
                      ) -> tuple[YHaplotype | None, Mitotype | None]:
     """The ``ystr`` and ``mtdna`` keys of one ``pm[]`` entry of a dataset (``mtdna``: one
     record, or a list of records of the sample merged by
-    :func:`~forensic_match.lineage.mtdna.merge_mitotypes`)."""
+    :func:`~forensic_match.lineage.mtdna.merge_mitotypes`). A key that is one of them written
+    another way (``"YSTR"``, ``"Y-STR"``, ``"mtDNA"``) is refused: it was ignored without a
+    word (:func:`~forensic_match.lineage.keys.check_keys`)."""
+    check_keys(sample, ("ystr", "mtdna"), f"{src}: pm sample {sid!r}")
     y = sample.get("ystr")
     mt = sample.get("mtdna")
     return (parse_haplotype(y, sample=sid, where=src) if y else None,
@@ -322,8 +413,11 @@ def parse_family_lineage(entry: Mapping[str, Any], fid: str, src: str, pedigree:
                          ) -> tuple[dict[str, YHaplotype], dict[str, Mitotype]]:
     """The ``ystr`` and ``mtdna`` keys (``{id: ...}``) of one ``am[]`` entry of a dataset; every
     id must be in the family's pedigree; an ``mtdna`` value is one record or a list of records
-    of that person, merged (:func:`~forensic_match.lineage.mtdna.merge_mitotypes`)."""
+    of that person, merged (:func:`~forensic_match.lineage.mtdna.merge_mitotypes`). A key
+    that is one of ``ystr``, ``mtdna`` and ``lineage`` written another way (``"mtDNA"``,
+    ``"Y-STR"``) is refused: it was ignored without a word."""
     where = f"{src}, family {fid!r}"
+    check_keys(entry, ("ystr", "mtdna", "lineage"), where)
     ys, mts = {}, {}
     for key, store, parse in (("ystr", ys, parse_haplotype), ("mtdna", mts, parse_mitotypes)):
         block = entry.get(key) or {}

@@ -69,6 +69,7 @@ from forensic_match.lineage.mtdna import (
 from forensic_match.lineage.ystr import (
     _allele_sort,
     locus_probability,
+    read_copies,
     split_allele,
     tree_locus_probability,
 )
@@ -177,7 +178,7 @@ class RowScorer:
         self.known = set(options) <= set(OPTIONS)
         self.opt = {**OPTIONS, **options}
         self.ids = [s.id for s in self.samples]
-        self.hy = [pm_y_haplotype(s) for s in self.samples]
+        self.hy = [data.read_y(pm_y_haplotype(s)) for s in self.samples]
         self.hm = [pm_mitotype(s) for s in self.samples]
         self.typed = np.array([y is not None or m is not None
                                for y, m in zip(self.hy, self.hm, strict=True)], dtype=bool)
@@ -224,7 +225,8 @@ class RowScorer:
         ped = family.pedigree
         if ped.sex_of(missing) == "F":
             return none
-        refs = family_y_haplotypes(family)
+        copies = self.data.y_copies
+        refs = {i: read_copies(h, copies)[0] for i, h in family_y_haplotypes(family).items()}
         links = lineage_links(ped, missing, "Y", among=sorted(refs))
         if not links:
             return none

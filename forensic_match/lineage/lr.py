@@ -47,6 +47,7 @@ from forensic_match.lineage.ystr import (
     MULTISTEP_FRACTION,
     YHaplotype,
     compare_haplotypes,
+    read_copies,
     split_allele,
     tree_locus_probability,
 )
@@ -158,7 +159,8 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
     Parameters
     ----------
     pm, reference : dict
-        Y haplotypes (:func:`~forensic_match.lineage.ystr.parse_haplotype`).
+        Y haplotypes (:func:`~forensic_match.lineage.ystr.parse_haplotype`), compared as
+        read by the panel's copy numbers (:meth:`LineageData.read_y`; ``others`` too).
     meioses : int
         Meioses between the missing person and the reference on the paternal line.
     data : LineageData
@@ -203,6 +205,12 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
     if method == "disclap" and data.disclap is None:
         raise InputError("Y-STR LR by discrete Laplace: fit the model first "
                          "(LineageData.fit_disclap)")
+    # as the database entries are (LineageData.read_y): a lone DYS385 "14" on both sides
+    # against entries "14,14" counted 0 of 230 and raised the LR 31 times
+    copies = data.y_copies
+    pm, reference = read_copies(pm, copies)[0], read_copies(reference, copies)[0]
+    if others:
+        others = {i: read_copies(h, copies)[0] for i, h in others.items()}
     cmp = compare_haplotypes(reference, pm, data.markers, meioses=meioses, multistep=multistep)
     aside = dict(cmp.set_aside)
     loci = list(cmp.loci)

@@ -24,6 +24,7 @@ from functools import cached_property
 from typing import Any
 
 from forensic_match.errors import InputError
+from forensic_match.lineage.keys import check_keys
 
 #: Length of the rCRS (Andrews et al. 1999, Nat Genet 23:147).
 MT_LENGTH = 16569
@@ -100,8 +101,11 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
     Raises
     ------
     InputError
-        A malformed range or variant, overlapping read ranges, or a variant outside the read
-        ranges, naming the sample and the variant.
+        A record without ``variants`` (absent or null: ``[]`` is a sequence equal to rCRS
+        over the read ranges) or with a key that is ``range`` or ``variants`` written
+        another way (``"variant"``), a malformed range (a fractional bound: ``16024.9``) or
+        variant, overlapping read ranges, or a variant outside the read ranges, naming the
+        sample and the variant.
 
     Examples
     --------
@@ -111,19 +115,28 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
     ({73: 'G', 263: 'G', 16189: 'CT'}, [523, 524], {(315, 1): 'C'})
     """
     label = ", ".join(p for p in (where, f"sample {sample!r}" if sample else "sample") if p)
+    check_keys(raw, ("range", "variants"), f"{label}: mtDNA record")
     if not isinstance(raw, Mapping) or "range" not in raw:
         raise InputError(f"{label}: an mtDNA record needs 'range' and 'variants'")
+    if raw.get("variants") is None:
+        # read as "no variant" it made the sample rCRS over its range: the true body's
+        # mtDNA log10 LR went from 2.11 to -32.3 (docs/lineage.md, section 4, "Reading")
+        raise InputError(f"{label}: an mtDNA record needs 'variants' (a list of variants "
+                         f"against rCRS; [] when the sequence equals rCRS over the read "
+                         f"range); it {'is null' if 'variants' in raw else 'has none'}")
     ranges = []
     try:
         spans = raw["range"]
         if spans and not isinstance(spans[0], (list, tuple)):
             spans = [spans]
         for span in spans:
+            if any(isinstance(v, float) and not v.is_integer() for v in span):
+                raise ValueError("a bound is not a whole position")
             a, b = (int(v) for v in span)
             ranges.append((a, b))
     except (TypeError, ValueError) as exc:
-        raise InputError(f"{label}: 'range' must be a list of [start, end] pairs, got "
-                         f"{raw['range']!r}") from exc
+        raise InputError(f"{label}: 'range' must be a list of [start, end] pairs of whole "
+                         f"positions, got {raw['range']!r}") from exc
     for a, b in ranges:
         if not 1 <= a <= b <= MT_LENGTH:
             raise InputError(f"{label}: read range [{a}, {b}] must have 1 <= start <= end <= "
@@ -476,6 +489,7 @@ class MitotypeDatabase:
                   ) -> MitotypeDatabase:
         if not isinstance(data, Mapping):
             raise InputError(f"{where}: must be an object with 'name' and 'mitotypes'")
+        check_keys(data, ("name", "mitotypes"), where)
         entries = data.get("mitotypes") or []
         return cls(str(data.get("name", "")),
                    tuple(parse_mitotype(e, sample=f"entry {k + 1}", where=where)

@@ -17,14 +17,16 @@ import functools
 import itertools
 import math
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from forensic_match.errors import InputError
+from forensic_match.errors import InputError, LineageMarkerWarning
 from forensic_match.frequencies import marker_key
+from forensic_match.lineage.keys import check_keys
 
 #: Fraction of Y-STR mutations that change more than one repeat: 924 mutations with single-
 #: against multi-repeat changes 25.23:1 (Ballantyne et al. 2010, Am J Hum Genet 87:341-353),
@@ -145,29 +147,54 @@ class YMarker:
         Number of copies on a normal Y chromosome (2 for DYS385a/b).
     rate : float
         Per-meiosis mutation rate of the locus (all copies together).
+    copies_stated : bool
+        Whether the panel stated ``copies`` (``False``: absent, read as 1). Only a stated copy
+        number reads a lone call or repeated equal calls (:func:`read_copies`).
     """
 
     name: str
     copies: int
     rate: float
+    copies_stated: bool = True
 
     @property
     def key(self) -> str:
         return locus_key(self.name)
 
 
+#: Keys of an entry of ``lineage.ystr.markers``.
+MARKER_KEYS = ("name", "copies", "rate")
+
+#: A panel rate above this is warned about: the fastest of the 186 loci of Ballantyne et al.
+#: (2010) mutates at 7.44e-2 per meiosis, the Yfiler loci below 1e-2; a rate given in percent
+#: as a fraction (0.23 for 0.23 %) is 100 times too fast.
+PLAUSIBLE_RATE = 0.05
+
+
 def y_markers(spec: Sequence[Mapping[str, Any]], *, where: str = "lineage.ystr") -> list[YMarker]:
     """Y markers from the dataset's ``lineage.ystr.markers`` list.
 
     A missing ``rate`` is taken from :data:`BALLANTYNE_2010_RATES`; a locus in neither is
-    refused (a mutation rate must be stated, never assumed zero).
+    refused, and so is a rate of 0 (a mutation rate must be stated, never assumed zero: at
+    rate 0 a one-repeat difference excludes the pair). A rate above :data:`PLAUSIBLE_RATE`
+    is warned about (a :class:`~forensic_match.errors.LineageMarkerWarning`). A missing
+    ``copies`` is 1, not stated (:attr:`YMarker.copies_stated`).
+
+    Raises
+    ------
+    InputError
+        A marker without a name, listed twice, with a key other than ``name``, ``copies``
+        and ``rate`` (``"rates"``, ``"mutation_rate"`` and ``"copy"`` fell back to the
+        defaults without a word), copies below 1, or a rate not in (0, 1).
     """
     out = []
     seen: set[str] = set()
+    fast = []
     for k, m in enumerate(spec):
         if not isinstance(m, Mapping) or "name" not in m:
             raise InputError(f"{where}: marker {k + 1} needs a 'name'")
         name = str(m["name"])
+        check_keys(m, MARKER_KEYS, f"{where}: marker {k + 1} ({name!r})", strict=True)
         key = locus_key(name)
         if key in seen:
             raise InputError(f"{where}: marker {name!r} listed twice")
@@ -183,11 +210,66 @@ def y_markers(spec: Sequence[Mapping[str, Any]], *, where: str = "lineage.ystr")
             raise InputError(f"{where}: marker {name!r} has no 'rate' and none is tabulated "
                              f"(forensic_match.lineage.ystr.BALLANTYNE_2010_RATES): give its "
                              f"per-meiosis mutation rate")
-        if copies < 1 or not 0.0 <= rate < 1.0:
-            raise InputError(f"{where}: marker {name!r}: copies must be >= 1 and rate in "
-                             f"[0, 1), got {copies} and {rate}")
-        out.append(YMarker(name, copies, rate))
+        if copies < 1:
+            raise InputError(f"{where}: marker {name!r}: copies must be >= 1, got {copies}")
+        if not 0.0 < rate < 1.0:
+            # at rate 0 a one-repeat difference from the father excluded the pair, whatever
+            # its autosomal LR, and the pair vanished from every output
+            raise InputError(f"{where}: marker {name!r}: rate must be above 0 and below 1, "
+                             f"got {rate} (a mutation rate is never assumed zero: at 0 one "
+                             f"repeat step would exclude the pair)")
+        if rate > PLAUSIBLE_RATE:
+            fast.append(f"{name} {rate:g}")
+        out.append(YMarker(name, copies, rate, "copies" in m))
+    if fast:
+        warnings.warn(f"{where}: Y-STR mutation rates above {PLAUSIBLE_RATE:g} per meiosis: "
+                      f"{', '.join(fast)}; the fastest locus measured by Ballantyne et al. "
+                      f"(2010) mutates at 0.0744, the Yfiler loci below 0.01; a rate in "
+                      f"percent written as a fraction (0.23 for 0.23 %) is 100 times too fast",
+                      LineageMarkerWarning, stacklevel=3)
     return out
+
+
+def read_copies(haplotype: YHaplotype, copies: Mapping[str, int]
+                ) -> tuple[YHaplotype, dict[str, str]]:
+    """A haplotype read by the panel's copy numbers ``copies`` (``{locus key: copies}``, the
+    loci whose panel entry states them): a lone call at a locus of two or more copies is the
+    allele on every copy (a homozygous DYS385 written "14", as capillary-electrophoresis
+    exports show one peak), and equal calls at a single-copy locus are one call (DYS19
+    written "14,14"). Two different calls at a single-copy locus stay (a duplication); a
+    null (``()``) stays; loci not in ``copies`` stay as written.
+
+    Returns
+    -------
+    haplotype : dict
+        The haplotype so read (the same object when nothing changed).
+    read : dict
+        ``{locus key: "lone" or "repeated"}`` of the loci so read.
+
+    Examples
+    --------
+    >>> hap, read = read_copies({"DYS385": ("14",), "DYS19": ("14", "14"),
+    ...                          "DYS391": ("10", "11")}, {"DYS385": 2, "DYS19": 1, "DYS391": 1})
+    >>> hap
+    {'DYS385': ('14', '14'), 'DYS19': ('14',), 'DYS391': ('10', '11')}
+    >>> read
+    {'DYS385': 'lone', 'DYS19': 'repeated'}
+    """
+    read: dict[str, str] = {}
+    for key, alleles in haplotype.items():
+        n = copies.get(key)
+        if n is None:
+            continue
+        if n >= 2 and len(alleles) == 1:
+            read[key] = "lone"
+        elif n == 1 and len(alleles) >= 2 and len(set(alleles)) == 1:
+            read[key] = "repeated"
+    if not read:
+        return haplotype, read
+    out = dict(haplotype)
+    for key, how in read.items():
+        out[key] = out[key] * copies[key] if how == "lone" else out[key][:1]
+    return out, read
 
 
 @functools.lru_cache(maxsize=4096)
