@@ -908,3 +908,43 @@ def test_a_stated_relationship_the_dna_does_not_support_is_not_said_to_agree() -
     assert all(key == "weak" for key, lr in verdicts if -2 <= lr < 0)
     assert all(key == "consistent" for key, lr in verdicts if lr >= 0)
     assert {"weak", "consistent"} <= {key for key, _ in verdicts}
+
+
+def test_the_remains_box_and_the_legend_stay_clear_of_the_labels() -> None:
+    """In Chromium the remains' box hid the label of the missing man's mother ("F10_MO"
+    under "J1", the box at y 159-187 and the label at y 164), and the Spanish legend was cut
+    at the drawing's edge ("persona desaparecida busc", width 348): an outside check,
+    2026-12-07. The box now stands clear of every label and the legend inside the drawing
+    (text widths at 6.6 units a character, Chromium's for 11-12 px sans-serif)."""
+    import xml.etree.ElementTree as ET
+
+    from forensic_match.reports.render import translator
+
+    ns = "{http://www.w3.org/2000/svg}"
+    ped = Pedigree.from_records([("F10_FA", None, None, "M"), ("F10_MO", None, None, "F"),
+                                 ("F10_MP1", "F10_FA", "F10_MO", "M"),
+                                 ("F10_W", None, None, "F"),
+                                 ("F10_SO", "F10_MP1", "F10_W", "M")])
+    single = Pedigree.from_records([("A_FA", None, None, "M"), ("A_MO", None, None, "F"),
+                                    ("A_MP1", "A_FA", "A_MO", "M")])
+    for pedigree, missing in ((ped, "F10_MP1"), (single, "A_MP1")):
+        for lang in ("es", "en"):
+            t = translator(lang)
+            svg = pedigree_svg(pedigree, typed=["F10_MO", "F10_SO", "A_MO"], missing=missing,
+                               remains="J1", words=lambda key, t=t: str(t(key)))
+            root = ET.fromstring(svg)
+            width = float(root.get("viewBox").split()[2])
+            rect = next(e for e in root.iter(f"{ns}rect") if e.get("class") == "remains-box")
+            bx, by = float(rect.get("x")), float(rect.get("y"))
+            bw, bh = float(rect.get("width")), float(rect.get("height"))
+            for text in root.iter(f"{ns}text"):
+                if text.get("class") != "label":
+                    continue
+                x, y = float(text.get("x")), float(text.get("y"))
+                half = 6.6 * len("".join(text.itertext())) / 2
+                apart = x + half < bx or x - half > bx + bw or y + 3 < by or y - 12 > by + bh
+                assert apart, (lang, "".join(text.itertext()), (x, y), (bx, by, bw, bh))
+            for text in root.iter(f"{ns}text"):
+                if text.get("class") == "legend-text":
+                    end = float(text.get("x")) + 6.6 * len(text.text or "")
+                    assert end <= width, (lang, text.text, end, width)
