@@ -373,6 +373,37 @@ def test_shown_lr_reads_back_as_the_lr(x: float) -> None:
             assert value == pytest.approx(10 ** x, rel=5.1e-2)
 
 
+def _read_lr(text: str) -> float:
+    """An LR as ``format_lr`` prints it in English, read back."""
+    m = re.fullmatch(r"([0-9.]+) × 10<sup>(-?\d+)</sup>", text)
+    if m is None:
+        return float(text.replace(",", ""))
+    return float(m.group(1)) * 10.0 ** int(m.group(2))
+
+
+@pytest.mark.parametrize("boundary", [-6, -4, -3, -2, -1, 0, 1, 2, 3, 4, 6])
+def test_no_printed_lr_is_the_power_of_ten_where_its_level_changes(boundary: int) -> None:
+    """One ulp below log10 3 printed "1 000,000000" beside "moderately strong", and below
+    LR 10^-4 nothing guarded it: log10 -5.99999 printed "1.0 × 10⁻⁶" beside "very strong
+    (H2)", as exactly 10^-6, which is "extremely strong" (an outside check, 2026-12-07,
+    verbal_edges.py). A printed power of ten is now always on the LR's own level."""
+    for x in (float(boundary), math.nextafter(boundary, -math.inf),
+              math.nextafter(boundary, math.inf), boundary - 1e-9, boundary + 1e-9,
+              boundary - 1e-5, boundary + 1e-5, boundary - 4e-4, boundary + 4e-4):
+        text = str(format_lr(x, "en"))
+        shown = _read_lr(text)
+        power = round(math.log10(shown))
+        if shown == 10.0 ** power or text.startswith("1.0 ×") or text.startswith("10.0 ×"):
+            assert verbal_level(float(power)) == verbal_level(x), (x, text)
+    assert str(format_lr(2.9999999999999996, "es")) == "999,999999"
+    assert verbal_level(2.9999999999999996)[0] == "moderately_strong"
+    assert str(format_lr(-5.99999, "en")) == "1.00002 × 10<sup>-6</sup>"
+    assert str(format_lr(-5.999999999999999, "en")) == "1.00000001 × 10<sup>-6</sup>"
+    assert str(format_lr(-6.0, "en")) == "1.0 × 10<sup>-6</sup>"
+    # far from a level boundary the one decimal stays (1.04 × 10^24 is "1.0 × 10^24")
+    assert str(format_lr(24.01, "en")) == "1.0 × 10<sup>24</sup>"
+
+
 # Verbal scale -----------------------------------------------------------------------------------
 def test_verbal_scale_ends() -> None:
     # ENFSI (2015): 1-10 weak, 10-100 moderate, 100-1000 moderately strong, 1000-10000

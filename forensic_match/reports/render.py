@@ -83,12 +83,25 @@ def format_number(x: float, language: str, *, significant: int = 3) -> str:
     # as "1,000,000", 9.996 as "10.0", an LR of 0.01004 as "0.0100"): the verbal scale
     # changes level there. More digits are shown instead.
     decade = math.floor(math.log10(abs(x)))
+    if 10.0 ** decade > abs(x):          # log10 rounded up to the integer above
+        decade -= 1
+    elif 10.0 ** (decade + 1) <= abs(x):
+        decade += 1
     for digits in range(significant, 10):   # at most 9: closer than that is float noise
         places = digits - 1 - decade
         shown = abs(round(x, places))
         if shown == abs(x) or 10.0 ** decade < shown < 10.0 ** (decade + 1):
+            text = f"{round(x, places):.{max(0, places)}f}"
             break
-    text = f"{round(x, places):.{max(0, places)}f}"
+    else:
+        # Float noise: 999.9999999999991 (an LR whose log10 is one ulp below 3) rounds to
+        # 1000 at any precision shown, while its verbal level is the one below (an outside
+        # check, 2026-12-07). Nine digits rounded towards the inside of the decade instead.
+        from decimal import ROUND_DOWN, ROUND_UP, Decimal
+
+        inward = ROUND_DOWN if shown >= 10.0 ** (decade + 1) else ROUND_UP
+        text = format(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=inward),
+                      "f")
     whole, _, frac = text.partition(".")
     sign = "-" if whole.startswith("-") else ""
     whole = whole.lstrip("-")
@@ -115,13 +128,41 @@ def format_lr(log10_lr: float, language: str) -> Any:
     if log10_lr == math.inf:
         return Markup("∞")
     if -4 <= log10_lr < 6:
-        return Markup(format_number(10.0 ** log10_lr, language))
+        x = 10.0 ** log10_lr
+        power = round(log10_lr)
+        if log10_lr != power and x == 10.0 ** power:
+            # the power itself for a log10 an ulp away: the level is the other side's
+            x = math.nextafter(x, 0.0 if log10_lr < power else math.inf)
+        return Markup(format_number(x, language))
+    m, exponent = _mantissa(log10_lr)
+    m = m.replace(".", "," if language == "es" else ".")
+    return Markup(f"{m} × 10<sup>{exponent}</sup>")
+
+
+def _mantissa(log10_lr: float) -> tuple[str, int]:
+    """The mantissa (one decimal) and exponent of an LR printed as ``m × 10^e``; more
+    decimals when one would print the power of ten itself at a level boundary the LR is not
+    on (log10 -5.99999 printed "1.0 × 10⁻⁶", the power where "extremely strong" begins,
+    beside "very strong": an outside check, 2026-12-07)."""
+    from decimal import ROUND_DOWN, ROUND_UP, Decimal
+
+    from forensic_match.reports.verbal import verbal_level
+
     exponent = math.floor(log10_lr)
     mantissa = 10.0 ** (log10_lr - exponent)
-    if round(mantissa, 1) >= 10.0:
-        mantissa, exponent = 1.0, exponent + 1
-    m = f"{mantissa:.1f}".replace(".", "," if language == "es" else ".")
-    return Markup(f"{m} × 10<sup>{exponent}</sup>")
+    level = verbal_level(log10_lr)
+    for decimals in range(1, 9):
+        m, e = round(mantissa, decimals), exponent
+        if m >= 10.0:
+            m, e = 1.0, e + 1
+        if m != 1.0 or log10_lr == e or verbal_level(float(e)) == level:
+            return f"{m:.{decimals}f}", e
+    # float noise: eight decimals rounded towards the LR, away from the power
+    if m == 1.0 and e > exponent or mantissa >= 10.0:
+        low = Decimal(repr(math.nextafter(min(mantissa, 10.0), 0.0)))
+        return format(low.quantize(Decimal("1e-8"), rounding=ROUND_DOWN), "f"), exponent
+    high = Decimal(repr(math.nextafter(max(mantissa, 1.0), 2.0)))
+    return format(high.quantize(Decimal("1e-8"), rounding=ROUND_UP), "f"), exponent
 
 
 def format_log10(x: float | None, language: str) -> str:
