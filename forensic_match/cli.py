@@ -1762,27 +1762,41 @@ def store_identities_command(db: str, table: str, actor: str) -> None:
                    "needs attention).")
 def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
     """List the proposals (id, state, flag, pair, LR, posterior), one per line."""
-    every = _with_store(db, lambda store: store.proposals())
+    def read(store: Any) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+        from forensic_match.store.review import list_proposals, rejections
+
+        with store.reading() as conn:
+            return list_proposals(conn), rejections(conn)
+
+    every, rejects = _with_store(db, read)
     rows = [r for r in every if (state is None or r["state"] == state) and
             (not flagged or (r["needs_review"] and r["state"] != "rejected"))]
     said = " ".join(w for w in ("flagged" if flagged else "", state or "") if w)
     _none_said(rows, f"no {said} proposals" if said else "no proposals", None)
     # Earlier rejected proposals of the same person: a pair proposed again on later data
     # showed its rejection only in its report and the trace (an outside check, 2026-12-06).
-    rejected: dict[tuple[str, str], list[str]] = {}
+    # "On a re-review flag" only when the proposal was flagged when it was rejected (its
+    # data withdrawn or superseded): a judged rejection a later night flagged was called so,
+    # from its current flag (an outside check, 2026-12-07).
+    rejected: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for r in every:
         if r["state"] == "rejected":
-            # one rejected on a re-review flag (superseded data, not proposed again) was not
-            # judged wrong: say so (an outside check, 2026-12-07)
+            on_flag = rejects[r["proposal_id"]]["on_flag"]
             rejected.setdefault((r["family_id"], r["missing"]), []).append(
-                f"{r['proposal_id']}{' (on a re-review flag)' if r['needs_review'] else ''}")
+                (r["proposal_id"],
+                 f"{r['proposal_id']}{' (on a re-review flag)' if on_flag else ''}"))
     for r in rows:
         flag = ""
-        if r["needs_review"]:
-            flag = ("  REJECTED ON A FLAG: " if r["state"] == "rejected" else
-                    "  RE-REVIEW: ") + r["stale_reason"]
-        before = [i for i in rejected.get((r["family_id"], r["missing"]), [])
-                  if int(i.split()[0]) < r["proposal_id"]]
+        if r["state"] == "rejected" and r["needs_review"]:
+            how = rejects[r["proposal_id"]]
+            flag = (f"  REJECTED ON A FLAG: {how['flag']}" if how["on_flag"] else
+                    "  REJECTED (judged; the rejection stands)")
+            if how["flagged_after"]:
+                flag += f"; FLAGGED AFTER THE REJECTION: {how['flagged_after']}"
+        elif r["needs_review"]:
+            flag = "  RE-REVIEW: " + r["stale_reason"]
+        before = [text for i, text in rejected.get((r["family_id"], r["missing"]), [])
+                  if i < r["proposal_id"]]
         if before:
             flag += (f"  REJECTED BEFORE: proposal{'s' if len(before) > 1 else ''} "
                      f"{', '.join(before)} of the same person (see the report)")

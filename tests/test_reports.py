@@ -259,7 +259,8 @@ def test_the_dashboard_shows_the_bodies_placed_at_family_level(built: tuple[Path
                 conn.execute(sa.text("INSERT INTO run_family_level VALUES (:r, :s, :p, :fr, "
                                      ":f, :c, :post, :rel, :lr, :why)"),
                              {"r": run_id, "s": seq, "p": f"PM{seq}", "fr": f"PM{seq},X<b>",
-                              "f": "F1", "c": "F1_MP1 (0.5012) or F1_MP2 (0.4987)",
+                              "f": "F1", "c": "F1_MP1 (0.5012); an unregistered half sibling of "
+                                              "F1_MP2 (0.4987)",
                               "post": 0.99991, "rel": 0.0001, "lr": 9.5,
                               "why": "caution: look <here>" if seq == 2 else None})
         en, es = (render_dashboard(store, language=lang) for lang in ("en", "es"))
@@ -267,7 +268,11 @@ def test_the_dashboard_shows_the_bodies_placed_at_family_level(built: tuple[Path
     seqs = re.findall(r'class="family-level-row" data-seq="(\d+)"', en)
     assert seqs == [str(k) for k in range(1, render.DASHBOARD_WARNINGS + 1)]
     assert "and 3 more ('forensic-match store family-level')." in en
-    assert "F1_MP1 (0.5012) or F1_MP2 (0.4987)" in es and "PM1,X&lt;b&gt;" in en
+    # the candidates as the engine writes them ("; " between options), in the page's words
+    # and numbers (an outside check, 2026-12-07: English with decimal points in Spanish)
+    assert "F1_MP1 (0.5012); an unregistered half sibling of F1_MP2 (0.4987)" in en
+    assert ("F1_MP1 (0,5012); familiar no registrado: medio hermano o media hermana de F1_MP2 "
+            "(0,4987)") in es and "PM1,X&lt;b&gt;" in en
     assert en.count('class="warning caution"') == 1 and "caution: look &lt;here&gt;" in en
     assert "Placed at family level by the last run" in en
     assert "Ubicados a nivel de familia en la última corrida" in es
@@ -371,6 +376,37 @@ def test_shown_lr_reads_back_as_the_lr(x: float) -> None:
             value = float(m.group(1).replace(decimal, ".")) * 10 ** int(m.group(2))
             assert 1.0 <= float(m.group(1).replace(decimal, ".")) < 10.0
             assert value == pytest.approx(10 ** x, rel=5.1e-2)
+
+
+def _read_lr(text: str) -> float:
+    """An LR as ``format_lr`` prints it in English, read back."""
+    m = re.fullmatch(r"([0-9.]+) × 10<sup>(-?\d+)</sup>", text)
+    if m is None:
+        return float(text.replace(",", ""))
+    return float(m.group(1)) * 10.0 ** int(m.group(2))
+
+
+@pytest.mark.parametrize("boundary", [-6, -4, -3, -2, -1, 0, 1, 2, 3, 4, 6])
+def test_no_printed_lr_is_the_power_of_ten_where_its_level_changes(boundary: int) -> None:
+    """One ulp below log10 3 printed "1 000,000000" beside "moderately strong", and below
+    LR 10^-4 nothing guarded it: log10 -5.99999 printed "1.0 × 10⁻⁶" beside "very strong
+    (H2)", as exactly 10^-6, which is "extremely strong" (an outside check, 2026-12-07,
+    verbal_edges.py). A printed power of ten is now always on the LR's own level."""
+    for x in (float(boundary), math.nextafter(boundary, -math.inf),
+              math.nextafter(boundary, math.inf), boundary - 1e-9, boundary + 1e-9,
+              boundary - 1e-5, boundary + 1e-5, boundary - 4e-4, boundary + 4e-4):
+        text = str(format_lr(x, "en"))
+        shown = _read_lr(text)
+        power = round(math.log10(shown))
+        if shown == 10.0 ** power or text.startswith("1.0 ×") or text.startswith("10.0 ×"):
+            assert verbal_level(float(power)) == verbal_level(x), (x, text)
+    assert str(format_lr(2.9999999999999996, "es")) == "999,999999"
+    assert verbal_level(2.9999999999999996)[0] == "moderately_strong"
+    assert str(format_lr(-5.99999, "en")) == "1.00002 × 10<sup>-6</sup>"
+    assert str(format_lr(-5.999999999999999, "en")) == "1.00000001 × 10<sup>-6</sup>"
+    assert str(format_lr(-6.0, "en")) == "1.0 × 10<sup>-6</sup>"
+    # far from a level boundary the one decimal stays (1.04 × 10^24 is "1.0 × 10^24")
+    assert str(format_lr(24.01, "en")) == "1.0 × 10<sup>24</sup>"
 
 
 # Verbal scale -----------------------------------------------------------------------------------
@@ -908,3 +944,265 @@ def test_a_stated_relationship_the_dna_does_not_support_is_not_said_to_agree() -
     assert all(key == "weak" for key, lr in verdicts if -2 <= lr < 0)
     assert all(key == "consistent" for key, lr in verdicts if lr >= 0)
     assert {"weak", "consistent"} <= {key for key, _ in verdicts}
+
+
+def test_a_judged_rejection_a_later_night_flags_is_not_called_one_on_a_flag(
+        tmp_path: Path) -> None:
+    """A reviewer rejects a pair on its merits; a later night under another configuration
+    flags it anyway (flags are raised whatever the state) and proposes the pair again.
+    `store proposals` then said "REJECTED ON A FLAG" on the rejection and "REJECTED BEFORE:
+    proposal N (on a re-review flag)" on the new proposal (the label came from the current
+    flag), the rejected report said "must be reviewed again before any decision", and the
+    dashboard showed the new proposal with an empty warning (an outside check, 2026-12-07,
+    proposals 7 and 13). The rejection stands, and is said to be a judged one."""
+    from store_helpers import small_dataset_dict
+
+    from forensic_match.cases import case_from_dict
+    from forensic_match.store import run_store
+
+    data = small_dataset_dict()
+    data["am"] = [f for f in data["am"] if f["family"] != "F0145"]   # slow under theta > 0
+    ds = case_from_dict(data)
+    db = tmp_path / "cases.db"
+    with CaseStore(db) as store:
+        first = run_store(store, ds, min_markers=8)
+        store.add_user("ana", ["reviewer"], actor="admin")
+        store.add_user("berta", ["approver"], actor="admin")
+        old = next(p for p in store.proposals() if p["family_id"] == "F0055")
+        pid = old["proposal_id"]
+        store.act(pid, "review", actor="ana", reason="checked")
+        store.act(pid, "reject", actor="berta", reason="the wife's sample may be swapped")
+        second = run_store(store, ds, min_markers=8, theta=0.01)
+        rejected = next(p for p in store.proposals() if p["proposal_id"] == pid)
+        assert rejected["needs_review"] and rejected["state"] == "rejected"
+        new = next(p for p in store.proposals() if p["run_id"] == second.run_id
+                   and p["missing"] == old["missing"])["proposal_id"]
+        pages = {lang: render_report(store, pid, language=lang, markers=ds.markers)
+                 for lang in ("es", "en")}
+        later = render_report(store, new, language="en", markers=ds.markers)
+        dash = {lang: render_dashboard(store, language=lang) for lang in ("es", "en")}
+    reason = (f"configuration changed after this proposal (run {first.run_id} -> run "
+              f"{second.run_id}): theta (subpopulation correction) changed (0.0 -> 0.01)")
+    out = CliRunner().invoke(main, ["store", "proposals", str(db)])
+    assert out.exit_code == 0, out.output
+    lines = {int(x.split()[0]): x for x in out.output.splitlines()}
+    assert lines[pid].endswith(f"REJECTED (judged; the rejection stands); FLAGGED AFTER THE "
+                               f"REJECTION: {reason}")
+    assert "ON A FLAG" not in lines[pid]
+    assert lines[new].endswith(f"REJECTED BEFORE: proposal {pid} of the same person (see the "
+                               f"report)")
+    # the report of the rejection: no "must be reviewed again", the later flag named
+    en = html.unescape(pages["en"])
+    assert 'id="flagged"' not in en and "must be reviewed again" not in en
+    assert (f"After its rejection, this proposal was flagged for review again ({reason}). The "
+            f"rejection stands") in en
+    es = html.unescape(pages["es"])
+    assert 'id="flagged-after-rejection"' in es and "El rechazo sigue en pie" in es
+    assert "debe revisarse de nuevo antes de cualquier decisión" not in es
+    # ... the flag said in Spanish, with a decimal comma
+    assert ("la configuración cambió después de esta propuesta (corrida "
+            f"{first.run_id} → corrida {second.run_id}): cambió theta (corrección por "
+            "subpoblación) (0,0 → 0,01)") in es
+    assert "while it was flagged" not in html.unescape(later)
+    # the dashboard names the rejection beside the later proposal
+    row = re.search(rf'<tr class="waiting-row" data-proposal="{new}".*?</tr>', dash["en"])
+    assert row and f"Rejected before: proposal no. {pid} of the same person" in row.group(0)
+    row = re.search(rf'<tr class="waiting-row" data-proposal="{new}".*?</tr>', dash["es"])
+    assert row and f"Rechazada antes: la propuesta n.º {pid}" in html.unescape(row.group(0))
+
+
+def test_the_stores_english_texts_are_said_in_spanish() -> None:
+    """Flag reasons, evidence pieces and family-level candidates are stored in English; a
+    Spanish page showed them so ("PM sample 'G1' withdrawn (version 1 -> 2) by lab:
+    recalled: contaminated extraction" in a report read aloud to a family; "sex 1.26";
+    "an unregistered full sibling of F02_MP1 (0.9990)": an outside check, 2026-12-07). Their
+    known forms, as the store writes them, are said in Spanish with decimal commas; what is
+    of no known form stays as stored inside lang="en"."""
+    from forensic_match.reports.stored_text import (
+        evidence_pieces,
+        family_candidates,
+        flag_reason,
+    )
+    from forensic_match.store.configuration import describe_changes
+    from forensic_match.store.records import reverted_words, version_words
+
+    old = {"config": {"identify": {}, "theta_dataset": 0.0, "frequencies": "peru2024"},
+           "frequencies_sha256": "a" * 64}
+    new = {"config": {"identify": {"theta": 0.01, "relatives": 0.5},
+                      "frequencies": "peru2025", "evidence": {"place_prior": False}},
+           "frequencies_sha256": "b" * 64}
+    changes = "; ".join(describe_changes(old, new))
+    said = {
+        "PM sample 'G1' withdrawn (version 1 -> 2) by lab: recalled: contaminated extraction":
+            "la muestra de restos G1 fue retirada (versión 1 → 2) por lab, con el motivo "
+            "«recalled: contaminated extraction»",
+        f"{version_words('profile')} 'F02/F02_SIS' changed (version 1 -> 2) after this "
+        f"proposal": "el perfil de ADN de la muestra F02/F02_SIS cambió (versión 1 → 2) "
+                     "después de esta propuesta",
+        f"{version_words('family')} 'F0027' changed (version 2 -> 3) after this proposal; "
+        f"{reverted_words(3, 1)}": "el registro de la familia F0027 cambió (versión 2 → 3) "
+                                   "después de esta propuesta; la versión 3 tiene los mismos "
+                                   "datos que la versión 1, que la versión 2 reemplazó",
+        f"rests on {version_words('profile')} 'PM0066' version 3: {reverted_words(3, 1)}":
+            "se basa en la versión 3 del perfil de ADN de la muestra PM0066: la versión 3",
+        "rests on version 1 of the profile of sample 'PM0066', and version 2 is stored: "
+        "reject it (the next run proposes the pair on the newest data if it holds)":
+            "se basa en la versión 1 del perfil de ADN de la muestra PM0066, y hay guardada "
+            "una versión 2: debe rechazarse",
+        "PM sample 'PM0066' withdrawn (version 1 -> 2) while run R2 computed this proposal":
+            "la muestra de restos PM0066 fue retirada (versión 1 → 2) mientras la corrida R2 "
+            "calculaba esta propuesta",
+        f"configuration changed after this proposal (run R1 -> run R2): {changes}":
+            "la configuración cambió después de esta propuesta (corrida R1 → corrida R2): "
+            "cambió la tabla de frecuencias de alelos o los modelos de mutación ('peru2024' → "
+            "'peru2025', huella sha256 de los marcadores aaaaaaaaaaaa.. → bbbbbbbbbbbb..); "
+            "cambió theta (corrección por subpoblación) (0,0 → 0,01); cambió el peso inicial "
+            "de los familiares no registrados (1,0 → 0,5); ahora se pesa la información no "
+            "genética (ante y post mortem) junto al ADN (antes no)",
+        "not proposed again by run R3: PM B1 is placed in family F02 without saying who "
+        "(family posterior 0.999999: F02_MP1 (0.9990); an unregistered full sibling of "
+        "F02_MP1 (0.0010)); PM B1's candidates now: F02/F02_MP1 (log10 LR 16.7)":
+            "la corrida R3 no volvió a proponerla: los restos B1 se ubican en la familia F02 "
+            "sin decir quién (probabilidad de la familia 0,999999: F02_MP1 (0,9990); familiar "
+            "no registrado: hermano o hermana de F02_MP1 (0,0010)); candidatos de los restos "
+            "B1 ahora: F02/F02_MP1 (log10 LR 16,7)",
+        "not proposed again by run R3: no proposal for PM D1 or for F04/F04_MP1: the pair's "
+        "joint posterior is below the threshold now (another body, family or identification "
+        "competes, or the programme's prior moved)":
+            "la corrida R3 no volvió a proponerla: ninguna propuesta para los restos D1 ni "
+            "para F04/F04_MP1: la probabilidad final conjunta del par está ahora por debajo "
+            "del umbral",
+    }
+    for stored, spanish in said.items():
+        text = str(flag_reason(stored, "es"))
+        assert html.unescape(text).startswith(spanish), (stored, text)
+        assert 'lang="en"' not in text, text
+        assert str(flag_reason(stored, "en")) == html.escape(stored, quote=True) \
+            .replace("&#x27;", "&#39;")
+    # the parts of no known form: kept, marked as English
+    held = str(flag_reason("held back by run R: a living relative's DNA in PM X", "es"))
+    assert held == ('retenida por la corrida R: <span lang="en">a living relative&#39;s DNA '
+                    'in PM X</span>')
+    assert str(flag_reason("a reason of tomorrow's software", "es")).startswith('<span lang="en">')
+    assert str(evidence_pieces("sex 1.26, age 2.73, stature 1.52", "es")) == \
+        "sexo 1,26; edad 2,73; estatura 1,52"
+    assert str(evidence_pieces("dental 1e+04; place prior x3.1", "es")) == \
+        "ficha dental 10\u202f000; factor de lugar y fecha ×3,1"
+    assert str(evidence_pieces("no piece compared", "es")) == "ningún dato comparado"
+    assert str(evidence_pieces("sex 1.26", "en")) == "sex 1.26"
+    assert str(family_candidates("F03_MP2 (0.3580); F03_MP1 (0.3580); an unregistered first "
+                                 "cousin of reference F03_C1 through F03_FA (0.2841)", "es")) \
+        == ("F03_MP2 (0,3580); F03_MP1 (0,3580); familiar no registrado: primo hermano o prima "
+            "hermana de la referencia F03_C1 por F03_FA (0,2841)")
+
+
+def _outside_english(page: str) -> str:
+    """The text of ``page`` outside the elements marked ``lang="en"``, scripts and styles."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.open: list[tuple[str, str | None]] = []
+            self.out: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag not in ("br", "meta", "img", "hr", "link"):
+                self.open.append((tag, dict(attrs).get("lang")))
+
+        def handle_endtag(self, tag: str) -> None:
+            while self.open and self.open.pop()[0] != tag:
+                pass
+
+        def handle_data(self, data: str) -> None:
+            if any(t in ("style", "svg", "script", "title") for t, _ in self.open):
+                return
+            if next((lang for _, lang in reversed(self.open) if lang), None) != "en":
+                self.out.append(data)
+
+    parser = Text()
+    parser.feed(page)
+    return " ".join(parser.out)
+
+
+def test_spanish_pages_mark_what_they_leave_in_english(pages: dict[str, Any]) -> None:
+    """The engine's reason, its lineage propositions, the configuration, the warnings, the
+    run states and counts, the mutation models: English in the Spanish pages without a
+    lang="en" (read aloud as Spanish by a screen reader: an outside check, 2026-12-07)."""
+    for key in ("es", "es_2", "dash_es"):
+        text = _outside_english(pages[key])
+        for english_words in ("joint posterior", "markers x", "finished", "candidates ",
+                              "equal (rate", "rate 0.", "new_proposals", "identifications",
+                              "prior that a body"):
+            assert english_words not in text, (key, english_words)
+    assert ("♀ igual para todo alelo («equal», tasa 0,0005); ♂ igual para todo alelo "
+            "(«equal», tasa 0,002)") in pages["es"]
+    assert "♀ equal (rate 0.0005); ♂ equal (rate 0.002)" in pages["en"]
+    assert 'data-status="finished">terminada<' in pages["dash_es"]
+    assert "propuestas nuevas 2" in pages["dash_es"]
+
+
+def test_a_pair_declared_unrelated_is_not_called_another_relative() -> None:
+    """The checks' table called pairs the pedigree declares unrelated "otro familiar" /
+    "another relative" (a missing man's mother and his wife; report 4 of an outside check,
+    2026-12-07), against the paragraph above it. They are "unrelated (declared)"; the
+    partners of a couple keep their word."""
+    from forensic_match.reports.render import _reference_checks, translator
+
+    ped = Pedigree.from_records([("GF", None, None, "M"), ("MO", None, None, "F"),
+                                 ("MP", "GF", "MO", "M"), ("WI", None, None, "F"),
+                                 ("SO", "MP", "WI", "M")])
+    markers = [Marker("M1", ["7", "8", "9", "10"], [0.1, 0.2, 0.3, 0.4])]
+    genotypes = {"GF": {"M1": ("7", "8")}, "MO": {"M1": ("9", "10")},
+                 "WI": {"M1": ("7", "10")}, "SO": {"M1": ("8", "10")}}
+    fam = Family("F1", ped, ["MP"], genotypes)
+    words = {}
+    for lang in ("es", "en"):
+        rows = _reference_checks(fam, markers, 0.0, str, translator(lang), lang)["rows"]
+        words[lang] = {r["pair"]: str(r["relation"]) for r in rows}
+    assert words["en"]["MO – WI"] == "unrelated (declared)"
+    assert words["es"]["MO – WI"] == "sin parentesco declarado"
+    assert words["en"]["GF – WI"] == "unrelated (declared)"
+    assert words["es"]["GF – MO"].startswith("pareja")
+    assert "otro familiar" not in words["es"].values()
+    assert "another relative" not in words["en"].values()
+
+
+def test_the_remains_box_and_the_legend_stay_clear_of_the_labels() -> None:
+    """In Chromium the remains' box hid the label of the missing man's mother ("F10_MO"
+    under "J1", the box at y 159-187 and the label at y 164), and the Spanish legend was cut
+    at the drawing's edge ("persona desaparecida busc", width 348): an outside check,
+    2026-12-07. The box now stands clear of every label and the legend inside the drawing
+    (text widths at 6.6 units a character, Chromium's for 11-12 px sans-serif)."""
+    import xml.etree.ElementTree as ET
+
+    from forensic_match.reports.render import translator
+
+    ns = "{http://www.w3.org/2000/svg}"
+    ped = Pedigree.from_records([("F10_FA", None, None, "M"), ("F10_MO", None, None, "F"),
+                                 ("F10_MP1", "F10_FA", "F10_MO", "M"),
+                                 ("F10_W", None, None, "F"),
+                                 ("F10_SO", "F10_MP1", "F10_W", "M")])
+    single = Pedigree.from_records([("A_FA", None, None, "M"), ("A_MO", None, None, "F"),
+                                    ("A_MP1", "A_FA", "A_MO", "M")])
+    for pedigree, missing in ((ped, "F10_MP1"), (single, "A_MP1")):
+        for lang in ("es", "en"):
+            t = translator(lang)
+            svg = pedigree_svg(pedigree, typed=["F10_MO", "F10_SO", "A_MO"], missing=missing,
+                               remains="J1", words=lambda key, t=t: str(t(key)))
+            root = ET.fromstring(svg)
+            width = float(root.get("viewBox").split()[2])
+            rect = next(e for e in root.iter(f"{ns}rect") if e.get("class") == "remains-box")
+            bx, by = float(rect.get("x")), float(rect.get("y"))
+            bw, bh = float(rect.get("width")), float(rect.get("height"))
+            for text in root.iter(f"{ns}text"):
+                if text.get("class") != "label":
+                    continue
+                x, y = float(text.get("x")), float(text.get("y"))
+                half = 6.6 * len("".join(text.itertext())) / 2
+                apart = x + half < bx or x - half > bx + bw or y + 3 < by or y - 12 > by + bh
+                assert apart, (lang, "".join(text.itertext()), (x, y), (bx, by, bw, bh))
+            for text in root.iter(f"{ns}text"):
+                if text.get("class") == "legend-text":
+                    end = float(text.get("x")) + 6.6 * len(text.text or "")
+                    assert end <= width, (lang, text.text, end, width)

@@ -9,6 +9,7 @@ audit chain still verifies.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -36,6 +37,10 @@ def programme() -> object:
                         male=MutationModel("equal", rate=0.002))
     markers = db.markers_for(db.markers, mutation=mutation)
     return simulate_programme(60, 60, markers=markers, seed=5, evidence=True).dataset
+
+
+def _lr_total(page: str) -> float:
+    return float(re.search(r'id="lr-total" data-log10-lr="([^"]+)"', page).group(1))
 
 
 def _evidence_rows(store: CaseStore) -> list[dict]:
@@ -87,7 +92,7 @@ def test_without_evidence_nothing_is_stored_and_the_place_prior_needs_it(
 
 def test_the_report_shows_dna_and_evidence_apart(programme: object, tmp_path: Path) -> None:
     pytest.importorskip("jinja2")
-    from forensic_match.reports import render_report
+    from forensic_match.reports import render_dashboard, render_report
     from forensic_match.reports.render import format_log10, report_context
 
     with CaseStore(tmp_path / "cases.db") as store, warnings.catch_warnings():
@@ -99,6 +104,23 @@ def test_the_report_shows_dna_and_evidence_apart(programme: object, tmp_path: Pa
                              markers=programme.markers)
         html = render_report(store, row["proposal_id"], language="en",
                              markers=programme.markers)
+        es = render_report(store, row["proposal_id"], language="es",
+                           markers=programme.markers)
+        dash = render_dashboard(store, language="en")
+        rows = {r["proposal_id"]: r for r in _evidence_rows(store)}
+    # The dashboard's LR is each report's, the DNA LR; the combined one (DNA x evidence, what
+    # the decision used) has its own column: 5 of 8 proposals of an outside check showed the
+    # combined LR as "LR" there and the DNA LR as "LR" in the report (2026-12-07).
+    shown = {int(a): float(b) for a, b in re.findall(
+        r'class="waiting-row" data-proposal="(\d+)" data-log10-lr="([^"]+)"', dash)}
+    assert shown and all(v == rows[k]["dna_log10_lr"] for k, v in shown.items())
+    assert sum(abs(rows[k]["evidence_log10_lr"]) > 0.05 for k in shown) > 0
+    assert "<th>DNA LR</th>" in dash and "<th>Combined LR (DNA × other information)</th>" in dash
+    assert _lr_total(html) == row["dna_log10_lr"]
+    # the pieces in Spanish words and numbers ("sex 1.26" was left in English)
+    pieces = re.search(r'<dd class="evidence-pieces">(.*?)</dd>', es).group(1)
+    assert "sexo" in pieces or "edad" in pieces or "estatura" in pieces, pieces
+    assert not re.search(r"\d\.\d", pieces) and 'lang="en"' not in pieces, pieces
     # The markers' LRs add up to the stored DNA part (not to DNA x evidence): no warning.
     assert not ctx["differs"]
     assert ctx["stored_total"] == format_log10(row["dna_log10_lr"], "en")

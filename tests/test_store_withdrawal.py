@@ -215,6 +215,12 @@ def test_the_new_proposal_after_a_rejection_is_listed_with_it(tmp_path: Path) ->
                          f"person (see the report)")
     assert not any("REJECTED BEFORE" in x for x in out.output.splitlines()
                    if x.split()[0] != str(new))
+    # the rejected proposal itself: rejected on the flag it had then (the review's words for
+    # the withdrawn version), which it still carries
+    out = CliRunner().invoke(main, ["store", "proposals", db, "--state", "rejected"])
+    (line,) = out.output.splitlines()
+    assert f"REJECTED ON A FLAG: rests on version 1 of the profile of sample '{RECALLED}'" \
+        in line and "FLAGGED AFTER" not in line, line
 
 
 def test_a_withdrawn_samples_snp_calls_sent_again_are_not_stored(tmp_path: Path) -> None:

@@ -424,10 +424,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dash_pseudonymous": "Este panel muestra solo códigos, nunca nombres.",
         "lineage_h": "Marcadores de linaje: cromosoma Y y ADN mitocondrial",
         "snp_h": "SNP ligados (autosómicos densos)",
-        "snp_text": ("Los SNP de {pm} se compararon con los de {n} referencia(s) de la familia "
-                     "tipificada(s) en SNP (la de más peso: {reference}, {relationship}); "
-                     "método: {method}; F_ST {fst}; panel sha256 {panel}. LR de los SNP: "
-                     "{lr} (log10 LR = {log10})."),
+        "snp_text": ("Los SNP de {pm} se compararon con los de {refs} (la de más peso: "
+                     "{reference}, {relationship}); método: {method}; F_ST {fst}; panel sha256 "
+                     "{panel}. LR de los SNP: {lr} (log10 LR = {log10})."),
         "snp_combined": ("El LR de los SNP se multiplica por el LR de los marcadores STR y de "
                          "linaje ({str}); el resultado es el LR del ADN de este informe "
                          "({total}). Esto supone que los SNP y los STR se heredan de forma "
@@ -444,7 +443,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "lineage_line_mtDNA": "ADN mitocondrial (línea materna)",
         "lineage_h1": ("H1: los restos ({pm}) son de {missing}. Entre {missing} y el "
                        "familiar comparado, {reference} ({relation}), hay por esta línea "
-                       "{meioses} paso(s) de padre o madre a hijo (meiosis)."),
+                       "{meioses} (meiosis)."),
         "lineage_h2_Y": ("H2: los restos ({pm}) son de otro hombre de la población que "
                          "describe la base de datos «{database}», sin parentesco con "
                          "{reference} por la línea paterna."),
@@ -486,10 +485,52 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "información) pueden "
                         "distinguir a {missing} de un pariente de su línea que no está "
                         "registrado. Por eso la probabilidad final contó a ese pariente como "
-                        "una explicación posible, con el peso inicial de {kin} persona(s) "
-                        "desaparecida(s)."),
+                        "una explicación posible, con el peso inicial de {kin}."),
         "lineage_table_note": ("La tabla muestra los otros marcadores; el cromosoma Y y el ADN "
                                "mitocondrial están en la sección «Marcadores de linaje»."),
+        "flagged_rejected_on": ("Atención: esta propuesta se rechazó mientras estaba marcada "
+                                "para una nueva revisión ({reason}): sus datos habían sido "
+                                "retirados o reemplazados."),
+        "flagged_rejected_after": ("Después de su rechazo, esta propuesta fue marcada para una "
+                                   "nueva revisión ({reason}). El rechazo sigue en pie: fue "
+                                   "una decisión del equipo responsable, no una consecuencia "
+                                   "de esa marca."),
+        "rejected_before_flag": ("Una propuesta anterior para la misma persona desaparecida "
+                                 "fue rechazada mientras estaba marcada para una nueva "
+                                 "revisión ({flag}): n.º {id} (restos {pm}), el {date}: "
+                                 "«{reason}»."),
+        "dash_rejected_before": ("Rechazada antes: la propuesta n.º {id} de la misma persona, "
+                                 "el {date} (ver su informe)."),
+        "dash_rejected_before_flag": ("Rechazada antes: la propuesta n.º {id} de la misma "
+                                      "persona, el {date}, mientras estaba marcada para una "
+                                      "nueva revisión (ver su informe)."),
+        "col_dna_lr": "LR del ADN",
+        "dash_lr_note": ("«LR del ADN» es el LR que da el informe de cada propuesta (con los "
+                         "marcadores de linaje y los SNP cuando la corrida los usó). Cuando "
+                         "la corrida pesó también la otra información (no genética), «LR "
+                         "combinado» es el producto de los dos: el que usó la decisión."),
+        "run_status_running": "en curso",
+        "run_status_finished": "terminada",
+        "run_status_failed": "fallida",
+        "relation_unrelated": "sin parentesco declarado",
+        "mutation_rate": "tasa",
+        "mutation_range": "rango",
+        "mutation_rate2": "tasa2",
+        "mutation_equal": "igual para todo alelo",
+        "mutation_proportional": "proporcional a la frecuencia",
+        "mutation_stepwise": "por pasos",
+        "mutation_onestep": "de un paso",
+        "mutation_custom": "matriz propia",
+        "lineage_prov_db": "{line}: {name} ({n} {what}, método de frecuencia «{method}»)",
+        "lineage_prov_haplotypes": "haplotipos",
+        "lineage_prov_mitotypes": "mitotipos",
+        "lineage_prov_panel": "panel Y-STR ({n} loci, tasas de mutación)",
+        "n_steps_one": "{n} paso de padre o madre a hijo",
+        "n_steps": "{n} pasos de padre o madre a hijo",
+        "n_missing_one": "{n} persona desaparecida",
+        "n_missing": "{n} personas desaparecidas",
+        "n_snp_refs_one": "{n} referencia de la familia tipificada en SNP",
+        "n_snp_refs": "{n} referencias de la familia tipificadas en SNP",
         "lim_lineage": ("Los marcadores de linaje no distinguen a {missing} de un pariente de "
                         "su misma línea paterna o materna (ver «Marcadores de linaje»)."),
     },
@@ -887,8 +928,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dash_pseudonymous": "This dashboard shows codes only, never names.",
         "lineage_h": "Lineage markers: Y chromosome and mitochondrial DNA",
         "snp_h": "Linked SNPs (dense autosomal)",
-        "snp_text": ("The SNPs of {pm} were compared with those of {n} SNP-typed reference(s) "
-                     "of the family (weighing most: {reference}, {relationship}); method: "
+        "snp_text": ("The SNPs of {pm} were compared with those of {refs} of the family "
+                     "(weighing most: {reference}, {relationship}); method: "
                      "{method}; F_ST {fst}; panel sha256 {panel}. SNP LR: {lr} "
                      "(log10 LR = {log10})."),
         "snp_combined": ("The SNP LR is multiplied by the LR of the STR and lineage markers "
@@ -907,7 +948,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "lineage_line_mtDNA": "mitochondrial DNA (maternal line)",
         "lineage_h1": ("H1: the remains ({pm}) are those of {missing}. Between {missing} and "
                        "the relative compared, {reference} ({relation}), this line counts "
-                       "{meioses} parent-to-child step(s) (meioses)."),
+                       "{meioses} (meioses)."),
         "lineage_h2_Y": ("H2: the remains ({pm}) are those of another man of the population "
                          "that database “{database}” describes, not related to "
                          "{reference} through the paternal line."),
@@ -947,11 +988,52 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "the other markers (and the "
                         "other information) can tell {missing} from an unregistered relative "
                         "of the same line. This is why the final probability counted such a "
-                        "relative as a possible explanation, with the starting weight of {kin} "
-                        "missing person(s)."),
+                        "relative as a possible explanation, with the starting weight of {kin}."),
         "lineage_table_note": ("The table shows the other markers; the Y chromosome and "
                                "mitochondrial DNA are in the section “Lineage "
                                "markers”."),
+        "flagged_rejected_on": ("Note: this proposal was rejected while it was flagged for "
+                                "review again ({reason}): its data had been withdrawn or "
+                                "replaced."),
+        "flagged_rejected_after": ("After its rejection, this proposal was flagged for review "
+                                   "again ({reason}). The rejection stands: it was the "
+                                   "responsible team's decision, not a consequence of that "
+                                   "flag."),
+        "rejected_before_flag": ("An earlier proposal for the same missing person was rejected "
+                                 "while it was flagged for review again ({flag}): no. {id} "
+                                 "(remains {pm}), on {date}: \u201c{reason}\u201d."),
+        "dash_rejected_before": ("Rejected before: proposal no. {id} of the same person, on "
+                                 "{date} (see its report)."),
+        "dash_rejected_before_flag": ("Rejected before: proposal no. {id} of the same person, "
+                                      "on {date}, while it was flagged for review again (see "
+                                      "its report)."),
+        "col_dna_lr": "DNA LR",
+        "dash_lr_note": ("\u201cDNA LR\u201d is the LR each proposal's report gives (with "
+                         "the lineage markers and SNPs when the run used them). When the run "
+                         "also weighed the other information (not genetic), \u201ccombined "
+                         "LR\u201d is the product of the two: the one the decision used."),
+        "run_status_running": "running",
+        "run_status_finished": "finished",
+        "run_status_failed": "failed",
+        "relation_unrelated": "unrelated (declared)",
+        "mutation_rate": "rate",
+        "mutation_range": "range",
+        "mutation_rate2": "rate2",
+        "mutation_equal": "equal",
+        "mutation_proportional": "proportional",
+        "mutation_stepwise": "stepwise",
+        "mutation_onestep": "onestep",
+        "mutation_custom": "custom matrix",
+        "lineage_prov_db": "{line}: {name} ({n} {what}, {method})",
+        "lineage_prov_haplotypes": "haplotypes",
+        "lineage_prov_mitotypes": "mitotypes",
+        "lineage_prov_panel": "Y-STR panel ({n} loci, rates)",
+        "n_steps_one": "{n} parent-to-child step",
+        "n_steps": "{n} parent-to-child steps",
+        "n_missing_one": "{n} missing person",
+        "n_missing": "{n} missing persons",
+        "n_snp_refs_one": "{n} SNP-typed reference",
+        "n_snp_refs": "{n} SNP-typed references",
         "lim_lineage": ("Lineage markers do not tell {missing} from a relative of the same "
                         "paternal or maternal line (see “Lineage markers”)."),
     },
@@ -984,4 +1066,48 @@ FIELDS: dict[str, dict[str, str]] = {
            "age_estimate": "estimated age", "age_se": "standard error of the estimated age",
            "date_recovered": "date of recovery", "district": "district",
            "site": "site of recovery"},
+}
+
+
+#: The counts a run records (``runs.counts``), named on the dashboard; a count of no name
+#: here is shown by its key.
+RUN_COUNTS: dict[str, dict[str, str]] = {
+    "es": {"families": "familias", "pm_samples": "muestras de restos",
+           "new_versions": "versiones nuevas de datos", "candidates": "candidatos",
+           "candidates_new": "candidatos nuevos", "candidates_stronger": "candidatos más fuertes",
+           "candidates_weaker": "candidatos más débiles",
+           "candidates_withdrawn": "candidatos retirados",
+           "identifications": "identificaciones", "new_proposals": "propuestas nuevas",
+           "flagged": "marcadas por datos cambiados",
+           "flagged_configuration": "marcadas por configuración cambiada",
+           "flagged_superseded": "marcadas por datos reemplazados durante la corrida",
+           "flagged_held": "marcadas por pares retenidos",
+           "flagged_unproposed": "marcadas por no volver a proponerse",
+           "abandoned": "corridas interrumpidas marcadas fallidas",
+           "compiled_families": "familias compiladas",
+           "compiled_relative_families": "familias de familiares compiladas",
+           "searches_reused": "búsquedas reutilizadas", "held_back": "pares retenidos",
+           "family_level": "restos ubicados a nivel de familia",
+           "withdrawn_samples": "muestras retiradas", "withdrawn_families": "familias retiradas",
+           "withdrawn_relatives": "familiares retirados",
+           "rejected_identified_again": "pares rechazados identificados de nuevo"},
+    "en": {"families": "families", "pm_samples": "PM samples",
+           "new_versions": "new data versions", "candidates": "candidates",
+           "candidates_new": "new candidates", "candidates_stronger": "stronger candidates",
+           "candidates_weaker": "weaker candidates",
+           "candidates_withdrawn": "withdrawn candidates",
+           "identifications": "identifications", "new_proposals": "new proposals",
+           "flagged": "flagged for changed data",
+           "flagged_configuration": "flagged for a changed configuration",
+           "flagged_superseded": "flagged for data replaced during the run",
+           "flagged_held": "flagged for pairs held back",
+           "flagged_unproposed": "flagged as not proposed again",
+           "abandoned": "interrupted runs marked failed",
+           "compiled_families": "families compiled",
+           "compiled_relative_families": "relatives' families compiled",
+           "searches_reused": "searches reused", "held_back": "pairs held back",
+           "family_level": "remains placed at family level",
+           "withdrawn_samples": "samples withdrawn", "withdrawn_families": "families withdrawn",
+           "withdrawn_relatives": "relatives withdrawn",
+           "rejected_identified_again": "rejected pairs identified again"},
 }

@@ -34,6 +34,10 @@ SIZE = 36
 GAP_X = 96
 GAP_Y = 110
 MARGIN = 40
+#: Extra room between generations when the remains' box stands above the missing person.
+REMAINS_GAP = 30
+#: Width given to a character of the legend (11 px text) when laying it out.
+LEGEND_CHAR = 7.0
 
 
 def generations(pedigree: Pedigree) -> dict[str, int]:
@@ -209,7 +213,13 @@ def pedigree_svg(pedigree: Pedigree, *, typed: Sequence[str], missing: str,
     n_lines = max((len(_label_lines(i, labels.get(i))) for i, *_ in pedigree.records()),
                   default=1)
     below = 14 * (n_lines - 1)
-    pos = {k: (x, y + top) for k, (x, y) in layout(pedigree, gap_y=GAP_Y + below).items()}
+    # The remains' box stands above the missing person, where the labels of the parents
+    # are: the generations are drawn further apart then (the box hid "F10_MO" under "J1":
+    # an outside check in Chromium, 2026-12-07).
+    above = REMAINS_GAP if remains and missing in {i for i, *_ in pedigree.records()} \
+        and pedigree.parents(missing) else 0
+    pos = {k: (x, y + top) for k, (x, y) in
+           layout(pedigree, gap_y=GAP_Y + below + above).items()}
     typed_set = set(typed)
     r = SIZE / 2
     parts: list[str] = []
@@ -267,23 +277,37 @@ def pedigree_svg(pedigree: Pedigree, *, typed: Sequence[str], missing: str,
              ("M", "shape untyped", "legend_missing")]
     legend = []
     lx = MARGIN
+    right = 0.0
+
+    def place(span: float) -> float:
+        # a new row rather than a text past the drawing's right edge (the Spanish "persona
+        # desaparecida buscada" was cut in a drawing 348 wide: an outside check, 2026-12-07)
+        nonlocal lx, legend_y, right
+        if lx > MARGIN and lx + span > width - MARGIN:
+            legend_y += 26
+            lx = MARGIN
+        at, lx = lx, lx + span
+        right = max(right, lx)
+        return at
+
     for k, (sex, css, key) in enumerate(items):
-        cx = lx + 10
+        cx = place(40 + LEGEND_CHAR * len(words(key))) + 10
         mark = (_shape(sex, cx, legend_y, 13, "outline") +
                 f'<text class="mark" x="{cx:.1f}" y="{legend_y + 5:.1f}">?</text>'
                 if key == "legend_missing" else "")
         legend.append(f'<g class="legend-item">{_shape(sex, cx, legend_y, 8, css)}{mark}'
                       f'<text class="legend-text" x="{cx + 18:.1f}" y="{legend_y + 4:.1f}">'
                       f'{escape(words(key))}</text></g>')
-        lx += 40 + 7 * len(words(key))
-        if k == 2 or lx > width - 100:
+        if k == 2:
             legend_y += 26
             lx = MARGIN
     if remains:
-        legend.append(f'<g class="legend-item"><rect class="remains-box" x="{lx:.1f}" '
+        bx = place(28 + LEGEND_CHAR * len(words("legend_pm")))
+        legend.append(f'<g class="legend-item"><rect class="remains-box" x="{bx:.1f}" '
                       f'y="{legend_y - 8:.1f}" width="20" height="16"/><text '
-                      f'class="legend-text" x="{lx + 28:.1f}" y="{legend_y + 4:.1f}">'
+                      f'class="legend-text" x="{bx + 28:.1f}" y="{legend_y + 4:.1f}">'
                       f'{escape(words("legend_pm"))}</text></g>')
+    width = max(width, right + MARGIN)
     total_h = legend_y + 24
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="pedigree" role="img" '
             f'viewBox="0 0 {width:.0f} {total_h:.0f}" width="{width:.0f}" '

@@ -83,12 +83,25 @@ def format_number(x: float, language: str, *, significant: int = 3) -> str:
     # as "1,000,000", 9.996 as "10.0", an LR of 0.01004 as "0.0100"): the verbal scale
     # changes level there. More digits are shown instead.
     decade = math.floor(math.log10(abs(x)))
+    if 10.0 ** decade > abs(x):          # log10 rounded up to the integer above
+        decade -= 1
+    elif 10.0 ** (decade + 1) <= abs(x):
+        decade += 1
     for digits in range(significant, 10):   # at most 9: closer than that is float noise
         places = digits - 1 - decade
         shown = abs(round(x, places))
         if shown == abs(x) or 10.0 ** decade < shown < 10.0 ** (decade + 1):
+            text = f"{round(x, places):.{max(0, places)}f}"
             break
-    text = f"{round(x, places):.{max(0, places)}f}"
+    else:
+        # Float noise: 999.9999999999991 (an LR whose log10 is one ulp below 3) rounds to
+        # 1000 at any precision shown, while its verbal level is the one below (an outside
+        # check, 2026-12-07). Nine digits rounded towards the inside of the decade instead.
+        from decimal import ROUND_DOWN, ROUND_UP, Decimal
+
+        inward = ROUND_DOWN if shown >= 10.0 ** (decade + 1) else ROUND_UP
+        text = format(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=inward),
+                      "f")
     whole, _, frac = text.partition(".")
     sign = "-" if whole.startswith("-") else ""
     whole = whole.lstrip("-")
@@ -115,13 +128,41 @@ def format_lr(log10_lr: float, language: str) -> Any:
     if log10_lr == math.inf:
         return Markup("∞")
     if -4 <= log10_lr < 6:
-        return Markup(format_number(10.0 ** log10_lr, language))
+        x = 10.0 ** log10_lr
+        power = round(log10_lr)
+        if log10_lr != power and x == 10.0 ** power:
+            # the power itself for a log10 an ulp away: the level is the other side's
+            x = math.nextafter(x, 0.0 if log10_lr < power else math.inf)
+        return Markup(format_number(x, language))
+    m, exponent = _mantissa(log10_lr)
+    m = m.replace(".", "," if language == "es" else ".")
+    return Markup(f"{m} × 10<sup>{exponent}</sup>")
+
+
+def _mantissa(log10_lr: float) -> tuple[str, int]:
+    """The mantissa (one decimal) and exponent of an LR printed as ``m × 10^e``; more
+    decimals when one would print the power of ten itself at a level boundary the LR is not
+    on (log10 -5.99999 printed "1.0 × 10⁻⁶", the power where "extremely strong" begins,
+    beside "very strong": an outside check, 2026-12-07)."""
+    from decimal import ROUND_DOWN, ROUND_UP, Decimal
+
+    from forensic_match.reports.verbal import verbal_level
+
     exponent = math.floor(log10_lr)
     mantissa = 10.0 ** (log10_lr - exponent)
-    if round(mantissa, 1) >= 10.0:
-        mantissa, exponent = 1.0, exponent + 1
-    m = f"{mantissa:.1f}".replace(".", "," if language == "es" else ".")
-    return Markup(f"{m} × 10<sup>{exponent}</sup>")
+    level = verbal_level(log10_lr)
+    for decimals in range(1, 9):
+        m, e = round(mantissa, decimals), exponent
+        if m >= 10.0:
+            m, e = 1.0, e + 1
+        if m != 1.0 or log10_lr == e or verbal_level(float(e)) == level:
+            return f"{m:.{decimals}f}", e
+    # float noise: eight decimals rounded towards the LR, away from the power
+    if m == 1.0 and e > exponent or mantissa >= 10.0:
+        low = Decimal(repr(math.nextafter(min(mantissa, 10.0), 0.0)))
+        return format(low.quantize(Decimal("1e-8"), rounding=ROUND_DOWN), "f"), exponent
+    high = Decimal(repr(math.nextafter(max(mantissa, 1.0), 2.0)))
+    return format(high.quantize(Decimal("1e-8"), rounding=ROUND_UP), "f"), exponent
 
 
 def format_log10(x: float | None, language: str) -> str:
@@ -206,10 +247,12 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     from forensic_match.reports.pedigree_svg import pedigree_svg
     from forensic_match.reports.recompute import MarkerLRs, body_marker_lrs, direct_marker_lrs
     from forensic_match.reports.relations import relationship_words
+    from forensic_match.reports.stored_text import english, evidence_pieces, flag_reason
     from forensic_match.reports.verbal import verbal_level
     from forensic_match.store import schema
     from forensic_match.store.audit import canonical_json
     from forensic_match.store.configuration import lr_configuration
+    from forensic_match.store.review import rejections
 
     check_language(language)
     t = translator(language)
@@ -248,6 +291,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
                    pr.c.proposal_id < proposal_id, pr.c.state == "rejected",
                    rv.c.action == "reject")
             .order_by(pr.c.proposal_id, rv.c.review_id)).mappings()]
+        rejects = rejections(conn)
     p = data.proposal
     missing = p["missing"]
     fam = data.family
@@ -275,7 +319,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     autosomal = stored - lineage_log10 - snp_log10
     evidence_lr = None if ev is None else {
         "lr": format_lr(float(ev["evidence_log10_lr"]), language),
-        "pieces": ev["pieces"],
+        "pieces": evidence_pieces(ev["pieces"], language),
         "combined": format_lr(float(p["log10_lr"]), language),
         "place_prior": None if ev["place_prior"] is None
         else format_number(float(ev["place_prior"]), language)}
@@ -351,11 +395,13 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
             "lr": format_lr(lineage_log10, language),
             "autosomal": format_lr(autosomal, language),
             "total": format_lr(stored, language),
-            "kin": _plain_number(float(config.get("lineage", {}).get("kin", 1.0)), language),
-            "provenance": _lineage_provenance(config.get("lineage") or {})}
+            "kin": _counted(float(config.get("lineage", {}).get("kin", 1.0)), "n_missing", t,
+                            language),
+            "provenance": _lineage_provenance(config.get("lineage") or {}, t)}
     snp = None if snp_row is None else {
         "lr": format_lr(snp_log10, language), "log10": format_log10(snp_log10, language),
         "method": snp_row["method"], "n_references": snp_row["n_references"],
+        "refs": _counted(snp_row["n_references"], "n_snp_refs", t, language),
         "reference": snp_row["best_reference"] or "–",
         "relationship": snp_row["relationship"] or "–",
         "str": format_lr(stored - snp_log10, language), "total": format_lr(stored, language),
@@ -367,12 +413,22 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "proposal": p, "state": t(f"state_{p['state']}"),
         "approved": p["state"] == "approved", "rejected": p["state"] == "rejected",
         "flagged": bool(p["needs_review"]),
-        "decided_over_flag": _decided_over_flag(p, data.reviews),
+        "flag_reason": flag_reason(p["stale_reason"], language),
+        # a rejected proposal's flag: the one it was rejected on, or one raised after its
+        # rejection, which stands (an outside check, 2026-12-07: "rejected" beside "must be
+        # reviewed again before any decision")
+        "rejection": None if p["state"] != "rejected" else rejects[proposal_id] | {
+            "flag_text": flag_reason(rejects[proposal_id]["flag"], language),
+            "after_text": flag_reason(rejects[proposal_id]["flagged_after"], language)},
+        "decided_over_flag": _decided_over_flag(p, data.reviews, language),
         "newer": [{"id": r["proposal_id"], "state": t(f"state_{r['state']}"), "pm": r["pm"]}
                   for r in newer],
         "rejected_before": list({r["proposal_id"]: {
             "id": r["proposal_id"], "pm": r["pm"], "reason": r["reason"],
-            "date": r["at"][:10]} for r in rejected_before}.values()),
+            "date": r["at"][:10],
+            "flag": flag_reason(rejects[r["proposal_id"]]["flag"], language)
+            if rejects[r["proposal_id"]]["on_flag"] else None}
+            for r in rejected_before}.values()),
         "missing": who(missing), "missing_id": missing, "family": fam.id, "pm": pm_label,
         "n_relatives": len(fam.genotypes), "direct": direct,
         "relatives_weighed": relatives_weight > 0,
@@ -400,13 +456,14 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "posterior": format_probability(float(p["posterior"]), language),
         "prior": (format_number(data.prior, language) if data.prior is not None
                   else None),
-        "rule": _rule_words(p["rule"], t), "reason": p["engine_reason"],
-        "reviews": data.reviews,
+        "rule": _rule_words(p["rule"], t), "reason": english(p["engine_reason"], language),
+        "reviews": [r | {"reason": flag_reason(r["reason"], language)}
+                    if r["action"] == "flag" else r for r in data.reviews],
         "theta": format_number(theta, language) if theta else "0",
         "dropout": any(f.dropout > 0 for f in data.fragments),
         "run": data.run, "config_json": canonical_json(config),
         "table": _table_words(config, data.run, t),
-        "mutation": _mutation_words(panel, t),
+        "mutation": _mutation_words(panel, t, language),
         "basis": data.basis, "family_version": data.family_version,
     }
 
@@ -421,15 +478,22 @@ def _table_words(config: dict[str, Any], run: dict[str, Any], t: Callable[..., A
     return str(t("prov_table_dataset", path=dataset.get("path") or dataset.get("id") or "–"))
 
 
-def _mutation_words(panel: Sequence[Marker], t: Callable[..., Any]) -> list[str]:
+def _mutation_words(panel: Sequence[Marker], t: Callable[..., Any], language: str
+                    ) -> list[str]:
     """The run's mutation models, one line per distinct (female, male) pair of models, with
-    the markers that have it."""
+    the markers that have it, in the report's language (the model's name beside its words
+    in Spanish, numbers with a decimal comma)."""
     def model(m: Any) -> str:
+        name = str(t(f"mutation_{m.model}")) if f"mutation_{m.model}" in \
+            _catalogue(language) else m.model
+        # in Spanish, the model's name in the configuration beside its words
+        said = [] if language == "en" else [f"«{m.model}»"]
+        if m.model != "custom":
+            said.append(f"{t('mutation_rate')} {_plain_number(m.rate, language)}")
         if m.model == "stepwise":
-            return (f"stepwise (rate {m.rate:g}, range {m.range:g}, rate2 {m.rate2:g})")
-        if m.model == "custom":
-            return "custom matrix"
-        return f"{m.model} (rate {m.rate:g})"
+            said += [f"{t('mutation_range')} {_plain_number(m.range, language)}",
+                     f"{t('mutation_rate2')} {_plain_number(m.rate2, language)}"]
+        return f"{name} ({', '.join(said)})" if said else name
 
     groups: dict[str, list[str]] = {}
     for marker in panel:
@@ -441,8 +505,8 @@ def _mutation_words(panel: Sequence[Marker], t: Callable[..., Any]) -> list[str]
             for words, names in groups.items()]
 
 
-def _decided_over_flag(proposal: Mapping[str, Any], reviews: Sequence[Mapping[str, Any]]
-                       ) -> dict[str, str] | None:
+def _decided_over_flag(proposal: Mapping[str, Any], reviews: Sequence[Mapping[str, Any]],
+                       language: str) -> dict[str, Any] | None:
     """The last re-review flag of a proposal approved after it and no longer flagged, for the
     header: a reviewer may approve again a pair a later run did not
     propose, and the report then showed the first run's posterior with no word of it (an
@@ -458,8 +522,10 @@ def _decided_over_flag(proposal: Mapping[str, Any], reviews: Sequence[Mapping[st
             decided_after = True
     if last_flag is None or not decided_after:
         return None
+    from forensic_match.reports.stored_text import flag_reason
+
     return {"at": str(last_flag["at"])[:16].replace("T", " "),
-            "reason": str(last_flag.get("reason") or "")}
+            "reason": flag_reason(str(last_flag.get("reason") or ""), language)}
 
 
 #: The report's message key of each verdict of the family check.
@@ -476,7 +542,7 @@ def _reference_checks(family: Any, panel: Sequence[Marker], theta: float,
     markers and theta): one row per pair of typed members, and whether any pair is flagged
     (questionable, contradicted or identical)."""
     from forensic_match.dvi.family_check import check_family
-    from forensic_match.reports.relations import relationship_words
+    from forensic_match.reports.relations import relationship, relationship_words
 
     rows = []
     for r in check_family(family, panel, theta=theta):
@@ -488,7 +554,11 @@ def _reference_checks(family: Any, panel: Sequence[Marker], theta: float,
             key = "weak"
         rows.append({
             "pair": f"{who(r['first'])} – {who(r['second'])}",
-            "relation": relationship_words(family.pedigree, r["second"], r["first"], language),
+            # a pair the pedigree declares unrelated was "another relative" (an outside
+            # check, 2026-12-07); partners keep their word
+            "relation": t("relation_unrelated") if not stated and relationship(
+                family.pedigree, r["second"], r["first"]) == "other" else
+            relationship_words(family.pedigree, r["second"], r["first"], language),
             "markers": r["n_markers"],
             "lr": format_lr(r["log10_lr"], language) if stated else "–",
             "log10_raw": repr(r["log10_lr"]) if stated else "",
@@ -504,6 +574,7 @@ def _lineage_line(row: dict[str, Any], t: Callable[..., Any], language: str, *, 
     """One stored lineage line (``proposal_lineage``) for the report: propositions in the
     report's language, the engine's own wording, reference, meioses, database and method."""
     from forensic_match.reports.relations import relationship_words
+    from forensic_match.reports.stored_text import english
 
     detail = json.loads(row["detail"])
     line = row["line"]
@@ -512,10 +583,11 @@ def _lineage_line(row: dict[str, Any], t: Callable[..., Any], language: str, *, 
     return {
         "line": line, "title": t(f"lineage_line_{line}"),
         "h1": t("lineage_h1", pm=pm_label, missing=missing, reference=row["reference"],
-                relation=relation, meioses=row["meioses"]),
+                relation=relation, meioses=_counted(row["meioses"], "n_steps", t, language)),
         "h2": t(f"lineage_h2_{line}", pm=pm_label, database=row["database"],
                 reference=row["reference"]),
-        "engine_text": t("lineage_engine_text", text=detail.get("hypotheses", "")),
+        "engine_text": t("lineage_engine_text",
+                         text=english(detail.get("hypotheses", ""), language)),
         "reference": f"{row['reference']} ({relation})", "meioses": row["meioses"],
         "database": row["database"],
         "method": t(f"lineage_method_{method}") if f"lineage_method_{method}" in
@@ -558,20 +630,28 @@ def _lineage_annex(fragments: Sequence[Any], family: Any, typed: Sequence[str]
     return rows
 
 
-def _lineage_provenance(recorded: dict[str, Any]) -> list[str]:
-    """The run's recorded lineage databases and methods, one line each (codes and hashes,
-    as recorded: ``runs.config["lineage"]``)."""
+def _lineage_provenance(recorded: dict[str, Any], t: Callable[..., Any]) -> list[str]:
+    """The run's recorded lineage databases and methods, one line each (names, method codes
+    and hashes as recorded, ``runs.config["lineage"]``, in the report's words)."""
     out = []
     for key, line, size, method in (("y_database", "Y", "haplotypes", "y_method"),
                                     ("mt_database", "mtDNA", "mitotypes", "mt_method")):
         db = recorded.get(key)
         if db:
-            out.append(f"{line}: {db['name']} ({db[size]} {size}, {recorded.get(method)}) · "
-                       f"{db['sha256']}")
+            words = t("lineage_prov_db", line=line, name=db["name"], n=db[size],
+                      what=t(f"lineage_prov_{size}"), method=recorded.get(method))
+            out.append(f"{words} · {db['sha256']}")
     panel = recorded.get("y_markers")
     if panel:
-        out.append(f"Y-STR panel ({len(panel['loci'])} loci, rates) · {panel['sha256']}")
+        out.append(f"{t('lineage_prov_panel', n=len(panel['loci']))} · {panel['sha256']}")
     return out
+
+
+def _counted(n: float, key: str, t: Callable[..., Any], language: str) -> Any:
+    """``n`` things in words, singular for exactly one (``key_one``) and plural otherwise:
+    "(s)" plurals read aloud badly ("2 paso(s) de padre o madre a hijo": an outside check,
+    2026-12-07)."""
+    return t(f"{key}_one" if n == 1 else key, n=_plain_number(float(n), language))
 
 
 def _plain_number(x: float, language: str) -> str:
@@ -631,9 +711,12 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
     import sqlalchemy as sa
 
     from forensic_match import __version__
+    from forensic_match.reports.messages import RUN_COUNTS
     from forensic_match.reports.plots import lr_histograms
+    from forensic_match.reports.stored_text import english, family_candidates, flag_reason
     from forensic_match.reports.verbal import verbal_level
     from forensic_match.store import schema
+    from forensic_match.store.review import rejections
     from forensic_match.store.schema import STATES
 
     check_language(language)
@@ -643,6 +726,11 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
     with store.reading() as conn:
         props = [dict(x) for x in conn.execute(sa.select(p).order_by(p.c.proposal_id))
                  .mappings()]
+        # the DNA LR of evidence runs, which each report gives as its LR (an outside check,
+        # 2026-12-07: 5 of 8 proposals showed DNA x evidence here, both called "LR")
+        e = schema.proposal_evidence
+        dna = dict(conn.execute(sa.select(e.c.proposal_id, e.c.dna_log10_lr)).all())
+        rejects = rejections(conn)
         runs = [dict(x) for x in conn.execute(sa.select(
             r.c.run_id, r.c.status, r.c.started_at, r.c.finished_at, r.c.counts,
             r.c.software_version).order_by(r.c.started_at.desc())).mappings()]
@@ -660,16 +748,35 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
     # a rejected proposal is done with, flag or not (an outside check, 2026-12-07: all 19
     # rows "waiting for review" were rejected ones still carrying their flags)
     flagged = sum(1 for x in props if x["needs_review"] and x["state"] != "rejected")
+    # earlier rejections of the same person, named beside a later proposal as its report
+    # names them (an outside check, 2026-12-07: an empty warning column)
+    rejected: dict[tuple[str, str], list[Any]] = {}
+    for x in props:
+        if x["state"] == "rejected":
+            how = rejects[x["proposal_id"]]
+            rejected.setdefault((x["family_id"], x["missing"]), []).append((
+                x["proposal_id"], t("dash_rejected_before_flag" if how["on_flag"] else
+                                    "dash_rejected_before", id=x["proposal_id"],
+                                    date=str(how["at"] or "")[:10])))
     waiting = []
     for x in props:
         if x["state"] in ("pending", "reviewed") or (x["needs_review"] and
                                                       x["state"] != "rejected"):
-            level, supports = verbal_level(x["log10_lr"])
-            waiting.append(x | {"lr": format_lr(x["log10_lr"], language),
+            dna_log10 = float(dna.get(x["proposal_id"], x["log10_lr"]))
+            level, supports = verbal_level(dna_log10)
+            notes = [flag_reason(x["stale_reason"], language)] if x["needs_review"] else []
+            notes += [words for i, words in rejected.get((x["family_id"], x["missing"]), [])
+                      if i < x["proposal_id"]]
+            waiting.append(x | {"lr": format_lr(dna_log10, language),
+                                "dna_log10_lr": dna_log10,
+                                "combined": format_lr(x["log10_lr"], language)
+                                if x["proposal_id"] in dna else "",
                                 "level": t(f"level_{level}"),
                                 "posterior_text": format_probability(x["posterior"], language),
-                                "state_text": t(f"state_{x['state']}")})
-    by_state = {s: [x["log10_lr"] for x in props if x["state"] == s] for s in STATES}
+                                "state_text": t(f"state_{x['state']}"), "notes": notes})
+    # the DNA LR, as the waiting list, the reports and the candidates' plot beside it
+    by_state = {s: [float(dna.get(x["proposal_id"], x["log10_lr"])) for x in props
+                    if x["state"] == s] for s in STATES}
     plot = ""
     if props or best:
         plot = lr_histograms(by_state, best,
@@ -680,16 +787,41 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
     return {"lang": language, "t": t, "version": __version__, "generated": _now(),
             "counts": [(s, t(f"state_{s}"), counts[s]) for s in STATES],
             "total": len(props), "flagged": flagged, "waiting": waiting,
-            "runs": [x | {"counts": json.loads(x["counts"]),
+            "combined": any(w["combined"] for w in waiting),
+            "runs": [x | {"counts": _run_counts(x["counts"], RUN_COUNTS[language], language),
+                          "status_text": t(f"run_status_{x['status']}")
+                          if f"run_status_{x['status']}" in _catalogue(language)
+                          else x["status"],
                           "warnings": n_warnings.get(x["run_id"], 0)} for x in runs[:10]],
-            "warned_run": newest, "warned": warned,
+            "warned_run": newest,
+            "warned": [x | {"message": english(x["message"], language),
+                            "kind": english(x["kind"], language)} for x in warned],
             "warnings_more": n_warned - len(warned),
-            "held_run": last, "held": held, "held_more": n_held - len(held),
+            "held_run": last,
+            "held": [x | {"reason": english(x["reason"], language)} for x in held],
+            "held_more": n_held - len(held),
             "family_level": [x | {"posterior_text": format_probability(x["posterior"],
-                                                                       language)}
+                                                                       language),
+                                  "candidates": family_candidates(x["candidates"], language),
+                                  "caution": english(x["caution"], language)
+                                  if x["caution"] else ""}
                              for x in placed],
             "family_level_more": n_placed - len(placed),
             "plot": plot}
+
+
+def _run_counts(text: str | None, names: Mapping[str, str], language: str) -> Any:
+    """A run's counts (``runs.counts``) as "name number, ...", named in the page's language
+    (a count of no known name by its key, as English)."""
+    from markupsafe import Markup
+
+    from forensic_match.reports.stored_text import english
+
+    counts = json.loads(text) if text else {}
+    return Markup(", ").join(
+        Markup("{} {}").format(names[k] if k in names else english(k, language),
+                               format_number(v, language) if isinstance(v, float) else v)
+        for k, v in sorted(counts.items()))
 
 
 def _first_rows(conn: Any, t: Any, run_id: str | None) -> tuple[list[dict[str, Any]], int]:

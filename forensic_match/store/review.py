@@ -236,3 +236,71 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
     audit_row(conn, "proposals", {"proposal_id": proposal_id}, actor=actor, action=action)
     return dict(conn.execute(sa.select(p).where(p.c.proposal_id == proposal_id))
                 .mappings().one())
+
+
+def rejections(conn: sa.Connection) -> dict[int, dict[str, Any]]:
+    """How each rejected proposal was rejected, and whether a flag came after.
+
+    A rejection made while the proposal was flagged for re-review (its data withdrawn or
+    superseded: the only rejections a flag allows) is administrative; any other is a
+    reviewer's judgement of the pair, and a flag a later run raises on the rejected proposal
+    (a changed configuration, say: flags are raised whatever the state) does not make it
+    one. Both are read from the audit log: the image of the proposal that the ``reject``
+    entry holds, and the ``flag_rereview`` entries after it. Before, ``store proposals``
+    read the proposal's current flag and called a judged rejection that a later night
+    flagged "REJECTED ON A FLAG" (an outside check, 2026-12-07).
+
+    Returns
+    -------
+    dict
+        ``{proposal id: {"at", "actor", "reason", "on_flag", "flag", "flagged_after"}}`` of
+        every proposal in the state ``rejected``, from its last rejection: ``on_flag`` True
+        when it was flagged then, ``flag`` the flag's reason then (else ``None``),
+        ``flagged_after`` the reason of the flag it carries now when that flag was raised
+        after the rejection (else ``None``).
+
+    Examples
+    --------
+    >>> with CaseStore("cases.db") as store, store.reading() as conn:   # doctest: +SKIP
+    ...     rejections(conn)[7]["on_flag"]
+    False
+    """
+    import json
+
+    p, log, rv = schema.proposals, schema.audit_log, schema.reviews
+    rows = {r["proposal_id"]: r for r in conn.execute(
+        sa.select(p.c.proposal_id, p.c.needs_review, p.c.stale_reason)
+        .where(p.c.state == "rejected")).mappings()}
+    if not rows:
+        return {}
+    keys = [str(pid) for pid in rows]
+    rejected_at: dict[int, tuple[int, dict[str, Any]]] = {}
+    flagged_at: dict[int, int] = {}
+    for seq, action, key, data in conn.execute(
+            sa.select(log.c.seq, log.c.action, log.c.entity_key, log.c.data).where(
+                log.c.entity == "proposals", log.c.entity_key.in_(keys),
+                log.c.action.in_(("reject", "flag_rereview"))).order_by(log.c.seq)):
+        if action == "reject":
+            rejected_at[int(key)] = (seq, json.loads(data).get("row") or {})
+        else:
+            flagged_at[int(key)] = seq
+    reviews = {r["proposal_id"]: r for r in conn.execute(
+        sa.select(rv.c.proposal_id, rv.c.at, rv.c.actor, rv.c.reason)
+        .where(rv.c.action == "reject", rv.c.proposal_id.in_(list(rows)))
+        .order_by(rv.c.review_id)).mappings()}
+    out = {}
+    for pid, row in rows.items():
+        seq, image = rejected_at.get(pid, (None, None))
+        review = reviews.get(pid) or {}
+        if image is None:
+            # no image (a store edited outside the program): the current flag, as before
+            on_flag, flag, after = bool(row["needs_review"]), row["stale_reason"], None
+        else:
+            on_flag = bool(image.get("needs_review"))
+            flag = image.get("stale_reason") if on_flag else None
+            after = row["stale_reason"] if row["needs_review"] and \
+                flagged_at.get(pid, -1) > seq else None
+        out[pid] = {"at": review.get("at"), "actor": review.get("actor"),
+                    "reason": review.get("reason"), "on_flag": on_flag, "flag": flag,
+                    "flagged_after": after}
+    return out
