@@ -459,6 +459,14 @@ def test_what_a_run_held_back_is_kept_with_it(store: CaseStore) -> None:
     assert any(r["missing"] is not None and r["log10_lr"] > 4 for r in held)
     assert store.verify().ok
     assert len(store.export()["run_held"]) == len(held)
+    # the report of a proposal of the first run says what the newest run did instead
+    from forensic_match.reports.render import report_context
+
+    first_id = next(p["proposal_id"] for p in store.proposals() if p["run_id"] == first.run_id)
+    for language, words in (("en", "The newest run ("), ("es", "La corrida más reciente (")):
+        newest = report_context(store, first_id, language=language, markers=markers)["newest"]
+        assert newest["kind"] == "held" and str(newest["text"]).startswith(words)
+        assert summary.run_id in newest["text"] and "XC" in newest["text"]
     row = next(r for r in held if r["missing"] is not None)
     events = [e["detail"] for e in store.trace(row["pm"]) if e["event"] == "held back"]
     assert len(events) == sum(r["pm"] == row["pm"] for r in held)

@@ -33,6 +33,16 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "otro modo."),
         "rejected": ("Atención: el equipo responsable rechazó esta propuesta. No es una "
                      "identificación."),
+        "newest_other": ("La corrida más reciente ({run}, {date}), sobre los datos más "
+                         "recientes, ya no propone este par: propone estos restos como "
+                         "{missing} de la familia {family} (propuesta n.º {id})."),
+        "newest_family_level": ("La corrida más reciente ({run}, {date}), sobre los datos más "
+                                "recientes, ya no propone este par: sitúa estos restos en la "
+                                "familia {family} (probabilidad {posterior}) sin decir quién "
+                                "de ella son: {candidates}."),
+        "newest_held": ("La corrida más reciente ({run}, {date}), sobre los datos más "
+                        "recientes, retuvo un par de estos restos con la familia {family}: "
+                        "{reason}."),
         "newer": ("Hay una propuesta posterior para la misma persona desaparecida: n.º {id} "
                   "(restos {pm}; {state})."),
         "rejected_before": ("Una propuesta anterior para la misma persona desaparecida fue "
@@ -554,6 +564,15 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "({run}); a later run may weigh it otherwise."),
         "rejected": ("Note: the responsible team rejected this proposal. It is not an "
                      "identification."),
+        "newest_other": ("The newest run ({run}, {date}), on the newest data, no longer "
+                         "proposes this pair: it proposes these remains as {missing} of "
+                         "family {family} (proposal no. {id})."),
+        "newest_family_level": ("The newest run ({run}, {date}), on the newest data, no longer "
+                                "proposes this pair: it places these remains in family "
+                                "{family} (probability {posterior}) without saying who in it "
+                                "they are: {candidates}."),
+        "newest_held": ("The newest run ({run}, {date}), on the newest data, held back a pair "
+                        "of these remains with family {family}: {reason}."),
         "newer": ("There is a later proposal for the same missing person: no. {id} (remains "
                   "{pm}; {state})."),
         "rejected_before": ("An earlier proposal for the same missing person was rejected: "

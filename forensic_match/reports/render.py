@@ -247,7 +247,12 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     from forensic_match.reports.pedigree_svg import pedigree_svg
     from forensic_match.reports.recompute import MarkerLRs, body_marker_lrs, direct_marker_lrs
     from forensic_match.reports.relations import relationship_words
-    from forensic_match.reports.stored_text import english, evidence_pieces, flag_reason
+    from forensic_match.reports.stored_text import (
+        english,
+        evidence_pieces,
+        family_candidates,
+        flag_reason,
+    )
     from forensic_match.reports.verbal import verbal_level
     from forensic_match.store import schema
     from forensic_match.store.audit import canonical_json
@@ -292,6 +297,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
                    rv.c.action == "reject")
             .order_by(pr.c.proposal_id, rv.c.review_id)).mappings()]
         rejects = rejections(conn)
+        newest = None if newer else _newest_run_on(conn, data.proposal)
     p = data.proposal
     missing = p["missing"]
     fam = data.family
@@ -423,6 +429,14 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "decided_over_flag": _decided_over_flag(p, data.reviews, language),
         "newer": [{"id": r["proposal_id"], "state": t(f"state_{r['state']}"), "pm": r["pm"]}
                   for r in newer],
+        "newest": None if newest is None else {
+            "kind": newest["kind"],
+            "text": t(f"newest_{newest['kind']}", run=newest["run"],
+                      date=newest["date"], family=newest.get("family", ""),
+                      missing=newest.get("missing", ""), id=newest.get("id", ""),
+                      candidates=family_candidates(newest.get("candidates", ""), language),
+                      reason=english(newest.get("reason", ""), language),
+                      posterior=_plain_number(newest.get("posterior", 0.0), language))},
         "rejected_before": list({r["proposal_id"]: {
             "id": r["proposal_id"], "pm": r["pm"], "reason": r["reason"],
             "date": r["at"][:10],
@@ -503,6 +517,47 @@ def _mutation_words(panel: Sequence[Marker], t: Callable[..., Any], language: st
         groups.setdefault(words, []).append(marker.name)
     return [f"{words}: {', '.join(names)}" if len(groups) > 1 else words
             for words, names in groups.items()]
+
+
+def _newest_run_on(conn: Any, proposal: dict[str, Any]) -> dict[str, Any] | None:
+    """What the newest finished run did with the proposal's body instead of proposing its
+    pair, when that run is not the proposal's own and made no later proposal of the pair
+    (named apart): it proposed the body as another person, placed it in a family without
+    saying who, or held a pair of it back. ``None`` when it did none of these: a run keeps no
+    row for a pair it proposes again, so that it may have is all the store can say. An
+    approved report whose newest run placed its body at family level said only that it was
+    flagged (an outside check, 2026-12-07)."""
+    import sqlalchemy as sa
+
+    from forensic_match.store import schema
+    from forensic_match.store.runs import latest_finished_run
+
+    latest = latest_finished_run(conn)
+    if latest is None or latest == proposal["run_id"]:
+        return None
+    r = schema.runs
+    finished = conn.execute(sa.select(r.c.finished_at).where(r.c.run_id == latest)).scalar()
+    out: dict[str, Any] = {"run": latest, "date": (finished or "")[:10]}
+    samples = set(proposal["pm"].split(","))
+    pr = schema.proposals
+    for row in conn.execute(sa.select(pr.c.proposal_id, pr.c.pm, pr.c.family_id, pr.c.missing)
+                            .where(pr.c.run_id == latest)).mappings():
+        if samples & set(row["pm"].split(",")):
+            return out | {"kind": "other", "id": row["proposal_id"],
+                          "family": row["family_id"], "missing": row["missing"]}
+    fl = schema.run_family_level
+    for row in conn.execute(sa.select(fl).where(fl.c.run_id == latest)
+                            .order_by(fl.c.seq)).mappings():
+        if samples & set(row["fragments"].split(",")):
+            return out | {"kind": "family_level", "family": row["family_id"],
+                          "candidates": row["candidates"], "posterior": row["posterior"]}
+    held = schema.run_held
+    for row in conn.execute(sa.select(held).where(held.c.run_id == latest, held.c.pm.in_(
+            samples)).order_by(held.c.seq)).mappings():
+        return out | {"kind": "held", "family": row["family_id"],
+                      "missing": row["missing"] or "", "reason": row["reason"]}
+    # (a run keeps no row for a pair it proposes again: it may have, so nothing is said)
+    return None
 
 
 def _decided_over_flag(proposal: Mapping[str, Any], reviews: Sequence[Mapping[str, Any]],
