@@ -2008,11 +2008,19 @@ def _writable(out: str) -> None:
 
 
 def _write_text(out: str, text: str) -> None:
-    """Write ``text`` to ``out`` through a temporary file (never a half-written page)."""
+    """Write ``text`` to ``out`` through a temporary file of its own (never a half-written
+    page, also when two commands write ``out`` at once)."""
+    import os
+    import tempfile
+
     path = Path(out)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        Path(name).replace(path)
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 @main.command("run")

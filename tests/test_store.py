@@ -769,6 +769,20 @@ def test_the_streamed_export_is_the_export(run_done: CaseStore, tmp_path: Path,
     with pytest.raises(OSError, match="disk full"):
         run_done.write_export(out)
     assert out.read_bytes() == before and list(out.parent.iterdir()) == [out]
+    monkeypatch.setattr(export, "table_rows", real)
+    # two exports to one file at once: each writes a file of its own, the last replaces it
+    import threading
+
+    done: list[Any] = []
+    threads = [threading.Thread(target=lambda: done.append(run_done.write_export(out)))
+               for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(done) == 2 and json.loads(out.read_text(encoding="utf-8")) == \
+        json.loads(json.dumps(run_done.export(), default=str))
+    assert list(out.parent.iterdir()) == [out]
 
 
 def test_a_reading_connection_holds_one_snapshot(run_done: CaseStore) -> None:

@@ -707,6 +707,11 @@ def test_a_new_lineage_decision_model_flags_the_lineage_runs_decisions(
                    f"{priors.LINEAGE_KIN_MODELS[priors.LINEAGE_KIN_MODEL]})" in r
                    for r in reasons)
         assert second.counts["flagged_configuration"] == len(reasons)
+        from forensic_match.reports.stored_text import flag_reason
+
+        spanish = str(flag_reason(reasons[0], "es"))
+        assert f"cambió el modelo de decisión de los marcadores de linaje (versión 1 → " \
+               f"{priors.LINEAGE_KIN_MODEL}: <span lang=\"en\">" in spanish
         (run,) = [r for r in store.export()["runs"] if r["run_id"] == second.run_id]
         assert run["config"]["lineage"]["kin_model"] == priors.LINEAGE_KIN_MODEL
     config = {"identify": {}, "lineage": {"kin": 1.0, "y_method": "count", "options": {}}}

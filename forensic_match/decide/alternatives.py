@@ -339,7 +339,8 @@ def reference_kin(family: Family, references: Sequence[str], *, lines: bool = Tr
       person: the cousin shares ``R``'s Y line and is the missing person's relative too);
       for ``R`` typed on mtDNA, ``R/mt_cousin``, a child of a new sister of ``R``'s mother
       when she is no in-law. Without them, lineage markers placed a missing man's paternal
-      cousins as "him or his brother" (``docs/decisions.md``).
+      cousins as "him or his brother" (``docs/decisions.md``). None of the three for a
+      missing person's child (they are the missing person's grandchildren and nephews).
 
     Every added person is untyped and has no typed descendant, so the family's likelihood is
     unchanged (``P``'s added parents are untyped founders above a founder). The hypotheses are
@@ -387,6 +388,12 @@ def reference_kin(family: Family, references: Sequence[str], *, lines: bool = Tr
         if ref not in ped or ref in missing or \
                 not any(ped.related(ref, m) for m in missing):
             continue
+        # A missing person's child's relatives on his lines are the missing person's own
+        # grandchildren and nephews (household members, not "a reference's relatives"), and
+        # as such they took placements of the missing parent himself (an outside check,
+        # 2026-12-07: a surviving son as the only reference, open-list rows 21 -> 10,
+        # closed-list identifications 38 -> 9): not drawn, as R/sibling is not.
+        on_lines = not set(ped.parents(ref) or ()) & set(missing)
         sex = ped.sex_of(ref)
         # (a missing person's sibling's child is his nephew: a relative alternative since
         # decision model 4, counted once)
@@ -416,7 +423,7 @@ def reference_kin(family: Family, references: Sequence[str], *, lines: bool = Tr
         out.append(Alternative(family.id, f"{ref}{ADDED}nephew",
                                f"nephew or niece of reference {ref}", drawn=False,
                                reference=ref))
-        if sex != "F" and ref in y_typed:
+        if on_lines and sex != "F" and ref in y_typed:
             # (lineage decision model 2) his brother's child carries his Y, the sister's child above
             # does not: with lineage markers they are two classes of people
             brother, wife = f"{ref}{ADDED}brother", f"{ref}{ADDED}brother_partner"
@@ -435,7 +442,7 @@ def reference_kin(family: Family, references: Sequence[str], *, lines: bool = Tr
             out.append(Alternative(family.id, f"{tag}cousin",
                                    f"first cousin of reference {ref} through {p}",
                                    drawn=False, reference=ref))
-        fa_ref, mo_ref = ped.parents(ref) or (None, None)
+        fa_ref, mo_ref = ped.parents(ref) if on_lines and ped.parents(ref) else (None, None)
         if sex != "F" and ref in y_typed and fa_ref is not None and \
                 (ped.parents(fa_ref) is not None or fa_ref in ancestors):
             blood.append((fa_ref, "y_cousin", "his father's brother's child (his Y line)"))

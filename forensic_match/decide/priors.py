@@ -63,11 +63,11 @@ LINEAGE_KIN_MODEL = 2
 #: What each version is (lineage runs recorded without a version are 1).
 LINEAGE_KIN_MODELS = {
     1: "a reference's relatives drawn as in runs without lineage markers",
-    2: "a reference typed on Y-STRs or mtDNA has his relatives on those lines drawn too (his "
-       "brother's child; a cousin through a parent who is the missing person's relative): "
-       "with lineage markers a missing man's paternal cousins were placed as him or his "
-       "brother, with no option for what they were (2026-12-07; docs/decisions.md, "
-       "'Relatives of a reference')",
+    2: "a reference typed on Y-STRs or mtDNA, unless a missing person's child, has his "
+       "relatives on those lines drawn too, his brother's child and a cousin through a "
+       "parent who is the missing person's relative: with lineage markers a missing man's "
+       "paternal cousins were placed as him or his brother, with no option for what they "
+       "were (2026-12-07, docs/decisions.md, 'Relatives of a reference')",
 }
 
 #: Version of the decision model: which hypotheses compete for a body by default and how they

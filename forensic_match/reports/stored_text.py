@@ -221,7 +221,8 @@ _TABLE_CHANGE = re.compile(
 _HASHES = re.compile(r"(?P<names>(?P<a>'[^']*'|\"[^\"]*\") -> (?P<b>'[^']*'|\"[^\"]*\"), )?"
                      r"markers sha256 (?P<x>\S+) -> (?P<y>\S+)")
 _VALUE_CHANGE = re.compile(r"(?P<what>.+?) changed \((?P<a>[^()]*?) -> (?P<b>[^()]*?)\)")
-_MODEL_CHANGE = re.compile(r"(?P<what>decision model|relatives' evidence model) changed "
+_MODEL_CHANGE = re.compile(r"(?P<what>decision model|lineage decision model|"
+                           r"relatives' evidence model) changed "
                            r"\(version (?P<a>\d+) -> (?P<b>\d+): (?P<rest>.*)\)", re.S)
 _TABLE_WORDS = {"allele frequency table": "la tabla de frecuencias de alelos",
                 "mutation models": "los modelos de mutación",
@@ -244,8 +245,9 @@ def _configuration_change(clause: str) -> Markup | None:
             h["x"], h["y"])
         return Markup("cambió {} ({})").format(_TABLE_WORDS[m["what"]], rest)
     if (m := _MODEL_CHANGE.fullmatch(clause)) is not None:
-        what = ("el modelo de decisión" if m["what"] == "decision model" else
-                "el modelo de la información no genética de los familiares")
+        what = {"decision model": "el modelo de decisión",
+                "lineage decision model": "el modelo de decisión de los marcadores de linaje",
+                }.get(m["what"], "el modelo de la información no genética de los familiares")
         return Markup("cambió {} (versión {} → {}: {})").format(
             what, m["a"], m["b"], english(m["rest"], "es"))
     if (m := _VALUE_CHANGE.fullmatch(clause)) is not None and m["what"] in _CHANGE_LABELS:

@@ -403,8 +403,9 @@ class CaseStore:
 
     def write_export(self, path: str | Path, *, identities: bool = False) -> dict[str, int]:
         """Write the store's content to ``path`` as JSON, reading it in batches (memory: one
-        batch), from one snapshot of the store; through a temporary file beside ``path``, so
-        that ``path`` is never half-written. Names only with ``identities=True``.
+        batch), from one snapshot of the store; through a temporary file of its own beside
+        ``path``, so that ``path`` is never half-written, also when two exports write it at
+        once. Names only with ``identities=True``.
 
         Returns
         -------
@@ -415,12 +416,18 @@ class CaseStore:
         --------
         forensic_match.store.export.write_export
         """
+        import tempfile
+
         from forensic_match.store.export import write_export
 
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
+        # a name of its own beside ``path`` (two exports to one file at once wrote one
+        # ``OUT.tmp`` together and left invalid JSON: an outside check, 2026-12-07); the
+        # last to finish replaces ``path`` whole
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(name)
         try:
-            with self.reading() as conn, tmp.open("w", encoding="utf-8") as out:
+            with self.reading() as conn, os.fdopen(fd, "w", encoding="utf-8") as out:
                 counts = write_export(conn, out, identities=identities)
                 out.flush()
                 os.fsync(out.fileno())
