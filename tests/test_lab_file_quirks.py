@@ -376,3 +376,22 @@ def test_excels_separator_line_is_read_as_the_separator(tmp_path, db):
     path.write_text("\ufeff\"sep=;\"\r\nSample;Marker;Allele 1\r\nPM1;TH01;6\r\n")
     with pytest.raises(InputError, match=fragment("pm.csv", "line 2", "no allele columns")):
         read_genotypes(path, markers=db)
+
+
+@pytest.mark.parametrize("declared, sep", [("sep=\t", "\t"), ("sep=;;;;", ";"),
+                                           ('"sep=;";;;', ";"), ("sep=\t\t\t\t", "\t"),
+                                           ("SEP=|", "|"), ("sep=,,,", ",")])
+def test_a_tab_or_padded_separator_line_is_read_as_the_separator(tmp_path, db, declared, sep):
+    """'sep=<TAB>' (listed as read) was refused with "line 2: 5 fields, but the header has
+    2": the tab was stripped before the match. 'sep=;;;;', a LibreOffice re-save of a
+    'sep=;' file padding the line to the header's width, was refused as a header that names
+    no layout. An outside check, 2026-12-07."""
+    text = "Sample Name,Marker,Allele 1,Allele 2,Allele 3\nPM1,TH01,6,9.3,\nPM1,FGA,23,24,\n"
+    path = tmp_path / "pm.csv"
+    path.write_bytes((declared + "\r\n" + text.replace(",", sep).replace("\n", "\r\n"))
+                     .encode())
+    assert read_genotypes(path, markers=db).profiles == {
+        "PM1": {"TH01": ("6", "9.3"), "FGA": ("23", "24")}}
+    path.write_text(declared + "\n" + text.replace(",", sep) + f"PM1{sep}vWA{sep}17.0\n")
+    with pytest.raises(GenotypeError, match=fragment("pm.csv", "line 5", "'17.0'")):
+        read_genotypes(path, markers=db)
