@@ -29,6 +29,7 @@ from forensic_match.errors import (
 )
 from forensic_match.frequencies import load_frequencies
 from forensic_match.kinship import kinship_lr
+from forensic_match.lineage.data import pm_y_haplotype
 
 PED_HEADER = "family,id,father,mother,sex,missing\n"
 GENOTYPES = "sample,marker,allele1,allele2\n"
@@ -300,13 +301,55 @@ def test_a_lone_call_with_empty_cells_is_still_a_homozygote_and_marks_alone_no_c
     assert table.profiles == {"PM1": {"FGA": ("25", "25"), "D3S1358": ("15", "16")}}
 
 
-def test_a_mark_beside_an_amelogenin_or_y_call_is_an_unknown_call(tmp_path, db):
-    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\nPM1,TH01,6,7\n"
-                                     "PM1,AMEL,X,?\nPM1,DYS391,10,-\n")
-    with pytest.warns(ForensicMatchWarning, match="2 rows hold"), \
-            pytest.warns(LineageMarkerWarning):
+# A second outside check (2026-12-07): exports that write '-' in an empty cell lost every
+# single-copy Y locus ('14, -' was '14, OL', left out of the haplotype) and the sex
+# ('Y, -' was "U"). In amelogenin and Y-/X-STR rows '?' and '-' are no call, beside a call too.
+Y_PLAIN = ("PM1,FGA,23,25,\nPM1,DYS19,14,,\nPM1,DYS391,10,,\nPM1,DYS385,11,14,\n"
+           "PM1,DXS10135,21,,\n")
+
+
+@pytest.mark.parametrize("mark", ["-", "?"])
+def test_a_mark_beside_a_y_or_x_str_call_is_no_call(tmp_path, db, mark):
+    header = "Sample Name,Marker,Allele 1,Allele 2,Allele 3\n"
+    plain = write(tmp_path, "plain.csv", header + Y_PLAIN)
+    marked = write(tmp_path, "marked.csv", header + Y_PLAIN.replace(",,", f",{mark},")
+                   .replace("11,14,", f"11,14,{mark}"))
+    assert f"DYS19,14,{mark}," in marked.read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ForensicMatchWarning)
+        warnings.simplefilter("ignore", LineageMarkerWarning)
+        (sample,) = read_pm_samples(marked, markers=db)
+        (expected,) = read_pm_samples(plain, markers=db)
+    assert sample.info["lineage"] == expected.info["lineage"] == {
+        "DYS19": ["14"], "DYS391": ["10"], "DYS385": ["11", "14"], "DXS10135": ["21"]}
+    assert pm_y_haplotype(sample) == pm_y_haplotype(expected) is not None
+    assert pm_y_haplotype(sample).keys() >= {"DYS19", "DYS391", "DYS385"}
+
+
+@pytest.mark.parametrize("cells, sex", [("Y,-,", "M"), ("X,-,", "F"), ("XY,-,", "M"),
+                                        ("X,Y,-", "M"), ("Y,?,", "M"), ("?,X,", "F"),
+                                        ("-,?,", None)])
+def test_a_mark_beside_an_amelogenin_call_is_no_call(tmp_path, db, cells, sex):
+    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2,Allele 3\n"
+                                     f"PM1,TH01,6,7,\nPM1,AMEL,{cells}\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = read_genotypes(path, markers=db)
+    assert table.amelogenin == ({"PM1": sex} if sex else {})
+
+
+def test_the_warning_names_only_the_autosomal_rows_with_a_mark(tmp_path, db):
+    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2,Allele 3\n"
+                                     "PM1,AMEL,Y,-,\nPM1,DYS19,14,-,\nPM1,FGA,25,-,\n"
+                                     "PM1,TH01,6,7,-\n")
+    with pytest.warns(ForensicMatchWarning) as caught, pytest.warns(LineageMarkerWarning):
         (sample,) = read_genotypes(path, markers=db).samples
-    assert sample.amelogenin == "U" and sample.lineage == {"DYS391": ("10", "OL")}
+    (text,) = [str(w.message) for w in caught if w.category is ForensicMatchWarning]
+    assert re.search(fragment("1 rows hold '?' or '-' beside one called allele (line 4, "
+                              "sample 'PM1', marker 'FGA' ['25', '-']):"), text)
+    assert "amelogenin and Y- or X-STR rows read '?' and '-' as no call" in text
+    assert (sample.amelogenin, sample.lineage, sample.genotypes) == (
+        "M", {"DYS19": ("14",)}, {"FGA": ("25", None), "TH01": ("6", "7")})
 
 
 @pytest.mark.parametrize("cell, sex", [("XY", "M"), ('"X,Y"', "M"), ("X/Y", "M"), ("X Y", "M"),

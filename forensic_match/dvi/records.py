@@ -20,13 +20,13 @@ line), Parquet (``.parquet``) or Excel (``.xlsx``, ``.xls``, ``.ods``; needs the
 extra). Every cell is read as text, and alleles are checked against one canonical form
 (:func:`~forensic_match.profiles.allele_label`: "10", "9.3"; "9,3" and "7.0" only with the
 ``decimal_comma`` and ``normalise_alleles`` options). An off-ladder call "OL" is an unknown
-allele (``7, OL`` is the partial genotype ``("7", None)``), and so is a "?" or "-" beside a
-call, with a warning; Y- and X-STR rows are set aside as
-lineage data; ``mtDNA`` rows give a sample's mitotype (read ranges and variants); ids are
-read in Unicode normal form C; sex and yes/no cells take English and Spanish words. Errors
-name the file, the line (text files: header = line 1; Excel: the spreadsheet's row, header =
-row 1; Parquet: the data row, from 1), the family, sample or individual, and the marker.
-``docs/records.md`` has the full rules.
+allele (``7, OL`` is the partial genotype ``("7", None)``), and so is a "?" or "-" beside an
+autosomal call, with a warning; Y- and X-STR rows are set aside as lineage data; ``mtDNA``
+rows give a sample's mitotype (read ranges and variants); ids are read in Unicode normal
+form C; sex and yes/no cells take English and Spanish words. Errors name the file, the line
+(text files: header = line 1; Excel: the spreadsheet's row, header = row 1; Parquet: the data
+row, from 1), the family, sample or individual, and the marker. ``docs/records.md`` has the
+full rules.
 """
 
 from __future__ import annotations
@@ -104,10 +104,14 @@ _MT_RANGE = re.compile(r"(\d+)(?:-(\d+))?")
 #: Cells that mean "no allele called".
 _NO_CALL = frozenset({"", "NA", "N/A", "NAN", "NULL", "NONE", "-", "?"})
 #: Marks a person writes for an allele not read: alone in a row no call, but beside one
-#: called allele an unknown allele, as "OL" is (``25, ?`` is ``(25, None)``). Before
-#: (an outside check, 2026-12-07) ``25, ?`` was the homozygote 25/25, which took a true son
-#: of a father written so from log10 LR 18.70 to 14.96, and out of the candidates without a
-#: mutation model, while ``?, 25`` and ``25, OL`` were ``(25, None)``.
+#: called allele of an autosomal STR an unknown allele, as "OL" is (``25, ?`` is
+#: ``(25, None)``). Before (an outside check, 2026-12-07) ``25, ?`` was the homozygote 25/25,
+#: which took a true son of a father written so from log10 LR 18.70 to 14.96, and out of the
+#: candidates without a mutation model, while ``?, 25`` and ``25, OL`` were ``(25, None)``.
+#: Amelogenin and Y-/X-STR rows read them as no call: a single-copy Y locus has no second
+#: allele to be unknown, and exports that write "-" for an empty cell lost every such locus
+#: (``14, -`` was ``14, OL``, left out of the haplotype) and the sex (``Y, -`` was "U"; a
+#: second outside check, 2026-12-07).
 _UNKNOWN_MARKS = frozenset({"?", "-"})
 #: Yes/no cells (upper case, without accents): English, Spanish, 1/0.
 _TRUE = frozenset({"1", "Y", "YES", "T", "TRUE", "S", "SI", "VERDADERO"})
@@ -142,8 +146,8 @@ class TypedSample:
         off-ladder call or a lost first call); a lone call in the first allele column is
         ``(a, a)`` by the CE convention for homozygotes (see :func:`read_genotypes`).
     amelogenin : str or None
-        "M" (X,Y or Y), "F" (X only) or "U" (an off-ladder call: "OL", or "?" or "-" beside
-        a call); ``None`` without a typed amelogenin row.
+        "M" (X,Y or Y), "F" (X only) or "U" (an off-ladder call "OL"; "?" and "-" are no
+        call); ``None`` without a typed amelogenin row.
     family : str or None
         The ``family`` cell, when the table has that column and it is filled in.
     location : str
@@ -415,12 +419,13 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     (``NaN, 7``) is the partial genotype ``(a, None)``. An off-ladder call "OL" is an allele
     outside the ladder: ``7, OL`` is ``(7, None)`` and a row of "OL" calls only is untyped;
     the marker is listed in ``TypedSample.off_ladder``. A "?" or "-" beside one called allele
-    is an unknown allele too (``7, ?`` and ``?, 7`` are ``(7, None)``), with one
-    :class:`~forensic_match.errors.ForensicMatchWarning` naming every such row; alone it is
-    no call. A row with no allele is an untyped marker. Amelogenin rows (``AMEL``,
-    ``Amelogenin``) give the sex call: "M" for X,Y (or Y alone), "F" for X alone, "U" with an
-    off-ladder call; two calls in one cell (``XY``, ``X,Y``, ``X/Y``, ``XX``) are read as two
-    cells, and any other cell is refused. Y- and X-chromosome markers (DYS...,
+    of an autosomal STR is an unknown allele too (``7, ?`` and ``?, 7`` are ``(7, None)``),
+    with one :class:`~forensic_match.errors.ForensicMatchWarning` naming every such row;
+    alone, and in amelogenin and Y- or X-STR rows, it is no call (``Y, -`` is "M",
+    ``DYS19: 14, -`` is ``14``). A row with no allele is an untyped marker. Amelogenin rows
+    (``AMEL``, ``Amelogenin``) give the sex call: "M" for X,Y (or Y alone), "F" for X alone,
+    "U" with an off-ladder call; two calls in one cell (``XY``, ``X,Y``, ``X/Y``, ``XX``) are
+    read as two cells, and any other cell is refused. Y- and X-chromosome markers (DYS...,
     DYF..., Y-GATA-H4, Yindel, DXS..., HPRTB) are set aside in ``TypedSample.lineage`` with
     a :class:`~forensic_match.errors.LineageMarkerWarning`. An ``mtDNA`` row holds the
     sample's mitotype in ``TypedSample.mtdna``: read ranges (``16024-16569;1-576``) in the first
@@ -494,7 +499,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     seen: dict[tuple[str | None, str, str], int] = {}
     mt_rows: dict[tuple[str | None, str], list[tuple[Mitotype, int]]] = {}
     bad: list[tuple[str, str]] = []  # (message, where) of each allele label refused
-    marked: list[str] = []  # rows with "?" or "-" beside one call
+    marked: list[str] = []  # autosomal rows with "?" or "-" beside one call
     for number, row in table.rows:
         sample = normal_id(row[i_sample], table.loc(number))
         marker = row[i_marker]
@@ -509,13 +514,6 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         short = f"{table.unit} {number}, {where(sample=sample, marker=marker)}"
         cells = [row[i] for i in allele_columns]
         called = [(k, c) for k, c in enumerate(cells) if c.upper() not in _NO_CALL]
-        # One call and a "?" or "-" beside it: the mark is an unknown allele (see
-        # _UNKNOWN_MARKS); beside two calls it adds nothing a genotype could hold.
-        unknown = len(called) == 1 and called[0][1].upper() != OFF_LADDER \
-            and any(c in _UNKNOWN_MARKS for c in cells)
-        if unknown and key not in MTDNA_MARKERS:
-            last = max(k for k, c in enumerate(cells) if c)
-            marked.append(f"{short} {cells[:last + 1]}")
         if key in MTDNA_MARKERS:
             mito = _mitotype_row(row, cells, mt_columns, loc, sample, table.loc(number))
             record = samples.setdefault((family, sample), {
@@ -548,10 +546,11 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         record = samples.setdefault((family, sample), {
             "genotypes": {}, "amelogenin": None, "location": table.loc(number),
             "lineage": {}, "off_ladder": [], "mtdna": None})
+        # Amelogenin and Y-/X-STR rows: "?" and "-" are no call, beside a call too (see
+        # _UNKNOWN_MARKS).
         if key in AMELOGENIN:
             if called:
-                record["amelogenin"] = _amelogenin_call(
-                    [c for _, c in called] + ([OFF_LADDER] if unknown else []), loc)
+                record["amelogenin"] = _amelogenin_call([c for _, c in called], loc)
             continue
         autosomal = known is not None and key in known.names
         if not autosomal and lineage_marker(marker) is not None:
@@ -561,7 +560,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                     OFF_LADDER if c.upper() == OFF_LADDER else
                     _checked(c, loc, marker, (), decimal_comma, normalise_alleles,
                              (bad, short))
-                    for _, c in called) + ((OFF_LADDER,) if unknown else ())
+                    for _, c in called)
             continue
         if len(called) > 2:
             mixed.append((loc, sample, [c for _, c in called]))
@@ -576,6 +575,13 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
             else:
                 names[key] = marker
         name = names[key]
+        # One call of an autosomal STR and a "?" or "-" beside it: the mark is an unknown
+        # allele (see _UNKNOWN_MARKS); beside two calls it adds nothing a genotype could hold.
+        unknown = len(called) == 1 and called[0][1].upper() != OFF_LADDER \
+            and any(c in _UNKNOWN_MARKS for c in cells)
+        if unknown:
+            last = max(k for k, c in enumerate(cells) if c)
+            marked.append(f"{short} {cells[:last + 1]}")
         table_labels = known.alleles[key] if known is not None else frozenset()
         labels = [_checked(c, loc, name, table_labels, decimal_comma, normalise_alleles,
                            (bad, short))
@@ -612,9 +618,9 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
             f"{where(file=table.file)}: {len(marked)} rows hold '?' or '-' beside one called "
             f"allele ({'; '.join(marked[:5])}{'; ...' if len(marked) > 5 else ''}): each mark "
             f"is read as an unknown allele, as 'OL' is: the partial genotype (a, None), not "
-            f"the homozygote a/a (amelogenin: sex 'U'; a Y- or X-STR: 'OL'). A homozygote is "
-            f"one call with the other allele cells empty; an export that writes '-' for an "
-            f"empty cell should leave the cell empty"), stacklevel=2)
+            f"the homozygote a/a. A homozygote is one call with the other allele cells empty; "
+            f"an export that writes '-' for an empty cell should leave the cell empty "
+            f"(amelogenin and Y- or X-STR rows read '?' and '-' as no call)"), stacklevel=2)
     if lineage:
         n_typed = sum(1 for rec in samples.values() if rec["lineage"])
         warnings.warn(f"{where(file=table.file)}: {len(lineage)} Y- or X-chromosome markers "
