@@ -372,25 +372,52 @@ def test_another_amelogenin_cell_is_refused(tmp_path, db, cell):
         read_genotypes(path, markers=db)
 
 
-@pytest.mark.parametrize("name", ["9947A", "2800M", "007", "Positive Control", "PC",
-                                  "Control Positivo", "DNA Control 007", "PC_2800M", "PosCtrl"])
-def test_a_positive_control_in_a_pm_export_is_refused(tmp_path, db, name):
+def pm_export(tmp_path, names):
+    rows = "".join(f"{s},{m},{a},{b}\n" for s in names
+                   for m, a, b in (("TH01", "6", "9.3"), ("FGA", "23", "24")))
+    return write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2\n" + rows)
+
+
+@pytest.mark.parametrize("name", ["Positive Control", "Control Positivo", "PosCtrl",
+                                  "Pos Ctrl 1", "Ctrl-Pos", "POSITIVE_CONTROL_2",
+                                  "Control positivo fosa 3", "Contról Pósitivo"])
+def test_a_sample_named_a_positive_control_is_refused(tmp_path, db, name):
     """A whole run's export holds its controls: the negative control was refused (no typed
     markers), the ladder too (a mixture), but the positive control became a body (an
     outside check, 2026-12-07)."""
-    rows = "".join(f"{s},{m},{a},{b}\n" for s in ("PM-001", name, "PM-007")
-                   for m, a, b in (("TH01", "6", "9.3"), ("FGA", "23", "24")))
-    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2\n" + rows)
+    path = pm_export(tmp_path, ["PM-001", name, "PM-007"])
     with pytest.raises(InputError, match=fragment("pm.csv", "line 4", f"sample {name!r}",
-                                                  "a positive control of the run")):
+                                                  "a positive control of the run (the name "
+                                                  "says so")):
         read_pm_samples(path, markers=db)
 
 
-def test_samples_named_like_a_control_number_are_remains(tmp_path, db):
-    rows = "".join(f"{s},TH01,6,7\n" for s in ("PM-007", "Muestra 007", "PC-2019-044",
-                                               "AYA-07-001"))
-    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\n" + rows)
-    assert len(read_pm_samples(path, markers=db)) == 4
+def test_a_sample_named_like_a_control_dna_or_pc_is_searched_with_a_warning(tmp_path, db):
+    """The first rule refused these too, though '007' (while '006' passed), '007-1',
+    '7-007', 'DNA-007', 'Pos. 007', 'PC-1-1' are realistic names of remains or lab numbers,
+    and one of them stopped a whole search or night (a second outside check, 2026-12-07).
+    Only a name saying 'positive control' is refused; these are named in one warning."""
+    alike = ["9947A", "2800M", "007", "PC", "DNA Control 007", "PC_2800M", "007-1", "7-007",
+             "DNA-007", "Pos. 007", "PC-1-1", "PC01"]
+    path = pm_export(tmp_path, ["006", *alike, "008"])
+    with pytest.warns(ForensicMatchWarning) as caught:
+        samples = read_pm_samples(path, markers=db)
+    (text,) = [str(w.message) for w in caught
+               if "named like a run's positive control" in str(w.message)]
+    assert re.search(fragment("pm.csv", "12 samples are named like a run's positive control",
+                              "'9947A' (line 4); '2800M' (line 6); '007' (line 8)",
+                              "'Pos. 007' (line 22); ...; they are searched as remains"), text)
+    assert [s.id for s in samples] == ["006", *alike, "008"]
+
+
+@pytest.mark.parametrize("name", ["PM-007", "Muestra 007", "PC-2019-044", "AYA-07-001",
+                                  "Putis PC-01", "Pos 1", "Positivo 1", "Control Negativo",
+                                  "2019-007", "PC-A"])
+def test_samples_named_like_a_control_number_are_remains(tmp_path, db, name):
+    path = pm_export(tmp_path, ["PM-001", name])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [s.id for s in read_pm_samples(path, markers=db)] == ["PM-001", name]
 
 
 def test_two_exports_joined_with_their_byte_order_marks_are_named(tmp_path, db):

@@ -1076,6 +1076,11 @@ def _warn_spanish_m_only(table: Table, i_sex: int) -> None:
                       ForensicMatchWarning, stacklevel=4)
 
 
+#: A sample name holding a word of each set (as words or joined: ``Positive Control``,
+#: ``Control Positivo``, ``PosCtrl``, ``Pos Ctrl 1``) says it is a run's positive control.
+_POSITIVE = frozenset({"pos", "positive", "positivo"})
+_CONTROL = frozenset({"control", "ctrl"})
+_JOINED = re.compile(r"positive|positivo|pos|control|ctrl")
 #: The DNA of a kit's positive control: 9947A and 2800M (Promega's, and others'), and 007
 #: (Applied Biosystems' DNA Control 007), as a sample name or a word of one.
 _CONTROL_DNA = frozenset({"9947a", "2800m", "007"})
@@ -1083,38 +1088,62 @@ _CONTROL_DNA = frozenset({"9947a", "2800m", "007"})
 _CONTROL_WORDS = frozenset({"pc", "dna", "control", "ctrl", "positive", "positivo", "pos"})
 
 
-def _positive_control(sample: str) -> bool:
-    """Whether a sample name is a run's positive control: ``Positive Control``,
-    ``Control Positivo`` (any case, accents, separators; ``PosCtrl``), ``PC`` (``PC1``,
-    ``PC-01``), or a control DNA (``9947A``, ``2800M``, ``007``) alone or with those words
-    (``PC 007``, ``DNA Control 007``, ``9947A_1``); not ``PM-007`` or ``Muestra 007``."""
+def _says_positive_control(sample: str) -> bool:
+    """Whether a sample name says it is a run's positive control: a word positive,
+    positivo or pos and a word control or ctrl, in any order, case, accents or separators,
+    or joined (``Positive Control``, ``Control Positivo``, ``PosCtrl``, ``Pos Ctrl 1``,
+    ``Control positivo fosa 3``)."""
+    words: set[str] = set()
+    for word in re.findall(r"[a-z]+", plain_text(sample).casefold()):
+        joined = _JOINED.findall(word)
+        words.update(joined if "".join(joined) == word else [word])
+    return bool(words & _POSITIVE) and bool(words & _CONTROL)
+
+
+def _looks_like_positive_control(sample: str) -> bool:
+    """Whether a sample name could be a run's positive control without saying so: ``PC``
+    (``PC1``, ``PC-01``, ``P.C. 1``), or a kit's control DNA (``9947A``, ``2800M``, ``007``)
+    alone or with the words PC, DNA, Control, Ctrl, Positive, Positivo, Pos and short
+    numbers (``PC 007``, ``DNA-007``, ``9947A_1``, ``007-1``); not ``PM-007``, ``Muestra 007``
+    or ``PC-2019-044``. Such names are also lab numbers and remains (``007`` in a sequence
+    001..150, ``7-007`` grave 7, skeleton 7), so they are searched, with a warning."""
     text = plain_text(sample).casefold()
     words = re.findall(r"[a-z]+|[0-9]+[a-z]?", text)
-    key = "".join(words)
-    if "positiv" in key and ("control" in key or "ctrl" in key):
-        return True
-    if re.fullmatch(r"(pc|posctrl|ctrlpos|poscontrol|controlpos)[0-9]{0,2}", key):
+    if re.fullmatch(r"pc[0-9]{0,2}", "".join(words)):
         return True
     dna = [w for w in words if w in _CONTROL_DNA]
     return bool(dna) and all(w in _CONTROL_DNA or w in _CONTROL_WORDS or w.isdigit() and
                              len(w) <= 2 for w in words)
 
 
-def _refuse_positive_controls(samples: Sequence[TypedSample]) -> None:
-    """Refuse a PM genotype table holding a run's positive control. A whole run's export
-    holds its controls: the negative control is refused (no typed markers) and the allelic
-    ladder too (a mixture), but the positive control, a full single-source profile, became
-    a body (an outside check, 2026-12-07: '9947A' searched as remains, named only by the
-    samples table's missing row)."""
-    found = [s for s in samples if _positive_control(s.id)]
-    if found:
-        others = ", ".join(show_id(s.id) for s in found[1:6])
+def _check_positive_controls(samples: Sequence[TypedSample], file: str) -> None:
+    """Refuse a PM genotype table holding a sample named a run's positive control, and warn
+    about samples whose names could be one. A whole run's export holds its controls: the
+    negative control is refused (no typed markers) and the allelic ladder too (a mixture),
+    but the positive control, a full single-source profile, became a body (an outside check,
+    2026-12-07: '9947A' searched as remains). Only a name that says so is refused: the
+    first rule also refused ``007`` (while ``006`` passed), ``007-1``, ``7-007``,
+    ``DNA-007``, ``Pos. 007``, ``PC-1-1``, realistic names of remains, and one such name
+    stopped a whole search or night (a second outside check, 2026-12-07)."""
+    said = [s for s in samples if _says_positive_control(s.id)]
+    if said:
+        others = ", ".join(show_id(s.id) for s in said[1:6])
         raise InputError(
-            f"{found[0].label}: a positive control of the run (a kit's control DNA, "
-            f"9947A, 2800M or 007, or named so), not remains; leave the run's controls and "
-            f"ladder out of the PM table, or rename a sample that is remains"
-            + (f" ({len(found)} such samples: also {others}"
-               f"{' ...' if len(found) > 6 else ''})" if len(found) > 1 else ""))
+            f"{said[0].label}: a positive control of the run (the name says so: positive, "
+            f"positivo or pos with control or ctrl), not remains; leave the run's controls "
+            f"and ladder out of the PM table"
+            + (f" ({len(said)} such samples: also {others}"
+               f"{' ...' if len(said) > 6 else ''})" if len(said) > 1 else ""))
+    alike = [s for s in samples if _looks_like_positive_control(s.id)]
+    if alike:
+        # s.location ends in its line ("line 4"; "row 4" in a workbook)
+        shown = "; ".join(f"{show_id(s.id)} ({s.location.rsplit(', ', 1)[-1]})"
+                          for s in alike[:10])
+        warnings.warn(ForensicMatchWarning(
+            f"{where(file=file)}: {len(alike)} samples are named like a run's positive control "
+            f"(a kit's control DNA 9947A, 2800M or 007, or PC): {shown}"
+            f"{'; ...' if len(alike) > 10 else ''}; they are searched as remains. If one is "
+            f"the run's positive control, leave it out of the PM table"), stacklevel=3)
 
 
 def _search_sex(label: str, table: str, amelogenin: str | None, y_typed: list[str]) -> str:
@@ -1200,16 +1229,19 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     InputError
         Any error of :func:`read_genotypes`; a PM sample with no typed marker (only
         amelogenin, or listed in the samples table but absent from the genotypes); a run's
-        positive control (a sample named ``Positive Control``, ``PC``, ``9947A``, ``2800M``,
-        ``007``...: ``docs/records.md``, "PM samples"); a duplicate sample id in the samples
-        table; an unreadable sex or dropout. Messages name the file, line and sample.
+        positive control, a sample whose name says so (``Positive Control``, ``Control
+        Positivo``, ``PosCtrl``: ``docs/records.md``, "PM samples"); a duplicate sample id in
+        the samples table; an unreadable sex or dropout. Messages name the file, line and
+        sample.
     MarkerError
         A marker not in ``markers``, at its first row.
 
     Warns
     -----
     ForensicMatchWarning
-        The samples table's sex contradicts the amelogenin call.
+        The samples table's sex contradicts the amelogenin call; samples named like a run's
+        positive control (``9947A``, ``2800M``, ``007``, ``PC1``...), one warning naming
+        them: they are searched as remains.
 
     Examples
     --------
@@ -1221,7 +1253,7 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     """
     table = read_genotypes(genotypes_path, markers=markers, decimal_comma=decimal_comma,
                            normalise_alleles=normalise_alleles, single_allele=single_allele)
-    _refuse_positive_controls(table.samples)
+    _check_positive_controls(table.samples, table.source)
     by_id: dict[str, TypedSample] = {}
     for s in table.samples:
         if s.id in by_id:
