@@ -186,8 +186,10 @@ def _decoded(path: Path, data: bytes) -> str:
             "'CSV UTF-8') and read it again") from None
 
 
-#: Excel's declaration of a CSV file's separator, on the line above the header: ``sep=;``.
-_SEP_LINE = re.compile(r'"?sep=([,;\t|])"?', re.IGNORECASE)
+#: Excel's declaration of a CSV file's separator, on the line above the header: ``sep=;``,
+#: quoted or not; a spreadsheet that read the line as a row and saved the file again pads it
+#: with the separator to the header's width (LibreOffice: ``sep=;;;;;;;``).
+_SEP_LINE = re.compile(r'"?sep=([,;\t|])"?\1*', re.IGNORECASE)
 
 
 def _read_text(path: Path, delimiter: str | None, pad: bool) -> Table:
@@ -199,7 +201,9 @@ def _read_text(path: Path, delimiter: str | None, pad: bool) -> Table:
     if not text:
         raise InputError(f"{where(file=str(path), line=1)}: no header row")
     first, *rest = re.split(r"(\r\n|\r|\n)", text, maxsplit=1)
-    declared = _SEP_LINE.fullmatch(first.strip())
+    # Spaces only: a tab may be the declared separator itself ("sep=<TAB>"); stripping it
+    # before the match left "sep=", a one-column header (an outside check, 2026-12-07).
+    declared = _SEP_LINE.fullmatch(first.strip(" "))
     header_line = 1
     if declared is not None and rest:
         # Excel's separator declaration above the header: the separator, not a row (it was
@@ -305,8 +309,10 @@ def read_table(path: str | Path, *, pad: bool = True) -> Table:
     Every cell is a string: whole-number floats from Parquet or a spreadsheet become labels
     ("10", not "10.0"). A ``.csv`` file is comma-separated unless its header line has no comma
     and a semicolon or tab (then that is the separator); other text files take the most
-    frequent of the three in the header line. A first line ``sep=;`` (Excel's declaration)
-    gives the separator, and the header is then line 2. Blank rows are skipped but keep their
+    frequent of the three in the header line. A first line ``sep=;`` (Excel's declaration;
+    also ``sep=,``, ``sep=|``, ``sep=`` and a tab, quoted or not, and padded with its
+    separator as a spreadsheet's re-save writes it, ``sep=;;;;;;;``) gives the separator, and
+    the header is then line 2. Blank rows are skipped but keep their
     numbers. With ``pad``, rows are padded to the header's width and non-empty cells past it
     are an error; without it, rows are kept as read (the caller checks their width).
 

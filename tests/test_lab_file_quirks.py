@@ -29,6 +29,7 @@ from forensic_match.errors import (
 )
 from forensic_match.frequencies import load_frequencies
 from forensic_match.kinship import kinship_lr
+from forensic_match.lineage.data import pm_y_haplotype
 
 PED_HEADER = "family,id,father,mother,sex,missing\n"
 GENOTYPES = "sample,marker,allele1,allele2\n"
@@ -300,13 +301,55 @@ def test_a_lone_call_with_empty_cells_is_still_a_homozygote_and_marks_alone_no_c
     assert table.profiles == {"PM1": {"FGA": ("25", "25"), "D3S1358": ("15", "16")}}
 
 
-def test_a_mark_beside_an_amelogenin_or_y_call_is_an_unknown_call(tmp_path, db):
-    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\nPM1,TH01,6,7\n"
-                                     "PM1,AMEL,X,?\nPM1,DYS391,10,-\n")
-    with pytest.warns(ForensicMatchWarning, match="2 rows hold"), \
-            pytest.warns(LineageMarkerWarning):
+# A second outside check (2026-12-07): exports that write '-' in an empty cell lost every
+# single-copy Y locus ('14, -' was '14, OL', left out of the haplotype) and the sex
+# ('Y, -' was "U"). In amelogenin and Y-/X-STR rows '?' and '-' are no call, beside a call too.
+Y_PLAIN = ("PM1,FGA,23,25,\nPM1,DYS19,14,,\nPM1,DYS391,10,,\nPM1,DYS385,11,14,\n"
+           "PM1,DXS10135,21,,\n")
+
+
+@pytest.mark.parametrize("mark", ["-", "?"])
+def test_a_mark_beside_a_y_or_x_str_call_is_no_call(tmp_path, db, mark):
+    header = "Sample Name,Marker,Allele 1,Allele 2,Allele 3\n"
+    plain = write(tmp_path, "plain.csv", header + Y_PLAIN)
+    marked = write(tmp_path, "marked.csv", header + Y_PLAIN.replace(",,", f",{mark},")
+                   .replace("11,14,", f"11,14,{mark}"))
+    assert f"DYS19,14,{mark}," in marked.read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ForensicMatchWarning)
+        warnings.simplefilter("ignore", LineageMarkerWarning)
+        (sample,) = read_pm_samples(marked, markers=db)
+        (expected,) = read_pm_samples(plain, markers=db)
+    assert sample.info["lineage"] == expected.info["lineage"] == {
+        "DYS19": ["14"], "DYS391": ["10"], "DYS385": ["11", "14"], "DXS10135": ["21"]}
+    assert pm_y_haplotype(sample) == pm_y_haplotype(expected) is not None
+    assert pm_y_haplotype(sample).keys() >= {"DYS19", "DYS391", "DYS385"}
+
+
+@pytest.mark.parametrize("cells, sex", [("Y,-,", "M"), ("X,-,", "F"), ("XY,-,", "M"),
+                                        ("X,Y,-", "M"), ("Y,?,", "M"), ("?,X,", "F"),
+                                        ("-,?,", None)])
+def test_a_mark_beside_an_amelogenin_call_is_no_call(tmp_path, db, cells, sex):
+    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2,Allele 3\n"
+                                     f"PM1,TH01,6,7,\nPM1,AMEL,{cells}\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = read_genotypes(path, markers=db)
+    assert table.amelogenin == ({"PM1": sex} if sex else {})
+
+
+def test_the_warning_names_only_the_autosomal_rows_with_a_mark(tmp_path, db):
+    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2,Allele 3\n"
+                                     "PM1,AMEL,Y,-,\nPM1,DYS19,14,-,\nPM1,FGA,25,-,\n"
+                                     "PM1,TH01,6,7,-\n")
+    with pytest.warns(ForensicMatchWarning) as caught, pytest.warns(LineageMarkerWarning):
         (sample,) = read_genotypes(path, markers=db).samples
-    assert sample.amelogenin == "U" and sample.lineage == {"DYS391": ("10", "OL")}
+    (text,) = [str(w.message) for w in caught if w.category is ForensicMatchWarning]
+    assert re.search(fragment("1 rows hold '?' or '-' beside one called allele (line 4, "
+                              "sample 'PM1', marker 'FGA' ['25', '-']):"), text)
+    assert "amelogenin and Y- or X-STR rows read '?' and '-' as no call" in text
+    assert (sample.amelogenin, sample.lineage, sample.genotypes) == (
+        "M", {"DYS19": ("14",)}, {"FGA": ("25", None), "TH01": ("6", "7")})
 
 
 @pytest.mark.parametrize("cell, sex", [("XY", "M"), ('"X,Y"', "M"), ("X/Y", "M"), ("X Y", "M"),
@@ -329,25 +372,52 @@ def test_another_amelogenin_cell_is_refused(tmp_path, db, cell):
         read_genotypes(path, markers=db)
 
 
-@pytest.mark.parametrize("name", ["9947A", "2800M", "007", "Positive Control", "PC",
-                                  "Control Positivo", "DNA Control 007", "PC_2800M", "PosCtrl"])
-def test_a_positive_control_in_a_pm_export_is_refused(tmp_path, db, name):
+def pm_export(tmp_path, names):
+    rows = "".join(f"{s},{m},{a},{b}\n" for s in names
+                   for m, a, b in (("TH01", "6", "9.3"), ("FGA", "23", "24")))
+    return write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2\n" + rows)
+
+
+@pytest.mark.parametrize("name", ["Positive Control", "Control Positivo", "PosCtrl",
+                                  "Pos Ctrl 1", "Ctrl-Pos", "POSITIVE_CONTROL_2",
+                                  "Control positivo fosa 3", "Contról Pósitivo"])
+def test_a_sample_named_a_positive_control_is_refused(tmp_path, db, name):
     """A whole run's export holds its controls: the negative control was refused (no typed
     markers), the ladder too (a mixture), but the positive control became a body (an
     outside check, 2026-12-07)."""
-    rows = "".join(f"{s},{m},{a},{b}\n" for s in ("PM-001", name, "PM-007")
-                   for m, a, b in (("TH01", "6", "9.3"), ("FGA", "23", "24")))
-    path = write(tmp_path, "pm.csv", "Sample Name,Marker,Allele 1,Allele 2\n" + rows)
+    path = pm_export(tmp_path, ["PM-001", name, "PM-007"])
     with pytest.raises(InputError, match=fragment("pm.csv", "line 4", f"sample {name!r}",
-                                                  "a positive control of the run")):
+                                                  "a positive control of the run (the name "
+                                                  "says so")):
         read_pm_samples(path, markers=db)
 
 
-def test_samples_named_like_a_control_number_are_remains(tmp_path, db):
-    rows = "".join(f"{s},TH01,6,7\n" for s in ("PM-007", "Muestra 007", "PC-2019-044",
-                                               "AYA-07-001"))
-    path = write(tmp_path, "pm.csv", "sample,marker,allele1,allele2\n" + rows)
-    assert len(read_pm_samples(path, markers=db)) == 4
+def test_a_sample_named_like_a_control_dna_or_pc_is_searched_with_a_warning(tmp_path, db):
+    """The first rule refused these too, though '007' (while '006' passed), '007-1',
+    '7-007', 'DNA-007', 'Pos. 007', 'PC-1-1' are realistic names of remains or lab numbers,
+    and one of them stopped a whole search or night (a second outside check, 2026-12-07).
+    Only a name saying 'positive control' is refused; these are named in one warning."""
+    alike = ["9947A", "2800M", "007", "PC", "DNA Control 007", "PC_2800M", "007-1", "7-007",
+             "DNA-007", "Pos. 007", "PC-1-1", "PC01"]
+    path = pm_export(tmp_path, ["006", *alike, "008"])
+    with pytest.warns(ForensicMatchWarning) as caught:
+        samples = read_pm_samples(path, markers=db)
+    (text,) = [str(w.message) for w in caught
+               if "named like a run's positive control" in str(w.message)]
+    assert re.search(fragment("pm.csv", "12 samples are named like a run's positive control",
+                              "'9947A' (line 4); '2800M' (line 6); '007' (line 8)",
+                              "'Pos. 007' (line 22); ...; they are searched as remains"), text)
+    assert [s.id for s in samples] == ["006", *alike, "008"]
+
+
+@pytest.mark.parametrize("name", ["PM-007", "Muestra 007", "PC-2019-044", "AYA-07-001",
+                                  "Putis PC-01", "Pos 1", "Positivo 1", "Control Negativo",
+                                  "2019-007", "PC-A"])
+def test_samples_named_like_a_control_number_are_remains(tmp_path, db, name):
+    path = pm_export(tmp_path, ["PM-001", name])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [s.id for s in read_pm_samples(path, markers=db)] == ["PM-001", name]
 
 
 def test_two_exports_joined_with_their_byte_order_marks_are_named(tmp_path, db):
@@ -375,4 +445,23 @@ def test_excels_separator_line_is_read_as_the_separator(tmp_path, db):
         read_genotypes(path, markers=db)
     path.write_text("\ufeff\"sep=;\"\r\nSample;Marker;Allele 1\r\nPM1;TH01;6\r\n")
     with pytest.raises(InputError, match=fragment("pm.csv", "line 2", "no allele columns")):
+        read_genotypes(path, markers=db)
+
+
+@pytest.mark.parametrize("declared, sep", [("sep=\t", "\t"), ("sep=;;;;", ";"),
+                                           ('"sep=;";;;', ";"), ("sep=\t\t\t\t", "\t"),
+                                           ("SEP=|", "|"), ("sep=,,,", ",")])
+def test_a_tab_or_padded_separator_line_is_read_as_the_separator(tmp_path, db, declared, sep):
+    """'sep=<TAB>' (listed as read) was refused with "line 2: 5 fields, but the header has
+    2": the tab was stripped before the match. 'sep=;;;;', a LibreOffice re-save of a
+    'sep=;' file padding the line to the header's width, was refused as a header that names
+    no layout. An outside check, 2026-12-07."""
+    text = "Sample Name,Marker,Allele 1,Allele 2,Allele 3\nPM1,TH01,6,9.3,\nPM1,FGA,23,24,\n"
+    path = tmp_path / "pm.csv"
+    path.write_bytes((declared + "\r\n" + text.replace(",", sep).replace("\n", "\r\n"))
+                     .encode())
+    assert read_genotypes(path, markers=db).profiles == {
+        "PM1": {"TH01": ("6", "9.3"), "FGA": ("23", "24")}}
+    path.write_text(declared + "\n" + text.replace(",", sep) + f"PM1{sep}vWA{sep}17.0\n")
+    with pytest.raises(GenotypeError, match=fragment("pm.csv", "line 5", "'17.0'")):
         read_genotypes(path, markers=db)

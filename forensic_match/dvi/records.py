@@ -20,13 +20,13 @@ line), Parquet (``.parquet``) or Excel (``.xlsx``, ``.xls``, ``.ods``; needs the
 extra). Every cell is read as text, and alleles are checked against one canonical form
 (:func:`~forensic_match.profiles.allele_label`: "10", "9.3"; "9,3" and "7.0" only with the
 ``decimal_comma`` and ``normalise_alleles`` options). An off-ladder call "OL" is an unknown
-allele (``7, OL`` is the partial genotype ``("7", None)``), and so is a "?" or "-" beside a
-call, with a warning; Y- and X-STR rows are set aside as
-lineage data; ``mtDNA`` rows give a sample's mitotype (read ranges and variants); ids are
-read in Unicode normal form C; sex and yes/no cells take English and Spanish words. Errors
-name the file, the line (text files: header = line 1; Excel: the spreadsheet's row, header =
-row 1; Parquet: the data row, from 1), the family, sample or individual, and the marker.
-``docs/records.md`` has the full rules.
+allele (``7, OL`` is the partial genotype ``("7", None)``), and so is a "?" or "-" beside an
+autosomal call, with a warning; Y- and X-STR rows are set aside as lineage data; ``mtDNA``
+rows give a sample's mitotype (read ranges and variants); ids are read in Unicode normal
+form C; sex and yes/no cells take English and Spanish words. Errors name the file, the line
+(text files: header = line 1; Excel: the spreadsheet's row, header = row 1; Parquet: the data
+row, from 1), the family, sample or individual, and the marker. ``docs/records.md`` has the
+full rules.
 """
 
 from __future__ import annotations
@@ -104,10 +104,14 @@ _MT_RANGE = re.compile(r"(\d+)(?:-(\d+))?")
 #: Cells that mean "no allele called".
 _NO_CALL = frozenset({"", "NA", "N/A", "NAN", "NULL", "NONE", "-", "?"})
 #: Marks a person writes for an allele not read: alone in a row no call, but beside one
-#: called allele an unknown allele, as "OL" is (``25, ?`` is ``(25, None)``). Before
-#: (an outside check, 2026-12-07) ``25, ?`` was the homozygote 25/25, which took a true son
-#: of a father written so from log10 LR 18.70 to 14.96, and out of the candidates without a
-#: mutation model, while ``?, 25`` and ``25, OL`` were ``(25, None)``.
+#: called allele of an autosomal STR an unknown allele, as "OL" is (``25, ?`` is
+#: ``(25, None)``). Before (an outside check, 2026-12-07) ``25, ?`` was the homozygote 25/25,
+#: which took a true son of a father written so from log10 LR 18.70 to 14.96, and out of the
+#: candidates without a mutation model, while ``?, 25`` and ``25, OL`` were ``(25, None)``.
+#: Amelogenin and Y-/X-STR rows read them as no call: a single-copy Y locus has no second
+#: allele to be unknown, and exports that write "-" for an empty cell lost every such locus
+#: (``14, -`` was ``14, OL``, left out of the haplotype) and the sex (``Y, -`` was "U"; a
+#: second outside check, 2026-12-07).
 _UNKNOWN_MARKS = frozenset({"?", "-"})
 #: Yes/no cells (upper case, without accents): English, Spanish, 1/0.
 _TRUE = frozenset({"1", "Y", "YES", "T", "TRUE", "S", "SI", "VERDADERO"})
@@ -142,8 +146,8 @@ class TypedSample:
         off-ladder call or a lost first call); a lone call in the first allele column is
         ``(a, a)`` by the CE convention for homozygotes (see :func:`read_genotypes`).
     amelogenin : str or None
-        "M" (X,Y or Y), "F" (X only) or "U" (an off-ladder call: "OL", or "?" or "-" beside
-        a call); ``None`` without a typed amelogenin row.
+        "M" (X,Y or Y), "F" (X only) or "U" (an off-ladder call "OL"; "?" and "-" are no
+        call); ``None`` without a typed amelogenin row.
     family : str or None
         The ``family`` cell, when the table has that column and it is filled in.
     location : str
@@ -415,12 +419,13 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     (``NaN, 7``) is the partial genotype ``(a, None)``. An off-ladder call "OL" is an allele
     outside the ladder: ``7, OL`` is ``(7, None)`` and a row of "OL" calls only is untyped;
     the marker is listed in ``TypedSample.off_ladder``. A "?" or "-" beside one called allele
-    is an unknown allele too (``7, ?`` and ``?, 7`` are ``(7, None)``), with one
-    :class:`~forensic_match.errors.ForensicMatchWarning` naming every such row; alone it is
-    no call. A row with no allele is an untyped marker. Amelogenin rows (``AMEL``,
-    ``Amelogenin``) give the sex call: "M" for X,Y (or Y alone), "F" for X alone, "U" with an
-    off-ladder call; two calls in one cell (``XY``, ``X,Y``, ``X/Y``, ``XX``) are read as two
-    cells, and any other cell is refused. Y- and X-chromosome markers (DYS...,
+    of an autosomal STR is an unknown allele too (``7, ?`` and ``?, 7`` are ``(7, None)``),
+    with one :class:`~forensic_match.errors.ForensicMatchWarning` naming every such row;
+    alone, and in amelogenin and Y- or X-STR rows, it is no call (``Y, -`` is "M",
+    ``DYS19: 14, -`` is ``14``). A row with no allele is an untyped marker. Amelogenin rows
+    (``AMEL``, ``Amelogenin``) give the sex call: "M" for X,Y (or Y alone), "F" for X alone,
+    "U" with an off-ladder call; two calls in one cell (``XY``, ``X,Y``, ``X/Y``, ``XX``) are
+    read as two cells, and any other cell is refused. Y- and X-chromosome markers (DYS...,
     DYF..., Y-GATA-H4, Yindel, DXS..., HPRTB) are set aside in ``TypedSample.lineage`` with
     a :class:`~forensic_match.errors.LineageMarkerWarning`. An ``mtDNA`` row holds the
     sample's mitotype in ``TypedSample.mtdna``: read ranges (``16024-16569;1-576``) in the first
@@ -494,7 +499,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     seen: dict[tuple[str | None, str, str], int] = {}
     mt_rows: dict[tuple[str | None, str], list[tuple[Mitotype, int]]] = {}
     bad: list[tuple[str, str]] = []  # (message, where) of each allele label refused
-    marked: list[str] = []  # rows with "?" or "-" beside one call
+    marked: list[str] = []  # autosomal rows with "?" or "-" beside one call
     for number, row in table.rows:
         sample = normal_id(row[i_sample], table.loc(number))
         marker = row[i_marker]
@@ -509,13 +514,6 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         short = f"{table.unit} {number}, {where(sample=sample, marker=marker)}"
         cells = [row[i] for i in allele_columns]
         called = [(k, c) for k, c in enumerate(cells) if c.upper() not in _NO_CALL]
-        # One call and a "?" or "-" beside it: the mark is an unknown allele (see
-        # _UNKNOWN_MARKS); beside two calls it adds nothing a genotype could hold.
-        unknown = len(called) == 1 and called[0][1].upper() != OFF_LADDER \
-            and any(c in _UNKNOWN_MARKS for c in cells)
-        if unknown and key not in MTDNA_MARKERS:
-            last = max(k for k, c in enumerate(cells) if c)
-            marked.append(f"{short} {cells[:last + 1]}")
         if key in MTDNA_MARKERS:
             mito = _mitotype_row(row, cells, mt_columns, loc, sample, table.loc(number))
             record = samples.setdefault((family, sample), {
@@ -548,10 +546,11 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         record = samples.setdefault((family, sample), {
             "genotypes": {}, "amelogenin": None, "location": table.loc(number),
             "lineage": {}, "off_ladder": [], "mtdna": None})
+        # Amelogenin and Y-/X-STR rows: "?" and "-" are no call, beside a call too (see
+        # _UNKNOWN_MARKS).
         if key in AMELOGENIN:
             if called:
-                record["amelogenin"] = _amelogenin_call(
-                    [c for _, c in called] + ([OFF_LADDER] if unknown else []), loc)
+                record["amelogenin"] = _amelogenin_call([c for _, c in called], loc)
             continue
         autosomal = known is not None and key in known.names
         if not autosomal and lineage_marker(marker) is not None:
@@ -561,7 +560,7 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                     OFF_LADDER if c.upper() == OFF_LADDER else
                     _checked(c, loc, marker, (), decimal_comma, normalise_alleles,
                              (bad, short))
-                    for _, c in called) + ((OFF_LADDER,) if unknown else ())
+                    for _, c in called)
             continue
         if len(called) > 2:
             mixed.append((loc, sample, [c for _, c in called]))
@@ -576,6 +575,13 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
             else:
                 names[key] = marker
         name = names[key]
+        # One call of an autosomal STR and a "?" or "-" beside it: the mark is an unknown
+        # allele (see _UNKNOWN_MARKS); beside two calls it adds nothing a genotype could hold.
+        unknown = len(called) == 1 and called[0][1].upper() != OFF_LADDER \
+            and any(c in _UNKNOWN_MARKS for c in cells)
+        if unknown:
+            last = max(k for k, c in enumerate(cells) if c)
+            marked.append(f"{short} {cells[:last + 1]}")
         table_labels = known.alleles[key] if known is not None else frozenset()
         labels = [_checked(c, loc, name, table_labels, decimal_comma, normalise_alleles,
                            (bad, short))
@@ -612,9 +618,9 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
             f"{where(file=table.file)}: {len(marked)} rows hold '?' or '-' beside one called "
             f"allele ({'; '.join(marked[:5])}{'; ...' if len(marked) > 5 else ''}): each mark "
             f"is read as an unknown allele, as 'OL' is: the partial genotype (a, None), not "
-            f"the homozygote a/a (amelogenin: sex 'U'; a Y- or X-STR: 'OL'). A homozygote is "
-            f"one call with the other allele cells empty; an export that writes '-' for an "
-            f"empty cell should leave the cell empty"), stacklevel=2)
+            f"the homozygote a/a. A homozygote is one call with the other allele cells empty; "
+            f"an export that writes '-' for an empty cell should leave the cell empty "
+            f"(amelogenin and Y- or X-STR rows read '?' and '-' as no call)"), stacklevel=2)
     if lineage:
         n_typed = sum(1 for rec in samples.values() if rec["lineage"])
         warnings.warn(f"{where(file=table.file)}: {len(lineage)} Y- or X-chromosome markers "
@@ -1070,6 +1076,11 @@ def _warn_spanish_m_only(table: Table, i_sex: int) -> None:
                       ForensicMatchWarning, stacklevel=4)
 
 
+#: A sample name holding a word of each set (as words or joined: ``Positive Control``,
+#: ``Control Positivo``, ``PosCtrl``, ``Pos Ctrl 1``) says it is a run's positive control.
+_POSITIVE = frozenset({"pos", "positive", "positivo"})
+_CONTROL = frozenset({"control", "ctrl"})
+_JOINED = re.compile(r"positive|positivo|pos|control|ctrl")
 #: The DNA of a kit's positive control: 9947A and 2800M (Promega's, and others'), and 007
 #: (Applied Biosystems' DNA Control 007), as a sample name or a word of one.
 _CONTROL_DNA = frozenset({"9947a", "2800m", "007"})
@@ -1077,38 +1088,62 @@ _CONTROL_DNA = frozenset({"9947a", "2800m", "007"})
 _CONTROL_WORDS = frozenset({"pc", "dna", "control", "ctrl", "positive", "positivo", "pos"})
 
 
-def _positive_control(sample: str) -> bool:
-    """Whether a sample name is a run's positive control: ``Positive Control``,
-    ``Control Positivo`` (any case, accents, separators; ``PosCtrl``), ``PC`` (``PC1``,
-    ``PC-01``), or a control DNA (``9947A``, ``2800M``, ``007``) alone or with those words
-    (``PC 007``, ``DNA Control 007``, ``9947A_1``); not ``PM-007`` or ``Muestra 007``."""
+def _says_positive_control(sample: str) -> bool:
+    """Whether a sample name says it is a run's positive control: a word positive,
+    positivo or pos and a word control or ctrl, in any order, case, accents or separators,
+    or joined (``Positive Control``, ``Control Positivo``, ``PosCtrl``, ``Pos Ctrl 1``,
+    ``Control positivo fosa 3``)."""
+    words: set[str] = set()
+    for word in re.findall(r"[a-z]+", plain_text(sample).casefold()):
+        joined = _JOINED.findall(word)
+        words.update(joined if "".join(joined) == word else [word])
+    return bool(words & _POSITIVE) and bool(words & _CONTROL)
+
+
+def _looks_like_positive_control(sample: str) -> bool:
+    """Whether a sample name could be a run's positive control without saying so: ``PC``
+    (``PC1``, ``PC-01``, ``P.C. 1``), or a kit's control DNA (``9947A``, ``2800M``, ``007``)
+    alone or with the words PC, DNA, Control, Ctrl, Positive, Positivo, Pos and short
+    numbers (``PC 007``, ``DNA-007``, ``9947A_1``, ``007-1``); not ``PM-007``, ``Muestra 007``
+    or ``PC-2019-044``. Such names are also lab numbers and remains (``007`` in a sequence
+    001..150, ``7-007`` grave 7, skeleton 7), so they are searched, with a warning."""
     text = plain_text(sample).casefold()
     words = re.findall(r"[a-z]+|[0-9]+[a-z]?", text)
-    key = "".join(words)
-    if "positiv" in key and ("control" in key or "ctrl" in key):
-        return True
-    if re.fullmatch(r"(pc|posctrl|ctrlpos|poscontrol|controlpos)[0-9]{0,2}", key):
+    if re.fullmatch(r"pc[0-9]{0,2}", "".join(words)):
         return True
     dna = [w for w in words if w in _CONTROL_DNA]
     return bool(dna) and all(w in _CONTROL_DNA or w in _CONTROL_WORDS or w.isdigit() and
                              len(w) <= 2 for w in words)
 
 
-def _refuse_positive_controls(samples: Sequence[TypedSample]) -> None:
-    """Refuse a PM genotype table holding a run's positive control. A whole run's export
-    holds its controls: the negative control is refused (no typed markers) and the allelic
-    ladder too (a mixture), but the positive control, a full single-source profile, became
-    a body (an outside check, 2026-12-07: '9947A' searched as remains, named only by the
-    samples table's missing row)."""
-    found = [s for s in samples if _positive_control(s.id)]
-    if found:
-        others = ", ".join(show_id(s.id) for s in found[1:6])
+def _check_positive_controls(samples: Sequence[TypedSample], file: str) -> None:
+    """Refuse a PM genotype table holding a sample named a run's positive control, and warn
+    about samples whose names could be one. A whole run's export holds its controls: the
+    negative control is refused (no typed markers) and the allelic ladder too (a mixture),
+    but the positive control, a full single-source profile, became a body (an outside check,
+    2026-12-07: '9947A' searched as remains). Only a name that says so is refused: the
+    first rule also refused ``007`` (while ``006`` passed), ``007-1``, ``7-007``,
+    ``DNA-007``, ``Pos. 007``, ``PC-1-1``, realistic names of remains, and one such name
+    stopped a whole search or night (a second outside check, 2026-12-07)."""
+    said = [s for s in samples if _says_positive_control(s.id)]
+    if said:
+        others = ", ".join(show_id(s.id) for s in said[1:6])
         raise InputError(
-            f"{found[0].label}: a positive control of the run (a kit's control DNA, "
-            f"9947A, 2800M or 007, or named so), not remains; leave the run's controls and "
-            f"ladder out of the PM table, or rename a sample that is remains"
-            + (f" ({len(found)} such samples: also {others}"
-               f"{' ...' if len(found) > 6 else ''})" if len(found) > 1 else ""))
+            f"{said[0].label}: a positive control of the run (the name says so: positive, "
+            f"positivo or pos with control or ctrl), not remains; leave the run's controls "
+            f"and ladder out of the PM table"
+            + (f" ({len(said)} such samples: also {others}"
+               f"{' ...' if len(said) > 6 else ''})" if len(said) > 1 else ""))
+    alike = [s for s in samples if _looks_like_positive_control(s.id)]
+    if alike:
+        # s.location ends in its line ("line 4"; "row 4" in a workbook)
+        shown = "; ".join(f"{show_id(s.id)} ({s.location.rsplit(', ', 1)[-1]})"
+                          for s in alike[:10])
+        warnings.warn(ForensicMatchWarning(
+            f"{where(file=file)}: {len(alike)} samples are named like a run's positive control "
+            f"(a kit's control DNA 9947A, 2800M or 007, or PC): {shown}"
+            f"{'; ...' if len(alike) > 10 else ''}; they are searched as remains. If one is "
+            f"the run's positive control, leave it out of the PM table"), stacklevel=3)
 
 
 def _search_sex(label: str, table: str, amelogenin: str | None, y_typed: list[str]) -> str:
@@ -1194,16 +1229,19 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     InputError
         Any error of :func:`read_genotypes`; a PM sample with no typed marker (only
         amelogenin, or listed in the samples table but absent from the genotypes); a run's
-        positive control (a sample named ``Positive Control``, ``PC``, ``9947A``, ``2800M``,
-        ``007``...: ``docs/records.md``, "PM samples"); a duplicate sample id in the samples
-        table; an unreadable sex or dropout. Messages name the file, line and sample.
+        positive control, a sample whose name says so (``Positive Control``, ``Control
+        Positivo``, ``PosCtrl``: ``docs/records.md``, "PM samples"); a duplicate sample id in
+        the samples table; an unreadable sex or dropout. Messages name the file, line and
+        sample.
     MarkerError
         A marker not in ``markers``, at its first row.
 
     Warns
     -----
     ForensicMatchWarning
-        The samples table's sex contradicts the amelogenin call.
+        The samples table's sex contradicts the amelogenin call; samples named like a run's
+        positive control (``9947A``, ``2800M``, ``007``, ``PC1``...), one warning naming
+        them: they are searched as remains.
 
     Examples
     --------
@@ -1215,7 +1253,7 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     """
     table = read_genotypes(genotypes_path, markers=markers, decimal_comma=decimal_comma,
                            normalise_alleles=normalise_alleles, single_allele=single_allele)
-    _refuse_positive_controls(table.samples)
+    _check_positive_controls(table.samples, table.source)
     by_id: dict[str, TypedSample] = {}
     for s in table.samples:
         if s.id in by_id:
