@@ -17,7 +17,7 @@ import numpy as np
 
 from forensic_match.errors import ForensicMatchWarning, InputError, LineageMarkerWarning
 from forensic_match.lineage.disclap import DiscLapFit, fit_disclap, select_disclap
-from forensic_match.lineage.keys import check_keys
+from forensic_match.lineage.keys import check_keys, unread_keys
 from forensic_match.lineage.mtdna import Mitotype, MitotypeDatabase, parse_mitotypes
 from forensic_match.lineage.ystr import (
     YHaplotype,
@@ -117,26 +117,35 @@ class LineageData:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, *, where: str = "lineage") -> LineageData:
-        """Read the dataset's ``"lineage"`` object (``FORMAT.md``, "Lineage markers")."""
+        """Read the dataset's ``"lineage"`` object (``FORMAT.md``, "Lineage markers").
+
+        A key written another way than one read (``"mtDNA"``, ``"Y-STR"``, ``"copy"``) is
+        refused (:func:`~forensic_match.lineage.keys.check_keys`); any other key is left
+        alone and named in one :class:`~forensic_match.errors.LineageMarkerWarning`."""
         if not data:
             return cls()
         if not isinstance(data, Mapping):
             raise InputError(f"{where}: must be an object with 'ystr' and/or 'mtdna'")
-        check_keys(data, ("ystr", "mtdna"), where)
-        ystr = data.get("ystr") or {}
-        check_keys(ystr, ("markers", "database"), f"{where}.ystr")
-        markers = tuple(y_markers(ystr.get("markers") or [], where=f"{where}.ystr.markers"))
-        ydb = None
-        if ystr.get("database"):
-            db = ystr["database"]
-            check_keys(db, ("name", "haplotypes"), f"{where}.ystr.database")
-            ydb = YDatabase(str(db.get("name", "")), tuple(
-                parse_haplotype(h, sample=f"entry {k + 1}", where=f"{where}.ystr.database")
-                for k, h in enumerate(db.get("haplotypes") or [])))
-        mt = data.get("mtdna") or {}
-        check_keys(mt, ("database",), f"{where}.mtdna")
-        mtdb = MitotypeDatabase.from_dict(mt["database"], where=f"{where}.mtdna.database") \
-            if mt.get("database") else None
+        with unread_keys(where):
+            check_keys(data, ("ystr", "mtdna"), where, kind="lineage")
+            ystr = data.get("ystr") or {}
+            check_keys(ystr, ("markers", "database"), f"{where}.ystr", kind="lineage.ystr")
+            markers = tuple(y_markers(ystr.get("markers") or [],
+                                      where=f"{where}.ystr.markers"))
+            ydb = None
+            if ystr.get("database"):
+                db = ystr["database"]
+                check_keys(db, ("name", "haplotypes"), f"{where}.ystr.database",
+                           kind="lineage.ystr.database")
+                ydb = YDatabase(str(db.get("name", "")), tuple(
+                    parse_haplotype(h, sample=f"entry {k + 1}",
+                                    where=f"{where}.ystr.database")
+                    for k, h in enumerate(db.get("haplotypes") or [])))
+            mt = data.get("mtdna") or {}
+            check_keys(mt, ("database",), f"{where}.mtdna", kind="lineage.mtdna")
+            mtdb = MitotypeDatabase.from_dict(mt["database"],
+                                              where=f"{where}.mtdna.database") \
+                if mt.get("database") else None
         return cls(markers, ydb, mtdb, None)
 
     @classmethod
