@@ -22,6 +22,7 @@ from forensic_match.lineage.data import (
     parse_pm_lineage,
     warn_y_on_female,
 )
+from forensic_match.lineage.keys import unread_keys
 from forensic_match.lineage.mtdna import Mitotype
 from forensic_match.lineage.ystr import YHaplotype
 from forensic_match.markers import SMALLEST_MIN_FREQUENCY, Marker
@@ -651,7 +652,15 @@ def case_from_dict(data: Mapping[str, Any], *, source: str = "case", linked: boo
 
     An identification dataset with ``"linkage": "map"`` and positioned markers is refused
     unless ``linked``: then its linked markers become the dataset's ``snp`` data
-    (:class:`DviDataset`) and the other fields keep the independent markers."""
+    (:class:`DviDataset`) and the other fields keep the independent markers. Keys of the
+    lineage objects that are not read are named in one warning
+    (:func:`~forensic_match.lineage.keys.unread_keys`)."""
+    with unread_keys(f"file {source!r}" if source != "case" else "case"):
+        return _case_from_dict(data, source=source, linked=linked)
+
+
+def _case_from_dict(data: Mapping[str, Any], *, source: str, linked: bool
+                    ) -> KinshipCase | DviDataset:
     if not isinstance(data, Mapping):
         raise InputError(f"{source}: a case must be a JSON object")
     kind = data.get("kind")

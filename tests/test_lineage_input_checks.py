@@ -182,8 +182,9 @@ def test_lineage_keys_of_samples_and_families_written_another_way_are_refused(wh
 
 
 @pytest.mark.parametrize(("key", "meant"), [("rates", "rate"), ("mutation_rate", "rate"),
-                                            ("copy", "copies")])
-def test_a_panel_key_other_than_name_copies_rate_is_refused(key, meant):
+                                            ("copy", "copies"), ("Rate", "rate"),
+                                            ("COPIES", "copies")])
+def test_a_panel_key_written_for_name_copies_or_rate_is_refused(key, meant):
     """'rates' or 'mutation_rate' fell back to the Ballantyne default (DYS19 0.0023 ->
     0.00437), 'copy': 2 to one copy, silently."""
     data = copy.deepcopy(DATASET)
@@ -192,10 +193,62 @@ def test_a_panel_key_other_than_name_copies_rate_is_refused(key, meant):
     with pytest.raises(InputError, match=f"lineage.ystr.markers: marker 3 \\('DYS385'\\): "
                                          f"key '{key}' is not read; did you mean '{meant}'"):
         case_from_dict(data)
-    marker.pop(key)
-    marker["kit"] = "Yfiler"
-    with pytest.raises(InputError, match="key 'kit' is not read; the keys read are 'name', "
-                                         "'copies', 'rate'"):
+
+
+def _lr(data: dict) -> float:
+    ds = case_from_dict(data)
+    return lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage).log10_lr
+
+
+def test_notes_in_lineage_objects_are_kept_with_one_warning(tmp_path):
+    """Outside check h_fix, finding 6: the key check refused a laboratory's notes with a
+    misleading hint ('n_haplotypes' -> "did you mean 'haplotypes'?", 'n_mitotypes',
+    'names'), and a Y marker's 'kit' or 'source' outright, though main read them all. Only a
+    key written for a key read is refused now; these are left alone, the LR unchanged, and
+    named in one warning for the whole file."""
+    want = _lr(DATASET)
+    data = copy.deepcopy(DATASET)
+    lineage = data["lineage"]
+    for k, marker in enumerate(lineage["ystr"]["markers"]):
+        marker.update(kit="Yfiler Plus", source="Ballantyne 2010", alias=f"Y{k}",
+                      rate_source="YHRD", copies_note="as typed")
+    lineage["ystr"]["database"].update(n_haplotypes=4, names="YHRD Peru", source="YHRD")
+    lineage["mtdna"]["database"].update(n_mitotypes=3, names="EMPOP")
+    data["pm"][0]["mtdna"]["haplogroup"] = "A2"
+    path = write(tmp_path, "notes.json", json.dumps(data))
+    with pytest.warns(LineageMarkerWarning) as caught:
+        ds = load_case(path)
+    said = [str(w.message) for w in caught if "not read" in str(w.message)]
+    assert said == [
+        f"file {str(path)!r}: keys not read (kept, not used in any LR): 'alias', "
+        f"'copies_note', 'kit', 'rate_source', 'source' in "
+        f"{len(lineage['ystr']['markers'])} entries of lineage.ystr.markers; 'n_haplotypes', "
+        f"'names', 'source' in lineage.ystr.database; 'n_mitotypes', 'names' in "
+        f"lineage.mtdna.database; 'haplogroup' in mtDNA records"]
+    assert lineage_lr(ds.pm[0], ds.am[0], "MP", ds.lineage).log10_lr == want
+    assert ds.lineage == case_from_dict(DATASET).lineage
+    bare = write(tmp_path, "lineage.json", json.dumps({"lineage": lineage}))
+    with pytest.warns(LineageMarkerWarning, match="'n_haplotypes', 'names', 'source' in "
+                                                  "lineage.ystr.database"):
+        assert LineageData.from_file(bare) == ds.lineage
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        case_from_dict(DATASET)                 # nothing to name: no warning
+
+
+@pytest.mark.parametrize(("where", "key", "meant"), [
+    ("ydb", "haplotype", "haplotypes"), ("ydb", "Haplotypes", "haplotypes"),
+    ("mtdb", "mitotype", "mitotypes"), ("ystr", "marker", "markers"),
+    ("record", "ranges", "range"), ("lineage", "mtDNA", "mtdna")])
+def test_a_key_written_for_a_lineage_key_is_still_refused(where, key, meant):
+    """The keys of finding 6 are notes; a key written for a key read is not: its data was
+    absent from every LR without a word."""
+    data = copy.deepcopy(DATASET)
+    obj = {"ydb": data["lineage"]["ystr"]["database"],
+           "mtdb": data["lineage"]["mtdna"]["database"], "ystr": data["lineage"]["ystr"],
+           "record": data["pm"][0]["mtdna"], "lineage": data["lineage"]}[where]
+    obj[key] = obj.pop(meant)
+    with pytest.raises(InputError, match=f"key '{key}' is not read; did you mean '{meant}'"):
         case_from_dict(data)
 
 

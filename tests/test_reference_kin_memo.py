@@ -9,6 +9,7 @@ other-rules file is ignored with a warning (no memo, never a wrong reuse)."""
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,13 @@ from forensic_match.cases import Family
 from forensic_match.decide.alternatives import distant_references
 from forensic_match.dvi.compile import observed_row_keys
 from forensic_match.dvi.identify import _load_cache, _RowsById
-from forensic_match.dvi.memo_file import save_entries
+from forensic_match.dvi.memo_file import _arrays, _names, save_entries
+from forensic_match.dvi.npz_file import arrays_sha256, load_npz, save_npz
 from forensic_match.dvi.reference_kin import ReferenceKinTables
 from forensic_match.dvi.reference_kin_memo import (
     _COLUMNS,
+    EARLIER_RULES,
+    RULES,
     ReferenceKinMemo,
     load_reference_kin_memo,
     reference_kin_digest,
@@ -252,9 +256,43 @@ def test_a_damaged_or_foreign_memo_is_ignored(tmp_path: Path) -> None:
         path.write_bytes(damage)
         with pytest.warns(CacheWarning, match="references' relatives' memo could not be read"):
             assert load_reference_kin_memo(path).entries == {}
-    # the same entries written under other rules (an older version's memo)
-    save_entries(path, "reference-kin-0", entries, _COLUMNS)
+    # a memo of unknown rules written before memo files recorded theirs: damage or not, it
+    # cannot be told apart
+    _save_untagged(path, "reference-kin-0", entries)
     with pytest.warns(CacheWarning, match="does not match its sha256"):
         assert load_reference_kin_memo(path).entries == {}
     assert load_reference_kin_memo(tmp_path / "absent.npz").entries == {}
     assert load_reference_kin_memo(None).entries == {}
+
+
+def _save_untagged(path: Path, rules: str, entries: dict) -> None:
+    """A memo as written before files recorded their rules (main, b18a811)."""
+    arrays = _arrays(entries, _COLUMNS)
+    save_npz(path, arrays, {"sha256": arrays_sha256(rules, arrays, _names(_COLUMNS))})
+
+
+def test_a_memo_of_earlier_rules_is_drawn_again_without_a_warning(tmp_path: Path) -> None:
+    """Outside check h_fix, note 10: the first run after an upgrade that raised RULES
+    (reference-kin-2 -> 3) warned that the memo's "content does not match its sha256",
+    which reads like damage: the rules version is hashed with the content, and the file did
+    not say which it was written under. A file now records its rules; a memo of other rules,
+    recorded or (for files written before) recognised by its sha256 among EARLIER_RULES, is
+    no memo, without a warning. Damage still warns."""
+    path = tmp_path / "kin.npz"
+    entries = {"a" * 64: [("R/child", "child of reference R", "R", False, "U", "b" * 64)]}
+    assert RULES not in EARLIER_RULES and "reference-kin-2" in EARLIER_RULES
+    for write in (lambda: _save_untagged(path, "reference-kin-2", entries),
+                  lambda: save_entries(path, "reference-kin-4", entries, _COLUMNS)):
+        write()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert load_reference_kin_memo(path).entries == {}
+    _save_untagged(path, RULES, entries)      # this version's rules, written untagged
+    assert load_reference_kin_memo(path).entries == entries
+    save_reference_kin_memo(path, ReferenceKinMemo(entries))
+    assert load_npz(path, [])[1]["rules"] == RULES
+    assert load_reference_kin_memo(path).entries == entries
+    damage = next(iter(damaged_npz(path, "relation/utf8.npy")))
+    path.write_bytes(damage)
+    with pytest.warns(CacheWarning, match="references' relatives' memo could not be read"):
+        assert load_reference_kin_memo(path).entries == {}

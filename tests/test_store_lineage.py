@@ -717,3 +717,86 @@ def test_a_new_lineage_decision_model_flags_the_lineage_runs_decisions(
     config = {"identify": {}, "lineage": {"kin": 1.0, "y_method": "count", "options": {}}}
     assert lr_configuration(config, "ab" * 32)["lineage"]["kin_model"] == 1
     assert lr_configuration({"identify": {}}, "ab" * 32)["lineage"] is None
+
+
+#: A panel with single-copy loci whose entries do not state copies (and DYS391 without a
+#: rate) and a database with a homozygous DYS385 written as one call.
+TOY = {"ystr": {"markers": [{"name": "DYS19", "rate": 0.0023}, {"name": "DYS391"},
+                            {"name": "DYS385", "copies": 2, "rate": 0.0041}],
+                "database": {"name": "toy", "haplotypes": [
+                    {"DYS19": ["14"], "DYS391": ["10"], "DYS385": ["14"]},
+                    {"DYS19": ["15"], "DYS391": ["11"], "DYS385": ["13", "15"]},
+                    {"DYS19": ["14"], "DYS391": ["10"], "DYS385": ["14", "14"]}]}}}
+
+
+def test_the_panel_digest_is_main_s_for_an_unchanged_file() -> None:
+    """Outside check h_fix, finding 2: to_dict now writes ``copies`` only where the panel
+    stated it, and the run's panel digest, taken from it, moved for an unchanged file; every
+    proposal of an upgraded store was flagged "Y-STR panel (loci, mutation rates) changed".
+    The digest is main's again (b18a811, pinned: computed by its lineage_provenance on TOY),
+    the loci that stated copies recorded beside it. The database as read did change (its lone
+    DYS385 is read as the allele twice): its digest as written is main's."""
+    from forensic_match.lineage.data import LineageData
+
+    recorded = lineage_provenance(LineageData.from_dict(TOY), 1.0, {})
+    assert recorded["y_markers"] == {
+        "loci": ["DYS19", "DYS391", "DYS385"], "copies_stated": ["DYS385"],
+        "sha256": "9bede607d3a876fc024f73bf040e22fe5acc3a142cc23150ebb5317d80d7aa01"}
+    assert recorded["y_database"] == {
+        "name": "toy", "haplotypes": 3, "read_by_copies": [["DYS385", "lone", 1]],
+        "sha256": "9b18415ccf4a7974b6f2bbace24fb118f295cd0c797e3289ab61674d70e4a445",
+        "written_sha256": "a4edc385115fd48da00f921d8f61e6fbb4b8c76b4d7c7b6c48d1c50c9249394c"}
+    plain = copy.deepcopy(TOY)
+    plain["ystr"]["database"]["haplotypes"][0]["DYS385"] = ["14", "14"]
+    recorded = lineage_provenance(LineageData.from_dict(plain), 1.0, {})["y_database"]
+    assert sorted(recorded) == ["haplotypes", "name", "sha256"]
+    assert recorded["sha256"] == "9b18415ccf4a7974b6f2bbace24fb118f295cd0c797e3289ab61674d70e4a445"
+
+
+def test_an_upgraded_store_is_told_only_what_changed(
+        programme: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding 2 on a store: the first night runs as main did (lineage decision model 1,
+    nothing read by the panel's copy numbers), the second as now, on the same files: the
+    panel whose single-copy entries give no ``copies`` is not said to have changed, and the
+    database whose lone DYS385 calls are now read as the allele twice is said to be the same
+    entries read otherwise, not "changed"; a third night on the same files flags nothing."""
+    from forensic_match.decide import priors
+    from forensic_match.errors import LineageMarkerWarning
+    from forensic_match.lineage import data as lineage_data
+
+    data = copy.deepcopy(programme)
+    ystr = data["lineage"]["ystr"]
+    for m in ystr["markers"]:
+        del m["copies"]
+    ystr["markers"].append({"name": "DYS385", "copies": 2, "rate": 0.0041})
+    for k, h in enumerate(ystr["database"]["haplotypes"]):
+        h["DYS385"] = ["14"] if k % 10 == 0 else ["13", "15"]
+    with CaseStore(str(tmp_path / "up.db")) as store:
+        with monkeypatch.context() as m:
+            m.setattr(priors, "LINEAGE_KIN_MODEL", 1)
+            m.setattr(lineage_data, "read_copies", lambda h, copies: (h, {}))
+            ds = case_from_dict(data)
+            first = run_store(store, ds, lineage=ds.lineage, min_markers=8)
+        assert first.counts["new_proposals"] > 0
+        ds = case_from_dict(data)
+        with pytest.warns(LineageMarkerWarning, match="DYS385: a lone call read as the allele "
+                                                      "on each of its 2 copies in 0 PM "
+                                                      "samples, 0 references, 30 database"):
+            second = run_store(store, ds, lineage=ds.lineage, min_markers=8)
+        reasons = {p["stale_reason"].split("): ", 1)[1] for p in store.proposals()
+                   if p["run_id"] == first.run_id}
+        (config,) = [r["config"]["lineage"] for r in store.export()["runs"]
+                     if r["run_id"] == second.run_id]
+        db = config["y_database"]
+        assert reasons == {
+            f"Y haplotype database read otherwise ('simulated', the same entries as written, "
+            f"sha256 {db['written_sha256'][:12]}.., now read by the panel's copy numbers: "
+            f"every entry as written -> 30 entries at DYS385 with one call as the allele on "
+            f"each copy, sha256 as read {db['written_sha256'][:12]}.. -> "
+            f"{db['sha256'][:12]}..); "
+            f"lineage decision model changed (version 1 -> {priors.LINEAGE_KIN_MODEL}: "
+            f"{priors.LINEAGE_KIN_MODELS[priors.LINEAGE_KIN_MODEL]})"}
+        with pytest.warns(LineageMarkerWarning, match="30 database entries"):
+            third = run_store(store, ds, lineage=ds.lineage, min_markers=8)
+        assert second.counts["flagged_configuration"] == first.counts["new_proposals"]
+        assert third.counts["flagged_configuration"] == 0

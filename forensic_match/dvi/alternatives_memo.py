@@ -31,6 +31,10 @@ from forensic_match.dvi.memo_file import read_entries, save_entries
 #: enters every digest, so memos of the earlier rule are not used.
 RULES = "alternatives-2"
 
+#: The earlier values of :data:`RULES` (a memo of one of them is drawn again without a
+#: warning: :func:`~forensic_match.dvi.memo_file.read_entries`).
+EARLIER_RULES = ("alternatives-1",)
+
 #: (person, relation, drawn, sex, row key) of one alternative.
 Entry = tuple[str, str, bool, str, str]
 
@@ -67,11 +71,13 @@ def save_alternatives_memo(path: str | Path, memo: AlternativesMemo) -> None:
 
 
 def load_alternatives_memo(path: str | Path | None) -> AlternativesMemo:
-    """The memo written by :func:`save_alternatives_memo`, or an empty one: an absent file
-    gives an empty memo; an unreadable or inconsistent one, or one whose content does not
-    match its sha256, a :class:`~forensic_match.errors.CacheWarning` and an empty memo."""
-    return AlternativesMemo(read_entries(path, RULES, _COLUMNS, "relative alternatives' memo"))  # type: ignore[arg-type]
+    """The memo written by :func:`save_alternatives_memo`, or an empty one: an absent file,
+    or a memo of other rules (:data:`EARLIER_RULES`: an upgrade), gives an empty memo; an
+    unreadable or inconsistent one, or one whose content does not match its sha256, a
+    :class:`~forensic_match.errors.CacheWarning` and an empty memo."""
+    return AlternativesMemo(read_entries(path, RULES, _COLUMNS, "relative alternatives' memo",  # type: ignore[arg-type]
+                                         earlier=EARLIER_RULES))
 
 
-__all__ = ["RULES", "AlternativesMemo", "family_digest", "load_alternatives_memo",
+__all__ = ["EARLIER_RULES", "RULES", "AlternativesMemo", "family_digest", "load_alternatives_memo",
            "save_alternatives_memo"]

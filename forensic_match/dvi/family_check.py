@@ -71,6 +71,10 @@ CHECK_COLUMNS = ("family", "first", "second", "relationship", "n_markers", "log1
 #: it enters every digest, so memos of the earlier rule are not used.
 RULES = f"family-check-2/{CONTRADICTED_LR!r}/{QUESTIONABLE_LR!r}/{MIN_IDENTICAL_MARKERS}"
 
+#: The earlier values of :data:`RULES` (a memo of one of them is checked again without a
+#: warning: :func:`~forensic_match.dvi.memo_file.read_entries`).
+EARLIER_RULES = ("family-check-1/100.0/10",)
+
 #: A memo's entries: the columns of a row after ``family``, all as text
 #: (:mod:`~forensic_match.dvi.memo_file`); ``log10_lr`` as its ``repr``, exact.
 _MEMO_COLUMNS = tuple((name, "text") for name in CHECK_COLUMNS[1:])
@@ -273,8 +277,9 @@ def _row(family: str, entry: Sequence[str]) -> dict[str, Any]:
 
 def load_check_memo(path: str | Path | None) -> dict[str, list[tuple[str, ...]]]:
     """The memo :func:`save_check_memo` wrote (``{digest: rows}``); none for an absent
-    file, and none with a :class:`~forensic_match.errors.CacheWarning` for a damaged one."""
-    return read_entries(path, RULES, _MEMO_COLUMNS, "family checks")
+    file or a memo of other rules (:data:`EARLIER_RULES`), and none with a
+    :class:`~forensic_match.errors.CacheWarning` for a damaged one."""
+    return read_entries(path, RULES, _MEMO_COLUMNS, "family checks", earlier=EARLIER_RULES)
 
 
 def save_check_memo(path: str | Path, memo: dict[str, list[tuple[str, ...]]]) -> None:

@@ -9,8 +9,12 @@ temporary name and renamed; no pickled objects): ``start`` (int64, where each di
 entries begin), one bool array per boolean column, and each text column (the digests
 ``families`` first) as its UTF-8 bytes end to end (``<name>/utf8``) with the end of each
 value (``<name>/end``): exact for any text, where numpy's fixed-width strings drop trailing
-NULs. Its metadata carry the sha256 of a tag (the memo's rules version) and every array;
-:func:`load_entries` raises on any damage or mismatch.
+NULs. Its metadata carry the tag (the memo's rules version, ``rules``) and the sha256 of
+the tag and every array; :func:`load_entries` raises on any damage or mismatch, and
+:class:`OtherRules` for a memo written under another rules version, which
+:func:`read_entries` takes as no memo without a word: a software upgrade that changes a
+memo's rules is not damage (outside check h_fix, note 10: the first run after an upgrade
+warned that the memo's "content does not match its sha256").
 """
 
 from __future__ import annotations
@@ -67,22 +71,46 @@ def _arrays(entries: Mapping[str, Sequence[tuple[Any, ...]]],
     return {name: out[name] for name in _names(columns)}
 
 
+class OtherRules(ValueError):
+    """A memo written under another rules version (``rules``) than the one read."""
+
+    def __init__(self, rules: str, tag: str) -> None:
+        super().__init__(f"written under rules {rules!r}, not {tag!r}")
+        self.rules = rules
+
+
 def save_entries(path: str | Path, tag: str, entries: Mapping[str, Sequence[tuple[Any, ...]]],
                  columns: Columns) -> None:
     """Write ``entries`` (digest -> list of tuples shaped as ``columns``) to ``path`` with
-    the sha256 of ``tag`` and its arrays."""
+    ``tag`` and the sha256 of ``tag`` and its arrays."""
     arrays = _arrays(entries, columns)
-    save_npz(path, arrays, {"sha256": arrays_sha256(tag, arrays, _names(columns))})
+    save_npz(path, arrays, {"sha256": arrays_sha256(tag, arrays, _names(columns)),
+                            "rules": tag})
 
 
-def load_entries(path: str | Path, tag: str, columns: Columns,
-                 ) -> dict[str, list[tuple[Any, ...]]]:
-    """The entries :func:`save_entries` wrote with the same ``tag`` and ``columns``; a file
-    that cannot be read, whose content does not match its sha256 (another tag included) or
-    whose arrays disagree raises."""
+def load_entries(path: str | Path, tag: str, columns: Columns, *,
+                 earlier: Sequence[str] = ()) -> dict[str, list[tuple[Any, ...]]]:
+    """The entries :func:`save_entries` wrote with the same ``tag`` and ``columns``.
+
+    Raises
+    ------
+    OtherRules
+        The file was written under another tag: the one it records, or, for a file written
+        before tags were recorded (2026-12-07), one of ``earlier`` (the memo's earlier rules
+        versions) that its sha256 matches.
+    ValueError, OSError, KeyError, zipfile.BadZipFile
+        A file that cannot be read, whose content does not match its sha256 or whose arrays
+        disagree.
+    """
     names = _names(columns)
+    recorded = load_npz(path, [])[1].get("rules")
+    if recorded is not None and recorded != tag:
+        raise OtherRules(str(recorded), tag)
     arrays, meta = load_npz(path, names)
     if arrays_sha256(tag, arrays, names) != meta["sha256"]:
+        for rules in () if recorded is not None else earlier:
+            if arrays_sha256(rules, arrays, names) == meta["sha256"]:
+                raise OtherRules(rules, tag)
         raise ValueError("content does not match its sha256")
     digests = unpack_text(arrays["families/utf8"], arrays["families/end"])
     start = arrays["start"]
@@ -101,19 +129,25 @@ def load_entries(path: str | Path, tag: str, columns: Columns,
     return {d: rows[starts[f]:starts[f + 1]] for f, d in enumerate(digests)}
 
 
-__all__ = ["Columns", "load_entries", "pack_text", "save_entries", "unpack_text"]
+__all__ = ["Columns", "OtherRules", "load_entries", "pack_text", "read_entries",
+           "save_entries", "unpack_text"]
 
 
-def read_entries(path: str | Path | None, tag: str, columns: Columns, what: str,
-                 ) -> dict[str, list[tuple[Any, ...]]]:
-    """:func:`load_entries`, or none: an absent file (or ``None``) gives none quietly; an
-    unreadable or inconsistent one, or one whose content does not match its sha256 (a memo
-    of other rules included), a :class:`~forensic_match.errors.CacheWarning` naming the
-    file and ``what`` it holds, and none (a derived file: what it held is computed again)."""
+def read_entries(path: str | Path | None, tag: str, columns: Columns, what: str, *,
+                 earlier: Sequence[str] = ()) -> dict[str, list[tuple[Any, ...]]]:
+    """:func:`load_entries`, or none: an absent file (or ``None``), or a memo written under
+    another rules version (``tag`` recorded, or one of ``earlier``), gives none quietly (an
+    upgrade's first run computes it again, as if there were none: the tag enters every
+    entry's digest, so no entry of it would be used); an unreadable or inconsistent one, or
+    one whose content does not match its sha256, a
+    :class:`~forensic_match.errors.CacheWarning` naming the file and ``what`` it holds, and
+    none (a derived file: what it held is computed again)."""
     if path is None or not Path(path).exists():
         return {}
     try:
-        return load_entries(path, tag, columns)
+        return load_entries(path, tag, columns, earlier=earlier)
+    except OtherRules:
+        return {}
     except Exception as exc:  # noqa: BLE001 - any damage to a derived file means recomputing
         warnings.warn(f"file {str(path)!r}: {what} could not be read "
                       f"({type(exc).__name__}: {exc}); drawing them again", CacheWarning,

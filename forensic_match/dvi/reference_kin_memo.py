@@ -40,6 +40,11 @@ from forensic_match.dvi.memo_file import read_entries, save_entries
 #: family: it enters every digest, so memos of the earlier rule are not used.
 RULES = "reference-kin-3"
 
+#: The earlier values of :data:`RULES`: a memo written under one of them before memo files
+#: recorded their rules (2026-12-07) is recognised by its sha256 and drawn again without a
+#: warning; later files say their rules, so a new value need not be added here.
+EARLIER_RULES = ("reference-kin-1", "reference-kin-2")
+
 #: (person, relation, reference, drawn, sex, row id) of one relative of a reference.
 Entry = tuple[str, str, str, bool, str, str]
 
@@ -98,12 +103,13 @@ def save_reference_kin_memo(path: str | Path, memo: ReferenceKinMemo) -> None:
 
 
 def load_reference_kin_memo(path: str | Path | None) -> ReferenceKinMemo:
-    """The memo written by :func:`save_reference_kin_memo`, or an empty one: an absent file
-    gives an empty memo; an unreadable or inconsistent one, or one whose content does not
-    match its sha256 (a memo of other rules included), a
+    """The memo written by :func:`save_reference_kin_memo`, or an empty one: an absent file,
+    or a memo of other rules (:data:`EARLIER_RULES`: an upgrade), gives an empty memo; an
+    unreadable or inconsistent one, or one whose content does not match its sha256, a
     :class:`~forensic_match.errors.CacheWarning` and an empty memo."""
-    return ReferenceKinMemo(read_entries(path, RULES, _COLUMNS, "references' relatives' memo"))  # type: ignore[arg-type]
+    return ReferenceKinMemo(read_entries(path, RULES, _COLUMNS, "references' relatives' memo",  # type: ignore[arg-type]
+                                         earlier=EARLIER_RULES))
 
 
-__all__ = ["RULES", "ReferenceKinMemo", "load_reference_kin_memo", "reference_kin_digest",
-           "save_reference_kin_memo"]
+__all__ = ["EARLIER_RULES", "RULES", "ReferenceKinMemo", "load_reference_kin_memo",
+           "reference_kin_digest", "save_reference_kin_memo"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from forensic_match.errors import ForensicMatchWarning, InputError, LineageMarkerWarning
 from forensic_match.lineage.disclap import DiscLapFit, fit_disclap, select_disclap
-from forensic_match.lineage.keys import check_keys
+from forensic_match.lineage.keys import check_keys, unread_keys
 from forensic_match.lineage.mtdna import Mitotype, MitotypeDatabase, parse_mitotypes
 from forensic_match.lineage.ystr import (
     YHaplotype,
@@ -80,6 +80,9 @@ class LineageData:
         panel's copy numbers (:func:`~forensic_match.lineage.ystr.read_copies`) when the
         data was made; the database kept is the one so read. Reported by
         :func:`check_y_haplotypes`.
+    database_written : YDatabase or None
+        ``y_database`` as written, where entries were so read (else ``None``): what a run
+        records of the file (``store.runs.lineage_provenance``).
     """
 
     markers: tuple[YMarker, ...] = ()
@@ -87,6 +90,7 @@ class LineageData:
     mt_database: MitotypeDatabase | None = None
     disclap: DiscLapFit | None = None
     database_read: Counter = field(default_factory=Counter, repr=False, compare=False)
+    database_written: YDatabase | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # a homozygous DYS385 written "14" in the database never equalled a PM "14,14"
@@ -97,6 +101,7 @@ class LineageData:
             return
         read = [read_copies(h, copies) for h in db.haplotypes]
         if any(r for _, r in read):
+            self.database_written = db
             self.y_database = YDatabase(db.name, tuple(h for h, _ in read))
             self.database_read = Counter((k, how) for _, r in read for k, how in r.items())
 
@@ -117,26 +122,35 @@ class LineageData:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, *, where: str = "lineage") -> LineageData:
-        """Read the dataset's ``"lineage"`` object (``FORMAT.md``, "Lineage markers")."""
+        """Read the dataset's ``"lineage"`` object (``FORMAT.md``, "Lineage markers").
+
+        A key written another way than one read (``"mtDNA"``, ``"Y-STR"``, ``"copy"``) is
+        refused (:func:`~forensic_match.lineage.keys.check_keys`); any other key is left
+        alone and named in one :class:`~forensic_match.errors.LineageMarkerWarning`."""
         if not data:
             return cls()
         if not isinstance(data, Mapping):
             raise InputError(f"{where}: must be an object with 'ystr' and/or 'mtdna'")
-        check_keys(data, ("ystr", "mtdna"), where)
-        ystr = data.get("ystr") or {}
-        check_keys(ystr, ("markers", "database"), f"{where}.ystr")
-        markers = tuple(y_markers(ystr.get("markers") or [], where=f"{where}.ystr.markers"))
-        ydb = None
-        if ystr.get("database"):
-            db = ystr["database"]
-            check_keys(db, ("name", "haplotypes"), f"{where}.ystr.database")
-            ydb = YDatabase(str(db.get("name", "")), tuple(
-                parse_haplotype(h, sample=f"entry {k + 1}", where=f"{where}.ystr.database")
-                for k, h in enumerate(db.get("haplotypes") or [])))
-        mt = data.get("mtdna") or {}
-        check_keys(mt, ("database",), f"{where}.mtdna")
-        mtdb = MitotypeDatabase.from_dict(mt["database"], where=f"{where}.mtdna.database") \
-            if mt.get("database") else None
+        with unread_keys(where):
+            check_keys(data, ("ystr", "mtdna"), where, kind="lineage")
+            ystr = data.get("ystr") or {}
+            check_keys(ystr, ("markers", "database"), f"{where}.ystr", kind="lineage.ystr")
+            markers = tuple(y_markers(ystr.get("markers") or [],
+                                      where=f"{where}.ystr.markers"))
+            ydb = None
+            if ystr.get("database"):
+                db = ystr["database"]
+                check_keys(db, ("name", "haplotypes"), f"{where}.ystr.database",
+                           kind="lineage.ystr.database")
+                ydb = YDatabase(str(db.get("name", "")), tuple(
+                    parse_haplotype(h, sample=f"entry {k + 1}",
+                                    where=f"{where}.ystr.database")
+                    for k, h in enumerate(db.get("haplotypes") or [])))
+            mt = data.get("mtdna") or {}
+            check_keys(mt, ("database",), f"{where}.mtdna", kind="lineage.mtdna")
+            mtdb = MitotypeDatabase.from_dict(mt["database"],
+                                              where=f"{where}.mtdna.database") \
+                if mt.get("database") else None
         return cls(markers, ydb, mtdb, None)
 
     @classmethod
@@ -170,8 +184,7 @@ class LineageData:
                                if m.copies_stated else {"name": m.name, "rate": m.rate}
                                for m in self.markers]
         if self.y_database is not None:
-            ystr["database"] = {"name": self.y_database.name, "haplotypes": [
-                {k: list(v) for k, v in h.items()} for h in self.y_database.haplotypes]}
+            ystr["database"] = y_database_dict(self.y_database)
         if ystr:
             out["ystr"] = ystr
         if self.mt_database is not None:
@@ -264,6 +277,12 @@ def _lab_haplotype(rows: Mapping[str, Any], sample: str, where: str = "") -> YHa
             continue
         keep[locus] = alleles
     return parse_haplotype(keep, sample=sample, where=where) if keep else None
+
+
+def y_database_dict(database: YDatabase) -> dict[str, Any]:
+    """The JSON form of a Y database (``lineage.ystr.database``)."""
+    return {"name": database.name, "haplotypes": [{k: list(v) for k, v in h.items()}
+                                                  for h in database.haplotypes]}
 
 
 def pm_y_haplotype(pm: Any) -> YHaplotype | None:

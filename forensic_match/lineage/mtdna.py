@@ -115,7 +115,7 @@ def parse_mitotype(raw: Mapping[str, Any], *, sample: str = "", where: str = "")
     ({73: 'G', 263: 'G', 16189: 'CT'}, [523, 524], {(315, 1): 'C'})
     """
     label = ", ".join(p for p in (where, f"sample {sample!r}" if sample else "sample") if p)
-    check_keys(raw, ("range", "variants"), f"{label}: mtDNA record")
+    check_keys(raw, ("range", "variants"), f"{label}: mtDNA record", kind="mtDNA records")
     if not isinstance(raw, Mapping) or "range" not in raw:
         raise InputError(f"{label}: an mtDNA record needs 'range' and 'variants'")
     if raw.get("variants") is None:
@@ -489,7 +489,7 @@ class MitotypeDatabase:
                   ) -> MitotypeDatabase:
         if not isinstance(data, Mapping):
             raise InputError(f"{where}: must be an object with 'name' and 'mitotypes'")
-        check_keys(data, ("name", "mitotypes"), where)
+        check_keys(data, ("name", "mitotypes"), where, kind="lineage.mtdna.database")
         entries = data.get("mitotypes") or []
         return cls(str(data.get("name", "")),
                    tuple(parse_mitotype(e, sample=f"entry {k + 1}", where=where)

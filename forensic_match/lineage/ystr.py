@@ -178,14 +178,17 @@ def y_markers(spec: Sequence[Mapping[str, Any]], *, where: str = "lineage.ystr")
     refused, and so is a rate of 0 (a mutation rate must be stated, never assumed zero: at
     rate 0 a one-repeat difference excludes the pair). A rate above :data:`PLAUSIBLE_RATE`
     is warned about (a :class:`~forensic_match.errors.LineageMarkerWarning`). A missing
-    ``copies`` is 1, not stated (:attr:`YMarker.copies_stated`).
+    ``copies`` is 1, not stated (:attr:`YMarker.copies_stated`). Another key of an entry
+    (``"kit"``, ``"source"``) is left alone and named in one warning
+    (:func:`~forensic_match.lineage.keys.check_keys`).
 
     Raises
     ------
     InputError
-        A marker without a name, listed twice, with a key other than ``name``, ``copies``
-        and ``rate`` (``"rates"``, ``"mutation_rate"`` and ``"copy"`` fell back to the
-        defaults without a word), copies below 1, or a rate not in (0, 1).
+        A marker without a name, listed twice, with a key that is ``name``, ``copies`` or
+        ``rate`` written another way (``"Rate"``, ``"rates"``, ``"mutation_rate"`` and
+        ``"copy"`` fell back to the defaults without a word), copies below 1, or a rate
+        not in (0, 1).
     """
     out = []
     seen: set[str] = set()
@@ -194,7 +197,8 @@ def y_markers(spec: Sequence[Mapping[str, Any]], *, where: str = "lineage.ystr")
         if not isinstance(m, Mapping) or "name" not in m:
             raise InputError(f"{where}: marker {k + 1} needs a 'name'")
         name = str(m["name"])
-        check_keys(m, MARKER_KEYS, f"{where}: marker {k + 1} ({name!r})", strict=True)
+        check_keys(m, MARKER_KEYS, f"{where}: marker {k + 1} ({name!r})",
+                   kind="lineage.ystr.markers")
         key = locus_key(name)
         if key in seen:
             raise InputError(f"{where}: marker {name!r} listed twice")

@@ -302,7 +302,9 @@ def _lineage_changes(lo: dict[str, Any] | None, ln: dict[str, Any] | None,
     for key, what in (("y_database", "Y haplotype database"),
                       ("mt_database", "mtDNA database")):
         if lo[key] != ln[key]:
-            out.append(f"{what} changed ({_named(raw_o, key)} -> {_named(raw_n, key)})")
+            reread = _read_otherwise(raw_o, raw_n) if key == "y_database" else None
+            out.append(reread or f"{what} changed ({_named(raw_o, key)} -> "
+                                 f"{_named(raw_n, key)})")
     if lo["y_markers"] != ln["y_markers"]:
         out.append(f"Y-STR panel (loci, mutation rates) changed (sha256 "
                    f"{_short(lo['y_markers'])} -> {_short(ln['y_markers'])})")
@@ -327,6 +329,33 @@ def _lineage_changes(lo: dict[str, Any] | None, ln: dict[str, Any] | None,
         out.append(f"lineage option {key} changed ({lo['options'].get(key)!r} -> "
                    f"{ln['options'].get(key)!r})")
     return out
+
+
+def _read_otherwise(raw_o: dict[str, Any] | None, raw_n: dict[str, Any] | None
+                    ) -> str | None:
+    """The reason for a Y database whose entries are those of the earlier run but are read
+    otherwise by the panel's copy numbers (``docs/lineage.md``, "Calls and copies"; a run
+    before 2026-12-07 read every entry as written), or ``None``."""
+    old = (raw_o or {}).get("y_database") or {}
+    new = (raw_n or {}).get("y_database") or {}
+    written = old.get("written_sha256", old.get("sha256"))
+    if not written or new.get("written_sha256", new.get("sha256")) != written:
+        return None
+
+    def said(part: dict[str, Any]) -> str:
+        read = part.get("read_by_copies") or []
+        if not read:
+            return "every entry as written"
+        return " and ".join(f"{n} entries at {key} with " + (
+            "one call as the allele on each copy" if how == "lone"
+            else "equal calls as one call") for key, how, n in read)
+
+    # no "; " inside: a reason's clauses are split there (reports/stored_text.py)
+    name = f"{new['name']!r}, " if new.get("name") else ""
+    return (f"Y haplotype database read otherwise ({name}the same entries as written, sha256 "
+            f"{_short(written)}, now read by the panel's copy numbers: {said(old)} -> "
+            f"{said(new)}, sha256 as read {_short(old.get('sha256'))} -> "
+            f"{_short(new.get('sha256'))})")
 
 
 def _snp_changes(lo: dict[str, Any] | None, ln: dict[str, Any] | None,

@@ -913,7 +913,12 @@ def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
                        ) -> dict[str, Any]:
     """What a run records of its lineage data (``runs.config["lineage"]``): the Y-STR panel
     (loci, copies, rates) and each database (name, size) with the sha256 of their canonical
-    JSON (``LineageData.to_dict``: what enters the LRs, whatever file they came from), the
+    JSON (``LineageData.to_dict``: what enters the LRs, whatever file they came from; the
+    panel with every entry's ``copies``, as before 2026-12-07, and the loci whose entry stated
+    them, ``copies_stated``; a Y database some of whose entries the panel's copy numbers read
+    otherwise than written also with the sha256 of the entries as written,
+    ``written_sha256``, and the entries so read, ``read_by_copies``: ``[locus, "lone" or
+    "repeated", entries]``), the
     frequency methods and the other options of
     :func:`~forensic_match.lineage.lr.lineage_lr`, the kinsmen's weight and the version of
     the lineage decision model (:data:`~forensic_match.decide.priors.LINEAGE_KIN_MODEL`). With
@@ -925,6 +930,7 @@ def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
     InputError
         Options :func:`~forensic_match.lineage.lr.check_lineage_options` refuses.
     """
+    from forensic_match.lineage.data import y_database_dict
     from forensic_match.lineage.lr import check_lineage_options
 
     check_lineage_options(data, options)
@@ -939,12 +945,26 @@ def lineage_provenance(data: LineageData, kin: float, options: dict[str, Any]
         "mt_method": mt_method, "options": dict(sorted(options.items())),
         "y_markers": None, "y_database": None, "mt_database": None}
     if "markers" in ystr:
-        out["y_markers"] = {"loci": [m["name"] for m in ystr["markers"]],
-                            "sha256": sha256_json(ystr["markers"])}
+        # the digest of the panel as written before 2026-12-07, with every entry's copies
+        # (to_dict now writes them only where stated): an unchanged panel file keeps its
+        # digest across the upgrade (outside check h_fix, finding 2); where copies were
+        # stated is recorded beside it
+        panel = [{"name": m.name, "copies": m.copies, "rate": m.rate} for m in data.markers]
+        out["y_markers"] = {"loci": [m["name"] for m in panel], "sha256": sha256_json(panel),
+                            "copies_stated": [m.name for m in data.markers
+                                              if m.copies_stated]}
     if "database" in ystr:
         db = ystr["database"]
         out["y_database"] = {"name": db["name"], "haplotypes": len(db["haplotypes"]),
                              "sha256": sha256_json(db)}
+        if data.database_written is not None:
+            # the entries as the file writes them, where the panel's copy numbers read some
+            # otherwise (a homozygous DYS385 written as one call): a reason can then say that
+            # the file is the same and its reading changed
+            out["y_database"]["written_sha256"] = sha256_json(
+                y_database_dict(data.database_written))
+            out["y_database"]["read_by_copies"] = [
+                [key, how, n] for (key, how), n in sorted(data.database_read.items())]
     if "mtdna" in raw:
         db = raw["mtdna"]["database"]
         out["mt_database"] = {"name": db["name"], "mitotypes": len(db["mitotypes"]),
