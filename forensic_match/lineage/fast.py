@@ -69,7 +69,6 @@ from forensic_match.lineage.mtdna import (
 from forensic_match.lineage.ystr import (
     _allele_sort,
     locus_probability,
-    read_copies,
     split_allele,
     tree_locus_probability,
 )
@@ -225,8 +224,7 @@ class RowScorer:
         ped = family.pedigree
         if ped.sex_of(missing) == "F":
             return none
-        copies = self.data.y_copies
-        refs = {i: read_copies(h, copies)[0] for i, h in family_y_haplotypes(family).items()}
+        refs = {i: self.data.read_y(h) for i, h in family_y_haplotypes(family).items()}
         links = lineage_links(ped, missing, "Y", among=sorted(refs))
         if not links:
             return none

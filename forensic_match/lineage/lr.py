@@ -47,7 +47,6 @@ from forensic_match.lineage.ystr import (
     MULTISTEP_FRACTION,
     YHaplotype,
     compare_haplotypes,
-    read_copies,
     split_allele,
     tree_locus_probability,
 )
@@ -207,10 +206,9 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
                          "(LineageData.fit_disclap)")
     # as the database entries are (LineageData.read_y): a lone DYS385 "14" on both sides
     # against entries "14,14" counted 0 of 230 and raised the LR 31 times
-    copies = data.y_copies
-    pm, reference = read_copies(pm, copies)[0], read_copies(reference, copies)[0]
+    pm, reference = data.read_y(pm), data.read_y(reference)
     if others:
-        others = {i: read_copies(h, copies)[0] for i, h in others.items()}
+        others = {i: data.read_y(h) for i, h in others.items()}
     cmp = compare_haplotypes(reference, pm, data.markers, meioses=meioses, multistep=multistep)
     aside = dict(cmp.set_aside)
     loci = list(cmp.loci)

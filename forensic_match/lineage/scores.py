@@ -187,14 +187,10 @@ def excluded_by_lineage(candidates: Any, scores: LineageScores, *, threshold: fl
         res = scores.result(r, j)
         if res.y is None or res.y.lr > 0:   # mtDNA is 0 only by underflow: no near miss
             continue
-        loci, without = _without_excluding_loci(scores, r, j, res)
+        shown, without = _without_excluding_loci(scores, r, j, res)
         total = float(p["log10_lr"]) + without
         if total < threshold:
             continue
-        family = scores.families[p["family"]]
-        ref = scores.data.read_y(family_y_haplotypes(family)[res.y.reference]) or {}
-        hap = scores.data.read_y(pm_y_haplotype(scores.samples[j])) or {}
-        shown = ", ".join(f"{k} {'/'.join(ref[k])} -> {'/'.join(hap[k])}" for k in loci)
         excluded.append({"pm": p["pm"], "family": p["family"], "missing": p["missing"],
                          "dna_log10_lr": float(p["log10_lr"]), "without_log10_lr": total,
                          "lineage": f"Y against {res.y.reference}, {res.y.meioses} meioses: "
@@ -217,10 +213,11 @@ def excluded_by_lineage(candidates: Any, scores: LineageScores, *, threshold: fl
 
 
 def _without_excluding_loci(scores: LineageScores, row: int, sample: int,
-                            res: LineageResult) -> tuple[list[str], float]:
+                            res: LineageResult) -> tuple[str, float]:
     """The Y loci that make a pair's Y LR 0 (pairwise probability 0 against the nearest
-    reference; every differing locus when the zero comes from the line's tree), and the
-    pair's lineage log10 LR with them left out of the PM haplotype."""
+    reference; every differing locus when the zero comes from the line's tree), in words
+    (``"DYS458 25 -> 25.2"``), and the pair's lineage log10 LR with them left out of the PM
+    haplotype."""
     assert res.y is not None
     fid, mid = scores.rows[row]
     family, pm = scores.families[fid], scores.samples[sample]
@@ -234,12 +231,13 @@ def _without_excluding_loci(scores: LineageScores, row: int, sample: int,
             if locus_probability(ref[k], hap[k], rate=panel[k].rate, copies=panel[k].copies,
                                  meioses=res.y.meioses, multistep=multistep) == 0] \
         or differing
+    shown = ", ".join(f"{k} {'/'.join(ref[k])} -> {'/'.join(hap[k])}" for k in loci)
     kept = {k: v for k, v in hap.items() if k not in loci}
     mt = res.mtdna.log10_lr if res.mtdna is not None else 0.0
     if not kept:
-        return loci, mt
+        return shown, mt
     again = lineage_lr(dataclasses.replace(pm, ystr=kept), family, mid, data, **scores.options)
-    return loci, again.log10_lr
+    return shown, again.log10_lr
 
 
 def _below(scores: LineageScores, row: int, sample: int, dna: float, threshold: float,
