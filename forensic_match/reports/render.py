@@ -530,6 +530,7 @@ def _newest_run_on(conn: Any, proposal: dict[str, Any]) -> dict[str, Any] | None
     import sqlalchemy as sa
 
     from forensic_match.store import schema
+    from forensic_match.store.records import family_level_rows
     from forensic_match.store.runs import latest_finished_run
 
     latest = latest_finished_run(conn)
@@ -545,12 +546,11 @@ def _newest_run_on(conn: Any, proposal: dict[str, Any]) -> dict[str, Any] | None
         if samples & set(row["pm"].split(",")):
             return out | {"kind": "other", "id": row["proposal_id"],
                           "family": row["family_id"], "missing": row["missing"]}
-    fl = schema.run_family_level
-    for row in conn.execute(sa.select(fl).where(fl.c.run_id == latest)
-                            .order_by(fl.c.seq)).mappings():
-        if samples & set(row["fragments"].split(",")):
-            return out | {"kind": "family_level", "family": row["family_id"],
-                          "candidates": row["candidates"], "posterior": row["posterior"]}
+    placed = family_level_rows(conn, samples, run_id=latest)
+    if placed:
+        return out | {"kind": "family_level", "family": placed[0]["family_id"],
+                      "candidates": placed[0]["candidates"],
+                      "posterior": placed[0]["posterior"]}
     held = schema.run_held
     for row in conn.execute(sa.select(held).where(held.c.run_id == latest, held.c.pm.in_(
             samples)).order_by(held.c.seq)).mappings():

@@ -748,6 +748,20 @@ def set_identity(conn: sa.Connection, person_id: str, name: str, *, actor: str,
               action="update" if exists else "create")
 
 
+def family_level_rows(conn: sa.Connection, samples: set[str], *, run_id: str | None = None
+                      ) -> list[dict[str, Any]]:
+    """The rows of ``run_family_level`` (of run ``run_id``, or of every run) whose body holds
+    one of ``samples`` (a body's id is its first sample's, so its samples are its
+    ``fragments``), with their run's ``finished_at``, in run order then ``seq``."""
+    fl, r = schema.run_family_level, schema.runs
+    query = sa.select(fl, r.c.finished_at).join(r, r.c.run_id == fl.c.run_id).where(
+        sa.or_(*(fl.c.fragments.contains(s, autoescape=True) for s in sorted(samples))))
+    if run_id is not None:
+        query = query.where(fl.c.run_id == run_id)
+    rows = conn.execute(query.order_by(r.c.finished_at, fl.c.run_id, fl.c.seq)).mappings()
+    return [dict(row) for row in rows if samples & set(row["fragments"].split(","))]
+
+
 def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
     """The history of one sample, oldest first: its profile versions, the runs that ranked it
     (PM samples), placed its body in a family without saying who in it, or held a pair of it
@@ -796,12 +810,8 @@ def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
         events.append({"at": row.finished_at, "event": "candidates",
                        "detail": f"run {row.run_id}: {row.n} candidates, best log10 LR "
                                  f"{row.best:.2f}"})
-    fl, held = schema.run_family_level, schema.run_held
-    for row in conn.execute(sa.select(fl, r.c.finished_at).join(r, r.c.run_id == fl.c.run_id)
-                            .where(sa.or_(fl.c.pm == sample_id, fl.c.fragments.contains(
-                                sample_id, autoescape=True)))).mappings():
-        if row["pm"] != sample_id and sample_id not in row["fragments"].split(","):
-            continue
+    held = schema.run_held
+    for row in family_level_rows(conn, {sample_id}):
         caution = f"; {row['caution']}" if row["caution"] else ""
         events.append({"at": row["finished_at"], "event": "placed at family level",
                        "detail": f"run {row['run_id']}: body {row['pm']} (samples "
