@@ -296,7 +296,8 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
                    pr.c.proposal_id < proposal_id, pr.c.state == "rejected",
                    rv.c.action == "reject")
             .order_by(pr.c.proposal_id, rv.c.review_id)).mappings()]
-        rejects = rejections(conn)
+        # this proposal's and the earlier ones' rejections, not the whole store's
+        rejects = rejections(conn, [proposal_id] + [r["proposal_id"] for r in rejected_before])
         newest = None if newer else _newest_run_on(conn, data.proposal)
     p = data.proposal
     missing = p["missing"]

@@ -15,6 +15,7 @@ Each action writes a ``reviews`` row and an audit entry with the proposal's new 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -238,8 +239,10 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
                 .mappings().one())
 
 
-def rejections(conn: sa.Connection) -> dict[int, dict[str, Any]]:
-    """How each rejected proposal was rejected, and whether a flag came after.
+def rejections(conn: sa.Connection, ids: Iterable[int] | None = None
+               ) -> dict[int, dict[str, Any]]:
+    """How each rejected proposal (of ``ids``, or of the store) was rejected, and whether a
+    flag came after.
 
     A rejection made while the proposal was flagged for re-review (its data withdrawn or
     superseded: the only rejections a flag allows) is administrative; any other is a
@@ -268,9 +271,11 @@ def rejections(conn: sa.Connection) -> dict[int, dict[str, Any]]:
     import json
 
     p, log, rv = schema.proposals, schema.audit_log, schema.reviews
-    rows = {r["proposal_id"]: r for r in conn.execute(
-        sa.select(p.c.proposal_id, p.c.needs_review, p.c.stale_reason)
-        .where(p.c.state == "rejected")).mappings()}
+    query = sa.select(p.c.proposal_id, p.c.needs_review, p.c.stale_reason).where(
+        p.c.state == "rejected")
+    if ids is not None:
+        query = query.where(p.c.proposal_id.in_(sorted(set(ids))))
+    rows = {r["proposal_id"]: r for r in conn.execute(query).mappings()}
     if not rows:
         return {}
     keys = [str(pid) for pid in rows]
