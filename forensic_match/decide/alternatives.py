@@ -17,12 +17,20 @@ for every family (``docs/decisions.md``):
   no missing and no typed person (the uncle of a missing child whose father is drawn only to
   link him): each fits a drawn or implied alternative exactly (a nephew stands to the sibling
   reference as the missing person's father does), so without them such a body was named as
-  the wrong relative.
+  the wrong relative;
+- since decision model 5, for a missing person whose only STR-typed parent is P (a mother
+  as the only reference): **P's full sibling** (the missing person's uncle or aunt), **P's
+  parents** when P is drawn as a founder (the grandparents), and **a child of a new sibling
+  of P** (the missing person's first cousin). A sibling and a child of P stand to P alike at
+  most markers, so P's brother in the grave was named as the missing child's sibling
+  (:func:`typed_parents`).
 
 :func:`relative_alternatives` returns the family extended by those people, each to be compiled
 like a missing person (:func:`forensic_match.dvi.compile.compile_missing`). Added people are
 untyped and have no typed descendants, so they do not change the likelihood of anything the
-family already holds.
+family already holds, except that P's added parents make P a non-founder: under a mutation
+model whose stationary law is not the allele frequencies (``equal``), P's law then moves by
+less than 1e-3 log10 per marker, as for a reference's in-law parents (:func:`reference_kin`).
 """
 
 from __future__ import annotations
@@ -174,6 +182,7 @@ def relative_alternatives(family: Family) -> AlternativeSet:
         # unregistered sibling of the other sex is just as possible.
         added.append((f"{members[0]}{ADDED}sibling", parents[0], parents[1], "U"))
     added += _linking_siblings(family, sibships)
+    records, linking = _typed_parent_kin(family, records, sibships, added)
     with_child = list(missing) + sibling_references(family)
     for m in with_child:
         sex = ped.sex_of(m)
@@ -184,7 +193,7 @@ def relative_alternatives(family: Family) -> AlternativeSet:
         added.append((f"{m}{ADDED}child", m if sex == "M" else partner,
                       partner if sex == "M" else m, "U"))
     extended = Pedigree.from_records(records + added, source=ped.source)
-    partners = {f"{m}{ADDED}partner" for m in with_child}
+    partners = {f"{m}{ADDED}partner" for m in with_child} | linking
     out = []
     for ident, *_ in records + added:
         if ident in typed or ident in missing or ident in partners:
@@ -246,6 +255,59 @@ def _linking_siblings(family: Family, sibships: dict[tuple[str, str], list[str]]
             continue
         out.append((f"{members[0]}{ADDED}sibling", parents[0], parents[1], "U"))
     return out
+
+
+def typed_parents(family: Family) -> list[str]:
+    """The family's STR-typed references who are the only STR-typed parent of a missing
+    person: their siblings, parents and nephews are relative alternatives
+    (:func:`relative_alternatives`, since decision model 5). With a parent P as the only
+    reference of a missing child, P's brother shares an allele with P at most markers, as
+    P's child does, so he fitted "an unregistered full sibling of" the child (a sibling and a
+    child of P stand to P alike where diversity is low); with no option for what he is, he
+    was placed under that name (``docs/validation.md``, "A typed parent's relatives")."""
+    ped = family.pedigree
+    typed = set(family.genotypes)
+    out = set()
+    for m in family.missing:
+        parents = [p for p in ped.parents(m) or () if p in typed]
+        if len(parents) == 1:
+            out.add(parents[0])
+    return sorted(out)
+
+
+def _typed_parent_kin(family: Family,
+                      records: list[tuple[str, str | None, str | None, str]],
+                      sibships: dict[tuple[str, str], list[str]],
+                      added: list[tuple[str, str | None, str | None, str]],
+                      ) -> tuple[list[tuple[str, str | None, str | None, str]], set[str]]:
+    """Add to ``added``, for each of :func:`typed_parents` P: a full sibling ``P/sibling``
+    (sex unknown) on P's parents, new founders ``P/father``, ``P/mother`` when P is drawn
+    without parents (the missing child's grandparents, alternatives too), and a child
+    ``P/cousin`` (the missing child's first cousin) of a new sibling of P's sex with a new
+    partner. No ``P/sibling`` where P's sibship holds a missing person (his sibling is drawn
+    already). Returns ``records`` with the parents given to P, and the ids of the people
+    added only to link the cousin (no alternatives)."""
+    parents_of = {i: (f, mo) for i, f, mo, _ in records}
+    given: dict[str, tuple[str, str]] = {}
+    linking: set[str] = set()
+    for p in typed_parents(family):
+        fa, mo = parents_of[p]
+        if fa is None or mo is None:
+            fa, mo = f"{p}{ADDED}father", f"{p}{ADDED}mother"
+            added += [(fa, None, None, "M"), (mo, None, None, "F")]
+            given[p] = (fa, mo)
+        if (fa, mo) not in sibships:
+            added.append((f"{p}{ADDED}sibling", fa, mo, "U"))
+        sex = family.pedigree.sex_of(p)
+        if sex == "U":
+            continue
+        parent, partner = f"{p}{ADDED}cousins_parent", f"{p}{ADDED}cousins_parent_partner"
+        added += [(parent, fa, mo, sex), (partner, None, None, "F" if sex == "M" else "M"),
+                  (f"{p}{ADDED}cousin", *((parent, partner) if sex == "M"
+                                          else (partner, parent)), "U")]
+        linking |= {parent, partner}
+    return ([(i, *given[i], s) if i in given else (i, f, mo, s) for i, f, mo, s in records],
+            linking)
 
 
 #: Relations of a reference to a missing person that make it a close reference

@@ -75,7 +75,7 @@ LINEAGE_KIN_MODELS = {
 #: version for re-review (``store/configuration.py``, ``docs/store.md``, "Re-review"). Raise
 #: it, and say why in :data:`DECISION_MODELS`, whenever a default changes what competes for a
 #: body, so that no stored decision silently rests on a model the software no longer uses.
-DECISION_MODEL = 4
+DECISION_MODEL = 5
 #: What each version of the decision model is (runs recorded without a version are 1).
 DECISION_MODELS = {
     1: "the undrawn relatives of references drawn only in runs with SNP data",
@@ -89,6 +89,10 @@ DECISION_MODELS = {
        "father's brother) are relative alternatives: such bodies were placed at family "
        "level as the father they fit as well (2026-12-07; docs/decisions.md, 'Relatives "
        "the pedigree implies')",
+    5: "a sibling and the parents of a missing person's only typed parent (his uncle or aunt "
+       "and grandparents) are relative alternatives: a mother's brother in the grave was "
+       "placed at family level as the missing child's unregistered full sibling (2026-12-08; "
+       "docs/decisions.md, 'Relatives the pedigree implies')",
 }
 
 

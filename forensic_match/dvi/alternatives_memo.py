@@ -29,11 +29,11 @@ from forensic_match.dvi.memo_file import read_entries, save_entries
 #: Raised whenever :func:`~forensic_match.decide.alternatives.relative_alternatives` or
 #: :func:`~forensic_match.dvi.compile.row_key` change what they give for a family: it
 #: enters every digest, so memos of the earlier rule are not used.
-RULES = "alternatives-2"
+RULES = "alternatives-3"
 
 #: The earlier values of :data:`RULES` (a memo of one of them is drawn again without a
 #: warning: :func:`~forensic_match.dvi.memo_file.read_entries`).
-EARLIER_RULES = ("alternatives-1",)
+EARLIER_RULES = ("alternatives-1", "alternatives-2")
 
 #: (person, relation, drawn, sex, row key) of one alternative.
 Entry = tuple[str, str, bool, str, str]
@@ -41,12 +41,14 @@ Entry = tuple[str, str, bool, str, str]
 
 def family_digest(family: Family, panel_digest: str, theta: float) -> str:
     """sha256 of everything a family's relative alternatives and their row keys are made of:
-    its id, pedigree, missing persons (in order), typed profiles, the panel's
+    its id, pedigree, missing persons (in order), typed profiles, who is typed on Y-STRs or
+    mtDNA (a typed sibling's child is drawn for them too), the panel's
     :func:`~forensic_match.markers.markers_digest`, theta and :data:`RULES`."""
     canon = {"family": family.id, "pedigree": sorted(family.pedigree.records()),
              "missing": list(family.missing),
              "genotypes": {i: {m: list(g) for m, g in sorted(p.items())}
                            for i, p in sorted(family.genotypes.items())},
+             "lineage_typed": sorted(set(family.ystr) | set(family.mtdna)),
              "markers": panel_digest, "theta": repr(float(theta)), "rules": RULES}
     return hashlib.sha256(json.dumps(canon, sort_keys=True, default=str).encode()).hexdigest()
 
