@@ -19,11 +19,11 @@ for every family (``docs/decisions.md``):
   reference as the missing person's father does), so without them such a body was named as
   the wrong relative;
 - since decision model 5, for a missing person whose only STR-typed parent is P (a mother
-  as the only reference): **P's full sibling** (the missing person's uncle or aunt), **P's
-  parents** when P is drawn as a founder (the grandparents), and **a child of a new sibling
-  of P** (the missing person's first cousin). A sibling and a child of P stand to P alike at
-  most markers, so P's brother in the grave was named as the missing child's sibling
-  (:func:`typed_parents`).
+  as the only reference): **P's child by another partner** (the missing person's half
+  sibling), **P's full sibling** (his uncle or aunt), **P's parents** when P is drawn as a
+  founder (the grandparents), and **a child of a new sibling of P** (his first cousin). A
+  sibling and a child of P stand to P alike at most markers, so P's brother in the grave was
+  named as the missing child's sibling (:func:`typed_parents`).
 
 :func:`relative_alternatives` returns the family extended by those people, each to be compiled
 like a missing person (:func:`forensic_match.dvi.compile.compile_missing`). Added people are
@@ -259,7 +259,7 @@ def _linking_siblings(family: Family, sibships: dict[tuple[str, str], list[str]]
 
 def typed_parents(family: Family) -> list[str]:
     """The family's STR-typed references who are the only STR-typed parent of a missing
-    person: their siblings, parents and nephews are relative alternatives
+    person: their other children, siblings, parents and nephews are relative alternatives
     (:func:`relative_alternatives`, since decision model 5). With a parent P as the only
     reference of a missing child, P's brother shares an allele with P at most markers, as
     P's child does, so he fitted "an unregistered full sibling of" the child (a sibling and a
@@ -270,7 +270,9 @@ def typed_parents(family: Family) -> list[str]:
     out = set()
     for m in family.missing:
         parents = [p for p in ped.parents(m) or () if p in typed]
-        if len(parents) == 1:
+        # (a missing person identified in an earlier round is typed too: his relatives are
+        # drawn for him as a missing person)
+        if len(parents) == 1 and parents[0] not in family.missing:
             out.add(parents[0])
     return sorted(out)
 
@@ -280,25 +282,42 @@ def _typed_parent_kin(family: Family,
                       sibships: dict[tuple[str, str], list[str]],
                       added: list[tuple[str, str | None, str | None, str]],
                       ) -> tuple[list[tuple[str, str | None, str | None, str]], set[str]]:
-    """Add to ``added``, for each of :func:`typed_parents` P: a full sibling ``P/sibling``
-    (sex unknown) on P's parents, new founders ``P/father``, ``P/mother`` when P is drawn
-    without parents (the missing child's grandparents, alternatives too), and a child
-    ``P/cousin`` (the missing child's first cousin) of a new sibling of P's sex with a new
-    partner. No ``P/sibling`` where P's sibship holds a missing person (his sibling is drawn
-    already). Returns ``records`` with the parents given to P, and the ids of the people
-    added only to link the cousin (no alternatives)."""
+    """Add to ``added``, for each of :func:`typed_parents` P: a child ``P/child`` of P with a
+    new partner (the missing child's half sibling; P of known sex; drawn already when P is
+    a missing person's sibling, :func:`sibling_references`), a full sibling
+    ``P/sibling`` (sex unknown) on P's parents, new founders ``P/father``, ``P/mother`` when
+    P is drawn without parents (the missing child's grandparents, alternatives too), and a
+    child ``P/cousin`` (the missing child's first cousin) of a new sibling of P's sex with a
+    new partner. No ``P/sibling`` where P's sibship holds a missing person (his sibling is
+    drawn already); neither sibling nor cousin where a parent of P is missing (they are his
+    child and grandchild, and a sibling of P would be named "child of" him beside his own
+    child alternative). Returns ``records`` with the parents given to P, and the ids of the
+    people added only to link the half sibling and the cousin (no alternatives)."""
     parents_of = {i: (f, mo) for i, f, mo, _ in records}
     given: dict[str, tuple[str, str]] = {}
     linking: set[str] = set()
+    missing = set(family.missing)
+    siblings = set(sibling_references(family))
     for p in typed_parents(family):
+        sex = family.pedigree.sex_of(p)
+        if sex != "U" and p not in siblings:  # (a sibling reference's child is drawn)
+            # her child by another partner: the missing child's half sibling, who fits her
+            # own parent exactly as well (parent and child are symmetric)
+            other = f"{p}{ADDED}other_partner"
+            added += [(other, None, None, "F" if sex == "M" else "M"),
+                      (f"{p}{ADDED}child", *((p, other) if sex == "M" else (other, p)), "U")]
+            linking.add(other)
         fa, mo = parents_of[p]
+        if {fa, mo} & missing:
+            # (her sibling and nephew are a missing parent's child and grandchild: his
+            # relatives, drawn for him, and named so)
+            continue
         if fa is None or mo is None:
             fa, mo = f"{p}{ADDED}father", f"{p}{ADDED}mother"
             added += [(fa, None, None, "M"), (mo, None, None, "F")]
             given[p] = (fa, mo)
         if (fa, mo) not in sibships:
             added.append((f"{p}{ADDED}sibling", fa, mo, "U"))
-        sex = family.pedigree.sex_of(p)
         if sex == "U":
             continue
         parent, partner = f"{p}{ADDED}cousins_parent", f"{p}{ADDED}cousins_parent_partner"

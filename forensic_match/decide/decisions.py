@@ -151,6 +151,30 @@ def _log_residuals(candidates: Any, pm_ids: list[str], s_idx: np.ndarray,
     return out
 
 
+def _alternative_rows(alternatives: Any, relations: Mapping[tuple[str, str], str],
+                      body_of: Mapping[str, int], log_rho: float, log_pf: np.ndarray,
+                      schema: dict[str, Any]) -> Any:
+    """The relative alternatives' rows of :func:`decide`: each body's best rows and every
+    row listed in the search's ``pairs`` (those at or above its threshold: all of a
+    family's alternatives that fit the body well, however many), once each, with
+    ``P(s = r) = ρ LR_sr P(s free) / f_s``."""
+    import polars as pl
+
+    cols = ["pm", "family", "missing", "lr", "log10_lr"]
+    rows = pl.concat([alternatives.by_sample.select(cols), alternatives.pairs.select(cols)]) \
+        .unique(["pm", "family", "missing"], keep="first", maintain_order=True) \
+        .filter(pl.col("log10_lr").is_finite() & pl.col("pm").is_in(list(body_of)))
+    if rows.height == 0:
+        return pl.DataFrame(schema=schema)
+    at = np.array([body_of[p] for p in rows["pm"].to_list()], dtype=np.int64)
+    post = np.exp(np.minimum(0.0, log_rho + rows["log10_lr"].to_numpy() * LN10 + log_pf[at]))
+    relation = [relations.get(k, "") for k in zip(rows["family"].to_list(),
+                                                    rows["missing"].to_list())]
+    return rows.rename({"missing": "person"}).with_columns(
+        pl.Series("relation", relation, dtype=pl.Utf8), pl.Series("posterior", post)) \
+        .select(list(schema)).cast(schema)  # type: ignore[arg-type]
+
+
 def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[str, str], str],
            priors: Priors, lineage_kin: Mapping[str, float] | None = None,
            reference_kin: tuple[Any, Mapping[tuple[str, str], str]] | None = None
@@ -214,19 +238,11 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
                               pl.Series("joint_exact", post.exact))
     # P(s = r) = ρ LR_sr P(s free) / f_s; P(open) = W0 P(s free) / f_s.
     log_pf = np.log(np.maximum(post.p_free, 1e-320)) - log_free
-    alt_rows: list[dict[str, Any]] = []
-    if alternatives is not None and priors.relatives > 0:
-        for r in alternatives.by_sample.iter_rows(named=True):
-            if not math.isfinite(r["log10_lr"]):
-                continue
-            s = body_of[r["pm"]]
-            p = math.exp(min(0.0, log_rho + r["log10_lr"] * LN10 + log_pf[s]))
-            alt_rows.append({"pm": r["pm"], "family": r["family"], "person": r["missing"],
-                             "relation": relations.get((r["family"], r["missing"]), ""),
-                             "lr": r["lr"], "log10_lr": r["log10_lr"], "posterior": p})
     schema = {"pm": pl.Utf8, "family": pl.Utf8, "person": pl.Utf8, "relation": pl.Utf8,
               "lr": pl.Float64, "log10_lr": pl.Float64, "posterior": pl.Float64}
-    alts = pl.DataFrame(alt_rows, schema=schema)
+    alts = pl.DataFrame(schema=schema)
+    if alternatives is not None and priors.relatives > 0:
+        alts = _alternative_rows(alternatives, relations, body_of, log_rho, log_pf, schema)
     ref_rows: list[dict[str, Any]] = []
     if use_ref:
         assert reference_kin is not None

@@ -89,10 +89,12 @@ DECISION_MODELS = {
        "father's brother) are relative alternatives: such bodies were placed at family "
        "level as the father they fit as well (2026-12-07; docs/decisions.md, 'Relatives "
        "the pedigree implies')",
-    5: "a sibling and the parents of a missing person's only typed parent (his uncle or aunt "
-       "and grandparents) are relative alternatives: a mother's brother in the grave was "
-       "placed at family level as the missing child's unregistered full sibling (2026-12-08; "
-       "docs/decisions.md, 'Relatives the pedigree implies')",
+    5: "the other children, sibling, parents and nephews of a missing person's only typed "
+       "parent (his half siblings, uncle or aunt, grandparents and first cousins) are "
+       "relative alternatives, and a family's weight counts every alternative with an LR of "
+       "100 or more: a mother's brother in the grave was placed at family level as the "
+       "missing child's unregistered full sibling (2026-12-07; docs/decisions.md, 'A typed "
+       "parent's relatives')",
 }
 
 

@@ -1269,6 +1269,14 @@ TOP = 5
 #: A family's relatives are compiled and searched when one of its missing persons has a
 #: candidate body with at least this log10 LR (weaker families cannot reach a decision).
 RELATIVES_FROM_LOG10 = 1.0
+#: The search of the relative alternatives lists, beside each body's :data:`TOP` best rows,
+#: every row of log10 LR at least this (its ``pairs``): a family's weight for a body is the
+#: sum of its rows listed either way (:func:`~forensic_match.decide.decisions.decide`), so
+#: that a family with more than :data:`TOP` alternatives fitting a body alike (a typed
+#: parent's father, sibling, child, ...) is not cut to its best five. Each row left out is
+#: below LR 100 and counts for the open set instead (conservative). An outside check
+#: (2026-12-07, fifth session) lost 20 right family-level rows to the cut.
+RELATIVES_PAIRS_LOG10 = 2.0
 
 
 class _Rounds:
@@ -2028,13 +2036,14 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
             res = night.search("relatives" if first else "_relatives", stacked, remaining,
                                row_ids, also=("_relatives",) if first else (),
                                kept=None if first else f"relatives.{round_no}", top=TOP,
-                               threshold=np.inf, sex_filter=sex_filter,
+                               threshold=RELATIVES_PAIRS_LOG10, sex_filter=sex_filter,
                                min_markers=min_markers)
         else:
             res = _search_relatives_again(memo, keys, stacked, tables, remaining, sex_filter,
-                                          min_markers) if memo is not None else None
+                                          min_markers, threshold=RELATIVES_PAIRS_LOG10) \
+                if memo is not None else None
         if res is None:
-            res = search_samples(stacked, remaining, top=TOP, threshold=np.inf,
+            res = search_samples(stacked, remaining, top=TOP, threshold=RELATIVES_PAIRS_LOG10,
                                  sex_filter=sex_filter, min_markers=min_markers)
         tables.search_memo = _RelativeSearchMemo(keys, res)
         return res, relations
@@ -2044,8 +2053,9 @@ def _search_relatives(in_play: set[str], tables: _RelativeTables,
         extended = [a.family for a in sets]
         scores = rounds.snp_scores(stacked.rows, extended, remaining, rounds.lineage_scores(
             stacked.rows, extended, remaining, scores))
-    return search_samples(stacked, remaining, top=TOP, threshold=np.inf, sex_filter=sex_filter,
-                          min_markers=min_markers, evidence=scores), relations
+    return search_samples(stacked, remaining, top=TOP, threshold=RELATIVES_PAIRS_LOG10,
+                          sex_filter=sex_filter, min_markers=min_markers,
+                          evidence=scores), relations
 
 
 #: Reuse the previous round's search of the relative alternatives for the families whose
@@ -2076,7 +2086,7 @@ class _StackedStates(Protocol):
 def _search_relatives_again(memo: _RelativeSearchMemo, keys: Mapping[str, Hashable],
                             stacked: CompiledTables, tables: _StackedStates,
                             remaining: list[Body], sex_filter: bool, min_markers: int,
-                            ) -> SearchResult | None:
+                            threshold: float = np.inf) -> SearchResult | None:
     """This round's search of a kind of alternatives (rows ``stacked``, family by family, of
     the families of ``keys``, whose state keys they are) from the last round's, searching
     only the rows of families whose state changed (conditioned on a body since, or new in
@@ -2087,8 +2097,10 @@ def _search_relatives_again(memo: _RelativeSearchMemo, keys: Mapping[str, Hashab
     Per body, ``LR sum = last sum - the changed families' old rows + their new rows``. The
     subtraction is exact to rounding while the removed part is at most half the last sum;
     a body where it is more, or whose last best rows held a changed family's row, is searched
-    again against every unchanged row (so its best rows are exact too). Returns ``None``
-    (search everything) when nothing can be reused."""
+    again against every unchanged row (so its best rows are exact too). The pairs at or
+    above ``threshold`` (the search's): the last round's of unchanged families and bodies
+    not searched again, and those of the new searches. Returns ``None`` (search everything)
+    when nothing can be reused."""
     import polars as pl
 
     changed = {fid for fid, k in keys.items() if memo.keys.get(fid) != k}
@@ -2097,14 +2109,15 @@ def _search_relatives_again(memo: _RelativeSearchMemo, keys: Mapping[str, Hashab
         return None
     row_family = np.array([r[0] for r in stacked.rows], dtype=object)
     is_changed = np.isin(row_family, list(changed))
-    opts = {"top": TOP, "threshold": np.inf, "sex_filter": sex_filter,
+    opts = {"top": TOP, "threshold": threshold, "sex_filter": sex_filter,
             "min_markers": min_markers}
-    frames = []
+    frames, pair_frames = [], []
     new_sum = {p: 0.0 for p in (b.id for b in remaining)}
     if is_changed.any():
         new = search_samples(stacked, remaining, active=np.flatnonzero(is_changed), **opts)
         new_sum = dict(zip(new.samples["pm"].to_list(), new.samples["lr_sum"].to_list()))
         frames.append(new.by_sample)
+        pair_frames.append(new.pairs)
     old_sum = {p: 0.0 for p in new_sum}
     old_tables = tables.stacked([memo.keys[fid] for fid in sorted(removed)]) if removed \
         else None
@@ -2131,6 +2144,12 @@ def _search_relatives_again(memo: _RelativeSearchMemo, keys: Mapping[str, Hashab
         for p, v in zip(same.samples["pm"].to_list(), same.samples["lr_sum"].to_list()):
             total[p] = v + new_sum[p]
         frames.append(same.by_sample)
+        pair_frames.append(same.pairs)
+    pair_frames.append(last.pairs.filter(
+        pl.col("pm").is_in([b.id for b in remaining if b.id in total]) &
+        pl.col("family").is_in([fid for fid in keys if fid not in changed])))
+    pairs = pl.concat([f.select(last.pairs.columns) for f in pair_frames]) \
+        .sort(["log10_lr", "pm", "family", "missing"], descending=[True, False, False, False])
     # The best rows per body, ties broken by row order as the full search breaks them.
     order = {name: r for r, name in enumerate(stacked.rows)}
     cols = last.by_sample.columns
@@ -2147,7 +2166,7 @@ def _search_relatives_again(memo: _RelativeSearchMemo, keys: Mapping[str, Hashab
                             "n_typed": [typed.get(p, 0) for p in ids]},
                            schema=last.samples.schema)
     empty = last.by_missing.clear()
-    return SearchResult(by_sample, empty, last.pairs.clear(), samples,
+    return SearchResult(by_sample, empty, pairs, samples,
                         dict(last.parameters, reused=True, rows=len(stacked.rows)))
 
 
