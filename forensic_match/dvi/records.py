@@ -1090,10 +1090,12 @@ _CONTROL_WORDS = frozenset({"pc", "dna", "control", "ctrl", "positive", "positiv
 
 def _says_positive_control(sample: str) -> bool:
     """Whether a sample name says it is a run's positive control: a word positive,
-    positivo or pos and a word control or ctrl, in any order, case, accents or separators,
-    or joined (``Positive Control``, ``Control Positivo``, ``PosCtrl``, ``Pos Ctrl 1``,
-    ``Control positivo fosa 3``)."""
-    words: set[str] = set()
+    positivo or pos, or a sign ``+``, and a word control or ctrl, in any order, case, accents
+    or separators, or joined (``Positive Control``, ``Control Positivo``, ``PosCtrl``,
+    ``Pos Ctrl 1``, ``Control positivo fosa 3``, ``Control +``, ``Ctrl+``, ``CTRL (+)``).
+    The sign was not read before (2026-12-07): ``Control +`` and ``Ctrl+`` were searched as
+    remains without a word."""
+    words: set[str] = {"pos"} if "+" in sample else set()
     for word in re.findall(r"[a-z]+", plain_text(sample).casefold()):
         joined = _JOINED.findall(word)
         words.update(joined if "".join(joined) == word else [word])
@@ -1130,7 +1132,7 @@ def _check_positive_controls(samples: Sequence[TypedSample], file: str) -> None:
         others = ", ".join(show_id(s.id) for s in said[1:6])
         raise InputError(
             f"{said[0].label}: a positive control of the run (the name says so: positive, "
-            f"positivo or pos with control or ctrl), not remains; leave the run's controls "
+            f"positivo, pos or + with control or ctrl), not remains; leave the run's controls "
             f"and ladder out of the PM table"
             + (f" ({len(said)} such samples: also {others}"
                f"{' ...' if len(said) > 6 else ''})" if len(said) > 1 else ""))
