@@ -52,6 +52,12 @@ class NormalisationWarning(ForensicMatchWarning):
     """Frequencies were rescaled to sum to 1 at the caller's request."""
 
 
+class UnknownSizeWarning(ForensicMatchWarning):
+    """A frequency table read from a file gives no number of individuals (N) and the caller
+    gave neither N nor a minimum frequency: alleles absent from it get
+    ``DEFAULT_MIN_FREQUENCY`` (0.001) rather than 5 / (2N)."""
+
+
 class ThetaFallbackWarning(ForensicMatchWarning):
     """Rows of families whose exact theta correction exceeds the engine's limits were
     compiled with theta 0 (their ``theta`` column says so)."""

@@ -34,6 +34,7 @@ from forensic_match.errors import (
     InputError,
     MarkerError,
     NormalisationWarning,
+    UnknownSizeWarning,
     where,
 )
 from forensic_match.markers import SMALLEST_MIN_FREQUENCY, Marker
@@ -548,6 +549,29 @@ def _warn_bins(bins: Sequence[tuple[str, str, float]], db: FrequencyDB, where_: 
         f"table the bin's alleles apart"), stacklevel=4)
 
 
+def _warn_unknown_size(db: FrequencyDB, where_: str) -> FrequencyDB:
+    """Say, once per table read, that the table gives no N and that its alleles' fallback is
+    :data:`DEFAULT_MIN_FREQUENCY`. An outside check (2026-12-07) read the bundled FBI 2015 SW
+    Hispanic table copied to a CSV (N = 209, no ``N`` row): a father and son sharing FGA 29,
+    absent from the table, got 0.001 for it instead of 5 / (2N) = 0.01196, the son's log10 LR
+    20.839 instead of 19.771 (11.7 times higher; non-relatives up to +1.07), and only the
+    progress line's "(unknown alleles 0.001)" said so."""
+    if db.n_individuals is not None or db._min_frequency is not None:
+        return db
+    smallest = min(min(db[m][1]) for m in db)
+    below = (f"; its smallest frequency is {smallest:.4g}, so an allele the table never saw "
+             f"would be rarer than any it saw" if smallest > DEFAULT_MIN_FREQUENCY else "")
+    warnings.warn(UnknownSizeWarning(
+        f"{where_}: the table does not give N, the number of individuals typed, and no "
+        f"min_frequency was given: an allele absent from it is given the fallback frequency "
+        f"{DEFAULT_MIN_FREQUENCY} (5 / (2N) for N = 2500) instead of 5 / (2N) of its own N "
+        f"(0.0125 for N = 200){below}. Give N: a "
+        f"last row 'N' in a ladder table, 'n_individuals = ...' in the [frequencies] section "
+        f"of the configuration (--config), or read_frequencies(..., n_individuals=); or set "
+        f"min_frequency"), stacklevel=3)
+    return db
+
+
 def _build(parsed: Parsed, table: Table, *, normalise: bool, name: str | None,
            n_individuals: int | None, min_frequency: float | None,
            normalise_alleles: bool = False) -> FrequencyDB:
@@ -742,17 +766,19 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
         raise InputError(f"layout must be 'auto', 'long', 'ladder', 'list' or 'fam', not "
                          f"{layout!r}")
     if layout == "fam" or (layout == "auto" and path.suffix.lower() == ".fam"):
-        return _read_fam_database(path, normalise=normalise, name=name,
-                                  n_individuals=n_individuals, min_frequency=min_frequency,
-                                  normalise_alleles=normalise_alleles)
+        return _warn_unknown_size(_read_fam_database(
+            path, normalise=normalise, name=name, n_individuals=n_individuals,
+            min_frequency=min_frequency, normalise_alleles=normalise_alleles),
+            where(file=str(path)))
     if layout == "list" or (layout == "auto" and _looks_like_list(path)):
         table = Table(path, [], [], "line")
         parsed = _parse_list(path, table)
         if not parsed:
             raise InputError(f"{table.loc()}: no frequencies in the file")
-        return _build(parsed, table, normalise=normalise, name=name,
-                      n_individuals=n_individuals, min_frequency=min_frequency,
-                      normalise_alleles=normalise_alleles)
+        return _warn_unknown_size(_build(parsed, table, normalise=normalise, name=name,
+                                         n_individuals=n_individuals,
+                                         min_frequency=min_frequency,
+                                         normalise_alleles=normalise_alleles), table.loc())
     if path.suffix.lower() in EXCEL_SUFFIXES:
         # the workbook engine writes a number cell with about 10 significant digits
         # (0.0123456789012 is "0.012345679"), which would move every LR in its last digits
@@ -768,9 +794,10 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
         parsed, counted = _parse_ladder(table)
     if not parsed:
         raise InputError(f"{table.loc()}: no frequencies in the table")
-    return _build(parsed, table, normalise=normalise, name=name,
-                  n_individuals=n_individuals if n_individuals is not None else counted,
-                  min_frequency=min_frequency, normalise_alleles=normalise_alleles)
+    return _warn_unknown_size(
+        _build(parsed, table, normalise=normalise, name=name,
+               n_individuals=n_individuals if n_individuals is not None else counted,
+               min_frequency=min_frequency, normalise_alleles=normalise_alleles), table.loc())
 
 
 # Bundled tables --------------------------------------------------------------------------------

@@ -64,6 +64,93 @@ def normal_id(text: str, where: str = "") -> str:
     return unicodedata.normalize("NFC", text)
 
 
+#: What each continuation byte of UTF-8 (0x80-0xBF) becomes when UTF-8 text is read as
+#: Windows-1252 ("ANSI"): "¡" for 0xA1, the soft hyphen for 0xAD, "‘" for 0x91, and the C1
+#: control of the same number for the five bytes Windows-1252 leaves undefined (Windows reads
+#: 0x81 as U+0081).
+_CONTINUATION = {(bytes([b]).decode("cp1252", errors="ignore") or chr(b)): b
+                 for b in range(0x80, 0xC0)}
+
+
+def _read_as_cp1252(text: str) -> str:
+    """Undo one reading of UTF-8 as Windows-1252 where ``text`` shows it: "Ã" or "Â" (the
+    lead bytes 0xC3, 0xC2 of every letter of U+0080-U+00FF: "á" was "Ã¡", "Ñ" "Ã‘", "í"
+    "Ã" and a soft hyphen), "Ä", "Å" (Latin Extended-A: "Š" was "Å" and 0xA0) followed by
+    a continuation byte's character, and "â€" with one more (punctuation, U+2000-U+20BF: "’"
+    was "â€™")."""
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c in "ÂÃÄÅ" and i + 1 < len(text) and text[i + 1] in _CONTINUATION:
+            out.append(bytes([0xC2 + "ÂÃÄÅ".index(c), _CONTINUATION[text[i + 1]]]).decode())
+            i += 2
+        elif (c == "â" and i + 2 < len(text) and _CONTINUATION.get(text[i + 1], 0) in
+              (0x80, 0x81, 0x82) and text[i + 2] in _CONTINUATION):
+            out.append(bytes([0xE2, _CONTINUATION[text[i + 1]],
+                              _CONTINUATION[text[i + 2]]]).decode())
+            i += 3
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def wrongly_encoded(text: str) -> str | None:
+    """The likely original of ``text`` if it holds UTF-8 read as Windows-1252, else ``None``.
+
+    A CSV UTF-8 file opened as ANSI (in Excel, say) and saved again as UTF-8 turns "Huamán"
+    into "HuamÃ¡n", "ÑAH-FA" into "Ã‘AH-FA" and "Condorí" into "CondorÃ" with a soft hyphen;
+    the bytes are valid UTF-8 again, so nothing else tells. The pattern is a lead character
+    ("Ã", "Â", "Ä", "Å", or "â€") followed by what a UTF-8 continuation byte is in
+    Windows-1252 (U+0080-U+00BF, or "‘’“”€™" and the other characters of 0x80-0x9F); a
+    Spanish or Quechua name does not hold it ("Ñ", "á" and a lone "Ã" are followed by
+    letters). Undone until none is left (a file re-saved twice).
+
+    Examples
+    --------
+    >>> wrongly_encoded("HuamÃ¡n"), wrongly_encoded("Ã‘AH-FA"), wrongly_encoded("Huamán")
+    ('Huamán', 'ÑAH-FA', None)
+    """
+    original = text
+    for _ in range(3):
+        repaired = _read_as_cp1252(original)
+        if repaired == original:
+            break
+        original = repaired
+    return original if original != text else None
+
+
+def file_id(text: str, where: str) -> str:
+    """An id read from a file at ``where`` (file and row): :func:`normal_id`, refusing first
+    an id that holds UTF-8 read as Windows-1252 (:func:`wrongly_encoded`).
+
+    An outside check (h_lab, 2026-12-07) opened a CSV UTF-8 as ANSI in Excel and saved it
+    again as UTF-8: "Huamán" became "HuamÃ¡n", "ÑAH-FA" "Ã‘AH-FA"; the files were read, and
+    in a store the next night added 4 duplicate families beside the originals, which lost
+    their bodies' family-level placements. "Condorí" became "CondorÃ" and a soft hyphen,
+    which was refused with the advice to remove the soft hyphen (leaving "CondorÃ").
+
+    Raises
+    ------
+    InputError
+        The id holds the pattern (naming the id, its likely original and the cause), or an
+        invisible character (:func:`normal_id`).
+    """
+    original = wrongly_encoded(text)
+    if original is not None:
+        from forensic_match.errors import InputError
+
+        raise InputError(f"{where}: id {text!r} looks like UTF-8 text read as Windows-1252 "
+                         f"(\"ANSI\"), probably {original!r}: the file was probably opened "
+                         f"with the wrong encoding (a CSV UTF-8 opened as ANSI in Excel, say) "
+                         f"and saved again, and every accented letter in it is changed the same "
+                         f"way; read the file saved before that, or open it as UTF-8 (Excel: "
+                         f"Data > From Text/CSV, File origin 65001: Unicode (UTF-8)) and save it "
+                         f"as CSV UTF-8")
+    return normal_id(text, where)
+
+
 def _canonical_number(text: str) -> str | None:
     """``text`` rewritten without leading zeros or trailing decimal zeros, if it is a plain
     decimal number ("07" -> "7", "7.0" -> "7", "9.30" -> "9.3"); else ``None``."""

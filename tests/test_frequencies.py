@@ -16,6 +16,7 @@ from forensic_match.errors import (
     MarkerError,
     NormalisationWarning,
     UnknownAlleleWarning,
+    UnknownSizeWarning,
 )
 from forensic_match.frequencies import (
     DEFAULT_MIN_FREQUENCY,
@@ -152,7 +153,7 @@ def test_frequencies_within_tolerance_are_rescaled_with_a_warning(tmp_path):
     near = f"marker,allele,frequency\nTH01,6,0.5\nTH01,7,{0.5 - EXACT_SUM / 2!r}\n"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        db = read_frequencies(write(tmp_path, "n.csv", near))
+        db = read_frequencies(write(tmp_path, "n.csv", near), n_individuals=100)
     assert db["TH01"][1].tolist() == [0.5, 0.5 - EXACT_SUM / 2]
 
 
@@ -524,6 +525,45 @@ def test_unknown_allele_added_with_min_frequency_and_warning():
                                rtol=1e-15)
     assert extended.frequencies.sum() == pytest.approx(1.0, abs=1e-15)
     assert marker.with_alleles(["6", "9.3"], min_frequency=db.min_frequency) is marker
+
+
+def test_a_table_without_n_says_its_unseen_alleles_get_the_fallback(tmp_path):
+    """An outside check (h_lab, finding 4) copied the bundled FBI 2015 SW Hispanic table (N =
+    209) to a CSV, which has no N: a father and son sharing FGA 29, absent from the table, got
+    0.001 for it instead of 5 / (2N) = 0.01196 (log10 LR 20.839 instead of 19.771), and only
+    the progress line's "(unknown alleles 0.001)" told. The value is kept (existing runs keep
+    their LRs) and a warning now names the file, the fallback and how to give N, once."""
+    from forensic_match.frequencies import BUNDLED_DIR
+    from forensic_match.kinship import kinship_lr
+
+    path = tmp_path / "lab_fbi.csv"
+    path.write_bytes((BUNDLED_DIR / "fbi2015_sw_hispanic.csv").read_bytes())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        db = read_frequencies(path)
+    said = [w for w in caught if issubclass(w.category, UnknownSizeWarning)]
+    assert len(said) == 1 and issubclass(UnknownSizeWarning, ForensicMatchWarning)
+    text = str(said[0].message)
+    assert text.startswith(f"file {str(path)!r}: the table does not give N")
+    for part in ("fallback frequency 0.001", "its smallest frequency is 0.002392",
+                 "'n_individuals = ...' in the [frequencies] section", "n_individuals=",
+                 "a last row 'N' in a ladder table"):
+        assert part in text
+    assert db.min_frequency == DEFAULT_MIN_FREQUENCY  # the number is unchanged
+    # the FGA 29 shared by a father and son: LR 1 / (2 f'), f' = f / (1 + f), at 0.001
+    h1, h2, _, _ = _duo_with_unknown_allele(db)
+    profiles = {"AF": {"FGA": ("29", "29")}, "C": {"FGA": ("29", "23")}}
+    with pytest.warns(UnknownAlleleWarning, match="frequency 0.001"):
+        res = kinship_lr(h1, h2, db.markers_for(["FGA"]), profiles)
+    assert res.lr_total == pytest.approx(1.001 / 0.002, rel=1e-9)
+    # with N given (the configuration's n_individuals) or a value, nothing to say
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnknownSizeWarning)
+        assert read_frequencies(path, n_individuals=209).min_frequency == 5 / 418
+        assert read_frequencies(path, min_frequency=0.01).min_frequency == 0.01
+        assert load_frequencies("fbi2015_sw_hispanic").min_frequency == 5 / 418
+        ladder = read_frequencies(write(tmp_path, "ladder.csv", LADDER))
+    assert ladder.n_individuals == 118
 
 
 def test_float32_parquet_labels_read_as_written(tmp_path) -> None:  # type: ignore[no-untyped-def]

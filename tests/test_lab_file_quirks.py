@@ -380,11 +380,14 @@ def pm_export(tmp_path, names):
 
 @pytest.mark.parametrize("name", ["Positive Control", "Control Positivo", "PosCtrl",
                                   "Pos Ctrl 1", "Ctrl-Pos", "POSITIVE_CONTROL_2",
-                                  "Control positivo fosa 3", "Contról Pósitivo"])
+                                  "Control positivo fosa 3", "Contról Pósitivo",
+                                  "CONTROL POSITIVO", "Control +", "Ctrl+", "CTRL (+)",
+                                  "+ Control 2", "Control+ 9947A"])
 def test_a_sample_named_a_positive_control_is_refused(tmp_path, db, name):
     """A whole run's export holds its controls: the negative control was refused (no typed
     markers), the ladder too (a mixture), but the positive control became a body (an
-    outside check, 2026-12-07)."""
+    outside check, 2026-12-07). The sign '+' says 'positive' too: 'Control +' and 'Ctrl+'
+    were searched as remains without a word (f_lab3, 2026-12-07)."""
     path = pm_export(tmp_path, ["PM-001", name, "PM-007"])
     with pytest.raises(InputError, match=fragment("pm.csv", "line 4", f"sample {name!r}",
                                                   "a positive control of the run (the name "
@@ -412,7 +415,7 @@ def test_a_sample_named_like_a_control_dna_or_pc_is_searched_with_a_warning(tmp_
 
 @pytest.mark.parametrize("name", ["PM-007", "Muestra 007", "PC-2019-044", "AYA-07-001",
                                   "Putis PC-01", "Pos 1", "Positivo 1", "Control Negativo",
-                                  "2019-007", "PC-A"])
+                                  "2019-007", "PC-A", "Control -", "Ctrl-", "AYA-07+08"])
 def test_samples_named_like_a_control_number_are_remains(tmp_path, db, name):
     path = pm_export(tmp_path, ["PM-001", name])
     with warnings.catch_warnings():

@@ -738,3 +738,74 @@ def test_ids_that_still_differ_are_shown_with_their_code_points(tmp_path):
     with pytest.raises(InputError, match=fragment("sample 'José'", "not an individual",
                                                   "similar: 'Jose'")):
         read_families(ped, relatives)
+
+
+# UTF-8 read as Windows-1252 and saved again (h_lab, finding 8) --------------------------------
+
+def _ansi(text: str) -> str:
+    """``text`` as Excel shows a CSV UTF-8 opened as ANSI (Windows-1252), which it then saves
+    as UTF-8: each byte of a non-ASCII letter becomes a character (the five bytes
+    Windows-1252 leaves undefined become the C1 control of the same number, as Windows reads
+    them)."""
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b)
+                   for b in text.encode("utf-8"))
+
+
+ANDEAN_NAMES = ["Huamán", "Ñahui", "ÑAH-FA", "Condorí", "Túpac", "Cusihuamán", "Quispe Ñaupa",
+                "Muñoz", "Güiza", "Pérez López", "ÁLVAREZ", "ÍÑIGO", "Ñuñez", "Ccori Ñusta",
+                "Ayacucho–Huanta", "K’ana", "JOÃO", "Â", "Ã", "Nº 3", "Túpac Amaru Ü"]
+
+
+def test_a_name_read_as_windows_1252_is_recognised_and_a_real_one_is_not():
+    from forensic_match.profiles import wrongly_encoded
+
+    assert [n for n in ANDEAN_NAMES if wrongly_encoded(n) is not None] == []
+    for name in ANDEAN_NAMES:
+        if not name.isascii() and name not in ("JOÃO", "Â", "Ã"):
+            assert wrongly_encoded(_ansi(name)) == name, name
+    assert _ansi("Huamán") == "HuamÃ¡n" and _ansi("ÑAH-FA") == "Ã‘AH-FA"
+    assert _ansi("Condorí") == "CondorÃ\u00ad"
+    assert wrongly_encoded(_ansi(_ansi("Huamán"))) == "Huamán"  # re-saved twice
+
+
+MOJIBAKE_PEDIGREES = ("family,id,father,mother,sex,missing\n"
+                      "Quispe,QUI-FA,,,M,0\nQuispe,QUI-MO,,,F,0\nQuispe,QUI-MP,QUI-FA,QUI-MO,M,1\n"
+                      "Huamán,HUA-FA,,,M,0\nHuamán,HUA-MO,,,F,0\n"
+                      "Huamán,HUA-MP,HUA-FA,HUA-MO,F,1\n"
+                      "Ñahui,ÑAH-FA,,,M,0\nÑahui,ÑAH-MO,,,F,0\nÑahui,ÑAH-MP1,ÑAH-FA,ÑAH-MO,M,1\n"
+                      "Condorí,CON-FA,,,M,0\nCondorí,CON-MO,,,F,0\n"
+                      "Condorí,CON-MP,CON-FA,CON-MO,M,1\n")
+MOJIBAKE_RELATIVES = ("sample,marker,allele1,allele2\nQUI-FA,TH01,6,9.3\nHUA-FA,TH01,7,8\n"
+                      "ÑAH-FA,TH01,6,7\nCON-FA,TH01,8,9\n")
+
+
+def test_a_file_re_saved_with_the_wrong_encoding_is_refused_naming_the_original(tmp_path):
+    """A CSV UTF-8 opened as ANSI in Excel and saved again as UTF-8: "Huamán" became
+    "HuamÃ¡n" and "ÑAH-FA" "Ã‘AH-FA"; the files were read, and a store's next night added 4
+    duplicate families beside the originals. "Condorí" became "CondorÃ" and a soft hyphen,
+    refused as an invisible character with the advice to remove it (leaving "CondorÃ").
+    Now each is refused naming the file, the line, the id, its likely original and the
+    cause; the same names written correctly are read."""
+    families = read_families(write(tmp_path, "ped.csv", MOJIBAKE_PEDIGREES),
+                             write(tmp_path, "rel.csv", MOJIBAKE_RELATIVES))
+    assert [f.id for f in families] == ["Quispe", "Huamán", "Ñahui", "Condorí"]
+
+    peds = write(tmp_path, "ped_ansi.csv", _ansi(MOJIBAKE_PEDIGREES))
+    with pytest.raises(InputError, match=fragment(
+            "ped_ansi.csv', line 5: id 'HuamÃ¡n' looks like UTF-8 text read as Windows-1252",
+            "probably 'Huamán'", "opened with the wrong encoding", "saved again")):
+        read_families(peds, write(tmp_path, "rel.csv", MOJIBAKE_RELATIVES))
+    rel = write(tmp_path, "rel_ansi.csv", _ansi(MOJIBAKE_RELATIVES))
+    with pytest.raises(InputError, match=fragment("rel_ansi.csv', line 4: id 'Ã‘AH-FA'",
+                                                  "probably 'ÑAH-FA'")):
+        read_families(write(tmp_path, "ped.csv", MOJIBAKE_PEDIGREES), rel)
+    only_i = MOJIBAKE_PEDIGREES.replace("Condorí", _ansi("Condorí"))
+    with pytest.raises(InputError, match=fragment("ped_i.csv', line 11: id 'CondorÃ\\xad'",
+                                                  "probably 'Condorí'")) as refused:
+        read_pedigrees(write(tmp_path, "ped_i.csv", only_i))
+    assert "invisible" not in str(refused.value)
+    pm = write(tmp_path, "pm_ansi.csv", "family,sample,marker,allele1,allele2\n"
+                                        + _ansi("Ñahui,PM-007,TH01,6,7\n"))
+    with pytest.raises(InputError, match=fragment("pm_ansi.csv', line 2: id 'Ã‘ahui'",
+                                                  "probably 'Ñahui'")):
+        read_pm_samples(pm)

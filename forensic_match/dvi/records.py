@@ -63,7 +63,7 @@ from forensic_match.lineage.mtdna import (
 )
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree, parse_sex
-from forensic_match.profiles import OFF_LADDER, Genotype, Profiles, allele_label, normal_id
+from forensic_match.profiles import OFF_LADDER, Genotype, Profiles, allele_label, file_id
 from forensic_match.tables import (
     Table,
     column_key,
@@ -501,9 +501,9 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     bad: list[tuple[str, str]] = []  # (message, where) of each allele label refused
     marked: list[str] = []  # autosomal rows with "?" or "-" beside one call
     for number, row in table.rows:
-        sample = normal_id(row[i_sample], table.loc(number))
+        sample = file_id(row[i_sample], table.loc(number))
         marker = row[i_marker]
-        family = (normal_id(row[i_family], table.loc(number)) or None) \
+        family = (file_id(row[i_family], table.loc(number)) or None) \
             if i_family is not None else None
         if not sample:
             raise InputError(f"{table.loc(number)}: empty sample id")
@@ -764,7 +764,7 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes | None = None
     extra = _extra_columns(table, set(columns.values()))
     grouped: dict[str, list[tuple[int, list[str]]]] = {}
     for number, row in table.rows:
-        family = normal_id(row[columns["family"]], table.loc(number))
+        family = file_id(row[columns["family"]], table.loc(number))
         if not family:
             raise InputError(f"{table.loc(number)}: empty family id")
         grouped.setdefault(family, []).append((number, row))
@@ -773,7 +773,7 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes | None = None
     _one_spelling((((family,), table.loc(rows[0][0])) for family, rows in grouped.items()),
                   "family")
     for family, rows in grouped.items():
-        _one_spelling((((family, normal_id(row[columns["id"]], table.loc(number))),
+        _one_spelling((((family, file_id(row[columns["id"]], table.loc(number))),
                         f"{table.loc(number)}, family {family!r}") for number, row in rows),
                       "individual")
     out: dict[str, _FamilyRows] = {}
@@ -781,7 +781,7 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes | None = None
         numbers = [n for n, _ in rows]
         records = []
         for number, row in rows:
-            ident, father, mother, sex = (normal_id(row[columns[c]], table.loc(number))
+            ident, father, mother, sex = (file_id(row[columns[c]], table.loc(number))
                                           for c in ("id", "father", "mother", "sex"))
             code = parse_sex(sex, codes=sex_codes or "MF", context=f"{table.loc(number)}, family "
                              f"{family!r}, individual {ident!r}")
@@ -792,7 +792,7 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes | None = None
         missing: list[str] = []
         info: dict[str, dict[str, Any]] = {}
         for number, row in rows:
-            ident = normal_id(row[columns["id"]], table.loc(number))
+            ident = file_id(row[columns["id"]], table.loc(number))
             if _flag(row[columns["missing"]], table, number, family, ident):
                 missing.append(ident)
                 info[ident] = {h: row[i] for i, h in extra if row[i]}
@@ -1027,7 +1027,7 @@ def _read_sample_table(path: str | Path, sex_codes: SexCodes | None = None,
     _refuse_other_dropout(table, extra)
     out: dict[str, _SampleRow] = {}
     for number, row in table.rows:
-        sample = normal_id(row[i_sample], table.loc(number))
+        sample = file_id(row[i_sample], table.loc(number))
         if not sample:
             raise InputError(f"{table.loc(number)}: empty sample id")
         loc = table.loc(number, sample=sample)
@@ -1090,10 +1090,12 @@ _CONTROL_WORDS = frozenset({"pc", "dna", "control", "ctrl", "positive", "positiv
 
 def _says_positive_control(sample: str) -> bool:
     """Whether a sample name says it is a run's positive control: a word positive,
-    positivo or pos and a word control or ctrl, in any order, case, accents or separators,
-    or joined (``Positive Control``, ``Control Positivo``, ``PosCtrl``, ``Pos Ctrl 1``,
-    ``Control positivo fosa 3``)."""
-    words: set[str] = set()
+    positivo or pos, or a sign ``+``, and a word control or ctrl, in any order, case, accents
+    or separators, or joined (``Positive Control``, ``Control Positivo``, ``PosCtrl``,
+    ``Pos Ctrl 1``, ``Control positivo fosa 3``, ``Control +``, ``Ctrl+``, ``CTRL (+)``).
+    The sign was not read before (2026-12-07): ``Control +`` and ``Ctrl+`` were searched as
+    remains without a word."""
+    words: set[str] = {"pos"} if "+" in sample else set()
     for word in re.findall(r"[a-z]+", plain_text(sample).casefold()):
         joined = _JOINED.findall(word)
         words.update(joined if "".join(joined) == word else [word])
@@ -1130,7 +1132,7 @@ def _check_positive_controls(samples: Sequence[TypedSample], file: str) -> None:
         others = ", ".join(show_id(s.id) for s in said[1:6])
         raise InputError(
             f"{said[0].label}: a positive control of the run (the name says so: positive, "
-            f"positivo or pos with control or ctrl), not remains; leave the run's controls "
+            f"positivo, pos or + with control or ctrl), not remains; leave the run's controls "
             f"and ladder out of the PM table"
             + (f" ({len(said)} such samples: also {others}"
                f"{' ...' if len(said) > 6 else ''})" if len(said) > 1 else ""))

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from forensic_match.errors import InputError, similar_ids
-from forensic_match.profiles import normal_id
+from forensic_match.profiles import file_id
 from forensic_match.store import schema
 from forensic_match.tables import Table, column_key, read_table
 
@@ -76,11 +76,11 @@ def read_identities(path: str | Path) -> list[IdentityRow]:
     first: dict[str, str] = {}
     for number, cells in table.rows:
         where = table.loc(number)
-        person = normal_id(cells[id_col].strip(), where)
+        person = file_id(cells[id_col].strip(), where)
         if not person:
             raise InputError(f"{where}: no person id")
         if family_col is not None:
-            family = normal_id(cells[family_col].strip(), where)
+            family = file_id(cells[family_col].strip(), where)
             if not family:
                 raise InputError(f"{where}, person {person!r}: no family")
             person = f"{family}/{person}"
