@@ -249,7 +249,8 @@ def test_the_report_of_a_lineage_identification_states_it(nights: dict, language
         assert f"{said} · {recorded[key]['sha256']}" in html
     # the engine's propositions, as recorded (LineageLR.hypotheses)
     hypotheses = json.loads(row["detail"])["hypotheses"]
-    assert hypotheses.startswith(f"H1: the PM sample is {fid}_MP1, 1 meioses from {son}")
+    # "1 meiosis", not "1 meioses" (an outside check, 2026-12-07)
+    assert hypotheses.startswith(f"H1: the PM sample is {fid}_MP1, 1 meiosis from {son}")
     assert json.dumps(hypotheses)[1:-1].replace("'", "&#39;") in html
     # the markers' table adds up to the autosomal part, not to autosomal x lineage
     proposal = next(iter(_proposal_lines_of(nights, fid)))
