@@ -710,9 +710,11 @@ def test_a_new_lineage_decision_model_flags_the_lineage_runs_decisions(
         assert second.counts["flagged_configuration"] == len(reasons)
         from forensic_match.reports.stored_text import flag_reason
 
+        # the model's description in Spanish too (it was left in English, lang="en")
         spanish = str(flag_reason(reasons[0], "es"))
         assert f"cambió el modelo de decisión de los marcadores de linaje (versión 1 → " \
-               f"{priors.LINEAGE_KIN_MODEL}: <span lang=\"en\">" in spanish
+               f"{priors.LINEAGE_KIN_MODEL}: una referencia tipificada en Y-STR" in spanish
+        assert 'lang="en"' not in spanish
         (run,) = [r for r in store.export()["runs"] if r["run_id"] == second.run_id]
         assert run["config"]["lineage"]["kin_model"] == priors.LINEAGE_KIN_MODEL
     config = {"identify": {}, "lineage": {"kin": 1.0, "y_method": "count", "options": {}}}
