@@ -1884,8 +1884,8 @@ def store_withdraw_command(db: str, item: str, family: bool, actor: str, reason:
         flagged = _with_store(db, lambda store: store.withdraw_sample(item, actor=actor,
                                                                       reason=reason))
         what = f"sample {item}"
-    click.echo(f"{what}: withdrawn; {len(flagged)} proposals flagged for "
-               f"re-review" + (f" ({', '.join(map(str, flagged))})" if flagged else ""))
+    click.echo(f"{what}: withdrawn; {len(flagged)} proposal{'s' if len(flagged) != 1 else ''} "
+               f"flagged for re-review" + (f" ({', '.join(map(str, flagged))})" if flagged else ""))
 
 
 @store_group.command("reinstate")
@@ -2224,8 +2224,9 @@ def run_command(dataset: str | None, db: str, pedigrees: str | None, relatives: 
                                                          "flagged_unproposed",
                                                          "flagged_superseded"))
         held = summary.counts.get("held_back", 0)
-        click.echo(f"run {summary.run_id} finished: {summary.counts['new_proposals']} new "
-                   f"proposals, {flagged} flagged for re-review, {held} held back; "
+        new = summary.counts["new_proposals"]
+        click.echo(f"run {summary.run_id} finished: {new} new proposal{'s' if new != 1 else ''}"
+                   f", {flagged} flagged for re-review, {held} held back; "
                    f"candidates {moved}; {summary.counts['compiled_families']} of "
                    f"{summary.counts['families']} families compiled")
         if not summary.counts["families"]:

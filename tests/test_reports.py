@@ -1206,3 +1206,63 @@ def test_the_remains_box_and_the_legend_stay_clear_of_the_labels() -> None:
                 if text.get("class") == "legend-text":
                     end = float(text.get("x")) + 6.6 * len(text.text or "")
                     assert end <= width, (lang, text.text, end, width)
+
+
+def test_a_flag_for_a_new_decision_model_is_said_in_spanish(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proposal made under decision model 4 is flagged by the first run under model 5 with
+    the model's description; its description holds "; " inside its parentheses, where the
+    Spanish page cut the reason, and neither model 4's nor model 5's description had Spanish
+    words: the flag of a Spanish report and dashboard was in English (an outside check,
+    2026-12-07). Every version of every model's description is said in Spanish."""
+    from store_helpers import small_dataset_dict
+
+    from forensic_match.cases import case_from_dict
+    from forensic_match.decide.priors import DECISION_MODEL, DECISION_MODELS, LINEAGE_KIN_MODELS
+    from forensic_match.evidence.scoring import RELATIVE_EVIDENCE_MODELS
+    from forensic_match.reports.stored_text import flag_reason
+    from forensic_match.store import run_store
+    from forensic_match.store import runs as store_runs
+    from forensic_match.store.configuration import describe_changes
+
+    assert DECISION_MODEL == 5
+    ds = case_from_dict(small_dataset_dict())
+    with CaseStore(tmp_path / "cases.db") as store:
+        with monkeypatch.context() as m:
+            m.setattr(store_runs, "DECISION_MODEL", 4)
+            first = run_store(store, ds, min_markers=8)
+        run_store(store, ds, min_markers=8)
+        flagged = [p for p in store.proposals() if p["run_id"] == first.run_id]
+        assert flagged and all(p["needs_review"] for p in flagged)
+        assert DECISION_MODELS[5] in flagged[0]["stale_reason"]
+        pid = flagged[0]["proposal_id"]
+        pages = {"report": render_report(store, pid, language="es", markers=ds.markers),
+                 "dashboard": render_dashboard(store, language="es")}
+    spanish = ("cambió el modelo de decisión (versión 4 → 5: un hermano o hermana y los padres "
+               "del único progenitor tipificado de una persona desaparecida (su tío o tía y sus "
+               "abuelos) se sopesan como familiares no registrados: un hermano de la madre "
+               "hallado en la fosa se ubicaba a nivel de familia como hermano no registrado "
+               "del hijo desaparecido (2026-12-08; docs/decisions.md, «Relatives the pedigree "
+               "implies»))")
+    for name, page in pages.items():
+        text = html.unescape(page)
+        assert spanish in text, name
+        assert "decision model changed" not in text and DECISION_MODELS[5] not in text, name
+    # every description of every model's versions, as the store writes it, in Spanish
+    base = {"identify": {}, "theta_dataset": 0.0}
+    for version in DECISION_MODELS:
+        changes = describe_changes({"config": base | {"decision_model": version % 5 + 1},
+                                    "frequencies_sha256": "a" * 64},
+                                   {"config": base | {"decision_model": version},
+                                    "frequencies_sha256": "a" * 64})
+        reason = f"configuration changed after this proposal (run R1 -> run R2): {changes[0]}"
+        said = str(flag_reason(reason, "es"))
+        assert 'lang="en"' not in said and "cambió el modelo de decisión" in said, said
+    for what, models in (("lineage decision model", LINEAGE_KIN_MODELS),
+                         ("relatives' evidence model", RELATIVE_EVIDENCE_MODELS)):
+        for version, words in models.items():
+            said = str(flag_reason(f"configuration changed after this proposal (run R1 -> run "
+                                   f"R2): {what} changed (version 0 -> {version}: {words}); "
+                                   f"theta (subpopulation correction) changed (0.0 -> 0.01)",
+                                   "es"))
+            assert 'lang="en"' not in said and said.endswith("(0,0 → 0,01)"), said

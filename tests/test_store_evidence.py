@@ -217,3 +217,55 @@ def test_the_place_prior_takes_the_runs_coordinates(programme: object,
         assert all("place coordinates changed" in r for r in reasons), reasons
         assert store.verify().ok
 
+
+
+def test_evidence_not_applied_is_not_called_lr_1(programme: object, tmp_path: Path) -> None:
+    """A direct-reference identification in an evidence run: the evidence is computed but not
+    applied (its pieces "not applied to a direct reference (sex 1.26, ...)"), and the report
+    said "multiplying it by the weight of the other information (LR 1,00)" with "LR 1,00"
+    beside "sex 1.26" (an outside check, 2026-12-07). It now says that no other information
+    was weighed, and why, in both languages, and shows no LR 1 and no combined LR."""
+    pytest.importorskip("jinja2")
+    from forensic_match.cases import case_from_dict
+    from forensic_match.reports import render_report
+
+    with CaseStore(tmp_path / "first.db") as store, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_store(store, programme, min_markers=8, evidence=True)
+        chosen = store.proposals()[1]
+    # the missing person's toothbrush, typed: a direct reference with the body's profile
+    data = programme.to_dict()
+    family = next(f for f in data["am"] if f["family"] == chosen["family_id"])
+    body = next(p for p in data["pm"] if p["id"] == chosen["pm"])
+    family["references"] = {chosen["missing"]: body["genotypes"]}
+    with CaseStore(tmp_path / "cases.db") as store, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_store(store, case_from_dict(data), min_markers=8, evidence=True)
+        pid = next(p["proposal_id"] for p in store.proposals()
+                   if p["rule"] == "direct reference")
+        row = next(r for r in _evidence_rows(store) if r["proposal_id"] == pid)
+        pages = {lang: render_report(store, pid, language=lang, markers=programme.markers)
+                 for lang in ("es", "en")}
+    assert row["pieces"].startswith("not applied to a direct reference (sex ")
+    assert row["evidence_log10_lr"] == 0.0
+    said = {"es": "No se sopesó ninguna otra información (no genética): no se aplica a una "
+                  "comparación con una referencia directa. Al sopesar el resultado del ADN",
+            "en": "No other (non-genetic) information was weighed: it is not applied to a "
+                  "comparison with a direct reference. Weighing the DNA result"}
+    for lang, page in pages.items():
+        summary = re.search(r'<p id="summary-posterior">(.*?)</p>', page, re.S).group(1)
+        assert summary.startswith(said[lang]), summary
+        assert "LR 1" not in summary
+        assert re.search(r'<dd class="evidence-lr-value">(.*?)</dd>', page).group(1) == \
+            {"es": "no se sopesó", "en": "not weighed"}[lang]
+        assert 'class="combined-lr"' not in page
+        intro = re.search(r'<p id="evidence-intro">(.*?)</p>', page, re.S).group(1)
+        assert {"es": "pero no en esta propuesta", "en": "but not in this proposal"}[lang] \
+            in intro
+    # a pair whose evidence was weighed keeps its sentence with the evidence LR
+    with CaseStore(tmp_path / "cases.db") as store:
+        other = next(r for r in _evidence_rows(store) if r["evidence_log10_lr"] > 0.5)
+        page = render_report(store, other["proposal_id"], language="es",
+                             markers=programme.markers)
+    assert "Al multiplicarlo por el peso de la otra información (no genética, LR " in page
+    assert 'class="combined-lr"' in page

@@ -33,11 +33,11 @@ def test_a_rejected_pair_identified_again_on_the_same_data_is_named(tmp_path: Pa
         summary = run_store(store, ds, min_markers=8)
     assert len(store.proposals()) == before and summary.counts["new_proposals"] == 0
     said = [str(w.message) for w in caught if issubclass(w.category, ForensicMatchWarning)
-            and "were rejected on the same data" in str(w.message)]
-    assert len(said) == 1 and said[0].startswith("1 pairs this run identifies were rejected")
+            and "rejected on the same data" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith("1 pair this run identifies was rejected")
     assert f"proposal {pid} (" in said[0] and "reopen the proposal" in said[0]
     assert summary.counts["rejected_identified_again"] == 1
-    assert any("were rejected on the same data" in w["message"]
+    assert any("rejected on the same data" in w["message"]
                for w in store.run_warnings())
     store.close()
 

@@ -170,7 +170,8 @@ def test_withdraw_and_reinstate_commands(tmp_path: Path) -> None:
     out = runner.invoke(main, ["store", "withdraw", db, RECALLED, "--as", "lab", "--reason",
                                REASON])
     assert out.exit_code == 0, out.output
-    assert out.output.strip() == f"sample {RECALLED}: withdrawn; 1 proposals flagged for " \
+    # "1 proposal", not "1 proposals" (an outside check, 2026-12-07)
+    assert out.output.strip() == f"sample {RECALLED}: withdrawn; 1 proposal flagged for " \
                                  f"re-review (1)"
     out = runner.invoke(main, ["store", "withdraw", db, RECALLED, "--as", "lab", "--reason",
                                REASON])

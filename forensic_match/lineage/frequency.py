@@ -119,12 +119,12 @@ def frequency_from_count(x: int, n: int, *, method: str = "count", name: str = "
     label = f"database {name!r}" if name else "the database"
     if method == "count" or (method == "kappa" and x > 0):
         value = (x + 1) / (n + 1)
-        text = (f"seen {x} times in {n} haplotypes of {label}; frequency (x+1)/(N+1) = "
-                f"{value:.4g}")
+        text = (f"seen {x} time{'s' if x != 1 else ''} in {n} haplotypes of {label}; "
+                f"frequency (x+1)/(N+1) = {value:.4g}")
     elif method == "count_upper":
         value = clopper_pearson_upper(x, n, level)
-        text = (f"seen {x} times in {n} haplotypes of {label}; one-sided {level:.0%} "
-                f"Clopper-Pearson upper bound {value:.4g}")
+        text = (f"seen {x} time{'s' if x != 1 else ''} in {n} haplotypes of {label}; "
+                f"one-sided {level:.0%} Clopper-Pearson upper bound {value:.4g}")
     else:
         if type_counts is None:
             raise InputError("Brenner's kappa needs the counts of every database type")

@@ -273,8 +273,9 @@ def y_lr(pm: YHaplotype, reference: YHaplotype, meioses: int, data: LineageData,
     diffs = tuple(f"{k}: {'/'.join(a) or 'null'} -> {'/'.join(b) or 'null'}"
                   for k, (a, b) in cmp.differences.items())
     also = f" (with {', '.join(sorted(others or {}))} on the same line)" if joint else ""
-    hyp = (f"H1: the PM sample is {missing}, {meioses} meioses from {reference_id} on the "
-           f"paternal line{also}; H2: it is a man of the population sampled by database "
+    hyp = (f"H1: the PM sample is {missing}, {meioses} "
+           f"{'meiosis' if meioses == 1 else 'meioses'} from {reference_id} on the paternal line"
+           f"{also}; H2: it is a man of the population sampled by database "
            f"{db.name!r}, unrelated to {reference_id}. Frequency: {freq.description}")
     return LineageLR("Y", lr, _log10(lr), reference_id, meioses, num, freq, tuple(loci),
                      diffs, aside, other_references, hyp, joint)
@@ -381,8 +382,9 @@ def mt_lr(pm: Mitotype, reference: Mitotype, meioses: int, data: LineageData, *,
     lr = num / freq.value
     also = f" (with {', '.join(sorted(others or {}))} on the same line)" if joint else ""
     read = "read by the PM sample and a reference" if joint else "read in both"
-    hyp = (f"H1: the PM sample is {missing}, {meioses} meioses from {reference_id} on the "
-           f"maternal line{also}; H2: it is a person of the population sampled by database "
+    hyp = (f"H1: the PM sample is {missing}, {meioses} "
+           f"{'meiosis' if meioses == 1 else 'meioses'} from {reference_id} on the maternal line"
+           f"{also}; H2: it is a person of the population sampled by database "
            f"{data.mt_database.name!r}, not maternally related to {reference_id}. Frequency "
            f"over the {sites} sites {read}: {freq.description}")
     aside = {v: "C-tract length variant, ignored" for v in cmp.ignored}

@@ -193,7 +193,8 @@ def excluded_by_lineage(candidates: Any, scores: LineageScores, *, threshold: fl
             continue
         excluded.append({"pm": p["pm"], "family": p["family"], "missing": p["missing"],
                          "dna_log10_lr": float(p["log10_lr"]), "without_log10_lr": total,
-                         "lineage": f"Y against {res.y.reference}, {res.y.meioses} meioses: "
+                         "lineage": f"Y against {res.y.reference}, {res.y.meioses} "
+                                    f"{'meiosis' if res.y.meioses == 1 else 'meioses'}: "
                                     f"{shown}"})
     excluded.sort(key=lambda e: -e["without_log10_lr"])
     if excluded and warn:

@@ -220,6 +220,23 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "toma como independiente del ADN, y los dos números se "
                               "multiplican."),
         "evidence_lr": "LR de la otra información",
+        "evidence_lr_not_weighed": "no se sopesó",
+        "summary_posterior_no_evidence": ("No se sopesó ninguna otra información (no "
+                                          "genética): {why}. Al sopesar el resultado del ADN "
+                                          "frente a todas las otras explicaciones a la vez "
+                                          "(ver «Probabilidad final»), la probabilidad "
+                                          "calculada de que los restos sean de {missing} es "
+                                          "{posterior}."),
+        "evidence_intro_not_weighed": ("Datos registrados de la persona desaparecida (antes "
+                                       "de la desaparición) y de los restos (después del "
+                                       "hallazgo). La corrida pesa esta información, pero no "
+                                       "en esta propuesta: {why}. La probabilidad final "
+                                       "descansa solo en el ADN."),
+        "evidence_not_weighed_direct": ("no se aplica a una comparación con una referencia "
+                                        "directa"),
+        "evidence_not_weighed_none": ("ningún dato registrado de {missing} pudo compararse "
+                                      "con los de los restos"),
+        "evidence_not_weighed_no_record": "no hay registro ante mortem de {missing}",
         "evidence_pieces": "Cada dato (LR)",
         "combined_lr": "LR combinado (ADN × otra información)",
         "place_prior": ("Factor de lugar y fecha (una probabilidad inicial, no un LR: pesó "
@@ -744,6 +761,21 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "are {missing} than if they are someone else. It is taken as "
                               "independent of the DNA, and the two numbers are multiplied."),
         "evidence_lr": "LR of the other information",
+        "evidence_lr_not_weighed": "not weighed",
+        "summary_posterior_no_evidence": ("No other (non-genetic) information was weighed: "
+                                          "{why}. Weighing the DNA result against all the "
+                                          "other explanations at once (see \u201cFinal "
+                                          "probability\u201d), the computed probability that "
+                                          "the remains are those of {missing} is {posterior}."),
+        "evidence_intro_not_weighed": ("Data recorded about the missing person (before the "
+                                       "disappearance) and about the remains (after "
+                                       "recovery). The run weighs this information, but not "
+                                       "in this proposal: {why}. The final probability rests "
+                                       "on the DNA alone."),
+        "evidence_not_weighed_direct": "it is not applied to a comparison with a direct reference",
+        "evidence_not_weighed_none": ("no item recorded for {missing} could be compared with "
+                                      "the remains"),
+        "evidence_not_weighed_no_record": "{missing} has no ante-mortem record",
         "evidence_pieces": "Each item (LR)",
         "combined_lr": "Combined LR (DNA × other information)",
         "place_prior": ("Place-and-date factor (a prior probability, not an LR: it weighed "

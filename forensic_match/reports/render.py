@@ -249,6 +249,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     from forensic_match.reports.relations import relationship_words
     from forensic_match.reports.stored_text import (
         english,
+        evidence_not_weighed,
         evidence_pieces,
         family_candidates,
         flag_reason,
@@ -324,7 +325,9 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     # With linked SNPs the SNP part adds too: the markers' table holds the STR markers only.
     snp_log10 = 0.0 if snp_row is None else float(snp_row["log10_lr"])
     autosomal = stored - lineage_log10 - snp_log10
+    unweighed = None if ev is None else evidence_not_weighed(ev["pieces"])
     evidence_lr = None if ev is None else {
+        "unweighed": unweighed,
         "lr": format_lr(float(ev["evidence_log10_lr"]), language),
         "pieces": evidence_pieces(ev["pieces"], language),
         "combined": format_lr(float(p["log10_lr"]), language),

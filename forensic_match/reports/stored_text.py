@@ -165,18 +165,33 @@ def _reverted(text: str) -> Markup:
 
 def _clauses(text: str, one: Callable[[str], Markup | None], language: str) -> Markup:
     """Clauses joined by "; ", each said by ``one`` (``None``: kept in English). A clause of
-    a family-level placement holds "; " itself (between its candidates): it is read whole."""
+    a family-level placement holds "; " itself (between its candidates): it is read whole.
+    So is a model change, whose description holds "; " inside its parentheses ("(2026-12-08;
+    docs/decisions.md, ...)"): the decision model 4 -> 5 flag was cut there and shown in
+    English on a Spanish page (an outside check, 2026-12-07)."""
     parts: list[Markup] = []
     rest = text
     while rest:
-        m = _PLACED.match(rest)
-        if m is not None and (m.end() == len(rest) or rest.startswith("; ", m.end())):
-            clause, rest = rest[:m.end()], rest[m.end() + 2:]
+        m, head = _PLACED.match(rest), _MODEL_CHANGE_HEAD.match(rest)
+        end = m.end() if m is not None else -1 if head is None else _closing(rest, head.end())
+        if end > 0 and (end == len(rest) or rest.startswith("; ", end)):
+            clause, rest = rest[:end], rest[end + 2:]
         else:
             clause, _, rest = rest.partition("; ")
         said = one(clause)
         parts.append(said if said is not None else english(clause, language))
     return Markup("; ").join(parts)
+
+
+def _closing(text: str, start: int) -> int:
+    """The end of the shortest prefix of ``text`` longer than ``start`` characters whose
+    parentheses balance (-1 when none does)."""
+    depth = text[:start].count("(") - text[:start].count(")")
+    for i in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return i + 1
+    return -1
 
 
 _CHANGE_LABELS = {
@@ -224,6 +239,72 @@ _VALUE_CHANGE = re.compile(r"(?P<what>.+?) changed \((?P<a>[^()]*?) -> (?P<b>[^(
 _MODEL_CHANGE = re.compile(r"(?P<what>decision model|lineage decision model|"
                            r"relatives' evidence model) changed "
                            r"\(version (?P<a>\d+) -> (?P<b>\d+): (?P<rest>.*)\)", re.S)
+_MODEL_CHANGE_HEAD = re.compile(r"(?:decision model|lineage decision model|relatives' "
+                                r"evidence model) changed \(version \d+ -> \d+: ")
+#: The descriptions of the models' versions (``decide/priors.py``, ``DECISION_MODELS`` and
+#: ``LINEAGE_KIN_MODELS``; ``evidence/scoring.py``, ``RELATIVE_EVIDENCE_MODELS``), in
+#: Spanish. A version added there needs its words here: ``tests/test_reports.py`` renders
+#: every one.
+_MODELS_ES: dict[str, dict[int, str]] = {
+    "decision model": {
+        1: "los familiares no dibujados de las referencias se dibujan solo en corridas con "
+           "datos SNP",
+        2: "los familiares no dibujados de referencias lejanas se dibujan en toda corrida "
+           "(2026-12-05; docs/decisions.md, «Relatives of a reference»)",
+        3: "se dibujan también los familiares no dibujados de una referencia que es hijo o "
+           "hija de la persona desaparecida: su propio hijo, nieto de la persona desaparecida, "
+           "encaja igual de bien con ella (2026-12-06; docs/decisions.md, «Relatives of a "
+           "reference»)",
+        4: "un hijo o hija de cada hermano tipificado de una persona desaparecida (su sobrino "
+           "o sobrina) y otro hermano de cada grupo de hermanos sin nadie tipificado ni "
+           "desaparecido (un hermano del padre que une la familia) se sopesan como familiares "
+           "no registrados: esos restos se ubicaban a nivel de familia como el padre, con el "
+           "que encajan igual de bien (2026-12-07; docs/decisions.md, «Relatives the pedigree "
+           "implies»)",
+        5: "un hermano o hermana y los padres del único progenitor tipificado de una persona "
+           "desaparecida (su tío o tía y sus abuelos) se sopesan como familiares no "
+           "registrados: un hermano de la madre hallado en la fosa se ubicaba a nivel de "
+           "familia como hermano no registrado del hijo desaparecido (2026-12-08; "
+           "docs/decisions.md, «Relatives the pedigree implies»)",
+    },
+    "lineage decision model": {
+        1: "los familiares de una referencia se dibujan como en las corridas sin marcadores de "
+           "linaje",
+        2: "una referencia tipificada en Y-STR o ADN mitocondrial, salvo que sea hijo o hija "
+           "de una persona desaparecida, tiene también dibujados sus familiares por esas "
+           "líneas, el hijo de su hermano y un primo por un progenitor que es familiar de la "
+           "persona desaparecida: con marcadores de linaje, los primos paternos de un hombre "
+           "desaparecido se ubicaban como él o su hermano, sin opción para lo que eran "
+           "(2026-12-07, docs/decisions.md, «Relatives of a reference»)",
+    },
+    "relatives' evidence model": {
+        1: "la estatura de un familiar se toma como la de una persona cualquiera; un familiar "
+           "de sexo desconocido es hombre con la fracción de hombres entre las víctimas",
+        2: "la estatura de un familiar se correlaciona con la estatura declarada de la "
+           "persona desaparecida según el parentesco; un familiar de sexo desconocido de una "
+           "mujer registrada es hombre con probabilidad un medio (2026-12-05; "
+           "docs/evidence.md, «Relatives»)",
+        3: "un familiar con ese parentesco con varias personas desaparecidas registradas de su "
+           "familia (un hermano de un grupo de dos hermanos) toma su edad de todas ellas (una "
+           "mezcla en partes iguales), no de la primera por código, y entonces ninguna "
+           "estatura declarada (2026-12-07; docs/evidence.md, «Relatives»)",
+    },
+}
+
+
+def _model_description(what: str, version: int, text: str) -> Markup:
+    """The stored description ``text`` of version ``version`` of model ``what``, in Spanish
+    when it is the one the software writes for that version (else as stored, in English)."""
+    from forensic_match.decide.priors import DECISION_MODELS, LINEAGE_KIN_MODELS
+    from forensic_match.evidence.scoring import RELATIVE_EVIDENCE_MODELS
+
+    written = {"decision model": DECISION_MODELS, "lineage decision model": LINEAGE_KIN_MODELS,
+               "relatives' evidence model": RELATIVE_EVIDENCE_MODELS}[what]
+    if text == "not described":
+        return Markup("sin descripción")
+    if text == written.get(version) and version in _MODELS_ES[what]:
+        return Markup(_MODELS_ES[what][version])
+    return english(text, "es")
 _TABLE_WORDS = {"allele frequency table": "la tabla de frecuencias de alelos",
                 "mutation models": "los modelos de mutación",
                 "allele frequency table and mutation models":
@@ -249,7 +330,7 @@ def _configuration_change(clause: str) -> Markup | None:
                 "lineage decision model": "el modelo de decisión de los marcadores de linaje",
                 }.get(m["what"], "el modelo de la información no genética de los familiares")
         return Markup("cambió {} (versión {} → {}: {})").format(
-            what, m["a"], m["b"], english(m["rest"], "es"))
+            what, m["a"], m["b"], _model_description(m["what"], int(m["b"]), m["rest"]))
     if (m := _VALUE_CHANGE.fullmatch(clause)) is not None and m["what"] in _CHANGE_LABELS:
         return Markup("cambió {} ({} → {})").format(
             _CHANGE_LABELS[m["what"]], _number(m["a"], "es"), _number(m["b"], "es"))
@@ -384,6 +465,27 @@ def evidence_pieces(text: str, language: str) -> Markup:
     if place:
         out += Markup("; factor de lugar y fecha ×{}").format(_number(place, language))
     return out
+
+
+def evidence_not_weighed(text: str) -> str | None:
+    """Why no non-DNA evidence entered a pair's posterior, read from its pieces as the run
+    wrote them (:func:`evidence_pieces`): ``"direct"`` (a direct reference: not applied),
+    ``"none"`` (no piece compared), ``"no_record"`` (no AM record); ``None`` when a piece
+    or a place prior did. A report said "LR 1,00" of evidence that was never weighed (an
+    outside check, 2026-12-07).
+
+    Examples
+    --------
+    >>> evidence_not_weighed("not applied to a direct reference (sex 1.26)")
+    'direct'
+    >>> evidence_not_weighed("no piece compared") is None
+    False
+    >>> evidence_not_weighed("no piece compared; place prior x3.1") is None
+    True
+    """
+    if text.startswith("not applied to a direct reference"):
+        return "direct"
+    return {"no piece compared": "none", "no AM record": "no_record"}.get(text)
 
 
 def _pieces(words: str, language: str) -> Markup:

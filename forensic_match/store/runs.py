@@ -342,13 +342,16 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
         timings["ingest"] = time.perf_counter() - t0
         flagged = len(ingest.flagged) + len(reconfigured) + \
             (len(snp_ingest.flagged) if snp_ingest is not None else 0)
-        say(f"run {run_id}: stored {len(ingest.new_versions)} new versions "
+        new_versions = len(ingest.new_versions)
+        say(f"run {run_id}: stored {new_versions} new version{'s' if new_versions != 1 else ''} "
             f"({ingest.unchanged} unchanged)"
-            + (f" and {len(snp_ingest.new_versions)} new SNP call versions "
+            + (f" and {len(snp_ingest.new_versions)} new SNP call version"
+               f"{'s' if len(snp_ingest.new_versions) != 1 else ''} "
                f"({snp_ingest.unchanged} unchanged)" if snp_ingest is not None else "")
-            + f", {flagged} proposals flagged for re-review"
+            + f", {flagged} proposal{'s' if flagged != 1 else ''} flagged for re-review"
             + (f" ({len(reconfigured)} for a changed configuration)" if reconfigured else "")
-            + (f"; {len(abandoned)} interrupted runs marked failed" if abandoned else ""))
+            + (f"; {len(abandoned)} interrupted run{'s' if len(abandoned) != 1 else ''} marked "
+               f"failed" if abandoned else ""))
         try:
             t0 = time.perf_counter()
             snp_versions: dict[str, int] | None = None
@@ -854,8 +857,10 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
         # check, 2026-12-07: a pair rejected on a flag and identified again once its cause was
         # gone was listed nowhere)
         warnings.warn(ForensicMatchWarning(
-            f"{len(again)} pairs this run identifies were rejected on the same data and "
-            f"configuration, and are not proposed again: " + "; ".join(again[:5])
+            (f"{len(again)} pairs this run identifies were rejected on the same data and "
+             f"configuration, and are not proposed again: " if len(again) != 1 else
+             "1 pair this run identifies was rejected on the same data and configuration, "
+             "and is not proposed again: ") + "; ".join(again[:5])
             + (f"; and {len(again) - 5} more" if len(again) > 5 else "")
             + ". If a rejection rested on a flag whose cause is gone, reopen the proposal"),
             stacklevel=2)
