@@ -1238,12 +1238,14 @@ def test_a_flag_for_a_new_decision_model_is_said_in_spanish(
         pid = flagged[0]["proposal_id"]
         pages = {"report": render_report(store, pid, language="es", markers=ds.markers),
                  "dashboard": render_dashboard(store, language="es")}
-    spanish = ("cambió el modelo de decisión (versión 4 → 5: un hermano o hermana y los padres "
-               "del único progenitor tipificado de una persona desaparecida (su tío o tía y sus "
-               "abuelos) se sopesan como familiares no registrados: un hermano de la madre "
+    spanish = ("cambió el modelo de decisión (versión 4 → 5: los otros hijos, un hermano o "
+               "hermana, los padres y los sobrinos del único progenitor tipificado de una "
+               "persona desaparecida (sus medios hermanos, su tío o tía, sus abuelos y sus "
+               "primos hermanos) se sopesan como familiares no registrados, y el peso de una "
+               "familia cuenta toda alternativa con un LR de 100 o más: un hermano de la madre "
                "hallado en la fosa se ubicaba a nivel de familia como hermano no registrado "
-               "del hijo desaparecido (2026-12-08; docs/decisions.md, «Relatives the pedigree "
-               "implies»))")
+               "del hijo desaparecido (2026-12-07; docs/decisions.md, «A typed parent's "
+               "relatives»))")
     for name, page in pages.items():
         text = html.unescape(page)
         assert spanish in text, name

@@ -261,11 +261,13 @@ _MODELS_ES: dict[str, dict[int, str]] = {
            "no registrados: esos restos se ubicaban a nivel de familia como el padre, con el "
            "que encajan igual de bien (2026-12-07; docs/decisions.md, «Relatives the pedigree "
            "implies»)",
-        5: "un hermano o hermana y los padres del único progenitor tipificado de una persona "
-           "desaparecida (su tío o tía y sus abuelos) se sopesan como familiares no "
-           "registrados: un hermano de la madre hallado en la fosa se ubicaba a nivel de "
-           "familia como hermano no registrado del hijo desaparecido (2026-12-08; "
-           "docs/decisions.md, «Relatives the pedigree implies»)",
+        5: "los otros hijos, un hermano o hermana, los padres y los sobrinos del único "
+           "progenitor tipificado de una persona desaparecida (sus medios hermanos, su tío o "
+           "tía, sus abuelos y sus primos hermanos) se sopesan como familiares no "
+           "registrados, y el peso de una familia cuenta toda alternativa con un LR de 100 o "
+           "más: un hermano de la madre hallado en la fosa se ubicaba a nivel de familia como "
+           "hermano no registrado del hijo desaparecido (2026-12-07; docs/decisions.md, «A "
+           "typed parent's relatives»)",
     },
     "lineage decision model": {
         1: "los familiares de una referencia se dibujan como en las corridas sin marcadores de "
