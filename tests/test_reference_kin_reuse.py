@@ -59,8 +59,8 @@ def _runs(monkeypatch: pytest.MonkeyPatch, families: list, samples: list, marker
     search_again = identify_module._search_relatives_again
     decide = identify_module.decide
 
-    def counted(memo, keys, stacked, tables, *args):  # type: ignore[no-untyped-def]
-        out = search_again(memo, keys, stacked, tables, *args)
+    def counted(memo, keys, stacked, tables, *args, **kwargs):  # type: ignore[no-untyped-def]
+        out = search_again(memo, keys, stacked, tables, *args, **kwargs)
         if isinstance(tables, ReferenceKinTables):
             replaced = [f for f, k in keys.items() if f in memo.keys and memo.keys[f] != k]
             calls.append((out is not None, len(replaced)))
