@@ -859,6 +859,11 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                            | set(family_level["pm"].to_list()) | {f["pm"] for f in flags})
     other_family = {(rec["pm"], rec["family"]): c for rec in accepted
                     if (c := rec.pop("other_family", None))}
+    if priors.relatives == 0 and accepted:
+        for key, caution in _closed_list_fits(accepted, fam_by_id, conditioned, sample_by_id,
+                                              panel, compiled.theta, sex_filter,
+                                              min_markers).items():
+            other_family[key] = "; ".join(c for c in (other_family.get(key), caution) if c)
     for rec in accepted:
         rec["fragments"] = ",".join(f.id for f in sample_by_id[rec["pm"]].fragments)
     table = pl.DataFrame(accepted, schema={
@@ -2410,6 +2415,34 @@ def _warn_between_families(decision: Decision | None, placed: set[str]) -> None:
             f"none: one person or household registered twice, or relatives registered apart? "
             f"Draw them in one pedigree: " + _first_five(found, "candidates_by_sample")),
             stacklevel=3)
+
+
+def _closed_list_fits(accepted: Sequence[Mapping[str, Any]], fam_by_id: Mapping[str, Family],
+                      conditioned: dict[str, dict[str, PMSample]], bodies: Mapping[str, Body],
+                      panel: Sequence[Marker], theta: float, sex_filter: bool,
+                      min_markers: int) -> dict[tuple[str, str], str]:
+    """Under a closed list, per proposal (body, family) that an unregistered relative of the
+    family fits at least twice as well as the proposed missing person, its caution, and one
+    warning naming them (:mod:`~forensic_match.dvi.closed_list`)."""
+    from forensic_match.dvi.closed_list import closed_list_caution, unregistered_fits
+
+    found = unregistered_fits(
+        accepted, lambda fid, m: (_conditioned_family(fam_by_id[fid], conditioned, skip=m),
+                                  _observations(conditioned, fid, skip=m) or None),
+        bodies, panel, theta=theta, sex_filter=sex_filter, min_markers=min_markers)
+    missing = {(r["pm"], r["family"]): r["missing"] for r in accepted}
+    if found:
+        named = [f"{pm} as {missing[(pm, fam)]} of {fam} (an unregistered {rel}: "
+                 f"{10.0 ** min(a - o, 300.0):.3g} times as well)"
+                 for (pm, fam), (rel, a, o) in sorted(found.items())]
+        warnings.warn(ForensicMatchWarning(
+            f"a closed list (relatives weight 0) proposes {len(found)} bodies that an "
+            f"unregistered relative of the family fits better than the missing person "
+            f"proposed: the data say the list may not be closed; weigh relatives (the "
+            f"default) before approving: " + _first_five(named, "identifications' reasons")),
+            stacklevel=3)
+    return {key: closed_list_caution(rel, a, o, missing[key])
+            for key, (rel, a, o) in found.items()}
 
 
 def _warn_closed_list(decision: Decision, accepted: Sequence[Mapping[str, Any]],

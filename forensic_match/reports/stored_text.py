@@ -166,7 +166,7 @@ def _reverted(text: str) -> Markup:
 def _clauses(text: str, one: Callable[[str], Markup | None], language: str) -> Markup:
     """Clauses joined by "; ", each said by ``one`` (``None``: kept in English). A clause of
     a family-level placement holds "; " itself (between its candidates): it is read whole.
-    So is a model change, whose description holds "; " inside its parentheses ("(2026-12-08;
+    So is a model change, whose description holds "; " inside its parentheses ("(2026-12-07;
     docs/decisions.md, ...)"): the decision model 4 -> 5 flag was cut there and shown in
     English on a Spanish page (an outside check, 2026-12-07)."""
     parts: list[Markup] = []

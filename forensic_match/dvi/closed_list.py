@@ -1,0 +1,107 @@
+"""What a closed list does not weigh: an unregistered relative who fits a proposed body better.
+
+A closed list (dvir's model: ``identify(closed=True)``, ``relatives=0``, ``solve --closed``)
+assumes that every victim is registered, so a body is one of the listed missing persons or
+nobody. Where the grave holds an unregistered relative of a missing person whose own body was
+not recovered, the closed list identifies the relative as the missing person: an outside check
+(2026-12-07, fifth session: ``docs/validation.md``) had the missing son's only reference his
+brother and their unregistered father in the grave; the father was identified as the son at
+posterior 0.99965 to 1 - 4e-10 in 12 of 12 worlds, with no word, while the open analysis of
+the same data rated the father (or the brother's child) 2.4 to 3,332 times as likely.
+
+:func:`unregistered_fits` compares, for each proposal of a closed-list run, the body's STR LR
+for the proposed missing person with its LR for each of the family's relative alternatives
+(:func:`~forensic_match.decide.alternatives.relative_alternatives`: the people the pedigree
+draws or implies who are not registered), both compiled on the family extended by them and
+conditioned on its other identifications. Where an alternative fits at least
+:data:`CLOSED_LIST_RATIO` times as well, the data themselves say the list may not be closed,
+and the proposal is cautioned. A tie (an unregistered full brother against the parents:
+ratio 1) says nothing about the list and is not cautioned: only the list's being closed
+tells them apart, which is what a closed list assumes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from forensic_match.cases import Family
+from forensic_match.decide.alternatives import relative_alternatives
+from forensic_match.markers import Marker
+
+#: A closed-list proposal is cautioned when an unregistered relative fits its body at least
+#: this many times as well as the proposed missing person on the STR markers. A factor of 2
+#: is above the ties that only mutation rates break (a half sibling against a grandparent
+#: differ by about 1 %) and below the smallest ratio the outside check met (2.4).
+CLOSED_LIST_RATIO = 2.0
+
+
+def unregistered_fits(accepted: Sequence[Mapping[str, Any]],
+                      family_of: Callable[[str, str], tuple[Family, Any]],
+                      bodies: Mapping[str, Any], panel: Sequence[Marker], *, theta: float,
+                      sex_filter: bool, min_markers: int,
+                      ) -> dict[tuple[str, str], tuple[str, float, float]]:
+    """Per proposal (body, family) of ``accepted`` (direct-reference matches left out), the
+    best-fitting relative alternative of the family when it fits the body at least
+    :data:`CLOSED_LIST_RATIO` times as well as the proposed missing person: ``(relation,
+    log10 LR of the alternative, log10 LR of the missing person)``, STR markers only.
+
+    Parameters
+    ----------
+    accepted : sequence of mapping
+        Proposals with ``pm``, ``family``, ``missing`` and ``rule``.
+    family_of : callable
+        ``(family id, missing person) -> (family, observation models)``: the family as the
+        pair is judged on (conditioned on its other identifications), and the observation
+        models of the degraded bodies it is conditioned on (or ``None``).
+    bodies : mapping
+        Body (or PM sample) by id.
+    panel : sequence of Marker
+    theta, sex_filter, min_markers
+        As for the search.
+
+    Returns
+    -------
+    dict
+    """
+    from forensic_match.dvi.compile import CompiledTables, compile_rows
+    from forensic_match.dvi.search import search_samples
+
+    out: dict[tuple[str, str], tuple[str, float, float]] = {}
+    for rec in accepted:
+        if rec.get("rule") == "direct reference":
+            continue
+        family, observation = family_of(rec["family"], rec["missing"])
+        alts = relative_alternatives(family)
+        if not alts.alternatives:
+            continue
+        ext = alts.family
+        persons = [rec["missing"], *(a.person for a in alts.alternatives)]
+        rows = compile_rows(ext, persons, panel, theta=theta, observation=observation)
+        tables = CompiledTables.stack(panel, [(family.id, p) for p in persons], rows,
+                                      [ext.pedigree.sex_of(p) for p in persons], theta)
+        res = search_samples(tables, [bodies[rec["pm"]]], top=len(persons),
+                             threshold=math.inf, sex_filter=sex_filter,
+                             min_markers=min_markers)
+        lr = dict(zip(res.by_sample["missing"].to_list(), res.by_sample["log10_lr"].to_list()))
+        own = lr.get(rec["missing"], -math.inf)
+        best = max(((v, a.relation) for a in alts.alternatives
+                    if math.isfinite(v := lr.get(a.person, -math.inf))), default=None)
+        if best is not None and best[0] - own >= math.log10(CLOSED_LIST_RATIO):
+            out[(rec["pm"], rec["family"])] = (best[1], best[0], own)
+    return out
+
+
+def closed_list_caution(relation: str, log10_alternative: float, log10_own: float,
+                        missing: str) -> str:
+    """The caution a proposal of a closed list carries (:func:`unregistered_fits`)."""
+    ratio = 10.0 ** min(log10_alternative - log10_own, 300.0)
+    return (f"closed list: an unregistered {relation} fits this body {ratio:.3g} times as well "
+            f"as {missing} on the STR markers (log10 LR {log10_alternative:.2f} against "
+            f"{log10_own:.2f}); the list does not hold him and a closed list does not weigh "
+            f"him, so the data say the list may not be closed: weigh unregistered relatives "
+            f"(the default, not --closed or relatives=0) before approving")
+
+
+__all__ = ["CLOSED_LIST_RATIO", "closed_list_caution", "unregistered_fits"]
