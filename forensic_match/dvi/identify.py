@@ -857,13 +857,15 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     flags.extend(held_families)
     _warn_between_families(decision, {r["pm"] for r in accepted}
                            | set(family_level["pm"].to_list()) | {f["pm"] for f in flags})
-    other_family = {(rec["pm"], rec["family"]): c for rec in accepted
-                    if (c := rec.pop("other_family", None))}
+    # per proposal: its body fits another family's missing person; under a closed list, an
+    # unregistered relative of its family fits it better
+    cautions = {(rec["pm"], rec["family"]): c for rec in accepted
+                if (c := rec.pop("other_family", None))}
     if priors.relatives == 0 and accepted:
         for key, caution in _closed_list_fits(accepted, fam_by_id, conditioned, sample_by_id,
                                               panel, compiled.theta, sex_filter,
                                               min_markers).items():
-            other_family[key] = "; ".join(c for c in (other_family.get(key), caution) if c)
+            cautions[key] = "; ".join(c for c in (cautions.get(key), caution) if c)
     for rec in accepted:
         rec["fragments"] = ",".join(f.id for f in sample_by_id[rec["pm"]].fragments)
     table = pl.DataFrame(accepted, schema={
@@ -890,7 +892,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         table = table.with_columns(
             pl.Series("snp_log10_lr", [f.log10_lr for f in found], dtype=pl.Float64),
             pl.Series("snp_method", [f.method for f in found], dtype=pl.Utf8))
-    table = _with_caution(table, questionable, other_family)
+    table = _with_caution(table, questionable, cautions)
     held = pl.DataFrame([{k: r[k] for k in ("pm", "family", "missing", "lr", "held_back")}
                          for r in flags],
                         schema={"pm": pl.Utf8, "family": pl.Utf8, "missing": pl.Utf8,
@@ -2319,9 +2321,11 @@ def _caution(questionable: Mapping[str, str], family: str) -> str | None:
 def _with_caution(table: Any, questionable: Mapping[str, str],
                   other_family: Mapping[tuple[str, str], str] | None = None) -> Any:
     """The identifications with a caution at the end of the reason of each proposal whose
-    family has a questionable pair of typed members, or whose body fits a registered missing
-    person of another family strongly (:func:`_other_family_fits`): the proposal stands; its
-    reviewer reads why the data deserve a look before approving."""
+    family has a questionable pair of typed members, and those of ``other_family`` per
+    (body, family): its body fits a registered missing person of another family strongly
+    (:func:`_other_family_fits`), or, under a closed list, an unregistered relative fits it
+    better (:func:`_closed_list_fits`). The proposal stands; its reviewer reads why the data
+    deserve a look before approving."""
     other_family = other_family or {}
     if not (questionable or other_family) or not table.height:
         return table
