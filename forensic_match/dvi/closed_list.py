@@ -35,6 +35,13 @@ from forensic_match.markers import Marker
 #: is above the ties that only mutation rates break (a half sibling against a grandparent
 #: differ by about 1 %) and below the smallest ratio the outside check met (2.4).
 CLOSED_LIST_RATIO = 2.0
+#: ... and at least this many times as well where the missing person's fit needs a mutation
+#: (a marker inconsistent without one): the ratio then rests on the mutation model, not on
+#: the list. A sibling of the only typed parent fits that marker with no mutation, her father
+#: through a male meiosis at four times the female rate; a second outside check (2026-12-07)
+#: had 25 of 57 right identifications with one such mutation cautioned at a factor of 2
+#: (2.8 to 16.4 times), none at 100, while the unregistered relatives it missed none of.
+CLOSED_LIST_RATIO_MUTATION = 100.0
 
 
 def unregistered_fits(accepted: Sequence[Mapping[str, Any]],
@@ -44,8 +51,9 @@ def unregistered_fits(accepted: Sequence[Mapping[str, Any]],
                       ) -> dict[tuple[str, str], tuple[str, float, float]]:
     """Per proposal (body, family) of ``accepted`` (direct-reference matches left out), the
     best-fitting relative alternative of the family when it fits the body at least
-    :data:`CLOSED_LIST_RATIO` times as well as the proposed missing person: ``(relation,
-    log10 LR of the alternative, log10 LR of the missing person)``, STR markers only.
+    :data:`CLOSED_LIST_RATIO` times as well as the proposed missing person
+    (:data:`CLOSED_LIST_RATIO_MUTATION` times where the missing person's fit needs a
+    mutation), STR markers only, without theta.
 
     Parameters
     ----------
@@ -64,11 +72,13 @@ def unregistered_fits(accepted: Sequence[Mapping[str, Any]],
     Returns
     -------
     dict
+        ``(relation, log10 LR of the alternative, log10 LR of the missing person, markers
+        inconsistent with the missing person without a mutation)``.
     """
     from forensic_match.dvi.compile import CompiledTables, compile_rows
     from forensic_match.dvi.search import search_samples
 
-    out: dict[tuple[str, str], tuple[str, float, float]] = {}
+    out: dict[tuple[str, str], tuple[str, float, float, int]] = {}
     for rec in accepted:
         if rec.get("rule") == "direct reference":
             continue
@@ -78,30 +88,42 @@ def unregistered_fits(accepted: Sequence[Mapping[str, Any]],
             continue
         ext = alts.family
         persons = [rec["missing"], *(a.person for a in alts.alternatives)]
-        rows = compile_rows(ext, persons, panel, theta=theta, observation=observation)
+        # (without theta: the check compares two hypotheses of one family, which theta moves
+        # alike; with it, each proposal's extended family took 3.5-10 s to compile)
+        rows = compile_rows(ext, persons, panel, theta=0.0, observation=observation)
         tables = CompiledTables.stack(panel, [(family.id, p) for p in persons], rows,
-                                      [ext.pedigree.sex_of(p) for p in persons], theta)
+                                      [ext.pedigree.sex_of(p) for p in persons], 0.0)
         res = search_samples(tables, [bodies[rec["pm"]]], top=len(persons),
                              threshold=math.inf, sex_filter=sex_filter,
                              min_markers=min_markers)
-        lr = dict(zip(res.by_sample["missing"].to_list(), res.by_sample["log10_lr"].to_list()))
-        own = lr.get(rec["missing"], -math.inf)
-        best = max(((v, a.relation) for a in alts.alternatives
-                    if math.isfinite(v := lr.get(a.person, -math.inf))), default=None)
-        if best is not None and best[0] - own >= math.log10(CLOSED_LIST_RATIO):
-            out[(rec["pm"], rec["family"])] = (best[1], best[0], own)
+        found = res.by_sample
+        lr = dict(zip(found["missing"].to_list(),
+                      zip(found["log10_lr"].to_list(), found["n_inconsistent"].to_list())))
+        own, own_bad = lr.get(rec["missing"], (-math.inf, 0))
+        fits = [(*lr[a.person], a.relation) for a in alts.alternatives
+                if a.person in lr and math.isfinite(lr[a.person][0])]
+        if not fits:
+            continue
+        value, bad, relation = max(fits, key=lambda f: f[0])
+        needs = CLOSED_LIST_RATIO_MUTATION if own_bad else CLOSED_LIST_RATIO
+        if value - own >= math.log10(needs):
+            out[(rec["pm"], rec["family"])] = (relation, value, own, int(own_bad))
     return out
 
 
 def closed_list_caution(relation: str, log10_alternative: float, log10_own: float,
-                        missing: str) -> str:
+                        missing: str, inconsistent: int = 0) -> str:
     """The caution a proposal of a closed list carries (:func:`unregistered_fits`)."""
     ratio = 10.0 ** min(log10_alternative - log10_own, 300.0)
+    mutation = (f"; {missing}'s fit needs a mutation at {inconsistent} "
+                f"marker{'s' if inconsistent != 1 else ''}" if inconsistent else "")
     return (f"closed list: an unregistered {relation} fits this body {ratio:.3g} times as well "
             f"as {missing} on the STR markers (log10 LR {log10_alternative:.2f} against "
-            f"{log10_own:.2f}); the list does not hold him and a closed list does not weigh "
-            f"him, so the data say the list may not be closed: weigh unregistered relatives "
-            f"(the default, not --closed or relatives=0) before approving")
+            f"{log10_own:.2f}{mutation}); the list does not hold that person and a closed list "
+            f"does not weigh them, so the data say the list may not be closed: weigh "
+            f"unregistered relatives (the default, not --closed or relatives=0) before "
+            f"approving")
 
 
-__all__ = ["CLOSED_LIST_RATIO", "closed_list_caution", "unregistered_fits"]
+__all__ = ["CLOSED_LIST_RATIO", "CLOSED_LIST_RATIO_MUTATION", "closed_list_caution",
+           "unregistered_fits"]

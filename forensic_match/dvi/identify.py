@@ -2438,15 +2438,15 @@ def _closed_list_fits(accepted: Sequence[Mapping[str, Any]], fam_by_id: Mapping[
     if found:
         named = [f"{pm} as {missing[(pm, fam)]} of {fam} (an unregistered {rel}: "
                  f"{10.0 ** min(a - o, 300.0):.3g} times as well)"
-                 for (pm, fam), (rel, a, o) in sorted(found.items())]
+                 for (pm, fam), (rel, a, o, _) in sorted(found.items())]
         warnings.warn(ForensicMatchWarning(
             f"a closed list (relatives weight 0) proposes {len(found)} bodies that an "
             f"unregistered relative of the family fits better than the missing person "
             f"proposed: the data say the list may not be closed; weigh relatives (the "
             f"default) before approving: " + _first_five(named, "identifications' reasons")),
             stacklevel=3)
-    return {key: closed_list_caution(rel, a, o, missing[key])
-            for key, (rel, a, o) in found.items()}
+    return {key: closed_list_caution(rel, a, o, missing[key], bad)
+            for key, (rel, a, o, bad) in found.items()}
 
 
 def _warn_closed_list(decision: Decision, accepted: Sequence[Mapping[str, Any]],
