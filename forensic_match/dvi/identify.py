@@ -2426,8 +2426,9 @@ def _closed_list_fits(accepted: Sequence[Mapping[str, Any]], fam_by_id: Mapping[
                       panel: Sequence[Marker], theta: float, sex_filter: bool,
                       min_markers: int) -> dict[tuple[str, str], str]:
     """Under a closed list, per proposal (body, family) that an unregistered relative of the
-    family fits at least twice as well as the proposed missing person, its caution, and one
-    warning naming them (:mod:`~forensic_match.dvi.closed_list`)."""
+    family fits better than the proposed missing person (twice as well, or 100 times where
+    the missing person's fit needs a mutation: :mod:`~forensic_match.dvi.closed_list`), its
+    caution, and one warning naming them."""
     from forensic_match.dvi.closed_list import closed_list_caution, unregistered_fits
 
     found = unregistered_fits(
