@@ -858,10 +858,11 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     _warn_between_families(decision, {r["pm"] for r in accepted}
                            | set(family_level["pm"].to_list()) | {f["pm"] for f in flags})
     # per proposal: its body fits another family's missing person; under a closed list, an
-    # unregistered relative of its family fits it better
+    # unregistered relative of its family fits it better (compared on the STR markers: not
+    # in runs that weighed lineage markers or linked SNPs, which the comparison would omit)
     cautions = {(rec["pm"], rec["family"]): c for rec in accepted
                 if (c := rec.pop("other_family", None))}
-    if priors.relatives == 0 and accepted:
+    if priors.relatives == 0 and accepted and lineage is None and snp is None:
         for key, caution in _closed_list_fits(accepted, fam_by_id, conditioned, sample_by_id,
                                               panel, compiled.theta, sex_filter,
                                               min_markers).items():
