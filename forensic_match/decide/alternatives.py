@@ -45,6 +45,22 @@ from forensic_match.pedigree import Pedigree
 #: Separator between a missing person's id and the role of a person added for them.
 ADDED = "/"
 
+#: A pedigree record: (id, father, mother, sex).
+Record = tuple[str, str | None, str | None, str]
+
+
+def _new_parents(person: str) -> tuple[str, str, list[Record]]:
+    """New untyped founders ``person/father`` and ``person/mother``, and their records."""
+    father, mother = f"{person}{ADDED}father", f"{person}{ADDED}mother"
+    return father, mother, [(father, None, None, "M"), (mother, None, None, "F")]
+
+
+def _child_with(parent: str, sex: str, partner: str, child: str) -> list[Record]:
+    """The records of a new untyped partner ``partner`` of ``parent`` (whose sex is ``sex``,
+    "M" or "F"; the partner's the other) and of their child ``child``, of unknown sex."""
+    father, mother = (parent, partner) if sex == "M" else (partner, parent)
+    return [(partner, None, None, "F" if sex == "M" else "M"), (child, father, mother, "U")]
+
 
 @dataclass(frozen=True)
 class Alternative:
@@ -164,12 +180,12 @@ def relative_alternatives(family: Family) -> AlternativeSet:
     typed = set(family.genotypes)
     missing = list(family.missing)
     records = ped.records()
-    added: list[tuple[str, str | None, str | None, str]] = []
+    added: list[Record] = []
     given_parents: dict[str, tuple[str, str]] = {}
     for m in missing:
         if ped.parents(m) is None:
-            fa, mo = f"{m}{ADDED}father", f"{m}{ADDED}mother"
-            added += [(fa, None, None, "M"), (mo, None, None, "F")]
+            fa, mo, founders = _new_parents(m)
+            added += founders
             given_parents[m] = (fa, mo)
     records = [(i, *given_parents[i], s) if i in given_parents else (i, f, mo, s)
                for i, f, mo, s in records]
@@ -182,16 +198,14 @@ def relative_alternatives(family: Family) -> AlternativeSet:
         # unregistered sibling of the other sex is just as possible.
         added.append((f"{members[0]}{ADDED}sibling", parents[0], parents[1], "U"))
     added += _linking_siblings(family, sibships)
-    records, linking = _typed_parent_kin(family, records, sibships, added)
-    with_child = list(missing) + sibling_references(family)
+    siblings = sibling_references(family)
+    records, linking = _typed_parent_kin(family, records, sibships, set(siblings), added)
+    with_child = list(missing) + siblings
     for m in with_child:
         sex = ped.sex_of(m)
         if sex == "U":
             continue
-        partner = f"{m}{ADDED}partner"
-        added.append((partner, None, None, "F" if sex == "M" else "M"))
-        added.append((f"{m}{ADDED}child", m if sex == "M" else partner,
-                      partner if sex == "M" else m, "U"))
+        added += _child_with(m, sex, f"{m}{ADDED}partner", f"{m}{ADDED}child")
     extended = Pedigree.from_records(records + added, source=ped.source)
     partners = {f"{m}{ADDED}partner" for m in with_child} | linking
     out = []
@@ -236,7 +250,7 @@ def sibling_references(family: Family) -> list[str]:
 
 
 def _linking_siblings(family: Family, sibships: dict[tuple[str, str], list[str]]
-                      ) -> list[tuple[str, str | None, str | None, str]]:
+                      ) -> list[Record]:
     """Another full sibling of each sibship of drawn untyped members (a father drawn only to
     link a missing child to his parents) that holds no missing person (their sibling is
     drawn already) and nobody typed (a typed member's sibling is his relative,
@@ -249,7 +263,7 @@ def _linking_siblings(family: Family, sibships: dict[tuple[str, str], list[str]]
     for ident, fa, mo, _ in ped.records():
         if fa is not None and mo is not None:
             by_parents.setdefault((fa, mo), []).append(ident)
-    out: list[tuple[str, str | None, str | None, str]] = []
+    out: list[Record] = []
     for parents, members in sorted(by_parents.items()):
         if parents in sibships or missing & set(members) or typed & set(members):
             continue
@@ -277,14 +291,13 @@ def typed_parents(family: Family) -> list[str]:
     return sorted(out)
 
 
-def _typed_parent_kin(family: Family,
-                      records: list[tuple[str, str | None, str | None, str]],
-                      sibships: dict[tuple[str, str], list[str]],
-                      added: list[tuple[str, str | None, str | None, str]],
-                      ) -> tuple[list[tuple[str, str | None, str | None, str]], set[str]]:
+def _typed_parent_kin(family: Family, records: list[Record],
+                      sibships: dict[tuple[str, str], list[str]], siblings: set[str],
+                      added: list[Record]) -> tuple[list[Record], set[str]]:
     """Add to ``added``, for each of :func:`typed_parents` P: a child ``P/child`` of P with a
     new partner (the missing child's half sibling; P of known sex; drawn already when P is
-    a missing person's sibling, :func:`sibling_references`), a full sibling
+    a missing person's sibling, one of ``siblings``: :func:`sibling_references`), a full
+    sibling
     ``P/sibling`` (sex unknown) on P's parents, new founders ``P/father``, ``P/mother`` when
     P is drawn without parents (the missing child's grandparents, alternatives too), and a
     child ``P/cousin`` (the missing child's first cousin) of a new sibling of P's sex with a
@@ -293,19 +306,18 @@ def _typed_parent_kin(family: Family,
     child and grandchild, and a sibling of P would be named "child of" him beside his own
     child alternative). Returns ``records`` with the parents given to P, and the ids of the
     people added only to link the half sibling and the cousin (no alternatives)."""
+    ped = family.pedigree
     parents_of = {i: (f, mo) for i, f, mo, _ in records}
     given: dict[str, tuple[str, str]] = {}
     linking: set[str] = set()
     missing = set(family.missing)
-    siblings = set(sibling_references(family))
     for p in typed_parents(family):
-        sex = family.pedigree.sex_of(p)
+        sex = ped.sex_of(p)
         if sex != "U" and p not in siblings:  # (a sibling reference's child is drawn)
             # her child by another partner: the missing child's half sibling, who fits her
             # own parent exactly as well (parent and child are symmetric)
             other = f"{p}{ADDED}other_partner"
-            added += [(other, None, None, "F" if sex == "M" else "M"),
-                      (f"{p}{ADDED}child", *((p, other) if sex == "M" else (other, p)), "U")]
+            added += _child_with(p, sex, other, f"{p}{ADDED}child")
             linking.add(other)
         fa, mo = parents_of[p]
         if {fa, mo} & missing:
@@ -313,17 +325,15 @@ def _typed_parent_kin(family: Family,
             # relatives, drawn for him, and named so)
             continue
         if fa is None or mo is None:
-            fa, mo = f"{p}{ADDED}father", f"{p}{ADDED}mother"
-            added += [(fa, None, None, "M"), (mo, None, None, "F")]
-            given[p] = (fa, mo)
+            fa, mo, founders = _new_parents(p)
+            added += founders
+            given[p] = parents_of[p] = (fa, mo)
         if (fa, mo) not in sibships:
             added.append((f"{p}{ADDED}sibling", fa, mo, "U"))
         if sex == "U":
             continue
         parent, partner = f"{p}{ADDED}cousins_parent", f"{p}{ADDED}cousins_parent_partner"
-        added += [(parent, fa, mo, sex), (partner, None, None, "F" if sex == "M" else "M"),
-                  (f"{p}{ADDED}cousin", *((parent, partner) if sex == "M"
-                                          else (partner, parent)), "U")]
+        _add_cousin(ped, parents_of, added, p, f"{p}{ADDED}cousin", parent, partner)
         linking |= {parent, partner}
     return ([(i, *given[i], s) if i in given else (i, f, mo, s) for i, f, mo, s in records],
             linking)
@@ -378,18 +388,17 @@ def distant_references(family: Family) -> list[str]:
 
 
 def _add_cousin(ped: Pedigree, parents_of: dict[str, tuple[str | None, str | None]],
-                added: list[tuple[str, str | None, str | None, str]], p: str, cousin: str,
-                sibling: str, partner: str) -> None:
+                added: list[Record], p: str, cousin: str, sibling: str, partner: str) -> None:
     """Add to ``added`` a first cousin ``cousin`` of a child of ``p``: a child of a new
     sibling ``sibling`` of ``p`` (of ``p``'s sex) with a new partner ``partner``, on ``p``'s
     parents (new founders when ``p`` has none: recorded in ``parents_of``)."""
     if p not in {i for i, *_ in added} and parents_of.get(p, (None, None))[0] is None:
-        parents_of[p] = (f"{p}{ADDED}father", f"{p}{ADDED}mother")
-        added += [(f"{p}{ADDED}father", None, None, "M"), (f"{p}{ADDED}mother", None, None, "F")]
+        fa, mo, founders = _new_parents(p)
+        parents_of[p] = (fa, mo)
+        added += founders
     gf, gm = parents_of[p]
     sib_sex = ped.sex_of(p) if ped.sex_of(p) != "U" else "F"
-    added += [(sibling, gf, gm, sib_sex), (partner, None, None, "F" if sib_sex == "M" else "M"),
-              (cousin, *((sibling, partner) if sib_sex == "M" else (partner, sibling)), "U")]
+    added += [(sibling, gf, gm, sib_sex), *_child_with(sibling, sib_sex, partner, cousin)]
 
 
 def reference_kin(family: Family, references: Sequence[str], *, lines: bool = True,
@@ -461,7 +470,7 @@ def reference_kin(family: Family, references: Sequence[str], *, lines: bool = Tr
     parents_of = {i: (f, m) for i, f, m, _ in records}
     ancestors = set().union(*(ped.ancestors(m) for m in missing)) if missing else set()
     mp_parents = {ped.parents(m) for m in missing} - {None}
-    added: list[tuple[str, str | None, str | None, str]] = []
+    added: list[Record] = []
     out: list[Alternative] = []
     siblings = set(sibling_references(family))
     y_typed, mt_typed = lineage_typed(family) if lines else (set(), set())
@@ -479,17 +488,14 @@ def reference_kin(family: Family, references: Sequence[str], *, lines: bool = Tr
         # (a missing person's sibling's child is his nephew: a relative alternative since
         # decision model 4, counted once)
         if sex != "U" and ref not in siblings:
-            partner = f"{ref}{ADDED}partner"
-            added += [(partner, None, None, "F" if sex == "M" else "M"),
-                      (f"{ref}{ADDED}child", *((ref, partner) if sex == "M"
-                                               else (partner, ref)), "U")]
+            added += _child_with(ref, sex, f"{ref}{ADDED}partner", f"{ref}{ADDED}child")
             out.append(Alternative(family.id, f"{ref}{ADDED}child",
                                    f"child of reference {ref}", drawn=False,
                                    reference=ref))
         fa, mo = parents_of[ref]
         if fa is None or mo is None:
-            fa, mo = f"{ref}{ADDED}father", f"{ref}{ADDED}mother"
-            added += [(fa, None, None, "M"), (mo, None, None, "F")]
+            fa, mo, founders = _new_parents(ref)
+            added += founders
             parents_of[ref] = (fa, mo)
         if (fa, mo) not in mp_parents and not {fa, mo} & set(missing):
             # (a child reference's sibling is a missing person's child: a relative
@@ -498,18 +504,19 @@ def reference_kin(family: Family, references: Sequence[str], *, lines: bool = Tr
             out.append(Alternative(family.id, f"{ref}{ADDED}sibling",
                                    f"full sibling of reference {ref}", drawn=False,
                                    reference=ref))
-        sister, spouse = f"{ref}{ADDED}sister", f"{ref}{ADDED}sister_partner"
-        added += [(sister, fa, mo, "F"), (spouse, None, None, "M"),
-                  (f"{ref}{ADDED}nephew", spouse, sister, "U")]
+        sister = f"{ref}{ADDED}sister"
+        added += [(sister, fa, mo, "F"), *_child_with(sister, "F", f"{ref}{ADDED}sister_partner",
+                                                     f"{ref}{ADDED}nephew")]
         out.append(Alternative(family.id, f"{ref}{ADDED}nephew",
                                f"nephew or niece of reference {ref}", drawn=False,
                                reference=ref))
         if on_lines and sex != "F" and ref in y_typed:
             # (lineage decision model 2) his brother's child carries his Y, the sister's child above
             # does not: with lineage markers they are two classes of people
-            brother, wife = f"{ref}{ADDED}brother", f"{ref}{ADDED}brother_partner"
-            added += [(brother, fa, mo, "M"), (wife, None, None, "F"),
-                      (f"{ref}{ADDED}brothers_child", brother, wife, "U")]
+            brother = f"{ref}{ADDED}brother"
+            added += [(brother, fa, mo, "M"),
+                      *_child_with(brother, "M", f"{ref}{ADDED}brother_partner",
+                                   f"{ref}{ADDED}brothers_child")]
             out.append(Alternative(family.id, f"{ref}{ADDED}brothers_child",
                                    f"nephew or niece of reference {ref} through a brother "
                                    f"(his Y line)", drawn=False, reference=ref))
