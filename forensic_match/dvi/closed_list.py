@@ -46,9 +46,9 @@ CLOSED_LIST_RATIO_MUTATION = 100.0
 
 def unregistered_fits(accepted: Sequence[Mapping[str, Any]],
                       family_of: Callable[[str, str], tuple[Family, Any]],
-                      bodies: Mapping[str, Any], panel: Sequence[Marker], *, theta: float,
+                      bodies: Mapping[str, Any], panel: Sequence[Marker], *,
                       sex_filter: bool, min_markers: int,
-                      ) -> dict[tuple[str, str], tuple[str, float, float]]:
+                      ) -> dict[tuple[str, str], tuple[str, float, float, int]]:
     """Per proposal (body, family) of ``accepted`` (direct-reference matches left out), the
     best-fitting relative alternative of the family when it fits the body at least
     :data:`CLOSED_LIST_RATIO` times as well as the proposed missing person
@@ -66,8 +66,9 @@ def unregistered_fits(accepted: Sequence[Mapping[str, Any]],
     bodies : mapping
         Body (or PM sample) by id.
     panel : sequence of Marker
-    theta, sex_filter, min_markers
-        As for the search.
+    sex_filter, min_markers
+        As for the search (theta is not used: the two hypotheses are of one family, which
+        theta moves alike).
 
     Returns
     -------

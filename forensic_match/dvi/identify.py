@@ -864,8 +864,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                 if (c := rec.pop("other_family", None))}
     if priors.relatives == 0 and accepted and lineage is None and snp is None:
         for key, caution in _closed_list_fits(accepted, fam_by_id, conditioned, sample_by_id,
-                                              panel, compiled.theta, sex_filter,
-                                              min_markers).items():
+                                              panel, sex_filter, min_markers).items():
             cautions[key] = "; ".join(c for c in (cautions.get(key), caution) if c)
     for rec in accepted:
         rec["fragments"] = ",".join(f.id for f in sample_by_id[rec["pm"]].fragments)
@@ -2424,7 +2423,7 @@ def _warn_between_families(decision: Decision | None, placed: set[str]) -> None:
 
 def _closed_list_fits(accepted: Sequence[Mapping[str, Any]], fam_by_id: Mapping[str, Family],
                       conditioned: dict[str, dict[str, PMSample]], bodies: Mapping[str, Body],
-                      panel: Sequence[Marker], theta: float, sex_filter: bool,
+                      panel: Sequence[Marker], sex_filter: bool,
                       min_markers: int) -> dict[tuple[str, str], str]:
     """Under a closed list, per proposal (body, family) that an unregistered relative of the
     family fits better than the proposed missing person (twice as well, or 100 times where
@@ -2435,7 +2434,7 @@ def _closed_list_fits(accepted: Sequence[Mapping[str, Any]], fam_by_id: Mapping[
     found = unregistered_fits(
         accepted, lambda fid, m: (_conditioned_family(fam_by_id[fid], conditioned, skip=m),
                                   _observations(conditioned, fid, skip=m) or None),
-        bodies, panel, theta=theta, sex_filter=sex_filter, min_markers=min_markers)
+        bodies, panel, sex_filter=sex_filter, min_markers=min_markers)
     missing = {(r["pm"], r["family"]): r["missing"] for r in accepted}
     if found:
         named = [f"{pm} as {missing[(pm, fam)]} of {fam} (an unregistered {rel}: "
