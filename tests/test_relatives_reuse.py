@@ -28,6 +28,8 @@ def _both(monkeypatch: pytest.MonkeyPatch, am: list, pm: list, markers: list) ->
         out = original(*args, **kwargs)
         if isinstance(args[3], identify_module._RelativeTables):  # not the references' kin
             calls.append(out is not None)
+            if out is not None:
+                _same_pairs(out, args, kwargs)
         return out
 
     with warnings.catch_warnings():
@@ -37,6 +39,20 @@ def _both(monkeypatch: pytest.MonkeyPatch, am: list, pm: list, markers: list) ->
         monkeypatch.setattr(identify_module, "REUSE_RELATIVE_SEARCH", False)
         full = identify(am, pm, markers, min_markers=8)
     return reused, full, calls
+
+
+def _same_pairs(out: object, args: tuple, kwargs: dict) -> None:
+    """A reused search lists the pairs a full search of its rows lists (at the relatives
+    search's threshold), each once (a body searched again had its unchanged families' pairs
+    listed twice, from the last round and from its new search, until decide's ``unique``)."""
+    _, _, stacked, _, remaining, sex_filter, min_markers = args
+    full = identify_module.search_samples(
+        stacked, remaining, top=identify_module.TOP, threshold=kwargs["threshold"],
+        sex_filter=sex_filter, min_markers=min_markers)
+    keys = ["pm", "family", "missing"]
+    got, want = out.pairs.sort(keys), full.pairs.sort(keys)  # type: ignore[attr-defined]
+    assert got.select(keys).equals(want.select(keys))
+    assert (got["log10_lr"] - want["log10_lr"]).abs().max() <= 1e-9 if got.height else True
 
 
 def _same(reused: object, full: object) -> None:

@@ -2144,7 +2144,8 @@ def _search_relatives_again(memo: _RelativeSearchMemo, keys: Mapping[str, Hashab
             redo.append(body)
         else:
             total[p] = before - gone + new_sum[p]
-    kept = last.by_sample.filter(pl.col("pm").is_in([b.id for b in remaining if b.id in total]))
+    reused = [b.id for b in remaining if b.id in total]  # bodies not searched again
+    kept = last.by_sample.filter(pl.col("pm").is_in(reused))
     frames.append(kept)
     if redo:
         same = search_samples(stacked, redo, active=np.flatnonzero(~is_changed), **opts)
@@ -2153,7 +2154,7 @@ def _search_relatives_again(memo: _RelativeSearchMemo, keys: Mapping[str, Hashab
         frames.append(same.by_sample)
         pair_frames.append(same.pairs)
     pair_frames.append(last.pairs.filter(
-        pl.col("pm").is_in([b.id for b in remaining if b.id in total]) &
+        pl.col("pm").is_in(reused) &
         pl.col("family").is_in([fid for fid in keys if fid not in changed])))
     pairs = pl.concat([f.select(last.pairs.columns) for f in pair_frames]) \
         .sort(["log10_lr", "pm", "family", "missing"], descending=[True, False, False, False])
