@@ -236,11 +236,11 @@ _TABLE_CHANGE = re.compile(
 _HASHES = re.compile(r"(?P<names>(?P<a>'[^']*'|\"[^\"]*\") -> (?P<b>'[^']*'|\"[^\"]*\"), )?"
                      r"markers sha256 (?P<x>\S+) -> (?P<y>\S+)")
 _VALUE_CHANGE = re.compile(r"(?P<what>.+?) changed \((?P<a>[^()]*?) -> (?P<b>[^()]*?)\)")
-_MODEL_CHANGE = re.compile(r"(?P<what>decision model|lineage decision model|"
-                           r"relatives' evidence model) changed "
+_MODELS = r"decision model|lineage decision model|relatives' evidence model"
+_MODEL_CHANGE = re.compile(rf"(?P<what>{_MODELS}) changed "
                            r"\(version (?P<a>\d+) -> (?P<b>\d+): (?P<rest>.*)\)", re.S)
-_MODEL_CHANGE_HEAD = re.compile(r"(?:decision model|lineage decision model|relatives' "
-                                r"evidence model) changed \(version \d+ -> \d+: ")
+#: Where a model change's clause starts (its description may hold "; ": :func:`_clauses`).
+_MODEL_CHANGE_HEAD = re.compile(rf"(?:{_MODELS}) changed \(version \d+ -> \d+: ")
 #: The descriptions of the models' versions (``decide/priors.py``, ``DECISION_MODELS`` and
 #: ``LINEAGE_KIN_MODELS``; ``evidence/scoring.py``, ``RELATIVE_EVIDENCE_MODELS``), in
 #: Spanish. A version added there needs its words here: ``tests/test_reports.py`` renders
