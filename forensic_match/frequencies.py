@@ -762,23 +762,31 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
     ('6', '9.3')
     """
     path = Path(path)
+    return _warn_unknown_size(
+        _read_file(path, layout=layout, normalise=normalise, name=name,
+                   n_individuals=n_individuals, min_frequency=min_frequency,
+                   normalise_alleles=normalise_alleles), where(file=str(path)))
+
+
+def _read_file(path: Path, *, layout: Layout, normalise: bool, name: str | None,
+               n_individuals: int | None, min_frequency: float | None,
+               normalise_alleles: bool) -> FrequencyDB:
+    """:func:`read_frequencies` of ``path``, without its warning on an unknown N."""
     if layout not in ("auto", "long", "ladder", "list", "fam"):
         raise InputError(f"layout must be 'auto', 'long', 'ladder', 'list' or 'fam', not "
                          f"{layout!r}")
     if layout == "fam" or (layout == "auto" and path.suffix.lower() == ".fam"):
-        return _warn_unknown_size(_read_fam_database(
-            path, normalise=normalise, name=name, n_individuals=n_individuals,
-            min_frequency=min_frequency, normalise_alleles=normalise_alleles),
-            where(file=str(path)))
+        return _read_fam_database(path, normalise=normalise, name=name,
+                                  n_individuals=n_individuals, min_frequency=min_frequency,
+                                  normalise_alleles=normalise_alleles)
     if layout == "list" or (layout == "auto" and _looks_like_list(path)):
         table = Table(path, [], [], "line")
         parsed = _parse_list(path, table)
         if not parsed:
             raise InputError(f"{table.loc()}: no frequencies in the file")
-        return _warn_unknown_size(_build(parsed, table, normalise=normalise, name=name,
-                                         n_individuals=n_individuals,
-                                         min_frequency=min_frequency,
-                                         normalise_alleles=normalise_alleles), table.loc())
+        return _build(parsed, table, normalise=normalise, name=name,
+                      n_individuals=n_individuals, min_frequency=min_frequency,
+                      normalise_alleles=normalise_alleles)
     if path.suffix.lower() in EXCEL_SUFFIXES:
         # the workbook engine writes a number cell with about 10 significant digits
         # (0.0123456789012 is "0.012345679"), which would move every LR in its last digits
@@ -794,10 +802,9 @@ def read_frequencies(path: str | Path, *, layout: Layout = "auto", normalise: bo
         parsed, counted = _parse_ladder(table)
     if not parsed:
         raise InputError(f"{table.loc()}: no frequencies in the table")
-    return _warn_unknown_size(
-        _build(parsed, table, normalise=normalise, name=name,
-               n_individuals=n_individuals if n_individuals is not None else counted,
-               min_frequency=min_frequency, normalise_alleles=normalise_alleles), table.loc())
+    return _build(parsed, table, normalise=normalise, name=name,
+                  n_individuals=n_individuals if n_individuals is not None else counted,
+                  min_frequency=min_frequency, normalise_alleles=normalise_alleles)
 
 
 # Bundled tables --------------------------------------------------------------------------------
