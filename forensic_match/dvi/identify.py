@@ -2320,22 +2320,22 @@ def _caution(questionable: Mapping[str, str], family: str) -> str | None:
 
 
 def _with_caution(table: Any, questionable: Mapping[str, str],
-                  other_family: Mapping[tuple[str, str], str] | None = None) -> Any:
+                  by_pair: Mapping[tuple[str, str], str] | None = None) -> Any:
     """The identifications with a caution at the end of the reason of each proposal whose
-    family has a questionable pair of typed members, and those of ``other_family`` per
+    family has a questionable pair of typed members, and those of ``by_pair`` per
     (body, family): its body fits a registered missing person of another family strongly
     (:func:`_other_family_fits`), or, under a closed list, an unregistered relative fits it
     better (:func:`_closed_list_fits`). The proposal stands; its reviewer reads why the data
     deserve a look before approving."""
-    other_family = other_family or {}
-    if not (questionable or other_family) or not table.height:
+    by_pair = by_pair or {}
+    if not (questionable or by_pair) or not table.height:
         return table
     import polars as pl
 
     reasons = []
     for r in table.iter_rows(named=True):
         words = [c for c in (_caution(questionable, r["family"]),
-                             other_family.get((r["pm"], r["family"]))) if c]
+                             by_pair.get((r["pm"], r["family"]))) if c]
         reasons.append("; ".join([r["reason"], *words]))
     return table.with_columns(pl.Series("reason", reasons, dtype=pl.Utf8))
 
