@@ -19,6 +19,7 @@ import numpy as np
 from forensic_match.cases import Family, PMSample
 from forensic_match.dvi.compile import CompiledTables, compile_families, marker_offsets
 from forensic_match.dvi.search import SearchResult, search_samples
+from forensic_match.group_sums import sum_by
 from forensic_match.markers import Marker
 
 
@@ -102,13 +103,16 @@ def search_on_cluster(compiled: CompiledTables, samples: Sequence[PMSample], *,
             client.close()
             cluster.close()
     by_sample = (pl.concat([p.by_sample for p in parts])
-                 .sort(["pm", "log10_lr"], descending=[False, True])
+                 .sort(["pm", "log10_lr"], descending=[False, True], maintain_order=True)
                  .with_columns(pl.col("log10_lr").rank("ordinal", descending=True)
                                .over("pm").cast(pl.Int64).alias("rank"))
                  .filter(pl.col("rank") <= top).sort(["pm", "rank"]))
-    sums = (pl.concat([p.samples for p in parts]).group_by("pm", maintain_order=True)
-            .agg(pl.col("lr_sum").sum(), pl.col("n_typed").first()))
+    # each sample's LR sum over the blocks, the same to the last bit on every run (sum_by)
+    stacked = pl.concat([p.samples for p in parts])
+    sums = sum_by(stacked, ["pm"], "lr_sum").with_columns(
+        stacked.group_by("pm", maintain_order=True).agg(pl.col("n_typed").first())["n_typed"])
     return SearchResult(by_sample, pl.concat([p.by_missing for p in parts]),
-                        pl.concat([p.pairs for p in parts]).sort("log10_lr", descending=True),
+                        pl.concat([p.pairs for p in parts]).sort("log10_lr", descending=True,
+                                                                  maintain_order=True),
                         sums, {**parts[0].parameters, "tasks": len(parts),
                                "rows": sum(p.parameters.get("rows", 0) for p in parts)})

@@ -37,6 +37,7 @@ import numpy as np
 
 from forensic_match.decide.posterior import matching_posteriors
 from forensic_match.decide.priors import Priors
+from forensic_match.group_sums import sum_by
 
 LN10 = math.log(10.0)
 
@@ -256,9 +257,9 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
                              "relation": reference_kin[1].get((r["family"], r["missing"]), ""),
                              "lr": r["lr"], "log10_lr": r["log10_lr"], "posterior": p})
     refs = pl.DataFrame(ref_rows, schema=schema)
-    families = pl.concat([pairs.select("pm", "family", "posterior"),
-                          alts.select("pm", "family", "posterior")]) \
-        .group_by(["pm", "family"], maintain_order=True).agg(pl.col("posterior").sum())
+    families = sum_by(pl.concat([pairs.select("pm", "family", "posterior"),
+                                 alts.select("pm", "family", "posterior")]),
+                      ["pm", "family"], "posterior")
     bodies = pl.DataFrame({"pm": pm_ids,
                            "p_open": np.exp(np.minimum(0.0, priors.log_open + log_pf)),
                            "p_lineage_kin": np.exp(np.minimum(0.0, log_kin + log_pf)),

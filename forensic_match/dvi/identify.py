@@ -937,7 +937,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                                "removed_rows"))
             for v in night.reused.values())
     return IdentificationResult(
-        table.sort(["round", "log10_lr"], descending=[False, True]),
+        table.sort(["round", "log10_lr"], descending=[False, True], maintain_order=True),
         res if res is not None else search_samples(compiled, bodies, top=TOP),
         compiled, parameters, family_level, held, decision, counts,
         ScoreCaches(list(bodies), rounds.lineage_cache if lineage is not None else None,
@@ -2185,11 +2185,12 @@ def _proposals(decision: Decision, res: SearchResult, round_no: int, posterior_t
 
     pairs = decision.pairs
     sure = pairs.filter(pl.col("posterior") >= posterior_threshold) \
-        .sort("posterior", descending=True)
+        .sort("posterior", descending=True, maintain_order=True)
     if sure.height == 0:
         return []
     best_alt: dict[tuple[str, str], tuple[str, float]] = {}
-    for r in decision.alternatives.sort("lr", descending=True).iter_rows(named=True):
+    for r in decision.alternatives.sort("lr", descending=True,
+                                                maintain_order=True).iter_rows(named=True):
         best_alt.setdefault((r["pm"], r["family"]), (r["relation"], r["lr"]))
     out = []
     taken_pm: set[str] = set()

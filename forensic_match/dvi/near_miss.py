@@ -97,4 +97,5 @@ def near_misses(compiled: CompiledTables, families: Sequence[Family],
                      "n_inconsistent": int(bad.sum()), "n_markers": r["n_markers"],
                      "log10_lr": float(np.sum(full)), "log10_lr_without": without,
                      "lr_without": float(10.0 ** min(without, 308.0))})
-    return pl.DataFrame(rows, schema=schema).sort("log10_lr_without", descending=True)
+    return pl.DataFrame(rows, schema=schema).sort("log10_lr_without", descending=True,
+                                                     maintain_order=True)

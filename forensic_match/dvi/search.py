@@ -379,12 +379,13 @@ def _search_encoded(compiled: CompiledTables, enc: EncodedSamples, *, top: int,
         by_m = frame(*(np.concatenate(x) for x in (m_rows, m_samples, m_scores, m_ev)))
     else:
         by_m = frame(empty_i, empty_i, np.empty(0), np.empty(0))
-    by_m = by_m.sort(["family", "missing", "log10_lr"], descending=[False, False, True]) \
+    by_m = by_m.sort(["family", "missing", "log10_lr"], descending=[False, False, True],
+                      maintain_order=True) \
         .with_columns(pl.col("log10_lr").rank("ordinal", descending=True)
                       .over(["family", "missing"]).cast(pl.Int64).alias("rank"))
     if pair_parts:
         cat = [np.concatenate(x) for x in zip(*pair_parts)]
-        pr = frame(*cat).sort("log10_lr", descending=True)
+        pr = frame(*cat).sort("log10_lr", descending=True, maintain_order=True)
     else:
         pr = frame(empty_i, empty_i, np.empty(0), np.empty(0))
     sums = pl.DataFrame({"pm": enc.ids, "lr_sum": lr_sum, "n_typed": enc.n_typed})

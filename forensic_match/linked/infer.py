@@ -88,7 +88,8 @@ def relationship_lrs(panel: SnpPanel, first: np.ndarray, second: np.ndarray, *,
         post = post / post.sum()
     return pl.DataFrame({"relationship": [r[0] for r in rows],
                          "degree": [r[1] for r in rows], "log10_lr": logs,
-                         "posterior": post}).sort("log10_lr", descending=True)
+                         "posterior": post}).sort("log10_lr", descending=True,
+                                                         maintain_order=True)
 
 
 def ibd_posterior(process: PairProcess, panel: SnpPanel, first: np.ndarray,

@@ -115,4 +115,4 @@ def search_linked(panel: SnpPanel, pm: np.ndarray, references: np.ndarray,
         rows.append((pm_ids[i], reference_ids[j], float(scores[i, j]), ll / np.log(10.0)))
     return pl.DataFrame(rows, schema={"pm": pl.String, "reference": pl.String,
                                       "screen_log10_lr": pl.Float64, "log10_lr": pl.Float64},
-                        orient="row").sort("log10_lr", descending=True)
+                        orient="row").sort("log10_lr", descending=True, maintain_order=True)
