@@ -37,7 +37,7 @@ from forensic_match.dvi.compile import (
     compile_missing,
     marker_offsets,
 )
-from forensic_match.errors import ForensicMatchError
+from forensic_match.errors import ForensicMatchError, ThetaLimitError
 from forensic_match.likelihood.engine import _evaluate
 from forensic_match.markers import Marker
 
@@ -301,8 +301,13 @@ def test_theta_row_from_one_tracer_is_the_full_allele_list(case, theta, extra,  
         assume(False)
     offsets = marker_offsets(case.markers)
     for k, marker in enumerate(case.markers):
-        want = _full_list_log10_lr(case.pedigree, marker, case.profiles, case.target, theta,
-                                   observation)
+        try:
+            want = _full_list_log10_lr(case.pedigree, marker, case.profiles, case.target,
+                                       theta, observation)
+        except ThetaLimitError:
+            # the oracle, over every allele unmerged, can need more quadrature points or
+            # partitions than the engine allows where the compiled row (merged) did not
+            assume(False)
         got = row.log10_lr[offsets[k]:offsets[k + 1]]
         finite = np.isfinite(want)
         assert np.array_equal(np.isfinite(got), finite), (k, got, want)
