@@ -324,6 +324,8 @@ def test_the_command_line_switch(tmp_path: Path) -> None:
         assert store.changes() == []
 
 
+# 23 s of the default run's 15-minute budget on the 2-core machine: in `make test-slow`
+@pytest.mark.slow
 def test_evidence_nights_take_the_kept_rows(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Nights that weigh the AM/PM evidence search everything, but take the compiled rows
@@ -360,6 +362,8 @@ def _small_nights() -> list[DviDataset]:
     ]
 
 
+# 68 s of the default run's 15-minute budget on the 2-core machine: in `make test-slow`
+@pytest.mark.slow
 def test_theta_nights_take_the_kept_rows(tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """With theta the nights keep and take the conditioned rows and the references'
