@@ -19,6 +19,15 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+def ansi(text: str) -> str:
+    """``text`` as Excel shows a CSV UTF-8 opened as ANSI (Windows-1252), which it then saves
+    as UTF-8: each byte of a non-ASCII letter becomes a character (the five bytes
+    Windows-1252 leaves undefined become the C1 control of the same number, as Windows reads
+    them)."""
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b)
+                   for b in text.encode("utf-8"))
+
+
 def untyped_ancestry(records: list, ident: str, sex: str, depth: int) -> None:
     """Append to ``records`` the pedigree records of ``ident`` and its full ancestry
     ``depth`` generations back (``ident + "f"``, ``ident + "m"``, ...), parents first: a

@@ -762,27 +762,27 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes | None = None
                for name in ("family", "id", "father", "mother", "missing")}
     columns["sex"] = _sex_column(table, required=True)
     extra = _extra_columns(table, set(columns.values()))
-    grouped: dict[str, list[tuple[int, list[str]]]] = {}
+    # each row's ids read once: (id, father, mother, sex) as file_id reads them
+    grouped: dict[str, list[tuple[int, list[str], tuple[str, ...]]]] = {}
     for number, row in table.rows:
         family = file_id(row[columns["family"]], table.loc(number))
         if not family:
             raise InputError(f"{table.loc(number)}: empty family id")
-        grouped.setdefault(family, []).append((number, row))
+        ids = tuple(file_id(row[columns[c]], table.loc(number))
+                    for c in ("id", "father", "mother", "sex"))
+        grouped.setdefault(family, []).append((number, row, ids))
     if not grouped:
         raise InputError(f"{table.loc()}: no pedigree rows")
     _one_spelling((((family,), table.loc(rows[0][0])) for family, rows in grouped.items()),
                   "family")
     for family, rows in grouped.items():
-        _one_spelling((((family, file_id(row[columns["id"]], table.loc(number))),
-                        f"{table.loc(number)}, family {family!r}") for number, row in rows),
-                      "individual")
+        _one_spelling((((family, ids[0]), f"{table.loc(number)}, family {family!r}")
+                       for number, _, ids in rows), "individual")
     out: dict[str, _FamilyRows] = {}
     for family, rows in grouped.items():
-        numbers = [n for n, _ in rows]
+        numbers = [n for n, _, _ in rows]
         records = []
-        for number, row in rows:
-            ident, father, mother, sex = (file_id(row[columns[c]], table.loc(number))
-                                          for c in ("id", "father", "mother", "sex"))
+        for number, _, (ident, father, mother, sex) in rows:
             code = parse_sex(sex, codes=sex_codes or "MF", context=f"{table.loc(number)}, family "
                              f"{family!r}, individual {ident!r}")
             records.append((ident, father, mother, "UMF"[code]))
@@ -791,16 +791,15 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes | None = None
             locations=[f"{table.loc(n)}, family {family!r}" for n in numbers])
         missing: list[str] = []
         info: dict[str, dict[str, Any]] = {}
-        for number, row in rows:
-            ident = file_id(row[columns["id"]], table.loc(number))
+        for number, row, (ident, *_) in rows:
             if _flag(row[columns["missing"]], table, number, family, ident):
                 missing.append(ident)
                 info[ident] = {h: row[i] for i, h in extra if row[i]}
         if not missing:
-            ids = ", ".join(repr(i) for i in pedigree.ids[:10])
+            shown = ", ".join(repr(i) for i in pedigree.ids[:10])
             more = f" and {len(pedigree) - 10} more" if len(pedigree) > 10 else ""
             raise InputError(f"{table.loc(numbers[0])}, family {family!r}: no missing person "
-                             f"among individuals {ids}{more}; mark them with missing=1")
+                             f"among individuals {shown}{more}; mark them with missing=1")
         out[family] = _FamilyRows(pedigree, missing, info)
     return out
 
