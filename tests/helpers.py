@@ -19,6 +19,13 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+#: Spanish and Quechua names and ids that must be read as written (no UTF-8 read as
+#: Windows-1252 in them).
+ANDEAN_NAMES = ["Huamán", "Ñahui", "ÑAH-FA", "Condorí", "Túpac", "Cusihuamán", "Quispe Ñaupa",
+                "Muñoz", "Güiza", "Pérez López", "ÁLVAREZ", "ÍÑIGO", "Ñuñez", "Ccori Ñusta",
+                "Ayacucho–Huanta", "K’ana", "JOÃO", "Â", "Ã", "Nº 3", "Túpac Amaru Ü"]
+
+
 def ansi(text: str) -> str:
     """``text`` as Excel shows a CSV UTF-8 opened as ANSI (Windows-1252), which it then saves
     as UTF-8: each byte of a non-ASCII letter becomes a character (the five bytes

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import ansi, fragment, write
+from helpers import ANDEAN_NAMES, ansi, fragment, write
 
 from forensic_match.cases import DviDataset, load_case, save_case
 from forensic_match.dvi.records import (
@@ -741,11 +741,6 @@ def test_ids_that_still_differ_are_shown_with_their_code_points(tmp_path):
 
 
 # UTF-8 read as Windows-1252 and saved again (h_lab, finding 8) --------------------------------
-
-ANDEAN_NAMES = ["Huamán", "Ñahui", "ÑAH-FA", "Condorí", "Túpac", "Cusihuamán", "Quispe Ñaupa",
-                "Muñoz", "Güiza", "Pérez López", "ÁLVAREZ", "ÍÑIGO", "Ñuñez", "Ccori Ñusta",
-                "Ayacucho–Huanta", "K’ana", "JOÃO", "Â", "Ã", "Nº 3", "Túpac Amaru Ü"]
-
 
 def test_a_name_read_as_windows_1252_is_recognised_and_a_real_one_is_not():
     from forensic_match.profiles import wrongly_encoded
