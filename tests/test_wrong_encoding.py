@@ -58,3 +58,51 @@ def test_identities_names_re_saved_as_ansi_are_refused(tmp_path):
     with pytest.raises(InputError, match=fragment("ids.csv', line 2: id 'HuamÃ¡n'",
                                                   "probably 'Huamán'")):
         read_identities(write(tmp_path, "ids.csv", ansi(ids_only)))
+
+
+# --- AM records and PM findings tables (evidence/records.py) ----------------------------------
+
+AM_TABLE = ("id,family,sex,age,date_missing,place_missing,stature_cm,tooth_36\n"
+            "HUA-MP,Huamán,F,24,1984-08-14,050101,152,filled\n"
+            "ÑAH-MP1,Ñahui,M,31,1984-08-14,050101,,\n")
+PM_LONG = ("id,field,value,source,date\n"
+           "Añaccasa-E03,sex,F,lab,2020-01-02\n"
+           "Añaccasa-E03,age_min,20,anthropology,2019-08-01\n"
+           "Añaccasa-E03,age_max,30,anthropology,2019-08-01\n"
+           "Añaccasa-E03,tooth_36,filled,odontology,2019-08-03\n")
+
+
+def test_evidence_tables_re_saved_as_ansi_are_refused(tmp_path):
+    """The AM records and PM findings tables read their ids (and an AM record's family) as
+    written: 'Ã‘AH-MP1' was a record of no missing person and 'AÃ±accasa-E03' findings of
+    no body, so their evidence was left out without a word (and an NFD 'Añaccasa' typed on a
+    Mac matched no NFC pedigree id). Now they are read as the STR tables read ids
+    (profiles.file_id): in normal form C, the garbled ones refused naming the line."""
+    from forensic_match.evidence.records import read_am_records, read_pm_findings
+
+    am = read_am_records(write(tmp_path, "am.csv", AM_TABLE))
+    assert [(r.id, r.family, r.age) for r in am.values()] == [("HUA-MP", "Huamán", 24.0),
+                                                              ("ÑAH-MP1", "Ñahui", 31.0)]
+    pm = read_pm_findings(write(tmp_path, "pm.csv", PM_LONG))
+    assert list(pm) == ["Añaccasa-E03"] and pm["Añaccasa-E03"].dental.teeth == {36: "filled"}
+    nfd = read_pm_findings(write(tmp_path, "nfd.csv", PM_LONG.replace("ñ", "n\u0303")))
+    assert list(nfd) == ["Añaccasa-E03"]
+
+    with pytest.raises(InputError, match=fragment("am_ansi.csv', line 2, sample 'HUA-MP': id "
+                                                  "'HuamÃ¡n' looks like UTF-8 text read as "
+                                                  "Windows-1252", "probably 'Huamán'")):
+        read_am_records(write(tmp_path, "am_ansi.csv", ansi(AM_TABLE)))
+    one_id = AM_TABLE.replace("ÑAH-MP1", ansi("ÑAH-MP1"))
+    with pytest.raises(InputError, match=fragment("am_id.csv', line 3: id 'Ã‘AH-MP1'",
+                                                  "probably 'ÑAH-MP1'")):
+        read_am_records(write(tmp_path, "am_id.csv", one_id))
+    with pytest.raises(InputError, match=fragment("pm_ansi.csv', line 2: id 'AÃ±accasa-E03'",
+                                                  "probably 'Añaccasa-E03'")):
+        read_pm_findings(write(tmp_path, "pm_ansi.csv", ansi(PM_LONG)))
+    wide = "id,sex,age_estimate,age_se\nAñaccasa-E03,F,25,4\n"
+    with pytest.raises(InputError, match=fragment("pm_wide.csv', line 2: id 'AÃ±accasa-E03'")):
+        read_pm_findings(write(tmp_path, "pm_wide.csv", ansi(wide)))
+    long_family = "id,field,value\nHUA-MP,family,Huamán\nHUA-MP,age,24\n"
+    with pytest.raises(InputError, match=fragment("am_long.csv', line 2, sample 'HUA-MP': id "
+                                                  "'HuamÃ¡n'")):
+        read_am_records(write(tmp_path, "am_long.csv", ansi(long_family)))
