@@ -169,6 +169,8 @@ def file_id(text: str, where: str) -> str:
         The id holds the pattern (naming the id, its likely original and the cause), or an
         invisible character (:func:`normal_id`).
     """
+    if text.isascii():  # no invisible character, already in normal form C: most ids
+        return text
     refuse_wrongly_encoded(text, where)
     return normal_id(text, where)
 
