@@ -10,6 +10,9 @@ likely original, and reads the same names written correctly.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from helpers import ANDEAN_NAMES, ansi, fragment, write
 
@@ -106,3 +109,99 @@ def test_evidence_tables_re_saved_as_ansi_are_refused(tmp_path):
     with pytest.raises(InputError, match=fragment("am_long.csv', line 2, sample 'HUA-MP': id "
                                                   "'HuamÃ¡n'")):
         read_am_records(write(tmp_path, "am_long.csv", ansi(long_family)))
+
+
+# --- the case JSON (cases.load_case) -----------------------------------------------------------
+
+def _dataset() -> dict:
+    """A small identification dataset: two Andean families and one body."""
+    programme = Path(__file__).resolve().parents[1] / "datasets" / "examples" / \
+        "programme_small.json"
+    markers = json.loads(programme.read_text(encoding="utf-8"))["markers"][:3]
+    names = [m["name"] for m in markers]
+
+    def typed(*pairs: tuple[str, str]) -> dict:
+        return {n: list(p) for n, p in zip(names, pairs)}
+
+    return {"kind": "dvi", "id": "ayacucho_1984", "markers": markers,
+            "pm": [{"id": "Añaccasa-E03", "sex": "M",
+                    "genotypes": typed(("15", "16"), ("16", "17"), ("11", "12")),
+                    "ystr": {"DYS391": ["10"]}}],
+            "am": [{"family": "Huamán",
+                    "pedigree": [{"id": "HUA-FA", "father": None, "mother": None, "sex": "M"},
+                                 {"id": "HUA-MO", "father": None, "mother": None, "sex": "F"},
+                                 {"id": "HUA-MP", "father": "HUA-FA", "mother": "HUA-MO",
+                                  "sex": "M"}],
+                    "missing": ["HUA-MP"],
+                    "genotypes": {"HUA-FA": typed(("15", "15"), ("16", "18"), ("11", "11"))}},
+                   {"family": "Ñahui",
+                    "pedigree": [{"id": "ÑAH-FA", "father": None, "mother": None, "sex": "M"},
+                                 {"id": "ÑAH-MO", "father": None, "mother": None, "sex": "F"},
+                                 {"id": "ÑAH-MP1", "father": "ÑAH-FA", "mother": "ÑAH-MO",
+                                  "sex": "M"}],
+                    "missing": ["ÑAH-MP1"],
+                    "genotypes": {"ÑAH-MO": typed(("16", "17"), ("17", "17"), ("12", "13"))},
+                    "ystr": {"ÑAH-FA": {"DYS391": ["10"]}}}]}
+
+
+def _json(tmp_path: Path, name: str, data: dict, garble: str = "") -> Path:
+    text = json.dumps(data, ensure_ascii=False)
+    if garble:
+        text = text.replace(garble, ansi(garble))
+    return write(tmp_path, name, text)
+
+
+def test_case_json_ids_re_saved_as_ansi_are_refused(tmp_path):
+    """load_case read a dataset's ids as written: a dataset re-saved as ANSI became a new
+    programme of families 'HuamÃ¡n' and 'Ã‘ahui' (in a store, duplicates of the originals
+    the next night), and one garbled id in a family's 'ystr' or 'genotypes' a person of no
+    pedigree, or a PM id another body. Now every id of the file (PM samples, families,
+    pedigree records and their parents, missing persons, the keys of genotypes, references,
+    info, ystr, mtdna, lineage and dropout) is checked as the tables' ids are, naming the
+    record and the likely original; the same dataset written correctly (also with \\u
+    escapes) is read."""
+    from forensic_match.cases import load_case
+
+    data = _dataset()
+    ds = load_case(_json(tmp_path, "ok.json", data))
+    assert [f.id for f in ds.am] == ["Huamán", "Ñahui"] and ds.pm[0].id == "Añaccasa-E03"
+    assert ds.am[1].missing == ["ÑAH-MP1"] and set(ds.am[1].ystr) == {"ÑAH-FA"}
+    escaped = write(tmp_path, "escaped.json", json.dumps(data))
+    assert load_case(escaped).am[1].pedigree.ids == ("ÑAH-FA", "ÑAH-MO", "ÑAH-MP1")
+
+    whole = write(tmp_path, "ansi.json", ansi(json.dumps(data, ensure_ascii=False)))
+    with pytest.raises(InputError, match=fragment("ansi.json': pm sample 1: id "
+                                                  "'AÃ±accasa-E03' looks like UTF-8 text read "
+                                                  "as Windows-1252", "probably 'Añaccasa-E03'")):
+        load_case(whole)
+    with pytest.raises(InputError, match=fragment("family.json': family 2: id 'Ã‘ahui'",
+                                                  "probably 'Ñahui'")):
+        load_case(_json(tmp_path, "family.json", data, garble='"Ñahui"'))
+    with pytest.raises(InputError, match=fragment(
+            "father.json': family 'Ñahui', pedigree record 1: id 'Ã‘AH-FA'",
+            "probably 'ÑAH-FA'")):
+        load_case(_json(tmp_path, "father.json", data, garble="ÑAH-FA"))
+    with pytest.raises(InputError, match=fragment("ystr.json': family 'Ñahui', 'ystr': id "
+                                                  "'Ã‘AH-FA'")):
+        load_case(_json(tmp_path, "ystr.json", data, garble='"ÑAH-FA": {"DYS391"'))
+    with pytest.raises(InputError, match=fragment("missing.json': family 'Ñahui', 'missing': "
+                                                  "id 'Ã‘AH-MP1'")):
+        load_case(_json(tmp_path, "missing.json", data, garble='["ÑAH-MP1"]'))
+    soft = json.loads(json.dumps(data))
+    soft["am"][0]["genotypes"] = {"HUA\u00ad-FA": soft["am"][0]["genotypes"]["HUA-FA"]}
+    with pytest.raises(InputError, match=fragment("soft.json': family 'Huamán', 'genotypes': "
+                                                  "id 'HUA\\xad-FA' holds an invisible",
+                                                  "SOFT HYPHEN")):
+        load_case(_json(tmp_path, "soft.json", soft))
+
+
+def test_kinship_case_ids_re_saved_as_ansi_are_refused(tmp_path):
+    from forensic_match.cases import load_case
+
+    case = Path(__file__).resolve().parents[1] / "datasets" / "examples" / \
+        "demo_mp_parents.json"
+    text = case.read_text(encoding="utf-8").replace('"MP"', '"Ñaupa"')
+    assert load_case(write(tmp_path, "ok.json", text)).h1.ids[-1] == "Ñaupa"
+    with pytest.raises(InputError, match=fragment("ansi.json': H1, pedigree record 3: id "
+                                                  "'Ã‘aupa'", "probably 'Ñaupa'")):
+        load_case(write(tmp_path, "ansi.json", ansi(text)))
