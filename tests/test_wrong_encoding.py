@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from helpers import ANDEAN_NAMES, ansi, fragment, write
 
-from forensic_match.errors import InputError
+from forensic_match.errors import InputError, LineageMarkerWarning
 
 REAL = [n for n in ANDEAN_NAMES if n not in ("Â", "Ã")] + ["O'Brien Quispe", "D’Ávila"]
 
@@ -109,6 +109,35 @@ def test_evidence_tables_re_saved_as_ansi_are_refused(tmp_path):
     with pytest.raises(InputError, match=fragment("am_long.csv', line 2, sample 'HUA-MP': id "
                                                   "'HuamÃ¡n'")):
         read_am_records(write(tmp_path, "am_long.csv", ansi(long_family)))
+
+
+# --- Y-STR and mtDNA rows (lineage) ------------------------------------------------------------
+
+LINEAGE_ROWS = ("sample,marker,allele1,allele2\n"
+                "ÑAH-FA,TH01,6,7\nÑAH-FA,DYS391,10,\nÑAH-FA,DYS576,18,\n"
+                "ÑAH-MO,TH01,8,9.3\nÑAH-MO,mtDNA,16024-16569;1-576,16223T 73G 263G\n")
+
+
+def test_lineage_rows_re_saved_as_ansi_are_refused(tmp_path):
+    """The Y-STR and mtDNA rows are rows of the genotype tables (relatives, references, PM),
+    whose sample id is read (profiles.file_id) before the marker says which kind of row it
+    is: a Y or mtDNA row appended from another export re-saved as ANSI is refused naming its
+    line, and cannot become a Y haplotype or mitotype of a sample that is nobody's."""
+    from forensic_match.dvi.records import read_genotypes
+
+    with pytest.warns(LineageMarkerWarning):  # the rows set aside for lineage matching
+        table = read_genotypes(write(tmp_path, "rel.csv", LINEAGE_ROWS))
+    assert [s.id for s in table.samples] == ["ÑAH-FA", "ÑAH-MO"]
+    assert table.samples[0].lineage == {"DYS391": ("10",), "DYS576": ("18",)}
+    assert table.samples[1].mtdna is not None
+    y_row = LINEAGE_ROWS.replace("ÑAH-FA,DYS576", ansi("ÑAH-FA") + ",DYS576")
+    with pytest.raises(InputError, match=fragment("y.csv', line 4: id 'Ã‘AH-FA'",
+                                                  "probably 'ÑAH-FA'")):
+        read_genotypes(write(tmp_path, "y.csv", y_row))
+    mt_row = LINEAGE_ROWS.replace("ÑAH-MO,mtDNA", ansi("ÑAH-MO") + ",mtDNA")
+    with pytest.raises(InputError, match=fragment("mt.csv', line 6: id 'Ã‘AH-MO'",
+                                                  "probably 'ÑAH-MO'")):
+        read_genotypes(write(tmp_path, "mt.csv", mt_row))
 
 
 # --- the case JSON (cases.load_case) -----------------------------------------------------------
