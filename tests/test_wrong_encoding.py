@@ -234,3 +234,60 @@ def test_kinship_case_ids_re_saved_as_ansi_are_refused(tmp_path):
     with pytest.raises(InputError, match=fragment("ansi.json': H1, pedigree record 3: id "
                                                   "'Ã‘aupa'", "probably 'Ñaupa'")):
         load_case(write(tmp_path, "ansi.json", ansi(text)))
+
+
+# --- linked-SNP tables and VCFs (linked/genotypes.py; store/snp.py reads through them) ---------
+
+SNP_REFERENCES = ("family,sample,marker,allele1,allele2\n"
+                  "Ñahui,ÑAH-MO,rs9442372,G,A\nÑahui,ÑAH-MO,rs4648727,C,C\n"
+                  "Huamán,HUA-FA,rs9442372,G,G\n")
+SNP_PM = "sample,marker,allele1,allele2\nAñaccasa-E03,rs9442372,G,A\nAñaccasa-E03,rs4648727,C,A\n"
+SNP_VCF = ("##fileformat=VCFv4.2\n##contig=<ID=1>\n"
+           '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+           '##FORMAT=<ID=PL,Number=G,Type=Integer,Description="Phred-scaled likelihoods">\n'
+           "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tPM-001\tAñaccasa-E03\n"
+           "1\t1083324\trs9442372\tG\tA\t.\t.\t.\tGT:PL\t0/1:30,0,30\t0/0:0,30,60\n"
+           "1\t1844830\trs4648727\tA\tC\t.\t.\t.\tGT:PL\t1/1:60,30,0\t0/1:30,0,30\n")
+
+
+def test_linked_snp_files_re_saved_as_ansi_are_refused(tmp_path):
+    """The SNP genotype tables and VCFs read sample and family ids as written (not even in
+    normal form C): 'AÃ±accasa-E03' was a body of its own, 'Ã‘AH-MO' a reference of no
+    pedigree, and a store's SNP calls were filed under them. Now they are read with
+    profiles.file_id, as the STR tables' ids are; a VCF's sample names too, naming the
+    column of the #CHROM header line."""
+    pytest.importorskip("cyvcf2")
+    from forensic_match.linked import load_force_panel
+    from forensic_match.linked.genotypes import (
+        read_snp_reference_genotypes,
+        read_snp_samples,
+        read_vcf_genotype_likelihoods,
+    )
+
+    panel = load_force_panel().subset(["rs9442372", "rs4648727"])
+    keys, codes = read_snp_reference_genotypes(write(tmp_path, "refs.csv", SNP_REFERENCES),
+                                               panel)
+    assert keys == (("Ñahui", "ÑAH-MO"), ("Huamán", "HUA-FA"))
+    nfd = SNP_PM.replace("ñ", "n\u0303", 1)  # one row typed on a Mac: the same body
+    pm_ids, pm_codes = read_snp_samples(write(tmp_path, "pm.csv", nfd), panel)
+    assert pm_ids == ("Añaccasa-E03",) and (pm_codes >= 0).all()
+    vcf_ids, _ = read_snp_samples(write(tmp_path, "pm.vcf", SNP_VCF), panel)
+    assert vcf_ids == ("PM-001", "Añaccasa-E03")
+
+    with pytest.raises(InputError, match=fragment("refs_ansi.csv', line 2: id 'Ã‘AH-MO'",
+                                                  "probably 'ÑAH-MO'")):
+        read_snp_reference_genotypes(write(tmp_path, "refs_ansi.csv", ansi(SNP_REFERENCES)),
+                                     panel)
+    family = SNP_REFERENCES.replace("Huamán,", ansi("Huamán") + ",")
+    with pytest.raises(InputError, match=fragment("refs_family.csv', line 4: id 'HuamÃ¡n'",
+                                                  "probably 'Huamán'")):
+        read_snp_reference_genotypes(write(tmp_path, "refs_family.csv", family), panel)
+    with pytest.raises(InputError, match=fragment("pm_ansi.csv', line 2: id 'AÃ±accasa-E03'")):
+        read_snp_samples(write(tmp_path, "pm_ansi.csv", ansi(SNP_PM)), panel)
+    vcf = write(tmp_path, "ansi.vcf", ansi(SNP_VCF))
+    for read in (lambda p: read_snp_samples(p, panel),
+                 lambda p: read_vcf_genotype_likelihoods(p, panel)):
+        with pytest.raises(InputError, match=fragment("ansi.vcf', #CHROM header line, column "
+                                                      "11: id 'AÃ±accasa-E03'",
+                                                      "probably 'Añaccasa-E03'")):
+            read(vcf)
