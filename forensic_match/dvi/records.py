@@ -1084,7 +1084,8 @@ _JOINED = re.compile(r"positive|positivo|pos|control|ctrl")
 #: (Applied Biosystems' DNA Control 007), as a sample name or a word of one.
 _CONTROL_DNA = frozenset({"9947a", "2800m", "007"})
 #: The words that go with it (``PC 007``, ``DNA Control 007``, ``Control 9947A``).
-_CONTROL_WORDS = frozenset({"pc", "dna", "control", "ctrl", "positive", "positivo", "pos"})
+_CONTROL_WORDS = frozenset({"pc", "cp", "dna", "control", "ctrl", "positive", "positivo",
+                            "pos"})
 
 
 def _says_positive_control(sample: str) -> bool:
@@ -1103,14 +1104,19 @@ def _says_positive_control(sample: str) -> bool:
 
 def _looks_like_positive_control(sample: str) -> bool:
     """Whether a sample name could be a run's positive control without saying so: ``PC``
-    (``PC1``, ``PC-01``, ``P.C. 1``), or a kit's control DNA (``9947A``, ``2800M``, ``007``)
-    alone or with the words PC, DNA, Control, Ctrl, Positive, Positivo, Pos and short
-    numbers (``PC 007``, ``DNA-007``, ``9947A_1``, ``007-1``); not ``PM-007``, ``Muestra 007``
-    or ``PC-2019-044``. Such names are also lab numbers and remains (``007`` in a sequence
-    001..150, ``7-007`` grave 7, skeleton 7), so they are searched, with a warning."""
+    or ``CP`` (control positivo; ``PC1``, ``PC-01``, ``P.C. 1``, ``CP-1``), ``C+``
+    (``C+1``, ``C (+)``), or a kit's control DNA (``9947A``, ``2800M``, ``007``) alone or
+    with the words PC, DNA, Control, Ctrl, Positive, Positivo, Pos and short numbers
+    (``PC 007``, ``DNA-007``, ``9947A_1``, ``007-1``); not ``PM-007``, ``Muestra 007``,
+    ``PC-2019-044`` or ``CP-2019-044``. Such names are also lab numbers and remains (``007``
+    in a sequence 001..150, ``7-007`` grave 7, skeleton 7; ``CP`` a centro poblado's or a
+    person's initials), so they are searched, with a warning. ``CP`` and ``C+`` were read
+    without a word until 2026-12-08 (f_lab4)."""
     text = plain_text(sample).casefold()
     words = re.findall(r"[a-z]+|[0-9]+[a-z]?", text)
-    if re.fullmatch(r"pc[0-9]{0,2}", "".join(words)):
+    joined = "".join(words)
+    if re.fullmatch(r"(pc|cp)[0-9]{0,2}", joined) or \
+            "+" in sample and re.fullmatch(r"c[0-9]{0,2}", joined):
         return True
     dna = [w for w in words if w in _CONTROL_DNA]
     return bool(dna) and all(w in _CONTROL_DNA or w in _CONTROL_WORDS or w.isdigit() and
@@ -1142,7 +1148,7 @@ def _check_positive_controls(samples: Sequence[TypedSample], file: str) -> None:
                           for s in alike[:10])
         warnings.warn(ForensicMatchWarning(
             f"{where(file=file)}: {len(alike)} samples are named like a run's positive control "
-            f"(a kit's control DNA 9947A, 2800M or 007, or PC): {shown}"
+            f"(a kit's control DNA 9947A, 2800M or 007, or PC, CP or C+): {shown}"
             f"{'; ...' if len(alike) > 10 else ''}; they are searched as remains. If one is "
             f"the run's positive control, leave it out of the PM table"), stacklevel=3)
 
@@ -1241,8 +1247,8 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     -----
     ForensicMatchWarning
         The samples table's sex contradicts the amelogenin call; samples named like a run's
-        positive control (``9947A``, ``2800M``, ``007``, ``PC1``...), one warning naming
-        them: they are searched as remains.
+        positive control (``9947A``, ``2800M``, ``007``, ``PC1``, ``CP``, ``C+``...), one
+        warning naming them: they are searched as remains.
 
     Examples
     --------
