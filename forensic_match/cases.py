@@ -32,6 +32,7 @@ from forensic_match.profiles import (
     Genotype,
     Profiles,
     allele_label,
+    file_id,
     is_canonical_allele,
     parse_profiles,
 )
@@ -778,25 +779,64 @@ def load_case(path: str | Path, *, linked: bool = False) -> KinshipCase | DviDat
 
 def _check_written(data: Any, src: str) -> None:
     """The checks of a case as a person or another tool wrote it (a file), before it is read:
-    keys one typo from a key that is read, and record fields of personal identity. Not made
-    on what a case store reads back: its stored versions are what it stored (a version read
-    before these checks existed must not stop every later night)."""
+    keys one typo from a key that is read, record fields of personal identity, and ids
+    (:func:`_ids_written`). Not made on what a case store reads back: its stored versions are
+    what it stored (a version read before these checks existed must not stop every later
+    night)."""
     if not isinstance(data, Mapping):
         return
     _no_typos(data, "case", src)
     for k, spec in enumerate(data.get("markers") or []):
         _no_typos(spec, "marker", f"{src}: marker {k + 1}")
+    hypotheses = data.get("hypotheses")
+    if isinstance(hypotheses, Mapping):
+        for name, hypothesis in hypotheses.items():
+            if isinstance(hypothesis, Mapping):
+                _ids_written(hypothesis.get("pedigree"), f"{src}: {name}", records=True)
+    for key in ("genotypes", "dropout", "genotype_error"):
+        _ids_written(data.get(key), f"{src}: {key!r}")
     for k, s in enumerate(data.get("pm") or []):
         _no_typos(s, "pm sample", f"{src}: pm sample {k + 1}")
         if isinstance(s, Mapping):
+            _ids_written([s.get("id")], f"{src}: pm sample {k + 1}")
             _no_personal(s.get("info"), f"{src}: pm sample {s.get('id', k + 1)!r}")
             _female_with_y(s, f"{src}: pm sample {s.get('id', k + 1)!r}")
     for k, f in enumerate(data.get("am") or []):
         _no_typos(f, "family", f"{src}: family {k + 1}")
-        if isinstance(f, Mapping) and isinstance(f.get("info"), Mapping):
+        if not isinstance(f, Mapping):
+            continue
+        _ids_written([f.get("family")], f"{src}: family {k + 1}")
+        where = f"{src}: family {f.get('family', k + 1)!r}"
+        _ids_written(f.get("pedigree"), where, records=True)
+        _ids_written(f.get("missing"), f"{where}, 'missing'")
+        for key in ("genotypes", "references", "info", "lineage", "ystr", "mtdna"):
+            _ids_written(f.get(key), f"{where}, {key!r}")
+        if isinstance(f.get("info"), Mapping):
             for person, fields in f["info"].items():
-                _no_personal(fields, f"{src}: family {f.get('family', k + 1)!r}, individual "
-                                     f"{person!r}")
+                _no_personal(fields, f"{where}, individual {person!r}")
+
+
+def _ids_written(ids: Any, where: str, *, records: bool = False) -> None:
+    """Refuse an id of a case file that holds UTF-8 read as Windows-1252 or an invisible
+    character, as the laboratory tables' readers do (:func:`~forensic_match.profiles.file_id`;
+    ``docs/records.md``, "A file re-saved with the wrong encoding"): ``ids`` is a list of ids,
+    the keys of an ``{id: ...}`` object, or with ``records`` a pedigree's records (id, father,
+    mother). Only checked, not rewritten: an id read otherwise than before would be a new
+    family or body in a case store. Anything not a string is left to the reading."""
+    if isinstance(ids, Mapping):
+        ids = list(ids)
+    if not isinstance(ids, list):
+        return
+    for k, item in enumerate(ids):
+        if records and isinstance(item, Mapping):
+            found = [item.get("id"), item.get("father"), item.get("mother")]
+        elif records and isinstance(item, list):
+            found = item[:3]
+        else:
+            found = [item]
+        for text in found:
+            if isinstance(text, str) and not text.isascii():  # an ASCII id passes file_id
+                file_id(text, f"{where}, pedigree record {k + 1}" if records else where)
 
 
 def _female_with_y(sample: Mapping[str, Any], label: str) -> None:

@@ -121,9 +121,41 @@ def wrongly_encoded(text: str) -> str | None:
     return original if original != text else None
 
 
+def refuse_wrongly_encoded(text: str, where: str, *, what: str = "id") -> None:
+    """Refuse ``text`` read from a file at ``where`` (file and row) if it holds UTF-8 read as
+    Windows-1252 (:func:`wrongly_encoded`): the error names ``what`` it is (an id, a name),
+    the text, its likely original and how to read the file again.
+
+    Used by :func:`file_id` on ids and by the readers on text that is shown or stored but not
+    matched (the names of the identities table): every accented letter of a file so re-saved
+    is changed the same way, so one such cell is enough to tell the file.
+
+    Raises
+    ------
+    InputError
+        ``text`` holds the pattern.
+
+    Examples
+    --------
+    >>> refuse_wrongly_encoded("Huamán", "file 'names.csv', line 2", what="name")
+    """
+    original = wrongly_encoded(text)
+    if original is None:
+        return
+    from forensic_match.errors import InputError
+
+    raise InputError(f"{where}: {what} {text!r} looks like UTF-8 text read as Windows-1252 "
+                     f"(\"ANSI\"), probably {original!r}: the file was probably opened "
+                     f"with the wrong encoding (a CSV UTF-8 opened as ANSI in Excel, say) "
+                     f"and saved again, and every accented letter in it is changed the same "
+                     f"way; read the file saved before that, or open it as UTF-8 (Excel: "
+                     f"Data > From Text/CSV, File origin 65001: Unicode (UTF-8)) and save it "
+                     f"as CSV UTF-8")
+
+
 def file_id(text: str, where: str) -> str:
     """An id read from a file at ``where`` (file and row): :func:`normal_id`, refusing first
-    an id that holds UTF-8 read as Windows-1252 (:func:`wrongly_encoded`).
+    an id that holds UTF-8 read as Windows-1252 (:func:`refuse_wrongly_encoded`).
 
     An outside check (h_lab, 2026-12-07) opened a CSV UTF-8 as ANSI in Excel and saved it
     again as UTF-8: "Huamán" became "HuamÃ¡n", "ÑAH-FA" "Ã‘AH-FA"; the files were read, and
@@ -137,17 +169,9 @@ def file_id(text: str, where: str) -> str:
         The id holds the pattern (naming the id, its likely original and the cause), or an
         invisible character (:func:`normal_id`).
     """
-    original = wrongly_encoded(text)
-    if original is not None:
-        from forensic_match.errors import InputError
-
-        raise InputError(f"{where}: id {text!r} looks like UTF-8 text read as Windows-1252 "
-                         f"(\"ANSI\"), probably {original!r}: the file was probably opened "
-                         f"with the wrong encoding (a CSV UTF-8 opened as ANSI in Excel, say) "
-                         f"and saved again, and every accented letter in it is changed the same "
-                         f"way; read the file saved before that, or open it as UTF-8 (Excel: "
-                         f"Data > From Text/CSV, File origin 65001: Unicode (UTF-8)) and save it "
-                         f"as CSV UTF-8")
+    if text.isascii():  # no invisible character, already in normal form C: most ids
+        return text
+    refuse_wrongly_encoded(text, where)
     return normal_id(text, where)
 
 

@@ -19,6 +19,22 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+#: Spanish and Quechua names and ids that must be read as written (no UTF-8 read as
+#: Windows-1252 in them).
+ANDEAN_NAMES = ["Huamán", "Ñahui", "ÑAH-FA", "Condorí", "Túpac", "Cusihuamán", "Quispe Ñaupa",
+                "Muñoz", "Güiza", "Pérez López", "ÁLVAREZ", "ÍÑIGO", "Ñuñez", "Ccori Ñusta",
+                "Ayacucho–Huanta", "K’ana", "JOÃO", "Â", "Ã", "Nº 3", "Túpac Amaru Ü"]
+
+
+def ansi(text: str) -> str:
+    """``text`` as Excel shows a CSV UTF-8 opened as ANSI (Windows-1252), which it then saves
+    as UTF-8: each byte of a non-ASCII letter becomes a character (the five bytes
+    Windows-1252 leaves undefined become the C1 control of the same number, as Windows reads
+    them)."""
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b)
+                   for b in text.encode("utf-8"))
+
+
 def untyped_ancestry(records: list, ident: str, sex: str, depth: int) -> None:
     """Append to ``records`` the pedigree records of ``ident`` and its full ancestry
     ``depth`` generations back (``ident + "f"``, ``ident + "m"``, ...), parents first: a

@@ -413,9 +413,28 @@ def test_a_sample_named_like_a_control_dna_or_pc_is_searched_with_a_warning(tmp_
     assert [s.id for s in samples] == ["006", *alike, "008"]
 
 
+def test_cp_and_c_plus_are_named_like_a_positive_control(tmp_path, db):
+    """'CP' (control positivo) and 'C+', the laboratories' shortest names of a positive
+    control, were searched as remains without a word while 'Control +' and 'Ctrl+' were
+    refused (f_lab4, 2026-12-08). They are warned about and searched, as 'PC' is: the rule
+    refuses only a name that says 'positive control' in words, and 'CP' is also a centro
+    poblado's or a person's initials ('CP-01' may be remains)."""
+    alike = ["CP", "C+", "CP-01", "C+1", "C (+)", "CP 007", "C.P."]
+    path = pm_export(tmp_path, ["PM-001", *alike, "PM-002"])
+    with pytest.warns(ForensicMatchWarning) as caught:
+        samples = read_pm_samples(path, markers=db)
+    (text,) = [str(w.message) for w in caught
+               if "named like a run's positive control" in str(w.message)]
+    assert re.search(fragment("pm.csv", "7 samples are named like a run's positive control",
+                              "or PC, CP or C+): 'CP' (line 4); 'C+' (line 6); 'CP-01' (line 8)",
+                              "'C.P.' (line 16); they are searched as remains"), text)
+    assert [s.id for s in samples] == ["PM-001", *alike, "PM-002"]
+
+
 @pytest.mark.parametrize("name", ["PM-007", "Muestra 007", "PC-2019-044", "AYA-07-001",
                                   "Putis PC-01", "Pos 1", "Positivo 1", "Control Negativo",
-                                  "2019-007", "PC-A", "Control -", "Ctrl-", "AYA-07+08"])
+                                  "2019-007", "PC-A", "Control -", "Ctrl-", "AYA-07+08",
+                                  "CP-2019-044", "Putis CP-01", "CP-A", "C-007", "C1"])
 def test_samples_named_like_a_control_number_are_remains(tmp_path, db, name):
     path = pm_export(tmp_path, ["PM-001", name])
     with warnings.catch_warnings():

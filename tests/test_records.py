@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import fragment, write
+from helpers import ANDEAN_NAMES, ansi, fragment, write
 
 from forensic_match.cases import DviDataset, load_case, save_case
 from forensic_match.dvi.records import (
@@ -742,30 +742,16 @@ def test_ids_that_still_differ_are_shown_with_their_code_points(tmp_path):
 
 # UTF-8 read as Windows-1252 and saved again (h_lab, finding 8) --------------------------------
 
-def _ansi(text: str) -> str:
-    """``text`` as Excel shows a CSV UTF-8 opened as ANSI (Windows-1252), which it then saves
-    as UTF-8: each byte of a non-ASCII letter becomes a character (the five bytes
-    Windows-1252 leaves undefined become the C1 control of the same number, as Windows reads
-    them)."""
-    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b)
-                   for b in text.encode("utf-8"))
-
-
-ANDEAN_NAMES = ["Huamán", "Ñahui", "ÑAH-FA", "Condorí", "Túpac", "Cusihuamán", "Quispe Ñaupa",
-                "Muñoz", "Güiza", "Pérez López", "ÁLVAREZ", "ÍÑIGO", "Ñuñez", "Ccori Ñusta",
-                "Ayacucho–Huanta", "K’ana", "JOÃO", "Â", "Ã", "Nº 3", "Túpac Amaru Ü"]
-
-
 def test_a_name_read_as_windows_1252_is_recognised_and_a_real_one_is_not():
     from forensic_match.profiles import wrongly_encoded
 
     assert [n for n in ANDEAN_NAMES if wrongly_encoded(n) is not None] == []
     for name in ANDEAN_NAMES:
         if not name.isascii() and name not in ("JOÃO", "Â", "Ã"):
-            assert wrongly_encoded(_ansi(name)) == name, name
-    assert _ansi("Huamán") == "HuamÃ¡n" and _ansi("ÑAH-FA") == "Ã‘AH-FA"
-    assert _ansi("Condorí") == "CondorÃ\u00ad"
-    assert wrongly_encoded(_ansi(_ansi("Huamán"))) == "Huamán"  # re-saved twice
+            assert wrongly_encoded(ansi(name)) == name, name
+    assert ansi("Huamán") == "HuamÃ¡n" and ansi("ÑAH-FA") == "Ã‘AH-FA"
+    assert ansi("Condorí") == "CondorÃ\u00ad"
+    assert wrongly_encoded(ansi(ansi("Huamán"))) == "Huamán"  # re-saved twice
 
 
 MOJIBAKE_PEDIGREES = ("family,id,father,mother,sex,missing\n"
@@ -790,22 +776,45 @@ def test_a_file_re_saved_with_the_wrong_encoding_is_refused_naming_the_original(
                              write(tmp_path, "rel.csv", MOJIBAKE_RELATIVES))
     assert [f.id for f in families] == ["Quispe", "Huamán", "Ñahui", "Condorí"]
 
-    peds = write(tmp_path, "ped_ansi.csv", _ansi(MOJIBAKE_PEDIGREES))
+    peds = write(tmp_path, "ped_ansi.csv", ansi(MOJIBAKE_PEDIGREES))
     with pytest.raises(InputError, match=fragment(
             "ped_ansi.csv', line 5: id 'HuamÃ¡n' looks like UTF-8 text read as Windows-1252",
             "probably 'Huamán'", "opened with the wrong encoding", "saved again")):
         read_families(peds, write(tmp_path, "rel.csv", MOJIBAKE_RELATIVES))
-    rel = write(tmp_path, "rel_ansi.csv", _ansi(MOJIBAKE_RELATIVES))
+    rel = write(tmp_path, "rel_ansi.csv", ansi(MOJIBAKE_RELATIVES))
     with pytest.raises(InputError, match=fragment("rel_ansi.csv', line 4: id 'Ã‘AH-FA'",
                                                   "probably 'ÑAH-FA'")):
         read_families(write(tmp_path, "ped.csv", MOJIBAKE_PEDIGREES), rel)
-    only_i = MOJIBAKE_PEDIGREES.replace("Condorí", _ansi("Condorí"))
+    only_i = MOJIBAKE_PEDIGREES.replace("Condorí", ansi("Condorí"))
     with pytest.raises(InputError, match=fragment("ped_i.csv', line 11: id 'CondorÃ\\xad'",
                                                   "probably 'Condorí'")) as refused:
         read_pedigrees(write(tmp_path, "ped_i.csv", only_i))
     assert "invisible" not in str(refused.value)
     pm = write(tmp_path, "pm_ansi.csv", "family,sample,marker,allele1,allele2\n"
-                                        + _ansi("Ñahui,PM-007,TH01,6,7\n"))
+                                        + ansi("Ñahui,PM-007,TH01,6,7\n"))
     with pytest.raises(InputError, match=fragment("pm_ansi.csv', line 2: id 'Ã‘ahui'",
                                                   "probably 'Ñahui'")):
         read_pm_samples(pm)
+
+
+def test_the_pedigree_reader_reads_each_cell_once(tmp_path, monkeypatch):
+    """Each id of a pedigree row went through file_id up to three times (the individual's id
+    to check its spelling, to build the pedigree and to read the missing flag: 7 calls per
+    row for its 5 id cells, 84 for the 12 rows of MOJIBAKE_PEDIGREES). Now each cell is read
+    once: family, id, father, mother and sex, 60 calls; the families read are the same."""
+    import forensic_match.dvi.records as records
+    from forensic_match.profiles import file_id
+
+    calls: list[tuple[str, str]] = []
+
+    def counted(text: str, where: str) -> str:
+        calls.append((text, where))
+        return file_id(text, where)
+
+    monkeypatch.setattr(records, "file_id", counted)
+    read = read_pedigrees(write(tmp_path, "ped.csv", MOJIBAKE_PEDIGREES))
+    assert len(calls) == 5 * 12
+    assert [(f, p.ids, m) for f, (p, m) in read.items()][1] == (
+        "Huamán", ("HUA-FA", "HUA-MO", "HUA-MP"), ["HUA-MP"])
+    assert [t for t, w in calls if w.endswith("line 4")] == ["Quispe", "QUI-MP", "QUI-FA",
+                                                              "QUI-MO", "M"]

@@ -762,27 +762,27 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes | None = None
                for name in ("family", "id", "father", "mother", "missing")}
     columns["sex"] = _sex_column(table, required=True)
     extra = _extra_columns(table, set(columns.values()))
-    grouped: dict[str, list[tuple[int, list[str]]]] = {}
+    # each row's ids read once: (id, father, mother, sex) as file_id reads them
+    grouped: dict[str, list[tuple[int, list[str], tuple[str, ...]]]] = {}
     for number, row in table.rows:
         family = file_id(row[columns["family"]], table.loc(number))
         if not family:
             raise InputError(f"{table.loc(number)}: empty family id")
-        grouped.setdefault(family, []).append((number, row))
+        ids = tuple(file_id(row[columns[c]], table.loc(number))
+                    for c in ("id", "father", "mother", "sex"))
+        grouped.setdefault(family, []).append((number, row, ids))
     if not grouped:
         raise InputError(f"{table.loc()}: no pedigree rows")
     _one_spelling((((family,), table.loc(rows[0][0])) for family, rows in grouped.items()),
                   "family")
     for family, rows in grouped.items():
-        _one_spelling((((family, file_id(row[columns["id"]], table.loc(number))),
-                        f"{table.loc(number)}, family {family!r}") for number, row in rows),
-                      "individual")
+        _one_spelling((((family, ids[0]), f"{table.loc(number)}, family {family!r}")
+                       for number, _, ids in rows), "individual")
     out: dict[str, _FamilyRows] = {}
     for family, rows in grouped.items():
-        numbers = [n for n, _ in rows]
+        numbers = [n for n, _, _ in rows]
         records = []
-        for number, row in rows:
-            ident, father, mother, sex = (file_id(row[columns[c]], table.loc(number))
-                                          for c in ("id", "father", "mother", "sex"))
+        for number, _, (ident, father, mother, sex) in rows:
             code = parse_sex(sex, codes=sex_codes or "MF", context=f"{table.loc(number)}, family "
                              f"{family!r}, individual {ident!r}")
             records.append((ident, father, mother, "UMF"[code]))
@@ -791,16 +791,15 @@ def _read_pedigree_table(path: str | Path, sex_codes: SexCodes | None = None
             locations=[f"{table.loc(n)}, family {family!r}" for n in numbers])
         missing: list[str] = []
         info: dict[str, dict[str, Any]] = {}
-        for number, row in rows:
-            ident = file_id(row[columns["id"]], table.loc(number))
+        for number, row, (ident, *_) in rows:
             if _flag(row[columns["missing"]], table, number, family, ident):
                 missing.append(ident)
                 info[ident] = {h: row[i] for i, h in extra if row[i]}
         if not missing:
-            ids = ", ".join(repr(i) for i in pedigree.ids[:10])
+            shown = ", ".join(repr(i) for i in pedigree.ids[:10])
             more = f" and {len(pedigree) - 10} more" if len(pedigree) > 10 else ""
             raise InputError(f"{table.loc(numbers[0])}, family {family!r}: no missing person "
-                             f"among individuals {ids}{more}; mark them with missing=1")
+                             f"among individuals {shown}{more}; mark them with missing=1")
         out[family] = _FamilyRows(pedigree, missing, info)
     return out
 
@@ -1085,7 +1084,8 @@ _JOINED = re.compile(r"positive|positivo|pos|control|ctrl")
 #: (Applied Biosystems' DNA Control 007), as a sample name or a word of one.
 _CONTROL_DNA = frozenset({"9947a", "2800m", "007"})
 #: The words that go with it (``PC 007``, ``DNA Control 007``, ``Control 9947A``).
-_CONTROL_WORDS = frozenset({"pc", "dna", "control", "ctrl", "positive", "positivo", "pos"})
+_CONTROL_WORDS = frozenset({"pc", "cp", "dna", "control", "ctrl", "positive", "positivo",
+                            "pos"})
 
 
 def _says_positive_control(sample: str) -> bool:
@@ -1104,14 +1104,19 @@ def _says_positive_control(sample: str) -> bool:
 
 def _looks_like_positive_control(sample: str) -> bool:
     """Whether a sample name could be a run's positive control without saying so: ``PC``
-    (``PC1``, ``PC-01``, ``P.C. 1``), or a kit's control DNA (``9947A``, ``2800M``, ``007``)
-    alone or with the words PC, DNA, Control, Ctrl, Positive, Positivo, Pos and short
-    numbers (``PC 007``, ``DNA-007``, ``9947A_1``, ``007-1``); not ``PM-007``, ``Muestra 007``
-    or ``PC-2019-044``. Such names are also lab numbers and remains (``007`` in a sequence
-    001..150, ``7-007`` grave 7, skeleton 7), so they are searched, with a warning."""
+    or ``CP`` (control positivo; ``PC1``, ``PC-01``, ``P.C. 1``, ``CP-1``), ``C+``
+    (``C+1``, ``C (+)``), or a kit's control DNA (``9947A``, ``2800M``, ``007``) alone or
+    with the words PC, DNA, Control, Ctrl, Positive, Positivo, Pos and short numbers
+    (``PC 007``, ``DNA-007``, ``9947A_1``, ``007-1``); not ``PM-007``, ``Muestra 007``,
+    ``PC-2019-044`` or ``CP-2019-044``. Such names are also lab numbers and remains (``007``
+    in a sequence 001..150, ``7-007`` grave 7, skeleton 7; ``CP`` a centro poblado's or a
+    person's initials), so they are searched, with a warning. ``CP`` and ``C+`` were read
+    without a word until 2026-12-08 (f_lab4)."""
     text = plain_text(sample).casefold()
     words = re.findall(r"[a-z]+|[0-9]+[a-z]?", text)
-    if re.fullmatch(r"pc[0-9]{0,2}", "".join(words)):
+    joined = "".join(words)
+    if re.fullmatch(r"(pc|cp)[0-9]{0,2}", joined) or \
+            "+" in sample and re.fullmatch(r"c[0-9]{0,2}", joined):
         return True
     dna = [w for w in words if w in _CONTROL_DNA]
     return bool(dna) and all(w in _CONTROL_DNA or w in _CONTROL_WORDS or w.isdigit() and
@@ -1143,7 +1148,7 @@ def _check_positive_controls(samples: Sequence[TypedSample], file: str) -> None:
                           for s in alike[:10])
         warnings.warn(ForensicMatchWarning(
             f"{where(file=file)}: {len(alike)} samples are named like a run's positive control "
-            f"(a kit's control DNA 9947A, 2800M or 007, or PC): {shown}"
+            f"(a kit's control DNA 9947A, 2800M or 007, or PC, CP or C+): {shown}"
             f"{'; ...' if len(alike) > 10 else ''}; they are searched as remains. If one is "
             f"the run's positive control, leave it out of the PM table"), stacklevel=3)
 
@@ -1242,8 +1247,8 @@ def read_pm_samples(genotypes_path: str | Path, *, samples_path: str | Path | No
     -----
     ForensicMatchWarning
         The samples table's sex contradicts the amelogenin call; samples named like a run's
-        positive control (``9947A``, ``2800M``, ``007``, ``PC1``...), one warning naming
-        them: they are searched as remains.
+        positive control (``9947A``, ``2800M``, ``007``, ``PC1``, ``CP``, ``C+``...), one
+        warning naming them: they are searched as remains.
 
     Examples
     --------

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from forensic_match.errors import ForensicMatchError, InputError, plain_text
+from forensic_match.profiles import file_id
 
 #: FDI two-digit codes: permanent 11-18, 21-28, 31-38, 41-48; deciduous 51-55 ... 81-85.
 PERMANENT_TEETH = tuple(q * 10 + t for q in (1, 2, 3, 4) for t in range(1, 9))
@@ -810,7 +811,7 @@ def _rows(path: str | Path, form: Form) -> Iterable[tuple[str, str, dict[str, An
         def wide():
             seen: dict[str, int] = {}
             for number, row in table.rows:
-                ident = row[id_col]
+                ident = file_id(row[id_col], table.loc(number))
                 if not ident:
                     raise InputError(f"{table.loc(number)}: empty id")
                 if ident in seen:
@@ -818,6 +819,8 @@ def _rows(path: str | Path, form: Form) -> Iterable[tuple[str, str, dict[str, An
                                      f"at {table.unit} {seen[ident]})")
                 seen[ident] = number
                 fields = {k: v for k, v in zip(keys, row) if k != keys[id_col] and v != ""}
+                if "family" in fields:
+                    fields["family"] = file_id(fields["family"], table.loc(number, sample=ident))
                 yield ident, table.loc(number), fields
         return wide()
     if "field" not in keys or "value" not in keys:
@@ -828,7 +831,9 @@ def _rows(path: str | Path, form: Form) -> Iterable[tuple[str, str, dict[str, An
     dcol = keys.index("date") if "date" in keys else None
     merged: dict[str, tuple[int, dict[str, Any], dict[str, int], dict[str, tuple[str, str]]]] = {}
     for number, row in table.rows:
-        ident, name, value = row[id_col], _key(row[fcol]), row[vcol]
+        ident, name, value = file_id(row[id_col], table.loc(number)), _key(row[fcol]), row[vcol]
+        if name == "family":
+            value = file_id(value, table.loc(number, sample=ident))
         if not ident:
             raise InputError(f"{table.loc(number)}: empty id")
         if not name:

@@ -18,6 +18,7 @@ import numpy as np
 
 from forensic_match.errors import GenotypeError, IgnoredMarkerWarning, InputError
 from forensic_match.linked.panel import SnpPanel, panel_name
+from forensic_match.profiles import file_id
 from forensic_match.tables import read_table
 
 
@@ -86,8 +87,10 @@ def _read_long(path: str | Path, panel: SnpPanel, *, family: bool
     calls: list[tuple[int, int, int]] = []
     ignored: dict[str, int] = {}
     for number, row in table.rows:
-        sample, marker = row[col["sample"]].strip(), row[col["marker"]].strip()
-        fam = (row[fam_col].strip() or None) if fam_col is not None else None
+        sample = file_id(row[col["sample"]].strip(), table.loc(number))
+        marker = row[col["marker"]].strip()
+        fam = (file_id(row[fam_col].strip(), table.loc(number)) or None) \
+            if fam_col is not None else None
         if not sample or not marker:
             raise InputError(f"{table.loc(number)}: empty sample or marker")
         marker = panel_name(marker)
@@ -152,6 +155,19 @@ def _open_vcf(path: str | Path) -> tuple[str, Any]:
         raise InputError(f"file {loc!r}: not a readable VCF ({err})") from None
 
 
+def _vcf_samples(loc: str, vcf: Any) -> tuple[str, ...]:
+    """The sample names of an open VCF, read as the tables' ids (:func:`file_id`: normal form
+    C; a name holding UTF-8 read as Windows-1252 or an invisible character is refused, and
+    the file closed)."""
+    try:
+        # the sample columns follow the nine fixed ones of the #CHROM header line
+        return tuple(file_id(s, f"file {loc!r}, #CHROM header line, column {k + 10}")
+                     for k, s in enumerate(vcf.samples))
+    except InputError:
+        vcf.close()
+        raise
+
+
 def _panel_variants(loc: str, vcf: Any, panel: SnpPanel) -> Iterator[tuple[int, Any]]:
     """``(panel index, variant)`` of every variant of the panel, matched by ID (the rs
     number; positions are not used: the panel is on GRCh37, many files on GRCh38). A panel
@@ -204,7 +220,7 @@ def read_vcf_genotypes(path: str | Path, panel: SnpPanel) -> tuple[tuple[str, ..
         file, sample, marker and allele).
     """
     loc, vcf = _open_vcf(path)
-    samples = tuple(vcf.samples)
+    samples = _vcf_samples(loc, vcf)
     codes = np.full((len(samples), len(panel)), -1, dtype=np.int8)
     for m, var in _panel_variants(loc, vcf, panel):
         alleles = [var.REF, *var.ALT]
@@ -284,7 +300,7 @@ def read_vcf_genotype_likelihoods(path: str | Path, panel: SnpPanel, field: str 
         vcf.close()
         raise InputError(f"file {loc!r}: the header defines no FORMAT "
                          f"{' or '.join(wanted)} (genotype likelihoods)")
-    samples = tuple(vcf.samples)
+    samples = _vcf_samples(loc, vcf)
     out = np.ones((len(samples), len(panel), 3))
     for m, var in _panel_variants(loc, vcf, panel):
         todo = np.ones(len(samples), dtype=bool)

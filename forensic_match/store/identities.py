@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from forensic_match.errors import InputError, similar_ids
-from forensic_match.profiles import file_id
+from forensic_match.profiles import file_id, refuse_wrongly_encoded
 from forensic_match.store import schema
 from forensic_match.tables import Table, column_key, read_table
 
@@ -61,7 +61,9 @@ def read_identities(path: str | Path) -> list[IdentityRow]:
     ------
     InputError
         No id or name column, a column named twice, a row without an id or a name, an id
-        holding an invisible character, or an id given twice (both rows named).
+        holding an invisible character, an id given twice (both rows named), or an id, a name,
+        a detail or a column name holding UTF-8 read as Windows-1252 (``HuamÃ¡n``: the file
+        re-saved with the wrong encoding; :func:`~forensic_match.profiles.file_id`).
     """
     table: Table = read_table(path)
     id_col = _one_column(table, "person id", ID_COLUMNS, required=True)
@@ -72,6 +74,8 @@ def read_identities(path: str | Path) -> list[IdentityRow]:
     for i, key in enumerate(keys):  # a details column named twice would lose one value
         if key and i not in used:
             table.column(key)
+    for header in table.header:  # a details header is shown on reports as written
+        refuse_wrongly_encoded(header, table.loc(1), what="column name")
     rows: list[IdentityRow] = []
     first: dict[str, str] = {}
     for number, cells in table.rows:
@@ -88,6 +92,11 @@ def read_identities(path: str | Path) -> list[IdentityRow]:
         name = cells[name_col].strip()
         if not name:
             raise InputError(f"{where}: no name")
+        # a name is matched with nothing, but stored and printed on the family's report
+        for i, value in enumerate(cells):
+            if i not in (id_col, family_col):
+                refuse_wrongly_encoded(value.strip(), where, what="name" if i == name_col
+                                       else f"{table.header[i]!r} cell")
         if person in first:
             raise InputError(f"{where}: the person is given twice (first at {first[person]})")
         first[person] = table.loc(number)
