@@ -416,7 +416,7 @@ def test_a_sample_named_like_a_control_dna_or_pc_is_searched_with_a_warning(tmp_
 def test_cp_and_c_plus_are_named_like_a_positive_control(tmp_path, db):
     """'CP' (control positivo) and 'C+', the laboratories' shortest names of a positive
     control, were searched as remains without a word while 'Control +' and 'Ctrl+' were
-    refused (f_lab4, 2026-12-08). They are warned about and searched, as 'PC' is: the rule
+    refused (f_lab4, 2026-12-07). They are warned about and searched, as 'PC' is: the rule
     refuses only a name that says 'positive control' in words, and 'CP' is also a centro
     poblado's or a person's initials ('CP-01' may be remains)."""
     alike = ["CP", "C+", "CP-01", "C+1", "C (+)", "CP 007", "C.P."]

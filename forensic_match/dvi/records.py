@@ -1111,7 +1111,7 @@ def _looks_like_positive_control(sample: str) -> bool:
     ``PC-2019-044`` or ``CP-2019-044``. Such names are also lab numbers and remains (``007``
     in a sequence 001..150, ``7-007`` grave 7, skeleton 7; ``CP`` a centro poblado's or a
     person's initials), so they are searched, with a warning. ``CP`` and ``C+`` were read
-    without a word until 2026-12-08 (f_lab4)."""
+    without a word until 2026-12-07 (f_lab4)."""
     text = plain_text(sample).casefold()
     words = re.findall(r"[a-z]+|[0-9]+[a-z]?", text)
     joined = "".join(words)
