@@ -50,3 +50,46 @@ def one_blas_thread() -> Any:
 
         _blas_controller = ThreadpoolController()
     return _blas_controller.limit(limits=1, user_api="blas")
+
+
+def environment() -> dict[str, object]:
+    """What a run's last bits depend on besides its inputs and configuration: the versions
+    of the numerical libraries, the processor, numba's threads and the BLAS libraries'
+    threads (``docs/decisions.md``, "The same figures on every run").
+
+    A run repeated on the same machine with the same threads gives the same figures to the
+    last bit; with another number of threads or another processor, a body's LR sum over the
+    rows (numba's blocks per thread) and the relatives' age likelihoods (a BLAS product)
+    can differ in their last bits (about 1e-15 relative). Kept with each stored run
+    (``runs.inputs["environment"]``), so that a figure asked for again can be told apart.
+    """
+    import platform
+
+    import numba
+    import numpy
+    import polars
+    import scipy
+    from threadpoolctl import threadpool_info
+
+    blas = sorted({(i.get("internal_api", ""), i.get("version") or "", i.get("num_threads", 0))
+                   for i in threadpool_info() if i.get("user_api") == "blas"})
+    return {"python": platform.python_version(), "numpy": numpy.__version__,
+            "scipy": scipy.__version__, "numba": numba.__version__,
+            "polars": polars.__version__, "machine": platform.machine(),
+            "processor": _processor(), "numba_threads": numba.get_num_threads(),
+            "blas": [{"library": lib, "version": version, "threads": threads}
+                     for lib, version, threads in blas]}
+
+
+def _processor() -> str:
+    """The processor's model name (Linux ``/proc/cpuinfo``), else ``platform.processor()``."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()

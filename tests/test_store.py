@@ -525,6 +525,14 @@ def test_a_run_records_provenance_candidates_and_proposals(run_done: CaseStore) 
     inputs = json.loads(run[6])
     assert inputs["dataset"]["id"] == "store_small"
     assert inputs["store"]["families"] == 3 and len(inputs["store"]["versions_sha256"]) == 64
+    # what the last bits depend on besides inputs and configuration (not in the config hash:
+    # another machine is no reason to review a decision again)
+    import numba
+    import numpy
+
+    env = inputs["environment"]
+    assert env["numpy"] == numpy.__version__ and env["numba_threads"] == numba.get_num_threads()
+    assert env["processor"] and "environment" not in json.loads(run[7])
     assert json.loads(run[7])["identify"] == {"min_markers": 8}
     # the defaults the run filled in for what it did not give, for later versions to compare
     from forensic_match.store.configuration import defaults_in_force

@@ -271,6 +271,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     ...     run_store(store, load_case("tonight.json"), min_markers=8)
     """
     from forensic_match import __version__
+    from forensic_match.accelerate import environment
     from forensic_match.likelihood.engine import added_alleles
     from forensic_match.markers import markers_digest
     from forensic_match.store.records import WITHDRAWN, ingest_dataset, read_latest
@@ -314,7 +315,8 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
     timings: dict[str, float] = {}
     inputs: dict[str, Any] = {"dataset": {
         "id": dataset.id, "path": str(dataset_path) if dataset_path else None,
-        "sha256": _sha256_file(dataset_path)}} | provenance.get("inputs", {})
+        "sha256": _sha256_file(dataset_path)}} | provenance.get("inputs", {}) | {
+        "environment": environment()}
     # The run's warnings are kept with it (run_warnings) and given on to the caller after.
     with _kept_warnings() as caught:
         t0 = time.perf_counter()
