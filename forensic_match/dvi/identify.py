@@ -2189,8 +2189,10 @@ def _proposals(decision: Decision, res: SearchResult, round_no: int, posterior_t
     if sure.height == 0:
         return []
     best_alt: dict[tuple[str, str], tuple[str, float]] = {}
-    for r in decision.alternatives.sort("lr", descending=True,
-                                                maintain_order=True).iter_rows(named=True):
+    # the best alternative of each pair; of equal LRs the first relation in words, so that
+    # the one named does not depend on the order of the input
+    for r in decision.alternatives.sort(["lr", "relation"], descending=[True, False],
+                                        maintain_order=True).iter_rows(named=True):
         best_alt.setdefault((r["pm"], r["family"]), (r["relation"], r["lr"]))
     out = []
     taken_pm: set[str] = set()
