@@ -468,30 +468,29 @@ def test_an_am_record_of_another_sex_than_the_pedigree_is_named(markers: list[Ma
 # --- (d) the order of the input --------------------------------------------------------------
 
 
-def test_the_order_of_the_pm_samples_changes_nothing(markers: list[Marker]) -> None:
+def test_the_order_of_the_input_changes_nothing(markers: list[Marker]) -> None:
     """A body of several samples carries the findings of its first fragment that has any;
     its fragments were in the input's order, so reversing the PM list changed which findings
     a body carried and which right identifications were made (an outside check: this
-    scenario gave 3 identifications as given and 5 reversed). Fragments are now in id order:
-    the same bodies, identifications and family-level rows either way."""
+    scenario gave 3 identifications as given and 5 reversed), and reversing the families
+    moved posteriors in their last bits (up to 1.4e-11) and the order of tied options.
+    identify now takes families and samples in id order and a body's fragments too: the
+    same tables, to the last bit, whatever the order of the input."""
     from forensic_match.dvi.fragments import bodies_from_pairs
 
     ds = simulate_grave_scenario(40, markers=markers, seed=5, evidence=True).dataset
     ev = Evidence.from_dataset(ds)
     given = identify(ds.am, ds.pm, ds.markers, evidence=ev)
-    backwards = identify(ds.am, list(reversed(ds.pm)), ds.markers, evidence=ev)
+    backwards = identify(list(reversed(ds.am)), list(reversed(ds.pm)), ds.markers, evidence=ev)
     several = given.bodies.filter(pl.col("samples").str.contains(","))
     assert several.height >= 10  # the scenario has bodies of several samples to get wrong
     for res in (given, backwards):
         assert all(s.split(",") == sorted(s.split(",")) for s in res.bodies["samples"])
-    key = ["pm", "family", "missing"]
-    a, b = given.identifications.sort(key), backwards.identifications.sort(key)
-    assert a.height >= 3 and a.select(key).equals(b.select(key))
-    np.testing.assert_allclose(a["posterior"].to_numpy(), b["posterior"].to_numpy(), rtol=1e-12)
-    np.testing.assert_array_equal(a["evidence_lr"].to_numpy(), b["evidence_lr"].to_numpy())
-    fam_a, fam_b = given.family_level.sort("pm"), backwards.family_level.sort("pm")
-    assert fam_a.select("pm", "family", "fragments").equals(
-        fam_b.select("pm", "family", "fragments"))
+    assert given.identifications.height >= 3
+    assert given.identifications.equals(backwards.identifications)
+    assert given.family_level.equals(backwards.family_level)
+    assert given.held_back.equals(backwards.held_back)
+    assert given.decision.pairs.equals(backwards.decision.pairs)  # type: ignore[union-attr]
     # bodies_from_pairs alone: a component's fragments by id, named after the first
     pairs = pl.DataFrame({"pm1": ["S9", "S3"], "pm2": ["S1", "S9"], "log10_lr": [20.0, 20.0]})
     samples = [PMSample(i, "U", {}) for i in ("S9", "S3", "S1", "S5")]
