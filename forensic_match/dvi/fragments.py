@@ -516,7 +516,7 @@ def split_conflicts(bodies: Sequence[Body], markers: Sequence[Marker], *,
                 group[y] = group[y] - {x}
             group[x] = frozenset([x])
         by_id = {f.id: f for f in frags}
-        order = {f.id: k for k, f in enumerate(frags)}  # the fragments' ids, sorted
+        order = {f.id: k for k, f in enumerate(frags)}  # frags: in id order (bodies_from_pairs)
         parts = sorted({g for g in group.values()}, key=lambda g: min(order[x] for x in g))
         for g in parts:
             members = sorted(g, key=order.__getitem__)

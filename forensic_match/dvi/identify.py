@@ -439,6 +439,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     Parameters
     ----------
     families, samples : sequences of Family and PMSample
+        Taken in the order of their ids (as the case store reads them), and a body's
+        fragments too, so that the result does not depend on the order given
+        (``docs/decisions.md``, "The same figures on every run").
     markers : sequence of Marker
         The panel; alleles absent from it are added with a warning (see
         :func:`prepare_panel`).
