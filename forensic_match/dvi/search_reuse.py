@@ -503,8 +503,15 @@ def _codes(column: Any) -> tuple[list[str], np.ndarray]:
         values, codes = np.unique(np.array(column.to_list(), dtype=np.str_),
                                   return_inverse=True)
         return values.tolist(), codes.astype(np.int32).reshape(-1)
+    import polars as pl
+
     values = column.unique().sort()
-    codes = values.search_sorted(column, side="left").to_numpy()
+    # each entry's index by a hash join on the distinct values: 10x faster than a binary
+    # search per entry (search_sorted: 0.98 s against 0.09 s on 3 million ids; 3.5 s of each
+    # Peru-scale night went to it, py-spy, 2026-12-07)
+    index = pl.DataFrame({"_v": values, "_i": np.arange(values.len(), dtype=np.int32)})
+    codes = column.alias("_v").to_frame().join(index, on="_v", how="left",
+                                                 maintain_order="left")["_i"].to_numpy()
     return values.to_list(), codes.astype(np.int32).reshape(-1)
 
 
