@@ -27,7 +27,7 @@ def sum_by(frame: Any, keys: Sequence[str], column: str) -> Any:
     keys : sequence of str
         The columns whose values make a group.
     column : str
-        A float column.
+        A float column without nulls (a null would read as NaN; polars' sum skips it).
 
     Returns
     -------
