@@ -835,7 +835,7 @@ def _ids_written(ids: Any, where: str, *, records: bool = False) -> None:
         else:
             found = [item]
         for text in found:
-            if isinstance(text, str) and not text.isascii():  # an ASCII id passes file_id
+            if isinstance(text, str):
                 file_id(text, f"{where}, pedigree record {k + 1}" if records else where)
 
 
