@@ -43,12 +43,11 @@ def sum_by(frame: Any, keys: Sequence[str], column: str) -> Any:
         .group_by(keys, maintain_order=True).agg(pl.col("_row"))
     rows = groups["_row"]
     sizes = rows.list.len().to_numpy().astype(np.int64)
-    index = rows.explode().to_numpy().astype(np.int64) if sizes.size else \
-        np.zeros(0, dtype=np.int64)
+    index = rows.explode().to_numpy().astype(np.int64)
     values = frame[column].to_numpy().astype(np.float64)[index]
     group = np.repeat(np.arange(sizes.size), sizes)
     order = np.lexsort((values, group))
     starts = np.zeros(sizes.size, dtype=np.int64)
     np.cumsum(sizes[:-1], out=starts[1:])
-    sums = np.add.reduceat(values[order], starts) if sizes.size else np.zeros(0)
+    sums = np.add.reduceat(values[order], starts)
     return groups.drop("_row").with_columns(pl.Series(column, sums, dtype=pl.Float64))
