@@ -689,7 +689,7 @@ def test_states_cover_the_chart_vocabulary():
 
 
 @pytest.mark.parametrize("module", ["records", "sex", "age", "stature", "dental", "features",
-                                    "combine", "batch"])
+                                    "combine", "batch", "gross", "body_findings"])
 def test_docstring_examples(module):
     import doctest
     import importlib

@@ -43,7 +43,7 @@ def with_gross_error(lr: float, eps: float) -> float:
 
     Examples
     --------
-    >>> with_gross_error(1e-12, 0.02)
+    >>> round(with_gross_error(1e-12, 0.02), 10)
     0.02
     >>> round(with_gross_error(10.0, 0.02), 10)
     9.82
@@ -56,7 +56,7 @@ def log10_with_gross_error(log10_lr: np.ndarray | float, eps: float) -> np.ndarr
 
     Examples
     --------
-    >>> float(log10_with_gross_error(-np.inf, 0.01))
+    >>> round(float(log10_with_gross_error(-np.inf, 0.01)), 12)
     -2.0
     >>> float(log10_with_gross_error(300.0, 0.0))
     300.0
