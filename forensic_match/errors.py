@@ -72,6 +72,11 @@ class FamiliasWarning(ForensicMatchWarning):
     stepwise model replaced by ``equal`` for a marker with a non-numeric allele."""
 
 
+class FragmentFindingsWarning(ForensicMatchWarning):
+    """The AM/PM findings of a body's fragments contradict each other (those findings are
+    not weighed): ``forensic_match.evidence.body_findings``."""
+
+
 class LineageMarkerWarning(ForensicMatchWarning):
     """Y- or X-chromosome markers in a genotype table were set aside for lineage matching."""
 

@@ -214,6 +214,47 @@ def test_the_brother_alone_is_never_the_son(markers: list[Marker]) -> None:
     assert fam["candidates"].startswith("an unregistered full sibling of SON")
 
 
+def test_a_body_weighs_the_findings_of_all_its_fragments(markers: list[Marker]) -> None:
+    """The brother's remains in two fragments: the first by id (B2) records only where it
+    was found, the second (B3, a degraded femur, half the markers typed) his age, sex and
+    stature. Until 2026-12-08 the body carried the first fragment's findings alone, so that
+    nothing told the son's body from the brother's; now it weighs both fragments' findings,
+    as the single brother's body of ``test_evidence_tells_the_son_...`` does."""
+    family, bodies, ev = _brothers(markers, 1)
+    brother = bodies[1]
+    half = dict(sorted(brother.genotypes.items())[::2])
+    split = [bodies[0], brother, PMSample("B3", "M", half)]
+    findings = {"B1": ev.findings["B1"], "B2": PMFindings("B2", district="050101"),
+                "B3": dataclasses.replace(ev.findings["B2"], id="B3")}
+    res = identify([family], split, markers, evidence=Evidence(ev.records, findings))
+    assert res.bodies.filter(pl.col("body") == "B2")["samples"].to_list() == ["B2,B3"]
+    pairs = res.decision.pairs  # type: ignore[attr-defined]
+
+    def son(pm: str) -> float:
+        got = pairs.filter((pl.col("pm") == pm) & (pl.col("missing") == "SON"))["posterior"]
+        return float(got[0]) if got.len() else 0.0
+
+    merged = son("B2")
+    assert son("B1") > 0.8 and merged < 0.05
+    # the first fragment's findings alone say nothing of the brother's age: his body keeps
+    # many times the chance of being the son
+    alone = identify([family], split, markers,
+                     evidence=Evidence(ev.records, {"B1": findings["B1"], "B2": findings["B2"]}))
+    pairs = alone.decision.pairs  # type: ignore[attr-defined]
+    assert son("B2") > 5 * merged  # (0.127 against 0.015)
+
+
+def test_contradicting_fragments_are_named(markers: list[Marker]) -> None:
+    family, bodies, ev = _brothers(markers, 1)
+    brother = bodies[1]
+    split = [bodies[0], brother, PMSample("B3", "M", dict(sorted(brother.genotypes.items())[::2]))]
+    findings = dict(ev.findings, B3=PMFindings("B3", sex_morphology="F"))
+    with pytest.warns(identify_module.ForensicMatchWarning,
+                      match=r"1 bodies of several fragments have findings that contradict .*"
+                            r"body B2: morphological sex \(B2 M, B3 F\)"):
+        identify([family], split, markers, evidence=Evidence(ev.records, findings))
+
+
 # --- (c) evidence=None is the DNA-only pipeline -------------------------------------------------
 
 
@@ -228,6 +269,7 @@ def test_identify_without_evidence_is_unchanged(grave: tuple) -> None:
     assert "dna_lr" not in a.identifications.columns and "evidence" not in a.parameters
 
 
+@pytest.mark.filterwarnings("ignore::forensic_match.errors.FragmentFindingsWarning")
 def test_identify_with_evidence_on_a_grave_scenario(grave: tuple) -> None:
     """Every proposal's LR splits into DNA and evidence; the evidence argument may be a
     pair; nothing proposed is false."""
@@ -468,6 +510,7 @@ def test_an_am_record_of_another_sex_than_the_pedigree_is_named(markers: list[Ma
 # --- (d) the order of the input --------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore::forensic_match.errors.FragmentFindingsWarning")
 def test_the_order_of_the_input_changes_nothing(markers: list[Marker]) -> None:
     """A body of several samples carries the findings of its first fragment that has any;
     its fragments were in the input's order, so reversing the PM list changed which findings

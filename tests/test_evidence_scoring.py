@@ -445,7 +445,9 @@ def test_relative_models_from_alternatives():
         ("F1", "C1/child"): ("child", "U", 30.0)}
 
 
-def test_findings_for_bodies_takes_first_fragment_with_findings():
+def test_findings_for_bodies_joins_the_fragments_findings():
+    """(Until 2026-12-08 a body took the findings of its first fragment that had any: S2's
+    stature here, without S3's DNA sex.)"""
     from forensic_match.cases import PMSample
     from forensic_match.dvi.fragments import Body
 
@@ -454,7 +456,11 @@ def test_findings_for_bodies_takes_first_fragment_with_findings():
              "S3": PMFindings("S3", dna_sex="M")}
     got = findings_for_bodies([Body("B1", frags), Body("B2", frags[:1]),
                                Body("B3", [PMSample("S9", "U", {})])], found)
-    assert [None if f is None else f.id for f in got] == ["S2", None, None]
+    assert got[1:] == [None, None]
+    assert (got[0].id, got[0].stature_cm, got[0].stature_sd, got[0].dna_sex) == \
+        ("B1", 160.0, 3.0, "M")
+    # one fragment with findings: its record as it is
+    assert findings_for_bodies([Body("B1", frags[:2])], found)[0] is found["S2"]
 
 
 @settings(deadline=None, max_examples=10)

@@ -151,6 +151,7 @@ def test_a_first_schema_store_is_upgraded_with_its_data(programme: object,
     assert n > 0 and not math.isnan(n)
 
 
+@pytest.mark.filterwarnings("ignore::forensic_match.errors.FragmentFindingsWarning")
 def test_a_new_relatives_evidence_model_flags_the_evidence_runs_decisions(
         programme: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Proposals of an evidence run recorded under an older relatives' evidence model (runs

@@ -431,8 +431,8 @@ def bodies_from_pairs(samples: Sequence[PMSample], pairs: Any, *,
     ``solve`` does not import one), in the order of their first sample; each body's fragments
     in the order of their ids, the body named after the first. So a body is the same whatever
     the order of the input: its name, the order its fragments' likelihoods are taken in, and
-    the fragment whose AM/PM findings it carries
-    (:func:`~forensic_match.evidence.scoring.findings_for_bodies`: the first with any).
+    the fragment whose AM/PM findings it takes where two record one field differently
+    (:func:`~forensic_match.evidence.body_findings.findings_for_bodies`: the first by id).
     Before 2026-12-07 the fragments kept the input's order: reversing a PM table changed which
     sample's findings a body carried, and with them which right identifications were made
     (an outside check: 3 of 8 scenarios of 40 households, 5 identifications in all).

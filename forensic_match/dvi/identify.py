@@ -529,8 +529,9 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         place-and-date prior factor when ``Evidence.place`` is set, and the
         relative alternatives take their relative models' evidence and prior weight
         (``docs/evidence.md``, "In the identification"), in every round. A body of several
-        fragments takes the findings of
-        :func:`~forensic_match.evidence.scoring.findings_for_bodies`. Direct-reference
+        fragments weighs its fragments' findings joined field by field
+        (:func:`~forensic_match.evidence.body_findings.findings_for_bodies`; contradictions
+        are not weighed and named in a ``FragmentFindingsWarning``). Direct-reference
         matches are not combined with it. ``None`` (default): DNA only, exactly as without
         the option.
     lineage : LineageData, optional
@@ -688,6 +689,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                     panel, threshold=same_source)
     _warn_split(split)
     _warn_duplicates(bodies)
+    if evidence is not None:
+        _warn_fragment_contradictions(bodies, evidence)
     body_of = {f.id: b.id for b in bodies for f in b.fragments}
     _warn_few_markers(bodies, panel, min_markers)
     suspects = _suspect_bodies(pairs, body_of)
@@ -992,6 +995,23 @@ def _as_evidence(evidence: Evidence | tuple[Any, Any] | None) -> Evidence | None
         return Evidence(*evidence)
     raise InputError("evidence must be an Evidence or a pair (AM records by missing person, "
                      f"PM findings by sample), got {type(evidence).__name__}")
+
+
+def _warn_fragment_contradictions(bodies: Sequence[Body], evidence: Evidence) -> None:
+    """One warning naming the bodies whose fragments' AM/PM findings contradict each other
+    (:func:`~forensic_match.evidence.body_findings.merge_findings`: such a field is not
+    weighed)."""
+    from forensic_match.errors import FragmentFindingsWarning
+    from forensic_match.evidence.body_findings import fragment_contradictions
+
+    found = fragment_contradictions(bodies, evidence.findings)
+    if found:
+        warnings.warn(FragmentFindingsWarning(
+            f"{len(found)} bodies of several fragments have findings that contradict each "
+            f"other from one fragment to another; those findings are not weighed (one of the "
+            f"records is wrong: for the anthropologist to reconcile): "
+            + _first_five(found, "the PM findings")),
+            stacklevel=3)
 
 
 def _warn_sex_records(families: Sequence[Family], evidence: Evidence) -> None:

@@ -48,6 +48,7 @@ import numpy as np
 from forensic_match.errors import InputError
 from forensic_match.evidence.age import beyond_population, beyond_population_message
 from forensic_match.evidence.batch import evidence_log10_block
+from forensic_match.evidence.body_findings import findings_for_bodies
 from forensic_match.evidence.combine import ADULT_AGE, PERU, Population, subadult_body
 from forensic_match.evidence.distinctive import DistinctiveTables
 from forensic_match.evidence.gross import log10_with_gross_error
@@ -56,7 +57,6 @@ from forensic_match.evidence.sex import body_sex_probabilities, sex_lr
 
 if TYPE_CHECKING:
     from forensic_match.decide.alternatives import AlternativeSet
-    from forensic_match.dvi.fragments import Body
     from forensic_match.evidence.place import PlaceFactors, PlacePrior
 
 #: The distinctive pieces: compared only where the registered person's record and the body's
@@ -450,43 +450,6 @@ def _registered(alt_set: AlternativeSet) -> list[str]:
         if anchor and anchor not in found:
             found.append(anchor)
     return found
-
-
-def findings_for_bodies(bodies: Sequence[Body], findings_by_sample: Mapping[str, PMFindings]
-                        ) -> list[PMFindings | None]:
-    """PM findings per body: those of its first fragment (in ``body.fragments`` order) that has
-    any finding recorded (sex, age, stature, dental chart, features, implants, effects, date
-    of recovery or district);
-    ``None`` when no fragment has. Fragments of one body are examined apart; their findings are
-    not merged (an age from one and a stature from another would need a joint model).
-
-    Examples
-    --------
-    >>> from forensic_match.cases import PMSample
-    >>> from forensic_match.dvi.fragments import Body
-    >>> body = Body("B1", [PMSample("S1", "U", {}), PMSample("S2", "M", {})])
-    >>> found = {"S1": PMFindings("S1"), "S2": PMFindings("S2", dna_sex="M")}
-    >>> [f.id for f in findings_for_bodies([body], found)]
-    ['S2']
-    """
-    out: list[PMFindings | None] = []
-    for body in bodies:
-        chosen = None
-        for fragment in body.fragments:
-            f = findings_by_sample.get(fragment.id)
-            if f is not None and _recorded(f):
-                chosen = f
-                break
-        out.append(chosen)
-    return out
-
-
-def _recorded(f: PMFindings) -> bool:
-    return (f.dna_sex != "U" or f.sex_morphology != "U"
-            or any(v is not None for v in (f.age_min, f.age_max, f.age_estimate, f.stature_cm,
-                                           f.date_recovered))
-            or bool(f.district) or bool(f.dental and f.dental.teeth)
-            or bool(f.features or f.features_absent or f.implants or f.effects))
 
 
 # --- the relatives' age on a grid -------------------------------------------------------------
