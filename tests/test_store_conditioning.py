@@ -1,4 +1,5 @@
-"""Proposals made "after conditioning" rest on other proposals (outside check h_print, F2).
+"""Proposals made "after conditioning" rest on other proposals (outside check h_print, F2), and
+a night of pedigrees alone (F6).
 
 The grave is the checker's case in small: a whole family (father, mother, son, daughter) killed
 together and buried in one grave G4, with the father's mother and a surviving daughter typed,
@@ -10,6 +11,7 @@ proposals 1 and 2.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import shutil
@@ -19,9 +21,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from forensic_match.cases import load_case
+from forensic_match.cli import main
 from forensic_match.dvi.identify import identify
+from forensic_match.errors import InputError
 from forensic_match.reports.render import render_report
 from forensic_match.reports.stored_text import flag_reason
 from forensic_match.store import CaseStore, run_store, schema
@@ -225,3 +230,28 @@ def test_a_proposal_made_before_the_record_says_it_is_not_recorded(
         page = render_report(old, _pid(old, "G4-04"), language="en",
                              markers=load_case(grave[1]).markers)
     assert "which ones was not recorded" in page and 'id="conditioning"' not in page
+
+
+def test_a_night_of_pedigrees_alone_finishes_with_nothing_to_identify(tmp_path: Path) -> None:
+    # families registered before any exhumation or typing (h_print F6: "need at least one
+    # array to concatenate" and a failed run)
+    pedigrees = tmp_path / "ped_only.csv"
+    pedigrees.write_text("family,id,father,mother,sex,missing\nF01,F01_FA,,,M,\n"
+                         "F01,F01_MO,,,F,\nF01,F01_MP1,F01_FA,F01_MO,M,yes\n")
+    db = str(tmp_path / "po.db")
+    result = CliRunner().invoke(main, ["run", "--store", db, "--pedigrees", str(pedigrees),
+                                       "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "nothing to identify yet: the store holds no PM sample" in result.output
+    with CaseStore(db) as store, store.reading() as conn:
+        runs = conn.execute(sa.select(schema.runs.c.status, schema.runs.c.error)).all()
+        assert runs == [("finished", None)]
+        assert store.proposals() == [] and store.verify().ok
+
+
+def test_identify_on_an_empty_panel_says_so() -> None:
+    # (a raw "need at least one array to concatenate" before)
+    ds = load_case(SOURCE)
+    untyped = [dataclasses.replace(f, genotypes={}, references={}) for f in ds.am[:2]]
+    with pytest.raises(InputError, match="no markers to compare on"):
+        identify(untyped, [], [])

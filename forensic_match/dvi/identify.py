@@ -677,6 +677,10 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         check_lineage_options(lineage, lineage_options or {})
         check_y_haplotypes(lineage, families, samples)
     panel = prepare_panel(markers, families, samples)
+    if not panel:
+        # (a raw "need at least one array to concatenate" from deep in the comparison before)
+        raise InputError("identify: no markers to compare on (the panel is empty): give the "
+                         "frequency table's markers")
     _warn_no_mutation(panel)
     warn_registered_twice(families)
     warn_unconnected(families)

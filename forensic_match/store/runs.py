@@ -373,7 +373,11 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                 from forensic_match.cases import typed_markers
 
                 typed = typed_markers(ds.am, ds.pm)
-                ds.markers = [m for m in ds.markers if m.name in typed]
+                # A night of pedigrees alone (nothing typed yet) keeps the whole table: an
+                # empty panel stopped the run in the same-source comparison (an outside
+                # check, h_print F6, 2026-12-08); with no profile there is nothing to compare.
+                if typed:
+                    ds.markers = [m for m in ds.markers if m.name in typed]
             kin_samples = {f"{fid}/{i}{end}" for fid, (_, c) in fams.items()
                            for key, end in (("typed", ""), ("references", "/reference"))
                            for i in c.get(key, [])}
@@ -388,6 +392,9 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                         (withdrawn, "PM samples", "searched"),
                         (withdrawn_fams, "families", "searched"),
                         (withdrawn_kin, "relatives' profiles", "used")) if n) + " ...")
+            if not ds.pm:
+                say(f"run {run_id}: nothing to identify yet: the store holds no PM sample "
+                    f"(the run records its families and finishes)")
             if evidence:
                 from forensic_match.evidence import Evidence
                 from forensic_match.evidence.place import PlacePrior
