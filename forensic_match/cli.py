@@ -1875,6 +1875,9 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
     cleared = before is not None and before["needs_review"] and not row["needs_review"]
     click.echo(f"proposal {proposal}: {row['state']}"
                + (f" (re-review flag cleared: {before['stale_reason']})" if cleared else ""))
+    if row["flagged_dependents"]:
+        click.echo("flagged for re-review, their LR conditioned on this proposal's body: "
+                   + ", ".join(f"proposal {d}" for d in row["flagged_dependents"]))
 
 
 @store_group.command("withdraw")

@@ -235,7 +235,8 @@ def test_search_writes_the_tables(tmp_path: Path) -> None:
     ids = pl.read_csv(out / "identifications.csv")
     assert ids.columns == ["pm", "family", "missing", "lr", "log10_lr", "posterior", "rule",
                            "round", "n_markers", "n_inconsistent", "second_lr",
-                           "alternative", "alternative_lr", "fragments", "theta", "reason"]
+                           "alternative", "alternative_lr", "fragments", "conditioned_on",
+                           "theta", "reason"]
     for name in ("candidates_by_sample.csv", "candidates_by_missing.csv", "pairs.csv"):
         table = pl.read_csv(out / name)
         assert {"pm", "family", "missing", "log10_lr", "lr", "n_markers"} <= set(table.columns)

@@ -420,8 +420,8 @@ def test_identifications_are_justified(markers: list[Marker],
         ids = res.identifications  # type: ignore[attr-defined]
         assert ids.columns == ["pm", "family", "missing", "lr", "log10_lr", "posterior", "rule",
                                "round", "n_markers", "n_inconsistent", "second_lr",
-                               "alternative", "alternative_lr", "fragments", "theta",
-                               "reason"]
+                               "alternative", "alternative_lr", "fragments",
+                               "conditioned_on", "theta", "reason"]
         panel = prepare_panel(ds.markers, ds.am, ds.pm)
         pairs = same_source_pairs(ds.pm, panel, threshold=SUSPECT_LOG10)
         body_by_id = {b.id: b for b in bodies_from_pairs(ds.pm, pairs,

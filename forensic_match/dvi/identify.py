@@ -151,8 +151,13 @@ class IdentificationResult:
         pm, family, missing, lr, log10_lr, posterior, rule, round, n_markers, n_inconsistent,
         second_lr (best competitor in the body's row or the missing person's column),
         alternative and alternative_lr (the strongest relative alternative in the same
-        family), fragments, exact, reason (ending with a caution when the family's typed
-        members make a stated relationship questionable, ``family_checks``). With
+        family), fragments, conditioned_on, exact, reason (ending with a caution when the
+        family's typed members make a stated relationship questionable, ``family_checks``).
+        ``conditioned_on`` names, by their ids separated by commas, the identified bodies
+        (of direct matches and earlier rounds, in the order they were identified) that the
+        family's rows were conditioned on as typed members when the pair was decided; null
+        when none: its LR rests on those identifications as well as on the family's own
+        data. With
         ``evidence``: also ``dna_lr`` and ``evidence_lr`` (``lr`` is their product) and
         ``evidence``, the evidence pieces' LRs in words ("sex 2.1, age 4.3, stature 1.2,
         dental 1e+04"). With a place prior
@@ -673,6 +678,10 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         check_lineage_options(lineage, lineage_options or {})
         check_y_haplotypes(lineage, families, samples)
     panel = prepare_panel(markers, families, samples)
+    if not panel:
+        # (a raw "need at least one array to concatenate" from deep in the comparison before)
+        raise InputError("identify: no markers to compare on (the panel is empty): give the "
+                         "frequency table's markers")
     _warn_no_mutation(panel)
     warn_registered_twice(families)
     warn_unconnected(families)
@@ -830,6 +839,11 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         elsewhere = _other_family_fits(decision, [(r["pm"], r["family"]) for r in new])
         for rec in new:
             rec["other_family"] = elsewhere.get((rec["pm"], rec["family"]))
+        for rec in new:
+            # the identified bodies this round's family rows were conditioned on (direct
+            # matches and earlier rounds): the proposal's LR rests on them (h_print F2)
+            rec["conditioned_on"] = ",".join(a["pm"] for a in accepted
+                                             if a["family"] == rec["family"]) or None
         touched = set()
         for rec in new:
             accepted.append(rec)
@@ -884,7 +898,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         "pm": pl.Utf8, "family": pl.Utf8, "missing": pl.Utf8, "lr": pl.Float64,
         "log10_lr": pl.Float64, "posterior": pl.Float64, "rule": pl.Utf8, "round": pl.Int64,
         "n_markers": pl.Int64, "n_inconsistent": pl.Int64, "second_lr": pl.Float64,
-        "alternative": pl.Utf8, "alternative_lr": pl.Float64, "fragments": pl.Utf8})
+        "alternative": pl.Utf8, "alternative_lr": pl.Float64, "fragments": pl.Utf8,
+        "conditioned_on": pl.Utf8})
     table = table.with_columns(pl.Series("theta", [
         float(compiled.row_theta[row_of[(r["family"], r["missing"])]])
         for r in table.iter_rows(named=True)], dtype=pl.Float64),

@@ -179,6 +179,33 @@ MESSAGES: dict[str, dict[str, str]] = {
                                   "condicionar»); los LR por marcador se recalcularon con la "
                                   "familia tal como fue declarada, por eso los totales pueden "
                                   "diferir."),
+        "conditioning_item": "restos {pm} como {missing} (propuesta n.º {id}, {state})",
+        "conditioning_state_flagged": "{state}, marcada para nueva revisión",
+        "conditioning_open": ("El LR de esta propuesta descansa en otras propuestas que no "
+                              "están aprobadas: {items}. No puede aprobarse antes que ellas; "
+                              "si alguna se rechaza, este LR descansa en restos que la "
+                              "revisión no aceptó como esa persona."),
+        "summary_conditioned": ("La comparación incluyó también, como miembros de la familia, "
+                                "restos ya propuestos como otras personas desaparecidas de "
+                                "ella: {items}. El LR de abajo descansa en que esos restos "
+                                "sean esas personas."),
+        "summary_conditioned_unrecorded": ("La comparación incluyó también, como miembros de "
+                                           "la familia, restos ya identificados como otras "
+                                           "personas desaparecidas de ella; cuáles no quedó "
+                                           "registrado (la propuesta es anterior a que el "
+                                           "registro de casos los guardara). El LR de abajo "
+                                           "descansa en esas identificaciones."),
+        "propositions_conditioned": ("En H1 y en H2 la familia incluye además, como miembros "
+                                     "tipificados, {items}."),
+        "conditioning_h": "Identificaciones en las que descansa este LR",
+        "conditioning_intro": ("La corrida calculó el LR guardado con estos restos como "
+                               "miembros tipificados de la familia, identificados antes en la "
+                               "misma corrida. Si alguno no es la persona indicada, ese LR no "
+                               "vale: con la familia tal como fue declarada, la suma de la "
+                               "tabla de arriba es {recomputed} en log10, frente a {stored} "
+                               "guardado."),
+        "col_taken_as": "Tomados como",
+        "col_proposal_lr": "log10 LR de esa propuesta",
         "recompute_missing": ("Los LR por marcador no se pudieron recalcular ({note}); el "
                               "informe muestra solo el LR total guardado."),
         "pedigree_h": "Árbol familiar",
@@ -722,6 +749,32 @@ MESSAGES: dict[str, dict[str, str]] = {
                                   "remains already identified in it (rule “after "
                                   "conditioning”); the per-marker LRs were recomputed on "
                                   "the family as declared, so the totals may differ."),
+        "conditioning_item": "remains {pm} as {missing} (proposal no. {id}, {state})",
+        "conditioning_state_flagged": "{state}, flagged for re-review",
+        "conditioning_open": ("This proposal's LR rests on other proposals that are not "
+                              "approved: {items}. It cannot be approved before them; if one "
+                              "is rejected, this LR rests on remains the review did not "
+                              "accept as that person."),
+        "summary_conditioned": ("The comparison also included, as members of the family, "
+                                "remains already proposed as other missing persons of it: "
+                                "{items}. The LR below rests on those remains being those "
+                                "persons."),
+        "summary_conditioned_unrecorded": ("The comparison also included, as members of the "
+                                           "family, remains already identified as other "
+                                           "missing persons of it; which ones was not "
+                                           "recorded (the proposal is older than the case "
+                                           "store's record of them). The LR below rests on "
+                                           "those identifications."),
+        "propositions_conditioned": ("In H1 and in H2 the family also includes, as typed "
+                                     "members, {items}."),
+        "conditioning_h": "Identifications this LR rests on",
+        "conditioning_intro": ("The run computed the stored LR with these remains as typed "
+                               "members of the family, identified earlier in the same run. If "
+                               "one of them is not the person stated, that LR does not hold: "
+                               "on the family as declared, the table above sums to "
+                               "{recomputed} in log10, against {stored} stored."),
+        "col_taken_as": "Taken as",
+        "col_proposal_lr": "log10 LR of that proposal",
         "recompute_missing": ("The per-marker LRs could not be recomputed ({note}); the "
                               "report shows only the stored total LR."),
         "pedigree_h": "Family tree",

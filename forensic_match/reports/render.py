@@ -236,11 +236,33 @@ def _rule_words(rule: str, t: Callable[..., Any]) -> str:
     return t("rule_conditioned", rule=words) if base != rule else words
 
 
+def _conditioning_items(rows: list[dict[str, Any]], who: Callable[[str], str],
+                        t: Callable[..., Any], language: str) -> list[dict[str, Any]]:
+    """The identifications a proposal's LR was conditioned on (``store/conditioning.py``),
+    each with its proposal's state and whether it is still open (not approved, or flagged)."""
+    out = []
+    for c in rows:
+        state = t(f"state_{c['state']}") if c["state"] is not None else "–"
+        if c["needs_review"]:
+            state = t("conditioning_state_flagged", state=state)
+        item = {"id": c["conditioning_proposal_id"], "pm": c["pm"],
+                "missing": who(c["missing"]), "state": state,
+                "state_key": c["state"] or "",
+                "open": c["state"] != "approved" or bool(c["needs_review"]),
+                "log10": "" if c["log10_lr"] is None
+                else format_log10(float(c["log10_lr"]), language)}
+        item["text"] = t("conditioning_item", pm=item["pm"], missing=item["missing"],
+                         id=item["id"], state=state)
+        out.append(item)
+    return out
+
+
 def report_context(store: Any, proposal_id: int, *, language: str = "es",
                    identities: bool = False, markers: Sequence[Marker] | None = None
                    ) -> dict[str, Any]:
     """Everything the report template shows, as plain values (see :func:`render_report`)."""
     import sqlalchemy as sa
+    from markupsafe import Markup
 
     from forensic_match import __version__
     from forensic_match.reports.data import read_proposal, run_panel
@@ -257,6 +279,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     from forensic_match.reports.verbal import verbal_level
     from forensic_match.store import schema
     from forensic_match.store.audit import canonical_json
+    from forensic_match.store.conditioning import conditioning_of
     from forensic_match.store.configuration import lr_configuration
     from forensic_match.store.review import rejections
 
@@ -300,6 +323,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         # this proposal's and the earlier ones' rejections, not the whole store's
         rejects = rejections(conn, [proposal_id] + [r["proposal_id"] for r in rejected_before])
         newest = None if newer else _newest_run_on(conn, data.proposal)
+        conditioning_rows = conditioning_of(conn, proposal_id)
     p = data.proposal
     missing = p["missing"]
     fam = data.family
@@ -315,7 +339,9 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
                         [""] * len(panel), "", note="direct reference not stored")
     else:
         lrs = body_marker_lrs(fam, missing, data.fragments, panel, theta=theta)
-    conditioned = p["rule"].endswith("after conditioning")
+    # a round-1 proposal of a family with a direct match is conditioned too (its rule does
+    # not say so): the recorded rows decide
+    conditioned = p["rule"].endswith("after conditioning") or bool(conditioning_rows)
     # With AM/PM evidence the proposal's LR is DNA x evidence: the DNA part is shown and
     # checked against the markers, the evidence part beside it.
     stored = float(ev["dna_log10_lr"]) if ev is not None else float(p["log10_lr"])
@@ -339,6 +365,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     def who(ident: str) -> str:
         return f"{names[ident]} ({ident})" if ident in names else ident
 
+    conditioning = _conditioning_items(conditioning_rows, who, t, language)
     rows = []
     for name, value, seen in zip(lrs.markers, lrs.log10_lr, lrs.observed):
         rows.append({"marker": name, "observed": seen, "typed": value is not None,
@@ -461,7 +488,9 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "stored_total": format_log10(autosomal, language),
         "lineage": lineage, "snp": snp,
         "differs": diff is not None and diff > AGREEMENT_LOG10 and not conditioned,
-        "conditioned": conditioned,
+        "conditioned": conditioned, "conditioning": conditioning,
+        "conditioning_text": Markup("; ").join(c["text"] for c in conditioning),
+        "conditioning_open": Markup("; ").join(c["text"] for c in conditioning if c["open"]),
         "diff": format_log10(diff, language) if diff is not None else "",
         "method": t(f"method_{lrs.method}") if lrs.method else "",
         "svg": svg, "persons": persons, "identities": identities, "checks": checks,

@@ -99,6 +99,11 @@ _CONFIGURATION = re.compile(r"configuration changed after this proposal \(run (?
                             r"run (?P<b>\S+)\): (?P<rest>.*)", re.S)
 _HELD = re.compile(r"held back by run (?P<run>\S+): (?P<rest>.*)", re.S)
 _UNPROPOSED = re.compile(r"not proposed again by run (?P<run>\S+): (?P<rest>.*)", re.S)
+_CONDITIONING = re.compile(
+    r"proposal (?P<pid>\d+), on which this proposal's LR was conditioned, was "
+    r"(?P<done>rejected|reopened) by (?P<actor>.+?), and this proposal's LR was computed with "
+    r"(?P<pm>\S+) as (?P<who>\S+) of (?P<f>\S+), a member of its family; reason given: "
+    r"(?P<why>.*)", re.S)
 
 
 def flag_reason(reason: str | None, language: str) -> Markup:
@@ -150,6 +155,13 @@ def flag_reason(reason: str | None, language: str) -> Markup:
     if (m := _UNPROPOSED.fullmatch(text)) is not None:
         return Markup("la corrida {} no volvió a proponerla: ").format(m["run"]) + _clauses(
             m["rest"], _unproposed_clause, language)
+    if (m := _CONDITIONING.fullmatch(text)) is not None:
+        return Markup("la propuesta {}, sobre la que se condicionó el LR de esta propuesta, "
+                      "fue {} por {}, y el LR de esta propuesta se calculó con los restos {} "
+                      "como {} de la familia {}, un miembro de su familia; motivo dado: "
+                      "«{}»").format(m["pid"], {"rejected": "rechazada",
+                                                "reopened": "reabierta"}[m["done"]],
+                                     m["actor"], m["pm"], m["who"], m["f"], m["why"])
     return english(text, language)
 
 

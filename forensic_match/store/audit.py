@@ -44,6 +44,7 @@ AUDITED = {
     "snp_layouts": ("layout_sha256",), "snp_calls": ("sample_id", "version"),
     "reviews": ("review_id",), "users": ("user_id",), "run_warnings": ("run_id", "seq"),
     "run_held": ("run_id", "seq"), "run_family_level": ("run_id", "seq"),
+    "proposal_conditioning": ("proposal_id", "seq"),
 }
 
 

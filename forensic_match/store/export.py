@@ -24,8 +24,8 @@ from forensic_match.store import schema
 EXPORTED_TABLES = ("families", "family_versions", "persons", "samples", "profiles", "runs",
                    "run_warnings", "run_held", "run_family_level", "candidates",
                    "candidate_lineage", "proposals", "proposal_basis", "proposal_evidence",
-                   "proposal_lineage", "snp_layouts", "snp_calls", "candidate_snp",
-                   "proposal_snp", "reviews", "users")
+                   "proposal_lineage", "proposal_conditioning", "snp_layouts", "snp_calls",
+                   "candidate_snp", "proposal_snp", "reviews", "users")
 
 #: Columns stored as JSON text, exported as the values they hold.
 _JSON_COLUMNS = ("content", "config", "inputs", "timings", "counts", "details")

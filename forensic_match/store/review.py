@@ -9,7 +9,9 @@ States and actions (``docs/store.md``, "Review")::
 ``review`` needs the role ``reviewer``; ``approve`` and ``reject`` need ``approver`` and a
 different person from the one who reviewed (four eyes); ``reopen`` needs either role. Every
 action needs a reason. A proposal flagged for re-review (its data changed after it was made)
-cannot be approved or rejected: it is reopened and reviewed again, which clears the flag.
+cannot be approved or rejected: it is reopened and reviewed again, which clears the flag. A
+proposal whose LR was conditioned on other proposals (``store/conditioning.py``) is approved
+only after them, and rejecting or reopening one of those flags it.
 Each action writes a ``reviews`` row and an audit entry with the proposal's new image.
 """
 
@@ -22,6 +24,7 @@ import sqlalchemy as sa
 
 from forensic_match.store import schema
 from forensic_match.store.audit import audit_row, lock_audit, now
+from forensic_match.store.conditioning import check_conditioning_approved, flag_dependents
 from forensic_match.store.database import StoreError
 
 #: Roles a user may hold.
@@ -159,7 +162,9 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
     Returns
     -------
     dict
-        The proposal after the action.
+        The proposal after the action, and ``flagged_dependents``: the proposals conditioned
+        on it (their LR rests on its body being its missing person) that a ``reject`` or
+        ``reopen`` flagged for re-review (``store/conditioning.py``).
 
     Raises
     ------
@@ -168,7 +173,8 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
         action does not apply to; the approver is the reviewer; a flagged proposal approved or
         rejected; an approval on data no longer the newest, of a body another approved
         proposal identifies as someone else, or of a person another approved proposal
-        identifies with another body; a missing reason. Nothing is changed then.
+        identifies with another body, or of a proposal conditioned on a proposal that is
+        not approved (or is flagged); a missing reason. Nothing is changed then.
     """
     if action not in TRANSITIONS:
         raise StoreError(f"unknown action {action!r}; expected one of "
@@ -215,6 +221,7 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
                              f"(four-eyes rule)")
     if action == "approve":
         _check_approval(conn, row, label, old)
+        check_conditioning_approved(conn, proposal_id, label)
     values: dict[str, Any] = {"state": target, "updated_at": now()}
     if action == "review" and old:
         from forensic_match.store.records import version_words
@@ -235,8 +242,10 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
     review_id = result.inserted_primary_key[0]
     audit_row(conn, "reviews", {"review_id": review_id}, actor=actor, action=action)
     audit_row(conn, "proposals", {"proposal_id": proposal_id}, actor=actor, action=action)
+    flagged = flag_dependents(conn, row, action, reason, actor=actor) \
+        if action in ("reject", "reopen") else []
     return dict(conn.execute(sa.select(p).where(p.c.proposal_id == proposal_id))
-                .mappings().one())
+                .mappings().one()) | {"flagged_dependents": flagged}
 
 
 def rejections(conn: sa.Connection, ids: Iterable[int] | None = None

@@ -373,7 +373,11 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                 from forensic_match.cases import typed_markers
 
                 typed = typed_markers(ds.am, ds.pm)
-                ds.markers = [m for m in ds.markers if m.name in typed]
+                # A night of pedigrees alone (nothing typed yet) keeps the whole table: an
+                # empty panel stopped the run in the same-source comparison (an outside
+                # check, h_print F6, 2026-12-08); with no profile there is nothing to compare.
+                if typed:
+                    ds.markers = [m for m in ds.markers if m.name in typed]
             kin_samples = {f"{fid}/{i}{end}" for fid, (_, c) in fams.items()
                            for key, end in (("typed", ""), ("references", "/reference"))
                            for i in c.get(key, [])}
@@ -388,6 +392,9 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                         (withdrawn, "PM samples", "searched"),
                         (withdrawn_fams, "families", "searched"),
                         (withdrawn_kin, "relatives' profiles", "used")) if n) + " ...")
+            if not ds.pm:
+                say(f"run {run_id}: nothing to identify yet: the store holds no PM sample "
+                    f"(the run records its families and finishes)")
             if evidence:
                 from forensic_match.evidence import Evidence
                 from forensic_match.evidence.place import PlacePrior
@@ -787,6 +794,9 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
     new = superseded_flags = 0
     legacy_runs: dict[str, bool] = {}
     again: list[str] = []       # rejected pairs this run identifies again on the same data
+    # this run's identifications by body and family: their PM samples as a proposal names
+    # them, the missing person and the proposal of the pair (new, or the earlier one)
+    identified: dict[tuple[str, str], tuple[str, str, int]] = {}
     for r in result.identifications.iter_rows(named=True):
         fragments = sorted((r["fragments"] or r["pm"]).split(","))
         data_basis = _basis(r["family"], fragments, fams, profs)
@@ -801,6 +811,7 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
         blocking = _proposed(conn, pm, r["family"], r["missing"], basis_sha,
                              sha256_json(data_basis), configuration[1], legacy_runs)
         if blocking is not None:
+            identified[(r["pm"], r["family"])] = (pm, r["missing"], blocking.proposal_id)
             if blocking.state == "rejected":
                 again.append(f"proposal {blocking.proposal_id} ({pm} -> {r['missing']} of "
                              f"{r['family']}, posterior {posterior_text(r['posterior'])})")
@@ -816,6 +827,8 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
                                   for k, ref, v in basis])
         audit_row(conn, "proposals", {"proposal_id": pid}, actor=actor, action="propose",
                   extra={"basis": basis})
+        identified[(r["pm"], r["family"])] = (pm, r["missing"], pid)
+        _keep_conditioning(conn, pid, r, identified, actor=actor)
         reverted = [(k, ref, v, e) for k, ref, v in data_basis
                     if (e := reverted_to(conn, k, ref, v)) is not None]
         if reverted:
@@ -870,6 +883,25 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
             "new_proposals": new} | ({"flagged_superseded": superseded_flags}
                                      if superseded_flags else {}) | (
         {"rejected_identified_again": len(again)} if again else {})
+
+
+def _keep_conditioning(conn: sa.Connection, pid: int, r: dict[str, Any],
+                       identified: dict[tuple[str, str], tuple[str, str, int]], *,
+                       actor: str) -> None:
+    """The bodies identification ``r`` (new proposal ``pid``) was conditioned on, as rows of
+    ``proposal_conditioning``: each an identification of this run in the same family, made
+    before it (a direct match or an earlier round), so already in ``identified``."""
+    bodies = r.get("conditioned_on")
+    for seq, body in enumerate(bodies.split(",") if bodies else [], start=1):
+        found = identified.get((body, r["family"]))
+        if found is None:
+            raise StoreError(f"proposal {r['pm']} ~ {r['missing']} of family {r['family']}: "
+                             f"conditioned on body {body!r}, which this run did not identify "
+                             f"in the family before it")
+        values = {"proposal_id": pid, "seq": seq, "pm": found[0], "family_id": r["family"],
+                  "missing": found[1], "conditioning_proposal_id": found[2]}
+        conn.execute(schema.proposal_conditioning.insert().values(**values))
+        audit_values(conn, "proposal_conditioning", values, actor=actor, action="propose")
 
 
 def _with_configuration(data_basis: list[list[Any]], item: list[Any]) -> list[list[Any]]:

@@ -189,6 +189,25 @@ proposal_evidence = sa.Table(
     sa.Column("place_prior", sa.Float, nullable=True),
 )
 
+# The identified bodies a proposal's LR was conditioned on (identify's ``conditioned_on``: a
+# family whose members were identified in a direct match or an earlier round gains their
+# bodies as typed members, and its other missing persons are decided on that family), one row
+# per body in the order they were identified: the body (its PM samples as a proposal names
+# them), the missing person it was taken as, and the proposal of that pair when the run
+# wrote this one (of this run, or the earlier one it did not propose again). Migration 0008;
+# proposals made before it have no rows (not recorded).
+proposal_conditioning = sa.Table(
+    "proposal_conditioning", metadata,
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposals.proposal_id"),
+              primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("pm", sa.String(ID), nullable=False),
+    sa.Column("family_id", sa.String(ID), nullable=False),
+    sa.Column("missing", sa.String(ID), nullable=False),
+    sa.Column("conditioning_proposal_id", sa.Integer,
+              sa.ForeignKey("proposals.proposal_id"), nullable=True),
+)
+
 # The lineage markers a proposal was computed with (runs with lineage data only): one row per
 # line compared (Y, mtDNA), with the relative compared with, the meioses between them, the
 # database and frequency method, and H1/H2 in words. The proposal's log10_lr includes them
