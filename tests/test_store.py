@@ -1188,3 +1188,32 @@ def test_verify_checks_heads_written_down_earlier(run_done: CaseStore) -> None:
         out = CliRunner().invoke(main, ["store", "verify", run_done.url.removeprefix(
             "sqlite:///"), "--head", head])
         assert out.exit_code == 1 and f"head {head} written down earlier" in out.output
+
+
+def test_an_excel_register_is_read_as_the_sheet_shows_it(run_done: CaseStore,
+                                                         tmp_path: Path) -> None:
+    """A register kept in Excel: a date cell was kept as ``1965-02-11 00:00:00``, and a DNI
+    typed as a number had lost its leading zero (08123456 is the number 8123456) without a
+    word (an outside check, 2026-12-08). The date is now kept as the sheet shows it; the
+    lost zeros cannot be restored from the file, and a warning names the column."""
+    import datetime as dt
+
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    path = tmp_path / "registro.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    when = book.add_format({"num_format": "yyyy-mm-dd"})
+    for col, head in enumerate(("familia", "persona", "nombre", "DNI", "nacimiento")):
+        sheet.write(0, col, head)
+    for row, (person, dni) in enumerate((("F0055_MP1", 8123456), ("F0055_C1", 40123456)), 1):
+        sheet.write(row, 0, "F0055")
+        sheet.write(row, 1, person)
+        sheet.write(row, 2, NAME)
+        sheet.write_number(row, 3, dni)
+        sheet.write_datetime(row, 4, dt.datetime(1965, 2, 11), when)
+    book.close()
+    with pytest.warns(ForensicMatchWarning, match=r"column 'DNI': numbers of 7 and 8 digits; "
+                                                  r"a spreadsheet drops the leading zeros"):
+        run_done.import_identities(path, actor="registry")
+    rows = {r["person_id"]: r for r in run_done.export(identities=True)["identities"]}
+    assert rows["F0055/F0055_MP1"]["details"] == {"DNI": "8123456", "nacimiento": "1965-02-11"}

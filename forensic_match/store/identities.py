@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from forensic_match.errors import InputError, similar_ids
 from forensic_match.profiles import file_id, refuse_wrongly_encoded
 from forensic_match.store import schema
-from forensic_match.tables import Table, column_key, read_table
+from forensic_match.tables import EXCEL_SUFFIXES, Table, column_key, read_table
 
 #: Accepted names of the person-id column (as column keys: case, spaces, ``_`` and ``-``
 #: ignored).
@@ -103,6 +103,39 @@ def read_identities(path: str | Path) -> list[IdentityRow]:
         details = {table.header[i]: value.strip() for i, value in enumerate(cells)
                    if i not in used and value.strip() and table.header[i]}
         rows.append(IdentityRow(where, person, name, details))
+    if Path(path).suffix.lower() in EXCEL_SUFFIXES:
+        rows = _as_shown(rows, path)
+    return rows
+
+
+def _as_shown(rows: list[IdentityRow], path: str | Path) -> list[IdentityRow]:
+    """An Excel register's details as a person reads them in the sheet (an outside check,
+    2026-12-08): a date cell is read as ``1965-02-11 00:00:00`` and kept as ``1965-02-11``;
+    a document number typed as a number has lost its leading zeros (``08123456`` is the
+    number 8123456), which nothing in the file can restore: a column of digits of several
+    lengths is named in a warning, its values kept as read."""
+    import re
+    import warnings
+
+    from forensic_match.errors import ForensicMatchWarning
+
+    midnight = re.compile(r"\d{4}-\d{2}-\d{2} 00:00:00")
+    rows = [IdentityRow(r.where, r.person_id, r.name,
+                        {k: v[:10] if midnight.fullmatch(v) else v
+                         for k, v in r.details.items()}) for r in rows]
+    lengths: dict[str, set[int]] = {}
+    for r in rows:
+        for k, v in r.details.items():
+            lengths.setdefault(k, set()).add(len(v) if v.isdigit() else -1)
+    for column, seen in lengths.items():
+        if -1 not in seen and len(seen) > 1:
+            digits = " and ".join(map(str, sorted(seen)))
+            warnings.warn(ForensicMatchWarning(
+                f"file {str(path)!r}, column {column!r}: numbers of {digits} digits; a "
+                f"spreadsheet drops the leading zeros of a number typed in a cell (08123456 "
+                f"becomes 8123456), so the shorter ones may have lost theirs: kept as read; "
+                f"format the column as text in the workbook and import it again"),
+                stacklevel=3)
     return rows
 
 
