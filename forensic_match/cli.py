@@ -1891,8 +1891,14 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
     row = _with_store(db, lambda store: store.act(proposal, action, actor=actor,
                                                   reason=reason, clear_flag=clear_flag))
     cleared = before is not None and before["needs_review"] and not row["needs_review"]
+    # a review of a proposal on superseded data keeps its flag: said, not a plain "reviewed"
+    # (an outside check, 2026-12-08: 7 such reviews given --clear-flag printed "reviewed")
+    kept = action == "review" and row["needs_review"]
+    why = " (--clear-flag clears no flag on data no longer the newest)" if clear_flag else ""
     click.echo(f"proposal {proposal}: {row['state']}"
-               + (f" (re-review flag cleared: {before['stale_reason']})" if cleared else ""))
+               + (f" (re-review flag cleared: {before['stale_reason']})" if cleared else "")
+               + (f"; the re-review flag stays{why}: {row['stale_reason']}; it cannot be "
+                  f"approved" if kept else ""))
     if action == "approve":
         for p in _with_store(db, lambda store: store.proposals(state="superseded")):
             if states.get(p["proposal_id"], p)["state"] != "superseded":

@@ -1073,6 +1073,23 @@ def test_a_whole_body_supersedes_the_approved_proposal_of_its_first_fragment(
     assert store.verify().ok
 
 
+def test_a_review_that_cannot_clear_a_flag_says_it_stays(run_done: CaseStore) -> None:
+    """A reviewed proposal on data no longer the newest keeps its flag, by design; with
+    --clear-flag the CLI printed a plain "proposal 2: reviewed" (an outside check, h_months:
+    7 such reviews in two stores). It says the flag stays, and why."""
+    store = run_done
+    pid = next(p["proposal_id"] for p in store.proposals() if "PM0066" in p["pm"])
+    run_store(store, _dataset(pm="PM0066"), min_markers=8)
+    said = CliRunner().invoke(main, ["store", "review", store.url, str(pid), "review", "--as",
+                                     "ana", "--reason", "read the flag", "--clear-flag"])
+    assert said.exit_code == 0, said.output
+    assert said.output.strip() == (
+        f"proposal {pid}: reviewed; the re-review flag stays (--clear-flag clears no flag on "
+        f"data no longer the newest): rests on version 1 of the profile of sample 'PM0066', "
+        f"and version 2 is stored: reject it (the next run proposes the pair on the newest "
+        f"data if it holds); it cannot be approved")
+    assert next(p for p in store.proposals() if p["proposal_id"] == pid)["needs_review"]
+
 def test_a_pm_sample_typed_at_no_marker_is_refused_before_anything_is_stored(
         run_done: CaseStore) -> None:
     """A dataset's PM sample with no typing was stored, then its run failed on it, and so did
