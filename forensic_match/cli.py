@@ -1769,15 +1769,25 @@ def store_identities_command(db: str, table: str, actor: str) -> None:
     click.echo(f"identities from {table}: {identities_summary(counts)}")
 
 
+#: How ``store proposals`` labels each kind of :func:`~forensic_match.store.review.body_notes`.
+BODY_NOTE_LABELS = {"blocked_person": "BLOCKED", "blocked_body": "BLOCKED",
+                    "supersedes": "SUPERSEDES ON APPROVAL", "larger": "PART OF A LARGER BODY",
+                    "superseded_by": "SUPERSEDED"}
+
+
 @store_group.command("proposals")
 @click.argument("db")
-@click.option("--state", type=click.Choice(["pending", "reviewed", "approved", "rejected"]),
+@click.option("--state", type=click.Choice(["pending", "reviewed", "approved", "rejected",
+                                            "superseded"]),
               help="Only the proposals in this state (default: all).")
 @click.option("--flagged", is_flag=True,
-              help="Only the proposals flagged for re-review that are not rejected (what "
-                   "needs attention).")
+              help="Only what needs attention: the proposals flagged for re-review that are "
+                   "not rejected or superseded, and those whose approval another approved "
+                   "proposal blocks or that would supersede one.")
 def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
     """List the proposals (id, state, flag, pair, LR, posterior), one per line."""
+    from forensic_match.store.review import body_notes
+
     def read(store: Any) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
         from forensic_match.store.review import list_proposals, rejections
 
@@ -1785,8 +1795,14 @@ def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
             return list_proposals(conn), rejections(conn)
 
     every, rejects = _with_store(db, read)
+    # one body, one person: a proposal that approved ones block (an outside check,
+    # 2026-12-08: 13 whole bodies blocked for good by the approval of their first fragment,
+    # listed as plain "reviewed" and not under --flagged)
+    notes = body_notes(every)
     rows = [r for r in every if (state is None or r["state"] == state) and
-            (not flagged or (r["needs_review"] and r["state"] != "rejected"))]
+            (not flagged or (r["needs_review"] and r["state"] not in ("rejected", "superseded"))
+             or any(n["kind"] in ("blocked_person", "blocked_body", "supersedes")
+                    for n in notes.get(r["proposal_id"], ())))]
     said = " ".join(w for w in ("flagged" if flagged else "", state or "") if w)
     _none_said(rows, f"no {said} proposals" if said else "no proposals", None)
     # Earlier rejected proposals of the same person: a pair proposed again on later data
@@ -1811,6 +1827,8 @@ def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
                 flag += f"; FLAGGED AFTER THE REJECTION: {how['flagged_after']}"
         elif r["needs_review"]:
             flag = "  RE-REVIEW: " + r["stale_reason"]
+        for n in notes.get(r["proposal_id"], ()):
+            flag += f"  {BODY_NOTE_LABELS[n['kind']]}: {n['words']}"
         before = [text for i, text in rejected.get((r["family_id"], r["missing"]), [])
                   if i < r["proposal_id"]]
         if before:
@@ -1868,16 +1886,27 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
                          clear_flag: bool) -> None:
     """Move PROPOSAL through review: review, approve, reject, reopen (four eyes: the
     approver is not the reviewer)."""
-    before = _with_store(db, lambda store: next(
-        (p for p in store.proposals() if p["proposal_id"] == proposal), None))
+    states = _with_store(db, lambda store: {p["proposal_id"]: p for p in store.proposals()})
+    before = states.get(proposal)
     row = _with_store(db, lambda store: store.act(proposal, action, actor=actor,
                                                   reason=reason, clear_flag=clear_flag))
     cleared = before is not None and before["needs_review"] and not row["needs_review"]
+    # a review of a proposal on superseded data keeps its flag: said, not a plain "reviewed"
+    # (an outside check, 2026-12-08: 7 such reviews given --clear-flag printed "reviewed")
+    kept = action == "review" and row["needs_review"]
+    why = " (--clear-flag clears no flag on data no longer the newest)" if clear_flag else ""
     click.echo(f"proposal {proposal}: {row['state']}"
-               + (f" (re-review flag cleared: {before['stale_reason']})" if cleared else ""))
+               + (f" (re-review flag cleared: {before['stale_reason']})" if cleared else "")
+               + (f"; the re-review flag stays{why}: {row['stale_reason']}; it cannot be "
+                  f"approved" if kept else ""))
     if row["flagged_dependents"]:
         click.echo("flagged for re-review, their LR conditioned on this proposal's body: "
                    + ", ".join(f"proposal {d}" for d in row["flagged_dependents"]))
+    if action == "approve":
+        for p in _with_store(db, lambda store: store.proposals(state="superseded")):
+            if states.get(p["proposal_id"], p)["state"] != "superseded":
+                click.echo(f"proposal {p['proposal_id']}: superseded ({p['pm']}, part of the "
+                           f"body of proposal {proposal})")
 
 
 @store_group.command("withdraw")

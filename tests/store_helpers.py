@@ -94,3 +94,33 @@ def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
                     "store on; the SQLite variant ran")
     wipe(url)
     return url
+
+
+def fragment_joined_after_approval(store: Any) -> tuple[int, int]:
+    """The sequence of an outside check (h_months, 2026-12-08) on ``store`` (empty): night 1
+    lacks PM0086, so F0055's missing person is proposed and approved on PM0066 alone; night 2
+    brings PM0086, joined to it, and proposes the whole body, flagging the first proposal
+    "... is proposed with the PM samples PM0066,PM0086 (one body)"; a reviewer reopens the
+    first, clears that flag, and another user approves it again; the whole body's proposal
+    is reviewed. Users: ana (reviewer), berta (approver). Returns the ids of the first
+    fragment's proposal and of the whole body's."""
+    from forensic_match.cases import case_from_dict
+    from forensic_match.store import run_store
+
+    night1 = small_dataset_dict()
+    night1["pm"] = [p for p in night1["pm"] if p["id"] != "PM0086"]
+    run_store(store, case_from_dict(night1), min_markers=8)
+    store.add_user("ana", ["reviewer"], actor="admin")
+    store.add_user("berta", ["approver"], actor="admin")
+    (part,) = [p["proposal_id"] for p in store.proposals() if p["pm"] == "PM0066"]
+    store.act(part, "review", actor="ana", reason="profiles and pedigree checked")
+    store.act(part, "approve", actor="berta", reason="agree")
+    run_store(store, case_from_dict(small_dataset_dict()), min_markers=8)
+    (whole,) = [p["proposal_id"] for p in store.proposals() if p["pm"] == "PM0066,PM0086"]
+    flag = next(p for p in store.proposals() if p["proposal_id"] == part)["stale_reason"]
+    assert "F0055/F0055_MP1 is proposed with the PM samples PM0066,PM0086 (one body)" in flag
+    store.act(part, "reopen", actor="berta", reason="a second fragment was joined")
+    store.act(part, "review", actor="ana", reason="the pair still holds", clear_flag=True)
+    store.act(part, "approve", actor="berta", reason="still right")
+    store.act(whole, "review", actor="ana", reason="both fragments checked")
+    return part, whole

@@ -886,6 +886,44 @@ def test_a_cleared_flag_stays_in_the_reports_history(tmp_path: Path) -> None:
     assert 'id="decided-over-flag"' in pages["es"]
 
 
+def test_a_whole_bodys_report_names_the_approved_fragment_and_the_superseded_one_says_so(
+        tmp_path: Path) -> None:
+    """A fragment joined on a later night, after the first one's approval was renewed over
+    its "one body" flag: the whole body's report said only "reviewed, awaiting approval"
+    (an outside check, h_months, s1 proposal 3). It names the approved proposal of part of
+    the body and what approving it does; once approved, the first fragment's report says it
+    was superseded, by which proposal, and its history has the step."""
+    from store_helpers import fragment_joined_after_approval, small_dataset_dict
+
+    from forensic_match.cases import case_from_dict
+
+    markers = case_from_dict(small_dataset_dict()).markers
+    with CaseStore(tmp_path / "cases.db") as store:
+        part, whole = fragment_joined_after_approval(store)
+        waiting = {lang: render_report(store, whole, language=lang, markers=markers)
+                   for lang in ("es", "en")}
+        store.act(whole, "approve", actor="berta", reason="the whole body")
+        done = {lang: render_report(store, part, language=lang, markers=markers)
+                for lang in ("es", "en")}
+    note = re.search(rf'<p class="warning body-note" data-kind="supersedes" '
+                     rf'data-proposal="{part}">([^<]+)</p>', waiting["en"])
+    assert note and html.unescape(note.group(1)) == (
+        f"The same missing person is already identified with the remains PM0066, part of this "
+        f"body (proposal no. {part}, approved). Approving this proposal, of the whole body, "
+        f"supersedes that one.")
+    assert 'data-kind="supersedes"' in waiting["es"]
+    top = re.search(r'<p class="warning" id="superseded">([^<]+)</p>', done["en"])
+    assert top and html.unescape(top.group(1)) == (
+        f"Note: this proposal identified part of a body. It was superseded by proposal no. "
+        f"{whole} (remains PM0066,PM0086), approved, which identifies the whole body as the "
+        f"same person. This is not the identification in force.")
+    assert "State of the proposal: superseded by the proposal of the whole body." in done["en"]
+    assert 'id="not-approved"' not in done["en"] and 'id="superseded"' in done["es"]
+    rows = re.findall(r'<tr class="review-row"><td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td>',
+                      done["en"])
+    assert rows[-1] == ("berta", "superseded by the whole body")
+
+
 def test_a_pair_rejected_before_is_named_in_the_new_proposals_report(tmp_path: Path) -> None:
     """A proposal rejected, then the pair proposed again on re-typed data: the new report
     names the rejection and its reason (before, only `store trace` showed it)."""

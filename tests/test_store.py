@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from helpers import fragment
 from store_helpers import (
     change_dataset,
+    fragment_joined_after_approval,
     small_dataset_dict,
     store_target,  # noqa: F401 - fixture
     write_small_dataset,
@@ -1019,6 +1020,75 @@ def test_a_person_approved_with_one_body_cannot_be_approved_with_another(
     assert run_done.act(second["proposal_id"], "approve", actor="berta",
                         reason="the new typing")["state"] == "approved"
 
+
+def test_a_whole_body_supersedes_the_approved_proposal_of_its_first_fragment(
+        store: CaseStore) -> None:
+    """A body approved on its first fragment; a later night joins the second and proposes
+    the whole body; the first proposal's "one body" flag is cleared and it is approved
+    again. Before, the whole body's approval was refused for good ("one person is one
+    body"), it stayed "reviewed" with nothing listing it, and the second fragment of an
+    identified person was identified nowhere (an outside check, h_months: 13 bodies in two
+    stores over 24 and 22 nights). Now its listing and --flagged say what its approval
+    does, and approving it supersedes the first fragment's proposal, audited."""
+    part, whole = fragment_joined_after_approval(store)
+    listed = CliRunner().invoke(main, ["store", "proposals", store.url, "--flagged"])
+    assert listed.exit_code == 0, listed.output
+    (line,) = listed.output.splitlines()
+    assert line.split()[:3] == [str(whole), "reviewed", "PM0066,PM0086"]
+    assert line.endswith(f"SUPERSEDES ON APPROVAL: approved proposal {part} (PM0066, part of "
+                         f"this body)")
+    everything = CliRunner().invoke(main, ["store", "proposals", store.url]).output
+    assert f"PART OF A LARGER BODY: proposal {whole} (PM0066,PM0086, reviewed) proposes the " \
+           f"whole body; approving it supersedes this one" in everything
+    said = CliRunner().invoke(main, ["store", "review", store.url, str(whole), "approve",
+                                     "--as", "berta", "--reason", "the whole body"])
+    assert said.exit_code == 0, said.output
+    assert said.output.splitlines() == [
+        f"proposal {whole}: approved",
+        f"proposal {part}: superseded (PM0066, part of the body of proposal {whole})"]
+    now = {p["proposal_id"]: p for p in store.proposals()}
+    assert now[whole]["state"] == "approved" and not now[whole]["needs_review"]
+    assert now[part]["state"] == "superseded" and not now[part]["needs_review"]
+    step = _raw(store, "select actor, action, from_state, to_state, reason from reviews "
+                       "where proposal_id = :p order by review_id desc", p=part)[0]
+    assert tuple(step[:4]) == ("berta", "supersede", "approved", "superseded")
+    assert step[4] == (f"superseded by proposal {whole} (PM0066,PM0086, the whole body of "
+                       f"which PM0066 is part), approved by berta: the whole body")
+    assert _raw(store, "select action from audit_log where entity = 'proposals' and "
+                       "entity_key = :k order by seq desc", k=str(part))[0][0] == "supersede"
+    listed = CliRunner().invoke(main, ["store", "proposals", store.url])
+    assert f"SUPERSEDED: by proposal {whole} (PM0066,PM0086), the whole body" in listed.output
+    assert CliRunner().invoke(main, ["store", "proposals", store.url, "--flagged"]).output \
+        == "no flagged proposals\n"
+    # one person, one approved proposal; the next night flags neither
+    assert [p["proposal_id"] for p in store.proposals(state="approved")
+            if p["family_id"] == "F0055"] == [whole]
+    night = run_store(store, _dataset(), min_markers=8)
+    assert "flagged_unproposed" not in night.counts
+    # the partial one can come back only by a reopen, and is then blocked by the whole
+    store.act(part, "reopen", actor="berta", reason="checking the first fragment again")
+    blocked = CliRunner().invoke(main, ["store", "proposals", store.url, "--flagged"]).output
+    assert f"BLOCKED: F0055_MP1 of F0055 is approved with PM sample(s) PM0066,PM0086 " \
+           f"(proposal {whole}); one person is one body: reopen one of the two" in blocked
+    assert store.verify().ok
+
+
+def test_a_review_that_cannot_clear_a_flag_says_it_stays(run_done: CaseStore) -> None:
+    """A reviewed proposal on data no longer the newest keeps its flag, by design; with
+    --clear-flag the CLI printed a plain "proposal 2: reviewed" (an outside check, h_months:
+    7 such reviews in two stores). It says the flag stays, and why."""
+    store = run_done
+    pid = next(p["proposal_id"] for p in store.proposals() if "PM0066" in p["pm"])
+    run_store(store, _dataset(pm="PM0066"), min_markers=8)
+    said = CliRunner().invoke(main, ["store", "review", store.url, str(pid), "review", "--as",
+                                     "ana", "--reason", "read the flag", "--clear-flag"])
+    assert said.exit_code == 0, said.output
+    assert said.output.strip() == (
+        f"proposal {pid}: reviewed; the re-review flag stays (--clear-flag clears no flag on "
+        f"data no longer the newest): rests on version 1 of the profile of sample 'PM0066', "
+        f"and version 2 is stored: reject it (the next run proposes the pair on the newest "
+        f"data if it holds); it cannot be approved")
+    assert next(p for p in store.proposals() if p["proposal_id"] == pid)["needs_review"]
 
 def test_a_pm_sample_typed_at_no_marker_is_refused_before_anything_is_stored(
         run_done: CaseStore) -> None:

@@ -21,6 +21,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "state_reviewed": "revisada, pendiente de aprobación",
         "state_approved": "aprobada",
         "state_rejected": "rechazada",
+        "state_superseded": "sustituida por la propuesta del cuerpo completo",
         "state_line": "Estado de la propuesta: {state}.",
         "not_approved": ("Atención: esta propuesta todavía no ha sido aprobada por el equipo "
                          "responsable. No es una identificación definitiva."),
@@ -45,6 +46,29 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "{reason}."),
         "newer": ("Hay una propuesta posterior para la misma persona desaparecida: n.º {id} "
                   "(restos {pm}; {state})."),
+        "superseded": ("Atención: esta propuesta identificaba parte de un cuerpo. La sustituyó "
+                       "la propuesta n.º {id} (restos {pm}), aprobada, que identifica el "
+                       "cuerpo completo como la misma persona. Esta no es la identificación "
+                       "vigente."),
+        "superseded_gone": ("Atención: esta propuesta identificaba parte de un cuerpo y fue "
+                            "sustituida por la propuesta del cuerpo completo de la misma "
+                            "persona, que ya no está aprobada (véase el historial de "
+                            "revisión). Esta no es la identificación vigente."),
+        "body_supersedes": ("La misma persona desaparecida ya está identificada con los restos "
+                            "{pm}, parte de este cuerpo (propuesta n.º {id}, aprobada). "
+                            "Aprobar esta propuesta, la del cuerpo completo, sustituye a "
+                            "aquella."),
+        "body_larger": ("La propuesta n.º {id} (restos {pm}; {state}) propone el cuerpo "
+                        "completo del que estos restos son parte. Aprobarla sustituye a esta "
+                        "propuesta."),
+        "body_blocked_person": ("Atención: la misma persona desaparecida ya está identificada "
+                                "con los restos {pm} (propuesta n.º {id}, aprobada). Una "
+                                "persona es un solo cuerpo: esta propuesta no puede aprobarse "
+                                "mientras no se reabra una de las dos."),
+        "body_blocked_body": ("Atención: los restos {sample} ya están identificados como "
+                              "{missing} de la familia {family} (propuesta n.º {id}, "
+                              "aprobada). Un cuerpo es una sola persona: esta propuesta no "
+                              "puede aprobarse mientras no se reabra una de las dos."),
         "rejected_before": ("Una propuesta anterior para la misma persona desaparecida fue "
                             "rechazada: n.º {id} (restos {pm}), el {date}: «{reason}»."),
         "summary_compared_one": ("Se comparó el ADN de los restos {pm} con el ADN de un "
@@ -325,6 +349,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "action_approve": "aprobó",
         "action_reject": "rechazó",
         "action_reopen": "reabrió",
+        "action_supersede": "sustituida por el cuerpo completo",
         "action_flag": "marcada para nueva revisión",
         "limitations_h": "Límites de este resultado",
         "lim_pedigree": ("El cálculo supone que el árbol familiar es el declarado: si un "
@@ -597,6 +622,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "state_reviewed": "reviewed, awaiting approval",
         "state_approved": "approved",
         "state_rejected": "rejected",
+        "state_superseded": "superseded by the proposal of the whole body",
         "state_line": "State of the proposal: {state}.",
         "not_approved": ("Note: this proposal has not yet been approved by the responsible "
                          "team. It is not a final identification."),
@@ -619,6 +645,26 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "of these remains with family {family}: {reason}."),
         "newer": ("There is a later proposal for the same missing person: no. {id} (remains "
                   "{pm}; {state})."),
+        "superseded": ("Note: this proposal identified part of a body. It was superseded by "
+                       "proposal no. {id} (remains {pm}), approved, which identifies the whole "
+                       "body as the same person. This is not the identification in force."),
+        "superseded_gone": ("Note: this proposal identified part of a body and was superseded "
+                            "by the proposal of the same person's whole body, which is no "
+                            "longer approved (see the review history). This is not the "
+                            "identification in force."),
+        "body_supersedes": ("The same missing person is already identified with the remains "
+                            "{pm}, part of this body (proposal no. {id}, approved). Approving "
+                            "this proposal, of the whole body, supersedes that one."),
+        "body_larger": ("Proposal no. {id} (remains {pm}; {state}) proposes the whole body of "
+                        "which these remains are part. Approving it supersedes this proposal."),
+        "body_blocked_person": ("Note: the same missing person is already identified with the "
+                                "remains {pm} (proposal no. {id}, approved). One person is one "
+                                "body: this proposal cannot be approved until one of the two "
+                                "is reopened."),
+        "body_blocked_body": ("Note: the remains {sample} are already identified as {missing} "
+                              "of family {family} (proposal no. {id}, approved). One body is "
+                              "one person: this proposal cannot be approved until one of the "
+                              "two is reopened."),
         "rejected_before": ("An earlier proposal for the same missing person was rejected: "
                             "no. {id} (remains {pm}), on {date}: \u201c{reason}\u201d."),
         "summary_compared_one": ("The DNA of the remains {pm} was compared with the DNA of one "
@@ -888,6 +934,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "action_approve": "approved",
         "action_reject": "rejected",
         "action_reopen": "reopened",
+        "action_supersede": "superseded by the whole body",
         "action_flag": "flagged for review again",
         "limitations_h": "Limits of this result",
         "lim_pedigree": ("The calculation assumes the family tree as declared: if a "

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 #: Colours of the proposal states (colour-blind safe, Okabe-Ito).
 STATE_COLOURS = {"pending": "#E69F00", "reviewed": "#56B4E9", "approved": "#009E73",
-                 "rejected": "#D55E00"}
+                 "rejected": "#D55E00", "superseded": "#999999"}
 
 
 def _svg(fig: object) -> str:

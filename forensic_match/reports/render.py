@@ -281,7 +281,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     from forensic_match.store.audit import canonical_json
     from forensic_match.store.conditioning import conditioning_of
     from forensic_match.store.configuration import lr_configuration
-    from forensic_match.store.review import rejections
+    from forensic_match.store.review import body_notes, list_proposals, rejections
 
     check_language(language)
     t = translator(language)
@@ -324,6 +324,10 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         rejects = rejections(conn, [proposal_id] + [r["proposal_id"] for r in rejected_before])
         newest = None if newer else _newest_run_on(conn, data.proposal)
         conditioning_rows = conditioning_of(conn, proposal_id)
+        # one body, one person: what blocks this proposal's approval, what its approval
+        # supersedes, what superseded it (an outside check, 2026-12-08: a whole body's report
+        # said only "awaiting approval" while the approval of its first fragment blocked it)
+        body = body_notes(list_proposals(conn)).get(proposal_id, [])
     p = data.proposal
     missing = p["missing"]
     fam = data.family
@@ -449,6 +453,10 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "lang": language, "t": t, "version": __version__, "generated": _now(),
         "proposal": p, "state": t(f"state_{p['state']}"),
         "approved": p["state"] == "approved", "rejected": p["state"] == "rejected",
+        "superseded": None if p["state"] != "superseded" else next(
+            (n for n in body if n["kind"] == "superseded_by"), {"id": None}),
+        "body": [n | {"state_text": t(f"state_{n['state']}")} for n in body
+                 if n["kind"] != "superseded_by"],
         "flagged": bool(p["needs_review"]),
         "flag_reason": flag_reason(p["stale_reason"], language),
         # a rejected proposal's flag: the one it was rejected on, or one raised after its
@@ -835,7 +843,8 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
     counts = {s: sum(1 for x in props if x["state"] == s) for s in STATES}
     # a rejected proposal is done with, flag or not (an outside check, 2026-12-07: all 19
     # rows "waiting for review" were rejected ones still carrying their flags)
-    flagged = sum(1 for x in props if x["needs_review"] and x["state"] != "rejected")
+    flagged = sum(1 for x in props if x["needs_review"] and
+                  x["state"] not in ("rejected", "superseded"))
     # earlier rejections of the same person, named beside a later proposal as its report
     # names them (an outside check, 2026-12-07: an empty warning column)
     rejected: dict[tuple[str, str], list[Any]] = {}
@@ -848,8 +857,8 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
                                     date=str(how["at"] or "")[:10])))
     waiting = []
     for x in props:
-        if x["state"] in ("pending", "reviewed") or (x["needs_review"] and
-                                                      x["state"] != "rejected"):
+        if x["state"] in ("pending", "reviewed") or (
+                x["needs_review"] and x["state"] not in ("rejected", "superseded")):
             dna_log10 = float(dna.get(x["proposal_id"], x["log10_lr"]))
             level, supports = verbal_level(dna_log10)
             notes = [flag_reason(x["stale_reason"], language)] if x["needs_review"] else []

@@ -106,8 +106,10 @@ def check_conditioning_approved(conn: sa.Connection, proposal_id: int, label: st
     is approved but flagged for re-review): its LR rests on that identification, which no
     one has approved (an outside check, h_print F2: a proposal approved while a proposal it
     rests on was pending, and left approved when that one was rejected)."""
+    # (a conditioning proposal superseded by its whole body's approved proposal stands: its
+    # body is approved as that person, with more of its fragments)
     open_ = [c for c in conditioning_of(conn, proposal_id)
-             if c["state"] != "approved" or c["needs_review"]]
+             if c["state"] not in ("approved", "superseded") or c["needs_review"]]
     if not open_:
         return
     words = "; ".join(

@@ -175,7 +175,7 @@ def flag_unproposed(conn: sa.Connection, run_id: str, result: Any, candidates: A
             for r in result.held_back.iter_rows(named=True) if r["missing"] is not None}
     rows = conn.execute(sa.select(p.c.proposal_id, p.c.run_id, p.c.pm, p.c.family_id,
                                   p.c.missing).where(
-        p.c.needs_review == sa.false(), p.c.state != "rejected")
+        p.c.needs_review == sa.false(), p.c.state.notin_(("rejected", "superseded")))
         .order_by(p.c.proposal_id)).all()
     current = run_configuration(conn, run_id)
     digest = configuration_sha256(lr_configuration(**current))

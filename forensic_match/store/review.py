@@ -4,15 +4,19 @@ States and actions (``docs/store.md``, "Review")::
 
     pending  --review-->  reviewed  --approve-->  approved
                           reviewed  --reject--->  rejected
-    reviewed, approved, rejected  --reopen-->  pending
+    reviewed, approved, rejected, superseded  --reopen-->  pending
+    pending, reviewed, approved  --(the same person's whole body approved)-->  superseded
 
 ``review`` needs the role ``reviewer``; ``approve`` and ``reject`` need ``approver`` and a
 different person from the one who reviewed (four eyes); ``reopen`` needs either role. Every
 action needs a reason. A proposal flagged for re-review (its data changed after it was made)
-cannot be approved or rejected: it is reopened and reviewed again, which clears the flag. A
-proposal whose LR was conditioned on other proposals (``store/conditioning.py``) is approved
-only after them, and rejecting or reopening one of those flags it.
-Each action writes a ``reviews`` row and an audit entry with the proposal's new image.
+cannot be approved: it is reopened and reviewed again, which clears the flag (a proposal on
+data no longer the newest stays flagged and can only be rejected). Approving the whole body
+of a person supersedes the same person's proposals of part of it (fragments joined on a
+later night). A proposal whose LR was conditioned on other proposals
+(``store/conditioning.py``) is approved only after them, and rejecting or reopening one of
+those flags it. Each action writes a ``reviews`` row and an audit entry with the proposal's
+new image.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "review": (("pending",), "reviewed", ("reviewer",)),
     "approve": (("reviewed",), "approved", ("approver",)),
     "reject": (("reviewed",), "rejected", ("approver",)),
-    "reopen": (("reviewed", "approved", "rejected"), "pending", ("reviewer", "approver")),
+    "reopen": (("reviewed", "approved", "rejected", "superseded"), "pending",
+               ("reviewer", "approver")),
 }
 
 #: Shortest reason accepted (a word or two, not a blank or a dot).
@@ -105,6 +110,8 @@ def _check_approval(conn: sa.Connection, row: Any, label: str,
                                      p.c.proposal_id != row["proposal_id"])):
         shared = mine & set(other.pm.split(","))
         same_person = (other.family_id, other.missing) == (row["family_id"], row["missing"])
+        if same_person and set(other.pm.split(",")) < mine:
+            continue    # part of this body, fragments joined since: superseded (_supersede)
         if shared and not same_person:
             raise StoreError(f"{label}: PM sample {sorted(shared)[0]!r} is already identified "
                              f"as {other.missing} of {other.family_id} (approved proposal "
@@ -118,6 +125,101 @@ def _check_approval(conn: sa.Connection, row: Any, label: str,
                              f"reopen one of the two first (a sample re-typed or swapped in "
                              f"the laboratory: reject the wrong one; or a fragment joined "
                              f"since, whose new proposal replaces the earlier one)")
+
+
+def _replace_parts(conn: sa.Connection, row: Any, *, actor: str, reason: str, at: str
+                   ) -> list[int]:
+    """Move the live proposals of the same person that rest on part of the body of the
+    proposal ``row``, just approved, to ``superseded``, each with a ``reviews`` row and an
+    audit entry (action ``supersede``) naming the whole body's proposal; return their ids.
+
+    A fragment joined on a later night makes a new proposal of the whole body; the one of the
+    first fragment, approved again after its "one body" flag was cleared, then blocked the
+    whole body's approval for good, and nothing listed it (an outside check, 2026-12-08: 13
+    bodies in two stores of 24 and 22 nights). The partial identification was not wrong, so
+    it is neither rejected nor left approved beside the whole body: one person, one body,
+    one approved proposal."""
+    p = schema.proposals
+    mine = set(row["pm"].split(","))
+    parts = [r for r in conn.execute(sa.select(p.c.proposal_id, p.c.pm, p.c.state).where(
+        p.c.family_id == row["family_id"], p.c.missing == row["missing"],
+        p.c.proposal_id != row["proposal_id"],
+        p.c.state.in_(("pending", "reviewed", "approved"))).order_by(p.c.proposal_id))
+        if set(r.pm.split(",")) < mine]
+    for r in parts:
+        conn.execute(p.update().where(p.c.proposal_id == r.proposal_id).values(
+            state="superseded", needs_review=False, stale_reason=None, updated_at=at))
+        said = (f"superseded by proposal {row['proposal_id']} ({row['pm']}, the whole body of "
+                f"which {r.pm} is part), approved by {actor}: {reason.strip()}")
+        result = conn.execute(schema.reviews.insert().values(
+            proposal_id=r.proposal_id, actor=actor, action="supersede", from_state=r.state,
+            to_state="superseded", reason=said, at=at))
+        audit_row(conn, "reviews", {"review_id": result.inserted_primary_key[0]},
+                  actor=actor, action="supersede")
+        audit_row(conn, "proposals", {"proposal_id": r.proposal_id}, actor=actor,
+                  action="supersede")
+    return [r.proposal_id for r in parts]
+
+
+def body_notes(rows: Iterable[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """What the one-body, one-person rule says of each proposal, from the proposals ``rows``
+    (:func:`list_proposals`): ``{proposal id: [note]}``, each note a dict with ``kind``, the
+    other proposal's ``id``, ``pm``, ``state``, ``family`` and ``missing``, the PM
+    ``sample`` they share (``blocked_body``) and ``words``.
+
+    Kinds: ``blocked_person`` (a live proposal whose person an approved one identifies with
+    another body) and ``blocked_body`` (a live proposal whose PM sample an approved one
+    identifies as someone else): its approval is refused until one of the two is reopened;
+    ``supersedes`` (a live proposal whose approval replaces the approved one of part of its
+    body), ``larger`` (an approved proposal of part of a body whose whole a live proposal
+    proposes), ``superseded_by`` (the approved whole body's proposal that replaced it).
+    Before, a blocked proposal showed as plain "reviewed" in ``store proposals``,
+    ``--flagged`` and its report (an outside check, 2026-12-08)."""
+    rows = list(rows)
+    approved = [r for r in rows if r["state"] == "approved"]
+    notes: dict[int, list[dict[str, Any]]] = {}
+
+    def add(r: dict[str, Any], kind: str, o: dict[str, Any], words: str,
+            sample: str | None = None) -> None:
+        notes.setdefault(r["proposal_id"], []).append(
+            {"kind": kind, "id": o["proposal_id"], "pm": o["pm"], "state": o["state"],
+             "family": o["family_id"], "missing": o["missing"], "sample": sample,
+             "words": words})
+
+    for r in rows:
+        mine = set(r["pm"].split(","))
+        person = (r["family_id"], r["missing"])
+        if r["state"] in ("pending", "reviewed"):
+            for o in approved:
+                theirs = set(o["pm"].split(","))
+                if (o["family_id"], o["missing"]) == person and theirs < mine:
+                    add(r, "supersedes", o, f"approved proposal {o['proposal_id']} "
+                                            f"({o['pm']}, part of this body)")
+                elif (o["family_id"], o["missing"]) == person:
+                    add(r, "blocked_person", o, f"{r['missing']} of {r['family_id']} is "
+                                                f"approved with PM sample(s) {o['pm']} "
+                                                f"(proposal {o['proposal_id']}); one person is "
+                                                f"one body: reopen one of the two")
+                elif mine & theirs:
+                    shared = sorted(mine & theirs)[0]
+                    add(r, "blocked_body", o, f"PM sample {shared} is approved as "
+                                              f"{o['missing']} of {o['family_id']} (proposal "
+                                              f"{o['proposal_id']}); one body is one person: "
+                                              f"reopen one of the two", shared)
+        elif r["state"] in ("approved", "superseded"):
+            live = ("pending", "reviewed") if r["state"] == "approved" else ("approved",)
+            for o in rows:
+                if (o["family_id"], o["missing"]) != person or o["state"] not in live or \
+                        not set(o["pm"].split(",")) > mine:
+                    continue
+                if r["state"] == "approved":
+                    add(r, "larger", o, f"proposal {o['proposal_id']} ({o['pm']}, "
+                                        f"{o['state']}) proposes the whole body; approving it "
+                                        f"supersedes this one")
+                else:
+                    add(r, "superseded_by", o, f"by proposal {o['proposal_id']} ({o['pm']}), "
+                                               f"the whole body")
+    return notes
 
 
 def _superseded(conn: sa.Connection, row: Any) -> list[tuple[str, str, int, int]]:
@@ -244,6 +346,8 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
     audit_row(conn, "proposals", {"proposal_id": proposal_id}, actor=actor, action=action)
     flagged = flag_dependents(conn, row, action, reason, actor=actor) \
         if action in ("reject", "reopen") else []
+    if action == "approve":
+        _replace_parts(conn, row, actor=actor, reason=reason, at=values["updated_at"])
     return dict(conn.execute(sa.select(p).where(p.c.proposal_id == proposal_id))
                 .mappings().one()) | {"flagged_dependents": flagged}
 

@@ -19,8 +19,9 @@ ID = 200        # length of every id column
 HASH = 64       # a hex sha256
 TIME = 32       # ISO 8601 UTC, "2026-12-04T07:08:09.123456+00:00"
 
-#: Proposal states (``docs/store.md``, "Review").
-STATES = ("pending", "reviewed", "approved", "rejected")
+#: Proposal states (``docs/store.md``, "Review"). ``superseded``: an approved (or live)
+#: proposal of part of a body, replaced by the approval of the same person's whole body.
+STATES = ("pending", "reviewed", "approved", "rejected", "superseded")
 #: Run states.
 RUN_STATES = ("running", "finished", "failed")
 
