@@ -197,6 +197,20 @@ class ClosedListCaution:
         """How many times as well as the missing person the best relative fits."""
         return self.relatives[0][1]
 
+    def short(self) -> str:
+        """One line for listings: ``"an unregistered nephew or niece of F07_MP1 (49.4 times
+        as well) or father of F07_MP1 (47.7 times) fits the body better than F07_MP1 (STR
+        markers); weigh unregistered relatives before approving"``."""
+        who = " or ".join(f"{rel} ({_plain(r)} times{' as well' if i == 0 else ''})"
+                          for i, (rel, r) in enumerate(self.relatives))
+        return (f"an unregistered {who} fits the body better than {self.missing} (STR "
+                f"markers); weigh unregistered relatives before approving")
+
+
+def _plain(x: float) -> str:
+    """Three significant digits, without an exponent below a million (3,460, not 3.46e+03)."""
+    return f"{float(f'{x:.3g}'):,.0f}" if 1e3 <= x < 1e6 else f"{x:.3g}"
+
 
 _CAUTION = re.compile(
     r"closed list: an unregistered (?P<rel>[^()]+?) fits this body (?P<ratio>\S+) times as "

@@ -24,6 +24,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "state_line": "Estado de la propuesta: {state}.",
         "not_approved": ("Atención: esta propuesta todavía no ha sido aprobada por el equipo "
                          "responsable. No es una identificación definitiva."),
+        "closed_caution": ("Atención: la corrida trató la lista de desaparecidos como "
+                           "completa, pero el ADN de los restos (marcadores STR) encaja "
+                           "{ratio} veces mejor con un familiar no registrado de {missing} "
+                           "que con {missing}: {relatives}. Los restos pueden ser los de ese "
+                           "familiar. Antes de aprobar esta propuesta hay que sopesar a los "
+                           "familiares no registrados (una corrida que los considere)."),
+        "summary_closed_caution": ("Pero esa probabilidad supone que ningún familiar no "
+                                   "registrado de {missing} está entre los restos, y el ADN "
+                                   "no lo apoya: un familiar no registrado ({who}) encaja "
+                                   "{ratio} veces mejor. Por eso esta identificación "
+                                   "no es segura."),
+        "lim_relatives_closed_found": ("Un familiar no registrado de {missing} encaja "
+                                       "{ratio} veces mejor con los restos que {missing} "
+                                       "(marcadores STR): {relatives}. La corrida no "
+                                       "consideró esa posibilidad (lista de desaparecidos "
+                                       "tratada como completa), así que ni el LR ni la "
+                                       "probabilidad final de este informe la descartan."),
+        "dash_closed_caution": ("Lista cerrada: un familiar no registrado encaja mejor con "
+                                "los restos: {relatives}; sopesarlo antes de aprobar."),
         "flagged": ("Atención: esta propuesta fue marcada para una nueva revisión "
                     "({reason}); debe revisarse de nuevo antes de cualquier decisión."),
         "decided_over_flag": ("Atención: esta propuesta fue marcada para una nueva revisión "
@@ -571,6 +590,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "state_approved": "approved",
         "state_rejected": "rejected",
         "state_line": "State of the proposal: {state}.",
+        "closed_caution": ("Note: the run treated the list of missing persons as complete, "
+                           "but the DNA of the remains (STR markers) fits an unregistered "
+                           "relative of {missing} {ratio} times as well as {missing}: "
+                           "{relatives}. The remains may be that relative's. Before this "
+                           "proposal is approved, unregistered relatives must be weighed (a "
+                           "run that considers them)."),
+        "summary_closed_caution": ("But that probability assumes that no unregistered "
+                                   "relative of {missing} is among the remains, and the DNA "
+                                   "does not support it: an unregistered relative ({who}) "
+                                   "fits {ratio} times as well. This identification "
+                                   "is therefore not certain."),
+        "lim_relatives_closed_found": ("An unregistered relative of {missing} fits the "
+                                       "remains {ratio} times as well as {missing} (STR "
+                                       "markers): {relatives}. The run did not weigh that "
+                                       "possibility (the list of missing persons was treated "
+                                       "as complete), so neither the LR nor the final "
+                                       "probability of this report rules it out."),
+        "dash_closed_caution": ("Closed list: an unregistered relative fits the remains "
+                                "better: {relatives}; weigh it before approving."),
         "not_approved": ("Note: this proposal has not yet been approved by the responsible "
                          "team. It is not a final identification."),
         "flagged": ("Note: this proposal was flagged for review again ({reason}); it "

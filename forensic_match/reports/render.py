@@ -243,11 +243,13 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     import sqlalchemy as sa
 
     from forensic_match import __version__
+    from forensic_match.dvi.closed_list import read_closed_list_caution
     from forensic_match.reports.data import read_proposal, run_panel
     from forensic_match.reports.pedigree_svg import pedigree_svg
     from forensic_match.reports.recompute import MarkerLRs, body_marker_lrs, direct_marker_lrs
     from forensic_match.reports.relations import relationship_words
     from forensic_match.reports.stored_text import (
+        closed_list_relatives,
         english,
         evidence_not_weighed,
         evidence_pieces,
@@ -395,6 +397,13 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     config = data.run["config"]
     options = recorded["options"]
     relatives_weight = 0.0 if options.get("closed") else float(options.get("relatives", 1.0))
+    # a closed list's caution was in the quoted English reason only (an outside check,
+    # 2026-12-08: a wrong body's report read as certain in Spanish)
+    caution = read_closed_list_caution(p["engine_reason"])
+    closed_caution = None if caution is None else {
+        "ratio": format_number(caution.ratio, language),
+        "relatives": closed_list_relatives(caution.relatives, language),
+        "who": closed_list_relatives(caution.relatives, language, ratios=False)}
     lineage = None
     if lineage_rows:
         lineage = {
@@ -451,6 +460,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "n_relatives": len(fam.genotypes), "direct": direct,
         "relatives_weighed": relatives_weight > 0,
         "relatives_weight": _plain_number(relatives_weight, language),
+        "closed_caution": closed_caution,
         "lr_text": format_lr(abs(stored), language), "lr_total": format_lr(stored, language),
         "log10_total": format_log10(stored, language), "log10_raw": repr(stored),
         "level": t(f"level_{level}"), "level_key": level, "supports": supports,
@@ -770,9 +780,15 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
     import sqlalchemy as sa
 
     from forensic_match import __version__
+    from forensic_match.dvi.closed_list import read_closed_list_caution
     from forensic_match.reports.messages import RUN_COUNTS
     from forensic_match.reports.plots import lr_histograms
-    from forensic_match.reports.stored_text import english, family_candidates, flag_reason
+    from forensic_match.reports.stored_text import (
+        closed_list_relatives,
+        english,
+        family_candidates,
+        flag_reason,
+    )
     from forensic_match.reports.verbal import verbal_level
     from forensic_match.store import schema
     from forensic_match.store.review import rejections
@@ -826,6 +842,10 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
             notes = [flag_reason(x["stale_reason"], language)] if x["needs_review"] else []
             notes += [words for i, words in rejected.get((x["family_id"], x["missing"]), [])
                       if i < x["proposal_id"]]
+            caution = read_closed_list_caution(x["engine_reason"])
+            if caution is not None:
+                notes.append(t("dash_closed_caution", relatives=closed_list_relatives(
+                    caution.relatives, language)))
             waiting.append(x | {"lr": format_lr(dna_log10, language),
                                 "dna_log10_lr": dna_log10,
                                 "combined": format_lr(x["log10_lr"], language)
