@@ -34,7 +34,7 @@ from forensic_match.reports.recompute import (
 )
 from forensic_match.reports.render import format_lr, format_number, format_probability
 from forensic_match.reports.verbal import LEVELS
-from forensic_match.store import CaseStore
+from forensic_match.store import CaseStore, run_store
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +117,37 @@ def test_non_dna_records(pages: dict[str, Any]) -> None:
     assert "<td>age at disappearance (years) (age)</td>" in en
     assert "<td>fecha de recuperación (date_recovered)</td>" in es
     assert "Restos PM0066" in es and "Remains PM0086" in en
+
+
+def test_a_codes_only_report_counts_the_record_fields_it_does_not_know(tmp_path: Path
+                                                                      ) -> None:
+    """A field of no known name in an AM record (here "observaciones", which the identity
+    check lets through) is counted, not printed, in a codes-only report, and shown in a
+    report with names: an outside check (h_print, F3) found "| N° DNI | 08123456" and "|
+    apellido paterno | Huamán" printed in a report saying that it uses codes, not names."""
+    import json
+
+    from store_helpers import small_dataset_dict
+
+    data = small_dataset_dict()
+    note = "vivía con su tía en el barrio de la plaza"
+    for fam in data["am"]:
+        for m in fam["missing"]:
+            fam.setdefault("info", {}).setdefault(m, {})["observaciones"] = note
+    path = tmp_path / "small.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with CaseStore(tmp_path / "c.db") as store:
+        run_store(store, load_case(path), dataset_path=path, min_markers=8)
+        first = store.proposals()[0]["proposal_id"]
+        es = render_report(store, first, language="es")
+        en = render_report(store, first, language="en")
+        named = render_report(store, first, language="es", identities=True)
+    for page in (es, en):
+        assert note not in page and "observaciones" not in page
+    assert "tiene además un campo de nombre no conocido" in es
+    assert "has one more field of no known name" in en
+    assert "edad al desaparecer (años) (age)" in es   # the known fields are shown
+    assert f"<td>observaciones</td><td>{note}</td>" in named and 'id="am-hidden"' not in named
 
 
 def test_annex_shows_the_profiles_as_stored(pages: dict[str, Any],

@@ -229,6 +229,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "names_shown": ("Este informe incluye nombres y datos personales a pedido expreso: "
                         "trátelo como documento confidencial."),
         "evidence_h": "Otra información (no genética)",
+        "am_hidden": ("El registro de {missing} tiene además {n} campos de nombre no conocido, "
+                      "que este informe con códigos no muestra (pueden contener datos "
+                      "personales; se muestran en un informe con nombres, --identities)."),
+        "am_hidden_one": ("El registro de {missing} tiene además un campo de nombre no "
+                          "conocido, que este informe con códigos no muestra (puede contener "
+                          "datos personales; se muestra en un informe con nombres, "
+                          "--identities)."),
         "evidence_intro": ("Datos registrados de la persona desaparecida (antes de la "
                            "desaparición) y de los restos (después del hallazgo). Se muestran "
                            "como información; el LR de este informe es solo del ADN."),
@@ -790,6 +797,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "names_shown": ("This report includes names and personal data on explicit request: "
                         "treat it as a confidential document."),
         "evidence_h": "Other information (not genetic)",
+        "am_hidden": ("The record of {missing} has {n} more fields of no known name, which "
+                      "this codes-only report does not show (they may hold personal data; a "
+                      "report with names, --identities, shows them)."),
+        "am_hidden_one": ("The record of {missing} has one more field of no known name, "
+                          "which this codes-only report does not show (it may hold personal "
+                          "data; a report with names, --identities, shows it)."),
         "evidence_intro": ("Data recorded about the missing person (before the "
                            "disappearance) and about the remains (after recovery). They are "
                            "shown for information; the LR of this report is DNA only."),

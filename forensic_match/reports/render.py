@@ -475,7 +475,12 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "diff": format_log10(diff, language) if diff is not None else "",
         "method": t(f"method_{lrs.method}") if lrs.method else "",
         "svg": svg, "persons": persons, "identities": identities, "checks": checks,
-        "am_info": [(field(k), value(v)) for k, v in sorted(am_info.items())],
+        # a codes-only report shows the record fields it knows (docs/evidence.md) and
+        # counts the others: a field of no known name may hold a name or a document number
+        # ("apellido paterno", "N° DNI" were printed: an outside check, 2026-12-07)
+        "am_info": [(field(k), value(v)) for k, v in sorted(am_info.items())
+                    if identities or k in names_of],
+        "am_hidden": 0 if identities else sum(1 for k in am_info if k not in names_of),
         "pm_info": pm_info,
         "show_evidence": bool(am_info) or evidence_lr is not None or any(
             f.info or f.sex in "MF" or f.site for f in data.fragments),
