@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -498,6 +499,11 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "table": _table_words(config, data.run, t),
         "mutation": _mutation_words(panel, t, language),
         "basis": data.basis, "family_version": data.family_version,
+        # the catalogue's text, not t()'s: CSS escapes it, not HTML
+        "page_head": css_string(_catalogue(language)["page_head"].format(
+            id=p["proposal_id"], family=fam.id, run=data.run["run_id"])),
+        "page_foot": css_string(_catalogue(language)["page_foot"].format(date=_now()[:10])),
+        "page_number": page_counter(_catalogue(language)["page_of"]),
     }
 
 
@@ -732,6 +738,34 @@ def _plain_number(x: float, language: str) -> str:
     """``x`` as written in a configuration (``1``, ``0.5``; ``0,5`` in Spanish)."""
     text = f"{x:g}"
     return text.replace(".", ",") if language == "es" else text
+
+
+def css_string(text: str) -> Any:
+    r"""``text`` as a CSS string (``"..."``) that is safe inside a ``<style>`` element:
+    quotes, backslashes, line breaks and ``<>&`` written as CSS escapes.
+
+    Examples
+    --------
+    >>> print(css_string('Propuesta n.º 3 "x" </style>'))
+    "Propuesta n.º 3 \22 x\22  \3c /style\3e "
+    """
+    from markupsafe import Markup
+
+    def escape(c: str) -> str:
+        return f"\\{ord(c):x} " if c in '"\\<>&\n\r' else c
+
+    return Markup('"' + "".join(escape(c) for c in text) + '"')
+
+
+def page_counter(template: str) -> Any:
+    """A message with ``{page}`` and ``{pages}`` ("página {page} de {pages}") as CSS
+    content: strings and ``counter(page)``, ``counter(pages)``."""
+    from markupsafe import Markup
+
+    parts = re.split(r"(\{pages?\})", template)
+    said = [Markup("counter({})").format(x[1:-1]) if x in ("{page}", "{pages}")
+            else css_string(x) for x in parts if x]
+    return Markup(" ").join(said)
 
 
 def _catalogue(language: str) -> dict[str, str]:
