@@ -1239,6 +1239,51 @@ def test_the_remains_box_and_the_legend_stay_clear_of_the_labels() -> None:
                     assert end <= width, (lang, text.text, end, width)
 
 
+def _label_lines_and_box(svg: str) -> tuple[list[tuple[str, float, float]],
+                                            tuple[float, float, float, float]]:
+    """Every line of every person's label (text, x, baseline) and the remains' box."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(svg)
+    rect = next(e for e in root.iter(f"{ns}rect") if e.get("class") == "remains-box")
+    box = tuple(float(rect.get(k)) for k in ("x", "y", "width", "height"))
+    lines = []
+    for text in root.iter(f"{ns}text"):
+        if text.get("class") == "label":
+            y = float(text.get("y"))
+            for span in text.iter(f"{ns}tspan"):
+                y += float(span.get("dy") or 0)
+                lines.append((span.text or "", float(span.get("x")), y))
+    return lines, box
+
+
+@pytest.mark.parametrize("names", [False, True])
+def test_the_remains_box_clears_any_label_above_not_only_the_parents(names: bool) -> None:
+    """The checker's grave (h_print, F5, 2026-12-07): a whole family killed together, the
+    missing mother married in, her typed mother-in-law drawn above her. The box "G4-02" at
+    y 159-187 hid "F05_GM" (baseline 164), and with names its third line "Vda. de Ccori"
+    (baseline 192): only a missing person's parents were cleared. Every line of every
+    label is now clear of the box (widths at 7 units a character)."""
+    ped = Pedigree.from_records([
+        ("F05_GF", None, None, "M"), ("F05_GM", None, None, "F"),
+        ("F05_MP1", "F05_GF", "F05_GM", "M"), ("F05_MP2", None, None, "F"),
+        ("F05_MP3", "F05_MP1", "F05_MP2", "M"), ("F05_MP4", "F05_MP1", "F05_MP2", "F"),
+        ("F05_S1", "F05_MP1", "F05_MP2", "F")])
+    labels = {"F05_GM": "Justina Ccori Vda. de Ccori", "F05_MP1": "Teodoro Huaccha Ccori",
+              "F05_MP2": "Marcelina Quispe Rojas"} if names else None
+    for missing in ("F05_MP2", "F05_MP1", "F05_MP3"):
+        svg = pedigree_svg(ped, typed=["F05_GM", "F05_S1"], missing=missing,
+                           other_missing=["F05_MP1", "F05_MP2", "F05_MP3", "F05_MP4"],
+                           remains="G4-02", labels=labels)
+        lines, (bx, by, bw, bh) = _label_lines_and_box(svg)
+        assert len(lines) == 7 + (6 if names else 0)
+        for text, x, y in lines:
+            half = 7.0 * len(text) / 2
+            apart = x + half < bx or x - half > bx + bw or y + 4 < by or y - 12 > by + bh
+            assert apart, (missing, text, (x, y), (bx, by, bw, bh))
+
+
 def test_a_flag_for_a_new_decision_model_is_said_in_spanish(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A proposal made under decision model 4 is flagged by the first run under model 5 with
