@@ -1786,6 +1786,7 @@ BODY_NOTE_LABELS = {"blocked_person": "BLOCKED", "blocked_body": "BLOCKED",
                    "proposal blocks or that would supersede one.")
 def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
     """List the proposals (id, state, flag, pair, LR, posterior), one per line."""
+    from forensic_match.dvi.closed_list import read_closed_list_caution
     from forensic_match.store.review import body_notes
 
     def read(store: Any) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
@@ -1834,6 +1835,11 @@ def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
         if before:
             flag += (f"  REJECTED BEFORE: proposal{'s' if len(before) > 1 else ''} "
                      f"{', '.join(before)} of the same person (see the report)")
+        # a closed list's caution was in the stored reason only (an outside check,
+        # 2026-12-08: a wrong body listed with no mark)
+        caution = read_closed_list_caution(r["engine_reason"])
+        if caution is not None:
+            flag += f"  CLOSED-LIST CAUTION: {caution.short()}"
         click.echo(f"{r['proposal_id']:>6} {r['state']:<9} {r['pm']} -> {r['missing']} of "
                    f"{r['family_id']}  log10 LR {r['log10_lr']:.2f}  posterior "
                    f"{posterior_text(r['posterior'])}{flag}")
@@ -1882,14 +1888,21 @@ def store_changes_command(db: str, run_id: str | None, fmt: str) -> None:
 @click.option("--clear-flag", "clear_flag", is_flag=True,
               help="review: the proposal is flagged for re-review, its reason was read, and "
                    "this review clears the flag (refused without it).")
+@click.option("--despite-caution", "despite_caution", is_flag=True,
+              help="approve: the proposal carries a closed-list caution (an unregistered "
+                   "relative fits the body better), it was weighed, and the approval stands "
+                   "(refused without it; the audit log records the caution).")
 def store_review_command(db: str, proposal: int, action: str, actor: str, reason: str,
-                         clear_flag: bool) -> None:
+                         clear_flag: bool, despite_caution: bool) -> None:
     """Move PROPOSAL through review: review, approve, reject, reopen (four eyes: the
     approver is not the reviewer)."""
+    from forensic_match.dvi.closed_list import read_closed_list_caution
+
     states = _with_store(db, lambda store: {p["proposal_id"]: p for p in store.proposals()})
     before = states.get(proposal)
     row = _with_store(db, lambda store: store.act(proposal, action, actor=actor,
-                                                  reason=reason, clear_flag=clear_flag))
+                                                  reason=reason, clear_flag=clear_flag,
+                                                  despite_caution=despite_caution))
     cleared = before is not None and before["needs_review"] and not row["needs_review"]
     # a review of a proposal on superseded data keeps its flag: said, not a plain "reviewed"
     # (an outside check, 2026-12-08: 7 such reviews given --clear-flag printed "reviewed")
@@ -1907,6 +1920,11 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
             if states.get(p["proposal_id"], p)["state"] != "superseded":
                 click.echo(f"proposal {p['proposal_id']}: superseded ({p['pm']}, part of the "
                            f"body of proposal {proposal})")
+    caution = read_closed_list_caution(row["engine_reason"])
+    if caution is not None and action in ("review", "approve"):
+        said = "approved despite it" if action == "approve" else "approval needs " \
+            "--despite-caution"
+        click.echo(f"CLOSED-LIST CAUTION ({said}): {caution.short()}")
 
 
 @store_group.command("withdraw")

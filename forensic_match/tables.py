@@ -38,12 +38,61 @@ PERSONAL_COLUMNS = frozenset({
     "domicilio"})
 
 
-def personal_column(name: str) -> bool:
-    """Whether a column (or a record field) named ``name`` holds personal identity
-    (:data:`PERSONAL_COLUMNS`, compared as column keys and without accents)."""
+#: Words (without accents, lower case) that make a column personal wherever they stand in
+#: its name: "apellido paterno", "N° DNI", "nro_dni", "numero de documento", "libreta
+#: electoral", "apodo". Until 2026-12-08 only whole names were compared
+#: (:data:`PERSONAL_COLUMNS`), and an outside check (``h_print``, F3) had 12 such Peruvian
+#: headers pass, then print in codes-only reports, exports and the audit log.
+PERSONAL_WORDS = frozenset({
+    "apellido", "apellidos", "surname", "surnames", "firstname", "lastname", "givenname",
+    "fullname", "nombrecompleto", "dni", "documento", "documentos", "document", "cedula",
+    "passport", "pasaporte", "libreta", "carnet", "phone", "telephone", "telefono",
+    "celular", "email", "correo", "address", "direccion", "domicilio", "apodo", "alias",
+    "nickname"})
+#: Words of a name ("nombre del fallecido", "madre_nombre"): personal unless the column
+#: names a thing's name (:data:`NAMED_THINGS`: "sample name", "nombre del lugar").
+NAME_WORDS = frozenset({"name", "names", "nombre", "nombres"})
+#: Things whose name is not a person's: a "name" word beside one of these is let through.
+NAMED_THINGS = frozenset({
+    "sample", "muestra", "file", "archivo", "kit", "panel", "run", "marker", "marcador",
+    "site", "sitio", "place", "lugar", "fosa", "grave", "district", "distrito", "province",
+    "provincia", "department", "departamento", "region", "community", "comunidad",
+    "project", "proyecto", "lab", "laboratory", "laboratorio", "table", "tabla", "batch",
+    "lote", "plate", "placa", "case", "caso"})
+
+
+def column_words(name: str) -> list[str]:
+    """The words of a column name, without accents and in lower case: split at spaces,
+    underscores, punctuation and lower-to-upper case changes ("N° DNI" -> ``["n", "dni"]``,
+    "madreNombre" -> ``["madre", "nombre"]``)."""
     from forensic_match.errors import plain_text
 
-    return column_key(plain_text(str(name))) in PERSONAL_COLUMNS
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", plain_text(str(name)))
+    return [w for w in re.split(r"[^0-9a-z]+", text.lower()) if w]
+
+
+def personal_column(name: str) -> bool:
+    """Whether a column (or a record field) named ``name`` holds personal identity: its
+    name is one of :data:`PERSONAL_COLUMNS` (as a column key, without accents), or one of
+    its words (:func:`column_words`) is one of :data:`PERSONAL_WORDS`, or a name word
+    (:data:`NAME_WORDS`) with no named thing (:data:`NAMED_THINGS`) beside it.
+
+    Examples
+    --------
+    >>> [personal_column(h) for h in ("apellido paterno", "N° DNI", "Nombre del fallecido",
+    ...                               "madre_nombre", "libreta electoral")]
+    [True, True, True, True, True]
+    >>> [personal_column(h) for h in ("date_missing", "place_missing", "district",
+    ...                               "Sample Name", "nombre del lugar", "36")]
+    [False, False, False, False, False, False]
+    """
+    from forensic_match.errors import plain_text
+
+    if column_key(plain_text(str(name))) in PERSONAL_COLUMNS:
+        return True
+    words = set(column_words(name))
+    return bool(words & PERSONAL_WORDS) or bool(words & NAME_WORDS and
+                                                 not words & NAMED_THINGS)
 
 
 @dataclass

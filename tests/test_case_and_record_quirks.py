@@ -214,7 +214,16 @@ def test_a_place_far_from_the_others_is_said(tmp_path):
         read_place_coordinates(path)
 
 
-@pytest.mark.parametrize("column", ["name", "Nombre", "apellidos", "DNI", "Dirección"])
+#: Headers of Peruvian registers an outside check (h_print, F3, 2026-12-07) saw pass the
+#: whole-name comparison, then print in codes-only reports, exports and the audit log.
+PERUVIAN_PERSONAL = ["apellido paterno", "apellido_materno", "nombres y apellidos",
+                     "Apellidos y nombres", "Nombre del fallecido", "N° DNI", "nro_dni",
+                     "DNI del familiar", "numero de documento", "libreta electoral",
+                     "madre_nombre", "apodo"]
+
+
+@pytest.mark.parametrize("column", ["name", "Nombre", "apellidos", "DNI", "Dirección",
+                                    *PERUVIAN_PERSONAL, "firstName", "Teléfono celular"])
 def test_a_column_of_personal_identity_is_refused(tmp_path, column):
     # read as a record, a name was stored with every version of the family and its audit
     # entries, and exported without --identities
@@ -231,6 +240,22 @@ def test_a_column_of_personal_identity_is_refused(tmp_path, column):
     with pytest.raises(InputError, match=fragment("family 'F1'", f"field {column!r} holds "
                                                   "personal identity")):
         load_case(_case(tmp_path, json.dumps(data)))
+
+
+def test_columns_beside_a_personal_word_that_are_not_personal_pass():
+    """Words are compared, not substrings, and a name word beside a thing's name (a
+    sample, a place, a grave) is that thing's: the record fields of ``docs/evidence.md``,
+    tooth columns, places and the laboratory's own columns are not refused."""
+    from forensic_match.reports.messages import FIELDS
+    from forensic_match.tables import personal_column
+
+    allowed = [*FIELDS["en"], "date_missing", "place_missing", "district", "distrito", "11",
+               "36", "tooth_11", "diente 46", "notes", "observaciones", "fecha_desaparicion",
+               "lugar de desaparición", "comunidad", "ubigeo", "ocupación", "estado civil",
+               "fosa", "Sample Name", "sample_name", "kit name", "nombre del lugar",
+               "nombre_fosa", "número de hijos", "idioma", "Edad", "Talla (cm)", "sex"]
+    assert [c for c in allowed if personal_column(c)] == []
+    assert [c for c in PERUVIAN_PERSONAL if not personal_column(c)] == []
 
 
 def test_legitimate_files_an_outside_check_found_refused_are_read(tmp_path):

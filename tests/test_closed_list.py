@@ -13,7 +13,11 @@ import warnings
 import pytest
 
 from forensic_match.cases import Family, PMSample
-from forensic_match.dvi.closed_list import CLOSED_LIST_RATIO  # noqa: F401 (named above)
+from forensic_match.dvi.closed_list import (
+    CLOSED_LIST_RATIO,
+    closed_list_caution,
+    read_closed_list_caution,
+)
 from forensic_match.dvi.identify import identify
 from forensic_match.errors import ForensicMatchWarning
 from forensic_match.pedigree import Pedigree
@@ -45,6 +49,17 @@ def test_a_closed_list_cautions_a_body_an_unregistered_relative_fits_better(mark
     reason = ids["reason"][0]
     assert "closed list: an unregistered father of MP fits this body" in reason
     assert any("the data say the list may not be closed" in w and "X1 as MP of F1" in w
+               for w in said)
+    # the brother's child fits as his father does (a parent or a child of the only
+    # reference): both are named, in the reason and the warning, and "1 body" is singular
+    caution = read_closed_list_caution(reason)
+    assert caution is not None and caution.missing == "MP"
+    assert [r for r, _ in caution.relatives] == ["father of MP", "nephew or niece of MP"]
+    assert caution.ratio >= CLOSED_LIST_RATIO
+    assert caution.relatives[0][1] / caution.relatives[1][1] < CLOSED_LIST_RATIO
+    assert "an unregistered nephew or niece of MP (" in reason
+    assert "the list does not hold those persons" in reason
+    assert any("proposes 1 body that" in w and "or an unregistered nephew or niece of MP" in w
                for w in said)
     open_run, _ = _run(markers, "FA", ["B"], seed)
     assert open_run.identifications.height == 0
@@ -109,3 +124,25 @@ def test_a_mutation_alone_does_not_caution_a_right_identification(markers):
     assert res.identifications["missing"].to_list() == ["MP"]
     assert res.identifications["n_inconsistent"][0] == 1
     assert "closed list:" not in res.identifications["reason"][0]
+
+
+def test_a_closed_list_caution_reads_back_in_both_wordings():
+    """The caution as stores before 2026-12-08 hold it (one relative) and as it is written
+    now (the relatives within a factor of 2 of the best one named too), with a mutation;
+    a reason without one reads as none."""
+    old = ("LR 1.54e+06 over 23 markers; closed list: an unregistered nephew or niece of "
+           "F07_MP1 fits this body 49.4 times as well as F07_MP1 on the STR markers (log10 LR "
+           "7.88 against 6.19); the list does not hold that person and a closed list does "
+           "not weigh them, so the data say the list may not be closed: weigh unregistered "
+           "relatives (the default, not --closed or relatives=0) before approving")
+    c = read_closed_list_caution(old)
+    assert (c.missing, c.relatives, c.log10_own, c.inconsistent) == (
+        "F07_MP1", (("nephew or niece of F07_MP1", 49.4),), 6.19, 0)
+    new = closed_list_caution("father of MP", 9.5, 6.0, "MP", 1,
+                              [("child of MP", 9.3), ("grandparent of MP", 9.2)])
+    c = read_closed_list_caution("LR 1e6; prior 0.5; " + new + "; caution: more")
+    assert c.relatives == (("father of MP", 3.16e3), ("child of MP", 2e3),
+                           ("grandparent of MP", 1.58e3))
+    assert (c.inconsistent, c.text) == (1, new)
+    assert read_closed_list_caution("LR 1e6; unregistered relatives NOT weighed (a closed "
+                                    "list, relatives weight 0)") is None

@@ -34,7 +34,7 @@ from forensic_match.reports.recompute import (
 )
 from forensic_match.reports.render import format_lr, format_number, format_probability
 from forensic_match.reports.verbal import LEVELS
-from forensic_match.store import CaseStore
+from forensic_match.store import CaseStore, run_store
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +117,48 @@ def test_non_dna_records(pages: dict[str, Any]) -> None:
     assert "<td>age at disappearance (years) (age)</td>" in en
     assert "<td>fecha de recuperación (date_recovered)</td>" in es
     assert "Restos PM0066" in es and "Remains PM0086" in en
+
+
+def test_headings_stay_with_what_follows_when_printed(pages: dict[str, Any]) -> None:
+    """h3 headings ("Personas del árbol", "Restos G4-01") ended 8 of 10 printed reports'
+    pages whose table began on the next (an outside check's script, h_print F9, on the
+    closed grave's reports; 0 of 10 with these rules, read from the PDFs by hand): h2 and
+    h3 and the short paragraph under a heading avoid a page break after them."""
+    css = re.search(r"<style>(.*?)</style>", pages["es"], re.S)[1]
+    assert re.search(r"\nh3 \{[^}]*break-after: avoid", css)
+    assert re.search(r"\nh2 \{[^}]*break-after: avoid", css)
+    assert re.search(r"@media print \{.*h2 \+ p, h3 \+ p \{ break-after: avoid;", css, re.S)
+
+
+def test_a_codes_only_report_counts_the_record_fields_it_does_not_know(tmp_path: Path
+                                                                      ) -> None:
+    """A field of no known name in an AM record (here "observaciones", which the identity
+    check lets through) is counted, not printed, in a codes-only report, and shown in a
+    report with names: an outside check (h_print, F3) found "| N° DNI | 08123456" and "|
+    apellido paterno | Huamán" printed in a report saying that it uses codes, not names."""
+    import json
+
+    from store_helpers import small_dataset_dict
+
+    data = small_dataset_dict()
+    note = "vivía con su tía en el barrio de la plaza"
+    for fam in data["am"]:
+        for m in fam["missing"]:
+            fam.setdefault("info", {}).setdefault(m, {})["observaciones"] = note
+    path = tmp_path / "small.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with CaseStore(tmp_path / "c.db") as store:
+        run_store(store, load_case(path), dataset_path=path, min_markers=8)
+        first = store.proposals()[0]["proposal_id"]
+        es = render_report(store, first, language="es")
+        en = render_report(store, first, language="en")
+        named = render_report(store, first, language="es", identities=True)
+    for page in (es, en):
+        assert note not in page and "observaciones" not in page
+    assert "tiene además un campo de nombre no conocido" in es
+    assert "has one more field of no known name" in en
+    assert "edad al desaparecer (años) (age)" in es   # the known fields are shown
+    assert f"<td>observaciones</td><td>{note}</td>" in named and 'id="am-hidden"' not in named
 
 
 def test_annex_shows_the_profiles_as_stored(pages: dict[str, Any],
@@ -1244,6 +1286,51 @@ def test_the_remains_box_and_the_legend_stay_clear_of_the_labels() -> None:
                 if text.get("class") == "legend-text":
                     end = float(text.get("x")) + 6.6 * len(text.text or "")
                     assert end <= width, (lang, text.text, end, width)
+
+
+def _label_lines_and_box(svg: str) -> tuple[list[tuple[str, float, float]],
+                                            tuple[float, float, float, float]]:
+    """Every line of every person's label (text, x, baseline) and the remains' box."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.fromstring(svg)
+    rect = next(e for e in root.iter(f"{ns}rect") if e.get("class") == "remains-box")
+    box = tuple(float(rect.get(k)) for k in ("x", "y", "width", "height"))
+    lines = []
+    for text in root.iter(f"{ns}text"):
+        if text.get("class") == "label":
+            y = float(text.get("y"))
+            for span in text.iter(f"{ns}tspan"):
+                y += float(span.get("dy") or 0)
+                lines.append((span.text or "", float(span.get("x")), y))
+    return lines, box
+
+
+@pytest.mark.parametrize("names", [False, True])
+def test_the_remains_box_clears_any_label_above_not_only_the_parents(names: bool) -> None:
+    """The checker's grave (h_print, F5, 2026-12-07): a whole family killed together, the
+    missing mother married in, her typed mother-in-law drawn above her. The box "G4-02" at
+    y 159-187 hid "F05_GM" (baseline 164), and with names its third line "Vda. de Ccori"
+    (baseline 192): only a missing person's parents were cleared. Every line of every
+    label is now clear of the box (widths at 7 units a character)."""
+    ped = Pedigree.from_records([
+        ("F05_GF", None, None, "M"), ("F05_GM", None, None, "F"),
+        ("F05_MP1", "F05_GF", "F05_GM", "M"), ("F05_MP2", None, None, "F"),
+        ("F05_MP3", "F05_MP1", "F05_MP2", "M"), ("F05_MP4", "F05_MP1", "F05_MP2", "F"),
+        ("F05_S1", "F05_MP1", "F05_MP2", "F")])
+    labels = {"F05_GM": "Justina Ccori Vda. de Ccori", "F05_MP1": "Teodoro Huaccha Ccori",
+              "F05_MP2": "Marcelina Quispe Rojas"} if names else None
+    for missing in ("F05_MP2", "F05_MP1", "F05_MP3"):
+        svg = pedigree_svg(ped, typed=["F05_GM", "F05_S1"], missing=missing,
+                           other_missing=["F05_MP1", "F05_MP2", "F05_MP3", "F05_MP4"],
+                           remains="G4-02", labels=labels)
+        lines, (bx, by, bw, bh) = _label_lines_and_box(svg)
+        assert len(lines) == 7 + (6 if names else 0)
+        for text, x, y in lines:
+            half = 7.0 * len(text) / 2
+            apart = x + half < bx or x - half > bx + bw or y + 4 < by or y - 12 > by + bh
+            assert apart, (missing, text, (x, y), (bx, by, bw, bh))
 
 
 def test_a_flag_for_a_new_decision_model_is_said_in_spanish(

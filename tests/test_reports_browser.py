@@ -91,6 +91,17 @@ PROBE = """<script>
   var kin = document.getElementById('lineage-kin');
   b.setAttribute('data-probe-lineage-kin', kin ? kin.innerText.length : 0);
   b.setAttribute('data-probe-text', b.innerText.length);
+  // the @page rules as the browser parsed them: their margin boxes are not in the DOM, and
+  // no PDF text reader is installed here (the pages' running header and footer were read
+  // from the PDF with PyMuPDF by hand, docs/reports.md)
+  var pages = [];
+  for (var i = 0; i < document.styleSheets.length; i++) {
+    var rules = document.styleSheets[i].cssRules;
+    for (var j = 0; j < rules.length; j++) {
+      if (rules[j] instanceof CSSPageRule) pages.push(rules[j].cssText);
+    }
+  }
+  b.setAttribute('data-probe-page-rules', pages.join(' | '));
 })();
 </script>"""
 
@@ -152,6 +163,23 @@ def test_report_in_the_browser(chromium: str, out_dir: Path, store_db: Path, lan
     assert probe["verbal"] == verbal
     assert probe["lr-total"].startswith("LR = 2" + ("," if lang == "es" else ".") + "1 × 10")
     assert int(probe["text"]) > 3000
+    # every printed page carries the proposal, its family and run, and "page N of M": the
+    # browser kept the margin boxes (a browser that does not know them drops them), and the
+    # print has several pages (2026-12-08, an outside check: pages 2 and later of a 7-10
+    # page report carried nothing that placed them)
+    import html
+
+    rules = html.unescape(probe["page-rules"])
+    head = ("Propuesta n.º" if lang == "es" else "Proposal no.") + f" {prop['proposal_id']}"
+    assert re.search(r"@top-center\s*\{[^}]*content: \"" + re.escape(head) + r" · "
+                     + ("familia" if lang == "es" else "family") + f" {prop['family_id']} · "
+                     + ("corrida" if lang == "es" else "run") + f" {prop['run_id']}\"",
+                     rules), rules
+    word, of = ("página", "de") if lang == "es" else ("page", "of")
+    assert re.search(r"@bottom-right\s*\{[^}]*content: \"" + word + r" \" counter\(page\) \" "
+                     + of + r" \" counter\(pages\)", rules), rules
+    pdf = (out_dir / f"report-{prop['proposal_id']}-{lang}.pdf").read_bytes()
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 2
 
 
 def test_report_with_identities_in_the_browser(chromium: str, out_dir: Path,

@@ -2485,17 +2485,20 @@ def _closed_list_fits(accepted: Sequence[Mapping[str, Any]], fam_by_id: Mapping[
         bodies, panel, sex_filter=sex_filter, min_markers=min_markers)
     missing = {(r["pm"], r["family"]): r["missing"] for r in accepted}
     if found:
-        named = [f"{pm} as {missing[(pm, fam)]} of {fam} (an unregistered {rel}: "
-                 f"{10.0 ** min(a - o, 300.0):.3g} times as well)"
-                 for (pm, fam), (rel, a, o, _) in sorted(found.items())]
+        named = [f"{pm} as {missing[(pm, fam)]} of {fam} (" + ", or ".join(
+                     f"an unregistered {r}: {10.0 ** min(v - o, 300.0):.3g} times as well"
+                     for r, v in ((rel, a), *tied)) + ")"
+                 for (pm, fam), (rel, a, o, _, tied) in sorted(found.items())]
+        # "1 bodies" until 2026-12-08 (an outside check)
+        bodies_that = "1 body that" if len(found) == 1 else f"{len(found)} bodies that"
         warnings.warn(ForensicMatchWarning(
-            f"a closed list (relatives weight 0) proposes {len(found)} bodies that an "
+            f"a closed list (relatives weight 0) proposes {bodies_that} an "
             f"unregistered relative of the family fits better than the missing person "
             f"proposed: the data say the list may not be closed; weigh relatives (the "
             f"default) before approving: " + _first_five(named, "identifications' reasons")),
             stacklevel=3)
-    return {key: closed_list_caution(rel, a, o, missing[key], bad)
-            for key, (rel, a, o, bad) in found.items()}
+    return {key: closed_list_caution(rel, a, o, missing[key], bad, tied)
+            for key, (rel, a, o, bad, tied) in found.items()}
 
 
 def _warn_closed_list(decision: Decision, accepted: Sequence[Mapping[str, Any]],

@@ -16,6 +16,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "lang_name": "Español",
         "report_title": "Informe de identificación genética",
         "proposal_n": "Propuesta n.º {id}",
+        "page_head": "Propuesta n.º {id} · familia {family} · corrida {run}",
+        "page_foot": "Informe de identificación genética · {date}",
+        "page_of": "página {page} de {pages}",
         "generated": "Informe generado el {date} por forensic_match {version}.",
         "state_pending": "pendiente de revisión",
         "state_reviewed": "revisada, pendiente de aprobación",
@@ -25,6 +28,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "state_line": "Estado de la propuesta: {state}.",
         "not_approved": ("Atención: esta propuesta todavía no ha sido aprobada por el equipo "
                          "responsable. No es una identificación definitiva."),
+        "closed_caution": ("Atención: la corrida trató la lista de desaparecidos como "
+                           "completa, pero el ADN de los restos (marcadores STR) encaja "
+                           "{ratio} veces mejor con un familiar no registrado de {missing} "
+                           "que con {missing}: {relatives}. Los restos pueden ser los de ese "
+                           "familiar. Antes de aprobar esta propuesta hay que sopesar a los "
+                           "familiares no registrados (una corrida que los considere)."),
+        "summary_closed_caution": ("Pero esa probabilidad supone que ningún familiar no "
+                                   "registrado de {missing} está entre los restos, y el ADN "
+                                   "no lo apoya: un familiar no registrado ({who}) encaja "
+                                   "{ratio} veces mejor. Por eso esta identificación "
+                                   "no es segura."),
+        "lim_relatives_closed_found": ("Un familiar no registrado de {missing} encaja "
+                                       "{ratio} veces mejor con los restos que {missing} "
+                                       "(marcadores STR): {relatives}. La corrida no "
+                                       "consideró esa posibilidad (lista de desaparecidos "
+                                       "tratada como completa), así que ni el LR ni la "
+                                       "probabilidad final de este informe la descartan."),
+        "dash_closed_caution": ("Lista cerrada: un familiar no registrado encaja mejor con "
+                                "los restos: {relatives}; sopesarlo antes de aprobar."),
         "flagged": ("Atención: esta propuesta fue marcada para una nueva revisión "
                     "({reason}); debe revisarse de nuevo antes de cualquier decisión."),
         "decided_over_flag": ("Atención: esta propuesta fue marcada para una nueva revisión "
@@ -261,6 +283,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "names_shown": ("Este informe incluye nombres y datos personales a pedido expreso: "
                         "trátelo como documento confidencial."),
         "evidence_h": "Otra información (no genética)",
+        "am_hidden": ("El registro de {missing} tiene además {n} campos de nombre no conocido, "
+                      "que este informe con códigos no muestra (pueden contener datos "
+                      "personales; se muestran en un informe con nombres, --identities)."),
+        "am_hidden_one": ("El registro de {missing} tiene además un campo de nombre no "
+                          "conocido, que este informe con códigos no muestra (puede contener "
+                          "datos personales; se muestra en un informe con nombres, "
+                          "--identities)."),
         "evidence_intro": ("Datos registrados de la persona desaparecida (antes de la "
                            "desaparición) y de los restos (después del hallazgo). Se muestran "
                            "como información; el LR de este informe es solo del ADN."),
@@ -617,6 +646,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "lang_name": "English",
         "report_title": "Genetic identification report",
         "proposal_n": "Proposal no. {id}",
+        "page_head": "Proposal no. {id} · family {family} · run {run}",
+        "page_foot": "Genetic identification report · {date}",
+        "page_of": "page {page} of {pages}",
         "generated": "Report generated on {date} by forensic_match {version}.",
         "state_pending": "pending review",
         "state_reviewed": "reviewed, awaiting approval",
@@ -624,6 +656,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "state_rejected": "rejected",
         "state_superseded": "superseded by the proposal of the whole body",
         "state_line": "State of the proposal: {state}.",
+        "closed_caution": ("Note: the run treated the list of missing persons as complete, "
+                           "but the DNA of the remains (STR markers) fits an unregistered "
+                           "relative of {missing} {ratio} times as well as {missing}: "
+                           "{relatives}. The remains may be that relative's. Before this "
+                           "proposal is approved, unregistered relatives must be weighed (a "
+                           "run that considers them)."),
+        "summary_closed_caution": ("But that probability assumes that no unregistered "
+                                   "relative of {missing} is among the remains, and the DNA "
+                                   "does not support it: an unregistered relative ({who}) "
+                                   "fits {ratio} times as well. This identification "
+                                   "is therefore not certain."),
+        "lim_relatives_closed_found": ("An unregistered relative of {missing} fits the "
+                                       "remains {ratio} times as well as {missing} (STR "
+                                       "markers): {relatives}. The run did not weigh that "
+                                       "possibility (the list of missing persons was treated "
+                                       "as complete), so neither the LR nor the final "
+                                       "probability of this report rules it out."),
+        "dash_closed_caution": ("Closed list: an unregistered relative fits the remains "
+                                "better: {relatives}; weigh it before approving."),
         "not_approved": ("Note: this proposal has not yet been approved by the responsible "
                          "team. It is not a final identification."),
         "flagged": ("Note: this proposal was flagged for review again ({reason}); it "
@@ -851,6 +902,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "names_shown": ("This report includes names and personal data on explicit request: "
                         "treat it as a confidential document."),
         "evidence_h": "Other information (not genetic)",
+        "am_hidden": ("The record of {missing} has {n} more fields of no known name, which "
+                      "this codes-only report does not show (they may hold personal data; a "
+                      "report with names, --identities, shows them)."),
+        "am_hidden_one": ("The record of {missing} has one more field of no known name, "
+                          "which this codes-only report does not show (it may hold personal "
+                          "data; a report with names, --identities, shows it)."),
         "evidence_intro": ("Data recorded about the missing person (before the "
                            "disappearance) and about the remains (after recovery). They are "
                            "shown for information; the LR of this report is DNA only."),

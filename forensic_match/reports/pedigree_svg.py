@@ -12,6 +12,7 @@ linked to the missing person. Each person is one ``<g class="person">`` holding 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from html import escape as _html_escape
@@ -172,6 +173,37 @@ def _label_lines(ident: str, name: str | None) -> list[str]:
     return [ident] + wrapped
 
 
+#: Width of a label's character (12 px sans-serif, a little over Chromium's 6.6).
+CHAR_WIDTH = 7.0
+
+
+def _remains_box(remains: str, y: float, r: float) -> tuple[float, float]:
+    """Width and top of the remains' box above a missing person drawn at height ``y``."""
+    return max(GAP_X * 0.9, CHAR_WIDTH * len(remains) + 12), y - r - 5 - 52
+
+
+def _remains_clearance(pos: dict[str, tuple[float, float]], missing: str, remains: str,
+                       labels: dict[str, str], r: float) -> float:
+    """How much further apart the generations must be drawn for the remains' box above
+    ``missing`` to clear the label of every person drawn above it and across it (at least
+    :data:`REMAINS_GAP`, or 0 when none is in the way)."""
+    if missing not in pos:
+        return 0.0
+    x, y = pos[missing]
+    bw, by = _remains_box(remains, y, r)
+    needed = 0.0
+    for ident, (px, py) in pos.items():
+        if ident == missing or py >= y:
+            continue
+        lines = _label_lines(ident, labels.get(ident))
+        half = CHAR_WIDTH * max(len(line) for line in lines) / 2
+        if abs(px - x) >= half + bw / 2 + 2:
+            continue
+        bottom = py + r + 22 + 14 * (len(lines) - 1) + 5    # the last line's descenders
+        needed = max(needed, bottom + 3 - by)
+    return max(float(REMAINS_GAP), math.ceil(needed)) if needed > 0 else 0.0
+
+
 def pedigree_svg(pedigree: Pedigree, *, typed: Sequence[str], missing: str,
                  other_missing: Sequence[str] = (), remains: str = "",
                  labels: Mapping[str, str] | None = None,
@@ -213,15 +245,19 @@ def pedigree_svg(pedigree: Pedigree, *, typed: Sequence[str], missing: str,
     n_lines = max((len(_label_lines(i, labels.get(i))) for i, *_ in pedigree.records()),
                   default=1)
     below = 14 * (n_lines - 1)
-    # The remains' box stands above the missing person, where the labels of the parents
-    # are: the generations are drawn further apart then (the box hid "F10_MO" under "J1":
-    # an outside check in Chromium, 2026-12-07).
-    above = REMAINS_GAP if remains and missing in {i for i, *_ in pedigree.records()} \
-        and pedigree.parents(missing) else 0
-    pos = {k: (x, y + top) for k, (x, y) in
-           layout(pedigree, gap_y=GAP_Y + below + above).items()}
-    typed_set = set(typed)
     r = SIZE / 2
+    # The remains' box stands above the missing person, where the labels of the persons
+    # drawn above are: the generations are drawn further apart when a label would meet the
+    # box (it hid "F10_MO" under "J1": an outside check in Chromium, 2026-12-07; and, while
+    # only the parents were cleared, a mother-in-law's "F05_GM" under "G4-02", box at y
+    # 159-187 and label at 164, or her name's third line at 192 with names: the same
+    # check, 2026-12-08).
+    pos = {k: (x, y + top) for k, (x, y) in layout(pedigree, gap_y=GAP_Y + below).items()}
+    above = _remains_clearance(pos, missing, remains, labels, r) if remains else 0.0
+    if above:
+        pos = {k: (x, y + top) for k, (x, y) in
+               layout(pedigree, gap_y=GAP_Y + below + above).items()}
+    typed_set = set(typed)
     parts: list[str] = []
     for f, m in _couples(pedigree):
         kids = [i for i, *_ in pedigree.records() if pedigree.parents(i) == (f, m)]
@@ -261,8 +297,7 @@ def pedigree_svg(pedigree: Pedigree, *, typed: Sequence[str], missing: str,
             f'<text class="label" x="{x:.1f}" y="{y + r + 22:.1f}">{lines}</text></g>')
     if remains and missing in pos:
         x, y = pos[missing]
-        bw = max(GAP_X * 0.9, 7.0 * len(remains) + 12)
-        by = y - r - 5 - 52
+        bw, by = _remains_box(remains, y, r)
         parts.append(f'<g class="remains"><line class="link" x1="{x:.1f}" '
                      f'y1="{by + 28:.1f}" x2="{x:.1f}" y2="{y - r - 5:.1f}"/>'
                      f'<rect class="remains-box" x="{x - bw / 2:.1f}" y="{by:.1f}" '

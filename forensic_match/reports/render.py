@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -265,11 +266,13 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     from markupsafe import Markup
 
     from forensic_match import __version__
+    from forensic_match.dvi.closed_list import read_closed_list_caution
     from forensic_match.reports.data import read_proposal, run_panel
     from forensic_match.reports.pedigree_svg import pedigree_svg
     from forensic_match.reports.recompute import MarkerLRs, body_marker_lrs, direct_marker_lrs
     from forensic_match.reports.relations import relationship_words
     from forensic_match.reports.stored_text import (
+        closed_list_relatives,
         english,
         evidence_not_weighed,
         evidence_pieces,
@@ -426,6 +429,13 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
     config = data.run["config"]
     options = recorded["options"]
     relatives_weight = 0.0 if options.get("closed") else float(options.get("relatives", 1.0))
+    # a closed list's caution was in the quoted English reason only (an outside check,
+    # 2026-12-08: a wrong body's report read as certain in Spanish)
+    caution = read_closed_list_caution(p["engine_reason"])
+    closed_caution = None if caution is None else {
+        "ratio": format_number(caution.ratio, language),
+        "relatives": closed_list_relatives(caution.relatives, language),
+        "who": closed_list_relatives(caution.relatives, language, ratios=False)}
     lineage = None
     if lineage_rows:
         lineage = {
@@ -486,6 +496,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "n_relatives": len(fam.genotypes), "direct": direct,
         "relatives_weighed": relatives_weight > 0,
         "relatives_weight": _plain_number(relatives_weight, language),
+        "closed_caution": closed_caution,
         "lr_text": format_lr(abs(stored), language), "lr_total": format_lr(stored, language),
         "log10_total": format_log10(stored, language), "log10_raw": repr(stored),
         "level": t(f"level_{level}"), "level_key": level, "supports": supports,
@@ -502,7 +513,12 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "diff": format_log10(diff, language) if diff is not None else "",
         "method": t(f"method_{lrs.method}") if lrs.method else "",
         "svg": svg, "persons": persons, "identities": identities, "checks": checks,
-        "am_info": [(field(k), value(v)) for k, v in sorted(am_info.items())],
+        # a codes-only report shows the record fields it knows (docs/evidence.md) and
+        # counts the others: a field of no known name may hold a name or a document number
+        # ("apellido paterno", "N° DNI" were printed: an outside check, 2026-12-07)
+        "am_info": [(field(k), value(v)) for k, v in sorted(am_info.items())
+                    if identities or k in names_of],
+        "am_hidden": 0 if identities else sum(1 for k in am_info if k not in names_of),
         "pm_info": pm_info,
         "show_evidence": bool(am_info) or evidence_lr is not None or any(
             f.info or f.sex in "MF" or f.site for f in data.fragments),
@@ -520,6 +536,11 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         "table": _table_words(config, data.run, t),
         "mutation": _mutation_words(panel, t, language),
         "basis": data.basis, "family_version": data.family_version,
+        # the catalogue's text, not t()'s: CSS escapes it, not HTML
+        "page_head": css_string(_catalogue(language)["page_head"].format(
+            id=p["proposal_id"], family=fam.id, run=data.run["run_id"])),
+        "page_foot": css_string(_catalogue(language)["page_foot"].format(date=_now()[:10])),
+        "page_number": page_counter(_catalogue(language)["page_of"]),
     }
 
 
@@ -756,6 +777,34 @@ def _plain_number(x: float, language: str) -> str:
     return text.replace(".", ",") if language == "es" else text
 
 
+def css_string(text: str) -> Any:
+    r"""``text`` as a CSS string (``"..."``) that is safe inside a ``<style>`` element:
+    quotes, backslashes, line breaks and ``<>&`` written as CSS escapes.
+
+    Examples
+    --------
+    >>> print(css_string('Propuesta n.º 3 "x" </style>'))
+    "Propuesta n.º 3 \22 x\22  \3c /style\3e "
+    """
+    from markupsafe import Markup
+
+    def escape(c: str) -> str:
+        return f"\\{ord(c):x} " if c in '"\\<>&\n\r' else c
+
+    return Markup('"' + "".join(escape(c) for c in text) + '"')
+
+
+def page_counter(template: str) -> Any:
+    """A message with ``{page}`` and ``{pages}`` ("página {page} de {pages}") as CSS
+    content: strings and ``counter(page)``, ``counter(pages)``."""
+    from markupsafe import Markup
+
+    parts = re.split(r"(\{pages?\})", template)
+    said = [Markup("counter({})").format(x[1:-1]) if x in ("{page}", "{pages}")
+            else css_string(x) for x in parts if x]
+    return Markup(" ").join(said)
+
+
 def _catalogue(language: str) -> dict[str, str]:
     return MESSAGES[check_language(language)]
 
@@ -807,9 +856,15 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
     import sqlalchemy as sa
 
     from forensic_match import __version__
+    from forensic_match.dvi.closed_list import read_closed_list_caution
     from forensic_match.reports.messages import RUN_COUNTS
     from forensic_match.reports.plots import lr_histograms
-    from forensic_match.reports.stored_text import english, family_candidates, flag_reason
+    from forensic_match.reports.stored_text import (
+        closed_list_relatives,
+        english,
+        family_candidates,
+        flag_reason,
+    )
     from forensic_match.reports.verbal import verbal_level
     from forensic_match.store import schema
     from forensic_match.store.review import rejections
@@ -864,6 +919,10 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
             notes = [flag_reason(x["stale_reason"], language)] if x["needs_review"] else []
             notes += [words for i, words in rejected.get((x["family_id"], x["missing"]), [])
                       if i < x["proposal_id"]]
+            caution = read_closed_list_caution(x["engine_reason"])
+            if caution is not None:
+                notes.append(t("dash_closed_caution", relatives=closed_list_relatives(
+                    caution.relatives, language)))
             waiting.append(x | {"lr": format_lr(dna_log10, language),
                                 "dna_log10_lr": dna_log10,
                                 "combined": format_lr(x["log10_lr"], language)

@@ -17,7 +17,7 @@ quoted as written. An English page gets the stored text unchanged.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
@@ -447,6 +447,42 @@ def family_candidates(text: str, language: str) -> Markup:
         else:
             said.append(Markup("{} ({})").format(name, p))
     return Markup("; ").join(said)
+
+
+_RELATION_OF = re.compile(r"(?P<rel>.+?) of (?P<who>\S+)")
+
+
+def closed_list_relatives(relatives: Sequence[tuple[str, float]], language: str, *,
+                          ratios: bool = True) -> Markup:
+    """The relatives a closed-list caution names
+    (:attr:`~forensic_match.dvi.closed_list.ClosedListCaution.relatives`), each with how
+    many times as well as the missing person it fits the body (unless ``ratios`` is
+    false), in the page's language; a relation of no known form stays English (marked).
+
+    Examples
+    --------
+    >>> said = [("nephew or niece of F07_MP1", 49.4), ("father of F07_MP1", 47.7)]
+    >>> str(closed_list_relatives(said, "es"))
+    'sobrino o sobrina de F07_MP1 (49,4 veces mejor) o padre de F07_MP1 (47,7 veces mejor)'
+    >>> str(closed_list_relatives(said, "en", ratios=False))
+    'nephew or niece of F07_MP1 or father of F07_MP1'
+    """
+    from forensic_match.reports.render import format_number
+
+    said = []
+    for relation, ratio in relatives:
+        times = format_number(ratio, language)
+        if language == "en":
+            words = escape(relation)
+            times_words = Markup(" ({} times as well)").format(times)
+        else:
+            m = _RELATION_OF.fullmatch(relation)
+            words = (Markup("{} de {}").format(_RELATIONS_ES[m["rel"]], m["who"])
+                     if m is not None and m["rel"] in _RELATIONS_ES
+                     else english(relation, language))
+            times_words = Markup(" ({} veces mejor)").format(times)
+        said.append(words + times_words if ratios else words)
+    return Markup(" o " if language == "es" else " or ").join(said)
 
 
 _PIECES_ES = {"sex": "sexo", "age": "edad", "stature": "estatura", "dental": "ficha dental",

@@ -445,15 +445,16 @@ class CaseStore:
             return list_proposals(conn, state=state)
 
     def act(self, proposal_id: int, action: str, *, actor: str, reason: str,
-            clear_flag: bool = False) -> dict[str, Any]:
+            clear_flag: bool = False, despite_caution: bool = False) -> dict[str, Any]:
         """Apply a review action (``review``, ``approve``, ``reject``, ``reopen``) to a
         proposal; see :func:`forensic_match.store.review.act` (``clear_flag``: a review
-        that clears a re-review flag says so)."""
+        that clears a re-review flag says so; ``despite_caution``: an approval of a
+        proposal with a closed-list caution says that it was weighed)."""
         from forensic_match.store.review import act
 
         with self.transaction() as conn:
             return act(conn, proposal_id, action, actor=actor, reason=reason,
-                       clear_flag=clear_flag)
+                       clear_flag=clear_flag, despite_caution=despite_caution)
 
     # Audit -----------------------------------------------------------------------------------
     def verify(self, *, heads: tuple[str, ...] | list[str] = ()) -> Any:

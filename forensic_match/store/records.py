@@ -762,6 +762,14 @@ def family_level_rows(conn: sa.Connection, samples: set[str], *, run_id: str | N
     return [dict(row) for row in rows if samples & set(row["fragments"].split(","))]
 
 
+def _caution_words(reason: str | None) -> str:
+    """A proposal's closed-list caution for the trace (``"; CLOSED-LIST CAUTION: ..."``)."""
+    from forensic_match.dvi.closed_list import read_closed_list_caution
+
+    caution = read_closed_list_caution(reason)
+    return "" if caution is None else f"; CLOSED-LIST CAUTION: {caution.short()}"
+
+
 def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
     """The history of one sample, oldest first: its profile versions, the runs that ranked it
     (PM samples), placed its body in a family without saying who in it, or held a pair of it
@@ -839,7 +847,8 @@ def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
                                  f"{row['pm']} -> {row['missing']} of {row['family_id']}, "
                                  f"on profile version {row['basis_version']}; now "
                                  f"{row['state']}"
-                                 + (", flagged for re-review" if row["needs_review"] else "")})
+                                 + (", flagged for re-review" if row["needs_review"] else "")
+                                 + _caution_words(row["engine_reason"])})
     ids = [row["proposal_id"] for row in props]
     if ids:
         rv = schema.reviews

@@ -222,6 +222,14 @@ def body_notes(rows: Iterable[dict[str, Any]]) -> dict[int, list[dict[str, Any]]
     return notes
 
 
+def _closed_list_caution(row: Any) -> str | None:
+    """The closed-list caution of a proposal's engine reason in one line, or ``None``."""
+    from forensic_match.dvi.closed_list import read_closed_list_caution
+
+    caution = read_closed_list_caution(row["engine_reason"])
+    return None if caution is None else caution.short()
+
+
 def _superseded(conn: sa.Connection, row: Any) -> list[tuple[str, str, int, int]]:
     """The items of a proposal's basis no longer the newest stored."""
     from forensic_match.store.records import superseded_versions
@@ -242,7 +250,8 @@ def list_proposals(conn: sa.Connection, *, state: str | None = None) -> list[dic
 
 
 def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
-        reason: str, clear_flag: bool = False) -> dict[str, Any]:
+        reason: str, clear_flag: bool = False, despite_caution: bool = False
+        ) -> dict[str, Any]:
     """Apply a review action to a proposal, inside the caller's transaction.
 
     Parameters
@@ -260,6 +269,14 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
         prepared before a run flagged the proposal is refused, naming the flag (an outside
         check, 2026-12-07: a review submitted while a night flagged the proposal cleared a
         flag its reviewer never saw, and the objection was never raised again).
+    despite_caution : bool
+        An ``approve`` of a proposal whose engine reason carries a closed-list caution (an
+        unregistered relative fits the body better than the missing person:
+        :func:`~forensic_match.dvi.closed_list.read_closed_list_caution`) is refused unless
+        the approver says so: ``True`` states that the caution was read and weighed, and
+        the audit entry of the approval records the caution. Until 2026-12-08 such an
+        approval went through without a word (an outside check: a wrong body, the
+        unregistered father, approved as the son at posterior 0.999997).
 
     Returns
     -------
@@ -276,7 +293,8 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
         rejected; an approval on data no longer the newest, of a body another approved
         proposal identifies as someone else, or of a person another approved proposal
         identifies with another body, or of a proposal conditioned on a proposal that is
-        not approved (or is flagged); a missing reason. Nothing is changed then.
+        not approved (or is flagged); an approval of a proposal with a closed-list caution
+        without ``despite_caution``; a missing reason. Nothing is changed then.
     """
     if action not in TRANSITIONS:
         raise StoreError(f"unknown action {action!r}; expected one of "
@@ -324,6 +342,10 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
     if action == "approve":
         _check_approval(conn, row, label, old)
         check_conditioning_approved(conn, proposal_id, label)
+    caution = _closed_list_caution(row) if action == "approve" else None
+    if caution is not None and not despite_caution:
+        raise StoreError(f"{label}: closed-list caution: {caution}; to approve it all "
+                         f"the same, say so (--despite-caution; despite_caution=True)")
     values: dict[str, Any] = {"state": target, "updated_at": now()}
     if action == "review" and old:
         from forensic_match.store.records import version_words
@@ -342,7 +364,8 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
         proposal_id=proposal_id, actor=actor, action=action, from_state=row["state"],
         to_state=target, reason=reason.strip(), at=values["updated_at"]))
     review_id = result.inserted_primary_key[0]
-    audit_row(conn, "reviews", {"review_id": review_id}, actor=actor, action=action)
+    audit_row(conn, "reviews", {"review_id": review_id}, actor=actor, action=action,
+              extra={"despite_caution": caution} if caution is not None else None)
     audit_row(conn, "proposals", {"proposal_id": proposal_id}, actor=actor, action=action)
     flagged = flag_dependents(conn, row, action, reason, actor=actor) \
         if action in ("reject", "reopen") else []
