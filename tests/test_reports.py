@@ -1393,3 +1393,30 @@ def test_a_flag_for_a_new_decision_model_is_said_in_spanish(
                                    f"theta (subpopulation correction) changed (0.0 -> 0.01)",
                                    "es"))
             assert 'lang="en"' not in said and said.endswith("(0,0 → 0,01)"), said
+
+
+def test_recorded_values_and_plot_ticks_in_the_pages_language() -> None:
+    """A Spanish page printed a recorded dental chart as JSON with English states
+    (``{"36": "filled"}``), a coverage as ``0.95`` beside ``0,300``, and the dashboard's
+    axes with decimal points (an outside check, 2026-12-08)."""
+    import re
+
+    from forensic_match.reports.plots import lr_histograms
+    from forensic_match.reports.render import recorded_value
+
+    assert recorded_value({"46": "missing", "36": "filled", "11": "sound"}, "es") == \
+        "11: sano; 36: obturado; 46: ausente"
+    assert recorded_value({"36": "filled"}, "en") == "36: filled"
+    assert recorded_value([{"kind": "hip_prosthesis", "serial": "ZX-1"}], "es") == \
+        "tipo: hip_prosthesis, número de serie: ZX-1"
+    assert recorded_value(["fracture:left_femur", "amputation:toe"], "es") == \
+        "fracture:left_femur; amputation:toe"
+    assert (recorded_value(0.95, "es"), recorded_value(168.5, "es"), recorded_value(40, "es"),
+            recorded_value(0.95, "en")) == ("0,95", "168,5", "40", "0.95")
+    svg = lr_histograms({"approved": [6.2, 7.5, 12.25]}, [3.5, 4.75, 8.0],
+                        titles=("a", "b"), xlabel="x", ylabel="y",
+                        labels={"approved": "aprobada"}, decimal=",")
+    ticks = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    numbers = [t.strip() for t in ticks if re.fullmatch(r"\s*[\u2212\-]?[\d.,]+\s*", t)]
+    assert numbers and not any("." in t for t in numbers)
+    assert any("," in t for t in numbers)

@@ -19,7 +19,7 @@ def _svg(fig: object) -> str:
 
 def lr_histograms(proposals: Mapping[str, Sequence[float]], candidates: Sequence[float], *,
                   titles: tuple[str, str], xlabel: str, ylabel: str,
-                  labels: Mapping[str, str]) -> str:
+                  labels: Mapping[str, str], decimal: str = ".") -> str:
     """Two histograms side by side as one inline ``<svg>``: the log10 LR of the proposals,
     stacked by state, and the best candidate's log10 LR of every PM sample.
 
@@ -32,8 +32,12 @@ def lr_histograms(proposals: Mapping[str, Sequence[float]], candidates: Sequence
     titles, xlabel, ylabel : str
     labels : mapping
         The states' words in the report's language.
+    decimal : str
+        The language's decimal separator for the tick labels (``","`` in Spanish: the axes
+        printed ``7.5`` beside the page's ``0,300``, an outside check, 2026-12-08).
     """
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
@@ -60,7 +64,11 @@ def lr_histograms(proposals: Mapping[str, Sequence[float]], candidates: Sequence
             ax2 = axes[1]
             if cand.size:
                 ax2.hist(cand, bins=bins, color="#777777")
+            ticks = matplotlib.ticker.FuncFormatter(
+                lambda x, _: f"{x:g}".replace("-", "\u2212").replace(".", decimal))
             for a in (ax, ax2):
+                a.xaxis.set_major_formatter(ticks)
+                a.yaxis.set_major_formatter(ticks)
                 a.set_xlabel(xlabel)
                 a.set_ylabel(ylabel)
                 a.spines[["top", "right"]].set_visible(False)

@@ -65,6 +65,57 @@ def _group(digits: str, sep: str) -> str:
     return sep.join([digits] + out)
 
 
+#: Words of a recorded value's keys and dental states in Spanish (the records' JSON keys and
+#: states are the file format's English).
+_RECORDED_ES = {"code": "código", "frequency": "frecuencia", "kind": "tipo",
+                "serial": "número de serie", "maker": "fabricante",
+                "description": "descripción", "retained": "conservado",
+                "sound": "sano", "filled": "obturado", "crowned": "corona",
+                "missing": "ausente", "missing_pm": "perdido después de la muerte",
+                "present": "presente", "unerupted": "no erupcionado",
+                "unknown": "desconocido"}
+
+
+def recorded_value(v: Any, language: str) -> str:
+    """A value of an AM record or PM finding as a reader reads it: numbers as recorded in
+    the language's decimal style, a chart or list as ``key: value; ...``, the format's
+    English keys and dental states in Spanish words on Spanish pages (an outside check,
+    2026-12-08: a Spanish report printed ``{"36": "filled"}`` and ``0.95`` beside
+    ``0,300``).
+
+    Examples
+    --------
+    >>> recorded_value({"36": "filled", "11": "sound"}, "es")
+    '11: sano; 36: obturado'
+    >>> recorded_value([{"code": "fracture:left_femur", "frequency": 0.02}], "es")
+    'código: fracture:left_femur, frecuencia: 0,02'
+    >>> recorded_value(0.95, "es"), recorded_value(168.5, "en")
+    ('0,95', '168.5')
+    """
+    words = _RECORDED_ES if language == "es" else {}
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, (int, float)):
+        text = repr(v) if isinstance(v, float) else str(v)
+        return text.replace(".", ",") if language == "es" else text
+    if isinstance(v, str):
+        return v
+    if isinstance(v, Mapping):
+        def key(item: tuple[Any, Any]) -> tuple[int, str]:
+            k = str(item[0])
+            return (0, f"{int(k):04d}") if k.isdigit() else (1, k)
+
+        return "; ".join(f"{words.get(str(k), k)}: " + (
+            words.get(x, x) if isinstance(x, str) and str(k).isdigit()
+            else recorded_value(x, language)) for k, x in sorted(v.items(), key=key))
+    if isinstance(v, (list, tuple)):
+        return "; ".join(
+            ", ".join(f"{words.get(str(k), k)}: {recorded_value(x, language)}"
+                      for k, x in item.items()) if isinstance(item, Mapping)
+            else recorded_value(item, language) for item in v)
+    return json.dumps(v, ensure_ascii=False, default=str)
+
+
 def format_number(x: float, language: str, *, significant: int = 3) -> str:
     """A plain number in the language's style: ``1 234,5`` (es, thin space, decimal comma),
     ``1,234.5`` (en).
@@ -414,7 +465,7 @@ def report_context(store: Any, proposal_id: int, *, language: str = "es",
         return f"{names_of[key]} ({key})" if key in names_of else key
 
     def value(v: Any) -> str:
-        return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+        return recorded_value(v, language)
 
     pm_info = []
     for f in data.fragments:
@@ -939,7 +990,8 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
                              titles=(str(t("plot_proposals")),
                                      str(t("plot_candidates", run=last or "-"))),
                              xlabel=str(t("plot_x")), ylabel=str(t("plot_y")),
-                             labels={s: str(t(f"state_{s}")) for s in STATES})
+                             labels={s: str(t(f"state_{s}")) for s in STATES},
+                             decimal="," if language == "es" else ".")
     return {"lang": language, "t": t, "version": __version__, "generated": _now(),
             "counts": [(s, t(f"state_{s}"), counts[s]) for s in STATES],
             "total": len(props), "flagged": flagged, "waiting": waiting,
