@@ -1782,8 +1782,9 @@ BODY_NOTE_LABELS = {"blocked_person": "BLOCKED", "blocked_body": "BLOCKED",
               help="Only the proposals in this state (default: all).")
 @click.option("--flagged", is_flag=True,
               help="Only what needs attention: the proposals flagged for re-review that are "
-                   "not rejected or superseded, and those whose approval another approved "
-                   "proposal blocks or that would supersede one.")
+                   "not rejected or superseded, those whose approval another approved "
+                   "proposal blocks or that would supersede one, and those awaiting approval "
+                   "with a closed-list caution.")
 def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
     """List the proposals (id, state, flag, pair, LR, posterior), one per line."""
     from forensic_match.dvi.closed_list import read_closed_list_caution
@@ -1803,7 +1804,11 @@ def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
     rows = [r for r in every if (state is None or r["state"] == state) and
             (not flagged or (r["needs_review"] and r["state"] not in ("rejected", "superseded"))
              or any(n["kind"] in ("blocked_person", "blocked_body", "supersedes")
-                    for n in notes.get(r["proposal_id"], ())))]
+                    for n in notes.get(r["proposal_id"], ()))
+             # (a closed-list caution awaiting approval: its approval is refused without
+             # --despite-caution, yet it was not listed here; an outside check, 2026-12-08)
+             or (r["state"] in ("pending", "reviewed")
+                 and read_closed_list_caution(r["engine_reason"]) is not None))]
     said = " ".join(w for w in ("flagged" if flagged else "", state or "") if w)
     _none_said(rows, f"no {said} proposals" if said else "no proposals", None)
     # Earlier rejected proposals of the same person: a pair proposed again on later data

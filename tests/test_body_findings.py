@@ -138,3 +138,18 @@ def test_merging_invariants(data: st.DataObject) -> None:
     assert dataclasses.replace(itself, dental=None) == dataclasses.replace(one, dental=None)
     assert itself.dental is None or itself.dental.teeth == {
         t: s for t, s in one.dental.teeth.items() if s != "unknown"}
+
+
+def test_a_tooth_lost_after_death_and_found_loose_is_no_contradiction() -> None:
+    """A socket charted ``missing_pm`` on the jaw and the loose tooth charted ``sound`` with
+    another fragment were named a contradiction; and after a ``present`` tooth took a later
+    fragment's state, a contradiction named the first fragment with that state (an outside
+    check, 2026-12-08)."""
+    jaw = PMFindings("A", dental=DentalChart({36: "missing_pm", 11: "present"}))
+    loose = PMFindings("B", dental=DentalChart({36: "sound", 11: "filled"}))
+    crown = PMFindings("C", dental=DentalChart({11: "crowned"}))
+    body, said = merge_findings("A", [jaw, loose])
+    assert said == [] and body.dental.teeth == {36: "sound", 11: "filled"}
+    body, said = merge_findings("A", [jaw, loose, crown])
+    assert body.dental.teeth == {36: "sound"}
+    assert said == ["tooth 11 (B filled, C crowned)"]

@@ -71,6 +71,9 @@ def test_the_listings_mark_a_cautioned_proposal(closed_store: Path) -> None:
     assert res.exit_code == 0, res.output
     line = next(x for x in res.output.splitlines() if " proposal " in x)
     assert "; CLOSED-LIST CAUTION: an unregistered father of MP" in line, line
+    # and it is among what needs attention (it was not: an outside check, 2026-12-08)
+    res = _invoke("store", "proposals", str(closed_store), "--flagged")
+    assert res.exit_code == 0 and "X1 -> MP of F1" in res.output, res.output
 
 
 def test_approval_of_a_cautioned_proposal_needs_despite_caution(closed_store: Path,
@@ -108,6 +111,18 @@ def test_approval_of_a_cautioned_proposal_needs_despite_caution(closed_store: Pa
         assert len(data) == 1 and data[0]["despite_caution"].startswith(
             "an unregistered father of MP")
         assert store.verify().ok
+        # the report says it was approved despite the caution (it still said "before this
+        # proposal is approved": an outside check, 2026-12-08)
+        from forensic_match.reports import render_report
+
+        for lang, words in (("es", "fue aprobada a pesar de esta advertencia"),
+                            ("en", "was approved despite this caution")):
+            page = render_report(store, 1, language=lang)
+            header = page.split('id="closed-caution">')[1].split("</p>")[0]
+            assert words in header and "Antes de aprobar" not in header \
+                and "Before this proposal" not in header
+    res = _invoke("store", "proposals", str(db), "--flagged")
+    assert "X1 -> MP of F1" not in res.output
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])

@@ -255,3 +255,49 @@ def test_identify_on_an_empty_panel_says_so() -> None:
     untyped = [dataclasses.replace(f, genotypes={}, references={}) for f in ds.am[:2]]
     with pytest.raises(InputError, match="no markers to compare on"):
         identify(untyped, [], [])
+
+
+def test_a_superseded_proposal_stands_only_while_its_whole_body_is_approved(
+        store: CaseStore, grave: tuple[Path, Path], tmp_path: Path) -> None:
+    """The father's body approved, the children's proposals resting on it; a second fragment
+    of his body joins it on a later night, and approving the whole body supersedes the first
+    proposal. When the whole body's proposal was then reopened and rejected, the children's
+    stayed approved and unflagged, and a pending one could be approved: the superseded
+    proposal counted as approved by itself (an outside check, 2026-12-08)."""
+    father, mother = _pid(store, "G4-01"), _pid(store, "G4-02")
+    son, daughter = _pid(store, "G4-03"), _pid(store, "G4-04")
+    for pid in (father, mother, daughter):
+        store.act(pid, "review", actor="ana", reason="revisado")
+        store.act(pid, "approve", actor="berta", reason="de acuerdo")
+    data = json.loads(grave[1].read_text())
+    first = next(p for p in data["pm"] if p["id"] == "G4-01")
+    kept = dict(sorted(first["genotypes"].items())[::2])
+    data["pm"].append(dict(first, id="G4-01b", genotypes=kept))
+    night = tmp_path / "night2.json"
+    night.write_text(json.dumps(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_store(store, load_case(night), dataset_path=night, relatives=0)
+    whole = _pid(store, "G4-01,G4-01b")
+    store.act(whole, "review", actor="ana", reason="el cuerpo entero")
+    store.act(whole, "approve", actor="berta", reason="de acuerdo")
+    states = {p["proposal_id"]: p for p in store.proposals()}
+    assert states[father]["state"] == "superseded"
+    assert states[daughter]["state"] == "approved" and not states[daughter]["needs_review"]
+    with store.reading() as conn:
+        rows = {c["conditioning_proposal_id"]: c for c in conditioning_of(conn, daughter)}
+    assert rows[father]["superseded_by"] == whole and rows[father]["stands"]
+    store.act(son, "review", actor="ana", reason="revisado")
+    done = store.act(whole, "reopen", actor="ana", reason="dudas sobre G4-01b")
+    assert done["flagged_dependents"] == [son, daughter]
+    store.act(whole, "review", actor="ana", reason="revisado")
+    store.act(whole, "reject", actor="berta", reason="G4-01b no es del padre")
+    states = {p["proposal_id"]: p for p in store.proposals()}
+    assert states[daughter]["needs_review"] and states[son]["needs_review"]
+    store.act(son, "reopen", actor="ana", reason="revisar")
+    store.act(son, "review", actor="ana", reason="visto", clear_flag=True)
+    with pytest.raises(StoreError, match=rf"proposal {father} \(G4-01 as F05_MP1\) is "
+                                         r"superseded, and no approved proposal of the whole "
+                                         r"body holds it"):
+        store.act(son, "approve", actor="berta", reason="de acuerdo")
+    assert store.verify().ok

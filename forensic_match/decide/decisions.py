@@ -260,6 +260,9 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
     families = sum_by(pl.concat([pairs.select("pm", "family", "posterior"),
                                  alts.select("pm", "family", "posterior")]),
                       ["pm", "family"], "posterior")
+    # (a sum of posteriors that are each within rounding of the exact ones: 1.0000000000000047
+    # was shown on a family-level row, an outside check, 2026-12-08)
+    families = families.with_columns(pl.col("posterior").clip(upper_bound=1.0))
     bodies = pl.DataFrame({"pm": pm_ids,
                            "p_open": np.exp(np.minimum(0.0, priors.log_open + log_pf)),
                            "p_lineage_kin": np.exp(np.minimum(0.0, log_kin + log_pf)),

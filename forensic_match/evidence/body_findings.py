@@ -38,9 +38,13 @@ if TYPE_CHECKING:
 SPREAD = 3.0
 #: Age fields taken together from one fragment.
 AGE_FIELDS = ("age_min", "age_max", "age_coverage", "age_estimate", "age_se")
-#: Tooth states that say only that the tooth is there, compatible with any state of a tooth
-#: present.
-_PRESENT = {"present": {"sound", "filled", "crowned", "present"}}
+#: Tooth states compatible with the states of a tooth there: ``present`` (restorations not
+#: recorded), and ``missing_pm`` (lost after death: the socket on the jaw, the tooth found
+#: loose with another fragment).
+_PRESENT = {"present": {"sound", "filled", "crowned", "present"},
+            "missing_pm": {"sound", "filled", "crowned", "present", "missing_pm"}}
+#: The states that say less than any state they are compatible with.
+_LESS = ("present", "missing_pm")
 
 
 def findings_for_bodies(bodies: Sequence[Body], findings_by_sample: Mapping[str, PMFindings]
@@ -235,8 +239,10 @@ def _dental(parts: Sequence[PMFindings], said: list[str]) -> DentalChart | None:
                 teeth[tooth], first[tooth] = state, p.id
             elif not _compatible(teeth[tooth], state):
                 dropped[tooth] = [(first[tooth], teeth.pop(tooth)), (p.id, state)]
-            elif teeth[tooth] == "present":
-                teeth[tooth] = state  # (the other record says which state)
+            elif teeth[tooth] in _LESS and state not in _LESS:
+                # (the other record says which state: a tooth charted present, or lost after
+                # death on one fragment and found loose on another)
+                teeth[tooth], first[tooth] = state, p.id
     for tooth, states in sorted(dropped.items()):
         said.append(f"tooth {tooth} ({_listed(states)})")
     return DentalChart(teeth, charts[0].dental.date)  # type: ignore[union-attr]

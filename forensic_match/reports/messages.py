@@ -34,6 +34,12 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "que con {missing}: {relatives}. Los restos pueden ser los de ese "
                            "familiar. Antes de aprobar esta propuesta hay que sopesar a los "
                            "familiares no registrados (una corrida que los considere)."),
+        "closed_caution_approved": (
+            "Atención: la corrida trató la lista de desaparecidos como completa, pero el ADN "
+            "de los restos (marcadores STR) encaja {ratio} veces mejor con un familiar no "
+            "registrado de {missing} que con {missing}: {relatives}. Los restos pueden ser "
+            "los de ese familiar. Esta propuesta fue aprobada a pesar de esta advertencia "
+            "(el historial dice por quién y por qué)."),
         "summary_closed_caution": ("Pero esa probabilidad supone que ningún familiar no "
                                    "registrado de {missing} está entre los restos, y el ADN "
                                    "no lo apoya: un familiar no registrado ({who}) encaja "
@@ -662,6 +668,12 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "{relatives}. The remains may be that relative's. Before this "
                            "proposal is approved, unregistered relatives must be weighed (a "
                            "run that considers them)."),
+        "closed_caution_approved": (
+            "Note: the run treated the list of missing persons as complete, but the DNA of "
+            "the remains (STR markers) fits an unregistered relative of {missing} {ratio} "
+            "times as well as {missing}: {relatives}. The remains may be that relative's. "
+            "This proposal was approved despite this caution (the history says by whom and "
+            "why)."),
         "summary_closed_caution": ("But that probability assumes that no unregistered "
                                    "relative of {missing} is among the remains, and the DNA "
                                    "does not support it: an unregistered relative ({who}) "

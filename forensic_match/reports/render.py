@@ -300,7 +300,7 @@ def _conditioning_items(rows: list[dict[str, Any]], who: Callable[[str], str],
         item = {"id": c["conditioning_proposal_id"], "pm": c["pm"],
                 "missing": who(c["missing"]), "state": state,
                 "state_key": c["state"] or "",
-                "open": c["state"] != "approved" or bool(c["needs_review"]),
+                "open": not c["stands"],
                 "log10": "" if c["log10_lr"] is None
                 else format_log10(float(c["log10_lr"]), language)}
         item["text"] = t("conditioning_item", pm=item["pm"], missing=item["missing"],

@@ -38,7 +38,10 @@ def conditioning_of(conn: sa.Connection, proposal_id: int) -> list[dict[str, Any
     list of dict
         ``seq``, ``pm`` (the body's PM samples), ``family_id``, ``missing`` (the person the
         body was taken as), ``conditioning_proposal_id`` and that proposal's ``state``,
-        ``needs_review`` and ``log10_lr`` (``None`` when it is not in the store). Empty for a
+        ``needs_review`` and ``log10_lr`` (``None`` when it is not in the store),
+        ``superseded_by`` (for a superseded one, the approved and unflagged proposal of the
+        whole body that holds its samples, else ``None``) and ``stands``: approved and not
+        flagged, or superseded by such a proposal (:func:`stands`). Empty for a
         proposal conditioned on nothing, and for one made before migration 0008 (not
         recorded: the rule ``... after conditioning`` still says it was).
 
@@ -54,7 +57,52 @@ def conditioning_of(conn: sa.Connection, proposal_id: int) -> list[dict[str, Any
                   p.c.state, p.c.needs_review, p.c.log10_lr)
         .select_from(c.outerjoin(p, p.c.proposal_id == c.c.conditioning_proposal_id))
         .where(c.c.proposal_id == proposal_id).order_by(c.c.seq)).mappings()
-    return [dict(r) for r in rows]
+    out = []
+    for r in rows:
+        r = dict(r)
+        r["superseded_by"] = _whole_body(conn, r["family_id"], r["missing"], r["pm"]) \
+            if r["state"] == "superseded" else None
+        r["stands"] = stands(r)
+        out.append(r)
+    return out
+
+
+def stands(row: dict[str, Any]) -> bool:
+    """Whether a conditioning row of :func:`conditioning_of` stands: its proposal approved
+    and not flagged, or superseded by the approved, unflagged proposal of the whole body.
+    A superseded proposal counted as standing by itself, so that rejecting the whole body's
+    proposal that superseded it left the identifications resting on that body approved
+    (an outside check, 2026-12-08: three of one family's, approved or approvable, resting
+    on a father's body that nothing in the store identified any more)."""
+    if row["state"] == "superseded":
+        return row.get("superseded_by") is not None
+    return row["state"] == "approved" and not row["needs_review"]
+
+
+def _whole_body(conn: sa.Connection, family: str, missing: str, pm: str) -> int | None:
+    """The approved, unflagged proposal of ``missing`` of ``family`` whose PM samples hold
+    ``pm``'s and more (a whole body that superseded the proposal of part of it), or
+    ``None``."""
+    p = schema.proposals
+    part = set(pm.split(","))
+    for r in conn.execute(sa.select(p.c.proposal_id, p.c.pm, p.c.needs_review).where(
+            p.c.family_id == family, p.c.missing == missing, p.c.state == "approved")
+            .order_by(p.c.proposal_id)):
+        if not r.needs_review and set(r.pm.split(",")) > part:
+            return int(r.proposal_id)
+    return None
+
+
+def _superseded_parts(conn: sa.Connection, row: Any) -> list[int]:
+    """The superseded proposals of ``row``'s person whose samples are part of ``row``'s (the
+    proposals a whole body's approval superseded)."""
+    p = schema.proposals
+    whole = set(row["pm"].split(","))
+    return [int(r.proposal_id) for r in conn.execute(
+        sa.select(p.c.proposal_id, p.c.pm).where(
+            p.c.family_id == row["family_id"], p.c.missing == row["missing"],
+            p.c.state == "superseded").order_by(p.c.proposal_id))
+        if set(r.pm.split(",")) < whole]
 
 
 def dependents_of(conn: sa.Connection, proposal_id: int) -> list[int]:
@@ -89,7 +137,11 @@ def flag_dependents(conn: sa.Connection, row: Any, action: str, reason: str, *,
              f"of its family; reason given: {reason.strip()}")
     p = schema.proposals
     flagged = []
-    for dep in dependents_of(conn, pid):
+    # (and those of the proposals of parts of this body that its approval superseded: they
+    # rest on the body through them)
+    deps = sorted(set(dependents_of(conn, pid)).union(
+        *(dependents_of(conn, part) for part in _superseded_parts(conn, row))))
+    for dep in deps:
         now_flag = conn.execute(sa.select(p.c.needs_review, p.c.stale_reason)
                                 .where(p.c.proposal_id == dep)).one()
         if now_flag.needs_review and not (now_flag.stale_reason or "").startswith(
@@ -106,15 +158,16 @@ def check_conditioning_approved(conn: sa.Connection, proposal_id: int, label: st
     is approved but flagged for re-review): its LR rests on that identification, which no
     one has approved (an outside check, h_print F2: a proposal approved while a proposal it
     rests on was pending, and left approved when that one was rejected)."""
-    # (a conditioning proposal superseded by its whole body's approved proposal stands: its
-    # body is approved as that person, with more of its fragments)
-    open_ = [c for c in conditioning_of(conn, proposal_id)
-             if c["state"] not in ("approved", "superseded") or c["needs_review"]]
+    # (a conditioning proposal superseded by its whole body's approved, unflagged proposal
+    # stands: its body is approved as that person, with more of its fragments)
+    open_ = [c for c in conditioning_of(conn, proposal_id) if not c["stands"]]
     if not open_:
         return
     words = "; ".join(
         f"proposal {c['conditioning_proposal_id']} ({c['pm']} as {c['missing']}) is "
         f"{c['state'] or 'not in the store'}"
+        + (", and no approved proposal of the whole body holds it"
+           if c["state"] == "superseded" else "")
         + (" and flagged for re-review" if c["needs_review"] else "") for c in open_)
     rejected = any(c["state"] == "rejected" for c in open_)
     raise StoreError(
