@@ -58,7 +58,13 @@ NAMED_THINGS = frozenset({
     "site", "sitio", "place", "lugar", "fosa", "grave", "district", "distrito", "province",
     "provincia", "department", "departamento", "region", "community", "comunidad",
     "project", "proyecto", "lab", "laboratory", "laboratorio", "table", "tabla", "batch",
-    "lote", "plate", "placa", "case", "caso"})
+    "lote", "plate", "placa", "case", "caso",
+    # a laboratory's export: its instruments, methods and staff (who typed or reviewed a
+    # sample is the laboratory's record, not a family's identity; "Instrument Name" and
+    # "Analyst Name" of a sample sheet refused a whole night's file)
+    "instrument", "instrumento", "equipment", "equipo", "software", "method", "metodo",
+    "dye", "allele", "alelo", "locus", "specimen", "analyst", "analista", "operator",
+    "operador", "technician", "tecnico", "user", "usuario", "reviewer", "revisor"})
 
 
 def column_words(name: str) -> list[str]:

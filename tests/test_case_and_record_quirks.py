@@ -253,7 +253,11 @@ def test_columns_beside_a_personal_word_that_are_not_personal_pass():
                "36", "tooth_11", "diente 46", "notes", "observaciones", "fecha_desaparicion",
                "lugar de desaparición", "comunidad", "ubigeo", "ocupación", "estado civil",
                "fosa", "Sample Name", "sample_name", "kit name", "nombre del lugar",
-               "nombre_fosa", "número de hijos", "idioma", "Edad", "Talla (cm)", "sex"]
+               "nombre_fosa", "número de hijos", "idioma", "Edad", "Talla (cm)", "sex",
+               # a GeneMapper-style sample sheet's own columns (refused on 2026-12-08:
+               # a whole night's file)
+               "Instrument Name", "Analyst Name", "Operator Name", "Run Name", "Plate Name",
+               "File Name", "Analysis Method", "Nombre del técnico", "Specimen Category"]
     assert [c for c in allowed if personal_column(c)] == []
     assert [c for c in PERUVIAN_PERSONAL if not personal_column(c)] == []
 
