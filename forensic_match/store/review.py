@@ -186,11 +186,24 @@ def body_notes(rows: Iterable[dict[str, Any]]) -> dict[int, list[dict[str, Any]]
              "family": o["family_id"], "missing": o["missing"], "sample": sample,
              "words": words})
 
+    # (the approved proposals by person and by PM sample, and every proposal by person, so
+    # that a store of thousands of proposals is not read once for each of them)
+    by_person: dict[tuple[str, str], list[int]] = {}
+    by_sample: dict[str, list[int]] = {}
+    for k, o in enumerate(approved):
+        by_person.setdefault((o["family_id"], o["missing"]), []).append(k)
+        for sample in o["pm"].split(","):
+            by_sample.setdefault(sample, []).append(k)
+    everyone: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for o in rows:
+        everyone.setdefault((o["family_id"], o["missing"]), []).append(o)
     for r in rows:
         mine = set(r["pm"].split(","))
         person = (r["family_id"], r["missing"])
         if r["state"] in ("pending", "reviewed"):
-            for o in approved:
+            near = sorted(set(by_person.get(person, ())).union(
+                *(by_sample.get(sample, ()) for sample in mine)))
+            for o in (approved[k] for k in near):
                 theirs = set(o["pm"].split(","))
                 if (o["family_id"], o["missing"]) == person and theirs < mine:
                     add(r, "supersedes", o, f"approved proposal {o['proposal_id']} "
@@ -208,8 +221,8 @@ def body_notes(rows: Iterable[dict[str, Any]]) -> dict[int, list[dict[str, Any]]
                                               f"reopen one of the two", shared)
         elif r["state"] in ("approved", "superseded"):
             live = ("pending", "reviewed") if r["state"] == "approved" else ("approved",)
-            for o in rows:
-                if (o["family_id"], o["missing"]) != person or o["state"] not in live or \
+            for o in everyone[person]:
+                if o["state"] not in live or \
                         not set(o["pm"].split(",")) > mine:
                     continue
                 if r["state"] == "approved":
