@@ -96,8 +96,7 @@ def recorded_value(v: Any, language: str) -> str:
     if isinstance(v, bool) or v is None:
         return str(v)
     if isinstance(v, (int, float)):
-        text = repr(v) if isinstance(v, float) else str(v)
-        return text.replace(".", ",") if language == "es" else text
+        return with_decimal_mark(repr(v) if isinstance(v, float) else str(v), language)
     if isinstance(v, str):
         return v
     if isinstance(v, Mapping):
@@ -114,6 +113,23 @@ def recorded_value(v: Any, language: str) -> str:
                       for k, x in item.items()) if isinstance(item, Mapping)
             else recorded_value(item, language) for item in v)
     return json.dumps(v, ensure_ascii=False, default=str)
+
+
+def decimal_mark(language: str) -> str:
+    """The language's decimal mark: ``","`` in Spanish, else ``"."``."""
+    return "," if language == "es" else "."
+
+
+def with_decimal_mark(text: str, language: str) -> str:
+    """A number written with a decimal point (``f"{x:g}"``, ``repr``) in the language's
+    decimal mark: ``0,95`` in Spanish.
+
+    Examples
+    --------
+    >>> with_decimal_mark("0.95", "es"), with_decimal_mark("0.95", "en")
+    ('0,95', '0.95')
+    """
+    return text.replace(".", decimal_mark(language))
 
 
 def format_number(x: float, language: str, *, significant: int = 3) -> str:
@@ -157,7 +173,7 @@ def format_number(x: float, language: str, *, significant: int = 3) -> str:
     whole, _, frac = text.partition(".")
     sign = "-" if whole.startswith("-") else ""
     whole = whole.lstrip("-")
-    thousands, decimal = ("\u202f", ",") if language == "es" else (",", ".")
+    thousands, decimal = ("\u202f" if language == "es" else ","), decimal_mark(language)
     whole = _group(whole, thousands)
     return sign + whole + (decimal + frac if frac else "")
 
@@ -187,7 +203,7 @@ def format_lr(log10_lr: float, language: str) -> Any:
             x = math.nextafter(x, 0.0 if log10_lr < power else math.inf)
         return Markup(format_number(x, language))
     m, exponent = _mantissa(log10_lr)
-    m = m.replace(".", "," if language == "es" else ".")
+    m = with_decimal_mark(m, language)
     return Markup(f"{m} × 10<sup>{exponent}</sup>")
 
 
@@ -223,8 +239,7 @@ def format_log10(x: float | None, language: str) -> str:
         return ""
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
-    text = f"{x:.2f}".replace("-", "−")
-    return text.replace(".", ",") if language == "es" else text
+    return with_decimal_mark(f"{x:.2f}".replace("-", "−"), language)
 
 
 def format_probability(p: float, language: str) -> str:
@@ -250,7 +265,7 @@ def format_probability(p: float, language: str) -> str:
     text = str((Decimal(repr(float(p))) * 100).quantize(step, rounding=ROUND_DOWN))
     if Decimal(text) >= 100:
         text = "> " + str(Decimal(100) - step)
-    return (text.replace(".", ",") if language == "es" else text) + " %"
+    return with_decimal_mark(text, language) + " %"
 
 
 def _now() -> str:
@@ -291,7 +306,8 @@ def _rule_words(rule: str, t: Callable[..., Any]) -> str:
 def _conditioning_items(rows: list[dict[str, Any]], who: Callable[[str], str],
                         t: Callable[..., Any], language: str) -> list[dict[str, Any]]:
     """The identifications a proposal's LR was conditioned on (``store/conditioning.py``),
-    each with its proposal's state and whether it is still open (not approved, or flagged)."""
+    each with its proposal's state and whether it is still open (it does not stand:
+    :func:`~forensic_match.store.conditioning.stands`)."""
     out = []
     for c in rows:
         state = t(f"state_{c['state']}") if c["state"] is not None else "–"
@@ -824,8 +840,7 @@ def _counted(n: float, key: str, t: Callable[..., Any], language: str) -> Any:
 
 def _plain_number(x: float, language: str) -> str:
     """``x`` as written in a configuration (``1``, ``0.5``; ``0,5`` in Spanish)."""
-    text = f"{x:g}"
-    return text.replace(".", ",") if language == "es" else text
+    return with_decimal_mark(f"{x:g}", language)
 
 
 def css_string(text: str) -> Any:
@@ -991,7 +1006,7 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
                                      str(t("plot_candidates", run=last or "-"))),
                              xlabel=str(t("plot_x")), ylabel=str(t("plot_y")),
                              labels={s: str(t(f"state_{s}")) for s in STATES},
-                             decimal="," if language == "es" else ".")
+                             decimal=decimal_mark(language))
     return {"lang": language, "t": t, "version": __version__, "generated": _now(),
             "counts": [(s, t(f"state_{s}"), counts[s]) for s in STATES],
             "total": len(props), "flagged": flagged, "waiting": waiting,
