@@ -1797,6 +1797,7 @@ def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
             return list_proposals(conn), rejections(conn)
 
     every, rejects = _with_store(db, read)
+    cautions = {r["proposal_id"]: read_closed_list_caution(r["engine_reason"]) for r in every}
     # one body, one person: a proposal that approved ones block (an outside check,
     # 2026-12-08: 13 whole bodies blocked for good by the approval of their first fragment,
     # listed as plain "reviewed" and not under --flagged)
@@ -1808,7 +1809,7 @@ def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
              # (a closed-list caution awaiting approval: its approval is refused without
              # --despite-caution, yet it was not listed here; an outside check, 2026-12-08)
              or (r["state"] in ("pending", "reviewed")
-                 and read_closed_list_caution(r["engine_reason"]) is not None))]
+                 and cautions[r["proposal_id"]] is not None))]
     said = " ".join(w for w in ("flagged" if flagged else "", state or "") if w)
     _none_said(rows, f"no {said} proposals" if said else "no proposals", None)
     # Earlier rejected proposals of the same person: a pair proposed again on later data
@@ -1842,7 +1843,7 @@ def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
                      f"{', '.join(before)} of the same person (see the report)")
         # a closed list's caution was in the stored reason only (an outside check,
         # 2026-12-08: a wrong body listed with no mark)
-        caution = read_closed_list_caution(r["engine_reason"])
+        caution = cautions[r["proposal_id"]]
         if caution is not None:
             flag += f"  CLOSED-LIST CAUTION: {caution.short()}"
         click.echo(f"{r['proposal_id']:>6} {r['state']:<9} {r['pm']} -> {r['missing']} of "
@@ -1920,11 +1921,9 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
     if row["flagged_dependents"]:
         click.echo("flagged for re-review, their LR conditioned on this proposal's body: "
                    + ", ".join(f"proposal {d}" for d in row["flagged_dependents"]))
-    if action == "approve":
-        for p in _with_store(db, lambda store: store.proposals(state="superseded")):
-            if states.get(p["proposal_id"], p)["state"] != "superseded":
-                click.echo(f"proposal {p['proposal_id']}: superseded ({p['pm']}, part of the "
-                           f"body of proposal {proposal})")
+    for part in row["superseded_parts"]:
+        click.echo(f"proposal {part}: superseded ({states[part]['pm']}, part of the body of "
+                   f"proposal {proposal})")
     caution = read_closed_list_caution(row["engine_reason"])
     if caution is not None and action in ("review", "approve"):
         said = "approved despite it" if action == "approve" else "approval needs " \

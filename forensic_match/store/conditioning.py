@@ -79,29 +79,35 @@ def stands(row: dict[str, Any]) -> bool:
     return row["state"] == "approved" and not row["needs_review"]
 
 
+def person_proposals(conn: sa.Connection, family: str, missing: str,
+                     states: tuple[str, ...]) -> list[Any]:
+    """The proposals of ``missing`` of ``family`` in ``states``, by id: rows of
+    ``proposal_id``, ``pm``, ``state``, ``needs_review`` (the one query of the one-body
+    rule's parts and wholes: :func:`_whole_body`, :func:`_superseded_parts`,
+    ``review._replace_parts``)."""
+    p = schema.proposals
+    return list(conn.execute(
+        sa.select(p.c.proposal_id, p.c.pm, p.c.state, p.c.needs_review).where(
+            p.c.family_id == family, p.c.missing == missing, p.c.state.in_(states))
+        .order_by(p.c.proposal_id)))
+
+
 def _whole_body(conn: sa.Connection, family: str, missing: str, pm: str) -> int | None:
     """The approved, unflagged proposal of ``missing`` of ``family`` whose PM samples hold
     ``pm``'s and more (a whole body that superseded the proposal of part of it), or
     ``None``."""
-    p = schema.proposals
     part = set(pm.split(","))
-    for r in conn.execute(sa.select(p.c.proposal_id, p.c.pm, p.c.needs_review).where(
-            p.c.family_id == family, p.c.missing == missing, p.c.state == "approved")
-            .order_by(p.c.proposal_id)):
-        if not r.needs_review and set(r.pm.split(",")) > part:
-            return int(r.proposal_id)
-    return None
+    return next((int(r.proposal_id) for r in person_proposals(conn, family, missing,
+                                                              ("approved",))
+                 if not r.needs_review and set(r.pm.split(",")) > part), None)
 
 
 def _superseded_parts(conn: sa.Connection, row: Any) -> list[int]:
     """The superseded proposals of ``row``'s person whose samples are part of ``row``'s (the
     proposals a whole body's approval superseded)."""
-    p = schema.proposals
     whole = set(row["pm"].split(","))
-    return [int(r.proposal_id) for r in conn.execute(
-        sa.select(p.c.proposal_id, p.c.pm).where(
-            p.c.family_id == row["family_id"], p.c.missing == row["missing"],
-            p.c.state == "superseded").order_by(p.c.proposal_id))
+    return [int(r.proposal_id) for r in person_proposals(
+        conn, row["family_id"], row["missing"], ("superseded",))
         if set(r.pm.split(",")) < whole]
 
 

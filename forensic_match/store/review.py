@@ -28,7 +28,11 @@ import sqlalchemy as sa
 
 from forensic_match.store import schema
 from forensic_match.store.audit import audit_row, lock_audit, now
-from forensic_match.store.conditioning import check_conditioning_approved, flag_dependents
+from forensic_match.store.conditioning import (
+    check_conditioning_approved,
+    flag_dependents,
+    person_proposals,
+)
 from forensic_match.store.database import StoreError
 
 #: Roles a user may hold.
@@ -111,7 +115,7 @@ def _check_approval(conn: sa.Connection, row: Any, label: str,
         shared = mine & set(other.pm.split(","))
         same_person = (other.family_id, other.missing) == (row["family_id"], row["missing"])
         if same_person and set(other.pm.split(",")) < mine:
-            continue    # part of this body, fragments joined since: superseded (_supersede)
+            continue    # part of this body, fragments joined since: superseded (_replace_parts)
         if shared and not same_person:
             raise StoreError(f"{label}: PM sample {sorted(shared)[0]!r} is already identified "
                              f"as {other.missing} of {other.family_id} (approved proposal "
@@ -141,11 +145,9 @@ def _replace_parts(conn: sa.Connection, row: Any, *, actor: str, reason: str, at
     one approved proposal."""
     p = schema.proposals
     mine = set(row["pm"].split(","))
-    parts = [r for r in conn.execute(sa.select(p.c.proposal_id, p.c.pm, p.c.state).where(
-        p.c.family_id == row["family_id"], p.c.missing == row["missing"],
-        p.c.proposal_id != row["proposal_id"],
-        p.c.state.in_(("pending", "reviewed", "approved"))).order_by(p.c.proposal_id))
-        if set(r.pm.split(",")) < mine]
+    parts = [r for r in person_proposals(conn, row["family_id"], row["missing"],
+                                         ("pending", "reviewed", "approved"))
+             if set(r.pm.split(",")) < mine]
     for r in parts:
         conn.execute(p.update().where(p.c.proposal_id == r.proposal_id).values(
             state="superseded", needs_review=False, stale_reason=None, updated_at=at))
@@ -296,7 +298,8 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
     dict
         The proposal after the action, and ``flagged_dependents``: the proposals conditioned
         on it (their LR rests on its body being its missing person) that a ``reject`` or
-        ``reopen`` flagged for re-review (``store/conditioning.py``).
+        ``reopen`` flagged for re-review (``store/conditioning.py``), and
+        ``superseded_parts``: the proposals of part of the body an ``approve`` superseded.
 
     Raises
     ------
@@ -382,10 +385,11 @@ def act(conn: sa.Connection, proposal_id: int, action: str, *, actor: str,
     audit_row(conn, "proposals", {"proposal_id": proposal_id}, actor=actor, action=action)
     flagged = flag_dependents(conn, row, action, reason, actor=actor) \
         if action in ("reject", "reopen") else []
-    if action == "approve":
-        _replace_parts(conn, row, actor=actor, reason=reason, at=values["updated_at"])
+    superseded = _replace_parts(conn, row, actor=actor, reason=reason,
+                                at=values["updated_at"]) if action == "approve" else []
     return dict(conn.execute(sa.select(p).where(p.c.proposal_id == proposal_id))
-                .mappings().one()) | {"flagged_dependents": flagged}
+                .mappings().one()) | {"flagged_dependents": flagged,
+                                      "superseded_parts": superseded}
 
 
 def rejections(conn: sa.Connection, ids: Iterable[int] | None = None
