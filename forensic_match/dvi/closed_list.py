@@ -130,7 +130,9 @@ def unregistered_fits(accepted: Sequence[Mapping[str, Any]],
     return out
 
 
-def _times(log10_ratio: float) -> str:
+def times_as_well(log10_ratio: float) -> str:
+    """How many times as well, in words of three digits, from the log10 of the ratio of two
+    fits (capped at 1e300)."""
     return f"{10.0 ** min(log10_ratio, 300.0):.3g}"
 
 
@@ -154,11 +156,12 @@ def closed_list_caution(relation: str, log10_alternative: float, log10_own: floa
     also = ""
     if tied:
         also = (f", and within a factor of {CLOSED_LIST_RATIO:g} of it " + " or ".join(
-            f"an unregistered {rel} ({_times(v - log10_own)} times as well, log10 LR {v:.2f})"
+            f"an unregistered {rel} ({times_as_well(v - log10_own)} times as well, "
+            f"log10 LR {v:.2f})"
             for rel, v in tied))
     these = "those persons" if tied else "that person"
     return (f"closed list: an unregistered {relation} fits this body "
-            f"{_times(log10_alternative - log10_own)} times as well "
+            f"{times_as_well(log10_alternative - log10_own)} times as well "
             f"as {missing} on the STR markers (log10 LR {log10_alternative:.2f} against "
             f"{log10_own:.2f}{mutation}){also}; the list does not hold {these} and a closed "
             f"list does not weigh them, so the data say the list may not be closed: weigh "
@@ -250,4 +253,5 @@ def read_closed_list_caution(reason: str | None) -> ClosedListCaution | None:
 
 
 __all__ = ["CLOSED_LIST_RATIO", "CLOSED_LIST_RATIO_MUTATION", "ClosedListCaution",
-           "closed_list_caution", "read_closed_list_caution", "unregistered_fits"]
+           "closed_list_caution", "read_closed_list_caution", "times_as_well",
+           "unregistered_fits"]

@@ -2477,7 +2477,11 @@ def _closed_list_fits(accepted: Sequence[Mapping[str, Any]], fam_by_id: Mapping[
     family fits better than the proposed missing person (twice as well, or 100 times where
     the missing person's fit needs a mutation: :mod:`~forensic_match.dvi.closed_list`), its
     caution, and one warning naming them."""
-    from forensic_match.dvi.closed_list import closed_list_caution, unregistered_fits
+    from forensic_match.dvi.closed_list import (
+        closed_list_caution,
+        times_as_well,
+        unregistered_fits,
+    )
 
     found = unregistered_fits(
         accepted, lambda fid, m: (_conditioned_family(fam_by_id[fid], conditioned, skip=m),
@@ -2486,7 +2490,7 @@ def _closed_list_fits(accepted: Sequence[Mapping[str, Any]], fam_by_id: Mapping[
     missing = {(r["pm"], r["family"]): r["missing"] for r in accepted}
     if found:
         named = [f"{pm} as {missing[(pm, fam)]} of {fam} (" + ", or ".join(
-                     f"an unregistered {r}: {10.0 ** min(v - o, 300.0):.3g} times as well"
+                     f"an unregistered {r}: {times_as_well(v - o)} times as well"
                      for r, v in ((rel, a), *tied)) + ")"
                  for (pm, fam), (rel, a, o, _, tied) in sorted(found.items())]
         # "1 bodies" until 2026-12-08 (an outside check)
