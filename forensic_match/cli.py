@@ -1155,6 +1155,11 @@ def _configuration(config_path: str | None, frequencies: str | None, mutation: s
                    "tables are then weighed with the autosomal markers (docs/lineage.md). "
                    "Without it Y rows are set aside.")
 @_lineage_decision
+@click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False, exists=True),
+              default=None,
+              help="A CSV of pairs a review rejected (columns pm, family, missing; pm one PM "
+                   "sample or a body's samples joined by commas): each is kept out of the "
+                   "decision (docs/decisions.md, 'Pairs a review rejected').")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only (no progress, no "
               "warnings on screen; warnings are still written to warnings.csv).")
 def search_command(pedigrees: str, relatives: str, references: str | None, pm_path: str,
@@ -1167,7 +1172,7 @@ def search_command(pedigrees: str, relatives: str, references: str | None, pm_pa
                    y_frequencies: str, quiet: bool, decimal_comma: bool,
                    normalise_alleles: bool, single_allele: str, sex_codes: str | None,
                    evidence_population: str = "peru", y_theta: float = 0.0,
-                   mt_theta: float = 0.0) -> None:
+                   mt_theta: float = 0.0, rejected_path: str | None = None) -> None:
     """Blind search and identification on your files; writes ranked candidate tables.
 
     The output folder holds the candidate tables, the proposed identifications, the near
@@ -1210,7 +1215,9 @@ def search_command(pedigrees: str, relatives: str, references: str | None, pm_pa
                                     lineage=None if lineage is None else
                                     {"lineage": lineage, "lineage_kin": lineage_kin,
                                      "lineage_options": _lineage_options(y_frequencies,
-                                                                         y_theta, mt_theta)})
+                                                                         y_theta, mt_theta)},
+                                    rejected=None if rejected_path is None
+                                    else _rejected_pairs(rejected_path))
     except (ForensicMatchError, ImportError) as exc:
         click.echo(f"error: {' '.join(str(exc).split())}", err=True)
         sys.exit(1)
@@ -1233,7 +1240,8 @@ def search_command(pedigrees: str, relatives: str, references: str | None, pm_pa
                                          ("references", references),
                                          ("pm", pm_path), ("samples", samples),
                                          ("cache", cache), ("lineage", lineage_path),
-                                         ("place_coordinates", place_coordinates))
+                                         ("place_coordinates", place_coordinates),
+                                         ("rejected", rejected_path))
                       if path is not None},
            "counts": {"families": extra["n_families"], "pm_samples": extra["n_pm"],
                       "not_searched": extra["not_searched"].height,
@@ -1542,7 +1550,8 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
                 place_prior: bool = False, lineage: dict[str, Any] | None = None,
                 evidence_population: str = "peru",
                 place_coordinates: str | None = None,
-                references: str | None = None) -> tuple[Any, dict]:
+                references: str | None = None,
+                rejected: list[tuple[str, str, str]] | None = None) -> tuple[Any, dict]:
     """Read, prepare the panel, identify (with ``lineage``: identify's lineage options),
     find near misses; every step's warnings collected."""
     from forensic_match.cases import with_dropout
@@ -1581,7 +1590,8 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
         result = identify(families, searchable, panel, workers=workers,
                           progress=not say.quiet, min_markers=cfg.min_markers,
                           theta=cfg.theta, cache=cache, evidence=evidence,
-                          **(lineage or {}), **_decision_options(cfg))
+                          rejected=rejected or [], **(lineage or {}),
+                          **_decision_options(cfg))
     say.step("looking for near misses ...")
     with say.collect("near misses"):
         near = near_misses(result.compiled, families, searchable, panel,
@@ -1590,6 +1600,29 @@ def _run_search(cfg: Any, say: _Messages, *, pedigrees: str, relatives: str, pm_
         near = _mark_identified(near, result.identifications)
     return result, {"db": db, "panel": panel, "near": near, "not_searched": not_searched,
                     "n_families": len(families), "n_pm": len(pm)}
+
+
+def _rejected_pairs(path: str) -> list[tuple[str, str, str]]:
+    """The pairs of a ``--rejected`` CSV (columns pm, family, missing, as text); a missing
+    column or an empty cell is refused, naming the file and the row."""
+    import polars as pl
+
+    try:
+        table = pl.read_csv(path, infer_schema=False)
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as exc:
+        raise ForensicMatchError(f"file {path!r}: cannot be read as a CSV table: {exc}") from exc
+    table = table.rename({c: c.strip().lower() for c in table.columns})
+    lacking = [c for c in ("pm", "family", "missing") if c not in table.columns]
+    if lacking:
+        raise ForensicMatchError(f"file {path!r}: no column {', '.join(lacking)} (a table of "
+                                 f"rejected pairs needs pm, family, missing)")
+    out = []
+    for row, r in enumerate(table.select("pm", "family", "missing").iter_rows(), start=2):
+        if not all(v is not None and v.strip() for v in r):
+            raise ForensicMatchError(f"file {path!r}, row {row}: an empty pm, family or "
+                                     f"missing cell ({', '.join(repr(v) for v in r)})")
+        out.append((r[0], r[1], r[2]))
+    return out
 
 
 def _mark_identified(near: Any, ids: Any) -> Any:
@@ -1918,6 +1951,12 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
                + (f" (re-review flag cleared: {before['stale_reason']})" if cleared else "")
                + (f"; the re-review flag stays{why}: {row['stale_reason']}; it cannot be "
                   f"approved" if kept else ""))
+    if action == "reject" and before is not None:
+        pair = f"{row['pm']} -> {row['missing']} of {row['family_id']}"
+        click.echo(f"a rejection on a re-review flag: later runs still weigh {pair}"
+                   if before["needs_review"] else
+                   f"later runs keep {pair} out of their decision (reopen the proposal to "
+                   f"weigh it again)")
     if row["flagged_dependents"]:
         click.echo("flagged for re-review, their LR conditioned on this proposal's body: "
                    + ", ".join(f"proposal {d}" for d in row["flagged_dependents"]))

@@ -3,18 +3,22 @@
 identifies again, the dashboard's flagged rows, wrong usage of the review-side commands."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import sqlalchemy as sa
 from store_helpers import small_dataset_dict
 
 from forensic_match.cases import case_from_dict
-from forensic_match.store import CaseStore, run_store
+from forensic_match.store import CaseStore, run_store, schema
 
 
-def test_a_rejected_pair_identified_again_on_the_same_data_is_named(tmp_path: Path) -> None:
-    """A pair rejected (say on a "not proposed again" flag, its cause later gone) and
-    identified again by a run on the same data was listed nowhere (an outside check,
-    2026-12-07). The rejection stands, and the run names it in a warning kept with it."""
+def test_a_judged_rejection_is_kept_out_of_the_next_run(tmp_path: Path) -> None:
+    """A pair rejected on its merits and identified again by the next run on the same data
+    was listed nowhere (an outside check, 2026-12-07), then named in a warning while the
+    engine went on taking the body for that person (2026-12-07 to 12-08). Since 2026-12-08
+    the run passes the judged rejections to ``identify``, which keeps the pair out of its
+    decision and says so, with the pair's LR now; reopening the rejection lifts it."""
     import warnings
 
     from forensic_match.errors import ForensicMatchWarning
@@ -24,21 +28,34 @@ def test_a_rejected_pair_identified_again_on_the_same_data_is_named(tmp_path: Pa
     run_store(store, ds, min_markers=8)
     store.add_user("ana", ["reviewer"], actor="admin")
     store.add_user("berta", ["approver"], actor="admin")
-    pid = min(p["proposal_id"] for p in store.proposals())
+    first = min(store.proposals(), key=lambda p: p["proposal_id"])
+    pid = first["proposal_id"]
     store.act(pid, "review", actor="ana", reason="looked at it")
-    store.act(pid, "reject", actor="berta", reason="not supported now")
+    store.act(pid, "reject", actor="berta", reason="the body's age excludes him")
     before = len(store.proposals())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         summary = run_store(store, ds, min_markers=8)
     assert len(store.proposals()) == before and summary.counts["new_proposals"] == 0
+    assert "rejected_identified_again" not in summary.counts
     said = [str(w.message) for w in caught if issubclass(w.category, ForensicMatchWarning)
-            and "rejected on the same data" in str(w.message)]
-    assert len(said) == 1 and said[0].startswith("1 pair this run identifies was rejected")
-    assert f"proposal {pid} (" in said[0] and "reopen the proposal" in said[0]
-    assert summary.counts["rejected_identified_again"] == 1
-    assert any("rejected on the same data" in w["message"]
-               for w in store.run_warnings())
+            and "rejected in review" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith("1 pair rejected in review was kept out")
+    assert f"{first['pm']} -> {first['missing']} of {first['family_id']} (log10 LR " in said[0]
+    assert any("rejected in review" in w["message"] for w in store.run_warnings())
+    with store.reading() as conn:
+        runs = conn.execute(sa.select(schema.runs.c.inputs).order_by(
+            schema.runs.c.started_at)).scalars().all()
+    assert json.loads(runs[-1])["rejected_proposals"] == [pid]
+    assert "rejected_proposals" not in json.loads(runs[0])
+    # reopened: the pair is weighed again, and its proposal is the reopened one
+    store.act(pid, "reopen", actor="ana", reason="the age estimate was revised")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        summary = run_store(store, ds, min_markers=8)
+    assert summary.counts["new_proposals"] == 0 and len(store.proposals()) == before
+    assert not any("rejected in review" in str(w.message) for w in caught)
+    assert store.verify().ok
     store.close()
 
 

@@ -29,7 +29,7 @@ are no members of the family either.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,8 +178,8 @@ def _alternative_rows(alternatives: Any, relations: Mapping[tuple[str, str], str
 
 def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[str, str], str],
            priors: Priors, lineage_kin: Mapping[str, float] | None = None,
-           reference_kin: tuple[Any, Mapping[tuple[str, str], str]] | None = None
-           ) -> Decision:
+           reference_kin: tuple[Any, Mapping[tuple[str, str], str]] | None = None,
+           excluded: Collection[tuple[str, str, str]] = ()) -> Decision:
     """Joint posteriors of one round (see the module doc).
 
     Parameters
@@ -199,6 +199,11 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
         The same bodies against the undrawn relatives of the families' typed references
         (rows ``(family, person)``) and their relation texts; each weighted by
         ``priors.reference_kin``. ``None``: none drawn.
+    excluded : collection of (pm, family, missing)
+        Pairs ruled out (a review rejected them: :mod:`~forensic_match.dvi.rejected`):
+        weight 0 in the joint posterior (posterior 0). A listed one's LR stays out of the
+        body's free weight, as every listed pair's; an unlisted one's stays in it, where it
+        can only hold the body's placements back.
     """
     import polars as pl
 
@@ -216,6 +221,11 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
     log10 = cand["log10_lr"].to_numpy().astype(np.float64)
     n_s = len(pm_ids)
     log_residual = _log_residuals(candidates, pm_ids, s_idx, log10)
+    log_w = log10 * LN10
+    if excluded:
+        out = [k in excluded for k in zip(cand["pm"].to_list(), cand["family"].to_list(),
+                                          cand["missing"].to_list())]
+        log_w[np.array(out, dtype=bool)] = -math.inf
     log_alt = np.full(n_s, -math.inf)
     if alternatives is not None and priors.relatives > 0:
         log_alt = _log_sums(alternatives, pm_ids)
@@ -234,7 +244,7 @@ def decide(candidates: Any, alternatives: Any | None, relations: Mapping[tuple[s
                    log_rho + a, r, k, q)
         for a, r, k, q in zip(log_alt.tolist(), log_residual.tolist(), log_kin.tolist(),
                               log_ref.tolist())])
-    post = matching_posteriors(n_s, len(mps), s_idx, m_idx, log10 * LN10, log_free)
+    post = matching_posteriors(n_s, len(mps), s_idx, m_idx, log_w, log_free)
     pairs = cand.with_columns(pl.Series("posterior", post.p_edge),
                               pl.Series("joint_exact", post.exact))
     # P(s = r) = ρ LR_sr P(s free) / f_s; P(open) = W0 P(s free) / f_s.

@@ -80,6 +80,7 @@ from forensic_match.dvi.fragments import (
 from forensic_match.dvi.homozygosity import DropoutScreen, undeclared_dropout
 from forensic_match.dvi.living import living_matches
 from forensic_match.dvi.picked_tables import PickedTables
+from forensic_match.dvi.rejected import rejected_entries, rejected_keys, warn_kept_out
 from forensic_match.dvi.search import SearchResult, search_samples
 from forensic_match.dvi.substructure import warn_substructure
 from forensic_match.errors import (
@@ -438,6 +439,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
              same_source_memo: SameSourceMemo | None = None,
              min_references: int = 1, dna_led: bool = True,
              ignore_markers: Iterable[str] = (), pm_dropout: float = 0.0,
+             rejected: Iterable[Sequence[str]] | Any = (),
              ) -> IdentificationResult:
     """Blind search and joint identification of PM samples against reference families.
 
@@ -631,6 +633,14 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         :func:`~forensic_match.cases.with_dropout`). 0 (default) takes the samples as given:
         two bones of one body that lost different alleles then exclude each other and are
         not joined (``docs/records.md``). Recorded in ``parameters`` when not 0.
+    rejected : iterable of (pm, family, missing), or a DataFrame with those columns
+        Pairs a review rejected on their merits (``pm`` one PM sample id, or a body's
+        fragments joined by commas): each is ruled out (weight 0 in every round's joint
+        posterior) for any body holding one of its PM samples, so it is neither proposed
+        nor conditioned on (:mod:`~forensic_match.dvi.rejected`; ``docs/decisions.md``,
+        "Pairs a review rejected"). Those that name no body or missing person of this call
+        are named in a warning; those kept out are named in another, with their LR now.
+        Recorded in ``parameters["rejected"]`` when any is given.
 
     Returns
     -------
@@ -658,6 +668,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         raise InputError(f"min_references must be a whole number, 1 or more, got "
                          f"{min_references!r}")
     samples = with_dropout(samples, pm_dropout)
+    rejected = rejected_entries(rejected)
     check_family_records(families)
     # In the order of their ids, as the case store reads them: the figures then do not depend
     # on the order of the input, to the last bit (docs/decisions.md, "The same figures on
@@ -698,6 +709,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                                     panel, threshold=same_source)
     _warn_split(split)
     _warn_duplicates(bodies)
+    excluded = rejected_keys(rejected, bodies, [(f.id, m) for f in families
+                                                for m in f.missing]) if rejected else set()
     if evidence is not None:
         _warn_fragment_contradictions(bodies, evidence)
     body_of = {f.id: b.id for b in bodies for f in b.fragments}
@@ -801,6 +814,7 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
     # lost allele would have excluded it (the reference shows both), so its homozygous
     # markers are the person's own.
     direct = _screen(direct, accepted, suspects, flags, families_held, living_of, None)
+    direct = [r for r in direct if (r["pm"], r["family"], r["missing"]) not in excluded]
     touched: set[str] = set()
     for rec in direct:
         r = row_of[(rec["family"], rec["missing"])]
@@ -819,13 +833,17 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
                      pairs_from=np.log10(threshold), bodies=sample_by_id, evidence=evidence,
                      lineage=lineage, lineage_options=lineage_options, snp=snp,
                      snp_options=snp_options, night=night, row_ids=row_ids,
-                     kin_rows=kin_rows, kin_drawn=kin_drawn)
+                     kin_rows=kin_rows, kin_drawn=kin_drawn, excluded=excluded)
     res: SearchResult | None = None
     decision: Decision | None = None
     for round_no in range(1, max_rounds + 1):
         if not remaining or not active.any():
             break
         res, decision = rounds.decide(remaining, active)
+        if round_no == 1 and excluded:
+            warn_kept_out(excluded, {(r["pm"], r["family"], r["missing"]): r["log10_lr"]
+                                     for r in decision.pairs.iter_rows(named=True)},
+                          {b.id: ",".join(f.id for f in b.fragments) for b in bodies})
         if round_no == 1 and priors.relatives == 0:
             _warn_closed_list(decision, accepted, fam_by_id)
         new = _proposals(decision, res, round_no, posterior_threshold,
@@ -932,6 +950,8 @@ def identify(families: Sequence[Family], samples: Sequence[PMSample],
         parameters["min_references"] = min_references
     if pm_dropout != 0:
         parameters["pm_dropout"] = pm_dropout
+    if rejected:
+        parameters["rejected"] = [list(k) for k in rejected]
     if evidence is not None:
         parameters["dna_led"] = dna_led
     if lineage is not None:
@@ -1343,8 +1363,10 @@ class _Rounds:
                  snp: SnpData | None = None, snp_options: dict[str, Any] | None = None,
                  night: NightSearches | None = None, row_ids: list[str] | None = None,
                  kin_rows: _RowsById | None = None,
-                 kin_drawn: ReferenceKinMemo | None = None) -> None:
+                 kin_drawn: ReferenceKinMemo | None = None,
+                 excluded: set[tuple[str, str, str]] | None = None) -> None:
         self.compiled, self.fam_by_id, self.conditioned = compiled, fam_by_id, conditioned
+        self.excluded = excluded or set()
         self.night, self.row_ids = night, row_ids
         self.round_no = 0
         self.relatives, self.priors, self.panel = relatives, priors, panel
@@ -1491,7 +1513,8 @@ class _Rounds:
         kin = self.lineage_kin(remaining) \
             if self.lineage is not None and self.priors.lineage_kin > 0 else None
         return res, decide(res, alt_res, relations, self.priors, lineage_kin=kin,
-                           reference_kin=self.reference_kin(remaining))
+                           reference_kin=self.reference_kin(remaining),
+                           excluded=self.excluded)
 
     def reference_kin(self, remaining: list[Body]) -> tuple[Any, Any] | None:
         """The bodies searched against the undrawn relatives of the references of the

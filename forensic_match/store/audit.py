@@ -240,13 +240,25 @@ def candidates_sha256(conn: sa.Connection, run_id: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def basis_sha256(conn: sa.Connection, proposal_id: int) -> str:
-    """sha256 of the canonical JSON of a proposal's basis, ``[[kind, ref_id, version], ...]``
-    sorted."""
-    b = schema.proposal_basis
-    rows = conn.execute(sa.select(b.c.kind, b.c.ref_id, b.c.version)
-                        .where(b.c.proposal_id == proposal_id)).all()
-    return sha256_json(sorted([list(r) for r in rows]))
+def conditioned_sha256(basis: list[list[Any]], conditioning: Iterable[str]) -> str:
+    """sha256 of a proposal's basis with the bodies its LR was conditioned on (their PM
+    samples as proposals name them): the ``basis_sha256`` of a proposal made since
+    2026-12-08 with conditioning, or made again without the conditioning of an earlier
+    proposal of the same pair and basis (``docs/store.md``, "Rejections the engine knows")."""
+    return sha256_json({"basis": sorted(list(x) for x in basis),
+                        "conditioned_on": sorted(conditioning)})
+
+
+def proposal_sha_ok(conn: sa.Connection, proposal_id: int, stored: str) -> bool:
+    """Whether a proposal's stored ``basis_sha256`` is its basis's hash, alone or with the
+    bodies of its ``proposal_conditioning`` rows (:func:`conditioned_sha256`)."""
+    b, c = schema.proposal_basis, schema.proposal_conditioning
+    rows = sorted([list(r) for r in conn.execute(
+        sa.select(b.c.kind, b.c.ref_id, b.c.version).where(b.c.proposal_id == proposal_id))])
+    if sha256_json(rows) == stored:
+        return True
+    pms = conn.execute(sa.select(c.c.pm).where(c.c.proposal_id == proposal_id)).scalars()
+    return conditioned_sha256(rows, pms) == stored
 
 
 @dataclass
@@ -385,8 +397,8 @@ def _check_rows(conn: sa.Connection, images: dict[tuple[str, str], tuple[int, An
                     k for k, v in row_image(entity, row).items() if old.get(k) != v)) + ")"
                 problems.append(f"{entity} row {key}: differs from its image in audit entry "
                                 f"{logged[0]}{changed}")
-            if entity == "proposals" and basis_sha256(conn, row["proposal_id"]) != \
-                    row["basis_sha256"]:
+            if entity == "proposals" and not proposal_sha_ok(conn, row["proposal_id"],
+                                                             row["basis_sha256"]):
                 problems.append(f"proposal_basis of proposal {key}: does not hash to the "
                                 f"proposal's basis_sha256 (changed after the proposal)")
             if entity == "runs" and row["candidates_sha256"] is not None and \

@@ -462,3 +462,20 @@ def rejections(conn: sa.Connection, ids: Iterable[int] | None = None
                     "reason": review.get("reason"), "on_flag": on_flag, "flag": flag,
                     "flagged_after": after}
     return out
+
+
+def judged_rejections(conn: sa.Connection) -> list[tuple[int, str, str, str]]:
+    """The pairs reviewers judged wrong: ``(proposal id, pm, family, missing)`` of every
+    proposal in the state ``rejected`` whose rejection was not made on a re-review flag
+    (:func:`rejections`). A store run passes them to ``identify`` (``rejected=``), which
+    keeps them out of its decision (``docs/store.md``, "Rejections the engine knows"); an
+    administrative rejection (the proposal's data withdrawn or replaced) says nothing of the
+    pair, and reopening a rejection lifts it."""
+    how = rejections(conn)
+    judged = [pid for pid, r in how.items() if not r["on_flag"]]
+    if not judged:
+        return []
+    p = schema.proposals
+    return [(r.proposal_id, r.pm, r.family_id, r.missing) for r in conn.execute(
+        sa.select(p.c.proposal_id, p.c.pm, p.c.family_id, p.c.missing)
+        .where(p.c.proposal_id.in_(judged)).order_by(p.c.proposal_id))]

@@ -42,6 +42,7 @@ from forensic_match.store.audit import (
     audit_values,
     candidates_sha256,
     canonical_json,
+    conditioned_sha256,
     lock_audit,
     now,
     sha256_json,
@@ -359,6 +360,14 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
             snp_versions: dict[str, int] | None = None
             with store.reading() as conn:
                 fams, profs, ds = read_latest(conn, dataset.markers, id=dataset.id)
+                from forensic_match.store.review import judged_rejections
+
+                judged = judged_rejections(conn)
+                if judged:
+                    # the reviewers' judgements are knowledge: the engine keeps the pairs
+                    # out (docs/store.md, "Rejections the engine knows")
+                    identify_options["rejected"] = sorted({(r[1], r[2], r[3]) for r in judged})
+                    inputs["rejected_proposals"] = sorted(r[0] for r in judged)
                 if snp is not None:
                     from forensic_match.store.snp import read_snp
 
@@ -808,8 +817,17 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
         basis = _with_configuration(data_basis, configuration)
         basis_sha = sha256_json(basis)
         pm = ",".join(fragments)
-        blocking = _proposed(conn, pm, r["family"], r["missing"], basis_sha,
-                             sha256_json(data_basis), configuration[1], legacy_runs)
+        bodies = r.get("conditioned_on")
+        conditioning = {identified[(c, r["family"])][0] for c in bodies.split(",")
+                        if (c, r["family"]) in identified} if bodies else set()
+        # made since 2026-12-08, a proposal with conditioning hashes it with its basis, so that
+        # a pair made again without a body a stored proposal of it rested on is a new row
+        conditioned_sha = conditioned_sha256(basis, conditioning)
+        blocking, plain_taken = _proposed(conn, pm, r["family"], r["missing"], basis,
+                                          sha256_json(data_basis), configuration[1],
+                                          legacy_runs, conditioning)
+        if conditioning or plain_taken:
+            basis_sha = conditioned_sha
         if blocking is not None:
             identified[(r["pm"], r["family"])] = (pm, r["missing"], blocking.proposal_id)
             if blocking.state == "rejected":
@@ -910,31 +928,53 @@ def _with_configuration(data_basis: list[list[Any]], item: list[Any]) -> list[li
     return sorted([*data_basis, item])
 
 
-def _proposed(conn: sa.Connection, pm: str, family: str, missing: str, basis_sha: str,
-              data_sha: str, configuration_sha: str, legacy_runs: dict[str, bool]
-              ) -> Any | None:
+def _proposed(conn: sa.Connection, pm: str, family: str, missing: str,
+              basis: list[list[Any]], data_sha: str, configuration_sha: str,
+              legacy_runs: dict[str, bool], conditioning: set[str]
+              ) -> tuple[Any | None, bool]:
     """The proposal (its row: ``proposal_id``, ``state``) by which the pair was already
     proposed on the same data and configuration, else ``None``: a proposal with the same
-    basis, or one made before the basis held the configuration (its basis is the same data
-    alone) by a run whose LR-relevant configuration is this one. A live proposal is returned
-    before a rejected one: the caller names the pairs whose only proposal on this basis was
-    rejected (a reviewer's rejection stands; the engine's renewed support is said)."""
-    p = schema.proposals
+    basis (its hash alone, or with the proposal's own conditioning bodies:
+    ``audit.conditioned_sha256``), or one made before the basis held the configuration (its
+    basis is the same data alone) by a run whose LR-relevant configuration is this one; and
+    whether a proposal of the pair holds the basis's plain hash (a new one then takes the
+    conditioned form, the pair, PM samples and basis being unique). A live proposal is
+    returned before a rejected one: the caller names the pairs whose only proposal on this
+    basis was rejected (a reviewer's rejection stands; the engine's renewed support is said).
+
+    A proposal conditioned on a PM sample that none of the bodies this run conditioned the
+    pair on holds (``conditioning``: the bodies' PM samples, as proposals name them) is not
+    the same: its LR rests on an identification this run did not make (a rejected one, say),
+    so the pair is proposed again with this run's LR and conditioning. One conditioned on
+    fewer bodies, or on a body that has gained fragments since, stands (its LR is the
+    family's with fewer identified members, or the same; ``docs/store.md``, "Rejections the
+    engine knows")."""
+    p, c = schema.proposals, schema.proposal_conditioning
+    plain = sha256_json(basis)
+    taken = {f for pms in conditioning for f in pms.split(",")}
     found = None
-    for row in conn.execute(sa.select(p.c.proposal_id, p.c.run_id, p.c.basis_sha256,
-                                      p.c.state).where(
-            p.c.pm == pm, p.c.family_id == family, p.c.missing == missing,
-            p.c.basis_sha256.in_([basis_sha, data_sha]))).all():
-        if row.basis_sha256 != basis_sha:
+    plain_taken = False
+    rows = conn.execute(sa.select(p.c.proposal_id, p.c.run_id, p.c.basis_sha256, p.c.state)
+                        .where(p.c.pm == pm, p.c.family_id == family, p.c.missing == missing)
+                        .order_by(p.c.proposal_id)).all()
+    for row in rows:
+        plain_taken |= row.basis_sha256 == plain
+        rested_on = list(conn.execute(sa.select(c.c.pm).where(
+            c.c.proposal_id == row.proposal_id)).scalars())
+        if row.basis_sha256 == data_sha:
             if row.run_id not in legacy_runs:
                 legacy_runs[row.run_id] = configuration_sha256(lr_configuration(
                     **run_configuration(conn, row.run_id))) == configuration_sha
             if not legacy_runs[row.run_id]:
                 continue
+        elif row.basis_sha256 not in (plain, conditioned_sha256(basis, rested_on)):
+            continue
+        if not {f for pms in rested_on for f in pms.split(",")} <= taken:
+            continue
         if row.state != "rejected":
-            return row
+            return row, plain_taken
         found = row         # a live proposal of the pair, if any, is named before it
-    return found
+    return found, plain_taken
 
 
 def _log10(lr: float) -> float:
