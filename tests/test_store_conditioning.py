@@ -301,3 +301,38 @@ def test_a_superseded_proposal_stands_only_while_its_whole_body_is_approved(
                                          r"body holds it"):
         store.act(son, "approve", actor="berta", reason="de acuerdo")
     assert store.verify().ok
+
+
+def test_a_retyped_or_withdrawn_conditioning_body_flags_what_rests_on_it(
+        store: CaseStore, grave: tuple[Path, Path], tmp_path: Path) -> None:
+    """The children's LRs were conditioned on the father's body G4-01; his sample re-typed (a
+    new profile version) flagged his own proposal only, and the children's, computed with
+    his old profile, stayed approvable (named as left until 2026-12-08). Now they are
+    flagged too, naming the body and the change; so is a withdrawal."""
+    father, son, daughter = (_pid(store, pm) for pm in ("G4-01", "G4-03", "G4-04"))
+    data = json.loads(grave[1].read_text())
+    first = next(p for p in data["pm"] if p["id"] == "G4-01")
+    first["genotypes"] = dict(sorted(first["genotypes"].items())[1:])   # a marker less
+    night = tmp_path / "night2.json"
+    night.write_text(json.dumps(data))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_store(store, load_case(night), dataset_path=night, relatives=0)
+    states = {p["proposal_id"]: p for p in store.proposals()}
+    assert states[father]["needs_review"]
+    for pid in (son, daughter):
+        assert states[pid]["needs_review"], pid
+        assert states[pid]["stale_reason"] == (
+            f"profile of sample 'G4-01' of body G4-01 (proposal {father}), on which this "
+            f"proposal's LR was conditioned, changed (version 1 -> 2)")
+    assert store.verify().ok
+
+
+def test_a_withdrawn_conditioning_body_flags_what_rests_on_it(store: CaseStore) -> None:
+    father, son = _pid(store, "G4-01"), _pid(store, "G4-03")
+    store.withdraw_sample("G4-01", actor="lab", reason="muestra contaminada")
+    states = {p["proposal_id"]: p for p in store.proposals()}
+    assert states[father]["needs_review"] and states[son]["needs_review"]
+    assert "of body G4-01 (proposal" in states[son]["stale_reason"]
+    assert states[son]["stale_reason"].endswith("withdrawn (version 1 -> 2)")
+    assert store.verify().ok

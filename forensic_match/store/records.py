@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -304,6 +304,10 @@ def _put_version(batch: _Batch, known: _Known, kind: str, ref_id: str,
             batch.flush()
             summary.flagged += _flag(batch.conn, stale, kind, ref_id, version,
                                      actor=batch.actor)
+        if kind == "profile":
+            summary.flagged += flag_conditioned_on_changed(batch.conn, kind, ref_id, version,
+                                                           "changed", actor=batch.actor,
+                                                           before=batch.flush)
     return None if latest is None else latest[0]
 
 
@@ -352,6 +356,43 @@ def _stale_proposals(conn: sa.Connection, kind: str, ref_id: str, version: int, 
     if not flagged_too:
         query = query.where(p.c.needs_review == sa.false())
     return [(pid, old) for pid, old in conn.execute(query.order_by(p.c.proposal_id)).all()]
+
+
+def flag_conditioned_on_changed(conn: sa.Connection, kind: str, ref_id: str, version: int,
+                                what: str, *, actor: str,
+                                before: Callable[[], None] | None = None) -> list[int]:
+    """Flag the unflagged proposals whose LR was conditioned on a body whose proposal rests on
+    a version of ``ref_id`` older than ``version`` (``what``: "changed" or "withdrawn"), and
+    return their ids. A family is conditioned on an identified body's profile, which is not
+    in the family's own proposals' basis: before 2026-12-08 a re-typed or withdrawn
+    conditioning body flagged its own proposal only, and the LRs resting on its old profile
+    stayed unflagged (``docs/store.md``, "Proposals that rest on other proposals").
+    ``before`` is called once before the first flag (a batch's flush: the flags' audit
+    entries follow the new version's)."""
+    b, p, c = schema.proposal_basis, schema.proposals, schema.proposal_conditioning
+    resting = {pid: old for pid, old in conn.execute(
+        sa.select(b.c.proposal_id, b.c.version).where(
+            b.c.kind == kind, b.c.ref_id == ref_id, b.c.version < version))}
+    if not resting:
+        return []
+    rows = conn.execute(sa.select(c.c.proposal_id, c.c.conditioning_proposal_id, c.c.pm)
+                        .join(p, p.c.proposal_id == c.c.proposal_id)
+                        .where(c.c.conditioning_proposal_id.in_(sorted(resting)),
+                               p.c.needs_review == sa.false())
+                        .order_by(c.c.proposal_id, c.c.seq)).all()
+    flagged: list[int] = []
+    for pid, on, pm in rows:
+        if pid in flagged or pid in resting:
+            continue
+        if before is not None and not flagged:
+            before()
+        flag_proposal(conn, pid, f"{version_words(kind)} {ref_id!r} of body {pm} (proposal "
+                                 f"{on}), on which this proposal's LR was conditioned, {what} "
+                                 f"(version {resting[on]} -> {version})", actor=actor,
+                      extra={"conditioning": {"proposal_id": on, "kind": kind,
+                                              "ref_id": ref_id, "version": version}})
+        flagged.append(pid)
+    return flagged
 
 
 def flag_proposal(conn: sa.Connection, proposal_id: int, reason: str, *, actor: str,

@@ -39,6 +39,7 @@ from forensic_match.store.records import (
     _stale_proposals,
     _version_content,
     _versions,
+    flag_conditioned_on_changed,
     flag_proposal,
     newest_versions,
 )
@@ -181,7 +182,9 @@ def _flag_resting(conn: sa.Connection, kind: str, ref_id: str, version: int, lab
     for pid, old in resting:
         flag_proposal(conn, pid, f"{label} withdrawn (version {old} -> {version}) by "
                                  f"{actor}: {why}", actor=actor)
-    return [pid for pid, _ in resting]
+    dependents = flag_conditioned_on_changed(conn, kind, ref_id, version, "withdrawn",
+                                             actor=actor) if kind == "profile" else []
+    return [pid for pid, _ in resting] + dependents
 
 
 def reinstate_sample(conn: sa.Connection, sample_id: str, *, actor: str, reason: str) -> int:
