@@ -7,7 +7,9 @@ runs were made (``docs/decisions.md``, "Pairs a review rejected").
 
 Prints, per run: the pairs rejected so far, the proposals, true and false, the family-level
 rows and how many are in the wrong household, and each false proposal; checks that no
-rejected pair is proposed again.
+rejected pair is proposed again. With ``--reject-true`` the reviewer errs: the first run's
+true proposals are rejected as well, and the run repeated once (what wrong rejections
+cost).
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="relative alternatives' weight (0: a closed list; default: "
                          "identify's)")
     ap.add_argument("--runs", type=int, default=4)
+    ap.add_argument("--reject-true", action="store_true",
+                    help="a reviewer who errs: the first run's true proposals are rejected "
+                         "(and its false ones), then the run is repeated once")
     a = ap.parse_args(argv)
     prog = simulate_grave_scenario(a.families, markers=analysis_markers(), seed=a.seed)
     truth = {r["pm"]: r for r in prog.truth.iter_rows(named=True)}
@@ -48,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
             warnings.simplefilter("ignore")
             res = identify(prog.dataset.am, prog.dataset.pm, prog.dataset.markers,
                            rejected=rejected, **options)
-        false = []
+        false, true = [], []
         for r in res.identifications.iter_rows(named=True):
             pm = r["fragments"] or r["pm"]
             if (pm, r["family"], r["missing"]) in rejected:
@@ -56,6 +61,8 @@ def main(argv: list[str] | None = None) -> None:
             if not all(truth[f]["missing"] == r["missing"] for f in pm.split(",")):
                 false.append((pm, r["family"], r["missing"], r["posterior"],
                               r["conditioned_on"]))
+            else:
+                true.append((pm, r["family"], r["missing"]))
         wrong_family = sum(
             not all(truth[f]["family"] == r["family"]
                     for f in (r["fragments"] or r["pm"]).split(","))
@@ -67,7 +74,9 @@ def main(argv: list[str] | None = None) -> None:
         for pm, family, missing, posterior, on in false:
             print(f"    false: {pm} -> {missing} of {family}, posterior {posterior:.7f}"
                   + (f", conditioned on {on}" if on else ""))
-        if not false:
+        if a.reject_true and run == 1:
+            rejected += true
+        elif a.reject_true or not false:
             break
         rejected += [(pm, family, missing) for pm, family, missing, _, _ in false]
 
