@@ -1951,12 +1951,19 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
                + (f" (re-review flag cleared: {before['stale_reason']})" if cleared else "")
                + (f"; the re-review flag stays{why}: {row['stale_reason']}; it cannot be "
                   f"approved" if kept else ""))
-    if action == "reject" and before is not None:
+    if action == "reject":
+        from forensic_match.store.review import judged_rejections
+
         pair = f"{row['pm']} -> {row['missing']} of {row['family_id']}"
-        click.echo(f"a rejection on a re-review flag: later runs still weigh {pair}"
-                   if before["needs_review"] else
-                   f"later runs keep {pair} out of their decision (reopen the proposal to "
-                   f"weigh it again)")
+        def judged(store: Any) -> list[tuple[int, str, str, str]]:
+            with store.reading() as conn:
+                return judged_rejections(conn)
+
+        kept_out = _with_store(db, judged)
+        click.echo(f"later runs keep {pair} out of their decision (reopen the proposal to "
+                   f"weigh it again)" if any(r[0] == proposal for r in kept_out) else
+                   f"later runs still weigh {pair} (a rejection on a re-review flag, or a "
+                   f"later proposal of the pair stands)")
     if row["flagged_dependents"]:
         click.echo("flagged for re-review, their LR conditioned on this proposal's body: "
                    + ", ".join(f"proposal {d}" for d in row["flagged_dependents"]))

@@ -24,7 +24,7 @@ from forensic_match.decide.decisions import LN10, decide
 from forensic_match.decide.priors import Priors
 from forensic_match.dvi.identify import identify
 from forensic_match.errors import ForensicMatchWarning, InputError
-from forensic_match.store import CaseStore, run_store
+from forensic_match.store import CaseStore, StoreError, run_store
 
 # --- the decision ----------------------------------------------------------------------------
 
@@ -244,3 +244,52 @@ def test_search_takes_a_table_of_rejected_pairs(tmp_path: Path) -> None:
     refused = invoke(*search_args(tmp_path / "c"), "--min-markers", "4", "--rejected", str(bad))
     assert refused.exit_code == 1 and f"file {str(bad)!r}, row 2: an empty" in refused.stderr
     assert not (tmp_path / "c").exists()
+
+
+def test_rejecting_the_proposal_a_pair_was_made_again_for_does_not_keep_the_pair_out(
+        tmp_path: Path) -> None:
+    """The children's approved proposals rested on the father's body, rejected since; the run
+    made them again without it. Approving the new one is refused with the way out named;
+    and rejecting the old one after clearing its flag (a judged rejection by its form) must
+    not keep the pair out: a later proposal of the same body and person stands."""
+    from forensic_match.store.review import judged_rejections
+
+    data = tmp_path / "grave.json"
+    data.write_text(json.dumps(grave_dataset()))
+    ds = load_case(data)
+    with CaseStore(tmp_path / "cases.db") as store:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_store(store, ds, dataset_path=data, relatives=0)
+        store.add_user("ana", ["reviewer"], actor="admin")
+        store.add_user("berta", ["approver"], actor="admin")
+        pid = {p["pm"]: p["proposal_id"] for p in store.proposals()}
+        for pm in ("G4-01", "G4-02", "G4-03"):
+            store.act(pid[pm], "review", actor="ana", reason="revisado")
+            store.act(pid[pm], "approve", actor="berta", reason="de acuerdo")
+        store.act(pid["G4-01"], "reopen", actor="ana", reason="dudas")
+        store.act(pid["G4-01"], "review", actor="ana", reason="revisado")
+        store.act(pid["G4-01"], "reject", actor="berta", reason="no es el padre")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_store(store, ds, dataset_path=data, relatives=0)
+        old = pid["G4-03"]
+        new = max(p["proposal_id"] for p in store.proposals() if p["pm"] == "G4-03")
+        assert new != old
+        store.act(new, "review", actor="ana", reason="revisado")
+        with pytest.raises(StoreError, match=rf"approved proposal {old} of the same body and "
+                                             rf"person rests on proposal {pid['G4-01']} "
+                                             rf"\(G4-01 as F05_MP1\), rejected since"):
+            store.act(new, "approve", actor="berta", reason="de acuerdo")
+        store.act(old, "reopen", actor="ana", reason="descansa en el cuerpo rechazado")
+        store.act(old, "review", actor="ana", reason="visto el rechazo", clear_flag=True)
+        store.act(old, "reject", actor="berta", reason="su LR descansaba en G4-01")
+        store.act(new, "approve", actor="berta", reason="de acuerdo")
+        with store.reading() as conn:
+            assert [r[0] for r in judged_rejections(conn)] == [pid["G4-01"]]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_store(store, ds, dataset_path=data, relatives=0)
+        states = {p["proposal_id"]: p for p in store.proposals()}
+        assert states[new]["state"] == "approved" and not states[new]["needs_review"]
+        assert store.verify().ok

@@ -30,6 +30,7 @@ from forensic_match.store import schema
 from forensic_match.store.audit import audit_row, lock_audit, now
 from forensic_match.store.conditioning import (
     check_conditioning_approved,
+    conditioning_of,
     flag_dependents,
     person_proposals,
 )
@@ -122,6 +123,19 @@ def _check_approval(conn: sa.Connection, row: Any, label: str,
                              f"{other.proposal_id}); one body is one person: reopen one of "
                              f"the two first (a family registered twice, or a fragment "
                              f"joined to the wrong body)")
+        fallen = [c for c in conditioning_of(conn, other.proposal_id) if c["state"] in
+                  ("rejected", "pending", "reviewed")] \
+            if same_person and set(other.pm.split(",")) == mine else []
+        if fallen:
+            # the pair made again without a body the approved proposal's LR rested on
+            # (docs/store.md, "Rejections the engine knows")
+            c = fallen[0]
+            raise StoreError(f"{label}: approved proposal {other.proposal_id} of the same "
+                             f"body and person rests on proposal "
+                             f"{c['conditioning_proposal_id']} ({c['pm']} as {c['missing']}), "
+                             f"{c['state']} since, and this proposal was made without it: "
+                             f"reopen proposal {other.proposal_id} and reject it (its LR "
+                             f"rested on that body), then approve this one")
         if same_person:
             raise StoreError(f"{label}: {row['missing']} of {row['family_id']} is already "
                              f"identified with PM sample(s) {other.pm} (approved proposal "
@@ -470,12 +484,24 @@ def judged_rejections(conn: sa.Connection) -> list[tuple[int, str, str, str]]:
     (:func:`rejections`). A store run passes them to ``identify`` (``rejected=``), which
     keeps them out of its decision (``docs/store.md``, "Rejections the engine knows"); an
     administrative rejection (the proposal's data withdrawn or replaced) says nothing of the
-    pair, and reopening a rejection lifts it."""
+    pair, and reopening a rejection lifts it. So does a later proposal of the same PM samples
+    and person that is not rejected: the pair made again (on new data, or without a body
+    the rejected proposal's LR rested on) is the latest word on it, and the rejection was of
+    that proposal's grounds."""
     how = rejections(conn)
     judged = [pid for pid, r in how.items() if not r["on_flag"]]
     if not judged:
         return []
     p = schema.proposals
-    return [(r.proposal_id, r.pm, r.family_id, r.missing) for r in conn.execute(
-        sa.select(p.c.proposal_id, p.c.pm, p.c.family_id, p.c.missing)
-        .where(p.c.proposal_id.in_(judged)).order_by(p.c.proposal_id))]
+    rows = conn.execute(sa.select(p.c.proposal_id, p.c.pm, p.c.family_id, p.c.missing)
+                        .where(p.c.proposal_id.in_(judged)).order_by(p.c.proposal_id)).all()
+    latest = {(r.pm, r.family_id, r.missing): r.proposal_id for r in rows}
+    for r in conn.execute(sa.select(p.c.proposal_id, p.c.pm, p.c.family_id, p.c.missing,
+                                    p.c.state).where(
+            p.c.family_id.in_(sorted({r.family_id for r in rows})),
+            p.c.state != "rejected")):
+        key = (r.pm, r.family_id, r.missing)
+        if key in latest and r.proposal_id > latest[key]:
+            del latest[key]
+    return [(r.proposal_id, r.pm, r.family_id, r.missing) for r in rows
+            if latest.get((r.pm, r.family_id, r.missing)) == r.proposal_id]
