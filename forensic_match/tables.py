@@ -312,18 +312,21 @@ def _read_excel(path: Path, pad: bool) -> Table:
     if importlib.util.find_spec("fastexcel") is None:
         raise ImportError(f"reading {path.name!r} needs fastexcel (polars' Excel reader); "
                           f"install it with: pip install 'forensic_match[excel]'")
+    sheet = _one_sheet(path)
     try:
         # infer_schema_length=0 reads every cell as text: the engine writes the number 10 as
         # "10" and 9.3 as "9.3". Empty rows are kept (leading ones too, skip_rows=0) so that
         # row numbers are the sheet's. The header is read as a row: the engine renames a
         # repeated name ("sex", "sex" -> "sex", "sex_1"), which would hide it from the
-        # readers' check of repeated columns.
-        frame = pl.read_excel(path, infer_schema_length=0, drop_empty_rows=False,
-                              raise_if_empty=False, has_header=False,
+        # readers' check of repeated columns. The sheet is named: without a name the engine
+        # reads the first, hidden or not (an outside check, 2026-12-08: a hidden first sheet
+        # holding an older export was read instead of the visible one, and a true body's
+        # log10 LR went from 8.02 to 5.13 without a word).
+        frame = pl.read_excel(path, sheet_name=sheet, infer_schema_length=0,
+                              drop_empty_rows=False, raise_if_empty=False, has_header=False,
                               read_options={"skip_rows": 0})
     except Exception as exc:  # the engine raises its own types for unreadable workbooks
         raise InputError(f"{where(file=str(path))}: cannot read the workbook: {exc}") from exc
-    _one_sheet(path)
     rows = [[cell_text(v) for v in row] for row in frame.iter_rows()]
     first = next((i for i, row in enumerate(rows) if any(row)), len(rows))
     header = rows[first] if first < len(rows) else []
@@ -331,31 +334,37 @@ def _read_excel(path: Path, pad: bool) -> Table:
     return _finish(path, header, raw, "row", pad)
 
 
-def _one_sheet(path: Path) -> None:
-    """Refuse a workbook with more than one visible sheet that holds text: only the first
-    is read, and the rows on the others (a second batch of relatives, the data behind a
-    cover sheet) would be left out without a word. Hidden sheets (a template's lists for
-    its drop-downs) and sheets whose cells are all blank are not counted."""
+def _one_sheet(path: Path) -> str:
+    """The name of the sheet to read: the one visible sheet that holds text (else the first
+    visible sheet, blank). A workbook with more than one such sheet is refused: the rows on
+    the others (a second batch of relatives, the data behind a cover sheet) would be left
+    out without a word. Hidden sheets (a template's lists for its drop-downs, an older
+    export hidden rather than deleted) and sheets whose cells are all blank are not read."""
     import fastexcel
 
     try:
         book = fastexcel.read_excel(path)
         used = []
+        visible = []
         for name in book.sheet_names:
             sheet = book.load_sheet_by_name(name, header_row=None, dtypes="string")
             if sheet.visible != "visible":
                 continue
+            visible.append(name)
             rows = sum(1 for row in sheet.to_polars().iter_rows()
                        if any(cell is not None and str(cell).strip() for cell in row))
             if rows:
                 used.append((name, rows))
     except Exception as exc:  # the engine raises its own types for unreadable workbooks
         raise InputError(f"{where(file=str(path))}: cannot read the workbook: {exc}") from exc
+    if not visible:
+        raise InputError(f"{where(file=str(path))}: the workbook has no visible sheet")
     if len(used) > 1:
         shown = ", ".join(f"{name!r} ({height} rows)" for name, height in used)
         raise InputError(f"{where(file=str(path))}: the workbook has {len(used)} visible sheets "
                          f"with cells ({shown}); one table is read from one sheet: save each "
                          f"table in a workbook of its own (or as CSV UTF-8)")
+    return used[0][0] if used else visible[0]
 
 
 def read_table(path: str | Path, *, pad: bool = True) -> Table:

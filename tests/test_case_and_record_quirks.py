@@ -310,3 +310,28 @@ def test_what_a_store_reads_back_is_not_checked_as_a_written_file():
                                         "info": {"MP": {"age": 19, "name": "x"}}}])
     data.pop("hypotheses")
     assert case_from_dict(data).am[0].info["MP"]["name"] == "x"
+
+
+def test_a_hidden_first_sheet_is_not_read_instead_of_the_visible_one(tmp_path):
+    """An outside check (h_lab2, 2026-12-08): a workbook whose first sheet, hidden, held an
+    older export and whose second, visible sheet the current calls was read from the hidden
+    one without a word (a true body's log10 LR 8.02 -> 5.13; in a store, a new profile
+    version; a names register's older rows swapped two people's names). The visible sheet is
+    read, and a blank visible cover sheet before it is passed over."""
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    pytest.importorskip("fastexcel")
+    for cover in (False, True):
+        path = tmp_path / f"pm{cover}.xlsx"
+        book = xlsxwriter.Workbook(str(path))
+        if cover:
+            book.add_worksheet("Portada")               # a blank visible cover sheet first
+        old = book.add_worksheet("version_anterior")
+        new = book.add_worksheet("actual")
+        for sheet, allele in ((old, "17"), (new, "15")):
+            for r, row in enumerate([["sample", "marker", "allele1", "allele2"],
+                                     ["PM-1", "D3S1358", allele, "16"]]):
+                sheet.write_row(r, 0, row)
+        old.hide()
+        new.activate()
+        book.close()
+        assert read_genotypes(path).profiles == {"PM-1": {"D3S1358": ("15", "16")}}, cover
