@@ -487,3 +487,28 @@ def test_a_tab_or_padded_separator_line_is_read_as_the_separator(tmp_path, db, d
     path.write_text(declared + "\n" + text.replace(",", sep) + f"PM1{sep}vWA{sep}17.0\n")
     with pytest.raises(GenotypeError, match=fragment("pm.csv", "line 5", "'17.0'")):
         read_genotypes(path, markers=db)
+
+
+def test_controls_and_ladders_of_a_sample_type_column_are_not_read_and_familia_is_family(
+        tmp_path):
+    """An outside check (h_lab2, 2026-12-08): a GeneMapper export's positive control, named
+    CTRL_GF_A12 and marked "Positive Control" in its Sample Type column, was searched as a
+    body without a word; and a Spanish 'Familia' column was not taken for the family
+    column (ids reused across families were refused as second rows)."""
+    text = ("Sample Name,Sample Type,Marker,Allele 1,Allele 2\n"
+            "PM-001,Sample,TH01,6,7\n"
+            "CTRL_GF_A12,Positive Control,TH01,8,9.3\n"
+            "NEG_A01,Negative Control,TH01,,\n"
+            "LADDER_1,Allelic Ladder,TH01,4,13.3\n")
+    path = tmp_path / "export.csv"
+    path.write_text(text)
+    with pytest.warns(ForensicMatchWarning, match=r"3 samples the 'Sample Type' column marks "
+                                                  r"as controls or ladders not read: "
+                                                  r"CTRL_GF_A12 \(Positive Control\)"):
+        table = read_genotypes(path)
+    assert table.profiles == {"PM-001": {"TH01": ("6", "7")}}
+    rel = tmp_path / "rel.csv"
+    rel.write_text("Familia,sample,marker,allele1,allele2\nF1,padre,TH01,6,7\n"
+                   "F2,padre,TH01,8,9\n")
+    both = read_genotypes(rel)
+    assert {(s.family, s.id) for s in both.samples} == {("F1", "padre"), ("F2", "padre")}

@@ -371,6 +371,11 @@ def _mixtures(mixed: Sequence[tuple[str, str, list[str]]]) -> str:
             f"marker out of the sample")
 
 
+#: A Sample Type cell (GeneMapper's column, or its Spanish ``Tipo de muestra``) naming a
+#: control, an allelic ladder or a blank: the row is no sample's.
+_CONTROL_TYPE = re.compile(r"control|ladder|escalera|blank|blanco", re.IGNORECASE)
+
+
 def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                    markers: MarkerSet | None = None, decimal_comma: bool = False,
                    normalise_alleles: bool = False,
@@ -387,7 +392,9 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         other columns (``Sample File``, ``Dye``, ``Size 1``, ``Height 1``...) are ignored.
         Column names are compared ignoring case, spaces and underscores. ``auto`` chooses
         ``ce`` when there is a ``Sample Name`` column, else ``long``. Both may have a
-        ``family`` column (see :func:`read_families`).
+        ``family`` (or ``familia``) column (see :func:`read_families`). Rows whose ``Sample
+        Type`` (``Tipo de muestra``) cell names a control, an allelic ladder or a blank are
+        not read, and the samples left out are named in a warning.
     markers : FrequencyDB or list of Marker, optional
         When given, every autosomal marker must be in it (names compared ignoring case, spaces
         and underscores) and is renamed to its spelling there; its allele labels are accepted
@@ -473,7 +480,9 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     else:
         i_sample = table.require("sample", "sample", "sampleid")
     i_marker = table.require("marker", "marker", "locus")
-    i_family = table.column("family", "familyid")
+    i_family = table.column("family", "familyid", "familia", "idfamilia")
+    i_type = table.column("sampletype", "tipodemuestra")
+    controls: dict[str, str] = {}   # samples a Sample Type cell marks as a control or ladder
     alleles_at = sorted((int(m.group(1)), i) for i, h in enumerate(table.header)
                         if (m := _ALLELE_COLUMN.fullmatch(column_key(h))))
     numbers = [n for n, _ in alleles_at]
@@ -502,6 +511,11 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
     marked: list[str] = []  # autosomal rows with "?" or "-" beside one call
     for number, row in table.rows:
         sample = file_id(row[i_sample], table.loc(number))
+        if i_type is not None and _CONTROL_TYPE.search(row[i_type]):
+            # a GeneMapper-style export's controls and ladders are no samples (an outside
+            # check, 2026-12-08: a positive control was searched as a body)
+            controls.setdefault(sample, row[i_type].strip())
+            continue
         marker = row[i_marker]
         family = (file_id(row[i_family], table.loc(number)) or None) \
             if i_family is not None else None
@@ -613,6 +627,12 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                 raise InputError(f"{blank[sample]}, sample {sample!r}: the family cell is empty "
                                  f"on this row and {family!r} on others of the sample (first "
                                  f"at {rec['location']}); fill it on every row of the sample")
+    if controls:
+        shown = "; ".join(f"{k} ({v})" for k, v in list(controls.items())[:5])
+        warnings.warn(ForensicMatchWarning(
+            f"{where(file=table.file)}: {len(controls)} sample{'s' if len(controls) != 1 else ''}"
+            f" the {table.header[i_type]!r} column marks as controls or ladders not read: "
+            f"{shown}{'; ...' if len(controls) > 5 else ''}"), stacklevel=2)
     if marked:
         warnings.warn(ForensicMatchWarning(
             f"{where(file=table.file)}: {len(marked)} rows hold '?' or '-' beside one called "
