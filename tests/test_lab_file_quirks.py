@@ -512,3 +512,15 @@ def test_controls_and_ladders_of_a_sample_type_column_are_not_read_and_familia_i
                    "F2,padre,TH01,8,9\n")
     both = read_genotypes(rel)
     assert {(s.family, s.id) for s in both.samples} == {("F1", "padre"), ("F2", "padre")}
+
+
+def test_a_wide_genotype_table_is_refused_saying_so(tmp_path):
+    """h_lab2 (2026-12-08): six wide shapes (a column or two per marker) were refused with
+    "no 'marker' column" alone."""
+    path = tmp_path / "wide.csv"
+    path.write_text("sample,D8S1179_1,D8S1179_2,TH01_1,TH01_2,FGA_1,FGA_2\n"
+                    "PM-1,12,14,6,7,22,24\n")
+    with pytest.raises(InputError, match=r"header names markers as columns \(D8S1179_1, "
+                                         r"D8S1179_2, TH01_1, TH01_2, \.\.\.\): a table with a "
+                                         r"column \(or two\) per marker is not read"):
+        read_genotypes(path)

@@ -371,6 +371,11 @@ def _mixtures(mixed: Sequence[tuple[str, str, list[str]]]) -> str:
             f"marker out of the sample")
 
 
+#: A header cell naming an STR marker (a wide table's column: ``D8S1179``, ``TH01_1``,
+#: ``Penta E a1``).
+_MARKER_LIKE = re.compile(r"(D\d{1,2}S\d{2,4}|TH01|TPOX|CSF1PO|FGA|VWA|PENTA|SE33|AMEL|DYS)",
+                          re.IGNORECASE)
+
 #: A Sample Type cell (GeneMapper's column, or its Spanish ``Tipo de muestra``) naming a
 #: control, an allelic ladder or a blank: the row is no sample's.
 _CONTROL_TYPE = re.compile(r"control|ladder|escalera|blank|blanco", re.IGNORECASE)
@@ -479,6 +484,15 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
         i_sample = table.require("Sample Name", "samplename")
     else:
         i_sample = table.require("sample", "sample", "sampleid")
+    if table.column("marker", "locus") is None:
+        wide = [h for h in table.header if _MARKER_LIKE.match(h.strip())]
+        if len(wide) >= 3:
+            # (h_lab2, 2026-12-08: six wide shapes were refused as "no 'marker' column")
+            raise InputError(f"{table.loc(1)}: no 'marker' column, and the header names "
+                             f"markers as columns ({', '.join(wide[:4])}, ...): a table with "
+                             f"a column (or two) per marker is not read; write one row per "
+                             f"sample and marker (sample, marker, allele1, allele2), as "
+                             f"GeneMapper's sample table does")
     i_marker = table.require("marker", "marker", "locus")
     i_family = table.column("family", "familyid", "familia", "idfamilia")
     i_type = table.column("sampletype", "tipodemuestra")
