@@ -342,6 +342,8 @@ def test_a_marker_the_table_lacks_is_read_and_left_out_when_the_configuration_ig
     refused = _search(extra, tmp_path / "r", "--min-markers", "1")
     assert refused.exit_code == 1 and "marker 'D99S999'" in refused.stderr
     assert "marker not in the frequency database" in refused.stderr
+    # the way out named (h_lab2, 2026-12-08: D6S1043 and QS1/QS2 refused without it)
+    assert "[search] ignore_markers" in refused.stderr
     want = _search(plain, tmp_path / "want", "--min-markers", "1")
     got = _search(extra, tmp_path / "got", "--min-markers", "1", "--config", str(config))
     assert want.exit_code == got.exit_code == 0, got.stderr

@@ -598,7 +598,10 @@ def read_genotypes(path: str | Path, *, layout: GenotypeLayout = "auto",
                 if key not in known.names:
                     raise MarkerError(f"{loc}: marker not in the {known.label} (first row of "
                                       f"this marker)" + ("" if marker.isascii() else
-                                                         f"; its name is {ascii(marker)}"))
+                                                         f"; its name is {ascii(marker)}")
+                                      + "; a marker the analysis should not use (another "
+                                        "kit's, a quality sensor) is left out by name with "
+                                        "the configuration's [search] ignore_markers")
                 names[key] = known.names[key]
             else:
                 names[key] = marker
