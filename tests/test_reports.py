@@ -21,7 +21,7 @@ from strategies import pedigrees
 
 from forensic_match.cases import Family, PMSample, load_case
 from forensic_match.cli import main
-from forensic_match.errors import InputError
+from forensic_match.errors import ForensicMatchWarning, InputError
 from forensic_match.markers import Marker
 from forensic_match.pedigree import Pedigree, missing_person_family, trio
 from forensic_match.reports import render_dashboard, render_report, verbal_level
@@ -984,7 +984,9 @@ def test_a_pair_rejected_before_is_named_in_the_new_proposals_report(tmp_path: P
                   reason="doubt about the pedigree")
         data = small_dataset_dict()
         change_dataset(data, relative=("F0055", "F0055_C1"))
-        with pytest.warns(UserWarning, match="leaves out what version 1 had"):
+        with pytest.warns(UserWarning, match="leaves out what version 1 had"), \
+                pytest.warns(ForensicMatchWarning, match=r"the rejection of proposal \d+ "
+                                                         r"rested on data changed since"):
             run_store(store, case_from_dict(data), min_markers=8)
         again = [p for p in store.proposals() if p["family_id"] == "F0055"
                  and p["missing"] == first["missing"]
@@ -1034,8 +1036,13 @@ def test_a_judged_rejection_a_later_night_flags_is_not_called_one_on_a_flag(
     proposal N (on a re-review flag)" on the new proposal (the label came from the current
     flag), the rejected report said "must be reviewed again before any decision", and the
     dashboard showed the new proposal with an empty warning (an outside check, 2026-12-07,
-    proposals 7 and 13). The rejection stands, and is said to be a judged one."""
-    from store_helpers import small_dataset_dict
+    proposals 7 and 13). The rejection stands, and is said to be a judged one. (Since
+    2026-12-08 a judged rejection keeps its pair out of later runs while its data stand, a
+    new configuration or not: the later night here also re-types a relative of the family,
+    so that the pair is weighed and proposed again.)"""
+    import warnings
+
+    from store_helpers import change_dataset, small_dataset_dict
 
     from forensic_match.cases import case_from_dict
     from forensic_match.store import run_store
@@ -1052,7 +1059,14 @@ def test_a_judged_rejection_a_later_night_flags_is_not_called_one_on_a_flag(
         pid = old["proposal_id"]
         store.act(pid, "review", actor="ana", reason="checked")
         store.act(pid, "reject", actor="berta", reason="the wife's sample may be swapped")
-        second = run_store(store, ds, min_markers=8, theta=0.01)
+        retyped = small_dataset_dict()
+        retyped["am"] = [f for f in retyped["am"] if f["family"] != "F0145"]
+        change_dataset(retyped, relative=("F0055", "F0055_C1"))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            second = run_store(store, case_from_dict(retyped), min_markers=8, theta=0.01)
+        assert any(f"the rejection of proposal {pid} rested on data changed since" in
+                   str(w.message) for w in caught)
         rejected = next(p for p in store.proposals() if p["proposal_id"] == pid)
         assert rejected["needs_review"] and rejected["state"] == "rejected"
         new = next(p for p in store.proposals() if p["run_id"] == second.run_id

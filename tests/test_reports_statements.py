@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from store_helpers import small_dataset_dict
 
 from forensic_match.cases import case_from_dict, load_case
+from forensic_match.errors import ForensicMatchWarning
 from forensic_match.reports import render_report, verbal_level
 from forensic_match.reports.render import format_lr, format_number, format_probability
 from forensic_match.store import CaseStore, run_store
@@ -154,7 +155,8 @@ def test_rejected_and_flagged_proposals_are_named_as_such(stores: dict[str, Any]
     assert 'id="not-approved"' not in page
     with CaseStore(db) as store:
         data = _with_direct_reference(small_dataset_dict())
-        run_store(store, case_from_dict(data), min_markers=8, relatives=0.0)
+        with pytest.warns(ForensicMatchWarning, match="1 pair rejected in review was kept out"):
+            run_store(store, case_from_dict(data), min_markers=8, relatives=0.0)
         flagged = next(p for p in store.proposals()
                        if p["needs_review"] and p["state"] == "pending")
         page = render_report(store, flagged["proposal_id"], language="en",

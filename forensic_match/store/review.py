@@ -478,7 +478,8 @@ def rejections(conn: sa.Connection, ids: Iterable[int] | None = None
     return out
 
 
-def judged_rejections(conn: sa.Connection) -> list[tuple[int, str, str, str]]:
+def judged_rejections(conn: sa.Connection, lapsed: list[int] | None = None
+                      ) -> list[tuple[int, str, str, str]]:
     """The pairs reviewers judged wrong: ``(proposal id, pm, family, missing)`` of every
     proposal in the state ``rejected`` whose rejection was not made on a re-review flag
     (:func:`rejections`). A store run passes them to ``identify`` (``rejected=``), which
@@ -487,7 +488,11 @@ def judged_rejections(conn: sa.Connection) -> list[tuple[int, str, str, str]]:
     pair, and reopening a rejection lifts it. So does a later proposal of the same PM samples
     and person that is not rejected: the pair made again (on new data, or without a body
     the rejected proposal's LR rested on) is the latest word on it, and the rejection was of
-    that proposal's grounds."""
+    that proposal's grounds. A rejection holds for the data it was judged on: once an item of
+    the proposal's basis has a newer version (the family's record, a relative's or the
+    body's profile), it lapses and the pair is weighed again (a new proposal of it names
+    the rejection: "REJECTED BEFORE"); the ids of such rejections are appended to
+    ``lapsed`` when given."""
     how = rejections(conn)
     judged = [pid for pid, r in how.items() if not r["on_flag"]]
     if not judged:
@@ -503,5 +508,13 @@ def judged_rejections(conn: sa.Connection) -> list[tuple[int, str, str, str]]:
         key = (r.pm, r.family_id, r.missing)
         if key in latest and r.proposal_id > latest[key]:
             del latest[key]
-    return [(r.proposal_id, r.pm, r.family_id, r.missing) for r in rows
-            if latest.get((r.pm, r.family_id, r.missing)) == r.proposal_id]
+    out = []
+    for r in rows:
+        if latest.get((r.pm, r.family_id, r.missing)) != r.proposal_id:
+            continue
+        if _superseded(conn, {"proposal_id": r.proposal_id}):
+            if lapsed is not None:
+                lapsed.append(r.proposal_id)
+            continue
+        out.append((r.proposal_id, r.pm, r.family_id, r.missing))
+    return out

@@ -362,7 +362,15 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                 fams, profs, ds = read_latest(conn, dataset.markers, id=dataset.id)
                 from forensic_match.store.review import judged_rejections
 
-                judged = judged_rejections(conn)
+                lapsed: list[int] = []
+                judged = judged_rejections(conn, lapsed)
+                if lapsed:
+                    warnings.warn(ForensicMatchWarning(
+                        f"the rejection of proposal{'s' if len(lapsed) != 1 else ''} "
+                        f"{', '.join(map(str, lapsed[:10]))}"
+                        f"{' and more' if len(lapsed) > 10 else ''} rested on data changed "
+                        f"since: {'their pairs are' if len(lapsed) != 1 else 'its pair is'} "
+                        f"weighed again (a new proposal names the rejection)"), stacklevel=2)
                 if judged:
                     # the reviewers' judgements are knowledge: the engine keeps the pairs
                     # out (docs/store.md, "Rejections the engine knows")
