@@ -124,12 +124,20 @@ def _check_consistent(db: Path) -> dict[str, str]:
         for run_id, status, counts, pid in runs.values():
             n_cand = _rows(store, f"SELECT COUNT(*) FROM candidates WHERE run_id = '{run_id}'")
             n_prop = _rows(store, f"SELECT COUNT(*) FROM proposals WHERE run_id = '{run_id}'")
+            # rows a run closed, and its place in the order the candidates are read in
+            n_closed = _rows(store, f"SELECT COUNT(*) FROM candidates WHERE until_run_id = "
+                                    f"'{run_id}'")
+            placed = _rows(store, f"SELECT COUNT(*) FROM run_order WHERE run_id = '{run_id}'")
             if status == "finished":
                 c = json.loads(counts)
-                assert (n_cand[0][0], n_prop[0][0]) == (c["candidates"], c["new_proposals"])
+                # a run writes the lists that changed; its candidates are the rows valid at it
+                assert (n_cand[0][0], n_prop[0][0], placed[0][0]) == \
+                    (c["candidate_rows_written"], c["new_proposals"], 1)
+                assert len(store.run_candidates(run_id)["candidates"]) == c["candidates"]
             else:
                 assert status in ("running", "failed")
-                assert (n_cand[0][0], n_prop[0][0]) == (0, 0), run_id
+                assert (n_cand[0][0], n_prop[0][0], n_closed[0][0], placed[0][0]) == \
+                    (0, 0, 0, 0), run_id
             if status == "running":
                 assert not _alive(pid)
         # Versions are written with their run's row, in one transaction: no orphans.

@@ -26,6 +26,10 @@ from forensic_match.lineage.simulate import add_lineage
 from forensic_match.store import CaseStore, run_store, schema
 from forensic_match.store.runs import lineage_provenance
 
+#: The columns of a candidate row as the first schema hashed them (``runs.candidates_sha256``).
+FIRST_SCHEMA = ("run_id", "pm", "rank", "family_id", "missing", "log10_lr", "n_markers",
+                "n_inconsistent")
+
 
 def lineage_programme(markers: list) -> dict:
     """12 families whose references are the spouse and children of a missing parent (a son
@@ -282,21 +286,20 @@ def test_a_run_without_lineage_data_stores_what_it_stored_before(nights: dict,
     ds = case_from_dict(nights["data"][1])
     with CaseStore(str(tmp_path / "plain.db")) as store:
         run = run_store(store, ds, min_markers=8).run_id
-        c, r = schema.candidates, schema.runs
+        r = schema.runs
         with store.reading() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(
                 schema.candidate_lineage)).scalar_one() == 0
             assert conn.execute(sa.select(sa.func.count()).select_from(
                 schema.proposal_lineage)).scalar_one() == 0
             row = conn.execute(sa.select(r).where(r.c.run_id == run)).mappings().one()
-            cand = conn.execute(sa.select(c).where(c.c.run_id == run)
-                                .order_by(c.c.pm, c.c.rank)).mappings().all()
+            cand = store.run_candidates(run)["candidates"]
         assert store.verify().ok
     # "markers": the digests of the frequencies and of the mutation models apart
     # (store/configuration.py), "defaults": the defaults in force, whatever the run.
     assert set(json.loads(row["config"])) == {"identify", "theta_dataset", "markers",
                                               "decision_model", "defaults"}
-    plain = json.dumps([[x[k.name] for k in c.columns] for x in cand], sort_keys=True,
+    plain = json.dumps([[x[k] for k in FIRST_SCHEMA] for x in cand], sort_keys=True,
                        separators=(",", ":"), ensure_ascii=False)
     assert row["candidates_sha256"] == hashlib.sha256(plain.encode()).hexdigest()
     auto = search_samples(compile_families(ds.am, ds.markers), ds.pm, top=5,
@@ -304,15 +307,13 @@ def test_a_run_without_lineage_data_stores_what_it_stored_before(nights: dict,
     assert [(x["pm"], x["family_id"], x["missing"]) for x in cand] == \
         [(x["pm"], x["family"], x["missing"]) for x in auto.iter_rows(named=True)]
     by_pair = {(x["pm"], x["family_id"], x["missing"]): x["log10_lr"] for x in cand}
-    lin, cl = schema.candidates, schema.candidate_lineage
-    with CaseStore(nights["path"]) as store, store.reading() as conn:
-        rows = conn.execute(sa.select(lin.c.pm, lin.c.family_id, lin.c.missing, lin.c.log10_lr,
-                                      sa.func.coalesce(sa.func.sum(cl.c.log10_lr), 0.0))
-                            .join(cl, sa.and_(cl.c.run_id == lin.c.run_id, cl.c.pm == lin.c.pm,
-                                              cl.c.rank == lin.c.rank), isouter=True)
-                            .where(lin.c.run_id == nights["runs"][1])
-                            .group_by(lin.c.pm, lin.c.family_id, lin.c.missing,
-                                      lin.c.log10_lr)).all()
+    with CaseStore(nights["path"]) as store:
+        night = store.run_candidates(nights["runs"][1])
+    lines_of: dict[tuple[str, int], float] = {}
+    for x in night["lineage"]:
+        lines_of[(x["pm"], x["rank"])] = lines_of.get((x["pm"], x["rank"]), 0.0) + x["log10_lr"]
+    rows = [(x["pm"], x["family_id"], x["missing"], x["log10_lr"],
+             lines_of.get((x["pm"], x["rank"]), 0.0)) for x in night["candidates"]]
     shared = [x for x in rows if (x[0], x[1], x[2]) in by_pair]
     assert len(shared) >= len(rows) // 2
     with_lines = 0
@@ -611,10 +612,12 @@ def test_candidates_hash_is_the_first_schemas_without_lineage_rows(cands, lines)
     rows = [{"run_id": "r", "pm": pm, "rank": 1, "family_id": fam, "missing": mp,
              "log10_lr": lr, "n_markers": n, "n_inconsistent": 0}
             for pm, fam, mp, lr, n in cands]
-    text = json.dumps(sorted([[value(r[c.name]) for c in schema.candidates.columns]
-                              for r in rows], key=lambda r: r[1]),
+    text = json.dumps(sorted([[value(r[k]) for k in FIRST_SCHEMA] for r in rows],
+                             key=lambda r: r[1]),
                       sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     with engine.begin() as conn:
+        # run "r" written as one run: its place in the order the candidates are read in
+        conn.execute(schema.run_order.insert().values(run_id="r", seq=1))
         if rows:
             conn.execute(schema.candidates.insert(), rows)
         plain = candidates_sha256(conn, "r")

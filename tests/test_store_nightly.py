@@ -27,7 +27,6 @@ from forensic_match.dvi.table_parts import PartedTables, load_tables
 from forensic_match.errors import CacheWarning
 from forensic_match.store import CaseStore, run_store
 from forensic_match.store.runs import CHANGES, latest_finished_run
-from forensic_match.store.schema import candidates as candidates_table
 
 PROGRAMME = Path(__file__).resolve().parents[1] / "forensic_match" / "data" / "examples" / \
     "programme_small.json"
@@ -78,12 +77,9 @@ def _nights(ds: DviDataset) -> list[DviDataset]:
 
 
 def _candidates(store: CaseStore, run_id: str) -> list[tuple[Any, ...]]:
-    c = candidates_table
-    with store.reading() as conn:
-        rows = conn.execute(sa.select(c.c.pm, c.c.rank, c.c.family_id, c.c.missing,
-                                      c.c.log10_lr, c.c.n_markers, c.c.n_inconsistent)
-                            .where(c.c.run_id == run_id).order_by(c.c.pm, c.c.rank)).all()
-    return [tuple(r) for r in rows]
+    """The run's candidates as it ranked them (the rows valid at the run)."""
+    return [(r["pm"], r["rank"], r["family_id"], r["missing"], r["log10_lr"], r["n_markers"],
+             r["n_inconsistent"]) for r in store.run_candidates(run_id)["candidates"]]
 
 
 @pytest.fixture(scope="module")

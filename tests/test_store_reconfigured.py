@@ -357,11 +357,8 @@ def test_a_new_frequency_table_recompiles_the_tables_kept_between_nights(
     ds1, ds2 = case_from_dict(data), case_from_dict(_new_table(data))
 
     def candidates(store: CaseStore, run_id: str) -> list[tuple[Any, ...]]:
-        c = schema.candidates
-        with store.reading() as conn:
-            return [tuple(r) for r in conn.execute(
-                sa.select(c.c.pm, c.c.rank, c.c.family_id, c.c.missing, c.c.log10_lr)
-                .where(c.c.run_id == run_id).order_by(c.c.pm, c.c.rank))]
+        return [(r["pm"], r["rank"], r["family_id"], r["missing"], r["log10_lr"])
+                for r in store.run_candidates(run_id)["candidates"]]
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -25,7 +25,7 @@ from forensic_match.cases import case_from_dict
 from forensic_match.cli import main
 from forensic_match.errors import ForensicMatchWarning
 from forensic_match.store import CaseStore, StoreError, run_store
-from forensic_match.store.schema import audit_head, candidates
+from forensic_match.store.schema import audit_head
 
 RECALLED = "PM0086"
 REASON = "recalled by the laboratory: contaminated extraction"
@@ -38,12 +38,9 @@ def _dataset(without: str | None = None) -> Any:
 
 
 def _candidates(store: CaseStore, run_id: str) -> list[tuple[Any, ...]]:
-    c = candidates
-    with store.reading() as conn:
-        return [tuple(r) for r in conn.execute(
-            sa.select(c.c.pm, c.c.rank, c.c.family_id, c.c.missing, c.c.log10_lr,
-                      c.c.n_markers, c.c.n_inconsistent)
-            .where(c.c.run_id == run_id).order_by(c.c.pm, c.c.rank))]
+    """The run's candidates as it ranked them (the rows valid at the run)."""
+    return [(r["pm"], r["rank"], r["family_id"], r["missing"], r["log10_lr"], r["n_markers"],
+             r["n_inconsistent"]) for r in store.run_candidates(run_id)["candidates"]]
 
 
 def _head(store: CaseStore) -> tuple[Any, ...]:

@@ -933,13 +933,14 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
     )
     from forensic_match.reports.verbal import verbal_level
     from forensic_match.store import schema
+    from forensic_match.store.candidates import run_candidates
     from forensic_match.store.review import rejections
     from forensic_match.store.schema import STATES
 
     check_language(language)
     require_extra()
     t = translator(language)
-    p, r, c = schema.proposals, schema.runs, schema.candidates
+    p, r = schema.proposals, schema.runs
     with store.reading() as conn:
         props = [dict(x) for x in conn.execute(sa.select(p).order_by(p.c.proposal_id))
                  .mappings()]
@@ -952,8 +953,8 @@ def dashboard_context(store: Any, *, language: str = "es") -> dict[str, Any]:
             r.c.run_id, r.c.status, r.c.started_at, r.c.finished_at, r.c.counts,
             r.c.software_version).order_by(r.c.started_at.desc())).mappings()]
         last = next((x["run_id"] for x in runs if x["status"] == "finished"), None)
-        best = [row[0] for row in conn.execute(sa.select(c.c.log10_lr).where(
-            c.c.run_id == last, c.c.rank == 1))] if last else []
+        best = [row["log10_lr"] for row in run_candidates(conn, last, rank=1)["candidates"]] \
+            if last else []
         w = schema.run_warnings
         n_warnings = dict(conn.execute(sa.select(w.c.run_id, sa.func.count())
                                        .group_by(w.c.run_id)).all())

@@ -223,21 +223,12 @@ def candidates_sha256(conn: sa.Connection, run_id: str) -> str:
     """sha256 of the canonical JSON of a run's candidate rows (by pm and rank); for a run with
     lineage or SNP data, of ``{"candidates": rows, "lineage": candidate_lineage rows, "snp":
     candidate_snp rows}`` (by pm, rank and line; each part only when it has rows), so that a
-    run without them hashes as before."""
-    t = schema.candidates
-    rows = conn.execute(sa.select(t).where(t.c.run_id == run_id)
-                        .order_by(t.c.pm, t.c.rank)).mappings()
-    cand = [[_json_value(r[c.name]) for c in t.columns] for r in rows]
-    parts: dict[str, Any] = {}
-    for name, table in (("lineage", schema.candidate_lineage), ("snp", schema.candidate_snp)):
-        order = [table.c.pm, table.c.rank] + ([table.c.line] if "line" in table.c else [])
-        extra = conn.execute(sa.select(table).where(table.c.run_id == run_id)
-                             .order_by(*order)).mappings()
-        found = [[_json_value(r[c.name]) for c in table.columns] for r in extra]
-        if found:
-            parts[name] = found
-    text = canonical_json({"candidates": cand, **parts} if parts else cand)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    run without them hashes as before. The rows are those valid at the run
+    (:func:`forensic_match.store.candidates.run_candidates`), each with the run's id, as
+    every run wrote them before migration 0009."""
+    from forensic_match.store.candidates import candidates_sha256 as valid_sha256
+
+    return valid_sha256(conn, run_id)
 
 
 def conditioned_sha256(basis: list[list[Any]], conditioning: Iterable[str]) -> str:
@@ -380,7 +371,10 @@ def _verify(conn: sa.Connection, heads: Iterable[str]) -> AuditReport:
 
 def _check_rows(conn: sa.Connection, images: dict[tuple[str, str], tuple[int, Any]],
                 ) -> list[str]:
-    problems = []
+    from forensic_match.store.candidates import candidate_hashes
+
+    hashes, problems = candidate_hashes(conn)
+    empty: str | None = None
     seen: set[tuple[str, str]] = set()
     for entity in AUDITED:
         table = schema.metadata.tables[entity]
@@ -401,8 +395,11 @@ def _check_rows(conn: sa.Connection, images: dict[tuple[str, str], tuple[int, An
                                                              row["basis_sha256"]):
                 problems.append(f"proposal_basis of proposal {key}: does not hash to the "
                                 f"proposal's basis_sha256 (changed after the proposal)")
+            if entity == "runs" and row["candidates_sha256"] is not None and row["run_id"] \
+                    not in hashes and empty is None:
+                empty = candidates_sha256(conn, row["run_id"])  # a run with no place: none
             if entity == "runs" and row["candidates_sha256"] is not None and \
-                    candidates_sha256(conn, row["run_id"]) != row["candidates_sha256"]:
+                    hashes.get(row["run_id"], empty) != row["candidates_sha256"]:
                 problems.append(f"candidates of run {row['run_id']}: do not hash to the run's "
                                 f"candidates_sha256 (changed after the run)")
     for entity, key in sorted(set(images) - seen):

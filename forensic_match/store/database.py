@@ -292,6 +292,25 @@ class CaseStore:
 
         return self._run_rows(schema.run_family_level, run_id)
 
+    def run_candidates(self, run_id: str) -> dict[str, list[dict[str, Any]]]:
+        """A finished run's ranked candidates, as the run ranked them: ``{"candidates": rows,
+        "lineage": rows, "snp": rows}``, each row with ``run_id`` the run's, by PM sample and
+        rank. The store keeps a sample's list from the run that first ranked it until one
+        that ranks it otherwise, so these are the rows valid at the run
+        (:func:`forensic_match.store.candidates.run_candidates`; ``docs/store.md``,
+        "Candidates kept as intervals").
+
+        Examples
+        --------
+        >>> with CaseStore("sqlite://") as store:
+        ...     store.run_candidates("no-such-run")
+        {'candidates': [], 'lineage': [], 'snp': []}
+        """
+        from forensic_match.store.candidates import run_candidates
+
+        with self.reading() as conn:
+            return run_candidates(conn, run_id)
+
     def _run_rows(self, t: sa.Table, run_id: str | None) -> list[dict[str, Any]]:
         """The rows of a table kept per run and numbered (``run_id``, ``seq``), of one run or
         of all, oldest run first."""

@@ -22,7 +22,7 @@ from forensic_match.store import schema
 #: The tables an export holds, in this order; the audit log is not among them (``store
 #: verify`` checks it; the export carries its head).
 EXPORTED_TABLES = ("families", "family_versions", "persons", "samples", "profiles", "runs",
-                   "run_warnings", "run_held", "run_family_level", "candidates",
+                   "run_warnings", "run_held", "run_family_level", "run_order", "candidates",
                    "candidate_lineage", "proposals", "proposal_basis", "proposal_evidence",
                    "proposal_lineage", "proposal_conditioning", "snp_layouts", "snp_calls",
                    "candidate_snp", "proposal_snp", "reviews", "users")

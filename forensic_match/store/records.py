@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -852,13 +853,23 @@ def trace_sample(conn: sa.Connection, sample_id: str) -> list[dict[str, Any]]:
             event = "withdrawn" if entry["action"] == "withdraw" else "reinstated"
             detail += f" by {entry['actor']}: {entry['reason']}"
         events.append({"at": v["created_at"], "event": event, "detail": detail})
-    best = sa.select(c.c.run_id, sa.func.count().label("n"), sa.func.max(c.c.log10_lr)
-                     .label("best")).where(c.c.pm == sample_id).group_by(c.c.run_id).subquery()
-    for row in conn.execute(sa.select(best, r.c.finished_at).join(r, r.c.run_id ==
-                                                                   best.c.run_id)):
-        events.append({"at": row.finished_at, "event": "candidates",
-                       "detail": f"run {row.run_id}: {row.n} candidates, best log10 LR "
-                                 f"{row.best:.2f}"})
+    # a list is kept from the run that first ranked it until one that ranks the sample
+    # otherwise (store/candidates.py): each run's are the rows valid at its place
+    o = schema.run_order
+    order = conn.execute(sa.select(o.c.seq, o.c.run_id, r.c.finished_at)
+                         .join(r, r.c.run_id == o.c.run_id).order_by(o.c.seq)).all()
+    at = {row.run_id: row.seq for row in order}
+    lists = conn.execute(sa.select(c.c.run_id, c.c.until_run_id, sa.func.count().label("n"),
+                                   sa.func.max(c.c.log10_lr).label("best"))
+                         .where(c.c.pm == sample_id)
+                         .group_by(c.c.run_id, c.c.until_run_id)).all()
+    spans = [(at.get(x.run_id, math.inf), at.get(x.until_run_id, math.inf), x) for x in lists]
+    for row in order:
+        for start, end, x in spans:
+            if start <= row.seq < end:
+                events.append({"at": row.finished_at, "event": "candidates",
+                               "detail": f"run {row.run_id}: {x.n} candidates, best log10 LR "
+                                         f"{x.best:.2f}"})
     held = schema.run_held
     for row in family_level_rows(conn, {sample_id}):
         caution = f"; {row['caution']}" if row["caution"] else ""

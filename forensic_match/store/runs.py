@@ -48,6 +48,7 @@ from forensic_match.store.audit import (
     sha256_json,
     values_entry,
 )
+from forensic_match.store.candidates import run_candidates, write_candidates
 from forensic_match.store.configuration import (
     configuration_item,
     configuration_sha256,
@@ -459,6 +460,10 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                     counts["withdrawn_families"] = withdrawn_fams
                 if withdrawn_kin:
                     counts["withdrawn_relatives"] = withdrawn_kin
+                c = schema.candidates
+                counts["candidate_rows_written"] = conn.execute(
+                    sa.select(sa.func.count()).select_from(c).where(c.c.run_id == run_id)
+                ).scalar_one()
                 for change in candidate_changes(conn, run_id):
                     key = f"candidates_{change['change']}"
                     counts[key] = counts.get(key, 0) + 1
@@ -784,20 +789,17 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
              "missing": r["missing"], "log10_lr": float(r["log10_lr"]),
              "n_markers": int(r["n_markers"]), "n_inconsistent": int(r["n_inconsistent"])}
             for r in cand.iter_rows(named=True)]
-    if rows:
-        conn.execute(schema.candidates.insert(), rows)
+    lines, found = [], []
     if "lineage" in cand.columns:
         lines = [{"run_id": run_id, "pm": r["pm"], "rank": int(r["rank"]), "line": line,
                   "log10_lr": _finite(log10, f"candidate {r['pm']} ~ {r['missing']}"),
                   "reference": ref, "meioses": k}
                  for r in cand.iter_rows(named=True) for line, log10, ref, k in r["lineage"]]
-        if lines:
-            conn.execute(schema.candidate_lineage.insert(), lines)
     if "snp" in cand.columns:
         found = [{"run_id": run_id, "pm": r["pm"], "rank": int(r["rank"])} | r["snp"]
                  for r in cand.iter_rows(named=True)]
-        if found:
-            conn.execute(schema.candidate_snp.insert(), found)
+    # only the samples whose lists changed are written (``store/candidates.py``)
+    write_candidates(conn, run_id, rows, lineage=lines, snp=found)
     from forensic_match.store.records import (
         flag_proposal,
         reverted_to,
@@ -1156,16 +1158,13 @@ def candidate_changes(conn: sa.Connection, run_id: str) -> list[dict[str, Any]]:
         run_id, previous_run, pm, family, missing, change, log10_lr, previous_log10_lr,
         rank, previous_rank; sorted by PM sample, family, missing person.
     """
-    c = schema.candidates
     previous = latest_finished_run(conn, before=run_id)
 
     def ranked(run: str | None) -> dict[tuple[str, str, str], tuple[float, int]]:
         if run is None:
             return {}
-        rows = conn.execute(sa.select(c.c.pm, c.c.family_id, c.c.missing, c.c.log10_lr,
-                                      c.c.rank).where(c.c.run_id == run)).all()
-        return {(r.pm, r.family_id, r.missing): (float(r.log10_lr), int(r.rank))
-                for r in rows}
+        return {(r["pm"], r["family_id"], r["missing"]): (float(r["log10_lr"]), int(r["rank"]))
+                for r in run_candidates(conn, run)["candidates"]}
 
     now_, before = ranked(run_id), ranked(previous)
     out = []

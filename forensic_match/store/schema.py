@@ -143,6 +143,12 @@ run_family_level = sa.Table(
     sa.Column("caution", sa.Text, nullable=True),
 )
 
+# A PM sample's ranked candidates, kept from the run that first ranked them (``run_id``) up to,
+# not including, the run whose list of the sample differs (``until_run_id``; null while they
+# are the newest list): run R's candidates are the rows valid at R's place in ``run_order``
+# (``store/candidates.py``; ``docs/store.md``, "Candidates kept as intervals"). A list is one
+# unit: its rows, and their ``candidate_lineage`` and ``candidate_snp`` rows (keyed by the
+# same run, sample and rank), are kept or replaced together.
 candidates = sa.Table(
     "candidates", metadata,
     sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), primary_key=True),
@@ -153,6 +159,18 @@ candidates = sa.Table(
     sa.Column("log10_lr", sa.Float, nullable=False),
     sa.Column("n_markers", sa.Integer, nullable=False),
     sa.Column("n_inconsistent", sa.Integer, nullable=False),
+    sa.Column("until_run_id", sa.String(ID),
+              sa.ForeignKey("runs.run_id", name="fk_candidates_until_run_id"), nullable=True),
+    sa.Index("ix_candidates_until", "until_run_id"),
+)
+
+# The finished runs in the order they wrote their candidates (``seq`` 1, 2, 3...): the order
+# in which the candidates' intervals are read. One row per finished run, written in its
+# finishing transaction; runs finished before migration 0009 are in the order they started.
+run_order = sa.Table(
+    "run_order", metadata,
+    sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False, unique=True),
 )
 
 proposals = sa.Table(
