@@ -1850,13 +1850,13 @@ def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
     # "On a re-review flag" only when the proposal was flagged when it was rejected (its
     # data withdrawn or superseded): a judged rejection a later night flagged was called so,
     # from its current flag (an outside check, 2026-12-07).
-    rejected: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    rejected: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
     for r in every:
         if r["state"] == "rejected":
             on_flag = rejects[r["proposal_id"]]["on_flag"]
             rejected.setdefault((r["family_id"], r["missing"]), []).append(
                 (r["proposal_id"],
-                 f"{r['proposal_id']}{' (on a re-review flag)' if on_flag else ''}"))
+                 f"{r['proposal_id']}{' (on a re-review flag)' if on_flag else ''}", r["pm"]))
     for r in rows:
         flag = ""
         if r["state"] == "rejected" and r["needs_review"]:
@@ -1869,7 +1869,11 @@ def store_proposals_command(db: str, state: str | None, flagged: bool) -> None:
             flag = "  RE-REVIEW: " + r["stale_reason"]
         for n in notes.get(r["proposal_id"], ()):
             flag += f"  {BODY_NOTE_LABELS[n['kind']]}: {n['words']}"
-        before = [text for i, text in rejected.get((r["family_id"], r["missing"]), [])
+        # another body's rejection said so (an outside check, h_rej, 2026-12-08: the father's
+        # body read "REJECTED BEFORE: proposal 5", which had been the uncle's body)
+        before = [text + ("" if set(pm.split(",")) & set(r["pm"].split(","))
+                          else f" (another body: {pm})")
+                  for i, text, pm in rejected.get((r["family_id"], r["missing"]), [])
                   if i < r["proposal_id"]]
         if before:
             flag += (f"  REJECTED BEFORE: proposal{'s' if len(before) > 1 else ''} "
@@ -1960,10 +1964,19 @@ def store_review_command(db: str, proposal: int, action: str, actor: str, reason
                 return judged_rejections(conn)
 
         kept_out = _with_store(db, judged)
+        mine = set(row["pm"].split(","))
+        # the earlier live proposals of the pair it keeps out with it (h_rej, 2026-12-08)
+        also = [f"proposal {o['proposal_id']} ({o['state']}, {o['pm']})"
+                for o in states.values() if o["proposal_id"] < proposal
+                and (o["family_id"], o["missing"]) == (row["family_id"], row["missing"])
+                and o["state"] in ("pending", "reviewed", "approved")
+                and mine & set(o["pm"].split(","))]
         click.echo(f"later runs keep {pair} out of their decision (reopen the proposal to "
-                   f"weigh it again)" if any(r[0] == proposal for r in kept_out) else
-                   f"later runs still weigh {pair} (a rejection on a re-review flag, or a "
-                   f"later proposal of the pair stands)")
+                   f"weigh it again)" + (f"; so the engine no longer proposes the pair of "
+                                         f"{', '.join(also)}" if also else "")
+                   if any(r[0] == proposal for r in kept_out) else
+                   f"later runs still weigh {pair} (a rejection on a re-review flag, a later "
+                   f"proposal of the pair stands, or its data changed since)")
     if row["flagged_dependents"]:
         click.echo("flagged for re-review, their LR conditioned on this proposal's body: "
                    + ", ".join(f"proposal {d}" for d in row["flagged_dependents"]))

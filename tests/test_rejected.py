@@ -293,3 +293,79 @@ def test_rejecting_the_proposal_a_pair_was_made_again_for_does_not_keep_the_pair
         states = {p["proposal_id"]: p for p in store.proposals()}
         assert states[new]["state"] == "approved" and not states[new]["needs_review"]
         assert store.verify().ok
+
+
+def test_rejecting_a_fragments_proposal_the_whole_body_replaced_keeps_nothing_out(
+        tmp_path: Path) -> None:
+    """An outside check (h_rej, 2026-12-08): a one-fragment proposal retired in favour of the
+    whole body's (a second fragment joined it), its flag cleared and rejected "replaced by
+    the whole-body proposal", kept the whole body out as that person the next night, and
+    flagged its proposal. A later proposal of the person holding the rejected one's samples
+    is the latest word: the rejection keeps nothing out."""
+    from forensic_match.store.review import judged_rejections
+
+    data = grave_dataset()
+    path = tmp_path / "grave.json"
+    path.write_text(json.dumps(data))
+    first = next(p for p in data["pm"] if p["id"] == "G4-01")
+    data["pm"].append(dict(first, id="G4-01b",
+                           genotypes=dict(sorted(first["genotypes"].items())[::2])))
+    night2 = tmp_path / "night2.json"
+    night2.write_text(json.dumps(data))
+    with CaseStore(tmp_path / "cases.db") as store:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_store(store, load_case(path), dataset_path=path, relatives=0)
+            run_store(store, load_case(night2), dataset_path=night2, relatives=0)
+        store.add_user("ana", ["reviewer"], actor="admin")
+        store.add_user("berta", ["approver"], actor="admin")
+        part = next(p for p in store.proposals() if p["pm"] == "G4-01")
+        whole = next(p for p in store.proposals() if p["pm"] == "G4-01,G4-01b")
+        store.act(part["proposal_id"], "review", actor="ana", reason="visto",
+                  clear_flag=bool(part["needs_review"]))
+        store.act(part["proposal_id"], "reject", actor="berta",
+                  reason="replaced by the whole-body proposal")
+        with store.reading() as conn:
+            assert judged_rejections(conn) == []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_store(store, load_case(night2), dataset_path=night2, relatives=0)
+        now = {p["proposal_id"]: p for p in store.proposals()}
+        assert not now[whole["proposal_id"]]["needs_review"]
+        assert store.verify().ok
+
+
+def test_a_pair_a_later_rejection_keeps_out_is_flagged_naming_it(tmp_path: Path) -> None:
+    """h_rej (2026-12-08): a live proposal whose pair a later judged rejection keeps out was
+    flagged "not proposed again ... the joint posterior is below the threshold now (another
+    body, family or identification competes ...)". The flag names the rejection. (The son's
+    proposal conditioned on the father's body, its flag cleared after the father's
+    rejection; the son's proposal made again without that body, rejected on its merits.)"""
+    data = tmp_path / "grave.json"
+    data.write_text(json.dumps(grave_dataset()))
+    ds = load_case(data)
+    with CaseStore(tmp_path / "cases.db") as store:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_store(store, ds, dataset_path=data, relatives=0)
+        store.add_user("ana", ["reviewer"], actor="admin")
+        store.add_user("berta", ["approver"], actor="admin")
+        pid = {p["pm"]: p["proposal_id"] for p in store.proposals()}
+        store.act(pid["G4-01"], "review", actor="ana", reason="revisado")
+        store.act(pid["G4-01"], "reject", actor="berta", reason="no es el padre")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_store(store, ds, dataset_path=data, relatives=0)
+        old = pid["G4-03"]
+        new = max(p["proposal_id"] for p in store.proposals() if p["pm"] == "G4-03")
+        store.act(old, "review", actor="ana", reason="visto el rechazo", clear_flag=True)
+        store.act(new, "review", actor="ana", reason="revisado")
+        store.act(new, "reject", actor="berta", reason="la dentadura no es la del hijo")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            run_store(store, ds, dataset_path=data, relatives=0)
+        now = next(p for p in store.proposals() if p["proposal_id"] == old)
+        assert store.verify().ok
+    assert now["needs_review"]
+    assert "kept out of the decision by the rejection of a proposal of G4-03 -> F05_MP3" \
+        in now["stale_reason"]

@@ -204,6 +204,15 @@ def flag_unproposed(conn: sa.Connection, run_id: str, result: Any, candidates: A
         if not comparable[row.run_id]:
             continue
         key, reason = _instead(row.pm, row.family_id, row.missing, result, candidates)
+        kept_out = [pm for pm, fam, person in result.parameters.get("rejected", [])
+                    if (fam, person) == (row.family_id, row.missing)
+                    and set(pm.split(",")) & set(row.pm.split(","))]
+        if kept_out:
+            # (an outside check, h_rej, 2026-12-08: such a flag blamed a competitor or the prior)
+            key, reason = "kept out by a rejection: " + ";".join(kept_out), (
+                f"the pair is kept out of the decision by the rejection of a proposal of "
+                f"{kept_out[0]} -> {row.missing} (a review's judgement; reopen that rejection "
+                f"to weigh the pair again)")
         if told is None:
             told = _told(conn, "unproposed")
         if key in told.get(str(row.proposal_id), ()):

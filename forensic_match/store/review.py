@@ -485,14 +485,16 @@ def judged_rejections(conn: sa.Connection, lapsed: list[int] | None = None
     (:func:`rejections`). A store run passes them to ``identify`` (``rejected=``), which
     keeps them out of its decision (``docs/store.md``, "Rejections the engine knows"); an
     administrative rejection (the proposal's data withdrawn or replaced) says nothing of the
-    pair, and reopening a rejection lifts it. So does a later proposal of the same PM samples
-    and person that is not rejected: the pair made again (on new data, or without a body
-    the rejected proposal's LR rested on) is the latest word on it, and the rejection was of
-    that proposal's grounds. A rejection holds for the data it was judged on: once an item of
-    the proposal's basis has a newer version (the family's record, a relative's or the
-    body's profile), it lapses and the pair is weighed again (a new proposal of it names
-    the rejection: "REJECTED BEFORE"); the ids of such rejections are appended to
-    ``lapsed`` when given."""
+    pair, and reopening a rejection lifts it. So does a later proposal of the same person
+    that is not rejected and holds the rejected one's PM samples: the pair made again (on
+    new data, under a new configuration, without a body the rejected proposal's LR rested
+    on, or of the whole body a fragment joined) is the latest word on it, and the rejection
+    was of the earlier proposal's grounds (an outside check, h_rej, 2026-12-08: each of the
+    three, rejected after clearing its flag, kept the true pair out). A rejection holds for
+    the data it was judged on: once an item of the proposal's basis has a newer version
+    (the family's record, a relative's or the body's profile), it lapses and the pair is
+    weighed again (a new proposal of it names the rejection: "REJECTED BEFORE"); the ids of
+    such rejections are appended to ``lapsed`` when given."""
     how = rejections(conn)
     judged = [pid for pid, r in how.items() if not r["on_flag"]]
     if not judged:
@@ -500,18 +502,22 @@ def judged_rejections(conn: sa.Connection, lapsed: list[int] | None = None
     p = schema.proposals
     rows = conn.execute(sa.select(p.c.proposal_id, p.c.pm, p.c.family_id, p.c.missing)
                         .where(p.c.proposal_id.in_(judged)).order_by(p.c.proposal_id)).all()
-    latest = {(r.pm, r.family_id, r.missing): r.proposal_id for r in rows}
+    later: dict[tuple[str, str], list[tuple[int, set[str]]]] = {}
     for r in conn.execute(sa.select(p.c.proposal_id, p.c.pm, p.c.family_id, p.c.missing,
                                     p.c.state).where(
             p.c.family_id.in_(sorted({r.family_id for r in rows})),
             p.c.state != "rejected")):
-        key = (r.pm, r.family_id, r.missing)
-        if key in latest and r.proposal_id > latest[key]:
-            del latest[key]
+        later.setdefault((r.family_id, r.missing), []).append(
+            (r.proposal_id, set(r.pm.split(","))))
     out = []
     for r in rows:
-        if latest.get((r.pm, r.family_id, r.missing)) != r.proposal_id:
-            continue
+        samples = set(r.pm.split(","))
+        if any(pid > r.proposal_id and samples <= held
+               for pid, held in later.get((r.family_id, r.missing), [])):
+            continue    # a later proposal of the person with these samples stands
+        if any(o[2:] == (r.family_id, r.missing) and o[0] > r.proposal_id
+               and set(o[1].split(",")) >= samples for o in rows):
+            continue    # a later rejection of the pair is its latest word
         if _superseded(conn, {"proposal_id": r.proposal_id}):
             if lapsed is not None:
                 lapsed.append(r.proposal_id)
