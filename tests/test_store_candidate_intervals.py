@@ -219,7 +219,7 @@ def test_a_run_on_every_backend(store_target: str) -> None:  # noqa: F811
 
 _cell = st.tuples(st.sampled_from(["F1", "F2", "Ñ3"]), st.sampled_from(["M1", "M2"]),
                   st.sampled_from([1.5, 2.25, -3.0, 7.0]), st.integers(8, 9))
-_lists = st.dictionaries(st.sampled_from(["PM1", "PM2", "pm2", "PM/3"]),
+_lists = st.dictionaries(st.sampled_from(["PM1", "PM2", "pm2", "PM/3", "PM-0001", "PM_0002"]),
                          st.tuples(st.lists(_cell, min_size=1, max_size=3),
                                    st.sampled_from([(), ("Y",), ("Y", "mtDNA")]),
                                    st.booleans()), max_size=4)

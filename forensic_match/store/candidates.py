@@ -132,8 +132,14 @@ def candidates_sha256(conn: sa.Connection, run_id: str) -> str:
     candidate_lineage rows, "snp": candidate_snp rows}`` (by pm, rank and line; each part only
     when it has rows): the formula of the first schema, over :func:`run_candidates`."""
     found = run_candidates(conn, run_id)
-    return _hash_text(run_id, {name: [_rest(name, r) for r in rows]
+    # in code-point order, not the database's collation (below)
+    return _hash_text(run_id, {name: [_rest(name, r) for r in _in_code_points(name, rows)]
                                for name, rows in found.items()})
+
+
+def _in_code_points(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keys = _order(name)
+    return sorted(rows, key=lambda r: tuple(r[k] for k in keys))
 
 
 def write_candidates(conn: sa.Connection, run_id: str, rows: Sequence[dict[str, Any]], *,
@@ -198,10 +204,13 @@ def _lists(parts: dict[str, Sequence[dict[str, Any]]]) -> dict[str, tuple[Any, .
     return {pm: tuple(tuple(sorted(x)) for x in v) for pm, v in out.items()}
 
 
-def candidate_hashes(conn: sa.Connection) -> tuple[dict[str, str], list[str]]:
+def candidate_hashes(conn: sa.Connection, *, database: bool = False
+                     ) -> tuple[dict[str, str], list[str]]:
     """Every run's :func:`candidates_sha256`, reading and serialising each stored row once
     (``verify``): the runs are walked in ``run_order``, each adding the rows it opened and
-    dropping those it closed, and each run's text is composed from the rows' texts.
+    dropping those it closed, and each run's text is composed from the rows' texts. With
+    ``database``, the rows in the database's collation order instead of code-point order
+    (the hashes of runs made before 2026-12-08 on a server whose collation is not C).
 
     Returns
     -------
@@ -213,13 +222,18 @@ def candidate_hashes(conn: sa.Connection) -> tuple[dict[str, str], list[str]]:
     o, c = schema.run_order, schema.candidates
     seqs = dict(conn.execute(sa.select(o.c.run_id, o.c.seq)).all())
     by_seq = sorted(seqs, key=seqs.__getitem__)
-    # the database's own order of the samples and lines (its collation), as the first
-    # schema's formula ordered them in SQL
-    pm_at = {pm: i for i, pm in enumerate(conn.execute(
-        sa.select(c.c.pm).distinct().order_by(c.c.pm)).scalars())}
-    line_at = {x: i for i, x in enumerate(conn.execute(
-        sa.select(schema.candidate_lineage.c.line).distinct()
-        .order_by(schema.candidate_lineage.c.line)).scalars())}
+    # The samples and lines in code-point order (SQLite's own, and PostgreSQL's under the C
+    # collation), or, for ``database``, in the database's collation, as the first schema's
+    # formula ordered them in SQL: a store made on PostgreSQL under es-PE or another ICU
+    # collation hashed its runs so until 2026-12-08, and a copy of it restored under another
+    # collation raised a false alarm (an outside check, h_pg F2).
+    pms = conn.execute(sa.select(c.c.pm).distinct().order_by(c.c.pm)).scalars().all()
+    lines = conn.execute(sa.select(schema.candidate_lineage.c.line).distinct()
+                         .order_by(schema.candidate_lineage.c.line)).scalars().all()
+    if not database:
+        pms, lines = sorted(pms), sorted(lines)
+    pm_at = {pm: i for i, pm in enumerate(pms)}
+    line_at = {x: i for i, x in enumerate(lines)}
     problems: list[str] = []
     # (run_id, pm, rank) of each candidate row -> its interval [start, end)
     spans: dict[tuple[str, str, int], tuple[int, float]] = {}
