@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -158,6 +161,26 @@ def test_rejected_pairs_are_read_as_given_or_refused(grave: object) -> None:
 # --- the store ---------------------------------------------------------------------------------
 
 
+@contextmanager
+def _grave_store(tmp_path: Path) -> Iterator[tuple[CaseStore, Callable[[], Any]]]:
+    """A case store after one closed-list night on the conditioning tests' grave, with a
+    reviewer (ana) and an approver (berta), and the night again as a call (its warnings
+    silenced)."""
+    data = tmp_path / "grave.json"
+    data.write_text(json.dumps(grave_dataset()))
+    ds = load_case(data)
+    with CaseStore(tmp_path / "cases.db") as store:
+        def night() -> Any:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return run_store(store, ds, dataset_path=data, relatives=0)
+
+        night()
+        store.add_user("ana", ["reviewer"], actor="admin")
+        store.add_user("berta", ["approver"], actor="admin")
+        yield store, night
+
+
 def test_a_store_run_keeps_a_judged_rejection_out_and_proposes_what_rested_on_it_again(
         tmp_path: Path) -> None:
     """The father's body rejected on its merits: the next run does not condition the family
@@ -166,15 +189,7 @@ def test_a_store_run_keeps_a_judged_rejection_out_and_proposes_what_rested_on_it
     the old ones stay flagged. Before, the engine conditioned on the rejected body again and
     the flagged proposals were the only ones, with LRs resting on a body the review refused
     (docs/store.md, "Rejections the engine knows")."""
-    data = tmp_path / "grave.json"
-    data.write_text(json.dumps(grave_dataset()))
-    ds = load_case(data)
-    with CaseStore(tmp_path / "cases.db") as store:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run_store(store, ds, dataset_path=data, relatives=0)
-        store.add_user("ana", ["reviewer"], actor="admin")
-        store.add_user("berta", ["approver"], actor="admin")
+    with _grave_store(tmp_path) as (store, night):
         by_pm = {p["pm"]: p for p in store.proposals()}
         father = by_pm["G4-01"]["proposal_id"]
         store.act(father, "review", actor="ana", reason="revisado")
@@ -185,9 +200,7 @@ def test_a_store_run_keeps_a_judged_rejection_out_and_proposes_what_rested_on_it
         assert "later runs keep G4-01 -> F05_MP1 of F05 out of their decision" in said.output
         dependents = sorted(p["proposal_id"] for p in store.proposals() if p["needs_review"])
         assert dependents == sorted(by_pm[p]["proposal_id"] for p in ("G4-03", "G4-04"))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            summary = run_store(store, ds, dataset_path=data, relatives=0)
+        summary = night()
         after = store.proposals()
         new = [p for p in after if p["proposal_id"] > max(x["proposal_id"] for x in by_pm.values())]
         assert not any(p["pm"] == "G4-01" and p["missing"] == "F05_MP1" for p in new)
@@ -208,9 +221,7 @@ def test_a_store_run_keeps_a_judged_rejection_out_and_proposes_what_rested_on_it
         assert all(states[d]["needs_review"] for d in dependents)
         assert store.verify().ok
         # a third night on the same data proposes nothing new
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            third = run_store(store, ds, dataset_path=data, relatives=0)
+        third = night()
         assert third.counts["new_proposals"] == 0 and len(store.proposals()) == len(after)
         assert store.verify().ok
 
@@ -254,15 +265,7 @@ def test_rejecting_the_proposal_a_pair_was_made_again_for_does_not_keep_the_pair
     not keep the pair out: a later proposal of the same body and person stands."""
     from forensic_match.store.review import judged_rejections
 
-    data = tmp_path / "grave.json"
-    data.write_text(json.dumps(grave_dataset()))
-    ds = load_case(data)
-    with CaseStore(tmp_path / "cases.db") as store:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run_store(store, ds, dataset_path=data, relatives=0)
-        store.add_user("ana", ["reviewer"], actor="admin")
-        store.add_user("berta", ["approver"], actor="admin")
+    with _grave_store(tmp_path) as (store, night):
         pid = {p["pm"]: p["proposal_id"] for p in store.proposals()}
         for pm in ("G4-01", "G4-02", "G4-03"):
             store.act(pid[pm], "review", actor="ana", reason="revisado")
@@ -270,9 +273,7 @@ def test_rejecting_the_proposal_a_pair_was_made_again_for_does_not_keep_the_pair
         store.act(pid["G4-01"], "reopen", actor="ana", reason="dudas")
         store.act(pid["G4-01"], "review", actor="ana", reason="revisado")
         store.act(pid["G4-01"], "reject", actor="berta", reason="no es el padre")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run_store(store, ds, dataset_path=data, relatives=0)
+        night()
         old = pid["G4-03"]
         new = max(p["proposal_id"] for p in store.proposals() if p["pm"] == "G4-03")
         assert new != old
@@ -287,9 +288,7 @@ def test_rejecting_the_proposal_a_pair_was_made_again_for_does_not_keep_the_pair
         store.act(new, "approve", actor="berta", reason="de acuerdo")
         with store.reading() as conn:
             assert [r[0] for r in judged_rejections(conn)] == [pid["G4-01"]]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run_store(store, ds, dataset_path=data, relatives=0)
+        night()
         states = {p["proposal_id"]: p for p in store.proposals()}
         assert states[new]["state"] == "approved" and not states[new]["needs_review"]
         assert store.verify().ok
@@ -341,29 +340,17 @@ def test_a_pair_a_later_rejection_keeps_out_is_flagged_naming_it(tmp_path: Path)
     body, family or identification competes ...)". The flag names the rejection. (The son's
     proposal conditioned on the father's body, its flag cleared after the father's
     rejection; the son's proposal made again without that body, rejected on its merits.)"""
-    data = tmp_path / "grave.json"
-    data.write_text(json.dumps(grave_dataset()))
-    ds = load_case(data)
-    with CaseStore(tmp_path / "cases.db") as store:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run_store(store, ds, dataset_path=data, relatives=0)
-        store.add_user("ana", ["reviewer"], actor="admin")
-        store.add_user("berta", ["approver"], actor="admin")
+    with _grave_store(tmp_path) as (store, night):
         pid = {p["pm"]: p["proposal_id"] for p in store.proposals()}
         store.act(pid["G4-01"], "review", actor="ana", reason="revisado")
         store.act(pid["G4-01"], "reject", actor="berta", reason="no es el padre")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run_store(store, ds, dataset_path=data, relatives=0)
+        night()
         old = pid["G4-03"]
         new = max(p["proposal_id"] for p in store.proposals() if p["pm"] == "G4-03")
         store.act(old, "review", actor="ana", reason="visto el rechazo", clear_flag=True)
         store.act(new, "review", actor="ana", reason="revisado")
         store.act(new, "reject", actor="berta", reason="la dentadura no es la del hijo")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run_store(store, ds, dataset_path=data, relatives=0)
+        night()
         now = next(p for p in store.proposals() if p["proposal_id"] == old)
         assert store.verify().ok
     assert now["needs_review"]
