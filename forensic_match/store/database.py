@@ -130,9 +130,50 @@ def upgrade_store(engine: sa.Engine) -> tuple[str | None, str]:
     before = current_revision(engine)
     head = head_revision()
     if before != head:
-        with engine.begin() as conn:
+        with _migrating(engine) as conn:
             command.upgrade(_alembic_config(conn), "head")
     return before, head
+
+
+def downgrade_store(engine: sa.Engine, revision: str) -> None:
+    """Migrate the store down to schema ``revision`` in one transaction, keeping the data
+    the older schema can hold (a revision that cannot hold them refuses, naming them).
+
+    Examples
+    --------
+    >>> downgrade_store(create_store_engine("cases.db"), "0008")   # doctest: +SKIP
+    """
+    from alembic import command
+
+    with _migrating(engine) as conn:
+        command.downgrade(_alembic_config(conn), revision)
+
+
+@contextmanager
+def _migrating(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One transaction for a migration. On SQLite foreign keys are not enforced during it and
+    checked before the commit: a migration that changes a column's type rebuilds the table
+    there (copy, drop, rename), and a table others refer to (``proposals``) cannot be dropped
+    while they are enforced; the switch works only outside a transaction, so it is made
+    before ``BEGIN`` and undone after the end."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                yield conn
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise StoreError(f"the migration would break {len(broken)} foreign "
+                                         f"keys (first: {tuple(broken[0])}); nothing was "
+                                         f"changed")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 class CaseStore:
