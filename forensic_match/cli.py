@@ -1640,17 +1640,22 @@ def _with_store(db: str, call: Any) -> Any:
 def store_upgrade_command(db: str) -> None:
     """Create the store DB or migrate it to this version's schema (idempotent)."""
     from forensic_match.store import create_store_engine, upgrade_store
+    from forensic_match.store.database import opening, shown_url
 
     engine = create_store_engine(db)
     try:
-        before, after = upgrade_store(engine)
+        with opening(db):
+            before, after = upgrade_store(engine)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     finally:
         engine.dispose()
     if before == after:
-        click.echo(f"store {db}: schema already at revision {after}")
+        click.echo(f"store {shown_url(db)}: schema already at revision {after}")
     else:
-        click.echo(f"store {db}: schema upgraded from revision {before or '(empty)'} to "
-                   f"{after}")
+        click.echo(f"store {shown_url(db)}: schema upgraded from revision "
+                   f"{before or '(empty)'} to {after}")
 
 
 @store_group.command("verify")
@@ -1684,7 +1689,9 @@ def store_export_command(db: str, out: str, identities: bool) -> None:
     size exports in little memory."""
     _writable(out)
     counts = _with_store(db, lambda store: store.write_export(out, identities=identities))
-    click.echo(f"exported {db} to {out}: {sum(counts.values()):,} rows"
+    from forensic_match.store.database import shown_url
+
+    click.echo(f"exported {shown_url(db)} to {out}: {sum(counts.values()):,} rows"
                + (" (with identities)" if identities else ""))
 
 
