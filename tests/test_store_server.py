@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from store_helpers import store_target  # noqa: F401 - fixture
+from store_helpers import small_dataset_dict, store_target  # noqa: F401 - fixture
 
 import forensic_match.store.database as database
+from forensic_match.cases import case_from_dict
 from forensic_match.cli import main
-from forensic_match.store import CaseStore, StoreError, create_store_engine
+from forensic_match.store import CaseStore, StoreError, create_store_engine, run_store
 from forensic_match.store.database import StoreBusy, shown_url
 
 
@@ -161,3 +162,35 @@ def test_upgrade_and_export_print_the_url_without_its_password(
         out = CliRunner().invoke(main, args)
         assert out.exit_code == 0, out.output
         assert "S3cret" not in out.output and f"{user}:***@{rest}" in out.output, out.output
+
+
+def test_the_run_says_where_its_families_came_from(
+        store_target: str, tmp_path: Path, monkeypatch: Any) -> None:  # noqa: F811
+    """A store on a server keeps no tables unless given a directory, so every night compiled
+    every family, and the run's line said "(the others from the tables of earlier runs)"."""
+    ds = case_from_dict(small_dataset_dict())
+
+    def line(store: CaseStore, **options: Any) -> str:
+        lines: list[str] = []
+        run_store(store, ds, min_markers=8, say=lines.append, **options)
+        return next(x for x in lines if "compiled" in x).split(": ", 1)[1]
+
+    with CaseStore(store_target) as store:
+        if store.tables_dir is None:
+            server = store
+        else:
+            assert line(store) == "compiled 3 of 3 families"
+            assert line(store) == "compiled 0 of 3 families (the others from the tables of " \
+                                  "earlier runs)"
+            assert line(store, cache=False) == "compiled 3 of 3 families (no tables kept: " \
+                                               "--no-tables)"
+            monkeypatch.setattr(CaseStore, "tables_dir", property(lambda self: None))
+            server = store
+        for _night in (1, 2):
+            assert line(server) == (
+                "compiled 3 of 3 families (a store on a server keeps no compiled tables by "
+                "default, so every run compiles every family: give --tables DIR to keep them "
+                "between runs)")
+        assert line(server, cache=tmp_path / "tables") == "compiled 3 of 3 families"
+        assert line(server, cache=tmp_path / "tables") == \
+            "compiled 0 of 3 families (the others from the tables of earlier runs)"

@@ -143,6 +143,22 @@ def abandon_stale_runs(conn: sa.Connection, *, actor: str = SYSTEM) -> list[str]
     return stale
 
 
+def _compiled_words(compiled: int, families: int, tables_dir: Path | None,
+                    cache: str | Path | bool) -> str:
+    """What the run's line says after "compiled N of M families": where the others came
+    from, or why there were none. It said "(the others from the tables of earlier runs)"
+    on every night of a store on a server, which keeps no tables unless given a directory and
+    so compiled every family every night (an outside check, h_pg F5, 2026-12-08)."""
+    if tables_dir is None:
+        if cache is False:
+            return " (no tables kept: --no-tables)"
+        return (" (a store on a server keeps no compiled tables by default, so every run "
+                "compiles every family: give --tables DIR to keep them between runs)")
+    if compiled < families:
+        return " (the others from the tables of earlier runs)"
+    return ""
+
+
 def _sha256_file(path: str | Path | None) -> str | None:
     if path is None or not Path(path).is_file():
         return None
@@ -431,7 +447,9 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                 snp_check = ProposalSnp(ds, identify_options["snp"], snp_options or {},
                                         cache=caches.snp if caches is not None else None)
             say(f"run {run_id}: compiled {result.counts.get('compiled_families', 0)} of "
-                f"{len(ds.am)} families (the others from the tables of earlier runs)")
+                f"{len(ds.am)} families" + _compiled_words(
+                    result.counts.get("compiled_families", 0), len(ds.am), tables_dir,
+                    cache))
             timings["identify"] = time.perf_counter() - t0
             t0 = time.perf_counter()
 
