@@ -215,6 +215,18 @@ def downgrade_store(engine: sa.Engine, revision: str) -> None:
         command.downgrade(_alembic_config(conn), revision)
 
 
+def _raise_busy(exc: sa.exc.OperationalError, url: str) -> None:
+    """Raise :class:`StoreBusy` if ``exc`` is a lock waited for longer than
+    :data:`BUSY_TIMEOUT`: SQLite's busy timeout (a raw traceback said "database is locked"
+    and no more, an outside check, 2026-12-07) or PostgreSQL's ``lock_timeout`` (SQLSTATE
+    55P03)."""
+    if "database is locked" in str(exc) or getattr(exc.orig, "sqlstate", None) == "55P03":
+        raise StoreBusy(f"the store {shown_url(url)!r} is busy: another process (a run, a "
+                        f"review) has held it for longer than the {BUSY_TIMEOUT:g} s this "
+                        f"one waits; nothing of this action was written: try again when it "
+                        f"is done") from exc
+
+
 @contextmanager
 def _migrating(engine: sa.Engine) -> Iterator[sa.Connection]:
     """One transaction for a migration. On SQLite foreign keys are not enforced during it and
@@ -230,7 +242,11 @@ def _migrating(engine: sa.Engine) -> Iterator[sa.Connection]:
             raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
-                yield conn
+                try:
+                    yield conn
+                except sa.exc.OperationalError as exc:      # a reader holds a table
+                    _raise_busy(exc, engine.url.render_as_string(hide_password=False))
+                    raise
                 if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
                     if broken:
@@ -380,15 +396,8 @@ class CaseStore:
                 lock_audit(conn)
                 yield conn
         except sa.exc.OperationalError as exc:
-            # SQLite's busy timeout: a raw traceback said "database is locked" and no more (an
-            # outside check, 2026-12-07); PostgreSQL's lock_timeout (SQLSTATE 55P03)
-            if "database is locked" not in str(exc) and \
-                    getattr(exc.orig, "sqlstate", None) != "55P03":
-                raise
-            raise StoreBusy(f"the store {self.shown_url!r} is busy: another process (a run, a "
-                             f"review) has held it for longer than the {BUSY_TIMEOUT:g} s this "
-                             f"one waits; nothing of this action was written: try again when "
-                             f"it is done") from exc
+            _raise_busy(exc, self.url)
+            raise
 
     # Records ---------------------------------------------------------------------------------
     def ingest(self, dataset: Any, *, actor: str, run_id: str | None = None) -> Any:
