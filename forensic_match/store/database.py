@@ -242,17 +242,16 @@ def _migrating(engine: sa.Engine) -> Iterator[sa.Connection]:
             raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
-                try:
-                    yield conn
-                except sa.exc.OperationalError as exc:      # a reader holds a table
-                    _raise_busy(exc, engine.url.render_as_string(hide_password=False))
-                    raise
+                yield conn
                 if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
                     if broken:
                         raise StoreError(f"the migration would break {len(broken)} foreign "
                                          f"keys (first: {tuple(broken[0])}); nothing was "
                                          f"changed")
+        except sa.exc.OperationalError as exc:      # another writer, or a reader of a table
+            _raise_busy(exc, engine.url.render_as_string(hide_password=False))
+            raise
         finally:
             if sqlite:
                 raw.execute("PRAGMA foreign_keys=ON")
