@@ -1673,17 +1673,22 @@ def _with_store(db: str, call: Any) -> Any:
 def store_upgrade_command(db: str) -> None:
     """Create the store DB or migrate it to this version's schema (idempotent)."""
     from forensic_match.store import create_store_engine, upgrade_store
+    from forensic_match.store.database import opening, shown_url
 
     engine = create_store_engine(db)
     try:
-        before, after = upgrade_store(engine)
+        with opening(db):
+            before, after = upgrade_store(engine)
+    except ForensicMatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     finally:
         engine.dispose()
     if before == after:
-        click.echo(f"store {db}: schema already at revision {after}")
+        click.echo(f"store {shown_url(db)}: schema already at revision {after}")
     else:
-        click.echo(f"store {db}: schema upgraded from revision {before or '(empty)'} to "
-                   f"{after}")
+        click.echo(f"store {shown_url(db)}: schema upgraded from revision "
+                   f"{before or '(empty)'} to {after}")
 
 
 @store_group.command("verify")
@@ -1717,7 +1722,9 @@ def store_export_command(db: str, out: str, identities: bool) -> None:
     size exports in little memory."""
     _writable(out)
     counts = _with_store(db, lambda store: store.write_export(out, identities=identities))
-    click.echo(f"exported {db} to {out}: {sum(counts.values()):,} rows"
+    from forensic_match.store.database import shown_url
+
+    click.echo(f"exported {shown_url(db)} to {out}: {sum(counts.values()):,} rows"
                + (" (with identities)" if identities else ""))
 
 
@@ -2084,6 +2091,8 @@ def store_report_command(db: str, proposal: int, language: str, out: str, identi
             markers = load_case(markers_file).markers
         elif lab:
             markers = _run_panel(_configuration(config_path, frequencies, mutation))
+        else:
+            markers = _recorded_panel(store, proposal)
         html = render_report(store, proposal, language=language, identities=identities,
                              markers=markers)
     except ForensicMatchError as exc:
@@ -2111,6 +2120,53 @@ def store_dashboard_command(db: str, language: str, out: str) -> None:
     html = _with_store(db, lambda store: render_dashboard(store, language=language))
     _write_text(out, html)
     click.echo(f"dashboard ({language}) written to {out}")
+
+
+def _recorded_panel(store: Any, proposal: int) -> list[Any] | None:
+    """The markers of the run of ``proposal`` on the laboratory's tables, from what it
+    recorded: its frequency table's name, its configuration file (while it is unchanged) and
+    the mutation model whose markers have the run's digest (``--mutation`` is recorded
+    only in that digest). ``None`` for a run that records a dataset file (the report reads
+    it) or no table. A report of a run given no --frequencies (the default table) asked for
+    them (an outside check, h_pg F8, 2026-12-08); one that cannot be rebuilt says which
+    options and values to give."""
+    import json
+
+    import sqlalchemy as sa
+
+    from forensic_match.markers import markers_digest
+    from forensic_match.store import schema
+
+    with store.reading() as conn:
+        run = conn.execute(sa.select(schema.runs).join(
+            schema.proposals, schema.proposals.c.run_id == schema.runs.c.run_id).where(
+            schema.proposals.c.proposal_id == proposal)).mappings().first()
+    if run is None:
+        return None
+    inputs, config = json.loads(run["inputs"]), json.loads(run["config"])
+    table = config.get("frequencies")
+    if (inputs.get("dataset") or {}).get("path") or not table:
+        return None
+    given = f"--frequencies {table}"
+    config_path = None
+    if "config" in inputs:
+        config_path, digest = inputs["config"]["path"], inputs["config"]["sha256"]
+        given = f"--config {config_path} {given}"
+        if _sha256_file(config_path) != digest:
+            state = "changed" if Path(config_path).is_file() else "gone"
+            raise ForensicMatchError(
+                f"run {run['run_id']} was given the configuration {config_path!r} (sha256 "
+                f"{digest[:16]}...), which is {state}: give that configuration's --config, "
+                f"with --frequencies {table} and the --mutation given to the run, if any")
+    for mutation in (None, "stepwise", "onestep", "equal", "proportional", "none"):
+        markers = _run_panel(_configuration(config_path, table, mutation))
+        if markers_digest(markers) == run["frequencies_sha256"]:
+            return markers
+    raise ForensicMatchError(
+        f"run {run['run_id']} used the frequency table {table!r}, but with none of the "
+        f"mutation models do its markers have the run's sha256 "
+        f"({run['frequencies_sha256'][:16]}...): give {given} and the --mutation given to the "
+        f"run, or --markers DATASET.json")
 
 
 def _run_panel(cfg: Any) -> list[Any]:

@@ -1434,3 +1434,76 @@ def test_recorded_values_and_plot_ticks_in_the_pages_language() -> None:
     numbers = [t.strip() for t in ticks if re.fullmatch(r"\s*[\u2212\-]?[\d.,]+\s*", t)]
     assert numbers and not any("." in t for t in numbers)
     assert any("," in t for t in numbers)
+
+
+def _lab_tables(folder: Path, families: int = 4) -> list[str]:
+    """The laboratory's tables of a small grave (seed 11): in each family the missing father
+    and the typed mother and two children, and one PM sample, the father's bones, typed at
+    the bundled default table's markers (Penta D and E left out, as many kits do)."""
+    import random
+
+    from forensic_match.frequencies import load_frequencies
+
+    rng = random.Random(11)
+    tables = load_frequencies("fbi2015_sw_hispanic")
+    names = [m for m in tables.markers if m not in ("Penta D", "Penta E")]
+
+    def draw(m: str) -> str:
+        alleles, freqs = tables[m]
+        return rng.choices(list(alleles), list(freqs))[0]
+
+    ped, rel, pm, smp = ["family,id,father,mother,sex,missing"], \
+        ["family,sample,marker,allele1,allele2"], ["sample,marker,allele1,allele2"], \
+        ["sample,sex,site,dropout"]
+    for i in range(1, families + 1):
+        fid = f"FAM-AYA-{i:03d}"
+        fa = {m: (draw(m), draw(m)) for m in names}
+        mo = {m: (draw(m), draw(m)) for m in names}
+        kids = [{m: (rng.choice(fa[m]), rng.choice(mo[m])) for m in names} for _ in (1, 2)]
+        ped += [f"{fid},{fid}-FA,,,M,1", f"{fid},{fid}-MO,,,F,0",
+                f"{fid},{fid}-K1,{fid}-FA,{fid}-MO,F,0", f"{fid},{fid}-K2,{fid}-FA,{fid}-MO,M,0"]
+        for who, g in (("MO", mo), ("K1", kids[0]), ("K2", kids[1])):
+            rel += [f"{fid},{fid}-{who},{m},{a},{b}" for m, (a, b) in g.items()]
+        sid = f"PE-AYA-HUA-1984-FOSA{i:03d}-IND001"
+        pm += [f"{sid},{m},{a},{b}" for m, (a, b) in fa.items()]
+        smp.append(f"{sid},M,FOSA{i:03d},")
+    out = []
+    for name, rows in (("pedigrees", ped), ("relatives", rel), ("pm", pm), ("samples", smp)):
+        (folder / f"{name}.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        out += [f"--{name}", str(folder / f"{name}.csv")]
+    return out
+
+
+@pytest.mark.parametrize("options", [[], ["--mutation", "equal"], ["--config", "lab.toml"]])
+def test_the_report_of_a_laboratory_run_finds_the_runs_markers(tmp_path: Path,
+                                                              options: list[str]) -> None:
+    """A run on the laboratory's tables given no --frequencies (the default table) had a
+    report that asked for --frequencies (an outside check, h_pg F8, 2026-12-08): the report
+    now rebuilds the markers from what the run recorded (its table, its configuration file,
+    and the mutation model whose markers have the run's digest); a configuration file
+    changed since is named, with the options to give."""
+    tables = _lab_tables(tmp_path)
+    config = tmp_path / "lab.toml"
+    config.write_text('[frequencies]\ntable = "fbi2015_sw_hispanic"\n[mutation]\n'
+                      'model = "onestep"\n', encoding="utf-8")
+    options = [str(config) if o == "lab.toml" else o for o in options]
+    db = str(tmp_path / "lab.db")
+    runner = CliRunner()
+    res = runner.invoke(main, ["run", "--store", db, *tables, *options, "-q"])
+    assert res.exit_code == 0, res.output
+    with CaseStore(db) as store:
+        stored = store.proposals()[0]["log10_lr"]
+    out = tmp_path / "r.html"
+    res = runner.invoke(main, ["store", "report", db, "1", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text(encoding="utf-8")
+    values = [float(v) for v in re.findall(r'class="marker-row"[^>]*data-log10-lr="([^"]+)"',
+                                           page)]
+    assert math.isclose(sum(values), stored, rel_tol=1e-9)
+    if options[:1] == ["--config"]:
+        config.write_text('[frequencies]\ntable = "fbi2015_sw_hispanic"\n', encoding="utf-8")
+        res = runner.invoke(main, ["store", "report", db, "1", "--out", str(out)])
+        assert res.exit_code == 1
+        assert f"was given the configuration {str(config)!r}" in res.output
+        assert "which is changed: give that configuration's --config, with --frequencies " \
+               "fbi2015_sw_hispanic" in res.output

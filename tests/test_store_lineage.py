@@ -327,12 +327,10 @@ def test_the_lineage_tables_migrate_down_and_up_with_the_data(nights: dict,
                                                               tmp_path: Path) -> None:
     import shutil
 
-    from alembic import command
-
     from forensic_match.store.database import (
-        _alembic_config,
         create_store_engine,
         current_revision,
+        downgrade_store,
         head_revision,
     )
 
@@ -343,7 +341,7 @@ def test_the_lineage_tables_migrate_down_and_up_with_the_data(nights: dict,
         before = {t: conn.execute(sa.select(sa.func.count()).select_from(
             schema.metadata.tables[t])).scalar_one()
             for t in ("proposal_lineage", "candidate_lineage", "proposals")}
-        command.downgrade(_alembic_config(conn), "0002")
+    downgrade_store(engine, "0002")   # rebuilds tables on SQLite: foreign keys off
     assert current_revision(engine) == "0002"
     with engine.connect() as conn:
         assert "proposal_lineage" not in sa.inspect(conn).get_table_names()

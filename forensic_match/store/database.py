@@ -42,6 +42,35 @@ def store_url(target: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
+def shown_url(target: str | Path) -> str:
+    """A store's URL as printed and logged: any password hidden (``***``), so that a
+    message (a cron job's mail, a log) never carries it; a file path is shown as given.
+
+    Examples
+    --------
+    >>> shown_url("postgresql+psycopg://fm:s3cret@db.example/cases")
+    'postgresql+psycopg://fm:***@db.example/cases'
+    >>> shown_url("postgresql+psycopg://fm@/cases?host=/run/pg&password=s3cret")
+    'postgresql+psycopg://fm@/cases?host=/run/pg&password=***'
+    >>> shown_url("cases.db")
+    'cases.db'
+    """
+    import re
+
+    url = str(target)
+    if "://" not in url:
+        return url
+    # as written, but for the password: in the authority ("user:PASSWORD@host") and as a
+    # query parameter ("?password=...")
+    scheme, rest = url.split("://", 1)
+    authority, sep, tail = rest.partition("/")
+    user, at, host = authority.rpartition("@")
+    if at and ":" in user:
+        authority = f"{user.split(':', 1)[0]}:***@{host}"
+    tail = re.sub(r"(?i)((?:^|[?&])password=)[^&]*", r"\1***", tail)
+    return f"{scheme}://{authority}{sep}{tail}"
+
+
 def _sqlite_file(url: str) -> Path | None:
     """The file of a SQLite store URL (``None`` for a server or an in-memory database)."""
     prefix = "sqlite:///"
@@ -50,9 +79,23 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(url[len(prefix):])
 
 
-#: Seconds a SQLite store's writer waits for another's lock before giving up
-#: (:meth:`CaseStore.transaction` then says the store is busy).
+#: Seconds a writer waits for another's lock before giving up (:meth:`CaseStore.transaction`
+#: then says the store is busy): SQLite's busy timeout, PostgreSQL's ``lock_timeout``.
 BUSY_TIMEOUT = 60.0
+
+#: Seconds PostgreSQL lets a session sit idle inside a transaction before it ends the session
+#: (``idle_in_transaction_session_timeout``), which rolls the transaction back and frees the
+#: audit head's lock that it held: a client frozen inside a writing transaction (a suspended
+#: machine, Ctrl-Z) otherwise blocks every writer for as long as it is frozen. A run computes
+#: between the statements of its finishing transaction (the candidates' rows, the proposals'
+#: lineage and SNP parts), so the limit is far above any such pause; ended, that run is
+#: marked failed, as a killed one is, and the next night does its work.
+IDLE_IN_TRANSACTION_TIMEOUT = 1800.0
+
+#: TCP keepalives of a PostgreSQL connection (seconds idle, seconds between probes, probes):
+#: a server whose client's machine died or whose network broke ends the session, and its
+#: locks, after about two minutes, and the client learns as soon of a server gone.
+KEEPALIVES = (60, 10, 6)
 
 
 def create_store_engine(target: str | Path) -> sa.Engine:
@@ -63,6 +106,14 @@ def create_store_engine(target: str | Path) -> sa.Engine:
     audit chain's head is read and moved under the lock, and DDL of the migrations is
     transactional); connections with the execution option ``fm_read_only=True`` begin a plain
     (deferred) transaction, so that readers do not hold the write lock.
+
+    PostgreSQL: the same bounded wait for a lock (``lock_timeout`` of
+    :data:`BUSY_TIMEOUT`), a session idle inside a transaction for
+    :data:`IDLE_IN_TRANSACTION_TIMEOUT` ended by the server, TCP keepalives
+    (:data:`KEEPALIVES`, on both sides) and connections checked before use. Before
+    2026-12-08 a client frozen inside its finishing transaction made ``store user`` wait
+    150 s and the next night's run 120 s without a word, where SQLite said after 62 s that
+    the store was busy (an outside check, h_pg F3). ``options`` given in the URL are kept.
     """
     from sqlalchemy import event
 
@@ -86,7 +137,22 @@ def create_store_engine(target: str | Path) -> sa.Engine:
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return sa.create_engine(url)
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return sa.create_engine(url)
+    idle, interval, count = KEEPALIVES
+    settings = {"lock_timeout": int(BUSY_TIMEOUT * 1000),
+                "idle_in_transaction_session_timeout": int(IDLE_IN_TRANSACTION_TIMEOUT * 1000),
+                "tcp_keepalives_idle": idle, "tcp_keepalives_interval": interval,
+                "tcp_keepalives_count": count}
+    options = " ".join(f"-c {k}={v}" for k, v in settings.items())
+    given = parsed.query.get("options")
+    if given:
+        # the URL's own settings after these, so that they win
+        options = f"{options} {given if isinstance(given, str) else ' '.join(given)}"
+    return sa.create_engine(url, pool_pre_ping=True, connect_args={
+        "options": options, "keepalives": 1, "keepalives_idle": idle,
+        "keepalives_interval": interval, "keepalives_count": count})
 
 
 def _alembic_config(conn: sa.Connection) -> Any:
@@ -130,9 +196,92 @@ def upgrade_store(engine: sa.Engine) -> tuple[str | None, str]:
     before = current_revision(engine)
     head = head_revision()
     if before != head:
-        with engine.begin() as conn:
+        with _migrating(engine) as conn:
             command.upgrade(_alembic_config(conn), "head")
     return before, head
+
+
+def downgrade_store(engine: sa.Engine, revision: str) -> None:
+    """Migrate the store down to schema ``revision`` in one transaction, keeping the data
+    the older schema can hold (a revision that cannot hold them refuses, naming them).
+
+    Examples
+    --------
+    >>> downgrade_store(create_store_engine("cases.db"), "0008")   # doctest: +SKIP
+    """
+    from alembic import command
+
+    with _migrating(engine) as conn:
+        command.downgrade(_alembic_config(conn), revision)
+
+
+def _raise_busy(exc: sa.exc.OperationalError, url: str) -> None:
+    """Raise :class:`StoreBusy` if ``exc`` is a lock waited for longer than
+    :data:`BUSY_TIMEOUT`: SQLite's busy timeout (a raw traceback said "database is locked"
+    and no more, an outside check, 2026-12-07) or PostgreSQL's ``lock_timeout`` (SQLSTATE
+    55P03)."""
+    if "database is locked" in str(exc) or getattr(exc.orig, "sqlstate", None) == "55P03":
+        raise StoreBusy(f"the store {shown_url(url)!r} is busy: another process (a run, a "
+                        f"review) has held it for longer than the {BUSY_TIMEOUT:g} s this "
+                        f"one waits; nothing of this action was written: try again when it "
+                        f"is done") from exc
+
+
+@contextmanager
+def _migrating(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One transaction for a migration. On SQLite foreign keys are not enforced during it and
+    checked before the commit: a migration that changes a column's type rebuilds the table
+    there (copy, drop, rename), and a table others refer to (``proposals``) cannot be dropped
+    while they are enforced; the switch works only outside a transaction, so it is made
+    before ``BEGIN`` and undone after the end."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                yield conn
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise StoreError(f"the migration would break {len(broken)} foreign "
+                                         f"keys (first: {tuple(broken[0])}); nothing was "
+                                         f"changed")
+        except sa.exc.OperationalError as exc:      # another writer, or a reader of a table
+            _raise_busy(exc, engine.url.render_as_string(hide_password=False))
+            raise
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
+@contextmanager
+def opening(target: str | Path) -> Iterator[None]:
+    """Turn a failure to reach the store (a server that is down, a database that does not
+    exist, a refused login) into one :class:`StoreError` naming the store, password hidden,
+    and the driver's reason: it was a SQLAlchemy traceback of some 135 lines (an outside
+    check, h_pg F6, 2026-12-08).
+
+    Examples
+    --------
+    >>> with opening("postgresql+psycopg://fm:pw@/nowhere?host=/no/such/dir"):  # doctest: +SKIP
+    ...     create_store_engine("postgresql+psycopg://fm:pw@/nowhere?host=/no/such/dir").connect()
+    Traceback (most recent call last):
+    StoreError: cannot open the store 'postgresql+psycopg://fm:***@/nowhere?...': ...
+    """
+    try:
+        yield
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        if exc.statement:       # a statement of an open connection failed, not the opening
+            raise
+        reason = " ".join(str(exc.orig or exc).split())
+        url = store_url(target)
+        parsed = sa.engine.make_url(url)
+        if parsed.password:
+            reason = reason.replace(parsed.password, "***")
+        raise StoreError(f"cannot open the store {shown_url(url)!r}: {reason}") from exc
 
 
 class CaseStore:
@@ -159,24 +308,33 @@ class CaseStore:
 
     def __init__(self, target: str | Path, *, upgrade: bool = True) -> None:
         self.url = store_url(target)
+        #: The URL as messages show it, any password hidden (:func:`shown_url`).
+        self.shown_url = shown_url(self.url)
         file = _sqlite_file(self.url)
         if not upgrade and file is not None and not file.exists():
             # opening would create an empty file, which 'store upgrade' then makes a store
             raise StoreError(f"no case store at {str(file)!r}: check the path (a store is "
                              f"created by 'forensic-match run --store' or 'store upgrade')")
         self.engine = create_store_engine(target)
+        try:
+            with opening(self.url):
+                self._open(upgrade)
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    def _open(self, upgrade: bool) -> None:
         if upgrade:
             upgrade_store(self.engine)
-        else:
-            rev = current_revision(self.engine)
-            if rev is None and not sa.inspect(self.engine).get_table_names():
-                self.engine.dispose()
-                raise StoreError(f"{self.url!r} is not a case store (an empty database): "
-                                 f"check the path")
-            if rev != head_revision():
-                self.engine.dispose()
-                raise StoreError(f"store {self.url!r} has schema revision {rev}, this version "
-                                 f"needs {head_revision()}: run 'forensic-match store upgrade'")
+            return
+        rev = current_revision(self.engine)
+        if rev is None and not sa.inspect(self.engine).get_table_names():
+            raise StoreError(f"{self.shown_url!r} is not a case store (an empty database): "
+                             f"check the path")
+        if rev != head_revision():
+            raise StoreError(f"store {self.shown_url!r} has schema revision {rev}, this "
+                             f"version needs {head_revision()}: run 'forensic-match store "
+                             f"upgrade'")
 
     @property
     def tables_dir(self) -> Path | None:
@@ -195,10 +353,10 @@ class CaseStore:
 
         with self.reading() as conn:
             if run_id is not None:
-                _known_run(conn, run_id, self.url)
+                _known_run(conn, run_id, self.shown_url)
             run_id = run_id or latest_finished_run(conn)
             if run_id is None:
-                raise StoreError(f"store {self.url!r}: no finished run")
+                raise StoreError(f"store {self.shown_url!r}: no finished run")
             return candidate_changes(conn, run_id)
 
     def close(self) -> None:
@@ -237,14 +395,8 @@ class CaseStore:
                 lock_audit(conn)
                 yield conn
         except sa.exc.OperationalError as exc:
-            # SQLite's busy timeout: a raw traceback said "database is locked" and no more (an
-            # outside check, 2026-12-07)
-            if "database is locked" not in str(exc):
-                raise
-            raise StoreBusy(f"the store {self.url!r} is busy: another process (a run, a "
-                             f"review) has held it for longer than the {BUSY_TIMEOUT:g} s this "
-                             f"one waits; nothing of this action was written: try again when "
-                             f"it is done") from exc
+            _raise_busy(exc, self.url)
+            raise
 
     # Records ---------------------------------------------------------------------------------
     def ingest(self, dataset: Any, *, actor: str, run_id: str | None = None) -> Any:
@@ -319,7 +471,7 @@ class CaseStore:
             query = query.where(t.c.run_id == run_id)
         with self.reading() as conn:
             if run_id is not None:
-                _known_run(conn, run_id, self.url)
+                _known_run(conn, run_id, self.shown_url)
             return [dict(r) for r in conn.execute(query).mappings()]
 
     def set_identity(self, person_id: str, name: str, *, actor: str,

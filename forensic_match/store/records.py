@@ -520,6 +520,33 @@ def _check_ids(dataset: Any) -> None:
                 raise StoreError(f"family {fam.id!r}, person {ind!r}: a person id cannot hold "
                                  f"'/' in the case store (it joins family and person ids); "
                                  f"rename the person")
+    _check_id_lengths(dataset)
+
+
+def _check_id_lengths(dataset: Any) -> None:
+    """Every id as the store keeps it within :data:`~forensic_match.store.schema.ID`
+    characters, on every backend: SQLite does not enforce a VARCHAR's length, and PostgreSQL
+    refused a 206-character PM sample id with a raw traceback in the run's first transaction
+    (an outside check, h_pg F1, 2026-12-08), so the limit is checked here, before anything of
+    the dataset is stored."""
+    where = f"dataset {dataset.id!r}"
+
+    def check(stored: str, what: str, column: str) -> None:
+        if len(stored) > schema.ID:
+            raise StoreError(f"{where}, {what}: the case store keeps ids of at most {schema.ID} "
+                             f"characters ({column}), and this one has {len(stored)} "
+                             f"({stored!r}); nothing is stored: shorten the id")
+
+    for fam in dataset.am:
+        check(fam.id, "a family's id", "families.family_id")
+        for ind in fam.pedigree.ids:
+            check(f"{fam.id}/{ind}", f"family {fam.id!r}, person {ind!r} (stored as "
+                  f"'family/person')", "persons.person_id")
+        for ind in fam.references:
+            check(f"{fam.id}/{ind}/reference", f"family {fam.id!r}, direct reference of "
+                  f"{ind!r} (stored as 'family/person/reference')", "samples.sample_id")
+    for sample in dataset.pm:
+        check(sample.id, "a PM sample's id", "samples.sample_id")
 
 
 def _warn_near_ids(known: _Known, dataset: Any) -> None:

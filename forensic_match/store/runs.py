@@ -108,17 +108,33 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+#: The runs this process started (:func:`_new_run_id`): a ``running`` run of this host with
+#: this process's pid that is not among them is an earlier process's.
+_STARTED: set[str] = set()
+
+
+def _new_run_id() -> str:
+    """A new run's id (start time and 8 random hex digits), known to this process as its
+    own."""
+    run_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.urandom(4).hex()}"
+    _STARTED.add(run_id)
+    return run_id
+
+
 def abandon_stale_runs(conn: sa.Connection, *, actor: str = SYSTEM) -> list[str]:
     """Mark ``failed`` every ``running`` run of this host whose process has ended.
 
-    Runs of other hosts are left alone (their process cannot be checked from here).
+    A run of this host with this process's pid that this process did not start is an
+    earlier process's: in a container every run is pid 1 on the same host name, and such a
+    run killed stayed ``running`` for ever (an outside check, h_pg F4, 2026-12-08). Runs of
+    other hosts are left alone (their process cannot be checked from here).
     """
     r = schema.runs
     host = socket.gethostname()
     stale = []
     for run in conn.execute(sa.select(r.c.run_id, r.c.pid).where(
             r.c.status == "running", r.c.host == host)).all():
-        if run.pid == os.getpid() or _pid_alive(run.pid):
+        if run.run_id in _STARTED or (run.pid != os.getpid() and _pid_alive(run.pid)):
             continue
         error = (f"interrupted: process {run.pid} on {host} ended before the run finished "
                  f"(found at {now()})")
@@ -127,6 +143,22 @@ def abandon_stale_runs(conn: sa.Connection, *, actor: str = SYSTEM) -> list[str]
         audit_row(conn, "runs", {"run_id": run.run_id}, actor=actor, action="abandon")
         stale.append(run.run_id)
     return stale
+
+
+def _compiled_words(compiled: int, families: int, tables_dir: Path | None,
+                    cache: str | Path | bool) -> str:
+    """What the run's line says after "compiled N of M families": where the others came
+    from, or why there were none. It said "(the others from the tables of earlier runs)"
+    on every night of a store on a server, which keeps no tables unless given a directory and
+    so compiled every family every night (an outside check, h_pg F5, 2026-12-08)."""
+    if tables_dir is None:
+        if cache is False:
+            return " (no tables kept: --no-tables)"
+        return (" (a store on a server keeps no compiled tables by default, so every run "
+                "compiles every family: give --tables DIR to keep them between runs)")
+    if compiled < families:
+        return " (the others from the tables of earlier runs)"
+    return ""
 
 
 def _sha256_file(path: str | Path | None) -> str | None:
@@ -280,7 +312,7 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
 
     say = say or (lambda _line: None)
     tables_dir = store.tables_dir if cache is True else None if cache is False else Path(cache)
-    run_id = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.urandom(4).hex()}"
+    run_id = _new_run_id()
     provenance = provenance or {}
     if place_prior and not evidence:
         raise InputError("place_prior needs evidence")
@@ -433,7 +465,9 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                 snp_check = ProposalSnp(ds, identify_options["snp"], snp_options or {},
                                         cache=caches.snp if caches is not None else None)
             say(f"run {run_id}: compiled {result.counts.get('compiled_families', 0)} of "
-                f"{len(ds.am)} families (the others from the tables of earlier runs)")
+                f"{len(ds.am)} families" + _compiled_words(
+                    result.counts.get("compiled_families", 0), len(ds.am), tables_dir,
+                    cache))
             timings["identify"] = time.perf_counter() - t0
             t0 = time.perf_counter()
 

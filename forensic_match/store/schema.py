@@ -15,7 +15,11 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
-ID = 200        # length of every id column
+ID = 200        # length of every single-id column; ids longer are refused at ingest
+# Columns that hold several ids joined (a body's fragments "PM1,PM2,...", an audit entry's key
+# "sample|version") are Text: a body of 6 fragments of 37-character laboratory ids is 227
+# characters, and PostgreSQL refused it in a VARCHAR(200) and failed every night's run
+# (an outside check, h_pg F1, 2026-12-08; migration 0010).
 HASH = 64       # a hex sha256
 TIME = 32       # ISO 8601 UTC, "2026-12-04T07:08:09.123456+00:00"
 
@@ -177,7 +181,7 @@ proposals = sa.Table(
     "proposals", metadata,
     sa.Column("proposal_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("run_id", sa.String(ID), sa.ForeignKey("runs.run_id"), nullable=False),
-    sa.Column("pm", sa.String(ID), nullable=False),
+    sa.Column("pm", sa.Text, nullable=False),  # the body's PM samples, joined by ","
     sa.Column("family_id", sa.String(ID), sa.ForeignKey("families.family_id"), nullable=False),
     sa.Column("missing", sa.String(ID), nullable=False),
     sa.Column("log10_lr", sa.Float, nullable=False),
@@ -220,7 +224,7 @@ proposal_conditioning = sa.Table(
     sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposals.proposal_id"),
               primary_key=True, autoincrement=False),
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("pm", sa.String(ID), nullable=False),
+    sa.Column("pm", sa.Text, nullable=False),  # the body's PM samples, joined by ","
     sa.Column("family_id", sa.String(ID), nullable=False),
     sa.Column("missing", sa.String(ID), nullable=False),
     sa.Column("conditioning_proposal_id", sa.Integer,
@@ -354,7 +358,7 @@ audit_log = sa.Table(
     sa.Column("actor", sa.String(ID), nullable=False),
     sa.Column("action", sa.String(50), nullable=False),
     sa.Column("entity", sa.String(50), nullable=False),
-    sa.Column("entity_key", sa.String(ID), nullable=False),
+    sa.Column("entity_key", sa.Text, nullable=False),  # key columns joined by "|"
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("prev_hash", sa.String(HASH), nullable=False),
     sa.Column("hash", sa.String(HASH), nullable=False),
