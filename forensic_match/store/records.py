@@ -370,10 +370,8 @@ def flag_conditioned_on_changed(conn: sa.Connection, kind: str, ref_id: str, ver
     stayed unflagged (``docs/store.md``, "Proposals that rest on other proposals").
     ``before`` is called once before the first flag (a batch's flush: the flags' audit
     entries follow the new version's)."""
-    b, p, c = schema.proposal_basis, schema.proposals, schema.proposal_conditioning
-    resting = {pid: old for pid, old in conn.execute(
-        sa.select(b.c.proposal_id, b.c.version).where(
-            b.c.kind == kind, b.c.ref_id == ref_id, b.c.version < version))}
+    p, c = schema.proposals, schema.proposal_conditioning
+    resting = dict(_stale_proposals(conn, kind, ref_id, version, flagged_too=True))
     if not resting:
         return []
     rows = conn.execute(sa.select(c.c.proposal_id, c.c.conditioning_proposal_id, c.c.pm)
