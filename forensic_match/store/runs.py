@@ -494,10 +494,6 @@ def run_store(store: CaseStore, dataset: Any, *, actor: str = SYSTEM,
                     counts["withdrawn_families"] = withdrawn_fams
                 if withdrawn_kin:
                     counts["withdrawn_relatives"] = withdrawn_kin
-                c = schema.candidates
-                counts["candidate_rows_written"] = conn.execute(
-                    sa.select(sa.func.count()).select_from(c).where(c.c.run_id == run_id)
-                ).scalar_one()
                 for change in candidate_changes(conn, run_id):
                     key = f"candidates_{change['change']}"
                     counts[key] = counts.get(key, 0) + 1
@@ -833,7 +829,7 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
         found = [{"run_id": run_id, "pm": r["pm"], "rank": int(r["rank"])} | r["snp"]
                  for r in cand.iter_rows(named=True)]
     # only the samples whose lists changed are written (``store/candidates.py``)
-    write_candidates(conn, run_id, rows, lineage=lines, snp=found)
+    written = write_candidates(conn, run_id, rows, lineage=lines, snp=found)["written"]
     from forensic_match.store.records import (
         flag_proposal,
         reverted_to,
@@ -941,7 +937,8 @@ def _write_results(conn: sa.Connection, run_id: str, result: Any, cand: Any,
             + (f"; and {len(again) - 5} more" if len(again) > 5 else "")
             + ". If a rejection rested on a flag whose cause is gone, reopen the proposal"),
             stacklevel=2)
-    return {"candidates": len(rows), "identifications": result.identifications.height,
+    return {"candidates": len(rows), "candidate_rows_written": written,
+            "identifications": result.identifications.height,
             "new_proposals": new} | ({"flagged_superseded": superseded_flags}
                                      if superseded_flags else {}) | (
         {"rejected_identified_again": len(again)} if again else {})
